@@ -1,0 +1,5 @@
+"""Allow ``python -m salespipe``."""
+
+from salespipe.cli.app import main
+
+main()

@@ -1,0 +1,140 @@
+"""The root command: global options, error handling, and the groups joined together."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from salespipe import __version__, settings
+from salespipe.cli import output
+from salespipe.errors import SalespipeError
+from salespipe.pipeline import Pipeline
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+HELP = """Track sales deals through your pipeline stages, from the terminal.
+
+Deals live in one local file (--db, SALESPIPE_DB, or your user data folder).
+Every change is recorded with its reason and can be undone.
+
+Examples:
+
+  salespipe add "ERP for Siam Foods" --customer "Siam Foods" --value 1.5m
+
+  salespipe move 1 เสนอราคา --reason "sent the quotation"
+
+  salespipe list --json | jq '.[].title'
+"""
+
+app = typer.Typer(
+    name="salespipe",
+    help=HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+
+
+@dataclass
+class State:
+    db: str | None = None
+    lang: str | None = None
+
+    def pipeline(self) -> Pipeline:
+        return Pipeline.open(
+            settings.database_path(self.db), settings.lang_from_environment(self.lang)
+        )
+
+
+def state(ctx: typer.Context) -> State:
+    found = ctx.find_object(State)
+    return found if found is not None else State()
+
+
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a command; a SalespipeError becomes one sentence and its exit code."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except SalespipeError as exc:
+            output.error(exc, bool(kwargs.get("as_json", False)))
+            raise typer.Exit(exc.exit_code) from None
+
+    return run
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        output.say(f"salespipe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="PATH",
+            help="The data file (default: $SALESPIPE_DB, else your user data folder).",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="th|en",
+            help="Language of new default stages and output (default: $SALESPIPE_LANG or locale).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    if lang is not None and lang.strip().lower()[:2] not in settings.LANGS:
+        output.error(SalespipeError(f'The language "{lang}" is not th or en.'), False)
+        raise typer.Exit(1)
+    ctx.obj = State(db=db, lang=lang)
+
+
+def _register() -> None:
+    from salespipe.cli import data, deals, stages
+
+    deals.register(app)
+    stages.register(app)
+    data.register(app)
+
+
+_register()
+
+
+def main() -> Any:
+    try:
+        return app()
+    except BrokenPipeError:
+        # The reader went away (e.g. `salespipe list | head`); that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(130)

@@ -1,0 +1,110 @@
+"""Setup commands: init and config."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salespipe import settings, views
+from salespipe.cli import output
+from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.errors import InvalidValue
+
+config_app = typer.Typer(
+    help="Read and change settings kept in the data file.", no_args_is_help=True
+)
+
+KEYS_HELP = ", ".join(f"{s.key} ({s.help})" for s in settings.SETTINGS.values())
+
+
+def _check_key(key: str) -> None:
+    if key not in settings.SETTINGS:
+        raise InvalidValue(
+            f'There is no setting "{key}"; the settings are {", ".join(settings.SETTINGS)}.'
+        )
+
+
+@config_app.command("get")
+@handles_errors
+def get(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help=KEYS_HELP)],
+    as_json: JsonOption = False,
+) -> None:
+    """Print one setting."""
+    _check_key(key)
+    value = settings.effective(state(ctx).pipeline().read().config()).get(key)
+    if as_json:
+        output.json({key: value})
+    else:
+        output.say(
+            "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        )
+
+
+@config_app.command("set")
+@handles_errors
+def set_(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help=KEYS_HELP)],
+    value: Annotated[str, typer.Argument()],
+    as_json: JsonOption = False,
+) -> None:
+    """Change one setting (recorded, and undoable)."""
+    _check_key(key)
+    pipeline = state(ctx).pipeline()
+    pipeline.set_config(key, value)
+    stored = settings.effective(pipeline.read().config())[key]
+    if as_json:
+        output.json({key: stored})
+    else:
+        output.say(f"{key} = {str(stored).lower() if isinstance(stored, bool) else stored}")
+
+
+@config_app.command("list")
+@handles_errors
+def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Print every setting with its current value."""
+    config = settings.effective(state(ctx).pipeline().read().config())
+    values = {key: config.get(key) for key in settings.SETTINGS}
+    if as_json:
+        output.json(values)
+    else:
+        output.blocks([views.settings_fields(values)])
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init", rich_help_panel="Data and setup")
+    @handles_errors
+    def init(
+        ctx: typer.Context,
+        lang: Annotated[
+            str | None,
+            typer.Option("--lang", metavar="th|en", help="Language of the default stage names."),
+        ] = None,
+        currency: Annotated[
+            str | None, typer.Option("--currency", help="Currency of new deals (default THB).")
+        ] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Create the data file with the default stages (otherwise made on first change)."""
+        from salespipe import parse
+
+        current = state(ctx)
+        if lang is not None:
+            current.lang = lang
+        pipeline = current.pipeline()
+        snapshot = pipeline.init(currency=parse.currency(currency) if currency else None)
+        if as_json:
+            output.json(
+                {
+                    "path": str(pipeline.store.path),
+                    "stages": [s.to_record() for s in snapshot.stages()],
+                }
+            )
+        else:
+            names = " → ".join(s.name for s in snapshot.stages())
+            output.say(f"Created {pipeline.store.path} with stages {names}.")
+
+    app.add_typer(config_app, name="config", rich_help_panel="Data and setup")

@@ -1,0 +1,525 @@
+"""Deal commands: add, list, show, edit, move, won, lost, reopen, note, next, quote,
+delete, undo, log."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from salespipe import clock, parse, views
+from salespipe.cli import output
+from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.errors import InvalidValue, NotAllowed
+from salespipe.model import Deal, NextAction, Stage, deal_to_dict
+from salespipe.pipeline import Change, DealFields, Pipeline
+from salespipe.queries import SORT_FIELDS, DealQuery, select
+
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="The deal's number.")]
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", "-r", help="Why it happened; kept in the deal's history.")
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="WHEN",
+        help="When it happened, if earlier: 2026-01-15, '2026-01-15 14:30', yesterday, -3d.",
+    ),
+]
+
+
+def _deal_json(deal: Deal, stages: list[Stage]) -> dict[str, object]:
+    by_key = {s.key: s for s in stages}
+    return deal_to_dict(deal, by_key.get(deal.stage), clock.now())
+
+
+def _report_change(pipeline: Pipeline, change: Change, as_json: bool, message: str) -> None:
+    stages = pipeline.read().stages()
+    if as_json:
+        output.json(_deal_json(change.deal, stages))
+    else:
+        output.say(message)
+
+
+def _stage_name(pipeline: Pipeline, key: str) -> str:
+    return views.stage_name({s.key: s for s in pipeline.read().stages()}, key)
+
+
+def _when(text: str | None) -> datetime | None:
+    return parse.moment(text, what="--at time") if text is not None else None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("add", rich_help_panel="Deals")
+    @handles_errors
+    def add(
+        ctx: typer.Context,
+        title: Annotated[str, typer.Argument(help="What the deal is, e.g. 'ERP for Siam Foods'.")],
+        customer: Annotated[str, typer.Option("--customer", "-c", help="Customer company.")] = "",
+        contact: Annotated[str, typer.Option("--contact", "-p", help="Contact person.")] = "",
+        value: Annotated[
+            str | None,
+            typer.Option("--value", "-v", help="Deal value: 150000, 150,000, 150k, 1.5m."),
+        ] = None,
+        currency: Annotated[
+            str | None,
+            typer.Option("--currency", help="ISO code, e.g. THB (default: config currency)."),
+        ] = None,
+        stage: Annotated[
+            str | None,
+            typer.Option(
+                "--stage", "-s", help="Stage name, key, number or prefix (default: the first)."
+            ),
+        ] = None,
+        owner: Annotated[str | None, typer.Option("--owner", "-o", help="Who owns it.")] = None,
+        close: Annotated[
+            str | None, typer.Option("--close", metavar="DATE", help="Expected close date.")
+        ] = None,
+        prob: Annotated[
+            str | None,
+            typer.Option("--prob", metavar="P", help="Probability 0-100 instead of the stage's."),
+        ] = None,
+        tag: Annotated[
+            list[str] | None, typer.Option("--tag", "-t", help="A tag; repeatable.")
+        ] = None,
+        next_text: Annotated[
+            str | None,
+            typer.Option("--next", metavar="TEXT", help="The next action to take (with --due)."),
+        ] = None,
+        due: Annotated[
+            str | None, typer.Option("--due", metavar="DATE", help="When the next action is due.")
+        ] = None,
+        at: AtOption = None,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="Print only the new id.")
+        ] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Add an open deal (in the first stage unless --stage)."""
+        pipeline = state(ctx).pipeline()
+        fields = _fields(
+            title=title,
+            customer=customer,
+            contact=contact,
+            value=value,
+            currency=currency,
+            owner=owner,
+            close=close,
+            prob=prob,
+            tags=tag or [],
+        )
+        action = _next_action(next_text, due)
+        change = pipeline.add(title, fields, stage=stage, next_action=action, at=_when(at))
+        deal = change.deal
+        if quiet and not as_json:
+            output.say(str(deal.id))
+            return
+        _report_change(
+            pipeline,
+            change,
+            as_json,
+            f'Added deal {deal.id} "{deal.title}" in {_stage_name(pipeline, deal.stage)}.',
+        )
+
+    @app.command("list", rich_help_panel="Deals")
+    @handles_errors
+    def list_(
+        ctx: typer.Context,
+        stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only this stage.")] = None,
+        status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
+        owner: Annotated[str | None, typer.Option("--owner", "-o", help="Only this owner.")] = None,
+        customer: Annotated[
+            str | None, typer.Option("--customer", "-c", help="Customer name contains this.")
+        ] = None,
+        tag: Annotated[
+            str | None, typer.Option("--tag", "-t", help="Only deals with this tag.")
+        ] = None,
+        search: Annotated[
+            str | None,
+            typer.Option("--search", help="Title, customer, contact or tag contains this."),
+        ] = None,
+        stale: Annotated[
+            bool, typer.Option("--stale", help="Only deals over their stage's target days.")
+        ] = False,
+        sort: Annotated[
+            str, typer.Option("--sort", help=f"Order by {', '.join(SORT_FIELDS)}.")
+        ] = "stage",
+        limit: Annotated[
+            int | None, typer.Option("--limit", "-n", min=1, help="At most N deals.")
+        ] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """List deals (open ones by default), in pipeline order."""
+        if status not in ("open", "won", "lost", "all"):
+            raise InvalidValue(f'The status "{status}" is not open, won, lost or all.')
+        query = DealQuery(
+            status=status,
+            stage=stage,
+            owner=owner,
+            customer=customer,
+            tag=tag,
+            search=search,
+            stale=stale,
+            sort=sort,
+            limit=limit,
+        )
+        snapshot = state(ctx).pipeline().read()
+        stages = snapshot.stages()
+        deals = snapshot.all_deals() if query.needs_closed() else snapshot.open_deals()
+        now = clock.now()
+        chosen = select(deals, stages, query, now)
+        if as_json:
+            by_key = {s.key: s for s in stages}
+            output.json([deal_to_dict(d, by_key.get(d.stage), now) for d in chosen])
+        else:
+            output.blocks([views.deal_table(chosen, stages, now)])
+
+    @app.command("show", rich_help_panel="Deals")
+    @handles_errors
+    def show(ctx: typer.Context, deal_id: IdArg, as_json: JsonOption = False) -> None:
+        """Show one deal: all its fields, the stage's guide, and its history with reasons."""
+        snapshot = state(ctx).pipeline().read()
+        deal = snapshot.get_deal(deal_id)
+        if deal is None:
+            from salespipe.errors import DealNotFound
+
+            raise DealNotFound(deal_id)
+        stages = snapshot.stages()
+        events = snapshot.events(deal_id)
+        if as_json:
+            data = _deal_json(deal, stages)
+            stage = next((s for s in stages if s.key == deal.stage), None)
+            data["guide"] = stage.guide if stage else ""
+            data["events"] = [e.to_dict() for e in events]
+            output.json(data)
+        else:
+            output.blocks(views.deal_detail(deal, stages, events, clock.now()))
+
+    @app.command("edit", rich_help_panel="Deals")
+    @handles_errors
+    def edit(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+        customer: Annotated[str | None, typer.Option("--customer", "-c")] = None,
+        contact: Annotated[str | None, typer.Option("--contact", "-p")] = None,
+        value: Annotated[str | None, typer.Option("--value", "-v")] = None,
+        currency: Annotated[str | None, typer.Option("--currency")] = None,
+        owner: Annotated[str | None, typer.Option("--owner", "-o")] = None,
+        close: Annotated[
+            str | None,
+            typer.Option("--close", metavar="DATE|none", help="Expected close date, or none."),
+        ] = None,
+        prob: Annotated[
+            str | None,
+            typer.Option(
+                "--prob", metavar="P|none", help="Probability 0-100, or none for the stage's."
+            ),
+        ] = None,
+        tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Add a tag.")] = None,
+        untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Change a deal's fields; each change is recorded."""
+        fields = _fields(
+            title=title,
+            customer=customer,
+            contact=contact,
+            value=value,
+            currency=currency,
+            owner=owner,
+            close=close,
+            prob=prob,
+            tags=tag or [],
+            untags=untag or [],
+        )
+        pipeline = state(ctx).pipeline()
+        change = pipeline.edit(deal_id, fields)
+        if not change.deals:
+            snapshot_deal = pipeline.read().get_deal(deal_id)
+            assert snapshot_deal is not None
+            change.deals.append(snapshot_deal)
+            message = f"Deal {deal_id} already had those values; nothing changed."
+        else:
+            message = (
+                f"Updated deal {deal_id}: "
+                + views.describe(
+                    change.events[0], {s.key: s for s in pipeline.read().stages()}
+                ).removeprefix("edited: ")
+                + "."
+            )
+        _report_change(pipeline, change, as_json, message)
+
+    @app.command("move", rich_help_panel="Deals")
+    @handles_errors
+    def move(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        stage: Annotated[
+            str,
+            typer.Argument(
+                metavar="STAGE", help="Stage name, key, number or unique prefix (Thai too)."
+            ),
+        ],
+        reason: ReasonOption = None,
+        at: AtOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Move an open deal to another stage."""
+        pipeline = state(ctx).pipeline()
+        change = pipeline.move(deal_id, stage, reason=reason, at=_when(at))
+        name = _stage_name(pipeline, change.deal.stage)
+        message = (
+            f"Deal {deal_id} moved to {name}."
+            if change.events
+            else f"Deal {deal_id} is already in {name}; nothing changed."
+        )
+        _report_change(pipeline, change, as_json, message)
+
+    @app.command("won", rich_help_panel="Deals")
+    @handles_errors
+    def won(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        reason: ReasonOption = None,
+        at: AtOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Mark an open deal won."""
+        pipeline = state(ctx).pipeline()
+        change = pipeline.close(deal_id, "won", reason=reason, at=_when(at))
+        _report_change(pipeline, change, as_json, f"Deal {deal_id} won.")
+
+    @app.command("lost", rich_help_panel="Deals")
+    @handles_errors
+    def lost(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        reason: Annotated[
+            str | None, typer.Option("--reason", "-r", help="Why it was lost (required).")
+        ] = None,
+        at: AtOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Mark an open deal lost, with the reason."""
+        pipeline = state(ctx).pipeline()
+        change = pipeline.close(deal_id, "lost", reason=reason, at=_when(at))
+        _report_change(pipeline, change, as_json, f"Deal {deal_id} lost: {reason}.")
+
+    @app.command("reopen", rich_help_panel="Deals")
+    @handles_errors
+    def reopen(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        stage: Annotated[
+            str | None,
+            typer.Option(
+                "--stage", "-s", help="Stage to reopen in (default: the one it closed from)."
+            ),
+        ] = None,
+        reason: ReasonOption = None,
+        at: AtOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Reopen a won or lost deal."""
+        pipeline = state(ctx).pipeline()
+        change = pipeline.reopen(deal_id, stage=stage, reason=reason, at=_when(at))
+        _report_change(
+            pipeline,
+            change,
+            as_json,
+            f"Deal {deal_id} reopened in {_stage_name(pipeline, change.deal.stage)}.",
+        )
+
+    @app.command("note", rich_help_panel="Deals")
+    @handles_errors
+    def note(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        text: Annotated[str, typer.Argument(help="What happened: a call, a meeting, an email.")],
+        at: AtOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Log a contact or activity with a deal."""
+        pipeline = state(ctx).pipeline()
+        change = pipeline.note(deal_id, text, at=_when(at))
+        _report_change(pipeline, change, as_json, f"Noted on deal {deal_id}.")
+
+    @app.command("next", rich_help_panel="Deals")
+    @handles_errors
+    def next_(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        text: Annotated[str | None, typer.Argument(help="The next action to take.")] = None,
+        due: Annotated[
+            str | None, typer.Option("--due", metavar="DATE", help="When it is due.")
+        ] = None,
+        done: Annotated[bool, typer.Option("--done", help="Clear the next action.")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Set a deal's next action (TEXT --due DATE), or clear it with --done."""
+        if done and (text or due):
+            raise InvalidValue("Give either TEXT --due DATE or --done, not both.")
+        if not done and text is None:
+            raise InvalidValue("Give the next action's TEXT and --due DATE, or --done.")
+        action = None if done else _next_action(text, due)
+        pipeline = state(ctx).pipeline()
+        change = pipeline.set_next(deal_id, action)
+        message = (
+            f"Deal {deal_id}: next action cleared."
+            if action is None
+            else f'Deal {deal_id}: next action "{action.text}" due {action.due}.'
+        )
+        _report_change(pipeline, change, as_json, message)
+
+    @app.command("quote", rich_help_panel="Deals")
+    @handles_errors
+    def quote(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        valid_until: Annotated[
+            str,
+            typer.Option(
+                "--valid-until", metavar="DATE", help="Until when the quoted price holds."
+            ),
+        ],
+        amount: Annotated[
+            str | None,
+            typer.Option("--amount", help="The quoted amount; the deal's value follows it."),
+        ] = None,
+        note: Annotated[str, typer.Option("--note", help="Anything to remember about it.")] = "",
+        as_json: JsonOption = False,
+    ) -> None:
+        """Record a quotation sent, and how long its price holds."""
+        until = parse.day(valid_until, what="--valid-until date")
+        money = parse.money(amount, what="quote amount") if amount is not None else None
+        parse.text(note, what="quote note", multiline=True, max_length=2000)
+        pipeline = state(ctx).pipeline()
+        change = pipeline.quote(deal_id, valid_until=until, amount=money, note=note)
+        _report_change(
+            pipeline, change, as_json, f"Deal {deal_id}: quote recorded, valid until {until}."
+        )
+
+    @app.command("delete", rich_help_panel="Deals")
+    @handles_errors
+    def delete(
+        ctx: typer.Context,
+        deal_id: IdArg,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Delete a deal (its history stays in the log; `undo` brings it back)."""
+        pipeline = state(ctx).pipeline()
+        deal = pipeline.read().get_deal(deal_id)
+        if deal is None:
+            from salespipe.errors import DealNotFound
+
+            raise DealNotFound(deal_id)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise NotAllowed(
+                    f"Deleting deal {deal_id} needs --yes when not run from a terminal."
+                )
+            if not typer.confirm(f'Delete deal {deal_id} "{deal.title}"?', default=False):
+                output.say("Nothing was deleted.")
+                return
+        change = pipeline.delete(deal_id)
+        stages = pipeline.read().stages()
+        if as_json:
+            before = change.deals_before[deal_id]
+            assert before is not None
+            output.json({"deleted": _deal_json(before, stages)})
+        else:
+            output.say(f'Deleted deal {deal_id} "{deal.title}".')
+
+    @app.command("undo", rich_help_panel="Deals")
+    @handles_errors
+    def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
+        """Revert the most recent change, whatever made it; repeat to go further back."""
+        pipeline = state(ctx).pipeline()
+        change = pipeline.undo()
+        event = change.events[-1]
+        after = event.after or {}
+        stages = pipeline.read().stages()
+        if as_json:
+            output.json(
+                {
+                    "undid": {"change": after.get("undid"), "command": after.get("command")},
+                    "deals": [_deal_json(d, stages) for d in change.deals],
+                    "stages": [s.to_record() for s in change.stages],
+                }
+            )
+        else:
+            output.say(f"Undid {after.get('command')} (change {after.get('undid')}).")
+
+    @app.command("log", rich_help_panel="Deals")
+    @handles_errors
+    def log(
+        ctx: typer.Context,
+        deal_id: Annotated[
+            int | None, typer.Argument(metavar="[ID]", help="Only this deal's events.")
+        ] = None,
+        since: Annotated[str | None, typer.Option("--since", metavar="DATE")] = None,
+        limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N events.")] = 50,
+        as_json: JsonOption = False,
+    ) -> None:
+        """The event feed, newest first."""
+        snapshot = state(ctx).pipeline().read()
+        events = snapshot.events(deal_id)
+        if since is not None:
+            start = parse.day(since, what="--since date")
+            events = [e for e in events if e.at.date() >= start]
+        newest = sorted(events, key=lambda e: (e.at, e.seq), reverse=True)[:limit]
+        if as_json:
+            output.json([e.to_dict() for e in newest])
+        else:
+            output.blocks([views.event_table(newest, snapshot.stages())])
+
+
+def _next_action(text: str | None, due: str | None) -> NextAction | None:
+    if text is None and due is None:
+        return None
+    if text is None or due is None:
+        raise InvalidValue("A next action needs both its text (--next) and --due DATE.")
+    return NextAction(
+        parse.text(text, what="next action", required=True, max_length=500),
+        parse.day(due, what="--due date"),
+    )
+
+
+def _fields(
+    *,
+    title: str | None,
+    customer: str | None,
+    contact: str | None,
+    value: str | None,
+    currency: str | None,
+    owner: str | None,
+    close: str | None,
+    prob: str | None,
+    tags: list[str],
+    untags: list[str] | None = None,
+) -> DealFields:
+    clear_prob = prob is not None and prob.strip().lower() == "none"
+    clear_close = close is not None and close.strip().lower() == "none"
+    return DealFields(
+        title=parse.text(title, what="title", required=True) if title is not None else None,
+        customer=parse.text(customer, what="customer") if customer is not None else None,
+        contact=parse.text(contact, what="contact") if contact is not None else None,
+        value=parse.money(value) if value is not None else None,
+        currency=parse.currency(currency) if currency is not None else None,
+        owner=parse.text(owner, what="owner", required=True, max_length=100)
+        if owner is not None
+        else None,
+        expected_close=parse.day(close, what="--close date")
+        if close is not None and not clear_close
+        else None,
+        clear_expected_close=clear_close,
+        probability=parse.probability(prob) if prob is not None and not clear_prob else None,
+        clear_probability=clear_prob,
+        add_tags=tuple(parse.text(t, what="tag", required=True, max_length=50) for t in tags),
+        remove_tags=tuple(untags or ()),
+    )

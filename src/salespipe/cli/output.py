@@ -1,0 +1,58 @@
+"""Writing results: JSON for scripts, tables for people, errors in one format."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from salespipe import render
+from salespipe.errors import SalespipeError
+
+
+def for_terminal(stream: Any = None) -> bool:
+    """Rich output only for a real terminal without NO_COLOR; plain text otherwise."""
+    stream = stream or sys.stdout
+    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def json(data: Any) -> None:
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def blocks(parts: Sequence[render.Block]) -> None:
+    if for_terminal():
+        from rich.console import Console
+
+        Console(highlight=False).print(render.rich(parts))
+    else:
+        sys.stdout.write(render.plain(parts))
+        sys.stdout.flush()
+
+
+def say(message: str) -> None:
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"Warning: {message}\n")
+    sys.stderr.flush()
+
+
+def error(exc: SalespipeError, as_json: bool) -> None:
+    """The one way an error reaches the user: a sentence on stderr, JSON on stdout with --json."""
+    if as_json:
+        json({"error": {"code": exc.code, "message": exc.message}})
+    prefix = "\x1b[31mError:\x1b[0m" if for_terminal(sys.stderr) else "Error:"
+    sys.stderr.write(f"{prefix} {exc.message}\n")
+    sys.stderr.flush()

@@ -1,0 +1,220 @@
+"""Stage commands: stage list/add/rename/set/order/disable/enable/remove."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+import typer
+
+from salespipe import parse, views
+from salespipe.cli import output
+from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.model import Stage
+from salespipe.pipeline import Change, Pipeline
+from salespipe.stage_admin import UNSET
+
+stage_app = typer.Typer(
+    help="Name, add, reorder and switch off the stages of your pipeline.",
+    no_args_is_help=True,
+)
+
+StageArg = Annotated[
+    str,
+    typer.Argument(metavar="STAGE", help="Stage name, key, number or unique prefix (Thai too)."),
+]
+
+
+def _stage_json(stage: Stage, open_count: int) -> dict[str, object]:
+    return {**stage.to_record(), "open_deals": open_count}
+
+
+def _print_stages(
+    pipeline: Pipeline, stages: list[Stage], as_json: bool, show_all: bool = True
+) -> None:
+    counts = Counter(d.stage for d in pipeline.read().open_deals())
+    shown = [s for s in stages if show_all or s.enabled]
+    if as_json:
+        output.json([_stage_json(s, counts[s.key]) for s in shown])
+    else:
+        output.blocks([views.stage_table(shown, counts)])
+
+
+def _report(
+    pipeline: Pipeline, change: Change, key: str | None, as_json: bool, message: str
+) -> None:
+    stages = change.stages or pipeline.read().stages()
+    if as_json:
+        counts = Counter(d.stage for d in pipeline.read().open_deals())
+        chosen = [s for s in stages if key is None or s.key == key]
+        output.json(
+            _stage_json(chosen[0], counts[chosen[0].key])
+            if key and chosen
+            else [_stage_json(s, counts[s.key]) for s in chosen]
+        )
+    else:
+        output.say(message)
+
+
+@stage_app.command("list")
+@handles_errors
+def list_stages(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="Include disabled stages.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Stages in order, with probability, target days and open deals."""
+    pipeline = state(ctx).pipeline()
+    _print_stages(pipeline, pipeline.read().stages(), as_json, show_all)
+
+
+@stage_app.command("add")
+@handles_errors
+def add_stage(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The new stage's name, in any language.")],
+    before: Annotated[str | None, typer.Option("--before", metavar="STAGE")] = None,
+    after: Annotated[str | None, typer.Option("--after", metavar="STAGE")] = None,
+    prob: Annotated[
+        str | None, typer.Option("--prob", metavar="P", help="Probability 0-100 (default 50).")
+    ] = None,
+    target_days: Annotated[
+        str | None,
+        typer.Option("--target-days", metavar="N", help="Days a deal should take here at most."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a stage (at the end unless --before/--after)."""
+    pipeline = state(ctx).pipeline()
+    change = pipeline.stage_add(
+        name,
+        before=before,
+        after=after,
+        probability=parse.probability(prob) if prob is not None else None,
+        target_days=parse.target_days(target_days) if target_days is not None else None,
+    )
+    added = next(s for s in change.stages if parse.fold(s.name) == parse.fold(name))
+    _report(
+        pipeline,
+        change,
+        added.key,
+        as_json,
+        f'Added stage "{added.name}" (key {added.key}) at position {added.position}.',
+    )
+
+
+@stage_app.command("rename")
+@handles_errors
+def rename_stage(
+    ctx: typer.Context,
+    stage: StageArg,
+    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME")],
+    as_json: JsonOption = False,
+) -> None:
+    """Rename a stage; deals and history keep pointing at it."""
+    pipeline = state(ctx).pipeline()
+    old = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    change = pipeline.stage_rename(stage, new_name)
+    _report(pipeline, change, old.key, as_json, f'Renamed stage "{old.name}" to "{new_name}".')
+
+
+@stage_app.command("set")
+@handles_errors
+def set_stage(
+    ctx: typer.Context,
+    stage: StageArg,
+    prob: Annotated[str | None, typer.Option("--prob", metavar="P")] = None,
+    target_days: Annotated[str | None, typer.Option("--target-days", metavar="N|none")] = None,
+    guide: Annotated[
+        str | None,
+        typer.Option(
+            "--guide", metavar="TEXT", help="What to do in this stage; shown with its deals."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a stage's probability, target days or guide."""
+    pipeline = state(ctx).pipeline()
+    change = pipeline.stage_set(
+        stage,
+        probability=parse.probability(prob) if prob is not None else None,
+        target_days=parse.target_days(target_days) if target_days is not None else UNSET,
+        guide=guide,
+    )
+    found = parse.stage(change.stages or pipeline.read().stages(), stage, enabled_only=False)
+    _report(
+        pipeline,
+        change,
+        found.key,
+        as_json,
+        f'Stage "{found.name}": probability {found.probability}%, '
+        f"target days {found.target_days or 'none'}.",
+    )
+
+
+@stage_app.command("order")
+@handles_errors
+def order_stages(
+    ctx: typer.Context,
+    stages: Annotated[list[str], typer.Argument(metavar="STAGE...")],
+    as_json: JsonOption = False,
+) -> None:
+    """Put the named stages first, in this order; the others follow in theirs."""
+    pipeline = state(ctx).pipeline()
+    change = pipeline.stage_order(stages)
+    current = change.stages or pipeline.read().stages()
+    _report(
+        pipeline,
+        change,
+        None,
+        as_json,
+        "Stage order: " + " → ".join(s.name for s in current if s.enabled) + ".",
+    )
+
+
+@stage_app.command("disable")
+@handles_errors
+def disable_stage(
+    ctx: typer.Context,
+    stage: StageArg,
+    move_to: Annotated[
+        str | None,
+        typer.Option("--move-to", metavar="STAGE", help="Move its open deals here first."),
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", "-r")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Switch a stage off: hidden from charts and choices, keeps its history."""
+    pipeline = state(ctx).pipeline()
+    found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    change = pipeline.stage_disable(stage, move_to=move_to, reason=reason)
+    moved = sum(1 for e in change.events if e.type == "move")
+    extra = f"; moved {moved} open deal(s)" if moved else ""
+    _report(pipeline, change, found.key, as_json, f'Disabled stage "{found.name}"{extra}.')
+
+
+@stage_app.command("enable")
+@handles_errors
+def enable_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
+    """Switch a disabled stage back on."""
+    pipeline = state(ctx).pipeline()
+    found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    change = pipeline.stage_enable(stage)
+    _report(pipeline, change, found.key, as_json, f'Enabled stage "{found.name}".')
+
+
+@stage_app.command("remove")
+@handles_errors
+def remove_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
+    """Remove a stage no deal has ever used (otherwise disable it)."""
+    pipeline = state(ctx).pipeline()
+    found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    pipeline.stage_remove(stage)
+    if as_json:
+        output.json({"removed": found.to_record()})
+    else:
+        output.say(f'Removed stage "{found.name}".')
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(stage_app, name="stage", rich_help_panel="Stages")

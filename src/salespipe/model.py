@@ -1,0 +1,377 @@
+"""The things salespipe keeps: stages, deals and the events that change them.
+
+Plain frozen dataclasses and their conversion to and from the JSON records the
+store keeps. Standard library only: no storage, no printing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+Status = Literal["open", "won", "lost"]
+STATUSES: tuple[Status, ...] = ("open", "won", "lost")
+
+Record = dict[str, Any]
+
+
+def money_to_json(value: Decimal) -> int | float:
+    """A money amount as a JSON number that prints back as the same decimal.
+
+    Amounts are limited to 15 significant digits at input, so the shortest float
+    repr of the value is exactly its decimal form.
+    """
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def money_from_json(raw: int | float | str) -> Decimal:
+    return Decimal(str(raw))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _dt(raw: str | None) -> datetime | None:
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def _d(raw: str | None) -> date | None:
+    return date.fromisoformat(raw) if raw else None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    key: str
+    name: str
+    position: int
+    probability: int
+    target_days: int | None = None
+    enabled: bool = True
+    guide: str = ""
+
+    def to_record(self) -> Record:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_record(cls, raw: Record) -> Stage:
+        return cls(
+            key=raw["key"],
+            name=raw["name"],
+            position=raw["position"],
+            probability=raw["probability"],
+            target_days=raw.get("target_days"),
+            enabled=raw.get("enabled", True),
+            guide=raw.get("guide", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NextAction:
+    text: str
+    due: date
+
+    def to_record(self) -> Record:
+        return {"text": self.text, "due": self.due.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    valid_until: date
+    sent_at: datetime
+    amount: Decimal | None = None
+    note: str = ""
+
+    def to_record(self) -> Record:
+        return {
+            "amount": None if self.amount is None else money_to_json(self.amount),
+            "valid_until": self.valid_until.isoformat(),
+            "sent_at": _iso(self.sent_at),
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_record(cls, raw: Record) -> Quote:
+        amount = raw.get("amount")
+        return cls(
+            valid_until=date.fromisoformat(raw["valid_until"]),
+            sent_at=datetime.fromisoformat(raw["sent_at"]),
+            amount=None if amount is None else money_from_json(amount),
+            note=raw.get("note", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """One uninterrupted stretch a deal spent in one stage."""
+
+    stage: str
+    entered: datetime
+    left: datetime | None = None
+
+    def to_record(self) -> list[Any]:
+        return [self.stage, _iso(self.entered), _iso(self.left)]
+
+    @classmethod
+    def from_record(cls, raw: list[Any]) -> Stay:
+        return cls(raw[0], datetime.fromisoformat(raw[1]), _dt(raw[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    id: int
+    title: str
+    stage: str
+    created_at: datetime
+    updated_at: datetime
+    stage_entered_at: datetime
+    customer: str = ""
+    contact: str = ""
+    value: Decimal = Decimal(0)
+    currency: str = "THB"
+    owner: str = ""
+    status: Status = "open"
+    probability: int | None = None
+    expected_close: date | None = None
+    next_action: NextAction | None = None
+    tags: tuple[str, ...] = ()
+    closed_at: datetime | None = None
+    lost_reason: str | None = None
+    stays: tuple[Stay, ...] = field(default=())
+    quote: Quote | None = None
+    source: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def to_record(self) -> Record:
+        """The JSON record the store keeps; ``id`` first so journals can be scanned."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "customer": self.customer,
+            "contact": self.contact,
+            "value": money_to_json(self.value),
+            "currency": self.currency,
+            "owner": self.owner,
+            "stage": self.stage,
+            "status": self.status,
+            "probability": self.probability,
+            "expected_close": self.expected_close.isoformat() if self.expected_close else None,
+            "next_action": self.next_action.to_record() if self.next_action else None,
+            "tags": list(self.tags),
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "stage_entered_at": _iso(self.stage_entered_at),
+            "closed_at": _iso(self.closed_at),
+            "lost_reason": self.lost_reason,
+            "stays": [stay.to_record() for stay in self.stays],
+            "quote": self.quote.to_record() if self.quote else None,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_record(cls, raw: Record) -> Deal:
+        next_action = raw.get("next_action")
+        quote = raw.get("quote")
+        return cls(
+            id=raw["id"],
+            title=raw["title"],
+            customer=raw.get("customer", ""),
+            contact=raw.get("contact", ""),
+            value=money_from_json(raw.get("value", 0)),
+            currency=raw.get("currency", "THB"),
+            owner=raw.get("owner", ""),
+            stage=raw["stage"],
+            status=raw.get("status", "open"),
+            probability=raw.get("probability"),
+            expected_close=_d(raw.get("expected_close")),
+            next_action=(
+                NextAction(next_action["text"], date.fromisoformat(next_action["due"]))
+                if next_action
+                else None
+            ),
+            tags=tuple(raw.get("tags", ())),
+            created_at=datetime.fromisoformat(raw["created_at"]),
+            updated_at=datetime.fromisoformat(raw["updated_at"]),
+            stage_entered_at=datetime.fromisoformat(raw["stage_entered_at"]),
+            closed_at=_dt(raw.get("closed_at")),
+            lost_reason=raw.get("lost_reason"),
+            stays=tuple(Stay.from_record(s) for s in raw.get("stays", ())),
+            quote=Quote.from_record(quote) if quote else None,
+            source=raw.get("source"),
+        )
+
+
+def effective_probability(deal: Deal, stage: Stage | None) -> int:
+    """The probability a deal is weighted by: won 100, lost 0, else override or stage's."""
+    if deal.status == "won":
+        return 100
+    if deal.status == "lost":
+        return 0
+    if deal.probability is not None:
+        return deal.probability
+    return stage.probability if stage else 0
+
+
+def weighted_value(deal: Deal, stage: Stage | None) -> Decimal:
+    return (deal.value * effective_probability(deal, stage) / 100).quantize(Decimal("0.01"))
+
+
+def days_between(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 86400
+
+
+def days_in_stage(deal: Deal, now: datetime) -> int:
+    """Whole days the deal has spent in its current stage (until closing, if closed)."""
+    end = deal.closed_at or now
+    return max(0, int(days_between(deal.stage_entered_at, end)))
+
+
+def deal_to_dict(deal: Deal, stage: Stage | None, now: datetime) -> Record:
+    """The public JSON shape of a deal (SPEC §5)."""
+    return {
+        "id": deal.id,
+        "title": deal.title,
+        "customer": deal.customer,
+        "contact": deal.contact,
+        "value": money_to_json(deal.value),
+        "currency": deal.currency,
+        "stage": deal.stage,
+        "stage_name": stage.name if stage else deal.stage,
+        "status": deal.status,
+        "owner": deal.owner,
+        "probability": effective_probability(deal, stage),
+        "probability_override": deal.probability,
+        "weighted_value": money_to_json(weighted_value(deal, stage)),
+        "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
+        "next_action": deal.next_action.to_record() if deal.next_action else None,
+        "tags": list(deal.tags),
+        "created_at": _iso(deal.created_at),
+        "updated_at": _iso(deal.updated_at),
+        "stage_entered_at": _iso(deal.stage_entered_at),
+        "days_in_stage": days_in_stage(deal, now),
+        "closed_at": _iso(deal.closed_at),
+        "lost_reason": deal.lost_reason,
+        "quote": deal.quote.to_record() if deal.quote else None,
+        "source": deal.source,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded change. ``before``/``after`` hold the changed fields' records.
+
+    For a deal, ``before`` is None when the event created it and ``after`` is None
+    when it deleted it; otherwise both hold the same keys. Stage events map stage
+    keys to stage records, config events map setting names to values.
+    """
+
+    seq: int
+    change: int
+    type: str
+    at: datetime
+    recorded_at: datetime
+    who: str
+    command: str
+    deal_id: int | None = None
+    reason: str | None = None
+    text: str | None = None
+    before: Record | None = None
+    after: Record | None = None
+
+    def to_record(self) -> Record:
+        return {
+            "seq": self.seq,
+            "change": self.change,
+            "type": self.type,
+            "deal_id": self.deal_id,
+            "at": _iso(self.at),
+            "recorded_at": _iso(self.recorded_at),
+            "who": self.who,
+            "command": self.command,
+            "reason": self.reason,
+            "text": self.text,
+            "before": self.before,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_record(cls, raw: Record) -> Event:
+        return cls(
+            seq=raw["seq"],
+            change=raw["change"],
+            type=raw["type"],
+            deal_id=raw.get("deal_id"),
+            at=datetime.fromisoformat(raw["at"]),
+            recorded_at=datetime.fromisoformat(raw["recorded_at"]),
+            who=raw.get("who", ""),
+            command=raw.get("command", ""),
+            reason=raw.get("reason"),
+            text=raw.get("text"),
+            before=raw.get("before"),
+            after=raw.get("after"),
+        )
+
+    def to_dict(self) -> Record:
+        return self.to_record()
+
+
+DEFAULT_STAGES: tuple[tuple[str, str, str, int, int], ...] = (
+    ("presented", "ติดต่อนำเสนอ", "Presented", 10, 7),
+    ("considering", "กำลังพิจารณา", "Considering", 25, 14),
+    ("quoted", "เสนอราคา", "Quoted", 50, 14),
+    ("negotiating", "เจรจาต่อรอง", "Negotiating", 70, 10),
+    ("approved", "อนุมัติซื้อ", "Approved", 90, 7),
+)
+
+DEFAULT_GUIDES: dict[str, tuple[str, str]] = {
+    "presented": (
+        "นัดหมายลูกค้า นำเสนอหรือสาธิตสินค้า ส่งเอกสารแนะนำ และถามคำถามแรกเพื่อเข้าใจความต้องการ",
+        "Book the meeting, present or demo, send the brochure and ask the first questions "
+        "to learn what they need.",
+    ),
+    "considering": (
+        "ติดตามลูกค้าอย่างสม่ำเสมอ ตอบข้อกังวลและข้อสงสัย ให้ข้อมูลเพิ่มเติมที่ช่วยตัดสินใจ",
+        "Follow up regularly, answer their concerns and give what helps them decide.",
+    ),
+    "quoted": (
+        "ส่งใบเสนอราคาที่ครบถ้วน ระบุเงื่อนไขการชำระเงิน การส่งมอบ และวันหมดอายุของราคา แล้วติดตามคำตอบ",
+        "Send a complete quotation with payment terms, delivery and how long the price "
+        "holds, then follow up for the answer.",
+    ),
+    "negotiating": (
+        "เจรจาราคา เงื่อนไข การส่งมอบ และการรับประกัน รู้ขอบเขตที่ยอมให้ได้ก่อนเข้าเจรจา",
+        "Negotiate price, terms, delivery and warranty; know how much room you can give "
+        "before you sit down.",
+    ),
+    "approved": (
+        "รับใบสั่งซื้อหรือยืนยันคำสั่งซื้อ ทำสัญญา ตามการอนุมัติภายในของลูกค้า และวางแผนการส่งมอบ",
+        "Get the purchase order or confirmation, sign the contract, chase the customer's "
+        "internal approvals and plan the delivery.",
+    ),
+}
+
+
+def default_stages(lang: str) -> list[Stage]:
+    thai = lang == "th"
+    return [
+        Stage(
+            key=key,
+            name=name_th if thai else name_en,
+            position=index,
+            probability=probability,
+            target_days=target,
+            enabled=True,
+            guide=DEFAULT_GUIDES[key][0 if thai else 1],
+        )
+        for index, (key, name_th, name_en, probability, target) in enumerate(
+            DEFAULT_STAGES, start=1
+        )
+    ]

@@ -1,0 +1,219 @@
+"""Turning what people type into values: money, dates, text, stage names.
+
+Every parser either returns a value that can be stored and shown back exactly, or
+raises InvalidValue / StageNotFound / AmbiguousStage with one sentence that names
+the input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from salespipe import clock
+from salespipe.errors import AmbiguousStage, InvalidValue, StageNotFound
+from salespipe.model import Stage
+
+MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact as a JSON number
+BUDDHIST_ERA_OFFSET = 543
+FIRST_BUDDHIST_ERA_YEAR = 2400
+
+_MULTIPLIERS = {
+    "k": Decimal(1_000),
+    "m": Decimal(1_000_000),
+    "พัน": Decimal(1_000),
+    "หมื่น": Decimal(10_000),
+    "แสน": Decimal(100_000),
+    "ล้าน": Decimal(1_000_000),
+}
+_MONEY = re.compile(r"^(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>[a-zA-Z\u0e00-\u0e7f]*)$")
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_CURRENCY_SYMBOLS = {"฿": "THB", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+
+
+def money(text: str, *, what: str = "value") -> Decimal:
+    """Parse ``150000``, ``150,000``, ``150000.50``, ``150k``, ``1.5m``, ``1.5ล้าน``."""
+    raw = text.strip().replace("\u00a0", " ")
+    for symbol in _CURRENCY_SYMBOLS:
+        raw = raw.removeprefix(symbol).strip()
+    match = _MONEY.match(raw)
+    if not match:
+        raise InvalidValue(
+            f'The {what} "{text}" is not an amount; use a number like 150000, 150,000, '
+            "150k or 1.5m (never negative)."
+        )
+    number, unit = match["number"], match["unit"].lower()
+    if "," in number and not _GROUPED.match(number):
+        raise InvalidValue(f'The {what} "{text}" has misplaced thousands separators.')
+    if unit and unit not in _MULTIPLIERS:
+        raise InvalidValue(f'The {what} "{text}" has an unknown unit "{match["unit"]}".')
+    try:
+        amount = Decimal(number.replace(",", "")) * _MULTIPLIERS.get(unit, Decimal(1))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        raise InvalidValue(f'The {what} "{text}" is not an amount.') from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise InvalidValue(f'The {what} "{text}" has more than 2 decimal places.')
+    if amount > MAX_MONEY:
+        raise InvalidValue(f'The {what} "{text}" is too large (at most 9,999,999,999,999.99).')
+    return amount.normalize() if amount == amount.to_integral_value() else amount
+
+
+def currency(text: str) -> str:
+    code = text.strip().upper()
+    code = _CURRENCY_SYMBOLS.get(code, code)
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise InvalidValue(
+            f'The currency "{text}" is not a 3-letter ISO 4217 code like THB or USD.'
+        )
+    return code
+
+
+def probability(text: str) -> int:
+    raw = text.strip().removesuffix("%").strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 100:
+        raise InvalidValue(f'The probability "{text}" must be a whole number from 0 to 100.')
+    return int(raw)
+
+
+def target_days(text: str) -> int | None:
+    raw = text.strip().lower()
+    if raw in {"none", "-", ""}:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidValue(
+            f'The target days "{text}" must be a whole number of at least 1, or none.'
+        )
+    return int(raw)
+
+
+def positive_int(text: str, *, what: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise InvalidValue(f'The {what} "{text}" must be a positive whole number.')
+    return int(text)
+
+
+_RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<count>\d{1,4})(?P<unit>[dw])$")
+_NAMED_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def _from_buddhist_era(year: int) -> int:
+    return year - BUDDHIST_ERA_OFFSET if year >= FIRST_BUDDHIST_ERA_YEAR else year
+
+
+def _iso_date(text: str) -> date | None:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(_from_buddhist_era(year), month, day)
+    except ValueError:
+        return None
+
+
+def _relative_days(text: str) -> int | None:
+    lowered = text.lower()
+    if lowered in _NAMED_DAYS:
+        return _NAMED_DAYS[lowered]
+    match = _RELATIVE.match(lowered)
+    if not match:
+        return None
+    days = int(match["count"]) * (7 if match["unit"] == "w" else 1)
+    return days if match["sign"] == "+" else -days
+
+
+def day(text: str, *, what: str = "date") -> date:
+    """Parse a DATE: ISO (CE or Buddhist Era year), today/yesterday/tomorrow, +3d, -2w."""
+    raw = text.strip()
+    offset = _relative_days(raw)
+    if offset is not None:
+        return clock.today() + timedelta(days=offset)
+    parsed = _iso_date(raw)
+    if parsed is None:
+        raise InvalidValue(
+            f'The {what} "{text}" is not a date; use YYYY-MM-DD (a year from 2400 is read as '
+            "Buddhist Era), today, yesterday, tomorrow, +3d or -2w."
+        )
+    return parsed
+
+
+def moment(text: str, *, what: str = "time") -> datetime:
+    """Parse a WHEN: a date (meaning the end of that day, never later than now) or a datetime.
+
+    A datetime without an offset is local time; relative forms keep the current clock time.
+    """
+    raw = text.strip()
+    now = clock.now()
+    offset = _relative_days(raw)
+    if offset is not None:
+        return now + timedelta(days=offset)
+    as_date = _iso_date(raw)
+    if as_date is not None:
+        end_of_day = datetime.combine(as_date, time(23, 59, 59)).astimezone()
+        return min(end_of_day, now)
+    match = re.fullmatch(r"(\d{4})(-\d{1,2}-\d{1,2}[T ].+)", raw)
+    if match:
+        raw = f"{_from_buddhist_era(int(match[1])):04d}{match[2]}"
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed.astimezone().replace(microsecond=0)
+    raise InvalidValue(
+        f'The {what} "{text}" is not a date or time; use YYYY-MM-DD, "YYYY-MM-DD HH:MM", '
+        "today, yesterday, +3d or -2w."
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\n\r\t\u2028\u2029\x85]")
+
+
+def text(
+    value: str, *, what: str, required: bool = False, multiline: bool = False, max_length: int = 500
+) -> str:
+    """Check a free-text field; it is kept exactly as given."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(f"The {what} contains bytes that are not valid text.") from None
+    if required and not value.strip():
+        raise InvalidValue(f"The {what} must not be empty.")
+    if _CONTROL.search(value) or (not multiline and _LINE_BREAKS.search(value)):
+        raise InvalidValue(f"The {what} contains a control character or line break.")
+    if len(value) > max_length:
+        raise InvalidValue(f"The {what} is longer than {max_length} characters.")
+    return value
+
+
+def fold(name: str) -> str:
+    """The form in which names are compared: NFC, case-folded."""
+    return unicodedata.normalize("NFC", name).casefold().strip()
+
+
+def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> Stage:
+    """Find a stage by key, name, position among enabled stages, or unique name prefix."""
+    candidates = [s for s in stages if s.enabled or not enabled_only]
+    ordered = sorted(candidates, key=lambda s: s.position)
+    wanted = fold(name)
+    if not wanted:
+        raise StageNotFound("A stage name must not be empty.")
+    for found in ordered:
+        if found.key == name.strip() or fold(found.name) == wanted:
+            return found
+    if wanted.isdigit():
+        enabled = [s for s in ordered if s.enabled]
+        index = int(wanted)
+        if 1 <= index <= len(enabled):
+            return enabled[index - 1]
+    matches = [s for s in ordered if fold(s.name).startswith(wanted) or s.key.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    listed = ", ".join(f'"{s.name}"' for s in (matches or ordered))
+    if matches:
+        raise AmbiguousStage(f'The stage "{name}" could mean {listed}; give more of the name.')
+    raise StageNotFound(f'There is no stage "{name}"; the stages are {listed or "none"}.')

@@ -1,0 +1,200 @@
+"""The bookkeeping every use case shares: one transaction, its events, its result."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Self
+
+from salespipe import clock, parse, settings
+from salespipe.errors import DealNotFound, InvalidValue
+from salespipe.model import Deal, Event, Record, Stage, Stay, default_stages
+from salespipe.store import Snapshot, Store, Transaction, new_document
+
+
+@dataclass
+class Change:
+    """What one command changed: its events and the objects as they are now."""
+
+    events: list[Event] = field(default_factory=list)
+    deals: list[Deal] = field(default_factory=list)
+    deals_before: dict[int, Deal | None] = field(default_factory=dict)
+    stages: list[Stage] = field(default_factory=list)
+
+    @property
+    def deal(self) -> Deal:
+        return self.deals[0]
+
+
+def record_diff(before: Record, after: Record) -> tuple[Record, Record]:
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+class Work:
+    """One open transaction with the bookkeeping every use case needs."""
+
+    def __init__(self, tx: Transaction, command: str, who: str) -> None:
+        self.tx = tx
+        self.command = command
+        self.who = who
+        self.now = clock.now()
+        self.change = Change()
+        self._stages: list[Stage] | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return settings.effective(self.tx.config())
+
+    @property
+    def stages(self) -> list[Stage]:
+        if self._stages is None:
+            self._stages = self.tx.stages()
+        return self._stages
+
+    def deal(self, deal_id: int) -> Deal:
+        found = self.tx.get_deal(deal_id)
+        if found is None:
+            raise DealNotFound(deal_id)
+        return found
+
+    def event(
+        self,
+        kind: str,
+        at: datetime,
+        *,
+        deal_id: int | None = None,
+        reason: str | None = None,
+        text: str | None = None,
+        before: Record | None = None,
+        after: Record | None = None,
+    ) -> Event:
+        event = Event(
+            seq=self.tx.next_seq(),
+            change=self.tx.change_id(),
+            type=kind,
+            at=at,
+            recorded_at=self.now,
+            who=self.who,
+            command=self.command,
+            deal_id=deal_id,
+            reason=reason,
+            text=text,
+            before=before,
+            after=after,
+        )
+        self.tx.record(event)
+        self.change.events.append(event)
+        return event
+
+    def save(
+        self,
+        kind: str,
+        before: Deal | None,
+        after: Deal | None,
+        at: datetime,
+        *,
+        reason: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Store a deal's new state and record the event that explains it."""
+        if before is None and after is not None:
+            diff: tuple[Record | None, Record | None] = (None, after.to_record())
+        elif after is None and before is not None:
+            diff = (before.to_record(), None)
+        elif before is not None and after is not None:
+            diff = record_diff(before.to_record(), after.to_record())
+        else:  # pragma: no cover - a use case always passes one side
+            raise ValueError("save needs a deal")
+        deal = after or before
+        assert deal is not None
+        if after is None:
+            self.tx.delete_deal(deal)
+        else:
+            self.tx.save_deals([after])
+            self.change.deals.append(after)
+        self.change.deals_before[deal.id] = before
+        self.event(
+            kind, at, deal_id=deal.id, reason=reason, text=text, before=diff[0], after=diff[1]
+        )
+
+    def save_stages(self, kind: str, new: Sequence[Stage], *, reason: str | None = None) -> None:
+        old = {s.key: s.to_record() for s in self.stages}
+        ordered = renumbered(new)
+        fresh = {s.key: s.to_record() for s in ordered}
+        keys = [k for k in {**old, **fresh} if old.get(k) != fresh.get(k)]
+        self.tx.save_stages(ordered)
+        self._stages = list(ordered)
+        self.change.stages = list(ordered)
+        self.event(
+            kind,
+            self.now,
+            reason=reason,
+            before={k: old.get(k) for k in keys},
+            after={k: fresh.get(k) for k in keys},
+        )
+
+    def when(self, at: datetime | None, deal: Deal | None) -> datetime:
+        """The time a change happened: now, or a backdated ``--at`` checked against history."""
+        if at is None:
+            return self.now if deal is None else max(self.now, deal.updated_at)
+        if at > self.now:
+            raise InvalidValue(f"The time {at:%Y-%m-%d %H:%M} is in the future.")
+        if deal is not None and at < deal.updated_at:
+            raise InvalidValue(
+                f"The time {at:%Y-%m-%d %H:%M} is before deal {deal.id}'s previous event "
+                f"({deal.updated_at:%Y-%m-%d %H:%M})."
+            )
+        return at
+
+    def require_reason(self, reason: str | None, what: str) -> str | None:
+        if reason is not None:
+            reason = parse.text(reason, what="reason", multiline=True, max_length=2000)
+        if self.config["require_reason"] and not (reason and reason.strip()):
+            raise InvalidValue(
+                f"A reason is required to {what} (config require_reason); add --reason."
+            )
+        return reason
+
+
+def renumbered(stages: Sequence[Stage]) -> list[Stage]:
+    return [dataclasses.replace(s, position=i) for i, s in enumerate(stages, start=1)]
+
+
+def close_stay(stays: tuple[Stay, ...], at: datetime) -> tuple[Stay, ...]:
+    if stays and stays[-1].left is None:
+        return (*stays[:-1], dataclasses.replace(stays[-1], left=at))
+    return stays
+
+
+class PipelineBase:
+    """A store and the way to run one use case on it as one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: Any, lang: str | None = None) -> Self:
+        """A pipeline on the file at ``path``; ``lang`` names new default stages."""
+
+        def fresh() -> dict[str, Any]:
+            return new_document({}, default_stages(lang or "en"), clock.now().isoformat())
+
+        return cls(Store(Path(path), fresh))
+
+    def read(self) -> Snapshot:
+        return self.store.read()
+
+    @contextlib.contextmanager
+    def _work(self, command: str) -> Iterator[Work]:
+        def lock_timeout() -> float:
+            return float(settings.effective(self.store.read().config())["lock_timeout"])
+
+        now_iso = clock.now().isoformat()
+        with self.store.transaction(lock_timeout, command, now_iso) as tx:
+            who = settings.effective(tx.config())["owner"]
+            yield Work(tx, command, who)

@@ -1,0 +1,117 @@
+"""Shared fixtures: every test gets its own data file, config dir and fixed clock."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from salespipe.cli.app import app
+from salespipe.pipeline import Pipeline
+
+NOW = "2026-11-27T10:00:00+07:00"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the data file, config dir and clock at the test, never at a real home."""
+    db = tmp_path / "data" / "pipeline.json"
+    monkeypatch.setenv("SALESPIPE_DB", str(db))
+    monkeypatch.setenv("SALESPIPE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SALESPIPE_HOOKS", str(tmp_path / "no-hooks"))
+    monkeypatch.setenv("SALESPIPE_NOW", NOW)
+    monkeypatch.setenv("SALESPIPE_USER", "tester")
+    monkeypatch.setenv("TZ", "Asia/Bangkok")
+    monkeypatch.delenv("SALESPIPE_LANG", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    import time
+
+    time.tzset()
+    return db
+
+
+@pytest.fixture
+def db_path(isolated: Path) -> Path:
+    return isolated
+
+
+@pytest.fixture
+def pipeline(db_path: Path) -> Pipeline:
+    return Pipeline.open(db_path, "en")
+
+
+@pytest.fixture
+def thai_pipeline(db_path: Path) -> Pipeline:
+    return Pipeline.open(db_path, "th")
+
+
+class Cli:
+    """Runs salespipe in-process the way a user would type it."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Any:
+        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    def json(self, *args: str) -> Any:
+        result = self(*args, "--json")
+        assert result.exit_code == 0, result.stderr + result.stdout
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+def salespipe_command() -> list[str]:
+    """The installed command, as a user and cron run it."""
+    found = shutil.which("salespipe", path=os.path.dirname(sys.executable) + os.pathsep
+                         + os.environ.get("PATH", ""))
+    return [found] if found else [sys.executable, "-m", "salespipe"]
+
+
+@pytest.fixture
+def run() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed salespipe in a subprocess with no terminal."""
+
+    def call(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
+             input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*salespipe_command(), *args],
+            capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL if input is None else None, input=input,
+        )
+
+    return call
+
+
+@pytest.fixture
+def snapshot_files(db_path: Path) -> Callable[[], dict[str, bytes]]:
+    """The bytes of every file of the database, to prove nothing changed."""
+
+    def take() -> dict[str, bytes]:
+        folder = db_path.parent
+        if not folder.exists():
+            return {}
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+                if p.is_file() and not p.name.endswith(".lock")}
+
+    return take
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    yield from text.splitlines()
