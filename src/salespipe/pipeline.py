@@ -55,7 +55,7 @@ class Pipeline(StageAdmin):
         at: datetime | None = None,
         source: str | None = None,
     ) -> Change:
-        with self._work("add") as work:
+        with self.work("add") as work:
             when = work.when(at, None)
             enabled = [s for s in work.stages if s.enabled]
             if stage is not None:
@@ -86,7 +86,7 @@ class Pipeline(StageAdmin):
             return work.change
 
     def edit(self, deal_id: int, fields: DealFields) -> Change:
-        with self._work("edit") as work:
+        with self.work("edit") as work:
             before = work.deal(deal_id)
             after = _apply_fields(before, fields)
             if after == before:
@@ -98,7 +98,7 @@ class Pipeline(StageAdmin):
     def move(
         self, deal_id: int, stage: str, *, reason: str | None = None, at: datetime | None = None
     ) -> Change:
-        with self._work("move") as work:
+        with self.work("move") as work:
             before = work.deal(deal_id)
             target = parse.stage(work.stages, stage)
             if not before.is_open:
@@ -124,7 +124,7 @@ class Pipeline(StageAdmin):
         self, deal_id: int, outcome: str, *, reason: str | None = None, at: datetime | None = None
     ) -> Change:
         """Mark an open deal won or lost; a lost deal needs its reason."""
-        with self._work(outcome) as work:
+        with self.work(outcome) as work:
             before = work.deal(deal_id)
             if not before.is_open:
                 raise NotAllowed(f"Deal {deal_id} is already {before.status}.")
@@ -151,7 +151,7 @@ class Pipeline(StageAdmin):
         reason: str | None = None,
         at: datetime | None = None,
     ) -> Change:
-        with self._work("reopen") as work:
+        with self.work("reopen") as work:
             before = work.deal(deal_id)
             if before.is_open:
                 raise NotAllowed(f"Deal {deal_id} is already open.")
@@ -173,14 +173,14 @@ class Pipeline(StageAdmin):
 
     def note(self, deal_id: int, text: str, *, at: datetime | None = None) -> Change:
         text = parse.text(text, what="note", required=True, multiline=True, max_length=10_000)
-        with self._work("note") as work:
+        with self.work("note") as work:
             before = work.deal(deal_id)
             when = work.when(at, before)
             work.save("note", before, dataclasses.replace(before, updated_at=when), when, text=text)
             return work.change
 
     def set_next(self, deal_id: int, action: NextAction | None) -> Change:
-        with self._work("next") as work:
+        with self.work("next") as work:
             before = work.deal(deal_id)
             if before.next_action == action:
                 work.change.deals.append(before)
@@ -193,7 +193,7 @@ class Pipeline(StageAdmin):
     def quote(
         self, deal_id: int, *, valid_until: date, amount: Decimal | None = None, note: str = ""
     ) -> Change:
-        with self._work("quote") as work:
+        with self.work("quote") as work:
             before = work.deal(deal_id)
             if not before.is_open:
                 raise NotAllowed(f"Deal {deal_id} is {before.status}; quotes are for open deals.")
@@ -210,7 +210,7 @@ class Pipeline(StageAdmin):
             return work.change
 
     def delete(self, deal_id: int) -> Change:
-        with self._work("delete") as work:
+        with self.work("delete") as work:
             before = work.deal(deal_id)
             work.save("delete", before, None, work.when(None, before))
             return work.change
@@ -218,7 +218,7 @@ class Pipeline(StageAdmin):
     # -- undo ----------------------------------------------------------------------------
     def undo(self) -> Change:
         """Revert the most recent change that has not been undone yet."""
-        with self._work("undo") as work:
+        with self.work("undo") as work:
             entry = work.tx.pop_change()
             if entry is None:
                 raise NothingToUndo("There is nothing to undo.")
@@ -240,7 +240,7 @@ class Pipeline(StageAdmin):
     # -- settings --------------------------------------------------------------------------
     def set_config(self, key: str, text: str) -> Change:
         value = settings.parse_setting(key, text)
-        with self._work("config") as work:
+        with self.work("config") as work:
             old = work.tx.config().get(key)
             if old == value:
                 return work.change
@@ -249,7 +249,7 @@ class Pipeline(StageAdmin):
             return work.change
 
     def init(self, *, currency: str | None = None) -> Snapshot:
-        with self._work("init") as work:
+        with self.work("init") as work:
             if work.tx.exists:
                 raise NotAllowed(f"{self.store.path} already exists; nothing was changed.")
             work.tx.set_config("currency", currency or "THB")

@@ -136,3 +136,9 @@ def config_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("salespipe", appauthor=False))
+
+
+def hooks_dir() -> Path:
+    """SALESPIPE_HOOKS, else the ``hooks`` folder in the config dir."""
+    chosen = os.environ.get("SALESPIPE_HOOKS")
+    return Path(chosen).expanduser() if chosen else config_dir() / "hooks"

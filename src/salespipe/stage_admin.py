@@ -55,7 +55,7 @@ class StageAdmin(PipelineBase):
         target_days: int | None = None,
         guide: str = "",
     ) -> Change:
-        with self._work("stage add") as work:
+        with self.work("stage add") as work:
             name = check_stage_name(name, work.stages)
             if before and after:
                 raise InvalidValue("Give --before or --after, not both.")
@@ -78,7 +78,7 @@ class StageAdmin(PipelineBase):
             return work.change
 
     def stage_rename(self, name: str, new_name: str) -> Change:
-        with self._work("stage rename") as work:
+        with self.work("stage rename") as work:
             stage = parse.stage(work.stages, name, enabled_only=False)
             new_name = check_stage_name(new_name, work.stages, ignore=stage.key)
             if new_name == stage.name:
@@ -95,7 +95,7 @@ class StageAdmin(PipelineBase):
         target_days: object = UNSET,
         guide: str | None = None,
     ) -> Change:
-        with self._work("stage set") as work:
+        with self.work("stage set") as work:
             stage = parse.stage(work.stages, name, enabled_only=False)
             changed = stage
             if probability is not None:
@@ -114,7 +114,7 @@ class StageAdmin(PipelineBase):
 
     def stage_order(self, names: Sequence[str]) -> Change:
         """The named enabled stages first, in that order; the rest keep their order after."""
-        with self._work("stage order") as work:
+        with self.work("stage order") as work:
             chosen = [parse.stage(work.stages, n) for n in names]
             if len({s.key for s in chosen}) != len(chosen):
                 raise InvalidValue("A stage is named more than once in the order.")
@@ -130,7 +130,7 @@ class StageAdmin(PipelineBase):
     def stage_disable(
         self, name: str, *, move_to: str | None = None, reason: str | None = None
     ) -> Change:
-        with self._work("stage disable") as work:
+        with self.work("stage disable") as work:
             stage = parse.stage(work.stages, name, enabled_only=False)
             if not stage.enabled:
                 work.change.stages = work.stages
@@ -163,7 +163,7 @@ class StageAdmin(PipelineBase):
             return work.change
 
     def stage_enable(self, name: str) -> Change:
-        with self._work("stage enable") as work:
+        with self.work("stage enable") as work:
             stage = parse.stage(work.stages, name, enabled_only=False)
             if not stage.enabled:
                 self._replace(work, "stage-enable", dataclasses.replace(stage, enabled=True))
@@ -172,7 +172,7 @@ class StageAdmin(PipelineBase):
             return work.change
 
     def stage_remove(self, name: str) -> Change:
-        with self._work("stage remove") as work:
+        with self.work("stage remove") as work:
             stage = parse.stage(work.stages, name, enabled_only=False)
             if self._stage_ever_used(work, stage.key):
                 raise NotAllowed(

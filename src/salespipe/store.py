@@ -300,21 +300,22 @@ class Transaction(Snapshot):
     # -- ids -----------------------------------------------------------------------
     def allocate_deal_id(self) -> int:
         deal_id: int = self.meta["next_deal_id"]
-        self._set_meta(next_deal_id=deal_id + 1)
+        self.set_meta(next_deal_id=deal_id + 1)
         return deal_id
 
     def change_id(self) -> int:
         if self._change_id is None:
             self._change_id = self.meta["next_change"]
-            self._set_meta(next_change=self._change_id + 1)
+            self.set_meta(next_change=self._change_id + 1)
         return self._change_id
 
     def next_seq(self) -> int:
         seq: int = self.meta["next_seq"]
-        self._set_meta(next_seq=seq + 1)
+        self.set_meta(next_seq=seq + 1)
         return seq
 
-    def _set_meta(self, **values: Any) -> None:
+    def set_meta(self, **values: Any) -> None:
+        """Change bookkeeping values of the main file (counters, flags such as ``demo``)."""
         self._db.table(META).update(values, doc_ids=[1])
 
     # -- settings and stages -------------------------------------------------------
@@ -324,7 +325,7 @@ class Transaction(Snapshot):
             config.pop(key, None)
         else:
             config[key] = value
-        self._set_meta(config=config)
+        self.set_meta(config=config)
 
     def save_stages(self, stages: Iterable[Stage]) -> None:
         table = self._db.table(STAGES)
@@ -396,7 +397,7 @@ class Transaction(Snapshot):
         if not stack:
             return None
         entry = stack.pop()
-        self._set_meta(changes=stack)
+        self.set_meta(changes=stack)
         return entry
 
     # -- commit (called by the store) ------------------------------------------------
@@ -417,7 +418,7 @@ class Transaction(Snapshot):
                 "at": now_iso,
             }
             updates["changes"] = [*self.change_stack(), entry][-UNDO_DEPTH:]
-        self._set_meta(**updates)
+        self.set_meta(**updates)
         return events, closed
 
     def _document_bytes(self) -> bytes:
@@ -496,6 +497,17 @@ class Store:
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+    def delete_files(self, lock_timeout: Callable[[], float]) -> None:
+        """Remove the whole database (journals first), under the lock.
+
+        Only for replacing a demo database: a crash in between leaves a main file whose
+        journals are missing, which the next ``demo`` run removes again.
+        """
+        with self._locked(lock_timeout):
+            for path in (self.paths.events, self.paths.closed, self.paths.main):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
 
     # -- checks ----------------------------------------------------------------------------
     def _refuse_orphan_journals(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -176,6 +176,8 @@ class PipelineBase:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # Called with each committed change that recorded events (e.g. to run hooks).
+        self.listeners: list[Callable[[Change], None]] = []
 
     @classmethod
     def open(cls, path: Any, lang: str | None = None) -> Self:
@@ -190,11 +192,17 @@ class PipelineBase:
         return self.store.read()
 
     @contextlib.contextmanager
-    def _work(self, command: str) -> Iterator[Work]:
+    def work(self, command: str) -> Iterator[Work]:
+        """Run one use case as one locked transaction; listeners hear of it once committed."""
+
         def lock_timeout() -> float:
             return float(settings.effective(self.store.read().config())["lock_timeout"])
 
         now_iso = clock.now().isoformat()
         with self.store.transaction(lock_timeout, command, now_iso) as tx:
             who = settings.effective(tx.config())["owner"]
-            yield Work(tx, command, who)
+            work = Work(tx, command, who)
+            yield work
+        if work.change.events:
+            for listener in self.listeners:
+                listener(work.change)

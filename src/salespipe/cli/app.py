@@ -14,7 +14,7 @@ import typer
 from salespipe import __version__, settings
 from salespipe.cli import output
 from salespipe.errors import SalespipeError
-from salespipe.pipeline import Pipeline
+from salespipe.pipeline import Change, Pipeline
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,9 +51,22 @@ class State:
     lang: str | None = None
 
     def pipeline(self) -> Pipeline:
-        return Pipeline.open(
+        pipeline = Pipeline.open(
             settings.database_path(self.db), settings.lang_from_environment(self.lang)
         )
+        pipeline.listeners.append(_run_hooks)
+        return pipeline
+
+
+def _run_hooks(change: Change) -> None:
+    """After a committed change, run the user's hooks; their failures are only warnings."""
+    folder = settings.hooks_dir()
+    if not folder.is_dir():
+        return
+    from salespipe import hooks
+
+    for warning in hooks.run_hooks(change, folder):
+        output.warn(warning)
 
 
 def state(ctx: typer.Context) -> State:
@@ -117,11 +130,13 @@ def root(
 
 
 def _register() -> None:
-    from salespipe.cli import data, deals, stages
+    from salespipe.cli import data, deals, reports, stages, transfer
 
     deals.register(app)
     stages.register(app)
+    reports.register(app)
     data.register(app)
+    transfer.register(app)
 
 
 _register()
