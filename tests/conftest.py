@@ -78,8 +78,9 @@ def cli() -> Cli:
 
 def salespipe_command() -> list[str]:
     """The installed command, as a user and cron run it."""
-    found = shutil.which("salespipe", path=os.path.dirname(sys.executable) + os.pathsep
-                         + os.environ.get("PATH", ""))
+    found = shutil.which(
+        "salespipe", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    )
     return [found] if found else [sys.executable, "-m", "salespipe"]
 
 
@@ -87,13 +88,17 @@ def salespipe_command() -> list[str]:
 def run() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed salespipe in a subprocess with no terminal."""
 
-    def call(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
-             input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def call(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 60, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*salespipe_command(), *args],
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL if input is None else None, input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
+            input=input,
         )
 
     return call
@@ -107,8 +112,11 @@ def snapshot_files(db_path: Path) -> Callable[[], dict[str, bytes]]:
         folder = db_path.parent
         if not folder.exists():
             return {}
-        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-                if p.is_file() and not p.name.endswith(".lock")}
+        return {
+            p.name: p.read_bytes()
+            for p in sorted(folder.iterdir())
+            if p.is_file() and not p.name.endswith(".lock")
+        }
 
     return take
 

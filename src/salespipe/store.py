@@ -272,6 +272,15 @@ class Snapshot:
             lines = [line for line in lines if marker in line]
         return [Event.from_record(orjson.loads(line)) for line in lines]
 
+    def undone_changes(self) -> set[int]:
+        """The ids of changes that a later ``undo`` reverted."""
+        data = _read_committed(self.paths.events, self.meta["events_size"])
+        return {
+            orjson.loads(line)["after"]["undid"]
+            for line in data.splitlines()
+            if b'"type":"undo"' in line
+        }
+
     def change_stack(self) -> list[dict[str, Any]]:
         return list(self.meta.get("changes", []))
 
@@ -557,17 +566,20 @@ class Store:
             self.paths.closed: tx.meta["closed_size"],
         }
         events, closed = tx._finish_meta(now_iso, command)
-        appended: list[Path] = []
+        appended: dict[Path, bool] = {}  # journal -> whether it existed before
         try:
             for journal, data in ((self.paths.events, events), (self.paths.closed, closed)):
                 if data:
-                    appended.append(journal)
+                    appended[journal] = journal.exists()
                     self._append(journal, committed[journal], data)
             self._write_atomically(self.path, tx._document_bytes())
         except OSError as exc:
-            for journal in appended:
+            for journal, existed in appended.items():
                 with contextlib.suppress(OSError):
-                    os.truncate(journal, committed[journal])
+                    if existed:
+                        os.truncate(journal, committed[journal])
+                    else:
+                        journal.unlink()
             if not tx.exists:
                 with contextlib.suppress(OSError):
                     self.path.unlink()

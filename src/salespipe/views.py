@@ -87,7 +87,11 @@ def deal_table(deals: Sequence[Deal], stages: Sequence[Stage], now: datetime) ->
 
 
 def deal_detail(
-    deal: Deal, stages: Sequence[Stage], events: Sequence[Event], now: datetime
+    deal: Deal,
+    stages: Sequence[Stage],
+    events: Sequence[Event],
+    now: datetime,
+    undone: set[int] | frozenset[int] = frozenset(),
 ) -> list[Block]:
     by_key = {s.key: s for s in stages}
     stage = by_key.get(deal.stage)
@@ -132,7 +136,7 @@ def deal_detail(
     ]
     if deal.is_open and stage and stage.guide:
         blocks.append(Text(f"What to do in {stage.name}: {stage.guide}"))
-    blocks.append(event_table(events, stages, with_deal=False, title="Timeline"))
+    blocks.append(event_table(events, stages, with_deal=False, title="Timeline", undone=undone))
     return blocks
 
 
@@ -182,14 +186,20 @@ def describe(event: Event, stages: dict[str, Stage]) -> str:
         return f"{kind.replace('-', ' ')}: " + ", ".join(
             (after.get(k) or before.get(k) or {}).get("name", k) for k in keys
         )
+    if kind == "quote":
+        quote = after.get("quote") or {}
+        text = f"quote sent, valid until {quote.get('valid_until', '')}"
+        if "value" in after:
+            text += f"; value {_value_text('value', before.get('value'), stages)} → "
+            text += _value_text("value", after["value"], stages)
+        return text
     changed = [k for k in after if k in FIELD_LABELS]
     parts = [
         f"{FIELD_LABELS[k]} {_value_text(k, before.get(k), stages)} → "
         f"{_value_text(k, after.get(k), stages)}"
         for k in changed
     ]
-    prefix = "quote sent" if kind == "quote" else "edited"
-    return f"{prefix}: " + "; ".join(parts) if parts else prefix
+    return "edited: " + "; ".join(parts) if parts else "edited"
 
 
 def event_table(
@@ -198,6 +208,7 @@ def event_table(
     *,
     with_deal: bool = True,
     title: str | None = None,
+    undone: frozenset[int] | set[int] = frozenset(),
 ) -> Table:
     by_key = {s.key: s for s in stages}
     columns = [
@@ -210,7 +221,8 @@ def event_table(
         columns.insert(1, Column("Deal", "right"))
     table = Table(columns=columns, title=title)
     for event in events:
-        row = [fmt.moment(event.at), describe(event, by_key), event.reason or "", event.who]
+        what = describe(event, by_key) + (" (undone)" if event.change in undone else "")
+        row = [fmt.moment(event.at), what, event.reason or "", event.who]
         if with_deal:
             row.insert(1, str(event.deal_id) if event.deal_id else "")
         table.rows.append(row)

@@ -189,14 +189,15 @@ def register(app: typer.Typer) -> None:
             raise DealNotFound(deal_id)
         stages = snapshot.stages()
         events = snapshot.events(deal_id)
+        undone = snapshot.undone_changes()
         if as_json:
             data = _deal_json(deal, stages)
             stage = next((s for s in stages if s.key == deal.stage), None)
             data["guide"] = stage.guide if stage else ""
-            data["events"] = [e.to_dict() for e in events]
+            data["events"] = [{**e.to_dict(), "undone": e.change in undone} for e in events]
             output.json(data)
         else:
-            output.blocks(views.deal_detail(deal, stages, events, clock.now()))
+            output.blocks(views.deal_detail(deal, stages, events, clock.now(), undone))
 
     @app.command("edit", rich_help_panel="Deals")
     @handles_errors
@@ -473,10 +474,11 @@ def register(app: typer.Typer) -> None:
             start = parse.day(since, what="--since date")
             events = [e for e in events if e.at.date() >= start]
         newest = sorted(events, key=lambda e: (e.at, e.seq), reverse=True)[:limit]
+        undone = snapshot.undone_changes()
         if as_json:
-            output.json([e.to_dict() for e in newest])
+            output.json([{**e.to_dict(), "undone": e.change in undone} for e in newest])
         else:
-            output.blocks([views.event_table(newest, snapshot.stages())])
+            output.blocks([views.event_table(newest, snapshot.stages(), undone=undone)])
 
 
 def _next_action(text: str | None, due: str | None) -> NextAction | None:

@@ -1,0 +1,272 @@
+"""Every deal command from the command line: success, JSON shape, and errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+DEAL_KEYS = {
+    "id",
+    "title",
+    "customer",
+    "contact",
+    "value",
+    "currency",
+    "stage",
+    "stage_name",
+    "status",
+    "owner",
+    "probability",
+    "weighted_value",
+    "expected_close",
+    "next_action",
+    "tags",
+    "created_at",
+    "updated_at",
+    "stage_entered_at",
+    "days_in_stage",
+    "closed_at",
+    "lost_reason",
+}
+
+
+def test_add_json_has_the_documented_deal_keys(cli) -> None:
+    """add --json prints one deal object with every key SPEC §5 lists."""
+    deal = cli.json(
+        "add",
+        "ERP",
+        "--customer",
+        "Siam Foods",
+        "--value",
+        "1.5m",
+        "--close",
+        "2026-12-31",
+        "--prob",
+        "30",
+        "--tag",
+        "erp",
+        "--tag",
+        "big",
+        "--next",
+        "Call",
+        "--due",
+        "+2d",
+        "--contact",
+        "Somchai",
+    )
+    assert set(deal) >= DEAL_KEYS
+    assert deal["value"] == 1500000
+    assert deal["weighted_value"] == 450000
+    assert deal["probability"] == 30
+    assert deal["tags"] == ["erp", "big"]
+    assert deal["next_action"] == {"text": "Call", "due": "2026-11-29"}
+    assert deal["created_at"] == "2026-11-27T10:00:00+07:00"
+    assert deal["stage_name"] == "Presented"
+
+
+def test_add_quiet_prints_only_the_id(cli) -> None:
+    """-q prints the new id and nothing else, for scripts."""
+    assert cli("add", "A", "-q").stdout == "1\n"
+    assert cli("add", "B", "-q").stdout == "2\n"
+
+
+def test_add_with_bad_value_exits_1_and_writes_nothing(cli, db_path) -> None:
+    """An invalid value is one sentence on stderr, exit 1, and no file is created."""
+    result = cli("add", "A", "--value", "-5")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith('Error: The value "-5" is not an amount')
+    assert result.stderr.count("\n") == 1
+    assert not db_path.exists()
+
+
+def test_json_errors_are_also_printed_as_json(cli) -> None:
+    """With --json an error prints {"error": {code, message}} on stdout too."""
+    result = cli("move", "5", "quoted", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "error": {
+            "code": "deal_not_found",
+            "message": "There is no deal 5; `salespipe list --status all` shows them.",
+        }
+    }
+
+
+def test_usage_errors_exit_2(cli) -> None:
+    """A malformed command line is Typer's usage error with exit 2."""
+    assert cli("move", "abc", "quoted").exit_code == 2
+    assert cli("add").exit_code == 2
+    assert cli("list", "--frobnicate").exit_code == 2
+
+
+def test_list_filters_sorts_and_limits(cli) -> None:
+    """list shows open deals in pipeline order and honours filters, sort and limit."""
+    cli("add", "Alpha", "-c", "สยามฟู้ดส์", "-v", "300", "-s", "quoted", "-t", "vip")
+    cli("add", "Beta", "-c", "Acme", "-v", "100", "-o", "somchai")
+    cli("add", "Gamma", "-c", "Acme", "-v", "200", "-s", "negotiating")
+    cli("won", "3")
+    assert [d["title"] for d in cli.json("list")] == ["Beta", "Alpha"]
+    assert [d["title"] for d in cli.json("list", "--status", "all")] == ["Beta", "Alpha", "Gamma"]
+    assert [d["title"] for d in cli.json("list", "--status", "won")] == ["Gamma"]
+    assert [d["title"] for d in cli.json("list", "--customer", "สยาม")] == ["Alpha"]
+    assert [d["title"] for d in cli.json("list", "--owner", "somchai")] == ["Beta"]
+    assert [d["title"] for d in cli.json("list", "--tag", "vip")] == ["Alpha"]
+    assert [d["title"] for d in cli.json("list", "--search", "bet")] == ["Beta"]
+    assert [d["title"] for d in cli.json("list", "--stage", "quoted")] == ["Alpha"]
+    assert [d["title"] for d in cli.json("list", "--sort", "value", "--status", "all")] == [
+        "Alpha",
+        "Gamma",
+        "Beta",
+    ]
+    assert len(cli.json("list", "--limit", "1")) == 1
+    bad = cli("list", "--sort", "colour")
+    assert bad.exit_code == 1
+    assert "Cannot sort by" in bad.stderr
+
+
+def test_list_stale_uses_target_days(cli) -> None:
+    """--stale keeps deals whose days in stage exceed the stage target."""
+    cli("add", "Old", "--at", "2026-11-01 09:00")
+    cli("add", "New")
+    assert [d["title"] for d in cli.json("list", "--stale")] == ["Old"]
+
+
+def test_list_plain_output_is_aligned_for_thai(cli) -> None:
+    """Piped list output is plain text whose columns line up by display width."""
+    from salespipe import textwidth
+
+    cli("add", "ระบบ ERP สยามฟู้ดส์", "-c", "สยามฟู้ดส์", "-v", "1.5m")
+    cli("add", "CRM", "-c", "Acme", "-v", "150k")
+    lines = cli("list").stdout.splitlines()
+    header, first, second = lines[0], lines[1], lines[2]
+    assert "\x1b[" not in "".join(lines)
+    value_end = textwidth.width(header[: header.index("Value") + len("Value")])
+    for row in (first, second):
+        cut = next(i for i in range(len(row) + 1) if textwidth.width(row[:i]) == value_end)
+        assert row[:cut].endswith("THB")
+
+
+def test_show_prints_fields_guide_and_timeline(cli) -> None:
+    """show lists the fields, the stage's guide and the history with reasons."""
+    cli("add", "ERP", "-v", "100")
+    cli("move", "1", "quoted", "--reason", "asked for price")
+    cli("note", "1", "Sent by email")
+    out = cli("show", "1").stdout
+    assert "Deal 1: ERP" in out
+    assert "What to do in Quoted: Send a complete quotation" in out
+    assert "moved: Presented → Quoted" in out
+    assert "asked for price" in out
+    assert "note: Sent by email" in out
+    shown = cli.json("show", "1")
+    assert [e["type"] for e in shown["events"]] == ["add", "move", "note"]
+    assert shown["guide"].startswith("Send a complete quotation")
+
+
+def test_edit_move_won_lost_reopen_round(cli) -> None:
+    """The everyday commands change the deal as their JSON shows."""
+    cli("add", "ERP", "-v", "100")
+    assert cli.json("edit", "1", "--value", "250.50", "--prob", "none")["value"] == 250.5
+    assert cli.json("move", "1", "negotiating")["stage"] == "negotiating"
+    assert cli.json("lost", "1", "--reason", "price")["lost_reason"] == "price"
+    assert cli.json("reopen", "1", "--stage", "2")["stage"] == "considering"
+    won = cli.json("won", "1", "--reason", "signed")
+    assert (won["status"], won["weighted_value"]) == ("won", 250.5)
+
+
+def test_lost_without_reason_is_refused(cli) -> None:
+    """lost needs --reason: exit 1 and the deal stays open."""
+    cli("add", "ERP")
+    result = cli("lost", "1")
+    assert result.exit_code == 1
+    assert "--reason" in result.stderr
+    assert cli.json("show", "1")["status"] == "open"
+
+
+def test_move_to_unknown_or_ambiguous_stage_lists_candidates(cli) -> None:
+    """Unknown and ambiguous stage names are exit 1 with the candidates named."""
+    cli("add", "ERP")
+    cli("stage", "add", "Quick win")
+    unknown = cli("move", "1", "closing")
+    assert unknown.exit_code == 1
+    assert '"Presented"' in unknown.stderr
+    ambiguous = cli("move", "1", "qu")
+    assert ambiguous.exit_code == 1
+    assert '"Quoted", "Quick win"' in ambiguous.stderr
+
+
+def test_move_with_at_and_no_op(cli) -> None:
+    """--at backdates the move; moving to the current stage says so and changes nothing."""
+    cli("add", "ERP", "--at", "2026-11-01 09:00")
+    moved = cli.json("move", "1", "quoted", "--at", "2026-11-20 09:00")
+    assert moved["stage_entered_at"] == "2026-11-20T09:00:00+07:00"
+    assert moved["days_in_stage"] == 7
+    again = cli("move", "1", "Quoted")
+    assert again.exit_code == 0
+    assert "already in Quoted" in again.stdout
+    future = cli("move", "1", "negotiating", "--at", "tomorrow")
+    assert future.exit_code == 1
+    assert "in the future" in future.stderr
+
+
+def test_note_next_and_quote(cli) -> None:
+    """note, next (set and --done) and quote work and show in JSON."""
+    cli("add", "ERP", "-v", "100")
+    assert cli("note", "1", "โทรคุยกับคุณสมชาย").exit_code == 0
+    assert cli.json("next", "1", "Call back", "--due", "+3d")["next_action"] == {
+        "text": "Call back",
+        "due": "2026-11-30",
+    }
+    assert cli.json("next", "1", "--done")["next_action"] is None
+    bad = cli("next", "1", "Call")
+    assert bad.exit_code == 1
+    quoted = cli.json(
+        "quote", "1", "--amount", "90k", "--valid-until", "+14d", "--note", "VAT incl."
+    )
+    assert quoted["value"] == 90000
+    assert quoted["quote"]["valid_until"] == "2026-12-11"
+    assert "quote to 2026-12-11" in cli("list").stdout
+
+
+def test_delete_needs_yes_without_a_terminal(cli) -> None:
+    """Not from a terminal, delete without --yes is refused; with --yes it deletes."""
+    cli("add", "ERP")
+    refused = cli("delete", "1")
+    assert refused.exit_code == 1
+    assert "--yes" in refused.stderr
+    deleted = cli.json("delete", "1", "--yes")
+    assert deleted["deleted"]["title"] == "ERP"
+    assert cli("show", "1").exit_code == 1
+
+
+def test_undo_reports_what_it_undid(cli) -> None:
+    """undo names the command it reverted; with nothing left it exits 1."""
+    cli("add", "ERP")
+    cli("move", "1", "quoted")
+    assert cli("undo").stdout == "Undid move (change 2).\n"
+    undone = cli.json("undo")
+    assert undone["undid"] == {"change": 1, "command": "add"}
+    nothing = cli("undo")
+    assert nothing.exit_code == 1
+    assert "nothing to undo" in nothing.stderr
+
+
+def test_log_is_newest_first_with_filters(cli) -> None:
+    """log lists events newest first, for one deal, since a date, limited."""
+    cli("add", "A", "--at", "2026-11-01 09:00")
+    cli("add", "B", "--at", "2026-11-10 09:00")
+    cli("move", "1", "quoted", "--at", "2026-11-12 09:00")
+    events = cli.json("log")
+    assert [(e["type"], e["deal_id"]) for e in events] == [("move", 1), ("add", 2), ("add", 1)]
+    assert [e["type"] for e in cli.json("log", "1")] == ["move", "add"]
+    assert len(cli.json("log", "--since", "2026-11-10")) == 2
+    assert len(cli.json("log", "--limit", "1")) == 1
+    assert "moved: Presented → Quoted" in cli("log").stdout
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["add", "--help"]])
+def test_version_and_help(cli, args: list[str]) -> None:
+    """--version and --help answer with exit 0."""
+    result = cli(*args)
+    assert result.exit_code == 0
+    assert result.stdout.strip()

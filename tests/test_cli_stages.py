@@ -1,0 +1,119 @@
+"""Stage, init and config commands from the command line."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_stage_list_json_and_disabled_hidden(cli) -> None:
+    """stage list shows enabled stages with open deal counts; --all adds disabled ones."""
+    cli("add", "A", "-s", "quoted")
+    stages = cli.json("stage", "list")
+    assert [(s["key"], s["open_deals"]) for s in stages][:3] == [
+        ("presented", 0),
+        ("considering", 0),
+        ("quoted", 1),
+    ]
+    cli("stage", "disable", "considering")
+    assert [s["key"] for s in cli.json("stage", "list")] == [
+        "presented",
+        "quoted",
+        "negotiating",
+        "approved",
+    ]
+    assert len(cli.json("stage", "list", "--all")) == 5
+    plain = cli("stage", "list").stdout
+    assert "Quoted" in plain
+    assert "Considering" not in plain
+
+
+def test_stage_commands_round(cli) -> None:
+    """add, rename, set, order, enable and remove each print their result."""
+    added = cli.json(
+        "stage", "add", "ทดลองใช้", "--after", "presented", "--prob", "20", "--target-days", "5"
+    )
+    assert (added["name"], added["position"], added["probability"]) == ("ทดลองใช้", 2, 20)
+    renamed = cli.json("stage", "rename", "ทดลอง", "ทดลองใช้ฟรี")
+    assert renamed["name"] == "ทดลองใช้ฟรี"
+    updated = cli.json("stage", "set", "ทดลองใช้ฟรี", "--target-days", "none", "--guide", "ให้ลอง")
+    assert (updated["target_days"], updated["guide"]) == (None, "ให้ลอง")
+    order = cli.json("stage", "order", "approved", "1")
+    assert [s["key"] for s in order][:2] == ["approved", "presented"]
+    assert cli("stage", "remove", "ทดลองใช้ฟรี").exit_code == 0
+    assert "ทดลองใช้ฟรี" not in cli("stage", "list", "--all").stdout
+
+
+def test_stage_errors(cli) -> None:
+    """Duplicate names, stages in use and disabling a full stage are exit 1 with a fix."""
+    cli("add", "A")
+    duplicate = cli("stage", "add", "quoted")
+    assert duplicate.exit_code == 1
+    assert "already a stage" in duplicate.stderr
+    in_use = cli("stage", "remove", "presented")
+    assert in_use.exit_code == 1
+    assert "stage disable" in in_use.stderr
+    full = cli("stage", "disable", "presented")
+    assert full.exit_code == 1
+    assert "--move-to" in full.stderr
+    moved = cli("stage", "disable", "presented", "--move-to", "quoted")
+    assert "moved 1 open deal" in moved.stdout
+    assert cli.json("show", "1")["stage"] == "quoted"
+
+
+def test_thai_default_stages_by_lang_option_and_environment(cli, db_path, monkeypatch) -> None:
+    """--lang th, SALESPIPE_LANG=th or a th_* locale give Thai stage names to a new file."""
+    assert cli.json("--lang", "th", "add", "A")["stage_name"] == "ติดต่อนำเสนอ"
+    other = cli.json("--db", str(db_path.parent / "en.json"), "add", "A")
+    assert other["stage_name"] == "Presented"
+    monkeypatch.setenv("LANG", "th_TH.UTF-8")
+    thai = cli.json("--db", str(db_path.parent / "th.json"), "add", "A")
+    assert thai["stage_name"] == "ติดต่อนำเสนอ"
+    monkeypatch.setenv("SALESPIPE_LANG", "th")
+    env = cli.json("--db", str(db_path.parent / "env.json"), "add", "A")
+    assert env["stage_name"] == "ติดต่อนำเสนอ"
+    bad = cli("--lang", "fr", "list")
+    assert bad.exit_code == 1
+
+
+def test_init_creates_the_file_once(cli, db_path) -> None:
+    """init creates the file with the language's stages; a second init is refused."""
+    created = cli.json("init", "--lang", "th", "--currency", "usd")
+    assert created["stages"][2]["name"] == "เสนอราคา"
+    assert db_path.exists()
+    assert cli.json("config", "get", "currency") == {"currency": "USD"}
+    again = cli("init")
+    assert again.exit_code == 1
+    assert "already exists" in again.stderr
+
+
+def test_config_set_get_list_and_errors(cli) -> None:
+    """Settings are validated, stored, listed and undoable."""
+    assert cli.json("config", "set", "lock_timeout", "3") == {"lock_timeout": 3}
+    assert cli("config", "get", "lock_timeout").stdout == "3\n"
+    assert cli.json("config", "set", "require_reason", "yes") == {"require_reason": True}
+    settings = cli.json("config", "list")
+    assert set(settings) == {
+        "currency",
+        "owner",
+        "lang",
+        "require_reason",
+        "lock_timeout",
+        "date_era",
+    }
+    assert settings["owner"] == "tester"
+    unknown = cli("config", "set", "colour", "red")
+    assert unknown.exit_code == 1
+    assert "no setting" in unknown.stderr
+    bad = cli("config", "set", "date_era", "mayan")
+    assert bad.exit_code == 1
+    assert "date_era" in bad.stderr
+    cli("undo")
+    assert cli.json("config", "get", "require_reason") == {"require_reason": False}
+
+
+def test_json_output_is_utf8_not_escaped(cli) -> None:
+    """--json prints Thai as UTF-8 characters, not \\u escapes."""
+    result = cli("add", "ระบบ", "--json")
+    assert "ระบบ" in result.stdout
+    assert "\\u0e" not in result.stdout
+    assert json.loads(result.stdout)["title"] == "ระบบ"

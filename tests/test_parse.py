@@ -1,0 +1,171 @@
+"""Parsing what people type: money, dates, text and stage names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from salespipe import parse
+from salespipe.errors import AmbiguousStage, InvalidValue, StageNotFound
+from salespipe.model import Stage, default_stages
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("150000", Decimal("150000")),
+        ("150,000", Decimal("150000")),
+        ("150000.50", Decimal("150000.50")),
+        ("150k", Decimal("150000")),
+        ("1.5m", Decimal("1500000")),
+        ("1.5M", Decimal("1500000")),
+        ("2.5ล้าน", Decimal("2500000")),
+        ("3 แสน", Decimal("300000")),
+        ("฿1,200", Decimal("1200")),
+        ("0", Decimal("0")),
+        ("9999999999999.99", Decimal("9999999999999.99")),
+    ],
+)
+def test_money_accepts_the_forms_people_write(text: str, expected: Decimal) -> None:
+    """Plain, grouped, decimal, k/m and Thai multipliers all give the exact amount."""
+    assert parse.money(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["-5", "abc", "1.234", "1,00", "NaN", "inf", "1e5", "", "10000000000000", "1.5x", "1.000005k"],
+)
+def test_money_rejects_what_cannot_be_stored_exactly(text: str) -> None:
+    """Negative, non-numbers, NaN/inf, over 2 decimals and too large amounts are refused."""
+    with pytest.raises(InvalidValue):
+        parse.money(text)
+
+
+def test_currency_is_an_upper_case_iso_code() -> None:
+    """Currency codes are upper-cased and must have three letters."""
+    assert parse.currency("thb") == "THB"
+    assert parse.currency("฿") == "THB"
+    with pytest.raises(InvalidValue):
+        parse.currency("baht")
+
+
+def test_probability_and_target_days_bounds() -> None:
+    """Probability is 0-100; target days at least 1 or none."""
+    assert parse.probability("75%") == 75
+    assert parse.target_days("none") is None
+    assert parse.target_days("7") == 7
+    for bad in ("101", "-1", "x"):
+        with pytest.raises(InvalidValue):
+            parse.probability(bad)
+    with pytest.raises(InvalidValue):
+        parse.target_days("0")
+
+
+def test_day_reads_iso_buddhist_era_and_relative_forms() -> None:
+    """ISO dates, BE years from 2400, today/yesterday/tomorrow, +3d and -2w all parse."""
+    today = date(2026, 11, 27)
+    assert parse.day("2026-01-15") == date(2026, 1, 15)
+    assert parse.day("2569-01-15") == date(2026, 1, 15)
+    assert parse.day("today") == today
+    assert parse.day("yesterday") == today - timedelta(days=1)
+    assert parse.day("tomorrow") == today + timedelta(days=1)
+    assert parse.day("+3d") == today + timedelta(days=3)
+    assert parse.day("-2w") == today - timedelta(days=14)
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "15/01/2026", "soon", "+3x", "2026-13-01"])
+def test_day_rejects_what_is_not_a_date(text: str) -> None:
+    """Impossible dates and unknown forms raise InvalidValue naming the input."""
+    with pytest.raises(InvalidValue, match="not a date"):
+        parse.day(text)
+
+
+def test_moment_date_means_end_of_that_day_but_never_the_future() -> None:
+    """A date-only WHEN is 23:59:59 that day; today is clipped to now."""
+    moment = parse.moment("2026-11-20")
+    assert (moment.year, moment.month, moment.day, moment.hour, moment.minute) == (
+        2026,
+        11,
+        20,
+        23,
+        59,
+    )
+    now = parse.moment("today")
+    assert now == datetime.fromisoformat("2026-11-27T10:00:00+07:00")
+    assert parse.moment("2026-11-27") == now
+
+
+def test_moment_reads_datetimes_in_local_time_and_buddhist_era() -> None:
+    """A datetime without an offset is local (Asia/Bangkok in tests); BE years convert."""
+    moment = parse.moment("2569-11-01 14:30")
+    assert moment.isoformat() == "2026-11-01T14:30:00+07:00"
+    assert parse.moment("2026-11-01T14:30:00+00:00").isoformat() == "2026-11-01T21:30:00+07:00"
+
+
+def test_text_keeps_unicode_exactly_and_refuses_controls() -> None:
+    """Any script is kept as given; control characters and lone surrogates are refused."""
+    for value in ("สยามฟู้ดส์", "株式会社", "Ünïcödé 🚀", "  spaced  "):
+        assert parse.text(value, what="title") == value
+    with pytest.raises(InvalidValue):
+        parse.text("a\x00b", what="title")
+    with pytest.raises(InvalidValue):
+        parse.text("line\nbreak", what="title")
+    assert parse.text("line\nbreak", what="note", multiline=True) == "line\nbreak"
+    with pytest.raises(InvalidValue):
+        parse.text("\ud800", what="title")
+    with pytest.raises(InvalidValue):
+        parse.text("   ", what="title", required=True)
+
+
+THAI = default_stages("th")
+ENGLISH = default_stages("en")
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("quoted", "quoted"),
+        ("Quoted", "quoted"),
+        ("QUOTED", "quoted"),
+        ("3", "quoted"),
+        ("neg", "negotiating"),
+        ("app", "approved"),
+    ],
+)
+def test_stage_by_key_name_position_or_prefix(name: str, key: str) -> None:
+    """A stage is found by key, case-insensitive name, position or unique prefix."""
+    assert parse.stage(ENGLISH, name).key == key
+
+
+def test_thai_stage_names_and_prefixes() -> None:
+    """Thai names match exactly, in decomposed form (NFC), and by a unique prefix."""
+    assert parse.stage(THAI, "เสนอราคา").key == "quoted"
+    assert parse.stage(THAI, "เสนอ").key == "quoted"
+    assert parse.stage(THAI, "อนุมัติ").key == "approved"
+    decomposed = "เจรจาต่อรอง".replace("\u0e33", "\u0e4d\u0e32")
+    assert parse.stage(THAI, decomposed).key == "negotiating"
+
+
+def test_ambiguous_and_unknown_stage_list_candidates() -> None:
+    """An ambiguous prefix names the candidates; an unknown name lists the stages."""
+    stages = [*ENGLISH, Stage("qualified", "Qualified", 6, 30)]
+    with pytest.raises(AmbiguousStage, match='"Quoted", "Qualified"'):
+        parse.stage(stages, "qu")
+    with pytest.raises(StageNotFound, match='"Presented"'):
+        parse.stage(stages, "Closing")
+
+
+def test_positions_count_only_enabled_stages() -> None:
+    """With stage 2 disabled, position 2 is the third stage and the disabled one is hidden."""
+    stages = [
+        s
+        if s.key != "considering"
+        else Stage(s.key, s.name, s.position, s.probability, s.target_days, enabled=False)
+        for s in ENGLISH
+    ]
+    assert parse.stage(stages, "2").key == "quoted"
+    with pytest.raises(StageNotFound):
+        parse.stage(stages, "Considering")
+    assert parse.stage(stages, "Considering", enabled_only=False).key == "considering"

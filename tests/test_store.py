@@ -1,0 +1,195 @@
+"""The data file layout and its guarantees, tested in-process."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from salespipe import store
+from salespipe.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
+from salespipe.pipeline import DealFields, Pipeline
+
+
+def files(db_path: Path) -> dict[str, bytes]:
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(db_path.parent.iterdir())
+        if not p.name.endswith(".lock")
+    }
+
+
+def test_reading_a_missing_file_creates_nothing(pipeline: Pipeline, db_path: Path) -> None:
+    """Read-only commands on a new path show default stages and write no file."""
+    assert len(pipeline.read().stages()) == 5
+    assert not db_path.exists()
+
+
+def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path) -> None:
+    """The first change creates the folder, the main file and the events journal."""
+    pipeline.add("A", DealFields())
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [
+        "pipeline.events.jsonl",
+        "pipeline.json",
+        "pipeline.lock",
+    ]
+    meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
+    assert (meta["format"], meta["schema"]) == ("salespipe", store.SCHEMA_VERSION)
+
+
+def test_closed_deals_do_not_stay_in_the_main_file(pipeline: Pipeline, db_path: Path) -> None:
+    """Winning a deal moves its record out of the main file into the closed journal."""
+    for _ in range(3):
+        pipeline.add("Deal", DealFields(value=Decimal(10)))
+    for deal_id in (1, 2):
+        pipeline.close(deal_id, "won")
+    document = orjson.loads(db_path.read_bytes())
+    assert list(document["deals"]) == ["3"]
+    closed = db_path.with_name("pipeline.closed.jsonl").read_text().splitlines()
+    assert [orjson.loads(line)["id"] for line in closed] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"   \n", "is empty"),
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2, 3]", "not a salespipe data file"),
+        (b'{"_default": {"1": {"title": "x"}}}', "not a salespipe data file"),
+    ],
+)
+def test_foreign_files_are_refused_and_untouched(
+    pipeline: Pipeline, db_path: Path, content: bytes, message: str
+) -> None:
+    """Empty, non-JSON and other JSON files are refused by name and never written."""
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(content)
+    with pytest.raises(NotASalespipeFile, match=message) as caught:
+        pipeline.add("A", DealFields())
+    assert str(db_path) in caught.value.message
+    assert db_path.read_bytes() == content
+    with pytest.raises(NotASalespipeFile):
+        pipeline.read()
+
+
+def test_a_newer_schema_is_refused(pipeline: Pipeline, db_path: Path) -> None:
+    """A file from a newer salespipe is refused with the versions named."""
+    pipeline.add("A", DealFields())
+    document = orjson.loads(db_path.read_bytes())
+    document["_meta"]["1"]["schema"] = store.SCHEMA_VERSION + 1
+    db_path.write_bytes(orjson.dumps(document))
+    before = files(db_path)
+    with pytest.raises(NewerSchema, match="newer salespipe"):
+        pipeline.add("B", DealFields())
+    assert files(db_path) == before
+
+
+def test_an_older_schema_is_migrated_with_a_backup(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening an older file for writing keeps a backup and migrates step by step."""
+    pipeline.add("A", DealFields())
+    original = db_path.read_bytes()
+
+    def to_two(document: dict[str, Any]) -> dict[str, Any]:
+        document["_meta"]["1"]["migrated"] = True
+        return document
+
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(store.MIGRATIONS, 1, to_two)
+    pipeline.add("B", DealFields())
+    backup = db_path.with_name("pipeline.json.schema1.bak")
+    assert backup.read_bytes() == original
+    meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
+    assert (meta["schema"], meta["migrated"]) == (2, True)
+
+
+def test_a_torn_journal_tail_is_ignored_and_cut_off(pipeline: Pipeline, db_path: Path) -> None:
+    """Bytes a killed writer appended past the committed size are invisible, then removed."""
+    pipeline.add("A", DealFields())
+    journal = db_path.with_name("pipeline.events.jsonl")
+    committed = journal.read_bytes()
+    with journal.open("ab") as handle:
+        handle.write(b'{"seq": 99, "half a li')
+    assert len(pipeline.read().events()) == 1
+    pipeline.add("B", DealFields())
+    text = journal.read_bytes()
+    assert text.startswith(committed)
+    assert b"half a li" not in text
+    assert len(pipeline.read().events()) == 2
+
+
+def test_a_shortened_journal_is_reported(pipeline: Pipeline, db_path: Path) -> None:
+    """A journal cut below its committed size is damage outside salespipe: exit-4 error."""
+    pipeline.add("A", DealFields())
+    journal = db_path.with_name("pipeline.events.jsonl")
+    journal.write_bytes(journal.read_bytes()[:10])
+    with pytest.raises(StoreError, match="shorter than the data file records"):
+        pipeline.read().events()
+
+
+def test_journals_without_their_main_file_are_refused(db_path: Path, pipeline: Pipeline) -> None:
+    """A journal whose main file is missing is never overwritten."""
+    db_path.parent.mkdir(parents=True)
+    journal = db_path.with_name("pipeline.events.jsonl")
+    journal.write_bytes(b'{"seq":1}\n')
+    with pytest.raises(NotASalespipeFile, match="exists but its data file"):
+        pipeline.add("A", DealFields())
+    assert journal.read_bytes() == b'{"seq":1}\n'
+
+
+def test_read_only_data_file_is_refused(pipeline: Pipeline, db_path: Path) -> None:
+    """A data file without write permission is not replaced, even by root."""
+    pipeline.add("A", DealFields())
+    before = files(db_path)
+    db_path.chmod(0o444)
+    try:
+        with pytest.raises(WriteFailed, match="read-only"):
+            pipeline.add("B", DealFields())
+    finally:
+        db_path.chmod(0o644)
+    assert files(db_path) == before
+
+
+def test_a_failed_write_leaves_every_file_as_it_was(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the disk fills during the commit, journals are cut back and the main file kept."""
+    pipeline.add("A", DealFields())
+    pipeline.add("B", DealFields())
+    before = files(db_path)
+    real_replace = os.replace
+
+    def full_disk(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.os, "replace", full_disk)
+    with pytest.raises(WriteFailed, match="the disk is full"):
+        pipeline.close(1, "won")
+    monkeypatch.setattr(store.os, "replace", real_replace)
+    assert files(db_path) == before
+
+
+def test_stale_temp_files_are_removed_by_the_next_write(pipeline: Pipeline, db_path: Path) -> None:
+    """A temp file left by a killed writer disappears with the next change."""
+    pipeline.add("A", DealFields())
+    leftover = db_path.with_name(".pipeline.json.tmp-12345")
+    leftover.write_bytes(b"partial")
+    pipeline.add("B", DealFields())
+    assert not leftover.exists()
+
+
+def test_a_reader_sees_only_what_its_main_file_committed(pipeline: Pipeline, db_path: Path) -> None:
+    """A snapshot taken before a write does not see the journal lines that write added."""
+    pipeline.add("A", DealFields())
+    pipeline.close(1, "won")
+    old = pipeline.read()
+    pipeline.add("B", DealFields())
+    pipeline.close(2, "lost", reason="x")
+    assert [d.id for d in old.closed_deals()] == [1]
+    assert len(old.events()) == 2

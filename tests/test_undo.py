@@ -1,0 +1,108 @@
+"""undo reverts the most recent change exactly, whatever made it, 50 steps back and more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from salespipe.errors import NothingToUndo
+from salespipe.model import NextAction
+from salespipe.pipeline import DealFields, Pipeline
+
+
+def state_of(pipeline: Pipeline) -> dict[str, Any]:
+    """Everything a user can see, apart from the history itself."""
+    snapshot = pipeline.read()
+    undone = snapshot.undone_changes()
+    return {
+        "deals": sorted((d.to_record() for d in snapshot.all_deals()), key=lambda r: r["id"]),
+        "stages": [s.to_record() for s in snapshot.stages()],
+        "config": snapshot.config(),
+        "history": [
+            (e.type, e.deal_id, e.text)
+            for e in snapshot.events()
+            if e.change not in undone and e.type != "undo"
+        ],
+    }
+
+
+def seeded(pipeline: Pipeline) -> None:
+    pipeline.add("Open one", DealFields(value=Decimal("100"), customer="A"))
+    pipeline.add("Closed one", DealFields(value=Decimal("200")))
+    pipeline.close(2, "won", reason="signed")
+
+
+CHANGES: dict[str, Callable[[Pipeline], object]] = {
+    "add": lambda p: p.add("New", DealFields(value=Decimal("5"))),
+    "edit": lambda p: p.edit(1, DealFields(value=Decimal("150"), add_tags=("x",))),
+    "edit closed": lambda p: p.edit(2, DealFields(title="Renamed")),
+    "move": lambda p: p.move(1, "quoted", reason="r"),
+    "won": lambda p: p.close(1, "won"),
+    "lost": lambda p: p.close(1, "lost", reason="price"),
+    "reopen": lambda p: p.reopen(2),
+    "note": lambda p: p.note(1, "called"),
+    "next": lambda p: p.set_next(1, NextAction("call", date(2026, 12, 1))),
+    "quote": lambda p: p.quote(1, valid_until=date(2026, 12, 5), amount=Decimal("90")),
+    "delete open": lambda p: p.delete(1),
+    "delete closed": lambda p: p.delete(2),
+    "config": lambda p: p.set_config("currency", "USD"),
+    "stage add": lambda p: p.stage_add("Demo", after="presented"),
+    "stage rename": lambda p: p.stage_rename("quoted", "Proposal"),
+    "stage set": lambda p: p.stage_set("quoted", probability=55, guide="g"),
+    "stage order": lambda p: p.stage_order(["approved", "presented"]),
+    "stage disable with move": lambda p: p.stage_disable("presented", move_to="considering"),
+    "stage remove": lambda p: p.stage_remove("approved"),
+}
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_undo_restores_the_state_exactly(pipeline: Pipeline, name: str) -> None:
+    """After any change, undo gives back exactly the state before it."""
+    seeded(pipeline)
+    before = state_of(pipeline)
+    CHANGES[name](pipeline)
+    assert state_of(pipeline) != before
+    pipeline.undo()
+    assert state_of(pipeline) == before
+
+
+def test_undo_walks_back_more_than_50_steps(pipeline: Pipeline) -> None:
+    """Sixty changes can be undone one by one back to the start."""
+    states = [state_of(pipeline)]
+    pipeline.add("Deal", DealFields(value=Decimal("1")))
+    states.append(state_of(pipeline))
+    for step in range(59):
+        pipeline.edit(1, DealFields(value=Decimal(step + 2)))
+        states.append(state_of(pipeline))
+    for expected in reversed(states[:-1]):
+        pipeline.undo()
+        assert state_of(pipeline) == expected
+
+
+def test_undo_is_recorded_and_is_not_itself_undone(pipeline: Pipeline) -> None:
+    """undo leaves an 'undo' event naming the change; a second undo goes further back."""
+    pipeline.add("One", DealFields())
+    pipeline.add("Two", DealFields())
+    change = pipeline.undo()
+    undo_event = change.events[-1]
+    assert undo_event.type == "undo"
+    assert undo_event.after == {"undid": 2, "command": "add"}
+    pipeline.undo()
+    assert pipeline.read().all_deals() == []
+    with pytest.raises(NothingToUndo):
+        pipeline.undo()
+
+
+def test_an_undone_change_can_be_followed_by_new_changes(pipeline: Pipeline) -> None:
+    """After undo, new changes stack normally and undo again in order."""
+    pipeline.add("One", DealFields())
+    pipeline.move(1, "quoted")
+    pipeline.undo()
+    pipeline.move(1, "negotiating")
+    assert pipeline.read().open_deals()[0].stage == "negotiating"
+    pipeline.undo()
+    assert pipeline.read().open_deals()[0].stage == "presented"
