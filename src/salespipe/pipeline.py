@@ -90,6 +90,7 @@ class Pipeline(StageAdmin):
             before = work.deal(deal_id)
             after = _apply_fields(before, fields)
             if after == before:
+                work.change.deals.append(before)
                 return work.change
             when = work.when(None, before)
             work.save("edit", before, dataclasses.replace(after, updated_at=when), when)

@@ -23,7 +23,7 @@ class Change:
     events: list[Event] = field(default_factory=list)
     deals: list[Deal] = field(default_factory=list)
     deals_before: dict[int, Deal | None] = field(default_factory=dict)
-    stages: list[Stage] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)  # all stages after the change
 
     @property
     def deal(self) -> Deal:
@@ -203,6 +203,8 @@ class PipelineBase:
             who = settings.effective(tx.config())["owner"]
             work = Work(tx, command, who)
             yield work
+            if not work.change.stages:
+                work.change.stages = list(work.stages)
         if work.change.events:
             for listener in self.listeners:
                 listener(work.change)

@@ -14,7 +14,7 @@ from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.errors import InvalidValue, NotAllowed
 from salespipe.model import Deal, NextAction, Stage, deal_to_dict
-from salespipe.pipeline import Change, DealFields, Pipeline
+from salespipe.pipeline import Change, DealFields
 from salespipe.queries import SORT_FIELDS, DealQuery, select
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="The deal's number.")]
@@ -36,16 +36,15 @@ def _deal_json(deal: Deal, stages: list[Stage]) -> dict[str, object]:
     return deal_to_dict(deal, by_key.get(deal.stage), clock.now())
 
 
-def _report_change(pipeline: Pipeline, change: Change, as_json: bool, message: str) -> None:
-    stages = pipeline.read().stages()
+def _report_change(change: Change, as_json: bool, message: str) -> None:
     if as_json:
-        output.json(_deal_json(change.deal, stages))
+        output.json(_deal_json(change.deal, change.stages))
     else:
         output.say(message)
 
 
-def _stage_name(pipeline: Pipeline, key: str) -> str:
-    return views.stage_name({s.key: s for s in pipeline.read().stages()}, key)
+def _stage_name(change: Change, key: str) -> str:
+    return views.stage_name({s.key: s for s in change.stages}, key)
 
 
 def _when(text: str | None) -> datetime | None:
@@ -118,10 +117,9 @@ def register(app: typer.Typer) -> None:
             output.say(str(deal.id))
             return
         _report_change(
-            pipeline,
             change,
             as_json,
-            f'Added deal {deal.id} "{deal.title}" in {_stage_name(pipeline, deal.stage)}.',
+            f'Added deal {deal.id} "{deal.title}" in {_stage_name(change, deal.stage)}.',
         )
 
     @app.command("list", rich_help_panel="Deals")
@@ -239,20 +237,17 @@ def register(app: typer.Typer) -> None:
         )
         pipeline = state(ctx).pipeline()
         change = pipeline.edit(deal_id, fields)
-        if not change.deals:
-            snapshot_deal = pipeline.read().get_deal(deal_id)
-            assert snapshot_deal is not None
-            change.deals.append(snapshot_deal)
+        if not change.events:
             message = f"Deal {deal_id} already had those values; nothing changed."
         else:
             message = (
                 f"Updated deal {deal_id}: "
                 + views.describe(
-                    change.events[0], {s.key: s for s in pipeline.read().stages()}
+                    change.events[0], {s.key: s for s in change.stages}
                 ).removeprefix("edited: ")
                 + "."
             )
-        _report_change(pipeline, change, as_json, message)
+        _report_change(change, as_json, message)
 
     @app.command("move", rich_help_panel="Deals")
     @handles_errors
@@ -272,13 +267,13 @@ def register(app: typer.Typer) -> None:
         """Move an open deal to another stage."""
         pipeline = state(ctx).pipeline()
         change = pipeline.move(deal_id, stage, reason=reason, at=_when(at))
-        name = _stage_name(pipeline, change.deal.stage)
+        name = _stage_name(change, change.deal.stage)
         message = (
             f"Deal {deal_id} moved to {name}."
             if change.events
             else f"Deal {deal_id} is already in {name}; nothing changed."
         )
-        _report_change(pipeline, change, as_json, message)
+        _report_change(change, as_json, message)
 
     @app.command("won", rich_help_panel="Deals")
     @handles_errors
@@ -292,7 +287,7 @@ def register(app: typer.Typer) -> None:
         """Mark an open deal won."""
         pipeline = state(ctx).pipeline()
         change = pipeline.close(deal_id, "won", reason=reason, at=_when(at))
-        _report_change(pipeline, change, as_json, f"Deal {deal_id} won.")
+        _report_change(change, as_json, f"Deal {deal_id} won.")
 
     @app.command("lost", rich_help_panel="Deals")
     @handles_errors
@@ -308,7 +303,7 @@ def register(app: typer.Typer) -> None:
         """Mark an open deal lost, with the reason."""
         pipeline = state(ctx).pipeline()
         change = pipeline.close(deal_id, "lost", reason=reason, at=_when(at))
-        _report_change(pipeline, change, as_json, f"Deal {deal_id} lost: {reason}.")
+        _report_change(change, as_json, f"Deal {deal_id} lost: {reason}.")
 
     @app.command("reopen", rich_help_panel="Deals")
     @handles_errors
@@ -329,10 +324,9 @@ def register(app: typer.Typer) -> None:
         pipeline = state(ctx).pipeline()
         change = pipeline.reopen(deal_id, stage=stage, reason=reason, at=_when(at))
         _report_change(
-            pipeline,
             change,
             as_json,
-            f"Deal {deal_id} reopened in {_stage_name(pipeline, change.deal.stage)}.",
+            f"Deal {deal_id} reopened in {_stage_name(change, change.deal.stage)}.",
         )
 
     @app.command("note", rich_help_panel="Deals")
@@ -347,7 +341,7 @@ def register(app: typer.Typer) -> None:
         """Log a contact or activity with a deal."""
         pipeline = state(ctx).pipeline()
         change = pipeline.note(deal_id, text, at=_when(at))
-        _report_change(pipeline, change, as_json, f"Noted on deal {deal_id}.")
+        _report_change(change, as_json, f"Noted on deal {deal_id}.")
 
     @app.command("next", rich_help_panel="Deals")
     @handles_errors
@@ -374,7 +368,7 @@ def register(app: typer.Typer) -> None:
             if action is None
             else f'Deal {deal_id}: next action "{action.text}" due {action.due}.'
         )
-        _report_change(pipeline, change, as_json, message)
+        _report_change(change, as_json, message)
 
     @app.command("quote", rich_help_panel="Deals")
     @handles_errors
@@ -401,7 +395,7 @@ def register(app: typer.Typer) -> None:
         pipeline = state(ctx).pipeline()
         change = pipeline.quote(deal_id, valid_until=until, amount=money, note=note)
         _report_change(
-            pipeline, change, as_json, f"Deal {deal_id}: quote recorded, valid until {until}."
+            change, as_json, f"Deal {deal_id}: quote recorded, valid until {until}."
         )
 
     @app.command("delete", rich_help_panel="Deals")
@@ -428,11 +422,10 @@ def register(app: typer.Typer) -> None:
                 output.say("Nothing was deleted.")
                 return
         change = pipeline.delete(deal_id)
-        stages = pipeline.read().stages()
         if as_json:
             before = change.deals_before[deal_id]
             assert before is not None
-            output.json({"deleted": _deal_json(before, stages)})
+            output.json({"deleted": _deal_json(before, change.stages)})
         else:
             output.say(f'Deleted deal {deal_id} "{deal.title}".')
 
@@ -444,7 +437,7 @@ def register(app: typer.Typer) -> None:
         change = pipeline.undo()
         event = change.events[-1]
         after = event.after or {}
-        stages = pipeline.read().stages()
+        stages = change.stages
         if as_json:
             output.json(
                 {
