@@ -28,13 +28,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 from tinydb import TinyDB
@@ -190,7 +191,42 @@ def _read_committed(path: Path, size: int) -> bytes:
             f"The file {path} is shorter than the data file records ({len(data)} of {size} "
             "bytes); it was damaged outside salespipe. Restore it from a backup."
         )
+    if not _looks_like_journal(data[:1], data[-2:]):
+        raise _damaged(path)
     return data
+
+
+def _looks_like_journal(first: bytes, last_two: bytes) -> bool:
+    """Committed journal bytes start a JSON object and end one with a newline."""
+    return first == b"{" and last_two == b"}\n"
+
+
+def _damaged(path: Path) -> StoreError:
+    return StoreError(
+        f"The file {path} holds data salespipe cannot read; it was damaged outside "
+        "salespipe and was left untouched. Restore it from a backup."
+    )
+
+
+_DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reports_damage(which: str) -> Callable[[F], F]:
+    """Turn unreadable content of one of the database's files into a StoreError naming it."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def checked(self: Snapshot, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except _DAMAGE:
+                raise _damaged(getattr(self.paths, which)) from None
+
+        return cast(F, checked)
+
+    return decorate
 
 
 class Snapshot:
@@ -213,23 +249,27 @@ class Snapshot:
     def config(self) -> dict[str, Any]:
         return dict(self.meta.get("config", {}))
 
+    @_reports_damage("main")
     def stages(self) -> list[Stage]:
         records = self._storage.data[STAGES].values()
         return sorted((Stage.from_record(r) for r in records), key=lambda s: s.position)
 
     # -- deals ---------------------------------------------------------------------
+    @_reports_damage("main")
     def open_deals(self) -> list[Deal]:
         return [Deal.from_record(r) for r in self._storage.data[DEALS].values()]
 
     def open_deal_ids(self) -> set[int]:
         return {int(key) for key in self._storage.data[DEALS]}
 
+    @_reports_damage("closed")
     def get_deal(self, deal_id: int) -> Deal | None:
         record = self._storage.data[DEALS].get(str(deal_id))
         if record is None:
             record = self._closed_record(deal_id)
         return Deal.from_record(record) if record else None
 
+    @_reports_damage("closed")
     def closed_deals(self) -> list[Deal]:
         """The latest record of every closed, undeleted deal."""
         latest: dict[int, Record | None] = {}
@@ -263,6 +303,7 @@ class Snapshot:
         return None if record.get("deleted") else record
 
     # -- events --------------------------------------------------------------------
+    @_reports_damage("events")
     def events(self, deal_id: int | None = None) -> list[Event]:
         """Every committed event in recorded order, or those of one deal."""
         data = _read_committed(self.paths.events, self.meta["events_size"])
@@ -272,6 +313,7 @@ class Snapshot:
             lines = [line for line in lines if marker in line]
         return [Event.from_record(orjson.loads(line)) for line in lines]
 
+    @_reports_damage("events")
     def undone_changes(self) -> set[int]:
         """The ids of changes that a later ``undo`` reverted."""
         data = _read_committed(self.paths.events, self.meta["events_size"])
@@ -284,6 +326,7 @@ class Snapshot:
     def change_stack(self) -> list[dict[str, Any]]:
         return list(self.meta.get("changes", []))
 
+    @_reports_damage("events")
     def events_of_change(self, entry: dict[str, Any]) -> list[Event]:
         with self.paths.events.open("rb") as handle:
             handle.seek(entry["offset"])
@@ -565,6 +608,8 @@ class Store:
             self.paths.events: tx.meta["events_size"],
             self.paths.closed: tx.meta["closed_size"],
         }
+        for journal, size in committed.items():
+            self._check_journal(journal, size)
         events, closed = tx._finish_meta(now_iso, command)
         appended: dict[Path, bool] = {}  # journal -> whether it existed before
         try:
@@ -594,6 +639,28 @@ class Store:
             errno.EPERM: "permission was denied",
         }.get(exc.errno or 0, exc.strerror or "the write failed")
         return f"Cannot write the data file {self.path}: {reason}; nothing was changed."
+
+    @staticmethod
+    def _check_journal(journal: Path, committed_size: int) -> None:
+        """Refuse to append to a journal cut short or overwritten outside salespipe."""
+        if committed_size == 0:
+            return
+        try:
+            with journal.open("rb") as handle:
+                actual = os.fstat(handle.fileno()).st_size
+                first = handle.read(1)
+                handle.seek(max(0, committed_size - 2))
+                last_two = handle.read(2)
+        except FileNotFoundError:
+            actual, first, last_two = 0, b"", b""
+        if actual < committed_size:
+            raise StoreError(
+                f"The file {journal} is shorter than the data file records ({actual} of "
+                f"{committed_size} bytes); it was damaged outside salespipe. Restore it from "
+                "a backup; nothing was changed."
+            )
+        if not _looks_like_journal(first, last_two):
+            raise _damaged(journal)
 
     @staticmethod
     def _append(journal: Path, committed_size: int, data: bytes) -> None:
@@ -631,4 +698,7 @@ class Store:
             with contextlib.suppress(OSError):
                 temp.unlink()
             raise
-        _fsync_folder(folder)
+        # The rename is the commit: once it happened, a failing folder fsync must not
+        # roll back the journals the new main file already counts on.
+        with contextlib.suppress(OSError):
+            _fsync_folder(folder)
