@@ -1,9 +1,371 @@
-"""Report commands (chart, report, forecast, funnel, durations, winrate, stale, check, demo)."""
+"""Report commands: chart, report, forecast, funnel, durations, winrate, stale, check.
+
+Everyday reports (chart, stale, check) read only the open deals; history reports read
+the closed deals too; only ``--as-of`` reads the event journal, replaying it to the
+end of the day asked for. The report modules are imported inside the commands, so
+other commands do not pay for them at start-up.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
 import typer
+
+from salespipe import clock, parse
+from salespipe.cli import output
+from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.errors import EXIT_ACTION_NEEDED, InvalidValue
+from salespipe.model import Deal, Stage
+
+PANEL = "Reports"
+DEFAULT_CHART_WIDTH = 80
+
+OwnerOption = Annotated[
+    str | None, typer.Option("--owner", "-o", metavar="O", help="Only the deals of this owner.")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="As the pipeline stood at the end of DATE, replayed from its history.",
+    ),
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", metavar="DATE", help="From this day (included).")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="To this day (included).")
+]
+WidthOption = Annotated[
+    int | None,
+    typer.Option(
+        "--width",
+        metavar="N",
+        min=30,
+        max=400,
+        help="Chart width in columns (default: the terminal's, at most 80).",
+    ),
+]
+
+
+@dataclass
+class Scope:
+    """The deals and stages a report runs on, and the moment it is computed for."""
+
+    deals: list[Deal]
+    stages: list[Stage]
+    now: datetime
+
+
+def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> Scope:
+    """Open deals (or, with ``history``, all deals) now or as of the end of a day."""
+    from salespipe import tally, timeline
+
+    snapshot = state(ctx).pipeline().read()
+    stages = snapshot.stages()
+    if as_of is None:
+        now = clock.now()
+        deals = snapshot.all_deals() if history else snapshot.open_deals()
+    else:
+        now = timeline.cutoff(parse.day(as_of, what="--as-of date"))
+        events = snapshot.events()
+        deals = timeline.deals_as_of(events, now)
+        stages = timeline.stages_as_of(stages, events, now)
+        if not history:
+            deals = [deal for deal in deals if deal.is_open]
+    return Scope(tally.owned_by(deals, owner), stages, now)
+
+
+def chart_width(width: int | None) -> int:
+    if width is not None:
+        return width
+    import shutil
+
+    columns = shutil.get_terminal_size((DEFAULT_CHART_WIDTH, 24)).columns
+    return max(30, min(DEFAULT_CHART_WIDTH, columns))
+
+
+def print_charts(charts: list[str]) -> None:
+    output.say("\n\n".join(charts))
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise InvalidValue(f'{option} "{value}" is not one of {", ".join(allowed)}.')
+    return value
 
 
 def register(app: typer.Typer) -> None:
-    """Adds the report commands; filled in by the reports work (issue 3)."""
+    from salespipe.cli import demo
+
+    demo.register(app)
+
+    @app.command("chart", rich_help_panel=PANEL)
+    @handles_errors
+    def chart(
+        ctx: typer.Context,
+        by: Annotated[
+            str,
+            typer.Option(
+                "--by",
+                metavar="count|value|weighted",
+                help="Bar length: number of deals, value, or weighted value (per currency).",
+            ),
+        ] = "count",
+        all_stages: Annotated[
+            bool, typer.Option("--all-stages", help="Show disabled stages too.")
+        ] = False,
+        width: WidthOption = None,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Bar chart of the open deals per stage.
+
+        One bar per enabled stage, in pipeline order, with its number beside it. Value and
+        weighted charts are drawn per currency.
+
+        Example: salespipe chart --by weighted --owner somchai
+        """
+        from salespipe import reports
+
+        chosen = _choice(by, reports.CHART_BY, "--by")
+        scope = _scope(ctx, owner, as_of, history=False)
+        result = reports.chart(
+            scope.deals,
+            scope.stages,
+            by=chosen,  # type: ignore[arg-type]
+            as_of=scope.now.date(),
+            all_stages=all_stages,
+        )
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe import report_views
+
+        print_charts(
+            report_views.pipeline_charts(
+                result, width=chart_width(width), color=output.for_terminal()
+            )
+        )
+
+    @app.command("report", rich_help_panel=PANEL)
+    @handles_errors
+    def report(
+        ctx: typer.Context,
+        since: SinceOption = None,
+        until: UntilOption = None,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """One-screen summary: pipeline, results, bottleneck.
+
+        The open pipeline per stage (count, value, weighted value); the deals won and lost
+        from --since to --until (default: all history), win rate, average deal size and
+        sales cycle; the bottleneck stage and the number of stale deals.
+        """
+        from salespipe import reports, tally
+
+        period = tally.Period.parse(since, until)
+        scope = _scope(ctx, owner, as_of, history=True)
+        result = reports.summary(scope.deals, scope.stages, period=period, now=scope.now)
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe import report_views
+
+        output.blocks(report_views.summary_blocks(result))
+
+    @app.command("forecast", rich_help_panel=PANEL)
+    @handles_errors
+    def forecast(
+        ctx: typer.Context,
+        months: Annotated[
+            int,
+            typer.Option(
+                "--months",
+                metavar="N",
+                min=1,
+                max=24,
+                help="Months ahead (this one included) and months of won history to show.",
+            ),
+        ] = 3,
+        width: WidthOption = None,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Expected revenue by close month.
+
+        Open deals by expected-close month, weighted and not (past-due and undated deals in
+        their own rows), beside the value won per month; as a table and a chart.
+        """
+        from salespipe import forecast as forecasting
+
+        scope = _scope(ctx, owner, as_of, history=True)
+        result = forecasting.forecast(scope.deals, scope.stages, months=months, now=scope.now)
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe import report_views
+
+        output.blocks([report_views.forecast_table(result)])
+        output.say("")
+        print_charts(
+            report_views.forecast_charts(
+                result, width=chart_width(width), color=output.for_terminal()
+            )
+        )
+
+    @app.command("funnel", rich_help_panel=PANEL)
+    @handles_errors
+    def funnel(
+        ctx: typer.Context,
+        since: SinceOption = None,
+        until: UntilOption = None,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """How far the deals created in a period got.
+
+        How many reached each stage (a skipped stage counts as passed), the conversion from
+        each stage to the next, how many were lost in each, and the overall win rate.
+        """
+        from salespipe import outcomes, tally
+
+        period = tally.Period.parse(since, until)
+        scope = _scope(ctx, owner, as_of, history=True)
+        result = outcomes.funnel(scope.deals, scope.stages, period)
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe import report_views
+
+        output.blocks(report_views.funnel_blocks(result))
+
+    @app.command("durations", rich_help_panel=PANEL)
+    @handles_errors
+    def durations(
+        ctx: typer.Context,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Days spent in each stage, and the bottleneck.
+
+        Median and mean over every stay, finished or ongoing; how many stays went over the
+        stage's target days. The bottleneck is the stage whose median most exceeds its target.
+        """
+        from salespipe import durations as timing
+
+        scope = _scope(ctx, owner, as_of, history=True)
+        result = timing.durations(scope.deals, scope.stages, scope.now)
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe import report_views
+
+        output.blocks(report_views.durations_blocks(result))
+
+    @app.command("winrate", rich_help_panel=PANEL)
+    @handles_errors
+    def winrate(
+        ctx: typer.Context,
+        by: Annotated[
+            str | None,
+            typer.Option(
+                "--by", metavar="owner|month|stage", help="Also per owner, month or stage."
+            ),
+        ] = None,
+        since: SinceOption = None,
+        until: UntilOption = None,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Win rate: won / (won + lost), by count and value.
+
+        Of the deals closed from --since to --until; by value per currency.
+
+        Example: salespipe winrate --by owner --since 2026-01-01
+        """
+        from salespipe import outcomes, tally
+
+        grouping = _choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
+        period = tally.Period.parse(since, until)
+        scope = _scope(ctx, owner, as_of, history=True)
+        result = outcomes.winrate(
+            scope.deals,
+            scope.stages,
+            period,
+            grouping,  # type: ignore[arg-type]
+        )
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe import report_views
+
+        output.blocks(report_views.winrate_blocks(result))
+
+    @app.command("stale", rich_help_panel=PANEL)
+    @handles_errors
+    def stale(
+        ctx: typer.Context,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Open deals over their stage's target days.
+
+        Longest overdue first, with each deal's next action.
+        """
+        from salespipe import alerts
+
+        scope = _scope(ctx, owner, as_of, history=False)
+        result = alerts.stale(scope.deals, scope.stages, scope.now)
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe import report_views
+
+        output.blocks(report_views.stale_blocks(result))
+
+    @app.command("check", rich_help_panel=PANEL)
+    @handles_errors
+    def check(
+        ctx: typer.Context,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="Print nothing when there is nothing to do.")
+        ] = False,
+        owner: OwnerOption = None,
+        as_of: AsOfOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """For cron: what needs action (exit code 3).
+
+        Stale deals, next actions past due, open deals past their expected close, quotes
+        expiring within 3 days or expired. Exits 3 when there is something to act on, 0 when
+        all is well.
+
+        \b
+        A crontab line that mails you only when there is something to do:
+          0 8 * * 1-5  salespipe check --quiet
+        """
+        from salespipe import alerts
+
+        scope = _scope(ctx, owner, as_of, history=False)
+        result = alerts.check(scope.deals, scope.stages, scope.now)
+        if as_json:
+            output.json(result.to_dict())
+        elif not (quiet and result.clean):
+            from salespipe import report_views
+
+            output.blocks(report_views.check_blocks(result))
+        if not result.clean:
+            raise typer.Exit(EXIT_ACTION_NEEDED)

@@ -1,0 +1,107 @@
+"""The demo command: a realistic pipeline in its own file, then its chart and report."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salespipe import clock, settings
+from salespipe.cli import output
+from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.cli.reports import chart_width, print_charts
+from salespipe.errors import SalespipeError
+
+
+def _demo_path(option: str | None, global_db: str | None) -> Path:
+    """The demo's own --db, else the global --db or SALESPIPE_DB, else demo.json in the
+    user data folder (beside the default pipeline, never in it)."""
+    chosen = option or global_db or os.environ.get("SALESPIPE_DB")
+    if chosen:
+        return Path(chosen).expanduser()
+    return settings.database_path(None).with_name("demo.json")
+
+
+def _demo_language(flag: str | None, global_db: str | None) -> str:
+    """--lang, SALESPIPE_LANG or the locale; else the language set in your pipeline's config."""
+    chosen = settings.lang_from_environment(flag)
+    if chosen:
+        return chosen
+    from salespipe.pipeline import Pipeline
+
+    try:
+        configured = Pipeline.open(settings.database_path(global_db)).read().config().get("lang")
+    except SalespipeError:  # an unreadable pipeline only means no preference
+        configured = None
+    return "th" if configured == "th" else "en"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo", rich_help_panel="Data and setup")
+    @handles_errors
+    def demo(
+        ctx: typer.Context,
+        db: Annotated[
+            str | None,
+            typer.Option(
+                "--db",
+                metavar="PATH",
+                help="Where to write it (default: demo.json in your user data folder).",
+            ),
+        ] = None,
+        deals: Annotated[
+            int, typer.Option("--deals", metavar="N", min=1, max=1_000_000, help="How many deals.")
+        ] = 40,
+        seed: Annotated[
+            int, typer.Option("--seed", metavar="S", help="Another seed, another demo.")
+        ] = 1,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Write a demo pipeline to its own file and show it.
+
+        A realistic pipeline with 120 days of history, in Thai with --lang th. It goes to
+        --db PATH (or the global --db / SALESPIPE_DB), else to demo.json in your user data
+        folder, and never over a file that is not a demo.
+
+        Example: salespipe --lang th demo --deals 60 --seed 7
+        """
+        from salespipe import demo as demos
+        from salespipe.pipeline import Pipeline
+
+        current = state(ctx)
+        path = _demo_path(db, current.db)
+        lang = _demo_language(current.lang, current.db)
+        pipeline = Pipeline.open(path, lang)
+        written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang)
+        if as_json:
+            output.json(
+                {
+                    "path": str(written.path),
+                    "deals": written.deals,
+                    "open": written.open,
+                    "events": written.events,
+                }
+            )
+            return
+        from salespipe import report_views, reports, tally
+
+        snapshot = pipeline.read()
+        stages, everything = snapshot.stages(), snapshot.all_deals()
+        now = clock.now()
+        chart_result = reports.chart(everything, stages, by="count", as_of=now.date())
+        width = chart_width(None)
+        print_charts(
+            report_views.pipeline_charts(chart_result, width=width, color=output.for_terminal())
+        )
+        output.say("")
+        summary = reports.summary(everything, stages, period=tally.Period(), now=now)
+        output.blocks(report_views.summary_blocks(summary))
+        output.say("")
+        output.say(
+            f"Wrote {written.deals} demo deals ({written.open} open, {written.events} events) "
+            f"to {written.path}."
+        )
+        output.say(f"Explore it: salespipe --db {shlex.quote(str(written.path))} list")

@@ -1,0 +1,123 @@
+"""Revenue forecast by month: the open pipeline by expected close, beside what was won.
+
+Rows, in time order: the last N months (what was won in each), deals past their
+expected close ("past due"), this month and the next N-1 (open deals expected to
+close then, and what was won so far this month), deals expected after that
+("later") and deals without an expected close ("no date").
+
+*Expected* = won value of the month + weighted value of the open deals expected in
+it; each figure is per currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from salespipe.model import Deal, Stage, weighted_value
+from salespipe.tally import Totals, add_money, totals_json
+
+RowKind = Literal["month", "past_due", "later", "undated"]
+PAST_DUE, LATER, UNDATED = "past due", "later", "no date"
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class ForecastRow:
+    period: str
+    kind: RowKind
+    count: int = 0
+    value: Totals = field(default_factory=dict)
+    weighted_value: Totals = field(default_factory=dict)
+    won_count: int = 0
+    won_value: Totals = field(default_factory=dict)
+
+    @property
+    def expected(self) -> Totals:
+        totals = dict(self.won_value)
+        for currency, amount in self.weighted_value.items():
+            add_money(totals, currency, amount)
+        return totals
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "kind": self.kind,
+            "count": self.count,
+            "value": totals_json(self.value),
+            "weighted_value": totals_json(self.weighted_value),
+            "won_count": self.won_count,
+            "won_value": totals_json(self.won_value),
+            "expected": totals_json(self.expected),
+        }
+
+
+@dataclass
+class Forecast:
+    as_of: date
+    months: int
+    rows: list[ForecastRow]
+
+    def currencies(self) -> list[str]:
+        return sorted({c for row in self.rows for c in (*row.value, *row.won_value)})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "months": self.months,
+            "rows": [row.to_dict() for row in self.rows],
+        }
+
+
+def forecast(
+    deals: Iterable[Deal], stages: Sequence[Stage], *, months: int, now: datetime
+) -> Forecast:
+    today = now.date()
+    this_month = _month_start(today)
+    history = [_add_months(this_month, -n) for n in range(months, 0, -1)]
+    ahead = [_add_months(this_month, n) for n in range(months)]
+    by_month = {m: ForecastRow(m.strftime("%Y-%m"), "month") for m in (*history, *ahead)}
+    past_due = ForecastRow(PAST_DUE, "past_due")
+    later = ForecastRow(LATER, "later")
+    undated = ForecastRow(UNDATED, "undated")
+    horizon = _add_months(this_month, months)
+    by_key = {s.key: s for s in stages}
+    for deal in deals:
+        if deal.status == "won" and deal.closed_at is not None:
+            row = by_month.get(_month_start(deal.closed_at.date()))
+            if row is not None:
+                row.won_count += 1
+                add_money(row.won_value, deal.currency, deal.value)
+            continue
+        if not deal.is_open:
+            continue
+        close = deal.expected_close
+        if close is None:
+            row = undated
+        elif close < today:
+            row = past_due
+        elif close >= horizon:
+            row = later
+        else:
+            row = by_month[_month_start(close)]
+        row.count += 1
+        add_money(row.value, deal.currency, deal.value)
+        add_money(row.weighted_value, deal.currency, weighted_value(deal, by_key.get(deal.stage)))
+    rows = [
+        *(by_month[m] for m in history),
+        past_due,
+        *(by_month[m] for m in ahead),
+        later,
+        undated,
+    ]
+    return Forecast(today, months, rows)

@@ -1,0 +1,172 @@
+"""The stage chart: pipeline order, hidden disabled stages, numbers, and exact alignment."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from salespipe import textwidth
+from salespipe.charts import Bar, bar_chart
+from test_reports import built_once
+
+THAI_STAGES = ["ติดต่อนำเสนอ", "กำลังพิจารณา", "เสนอราคา", "เจรจาต่อรอง", "อนุมัติซื้อ"]
+
+
+def ok(result) -> None:
+    assert result.exit_code == 0, result.stderr + result.stdout
+
+
+def chart_lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line]
+
+
+def widths(text: str) -> set[int]:
+    return {textwidth.width(line) for line in chart_lines(text)}
+
+
+def bar_row(text: str, label: str) -> str:
+    return next(line for line in text.split("\n") if line.lstrip().startswith(label + "┤"))
+
+
+@pytest.fixture
+def thai_deals(cli, db_path) -> None:
+    """Open deals in four of the five Thai default stages (2, 1, 3, 0, 1)."""
+    built_once("thai deals", db_path, lambda: build_thai_deals(cli))
+
+
+def build_thai_deals(cli) -> None:
+    ok(cli("--lang", "th", "init"))
+    for stage, count in (("1", 2), ("2", 1), ("3", 3), ("5", 1)):
+        for n in range(count):
+            ok(cli("add", f"ดีล {stage}-{n}", "--stage", stage, "--value", "150k"))
+
+
+@pytest.mark.parametrize("width", [None, "60"])
+def test_thai_default_stages_align_exactly(cli, thai_deals, width) -> None:
+    """Every line has the same display width, at the default 80 columns and at --width 60."""
+    args = ["chart"] + (["--width", width] if width else [])
+    result = cli(*args)
+    ok(result)
+    assert widths(result.stdout) == {int(width or 80)}
+    rows = [bar_row(result.stdout, name) for name in THAI_STAGES]
+    axis = {textwidth.width(row[: row.index("┤")]) for row in rows}
+    assert len(axis) == 1  # the axis sits in the same column on every bar row
+
+
+def test_bars_follow_pipeline_order_with_their_numbers(cli, thai_deals) -> None:
+    """One bar per stage top to bottom in pipeline order, each count printed beside it."""
+    text = cli("chart").stdout
+    order = [line.split("┤")[0].strip() for line in text.split("\n") if "┤" in line]
+    assert order == THAI_STAGES
+    numbers = [bar_row(text, name).rstrip("│ ").split(" ")[-1] for name in THAI_STAGES]
+    assert numbers == ["2", "1", "3", "0", "1"]
+    longest = bar_row(text, "เสนอราคา").count("█")
+    assert longest > bar_row(text, "ติดต่อนำเสนอ").count("█") > bar_row(text, "กำลังพิจารณา").count("█")
+    assert bar_row(text, "เจรจาต่อรอง").count("█") == 0
+
+
+def test_stage_order_changes_the_bars(cli, thai_deals) -> None:
+    """After `stage order` the chart follows the new order."""
+    ok(cli("stage", "order", "เสนอราคา"))
+    data = cli.json("chart")
+    assert [s["key"] for s in data["stages"]][:2] == ["quoted", "presented"]
+
+
+def test_mixed_thai_and_english_names_align(cli, pipeline) -> None:
+    """Custom names mixing scripts and a long name stay aligned at 80 and 60 columns."""
+    ok(cli("stage", "rename", "presented", "Demo สาธิตสินค้า"))
+    ok(cli("stage", "rename", "considering", "ทดลองใช้ Trial"))
+    ok(cli("stage", "add", "ส่งมอบและติดตั้งระบบ Installation and go-live"))
+    ok(cli("add", "Deal", "--stage", "Demo", "--value", "1.5m"))
+    ok(cli("add", "Other", "--stage", "ส่งมอบ", "--value", "20k"))
+    for width in ("80", "60"):
+        for by in ("count", "value", "weighted"):
+            result = cli("chart", "--width", width, "--by", by)
+            ok(result)
+            assert widths(result.stdout) == {int(width)}, result.stdout
+
+
+def test_disabled_stage_hidden_unless_all_stages(cli, pipeline) -> None:
+    """A disabled stage has no bar, and comes back with --all-stages."""
+    ok(cli("stage", "disable", "negotiating"))
+    shown = [s["key"] for s in cli.json("chart")["stages"]]
+    assert shown == ["presented", "considering", "quoted", "approved"]
+    assert "Negotiating┤" not in cli("chart").stdout
+    every = [s["key"] for s in cli.json("chart", "--all-stages")["stages"]]
+    assert "negotiating" in every
+    assert "Negotiating┤" in cli("chart", "--all-stages").stdout
+
+
+def test_value_charts_are_per_currency(cli, pipeline) -> None:
+    """THB and USD values get a chart each, never one sum."""
+    ok(cli("add", "Baht deal", "--value", "1,250,000"))
+    ok(cli("add", "Dollar deal", "--value", "5000", "--currency", "USD", "--stage", "quoted"))
+    data = cli.json("chart", "--by", "value")
+    assert data["by"] == "value"
+    assert data["stages"][0]["value"] == {"THB": 1250000}
+    assert data["stages"][2]["value"] == {"USD": 5000}
+    text = cli("chart", "--by", "value").stdout
+    assert "value, THB" in text
+    assert "value, USD" in text
+    assert "1,250,000" in bar_row(text, "Presented")
+    weighted = cli("chart", "--by", "weighted").stdout
+    assert "125,000" in weighted  # 10 % of 1,250,000
+
+
+def test_piped_chart_is_plain(cli, thai_deals) -> None:
+    """Output to a pipe carries no colour codes."""
+    assert "\x1b" not in cli("chart").stdout
+
+
+def test_width_too_small_is_a_usage_error(cli, pipeline) -> None:
+    """--width below 30 columns is refused by the command line."""
+    result = cli("chart", "--width", "20")
+    assert result.exit_code == 2
+
+
+def test_chart_json_shape(cli, thai_deals) -> None:
+    """--json gives the series: by, as_of and per stage key, name, count, value, weighted."""
+    data = cli.json("chart")
+    assert data["by"] == "count"
+    assert data["as_of"] == "2026-11-27"
+    first = data["stages"][0]
+    assert first == {
+        "key": "presented",
+        "name": "ติดต่อนำเสนอ",
+        "count": 2,
+        "value": {"THB": 300000},
+        "weighted_value": {"THB": 30000},
+    }
+
+
+def test_bar_chart_lines_have_equal_width_and_numbers_fit() -> None:
+    """The drawing itself: exact width, numbers after their bars, inside the frame."""
+    bars = [
+        Bar(name, amount, f"{amount:,}")
+        for name, amount in zip(THAI_STAGES, [12_000_000, 0, 3, 999_999_999, 7], strict=True)
+    ]
+    for width in (30, 45, 80, 120):
+        text = bar_chart(bars, width=width, title="ยอดขาย", footer="รวม")
+        assert widths(text) == {width}
+        for bar in bars:
+            row = bar_row(text, textwidth.clip(bar.label, max(6, min(24, width // 3))))
+            after_axis = row.split("┤", 1)[1]
+            assert re.fullmatch(rf"█* {re.escape(bar.text)} +│", after_axis), row
+
+
+def test_colour_only_paints_the_bars() -> None:
+    """With colour the bars are wrapped in ANSI codes; removing them gives the plain chart."""
+    bars = [Bar("A", 3, "3"), Bar("B", 1, "1")]
+    plain = bar_chart(bars, width=40)
+    coloured = bar_chart(bars, width=40, color=True)
+    assert "\x1b[34m" in coloured
+    assert coloured.replace("\x1b[34m", "").replace("\x1b[0m", "") == plain
+
+
+def test_many_bars_are_drawn_one_row_each() -> None:
+    """With more than ten bars there is no gap row, and every bar keeps its label."""
+    bars = [Bar(f"month {n}", n, str(n)) for n in range(1, 25)]
+    text = bar_chart(bars, width=60)
+    assert len(chart_lines(text)) == 24 + 2
+    assert widths(text) == {60}

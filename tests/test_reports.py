@@ -1,0 +1,365 @@
+"""Reports computed on small hand-built histories, checked against numbers worked out by hand.
+
+The clock is pinned at 2026-11-27 10:00 (Asia/Bangkok); English default stages:
+Presented 10 % (7 days), Considering 25 % (14), Quoted 50 % (14), Negotiating 70 % (10),
+Approved 90 % (7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+_BUILT: dict[str, dict[str, bytes]] = {}
+
+
+def built_once(name: str, db_path: Path, build: Callable[[], None]) -> None:
+    """Build a history through the CLI the first time; later tests get a copy of its files.
+
+    The clock, user and file name are the same in every test, so the copy is byte for byte
+    what building it again would write (and it keeps the suite fast).
+    """
+    folder = db_path.parent
+    if name not in _BUILT:
+        build()
+        _BUILT[name] = {
+            path.name: path.read_bytes()
+            for path in folder.iterdir()
+            if path.is_file() and not path.name.endswith(".lock")
+        }
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, data in _BUILT[name].items():
+        (folder / file_name).write_bytes(data)
+
+
+def ok(result) -> None:
+    assert result.exit_code == 0, result.stderr + result.stdout
+
+
+def add(cli, title: str, at: str, *extra: str) -> str:
+    result = cli("add", title, "--at", at, "-q", *extra)
+    ok(result)
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def funnel_history(cli, db_path) -> None:
+    """Four deals created in October (and one in September) with a skip, losses and a reopen."""
+    built_once("funnel", db_path, lambda: build_funnel_history(cli))
+
+
+def build_funnel_history(cli) -> None:
+    d1 = add(cli, "Skips a stage and wins", "2026-10-01 09:00", "--value", "120k")
+    ok(cli("move", d1, "quoted", "--at", "2026-10-03 09:00"))
+    ok(cli("move", d1, "negotiating", "--at", "2026-10-05 09:00"))
+    ok(cli("move", d1, "approved", "--at", "2026-10-07 09:00"))
+    ok(cli("won", d1, "--at", "2026-10-10 09:00"))
+    d2 = add(cli, "Lost while considering", "2026-10-02 09:00")
+    ok(cli("move", d2, "considering", "--at", "2026-10-04 09:00"))
+    ok(cli("lost", d2, "--reason", "no budget", "--at", "2026-10-06 09:00"))
+    d3 = add(cli, "Lost at once", "2026-10-03 09:00")
+    ok(cli("lost", d3, "--reason", "wrong fit", "--at", "2026-10-04 09:00"))
+    d4 = add(cli, "Lost when quoted, then reopened", "2026-10-05 09:00")
+    ok(cli("move", d4, "considering", "--at", "2026-10-06 09:00"))
+    ok(cli("move", d4, "quoted", "--at", "2026-10-07 09:00"))
+    ok(cli("lost", d4, "--reason", "too dear", "--at", "2026-10-08 09:00"))
+    ok(cli("reopen", d4, "--stage", "negotiating", "--at", "2026-10-09 09:00"))
+    add(cli, "Created in September", "2026-09-20 09:00")
+
+
+def test_funnel_counts_skips_reopens_and_losses(cli, funnel_history) -> None:
+    """Reached counts a skipped stage as passed; lost counts the stage a deal is lost in now."""
+    data = cli.json("funnel", "--since", "2026-10-01", "--until", "2026-10-31")
+    assert (data["created"], data["won"], data["lost"], data["open"]) == (4, 1, 2, 1)
+    assert data["win_rate"] == pytest.approx(1 / 3)
+    steps = {s["key"]: s for s in data["stages"]}
+    assert [s["key"] for s in data["stages"]] == [
+        "presented",
+        "considering",
+        "quoted",
+        "negotiating",
+        "approved",
+    ]
+    assert [steps[k]["reached"] for k in steps] == [4, 3, 2, 2, 1]
+    assert [steps[k]["lost"] for k in steps] == [1, 1, 0, 0, 0]
+    assert steps["presented"]["conversion"] == 0.75
+    assert steps["considering"]["conversion"] == pytest.approx(2 / 3)
+    assert steps["quoted"]["conversion"] == 1.0
+    assert steps["negotiating"]["conversion"] == 0.5
+    assert steps["approved"]["conversion"] == 1.0  # the one that reached it was won
+    assert steps["considering"]["reached_rate"] == 0.75
+
+
+def test_funnel_without_period_includes_every_deal(cli, funnel_history) -> None:
+    """With no --since, the September deal joins the cohort at the first stage."""
+    data = cli.json("funnel")
+    assert data["created"] == 5
+    assert data["stages"][0]["reached"] == 5
+    assert data["stages"][1]["reached"] == 3
+
+
+def test_funnel_table_for_people(cli, funnel_history) -> None:
+    """The human funnel shows reached, conversion and the win rate line."""
+    result = cli("funnel", "--since", "2026-10-01")
+    ok(result)
+    row = next(line for line in result.stdout.splitlines() if line.startswith("Considering"))
+    assert row.split() == ["Considering", "3", "75%", "67%", "1"]
+    assert "4 created: 1 won, 2 lost, 1 open; win rate 33%" in result.stdout
+
+
+@pytest.fixture
+def durations_history(cli, db_path) -> None:
+    """Stays (in days): Presented 4, 2 and 6 (ongoing); Considering 20 and 24 (ongoing);
+    Quoted 2 (ongoing)."""
+    built_once("durations", db_path, lambda: build_durations_history(cli))
+
+
+def build_durations_history(cli) -> None:
+    a = add(cli, "A", "2026-11-01 10:00")
+    ok(cli("move", a, "considering", "--at", "2026-11-05 10:00"))
+    ok(cli("move", a, "quoted", "--at", "2026-11-25 10:00"))
+    b = add(cli, "B", "2026-11-01 10:00")
+    ok(cli("move", b, "considering", "--at", "2026-11-03 10:00"))
+    add(cli, "C", "2026-11-21 10:00")
+
+
+def test_durations_count_finished_and_ongoing_stays(cli, durations_history) -> None:
+    """Median and mean include the stays still going on, measured up to now."""
+    data = cli.json("durations")
+    rows = {row["key"]: row for row in data["stages"]}
+    presented = rows["presented"]
+    assert (presented["stays"], presented["ongoing"]) == (3, 1)
+    assert (presented["median_days"], presented["mean_days"]) == (4.0, 4.0)
+    assert presented["over_target"] == 0
+    considering = rows["considering"]
+    assert (considering["stays"], considering["ongoing"]) == (2, 1)
+    assert (considering["median_days"], considering["mean_days"]) == (22.0, 22.0)
+    assert considering["over_target"] == 2
+    assert (rows["quoted"]["median_days"], rows["quoted"]["ongoing"]) == (2.0, 1)
+    assert rows["negotiating"]["stays"] == 0
+    assert rows["negotiating"]["median_days"] is None
+
+
+def test_bottleneck_is_the_median_most_over_target(cli, durations_history) -> None:
+    """Considering's median (22) is 8 days over its 14: the bottleneck, marked in the table."""
+    assert cli.json("durations")["bottleneck"] == "considering"
+    assert cli.json("report")["bottleneck"]["key"] == "considering"
+    result = cli("durations")
+    row = next(line for line in result.stdout.splitlines() if line.startswith("Considering"))
+    assert "bottleneck" in row
+
+
+def test_no_bottleneck_while_every_median_is_within_target(cli, durations_history) -> None:
+    """Raising Considering's target to 30 days leaves no stage over its target."""
+    ok(cli("stage", "set", "considering", "--target-days", "30"))
+    assert cli.json("durations")["bottleneck"] is None
+
+
+def test_without_targets_the_longest_median_is_the_bottleneck(cli, durations_history) -> None:
+    """When no stage has a target, the bottleneck is simply the longest median."""
+    for key in ("presented", "considering", "quoted", "negotiating", "approved"):
+        ok(cli("stage", "set", key, "--target-days", "none"))
+    assert cli.json("durations")["bottleneck"] == "considering"
+
+
+def test_win_rate_by_count_and_by_value(cli, pipeline) -> None:
+    """Won 100k + 300k, lost 600k in November: 2 of 3 by count, 40 % by value."""
+    for title, value, outcome, owner in (
+        ("W1", "100k", "won", "ann"),
+        ("W2", "300k", "won", "bob"),
+        ("L1", "600k", "lost", "bob"),
+    ):
+        deal = add(cli, title, "2026-11-02 09:00", "--value", value, "--owner", owner)
+        args = ("--reason", "price") if outcome == "lost" else ()
+        ok(cli(outcome, deal, *args, "--at", "2026-11-10 09:00"))
+    old = add(cli, "Lost in October", "2026-10-01 09:00", "--value", "50k")
+    ok(cli("lost", old, "--reason", "gone", "--at", "2026-10-15 09:00"))
+    data = cli.json("winrate", "--since", "2026-11-01", "--by", "owner")
+    assert (data["won"], data["lost"]) == (2, 1)
+    assert data["rate"] == pytest.approx(2 / 3)
+    assert data["value_rate"] == {"THB": 0.4}
+    assert data["won_value"] == {"THB": 400000}
+    groups = {g["group"]: g for g in data["groups"]}
+    assert (groups["ann"]["won"], groups["ann"]["lost"], groups["ann"]["rate"]) == (1, 0, 1.0)
+    assert groups["bob"]["value_rate"] == {"THB": 0.3333333333333333}
+    everything = cli.json("winrate")
+    assert (everything["won"], everything["lost"]) == (2, 2)
+    assert everything["value_rate"] == {"THB": pytest.approx(400 / 1050)}
+
+
+def test_win_rate_never_adds_currencies(cli, pipeline) -> None:
+    """A won USD deal has its own value rate; THB and USD are never summed."""
+    thb = add(cli, "Baht", "2026-11-02 09:00", "--value", "100k")
+    ok(cli("lost", thb, "--reason", "price", "--at", "2026-11-03 09:00"))
+    usd = add(cli, "Dollars", "2026-11-02 09:00", "--value", "1000", "--currency", "USD")
+    ok(cli("won", usd, "--at", "2026-11-03 09:00"))
+    data = cli.json("winrate", "--by", "stage")
+    assert data["value_rate"] == {"THB": 0.0, "USD": 1.0}
+    assert data["groups"][0]["name"] == "Presented"
+
+
+def test_forecast_rows_past_due_months_later_and_undated(cli, pipeline) -> None:
+    """Open deals fall in their expected-close rows, weighted by stage; won value per month."""
+    add(cli, "Past due", "2026-11-01 09:00", "--value", "100k", "--close", "2026-11-20")
+    add(
+        cli,
+        "December",
+        "2026-11-01 09:00",
+        "--value",
+        "200k",
+        "--close",
+        "2026-12-15",
+        "--stage",
+        "quoted",
+    )
+    add(cli, "Undated", "2026-11-01 09:00", "--value", "50k", "--stage", "approved")
+    add(
+        cli,
+        "This month",
+        "2026-11-01 09:00",
+        "--value",
+        "80k",
+        "--close",
+        "2026-11-30",
+        "--stage",
+        "negotiating",
+    )
+    add(
+        cli,
+        "Much later",
+        "2026-11-01 09:00",
+        "--value",
+        "10k",
+        "--close",
+        "2027-06-01",
+        "--prob",
+        "20",
+    )
+    won = add(cli, "Won in November", "2026-11-01 09:00", "--value", "300k")
+    ok(cli("won", won, "--at", "2026-11-05 09:00"))
+    won_earlier = add(cli, "Won in September", "2026-09-01 09:00", "--value", "40k")
+    ok(cli("won", won_earlier, "--at", "2026-09-10 09:00"))
+    data = cli.json("forecast", "--months", "3")
+    rows = {row["period"]: row for row in data["rows"]}
+    assert list(rows) == [
+        "2026-08",
+        "2026-09",
+        "2026-10",
+        "past due",
+        "2026-11",
+        "2026-12",
+        "2027-01",
+        "later",
+        "no date",
+    ]
+    assert rows["past due"]["weighted_value"] == {"THB": 10000}
+    assert rows["2026-12"]["value"] == {"THB": 200000}
+    assert rows["2026-12"]["weighted_value"] == {"THB": 100000}
+    assert rows["no date"]["weighted_value"] == {"THB": 45000}
+    assert rows["later"]["weighted_value"] == {"THB": 2000}
+    assert rows["2026-11"]["weighted_value"] == {"THB": 56000}
+    assert rows["2026-11"]["won_value"] == {"THB": 300000}
+    assert rows["2026-11"]["expected"] == {"THB": 356000}
+    assert rows["2026-09"]["won_value"] == {"THB": 40000}
+    assert rows["2026-09"]["count"] == 0
+
+
+def test_forecast_for_people_has_table_and_chart(cli, pipeline) -> None:
+    """The human forecast prints the table and then its monthly bars with numbers."""
+    add(cli, "Undated", "2026-11-01 09:00", "--value", "50k", "--stage", "approved")
+    result = cli("forecast", "--width", "60")
+    ok(result)
+    assert "no date" in result.stdout
+    bar = next(line for line in result.stdout.splitlines() if line.startswith(" no date┤"))
+    assert bar.rstrip("│ ").endswith("█ 45,000")
+
+
+def test_report_summarises_pipeline_and_period(cli, funnel_history) -> None:
+    """One screen: open pipeline, won/lost, win rate, deal size, sales cycle, stale count."""
+    data = cli.json("report", "--since", "2026-10-01", "--until", "2026-10-31")
+    assert data["open"]["count"] == 2  # the reopened deal and the September one
+    assert data["open"]["stages"][0]["count"] == 1
+    assert (data["won"]["count"], data["lost"]["count"]) == (1, 2)
+    assert data["win_rate"] == pytest.approx(1 / 3)
+    assert data["average_sales_cycle_days"] == 9.0  # created 10-01, won 10-10
+    assert data["average_deal_size"] == {"THB": 120000}
+    assert data["stale"] == 2  # 68 days in Presented, 49 days in Negotiating
+    result = cli("report")
+    ok(result)
+    assert "Win rate" in result.stdout
+    assert "Stale deals" in result.stdout
+
+
+def test_report_weighted_value_uses_override_and_stage(cli, pipeline) -> None:
+    """Weighted = value × probability: the deal's own 80 % beats Quoted's 50 %."""
+    add(
+        cli,
+        "Own probability",
+        "2026-11-20 09:00",
+        "--value",
+        "100k",
+        "--stage",
+        "quoted",
+        "--prob",
+        "80",
+    )
+    add(cli, "Stage probability", "2026-11-20 09:00", "--value", "100k", "--stage", "quoted")
+    quoted = cli.json("report")["open"]["stages"][2]
+    assert quoted["value"] == {"THB": 200000}
+    assert quoted["weighted_value"] == {"THB": 130000}
+
+
+def test_stale_lists_overdue_deals_longest_first(cli, pipeline) -> None:
+    """Days over target decide the order; deals within target are left out."""
+    first = add(cli, "Ten over", "2026-11-10 10:00")  # 17 days in Presented (7)
+    ok(cli("next", first, "Call them", "--due", "2026-11-28"))
+    add(cli, "Twenty over", "2026-10-31 10:00")  # 27 days
+    add(cli, "Fresh", "2026-11-25 10:00")
+    data = cli.json("stale")
+    assert [(d["title"], d["days_in_stage"], d["days_over"]) for d in data] == [
+        ("Twenty over", 27, 20),
+        ("Ten over", 17, 10),
+    ]
+    assert data[1]["next_action"] == {"text": "Call them", "due": "2026-11-28"}
+    assert "Call them" in cli("stale").stdout
+
+
+def test_owner_filter_applies_to_reports(cli, pipeline) -> None:
+    """--owner keeps only that owner's deals (case ignored)."""
+    add(cli, "Mine", "2026-11-20 09:00", "--owner", "Ann")
+    add(cli, "Theirs", "2026-11-20 09:00", "--owner", "Bob")
+    assert cli.json("chart", "--owner", "ann")["stages"][0]["count"] == 1
+    assert cli.json("report", "--owner", "bob")["open"]["count"] == 1
+    assert cli.json("report", "--owner", "nobody")["open"]["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("chart", "--by", "size"), '--by "size" is not one of count, value, weighted'),
+        (("winrate", "--by", "colour"), "is not one of owner, month, stage"),
+        (("report", "--since", "2026-11-10", "--until", "2026-11-01"), "is after --until"),
+        (("funnel", "--since", "someday"), "is not a date"),
+        (("chart", "--as-of", "2027-01-01"), "is in the future"),
+    ],
+)
+def test_bad_report_options_are_one_sentence_errors(cli, pipeline, args, message) -> None:
+    """Unknown choices and impossible dates exit 1 with a sentence on stderr."""
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_reports_on_an_empty_pipeline(cli, pipeline) -> None:
+    """With no deals every report answers with zeros and no rates, not an error."""
+    assert cli.json("report")["win_rate"] is None
+    assert cli.json("winrate")["rate"] is None
+    assert cli.json("funnel")["created"] == 0
+    assert cli.json("durations")["bottleneck"] is None
+    assert cli.json("stale") == []
+    for command in ("report", "funnel", "durations", "winrate", "stale", "forecast", "chart"):
+        ok(cli(command))

@@ -1,0 +1,122 @@
+"""--as-of: reports computed from the events as the pipeline stood at the end of a day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from salespipe import timeline
+from salespipe.errors import InvalidValue
+from test_reports import built_once
+
+
+def ok(result) -> None:
+    assert result.exit_code == 0, result.stderr + result.stdout
+
+
+@pytest.fixture
+def moved_and_edited(cli, db_path) -> None:
+    """Deal 1: 100k in Presented from 11-01, moved to Quoted on 11-10, value 250k today.
+    Deal 2: added 11-15 and won 11-20."""
+    built_once("moved and edited", db_path, lambda: build_moved_and_edited(cli))
+
+
+def build_moved_and_edited(cli) -> None:
+    ok(cli("add", "Printer fleet", "--value", "100k", "--at", "2026-11-01 09:00"))
+    ok(cli("move", "1", "quoted", "--reason", "asked for a price", "--at", "2026-11-10 09:00"))
+    ok(cli("edit", "1", "--value", "250k"))  # edits happen now: 2026-11-27 10:00
+    ok(cli("add", "Scanner", "--value", "40k", "--at", "2026-11-15 09:00"))
+    ok(cli("won", "2", "--at", "2026-11-20 09:00"))
+
+
+def counts(data) -> dict[str, int]:
+    return {row["key"]: row["count"] for row in data["stages"] if row["count"]}
+
+
+def test_before_the_move_the_deal_is_in_its_first_stage(cli, moved_and_edited) -> None:
+    """At the end of 11-05 deal 1 was in Presented, worth 100k, and deal 2 did not exist."""
+    data = cli.json("chart", "--as-of", "2026-11-05", "--by", "value")
+    assert data["as_of"] == "2026-11-05"
+    assert counts(data) == {"presented": 1}
+    assert data["stages"][0]["value"] == {"THB": 100000}
+    assert data["stages"][0]["weighted_value"] == {"THB": 10000}
+
+
+def test_on_the_day_of_the_move_the_deal_has_moved(cli, moved_and_edited) -> None:
+    """The end of 11-10 includes the 09:00 move; deal 2 (added 11-15) is not there yet."""
+    assert counts(cli.json("chart", "--as-of", "2026-11-10")) == {"quoted": 1}
+
+
+def test_before_and_after_the_value_edit(cli, moved_and_edited) -> None:
+    """The value edit of today is not in yesterday's pipeline, and is in today's."""
+    before = cli.json("chart", "--as-of", "2026-11-26")["stages"][2]
+    assert before["value"] == {"THB": 100000}
+    assert before["weighted_value"] == {"THB": 50000}
+    today = cli.json("chart", "--as-of", "2026-11-27")["stages"][2]
+    assert today["value"] == {"THB": 250000}
+    assert cli.json("chart")["stages"][2]["value"] == {"THB": 250000}
+
+
+def test_won_deal_is_open_before_its_win(cli, moved_and_edited) -> None:
+    """Deal 2 is open in Presented on 11-18 and counted won from 11-20."""
+    assert counts(cli.json("chart", "--as-of", "2026-11-18")) == {"presented": 1, "quoted": 1}
+    before = cli.json("report", "--as-of", "2026-11-18")
+    assert (before["won"]["count"], before["open"]["count"]) == (0, 2)
+    after = cli.json("report", "--as-of", "2026-11-20")
+    assert after["won"]["value"] == {"THB": 40000}
+    assert after["open"]["count"] == 1
+
+
+def test_stays_and_days_are_measured_up_to_the_as_of_day(cli, moved_and_edited) -> None:
+    """As of 11-08, deal 1 has spent 7 days in Presented: not yet stale (target 7)."""
+    assert cli.json("stale", "--as-of", "2026-11-08") == []
+    stale = cli.json("stale", "--as-of", "2026-11-09")
+    assert [(d["id"], d["days_in_stage"], d["days_over"]) for d in stale] == [(1, 8, 1)]
+    durations = cli.json("durations", "--as-of", "2026-11-09")
+    presented = durations["stages"][0]
+    assert (presented["stays"], presented["ongoing"]) == (1, 1)
+    assert presented["median_days"] == pytest.approx(8.6, abs=0.05)
+
+
+def test_undone_changes_are_skipped(cli, moved_and_edited) -> None:
+    """A move that was undone never happened as far as --as-of is concerned."""
+    ok(cli("move", "1", "negotiating"))
+    ok(cli("undo"))
+    assert counts(cli.json("chart", "--as-of", "2026-11-27")) == {"quoted": 1}
+
+
+def test_deleted_deal_is_gone_after_its_deletion(cli, moved_and_edited) -> None:
+    """A deal deleted today still shows yesterday, and not today."""
+    ok(cli("delete", "1", "--yes"))
+    assert counts(cli.json("chart", "--as-of", "2026-11-26")) == {"quoted": 1}
+    assert counts(cli.json("chart", "--as-of", "2026-11-27")) == {}
+
+
+def test_stage_renamed_later_shows_its_old_name(cli, moved_and_edited) -> None:
+    """Stage names and probabilities are rolled back to the day asked for."""
+    ok(cli("stage", "rename", "quoted", "Proposal"))
+    ok(cli("stage", "set", "quoted", "--prob", "60"))
+    then = cli.json("chart", "--as-of", "2026-11-26")["stages"][2]
+    assert (then["name"], then["weighted_value"]) == ("Quoted", {"THB": 50000})
+    now = cli.json("chart")["stages"][2]
+    assert (now["name"], now["weighted_value"]) == ("Proposal", {"THB": 150000})
+
+
+def test_as_of_reads_the_journal_and_matches_the_present(cli, moved_and_edited, pipeline) -> None:
+    """Replaying every event up to now rebuilds exactly the deals the store holds."""
+    snapshot = pipeline.read()
+    replayed = timeline.deals_as_of(
+        snapshot.events(), datetime.fromisoformat("2026-11-27T10:00:00+07:00")
+    )
+    assert replayed == sorted(snapshot.all_deals(), key=lambda d: d.id)
+
+
+def test_cutoff_is_the_end_of_the_day_but_never_after_now() -> None:
+    """A past day ends at 23:59:59; today ends now; a future day is refused."""
+    from datetime import date
+
+    assert timeline.cutoff(date(2026, 11, 1)).isoformat() == "2026-11-01T23:59:59+07:00"
+    assert timeline.cutoff(date(2026, 11, 27)).isoformat() == "2026-11-27T10:00:00+07:00"
+    with pytest.raises(InvalidValue):
+        timeline.cutoff(date(2026, 11, 28))
