@@ -313,6 +313,34 @@ class Snapshot:
             lines = [line for line in lines if marker in line]
         return [Event.from_record(orjson.loads(line)) for line in lines]
 
+    def event_lines(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """Every committed event as its stored JSON line, in recorded order, read a chunk
+        at a time so that memory stays flat however long the history (for export)."""
+        remaining: int = self.meta["events_size"]
+        if not remaining:
+            return
+        try:
+            handle = self.paths.events.open("rb")
+        except OSError as exc:
+            raise StoreError(
+                f"The file {self.paths.events} cannot be read: {exc.strerror}."
+            ) from None
+        with handle:
+            tail = b""
+            while remaining > 0:
+                chunk = handle.read(min(remaining, chunk_size))
+                if not chunk:
+                    raise StoreError(
+                        f"The file {self.paths.events} is shorter than the data file records; "
+                        "it was damaged outside salespipe. Restore it from a backup."
+                    )
+                remaining -= len(chunk)
+                lines = (tail + chunk).split(b"\n")
+                tail = lines.pop()
+                yield from (line for line in lines if line)
+            if tail:
+                yield tail
+
     @_reports_damage("events")
     def undone_changes(self) -> set[int]:
         """The ids of changes that a later ``undo`` reverted."""
@@ -422,8 +450,9 @@ class Transaction(Snapshot):
     def delete_deal(self, deal: Deal) -> None:
         if deal.is_open:
             self._db.table(DEALS).remove(doc_ids=[deal.id])
-        else:
-            self._closed_lines.append(orjson.dumps({"id": deal.id, "deleted": True}))
+        # Always a tombstone: an open deal may have been closed and reopened before, and
+        # its old closed record must not come back.
+        self._closed_lines.append(orjson.dumps({"id": deal.id, "deleted": True}))
 
     def get_deal(self, deal_id: int) -> Deal | None:
         # A deal changed earlier in this transaction must be seen as changed.
