@@ -10,14 +10,17 @@ from typing import Annotated
 import typer
 
 from salespipe import clock, parse, views
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.errors import InvalidValue, NotAllowed
 from salespipe.model import Deal, NextAction, Stage, deal_to_dict
 from salespipe.pipeline import Change, DealFields
 from salespipe.queries import SORT_FIELDS, DealQuery, select
 
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="The deal's number.")]
+IdArg = Annotated[
+    int,
+    typer.Argument(metavar="ID", help="The deal's number.", autocompletion=complete.deal_ids),
+]
 ReasonOption = Annotated[
     str | None, typer.Option("--reason", "-r", help="Why it happened; kept in the deal's history.")
 ]
@@ -70,7 +73,10 @@ def register(app: typer.Typer) -> None:
         stage: Annotated[
             str | None,
             typer.Option(
-                "--stage", "-s", help="Stage name, key, number or prefix (default: the first)."
+                "--stage",
+                "-s",
+                help="Stage name, key, number or prefix (default: the first).",
+                autocompletion=complete.enabled_stages,
             ),
         ] = None,
         owner: Annotated[str | None, typer.Option("--owner", "-o", help="Who owns it.")] = None,
@@ -126,7 +132,12 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def list_(
         ctx: typer.Context,
-        stage: Annotated[str | None, typer.Option("--stage", "-s", help="Only this stage.")] = None,
+        stage: Annotated[
+            str | None,
+            typer.Option(
+                "--stage", "-s", help="Only this stage.", autocompletion=complete.all_stages
+            ),
+        ] = None,
         status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
         owner: Annotated[str | None, typer.Option("--owner", "-o", help="Only this owner.")] = None,
         customer: Annotated[
@@ -242,9 +253,9 @@ def register(app: typer.Typer) -> None:
         else:
             message = (
                 f"Updated deal {deal_id}: "
-                + views.describe(
-                    change.events[0], {s.key: s for s in change.stages}
-                ).removeprefix("edited: ")
+                + views.describe(change.events[0], {s.key: s for s in change.stages}).removeprefix(
+                    "edited: "
+                )
                 + "."
             )
         _report_change(change, as_json, message)
@@ -257,7 +268,9 @@ def register(app: typer.Typer) -> None:
         stage: Annotated[
             str,
             typer.Argument(
-                metavar="STAGE", help="Stage name, key, number or unique prefix (Thai too)."
+                metavar="STAGE",
+                help="Stage name, key, number or unique prefix (Thai too).",
+                autocompletion=complete.enabled_stages,
             ),
         ],
         reason: ReasonOption = None,
@@ -313,7 +326,10 @@ def register(app: typer.Typer) -> None:
         stage: Annotated[
             str | None,
             typer.Option(
-                "--stage", "-s", help="Stage to reopen in (default: the one it closed from)."
+                "--stage",
+                "-s",
+                help="Stage to reopen in (default: the one it closed from).",
+                autocompletion=complete.enabled_stages,
             ),
         ] = None,
         reason: ReasonOption = None,
@@ -394,9 +410,7 @@ def register(app: typer.Typer) -> None:
         parse.text(note, what="quote note", multiline=True, max_length=2000)
         pipeline = state(ctx).pipeline()
         change = pipeline.quote(deal_id, valid_until=until, amount=money, note=note)
-        _report_change(
-            change, as_json, f"Deal {deal_id}: quote recorded, valid until {until}."
-        )
+        _report_change(change, as_json, f"Deal {deal_id}: quote recorded, valid until {until}.")
 
     @app.command("delete", rich_help_panel="Deals")
     @handles_errors
@@ -454,7 +468,10 @@ def register(app: typer.Typer) -> None:
     def log(
         ctx: typer.Context,
         deal_id: Annotated[
-            int | None, typer.Argument(metavar="[ID]", help="Only this deal's events.")
+            int | None,
+            typer.Argument(
+                metavar="[ID]", help="Only this deal's events.", autocompletion=complete.deal_ids
+            ),
         ] = None,
         since: Annotated[str | None, typer.Option("--since", metavar="DATE")] = None,
         limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N events.")] = 50,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from salespipe import parse, views
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.model import Stage
 from salespipe.pipeline import Change, Pipeline
@@ -21,7 +21,11 @@ stage_app = typer.Typer(
 
 StageArg = Annotated[
     str,
-    typer.Argument(metavar="STAGE", help="Stage name, key, number or unique prefix (Thai too)."),
+    typer.Argument(
+        metavar="STAGE",
+        help="Stage name, key, number or unique prefix (Thai too).",
+        autocompletion=complete.all_stages,
+    ),
 ]
 
 
@@ -73,8 +77,14 @@ def list_stages(
 def add_stage(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The new stage's name, in any language.")],
-    before: Annotated[str | None, typer.Option("--before", metavar="STAGE")] = None,
-    after: Annotated[str | None, typer.Option("--after", metavar="STAGE")] = None,
+    before: Annotated[
+        str | None,
+        typer.Option("--before", metavar="STAGE", autocompletion=complete.all_stages),
+    ] = None,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", metavar="STAGE", autocompletion=complete.all_stages),
+    ] = None,
     prob: Annotated[
         str | None, typer.Option("--prob", metavar="P", help="Probability 0-100 (default 50).")
     ] = None,
@@ -156,7 +166,10 @@ def set_stage(
 @handles_errors
 def order_stages(
     ctx: typer.Context,
-    stages: Annotated[list[str], typer.Argument(metavar="STAGE...")],
+    stages: Annotated[
+        list[str],
+        typer.Argument(metavar="STAGE...", autocompletion=complete.enabled_stages),
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Put the named stages first, in this order; the others follow in theirs."""
@@ -179,7 +192,12 @@ def disable_stage(
     stage: StageArg,
     move_to: Annotated[
         str | None,
-        typer.Option("--move-to", metavar="STAGE", help="Move its open deals here first."),
+        typer.Option(
+            "--move-to",
+            metavar="STAGE",
+            help="Move its open deals here first.",
+            autocompletion=complete.enabled_stages,
+        ),
     ] = None,
     reason: Annotated[str | None, typer.Option("--reason", "-r")] = None,
     as_json: JsonOption = False,

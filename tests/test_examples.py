@@ -1,0 +1,289 @@
+"""Every example script runs here, against local stand-ins, so none of them can rot:
+the webhook against a tiny HTTP server on 127.0.0.1, mail through a fake sendmail."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Keeps each POST (headers and body) and answers 200, like a chat webhook."""
+
+    received: list[tuple[str, dict[str, str], bytes]]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        self.server.received.append((self.path, dict(self.headers), body))  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook_server() -> Iterator[HTTPServer]:
+    """A webhook stand-in on a free loopback port, stopped after the test."""
+    server = HTTPServer(("127.0.0.1", 0), _Recorder)
+    server.received = []  # type: ignore[attr-defined]
+    server.timeout = 5
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder first on PATH holding a fake sendmail that keeps each mail in mail-N.txt."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    sendmail = folder / "sendmail"
+    sendmail.write_text(
+        "#!/bin/sh\n"
+        f'out="{tmp_path}/mail-$(ls {tmp_path} | grep -c "^mail-").txt"\n'
+        'echo "ARGS: $*" > "$out"\n'
+        'cat >> "$out"\n',
+        encoding="utf-8",
+    )
+    sendmail.chmod(0o755)
+    venv_bin = os.path.dirname(sys.executable)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(folder), venv_bin, os.environ["PATH"]]))
+    return folder
+
+
+def _mails(tmp_path: Path) -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(tmp_path.glob("mail-*.txt"))]
+
+
+def _install(hooks: Path, example: str, *names: str) -> None:
+    hooks.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(EXAMPLES / "hooks" / example, hooks / name)
+
+
+def _script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def hooks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "hooks"
+    monkeypatch.setenv("SALESPIPE_HOOKS", str(folder))
+    return folder
+
+
+def test_webhook_posts_slack_style_json(
+    cli, hooks_dir: Path, webhook_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed as on-won, the webhook posts {"text": message} as UTF-8 JSON."""
+    _install(hooks_dir, "webhook", "on-won")
+    url = f"http://127.0.0.1:{webhook_server.server_port}/hooks/T000/B000"
+    monkeypatch.setenv("SALESPIPE_WEBHOOK_URL", url)
+    cli("add", 'ERP "Siam" ให้สยามฟู้ดส์', "-c", "Siam Foods", "-v", "1.5m", "-q")
+    result = cli("won", "1", "-r", "PO received")
+    assert (result.exit_code, result.stderr) == (0, "")
+    [(path, headers, body)] = webhook_server.received  # type: ignore[attr-defined]
+    assert path == "/hooks/T000/B000"
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(body) == {
+        "text": 'tester: deal 1 "ERP "Siam" ให้สยามฟู้ดส์" (Siam Foods): won, '
+        "1,500,000 THB — PO received"
+    }
+
+
+def test_webhook_line_style_sends_the_token(
+    cli, hooks_dir: Path, webhook_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The LINE style pushes {"to", "messages"} with the bearer token."""
+    _install(hooks_dir, "webhook", "on-lost")
+    monkeypatch.setenv("SALESPIPE_WEBHOOK_URL", f"http://127.0.0.1:{webhook_server.server_port}/")
+    monkeypatch.setenv("SALESPIPE_WEBHOOK_STYLE", "line")
+    monkeypatch.setenv("SALESPIPE_LINE_TOKEN", "secret-token")
+    monkeypatch.setenv("SALESPIPE_LINE_TO", "Cgroup")
+    cli("add", "Cold room", "-q")
+    assert cli("lost", "1", "-r", "too expensive").exit_code == 0
+    [(_, headers, body)] = webhook_server.received  # type: ignore[attr-defined]
+    assert headers["Authorization"] == "Bearer secret-token"
+    assert json.loads(body) == {
+        "to": "Cgroup",
+        "messages": [{"type": "text", "text": 'tester: deal 1 "Cold room": lost — too expensive'}],
+    }
+
+
+def test_webhook_that_cannot_connect_is_only_a_warning(
+    cli, hooks_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat that is down gives a warning from curl; the deal is still won."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _install(hooks_dir, "webhook", "on-won")
+    monkeypatch.setenv("SALESPIPE_WEBHOOK_URL", f"http://127.0.0.1:{port}/")
+    cli("add", "A", "-q")
+    result = cli("won", "1")
+    assert result.exit_code == 0
+    assert "hook on-won (won of deal 1) failed (exit 7)" in result.stderr
+    assert cli.json("show", "1")["status"] == "won"
+
+
+def test_mail_hook_sends_through_sendmail(
+    cli, hooks_dir: Path, fake_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mail hook hands sendmail -t a UTF-8 mail with an encoded Thai subject."""
+    _install(hooks_dir, "mail", "on-won")
+    monkeypatch.setenv("SALESPIPE_MAIL_TO", "sales@example.com")
+    cli("add", "กล้องวงจรปิด", "-v", "85000", "-q")
+    assert cli("won", "1").exit_code == 0
+    [mail] = _mails(tmp_path)
+    head, body = mail.split("\n\n", 1)
+    assert "ARGS: -t -i" in head
+    assert "To: sales@example.com" in head
+    assert "Content-Type: text/plain; charset=UTF-8" in head
+    encoded = next(line for line in head.splitlines() if line.startswith("Subject: "))
+    word = encoded.removeprefix("Subject: =?UTF-8?B?").removesuffix("?=")
+    subject = base64.b64decode(word).decode()
+    assert subject == '[salespipe] tester: deal 1 "กล้องวงจรปิด": won, 85,000 THB'
+    assert body.startswith('tester: deal 1 "กล้องวงจรปิด": won, 85,000 THB\n')
+    event = json.loads(body.split("The event, as salespipe recorded it:\n", 1)[1])
+    assert (event["event"], event["after"]["status"]) == ("won", "won")
+
+
+def test_cron_check_mails_only_when_check_exits_3(cli, fake_bin: Path, tmp_path: Path) -> None:
+    """Nothing to act on: silent, no mail. A stale deal: one mail with check's list."""
+    cron = str(EXAMPLES / "cron" / "salespipe-check")
+    env = {"SALESPIPE_MAIL_TO": "me@example.com"}
+    cli("add", "Fresh", "-q")
+    quiet = _script(cron, env=env)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    assert _mails(tmp_path) == []
+    cli("add", "Forgotten", "--at", "2026-10-01 09:00", "-q")
+    mailed = _script(cron, env=env)
+    assert mailed.returncode == 0, mailed.stderr
+    [mail] = _mails(tmp_path)
+    assert "Subject: salespipe: deals need action (" in mail
+    assert 'Deal 2 "Forgotten" has been 57 days in Presented (target 7).' in mail
+
+
+def test_cron_check_reports_errors_on_stderr(fake_bin: Path, tmp_path: Path, db_path: Path) -> None:
+    """A broken data file: check's error goes to stderr (cron mails it) and no mail is sent."""
+    db_path.parent.mkdir(parents=True)
+    db_path.write_text("not json")
+    result = _script(
+        str(EXAMPLES / "cron" / "salespipe-check"), env={"SALESPIPE_MAIL_TO": "me@example.com"}
+    )
+    assert result.returncode == 4
+    assert "salespipe check failed (exit 4)" in result.stderr
+    assert f"The data file {db_path} is not valid JSON" in result.stderr
+    assert _mails(tmp_path) == []
+
+
+def test_cron_check_needs_an_address(fake_bin: Path) -> None:
+    """Without SALESPIPE_MAIL_TO the script says what to set and fails."""
+    result = _script(str(EXAMPLES / "cron" / "salespipe-check"))
+    assert result.returncode != 0
+    assert "set SALESPIPE_MAIL_TO" in result.stderr
+
+
+def test_crontab_names_scripts_that_exist() -> None:
+    """Every example script the crontab runs is in examples/."""
+    lines = [
+        line
+        for line in (EXAMPLES / "cron" / "crontab").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert len(lines) == 3
+    for line in lines:
+        fields = line.split()
+        assert len(fields) >= 6
+        for word in fields[5:]:
+            if "/examples/" in word:
+                assert (EXAMPLES / word.split("/examples/", 1)[1]).is_file()
+
+
+def test_weekly_report_prints_or_mails(cli, fake_bin: Path, tmp_path: Path) -> None:
+    """Without an address the week is printed; with one it is mailed."""
+    cli("add", "Won this week", "-v", "100000", "--at", "2026-11-20 09:00", "-q")
+    cli("won", "1", "--at", "2026-11-25 09:00")
+    cli("add", "Still open", "-v", "50000", "--at", "2026-11-26 09:00", "-q")
+    script = str(EXAMPLES / "weekly-report")
+    printed = _script(script)
+    assert printed.returncode == 0, printed.stderr
+    assert "Week to " in printed.stdout
+    assert "Win rate" in printed.stdout
+    assert "Stale deals" in printed.stdout
+    mailed = _script(script, env={"SALESPIPE_MAIL_TO": "team@example.com"})
+    assert (mailed.returncode, mailed.stdout) == (0, "")
+    [mail] = _mails(tmp_path)
+    assert "Subject: salespipe weekly report (" in mail
+    assert "100,000 THB" in mail
+
+
+def test_sample_csv_imports(cli) -> None:
+    """examples/import/deals.csv imports its 5 deals, Thai text and all."""
+    cli("init", "--lang", "th")
+    report = cli.json("import", str(EXAMPLES / "import" / "deals.csv"))
+    assert (report["imported"], report["problems"]) == (5, [])
+    deals = {d["title"]: d for d in cli.json("list")}
+    cctv = deals["กล้องวงจรปิด 32 ตัว"]
+    assert (cctv["value"], cctv["currency"], cctv["stage_name"]) == (420000, "THB", "ติดต่อนำเสนอ")
+    assert deals["ระบบบัญชี ERP"]["next_action"] == {
+        "text": "โทรติดตามใบเสนอราคา",
+        "due": "2026-12-02",
+    }
+
+
+def test_walkthrough_runs_a_day(tmp_path: Path, fake_bin: Path) -> None:
+    """The walkthrough runs start to end on its own file and leaves a backup."""
+    db = tmp_path / "walk" / "day.json"
+    result = _script(str(EXAMPLES / "walkthrough.sh"), env={"SALESPIPE_DB": str(db)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '$ salespipe move 1 เจรจา --reason "They asked for a 5% discount"' in result.stdout
+    assert "Deal 5 won." in result.stdout
+    assert "Undid move (change 9)." in result.stdout
+    backup = json.loads((db.parent / "backup.json").read_text(encoding="utf-8"))
+    assert len(backup["deals"]) == 6
+
+
+def test_example_scripts_are_posix_sh_with_set_eu() -> None:
+    """Each script parses with dash (POSIX sh) and stops on errors and unset variables."""
+    scripts = [
+        EXAMPLES / "hooks" / "webhook",
+        EXAMPLES / "hooks" / "mail",
+        EXAMPLES / "cron" / "salespipe-check",
+        EXAMPLES / "weekly-report",
+        EXAMPLES / "walkthrough.sh",
+    ]
+    for script in scripts:
+        text = script.read_text(encoding="utf-8")
+        assert text.startswith("#!/bin/sh\n"), script
+        assert "\nset -eu\n" in text, script
+        assert os.access(script, os.X_OK), script
+        assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0, script

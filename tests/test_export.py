@@ -1,0 +1,266 @@
+"""export: deals as CSV and the whole database as a JSON backup that restores exactly."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from salespipe.crm_formats import CSV_COLUMNS
+from salespipe.pipeline import Pipeline
+
+HEADER = (
+    "id,title,customer,contact,value,currency,stage,stage_name,status,owner,probability,"
+    "expected_close,next_action,next_action_due,tags,created_at,updated_at,stage_entered_at,"
+    "closed_at,lost_reason,quote_amount,quote_valid_until,quote_sent_at,quote_note,source"
+)
+
+
+def _history(cli) -> None:
+    steps = [
+        (
+            "add",
+            "ERP ให้สยามฟู้ดส์",
+            "-c",
+            "Siam Foods",
+            "-v",
+            "1,500,000.50",
+            "--tag",
+            "vip",
+            "--prob",
+            "35",
+            "--at",
+            "2026-10-01 09:00",
+        ),
+        ("move", "1", "quoted", "-r", "ส่งใบเสนอราคาแล้ว", "--at", "2026-10-05 10:00"),
+        ("add", "Cold room", "-v", "480000", "--currency", "USD", "--at", "2026-09-01 08:00"),
+        ("lost", "2", "-r", "price", "--at", "2026-11-01 16:00"),
+        ("add", "Printers", "--at", "2026-11-02 08:00"),
+        ("delete", "3", "--yes"),
+        ("stage", "add", "Site visit", "--after", "presented"),
+        ("stage", "disable", "approved"),
+        ("config", "set", "currency", "USD"),
+        ("note", "1", "called, they want a demo"),
+    ]
+    for step in steps:
+        result = cli(*step)
+        assert result.exit_code == 0, result.stderr
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_header_is_the_documented_one(cli) -> None:
+    """The CSV starts with the header the README documents, in that order."""
+    result = cli("export")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == HEADER
+    assert ",".join(CSV_COLUMNS) == HEADER
+
+
+def test_csv_rows_hold_every_deal_open_and_closed(cli) -> None:
+    """One row per deal (deleted ones gone), values written to read back exactly."""
+    cli("init", "--lang", "th")
+    _history(cli)
+    rows = _rows(cli("export").stdout)
+    assert [r["id"] for r in rows] == ["1", "2"]
+    erp, cold = rows
+    assert (erp["value"], erp["currency"], erp["stage"], erp["stage_name"]) == (
+        "1500000.5",
+        "THB",
+        "quoted",
+        "เสนอราคา",
+    )
+    assert (erp["probability"], erp["tags"], erp["status"]) == ("35", "vip", "open")
+    assert erp["created_at"] == "2026-10-01T09:00:00+07:00"
+    assert erp["stage_entered_at"] == "2026-10-05T10:00:00+07:00"
+    assert (cold["status"], cold["lost_reason"], cold["closed_at"]) == (
+        "lost",
+        "price",
+        "2026-11-01T16:00:00+07:00",
+    )
+
+
+def test_export_to_a_file_reports_and_writes(cli, tmp_path: Path) -> None:
+    """-o FILE writes the file and says how much; --json says it as JSON."""
+    cli("add", "A", "-q")
+    target = tmp_path / "out" / "deals.csv"
+    target.parent.mkdir()
+    result = cli("export", "-o", str(target))
+    assert result.stdout == f"Wrote 1 deals to {target} (csv).\n"
+    assert target.read_text(encoding="utf-8").startswith("id,title")
+    summary = cli.json("export", "-o", str(tmp_path / "b.json"))
+    assert summary == {
+        "file": str(tmp_path / "b.json"),
+        "format": "json",
+        "stages": 5,
+        "deals": 1,
+        "events": 1,
+    }
+    assert not list(target.parent.glob(".*tmp*"))
+
+
+def test_bom_option_for_excel(cli, tmp_path: Path) -> None:
+    """--bom starts the CSV with a UTF-8 byte-order mark; import reads it back."""
+    cli("add", "ลูกค้าไทย", "-q")
+    target = tmp_path / "excel.csv"
+    cli("export", "--bom", "-o", str(target))
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfid,title")
+
+
+def test_export_refuses_to_overwrite_the_database(cli, db_path: Path) -> None:
+    """-o naming a file of the database itself is refused and changes nothing."""
+    cli("add", "A", "-q")
+    before = db_path.read_bytes()
+    for target in (db_path, db_path.with_name("pipeline.events.jsonl")):
+        result = cli("export", "-o", str(target))
+        assert result.exit_code == 1
+        assert "is a file of the database itself" in result.stderr
+    assert db_path.read_bytes() == before
+
+
+def test_unknown_export_format_is_refused(cli) -> None:
+    """--format other than csv or json is one sentence, exit 1."""
+    result = cli("export", "--format", "xml")
+    assert result.exit_code == 1
+    assert 'The export format "xml" is not csv or json.' in result.stderr
+
+
+def test_json_backup_holds_everything(cli) -> None:
+    """The backup carries settings, stages (disabled too), deals, events and counters."""
+    _history(cli)
+    backup = json.loads(cli("export", "--format", "json").stdout)
+    assert (backup["format"], backup["version"]) == ("salespipe-backup", 1)
+    assert backup["config"] == {"currency": "USD"}
+    assert backup["meta"]["next_deal_id"] == 4
+    assert [s["key"] for s in backup["stages"]][:2] == ["presented", "site-visit"]
+    assert backup["stages"][-1]["enabled"] is False
+    assert [d["id"] for d in backup["deals"]] == [1, 2]
+    assert [e["type"] for e in backup["events"]].count("delete") == 1
+    assert [c["command"] for c in backup["changes"]][-2:] == ["config", "note"]
+
+
+def test_json_round_trip_is_identical(cli, tmp_path: Path) -> None:
+    """export JSON → import into an empty database → export JSON gives the same data."""
+    _history(cli)
+    first = cli("export", "--format", "json").stdout
+    backup = tmp_path / "backup.json"
+    backup.write_text(first, encoding="utf-8")
+    other = str(tmp_path / "restored" / "pipeline.json")
+    result = cli("--db", other, "import", str(backup))
+    assert result.exit_code == 0, result.stderr
+    assert "Restored the backup" in result.stdout
+    assert cli("--db", other, "export", "--format", "json").stdout == first
+    assert cli("--db", other, "export").stdout == cli("export").stdout
+
+
+def test_restore_keeps_ids_counters_and_the_undo_list(cli, tmp_path: Path) -> None:
+    """After a restore, new ids continue the old ones and undo undoes the old last change."""
+    _history(cli)
+    backup = tmp_path / "backup.json"
+    cli("export", "-o", str(backup))  # the .json suffix chooses the JSON backup
+    other = str(tmp_path / "r.json")
+    cli("--db", other, "import", str(backup))
+    assert cli("--db", other, "add", "New", "-q").stdout.strip() == "4"
+    assert cli("--db", other, "undo").stdout.strip() == "Undid add (change 11)."
+    assert cli("--db", other, "undo").stdout.strip() == "Undid note (change 10)."
+    assert cli("--db", other, "undo").stdout.strip() == "Undid config (change 9)."
+    assert cli.json("--db", other, "config", "get", "currency") == {"currency": "THB"}
+    events = Pipeline.open(Path(other)).read().events()
+    assert [e.seq for e in events] == sorted(e.seq for e in events)
+
+
+def test_restore_dry_run_writes_nothing(cli, tmp_path: Path) -> None:
+    """A dry run of a restore says what it would restore and creates nothing."""
+    _history(cli)
+    backup = tmp_path / "backup.json"
+    cli("export", "-o", str(backup))
+    other = tmp_path / "r" / "p.json"
+    result = cli("--db", str(other), "import", str(backup), "--dry-run")
+    assert result.stdout.startswith("Would restore the backup")
+    assert not other.parent.exists()
+
+
+def test_backup_into_a_database_with_deals_merges_the_deals(cli, tmp_path: Path) -> None:
+    """Into a database that has deals, a backup's deals are imported as new ones."""
+    _history(cli)
+    backup = tmp_path / "backup.json"
+    cli("export", "-o", str(backup))
+    other = str(tmp_path / "busy.json")
+    cli("--db", other, "add", "Theirs", "-q")
+    report = cli.json("--db", other, "import", str(backup))
+    assert (report["restored"], report["imported"]) == (False, 2)
+    titles = [d["title"] for d in cli.json("--db", other, "list", "--status", "all")]
+    assert sorted(titles) == ["Cold room", "ERP ให้สยามฟู้ดส์", "Theirs"]
+    assert cli.json("--db", other, "import", str(backup))["duplicates"] == 2
+
+
+def test_backup_of_a_newer_version_is_refused(cli, tmp_path: Path, snapshot_files) -> None:
+    """A backup from a newer salespipe is refused, naming the upgrade, nothing written."""
+    cli("init")
+    before = snapshot_files()
+    backup = tmp_path / "new.json"
+    backup.write_text(json.dumps({"format": "salespipe-backup", "version": 9}), encoding="utf-8")
+    result = cli("import", str(backup))
+    assert result.exit_code == 1
+    assert "newer salespipe (version 9" in result.stderr
+    assert snapshot_files() == before
+
+
+def test_damaged_backup_is_refused(cli, tmp_path: Path, db_path: Path) -> None:
+    """A backup with a broken record names it and restores nothing."""
+    backup = tmp_path / "broken.json"
+    backup.write_text(
+        json.dumps(
+            {"format": "salespipe-backup", "version": 1, "stages": [], "deals": [{}], "events": []}
+        ),
+        encoding="utf-8",
+    )
+    result = cli("import", str(backup))
+    assert result.exit_code == 1
+    assert "deal 1 of the backup is damaged" in result.stderr
+    assert not db_path.exists()
+
+
+def test_json_that_is_neither_backup_nor_deal_list_is_refused(cli, tmp_path: Path) -> None:
+    """Other JSON is named and the two accepted shapes are suggested."""
+    path = tmp_path / "x.json"
+    path.write_text('{"hello": 1}', encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert "neither a salespipe backup" in result.stderr
+
+
+def test_a_reformatted_backup_still_restores(cli, tmp_path: Path) -> None:
+    """A backup pretty-printed by another tool (jq .) is read whole and restores the same."""
+    _history(cli)
+    first = cli("export", "--format", "json").stdout
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps(json.loads(first), indent=2, ensure_ascii=False), encoding="utf-8")
+    other = str(tmp_path / "r.json")
+    assert cli("--db", other, "import", str(pretty)).exit_code == 0
+    assert cli("--db", other, "export", "--format", "json").stdout == first
+
+
+def test_a_truncated_backup_restores_nothing(cli, tmp_path: Path, db_path: Path) -> None:
+    """A backup cut short (a full disk while exporting) is refused as JSON."""
+    _history(cli)
+    text = cli("export", "--format", "json").stdout
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[: len(text) // 2], encoding="utf-8")
+    other = tmp_path / "r" / "p.json"
+    result = cli("--db", str(other), "import", str(cut))
+    assert result.exit_code == 1
+    assert f"{cut} is not valid JSON" in result.stderr
+    assert not other.exists()
+
+
+def test_event_lines_stream_the_journal_across_chunk_boundaries(cli, db_path: Path) -> None:
+    """Reading the events journal 7 bytes at a time gives exactly the recorded events."""
+    _history(cli)
+    snapshot = Pipeline.open(db_path).read()
+    streamed = [json.loads(line) for line in snapshot.event_lines(chunk_size=7)]
+    assert streamed == [e.to_record() for e in snapshot.events()]
+    assert len(streamed) == 10

@@ -1,0 +1,216 @@
+"""Hooks: on-change and on-<event> executables get each committed event as JSON on stdin;
+their failures are warnings, never errors, and the change always stands."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from salespipe import hooks
+from salespipe.model import Event
+from salespipe.work import Change
+
+NOW = "2026-11-27T10:00:00+07:00"
+
+
+@pytest.fixture
+def hook_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "hooks"
+    folder.mkdir()
+    monkeypatch.setenv("SALESPIPE_HOOKS", str(folder))
+    return folder
+
+
+def _hook(folder: Path, name: str, body: str, executable: bool = True) -> Path:
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
+    path.chmod(0o755 if executable else 0o644)
+    return path
+
+
+def _recorder(folder: Path, name: str) -> Path:
+    """A hook that appends its stdin and environment to <name>.log."""
+    log = folder.parent / f"{name}.log"
+    _hook(
+        folder,
+        name,
+        f'cat >> "{log}"\necho >> "{log}"\n'
+        f'echo "ENV $SALESPIPE_EVENT|$SALESPIPE_DEAL_ID|$SALESPIPE_MESSAGE|$SALESPIPE_IN_HOOK" '
+        f'>> "{log}"',
+    )
+    return log
+
+
+def _payloads(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path) -> None:
+    """on-move gets move events only, on-change every event, with the deal before and after."""
+    moves = _recorder(hook_dir, "on-move")
+    changes = _recorder(hook_dir, "on-change")
+    cli("add", "ERP", "-c", "Siam Foods", "-v", "1.5m", "--at", "2026-11-01 09:00")
+    result = cli("move", "1", "quoted", "-r", "sent the quote")
+    assert (result.exit_code, result.stderr) == (0, "")
+    [move] = _payloads(moves)
+    assert [p["event"] for p in _payloads(changes)] == ["add", "move"]
+    assert move["before"]["stage_name"] == "Presented"
+    assert move["after"]["stage_name"] == "Quoted"
+    assert move["after"]["weighted_value"] == 750000
+    assert (move["reason"], move["who"], move["deal_id"]) == ("sent the quote", "tester", 1)
+    assert move["at"] == NOW
+    assert move["changed"] == {
+        "before": {
+            "stage": "presented",
+            "stage_entered_at": "2026-11-01T09:00:00+07:00",
+            "updated_at": "2026-11-01T09:00:00+07:00",
+            "stays": [["presented", "2026-11-01T09:00:00+07:00", None]],
+        },
+        "after": {
+            "stage": "quoted",
+            "stage_entered_at": NOW,
+            "updated_at": NOW,
+            "stays": [["presented", "2026-11-01T09:00:00+07:00", NOW], ["quoted", NOW, None]],
+        },
+    }
+    assert move["message"] == (
+        'tester: deal 1 "ERP" (Siam Foods): moved: Presented → Quoted — sent the quote'
+    )
+    env_line = next(ln for ln in moves.read_text().splitlines() if ln.startswith("ENV"))
+    assert env_line == f"ENV move|1|{move['message']}|1"
+
+
+def test_add_and_delete_have_one_side_empty(cli, hook_dir: Path) -> None:
+    """An added deal has no before; a deleted one has no after."""
+    log = _recorder(hook_dir, "on-change")
+    cli("add", "Temp", "-q")
+    cli("delete", "1", "--yes")
+    added, deleted = _payloads(log)
+    assert (added["before"], added["after"]["title"]) == (None, "Temp")
+    assert (deleted["before"]["title"], deleted["after"]) == ("Temp", None)
+
+
+def test_a_failing_hook_is_a_warning_and_the_change_stands(cli, hook_dir: Path) -> None:
+    """A hook exiting 2 gives a warning with its last words; exit code 0, deal won."""
+    _hook(hook_dir, "on-won", "echo 'slack is down' >&2; exit 2")
+    cli("add", "A", "-q")
+    result = cli("won", "1")
+    assert result.exit_code == 0
+    assert result.stdout == "Deal 1 won.\n"
+    assert result.stderr == (
+        "Warning: hook on-won (won of deal 1) failed (exit 2): slack is down; the change stands.\n"
+    )
+    assert cli.json("show", "1")["status"] == "won"
+
+
+def test_a_hanging_hook_is_stopped(cli, hook_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hook running past the timeout (and a child it started) is stopped with a warning."""
+    monkeypatch.setenv("SALESPIPE_HOOK_TIMEOUT", "0.5")
+    _hook(hook_dir, "on-add", "sleep 30 &\nsleep 30")
+    result = cli("add", "A", "-q")
+    assert result.exit_code == 0
+    assert "hook on-add (add of deal 1) took longer than 0.5 s and was stopped" in result.stderr
+    assert cli.json("show", "1")["title"] == "A"
+
+
+def test_the_default_timeout_is_ten_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without SALESPIPE_HOOK_TIMEOUT (or with a bad one) a hook gets 10 s."""
+    monkeypatch.delenv("SALESPIPE_HOOK_TIMEOUT", raising=False)
+    assert hooks.timeout() == 10.0
+    monkeypatch.setenv("SALESPIPE_HOOK_TIMEOUT", "soon")
+    assert hooks.timeout() == 10.0
+
+
+def test_a_hook_that_is_not_executable_is_named_with_the_fix(cli, hook_dir: Path) -> None:
+    """A non-executable on-add is a warning that says chmod +x."""
+    path = _hook(hook_dir, "on-add", "exit 0", executable=False)
+    result = cli("add", "A", "-q")
+    assert result.exit_code == 0
+    assert f"is not executable (chmod +x {path})" in result.stderr
+
+
+def test_a_hook_without_interpreter_line_is_a_warning(cli, hook_dir: Path) -> None:
+    """A file that cannot be started (no #! line) gives a warning, not a traceback."""
+    path = hook_dir / "on-add"
+    path.write_bytes(b"\x00\x01binary")
+    path.chmod(0o755)
+    result = cli("add", "A", "-q")
+    assert result.exit_code == 0
+    assert "hook on-add (add of deal 1) could not start" in result.stderr
+
+
+def test_other_files_in_the_folder_are_ignored(cli, hook_dir: Path) -> None:
+    """README, on-move.sample and a folder named on-add do nothing."""
+    (hook_dir / "README").write_text("hooks live here")
+    _hook(hook_dir, "on-add.sample", "exit 1")
+    (hook_dir / "on-change").mkdir()
+    result = cli("add", "A", "-q")
+    assert result.exit_code == 0
+    assert "on-add.sample" not in result.stderr
+
+
+def test_import_runs_no_hooks(cli, hook_dir: Path) -> None:
+    """A bulk import does not flood the team: no hook runs for it."""
+    log = _recorder(hook_dir, "on-change")
+    fixture = Path(__file__).parent / "fixtures" / "spreadsheet-values.csv"
+    assert cli("import", str(fixture)).exit_code == 0
+    assert not log.exists()
+
+
+def test_changes_made_by_a_hook_run_no_hooks(run, hook_dir: Path, db_path: Path) -> None:
+    """A hook that calls salespipe cannot start a loop of hooks."""
+    log = hook_dir.parent / "calls.log"
+    _hook(hook_dir, "on-add", f'echo add >> "{log}"\nsalespipe note "$SALESPIPE_DEAL_ID" hooked')
+    result = run("add", "A", "-q", env={"SALESPIPE_HOOKS": str(hook_dir)})
+    assert result.returncode == 0, result.stderr
+    assert log.read_text() == "add\n"
+    shown = run("show", "1", "--json")
+    assert [e["type"] for e in json.loads(shown.stdout)["events"]] == ["add", "note"]
+
+
+def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path) -> None:
+    """The undo event names what it undid and carries the deals put back."""
+    log = _recorder(hook_dir, "on-undo")
+    cli("add", "A", "-q")
+    cli("move", "1", "quoted")
+    cli("undo")
+    [undo] = _payloads(log)
+    assert undo["changed"]["after"] == {"undid": 2, "command": "move"}
+    assert [d["stage"] for d in undo["deals"]] == ["presented"]
+    assert undo["message"] == "tester: undo of move (change 2)"
+
+
+def test_run_hooks_never_raises_on_a_missing_folder(tmp_path: Path) -> None:
+    """A folder that vanished gives no warnings and no error."""
+    event = Event(1, 1, "add", _now(), _now(), "me", "add", deal_id=1, after={})
+    assert hooks.run_hooks(Change(events=[event]), tmp_path / "gone") == []
+
+
+def test_database_path_reaches_the_hook(tmp_path: Path, hook_dir: Path) -> None:
+    """Given the database path, hooks get it as SALESPIPE_DB and in the payload."""
+    log = _recorder(hook_dir, "on-add")
+    _hook(hook_dir, "on-change", f'echo "$SALESPIPE_DB" > "{tmp_path / "db.txt"}"')
+    event = Event(1, 1, "add", _now(), _now(), "me", "add", deal_id=None, after={})
+    warnings = hooks.run_hooks(Change(events=[event]), hook_dir, database=tmp_path / "x.json")
+    assert warnings == []
+    assert _payloads(log)[0]["database"] == str(tmp_path / "x.json")
+    assert (tmp_path / "db.txt").read_text().strip() == str(tmp_path / "x.json")
+
+
+def _now():
+    from salespipe import clock
+
+    return clock.now()
+
+
+def test_hooks_inherit_the_environment(cli, hook_dir: Path, monkeypatch) -> None:
+    """A hook sees the user's environment (e.g. the webhook URL)."""
+    monkeypatch.setenv("TEAM_CHANNEL", "#sales")
+    out = hook_dir.parent / "env.txt"
+    _hook(hook_dir, "on-add", f'echo "$TEAM_CHANNEL" > "{out}"')
+    cli("add", "A", "-q")
+    assert out.read_text().strip() == "#sales"
+    assert os.environ.get("SALESPIPE_IN_HOOK") is None

@@ -1,0 +1,276 @@
+"""Importing other CRMs' exports: Pipedrive, HubSpot, Salesforce, and spreadsheets,
+with the quirks of real files (encodings, delimiters, prefixes, dates, footers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from salespipe.pipeline import Pipeline
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL_EXPORTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-exports"
+
+
+def _deals(cli) -> dict[str, dict]:
+    return {d["title"]: d for d in cli.json("list", "--status", "all")}
+
+
+def test_pipedrive_export_with_quoting_currencies_and_statuses(cli) -> None:
+    """Every field quoted, "" inside a lost reason, Currency of Value, Open/Won/Lost."""
+    report = cli.json("import", str(FIXTURES / "pipedrive-deals.csv"), "--create-stages")
+    assert report["format"] == "Pipedrive"
+    assert report["by_status"] == {"open": 2, "won": 1, "lost": 1}
+    deals = _deals(cli)
+    racking = deals["Warehouse racking"]
+    assert racking["customer"] == "Chao Phraya Logistics"
+    assert racking["contact"] == "Somchai Deemak"
+    assert racking["owner"] == "Nok Saelim"
+    assert racking["tags"] == ["Hot"]
+    assert racking["stage_name"] == "Proposal Made"
+    assert racking["stage_entered_at"] == "2026-10-02T11:00:00+07:00"
+    assert racking["source"] == "pipedrive:101"
+    lease = deals["Forklift fleet lease"]
+    assert (lease["value"], lease["currency"], lease["status"]) == (1200000.5, "THB", "won")
+    assert lease["closed_at"] == "2026-08-20T16:30:00+07:00"
+    assert lease["stage_name"] == "Negotiations Started"
+    cold = deals["Cold room"]
+    assert (cold["currency"], cold["status"]) == ("USD", "lost")
+    assert cold["lost_reason"] == 'Chose the "cheaper" offer, said maybe next year'
+    renewal = deals["Annual service plan"]
+    assert renewal["probability"] == 80
+    assert renewal["probability_override"] is None
+
+
+def test_pipedrive_prefixed_headers(cli) -> None:
+    """ "Deal - Title" headers are read; other entities' columns are ignored."""
+    report = cli.json("import", str(FIXTURES / "pipedrive-prefixed.csv"), "--create-stages")
+    assert report["format"] == "Pipedrive"
+    deals = _deals(cli)
+    assert deals["Backup generator"]["status"] == "won"
+    assert deals["Backup generator"]["closed_at"] == "2026-10-30T17:00:00+07:00"
+    assert deals["Solar rooftop"]["contact"] == "Pim Chai"
+    assert deals["Solar rooftop"]["source"] == "pipedrive:7"
+
+
+def test_pipedrive_in_french_with_semicolons_and_decimal_commas(cli) -> None:
+    """ "Affaire - " prefix, ';' delimiter, "12 500,50", day-first dates, Ouvert/Perdu."""
+    cli("import", str(FIXTURES / "pipedrive-french.csv"), "--create-stages")
+    deals = _deals(cli)
+    bread = deals["Pains pour la cantine"]
+    assert (bread["value"], bread["currency"]) == (12500.5, "EUR")
+    assert bread["created_at"] == "2026-09-03T09:30:00+07:00"
+    assert bread["expected_close"] == "2026-11-15"
+    assert bread["contact"] == "Claire Durand"
+    ovens = deals["Fours à sole"]
+    assert (ovens["status"], ovens["lost_reason"]) == ("lost", "Trop cher")
+    keys = [s["key"] for s in cli.json("stage", "list")]
+    assert "negociation" in keys
+
+
+def test_pipedrive_in_czech(cli) -> None:
+    """ "Obchod - Název" and "Obchod - Měna hodnoty" are Pipedrive's title and currency."""
+    cli("import", str(FIXTURES / "pipedrive-czech.csv"), "--create-stages")
+    deal = cli.json("list")[0]
+    assert (deal["title"], deal["value"], deal["currency"]) == ("Dodávka regálů", 99000, "CZK")
+    assert deal["customer"] == "Sklady Brno"
+    assert deal["stage_name"] == "Kvalifikace"
+
+
+def test_hubspot_closing_comes_from_stage_labels(cli) -> None:
+    """Closed: won/lost close the deal; Close Date is when; the owner's suffix is dropped."""
+    report = cli.json(
+        "import",
+        str(FIXTURES / "hubspot-deals.csv"),
+        "--create-stages",
+        "--stage-map",
+        "Closed: abandoned=lost",
+    )
+    assert report["format"] == "HubSpot"
+    deals = _deals(cli)
+    assert "Website redesign – phase 2" in deals  # trailing spaces gone, en dash kept
+    helpdesk = deals["Helpdesk, 20 seats"]
+    assert (helpdesk["status"], helpdesk["owner"]) == ("won", "bob@example.com")
+    assert helpdesk["closed_at"] == "2026-09-30T15:00:00+07:00"
+    assert helpdesk["stage"] == "approved"  # the pipeline's last stage
+    migration = deals["Data migration"]
+    assert (migration["status"], migration["value"]) == ("lost", 0)
+    assert migration["lost_reason"] == "Budget moved to next year"
+    assert migration["stage"] == "presented"
+    follow_up = deals["Intro call follow-up"]
+    assert (follow_up["status"], follow_up["stage"]) == ("open", "presented")
+
+
+def test_hubspot_abandoned_stage_must_be_mapped(cli) -> None:
+    """A closing label salespipe cannot read stops the import and is guessed as lost."""
+    result = cli("import", str(FIXTURES / "hubspot-deals.csv"), "--create-stages")
+    assert result.exit_code == 1
+    assert "--stage-map 'Closed: abandoned=lost'" in result.stderr
+
+
+def test_salesforce_report_with_footer_and_dollar_amounts(cli) -> None:
+    """Report exports: "$48,000.00", month-first dates, footer lines ignored."""
+    report = cli.json("import", str(FIXTURES / "salesforce-report.csv"), "--create-stages")
+    assert (report["format"], report["rows"]) == ("Salesforce report", 3)
+    deals = _deals(cli)
+    dock = deals["Dock scheduling"]
+    assert (dock["value"], dock["currency"], dock["status"]) == (48000, "USD", "won")
+    assert dock["closed_at"] == "2026-09-30T23:59:59+07:00"
+    assert dock["created_at"] == "2026-07-01T00:00:00+07:00"
+    assert dock["customer"] == "Bangna Ports"
+    assert dock["owner"] == "Dana Lee"
+    assert deals["Fleet telematics"]["expected_close"] == "2026-12-31"
+
+
+def test_utf16_tab_separated_spreadsheet_with_thai(cli, thai_pipeline) -> None:
+    """UTF-16 with BOM, tabs, Thai stage names matching a Thai pipeline, ฿ amounts."""
+    cli("init", "--lang", "th")
+    report = cli.json("import", str(FIXTURES / "spreadsheet-utf16.csv"))
+    assert report["imported"] == 2
+    deals = _deals(cli)
+    erp = deals["ระบบบัญชี ERP"]
+    assert (erp["customer"], erp["value"], erp["stage"]) == ("บริษัท สยามฟู้ดส์ จำกัด", 1500000, "quoted")
+    assert erp["owner"] == "สมศรี"
+    assert deals["กล้องวงจรปิด"]["value"] == 85000
+    assert deals["กล้องวงจรปิด"]["currency"] == "THB"
+
+
+def test_spreadsheet_symbols_separators_serial_dates_and_buddhist_years(cli) -> None:
+    """฿ and "USD"/"EUR" codes, "3 400.50", Excel serial 46387, year 2569 = 2026."""
+    cli("import", str(FIXTURES / "spreadsheet-values.csv"))
+    deals = _deals(cli)
+    fleet = deals["Printer fleet"]
+    assert (fleet["value"], fleet["currency"], fleet["expected_close"]) == (
+        1250000,
+        "THB",
+        "2026-12-31",
+    )
+    labels = deals["Label printers"]
+    assert (labels["value"], labels["currency"], labels["expected_close"]) == (
+        3400.5,
+        "USD",
+        "2026-12-31",
+    )
+    assert labels["created_at"] == "2026-10-02T14:00:00+07:00"
+    toner = deals["Toner contract"]
+    assert (toner["value"], toner["currency"]) == (12000, "EUR")
+    assert toner["created_at"] == "2025-10-20T00:00:00+07:00"
+
+
+def test_currency_option_for_files_without_one(cli) -> None:
+    """--currency sets the currency of amounts the file does not name."""
+    cli(
+        "import",
+        str(FIXTURES / "hubspot-deals.csv"),
+        "--create-stages",
+        "--stage-map",
+        "Closed: abandoned=lost",
+        "--currency",
+        "usd",
+    )
+    assert {d["currency"] for d in cli.json("list", "--status", "all")} == {"USD"}
+
+
+def test_ambiguous_slash_dates_need_an_order(cli) -> None:
+    """03/04/2026 is refused with the fix; --dates dmy reads it as 3 April."""
+    refused = cli("import", str(FIXTURES / "ambiguous-dates.csv"))
+    assert refused.exit_code == 1
+    assert "add --dates dmy or --dates mdy" in refused.stderr
+    assert cli("import", str(FIXTURES / "ambiguous-dates.csv"), "--dates", "dmy").exit_code == 0
+    assert _deals(cli)["First"]["expected_close"] == "2026-04-03"
+
+
+def test_not_utf8_names_the_encoding_option(cli, tmp_path: Path) -> None:
+    """A Windows-874 (Thai) file is refused with --encoding as the fix, then read with it."""
+    path = tmp_path / "thai.csv"
+    path.write_bytes("title,customer\nกล้อง,ร้านทอง\n".encode("cp874"))
+    refused = cli("import", str(path))
+    assert refused.exit_code == 1
+    assert "--encoding" in refused.stderr
+    assert cli("import", str(path), "--encoding", "cp874").exit_code == 0
+    assert _deals(cli)["กล้อง"]["customer"] == "ร้านทอง"
+
+
+def test_salesforce_closed_stage_names_need_no_map(cli, tmp_path: Path) -> None:
+    """IsClosed/IsWon decide the outcome; a closed deal's own stage name needs no map."""
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "Id,Name,StageName,Amount,IsClosed,IsWon,CloseDate,CreatedDate\n"
+        "006A,Alpha,Closed - Paid,100,1,1,2026-05-01,2026-01-01T00:00:00.000+0000\n"
+        "006B,Beta,Closed - Gone,200,1,,2026-05-02,2026-01-01T00:00:00.000+0000\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(path))
+    assert report["by_status"] == {"open": 0, "won": 1, "lost": 1}
+
+
+def test_salesforce_deleted_records_are_invalid_rows(cli, tmp_path: Path) -> None:
+    """IsDeleted=1 rows are reported, not imported."""
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "Id,IsDeleted,Name,StageName\n006A,1,Gone,Prospecting\n006B,,Here,Prospecting\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(path), "--skip-invalid", "--create-stages")
+    assert report["imported"] == 1
+    assert report["problems"][0]["reason"] == "the record is deleted"
+
+
+REAL_FILES = [
+    # file, rows, (open, won, lost), a title, its amount
+    (
+        "salesforce-opportunity-SFDC-Assets-gen-ai-demo.csv",
+        58,
+        (24, 34, 0),
+        "Acme - 1,200 Widgets (Sample)",
+        110000,
+    ),
+    (
+        "salesforce-opportunity-SFDC-Assets-data-cloud-workshop.csv",
+        50,
+        (35, 12, 3),
+        "Patterson-Hansen - Merchant Services - November 2024",
+        1124741.15,
+    ),
+    (
+        "salesforce-opportunity-stomita-salesforce-migration-app-pack-first200.csv",
+        200,
+        (72, 106, 22),
+        "System Assessment",
+        24710,
+    ),
+]
+
+
+@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason="shared/data/real-exports is not here")
+@pytest.mark.parametrize(("name", "rows", "statuses", "title", "amount"), REAL_FILES)
+def test_real_salesforce_exports_import(
+    cli,
+    db_path: Path,
+    name: str,
+    rows: int,
+    statuses: tuple[int, int, int],
+    title: str,
+    amount: float,
+) -> None:
+    """Each real Salesforce dump imports whole: every record, with status from IsClosed/IsWon."""
+    path = REAL_EXPORTS / name
+    report = cli.json("import", str(path), "--create-stages", "--currency", "USD")
+    assert (report["rows"], report["imported"], report["problems"]) == (rows, rows, [])
+    assert tuple(report["by_status"].values()) == statuses
+    found = [d for d in cli.json("list", "--status", "all") if d["title"] == title]
+    assert amount in {d["value"] for d in found}
+    assert found[0]["source"].startswith("salesforce:006")
+    assert cli.json("import", str(path), "--create-stages")["duplicates"] == rows
+    events = Pipeline.open(db_path).read().events()
+    assert sum(1 for e in events if e.type == "add") == rows
+
+
+@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason="shared/data/real-exports is not here")
+def test_real_salesforce_descriptions_become_notes(cli, db_path: Path) -> None:
+    """Description and NextStep are kept as notes; escaped quotes come out right."""
+    cli("import", str(REAL_EXPORTS / REAL_FILES[2][0]), "--create-stages")
+    notes = [e.text or "" for e in Pipeline.open(db_path).read().events() if e.type == "note"]
+    assert any('Requires "super users" to learn' in n for n in notes)
+    assert "Next step: Closed Won.  Paperwork attached." in notes

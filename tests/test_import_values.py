@@ -1,0 +1,186 @@
+"""Reading the cells other programs write: amounts, dates, probabilities, flags, headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salespipe.crm_formats import normalise, recognise, strip_dominant_prefix
+from salespipe.csvfile import sniff_delimiter
+from salespipe.import_values import (
+    BadValue,
+    DateReader,
+    amount,
+    flag,
+    infer_order,
+    line_text,
+    probability,
+)
+
+BANGKOK = timezone(timedelta(hours=7))
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "currency"),
+    [
+        ("35000", Decimal(35000), None),
+        ("1823.15", Decimal("1823.15"), None),
+        ("1,234,567.89", Decimal("1234567.89"), None),
+        ("1.234.567,89", Decimal("1234567.89"), None),
+        ("12 500,50", Decimal("12500.50"), None),
+        ("12\u00a0500,50", Decimal("12500.50"), None),
+        ("1'250.00", Decimal("1250"), None),
+        ("฿85,000", Decimal(85000), "THB"),
+        ("$12,500.00", Decimal(12500), "USD"),
+        ("USD 3 400.50", Decimal("3400.50"), "USD"),
+        ("12,000 EUR", Decimal(12000), "EUR"),
+        ("1475.3000000000002", Decimal("1475.30"), None),
+        ("", None, None),
+    ],
+)
+def test_amounts_in_the_forms_exports_use(
+    raw: str, value: Decimal | None, currency: str | None
+) -> None:
+    """Thousands separators, decimal commas, symbols and codes, float artefacts."""
+    assert amount(raw) == (value, currency)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("-50", "the amount is negative"),
+        ("(1,000)", "the amount is negative"),
+        ("lots", "not an amount"),
+        ("1,23,4", "the amount has misplaced separators"),
+        ("12.345", "the amount has more than 2 decimal places"),
+        ("182.31500000000003", "the amount has more than 2 decimal places"),
+        ("$5 EUR", "the amount names two currencies (USD and EUR)"),
+        ("99999999999999", "the amount is too large (at most 9,999,999,999,999.99)"),
+    ],
+)
+def test_bad_amounts_say_why(raw: str, reason: str) -> None:
+    """Each unreadable amount gives the reason the import report shows."""
+    with pytest.raises(BadValue) as caught:
+        amount(raw)
+    assert caught.value.reason == reason
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("9999999999999.99"), places=2))
+def test_grouped_amounts_read_back_exactly(value: Decimal) -> None:
+    """An amount written with thousands separators reads back as the same decimal."""
+    found, _ = amount(f"{value:,.2f}")
+    assert found == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-07-11T21:22:07.000+0000", datetime(2024, 7, 12, 4, 22, 7, tzinfo=BANGKOK)),
+        ("2026-03-01 14:30", datetime(2026, 3, 1, 14, 30, tzinfo=BANGKOK)),
+        ("2026-03-01 14:30:05", datetime(2026, 3, 1, 14, 30, 5, tzinfo=BANGKOK)),
+        ("2026-03-01T07:30:00Z", datetime(2026, 3, 1, 14, 30, tzinfo=BANGKOK)),
+        ("2026-3-1", datetime(2026, 3, 1, 0, 0, tzinfo=BANGKOK)),
+        ("2569-03-01", datetime(2026, 3, 1, 0, 0, tzinfo=BANGKOK)),
+        ("31/12/2026", datetime(2026, 12, 31, 0, 0, tzinfo=BANGKOK)),
+        ("12/31/2026 2:05 PM", datetime(2026, 12, 31, 14, 5, tzinfo=BANGKOK)),
+        ("31.12.2026", datetime(2026, 12, 31, 0, 0, tzinfo=BANGKOK)),
+        ("5 Jan 2026", datetime(2026, 1, 5, 0, 0, tzinfo=BANGKOK)),
+        ("Jan 5, 2026 09:00", datetime(2026, 1, 5, 9, 0, tzinfo=BANGKOK)),
+        ("46387", datetime(2026, 12, 31, 0, 0, tzinfo=BANGKOK)),
+        ("46387.5", datetime(2026, 12, 31, 12, 0, tzinfo=BANGKOK)),
+    ],
+)
+def test_dates_in_common_export_forms(raw: str, expected: datetime) -> None:
+    """ISO with +0000, Z, HH:MM; d/m/Y and m/d/Y when clear; dotted; named months; serials."""
+    assert DateReader().moment(raw) == expected
+
+
+def test_a_bare_date_closing_a_deal_means_the_end_of_that_day() -> None:
+    """end_of_day is used for closing dates given without a time."""
+    assert DateReader().moment("2026-08-14", end_of_day=True) == datetime(
+        2026, 8, 14, 23, 59, 59, tzinfo=BANGKOK
+    )
+
+
+def test_ambiguous_slash_dates_follow_the_given_order() -> None:
+    """03/04/2026 is refused alone, and read by --dates dmy or mdy."""
+    with pytest.raises(BadValue, match="add --dates dmy or --dates mdy"):
+        DateReader().day("03/04/2026")
+    assert DateReader("dmy").day("03/04/2026") == date(2026, 4, 3)
+    assert DateReader("mdy").day("03/04/2026") == date(2026, 3, 4)
+
+
+def test_a_file_settles_the_order_when_one_date_is_clear() -> None:
+    """One 25/12 in a file means all its slash dates are day-first."""
+    assert infer_order(["03/04/2026", "25/12/2026"]) == "dmy"
+    assert infer_order(["03/04/2026", "12/25/2026"]) == "mdy"
+    assert infer_order(["03/04/2026"]) is None
+    assert infer_order(["25/12/2026", "12/25/2026"]) is None
+
+
+@pytest.mark.parametrize("raw", ["2026-02-30", "yesterday-ish", "13/13/2026", "99999"])
+def test_impossible_dates_are_bad_values(raw: str) -> None:
+    """Dates that do not exist or cannot be read raise BadValue."""
+    with pytest.raises(BadValue):
+        DateReader().moment(raw)
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2399, 12, 31)))
+def test_iso_moments_read_back(moment: datetime) -> None:
+    """Any ISO timestamp with an offset reads back as the same instant (to the second)."""
+    aware = moment.replace(microsecond=0, tzinfo=UTC)
+    assert DateReader().moment(aware.isoformat()) == aware
+
+
+def test_probabilities_and_flags() -> None:
+    """70, 70%, 0.7 (HubSpot fractions), and 1/empty booleans (Salesforce)."""
+    assert probability("70") == 70
+    assert probability("70%") == 70
+    assert probability("0.7", fractions=True) == 70
+    assert probability("") is None
+    with pytest.raises(BadValue):
+        probability("170")
+    assert flag("1") is True
+    assert flag("") is False
+    assert flag("TRUE") is True
+
+
+def test_line_text_collapses_whitespace_and_drops_control_characters() -> None:
+    """One-line fields lose trailing spaces, tabs, line breaks and control characters."""
+    assert line_text("  Website redesign –\tphase 2  \x07", what="title") == (
+        "Website redesign – phase 2"
+    )
+
+
+def test_headers_compare_without_case_and_underscores() -> None:
+    """ "Expected_Close" and "expected close" are the same header."""
+    assert normalise("\ufeffExpected_Close ") == normalise("expected close")
+
+
+def test_a_prefix_most_headers_share_is_taken_off() -> None:
+    """Pipedrive's "Deal - " (or a translated prefix) is removed when it dominates."""
+    headers, prefix = strip_dominant_prefix(["Obchod - Název", "Obchod - Hodnota", "Osoba - Jméno"])
+    assert prefix == "Obchod"
+    assert headers == ["Název", "Hodnota", "Osoba - Jméno"]
+    assert strip_dominant_prefix(["Title", "Value"]) == (["Title", "Value"], None)
+
+
+def test_formats_are_recognised_by_their_headers() -> None:
+    """Each CRM's header picks its format."""
+    assert recognise(["Id", "Name", "StageName", "Amount"]).format.name == "salesforce"
+    assert recognise(["Opportunity Name", "Stage", "Amount"]).format.name == "salesforce-report"
+    assert recognise(["Record ID", "Deal Name", "Deal Stage"]).format.name == "hubspot"
+    assert recognise(["ID", "Title", "Stage", "Status", "Pipeline"]).format.name == "pipedrive"
+    assert recognise(["Deal - Title", "Deal - Value"]).format.name == "pipedrive"
+    assert recognise(["title", "value", "stage_name"]).format.name == "salespipe"
+
+
+def test_delimiters_are_sniffed_from_the_header() -> None:
+    """Comma, semicolon and tab, ignoring delimiters inside quotes."""
+    assert sniff_delimiter('"a;b",c,d\n') == ","
+    assert sniff_delimiter("a;b;c\n1,5;2;3\n") == ";"
+    assert sniff_delimiter("a\tb\tc\n") == "\t"
