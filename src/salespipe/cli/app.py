@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -33,7 +34,7 @@ Examples:
   salespipe list --json | jq '.[].title'
 """
 
-app = typer.Typer(
+_root = typer.Typer(
     name="salespipe",
     help=HELP,
     no_args_is_help=True,
@@ -94,7 +95,7 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_root.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[
@@ -129,22 +130,84 @@ def root(
     ctx.obj = State(db=db, lang=lang)
 
 
-def _register() -> None:
-    from salespipe.cli import data, deals, reports, stages, transfer
+# Which module registers each command. A run imports and builds only the one it invokes:
+# building every command costs more start-up time than most commands take to run.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "add",
+            "list",
+            "show",
+            "edit",
+            "move",
+            "won",
+            "lost",
+            "reopen",
+            "note",
+            "next",
+            "quote",
+            "delete",
+            "undo",
+            "log",
+        ),
+        "deals",
+    ),
+    "stage": "stages",
+    **dict.fromkeys(
+        ("chart", "report", "forecast", "funnel", "durations", "winrate", "stale", "check", "demo"),
+        "reports",
+    ),
+    "init": "data",
+    "config": "data",
+    "export": "transfer",
+    "import": "transfer",
+}
+MODULES = ("deals", "stages", "reports", "data", "transfer")
+_GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}
+_registered: set[str] = set()
 
-    deals.register(app)
-    stages.register(app)
-    reports.register(app)
-    data.register(app)
-    transfer.register(app)
+
+def register_modules(modules: tuple[str, ...] = MODULES) -> typer.Typer:
+    """Add the commands of these CLI modules to the root app (once each)."""
+    for name in modules:
+        if name not in _registered:
+            _registered.add(name)
+            importlib.import_module(f"salespipe.cli.{name}").register(_root)
+    return _root
 
 
-_register()
+def invoked_command(argv: list[str]) -> str | None:
+    """The command name in argv, skipping the global options before it."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _GLOBAL_OPTIONS_WITH_VALUE:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    command = invoked_command(argv)
+    module = COMMAND_MODULES.get(command or "")
+    if module is None or "_SALESPIPE_COMPLETE" in os.environ:
+        return register_modules()
+    register_modules((module,))
+    _root.registered_commands = [c for c in _root.registered_commands if c.name == command]
+    _root.registered_groups = [g for g in _root.registered_groups if g.name == command]
+    return _root
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the root command with every command registered (tests, docs, completion)."""
+    if name == "app":
+        return register_modules()
+    raise AttributeError(name)
 
 
 def main() -> Any:
     try:
-        return app()
+        return _app_for(sys.argv[1:])()
     except BrokenPipeError:
         # The reader went away (e.g. `salespipe list | head`); that is not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
