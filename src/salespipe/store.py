@@ -30,6 +30,7 @@ import errno
 import fcntl
 import functools
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
@@ -208,6 +209,7 @@ def _damaged(path: Path) -> StoreError:
     )
 
 
+_LINE_START = re.compile(rb'^\{"id":(\d+),', re.MULTILINE)
 _DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -239,6 +241,8 @@ class Snapshot:
         self._db = TinyDB(storage=lambda: self._storage)
         self._db.default_table_name = DEALS
         self._closed_bytes: bytes | None = None
+        self._closed_index: dict[int, int] | None = None
+        self._closed_lookups = 0
 
     # -- meta and settings -------------------------------------------------------
     @property
@@ -292,10 +296,20 @@ class Snapshot:
         return self._closed_bytes
 
     def _closed_record(self, deal_id: int) -> Record | None:
+        """The latest closed record of a deal, found without parsing the whole journal."""
         data = self._closed()
-        marker = b'{"id":%d,' % deal_id
-        position = data.rfind(b"\n" + marker)
-        position = position + 1 if position >= 0 else (0 if data.startswith(marker) else -1)
+        self._closed_lookups += 1
+        if self._closed_index is None and self._closed_lookups > 8:
+            # Many lookups (an undo of a large import): index the line starts once.
+            self._closed_index = {
+                int(match[1]): match.start() for match in _LINE_START.finditer(data)
+            }
+        if self._closed_index is not None:
+            position = self._closed_index.get(deal_id, -1)
+        else:
+            marker = b'{"id":%d,' % deal_id
+            position = data.rfind(b"\n" + marker)
+            position = position + 1 if position >= 0 else (0 if data.startswith(marker) else -1)
         if position < 0:
             return None
         end = data.find(b"\n", position)
@@ -367,15 +381,18 @@ class Transaction(Snapshot):
 
     def __init__(self, paths: DatabasePaths, document: dict[str, Any], exists: bool) -> None:
         super().__init__(paths, document, exists)
-        self._events: list[bytes] = []
-        self._closed_lines: list[bytes] = []
+        # New journal lines, kept in one buffer each: many small bytes objects would cost
+        # several times their size in memory on a large import.
+        self._new_events = bytearray()
+        self._new_closed = bytearray()
+        self._pending_closed: dict[int, Record | None] = {}  # id -> record or tombstone
         self._change_id: int | None = None
         self._change_entry: dict[str, Any] | None = None
         self._push_change = True
 
     @property
     def changed(self) -> bool:
-        return bool(self._events or self._closed_lines or self._storage.dirty)
+        return bool(self._new_events or self._new_closed or self._storage.dirty)
 
     # -- ids -----------------------------------------------------------------------
     def allocate_deal_id(self) -> int:
@@ -433,7 +450,7 @@ class Transaction(Snapshot):
             else:
                 if deal.id in open_ids:
                     leaving.append(deal.id)
-                self._closed_lines.append(orjson.dumps(record))
+                self._append_closed(record)
         if updated:
 
             def replace(doc: MutableMapping[str, Any]) -> None:
@@ -452,22 +469,24 @@ class Transaction(Snapshot):
             self._db.table(DEALS).remove(doc_ids=[deal.id])
         # Always a tombstone: an open deal may have been closed and reopened before, and
         # its old closed record must not come back.
-        self._closed_lines.append(orjson.dumps({"id": deal.id, "deleted": True}))
+        self._append_closed({"id": deal.id, "deleted": True})
+
+    def _append_closed(self, record: Record) -> None:
+        self._new_closed += orjson.dumps(record)
+        self._new_closed += b"\n"
+        self._pending_closed[record["id"]] = None if record.get("deleted") else record
 
     def get_deal(self, deal_id: int) -> Deal | None:
-        # A deal changed earlier in this transaction must be seen as changed.
-        record = self._storage.data[DEALS].get(str(deal_id))
-        if record is None:
-            marker = b'{"id":%d,' % deal_id
-            for line in reversed(self._closed_lines):
-                if line.startswith(marker):
-                    found = orjson.loads(line)
-                    return None if found.get("deleted") else Deal.from_record(found)
+        # A deal closed or deleted earlier in this transaction must be seen as it is now.
+        if str(deal_id) not in self._storage.data[DEALS] and deal_id in self._pending_closed:
+            pending = self._pending_closed[deal_id]
+            return Deal.from_record(pending) if pending else None
         return super().get_deal(deal_id)
 
     # -- events --------------------------------------------------------------------
     def record(self, event: Event) -> None:
-        self._events.append(orjson.dumps(event.to_record()))
+        self._new_events += orjson.dumps(event.to_record())
+        self._new_events += b"\n"
 
     def do_not_push_change(self) -> None:
         """This change (an undo) is not itself something to undo."""
@@ -483,8 +502,9 @@ class Transaction(Snapshot):
 
     # -- commit (called by the store) ------------------------------------------------
     def _finish_meta(self, now_iso: str, command: str) -> tuple[bytes, bytes]:
-        events = b"".join(line + b"\n" for line in self._events)
-        closed = b"".join(line + b"\n" for line in self._closed_lines)
+        events, closed = bytes(self._new_events), bytes(self._new_closed)
+        self._new_events.clear()
+        self._new_closed.clear()
         offset = self.meta["events_size"]
         updates: dict[str, Any] = {
             "events_size": offset + len(events),

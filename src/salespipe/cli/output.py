@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -24,24 +25,38 @@ def for_terminal(stream: Any = None) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def reader_may_leave() -> Iterator[None]:
+    """A closed pipe (``salespipe list | head``) ends the command quietly with exit 0."""
+    try:
+        yield
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
+
+
 def json(data: Any) -> None:
-    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
-
-
-def blocks(parts: Sequence[render.Block]) -> None:
-    if for_terminal():
-        from rich.console import Console
-
-        Console(highlight=False).print(render.rich(parts))
-    else:
-        sys.stdout.write(render.plain(parts))
+    with reader_may_leave():
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
 
 
+def blocks(parts: Sequence[render.Block]) -> None:
+    with reader_may_leave():
+        if for_terminal():
+            from rich.console import Console
+
+            Console(highlight=False).print(render.rich(parts))
+        else:
+            sys.stdout.write(render.plain(parts))
+            sys.stdout.flush()
+
+
 def say(message: str) -> None:
-    sys.stdout.write(message + "\n")
-    sys.stdout.flush()
+    with reader_may_leave():
+        sys.stdout.write(message + "\n")
+        sys.stdout.flush()
 
 
 def warn(message: str) -> None:

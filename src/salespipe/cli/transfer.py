@@ -212,10 +212,9 @@ def register(app: typer.Typer) -> None:
         snapshot = pipeline.read()
         if output_file is None:
             try:
-                _write_export(kind, snapshot, sys.stdout.buffer, bom)
-                sys.stdout.flush()
-            except BrokenPipeError:
-                raise  # the reader went away (`| head`): not an error to report
+                with output.reader_may_leave():
+                    _write_export(kind, snapshot, sys.stdout.buffer, bom)
+                    sys.stdout.flush()
             except OSError as exc:
                 raise InvalidValue(f"Cannot write the export to stdout: {exc.strerror}.") from None
             return

@@ -1,0 +1,81 @@
+"""The root command: lazy registration, start-up imports, pipes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import typer
+
+from salespipe.cli import app as app_module
+
+
+def test_every_command_is_in_the_lazy_table_with_its_module() -> None:
+    """COMMAND_MODULES names exactly the commands each CLI module registers."""
+    import importlib
+
+    found: dict[str, str] = {}
+    for module in app_module.MODULES:
+        probe = typer.Typer()
+        importlib.import_module(f"salespipe.cli.{module}").register(probe)
+        names = [c.name for c in probe.registered_commands]
+        names += [g.name for g in probe.registered_groups]
+        found.update(dict.fromkeys((n for n in names if n), module))
+    assert found == app_module.COMMAND_MODULES
+
+
+def test_invoked_command_skips_global_options() -> None:
+    """The command is the first word that is not a global option or its value."""
+    assert app_module.invoked_command(["--db", "x.json", "--lang", "th", "list"]) == "list"
+    assert app_module.invoked_command(["--db=x.json", "move", "1", "2"]) == "move"
+    assert app_module.invoked_command(["--help"]) is None
+
+
+def test_a_json_command_does_not_import_rich_plotext_or_csv() -> None:
+    """Start-up stays small: list --json loads neither Rich, plotext, csv nor the reports."""
+    script = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: sys.stderr.write(' '.join(sorted(sys.modules))))\n"
+        "sys.argv = ['salespipe', 'list', '--json']\n"
+        "from salespipe.cli.app import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stderr.split())
+    assert "salespipe.cli.deals" in loaded
+    for heavy in (
+        "rich",
+        "plotext",
+        "csv",
+        "salespipe.reports",
+        "salespipe.cli.transfer",
+        "platformdirs",
+    ):
+        assert heavy not in loaded, heavy
+
+
+def test_a_reader_that_goes_away_is_not_an_error(run, tmp_path) -> None:
+    """`salespipe export | head -1` on a big pipeline exits 0 without a traceback."""
+    from tests.conftest import salespipe_command
+
+    db = tmp_path / "big.json"
+    assert run("demo", "--db", str(db), "--deals", "800").returncode == 0
+    process = subprocess.Popen(
+        [*salespipe_command(), "--db", str(db), "export", "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()  # far less than the ~500 KB the command writes
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert b"Traceback" not in stderr
