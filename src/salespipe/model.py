@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["open", "won", "lost"]
 STATUSES: tuple[Status, ...] = ("open", "won", "lost")
@@ -37,12 +37,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def _dt(raw: str | None) -> datetime | None:
-    return datetime.fromisoformat(raw) if raw else None
-
-
-def _d(raw: str | None) -> date | None:
-    return date.fromisoformat(raw) if raw else None
+_fromiso = datetime.fromisoformat
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +101,12 @@ class Quote:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Stay:
-    """One uninterrupted stretch a deal spent in one stage."""
+class Stay(NamedTuple):
+    """One uninterrupted stretch a deal spent in one stage.
+
+    A named tuple rather than a dataclass: a long history holds hundreds of thousands of
+    stays, and building a tuple costs a fraction of a frozen dataclass.
+    """
 
     stage: str
     entered: datetime
@@ -119,7 +117,8 @@ class Stay:
 
     @classmethod
     def from_record(cls, raw: list[Any]) -> Stay:
-        return cls(raw[0], datetime.fromisoformat(raw[1]), _dt(raw[2]))
+        left = raw[2]
+        return cls(raw[0], _fromiso(raw[1]), _fromiso(left) if left else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,34 +177,36 @@ class Deal:
 
     @classmethod
     def from_record(cls, raw: Record) -> Deal:
-        next_action = raw.get("next_action")
-        quote = raw.get("quote")
+        # Positional and with few helper calls: reports build every deal of the history.
+        get = raw.get
+        next_action = get("next_action")
+        quote = get("quote")
+        closed_at = get("closed_at")
+        expected_close = get("expected_close")
         return cls(
-            id=raw["id"],
-            title=raw["title"],
-            customer=raw.get("customer", ""),
-            contact=raw.get("contact", ""),
-            value=money_from_json(raw.get("value", 0)),
-            currency=raw.get("currency", "THB"),
-            owner=raw.get("owner", ""),
-            stage=raw["stage"],
-            status=raw.get("status", "open"),
-            probability=raw.get("probability"),
-            expected_close=_d(raw.get("expected_close")),
-            next_action=(
-                NextAction(next_action["text"], date.fromisoformat(next_action["due"]))
-                if next_action
-                else None
-            ),
-            tags=tuple(raw.get("tags", ())),
-            created_at=datetime.fromisoformat(raw["created_at"]),
-            updated_at=datetime.fromisoformat(raw["updated_at"]),
-            stage_entered_at=datetime.fromisoformat(raw["stage_entered_at"]),
-            closed_at=_dt(raw.get("closed_at")),
-            lost_reason=raw.get("lost_reason"),
-            stays=tuple(Stay.from_record(s) for s in raw.get("stays", ())),
-            quote=Quote.from_record(quote) if quote else None,
-            source=raw.get("source"),
+            raw["id"],
+            raw["title"],
+            raw["stage"],
+            _fromiso(raw["created_at"]),
+            _fromiso(raw["updated_at"]),
+            _fromiso(raw["stage_entered_at"]),
+            get("customer", ""),
+            get("contact", ""),
+            money_from_json(get("value", 0)),
+            get("currency", "THB"),
+            get("owner", ""),
+            get("status", "open"),
+            get("probability"),
+            date.fromisoformat(expected_close) if expected_close else None,
+            NextAction(next_action["text"], date.fromisoformat(next_action["due"]))
+            if next_action
+            else None,
+            tuple(get("tags", ())),
+            _fromiso(closed_at) if closed_at else None,
+            get("lost_reason"),
+            tuple([Stay.from_record(s) for s in get("stays", ())]),
+            Quote.from_record(quote) if quote else None,
+            get("source"),
         )
 
 

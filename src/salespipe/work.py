@@ -167,7 +167,7 @@ def renumbered(stages: Sequence[Stage]) -> list[Stage]:
 
 def close_stay(stays: tuple[Stay, ...], at: datetime) -> tuple[Stay, ...]:
     if stays and stays[-1].left is None:
-        return (*stays[:-1], dataclasses.replace(stays[-1], left=at))
+        return (*stays[:-1], stays[-1]._replace(left=at))
     return stays
 
 
