@@ -100,7 +100,7 @@ def test_an_older_schema_is_migrated_with_a_backup(
         document["_meta"]["1"]["migrated"] = True
         return document
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store.database, "SCHEMA_VERSION", 2)
     monkeypatch.setitem(store.MIGRATIONS, 1, to_two)
     pipeline.add("B", DealFields())
     backup = db_path.with_name("pipeline.json.schema1.bak")
@@ -168,10 +168,10 @@ def test_a_failed_write_leaves_every_file_as_it_was(
     def full_disk(src: Any, dst: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store.os, "replace", full_disk)
+    monkeypatch.setattr(os, "replace", full_disk)
     with pytest.raises(WriteFailed, match="the disk is full"):
         pipeline.close(1, "won")
-    monkeypatch.setattr(store.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert files(db_path) == before
 
 

@@ -1,0 +1,45 @@
+"""The data file: the only package that knows TinyDB, files, locks and journals.
+
+One database is a set of files sharing a name stem, e.g. for ``pipeline.json``:
+
+``pipeline.json``
+    A TinyDB document (written through :class:`_BufferedStorage`): the format
+    marker and schema version, settings, stages and the *open* deals. It is small
+    (it grows with the open pipeline, not with history) and is replaced whole,
+    atomically, on every change.
+``pipeline.events.jsonl``
+    Every event ever recorded, one JSON object a line, append-only.
+``pipeline.closed.jsonl``
+    The latest record of each closed deal, appended when a deal closes or a closed
+    deal changes (a later line for the same id wins; a tombstone marks deletion).
+``pipeline.lock``
+    Held with ``flock`` over each whole read-modify-write.
+
+The main file records how many bytes of each journal are committed. A writer
+appends to the journals (after cutting off any tail a killed writer left), fsyncs
+them, then atomically replaces the main file; readers take no lock and read each
+journal only up to the size their copy of the main file names. So a reader always
+sees one consistent state, a crash at any moment leaves the last committed state,
+and everyday commands never parse or rewrite the closed history.
+"""
+
+from salespipe.store.database import (
+    FORMAT,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Store,
+    new_document,
+)
+from salespipe.store.files import DatabasePaths
+from salespipe.store.snapshot import Snapshot, Transaction
+
+__all__ = [
+    "FORMAT",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "DatabasePaths",
+    "Snapshot",
+    "Store",
+    "Transaction",
+    "new_document",
+]

@@ -1,0 +1,219 @@
+"""The database as a whole: creating, checking, migrating, and committing a change."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from salespipe.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
+from salespipe.model import Stage
+from salespipe.store.files import (
+    DatabasePaths,
+    append_journal,
+    check_journal,
+    hold_lock,
+    write_atomically,
+    write_failure,
+)
+from salespipe.store.snapshot import DEALS, META, STAGES, Snapshot, Transaction
+
+FORMAT = "salespipe"
+SCHEMA_VERSION = 1
+
+# Migrations from schema N to N+1: each takes and returns the main document.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> dict[str, Any]:
+    meta = {
+        "format": FORMAT,
+        "schema": SCHEMA_VERSION,
+        "created_at": now_iso,
+        "next_deal_id": 1,
+        "next_seq": 1,
+        "next_change": 1,
+        "events_size": 0,
+        "closed_size": 0,
+        "config": config,
+        "changes": [],
+    }
+    return {
+        META: {"1": meta},
+        STAGES: {str(i): s.to_record() for i, s in enumerate(stages, start=1)},
+        DEALS: {},
+    }
+
+
+def _load_document(path: Path) -> dict[str, Any] | None:
+    """Read and check the main file; None when it does not exist yet."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise NotASalespipeFile(f"{path} is a folder, not a salespipe data file.") from None
+    except OSError as exc:
+        raise StoreError(f"The data file {path} cannot be read: {exc.strerror}.") from None
+    if not raw.strip():
+        raise NotASalespipeFile(
+            f"The data file {path} is empty, so it is not a salespipe file; "
+            "move it away or choose another file with --db."
+        )
+    try:
+        document: dict[str, Any] = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise NotASalespipeFile(
+            f"The data file {path} is not valid JSON; it was left untouched "
+            "(restore it from a backup or choose another file with --db)."
+        ) from None
+    meta = _meta_of(document)
+    if meta is None:
+        raise NotASalespipeFile(
+            f"The file {path} is JSON but not a salespipe data file; it was left untouched."
+        )
+    schema = meta["schema"]
+    if schema > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"The data file {path} was written by a newer salespipe (schema {schema}, "
+            f"this one reads {SCHEMA_VERSION}); upgrade salespipe to use it."
+        )
+    return document
+
+
+def _meta_of(document: Any) -> dict[str, Any] | None:
+    if not isinstance(document, dict):
+        return None
+    tables_ok = all(isinstance(document.get(t), dict) for t in (META, STAGES, DEALS))
+    meta = document.get(META, {}).get("1") if tables_ok else None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        return None
+    if not isinstance(meta.get("schema"), int) or meta["schema"] < 1:
+        return None
+    return meta
+
+
+@dataclass
+class Store:
+    """Opens snapshots and transactions on one database."""
+
+    path: Path
+    new_document: Callable[[], dict[str, Any]] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        self.paths = DatabasePaths.for_main(self.path)
+
+    def read(self) -> Snapshot:
+        document = _load_document(self.path)
+        if document is None:
+            self._refuse_orphan_journals()
+            return Snapshot(self.paths, self.new_document(), exists=False)
+        return Snapshot(self.paths, self._migrated(document, write_backup=False), exists=True)
+
+    @contextlib.contextmanager
+    def transaction(
+        self, lock_timeout: Callable[[], float], command: str, now_iso: str
+    ) -> Iterator[Transaction]:
+        """Lock, read, let the caller change, and commit in one atomic write.
+
+        If the body raises, nothing is written.
+        """
+        with hold_lock(self.paths, lock_timeout):
+            document = _load_document(self.path)
+            exists = document is not None
+            if document is None:
+                self._refuse_orphan_journals()
+                document = self.new_document()
+            else:
+                document = self._migrated(document, write_backup=True)
+            tx = Transaction(self.paths, document, exists)
+            yield tx
+            if tx.changed:
+                self._commit(tx, command, now_iso)
+
+    # -- locking -----------------------------------------------------------------------
+    def delete_files(self, lock_timeout: Callable[[], float]) -> None:
+        """Remove the whole database (journals first), under the lock.
+
+        Only for replacing a demo database: a crash in between leaves a main file whose
+        journals are missing, which the next ``demo`` run removes again.
+        """
+        with hold_lock(self.paths, lock_timeout):
+            for path in (self.paths.events, self.paths.closed, self.paths.main):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+    # -- checks ----------------------------------------------------------------------------
+    def _refuse_orphan_journals(self) -> None:
+        for journal in (self.paths.events, self.paths.closed):
+            with contextlib.suppress(OSError):
+                if journal.stat().st_size > 0:
+                    raise NotASalespipeFile(
+                        f"{journal} exists but its data file {self.path} does not; "
+                        "restore the data file or move the journal away."
+                    )
+
+    def _migrated(self, document: dict[str, Any], write_backup: bool) -> dict[str, Any]:
+        schema = document[META]["1"]["schema"]
+        if schema == SCHEMA_VERSION:
+            return document
+        if write_backup:
+            backup = self.path.with_name(f"{self.path.name}.schema{schema}.bak")
+            if not backup.exists():
+                write_atomically(backup, self.path.read_bytes(), self.paths.temp_prefix())
+        while schema < SCHEMA_VERSION:
+            document = MIGRATIONS[schema](document)
+            schema += 1
+            document[META]["1"]["schema"] = schema
+        return document
+
+    # -- writing -----------------------------------------------------------------------------
+    def _ensure_writable(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if not self.path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+                raise WriteFailed(f"The data file {self.path} is read-only; nothing was changed.")
+
+    def _remove_stale_temp_files(self) -> None:
+        prefix = self.paths.temp_prefix()
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.path.parent):
+                if entry.name.startswith(prefix):
+                    os.unlink(entry.path)
+
+    def _commit(self, tx: Transaction, command: str, now_iso: str) -> None:
+        self._ensure_writable()
+        self._remove_stale_temp_files()
+        if not tx.exists:
+            # Create the main file first, so a crash can never leave journals without it.
+            write_atomically(self.path, orjson.dumps(self.new_document()), self.paths.temp_prefix())
+        committed = {
+            self.paths.events: tx.meta["events_size"],
+            self.paths.closed: tx.meta["closed_size"],
+        }
+        for journal, size in committed.items():
+            check_journal(journal, size)
+        events, closed = tx._finish_meta(now_iso, command)
+        appended: dict[Path, bool] = {}  # journal -> whether it existed before
+        try:
+            for journal, data in ((self.paths.events, events), (self.paths.closed, closed)):
+                if data:
+                    appended[journal] = journal.exists()
+                    append_journal(journal, committed[journal], data)
+            write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
+        except OSError as exc:
+            for journal, existed in appended.items():
+                with contextlib.suppress(OSError):
+                    if existed:
+                        os.truncate(journal, committed[journal])
+                    else:
+                        journal.unlink()
+            if not tx.exists:
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+            raise WriteFailed(write_failure(self.path, exc)) from None

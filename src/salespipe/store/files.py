@@ -1,0 +1,193 @@
+"""Durable file operations: the lock, atomic replacement, journal appends and reads.
+
+Nothing here knows what the bytes mean; :mod:`salespipe.store.database` decides what
+to write and :mod:`salespipe.store.snapshot` what it means.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from salespipe.errors import DatabaseBusy, StoreError, WriteFailed
+
+
+@dataclass(frozen=True)
+class DatabasePaths:
+    main: Path
+    events: Path
+    closed: Path
+    lock: Path
+
+    @classmethod
+    def for_main(cls, main: Path) -> DatabasePaths:
+        stem = main.name.removesuffix(".json")
+        folder = main.parent
+        return cls(
+            main=main,
+            events=folder / f"{stem}.events.jsonl",
+            closed=folder / f"{stem}.closed.jsonl",
+            lock=folder / f"{stem}.lock",
+        )
+
+    def temp_prefix(self) -> str:
+        return f".{self.main.name}.tmp-"
+
+    def all_data_files(self) -> tuple[Path, ...]:
+        return (self.main, self.events, self.closed)
+
+
+def fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_committed(path: Path, size: int) -> bytes:
+    if size == 0:
+        return b""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(size)
+    except FileNotFoundError:
+        data = b""
+    except OSError as exc:
+        raise StoreError(f"The file {path} cannot be read: {exc.strerror}.") from None
+    if len(data) < size:
+        raise StoreError(
+            f"The file {path} is shorter than the data file records ({len(data)} of {size} "
+            "bytes); it was damaged outside salespipe. Restore it from a backup."
+        )
+    if not looks_like_journal(data[:1], data[-2:]):
+        raise damaged(path)
+    return data
+
+
+def looks_like_journal(first: bytes, last_two: bytes) -> bool:
+    """Committed journal bytes start a JSON object and end one with a newline."""
+    return first == b"{" and last_two == b"}\n"
+
+
+def damaged(path: Path) -> StoreError:
+    return StoreError(
+        f"The file {path} holds data salespipe cannot read; it was damaged outside "
+        "salespipe and was left untouched. Restore it from a backup."
+    )
+
+
+@contextlib.contextmanager
+def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[None]:
+    """Hold the database lock; ``timeout_of`` is asked only if the lock is busy."""
+    folder = paths.lock.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WriteFailed(
+            f"Cannot open the lock file {paths.lock}: {exc.strerror}; "
+            "the data file was not changed."
+        ) from None
+    try:
+        deadline: float | None = None
+        timeout = 0.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is None:
+                    timeout = timeout_of()
+                    deadline = time.monotonic() + timeout
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        f"The database {paths.main} is busy: another salespipe process "
+                        f"held it for more than {timeout:g} s; nothing was changed, "
+                        "try again."
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def write_failure(path: Path, exc: OSError) -> str:
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission was denied",
+        errno.EPERM: "permission was denied",
+    }.get(exc.errno or 0, exc.strerror or "the write failed")
+    return f"Cannot write the data file {path}: {reason}; nothing was changed."
+
+
+def check_journal(journal: Path, committed_size: int) -> None:
+    """Refuse to append to a journal cut short or overwritten outside salespipe."""
+    if committed_size == 0:
+        return
+    try:
+        with journal.open("rb") as handle:
+            actual = os.fstat(handle.fileno()).st_size
+            first = handle.read(1)
+            handle.seek(max(0, committed_size - 2))
+            last_two = handle.read(2)
+    except FileNotFoundError:
+        actual, first, last_two = 0, b"", b""
+    if actual < committed_size:
+        raise StoreError(
+            f"The file {journal} is shorter than the data file records ({actual} of "
+            f"{committed_size} bytes); it was damaged outside salespipe. Restore it from "
+            "a backup; nothing was changed."
+        )
+    if not looks_like_journal(first, last_two):
+        raise damaged(journal)
+
+
+def append_journal(journal: Path, committed_size: int, data: bytes) -> None:
+    created = not journal.exists()
+    fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.ftruncate(fd, committed_size)  # drop what a killed writer left behind
+        os.lseek(fd, committed_size, os.SEEK_SET)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        fsync_folder(journal.parent)
+
+
+def write_atomically(target: Path, data: bytes, temp_prefix: str) -> None:
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f"{temp_prefix}{os.getpid()}"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    # The rename is the commit: once it happened, a failing folder fsync must not
+    # roll back the journals the new main file already counts on.
+    with contextlib.suppress(OSError):
+        fsync_folder(folder)
