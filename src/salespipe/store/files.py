@@ -151,16 +151,20 @@ def check_journal(journal: Path, committed_size: int) -> None:
         raise damaged(journal)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
 def append_journal(journal: Path, committed_size: int, data: bytes) -> None:
     created = not journal.exists()
     fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         os.ftruncate(fd, committed_size)  # drop what a killed writer left behind
         os.lseek(fd, committed_size, os.SEEK_SET)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        _write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -175,10 +179,7 @@ def write_atomically(target: Path, data: bytes, temp_prefix: str) -> None:
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            _write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
