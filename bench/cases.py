@@ -1,0 +1,84 @@
+"""What is timed, and the bar SPEC §6 sets for each command at each size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+EVERYDAY, HISTORY, IMPORT = "everyday", "history", "import"
+STAGE_KEYS = ("presented", "considering", "quoted", "negotiating", "approved")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bar: a multiple of a floor ("F" or "O") or plain seconds, and a memory cap."""
+
+    factor: float
+    floor: str  # "F" (import typer), "O" (orjson parse of the history) or "s" (seconds)
+    memory_mb: float
+
+    def describe(self) -> str:
+        return f"≤ {self.factor:g} s" if self.floor == "s" else f"≤ {self.factor:g}×{self.floor}"
+
+
+def target(kind: str, deals: int) -> Target:
+    """SPEC §6. Below 10k deals the 10k bar applies (a smaller file must not be slower)."""
+    large = deals >= 100_000
+    memory = 400.0 if large else 100.0
+    if kind == EVERYDAY:
+        return Target(2.5 if large else 2.0, "F", memory)
+    if kind == HISTORY:
+        return Target(1.5, "O", memory) if large else Target(4.0, "F", memory)
+    return Target(15.0 if large else 3.0, "s", memory)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    command: str  # the subcommand whose presence decides whether the case runs
+    kind: str
+    args: Callable[[dict[str, Any]], list[str]]
+    writes: bool = False
+    ok_codes: tuple[int, ...] = (0,)
+
+
+def _other_stage(context: dict[str, Any]) -> str:
+    current = context["open_stage"]
+    return next(k for k in STAGE_KEYS if k != current)
+
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "add",
+        "add",
+        EVERYDAY,
+        lambda c: ["add", "Benchmark deal", "--customer", "Bench Co", "--value", "150k"],
+        writes=True,
+    ),
+    Case(
+        "move",
+        "move",
+        EVERYDAY,
+        lambda c: ["move", str(c["open_id"]), _other_stage(c), "--reason", "benchmark"],
+        writes=True,
+    ),
+    Case("won", "won", EVERYDAY, lambda c: ["won", str(c["open_id"])], writes=True),
+    Case(
+        "note",
+        "note",
+        EVERYDAY,
+        lambda c: ["note", str(c["open_id"]), "Called; they want a demo."],
+        writes=True,
+    ),
+    Case("list", "list", EVERYDAY, lambda c: ["list"]),
+    Case("list --json", "list", EVERYDAY, lambda c: ["list", "--json"]),
+    Case("chart", "chart", EVERYDAY, lambda c: ["chart"]),
+    Case("stale", "stale", EVERYDAY, lambda c: ["stale"]),
+    Case("check", "check", EVERYDAY, lambda c: ["check"], ok_codes=(0, 3)),
+    Case("report", "report", HISTORY, lambda c: ["report"]),
+    Case("funnel", "funnel", HISTORY, lambda c: ["funnel"]),
+    Case("durations", "durations", HISTORY, lambda c: ["durations"]),
+    Case("winrate", "winrate", HISTORY, lambda c: ["winrate"]),
+    Case("import CSV", "import", IMPORT, lambda c: ["import", str(c["csv"])]),
+)

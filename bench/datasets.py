@@ -1,0 +1,196 @@
+"""Benchmark data sets under bench/data/: built once, restored exactly after each write.
+
+A data set is built with ``salespipe demo --deals N`` when that command exists (the
+results must come from it); until then with :mod:`synth` through the Pipeline API, and
+the results say so. A write command is timed on the same state every run: before
+each run the main file is written back and the journals are cut back to the sizes it
+records, which is exactly the state before the write (journals are append-only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+BENCH = Path(__file__).resolve().parent
+DATA = BENCH / "data"
+CSV_HEADER = (
+    "id",
+    "title",
+    "customer",
+    "contact",
+    "value",
+    "currency",
+    "stage",
+    "status",
+    "owner",
+    "probability",
+    "expected_close",
+    "tags",
+    "created_at",
+    "closed_at",
+    "lost_reason",
+)
+
+
+def database_files(main: Path) -> tuple[Path, Path, Path]:
+    stem = main.name.removesuffix(".json")
+    return main, main.with_name(f"{stem}.events.jsonl"), main.with_name(f"{stem}.closed.jsonl")
+
+
+def remove_database(main: Path) -> None:
+    stem = main.name.removesuffix(".json")
+    for path in main.parent.glob(f"{stem}.*"):
+        path.unlink()
+    for path in main.parent.glob(f".{main.name}.tmp-*"):
+        path.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        main.unlink()
+
+
+@dataclass
+class Dataset:
+    deals: int
+    main: Path
+    builder: str  # "demo" or "synth"
+
+    @property
+    def events(self) -> Path:
+        return database_files(self.main)[1]
+
+    @property
+    def closed(self) -> Path:
+        return database_files(self.main)[2]
+
+    def sizes(self) -> dict[str, int]:
+        return {p.name: p.stat().st_size for p in database_files(self.main) if p.exists()}
+
+    def document(self) -> dict[str, Any]:
+        document: dict[str, Any] = orjson.loads(self.main.read_bytes())
+        return document
+
+    def open_records(self) -> list[dict[str, Any]]:
+        return list(self.document()["deals"].values())
+
+    def pristine(self) -> Pristine:
+        return Pristine(self.main)
+
+
+class Pristine:
+    """The committed state of a database, to put back after a timed write."""
+
+    def __init__(self, main: Path) -> None:
+        self.main = main
+        self.bytes = main.read_bytes()
+        meta = orjson.loads(self.bytes)["_meta"]["1"]
+        _main, events, closed = database_files(main)
+        self.journals = {events: meta["events_size"], closed: meta["closed_size"]}
+
+    def restore(self) -> None:
+        temp = self.main.with_name(self.main.name + ".bench-restore")
+        temp.write_bytes(self.bytes)
+        os.replace(temp, self.main)
+        for journal, size in self.journals.items():
+            if journal.exists():
+                os.truncate(journal, size)
+            elif size:
+                raise RuntimeError(f"{journal} went missing during the benchmark")
+        for leftover in self.main.parent.glob(f".{self.main.name}.tmp-*"):
+            leftover.unlink()
+
+
+def has_command(salespipe: Sequence[str], name: str, env: dict[str, str]) -> bool:
+    """Whether the installed salespipe has this command (its --help answers 0)."""
+    done = subprocess.run(
+        [*salespipe, *name.split(), "--help"], env=env, capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+def ensure(
+    deals: int, salespipe: Sequence[str], env: dict[str, str], allow_synth: bool, log: Any
+) -> Dataset:
+    """The data set of ``deals`` deals, built if missing or built by another builder."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    main = DATA / f"demo-{deals}.json"
+    marker = main.with_name(f"demo-{deals}.builder")
+    use_demo = has_command(salespipe, "demo", env)
+    if not use_demo and not allow_synth:
+        raise SystemExit("`salespipe demo` is not available; pass --allow-synth to use bench/synth")
+    wanted = "demo" if use_demo else "synth"
+    if main.exists() and marker.exists() and marker.read_text().strip() == wanted:
+        return Dataset(deals, main, wanted)
+    remove_database(main)
+    log(f"building the {deals:,}-deal data set with {wanted} …")
+    if use_demo:
+        done = subprocess.run(
+            [*salespipe, "demo", "--deals", str(deals), "--db", str(main), "--seed", "1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"salespipe demo failed: {done.stderr.strip()}")
+    else:
+        subprocess.run(
+            [sys.executable, str(BENCH / "synth.py"), str(main), str(deals)], env=env, check=True
+        )
+    marker.write_text(wanted + "\n")
+    return Dataset(deals, main, wanted)
+
+
+def csv_of(dataset: Dataset, salespipe: Sequence[str], env: dict[str, str]) -> tuple[Path, str]:
+    """A CSV of every deal of the data set: from `salespipe export` if it exists, else ours."""
+    target = dataset.main.with_name(f"demo-{dataset.deals}.csv")
+    source = target.with_suffix(".csv.source")
+    exporter = "export" if has_command(salespipe, "export", env) else "bench"
+    if target.exists() and source.exists() and source.read_text().strip() == exporter:
+        return target, exporter
+    if exporter == "export":
+        subprocess.run(
+            [*salespipe, "--db", str(dataset.main), "export", "--format", "csv", "-o", str(target)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    else:
+        _write_csv(dataset, target)
+    source.write_text(exporter + "\n")
+    return target, exporter
+
+
+def _write_csv(dataset: Dataset, target: Path) -> None:
+    records = dataset.open_records()
+    latest: dict[int, dict[str, Any]] = {}
+    with dataset.closed.open("rb") as handle:
+        for line in handle:
+            record = orjson.loads(line)
+            latest[record["id"]] = record
+    records += [r for r in latest.values() if not r.get("deleted")]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for record in sorted(records, key=lambda r: r["id"]):
+        row = dict(record, tags=";".join(record.get("tags", [])))
+        writer.writerow(["" if row.get(k) is None else row[k] for k in CSV_HEADER])
+    target.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def fresh_folder(name: str) -> Path:
+    folder = BENCH / ".work" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder

@@ -1,0 +1,35 @@
+"""The orjson-alone floor: read a database's history files and parse every record.
+
+Run as its own process by the benchmark (``python bench/history_floor.py MAIN``), so it
+is compared with whole `salespipe` processes on equal terms. It reads the main file and
+both journals and parses each journal line with ``orjson.loads``: the least any
+full-history report has to do with this file format. With ``--closed-only`` it reads
+only the main file and the closed-deals journal (what the reports read without
+``--as-of``), shown for information.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+
+
+def parse_history(main: Path, journals: tuple[str, ...] = ("events", "closed")) -> int:
+    stem = main.name.removesuffix(".json")
+    records = len(orjson.loads(main.read_bytes())["deals"])
+    for journal in (f"{stem}.{name}.jsonl" for name in journals):
+        path = main.with_name(journal)
+        if path.exists():
+            for line in path.read_bytes().splitlines():
+                orjson.loads(line)
+                records += 1
+    return records
+
+
+if __name__ == "__main__":
+    # `--closed-only`: only the files the reports read today (main file + closed journal).
+    parse_history(
+        Path(sys.argv[1]), ("closed",) if "--closed-only" in sys.argv else ("events", "closed")
+    )

@@ -1,0 +1,220 @@
+"""The salespipe benchmark: whole processes timed against SPEC §6.
+
+    python bench/run.py            # 1k, 10k and 100k deals (about 10 minutes)
+    python bench/run.py --quick    # 1k and 10k only (about a minute)
+
+Builds the data sets under bench/data/ with `salespipe demo --deals N` (kept between
+runs), times each command as a whole process several times, measures the floors F
+(`python -c "import typer"`) and O (orjson-alone parse of the history) in the same
+run, prints one table and writes it to bench/RESULTS.md (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cases import CASES, IMPORT, Case, Target, target
+from datasets import (
+    BENCH,
+    Dataset,
+    csv_of,
+    ensure,
+    fresh_folder,
+    has_command,
+    remove_database,
+)
+from measure import Measurement, repeat
+from results import Row, plain, write
+
+FULL_SIZES = (1_000, 10_000, 100_000)
+QUICK_SIZES = (1_000, 10_000)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def installed_salespipe() -> list[str]:
+    found = shutil.which("salespipe", path=os.path.dirname(sys.executable))
+    return [found] if found else [sys.executable, "-m", "salespipe"]
+
+
+def child_environment() -> dict[str, str]:
+    """The user's environment without salespipe settings; no hooks, no terminal colours.
+
+    PYTHONDONTWRITEBYTECODE is dropped: with it every run would compile salespipe's
+    sources again (40-60 ms a process here), which no installed copy does.
+    """
+    dropped = ("SALESPIPE_", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    work = BENCH / ".work"
+    env.update(
+        SALESPIPE_HOOKS=str(work / "no-hooks"),
+        SALESPIPE_CONFIG_DIR=str(work / "config"),
+        LANG="C.UTF-8",
+        NO_COLOR="1",
+    )
+    return env
+
+
+class Bench:
+    def __init__(self, runs: int, env: dict[str, str], allow_synth: bool) -> None:
+        self.runs = runs
+        self.env = env
+        self.allow_synth = allow_synth
+        self.salespipe = installed_salespipe()
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+        self.available = {c.command: has_command(self.salespipe, c.command, env) for c in CASES}
+        self.floor_f = Measurement()
+        self.blocks: list[tuple[int, Measurement, Measurement, list[Any]]] = []
+
+    # -- floors ------------------------------------------------------------------------
+    def floor_typer(self) -> Measurement:
+        return repeat(self.runs * 2, [sys.executable, "-c", "import typer"], self.env)
+
+    def floor_history(self, dataset: Dataset, *flags: str) -> Measurement:
+        script = str(BENCH / "history_floor.py")
+        return repeat(self.runs, [sys.executable, script, str(dataset.main), *flags], self.env)
+
+    # -- one data set ------------------------------------------------------------------
+    def size(self, deals: int) -> None:
+        """Measure every command on the data set of ``deals`` deals (judged in finish)."""
+        dataset = ensure(deals, self.salespipe, self.env, self.allow_synth, log)
+        log(f"{deals:,} deals ({dataset.builder}): {_sizes(dataset)}")
+        self.floor_f.samples += self.floor_typer().samples
+        floor_o = self.floor_history(dataset)
+        floor_closed = self.floor_history(dataset, "--closed-only")
+        context = self._context(dataset)
+        measured: list[tuple[Case, Measurement | None]] = []
+        for case in CASES:
+            if self.available[case.command]:
+                log(f"  {case.name} …")
+                measured.append((case, self._measure(case, dataset, context)))
+            else:
+                measured.append((case, None))
+        self.floor_f.samples += self.floor_typer().samples  # F before and after each block
+        self.blocks.append((deals, floor_o, floor_closed, measured))
+
+    def finish(self) -> None:
+        """Judge every figure against F pooled over the whole run (F does not depend on N)."""
+        self.rows.append(Row(0, "floor F: import typer (whole run)", self.floor_f))
+        for deals, floor_o, floor_closed, measured in self.blocks:
+            self.rows.append(Row(deals, "floor O: orjson parse of history", floor_o))
+            self.rows.append(Row(deals, "(info) orjson parse of main + closed", floor_closed))
+            floors = {"F": self.floor_f.median, "O": floor_o.median, "s": 1.0}
+            for case, measurement in measured:
+                bar = target(case.kind, deals)
+                if measurement is None:
+                    self.rows.append(Row(deals, case.name, target=bar, verdict="not available"))
+                else:
+                    self.rows.append(self._judge(deals, case, measurement, bar, floors))
+
+    def _context(self, dataset: Dataset) -> dict[str, Any]:
+        records = sorted(dataset.open_records(), key=lambda r: r["id"])
+        chosen = records[len(records) // 2]
+        context: dict[str, Any] = {"open_id": chosen["id"], "open_stage": chosen["stage"]}
+        if self.available["import"]:
+            context["csv"], exporter = csv_of(dataset, self.salespipe, self.env)
+            if exporter != "export":
+                self._note("the import CSV was written by bench/datasets.py (no `export` yet)")
+        return context
+
+    def _measure(self, case: Case, dataset: Dataset, context: dict[str, Any]) -> Measurement:
+        runs = self.runs
+        if case.kind == IMPORT:
+            folder = fresh_folder(f"import-{dataset.deals}")
+            target_db = folder / "imported.json"
+            argv = [*self.salespipe, "--db", str(target_db), *case.args(context)]
+            reset: Callable[[], None] | None = lambda: remove_database(target_db)  # noqa: E731
+            runs = min(runs, 3) if dataset.deals >= 100_000 else runs
+        else:
+            argv = [*self.salespipe, "--db", str(dataset.main), *case.args(context)]
+            reset = dataset.pristine().restore if case.writes else None
+        measurement = repeat(runs, argv, self.env, before_each=reset)
+        if reset:
+            reset()
+        return measurement
+
+    def _judge(
+        self,
+        deals: int,
+        case: Case,
+        measurement: Measurement,
+        bar: Target,
+        floors: dict[str, float],
+    ) -> Row:
+        row = Row(deals, case.name, measurement, bar)
+        failed = measurement.failures(lambda code: code in case.ok_codes)
+        if failed:
+            row.verdict = "error"
+            first = failed[0].stderr.strip().splitlines()
+            row.note = f"exit {failed[0].exit_code}"
+            self._note(
+                f"{deals:,} {case.name}: exit {failed[0].exit_code}: " + " ".join(first[-1:])
+            )
+            return row
+        row.ratio = measurement.median / floors[bar.floor]
+        too_slow = row.ratio > bar.factor
+        too_big = measurement.peak_mb > bar.memory_mb
+        row.verdict = "miss" if too_slow or too_big else "pass"
+        reasons = [r for r, bad in (("time", too_slow), ("memory", too_big)) if bad]
+        row.note = ", ".join(reasons)
+        return row
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def _sizes(dataset: Dataset) -> str:
+    return ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in dataset.sizes().items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1k and 10k deals only")
+    parser.add_argument("--sizes", type=int, nargs="+", help="deal counts to run (overrides)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
+    parser.add_argument(
+        "--output", type=Path, default=BENCH / "RESULTS.md", help="where to write the table"
+    )
+    parser.add_argument(
+        "--allow-synth",
+        action="store_true",
+        help="build data sets with bench/synth.py when `salespipe demo` is missing",
+    )
+    options = parser.parse_args(argv)
+    sizes = options.sizes or (QUICK_SIZES if options.quick else FULL_SIZES)
+    bench = Bench(options.runs, child_environment(), options.allow_synth)
+    for deals in sizes:
+        bench.size(deals)
+    bench.finish()
+    builders = sorted({ensure_builder(d) for d in sizes})
+    bench.notes.insert(0, f"data sets built by: {', '.join(builders)}")
+    missing = sorted({c.name for c in CASES if not bench.available[c.command]})
+    if missing:
+        bench.notes.append(f"not available in this build: {', '.join(missing)}")
+    print(plain(bench.rows))
+    command = "python bench/run.py" + (" --quick" if options.quick else "")
+    write(options.output, bench.rows, bench.notes, command)
+    log(f"written to {options.output}")
+    return 0
+
+
+def ensure_builder(deals: int) -> str:
+    marker = BENCH / "data" / f"demo-{deals}.builder"
+    builder = marker.read_text().strip() if marker.exists() else "?"
+    return "salespipe demo" if builder == "demo" else "bench/synth.py (no `demo` yet)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
