@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -35,7 +34,7 @@ def machine() -> list[str]:
             versions.append(f"{name} (not installed)")
     return [
         f"- CPU: {cpu_model()}, {os.cpu_count()} cores; {platform.system()} {platform.release()}",
-        f"- Python {platform.python_version()} ({sys.executable})",
+        f"- Python {platform.python_version()} ({platform.python_implementation()})",
         f"- Packages: {', '.join(versions)}",
         f"- Run: {datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
     ]
