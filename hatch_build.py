@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+try:
+    from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+except ImportError:  # imported without hatchling, e.g. by the tests to compile the catalogue
+    BuildHookInterface = object
 
 
 def compile_catalogues(root: Path) -> list[Path]:
@@ -18,8 +22,11 @@ def compile_catalogues(root: Path) -> list[Path]:
         mo_path = po_path.with_suffix(".mo")
         with po_path.open("rb") as source:
             catalogue = read_po(source)
-        with mo_path.open("wb") as target:
+        # Written beside it and renamed: a process reading the catalogue never sees half of it.
+        temp = mo_path.with_name(f".{mo_path.name}.{os.getpid()}.tmp")
+        with temp.open("wb") as target:
             write_mo(target, catalogue)
+        os.replace(temp, mo_path)
         compiled.append(mo_path)
     return compiled
 

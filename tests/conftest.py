@@ -18,6 +18,33 @@ from salespipe.cli.app import app
 from salespipe.pipeline import Pipeline
 
 NOW = "2026-11-27T10:00:00+07:00"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogue() -> list[Path]:
+    """Compile the message catalogues as a build would, so tests run the current .po."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hatch_build", ROOT / "hatch_build.py")
+    assert spec is not None
+    assert spec.loader is not None
+    hatch_build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hatch_build)
+    compiled: list[Path] = hatch_build.compile_catalogues(ROOT)
+    return compiled
+
+
+@pytest.fixture(autouse=True)
+def english_by_default() -> Iterator[None]:
+    """Each test starts (and leaves) the process in English with CE dates."""
+    from salespipe import fmt, i18n
+
+    i18n.set_language("en")
+    fmt.set_era("ce")
+    yield
+    i18n.set_language("en")
+    fmt.set_era("ce")
 
 
 @pytest.fixture(autouse=True)

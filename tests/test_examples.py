@@ -115,7 +115,7 @@ def test_webhook_posts_slack_style_json(
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert json.loads(body) == {
         "text": 'tester: deal 1 "ERP "Siam" ให้สยามฟู้ดส์" (Siam Foods): won, '
-        "1,500,000 THB — PO received"
+        "฿1,500,000.00 — PO received"
     }
 
 
@@ -170,8 +170,8 @@ def test_mail_hook_sends_through_sendmail(
     encoded = next(line for line in head.splitlines() if line.startswith("Subject: "))
     word = encoded.removeprefix("Subject: =?UTF-8?B?").removesuffix("?=")
     subject = base64.b64decode(word).decode()
-    assert subject == '[salespipe] tester: deal 1 "กล้องวงจรปิด": won, 85,000 THB'
-    assert body.startswith('tester: deal 1 "กล้องวงจรปิด": won, 85,000 THB\n')
+    assert subject == '[salespipe] tester: deal 1 "กล้องวงจรปิด": won, ฿85,000.00'
+    assert body.startswith('tester: deal 1 "กล้องวงจรปิด": won, ฿85,000.00\n')
     event = json.loads(body.split("The event, as salespipe recorded it:\n", 1)[1])
     assert (event["event"], event["after"]["status"]) == ("won", "won")
 
@@ -243,7 +243,7 @@ def test_weekly_report_prints_or_mails(cli, fake_bin: Path, tmp_path: Path) -> N
     assert (mailed.returncode, mailed.stdout) == (0, "")
     [mail] = _mails(tmp_path)
     assert "Subject: salespipe weekly report (" in mail
-    assert "100,000 THB" in mail
+    assert "฿100,000.00" in mail
 
 
 def test_sample_csv_imports(cli) -> None:

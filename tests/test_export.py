@@ -89,7 +89,7 @@ def test_export_to_a_file_reports_and_writes(cli, tmp_path: Path) -> None:
     target = tmp_path / "out" / "deals.csv"
     target.parent.mkdir()
     result = cli("export", "-o", str(target))
-    assert result.stdout == f"Wrote 1 deals to {target} (csv).\n"
+    assert result.stdout == f"Wrote 1 deal to {target} (csv).\n"
     assert target.read_text(encoding="utf-8").startswith("id,title")
     summary = cli.json("export", "-o", str(tmp_path / "b.json"))
     assert summary == {

@@ -274,7 +274,7 @@ def test_forecast_for_people_has_table_and_chart(cli, pipeline) -> None:
     ok(result)
     assert "no date" in result.stdout
     bar = next(line for line in result.stdout.splitlines() if line.startswith(" no date┤"))
-    assert bar.rstrip("│ ").endswith("█ 45,000")
+    assert bar.rstrip("│ ").endswith("█ ฿45,000")
 
 
 def test_report_summarises_pipeline_and_period(cli, funnel_history) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from salespipe import fmt
+from salespipe.i18n import _, ngettext
 from salespipe.model import Deal, Record, Stage, days_in_stage, deal_to_dict
 from salespipe.queries import is_stale
 
@@ -97,11 +99,11 @@ class CheckResult:
 
 
 def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"
+    return ngettext("{count} day", "{count} days", count).format(count=count)
 
 
 def _named(deal: Deal) -> str:
-    return f'Deal {deal.id} "{deal.title}"'
+    return _('Deal {deal_id} "{title}"').format(deal_id=deal.id, title=deal.title)
 
 
 def _deal_alerts(deal: Deal, stage: Stage | None, now: datetime) -> Iterable[Alert]:
@@ -111,37 +113,53 @@ def _deal_alerts(deal: Deal, stage: Stage | None, now: datetime) -> Iterable[Ale
         yield Alert(
             "stale",
             deal.id,
-            f"{_named(deal)} has been {_days(spent)} in {stage.name} (target {stage.target_days}).",
+            _("{deal} has been {days} in {stage} (target {target}).").format(
+                deal=_named(deal), days=_days(spent), stage=stage.name, target=stage.target_days
+            ),
         )
     action = deal.next_action
     if action is not None and action.due < today:
         yield Alert(
             "next_action_overdue",
             deal.id,
-            f'{_named(deal)}: the next action "{action.text}" was due {action.due} '
-            f"({_days((today - action.due).days)} ago).",
+            _('{deal}: the next action "{action}" was due {date} ({days} ago).').format(
+                deal=_named(deal),
+                action=action.text,
+                date=fmt.day(action.due),
+                days=_days((today - action.due).days),
+            ),
         )
     if deal.expected_close is not None and deal.expected_close < today:
         yield Alert(
             "past_expected_close",
             deal.id,
-            f"{_named(deal)} was expected to close on {deal.expected_close} and is still open.",
+            _("{deal} was expected to close on {date} and is still open.").format(
+                deal=_named(deal), date=fmt.day(deal.expected_close)
+            ),
         )
     quote = deal.quote
     if quote is not None:
         left = (quote.valid_until - today).days
+        until = fmt.day(quote.valid_until)
         if left < 0:
             yield Alert(
                 "quote_expired",
                 deal.id,
-                f"{_named(deal)}: the quote expired on {quote.valid_until}.",
+                _("{deal}: the quote expired on {date}.").format(deal=_named(deal), date=until),
             )
         elif left <= QUOTE_WARNING_DAYS:
-            when = "today" if left == 0 else f"in {_days(left)}"
+            if left == 0:
+                message = _("{deal}: the quote expires today ({date}).")
+            else:
+                message = ngettext(
+                    "{deal}: the quote expires in {count} day ({date}).",
+                    "{deal}: the quote expires in {count} days ({date}).",
+                    left,
+                )
             yield Alert(
                 "quote_expiring",
                 deal.id,
-                f"{_named(deal)}: the quote expires {when} ({quote.valid_until}).",
+                message.format(deal=_named(deal), count=left, date=until),
             )
 
 

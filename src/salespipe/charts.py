@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from salespipe import textwidth
 from salespipe.errors import InvalidValue
+from salespipe.i18n import _
 
 BAR = "█"
 AXIS = "┤"
@@ -56,7 +57,9 @@ def _x_limit(bars: Sequence[Bar], inner: int) -> float:
         room = inner - 3 - len(bar.text)
         if room < 1:
             raise InvalidValue(
-                f"The chart is too narrow for its numbers; use --width {MIN_WIDTH + 20} or more."
+                _("The chart is too narrow for its numbers; use --width {width} or more.").format(
+                    width=MIN_WIDTH + 20
+                )
             )
         limit = max(limit, bar.amount * inner / room)
     return limit or 1.0
@@ -108,7 +111,11 @@ def bar_chart(
     text is plain.
     """
     if width < MIN_WIDTH:
-        raise InvalidValue(f"A chart needs at least {MIN_WIDTH} columns; --width {width} is less.")
+        raise InvalidValue(
+            _("A chart needs at least {minimum} columns; --width {width} is less.").format(
+                minimum=MIN_WIDTH, width=width
+            )
+        )
     most = label_width_for(width)
     labels = [textwidth.clip(bar.label, most) for bar in bars]
     placeholders = [_placeholder(i, textwidth.width(label)) for i, label in enumerate(labels)]

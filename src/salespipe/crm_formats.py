@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from salespipe.errors import InvalidValue
+from salespipe.i18n import _
 
 # Our own CSV header, in order (README "The CSV header" documents each column).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -303,9 +304,11 @@ def recognise(
     if fmt is None:
         shown = ", ".join(h for h in header[:8] if h) + (", …" if len(header) > 8 else "")
         raise InvalidValue(
-            f"The file's header ({shown}) is not one salespipe knows: use salespipe's CSV "
-            "(at least a title column), or a deals export of Pipedrive, HubSpot or "
-            "Salesforce; or name the columns with --column title=HEADER."
+            _(
+                "The file's header ({header}) is not one salespipe knows: use salespipe's CSV "
+                "(at least a title column), or a deals export of Pipedrive, HubSpot or "
+                "Salesforce; or name the columns with --column title=HEADER."
+            ).format(header=shown)
         )
     layout = Layout(format=fmt, header=list(header), prefix=prefix)
     layout.columns = _locate(fmt, normalised)
@@ -313,7 +316,9 @@ def recognise(
         _map_by_hand(layout, name, wanted, normalised)
     if "title" not in layout.columns:
         raise InvalidValue(
-            f"The {fmt.label} file has no title column; name it with --column title=HEADER."
+            _("The {format} file has no title column; name it with --column title=HEADER.").format(
+                format=fmt.label
+            )
         )
     return layout
 
@@ -321,7 +326,9 @@ def recognise(
 def _map_by_hand(layout: Layout, name: str, wanted: str, normalised: list[str]) -> None:
     if name not in FIELDS:
         raise InvalidValue(
-            f'--column names the field "{name}", which is not one of {", ".join(FIELDS)}.'
+            _('--column names the field "{name}", which is not one of {fields}.').format(
+                name=name, fields=", ".join(FIELDS)
+            )
         )
     key = normalise(wanted)
     by_raw = [normalise(h) for h in layout.header]
@@ -329,7 +336,11 @@ def _map_by_hand(layout: Layout, name: str, wanted: str, normalised: list[str]) 
         if key in candidates:
             layout.columns[name] = candidates.index(key)
             return
-    raise InvalidValue(f'--column {name}={wanted}: the file has no column "{wanted}".')
+    raise InvalidValue(
+        _('--column {name}={header}: the file has no column "{header}".').format(
+            name=name, header=wanted
+        )
+    )
 
 
 def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salespipe.errors import InvalidValue
+from salespipe.i18n import _
 
 DELIMITERS = (",", ";", "\t")
 _FOOTER = re.compile(r"^(grand totals?\b|confidential information\b|copyright\b|©)", re.IGNORECASE)
@@ -50,9 +51,15 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, s
         try:
             return data.decode(encoding), encoding
         except LookupError:
-            raise InvalidValue(f'The encoding "{encoding}" is not one Python knows.') from None
+            raise InvalidValue(
+                _('The encoding "{encoding}" is not one Python knows.').format(encoding=encoding)
+            ) from None
         except UnicodeDecodeError as exc:
-            raise InvalidValue(f"{path} is not valid {encoding} (at byte {exc.start}).") from None
+            raise InvalidValue(
+                _("{path} is not valid {encoding} (at byte {byte}).").format(
+                    path=path, encoding=encoding, byte=exc.start
+                )
+            ) from None
     if data.startswith(codecs.BOM_UTF8):
         chosen = "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -68,9 +75,11 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, s
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InvalidValue(
-            f'{path} is not UTF-8 text (line {line}); save it as "CSV UTF-8" from your '
-            "spreadsheet, or name its encoding with --encoding (e.g. cp874 for Thai Windows, "
-            "cp1252 for Western Windows)."
+            _(
+                '{path} is not UTF-8 text (line {line}); save it as "CSV UTF-8" from your '
+                "spreadsheet, or name its encoding with --encoding (e.g. cp874 for Thai "
+                "Windows, cp1252 for Western Windows)."
+            ).format(path=path, line=line)
         ) from None
 
 
@@ -131,15 +140,17 @@ def read_table(path: Path, data: bytes, encoding: str | None = None) -> Table:
     text, used = decode(data, path, encoding)
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise InvalidValue(f"{path} is empty; there is nothing to import.")
+        raise InvalidValue(_("{path} is empty; there is nothing to import.").format(path=path))
     delimiter = sniff_delimiter(text)
     records = _records(text, delimiter)
     try:
         header_row = next(r for r in records if not _is_blank(r))
     except StopIteration:
-        raise InvalidValue(f"{path} is empty; there is nothing to import.") from None
+        raise InvalidValue(
+            _("{path} is empty; there is nothing to import.").format(path=path)
+        ) from None
     except csv.Error as exc:
-        raise InvalidValue(f"{path} is not a readable CSV file: {exc}.") from None
+        raise unreadable(path, exc) from None
     header = [cell.strip() for cell in header_row.cells]
     return Table(header, _checked(_data_rows(records), path), text, used, delimiter)
 
@@ -148,4 +159,10 @@ def _checked(rows: Iterator[Row], path: Path) -> Iterator[Row]:
     try:
         yield from rows
     except csv.Error as exc:
-        raise InvalidValue(f"{path} is not a readable CSV file: {exc}.") from None
+        raise unreadable(path, exc) from None
+
+
+def unreadable(path: Path, problem: Exception) -> InvalidValue:
+    return InvalidValue(
+        _("{path} is not a readable CSV file: {problem}.").format(path=path, problem=problem)
+    )

@@ -23,6 +23,7 @@ from typing import Any
 from salespipe import settings
 from salespipe.demo_data import DemoWords, words_for
 from salespipe.errors import NotAllowed
+from salespipe.i18n import _
 from salespipe.model import Deal, Event, Record, Stage
 from salespipe.work import PipelineBase
 
@@ -343,8 +344,10 @@ def write_demo(pipeline: PipelineBase, *, deals: int, seed: int, lang: str) -> D
     current = is_demo(pipeline)
     if current is False:
         raise NotAllowed(
-            f"{path} holds a pipeline that is not a demo, so the demo will not write over it; "
-            "choose another file with --db."
+            _(
+                "{path} holds a pipeline that is not a demo, so the demo will not write over "
+                "it; choose another file with --db."
+            ).format(path=path)
         )
     if current:
 

@@ -7,6 +7,8 @@ turns them into messages and exit codes.
 
 from __future__ import annotations
 
+from salespipe.i18n import _
+
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -35,7 +37,11 @@ class DealNotFound(SalespipeError):
     code = "deal_not_found"
 
     def __init__(self, deal_id: int) -> None:
-        super().__init__(f"There is no deal {deal_id}; `salespipe list --status all` shows them.")
+        super().__init__(
+            _("There is no deal {deal_id}; `salespipe list --status all` shows them.").format(
+                deal_id=deal_id
+            )
+        )
         self.deal_id = deal_id
 
 

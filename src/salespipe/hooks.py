@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from salespipe import clock
+from salespipe.i18n import _
 from salespipe.model import Deal, Event, Stage, deal_to_dict
 from salespipe.work import Change
 
@@ -62,7 +63,11 @@ def run_hooks(
         for name in hooks:
             problem = _run_one(folder / name, payload, timeout())
             if problem:
-                warnings.append(f"hook {name} ({_subject(event)}) {problem}; the change stands.")
+                warnings.append(
+                    _("hook {name} ({subject}) {problem}; the change stands.").format(
+                        name=name, subject=_subject(event), problem=problem
+                    )
+                )
     return warnings
 
 
@@ -76,7 +81,9 @@ def timeout() -> float:
 
 
 def _subject(event: Event) -> str:
-    return f"{event.type} of deal {event.deal_id}" if event.deal_id else event.type
+    if event.deal_id is None:
+        return event.type
+    return _("{event} of deal {deal_id}").format(event=event.type, deal_id=event.deal_id)
 
 
 def _public(deal: Deal | None, stages: dict[str, Stage]) -> dict[str, Any] | None:
@@ -125,7 +132,7 @@ def message(event: Event, before: Deal | None, after: Deal | None, stages: dict[
     if deal is not None:
         from salespipe import fmt
 
-        subject = f'deal {deal.id} "{deal.title}"'
+        subject = _('deal {deal_id} "{title}"').format(deal_id=deal.id, title=deal.title)
         if deal.customer:
             subject += f" ({deal.customer})"
         text = f"{event.who}: {subject}: {what}"
@@ -154,9 +161,9 @@ def _environment(payload: dict[str, Any]) -> dict[str, str]:
 def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
     """Run one hook; a sentence of what went wrong, or None when it succeeded."""
     if not path.is_file():
-        return "is not a file"
+        return _("is not a file")
     if not os.access(path, os.X_OK):
-        return f"is not executable (chmod +x {path})"
+        return _("is not executable (chmod +x {path})").format(path=path)
     data = orjson.dumps(payload) + b"\n"
     with tempfile.TemporaryFile() as output:
         try:
@@ -169,17 +176,17 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
                 start_new_session=True,
             )
         except OSError as exc:
-            return f"could not start: {exc.strerror}"
+            return _("could not start: {problem}").format(problem=exc.strerror)
         try:
             process.communicate(data, timeout=seconds)
         except subprocess.TimeoutExpired:
             _stop(process)
-            return f"took longer than {seconds:g} s and was stopped"
+            return _("took longer than {seconds} s and was stopped").format(seconds=f"{seconds:g}")
         if process.returncode != 0:
             output.seek(0)
             tail = output.read()[-_TAIL:].decode("utf-8", "replace").strip()
-            said = f": {tail.splitlines()[-1]}" if tail else ""
-            return f"failed (exit {process.returncode}){said}"
+            failed = _("failed (exit {code})").format(code=process.returncode)
+            return f"{failed}: {tail.splitlines()[-1]}" if tail else failed
     return None
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from salespipe import parse
 from salespipe.errors import AmbiguousStage, InvalidValue, NotAllowed, StageNotFound
+from salespipe.i18n import _, ngettext
 from salespipe.import_rows import Incoming, Problem
 from salespipe.model import Deal, Record, Stage, Status, Stay
 from salespipe.stage_admin import _unique_key, check_stage_name
@@ -105,8 +106,10 @@ def parse_stage_map(entries: Sequence[str], stages: Sequence[Stage]) -> dict[str
         label, sep, target = entry.rpartition("=")
         if not sep or not label.strip() or not target.strip():
             raise InvalidValue(
-                f'--stage-map "{entry}" is not LABEL=STAGE, '
-                'e.g. --stage-map "Proposal Made=quoted".'
+                _(
+                    '--stage-map "{entry}" is not LABEL=STAGE, '
+                    'e.g. --stage-map "Proposal Made=quoted".'
+                ).format(entry=entry)
             )
         wanted = target.strip().casefold()
         if wanted in ("won", "lost"):
@@ -115,7 +118,9 @@ def parse_stage_map(entries: Sequence[str], stages: Sequence[Stage]) -> dict[str
         try:
             found = parse.stage(stages, target)
         except (StageNotFound, AmbiguousStage) as exc:
-            raise type(exc)(f'--stage-map "{entry}": {exc.message}') from None
+            raise type(exc)(
+                _('--stage-map "{entry}": {problem}').format(entry=entry, problem=exc.message)
+            ) from None
         mapped[parse.fold(label)] = Target(stage=found.key)
     return mapped
 
@@ -136,7 +141,7 @@ class StageResolver:
         self.fallback_enabled = [s for s in (fallback_stages or stages) if s.enabled]
         if not self.enabled or not self.fallback_enabled:
             raise NotAllowed(
-                "There is no enabled stage to import deals into; `salespipe stage enable` one."
+                _("There is no enabled stage to import deals into; `salespipe stage enable` one.")
             )
         self.unknown: Counter[str] = Counter()
         self.first_seen: dict[str, Incoming] = {}
@@ -204,8 +209,13 @@ def new_stages_for(
             name = check_stage_name(name, taken)
         except InvalidValue as exc:
             raise InvalidValue(
-                f'The stage "{label}" cannot be created: {exc.message} '
-                f"Map it instead: --stage-map {shlex.quote(label + '=STAGE')}."
+                _(
+                    'The stage "{label}" cannot be created: {problem} Map it instead: {option}.'
+                ).format(
+                    label=label,
+                    problem=exc.message,
+                    option=f"--stage-map {shlex.quote(label + '=STAGE')}",
+                )
             ) from None
         key = label if _usable_key(label, taken) else _unique_key(_ascii(name), taken)
         probability = _typical_probability(rows, label)
@@ -253,23 +263,30 @@ def unknown_stages_error(
         if not creating or looks_closing(label)
     ]
     listed = ", ".join(
-        f'"{label}" ({count} deal{"s" if count != 1 else ""})' for label, count in labels
+        ngettext('"{label}" ({count} deal)', '"{label}" ({count} deals)', count).format(
+            label=label, count=count
+        )
+        for label, count in labels
     )
     suggestion = " ".join(
         f"--stage-map {shlex.quote(label + '=' + _guess_target(label, rows, resolver))}"
-        for label, _ in labels
+        for label, _count in labels
     )
     if creating:
         return UnknownStages(
-            f"The file closes deals with stages salespipe cannot read: {listed}; nothing was "
-            f"imported. Map each to won or lost (--create-stages creates only open stages):\n"
-            f"  {suggestion}"
+            _(
+                "The file closes deals with stages salespipe cannot read: {labels}; nothing was "
+                "imported. Map each to won or lost (--create-stages creates only open stages):"
+            ).format(labels=listed)
+            + f"\n  {suggestion}"
         )
     ours = ", ".join(s.key for s in resolver.enabled)
     return UnknownStages(
-        f"The file has stages this pipeline does not have: {listed}; nothing was imported. "
-        f"Map each to one of your stages ({ours}) or to won/lost, or add --create-stages:\n"
-        f"  {suggestion}"
+        _(
+            "The file has stages this pipeline does not have: {labels}; nothing was imported. "
+            "Map each to one of your stages ({stages}) or to won/lost, or add --create-stages:"
+        ).format(labels=listed, stages=ours)
+        + f"\n  {suggestion}"
     )
 
 

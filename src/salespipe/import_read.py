@@ -19,6 +19,7 @@ from salespipe.crm_formats import CSV_COLUMNS, SALESPIPE, Layout, recognise
 from salespipe.csvfile import read_table
 from salespipe.errors import InvalidValue
 from salespipe.exporting import TAG_SEPARATOR
+from salespipe.i18n import _
 from salespipe.import_rows import Incoming, Problem, RowInvalid, RowReader
 from salespipe.import_values import DateOrder, DateReader, infer_order_in_text
 from salespipe.restore import Backup, backup_from_document, backup_from_lines, is_backup
@@ -50,7 +51,11 @@ def _pairs(entries: Sequence[str], option: str) -> dict[str, str]:
     for entry in entries:
         name, sep, value = entry.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise InvalidValue(f'{option} "{entry}" is not FIELD=HEADER, e.g. title="Deal name".')
+            raise InvalidValue(
+                _('{option} "{entry}" is not FIELD=HEADER, e.g. title="Deal name".').format(
+                    option=option, entry=entry
+                )
+            )
         pairs[name.strip()] = value.strip()
     return pairs
 
@@ -116,8 +121,8 @@ def read_deal_objects(items: Sequence[Any], progress: Progress | None) -> Parsed
         if isinstance(item, Mapping):
             rows.append((index, _cells_of(item)))
         else:
-            problems.append(Problem(index, "-", str(item)[:40], "not a deal object", "item"))
-    good, bad, _ = _read_rows(rows, reader, len(items), progress)
+            problems.append(Problem(index, "-", str(item)[:40], _("not a deal object"), "item"))
+    good, bad, _read_count = _read_rows(rows, reader, len(items), progress)
     return ParsedFile("salespipe JSON", good, problems + bad, len(items))
 
 
@@ -127,13 +132,17 @@ def _read_json(path: Path, data: bytes, progress: Progress | None) -> ParsedFile
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise InvalidValue(f"{path} is not valid JSON ({exc}).") from None
+            raise InvalidValue(
+                _("{path} is not valid JSON ({problem}).").format(path=path, problem=exc)
+            ) from None
         if isinstance(document, list):
             return read_deal_objects(document, progress)
         if not is_backup(document):
             raise InvalidValue(
-                f"{path} is JSON but neither a salespipe backup (`salespipe export --format "
-                "json`) nor a list of deals (`salespipe list --status all --json`)."
+                _(
+                    "{path} is JSON but neither a salespipe backup (`salespipe export --format "
+                    "json`) nor a list of deals (`salespipe list --status all --json`)."
+                ).format(path=path)
             )
         backup = backup_from_document(document, path)
     return ParsedFile("salespipe backup", [], [], backup.counts["deals"], backup)
@@ -143,9 +152,11 @@ def read_file(path: Path, options: ReadOptions, progress: Progress | None = None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InvalidValue(f"There is no file {path}.") from None
+        raise InvalidValue(_("There is no file {path}.").format(path=path)) from None
     except OSError as exc:
-        raise InvalidValue(f"The file {path} cannot be read: {exc.strerror}.") from None
+        raise InvalidValue(
+            _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
+        ) from None
     kind = options.format
     if kind is None:
         looks_json = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")

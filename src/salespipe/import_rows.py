@@ -19,6 +19,7 @@ from salespipe import parse
 from salespipe.crm_formats import Layout
 from salespipe.errors import InvalidValue
 from salespipe.exporting import TAG_SEPARATOR
+from salespipe.i18n import N_, _
 from salespipe.import_values import (
     BadValue,
     DateReader,
@@ -65,9 +66,14 @@ class Problem:
         }
 
     def describe(self) -> str:
+        """``line 3, column Amount "12,5x": not an amount`` (``item 3`` in a JSON list)."""
         shown = self.value if len(self.value) <= 40 else self.value[:39] + "…"
+        if self.where == "item":
+            place = _("item {line}, column {column}").format(line=self.line, column=self.column)
+        else:
+            place = _("line {line}, column {column}").format(line=self.line, column=self.column)
         value = f' "{shown}"' if shown else ""
-        return f"{self.where} {self.line}, column {self.column}{value}: {self.reason}"
+        return f"{place}{value}: {self.reason}"
 
 
 class RowInvalid(Exception):
@@ -155,9 +161,9 @@ class RowReader:
     # -- a whole row ----------------------------------------------------------------------
     def read(self, line: int, cells: Sequence[str]) -> Incoming:
         self._problems, self._line, self._cells = [], line, cells
-        row = Incoming(line=line, title=self._text("title", "title"))
+        row = Incoming(line=line, title=self._text("title", N_("title")))
         if not row.title.strip() and not self._problems:
-            self._problem("title", "", "the title is empty")
+            self._problem("title", "", _("the title is empty"))
         self._people_and_money(row)
         self._stage_and_status(row)
         self._times(row)
@@ -168,9 +174,9 @@ class RowReader:
         return row
 
     def _people_and_money(self, row: Incoming) -> None:
-        row.customer = self._text("customer", "customer")
-        row.contact = self._text("contact", "contact")
-        owner = self._text("owner", "owner", max_length=100)
+        row.customer = self._text("customer", N_("customer"))
+        row.contact = self._text("contact", N_("contact"))
+        owner = self._text("owner", N_("owner"), max_length=100)
         row.owner = _DEACTIVATED.sub("", owner) or None
         no_amount: tuple[Decimal | None, str | None] = (None, None)
         value, written_currency = self._read("value", amount, no_amount)
@@ -178,14 +184,14 @@ class RowReader:
         row.currency = self._read("currency", currency_code, None) or written_currency
 
     def _stage_and_status(self, row: Incoming) -> None:
-        row.stage_label = self._text("stage", "stage", max_length=200).strip()
-        row.stage_name = self._text("stage_name", "stage name", max_length=200).strip()
+        row.stage_label = self._text("stage", N_("stage"), max_length=200).strip()
+        row.stage_name = self._text("stage_name", N_("stage name"), max_length=200).strip()
         fmt = self.layout.format.name
         if fmt in ("salespipe", "pipedrive"):
             row.status = self._read("status", self._status_word, None)
         elif fmt.startswith("salesforce"):
             if self._read("is_deleted", flag, False):
-                self._problem("is_deleted", self._raw("is_deleted"), "the record is deleted")
+                self._problem("is_deleted", self._raw("is_deleted"), _("the record is deleted"))
             if self.layout.has("is_closed"):
                 closed = self._read("is_closed", flag, False)
                 won = self._read("is_won", flag, False)
@@ -201,10 +207,10 @@ class RowReader:
         if not word:
             return None
         if word not in _STATUS_WORDS:
-            raise BadValue("the status is not open, won or lost")
+            raise BadValue(_("the status is not open, won or lost"))
         status = _STATUS_WORDS[word]
         if status is None:
-            raise BadValue("the deal is deleted")
+            raise BadValue(_("the deal is deleted"))
         return status
 
     def _times(self, row: Incoming) -> None:
@@ -224,9 +230,9 @@ class RowReader:
             self._read(
                 "lost_reason",
                 lambda raw: (
-                    parse.text(raw, what="lost reason", multiline=True, max_length=2000)
+                    parse.text(raw, what=N_("lost reason"), multiline=True, max_length=2000)
                     if self.ours
-                    else long_text(raw, what="lost reason", max_length=2000)
+                    else long_text(raw, what=N_("lost reason"), max_length=2000)
                 ),
                 "",
             )
@@ -237,10 +243,10 @@ class RowReader:
         separator = TAG_SEPARATOR if self.ours else ","
         row.tags = self._read("tags", lambda raw: _tags(raw, separator), ())
         notes = []
-        description = self._read("description", lambda r: long_text(r, what="description"), "")
+        description = self._read("description", lambda r: long_text(r, what=N_("description")), "")
         if description:
             notes.append(description)
-        next_step = self._read("next_step", lambda r: long_text(r, what="next step"), "")
+        next_step = self._read("next_step", lambda r: long_text(r, what=N_("next step")), "")
         if next_step:
             notes.append(f"Next step: {next_step}")
         row.notes = tuple(notes)
@@ -249,13 +255,13 @@ class RowReader:
             row.quote = self._quote()
 
     def _next_action(self) -> NextAction | None:
-        text = self._text("next_action", "next action")
+        text = self._text("next_action", N_("next action"))
         due = self._day("next_action_due")
         if not text and due is None:
             return None
         if not text or due is None:
             missing = "next_action" if not text else "next_action_due"
-            self._problem(missing, "", "a next action needs both its text and its due date")
+            self._problem(missing, "", _("a next action needs both its text and its due date"))
             return None
         return NextAction(text, due)
 
@@ -263,17 +269,17 @@ class RowReader:
         valid_until = self._day("quote_valid_until")
         sent_at = self._moment("quote_sent_at")
         no_amount: tuple[Decimal | None, str | None] = (None, None)
-        quoted, _ = self._read("quote_amount", amount, no_amount)
+        quoted, _currency = self._read("quote_amount", amount, no_amount)
         note = self._read(
             "quote_note",
-            lambda raw: parse.text(raw, what="quote note", multiline=True, max_length=2000),
+            lambda raw: parse.text(raw, what=N_("quote note"), multiline=True, max_length=2000),
             "",
         )
         if valid_until is None and sent_at is None:
             return None
         if valid_until is None or sent_at is None:
             missing = "quote_valid_until" if valid_until is None else "quote_sent_at"
-            self._problem(missing, "", "a quote needs both quote_valid_until and quote_sent_at")
+            self._problem(missing, "", _("a quote needs both quote_valid_until and quote_sent_at"))
             return None
         return Quote(valid_until=valid_until, sent_at=sent_at, amount=quoted, note=note)
 
@@ -281,11 +287,11 @@ class RowReader:
         """The row's ``source`` key and, for our own CSV, the deal id it had."""
         if self.ours:
             deal_id = self._read("id", _deal_id, None)
-            source = self._text("source", "source", max_length=200) or None
+            source = self._text("source", N_("source"), max_length=200) or None
             if source is None and deal_id is None:
                 source = f"csv:row-{_fingerprint(row)}"
             return source, deal_id
-        raw_id = line_text(self._raw("source_id"), what="id", max_length=100)
+        raw_id = line_text(self._raw("source_id"), what=N_("id"), max_length=100)
         prefix = self.layout.format.source_prefix
         if raw_id:
             return f"{prefix}:{raw_id}", None
@@ -296,8 +302,8 @@ def _deal_id(raw: str) -> int | None:
     text = raw.strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
-        raise BadValue("a deal id is a positive whole number")
+    if not text.isdecimal() or int(text) < 1:
+        raise BadValue(_("a deal id is a positive whole number"))
     return int(text)
 
 
@@ -308,7 +314,7 @@ def _tags(raw: str, separator: str) -> tuple[str, ...]:
         if not tag or tag in tags:
             continue
         if len(tag) > 50:
-            raise BadValue("a tag is longer than 50 characters")
+            raise BadValue(_("a tag is longer than 50 characters"))
         tags.append(tag)
     return tuple(tags)
 

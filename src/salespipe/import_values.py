@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from salespipe.i18n import _
 from salespipe.parse import MAX_MONEY
 
 DateOrder = Literal["dmy", "mdy"]
@@ -35,11 +36,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def line_text(raw: str, *, what: str, max_length: int = 500) -> str:
-    """A one-line field: inner whitespace runs become one space, the ends are trimmed."""
+    """A one-line field: inner whitespace runs become one space, the ends are trimmed.
+
+    ``what`` (marked with ``N_``) names the field in the reason given for a bad value.
+    """
     cleaned = " ".join(_CONTROL.sub(" ", raw).split())
     cleaned = unicodedata.normalize("NFC", cleaned)
     if len(cleaned) > max_length:
-        raise BadValue(f"the {what} is longer than {max_length} characters")
+        raise BadValue(
+            _("the {what} is longer than {count} characters").format(what=_(what), count=max_length)
+        )
     return cleaned
 
 
@@ -48,7 +54,9 @@ def long_text(raw: str, *, what: str, max_length: int = 10_000) -> str:
     unified = raw.replace("\r\n", "\n").replace("\r", "\n")
     cleaned = _CONTROL.sub("", unified).strip()
     if len(cleaned) > max_length:
-        raise BadValue(f"the {what} is longer than {max_length} characters")
+        raise BadValue(
+            _("the {what} is longer than {count} characters").format(what=_(what), count=max_length)
+        )
     return unicodedata.normalize("NFC", cleaned)
 
 
@@ -90,7 +98,11 @@ def _strip_currency(raw: str) -> tuple[str, str | None]:
     if match and (match["pre"] or match["post"]):
         code = (match["pre"] or match["post"]).upper()
         if found and found != code:
-            raise BadValue(f"the amount names two currencies ({found} and {code})")
+            raise BadValue(
+                _("the amount names two currencies ({first} and {second})").format(
+                    first=found, second=code
+                )
+            )
         return match["body"], code
     return text, found
 
@@ -108,10 +120,10 @@ def _unify_separators(number: str) -> str:
         elif number.count(",") == 1 and re.search(r",\d{1,2}$", number):
             number = number.replace(",", ".")
         else:
-            raise BadValue("the amount has misplaced separators")
+            raise BadValue(_("the amount has misplaced separators"))
     elif number.count(".") > 1:
         if not _GROUPED_DOT.match(number):
-            raise BadValue("the amount has misplaced separators")
+            raise BadValue(_("the amount has misplaced separators"))
         number = number.replace(".", "")
     return number
 
@@ -122,23 +134,23 @@ def amount(raw: str) -> tuple[Decimal | None, str | None]:
         return None, None
     body, found_currency = _strip_currency(raw)
     if body.startswith("-") or (body.startswith("(") and body.endswith(")")):
-        raise BadValue("the amount is negative")
+        raise BadValue(_("the amount is negative"))
     number = _unify_separators(body.strip())
     if not _PLAIN_NUMBER.match(number):
-        raise BadValue("not an amount")
+        raise BadValue(_("not an amount"))
     try:
         value = Decimal(number)
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise BadValue("not an amount") from None
+        raise BadValue(_("not an amount")) from None
     cents = value.quantize(Decimal("0.01"))
     if cents != value:
         # 182.31500000000003 is a float artefact of 182.315 written by another program;
         # anything further from whole cents is a real third decimal.
         if abs(cents - value) > Decimal("0.000001"):
-            raise BadValue("the amount has more than 2 decimal places")
+            raise BadValue(_("the amount has more than 2 decimal places"))
         value = cents
     if value > MAX_MONEY:
-        raise BadValue("the amount is too large (at most 9,999,999,999,999.99)")
+        raise BadValue(_("the amount is too large (at most 9,999,999,999,999.99)"))
     return (value.to_integral_value() if value == value.to_integral_value() else value), (
         found_currency
     )
@@ -150,7 +162,7 @@ def currency_code(raw: str) -> str | None:
         return None
     code = _SYMBOLS.get(text, text.upper())
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise BadValue("not a 3-letter currency code like THB or USD")
+        raise BadValue(_("not a 3-letter currency code like THB or USD"))
     return code
 
 
@@ -162,11 +174,11 @@ def probability(raw: str, *, fractions: bool = False) -> int | None:
     try:
         number = Decimal(text.replace(",", "."))
     except InvalidOperation:
-        raise BadValue("not a probability from 0 to 100") from None
+        raise BadValue(_("not a probability from 0 to 100")) from None
     if fractions and number <= 1 and "." in text:
         number *= 100
     if not 0 <= number <= 100 or not number.is_finite():
-        raise BadValue("not a probability from 0 to 100")
+        raise BadValue(_("not a probability from 0 to 100"))
     return int(number.to_integral_value())
 
 
@@ -180,7 +192,7 @@ def flag(raw: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise BadValue("not a yes/no value (1, true, yes or empty)")
+    raise BadValue(_("not a yes/no value (1, true, yes or empty)"))
 
 
 # -- dates -----------------------------------------------------------------------------------
@@ -254,12 +266,12 @@ def _clock(text: str | None, ampm: str | None) -> time:
     hour, minute, second = (*parts, 0)[:3]
     if ampm:
         if not 1 <= hour <= 12:
-            raise BadValue("not a time of day")
+            raise BadValue(_("not a time of day"))
         hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
     try:
         return time(hour, minute, second)
     except ValueError:
-        raise BadValue("not a time of day") from None
+        raise BadValue(_("not a time of day")) from None
 
 
 def slash_order_evidence(raw: str) -> DateOrder | None:
@@ -324,7 +336,7 @@ class DateReader:
         text = raw.strip()
         if not text:
             return None
-        parsed, _ = self._parse(text)
+        parsed, _has_time = self._parse(text)
         return parsed.date() if isinstance(parsed, datetime) else parsed
 
     def _parse(self, text: str) -> tuple[date | datetime, bool]:
@@ -335,14 +347,14 @@ class DateReader:
             found = reader(text)
             if found is not None:
                 return found
-        raise BadValue("not a date (use YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or 31/12/2025)")
+        raise BadValue(_("not a date (use YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or 31/12/2025)"))
 
     @staticmethod
     def _build(year: int, month: int, day: int) -> date:
         try:
             return date(year, month, day)
         except ValueError:
-            raise BadValue("not a real date") from None
+            raise BadValue(_("not a real date")) from None
 
     def _iso(self, text: str) -> tuple[date | datetime, bool] | None:
         match = _ISO.match(text)
@@ -372,7 +384,7 @@ class DateReader:
             order = self.order or slash_order_evidence(text)
             if order is None and first != second:
                 raise BadValue(
-                    "the date could be day/month or month/day; add --dates dmy or --dates mdy"
+                    _("the date could be day/month or month/day; add --dates dmy or --dates mdy")
                 )
             day, month = (first, second) if order in (None, "dmy") else (second, first)
         found = self._build(_year(match["y"]), month, day)

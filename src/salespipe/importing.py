@@ -20,6 +20,7 @@ from typing import Any
 
 from salespipe import clock, settings
 from salespipe.errors import InvalidValue
+from salespipe.i18n import _, ngettext
 from salespipe.import_plan import (
     Defaults,
     Entry,
@@ -167,7 +168,12 @@ def plan_import(
         stage = by_key[stage_key]
         if status == "open" and not stage.enabled:
             plan.problems.append(
-                Problem(row.line, "stage", row.stage_label, f'the stage "{stage.name}" is disabled')
+                Problem(
+                    row.line,
+                    "stage",
+                    row.stage_label,
+                    _('the stage "{name}" is disabled').format(name=stage.name),
+                )
             )
             continue
         if row.deal_id is not None and kept.get(row.deal_id) == row.line:
@@ -233,15 +239,22 @@ def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> Inval
     listed = "\n".join(f"  {p.describe()}" for p in problems[:MAX_LISTED_PROBLEMS])
     more = len(problems) - MAX_LISTED_PROBLEMS
     if more > 0:
-        listed += f"\n  … and {more} more"
-    plural = "rows" if rows != 1 else "row"
-    fix = "fix them" if rows != 1 else "fix it"
+        listed += "\n  " + _("… and {count} more").format(count=more)
     if good:
-        fix += f", or add --skip-invalid to import the other {good}"
-    return InvalidRows(
-        f"{rows} {plural} of {path.name} cannot be imported, so nothing was imported; "
-        f"{fix}:\n{listed}"
-    )
+        message = ngettext(
+            "{rows} row of {file} cannot be imported, so nothing was imported; fix it, "
+            "or add --skip-invalid to import the other {good}:",
+            "{rows} rows of {file} cannot be imported, so nothing was imported; fix them, "
+            "or add --skip-invalid to import the other {good}:",
+            rows,
+        )
+    else:
+        message = ngettext(
+            "{rows} row of {file} cannot be imported, so nothing was imported; fix it:",
+            "{rows} rows of {file} cannot be imported, so nothing was imported; fix them:",
+            rows,
+        )
+    return InvalidRows(message.format(rows=rows, file=path.name, good=good) + "\n" + listed)
 
 
 def _defaults(snapshot: Snapshot, options: ImportOptions, now: datetime, ours: bool) -> Defaults:

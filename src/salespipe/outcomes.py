@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from salespipe import parse
+from salespipe import collation
 from salespipe.model import Deal, Stage
 from salespipe.tally import Period, Totals, add_money, rate, totals_json, value_rates, within
 
@@ -206,7 +206,7 @@ def _ordered_groups(
             group.name = names.get(key, key)
         return sorted(groups.values(), key=lambda g: (position.get(g.group, 10_000), g.group))
     if by == "owner":
-        return sorted(groups.values(), key=lambda g: (parse.fold(g.group), g.group))
+        return sorted(groups.values(), key=lambda g: collation.sort_key(g.group))
     return sorted(groups.values(), key=lambda g: g.group)
 
 

@@ -8,13 +8,13 @@ the input.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from salespipe import clock
+from salespipe import clock, collation
 from salespipe.errors import AmbiguousStage, InvalidValue, StageNotFound
+from salespipe.i18n import N_, _
 from salespipe.model import Stage
 
 MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact as a JSON number
@@ -34,30 +34,51 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY_SYMBOLS = {"฿": "THB", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 
 
-def money(text: str, *, what: str = "value") -> Decimal:
-    """Parse ``150000``, ``150,000``, ``150000.50``, ``150k``, ``1.5m``, ``1.5ล้าน``."""
+def money(text: str, *, what: str = N_("value")) -> Decimal:
+    """Parse ``150000``, ``150,000``, ``150000.50``, ``150k``, ``1.5m``, ``1.5ล้าน``.
+
+    ``what`` (marked with ``N_``) names the value in the error message.
+    """
     raw = text.strip().replace("\u00a0", " ")
     for symbol in _CURRENCY_SYMBOLS:
         raw = raw.removeprefix(symbol).strip()
     match = _MONEY.match(raw)
     if not match:
         raise InvalidValue(
-            f'The {what} "{text}" is not an amount; use a number like 150000, 150,000, '
-            "150k or 1.5m (never negative)."
+            _(
+                'The {what} "{text}" is not an amount; use a number like 150000, 150,000, '
+                "150k or 1.5m (never negative)."
+            ).format(what=_(what), text=text)
         )
     number, unit = match["number"], match["unit"].lower()
     if "," in number and not _GROUPED.match(number):
-        raise InvalidValue(f'The {what} "{text}" has misplaced thousands separators.')
+        raise InvalidValue(
+            _('The {what} "{text}" has misplaced thousands separators.').format(
+                what=_(what), text=text
+            )
+        )
     if unit and unit not in _MULTIPLIERS:
-        raise InvalidValue(f'The {what} "{text}" has an unknown unit "{match["unit"]}".')
+        raise InvalidValue(
+            _('The {what} "{text}" has an unknown unit "{unit}".').format(
+                what=_(what), text=text, unit=match["unit"]
+            )
+        )
     try:
         amount = Decimal(number.replace(",", "")) * _MULTIPLIERS.get(unit, Decimal(1))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise InvalidValue(f'The {what} "{text}" is not an amount.') from None
+        raise InvalidValue(
+            _('The {what} "{text}" is not an amount.').format(what=_(what), text=text)
+        ) from None
+    if amount > MAX_MONEY:  # before quantize, which fails past Decimal's precision
+        raise InvalidValue(
+            _('The {what} "{text}" is too large (at most 9,999,999,999,999.99).').format(
+                what=_(what), text=text
+            )
+        )
     if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidValue(f'The {what} "{text}" has more than 2 decimal places.')
-    if amount > MAX_MONEY:
-        raise InvalidValue(f'The {what} "{text}" is too large (at most 9,999,999,999,999.99).')
+        raise InvalidValue(
+            _('The {what} "{text}" has more than 2 decimal places.').format(what=_(what), text=text)
+        )
     return amount.normalize() if amount == amount.to_integral_value() else amount
 
 
@@ -66,15 +87,19 @@ def currency(text: str) -> str:
     code = _CURRENCY_SYMBOLS.get(code, code)
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise InvalidValue(
-            f'The currency "{text}" is not a 3-letter ISO 4217 code like THB or USD.'
+            _('The currency "{text}" is not a 3-letter ISO 4217 code like THB or USD.').format(
+                text=text
+            )
         )
     return code
 
 
 def probability(text: str) -> int:
     raw = text.strip().removesuffix("%").strip()
-    if not raw.isdigit() or not 0 <= int(raw) <= 100:
-        raise InvalidValue(f'The probability "{text}" must be a whole number from 0 to 100.')
+    if not raw.isdecimal() or not 0 <= int(raw) <= 100:
+        raise InvalidValue(
+            _('The probability "{text}" must be a whole number from 0 to 100.').format(text=text)
+        )
     return int(raw)
 
 
@@ -82,16 +107,22 @@ def target_days(text: str) -> int | None:
     raw = text.strip().lower()
     if raw in {"none", "-", ""}:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdecimal() or int(raw) < 1:
         raise InvalidValue(
-            f'The target days "{text}" must be a whole number of at least 1, or none.'
+            _('The target days "{text}" must be a whole number of at least 1, or none.').format(
+                text=text
+            )
         )
     return int(raw)
 
 
 def positive_int(text: str, *, what: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise InvalidValue(f'The {what} "{text}" must be a positive whole number.')
+    if not text.strip().isdecimal() or int(text) < 1:
+        raise InvalidValue(
+            _('The {what} "{text}" must be a positive whole number.').format(
+                what=_(what), text=text
+            )
+        )
     return int(text)
 
 
@@ -125,7 +156,7 @@ def _relative_days(text: str) -> int | None:
     return days if match["sign"] == "+" else -days
 
 
-def day(text: str, *, what: str = "date") -> date:
+def day(text: str, *, what: str = N_("date")) -> date:
     """Parse a DATE: ISO (CE or Buddhist Era year), today/yesterday/tomorrow, +3d, -2w."""
     raw = text.strip()
     offset = _relative_days(raw)
@@ -134,13 +165,15 @@ def day(text: str, *, what: str = "date") -> date:
     parsed = _iso_date(raw)
     if parsed is None:
         raise InvalidValue(
-            f'The {what} "{text}" is not a date; use YYYY-MM-DD (a year from 2400 is read as '
-            "Buddhist Era), today, yesterday, tomorrow, +3d or -2w."
+            _(
+                'The {what} "{text}" is not a date; use YYYY-MM-DD (a year from 2400 is read '
+                "as Buddhist Era), today, yesterday, tomorrow, +3d or -2w."
+            ).format(what=_(what), text=text)
         )
     return parsed
 
 
-def moment(text: str, *, what: str = "time") -> datetime:
+def moment(text: str, *, what: str = N_("time")) -> datetime:
     """Parse a WHEN: a date (meaning the end of that day, never later than now) or a datetime.
 
     A datetime without an offset is local time; relative forms keep the current clock time.
@@ -164,8 +197,10 @@ def moment(text: str, *, what: str = "time") -> datetime:
         if parsed is not None:
             return parsed.astimezone().replace(microsecond=0)
     raise InvalidValue(
-        f'The {what} "{text}" is not a date or time; use YYYY-MM-DD, "YYYY-MM-DD HH:MM", '
-        "today, yesterday, +3d or -2w."
+        _(
+            'The {what} "{text}" is not a date or time; use YYYY-MM-DD, "YYYY-MM-DD HH:MM", '
+            "today, yesterday, +3d or -2w."
+        ).format(what=_(what), text=text)
     )
 
 
@@ -176,44 +211,85 @@ _LINE_BREAKS = re.compile(r"[\n\r\t\u2028\u2029\x85]")
 def text(
     value: str, *, what: str, required: bool = False, multiline: bool = False, max_length: int = 500
 ) -> str:
-    """Check a free-text field; it is kept exactly as given."""
+    """Check a free-text field; it is kept exactly as given.
+
+    ``what`` (marked with ``N_``) names the field in the error message.
+    """
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidValue(f"The {what} contains bytes that are not valid text.") from None
+        raise InvalidValue(
+            _("The {what} contains bytes that are not valid text.").format(what=_(what))
+        ) from None
     if required and not value.strip():
-        raise InvalidValue(f"The {what} must not be empty.")
+        raise InvalidValue(_("The {what} must not be empty.").format(what=_(what)))
     if _CONTROL.search(value) or (not multiline and _LINE_BREAKS.search(value)):
-        raise InvalidValue(f"The {what} contains a control character or line break.")
+        raise InvalidValue(
+            _("The {what} contains a control character or line break.").format(what=_(what))
+        )
     if len(value) > max_length:
-        raise InvalidValue(f"The {what} is longer than {max_length} characters.")
+        raise InvalidValue(
+            _("The {what} is longer than {count} characters.").format(
+                what=_(what), count=max_length
+            )
+        )
     return value
 
 
 def fold(name: str) -> str:
-    """The form in which names are compared: NFC, case-folded."""
-    return unicodedata.normalize("NFC", name).casefold().strip()
+    """The form in which names are compared: NFC (Thai look-alikes made alike), case-folded."""
+    return collation.fold(name)
+
+
+def _name_starts(stage: Stage, wanted: str) -> bool:
+    return fold(stage.name).startswith(wanted) or stage.key.startswith(wanted)
+
+
+def _word_starts(stage: Stage, wanted: str) -> bool:
+    return any(word.startswith(wanted) for word in fold(stage.name).split()[1:])
+
+
+def _name_contains(stage: Stage, wanted: str) -> bool:
+    return len(wanted) > 1 and wanted in fold(stage.name)
 
 
 def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> Stage:
-    """Find a stage by key, name, position among enabled stages, or unique name prefix."""
+    """Find a stage by key, name, position among enabled stages, or a unique part of its name.
+
+    Tried in turn: the key or the whole name (NFC, case ignored); the position; the
+    beginning of the name or key; the beginning of a later word of the name; any part of
+    the name (Thai writes words without spaces: ``พิจารณา`` finds ``กำลังพิจารณา``).
+    The first of these that finds one stage wins; one that finds several is ambiguous.
+    """
     candidates = [s for s in stages if s.enabled or not enabled_only]
     ordered = sorted(candidates, key=lambda s: s.position)
     wanted = fold(name)
     if not wanted:
-        raise StageNotFound("A stage name must not be empty.")
+        raise StageNotFound(_("A stage name must not be empty."))
     for found in ordered:
         if found.key == name.strip() or fold(found.name) == wanted:
             return found
-    if wanted.isdigit():
+    if wanted.isdecimal():
         enabled = [s for s in ordered if s.enabled]
         index = int(wanted)
         if 1 <= index <= len(enabled):
             return enabled[index - 1]
-    matches = [s for s in ordered if fold(s.name).startswith(wanted) or s.key.startswith(wanted)]
-    if len(matches) == 1:
-        return matches[0]
-    listed = ", ".join(f'"{s.name}"' for s in (matches or ordered))
-    if matches:
-        raise AmbiguousStage(f'The stage "{name}" could mean {listed}; give more of the name.')
-    raise StageNotFound(f'There is no stage "{name}"; the stages are {listed or "none"}.')
+    for finds in (_name_starts, _word_starts, _name_contains):
+        matches = [s for s in ordered if finds(s, wanted)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise AmbiguousStage(
+                _('The stage "{name}" could mean {stages}; give more of the name.').format(
+                    name=name, stages=_quoted_names(matches)
+                )
+            )
+    raise StageNotFound(
+        _('There is no stage "{name}"; the stages are {stages}.').format(
+            name=name, stages=_quoted_names(ordered) or _("none")
+        )
+    )
+
+
+def _quoted_names(stages: Iterable[Stage]) -> str:
+    return ", ".join(f'"{s.name}"' for s in stages)

@@ -13,8 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from salespipe import parse, settings
+from salespipe import fmt, parse, settings
 from salespipe.errors import InvalidValue, NotAllowed, NothingToUndo
+from salespipe.i18n import N_, _
 from salespipe.model import Deal, Event, NextAction, Quote, Stage, Stay
 from salespipe.stage_admin import StageAdmin
 from salespipe.store import Snapshot
@@ -64,8 +65,10 @@ class Pipeline(StageAdmin):
                 chosen = enabled[0]
             else:
                 raise NotAllowed(
-                    "There is no enabled stage to add a deal to; "
-                    "`salespipe stage enable` one first."
+                    _(
+                        "There is no enabled stage to add a deal to; "
+                        "`salespipe stage enable` one first."
+                    )
                 )
             config = work.config
             deal = Deal(
@@ -104,12 +107,14 @@ class Pipeline(StageAdmin):
             target = parse.stage(work.stages, stage)
             if not before.is_open:
                 raise NotAllowed(
-                    f"Deal {deal_id} is {before.status}; `salespipe reopen {deal_id}` it first."
+                    _("Deal {deal_id} is {status}; `salespipe reopen {deal_id}` it first.").format(
+                        deal_id=deal_id, status=fmt.status(before.status)
+                    )
                 )
             if target.key == before.stage:
                 work.change.deals.append(before)
                 return work.change
-            reason = work.require_reason(reason, "move a deal")
+            reason = work.require_reason(reason, N_("move a deal"))
             when = work.when(at, before)
             after = dataclasses.replace(
                 before,
@@ -128,10 +133,18 @@ class Pipeline(StageAdmin):
         with self.work(outcome) as work:
             before = work.deal(deal_id)
             if not before.is_open:
-                raise NotAllowed(f"Deal {deal_id} is already {before.status}.")
+                raise NotAllowed(
+                    _("Deal {deal_id} is already {status}.").format(
+                        deal_id=deal_id, status=fmt.status(before.status)
+                    )
+                )
             if outcome == "lost" and not (reason and reason.strip()):
-                raise InvalidValue(f"Say why deal {deal_id} was lost with --reason.")
-            reason = work.require_reason(reason, f"mark a deal {outcome}")
+                raise InvalidValue(
+                    _("Say why deal {deal_id} was lost with --reason.").format(deal_id=deal_id)
+                )
+            reason = work.require_reason(
+                reason, N_("mark a deal won") if outcome == "won" else N_("mark a deal lost")
+            )
             when = work.when(at, before)
             after = dataclasses.replace(
                 before,
@@ -155,9 +168,9 @@ class Pipeline(StageAdmin):
         with self.work("reopen") as work:
             before = work.deal(deal_id)
             if before.is_open:
-                raise NotAllowed(f"Deal {deal_id} is already open.")
+                raise NotAllowed(_("Deal {deal_id} is already open.").format(deal_id=deal_id))
             target = parse.stage(work.stages, stage if stage is not None else before.stage)
-            reason = work.require_reason(reason, "reopen a deal")
+            reason = work.require_reason(reason, N_("reopen a deal"))
             when = work.when(at, before)
             after = dataclasses.replace(
                 before,
@@ -173,7 +186,7 @@ class Pipeline(StageAdmin):
             return work.change
 
     def note(self, deal_id: int, text: str, *, at: datetime | None = None) -> Change:
-        text = parse.text(text, what="note", required=True, multiline=True, max_length=10_000)
+        text = parse.text(text, what=N_("note"), required=True, multiline=True, max_length=10_000)
         with self.work("note") as work:
             before = work.deal(deal_id)
             when = work.when(at, before)
@@ -197,10 +210,18 @@ class Pipeline(StageAdmin):
         with self.work("quote") as work:
             before = work.deal(deal_id)
             if not before.is_open:
-                raise NotAllowed(f"Deal {deal_id} is {before.status}; quotes are for open deals.")
+                raise NotAllowed(
+                    _("Deal {deal_id} is {status}; quotes are for open deals.").format(
+                        deal_id=deal_id, status=fmt.status(before.status)
+                    )
+                )
             when = work.when(None, before)
             if valid_until < when.date():
-                raise InvalidValue(f"The quote's validity {valid_until} is already past.")
+                raise InvalidValue(
+                    _("The quote's validity {date} is already past.").format(
+                        date=fmt.day(valid_until)
+                    )
+                )
             after = dataclasses.replace(
                 before,
                 quote=Quote(valid_until=valid_until, sent_at=when, amount=amount, note=note),
@@ -222,7 +243,7 @@ class Pipeline(StageAdmin):
         with self.work("undo") as work:
             entry = work.tx.pop_change()
             if entry is None:
-                raise NothingToUndo("There is nothing to undo.")
+                raise NothingToUndo(_("There is nothing to undo."))
             undone = work.tx.events_of_change(entry)
             for event in reversed(undone):
                 _revert(work, event)
@@ -252,7 +273,9 @@ class Pipeline(StageAdmin):
     def init(self, *, currency: str | None = None) -> Snapshot:
         with self.work("init") as work:
             if work.tx.exists:
-                raise NotAllowed(f"{self.store.path} already exists; nothing was changed.")
+                raise NotAllowed(
+                    _("{path} already exists; nothing was changed.").format(path=self.store.path)
+                )
             work.tx.set_config("currency", currency or "THB")
             return work.tx
 

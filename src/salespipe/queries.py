@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from salespipe import parse
+from salespipe import collation, parse
 from salespipe.errors import InvalidValue
+from salespipe.i18n import _
 from salespipe.model import Deal, Stage, days_in_stage
 
 SORT_FIELDS = (
@@ -28,8 +28,9 @@ SORT_FIELDS = (
 
 
 def matches(needle: str, haystack: str) -> bool:
-    """Whether text matches as people expect: NFC, Latin case ignored, any part of it."""
-    return parse.fold(needle) in unicodedata.normalize("NFC", haystack).casefold()
+    """Whether text matches as people expect: NFC, Latin case ignored, any part of it
+    (so the beginning of a Thai word, written without spaces, matches too)."""
+    return collation.matches(needle, haystack)
 
 
 def is_stale(deal: Deal, stage: Stage | None, now: datetime) -> bool:
@@ -61,14 +62,14 @@ def _sort_key(field: str, positions: dict[str, int], now: datetime) -> Callable[
     keys: dict[str, Callable[[Deal], Any]] = {
         "stage": lambda d: (positions.get(d.stage, 10_000), d.id),
         "id": lambda d: d.id,
-        "title": lambda d: (parse.fold(d.title), d.id),
-        "customer": lambda d: (parse.fold(d.customer), d.id),
+        "title": lambda d: (collation.sort_key(d.title), d.id),
+        "customer": lambda d: (collation.sort_key(d.customer), d.id),
         "value": lambda d: (-d.value, d.id),
         "close": lambda d: (d.expected_close or date.max, d.id),
         "created": lambda d: (d.created_at, d.id),
         "updated": lambda d: (d.updated_at, d.id),
         "days": lambda d: (-days_in_stage(d, now), d.id),
-        "owner": lambda d: (parse.fold(d.owner), d.id),
+        "owner": lambda d: (collation.sort_key(d.owner), d.id),
     }
     return keys[field]
 
@@ -77,7 +78,11 @@ def select(
     deals: Iterable[Deal], stages: list[Stage], query: DealQuery, now: datetime
 ) -> list[Deal]:
     if query.sort not in SORT_FIELDS:
-        raise InvalidValue(f'Cannot sort by "{query.sort}"; use one of {", ".join(SORT_FIELDS)}.')
+        raise InvalidValue(
+            _('Cannot sort by "{field}"; use one of {fields}.').format(
+                field=query.sort, fields=", ".join(SORT_FIELDS)
+            )
+        )
     by_key = {s.key: s for s in stages}
     stage_key = parse.stage(stages, query.stage, enabled_only=False).key if query.stage else None
     chosen = []

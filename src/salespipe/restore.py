@@ -22,6 +22,7 @@ import orjson
 
 from salespipe.errors import InvalidValue
 from salespipe.exporting import BACKUP_FORMAT, BACKUP_VERSION, FILE_ONLY_META
+from salespipe.i18n import N_, _
 from salespipe.model import Deal, Event, Record, Stage
 from salespipe.store import Snapshot, Transaction
 
@@ -30,6 +31,15 @@ SECTIONS = ("stages", "deals", "events")
 # Counters a restore takes from the backup; anything else in "meta" is kept as it is.
 _COUNTERS = ("next_deal_id", "next_seq", "next_change")
 _BATCH = 5000
+DAMAGED = {
+    "stages": N_(
+        "{path}: stage {index} of the backup is damaged ({problem}); nothing was restored."
+    ),
+    "deals": N_("{path}: deal {index} of the backup is damaged ({problem}); nothing was restored."),
+    "events": N_(
+        "{path}: event {index} of the backup is damaged ({problem}); nothing was restored."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,9 @@ class Backup:
             try:
                 yield reader(record)
             except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
                 raise InvalidValue(
-                    f"{self.path}: {section[:-1]} {index} of the backup is damaged "
-                    f"({type(exc).__name__}: {exc}); nothing was restored."
+                    _(DAMAGED[section]).format(path=self.path, index=index, problem=problem)
                 ) from None
 
 
@@ -81,11 +91,15 @@ def database_is_empty(snapshot: Snapshot) -> bool:
 def _check_head(head: Mapping[str, Any], path: Path) -> dict[str, Any]:
     version = head.get("version")
     if not isinstance(version, int) or version < 1:
-        raise InvalidValue(f"{path} is a salespipe backup without a valid version number.")
+        raise InvalidValue(
+            _("{path} is a salespipe backup without a valid version number.").format(path=path)
+        )
     if version > BACKUP_VERSION:
         raise InvalidValue(
-            f"{path} is a backup of a newer salespipe (version {version}, this one reads "
-            f"{BACKUP_VERSION}); upgrade salespipe to restore it."
+            _(
+                "{path} is a backup of a newer salespipe (version {version}, this one reads "
+                "{readable}); upgrade salespipe to restore it."
+            ).format(path=path, version=version, readable=BACKUP_VERSION)
         )
     return {k: v for k, v in head.items() if k not in SECTIONS}
 
@@ -97,7 +111,11 @@ def backup_from_document(document: Mapping[str, Any], path: Path) -> Backup:
     for name in SECTIONS:
         raw = document.get(name)
         if not isinstance(raw, list):
-            raise InvalidValue(f'{path} is a salespipe backup without its "{name}" list.')
+            raise InvalidValue(
+                _('{path} is a salespipe backup without its "{name}" list.').format(
+                    path=path, name=name
+                )
+            )
         lists[name] = raw
 
     def reader(items: list[Any]) -> Callable[[], Iterator[Record]]:
@@ -174,7 +192,9 @@ def _records(data: bytes, span: tuple[int, int], path: Path) -> Iterator[Record]
             yield orjson.loads(line)
         except orjson.JSONDecodeError:
             raise InvalidValue(
-                f"{path} has a damaged record (byte {lines.line_start}); nothing was restored."
+                _("{path} has a damaged record (byte {byte}); nothing was restored.").format(
+                    path=path, byte=lines.line_start
+                )
             ) from None
 
 
@@ -200,9 +220,9 @@ def _save_deals(tx: Transaction, deals: Iterator[Deal]) -> int:
 def check(backup: Backup) -> None:
     """Read every record (a dry run): a damaged one raises as a restore would."""
     backup.stages()
-    for _ in backup.deals():
+    for _deal in backup.deals():
         pass
-    for _ in backup.events():
+    for _event in backup.events():
         pass
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from salespipe import parse
 from salespipe.errors import InvalidValue
+from salespipe.i18n import N_, _
 
 LANGS = ("th", "en")
 
@@ -30,7 +31,9 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     def check(text: str) -> str:
         value = text.strip().lower()
         if value not in allowed:
-            raise InvalidValue(f'"{text}" is not one of {", ".join(allowed)}.')
+            raise InvalidValue(
+                _('"{text}" is not one of {choices}.').format(text=text, choices=", ".join(allowed))
+            )
         return value
 
     return check
@@ -42,7 +45,7 @@ def _boolean(text: str) -> bool:
         return True
     if value in {"false", "no", "off", "0"}:
         return False
-    raise InvalidValue(f'"{text}" is not true or false.')
+    raise InvalidValue(_('"{text}" is not true or false.').format(text=text))
 
 
 def _seconds(text: str) -> float:
@@ -51,12 +54,14 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value <= 3600:
-        raise InvalidValue(f'"{text}" is not a number of seconds from 0 to 3600.')
+        raise InvalidValue(
+            _('"{text}" is not a number of seconds from 0 to 3600.').format(text=text)
+        )
     return int(value) if value == int(value) else value
 
 
 def _owner(text: str) -> str:
-    return parse.text(text, what="owner", required=True, max_length=100)
+    return parse.text(text, what=N_("owner"), required=True, max_length=100)
 
 
 @dataclass(frozen=True)
@@ -90,11 +95,21 @@ DEFAULTS: dict[str, Any] = {
 def parse_setting(key: str, text: str) -> Any:
     setting = SETTINGS.get(key)
     if setting is None:
-        raise InvalidValue(f'There is no setting "{key}"; the settings are {", ".join(SETTINGS)}.')
+        raise unknown_setting(key)
     try:
         return setting.parse(text)
     except InvalidValue as exc:
-        raise InvalidValue(f"The setting {key}: {exc.message}") from None
+        raise InvalidValue(
+            _("The setting {key}: {problem}").format(key=key, problem=exc.message)
+        ) from None
+
+
+def unknown_setting(key: str) -> InvalidValue:
+    return InvalidValue(
+        _('There is no setting "{key}"; the settings are {keys}.').format(
+            key=key, keys=", ".join(SETTINGS)
+        )
+    )
 
 
 def effective(config: dict[str, Any]) -> dict[str, Any]:
@@ -104,19 +119,45 @@ def effective(config: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def lang_from_environment(flag: str | None) -> str | None:
-    """The language asked for by --lang, SALESPIPE_LANG or the locale, if any."""
+def lang_asked(flag: str | None) -> str | None:
+    """The language asked for explicitly: by --lang, else SALESPIPE_LANG."""
     for candidate in (flag, os.environ.get("SALESPIPE_LANG")):
         if candidate:
             value = candidate.strip().lower()[:2]
             if value not in LANGS:
-                raise InvalidValue(f'The language "{candidate}" is not th or en.')
+                raise InvalidValue(
+                    _('The language "{lang}" is not th or en.').format(lang=candidate)
+                )
             return value
+    return None
+
+
+def lang_of_locale() -> str | None:
+    """``th`` for a Thai locale (the first of LC_ALL, LC_MESSAGES, LANG that is set)."""
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         locale = os.environ.get(variable)
         if locale:
             return "th" if locale.lower().startswith("th") else None
     return None
+
+
+def lang_from_environment(flag: str | None) -> str | None:
+    """The language asked for by --lang, SALESPIPE_LANG or the locale, if any."""
+    return lang_asked(flag) or lang_of_locale()
+
+
+def display_language(flag: str | None, config: dict[str, Any] | None = None) -> str:
+    """The language of messages: --lang, SALESPIPE_LANG, config ``lang``, the locale, English.
+
+    ``config`` is the data file's settings once the command has read it (None before).
+    """
+    asked = lang_asked(flag)
+    if asked:
+        return asked
+    configured = (config or {}).get("lang")
+    if configured in LANGS:
+        return str(configured)
+    return lang_of_locale() or "en"
 
 
 def database_path(flag: str | None) -> Path:

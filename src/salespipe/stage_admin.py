@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from salespipe import parse
 from salespipe.errors import InvalidValue, NotAllowed
+from salespipe.i18n import N_, _, ngettext
 from salespipe.model import Stage, Stay
 from salespipe.work import Change, PipelineBase, Work, close_stay
 
@@ -30,15 +31,25 @@ def _unique_key(name: str, stages: Sequence[Stage]) -> str:
 
 
 def check_stage_name(name: str, stages: Sequence[Stage], *, ignore: str | None = None) -> str:
-    parse.text(name, what="stage name", required=True, max_length=60)
+    parse.text(name, what=N_("stage name"), required=True, max_length=60)
     folded = parse.fold(name)
     if folded.isdigit():
-        raise InvalidValue(f'The stage name "{name}" cannot be only digits (they mean positions).')
+        raise InvalidValue(
+            _('The stage name "{name}" cannot be only digits (they mean positions).').format(
+                name=name
+            )
+        )
     if folded in RESERVED_NAMES:
-        raise InvalidValue(f'The stage name "{name}" is reserved for deal statuses.')
+        raise InvalidValue(
+            _('The stage name "{name}" is reserved for deal statuses.').format(name=name)
+        )
     for other in stages:
         if other.key != ignore and folded in {parse.fold(other.name), other.key}:
-            raise InvalidValue(f'There is already a stage "{other.name}" ({other.key}).')
+            raise InvalidValue(
+                _('There is already a stage "{name}" ({key}).').format(
+                    name=other.name, key=other.key
+                )
+            )
     return name.strip()
 
 
@@ -58,7 +69,7 @@ class StageAdmin(PipelineBase):
         with self.work("stage add") as work:
             name = check_stage_name(name, work.stages)
             if before and after:
-                raise InvalidValue("Give --before or --after, not both.")
+                raise InvalidValue(_("Give --before or --after, not both."))
             stage = Stage(
                 key=_unique_key(name, work.stages),
                 name=name,
@@ -104,7 +115,7 @@ class StageAdmin(PipelineBase):
                 assert target_days is None or isinstance(target_days, int)
                 changed = dataclasses.replace(changed, target_days=target_days)
             if guide is not None:
-                parse.text(guide, what="guide", multiline=True, max_length=2000)
+                parse.text(guide, what=N_("guide"), multiline=True, max_length=2000)
                 changed = dataclasses.replace(changed, guide=guide)
             if changed == stage:
                 work.change.stages = work.stages
@@ -117,7 +128,7 @@ class StageAdmin(PipelineBase):
         with self.work("stage order") as work:
             chosen = [parse.stage(work.stages, n) for n in names]
             if len({s.key for s in chosen}) != len(chosen):
-                raise InvalidValue("A stage is named more than once in the order.")
+                raise InvalidValue(_("A stage is named more than once in the order."))
             enabled = [s for s in work.stages if s.enabled and s not in chosen]
             disabled = [s for s in work.stages if not s.enabled]
             ordered = [*chosen, *enabled, *disabled]
@@ -140,11 +151,16 @@ class StageAdmin(PipelineBase):
             if move_to is not None:
                 target = parse.stage(work.stages, move_to)
                 if target.key == stage.key:
-                    raise InvalidValue("--move-to must name another stage.")
+                    raise InvalidValue(_("--move-to must name another stage."))
             if holding and target is None:
                 raise NotAllowed(
-                    f'The stage "{stage.name}" holds {len(holding)} open deal(s); '
-                    "add --move-to STAGE to move them first."
+                    ngettext(
+                        'The stage "{name}" holds {count} open deal; '
+                        "add --move-to STAGE to move it first.",
+                        'The stage "{name}" holds {count} open deals; '
+                        "add --move-to STAGE to move them first.",
+                        len(holding),
+                    ).format(name=stage.name, count=len(holding))
                 )
             if target is not None:
                 for deal in sorted(holding, key=lambda d: d.id):
@@ -156,9 +172,8 @@ class StageAdmin(PipelineBase):
                         updated_at=when,
                         stays=(*close_stay(deal.stays, when), Stay(target.key, when)),
                     )
-                    work.save(
-                        "move", deal, moved, when, reason=reason or f'stage "{stage.name}" disabled'
-                    )
+                    why = reason or _('stage "{name}" disabled').format(name=stage.name)
+                    work.save("move", deal, moved, when, reason=why)
             self._replace(work, "stage-disable", dataclasses.replace(stage, enabled=False))
             return work.change
 
@@ -176,8 +191,10 @@ class StageAdmin(PipelineBase):
             stage = parse.stage(work.stages, name, enabled_only=False)
             if self._stage_ever_used(work, stage.key):
                 raise NotAllowed(
-                    f'The stage "{stage.name}" has been used by deals, so it cannot be removed; '
-                    f'`salespipe stage disable "{stage.name}"` hides it instead.'
+                    _(
+                        'The stage "{name}" has been used by deals, so it cannot be removed; '
+                        '`salespipe stage disable "{name}"` hides it instead.'
+                    ).format(name=stage.name)
                 )
             work.save_stages("stage-remove", [s for s in work.stages if s.key != stage.key])
             return work.change

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from salespipe import parse
+from salespipe import fmt, parse
 from salespipe.errors import InvalidValue
+from salespipe.i18n import N_, _
 from salespipe.model import Deal, money_to_json
 
 Totals = dict[str, Decimal]
@@ -71,13 +72,17 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since > self.until:
-            raise InvalidValue(f"--since {self.since} is after --until {self.until}; swap them.")
+            raise InvalidValue(
+                _("--since {since} is after --until {until}; swap them.").format(
+                    since=fmt.day(self.since), until=fmt.day(self.until)
+                )
+            )
 
     @classmethod
     def parse(cls, since: str | None, until: str | None) -> Period:
         return cls(
-            parse.day(since, what="--since date") if since is not None else None,
-            parse.day(until, what="--until date") if until is not None else None,
+            parse.day(since, what=N_("--since date")) if since is not None else None,
+            parse.day(until, what=N_("--until date")) if until is not None else None,
         )
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:

@@ -29,6 +29,11 @@ def width(text: str) -> int:
     return sum(char_width(c) for c in text)
 
 
+def block_width(text: str) -> int:
+    """The width of the widest line of a text that may have several."""
+    return max(map(width, text.split("\n"))) if "\n" in text else width(text)
+
+
 def pad(text: str, size: int, *, right: bool = False) -> str:
     gap = " " * max(0, size - width(text))
     return gap + text if right else text + gap
@@ -46,3 +51,71 @@ def clip(text: str, size: int) -> str:
         out.append(char)
         used += cells
     return "".join(out) + "…"
+
+
+def _clusters(text: str) -> list[str]:
+    """Characters with the marks that sit on them (a Thai consonant and its vowel and tone)."""
+    clusters: list[str] = []
+    for char in text:
+        if clusters and char_width(char) == 0:
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+_STARTS_SYLLABLE = frozenset("เแโใไ")  # Thai vowels written before their consonant
+_ENDS_SYLLABLE = frozenset("ะๆฯ")
+
+
+def _break_at(clusters: list[str]) -> int:
+    """Where to cut a run of clusters that is too wide: at the last Thai syllable boundary
+    past its first third (so words are cut between syllables), else at its end."""
+    for index in range(len(clusters) - 1, len(clusters) // 3, -1):
+        if clusters[index][0] in _STARTS_SYLLABLE or clusters[index - 1][-1] in _ENDS_SYLLABLE:
+            return index
+    return len(clusters)
+
+
+def _split_word(word: str, size: int) -> list[str]:
+    """A word wider than ``size`` cut into pieces that fit, never inside a cluster."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for cluster in _clusters(word):
+        if current and width("".join(current)) + width(cluster) > size:
+            cut = _break_at(current)
+            pieces.append("".join(current[:cut]))
+            current = current[cut:]
+        current.append(cluster)
+    return [*pieces, "".join(current)]
+
+
+def _wrap_paragraph(paragraph: str, size: int) -> list[str]:
+    body = paragraph.lstrip(" ")
+    indent = paragraph[: len(paragraph) - len(body)]
+    room = max(1, size - len(indent))
+    lines: list[str] = []
+    current = ""
+    for word in body.split(" "):
+        joined = f"{current} {word}" if current else word
+        if width(joined) <= room:
+            current = joined
+            continue
+        if current:
+            lines.append(current)
+        *full, current = _split_word(word, room) if width(word) > room else [word]
+        lines.extend(full)
+    lines.append(current)
+    return [indent + line if line else line for line in lines]
+
+
+def wrap(text: str, size: int) -> list[str]:
+    """Lines of at most ``size`` cells: broken at spaces, a long word (Thai is written
+    without spaces) between its characters but never between a letter and its marks."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if width(paragraph) <= size:
+            lines.append(paragraph)
+        else:
+            lines.extend(_wrap_paragraph(paragraph, size))
+    return lines

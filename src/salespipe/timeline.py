@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from salespipe import clock
+from salespipe import clock, fmt
 from salespipe.errors import InvalidValue
+from salespipe.i18n import _
 from salespipe.model import Deal, Event, Record, Stage
 from salespipe.tally import end_of_day
 
@@ -42,7 +43,7 @@ def cutoff(day: date) -> datetime:
     """The end of ``day`` (local time), or now when ``day`` is today."""
     now = clock.now()
     if day > now.date():
-        raise InvalidValue(f"The --as-of date {day} is in the future.")
+        raise InvalidValue(_("The --as-of date {date} is in the future.").format(date=fmt.day(day)))
     return min(end_of_day(day), now)
 
 

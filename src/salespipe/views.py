@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from salespipe import fmt
+from salespipe.i18n import N_, _, ngettext
 from salespipe.model import (
     Deal,
     Event,
+    Record,
     Stage,
     days_in_stage,
     effective_probability,
@@ -19,18 +21,28 @@ from salespipe.queries import totals_by_currency
 from salespipe.render import Block, Column, Fields, Table, Text
 
 FIELD_LABELS = {
-    "title": "title",
-    "customer": "customer",
-    "contact": "contact",
-    "value": "value",
-    "currency": "currency",
-    "owner": "owner",
-    "probability": "probability",
-    "expected_close": "expected close",
-    "tags": "tags",
-    "next_action": "next action",
-    "quote": "quote",
+    "title": N_("title"),
+    "customer": N_("customer"),
+    "contact": N_("contact"),
+    "value": N_("value"),
+    "currency": N_("currency"),
+    "owner": N_("owner"),
+    "probability": N_("probability"),
+    "expected_close": N_("expected close"),
+    "tags": N_("tags"),
+    "next_action": N_("next action"),
+    "quote": N_("quote"),
 }
+STAGE_CHANGES = {
+    "stage-add": N_("stage add"),
+    "stage-rename": N_("stage rename"),
+    "stage-set": N_("stage set"),
+    "stage-order": N_("stage order"),
+    "stage-disable": N_("stage disable"),
+    "stage-enable": N_("stage enable"),
+    "stage-remove": N_("stage remove"),
+}
+NONE = "—"
 
 
 def stage_name(stages: dict[str, Stage], key: str | None) -> str:
@@ -42,7 +54,9 @@ def stage_name(stages: dict[str, Stage], key: str | None) -> str:
 
 def _status_cell(deal: Deal, stages: dict[str, Stage]) -> str:
     name = stage_name(stages, deal.stage)
-    return name if deal.is_open else f"{deal.status} ({name})"
+    if deal.is_open:
+        return name
+    return _("{status} ({stage})").format(status=fmt.status(deal.status), stage=name)
 
 
 def _next_cell(deal: Deal) -> str:
@@ -51,23 +65,28 @@ def _next_cell(deal: Deal) -> str:
     return f"{fmt.day(deal.next_action.due)} {deal.next_action.text}"
 
 
+def _days(count: int) -> str:
+    return ngettext("{count} day", "{count} days", count).format(count=count)
+
+
 def deal_table(deals: Sequence[Deal], stages: Sequence[Stage], now: datetime) -> Table:
     by_key = {s.key: s for s in stages}
     table = Table(
         columns=[
-            Column("ID", "right"),
-            Column("Title", max_width=28),
-            Column("Customer", max_width=20),
-            Column("Stage", max_width=18),
-            Column("Value", "right"),
-            Column("Days", "right"),
-            Column("Next action", max_width=24),
+            Column(_("ID"), "right"),
+            Column(_("Title"), max_width=28),
+            Column(_("Customer"), max_width=20),
+            Column(_("Stage"), max_width=18),
+            Column(_("Value"), "right"),
+            Column(_("Days"), "right"),
+            Column(_("Next action"), max_width=24),
         ]
     )
     for deal in deals:
-        quote = ""
+        next_cell = _next_cell(deal)
         if deal.quote and deal.is_open:
-            quote = f" (quote to {fmt.day(deal.quote.valid_until)})"
+            quote = _("(quote to {date})").format(date=fmt.day(deal.quote.valid_until))
+            next_cell = f"{next_cell} {quote}" if next_cell else quote
         table.rows.append(
             [
                 str(deal.id),
@@ -76,14 +95,27 @@ def deal_table(deals: Sequence[Deal], stages: Sequence[Stage], now: datetime) ->
                 _status_cell(deal, by_key),
                 fmt.money(deal.value, deal.currency),
                 str(days_in_stage(deal, now)),
-                _next_cell(deal) + quote,
+                next_cell,
             ]
         )
     count = len(deals)
-    table.footer = f"{count} deal{'s' if count != 1 else ''}, " + fmt.money_by_currency(
-        totals_by_currency(deals)
+    table.footer = ngettext("{count} deal, {totals}", "{count} deals, {totals}", count).format(
+        count=count, totals=fmt.money_by_currency(totals_by_currency(deals))
     )
     return table
+
+
+def _quote_text(deal: Deal, today: date) -> str:
+    quote = deal.quote
+    assert quote is not None
+    if quote.valid_until < today:
+        text = _("sent {sent}, expired {until}")
+    else:
+        text = _("sent {sent}, valid until {until}")
+    text = text.format(sent=fmt.day(quote.sent_at), until=fmt.day(quote.valid_until))
+    if quote.amount is not None:
+        text = f"{fmt.money(quote.amount, deal.currency)}, {text}"
+    return f"{text} — {quote.note}" if quote.note else text
 
 
 def deal_detail(
@@ -95,111 +127,158 @@ def deal_detail(
 ) -> list[Block]:
     by_key = {s.key: s for s in stages}
     stage = by_key.get(deal.stage)
+    probability = f"{effective_probability(deal, stage)}%"
+    if deal.probability is not None:
+        probability = _("{percent} (set on the deal)").format(percent=probability)
     pairs = [
-        ("Title", deal.title),
-        ("Customer", deal.customer),
-        ("Contact", deal.contact),
-        ("Stage", _status_cell(deal, by_key)),
-        ("Value", fmt.money(deal.value, deal.currency)),
+        (_("Title"), deal.title),
+        (_("Customer"), deal.customer),
+        (_("Contact"), deal.contact),
+        (_("Stage"), _status_cell(deal, by_key)),
+        (_("Value"), fmt.money(deal.value, deal.currency)),
+        (_("Probability"), probability),
+        (_("Owner"), deal.owner),
+        (_("Expected close"), fmt.day(deal.expected_close)),
+        (_("Tags"), ", ".join(deal.tags)),
+        (_("Next action"), _next_cell(deal)),
         (
-            "Probability",
-            f"{effective_probability(deal, stage)}%"
-            + (" (set on the deal)" if deal.probability is not None else ""),
+            _("In stage since"),
+            f"{fmt.moment(deal.stage_entered_at)} ({_days(days_in_stage(deal, now))})",
         ),
-        ("Owner", deal.owner),
-        ("Expected close", fmt.day(deal.expected_close)),
-        ("Tags", ", ".join(deal.tags)),
-        ("Next action", _next_cell(deal)),
-        (
-            "In stage since",
-            f"{fmt.moment(deal.stage_entered_at)} ({days_in_stage(deal, now)} days)",
-        ),
-        ("Created", fmt.moment(deal.created_at)),
+        (_("Created"), fmt.moment(deal.created_at)),
     ]
     if deal.quote:
-        q = deal.quote
-        amount = f"{fmt.money(q.amount, deal.currency)}, " if q.amount is not None else ""
-        state = "expired" if q.valid_until < now.date() else "valid"
-        pairs.append(
-            (
-                "Quote",
-                f"{amount}sent {fmt.day(q.sent_at)}, {state} until "
-                f"{fmt.day(q.valid_until)}" + (f" — {q.note}" if q.note else ""),
-            )
-        )
+        pairs.append((_("Quote"), _quote_text(deal, now.date())))
     if deal.closed_at:
-        pairs.append(("Closed", fmt.moment(deal.closed_at)))
+        pairs.append((_("Closed"), fmt.moment(deal.closed_at)))
     if deal.lost_reason:
-        pairs.append(("Lost because", deal.lost_reason))
-    blocks: list[Block] = [
-        Fields(pairs=[p for p in pairs if p[1]], title=f"Deal {deal.id}: {deal.title}")
-    ]
+        pairs.append((_("Lost because"), deal.lost_reason))
+    title = _("Deal {deal_id}: {title}").format(deal_id=deal.id, title=deal.title)
+    blocks: list[Block] = [Fields(pairs=[p for p in pairs if p[1]], title=title)]
     if deal.is_open and stage and stage.guide:
-        blocks.append(Text(f"What to do in {stage.name}: {stage.guide}"))
-    blocks.append(event_table(events, stages, with_deal=False, title="Timeline", undone=undone))
+        blocks.append(
+            Text(_("What to do in {stage}: {guide}").format(stage=stage.name, guide=stage.guide))
+        )
+    blocks.append(event_table(events, stages, with_deal=False, title=_("Timeline"), undone=undone))
     return blocks
 
 
 def _value_text(key: str, value: Any, stages: dict[str, Stage]) -> str:
     if value is None:
-        return "—"
+        return NONE
     if key == "stage":
         return stage_name(stages, value)
     if key == "value":
-        return fmt.money(money_from_json(value), "").strip()
+        return fmt.amount(money_from_json(value))
     if key == "tags":
-        return ", ".join(value) or "—"
+        return ", ".join(value) or NONE
+    if key == "expected_close":
+        return fmt.iso_day(value)
     if key == "next_action":
-        return f"{value['due']} {value['text']}"
+        return f"{fmt.iso_day(value['due'])} {value['text']}"
     if key == "quote":
-        return f"valid until {value['valid_until']}"
+        return _("valid until {date}").format(date=fmt.iso_day(value["valid_until"]))
     return str(value)
 
 
+def _setting_text(value: Any) -> str:
+    if value is None:
+        return NONE
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _change(label: str, before: str, after: str) -> str:
+    return _("{label} {before} → {after}").format(label=label, before=before, after=after)
+
+
+def _renumbered_only(old: Record | None, new: Record | None) -> bool:
+    if old is None or new is None:
+        return False
+    return {**old, "position": 0} == {**new, "position": 0}
+
+
+def _describe_stages(kind: str, before: Record, after: Record) -> str:
+    """``stage add: Demo``: the stages a change is about (not those only renumbered by it)."""
+    keys = sorted({*before, *after})
+    if kind != "stage-order":
+        keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
+    names = ", ".join((after.get(k) or before.get(k) or {}).get("name", k) for k in keys)
+    label = _(STAGE_CHANGES[kind]) if kind in STAGE_CHANGES else kind.replace("-", " ")
+    return f"{label}: {names}"
+
+
+def _describe_quote(before: Record, after: Record, stages: dict[str, Stage]) -> str:
+    quote = after.get("quote") or {}
+    until = quote.get("valid_until")
+    text = _("quote sent, valid until {date}").format(date=fmt.iso_day(until) if until else "")
+    if "value" in after:
+        value = _change(
+            _("value"),
+            _value_text("value", before.get("value"), stages),
+            _value_text("value", after["value"], stages),
+        )
+        text = f"{text}; {value}"
+    return text
+
+
 def describe(event: Event, stages: dict[str, Stage]) -> str:
+    """One line saying what an event did, in the current language."""
     before, after = event.before or {}, event.after or {}
     kind = event.type
     if kind == "add":
-        return f"created in {stage_name(stages, after.get('stage'))}, " + fmt.money(
-            money_from_json(after.get("value", 0)), after.get("currency", "")
+        return _("created in {stage}, {value}").format(
+            stage=stage_name(stages, after.get("stage")),
+            value=fmt.money(money_from_json(after.get("value", 0)), after.get("currency", "")),
         )
     if kind in ("move", "reopen"):
-        verb = "moved" if kind == "move" else "reopened"
-        return (
-            f"{verb}: {stage_name(stages, before.get('stage'))} → "
-            f"{stage_name(stages, after.get('stage'))}"
-            if "stage" in after
-            else verb
+        verb = _("moved") if kind == "move" else _("reopened")
+        if "stage" not in after:
+            return verb
+        return _("{verb}: {before} → {after}").format(
+            verb=verb,
+            before=stage_name(stages, before.get("stage")),
+            after=stage_name(stages, after.get("stage")),
         )
-    if kind in ("won", "lost", "delete"):
-        return {"won": "won", "lost": "lost", "delete": "deleted"}[kind]
+    if kind in ("won", "lost"):
+        return fmt.status(kind)
+    if kind == "delete":
+        return _("deleted")
     if kind == "note":
-        return f"note: {event.text}"
+        return _("note: {text}").format(text=event.text)
     if kind == "next":
-        return f"next action: {_value_text('next_action', after.get('next_action'), stages)}"
+        action = _value_text("next_action", after.get("next_action"), stages)
+        return _("next action: {action}").format(action=action)
     if kind == "undo":
-        return f"undo of {after.get('command')} (change {after.get('undid')})"
-    if kind == "config":
-        return "; ".join(f"setting {k}: {before.get(k)} → {v}" for k, v in after.items())
-    if kind.startswith("stage-"):
-        keys = sorted({*before, *after})
-        return f"{kind.replace('-', ' ')}: " + ", ".join(
-            (after.get(k) or before.get(k) or {}).get("name", k) for k in keys
+        return _("undo of {command} (change {change})").format(
+            command=after.get("command"), change=after.get("undid")
         )
+    if kind == "config":
+        return "; ".join(
+            _("setting {key}: {before} → {after}").format(
+                key=k, before=_setting_text(before.get(k)), after=_setting_text(v)
+            )
+            for k, v in after.items()
+        )
+    if kind.startswith("stage-"):
+        return _describe_stages(kind, before, after)
     if kind == "quote":
-        quote = after.get("quote") or {}
-        text = f"quote sent, valid until {quote.get('valid_until', '')}"
-        if "value" in after:
-            text += f"; value {_value_text('value', before.get('value'), stages)} → "
-            text += _value_text("value", after["value"], stages)
-        return text
-    changed = [k for k in after if k in FIELD_LABELS]
-    parts = [
-        f"{FIELD_LABELS[k]} {_value_text(k, before.get(k), stages)} → "
-        f"{_value_text(k, after.get(k), stages)}"
-        for k in changed
-    ]
-    return "edited: " + "; ".join(parts) if parts else "edited"
+        return _describe_quote(before, after, stages)
+    changes = describe_edit(event, stages)
+    return _("edited: {changes}").format(changes=changes) if changes else _("edited")
+
+
+def describe_edit(event: Event, stages: dict[str, Stage]) -> str:
+    """The fields an edit changed: ``value 100.00 → 250.00; owner somchai → malee``."""
+    before, after = event.before or {}, event.after or {}
+    return "; ".join(
+        _change(
+            _(FIELD_LABELS[k]),
+            _value_text(k, before.get(k), stages),
+            _value_text(k, after.get(k), stages),
+        )
+        for k in after
+        if k in FIELD_LABELS
+    )
 
 
 def event_table(
@@ -212,16 +291,18 @@ def event_table(
 ) -> Table:
     by_key = {s.key: s for s in stages}
     columns = [
-        Column("When"),
-        Column("What", max_width=50),
-        Column("Reason", max_width=30),
-        Column("Who", max_width=12),
+        Column(_("When")),
+        Column(_("What"), wrap=True),
+        Column(_("Reason"), wrap=True),
+        Column(_("Who"), max_width=12),
     ]
     if with_deal:
-        columns.insert(1, Column("Deal", "right"))
+        columns.insert(1, Column(_("Deal"), "right"))
     table = Table(columns=columns, title=title)
     for event in events:
-        what = describe(event, by_key) + (" (undone)" if event.change in undone else "")
+        what = describe(event, by_key)
+        if event.change in undone:
+            what = _("{what} (undone)").format(what=what)
         row = [fmt.moment(event.at), what, event.reason or "", event.who]
         if with_deal:
             row.insert(1, str(event.deal_id) if event.deal_id else "")
@@ -233,12 +314,12 @@ def stage_table(stages: Sequence[Stage], open_counts: dict[str, int]) -> Table:
     table = Table(
         columns=[
             Column("#", "right"),
-            Column("Key"),
-            Column("Name", max_width=30),
-            Column("Prob.", "right"),
-            Column("Target days", "right"),
-            Column("Enabled"),
-            Column("Open deals", "right"),
+            Column(_("Key")),
+            Column(_("Name"), max_width=30),
+            Column(_("Prob."), "right"),
+            Column(_("Target days"), "right"),
+            Column(_("Enabled")),
+            Column(_("Open deals"), "right"),
         ]
     )
     position = 0
@@ -251,8 +332,8 @@ def stage_table(stages: Sequence[Stage], open_counts: dict[str, int]) -> Table:
                 stage.key,
                 stage.name,
                 f"{stage.probability}%",
-                str(stage.target_days or "—"),
-                "yes" if stage.enabled else "no",
+                str(stage.target_days or NONE),
+                _("yes") if stage.enabled else _("no"),
                 str(open_counts.get(stage.key, 0)),
             ]
         )

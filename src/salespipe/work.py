@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
-from salespipe import clock, parse, settings
+from salespipe import clock, fmt, parse, settings
 from salespipe.errors import DealNotFound, InvalidValue
+from salespipe.i18n import N_, _
 from salespipe.model import Deal, Event, Record, Stage, Stay, default_stages
 from salespipe.store import Snapshot, Store, Transaction, new_document
 
@@ -143,20 +144,24 @@ class Work:
         if at is None:
             return self.now if deal is None else max(self.now, deal.updated_at)
         if at > self.now:
-            raise InvalidValue(f"The time {at:%Y-%m-%d %H:%M} is in the future.")
+            raise InvalidValue(_("The time {time} is in the future.").format(time=fmt.moment(at)))
         if deal is not None and at < deal.updated_at:
             raise InvalidValue(
-                f"The time {at:%Y-%m-%d %H:%M} is before deal {deal.id}'s previous event "
-                f"({deal.updated_at:%Y-%m-%d %H:%M})."
+                _("The time {time} is before deal {deal_id}'s previous event ({previous}).").format(
+                    time=fmt.moment(at), deal_id=deal.id, previous=fmt.moment(deal.updated_at)
+                )
             )
         return at
 
     def require_reason(self, reason: str | None, what: str) -> str | None:
+        """Check a reason; ``what`` (marked with ``N_``) is the action that needs one."""
         if reason is not None:
-            reason = parse.text(reason, what="reason", multiline=True, max_length=2000)
+            reason = parse.text(reason, what=N_("reason"), multiline=True, max_length=2000)
         if self.config["require_reason"] and not (reason and reason.strip()):
             raise InvalidValue(
-                f"A reason is required to {what} (config require_reason); add --reason."
+                _("A reason is required to {action} (config require_reason); add --reason.").format(
+                    action=_(what)
+                )
             )
         return reason
 
@@ -178,6 +183,9 @@ class PipelineBase:
         self.store = store
         # Called with each committed change that recorded events (e.g. to run hooks).
         self.listeners: list[Callable[[Change], None]] = []
+        # Called with the stored settings each time the file is read, before anything else
+        # is done with it (the CLI applies the configured language and date era).
+        self.config_readers: list[Callable[[dict[str, Any]], None]] = []
 
     @classmethod
     def open(cls, path: Any, lang: str | None = None) -> Self:
@@ -189,7 +197,15 @@ class PipelineBase:
         return cls(Store(Path(path), fresh))
 
     def read(self) -> Snapshot:
-        return self.store.read()
+        snapshot = self.store.read()
+        self._config_read(snapshot)
+        return snapshot
+
+    def _config_read(self, snapshot: Snapshot) -> None:
+        if self.config_readers:
+            config = snapshot.config()
+            for reader in self.config_readers:
+                reader(config)
 
     @contextlib.contextmanager
     def work(self, command: str) -> Iterator[Work]:
@@ -200,6 +216,7 @@ class PipelineBase:
 
         now_iso = clock.now().isoformat()
         with self.store.transaction(lock_timeout, command, now_iso) as tx:
+            self._config_read(tx)
             who = settings.effective(tx.config())["owner"]
             work = Work(tx, command, who)
             yield work

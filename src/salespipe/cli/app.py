@@ -12,9 +12,10 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
-from salespipe import __version__, settings
+from salespipe import __version__, fmt, i18n, settings
 from salespipe.cli import output
-from salespipe.errors import SalespipeError
+from salespipe.errors import InvalidValue, SalespipeError
+from salespipe.i18n import _
 from salespipe.pipeline import Change, Pipeline
 
 P = ParamSpec("P")
@@ -50,13 +51,32 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print only JSON on std
 class State:
     db: str | None = None
     lang: str | None = None
+    as_json: bool = False  # the command prints JSON: dates in it stay ISO 8601 CE
 
     def pipeline(self) -> Pipeline:
         pipeline = Pipeline.open(
             settings.database_path(self.db), settings.lang_from_environment(self.lang)
         )
         pipeline.listeners.append(_run_hooks)
+        pipeline.config_readers.append(self.apply_config)
         return pipeline
+
+    def apply_config(self, config: dict[str, Any]) -> None:
+        """Once the command has read the data file: its ``lang`` (unless --lang or
+        SALESPIPE_LANG says otherwise) and its ``date_era`` for human output."""
+        i18n.set_language(settings.display_language(self.lang, config))
+        fmt.set_era("ce" if self.as_json else config.get("date_era"))
+
+
+def choose_language(flag: str | None) -> None:
+    """The language of this run until the data file is read: --lang, SALESPIPE_LANG, the
+    locale (a bad SALESPIPE_LANG is reported when the command opens the file)."""
+    try:
+        language = settings.display_language(flag)
+    except InvalidValue:
+        language = settings.lang_of_locale() or "en"
+    i18n.set_language(language)
+    fmt.set_era("ce")
 
 
 def _run_hooks(change: Change) -> None:
@@ -80,6 +100,9 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        ctx = kwargs.get("ctx")
+        if hasattr(ctx, "find_object"):  # Typer's own Context class is not typer.Context
+            state(ctx).as_json = bool(kwargs.get("as_json", False))  # type: ignore[arg-type]
         try:
             return fn(*args, **kwargs)
         except SalespipeError as exc:
@@ -125,8 +148,11 @@ def root(
     ] = False,
 ) -> None:
     if lang is not None and lang.strip().lower()[:2] not in settings.LANGS:
-        output.error(SalespipeError(f'The language "{lang}" is not th or en.'), False)
+        choose_language(None)
+        message = _('The language "{lang}" is not th or en.').format(lang=lang)
+        output.error(SalespipeError(message), False)
         raise typer.Exit(1)
+    choose_language(lang)
     ctx.obj = State(db=db, lang=lang)
 
 
@@ -214,5 +240,5 @@ def main() -> Any:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
     except KeyboardInterrupt:
-        sys.stderr.write("Interrupted.\n")
+        sys.stderr.write(_("Interrupted.") + "\n")
         sys.exit(130)

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from salespipe import textwidth
+from salespipe.i18n import _
 
 MAX_DEALS = 200
 Suggestion = tuple[str, str]
@@ -35,8 +36,9 @@ def _stage_suggestions(ctx: typer.Context, include_disabled: bool) -> list[Sugge
     for stage in _snapshot(ctx).stages():
         if not stage.enabled and not include_disabled:
             continue
-        state = "" if stage.enabled else ", disabled"
-        about = f"{stage.probability}%{state}"
+        about = f"{stage.probability}%"
+        if not stage.enabled:
+            about = _("{probability}, disabled").format(probability=about)
         if not any(c.isspace() for c in stage.name):
             suggestions.append((stage.name, f"{stage.key} · {about}"))
         if stage.key != stage.name:

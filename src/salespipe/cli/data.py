@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from salespipe import settings, views
+from salespipe import i18n, settings, views
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.errors import InvalidValue
+from salespipe.i18n import _
 
 config_app = typer.Typer(
     help="Read and change settings kept in the data file.", no_args_is_help=True
@@ -20,9 +20,7 @@ KEYS_HELP = ", ".join(f"{s.key} ({s.help})" for s in settings.SETTINGS.values())
 
 def _check_key(key: str) -> None:
     if key not in settings.SETTINGS:
-        raise InvalidValue(
-            f'There is no setting "{key}"; the settings are {", ".join(settings.SETTINGS)}.'
-        )
+        raise settings.unknown_setting(key)
 
 
 @config_app.command("get")
@@ -94,6 +92,7 @@ def register(app: typer.Typer) -> None:
         current = state(ctx)
         if lang is not None:
             current.lang = lang
+            i18n.set_language(settings.display_language(lang))
         pipeline = current.pipeline()
         snapshot = pipeline.init(currency=parse.currency(currency) if currency else None)
         if as_json:
@@ -105,6 +104,10 @@ def register(app: typer.Typer) -> None:
             )
         else:
             names = " → ".join(s.name for s in snapshot.stages())
-            output.say(f"Created {pipeline.store.path} with stages {names}.")
+            output.say(
+                _("Created {path} with stages {stages}.").format(
+                    path=pipeline.store.path, stages=names
+                )
+            )
 
     app.add_typer(config_app, name="config", rich_help_panel="Data and setup")

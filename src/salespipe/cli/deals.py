@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from salespipe import clock, parse, views
+from salespipe import clock, fmt, parse, views
 from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.errors import InvalidValue, NotAllowed
+from salespipe.errors import DealNotFound, InvalidValue, NotAllowed
+from salespipe.i18n import N_, _
 from salespipe.model import Deal, NextAction, Stage, deal_to_dict
 from salespipe.pipeline import Change, DealFields
 from salespipe.queries import SORT_FIELDS, DealQuery, select
@@ -51,7 +52,7 @@ def _stage_name(change: Change, key: str) -> str:
 
 
 def _when(text: str | None) -> datetime | None:
-    return parse.moment(text, what="--at time") if text is not None else None
+    return parse.moment(text, what=N_("--at time")) if text is not None else None
 
 
 def register(app: typer.Typer) -> None:
@@ -125,7 +126,9 @@ def register(app: typer.Typer) -> None:
         _report_change(
             change,
             as_json,
-            f'Added deal {deal.id} "{deal.title}" in {_stage_name(change, deal.stage)}.',
+            _('Added deal {deal_id} "{title}" in {stage}.').format(
+                deal_id=deal.id, title=deal.title, stage=_stage_name(change, deal.stage)
+            ),
         )
 
     @app.command("list", rich_help_panel="Deals")
@@ -163,7 +166,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List deals (open ones by default), in pipeline order."""
         if status not in ("open", "won", "lost", "all"):
-            raise InvalidValue(f'The status "{status}" is not open, won, lost or all.')
+            raise InvalidValue(
+                _('The status "{status}" is not open, won, lost or all.').format(status=status)
+            )
         query = DealQuery(
             status=status,
             stage=stage,
@@ -193,8 +198,6 @@ def register(app: typer.Typer) -> None:
         snapshot = state(ctx).pipeline().read()
         deal = snapshot.get_deal(deal_id)
         if deal is None:
-            from salespipe.errors import DealNotFound
-
             raise DealNotFound(deal_id)
         stages = snapshot.stages()
         events = snapshot.events(deal_id)
@@ -249,14 +252,13 @@ def register(app: typer.Typer) -> None:
         pipeline = state(ctx).pipeline()
         change = pipeline.edit(deal_id, fields)
         if not change.events:
-            message = f"Deal {deal_id} already had those values; nothing changed."
+            message = _("Deal {deal_id} already had those values; nothing changed.").format(
+                deal_id=deal_id
+            )
         else:
-            message = (
-                f"Updated deal {deal_id}: "
-                + views.describe(change.events[0], {s.key: s for s in change.stages}).removeprefix(
-                    "edited: "
-                )
-                + "."
+            changes = views.describe_edit(change.events[0], {s.key: s for s in change.stages})
+            message = _("Updated deal {deal_id}: {changes}.").format(
+                deal_id=deal_id, changes=changes
             )
         _report_change(change, as_json, message)
 
@@ -281,11 +283,11 @@ def register(app: typer.Typer) -> None:
         pipeline = state(ctx).pipeline()
         change = pipeline.move(deal_id, stage, reason=reason, at=_when(at))
         name = _stage_name(change, change.deal.stage)
-        message = (
-            f"Deal {deal_id} moved to {name}."
-            if change.events
-            else f"Deal {deal_id} is already in {name}; nothing changed."
-        )
+        if change.events:
+            message = _("Deal {deal_id} moved to {stage}.")
+        else:
+            message = _("Deal {deal_id} is already in {stage}; nothing changed.")
+        message = message.format(deal_id=deal_id, stage=name)
         _report_change(change, as_json, message)
 
     @app.command("won", rich_help_panel="Deals")
@@ -300,7 +302,7 @@ def register(app: typer.Typer) -> None:
         """Mark an open deal won."""
         pipeline = state(ctx).pipeline()
         change = pipeline.close(deal_id, "won", reason=reason, at=_when(at))
-        _report_change(change, as_json, f"Deal {deal_id} won.")
+        _report_change(change, as_json, _("Deal {deal_id} won.").format(deal_id=deal_id))
 
     @app.command("lost", rich_help_panel="Deals")
     @handles_errors
@@ -316,7 +318,11 @@ def register(app: typer.Typer) -> None:
         """Mark an open deal lost, with the reason."""
         pipeline = state(ctx).pipeline()
         change = pipeline.close(deal_id, "lost", reason=reason, at=_when(at))
-        _report_change(change, as_json, f"Deal {deal_id} lost: {reason}.")
+        _report_change(
+            change,
+            as_json,
+            _("Deal {deal_id} lost: {reason}.").format(deal_id=deal_id, reason=reason),
+        )
 
     @app.command("reopen", rich_help_panel="Deals")
     @handles_errors
@@ -342,7 +348,9 @@ def register(app: typer.Typer) -> None:
         _report_change(
             change,
             as_json,
-            f"Deal {deal_id} reopened in {_stage_name(change, change.deal.stage)}.",
+            _("Deal {deal_id} reopened in {stage}.").format(
+                deal_id=deal_id, stage=_stage_name(change, change.deal.stage)
+            ),
         )
 
     @app.command("note", rich_help_panel="Deals")
@@ -357,7 +365,7 @@ def register(app: typer.Typer) -> None:
         """Log a contact or activity with a deal."""
         pipeline = state(ctx).pipeline()
         change = pipeline.note(deal_id, text, at=_when(at))
-        _report_change(change, as_json, f"Noted on deal {deal_id}.")
+        _report_change(change, as_json, _("Noted on deal {deal_id}.").format(deal_id=deal_id))
 
     @app.command("next", rich_help_panel="Deals")
     @handles_errors
@@ -373,17 +381,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Set a deal's next action (TEXT --due DATE), or clear it with --done."""
         if done and (text or due):
-            raise InvalidValue("Give either TEXT --due DATE or --done, not both.")
+            raise InvalidValue(_("Give either TEXT --due DATE or --done, not both."))
         if not done and text is None:
-            raise InvalidValue("Give the next action's TEXT and --due DATE, or --done.")
+            raise InvalidValue(_("Give the next action's TEXT and --due DATE, or --done."))
         action = None if done else _next_action(text, due)
         pipeline = state(ctx).pipeline()
         change = pipeline.set_next(deal_id, action)
-        message = (
-            f"Deal {deal_id}: next action cleared."
-            if action is None
-            else f'Deal {deal_id}: next action "{action.text}" due {action.due}.'
-        )
+        if action is None:
+            message = _("Deal {deal_id}: next action cleared.").format(deal_id=deal_id)
+        else:
+            message = _('Deal {deal_id}: next action "{action}" due {date}.').format(
+                deal_id=deal_id, action=action.text, date=fmt.day(action.due)
+            )
         _report_change(change, as_json, message)
 
     @app.command("quote", rich_help_panel="Deals")
@@ -405,12 +414,18 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Record a quotation sent, and how long its price holds."""
-        until = parse.day(valid_until, what="--valid-until date")
-        money = parse.money(amount, what="quote amount") if amount is not None else None
-        parse.text(note, what="quote note", multiline=True, max_length=2000)
+        until = parse.day(valid_until, what=N_("--valid-until date"))
+        money = parse.money(amount, what=N_("quote amount")) if amount is not None else None
+        parse.text(note, what=N_("quote note"), multiline=True, max_length=2000)
         pipeline = state(ctx).pipeline()
         change = pipeline.quote(deal_id, valid_until=until, amount=money, note=note)
-        _report_change(change, as_json, f"Deal {deal_id}: quote recorded, valid until {until}.")
+        _report_change(
+            change,
+            as_json,
+            _("Deal {deal_id}: quote recorded, valid until {date}.").format(
+                deal_id=deal_id, date=fmt.day(until)
+            ),
+        )
 
     @app.command("delete", rich_help_panel="Deals")
     @handles_errors
@@ -424,16 +439,19 @@ def register(app: typer.Typer) -> None:
         pipeline = state(ctx).pipeline()
         deal = pipeline.read().get_deal(deal_id)
         if deal is None:
-            from salespipe.errors import DealNotFound
-
             raise DealNotFound(deal_id)
         if not yes:
             if not sys.stdin.isatty():
                 raise NotAllowed(
-                    f"Deleting deal {deal_id} needs --yes when not run from a terminal."
+                    _("Deleting deal {deal_id} needs --yes when not run from a terminal.").format(
+                        deal_id=deal_id
+                    )
                 )
-            if not typer.confirm(f'Delete deal {deal_id} "{deal.title}"?', default=False):
-                output.say("Nothing was deleted.")
+            question = _('Delete deal {deal_id} "{title}"?').format(
+                deal_id=deal_id, title=deal.title
+            )
+            if not typer.confirm(question, default=False):
+                output.say(_("Nothing was deleted."))
                 return
         change = pipeline.delete(deal_id)
         if as_json:
@@ -441,7 +459,9 @@ def register(app: typer.Typer) -> None:
             assert before is not None
             output.json({"deleted": _deal_json(before, change.stages)})
         else:
-            output.say(f'Deleted deal {deal_id} "{deal.title}".')
+            output.say(
+                _('Deleted deal {deal_id} "{title}".').format(deal_id=deal_id, title=deal.title)
+            )
 
     @app.command("undo", rich_help_panel="Deals")
     @handles_errors
@@ -461,7 +481,11 @@ def register(app: typer.Typer) -> None:
                 }
             )
         else:
-            output.say(f"Undid {after.get('command')} (change {after.get('undid')}).")
+            output.say(
+                _("Undid {command} (change {change}).").format(
+                    command=after.get("command"), change=after.get("undid")
+                )
+            )
 
     @app.command("log", rich_help_panel="Deals")
     @handles_errors
@@ -481,7 +505,7 @@ def register(app: typer.Typer) -> None:
         snapshot = state(ctx).pipeline().read()
         events = snapshot.events(deal_id)
         if since is not None:
-            start = parse.day(since, what="--since date")
+            start = parse.day(since, what=N_("--since date"))
             events = [e for e in events if e.at.date() >= start]
         newest = sorted(events, key=lambda e: (e.at, e.seq), reverse=True)[:limit]
         undone = snapshot.undone_changes()
@@ -495,10 +519,10 @@ def _next_action(text: str | None, due: str | None) -> NextAction | None:
     if text is None and due is None:
         return None
     if text is None or due is None:
-        raise InvalidValue("A next action needs both its text (--next) and --due DATE.")
+        raise InvalidValue(_("A next action needs both its text (--next) and --due DATE."))
     return NextAction(
-        parse.text(text, what="next action", required=True, max_length=500),
-        parse.day(due, what="--due date"),
+        parse.text(text, what=N_("next action"), required=True, max_length=500),
+        parse.day(due, what=N_("--due date")),
     )
 
 
@@ -518,20 +542,20 @@ def _fields(
     clear_prob = prob is not None and prob.strip().lower() == "none"
     clear_close = close is not None and close.strip().lower() == "none"
     return DealFields(
-        title=parse.text(title, what="title", required=True) if title is not None else None,
-        customer=parse.text(customer, what="customer") if customer is not None else None,
-        contact=parse.text(contact, what="contact") if contact is not None else None,
+        title=parse.text(title, what=N_("title"), required=True) if title is not None else None,
+        customer=parse.text(customer, what=N_("customer")) if customer is not None else None,
+        contact=parse.text(contact, what=N_("contact")) if contact is not None else None,
         value=parse.money(value) if value is not None else None,
         currency=parse.currency(currency) if currency is not None else None,
-        owner=parse.text(owner, what="owner", required=True, max_length=100)
+        owner=parse.text(owner, what=N_("owner"), required=True, max_length=100)
         if owner is not None
         else None,
-        expected_close=parse.day(close, what="--close date")
+        expected_close=parse.day(close, what=N_("--close date"))
         if close is not None and not clear_close
         else None,
         clear_expected_close=clear_close,
         probability=parse.probability(prob) if prob is not None and not clear_prob else None,
         clear_probability=clear_prob,
-        add_tags=tuple(parse.text(t, what="tag", required=True, max_length=50) for t in tags),
+        add_tags=tuple(parse.text(t, what=N_("tag"), required=True, max_length=50) for t in tags),
         remove_tags=tuple(untags or ()),
     )

@@ -9,11 +9,12 @@ from typing import Annotated
 
 import typer
 
-from salespipe import clock, settings
+from salespipe import clock, i18n, settings
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.cli.reports import chart_width, print_charts
 from salespipe.errors import SalespipeError
+from salespipe.i18n import _
 
 
 def _demo_path(option: str | None, global_db: str | None) -> Path:
@@ -74,6 +75,7 @@ def register(app: typer.Typer) -> None:
         current = state(ctx)
         path = _demo_path(db, current.db)
         lang = _demo_language(current.lang, current.db)
+        i18n.set_language(lang)
         pipeline = Pipeline.open(path, lang)
         written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang)
         if as_json:
@@ -101,7 +103,12 @@ def register(app: typer.Typer) -> None:
         output.blocks(report_views.summary_blocks(summary))
         output.say("")
         output.say(
-            f"Wrote {written.deals} demo deals ({written.open} open, {written.events} events) "
-            f"to {written.path}."
+            _("Wrote {deals} demo deals ({open} open, {events} events) to {path}.").format(
+                deals=written.deals, open=written.open, events=written.events, path=written.path
+            )
         )
-        output.say(f"Explore it: salespipe --db {shlex.quote(str(written.path))} list")
+        output.say(
+            _("Explore it: {command}").format(
+                command=f"salespipe --db {shlex.quote(str(written.path))} list"
+            )
+        )

@@ -12,6 +12,7 @@ import orjson
 
 from salespipe import render
 from salespipe.errors import SalespipeError
+from salespipe.i18n import _
 
 
 def for_terminal(stream: Any = None) -> bool:
@@ -47,7 +48,8 @@ def blocks(parts: Sequence[render.Block]) -> None:
         if for_terminal():
             from rich.console import Console
 
-            Console(highlight=False).print(render.rich(parts))
+            console = Console(highlight=False)
+            console.print(render.rich(parts, console.width))
         else:
             sys.stdout.write(render.plain(parts))
             sys.stdout.flush()
@@ -60,7 +62,7 @@ def say(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"Warning: {message}\n")
+    sys.stderr.write(_("Warning: {message}").format(message=message) + "\n")
     sys.stderr.flush()
 
 
@@ -68,6 +70,8 @@ def error(exc: SalespipeError, as_json: bool) -> None:
     """The one way an error reaches the user: a sentence on stderr, JSON on stdout with --json."""
     if as_json:
         json({"error": {"code": exc.code, "message": exc.message}})
-    prefix = "\x1b[31mError:\x1b[0m" if for_terminal(sys.stderr) else "Error:"
+    prefix = _("Error:")
+    if for_terminal(sys.stderr):
+        prefix = f"\x1b[31m{prefix}\x1b[0m"
     sys.stderr.write(f"{prefix} {exc.message}\n")
     sys.stderr.flush()

@@ -18,6 +18,7 @@ from salespipe import clock, parse
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.errors import EXIT_ACTION_NEEDED, InvalidValue
+from salespipe.i18n import N_, _
 from salespipe.model import Deal, Stage
 
 PANEL = "Reports"
@@ -71,7 +72,7 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         now = clock.now()
         deals = snapshot.all_deals() if history else snapshot.open_deals()
     else:
-        now = timeline.cutoff(parse.day(as_of, what="--as-of date"))
+        now = timeline.cutoff(parse.day(as_of, what=N_("--as-of date")))
         events = snapshot.events()
         deals = timeline.deals_as_of(events, now)
         stages = timeline.stages_as_of(stages, events, now)
@@ -95,7 +96,11 @@ def print_charts(charts: list[str]) -> None:
 
 def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     if value not in allowed:
-        raise InvalidValue(f'{option} "{value}" is not one of {", ".join(allowed)}.')
+        raise InvalidValue(
+            _('{option} "{value}" is not one of {choices}.').format(
+                option=option, value=value, choices=", ".join(allowed)
+            )
+        )
     return value
 
 

@@ -10,6 +10,7 @@ import typer
 from salespipe import parse, views
 from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.i18n import _, ngettext
 from salespipe.model import Stage
 from salespipe.pipeline import Change, Pipeline
 from salespipe.stage_admin import UNSET
@@ -109,7 +110,9 @@ def add_stage(
         change,
         added.key,
         as_json,
-        f'Added stage "{added.name}" (key {added.key}) at position {added.position}.',
+        _('Added stage "{name}" (key {key}) at position {position}.').format(
+            name=added.name, key=added.key, position=added.position
+        ),
     )
 
 
@@ -125,7 +128,8 @@ def rename_stage(
     pipeline = state(ctx).pipeline()
     old = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     change = pipeline.stage_rename(stage, new_name)
-    _report(pipeline, change, old.key, as_json, f'Renamed stage "{old.name}" to "{new_name}".')
+    message = _('Renamed stage "{old}" to "{new}".').format(old=old.name, new=new_name)
+    _report(pipeline, change, old.key, as_json, message)
 
 
 @stage_app.command("set")
@@ -157,8 +161,11 @@ def set_stage(
         change,
         found.key,
         as_json,
-        f'Stage "{found.name}": probability {found.probability}%, '
-        f"target days {found.target_days or 'none'}.",
+        _('Stage "{name}": probability {probability}%, target days {target}.').format(
+            name=found.name,
+            probability=found.probability,
+            target=found.target_days or _("none"),
+        ),
     )
 
 
@@ -181,7 +188,7 @@ def order_stages(
         change,
         None,
         as_json,
-        "Stage order: " + " → ".join(s.name for s in current if s.enabled) + ".",
+        _("Stage order: {stages}.").format(stages=" → ".join(s.name for s in current if s.enabled)),
     )
 
 
@@ -207,8 +214,15 @@ def disable_stage(
     found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     change = pipeline.stage_disable(stage, move_to=move_to, reason=reason)
     moved = sum(1 for e in change.events if e.type == "move")
-    extra = f"; moved {moved} open deal(s)" if moved else ""
-    _report(pipeline, change, found.key, as_json, f'Disabled stage "{found.name}"{extra}.')
+    if moved:
+        message = ngettext(
+            'Disabled stage "{name}"; moved {count} open deal.',
+            'Disabled stage "{name}"; moved {count} open deals.',
+            moved,
+        )
+    else:
+        message = _('Disabled stage "{name}".')
+    _report(pipeline, change, found.key, as_json, message.format(name=found.name, count=moved))
 
 
 @stage_app.command("enable")
@@ -218,7 +232,8 @@ def enable_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = Fals
     pipeline = state(ctx).pipeline()
     found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     change = pipeline.stage_enable(stage)
-    _report(pipeline, change, found.key, as_json, f'Enabled stage "{found.name}".')
+    message = _('Enabled stage "{name}".').format(name=found.name)
+    _report(pipeline, change, found.key, as_json, message)
 
 
 @stage_app.command("remove")
@@ -231,7 +246,7 @@ def remove_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = Fals
     if as_json:
         output.json({"removed": found.to_record()})
     else:
-        output.say(f'Removed stage "{found.name}".')
+        output.say(_('Removed stage "{name}".').format(name=found.name))
 
 
 def register(app: typer.Typer) -> None:

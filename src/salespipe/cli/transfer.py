@@ -15,6 +15,7 @@ from salespipe import clock
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.errors import InvalidValue
+from salespipe.i18n import _, ngettext
 
 PROGRESS_FROM_ROWS = 3000
 
@@ -49,18 +50,20 @@ Examples:
 
 
 def _complete_format() -> list[tuple[str, str]]:
-    return [("csv", "deals, one row each"), ("json", "the whole database (backup)")]
+    return [("csv", _("deals, one row each")), ("json", _("the whole database (backup)"))]
 
 
 def _complete_dates() -> list[tuple[str, str]]:
-    return [("dmy", "31/12/2025: day first"), ("mdy", "12/31/2025: month first")]
+    return [("dmy", _("31/12/2025: day first")), ("mdy", _("12/31/2025: month first"))]
 
 
 def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
     if chosen is not None:
         wanted = chosen.strip().lower()
         if wanted not in ("csv", "json"):
-            raise InvalidValue(f'The export format "{chosen}" is not csv or json.')
+            raise InvalidValue(
+                _('The export format "{format}" is not csv or json.').format(format=chosen)
+            )
         return wanted
     if path is not None and path.suffix.lower() == ".json":
         return "json"
@@ -74,7 +77,9 @@ def _refuse_database_target(target: Path, database: Path) -> None:
         with contextlib.suppress(OSError):
             if target.resolve() == own.resolve():
                 raise InvalidValue(
-                    f"{target} is a file of the database itself; choose another file with -o."
+                    _(
+                        "{path} is a file of the database itself; choose another file with -o."
+                    ).format(path=target)
                 )
 
 
@@ -92,7 +97,9 @@ def _atomic_output(target: Path) -> Any:
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise InvalidValue(f"Cannot write {target}: {exc.strerror}.") from None
+        raise InvalidValue(
+            _("Cannot write {path}: {problem}.").format(path=target, problem=exc.strerror)
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -130,7 +137,7 @@ class _ProgressBar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self._progress = Progress(
-                TextColumn("Reading rows"),
+                TextColumn(_("Reading rows")),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=Console(stderr=True),
@@ -145,41 +152,85 @@ class _ProgressBar:
             self._progress.stop()
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _deals(count: int) -> str:
+    return ngettext("{count} deal", "{count} deals", count).format(count=count)
+
+
+def _say_restore(report: Any, deals: int) -> None:
+    if report.dry_run:
+        message = _(
+            "Would restore the backup {file}: {deals}, {events}, with their ids, history and "
+            "undo list as they were."
+        )
+    else:
+        message = _(
+            "Restored the backup {file}: {deals}, {events}, with their ids, history and undo "
+            "list as they were."
+        )
+    events = ngettext("{count} event", "{count} events", report.events).format(count=report.events)
+    output.say(message.format(file=report.file, deals=_deals(deals), events=events))
+
+
+def _imported_line(report: Any, data: dict[str, Any]) -> str:
+    counts = data["by_status"]
+    if report.dry_run:
+        line = _("Read {rows} of a {format} file: would import {deals} ({breakdown}){stages}.")
+    else:
+        line = _("Read {rows} of a {format} file: imported {deals} ({breakdown}){stages}.")
+    stages = ""
+    if report.new_stages:
+        names = ", ".join(f'"{n}"' for n in report.new_stages)
+        if report.dry_run:
+            stages = _("; would create stages {names}").format(names=names)
+        else:
+            stages = _("; created stages {names}").format(names=names)
+    return line.format(
+        rows=_rows(report.rows),
+        format=report.format,
+        deals=_deals(data["imported"]),
+        breakdown=_("{open} open, {won} won, {lost} lost").format(**counts),
+        stages=stages,
+    )
+
+
+def _counted(name: str, count: int) -> str:
+    """``3 stages``, ``12 events``: what an export holds."""
+    if name == "stages":
+        text = ngettext("{count} stage", "{count} stages", count)
+    elif name == "events":
+        text = ngettext("{count} event", "{count} events", count)
+    else:
+        text = ngettext("{count} deal", "{count} deals", count)
+    return text.format(count=count)
+
+
+def _rows(count: int) -> str:
+    return ngettext("{count} row", "{count} rows", count).format(count=count)
 
 
 def _say_import(report: Any) -> None:
     data = report.to_dict()
-    counts = data["by_status"]
     if report.restored:
-        verb = "Would restore" if report.dry_run else "Restored"
-        output.say(
-            f"{verb} the backup {report.file}: {_count(data['imported'], 'deal')}, "
-            f"{_count(report.events, 'event')}, with their ids, history and undo list as they were."
-        )
+        _say_restore(report, data["imported"])
         return
-    verb = "would import" if report.dry_run else "imported"
     if not data["imported"] and not report.new_stages:
-        output.say(f"Read {_count(report.rows, 'row')} of a {report.format} file: nothing new.")
-    line = (
-        f"Read {_count(report.rows, 'row')} of a {report.format} file: {verb} "
-        f"{_count(data['imported'], 'deal')} ({counts['open']} open, {counts['won']} won, "
-        f"{counts['lost']} lost)"
-    )
-    if report.new_stages:
-        created = "would create" if report.dry_run else "created"
-        line += f"; {created} stages " + ", ".join(f'"{n}"' for n in report.new_stages)
+        output.say(
+            _("Read {rows} of a {format} file: nothing new.").format(
+                rows=_rows(report.rows), format=report.format
+            )
+        )
     if data["imported"] or report.new_stages:
-        output.say(line + ".")
+        output.say(_imported_line(report, data))
     if report.duplicates:
-        output.say(f"Skipped {_count(report.duplicates, 'deal')} already imported before.")
+        output.say(
+            _("Skipped {deals} already imported before.").format(deals=_deals(report.duplicates))
+        )
     for problem in report.problems:
-        output.warn(f"skipped {problem.describe()}")
+        output.warn(_("skipped {problem}").format(problem=problem.describe()))
     if report.dry_run:
-        output.say("Dry run: nothing was written.")
+        output.say(_("Dry run: nothing was written."))
     elif report.change is not None:
-        output.say("`salespipe undo` takes the whole import back.")
+        output.say(_("`salespipe undo` takes the whole import back."))
 
 
 def register(app: typer.Typer) -> None:
@@ -216,7 +267,9 @@ def register(app: typer.Typer) -> None:
                     _write_export(kind, snapshot, sys.stdout.buffer, bom)
                     sys.stdout.flush()
             except OSError as exc:
-                raise InvalidValue(f"Cannot write the export to stdout: {exc.strerror}.") from None
+                raise InvalidValue(
+                    _("Cannot write the export to stdout: {problem}.").format(problem=exc.strerror)
+                ) from None
             return
         _refuse_database_target(output_file, pipeline.store.path)
         with _atomic_output(output_file) as handle:
@@ -224,8 +277,12 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.json({"file": str(output_file), "format": kind, **counts})
         else:
-            what = ", ".join(f"{n} {name}" for name, n in counts.items())
-            output.say(f"Wrote {what} to {output_file} ({kind}).")
+            what = ", ".join(_counted(name, n) for name, n in counts.items())
+            output.say(
+                _("Wrote {what} to {path} ({format}).").format(
+                    what=what, path=output_file, format=kind
+                )
+            )
 
     @app.command("import", help=IMPORT_HELP, rich_help_panel="Data and setup")
     @handles_errors
@@ -300,9 +357,11 @@ def register(app: typer.Typer) -> None:
         from salespipe import importing, parse
 
         if format_ is not None and format_.strip().lower() not in ("csv", "json"):
-            raise InvalidValue(f'The import format "{format_}" is not csv or json.')
+            raise InvalidValue(
+                _('The import format "{format}" is not csv or json.').format(format=format_)
+            )
         if dates is not None and dates.strip().lower() not in ("dmy", "mdy"):
-            raise InvalidValue(f'--dates "{dates}" is not dmy or mdy.')
+            raise InvalidValue(_('--dates "{dates}" is not dmy or mdy.').format(dates=dates))
         options = importing.ImportOptions(
             format=format_.strip().lower() if format_ else None,
             dry_run=dry_run,
