@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from salespipe.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
+from salespipe.i18n import _
 from salespipe.model import Stage
 from salespipe.store.files import (
     DatabasePaths,
@@ -58,31 +59,45 @@ def _load_document(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise NotASalespipeFile(f"{path} is a folder, not a salespipe data file.") from None
+        raise NotASalespipeFile(
+            _("{path} is a folder, not a salespipe data file.").format(path=path)
+        ) from None
     except OSError as exc:
-        raise StoreError(f"The data file {path} cannot be read: {exc.strerror}.") from None
+        raise StoreError(
+            _("The data file {path} cannot be read: {problem}.").format(
+                path=path, problem=exc.strerror
+            )
+        ) from None
     if not raw.strip():
         raise NotASalespipeFile(
-            f"The data file {path} is empty, so it is not a salespipe file; "
-            "move it away or choose another file with --db."
+            _(
+                "The data file {path} is empty, so it is not a salespipe file; "
+                "move it away or choose another file with --db."
+            ).format(path=path)
         )
     try:
         document: dict[str, Any] = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise NotASalespipeFile(
-            f"The data file {path} is not valid JSON; it was left untouched "
-            "(restore it from a backup or choose another file with --db)."
+            _(
+                "The data file {path} is not valid JSON; it was left untouched "
+                "(restore it from a backup or choose another file with --db)."
+            ).format(path=path)
         ) from None
     meta = _meta_of(document)
     if meta is None:
         raise NotASalespipeFile(
-            f"The file {path} is JSON but not a salespipe data file; it was left untouched."
+            _(
+                "The file {path} is JSON but not a salespipe data file; it was left untouched."
+            ).format(path=path)
         )
     schema = meta["schema"]
     if schema > SCHEMA_VERSION:
         raise NewerSchema(
-            f"The data file {path} was written by a newer salespipe (schema {schema}, "
-            f"this one reads {SCHEMA_VERSION}); upgrade salespipe to use it."
+            _(
+                "The data file {path} was written by a newer salespipe (schema {schema}, "
+                "this one reads {readable}); upgrade salespipe to use it."
+            ).format(path=path, schema=schema, readable=SCHEMA_VERSION)
         )
     return document
 
@@ -155,8 +170,10 @@ class Store:
             with contextlib.suppress(OSError):
                 if journal.stat().st_size > 0:
                     raise NotASalespipeFile(
-                        f"{journal} exists but its data file {self.path} does not; "
-                        "restore the data file or move the journal away."
+                        _(
+                            "{journal} exists but its data file {path} does not; "
+                            "restore the data file or move the journal away."
+                        ).format(journal=journal, path=self.path)
                     )
 
     def _migrated(self, document: dict[str, Any], write_backup: bool) -> dict[str, Any]:
@@ -177,7 +194,11 @@ class Store:
     def _ensure_writable(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             if not self.path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-                raise WriteFailed(f"The data file {self.path} is read-only; nothing was changed.")
+                raise WriteFailed(
+                    _("The data file {path} is read-only; nothing was changed.").format(
+                        path=self.path
+                    )
+                )
 
     def _remove_stale_temp_files(self) -> None:
         prefix = self.paths.temp_prefix()

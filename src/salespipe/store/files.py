@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salespipe.errors import DatabaseBusy, StoreError, WriteFailed
+from salespipe.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,11 @@ def read_committed(path: Path, size: int) -> bytes:
     except FileNotFoundError:
         data = b""
     except OSError as exc:
-        raise StoreError(f"The file {path} cannot be read: {exc.strerror}.") from None
-    if len(data) < size:
         raise StoreError(
-            f"The file {path} is shorter than the data file records ({len(data)} of {size} "
-            "bytes); it was damaged outside salespipe. Restore it from a backup."
-        )
+            _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
+        ) from None
+    if len(data) < size:
+        raise shortened(path, len(data), size)
     if not looks_like_journal(data[:1], data[-2:]):
         raise damaged(path)
     return data
@@ -78,8 +78,19 @@ def looks_like_journal(first: bytes, last_two: bytes) -> bool:
 
 def damaged(path: Path) -> StoreError:
     return StoreError(
-        f"The file {path} holds data salespipe cannot read; it was damaged outside "
-        "salespipe and was left untouched. Restore it from a backup."
+        _(
+            "The file {path} holds data salespipe cannot read; it was damaged outside "
+            "salespipe and was left untouched. Restore it from a backup."
+        ).format(path=path)
+    )
+
+
+def shortened(path: Path, size: int, expected: int) -> StoreError:
+    return StoreError(
+        _(
+            "The file {path} is shorter than the data file records ({size} of {expected} "
+            "bytes); it was damaged outside salespipe. Restore it from a backup."
+        ).format(path=path, size=size, expected=expected)
     )
 
 
@@ -92,8 +103,9 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
         fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise WriteFailed(
-            f"Cannot open the lock file {paths.lock}: {exc.strerror}; "
-            "the data file was not changed."
+            _("Cannot open the lock file {path}: {problem}; the data file was not changed.").format(
+                path=paths.lock, problem=exc.strerror
+            )
         ) from None
     try:
         deadline: float | None = None
@@ -108,9 +120,10 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
                     deadline = time.monotonic() + timeout
                 if time.monotonic() >= deadline:
                     raise DatabaseBusy(
-                        f"The database {paths.main} is busy: another salespipe process "
-                        f"held it for more than {timeout:g} s; nothing was changed, "
-                        "try again."
+                        _(
+                            "The database {path} is busy: another salespipe process held it "
+                            "for more than {seconds} s; nothing was changed, try again."
+                        ).format(path=paths.main, seconds=f"{timeout:g}")
                     ) from None
                 time.sleep(0.02)
         yield
@@ -119,14 +132,17 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
 
 
 def write_failure(path: Path, exc: OSError) -> str:
-    reason = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is exceeded",
-        errno.EROFS: "the file system is read-only",
-        errno.EACCES: "permission was denied",
-        errno.EPERM: "permission was denied",
-    }.get(exc.errno or 0, exc.strerror or "the write failed")
-    return f"Cannot write the data file {path}: {reason}; nothing was changed."
+    known = {
+        errno.ENOSPC: N_("the disk is full"),
+        errno.EDQUOT: N_("the disk quota is exceeded"),
+        errno.EROFS: N_("the file system is read-only"),
+        errno.EACCES: N_("permission was denied"),
+        errno.EPERM: N_("permission was denied"),
+    }.get(exc.errno or 0)
+    reason = _(known) if known else exc.strerror or _("the write failed")
+    return _("Cannot write the data file {path}: {reason}; nothing was changed.").format(
+        path=path, reason=reason
+    )
 
 
 def check_journal(journal: Path, committed_size: int) -> None:
@@ -142,11 +158,7 @@ def check_journal(journal: Path, committed_size: int) -> None:
     except FileNotFoundError:
         actual, first, last_two = 0, b"", b""
     if actual < committed_size:
-        raise StoreError(
-            f"The file {journal} is shorter than the data file records ({actual} of "
-            f"{committed_size} bytes); it was damaged outside salespipe. Restore it from "
-            "a backup; nothing was changed."
-        )
+        raise shortened(journal, actual, committed_size)
     if not looks_like_journal(first, last_two):
         raise damaged(journal)
 

@@ -13,8 +13,9 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from salespipe.errors import StoreError
+from salespipe.i18n import _
 from salespipe.model import Deal, Event, Record, Stage
-from salespipe.store.files import DatabasePaths, damaged, read_committed
+from salespipe.store.files import DatabasePaths, damaged, read_committed, shortened
 
 UNDO_DEPTH = 100
 META, STAGES, DEALS = "_meta", "stages", "deals"
@@ -156,24 +157,24 @@ class Snapshot:
     def event_lines(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         """Every committed event as its stored JSON line, in recorded order, read a chunk
         at a time so that memory stays flat however long the history (for export)."""
-        remaining: int = self.meta["events_size"]
+        expected: int = self.meta["events_size"]
+        remaining = expected
         if not remaining:
             return
         try:
             handle = self.paths.events.open("rb")
         except OSError as exc:
             raise StoreError(
-                f"The file {self.paths.events} cannot be read: {exc.strerror}."
+                _("The file {path} cannot be read: {problem}.").format(
+                    path=self.paths.events, problem=exc.strerror
+                )
             ) from None
         with handle:
             tail = b""
             while remaining > 0:
                 chunk = handle.read(min(remaining, chunk_size))
                 if not chunk:
-                    raise StoreError(
-                        f"The file {self.paths.events} is shorter than the data file records; "
-                        "it was damaged outside salespipe. Restore it from a backup."
-                    )
+                    raise shortened(self.paths.events, expected - remaining, expected)
                 remaining -= len(chunk)
                 lines = (tail + chunk).split(b"\n")
                 tail = lines.pop()
