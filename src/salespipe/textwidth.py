@@ -23,6 +23,7 @@ def char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
+@lru_cache(maxsize=65536)  # a table measures each cell several times
 def width(text: str) -> int:
     if text.isascii():
         return len(text)
@@ -81,12 +82,16 @@ def _split_word(word: str, size: int) -> list[str]:
     """A word wider than ``size`` cut into pieces that fit, never inside a cluster."""
     pieces: list[str] = []
     current: list[str] = []
+    used = 0  # cells of ``current``, kept as we go: measuring it again is quadratic
     for cluster in _clusters(word):
-        if current and width("".join(current)) + width(cluster) > size:
+        cells = width(cluster)
+        if current and used + cells > size:
             cut = _break_at(current)
             pieces.append("".join(current[:cut]))
             current = current[cut:]
+            used = sum(width(c) for c in current)
         current.append(cluster)
+        used += cells
     return [*pieces, "".join(current)]
 
 
@@ -95,16 +100,19 @@ def _wrap_paragraph(paragraph: str, size: int) -> list[str]:
     indent = paragraph[: len(paragraph) - len(body)]
     room = max(1, size - len(indent))
     lines: list[str] = []
-    current = ""
+    current, used = "", 0
     for word in body.split(" "):
-        joined = f"{current} {word}" if current else word
-        if width(joined) <= room:
-            current = joined
+        cells = width(word)
+        gap = 1 if current else 0
+        if used + gap + cells <= room:
+            current = f"{current} {word}" if current else word
+            used += gap + cells
             continue
         if current:
             lines.append(current)
-        *full, current = _split_word(word, room) if width(word) > room else [word]
+        *full, current = _split_word(word, room) if cells > room else [word]
         lines.extend(full)
+        used = width(current)
     lines.append(current)
     return [indent + line if line else line for line in lines]
 

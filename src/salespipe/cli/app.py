@@ -1,8 +1,7 @@
 """The root command: global options, error handling, and the groups joined together."""
 
-from __future__ import annotations
-
 import functools
+import gc
 import importlib
 import os
 import sys
@@ -232,6 +231,9 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> Any:
+    # One command is a short process that builds many objects and frees them at exit:
+    # the cycle collector would only rescan them (it doubled the time to load 100k deals).
+    gc.disable()
     try:
         return _app_for(sys.argv[1:])()
     except BrokenPipeError:

@@ -7,8 +7,6 @@ values that start with what was typed, so both a stage's name and its key are of
 (names with spaces only by key, which needs no quoting).
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import typer

@@ -1,7 +1,5 @@
 """Setup commands: init and config."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,8 +1,6 @@
 """Deal commands: add, list, show, edit, move, won, lost, reopen, note, next, quote,
 delete, undo, log."""
 
-from __future__ import annotations
-
 import sys
 from datetime import datetime
 from typing import Annotated

@@ -1,7 +1,5 @@
 """The demo command: a realistic pipeline in its own file, then its chart and report."""
 
-from __future__ import annotations
-
 import os
 import shlex
 from pathlib import Path

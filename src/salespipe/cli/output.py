@@ -1,7 +1,5 @@
 """Writing results: JSON for scripts, tables for people, errors in one format."""
 
-from __future__ import annotations
-
 import contextlib
 import os
 import sys

@@ -6,8 +6,6 @@ end of the day asked for. The report modules are imported inside the commands, s
 other commands do not pay for them at start-up.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated

@@ -1,7 +1,5 @@
 """Stage commands: stage list/add/rename/set/order/disable/enable/remove."""
 
-from __future__ import annotations
-
 from collections import Counter
 from typing import Annotated
 

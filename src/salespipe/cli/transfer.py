@@ -1,7 +1,5 @@
 """Import and export commands."""
 
-from __future__ import annotations
-
 import contextlib
 import io
 import os
