@@ -19,7 +19,7 @@ from salespipe.i18n import N_, _
 from salespipe.model import Deal, Event, NextAction, Quote, Stage, Stay
 from salespipe.stage_admin import StageAdmin
 from salespipe.store import Snapshot
-from salespipe.work import Change, Work, close_stay
+from salespipe.work import Change, Work, close_stay, moved
 
 __all__ = ["Change", "DealFields", "Pipeline"]
 
@@ -116,14 +116,7 @@ class Pipeline(StageAdmin):
                 return work.change
             reason = work.require_reason(reason, N_("move a deal"))
             when = work.when(at, before)
-            after = dataclasses.replace(
-                before,
-                stage=target.key,
-                stage_entered_at=when,
-                updated_at=when,
-                stays=(*close_stay(before.stays, when), Stay(target.key, when)),
-            )
-            work.save("move", before, after, when, reason=reason)
+            work.save("move", before, moved(before, target.key, when), when, reason=reason)
             return work.change
 
     def close(

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from salespipe import parse
 from salespipe.errors import InvalidValue, NotAllowed
 from salespipe.i18n import N_, _, ngettext
-from salespipe.model import Stage, Stay
-from salespipe.work import Change, PipelineBase, Work, close_stay
+from salespipe.model import Stage
+from salespipe.work import Change, PipelineBase, Work, moved
 
 RESERVED_NAMES = {"won", "lost", "open", "all"}
 UNSET = object()
@@ -165,15 +165,8 @@ class StageAdmin(PipelineBase):
             if target is not None:
                 for deal in sorted(holding, key=lambda d: d.id):
                     when = work.when(None, deal)
-                    moved = dataclasses.replace(
-                        deal,
-                        stage=target.key,
-                        stage_entered_at=when,
-                        updated_at=when,
-                        stays=(*close_stay(deal.stays, when), Stay(target.key, when)),
-                    )
                     why = reason or _('stage "{name}" disabled').format(name=stage.name)
-                    work.save("move", deal, moved, when, reason=why)
+                    work.save("move", deal, moved(deal, target.key, when), when, reason=why)
             self._replace(work, "stage-disable", dataclasses.replace(stage, enabled=False))
             return work.change
 

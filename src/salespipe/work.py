@@ -176,6 +176,17 @@ def close_stay(stays: tuple[Stay, ...], at: datetime) -> tuple[Stay, ...]:
     return stays
 
 
+def moved(deal: Deal, stage_key: str, when: datetime) -> Deal:
+    """The deal in another stage from ``when`` on: its stay there starts then."""
+    return dataclasses.replace(
+        deal,
+        stage=stage_key,
+        stage_entered_at=when,
+        updated_at=when,
+        stays=(*close_stay(deal.stays, when), Stay(stage_key, when)),
+    )
+
+
 class PipelineBase:
     """A store and the way to run one use case on it as one transaction."""
 
