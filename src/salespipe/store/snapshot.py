@@ -103,16 +103,17 @@ class Snapshot:
     @_reports_damage("closed")
     def closed_deals(self) -> list[Deal]:
         """The latest record of every closed, undeleted deal."""
-        latest: dict[int, Record | None] = {}
-        for line in self._closed().splitlines():
-            record = orjson.loads(line)
-            latest[record["id"]] = None if record.get("deleted") else record
+        # Line by line, each record turned into a Deal at once: holding every parsed line
+        # (or a list of all lines) first would cost several times the journal's size.
+        data = self._closed()
+        latest: dict[int, Deal | None] = {}
+        start, end = 0, data.find(b"\n")
+        while end >= 0:
+            record = orjson.loads(data[start:end])
+            latest[record["id"]] = None if record.get("deleted") else Deal.from_record(record)
+            start, end = end + 1, data.find(b"\n", end + 1)
         open_ids = self.open_deal_ids()
-        return [
-            Deal.from_record(r)
-            for deal_id, r in latest.items()
-            if r is not None and deal_id not in open_ids
-        ]
+        return [d for deal_id, d in latest.items() if d is not None and deal_id not in open_ids]
 
     def all_deals(self) -> list[Deal]:
         return self.open_deals() + self.closed_deals()
