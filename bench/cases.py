@@ -73,6 +73,9 @@ CASES: tuple[Case, ...] = (
     ),
     Case("list", "list", EVERYDAY, lambda c: ["list"]),
     Case("list --json", "list", EVERYDAY, lambda c: ["list", "--json"]),
+    # Issue 6: the Thai interface must not cost start-up time (compare with the rows above).
+    Case("--lang th list", "list", EVERYDAY, lambda c: ["--lang", "th", "list"]),
+    Case("--lang th list --json", "list", EVERYDAY, lambda c: ["--lang", "th", "list", "--json"]),
     Case("chart", "chart", EVERYDAY, lambda c: ["chart"]),
     Case("stale", "stale", EVERYDAY, lambda c: ["stale"]),
     Case("check", "check", EVERYDAY, lambda c: ["check"], ok_codes=(0, 3)),
