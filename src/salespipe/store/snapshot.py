@@ -90,6 +90,11 @@ class Snapshot:
     def open_deals(self) -> list[Deal]:
         return [Deal.from_record(r) for r in self._storage.data[DEALS].values()]
 
+    def open_records(self) -> list[Record]:
+        """The stored records of the open deals (``Deal.to_record()`` form), unconverted:
+        for read-only commands that need a few fields of thousands of deals."""
+        return list(self._storage.data[DEALS].values())
+
     def open_deal_ids(self) -> set[int]:
         return {int(key) for key in self._storage.data[DEALS]}
 
