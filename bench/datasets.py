@@ -25,6 +25,9 @@ import orjson
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
+# Written into each data set's .builder marker: a data set built for another file layout
+# is built again (bump it when the layout of the data file changes).
+LAYOUT = "schema 2"
 CSV_HEADER = (
     "id",
     "title",
@@ -49,6 +52,12 @@ def database_files(main: Path) -> tuple[Path, Path, Path]:
     return main, main.with_name(f"{stem}.events.jsonl"), main.with_name(f"{stem}.closed.jsonl")
 
 
+def open_journal(main: Path, meta: dict[str, Any]) -> Path:
+    """The open-deals journal the main file's meta names (its current generation)."""
+    stem = main.name.removesuffix(".json")
+    return main.with_name(f"{stem}.open-{meta['open_generation']}.jsonl")
+
+
 def remove_database(main: Path) -> None:
     stem = main.name.removesuffix(".json")
     for path in main.parent.glob(f"{stem}.*"):
@@ -63,7 +72,7 @@ def remove_database(main: Path) -> None:
 class Dataset:
     deals: int
     main: Path
-    builder: str  # "demo" or "synth"
+    builder: str  # "demo …" or "synth …", with the LAYOUT
 
     @property
     def events(self) -> Path:
@@ -74,14 +83,24 @@ class Dataset:
         return database_files(self.main)[2]
 
     def sizes(self) -> dict[str, int]:
-        return {p.name: p.stat().st_size for p in database_files(self.main) if p.exists()}
+        files = (*database_files(self.main), open_journal(self.main, self.meta()))
+        return {p.name: p.stat().st_size for p in files if p.exists()}
+
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.document()["_meta"]["1"]
+        return meta
 
     def document(self) -> dict[str, Any]:
         document: dict[str, Any] = orjson.loads(self.main.read_bytes())
         return document
 
     def open_records(self) -> list[dict[str, Any]]:
-        return list(self.document()["deals"].values())
+        document = self.document()
+        lines = open_journal(self.main, document["_meta"]["1"]).read_bytes()
+        return [
+            orjson.loads(lines[entry["at"] : entry["at"] + entry["size"]])
+            for entry in document["deals"].values()
+        ]
 
     def pristine(self) -> Pristine:
         return Pristine(self.main)
@@ -95,7 +114,11 @@ class Pristine:
         self.bytes = main.read_bytes()
         meta = orjson.loads(self.bytes)["_meta"]["1"]
         _main, events, closed = database_files(main)
-        self.journals = {events: meta["events_size"], closed: meta["closed_size"]}
+        self.journals = {
+            events: meta["events_size"],
+            closed: meta["closed_size"],
+            open_journal(main, meta): meta["open_size"],
+        }
 
     def restore(self) -> None:
         temp = self.main.with_name(self.main.name + ".bench-restore")
@@ -108,6 +131,10 @@ class Pristine:
                 raise RuntimeError(f"{journal} went missing during the benchmark")
         for leftover in self.main.parent.glob(f".{self.main.name}.tmp-*"):
             leftover.unlink()
+        stem = self.main.name.removesuffix(".json")
+        for journal in self.main.parent.glob(f"{stem}.open-*.jsonl"):
+            if journal not in self.journals:
+                journal.unlink()  # a generation a timed write started
 
 
 def has_command(salespipe: Sequence[str], name: str, env: dict[str, str]) -> bool:
@@ -128,7 +155,7 @@ def ensure(
     use_demo = has_command(salespipe, "demo", env)
     if not use_demo and not allow_synth:
         raise SystemExit("`salespipe demo` is not available; pass --allow-synth to use bench/synth")
-    wanted = "demo" if use_demo else "synth"
+    wanted = f"{'demo' if use_demo else 'synth'} {LAYOUT}"
     if main.exists() and marker.exists() and marker.read_text().strip() == wanted:
         return Dataset(deals, main, wanted)
     remove_database(main)

@@ -30,12 +30,14 @@ def test_reading_a_missing_file_creates_nothing(pipeline: Pipeline, db_path: Pat
 
 
 def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path) -> None:
-    """The first change creates the folder, the main file and the events journal."""
+    """The first change creates the folder, the main file, the events journal and the
+    open-deals journal."""
     pipeline.add("A", DealFields())
     assert sorted(p.name for p in db_path.parent.iterdir()) == [
         "pipeline.events.jsonl",
         "pipeline.json",
         "pipeline.lock",
+        "pipeline.open-1.jsonl",
     ]
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
     assert (meta["format"], meta["schema"]) == ("salespipe", store.SCHEMA_VERSION)
@@ -96,17 +98,17 @@ def test_an_older_schema_is_migrated_with_a_backup(
     pipeline.add("A", DealFields())
     original = db_path.read_bytes()
 
-    def to_two(document: dict[str, Any]) -> dict[str, Any]:
+    def to_three(document: dict[str, Any]) -> dict[str, Any]:
         document["_meta"]["1"]["migrated"] = True
         return document
 
-    monkeypatch.setattr(store.database, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(store.MIGRATIONS, 1, to_two)
+    monkeypatch.setattr(store.database, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(store.MIGRATIONS, 2, to_three)
     pipeline.add("B", DealFields())
-    backup = db_path.with_name("pipeline.json.schema1.bak")
+    backup = db_path.with_name("pipeline.json.schema2.bak")
     assert backup.read_bytes() == original
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
-    assert (meta["schema"], meta["migrated"]) == (2, True)
+    assert (meta["schema"], meta["migrated"]) == (3, True)
 
 
 def test_a_torn_journal_tail_is_ignored_and_cut_off(pipeline: Pipeline, db_path: Path) -> None:

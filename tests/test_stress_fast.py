@@ -430,6 +430,7 @@ GARBAGE = bytes(random.Random(7).randrange(256) for _ in range(3000))
         ("pipeline.json", [["list"], ["add", "New"], ["move", "1", "2"], ["show", "1"]]),
         ("pipeline.events.jsonl", [["log"], ["show", "1"], ["add", "New"]]),
         ("pipeline.closed.jsonl", [["list", "--status", "all"], ["show", "2"], ["reopen", "2"]]),
+        ("pipeline.open-1.jsonl", [["list"], ["show", "1"], ["move", "1", "2"], ["add", "New"]]),
     ],
 )
 def test_a_file_replaced_by_garbage_mid_session(

@@ -25,7 +25,16 @@ BACKUP_FORMAT = "salespipe-backup"
 BACKUP_VERSION = 1
 TAG_SEPARATOR = ";"
 # Bookkeeping of the main file that a backup does not carry: it belongs to the files.
-FILE_ONLY_META = {"format", "schema", "events_size", "closed_size", "config", "changes"}
+FILE_ONLY_META = {
+    "format",
+    "schema",
+    "events_size",
+    "closed_size",
+    "open_generation",
+    "open_size",
+    "config",
+    "changes",
+}
 
 __all__ = [
     "BACKUP_FORMAT",

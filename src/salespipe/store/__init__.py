@@ -4,9 +4,14 @@ One database is a set of files sharing a name stem, e.g. for ``pipeline.json``:
 
 ``pipeline.json``
     A TinyDB document (written through :class:`_BufferedStorage`): the format
-    marker and schema version, settings, stages and the *open* deals. It is small
-    (it grows with the open pipeline, not with history) and is replaced whole,
-    atomically, on every change.
+    marker and schema version, settings, stages, and an index of the *open* deals
+    (id -> offset and size of its current record in the open-deals journal). It
+    stays small and is replaced whole, atomically, on every change.
+``pipeline.open-N.jsonl``
+    The open deals' records, append-only: a change appends the changed records and
+    points the index at them. When superseded records make up most of it, a writer
+    copies the live ones into generation N+1 before committing and removes
+    generation N afterwards (readers opened it already, or read the new main file).
 ``pipeline.events.jsonl``
     Every event ever recorded, one JSON object a line, append-only.
 ``pipeline.closed.jsonl``
@@ -20,7 +25,8 @@ appends to the journals (after cutting off any tail a killed writer left), fsync
 them, then atomically replaces the main file; readers take no lock and read each
 journal only up to the size their copy of the main file names. So a reader always
 sees one consistent state, a crash at any moment leaves the last committed state,
-and everyday commands never parse or rewrite the closed history.
+everyday commands never parse or rewrite the closed history, and a change writes
+only the records it changes.
 """
 
 from salespipe.store.database import (

@@ -16,20 +16,32 @@ from salespipe.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFa
 from salespipe.i18n import _
 from salespipe.model import Stage
 from salespipe.store.files import (
+    CommittedBytes,
     DatabasePaths,
     append_journal,
     check_journal,
     hold_lock,
+    shortened,
     write_atomically,
     write_failure,
 )
 from salespipe.store.snapshot import DEALS, META, STAGES, Snapshot, Transaction
 
 FORMAT = "salespipe"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-# Migrations from schema N to N+1: each takes and returns the main document.
+# Migrations from schema N to N+1 (N >= 2): each takes and returns the main document.
+# Schema 1 kept the open deals' records in the main file; its upgrade also moves them
+# out to the open-deals journal (see _open_deals_to_journal).
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+# A writer that finds the open-deals journal over this size and more than half made of
+# superseded records rewrites it as a new generation.
+COMPACT_ABOVE = 1 << 20
+
+# How often a lock-free reader starts again when a writer's compaction removed the
+# open-deals journal between its reading the main file and opening the journal.
+READ_ATTEMPTS = 20
 
 
 def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> dict[str, Any]:
@@ -42,6 +54,8 @@ def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> d
         "next_change": 1,
         "events_size": 0,
         "closed_size": 0,
+        "open_generation": 0,
+        "open_size": 0,
         "config": config,
         "changes": [],
     }
@@ -114,6 +128,20 @@ def _meta_of(document: Any) -> dict[str, Any] | None:
     return meta
 
 
+def _open_deals_to_journal(document: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Schema 1 -> 2: the open deals' records leave the main file for the open-deals
+    journal; the main file keeps an index of where each one is."""
+    lines = bytearray()
+    index: dict[str, dict[str, int]] = {}
+    for key, record in document[DEALS].items():
+        line = orjson.dumps(record)
+        index[key] = {"id": record["id"], "at": len(lines), "size": len(line)}
+        lines += line + b"\n"
+    document[DEALS] = index
+    document[META]["1"].update(open_generation=0, open_size=len(lines))
+    return document, bytes(lines)
+
+
 @dataclass
 class Store:
     """Opens snapshots and transactions on one database."""
@@ -125,11 +153,20 @@ class Store:
         self.paths = DatabasePaths.for_main(self.path)
 
     def read(self) -> Snapshot:
-        document = _load_document(self.path)
-        if document is None:
-            self._refuse_orphan_journals()
-            return Snapshot(self.paths, self.new_document(), exists=False)
-        return Snapshot(self.paths, self._migrated(document, write_backup=False), exists=True)
+        document: dict[str, Any] | None = None
+        for _attempt in range(READ_ATTEMPTS):
+            document = _load_document(self.path)
+            if document is None:
+                self._refuse_orphan_journals()
+                return Snapshot(self.paths, self.new_document(), False, self._no_open_journal())
+            document, open_lines = self._migrated(document, write_backup=False)
+            try:
+                open_journal = self._open_journal(document, open_lines)
+            except FileNotFoundError:
+                continue  # compacted meanwhile: the main file now names the new journal
+            return Snapshot(self.paths, document, True, open_journal)
+        assert document is not None
+        raise self._missing_open_journal(document)
 
     @contextlib.contextmanager
     def transaction(
@@ -144,13 +181,34 @@ class Store:
             exists = document is not None
             if document is None:
                 self._refuse_orphan_journals()
-                document = self.new_document()
+                document, open_journal = self.new_document(), self._no_open_journal()
             else:
-                document = self._migrated(document, write_backup=True)
-            tx = Transaction(self.paths, document, exists)
+                document, open_lines = self._migrated(document, write_backup=True)
+                try:
+                    open_journal = self._open_journal(document, open_lines)
+                except FileNotFoundError:
+                    raise self._missing_open_journal(document) from None
+            tx = Transaction(self.paths, document, exists, open_journal)
             yield tx
             if tx.changed:
                 self._commit(tx, command, now_iso)
+
+    # -- the open-deals journal ----------------------------------------------------------
+    def _no_open_journal(self) -> CommittedBytes:
+        return CommittedBytes(self.paths.open_journal(0), 0)
+
+    def _open_journal(self, document: dict[str, Any], migrated: bytes | None) -> CommittedBytes:
+        """The committed open-deals journal the main file names (FileNotFoundError if gone),
+        or the records a schema upgrade took out of the main file, not written yet."""
+        if migrated is not None:
+            return CommittedBytes(self.paths.open_journal(0), len(migrated), data=migrated)
+        meta = document[META]["1"]
+        journal = self.paths.open_journal(meta["open_generation"])
+        return CommittedBytes.open(journal, meta["open_size"])
+
+    def _missing_open_journal(self, document: dict[str, Any]) -> StoreError:
+        meta = document[META]["1"]
+        return shortened(self.paths.open_journal(meta["open_generation"]), 0, meta["open_size"])
 
     # -- locking -----------------------------------------------------------------------
     def delete_files(self, lock_timeout: Callable[[], float]) -> None:
@@ -160,13 +218,14 @@ class Store:
         journals are missing, which the next ``demo`` run removes again.
         """
         with hold_lock(self.paths, lock_timeout):
-            for path in (self.paths.events, self.paths.closed, self.paths.main):
+            journals = (self.paths.events, self.paths.closed, *self.paths.open_journals())
+            for path in (*journals, self.paths.main):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
 
     # -- checks ----------------------------------------------------------------------------
     def _refuse_orphan_journals(self) -> None:
-        for journal in (self.paths.events, self.paths.closed):
+        for journal in (self.paths.events, self.paths.closed, *self.paths.open_journals()):
             with contextlib.suppress(OSError):
                 if journal.stat().st_size > 0:
                     raise NotASalespipeFile(
@@ -176,19 +235,27 @@ class Store:
                         ).format(journal=journal, path=self.path)
                     )
 
-    def _migrated(self, document: dict[str, Any], write_backup: bool) -> dict[str, Any]:
+    def _migrated(
+        self, document: dict[str, Any], write_backup: bool
+    ) -> tuple[dict[str, Any], bytes | None]:
+        """The document at the current schema, and the open deals' journal lines when the
+        upgrade took them out of the main file (written by the next commit)."""
         schema = document[META]["1"]["schema"]
         if schema == SCHEMA_VERSION:
-            return document
+            return document, None
         if write_backup:
             backup = self.path.with_name(f"{self.path.name}.schema{schema}.bak")
             if not backup.exists():
                 write_atomically(backup, self.path.read_bytes(), self.paths.temp_prefix())
+        open_lines = None
         while schema < SCHEMA_VERSION:
-            document = MIGRATIONS[schema](document)
+            if schema == 1:
+                document, open_lines = _open_deals_to_journal(document)
+            else:
+                document = MIGRATIONS[schema](document)
             schema += 1
             document[META]["1"]["schema"] = schema
-        return document
+        return document, open_lines
 
     # -- writing -----------------------------------------------------------------------------
     def _ensure_writable(self) -> None:
@@ -213,16 +280,27 @@ class Store:
         if not tx.exists:
             # Create the main file first, so a crash can never leave journals without it.
             write_atomically(self.path, orjson.dumps(self.new_document()), self.paths.temp_prefix())
+        generation = tx.meta["open_generation"]
         committed = {
             self.paths.events: tx.meta["events_size"],
             self.paths.closed: tx.meta["closed_size"],
         }
+        if generation:
+            committed[self.paths.open_journal(generation)] = tx.meta["open_size"]
         for journal, size in committed.items():
             check_journal(journal, size)
+        open_data, open_generation = tx._finish_open(COMPACT_ABOVE)
         events, closed = tx._finish_meta(now_iso, command)
+        appends = [(self.paths.events, events), (self.paths.closed, closed)]
+        new_generation = self.paths.open_journal(open_generation)
+        if open_generation == generation:
+            appends.append((new_generation, open_data))
         appended: dict[Path, bool] = {}  # journal -> whether it existed before
         try:
-            for journal, data in ((self.paths.events, events), (self.paths.closed, closed)):
+            if open_generation != generation:
+                appended[new_generation] = False
+                write_atomically(new_generation, open_data, self.paths.temp_prefix())
+            for journal, data in appends:
                 if data:
                     appended[journal] = journal.exists()
                     append_journal(journal, committed[journal], data)
@@ -238,3 +316,12 @@ class Store:
                 with contextlib.suppress(OSError):
                     self.path.unlink()
             raise WriteFailed(write_failure(self.path, exc)) from None
+        self._remove_other_open_journals(new_generation)
+
+    def _remove_other_open_journals(self, current: Path) -> None:
+        """Earlier generations, and any a crash left half made; readers that opened one
+        before keep reading it through their descriptor."""
+        for journal in self.paths.open_journals():
+            if journal != current:
+                with contextlib.suppress(OSError):
+                    journal.unlink()

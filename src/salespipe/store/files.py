@@ -10,7 +10,9 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +42,27 @@ class DatabasePaths:
     def temp_prefix(self) -> str:
         return f".{self.main.name}.tmp-"
 
+    def open_journal(self, generation: int) -> Path:
+        """The open-deals journal of one generation (a compaction starts the next one)."""
+        return self.main.with_name(f"{self._stem}.open-{generation}.jsonl")
+
+    def open_journals(self) -> list[Path]:
+        """Every open-deals journal on disk, of any generation."""
+        pattern = re.compile(re.escape(self._stem) + r"\.open-\d+\.jsonl")
+        with contextlib.suppress(OSError):
+            return sorted(
+                self.main.parent / name
+                for name in os.listdir(self.main.parent)
+                if pattern.fullmatch(name)
+            )
+        return []
+
+    @property
+    def _stem(self) -> str:
+        return self.main.name.removesuffix(".json")
+
     def all_data_files(self) -> tuple[Path, ...]:
-        return (self.main, self.events, self.closed)
+        return (self.main, self.events, self.closed, *self.open_journals())
 
 
 def fsync_folder(folder: Path) -> None:
@@ -204,3 +225,54 @@ def write_atomically(target: Path, data: bytes, temp_prefix: str) -> None:
     # roll back the journals the new main file already counts on.
     with contextlib.suppress(OSError):
         fsync_folder(folder)
+
+
+class CommittedBytes:
+    """The committed part of one journal, read through a descriptor opened at once.
+
+    Opening early matters for the open-deals journal: a writer's compaction deletes
+    the old generation, but a descriptor opened before that keeps reading it.
+    A journal not written yet (a migration in progress) is held in memory instead.
+    """
+
+    def __init__(self, path: Path, size: int, *, fd: int | None = None, data: bytes = b"") -> None:
+        self.path = path
+        self.size = size
+        self._fd = fd
+        self._data = data if fd is None else None
+        if fd is not None:
+            weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def open(cls, path: Path, size: int) -> CommittedBytes:
+        """Open ``path`` for reading its first ``size`` bytes (FileNotFoundError if gone)."""
+        if size == 0:
+            return cls(path, 0)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise StoreError(
+                _("The file {path} cannot be read: {problem}.").format(
+                    path=path, problem=exc.strerror
+                )
+            ) from None
+        return cls(path, size, fd=fd)
+
+    def read(self, at: int, size: int) -> bytes:
+        if self._data is not None:
+            return self._data[at : at + size]
+        if self._fd is None or at + size > self.size:
+            raise damaged(self.path)
+        data = os.pread(self._fd, size, at)
+        if len(data) < size:
+            raise shortened(self.path, at + len(data), self.size)
+        return data
+
+    def read_all(self) -> bytes:
+        if self._data is None:
+            self._data = self.read(0, self.size) if self.size else b""
+            if self._data and not looks_like_journal(self._data[:1], self._data[-2:]):
+                raise damaged(self.path)
+        return self._data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import orjson
@@ -15,7 +16,13 @@ from tinydb.table import Document
 from salespipe.errors import StoreError
 from salespipe.i18n import _
 from salespipe.model import Deal, Event, Record, Stage
-from salespipe.store.files import DatabasePaths, damaged, read_committed, shortened
+from salespipe.store.files import (
+    CommittedBytes,
+    DatabasePaths,
+    damaged,
+    read_committed,
+    shortened,
+)
 
 UNDO_DEPTH = 100
 META, STAGES, DEALS = "_meta", "stages", "deals"
@@ -51,7 +58,7 @@ def _reports_damage(which: str) -> Callable[[F], F]:
             try:
                 return method(self, *args, **kwargs)
             except _DAMAGE:
-                raise damaged(getattr(self.paths, which)) from None
+                raise damaged(self._file(which)) from None
 
         return cast(F, checked)
 
@@ -61,9 +68,16 @@ def _reports_damage(which: str) -> Callable[[F], F]:
 class Snapshot:
     """A consistent, read-only view of the database at one moment."""
 
-    def __init__(self, paths: DatabasePaths, document: dict[str, Any], exists: bool) -> None:
+    def __init__(
+        self,
+        paths: DatabasePaths,
+        document: dict[str, Any],
+        exists: bool,
+        open_journal: CommittedBytes,
+    ) -> None:
         self.paths = paths
         self.exists = exists
+        self._open_journal = open_journal
         self._storage = _BufferedStorage(document)
         self._db = TinyDB(storage=lambda: self._storage)
         self._db.default_table_name = DEALS
@@ -86,24 +100,48 @@ class Snapshot:
         return sorted((Stage.from_record(r) for r in records), key=lambda s: s.position)
 
     # -- deals ---------------------------------------------------------------------
-    @_reports_damage("main")
-    def open_deals(self) -> list[Deal]:
-        return [Deal.from_record(r) for r in self._storage.data[DEALS].values()]
+    # The main file's deals table is an index: open deal id -> where its current record
+    # sits in the open-deals journal: {"id": id, "at": offset, "size": bytes without the
+    # newline}.
+    @property
+    def _open_index(self) -> dict[str, dict[str, int]]:
+        index: dict[str, dict[str, int]] = self._storage.data[DEALS]
+        return index
 
+    def open_deals(self) -> list[Deal]:
+        return [Deal.from_record(r) for r in self.open_records()]
+
+    @_reports_damage("open")
     def open_records(self) -> list[Record]:
         """The stored records of the open deals (``Deal.to_record()`` form), unconverted:
         for read-only commands that need a few fields of thousands of deals."""
-        return list(self._storage.data[DEALS].values())
+        lines = self._open_lines()
+        loads = orjson.loads
+        return [loads(lines[e["at"] : e["at"] + e["size"]]) for e in self._open_index.values()]
 
     def open_deal_ids(self) -> set[int]:
-        return {int(key) for key in self._storage.data[DEALS]}
+        return {int(key) for key in self._open_index}
 
-    @_reports_damage("closed")
+    @_reports_damage("open")
     def get_deal(self, deal_id: int) -> Deal | None:
-        record = self._storage.data[DEALS].get(str(deal_id))
-        if record is None:
-            record = self._closed_record(deal_id)
+        entry = self._open_index.get(str(deal_id))
+        record = self._open_record(entry) if entry else self._closed_record(deal_id)
         return Deal.from_record(record) if record else None
+
+    def _file(self, which: str) -> Path:
+        """The file a ``_reports_damage`` name stands for."""
+        if which == "open":
+            return self._open_journal.path
+        path: Path = getattr(self.paths, which)
+        return path
+
+    def _open_lines(self) -> bytes:
+        """Every committed byte of the open-deals journal."""
+        return self._open_journal.read_all()
+
+    def _open_record(self, entry: dict[str, int]) -> Record:
+        record: Record = orjson.loads(self._open_journal.read(entry["at"], entry["size"]))
+        return record
 
     @_reports_damage("closed")
     def closed_deals(self) -> list[Deal]:
@@ -128,6 +166,7 @@ class Snapshot:
             self._closed_bytes = read_committed(self.paths.closed, self.meta["closed_size"])
         return self._closed_bytes
 
+    @_reports_damage("closed")
     def _closed_record(self, deal_id: int) -> Record | None:
         """The latest closed record of a deal, found without parsing the whole journal."""
         data = self._closed()
@@ -153,49 +192,67 @@ class Snapshot:
     @_reports_damage("events")
     def events(self, deal_id: int | None = None) -> list[Event]:
         """Every committed event in recorded order, or those of one deal."""
-        data = read_committed(self.paths.events, self.meta["events_size"])
-        lines = data.splitlines()
+        lines: Iterable[bytes]
         if deal_id is not None:
-            marker = b'"deal_id":%d,' % deal_id
-            lines = [line for line in lines if marker in line]
+            lines = self._event_lines_with(b'"deal_id":%d,' % deal_id)
+        else:
+            lines = read_committed(self.paths.events, self.meta["events_size"]).splitlines()
         return [Event.from_record(orjson.loads(line)) for line in lines]
 
-    def event_lines(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    def event_lines(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
         """Every committed event as its stored JSON line, in recorded order, read a chunk
         at a time so that memory stays flat however long the history (for export)."""
-        expected: int = self.meta["events_size"]
+        for chunk in self._event_chunks(chunk_size):
+            yield from chunk.splitlines()
+
+    def _event_lines_with(self, marker: bytes) -> Iterator[bytes]:
+        """The committed event lines that contain ``marker``, found by searching whole
+        chunks rather than looking at each line."""
+        for chunk in self._event_chunks():
+            found = chunk.find(marker)
+            while found >= 0:
+                start = chunk.rfind(b"\n", 0, found) + 1
+                end = chunk.find(b"\n", found)
+                yield chunk[start:end]
+                found = chunk.find(marker, end)
+
+    def _event_chunks(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
+        """The committed events journal in chunks that each end with a whole line."""
+        path, expected = self.paths.events, self.meta["events_size"]
         remaining = expected
         if not remaining:
             return
         try:
-            handle = self.paths.events.open("rb")
+            handle = path.open("rb")
         except OSError as exc:
             raise StoreError(
                 _("The file {path} cannot be read: {problem}.").format(
-                    path=self.paths.events, problem=exc.strerror
+                    path=path, problem=exc.strerror
                 )
             ) from None
         with handle:
-            tail = b""
+            pending = b""  # the start of a line the next chunk finishes
             while remaining > 0:
-                chunk = handle.read(min(remaining, chunk_size))
-                if not chunk:
-                    raise shortened(self.paths.events, expected - remaining, expected)
-                remaining -= len(chunk)
-                lines = (tail + chunk).split(b"\n")
-                tail = lines.pop()
-                yield from (line for line in lines if line)
-            if tail:
-                yield tail
+                chunk = pending + handle.read(min(remaining, chunk_size))
+                read = len(chunk) - len(pending)
+                if not read:
+                    raise shortened(path, expected - remaining, expected)
+                if remaining == expected and chunk[:1] != b"{":
+                    raise damaged(path)
+                remaining -= read
+                cut = chunk.rfind(b"\n") + 1
+                if remaining == 0 and (cut != len(chunk) or chunk[-2:] != b"}\n"):
+                    raise damaged(path)
+                if cut:
+                    yield chunk[:cut]
+                pending = chunk[cut:]
 
     @_reports_damage("events")
     def undone_changes(self) -> set[int]:
         """The ids of changes that a later ``undo`` reverted."""
-        data = read_committed(self.paths.events, self.meta["events_size"])
         return {
             orjson.loads(line)["after"]["undid"]
-            for line in data.splitlines()
-            if b'"type":"undo"' in line
+            for line in self._event_lines_with(b'"type":"undo"')
         }
 
     def change_stack(self) -> list[dict[str, Any]]:
@@ -212,12 +269,19 @@ class Snapshot:
 class Transaction(Snapshot):
     """A snapshot that can be changed; the store commits it as one write."""
 
-    def __init__(self, paths: DatabasePaths, document: dict[str, Any], exists: bool) -> None:
-        super().__init__(paths, document, exists)
+    def __init__(
+        self,
+        paths: DatabasePaths,
+        document: dict[str, Any],
+        exists: bool,
+        open_journal: CommittedBytes,
+    ) -> None:
+        super().__init__(paths, document, exists, open_journal)
         # New journal lines, kept in one buffer each: many small bytes objects would cost
         # several times their size in memory on a large import.
         self._new_events = bytearray()
         self._new_closed = bytearray()
+        self._new_open = bytearray()  # open-deal records, at offsets past the committed size
         self._pending_closed: dict[int, Record | None] = {}  # id -> record or tombstone
         self._change_id: int | None = None
         self._change_entry: dict[str, Any] | None = None
@@ -225,7 +289,7 @@ class Transaction(Snapshot):
 
     @property
     def changed(self) -> bool:
-        return bool(self._new_events or self._new_closed or self._storage.dirty)
+        return bool(self._new_events or self._new_closed or self._new_open or self._storage.dirty)
 
     # -- ids -----------------------------------------------------------------------
     def allocate_deal_id(self) -> int:
@@ -266,43 +330,48 @@ class Transaction(Snapshot):
 
     # -- deals ---------------------------------------------------------------------
     def save_deals(self, deals: Iterable[Deal]) -> None:
-        """Store the given deals where their status says: open in the main file,
-        closed in the closed journal."""
+        """Store the given deals where their status says: open in the open-deals
+        journal (indexed by the main file), closed in the closed journal."""
         table = self._db.table(DEALS)
-        open_ids = self.open_deal_ids()
-        new_open: list[Document] = []
-        updated: dict[int, Record] = {}
+        index = self._open_index
+        placed: dict[int, dict[str, int]] = {}
         leaving: list[int] = []
         for deal in deals:
             record = deal.to_record()
             if deal.is_open:
-                if deal.id in open_ids:
-                    updated[deal.id] = record
-                else:
-                    new_open.append(Document(record, doc_id=deal.id))
+                placed[deal.id] = self._append_open(deal.id, record)
             else:
-                if deal.id in open_ids:
+                if str(deal.id) in index:
                     leaving.append(deal.id)
                 self._append_closed(record)
-        if updated:
+        moved = {i: e for i, e in placed.items() if str(i) in index}
+        if moved:
 
-            def replace(doc: MutableMapping[str, Any]) -> None:
-                fresh = updated[doc["id"]]
-                doc.clear()
-                doc.update(fresh)
+            def relocate(doc: MutableMapping[str, Any]) -> None:
+                doc.update(moved[doc["id"]])
 
-            table.update(replace, doc_ids=list(updated))
+            table.update(relocate, doc_ids=list(moved))
         if leaving:
             table.remove(doc_ids=leaving)
-        if new_open:
-            table.insert_multiple(new_open)
+        if len(moved) < len(placed):
+            table.insert_multiple(
+                Document(e, doc_id=i) for i, e in placed.items() if i not in moved
+            )
 
     def delete_deal(self, deal: Deal) -> None:
-        if deal.is_open:
+        if str(deal.id) in self._open_index:
             self._db.table(DEALS).remove(doc_ids=[deal.id])
         # Always a tombstone: an open deal may have been closed and reopened before, and
         # its old closed record must not come back.
         self._append_closed({"id": deal.id, "deleted": True})
+
+    def _append_open(self, deal_id: int, record: Record) -> dict[str, int]:
+        line = orjson.dumps(record)
+        at = self._open_journal.size + len(self._new_open)
+        entry = {"id": deal_id, "at": at, "size": len(line)}
+        self._new_open += line
+        self._new_open += b"\n"
+        return entry
 
     def _append_closed(self, record: Record) -> None:
         self._new_closed += orjson.dumps(record)
@@ -311,10 +380,20 @@ class Transaction(Snapshot):
 
     def get_deal(self, deal_id: int) -> Deal | None:
         # A deal closed or deleted earlier in this transaction must be seen as it is now.
-        if str(deal_id) not in self._storage.data[DEALS] and deal_id in self._pending_closed:
+        if str(deal_id) not in self._open_index and deal_id in self._pending_closed:
             pending = self._pending_closed[deal_id]
             return Deal.from_record(pending) if pending else None
         return super().get_deal(deal_id)
+
+    def _open_lines(self) -> bytes:
+        return super()._open_lines() + self._new_open if self._new_open else super()._open_lines()
+
+    def _open_record(self, entry: dict[str, int]) -> Record:
+        at = entry["at"] - self._open_journal.size
+        if at < 0:
+            return super()._open_record(entry)
+        record: Record = orjson.loads(self._new_open[at : at + entry["size"]])
+        return record
 
     # -- events --------------------------------------------------------------------
     def record(self, event: Event) -> None:
@@ -334,6 +413,40 @@ class Transaction(Snapshot):
         return entry
 
     # -- commit (called by the store) ------------------------------------------------
+    def _finish_open(self, compact_above: int) -> tuple[bytes, int]:
+        """What to write to the open-deals journal and the generation to write it to.
+
+        Usually the new records, appended to the current generation. When superseded
+        records make up more than half of a journal larger than ``compact_above`` bytes,
+        or the deals have no journal yet, the live records start the next generation
+        instead, and the index is rebuilt to point into it.
+        """
+        generation: int = self.meta["open_generation"]
+        index = self._open_index
+        total = self._open_journal.size + len(self._new_open)
+        live = sum(entry["size"] + 1 for entry in index.values())
+        if generation and not (total > compact_above and total > 2 * live):
+            data = bytes(self._new_open)
+            if data:
+                self.set_meta(open_size=total)
+            return data, generation
+        if not generation and not index:
+            return b"", generation
+        lines = self._open_lines()
+        compacted = bytearray()
+        fresh: dict[str, dict[str, int]] = {}
+        for key, entry in index.items():
+            line = lines[entry["at"] : entry["at"] + entry["size"] + 1]
+            if line[-1:] != b"\n":
+                raise damaged(self._open_journal.path)
+            fresh[key] = {"id": entry["id"], "at": len(compacted), "size": entry["size"]}
+            compacted += line
+        self._new_open.clear()
+        self._storage.data[DEALS] = fresh
+        self._storage.dirty = True
+        self.set_meta(open_generation=generation + 1, open_size=len(compacted))
+        return bytes(compacted), generation + 1
+
     def _finish_meta(self, now_iso: str, command: str) -> tuple[bytes, bytes]:
         events, closed = bytes(self._new_events), bytes(self._new_closed)
         self._new_events.clear()

@@ -1,0 +1,182 @@
+"""The open-deals journal: what a write touches, compaction, and the schema 1 upgrade."""
+
+from __future__ import annotations
+
+import errno
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from salespipe import store
+from salespipe.errors import StoreError, WriteFailed
+from salespipe.pipeline import DealFields, Pipeline
+from salespipe.store import files as store_files
+
+
+def _main(db_path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = orjson.loads(db_path.read_bytes())
+    return document
+
+
+def _journal(db_path: Path, generation: int) -> Path:
+    return db_path.with_name(f"pipeline.open-{generation}.jsonl")
+
+
+def _titles(pipeline: Pipeline) -> dict[int, str]:
+    return {d.id: d.title for d in pipeline.read().open_deals()}
+
+
+def test_a_write_appends_one_record_and_keeps_only_an_index_in_the_main_file(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """Moving one deal of three appends exactly its new record; the main file holds
+    where each open deal's record is, not the records."""
+    for title in ("Alpha", "Bravo", "Charlie"):
+        pipeline.add(title, DealFields(value=Decimal(100)))
+    journal = _journal(db_path, 1)
+    before = journal.read_bytes()
+    pipeline.move(2, "quoted")
+    after = journal.read_bytes()
+    assert after.startswith(before)
+    added = after[len(before) :].splitlines()
+    assert [orjson.loads(line)["id"] for line in added] == [2]
+    document = _main(db_path)
+    assert document["deals"]["2"] == {"id": 2, "at": len(before), "size": len(added[0])}
+    assert b"Alpha" not in db_path.read_bytes()
+    assert _titles(pipeline) == {1: "Alpha", 2: "Bravo", 3: "Charlie"}
+    assert pipeline.read().get_deal(2).stage == "quoted"  # type: ignore[union-attr]
+
+
+def test_a_journal_mostly_superseded_is_compacted_into_a_new_generation(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once superseded records outweigh live ones, the next write rewrites the live
+    records as the next generation and removes the old file."""
+    monkeypatch.setattr(store.database, "COMPACT_ABOVE", 2000)
+    for title in ("Alpha", "Bravo"):
+        pipeline.add(title, DealFields())
+    generations = set()
+    for number in range(12):
+        pipeline.note(1, f"call number {number}")
+        generations.add(_main(db_path)["_meta"]["1"]["open_generation"])
+    assert len(generations) > 1
+    current = _main(db_path)["_meta"]["1"]["open_generation"]
+    assert [p.name for p in db_path.parent.glob("pipeline.open-*.jsonl")] == [
+        f"pipeline.open-{current}.jsonl"
+    ]
+    assert _journal(db_path, current).stat().st_size < 4000
+    assert _titles(pipeline) == {1: "Alpha", 2: "Bravo"}
+    assert pipeline.read().get_deal(1).updated_at is not None  # type: ignore[union-attr]
+
+
+def test_a_reader_keeps_its_state_while_a_writer_compacts(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot taken before a compaction still reads its own open deals after the
+    writer removed the journal it was reading."""
+    pipeline.add("Alpha", DealFields())
+    pipeline.add("Bravo", DealFields())
+    reader = pipeline.read()
+    monkeypatch.setattr(store.database, "COMPACT_ABOVE", 0)
+    pipeline.close(1, "won")
+    pipeline.close(2, "lost", reason="budget")
+    pipeline.add("Charlie", DealFields())
+    assert not _journal(db_path, 1).exists()
+    assert [d.title for d in reader.open_deals()] == ["Alpha", "Bravo"]
+    assert _titles(pipeline) == {3: "Charlie"}
+
+
+def test_a_reader_that_finds_the_journal_gone_reads_the_main_file_again(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between reading the main file and opening the journal a compaction may remove
+    the journal: the reader starts again and sees the newer state."""
+    pipeline.add("Alpha", DealFields())
+    real_open = store_files.CommittedBytes.open.__func__  # type: ignore[attr-defined]
+    calls = []
+
+    def gone_once(cls: type, path: Path, size: int) -> Any:
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(path)
+        return real_open(cls, path, size)
+
+    monkeypatch.setattr(store_files.CommittedBytes, "open", classmethod(gone_once))
+    assert [d.title for d in pipeline.read().open_deals()] == ["Alpha"]
+    assert len(calls) == 2
+
+
+def test_a_journal_missing_for_good_is_reported(pipeline: Pipeline, db_path: Path) -> None:
+    """A main file naming an open-deals journal that is not there: a clear store error."""
+    pipeline.add("Alpha", DealFields())
+    _journal(db_path, 1).unlink()
+    with pytest.raises(StoreError, match=r"pipeline\.open-1\.jsonl"):
+        pipeline.read()
+    with pytest.raises(StoreError, match=r"pipeline\.open-1\.jsonl"):
+        pipeline.add("Bravo", DealFields())
+
+
+def _as_schema_one(db_path: Path) -> bytes:
+    """Rewrite a database the way salespipe 0.1 kept it: open records in the main file."""
+    document = _main(db_path)
+    meta = document["_meta"]["1"]
+    journal = _journal(db_path, meta.pop("open_generation"))
+    meta.pop("open_size")
+    meta["schema"] = 1
+    lines = journal.read_bytes()
+    document["deals"] = {
+        key: orjson.loads(lines[entry["at"] : entry["at"] + entry["size"]])
+        for key, entry in document["deals"].items()
+    }
+    journal.unlink()
+    raw = orjson.dumps(document)
+    db_path.write_bytes(raw)
+    return raw
+
+
+def test_a_schema_one_file_is_read_as_it_is_and_upgraded_by_the_first_write(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """Reading a 0.1 file changes nothing; the first write keeps a backup, moves the
+    open records to the journal, and every deal is still there."""
+    for title in ("Alpha", "Bravo", "Charlie"):
+        pipeline.add(title, DealFields(value=Decimal("1.5")))
+    pipeline.close(3, "lost", reason="price")
+    original = _as_schema_one(db_path)
+    assert _titles(pipeline) == {1: "Alpha", 2: "Bravo"}
+    assert db_path.read_bytes() == original
+    assert not list(db_path.parent.glob("pipeline.open-*.jsonl"))
+    pipeline.move(1, "quoted")
+    assert db_path.with_name("pipeline.json.schema1.bak").read_bytes() == original
+    meta = _main(db_path)["_meta"]["1"]
+    assert (meta["schema"], meta["open_generation"]) == (2, 1)
+    deals = {d.id: d for d in pipeline.read().all_deals()}
+    assert (deals[1].stage, deals[2].title, deals[3].status) == ("quoted", "Bravo", "lost")
+    assert deals[2].value == Decimal("1.5")
+
+
+def test_a_compaction_that_cannot_be_written_changes_nothing(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while writing the next generation: the write fails as a whole, the
+    files stay byte-identical and the half-made generation is gone."""
+    pipeline.add("Alpha", DealFields())
+    pipeline.add("Bravo", DealFields())
+    for text in ("first call", "second call"):
+        pipeline.note(1, text)
+    before = {p.name: p.read_bytes() for p in db_path.parent.iterdir()}
+    real_write = store.database.write_atomically
+
+    def disk_full_for_journals(target: Path, data: bytes, prefix: str) -> None:
+        if ".open-" in target.name:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(target, data, prefix)
+
+    monkeypatch.setattr(store.database, "COMPACT_ABOVE", 0)
+    monkeypatch.setattr(store.database, "write_atomically", disk_full_for_journals)
+    with pytest.raises(WriteFailed, match="disk is full"):
+        pipeline.note(1, "third call")
+    assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before
