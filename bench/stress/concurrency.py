@@ -7,7 +7,8 @@ Every write is a real `salespipe` process. Each writer works on its own deals an
 keeps its own record of what it did; at the end the database must hold exactly that:
 ids unique and complete, each deal's stage, title and notes as its writer left them,
 one event per write. Readers run `list --json` the whole time and must always get
-valid JSON and exit 0. Prints a summary and exits 1 if anything was lost or broken.
+valid JSON and exit 0 (also with --compact-always, when every write replaces the
+open-deals journal under their feet). Prints a summary and exits 1 if anything was lost or broken.
 """
 
 from __future__ import annotations
@@ -26,14 +27,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from command import compact_always, salespipe
+
 from salespipe.pipeline import Pipeline
 
 STAGES = ("presented", "considering", "quoted", "negotiating", "approved")
-
-
-def salespipe() -> list[str]:
-    found = shutil.which("salespipe", path=os.path.dirname(sys.executable))
-    return [found] if found else [sys.executable, "-m", "salespipe"]
 
 
 def call(*args: str) -> subprocess.CompletedProcess[str]:
@@ -158,7 +156,14 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--writes", type=int, default=200)
     parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument(
+        "--compact-always",
+        action="store_true",
+        help="make every write rewrite the open-deals journal as a new generation",
+    )
     options = parser.parse_args()
+    if options.compact_always:
+        compact_always()
     folder = Path(tempfile.mkdtemp(prefix="salespipe-concurrency-"))
     db = folder / "pipeline.json"
     os.environ.update(SALESPIPE_DB=str(db), SALESPIPE_HOOKS=str(folder / "no-hooks"))

@@ -11,7 +11,9 @@ kill: the main file parses, every journal line committed since the last check pa
 and the bytes committed before are untouched (the whole database is parsed at the
 start and at the end), `salespipe list --json` answers, the lock is free again within
 2 s, and after the next write no temp file is left and no torn journal tail remains.
-Exits 1 if any check failed.
+With --compact-always every write also rewrites the open-deals journal as a new
+generation (the store's compaction, normally rare), so the kills land in it too; after
+the next write only the current generation may be left. Exits 1 if any check failed.
 """
 
 from __future__ import annotations
@@ -28,18 +30,19 @@ import time
 from pathlib import Path
 
 import orjson
+from command import compact_always, salespipe
 
 from salespipe.model import Deal, Event
 from salespipe.pipeline import Pipeline
 
 BENCH = Path(__file__).resolve().parents[1]
 SHRINKING = ("won", "lost", "delete")
+JOURNALS = ("events", "closed", "open")
 GROWING = ("add", "note")
 
 
-def salespipe() -> list[str]:
-    found = shutil.which("salespipe", path=os.path.dirname(sys.executable))
-    return [found] if found else [sys.executable, "-m", "salespipe"]
+def open_journals(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("pipeline.open-*.jsonl"))
 
 
 def copy_database(deals: int, folder: Path) -> Path:
@@ -111,11 +114,14 @@ class Validator:
         if problem:
             raise SystemExit(f"the copied database is not valid to begin with: {problem}")
         meta = Pipeline.open(db).read().meta
-        for name in ("events", "closed"):
+        self.generation = meta["open_generation"]
+        for name in JOURNALS:
             size = meta[f"{name}_size"]
             self.seen[name] = (size, self._tail(name, size))
 
     def _journal(self, name: str) -> Path:
+        if name == "open":
+            return self.db.with_name(f"pipeline.open-{self.generation}.jsonl")
         return self.db.with_name(f"pipeline.{name}.jsonl")
 
     def _tail(self, name: str, size: int) -> bytes:
@@ -129,7 +135,11 @@ class Validator:
             snapshot.stages()
             snapshot.open_deals()
             meta = snapshot.meta
-            for name in ("events", "closed"):
+            if meta["open_generation"] != self.generation:
+                # Compacted: a new file, whose every live record open_deals() just parsed.
+                self.generation = meta["open_generation"]
+                self.seen["open"] = (0, b"")
+            for name in JOURNALS:
                 problem = self._check_journal(name, meta[f"{name}_size"])
                 if problem:
                     return problem
@@ -153,7 +163,7 @@ class Validator:
             if name == "events":
                 Event.from_record(record)
             elif not record.get("deleted"):
-                Deal.from_record(record)
+                Deal.from_record(record)  # open records, and closed ones but tombstones
         self.seen[name] = (size, self._tail(name, size))
         return None
 
@@ -178,7 +188,14 @@ def main() -> int:
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--compact-always",
+        action="store_true",
+        help="make every write rewrite the open-deals journal as a new generation",
+    )
     options = parser.parse_args()
+    if options.compact_always:
+        compact_always()
     folder = BENCH / ".work" / "crash"
     db = copy_database(options.deals, folder)
     os.environ.update(SALESPIPE_DB=str(db), SALESPIPE_HOOKS=str(folder / "no-hooks"))
@@ -229,6 +246,9 @@ def main() -> int:
             problems.append(f"kill {n}: the next write failed: {after.stderr.strip()}")
         if any(".tmp-" in p.name for p in folder.iterdir()):
             problems.append(f"kill {n}: temp files left after the next write")
+        generations = open_journals(folder)
+        if len(generations) > 1:
+            problems.append(f"kill {n}: old open-deals journals left: {generations}")
         meta = Pipeline.open(db).read().meta
         if events_file.stat().st_size != meta["events_size"]:
             problems.append(f"kill {n}: the next write left a torn journal tail")

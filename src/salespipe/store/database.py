@@ -35,9 +35,11 @@ SCHEMA_VERSION = 2
 # out to the open-deals journal (see _open_deals_to_journal).
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
-# A writer that finds the open-deals journal over this size and more than half made of
-# superseded records rewrites it as a new generation.
+# A writer that finds the open-deals journal over COMPACT_ABOVE bytes, with its live
+# records less than COMPACT_LIVE_SHARE of it, rewrites it as a new generation. (The
+# crash stress test sets them to compact on every write.)
 COMPACT_ABOVE = 1 << 20
+COMPACT_LIVE_SHARE = 0.5
 
 # How often a lock-free reader starts again when a writer's compaction removed the
 # open-deals journal between its reading the main file and opening the journal.
@@ -289,7 +291,7 @@ class Store:
             committed[self.paths.open_journal(generation)] = tx.meta["open_size"]
         for journal, size in committed.items():
             check_journal(journal, size)
-        open_data, open_generation = tx._finish_open(COMPACT_ABOVE)
+        open_data, open_generation = tx._finish_open(COMPACT_ABOVE, COMPACT_LIVE_SHARE)
         events, closed = tx._finish_meta(now_iso, command)
         appends = [(self.paths.events, events), (self.paths.closed, closed)]
         new_generation = self.paths.open_journal(open_generation)

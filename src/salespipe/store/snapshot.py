@@ -413,19 +413,19 @@ class Transaction(Snapshot):
         return entry
 
     # -- commit (called by the store) ------------------------------------------------
-    def _finish_open(self, compact_above: int) -> tuple[bytes, int]:
+    def _finish_open(self, compact_above: int, live_share: float) -> tuple[bytes, int]:
         """What to write to the open-deals journal and the generation to write it to.
 
-        Usually the new records, appended to the current generation. When superseded
-        records make up more than half of a journal larger than ``compact_above`` bytes,
-        or the deals have no journal yet, the live records start the next generation
-        instead, and the index is rebuilt to point into it.
+        Usually the new records, appended to the current generation. When the live
+        records make up less than ``live_share`` of a journal larger than
+        ``compact_above`` bytes, or the deals have no journal yet, the live records
+        start the next generation instead, and the index is rebuilt to point into it.
         """
         generation: int = self.meta["open_generation"]
         index = self._open_index
         total = self._open_journal.size + len(self._new_open)
         live = sum(entry["size"] + 1 for entry in index.values())
-        if generation and not (total > compact_above and total > 2 * live):
+        if generation and not (total > compact_above and live < live_share * total):
             data = bytes(self._new_open)
             if data:
                 self.set_meta(open_size=total)
