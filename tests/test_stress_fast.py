@@ -149,6 +149,9 @@ def test_eight_mixed_writers_and_readers_lose_nothing(db_path: Path, cli: Any, r
 KILLED_WRITER = """
 import os, sys
 from salespipe.pipeline import DealFields, Pipeline
+from salespipe.store import database
+if os.environ.get("COMPACT_ALWAYS"):
+    database.COMPACT_ABOVE, database.COMPACT_LIVE_SHARE = 0, 2.0
 mode, ids = sys.argv[1], [int(x) for x in sys.argv[2:]]
 pipeline = Pipeline.open(os.environ["SALESPIPE_DB"])
 print("ready", flush=True)
@@ -166,11 +169,15 @@ for i in range(10_000):
 """
 
 
+@pytest.mark.parametrize("compact_always", [False, True], ids=["append", "compact"])
 def test_a_handful_of_kills_on_growing_and_shrinking_writes(
-    db_path: Path, cli: Any, run: Run
+    db_path: Path, cli: Any, run: Run, monkeypatch: pytest.MonkeyPatch, compact_always: bool
 ) -> None:
-    """6 SIGKILLs mid-write (3 growing, 3 shrinking): the user's commands still read the
-    file, every reported change is there, and the next write leaves no temp file."""
+    """6 SIGKILLs mid-write (3 growing, 3 shrinking), also with every write compacting the
+    open-deals journal: the user's commands still read the file, every reported change is
+    there, and the next write leaves no temp file and no old journal generation."""
+    if compact_always:
+        monkeypatch.setenv("COMPACT_ALWAYS", "1")
     for _ in range(30):
         assert cli("add", "to shrink", "-q").exit_code == 0
     assert cli("config", "set", "lock_timeout", "1").exit_code == 0
@@ -197,7 +204,11 @@ def test_a_handful_of_kills_on_growing_and_shrinking_writes(
         assert isinstance(cli.json("log"), list)
         assert cli("add", "after the kill", "-q").exit_code == 0
         assert [p.name for p in db_path.parent.iterdir() if ".tmp-" in p.name] == []
+        assert len(list(db_path.parent.glob("pipeline.open-*.jsonl"))) == 1
     assert len(to_shrink) <= 30 - 3, "each shrinking writer closed or deleted a deal"
+    if compact_always:
+        (journal,) = db_path.parent.glob("pipeline.open-*.jsonl")
+        assert int(journal.name.split("-")[1].split(".")[0]) > 6, "the writers compacted"
 
 
 # -- disk full ----------------------------------------------------------------------------------
