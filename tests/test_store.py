@@ -195,3 +195,30 @@ def test_a_reader_sees_only_what_its_main_file_committed(pipeline: Pipeline, db_
     pipeline.close(2, "lost", reason="x")
     assert [d.id for d in old.closed_deals()] == [1]
     assert len(old.events()) == 2
+
+
+def test_the_feed_keeps_the_newest_events_even_when_backdated(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """log's one pass finds the newest by when they happened, not by journal order, and
+    reports a damaged line in the middle of the journal as damage, by file."""
+    from datetime import date, datetime
+
+    from salespipe.feed import newest_events
+
+    pipeline.add("A", DealFields(), at=datetime.fromisoformat("2026-11-20T09:00:00+07:00"))
+    pipeline.add("B", DealFields(), at=datetime.fromisoformat("2026-11-25T09:00:00+07:00"))
+    pipeline.note(1, "backdated", at=datetime.fromisoformat("2026-11-21T09:00:00+07:00"))
+    pipeline.note(2, "latest")
+    snapshot = pipeline.read()
+    newest = newest_events(snapshot, 3)
+    assert [(e.type, e.deal_id) for e in newest] == [("note", 2), ("add", 2), ("note", 1)]
+    since = newest_events(snapshot, 10, since=date(2026, 11, 21))
+    assert [(e.type, e.deal_id) for e in since] == [("note", 2), ("add", 2), ("note", 1)]
+    assert [e.text for e in newest_events(snapshot, 5, deal_id=1)] == ["backdated", None]
+    journal = db_path.with_name("pipeline.events.jsonl")
+    lines = journal.read_bytes().splitlines(keepends=True)
+    garbage = b'{"seq":2,"no time":"'.ljust(len(lines[1]) - 3, b"x") + b'"}\n'
+    journal.write_bytes(lines[0] + garbage + b"".join(lines[2:]))
+    with pytest.raises(StoreError, match=r"events\.jsonl holds data salespipe cannot read"):
+        newest_events(pipeline.read(), 3)

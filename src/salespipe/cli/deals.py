@@ -500,12 +500,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """The event feed, newest first."""
+        from salespipe.feed import newest_events
+
+        start = parse.day(since, what=N_("--since date")) if since is not None else None
         snapshot = state(ctx).pipeline().read()
-        events = snapshot.events(deal_id)
-        if since is not None:
-            start = parse.day(since, what=N_("--since date"))
-            events = [e for e in events if e.at.date() >= start]
-        newest = sorted(events, key=lambda e: (e.at, e.seq), reverse=True)[:limit]
+        newest = newest_events(snapshot, limit, deal_id=deal_id, since=start)
         undone = snapshot.undone_changes()
         if as_json:
             output.json([{**e.to_dict(), "undone": e.change in undone} for e in newest])

@@ -199,6 +199,18 @@ class Snapshot:
             lines = read_committed(self.paths.events, self.meta["events_size"]).splitlines()
         return [Event.from_record(orjson.loads(line)) for line in lines]
 
+    def event_records(self) -> Iterator[Record]:
+        """Every committed event's stored record, in recorded order, parsed one line at a
+        time: for a pass over the whole history that need not hold all of it."""
+        loads = orjson.loads
+        for chunk in self._event_chunks():
+            try:
+                records = [loads(line) for line in chunk.splitlines()]
+            except orjson.JSONDecodeError:
+                raise damaged(self.paths.events) from None
+            yield from records
+            del records
+
     def event_lines(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
         """Every committed event as its stored JSON line, in recorded order, read a chunk
         at a time so that memory stays flat however long the history (for export)."""
