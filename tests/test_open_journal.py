@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 
 from salespipe import store
 from salespipe.errors import StoreError, WriteFailed
+from salespipe.model import Deal
 from salespipe.pipeline import DealFields, Pipeline
 from salespipe.store import files as store_files
 
@@ -179,4 +182,105 @@ def test_a_compaction_that_cannot_be_written_changes_nothing(
     monkeypatch.setattr(store.database, "write_atomically", disk_full_for_journals)
     with pytest.raises(WriteFailed, match="disk is full"):
         pipeline.note(1, "third call")
+    assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before
+
+
+# -- journal lines written ahead of the commit (Spool) ------------------------------------
+
+
+def _close_many(pipeline: Pipeline, ids: list[int], fail: bool = False) -> None:
+    """One transaction closing the given deals (and then failing, if asked)."""
+    with pipeline.work("test") as work:
+        for deal_id in ids:
+            before = work.deal(deal_id)
+            after = dataclasses.replace(before, status="won", closed_at=work.now)
+            work.save("won", before, after, work.now)
+        assert work.tx.get_deal(ids[0]).status == "won"  # type: ignore[union-attr]
+        if fail:
+            raise RuntimeError("the use case failed after writing ahead")
+
+
+def test_a_large_change_writes_ahead_unseen_until_it_commits(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the spool limit a transaction writes its journal lines ahead; a reader in the
+    meantime sees the committed state, the transaction reads back what it wrote."""
+    for n in range(6):
+        pipeline.add(f"Deal {n}", DealFields())
+    monkeypatch.setattr(store_files, "SPOOL_LIMIT", 200)
+    events = db_path.with_name("pipeline.events.jsonl")
+    committed = events.stat().st_size
+    seen_meanwhile: list[int] = []
+    journal_sizes: list[int] = []
+    real_save = store.Transaction.save_deals
+
+    def save_and_peek(tx: store.Transaction, deals: Any) -> None:
+        real_save(tx, deals)
+        seen_meanwhile.append(len(pipeline.read().open_deals()))
+        journal_sizes.append(events.stat().st_size)
+
+    monkeypatch.setattr(store.Transaction, "save_deals", save_and_peek)
+    _close_many(pipeline, [1, 2, 3, 4])
+    assert journal_sizes[-1] > committed, "written ahead before the commit"
+    assert seen_meanwhile == [6, 6, 6, 6]
+    assert len(pipeline.read().open_deals()) == 2
+    assert [e.type for e in pipeline.read().events()].count("won") == 4
+
+
+def test_a_change_that_fails_after_writing_ahead_leaves_the_files_as_they_were(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Journal lines written ahead of a commit that never comes are taken back."""
+    for n in range(6):
+        pipeline.add(f"Deal {n}", DealFields())
+    before = {p.name: p.read_bytes() for p in db_path.parent.iterdir()}
+    monkeypatch.setattr(store_files, "SPOOL_LIMIT", 200)
+    with pytest.raises(RuntimeError):
+        _close_many(pipeline, [1, 2, 3, 4], fail=True)
+    assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before
+
+
+def test_a_new_database_whose_first_change_fails_after_writing_ahead_leaves_nothing(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing ahead creates the main file first (never a journal without it) and a
+    failure removes both."""
+    monkeypatch.setattr(store_files, "SPOOL_LIMIT", 200)
+    created_early: list[bool] = []
+
+    def add_five_then_fail() -> None:
+        with pipeline.work("test") as work:
+            for n in range(5):
+                deal_id = work.tx.allocate_deal_id()
+                deal = Deal(deal_id, f"Deal {n}", "presented", work.now, work.now, work.now)
+                work.save("add", None, deal, work.now)
+            created_early.append(db_path.exists())
+            raise RuntimeError("failed")
+
+    with pytest.raises(RuntimeError):
+        add_five_then_fail()
+    assert created_early == [True]
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["pipeline.lock"]
+
+
+def test_a_full_disk_while_writing_ahead_changes_nothing(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC in the middle of writing ahead: exit-4 error naming the data file, every
+    file byte-identical."""
+    for n in range(6):
+        pipeline.add(f"Deal {n}", DealFields())
+    before = {p.name: p.read_bytes() for p in db_path.parent.iterdir()}
+    monkeypatch.setattr(store_files, "SPOOL_LIMIT", 200)
+    real_pwrite = os.pwrite
+
+    def half_then_full(fd: int, data: Any, offset: int) -> int:
+        if len(data) > 20:
+            return real_pwrite(fd, bytes(data[: len(data) // 2]), offset)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", half_then_full)
+    with pytest.raises(WriteFailed, match=r"pipeline\.json: the disk is full"):
+        _close_many(pipeline, [1, 2, 3, 4])
+    monkeypatch.setattr(os, "pwrite", real_pwrite)
     assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before

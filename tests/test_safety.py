@@ -35,6 +35,8 @@ Snap = Callable[[], dict[str, bytes]]
 # committed change what it committed ("add ID", "note ID", "won ID", "lost ID",
 # "delete ID"). MODE grow adds deals with long notes; MODE shrink closes or deletes the
 # open deals given (which shrinks the main file).
+# Each report is one string printed at once: unbuffered (PYTHONUNBUFFERED), `print(a, b)`
+# writes its parts one by one, and a kill could fall between them.
 KILL_WRITER = """
 import os, sys
 from salespipe.pipeline import DealFields, Pipeline
@@ -44,16 +46,16 @@ print("ready", flush=True)
 for i in range(10_000):
     if mode == "grow":
         deal = pipeline.add(f"grown {i}", DealFields(customer="C" * 300)).deal
-        print("add", deal.id, flush=True)
+        print(f"add {deal.id}", flush=True)
         pipeline.note(deal.id, "N" * 2000)
-        print("note", deal.id, flush=True)
+        print(f"note {deal.id}", flush=True)
     elif i < len(ids):
         kind = ("won", "delete", "lost")[i % 3]
         if kind == "delete":
             pipeline.delete(ids[i])
         else:
             pipeline.close(ids[i], kind, reason="price")
-        print(kind, ids[i], flush=True)
+        print(f"{kind} {ids[i]}", flush=True)
 """
 
 
@@ -150,6 +152,7 @@ def _kill_during_writes(
     writer.kill()
     rest, _err = writer.communicate(timeout=30)
     lines = [line.split(" ") for line in (first + rest).splitlines()]
+    assert all(len(parts) == 2 for parts in lines), (first, rest, _err[-2000:])
     committed = [(kind, int(deal_id)) for kind, deal_id in lines]
     return committed, _err
 

@@ -146,6 +146,8 @@ def test_eight_mixed_writers_and_readers_lose_nothing(db_path: Path, cli: Any, r
 
 # Grows (add with a long note) or shrinks (won/lost/delete of the open deals given) the
 # database in a loop through the use cases, printing each change once committed.
+# Each report is one string printed at once: unbuffered (PYTHONUNBUFFERED), `print(a, b)`
+# writes its parts one by one, and a kill could fall between them.
 KILLED_WRITER = """
 import os, sys
 from salespipe.pipeline import DealFields, Pipeline
@@ -158,14 +160,14 @@ print("ready", flush=True)
 for i in range(10_000):
     if mode == "grow":
         deal = pipeline.add(f"grown {i}", DealFields(customer="ลูกค้า " * 40)).deal
-        print("open", deal.id, flush=True)
+        print(f"open {deal.id}", flush=True)
     elif i < len(ids):
         if i % 2:
             pipeline.delete(ids[i])
-            print("gone", ids[i], flush=True)
+            print(f"gone {ids[i]}", flush=True)
         else:
             pipeline.close(ids[i], "lost", reason="budget cut")
-            print("lost", ids[i], flush=True)
+            print(f"lost {ids[i]}", flush=True)
 """
 
 

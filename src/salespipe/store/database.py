@@ -190,10 +190,27 @@ class Store:
                     open_journal = self._open_journal(document, open_lines)
                 except FileNotFoundError:
                     raise self._missing_open_journal(document) from None
-            tx = Transaction(self.paths, document, exists, open_journal)
-            yield tx
-            if tx.changed:
-                self._commit(tx, command, now_iso)
+            early_main: list[bool] = []
+
+            def before_spill() -> None:
+                """Before a large change writes journal lines ahead of its commit."""
+                self._ensure_writable()
+                if not exists and not early_main:
+                    # A new database's journals must never exist without their main file.
+                    self._write_empty_main()
+                    early_main.append(True)
+
+            tx = Transaction(self.paths, document, exists, open_journal, before_spill)
+            try:
+                yield tx
+                if tx.changed:
+                    self._commit(tx, command, now_iso)
+            except BaseException:
+                tx._discard()
+                if early_main:
+                    with contextlib.suppress(OSError):
+                        self.path.unlink()
+                raise
 
     # -- the open-deals journal ----------------------------------------------------------
     def _no_open_journal(self) -> CommittedBytes:
@@ -281,7 +298,7 @@ class Store:
         self._remove_stale_temp_files()
         if not tx.exists:
             # Create the main file first, so a crash can never leave journals without it.
-            write_atomically(self.path, orjson.dumps(self.new_document()), self.paths.temp_prefix())
+            self._write_empty_main()
         generation = tx.meta["open_generation"]
         committed = {
             self.paths.events: tx.meta["events_size"],
@@ -292,33 +309,37 @@ class Store:
         for journal, size in committed.items():
             check_journal(journal, size)
         open_data, open_generation = tx._finish_open(COMPACT_ABOVE, COMPACT_LIVE_SHARE)
-        events, closed = tx._finish_meta(now_iso, command)
-        appends = [(self.paths.events, events), (self.paths.closed, closed)]
-        new_generation = self.paths.open_journal(open_generation)
-        if open_generation == generation:
-            appends.append((new_generation, open_data))
-        appended: dict[Path, bool] = {}  # journal -> whether it existed before
+        spools = tx._finish_meta(now_iso, command)
+        open_journal = self.paths.open_journal(open_generation)
+        compacted = open_generation != generation
+        appended_open = False
         try:
-            if open_generation != generation:
-                appended[new_generation] = False
-                write_atomically(new_generation, open_data, self.paths.temp_prefix())
-            for journal, data in appends:
-                if data:
-                    appended[journal] = journal.exists()
-                    append_journal(journal, committed[journal], data)
+            if compacted:
+                write_atomically(open_journal, open_data, self.paths.temp_prefix())
+            elif open_data:
+                appended_open = True
+                append_journal(open_journal, committed[open_journal], open_data)
+            for spool in spools:
+                spool.finish()
             write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
-        except OSError as exc:
-            for journal, existed in appended.items():
-                with contextlib.suppress(OSError):
-                    if existed:
-                        os.truncate(journal, committed[journal])
-                    else:
-                        journal.unlink()
+        except (OSError, WriteFailed) as exc:
+            tx._discard()
+            with contextlib.suppress(OSError):
+                if compacted:
+                    open_journal.unlink()
+                elif appended_open:
+                    os.truncate(open_journal, committed[open_journal])
             if not tx.exists:
                 with contextlib.suppress(OSError):
                     self.path.unlink()
+            if isinstance(exc, WriteFailed):
+                raise
             raise WriteFailed(write_failure(self.path, exc)) from None
-        self._remove_other_open_journals(new_generation)
+        self._remove_other_open_journals(open_journal)
+
+    def _write_empty_main(self) -> None:
+        self._ensure_writable()
+        write_atomically(self.path, orjson.dumps(self.new_document()), self.paths.temp_prefix())
 
     def _remove_other_open_journals(self, current: Path) -> None:
         """Earlier generations, and any a crash left half made; readers that opened one

@@ -276,3 +276,110 @@ class CommittedBytes:
             if self._data and not looks_like_journal(self._data[:1], self._data[-2:]):
                 raise damaged(self.path)
         return self._data
+
+
+# How many new journal bytes a transaction holds in memory before writing them ahead.
+SPOOL_LIMIT = 8 << 20
+
+
+class Spool:
+    """The lines one transaction adds to one journal.
+
+    Kept in memory up to SPOOL_LIMIT bytes, then written to the journal itself past its
+    committed size, where readers never look (they read up to the size the main file
+    names): a large import or demo holds a few MB, not its whole history. ``finish``
+    writes the rest and fsyncs before the main file is replaced; ``discard`` cuts the
+    journal back (or removes it) when the transaction does not commit. A writer killed
+    in between leaves a tail that the next writer cuts off.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        committed: int,
+        before_spill: Callable[[], None] | None = None,
+        database: Path | None = None,
+    ) -> None:
+        self.path = path
+        self.database = database or path  # the file errors name: the one the user chose
+        self.committed = committed
+        self.before_spill = before_spill
+        self.limit = SPOOL_LIMIT
+        self._buffer = bytearray()
+        self._spilled = 0
+        self._fd: int | None = None
+        self._created = False
+        self._touched = False  # the journal file was opened for writing (maybe in part)
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._buffer)
+
+    def append(self, data: bytes) -> int:
+        """Add ``data``; its offset among this transaction's bytes."""
+        at = len(self)
+        self._buffer += data
+        if len(self._buffer) >= self.limit:
+            self._spill()
+        return at
+
+    def read(self, at: int, size: int) -> bytes:
+        """Bytes this transaction added, from ``at`` (an offset ``append`` returned)."""
+        if at >= self._spilled:
+            return bytes(self._buffer[at - self._spilled : at - self._spilled + size])
+        assert self._fd is not None
+        return os.pread(self._fd, size, self.committed + at)
+
+    def finish(self) -> None:
+        """Write what is left and make it durable (the main file commits it)."""
+        if not len(self):
+            return
+        if self._buffer:
+            self._spill()
+        assert self._fd is not None
+        os.fsync(self._fd)
+        if self._created:
+            fsync_folder(self.path.parent)
+        self._close()
+
+    def discard(self) -> None:
+        """Take back what was written: the journal as it was committed."""
+        if self._touched:
+            with contextlib.suppress(OSError):
+                if self._created:
+                    self.path.unlink()
+                else:
+                    os.truncate(self.path, self.committed)
+        self._close()
+
+    def _spill(self) -> None:
+        try:
+            if self._fd is None:
+                self._open_for_spilling()
+            assert self._fd is not None
+            _write_all_at(self._fd, bytes(self._buffer), self.committed + self._spilled)
+        except OSError as exc:
+            raise WriteFailed(write_failure(self.database, exc)) from None
+        self._spilled += len(self._buffer)
+        self._buffer.clear()
+
+    def _open_for_spilling(self) -> None:
+        check_journal(self.path, self.committed)
+        if self.before_spill:
+            self.before_spill()
+        self._created = not self.path.exists()
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._touched = True
+        os.ftruncate(self._fd, self.committed)  # drop what a killed writer left behind
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _write_all_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written

@@ -19,6 +19,7 @@ from salespipe.model import Deal, Event, Record, Stage
 from salespipe.store.files import (
     CommittedBytes,
     DatabasePaths,
+    Spool,
     damaged,
     read_committed,
     shortened,
@@ -287,21 +288,27 @@ class Transaction(Snapshot):
         document: dict[str, Any],
         exists: bool,
         open_journal: CommittedBytes,
+        before_spill: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(paths, document, exists, open_journal)
-        # New journal lines, kept in one buffer each: many small bytes objects would cost
-        # several times their size in memory on a large import.
-        self._new_events = bytearray()
-        self._new_closed = bytearray()
+        # New journal lines: kept in one buffer each (many small bytes objects would cost
+        # several times their size on a large import); the events and closed deals of a
+        # large change go to their journal before the commit (see Spool).
+        self._new_events = Spool(paths.events, self.meta["events_size"], before_spill, paths.main)
+        self._new_closed = Spool(paths.closed, self.meta["closed_size"], before_spill, paths.main)
         self._new_open = bytearray()  # open-deal records, at offsets past the committed size
-        self._pending_closed: dict[int, Record | None] = {}  # id -> record or tombstone
+        # Deals closed or deleted in this transaction: id -> (offset, size) of the record
+        # among the new closed lines, or None for a tombstone.
+        self._pending_closed: dict[int, tuple[int, int] | None] = {}
         self._change_id: int | None = None
         self._change_entry: dict[str, Any] | None = None
         self._push_change = True
 
     @property
     def changed(self) -> bool:
-        return bool(self._new_events or self._new_closed or self._new_open or self._storage.dirty)
+        return bool(
+            len(self._new_events) or len(self._new_closed) or self._new_open or self._storage.dirty
+        )
 
     # -- ids -----------------------------------------------------------------------
     def allocate_deal_id(self) -> int:
@@ -386,15 +393,17 @@ class Transaction(Snapshot):
         return entry
 
     def _append_closed(self, record: Record) -> None:
-        self._new_closed += orjson.dumps(record)
-        self._new_closed += b"\n"
-        self._pending_closed[record["id"]] = None if record.get("deleted") else record
+        line = orjson.dumps(record)
+        at = self._new_closed.append(line + b"\n")
+        self._pending_closed[record["id"]] = None if record.get("deleted") else (at, len(line))
 
     def get_deal(self, deal_id: int) -> Deal | None:
         # A deal closed or deleted earlier in this transaction must be seen as it is now.
         if str(deal_id) not in self._open_index and deal_id in self._pending_closed:
             pending = self._pending_closed[deal_id]
-            return Deal.from_record(pending) if pending else None
+            if pending is None:
+                return None
+            return Deal.from_record(orjson.loads(self._new_closed.read(*pending)))
         return super().get_deal(deal_id)
 
     def _open_lines(self) -> bytes:
@@ -409,8 +418,7 @@ class Transaction(Snapshot):
 
     # -- events --------------------------------------------------------------------
     def record(self, event: Event) -> None:
-        self._new_events += orjson.dumps(event.to_record())
-        self._new_events += b"\n"
+        self._new_events.append(orjson.dumps(event.to_record()) + b"\n")
 
     def do_not_push_change(self) -> None:
         """This change (an undo) is not itself something to undo."""
@@ -459,26 +467,30 @@ class Transaction(Snapshot):
         self.set_meta(open_generation=generation + 1, open_size=len(compacted))
         return bytes(compacted), generation + 1
 
-    def _finish_meta(self, now_iso: str, command: str) -> tuple[bytes, bytes]:
-        events, closed = bytes(self._new_events), bytes(self._new_closed)
-        self._new_events.clear()
-        self._new_closed.clear()
+    def _finish_meta(self, now_iso: str, command: str) -> list[Spool]:
+        """Count the new journal lines in the main file; the spools to finish."""
+        events, closed = len(self._new_events), len(self._new_closed)
         offset = self.meta["events_size"]
         updates: dict[str, Any] = {
-            "events_size": offset + len(events),
-            "closed_size": self.meta["closed_size"] + len(closed),
+            "events_size": offset + events,
+            "closed_size": self.meta["closed_size"] + closed,
         }
         if events and self._push_change:
             entry = {
                 "change": self.change_id(),
                 "offset": offset,
-                "size": len(events),
+                "size": events,
                 "command": command,
                 "at": now_iso,
             }
             updates["changes"] = [*self.change_stack(), entry][-UNDO_DEPTH:]
         self.set_meta(**updates)
-        return events, closed
+        return [self._new_events, self._new_closed]
+
+    def _discard(self) -> None:
+        """Take back journal lines written ahead of a commit that will not happen."""
+        self._new_events.discard()
+        self._new_closed.discard()
 
     def _document_bytes(self) -> bytes:
         return orjson.dumps(self._storage.data)
