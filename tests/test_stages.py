@@ -106,6 +106,23 @@ def test_remove_only_never_used_stages(pipeline: Pipeline) -> None:
     assert "Approved" not in names(pipeline, enabled_only=False)
 
 
+def test_a_stage_used_only_by_closed_or_deleted_deals_stays(pipeline: Pipeline) -> None:
+    """Deals that went through a stage and were then won or deleted still count as
+    having used it; a key that only appears in a deal's text does not."""
+    pipeline.add("Won one", DealFields())
+    pipeline.move(1, "quoted")
+    pipeline.close(1, "won")
+    pipeline.add("Deleted one", DealFields())
+    pipeline.move(2, "negotiating")
+    pipeline.delete(2)
+    pipeline.add("approved by the board", DealFields(customer="approved"))
+    for used in ("quoted", "negotiating"):
+        with pytest.raises(NotAllowed, match="stage disable"):
+            pipeline.stage_remove(used)
+    pipeline.stage_remove("approved")
+    assert "Approved" not in names(pipeline, enabled_only=False)
+
+
 def test_stage_set_changes_numbers_and_guide(pipeline: Pipeline) -> None:
     """stage set changes probability, target days (or none) and the guide."""
     pipeline.stage_set("quoted", probability=60, target_days=None, guide="Send it today")

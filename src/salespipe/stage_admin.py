@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from salespipe import parse
 from salespipe.errors import InvalidValue, NotAllowed
 from salespipe.i18n import N_, _, ngettext
-from salespipe.model import Stage
+from salespipe.model import Record, Stage
 from salespipe.work import Change, PipelineBase, Work, moved
 
 RESERVED_NAMES = {"won", "lost", "open", "all"}
@@ -194,16 +194,21 @@ class StageAdmin(PipelineBase):
 
     @staticmethod
     def _stage_ever_used(work: Work, key: str) -> bool:
+        """Whether any deal is, was or has been recorded in the stage (its key appears in
+        a deal's stage or stays, now, closed or in a deal event)."""
         if any(d.stage == key for d in work.tx.open_deals()):
             return True
-        if any(
-            d.stage == key or any(s.stage == key for s in d.stays) for d in work.tx.closed_deals()
-        ):
+
+        def in_record(record: Record | None) -> bool:
+            record = record or {}
+            return record.get("stage") == key or any(s[0] == key for s in record.get("stays", ()))
+
+        if any(in_record(r) for r in work.tx.closed_mentioning(key)):
             return True
         return any(
-            key in ((e.before or {}).get("stage"), (e.after or {}).get("stage"))
-            for e in work.tx.events()
-            if e.deal_id is not None
+            in_record(e.get("before")) or in_record(e.get("after"))
+            for e in work.tx.events_mentioning(key)
+            if e.get("deal_id") is not None
         )
 
     @staticmethod

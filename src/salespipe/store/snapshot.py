@@ -212,6 +212,27 @@ class Snapshot:
             yield from records
             del records
 
+    @_reports_damage("events")
+    def events_mentioning(self, text: str) -> list[Record]:
+        """The stored records of the committed events that hold ``text`` as a whole JSON
+        string somewhere (a key or a value, at any depth), found without parsing the
+        others. A superset: the caller looks at where it is."""
+        marker = orjson.dumps(text)
+        return [orjson.loads(line) for line in self._event_lines_with(marker)]
+
+    @_reports_damage("closed")
+    def closed_mentioning(self, text: str) -> list[Record]:
+        """Like :meth:`events_mentioning`, for every line of the closed-deals journal
+        (superseded records and tombstones included)."""
+        data, marker = self._closed(), orjson.dumps(text)
+        found, records = data.find(marker), []
+        while found >= 0:
+            start = data.rfind(b"\n", 0, found) + 1
+            end = data.find(b"\n", found)
+            records.append(orjson.loads(data[start:end]))
+            found = data.find(marker, end)
+        return records
+
     def event_lines(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
         """Every committed event as its stored JSON line, in recorded order, read a chunk
         at a time so that memory stays flat however long the history (for export)."""
