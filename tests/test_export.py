@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from salespipe.crm_formats import CSV_COLUMNS
 from salespipe.pipeline import Pipeline
 
@@ -264,3 +266,26 @@ def test_event_lines_stream_the_journal_across_chunk_boundaries(cli, db_path: Pa
     streamed = [json.loads(line) for line in snapshot.event_lines(chunk_size=7)]
     assert streamed == [e.to_record() for e in snapshot.events()]
     assert len(streamed) == 10
+
+
+def test_a_backup_read_from_its_file_in_small_chunks_is_the_same_backup(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a backup file 7 bytes at a time finds the same head, counts and records
+    as reading it whole; a file with something after the backup is not one."""
+    from salespipe import restore
+
+    _history(cli)
+    path = tmp_path / "backup.json"
+    cli("export", "-o", str(path))
+    whole = restore.backup_from_lines(path.read_bytes(), path)
+    monkeypatch.setattr(restore, "READ_CHUNK", 7)
+    chunked = restore.backup_from_file(path)
+    assert whole is not None
+    assert chunked is not None
+    assert (chunked.head, dict(chunked.counts)) == (whole.head, dict(whole.counts))
+    for section in restore.SECTIONS:
+        assert list(chunked.records(section)) == list(whole.records(section))
+    assert chunked.counts["events"] == 10
+    path.write_bytes(path.read_bytes() + b"\nextra")
+    assert restore.backup_from_file(path) is None

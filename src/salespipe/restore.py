@@ -6,17 +6,18 @@ from (``undo`` right after a restore undoes that database's last change). It wri
 through one transaction; the restore itself is not a change to undo (there was
 nothing before it).
 
-``export`` writes one record per line, so a backup is read a record at a time and a
-large one never has to sit in memory as one parsed document; a backup reformatted
-by another tool (``jq .``) is read whole instead.
+``export`` writes one record per line, so a backup is read from its file a record at
+a time and a large one never has to sit in memory, as bytes or parsed; a backup
+reformatted by another tool (``jq .``) is read whole instead.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import orjson
 
@@ -31,6 +32,7 @@ SECTIONS = ("stages", "deals", "events")
 # Counters a restore takes from the backup; anything else in "meta" is kept as it is.
 _COUNTERS = ("next_deal_id", "next_seq", "next_change")
 _BATCH = 5000
+READ_CHUNK = 1 << 20  # bytes of a backup file read at a time
 DAMAGED = {
     "stages": N_(
         "{path}: stage {index} of the backup is damaged ({problem}); nothing was restored."
@@ -130,72 +132,110 @@ def backup_from_document(document: Mapping[str, Any], path: Path) -> Backup:
 
 
 def backup_from_lines(data: bytes, path: Path) -> Backup | None:
-    """A backup in export's own layout, read a line at a time; None for any other text."""
-    lines = _Lines(data)
-    first = lines.next()
-    if not first.startswith(b'{"format":') or not first.endswith(b","):
-        return None
-    try:
-        head = orjson.loads(first[:-1] + b"}")
-    except orjson.JSONDecodeError:
-        return None
-    if not is_backup(head):
-        return None
-    spans: dict[str, tuple[int, int]] = {}
-    counts: dict[str, int] = {}
-    for name in SECTIONS:
-        if lines.next() != b'"%s":[' % name.encode():
+    """A backup in export's own layout, already in memory; None for any other text."""
+    return _backup_from(lambda: io.BytesIO(data), path)
+
+
+def backup_from_file(path: Path) -> Backup | None:
+    """A backup in export's own layout, read from its file a chunk at a time (a backup of
+    a large database is bigger than the memory a command may use); None for any other
+    text."""
+    return _backup_from(lambda: path.open("rb"), path)
+
+
+def _backup_from(open_source: Callable[[], BinaryIO], path: Path) -> Backup | None:
+    """Find the head and where each section's lines are, one pass; the sections are read
+    again, a line at a time, when the restore asks for them."""
+    with open_source() as source:
+        lines = _Lines(source)
+        first = lines.next()
+        if not first.startswith(b'{"format":') or not first.endswith(b","):
             return None
-        start, count = lines.position, 0
-        while (line := lines.next()) not in (b"]", b"],", b"]}"):
-            if not line.startswith(b"{"):
+        try:
+            head = orjson.loads(first[:-1] + b"}")
+        except orjson.JSONDecodeError:
+            return None
+        if not is_backup(head):
+            return None
+        spans: dict[str, tuple[int, int]] = {}
+        counts: dict[str, int] = {}
+        for name in SECTIONS:
+            if lines.next() != b'"%s":[' % name.encode():
                 return None
-            count += 1
-        spans[name], counts[name] = (start, lines.line_start), count
-    if lines.rest().strip():
-        return None
+            start, count = lines.position, 0
+            while (line := lines.next()) not in (b"]", b"],", b"]}"):
+                if not line.startswith(b"{"):
+                    return None
+                count += 1
+            spans[name], counts[name] = (start, lines.line_start), count
+        if not lines.rest_is_blank():
+            return None
     head = _check_head(head, path)
 
     def reader(span: tuple[int, int]) -> Callable[[], Iterator[Record]]:
-        return lambda: _records(data, span, path)
+        return lambda: _records(open_source, span, path)
 
     return Backup(path, head, {name: reader(span) for name, span in spans.items()}, counts)
 
 
 class _Lines:
-    """Lines of a byte string, without copying the rest of it."""
+    """The lines of a file, read a chunk at a time, with where each one starts."""
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.position = 0
-        self.line_start = 0
+    def __init__(self, source: BinaryIO, start: int = 0) -> None:
+        source.seek(start)
+        self.source = source
+        self.chunk_size = READ_CHUNK
+        self.buffer = b""
+        self.buffer_start = start  # file offset of buffer[0]
+        self.position = start  # file offset of the next line
+        self.line_start = start  # file offset of the line last returned
+        self.at_end = False
 
     def next(self) -> bytes:
+        """The next line without its line ending (b"" past the end)."""
         self.line_start = self.position
-        end = self.data.find(b"\n", self.position)
+        offset = self.position - self.buffer_start
+        end = self.buffer.find(b"\n", offset)
+        while end < 0 and not self.at_end:
+            self._read_more()
+            offset = self.position - self.buffer_start
+            end = self.buffer.find(b"\n", offset)
         if end < 0:
-            end = len(self.data)
-        line = self.data[self.position : end]
-        self.position = min(end + 1, len(self.data))
+            end = len(self.buffer)
+        line = self.buffer[offset:end]
+        self.position = self.buffer_start + min(end + 1, len(self.buffer))
         return line.rstrip(b"\r")
 
-    def rest(self) -> bytes:
-        return self.data[self.position :]
+    def rest_is_blank(self) -> bool:
+        while True:
+            if self.buffer[self.position - self.buffer_start :].strip():
+                return False
+            if self.at_end:
+                return True
+            self._read_more()
+
+    def _read_more(self) -> None:
+        chunk = self.source.read(self.chunk_size)
+        self.at_end = not chunk
+        self.buffer = self.buffer[self.position - self.buffer_start :] + chunk
+        self.buffer_start = self.position
 
 
-def _records(data: bytes, span: tuple[int, int], path: Path) -> Iterator[Record]:
-    lines = _Lines(data)
-    lines.position = span[0]
-    while lines.position < span[1]:
-        line = lines.next().rstrip(b",")
-        try:
-            yield orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise InvalidValue(
-                _("{path} has a damaged record (byte {byte}); nothing was restored.").format(
-                    path=path, byte=lines.line_start
-                )
-            ) from None
+def _records(
+    open_source: Callable[[], BinaryIO], span: tuple[int, int], path: Path
+) -> Iterator[Record]:
+    with open_source() as source:
+        lines = _Lines(source, start=span[0])
+        while lines.position < span[1]:
+            line = lines.next().rstrip(b",")
+            try:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise InvalidValue(
+                    _("{path} has a damaged record (byte {byte}); nothing was restored.").format(
+                        path=path, byte=lines.line_start
+                    )
+                ) from None
 
 
 def _counters(head: Mapping[str, Any], floor: Mapping[str, int]) -> dict[str, int]:
