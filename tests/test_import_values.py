@@ -11,15 +11,8 @@ from hypothesis import strategies as st
 
 from salespipe.crm_formats import normalise, recognise, strip_dominant_prefix
 from salespipe.csvfile import sniff_delimiter
-from salespipe.import_values import (
-    BadValue,
-    DateReader,
-    amount,
-    flag,
-    infer_order,
-    line_text,
-    probability,
-)
+from salespipe.import_dates import DateOrderClues, DateReader
+from salespipe.import_values import BadValue, amount, flag, line_text, probability
 
 BANGKOK = timezone(timedelta(hours=7))
 
@@ -114,12 +107,27 @@ def test_ambiguous_slash_dates_follow_the_given_order() -> None:
     assert DateReader("mdy").day("03/04/2026") == date(2026, 3, 4)
 
 
+def _order_of(*pieces: str) -> str | None:
+    clues = DateOrderClues()
+    for piece in pieces:
+        clues.look(piece)
+    return clues.order
+
+
 def test_a_file_settles_the_order_when_one_date_is_clear() -> None:
     """One 25/12 in a file means all its slash dates are day-first."""
-    assert infer_order(["03/04/2026", "25/12/2026"]) == "dmy"
-    assert infer_order(["03/04/2026", "12/25/2026"]) == "mdy"
-    assert infer_order(["03/04/2026"]) is None
-    assert infer_order(["25/12/2026", "12/25/2026"]) is None
+    assert _order_of("A,03/04/2026\nB,25/12/2026\n") == "dmy"
+    assert _order_of("A,03/04/2026\n", "B,12/25/2026 10:00\n") == "mdy"
+    assert _order_of("A,03/04/2026\n") is None
+    assert _order_of("A,25/12/2026\n", "B,12/25/2026\n") is None
+    assert _order_of("A,1/25/2026/7,2026-12-25\n") is None  # not a date: no clue
+
+
+def test_the_order_is_the_same_whether_the_text_comes_whole_or_by_lines() -> None:
+    """Pieces that end at line ends give the clues the whole text gives."""
+    text = "x,03/04/2026\ny,13/04/26\nz,4/5/2026\n"
+    assert _order_of(text) == "dmy"
+    assert _order_of(*text.splitlines(keepends=True)) == "dmy"
 
 
 @pytest.mark.parametrize("raw", ["2026-02-30", "yesterday-ish", "13/13/2026", "99999"])

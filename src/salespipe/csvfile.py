@@ -5,6 +5,12 @@ Spreadsheets and CRMs save CSV as UTF-8 with or without a byte-order mark, as UT
 decimal mark) and with CRLF or LF line ends. Salesforce report exports add footer
 lines after the data. This module turns the bytes into a header and data rows, each
 row with the line number it starts on.
+
+The text is decoded a chunk at a time, never whole: once to check it (and to show it
+to a caller that must see all of it before the rows, e.g. to settle the date order),
+then again row by row. A file of 100,000 rows held as one string would cost 2-4 times
+its size (Python keeps text with one Thai or dash character at 2 bytes a character,
+and ``io.StringIO`` copies it at 4).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +27,7 @@ from salespipe.errors import InvalidValue
 from salespipe.i18n import _
 
 DELIMITERS = (",", ";", "\t")
+CHUNK_BYTES = 1 << 20
 _FOOTER = re.compile(r"^(grand totals?\b|confidential information\b|copyright\b|©)", re.IGNORECASE)
 
 
@@ -36,51 +43,90 @@ class Table:
 
     header: list[str]
     rows: Iterator[Row]
-    text: str
     encoding: str
     delimiter: str
-
-    @property
-    def estimated_rows(self) -> int:
-        return max(self.text.count("\n"), 1)
+    estimated_rows: int
 
 
-def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """The text of a file and the name of the encoding it was read with."""
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except LookupError:
-            raise InvalidValue(
-                _('The encoding "{encoding}" is not one Python knows.').format(encoding=encoding)
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise InvalidValue(
-                _("{path} is not valid {encoding} (at byte {byte}).").format(
-                    path=path, encoding=encoding, byte=exc.start
-                )
-            ) from None
+def _guess_encoding(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
-        chosen = "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        chosen = "utf-16"
-    elif len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
-        chosen = "utf-16-le"
-    elif len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
-        chosen = "utf-16-be"
-    else:
-        chosen = "utf-8"
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+        return "utf-16-le"
+    if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
+        return "utf-16-be"
+    return "utf-8"
+
+
+def _not_decodable(data: bytes, path: Path, chosen: str, given: str | None) -> InvalidValue:
+    """Why the file is not text in ``chosen``: the first undecodable byte, or its line."""
     try:
-        return data.decode(chosen), chosen
+        data.decode(chosen)
     except UnicodeDecodeError as exc:
+        if given:
+            return InvalidValue(
+                _("{path} is not valid {encoding} (at byte {byte}).").format(
+                    path=path, encoding=given, byte=exc.start
+                )
+            )
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidValue(
+        return InvalidValue(
             _(
                 '{path} is not UTF-8 text (line {line}); save it as "CSV UTF-8" from your '
                 "spreadsheet, or name its encoding with --encoding (e.g. cp874 for Thai "
                 "Windows, cp1252 for Western Windows)."
             ).format(path=path, line=line)
-        ) from None
+        )
+    raise AssertionError("the text decoded whole but not in chunks")  # pragma: no cover
+
+
+def _text_chunks(data: bytes, path: Path, chosen: str, given: str | None) -> Iterator[str]:
+    """The file's text a chunk at a time, each ending at a line end (or the file's end)."""
+    decoder = codecs.getincrementaldecoder(chosen)()
+    view = memoryview(data)
+    carried = ""
+    first = True
+    for start in range(0, len(data) + 1, CHUNK_BYTES):
+        end = start + CHUNK_BYTES
+        try:
+            text = decoder.decode(view[start:end], final=end > len(data))
+        except UnicodeDecodeError:
+            raise _not_decodable(data, path, chosen, given) from None
+        if first and text:
+            text, first = text.removeprefix("\ufeff"), False
+        cut = text.rfind("\n") + 1
+        if cut:
+            yield carried + text[:cut]
+            carried = text[cut:]
+        else:
+            carried += text
+    if carried:
+        yield carried
+
+
+def _checked_encoding(encoding: str) -> str:
+    """The encoding, if it names one that makes text (``bytes.decode`` refuses base64,
+    rot13 and the like the way it refuses unknown names)."""
+    try:
+        known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+    except LookupError:
+        known = False
+    if not known:
+        raise InvalidValue(
+            _('The encoding "{encoding}" is not one Python knows.').format(encoding=encoding)
+        )
+    return encoding
+
+
+def _lines(data: bytes, encoding: str) -> Iterator[str]:
+    """The file's lines as the csv module reads them (line ends kept), decoded as they go."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    first = stream.readline().removeprefix("\ufeff")
+    if first:
+        yield first
+    yield from stream
 
 
 def _count_outside_quotes(line: str, char: str) -> int:
@@ -101,8 +147,8 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _records(text: str, delimiter: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+def _records(lines: Iterator[str], delimiter: str) -> Iterator[Row]:
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
     start = 1
     for cells in reader:
         yield Row(start, cells)
@@ -135,14 +181,32 @@ def _data_rows(records: Iterator[Row]) -> Iterator[Row]:
         yield row
 
 
-def read_table(path: Path, data: bytes, encoding: str | None = None) -> Table:
-    """The header and a stream of data rows of a CSV file."""
-    text, used = decode(data, path, encoding)
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
+def read_table(
+    path: Path,
+    data: bytes,
+    encoding: str | None = None,
+    look: Callable[[str], None] | None = None,
+) -> Table:
+    """The header and a stream of data rows of a CSV file.
+
+    The whole text is checked (and shown to ``look``, a chunk at a time, each ending at
+    a line end) before this returns; the rows are decoded as they are read.
+    """
+    used = _checked_encoding(encoding) if encoding else _guess_encoding(data)
+    first_line: str | None = None
+    blank = True
+    line_ends = 0
+    for chunk in _text_chunks(data, path, used, encoding):
+        if first_line is None:
+            first_line = chunk.split("\n", 1)[0]
+        blank = blank and chunk.isspace()
+        line_ends += chunk.count("\n")
+        if look is not None:
+            look(chunk)
+    if blank or first_line is None:
         raise InvalidValue(_("{path} is empty; there is nothing to import.").format(path=path))
-    delimiter = sniff_delimiter(text)
-    records = _records(text, delimiter)
+    delimiter = sniff_delimiter(first_line)
+    records = _records(_lines(data, used), delimiter)
     try:
         header_row = next(r for r in records if not _is_blank(r))
     except StopIteration:
@@ -152,7 +216,8 @@ def read_table(path: Path, data: bytes, encoding: str | None = None) -> Table:
     except csv.Error as exc:
         raise unreadable(path, exc) from None
     header = [cell.strip() for cell in header_row.cells]
-    return Table(header, _checked(_data_rows(records), path), text, used, delimiter)
+    rows = _checked(_data_rows(records), path)
+    return Table(header, rows, used, delimiter, max(line_ends, 1))
 
 
 def _checked(rows: Iterator[Row], path: Path) -> Iterator[Row]:

@@ -1,14 +1,15 @@
 """Reading an import file into rows: CSV of any CRM, or salespipe's JSON.
 
 A CSV is decoded, its format recognised from the header and each row read into an
-:class:`~salespipe.import_rows.Incoming` (or its problems); JSON is a backup (read a
-record at a time) or a list of deal objects (``list --json``), whose deals are read
-as rows of salespipe's own CSV.
+:class:`~salespipe.import_rows.Incoming` (or its problems), kept as a small
+:class:`~salespipe.import_pending.Pending`; JSON is a backup (read a record at a time)
+or a list of deal objects (``list --json``), whose deals are read as rows of
+salespipe's own CSV.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,16 @@ from salespipe.csvfile import read_table
 from salespipe.errors import InvalidValue
 from salespipe.exporting import TAG_SEPARATOR
 from salespipe.i18n import _
-from salespipe.import_rows import Incoming, Problem, RowInvalid, RowReader
-from salespipe.import_values import DateOrder, DateReader, infer_order_in_text
-from salespipe.restore import Backup, backup_from_document, backup_from_lines, is_backup
+from salespipe.import_dates import DateOrder, DateOrderClues, DateReader
+from salespipe.import_pending import Packer, Pending
+from salespipe.import_rows import Problem, RowInvalid, RowReader
+from salespipe.restore import (
+    Backup,
+    backup_from_document,
+    backup_from_file,
+    backup_from_lines,
+    is_backup,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -40,7 +48,7 @@ class ReadOptions:
 @dataclass
 class ParsedFile:
     format: str
-    rows: list[Incoming]
+    rows: list[Pending]
     problems: list[Problem]
     total: int
     backup: Backup | None = None
@@ -65,13 +73,14 @@ def _read_rows(
     reader: RowReader,
     total: int,
     progress: Progress | None,
-) -> tuple[list[Incoming], list[Problem], int]:
-    good: list[Incoming] = []
+) -> tuple[list[Pending], list[Problem], int]:
+    good: list[Pending] = []
     problems: list[Problem] = []
+    packer = Packer()
     done = 0
     for done, (line, cells) in enumerate(rows, start=1):
         try:
-            good.append(reader.read(line, cells))
+            good.append(packer.pack(reader.read(line, cells)))
         except RowInvalid as exc:
             problems.extend(exc.problems)
         if progress is not None and done % 1000 == 0:
@@ -84,10 +93,10 @@ def _read_rows(
 def _read_csv(
     path: Path, data: bytes, options: ReadOptions, progress: Progress | None
 ) -> ParsedFile:
-    table = read_table(path, data, options.encoding)
-    del data
+    clues = DateOrderClues()
+    table = read_table(path, data, options.encoding, look=None if options.dates else clues.look)
     layout = recognise(table.header, extra=_pairs(options.columns, "--column"))
-    reader = RowReader(layout, DateReader(options.dates or infer_order_in_text(table.text)))
+    reader = RowReader(layout, DateReader(options.dates or clues.order))
     good, problems, count = _read_rows(
         ((row.line, row.cells) for row in table.rows), reader, table.estimated_rows, progress
     )
@@ -115,14 +124,17 @@ def read_deal_objects(items: Sequence[Any], progress: Progress | None) -> Parsed
     layout = Layout(format=SALESPIPE, header=list(CSV_COLUMNS))
     layout.columns = {column: i for i, column in enumerate(CSV_COLUMNS)}
     reader = RowReader(layout, DateReader(), where="item")
-    rows: list[tuple[int, Sequence[str]]] = []
     problems: list[Problem] = []
-    for index, item in enumerate(items, start=1):
-        if isinstance(item, Mapping):
-            rows.append((index, _cells_of(item)))
-        else:
-            problems.append(Problem(index, "-", str(item)[:40], _("not a deal object"), "item"))
-    good, bad, _read_count = _read_rows(rows, reader, len(items), progress)
+
+    def rows() -> Iterator[tuple[int, Sequence[str]]]:
+        for index, item in enumerate(items, start=1):
+            if isinstance(item, Mapping):
+                yield index, _cells_of(item)
+            else:
+                problem = Problem(index, "-", str(item)[:40], _("not a deal object"), "item")
+                problems.append(problem)
+
+    good, bad, _read_count = _read_rows(rows(), reader, len(items), progress)
     return ParsedFile("salespipe JSON", good, problems + bad, len(items))
 
 
@@ -149,18 +161,35 @@ def _read_json(path: Path, data: bytes, progress: Progress | None) -> ParsedFile
 
 
 def read_file(path: Path, options: ReadOptions, progress: Progress | None = None) -> ParsedFile:
+    kind = options.format
+    if kind is None:
+        looks_json = _read(path, 1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+        kind = "json" if path.suffix.lower() == ".json" or looks_json else "csv"
+    if kind == "json":
+        # A backup in export's layout is read from the file as the restore goes: a large
+        # one is bigger than the memory a command may use.
+        try:
+            backup = backup_from_file(path)
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+        if backup is not None:
+            return ParsedFile("salespipe backup", [], [], backup.counts["deals"], backup)
+        return _read_json(path, _read(path).removeprefix(b"\xef\xbb\xbf"), progress)
+    return _read_csv(path, _read(path), options, progress)
+
+
+def _read(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (the first ``limit`` only, if given), or a clear error."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            return handle.read(limit)
     except FileNotFoundError:
         raise InvalidValue(_("There is no file {path}.").format(path=path)) from None
     except OSError as exc:
-        raise InvalidValue(
-            _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
-        ) from None
-    kind = options.format
-    if kind is None:
-        looks_json = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
-        kind = "json" if path.suffix.lower() == ".json" or looks_json else "csv"
-    if kind == "json":
-        return _read_json(path, data.removeprefix(b"\xef\xbb\xbf"), progress)
-    return _read_csv(path, data, options, progress)
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: OSError) -> InvalidValue:
+    return InvalidValue(
+        _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
+    )

@@ -20,9 +20,9 @@ from salespipe.crm_formats import Layout
 from salespipe.errors import InvalidValue
 from salespipe.exporting import TAG_SEPARATOR
 from salespipe.i18n import N_, _
+from salespipe.import_dates import DateReader
 from salespipe.import_values import (
     BadValue,
-    DateReader,
     amount,
     currency_code,
     flag,
@@ -126,7 +126,10 @@ class RowReader:
 
     # -- cells ----------------------------------------------------------------------------
     def _raw(self, name: str) -> str:
-        return self.layout.cell(self._cells, name)
+        # Layout.cell, inlined: this runs for every cell of every row.
+        index = self.layout.columns.get(name)
+        cells = self._cells
+        return cells[index] if index is not None and index < len(cells) else ""
 
     def _read(self, name: str, reader: Callable[[str], T], default: T) -> T:
         """The cell read by ``reader``; ``default`` for an empty or absent cell or a bad one."""

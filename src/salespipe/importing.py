@@ -1,10 +1,11 @@
 """Importing deals: salespipe's CSV and JSON backup, and other CRMs' exports.
 
-``import_file`` reads the whole file first (``import_read``, without the lock), then
-plans (``import_plan``) and writes the import inside ONE transaction, so the import is
-one change for ``undo``: every new deal gets an ``add`` event at its creation time and,
-if it is closed, a ``won``/``lost`` event at its closing time. Nothing is written when
-a row is invalid (unless ``skip_invalid``), when a stage is unknown (unless mapped or
+``import_file`` reads and checks the whole file first (``import_read``, without the
+lock), keeping each row small (``import_pending``), then plans (``import_plan``) and
+writes the import (``import_write``) inside ONE transaction, so the import is one
+change for ``undo``: every new deal gets an ``add`` event at its creation time and, if
+it is closed, a ``won``/``lost`` event at its closing time. Nothing is written when a
+row is invalid (unless ``skip_invalid``), when a stage is unknown (unless mapped or
 created), or for a dry run.
 """
 
@@ -21,30 +22,16 @@ from typing import Any
 from salespipe import clock, settings
 from salespipe.errors import InvalidValue
 from salespipe.i18n import _, ngettext
-from salespipe.import_plan import (
-    Defaults,
-    Entry,
-    Plan,
-    StageResolver,
-    Target,
-    events_of,
-    looks_closing,
-    new_stages_for,
-    parse_stage_map,
-    planned_deals,
-    unknown_stages_error,
-    with_new_stages,
-)
+from salespipe.import_dates import DateOrder
+from salespipe.import_plan import Defaults, Plan, plan_import
 from salespipe.import_read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
-from salespipe.import_rows import Incoming, Problem
-from salespipe.import_values import DateOrder
-from salespipe.model import Deal, Event
+from salespipe.import_rows import Problem
+from salespipe.import_write import write_plan
 from salespipe.restore import check, database_is_empty, restore
 from salespipe.store import Snapshot
-from salespipe.work import PipelineBase, Work
+from salespipe.work import PipelineBase
 
 MAX_LISTED_PROBLEMS = 20
-WRITE_BATCH = 5000
 
 
 class InvalidRows(InvalidValue):
@@ -100,138 +87,6 @@ class ImportReport:
             "events": self.events,
             "change": self.change,
         }
-
-
-# -- planning -------------------------------------------------------------------------------
-def _fresh_rows(rows: Sequence[Incoming], snapshot: Snapshot) -> tuple[list[Incoming], int]:
-    """The rows not imported before (by source key, or by id for our own CSV)."""
-    existing = snapshot.all_deals()
-    sources = {d.source for d in existing if d.source}
-    known = {d.id: (d.title, d.created_at) for d in existing}
-    del existing
-    fresh: list[Incoming] = []
-    seen: set[str] = set()
-    duplicates = 0
-    for row in rows:
-        key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
-        same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
-        if same_deal or (key is not None and (key in sources or key in seen)):
-            duplicates += 1
-            continue
-        if key is not None:
-            seen.add(key)
-        fresh.append(row)
-    return fresh, duplicates
-
-
-def _same_deal(known: tuple[str, datetime] | None, row: Incoming) -> bool:
-    """A row of our CSV is the deal with its id here if title (and creation) agree."""
-    if known is None:
-        return False
-    title, created = known
-    return title == row.title and (row.created_at is None or row.created_at == created)
-
-
-def _resolve_stages(
-    rows: Sequence[Incoming], snapshot: Snapshot, options: ImportOptions, plan: Plan
-) -> tuple[StageResolver, list[Target | None]]:
-    stages = snapshot.stages()
-    mapped = parse_stage_map(options.stage_map, stages)
-    resolver = StageResolver(stages, mapped)
-    targets = [resolver.target(r) for r in rows]
-    plan.stages_after = stages
-    if resolver.unknown:
-        if not options.create_stages:
-            raise unknown_stages_error(resolver, rows)
-        if any(looks_closing(label) for label in resolver.unknown):
-            raise unknown_stages_error(resolver, rows, creating=True)
-        plan.new_stages = new_stages_for(list(resolver.unknown), rows, resolver)
-        plan.stages_after = with_new_stages(stages, plan.new_stages)
-        resolver = StageResolver(plan.stages_after, mapped, fallback_stages=stages)
-        targets = [resolver.target(r) for r in rows]
-    return resolver, targets
-
-
-def plan_import(
-    rows: Sequence[Incoming], snapshot: Snapshot, options: ImportOptions, defaults: Defaults
-) -> Plan:
-    plan = Plan(defaults=defaults)
-    fresh, plan.duplicates = _fresh_rows(rows, snapshot)
-    resolver, targets = _resolve_stages(fresh, snapshot, options, plan)
-    by_key = {s.key: s for s in plan.stages_after}
-    next_id: int = snapshot.meta["next_deal_id"]
-    kept = _kept_ids(fresh, next_id)
-    new_id = max([next_id, *(i + 1 for i in kept)])
-    for row, target in zip(fresh, targets, strict=True):
-        assert target is not None
-        stage_key, status = resolver.place(row, target)
-        stage = by_key[stage_key]
-        if status == "open" and not stage.enabled:
-            plan.problems.append(
-                Problem(
-                    row.line,
-                    "stage",
-                    row.stage_label,
-                    _('the stage "{name}" is disabled').format(name=stage.name),
-                )
-            )
-            continue
-        if row.deal_id is not None and kept.get(row.deal_id) == row.line:
-            deal_id = row.deal_id
-        else:
-            deal_id, new_id = new_id, new_id + 1
-            if row.deal_id is not None and row.source is None:
-                row.source = f"salespipe:{row.deal_id}"
-        plan.entries.append(Entry(row, deal_id, stage, status))
-    plan.next_deal_id = new_id
-    return plan
-
-
-def _kept_ids(rows: Sequence[Incoming], next_id: int) -> dict[int, int]:
-    """Deal ids of our own CSV that can be kept (never used here): id -> line of the row."""
-    kept: dict[int, int] = {}
-    for row in rows:
-        if row.deal_id is not None and row.deal_id >= next_id and row.deal_id not in kept:
-            kept[row.deal_id] = row.line
-    return kept
-
-
-# -- writing --------------------------------------------------------------------------------
-def _write(work: Work, plan: Plan) -> int:
-    """Store the planned deals and their events; returns how many events were recorded."""
-    tx = work.tx
-    if plan.new_stages:
-        work.save_stages("stage-add", plan.stages_after)
-    change = tx.change_id()
-    seq: int = tx.meta["next_seq"]
-    first = seq
-    batch: list[Deal] = []
-    for planned in planned_deals(plan):
-        for spec in events_of(planned):
-            tx.record(
-                Event(
-                    seq=seq,
-                    change=change,
-                    type=spec.kind,
-                    at=spec.at,
-                    recorded_at=work.now,
-                    who=work.who,
-                    command=work.command,
-                    deal_id=spec.deal_id,
-                    reason=spec.reason,
-                    text=spec.text,
-                    before=spec.before,
-                    after=spec.after,
-                )
-            )
-            seq += 1
-        batch.append(planned.final)
-        if len(batch) >= WRITE_BATCH:
-            tx.save_deals(batch)
-            batch.clear()
-    tx.save_deals(batch)
-    tx.set_meta(next_seq=seq, next_deal_id=max(plan.next_deal_id, tx.meta["next_deal_id"]))
-    return seq - first
 
 
 def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> InvalidRows:
@@ -294,7 +149,14 @@ def _prepare(
         merged = read_deal_objects(deals, None)
         parsed.rows, parsed.problems = merged.rows, merged.problems
     ours = parsed.format.startswith("salespipe")
-    plan = plan_import(parsed.rows, snapshot, options, _defaults(snapshot, options, now, ours))
+    plan = plan_import(
+        parsed.rows,
+        snapshot,
+        _defaults(snapshot, options, now, ours),
+        stage_map=options.stage_map,
+        create_stages=options.create_stages,
+    )
+    parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
     if problems and not options.skip_invalid:
         raise _refuse_invalid(Path(report.file), problems, len(plan.entries))
@@ -337,6 +199,6 @@ def _import(
             assert parsed.backup is not None
             restore(work.tx, parsed.backup)
         elif plan.entries:
-            report.events = _write(work, plan)
+            report.events = write_plan(work, plan)
             report.change = work.tx.change_id()
     return report
