@@ -107,10 +107,12 @@ def plan_import(
 
 def _fresh_rows(rows: Sequence[Pending], snapshot: Snapshot) -> tuple[list[Pending], int]:
     """The rows not imported before (by source key, or by id for our own CSV)."""
-    existing = snapshot.all_deals()
-    sources = {d.source for d in existing if d.source}
-    known = {d.id: (d.title, d.created_at) for d in existing}
-    del existing
+    sources: set[str] = set()
+    known: dict[int, tuple[str, datetime]] = {}
+    for record in snapshot.all_records():  # one at a time: a large database is big
+        if record.get("source"):
+            sources.add(record["source"])
+        known[record["id"]] = (record["title"], datetime.fromisoformat(record["created_at"]))
     fresh: list[Pending] = []
     seen: set[str] = set()
     duplicates = 0
