@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from salespipe.import_pending import RowValues, unpack
 from salespipe.import_plan import Defaults, Entry, Plan
-from salespipe.model import Deal, Event, Record, Status
+from salespipe.model import Event, Record, Status
 from salespipe.work import Work, record_diff
 
 WRITE_BATCH = 1000
@@ -170,7 +170,7 @@ def write_plan(work: Work, plan: Plan) -> int:
     record = _Recorder(work)
     first = record.seq
     now = _moment_of(defaults.now)
-    batch: list[Deal] = []
+    batch: list[Record] = []
     for entry in plan.take_entries():
         values = unpack(entry.row)
         times = deal_times(values, entry.status, now)
@@ -184,10 +184,10 @@ def write_plan(work: Work, plan: Plan) -> int:
             before, after = record_diff(opened, {k: final[k] for k in _CLOSING_FIELDS})
             reason = final["lost_reason"]
             record(entry.status, times.closed[0], entry.deal_id, before, after, reason=reason)
-        batch.append(Deal.from_record(final))
+        batch.append(final)
         if len(batch) >= WRITE_BATCH:
-            tx.save_deals(batch)
+            tx.save_records(batch)
             batch.clear()
-    tx.save_deals(batch)
+    tx.save_records(batch)
     tx.set_meta(next_seq=record.seq, next_deal_id=max(plan.next_deal_id, tx.meta["next_deal_id"]))
     return record.seq - first

@@ -424,15 +424,19 @@ class Transaction(Snapshot):
     def save_deals(self, deals: Iterable[Deal]) -> None:
         """Store the given deals where their status says: open in the open-deals
         journal (indexed by the main file), closed in the closed journal."""
+        self.save_records(deal.to_record() for deal in deals)
+
+    def save_records(self, records: Iterable[Record]) -> None:
+        """:meth:`save_deals` for deals already in their stored form (``Deal.to_record()``,
+        keys in its order): an import builds those directly."""
         # The index is changed in place rather than through TinyDB's table API, which
         # copies the whole table on every call: an undo of a 10k-deal import would take
         # minutes. It stays a TinyDB table in the file; a changed entry keeps its place.
         index = self._open_index
-        for deal in deals:
-            record = deal.to_record()
-            key = str(deal.id)
-            if deal.is_open:
-                index[key] = self._append_open(deal.id, record)
+        for record in records:
+            key = str(record["id"])
+            if record["status"] == "open":
+                index[key] = self._append_open(record["id"], record)
             else:
                 index.pop(key, None)
                 self._append_closed(record)
