@@ -7,6 +7,7 @@ values that start with what was typed, so both a stage's name and its key are of
 (names with spaces only by key, which needs no quoting).
 """
 
+from datetime import datetime
 from typing import Any
 
 import typer
@@ -67,16 +68,19 @@ def deal_ids(ctx: typer.Context, incomplete: str) -> list[Suggestion]:
             return []
         snapshot = _snapshot(ctx)
         closed = ctx.info_name == "reopen"
-        deals = snapshot.closed_deals() if closed else snapshot.open_deals()
-        chosen = [d for d in deals if str(d.id).startswith(incomplete)]
-        chosen = sorted(chosen, key=lambda d: d.updated_at, reverse=True)[:MAX_DEALS]
+        # Stored records, not Deals: a large database has tens of thousands closed.
+        records = snapshot.closed_records() if closed else snapshot.open_records()
+        chosen = [r for r in records if str(r["id"]).startswith(incomplete)]
+        chosen.sort(key=lambda r: datetime.fromisoformat(r["updated_at"]), reverse=True)
         names = {s.key: s.name for s in snapshot.stages()}
-        return [(str(d.id), _about(d, names)) for d in sorted(chosen, key=lambda d: d.id)]
+        latest = sorted(chosen[:MAX_DEALS], key=lambda r: r["id"])
+        return [(str(r["id"]), _about(r, names)) for r in latest]
     except Exception:  # completion must never break the shell
         return []
 
 
-def _about(deal: Any, names: dict[str, str]) -> str:
-    where = names.get(deal.stage, deal.stage) if deal.is_open else deal.status
-    title = textwidth.clip(" ".join(deal.title.split()), 40)
+def _about(record: dict[str, Any], names: dict[str, str]) -> str:
+    status = record.get("status", "open")
+    where = names.get(record["stage"], record["stage"]) if status == "open" else status
+    title = textwidth.clip(" ".join(record["title"].split()), 40)
     return f"{title} · {where}"
