@@ -132,6 +132,23 @@ def test_list_stale_uses_target_days(cli) -> None:
     assert [d["title"] for d in cli.json("list", "--stale")] == ["Old"]
 
 
+def test_list_of_all_deals_shows_closed_ones_with_their_outcome(cli) -> None:
+    """Closed deals (read from the closed journal) show their outcome and stage, and no
+    quote cell; open deals show their quote's end."""
+    cli("add", "Open quoted", "-v", "100", "-s", "quoted", "--at", "2026-11-20 09:00")
+    cli("quote", "1", "--valid-until", "2026-12-10")
+    cli("add", "Closed quoted", "-v", "50.5", "-s", "quoted", "--at", "2026-11-20 09:00")
+    cli("quote", "2", "--valid-until", "2026-12-10")
+    cli("won", "2")
+    lines = cli("list", "--status", "all").stdout.splitlines()
+    assert lines == [
+        "ID  Title          Customer  Stage           Value  Days  Next action",
+        " 1  Open quoted              Quoted        ฿100.00     7  (quote to 2026-12-10)",
+        " 2  Closed quoted            won (Quoted)   ฿50.50     7",
+        "2 deals, ฿150.50",
+    ]
+
+
 def test_list_plain_output_is_aligned_for_thai(cli) -> None:
     """Piped list output is plain text whose columns line up by display width."""
     from salespipe import textwidth

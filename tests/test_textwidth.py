@@ -40,3 +40,103 @@ def test_thai_marks_take_no_cell_and_wide_characters_two() -> None:
     assert textwidth.width("อนุมัติซื้อ") == 6
     assert textwidth.width("株式会社") == 8
     assert textwidth.width("Café") == 4
+
+
+# -- fast paths: each agrees with looking up every character ---------------------------------
+# Letters, marks and signs of every kind the fast paths treat differently: ASCII, Latin,
+# Thai with its marks, dashes and currency signs, a soft hyphen, CJK, an emoji.
+MIXED = st.text(alphabet=st.sampled_from("ab Zé-–€→…\xadกเไะ่้ิีั株会🚀"), max_size=40)
+WORD = st.text(alphabet=st.sampled_from("abcdeกขเไะ่้ิ–"), min_size=1, max_size=12)
+SPACED_WORDS = st.one_of(
+    st.lists(WORD, max_size=12).map(" ".join),  # single spaces: the fast way
+    st.text(alphabet=st.sampled_from("abcde กขเไะ่้ิ–"), max_size=80),  # any spacing
+)
+
+
+def slow_clip(text: str, size: int) -> str:
+    """Clipping character by character, as textwidth did before its fast paths."""
+    if slow_width(text) <= size:
+        return text
+    out, used = [], 0
+    for char in text:
+        cells = textwidth.char_width(char)
+        if used + cells > size - 1:
+            break
+        out.append(char)
+        used += cells
+    return "".join(out) + "…"
+
+
+def word_by_word(text: str, size: int) -> list[str]:
+    """Wrapping a word at a time, measuring each word, as textwidth did before its fast paths."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if slow_width(paragraph) <= size:
+            lines.append(paragraph)
+            continue
+        body = paragraph.lstrip(" ")
+        indent = paragraph[: len(paragraph) - len(body)]
+        room = max(1, size - len(indent))
+        wrapped = textwidth._wrap_words(body, room)
+        lines.extend(indent + line if line else line for line in wrapped)
+    return lines
+
+
+def test_one_cell_ranges_take_one_cell_each() -> None:
+    """Every character the fast paths count as one cell takes one cell by the per-character
+    rule, and the zero-width marks among them take none."""
+    for code in range(0x2200):
+        char = chr(code)
+        if textwidth.one_cell_each(char):
+            assert textwidth.char_width(char) == 1, hex(code)
+        if textwidth._MEASURABLE.fullmatch(char):
+            assert textwidth.width(char + "ก") == slow_width(char + "ก"), hex(code)
+
+
+def test_punctuation_and_currency_are_measured_without_lookups() -> None:
+    """Dashes, the ellipsis, euro and baht signs and arrows are one cell each."""
+    assert textwidth.one_cell_each("Siam – Foods… €5 ฿6 → done")
+    assert not textwidth.one_cell_each("ไก่")  # the tone mark takes no cell
+    assert not textwidth.one_cell_each("株式")
+    assert textwidth.width("ERP – Siam Foods…") == 17
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=MIXED, size=st.integers(min_value=0, max_value=30))
+def test_clip_equals_clipping_character_by_character(text: str, size: int) -> None:
+    """Slicing one-cell text and matching Thai marks cut text where the per-character
+    walk does."""
+    assert textwidth.clip(text, size) == slow_clip(text, size)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=MIXED, size=st.integers(min_value=0, max_value=30), right=st.booleans())
+def test_fit_is_clip_then_pad(text: str, size: int, right: bool) -> None:
+    """fit cuts as clip does and pads to exactly the size (or leaves a cut that overflows)."""
+    assert textwidth.fit(text, size, right=right) == textwidth.pad(
+        slow_clip(text, size), size, right=right
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=SPACED_WORDS, size=st.integers(min_value=1, max_value=30))
+def test_wrap_equals_wrapping_word_by_word(text: str, size: int) -> None:
+    """Breaking at the last space that fits gives the lines measuring every word gives,
+    double spaces, leading spaces and words wider than a line included."""
+    assert textwidth.wrap(text, size) == word_by_word(text, size)
+
+
+def test_fit_examples() -> None:
+    """Known cuts and paddings: ASCII, Thai marks (no cell), CJK (two cells each)."""
+    assert textwidth.fit("abc", 5) == "abc  "
+    assert textwidth.fit("abcdef", 4) == "abc…"
+    assert textwidth.fit("ไก่", 3, right=True) == " ไก่"
+    assert textwidth.fit("株式会社", 5) == "株式…"
+    assert textwidth.fit("株式会社", 4) == "株… "
+
+
+def test_wrap_keeps_thai_words_and_marks_together() -> None:
+    """A Thai message wraps at its spaces, each line within the width, marks kept on
+    their letters."""
+    text = "ดีล 7 ค้างอยู่ในขั้น เสนอราคา มา 43 วัน (เป้าหมาย 14)"
+    assert textwidth.wrap(text, 20) == ["ดีล 7 ค้างอยู่ในขั้น", "เสนอราคา มา 43 วัน", "(เป้าหมาย 14)"]

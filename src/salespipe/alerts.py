@@ -5,19 +5,23 @@
 - ``check`` also reports next actions past their due day, open deals past their
   expected close day, quotes that expire within three days, and quotes that have
   expired while the deal is still open.
+
+Both look at every open deal, so they work on the stored deal records (see
+:mod:`salespipe.queries`); stored days are ISO dates, compared as text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from salespipe import fmt
 from salespipe.i18n import _, ngettext
-from salespipe.model import Deal, Record, Stage, days_in_stage, deal_to_dict
-from salespipe.queries import is_stale
+from salespipe.model import Record, Stage, record_days_in_stage, record_to_dict
+from salespipe.queries import over_target
 
 QUOTE_WARNING_DAYS = 3
 
@@ -33,7 +37,7 @@ ALERT_KINDS = (
 
 @dataclass(frozen=True)
 class StaleDeal:
-    deal: Deal
+    record: Record  # the deal's stored record
     stage: Stage
     days_in_stage: int
 
@@ -42,7 +46,9 @@ class StaleDeal:
         return self.days_in_stage - (self.stage.target_days or 0)
 
     def to_dict(self, now: datetime) -> Record:
-        return {**deal_to_dict(self.deal, self.stage, now), "days_over": self.days_over}
+        data = record_to_dict(self.record, self.stage, now)
+        data["days_over"] = self.days_over
+        return data
 
 
 @dataclass(frozen=True)
@@ -54,20 +60,30 @@ class StaleList:
         return [item.to_dict(self.as_of) for item in self.deals]
 
 
-def stale_deals(deals: Iterable[Deal], stages: Sequence[Stage], now: datetime) -> list[StaleDeal]:
-    """Open deals over their stage's target days, longest overdue first."""
+def _stale(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> list[StaleDeal]:
     by_key = {s.key: s for s in stages}
     found = []
-    for deal in deals:
-        stage = by_key.get(deal.stage)
-        if stage is not None and is_stale(deal, stage, now):
-            found.append(StaleDeal(deal, stage, days_in_stage(deal, now)))
-    found.sort(key=lambda item: (-item.days_over, item.deal.id))
+    for record in records:
+        stage = by_key.get(record["stage"])
+        if stage is None or not stage.target_days or record["status"] != "open":
+            continue
+        days = record_days_in_stage(record, now)
+        if over_target(days, stage):
+            found.append(StaleDeal(record, stage, days))
     return found
 
 
-def stale(deals: Iterable[Deal], stages: Sequence[Stage], now: datetime) -> StaleList:
-    return StaleList(now, stale_deals(deals, stages, now))
+def stale_records(
+    records: Iterable[Record], stages: Sequence[Stage], now: datetime
+) -> list[StaleDeal]:
+    """Open deals over their stage's target days, longest overdue first."""
+    found = _stale(records, stages, now)
+    found.sort(key=lambda item: (-item.days_over, item.record["id"]))
+    return found
+
+
+def stale(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> StaleList:
+    return StaleList(now, stale_records(records, stages, now))
 
 
 @dataclass(frozen=True)
@@ -102,77 +118,108 @@ def _days(count: int) -> str:
     return ngettext("{count} day", "{count} days", count).format(count=count)
 
 
-def _named(deal: Deal) -> str:
-    return _('Deal {deal_id} "{title}"').format(deal_id=deal.id, title=deal.title)
+class _Checks:
+    """The checks of one ``check`` run, each finding one kind of alert in the open deals."""
 
+    def __init__(self, stages: Sequence[Stage], now: datetime) -> None:
+        self.stages = stages
+        self.now = now
+        self.today = now.date()
+        self.today_iso = self.today.isoformat()  # stored days compare as text
+        self.named_template = _('Deal {deal_id} "{title}"')
 
-def _deal_alerts(deal: Deal, stage: Stage | None, now: datetime) -> Iterable[Alert]:
-    today = now.date()
-    if stage is not None and is_stale(deal, stage, now):
-        spent = days_in_stage(deal, now)
-        yield Alert(
-            "stale",
-            deal.id,
-            _("{deal} has been {days} in {stage} (target {target}).").format(
-                deal=_named(deal), days=_days(spent), stage=stage.name, target=stage.target_days
-            ),
-        )
-    action = deal.next_action
-    if action is not None and action.due < today:
-        yield Alert(
-            "next_action_overdue",
-            deal.id,
-            _('{deal}: the next action "{action}" was due {date} ({days} ago).').format(
-                deal=_named(deal),
-                action=action.text,
-                date=fmt.day(action.due),
-                days=_days((today - action.due).days),
-            ),
-        )
-    if deal.expected_close is not None and deal.expected_close < today:
-        yield Alert(
-            "past_expected_close",
-            deal.id,
-            _("{deal} was expected to close on {date} and is still open.").format(
-                deal=_named(deal), date=fmt.day(deal.expected_close)
-            ),
-        )
-    quote = deal.quote
-    if quote is not None:
-        left = (quote.valid_until - today).days
-        until = fmt.day(quote.valid_until)
-        if left < 0:
-            yield Alert(
-                "quote_expired",
-                deal.id,
-                _("{deal}: the quote expired on {date}.").format(deal=_named(deal), date=until),
+    def named(self, record: Record) -> str:
+        return self.named_template.format(deal_id=record["id"], title=record["title"])
+
+    def stale(self, records: list[Record]) -> list[Alert]:
+        template = _("{deal} has been {days} in {stage} (target {target}).")
+        return [
+            Alert(
+                "stale",
+                item.record["id"],
+                template.format(
+                    deal=self.named(item.record),
+                    days=_days(item.days_in_stage),
+                    stage=item.stage.name,
+                    target=item.stage.target_days,
+                ),
             )
-        elif left <= QUOTE_WARNING_DAYS:
-            if left == 0:
-                message = _("{deal}: the quote expires today ({date}).")
-            else:
-                message = ngettext(
-                    "{deal}: the quote expires in {count} day ({date}).",
-                    "{deal}: the quote expires in {count} days ({date}).",
-                    left,
-                )
-            yield Alert(
-                "quote_expiring",
-                deal.id,
-                message.format(deal=_named(deal), count=left, date=until),
+            for item in _stale(records, self.stages, self.now)
+        ]
+
+    def next_action_overdue(self, records: list[Record]) -> list[Alert]:
+        template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
+        alerts = []
+        for record in records:
+            action = record["next_action"]
+            if action is None or action["due"] >= self.today_iso:
+                continue
+            due = date.fromisoformat(action["due"])
+            message = template.format(
+                deal=self.named(record),
+                action=action["text"],
+                date=fmt.day(due),
+                days=_days((self.today - due).days),
             )
+            alerts.append(Alert("next_action_overdue", record["id"], message))
+        return alerts
+
+    def past_expected_close(self, records: list[Record]) -> list[Alert]:
+        template = _("{deal} was expected to close on {date} and is still open.")
+        return [
+            Alert(
+                "past_expected_close",
+                record["id"],
+                template.format(deal=self.named(record), date=fmt.iso_day(close)),
+            )
+            for record in records
+            if (close := record["expected_close"]) is not None and close < self.today_iso
+        ]
+
+    def quotes(self, records: list[Record]) -> tuple[list[Alert], list[Alert]]:
+        """Alerts of quotes expired, and of quotes expiring within QUOTE_WARNING_DAYS."""
+        warn_until = (self.today + timedelta(days=QUOTE_WARNING_DAYS)).isoformat()
+        expired_template = _("{deal}: the quote expired on {date}.")
+        today_template = _("{deal}: the quote expires today ({date}).")
+        expired, expiring = [], []
+        for record in records:
+            quote = record["quote"]
+            if quote is None or quote["valid_until"] > warn_until:
+                continue
+            valid_until = date.fromisoformat(quote["valid_until"])
+            left = (valid_until - self.today).days
+            named, until = self.named(record), fmt.day(valid_until)
+            if left < 0:
+                message = expired_template.format(deal=named, date=until)
+                expired.append(Alert("quote_expired", record["id"], message))
+                continue
+            template = today_template if left == 0 else _quote_expires_in(left)
+            message = template.format(deal=named, count=left, date=until)
+            expiring.append(Alert("quote_expiring", record["id"], message))
+        return expired, expiring
 
 
-def check(deals: Iterable[Deal], stages: Sequence[Stage], now: datetime) -> CheckResult:
-    """Everything in the open pipeline that needs action, most urgent kind first."""
-    by_key = {s.key: s for s in stages}
-    alerts: list[Alert] = []
-    checked = 0
-    for deal in deals:
-        if not deal.is_open:
-            continue
-        checked += 1
-        alerts.extend(_deal_alerts(deal, by_key.get(deal.stage), now))
-    order = {kind: index for index, kind in enumerate(ALERT_KINDS)}
-    alerts.sort(key=lambda alert: (order[alert.kind], alert.deal_id))
-    return CheckResult(now.date(), checked, alerts)
+def _quote_expires_in(days: int) -> str:
+    return ngettext(
+        "{deal}: the quote expires in {count} day ({date}).",
+        "{deal}: the quote expires in {count} days ({date}).",
+        days,
+    )
+
+
+def check(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> CheckResult:
+    """Everything in the open pipeline that needs action, most urgent kind first
+    (``ALERT_KINDS``), then by deal."""
+    deals = [record for record in records if record["status"] == "open"]
+    checks = _Checks(stages, now)
+    expired, expiring = checks.quotes(deals)
+    found = {
+        "stale": checks.stale(deals),
+        "next_action_overdue": checks.next_action_overdue(deals),
+        "past_expected_close": checks.past_expected_close(deals),
+        "quote_expired": expired,
+        "quote_expiring": expiring,
+    }
+    by_deal = attrgetter("deal_id")
+    alerts = [alert for kind in ALERT_KINDS for alert in sorted(found[kind], key=by_deal)]
+    return CheckResult(now.date(), len(deals), alerts)

@@ -12,13 +12,14 @@ within its target there is no bottleneck.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from salespipe.model import Deal, Stage
-from salespipe.tally import median_and_mean, rounded
+from salespipe.model import Record, Stage
+from salespipe.tally import median_and_mean, moment, rounded
 
 SECONDS_PER_DAY = 86400
 
@@ -70,34 +71,69 @@ class Durations:
         }
 
 
-def _stay_lengths(
-    deals: Iterable[Deal], now: datetime
-) -> tuple[dict[str, list[float]], dict[str, int]]:
-    """Days of every stay per stage key, and how many stays per stage are ongoing."""
-    lengths: dict[str, list[float]] = {}
-    ongoing: dict[str, int] = {}
-    for deal in deals:  # a hot loop at 100k deals: plain attribute reads only
-        is_open = deal.status == "open"
-        until = deal.closed_at or now
-        for stay in deal.stays:
-            left = stay.left
-            if left is None:
+class StayLengths:
+    """The days of every stay per stage key, and how many stays per stage are ongoing,
+    gathered one deal at a time (so a report can fold the history in one pass)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.lengths: dict[str, list[float]] = {}
+        self.ongoing: dict[str, int] = {}
+
+    def add(self, record: Record) -> None:
+        """The stays of one deal, from its stored record."""
+        # A hot loop over every stay ever made: plain reads, no calls it can spare.
+        lengths, now = self.lengths, self.now
+        is_open = record.get("status", "open") == "open"
+        closed_at = record.get("closed_at")
+        # A stay usually starts at the very time the one before it ended: parse it once.
+        previous_text, previous = None, now
+        for stage, entered_text, left_text in record.get("stays", ()):
+            entered = previous if entered_text == previous_text else moment(entered_text)
+            if left_text:
+                left = previous = moment(left_text)
+                previous_text = left_text
+            else:
                 if is_open:
-                    ongoing[stay.stage] = ongoing.get(stay.stage, 0) + 1
-                left = until
-            seconds = (left - stay.entered).total_seconds()
-            spans = lengths.get(stay.stage)
+                    self.ongoing[stage] = self.ongoing.get(stage, 0) + 1
+                left = moment(closed_at) if closed_at else now
+            seconds = (left - entered).total_seconds()
+            spans = lengths.get(stage)
             if spans is None:
-                spans = lengths[stay.stage] = []
+                spans = lengths[stage] = []
             spans.append(seconds / SECONDS_PER_DAY if seconds > 0 else 0.0)
-    return lengths, ongoing
+
+    def result(self, stages: Sequence[Stage]) -> Durations:
+        """Median and mean days per stage: enabled stages in pipeline order, and disabled
+        ones that deals stayed in."""
+        rows = []
+        for stage in sorted(stages, key=lambda s: s.position):
+            spans = self.lengths.get(stage.key, [])
+            if not stage.enabled and not spans:
+                continue
+            spans.sort()
+            median, mean = median_and_mean(spans)
+            rows.append(
+                StageDurations(
+                    key=stage.key,
+                    name=stage.name,
+                    target_days=stage.target_days,
+                    stays=len(spans),
+                    ongoing=self.ongoing.get(stage.key, 0),
+                    median_days=median,
+                    mean_days=mean,
+                    over_target=_over_target(spans, stage.target_days),
+                )
+            )
+        return Durations(as_of=self.now.date(), stages=rows, bottleneck=choose_bottleneck(rows))
 
 
-def _over_target(lengths: Sequence[float], target: int | None) -> int:
-    """Stays longer than the target, counted in whole days as ``stale`` counts them."""
+def _over_target(ordered: Sequence[float], target: int | None) -> int:
+    """Stays longer than the target, counted in whole days as ``stale`` counts them: of
+    stay lengths in ascending order (none negative), those of at least target + 1 days."""
     if target is None:
         return 0
-    return sum(1 for days in lengths if int(days) > target)
+    return len(ordered) - bisect.bisect_left(ordered, target + 1)
 
 
 def choose_bottleneck(stages: Sequence[StageDurations]) -> StageDurations | None:
@@ -111,28 +147,10 @@ def choose_bottleneck(stages: Sequence[StageDurations]) -> StageDurations | None
     return None
 
 
-def durations(deals: Iterable[Deal], stages: Sequence[Stage], now: datetime) -> Durations:
-    """Median and mean days per stage over all stays of ``deals`` (ongoing ones up to ``now``).
-
-    Enabled stages are listed in pipeline order, and disabled ones that deals stayed in.
-    """
-    lengths, ongoing = _stay_lengths(deals, now)
-    rows = []
-    for stage in sorted(stages, key=lambda s: s.position):
-        spans = lengths.get(stage.key, [])
-        if not stage.enabled and not spans:
-            continue
-        median, mean = median_and_mean(spans)
-        rows.append(
-            StageDurations(
-                key=stage.key,
-                name=stage.name,
-                target_days=stage.target_days,
-                stays=len(spans),
-                ongoing=ongoing.get(stage.key, 0),
-                median_days=median,
-                mean_days=mean,
-                over_target=_over_target(spans, stage.target_days),
-            )
-        )
-    return Durations(as_of=now.date(), stages=rows, bottleneck=choose_bottleneck(rows))
+def durations(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> Durations:
+    """Median and mean days per stage over all stays of the deals of ``records`` (stored
+    records, see :mod:`salespipe.tally`), ongoing stays up to ``now``."""
+    stays = StayLengths(now)
+    for record in records:
+        stays.add(record)
+    return stays.result(stages)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from salespipe import i18n
 from salespipe.i18n import N_, _
+from salespipe.model import money_from_json
 
 ERAS = ("ce", "be")
 BUDDHIST_ERA_OFFSET = 543
@@ -77,10 +79,20 @@ def day(value: date | datetime | None) -> str:
 
 def iso_day(text: str) -> str:
     """A stored ISO date (``2026-12-31``) shown as :func:`day` shows dates."""
+    return _iso_day(text, _era)
+
+
+@lru_cache(maxsize=4096)  # a list shows thousands of dates, but few different ones
+def _iso_day(text: str, era: str) -> str:  # ``era``: what :func:`day` shows depends on it
     try:
         return day(date.fromisoformat(text))
     except ValueError:
         return text
+
+
+def next_action(stored: dict[str, str]) -> str:
+    """A stored next action (``{"text": ..., "due": ISO day}``): ``2026-12-31 Call them``."""
+    return f"{iso_day(stored['due'])} {stored['text']}"
 
 
 def moment(value: datetime | None) -> str:
@@ -129,6 +141,12 @@ def money(value: Decimal, currency: str, *, whole: bool = False) -> str:
     if symbol is not None:
         return symbol + number
     return f"{currency} {number}" if currency else number
+
+
+@lru_cache(maxsize=4096)  # a list shows thousands of amounts, many of them alike
+def stored_money(amount: int | float, currency: str) -> str:
+    """:func:`money` of an amount as the store keeps it (a JSON number, exact to the cent)."""
+    return money(money_from_json(amount), currency)
 
 
 def money_by_currency(totals: dict[str, Decimal]) -> str:

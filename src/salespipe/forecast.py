@@ -16,8 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from salespipe.model import Deal, Stage, weighted_value
-from salespipe.tally import Totals, add_money, totals_json
+from salespipe.model import Record, Stage
+from salespipe.tally import (
+    Totals,
+    add_money,
+    currency_of,
+    moment,
+    status_of,
+    totals_json,
+    value_of,
+    weighted_of,
+)
 
 RowKind = Literal["month", "past_due", "later", "undated"]
 PAST_DUE, LATER, UNDATED = "past due", "later", "no date"
@@ -80,8 +89,9 @@ class Forecast:
 
 
 def forecast(
-    deals: Iterable[Deal], stages: Sequence[Stage], *, months: int, now: datetime
+    records: Iterable[Record], stages: Sequence[Stage], *, months: int, now: datetime
 ) -> Forecast:
+    """The forecast from the stored records of every deal (see :mod:`salespipe.tally`)."""
     today = now.date()
     this_month = _month_start(today)
     history = [_add_months(this_month, -n) for n in range(months, 0, -1)]
@@ -92,27 +102,30 @@ def forecast(
     undated = ForecastRow(UNDATED, "undated")
     horizon = _add_months(this_month, months)
     by_key = {s.key: s for s in stages}
-    for deal in deals:
-        if deal.status == "won" and deal.closed_at is not None:
-            row = by_month.get(_month_start(deal.closed_at.date()))
-            if row is not None:
-                row.won_count += 1
-                add_money(row.won_value, deal.currency, deal.value)
-            continue
-        if not deal.is_open:
-            continue
-        close = deal.expected_close
-        if close is None:
-            row = undated
-        elif close < today:
-            row = past_due
-        elif close >= horizon:
-            row = later
-        else:
-            row = by_month[_month_start(close)]
-        row.count += 1
-        add_money(row.value, deal.currency, deal.value)
-        add_money(row.weighted_value, deal.currency, weighted_value(deal, by_key.get(deal.stage)))
+
+    def expected_in(close: str | None) -> ForecastRow:
+        day = date.fromisoformat(close) if close else None
+        if day is None:
+            return undated
+        if day < today:
+            return past_due
+        if day >= horizon:
+            return later
+        return by_month[_month_start(day)]
+
+    for record in records:
+        outcome = status_of(record)
+        if outcome == "open":
+            row = expected_in(record.get("expected_close"))
+            code = currency_of(record)
+            row.count += 1
+            add_money(row.value, code, value_of(record))
+            add_money(row.weighted_value, code, weighted_of(record, by_key.get(record["stage"])))
+        elif outcome == "won" and record.get("closed_at"):
+            won_in = by_month.get(_month_start(moment(record["closed_at"]).date()))
+            if won_in is not None:
+                won_in.won_count += 1
+                add_money(won_in.won_value, currency_of(record), value_of(record))
     rows = [
         *(by_month[m] for m in history),
         past_due,

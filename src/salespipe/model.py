@@ -30,7 +30,7 @@ def money_to_json(value: Decimal) -> int | float:
 
 
 def money_from_json(raw: int | float | str) -> Decimal:
-    return Decimal(str(raw))
+    return Decimal(raw) if type(raw) is int else Decimal(str(raw))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -210,59 +210,114 @@ class Deal:
         )
 
 
-def effective_probability(deal: Deal, stage: Stage | None) -> int:
-    """The probability a deal is weighted by: won 100, lost 0, else override or stage's."""
-    if deal.status == "won":
+def _probability(status: str, override: int | None, stage: Stage | None) -> int:
+    if status == "won":
         return 100
-    if deal.status == "lost":
+    if status == "lost":
         return 0
-    if deal.probability is not None:
-        return deal.probability
+    if override is not None:
+        return override
     return stage.probability if stage else 0
 
 
+def effective_probability(deal: Deal, stage: Stage | None) -> int:
+    """The probability a deal is weighted by: won 100, lost 0, else override or stage's."""
+    return _probability(deal.status, deal.probability, stage)
+
+
+CENT = Decimal("0.01")
+
+
+def weighted(value: Decimal, probability: int) -> Decimal:
+    """``value`` x ``probability`` / 100, to the cent."""
+    return (value * probability / 100).quantize(CENT)
+
+
 def weighted_value(deal: Deal, stage: Stage | None) -> Decimal:
-    return (deal.value * effective_probability(deal, stage) / 100).quantize(Decimal("0.01"))
+    return weighted(deal.value, effective_probability(deal, stage))
+
+
+def weighted_json(value: int | float, probability: int) -> int | float:
+    """:func:`weighted` of a stored (JSON) amount, as the JSON number it prints as."""
+    if type(value) is int:
+        # Exact in integers: whole amounts times whole percents have whole cents.
+        hundredths = value * probability
+        return hundredths // 100 if hundredths % 100 == 0 else hundredths / 100
+    return money_to_json(weighted(money_from_json(value), probability))
 
 
 def days_between(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 86400
 
 
+def whole_days(start: datetime, end: datetime) -> int:
+    """The whole days of :func:`days_between` (0 if ``end`` is not later)."""
+    return max(0, int((end - start).total_seconds() / 86400))
+
+
 def days_in_stage(deal: Deal, now: datetime) -> int:
     """Whole days the deal has spent in its current stage (until closing, if closed)."""
-    end = deal.closed_at or now
-    return max(0, int(days_between(deal.stage_entered_at, end)))
+    return whole_days(deal.stage_entered_at, deal.closed_at or now)
+
+
+# -- stored records ----------------------------------------------------------------------
+# Read-only commands over thousands of deals work on the stored records (the
+# ``Deal.to_record()`` form) instead of building a Deal for each: the record already holds
+# most of what they show, in the form JSON shows it. A field these functions need and
+# the record lacks is read as ``Deal.from_record`` reads it, except in record_to_dict,
+# which shows every field.
+
+
+def record_probability(record: Record, stage: Stage | None) -> int:
+    """:func:`effective_probability` of a stored deal record."""
+    return _probability(record.get("status", "open"), record.get("probability"), stage)
+
+
+def record_days_in_stage(record: Record, now: datetime) -> int:
+    """:func:`days_in_stage` of a stored deal record."""
+    closed_at = record.get("closed_at")
+    end = _fromiso(closed_at) if closed_at else now
+    return whole_days(_fromiso(record["stage_entered_at"]), end)
+
+
+def record_to_dict(record: Record, stage: Stage | None, now: datetime) -> Record:
+    """The public JSON shape of a deal (SPEC §5), from its whole stored record.
+
+    The stored values are already what JSON shows (ISO times to the second, amounts as
+    :func:`money_to_json` numbers); only the stage's name and the derived numbers are added.
+    """
+    probability = record_probability(record, stage)
+    return {
+        "id": record["id"],
+        "title": record["title"],
+        "customer": record["customer"],
+        "contact": record["contact"],
+        "value": record["value"],
+        "currency": record["currency"],
+        "stage": record["stage"],
+        "stage_name": stage.name if stage else record["stage"],
+        "status": record["status"],
+        "owner": record["owner"],
+        "probability": probability,
+        "probability_override": record["probability"],
+        "weighted_value": weighted_json(record["value"], probability),
+        "expected_close": record["expected_close"],
+        "next_action": record["next_action"],
+        "tags": record["tags"],
+        "created_at": record["created_at"],
+        "updated_at": record["updated_at"],
+        "stage_entered_at": record["stage_entered_at"],
+        "days_in_stage": record_days_in_stage(record, now),
+        "closed_at": record["closed_at"],
+        "lost_reason": record["lost_reason"],
+        "quote": record["quote"],
+        "source": record["source"],
+    }
 
 
 def deal_to_dict(deal: Deal, stage: Stage | None, now: datetime) -> Record:
     """The public JSON shape of a deal (SPEC §5)."""
-    return {
-        "id": deal.id,
-        "title": deal.title,
-        "customer": deal.customer,
-        "contact": deal.contact,
-        "value": money_to_json(deal.value),
-        "currency": deal.currency,
-        "stage": deal.stage,
-        "stage_name": stage.name if stage else deal.stage,
-        "status": deal.status,
-        "owner": deal.owner,
-        "probability": effective_probability(deal, stage),
-        "probability_override": deal.probability,
-        "weighted_value": money_to_json(weighted_value(deal, stage)),
-        "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
-        "next_action": deal.next_action.to_record() if deal.next_action else None,
-        "tags": list(deal.tags),
-        "created_at": _iso(deal.created_at),
-        "updated_at": _iso(deal.updated_at),
-        "stage_entered_at": _iso(deal.stage_entered_at),
-        "days_in_stage": days_in_stage(deal, now),
-        "closed_at": _iso(deal.closed_at),
-        "lost_reason": deal.lost_reason,
-        "quote": deal.quote.to_record() if deal.quote else None,
-        "source": deal.source,
-    }
+    return record_to_dict(deal.to_record(), stage, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import repeat
 from typing import Any, Literal
 
 from salespipe import collation
-from salespipe.model import Deal, Stage
-from salespipe.tally import Period, Totals, add_money, rate, totals_json, value_rates, within
+from salespipe.model import Record, Stage
+from salespipe.tally import (
+    Period,
+    Totals,
+    add_money,
+    currency_of,
+    moment,
+    rate,
+    status_of,
+    totals_json,
+    value_of,
+    value_rates,
+)
 
 WinRateBy = Literal["owner", "month", "stage"]
 WINRATE_BY: tuple[WinRateBy, ...] = ("owner", "month", "stage")
@@ -77,36 +90,55 @@ class Funnel:
         }
 
 
-def _funnel_stages(stages: Sequence[Stage], visited: set[str]) -> list[Stage]:
-    ordered = sorted(stages, key=lambda s: s.position)
-    return [s for s in ordered if s.enabled or s.key in visited]
+@dataclass
+class _Cohort:
+    """The deals created in a period, tallied one at a time: how many got no further than
+    each stage (won deals apart, as they reached them all), the stages each was ever in,
+    and the stage each lost deal was lost in."""
 
+    rank: dict[str, int]  # stage key -> place in pipeline order
+    created: int = 0
+    won: int = 0
+    lost: int = 0
+    furthest: dict[int, int] = field(default_factory=dict)  # rank -> deals that got there
+    lost_in: dict[str, int] = field(default_factory=dict)
+    visited: set[str] = field(default_factory=set)
 
-def funnel(deals: Iterable[Deal], stages: Sequence[Stage], period: Period) -> Funnel:
-    bounds = period.bounds()
-    cohort = [deal for deal in deals if within(deal.created_at, bounds)]
-    visited = {stay.stage for deal in cohort for stay in deal.stays} | {d.stage for d in cohort}
-    shown = _funnel_stages(stages, visited)
-    index = {stage.key: i for i, stage in enumerate(shown)}
-    last = len(shown) - 1
-    furthest_count = [0] * len(shown)
-    lost_in = [0] * len(shown)
-    won = lost = 0
-    for deal in cohort:
-        if deal.status == "won":
-            won += 1
-            furthest = last
-        else:
-            positions = [index[s.stage] for s in deal.stays if s.stage in index]
-            if deal.stage in index:
-                positions.append(index[deal.stage])
-            furthest = max(positions, default=-1)
-            if deal.status == "lost":
-                lost += 1
-                if deal.stage in index:
-                    lost_in[index[deal.stage]] += 1
+    def add(self, record: Record) -> None:
+        self.created += 1
+        stage = record["stage"]
+        keys = [stay[0] for stay in record.get("stays", ())]
+        keys.append(stage)
+        self.visited.update(keys)
+        outcome = status_of(record)
+        if outcome == "won":
+            self.won += 1
+            return
+        if outcome == "lost":
+            self.lost += 1
+            self.lost_in[stage] = self.lost_in.get(stage, 0) + 1
+        furthest = max(map(self.rank.get, keys, repeat(-1)))  # -1: no stage of the pipeline
         if furthest >= 0:
-            furthest_count[furthest] += 1
+            self.furthest[furthest] = self.furthest.get(furthest, 0) + 1
+
+
+def funnel(records: Iterable[Record], stages: Sequence[Stage], period: Period) -> Funnel:
+    """The funnel of the deals created in ``period``, in one pass over their stored records.
+
+    The stages shown are the enabled ones and the disabled ones a deal of the cohort was
+    in, in pipeline order.
+    """
+    created_in = period.holds_stored()
+    ordered = sorted(stages, key=lambda s: s.position)
+    cohort = _Cohort({stage.key: i for i, stage in enumerate(ordered)})
+    for record in records:
+        if created_in(record["created_at"]):
+            cohort.add(record)
+    shown = [s for s in ordered if s.enabled or s.key in cohort.visited]
+    furthest_count = [cohort.furthest.get(cohort.rank[stage.key], 0) for stage in shown]
+    last = len(shown) - 1
+    if shown:
+        furthest_count[last] += cohort.won
     reached = [0] * len(shown)
     running = 0
     for i in range(last, -1, -1):
@@ -117,13 +149,13 @@ def funnel(deals: Iterable[Deal], stages: Sequence[Stage], period: Period) -> Fu
             key=stage.key,
             name=stage.name,
             reached=reached[i],
-            lost=lost_in[i],
-            conversion=rate(reached[i + 1] if i < last else won, reached[i]),
-            created=len(cohort),
+            lost=cohort.lost_in.get(stage.key, 0),
+            conversion=rate(reached[i + 1] if i < last else cohort.won, reached[i]),
+            created=cohort.created,
         )
         for i, stage in enumerate(shown)
     ]
-    return Funnel(period, len(cohort), won, lost, steps)
+    return Funnel(period, cohort.created, cohort.won, cohort.lost, steps)
 
 
 @dataclass
@@ -137,13 +169,14 @@ class WinGroup:
     won_value: Totals = field(default_factory=dict)
     lost_value: Totals = field(default_factory=dict)
 
-    def add(self, deal: Deal) -> None:
-        if deal.status == "won":
+    def add(self, won: bool, code: str, value: Decimal) -> None:
+        """One closed deal: won or lost, its currency and value."""
+        if won:
             self.won += 1
-            add_money(self.won_value, deal.currency, deal.value)
+            add_money(self.won_value, code, value)
         else:
             self.lost += 1
-            add_money(self.lost_value, deal.currency, deal.value)
+            add_money(self.lost_value, code, value)
 
     @property
     def rate(self) -> float | None:
@@ -188,12 +221,12 @@ class WinRate:
         }
 
 
-def _group_key(by: WinRateBy) -> Callable[[Deal], str]:
+def _group_key(by: WinRateBy) -> Callable[[Record], str]:
     if by == "owner":
-        return lambda deal: deal.owner
+        return lambda record: record.get("owner", "")
     if by == "month":
-        return lambda deal: deal.closed_at.strftime("%Y-%m") if deal.closed_at else ""
-    return lambda deal: deal.stage
+        return lambda record: moment(record["closed_at"]).strftime("%Y-%m")
+    return lambda record: record["stage"]
 
 
 def _ordered_groups(
@@ -211,25 +244,27 @@ def _ordered_groups(
 
 
 def winrate(
-    deals: Iterable[Deal],
+    records: Iterable[Record],
     stages: Sequence[Stage],
     period: Period,
     by: WinRateBy | None = None,
 ) -> WinRate:
     """Won and lost among the deals closed in ``period``, in total and per group."""
-    bounds = period.bounds()
+    closed_in = period.holds_stored()
     total = WinGroup("all")
     groups: dict[str, WinGroup] = {}
     key_of = _group_key(by) if by else None
-    for deal in deals:
-        if deal.is_open or not within(deal.closed_at, bounds):
+    for record in records:
+        outcome = status_of(record)
+        if outcome == "open" or not closed_in(record.get("closed_at")):
             continue
-        total.add(deal)
+        won, code, value = outcome == "won", currency_of(record), value_of(record)
+        total.add(won, code, value)
         if key_of is not None:
-            key = key_of(deal)
+            key = key_of(record)
             group = groups.get(key)
             if group is None:
                 group = groups[key] = WinGroup(key)
-            group.add(deal)
+            group.add(won, code, value)
     ordered = _ordered_groups(groups, by, stages) if by else []
     return WinRate(period, by, total, ordered)

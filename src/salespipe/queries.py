@@ -1,4 +1,9 @@
-"""Choosing and ordering deals for ``list``: filters, search and sort keys."""
+"""Choosing and ordering deals for ``list``: filters, search and sort keys.
+
+They work on the stored deal records: every field of ``Deal.to_record()``, as a
+read-only command gets them from the store without building a Deal for each (a caller
+holding Deals passes their records).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import Any
 from salespipe import collation, parse
 from salespipe.errors import InvalidValue
 from salespipe.i18n import _
-from salespipe.model import Deal, Stage, days_in_stage
+from salespipe.model import Record, Stage, money_from_json, record_days_in_stage
 
 SORT_FIELDS = (
     "stage",
@@ -25,21 +30,17 @@ SORT_FIELDS = (
     "days",
     "owner",
 )
+NO_DATE = date.max.isoformat()  # a deal without an expected close day sorts last
 
 
-def matches(needle: str, haystack: str) -> bool:
-    """Whether text matches as people expect: NFC, Latin case ignored, any part of it
-    (so the beginning of a Thai word, written without spaces, matches too)."""
-    return collation.matches(needle, haystack)
+def over_target(days: int, stage: Stage | None) -> bool:
+    """Whether ``days`` in ``stage`` exceed its target (a stage without one has no limit)."""
+    return bool(stage and stage.target_days and days > stage.target_days)
 
 
-def is_stale(deal: Deal, stage: Stage | None, now: datetime) -> bool:
-    return bool(
-        deal.is_open
-        and stage
-        and stage.target_days
-        and days_in_stage(deal, now) > stage.target_days
-    )
+def is_stale(record: Record, stage: Stage | None, now: datetime) -> bool:
+    """Whether an open deal (its stored record) is over its stage's target days."""
+    return record["status"] == "open" and over_target(record_days_in_stage(record, now), stage)
 
 
 @dataclass(frozen=True)
@@ -58,60 +59,92 @@ class DealQuery:
         return self.status != "open"
 
 
-def _sort_key(field: str, positions: dict[str, int], now: datetime) -> Callable[[Deal], Any]:
-    keys: dict[str, Callable[[Deal], Any]] = {
-        "stage": lambda d: (positions.get(d.stage, 10_000), d.id),
-        "id": lambda d: d.id,
-        "title": lambda d: (collation.sort_key(d.title), d.id),
-        "customer": lambda d: (collation.sort_key(d.customer), d.id),
-        "value": lambda d: (-d.value, d.id),
-        "close": lambda d: (d.expected_close or date.max, d.id),
-        "created": lambda d: (d.created_at, d.id),
-        "updated": lambda d: (d.updated_at, d.id),
-        "days": lambda d: (-days_in_stage(d, now), d.id),
-        "owner": lambda d: (collation.sort_key(d.owner), d.id),
+def _sort_key(field: str, positions: dict[str, int], now: datetime) -> Callable[[Record], Any]:
+    # Stored days (ISO dates) sort as the days do; stored times may carry different UTC
+    # offsets, so they are compared as times.
+    moment = datetime.fromisoformat
+    keys: dict[str, Callable[[Record], Any]] = {
+        "stage": lambda r: (positions.get(r["stage"], 10_000), r["id"]),
+        "id": lambda r: r["id"],
+        "title": lambda r: (collation.sort_key(r["title"]), r["id"]),
+        "customer": lambda r: (collation.sort_key(r["customer"]), r["id"]),
+        "value": lambda r: (-r["value"], r["id"]),
+        "close": lambda r: (r["expected_close"] or NO_DATE, r["id"]),
+        "created": lambda r: (moment(r["created_at"]), r["id"]),
+        "updated": lambda r: (moment(r["updated_at"]), r["id"]),
+        "days": lambda r: (-record_days_in_stage(r, now), r["id"]),
+        "owner": lambda r: (collation.sort_key(r["owner"]), r["id"]),
     }
     return keys[field]
 
 
+def _filters(
+    query: DealQuery, stages: list[Stage], now: datetime
+) -> list[Callable[[Record], bool]]:
+    """A test for each filter the query sets; a record is chosen when it passes them all."""
+    tests: list[Callable[[Record], bool]] = []
+    if query.status != "all":
+        tests.append(lambda r: r["status"] == query.status)
+    if query.stage:
+        key = parse.stage(stages, query.stage, enabled_only=False).key
+        tests.append(lambda r: r["stage"] == key)
+    if query.owner:
+        owner = parse.fold(query.owner)
+        tests.append(lambda r: parse.fold(r["owner"]) == owner)
+    # Text matches as people expect: NFC, Latin case ignored, any part of it (so the
+    # beginning of a Thai word, written without spaces, matches too): see collation.matches.
+    if query.customer:
+        customer = collation.fold(query.customer)
+        tests.append(lambda r: customer in collation.fold(r["customer"]))
+    if query.tag:
+        tag = query.tag
+        tests.append(lambda r: tag in r["tags"])
+    if query.search:
+        wanted = collation.fold(query.search)
+        tests.append(
+            lambda r: (
+                any(
+                    wanted in collation.fold(text)
+                    for text in (r["title"], r["customer"], r["contact"])
+                )
+                or any(wanted in collation.fold(tag) for tag in r["tags"])
+            )
+        )
+    if query.stale:
+        by_key = {s.key: s for s in stages}
+        tests.append(lambda r: is_stale(r, by_key.get(r["stage"]), now))
+    return tests
+
+
 def select(
-    deals: Iterable[Deal], stages: list[Stage], query: DealQuery, now: datetime
-) -> list[Deal]:
+    records: Iterable[Record], stages: list[Stage], query: DealQuery, now: datetime
+) -> list[Record]:
+    """The deal records the query asks for, in its order."""
     if query.sort not in SORT_FIELDS:
         raise InvalidValue(
             _('Cannot sort by "{field}"; use one of {fields}.').format(
                 field=query.sort, fields=", ".join(SORT_FIELDS)
             )
         )
-    by_key = {s.key: s for s in stages}
-    stage_key = parse.stage(stages, query.stage, enabled_only=False).key if query.stage else None
-    chosen = []
-    for deal in deals:
-        if query.status != "all" and deal.status != query.status:
-            continue
-        if stage_key and deal.stage != stage_key:
-            continue
-        if query.owner and parse.fold(deal.owner) != parse.fold(query.owner):
-            continue
-        if query.customer and not matches(query.customer, deal.customer):
-            continue
-        if query.tag and query.tag not in deal.tags:
-            continue
-        if query.search and not any(
-            matches(query.search, text)
-            for text in (deal.title, deal.customer, deal.contact, *deal.tags)
-        ):
-            continue
-        if query.stale and not is_stale(deal, by_key.get(deal.stage), now):
-            continue
-        chosen.append(deal)
+    chosen = list(records)
+    for test in _filters(query, stages, now):
+        chosen = list(filter(test, chosen))
     positions = {s.key: s.position for s in stages}
     chosen.sort(key=_sort_key(query.sort, positions, now))
     return chosen[: query.limit] if query.limit else chosen
 
 
-def totals_by_currency(deals: Iterable[Deal]) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for deal in deals:
-        totals[deal.currency] = totals.get(deal.currency, Decimal(0)) + deal.value
-    return totals
+def totals_by_currency(records: Iterable[Record]) -> dict[str, Decimal]:
+    """The value of the deals per currency (never added across currencies)."""
+    amounts: dict[str, list[int | float]] = {}
+    for record in records:
+        amounts.setdefault(record["currency"], []).append(record["value"])
+    return {currency: _exact_sum(values) for currency, values in amounts.items()}
+
+
+def _exact_sum(amounts: list[int | float]) -> Decimal:
+    """The exact sum of stored amounts: added as integers when all are whole."""
+    total = sum(amounts)
+    if type(total) is int:
+        return Decimal(total)
+    return sum(map(money_from_json, amounts), Decimal(0))

@@ -77,13 +77,13 @@ def plain_width() -> int:
     return columns if columns >= 20 else DEFAULT_WIDTH
 
 
-def _column_widths(table: Table, cells: list[list[str]], limit: int) -> list[int]:
+def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int]:
     """Each column as wide as its widest cell; text columns (those with a max_width)
     squeezed, widest first, until the table fits in ``limit`` cells."""
-    widths = [textwidth.width(col.header) for col in table.columns]
-    for row in cells:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], textwidth.block_width(cell))
+    widths = [
+        max(textwidth.width(col.header), column.widest())
+        for col, column in zip(table.columns, columns, strict=True)
+    ]
     floors = [
         min(w, MIN_WRAPPED if col.wrap else MIN_FLEXIBLE) if col.flexible else w
         for w, col in zip(widths, table.columns, strict=True)
@@ -99,36 +99,99 @@ def _column_widths(table: Table, cells: list[list[str]], limit: int) -> list[int
     return widths
 
 
-def _plain_table(table: Table, limit: int) -> list[str]:
-    cells = [
-        [
-            textwidth.clip(c, col.max_width) if col.max_width and not col.wrap else c
-            for c, col in zip(row, table.columns, strict=True)
+class _Column:
+    """The cells of one table column, laid out together.
+
+    When all their characters take one cell (numbers, dates, most Latin text), lengths
+    are widths, and cutting and padding them is slicing and ``ljust``; then one-line cells
+    are cut to ``limit`` only when fitted to their column's width, in one cut (cutting
+    to the limit and then to a smaller width gives what cutting to that width gives).
+    """
+
+    def __init__(self, cells: list[str], limit: int | None = None) -> None:
+        text = "".join(cells)
+        self.one_cell = textwidth.one_cell_each(text)
+        self.multiline = "\n" in text
+        self.limit = None  # the width one-line, one-cell cells are still to be cut to
+        if limit is not None:
+            if self.one_cell and not self.multiline:
+                self.limit = limit
+            else:
+                cells = [textwidth.clip(c, limit) for c in cells]
+                self.multiline = any("\n" in c for c in cells)
+        self.cells = cells
+
+    def widest(self) -> int:
+        """The width of the widest line of its cells, once cut to the limit."""
+        if not self.cells:
+            return 0
+        if self.one_cell and not self.multiline:
+            widest = max(map(len, self.cells))
+            return widest if self.limit is None else min(widest, self.limit)
+        return max(map(textwidth.block_width, self.cells))
+
+    def lines(self, size: int, wrap: bool) -> list[list[str]]:
+        """Each cell as its lines: wrapped to ``size`` cells in a ``wrap`` column."""
+        if wrap:
+            return [textwidth.wrap(c, size) for c in self.cells]
+        return [c.split("\n") for c in self.cells]
+
+    def fitted(self, lines: list[str], size: int, right: bool) -> list[str]:
+        """Lines of its cells, each cut and padded to exactly ``size`` cells."""
+        if not self.one_cell:
+            return [textwidth.fit(line, size, right=right) for line in lines]
+        most = size if self.limit is None else min(size, self.limit)
+        if most >= 1 and max(map(len, lines), default=0) > most:
+            lines = [line if len(line) <= most else line[: most - 1] + "…" for line in lines]
+        elif most < 1:
+            lines = [textwidth.clip(line, most) for line in lines]
+        return (
+            [line.rjust(size) for line in lines] if right else [line.ljust(size) for line in lines]
+        )
+
+
+def _table_lines(table: Table, columns: list[_Column], widths: list[int]) -> list[str]:
+    """The header and rows of a table, a row that holds several lines taking that many."""
+    layout = list(zip(table.columns, columns, widths, strict=True))
+    lines: list[list[str]] = [column.cells for _, column, _ in layout]
+    if any(col.wrap or column.multiline for col, column, _ in layout):
+        pieces = [column.lines(size, col.wrap) for col, column, size in layout]
+        heights = [max(map(len, row)) for row in zip(*pieces, strict=True)]
+        lines = [
+            [
+                line
+                for cell, height in zip(cell_lines, heights, strict=True)
+                for line in _lines(cell, height)
+            ]
+            for cell_lines in pieces
         ]
-        for row in table.rows
+    gap = " " * GAP
+    header = gap.join(
+        textwidth.fit(col.header, size, right=col.align == "right") for col, _, size in layout
+    )
+    fitted = [
+        column.fitted(cells, size, col.align == "right")
+        for (col, column, size), cells in zip(layout, lines, strict=True)
     ]
-    widths = _column_widths(table, cells, limit)
+    return [header.rstrip(), *(gap.join(parts).rstrip() for parts in zip(*fitted, strict=True))]
+
+
+def _lines(lines: list[str], height: int) -> list[str]:
+    """A cell's lines, with empty ones below it to make ``height`` lines."""
+    return lines if len(lines) == height else [*lines, *[""] * (height - len(lines))]
+
+
+def _plain_table(table: Table, limit: int) -> list[str]:
+    by_column: list[list[str]] = [[] for _ in table.columns]
+    if table.rows:
+        by_column = [list(cells) for cells in zip(*table.rows, strict=True)]
+    columns = [
+        _Column(cells, col.max_width if col.max_width and not col.wrap else None)
+        for cells, col in zip(by_column, table.columns, strict=True)
+    ]
+    widths = _column_widths(table, columns, limit)
     lines = textwidth.wrap(table.title, limit) if table.title else []
-
-    def line(values: Sequence[str]) -> str:
-        parts = [
-            textwidth.pad(textwidth.clip(v, w), w, right=col.align == "right")
-            for v, w, col in zip(values, widths, table.columns, strict=True)
-        ]
-        return (" " * GAP).join(parts).rstrip()
-
-    def row_lines(row: Sequence[str]) -> list[str]:
-        """A row as lines: a cell may hold several lines, a ``wrap`` column's text is wrapped."""
-        pieces = [
-            textwidth.wrap(v, w) if col.wrap else v.split("\n")
-            for v, w, col in zip(row, widths, table.columns, strict=True)
-        ]
-        height = max(len(p) for p in pieces)
-        return [line([p[i] if i < len(p) else "" for p in pieces]) for i in range(height)]
-
-    lines.append(line([c.header for c in table.columns]))
-    for row in cells:
-        lines.extend(row_lines(row))
+    lines.extend(_table_lines(table, columns, widths))
     if table.footer:
         lines.extend(textwidth.wrap(table.footer, limit))
     return lines

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from salespipe import fmt
-from salespipe.alerts import CheckResult, StaleList
-from salespipe.durations import Durations
-from salespipe.forecast import Forecast, ForecastRow
 from salespipe.i18n import N_, _, ngettext
-from salespipe.outcomes import Funnel, WinGroup, WinRate
 from salespipe.render import Block, Column, Fields, Table, Text
-from salespipe.reports import PipelineChart, StageTotals, Summary
-from salespipe.tally import Period, Totals
+
+if TYPE_CHECKING:  # result types only: a command imports just the report it runs
+    from salespipe.alerts import CheckResult, StaleList
+    from salespipe.durations import Durations
+    from salespipe.forecast import Forecast, ForecastRow
+    from salespipe.outcomes import Funnel, WinGroup, WinRate
+    from salespipe.reports import PipelineChart, StageTotals, Summary
+    from salespipe.tally import Period, Totals
 
 BY_TITLES = {
     "count": N_("number of open deals"),
@@ -374,15 +377,16 @@ def stale_blocks(result: StaleList) -> list[Block]:
         footer=ngettext("{count} stale deal.", "{count} stale deals.", count).format(count=count),
     )
     for item in result.deals:
-        action = item.deal.next_action
+        record = item.record
+        action = record["next_action"]
         table.rows.append(
             [
-                str(item.deal.id),
-                item.deal.title,
+                str(record["id"]),
+                record["title"],
                 item.stage.name,
                 str(item.days_in_stage),
                 str(item.days_over),
-                f"{fmt.day(action.due)} {action.text}" if action else NONE,
+                fmt.next_action(action) if action else NONE,
             ]
         )
     return [table]
@@ -398,8 +402,8 @@ def check_blocks(result: CheckResult) -> list[Block]:
             )
         ]
     table = Table(columns=[Column(_("Kind"), max_width=24), Column(_("What"), wrap=True)])
-    for alert in result.alerts:
-        table.rows.append([_(ALERT_KINDS.get(alert.kind, alert.kind)), alert.message])
+    kinds = {kind: _(label) for kind, label in ALERT_KINDS.items()}
+    table.rows = [[kinds.get(alert.kind, alert.kind), alert.message] for alert in result.alerts]
     count = len(result.alerts)
     table.footer = ngettext("{count} thing to act on.", "{count} things to act on.", count).format(
         count=count

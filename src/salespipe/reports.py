@@ -20,23 +20,27 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from salespipe.alerts import stale_deals
-from salespipe.durations import StageDurations, durations
-from salespipe.model import Deal, Stage, weighted_value
+from salespipe.alerts import stale_records
+from salespipe.durations import StageDurations, StayLengths
+from salespipe.model import Record, Stage
 from salespipe.tally import (
+    CENT,
     Period,
     Totals,
     add_money,
+    currency_of,
+    moment,
     rate,
     rounded,
+    status_of,
     totals_json,
+    value_of,
     value_rates,
-    within,
+    weighted_of,
 )
 
 ChartBy = Literal["count", "value", "weighted"]
 CHART_BY: tuple[ChartBy, ...] = ("count", "value", "weighted")
-CENT = Decimal("0.01")
 
 
 @dataclass
@@ -50,10 +54,12 @@ class StageTotals:
     value: Totals = field(default_factory=dict)
     weighted_value: Totals = field(default_factory=dict)
 
-    def add(self, deal: Deal, stage: Stage) -> None:
+    def add(self, record: Record, stage: Stage) -> None:
+        """One open deal, from its stored record."""
+        code = currency_of(record)
         self.count += 1
-        add_money(self.value, deal.currency, deal.value)
-        add_money(self.weighted_value, deal.currency, weighted_value(deal, stage))
+        add_money(self.value, code, value_of(record))
+        add_money(self.weighted_value, code, weighted_of(record, stage))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,9 +72,9 @@ class StageTotals:
 
 
 def open_by_stage(
-    deals: Iterable[Deal], stages: Sequence[Stage], *, all_stages: bool = False
+    records: Iterable[Record], stages: Sequence[Stage], *, all_stages: bool = False
 ) -> list[StageTotals]:
-    """Open deals per stage, in pipeline order.
+    """Open deals per stage, in pipeline order, from the deals' stored records.
 
     Disabled stages are left out unless ``all_stages`` (or, defensively, when open deals
     still sit in them); deals are weighted by their stage's probability.
@@ -76,9 +82,10 @@ def open_by_stage(
     ordered = sorted(stages, key=lambda s: s.position)
     by_key = {s.key: s for s in ordered}
     rows = {s.key: StageTotals(s.key, s.name, s.enabled) for s in ordered}
-    for deal in deals:
-        if deal.is_open and deal.stage in by_key:
-            rows[deal.stage].add(deal, by_key[deal.stage])
+    for record in records:
+        key = record["stage"]
+        if key in by_key and status_of(record) == "open":
+            rows[key].add(record, by_key[key])
     return [row for row in rows.values() if row.enabled or all_stages or row.count]
 
 
@@ -110,14 +117,14 @@ class PipelineChart:
 
 
 def chart(
-    deals: Iterable[Deal],
+    records: Iterable[Record],
     stages: Sequence[Stage],
     *,
     by: ChartBy,
     as_of: date,
     all_stages: bool = False,
 ) -> PipelineChart:
-    return PipelineChart(by, as_of, open_by_stage(deals, stages, all_stages=all_stages))
+    return PipelineChart(by, as_of, open_by_stage(records, stages, all_stages=all_stages))
 
 
 @dataclass
@@ -128,10 +135,11 @@ class Outcome:
     value: Totals = field(default_factory=dict)
     count_by_currency: dict[str, int] = field(default_factory=dict)
 
-    def add(self, deal: Deal) -> None:
+    def add(self, code: str, value: Decimal) -> None:
+        """One deal, of this currency and value."""
         self.count += 1
-        add_money(self.value, deal.currency, deal.value)
-        self.count_by_currency[deal.currency] = self.count_by_currency.get(deal.currency, 0) + 1
+        add_money(self.value, code, value)
+        self.count_by_currency[code] = self.count_by_currency.get(code, 0) + 1
 
     def average(self) -> Totals:
         """The average deal value, per currency."""
@@ -212,35 +220,37 @@ class Summary:
 
 
 def summary(
-    deals: Sequence[Deal], stages: Sequence[Stage], *, period: Period, now: datetime
+    records: Iterable[Record], stages: Sequence[Stage], *, period: Period, now: datetime
 ) -> Summary:
-    """The open pipeline now, and what was won and lost in ``period``.
+    """The open pipeline now, and what was won and lost in ``period``, in one pass over
+    the stored records of every deal (see :mod:`salespipe.tally`).
 
     The sales cycle of a won deal runs from its creation to its win.
     """
-    bounds = period.bounds()
+    closed_in = period.holds_stored()
     won, lost = Outcome(), Outcome()
     cycle_seconds = 0.0
-    open_deals = []
-    for deal in deals:
-        if deal.status == "open":
-            open_deals.append(deal)
-            continue
-        if not within(deal.closed_at, bounds):
-            continue
-        assert deal.closed_at is not None
-        if deal.status == "won":
-            won.add(deal)
-            cycle_seconds += (deal.closed_at - deal.created_at).total_seconds()
-        else:
-            lost.add(deal)
+    pipeline = []
+    stays = StayLengths(now)
+    for record in records:
+        stays.add(record)
+        outcome = status_of(record)
+        if outcome == "open":
+            pipeline.append(record)
+        elif closed_in(record.get("closed_at")):
+            if outcome == "won":
+                won.add(currency_of(record), value_of(record))
+                cycle = moment(record["closed_at"]) - moment(record["created_at"])
+                cycle_seconds += cycle.total_seconds()
+            else:
+                lost.add(currency_of(record), value_of(record))
     return Summary(
         as_of=now.date(),
         period=period,
-        open=open_by_stage(open_deals, stages),
+        open=open_by_stage(pipeline, stages),
         won=won,
         lost=lost,
         average_sales_cycle_days=cycle_seconds / 86400 / won.count if won.count else None,
-        bottleneck=durations(deals, stages, now).bottleneck,
-        stale=len(stale_deals(open_deals, stages, now)),
+        bottleneck=stays.result(stages).bottleneck,
+        stale=len(stale_records(pipeline, stages, now)),
     )

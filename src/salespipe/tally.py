@@ -1,13 +1,20 @@
-"""The arithmetic every report shares: money per currency, rates, periods, medians.
+"""The arithmetic every report shares: money per currency, rates, periods, medians,
+and reading the fields of stored deal records.
 
 Money of different currencies is never added together: a total is a mapping from
 currency code to amount.
+
+Every report works on stored deal records (``Deal.to_record()`` form) rather than on
+``Deal`` objects: the history reports read a few fields of every deal ever made, and
+building 100k deals costs more than the reports themselves. They take any iterable of
+records and go through it once (see :mod:`salespipe.history`). Times stay ISO strings
+until a report needs one as a ``datetime``.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -15,10 +22,11 @@ from decimal import Decimal
 from salespipe import fmt, parse
 from salespipe.errors import InvalidValue
 from salespipe.i18n import N_, _
-from salespipe.model import Deal, money_to_json
+from salespipe.model import Record, Stage, money_from_json, money_to_json, record_probability
 
 Totals = dict[str, Decimal]
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 
 def add_money(totals: Totals, currency: str, amount: Decimal) -> None:
@@ -48,9 +56,15 @@ def value_rates(won: Totals, lost: Totals) -> dict[str, float | None]:
 
 
 def median_and_mean(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """The median and mean, computed as ``statistics.median`` and ``fmean`` compute them
+    (without importing ``statistics``, which pulls in ``fractions`` and ``random``)."""
     if not values:
         return None, None
-    return statistics.median(values), statistics.fmean(values)
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    odd = len(ordered) % 2
+    median = ordered[middle] if odd else (ordered[middle - 1] + ordered[middle]) / 2
+    return median, math.fsum(ordered) / len(ordered)
 
 
 def start_of_day(day: date) -> datetime:
@@ -91,6 +105,18 @@ class Period:
         end = start_of_day(self.until + timedelta(days=1)) if self.until else None
         return start, end
 
+    def holds_stored(self) -> Callable[[str | None], bool]:
+        """A test of a stored time (ISO 8601 text, or None): is it in the period? The
+        text is parsed only when the period has an end; a missing time is in no period."""
+        if self.since is None and self.until is None:
+            return bool
+        bounds = self.bounds()
+
+        def holds(stored: str | None) -> bool:
+            return within(moment(stored), bounds) if stored else False
+
+        return holds
+
     def to_dict(self) -> dict[str, str | None]:
         return {
             "since": self.since.isoformat() if self.since else None,
@@ -105,13 +131,48 @@ def within(moment: datetime | None, bounds: tuple[datetime | None, datetime | No
     return (start is None or moment >= start) and (end is None or moment < end)
 
 
-def owned_by(deals: Iterable[Deal], owner: str | None) -> list[Deal]:
-    """The deals of one owner (compared as names are: NFC, case ignored), or all."""
-    if owner is None:
-        return list(deals)
-    wanted = parse.fold(owner)
-    return [deal for deal in deals if parse.fold(deal.owner) == wanted]
-
-
 def days(seconds: float) -> float:
     return seconds / 86400
+
+
+# -- stored deal records (missing fields read as ``Deal.from_record`` reads them) -------------
+
+moment = datetime.fromisoformat
+"""A stored time (ISO 8601 with its offset) as an aware datetime."""
+
+
+def status_of(record: Record) -> str:
+    """``open``, ``won`` or ``lost``."""
+    value: str = record.get("status", "open")
+    return value
+
+
+def value_of(record: Record) -> Decimal:
+    """The deal's value, exact (the Decimal ``Deal.from_record`` would hold)."""
+    raw = record.get("value", 0)
+    # Decimal(int) is Decimal(str(int)), without the string.
+    return Decimal(raw) if type(raw) is int else money_from_json(raw)
+
+
+def weighted_of(record: Record, stage: Stage | None) -> Decimal:
+    """``weighted_value`` of the deal: value x probability / 100, to the cent."""
+    return (value_of(record) * record_probability(record, stage) / 100).quantize(CENT)
+
+
+def currency_of(record: Record) -> str:
+    code: str = record.get("currency", "THB")
+    return code
+
+
+def owned_by(records: Iterable[Record], owner: str | None) -> Iterable[Record]:
+    """The records of one owner's deals (names compared as names are: NFC, case
+    ignored), or all."""
+    if owner is None:
+        return records
+    wanted = parse.fold(owner)
+    return (record for record in records if parse.fold(record.get("owner", "")) == wanted)
+
+
+def open_only(records: Iterable[Record]) -> list[Record]:
+    """The records of the open deals."""
+    return [record for record in records if status_of(record) == "open"]

@@ -24,35 +24,79 @@ def char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-# Text of only Latin and Thai letters (most of what salespipe shows) is measured by
-# counting its few zero-width marks, without looking each character up.
-_LATIN_OR_THAI = re.compile(r"[\x00-\u024f\u0e01-\u0e3a\u0e3f-\u0e5b]*")
-_ZERO_WIDTH_LATIN_OR_THAI = re.compile(r"[\u00ad\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+# Text of only Latin and Thai letters, common punctuation, currency signs and arrows (most
+# of what salespipe shows) is measured by counting its few zero-width marks, without
+# looking each character up; every other character of these ranges takes one cell.
+_ONE_CELL_RANGES = "\x00-\xac\xae-\u024f\u0e01-\u0e30\u0e32\u0e33\u0e3f-\u0e46\u0e4f-\u0e5b"
+_ONE_CELL_RANGES += "\u2010-\u2027\u2030-\u205e\u20a0-\u20c0\u2190-\u21ff"
+_ZERO_WIDTH_RANGES = "\xad\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_ONE_CELL_EACH = re.compile(f"[{_ONE_CELL_RANGES}]*")
+_MEASURABLE = re.compile(f"[{_ONE_CELL_RANGES}{_ZERO_WIDTH_RANGES}]*")
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_RANGES}]")
 
 
-@lru_cache(maxsize=65536)  # a table measures each cell several times
+def one_cell_each(text: str) -> bool:
+    """Whether every character of ``text`` takes exactly one cell: then its width is its
+    length, and slicing it cuts it at a width (tables use this for whole columns)."""
+    return text.isascii() or _ONE_CELL_EACH.fullmatch(text) is not None
+
+
 def width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    if _LATIN_OR_THAI.fullmatch(text):
-        return len(text) - len(_ZERO_WIDTH_LATIN_OR_THAI.findall(text))
-    return sum(char_width(c) for c in text)
+    return len(text) if text.isascii() else _width(text)
+
+
+@lru_cache(maxsize=65536)  # words of wrapped text come back often
+def _width(text: str) -> int:
+    if _MEASURABLE.fullmatch(text):
+        return len(text) - len(_ZERO_WIDTH.findall(text))
+    return sum(map(char_width, text))
 
 
 def block_width(text: str) -> int:
     """The width of the widest line of a text that may have several."""
-    return max(map(width, text.split("\n"))) if "\n" in text else width(text)
+    if "\n" in text:
+        return max(map(width, text.split("\n")))
+    return len(text) if text.isascii() else _width(text)
 
 
 def pad(text: str, size: int, *, right: bool = False) -> str:
-    gap = " " * max(0, size - width(text))
-    return gap + text if right else text + gap
+    """``text`` with spaces before (``right``) or after it to fill ``size`` cells."""
+    length = size + len(text) - width(text)  # the length that fills size cells
+    return text.rjust(length) if right else text.ljust(length)
+
+
+def fit(text: str, size: int, *, right: bool = False) -> str:
+    """``text`` cut to at most ``size`` cells (see :func:`clip`), then padded to fill them."""
+    if text.isascii():
+        if len(text) > size:
+            text = text[: max(0, size - 1)] + "…"
+        return text.rjust(size) if right else text.ljust(size)
+    cells = width(text)
+    if cells > size:
+        text = clip(text, size)
+        cells = width(text)
+    length = size + len(text) - cells  # the length that fills size cells
+    return text.rjust(length) if right else text.ljust(length)
+
+
+@lru_cache(maxsize=64)
+def _prefix_of(cells: int) -> re.Pattern[str]:
+    """The start of a measurable text that takes at most ``cells`` cells, with the
+    zero-width marks that sit on its last character."""
+    zero = f"[{_ZERO_WIDTH_RANGES}]*"
+    return re.compile(f"{zero}(?:[^{_ZERO_WIDTH_RANGES}]{zero}){{0,{cells}}}")
 
 
 def clip(text: str, size: int) -> str:
     """Cut text to at most ``size`` cells, marking the cut with an ellipsis."""
+    if text.isascii():
+        return text if len(text) <= size else text[: max(0, size - 1)] + "…"
     if width(text) <= size:
         return text
+    if size >= 1 and _MEASURABLE.fullmatch(text):
+        kept = _prefix_of(size - 1).match(text)
+        assert kept is not None  # the pattern matches at least the empty string
+        return kept.group() + "…"
     out, used = [], 0
     for char in text:
         cells = char_width(char)
@@ -104,10 +148,8 @@ def _split_word(word: str, size: int) -> list[str]:
     return [*pieces, "".join(current)]
 
 
-def _wrap_paragraph(paragraph: str, size: int) -> list[str]:
-    body = paragraph.lstrip(" ")
-    indent = paragraph[: len(paragraph) - len(body)]
-    room = max(1, size - len(indent))
+def _wrap_words(body: str, room: int) -> list[str]:
+    """Lines of at most ``room`` cells, as many words on each as fit."""
     lines: list[str] = []
     current, used = "", 0
     for word in body.split(" "):
@@ -123,6 +165,44 @@ def _wrap_paragraph(paragraph: str, size: int) -> list[str]:
         lines.extend(full)
         used = width(current)
     lines.append(current)
+    return lines
+
+
+def _wrap_measured(body: str, room: int) -> list[str] | None:
+    """:func:`_wrap_words` of text measured without looking up each character (see
+    ``_MEASURABLE``) whose words are separated by single spaces: each line ends at the last
+    space before the longest start of the rest that fits. None for other text, or when a
+    word is wider than a line (that is cut as :func:`_split_word` cuts it)."""
+    if one_cell_each(body):
+        prefix = None  # the start that fits is ``room`` characters long
+    elif _MEASURABLE.fullmatch(body):
+        prefix = _prefix_of(room)
+    else:
+        return None
+    lines: list[str] = []
+    start = 0
+    while True:
+        fits = prefix.match(body, start) if prefix is not None else None
+        end = fits.end() if fits is not None else start + room
+        if end >= len(body):
+            lines.append(body[start:])
+            return lines
+        cut = end if body[end] == " " else body.rfind(" ", start, end)
+        if cut <= start:
+            return None
+        lines.append(body[start:cut])
+        start = cut + 1
+
+
+def _wrap_paragraph(paragraph: str, size: int) -> list[str]:
+    body = paragraph.lstrip(" ")
+    indent = paragraph[: len(paragraph) - len(body)]
+    room = max(1, size - len(indent))
+    lines = None
+    if "  " not in body and not body.endswith(" "):
+        lines = _wrap_measured(body, room)
+    if lines is None:
+        lines = _wrap_words(body, room)
     return [indent + line if line else line for line in lines]
 
 

@@ -14,7 +14,8 @@ events after the moment are reverted, newest first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from salespipe import clock, fmt
@@ -33,12 +34,6 @@ def undone_changes(events: Iterable[Event]) -> set[int]:
     }
 
 
-def _standing(events: Sequence[Event]) -> list[Event]:
-    """The events that still count: neither undone nor an undo."""
-    skip = undone_changes(events)
-    return [e for e in events if e.type != "undo" and e.change not in skip]
-
-
 def cutoff(day: date) -> datetime:
     """The end of ``day`` (local time), or now when ``day`` is today."""
     now = clock.now()
@@ -47,37 +42,74 @@ def cutoff(day: date) -> datetime:
     return min(end_of_day(day), now)
 
 
+@dataclass
+class Past:
+    """What one pass over the journal found for a moment: each deal's stored record as
+    it was then (deleted deals left out), and the stage events after it, oldest first."""
+
+    deals: dict[int, Record] = field(default_factory=dict)
+    later_stage_events: list[Record] = field(default_factory=list)
+
+    def records(self) -> list[Record]:
+        """Every deal's record (open and closed), in id order."""
+        return [self.deals[deal_id] for deal_id in sorted(self.deals)]
+
+
+def replay(events: Iterable[Record], undone: Collection[int], moment: datetime) -> Past:
+    """Apply the stored event records, in recorded order, up to ``moment``; skip undone
+    changes and the undos. One event at a time: the journal need not fit in memory."""
+    past = Past()
+    deals = past.deals
+    fromiso = datetime.fromisoformat
+    for event in events:
+        if event["type"] == "undo" or event["change"] in undone:
+            continue
+        at = fromiso(event["at"])
+        deal_id = event.get("deal_id")
+        if deal_id is None:
+            if at > moment and event["type"].startswith("stage-"):
+                past.later_stage_events.append(event)
+            continue
+        if at > moment:
+            continue
+        before, after = event.get("before"), event.get("after")
+        if before is None and after is not None:
+            deals[deal_id] = dict(after)
+        elif after is None:
+            deals.pop(deal_id, None)
+        elif (record := deals.get(deal_id)) is not None:
+            record.update(after)
+    return past
+
+
 def deal_records_as_of(events: Sequence[Event], moment: datetime) -> dict[int, Record]:
     """Each deal's stored record as it was at ``moment``; deleted deals left out."""
-    records: dict[int, Record] = {}
-    for event in _standing(events):
-        if event.deal_id is None or event.at > moment:
-            continue
-        if event.before is None and event.after is not None:
-            records[event.deal_id] = dict(event.after)
-        elif event.after is None:
-            records.pop(event.deal_id, None)
-        else:
-            record = records.get(event.deal_id)
-            if record is not None:
-                record.update(event.after)
-    return records
+    return replay((e.to_record() for e in events), undone_changes(events), moment).deals
+
+
+def records_as_of(events: Sequence[Event], moment: datetime) -> list[Record]:
+    """Every deal's stored record (open and closed) as it was at ``moment``, in id order."""
+    return replay((e.to_record() for e in events), undone_changes(events), moment).records()
 
 
 def deals_as_of(events: Sequence[Event], moment: datetime) -> list[Deal]:
     """Every deal (open and closed) as it was at ``moment``, in id order."""
-    records = deal_records_as_of(events, moment)
-    return [Deal.from_record(records[deal_id]) for deal_id in sorted(records)]
+    return [Deal.from_record(record) for record in records_as_of(events, moment)]
 
 
 def stages_as_of(
     current: Sequence[Stage], events: Sequence[Event], moment: datetime
 ) -> list[Stage]:
     """The stages (names, order, probabilities, targets) as they were at ``moment``."""
+    past = replay((e.to_record() for e in events), undone_changes(events), moment)
+    return roll_back_stages(current, past.later_stage_events)
+
+
+def roll_back_stages(current: Sequence[Stage], later: Sequence[Record]) -> list[Stage]:
+    """The stages as they were before the given stage events (oldest first) happened."""
     stages = {stage.key: stage for stage in current}
-    later = [e for e in _standing(events) if e.type.startswith("stage-") and e.at > moment]
     for event in reversed(later):
-        for key, record in (event.before or {}).items():
+        for key, record in (event.get("before") or {}).items():
             if record is None:
                 stages.pop(key, None)
             else:

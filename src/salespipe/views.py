@@ -16,6 +16,7 @@ from salespipe.model import (
     days_in_stage,
     effective_probability,
     money_from_json,
+    record_days_in_stage,
 )
 from salespipe.queries import totals_by_currency
 from salespipe.render import Block, Column, Fields, Table, Text
@@ -52,25 +53,27 @@ def stage_name(stages: dict[str, Stage], key: str | None) -> str:
     return stage.name if stage else key
 
 
-def _status_cell(deal: Deal, stages: dict[str, Stage]) -> str:
-    name = stage_name(stages, deal.stage)
-    if deal.is_open:
+def _status_cell(status: str, stage_key: str, stages: dict[str, Stage]) -> str:
+    name = stage_name(stages, stage_key)
+    if status == "open":
         return name
-    return _("{status} ({stage})").format(status=fmt.status(deal.status), stage=name)
+    return _("{status} ({stage})").format(status=fmt.status(status), stage=name)
 
 
 def _next_cell(deal: Deal) -> str:
     if not deal.next_action:
         return ""
-    return f"{fmt.day(deal.next_action.due)} {deal.next_action.text}"
+    return fmt.next_action(deal.next_action.to_record())
 
 
 def _days(count: int) -> str:
     return ngettext("{count} day", "{count} days", count).format(count=count)
 
 
-def deal_table(deals: Sequence[Deal], stages: Sequence[Stage], now: datetime) -> Table:
+def deal_table(records: Sequence[Record], stages: Sequence[Stage], now: datetime) -> Table:
+    """The deals of ``list``, from their stored records (see :mod:`salespipe.queries`)."""
     by_key = {s.key: s for s in stages}
+    quote_to = _("(quote to {date})")
     table = Table(
         columns=[
             Column(_("ID"), "right"),
@@ -82,25 +85,28 @@ def deal_table(deals: Sequence[Deal], stages: Sequence[Stage], now: datetime) ->
             Column(_("Next action"), max_width=24),
         ]
     )
-    for deal in deals:
-        next_cell = _next_cell(deal)
-        if deal.quote and deal.is_open:
-            quote = _("(quote to {date})").format(date=fmt.day(deal.quote.valid_until))
-            next_cell = f"{next_cell} {quote}" if next_cell else quote
+    for record in records:
+        status = record["status"]
+        action = record["next_action"]
+        next_cell = fmt.next_action(action) if action else ""
+        quote = record["quote"]
+        if quote and status == "open":
+            quote_cell = quote_to.format(date=fmt.iso_day(quote["valid_until"]))
+            next_cell = f"{next_cell} {quote_cell}" if next_cell else quote_cell
         table.rows.append(
             [
-                str(deal.id),
-                deal.title,
-                deal.customer,
-                _status_cell(deal, by_key),
-                fmt.money(deal.value, deal.currency),
-                str(days_in_stage(deal, now)),
+                str(record["id"]),
+                record["title"],
+                record["customer"],
+                _status_cell(status, record["stage"], by_key),
+                fmt.stored_money(record["value"], record["currency"]),
+                str(record_days_in_stage(record, now)),
                 next_cell,
             ]
         )
-    count = len(deals)
+    count = len(records)
     table.footer = ngettext("{count} deal, {totals}", "{count} deals, {totals}", count).format(
-        count=count, totals=fmt.money_by_currency(totals_by_currency(deals))
+        count=count, totals=fmt.money_by_currency(totals_by_currency(records))
     )
     return table
 
@@ -134,7 +140,7 @@ def deal_detail(
         (_("Title"), deal.title),
         (_("Customer"), deal.customer),
         (_("Contact"), deal.contact),
-        (_("Stage"), _status_cell(deal, by_key)),
+        (_("Stage"), _status_cell(deal.status, deal.stage, by_key)),
         (_("Value"), fmt.money(deal.value, deal.currency)),
         (_("Probability"), probability),
         (_("Owner"), deal.owner),
@@ -175,7 +181,7 @@ def _value_text(key: str, value: Any, stages: dict[str, Stage]) -> str:
     if key == "expected_close":
         return fmt.iso_day(value)
     if key == "next_action":
-        return f"{fmt.iso_day(value['due'])} {value['text']}"
+        return fmt.next_action(value)
     if key == "quote":
         return _("valid until {date}").format(date=fmt.iso_day(value["valid_until"]))
     return str(value)

@@ -12,7 +12,7 @@ from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.i18n import N_, _
-from salespipe.model import Deal, NextAction, Stage, deal_to_dict
+from salespipe.model import Deal, NextAction, Stage, deal_to_dict, record_to_dict
 from salespipe.pipeline import Change, DealFields
 from salespipe.queries import SORT_FIELDS, DealQuery, select
 
@@ -180,12 +180,12 @@ def register(app: typer.Typer) -> None:
         )
         snapshot = state(ctx).pipeline().read()
         stages = snapshot.stages()
-        deals = snapshot.all_deals() if query.needs_closed() else snapshot.open_deals()
+        records = list(snapshot.all_records()) if query.needs_closed() else snapshot.open_records()
         now = clock.now()
-        chosen = select(deals, stages, query, now)
+        chosen = select(records, stages, query, now)
         if as_json:
             by_key = {s.key: s for s in stages}
-            output.json([deal_to_dict(d, by_key.get(d.stage), now) for d in chosen])
+            output.json([record_to_dict(r, by_key.get(r["stage"]), now) for r in chosen])
         else:
             output.blocks([views.deal_table(chosen, stages, now)])
 

@@ -89,15 +89,15 @@ def register(app: typer.Typer) -> None:
         from salespipe import report_views, reports, tally
 
         snapshot = pipeline.read()
-        stages, everything = snapshot.stages(), snapshot.all_deals()
+        stages = snapshot.stages()
         now = clock.now()
-        chart_result = reports.chart(everything, stages, by="count", as_of=now.date())
+        chart_result = reports.chart(snapshot.open_records(), stages, by="count", as_of=now.date())
         width = chart_width(None)
         print_charts(
             report_views.pipeline_charts(chart_result, width=width, color=output.for_terminal())
         )
         output.say("")
-        summary = reports.summary(everything, stages, period=tally.Period(), now=now)
+        summary = reports.summary(snapshot.all_records(), stages, period=tally.Period(), now=now)
         output.blocks(report_views.summary_blocks(summary))
         output.say("")
         output.say(

@@ -1,11 +1,13 @@
 """Report commands: chart, report, forecast, funnel, durations, winrate, stale, check.
 
 Everyday reports (chart, stale, check) read only the open deals; history reports read
-the closed deals too; only ``--as-of`` reads the event journal, replaying it to the
-end of the day asked for. The report modules are imported inside the commands, so
-other commands do not pay for them at start-up.
+the closed deals too; only ``--as-of`` reads the event journal, replaying it to the end
+of the day asked for. Every report works on the stored records of the deals, never
+building model objects for them (the store hands them over one at a time). The report modules are
+imported inside the commands, so other commands do not pay for them at start-up.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -17,7 +19,7 @@ from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.errors import EXIT_ACTION_NEEDED, InvalidValue
 from salespipe.i18n import N_, _
-from salespipe.model import Deal, Stage
+from salespipe.model import Record, Stage
 
 PANEL = "Reports"
 DEFAULT_CHART_WIDTH = 80
@@ -53,9 +55,10 @@ WidthOption = Annotated[
 
 @dataclass
 class Scope:
-    """The deals and stages a report runs on, and the moment it is computed for."""
+    """The deals a report runs on, as stored records (see :mod:`salespipe.tally`), the
+    stages, and the moment it is computed for."""
 
-    deals: list[Deal]
+    records: Iterable[Record]  # to be gone through once
     stages: list[Stage]
     now: datetime
 
@@ -68,15 +71,15 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
     stages = snapshot.stages()
     if as_of is None:
         now = clock.now()
-        deals = snapshot.all_deals() if history else snapshot.open_deals()
+        records = snapshot.all_records() if history else snapshot.open_records()
     else:
         now = timeline.cutoff(parse.day(as_of, what=N_("--as-of date")))
-        events = snapshot.events()
-        deals = timeline.deals_as_of(events, now)
-        stages = timeline.stages_as_of(stages, events, now)
+        past = timeline.replay(snapshot.event_records(), snapshot.undone_changes(), now)
+        records = past.records()
+        stages = timeline.roll_back_stages(stages, past.later_stage_events)
         if not history:
-            deals = [deal for deal in deals if deal.is_open]
-    return Scope(tally.owned_by(deals, owner), stages, now)
+            records = tally.open_only(records)
+    return Scope(tally.owned_by(records, owner), stages, now)
 
 
 def chart_width(width: int | None) -> int:
@@ -139,7 +142,7 @@ def register(app: typer.Typer) -> None:
         chosen = _choice(by, reports.CHART_BY, "--by")
         scope = _scope(ctx, owner, as_of, history=False)
         result = reports.chart(
-            scope.deals,
+            scope.records,
             scope.stages,
             by=chosen,  # type: ignore[arg-type]
             as_of=scope.now.date(),
@@ -176,7 +179,7 @@ def register(app: typer.Typer) -> None:
 
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
-        result = reports.summary(scope.deals, scope.stages, period=period, now=scope.now)
+        result = reports.summary(scope.records, scope.stages, period=period, now=scope.now)
         if as_json:
             output.json(result.to_dict())
             return
@@ -211,7 +214,7 @@ def register(app: typer.Typer) -> None:
         from salespipe import forecast as forecasting
 
         scope = _scope(ctx, owner, as_of, history=True)
-        result = forecasting.forecast(scope.deals, scope.stages, months=months, now=scope.now)
+        result = forecasting.forecast(scope.records, scope.stages, months=months, now=scope.now)
         if as_json:
             output.json(result.to_dict())
             return
@@ -244,7 +247,7 @@ def register(app: typer.Typer) -> None:
 
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
-        result = outcomes.funnel(scope.deals, scope.stages, period)
+        result = outcomes.funnel(scope.records, scope.stages, period)
         if as_json:
             output.json(result.to_dict())
             return
@@ -268,7 +271,7 @@ def register(app: typer.Typer) -> None:
         from salespipe import durations as timing
 
         scope = _scope(ctx, owner, as_of, history=True)
-        result = timing.durations(scope.deals, scope.stages, scope.now)
+        result = timing.durations(scope.records, scope.stages, scope.now)
         if as_json:
             output.json(result.to_dict())
             return
@@ -304,7 +307,7 @@ def register(app: typer.Typer) -> None:
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
         result = outcomes.winrate(
-            scope.deals,
+            scope.records,
             scope.stages,
             period,
             grouping,  # type: ignore[arg-type]
@@ -331,7 +334,7 @@ def register(app: typer.Typer) -> None:
         from salespipe import alerts
 
         scope = _scope(ctx, owner, as_of, history=False)
-        result = alerts.stale(scope.deals, scope.stages, scope.now)
+        result = alerts.stale(scope.records, scope.stages, scope.now)
         if as_json:
             output.json(result.to_dict())
             return
@@ -363,7 +366,7 @@ def register(app: typer.Typer) -> None:
         from salespipe import alerts
 
         scope = _scope(ctx, owner, as_of, history=False)
-        result = alerts.check(scope.deals, scope.stages, scope.now)
+        result = alerts.check(scope.records, scope.stages, scope.now)
         if as_json:
             output.json(result.to_dict())
         elif not (quiet and result.clean):

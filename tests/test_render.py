@@ -1,0 +1,121 @@
+"""Plain tables laid out a column at a time give what laying out each cell gives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salespipe import render, textwidth
+from salespipe.render import GAP, MIN_FLEXIBLE, MIN_WRAPPED, Column, Table
+
+
+def cell_by_cell(table: Table, limit: int) -> list[str]:
+    """The plain layout computed cell by cell, as render did before it worked by column:
+    cut to max_width, widest cell per column, squeeze, then every line cut and padded."""
+    cells = [
+        [
+            textwidth.clip(c, col.max_width) if col.max_width and not col.wrap else c
+            for c, col in zip(row, table.columns, strict=True)
+        ]
+        for row in table.rows
+    ]
+    widths = [textwidth.width(col.header) for col in table.columns]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], textwidth.block_width(cell))
+    floors = [
+        min(w, MIN_WRAPPED if col.wrap else MIN_FLEXIBLE) if col.flexible else w
+        for w, col in zip(widths, table.columns, strict=True)
+    ]
+    excess = sum(widths) + GAP * (len(widths) - 1) - limit
+    while excess > 0:
+        room = [w - f for w, f in zip(widths, floors, strict=True)]
+        widest = max(range(len(widths)), key=lambda i: (room[i] > 0, widths[i]))
+        if room[widest] <= 0:
+            break
+        widths[widest] -= 1
+        excess -= 1
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            textwidth.pad(textwidth.clip(v, w), w, right=col.align == "right")
+            for v, w, col in zip(values, widths, table.columns, strict=True)
+        ]
+        return (" " * GAP).join(parts).rstrip()
+
+    lines = textwidth.wrap(table.title, limit) if table.title else []
+    lines.append(line([c.header for c in table.columns]))
+    for row in cells:
+        pieces = [
+            textwidth.wrap(v, w) if col.wrap else v.split("\n")
+            for v, w, col in zip(row, widths, table.columns, strict=True)
+        ]
+        height = max(len(p) for p in pieces)
+        lines.extend(line([p[i] if i < len(p) else "" for p in pieces]) for i in range(height))
+    if table.footer:
+        lines.extend(textwidth.wrap(table.footer, limit))
+    return lines
+
+
+# Cells of one kind per column (one-cell text, Thai with marks, wide characters, several
+# lines) or mixed, so that both the column-wide fast path and the per-cell path are taken.
+ALPHABETS = ["abc XYZ-–€ 0123", "กขเไะ่้ิ ab", "株会ab 🚀", "ab\ncd ", "aก株\n –"]
+COLUMN = st.builds(
+    Column,
+    header=st.sampled_from(["", "ID", "Title", "ชื่อดีล", "A long header text"]),
+    align=st.sampled_from(["left", "right"]),
+    max_width=st.sampled_from([None, 1, 4, 12, 28]),
+    wrap=st.booleans(),
+)
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> Table:
+    columns = draw(st.lists(COLUMN, min_size=1, max_size=5))
+    alphabets = [draw(st.sampled_from(ALPHABETS)) for _ in columns]
+    rows = draw(
+        st.lists(
+            st.tuples(*(st.text(alphabet=a, max_size=30) for a in alphabets)).map(list),
+            max_size=6,
+        )
+    )
+    footer = draw(st.sampled_from([None, "3 deals, ฿1,500.00"]))
+    return Table(
+        columns=columns, rows=rows, title=draw(st.sampled_from([None, "Deals"])), footer=footer
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(table=tables(), limit=st.integers(min_value=20, max_value=100))
+def test_column_layout_equals_cell_by_cell_layout(table: Table, limit: int) -> None:
+    """Whatever the cells (Thai marks, wide characters, several lines, wrapped text), the
+    table's lines are those of the cell-by-cell layout."""
+    assert render.plain([table], width=limit) == "\n".join(cell_by_cell(table, limit)) + "\n"
+
+
+def test_a_header_wider_than_the_column_limit_still_cuts_its_cells() -> None:
+    """Cells are cut to max_width even when the header makes the column wider."""
+    table = Table(
+        columns=[Column("A header wider than six", max_width=6), Column("N", "right")],
+        rows=[["abcdefghij", "1"], ["abc", "22"]],
+    )
+    assert render.plain([table], width=80).splitlines() == [
+        "A header wider than six   N",
+        "abcde…                    1",
+        "abc                      22",
+    ]
+
+
+def test_squeezed_text_columns_are_cut_once_to_their_width() -> None:
+    """A text column squeezed below its max_width shows each cell cut to the squeezed
+    width, with one ellipsis."""
+    table = Table(
+        columns=[Column("ID", "right"), Column("Title", max_width=28), Column("Value", "right")],
+        rows=[["1", "Office air conditioning – Thai Healthcare Co.", "฿154,000.00"]],
+    )
+    assert render.plain([table], width=30).splitlines() == [
+        "ID  Title                Value",
+        " 1  Office air c…  ฿154,000.00",
+    ]
