@@ -287,3 +287,21 @@ def test_version_and_help(cli, args: list[str]) -> None:
     result = cli(*args)
     assert result.exit_code == 0
     assert result.stdout.strip()
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_a_json_array_written_in_batches_is_the_same_bytes(
+    capsysbinary: pytest.CaptureFixture[bytes], count: int
+) -> None:
+    """list --json writes its array a batch at a time; the bytes are those of dumping the
+    whole list, nested objects and newlines in strings included."""
+    import orjson
+
+    from salespipe.cli import output
+
+    items = [
+        {"id": n, "title": f"line\nbreak {n}", "tags": ["a", "b"], "q": {"x": None}}
+        for n in range(count)
+    ]
+    output.json_array(iter(items), batch=2)
+    assert capsysbinary.readouterr().out == orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"

@@ -126,9 +126,9 @@ def select(
                 field=query.sort, fields=", ".join(SORT_FIELDS)
             )
         )
-    chosen = list(records)
-    for test in _filters(query, stages, now):
-        chosen = list(filter(test, chosen))
+    tests = _filters(query, stages, now)
+    # Filtered as they come: the records not chosen are never held.
+    chosen = [r for r in records if all(test(r) for test in tests)]
     positions = {s.key: s.position for s in stages}
     chosen.sort(key=_sort_key(query.sort, positions, now))
     return chosen[: query.limit] if query.limit else chosen

@@ -2,6 +2,7 @@
 delete, undo, log."""
 
 import sys
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.i18n import N_, _
-from salespipe.model import Deal, NextAction, Stage, deal_to_dict, record_to_dict
+from salespipe.model import Deal, NextAction, Record, Stage, deal_to_dict, record_to_dict
 from salespipe.pipeline import Change, DealFields
 from salespipe.queries import SORT_FIELDS, DealQuery, select
 
@@ -180,12 +181,12 @@ def register(app: typer.Typer) -> None:
         )
         snapshot = state(ctx).pipeline().read()
         stages = snapshot.stages()
-        records = list(snapshot.all_records()) if query.needs_closed() else snapshot.open_records()
+        records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
         now = clock.now()
-        chosen = select(records, stages, query, now)
+        chosen = select(_without_stays(records), stages, query, now)
         if as_json:
             by_key = {s.key: s for s in stages}
-            output.json([record_to_dict(r, by_key.get(r["stage"]), now) for r in chosen])
+            output.json_array(record_to_dict(r, by_key.get(r["stage"]), now) for r in chosen)
         else:
             output.blocks([views.deal_table(chosen, stages, now)])
 
@@ -510,6 +511,14 @@ def register(app: typer.Typer) -> None:
             output.json([{**e.to_dict(), "undone": e.change in undone} for e in newest])
         else:
             output.blocks([views.event_table(newest, snapshot.stages(), undone=undone)])
+
+
+def _without_stays(records: Iterable[Record]) -> Iterator[Record]:
+    """The records as a list needs them: the stays (never listed) dropped as they come, so
+    that listing all 100k deals does not hold every deal's stage history."""
+    for record in records:
+        record.pop("stays", None)
+        yield record
 
 
 def _next_action(text: str | None, due: str | None) -> NextAction | None:

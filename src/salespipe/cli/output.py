@@ -3,7 +3,7 @@
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -39,6 +39,26 @@ def json(data: Any) -> None:
     with reader_may_leave():
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
+
+
+def json_array(items: Iterable[Any], batch: int = 1000) -> None:
+    """``json(list(items))``, byte for byte, written a batch of items at a time: a list of
+    100k deals is never one object in memory, nor one string."""
+    indent = orjson.OPT_INDENT_2
+    with reader_may_leave():
+        out = sys.stdout.buffer
+        opened = False
+        pieces: list[bytes] = []
+        for item in items:
+            pieces.append(b"  " + orjson.dumps(item, option=indent).replace(b"\n", b"\n  "))
+            if len(pieces) >= batch:
+                out.write((b",\n" if opened else b"[\n") + b",\n".join(pieces))
+                opened, pieces = True, []
+        if pieces:
+            out.write((b",\n" if opened else b"[\n") + b",\n".join(pieces))
+            opened = True
+        out.write(b"\n]\n" if opened else b"[]\n")
+        out.flush()
 
 
 def blocks(parts: Sequence[render.Block]) -> None:
