@@ -34,8 +34,9 @@ def test_invoked_command_skips_global_options() -> None:
 def test_a_json_command_does_not_import_rich_plotext_or_csv() -> None:
     """Start-up stays small: list --json loads neither Rich, plotext, csv nor the reports."""
     script = (
-        "import sys, atexit\n"
-        "atexit.register(lambda: sys.stderr.write(' '.join(sorted(sys.modules))))\n"
+        "import os, sys\n"
+        "end = os._exit  # main() ends the process with it\n"
+        "os._exit = lambda code: (sys.stderr.write(' '.join(sorted(sys.modules))), end(code))\n"
         "sys.argv = ['salespipe', 'list', '--json']\n"
         "from salespipe.cli.app import main\n"
         "main()\n"

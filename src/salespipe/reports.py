@@ -18,10 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from salespipe.alerts import stale_records
-from salespipe.durations import StageDurations, StayLengths
 from salespipe.model import Record, Stage
 from salespipe.tally import (
     CENT,
@@ -38,6 +36,9 @@ from salespipe.tally import (
     value_rates,
     weighted_of,
 )
+
+if TYPE_CHECKING:
+    from salespipe.durations import StageDurations
 
 ChartBy = Literal["count", "value", "weighted"]
 CHART_BY: tuple[ChartBy, ...] = ("count", "value", "weighted")
@@ -227,6 +228,10 @@ def summary(
 
     The sales cycle of a won deal runs from its creation to its win.
     """
+    # Here, not at the top: `chart`, which uses this module too, needs neither.
+    from salespipe.alerts import stale_records
+    from salespipe.durations import StayLengths
+
     closed_in = period.holds_stored()
     won, lost = Outcome(), Outcome()
     cycle_seconds = 0.0

@@ -1,5 +1,6 @@
 """The root command: global options, error handling, and the groups joined together."""
 
+import contextlib
 import functools
 import gc
 import importlib
@@ -235,12 +236,27 @@ def main() -> Any:
     # the cycle collector would only rescan them (it doubled the time to load 100k deals).
     gc.disable()
     try:
-        return _app_for(sys.argv[1:])()
+        _app_for(sys.argv[1:])()
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
     except BrokenPipeError:
-        # The reader went away (e.g. `salespipe list | head`); that is not an error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        code = 0  # the reader went away (e.g. `salespipe list | head`): not an error
     except KeyboardInterrupt:
         sys.stderr.write(_("Interrupted.") + "\n")
-        sys.exit(130)
+        code = 130
+    _exit_at_once(code)
+
+
+def _exit_at_once(code: Any) -> None:
+    """Flush and end the process without freeing every object one by one first (with
+    10k deals read that teardown costs a fifth of the command). Every write is already
+    durable: the store fsyncs before a command returns."""
+    with contextlib.suppress(ValueError, OSError):  # closed, or the reader went away
+        sys.stdout.flush()
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+        code = 1
+    with contextlib.suppress(ValueError, OSError):
+        sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
