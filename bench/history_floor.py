@@ -2,7 +2,8 @@
 
 Run as its own process by the benchmark (``python bench/history_floor.py MAIN``), so it
 is compared with whole `salespipe` processes on equal terms. It reads the main file and
-both journals and parses each journal line with ``orjson.loads``: the least any
+the journals (events, closed deals, open deals) and parses each line with
+``orjson.loads``: the least any
 full-history report has to do with this file format. With ``--closed-only`` it reads
 only the main file and the closed-deals journal (what the reports read without
 ``--as-of``), shown for information.
@@ -18,8 +19,13 @@ import orjson
 
 def parse_history(main: Path, journals: tuple[str, ...] = ("events", "closed")) -> int:
     stem = main.name.removesuffix(".json")
-    records = len(orjson.loads(main.read_bytes())["deals"])
-    for journal in (f"{stem}.{name}.jsonl" for name in journals):
+    document = orjson.loads(main.read_bytes())
+    records = 0
+    generation = document["_meta"]["1"].get("open_generation")
+    names = [f"{stem}.{name}.jsonl" for name in journals]
+    if generation:  # the open deals' records (schema 2)
+        names.append(f"{stem}.open-{generation}.jsonl")
+    for journal in names:
         path = main.with_name(journal)
         if path.exists():
             for line in path.read_bytes().splitlines():
