@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salespipe import render, textwidth
-from salespipe.render import GAP, MIN_FLEXIBLE, MIN_WRAPPED, Column, Table
+from salespipe.render import GAP, Column, Table, squeezed
 
 
 def cell_by_cell(table: Table, limit: int) -> list[str]:
@@ -25,18 +25,7 @@ def cell_by_cell(table: Table, limit: int) -> list[str]:
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], textwidth.block_width(cell))
-    floors = [
-        min(w, MIN_WRAPPED if col.wrap else MIN_FLEXIBLE) if col.flexible else w
-        for w, col in zip(widths, table.columns, strict=True)
-    ]
-    excess = sum(widths) + GAP * (len(widths) - 1) - limit
-    while excess > 0:
-        room = [w - f for w, f in zip(widths, floors, strict=True)]
-        widest = max(range(len(widths)), key=lambda i: (room[i] > 0, widths[i]))
-        if room[widest] <= 0:
-            break
-        widths[widest] -= 1
-        excess -= 1
+    widths = squeezed(widths, table.columns, limit)  # the squeeze itself did not change
 
     def line(values: Sequence[str]) -> str:
         parts = [

@@ -84,10 +84,17 @@ def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int
         max(textwidth.width(col.header), column.widest())
         for col, column in zip(table.columns, columns, strict=True)
     ]
+    return squeezed(widths, table.columns, limit)
+
+
+def squeezed(widths: list[int], columns: Sequence[Column], limit: int) -> list[int]:
+    """The widths with text columns narrowed, widest first, until the table fits in
+    ``limit`` cells (or they reach their floor)."""
     floors = [
         min(w, MIN_WRAPPED if col.wrap else MIN_FLEXIBLE) if col.flexible else w
-        for w, col in zip(widths, table.columns, strict=True)
+        for w, col in zip(widths, columns, strict=True)
     ]
+    widths = list(widths)
     excess = sum(widths) + GAP * (len(widths) - 1) - limit
     while excess > 0:
         room = [w - f for w, f in zip(widths, floors, strict=True)]
