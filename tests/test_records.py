@@ -196,7 +196,8 @@ def test_totals_are_exact_per_currency() -> None:
         deal(3, value=Decimal(5), currency="USD"),
         deal(4, value=Decimal(7), currency="USD"),
     )
-    assert queries.totals_by_currency(found) == {"THB": Decimal("0.3"), "USD": Decimal(12)}
+    amounts = [(r["currency"], r["value"]) for r in found]
+    assert queries.totals_by_currency(amounts) == {"THB": Decimal("0.3"), "USD": Decimal(12)}
 
 
 # -- stale and check -----------------------------------------------------------------------

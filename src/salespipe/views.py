@@ -70,8 +70,25 @@ def _days(count: int) -> str:
     return ngettext("{count} day", "{count} days", count).format(count=count)
 
 
-def deal_table(records: Sequence[Record], stages: Sequence[Stage], now: datetime) -> Table:
-    """The deals of ``list``, from their stored records (see :mod:`salespipe.queries`)."""
+# What deal_table reads of a record.
+DEAL_TABLE_FIELDS = (
+    "id",
+    "title",
+    "customer",
+    "status",
+    "stage",
+    "value",
+    "currency",
+    "next_action",
+    "quote",
+    "stage_entered_at",
+    "closed_at",
+)
+
+
+def deal_table(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> Table:
+    """The deals of ``list``, from their stored records (see :mod:`salespipe.queries`),
+    gone through once: each record can be freed as soon as its row is made."""
     by_key = {s.key: s for s in stages}
     quote_to = _("(quote to {date})")
     table = Table(
@@ -85,7 +102,9 @@ def deal_table(records: Sequence[Record], stages: Sequence[Stage], now: datetime
             Column(_("Next action"), max_width=24),
         ]
     )
+    amounts: list[tuple[str, int | float]] = []
     for record in records:
+        amounts.append((record["currency"], record["value"]))
         status = record["status"]
         action = record["next_action"]
         next_cell = fmt.next_action(action) if action else ""
@@ -104,9 +123,9 @@ def deal_table(records: Sequence[Record], stages: Sequence[Stage], now: datetime
                 next_cell,
             ]
         )
-    count = len(records)
+    count = len(table.rows)
     table.footer = ngettext("{count} deal, {totals}", "{count} deals, {totals}", count).format(
-        count=count, totals=fmt.money_by_currency(totals_by_currency(records))
+        count=count, totals=fmt.money_by_currency(totals_by_currency(amounts))
     )
     return table
 

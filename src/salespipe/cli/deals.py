@@ -183,12 +183,13 @@ def register(app: typer.Typer) -> None:
         stages = snapshot.stages()
         records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
         now = clock.now()
-        chosen = select(_without_stays(records), stages, query, now)
+        fields = () if as_json else views.DEAL_TABLE_FIELDS
+        chosen = select(_without_stays(records), stages, query, now, fields)
         if as_json:
             by_key = {s.key: s for s in stages}
             output.json_array(record_to_dict(r, by_key.get(r["stage"]), now) for r in chosen)
         else:
-            output.blocks([views.deal_table(chosen, stages, now)])
+            output.blocks([views.deal_table(_handed_over(chosen), stages, now)])
 
     @app.command("show", rich_help_panel="Deals")
     @handles_errors
@@ -511,6 +512,14 @@ def register(app: typer.Typer) -> None:
             output.json([{**e.to_dict(), "undone": e.change in undone} for e in newest])
         else:
             output.blocks([views.event_table(newest, snapshot.stages(), undone=undone)])
+
+
+def _handed_over(records: list[Record]) -> Iterator[Record]:
+    """The records in order, each let go of as it is taken: listing all 100k deals must
+    not hold every record until the whole table is made."""
+    records.reverse()
+    while records:
+        yield records.pop()
 
 
 def _without_stays(records: Iterable[Record]) -> Iterator[Record]:
