@@ -36,7 +36,11 @@ def test_a_json_command_does_not_import_rich_plotext_or_csv() -> None:
     script = (
         "import os, sys\n"
         "end = os._exit  # main() ends the process with it\n"
-        "os._exit = lambda code: (sys.stderr.write(' '.join(sorted(sys.modules))), end(code))\n"
+        "def report(code):\n"
+        "    sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+        "    sys.stderr.flush()\n"
+        "    end(code)\n"
+        "os._exit = report\n"
         "sys.argv = ['salespipe', 'list', '--json']\n"
         "from salespipe.cli.app import main\n"
         "main()\n"
