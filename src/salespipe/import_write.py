@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from salespipe.import_pending import RowValues, unpack
 from salespipe.import_plan import Defaults, Entry, Plan
-from salespipe.model import Event, Record, Status
+from salespipe.model import Record, Status
 from salespipe.work import Work, record_diff
 
 WRITE_BATCH = 1000
@@ -126,7 +126,6 @@ class _Recorder:
 
     def __init__(self, work: Work) -> None:
         self.work = work
-        self.change = work.tx.change_id()
         self.seq: int = work.tx.meta["next_seq"]
 
     def __call__(
@@ -140,23 +139,10 @@ class _Recorder:
         reason: str | None = None,
         text: str | None = None,
     ) -> None:
-        work = self.work
-        work.tx.record(
-            Event(
-                seq=self.seq,
-                change=self.change,
-                type=kind,
-                at=at,
-                recorded_at=work.now,
-                who=work.who,
-                command=work.command,
-                deal_id=deal_id,
-                reason=reason,
-                text=text,
-                before=before,
-                after=after,
-            )
+        event = self.work.new_event(
+            self.seq, kind, at, deal_id, reason=reason, text=text, before=before, after=after
         )
+        self.work.tx.record(event)
         self.seq += 1
 
 

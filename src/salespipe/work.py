@@ -74,8 +74,30 @@ class Work:
         before: Record | None = None,
         after: Record | None = None,
     ) -> Event:
-        event = Event(
-            seq=self.tx.next_seq(),
+        seq = self.tx.next_seq()
+        event = self.new_event(
+            seq, kind, at, deal_id, reason=reason, text=text, before=before, after=after
+        )
+        self.tx.record(event)
+        self.change.events.append(event)
+        return event
+
+    def new_event(
+        self,
+        seq: int,
+        kind: str,
+        at: datetime,
+        deal_id: int | None = None,
+        *,
+        reason: str | None = None,
+        text: str | None = None,
+        before: Record | None = None,
+        after: Record | None = None,
+    ) -> Event:
+        """An event of this change numbered ``seq``, not recorded yet (an import numbers
+        its events itself)."""
+        return Event(
+            seq=seq,
             change=self.tx.change_id(),
             type=kind,
             at=at,
@@ -88,9 +110,6 @@ class Work:
             before=before,
             after=after,
         )
-        self.tx.record(event)
-        self.change.events.append(event)
-        return event
 
     def save(
         self,
