@@ -37,7 +37,8 @@ from salespipe.store.database import (
     new_document,
 )
 from salespipe.store.files import DatabasePaths
-from salespipe.store.snapshot import Snapshot, Transaction
+from salespipe.store.snapshot import Snapshot
+from salespipe.store.transaction import Transaction
 
 __all__ = [
     "FORMAT",

@@ -25,7 +25,8 @@ from salespipe.store.files import (
     write_atomically,
     write_failure,
 )
-from salespipe.store.snapshot import DEALS, META, STAGES, Snapshot, Transaction
+from salespipe.store.snapshot import DEALS, META, STAGES, Snapshot
+from salespipe.store.transaction import Transaction
 
 FORMAT = "salespipe"
 SCHEMA_VERSION = 2

@@ -1,7 +1,8 @@
 """Durable file operations: the lock, atomic replacement, journal appends and reads.
 
 Nothing here knows what the bytes mean; :mod:`salespipe.store.database` decides what
-to write and :mod:`salespipe.store.snapshot` what it means.
+to write, :mod:`salespipe.store.snapshot` what it means and
+:mod:`salespipe.store.transaction` how a change is collected.
 """
 
 from __future__ import annotations
