@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -41,7 +40,6 @@ class _BufferedStorage(Storage):
         self.dirty = True
 
 
-_LINE_START = re.compile(rb'^\{"id":(\d+),', re.MULTILINE)
 _DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,6 +85,17 @@ def _latest_lines(journal: bytes) -> dict[int, int]:
         latest[int(journal[start + 6 : comma])] = start
         start, end = end + 1, journal.find(b"\n", end + 1)
     return latest
+
+
+def _lines_containing(data: bytes, marker: bytes) -> Iterator[bytes]:
+    """The lines of ``data`` (whole lines, each ending with a newline) that contain
+    ``marker``, found by searching the bytes rather than looking at each line."""
+    found = data.find(marker)
+    while found >= 0:
+        start = data.rfind(b"\n", 0, found) + 1
+        end = data.find(b"\n", found)
+        yield data[start:end]
+        found = data.find(marker, end)
 
 
 class Snapshot:
@@ -172,18 +181,8 @@ class Snapshot:
 
     @_reports_damage("closed")
     def closed_deals(self) -> list[Deal]:
-        """The latest record of every closed, undeleted deal."""
-        # Line by line, each record turned into a Deal at once: holding every parsed line
-        # (or a list of all lines) first would cost several times the journal's size.
-        data = self._closed()
-        latest: dict[int, Deal | None] = {}
-        start, end = 0, data.find(b"\n")
-        while end >= 0:
-            record = orjson.loads(data[start:end])
-            latest[record["id"]] = None if record.get("deleted") else Deal.from_record(record)
-            start, end = end + 1, data.find(b"\n", end + 1)
-        open_ids = self.open_deal_ids()
-        return [d for deal_id, d in latest.items() if d is not None and deal_id not in open_ids]
+        """The latest record of every closed, undeleted deal, as deals."""
+        return [Deal.from_record(record) for record in self.closed_records()]
 
     def all_deals(self) -> list[Deal]:
         return self.open_deals() + self.closed_deals()
@@ -221,9 +220,7 @@ class Snapshot:
         self._closed_lookups += 1
         if self._closed_index is None and self._closed_lookups > 8:
             # Many lookups (an undo of a large import): index the line starts once.
-            self._closed_index = {
-                int(match[1]): match.start() for match in _LINE_START.finditer(data)
-            }
+            self._closed_index = _latest_lines(data)
         if self._closed_index is not None:
             position = self._closed_index.get(deal_id, -1)
         else:
@@ -273,14 +270,8 @@ class Snapshot:
     def closed_mentioning(self, text: str) -> list[Record]:
         """Like :meth:`events_mentioning`, for every line of the closed-deals journal
         (superseded records and tombstones included)."""
-        data, marker = self._closed(), orjson.dumps(text)
-        found, records = data.find(marker), []
-        while found >= 0:
-            start = data.rfind(b"\n", 0, found) + 1
-            end = data.find(b"\n", found)
-            records.append(orjson.loads(data[start:end]))
-            found = data.find(marker, end)
-        return records
+        lines = _lines_containing(self._closed(), orjson.dumps(text))
+        return [orjson.loads(line) for line in lines]
 
     def event_lines(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
         """Every committed event as its stored JSON line, in recorded order, read a chunk
@@ -292,12 +283,7 @@ class Snapshot:
         """The committed event lines that contain ``marker``, found by searching whole
         chunks rather than looking at each line."""
         for chunk in self._event_chunks():
-            found = chunk.find(marker)
-            while found >= 0:
-                start = chunk.rfind(b"\n", 0, found) + 1
-                end = chunk.find(b"\n", found)
-                yield chunk[start:end]
-                found = chunk.find(marker, end)
+            yield from _lines_containing(chunk, marker)
 
     def _event_chunks(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
         """The committed events journal in chunks that each end with a whole line."""
