@@ -278,7 +278,7 @@ def test_a_backup_read_from_its_file_in_small_chunks_is_the_same_backup(
     _history(cli)
     path = tmp_path / "backup.json"
     cli("export", "-o", str(path))
-    whole = restore.backup_from_lines(path.read_bytes(), path)
+    whole = restore.backup_from_file(path)  # in chunks of 1 MiB: the whole file at once
     monkeypatch.setattr(restore, "READ_CHUNK", 7)
     chunked = restore.backup_from_file(path)
     assert whole is not None

@@ -28,7 +28,6 @@ from salespipe.restore import (
     Backup,
     backup_from_document,
     backup_from_file,
-    backup_from_lines,
     is_backup,
 )
 
@@ -139,24 +138,23 @@ def read_deal_objects(items: Sequence[Any], progress: Progress | None) -> Parsed
 
 
 def _read_json(path: Path, data: bytes, progress: Progress | None) -> ParsedFile:
-    backup = backup_from_lines(data, path)
-    if backup is None:
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidValue(
-                _("{path} is not valid JSON ({problem}).").format(path=path, problem=exc)
-            ) from None
-        if isinstance(document, list):
-            return read_deal_objects(document, progress)
-        if not is_backup(document):
-            raise InvalidValue(
-                _(
-                    "{path} is JSON but neither a salespipe backup (`salespipe export --format "
-                    "json`) nor a list of deals (`salespipe list --status all --json`)."
-                ).format(path=path)
-            )
-        backup = backup_from_document(document, path)
+    """JSON that is not a backup in export's own layout (read_file tried that first)."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidValue(
+            _("{path} is not valid JSON ({problem}).").format(path=path, problem=exc)
+        ) from None
+    if isinstance(document, list):
+        return read_deal_objects(document, progress)
+    if not is_backup(document):
+        raise InvalidValue(
+            _(
+                "{path} is JSON but neither a salespipe backup (`salespipe export --format "
+                "json`) nor a list of deals (`salespipe list --status all --json`)."
+            ).format(path=path)
+        )
+    backup = backup_from_document(document, path)
     return ParsedFile("salespipe backup", [], [], backup.counts["deals"], backup)
 
 

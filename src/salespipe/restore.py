@@ -13,7 +13,6 @@ reformatted by another tool (``jq .``) is read whole instead.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,11 +128,6 @@ def backup_from_document(document: Mapping[str, Any], path: Path) -> Backup:
         {name: reader(items) for name, items in lists.items()},
         {name: len(items) for name, items in lists.items()},
     )
-
-
-def backup_from_lines(data: bytes, path: Path) -> Backup | None:
-    """A backup in export's own layout, already in memory; None for any other text."""
-    return _backup_from(lambda: io.BytesIO(data), path)
 
 
 def backup_from_file(path: Path) -> Backup | None:
