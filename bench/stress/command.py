@@ -4,6 +4,7 @@ concurrent readers meet compactions too."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -15,9 +16,18 @@ COMPACTING = (
 _COMMAND: list[str] = []
 
 
-def compact_always() -> None:
-    """From now on, start salespipe so that every write compacts."""
-    _COMMAND[:] = [sys.executable, "-c", COMPACTING]
+def add_compaction_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--compact-always",
+        action="store_true",
+        help="make every write rewrite the open-deals journal as a new generation",
+    )
+
+
+def use_compaction_option(options: argparse.Namespace) -> None:
+    """With --compact-always, start salespipe from now on so that every write compacts."""
+    if options.compact_always:
+        _COMMAND[:] = [sys.executable, "-c", COMPACTING]
 
 
 def salespipe() -> list[str]:

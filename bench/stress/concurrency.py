@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from command import compact_always, salespipe
+from command import add_compaction_option, salespipe, use_compaction_option
 
 from salespipe.pipeline import Pipeline
 
@@ -156,14 +156,9 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--writes", type=int, default=200)
     parser.add_argument("--readers", type=int, default=2)
-    parser.add_argument(
-        "--compact-always",
-        action="store_true",
-        help="make every write rewrite the open-deals journal as a new generation",
-    )
+    add_compaction_option(parser)
     options = parser.parse_args()
-    if options.compact_always:
-        compact_always()
+    use_compaction_option(options)
     folder = Path(tempfile.mkdtemp(prefix="salespipe-concurrency-"))
     db = folder / "pipeline.json"
     os.environ.update(SALESPIPE_DB=str(db), SALESPIPE_HOOKS=str(folder / "no-hooks"))

@@ -30,19 +30,16 @@ import time
 from pathlib import Path
 
 import orjson
-from command import compact_always, salespipe
+from command import add_compaction_option, salespipe, use_compaction_option
 
 from salespipe.model import Deal, Event
 from salespipe.pipeline import Pipeline
+from salespipe.store import DatabasePaths
 
 BENCH = Path(__file__).resolve().parents[1]
 SHRINKING = ("won", "lost", "delete")
 JOURNALS = ("events", "closed", "open")
 GROWING = ("add", "note")
-
-
-def open_journals(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.glob("pipeline.open-*.jsonl"))
 
 
 def copy_database(deals: int, folder: Path) -> Path:
@@ -120,9 +117,8 @@ class Validator:
             self.seen[name] = (size, self._tail(name, size))
 
     def _journal(self, name: str) -> Path:
-        if name == "open":
-            return self.db.with_name(f"pipeline.open-{self.generation}.jsonl")
-        return self.db.with_name(f"pipeline.{name}.jsonl")
+        paths = DatabasePaths.for_main(self.db)
+        return paths.open_journal(self.generation) if name == "open" else getattr(paths, name)
 
     def _tail(self, name: str, size: int) -> bytes:
         with self._journal(name).open("rb") as handle:
@@ -188,14 +184,9 @@ def main() -> int:
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--compact-always",
-        action="store_true",
-        help="make every write rewrite the open-deals journal as a new generation",
-    )
+    add_compaction_option(parser)
     options = parser.parse_args()
-    if options.compact_always:
-        compact_always()
+    use_compaction_option(options)
     folder = BENCH / ".work" / "crash"
     db = copy_database(options.deals, folder)
     os.environ.update(SALESPIPE_DB=str(db), SALESPIPE_HOOKS=str(folder / "no-hooks"))
@@ -246,7 +237,7 @@ def main() -> int:
             problems.append(f"kill {n}: the next write failed: {after.stderr.strip()}")
         if any(".tmp-" in p.name for p in folder.iterdir()):
             problems.append(f"kill {n}: temp files left after the next write")
-        generations = open_journals(folder)
+        generations = [p.name for p in DatabasePaths.for_main(db).open_journals()]
         if len(generations) > 1:
             problems.append(f"kill {n}: old open-deals journals left: {generations}")
         meta = Pipeline.open(db).read().meta
