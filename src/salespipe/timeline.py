@@ -97,14 +97,6 @@ def deals_as_of(events: Sequence[Event], moment: datetime) -> list[Deal]:
     return [Deal.from_record(record) for record in records_as_of(events, moment)]
 
 
-def stages_as_of(
-    current: Sequence[Stage], events: Sequence[Event], moment: datetime
-) -> list[Stage]:
-    """The stages (names, order, probabilities, targets) as they were at ``moment``."""
-    past = replay((e.to_record() for e in events), undone_changes(events), moment)
-    return roll_back_stages(current, past.later_stage_events)
-
-
 def roll_back_stages(current: Sequence[Stage], later: Sequence[Record]) -> list[Stage]:
     """The stages as they were before the given stage events (oldest first) happened."""
     stages = {stage.key: stage for stage in current}

@@ -191,15 +191,13 @@ class Store:
                     open_journal = self._open_journal(document, open_lines)
                 except FileNotFoundError:
                     raise self._missing_open_journal(document) from None
-            early_main: list[bool] = []
 
             def before_spill() -> None:
                 """Before a large change writes journal lines ahead of its commit."""
                 self._ensure_writable()
-                if not exists and not early_main:
+                if not exists and not self.path.exists():
                     # A new database's journals must never exist without their main file.
                     self._write_empty_main()
-                    early_main.append(True)
 
             tx = Transaction(self.paths, document, exists, open_journal, before_spill)
             try:
@@ -208,7 +206,7 @@ class Store:
                     self._commit(tx, command, now_iso)
             except BaseException:
                 tx._discard()
-                if early_main:
+                if not exists:  # under the lock, only this change can have made it
                     with contextlib.suppress(OSError):
                         self.path.unlink()
                 raise
