@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from salespipe import clock
-from salespipe.model import Deal, Event, Stay
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
+from salespipe.core import clock
+from salespipe.core.model import Deal, Event, Stay
 
 CUSTOMERS = ("Siam Foods", "Bangkok Steel", "Chiang Mai Coffee", "Thai Logistics", "ACME Asia")
 OWNERS = ("somchai", "malee", "anan", "pim")

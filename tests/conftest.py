@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from salespipe.app.pipeline import Pipeline
 from salespipe.cli.app import app
-from salespipe.pipeline import Pipeline
 
 NOW = "2026-11-27T10:00:00+07:00"
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def compiled_catalogue() -> list[Path]:
 @pytest.fixture(autouse=True)
 def english_by_default() -> Iterator[None]:
     """Each test starts (and leaves) the process in English with CE dates."""
-    from salespipe import fmt, i18n
+    from salespipe.core import fmt, i18n
 
     i18n.set_language("en")
     fmt.set_era("ce")

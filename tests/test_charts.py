@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from salespipe import textwidth
-from salespipe.charts import Bar, bar_chart
+from salespipe.present import textwidth
+from salespipe.present.charts import Bar, bar_chart
 from test_reports import built_once
 
 THAI_STAGES = ["ติดต่อนำเสนอ", "กำลังพิจารณา", "เสนอราคา", "เจรจาต่อรอง", "อนุมัติซื้อ"]

@@ -59,7 +59,7 @@ def test_a_json_command_does_not_import_rich_plotext_or_csv() -> None:
         "rich",
         "plotext",
         "csv",
-        "salespipe.reports",
+        "salespipe.reports.summary",
         "salespipe.cli.transfer",
         "platformdirs",
     ):

@@ -151,7 +151,7 @@ def test_list_of_all_deals_shows_closed_ones_with_their_outcome(cli) -> None:
 
 def test_list_plain_output_is_aligned_for_thai(cli) -> None:
     """Piped list output is plain text whose columns line up by display width."""
-    from salespipe import textwidth
+    from salespipe.present import textwidth
 
     cli("add", "ระบบ ERP สยามฟู้ดส์", "-c", "สยามฟู้ดส์", "-v", "1.5m")
     cli("add", "CRM", "-c", "Acme", "-v", "150k")

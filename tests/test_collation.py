@@ -6,9 +6,9 @@ import unicodedata
 
 import pytest
 
-from salespipe import collation, parse
-from salespipe.errors import AmbiguousStage, StageNotFound
-from salespipe.model import default_stages
+from salespipe.core import collation, parse
+from salespipe.core.errors import AmbiguousStage, StageNotFound
+from salespipe.core.model import default_stages
 
 
 def test_leading_vowels_sort_by_the_consonant_after_them() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from salespipe import timeline
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
+from salespipe.reports import timeline
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
 

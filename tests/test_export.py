@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from salespipe.crm_formats import CSV_COLUMNS
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
+from salespipe.transfer.crm_formats import CSV_COLUMNS
 
 HEADER = (
     "id,title,customer,contact,value,currency,stage,stage_name,status,owner,probability,"
@@ -273,7 +273,7 @@ def test_a_backup_read_from_its_file_in_small_chunks_is_the_same_backup(
 ) -> None:
     """Reading a backup file 7 bytes at a time finds the same head, counts and records
     as reading it whole; a file with something after the backup is not one."""
-    from salespipe import restore
+    from salespipe.transfer import restore
 
     _history(cli)
     path = tmp_path / "backup.json"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from salespipe import fmt, i18n
+from salespipe.core import fmt, i18n
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salespipe import durations, forecast, outcomes, reports, tally
-from salespipe.errors import StoreError
-from salespipe.model import default_stages
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
+from salespipe.core import tally
+from salespipe.core.errors import StoreError
+from salespipe.core.model import default_stages
+from salespipe.reports import durations, forecast, outcomes
+from salespipe.reports import summary as reports
 from test_reports import build_funnel_history, built_once, ok
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from salespipe import hooks
-from salespipe.model import Event
-from salespipe.work import Change
+from salespipe.app import hooks
+from salespipe.app.work import Change
+from salespipe.core.model import Event
 
 NOW = "2026-11-27T10:00:00+07:00"
 
@@ -201,7 +201,7 @@ def test_database_path_reaches_the_hook(tmp_path: Path, hook_dir: Path) -> None:
 
 
 def _now():
-    from salespipe import clock
+    from salespipe.core import clock
 
     return clock.now()
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from salespipe import i18n
-from salespipe.errors import SalespipeError
-from salespipe.import_values import BadValue
+from salespipe.core import i18n
+from salespipe.core.errors import SalespipeError
+from salespipe.transfer.values import BadValue
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "salespipe"

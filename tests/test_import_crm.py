@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL_EXPORTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-exports"

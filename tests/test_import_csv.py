@@ -7,8 +7,9 @@ import json
 import shlex
 from pathlib import Path
 
-from salespipe import clock, timeline
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
+from salespipe.core import clock
+from salespipe.reports import timeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

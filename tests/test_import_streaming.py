@@ -13,13 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salespipe import csvfile, import_dates
-from salespipe.import_dates import DateReader
-from salespipe.import_pending import Packer, RowValues, unpack
-from salespipe.import_rows import Incoming
-from salespipe.import_write import deal_times
-from salespipe.model import Deal, NextAction, Quote
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
+from salespipe.core.model import Deal, NextAction, Quote
+from salespipe.transfer import csvfile
+from salespipe.transfer import dates as import_dates
+from salespipe.transfer.dates import DateReader
+from salespipe.transfer.pending import Packer, RowValues, unpack
+from salespipe.transfer.rows import Incoming
+from salespipe.transfer.write import deal_times
 
 BANGKOK = timezone(timedelta(hours=7))
 PIECES = ["a", "b", ",", '"', "\r", "\n", "\r\n", "ก", "–", " ", "\ufeff", "1/2/2026"]

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salespipe.crm_formats import normalise, recognise, strip_dominant_prefix
-from salespipe.csvfile import sniff_delimiter
-from salespipe.import_dates import DateOrderClues, DateReader
-from salespipe.import_values import BadValue, amount, flag, line_text, probability
+from salespipe.transfer.crm_formats import normalise, recognise, strip_dominant_prefix
+from salespipe.transfer.csvfile import sniff_delimiter
+from salespipe.transfer.dates import DateOrderClues, DateReader
+from salespipe.transfer.values import BadValue, amount, flag, line_text, probability
 
 BANGKOK = timezone(timedelta(hours=7))
 

@@ -12,11 +12,11 @@ from typing import Any
 import orjson
 import pytest
 
-from salespipe import store
-from salespipe.errors import StoreError, WriteFailed
-from salespipe.model import Deal
-from salespipe.pipeline import DealFields, Pipeline
-from salespipe.store import files as store_files
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core.errors import StoreError, WriteFailed
+from salespipe.core.model import Deal
+from salespipe.storage import jsonl as store
+from salespipe.storage.jsonl import files as store_files
 
 
 def _main(db_path: Path) -> dict[str, Any]:

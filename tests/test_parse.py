@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from salespipe import parse
-from salespipe.errors import AmbiguousStage, InvalidValue, StageNotFound
-from salespipe.model import Stage, default_stages
+from salespipe.core import parse
+from salespipe.core.errors import AmbiguousStage, InvalidValue, StageNotFound
+from salespipe.core.model import Stage, default_stages
 
 
 @pytest.mark.parametrize(

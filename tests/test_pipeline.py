@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from salespipe import parse
-from salespipe.errors import DealNotFound, InvalidValue, NotAllowed
-from salespipe.model import NextAction
-from salespipe.pipeline import DealFields, Pipeline
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core import parse
+from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
+from salespipe.core.model import NextAction
 
 
 def at(text: str) -> datetime:

@@ -93,8 +93,8 @@ money_text = st.one_of(
 @given(value=money_text)
 def test_values_round_trip_exactly_or_are_refused(db_path: Path, value: str) -> None:
     """An accepted value equals the parsed decimal exactly; the rest exit 1 untouched."""
-    from salespipe import parse
-    from salespipe.errors import InvalidValue
+    from salespipe.core import parse
+    from salespipe.core.errors import InvalidValue
 
     before = files(db_path)
     result = invoke("add", "Deal", f"--value={value}", "--json")

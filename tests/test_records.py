@@ -9,8 +9,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salespipe import alerts, fmt, queries
-from salespipe.model import (
+from salespipe.app import queries
+from salespipe.app.queries import DealQuery
+from salespipe.core import fmt
+from salespipe.core.model import (
     Deal,
     NextAction,
     Quote,
@@ -24,7 +26,7 @@ from salespipe.model import (
     weighted,
     weighted_json,
 )
-from salespipe.queries import DealQuery
+from salespipe.reports import alerts
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
 STAGES = default_stages("en")

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salespipe import render, textwidth
-from salespipe.render import GAP, Column, Table, squeezed
+from salespipe.present import render, textwidth
+from salespipe.present.render import GAP, Column, Table, squeezed
 
 
 def cell_by_cell(table: Table, limit: int) -> list[str]:

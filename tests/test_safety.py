@@ -25,8 +25,8 @@ from typing import Any
 import orjson
 import pytest
 
-from salespipe.model import Deal
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
+from salespipe.core.model import Deal
 
 Snap = Callable[[], dict[str, bytes]]
 
@@ -39,7 +39,7 @@ Snap = Callable[[], dict[str, bytes]]
 # writes its parts one by one, and a kill could fall between them.
 KILL_WRITER = """
 import os, sys
-from salespipe.pipeline import DealFields, Pipeline
+from salespipe.app.pipeline import DealFields, Pipeline
 mode, ids = sys.argv[1], [int(x) for x in sys.argv[2:]]
 pipeline = Pipeline.open(os.environ["SALESPIPE_DB"])
 print("ready", flush=True)
@@ -242,7 +242,7 @@ def _newer_schema(db: Path, pipeline: Pipeline) -> None:
 
 
 def _no_fields() -> Any:
-    from salespipe.pipeline import DealFields
+    from salespipe.app.pipeline import DealFields
 
     return DealFields()
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from salespipe.errors import InvalidValue, NotAllowed, StageNotFound
-from salespipe.pipeline import DealFields, Pipeline
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core.errors import InvalidValue, NotAllowed, StageNotFound
 
 
 def names(pipeline: Pipeline, enabled_only: bool = True) -> list[str]:

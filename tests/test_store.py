@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
-from salespipe import store
-from salespipe.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
-from salespipe.pipeline import DealFields, Pipeline
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
+from salespipe.storage import jsonl as store
 
 
 def files(db_path: Path) -> dict[str, bytes]:
@@ -204,7 +204,7 @@ def test_the_feed_keeps_the_newest_events_even_when_backdated(
     reports a damaged line in the middle of the journal as damage, by file."""
     from datetime import date, datetime
 
-    from salespipe.feed import newest_events
+    from salespipe.storage.jsonl.feed import newest_events
 
     pipeline.add("A", DealFields(), at=datetime.fromisoformat("2026-11-20T09:00:00+07:00"))
     pipeline.add("B", DealFields(), at=datetime.fromisoformat("2026-11-25T09:00:00+07:00"))

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
 
 Snap = Callable[[], dict[str, bytes]]
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -150,8 +150,8 @@ def test_eight_mixed_writers_and_readers_lose_nothing(db_path: Path, cli: Any, r
 # writes its parts one by one, and a kill could fall between them.
 KILLED_WRITER = """
 import os, sys
-from salespipe.pipeline import DealFields, Pipeline
-from salespipe.store import database
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.storage.jsonl import database
 if os.environ.get("COMPACT_ALWAYS"):
     database.COMPACT_ABOVE, database.COMPACT_LIVE_SHARE = 0, 2.0
 mode, ids = sys.argv[1], [int(x) for x in sys.argv[2:]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salespipe import textwidth
+from salespipe.present import textwidth
 
 LATIN_AND_THAI = st.text(
     alphabet=st.one_of(

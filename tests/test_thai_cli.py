@@ -64,7 +64,7 @@ def test_the_config_language_costs_no_extra_read_of_the_file(
     cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With config lang th, `list` still loads the main file exactly once."""
-    from salespipe.store import database
+    from salespipe.storage.jsonl import database
 
     cli("add", "ERP")
     cli("config", "set", "lang", "th")
@@ -183,7 +183,7 @@ def test_thai_json_output_never_opens_the_catalogue(
 ) -> None:
     """--lang th costs nothing until a message is shown: `list --json` reads no .mo,
     a table reads it once."""
-    from salespipe import i18n
+    from salespipe.core import i18n
 
     cli("add", "ERP")
     opened: list[str] = []

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from salespipe import textwidth
+from salespipe.present import textwidth
 from test_reports import built_once
 
 WIDTH = 80
@@ -328,7 +328,7 @@ def test_wrapping_keeps_marks_with_their_letter_and_breaks_thai_at_syllables() -
 
 def test_plain_tables_squeeze_text_columns_and_keep_numbers() -> None:
     """At a narrow width the text columns give way (cut with …); amounts stay whole."""
-    from salespipe import render
+    from salespipe.present import render
 
     table = render.Table(
         columns=[

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from salespipe import timeline
-from salespipe.errors import InvalidValue
+from salespipe.core.errors import InvalidValue
+from salespipe.reports import timeline
 from test_reports import built_once
 
 

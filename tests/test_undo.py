@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from salespipe.errors import NothingToUndo
-from salespipe.model import NextAction
-from salespipe.pipeline import DealFields, Pipeline
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core.errors import NothingToUndo
+from salespipe.core.model import NextAction
 
 
 def state_of(pipeline: Pipeline) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import shutil
 import sys
 
 COMPACTING = (
-    "import sys; from salespipe.store import database; database.COMPACT_ABOVE = 0; "
+    "import sys; from salespipe.storage.jsonl import database; database.COMPACT_ABOVE = 0; "
     "database.COMPACT_LIVE_SHARE = 2.0; from salespipe.cli.app import main; sys.exit(main())"
 )
 _COMMAND: list[str] = []

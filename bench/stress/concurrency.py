@@ -29,7 +29,7 @@ from typing import Any
 
 from command import add_compaction_option, salespipe, use_compaction_option
 
-from salespipe.pipeline import Pipeline
+from salespipe.app.pipeline import Pipeline
 
 STAGES = ("presented", "considering", "quoted", "negotiating", "approved")
 

@@ -32,9 +32,9 @@ from pathlib import Path
 import orjson
 from command import add_compaction_option, salespipe, use_compaction_option
 
-from salespipe.model import Deal, Event
-from salespipe.pipeline import Pipeline
-from salespipe.store import DatabasePaths
+from salespipe.app.pipeline import Pipeline
+from salespipe.core.model import Deal, Event
+from salespipe.storage.jsonl import DatabasePaths
 
 BENCH = Path(__file__).resolve().parents[1]
 SHRINKING = ("won", "lost", "delete")

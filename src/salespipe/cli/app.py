@@ -12,11 +12,13 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
-from salespipe import __version__, fmt, i18n, settings
+from salespipe import __version__
+from salespipe.app import settings
+from salespipe.app.pipeline import Change, Pipeline
 from salespipe.cli import output
-from salespipe.errors import InvalidValue, SalespipeError
-from salespipe.i18n import _
-from salespipe.pipeline import Change, Pipeline
+from salespipe.core import fmt, i18n
+from salespipe.core.errors import InvalidValue, SalespipeError
+from salespipe.core.i18n import _
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -84,7 +86,7 @@ def _run_hooks(change: Change) -> None:
     folder = settings.hooks_dir()
     if not folder.is_dir():
         return
-    from salespipe import hooks
+    from salespipe.app import hooks
 
     for warning in hooks.run_hooks(change, folder):
         output.warn(warning)

@@ -12,16 +12,16 @@ from typing import Any
 
 import typer
 
-from salespipe import textwidth
-from salespipe.i18n import _
+from salespipe.core.i18n import _
+from salespipe.present import textwidth
 
 MAX_DEALS = 200
 Suggestion = tuple[str, str]
 
 
 def _snapshot(ctx: typer.Context) -> Any:
-    from salespipe import settings
-    from salespipe.pipeline import Pipeline
+    from salespipe.app import settings
+    from salespipe.app.pipeline import Pipeline
 
     root = ctx.find_root()
     db = root.params.get("db") if root.params else None

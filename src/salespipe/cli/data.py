@@ -4,10 +4,12 @@ from typing import Annotated
 
 import typer
 
-from salespipe import i18n, settings, views
+from salespipe.app import settings
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.i18n import _
+from salespipe.core import i18n
+from salespipe.core.i18n import _
+from salespipe.present import views
 
 config_app = typer.Typer(
     help="Read and change settings kept in the data file.", no_args_is_help=True
@@ -85,7 +87,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Create the data file with the default stages (otherwise made on first change)."""
-        from salespipe import parse
+        from salespipe.core import parse
 
         current = state(ctx)
         if lang is not None:

@@ -8,14 +8,15 @@ from typing import Annotated
 
 import typer
 
-from salespipe import clock, fmt, parse, views
+from salespipe.app.pipeline import Change, DealFields
+from salespipe.app.queries import SORT_FIELDS, DealQuery, select
 from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.errors import DealNotFound, InvalidValue, NotAllowed
-from salespipe.i18n import N_, _
-from salespipe.model import Deal, NextAction, Record, Stage, deal_to_dict, record_to_dict
-from salespipe.pipeline import Change, DealFields
-from salespipe.queries import SORT_FIELDS, DealQuery, select
+from salespipe.core import clock, fmt, parse
+from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import Deal, NextAction, Record, Stage, deal_to_dict, record_to_dict
+from salespipe.present import views
 
 IdArg = Annotated[
     int,
@@ -502,7 +503,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """The event feed, newest first."""
-        from salespipe.feed import newest_events
+        from salespipe.storage.jsonl.feed import newest_events
 
         start = parse.day(since, what=N_("--since date")) if since is not None else None
         snapshot = state(ctx).pipeline().read()

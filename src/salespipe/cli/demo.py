@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from salespipe import clock, i18n, settings
+from salespipe.app import settings
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
 from salespipe.cli.reports import chart_width, print_charts
-from salespipe.errors import SalespipeError
-from salespipe.i18n import _
+from salespipe.core import clock, i18n
+from salespipe.core.errors import SalespipeError
+from salespipe.core.i18n import _
 
 
 def _demo_path(option: str | None, global_db: str | None) -> Path:
@@ -29,7 +30,7 @@ def _demo_language(flag: str | None, global_db: str | None) -> str:
     chosen = settings.lang_from_environment(flag)
     if chosen:
         return chosen
-    from salespipe.pipeline import Pipeline
+    from salespipe.app.pipeline import Pipeline
 
     try:
         configured = Pipeline.open(settings.database_path(global_db)).read().config().get("lang")
@@ -67,8 +68,8 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe --lang th demo --deals 60 --seed 7
         """
-        from salespipe import demo as demos
-        from salespipe.pipeline import Pipeline
+        from salespipe.app import demo as demos
+        from salespipe.app.pipeline import Pipeline
 
         current = state(ctx)
         path = _demo_path(db, current.db)
@@ -86,7 +87,9 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
-        from salespipe import report_views, reports, tally
+        from salespipe.core import tally
+        from salespipe.present import report_views
+        from salespipe.reports import summary as reports
 
         snapshot = pipeline.read()
         stages = snapshot.stages()

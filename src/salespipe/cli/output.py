@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from salespipe import render
-from salespipe.errors import SalespipeError
-from salespipe.i18n import _
+from salespipe.core.errors import SalespipeError
+from salespipe.core.i18n import _
+from salespipe.present import render
 
 
 def for_terminal(stream: Any = None) -> bool:

@@ -14,12 +14,12 @@ from typing import Annotated
 
 import typer
 
-from salespipe import clock, parse
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.errors import EXIT_ACTION_NEEDED, InvalidValue
-from salespipe.i18n import N_, _
-from salespipe.model import Record, Stage
+from salespipe.core import clock, parse
+from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import Record, Stage
 
 PANEL = "Reports"
 DEFAULT_CHART_WIDTH = 80
@@ -55,7 +55,7 @@ WidthOption = Annotated[
 
 @dataclass
 class Scope:
-    """The deals a report runs on, as stored records (see :mod:`salespipe.tally`), the
+    """The deals a report runs on, as stored records (see :mod:`salespipe.core.tally`), the
     stages, and the moment it is computed for."""
 
     records: Iterable[Record]  # to be gone through once
@@ -65,7 +65,8 @@ class Scope:
 
 def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> Scope:
     """Open deals (or, with ``history``, all deals) now or as of the end of a day."""
-    from salespipe import tally, timeline
+    from salespipe.core import tally
+    from salespipe.reports import timeline
 
     snapshot = state(ctx).pipeline().read()
     stages = snapshot.stages()
@@ -137,7 +138,7 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe chart --by weighted --owner somchai
         """
-        from salespipe import reports
+        from salespipe.reports import summary as reports
 
         chosen = _choice(by, reports.CHART_BY, "--by")
         scope = _scope(ctx, owner, as_of, history=False)
@@ -151,7 +152,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.json(result.to_dict())
             return
-        from salespipe import report_views
+        from salespipe.present import report_views
 
         print_charts(
             report_views.pipeline_charts(
@@ -175,7 +176,8 @@ def register(app: typer.Typer) -> None:
         from --since to --until (default: all history), win rate, average deal size and
         sales cycle; the bottleneck stage and the number of stale deals.
         """
-        from salespipe import reports, tally
+        from salespipe.core import tally
+        from salespipe.reports import summary as reports
 
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
@@ -183,7 +185,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.json(result.to_dict())
             return
-        from salespipe import report_views
+        from salespipe.present import report_views
 
         output.blocks(report_views.summary_blocks(result))
 
@@ -211,14 +213,14 @@ def register(app: typer.Typer) -> None:
         Open deals by expected-close month, weighted and not (past-due and undated deals in
         their own rows), beside the value won per month; as a table and a chart.
         """
-        from salespipe import forecast as forecasting
+        from salespipe.reports import forecast as forecasting
 
         scope = _scope(ctx, owner, as_of, history=True)
         result = forecasting.forecast(scope.records, scope.stages, months=months, now=scope.now)
         if as_json:
             output.json(result.to_dict())
             return
-        from salespipe import report_views
+        from salespipe.present import report_views
 
         output.blocks([report_views.forecast_table(result)])
         output.say("")
@@ -243,7 +245,8 @@ def register(app: typer.Typer) -> None:
         How many reached each stage (a skipped stage counts as passed), the conversion from
         each stage to the next, how many were lost in each, and the overall win rate.
         """
-        from salespipe import outcomes, tally
+        from salespipe.core import tally
+        from salespipe.reports import outcomes
 
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
@@ -251,7 +254,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.json(result.to_dict())
             return
-        from salespipe import report_views
+        from salespipe.present import report_views
 
         output.blocks(report_views.funnel_blocks(result))
 
@@ -268,14 +271,14 @@ def register(app: typer.Typer) -> None:
         Median and mean over every stay, finished or ongoing; how many stays went over the
         stage's target days. The bottleneck is the stage whose median most exceeds its target.
         """
-        from salespipe import durations as timing
+        from salespipe.reports import durations as timing
 
         scope = _scope(ctx, owner, as_of, history=True)
         result = timing.durations(scope.records, scope.stages, scope.now)
         if as_json:
             output.json(result.to_dict())
             return
-        from salespipe import report_views
+        from salespipe.present import report_views
 
         output.blocks(report_views.durations_blocks(result))
 
@@ -301,7 +304,8 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe winrate --by owner --since 2026-01-01
         """
-        from salespipe import outcomes, tally
+        from salespipe.core import tally
+        from salespipe.reports import outcomes
 
         grouping = _choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
         period = tally.Period.parse(since, until)
@@ -315,7 +319,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.json(result.to_dict())
             return
-        from salespipe import report_views
+        from salespipe.present import report_views
 
         output.blocks(report_views.winrate_blocks(result))
 
@@ -331,14 +335,14 @@ def register(app: typer.Typer) -> None:
 
         Longest overdue first, with each deal's next action.
         """
-        from salespipe import alerts
+        from salespipe.reports import alerts
 
         scope = _scope(ctx, owner, as_of, history=False)
         result = alerts.stale(scope.records, scope.stages, scope.now)
         if as_json:
             output.json(result.to_dict())
             return
-        from salespipe import report_views
+        from salespipe.present import report_views
 
         output.blocks(report_views.stale_blocks(result))
 
@@ -363,14 +367,14 @@ def register(app: typer.Typer) -> None:
         A crontab line that mails you only when there is something to do:
           0 8 * * 1-5  salespipe check --quiet
         """
-        from salespipe import alerts
+        from salespipe.reports import alerts
 
         scope = _scope(ctx, owner, as_of, history=False)
         result = alerts.check(scope.records, scope.stages, scope.now)
         if as_json:
             output.json(result.to_dict())
         elif not (quiet and result.clean):
-            from salespipe import report_views
+            from salespipe.present import report_views
 
             output.blocks(report_views.check_blocks(result))
         if not result.clean:

@@ -5,13 +5,14 @@ from typing import Annotated
 
 import typer
 
-from salespipe import parse, views
+from salespipe.app.pipeline import Change, Pipeline
+from salespipe.app.stage_admin import UNSET
 from salespipe.cli import complete, output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.i18n import _, ngettext
-from salespipe.model import Stage
-from salespipe.pipeline import Change, Pipeline
-from salespipe.stage_admin import UNSET
+from salespipe.core import parse
+from salespipe.core.i18n import _, ngettext
+from salespipe.core.model import Stage
+from salespipe.present import views
 
 stage_app = typer.Typer(
     help="Name, add, reorder and switch off the stages of your pipeline.",

@@ -9,11 +9,11 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from salespipe import clock
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.errors import InvalidValue
-from salespipe.i18n import _, ngettext
+from salespipe.core import clock
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _, ngettext
 
 PROGRESS_FROM_ROWS = 3000
 
@@ -69,7 +69,7 @@ def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
 
 
 def _refuse_database_target(target: Path, database: Path) -> None:
-    from salespipe.store import DatabasePaths
+    from salespipe.storage.jsonl import DatabasePaths
 
     for own in (*DatabasePaths.for_main(database).all_data_files(), database):
         with contextlib.suppress(OSError):
@@ -105,7 +105,7 @@ def _atomic_output(target: Path) -> Any:
 
 
 def _write_export(kind: str, snapshot: Any, binary: IO[bytes], bom: bool) -> dict[str, int]:
-    from salespipe import exporting
+    from salespipe.transfer import exporting
 
     if kind == "json":
         return exporting.write_backup(snapshot, binary, clock.now())
@@ -352,7 +352,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        from salespipe import importing, parse
+        from salespipe.core import parse
+        from salespipe.transfer import importing
 
         if format_ is not None and format_.strip().lower() not in ("csv", "json"):
             raise InvalidValue(

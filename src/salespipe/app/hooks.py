@@ -1,0 +1,198 @@
+"""Running the user's hooks after a change (SPEC §4 "Hooks").
+
+After a change is committed, for each of its events every executable named
+``on-<event type>`` (``on-add``, ``on-move``, ``on-won``, ``on-stage-add``…) and then
+``on-change`` in the hooks folder runs with the event as JSON on stdin. Hooks get
+these environment variables too, so a shell script needs no JSON parser:
+``SALESPIPE_EVENT`` (the type), ``SALESPIPE_DEAL_ID``, ``SALESPIPE_MESSAGE`` (one
+line for a person), ``SALESPIPE_DB`` (when known) and ``SALESPIPE_IN_HOOK=1``.
+
+A hook that fails, cannot start or runs longer than the timeout (10 s, or
+``SALESPIPE_HOOK_TIMEOUT`` seconds) gives a warning; the change stands either way.
+Changes made by a hook (a hook calling ``salespipe``) run no hooks, so hooks cannot
+loop. An import runs no hooks: a bulk load would flood the team's channel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from salespipe.app.work import Change
+from salespipe.core import clock
+from salespipe.core.i18n import _
+from salespipe.core.model import Deal, Event, Stage, deal_to_dict
+
+HOOK_TIMEOUT = 10.0
+SILENT_COMMANDS = frozenset({"import"})
+_TAIL = 300
+
+
+def run_hooks(
+    change: Change,
+    folder: Path,
+    *,
+    stages: Sequence[Stage] | None = None,
+    database: Path | None = None,
+) -> list[str]:
+    """Run on-change and on-<event> hooks for each event; return warnings, never raise."""
+    if os.environ.get("SALESPIPE_IN_HOOK"):
+        return []
+    events = [e for e in change.events if e.command not in SILENT_COMMANDS]
+    if not events:
+        return []
+    try:
+        names = {entry.name for entry in os.scandir(folder)}
+    except OSError:
+        return []
+    by_key = {s.key: s for s in (change.stages if stages is None else stages)}
+    warnings: list[str] = []
+    for event in events:
+        hooks = [n for n in (f"on-{event.type}", "on-change") if n in names]
+        if not hooks:
+            continue
+        payload = event_payload(event, change, by_key, database)
+        for name in hooks:
+            problem = _run_one(folder / name, payload, timeout())
+            if problem:
+                warnings.append(
+                    _("hook {name} ({subject}) {problem}; the change stands.").format(
+                        name=name, subject=_subject(event), problem=problem
+                    )
+                )
+    return warnings
+
+
+def timeout() -> float:
+    raw = os.environ.get("SALESPIPE_HOOK_TIMEOUT", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return HOOK_TIMEOUT
+    return value if 0 < value <= 3600 else HOOK_TIMEOUT
+
+
+def _subject(event: Event) -> str:
+    if event.deal_id is None:
+        return event.type
+    return _("{event} of deal {deal_id}").format(event=event.type, deal_id=event.deal_id)
+
+
+def _public(deal: Deal | None, stages: dict[str, Stage]) -> dict[str, Any] | None:
+    return None if deal is None else deal_to_dict(deal, stages.get(deal.stage), clock.now())
+
+
+def event_payload(
+    event: Event, change: Change, stages: dict[str, Stage], database: Path | None
+) -> dict[str, Any]:
+    """What a hook reads on stdin: the event, and the deal before and after it."""
+    before = after = None
+    if event.deal_id is not None:
+        before = change.deals_before.get(event.deal_id)
+        after = next((d for d in reversed(change.deals) if d.id == event.deal_id), None)
+        if event.after is None:  # deleted
+            after = None
+    payload: dict[str, Any] = {
+        "event": event.type,
+        "deal_id": event.deal_id,
+        "reason": event.reason,
+        "text": event.text,
+        "at": event.at.isoformat(timespec="seconds"),
+        "recorded_at": event.recorded_at.isoformat(timespec="seconds"),
+        "who": event.who,
+        "command": event.command,
+        "change": event.change,
+        "seq": event.seq,
+        "before": _public(before, stages),
+        "after": _public(after, stages),
+        "changed": {"before": event.before, "after": event.after},
+        "message": message(event, before, after, stages),
+    }
+    if database is not None:
+        payload["database"] = str(database)
+    if event.deal_id is None and change.deals:
+        payload["deals"] = [_public(d, stages) for d in change.deals]
+    return payload
+
+
+def message(event: Event, before: Deal | None, after: Deal | None, stages: dict[str, Stage]) -> str:
+    """One line a person reads in a chat or a mail subject."""
+    from salespipe.present import views
+
+    what = views.describe(event, stages)
+    deal = after or before
+    if deal is not None:
+        from salespipe.core import fmt
+
+        subject = _('deal {deal_id} "{title}"').format(deal_id=deal.id, title=deal.title)
+        if deal.customer:
+            subject += f" ({deal.customer})"
+        text = f"{event.who}: {subject}: {what}"
+        if event.type in ("won", "lost") and deal.value:
+            text += f", {fmt.money(deal.value, deal.currency)}"
+    else:
+        text = f"{event.who}: {what}"
+    if event.reason:
+        text += f" — {event.reason}"
+    return " ".join(text.split())
+
+
+def _environment(payload: dict[str, Any]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SALESPIPE_IN_HOOK="1",
+        SALESPIPE_EVENT=payload["event"],
+        SALESPIPE_DEAL_ID="" if payload["deal_id"] is None else str(payload["deal_id"]),
+        SALESPIPE_MESSAGE=payload["message"],
+    )
+    if "database" in payload:
+        env["SALESPIPE_DB"] = payload["database"]
+    return env
+
+
+def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
+    """Run one hook; a sentence of what went wrong, or None when it succeeded."""
+    if not path.is_file():
+        return _("is not a file")
+    if not os.access(path, os.X_OK):
+        return _("is not executable (chmod +x {path})").format(path=path)
+    data = orjson.dumps(payload) + b"\n"
+    with tempfile.TemporaryFile() as output:
+        try:
+            process = subprocess.Popen(
+                [str(path)],
+                stdin=subprocess.PIPE,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=_environment(payload),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return _("could not start: {problem}").format(problem=exc.strerror)
+        try:
+            process.communicate(data, timeout=seconds)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            return _("took longer than {seconds} s and was stopped").format(seconds=f"{seconds:g}")
+        if process.returncode != 0:
+            output.seek(0)
+            tail = output.read()[-_TAIL:].decode("utf-8", "replace").strip()
+            failed = _("failed (exit {code})").format(code=process.returncode)
+            return f"{failed}: {tail.splitlines()[-1]}" if tail else failed
+    return None
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill a hook and everything it started (it runs in its own process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)

@@ -1,0 +1,331 @@
+"""The use cases: everything a person does to deals, each one recorded change.
+
+A :class:`Pipeline` opens one store transaction per use case, checks the request
+against the state inside the lock, changes the deals, records one event per object
+changed, and returns a :class:`Change` describing what happened. It never prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from salespipe.app import settings
+from salespipe.app.stage_admin import StageAdmin
+from salespipe.app.work import Change, Work, close_stay, moved
+from salespipe.core import fmt, parse
+from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay
+from salespipe.storage.jsonl import Snapshot
+
+__all__ = ["Change", "DealFields", "Pipeline"]
+
+
+@dataclass(frozen=True)
+class DealFields:
+    """Fields given to ``add`` or ``edit``; None means "not given"."""
+
+    title: str | None = None
+    customer: str | None = None
+    contact: str | None = None
+    value: Decimal | None = None
+    currency: str | None = None
+    owner: str | None = None
+    expected_close: date | None = None
+    probability: int | None = None
+    clear_probability: bool = False
+    clear_expected_close: bool = False
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+
+
+class Pipeline(StageAdmin):
+    """Every use case over one store."""
+
+    # -- deals -----------------------------------------------------------------------
+    def add(
+        self,
+        title: str,
+        fields: DealFields,
+        *,
+        stage: str | None = None,
+        next_action: NextAction | None = None,
+        at: datetime | None = None,
+        source: str | None = None,
+    ) -> Change:
+        with self.work("add") as work:
+            when = work.when(at, None)
+            enabled = [s for s in work.stages if s.enabled]
+            if stage is not None:
+                chosen = parse.stage(work.stages, stage)
+            elif enabled:
+                chosen = enabled[0]
+            else:
+                raise NotAllowed(
+                    _(
+                        "There is no enabled stage to add a deal to; "
+                        "`salespipe stage enable` one first."
+                    )
+                )
+            config = work.config
+            deal = Deal(
+                id=work.tx.allocate_deal_id(),
+                title=title,
+                stage=chosen.key,
+                created_at=when,
+                updated_at=when,
+                stage_entered_at=when,
+                currency=config["currency"],
+                owner=config["owner"],
+                next_action=next_action,
+                stays=(Stay(chosen.key, when),),
+                source=source,
+            )
+            deal = _apply_fields(deal, fields)
+            work.save("add", None, deal, when)
+            return work.change
+
+    def edit(self, deal_id: int, fields: DealFields) -> Change:
+        with self.work("edit") as work:
+            before = work.deal(deal_id)
+            after = _apply_fields(before, fields)
+            if after == before:
+                work.change.deals.append(before)
+                return work.change
+            when = work.when(None, before)
+            work.save("edit", before, dataclasses.replace(after, updated_at=when), when)
+            return work.change
+
+    def move(
+        self, deal_id: int, stage: str, *, reason: str | None = None, at: datetime | None = None
+    ) -> Change:
+        with self.work("move") as work:
+            before = work.deal(deal_id)
+            target = parse.stage(work.stages, stage)
+            if not before.is_open:
+                raise NotAllowed(
+                    _("Deal {deal_id} is {status}; `salespipe reopen {deal_id}` it first.").format(
+                        deal_id=deal_id, status=fmt.status(before.status)
+                    )
+                )
+            if target.key == before.stage:
+                work.change.deals.append(before)
+                return work.change
+            reason = work.require_reason(reason, N_("move a deal"))
+            when = work.when(at, before)
+            work.save("move", before, moved(before, target.key, when), when, reason=reason)
+            return work.change
+
+    def close(
+        self, deal_id: int, outcome: str, *, reason: str | None = None, at: datetime | None = None
+    ) -> Change:
+        """Mark an open deal won or lost; a lost deal needs its reason."""
+        with self.work(outcome) as work:
+            before = work.deal(deal_id)
+            if not before.is_open:
+                raise NotAllowed(
+                    _("Deal {deal_id} is already {status}.").format(
+                        deal_id=deal_id, status=fmt.status(before.status)
+                    )
+                )
+            if outcome == "lost" and not (reason and reason.strip()):
+                raise InvalidValue(
+                    _("Say why deal {deal_id} was lost with --reason.").format(deal_id=deal_id)
+                )
+            reason = work.require_reason(
+                reason, N_("mark a deal won") if outcome == "won" else N_("mark a deal lost")
+            )
+            when = work.when(at, before)
+            after = dataclasses.replace(
+                before,
+                status="won" if outcome == "won" else "lost",
+                closed_at=when,
+                updated_at=when,
+                lost_reason=reason if outcome == "lost" else None,
+                stays=close_stay(before.stays, when),
+            )
+            work.save(outcome, before, after, when, reason=reason)
+            return work.change
+
+    def reopen(
+        self,
+        deal_id: int,
+        *,
+        stage: str | None = None,
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> Change:
+        with self.work("reopen") as work:
+            before = work.deal(deal_id)
+            if before.is_open:
+                raise NotAllowed(_("Deal {deal_id} is already open.").format(deal_id=deal_id))
+            target = parse.stage(work.stages, stage if stage is not None else before.stage)
+            reason = work.require_reason(reason, N_("reopen a deal"))
+            when = work.when(at, before)
+            after = dataclasses.replace(
+                before,
+                status="open",
+                stage=target.key,
+                closed_at=None,
+                lost_reason=None,
+                updated_at=when,
+                stage_entered_at=when,
+                stays=(*before.stays, Stay(target.key, when)),
+            )
+            work.save("reopen", before, after, when, reason=reason)
+            return work.change
+
+    def note(self, deal_id: int, text: str, *, at: datetime | None = None) -> Change:
+        text = parse.text(text, what=N_("note"), required=True, multiline=True, max_length=10_000)
+        with self.work("note") as work:
+            before = work.deal(deal_id)
+            when = work.when(at, before)
+            work.save("note", before, dataclasses.replace(before, updated_at=when), when, text=text)
+            return work.change
+
+    def set_next(self, deal_id: int, action: NextAction | None) -> Change:
+        with self.work("next") as work:
+            before = work.deal(deal_id)
+            if before.next_action == action:
+                work.change.deals.append(before)
+                return work.change
+            when = work.when(None, before)
+            after = dataclasses.replace(before, next_action=action, updated_at=when)
+            work.save("next", before, after, when, text=action.text if action else None)
+            return work.change
+
+    def quote(
+        self, deal_id: int, *, valid_until: date, amount: Decimal | None = None, note: str = ""
+    ) -> Change:
+        with self.work("quote") as work:
+            before = work.deal(deal_id)
+            if not before.is_open:
+                raise NotAllowed(
+                    _("Deal {deal_id} is {status}; quotes are for open deals.").format(
+                        deal_id=deal_id, status=fmt.status(before.status)
+                    )
+                )
+            when = work.when(None, before)
+            if valid_until < when.date():
+                raise InvalidValue(
+                    _("The quote's validity {date} is already past.").format(
+                        date=fmt.day(valid_until)
+                    )
+                )
+            after = dataclasses.replace(
+                before,
+                quote=Quote(valid_until=valid_until, sent_at=when, amount=amount, note=note),
+                value=before.value if amount is None else amount,
+                updated_at=when,
+            )
+            work.save("quote", before, after, when, text=note or None)
+            return work.change
+
+    def delete(self, deal_id: int) -> Change:
+        with self.work("delete") as work:
+            before = work.deal(deal_id)
+            work.save("delete", before, None, work.when(None, before))
+            return work.change
+
+    # -- undo ----------------------------------------------------------------------------
+    def undo(self) -> Change:
+        """Revert the most recent change that has not been undone yet."""
+        with self.work("undo") as work:
+            entry = work.tx.pop_change()
+            if entry is None:
+                raise NothingToUndo(_("There is nothing to undo."))
+            undone = work.tx.events_of_change(entry)
+            for event in reversed(undone):
+                _revert(work, event)
+            work.tx.do_not_push_change()
+            work.event(
+                "undo",
+                work.now,
+                reason=None,
+                text=entry["command"],
+                before=None,
+                after={"undid": entry["change"], "command": entry["command"]},
+            )
+            work.change.deals_before = {e.deal_id: None for e in undone if e.deal_id}
+            return work.change
+
+    # -- settings --------------------------------------------------------------------------
+    def set_config(self, key: str, text: str) -> Change:
+        value = settings.parse_setting(key, text)
+        with self.work("config") as work:
+            old = work.tx.config().get(key)
+            if old == value:
+                return work.change
+            work.tx.set_config(key, value)
+            work.event("config", work.now, before={key: old}, after={key: value})
+            return work.change
+
+    def init(self, *, currency: str | None = None) -> Snapshot:
+        with self.work("init") as work:
+            if work.tx.exists:
+                raise NotAllowed(
+                    _("{path} already exists; nothing was changed.").format(path=self.store.path)
+                )
+            work.tx.set_config("currency", currency or "THB")
+            return work.tx
+
+
+def _apply_fields(deal: Deal, fields: DealFields) -> Deal:
+    changes: dict[str, Any] = {
+        name: getattr(fields, name)
+        for name in (
+            "title",
+            "customer",
+            "contact",
+            "value",
+            "currency",
+            "owner",
+            "expected_close",
+            "probability",
+        )
+        if getattr(fields, name) is not None
+    }
+    if fields.clear_probability:
+        changes["probability"] = None
+    if fields.clear_expected_close:
+        changes["expected_close"] = None
+    if fields.add_tags or fields.remove_tags:
+        tags = [t for t in deal.tags if t not in fields.remove_tags]
+        tags += [t for t in fields.add_tags if t not in tags]
+        changes["tags"] = tuple(tags)
+    return dataclasses.replace(deal, **changes)
+
+
+def _revert(work: Work, event: Event) -> None:
+    """Put back what one event changed; the state is the one the event left."""
+    if event.deal_id is not None:
+        current = work.tx.get_deal(event.deal_id)
+        if event.before is None:
+            if current is not None:
+                work.tx.delete_deal(current)
+        elif event.after is None or current is None:
+            restored = Deal.from_record(event.before)
+            work.tx.save_deals([restored])
+            work.change.deals.append(restored)
+        else:
+            restored = Deal.from_record({**current.to_record(), **event.before})
+            work.tx.save_deals([restored])
+            work.change.deals.append(restored)
+    elif event.type == "config":
+        for key, value in (event.before or {}).items():
+            work.tx.set_config(key, value)
+    elif event.type.startswith("stage"):
+        stages = {s.key: s for s in work.stages}
+        for key, record in (event.before or {}).items():
+            if record is None:
+                stages.pop(key, None)
+            else:
+                stages[key] = Stage.from_record(record)
+        restored_stages = sorted(stages.values(), key=lambda s: s.position)
+        work.tx.save_stages(restored_stages)
+        work._stages = restored_stages
+        work.change.stages = restored_stages

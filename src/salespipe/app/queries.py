@@ -1,0 +1,176 @@
+"""Choosing and ordering deals for ``list``: filters, search and sort keys.
+
+They work on the stored deal records: every field of ``Deal.to_record()``, as a
+read-only command gets them from the store without building a Deal for each (a caller
+holding Deals passes their records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from salespipe.core import collation, parse
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
+from salespipe.core.model import Record, Stage, money_from_json, record_days_in_stage
+
+SORT_FIELDS = (
+    "stage",
+    "id",
+    "title",
+    "customer",
+    "value",
+    "close",
+    "created",
+    "updated",
+    "days",
+    "owner",
+)
+NO_DATE = date.max.isoformat()  # a deal without an expected close day sorts last
+
+
+def over_target(days: int, stage: Stage | None) -> bool:
+    """Whether ``days`` in ``stage`` exceed its target (a stage without one has no limit)."""
+    return bool(stage and stage.target_days and days > stage.target_days)
+
+
+def is_stale(record: Record, stage: Stage | None, now: datetime) -> bool:
+    """Whether an open deal (its stored record) is over its stage's target days."""
+    return record["status"] == "open" and over_target(record_days_in_stage(record, now), stage)
+
+
+@dataclass(frozen=True)
+class DealQuery:
+    status: str = "open"
+    stage: str | None = None
+    owner: str | None = None
+    customer: str | None = None
+    tag: str | None = None
+    search: str | None = None
+    stale: bool = False
+    sort: str = "stage"
+    limit: int | None = None
+
+    def needs_closed(self) -> bool:
+        return self.status != "open"
+
+
+def _sort_key(field: str, positions: dict[str, int], now: datetime) -> Callable[[Record], Any]:
+    # Stored days (ISO dates) sort as the days do; stored times may carry different UTC
+    # offsets, so they are compared as times.
+    moment = datetime.fromisoformat
+    keys: dict[str, Callable[[Record], Any]] = {
+        "stage": lambda r: (positions.get(r["stage"], 10_000), r["id"]),
+        "id": lambda r: r["id"],
+        "title": lambda r: (collation.sort_key(r["title"]), r["id"]),
+        "customer": lambda r: (collation.sort_key(r["customer"]), r["id"]),
+        "value": lambda r: (-r["value"], r["id"]),
+        "close": lambda r: (r["expected_close"] or NO_DATE, r["id"]),
+        "created": lambda r: (moment(r["created_at"]), r["id"]),
+        "updated": lambda r: (moment(r["updated_at"]), r["id"]),
+        "days": lambda r: (-record_days_in_stage(r, now), r["id"]),
+        "owner": lambda r: (collation.sort_key(r["owner"]), r["id"]),
+    }
+    return keys[field]
+
+
+def _filters(
+    query: DealQuery, stages: list[Stage], now: datetime
+) -> list[Callable[[Record], bool]]:
+    """A test for each filter the query sets; a record is chosen when it passes them all."""
+    tests: list[Callable[[Record], bool]] = []
+    if query.status != "all":
+        tests.append(lambda r: r["status"] == query.status)
+    if query.stage:
+        key = parse.stage(stages, query.stage, enabled_only=False).key
+        tests.append(lambda r: r["stage"] == key)
+    if query.owner:
+        owner = parse.fold(query.owner)
+        tests.append(lambda r: parse.fold(r["owner"]) == owner)
+    # Text matches as people expect: NFC, Latin case ignored, any part of it (so the
+    # beginning of a Thai word, written without spaces, matches too): see collation.matches.
+    if query.customer:
+        customer = collation.fold(query.customer)
+        tests.append(lambda r: customer in collation.fold(r["customer"]))
+    if query.tag:
+        tag = query.tag
+        tests.append(lambda r: tag in r["tags"])
+    if query.search:
+        wanted = collation.fold(query.search)
+        tests.append(
+            lambda r: (
+                any(
+                    wanted in collation.fold(text)
+                    for text in (r["title"], r["customer"], r["contact"])
+                )
+                or any(wanted in collation.fold(tag) for tag in r["tags"])
+            )
+        )
+    if query.stale:
+        by_key = {s.key: s for s in stages}
+        tests.append(lambda r: is_stale(r, by_key.get(r["stage"]), now))
+    return tests
+
+
+# The fields of a record each sort reads.
+_SORT_READS: dict[str, tuple[str, ...]] = {
+    "stage": ("stage", "id"),
+    "id": ("id",),
+    "title": ("title", "id"),
+    "customer": ("customer", "id"),
+    "value": ("value", "id"),
+    "close": ("expected_close", "id"),
+    "created": ("created_at", "id"),
+    "updated": ("updated_at", "id"),
+    "days": ("stage_entered_at", "closed_at", "id"),
+    "owner": ("owner", "id"),
+}
+
+
+def select(
+    records: Iterable[Record],
+    stages: list[Stage],
+    query: DealQuery,
+    now: datetime,
+    fields: Collection[str] = (),
+) -> list[Record]:
+    """The deal records the query asks for, in its order. With ``fields``, each chosen
+    record keeps only those (and what the sort reads): listing 100k deals then holds a
+    fraction of their records."""
+    if query.sort not in SORT_FIELDS:
+        raise InvalidValue(
+            _('Cannot sort by "{field}"; use one of {fields}.').format(
+                field=query.sort, fields=", ".join(SORT_FIELDS)
+            )
+        )
+    tests = _filters(query, stages, now)
+    keep = (*fields, *_SORT_READS.get(query.sort, ())) if fields else ()
+
+    def taken(record: Record) -> Record:
+        return {key: record[key] for key in keep if key in record} if keep else record
+
+    # Filtered (and cut down) as they come: the records not chosen are never held.
+    chosen = [taken(r) for r in records if all(test(r) for test in tests)]
+    positions = {s.key: s.position for s in stages}
+    chosen.sort(key=_sort_key(query.sort, positions, now))
+    return chosen[: query.limit] if query.limit else chosen
+
+
+def totals_by_currency(amounts: Iterable[tuple[str, int | float]]) -> dict[str, Decimal]:
+    """The (currency, stored value) pairs added up per currency (never across currencies)."""
+    by_currency: dict[str, list[int | float]] = {}
+    for currency, value in amounts:
+        by_currency.setdefault(currency, []).append(value)
+    return {currency: _exact_sum(values) for currency, values in by_currency.items()}
+
+
+def _exact_sum(amounts: list[int | float]) -> Decimal:
+    """The exact sum of stored amounts: added as integers when all are whole."""
+    total = sum(amounts)
+    if type(total) is int:
+        return Decimal(total)
+    return sum(map(money_from_json, amounts), Decimal(0))

@@ -1,0 +1,185 @@
+"""Settings kept in the data file (``config get/set/list``) and where paths come from."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from salespipe.core import parse
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import N_, _
+
+LANGS = ("th", "en")
+
+
+def login_name() -> str:
+    for variable in ("SALESPIPE_USER", "LOGNAME", "USER", "USERNAME"):
+        if os.environ.get(variable):
+            return os.environ[variable]
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # pragma: no cover - platform dependent
+        return "me"
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        value = text.strip().lower()
+        if value not in allowed:
+            raise InvalidValue(
+                _('"{text}" is not one of {choices}.').format(text=text, choices=", ".join(allowed))
+            )
+        return value
+
+    return check
+
+
+def _boolean(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"true", "yes", "on", "1"}:
+        return True
+    if value in {"false", "no", "off", "0"}:
+        return False
+    raise InvalidValue(_('"{text}" is not true or false.').format(text=text))
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise InvalidValue(
+            _('"{text}" is not a number of seconds from 0 to 3600.').format(text=text)
+        )
+    return int(value) if value == int(value) else value
+
+
+def _owner(text: str) -> str:
+    return parse.text(text, what=N_("owner"), required=True, max_length=100)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("currency", parse.currency, "currency of new deals (ISO 4217, default THB)"),
+        Setting("owner", _owner, "owner of new deals and author of changes (default: login name)"),
+        Setting("lang", _choice(*LANGS), "language of output: th or en"),
+        Setting("require_reason", _boolean, "moves, wins and reopenings need --reason"),
+        Setting("lock_timeout", _seconds, "seconds to wait for a busy data file (default 10)"),
+        Setting("date_era", _choice("ce", "be"), "show years as CE or Buddhist Era (display only)"),
+    )
+}
+
+DEFAULTS: dict[str, Any] = {
+    "currency": "THB",
+    "lang": None,
+    "require_reason": False,
+    "lock_timeout": 10,
+    "date_era": "ce",
+}
+
+
+def parse_setting(key: str, text: str) -> Any:
+    setting = SETTINGS.get(key)
+    if setting is None:
+        raise unknown_setting(key)
+    try:
+        return setting.parse(text)
+    except InvalidValue as exc:
+        raise InvalidValue(
+            _("The setting {key}: {problem}").format(key=key, problem=exc.message)
+        ) from None
+
+
+def unknown_setting(key: str) -> InvalidValue:
+    return InvalidValue(
+        _('There is no setting "{key}"; the settings are {keys}.').format(
+            key=key, keys=", ".join(SETTINGS)
+        )
+    )
+
+
+def effective(config: dict[str, Any]) -> dict[str, Any]:
+    merged = {**DEFAULTS, **config}
+    if not merged.get("owner"):
+        merged["owner"] = login_name()
+    return merged
+
+
+def lang_asked(flag: str | None) -> str | None:
+    """The language asked for explicitly: by --lang, else SALESPIPE_LANG."""
+    for candidate in (flag, os.environ.get("SALESPIPE_LANG")):
+        if candidate:
+            value = candidate.strip().lower()[:2]
+            if value not in LANGS:
+                raise InvalidValue(
+                    _('The language "{lang}" is not th or en.').format(lang=candidate)
+                )
+            return value
+    return None
+
+
+def lang_of_locale() -> str | None:
+    """``th`` for a Thai locale (the first of LC_ALL, LC_MESSAGES, LANG that is set)."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        locale = os.environ.get(variable)
+        if locale:
+            return "th" if locale.lower().startswith("th") else None
+    return None
+
+
+def lang_from_environment(flag: str | None) -> str | None:
+    """The language asked for by --lang, SALESPIPE_LANG or the locale, if any."""
+    return lang_asked(flag) or lang_of_locale()
+
+
+def display_language(flag: str | None, config: dict[str, Any] | None = None) -> str:
+    """The language of messages: --lang, SALESPIPE_LANG, config ``lang``, the locale, English.
+
+    ``config`` is the data file's settings once the command has read it (None before).
+    """
+    asked = lang_asked(flag)
+    if asked:
+        return asked
+    configured = (config or {}).get("lang")
+    if configured in LANGS:
+        return str(configured)
+    return lang_of_locale() or "en"
+
+
+def database_path(flag: str | None) -> Path:
+    """--db, else SALESPIPE_DB, else the user data folder."""
+    chosen = flag or os.environ.get("SALESPIPE_DB")
+    if chosen:
+        return Path(chosen).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("salespipe", appauthor=False)) / "pipeline.json"
+
+
+def config_dir() -> Path:
+    chosen = os.environ.get("SALESPIPE_CONFIG_DIR")
+    if chosen:
+        return Path(chosen).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("salespipe", appauthor=False))
+
+
+def hooks_dir() -> Path:
+    """SALESPIPE_HOOKS, else the ``hooks`` folder in the config dir."""
+    chosen = os.environ.get("SALESPIPE_HOOKS")
+    return Path(chosen).expanduser() if chosen else config_dir() / "hooks"

@@ -1,0 +1,216 @@
+"""Stage use cases: add, rename, set, order, disable, enable, remove."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+from salespipe.app.work import Change, PipelineBase, Work, moved
+from salespipe.core import parse
+from salespipe.core.errors import InvalidValue, NotAllowed
+from salespipe.core.i18n import N_, _, ngettext
+from salespipe.core.model import Record, Stage
+
+RESERVED_NAMES = {"won", "lost", "open", "all"}
+UNSET = object()
+
+
+def _slug(name: str) -> str:
+    ascii_only = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    return ascii_only[:30] or "stage"
+
+
+def _unique_key(name: str, stages: Sequence[Stage]) -> str:
+    taken = {s.key for s in stages}
+    base = _slug(name)
+    key, counter = base, 2
+    while key in taken or key in RESERVED_NAMES:
+        key, counter = f"{base}-{counter}", counter + 1
+    return key
+
+
+def check_stage_name(name: str, stages: Sequence[Stage], *, ignore: str | None = None) -> str:
+    parse.text(name, what=N_("stage name"), required=True, max_length=60)
+    folded = parse.fold(name)
+    if folded.isdigit():
+        raise InvalidValue(
+            _('The stage name "{name}" cannot be only digits (they mean positions).').format(
+                name=name
+            )
+        )
+    if folded in RESERVED_NAMES:
+        raise InvalidValue(
+            _('The stage name "{name}" is reserved for deal statuses.').format(name=name)
+        )
+    for other in stages:
+        if other.key != ignore and folded in {parse.fold(other.name), other.key}:
+            raise InvalidValue(
+                _('There is already a stage "{name}" ({key}).').format(
+                    name=other.name, key=other.key
+                )
+            )
+    return name.strip()
+
+
+class StageAdmin(PipelineBase):
+    """What a person does to the stages themselves."""
+
+    def stage_add(
+        self,
+        name: str,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        probability: int | None = None,
+        target_days: int | None = None,
+        guide: str = "",
+    ) -> Change:
+        with self.work("stage add") as work:
+            name = check_stage_name(name, work.stages)
+            if before and after:
+                raise InvalidValue(_("Give --before or --after, not both."))
+            stage = Stage(
+                key=_unique_key(name, work.stages),
+                name=name,
+                position=0,
+                probability=probability if probability is not None else 50,
+                target_days=target_days,
+                guide=guide,
+            )
+            ordered = list(work.stages)
+            if before or after:
+                anchor = parse.stage(work.stages, before or after or "", enabled_only=False)
+                index = ordered.index(anchor) + (0 if before else 1)
+            else:
+                index = len(ordered)
+            ordered.insert(index, stage)
+            work.save_stages("stage-add", ordered)
+            return work.change
+
+    def stage_rename(self, name: str, new_name: str) -> Change:
+        with self.work("stage rename") as work:
+            stage = parse.stage(work.stages, name, enabled_only=False)
+            new_name = check_stage_name(new_name, work.stages, ignore=stage.key)
+            if new_name == stage.name:
+                work.change.stages = work.stages
+                return work.change
+            self._replace(work, "stage-rename", dataclasses.replace(stage, name=new_name))
+            return work.change
+
+    def stage_set(
+        self,
+        name: str,
+        *,
+        probability: int | None = None,
+        target_days: object = UNSET,
+        guide: str | None = None,
+    ) -> Change:
+        with self.work("stage set") as work:
+            stage = parse.stage(work.stages, name, enabled_only=False)
+            changed = stage
+            if probability is not None:
+                changed = dataclasses.replace(changed, probability=probability)
+            if target_days is not UNSET:
+                assert target_days is None or isinstance(target_days, int)
+                changed = dataclasses.replace(changed, target_days=target_days)
+            if guide is not None:
+                parse.text(guide, what=N_("guide"), multiline=True, max_length=2000)
+                changed = dataclasses.replace(changed, guide=guide)
+            if changed == stage:
+                work.change.stages = work.stages
+                return work.change
+            self._replace(work, "stage-set", changed)
+            return work.change
+
+    def stage_order(self, names: Sequence[str]) -> Change:
+        """The named enabled stages first, in that order; the rest keep their order after."""
+        with self.work("stage order") as work:
+            chosen = [parse.stage(work.stages, n) for n in names]
+            if len({s.key for s in chosen}) != len(chosen):
+                raise InvalidValue(_("A stage is named more than once in the order."))
+            enabled = [s for s in work.stages if s.enabled and s not in chosen]
+            disabled = [s for s in work.stages if not s.enabled]
+            ordered = [*chosen, *enabled, *disabled]
+            if [s.key for s in ordered] == [s.key for s in work.stages]:
+                work.change.stages = work.stages
+                return work.change
+            work.save_stages("stage-order", ordered)
+            return work.change
+
+    def stage_disable(
+        self, name: str, *, move_to: str | None = None, reason: str | None = None
+    ) -> Change:
+        with self.work("stage disable") as work:
+            stage = parse.stage(work.stages, name, enabled_only=False)
+            if not stage.enabled:
+                work.change.stages = work.stages
+                return work.change
+            holding = [d for d in work.tx.open_deals() if d.stage == stage.key]
+            target = None
+            if move_to is not None:
+                target = parse.stage(work.stages, move_to)
+                if target.key == stage.key:
+                    raise InvalidValue(_("--move-to must name another stage."))
+            if holding and target is None:
+                raise NotAllowed(
+                    ngettext(
+                        'The stage "{name}" holds {count} open deal; '
+                        "add --move-to STAGE to move it first.",
+                        'The stage "{name}" holds {count} open deals; '
+                        "add --move-to STAGE to move them first.",
+                        len(holding),
+                    ).format(name=stage.name, count=len(holding))
+                )
+            if target is not None:
+                for deal in sorted(holding, key=lambda d: d.id):
+                    when = work.when(None, deal)
+                    why = reason or _('stage "{name}" disabled').format(name=stage.name)
+                    work.save("move", deal, moved(deal, target.key, when), when, reason=why)
+            self._replace(work, "stage-disable", dataclasses.replace(stage, enabled=False))
+            return work.change
+
+    def stage_enable(self, name: str) -> Change:
+        with self.work("stage enable") as work:
+            stage = parse.stage(work.stages, name, enabled_only=False)
+            if not stage.enabled:
+                self._replace(work, "stage-enable", dataclasses.replace(stage, enabled=True))
+            else:
+                work.change.stages = work.stages
+            return work.change
+
+    def stage_remove(self, name: str) -> Change:
+        with self.work("stage remove") as work:
+            stage = parse.stage(work.stages, name, enabled_only=False)
+            if self._stage_ever_used(work, stage.key):
+                raise NotAllowed(
+                    _(
+                        'The stage "{name}" has been used by deals, so it cannot be removed; '
+                        '`salespipe stage disable "{name}"` hides it instead.'
+                    ).format(name=stage.name)
+                )
+            work.save_stages("stage-remove", [s for s in work.stages if s.key != stage.key])
+            return work.change
+
+    @staticmethod
+    def _stage_ever_used(work: Work, key: str) -> bool:
+        """Whether any deal is, was or has been recorded in the stage (its key appears in
+        a deal's stage or stays, now, closed or in a deal event)."""
+        if any(d.stage == key for d in work.tx.open_deals()):
+            return True
+
+        def in_record(record: Record | None) -> bool:
+            record = record or {}
+            return record.get("stage") == key or any(s[0] == key for s in record.get("stays", ()))
+
+        if any(in_record(r) for r in work.tx.closed_mentioning(key)):
+            return True
+        return any(
+            in_record(e.get("before")) or in_record(e.get("after"))
+            for e in work.tx.events_mentioning(key)
+            if e.get("deal_id") is not None
+        )
+
+    @staticmethod
+    def _replace(work: Work, kind: str, stage: Stage) -> None:
+        work.save_stages(kind, [stage if s.key == stage.key else s for s in work.stages])

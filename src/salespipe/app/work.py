@@ -1,0 +1,258 @@
+"""The bookkeeping every use case shares: one transaction, its events, its result."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Self
+
+from salespipe.app import settings
+from salespipe.core import clock, fmt, parse
+from salespipe.core.errors import DealNotFound, InvalidValue
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import Deal, Event, Record, Stage, Stay, default_stages
+from salespipe.storage.jsonl import Snapshot, Store, Transaction, new_document
+
+
+@dataclass
+class Change:
+    """What one command changed: its events and the objects as they are now."""
+
+    events: list[Event] = field(default_factory=list)
+    deals: list[Deal] = field(default_factory=list)
+    deals_before: dict[int, Deal | None] = field(default_factory=dict)
+    stages: list[Stage] = field(default_factory=list)  # all stages after the change
+
+    @property
+    def deal(self) -> Deal:
+        return self.deals[0]
+
+
+def record_diff(before: Record, after: Record) -> tuple[Record, Record]:
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+class Work:
+    """One open transaction with the bookkeeping every use case needs."""
+
+    def __init__(self, tx: Transaction, command: str, who: str) -> None:
+        self.tx = tx
+        self.command = command
+        self.who = who
+        self.now = clock.now()
+        self.change = Change()
+        self._stages: list[Stage] | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return settings.effective(self.tx.config())
+
+    @property
+    def stages(self) -> list[Stage]:
+        if self._stages is None:
+            self._stages = self.tx.stages()
+        return self._stages
+
+    def deal(self, deal_id: int) -> Deal:
+        found = self.tx.get_deal(deal_id)
+        if found is None:
+            raise DealNotFound(deal_id)
+        return found
+
+    def event(
+        self,
+        kind: str,
+        at: datetime,
+        *,
+        deal_id: int | None = None,
+        reason: str | None = None,
+        text: str | None = None,
+        before: Record | None = None,
+        after: Record | None = None,
+    ) -> Event:
+        seq = self.tx.next_seq()
+        event = self.new_event(
+            seq, kind, at, deal_id, reason=reason, text=text, before=before, after=after
+        )
+        self.tx.record(event)
+        self.change.events.append(event)
+        return event
+
+    def new_event(
+        self,
+        seq: int,
+        kind: str,
+        at: datetime,
+        deal_id: int | None = None,
+        *,
+        reason: str | None = None,
+        text: str | None = None,
+        before: Record | None = None,
+        after: Record | None = None,
+    ) -> Event:
+        """An event of this change numbered ``seq``, not recorded yet (an import numbers
+        its events itself)."""
+        return Event(
+            seq=seq,
+            change=self.tx.change_id(),
+            type=kind,
+            at=at,
+            recorded_at=self.now,
+            who=self.who,
+            command=self.command,
+            deal_id=deal_id,
+            reason=reason,
+            text=text,
+            before=before,
+            after=after,
+        )
+
+    def save(
+        self,
+        kind: str,
+        before: Deal | None,
+        after: Deal | None,
+        at: datetime,
+        *,
+        reason: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Store a deal's new state and record the event that explains it."""
+        if before is None and after is not None:
+            diff: tuple[Record | None, Record | None] = (None, after.to_record())
+        elif after is None and before is not None:
+            diff = (before.to_record(), None)
+        elif before is not None and after is not None:
+            diff = record_diff(before.to_record(), after.to_record())
+        else:  # pragma: no cover - a use case always passes one side
+            raise ValueError("save needs a deal")
+        deal = after or before
+        assert deal is not None
+        if after is None:
+            self.tx.delete_deal(deal)
+        else:
+            self.tx.save_deals([after])
+            self.change.deals.append(after)
+        self.change.deals_before[deal.id] = before
+        self.event(
+            kind, at, deal_id=deal.id, reason=reason, text=text, before=diff[0], after=diff[1]
+        )
+
+    def save_stages(self, kind: str, new: Sequence[Stage], *, reason: str | None = None) -> None:
+        old = {s.key: s.to_record() for s in self.stages}
+        ordered = renumbered(new)
+        fresh = {s.key: s.to_record() for s in ordered}
+        keys = [k for k in {**old, **fresh} if old.get(k) != fresh.get(k)]
+        self.tx.save_stages(ordered)
+        self._stages = list(ordered)
+        self.change.stages = list(ordered)
+        self.event(
+            kind,
+            self.now,
+            reason=reason,
+            before={k: old.get(k) for k in keys},
+            after={k: fresh.get(k) for k in keys},
+        )
+
+    def when(self, at: datetime | None, deal: Deal | None) -> datetime:
+        """The time a change happened: now, or a backdated ``--at`` checked against history."""
+        if at is None:
+            return self.now if deal is None else max(self.now, deal.updated_at)
+        if at > self.now:
+            raise InvalidValue(_("The time {time} is in the future.").format(time=fmt.moment(at)))
+        if deal is not None and at < deal.updated_at:
+            raise InvalidValue(
+                _("The time {time} is before deal {deal_id}'s previous event ({previous}).").format(
+                    time=fmt.moment(at), deal_id=deal.id, previous=fmt.moment(deal.updated_at)
+                )
+            )
+        return at
+
+    def require_reason(self, reason: str | None, what: str) -> str | None:
+        """Check a reason; ``what`` (marked with ``N_``) is the action that needs one."""
+        if reason is not None:
+            reason = parse.text(reason, what=N_("reason"), multiline=True, max_length=2000)
+        if self.config["require_reason"] and not (reason and reason.strip()):
+            raise InvalidValue(
+                _("A reason is required to {action} (config require_reason); add --reason.").format(
+                    action=_(what)
+                )
+            )
+        return reason
+
+
+def renumbered(stages: Sequence[Stage]) -> list[Stage]:
+    return [dataclasses.replace(s, position=i) for i, s in enumerate(stages, start=1)]
+
+
+def close_stay(stays: tuple[Stay, ...], at: datetime) -> tuple[Stay, ...]:
+    if stays and stays[-1].left is None:
+        return (*stays[:-1], stays[-1]._replace(left=at))
+    return stays
+
+
+def moved(deal: Deal, stage_key: str, when: datetime) -> Deal:
+    """The deal in another stage from ``when`` on: its stay there starts then."""
+    return dataclasses.replace(
+        deal,
+        stage=stage_key,
+        stage_entered_at=when,
+        updated_at=when,
+        stays=(*close_stay(deal.stays, when), Stay(stage_key, when)),
+    )
+
+
+class PipelineBase:
+    """A store and the way to run one use case on it as one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # Called with each committed change that recorded events (e.g. to run hooks).
+        self.listeners: list[Callable[[Change], None]] = []
+        # Called with the stored settings each time the file is read, before anything else
+        # is done with it (the CLI applies the configured language and date era).
+        self.config_readers: list[Callable[[dict[str, Any]], None]] = []
+
+    @classmethod
+    def open(cls, path: Any, lang: str | None = None) -> Self:
+        """A pipeline on the file at ``path``; ``lang`` names new default stages."""
+
+        def fresh() -> dict[str, Any]:
+            return new_document({}, default_stages(lang or "en"), clock.now().isoformat())
+
+        return cls(Store(Path(path), fresh))
+
+    def read(self) -> Snapshot:
+        snapshot = self.store.read()
+        self._config_read(snapshot)
+        return snapshot
+
+    def _config_read(self, snapshot: Snapshot) -> None:
+        if self.config_readers:
+            config = snapshot.config()
+            for reader in self.config_readers:
+                reader(config)
+
+    @contextlib.contextmanager
+    def work(self, command: str) -> Iterator[Work]:
+        """Run one use case as one locked transaction; listeners hear of it once committed."""
+
+        def lock_timeout() -> float:
+            return float(settings.effective(self.store.read().config())["lock_timeout"])
+
+        now_iso = clock.now().isoformat()
+        with self.store.transaction(lock_timeout, command, now_iso) as tx:
+            self._config_read(tx)
+            who = settings.effective(tx.config())["owner"]
+            work = Work(tx, command, who)
+            yield work
+            if not work.change.stages:
+                work.change.stages = list(work.stages)
+        if work.change.events:
+            for listener in self.listeners:
+                listener(work.change)

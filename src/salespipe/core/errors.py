@@ -1,0 +1,86 @@
+"""The error tree of salespipe.
+
+Every foreseeable failure is one of these. Each carries a stable ``code`` (for the
+JSON error object) and the process exit code SPEC §5 assigns to it. Only the CLI
+turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from salespipe.core.i18n import _
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_ACTION_NEEDED = 3
+EXIT_DATA_FILE = 4
+
+
+class SalespipeError(Exception):
+    """Base of every error the user is meant to read."""
+
+    code = "error"
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidValue(SalespipeError):
+    """A value given on the command line or in a file cannot be used."""
+
+    code = "invalid_value"
+
+
+class DealNotFound(SalespipeError):
+    code = "deal_not_found"
+
+    def __init__(self, deal_id: int) -> None:
+        super().__init__(
+            _("There is no deal {deal_id}; `salespipe list --status all` shows them.").format(
+                deal_id=deal_id
+            )
+        )
+        self.deal_id = deal_id
+
+
+class StageNotFound(SalespipeError):
+    code = "stage_not_found"
+
+
+class AmbiguousStage(SalespipeError):
+    code = "ambiguous_stage"
+
+
+class NotAllowed(SalespipeError):
+    """The request is understood but not allowed in the current state."""
+
+    code = "not_allowed"
+
+
+class NothingToUndo(NotAllowed):
+    code = "nothing_to_undo"
+
+
+class StoreError(SalespipeError):
+    """The data file cannot be read, is not ours, or cannot be written."""
+
+    code = "data_file"
+    exit_code = EXIT_DATA_FILE
+
+
+class NotASalespipeFile(StoreError):
+    code = "not_a_salespipe_file"
+
+
+class NewerSchema(StoreError):
+    code = "newer_schema"
+
+
+class DatabaseBusy(StoreError):
+    code = "busy"
+
+
+class WriteFailed(StoreError):
+    code = "write_failed"

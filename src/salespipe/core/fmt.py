@@ -1,0 +1,175 @@
+"""How values look to a person: money, dates, days. JSON never goes through here.
+
+- Dates follow the display era (config ``date_era``): ``ce`` shows 2026-12-31, ``be``
+  (Buddhist Era, year + 543) shows 2569-12-31. The long form names the month in the
+  language of the messages: ``31 Dec 2026``, ``31 ธ.ค. 2569``.
+- Money: Thai baht with its sign, ``฿1,500,000.00``; any other currency by its ISO
+  code, ``USD 1,500.00``. Always grouped by thousands, with the currency's minor unit
+  (two decimals for most, none for JPY or KRW unless the amount has cents). An amount
+  is shown exactly as stored (it has at most two decimals), never rounded, except
+  where a caller asks for ``whole`` amounts (the numbers beside chart bars).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from salespipe.core import i18n
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import money_from_json
+
+ERAS = ("ce", "be")
+BUDDHIST_ERA_OFFSET = 543
+SYMBOLS = {"THB": "฿"}
+# ISO 4217 currencies without a minor unit; every other one is shown with two decimals,
+# or three for the few that have three (an amount still never has more than two).
+NO_DECIMALS = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"}
+    | {"RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
+THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "th": (
+        "ม.ค.",
+        "ก.พ.",
+        "มี.ค.",
+        "เม.ย.",
+        "พ.ค.",
+        "มิ.ย.",
+        "ก.ค.",
+        "ส.ค.",
+        "ก.ย.",
+        "ต.ค.",
+        "พ.ย.",
+        "ธ.ค.",
+    ),
+}
+
+_era = "ce"
+
+
+# -- era ---------------------------------------------------------------------------------
+def set_era(era: str | None) -> None:
+    """Show years as ``ce`` (the default) or ``be`` from now on."""
+    global _era
+    _era = "be" if era == "be" else "ce"
+
+
+def era() -> str:
+    return _era
+
+
+def year(value: int) -> int:
+    """A CE year as the display era counts it."""
+    return value + BUDDHIST_ERA_OFFSET if _era == "be" else value
+
+
+# -- dates -------------------------------------------------------------------------------
+def day(value: date | datetime | None) -> str:
+    """``2026-12-31`` (or ``2569-12-31`` in the Buddhist Era); empty for no date."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return f"{year(value.year):04d}-{value.month:02d}-{value.day:02d}"
+
+
+def iso_day(text: str) -> str:
+    """A stored ISO date (``2026-12-31``) shown as :func:`day` shows dates."""
+    return _iso_day(text, _era)
+
+
+@lru_cache(maxsize=4096)  # a list shows thousands of dates, but few different ones
+def _iso_day(text: str, era: str) -> str:  # ``era``: what :func:`day` shows depends on it
+    try:
+        return day(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def next_action(stored: dict[str, str]) -> str:
+    """A stored next action (``{"text": ..., "due": ISO day}``): ``2026-12-31 Call them``."""
+    return f"{iso_day(stored['due'])} {stored['text']}"
+
+
+def moment(value: datetime | None) -> str:
+    """``2026-12-31 14:30`` in the display era; empty for no time."""
+    return f"{day(value)} {value:%H:%M}" if value else ""
+
+
+def month(value: date) -> str:
+    """``2026-12`` (or ``2569-12``): a month in tables."""
+    return f"{year(value.year):04d}-{value.month:02d}"
+
+
+def iso_month(text: str) -> str:
+    """A ``YYYY-MM`` month key shown as :func:`month` shows months."""
+    try:
+        return month(date.fromisoformat(f"{text}-01"))
+    except ValueError:
+        return text
+
+
+def long_day(value: date | datetime) -> str:
+    """``31 Dec 2026``, or with Thai messages ``31 ธ.ค. 2569``: a date in titles."""
+    if isinstance(value, datetime):
+        value = value.date()
+    names = MONTHS["th"] if i18n.language() == "th" else MONTHS["en"]
+    return f"{value.day} {names[value.month - 1]} {year(value.year)}"
+
+
+# -- money -------------------------------------------------------------------------------
+def _decimals(value: Decimal, currency: str) -> int:
+    if currency in NO_DECIMALS:
+        return 0 if value == value.to_integral_value() else 2
+    return 3 if currency in THREE_DECIMALS else 2
+
+
+def amount(value: Decimal, currency: str = "", *, whole: bool = False) -> str:
+    """The number alone, grouped by thousands: ``1,500,000.00``."""
+    places = 0 if whole else _decimals(value, currency)
+    return f"{value:,.{places}f}"
+
+
+def money(value: Decimal, currency: str, *, whole: bool = False) -> str:
+    """``฿1,500,000.00`` for baht, ``USD 1,500.00`` for other currencies."""
+    number = amount(value, currency, whole=whole)
+    symbol = SYMBOLS.get(currency)
+    if symbol is not None:
+        return symbol + number
+    return f"{currency} {number}" if currency else number
+
+
+@lru_cache(maxsize=4096)  # a list shows thousands of amounts, many of them alike
+def stored_money(amount: int | float, currency: str) -> str:
+    """:func:`money` of an amount as the store keeps it (a JSON number, exact to the cent)."""
+    return money(money_from_json(amount), currency)
+
+
+def money_by_currency(totals: dict[str, Decimal]) -> str:
+    """Totals per currency, never added together: ``฿1,500.00, USD 20.00``."""
+    if not totals:
+        return "0"
+    return ", ".join(money(v, c) for c, v in sorted(totals.items()))
+
+
+# -- words -----------------------------------------------------------------------------
+STATUS_WORDS = {"open": N_("open"), "won": N_("won"), "lost": N_("lost")}
+
+
+def status(value: str) -> str:
+    """A deal's status as a word of the current language (JSON keeps the key)."""
+    return _(STATUS_WORDS[value]) if value in STATUS_WORDS else value
+
+
+# -- numbers -----------------------------------------------------------------------------
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
+def days(value: float | None) -> str:
+    """A number of days with one decimal (``12.5``); a dash for none."""
+    return "—" if value is None else f"{value:.1f}"

@@ -1,0 +1,1 @@
+"""Presentation: neutral views, their rendering for a terminal, charts and text width."""

@@ -1,0 +1,411 @@
+"""What a person sees of the reports: results turned into render blocks and charts.
+
+Charts come back as text (from :mod:`salespipe.present.charts`, imported only when a chart
+is drawn); tables and fields as :mod:`salespipe.present.render` blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from salespipe.core import fmt
+from salespipe.core.i18n import N_, _, ngettext
+from salespipe.present.render import Block, Column, Fields, Table, Text
+
+if TYPE_CHECKING:  # result types only: a command imports just the report it runs
+    from salespipe.core.tally import Period, Totals
+    from salespipe.reports.alerts import CheckResult, StaleList
+    from salespipe.reports.durations import Durations
+    from salespipe.reports.forecast import Forecast, ForecastRow
+    from salespipe.reports.outcomes import Funnel, WinGroup, WinRate
+    from salespipe.reports.summary import PipelineChart, StageTotals, Summary
+
+BY_TITLES = {
+    "count": N_("number of open deals"),
+    "value": N_("value"),
+    "weighted": N_("weighted value"),
+}
+FORECAST_ROWS = {"past_due": N_("past due"), "later": N_("later"), "undated": N_("no date")}
+ALERT_KINDS = {
+    "stale": N_("stale"),
+    "next_action_overdue": N_("next action overdue"),
+    "past_expected_close": N_("past expected close"),
+    "quote_expired": N_("quote expired"),
+    "quote_expiring": N_("quote expiring"),
+}
+NONE = "—"
+
+
+def money(totals: Totals) -> str:
+    """Totals per currency on one line: ``฿1,500.00, USD 20.00``."""
+    return fmt.money_by_currency(totals) if totals else NONE
+
+
+def money_cell(totals: Totals) -> str:
+    """Totals per currency for a table cell: one line per currency."""
+    return "\n".join(fmt.money(v, c) for c, v in sorted(totals.items())) if totals else NONE
+
+
+def percent(value: float | None) -> str:
+    return fmt.percent(value) if value is not None else NONE
+
+
+def value_percents(rates: dict[str, float | None], separator: str = ", ") -> str:
+    """A rate per currency: ``40%`` for one currency, ``40% (THB), 100% (USD)`` for more."""
+    if not rates:
+        return NONE
+    if len(rates) == 1:
+        return percent(next(iter(rates.values())))
+    return separator.join(f"{percent(r)} ({c})" for c, r in rates.items())
+
+
+def period_text(period: Period) -> str:
+    if period.since and period.until:
+        return _("{since} to {until}").format(
+            since=fmt.day(period.since), until=fmt.day(period.until)
+        )
+    if period.since:
+        return _("since {since}").format(since=fmt.day(period.since))
+    if period.until:
+        return _("until {until}").format(until=fmt.day(period.until))
+    return _("all history")
+
+
+def _open_deals(count: int) -> str:
+    return ngettext("{count} open deal", "{count} open deals", count).format(count=count)
+
+
+# -- chart -------------------------------------------------------------------------------------
+def pipeline_charts(result: PipelineChart, *, width: int, color: bool) -> list[str]:
+    """One chart for counts; for value or weighted value, one chart per currency."""
+    from salespipe.present.charts import Bar, bar_chart
+
+    measure = _(BY_TITLES[result.by])
+    when = fmt.long_day(result.as_of)
+    if result.by == "count":
+        bars = [Bar(row.name, row.count, str(row.count)) for row in result.stages]
+        title = _("Open deals by stage: {measure} (as of {date})").format(
+            measure=measure, date=when
+        )
+        footer = _open_deals(sum(row.count for row in result.stages))
+        return [bar_chart(bars, width=width, title=title, footer=footer, color=color)]
+    attribute = "value" if result.by == "value" else "weighted_value"
+    charts = []
+    for currency in result.currencies() or [""]:
+        amounts = [getattr(row, attribute).get(currency, Decimal(0)) for row in result.stages]
+        bars = [
+            Bar(row.name, float(a), fmt.money(a, currency, whole=True))
+            for row, a in zip(result.stages, amounts, strict=True)
+        ]
+        if currency:
+            title = _("Open deals by stage: {measure}, {currency} (as of {date})").format(
+                measure=measure, currency=currency, date=when
+            )
+        else:
+            title = _("Open deals by stage: {measure} (as of {date})").format(
+                measure=measure, date=when
+            )
+        total = fmt.money(sum(amounts, Decimal(0)), currency)
+        footer = _("Total {amount}").format(amount=total)
+        charts.append(bar_chart(bars, width=width, title=title, footer=footer, color=color))
+    return charts
+
+
+# -- report ------------------------------------------------------------------------------------
+def open_table(rows: Sequence[StageTotals], title: str | None = None) -> Table:
+    table = Table(
+        columns=[
+            Column(_("Stage"), max_width=24),
+            Column(_("Deals"), "right"),
+            Column(_("Value"), "right"),
+            Column(_("Weighted"), "right"),
+        ],
+        title=title,
+    )
+    for row in rows:
+        table.rows.append(
+            [row.name, str(row.count), money_cell(row.value), money_cell(row.weighted_value)]
+        )
+    return table
+
+
+def _bottleneck_text(result: Summary) -> str:
+    bottleneck = result.bottleneck
+    if bottleneck is None:
+        return _("none")
+    return _("{stage} (median {median} days, target {target})").format(
+        stage=bottleneck.name,
+        median=fmt.days(bottleneck.median_days),
+        target=bottleneck.target_days or NONE,
+    )
+
+
+def summary_blocks(result: Summary) -> list[Block]:
+    title = _("Open pipeline (as of {date})").format(date=fmt.long_day(result.as_of))
+    table = open_table(result.open, title=title)
+    table.rows.append(
+        [
+            _("Total"),
+            str(result.open_count),
+            money_cell(result.open_value),
+            money_cell(result.open_weighted_value),
+        ]
+    )
+    cycle = result.average_sales_cycle_days
+    win_rate = _("{by_count} by count, {by_value} by value").format(
+        by_count=percent(result.win_rate), by_value=value_percents(result.value_win_rate)
+    )
+    pairs = [
+        (_("Won"), f"{result.won.count} ({money(result.won.value)})"),
+        (_("Lost"), f"{result.lost.count} ({money(result.lost.value)})"),
+        (_("Win rate"), win_rate),
+        (_("Average deal size"), money(result.average_deal_size)),
+        (
+            _("Average sales cycle"),
+            NONE if cycle is None else _("{days} days").format(days=fmt.days(cycle)),
+        ),
+        (_("Bottleneck"), _bottleneck_text(result)),
+        (_("Stale deals"), str(result.stale)),
+    ]
+    results = _("Results ({period})").format(period=period_text(result.period))
+    return [table, Fields(pairs, title=results)]
+
+
+# -- forecast ----------------------------------------------------------------------------------
+def _period_label(row: ForecastRow) -> str:
+    if row.kind == "month":
+        return fmt.iso_month(row.period)
+    return _(FORECAST_ROWS[row.kind])
+
+
+def forecast_table(result: Forecast) -> Table:
+    table = Table(
+        columns=[
+            Column(_("Period"), max_width=12),
+            Column(_("Deals"), "right"),
+            Column(_("Value"), "right"),
+            Column(_("Weighted"), "right"),
+            Column(_("Won"), "right"),
+            Column(_("Expected"), "right"),
+        ],
+        title=_("Forecast by expected close month (as of {date})").format(
+            date=fmt.long_day(result.as_of)
+        ),
+        footer=_("Expected = won + weighted value of the open deals expected to close then."),
+    )
+    for row in result.rows:
+        table.rows.append(
+            [
+                _period_label(row),
+                str(row.count) if row.count else "",
+                money_cell(row.value) if row.count else "",
+                money_cell(row.weighted_value) if row.count else "",
+                money_cell(row.won_value) if row.won_count else "",
+                money_cell(row.expected),
+            ]
+        )
+    return table
+
+
+def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
+    from salespipe.present.charts import Bar, bar_chart
+
+    charts = []
+    for currency in result.currencies() or [""]:
+
+        def amount(row: ForecastRow, currency: str = currency) -> Decimal:
+            return row.expected.get(currency, Decimal(0))
+
+        bars = [
+            Bar(
+                _period_label(row), float(amount(row)), fmt.money(amount(row), currency, whole=True)
+            )
+            for row in result.rows
+        ]
+        if currency:
+            title = _("Expected by month: won + weighted open, {currency}").format(
+                currency=currency
+            )
+        else:
+            title = _("Expected by month: won + weighted open")
+        charts.append(bar_chart(bars, width=width, title=title, color=color))
+    return charts
+
+
+# -- funnel ------------------------------------------------------------------------------------
+def funnel_blocks(result: Funnel) -> list[Block]:
+    to_next = _("To next")
+    summary = _("{created} created: {won} won, {lost} lost, {open} open; win rate {rate}.").format(
+        created=result.created,
+        won=result.won,
+        lost=result.lost,
+        open=result.open,
+        rate=percent(result.win_rate),
+    )
+    note = _('"{column}" of the last stage is the share won.').format(column=to_next)
+    table = Table(
+        columns=[
+            Column(_("Stage"), max_width=24),
+            Column(_("Reached"), "right"),
+            Column(_("Of created"), "right"),
+            Column(to_next, "right"),
+            Column(_("Lost here"), "right"),
+        ],
+        title=_("Funnel of the deals created ({period})").format(period=period_text(result.period)),
+        footer=f"{summary} {note}",
+    )
+    for step in result.steps:
+        table.rows.append(
+            [
+                step.name,
+                str(step.reached),
+                percent(step.reached_rate),
+                percent(step.conversion),
+                str(step.lost),
+            ]
+        )
+    return [table]
+
+
+# -- durations ---------------------------------------------------------------------------------
+def durations_blocks(result: Durations) -> list[Block]:
+    table = Table(
+        columns=[
+            Column(_("Stage"), max_width=24),
+            Column(_("Stays"), "right"),
+            Column(_("Ongoing"), "right"),
+            Column(_("Median"), "right"),
+            Column(_("Mean"), "right"),
+            Column(_("Target"), "right"),
+            Column(_("Over"), "right"),
+            Column(""),
+        ],
+        title=_("Days in each stage (finished and ongoing stays, as of {date})").format(
+            date=fmt.long_day(result.as_of)
+        ),
+    )
+    key = result.bottleneck.key if result.bottleneck else None
+    for row in result.stages:
+        table.rows.append(
+            [
+                row.name,
+                str(row.stays),
+                str(row.ongoing),
+                fmt.days(row.median_days),
+                fmt.days(row.mean_days),
+                str(row.target_days or NONE),
+                str(row.over_target),
+                _("◀ bottleneck") if row.key == key else "",
+            ]
+        )
+    table.footer = (
+        _("Bottleneck: {stage}, the median most over its target.").format(
+            stage=result.bottleneck.name
+        )
+        if result.bottleneck
+        else _("No bottleneck: every stage's median is within its target.")
+    )
+    return [table]
+
+
+# -- win rate ----------------------------------------------------------------------------------
+WINRATE_HEADINGS = {
+    None: N_("Deals"),
+    "owner": N_("Owner"),
+    "month": N_("Month"),
+    "stage": N_("Closed in stage"),
+}
+
+
+def _win_row(group: WinGroup, label: str) -> list[str]:
+    return [
+        label,
+        str(group.won),
+        str(group.lost),
+        percent(group.rate),
+        value_percents(group.value_rate, separator="\n"),
+        money_cell(group.won_value),
+    ]
+
+
+def _group_label(group: WinGroup, by: str | None) -> str:
+    if by == "month" and group.group:
+        return fmt.iso_month(group.group)
+    return group.name or group.group or NONE
+
+
+def winrate_blocks(result: WinRate) -> list[Block]:
+    table = Table(
+        columns=[
+            Column(_(WINRATE_HEADINGS[result.by]), max_width=24),
+            Column(_("Won"), "right"),
+            Column(_("Lost"), "right"),
+            Column(_("Rate"), "right"),
+            Column(_("By value"), "right"),
+            Column(_("Won value"), "right"),
+        ],
+        title=_("Win rate of the deals closed ({period})").format(
+            period=period_text(result.period)
+        ),
+        footer=_("Rate = won / (won + lost); by value, per currency."),
+    )
+    for group in result.groups:
+        table.rows.append(_win_row(group, _group_label(group, result.by)))
+    table.rows.append(_win_row(result.total, _("All")))
+    return [table]
+
+
+# -- stale and check ---------------------------------------------------------------------------
+def stale_blocks(result: StaleList) -> list[Block]:
+    count = len(result.deals)
+    if not count:
+        return [Text(_("No stale deals: every open deal is within its stage's target days."))]
+    table = Table(
+        columns=[
+            Column(_("ID"), "right"),
+            Column(_("Title"), max_width=24),
+            Column(_("Stage"), max_width=16),
+            Column(_("Days"), "right"),
+            Column(_("Over"), "right"),
+            Column(_("Next action"), max_width=24),
+        ],
+        title=_("Deals over their stage's target days (as of {date})").format(
+            date=fmt.long_day(result.as_of)
+        ),
+        footer=ngettext("{count} stale deal.", "{count} stale deals.", count).format(count=count),
+    )
+    for item in result.deals:
+        record = item.record
+        action = record["next_action"]
+        table.rows.append(
+            [
+                str(record["id"]),
+                record["title"],
+                item.stage.name,
+                str(item.days_in_stage),
+                str(item.days_over),
+                fmt.next_action(action) if action else NONE,
+            ]
+        )
+    return [table]
+
+
+def check_blocks(result: CheckResult) -> list[Block]:
+    if result.clean:
+        return [
+            Text(
+                _("Nothing to act on ({checked} checked).").format(
+                    checked=_open_deals(result.checked)
+                )
+            )
+        ]
+    table = Table(columns=[Column(_("Kind"), max_width=24), Column(_("What"), wrap=True)])
+    kinds = {kind: _(label) for kind, label in ALERT_KINDS.items()}
+    table.rows = [[kinds.get(alert.kind, alert.kind), alert.message] for alert in result.alerts]
+    count = len(result.alerts)
+    table.footer = ngettext("{count} thing to act on.", "{count} things to act on.", count).format(
+        count=count
+    )
+    return [table]

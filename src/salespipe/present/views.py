@@ -1,0 +1,374 @@
+"""What a person sees of deals, stages and events, as neutral blocks for render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from salespipe.app.queries import totals_by_currency
+from salespipe.core import fmt
+from salespipe.core.i18n import N_, _, ngettext
+from salespipe.core.model import (
+    Deal,
+    Event,
+    Record,
+    Stage,
+    days_in_stage,
+    effective_probability,
+    money_from_json,
+    record_days_in_stage,
+)
+from salespipe.present.render import Block, Column, Fields, Table, Text
+
+FIELD_LABELS = {
+    "title": N_("title"),
+    "customer": N_("customer"),
+    "contact": N_("contact"),
+    "value": N_("value"),
+    "currency": N_("currency"),
+    "owner": N_("owner"),
+    "probability": N_("probability"),
+    "expected_close": N_("expected close"),
+    "tags": N_("tags"),
+    "next_action": N_("next action"),
+    "quote": N_("quote"),
+}
+STAGE_CHANGES = {
+    "stage-add": N_("stage add"),
+    "stage-rename": N_("stage rename"),
+    "stage-set": N_("stage set"),
+    "stage-order": N_("stage order"),
+    "stage-disable": N_("stage disable"),
+    "stage-enable": N_("stage enable"),
+    "stage-remove": N_("stage remove"),
+}
+NONE = "—"
+
+
+def stage_name(stages: dict[str, Stage], key: str | None) -> str:
+    if key is None:
+        return ""
+    stage = stages.get(key)
+    return stage.name if stage else key
+
+
+def _status_cell(status: str, stage_key: str, stages: dict[str, Stage]) -> str:
+    name = stage_name(stages, stage_key)
+    if status == "open":
+        return name
+    return _("{status} ({stage})").format(status=fmt.status(status), stage=name)
+
+
+def _next_cell(deal: Deal) -> str:
+    if not deal.next_action:
+        return ""
+    return fmt.next_action(deal.next_action.to_record())
+
+
+def _days(count: int) -> str:
+    return ngettext("{count} day", "{count} days", count).format(count=count)
+
+
+# What deal_table reads of a record.
+DEAL_TABLE_FIELDS = (
+    "id",
+    "title",
+    "customer",
+    "status",
+    "stage",
+    "value",
+    "currency",
+    "next_action",
+    "quote",
+    "stage_entered_at",
+    "closed_at",
+)
+
+
+def deal_table(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> Table:
+    """The deals of ``list``, from their stored records (see :mod:`salespipe.app.queries`),
+    gone through once: each record can be freed as soon as its row is made."""
+    by_key = {s.key: s for s in stages}
+    quote_to = _("(quote to {date})")
+    table = Table(
+        columns=[
+            Column(_("ID"), "right"),
+            Column(_("Title"), max_width=28),
+            Column(_("Customer"), max_width=20),
+            Column(_("Stage"), max_width=18),
+            Column(_("Value"), "right"),
+            Column(_("Days"), "right"),
+            Column(_("Next action"), max_width=24),
+        ]
+    )
+    amounts: list[tuple[str, int | float]] = []
+    for record in records:
+        amounts.append((record["currency"], record["value"]))
+        status = record["status"]
+        action = record["next_action"]
+        next_cell = fmt.next_action(action) if action else ""
+        quote = record["quote"]
+        if quote and status == "open":
+            quote_cell = quote_to.format(date=fmt.iso_day(quote["valid_until"]))
+            next_cell = f"{next_cell} {quote_cell}" if next_cell else quote_cell
+        table.rows.append(
+            [
+                str(record["id"]),
+                record["title"],
+                record["customer"],
+                _status_cell(status, record["stage"], by_key),
+                fmt.stored_money(record["value"], record["currency"]),
+                str(record_days_in_stage(record, now)),
+                next_cell,
+            ]
+        )
+    count = len(table.rows)
+    table.footer = ngettext("{count} deal, {totals}", "{count} deals, {totals}", count).format(
+        count=count, totals=fmt.money_by_currency(totals_by_currency(amounts))
+    )
+    return table
+
+
+def _quote_text(deal: Deal, today: date) -> str:
+    quote = deal.quote
+    assert quote is not None
+    if quote.valid_until < today:
+        text = _("sent {sent}, expired {until}")
+    else:
+        text = _("sent {sent}, valid until {until}")
+    text = text.format(sent=fmt.day(quote.sent_at), until=fmt.day(quote.valid_until))
+    if quote.amount is not None:
+        text = f"{fmt.money(quote.amount, deal.currency)}, {text}"
+    return f"{text} — {quote.note}" if quote.note else text
+
+
+def deal_detail(
+    deal: Deal,
+    stages: Sequence[Stage],
+    events: Sequence[Event],
+    now: datetime,
+    undone: set[int] | frozenset[int] = frozenset(),
+) -> list[Block]:
+    by_key = {s.key: s for s in stages}
+    stage = by_key.get(deal.stage)
+    probability = f"{effective_probability(deal, stage)}%"
+    if deal.probability is not None:
+        probability = _("{percent} (set on the deal)").format(percent=probability)
+    pairs = [
+        (_("Title"), deal.title),
+        (_("Customer"), deal.customer),
+        (_("Contact"), deal.contact),
+        (_("Stage"), _status_cell(deal.status, deal.stage, by_key)),
+        (_("Value"), fmt.money(deal.value, deal.currency)),
+        (_("Probability"), probability),
+        (_("Owner"), deal.owner),
+        (_("Expected close"), fmt.day(deal.expected_close)),
+        (_("Tags"), ", ".join(deal.tags)),
+        (_("Next action"), _next_cell(deal)),
+        (
+            _("In stage since"),
+            f"{fmt.moment(deal.stage_entered_at)} ({_days(days_in_stage(deal, now))})",
+        ),
+        (_("Created"), fmt.moment(deal.created_at)),
+    ]
+    if deal.quote:
+        pairs.append((_("Quote"), _quote_text(deal, now.date())))
+    if deal.closed_at:
+        pairs.append((_("Closed"), fmt.moment(deal.closed_at)))
+    if deal.lost_reason:
+        pairs.append((_("Lost because"), deal.lost_reason))
+    title = _("Deal {deal_id}: {title}").format(deal_id=deal.id, title=deal.title)
+    blocks: list[Block] = [Fields(pairs=[p for p in pairs if p[1]], title=title)]
+    if deal.is_open and stage and stage.guide:
+        blocks.append(
+            Text(_("What to do in {stage}: {guide}").format(stage=stage.name, guide=stage.guide))
+        )
+    blocks.append(event_table(events, stages, with_deal=False, title=_("Timeline"), undone=undone))
+    return blocks
+
+
+def _value_text(key: str, value: Any, stages: dict[str, Stage]) -> str:
+    if value is None:
+        return NONE
+    if key == "stage":
+        return stage_name(stages, value)
+    if key == "value":
+        return fmt.amount(money_from_json(value))
+    if key == "tags":
+        return ", ".join(value) or NONE
+    if key == "expected_close":
+        return fmt.iso_day(value)
+    if key == "next_action":
+        return fmt.next_action(value)
+    if key == "quote":
+        return _("valid until {date}").format(date=fmt.iso_day(value["valid_until"]))
+    return str(value)
+
+
+def _setting_text(value: Any) -> str:
+    if value is None:
+        return NONE
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _change(label: str, before: str, after: str) -> str:
+    return _("{label} {before} → {after}").format(label=label, before=before, after=after)
+
+
+def _renumbered_only(old: Record | None, new: Record | None) -> bool:
+    if old is None or new is None:
+        return False
+    return {**old, "position": 0} == {**new, "position": 0}
+
+
+def _describe_stages(kind: str, before: Record, after: Record) -> str:
+    """``stage add: Demo``: the stages a change is about (not those only renumbered by it)."""
+    keys = sorted({*before, *after})
+    if kind != "stage-order":
+        keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
+    names = ", ".join((after.get(k) or before.get(k) or {}).get("name", k) for k in keys)
+    label = _(STAGE_CHANGES[kind]) if kind in STAGE_CHANGES else kind.replace("-", " ")
+    return f"{label}: {names}"
+
+
+def _describe_quote(before: Record, after: Record, stages: dict[str, Stage]) -> str:
+    quote = after.get("quote") or {}
+    until = quote.get("valid_until")
+    text = _("quote sent, valid until {date}").format(date=fmt.iso_day(until) if until else "")
+    if "value" in after:
+        value = _change(
+            _("value"),
+            _value_text("value", before.get("value"), stages),
+            _value_text("value", after["value"], stages),
+        )
+        text = f"{text}; {value}"
+    return text
+
+
+def describe(event: Event, stages: dict[str, Stage]) -> str:
+    """One line saying what an event did, in the current language."""
+    before, after = event.before or {}, event.after or {}
+    kind = event.type
+    if kind == "add":
+        return _("created in {stage}, {value}").format(
+            stage=stage_name(stages, after.get("stage")),
+            value=fmt.money(money_from_json(after.get("value", 0)), after.get("currency", "")),
+        )
+    if kind in ("move", "reopen"):
+        verb = _("moved") if kind == "move" else _("reopened")
+        if "stage" not in after:
+            return verb
+        return _("{verb}: {before} → {after}").format(
+            verb=verb,
+            before=stage_name(stages, before.get("stage")),
+            after=stage_name(stages, after.get("stage")),
+        )
+    if kind in ("won", "lost"):
+        return fmt.status(kind)
+    if kind == "delete":
+        return _("deleted")
+    if kind == "note":
+        return _("note: {text}").format(text=event.text)
+    if kind == "next":
+        action = _value_text("next_action", after.get("next_action"), stages)
+        return _("next action: {action}").format(action=action)
+    if kind == "undo":
+        return _("undo of {command} (change {change})").format(
+            command=after.get("command"), change=after.get("undid")
+        )
+    if kind == "config":
+        return "; ".join(
+            _("setting {key}: {before} → {after}").format(
+                key=k, before=_setting_text(before.get(k)), after=_setting_text(v)
+            )
+            for k, v in after.items()
+        )
+    if kind.startswith("stage-"):
+        return _describe_stages(kind, before, after)
+    if kind == "quote":
+        return _describe_quote(before, after, stages)
+    changes = describe_edit(event, stages)
+    return _("edited: {changes}").format(changes=changes) if changes else _("edited")
+
+
+def describe_edit(event: Event, stages: dict[str, Stage]) -> str:
+    """The fields an edit changed: ``value 100.00 → 250.00; owner somchai → malee``."""
+    before, after = event.before or {}, event.after or {}
+    return "; ".join(
+        _change(
+            _(FIELD_LABELS[k]),
+            _value_text(k, before.get(k), stages),
+            _value_text(k, after.get(k), stages),
+        )
+        for k in after
+        if k in FIELD_LABELS
+    )
+
+
+def event_table(
+    events: Iterable[Event],
+    stages: Sequence[Stage],
+    *,
+    with_deal: bool = True,
+    title: str | None = None,
+    undone: frozenset[int] | set[int] = frozenset(),
+) -> Table:
+    by_key = {s.key: s for s in stages}
+    columns = [
+        Column(_("When")),
+        Column(_("What"), wrap=True),
+        Column(_("Reason"), wrap=True),
+        Column(_("Who"), max_width=12),
+    ]
+    if with_deal:
+        columns.insert(1, Column(_("Deal"), "right"))
+    table = Table(columns=columns, title=title)
+    for event in events:
+        what = describe(event, by_key)
+        if event.change in undone:
+            what = _("{what} (undone)").format(what=what)
+        row = [fmt.moment(event.at), what, event.reason or "", event.who]
+        if with_deal:
+            row.insert(1, str(event.deal_id) if event.deal_id else "")
+        table.rows.append(row)
+    return table
+
+
+def stage_table(stages: Sequence[Stage], open_counts: dict[str, int]) -> Table:
+    table = Table(
+        columns=[
+            Column("#", "right"),
+            Column(_("Key")),
+            Column(_("Name"), max_width=30),
+            Column(_("Prob."), "right"),
+            Column(_("Target days"), "right"),
+            Column(_("Enabled")),
+            Column(_("Open deals"), "right"),
+        ]
+    )
+    position = 0
+    for stage in stages:
+        if stage.enabled:
+            position += 1
+        table.rows.append(
+            [
+                str(position) if stage.enabled else "-",
+                stage.key,
+                stage.name,
+                f"{stage.probability}%",
+                str(stage.target_days or NONE),
+                _("yes") if stage.enabled else _("no"),
+                str(open_counts.get(stage.key, 0)),
+            ]
+        )
+    return table
+
+
+def settings_fields(config: dict[str, Any]) -> Fields:
+    return Fields(
+        pairs=[
+            (k, "" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+            for k, v in config.items()
+        ]
+    )

@@ -1,0 +1,1 @@
+"""Reports: pure functions from stored records and events to result objects."""

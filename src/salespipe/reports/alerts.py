@@ -1,0 +1,225 @@
+"""What needs attention in the open pipeline: stale deals and the ``check`` alerts.
+
+- A deal is stale when the whole days it has spent in its current stage exceed the
+  stage's target days (a stage without a target never makes a deal stale).
+- ``check`` also reports next actions past their due day, open deals past their
+  expected close day, quotes that expire within three days, and quotes that have
+  expired while the deal is still open.
+
+Both look at every open deal, so they work on the stored deal records (see
+:mod:`salespipe.app.queries`); stored days are ISO dates, compared as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from operator import attrgetter
+from typing import Any
+
+from salespipe.app.queries import over_target
+from salespipe.core import fmt
+from salespipe.core.i18n import _, ngettext
+from salespipe.core.model import Record, Stage, record_days_in_stage, record_to_dict
+
+QUOTE_WARNING_DAYS = 3
+
+# The order alerts are listed in: the most urgent kind of trouble first.
+ALERT_KINDS = (
+    "stale",
+    "next_action_overdue",
+    "past_expected_close",
+    "quote_expired",
+    "quote_expiring",
+)
+
+
+@dataclass(frozen=True)
+class StaleDeal:
+    record: Record  # the deal's stored record
+    stage: Stage
+    days_in_stage: int
+
+    @property
+    def days_over(self) -> int:
+        return self.days_in_stage - (self.stage.target_days or 0)
+
+    def to_dict(self, now: datetime) -> Record:
+        data = record_to_dict(self.record, self.stage, now)
+        data["days_over"] = self.days_over
+        return data
+
+
+@dataclass(frozen=True)
+class StaleList:
+    as_of: datetime
+    deals: list[StaleDeal]
+
+    def to_dict(self) -> list[Record]:
+        return [item.to_dict(self.as_of) for item in self.deals]
+
+
+def _stale(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> list[StaleDeal]:
+    by_key = {s.key: s for s in stages}
+    found = []
+    for record in records:
+        stage = by_key.get(record["stage"])
+        if stage is None or not stage.target_days or record["status"] != "open":
+            continue
+        days = record_days_in_stage(record, now)
+        if over_target(days, stage):
+            found.append(StaleDeal(record, stage, days))
+    return found
+
+
+def stale_records(
+    records: Iterable[Record], stages: Sequence[Stage], now: datetime
+) -> list[StaleDeal]:
+    """Open deals over their stage's target days, longest overdue first."""
+    found = _stale(records, stages, now)
+    found.sort(key=lambda item: (-item.days_over, item.record["id"]))
+    return found
+
+
+def stale(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> StaleList:
+    return StaleList(now, stale_records(records, stages, now))
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    deal_id: int
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "deal_id": self.deal_id, "message": self.message}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    as_of: date
+    checked: int
+    alerts: list[Alert]
+
+    @property
+    def clean(self) -> bool:
+        return not self.alerts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "checked": self.checked,
+            "alerts": [alert.to_dict() for alert in self.alerts],
+        }
+
+
+def _days(count: int) -> str:
+    return ngettext("{count} day", "{count} days", count).format(count=count)
+
+
+class _Checks:
+    """The checks of one ``check`` run, each finding one kind of alert in the open deals."""
+
+    def __init__(self, stages: Sequence[Stage], now: datetime) -> None:
+        self.stages = stages
+        self.now = now
+        self.today = now.date()
+        self.today_iso = self.today.isoformat()  # stored days compare as text
+        self.named_template = _('Deal {deal_id} "{title}"')
+
+    def named(self, record: Record) -> str:
+        return self.named_template.format(deal_id=record["id"], title=record["title"])
+
+    def stale(self, records: list[Record]) -> list[Alert]:
+        template = _("{deal} has been {days} in {stage} (target {target}).")
+        return [
+            Alert(
+                "stale",
+                item.record["id"],
+                template.format(
+                    deal=self.named(item.record),
+                    days=_days(item.days_in_stage),
+                    stage=item.stage.name,
+                    target=item.stage.target_days,
+                ),
+            )
+            for item in _stale(records, self.stages, self.now)
+        ]
+
+    def next_action_overdue(self, records: list[Record]) -> list[Alert]:
+        template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
+        alerts = []
+        for record in records:
+            action = record["next_action"]
+            if action is None or action["due"] >= self.today_iso:
+                continue
+            due = date.fromisoformat(action["due"])
+            message = template.format(
+                deal=self.named(record),
+                action=action["text"],
+                date=fmt.day(due),
+                days=_days((self.today - due).days),
+            )
+            alerts.append(Alert("next_action_overdue", record["id"], message))
+        return alerts
+
+    def past_expected_close(self, records: list[Record]) -> list[Alert]:
+        template = _("{deal} was expected to close on {date} and is still open.")
+        return [
+            Alert(
+                "past_expected_close",
+                record["id"],
+                template.format(deal=self.named(record), date=fmt.iso_day(close)),
+            )
+            for record in records
+            if (close := record["expected_close"]) is not None and close < self.today_iso
+        ]
+
+    def quotes(self, records: list[Record]) -> tuple[list[Alert], list[Alert]]:
+        """Alerts of quotes expired, and of quotes expiring within QUOTE_WARNING_DAYS."""
+        warn_until = (self.today + timedelta(days=QUOTE_WARNING_DAYS)).isoformat()
+        expired_template = _("{deal}: the quote expired on {date}.")
+        today_template = _("{deal}: the quote expires today ({date}).")
+        expired, expiring = [], []
+        for record in records:
+            quote = record["quote"]
+            if quote is None or quote["valid_until"] > warn_until:
+                continue
+            valid_until = date.fromisoformat(quote["valid_until"])
+            left = (valid_until - self.today).days
+            named, until = self.named(record), fmt.day(valid_until)
+            if left < 0:
+                message = expired_template.format(deal=named, date=until)
+                expired.append(Alert("quote_expired", record["id"], message))
+                continue
+            template = today_template if left == 0 else _quote_expires_in(left)
+            message = template.format(deal=named, count=left, date=until)
+            expiring.append(Alert("quote_expiring", record["id"], message))
+        return expired, expiring
+
+
+def _quote_expires_in(days: int) -> str:
+    return ngettext(
+        "{deal}: the quote expires in {count} day ({date}).",
+        "{deal}: the quote expires in {count} days ({date}).",
+        days,
+    )
+
+
+def check(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> CheckResult:
+    """Everything in the open pipeline that needs action, most urgent kind first
+    (``ALERT_KINDS``), then by deal."""
+    deals = [record for record in records if record["status"] == "open"]
+    checks = _Checks(stages, now)
+    expired, expiring = checks.quotes(deals)
+    found = {
+        "stale": checks.stale(deals),
+        "next_action_overdue": checks.next_action_overdue(deals),
+        "past_expected_close": checks.past_expected_close(deals),
+        "quote_expired": expired,
+        "quote_expiring": expiring,
+    }
+    by_deal = attrgetter("deal_id")
+    alerts = [alert for kind in ALERT_KINDS for alert in sorted(found[kind], key=by_deal)]
+    return CheckResult(now.date(), len(deals), alerts)

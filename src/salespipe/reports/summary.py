@@ -1,0 +1,261 @@
+"""Reports on the pipeline: pure functions from deals and stages to result objects.
+
+Nothing here reads the store or prints. Each result has ``to_dict()`` (the JSON a
+script gets); ``report_views`` turns results into what a person sees. The history
+reports live beside this module: ``durations``, ``outcomes`` (funnel, win rate),
+``forecast`` and ``alerts`` (stale deals, check).
+
+Definitions (the README repeats them):
+
+- Weighted value = value × probability / 100, the probability being the deal's own
+  if set, else its stage's; a won deal counts 100 %, a lost one 0 %.
+- Money of different currencies is never added together: totals are per currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from salespipe.core.model import Record, Stage
+from salespipe.core.tally import (
+    CENT,
+    Period,
+    Totals,
+    add_money,
+    currency_of,
+    moment,
+    rate,
+    rounded,
+    status_of,
+    totals_json,
+    value_of,
+    value_rates,
+    weighted_of,
+)
+
+if TYPE_CHECKING:
+    from salespipe.reports.durations import StageDurations
+
+ChartBy = Literal["count", "value", "weighted"]
+CHART_BY: tuple[ChartBy, ...] = ("count", "value", "weighted")
+
+
+@dataclass
+class StageTotals:
+    """The open deals in one stage: how many, their value and weighted value per currency."""
+
+    key: str
+    name: str
+    enabled: bool = True
+    count: int = 0
+    value: Totals = field(default_factory=dict)
+    weighted_value: Totals = field(default_factory=dict)
+
+    def add(self, record: Record, stage: Stage) -> None:
+        """One open deal, from its stored record."""
+        code = currency_of(record)
+        self.count += 1
+        add_money(self.value, code, value_of(record))
+        add_money(self.weighted_value, code, weighted_of(record, stage))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "count": self.count,
+            "value": totals_json(self.value),
+            "weighted_value": totals_json(self.weighted_value),
+        }
+
+
+def open_by_stage(
+    records: Iterable[Record], stages: Sequence[Stage], *, all_stages: bool = False
+) -> list[StageTotals]:
+    """Open deals per stage, in pipeline order, from the deals' stored records.
+
+    Disabled stages are left out unless ``all_stages`` (or, defensively, when open deals
+    still sit in them); deals are weighted by their stage's probability.
+    """
+    ordered = sorted(stages, key=lambda s: s.position)
+    by_key = {s.key: s for s in ordered}
+    rows = {s.key: StageTotals(s.key, s.name, s.enabled) for s in ordered}
+    for record in records:
+        key = record["stage"]
+        if key in by_key and status_of(record) == "open":
+            rows[key].add(record, by_key[key])
+    return [row for row in rows.values() if row.enabled or all_stages or row.count]
+
+
+def _sum_rows(rows: Iterable[StageTotals], attribute: str) -> Totals:
+    totals: Totals = {}
+    for row in rows:
+        for currency, amount in getattr(row, attribute).items():
+            add_money(totals, currency, amount)
+    return totals
+
+
+@dataclass
+class PipelineChart:
+    """The data behind ``chart``: open deals per stage, as of a day."""
+
+    by: ChartBy
+    as_of: date
+    stages: list[StageTotals]
+
+    def currencies(self) -> list[str]:
+        return sorted({c for row in self.stages for c in row.value})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "as_of": self.as_of.isoformat(),
+            "stages": [row.to_dict() for row in self.stages],
+        }
+
+
+def chart(
+    records: Iterable[Record],
+    stages: Sequence[Stage],
+    *,
+    by: ChartBy,
+    as_of: date,
+    all_stages: bool = False,
+) -> PipelineChart:
+    return PipelineChart(by, as_of, open_by_stage(records, stages, all_stages=all_stages))
+
+
+@dataclass
+class Outcome:
+    """Deals closed one way (won or lost): how many and their value per currency."""
+
+    count: int = 0
+    value: Totals = field(default_factory=dict)
+    count_by_currency: dict[str, int] = field(default_factory=dict)
+
+    def add(self, code: str, value: Decimal) -> None:
+        """One deal, of this currency and value."""
+        self.count += 1
+        add_money(self.value, code, value)
+        self.count_by_currency[code] = self.count_by_currency.get(code, 0) + 1
+
+    def average(self) -> Totals:
+        """The average deal value, per currency."""
+        return {
+            currency: (amount / self.count_by_currency[currency]).quantize(CENT)
+            for currency, amount in self.value.items()
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "value": totals_json(self.value)}
+
+
+@dataclass
+class Summary:
+    """The one-screen ``report``."""
+
+    as_of: date
+    period: Period
+    open: list[StageTotals]
+    won: Outcome
+    lost: Outcome
+    average_sales_cycle_days: float | None
+    bottleneck: StageDurations | None
+    stale: int
+
+    @property
+    def open_count(self) -> int:
+        return sum(row.count for row in self.open)
+
+    @property
+    def open_value(self) -> Totals:
+        return _sum_rows(self.open, "value")
+
+    @property
+    def open_weighted_value(self) -> Totals:
+        return _sum_rows(self.open, "weighted_value")
+
+    @property
+    def win_rate(self) -> float | None:
+        return rate(self.won.count, self.won.count + self.lost.count)
+
+    @property
+    def value_win_rate(self) -> dict[str, float | None]:
+        return value_rates(self.won.value, self.lost.value)
+
+    @property
+    def average_deal_size(self) -> Totals:
+        """Average value of the deals won in the period, per currency."""
+        return self.won.average()
+
+    def to_dict(self) -> dict[str, Any]:
+        bottleneck = self.bottleneck
+        return {
+            "as_of": self.as_of.isoformat(),
+            **self.period.to_dict(),
+            "open": {
+                "count": self.open_count,
+                "value": totals_json(self.open_value),
+                "weighted_value": totals_json(self.open_weighted_value),
+                "stages": [row.to_dict() for row in self.open],
+            },
+            "won": self.won.to_dict(),
+            "lost": self.lost.to_dict(),
+            "win_rate": self.win_rate,
+            "value_win_rate": self.value_win_rate,
+            "average_deal_size": totals_json(self.average_deal_size),
+            "average_sales_cycle_days": rounded(self.average_sales_cycle_days),
+            "bottleneck": None
+            if bottleneck is None
+            else {
+                "key": bottleneck.key,
+                "name": bottleneck.name,
+                "median_days": rounded(bottleneck.median_days),
+                "target_days": bottleneck.target_days,
+            },
+            "stale": self.stale,
+        }
+
+
+def summary(
+    records: Iterable[Record], stages: Sequence[Stage], *, period: Period, now: datetime
+) -> Summary:
+    """The open pipeline now, and what was won and lost in ``period``, in one pass over
+    the stored records of every deal (see :mod:`salespipe.core.tally`).
+
+    The sales cycle of a won deal runs from its creation to its win.
+    """
+    # Here, not at the top: `chart`, which uses this module too, needs neither.
+    from salespipe.reports.alerts import stale_records
+    from salespipe.reports.durations import StayLengths
+
+    closed_in = period.holds_stored()
+    won, lost = Outcome(), Outcome()
+    cycle_seconds = 0.0
+    pipeline = []
+    stays = StayLengths(now)
+    for record in records:
+        stays.add(record)
+        outcome = status_of(record)
+        if outcome == "open":
+            pipeline.append(record)
+        elif closed_in(record.get("closed_at")):
+            if outcome == "won":
+                won.add(currency_of(record), value_of(record))
+                cycle = moment(record["closed_at"]) - moment(record["created_at"])
+                cycle_seconds += cycle.total_seconds()
+            else:
+                lost.add(currency_of(record), value_of(record))
+    return Summary(
+        as_of=now.date(),
+        period=period,
+        open=open_by_stage(pipeline, stages),
+        won=won,
+        lost=lost,
+        average_sales_cycle_days=cycle_seconds / 86400 / won.count if won.count else None,
+        bottleneck=stays.result(stages).bottleneck,
+        stale=len(stale_records(pipeline, stages, now)),
+    )

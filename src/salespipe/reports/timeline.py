@@ -1,0 +1,109 @@
+"""Replaying the event journal: the pipeline as it stood at a past moment.
+
+Every deal event carries the fields it changed in ``Deal.to_record()`` form (an
+``add`` the whole record, a ``delete`` none), so applying the events of a deal in
+the order they were recorded rebuilds its record exactly: stage, status, value,
+probability, stays and the rest. Changes that were later undone are skipped, and
+so are the ``undo`` events themselves. A deal's events are recorded in time order
+(``--at`` may backdate a change, but never before the deal's previous event), so
+the events up to a moment are a prefix of each deal's history.
+
+Stages are rolled back the other way: from the stages as they are now, the stage
+events after the moment are reverted, newest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from salespipe.core import clock, fmt
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
+from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.tally import end_of_day
+
+
+def undone_changes(events: Iterable[Event]) -> set[int]:
+    """The ids of every change an ``undo`` reverted."""
+    return {
+        event.after["undid"]
+        for event in events
+        if event.type == "undo" and event.after and "undid" in event.after
+    }
+
+
+def cutoff(day: date) -> datetime:
+    """The end of ``day`` (local time), or now when ``day`` is today."""
+    now = clock.now()
+    if day > now.date():
+        raise InvalidValue(_("The --as-of date {date} is in the future.").format(date=fmt.day(day)))
+    return min(end_of_day(day), now)
+
+
+@dataclass
+class Past:
+    """What one pass over the journal found for a moment: each deal's stored record as
+    it was then (deleted deals left out), and the stage events after it, oldest first."""
+
+    deals: dict[int, Record] = field(default_factory=dict)
+    later_stage_events: list[Record] = field(default_factory=list)
+
+    def records(self) -> list[Record]:
+        """Every deal's record (open and closed), in id order."""
+        return [self.deals[deal_id] for deal_id in sorted(self.deals)]
+
+
+def replay(events: Iterable[Record], undone: Collection[int], moment: datetime) -> Past:
+    """Apply the stored event records, in recorded order, up to ``moment``; skip undone
+    changes and the undos. One event at a time: the journal need not fit in memory."""
+    past = Past()
+    deals = past.deals
+    fromiso = datetime.fromisoformat
+    for event in events:
+        if event["type"] == "undo" or event["change"] in undone:
+            continue
+        at = fromiso(event["at"])
+        deal_id = event.get("deal_id")
+        if deal_id is None:
+            if at > moment and event["type"].startswith("stage-"):
+                past.later_stage_events.append(event)
+            continue
+        if at > moment:
+            continue
+        before, after = event.get("before"), event.get("after")
+        if before is None and after is not None:
+            deals[deal_id] = dict(after)
+        elif after is None:
+            deals.pop(deal_id, None)
+        elif (record := deals.get(deal_id)) is not None:
+            record.update(after)
+    return past
+
+
+def deal_records_as_of(events: Sequence[Event], moment: datetime) -> dict[int, Record]:
+    """Each deal's stored record as it was at ``moment``; deleted deals left out."""
+    return replay((e.to_record() for e in events), undone_changes(events), moment).deals
+
+
+def records_as_of(events: Sequence[Event], moment: datetime) -> list[Record]:
+    """Every deal's stored record (open and closed) as it was at ``moment``, in id order."""
+    return replay((e.to_record() for e in events), undone_changes(events), moment).records()
+
+
+def deals_as_of(events: Sequence[Event], moment: datetime) -> list[Deal]:
+    """Every deal (open and closed) as it was at ``moment``, in id order."""
+    return [Deal.from_record(record) for record in records_as_of(events, moment)]
+
+
+def roll_back_stages(current: Sequence[Stage], later: Sequence[Record]) -> list[Stage]:
+    """The stages as they were before the given stage events (oldest first) happened."""
+    stages = {stage.key: stage for stage in current}
+    for event in reversed(later):
+        for key, record in (event.get("before") or {}).items():
+            if record is None:
+                stages.pop(key, None)
+            else:
+                stages[key] = Stage.from_record(record)
+    return sorted(stages.values(), key=lambda stage: stage.position)

@@ -1,0 +1,1 @@
+"""Storage: where the pipeline is kept. Backends live below this package."""

@@ -1,0 +1,349 @@
+"""The database as a whole: creating, checking, migrating, and committing a change."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from salespipe.core.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
+from salespipe.core.i18n import _
+from salespipe.core.model import Stage
+from salespipe.storage.jsonl.files import (
+    CommittedBytes,
+    DatabasePaths,
+    append_journal,
+    check_journal,
+    hold_lock,
+    shortened,
+    write_atomically,
+    write_failure,
+)
+from salespipe.storage.jsonl.snapshot import DEALS, META, STAGES, Snapshot
+from salespipe.storage.jsonl.transaction import Transaction
+
+FORMAT = "salespipe"
+SCHEMA_VERSION = 2
+
+# Migrations from schema N to N+1 (N >= 2): each takes and returns the main document.
+# Schema 1 kept the open deals' records in the main file; its upgrade also moves them
+# out to the open-deals journal (see _open_deals_to_journal).
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+# A writer that finds the open-deals journal over COMPACT_ABOVE bytes, with its live
+# records less than COMPACT_LIVE_SHARE of it, rewrites it as a new generation. (The
+# crash stress test sets them to compact on every write.)
+COMPACT_ABOVE = 1 << 20
+COMPACT_LIVE_SHARE = 0.5
+
+# How often a lock-free reader starts again when a writer's compaction removed the
+# open-deals journal between its reading the main file and opening the journal.
+READ_ATTEMPTS = 20
+
+
+def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> dict[str, Any]:
+    meta = {
+        "format": FORMAT,
+        "schema": SCHEMA_VERSION,
+        "created_at": now_iso,
+        "next_deal_id": 1,
+        "next_seq": 1,
+        "next_change": 1,
+        "events_size": 0,
+        "closed_size": 0,
+        "open_generation": 0,
+        "open_size": 0,
+        "config": config,
+        "changes": [],
+    }
+    return {
+        META: {"1": meta},
+        STAGES: {str(i): s.to_record() for i, s in enumerate(stages, start=1)},
+        DEALS: {},
+    }
+
+
+def _load_document(path: Path) -> dict[str, Any] | None:
+    """Read and check the main file; None when it does not exist yet."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise NotASalespipeFile(
+            _("{path} is a folder, not a salespipe data file.").format(path=path)
+        ) from None
+    except OSError as exc:
+        raise StoreError(
+            _("The data file {path} cannot be read: {problem}.").format(
+                path=path, problem=exc.strerror
+            )
+        ) from None
+    if not raw.strip():
+        raise NotASalespipeFile(
+            _(
+                "The data file {path} is empty, so it is not a salespipe file; "
+                "move it away or choose another file with --db."
+            ).format(path=path)
+        )
+    try:
+        document: dict[str, Any] = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise NotASalespipeFile(
+            _(
+                "The data file {path} is not valid JSON; it was left untouched "
+                "(restore it from a backup or choose another file with --db)."
+            ).format(path=path)
+        ) from None
+    meta = _meta_of(document)
+    if meta is None:
+        raise NotASalespipeFile(
+            _(
+                "The file {path} is JSON but not a salespipe data file; it was left untouched."
+            ).format(path=path)
+        )
+    schema = meta["schema"]
+    if schema > SCHEMA_VERSION:
+        raise NewerSchema(
+            _(
+                "The data file {path} was written by a newer salespipe (schema {schema}, "
+                "this one reads {readable}); upgrade salespipe to use it."
+            ).format(path=path, schema=schema, readable=SCHEMA_VERSION)
+        )
+    return document
+
+
+def _meta_of(document: Any) -> dict[str, Any] | None:
+    if not isinstance(document, dict):
+        return None
+    tables_ok = all(isinstance(document.get(t), dict) for t in (META, STAGES, DEALS))
+    meta = document.get(META, {}).get("1") if tables_ok else None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        return None
+    if not isinstance(meta.get("schema"), int) or meta["schema"] < 1:
+        return None
+    return meta
+
+
+def _open_deals_to_journal(document: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Schema 1 -> 2: the open deals' records leave the main file for the open-deals
+    journal; the main file keeps an index of where each one is."""
+    lines = bytearray()
+    index: dict[str, dict[str, int]] = {}
+    for key, record in document[DEALS].items():
+        line = orjson.dumps(record)
+        index[key] = {"id": record["id"], "at": len(lines), "size": len(line)}
+        lines += line + b"\n"
+    document[DEALS] = index
+    document[META]["1"].update(open_generation=0, open_size=len(lines))
+    return document, bytes(lines)
+
+
+@dataclass
+class Store:
+    """Opens snapshots and transactions on one database."""
+
+    path: Path
+    new_document: Callable[[], dict[str, Any]] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        self.paths = DatabasePaths.for_main(self.path)
+
+    def read(self) -> Snapshot:
+        document: dict[str, Any] | None = None
+        for _attempt in range(READ_ATTEMPTS):
+            document = _load_document(self.path)
+            if document is None:
+                self._refuse_orphan_journals()
+                return Snapshot(self.paths, self.new_document(), False, self._no_open_journal())
+            document, open_lines = self._migrated(document, write_backup=False)
+            try:
+                open_journal = self._open_journal(document, open_lines)
+            except FileNotFoundError:
+                continue  # compacted meanwhile: the main file now names the new journal
+            return Snapshot(self.paths, document, True, open_journal)
+        assert document is not None
+        raise self._missing_open_journal(document)
+
+    @contextlib.contextmanager
+    def transaction(
+        self, lock_timeout: Callable[[], float], command: str, now_iso: str
+    ) -> Iterator[Transaction]:
+        """Lock, read, let the caller change, and commit in one atomic write.
+
+        If the body raises, nothing is written.
+        """
+        with hold_lock(self.paths, lock_timeout):
+            document = _load_document(self.path)
+            exists = document is not None
+            if document is None:
+                self._refuse_orphan_journals()
+                document, open_journal = self.new_document(), self._no_open_journal()
+            else:
+                document, open_lines = self._migrated(document, write_backup=True)
+                try:
+                    open_journal = self._open_journal(document, open_lines)
+                except FileNotFoundError:
+                    raise self._missing_open_journal(document) from None
+
+            def before_spill() -> None:
+                """Before a large change writes journal lines ahead of its commit."""
+                self._ensure_writable()
+                if not exists and not self.path.exists():
+                    # A new database's journals must never exist without their main file.
+                    self._write_empty_main()
+
+            tx = Transaction(self.paths, document, exists, open_journal, before_spill)
+            try:
+                yield tx
+                if tx.changed:
+                    self._commit(tx, command, now_iso)
+            except BaseException:
+                tx._discard()
+                if not exists:  # under the lock, only this change can have made it
+                    with contextlib.suppress(OSError):
+                        self.path.unlink()
+                raise
+
+    # -- the open-deals journal ----------------------------------------------------------
+    def _no_open_journal(self) -> CommittedBytes:
+        return CommittedBytes(self.paths.open_journal(0), 0)
+
+    def _open_journal(self, document: dict[str, Any], migrated: bytes | None) -> CommittedBytes:
+        """The committed open-deals journal the main file names (FileNotFoundError if gone),
+        or the records a schema upgrade took out of the main file, not written yet."""
+        if migrated is not None:
+            return CommittedBytes(self.paths.open_journal(0), len(migrated), data=migrated)
+        meta = document[META]["1"]
+        journal = self.paths.open_journal(meta["open_generation"])
+        return CommittedBytes.open(journal, meta["open_size"])
+
+    def _missing_open_journal(self, document: dict[str, Any]) -> StoreError:
+        meta = document[META]["1"]
+        return shortened(self.paths.open_journal(meta["open_generation"]), 0, meta["open_size"])
+
+    # -- locking -----------------------------------------------------------------------
+    def delete_files(self, lock_timeout: Callable[[], float]) -> None:
+        """Remove the whole database (journals first), under the lock.
+
+        Only for replacing a demo database: a crash in between leaves a main file whose
+        journals are missing, which the next ``demo`` run removes again.
+        """
+        with hold_lock(self.paths, lock_timeout):
+            journals = (self.paths.events, self.paths.closed, *self.paths.open_journals())
+            for path in (*journals, self.paths.main):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+    # -- checks ----------------------------------------------------------------------------
+    def _refuse_orphan_journals(self) -> None:
+        for journal in (self.paths.events, self.paths.closed, *self.paths.open_journals()):
+            with contextlib.suppress(OSError):
+                if journal.stat().st_size > 0:
+                    raise NotASalespipeFile(
+                        _(
+                            "{journal} exists but its data file {path} does not; "
+                            "restore the data file or move the journal away."
+                        ).format(journal=journal, path=self.path)
+                    )
+
+    def _migrated(
+        self, document: dict[str, Any], write_backup: bool
+    ) -> tuple[dict[str, Any], bytes | None]:
+        """The document at the current schema, and the open deals' journal lines when the
+        upgrade took them out of the main file (written by the next commit)."""
+        schema = document[META]["1"]["schema"]
+        if schema == SCHEMA_VERSION:
+            return document, None
+        if write_backup:
+            backup = self.path.with_name(f"{self.path.name}.schema{schema}.bak")
+            if not backup.exists():
+                write_atomically(backup, self.path.read_bytes(), self.paths.temp_prefix())
+        open_lines = None
+        while schema < SCHEMA_VERSION:
+            if schema == 1:
+                document, open_lines = _open_deals_to_journal(document)
+            else:
+                document = MIGRATIONS[schema](document)
+            schema += 1
+            document[META]["1"]["schema"] = schema
+        return document, open_lines
+
+    # -- writing -----------------------------------------------------------------------------
+    def _ensure_writable(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if not self.path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+                raise WriteFailed(
+                    _("The data file {path} is read-only; nothing was changed.").format(
+                        path=self.path
+                    )
+                )
+
+    def _remove_stale_temp_files(self) -> None:
+        prefix = self.paths.temp_prefix()
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.path.parent):
+                if entry.name.startswith(prefix):
+                    os.unlink(entry.path)
+
+    def _commit(self, tx: Transaction, command: str, now_iso: str) -> None:
+        self._ensure_writable()
+        self._remove_stale_temp_files()
+        if not tx.exists:
+            # Create the main file first, so a crash can never leave journals without it.
+            self._write_empty_main()
+        generation = tx.meta["open_generation"]
+        committed = {
+            self.paths.events: tx.meta["events_size"],
+            self.paths.closed: tx.meta["closed_size"],
+        }
+        if generation:
+            committed[self.paths.open_journal(generation)] = tx.meta["open_size"]
+        for journal, size in committed.items():
+            check_journal(journal, size)
+        open_data, open_generation = tx._finish_open(COMPACT_ABOVE, COMPACT_LIVE_SHARE)
+        spools = tx._finish_meta(now_iso, command)
+        open_journal = self.paths.open_journal(open_generation)
+        compacted = open_generation != generation
+        appended_open = False
+        try:
+            if compacted:
+                write_atomically(open_journal, open_data, self.paths.temp_prefix())
+            elif open_data:
+                appended_open = True
+                append_journal(open_journal, committed[open_journal], open_data)
+            for spool in spools:
+                spool.finish()
+            write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
+        except (OSError, WriteFailed) as exc:
+            tx._discard()
+            with contextlib.suppress(OSError):
+                if compacted:
+                    open_journal.unlink()
+                elif appended_open:
+                    os.truncate(open_journal, committed[open_journal])
+            if not tx.exists:
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+            if isinstance(exc, WriteFailed):
+                raise
+            raise WriteFailed(write_failure(self.path, exc)) from None
+        self._remove_other_open_journals(open_journal)
+
+    def _write_empty_main(self) -> None:
+        self._ensure_writable()
+        write_atomically(self.path, orjson.dumps(self.new_document()), self.paths.temp_prefix())
+
+    def _remove_other_open_journals(self, current: Path) -> None:
+        """Earlier generations, and any a crash left half made; readers that opened one
+        before keep reading it through their descriptor."""
+        for journal in self.paths.open_journals():
+            if journal != current:
+                with contextlib.suppress(OSError):
+                    journal.unlink()

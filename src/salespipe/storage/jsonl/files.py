@@ -1,0 +1,386 @@
+"""Durable file operations: the lock, atomic replacement, journal appends and reads.
+
+Nothing here knows what the bytes mean; :mod:`salespipe.storage.jsonl.database` decides what
+to write, :mod:`salespipe.storage.jsonl.snapshot` what it means and
+:mod:`salespipe.storage.jsonl.transaction` how a change is collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import re
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from salespipe.core.errors import DatabaseBusy, StoreError, WriteFailed
+from salespipe.core.i18n import N_, _
+
+
+@dataclass(frozen=True)
+class DatabasePaths:
+    main: Path
+    events: Path
+    closed: Path
+    lock: Path
+
+    @classmethod
+    def for_main(cls, main: Path) -> DatabasePaths:
+        stem = main.name.removesuffix(".json")
+        folder = main.parent
+        return cls(
+            main=main,
+            events=folder / f"{stem}.events.jsonl",
+            closed=folder / f"{stem}.closed.jsonl",
+            lock=folder / f"{stem}.lock",
+        )
+
+    def temp_prefix(self) -> str:
+        return f".{self.main.name}.tmp-"
+
+    def open_journal(self, generation: int) -> Path:
+        """The open-deals journal of one generation (a compaction starts the next one)."""
+        return self.main.with_name(f"{self._stem}.open-{generation}.jsonl")
+
+    def open_journals(self) -> list[Path]:
+        """Every open-deals journal on disk, of any generation."""
+        pattern = re.compile(re.escape(self._stem) + r"\.open-\d+\.jsonl")
+        with contextlib.suppress(OSError):
+            return sorted(
+                self.main.parent / name
+                for name in os.listdir(self.main.parent)
+                if pattern.fullmatch(name)
+            )
+        return []
+
+    @property
+    def _stem(self) -> str:
+        return self.main.name.removesuffix(".json")
+
+    def all_data_files(self) -> tuple[Path, ...]:
+        return (self.main, self.events, self.closed, *self.open_journals())
+
+
+def fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_committed(path: Path, size: int) -> bytes:
+    if size == 0:
+        return b""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(size)
+    except FileNotFoundError:
+        data = b""
+    except OSError as exc:
+        raise StoreError(
+            _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
+        ) from None
+    if len(data) < size:
+        raise shortened(path, len(data), size)
+    if not looks_like_journal(data[:1], data[-2:]):
+        raise damaged(path)
+    return data
+
+
+def looks_like_journal(first: bytes, last_two: bytes) -> bool:
+    """Committed journal bytes start a JSON object and end one with a newline."""
+    return first == b"{" and last_two == b"}\n"
+
+
+def damaged(path: Path) -> StoreError:
+    return StoreError(
+        _(
+            "The file {path} holds data salespipe cannot read; it was damaged outside "
+            "salespipe and was left untouched. Restore it from a backup."
+        ).format(path=path)
+    )
+
+
+def shortened(path: Path, size: int, expected: int) -> StoreError:
+    return StoreError(
+        _(
+            "The file {path} is shorter than the data file records ({size} of {expected} "
+            "bytes); it was damaged outside salespipe. Restore it from a backup."
+        ).format(path=path, size=size, expected=expected)
+    )
+
+
+@contextlib.contextmanager
+def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[None]:
+    """Hold the database lock; ``timeout_of`` is asked only if the lock is busy."""
+    folder = paths.lock.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WriteFailed(
+            _("Cannot open the lock file {path}: {problem}; the data file was not changed.").format(
+                path=paths.lock, problem=exc.strerror
+            )
+        ) from None
+    try:
+        deadline: float | None = None
+        timeout = 0.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is None:
+                    timeout = timeout_of()
+                    deadline = time.monotonic() + timeout
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        _(
+                            "The database {path} is busy: another salespipe process held it "
+                            "for more than {seconds} s; nothing was changed, try again."
+                        ).format(path=paths.main, seconds=f"{timeout:g}")
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def write_failure(path: Path, exc: OSError) -> str:
+    known = {
+        errno.ENOSPC: N_("the disk is full"),
+        errno.EDQUOT: N_("the disk quota is exceeded"),
+        errno.EROFS: N_("the file system is read-only"),
+        errno.EACCES: N_("permission was denied"),
+        errno.EPERM: N_("permission was denied"),
+    }.get(exc.errno or 0)
+    reason = _(known) if known else exc.strerror or _("the write failed")
+    return _("Cannot write the data file {path}: {reason}; nothing was changed.").format(
+        path=path, reason=reason
+    )
+
+
+def check_journal(journal: Path, committed_size: int) -> None:
+    """Refuse to append to a journal cut short or overwritten outside salespipe."""
+    if committed_size == 0:
+        return
+    try:
+        with journal.open("rb") as handle:
+            actual = os.fstat(handle.fileno()).st_size
+            first = handle.read(1)
+            handle.seek(max(0, committed_size - 2))
+            last_two = handle.read(2)
+    except FileNotFoundError:
+        actual, first, last_two = 0, b"", b""
+    if actual < committed_size:
+        raise shortened(journal, actual, committed_size)
+    if not looks_like_journal(first, last_two):
+        raise damaged(journal)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def append_journal(journal: Path, committed_size: int, data: bytes) -> None:
+    created = not journal.exists()
+    fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.ftruncate(fd, committed_size)  # drop what a killed writer left behind
+        os.lseek(fd, committed_size, os.SEEK_SET)
+        _write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        fsync_folder(journal.parent)
+
+
+def write_atomically(target: Path, data: bytes, temp_prefix: str) -> None:
+    folder = target.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = folder / f"{temp_prefix}{os.getpid()}"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    # The rename is the commit: once it happened, a failing folder fsync must not
+    # roll back the journals the new main file already counts on.
+    with contextlib.suppress(OSError):
+        fsync_folder(folder)
+
+
+class CommittedBytes:
+    """The committed part of one journal, read through a descriptor opened at once.
+
+    Opening early matters for the open-deals journal: a writer's compaction deletes
+    the old generation, but a descriptor opened before that keeps reading it.
+    A journal not written yet (a migration in progress) is held in memory instead.
+    """
+
+    def __init__(self, path: Path, size: int, *, fd: int | None = None, data: bytes = b"") -> None:
+        self.path = path
+        self.size = size
+        self._fd = fd
+        self._data = data if fd is None else None
+        if fd is not None:
+            weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def open(cls, path: Path, size: int) -> CommittedBytes:
+        """Open ``path`` for reading its first ``size`` bytes (FileNotFoundError if gone)."""
+        if size == 0:
+            return cls(path, 0)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise StoreError(
+                _("The file {path} cannot be read: {problem}.").format(
+                    path=path, problem=exc.strerror
+                )
+            ) from None
+        return cls(path, size, fd=fd)
+
+    def read(self, at: int, size: int) -> bytes:
+        if self._data is not None:
+            return self._data[at : at + size]
+        if self._fd is None or at + size > self.size:
+            raise damaged(self.path)
+        data = os.pread(self._fd, size, at)
+        if len(data) < size:
+            raise shortened(self.path, at + len(data), self.size)
+        return data
+
+    def read_all(self) -> bytes:
+        if self._data is None:
+            self._data = self.read(0, self.size) if self.size else b""
+            if self._data and not looks_like_journal(self._data[:1], self._data[-2:]):
+                raise damaged(self.path)
+        return self._data
+
+
+# How many new journal bytes a transaction holds in memory before writing them ahead.
+SPOOL_LIMIT = 8 << 20
+
+
+class Spool:
+    """The lines one transaction adds to one journal.
+
+    Kept in memory up to SPOOL_LIMIT bytes, then written to the journal itself past its
+    committed size, where readers never look (they read up to the size the main file
+    names): a large import or demo holds a few MB, not its whole history. ``finish``
+    writes the rest and fsyncs before the main file is replaced; ``discard`` cuts the
+    journal back (or removes it) when the transaction does not commit. A writer killed
+    in between leaves a tail that the next writer cuts off.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        committed: int,
+        before_spill: Callable[[], None] | None = None,
+        database: Path | None = None,
+    ) -> None:
+        self.path = path
+        self.database = database or path  # the file errors name: the one the user chose
+        self.committed = committed
+        self.before_spill = before_spill
+        self.limit = SPOOL_LIMIT
+        self._buffer = bytearray()
+        self._spilled = 0
+        self._fd: int | None = None
+        self._created = False
+        self._touched = False  # the journal file was opened for writing (maybe in part)
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._buffer)
+
+    def append(self, data: bytes) -> int:
+        """Add ``data``; its offset among this transaction's bytes."""
+        at = len(self)
+        self._buffer += data
+        if len(self._buffer) >= self.limit:
+            self._spill()
+        return at
+
+    def read(self, at: int, size: int) -> bytes:
+        """Bytes this transaction added, from ``at`` (an offset ``append`` returned)."""
+        if at >= self._spilled:
+            return bytes(self._buffer[at - self._spilled : at - self._spilled + size])
+        assert self._fd is not None
+        return os.pread(self._fd, size, self.committed + at)
+
+    def finish(self) -> None:
+        """Write what is left and make it durable (the main file commits it)."""
+        if not len(self):
+            return
+        if self._buffer:
+            self._spill()
+        assert self._fd is not None
+        os.fsync(self._fd)
+        if self._created:
+            fsync_folder(self.path.parent)
+        self._close()
+
+    def discard(self) -> None:
+        """Take back what was written: the journal as it was committed."""
+        if self._touched:
+            with contextlib.suppress(OSError):
+                if self._created:
+                    self.path.unlink()
+                else:
+                    os.truncate(self.path, self.committed)
+        self._close()
+
+    def _spill(self) -> None:
+        try:
+            if self._fd is None:
+                self._open_for_spilling()
+            assert self._fd is not None
+            _write_all_at(self._fd, bytes(self._buffer), self.committed + self._spilled)
+        except OSError as exc:
+            raise WriteFailed(write_failure(self.database, exc)) from None
+        self._spilled += len(self._buffer)
+        self._buffer.clear()
+
+    def _open_for_spilling(self) -> None:
+        check_journal(self.path, self.committed)
+        if self.before_spill:
+            self.before_spill()
+        self._created = not self.path.exists()
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._touched = True
+        os.ftruncate(self._fd, self.committed)  # drop what a killed writer left behind
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _write_all_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written

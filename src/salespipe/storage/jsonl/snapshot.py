@@ -1,0 +1,335 @@
+"""Reading one database state: the TinyDB document and the journals, lock-free."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from salespipe.core.errors import StoreError
+from salespipe.core.i18n import _
+from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.storage.jsonl.files import (
+    CommittedBytes,
+    DatabasePaths,
+    damaged,
+    read_committed,
+    shortened,
+)
+
+META, STAGES, DEALS = "_meta", "stages", "deals"
+
+
+class _BufferedStorage(Storage):
+    """TinyDB storage over a dict already read; the store writes it once per change."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.dirty = False
+
+    def read(self) -> dict[str, Any]:
+        return self.data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.dirty = True
+
+
+_DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reports_damage(which: str) -> Callable[[F], F]:
+    """Turn unreadable content of one of the database's files into a StoreError naming it."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def checked(self: Snapshot, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except _DAMAGE:
+                raise damaged(self._file(which)) from None
+
+        return cast(F, checked)
+
+    return decorate
+
+
+_DEAL_KEYS = frozenset(("id", "title", "stage", "created_at", "updated_at", "stage_entered_at"))
+_EVENT_KEYS = frozenset(("seq", "change", "type", "at"))
+
+
+def _checked_deal(record: Record, path: Path) -> Record:
+    """A deal record with the fields every deal has, else the file is damaged."""
+    if not record.keys() >= _DEAL_KEYS:
+        raise damaged(path)
+    return record
+
+
+def _latest_lines(journal: bytes) -> dict[int, int]:
+    """Where the last line of each deal id starts in a deals journal, the ids in the order
+    they first appear (every line starts with its id: ``Deal.to_record()`` puts it first).
+    Raises ValueError for a line that does not."""
+    latest: dict[int, int] = {}
+    start, end = 0, journal.find(b"\n")
+    while end >= 0:
+        comma = journal.find(b",", start, end)
+        if comma < 0 or not journal.startswith(b'{"id":', start):
+            raise ValueError(f"no deal id at byte {start}")
+        latest[int(journal[start + 6 : comma])] = start
+        start, end = end + 1, journal.find(b"\n", end + 1)
+    return latest
+
+
+def _lines_containing(data: bytes, marker: bytes) -> Iterator[bytes]:
+    """The lines of ``data`` (whole lines, each ending with a newline) that contain
+    ``marker``, found by searching the bytes rather than looking at each line."""
+    found = data.find(marker)
+    while found >= 0:
+        start = data.rfind(b"\n", 0, found) + 1
+        end = data.find(b"\n", found)
+        yield data[start:end]
+        found = data.find(marker, end)
+
+
+class Snapshot:
+    """A consistent, read-only view of the database at one moment."""
+
+    def __init__(
+        self,
+        paths: DatabasePaths,
+        document: dict[str, Any],
+        exists: bool,
+        open_journal: CommittedBytes,
+    ) -> None:
+        self.paths = paths
+        self.exists = exists
+        self._open_journal = open_journal
+        self._storage = _BufferedStorage(document)
+        self._db = TinyDB(storage=lambda: self._storage)
+        self._db.default_table_name = DEALS
+        self._closed_bytes: bytes | None = None
+        self._closed_index: dict[int, int] | None = None
+        self._closed_lookups = 0
+
+    # -- meta and settings -------------------------------------------------------
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self._storage.data[META]["1"]
+        return meta
+
+    def config(self) -> dict[str, Any]:
+        return dict(self.meta.get("config", {}))
+
+    @_reports_damage("main")
+    def stages(self) -> list[Stage]:
+        records = self._storage.data[STAGES].values()
+        return sorted((Stage.from_record(r) for r in records), key=lambda s: s.position)
+
+    # -- deals ---------------------------------------------------------------------
+    # The main file's deals table is an index: open deal id -> where its current record
+    # sits in the open-deals journal: {"id": id, "at": offset, "size": bytes without the
+    # newline}.
+    @property
+    def _open_index(self) -> dict[str, dict[str, int]]:
+        index: dict[str, dict[str, int]] = self._storage.data[DEALS]
+        return index
+
+    def open_deals(self) -> list[Deal]:
+        return [Deal.from_record(r) for r in self.open_records()]
+
+    @_reports_damage("open")
+    def open_records(self) -> list[Record]:
+        """The stored records of the open deals (``Deal.to_record()`` form), unconverted:
+        for read-only commands that need a few fields of thousands of deals."""
+        lines = self._open_lines()
+        loads = orjson.loads
+        records = [loads(lines[e["at"] : e["at"] + e["size"]]) for e in self._open_index.values()]
+        if records and not all(r.keys() >= _DEAL_KEYS for r in records):
+            raise damaged(self._open_journal.path)
+        return records
+
+    def open_deal_ids(self) -> set[int]:
+        return {int(key) for key in self._open_index}
+
+    @_reports_damage("open")
+    def get_deal(self, deal_id: int) -> Deal | None:
+        entry = self._open_index.get(str(deal_id))
+        record = self._open_record(entry) if entry else self._closed_record(deal_id)
+        return Deal.from_record(record) if record else None
+
+    def _file(self, which: str) -> Path:
+        """The file a ``_reports_damage`` name stands for."""
+        if which == "open":
+            return self._open_journal.path
+        path: Path = getattr(self.paths, which)
+        return path
+
+    def _open_lines(self) -> bytes:
+        """Every committed byte of the open-deals journal."""
+        return self._open_journal.read_all()
+
+    def _open_record(self, entry: dict[str, int]) -> Record:
+        record: Record = orjson.loads(self._open_journal.read(entry["at"], entry["size"]))
+        return record
+
+    @_reports_damage("closed")
+    def closed_deals(self) -> list[Deal]:
+        """The latest record of every closed, undeleted deal, as deals."""
+        return [Deal.from_record(record) for record in self.closed_records()]
+
+    def all_deals(self) -> list[Deal]:
+        return self.open_deals() + self.closed_deals()
+
+    def closed_records(self) -> Iterator[Record]:
+        """The stored records of the same deals as :meth:`closed_deals`, in the same order,
+        unconverted and one at a time: only the line that counts for a deal is parsed,
+        when the caller reaches it (a full-history pass need not hold 100k deals)."""
+        path, data = self.paths.closed, self._closed()
+        open_ids = self.open_deal_ids()
+        try:
+            for deal_id, start in _latest_lines(data).items():
+                if deal_id in open_ids:
+                    continue
+                record: Record = orjson.loads(data[start : data.find(b"\n", start)])
+                if not record.get("deleted"):
+                    yield _checked_deal(record, path)
+        except _DAMAGE:
+            raise damaged(path) from None
+
+    def all_records(self) -> Iterator[Record]:
+        """Every deal's stored record, one at a time: the open deals first, then the closed."""
+        yield from self.open_records()
+        yield from self.closed_records()
+
+    def _closed(self) -> bytes:
+        if self._closed_bytes is None:
+            self._closed_bytes = read_committed(self.paths.closed, self.meta["closed_size"])
+        return self._closed_bytes
+
+    @_reports_damage("closed")
+    def _closed_record(self, deal_id: int) -> Record | None:
+        """The latest closed record of a deal, found without parsing the whole journal."""
+        data = self._closed()
+        self._closed_lookups += 1
+        if self._closed_index is None and self._closed_lookups > 8:
+            # Many lookups (an undo of a large import): index the line starts once.
+            self._closed_index = _latest_lines(data)
+        if self._closed_index is not None:
+            position = self._closed_index.get(deal_id, -1)
+        else:
+            marker = b'{"id":%d,' % deal_id
+            position = data.rfind(b"\n" + marker)
+            position = position + 1 if position >= 0 else (0 if data.startswith(marker) else -1)
+        if position < 0:
+            return None
+        end = data.find(b"\n", position)
+        record: Record = orjson.loads(data[position : end if end >= 0 else None])
+        return None if record.get("deleted") else record
+
+    # -- events --------------------------------------------------------------------
+    @_reports_damage("events")
+    def events(self, deal_id: int | None = None) -> list[Event]:
+        """Every committed event in recorded order, or those of one deal."""
+        lines: Iterable[bytes]
+        if deal_id is not None:
+            lines = self._event_lines_with(b'"deal_id":%d,' % deal_id)
+        else:
+            lines = read_committed(self.paths.events, self.meta["events_size"]).splitlines()
+        return [Event.from_record(orjson.loads(line)) for line in lines]
+
+    def event_records(self) -> Iterator[Record]:
+        """Every committed event's stored record, in recorded order, parsed one line at a
+        time: for a pass over the whole history that need not hold all of it."""
+        loads = orjson.loads
+        for chunk in self._event_chunks():
+            try:
+                records = [loads(line) for line in chunk.splitlines()]
+            except orjson.JSONDecodeError:
+                raise damaged(self.paths.events) from None
+            if not all(r.keys() >= _EVENT_KEYS for r in records):
+                raise damaged(self.paths.events)
+            yield from records
+            del records
+
+    @_reports_damage("events")
+    def events_mentioning(self, text: str) -> list[Record]:
+        """The stored records of the committed events that hold ``text`` as a whole JSON
+        string somewhere (a key or a value, at any depth), found without parsing the
+        others. A superset: the caller looks at where it is."""
+        marker = orjson.dumps(text)
+        return [orjson.loads(line) for line in self._event_lines_with(marker)]
+
+    @_reports_damage("closed")
+    def closed_mentioning(self, text: str) -> list[Record]:
+        """Like :meth:`events_mentioning`, for every line of the closed-deals journal
+        (superseded records and tombstones included)."""
+        lines = _lines_containing(self._closed(), orjson.dumps(text))
+        return [orjson.loads(line) for line in lines]
+
+    def event_lines(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
+        """Every committed event as its stored JSON line, in recorded order, read a chunk
+        at a time so that memory stays flat however long the history (for export)."""
+        for chunk in self._event_chunks(chunk_size):
+            yield from chunk.splitlines()
+
+    def _event_lines_with(self, marker: bytes) -> Iterator[bytes]:
+        """The committed event lines that contain ``marker``, found by searching whole
+        chunks rather than looking at each line."""
+        for chunk in self._event_chunks():
+            yield from _lines_containing(chunk, marker)
+
+    def _event_chunks(self, chunk_size: int = 4 << 20) -> Iterator[bytes]:
+        """The committed events journal in chunks that each end with a whole line."""
+        path, expected = self.paths.events, self.meta["events_size"]
+        remaining = expected
+        if not remaining:
+            return
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise StoreError(
+                _("The file {path} cannot be read: {problem}.").format(
+                    path=path, problem=exc.strerror
+                )
+            ) from None
+        with handle:
+            pending = b""  # the start of a line the next chunk finishes
+            while remaining > 0:
+                chunk = pending + handle.read(min(remaining, chunk_size))
+                read = len(chunk) - len(pending)
+                if not read:
+                    raise shortened(path, expected - remaining, expected)
+                if remaining == expected and chunk[:1] != b"{":
+                    raise damaged(path)
+                remaining -= read
+                cut = chunk.rfind(b"\n") + 1
+                if remaining == 0 and (cut != len(chunk) or chunk[-2:] != b"}\n"):
+                    raise damaged(path)
+                if cut:
+                    yield chunk[:cut]
+                pending = chunk[cut:]
+
+    @_reports_damage("events")
+    def undone_changes(self) -> set[int]:
+        """The ids of changes that a later ``undo`` reverted."""
+        return {
+            orjson.loads(line)["after"]["undid"]
+            for line in self._event_lines_with(b'"type":"undo"')
+        }
+
+    def change_stack(self) -> list[dict[str, Any]]:
+        return list(self.meta.get("changes", []))
+
+    @_reports_damage("events")
+    def events_of_change(self, entry: dict[str, Any]) -> list[Event]:
+        with self.paths.events.open("rb") as handle:
+            handle.seek(entry["offset"])
+            data = handle.read(entry["size"])
+        return [Event.from_record(orjson.loads(line)) for line in data.splitlines()]

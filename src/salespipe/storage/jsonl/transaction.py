@@ -1,0 +1,224 @@
+"""Changing the database: a snapshot that collects one change and commits it whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from tinydb.table import Document
+
+from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
+from salespipe.storage.jsonl.snapshot import DEALS, META, STAGES, Snapshot
+
+UNDO_DEPTH = 100
+
+
+class Transaction(Snapshot):
+    """A snapshot that can be changed; the store commits it as one write."""
+
+    def __init__(
+        self,
+        paths: DatabasePaths,
+        document: dict[str, Any],
+        exists: bool,
+        open_journal: CommittedBytes,
+        before_spill: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(paths, document, exists, open_journal)
+        # New journal lines: kept in one buffer each (many small bytes objects would cost
+        # several times their size on a large import); the events and closed deals of a
+        # large change go to their journal before the commit (see Spool).
+        self._new_events = Spool(paths.events, self.meta["events_size"], before_spill, paths.main)
+        self._new_closed = Spool(paths.closed, self.meta["closed_size"], before_spill, paths.main)
+        self._new_open = bytearray()  # open-deal records, at offsets past the committed size
+        # Deals closed or deleted in this transaction: id -> (offset, size) of the record
+        # among the new closed lines, or None for a tombstone.
+        self._pending_closed: dict[int, tuple[int, int] | None] = {}
+        self._change_id: int | None = None
+        self._change_entry: dict[str, Any] | None = None
+        self._push_change = True
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            len(self._new_events) or len(self._new_closed) or self._new_open or self._storage.dirty
+        )
+
+    # -- ids -----------------------------------------------------------------------
+    def allocate_deal_id(self) -> int:
+        deal_id: int = self.meta["next_deal_id"]
+        self.set_meta(next_deal_id=deal_id + 1)
+        return deal_id
+
+    def change_id(self) -> int:
+        if self._change_id is None:
+            self._change_id = self.meta["next_change"]
+            self.set_meta(next_change=self._change_id + 1)
+        return self._change_id
+
+    def next_seq(self) -> int:
+        seq: int = self.meta["next_seq"]
+        self.set_meta(next_seq=seq + 1)
+        return seq
+
+    def set_meta(self, **values: Any) -> None:
+        """Change bookkeeping values of the main file (counters, flags such as ``demo``)."""
+        self._db.table(META).update(values, doc_ids=[1])
+
+    # -- settings and stages -------------------------------------------------------
+    def set_config(self, key: str, value: Any) -> None:
+        config = self.config()
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+        self.set_meta(config=config)
+
+    def save_stages(self, stages: Iterable[Stage]) -> None:
+        table = self._db.table(STAGES)
+        table.truncate()
+        table.insert_multiple(
+            Document(s.to_record(), doc_id=i) for i, s in enumerate(stages, start=1)
+        )
+
+    # -- deals ---------------------------------------------------------------------
+    def save_deals(self, deals: Iterable[Deal]) -> None:
+        """Store the given deals where their status says: open in the open-deals
+        journal (indexed by the main file), closed in the closed journal."""
+        self.save_records(deal.to_record() for deal in deals)
+
+    def save_records(self, records: Iterable[Record]) -> None:
+        """:meth:`save_deals` for deals already in their stored form (``Deal.to_record()``,
+        keys in its order): an import builds those directly."""
+        # The index is changed in place rather than through TinyDB's table API, which
+        # copies the whole table on every call: an undo of a 10k-deal import would take
+        # minutes. It stays a TinyDB table in the file; a changed entry keeps its place.
+        index = self._open_index
+        for record in records:
+            key = str(record["id"])
+            if record["status"] == "open":
+                index[key] = self._append_open(record["id"], record)
+            else:
+                index.pop(key, None)
+                self._append_closed(record)
+        self._storage.dirty = True
+
+    def delete_deal(self, deal: Deal) -> None:
+        if self._open_index.pop(str(deal.id), None) is not None:
+            self._storage.dirty = True
+        # Always a tombstone: an open deal may have been closed and reopened before, and
+        # its old closed record must not come back.
+        self._append_closed({"id": deal.id, "deleted": True})
+
+    def _append_open(self, deal_id: int, record: Record) -> dict[str, int]:
+        line = orjson.dumps(record)
+        at = self._open_journal.size + len(self._new_open)
+        entry = {"id": deal_id, "at": at, "size": len(line)}
+        self._new_open += line
+        self._new_open += b"\n"
+        return entry
+
+    def _append_closed(self, record: Record) -> None:
+        line = orjson.dumps(record)
+        at = self._new_closed.append(line + b"\n")
+        self._pending_closed[record["id"]] = None if record.get("deleted") else (at, len(line))
+
+    def get_deal(self, deal_id: int) -> Deal | None:
+        # A deal closed or deleted earlier in this transaction must be seen as it is now.
+        if str(deal_id) not in self._open_index and deal_id in self._pending_closed:
+            pending = self._pending_closed[deal_id]
+            if pending is None:
+                return None
+            return Deal.from_record(orjson.loads(self._new_closed.read(*pending)))
+        return super().get_deal(deal_id)
+
+    def _open_lines(self) -> bytes:
+        return super()._open_lines() + self._new_open if self._new_open else super()._open_lines()
+
+    def _open_record(self, entry: dict[str, int]) -> Record:
+        at = entry["at"] - self._open_journal.size
+        if at < 0:
+            return super()._open_record(entry)
+        record: Record = orjson.loads(self._new_open[at : at + entry["size"]])
+        return record
+
+    # -- events --------------------------------------------------------------------
+    def record(self, event: Event) -> None:
+        self._new_events.append(orjson.dumps(event.to_record()) + b"\n")
+
+    def do_not_push_change(self) -> None:
+        """This change (an undo) is not itself something to undo."""
+        self._push_change = False
+
+    def pop_change(self) -> dict[str, Any] | None:
+        stack = self.change_stack()
+        if not stack:
+            return None
+        entry = stack.pop()
+        self.set_meta(changes=stack)
+        return entry
+
+    # -- commit (called by the store) ------------------------------------------------
+    def _finish_open(self, compact_above: int, live_share: float) -> tuple[bytes, int]:
+        """What to write to the open-deals journal and the generation to write it to.
+
+        Usually the new records, appended to the current generation. When the live
+        records make up less than ``live_share`` of a journal larger than
+        ``compact_above`` bytes, or the deals have no journal yet, the live records
+        start the next generation instead, and the index is rebuilt to point into it.
+        """
+        generation: int = self.meta["open_generation"]
+        index = self._open_index
+        total = self._open_journal.size + len(self._new_open)
+        live = sum(entry["size"] + 1 for entry in index.values())
+        if generation and not (total > compact_above and live < live_share * total):
+            data = bytes(self._new_open)
+            if data:
+                self.set_meta(open_size=total)
+            return data, generation
+        if not generation and not index:
+            return b"", generation
+        lines = self._open_lines()
+        compacted = bytearray()
+        fresh: dict[str, dict[str, int]] = {}
+        for key, entry in index.items():
+            line = lines[entry["at"] : entry["at"] + entry["size"] + 1]
+            if line[-1:] != b"\n":
+                raise damaged(self._open_journal.path)
+            fresh[key] = {"id": entry["id"], "at": len(compacted), "size": entry["size"]}
+            compacted += line
+        self._new_open.clear()
+        self._storage.data[DEALS] = fresh
+        self._storage.dirty = True
+        self.set_meta(open_generation=generation + 1, open_size=len(compacted))
+        return bytes(compacted), generation + 1
+
+    def _finish_meta(self, now_iso: str, command: str) -> list[Spool]:
+        """Count the new journal lines in the main file; the spools to finish."""
+        events, closed = len(self._new_events), len(self._new_closed)
+        offset = self.meta["events_size"]
+        updates: dict[str, Any] = {
+            "events_size": offset + events,
+            "closed_size": self.meta["closed_size"] + closed,
+        }
+        if events and self._push_change:
+            entry = {
+                "change": self.change_id(),
+                "offset": offset,
+                "size": events,
+                "command": command,
+                "at": now_iso,
+            }
+            updates["changes"] = [*self.change_stack(), entry][-UNDO_DEPTH:]
+        self.set_meta(**updates)
+        return [self._new_events, self._new_closed]
+
+    def _discard(self) -> None:
+        """Take back journal lines written ahead of a commit that will not happen."""
+        self._new_events.discard()
+        self._new_closed.discard()
+
+    def _document_bytes(self) -> bytes:
+        return orjson.dumps(self._storage.data)

@@ -1,0 +1,233 @@
+"""Reading a CSV file as people bring it: any common encoding, delimiter and footer.
+
+Spreadsheets and CRMs save CSV as UTF-8 with or without a byte-order mark, as UTF-16
+("Unicode text", often tab-separated), with ``,`` or ``;`` (where the comma is the
+decimal mark) and with CRLF or LF line ends. Salesforce report exports add footer
+lines after the data. This module turns the bytes into a header and data rows, each
+row with the line number it starts on.
+
+The text is decoded a chunk at a time, never whole: once to check it (and to show it
+to a caller that must see all of it before the rows, e.g. to settle the date order),
+then again row by row. A file of 100,000 rows held as one string would cost 2-4 times
+its size (Python keeps text with one Thai or dash character at 2 bytes a character,
+and ``io.StringIO`` copies it at 4).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
+
+DELIMITERS = (",", ";", "\t")
+CHUNK_BYTES = 1 << 20
+_FOOTER = re.compile(r"^(grand totals?\b|confidential information\b|copyright\b|©)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    cells: list[str]
+
+
+@dataclass
+class Table:
+    """A file's header and its data rows, read one by one (blank and footer rows left out)."""
+
+    header: list[str]
+    rows: Iterator[Row]
+    encoding: str
+    delimiter: str
+    estimated_rows: int
+
+
+def _guess_encoding(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+        return "utf-16-le"
+    if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
+        return "utf-16-be"
+    return "utf-8"
+
+
+def _not_decodable(data: bytes, path: Path, chosen: str, given: str | None) -> InvalidValue:
+    """Why the file is not text in ``chosen``: the first undecodable byte, or its line."""
+    try:
+        data.decode(chosen)
+    except UnicodeDecodeError as exc:
+        if given:
+            return InvalidValue(
+                _("{path} is not valid {encoding} (at byte {byte}).").format(
+                    path=path, encoding=given, byte=exc.start
+                )
+            )
+        line = data.count(b"\n", 0, exc.start) + 1
+        return InvalidValue(
+            _(
+                '{path} is not UTF-8 text (line {line}); save it as "CSV UTF-8" from your '
+                "spreadsheet, or name its encoding with --encoding (e.g. cp874 for Thai "
+                "Windows, cp1252 for Western Windows)."
+            ).format(path=path, line=line)
+        )
+    raise AssertionError("the text decoded whole but not in chunks")  # pragma: no cover
+
+
+def _text_chunks(data: bytes, path: Path, chosen: str, given: str | None) -> Iterator[str]:
+    """The file's text a chunk at a time, each ending at a line end (or the file's end)."""
+    decoder = codecs.getincrementaldecoder(chosen)()
+    view = memoryview(data)
+    carried = ""
+    first = True
+    for start in range(0, len(data) + 1, CHUNK_BYTES):
+        end = start + CHUNK_BYTES
+        try:
+            text = decoder.decode(view[start:end], final=end > len(data))
+        except UnicodeDecodeError:
+            raise _not_decodable(data, path, chosen, given) from None
+        if first and text:
+            text, first = text.removeprefix("\ufeff"), False
+        cut = text.rfind("\n") + 1
+        if cut:
+            yield carried + text[:cut]
+            carried = text[cut:]
+        else:
+            carried += text
+    if carried:
+        yield carried
+
+
+def _checked_encoding(encoding: str) -> str:
+    """The encoding, if it names one that makes text (``bytes.decode`` refuses base64,
+    rot13 and the like the way it refuses unknown names)."""
+    try:
+        known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+    except LookupError:
+        known = False
+    if not known:
+        raise InvalidValue(
+            _('The encoding "{encoding}" is not one Python knows.').format(encoding=encoding)
+        )
+    return encoding
+
+
+def _lines(data: bytes, encoding: str) -> Iterator[str]:
+    """The file's lines as the csv module reads them (line ends kept), decoded as they go."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    first = stream.readline().removeprefix("\ufeff")
+    if first:
+        yield first
+    yield from stream
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == char and not quoted:
+            count += 1
+    return count
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter the header line uses most: comma, semicolon or tab."""
+    first_line = text.split("\n", 1)[0]
+    counts = {d: _count_outside_quotes(first_line, d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _records(lines: Iterator[str], delimiter: str) -> Iterator[Row]:
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
+    start = 1
+    for cells in reader:
+        yield Row(start, cells)
+        start = reader.line_num + 1
+
+
+def _is_blank(row: Row) -> bool:
+    return not "".join(row.cells).strip()
+
+
+def _is_footer(row: Row) -> bool:
+    filled = [cell.strip() for cell in row.cells if cell.strip()]
+    return len(filled) == 1 and bool(_FOOTER.match(filled[0]))
+
+
+def _data_rows(records: Iterator[Row]) -> Iterator[Row]:
+    """The rows after the header, without blank rows and a report's trailing footer.
+
+    A footer-looking row is held back until a data row follows it (then it was data).
+    """
+    held: list[Row] = []
+    for row in records:
+        if _is_blank(row):
+            continue
+        if _is_footer(row):
+            held.append(row)
+            continue
+        yield from held
+        held.clear()
+        yield row
+
+
+def read_table(
+    path: Path,
+    data: bytes,
+    encoding: str | None = None,
+    look: Callable[[str], None] | None = None,
+) -> Table:
+    """The header and a stream of data rows of a CSV file.
+
+    The whole text is checked (and shown to ``look``, a chunk at a time, each ending at
+    a line end) before this returns; the rows are decoded as they are read.
+    """
+    used = _checked_encoding(encoding) if encoding else _guess_encoding(data)
+    first_line: str | None = None
+    blank = True
+    line_ends = 0
+    for chunk in _text_chunks(data, path, used, encoding):
+        if first_line is None:
+            first_line = chunk.split("\n", 1)[0]
+        blank = blank and chunk.isspace()
+        line_ends += chunk.count("\n")
+        if look is not None:
+            look(chunk)
+    if blank or first_line is None:
+        raise InvalidValue(_("{path} is empty; there is nothing to import.").format(path=path))
+    delimiter = sniff_delimiter(first_line)
+    records = _records(_lines(data, used), delimiter)
+    try:
+        header_row = next(r for r in records if not _is_blank(r))
+    except StopIteration:
+        raise InvalidValue(
+            _("{path} is empty; there is nothing to import.").format(path=path)
+        ) from None
+    except csv.Error as exc:
+        raise unreadable(path, exc) from None
+    header = [cell.strip() for cell in header_row.cells]
+    rows = _checked(_data_rows(records), path)
+    return Table(header, rows, used, delimiter, max(line_ends, 1))
+
+
+def _checked(rows: Iterator[Row], path: Path) -> Iterator[Row]:
+    try:
+        yield from rows
+    except csv.Error as exc:
+        raise unreadable(path, exc) from None
+
+
+def unreadable(path: Path, problem: Exception) -> InvalidValue:
+    return InvalidValue(
+        _("{path} is not a readable CSV file: {problem}.").format(path=path, problem=problem)
+    )

@@ -1,0 +1,154 @@
+"""Writing the database out: deals as CSV, or everything as a JSON backup.
+
+The CSV has one row per deal (open and closed) under :data:`CSV_COLUMNS`, values
+written so that ``import`` reads them back exactly. The JSON backup holds the whole
+database: settings, stages, every deal, every event and the counters, one record
+per line so that it can be streamed, grepped and diffed; ``import`` of it into an
+empty database restores it exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import IO, Any
+
+import orjson
+
+from salespipe import __version__
+from salespipe.core.model import Deal, Stage, money_to_json
+from salespipe.storage.jsonl import Snapshot
+from salespipe.transfer.crm_formats import CSV_COLUMNS
+
+BACKUP_FORMAT = "salespipe-backup"
+BACKUP_VERSION = 1
+TAG_SEPARATOR = ";"
+# Bookkeeping of the main file that a backup does not carry: it belongs to the files.
+FILE_ONLY_META = {
+    "format",
+    "schema",
+    "events_size",
+    "closed_size",
+    "open_generation",
+    "open_size",
+    "config",
+    "changes",
+}
+
+__all__ = [
+    "BACKUP_FORMAT",
+    "BACKUP_VERSION",
+    "CSV_COLUMNS",
+    "FILE_ONLY_META",
+    "TAG_SEPARATOR",
+    "deal_row",
+    "write_backup",
+    "write_csv",
+]
+
+
+def _moment(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def deal_row(deal: Deal, stage_names: Mapping[str, str]) -> list[str]:
+    """One deal as the cells of :data:`CSV_COLUMNS`."""
+    quote = deal.quote
+    cells = {
+        "id": str(deal.id),
+        "title": deal.title,
+        "customer": deal.customer,
+        "contact": deal.contact,
+        "value": str(money_to_json(deal.value)),
+        "currency": deal.currency,
+        "stage": deal.stage,
+        "stage_name": stage_names.get(deal.stage, deal.stage),
+        "status": deal.status,
+        "owner": deal.owner,
+        "probability": "" if deal.probability is None else str(deal.probability),
+        "expected_close": _day(deal.expected_close),
+        "next_action": deal.next_action.text if deal.next_action else "",
+        "next_action_due": _day(deal.next_action.due) if deal.next_action else "",
+        "tags": TAG_SEPARATOR.join(deal.tags),
+        "created_at": _moment(deal.created_at),
+        "updated_at": _moment(deal.updated_at),
+        "stage_entered_at": _moment(deal.stage_entered_at),
+        "closed_at": _moment(deal.closed_at),
+        "lost_reason": deal.lost_reason or "",
+        "quote_amount": (
+            str(money_to_json(quote.amount)) if quote and quote.amount is not None else ""
+        ),
+        "quote_valid_until": _day(quote.valid_until) if quote else "",
+        "quote_sent_at": _moment(quote.sent_at) if quote else "",
+        "quote_note": quote.note if quote else "",
+        "source": deal.source or "",
+    }
+    return [cells[column] for column in CSV_COLUMNS]
+
+
+def write_csv(deals: Iterable[Deal], stages: Iterable[Stage], out: IO[str]) -> int:
+    """Write the header and one row per deal (in id order); returns the number of deals."""
+    names = {s.key: s.name for s in stages}
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for deal in sorted(deals, key=lambda d: d.id):
+        writer.writerow(deal_row(deal, names))
+        count += 1
+    return count
+
+
+def _json_list(name: str, records: Iterable[bytes]) -> Iterator[bytes]:
+    yield b',\n"' + name.encode() + b'":['
+    separator = b"\n"
+    for record in records:
+        yield separator + record
+        separator = b",\n"
+    yield b"\n]"
+
+
+def backup_head(snapshot: Snapshot, exported_at: datetime) -> dict[str, Any]:
+    """The backup's first object: what it is, the counters, the undo list and the settings."""
+    meta = snapshot.meta
+    return {
+        "format": BACKUP_FORMAT,
+        "version": BACKUP_VERSION,
+        "salespipe": __version__,
+        "exported_at": exported_at.isoformat(timespec="seconds"),
+        "meta": {k: v for k, v in meta.items() if k not in FILE_ONLY_META},
+        "changes": [
+            {"change": c["change"], "command": c["command"], "at": c["at"]}
+            for c in meta.get("changes", [])
+        ],
+        "config": snapshot.config(),
+    }
+
+
+def write_backup(snapshot: Snapshot, out: IO[bytes], exported_at: datetime) -> dict[str, int]:
+    """Write the full JSON backup; returns how many stages, deals and events it holds."""
+    stages = snapshot.stages()
+    deals = sorted(snapshot.all_deals(), key=lambda d: d.id)
+    head = orjson.dumps(backup_head(snapshot, exported_at))
+    out.write(head[:-1])  # the lists follow inside the same object
+    counts = {"stages": len(stages), "deals": len(deals), "events": 0}
+    for chunk in _json_list("stages", (orjson.dumps(s.to_record()) for s in stages)):
+        out.write(chunk)
+    for chunk in _json_list("deals", (orjson.dumps(d.to_record()) for d in deals)):
+        out.write(chunk)
+    del deals
+
+    def event_lines() -> Iterator[bytes]:
+        # The journal's lines are already the events' JSON records: copied, not re-encoded.
+        for line in snapshot.event_lines():
+            counts["events"] += 1
+            yield line
+
+    for chunk in _json_list("events", event_lines()):
+        out.write(chunk)
+    out.write(b"}\n")
+    return counts

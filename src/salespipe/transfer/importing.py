@@ -1,0 +1,205 @@
+"""Importing deals: salespipe's CSV and JSON backup, and other CRMs' exports.
+
+``import_file`` reads and checks the whole file first (``import_read``, without the
+lock), keeping each row small (``import_pending``), then plans (``import_plan``) and
+writes the import (``import_write``) inside ONE transaction, so the import is one
+change for ``undo``: every new deal gets an ``add`` event at its creation time and, if
+it is closed, a ``won``/``lost`` event at its closing time. Nothing is written when a
+row is invalid (unless ``skip_invalid``), when a stage is unknown (unless mapped or
+created), or for a dry run.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from salespipe.app import settings
+from salespipe.app.work import PipelineBase
+from salespipe.core import clock
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _, ngettext
+from salespipe.storage.jsonl import Snapshot
+from salespipe.transfer.dates import DateOrder
+from salespipe.transfer.plan import Defaults, Plan, plan_import
+from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
+from salespipe.transfer.restore import check, database_is_empty, restore
+from salespipe.transfer.rows import Problem
+from salespipe.transfer.write import write_plan
+
+MAX_LISTED_PROBLEMS = 20
+
+
+class InvalidRows(InvalidValue):
+    code = "invalid_rows"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    format: str | None = None
+    dry_run: bool = False
+    skip_invalid: bool = False
+    stage_map: tuple[str, ...] = ()
+    create_stages: bool = False
+    currency: str | None = None
+    dates: DateOrder | None = None
+    encoding: str | None = None
+    columns: tuple[str, ...] = ()
+
+    @property
+    def reading(self) -> ReadOptions:
+        return ReadOptions(self.format, self.dates, self.encoding, self.columns)
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run, would do)."""
+
+    file: str
+    format: str
+    rows: int
+    dry_run: bool
+    imported: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    new_stages: list[str] = field(default_factory=list)
+    restored: bool = False
+    events: int = 0
+    change: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "dry_run": self.dry_run,
+            "restored": self.restored,
+            "rows": self.rows,
+            "imported": sum(self.imported.values()),
+            "by_status": {s: self.imported.get(s, 0) for s in ("open", "won", "lost")},
+            "duplicates": self.duplicates,
+            "skipped": len({p.line for p in self.problems}),
+            "problems": [p.to_dict() for p in self.problems],
+            "new_stages": self.new_stages,
+            "events": self.events,
+            "change": self.change,
+        }
+
+
+def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> InvalidRows:
+    rows = len({p.line for p in problems})
+    listed = "\n".join(f"  {p.describe()}" for p in problems[:MAX_LISTED_PROBLEMS])
+    more = len(problems) - MAX_LISTED_PROBLEMS
+    if more > 0:
+        listed += "\n  " + _("… and {count} more").format(count=more)
+    if good:
+        message = ngettext(
+            "{rows} row of {file} cannot be imported, so nothing was imported; fix it, "
+            "or add --skip-invalid to import the other {good}:",
+            "{rows} rows of {file} cannot be imported, so nothing was imported; fix them, "
+            "or add --skip-invalid to import the other {good}:",
+            rows,
+        )
+    else:
+        message = ngettext(
+            "{rows} row of {file} cannot be imported, so nothing was imported; fix it:",
+            "{rows} rows of {file} cannot be imported, so nothing was imported; fix them:",
+            rows,
+        )
+    return InvalidRows(message.format(rows=rows, file=path.name, good=good) + "\n" + listed)
+
+
+def _defaults(snapshot: Snapshot, options: ImportOptions, now: datetime, ours: bool) -> Defaults:
+    config = settings.effective(snapshot.config())
+    return Defaults(
+        now=now,
+        currency=options.currency or config["currency"],
+        owner=config["owner"],
+        exact=ours,
+    )
+
+
+def _count(plan: Plan) -> Counter[str]:
+    return Counter(entry.status for entry in plan.entries)
+
+
+def _prepare(
+    snapshot: Snapshot,
+    parsed: ParsedFile,
+    options: ImportOptions,
+    report: ImportReport,
+    now: datetime,
+) -> Plan | None:
+    """Plan the import into the report; None when the file is a backup to restore whole."""
+    if parsed.backup is not None:
+        if database_is_empty(snapshot):
+            report.restored = True
+            report.imported = Counter(
+                r.get("status", "open") for r in parsed.backup.records("deals")
+            )
+            report.events = parsed.backup.counts["events"]
+            if report.dry_run:
+                check(parsed.backup)
+            return None
+        # Into a database with deals of its own, the backup's deals are merged as new ones.
+        deals = list(parsed.backup.records("deals"))
+        merged = read_deal_objects(deals, None)
+        parsed.rows, parsed.problems = merged.rows, merged.problems
+    ours = parsed.format.startswith("salespipe")
+    plan = plan_import(
+        parsed.rows,
+        snapshot,
+        _defaults(snapshot, options, now, ours),
+        stage_map=options.stage_map,
+        create_stages=options.create_stages,
+    )
+    parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
+    problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
+    if problems and not options.skip_invalid:
+        raise _refuse_invalid(Path(report.file), problems, len(plan.entries))
+    report.problems = problems
+    report.duplicates = plan.duplicates
+    report.new_stages = [s.name for s in plan.new_stages]
+    report.imported = _count(plan)
+    return plan
+
+
+def import_file(
+    pipeline: PipelineBase,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file as one change (or report what would happen, for a dry run)."""
+    # Hundreds of thousands of small objects, none of them cyclic garbage: the cyclic
+    # collector would only rescan them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(pipeline, path, options, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(
+    pipeline: PipelineBase, path: Path, options: ImportOptions, progress: Progress | None
+) -> ImportReport:
+    parsed = read_file(path, options.reading, progress)
+    report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
+    if options.dry_run:
+        _prepare(pipeline.read(), parsed, options, report, clock.now())
+        return report
+    with pipeline.work("import") as work:
+        plan = _prepare(work.tx, parsed, options, report, work.now)
+        if plan is None:
+            assert parsed.backup is not None
+            restore(work.tx, parsed.backup)
+        elif plan.entries:
+            report.events = write_plan(work, plan)
+            report.change = work.tx.change_id()
+    return report

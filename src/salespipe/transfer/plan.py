@@ -1,0 +1,172 @@
+"""Deciding what an import does: which rows are there already, and the id, stage and
+status of each new deal (or why its row cannot be imported).
+
+Everything here is computed from a snapshot and changes nothing; ``import_write``
+writes the plan in one transaction (or ``importing`` only reports it, for ``--dry-run``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from salespipe.core.i18n import _
+from salespipe.core.model import Stage, Status
+from salespipe.storage.jsonl import Snapshot
+from salespipe.transfer.pending import Pending, unpack
+from salespipe.transfer.rows import Problem
+from salespipe.transfer.stages import (
+    StageResolver,
+    Target,
+    looks_closing,
+    new_stages_for,
+    parse_stage_map,
+    unknown_stages_error,
+    with_new_stages,
+)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    now: datetime
+    currency: str
+    owner: str
+    exact: bool  # rows of our own CSV: probability is the deal's own, values as given
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A row that will become a deal: its id, stage, status and source are settled."""
+
+    row: Pending
+    deal_id: int
+    stage: Stage
+    status: Status
+    source: str | None
+
+
+@dataclass
+class Plan:
+    entries: list[Entry] = field(default_factory=list)
+    defaults: Defaults | None = None
+    stages_after: list[Stage] = field(default_factory=list)
+    new_stages: list[Stage] = field(default_factory=list)
+    duplicates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    next_deal_id: int = 1
+
+    def take_entries(self) -> Iterator[Entry]:
+        """The entries in order, each let go of as it is taken, so that a large import
+        frees its rows while it writes them."""
+        self.entries.reverse()
+        while self.entries:
+            yield self.entries.pop()
+
+
+def plan_import(
+    rows: Sequence[Pending],
+    snapshot: Snapshot,
+    defaults: Defaults,
+    *,
+    stage_map: Sequence[str] = (),
+    create_stages: bool = False,
+) -> Plan:
+    plan = Plan(defaults=defaults)
+    fresh, plan.duplicates = _fresh_rows(rows, snapshot)
+    resolver, targets = _resolve_stages(fresh, snapshot, stage_map, create_stages, plan)
+    by_key = {s.key: s for s in plan.stages_after}
+    next_id: int = snapshot.meta["next_deal_id"]
+    kept = _kept_ids(fresh, next_id)
+    new_id = max([next_id, *(i + 1 for i in kept)])
+    for row, target in zip(fresh, targets, strict=True):
+        assert target is not None
+        stage_key, status = resolver.place(row.label, target)
+        stage = by_key[stage_key]
+        if status == "open" and not stage.enabled:
+            plan.problems.append(
+                Problem(
+                    row.line,
+                    "stage",
+                    row.label.stage_label,
+                    _('the stage "{name}" is disabled').format(name=stage.name),
+                )
+            )
+            continue
+        source = row.source
+        if row.deal_id is not None and kept.get(row.deal_id) == row.line:
+            deal_id = row.deal_id
+        else:
+            deal_id, new_id = new_id, new_id + 1
+            if row.deal_id is not None and source is None:
+                source = f"salespipe:{row.deal_id}"
+        plan.entries.append(Entry(row, deal_id, stage, status, source))
+    plan.next_deal_id = new_id
+    return plan
+
+
+def _fresh_rows(rows: Sequence[Pending], snapshot: Snapshot) -> tuple[list[Pending], int]:
+    """The rows not imported before (by source key, or by id for our own CSV)."""
+    sources: set[str] = set()
+    known: dict[int, tuple[str, datetime]] = {}
+    for record in snapshot.all_records():  # one at a time: a large database is big
+        if record.get("source"):
+            sources.add(record["source"])
+        known[record["id"]] = (record["title"], datetime.fromisoformat(record["created_at"]))
+    fresh: list[Pending] = []
+    seen: set[str] = set()
+    duplicates = 0
+    for row in rows:
+        key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
+        same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
+        if same_deal or (key is not None and (key in sources or key in seen)):
+            duplicates += 1
+            continue
+        if key is not None:
+            seen.add(key)
+        fresh.append(row)
+    return fresh, duplicates
+
+
+def _same_deal(known: tuple[str, datetime] | None, row: Pending) -> bool:
+    """A row of our CSV is the deal with its id here if title (and creation) agree."""
+    if known is None:
+        return False
+    title, created = known
+    values = unpack(row)
+    return title == values.title and (
+        values.created_at is None or datetime.fromisoformat(values.created_at) == created
+    )
+
+
+def _resolve_stages(
+    rows: Sequence[Pending],
+    snapshot: Snapshot,
+    stage_map: Sequence[str],
+    create_stages: bool,
+    plan: Plan,
+) -> tuple[StageResolver, list[Target | None]]:
+    stages = snapshot.stages()
+    mapped = parse_stage_map(stage_map, stages)
+    resolver = StageResolver(stages, mapped)
+    targets = [resolver.target(r.label) for r in rows]
+    plan.stages_after = stages
+    if resolver.unknown:
+        if not create_stages:
+            raise unknown_stages_error(resolver, rows)
+        if any(looks_closing(label) for label in resolver.unknown):
+            raise unknown_stages_error(resolver, rows, creating=True)
+        plan.new_stages = new_stages_for(list(resolver.unknown), rows, resolver)
+        plan.stages_after = with_new_stages(stages, plan.new_stages)
+        resolver = StageResolver(plan.stages_after, mapped, fallback_stages=stages)
+        targets = [resolver.target(r.label) for r in rows]
+    return resolver, targets
+
+
+def _kept_ids(rows: Sequence[Pending], next_id: int) -> dict[int, int]:
+    """Deal ids of our own CSV that can be kept (never used here): id -> line of the row."""
+    kept: dict[int, int] = {}
+    for row in rows:
+        if row.deal_id is not None and row.deal_id >= next_id and row.deal_id not in kept:
+            kept[row.deal_id] = row.line
+    return kept

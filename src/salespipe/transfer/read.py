@@ -1,0 +1,193 @@
+"""Reading an import file into rows: CSV of any CRM, or salespipe's JSON.
+
+A CSV is decoded, its format recognised from the header and each row read into an
+:class:`~salespipe.transfer.rows.Incoming` (or its problems), kept as a small
+:class:`~salespipe.transfer.pending.Pending`; JSON is a backup (read a record at a time)
+or a list of deal objects (``list --json``), whose deals are read as rows of
+salespipe's own CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
+from salespipe.transfer.crm_formats import CSV_COLUMNS, SALESPIPE, Layout, recognise
+from salespipe.transfer.csvfile import read_table
+from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
+from salespipe.transfer.exporting import TAG_SEPARATOR
+from salespipe.transfer.pending import Packer, Pending
+from salespipe.transfer.restore import (
+    Backup,
+    backup_from_document,
+    backup_from_file,
+    is_backup,
+)
+from salespipe.transfer.rows import Problem, RowInvalid, RowReader
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file: what ``import`` was told about it."""
+
+    format: str | None = None
+    dates: DateOrder | None = None
+    encoding: str | None = None
+    columns: tuple[str, ...] = ()
+
+
+@dataclass
+class ParsedFile:
+    format: str
+    rows: list[Pending]
+    problems: list[Problem]
+    total: int
+    backup: Backup | None = None
+
+
+def _pairs(entries: Sequence[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for entry in entries:
+        name, sep, value = entry.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InvalidValue(
+                _('{option} "{entry}" is not FIELD=HEADER, e.g. title="Deal name".').format(
+                    option=option, entry=entry
+                )
+            )
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _read_rows(
+    rows: Iterable[tuple[int, Sequence[str]]],
+    reader: RowReader,
+    total: int,
+    progress: Progress | None,
+) -> tuple[list[Pending], list[Problem], int]:
+    good: list[Pending] = []
+    problems: list[Problem] = []
+    packer = Packer()
+    done = 0
+    for done, (line, cells) in enumerate(rows, start=1):
+        try:
+            good.append(packer.pack(reader.read(line, cells)))
+        except RowInvalid as exc:
+            problems.extend(exc.problems)
+        if progress is not None and done % 1000 == 0:
+            progress(done, max(total, done))
+    if progress is not None:
+        progress(done, max(done, 1))
+    return good, problems, done
+
+
+def _read_csv(
+    path: Path, data: bytes, options: ReadOptions, progress: Progress | None
+) -> ParsedFile:
+    clues = DateOrderClues()
+    table = read_table(path, data, options.encoding, look=None if options.dates else clues.look)
+    layout = recognise(table.header, extra=_pairs(options.columns, "--column"))
+    reader = RowReader(layout, DateReader(options.dates or clues.order))
+    good, problems, count = _read_rows(
+        ((row.line, row.cells) for row in table.rows), reader, table.estimated_rows, progress
+    )
+    return ParsedFile(layout.format.label, good, problems, count)
+
+
+def _cells_of(item: Mapping[str, Any]) -> list[str]:
+    """A deal object of our JSON (a backup record or ``list --json``) as CSV cells."""
+    cells = {column: item.get(column) for column in CSV_COLUMNS}
+    if "probability_override" in item:
+        cells["probability"] = item["probability_override"]
+    action = item.get("next_action") or {}
+    quote = item.get("quote") or {}
+    if isinstance(action, Mapping):
+        cells["next_action"], cells["next_action_due"] = action.get("text"), action.get("due")
+    if isinstance(quote, Mapping):
+        for part in ("amount", "valid_until", "sent_at", "note"):
+            cells[f"quote_{part}"] = quote.get(part)
+    if isinstance(item.get("tags"), list):
+        cells["tags"] = TAG_SEPARATOR.join(str(t) for t in item["tags"])
+    return ["" if cells[c] is None else str(cells[c]) for c in CSV_COLUMNS]
+
+
+def read_deal_objects(items: Sequence[Any], progress: Progress | None) -> ParsedFile:
+    layout = Layout(format=SALESPIPE, header=list(CSV_COLUMNS))
+    layout.columns = {column: i for i, column in enumerate(CSV_COLUMNS)}
+    reader = RowReader(layout, DateReader(), where="item")
+    problems: list[Problem] = []
+
+    def rows() -> Iterator[tuple[int, Sequence[str]]]:
+        for index, item in enumerate(items, start=1):
+            if isinstance(item, Mapping):
+                yield index, _cells_of(item)
+            else:
+                problem = Problem(index, "-", str(item)[:40], _("not a deal object"), "item")
+                problems.append(problem)
+
+    good, bad, _read_count = _read_rows(rows(), reader, len(items), progress)
+    return ParsedFile("salespipe JSON", good, problems + bad, len(items))
+
+
+def _read_json(path: Path, data: bytes, progress: Progress | None) -> ParsedFile:
+    """JSON that is not a backup in export's own layout (read_file tried that first)."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidValue(
+            _("{path} is not valid JSON ({problem}).").format(path=path, problem=exc)
+        ) from None
+    if isinstance(document, list):
+        return read_deal_objects(document, progress)
+    if not is_backup(document):
+        raise InvalidValue(
+            _(
+                "{path} is JSON but neither a salespipe backup (`salespipe export --format "
+                "json`) nor a list of deals (`salespipe list --status all --json`)."
+            ).format(path=path)
+        )
+    backup = backup_from_document(document, path)
+    return ParsedFile("salespipe backup", [], [], backup.counts["deals"], backup)
+
+
+def read_file(path: Path, options: ReadOptions, progress: Progress | None = None) -> ParsedFile:
+    kind = options.format
+    if kind is None:
+        looks_json = _read(path, 1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+        kind = "json" if path.suffix.lower() == ".json" or looks_json else "csv"
+    if kind == "json":
+        # A backup in export's layout is read from the file as the restore goes: a large
+        # one is bigger than the memory a command may use.
+        try:
+            backup = backup_from_file(path)
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+        if backup is not None:
+            return ParsedFile("salespipe backup", [], [], backup.counts["deals"], backup)
+        return _read_json(path, _read(path).removeprefix(b"\xef\xbb\xbf"), progress)
+    return _read_csv(path, _read(path), options, progress)
+
+
+def _read(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (the first ``limit`` only, if given), or a clear error."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limit)
+    except FileNotFoundError:
+        raise InvalidValue(_("There is no file {path}.").format(path=path)) from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: OSError) -> InvalidValue:
+    return InvalidValue(
+        _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
+    )

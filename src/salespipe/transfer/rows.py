@@ -1,0 +1,329 @@
+"""One row of an imported file, read into the fields of a deal.
+
+:class:`RowReader` knows each format's conventions (where status comes from, which
+date closes a deal, how ids become ``source`` keys) and reports every cell it cannot
+read as a :class:`Problem` with the line, the column and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from salespipe.core import parse
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import NextAction, Quote, Status
+from salespipe.transfer.crm_formats import Layout
+from salespipe.transfer.dates import DateReader
+from salespipe.transfer.exporting import TAG_SEPARATOR
+from salespipe.transfer.values import (
+    BadValue,
+    amount,
+    currency_code,
+    flag,
+    line_text,
+    long_text,
+    probability,
+)
+
+T = TypeVar("T")
+
+# Status words of Pipedrive in the languages it exports.
+_STATUS_WORDS: dict[str, Status | None] = {
+    **dict.fromkeys(("open", "otevřeno", "otevřený", "ouvert", "ouverte", "offen"), "open"),
+    **dict.fromkeys(("aberto", "abierto", "aperto"), "open"),
+    **dict.fromkeys(("won", "vyhráno", "vyhraný", "gagné", "gagnée", "gewonnen"), "won"),
+    **dict.fromkeys(("ganho", "ganado", "vinto"), "won"),
+    **dict.fromkeys(("lost", "prohráno", "prohraný", "perdu", "perdue", "verloren"), "lost"),
+    **dict.fromkeys(("perdido", "perso"), "lost"),
+    **dict.fromkeys(("deleted", "smazáno", "supprimé", "gelöscht", "excluído"), None),
+}
+_DEACTIVATED = re.compile(r"\s*\((deactivated|inactive) user\)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell (or row) that cannot be imported."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+    where: str = "line"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            self.where: self.line,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
+
+    def describe(self) -> str:
+        """``line 3, column Amount "12,5x": not an amount`` (``item 3`` in a JSON list)."""
+        shown = self.value if len(self.value) <= 40 else self.value[:39] + "…"
+        if self.where == "item":
+            place = _("item {line}, column {column}").format(line=self.line, column=self.column)
+        else:
+            place = _("line {line}, column {column}").format(line=self.line, column=self.column)
+        value = f' "{shown}"' if shown else ""
+        return f"{place}{value}: {self.reason}"
+
+
+class RowInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].reason)
+        self.problems = problems
+
+
+@dataclass(slots=True)
+class Incoming:
+    """A deal as a file gives it, before it meets the pipeline's stages and ids."""
+
+    line: int
+    title: str
+    source: str | None = None
+    deal_id: int | None = None
+    customer: str = ""
+    contact: str = ""
+    owner: str | None = None
+    value: Decimal = Decimal(0)
+    currency: str | None = None
+    stage_label: str = ""
+    stage_name: str = ""
+    status: Status | None = None
+    closing_label: bool = False
+    probability: int | None = None
+    expected_close: date | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    stage_entered_at: datetime | None = None
+    closed_at: datetime | None = None
+    lost_reason: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    next_action: NextAction | None = None
+    quote: Quote | None = None
+
+
+class RowReader:
+    """Reads the rows of one file of one format."""
+
+    def __init__(self, layout: Layout, dates: DateReader, where: str = "line") -> None:
+        self.layout = layout
+        self.dates = dates
+        self.where = where
+        self.ours = layout.format.name == "salespipe"
+        self._problems: list[Problem] = []
+        self._line = 0
+        self._cells: Sequence[str] = ()
+
+    # -- cells ----------------------------------------------------------------------------
+    def _raw(self, name: str) -> str:
+        # Layout.cell, inlined: this runs for every cell of every row.
+        index = self.layout.columns.get(name)
+        cells = self._cells
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    def _read(self, name: str, reader: Callable[[str], T], default: T) -> T:
+        """The cell read by ``reader``; ``default`` for an empty or absent cell or a bad one."""
+        raw = self._raw(name)
+        if not raw or raw.isspace():
+            return default
+        try:
+            return reader(raw)
+        except BadValue as exc:
+            self._problem(name, raw, exc.reason)
+        except InvalidValue as exc:
+            self._problem(name, raw, exc.message.rstrip("."))
+        return default
+
+    def _problem(self, name: str, raw: str, reason: str) -> None:
+        column = self.layout.column_name(name)
+        self._problems.append(Problem(self._line, column, raw.strip(), reason, self.where))
+
+    def _text(self, name: str, what: str, max_length: int = 500) -> str:
+        if self.ours:
+            return self._read(
+                name, lambda raw: parse.text(raw, what=what, max_length=max_length), ""
+            )
+        return self._read(name, lambda raw: line_text(raw, what=what, max_length=max_length), "")
+
+    def _moment(self, name: str, *, end_of_day: bool = False) -> datetime | None:
+        return self._read(name, lambda raw: self.dates.moment(raw, end_of_day=end_of_day), None)
+
+    def _day(self, name: str) -> date | None:
+        return self._read(name, self.dates.day, None)
+
+    # -- a whole row ----------------------------------------------------------------------
+    def read(self, line: int, cells: Sequence[str]) -> Incoming:
+        self._problems, self._line, self._cells = [], line, cells
+        row = Incoming(line=line, title=self._text("title", N_("title")))
+        if not row.title.strip() and not self._problems:
+            self._problem("title", "", _("the title is empty"))
+        self._people_and_money(row)
+        self._stage_and_status(row)
+        self._times(row)
+        self._extras(row)
+        row.source, row.deal_id = self._identity(row)
+        if self._problems:
+            raise RowInvalid(self._problems)
+        return row
+
+    def _people_and_money(self, row: Incoming) -> None:
+        row.customer = self._text("customer", N_("customer"))
+        row.contact = self._text("contact", N_("contact"))
+        owner = self._text("owner", N_("owner"), max_length=100)
+        row.owner = _DEACTIVATED.sub("", owner) or None
+        no_amount: tuple[Decimal | None, str | None] = (None, None)
+        value, written_currency = self._read("value", amount, no_amount)
+        row.value = Decimal(0) if value is None else value
+        row.currency = self._read("currency", currency_code, None) or written_currency
+
+    def _stage_and_status(self, row: Incoming) -> None:
+        row.stage_label = self._text("stage", N_("stage"), max_length=200).strip()
+        row.stage_name = self._text("stage_name", N_("stage name"), max_length=200).strip()
+        fmt = self.layout.format.name
+        if fmt in ("salespipe", "pipedrive"):
+            row.status = self._read("status", self._status_word, None)
+        elif fmt.startswith("salesforce"):
+            if self._read("is_deleted", flag, False):
+                self._problem("is_deleted", self._raw("is_deleted"), _("the record is deleted"))
+            if self.layout.has("is_closed"):
+                closed = self._read("is_closed", flag, False)
+                won = self._read("is_won", flag, False)
+                row.status = ("won" if won else "lost") if closed else "open"
+                row.closing_label = closed
+        fractions = fmt == "hubspot"
+        row.probability = self._read(
+            "probability", lambda raw: probability(raw, fractions=fractions), None
+        )
+
+    def _status_word(self, raw: str) -> Status | None:
+        word = raw.strip().casefold()
+        if not word:
+            return None
+        if word not in _STATUS_WORDS:
+            raise BadValue(_("the status is not open, won or lost"))
+        status = _STATUS_WORDS[word]
+        if status is None:
+            raise BadValue(_("the deal is deleted"))
+        return status
+
+    def _times(self, row: Incoming) -> None:
+        row.created_at = self._moment("created_at")
+        row.updated_at = self._moment("updated_at")
+        row.stage_entered_at = self._moment("stage_entered_at")
+        close_day = self._day("close_date")
+        row.expected_close = self._day("expected_close") or close_day
+        won_at = self._moment("won_at", end_of_day=True)
+        lost_at = self._moment("lost_at", end_of_day=True)
+        closed_at = self._moment("closed_at", end_of_day=True)
+        by_status = {"won": won_at, "lost": lost_at}.get(row.status or "")
+        row.closed_at = by_status or closed_at or won_at or lost_at
+        if row.closed_at is None and close_day is not None:
+            row.closed_at = self._moment("close_date", end_of_day=True)
+        row.lost_reason = (
+            self._read(
+                "lost_reason",
+                lambda raw: (
+                    parse.text(raw, what=N_("lost reason"), multiline=True, max_length=2000)
+                    if self.ours
+                    else long_text(raw, what=N_("lost reason"), max_length=2000)
+                ),
+                "",
+            )
+            or None
+        )
+
+    def _extras(self, row: Incoming) -> None:
+        separator = TAG_SEPARATOR if self.ours else ","
+        row.tags = self._read("tags", lambda raw: _tags(raw, separator), ())
+        notes = []
+        description = self._read("description", lambda r: long_text(r, what=N_("description")), "")
+        if description:
+            notes.append(description)
+        next_step = self._read("next_step", lambda r: long_text(r, what=N_("next step")), "")
+        if next_step:
+            notes.append(f"Next step: {next_step}")
+        row.notes = tuple(notes)
+        if self.ours:
+            row.next_action = self._next_action()
+            row.quote = self._quote()
+
+    def _next_action(self) -> NextAction | None:
+        text = self._text("next_action", N_("next action"))
+        due = self._day("next_action_due")
+        if not text and due is None:
+            return None
+        if not text or due is None:
+            missing = "next_action" if not text else "next_action_due"
+            self._problem(missing, "", _("a next action needs both its text and its due date"))
+            return None
+        return NextAction(text, due)
+
+    def _quote(self) -> Quote | None:
+        valid_until = self._day("quote_valid_until")
+        sent_at = self._moment("quote_sent_at")
+        no_amount: tuple[Decimal | None, str | None] = (None, None)
+        quoted, _currency = self._read("quote_amount", amount, no_amount)
+        note = self._read(
+            "quote_note",
+            lambda raw: parse.text(raw, what=N_("quote note"), multiline=True, max_length=2000),
+            "",
+        )
+        if valid_until is None and sent_at is None:
+            return None
+        if valid_until is None or sent_at is None:
+            missing = "quote_valid_until" if valid_until is None else "quote_sent_at"
+            self._problem(missing, "", _("a quote needs both quote_valid_until and quote_sent_at"))
+            return None
+        return Quote(valid_until=valid_until, sent_at=sent_at, amount=quoted, note=note)
+
+    def _identity(self, row: Incoming) -> tuple[str | None, int | None]:
+        """The row's ``source`` key and, for our own CSV, the deal id it had."""
+        if self.ours:
+            deal_id = self._read("id", _deal_id, None)
+            source = self._text("source", N_("source"), max_length=200) or None
+            if source is None and deal_id is None:
+                source = f"csv:row-{_fingerprint(row)}"
+            return source, deal_id
+        raw_id = line_text(self._raw("source_id"), what=N_("id"), max_length=100)
+        prefix = self.layout.format.source_prefix
+        if raw_id:
+            return f"{prefix}:{raw_id}", None
+        return f"{prefix}:row-{_fingerprint(row)}", None
+
+
+def _deal_id(raw: str) -> int | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not text.isdecimal() or int(text) < 1:
+        raise BadValue(_("a deal id is a positive whole number"))
+    return int(text)
+
+
+def _tags(raw: str, separator: str) -> tuple[str, ...]:
+    tags: list[str] = []
+    for part in raw.split(separator):
+        tag = part.strip()
+        if not tag or tag in tags:
+            continue
+        if len(tag) > 50:
+            raise BadValue(_("a tag is longer than 50 characters"))
+        tags.append(tag)
+    return tuple(tags)
+
+
+def _fingerprint(row: Incoming) -> str:
+    """A stable key for a row without an id: its title, customer, contact and creation."""
+    created = row.created_at.isoformat() if row.created_at else ""
+    text = "\x1f".join((row.title, row.customer, row.contact, created))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]

@@ -1,0 +1,188 @@
+"""Reading the values other programs write into CSV cells: text, amounts, flags.
+
+CRM exports and spreadsheets write the same value many ways: ``1,234.50``,
+``1.234,50``, ``฿1,234``, ``USD 1,234``. Each reader here returns a value or raises
+:class:`BadValue` with a short reason that the import report shows next to the line
+and column. Dates, which have even more forms, are read by :mod:`import_dates`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from salespipe.core.i18n import _
+from salespipe.core.parse import MAX_MONEY
+
+
+class BadValue(Exception):
+    """A cell that cannot be read; ``reason`` says why in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# -- text ------------------------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def line_text(raw: str, *, what: str, max_length: int = 500) -> str:
+    """A one-line field: inner whitespace runs become one space, the ends are trimmed.
+
+    ``what`` (marked with ``N_``) names the field in the reason given for a bad value.
+    """
+    cleaned = " ".join(_CONTROL.sub(" ", raw).split())
+    cleaned = unicodedata.normalize("NFC", cleaned)
+    if len(cleaned) > max_length:
+        raise BadValue(
+            _("the {what} is longer than {count} characters").format(what=_(what), count=max_length)
+        )
+    return cleaned
+
+
+def long_text(raw: str, *, what: str, max_length: int = 10_000) -> str:
+    """A multi-line field such as a description: line breaks kept, control characters gone."""
+    unified = raw.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = _CONTROL.sub("", unified).strip()
+    if len(cleaned) > max_length:
+        raise BadValue(
+            _("the {what} is longer than {count} characters").format(what=_(what), count=max_length)
+        )
+    return unicodedata.normalize("NFC", cleaned)
+
+
+# -- amounts ---------------------------------------------------------------------------------
+_SYMBOLS = {
+    "฿": "THB",
+    "US$": "USD",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "₩": "KRW",
+    "₫": "VND",
+    "₱": "PHP",
+    "RM": "MYR",
+    "S$": "SGD",
+}
+_CODE_AROUND = re.compile(
+    r"^(?:(?P<pre>[A-Za-z]{3})\s*)?(?P<body>.*?)(?:\s*(?P<post>[A-Za-z]{3}))?$"
+)
+_THOUSANDS_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
+_GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
+_GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
+_PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
+
+
+def _strip_currency(raw: str) -> tuple[str, str | None]:
+    text = raw.strip()
+    found: str | None = None
+    for symbol in sorted(_SYMBOLS, key=len, reverse=True):
+        if text.startswith(symbol):
+            text, found = text[len(symbol) :].strip(), _SYMBOLS[symbol]
+            break
+        if text.endswith(symbol):
+            text, found = text[: -len(symbol)].strip(), _SYMBOLS[symbol]
+            break
+    match = _CODE_AROUND.match(text)
+    if match and (match["pre"] or match["post"]):
+        code = (match["pre"] or match["post"]).upper()
+        if found and found != code:
+            raise BadValue(
+                _("the amount names two currencies ({first} and {second})").format(
+                    first=found, second=code
+                )
+            )
+        return match["body"], code
+    return text, found
+
+
+def _unify_separators(number: str) -> str:
+    """Remove thousands separators and make the decimal separator a dot."""
+    number = _THOUSANDS_SPACES.sub("", number)
+    if "," in number and "." in number:
+        decimal_mark = "," if number.rfind(",") > number.rfind(".") else "."
+        grouping = "." if decimal_mark == "," else ","
+        number = number.replace(grouping, "").replace(decimal_mark, ".")
+    elif "," in number:
+        if _GROUPED_COMMA.match(number):
+            number = number.replace(",", "")
+        elif number.count(",") == 1 and re.search(r",\d{1,2}$", number):
+            number = number.replace(",", ".")
+        else:
+            raise BadValue(_("the amount has misplaced separators"))
+    elif number.count(".") > 1:
+        if not _GROUPED_DOT.match(number):
+            raise BadValue(_("the amount has misplaced separators"))
+        number = number.replace(".", "")
+    return number
+
+
+def amount(raw: str) -> tuple[Decimal | None, str | None]:
+    """An amount and the currency written with it, if any; an empty cell is (None, None)."""
+    if not raw.strip():
+        return None, None
+    body, found_currency = _strip_currency(raw)
+    if body.startswith("-") or (body.startswith("(") and body.endswith(")")):
+        raise BadValue(_("the amount is negative"))
+    number = _unify_separators(body.strip())
+    if not _PLAIN_NUMBER.match(number):
+        raise BadValue(_("not an amount"))
+    try:
+        value = Decimal(number)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        raise BadValue(_("not an amount")) from None
+    cents = value.quantize(Decimal("0.01"))
+    if cents != value:
+        # 182.31500000000003 is a float artefact of 182.315 written by another program;
+        # anything further from whole cents is a real third decimal.
+        if abs(cents - value) > Decimal("0.000001"):
+            raise BadValue(_("the amount has more than 2 decimal places"))
+        value = cents
+    if value > MAX_MONEY:
+        raise BadValue(_("the amount is too large (at most 9,999,999,999,999.99)"))
+    return (value.to_integral_value() if value == value.to_integral_value() else value), (
+        found_currency
+    )
+
+
+def currency_code(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    code = _SYMBOLS.get(text, text.upper())
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise BadValue(_("not a 3-letter currency code like THB or USD"))
+    return code
+
+
+def probability(raw: str, *, fractions: bool = False) -> int | None:
+    """``70``, ``70%``, ``70.0``; with ``fractions`` (HubSpot) ``0.7`` is 70 too."""
+    text = raw.strip().removesuffix("%").strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise BadValue(_("not a probability from 0 to 100")) from None
+    if fractions and number <= 1 and "." in text:
+        number *= 100
+    if not 0 <= number <= 100 or not number.is_finite():
+        raise BadValue(_("not a probability from 0 to 100"))
+    return int(number.to_integral_value())
+
+
+_TRUE = {"1", "true", "yes", "y", "x", "✓", "t"}
+_FALSE = {"", "0", "false", "no", "n", "f", "-"}
+
+
+def flag(raw: str) -> bool:
+    text = raw.strip().casefold()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise BadValue(_("not a yes/no value (1, true, yes or empty)"))

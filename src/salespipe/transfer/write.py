@@ -1,0 +1,179 @@
+"""Writing a planned import into the transaction, one row at a time.
+
+Each row becomes its deal as it was created (open) and as it is now (maybe closed),
+and the events that replay that history: ``add`` at creation, a ``note`` per note,
+then ``won``/``lost`` at closing. The records are built in ``Deal.to_record()`` form
+straight from the row's packed values (:mod:`import_pending`); only the deal handed to
+the store is a :class:`~salespipe.core.model.Deal`. Nothing is kept once a row is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from salespipe.app.work import Work, record_diff
+from salespipe.core.model import Record, Status
+from salespipe.transfer.pending import RowValues, unpack
+from salespipe.transfer.plan import Defaults, Entry, Plan
+
+WRITE_BATCH = 1000
+# The fields closing changes, in record order.
+_CLOSING_FIELDS = ("status", "updated_at", "closed_at", "lost_reason", "stays")
+
+
+# A time and its ISO form in records: the row's times come packed as ISO text, so most
+# of a record's times need no formatting. Plain tuples: there are several a row.
+Moment = tuple[datetime, str]
+
+
+class Times(NamedTuple):
+    created: Moment
+    entered: Moment
+    closed: Moment | None
+    updated: Moment
+
+
+def _moment_of(at: datetime) -> Moment:
+    return at, at.isoformat(timespec="seconds")
+
+
+def _packed(iso: str | None) -> Moment | None:
+    return (datetime.fromisoformat(iso), iso) if iso else None
+
+
+def _earliest(first: Moment, second: Moment) -> Moment:
+    """As ``min`` of the times: the first of two equal ones."""
+    return second if second[0] < first[0] else first
+
+
+def _latest(first: Moment, *others: Moment) -> Moment:
+    """As ``max`` of the times: the first of equal ones."""
+    found = first
+    for other in others:
+        if other[0] > found[0]:
+            found = other
+    return found
+
+
+def deal_times(values: RowValues, status: Status, now: Moment) -> Times:
+    """Creation, stage entry, closing and last update, in an order history can replay."""
+    created_at, updated_at = _packed(values.created_at), _packed(values.updated_at)
+    created = _earliest(created_at or now, now)
+    closed = None
+    if status != "open":
+        closed = _earliest(_packed(values.closed_at) or updated_at or now, now)
+        created = _earliest(created, closed)
+    end = closed or now
+    entered = _packed(values.stage_entered_at)
+    if entered is None or not created[0] <= entered[0] <= end[0]:
+        entered = created
+    latest = _latest(created, entered, closed or created)
+    if updated_at and latest[0] <= updated_at[0] <= now[0]:
+        return Times(created, entered, closed, updated_at)
+    return Times(created, entered, closed, latest)
+
+
+def deal_records(
+    entry: Entry, values: RowValues, times: Times, defaults: Defaults
+) -> tuple[Record, Record]:
+    """The deal's record as it was created (open) and as it is now (maybe closed)."""
+    stage, status = entry.stage, entry.status
+    probability = entry.row.probability
+    if not defaults.exact and (status != "open" or probability == stage.probability):
+        probability = None
+    opened_update = times.updated if status == "open" else _latest(times.created, times.entered)
+    entered = times.entered[1]
+    opened: Record = {
+        "id": entry.deal_id,
+        "title": values.title,
+        "customer": values.customer,
+        "contact": values.contact,
+        "value": values.value,
+        "currency": values.currency or defaults.currency,
+        "owner": values.owner or defaults.owner,
+        "stage": stage.key,
+        "status": "open",
+        "probability": probability,
+        "expected_close": values.expected_close,
+        "next_action": values.next_action,
+        "tags": list(values.tags),
+        "created_at": times.created[1],
+        "updated_at": opened_update[1],
+        "stage_entered_at": entered,
+        "closed_at": None,
+        "lost_reason": None,
+        "stays": [[stage.key, entered, None]],
+        "quote": values.quote,
+        "source": entry.source,
+    }
+    if status == "open" or times.closed is None:
+        return opened, opened
+    closed = times.closed[1]
+    final = {
+        **opened,
+        "status": status,
+        "updated_at": times.updated[1],
+        "closed_at": closed,
+        "lost_reason": values.lost_reason if status == "lost" else None,
+        "stays": [[stage.key, entered, closed]],
+    }
+    return opened, final
+
+
+class _Recorder:
+    """Numbers and records the events of one import."""
+
+    def __init__(self, work: Work) -> None:
+        self.work = work
+        self.seq: int = work.tx.meta["next_seq"]
+
+    def __call__(
+        self,
+        kind: str,
+        at: datetime,
+        deal_id: int,
+        before: Record | None,
+        after: Record | None,
+        *,
+        reason: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        event = self.work.new_event(
+            self.seq, kind, at, deal_id, reason=reason, text=text, before=before, after=after
+        )
+        self.work.tx.record(event)
+        self.seq += 1
+
+
+def write_plan(work: Work, plan: Plan) -> int:
+    """Store the planned deals and their events; returns how many events were recorded."""
+    assert plan.defaults is not None
+    defaults = plan.defaults
+    tx = work.tx
+    if plan.new_stages:
+        work.save_stages("stage-add", plan.stages_after)
+    record = _Recorder(work)
+    first = record.seq
+    now = _moment_of(defaults.now)
+    batch: list[Record] = []
+    for entry in plan.take_entries():
+        values = unpack(entry.row)
+        times = deal_times(values, entry.status, now)
+        opened, final = deal_records(entry, values, times, defaults)
+        created_at = times.created[0]
+        record("add", created_at, entry.deal_id, None, opened)
+        for note in values.notes:
+            record("note", created_at, entry.deal_id, {}, {}, text=note)
+        if final is not opened:
+            assert times.closed is not None
+            before, after = record_diff(opened, {k: final[k] for k in _CLOSING_FIELDS})
+            reason = final["lost_reason"]
+            record(entry.status, times.closed[0], entry.deal_id, before, after, reason=reason)
+        batch.append(final)
+        if len(batch) >= WRITE_BATCH:
+            tx.save_records(batch)
+            batch.clear()
+    tx.save_records(batch)
+    tx.set_meta(next_seq=record.seq, next_deal_id=max(plan.next_deal_id, tx.meta["next_deal_id"]))
+    return record.seq - first
