@@ -102,6 +102,12 @@ class Dataset:
             for entry in document["deals"].values()
         ]
 
+    def first_closed_id(self) -> int | None:
+        """The id of the first closed deal in the closed journal, if any."""
+        with self.closed.open("rb") as journal:
+            line = journal.readline()
+        return int(orjson.loads(line)["id"]) if line.strip() else None
+
     def pristine(self) -> Pristine:
         return Pristine(self.main)
 

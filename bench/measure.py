@@ -70,6 +70,47 @@ class Measurement:
         return [s for s in self.samples if not ok(s.exit_code)]
 
 
+@dataclass
+class Paired:
+    """A command and its floor run in turns: each pair gives one ratio.
+
+    A shared machine can be twice as slow for a minute; a floor measured in the same
+    moment as the command it judges cancels that out, where one floor for the whole
+    run does not. The verdict is the median of the per-pair ratios.
+    """
+
+    command: Measurement = field(default_factory=Measurement)
+    floor: Measurement = field(default_factory=Measurement)
+
+    @property
+    def ratios(self) -> list[float]:
+        return [c / f for c, f in zip(self.command.times, self.floor.times, strict=True)]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+
+def repeat_paired(
+    runs: int,
+    argv: Sequence[str],
+    floor_argv: Sequence[str],
+    env: dict[str, str],
+    before_each: Callable[[], None] | None = None,
+) -> Paired:
+    """Run the floor and the command in turns, ``runs`` pairs after one untimed pair."""
+    paired = Paired()
+    for index in range(runs + 1):
+        floor = run_child(floor_argv, env)
+        if before_each:
+            before_each()
+        sample = run_child(argv, env)
+        if index:
+            paired.floor.add(floor)
+            paired.command.add(sample)
+    return paired
+
+
 def repeat(
     runs: int,
     argv: Sequence[str],

@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from cases import Target
-from measure import Measurement
+from measure import Measurement, Paired
 
 PACKAGES = ("salespipe", "typer", "rich", "tinydb", "plotext", "orjson", "platformdirs", "wcwidth")
 
@@ -49,6 +49,7 @@ class Row:
     ratio: float | None = None
     verdict: str = ""
     note: str = ""
+    paired: Paired | None = None
 
     def cells(self) -> list[str]:
         m = self.measurement
@@ -56,8 +57,12 @@ class Row:
         if m is None or not m.samples:
             return [deals, self.name, "—", "—", "—", "—", "—", self.verdict or "n/a"]
         ratio = "—"
-        if self.ratio is not None and self.target is not None:
-            ratio = f"{self.ratio:.2f}×{self.target.floor}" if self.target.floor != "s" else "—"
+        floor = self.target.floor if self.target is not None else "F"
+        if self.ratio is not None and floor != "s":
+            ratio = f"{self.ratio:.2f}×{floor}"
+            if self.paired is not None:
+                low, high = min(self.paired.ratios), max(self.paired.ratios)
+                ratio += f" ({low:.2f}–{high:.2f})"
         return [
             deals,
             self.name,
@@ -101,9 +106,11 @@ def write(path: Path, rows: list[Row], notes: list[str], command: str) -> None:
         f"Written by `{command}`. Times are whole `salespipe` processes (wall clock),",
         "the median of the runs after one untimed warm-up, with min–max and the number of",
         "runs; peak MB is the largest resident set of any run (wait4). F is",
-        '`python -c "import typer"`, timed before and after each size and pooled over the',
-        "run; O is the orjson-alone parse of the whole history (main file + every journal",
-        "line) of that size. Both are timed the same way, in the same run.",
+        '`python -c "import typer"`; O is the orjson-alone parse of the whole history',
+        "(main file + every journal line) of that size. Each command runs in turns with",
+        "its floor (floor, command, floor, command, …); its ratio is the median of the",
+        "per-pair ratios, with their spread (lowest–highest) beside it, so a slow minute",
+        "on a shared machine moves a floor and its command together.",
         "",
         "## Machine",
         "",

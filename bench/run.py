@@ -31,10 +31,11 @@ from datasets import (
     has_command,
     remove_database,
 )
-from measure import Measurement, repeat
+from measure import Measurement, Paired, repeat, repeat_paired
 from results import Row, plain, write
 
 FULL_SIZES = (1_000, 10_000, 100_000)
+MILLION = 1_000_000
 QUICK_SIZES = (1_000, 10_000)
 
 
@@ -94,11 +95,13 @@ class Bench:
         floor_o = self.floor_history(dataset)
         floor_closed = self.floor_history(dataset, "--closed-only")
         context = self._context(dataset)
-        measured: list[tuple[Case, Measurement | None]] = []
+        measured: list[tuple[Case, Measurement | Paired | None]] = []
         for case in CASES:
-            if self.available[case.command]:
+            if deals >= MILLION and case.kind not in ("everyday", "show"):
+                continue  # the 1M run checks the everyday bars only
+            if self.available[case.command] and self._has_context(case, context):
                 log(f"  {case.name} …")
-                measured.append((case, self._measure(case, dataset, context)))
+                measured.append((case, self._measure(case, dataset, context, floor_o)))
             else:
                 measured.append((case, None))
         self.floor_f.samples += self.floor_typer().samples  # F before and after each block
@@ -112,7 +115,7 @@ class Bench:
             self.rows.append(Row(deals, "(info) orjson parse of main + closed", floor_closed))
             floors = {"F": self.floor_f.median, "O": floor_o.median, "s": 1.0}
             for case, measurement in measured:
-                bar = target(case.kind, deals)
+                bar = target(case.kind, deals, case.writes)
                 if measurement is None:
                     self.rows.append(Row(deals, case.name, target=bar, verdict="not available"))
                 else:
@@ -122,13 +125,36 @@ class Bench:
         records = sorted(dataset.open_records(), key=lambda r: r["id"])
         chosen = records[len(records) // 2]
         context: dict[str, Any] = {"open_id": chosen["id"], "open_stage": chosen["stage"]}
+        closed_id = dataset.first_closed_id()
+        if closed_id is not None:
+            context["closed_id"] = closed_id
         if self.available["import"]:
             context["csv"], exporter = csv_of(dataset, self.salespipe, self.env)
             if exporter != "export":
                 self._note("the import CSV was written by bench/datasets.py (no `export` yet)")
         return context
 
-    def _measure(self, case: Case, dataset: Dataset, context: dict[str, Any]) -> Measurement:
+    @staticmethod
+    def _has_context(case: Case, context: dict[str, Any]) -> bool:
+        """Whether the case's arguments can be made (no closed deal: no closed id)."""
+        try:
+            case.args(context)
+        except KeyError:
+            return False
+        return True
+
+    def _floor_argv(self, case: Case, dataset: Dataset) -> list[str] | None:
+        """What a case is paired with: F, or O for a full-history report at 100k."""
+        bar = target(case.kind, dataset.deals, case.writes)
+        if case.kind == IMPORT:
+            return None
+        if bar is not None and bar.floor == "O":
+            return [sys.executable, str(BENCH / "history_floor.py"), str(dataset.main)]
+        return [sys.executable, "-c", "import typer"]
+
+    def _measure(
+        self, case: Case, dataset: Dataset, context: dict[str, Any], floor_o: Measurement
+    ) -> Measurement | Paired:
         runs = self.runs
         if case.kind == IMPORT:
             folder = fresh_folder(f"import-{dataset.deals}")
@@ -139,7 +165,12 @@ class Bench:
         else:
             argv = [*self.salespipe, "--db", str(dataset.main), *case.args(context)]
             reset = dataset.pristine().restore if case.writes else None
-        measurement = repeat(runs, argv, self.env, before_each=reset)
+        floor_argv = self._floor_argv(case, dataset)
+        measurement: Measurement | Paired
+        if floor_argv is None:
+            measurement = repeat(runs, argv, self.env, before_each=reset)
+        else:
+            measurement = repeat_paired(runs, argv, floor_argv, self.env, before_each=reset)
         if reset:
             reset()
         return measurement
@@ -148,11 +179,14 @@ class Bench:
         self,
         deals: int,
         case: Case,
-        measurement: Measurement,
-        bar: Target,
+        measured: Measurement | Paired,
+        bar: Target | None,
         floors: dict[str, float],
     ) -> Row:
-        row = Row(deals, case.name, measurement, bar)
+        """The verdict of one row: by the median of per-pair ratios where it was paired."""
+        paired = measured if isinstance(measured, Paired) else None
+        measurement = paired.command if paired else measured
+        row = Row(deals, case.name, measurement, bar, paired=paired)
         failed = measurement.failures(lambda code: code in case.ok_codes)
         if failed:
             row.verdict = "error"
@@ -162,8 +196,14 @@ class Bench:
                 f"{deals:,} {case.name}: exit {failed[0].exit_code}: " + " ".join(first[-1:])
             )
             return row
-        row.ratio = measurement.median / floors[bar.floor]
-        too_slow = row.ratio > bar.factor
+        if paired is not None:
+            row.ratio = paired.ratio
+        elif bar is not None:
+            row.ratio = measurement.median / floors[bar.floor]
+        if bar is None:
+            row.verdict = "info"
+            return row
+        too_slow = row.ratio is not None and row.ratio > bar.factor
         too_big = measurement.peak_mb > bar.memory_mb
         row.verdict = "miss" if too_slow or too_big else "pass"
         reasons = [r for r, bad in (("time", too_slow), ("memory", too_big)) if bad]
@@ -182,6 +222,11 @@ def _sizes(dataset: Dataset) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1k and 10k deals only")
+    parser.add_argument(
+        "--million",
+        action="store_true",
+        help="also 1M deals (100k open): writes and everyday reads only; builds for minutes",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", help="deal counts to run (overrides)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
     parser.add_argument(
@@ -194,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
     sizes = options.sizes or (QUICK_SIZES if options.quick else FULL_SIZES)
+    if options.million and MILLION not in sizes:
+        sizes = (*sizes, MILLION)
     bench = Bench(options.runs, child_environment(), options.allow_synth)
     for deals in sizes:
         bench.size(deals)
