@@ -116,7 +116,7 @@ def write(path: Path, rows: list[Row], notes: list[str], command: str) -> None:
         "",
         *machine(),
         "",
-        "## Figures against SPEC §6",
+        "## Figures against the bars of docs/benchmark.md",
         "",
         markdown(rows),
         "",

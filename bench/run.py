@@ -1,4 +1,4 @@
-"""The salespipe benchmark: whole processes timed against SPEC §6.
+"""The salespipe benchmark: whole processes timed against the bars of docs/benchmark.md.
 
     python bench/run.py            # 1k, 10k and 100k deals (about 10 minutes)
     python bench/run.py --quick    # 1k and 10k only (about a minute)

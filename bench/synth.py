@@ -1,8 +1,8 @@
 """A demo-shaped data set made through the Pipeline API, for when `salespipe demo` is missing.
 
-The shape follows SPEC §6: 10% of the deals open, about five events a deal (add, a few
-moves, a note, the close), spread over the two years before now. The whole set is
-written as one transaction, so it is built in seconds even at 100k deals.
+The shape follows docs/benchmark.md's data sets: 10% of the deals open, about five
+events a deal (add, a few moves, a note, the close), spread over the two years before
+now. The whole set is written as one transaction, so it is built in seconds even at 100k deals.
 """
 
 from __future__ import annotations

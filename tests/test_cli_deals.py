@@ -32,7 +32,7 @@ DEAL_KEYS = {
 
 
 def test_add_json_has_the_documented_deal_keys(cli) -> None:
-    """add --json prints one deal object with every key SPEC §5 lists."""
+    """add --json prints one deal object with every key docs/data-format.md lists."""
     deal = cli.json(
         "add",
         "ERP",

@@ -55,7 +55,8 @@ def records(*deals: Deal) -> list[Record]:
 
 # -- the public JSON shape -----------------------------------------------------------------
 def test_the_public_shape_comes_from_the_stored_record() -> None:
-    """Every public field, in SPEC order: stored values as stored, derived ones computed."""
+    """Every public field, in the order docs/data-format.md lists: stored values as stored,
+    derived ones computed."""
     quote = Quote(date(2026, 12, 5), datetime.fromisoformat("2026-11-20T10:00:00+07:00"))
     item = deal(
         7,

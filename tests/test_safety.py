@@ -1,4 +1,5 @@
-"""The data file survives what real use throws at it (SPEC §3, issue 2's subprocess tests).
+"""The data file survives what real use throws at it (the guarantees of
+docs/data-format.md; issue 2's subprocess tests).
 
 Several processes write at once, writers are killed with SIGKILL mid-write, files that
 are not ours (or are damaged) are refused with exit 4 and left byte-identical, and a

@@ -1,4 +1,4 @@
-"""Running the user's hooks after a change (SPEC §4 "Hooks").
+"""Running the user's hooks after a change (docs/hooks-and-cron.md).
 
 After a change is committed, for each of its events every executable named
 ``on-<event type>`` (``on-add``, ``on-move``, ``on-won``, ``on-stage-add``…) and then

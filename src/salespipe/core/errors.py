@@ -1,7 +1,8 @@
 """The error tree of salespipe.
 
 Every foreseeable failure is one of these. Each carries a stable ``code`` (for the
-JSON error object) and the process exit code SPEC §5 assigns to it. Only the CLI
+JSON error object) and the process exit code docs/user-guide.md
+("Output, JSON and exit codes") assigns to it. Only the CLI
 turns them into messages and exit codes.
 """
 

@@ -281,7 +281,7 @@ def record_days_in_stage(record: Record, now: datetime) -> int:
 
 
 def record_to_dict(record: Record, stage: Stage | None, now: datetime) -> Record:
-    """The public JSON shape of a deal (SPEC §5), from its whole stored record.
+    """The public JSON shape of a deal (docs/data-format.md), from its whole stored record.
 
     The stored values are already what JSON shows (ISO times to the second, amounts as
     :func:`money_to_json` numbers); only the stage's name and the derived numbers are added.
@@ -316,7 +316,7 @@ def record_to_dict(record: Record, stage: Stage | None, now: datetime) -> Record
 
 
 def deal_to_dict(deal: Deal, stage: Stage | None, now: datetime) -> Record:
-    """The public JSON shape of a deal (SPEC §5)."""
+    """The public JSON shape of a deal (docs/data-format.md)."""
     return record_to_dict(deal.to_record(), stage, now)
 
 
