@@ -1,25 +1,22 @@
 """Report commands: chart, report, forecast, funnel, durations, winrate, stale, check.
 
-Everyday reports (chart, stale, check) read only the open deals; history reports read
-the closed deals too; only ``--as-of`` reads the event journal, replaying it to the end
-of the day asked for. Every report works on the stored records of the deals, never
-building model objects for them (the store hands them over one at a time). The report modules are
-imported inside the commands, so other commands do not pay for them at start-up.
+Which deal records a report reads (open or all, now or ``--as-of``) is decided by
+:mod:`salespipe.reports.scope`. The report modules are imported inside the commands, so
+other commands do not pay for them at start-up.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.core import clock, parse
+from salespipe.core import parse
 from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Record, Stage
+
+if TYPE_CHECKING:
+    from salespipe.reports.scope import Scope
 
 PANEL = "Reports"
 DEFAULT_CHART_WIDTH = 80
@@ -53,34 +50,12 @@ WidthOption = Annotated[
 ]
 
 
-@dataclass
-class Scope:
-    """The deals a report runs on, as stored records (see :mod:`salespipe.core.tally`), the
-    stages, and the moment it is computed for."""
-
-    records: Iterable[Record]  # to be gone through once
-    stages: list[Stage]
-    now: datetime
-
-
-def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> Scope:
+def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> "Scope":
     """Open deals (or, with ``history``, all deals) now or as of the end of a day."""
-    from salespipe.core import tally
-    from salespipe.reports import timeline
+    from salespipe.reports.scope import scope
 
-    snapshot = state(ctx).pipeline().read()
-    stages = snapshot.stages()
-    if as_of is None:
-        now = clock.now()
-        records = snapshot.all_records() if history else snapshot.open_records()
-    else:
-        now = timeline.cutoff(parse.day(as_of, what=N_("--as-of date")))
-        past = timeline.replay(snapshot.event_records(), snapshot.undone_changes(), now)
-        records = past.records()
-        stages = timeline.roll_back_stages(stages, past.later_stage_events)
-        if not history:
-            records = tally.open_only(records)
-    return Scope(tally.owned_by(records, owner), stages, now)
+    day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
+    return scope(state(ctx).pipeline().read(), history=history, owner=owner, as_of=day)
 
 
 def chart_width(width: int | None) -> int:

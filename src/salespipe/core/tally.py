@@ -7,7 +7,7 @@ currency code to amount.
 Every report works on stored deal records (``Deal.to_record()`` form) rather than on
 ``Deal`` objects: the history reports read a few fields of every deal ever made, and
 building 100k deals costs more than the reports themselves. They take any iterable of
-records and go through it once (:mod:`salespipe.app.scope` chooses them). Times stay ISO strings
+records and go through it once (:mod:`salespipe.reports.scope` chooses them). Times stay ISO strings
 until a report needs one as a ``datetime``.
 """
 
