@@ -1,3 +1,96 @@
-"""salespipe: a command-line sales-pipeline tracker."""
+"""salespipe: a sales pipeline in the terminal, and its Python API.
+
+    import salespipe
+
+    pipeline = salespipe.open("pipeline.json")
+    deal = pipeline.add("ERP for Siam Foods", value="1.5m")
+    pipeline.move(deal.id, "quoted", reason="sent the quotation")
+    print(pipeline.chart().to_dict())
+
+The names below are loaded on first use (PEP 562), so ``salespipe --version`` and every
+command start without them. See docs/python-api.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "open": "salespipe.api",
+    "Pipeline": "salespipe.api",
+    "Deal": "salespipe.core.model",
+    "Stage": "salespipe.core.model",
+    "Event": "salespipe.core.model",
+    "NextAction": "salespipe.core.model",
+    "Quote": "salespipe.core.model",
+    "SalespipeError": "salespipe.core.errors",
+    "InvalidValue": "salespipe.core.errors",
+    "DealNotFound": "salespipe.core.errors",
+    "StageNotFound": "salespipe.core.errors",
+    "AmbiguousStage": "salespipe.core.errors",
+    "NotAllowed": "salespipe.core.errors",
+    "NothingToUndo": "salespipe.core.errors",
+    "StoreError": "salespipe.core.errors",
+    "NotASalespipeFile": "salespipe.core.errors",
+    "NewerSchema": "salespipe.core.errors",
+    "DatabaseBusy": "salespipe.core.errors",
+    "WriteFailed": "salespipe.core.errors",
+}
+
+__all__ = [
+    "AmbiguousStage",
+    "DatabaseBusy",
+    "Deal",
+    "DealNotFound",
+    "Event",
+    "InvalidValue",
+    "NewerSchema",
+    "NextAction",
+    "NotASalespipeFile",
+    "NotAllowed",
+    "NothingToUndo",
+    "Pipeline",
+    "Quote",
+    "SalespipeError",
+    "Stage",
+    "StageNotFound",
+    "StoreError",
+    "WriteFailed",
+    "__version__",
+    "open",
+]
+
+if TYPE_CHECKING:
+    from salespipe.api import Pipeline, open
+    from salespipe.core.errors import (
+        AmbiguousStage,
+        DatabaseBusy,
+        DealNotFound,
+        InvalidValue,
+        NewerSchema,
+        NotAllowed,
+        NotASalespipeFile,
+        NothingToUndo,
+        SalespipeError,
+        StageNotFound,
+        StoreError,
+        WriteFailed,
+    )
+    from salespipe.core.model import Deal, Event, NextAction, Quote, Stage
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'salespipe' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found once, then an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

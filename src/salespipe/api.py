@@ -1,0 +1,470 @@
+"""The Python API: one pipeline's deals, stages, history and reports, for scripts.
+
+``salespipe.open(path)`` gives a :class:`Pipeline`. Its methods do what the commands
+of the same names do, with the same checks and the same recorded history: a change
+returns the deal (a :class:`~salespipe.core.model.Deal`) as it is after the change; a
+report returns its result object (``to_dict()`` gives what ``--json`` prints); a
+request that cannot be done raises a :class:`~salespipe.core.errors.SalespipeError`.
+Values, dates and times may be given as Python objects or as the text the command
+line accepts (``"1.5m"``, ``"+30d"``, ``"yesterday"``). See docs/python-api.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salespipe.app import pipeline as use_cases
+from salespipe.app import settings
+from salespipe.app.stage_admin import UNSET
+from salespipe.core import clock, parse
+from salespipe.core.errors import DealNotFound, InvalidValue
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import Deal, Event, NextAction, Stage
+
+if TYPE_CHECKING:
+    from salespipe.app.pipeline import Change
+    from salespipe.reports.alerts import CheckResult, StaleList
+    from salespipe.reports.durations import Durations
+    from salespipe.reports.forecast import Forecast
+    from salespipe.reports.outcomes import Funnel, WinRate
+    from salespipe.reports.scope import Scope
+    from salespipe.reports.summary import PipelineChart, Summary
+
+Day = date | str
+Moment = datetime | str
+Amount = Decimal | int | str
+
+__all__ = ["Pipeline", "open"]
+
+
+def open(path: str | PathLike[str] | None = None, *, lang: str | None = None) -> Pipeline:
+    """The pipeline kept in the data file at ``path`` (default: ``$SALESPIPE_DB``, else
+    the user data folder, as the command line chooses). The file is created by the
+    first change; ``lang`` ("th" or "en") names the default stages of a new file."""
+    chosen = settings.database_path(None if path is None else str(path))
+    return Pipeline(use_cases.Pipeline.open(chosen, settings.lang_from_environment(lang)))
+
+
+class Pipeline:
+    """One pipeline: its deals, stages and history. Every change is one transaction."""
+
+    def __init__(self, app: use_cases.Pipeline) -> None:
+        self._app = app
+
+    @property
+    def path(self) -> Path:
+        """The main data file."""
+        return Path(self._app.store.path)
+
+    def __repr__(self) -> str:
+        return f"salespipe.Pipeline({str(self.path)!r})"
+
+    # -- reading -----------------------------------------------------------------------
+    def get(self, deal_id: int) -> Deal:
+        """The deal with this id, open or closed."""
+        deal = self._app.read().get_deal(deal_id)
+        if deal is None:
+            raise DealNotFound(deal_id)
+        return deal
+
+    def deals(
+        self,
+        *,
+        status: str = "open",
+        stage: str | None = None,
+        owner: str | None = None,
+        customer: str | None = None,
+        tag: str | None = None,
+        search: str | None = None,
+        stale: bool = False,
+        sort: str = "stage",
+        limit: int | None = None,
+    ) -> list[Deal]:
+        """The deals ``list`` shows for the same options, in its order."""
+        from salespipe.app.queries import DealQuery, select
+
+        query = DealQuery(status, stage, owner, customer, tag, search, stale, sort, limit)
+        snapshot = self._app.read()
+        records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
+        chosen = select(records, snapshot.stages(), query, clock.now())
+        return [Deal.from_record(record) for record in chosen]
+
+    def stages(self, *, include_disabled: bool = False) -> list[Stage]:
+        """The enabled stages in pipeline order (and the disabled ones, if asked for)."""
+        return [s for s in self._app.read().stages() if include_disabled or s.enabled]
+
+    def events(self, deal_id: int) -> list[Event]:
+        """One deal's history, oldest first (what ``show`` lists)."""
+        snapshot = self._app.read()
+        if snapshot.get_deal(deal_id) is None:
+            raise DealNotFound(deal_id)
+        return snapshot.events(deal_id)
+
+    def log(
+        self, deal_id: int | None = None, *, since: Day | None = None, limit: int = 50
+    ) -> list[Event]:
+        """The newest events, newest first, of one deal or all (``log``)."""
+        from salespipe.storage.jsonl.feed import newest_events
+
+        start = _day(since, N_("--since date"))
+        return newest_events(self._app.read(), limit, deal_id=deal_id, since=start)
+
+    def config(self) -> dict[str, Any]:
+        """The settings in effect (``config list``)."""
+        return settings.effective(self._app.read().config())
+
+    # -- deals -------------------------------------------------------------------------
+    def add(
+        self,
+        title: str,
+        *,
+        customer: str = "",
+        contact: str = "",
+        value: Amount | None = None,
+        currency: str | None = None,
+        stage: str | None = None,
+        owner: str | None = None,
+        close: Day | None = None,
+        probability: int | str | None = None,
+        tags: Iterable[str] = (),
+        next_action: str | None = None,
+        due: Day | None = None,
+        at: Moment | None = None,
+    ) -> Deal:
+        """A new open deal (in the first enabled stage unless ``stage``)."""
+        fields = _fields(
+            title=title,
+            customer=customer,
+            contact=contact,
+            value=value,
+            currency=currency,
+            owner=owner,
+            close=close,
+            probability=probability,
+            tags=tags,
+        )
+        action = _next_action(next_action, due)
+        return self._app.add(title, fields, stage=stage, next_action=action, at=_at(at)).deal
+
+    def edit(
+        self,
+        deal_id: int,
+        *,
+        title: str | None = None,
+        customer: str | None = None,
+        contact: str | None = None,
+        value: Amount | None = None,
+        currency: str | None = None,
+        owner: str | None = None,
+        close: Day | None = None,
+        probability: int | str | None = None,
+        tags: Iterable[str] = (),
+        untags: Iterable[str] = (),
+    ) -> Deal:
+        """Change fields; ``close="none"`` or ``probability="none"`` clears them."""
+        fields = _fields(
+            title=title,
+            customer=customer,
+            contact=contact,
+            value=value,
+            currency=currency,
+            owner=owner,
+            close=close,
+            probability=probability,
+            tags=tags,
+            untags=untags,
+        )
+        return self._app.edit(deal_id, fields).deal
+
+    def move(
+        self, deal_id: int, stage: str, *, reason: str | None = None, at: Moment | None = None
+    ) -> Deal:
+        """Move an open deal to a stage (by key, name, number or unique prefix)."""
+        return self._app.move(deal_id, stage, reason=reason, at=_at(at)).deal
+
+    def won(self, deal_id: int, *, reason: str | None = None, at: Moment | None = None) -> Deal:
+        return self._app.close(deal_id, "won", reason=reason, at=_at(at)).deal
+
+    def lost(self, deal_id: int, reason: str, *, at: Moment | None = None) -> Deal:
+        """Close a deal as lost; the reason is required."""
+        return self._app.close(deal_id, "lost", reason=reason, at=_at(at)).deal
+
+    def reopen(
+        self,
+        deal_id: int,
+        *,
+        stage: str | None = None,
+        reason: str | None = None,
+        at: Moment | None = None,
+    ) -> Deal:
+        return self._app.reopen(deal_id, stage=stage, reason=reason, at=_at(at)).deal
+
+    def note(self, deal_id: int, text: str, *, at: Moment | None = None) -> Deal:
+        """Log a call, meeting or email with the deal."""
+        return self._app.note(deal_id, text, at=_at(at)).deal
+
+    def next(self, deal_id: int, text: str | None, *, due: Day | None = None) -> Deal:
+        """Set the deal's next action (text and due date), or clear it with ``None``."""
+        action = _next_action(text, due) if text is not None else None
+        return self._app.set_next(deal_id, action).deal
+
+    def quote(
+        self,
+        deal_id: int,
+        *,
+        valid_until: Day,
+        amount: Amount | None = None,
+        note: str = "",
+    ) -> Deal:
+        """Record a quotation sent; the deal's value follows ``amount``."""
+        day = _day(valid_until, N_("--valid-until date"))
+        assert day is not None
+        money = None if amount is None else _money(amount)
+        return self._app.quote(deal_id, valid_until=day, amount=money, note=note).deal
+
+    def delete(self, deal_id: int) -> None:
+        self._app.delete(deal_id)
+
+    def undo(self) -> Change:
+        """Take back the most recent change, whatever made it."""
+        return self._app.undo()
+
+    def set_config(self, key: str, value: str) -> None:
+        """Set one setting as ``config set`` does (the value as text)."""
+        self._app.set_config(key, value)
+
+    # -- stages ------------------------------------------------------------------------
+    def stage_add(
+        self,
+        name: str,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        probability: int | None = None,
+        target_days: int | None = None,
+    ) -> Stage:
+        change = self._app.stage_add(
+            name, before=before, after=after, probability=probability, target_days=target_days
+        )
+        return _stage_named(change.stages, name)
+
+    def stage_rename(self, stage: str, new_name: str) -> Stage:
+        return _stage_named(self._app.stage_rename(stage, new_name).stages, new_name)
+
+    def stage_set(
+        self,
+        stage: str,
+        *,
+        probability: int | None = None,
+        target_days: int | object | None = UNSET,
+        guide: str | None = None,
+    ) -> Stage:
+        """Change a stage's probability, target days (``None`` clears them) or guide."""
+        change = self._app.stage_set(
+            stage, probability=probability, target_days=target_days, guide=guide
+        )
+        return _stage_named(change.stages, stage)
+
+    def stage_order(self, stages: Sequence[str]) -> list[Stage]:
+        return self._app.stage_order(stages).stages
+
+    def stage_disable(self, stage: str, *, move_to: str | None = None) -> list[Stage]:
+        return self._app.stage_disable(stage, move_to=move_to).stages
+
+    def stage_enable(self, stage: str) -> list[Stage]:
+        return self._app.stage_enable(stage).stages
+
+    def stage_remove(self, stage: str) -> list[Stage]:
+        return self._app.stage_remove(stage).stages
+
+    # -- reports -------------------------------------------------------------------------
+    def chart(
+        self,
+        by: str = "count",
+        *,
+        all_stages: bool = False,
+        owner: str | None = None,
+        as_of: Day | None = None,
+    ) -> PipelineChart:
+        """Open deals per stage: count, value or weighted value (``chart``)."""
+        from salespipe.reports import summary
+
+        chosen = _choice(by, summary.CHART_BY, "by")
+        scope = self._scope(history=False, owner=owner, as_of=as_of)
+        return summary.chart(
+            scope.records,
+            scope.stages,
+            by=chosen,  # type: ignore[arg-type]
+            as_of=scope.now.date(),
+            all_stages=all_stages,
+        )
+
+    def report(
+        self,
+        *,
+        since: Day | None = None,
+        until: Day | None = None,
+        owner: str | None = None,
+        as_of: Day | None = None,
+    ) -> Summary:
+        """The one-screen summary (``report``)."""
+        from salespipe.reports import summary
+
+        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        return summary.summary(
+            scope.records, scope.stages, period=_period(since, until), now=scope.now
+        )
+
+    def forecast(
+        self, *, months: int = 3, owner: str | None = None, as_of: Day | None = None
+    ) -> Forecast:
+        from salespipe.reports import forecast
+
+        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        return forecast.forecast(scope.records, scope.stages, months=months, now=scope.now)
+
+    def funnel(
+        self,
+        *,
+        since: Day | None = None,
+        until: Day | None = None,
+        owner: str | None = None,
+        as_of: Day | None = None,
+    ) -> Funnel:
+        from salespipe.reports import outcomes
+
+        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        return outcomes.funnel(scope.records, scope.stages, _period(since, until))
+
+    def durations(self, *, owner: str | None = None, as_of: Day | None = None) -> Durations:
+        from salespipe.reports import durations
+
+        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        return durations.durations(scope.records, scope.stages, scope.now)
+
+    def winrate(
+        self,
+        by: str | None = None,
+        *,
+        since: Day | None = None,
+        until: Day | None = None,
+        owner: str | None = None,
+        as_of: Day | None = None,
+    ) -> WinRate:
+        from salespipe.reports import outcomes
+
+        grouping = None if by is None else _choice(by, outcomes.WINRATE_BY, "by")
+        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        return outcomes.winrate(
+            scope.records,
+            scope.stages,
+            _period(since, until),
+            grouping,  # type: ignore[arg-type]
+        )
+
+    def stale(self, *, owner: str | None = None, as_of: Day | None = None) -> StaleList:
+        from salespipe.reports import alerts
+
+        scope = self._scope(history=False, owner=owner, as_of=as_of)
+        return alerts.stale(scope.records, scope.stages, scope.now)
+
+    def check(self, *, owner: str | None = None, as_of: Day | None = None) -> CheckResult:
+        """What needs action; ``result.clean`` is true when nothing does."""
+        from salespipe.reports import alerts
+
+        scope = self._scope(history=False, owner=owner, as_of=as_of)
+        return alerts.check(scope.records, scope.stages, scope.now)
+
+    def _scope(self, *, history: bool, owner: str | None, as_of: Day | None) -> Scope:
+        from salespipe.reports.scope import scope
+
+        day = _day(as_of, N_("--as-of date"))
+        return scope(self._app.read(), history=history, owner=owner, as_of=day)
+
+
+# -- what a caller gives, read as the command line reads it ---------------------------
+def _day(value: Day | None, what: str) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return parse.day(value, what=what)
+
+
+def _at(value: Moment | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse.moment(value, what=N_("--at time"))
+
+
+def _money(value: Amount) -> Decimal:
+    return parse.money(str(value))
+
+
+def _period(since: Day | None, until: Day | None) -> Any:
+    from salespipe.core.tally import Period
+
+    return Period(_day(since, N_("--since date")), _day(until, N_("--until date")))
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise InvalidValue(
+            _('{option} "{value}" is not one of {choices}.').format(
+                option=option, value=value, choices=", ".join(allowed)
+            )
+        )
+    return value
+
+
+def _next_action(text: str | None, due: Day | None) -> NextAction | None:
+    if text is None and due is None:
+        return None
+    day = _day(due, N_("--due date"))
+    if text is None or day is None:
+        raise InvalidValue(_("A next action needs both its text (--next) and --due DATE."))
+    return NextAction(parse.text(text, what=N_("next action"), required=True, max_length=500), day)
+
+
+def _fields(
+    *,
+    title: str | None,
+    customer: str | None,
+    contact: str | None,
+    value: Amount | None,
+    currency: str | None,
+    owner: str | None,
+    close: Day | None,
+    probability: int | str | None,
+    tags: Iterable[str],
+    untags: Iterable[str] = (),
+) -> use_cases.DealFields:
+    clear_close = isinstance(close, str) and close.strip().lower() == "none"
+    clear_prob = isinstance(probability, str) and probability.strip().lower() == "none"
+    return use_cases.DealFields(
+        title=None if title is None else parse.text(title, what=N_("title"), required=True),
+        customer=None if customer is None else parse.text(customer, what=N_("customer")),
+        contact=None if contact is None else parse.text(contact, what=N_("contact")),
+        value=None if value is None else _money(value),
+        currency=None if currency is None else parse.currency(currency),
+        owner=None
+        if owner is None
+        else parse.text(owner, what=N_("owner"), required=True, max_length=100),
+        expected_close=None if clear_close else _day(close, N_("--close date")),
+        clear_expected_close=clear_close,
+        probability=None
+        if probability is None or clear_prob
+        else parse.probability(str(probability)),
+        clear_probability=clear_prob,
+        add_tags=tuple(parse.text(t, what=N_("tag"), required=True, max_length=50) for t in tags),
+        remove_tags=tuple(untags),
+    )
+
+
+def _stage_named(stages: Sequence[Stage], name: str) -> Stage:
+    return parse.stage(list(stages), name, enabled_only=False)

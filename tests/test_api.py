@@ -1,0 +1,192 @@
+"""The public Python API: the same operations, checks and reports as the commands, the
+documented errors, and nothing of it loaded when the command line starts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import salespipe
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pipeline_api.py"
+
+
+@pytest.fixture
+def api(db_path: Path) -> salespipe.Pipeline:
+    return salespipe.open(db_path)
+
+
+def test_the_issue_example_works(api: salespipe.Pipeline) -> None:
+    """open, add with a typed value, move with a reason, chart: as the docs show it."""
+    deal = api.add("ERP", value="1.5m")
+    moved = api.move(deal.id, "quoted", reason="sent")
+    assert moved.stage == "quoted"
+    assert moved.value == Decimal("1500000")
+    chart = api.chart().to_dict()
+    assert [s["count"] for s in chart["stages"] if s["key"] == "quoted"] == [1]
+
+
+def test_open_without_a_path_uses_the_command_lines_file(db_path: Path) -> None:
+    """salespipe.open() finds the data file as the CLI does ($SALESPIPE_DB here)."""
+    assert salespipe.open().path == db_path
+
+
+def test_changes_are_recorded_like_the_commands_do(api: salespipe.Pipeline, cli) -> None:
+    """A change made from Python is in the history `show --json` prints, with its reason."""
+    deal = api.add("Cold room", customer="Lanna Foods", value=480_000, close=date(2026, 12, 31))
+    api.note(deal.id, "Called Khun Somchai")
+    api.next(deal.id, "Site visit", due="+3d")
+    api.quote(deal.id, valid_until="+14d", amount="450k")
+    api.won(deal.id, reason="PO received")
+    shown = cli.json("show", str(deal.id))
+    assert shown["status"] == "won"
+    assert shown["value"] == 450000
+    assert shown["next_action"]["text"] == "Site visit"
+    assert [e["type"] for e in shown["events"]] == ["add", "note", "next", "quote", "won"]
+    assert shown["events"][-1]["reason"] == "PO received"
+    assert [e.type for e in api.events(deal.id)] == ["add", "note", "next", "quote", "won"]
+
+
+def test_edit_reopen_delete_and_undo(api: salespipe.Pipeline) -> None:
+    """Every deal operation of the CLI is there, and undo takes back the latest change."""
+    deal = api.add("Racking", value="250k", tags=["vip"])
+    edited = api.edit(deal.id, title="Warehouse racking", probability=40, untags=["vip"])
+    assert (edited.title, edited.probability, edited.tags) == ("Warehouse racking", 40, ())
+    api.lost(deal.id, "too expensive")
+    reopened = api.reopen(deal.id, stage="considering", reason="budget approved")
+    assert (reopened.status, reopened.stage) == ("open", "considering")
+    api.delete(deal.id)
+    with pytest.raises(salespipe.DealNotFound):
+        api.get(deal.id)
+    api.undo()
+    assert api.get(deal.id).status == "open"
+
+
+def test_the_documented_errors_are_raised(api: salespipe.Pipeline) -> None:
+    """Refusals raise the error types the docs list, each with its stable code."""
+    deal = api.add("ERP")
+    with pytest.raises(salespipe.DealNotFound) as missing:
+        api.move(99, "quoted")
+    assert missing.value.code == "deal_not_found"
+    with pytest.raises(salespipe.StageNotFound):
+        api.move(deal.id, "no such stage")
+    with pytest.raises(salespipe.InvalidValue):
+        api.add("Bad value", value="lots")
+    with pytest.raises(salespipe.InvalidValue):
+        api.lost(deal.id, "")
+    with pytest.raises(salespipe.InvalidValue):
+        api.chart(by="colour")
+    api.won(deal.id)
+    with pytest.raises(salespipe.NotAllowed):
+        api.move(deal.id, "quoted")
+    assert all(issubclass(e, salespipe.SalespipeError) for e in (salespipe.NotAllowed,))
+
+
+def test_refusals_change_nothing(api: salespipe.Pipeline, snapshot_files) -> None:
+    """A refused request leaves the data file byte for byte as it was."""
+    api.add("ERP")
+    before = snapshot_files()
+    with pytest.raises(salespipe.SalespipeError):
+        api.move(1, "nowhere")
+    assert snapshot_files() == before
+
+
+def test_stages_can_be_administered(api: salespipe.Pipeline) -> None:
+    """Add, rename, set, order, disable, enable and remove stages from Python."""
+    added = api.stage_add("Demo booked", after="presented", probability=15, target_days=5)
+    assert (added.probability, added.target_days) == (15, 5)
+    assert api.stage_rename("Demo booked", "Demo done").name == "Demo done"
+    assert api.stage_set("Demo done", target_days=None).target_days is None
+    api.stage_order(["quoted", "presented"])
+    assert [s.key for s in api.stages()][:2] == ["quoted", "presented"]
+    api.stage_disable("Demo done")
+    assert "Demo done" not in [s.name for s in api.stages()]
+    assert "Demo done" in [s.name for s in api.stages(include_disabled=True)]
+    api.stage_enable("Demo done")
+    api.stage_remove("Demo done")
+    assert len(api.stages(include_disabled=True)) == 5
+
+
+REPORTS = [
+    ("chart", {}, ["chart"]),
+    ("chart", {"by": "weighted"}, ["chart", "--by", "weighted"]),
+    ("report", {"since": "2026-11-01"}, ["report", "--since", "2026-11-01"]),
+    ("forecast", {"months": 2}, ["forecast", "--months", "2"]),
+    ("funnel", {}, ["funnel"]),
+    ("durations", {"owner": "alice"}, ["durations", "--owner", "alice"]),
+    ("winrate", {"by": "owner"}, ["winrate", "--by", "owner"]),
+    ("stale", {"as_of": "2026-10-15"}, ["stale", "--as-of", "2026-10-15"]),
+    ("check", {}, ["check"]),
+]
+
+
+@pytest.mark.parametrize(("method", "kwargs", "argv"), REPORTS)
+def test_reports_are_the_commands_results(
+    demo_db: Path, method: str, kwargs: dict[str, object], argv: list[str], cli
+) -> None:
+    """Each report's result object holds exactly what the command prints with --json."""
+    result = getattr(salespipe.open(demo_db), method)(**kwargs)
+    printed = cli("--db", str(demo_db), *argv, "--json")
+    assert json.loads(printed.stdout) == json.loads(json.dumps(result.to_dict()))
+
+
+def test_list_and_log_match_the_commands(demo_db: Path, cli) -> None:
+    """deals() picks and orders as `list` does; log() is the `log` feed."""
+    api = salespipe.open(demo_db)
+    listed = cli.json("--db", str(demo_db), "list", "--status", "all", "--sort", "value")
+    assert [d.id for d in api.deals(status="all", sort="value")] == [d["id"] for d in listed]
+    logged = cli.json("--db", str(demo_db), "log", "--limit", "7")
+    assert [e.seq for e in api.log(limit=7)] == [e["seq"] for e in logged]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded demo pipeline, written once for the module's tests."""
+    db = tmp_path_factory.mktemp("demo") / "demo.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "salespipe", "demo", "--db", str(db), "--seed", "3", "--json"],
+        capture_output=True,
+        text=True,
+        env={**_env(), "SALESPIPE_DB": str(db)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return db
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    from tests.conftest import NOW
+
+    return {**os.environ, "SALESPIPE_NOW": NOW, "TZ": "Asia/Bangkok", "LANG": "C.UTF-8"}
+
+
+def test_importing_salespipe_loads_no_api(tmp_path: Path) -> None:
+    """`import salespipe` and `salespipe --version` load none of the API's modules."""
+    script = "import sys, salespipe; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    loaded = set(done.stdout.split())
+    assert "salespipe" in loaded
+    assert not {"salespipe.api", "salespipe.app.pipeline", "salespipe.core.model"} & loaded
+
+
+def test_the_example_script_runs(tmp_path: Path) -> None:
+    """examples/pipeline_api.py runs to its end and prints what it promises."""
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLE), str(tmp_path / "example.json")],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused (not_allowed)" in done.stdout
+    assert "won 1, lost 1, win rate 50%" in done.stdout
+    assert "deal 1 'ERP for Siam Foods': quoted, 1450000 THB" in done.stdout
