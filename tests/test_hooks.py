@@ -12,6 +12,7 @@ import pytest
 from salespipe.app import hooks
 from salespipe.app.work import Change
 from salespipe.core.model import Event
+from salespipe.present import views
 
 NOW = "2026-11-27T10:00:00+07:00"
 
@@ -186,7 +187,7 @@ def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path) -> No
 def test_run_hooks_never_raises_on_a_missing_folder(tmp_path: Path) -> None:
     """A folder that vanished gives no warnings and no error."""
     event = Event(1, 1, "add", _now(), _now(), "me", "add", deal_id=1, after={})
-    assert hooks.run_hooks(Change(events=[event]), tmp_path / "gone") == []
+    assert hooks.run_hooks(Change(events=[event]), tmp_path / "gone", describe=views.describe) == []
 
 
 def test_database_path_reaches_the_hook(tmp_path: Path, hook_dir: Path) -> None:
@@ -194,7 +195,9 @@ def test_database_path_reaches_the_hook(tmp_path: Path, hook_dir: Path) -> None:
     log = _recorder(hook_dir, "on-add")
     _hook(hook_dir, "on-change", f'echo "$SALESPIPE_DB" > "{tmp_path / "db.txt"}"')
     event = Event(1, 1, "add", _now(), _now(), "me", "add", deal_id=None, after={})
-    warnings = hooks.run_hooks(Change(events=[event]), hook_dir, database=tmp_path / "x.json")
+    warnings = hooks.run_hooks(
+        Change(events=[event]), hook_dir, describe=views.describe, database=tmp_path / "x.json"
+    )
     assert warnings == []
     assert _payloads(log)[0]["database"] == str(tmp_path / "x.json")
     assert (tmp_path / "db.txt").read_text().strip() == str(tmp_path / "x.json")

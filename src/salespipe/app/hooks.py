@@ -20,7 +20,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ from salespipe.core import clock
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict
 
+# One line saying what an event did, for a person (the CLI passes present.views.describe).
+Describe = Callable[[Event, dict[str, Stage]], str]
+
 HOOK_TIMEOUT = 10.0
 SILENT_COMMANDS = frozenset({"import"})
 _TAIL = 300
@@ -40,6 +43,7 @@ def run_hooks(
     change: Change,
     folder: Path,
     *,
+    describe: Describe,
     stages: Sequence[Stage] | None = None,
     database: Path | None = None,
 ) -> list[str]:
@@ -59,7 +63,7 @@ def run_hooks(
         hooks = [n for n in (f"on-{event.type}", "on-change") if n in names]
         if not hooks:
             continue
-        payload = event_payload(event, change, by_key, database)
+        payload = event_payload(event, change, by_key, database, describe)
         for name in hooks:
             problem = _run_one(folder / name, payload, timeout())
             if problem:
@@ -91,7 +95,11 @@ def _public(deal: Deal | None, stages: dict[str, Stage]) -> dict[str, Any] | Non
 
 
 def event_payload(
-    event: Event, change: Change, stages: dict[str, Stage], database: Path | None
+    event: Event,
+    change: Change,
+    stages: dict[str, Stage],
+    database: Path | None,
+    describe: Describe,
 ) -> dict[str, Any]:
     """What a hook reads on stdin: the event, and the deal before and after it."""
     before = after = None
@@ -114,7 +122,7 @@ def event_payload(
         "before": _public(before, stages),
         "after": _public(after, stages),
         "changed": {"before": event.before, "after": event.after},
-        "message": message(event, before, after, stages),
+        "message": message(event, before, after, describe(event, stages)),
     }
     if database is not None:
         payload["database"] = str(database)
@@ -123,11 +131,9 @@ def event_payload(
     return payload
 
 
-def message(event: Event, before: Deal | None, after: Deal | None, stages: dict[str, Stage]) -> str:
-    """One line a person reads in a chat or a mail subject."""
-    from salespipe.present import views
-
-    what = views.describe(event, stages)
+def message(event: Event, before: Deal | None, after: Deal | None, what: str) -> str:
+    """One line a person reads in a chat or a mail subject; ``what`` says what the event
+    did."""
     deal = after or before
     if deal is not None:
         from salespipe.core import fmt

@@ -87,8 +87,9 @@ def _run_hooks(change: Change) -> None:
     if not folder.is_dir():
         return
     from salespipe.app import hooks
+    from salespipe.present import views
 
-    for warning in hooks.run_hooks(change, folder):
+    for warning in hooks.run_hooks(change, folder, describe=views.describe):
         output.warn(warning)
 
 
@@ -182,15 +183,16 @@ COMMAND_MODULES: dict[str, str] = {
     ),
     "stage": "stages",
     **dict.fromkeys(
-        ("chart", "report", "forecast", "funnel", "durations", "winrate", "stale", "check", "demo"),
+        ("chart", "report", "forecast", "funnel", "durations", "winrate", "stale", "check"),
         "reports",
     ),
+    "demo": "demo",
     "init": "data",
     "config": "data",
     "export": "transfer",
     "import": "transfer",
 }
-MODULES = ("deals", "stages", "reports", "data", "transfer")
+MODULES = ("deals", "stages", "demo", "reports", "data", "transfer")
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}
 _registered: set[str] = set()
 
