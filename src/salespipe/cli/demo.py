@@ -10,7 +10,6 @@ import typer
 from salespipe.app import settings
 from salespipe.cli import output
 from salespipe.cli.app import JsonOption, handles_errors, state
-from salespipe.cli.reports import chart_width, print_charts
 from salespipe.core import clock, i18n
 from salespipe.core.errors import SalespipeError
 from salespipe.core.i18n import _
@@ -95,8 +94,8 @@ def register(app: typer.Typer) -> None:
         stages = snapshot.stages()
         now = clock.now()
         chart_result = reports.chart(snapshot.open_records(), stages, by="count", as_of=now.date())
-        width = chart_width(None)
-        print_charts(
+        width = output.chart_width(None)
+        output.charts(
             report_views.pipeline_charts(chart_result, width=width, color=output.for_terminal())
         )
         output.say("")

@@ -73,6 +73,23 @@ def blocks(parts: Sequence[render.Block]) -> None:
             sys.stdout.flush()
 
 
+DEFAULT_CHART_WIDTH = 80
+
+
+def chart_width(width: int | None) -> int:
+    """``--width``, else the terminal's width, at most 80 columns."""
+    if width is not None:
+        return width
+    import shutil
+
+    columns = shutil.get_terminal_size((DEFAULT_CHART_WIDTH, 24)).columns
+    return max(30, min(DEFAULT_CHART_WIDTH, columns))
+
+
+def charts(drawn: list[str]) -> None:
+    say("\n\n".join(drawn))
+
+
 def say(message: str) -> None:
     with reader_may_leave():
         sys.stdout.write(message + "\n")

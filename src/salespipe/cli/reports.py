@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from salespipe.reports.scope import Scope
 
 PANEL = "Reports"
-DEFAULT_CHART_WIDTH = 80
 
 OwnerOption = Annotated[
     str | None, typer.Option("--owner", "-o", metavar="O", help="Only the deals of this owner.")
@@ -58,19 +57,6 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
     return scope(state(ctx).pipeline().read(), history=history, owner=owner, as_of=day)
 
 
-def chart_width(width: int | None) -> int:
-    if width is not None:
-        return width
-    import shutil
-
-    columns = shutil.get_terminal_size((DEFAULT_CHART_WIDTH, 24)).columns
-    return max(30, min(DEFAULT_CHART_WIDTH, columns))
-
-
-def print_charts(charts: list[str]) -> None:
-    output.say("\n\n".join(charts))
-
-
 def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     if value not in allowed:
         raise InvalidValue(
@@ -82,10 +68,6 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from salespipe.cli import demo
-
-    demo.register(app)
-
     @app.command("chart", rich_help_panel=PANEL)
     @handles_errors
     def chart(
@@ -129,9 +111,9 @@ def register(app: typer.Typer) -> None:
             return
         from salespipe.present import report_views
 
-        print_charts(
+        output.charts(
             report_views.pipeline_charts(
-                result, width=chart_width(width), color=output.for_terminal()
+                result, width=output.chart_width(width), color=output.for_terminal()
             )
         )
 
@@ -199,9 +181,9 @@ def register(app: typer.Typer) -> None:
 
         output.blocks([report_views.forecast_table(result)])
         output.say("")
-        print_charts(
+        output.charts(
             report_views.forecast_charts(
-                result, width=chart_width(width), color=output.for_terminal()
+                result, width=output.chart_width(width), color=output.for_terminal()
             )
         )
 
