@@ -84,3 +84,37 @@ def test_a_reader_that_goes_away_is_not_an_error(run, tmp_path) -> None:
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert b"Traceback" not in stderr
+
+
+def test_errors_become_messages_in_one_place() -> None:
+    """Only cli/app.py turns an error into a message: no command catches to print."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(app_module.__file__).parent
+    printing = []
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "output.error":
+                printing.append(path.name)
+    assert set(printing) == {"app.py"}
+
+
+def test_an_error_deep_in_a_group_is_one_json_object_and_exit_1(cli) -> None:
+    """`stage rename` of an unknown stage with --json: the error object on stdout, the
+    sentence on stderr, exit 1, caught by the one exit point."""
+    import json
+
+    result = cli("stage", "rename", "nowhere", "Somewhere", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["code"] == "stage_not_found"
+    assert result.stderr.startswith("Error: ")
+
+
+def test_an_error_without_json_prints_no_json(run) -> None:
+    """The installed command: one sentence on stderr, nothing on stdout, exit 1."""
+    done = run("move", "99", "quoted")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("Error: ")
+    assert "99" in done.stderr

@@ -1,16 +1,15 @@
 """The root command: global options, error handling, and the groups joined together."""
 
 import contextlib
-import functools
 import gc
 import importlib
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from salespipe import __version__
 from salespipe.app import settings
@@ -19,9 +18,6 @@ from salespipe.cli import output
 from salespipe.core import fmt, i18n
 from salespipe.core.errors import InvalidValue, SalespipeError
 from salespipe.core.i18n import _
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 HELP = """Track sales deals through your pipeline stages, from the terminal.
 
@@ -37,16 +33,29 @@ Examples:
   salespipe list --json | jq '.[].title'
 """
 
+
+class _Commands(TyperGroup):
+    """The root command: the one place where a salespipe error becomes one sentence on
+    stderr (and a JSON error object with --json) and its exit code. Nothing else
+    catches errors to print them."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except SalespipeError as exc:
+            output.error(exc, state(ctx).as_json)
+            raise typer.Exit(exc.exit_code) from None
+
+
 _root = typer.Typer(
     name="salespipe",
+    cls=_Commands,
     help=HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
 
 
 @dataclass
@@ -96,23 +105,6 @@ def _run_hooks(change: Change) -> None:
 def state(ctx: typer.Context) -> State:
     found = ctx.find_object(State)
     return found if found is not None else State()
-
-
-def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Run a command; a SalespipeError becomes one sentence and its exit code."""
-
-    @functools.wraps(fn)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        ctx = kwargs.get("ctx")
-        if hasattr(ctx, "find_object"):  # Typer's own Context class is not typer.Context
-            state(ctx).as_json = bool(kwargs.get("as_json", False))  # type: ignore[arg-type]
-        try:
-            return fn(*args, **kwargs)
-        except SalespipeError as exc:
-            output.error(exc, bool(kwargs.get("as_json", False)))
-            raise typer.Exit(exc.exit_code) from None
-
-    return run
 
 
 def _show_version(value: bool) -> None:

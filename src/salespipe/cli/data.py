@@ -6,7 +6,8 @@ import typer
 
 from salespipe.app import settings
 from salespipe.cli import output
-from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.cli.app import state
+from salespipe.cli.options import JsonOption
 from salespipe.core import i18n
 from salespipe.core.i18n import _
 from salespipe.present import views
@@ -24,7 +25,6 @@ def _check_key(key: str) -> None:
 
 
 @config_app.command("get")
-@handles_errors
 def get(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help=KEYS_HELP)],
@@ -42,7 +42,6 @@ def get(
 
 
 @config_app.command("set")
-@handles_errors
 def set_(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help=KEYS_HELP)],
@@ -61,7 +60,6 @@ def set_(
 
 
 @config_app.command("list")
-@handles_errors
 def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Print every setting with its current value."""
     config = settings.effective(state(ctx).pipeline().read().config())
@@ -74,7 +72,6 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("init", rich_help_panel="Data and setup")
-    @handles_errors
     def init(
         ctx: typer.Context,
         lang: Annotated[

@@ -11,7 +11,8 @@ import typer
 from salespipe.app.pipeline import Change, DealFields
 from salespipe.app.queries import SORT_FIELDS, DealQuery, select
 from salespipe.cli import complete, output
-from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.cli.app import state
+from salespipe.cli.options import AtOption, JsonOption, OwnerOption, ReasonOption, SinceOption
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
@@ -21,17 +22,6 @@ from salespipe.present import views
 IdArg = Annotated[
     int,
     typer.Argument(metavar="ID", help="The deal's number.", autocompletion=complete.deal_ids),
-]
-ReasonOption = Annotated[
-    str | None, typer.Option("--reason", "-r", help="Why it happened; kept in the deal's history.")
-]
-AtOption = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        metavar="WHEN",
-        help="When it happened, if earlier: 2026-01-15, '2026-01-15 14:30', yesterday, -3d.",
-    ),
 ]
 
 
@@ -57,7 +47,6 @@ def _when(text: str | None) -> datetime | None:
 
 def register(app: typer.Typer) -> None:
     @app.command("add", rich_help_panel="Deals")
-    @handles_errors
     def add(
         ctx: typer.Context,
         title: Annotated[str, typer.Argument(help="What the deal is, e.g. 'ERP for Siam Foods'.")],
@@ -132,7 +121,6 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("list", rich_help_panel="Deals")
-    @handles_errors
     def list_(
         ctx: typer.Context,
         stage: Annotated[
@@ -142,7 +130,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
-        owner: Annotated[str | None, typer.Option("--owner", "-o", help="Only this owner.")] = None,
+        owner: OwnerOption = None,
         customer: Annotated[
             str | None, typer.Option("--customer", "-c", help="Customer name contains this.")
         ] = None,
@@ -193,7 +181,6 @@ def register(app: typer.Typer) -> None:
             output.blocks([views.deal_table(_handed_over(chosen), stages, now)])
 
     @app.command("show", rich_help_panel="Deals")
-    @handles_errors
     def show(ctx: typer.Context, deal_id: IdArg, as_json: JsonOption = False) -> None:
         """Show one deal: all its fields, the stage's guide, and its history with reasons."""
         snapshot = state(ctx).pipeline().read()
@@ -213,7 +200,6 @@ def register(app: typer.Typer) -> None:
             output.blocks(views.deal_detail(deal, stages, events, clock.now(), undone))
 
     @app.command("edit", rich_help_panel="Deals")
-    @handles_errors
     def edit(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -264,7 +250,6 @@ def register(app: typer.Typer) -> None:
         _report_change(change, as_json, message)
 
     @app.command("move", rich_help_panel="Deals")
-    @handles_errors
     def move(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -292,7 +277,6 @@ def register(app: typer.Typer) -> None:
         _report_change(change, as_json, message)
 
     @app.command("won", rich_help_panel="Deals")
-    @handles_errors
     def won(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -306,7 +290,6 @@ def register(app: typer.Typer) -> None:
         _report_change(change, as_json, _("Deal {deal_id} won.").format(deal_id=deal_id))
 
     @app.command("lost", rich_help_panel="Deals")
-    @handles_errors
     def lost(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -326,7 +309,6 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("reopen", rich_help_panel="Deals")
-    @handles_errors
     def reopen(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -355,7 +337,6 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("note", rich_help_panel="Deals")
-    @handles_errors
     def note(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -369,7 +350,6 @@ def register(app: typer.Typer) -> None:
         _report_change(change, as_json, _("Noted on deal {deal_id}.").format(deal_id=deal_id))
 
     @app.command("next", rich_help_panel="Deals")
-    @handles_errors
     def next_(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -397,7 +377,6 @@ def register(app: typer.Typer) -> None:
         _report_change(change, as_json, message)
 
     @app.command("quote", rich_help_panel="Deals")
-    @handles_errors
     def quote(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -429,7 +408,6 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("delete", rich_help_panel="Deals")
-    @handles_errors
     def delete(
         ctx: typer.Context,
         deal_id: IdArg,
@@ -465,7 +443,6 @@ def register(app: typer.Typer) -> None:
             )
 
     @app.command("undo", rich_help_panel="Deals")
-    @handles_errors
     def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
         """Revert the most recent change, whatever made it; repeat to go further back."""
         pipeline = state(ctx).pipeline()
@@ -489,7 +466,6 @@ def register(app: typer.Typer) -> None:
             )
 
     @app.command("log", rich_help_panel="Deals")
-    @handles_errors
     def log(
         ctx: typer.Context,
         deal_id: Annotated[
@@ -498,7 +474,7 @@ def register(app: typer.Typer) -> None:
                 metavar="[ID]", help="Only this deal's events.", autocompletion=complete.deal_ids
             ),
         ] = None,
-        since: Annotated[str | None, typer.Option("--since", metavar="DATE")] = None,
+        since: SinceOption = None,
         limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N events.")] = 50,
         as_json: JsonOption = False,
     ) -> None:

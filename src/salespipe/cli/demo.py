@@ -9,7 +9,8 @@ import typer
 
 from salespipe.app import settings
 from salespipe.cli import output
-from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.cli.app import state
+from salespipe.cli.options import JsonOption
 from salespipe.core import clock, i18n
 from salespipe.core.errors import SalespipeError
 from salespipe.core.i18n import _
@@ -40,7 +41,6 @@ def _demo_language(flag: str | None, global_db: str | None) -> str:
 
 def register(app: typer.Typer) -> None:
     @app.command("demo", rich_help_panel="Data and setup")
-    @handles_errors
     def demo(
         ctx: typer.Context,
         db: Annotated[

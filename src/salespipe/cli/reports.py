@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from salespipe.cli import output
-from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.cli.app import state
+from salespipe.cli.options import (
+    AsOfOption,
+    JsonOption,
+    OwnerOption,
+    SinceOption,
+    UntilOption,
+    WidthOption,
+)
 from salespipe.core import parse
 from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue
 from salespipe.core.i18n import N_, _
@@ -19,34 +27,6 @@ if TYPE_CHECKING:
     from salespipe.reports.scope import Scope
 
 PANEL = "Reports"
-
-OwnerOption = Annotated[
-    str | None, typer.Option("--owner", "-o", metavar="O", help="Only the deals of this owner.")
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="DATE",
-        help="As the pipeline stood at the end of DATE, replayed from its history.",
-    ),
-]
-SinceOption = Annotated[
-    str | None, typer.Option("--since", metavar="DATE", help="From this day (included).")
-]
-UntilOption = Annotated[
-    str | None, typer.Option("--until", metavar="DATE", help="To this day (included).")
-]
-WidthOption = Annotated[
-    int | None,
-    typer.Option(
-        "--width",
-        metavar="N",
-        min=30,
-        max=400,
-        help="Chart width in columns (default: the terminal's, at most 80).",
-    ),
-]
 
 
 def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> "Scope":
@@ -69,7 +49,6 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 def register(app: typer.Typer) -> None:
     @app.command("chart", rich_help_panel=PANEL)
-    @handles_errors
     def chart(
         ctx: typer.Context,
         by: Annotated[
@@ -118,7 +97,6 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("report", rich_help_panel=PANEL)
-    @handles_errors
     def report(
         ctx: typer.Context,
         since: SinceOption = None,
@@ -147,7 +125,6 @@ def register(app: typer.Typer) -> None:
         output.blocks(report_views.summary_blocks(result))
 
     @app.command("forecast", rich_help_panel=PANEL)
-    @handles_errors
     def forecast(
         ctx: typer.Context,
         months: Annotated[
@@ -188,7 +165,6 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("funnel", rich_help_panel=PANEL)
-    @handles_errors
     def funnel(
         ctx: typer.Context,
         since: SinceOption = None,
@@ -216,7 +192,6 @@ def register(app: typer.Typer) -> None:
         output.blocks(report_views.funnel_blocks(result))
 
     @app.command("durations", rich_help_panel=PANEL)
-    @handles_errors
     def durations(
         ctx: typer.Context,
         owner: OwnerOption = None,
@@ -240,7 +215,6 @@ def register(app: typer.Typer) -> None:
         output.blocks(report_views.durations_blocks(result))
 
     @app.command("winrate", rich_help_panel=PANEL)
-    @handles_errors
     def winrate(
         ctx: typer.Context,
         by: Annotated[
@@ -281,7 +255,6 @@ def register(app: typer.Typer) -> None:
         output.blocks(report_views.winrate_blocks(result))
 
     @app.command("stale", rich_help_panel=PANEL)
-    @handles_errors
     def stale(
         ctx: typer.Context,
         owner: OwnerOption = None,
@@ -304,7 +277,6 @@ def register(app: typer.Typer) -> None:
         output.blocks(report_views.stale_blocks(result))
 
     @app.command("check", rich_help_panel=PANEL)
-    @handles_errors
     def check(
         ctx: typer.Context,
         quiet: Annotated[

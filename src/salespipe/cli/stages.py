@@ -8,7 +8,8 @@ import typer
 from salespipe.app.pipeline import Change, Pipeline
 from salespipe.app.stage_admin import UNSET
 from salespipe.cli import complete, output
-from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.cli.app import state
+from salespipe.cli.options import JsonOption
 from salespipe.core import parse
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Stage
@@ -61,7 +62,6 @@ def _report(
 
 
 @stage_app.command("list")
-@handles_errors
 def list_stages(
     ctx: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Include disabled stages.")] = False,
@@ -73,7 +73,6 @@ def list_stages(
 
 
 @stage_app.command("add")
-@handles_errors
 def add_stage(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The new stage's name, in any language.")],
@@ -116,7 +115,6 @@ def add_stage(
 
 
 @stage_app.command("rename")
-@handles_errors
 def rename_stage(
     ctx: typer.Context,
     stage: StageArg,
@@ -132,7 +130,6 @@ def rename_stage(
 
 
 @stage_app.command("set")
-@handles_errors
 def set_stage(
     ctx: typer.Context,
     stage: StageArg,
@@ -169,7 +166,6 @@ def set_stage(
 
 
 @stage_app.command("order")
-@handles_errors
 def order_stages(
     ctx: typer.Context,
     stages: Annotated[
@@ -192,7 +188,6 @@ def order_stages(
 
 
 @stage_app.command("disable")
-@handles_errors
 def disable_stage(
     ctx: typer.Context,
     stage: StageArg,
@@ -225,7 +220,6 @@ def disable_stage(
 
 
 @stage_app.command("enable")
-@handles_errors
 def enable_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
     """Switch a disabled stage back on."""
     pipeline = state(ctx).pipeline()
@@ -236,7 +230,6 @@ def enable_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = Fals
 
 
 @stage_app.command("remove")
-@handles_errors
 def remove_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
     """Remove a stage no deal has ever used (otherwise disable it)."""
     pipeline = state(ctx).pipeline()

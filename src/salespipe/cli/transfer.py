@@ -10,7 +10,8 @@ from typing import IO, Annotated, Any
 import typer
 
 from salespipe.cli import output
-from salespipe.cli.app import JsonOption, handles_errors, state
+from salespipe.cli.app import state
+from salespipe.cli.options import JsonOption
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
@@ -233,7 +234,6 @@ def _say_import(report: Any) -> None:
 
 def register(app: typer.Typer) -> None:
     @app.command("export", help=EXPORT_HELP, rich_help_panel="Data and setup")
-    @handles_errors
     def export(
         ctx: typer.Context,
         format_: Annotated[
@@ -283,7 +283,6 @@ def register(app: typer.Typer) -> None:
             )
 
     @app.command("import", help=IMPORT_HELP, rich_help_panel="Data and setup")
-    @handles_errors
     def import_(
         ctx: typer.Context,
         file: Annotated[Path, typer.Argument(metavar="FILE", help="A CSV or JSON file of deals.")],

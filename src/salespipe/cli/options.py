@@ -1,0 +1,59 @@
+"""Options that several commands share, declared once: --json, --owner, --as-of,
+--since, --until, --reason, --at and --width."""
+
+from typing import Annotated
+
+import typer
+
+from salespipe.cli.app import state
+
+
+def _json_mode(ctx: typer.Context, value: bool) -> bool:
+    """Tell the run that it prints JSON: its dates stay ISO 8601 CE, and an error is
+    printed as a JSON object too (cli/app.py)."""
+    if value:
+        state(ctx).as_json = True
+    return value
+
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print only JSON on stdout.", callback=_json_mode)
+]
+OwnerOption = Annotated[
+    str | None, typer.Option("--owner", "-o", metavar="O", help="Only the deals of this owner.")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="As the pipeline stood at the end of DATE, replayed from its history.",
+    ),
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", metavar="DATE", help="From this day (included).")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="To this day (included).")
+]
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", "-r", help="Why it happened; kept in the deal's history.")
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="WHEN",
+        help="When it happened, if earlier: 2026-01-15, '2026-01-15 14:30', yesterday, -3d.",
+    ),
+]
+WidthOption = Annotated[
+    int | None,
+    typer.Option(
+        "--width",
+        metavar="N",
+        min=30,
+        max=400,
+        help="Chart width in columns (default: the terminal's, at most 80).",
+    ),
+]
