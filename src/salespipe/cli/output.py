@@ -4,13 +4,16 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from salespipe.core.errors import SalespipeError
 from salespipe.core.i18n import _
 from salespipe.present import render
+
+if TYPE_CHECKING:
+    from salespipe.present.results import Result
 
 
 def for_terminal(stream: Any = None) -> bool:
@@ -88,6 +91,17 @@ def chart_width(width: int | None) -> int:
 
 def charts(drawn: list[str]) -> None:
     say("\n\n".join(drawn))
+
+
+def result(shown: "Result", as_json: bool) -> None:
+    """The one way a report reaches the user: its ``to_dict()`` as JSON for scripts, its
+    view (:mod:`salespipe.present.results`) as text for people."""
+    if as_json:
+        json(shown.to_dict())
+        return
+    from salespipe.present import results
+
+    blocks(results.view(shown))
 
 
 def say(message: str) -> None:

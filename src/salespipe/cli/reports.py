@@ -117,12 +117,7 @@ def register(app: typer.Typer) -> None:
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
         result = reports.summary(scope.records, scope.stages, period=period, now=scope.now)
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import report_views
-
-        output.blocks(report_views.summary_blocks(result))
+        output.result(result, as_json)
 
     @app.command("forecast", rich_help_panel=PANEL)
     def forecast(
@@ -184,12 +179,7 @@ def register(app: typer.Typer) -> None:
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
         result = outcomes.funnel(scope.records, scope.stages, period)
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import report_views
-
-        output.blocks(report_views.funnel_blocks(result))
+        output.result(result, as_json)
 
     @app.command("durations", rich_help_panel=PANEL)
     def durations(
@@ -207,12 +197,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(ctx, owner, as_of, history=True)
         result = timing.durations(scope.records, scope.stages, scope.now)
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import report_views
-
-        output.blocks(report_views.durations_blocks(result))
+        output.result(result, as_json)
 
     @app.command("winrate", rich_help_panel=PANEL)
     def winrate(
@@ -247,12 +232,7 @@ def register(app: typer.Typer) -> None:
             period,
             grouping,  # type: ignore[arg-type]
         )
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import report_views
-
-        output.blocks(report_views.winrate_blocks(result))
+        output.result(result, as_json)
 
     @app.command("stale", rich_help_panel=PANEL)
     def stale(
@@ -269,12 +249,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(ctx, owner, as_of, history=False)
         result = alerts.stale(scope.records, scope.stages, scope.now)
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import report_views
-
-        output.blocks(report_views.stale_blocks(result))
+        output.result(result, as_json)
 
     @app.command("check", rich_help_panel=PANEL)
     def check(
@@ -300,11 +275,7 @@ def register(app: typer.Typer) -> None:
 
         scope = _scope(ctx, owner, as_of, history=False)
         result = alerts.check(scope.records, scope.stages, scope.now)
-        if as_json:
-            output.json(result.to_dict())
-        elif not (quiet and result.clean):
-            from salespipe.present import report_views
-
-            output.blocks(report_views.check_blocks(result))
+        if as_json or not (quiet and result.clean):
+            output.result(result, as_json)
         if not result.clean:
             raise typer.Exit(EXIT_ACTION_NEEDED)
