@@ -1,4 +1,4 @@
-"""What is timed, and the bar SPEC §6 sets for each command at each size."""
+"""What is timed, and the bar docs/benchmark.md sets for each command at each size."""
 
 from __future__ import annotations
 
