@@ -190,3 +190,36 @@ def test_the_example_script_runs(tmp_path: Path) -> None:
     assert "refused (not_allowed)" in done.stdout
     assert "won 1, lost 1, win rate 50%" in done.stdout
     assert "deal 1 'ERP for Siam Foods': quoted, 1450000 THB" in done.stdout
+
+
+def test_import_and_export_round_trip(api: salespipe.Pipeline, tmp_path: Path) -> None:
+    """import_file reads a CSV as `import` does; export_csv and export_backup write what
+    `export` writes, and a backup restores into an empty database."""
+    import io
+
+    csv_file = EXAMPLE.parent / "import" / "deals.csv"
+    assert api.import_file(csv_file, dry_run=True).to_dict()["imported"] == 5
+    assert api.deals(status="all") == []
+    report = api.import_file(csv_file)
+    assert report.to_dict()["imported"] == 5
+    text = io.StringIO(newline="")
+    assert api.export_csv(text) == 5
+    assert text.getvalue().startswith("id,title,customer")
+    backup = tmp_path / "backup.json"
+    with backup.open("wb") as out:
+        counts = api.export_backup(out)
+    assert counts["deals"] == 5
+    restored = salespipe.open(tmp_path / "restored.json")
+    assert restored.import_file(backup).to_dict()["restored"] is True
+    assert [d.id for d in restored.deals(status="all")] == [d.id for d in api.deals(status="all")]
+    with pytest.raises(salespipe.InvalidValue):
+        api.import_file(csv_file, format="xlsx")
+
+
+def test_init_creates_the_file_once(tmp_path: Path) -> None:
+    """init writes a new file with its currency; a second init is refused."""
+    api = salespipe.open(tmp_path / "new.json")
+    api.init(currency="usd")
+    assert api.config()["currency"] == "USD"
+    with pytest.raises(salespipe.NotAllowed):
+        api.init()

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from salespipe.app import pipeline as use_cases
 from salespipe.app import settings
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from salespipe.reports.outcomes import Funnel, WinRate
     from salespipe.reports.scope import Scope
     from salespipe.reports.summary import PipelineChart, Summary
+    from salespipe.transfer.importing import ImportReport
 
 Day = date | str
 Moment = datetime | str
@@ -234,9 +235,66 @@ class Pipeline:
         """Take back the most recent change, whatever made it."""
         return self._app.undo()
 
+    def init(self, *, currency: str | None = None) -> None:
+        """Create the data file now (it is otherwise created by the first change)."""
+        self._app.init(currency=None if currency is None else parse.currency(currency))
+
     def set_config(self, key: str, value: str) -> None:
         """Set one setting as ``config set`` does (the value as text)."""
         self._app.set_config(key, value)
+
+    # -- import and export ---------------------------------------------------------------
+    def import_file(
+        self,
+        path: str | PathLike[str],
+        *,
+        format: str | None = None,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        stage_map: Iterable[str] = (),
+        create_stages: bool = False,
+        currency: str | None = None,
+        dates: str | None = None,
+        encoding: str | None = None,
+        columns: Iterable[str] = (),
+    ) -> ImportReport:
+        """Import a CSV (ours, Pipedrive's, HubSpot's, Salesforce's) or a JSON backup as
+        one change, as ``import`` does; the options are the command's."""
+        from salespipe.transfer import importing
+
+        if format is not None and format not in ("csv", "json"):
+            raise InvalidValue(
+                _('The import format "{format}" is not csv or json.').format(format=format)
+            )
+        if dates is not None and dates not in ("dmy", "mdy"):
+            raise InvalidValue(_('--dates "{dates}" is not dmy or mdy.').format(dates=dates))
+        options = importing.ImportOptions(
+            format=format,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            stage_map=tuple(stage_map),
+            create_stages=create_stages,
+            currency=None if currency is None else parse.currency(currency),
+            dates="dmy" if dates == "dmy" else ("mdy" if dates else None),
+            encoding=encoding,
+            columns=tuple(columns),
+        )
+        return importing.import_file(self._app, Path(path), options)
+
+    def export_csv(self, out: TextIO) -> int:
+        """Write every deal as CSV (the columns of docs/data-format.md) to a text stream
+        opened with ``newline=""``; returns how many deals were written."""
+        from salespipe.transfer import exporting
+
+        snapshot = self._app.read()
+        return exporting.write_csv(snapshot.all_deals(), snapshot.stages(), out)
+
+    def export_backup(self, out: BinaryIO) -> dict[str, int]:
+        """Write the whole database as a JSON backup to a binary stream; returns the
+        counts of stages, deals and events written."""
+        from salespipe.transfer import exporting
+
+        return exporting.write_backup(self._app.read(), out, clock.now())
 
     # -- stages ------------------------------------------------------------------------
     def stage_add(
