@@ -28,6 +28,7 @@ from salespipe.core.model import Deal, Event, NextAction, Stage
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Change
+    from salespipe.core.tally import Period
     from salespipe.reports.alerts import CheckResult, StaleList
     from salespipe.reports.durations import Durations
     from salespipe.reports.forecast import Forecast
@@ -223,8 +224,7 @@ class Pipeline:
         note: str = "",
     ) -> Deal:
         """Record a quotation sent; the deal's value follows ``amount``."""
-        day = _day(valid_until, N_("--valid-until date"))
-        assert day is not None
+        day = _day_of(valid_until, N_("--valid-until date"))
         money = None if amount is None else _money(amount)
         return self._app.quote(deal_id, valid_until=day, amount=money, note=note).deal
 
@@ -447,10 +447,14 @@ class Pipeline:
 
 # -- what a caller gives, read as the command line reads it ---------------------------
 def _day(value: Day | None, what: str) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
+    return None if value is None else _day_of(value, what)
+
+
+def _day_of(value: Day, what: str) -> date:
     if isinstance(value, datetime):
         return value.date()
+    if isinstance(value, date):
+        return value
     return parse.day(value, what=what)
 
 
@@ -464,7 +468,7 @@ def _money(value: Amount) -> Decimal:
     return parse.money(str(value))
 
 
-def _period(since: Day | None, until: Day | None) -> Any:
+def _period(since: Day | None, until: Day | None) -> Period:
     from salespipe.core.tally import Period
 
     return Period(_day(since, N_("--since date")), _day(until, N_("--until date")))
