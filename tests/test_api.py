@@ -165,7 +165,9 @@ def _env() -> dict[str, str]:
 
     from tests.conftest import NOW
 
-    return {**os.environ, "SALESPIPE_NOW": NOW, "TZ": "Asia/Bangkok", "LANG": "C.UTF-8"}
+    unset = ("SALESPIPE_LANG", "LC_ALL", "LC_MESSAGES", "SALESPIPE_DB", "SALESPIPE_CONFIG_DIR")
+    kept = {k: v for k, v in os.environ.items() if k not in unset}
+    return {**kept, "SALESPIPE_NOW": NOW, "TZ": "Asia/Bangkok", "LANG": "C.UTF-8"}
 
 
 def test_importing_salespipe_loads_no_api(tmp_path: Path) -> None:

@@ -119,8 +119,10 @@ FRESH: list[tuple[str, Sequence[str], int]] = [
 
 
 def _env(folder: Path) -> dict[str, str]:
+    """The run's environment, pinned: nothing of the developer's own settings leaks in."""
+    unset = ("SALESPIPE_LANG", "LC_ALL", "LC_MESSAGES", "NO_COLOR", "SALESPIPE_DB")
     return {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in unset},
         "SALESPIPE_NOW": NOW,
         "TZ": "Asia/Bangkok",
         "SALESPIPE_USER": "tester",
@@ -139,7 +141,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "salespipe", "demo", "--db", str(db), "--seed", SEED, "--json"],
         capture_output=True,
         text=True,
-        env=_env(folder),
+        env={**_env(folder), "SALESPIPE_DB": str(db)},
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
