@@ -126,13 +126,14 @@ def build(path: Path, deals: int, seed: int = 1) -> None:
     now = clock.now()
     with pipeline.work("demo") as work:
         tx = work.tx
-        rec = _Recorder(tx.meta["next_seq"], tx.change_id(), work.who, now)
-        first_id = tx.meta["next_deal_id"]
+        counters = tx.counters()
+        rec = _Recorder(counters.next_seq, tx.change_id(), work.who, now)
+        first_id = counters.next_deal_id
         made = [_history(first_id + i, now, rng, rec) for i in range(deals)]
         tx.save_deals(made)
         for event in rec.events:
             tx.record(event)
-        tx.set_meta(next_seq=rec.seq, next_deal_id=first_id + deals)
+        tx.advance_counters(next_seq=rec.seq, next_deal_id=first_id + deals)
 
 
 if __name__ == "__main__":

@@ -122,8 +122,9 @@ def test_large_demo_looks_like_the_benchmark_data(cli, demo_path) -> None:
     assert 4.5 <= written["events"] / 2000 <= 5.5
     snapshot = Pipeline.open(demo_path).read()
     assert len(snapshot.open_deals()) == 200
-    assert snapshot.meta["next_deal_id"] == 2001
-    assert snapshot.meta["next_seq"] == written["events"] + 1
+    counters = snapshot.counters()
+    assert counters.next_deal_id == 2001
+    assert counters.next_seq == written["events"] + 1
 
 
 def test_thai_demo_uses_thai_names(cli, demo_path, monkeypatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from salespipe.core.errors import StoreError, WriteFailed
 from salespipe.core.model import Deal
 from salespipe.storage import jsonl as store
 from salespipe.storage.jsonl import files as store_files
+from salespipe.transfer.exporting import backup_head
 
 
 def _main(db_path: Path) -> dict[str, Any]:
@@ -156,6 +158,9 @@ def test_a_schema_one_file_is_read_as_it_is_and_upgraded_by_the_first_write(
     assert db_path.with_name("pipeline.json.schema1.bak").read_bytes() == original
     meta = _main(db_path)["_meta"]["1"]
     assert (meta["schema"], meta["open_generation"]) == (2, 1)
+    assert meta["migrations"] == ["open_deals_to_journal"]
+    head = backup_head(pipeline.read(), datetime.now())
+    assert set(head["meta"]) == {"created_at", "next_deal_id", "next_seq", "next_change"}
     deals = {d.id: d for d in pipeline.read().all_deals()}
     assert (deals[1].stage, deals[2].title, deals[3].status) == ("quoted", "Bravo", "lost")
     assert deals[2].value == Decimal("1.5")

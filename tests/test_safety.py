@@ -162,7 +162,7 @@ def _add_ballast(db: Path, count: int) -> None:
     """Many open deals in one transaction, so each write takes long enough to be hit."""
     pipeline = Pipeline.open(db)
     with pipeline.work("ballast") as work:
-        first = work.tx.meta["next_deal_id"]
+        first = work.tx.counters().next_deal_id
         work.tx.save_deals(
             Deal(
                 id=first + i,
@@ -174,7 +174,7 @@ def _add_ballast(db: Path, count: int) -> None:
             )
             for i in range(count)
         )
-        work.tx.set_meta(next_deal_id=first + count)
+        work.tx.advance_counters(next_deal_id=first + count)
 
 
 def _assert_committed_changes_kept(state: dict[str, Any], committed: list[tuple[str, int]]) -> None:

@@ -94,21 +94,24 @@ def test_a_newer_schema_is_refused(pipeline: Pipeline, db_path: Path) -> None:
 def test_an_older_schema_is_migrated_with_a_backup(
     pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Opening an older file for writing keeps a backup and migrates step by step."""
+    """Opening an older file for writing keeps a backup, applies each later named step in
+    order and records its name in the file."""
     pipeline.add("A", DealFields())
     original = db_path.read_bytes()
 
-    def to_three(document: dict[str, Any]) -> dict[str, Any]:
-        document["_meta"]["1"]["migrated"] = True
-        return document
+    def mark_migrated(upgrade: store.database.Upgrade) -> None:
+        upgrade.meta["migrated"] = True
 
-    monkeypatch.setattr(store.database, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(store.MIGRATIONS, 2, to_three)
+    monkeypatch.setattr(store.database, "MIGRATIONS", (*store.database.MIGRATIONS, mark_migrated))
+    assert pipeline.read().get_deal(1) is not None  # a read migrates in memory only
+    assert db_path.read_bytes() == original
     pipeline.add("B", DealFields())
     backup = db_path.with_name("pipeline.json.schema2.bak")
     assert backup.read_bytes() == original
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
     assert (meta["schema"], meta["migrated"]) == (3, True)
+    assert meta["migrations"] == ["mark_migrated"]
+    assert [d.title for d in pipeline.read().open_deals()] == ["A", "B"]
 
 
 def test_a_torn_journal_tail_is_ignored_and_cut_off(pipeline: Pipeline, db_path: Path) -> None:
@@ -204,21 +207,19 @@ def test_the_feed_keeps_the_newest_events_even_when_backdated(
     reports a damaged line in the middle of the journal as damage, by file."""
     from datetime import date, datetime
 
-    from salespipe.storage.jsonl.feed import newest_events
-
     pipeline.add("A", DealFields(), at=datetime.fromisoformat("2026-11-20T09:00:00+07:00"))
     pipeline.add("B", DealFields(), at=datetime.fromisoformat("2026-11-25T09:00:00+07:00"))
     pipeline.note(1, "backdated", at=datetime.fromisoformat("2026-11-21T09:00:00+07:00"))
     pipeline.note(2, "latest")
     snapshot = pipeline.read()
-    newest = newest_events(snapshot, 3)
+    newest = snapshot.newest_events(3)
     assert [(e.type, e.deal_id) for e in newest] == [("note", 2), ("add", 2), ("note", 1)]
-    since = newest_events(snapshot, 10, since=date(2026, 11, 21))
+    since = snapshot.newest_events(10, since=date(2026, 11, 21))
     assert [(e.type, e.deal_id) for e in since] == [("note", 2), ("add", 2), ("note", 1)]
-    assert [e.text for e in newest_events(snapshot, 5, deal_id=1)] == ["backdated", None]
+    assert [e.text for e in snapshot.newest_events(5, deal_id=1)] == ["backdated", None]
     journal = db_path.with_name("pipeline.events.jsonl")
     lines = journal.read_bytes().splitlines(keepends=True)
     garbage = b'{"seq":2,"no time":"'.ljust(len(lines[1]) - 3, b"x") + b'"}\n'
     journal.write_bytes(lines[0] + garbage + b"".join(lines[2:]))
     with pytest.raises(StoreError, match=r"events\.jsonl holds data salespipe cannot read"):
-        newest_events(pipeline.read(), 3)
+        pipeline.read().newest_events(3)

@@ -17,7 +17,6 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from salespipe.app import settings
@@ -44,7 +43,7 @@ Pending = tuple[datetime, int, str, Record | None, Record, str | None, str | Non
 
 @dataclass(frozen=True)
 class DemoResult:
-    path: Path
+    path: str  # where the demo database is, as the user named it
     deals: int
     open: int
     events: int
@@ -331,7 +330,7 @@ def _events(story: _Story, first_seq: int, change: int) -> list[Event]:
 def is_demo(pipeline: PipelineBase) -> bool | None:
     """True for a demo file, False for any other pipeline, None when there is no file."""
     snapshot = pipeline.read()
-    return bool(snapshot.meta.get("demo")) if snapshot.exists else None
+    return bool(snapshot.flags().get("demo")) if snapshot.exists else None
 
 
 def write_demo(pipeline: PipelineBase, *, deals: int, seed: int, lang: str) -> DemoResult:
@@ -340,7 +339,7 @@ def write_demo(pipeline: PipelineBase, *, deals: int, seed: int, lang: str) -> D
     Events are recorded deal by deal, as an import of history would record them; each
     deal's events are in time order.
     """
-    path = pipeline.store.path
+    path = pipeline.store.location
     current = is_demo(pipeline)
     if current is False:
         raise NotAllowed(
@@ -354,14 +353,14 @@ def write_demo(pipeline: PipelineBase, *, deals: int, seed: int, lang: str) -> D
         def lock_timeout() -> float:
             return float(settings.effective(pipeline.read().config())["lock_timeout"])
 
-        pipeline.store.delete_files(lock_timeout)
+        pipeline.store.destroy(lock_timeout)
     rng = random.Random(seed)
     counts = {"open": 0, "events": 0}
     with pipeline.work("demo") as work:
         tx = work.tx
         stages = [s for s in work.stages if s.enabled]
         generator = _Generator(rng, words_for(lang), stages, work.now)
-        first_seq, change = tx.meta["next_seq"], tx.change_id()
+        first_seq, change = tx.counters().next_seq, tx.change_id()
 
         def told() -> Iterator[Deal]:
             # Tell one deal at a time and record its events, so memory holds one story.
@@ -374,6 +373,7 @@ def write_demo(pipeline: PipelineBase, *, deals: int, seed: int, lang: str) -> D
                 yield Deal.from_record(story.record)
 
         tx.save_deals(told())
-        tx.set_meta(demo=True, next_deal_id=deals + 1, next_seq=first_seq + counts["events"])
-        tx.do_not_push_change()
+        tx.set_flag("demo", True)
+        tx.advance_counters(next_deal_id=deals + 1, next_seq=first_seq + counts["events"])
+        tx.not_undoable()
     return DemoResult(path=path, deals=deals, open=counts["open"], events=counts["events"])

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salespipe.app import settings
 from salespipe.app.stage_admin import StageAdmin
@@ -20,7 +20,10 @@ from salespipe.core import fmt, parse
 from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay
-from salespipe.storage.jsonl import Snapshot
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import ReadView
+
 
 __all__ = ["Change", "DealFields", "Pipeline"]
 
@@ -235,20 +238,20 @@ class Pipeline(StageAdmin):
     def undo(self) -> Change:
         """Revert the most recent change that has not been undone yet."""
         with self.work("undo") as work:
-            entry = work.tx.pop_change()
-            if entry is None:
+            popped = work.tx.pop_change()
+            if popped is None:
                 raise NothingToUndo(_("There is nothing to undo."))
-            undone = work.tx.events_of_change(entry)
+            entry, undone = popped
             for event in reversed(undone):
                 _revert(work, event)
-            work.tx.do_not_push_change()
+            work.tx.not_undoable()
             work.event(
                 "undo",
                 work.now,
                 reason=None,
-                text=entry["command"],
+                text=entry.command,
                 before=None,
-                after={"undid": entry["change"], "command": entry["command"]},
+                after={"undid": entry.change, "command": entry.command},
             )
             work.change.deals_before = {e.deal_id: None for e in undone if e.deal_id}
             return work.change
@@ -264,11 +267,13 @@ class Pipeline(StageAdmin):
             work.event("config", work.now, before={key: old}, after={key: value})
             return work.change
 
-    def init(self, *, currency: str | None = None) -> Snapshot:
+    def init(self, *, currency: str | None = None) -> ReadView:
         with self.work("init") as work:
             if work.tx.exists:
                 raise NotAllowed(
-                    _("{path} already exists; nothing was changed.").format(path=self.store.path)
+                    _("{path} already exists; nothing was changed.").format(
+                        path=self.store.location
+                    )
                 )
             work.tx.set_config("currency", currency or "THB")
             return work.tx
@@ -306,7 +311,7 @@ def _revert(work: Work, event: Event) -> None:
         current = work.tx.get_deal(event.deal_id)
         if event.before is None:
             if current is not None:
-                work.tx.delete_deal(current)
+                work.tx.delete_deal(current.id)
         elif event.after is None or current is None:
             restored = Deal.from_record(event.before)
             work.tx.save_deals([restored])

@@ -10,7 +10,7 @@ from salespipe.app.work import Change, PipelineBase, Work, moved
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _, ngettext
-from salespipe.core.model import Record, Stage
+from salespipe.core.model import Stage
 
 RESERVED_NAMES = {"won", "lost", "open", "all"}
 UNSET = object()
@@ -182,7 +182,7 @@ class StageAdmin(PipelineBase):
     def stage_remove(self, name: str) -> Change:
         with self.work("stage remove") as work:
             stage = parse.stage(work.stages, name, enabled_only=False)
-            if self._stage_ever_used(work, stage.key):
+            if work.tx.stage_in_use(stage.key):
                 raise NotAllowed(
                     _(
                         'The stage "{name}" has been used by deals, so it cannot be removed; '
@@ -191,25 +191,6 @@ class StageAdmin(PipelineBase):
                 )
             work.save_stages("stage-remove", [s for s in work.stages if s.key != stage.key])
             return work.change
-
-    @staticmethod
-    def _stage_ever_used(work: Work, key: str) -> bool:
-        """Whether any deal is, was or has been recorded in the stage (its key appears in
-        a deal's stage or stays, now, closed or in a deal event)."""
-        if any(d.stage == key for d in work.tx.open_deals()):
-            return True
-
-        def in_record(record: Record | None) -> bool:
-            record = record or {}
-            return record.get("stage") == key or any(s[0] == key for s in record.get("stays", ()))
-
-        if any(in_record(r) for r in work.tx.closed_mentioning(key)):
-            return True
-        return any(
-            in_record(e.get("before")) or in_record(e.get("after"))
-            for e in work.tx.events_mentioning(key)
-            if e.get("deal_id") is not None
-        )
 
     @staticmethod
     def _replace(work: Work, kind: str, stage: Stage) -> None:

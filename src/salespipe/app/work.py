@@ -7,15 +7,17 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from salespipe.app import settings
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, Record, Stage, Stay, default_stages
-from salespipe.storage.jsonl import Snapshot, Store, Transaction, new_document
+from salespipe.storage import open_storage
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import Initial, ReadView, Storage, WriteTransaction
 
 
 @dataclass
@@ -40,7 +42,7 @@ def record_diff(before: Record, after: Record) -> tuple[Record, Record]:
 class Work:
     """One open transaction with the bookkeeping every use case needs."""
 
-    def __init__(self, tx: Transaction, command: str, who: str) -> None:
+    def __init__(self, tx: WriteTransaction, command: str, who: str) -> None:
         self.tx = tx
         self.command = command
         self.who = who
@@ -75,7 +77,7 @@ class Work:
         before: Record | None = None,
         after: Record | None = None,
     ) -> Event:
-        seq = self.tx.next_seq()
+        seq = self.tx.allocate_seq()
         event = self.new_event(
             seq, kind, at, deal_id, reason=reason, text=text, before=before, after=after
         )
@@ -134,7 +136,7 @@ class Work:
         deal = after or before
         assert deal is not None
         if after is None:
-            self.tx.delete_deal(deal)
+            self.tx.delete_deal(deal.id)
         else:
             self.tx.save_deals([after])
             self.change.deals.append(after)
@@ -210,7 +212,7 @@ def moved(deal: Deal, stage_key: str, when: datetime) -> Deal:
 class PipelineBase:
     """A store and the way to run one use case on it as one transaction."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Storage) -> None:
         self.store = store
         # Called with each committed change that recorded events (e.g. to run hooks).
         self.listeners: list[Callable[[Change], None]] = []
@@ -219,20 +221,23 @@ class PipelineBase:
         self.config_readers: list[Callable[[dict[str, Any]], None]] = []
 
     @classmethod
-    def open(cls, path: Any, lang: str | None = None) -> Self:
-        """A pipeline on the file at ``path``; ``lang`` names new default stages."""
+    def open(cls, target: Any, lang: str | None = None) -> Self:
+        """A pipeline on the database at ``target`` (a data file's path, or see
+        :func:`salespipe.storage.open_storage`); ``lang`` names new default stages."""
 
-        def fresh() -> dict[str, Any]:
-            return new_document({}, default_stages(lang or "en"), clock.now().isoformat())
+        def fresh() -> Initial:
+            from salespipe.storage.port import Initial  # only for a database not made yet
 
-        return cls(Store(Path(path), fresh))
+            return Initial(default_stages(lang or "en"), clock.now().isoformat())
 
-    def read(self) -> Snapshot:
+        return cls(open_storage(target, fresh))
+
+    def read(self) -> ReadView:
         snapshot = self.store.read()
         self._config_read(snapshot)
         return snapshot
 
-    def _config_read(self, snapshot: Snapshot) -> None:
+    def _config_read(self, snapshot: ReadView) -> None:
         if self.config_readers:
             config = snapshot.config()
             for reader in self.config_readers:

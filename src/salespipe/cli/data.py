@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.json(
                 {
-                    "path": str(pipeline.store.path),
+                    "path": pipeline.store.location,
                     "stages": [s.to_record() for s in snapshot.stages()],
                 }
             )
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
             names = " → ".join(s.name for s in snapshot.stages())
             output.say(
                 _("Created {path} with stages {stages}.").format(
-                    path=pipeline.store.path, stages=names
+                    path=pipeline.store.location, stages=names
                 )
             )
 

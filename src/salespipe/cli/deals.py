@@ -479,11 +479,9 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """The event feed, newest first."""
-        from salespipe.storage.jsonl.feed import newest_events
-
         start = parse.day(since, what=N_("--since date")) if since is not None else None
         snapshot = state(ctx).pipeline().read()
-        newest = newest_events(snapshot, limit, deal_id=deal_id, since=start)
+        newest = snapshot.newest_events(limit, deal_id=deal_id, since=start)
         undone = snapshot.undone_changes()
         if as_json:
             output.json([{**e.to_dict(), "undone": e.change in undone} for e in newest])

@@ -5,7 +5,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,9 @@ from salespipe.cli.options import JsonOption
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import Storage
 
 PROGRESS_FROM_ROWS = 3000
 
@@ -69,17 +72,13 @@ def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
     return "json" if as_json else "csv"
 
 
-def _refuse_database_target(target: Path, database: Path) -> None:
-    from salespipe.storage.jsonl import DatabasePaths
-
-    for own in (*DatabasePaths.for_main(database).all_data_files(), database):
-        with contextlib.suppress(OSError):
-            if target.resolve() == own.resolve():
-                raise InvalidValue(
-                    _(
-                        "{path} is a file of the database itself; choose another file with -o."
-                    ).format(path=target)
-                )
+def _refuse_database_target(target: Path, database: "Storage") -> None:
+    if database.holds(str(target)):
+        raise InvalidValue(
+            _("{path} is a file of the database itself; choose another file with -o.").format(
+                path=target
+            )
+        )
 
 
 @contextlib.contextmanager
@@ -269,7 +268,7 @@ def register(app: typer.Typer) -> None:
                     _("Cannot write the export to stdout: {problem}.").format(problem=exc.strerror)
                 ) from None
             return
-        _refuse_database_target(output_file, pipeline.store.path)
+        _refuse_database_target(output_file, pipeline.store)
         with _atomic_output(output_file) as handle:
             counts = _write_export(kind, snapshot, handle, bom)
         if as_json:

@@ -1,1 +1,32 @@
-"""Storage: where the pipeline is kept. Backends live below this package."""
+"""Storage: where the pipeline is kept.
+
+The app speaks to a database only through the port (:mod:`salespipe.storage.port`);
+:func:`open_storage` picks the backend that implements it from the target the user
+named, so nothing above this package names a backend.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import Initial, Storage
+
+MEMORY_PREFIX = "memory:"
+
+
+def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial]) -> Storage:
+    """The database at ``target``: ``memory:NAME`` for an in-memory one (shared by every
+    opening of that name in this process), else the path of a data file. ``initial``
+    gives what a database holds before its first change."""
+    text = os.fspath(target)
+    if text.startswith(MEMORY_PREFIX):
+        from salespipe.storage.memory import open_memory
+
+        return open_memory(text.removeprefix(MEMORY_PREFIX), initial)
+    from salespipe.storage.jsonl import Store
+
+    return Store(Path(text), initial)

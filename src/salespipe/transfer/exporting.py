@@ -18,29 +18,17 @@ import orjson
 
 from salespipe import __version__
 from salespipe.core.model import Deal, Stage, money_to_json
-from salespipe.storage.jsonl import Snapshot
+from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import CSV_COLUMNS
 
 BACKUP_FORMAT = "salespipe-backup"
 BACKUP_VERSION = 1
 TAG_SEPARATOR = ";"
-# Bookkeeping of the main file that a backup does not carry: it belongs to the files.
-FILE_ONLY_META = {
-    "format",
-    "schema",
-    "events_size",
-    "closed_size",
-    "open_generation",
-    "open_size",
-    "config",
-    "changes",
-}
 
 __all__ = [
     "BACKUP_FORMAT",
     "BACKUP_VERSION",
     "CSV_COLUMNS",
-    "FILE_ONLY_META",
     "TAG_SEPARATOR",
     "deal_row",
     "write_backup",
@@ -112,24 +100,24 @@ def _json_list(name: str, records: Iterable[bytes]) -> Iterator[bytes]:
     yield b"\n]"
 
 
-def backup_head(snapshot: Snapshot, exported_at: datetime) -> dict[str, Any]:
+def backup_head(snapshot: ReadView, exported_at: datetime) -> dict[str, Any]:
     """The backup's first object: what it is, the counters, the undo list and the settings."""
-    meta = snapshot.meta
     return {
         "format": BACKUP_FORMAT,
         "version": BACKUP_VERSION,
         "salespipe": __version__,
         "exported_at": exported_at.isoformat(timespec="seconds"),
-        "meta": {k: v for k, v in meta.items() if k not in FILE_ONLY_META},
-        "changes": [
-            {"change": c["change"], "command": c["command"], "at": c["at"]}
-            for c in meta.get("changes", [])
-        ],
+        "meta": {
+            "created_at": snapshot.created_at(),
+            **snapshot.counters()._asdict(),
+            **snapshot.flags(),
+        },
+        "changes": [entry._asdict() for entry in snapshot.undo_list()],
         "config": snapshot.config(),
     }
 
 
-def write_backup(snapshot: Snapshot, out: IO[bytes], exported_at: datetime) -> dict[str, int]:
+def write_backup(snapshot: ReadView, out: IO[bytes], exported_at: datetime) -> dict[str, int]:
     """Write the full JSON backup; returns how many stages, deals and events it holds."""
     stages = snapshot.stages()
     deals = sorted(snapshot.all_deals(), key=lambda d: d.id)

@@ -24,7 +24,7 @@ from salespipe.app.work import PipelineBase
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
-from salespipe.storage.jsonl import Snapshot
+from salespipe.storage.port import ReadView
 from salespipe.transfer.dates import DateOrder
 from salespipe.transfer.plan import Defaults, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
@@ -113,7 +113,7 @@ def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> Inval
     return InvalidRows(message.format(rows=rows, file=path.name, good=good) + "\n" + listed)
 
 
-def _defaults(snapshot: Snapshot, options: ImportOptions, now: datetime, ours: bool) -> Defaults:
+def _defaults(snapshot: ReadView, options: ImportOptions, now: datetime, ours: bool) -> Defaults:
     config = settings.effective(snapshot.config())
     return Defaults(
         now=now,
@@ -128,7 +128,7 @@ def _count(plan: Plan) -> Counter[str]:
 
 
 def _prepare(
-    snapshot: Snapshot,
+    snapshot: ReadView,
     parsed: ParsedFile,
     options: ImportOptions,
     report: ImportReport,

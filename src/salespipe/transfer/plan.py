@@ -13,7 +13,7 @@ from datetime import datetime
 
 from salespipe.core.i18n import _
 from salespipe.core.model import Stage, Status
-from salespipe.storage.jsonl import Snapshot
+from salespipe.storage.port import ReadView
 from salespipe.transfer.pending import Pending, unpack
 from salespipe.transfer.rows import Problem
 from salespipe.transfer.stages import (
@@ -66,7 +66,7 @@ class Plan:
 
 def plan_import(
     rows: Sequence[Pending],
-    snapshot: Snapshot,
+    snapshot: ReadView,
     defaults: Defaults,
     *,
     stage_map: Sequence[str] = (),
@@ -76,7 +76,7 @@ def plan_import(
     fresh, plan.duplicates = _fresh_rows(rows, snapshot)
     resolver, targets = _resolve_stages(fresh, snapshot, stage_map, create_stages, plan)
     by_key = {s.key: s for s in plan.stages_after}
-    next_id: int = snapshot.meta["next_deal_id"]
+    next_id = snapshot.counters().next_deal_id
     kept = _kept_ids(fresh, next_id)
     new_id = max([next_id, *(i + 1 for i in kept)])
     for row, target in zip(fresh, targets, strict=True):
@@ -105,7 +105,7 @@ def plan_import(
     return plan
 
 
-def _fresh_rows(rows: Sequence[Pending], snapshot: Snapshot) -> tuple[list[Pending], int]:
+def _fresh_rows(rows: Sequence[Pending], snapshot: ReadView) -> tuple[list[Pending], int]:
     """The rows not imported before (by source key, or by id for our own CSV)."""
     sources: set[str] = set()
     known: dict[int, tuple[str, datetime]] = {}
@@ -141,7 +141,7 @@ def _same_deal(known: tuple[str, datetime] | None, row: Pending) -> bool:
 
 def _resolve_stages(
     rows: Sequence[Pending],
-    snapshot: Snapshot,
+    snapshot: ReadView,
     stage_map: Sequence[str],
     create_stages: bool,
     plan: Plan,

@@ -23,12 +23,13 @@ import orjson
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, Record, Stage
-from salespipe.storage.jsonl import Snapshot, Transaction
-from salespipe.transfer.exporting import BACKUP_FORMAT, BACKUP_VERSION, FILE_ONLY_META
+from salespipe.storage.port import ReadView, UndoEntry, WriteTransaction
+from salespipe.transfer.exporting import BACKUP_FORMAT, BACKUP_VERSION
 
 T = TypeVar("T")
 SECTIONS = ("stages", "deals", "events")
-# Counters a restore takes from the backup; anything else in "meta" is kept as it is.
+# Counters a restore takes from the backup; anything else in "meta" but when the
+# database began is a flag, kept as it is.
 _COUNTERS = ("next_deal_id", "next_seq", "next_change")
 _BATCH = 5000
 READ_CHUNK = 1 << 20  # bytes of a backup file read at a time
@@ -83,10 +84,9 @@ def is_backup(document: Any) -> bool:
     return isinstance(document, dict) and document.get("format") == BACKUP_FORMAT
 
 
-def database_is_empty(snapshot: Snapshot) -> bool:
+def database_is_empty(snapshot: ReadView) -> bool:
     """No deal and no event yet: only then can a backup be restored as it was."""
-    meta = snapshot.meta
-    return not snapshot.open_deal_ids() and not meta["closed_size"] and not meta["events_size"]
+    return snapshot.is_empty()
 
 
 def _check_head(head: Mapping[str, Any], path: Path) -> dict[str, Any]:
@@ -238,7 +238,7 @@ def _counters(head: Mapping[str, Any], floor: Mapping[str, int]) -> dict[str, in
     return {k: max(int(meta.get(k) or 1), floor[k]) for k in _COUNTERS}
 
 
-def _save_deals(tx: Transaction, deals: Iterator[Deal]) -> int:
+def _save_deals(tx: WriteTransaction, deals: Iterator[Deal]) -> int:
     highest = 0
     batch: list[Deal] = []
     for deal in deals:
@@ -260,39 +260,38 @@ def check(backup: Backup) -> None:
         pass
 
 
-def restore(tx: Transaction, backup: Backup) -> None:
+def restore(tx: WriteTransaction, backup: Backup) -> None:
     """Write the whole backup into the (empty) database of ``tx``."""
     tx.save_stages(sorted(backup.stages(), key=lambda s: s.position))
     highest_deal = _save_deals(tx, backup.deals())
-    offset = tx.meta["events_size"]
-    spans: dict[int, list[int]] = {}
+    changes: set[int] = set()
     highest_seq = 0
     for event in backup.events():
-        size = len(orjson.dumps(event.to_record())) + 1
-        span = spans.setdefault(event.change, [offset, offset])
-        span[1] = offset + size
-        offset += size
+        changes.add(event.change)
         highest_seq = max(highest_seq, event.seq)
         tx.record(event)
-    changes = [
-        {**entry, "offset": spans[entry["change"]][0], "size": _size(spans[entry["change"]])}
-        for entry in _entries(backup.head.get("changes"))
-        if entry.get("change") in spans
-    ]
     floor = {
         "next_deal_id": highest_deal + 1,
         "next_seq": highest_seq + 1,
-        "next_change": max(spans, default=0) + 1,
+        "next_change": max(changes, default=0) + 1,
     }
     meta = backup.head.get("meta") or {}
-    kept = {k: v for k, v in meta.items() if k not in (*_COUNTERS, *FILE_ONLY_META)}
-    tx.set_meta(**kept, **_counters(backup.head, floor), config=backup.config, changes=changes)
-    tx.do_not_push_change()
+    for name, value in meta.items():
+        if name == "created_at":
+            tx.set_created_at(value)
+        elif name not in _COUNTERS:
+            tx.set_flag(name, value)
+    tx.advance_counters(**_counters(backup.head, floor))
+    tx.replace_config(backup.config)
+    tx.set_undo_list(_entries(backup.head.get("changes")))
+    tx.not_undoable()
 
 
-def _entries(raw: Any) -> Sequence[dict[str, Any]]:
-    return [entry for entry in raw if isinstance(entry, dict)] if isinstance(raw, list) else []
-
-
-def _size(span: list[int]) -> int:
-    return span[1] - span[0]
+def _entries(raw: Any) -> Sequence[UndoEntry]:
+    """The backup's undo list; an entry without a change id is left out."""
+    entries = [entry for entry in raw if isinstance(entry, dict)] if isinstance(raw, list) else []
+    return [
+        UndoEntry(entry["change"], entry.get("command", ""), entry.get("at", ""))
+        for entry in entries
+        if isinstance(entry.get("change"), int)
+    ]

@@ -126,7 +126,7 @@ class _Recorder:
 
     def __init__(self, work: Work) -> None:
         self.work = work
-        self.seq: int = work.tx.meta["next_seq"]
+        self.seq = work.tx.counters().next_seq
 
     def __call__(
         self,
@@ -175,5 +175,5 @@ def write_plan(work: Work, plan: Plan) -> int:
             tx.save_records(batch)
             batch.clear()
     tx.save_records(batch)
-    tx.set_meta(next_seq=record.seq, next_deal_id=max(plan.next_deal_id, tx.meta["next_deal_id"]))
+    tx.advance_counters(next_seq=record.seq, next_deal_id=plan.next_deal_id)
     return record.seq - first

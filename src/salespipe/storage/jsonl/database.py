@@ -8,7 +8,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,13 +28,10 @@ from salespipe.storage.jsonl.files import (
 from salespipe.storage.jsonl.snapshot import DEALS, META, STAGES, Snapshot
 from salespipe.storage.jsonl.transaction import Transaction
 
-FORMAT = "salespipe"
-SCHEMA_VERSION = 2
+if TYPE_CHECKING:
+    from salespipe.storage.port import Initial, LockTimeout, ReadView, Storage, WriteTransaction
 
-# Migrations from schema N to N+1 (N >= 2): each takes and returns the main document.
-# Schema 1 kept the open deals' records in the main file; its upgrade also moves them
-# out to the open-deals journal (see _open_deals_to_journal).
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+FORMAT = "salespipe"
 
 # A writer that finds the open-deals journal over COMPACT_ABOVE bytes, with its live
 # records less than COMPACT_LIVE_SHARE of it, rewrites it as a new generation. (The
@@ -47,10 +44,63 @@ COMPACT_LIVE_SHARE = 0.5
 READ_ATTEMPTS = 20
 
 
+@dataclass
+class Upgrade:
+    """A main document on its way to the current schema, and the open deals' journal
+    lines a step took out of it (written by the next commit)."""
+
+    document: dict[str, Any]
+    open_lines: bytes | None = None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.document[META]["1"]
+        return meta
+
+
+def open_deals_to_journal(upgrade: Upgrade) -> None:
+    """Schema 1 -> 2: the open deals' records leave the main file for the open-deals
+    journal; the main file keeps an index of where each one is."""
+    lines = bytearray()
+    index: dict[str, dict[str, int]] = {}
+    for key, record in upgrade.document[DEALS].items():
+        line = orjson.dumps(record)
+        index[key] = {"id": record["id"], "at": len(lines), "size": len(line)}
+        lines += line + b"\n"
+    upgrade.document[DEALS] = index
+    upgrade.meta.update(open_generation=0, open_size=len(lines))
+    upgrade.open_lines = bytes(lines)
+
+
+# The schema steps, in order: step N takes a document at schema N to schema N+1. The
+# schema number a file records says which steps it has had; a file migrated by this
+# program also lists their names under "migrations". Append new steps; never change
+# or remove one.
+MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (open_deals_to_journal,)
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
+
+
+def schema_version() -> int:
+    """The schema this program writes: one past the steps it knows."""
+    return 1 + len(MIGRATIONS)
+
+
+def migrated(document: dict[str, Any]) -> Upgrade:
+    """The document brought to the current schema, one named step at a time, each one
+    recorded in its meta."""
+    upgrade = Upgrade(document)
+    while (schema := upgrade.meta["schema"]) < schema_version():
+        step = MIGRATIONS[schema - 1]
+        step(upgrade)
+        upgrade.meta["schema"] = schema + 1
+        upgrade.meta["migrations"] = [*upgrade.meta.get("migrations", []), step.__name__]
+    return upgrade
+
+
 def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> dict[str, Any]:
     meta = {
         "format": FORMAT,
-        "schema": SCHEMA_VERSION,
+        "schema": schema_version(),
         "created_at": now_iso,
         "next_deal_id": 1,
         "next_seq": 1,
@@ -109,12 +159,12 @@ def _load_document(path: Path) -> dict[str, Any] | None:
             ).format(path=path)
         )
     schema = meta["schema"]
-    if schema > SCHEMA_VERSION:
+    if schema > schema_version():
         raise NewerSchema(
             _(
                 "The data file {path} was written by a newer salespipe (schema {schema}, "
                 "this one reads {readable}); upgrade salespipe to use it."
-            ).format(path=path, schema=schema, readable=SCHEMA_VERSION)
+            ).format(path=path, schema=schema, readable=schema_version())
         )
     return document
 
@@ -131,29 +181,30 @@ def _meta_of(document: Any) -> dict[str, Any] | None:
     return meta
 
 
-def _open_deals_to_journal(document: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-    """Schema 1 -> 2: the open deals' records leave the main file for the open-deals
-    journal; the main file keeps an index of where each one is."""
-    lines = bytearray()
-    index: dict[str, dict[str, int]] = {}
-    for key, record in document[DEALS].items():
-        line = orjson.dumps(record)
-        index[key] = {"id": record["id"], "at": len(lines), "size": len(line)}
-        lines += line + b"\n"
-    document[DEALS] = index
-    document[META]["1"].update(open_generation=0, open_size=len(lines))
-    return document, bytes(lines)
-
-
 @dataclass
 class Store:
-    """Opens snapshots and transactions on one database."""
+    """Opens snapshots and transactions on one database (the port's ``Storage``)."""
 
     path: Path
-    new_document: Callable[[], dict[str, Any]] = field(repr=False)
+    initial: Callable[[], Initial] = field(repr=False)
 
     def __post_init__(self) -> None:
         self.paths = DatabasePaths.for_main(self.path)
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def holds(self, path: str) -> bool:
+        for own in self.paths.all_data_files():
+            with contextlib.suppress(OSError):
+                if Path(path).resolve() == own.resolve():
+                    return True
+        return False
+
+    def new_document(self) -> dict[str, Any]:
+        initial = self.initial()
+        return new_document({}, initial.stages, initial.created_at)
 
     def read(self) -> Snapshot:
         document: dict[str, Any] | None = None
@@ -173,7 +224,7 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(
-        self, lock_timeout: Callable[[], float], command: str, now_iso: str
+        self, lock_timeout: LockTimeout, command: str, now_iso: str
     ) -> Iterator[Transaction]:
         """Lock, read, let the caller change, and commit in one atomic write.
 
@@ -229,7 +280,7 @@ class Store:
         return shortened(self.paths.open_journal(meta["open_generation"]), 0, meta["open_size"])
 
     # -- locking -----------------------------------------------------------------------
-    def delete_files(self, lock_timeout: Callable[[], float]) -> None:
+    def destroy(self, lock_timeout: LockTimeout) -> None:
         """Remove the whole database (journals first), under the lock.
 
         Only for replacing a demo database: a crash in between leaves a main file whose
@@ -259,21 +310,14 @@ class Store:
         """The document at the current schema, and the open deals' journal lines when the
         upgrade took them out of the main file (written by the next commit)."""
         schema = document[META]["1"]["schema"]
-        if schema == SCHEMA_VERSION:
+        if schema == schema_version():
             return document, None
         if write_backup:
             backup = self.path.with_name(f"{self.path.name}.schema{schema}.bak")
             if not backup.exists():
                 write_atomically(backup, self.path.read_bytes(), self.paths.temp_prefix())
-        open_lines = None
-        while schema < SCHEMA_VERSION:
-            if schema == 1:
-                document, open_lines = _open_deals_to_journal(document)
-            else:
-                document = MIGRATIONS[schema](document)
-            schema += 1
-            document[META]["1"]["schema"] = schema
-        return document, open_lines
+        upgrade = migrated(document)
+        return upgrade.document, upgrade.open_lines
 
     # -- writing -----------------------------------------------------------------------------
     def _ensure_writable(self) -> None:
@@ -347,3 +391,9 @@ class Store:
             if journal != current:
                 with contextlib.suppress(OSError):
                     journal.unlink()
+
+
+if TYPE_CHECKING:  # the backend implements the port (checked by mypy, costs nothing)
+    _storage: type[Storage] = Store
+    _view: type[ReadView] = Snapshot
+    _transaction: type[WriteTransaction] = Transaction

@@ -16,8 +16,8 @@ from datetime import date, datetime
 import orjson
 
 from salespipe.core.model import Event
-from salespipe.storage.jsonl import Snapshot
 from salespipe.storage.jsonl.files import damaged
+from salespipe.storage.jsonl.snapshot import Snapshot
 
 # A stored event line is ``Event.to_record()``: its top-level "at" comes before
 # "before"/"after", and a quote inside any string value is escaped, so the first

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 from tinydb import TinyDB
@@ -22,7 +23,30 @@ from salespipe.storage.jsonl.files import (
     shortened,
 )
 
+if TYPE_CHECKING:
+    from salespipe.storage.port import Counters, UndoEntry
+
 META, STAGES, DEALS = "_meta", "stages", "deals"
+
+# The main file's own bookkeeping in its meta record; any other key there is a flag
+# (see ReadView.flags).
+BOOKKEEPING = frozenset(
+    (
+        "format",
+        "schema",
+        "migrations",
+        "created_at",
+        "next_deal_id",
+        "next_seq",
+        "next_change",
+        "events_size",
+        "closed_size",
+        "open_generation",
+        "open_size",
+        "config",
+        "changes",
+    )
+)
 
 
 class _BufferedStorage(Storage):
@@ -74,8 +98,8 @@ def _checked_deal(record: Record, path: Path) -> Record:
 
 def _latest_lines(journal: bytes) -> dict[int, int]:
     """Where the last line of each deal id starts in a deals journal, the ids in the order
-    they first appear (every line starts with its id: ``Deal.to_record()`` puts it first).
-    Raises ValueError for a line that does not."""
+    they first appear (every line starts with its id: the transaction writes it first,
+    see ``Transaction._append_closed``). Raises ValueError for a line that does not."""
     latest: dict[int, int] = {}
     start, end = 0, journal.find(b"\n")
     while end >= 0:
@@ -99,7 +123,8 @@ def _lines_containing(data: bytes, marker: bytes) -> Iterator[bytes]:
 
 
 class Snapshot:
-    """A consistent, read-only view of the database at one moment."""
+    """A consistent, read-only view of the database at one moment (a ``ReadView`` of
+    :mod:`salespipe.storage.port`)."""
 
     def __init__(
         self,
@@ -109,7 +134,7 @@ class Snapshot:
         open_journal: CommittedBytes,
     ) -> None:
         self.paths = paths
-        self.exists = exists
+        self._exists = exists
         self._open_journal = open_journal
         self._storage = _BufferedStorage(document)
         self._db = TinyDB(storage=lambda: self._storage)
@@ -118,11 +143,33 @@ class Snapshot:
         self._closed_index: dict[int, int] | None = None
         self._closed_lookups = 0
 
+    @property
+    def exists(self) -> bool:
+        return self._exists
+
     # -- meta and settings -------------------------------------------------------
     @property
     def meta(self) -> dict[str, Any]:
+        """The main file's bookkeeping record (counters, journal sizes, settings, the
+        undo list, flags): this backend's own, never handed outside it."""
         meta: dict[str, Any] = self._storage.data[META]["1"]
         return meta
+
+    def created_at(self) -> str:
+        return str(self.meta["created_at"])
+
+    def counters(self) -> Counters:
+        from salespipe.storage.port import Counters  # not needed on the everyday path
+
+        meta = self.meta
+        return Counters(meta["next_deal_id"], meta["next_seq"], meta["next_change"])
+
+    def flags(self) -> dict[str, Any]:
+        return {k: v for k, v in self.meta.items() if k not in BOOKKEEPING}
+
+    def is_empty(self) -> bool:
+        meta = self.meta
+        return not self._open_index and not meta["closed_size"] and not meta["events_size"]
 
     def config(self) -> dict[str, Any]:
         return dict(self.meta.get("config", {}))
@@ -324,8 +371,22 @@ class Snapshot:
             for line in self._event_lines_with(b'"type":"undo"')
         }
 
+    def newest_events(
+        self, limit: int, *, deal_id: int | None = None, since: date | None = None
+    ) -> list[Event]:
+        from salespipe.storage.jsonl.feed import newest_events
+
+        return newest_events(self, limit, deal_id=deal_id, since=since)
+
     def change_stack(self) -> list[dict[str, Any]]:
+        """The undo list as the main file keeps it: each change with where its events
+        are in the events journal (``offset``, ``size``)."""
         return list(self.meta.get("changes", []))
+
+    def undo_list(self) -> list[UndoEntry]:
+        from salespipe.storage.port import UndoEntry
+
+        return [UndoEntry(c["change"], c["command"], c["at"]) for c in self.change_stack()]
 
     @_reports_damage("events")
     def events_of_change(self, entry: dict[str, Any]) -> list[Event]:
@@ -333,3 +394,19 @@ class Snapshot:
             handle.seek(entry["offset"])
             data = handle.read(entry["size"])
         return [Event.from_record(orjson.loads(line)) for line in data.splitlines()]
+
+    # -- stages in use -----------------------------------------------------------------
+    def stage_in_use(self, key: str) -> bool:
+        def in_record(record: Record | None) -> bool:
+            record = record or {}
+            return record.get("stage") == key or any(s[0] == key for s in record.get("stays", ()))
+
+        if any(in_record(r) for r in self.open_records()):
+            return True
+        if any(in_record(r) for r in self.closed_mentioning(key)):
+            return True
+        return any(
+            in_record(e.get("before")) or in_record(e.get("after"))
+            for e in self.events_mentioning(key)
+            if e.get("deal_id") is not None
+        )

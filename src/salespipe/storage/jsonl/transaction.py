@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from tinydb.table import Document
 
 from salespipe.core.model import Deal, Event, Record, Stage
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
-from salespipe.storage.jsonl.snapshot import DEALS, META, STAGES, Snapshot
+from salespipe.storage.jsonl.snapshot import BOOKKEEPING, DEALS, META, STAGES, Snapshot
 
+if TYPE_CHECKING:
+    from salespipe.storage.port import UndoEntry
+
+# How many changes back ``undo`` reaches: port.UNDO_DEPTH, held here too so that a
+# write need not import the port (the contract suite checks they agree).
 UNDO_DEPTH = 100
 
 
 class Transaction(Snapshot):
-    """A snapshot that can be changed; the store commits it as one write."""
+    """A snapshot that can be changed (a ``WriteTransaction`` of the port); the store
+    commits it as one write."""
 
     def __init__(
         self,
@@ -36,6 +42,9 @@ class Transaction(Snapshot):
         # Deals closed or deleted in this transaction: id -> (offset, size) of the record
         # among the new closed lines, or None for a tombstone.
         self._pending_closed: dict[int, tuple[int, int] | None] = {}
+        # Where each change's events sit among the new event lines: change id ->
+        # [offset of its first line, end of its last] (a restore rebuilds the undo list).
+        self._spans: dict[int, list[int]] = {}
         self._change_id: int | None = None
         self._change_entry: dict[str, Any] | None = None
         self._push_change = True
@@ -58,14 +67,31 @@ class Transaction(Snapshot):
             self.set_meta(next_change=self._change_id + 1)
         return self._change_id
 
-    def next_seq(self) -> int:
+    def allocate_seq(self) -> int:
         seq: int = self.meta["next_seq"]
         self.set_meta(next_seq=seq + 1)
         return seq
 
+    def advance_counters(
+        self,
+        *,
+        next_deal_id: int | None = None,
+        next_seq: int | None = None,
+        next_change: int | None = None,
+    ) -> None:
+        given = {"next_deal_id": next_deal_id, "next_seq": next_seq, "next_change": next_change}
+        self.set_meta(**{k: max(v, self.meta[k]) for k, v in given.items() if v is not None})
+
     def set_meta(self, **values: Any) -> None:
-        """Change bookkeeping values of the main file (counters, flags such as ``demo``)."""
+        """Change bookkeeping values of the main file (counters, sizes, flags)."""
         self._db.table(META).update(values, doc_ids=[1])
+
+    def set_flag(self, name: str, value: Any) -> None:
+        if name not in BOOKKEEPING:  # the file's own bookkeeping is never set from outside
+            self.set_meta(**{name: value})
+
+    def set_created_at(self, iso: str) -> None:
+        self.set_meta(created_at=iso)
 
     # -- settings and stages -------------------------------------------------------
     def set_config(self, key: str, value: Any) -> None:
@@ -75,6 +101,9 @@ class Transaction(Snapshot):
         else:
             config[key] = value
         self.set_meta(config=config)
+
+    def replace_config(self, config: dict[str, Any]) -> None:
+        self.set_meta(config=dict(config))
 
     def save_stages(self, stages: Iterable[Stage]) -> None:
         table = self._db.table(STAGES)
@@ -105,12 +134,12 @@ class Transaction(Snapshot):
                 self._append_closed(record)
         self._storage.dirty = True
 
-    def delete_deal(self, deal: Deal) -> None:
-        if self._open_index.pop(str(deal.id), None) is not None:
+    def delete_deal(self, deal_id: int) -> None:
+        if self._open_index.pop(str(deal_id), None) is not None:
             self._storage.dirty = True
         # Always a tombstone: an open deal may have been closed and reopened before, and
         # its old closed record must not come back.
-        self._append_closed({"id": deal.id, "deleted": True})
+        self._append_closed({"id": deal_id, "deleted": True})
 
     def _append_open(self, deal_id: int, record: Record) -> dict[str, int]:
         line = orjson.dumps(record)
@@ -121,6 +150,8 @@ class Transaction(Snapshot):
         return entry
 
     def _append_closed(self, record: Record) -> None:
+        if next(iter(record)) != "id":  # the closed journal is scanned by its lines' ids
+            record = {"id": record["id"], **record}
         line = orjson.dumps(record)
         at = self._new_closed.append(line + b"\n")
         self._pending_closed[record["id"]] = None if record.get("deleted") else (at, len(line))
@@ -146,19 +177,40 @@ class Transaction(Snapshot):
 
     # -- events --------------------------------------------------------------------
     def record(self, event: Event) -> None:
-        self._new_events.append(orjson.dumps(event.to_record()) + b"\n")
+        line = orjson.dumps(event.to_record()) + b"\n"
+        at = self._new_events.append(line)
+        span = self._spans.get(event.change)
+        if span is None:
+            self._spans[event.change] = [at, at + len(line)]
+        else:
+            span[1] = at + len(line)
 
-    def do_not_push_change(self) -> None:
-        """This change (an undo) is not itself something to undo."""
+    def not_undoable(self) -> None:
         self._push_change = False
 
-    def pop_change(self) -> dict[str, Any] | None:
+    def pop_change(self) -> tuple[UndoEntry, list[Event]] | None:
         stack = self.change_stack()
         if not stack:
             return None
         entry = stack.pop()
         self.set_meta(changes=stack)
-        return entry
+        from salespipe.storage.port import UndoEntry
+
+        undo = UndoEntry(entry["change"], entry["command"], entry["at"])
+        return undo, self.events_of_change(entry)
+
+    def set_undo_list(self, entries: Sequence[UndoEntry]) -> None:
+        committed = self.meta["events_size"]
+        changes = [
+            {
+                **entry._asdict(),
+                "offset": committed + self._spans[entry.change][0],
+                "size": self._spans[entry.change][1] - self._spans[entry.change][0],
+            }
+            for entry in entries
+            if entry.change in self._spans
+        ]
+        self.set_meta(changes=changes)
 
     # -- commit (called by the store) ------------------------------------------------
     def _finish_open(self, compact_above: int, live_share: float) -> tuple[bytes, int]:

@@ -1,0 +1,217 @@
+"""The storage port: what the app, the reports and import/export need of a database,
+in the words of the domain (deals, stages, events, changes), and nothing of how a
+backend keeps them.
+
+A backend implements :class:`Storage`: it opens a :class:`ReadView`, a consistent,
+read-only state of the pipeline at one moment, or a :class:`WriteTransaction`, a
+read view that collects one change and commits it whole. Two backends sit beside
+this module: :mod:`salespipe.storage.jsonl` (the data file and its journals) and
+:mod:`salespipe.storage.memory` (the reference implementation, for tests); the
+contract every backend keeps is ``tests/storage/test_contract.py`` and
+``docs/storage.md``.
+
+Records are the JSON records of :mod:`salespipe.model` (``Deal.to_record()``,
+``Event.to_record()``); read-only commands that touch thousands of deals work on
+them directly rather than on model objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Any, NamedTuple, Protocol
+
+from salespipe.core.model import Deal, Event, Record, Stage
+
+# How many changes back ``undo`` reaches.
+UNDO_DEPTH = 100
+
+
+class Counters(NamedTuple):
+    """The next free numbers. They only ever go up: an id or sequence number handed
+    out once is never handed out again, whatever is undone or deleted."""
+
+    next_deal_id: int
+    next_seq: int
+    next_change: int
+
+
+class UndoEntry(NamedTuple):
+    """One change on the undo list: its id, the command that made it, when (ISO)."""
+
+    change: int
+    command: str
+    at: str
+
+
+class Initial(NamedTuple):
+    """What a pipeline holds before its first change: its stages and when it began."""
+
+    stages: list[Stage]
+    created_at: str
+
+
+class ReadView(Protocol):
+    """One consistent state of the pipeline; a change committed after the view was
+    opened is not seen through it."""
+
+    @property
+    def exists(self) -> bool:
+        """Whether the pipeline has been created (by ``init`` or a first change)."""
+
+    # -- settings, stages, bookkeeping ------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """The stored settings (a copy: changing it changes nothing)."""
+
+    def stages(self) -> list[Stage]:
+        """Every stage, in pipeline order."""
+
+    def created_at(self) -> str:
+        """When the pipeline began (ISO)."""
+
+    def counters(self) -> Counters: ...
+
+    def flags(self) -> dict[str, Any]:
+        """Named marks of the pipeline (e.g. ``demo``: it was written by ``demo``),
+        JSON values in the order they were first set; a backup carries them."""
+
+    def is_empty(self) -> bool:
+        """No deal and no event was ever recorded (only then can a backup be restored)."""
+
+    def stage_in_use(self, key: str) -> bool:
+        """Whether any deal is, was or has been recorded in the stage ``key`` (as its
+        stage or among its stays, open, closed, deleted, or in a deal's event)."""
+
+    # -- deals ---------------------------------------------------------------------------
+    def get_deal(self, deal_id: int) -> Deal | None:
+        """The deal as it is now (open or closed); None if it never was or is deleted."""
+
+    def open_deals(self) -> list[Deal]: ...
+
+    def open_records(self) -> list[Record]:
+        """The open deals' records, in a stable order."""
+
+    def open_deal_ids(self) -> set[int]: ...
+
+    def closed_deals(self) -> list[Deal]: ...
+
+    def closed_records(self) -> Iterator[Record]:
+        """The closed (won or lost), undeleted deals' records, one at a time."""
+
+    def all_deals(self) -> list[Deal]:
+        """Every undeleted deal: the open ones, then the closed ones."""
+
+    def all_records(self) -> Iterator[Record]:
+        """Every undeleted deal's record, one at a time: open first, then closed."""
+
+    # -- events --------------------------------------------------------------------------
+    def events(self, deal_id: int | None = None) -> list[Event]:
+        """Every event in recorded order, or those of one deal."""
+
+    def event_records(self) -> Iterator[Record]:
+        """Every event's record in recorded order, one at a time."""
+
+    def event_lines(self) -> Iterator[bytes]:
+        """Every event's record as compact JSON (no newline), in recorded order: what a
+        backup writes."""
+
+    def newest_events(
+        self, limit: int, *, deal_id: int | None = None, since: date | None = None
+    ) -> list[Event]:
+        """At most ``limit`` events, newest first (by when they happened, then recorded
+        order), of one deal or all, happening on ``since`` or later."""
+
+    def undone_changes(self) -> set[int]:
+        """The ids of the changes a later ``undo`` took back."""
+
+    def undo_list(self) -> list[UndoEntry]:
+        """The changes ``undo`` can take back, oldest first."""
+
+
+class WriteTransaction(ReadView, Protocol):
+    """A read view that collects one change; the storage commits it whole when the
+    ``with`` block ends, or nothing at all if it raises. Reads see the change so far."""
+
+    # -- numbers -----------------------------------------------------------------------
+    def allocate_deal_id(self) -> int: ...
+
+    def allocate_seq(self) -> int:
+        """The next event sequence number."""
+
+    def change_id(self) -> int:
+        """The id of the change this transaction makes (taken on first use)."""
+
+    def advance_counters(
+        self,
+        *,
+        next_deal_id: int | None = None,
+        next_seq: int | None = None,
+        next_change: int | None = None,
+    ) -> None:
+        """Move counters forward to at least the values given (an import or a restore
+        that numbered its own records); a counter never goes back."""
+
+    # -- settings, stages, flags ----------------------------------------------------
+    def set_config(self, key: str, value: Any) -> None:
+        """Set one setting; None removes it."""
+
+    def replace_config(self, config: dict[str, Any]) -> None: ...
+
+    def save_stages(self, stages: Iterable[Stage]) -> None:
+        """Replace the stages by these, in this order."""
+
+    def set_flag(self, name: str, value: Any) -> None: ...
+
+    def set_created_at(self, iso: str) -> None: ...
+
+    # -- deals ---------------------------------------------------------------------------
+    def save_deals(self, deals: Iterable[Deal]) -> None:
+        """Store these deals as they are now (new or changed, open or closed)."""
+
+    def save_records(self, records: Iterable[Record]) -> None:
+        """:meth:`save_deals` for deals already in their record form."""
+
+    def delete_deal(self, deal_id: int) -> None:
+        """The deal is gone; its id is never handed out again."""
+
+    # -- events and undo -------------------------------------------------------------------
+    def record(self, event: Event) -> None:
+        """Append an event (numbered by the caller, in this change or restored)."""
+
+    def not_undoable(self) -> None:
+        """This change is not put on the undo list (an undo, a demo, a restore)."""
+
+    def pop_change(self) -> tuple[UndoEntry, list[Event]] | None:
+        """Take the latest change off the undo list, with its events in recorded order."""
+
+    def set_undo_list(self, entries: Sequence[UndoEntry]) -> None:
+        """Make the undo list these changes, oldest first (a restore). Each must name a
+        change whose events this transaction recorded; the others are left out."""
+
+
+LockTimeout = Callable[[], float]
+
+
+class Storage(Protocol):
+    """One pipeline's database: opens read views and write transactions on it."""
+
+    @property
+    def location(self) -> str:
+        """Where the database is, as the user named it (for messages)."""
+
+    def read(self) -> ReadView: ...
+
+    def transaction(
+        self, lock_timeout: LockTimeout, command: str, now_iso: str
+    ) -> AbstractContextManager[WriteTransaction]:
+        """Hold the database for one change. ``lock_timeout`` is asked only when
+        another writer holds it; ``command`` and ``now_iso`` describe the change on
+        the undo list."""
+
+    def destroy(self, lock_timeout: LockTimeout) -> None:
+        """Remove the whole database (only to replace a demo)."""
+
+    def holds(self, path: str) -> bool:
+        """Whether ``path`` is one of the database's own files (an export must not
+        write over it)."""
