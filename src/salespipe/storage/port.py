@@ -131,7 +131,11 @@ class ReadView(Protocol):
 
 class WriteTransaction(ReadView, Protocol):
     """A read view that collects one change; the storage commits it whole when the
-    ``with`` block ends, or nothing at all if it raises. Reads see the change so far."""
+    ``with`` block ends, or nothing at all if it raises.
+
+    Reads of deals, stages, settings, flags and counters see the change so far; the
+    events it records are read back (events, the newest, the undone changes, a stage
+    in use through an event) only once it is committed."""
 
     # -- numbers -----------------------------------------------------------------------
     def allocate_deal_id(self) -> int: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -164,6 +164,21 @@ class Transaction(Snapshot):
                 return None
             return Deal.from_record(orjson.loads(self._new_closed.read(*pending)))
         return super().get_deal(deal_id)
+
+    def closed_records(self) -> Iterator[Record]:
+        """The committed closed deals not changed here, then those closed here."""
+        pending = self._pending_closed
+        if not pending:
+            yield from super().closed_records()
+            return
+        for record in super().closed_records():
+            if record["id"] not in pending:
+                yield record
+        open_ids = self.open_deal_ids()
+        for deal_id, place in pending.items():
+            if place is not None and deal_id not in open_ids:
+                closed: Record = orjson.loads(self._new_closed.read(*place))
+                yield closed
 
     def _open_lines(self) -> bytes:
         return super()._open_lines() + self._new_open if self._new_open else super()._open_lines()

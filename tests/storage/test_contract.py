@@ -1,0 +1,519 @@
+"""The storage contract: the same behaviour, tested the same way, on every backend.
+
+Each test runs once per backend in BACKENDS, reached through ``open_storage`` with a
+target, as the app reaches it. A new backend (PostgreSQL next) adds one entry: a
+function from the test's temporary folder to a fresh target (docs/storage.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core.errors import DatabaseBusy
+from salespipe.core.model import Deal, Event, Stage, Stay, default_stages
+from salespipe.reports import timeline
+from salespipe.storage import memory, open_storage
+from salespipe.storage.jsonl import transaction as jsonl_transaction
+from salespipe.storage.port import (
+    UNDO_DEPTH,
+    Counters,
+    Initial,
+    ReadView,
+    Storage,
+    UndoEntry,
+    WriteTransaction,
+)
+
+CREATED = "2026-01-05T09:00:00+07:00"
+T0 = datetime.fromisoformat("2026-02-02T09:00:00+07:00")
+
+BACKENDS: dict[str, Callable[[Path], str]] = {
+    "jsonl": lambda folder: str(folder / "pipeline.json"),
+    "memory": lambda folder: f"memory:{folder}",
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    made = BACKENDS[request.param](tmp_path)
+    yield made
+    memory.forget(made.removeprefix("memory:"))
+
+
+def initial() -> Initial:
+    return Initial(default_stages("en"), CREATED)
+
+
+@pytest.fixture
+def storage(target: str) -> Storage:
+    return open_storage(target, initial)
+
+
+def no_wait() -> float:
+    return 0.05
+
+
+def change(storage: Storage, command: str = "test") -> Any:
+    return storage.transaction(no_wait, command, "2026-02-02T10:00:00+07:00")
+
+
+def deal(deal_id: int, stage: str = "presented", **fields: Any) -> Deal:
+    base = Deal(
+        id=deal_id,
+        title=f"Deal {deal_id}",
+        stage=stage,
+        created_at=T0,
+        updated_at=T0,
+        stage_entered_at=T0,
+        value=Decimal(1000 * deal_id),
+        stays=(Stay(stage, T0),),
+    )
+    return dataclasses.replace(base, **fields)
+
+
+def closed(deal_id: int, status: str = "won", stage: str = "approved") -> Deal:
+    return deal(deal_id, stage, status=status, closed_at=T0 + timedelta(days=1))
+
+
+def event(
+    tx: WriteTransaction,
+    kind: str,
+    deal_id: int | None = None,
+    *,
+    at: datetime = T0,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> Event:
+    made = Event(
+        seq=tx.allocate_seq(),
+        change=tx.change_id(),
+        type=kind,
+        at=at,
+        recorded_at=at,
+        who="tester",
+        command="test",
+        deal_id=deal_id,
+        before=before,
+        after=after,
+    )
+    tx.record(made)
+    return made
+
+
+def add(storage: Storage, *deals: Deal) -> None:
+    """One change that stores the deals, with an add event each."""
+    with change(storage, "add") as tx:
+        for made in deals:
+            tx.save_deals([made])
+            event(tx, "add", made.id, after=made.to_record())
+
+
+def state(view: ReadView) -> dict[str, Any]:
+    """Everything a view shows, to compare two states."""
+    return {
+        "exists": view.exists,
+        "config": view.config(),
+        "stages": view.stages(),
+        "created_at": view.created_at(),
+        "counters": view.counters(),
+        "flags": view.flags(),
+        "empty": view.is_empty(),
+        "open": view.open_records(),
+        "closed": list(view.closed_records()),
+        "events": list(view.event_records()),
+        "undo": view.undo_list(),
+        "undone": view.undone_changes(),
+    }
+
+
+# -- a new database ------------------------------------------------------------------------
+def test_a_new_database_holds_its_initial_state_and_is_not_created_by_reading(
+    storage: Storage,
+) -> None:
+    view = storage.read()
+    assert not view.exists
+    assert view.stages() == default_stages("en")
+    assert view.created_at() == CREATED
+    assert view.counters() == Counters(1, 1, 1)
+    assert (view.flags(), view.config(), view.undo_list()) == ({}, {}, [])
+    assert view.is_empty()
+    assert not storage.read().exists
+
+
+def test_a_transaction_that_changes_nothing_creates_nothing(storage: Storage) -> None:
+    with change(storage) as tx:
+        assert tx.get_deal(1) is None
+    assert not storage.read().exists
+
+
+# -- atomic commit -----------------------------------------------------------------------------
+def test_a_committed_change_is_seen_whole(storage: Storage) -> None:
+    add(storage, deal(1), deal(2, "quoted"))
+    view = storage.read()
+    assert view.exists
+    assert sorted(view.open_deal_ids()) == [1, 2]
+    assert view.get_deal(2) == deal(2, "quoted")
+    assert [e.type for e in view.events()] == ["add", "add"]
+    assert not view.is_empty()
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+def test_an_exception_inside_a_transaction_changes_nothing(
+    storage: Storage, existing: bool
+) -> None:
+    if existing:
+        add(storage, deal(1))
+    before = state(storage.read())
+    with pytest.raises(RuntimeError, match="boom"):
+        change_everything_then_fail(storage)
+    assert state(storage.read()) == before
+
+
+def change_everything_then_fail(storage: Storage) -> None:
+    with change(storage) as tx:
+        tx.save_deals([deal(1, "quoted"), deal(7), closed(8)])
+        tx.delete_deal(1)
+        event(tx, "move", 1, before={"stage": "presented"}, after={"stage": "quoted"})
+        tx.set_config("currency", "USD")
+        tx.save_stages([Stage("only", "Only", 1, 10)])
+        tx.set_flag("demo", True)
+        tx.allocate_deal_id()
+        tx.advance_counters(next_deal_id=50, next_seq=60)
+        tx.pop_change()
+        raise RuntimeError("boom")
+
+
+def test_a_change_reads_its_own_writes(storage: Storage) -> None:
+    add(storage, deal(1), deal(2))
+    with change(storage) as tx:
+        tx.save_deals([closed(1, "lost")])
+        assert tx.get_deal(1) == closed(1, "lost")
+        assert tx.open_deal_ids() == {2}
+        tx.delete_deal(2)
+        assert tx.get_deal(2) is None
+        tx.save_deals([deal(3)])
+        assert [r["id"] for r in tx.open_records()] == [3]
+        assert [r["id"] for r in tx.closed_records()] == [1]
+        tx.set_config("currency", "USD")
+        assert tx.config()["currency"] == "USD"
+
+
+# -- deals, open and closed --------------------------------------------------------------------
+def test_deals_move_between_open_and_closed_and_deleted_ones_are_gone(storage: Storage) -> None:
+    add(storage, deal(1), deal(2), deal(3))
+    with change(storage) as tx:
+        tx.save_deals([closed(1), closed(2, "lost")])
+        tx.delete_deal(3)
+    view = storage.read()
+    assert view.open_records() == []
+    assert sorted(d.id for d in view.closed_deals()) == [1, 2]
+    assert view.get_deal(3) is None
+    with change(storage) as tx:
+        tx.save_deals([deal(1, "negotiating")])  # reopened
+        tx.delete_deal(2)
+    view = storage.read()
+    assert [d.id for d in view.open_deals()] == [1]
+    assert list(view.closed_records()) == []
+    assert [d.id for d in view.all_deals()] == [1]
+    assert [r["id"] for r in view.all_records()] == [1]
+    assert view.get_deal(1) == deal(1, "negotiating")
+    assert view.get_deal(2) is None
+
+
+def test_records_and_deals_are_the_same_and_copies(storage: Storage) -> None:
+    add(storage, deal(1, tags=("vip",)))
+    view = storage.read()
+    records = view.open_records()
+    assert [Deal.from_record(r) for r in records] == view.open_deals()
+    records[0]["title"] = "changed by the caller"
+    view.config()["currency"] = "changed by the caller"
+    assert view.open_records()[0]["title"] == "Deal 1"
+    assert "currency" not in storage.read().config()
+
+
+def test_a_record_saved_with_its_id_anywhere_is_found(storage: Storage) -> None:
+    """The order of a record's keys is the backend's business."""
+    record = closed(4).to_record()
+    reordered = {**{k: v for k, v in record.items() if k != "id"}, "id": 4}
+    with change(storage) as tx:
+        tx.save_records([reordered])
+    assert storage.read().get_deal(4) == closed(4)
+    assert [r["id"] for r in storage.read().closed_records()] == [4]
+
+
+# -- consistent reads during a write -------------------------------------------------------
+def test_a_reader_opened_before_a_commit_keeps_its_view(storage: Storage) -> None:
+    add(storage, deal(1), deal(2))
+    old = storage.read()
+    before = state(old)
+    with change(storage) as tx:
+        assert state(storage.read()) == before  # nothing shows before the commit
+        tx.save_deals([closed(1), deal(2, "quoted"), deal(3)])
+        event(tx, "move", 2, before={"stage": "presented"}, after={"stage": "quoted"})
+        tx.set_config("currency", "USD")
+        tx.save_stages(list(reversed(tx.stages())))
+        tx.set_flag("demo", True)
+        assert state(storage.read()) == before
+    assert state(old) == before
+    assert old.get_deal(2) == deal(2)
+    assert old.get_deal(3) is None
+    assert [e.type for e in old.events(2)] == ["add"]
+    assert state(storage.read()) != before
+
+
+# -- counters and ids ------------------------------------------------------------------------
+def test_counters_count_up_and_a_change_has_one_id(storage: Storage) -> None:
+    with change(storage) as tx:
+        assert [tx.allocate_deal_id() for _ in range(3)] == [1, 2, 3]
+        assert [tx.allocate_seq() for _ in range(2)] == [1, 2]
+        assert tx.change_id() == tx.change_id() == 1
+    assert storage.read().counters() == Counters(4, 3, 2)
+    with change(storage) as tx:
+        assert tx.change_id() == 2
+
+
+def test_counters_only_move_forward(storage: Storage) -> None:
+    with change(storage) as tx:
+        tx.advance_counters(next_deal_id=10, next_seq=20, next_change=30)
+        tx.advance_counters(next_deal_id=5, next_seq=25)
+    assert storage.read().counters() == Counters(10, 25, 30)
+
+
+def test_ids_are_never_reused_after_delete_or_undo(target: str) -> None:
+    pipeline = Pipeline.open(target)
+    first = pipeline.add("One", DealFields()).deal.id
+    second = pipeline.add("Two", DealFields()).deal.id
+    pipeline.delete(second)
+    pipeline.undo()  # the deletion
+    pipeline.undo()  # the second add: deal 2 is gone again
+    third = pipeline.add("Three", DealFields()).deal.id
+    assert (first, second, third) == (1, 2, 3)
+    seqs = [e.seq for e in pipeline.read().events()]
+    changes = [e.change for e in pipeline.read().events()]
+    assert seqs == sorted(set(seqs))
+    assert changes == sorted(changes)
+    assert len(set(changes)) == len(changes)  # one event each, each change its own id
+
+
+# -- undo --------------------------------------------------------------------------------------
+def test_a_change_goes_on_the_undo_list_and_pops_with_its_events(storage: Storage) -> None:
+    add(storage, deal(1))
+    with change(storage, "move") as tx:
+        moved_id = tx.change_id()
+        event(tx, "move", 1, before={"stage": "presented"}, after={"stage": "quoted"})
+        event(tx, "note", 1, before={}, after={})
+    entries = storage.read().undo_list()
+    assert [(e.change, e.command) for e in entries] == [(1, "add"), (moved_id, "move")]
+    assert entries[-1].at == "2026-02-02T10:00:00+07:00"
+    with change(storage, "undo") as tx:
+        popped = tx.pop_change()
+        assert popped is not None
+        entry, events = popped
+        assert entry.change == moved_id
+        assert [e.type for e in events] == ["move", "note"]
+        tx.not_undoable()
+        event(tx, "undo", after={"undid": entry.change, "command": entry.command})
+    view = storage.read()
+    assert [e.change for e in view.undo_list()] == [1]
+    assert view.undone_changes() == {moved_id}
+    assert len(view.events()) == 4  # an undo takes nothing out of the history
+
+
+def test_nothing_to_pop_from_an_empty_undo_list(storage: Storage) -> None:
+    with change(storage) as tx:
+        assert tx.pop_change() is None
+
+
+def test_a_change_without_events_or_marked_not_undoable_stays_off_the_list(
+    storage: Storage,
+) -> None:
+    with change(storage) as tx:
+        tx.set_config("currency", "USD")
+    with change(storage) as tx:
+        tx.not_undoable()
+        event(tx, "add", 1, after=deal(1).to_record())
+    assert storage.read().undo_list() == []
+
+
+def test_the_undo_list_keeps_the_latest_changes(storage: Storage) -> None:
+    assert UNDO_DEPTH == jsonl_transaction.UNDO_DEPTH
+    for n in range(UNDO_DEPTH + 2):
+        with change(storage, f"c{n}") as tx:
+            event(tx, "note", 1)
+    entries = storage.read().undo_list()
+    assert len(entries) == UNDO_DEPTH
+    assert (entries[0].command, entries[-1].command) == ("c2", f"c{UNDO_DEPTH + 1}")
+
+
+def test_a_restored_undo_list_names_changes_recorded_in_the_transaction(
+    storage: Storage,
+) -> None:
+    with change(storage, "import") as tx:
+        for number, (seq, kind) in enumerate([(1, "add"), (2, "note"), (3, "add")], start=1):
+            changed = 7 if number < 3 else 9
+            tx.record(
+                Event(seq, changed, kind, T0, T0, "tester", "add", deal_id=1, before={}, after={})
+            )
+        tx.set_undo_list(
+            [UndoEntry(7, "add", "2026-01-01"), UndoEntry(8, "x", "-"), UndoEntry(9, "add", "-")]
+        )
+        tx.not_undoable()
+    assert [e.change for e in storage.read().undo_list()] == [7, 9]
+    with change(storage, "undo") as tx:
+        popped = tx.pop_change()
+        assert popped is not None
+        assert [e.seq for e in popped[1]] == [3]
+        popped = tx.pop_change()
+        assert popped is not None
+        assert popped[0] == UndoEntry(7, "add", "2026-01-01")
+        assert [e.seq for e in popped[1]] == [1, 2]
+
+
+# -- events ------------------------------------------------------------------------------------
+def test_events_in_recorded_order_by_deal_and_as_json(storage: Storage) -> None:
+    add(storage, deal(1), deal(2))
+    with change(storage) as tx:
+        event(tx, "note", 2, before={}, after={})
+    view = storage.read()
+    assert [(e.type, e.deal_id) for e in view.events()] == [("add", 1), ("add", 2), ("note", 2)]
+    assert [e.type for e in view.events(2)] == ["add", "note"]
+    assert list(view.event_records()) == [e.to_record() for e in view.events()]
+    assert [orjson.loads(line) for line in view.event_lines()] == list(view.event_records())
+
+
+def test_the_newest_events_by_when_they_happened(storage: Storage) -> None:
+    with change(storage) as tx:
+        event(tx, "add", 1, at=T0, after=deal(1).to_record())
+        event(tx, "add", 2, at=T0 + timedelta(days=5), after=deal(2).to_record())
+        event(tx, "note", 1, at=T0 + timedelta(days=1), before={}, after={})  # backdated
+        event(tx, "note", 2, at=T0 + timedelta(days=6), before={}, after={})
+    view = storage.read()
+    newest = view.newest_events(3)
+    assert [(e.type, e.deal_id) for e in newest] == [("note", 2), ("add", 2), ("note", 1)]
+    since = view.newest_events(10, since=(T0 + timedelta(days=1)).date())
+    assert len(since) == 3
+    assert [e.type for e in view.newest_events(5, deal_id=1)] == ["note", "add"]
+
+
+# -- as-of replay ------------------------------------------------------------------------------
+def test_the_history_replays_to_any_moment_leaving_out_undone_changes(target: str) -> None:
+    pipeline = Pipeline.open(target)
+    day = datetime.fromisoformat("2026-11-01T09:00:00+07:00")
+    pipeline.add("A", DealFields(value=Decimal(100)), at=day)
+    pipeline.add("B", DealFields(), at=day + timedelta(days=1))
+    pipeline.move(1, "quoted", at=day + timedelta(days=2))
+    pipeline.close(2, "won", at=day + timedelta(days=3))
+    pipeline.add("C", DealFields(), at=day + timedelta(days=4))
+    pipeline.undo()  # C never happened
+    view = pipeline.read()
+
+    def as_of(days: float) -> dict[int, tuple[str, str]]:
+        past = timeline.replay(
+            view.event_records(), view.undone_changes(), day + timedelta(days=days)
+        )
+        return {i: (r["stage"], r["status"]) for i, r in past.deals.items()}
+
+    assert as_of(0.5) == {1: ("presented", "open")}
+    assert as_of(2.5) == {1: ("quoted", "open"), 2: ("presented", "open")}
+    assert as_of(10)[2][1] == "won"
+    assert 3 not in as_of(10)
+
+
+# -- stages ------------------------------------------------------------------------------------
+def test_stages_are_replaced_whole_and_read_in_order(storage: Storage) -> None:
+    stages = [
+        Stage("b", "Bee", 1, 20),
+        Stage("a", "Ay", 2, 0, enabled=False),
+    ]
+    with change(storage) as tx:
+        tx.save_stages(stages)
+        assert tx.stages() == stages
+    assert storage.read().stages() == stages
+
+
+def test_a_stage_is_in_use_once_any_deal_was_in_it(storage: Storage) -> None:
+    view = storage.read()
+    assert not view.stage_in_use("quoted")
+    add(storage, deal(1, "quoted"))
+    assert storage.read().stage_in_use("quoted")
+    with change(storage) as tx:  # moved on: the stay in "quoted" remains
+        moved_on = deal(1, "negotiating", stays=(Stay("quoted", T0, T0), Stay("negotiating", T0)))
+        tx.save_deals([moved_on])
+        event(tx, "move", 1, before={"stage": "quoted"}, after={"stage": "negotiating"})
+    with change(storage) as tx:
+        tx.save_deals([closed(1, "won", "negotiating")])
+        tx.delete_deal(1)
+    view = storage.read()
+    assert view.stage_in_use("quoted")
+    assert view.stage_in_use("negotiating")
+    assert not view.stage_in_use("approved")
+    assert not view.stage_in_use("presented")
+
+
+# -- settings, flags, when it began ------------------------------------------------------
+def test_settings_are_set_removed_and_replaced(storage: Storage) -> None:
+    with change(storage) as tx:
+        tx.set_config("currency", "USD")
+        tx.set_config("owner", "ann")
+        tx.set_config("owner", None)
+    assert storage.read().config() == {"currency": "USD"}
+    with change(storage) as tx:
+        tx.replace_config({"lang": "th"})
+    assert storage.read().config() == {"lang": "th"}
+
+
+def test_flags_keep_their_values_and_order(storage: Storage) -> None:
+    with change(storage) as tx:
+        tx.set_flag("demo", True)
+        tx.set_flag("imported_from", {"crm": "hubspot"})
+    assert storage.read().flags() == {"demo": True, "imported_from": {"crm": "hubspot"}}
+    assert list(storage.read().flags()) == ["demo", "imported_from"]
+
+
+def test_when_the_database_began_can_be_restored(storage: Storage) -> None:
+    with change(storage) as tx:
+        tx.set_created_at("2020-05-01T08:00:00+07:00")
+    assert storage.read().created_at() == "2020-05-01T08:00:00+07:00"
+
+
+# -- locking and replacing -------------------------------------------------------------------
+def test_a_second_writer_waits_then_gives_up_with_busy(storage: Storage) -> None:
+    with change(storage) as tx:
+        tx.set_config("currency", "USD")
+        with pytest.raises(DatabaseBusy), change(storage):
+            pass
+    assert storage.read().config() == {"currency": "USD"}
+
+
+def test_destroy_leaves_a_new_database(storage: Storage) -> None:
+    add(storage, deal(1))
+    storage.destroy(no_wait)
+    view = storage.read()
+    assert not view.exists
+    assert view.is_empty()
+    assert view.counters() == Counters(1, 1, 1)
+
+
+# -- the app on every backend ----------------------------------------------------------
+def test_the_pipeline_runs_on_every_backend(target: str) -> None:
+    pipeline = Pipeline.open(target)
+    pipeline.init(currency="EUR")
+    made = pipeline.add("ERP", DealFields(value=Decimal("1500000"))).deal
+    pipeline.move(made.id, "quoted", reason="sent")
+    pipeline.stage_add("Pilot")
+    pipeline.stage_remove("Pilot")
+    view = pipeline.read()
+    assert view.get_deal(made.id).stage == "quoted"  # type: ignore[union-attr]
+    assert view.config()["currency"] == "EUR"
+    assert [s.name for s in view.stages()][-1] == "Approved"
+    assert [e.type for e in view.newest_events(2)] == ["stage-remove", "stage-add"]
+    assert view.newest_events(1, since=date(2000, 1, 1))
