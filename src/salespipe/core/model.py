@@ -150,7 +150,7 @@ class Deal:
         return self.status == "open"
 
     def to_record(self) -> Record:
-        """The JSON record the store keeps; ``id`` first so journals can be scanned."""
+        """The JSON record the store keeps (the storage port's "record" of a deal)."""
         return {
             "id": self.id,
             "title": self.title,

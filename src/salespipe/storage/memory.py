@@ -105,15 +105,16 @@ class MemoryView(ReadView):
     def stage_in_use(self, key: str) -> bool:
         if key in self._state.stages_used:
             return True
-        for event in self.event_records():
-            if event.get("deal_id") is None:
-                continue
-            for side in (event.get("before"), event.get("after")):
-                if side and "stage" in side and side["stage"] == key:
-                    return True
-                if side and any(stay[0] == key for stay in side.get("stays", ())):
-                    return True
-        return False
+
+        def names(record: Record | None) -> bool:
+            record = record or {}
+            return record.get("stage") == key or any(s[0] == key for s in record.get("stays", ()))
+
+        return any(
+            names(event.get("before")) or names(event.get("after"))
+            for event in self.event_records()
+            if event.get("deal_id") is not None
+        )
 
     # -- deals -------------------------------------------------------------------------
     def get_deal(self, deal_id: int) -> Deal | None:

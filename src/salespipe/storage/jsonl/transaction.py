@@ -216,15 +216,12 @@ class Transaction(Snapshot):
 
     def set_undo_list(self, entries: Sequence[UndoEntry]) -> None:
         committed = self.meta["events_size"]
-        changes = [
-            {
-                **entry._asdict(),
-                "offset": committed + self._spans[entry.change][0],
-                "size": self._spans[entry.change][1] - self._spans[entry.change][0],
-            }
-            for entry in entries
-            if entry.change in self._spans
-        ]
+        changes = []
+        for entry in entries:
+            if (span := self._spans.get(entry.change)) is not None:
+                start, end = span
+                where = {"offset": committed + start, "size": end - start}
+                changes.append({**entry._asdict(), **where})
         self.set_meta(changes=changes)
 
     # -- commit (called by the store) ------------------------------------------------
