@@ -21,7 +21,10 @@ MEMORY_PREFIX = "memory:"
 def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial]) -> Storage:
     """The database at ``target``: ``memory:NAME`` for an in-memory one (shared by every
     opening of that name in this process), else the path of a data file. ``initial``
-    gives what a database holds before its first change."""
+    gives what a database holds before its first change.
+
+    Each backend is imported only when a target names it (a server backend's driver
+    must not slow down the file commands)."""
     text = os.fspath(target)
     if text.startswith(MEMORY_PREFIX):
         from salespipe.storage.memory import open_memory

@@ -10,9 +10,12 @@ this module: :mod:`salespipe.storage.jsonl` (the data file and its journals) and
 contract every backend keeps is ``tests/storage/test_contract.py`` and
 ``docs/storage.md``.
 
-Records are the JSON records of :mod:`salespipe.model` (``Deal.to_record()``,
+Records are the JSON records of :mod:`salespipe.core.model` (``Deal.to_record()``,
 ``Event.to_record()``); read-only commands that touch thousands of deals work on
 them directly rather than on model objects.
+
+Start-up time matters: modules on the everyday path import this one only for type
+checking, and import it at run time only where they make one of its values.
 """
 
 from __future__ import annotations

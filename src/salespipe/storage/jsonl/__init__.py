@@ -1,4 +1,5 @@
-"""The data file: the only package that knows TinyDB, files, locks and journals.
+"""The data file, the default backend of the storage port (:mod:`salespipe.storage.port`):
+the only package that knows TinyDB, files, locks and journals.
 
 One database is a set of files sharing a name stem, e.g. for ``pipeline.json``:
 
