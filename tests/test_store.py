@@ -40,7 +40,7 @@ def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path)
         "pipeline.open-1.jsonl",
     ]
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
-    assert (meta["format"], meta["schema"]) == ("salespipe", store.SCHEMA_VERSION)
+    assert (meta["format"], meta["schema"]) == ("salespipe", store.schema_version())
 
 
 def test_closed_deals_do_not_stay_in_the_main_file(pipeline: Pipeline, db_path: Path) -> None:
@@ -83,7 +83,7 @@ def test_a_newer_schema_is_refused(pipeline: Pipeline, db_path: Path) -> None:
     """A file from a newer salespipe is refused with the versions named."""
     pipeline.add("A", DealFields())
     document = orjson.loads(db_path.read_bytes())
-    document["_meta"]["1"]["schema"] = store.SCHEMA_VERSION + 1
+    document["_meta"]["1"]["schema"] = store.schema_version() + 1
     db_path.write_bytes(orjson.dumps(document))
     before = files(db_path)
     with pytest.raises(NewerSchema, match="newer salespipe"):

@@ -33,9 +33,9 @@ only the records it changes.
 from salespipe.storage.jsonl.database import (
     FORMAT,
     MIGRATIONS,
-    SCHEMA_VERSION,
     Store,
     new_document,
+    schema_version,
 )
 from salespipe.storage.jsonl.files import DatabasePaths
 from salespipe.storage.jsonl.snapshot import Snapshot
@@ -44,10 +44,10 @@ from salespipe.storage.jsonl.transaction import Transaction
 __all__ = [
     "FORMAT",
     "MIGRATIONS",
-    "SCHEMA_VERSION",
     "DatabasePaths",
     "Snapshot",
     "Store",
     "Transaction",
     "new_document",
+    "schema_version",
 ]

@@ -77,7 +77,6 @@ def open_deals_to_journal(upgrade: Upgrade) -> None:
 # program also lists their names under "migrations". Append new steps; never change
 # or remove one.
 MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (open_deals_to_journal,)
-SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 
 def schema_version() -> int:
