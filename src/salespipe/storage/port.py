@@ -168,7 +168,9 @@ class WriteTransaction(ReadView, Protocol):
     def save_stages(self, stages: Iterable[Stage]) -> None:
         """Replace the stages by these, in this order."""
 
-    def set_flag(self, name: str, value: Any) -> None: ...
+    def set_flag(self, name: str, value: Any) -> None:
+        """Set a flag (a restore sets those of the backup). A name the backend uses for
+        its own bookkeeping is ignored: a backup's names are not trusted to avoid them."""
 
     def set_created_at(self, iso: str) -> None: ...
 
