@@ -223,3 +223,24 @@ def test_the_feed_keeps_the_newest_events_even_when_backdated(
     journal.write_bytes(lines[0] + garbage + b"".join(lines[2:]))
     with pytest.raises(StoreError, match=r"events\.jsonl holds data salespipe cannot read"):
         pipeline.read().newest_events(3)
+
+
+def test_a_restore_takes_flags_but_never_the_files_own_bookkeeping(
+    cli: Any, pipeline: Pipeline, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup's meta names flags to keep; a name the data file uses for its own sizes
+    and offsets is not taken from it, so the restored file still reads."""
+    pipeline.add("A", DealFields())
+    backup = tmp_path / "backup.json"
+    assert cli("export", "-o", str(backup)).exit_code == 0
+    text = backup.read_text()
+    head, rest = text.split("\n", 1)
+    meta = '"meta":{"events_size":999999,"open_generation":7,"demo":true,'
+    backup.write_text(head.replace('"meta":{', meta, 1) + "\n" + rest)
+    restored = tmp_path / "restored.json"
+    monkeypatch.setenv("SALESPIPE_DB", str(restored))
+    assert cli("import", str(backup)).exit_code == 0
+    snapshot = Pipeline.open(restored).read()
+    assert snapshot.flags() == {"demo": True}
+    assert [e.type for e in snapshot.events()] == ["add"]
+    assert [d.title for d in snapshot.open_deals()] == ["A"]
