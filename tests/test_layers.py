@@ -30,20 +30,9 @@ RANKS = {
     "__main__": 7,
 }
 
-# Imports that break a rule today, each waiting for the change that removes it. The
-# storage port (issue 12, storage/port.py) replaces every direct use of the jsonl
-# backend outside storage/; test_no_exception_is_stale says when one can go.
-KNOWN: set[tuple[str, str]] = {
-    ("salespipe.api", "salespipe.storage.jsonl.feed"),
-    ("salespipe.app.pipeline", "salespipe.storage.jsonl"),
-    ("salespipe.app.work", "salespipe.storage.jsonl"),
-    ("salespipe.cli.deals", "salespipe.storage.jsonl.feed"),
-    ("salespipe.cli.transfer", "salespipe.storage.jsonl"),
-    ("salespipe.transfer.exporting", "salespipe.storage.jsonl"),
-    ("salespipe.transfer.importing", "salespipe.storage.jsonl"),
-    ("salespipe.transfer.plan", "salespipe.storage.jsonl"),
-    ("salespipe.transfer.restore", "salespipe.storage.jsonl"),
-}
+# Imports that break a rule today, each waiting for the change that removes it;
+# test_no_exception_is_stale says when one can go. The storage port emptied it.
+KNOWN: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class Pipeline:
     @property
     def path(self) -> Path:
         """The main data file."""
-        return Path(self._app.store.path)
+        return Path(self._app.store.location)
 
     def __repr__(self) -> str:
         return f"salespipe.Pipeline({str(self.path)!r})"
@@ -111,10 +111,8 @@ class Pipeline:
         self, deal_id: int | None = None, *, since: Day | None = None, limit: int = 50
     ) -> list[Event]:
         """The newest events, newest first, of one deal or all (``log``)."""
-        from salespipe.storage.jsonl.feed import newest_events
-
         start = _day(since, N_("--since date"))
-        return newest_events(self._app.read(), limit, deal_id=deal_id, since=start)
+        return self._app.read().newest_events(limit, deal_id=deal_id, since=start)
 
     def config(self) -> dict[str, Any]:
         """The settings in effect (``config list``)."""

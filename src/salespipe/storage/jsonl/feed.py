@@ -12,12 +12,15 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import orjson
 
 from salespipe.core.model import Event
 from salespipe.storage.jsonl.files import damaged
-from salespipe.storage.jsonl.snapshot import Snapshot
+
+if TYPE_CHECKING:  # the snapshot calls this module: a runtime import would be a cycle
+    from salespipe.storage.jsonl.snapshot import Snapshot
 
 # A stored event line is ``Event.to_record()``: its top-level "at" comes before
 # "before"/"after", and a quote inside any string value is escaped, so the first
