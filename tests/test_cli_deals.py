@@ -142,9 +142,9 @@ def test_list_of_all_deals_shows_closed_ones_with_their_outcome(cli) -> None:
     cli("won", "2")
     lines = cli("list", "--status", "all").stdout.splitlines()
     assert lines == [
-        "ID  Title          Customer  Stage           Value  Days  Next action",
-        " 1  Open quoted              Quoted        ฿100.00     7  (quote to 2026-12-10)",
-        " 2  Closed quoted            won (Quoted)   ฿50.50     7",
+        "ID  Title          Stage           Value  Days  Next action",
+        " 1  Open quoted    Quoted        ฿100.00     7  (quote to 2026-12-10)",
+        " 2  Closed quoted  won (Quoted)   ฿50.50     7",
         "2 deals, ฿150.50",
     ]
 

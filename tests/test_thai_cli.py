@@ -127,7 +127,7 @@ def test_buddhist_era_dates_for_people_iso_dates_in_json(cli: Any) -> None:
     cli("config", "set", "date_era", "be")
     table = cli("list").stdout
     assert "฿1,500,000.50" in table
-    assert "2569-11-20 โทรหาลูกค้า" in table
+    assert "2569-11-20!  โทรหาลูกค้า" in table  # overdue: marked
     assert "2026" not in table
     shown = cli("show", "1").stdout
     assert "2569-12-31" in shown

@@ -222,7 +222,9 @@ def test_list(thai: Any) -> None:
     assert_aligned(table, 7)
     assert "฿12,500,000.50" in out
     assert "2569-11-20" in out
-    assert out.splitlines()[-1] == "4 ดีล รวม ฿15,270,000.50, USD 25,000.00"
+    assert "4 ดีล รวม ฿15,270,000.50, USD 25,000.00" in out.splitlines()
+    assert "งานถัดไป" in table[0]  # the next action has room at 80 columns
+    assert out.splitlines()[-1] == "ไม่แสดงเพราะจอแคบ: ลูกค้า"  # the customer has not: said
 
 
 def test_stage_list(thai: Any) -> None:

@@ -29,6 +29,7 @@ SORT_FIELDS = (
     "updated",
     "days",
     "owner",
+    "next",
 )
 NO_DATE = date.max.isoformat()  # a deal without an expected close day sorts last
 
@@ -74,6 +75,7 @@ def _sort_key(field: str, positions: dict[str, int], now: datetime) -> Callable[
         "updated": lambda r: (moment(r["updated_at"]), r["id"]),
         "days": lambda r: (-record_days_in_stage(r, now), r["id"]),
         "owner": lambda r: (collation.sort_key(r["owner"]), r["id"]),
+        "next": lambda r: ((r["next_action"] or {}).get("due", NO_DATE), r["id"]),
     }
     return keys[field]
 
@@ -128,6 +130,7 @@ _SORT_READS: dict[str, tuple[str, ...]] = {
     "updated": ("updated_at", "id"),
     "days": ("stage_entered_at", "closed_at", "id"),
     "owner": ("owner", "id"),
+    "next": ("next_action", "id"),
 }
 
 

@@ -150,6 +150,14 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[
             int | None, typer.Option("--limit", "-n", min=1, help="At most N deals.")
         ] = None,
+        columns: Annotated[
+            str | None,
+            typer.Option(
+                "--columns",
+                metavar="A,B,…",
+                help=f"Columns to show, in order: {', '.join(views.LIST_COLUMNS)}.",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """List deals (open ones by default), in pipeline order."""
@@ -172,13 +180,14 @@ def register(app: typer.Typer) -> None:
         stages = snapshot.stages()
         records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
         now = clock.now()
-        fields = () if as_json else views.DEAL_TABLE_FIELDS
+        shown = views.list_columns(columns)
+        fields = () if as_json else views.list_fields(shown)
         chosen = select(_without_stays(records), stages, query, now, fields)
         if as_json:
             by_key = {s.key: s for s in stages}
             output.json_array(record_to_dict(r, by_key.get(r["stage"]), now) for r in chosen)
         else:
-            output.blocks([views.deal_table(_handed_over(chosen), stages, now)])
+            output.blocks([views.deal_table(_handed_over(chosen), stages, now, shown)])
 
     @app.command("show", rich_help_panel="Deals")
     def show(ctx: typer.Context, deal_id: IdArg, as_json: JsonOption = False) -> None:

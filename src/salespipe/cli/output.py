@@ -17,14 +17,33 @@ if TYPE_CHECKING:
 
 
 def for_terminal(stream: Any = None) -> bool:
-    """Rich output only for a real terminal without NO_COLOR; plain text otherwise."""
+    """Colour only for a real terminal, without NO_COLOR (an empty NO_COLOR= counts as
+    unset, as no-color.org says) and not a dumb one."""
     stream = stream or sys.stdout
-    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
+    return _is_terminal(stream)
+
+
+def _is_terminal(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+def width(stream: Any = None) -> int:
+    """The width to lay output out for: a terminal's real width (with NO_COLOR too),
+    else $COLUMNS, else 80."""
+    stream = stream or sys.stdout
+    if _is_terminal(stream):
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        if columns > 0:
+            return columns
+    return render.plain_width()
 
 
 @contextlib.contextmanager
@@ -66,14 +85,8 @@ def json_array(items: Iterable[Any], batch: int = 1000) -> None:
 
 def blocks(parts: Sequence[render.Block]) -> None:
     with reader_may_leave():
-        if for_terminal():
-            from rich.console import Console
-
-            console = Console(highlight=False)
-            console.print(render.rich(parts, console.width))
-        else:
-            sys.stdout.write(render.plain(parts))
-            sys.stdout.flush()
+        sys.stdout.write(render.plain(parts, width(), color=for_terminal()))
+        sys.stdout.flush()
 
 
 DEFAULT_CHART_WIDTH = 80

@@ -1,16 +1,19 @@
 """Turning views (neutral tables and text) into what a terminal shows.
 
-The only module that imports Rich, and only when output goes to a terminal: for a
-pipe or with NO_COLOR the plain renderer lays out columns by display width itself,
-which is both faster and exact for Thai.
+Everything is laid out here by display width (exact for Thai), for a terminal and a
+pipe alike; a terminal also gets colour, which only ever repeats what the text says.
+A table that is too wide first narrows its free-text columns, then leaves out those it
+may do without (saying so below it), and else shows each row as one field per line:
+a number, a date or a status is never cut.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
+from salespipe.core.i18n import _
 from salespipe.present import textwidth
 
 Align = Literal["left", "right"]
@@ -18,20 +21,26 @@ Align = Literal["left", "right"]
 
 @dataclass
 class Column:
-    """A table column; ``max_width`` clips its cells, ``wrap`` breaks them into lines.
+    """A table column; ``max_width`` clips its cells, ``wrap`` breaks them into lines,
+    ``shrink`` lets free text be cut (with …) to whatever width the table can spare.
 
-    Both make the column flexible: squeezed (down to a few cells) when the table would
-    be wider than the output. A cell may hold several lines (one amount per currency).
+    Each makes the column flexible: squeezed (down to a few cells) when the table would
+    be wider than the output; other columns (numbers, dates, statuses) are never cut. A
+    column with ``drop`` may be left out when the table does not fit even so: the highest
+    first. A cell may hold several lines (one amount per currency).
     """
 
     header: str
     align: Align = "left"
     max_width: int | None = None
     wrap: bool = False
+    shrink: bool = False
+    drop: int = 0
+    min_width: int | None = None  # how narrow it may be squeezed, if not the usual floor
 
     @property
     def flexible(self) -> bool:
-        return self.max_width is not None or self.wrap
+        return self.max_width is not None or self.wrap or self.shrink
 
 
 @dataclass
@@ -40,6 +49,10 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     title: str | None = None
     footer: str | None = None
+    # (row, column) -> a style of STYLES: the colour of a cell whose text already says it.
+    styles: dict[tuple[int, int], str] = field(default_factory=dict)
+    # column -> a line below the table saying what a mark in it means, while it is shown.
+    notes: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,7 +73,7 @@ Block = Table | Fields | Text
 
 
 # -- plain -------------------------------------------------------------------------------
-DEFAULT_WIDTH = 80  # as Rich assumes for output that is not a terminal
+DEFAULT_WIDTH = 80  # for output that is not a terminal, without $COLUMNS
 GAP = 2
 MIN_FLEXIBLE = 8  # a text column is never squeezed below this (or its natural width)
 MIN_WRAPPED = 20  # nor a column whose text wraps
@@ -78,8 +91,8 @@ def plain_width() -> int:
 
 
 def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int]:
-    """Each column as wide as its widest cell; text columns (those with a max_width)
-    squeezed, widest first, until the table fits in ``limit`` cells."""
+    """Each column as wide as its widest cell; text columns squeezed until the table fits
+    in ``limit`` cells (see :func:`squeezed`)."""
     widths = [
         max(textwidth.width(col.header), column.widest())
         for col, column in zip(table.columns, columns, strict=True)
@@ -87,19 +100,28 @@ def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int
     return squeezed(widths, table.columns, limit)
 
 
+def _floor(width: int, column: Column) -> int:
+    """How narrow a column may be squeezed: never below its own floor, nor wider."""
+    if not column.flexible:
+        return width
+    if column.min_width is not None:
+        return min(width, column.min_width)
+    return min(width, MIN_WRAPPED if column.wrap else MIN_FLEXIBLE)
+
+
 def squeezed(widths: list[int], columns: Sequence[Column], limit: int) -> list[int]:
-    """The widths with text columns narrowed, widest first, until the table fits in
-    ``limit`` cells (or they reach their floor)."""
-    floors = [
-        min(w, MIN_WRAPPED if col.wrap else MIN_FLEXIBLE) if col.flexible else w
-        for w, col in zip(widths, columns, strict=True)
-    ]
+    """The widths with text columns narrowed, widest first (of two as wide, the one whose
+    text wraps, as it loses nothing), until the table fits in ``limit`` cells (or they
+    reach their floor)."""
+    floors = [_floor(w, col) for w, col in zip(widths, columns, strict=True)]
     widths = list(widths)
     excess = sum(widths) + GAP * (len(widths) - 1) - limit
     while excess > 0:
-        room = [w - f for w, f in zip(widths, floors, strict=True)]
-        widest = max(range(len(widths)), key=lambda i: (room[i] > 0, widths[i]))
-        if room[widest] <= 0:
+        widest = max(
+            range(len(widths)),
+            key=lambda i: (widths[i] > floors[i], widths[i], columns[i].wrap),
+        )
+        if widths[widest] <= floors[widest]:
             break
         widths[widest] -= 1
         excess -= 1
@@ -157,10 +179,30 @@ class _Column:
         )
 
 
-def _table_lines(table: Table, columns: list[_Column], widths: list[int]) -> list[str]:
+STYLES = {
+    "heading": "1",  # bold
+    "overdue": "31",  # red
+    "stale": "33",  # yellow
+    "lost": "2",  # dim
+    "won": "32",  # green
+}
+
+
+def paint(text: str, style: str | None, color: bool) -> str:
+    """``text`` in the colour of ``style`` (the spaces around it left plain), or as it is."""
+    if not (color and style and text.strip(" ")):
+        return text
+    body = text.strip(" ")
+    lead = text[: len(text) - len(text.lstrip(" "))]
+    trail = text[len(text.rstrip(" ")) :]
+    return f"{lead}\x1b[{STYLES[style]}m{body}\x1b[0m{trail}"
+
+
+def _table_lines(table: Table, columns: list[_Column], widths: list[int], color: bool) -> list[str]:
     """The header and rows of a table, a row that holds several lines taking that many."""
     layout = list(zip(table.columns, columns, widths, strict=True))
     lines: list[list[str]] = [column.cells for _, column, _ in layout]
+    row_of_line = list(range(len(table.rows)))
     if any(col.wrap or column.multiline for col, column, _ in layout):
         pieces = [column.lines(size, col.wrap) for col, column, size in layout]
         heights = [max(map(len, row)) for row in zip(*pieces, strict=True)]
@@ -172,6 +214,7 @@ def _table_lines(table: Table, columns: list[_Column], widths: list[int]) -> lis
             ]
             for cell_lines in pieces
         ]
+        row_of_line = [row for row, height in enumerate(heights) for _ in range(height)]
     gap = " " * GAP
     header = gap.join(
         textwidth.fit(col.header, size, right=col.align == "right") for col, _, size in layout
@@ -180,7 +223,16 @@ def _table_lines(table: Table, columns: list[_Column], widths: list[int]) -> lis
         column.fitted(cells, size, col.align == "right")
         for (col, column, size), cells in zip(layout, lines, strict=True)
     ]
-    return [header.rstrip(), *(gap.join(parts).rstrip() for parts in zip(*fitted, strict=True))]
+    if color and table.styles:
+        for (row, index), style in table.styles.items():
+            cells = fitted[index]
+            for number, owner in enumerate(row_of_line):
+                if owner == row:
+                    cells[number] = paint(cells[number], style, color)
+    return [
+        paint(header.rstrip(), "heading", color),
+        *(gap.join(parts).rstrip() for parts in zip(*fitted, strict=True)),
+    ]
 
 
 def _lines(lines: list[str], height: int) -> list[str]:
@@ -188,111 +240,144 @@ def _lines(lines: list[str], height: int) -> list[str]:
     return lines if len(lines) == height else [*lines, *[""] * (height - len(lines))]
 
 
-def _plain_table(table: Table, limit: int) -> list[str]:
+def _fits(widths: list[int], limit: int) -> bool:
+    return sum(widths) + GAP * (len(widths) - 1) <= limit
+
+
+def _only(table: Table, keep: list[int]) -> Table:
+    """The table with only the columns at ``keep``."""
+    where = {old: new for new, old in enumerate(keep)}
+    return Table(
+        columns=[table.columns[i] for i in keep],
+        rows=[[row[i] for i in keep] for row in table.rows],
+        title=table.title,
+        footer=table.footer,
+        styles={(r, where[c]): s for (r, c), s in table.styles.items() if c in where},
+        notes={where[c]: note for c, note in table.notes.items() if c in where},
+    )
+
+
+def _laid_out(table: Table, limit: int) -> tuple[Table, list[_Column], list[int]] | None:
+    """The table, its columns and their widths once it fits in ``limit`` cells: its text
+    columns squeezed, then those it may do without left out; None if it cannot fit."""
+    droppable = sorted(
+        (i for i, col in enumerate(table.columns) if col.drop),
+        key=lambda i: (-table.columns[i].drop, -i),
+    )
+    # A column it may do without that has nothing to show is left out without a word.
+    empty = {i for i in droppable if table.rows and not any(row[i] for row in table.rows)}
+    droppable = [i for i in droppable if i not in empty]
+    keep = [i for i in range(len(table.columns)) if i not in empty]
+    shown = _only(table, keep) if empty else table
+    while True:
+        columns = _columns(shown)
+        widths = _column_widths(shown, columns, limit)
+        if _fits(widths, limit):
+            return shown, columns, widths
+        if not droppable:
+            return None
+        keep.remove(droppable.pop(0))
+        shown = _only(table, keep)
+
+
+def _columns(table: Table) -> list[_Column]:
     by_column: list[list[str]] = [[] for _ in table.columns]
     if table.rows:
         by_column = [list(cells) for cells in zip(*table.rows, strict=True)]
-    columns = [
+    return [
         _Column(cells, col.max_width if col.max_width and not col.wrap else None)
         for cells, col in zip(by_column, table.columns, strict=True)
     ]
-    widths = _column_widths(table, columns, limit)
-    lines = textwidth.wrap(table.title, limit) if table.title else []
-    lines.extend(_table_lines(table, columns, widths))
-    if table.footer:
-        lines.extend(textwidth.wrap(table.footer, limit))
+
+
+def _plain_table(table: Table, limit: int, color: bool = False) -> list[str]:
+    fitted = _laid_out(table, limit)
+    if fitted is None:
+        return _vertical(table, limit, color)
+    shown, columns, widths = fitted
+    lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
+    lines.extend(_table_lines(shown, columns, widths, color))
+    lines.extend(_wrapped(table.footer, limit))
+    for _index, note in sorted(shown.notes.items()):
+        lines.extend(textwidth.wrap(note, limit))
+    left_out = [
+        col.header
+        for i, col in enumerate(table.columns)
+        if all(col is not s for s in shown.columns) and any(row[i] for row in table.rows)
+    ]
+    if left_out:
+        note = _("Not shown at this width: {columns}.").format(columns=", ".join(left_out))
+        lines.extend(textwidth.wrap(note, limit))
     return lines
 
 
-def _plain_fields(block: Fields, limit: int) -> list[str]:
+def _wrapped(text: str | None, limit: int) -> list[str]:
+    return textwidth.wrap(text, limit) if text else []
+
+
+def _vertical(table: Table, limit: int, color: bool) -> list[str]:
+    """Each row of a table too wide for ``limit`` as one field per line (label, value),
+    the rows apart by a blank line; values wrap, nothing is cut."""
+    labels = [col.header for col in table.columns]
+    size = max(map(textwidth.width, labels), default=0)
+    beside = limit - size - GAP >= MIN_WRAPPED // 2  # values beside their labels, or below
+    room = limit - size - GAP if beside else max(1, limit - GAP)
+    indent = " " * (size + GAP if beside else GAP)
+    lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
+    for number, row in enumerate(table.rows):
+        if number or lines:
+            lines.append("")
+        for index, (label, cell) in enumerate(zip(labels, row, strict=True)):
+            if not cell:
+                continue
+            style = table.styles.get((number, index))
+            values = [
+                paint(piece, style, color)
+                for line in cell.split("\n")
+                for piece in textwidth.wrap(line, room)
+            ]
+            if beside:
+                head = paint(textwidth.pad(label, size), "heading", color) if label else " " * size
+                lines.append(f"{head}{' ' * GAP}{values[0]}".rstrip())
+                values = values[1:]
+            elif label:
+                lines.append(paint(label, "heading", color))
+            lines.extend(f"{indent}{value}".rstrip() for value in values)
+    if table.footer or table.notes:
+        lines.append("")
+    lines.extend(_wrapped(table.footer, limit))
+    for _index, note in sorted(table.notes.items()):
+        lines.extend(textwidth.wrap(note, limit))
+    return lines
+
+
+def _plain_fields(block: Fields, limit: int, color: bool = False) -> list[str]:
     size = max((textwidth.width(label) for label, _value in block.pairs), default=0)
     room = max(20, limit - size - GAP)
-    lines = textwidth.wrap(block.title, limit) if block.title else []
+    lines = [paint(line, "heading", color) for line in _wrapped(block.title, limit)]
     for label, value in block.pairs:
         first, *rest = textwidth.wrap(value, room) if value else [""]
-        lines.append(f"{textwidth.pad(label, size)}{' ' * GAP}{first}".rstrip())
+        head = paint(textwidth.pad(label, size), "heading", color)
+        lines.append(f"{head}{' ' * GAP}{first}".rstrip())
         lines.extend(f"{' ' * (size + GAP)}{more}".rstrip() for more in rest)
     return lines
 
 
-def plain(blocks: Sequence[Block], width: int | None = None) -> str:
-    """Plain text laid out by display width, every line at most ``width`` cells
-    (default: :func:`plain_width`) as far as the columns can be squeezed."""
+def plain(blocks: Sequence[Block], width: int | None = None, *, color: bool = False) -> str:
+    """Text laid out by display width, every line at most ``width`` cells (default:
+    :func:`plain_width`); with ``color``, ANSI colours that repeat what the text says."""
     limit = width or plain_width()
     out: list[str] = []
     for block in blocks:
         if out:
             out.append("")
         if isinstance(block, Table):
-            out.extend(_plain_table(block, limit))
+            out.extend(_plain_table(block, limit, color))
         elif isinstance(block, Fields):
-            out.extend(_plain_fields(block, limit))
+            out.extend(_plain_fields(block, limit, color))
         else:
-            out.extend(textwidth.wrap(block.text, limit))
-    return "\n".join(out) + "\n"
-
-
-# -- rich ---------------------------------------------------------------------------------
-def fit_widths(table: Table, total: int, gap: int = 2) -> list[int]:
-    """Column widths that fit ``total`` cells: numbers keep theirs, long text is cut first."""
-    widths = []
-    for index, col in enumerate(table.columns):
-        widest = max((textwidth.block_width(row[index]) for row in table.rows), default=0)
-        natural = max(widest, textwidth.width(col.header))
-        widths.append(min(natural, col.max_width) if col.max_width else natural)
-    shrinkable = [i for i, col in enumerate(table.columns) if col.align == "left"]
-    excess = sum(widths) + gap * (len(widths) - 1) - total
-    while excess > 0 and shrinkable:
-        widest = max(shrinkable, key=lambda i: widths[i])
-        if widths[widest] <= 6:
-            break
-        widths[widest] -= 1
-        excess -= 1
-    return widths
-
-
-def rich(blocks: Sequence[Block], width: int = 80) -> Any:
-    """A Rich renderable for a terminal ``width`` cells wide; a table row stays one line."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table as RichTable
-    from rich.text import Text as RichText
-
-    parts: list[Any] = []
-    for block in blocks:
-        if isinstance(block, Table):
-            table = RichTable(
-                title=block.title,
-                box=box.SIMPLE_HEAD,
-                title_justify="left",
-                caption=block.footer,
-                caption_justify="left",
-                header_style="bold",
-                pad_edge=False,
-                padding=(0, 1),
+            out.extend(
+                paint(line, block.style or None, color)
+                for line in textwidth.wrap(block.text, limit)
             )
-            # SIMPLE_HEAD without edge padding: an edge cell each side, 3 cells between columns.
-            widths = fit_widths(block, width - 2, gap=3)
-            for col, cells in zip(block.columns, widths, strict=True):
-                table.add_column(
-                    col.header,
-                    justify=col.align,
-                    width=cells,
-                    no_wrap=not col.wrap,
-                    overflow="fold" if col.wrap else "ellipsis",
-                )
-            for row in block.rows:
-                table.add_row(*(RichText(c) for c in row))
-            parts.append(table)
-        elif isinstance(block, Fields):
-            grid = RichTable.grid(padding=(0, 2))
-            grid.add_column(style="bold")
-            grid.add_column()
-            for label, value in block.pairs:
-                grid.add_row(label, RichText(value))
-            if block.title:
-                parts.append(RichText(block.title, style="bold"))
-            parts.append(grid)
-        else:
-            parts.append(RichText(block.text, style=block.style))
-    return Group(*parts)
+    return "\n".join(out) + "\n"

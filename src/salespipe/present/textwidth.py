@@ -131,7 +131,40 @@ def _break_at(clusters: list[str]) -> int:
     return len(clusters)
 
 
+_THAI = re.compile("[\u0e01-\u0e5b]")
+
+
 def _split_word(word: str, size: int) -> list[str]:
+    """A word wider than ``size`` cut into pieces that fit: Thai between its words where
+    the system's word breaker finds them, else never inside a cluster."""
+    if _THAI.search(word):
+        from salespipe.present import thaibreak
+
+        parts = thaibreak.words(word)
+        if len(parts) > 1:
+            return _pack(parts, size)
+    return _split_clusters(word, size)
+
+
+def _pack(parts: tuple[str, ...], size: int) -> list[str]:
+    """Words written without spaces put on lines of at most ``size`` cells, as many on
+    each as fit; a word wider than a line is cut as :func:`_split_clusters` cuts it."""
+    lines: list[str] = []
+    current, used = "", 0
+    for part in parts:
+        cells = width(part)
+        if used + cells <= size:
+            current, used = current + part, used + cells
+            continue
+        if current:
+            lines.append(current)
+        *full, current = _split_clusters(part, size) if cells > size else [part]
+        lines.extend(full)
+        used = width(current)
+    return [*lines, current]
+
+
+def _split_clusters(word: str, size: int) -> list[str]:
     """A word wider than ``size`` cut into pieces that fit, never inside a cluster."""
     pieces: list[str] = []
     current: list[str] = []

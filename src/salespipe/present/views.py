@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from salespipe.app.queries import totals_by_currency
+from salespipe.app.queries import is_stale, totals_by_currency
 from salespipe.core import fmt
+from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import (
     Deal,
@@ -18,6 +20,7 @@ from salespipe.core.model import (
     effective_probability,
     money_from_json,
     record_days_in_stage,
+    record_probability,
 )
 from salespipe.present.render import Block, Column, Fields, Table, Text
 
@@ -70,63 +73,157 @@ def _days(count: int) -> str:
     return ngettext("{count} day", "{count} days", count).format(count=count)
 
 
-# What deal_table reads of a record.
-DEAL_TABLE_FIELDS = (
-    "id",
-    "title",
-    "customer",
-    "status",
-    "stage",
-    "value",
-    "currency",
-    "next_action",
-    "quote",
-    "stage_entered_at",
-    "closed_at",
-)
+# The columns ``list`` can show (``--columns``): header, how it is laid out, the stored
+# fields it reads. Free text gives way first when the table is too wide: titles and names
+# are cut (with …), the next action wraps and, like the customer and the due day, is left
+# out (saying so) before the table turns into one field per line.
+LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
+    "id": (N_("ID"), Column("", "right"), ("id",)),
+    "title": (N_("Title"), Column("", shrink=True), ("title",)),
+    "customer": (N_("Customer"), Column("", shrink=True, drop=3), ("customer",)),
+    "contact": (N_("Contact"), Column("", shrink=True, drop=3), ("contact",)),
+    "owner": (N_("Owner"), Column(""), ("owner",)),
+    "stage": (N_("Stage"), Column(""), ("status", "stage")),
+    "value": (N_("Value"), Column("", "right"), ("value", "currency")),
+    "prob": (N_("Prob."), Column("", "right"), ("probability", "status", "stage")),
+    "days": (N_("Days"), Column("", "right"), ("stage_entered_at", "closed_at", "status")),
+    "due": (N_("Due"), Column("", drop=1), ("next_action", "status")),
+    "next": (
+        N_("Next action"),
+        Column("", wrap=True, drop=2, min_width=12),
+        ("next_action", "quote"),
+    ),
+    "close": (N_("Close"), Column(""), ("expected_close",)),
+    "quote": (N_("Quote until"), Column(""), ("quote",)),
+    "tags": (N_("Tags"), Column("", wrap=True, drop=1), ("tags",)),
+    "created": (N_("Created"), Column(""), ("created_at",)),
+    "updated": (N_("Updated"), Column(""), ("updated_at",)),
+}
+DEFAULT_LIST_COLUMNS = ("id", "title", "customer", "stage", "value", "days", "due", "next")
+OVERDUE_MARK = "!"
+STALE_MARK = "*"
 
 
-def deal_table(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> Table:
+def list_columns(text: str | None) -> tuple[str, ...]:
+    """The columns ``--columns`` names (comma-separated), or the default ones."""
+    if text is None:
+        return DEFAULT_LIST_COLUMNS
+    names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in LIST_COLUMNS]
+    if unknown or not names:
+        raise InvalidValue(
+            _('No column "{column}"; the columns are {columns}.').format(
+                column=unknown[0] if unknown else text, columns=", ".join(LIST_COLUMNS)
+            )
+        )
+    return names
+
+
+def list_fields(columns: Sequence[str]) -> tuple[str, ...]:
+    """What the table of these columns reads of a record (and the totals: value)."""
+    fields = {"id", "value", "currency", "status"}
+    for name in columns:
+        fields.update(LIST_COLUMNS[name][2])
+    return tuple(sorted(fields))
+
+
+DEAL_TABLE_FIELDS = list_fields(DEFAULT_LIST_COLUMNS)
+
+
+class _ListCells:
+    """The cells of one ``list`` row, by column name, and the styles that repeat in colour
+    what their marks say."""
+
+    def __init__(self, stages: Sequence[Stage], now: datetime) -> None:
+        self.by_key = {s.key: s for s in stages}
+        self.now = now
+        self.today = now.date().isoformat()  # stored days compare as text
+        self.quote_to = _("(quote to {date})")
+        self.overdue = self.stale = False  # whether a mark was used: then a legend says it
+
+    def cell(self, name: str, record: Record) -> tuple[str, str | None]:
+        status = record["status"]
+        if name == "stage":
+            text = _status_cell(status, record["stage"], self.by_key)
+            return text, None if status == "open" else status
+        if name == "value":
+            return fmt.stored_money(record["value"], record["currency"]), None
+        if name == "days":
+            days = record_days_in_stage(record, self.now)
+            if is_stale(record, self.by_key.get(record["stage"]), self.now):
+                self.stale = True
+                return f"{days}{STALE_MARK}", "stale"
+            return str(days), None
+        if name == "due":
+            action = record["next_action"]
+            if not action:
+                return "", None
+            if status == "open" and action["due"] < self.today:
+                self.overdue = True
+                return fmt.iso_day(action["due"]) + OVERDUE_MARK, "overdue"
+            return fmt.iso_day(action["due"]), None
+        if name == "next":
+            action, quote = record["next_action"], record["quote"]
+            text = action["text"] if action else ""
+            if quote and status == "open":
+                quote_cell = self.quote_to.format(date=fmt.iso_day(quote["valid_until"]))
+                text = f"{text} {quote_cell}" if text else quote_cell
+            return text, None
+        return self._plain(name, record), None
+
+    def _plain(self, name: str, record: Record) -> str:
+        if name == "prob":
+            return f"{record_probability(record, self.by_key.get(record['stage']))}%"
+        if name == "close":
+            return fmt.iso_day(record["expected_close"]) if record["expected_close"] else ""
+        if name == "quote":
+            return fmt.iso_day(record["quote"]["valid_until"]) if record["quote"] else ""
+        if name == "tags":
+            return ", ".join(record["tags"])
+        if name in ("created", "updated"):
+            return fmt.moment(datetime.fromisoformat(record[f"{name}_at"]).astimezone())
+        return str(record[name])
+
+    def notes(self) -> dict[str, str]:
+        """What the marks used mean, by the column they are in."""
+        notes = {}
+        if self.overdue:
+            notes["due"] = _("{mark} next action overdue").format(mark=OVERDUE_MARK)
+        if self.stale:
+            notes["days"] = _("{mark} over the stage's target days").format(mark=STALE_MARK)
+        return notes
+
+
+def deal_table(
+    records: Iterable[Record],
+    stages: Sequence[Stage],
+    now: datetime,
+    columns: Sequence[str] = DEFAULT_LIST_COLUMNS,
+) -> Table:
     """The deals of ``list``, from their stored records (see :mod:`salespipe.app.queries`),
     gone through once: each record can be freed as soon as its row is made."""
-    by_key = {s.key: s for s in stages}
-    quote_to = _("(quote to {date})")
     table = Table(
         columns=[
-            Column(_("ID"), "right"),
-            Column(_("Title"), max_width=28),
-            Column(_("Customer"), max_width=20),
-            Column(_("Stage"), max_width=18),
-            Column(_("Value"), "right"),
-            Column(_("Days"), "right"),
-            Column(_("Next action"), max_width=24),
+            replace(LIST_COLUMNS[name][1], header=_(LIST_COLUMNS[name][0])) for name in columns
         ]
     )
+    cells = _ListCells(stages, now)
     amounts: list[tuple[str, int | float]] = []
-    for record in records:
+    for number, record in enumerate(records):
         amounts.append((record["currency"], record["value"]))
-        status = record["status"]
-        action = record["next_action"]
-        next_cell = fmt.next_action(action) if action else ""
-        quote = record["quote"]
-        if quote and status == "open":
-            quote_cell = quote_to.format(date=fmt.iso_day(quote["valid_until"]))
-            next_cell = f"{next_cell} {quote_cell}" if next_cell else quote_cell
-        table.rows.append(
-            [
-                str(record["id"]),
-                record["title"],
-                record["customer"],
-                _status_cell(status, record["stage"], by_key),
-                fmt.stored_money(record["value"], record["currency"]),
-                str(record_days_in_stage(record, now)),
-                next_cell,
-            ]
-        )
+        row = []
+        for index, name in enumerate(columns):
+            text, style = cells.cell(name, record)
+            row.append(text)
+            if style:
+                table.styles[number, index] = style
+        table.rows.append(row)
     count = len(table.rows)
     table.footer = ngettext("{count} deal, {totals}", "{count} deals, {totals}", count).format(
         count=count, totals=fmt.money_by_currency(totals_by_currency(amounts))
     )
+    notes = cells.notes()
+    table.notes = {i: notes[name] for i, name in enumerate(columns) if name in notes}
     return table
 
 
