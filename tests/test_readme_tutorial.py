@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, salespipe_command
 
 README = ROOT / "README.md"
