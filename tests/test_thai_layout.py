@@ -288,9 +288,10 @@ def test_winrate(thai: Any) -> None:
 
 
 def test_stale(thai: Any) -> None:
-    """stale: six columns, longest overdue first."""
+    """stale: seven columns (the next action's due day apart from its text), longest
+    overdue first."""
     out = _run(thai, "stale")
-    assert_aligned(_table(out, "เลขที่", footer="ดีลค้างนาน"), 6)
+    assert_aligned(_table(out, "เลขที่", footer="ดีลค้างนาน"), 7)
 
 
 def test_check(thai: Any) -> None:

@@ -79,7 +79,11 @@ SETTINGS: dict[str, Setting] = {
         Setting("lang", _choice(*LANGS), "language of output: th or en"),
         Setting("require_reason", _boolean, "moves, wins and reopenings need --reason"),
         Setting("lock_timeout", _seconds, "seconds to wait for a busy data file (default 10)"),
-        Setting("date_era", _choice("ce", "be"), "show years as CE or Buddhist Era (display only)"),
+        Setting(
+            "date_era",
+            _choice("ce", "be"),
+            "show years as CE or Buddhist Era (display only; default: BE in Thai, else CE)",
+        ),
     )
 }
 
@@ -88,7 +92,7 @@ DEFAULTS: dict[str, Any] = {
     "lang": None,
     "require_reason": False,
     "lock_timeout": 10,
-    "date_era": "ce",
+    "date_era": None,  # by the language: see display_era
 }
 
 
@@ -158,6 +162,14 @@ def display_language(flag: str | None, config: dict[str, Any] | None = None) -> 
     if configured in LANGS:
         return str(configured)
     return lang_of_locale() or "en"
+
+
+def display_era(config: dict[str, Any], language: str) -> str:
+    """The era dates are shown in: config ``date_era``, else the Buddhist Era for Thai."""
+    era = config.get("date_era")
+    if era in ("ce", "be"):
+        return str(era)
+    return "be" if language == "th" else "ce"
 
 
 def database_path(flag: str | None) -> Path:

@@ -74,9 +74,11 @@ class State:
 
     def apply_config(self, config: dict[str, Any]) -> None:
         """Once the command has read the data file: its ``lang`` (unless --lang or
-        SALESPIPE_LANG says otherwise) and its ``date_era`` for human output."""
-        i18n.set_language(settings.display_language(self.lang, config))
-        fmt.set_era("ce" if self.as_json else config.get("date_era"))
+        SALESPIPE_LANG says otherwise) and its ``date_era`` for human output (unset: the
+        Buddhist Era in Thai, as Thai readers count years, else CE)."""
+        language = settings.display_language(self.lang, config)
+        i18n.set_language(language)
+        fmt.set_era("ce" if self.as_json else settings.display_era(config, language))
 
 
 def choose_language(flag: str | None) -> None:
@@ -179,12 +181,14 @@ COMMAND_MODULES: dict[str, str] = {
         "reports",
     ),
     "demo": "demo",
+    "agenda": "daily",
+    "board": "daily",
     "init": "data",
     "config": "data",
     "export": "transfer",
     "import": "transfer",
 }
-MODULES = ("deals", "stages", "demo", "reports", "data", "transfer")
+MODULES = ("deals", "daily", "stages", "demo", "reports", "data", "transfer")
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}
 _registered: set[str] = set()
 

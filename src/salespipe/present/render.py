@@ -69,7 +69,26 @@ class Text:
     style: str = ""
 
 
-Block = Table | Fields | Text
+@dataclass
+class Lane:
+    """One column of a board: heading lines, then cards, each a few styled paragraphs."""
+
+    heading: list[str]
+    cards: list[list[tuple[str, str | None]]] = field(default_factory=list)
+
+
+@dataclass
+class Lanes:
+    """Columns side by side (a kanban board), as many to a row as fit at ``min_width``
+    cells each; the rest wrap to further rows. Their text wraps within its column."""
+
+    lanes: list[Lane]
+    title: str | None = None
+    footer: str | None = None
+    min_width: int = 24
+
+
+Block = Table | Fields | Text | Lanes
 
 
 # -- plain -------------------------------------------------------------------------------
@@ -303,7 +322,9 @@ def _plain_table(table: Table, limit: int, color: bool = False) -> list[str]:
     left_out = [
         col.header
         for i, col in enumerate(table.columns)
-        if all(col is not s for s in shown.columns) and any(row[i] for row in table.rows)
+        if col.header  # a column without a header only marks what a line below says
+        and all(col is not s for s in shown.columns)
+        and any(row[i] for row in table.rows)
     ]
     if left_out:
         note = _("Not shown at this width: {columns}.").format(columns=", ".join(left_out))
@@ -351,6 +372,57 @@ def _vertical(table: Table, limit: int, color: bool) -> list[str]:
     return lines
 
 
+def _lane_heading(lane: Lane, size: int, color: bool) -> list[str]:
+    return [
+        paint(textwidth.pad(line, size), "heading", color)
+        for text in lane.heading
+        for line in textwidth.wrap(text, size)
+    ]
+
+
+def _lane_body(lane: Lane, size: int, color: bool) -> list[str]:
+    """A lane's cards, a blank line apart, each line padded to ``size`` cells."""
+    lines: list[str] = []
+    for number, card in enumerate(lane.cards):
+        if number:
+            lines.append(" " * size)
+        for text, style in card:
+            lines.extend(
+                paint(textwidth.pad(line, size), style, color)
+                for line in textwidth.wrap(text, size)
+            )
+    return lines
+
+
+def _side_by_side(columns: list[list[str]], size: int) -> list[str]:
+    height = max(map(len, columns), default=0)
+    blank = " " * size
+    return [
+        (" " * GAP).join(column[i] if i < len(column) else blank for column in columns).rstrip()
+        for i in range(height)
+    ]
+
+
+def _plain_lanes(block: Lanes, limit: int, color: bool = False) -> list[str]:
+    """Lanes side by side, as many to a row as fit; in a row, the headings line up above
+    one rule and the cards start on the same line."""
+    lanes = block.lanes
+    per_row = max(1, min(len(lanes), (limit + GAP) // (block.min_width + GAP)))
+    size = (limit - GAP * (per_row - 1)) // per_row
+    lines = [paint(line, "heading", color) for line in _wrapped(block.title, limit)]
+    for start in range(0, len(lanes), per_row):
+        row = lanes[start : start + per_row]
+        if lines:
+            lines.append("")
+        lines.extend(_side_by_side([_lane_heading(lane, size, color) for lane in row], size))
+        lines.append((" " * GAP).join("─" * size for _ in row))
+        lines.extend(_side_by_side([_lane_body(lane, size, color) for lane in row], size))
+    if block.footer:
+        lines.append("")
+        lines.extend(textwidth.wrap(block.footer, limit))
+    return lines
+
+
 def _plain_fields(block: Fields, limit: int, color: bool = False) -> list[str]:
     size = max((textwidth.width(label) for label, _value in block.pairs), default=0)
     room = max(20, limit - size - GAP)
@@ -375,6 +447,8 @@ def plain(blocks: Sequence[Block], width: int | None = None, *, color: bool = Fa
             out.extend(_plain_table(block, limit, color))
         elif isinstance(block, Fields):
             out.extend(_plain_fields(block, limit, color))
+        elif isinstance(block, Lanes):
+            out.extend(_plain_lanes(block, limit, color))
         else:
             out.extend(
                 paint(line, block.style or None, color)

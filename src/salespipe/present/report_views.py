@@ -31,11 +31,13 @@ FORECAST_ROWS = {"past_due": N_("past due"), "later": N_("later"), "undated": N_
 ALERT_KINDS = {
     "stale": N_("stale"),
     "next_action_overdue": N_("next action overdue"),
+    "next_action_due_today": N_("next action due today"),
     "past_expected_close": N_("past expected close"),
     "quote_expired": N_("quote expired"),
     "quote_expiring": N_("quote expiring"),
 }
 NONE = "—"
+OVERDUE_MARK = "!"
 
 
 def money(totals: Totals) -> str:
@@ -280,7 +282,7 @@ def durations_blocks(result: Durations) -> list[Block]:
             Column(_("Mean"), "right"),
             Column(_("Target"), "right"),
             Column(_("Over"), "right"),
-            Column(""),
+            Column("", drop=1),  # the marker repeats what the footer says
         ],
         title=_("Days in each stage (finished and ongoing stays, as of {date})").format(
             date=fmt.long_day(result.as_of)
@@ -365,20 +367,28 @@ def stale_blocks(result: StaleList) -> list[Block]:
     table = Table(
         columns=[
             Column(_("ID"), "right"),
-            Column(_("Title"), max_width=24),
-            Column(_("Stage"), max_width=16),
+            Column(_("Title"), shrink=True),
+            Column(_("Stage")),
             Column(_("Days"), "right"),
             Column(_("Over"), "right"),
-            Column(_("Next action"), max_width=24),
+            Column(_("Due"), drop=1),
+            Column(_("Next action"), wrap=True, drop=2, min_width=12),
         ],
         title=_("Deals over their stage's target days (as of {date})").format(
             date=fmt.long_day(result.as_of)
         ),
         footer=ngettext("{count} stale deal.", "{count} stale deals.", count).format(count=count),
     )
-    for item in result.deals:
+    today = result.as_of.date().isoformat()
+    for number, item in enumerate(result.deals):
         record = item.record
         action = record["next_action"]
+        due = fmt.iso_day(action["due"]) if action else NONE
+        if action and action["due"] < today:
+            due += OVERDUE_MARK
+            table.styles[number, 5] = "overdue"
+            table.notes[5] = _("{mark} next action overdue").format(mark=OVERDUE_MARK)
+        table.styles[number, 4] = "stale"
         table.rows.append(
             [
                 str(record["id"]),
@@ -386,7 +396,8 @@ def stale_blocks(result: StaleList) -> list[Block]:
                 item.stage.name,
                 str(item.days_in_stage),
                 str(item.days_over),
-                fmt.next_action(action) if action else NONE,
+                due,
+                action["text"] if action else "",
             ]
         )
     return [table]

@@ -2,7 +2,7 @@
 
 - A deal is stale when the whole days it has spent in its current stage exceed the
   stage's target days (a stage without a target never makes a deal stale).
-- ``check`` also reports next actions past their due day, open deals past their
+- ``check`` also reports next actions past their due day or due today, open deals past their
   expected close day, quotes that expire within three days, and quotes that have
   expired while the deal is still open.
 
@@ -29,6 +29,7 @@ QUOTE_WARNING_DAYS = 3
 ALERT_KINDS = (
     "stale",
     "next_action_overdue",
+    "next_action_due_today",
     "past_expected_close",
     "quote_expired",
     "quote_expiring",
@@ -147,22 +148,26 @@ class _Checks:
             for item in _stale(records, self.stages, self.now)
         ]
 
-    def next_action_overdue(self, records: list[Record]) -> list[Alert]:
-        template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
-        alerts = []
-        for record in records:
-            action = record["next_action"]
-            if action is None or action["due"] >= self.today_iso:
-                continue
-            due = date.fromisoformat(action["due"])
-            message = template.format(
-                deal=self.named(record),
-                action=action["text"],
-                date=fmt.day(due),
-                days=_days((self.today - due).days),
-            )
-            alerts.append(Alert("next_action_overdue", record["id"], message))
-        return alerts
+    def next_actions(self, records: list[Record]) -> tuple[list[Alert], list[Alert]]:
+        """Alerts of next actions overdue, and of those due today: what the agenda lists
+        as overdue and due today (one rule for both, see :mod:`salespipe.reports.agenda`)."""
+        from salespipe.reports.agenda import due_actions
+
+        late_template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
+        today_template = _('{deal}: the next action "{action}" is due today.')
+        overdue, today = [], []
+        for item in due_actions(records, self.stages, self.today, self.today):
+            action = item.record["next_action"]["text"]
+            deal = self.named(item.record)
+            if item.days_late > 0:
+                message = late_template.format(
+                    deal=deal, action=action, date=fmt.day(item.due), days=_days(item.days_late)
+                )
+                overdue.append(Alert("next_action_overdue", item.record["id"], message))
+            else:
+                message = today_template.format(deal=deal, action=action)
+                today.append(Alert("next_action_due_today", item.record["id"], message))
+        return overdue, today
 
     def past_expected_close(self, records: list[Record]) -> list[Alert]:
         template = _("{deal} was expected to close on {date} and is still open.")
@@ -213,9 +218,11 @@ def check(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> 
     deals = [record for record in records if record["status"] == "open"]
     checks = _Checks(stages, now)
     expired, expiring = checks.quotes(deals)
+    overdue, due_today = checks.next_actions(deals)
     found = {
         "stale": checks.stale(deals),
-        "next_action_overdue": checks.next_action_overdue(deals),
+        "next_action_overdue": overdue,
+        "next_action_due_today": due_today,
         "past_expected_close": checks.past_expected_close(deals),
         "quote_expired": expired,
         "quote_expiring": expiring,

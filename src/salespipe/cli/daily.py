@@ -1,0 +1,86 @@
+"""The daily views: agenda (what to do today) and board (the pipeline as a kanban)."""
+
+from typing import Annotated
+
+import typer
+
+from salespipe.cli import output
+from salespipe.cli.app import state
+from salespipe.cli.options import JsonOption, OwnerOption
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
+
+PANEL = "Daily"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("agenda", rich_help_panel=PANEL)
+    def agenda(
+        ctx: typer.Context,
+        owner: OwnerOption = None,
+        days: Annotated[
+            int,
+            typer.Option(
+                "--days", metavar="N", min=0, max=366, help="How many days ahead to show."
+            ),
+        ] = 7,
+        as_json: JsonOption = False,
+    ) -> None:
+        """What to do today: next actions overdue, due today and coming.
+
+        Each with its deal, customer, stage and how late it is; then the stale deals that
+        have no next action ("needs a plan").
+
+        Example: salespipe agenda --owner somchai --days 14
+        """
+        from salespipe.reports import agenda as planning
+        from salespipe.reports.scope import scope
+
+        chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
+        result = planning.agenda(chosen.records, chosen.stages, chosen.now, days)
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe.present import daily_views
+
+        output.blocks(daily_views.agenda_blocks(result))
+
+    @app.command("board", rich_help_panel=PANEL)
+    def board(
+        ctx: typer.Context,
+        owner: OwnerOption = None,
+        by: Annotated[
+            str,
+            typer.Option(
+                "--by",
+                metavar="urgency|value",
+                help="Order of the deals in a stage: most urgent or largest value first.",
+            ),
+        ] = "urgency",
+        as_json: JsonOption = False,
+    ) -> None:
+        """The open deals as a board: a column per stage, the most urgent deal on top.
+
+        Each stage shows its number of deals and value; each deal its value and days in
+        the stage, marked when stale or its next action is overdue. Stages wrap to further
+        rows when the terminal is too narrow for all of them side by side.
+
+        Example: salespipe board --owner somchai --by value
+        """
+        from salespipe.reports import board as kanban
+        from salespipe.reports.scope import scope
+
+        if by not in kanban.BOARD_BY:
+            raise InvalidValue(
+                _('{option} "{value}" is not one of {choices}.').format(
+                    option="--by", value=by, choices=", ".join(kanban.BOARD_BY)
+                )
+            )
+        chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
+        result = kanban.board(chosen.records, chosen.stages, chosen.now, by)  # type: ignore[arg-type]
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe.present import daily_views
+
+        output.blocks(daily_views.board_blocks(result))

@@ -1,0 +1,170 @@
+"""What a person sees of the daily views: the agenda and the board, as render blocks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from salespipe.core import fmt
+from salespipe.core.i18n import _, ngettext
+from salespipe.present.render import Block, Column, Lane, Lanes, Table, Text
+
+if TYPE_CHECKING:
+    from salespipe.core.tally import Totals
+    from salespipe.reports.agenda import Agenda, DueAction, When
+    from salespipe.reports.alerts import StaleDeal
+    from salespipe.reports.board import Board, Card
+
+OVERDUE_MARK = "!"
+STALE_MARK = "*"
+
+
+def _days(count: int) -> str:
+    return ngettext("{count} day", "{count} days", count).format(count=count)
+
+
+def _how_late(item: DueAction) -> str:
+    if item.days_late > 0:
+        return ngettext("{count} day late", "{count} days late", item.days_late).format(
+            count=item.days_late
+        )
+    if item.days_late == 0:
+        return _("today")
+    ahead = -item.days_late
+    return ngettext("in {count} day", "in {count} days", ahead).format(count=ahead)
+
+
+# -- agenda ------------------------------------------------------------------------------------
+def _action_table(items: list[DueAction], title: str, style: str | None) -> Table:
+    table = Table(
+        columns=[
+            Column(_("Due")),
+            Column(_("ID"), "right"),
+            Column(_("Deal"), shrink=True),
+            Column(_("Customer"), shrink=True, drop=1),
+            Column(_("Stage")),
+            Column(_("Next action"), wrap=True, min_width=12),
+        ],
+        title=f"{title} ({len(items)})",
+    )
+    for number, item in enumerate(items):
+        record = item.record
+        table.rows.append(
+            [
+                f"{fmt.day(item.due)}\n{_how_late(item)}",
+                str(record["id"]),
+                record["title"],
+                record["customer"],
+                item.stage.name if item.stage else record["stage"],
+                record["next_action"]["text"],
+            ]
+        )
+        if style:
+            table.styles[number, 0] = style
+    return table
+
+
+def _plan_table(items: list[StaleDeal]) -> Table:
+    table = Table(
+        columns=[
+            Column(_("ID"), "right"),
+            Column(_("Deal"), shrink=True),
+            Column(_("Customer"), shrink=True, drop=1),
+            Column(_("Stage")),
+            Column(_("Days"), "right"),
+            Column(_("Over"), "right"),
+        ],
+        title=_("Needs a plan: stale, with no next action ({count})").format(count=len(items)),
+    )
+    for number, item in enumerate(items):
+        record = item.record
+        table.rows.append(
+            [
+                str(record["id"]),
+                record["title"],
+                record["customer"],
+                item.stage.name,
+                str(item.days_in_stage),
+                str(item.days_over),
+            ]
+        )
+        table.styles[number, 5] = "stale"
+    return table
+
+
+SECTIONS: tuple[tuple[When, str | None], ...] = (
+    ("overdue", "overdue"),
+    ("today", None),
+    ("coming", None),
+)
+
+
+def agenda_blocks(result: Agenda) -> list[Block]:
+    if result.empty:
+        return [
+            Text(
+                _("Nothing to do: no next action due by {date}, no stale deal without one.").format(
+                    date=_until(result)
+                )
+            )
+        ]
+    titles = {
+        "overdue": _("Overdue"),
+        "today": _("Due today"),
+        "coming": ngettext(
+            "Coming (the next {count} day)", "Coming (the next {count} days)", result.days
+        ).format(count=result.days),
+    }
+    blocks: list[Block] = []
+    for when, style in SECTIONS:
+        items = result.part(when)
+        if items:
+            blocks.append(_action_table(items, titles[when], style))
+    if result.needs_plan:
+        blocks.append(_plan_table(result.needs_plan))
+    return blocks
+
+
+def _until(result: Agenda) -> str:
+    return fmt.day(result.as_of.date() + timedelta(days=result.days))
+
+
+# -- board -------------------------------------------------------------------------------------
+def _value_lines(totals: Totals) -> list[str]:
+    return [fmt.money(v, c) for c, v in sorted(totals.items())] or ["—"]
+
+
+def _card(card: Card) -> list[tuple[str, str | None]]:
+    record = card.record
+    money = fmt.stored_money(record["value"], record["currency"])
+    days = _days(card.days_in_stage)
+    paragraphs: list[tuple[str, str | None]] = [
+        (f"{record['id']}  {record['title']}", None),
+        (f"{money} · {days}", None),
+    ]
+    if card.stale:
+        paragraphs[1] = (f"{money} · {days}{STALE_MARK}", "stale")
+    if card.overdue:
+        late = ngettext("{count} day late", "{count} days late", card.days_late).format(
+            count=card.days_late
+        )
+        text = record["next_action"]["text"]
+        paragraphs.append((f"{OVERDUE_MARK} {text} ({late})", "overdue"))
+    return paragraphs
+
+
+def board_blocks(result: Board) -> list[Block]:
+    lanes = []
+    for lane in result.lanes:
+        count = ngettext("{count} deal", "{count} deals", len(lane.cards)).format(
+            count=len(lane.cards)
+        )
+        heading = [lane.stage.name, count, *_value_lines(lane.value)]
+        lanes.append(Lane(heading=heading, cards=[_card(card) for card in lane.cards]))
+    notes = [
+        _("{mark} over the stage's target days").format(mark=STALE_MARK),
+        _("{mark} next action overdue").format(mark=OVERDUE_MARK),
+    ]
+    order = _("largest value first") if result.by == "value" else _("most urgent first")
+    title = _("Board (as of {date}), {order}").format(date=fmt.long_day(result.as_of), order=order)
+    return [Lanes(lanes=lanes, title=title, footer="; ".join(notes))]
