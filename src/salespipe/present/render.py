@@ -129,21 +129,23 @@ def _floor(width: int, column: Column) -> int:
 
 
 def squeezed(widths: list[int], columns: Sequence[Column], limit: int) -> list[int]:
-    """The widths with text columns narrowed, widest first (of two as wide, the one whose
-    text wraps, as it loses nothing), until the table fits in ``limit`` cells (or they
-    reach their floor)."""
+    """The widths with text columns narrowed until the table fits in ``limit`` cells (or
+    they reach their floor): first the columns whose text wraps, down to MIN_WRAPPED (it
+    loses nothing), then every text column, widest first."""
     floors = [_floor(w, col) for w, col in zip(widths, columns, strict=True)]
     widths = list(widths)
     excess = sum(widths) + GAP * (len(widths) - 1) - limit
-    while excess > 0:
-        widest = max(
-            range(len(widths)),
-            key=lambda i: (widths[i] > floors[i], widths[i], columns[i].wrap),
-        )
-        if widths[widest] <= floors[widest]:
-            break
-        widths[widest] -= 1
-        excess -= 1
+    wrapping = [i for i, col in enumerate(columns) if col.wrap]
+    for stop, group in (
+        ([max(f, MIN_WRAPPED) for f in floors], wrapping),
+        (floors, range(len(widths))),
+    ):
+        while excess > 0 and group:
+            widest = max(group, key=lambda i: (widths[i] > stop[i], widths[i]))
+            if widths[widest] <= stop[widest]:
+                break
+            widths[widest] -= 1
+            excess -= 1
     return widths
 
 

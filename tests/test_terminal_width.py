@@ -1,0 +1,267 @@
+"""Whole figures on every terminal: the real salespipe in a pseudo-terminal of 60, 80 and
+140 columns, in English and Thai.
+
+Each command runs as its own process on a pseudo-terminal whose window size is set as a
+terminal sets it (TIOCSWINSZ), with no COLUMNS in the environment: what a user sees.
+Every line must fit, and no amount, date or status may be cut or left out.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import termios
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import salespipe_command
+from salespipe.present import textwidth
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+WIDTHS = (60, 80, 140)
+COMMANDS = (
+    ("list",),
+    ("list", "--status", "all"),
+    ("forecast",),
+    ("durations",),
+    ("report",),
+    ("winrate", "--by", "owner"),
+    ("stale",),
+    ("stage", "list"),
+    ("agenda",),
+    ("board",),
+)
+LONG_TITLE = "Office air conditioning, 3 buildings"  # 36 cells: cut at 28 before
+# An amount, a date or a number with a decimal point or thousands cut by an ellipsis.
+CUT = re.compile(r"(฿|USD )[\d,.]*…|\d{4}-[\d-]*…|\d+[.,]\d*…")
+
+
+def in_terminal(args: tuple[str, ...], columns: int, env: dict[str, str] | None = None) -> str:
+    """Run salespipe on a pseudo-terminal ``columns`` wide; what it shows, \\r\\n as \\n."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    environment.update({"TERM": "xterm-256color", **(env or {})})
+    process = subprocess.Popen(
+        [*salespipe_command(), *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=environment,
+        start_new_session=True,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the process has closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+        process.wait(timeout=30)
+    assert process.returncode in (0, 3), b"".join(chunks).decode()
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+def build(cli: Any, lang: str) -> None:
+    """Long titles, large amounts in two currencies, won and lost deals, overdue and
+    coming next actions, a quote and stale deals; Thai data in a Thai file."""
+    thai = lang == "th"
+
+    def ok(*args: str) -> None:
+        result = cli("--lang", lang, *args)
+        assert result.exit_code == 0, result.stderr
+
+    ok("init")
+    if thai:
+        ok("config", "set", "lang", "th")  # a Thai interface; date_era left unset
+    title = "ระบบปรับอากาศสำหรับอาคารสำนักงานสามอาคาร" if thai else LONG_TITLE
+    customer = "บริษัท ไทยเฮลท์แคร์ จำกัด" if thai else "Thai Healthcare Co., Ltd."
+    ok(
+        "add",
+        title,
+        "-c",
+        customer,
+        "-v",
+        "12500000.50",
+        "--close",
+        "2026-11-15",
+        "-o",
+        "alice",
+        "--at",
+        "2026-09-01 09:00",
+    )
+    ok("move", "1", "4", "--at", "2026-10-10 10:00")
+    action = "นัดประชุมผู้บริหารฝ่ายจัดซื้อเรื่องส่วนลด" if thai else "Meet their management about the discount"
+    ok("next", "1", action, "--due", "2026-11-20")
+    ok(
+        "add",
+        "กล้องวงจรปิด 64 ตัว" if thai else "CCTV 64 cameras",
+        "-c",
+        "ห้างพระราม ๙" if thai else "Rama 9 Mall",
+        "-v",
+        "1.85m",
+        "-s",
+        "3",
+        "-o",
+        "bao",
+        "--at",
+        "2026-10-15 09:00",
+    )
+    ok("quote", "2", "--valid-until", "2026-11-28", "--amount", "1,790,000")
+    ok(
+        "add",
+        "ระบบ POS ร้านกาแฟ" if thai else "POS for a coffee chain",
+        "-c",
+        "Café Amazon",
+        "-v",
+        "25000",
+        "--currency",
+        "USD",
+        "--next",
+        "ส่งรหัสทดลอง" if thai else "Send the demo login",
+        "--due",
+        "2026-11-29",
+    )
+    ok(
+        "add",
+        "ฝึกอบรมทีมขาย" if thai else "Sales training",
+        "-v",
+        "350k",
+        "-o",
+        "alice",
+        "--at",
+        "2026-08-01 09:00",
+    )
+    ok("won", "4", "--at", "2026-10-20 15:00")
+    ok(
+        "add",
+        "โซลาร์รูฟท็อป" if thai else "Solar rooftop",
+        "-v",
+        "4.2m",
+        "-o",
+        "bao",
+        "--at",
+        "2026-08-15 09:00",
+    )
+    ok("move", "5", "4", "--at", "2026-09-01 09:00")
+    ok(
+        "lost",
+        "5",
+        "--reason",
+        "แพงกว่าคู่แข่ง" if thai else "cheaper competitor",
+        "--at",
+        "2026-11-01 09:00",
+    )
+
+
+@pytest.fixture(params=["en", "th"])
+def pipeline_file(request: pytest.FixtureRequest, cli: Any, db_path: Path) -> str:
+    build(cli, request.param)
+    return str(request.param)
+
+
+def figures(lang: str) -> dict[tuple[str, ...], list[str]]:
+    """What each command must show whole (amounts, dates, statuses)."""
+    year = "2569" if lang == "th" else "2026"  # Thai shows the Buddhist Era by default
+    lost = "หลุด" if lang == "th" else "lost"
+    return {
+        ("list",): ["฿12,500,000.50", "USD 25,000.00", f"{year}-11-20", f"{year}-11-29"],
+        ("list", "--status", "all"): ["฿12,500,000.50", "฿4,200,000.00", lost],
+        ("forecast",): ["฿12,500,000.50", "฿8,750,000.35"],
+        ("report",): ["฿14,290,000.50", "฿9,645,000.35", "USD 25,000.00"],
+        ("winrate", "--by", "owner"): ["฿350,000.00", "50%"],
+        ("stale",): [f"{year}-11-20", "48"],
+        ("durations",): ["54.5", "43.0"],
+        ("stage", "list"): ["90%", "10%"],
+        ("agenda",): [f"{year}-11-20", f"{year}-11-29"],
+        ("board",): ["฿12,500,000.50", "฿1,790,000.00", "USD 25,000.00"],
+    }
+
+
+def assert_whole(plain: str, columns: int, expected: list[str]) -> None:
+    too_wide = [line for line in plain.splitlines() if textwidth.width(line) > columns]
+    assert too_wide == [], "\n".join(too_wide)
+    assert not CUT.search(plain), plain
+    missing = [text for text in expected if text not in plain]
+    assert missing == [], plain
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_nothing_is_cut_in_a_real_terminal(pipeline_file: str, columns: int) -> None:
+    """Every report and list fits the terminal's width with every figure, date and status
+    whole; colour is on (a terminal) and is never the only sign: the text says it too."""
+    for args in COMMANDS:
+        shown = in_terminal(args, columns)
+        plain = ANSI.sub("", shown)
+        assert_whole(plain, columns, figures(pipeline_file)[args])
+        if args == ("list",):
+            assert "\x1b[" in shown  # a terminal gets colour...
+            assert "!" in plain  # ...and the overdue next action is marked in the text
+
+
+def _headers(lang: str) -> dict[str, str]:
+    if lang == "th":
+        return {"customer": "ลูกค้า", "next": "งานถัดไป", "due": "กำหนด", "title": "ชื่อดีล"}
+    return {"customer": "Customer", "next": "Next action", "due": "Due", "title": "Title"}
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_list_never_drops_a_column_silently(pipeline_file: str, columns: int) -> None:
+    """A column of list is shown, or the lines below the table name it as not shown."""
+    plain = ANSI.sub("", in_terminal(("list",), columns))
+    header = plain.splitlines()[0]
+    notes = [line for line in plain.splitlines() if line.startswith(("Not shown", "ไม่แสดง"))]
+    for name in _headers(pipeline_file).values():
+        assert name in header or any(name in note for note in notes), plain
+
+
+def test_list_grows_with_the_terminal(pipeline_file: str) -> None:
+    """At 80 columns list shows the next action's due day and text; at 140 the whole of a
+    long title and the customer."""
+    names = _headers(pipeline_file)
+    at_80 = ANSI.sub("", in_terminal(("list",), 80))
+    assert names["next"] in at_80.splitlines()[0]
+    assert names["due"] in at_80.splitlines()[0]
+    at_140 = ANSI.sub("", in_terminal(("list",), 140))
+    title = "ระบบปรับอากาศสำหรับอาคารสำนักงานสามอาคาร" if pipeline_file == "th" else LONG_TITLE
+    assert title in at_140
+    assert names["customer"] in at_140.splitlines()[0]
+
+
+def test_no_color_keeps_the_terminal_width(pipeline_file: str) -> None:
+    """NO_COLOR turns colour off but lays out for the real width; NO_COLOR= (empty) is
+    unset, as no-color.org says."""
+    plain = in_terminal(("list",), 140, {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain
+    assert max(textwidth.width(line) for line in plain.splitlines()) > 80
+    assert "\x1b[" in in_terminal(("list",), 140, {"NO_COLOR": ""})
+
+
+def test_piped_output_uses_columns_or_80(pipeline_file: str, run: Callable[..., Any]) -> None:
+    """Not a terminal: COLUMNS if set, else 80; never colour."""
+    for columns, env in ((60, {"COLUMNS": "60"}), (80, {"COLUMNS": ""})):
+        result = run("list", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b[" not in result.stdout
+        lines = result.stdout.splitlines()
+        assert max(textwidth.width(line) for line in lines) <= columns
