@@ -1,0 +1,215 @@
+"""agenda and board: the views a salesperson opens every morning (the clock is fixed at
+2026-11-27 10:00, see conftest)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from salespipe.present import textwidth
+
+
+def _day(cli: Any) -> None:
+    """Deals for one day's work: next actions overdue, due today, in 3 and in 20 days; a
+    stale deal without a plan; a stale one with a plan; a closed one with an action."""
+
+    def ok(*args: str) -> None:
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+
+    ok(
+        "add",
+        "Late deal",
+        "-c",
+        "Siam Foods",
+        "-v",
+        "1.5m",
+        "-o",
+        "alice",
+        "-s",
+        "quoted",
+        "--next",
+        "Send the revised quote",
+        "--due",
+        "2026-11-20",
+    )
+    ok(
+        "add",
+        "Today deal",
+        "-c",
+        "Acme",
+        "-v",
+        "200k",
+        "-o",
+        "bao",
+        "--next",
+        "Call the buyer",
+        "--due",
+        "today",
+    )
+    ok("add", "Soon deal", "-v", "50k", "-o", "alice", "--next", "Demo", "--due", "+3d")
+    ok("add", "Far deal", "-v", "10k", "--next", "Renewal talk", "--due", "+20d")
+    ok(
+        "add",
+        "Forgotten deal",
+        "-c",
+        "Lampang Ceramics",
+        "-v",
+        "80k",
+        "-o",
+        "alice",
+        "--at",
+        "2026-11-01 09:00",
+    )
+    ok("add", "Closed deal", "-v", "1k", "--next", "Old action", "--due", "2026-11-01")
+    ok("won", "6")
+
+
+@pytest.fixture
+def day(cli: Any, db_path: Path) -> Any:
+    _day(cli)
+    return cli
+
+
+def test_agenda_json_groups_overdue_today_coming_and_needs_a_plan(day: Any) -> None:
+    """Overdue (how late), due today, the coming 7 days; a stale deal with no next action
+    needs a plan; closed deals and actions beyond the window are left out."""
+    data = day.json("agenda")
+    assert data["as_of"] == "2026-11-27"
+    assert data["days"] == 7
+    [late] = data["overdue"]
+    assert late["deal_id"] == 1
+    assert late["days_late"] == 7
+    assert late["action"] == "Send the revised quote"
+    assert late["customer"] == "Siam Foods"
+    assert late["stage"] == "quoted"
+    assert late["stage_name"] == "Quoted"
+    assert [item["deal_id"] for item in data["today"]] == [2]
+    assert data["today"][0]["days_late"] == 0
+    assert [(item["deal_id"], item["days_late"]) for item in data["coming"]] == [(3, -3)]
+    [plan] = data["needs_plan"]
+    assert plan["deal_id"] == 5
+    assert plan["days_over"] == 26 - 7
+
+
+def test_agenda_days_and_owner(day: Any) -> None:
+    """--days widens the coming window; --owner keeps one person's deals."""
+    wide = day.json("agenda", "--days", "30")
+    assert [item["deal_id"] for item in wide["coming"]] == [3, 4]
+    alice = day.json("agenda", "--owner", "alice")
+    assert [i["deal_id"] for i in alice["overdue"] + alice["today"] + alice["coming"]] == [1, 3]
+    assert [item["deal_id"] for item in alice["needs_plan"]] == [5]
+
+
+def test_agenda_table_says_how_late_and_marks_in_words(day: Any) -> None:
+    out = day("agenda").stdout
+    assert "Overdue (1)" in out
+    assert "7 days late" in out
+    assert "Due today (1)" in out
+    assert "today" in out
+    assert "in 3 days" in out
+    assert "Needs a plan" in out
+    assert "Forgotten deal" in out
+    assert "\x1b[" not in out  # piped: no colour
+
+
+def test_agenda_when_nothing_is_due(cli: Any) -> None:
+    cli("add", "Quiet deal", "--next", "Check in", "--due", "+30d")
+    result = cli("agenda")
+    assert result.exit_code == 0
+    assert "Nothing to do" in result.stdout
+    assert "2026-12-04" in result.stdout
+
+
+def test_check_counts_what_the_agenda_calls_overdue_and_due_today(day: Any) -> None:
+    """check's next-action alerts are the agenda's overdue and due-today actions."""
+    agenda = day.json("agenda")
+    result = day("check", "--json")
+    assert result.exit_code == 3
+    alerts = json.loads(result.stdout)["alerts"]
+    overdue = [a["deal_id"] for a in alerts if a["kind"] == "next_action_overdue"]
+    today = [a["deal_id"] for a in alerts if a["kind"] == "next_action_due_today"]
+    assert overdue == [item["deal_id"] for item in agenda["overdue"]]
+    assert today == [item["deal_id"] for item in agenda["today"]]
+    assert "is due today" in " ".join(day("check").stdout.split())
+
+
+def test_board_json_groups_open_deals_by_stage_most_urgent_first(day: Any) -> None:
+    data = day.json("board")
+    assert data["by"] == "urgency"
+    stages = {lane["stage"]: lane for lane in data["stages"]}
+    assert list(stages) == ["presented", "considering", "quoted", "negotiating", "approved"]
+    presented = stages["presented"]
+    assert presented["count"] == 4
+    assert presented["value"] == {"THB": 340000}
+    # Stale first (deal 5), then by next action due: today (2), +3d (3), +20d (4).
+    assert [card["deal_id"] for card in presented["deals"]] == [5, 2, 3, 4]
+    quoted = stages["quoted"]["deals"]
+    assert quoted[0]["deal_id"] == 1
+    assert quoted[0]["next_action_overdue"] is True
+    assert all(card["deal_id"] != 6 for lane in data["stages"] for card in lane["deals"])
+
+
+def test_board_by_value_and_owner(day: Any) -> None:
+    data = day.json("board", "--by", "value")
+    presented = next(lane for lane in data["stages"] if lane["stage"] == "presented")
+    assert [card["deal_id"] for card in presented["deals"]] == [2, 5, 3, 4]
+    alice = day.json("board", "--owner", "alice")
+    assert sorted(c["deal_id"] for lane in alice["stages"] for c in lane["deals"]) == [1, 3, 5]
+    bad = day("board", "--by", "colour")
+    assert bad.exit_code == 1
+
+
+@pytest.mark.parametrize("columns", [60, 80, 140])
+def test_board_fits_and_wraps_its_stages_to_rows(
+    day: Any, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """Every line fits; when five stages do not fit side by side they wrap to rows; every
+    amount is whole, the overdue action and the stale deal are marked in text."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out = day("board").stdout
+    lines = out.splitlines()
+    assert max(textwidth.width(line) for line in lines) <= columns
+    rules = [line for line in lines if line.startswith("─")]
+    assert len(rules) == (1 if columns >= 140 else 2 if columns >= 80 else 3)
+    for amount in ("฿1,500,000.00", "฿200,000.00", "฿340,000.00"):
+        assert amount in out
+    assert "! Send the" in out  # the overdue action, marked; its lane may wrap it
+    assert "7 days late" in " ".join(out.split()) or "7 days" in out
+    assert "26 days*" in out
+
+
+def test_thai_board_lines_up(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thai stage names, titles and amounts: each lane starts in the same cell on every
+    line (padding counts cells, not code points)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli("--lang", "th", "init").exit_code == 0
+    cli("--lang", "th", "add", "ระบบบัญชีสำหรับโรงงานผลิตชิ้นส่วนยานยนต์", "-v", "1.5ล้าน")
+    cli("--lang", "th", "add", "กล้องวงจรปิด", "-v", "3แสน", "-s", "เสนอ")
+    out = cli("--lang", "th", "board").stdout
+    lines = out.splitlines()
+    assert max(textwidth.width(line) for line in lines) <= 80
+    assert "ติดต่อนำเสนอ" in out
+    assert "฿1,500,000.00" in out
+    rule = next(line for line in lines if line.startswith("─"))
+    starts = [i for i, char in enumerate(rule) if char == "─" and (i == 0 or rule[i - 1] == " ")]
+    assert len(starts) == 3
+    # Every line of the first row of lanes has its lane texts at the rule's starts.
+    block = lines[lines.index(rule) - 3 : lines.index(rule) + 4]
+    for line in block:
+        cells = _cells(line)
+        for start in starts[1:]:
+            assert start > len(cells) or cells[start - 1] == " ", "\n".join(block)
+
+
+def _cells(line: str) -> list[str]:
+    cells: list[str] = []
+    for char in line:
+        if textwidth.char_width(char) == 0 and cells:
+            cells[-1] += char
+        else:
+            cells.append(char)
+    return cells

@@ -1,0 +1,134 @@
+"""How a table gives way when the output is narrow: text first, then optional columns
+(said below it), then one field per line; colour only repeats what the text says."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+
+from salespipe.cli import output
+from salespipe.present import render, textwidth, thaibreak
+from salespipe.present.render import Column, Table
+
+AMOUNT = "฿12,500,000.50"
+
+
+def _table() -> Table:
+    return Table(
+        columns=[
+            Column("ID", "right"),
+            Column("Title", shrink=True),
+            Column("Customer", shrink=True, drop=2),
+            Column("Value", "right"),
+            Column("Due"),
+            Column("Next action", wrap=True, drop=1),
+        ],
+        rows=[["1", "Office air conditioning", "Thai Healthcare", AMOUNT, "2026-11-20!", "Call"]],
+        title="Deals",
+        footer="1 deal",
+        styles={(0, 4): "overdue"},
+    )
+
+
+def test_a_wide_enough_output_shows_every_column() -> None:
+    lines = render.plain([_table()], width=100).splitlines()
+    assert lines[1].split() == ["ID", "Title", "Customer", "Value", "Due", "Next", "action"]
+    assert not any("Not shown" in line for line in lines)
+
+
+def test_optional_columns_go_first_and_are_named() -> None:
+    """Narrower: the optional columns are left out, the most optional first, and a line
+    below the table names them; the figures stay whole."""
+    only_customer = render.plain([_table()], width=60).splitlines()
+    assert "Next action" in only_customer[1]
+    assert only_customer[-1] == "Not shown at this width: Customer."
+    lines = render.plain([_table()], width=50).splitlines()
+    assert "Customer" not in lines[1]
+    assert "Next action" not in lines[1]
+    assert lines[-1] == "Not shown at this width: Customer, Next action."
+    assert AMOUNT in "\n".join(lines)
+    assert all(textwidth.width(line) <= 50 for line in lines)
+
+
+def test_an_empty_optional_column_goes_without_a_word() -> None:
+    table = _table()
+    table.rows[0][2] = ""
+    lines = render.plain([table], width=100).splitlines()
+    assert "Customer" not in lines[1]
+    assert not any("Not shown" in line for line in lines)
+
+
+def test_too_narrow_even_so_one_field_per_line() -> None:
+    """When even without its optional columns the table does not fit, each row is shown
+    one field per line: nothing cut, every line within the width."""
+    lines = render.plain([_table()], width=34).splitlines()
+    assert lines[0] == "Deals"
+    assert "Value        " + AMOUNT in lines  # labels as wide as "Next action"
+    assert "Due          2026-11-20!" in lines
+    assert "Customer     Thai Healthcare" in lines
+    assert all(textwidth.width(line) <= 34 for line in lines)
+    assert lines[-1] == "1 deal"
+
+
+def test_colour_repeats_the_text_and_never_replaces_it() -> None:
+    coloured = render.plain([_table()], width=100, color=True)
+    plain = render.plain([_table()], width=100)
+    assert "\x1b[31m2026-11-20!\x1b[0m" in coloured
+    assert "\x1b[" not in plain
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("no_color", "colour"), [(None, True), ("", True), ("1", False)])
+def test_no_color_empty_counts_as_unset(
+    monkeypatch: pytest.MonkeyPatch, no_color: str | None, colour: bool
+) -> None:
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    monkeypatch.setenv("TERM", "xterm")
+    assert output.for_terminal(_Terminal()) is colour
+
+
+def test_piped_width_is_columns_or_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "64")
+    assert output.width(io.StringIO()) == 64
+    monkeypatch.delenv("COLUMNS")
+    assert output.width(io.StringIO()) == 80
+
+
+@pytest.mark.skipif(not thaibreak.available(), reason="the system has no libthai")
+def test_thai_wraps_between_words() -> None:
+    """A Thai sentence (no spaces) wraps at word boundaries, not inside a word."""
+    text = "ลูกค้าต้องการให้รวมค่าติดตั้งและอบรมพนักงาน"
+    words = thaibreak.words(text)
+    assert "".join(words) == text
+    assert "ติดตั้ง" in words
+    lines = textwidth.wrap(text, 12)
+    assert "".join(lines) == text
+    assert all(textwidth.width(line) <= 12 for line in lines)
+    for line in lines:  # each line is whole words
+        assert line == "".join(thaibreak.words(line))
+        assert any(line.startswith(word) for word in words)
+
+
+def test_thai_interface_shows_the_buddhist_era_unless_configured(cli: Any) -> None:
+    """A Thai interface without date_era shows BE years and Thai months; date_era ce (set
+    by the user) keeps CE."""
+    cli("--lang", "th", "add", "ระบบบัญชี", "--next", "โทร", "--due", "2026-12-04")
+    cli("config", "set", "lang", "th")
+    shown = cli("list").stdout
+    assert "2569-12-04" in shown
+    assert "27 พ.ย. 2569" in cli("report").stdout
+    assert cli.json("list")[0]["next_action"]["due"] == "2026-12-04"  # JSON stays CE
+    assert "2026-12-04" in cli("--lang", "en", "list").stdout  # English: CE by default
+    cli("config", "set", "date_era", "ce")
+    assert "2026-12-04" in cli("list").stdout
