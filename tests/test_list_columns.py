@@ -1,0 +1,62 @@
+"""list --columns and --sort next; the marks that say in text what colour repeats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def deals(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("COLUMNS", "120")
+    cli(
+        "add",
+        "Late",
+        "-v",
+        "1m",
+        "-o",
+        "alice",
+        "--close",
+        "2026-12-31",
+        "--prob",
+        "35",
+        "-t",
+        "erp",
+        "--next",
+        "Chase",
+        "--due",
+        "2026-11-20",
+    )
+    cli("add", "Soon", "-v", "2k", "-o", "bao", "--next", "Demo", "--due", "+2d")
+    cli("add", "Stale, no action", "-v", "3k", "--at", "2026-11-01 09:00")
+    return cli
+
+
+def test_columns_chooses_and_orders_the_columns(deals: Any) -> None:
+    lines = deals("list", "--columns", "id,owner,close,prob,tags,due").stdout.splitlines()
+    assert lines[0].split() == ["ID", "Owner", "Close", "Prob.", "Tags", "Due"]
+    assert lines[1].split() == ["1", "alice", "2026-12-31", "35%", "erp", "2026-11-20!"]
+    assert "Title" not in lines[0]
+
+
+def test_unknown_column_is_refused_with_the_list(deals: Any) -> None:
+    result = deals("list", "--columns", "id,colour")
+    assert result.exit_code == 1
+    assert 'No column "colour"' in result.stderr
+    assert "owner" in result.stderr
+
+
+def test_sort_next_puts_the_soonest_next_action_first(deals: Any) -> None:
+    assert [d["id"] for d in deals.json("list", "--sort", "next")] == [1, 2, 3]
+    lines = deals("list", "--sort", "next").stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:4]] == ["1", "2", "3"]
+
+
+def test_overdue_and_stale_are_marked_in_text_and_explained(deals: Any) -> None:
+    out = deals("list").stdout
+    assert "2026-11-20!" in out
+    assert "26*" in out
+    assert "! next action overdue" in out
+    assert "* over the stage's target days" in out
+    assert "\x1b[" not in out
