@@ -219,8 +219,9 @@ def test_stale_deals_longest_overdue_first() -> None:
 
 
 def test_check_reports_each_kind_in_order_and_quote_days_at_their_edges() -> None:
-    """Stale first, then overdue actions, past closes, expired and expiring quotes; a
-    quote valid 3 more days warns, 4 does not; an action due today is not overdue."""
+    """Stale first, then overdue actions, actions due today, past closes, expired and
+    expiring quotes; a quote valid 3 more days warns, 4 does not; an action due today is
+    not overdue but is something to act on (as the agenda has it)."""
     today = NOW.date()
     sent = NOW - timedelta(days=1)
     fresh = datetime.fromisoformat("2026-11-26T09:00:00+07:00")
@@ -249,6 +250,7 @@ def test_check_reports_each_kind_in_order_and_quote_days_at_their_edges() -> Non
             1,
             'Deal 1 "Deal 1": the next action "Call" was due 2026-11-26 (1 day ago).',
         ),
+        ("next_action_due_today", 6, 'Deal 6 "Deal 6": the next action "Mail" is due today.'),
         (
             "past_expected_close",
             7,

@@ -9,6 +9,7 @@ a number, a date or a status is never cut.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -223,7 +224,7 @@ def _table_lines(table: Table, columns: list[_Column], widths: list[int], color:
     """The header and rows of a table, a row that holds several lines taking that many."""
     layout = list(zip(table.columns, columns, widths, strict=True))
     lines: list[list[str]] = [column.cells for _, column, _ in layout]
-    row_of_line = list(range(len(table.rows)))
+    heights = [1] * len(table.rows)
     if any(col.wrap or column.multiline for col, column, _ in layout):
         pieces = [column.lines(size, col.wrap) for col, column, size in layout]
         heights = [max(map(len, row)) for row in zip(*pieces, strict=True)]
@@ -235,7 +236,6 @@ def _table_lines(table: Table, columns: list[_Column], widths: list[int], color:
             ]
             for cell_lines in pieces
         ]
-        row_of_line = [row for row, height in enumerate(heights) for _ in range(height)]
     gap = " " * GAP
     header = gap.join(
         textwidth.fit(col.header, size, right=col.align == "right") for col, _, size in layout
@@ -245,11 +245,11 @@ def _table_lines(table: Table, columns: list[_Column], widths: list[int], color:
         for (col, column, size), cells in zip(layout, lines, strict=True)
     ]
     if color and table.styles:
+        first_line = list(itertools.accumulate(heights, initial=0))
         for (row, index), style in table.styles.items():
             cells = fitted[index]
-            for number, owner in enumerate(row_of_line):
-                if owner == row:
-                    cells[number] = paint(cells[number], style, color)
+            for number in range(first_line[row], first_line[row + 1]):
+                cells[number] = paint(cells[number], style, color)
     return [
         paint(header.rstrip(), "heading", color),
         *(gap.join(parts).rstrip() for parts in zip(*fitted, strict=True)),

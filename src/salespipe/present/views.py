@@ -127,9 +127,6 @@ def list_fields(columns: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(fields))
 
 
-DEAL_TABLE_FIELDS = list_fields(DEFAULT_LIST_COLUMNS)
-
-
 class _ListCells:
     """The cells of one ``list`` row, by column name, and the styles that repeat in colour
     what their marks say."""
