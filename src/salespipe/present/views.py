@@ -434,7 +434,7 @@ def stage_table(stages: Sequence[Stage], open_counts: dict[str, int]) -> Table:
         columns=[
             Column("#", "right"),
             Column(_("Key"), drop=1),  # a stage is named by its name or number too
-            Column(_("Name"), max_width=30),
+            Column(_("Name")),  # a name is how stages are called: never cut
             Column(_("Prob."), "right"),
             Column(_("Target days"), "right"),
             Column(_("Enabled")),
