@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
                 )
             )
         chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
-        result = kanban.board(chosen.records, chosen.stages, chosen.now, by)  # type: ignore[arg-type]
+        result = kanban.board(chosen.records, chosen.stages, chosen.now, by)
         if as_json:
             output.json(result.to_dict())
             return

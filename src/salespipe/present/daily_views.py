@@ -11,9 +11,10 @@ from salespipe.present.render import Block, Column, Lane, Lanes, Table, Text
 
 if TYPE_CHECKING:
     from salespipe.core.tally import Totals
-    from salespipe.reports.agenda import Agenda, DueAction, When
+    from salespipe.reports.agenda import Agenda
     from salespipe.reports.alerts import StaleDeal
     from salespipe.reports.board import Board, Card
+    from salespipe.reports.due import DueAction, When
 
 OVERDUE_MARK = "!"
 STALE_MARK = "*"

@@ -5,78 +5,23 @@
 - A deal *needs a plan* when it is stale (see :mod:`salespipe.reports.alerts`) and has
   no next action: nothing says what happens to it next.
 
-Only open deals count. ``check`` finds its next-action alerts with :func:`due_actions`,
-so the agenda and cron never disagree about what is due.
+Only open deals count. ``check`` finds its next-action alerts by the same rule
+(:mod:`salespipe.reports.due`), so the agenda and cron never disagree about what is due.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any
 
 from salespipe.core.model import Record, Stage
 from salespipe.core.tally import status_of
 from salespipe.reports.alerts import StaleDeal, stale_records
+from salespipe.reports.due import DueAction, When, deal_json, due_actions
 
 DEFAULT_DAYS = 7
-When = Literal["overdue", "today", "coming"]
-
-
-@dataclass(frozen=True)
-class DueAction:
-    """An open deal's next action, and how it stands against today."""
-
-    record: Record
-    stage: Stage | None
-    due: date
-    days_late: int  # after its due day: 0 today, negative while still ahead
-
-    @property
-    def when(self) -> When:
-        if self.days_late > 0:
-            return "overdue"
-        return "today" if self.days_late == 0 else "coming"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**_deal_json(self.record, self.stage), **self.action_json()}
-
-    def action_json(self) -> dict[str, Any]:
-        return {
-            "action": self.record["next_action"]["text"],
-            "due": self.due.isoformat(),
-            "days_late": self.days_late,
-        }
-
-
-def _deal_json(record: Record, stage: Stage | None) -> dict[str, Any]:
-    return {
-        "deal_id": record["id"],
-        "title": record["title"],
-        "customer": record["customer"],
-        "owner": record["owner"],
-        "stage": record["stage"],
-        "stage_name": stage.name if stage else record["stage"],
-    }
-
-
-def due_actions(
-    records: Iterable[Record], stages: Sequence[Stage], today: date, until: date
-) -> list[DueAction]:
-    """The next actions of the open deals due by ``until`` (overdue ones included), the
-    most overdue first, then by due day and deal."""
-    by_key = {s.key: s for s in stages}
-    last = until.isoformat()  # stored days compare as text
-    found = []
-    for record in records:
-        action = record["next_action"]
-        if action is None or action["due"] > last or status_of(record) != "open":
-            continue
-        due = date.fromisoformat(action["due"])
-        found.append(DueAction(record, by_key.get(record["stage"]), due, (today - due).days))
-    found.sort(key=lambda item: (item.due, item.record["id"]))
-    return found
 
 
 @dataclass(frozen=True)
@@ -102,7 +47,7 @@ class Agenda:
             "coming": [item.to_dict() for item in self.part("coming")],
             "needs_plan": [
                 {
-                    **_deal_json(item.record, item.stage),
+                    **deal_json(item.record, item.stage),
                     "days_in_stage": item.days_in_stage,
                     "days_over": item.days_over,
                 }

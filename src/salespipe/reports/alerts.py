@@ -22,6 +22,7 @@ from salespipe.app.queries import over_target
 from salespipe.core import fmt
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Record, Stage, record_days_in_stage, record_to_dict
+from salespipe.reports.due import due_actions
 
 QUOTE_WARNING_DAYS = 3
 
@@ -150,9 +151,7 @@ class _Checks:
 
     def next_actions(self, records: list[Record]) -> tuple[list[Alert], list[Alert]]:
         """Alerts of next actions overdue, and of those due today: what the agenda lists
-        as overdue and due today (one rule for both, see :mod:`salespipe.reports.agenda`)."""
-        from salespipe.reports.agenda import due_actions
-
+        as overdue and due today (one rule for both, see :mod:`salespipe.reports.due`)."""
         late_template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
         today_template = _('{deal}: the next action "{action}" is due today.')
         overdue, today = [], []
