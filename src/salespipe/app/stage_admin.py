@@ -11,14 +11,21 @@ from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import Stage
+from salespipe.core.romanise import romanise
 
 RESERVED_NAMES = {"won", "lost", "open", "all"}
 UNSET = object()
 
 
 def _slug(name: str) -> str:
-    ascii_only = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
-    return ascii_only[:30] or "stage"
+    """A key from a name: Latin letters and digits, never a digit first (a key that looks
+    like a number would be read as a stage's position)."""
+    ascii_only = re.sub(r"[^a-z0-9]+", "-", romanise(name).casefold()).strip("-")
+    if not ascii_only:
+        return "stage"
+    if ascii_only[0].isdigit():
+        ascii_only = f"stage-{ascii_only}"
+    return ascii_only[:30].rstrip("-")
 
 
 def _unique_key(name: str, stages: Sequence[Stage]) -> str:

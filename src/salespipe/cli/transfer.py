@@ -5,7 +5,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -35,19 +35,25 @@ Examples:
 
 IMPORT_HELP = """Import deals from a CSV or JSON file, as one change (`undo` takes it back).
 
-Reads salespipe's own CSV and JSON backup, and the deal exports of Pipedrive,
-HubSpot and Salesforce, recognised by their headers. Stage names the pipeline does
-not have must be mapped with --stage-map or created with --create-stages.
+Reads salespipe's own CSV and JSON backup, and the deal exports of Pipedrive, HubSpot,
+Salesforce, Zoho CRM, Dynamics 365, Odoo and Bitrix24, recognised by their headers.
+Stage names the pipeline does not have must be mapped with --stage-map or created
+with --create-stages. Any other file: name its columns with --column.
 
 If any row is invalid, nothing is imported and every bad row is listed with its line
-and column; --skip-invalid imports the others. Importing the same file again skips
-the deals it already imported.
+and column; --skip-invalid imports the others. No row is dropped quietly: rows that
+repeat a deal's id are added into it, and the report says what stood in for missing
+data. Importing the same file again skips the deals it already imported.
+All options, with examples: docs/import.md.
 
 \b
 Examples:
   salespipe import deals.csv --dry-run
   salespipe import pipedrive.csv -m "Proposal Made=quoted" -m "Contact Made=1"
   salespipe import hubspot.csv --create-stages -m "Closed: abandoned=lost"
+  salespipe import sheet.csv --column title="Deal" --column value="Baht" --dates dmy
+  salespipe import legacy.csv --map "status:Ganha=won" --null 'N/A' --ignore Notes
+  salespipe import raw.csv --no-header --column title=2 --column value=5
 """
 
 
@@ -56,7 +62,31 @@ def _complete_format() -> list[tuple[str, str]]:
 
 
 def _complete_dates() -> list[tuple[str, str]]:
-    return [("dmy", _("31/12/2025: day first")), ("mdy", _("12/31/2025: month first"))]
+    return [
+        ("dmy", _("31/12/2025: day first")),
+        ("mdy", _("12/31/2025: month first")),
+        ("ymd", _("25/12/31: year first")),
+    ]
+
+
+def _date_option(dates: str | None) -> tuple[Literal["dmy", "mdy", "ymd"] | None, str | None]:
+    """``--dates``: an order (dmy, mdy, ymd) or a strptime format such as ``%d %b %Y``."""
+    if dates is None:
+        return None, None
+    order = dates.strip().lower()
+    if order == "dmy":
+        return "dmy", None
+    if order == "mdy":
+        return "mdy", None
+    if order == "ymd":
+        return "ymd", None
+    if "%" in dates:
+        return None, dates
+    raise InvalidValue(
+        _('--dates "{dates}" is not dmy, mdy, ymd or a format such as "%d.%m.%Y %H:%M".').format(
+            dates=dates
+        )
+    )
 
 
 def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
@@ -206,6 +236,56 @@ def _rows(count: int) -> str:
     return ngettext("{count} row", "{count} rows", count).format(count=count)
 
 
+def _filled_lines(report: Any) -> list[str]:
+    """One line for each thing that stood in for data the file lacks, with its count."""
+    lines: list[str] = []
+    items = report.line_items
+    if items.rows:
+        shown = ", ".join(items.deals[:10]) + (", …" if len(items.deals) > 10 else "")
+        lines.append(
+            ngettext(
+                "Added {rows} line-item row into the deals with the same id ({ids}).",
+                "Added {rows} line-item rows into the deals with the same id ({ids}).",
+                items.rows,
+            ).format(rows=items.rows, ids=shown)
+        )
+    filled = report.filled
+    if filled["currency"]:
+        where = _("from --currency") if report.currency_from == "option" else _("from the config")
+        lines.append(
+            _("{deals} without a currency: {currency} ({where}).").format(
+                deals=_deals(filled["currency"]), currency=report.currency, where=where
+            )
+        )
+    if filled["dollar"]:
+        hint = "" if report.currency_from == "option" else _("; say otherwise with --currency")
+        lines.append(
+            _('{deals} in "$": read as {currency}{hint}.').format(
+                deals=_deals(filled["dollar"]), currency=report.dollar, hint=hint
+            )
+        )
+    if filled["owner"]:
+        lines.append(
+            _("{deals} without an owner: {owner} (the importing user).").format(
+                deals=_deals(filled["owner"]), owner=report.owner
+            )
+        )
+    closings = (
+        ("closed_from_updated", _("its last-modified date")),
+        ("closed_from_expected", _("its expected close date")),
+        ("closed_from_created", _("its creation date")),
+        ("closed_at_import", _("the time of the import (the row gives no date)")),
+    )
+    for name, source in closings:
+        if filled[name]:
+            lines.append(
+                _("{deals} closed without a close date: closed at {source}.").format(
+                    deals=_deals(filled[name]), source=source
+                )
+            )
+    return lines
+
+
 def _say_import(report: Any) -> None:
     data = report.to_dict()
     if report.restored:
@@ -221,8 +301,10 @@ def _say_import(report: Any) -> None:
         output.say(_imported_line(report, data))
     if report.duplicates:
         output.say(
-            _("Skipped {deals} already imported before.").format(deals=_deals(report.duplicates))
+            _("Skipped {rows} already imported before.").format(rows=_rows(report.duplicates))
         )
+    for line in _filled_lines(report):
+        output.say(line)
     for problem in report.problems:
         output.warn(_("skipped {problem}").format(problem=problem.describe()))
     if report.dry_run:
@@ -327,8 +409,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--dates",
-                metavar="dmy|mdy",
-                help="Read 01/02/2025 as day/month (dmy) or month/day (mdy).",
+                metavar="dmy|mdy|ymd|FORMAT",
+                help="Read 01/02/2025 as day/month (dmy) or month/day (mdy), or every date "
+                'in a strptime FORMAT such as "%d.%m.%Y %H:%M".',
                 autocompletion=_complete_dates,
             ),
         ] = None,
@@ -345,9 +428,34 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--column",
                 metavar="FIELD=HEADER",
-                help="Read FIELD (title, value, stage, customer…) from column HEADER.",
+                help="Read FIELD (title, value, stage, customer…) from column HEADER "
+                "(or number N; FIELD= reads nothing).",
             ),
         ] = None,
+        value_map: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--map",
+                metavar="FIELD:LABEL=VALUE",
+                help='Read LABEL in FIELD as VALUE, e.g. "status:Ganha=won"; repeatable.',
+            ),
+        ] = None,
+        ignore: Annotated[
+            list[str] | None,
+            typer.Option("--ignore", metavar="HEADER", help="Do not read column HEADER."),
+        ] = None,
+        null: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--null", metavar="MARKER", help=r"Read cells holding MARKER (e.g. \N) as empty."
+            ),
+        ] = None,
+        no_header: Annotated[
+            bool,
+            typer.Option(
+                "--no-header", help="The file has no header row: name columns --column FIELD=N."
+            ),
+        ] = False,
         as_json: JsonOption = False,
     ) -> None:
         from salespipe.core import parse
@@ -357,8 +465,7 @@ def register(app: typer.Typer) -> None:
             raise InvalidValue(
                 _('The import format "{format}" is not csv or json.').format(format=format_)
             )
-        if dates is not None and dates.strip().lower() not in ("dmy", "mdy"):
-            raise InvalidValue(_('--dates "{dates}" is not dmy or mdy.').format(dates=dates))
+        order, date_format = _date_option(dates)
         options = importing.ImportOptions(
             format=format_.strip().lower() if format_ else None,
             dry_run=dry_run,
@@ -366,9 +473,14 @@ def register(app: typer.Typer) -> None:
             stage_map=tuple(stage_map or ()),
             create_stages=create_stages,
             currency=parse.currency(currency) if currency else None,
-            dates="dmy" if dates and dates.strip().lower() == "dmy" else ("mdy" if dates else None),
+            dates=order,
+            date_format=date_format,
             encoding=encoding,
             columns=tuple(column or ()),
+            value_maps=tuple(value_map or ()),
+            ignore=tuple(ignore or ()),
+            nulls=tuple(null or ()),
+            no_header=no_header,
         )
         progress = _ProgressBar()
         try:

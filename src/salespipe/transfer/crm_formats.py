@@ -2,9 +2,14 @@
 
 A file is recognised by its header: salespipe's own export, Pipedrive's deals export
 (plain, ``Deal - `` prefixed, or with a translated prefix such as ``Affaire - ``),
-HubSpot's deals export, and Salesforce opportunities (an API dump such as
-``sf data export`` or automig writes, or a report exported as "Details only").
-Headers are compared case-insensitively, with ``_`` read as a space.
+HubSpot's deals export, Salesforce opportunities (an API dump such as
+``sf data export`` or automig writes, or a report exported as "Details only"), Zoho
+CRM deals (potentials), Microsoft Dynamics 365 opportunity views, Odoo ``crm.lead``
+and Bitrix24 deals. Headers are compared case-insensitively, with ``_`` read as a space.
+
+Each CRM also brings what it knows about stages: its default stages in order with their
+probabilities (``--create-stages`` creates them so), the ids it writes for them, and the
+labels that close a deal.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ FIELDS: tuple[str, ...] = (
     "is_closed",
     "is_won",
     "is_deleted",
+    "active",
     "probability",
     "expected_close",
     "close_date",
@@ -82,7 +88,28 @@ FIELDS: tuple[str, ...] = (
     "source",
     "description",
     "next_step",
+    "stage_name",
 )
+
+# Stage labels that mean the deal is closed, as CRMs name their closing stages.
+_WON_LABELS = (
+    "won|closed won|closed: won|closedwon|closed-won|closed - won|deal won|"
+    "сделка успешна|ganho|ganado|gagné|gewonnen"
+)
+_LOST_LABELS = (
+    "lost|closed lost|closed: lost|closedlost|closed-lost|closed - lost|deal lost|lose|"
+    "closed-lost to competition|closed lost to competition|analyse failure|analyze failure|"
+    "apology|сделка провалена|анализ причины провала|perdido|perdu|verloren"
+)
+CLOSING_LABELS: dict[str, str] = {
+    **dict.fromkeys(_WON_LABELS.split("|"), "won"),
+    **dict.fromkeys(_LOST_LABELS.split("|"), "lost"),
+}
+
+
+def closing_status(label: str) -> str | None:
+    """ "won" or "lost" for a label that closes a deal in some CRM, else None."""
+    return CLOSING_LABELS.get(" ".join(unicodedata.normalize("NFC", label).casefold().split()))
 
 
 def normalise(header: str) -> str:
@@ -92,15 +119,34 @@ def normalise(header: str) -> str:
 
 
 @dataclass(frozen=True)
+class DefaultStage:
+    name: str
+    probability: int | None
+
+
+@dataclass(frozen=True)
 class CrmFormat:
     name: str
     label: str
     source_prefix: str
     aliases: Mapping[str, tuple[str, ...]]
     required: tuple[str, ...] = ()
+    # The CRM's own open stages, in its order; probabilities where it sets them.
+    default_stages: tuple[DefaultStage, ...] = ()
+    # Stage ids the CRM writes instead of names (case-folded) -> its default name.
+    stage_names: Mapping[str, str] = field(default_factory=dict)
 
     def recognises(self, headers: set[str]) -> bool:
         return all(any(a in headers for a in self.aliases[f]) for f in self.required)
+
+
+def _stages(spec: str) -> tuple[DefaultStage, ...]:
+    """Default stages written as ``"Name:10|Other:20"`` (no number: the CRM sets none)."""
+    stages = []
+    for part in spec.split("|"):
+        name, _sep, number = part.rpartition(":") if ":" in part else (part, "", "")
+        stages.append(DefaultStage(name, int(number) if number else None))
+    return tuple(stages)
 
 
 def _aliases(**fields: str) -> dict[str, tuple[str, ...]]:
@@ -154,6 +200,10 @@ PIPEDRIVE = CrmFormat(
         tags="label|labels|štítek|étiquette|etiqueta",
     ),
     required=("title",),
+    default_stages=_stages(
+        "Lead In|Qualified|Contact Made|Demo Scheduled|Needs Defined|Proposal Made"
+        "|Negotiations Started"
+    ),
 )
 
 HUBSPOT = CrmFormat(
@@ -179,6 +229,25 @@ HUBSPOT = CrmFormat(
         next_step="next step",
     ),
     required=("title", "stage"),
+    default_stages=_stages(
+        "Appointment Scheduled:20|Qualified To Buy:40|Presentation Scheduled:60"
+        "|Decision Maker Bought-In:80|Contract Sent:90"
+    ),
+    stage_names={
+        "appointmentscheduled": "Appointment Scheduled",
+        "qualifiedtobuy": "Qualified To Buy",
+        "presentationscheduled": "Presentation Scheduled",
+        "decisionmakerboughtin": "Decision Maker Bought-In",
+        "contractsent": "Contract Sent",
+        "closedwon": "Closed Won",
+        "closedlost": "Closed Lost",
+    },
+)
+
+_SALESFORCE_STAGES = _stages(
+    "Prospecting:10|Qualification:10|Needs Analysis:20|Value Proposition:50"
+    "|Id. Decision Makers:60|Perception Analysis:70|Proposal/Price Quote:75"
+    "|Negotiation/Review:90"
 )
 
 SALESFORCE = CrmFormat(
@@ -206,6 +275,7 @@ SALESFORCE = CrmFormat(
         next_step="nextstep",
     ),
     required=("title", "stage"),
+    default_stages=_SALESFORCE_STAGES,
 )
 
 SALESFORCE_REPORT = CrmFormat(
@@ -232,9 +302,142 @@ SALESFORCE_REPORT = CrmFormat(
         next_step="next step",
     ),
     required=("title", "stage"),
+    default_stages=_SALESFORCE_STAGES,
 )
 
-FORMATS: tuple[CrmFormat, ...] = (SALESFORCE, SALESFORCE_REPORT, HUBSPOT, PIPEDRIVE, SALESPIPE)
+ZOHO = CrmFormat(
+    name="zoho",
+    label="Zoho CRM",
+    source_prefix="zoho",
+    aliases=_aliases(
+        source_id="record id|deal id|potential id|id",
+        title="deal name|potential name",
+        owner="deal owner|potential owner|owner",
+        customer="account name|account",
+        contact="contact name|contact",
+        value="amount",
+        currency="currency",
+        stage="stage",
+        probability="probability (%)|probability",
+        close_date="closing date|close date",
+        created_at="created time|created date",
+        updated_at="modified time|last activity time",
+        lost_reason="reason for loss|reason for lost",
+        description="description",
+        next_step="next step",
+        tags="tag|tags",
+    ),
+    required=("title", "stage"),
+    default_stages=_stages(
+        "Qualification:10|Needs Analysis:20|Value Proposition:40|Id. Decision Makers:60"
+        "|Identify Decision Makers:60|Proposal/Price Quote:75|Negotiation/Review:90"
+    ),
+)
+
+DYNAMICS = CrmFormat(
+    name="dynamics",
+    label="Dynamics 365",
+    source_prefix="dynamics",
+    aliases=_aliases(
+        source_id="(do not modify) opportunity|opportunity id|opportunityid",
+        title="topic",
+        customer="potential customer|account|account name",
+        contact="contact",
+        owner="owner",
+        status="status",
+        lost_reason="status reason",
+        value="est. revenue|estimated revenue|actual revenue",
+        currency="currency",
+        expected_close="est. close date|estimated close date",
+        closed_at="actual close date",
+        created_at="created on",
+        updated_at="modified on|(do not modify) modified on",
+        stage="sales stage|pipeline phase",
+        probability="probability",
+        description="description",
+    ),
+    required=("title", "status"),
+    default_stages=_stages("Qualify|Develop|Propose|Close"),
+)
+
+ODOO = CrmFormat(
+    name="odoo",
+    label="Odoo",
+    source_prefix="odoo",
+    aliases=_aliases(
+        source_id="id",
+        title="name",
+        customer="partner_name|partner_id|partner_id/name|customer",
+        contact="contact_name|partner_id/display_name",
+        owner="user_id|user_id/name|user_id/id",
+        stage="stage_id|stage_id/name|stage_id/id",
+        value="expected_revenue|planned_revenue",
+        currency="company_currency|currency_id",
+        probability="probability",
+        expected_close="date_deadline",
+        created_at="create_date",
+        updated_at="write_date",
+        closed_at="date_closed",
+        active="active",
+        lost_reason="lost_reason_id|lost_reason",
+        description="description",
+        tags="tag_ids",
+    ),
+    required=("title", "stage"),
+    default_stages=_stages("New:10|Qualified:30|Proposition:70"),
+    stage_names={
+        "crm.stage_lead1": "New",
+        "crm.stage_lead2": "Qualified",
+        "crm.stage_lead3": "Proposition",
+        "crm.stage_lead4": "Won",
+    },
+)
+
+BITRIX24 = CrmFormat(
+    name="bitrix24",
+    label="Bitrix24",
+    source_prefix="bitrix24",
+    aliases=_aliases(
+        source_id="id",
+        title="title",
+        stage="stage_id|stage",
+        owner="assigned_by_id|assigned_by|responsible",
+        value="opportunity",
+        currency="currency_id",
+        probability="probability",
+        close_date="closedate",
+        created_at="date_create",
+        updated_at="date_modify",
+        is_closed="closed",
+        customer="company_title|company_id",
+        contact="contact_full_name|contact_id",
+        description="comments",
+    ),
+    required=("title", "stage", "is_closed"),
+    default_stages=_stages("New|Preparing documents|Prepayment invoice|In progress|Final invoice"),
+    stage_names={
+        "new": "New",
+        "preparation": "Preparing documents",
+        "prepayment_invoice": "Prepayment invoice",
+        "executing": "In progress",
+        "final_invoice": "Final invoice",
+        "won": "Deal won",
+        "lose": "Deal lost",
+        "apology": "Analyze failure",
+    },
+)
+
+FORMATS: tuple[CrmFormat, ...] = (
+    SALESFORCE,
+    SALESFORCE_REPORT,
+    HUBSPOT,
+    ZOHO,
+    DYNAMICS,
+    BITRIX24,
+    ODOO,
+    PIPEDRIVE,
+    SALESPIPE,
+)
 BY_NAME = {f.name: f for f in FORMATS}
 _KNOWN_OURS = {normalise(c) for c in CSV_COLUMNS} | {
     "weighted value",
@@ -292,13 +495,23 @@ def _locate(fmt: CrmFormat, normalised: list[str]) -> dict[str, int]:
 
 
 def recognise(
-    header: Sequence[str], *, chosen: str | None = None, extra: Mapping[str, str] | None = None
+    header: Sequence[str],
+    *,
+    chosen: str | None = None,
+    extra: Mapping[str, str] | None = None,
+    ignore: Sequence[str] = (),
+    by_position: bool = False,
 ) -> Layout:
-    """The layout of a file from its header; ``extra`` maps fields to headers by hand."""
+    """The layout of a file from its header.
+
+    ``extra`` maps fields to headers (or 1-based column numbers) by hand, overriding
+    what the recogniser picked; an empty header means "do not read that field".
+    ``ignore`` names columns not to read at all.
+    """
     stripped, prefix = strip_dominant_prefix(header)
     normalised = [normalise(h) for h in stripped]
     present = set(normalised)
-    fmt = BY_NAME[chosen] if chosen else _guess(present, prefix)
+    fmt = BY_NAME[chosen] if chosen else (None if by_position else _guess(present, prefix))
     if fmt is None and extra:
         fmt = SALESPIPE
     if fmt is None:
@@ -306,14 +519,28 @@ def recognise(
         raise InvalidValue(
             _(
                 "The file's header ({header}) is not one salespipe knows: use salespipe's CSV "
-                "(at least a title column), or a deals export of Pipedrive, HubSpot or "
-                "Salesforce; or name the columns with --column title=HEADER."
+                "(at least a title column), or a deals export of Pipedrive, HubSpot, "
+                "Salesforce, Zoho CRM, Dynamics 365, Odoo or Bitrix24; or name the columns "
+                "with --column title=HEADER (see docs/import.md)."
             ).format(header=shown)
         )
     layout = Layout(format=fmt, header=list(header), prefix=prefix)
-    layout.columns = _locate(fmt, normalised)
+    layout.columns = {} if by_position else _locate(fmt, normalised)
+    for wanted in ignore:
+        index = _find_column(layout, wanted, normalised, f"--ignore {wanted}", by_position)
+        layout.columns = {k: v for k, v in layout.columns.items() if v != index}
+    hand: dict[str, int] = {}
     for name, wanted in (extra or {}).items():
-        _map_by_hand(layout, name, wanted, normalised)
+        _check_field(name)
+        if not wanted:
+            layout.columns.pop(name, None)
+            continue
+        option = f"--column {name}={wanted}"
+        hand[name] = _find_column(layout, wanted, normalised, option, by_position)
+    # A column chosen by hand is read for that field only.
+    taken = set(hand.values())
+    layout.columns = {k: v for k, v in layout.columns.items() if v not in taken}
+    layout.columns.update(hand)
     if "title" not in layout.columns:
         raise InvalidValue(
             _("The {format} file has no title column; name it with --column title=HEADER.").format(
@@ -323,30 +550,42 @@ def recognise(
     return layout
 
 
-def _map_by_hand(layout: Layout, name: str, wanted: str, normalised: list[str]) -> None:
+def _check_field(name: str) -> None:
     if name not in FIELDS:
         raise InvalidValue(
             _('--column names the field "{name}", which is not one of {fields}.').format(
                 name=name, fields=", ".join(FIELDS)
             )
         )
+
+
+def _find_column(
+    layout: Layout, wanted: str, normalised: list[str], option: str, by_position: bool
+) -> int:
+    """The column a header (or, without a header row, a 1-based number) names."""
     key = normalise(wanted)
-    by_raw = [normalise(h) for h in layout.header]
-    for candidates in (by_raw, normalised):
-        if key in candidates:
-            layout.columns[name] = candidates.index(key)
-            return
-    raise InvalidValue(
-        _('--column {name}={header}: the file has no column "{header}".').format(
-            name=name, header=wanted
+    if not by_position:
+        by_raw = [normalise(h) for h in layout.header]
+        for candidates in (by_raw, normalised):
+            if key in candidates:
+                return candidates.index(key)
+    if key.isdecimal() and 1 <= int(key) <= len(layout.header):
+        return int(key) - 1
+    if by_position:
+        raise InvalidValue(
+            _("{option}: the file has no column {number} (it has {count}).").format(
+                option=option, number=wanted, count=len(layout.header)
+            )
         )
+    raise InvalidValue(
+        _('{option}: the file has no column "{header}".').format(option=option, header=wanted)
     )
 
 
 def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
     if prefix is None and "title" in present and present <= _KNOWN_OURS:
         return SALESPIPE
-    for fmt in (SALESFORCE, SALESFORCE_REPORT, HUBSPOT):
+    for fmt in (SALESFORCE, SALESFORCE_REPORT, HUBSPOT, ZOHO, DYNAMICS, BITRIX24, ODOO):
         if fmt.recognises(present):
             return fmt
     if PIPEDRIVE.recognises(present):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -186,11 +187,13 @@ def read_table(
     data: bytes,
     encoding: str | None = None,
     look: Callable[[str], None] | None = None,
+    header: bool = True,
 ) -> Table:
     """The header and a stream of data rows of a CSV file.
 
     The whole text is checked (and shown to ``look``, a chunk at a time, each ending at
-    a line end) before this returns; the rows are decoded as they are read.
+    a line end) before this returns; the rows are decoded as they are read. A file
+    without a header row (``header=False``) gets one of column numbers, ``1``, ``2``….
     """
     used = _checked_encoding(encoding) if encoding else _guess_encoding(data)
     first_line: str | None = None
@@ -215,9 +218,13 @@ def read_table(
         ) from None
     except csv.Error as exc:
         raise unreadable(path, exc) from None
-    header = [cell.strip() for cell in header_row.cells]
+    if not header:
+        numbers = [str(n) for n in range(1, len(header_row.cells) + 1)]
+        rows = _checked(_data_rows(itertools.chain([header_row], records)), path)
+        return Table(numbers, rows, used, delimiter, max(line_ends, 1))
+    names = [cell.strip() for cell in header_row.cells]
     rows = _checked(_data_rows(records), path)
-    return Table(header, rows, used, delimiter, max(line_ends, 1))
+    return Table(names, rows, used, delimiter, max(line_ends, 1))
 
 
 def _checked(rows: Iterator[Row], path: Path) -> Iterator[Row]:

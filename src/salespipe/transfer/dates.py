@@ -17,7 +17,7 @@ from typing import Literal
 from salespipe.core.i18n import _
 from salespipe.transfer.values import BadValue
 
-DateOrder = Literal["dmy", "mdy"]
+DateOrder = Literal["dmy", "mdy", "ymd"]
 REMEMBERED_MOMENTS = 4096
 
 _ISO = re.compile(
@@ -27,7 +27,7 @@ _ISO = re.compile(
     re.IGNORECASE,
 )
 _NUMERIC = re.compile(
-    r"^(?P<a>\d{1,2})(?P<sep>[/.])\s?(?P<b>\d{1,2})(?P=sep)\s?(?P<y>\d{4}|\d{2})"
+    r"^(?P<a>\d{1,2})(?P<sep>[/.-])\s?(?P<b>\d{1,2})(?P=sep)\s?(?P<y>\d{4}|\d{2})"
     r"(?:,?\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*(?P<ampm>[AaPp][Mm])?)?$"
 )
 _MONTHS = {
@@ -52,7 +52,7 @@ _MONTHS = {
     for name in names
 }
 _NAMED_MONTH = re.compile(
-    r"^(?:(?P<d1>\d{1,2})[\s-](?P<m1>[A-Za-z]{3,9})\.?[\s-](?P<y1>\d{4})"
+    r"^(?:(?P<d1>\d{1,2})[\s-](?P<m1>[A-Za-z]{3,9})\.?,?[\s-](?P<y1>\d{4}|\d{2})"
     r"|(?P<m2>[A-Za-z]{3,9})\.?\s(?P<d2>\d{1,2}),?\s(?P<y2>\d{4}))"
     r"(?:,?\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*(?P<ampm>[AaPp][Mm])?)?$"
 )
@@ -101,7 +101,7 @@ def _clock(text: str | None, ampm: str | None) -> time:
 def slash_order_evidence(raw: str) -> DateOrder | None:
     """Which order a ``03/14/2025``-style date must be read in, if the numbers tell."""
     match = _NUMERIC.match(raw.strip())
-    if not match or match["sep"] != "/":
+    if not match or match["sep"] == ".":
         return None
     first, second = int(match["a"]), int(match["b"])
     if first > 12 >= second:
@@ -111,7 +111,7 @@ def slash_order_evidence(raw: str) -> DateOrder | None:
     return None
 
 
-_SLASH_DATE = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{2,4}(?![\d/])")
+_SLASH_DATE = re.compile(r"(?<![\d/-])\d{1,2}([/-])\d{1,2}\1\d{2,4}(?![\d/-])")
 
 
 class DateOrderClues:
@@ -145,6 +145,7 @@ class DateReader:
     """
 
     order: DateOrder | None = None
+    format: str | None = None  # --dates FORMAT: strptime's, tried first
     _seen: dict[tuple[str, bool], datetime | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -176,14 +177,51 @@ class DateReader:
         return parsed.date() if isinstance(parsed, datetime) else parsed
 
     def _parse(self, text: str) -> tuple[date | datetime, bool]:
+        if self.format is not None:
+            return self._formatted(text, self.format)
         quick = _quick_iso(text)
         if quick is not None:
             return quick
-        for reader in (self._iso, self._numeric, self._named, self._excel):
+        for reader in (self._iso, self._numeric, self._named, self._excel, self._other):
             found = reader(text)
             if found is not None:
                 return found
-        raise BadValue(_("not a date (use YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or 31/12/2025)"))
+        raise BadValue(
+            _(
+                "not a date salespipe can read; name its form with --dates, "
+                "e.g. --dates '%d %b %Y %H:%M'"
+            )
+        )
+
+    @staticmethod
+    def _formatted(text: str, form: str) -> tuple[date | datetime, bool]:
+        try:
+            parsed = datetime.strptime(text, form)
+        except ValueError:
+            raise BadValue(
+                _("not a date in the form {form} given with --dates").format(form=form)
+            ) from None
+        if not any(code in form for code in ("%H", "%I", "%M", "%S", "%X", "%c", "%z")):
+            return parsed.date(), False
+        return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(), True
+
+    def _other(self, text: str) -> tuple[date | datetime, bool] | None:
+        """Forms with words in them ("Thursday, 15 April 2021 10:20 AM"), read by
+        python-dateutil; only when the text gives a whole date (its year, month and day)."""
+        if not any(c.isalpha() for c in text) or not any(c.isdigit() for c in text):
+            return None
+        from dateutil import parser  # only an import with such dates needs it
+
+        try:
+            first = parser.parse(text, default=datetime(2001, 1, 1), dayfirst=self.order == "dmy")
+            second = parser.parse(text, default=datetime(2002, 2, 2), dayfirst=self.order == "dmy")
+        except (ValueError, OverflowError):
+            return None
+        if first.date() != second.date():
+            return None  # a part of the date is missing: the default filled it in
+        if ":" not in text:
+            return first.date(), False
+        return (first if first.tzinfo else first.astimezone()).astimezone(), True
 
     @staticmethod
     def _build(year: int, month: int, day: int) -> date:
@@ -214,6 +252,13 @@ class DateReader:
         if not match:
             return None
         first, second = int(match["a"]), int(match["b"])
+        if self.order == "ymd":
+            year, month, day = _year(match["a"].zfill(2)), second, int(match["y"])
+            found = self._build(year, month, day)
+            if not match["time"]:
+                return found, False
+            moment = datetime.combine(found, _clock(match["time"], match["ampm"]))
+            return moment.astimezone(), True
         if match["sep"] == ".":
             day, month = first, second  # dotted dates are day-first everywhere
         else:

@@ -26,7 +26,7 @@ from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
 from salespipe.storage.port import ReadView
 from salespipe.transfer.dates import DateOrder
-from salespipe.transfer.plan import Defaults, Plan, plan_import
+from salespipe.transfer.plan import Defaults, LineItems, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
 from salespipe.transfer.rows import Problem
@@ -48,12 +48,28 @@ class ImportOptions:
     create_stages: bool = False
     currency: str | None = None
     dates: DateOrder | None = None
+    date_format: str | None = None
     encoding: str | None = None
     columns: tuple[str, ...] = ()
+    value_maps: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    nulls: tuple[str, ...] = ()
+    no_header: bool = False
 
-    @property
-    def reading(self) -> ReadOptions:
-        return ReadOptions(self.format, self.dates, self.encoding, self.columns)
+    def reading(self, now: datetime) -> ReadOptions:
+        return ReadOptions(
+            format=self.format,
+            dates=self.dates,
+            encoding=self.encoding,
+            columns=self.columns,
+            value_maps=self.value_maps,
+            ignore=self.ignore,
+            nulls=self.nulls,
+            no_header=self.no_header,
+            currency=self.currency,
+            date_format=self.date_format,
+            now=now,
+        )
 
 
 @dataclass
@@ -66,11 +82,21 @@ class ImportReport:
     dry_run: bool
     imported: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
+    line_items: LineItems = field(default_factory=LineItems)
+    filled: Counter[str] = field(default_factory=Counter)
+    currency: str = ""  # the currency that stood in where a row gave none
+    currency_from: str = "config"  # or "option" (--currency)
+    owner: str = ""  # the owner that stood in where a row gave none
     problems: list[Problem] = field(default_factory=list)
     new_stages: list[str] = field(default_factory=list)
     restored: bool = False
     events: int = 0
     change: int | None = None
+
+    @property
+    def dollar(self) -> str:
+        """What "$" was read as."""
+        return self.currency if self.currency_from == "option" else "USD"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +108,25 @@ class ImportReport:
             "imported": sum(self.imported.values()),
             "by_status": {s: self.imported.get(s, 0) for s in ("open", "won", "lost")},
             "duplicates": self.duplicates,
+            "line_items": {"rows": self.line_items.rows, "deals": self.line_items.deals},
+            "filled": {
+                "currency": {
+                    "count": self.filled["currency"],
+                    "value": self.currency,
+                    "from": self.currency_from,
+                },
+                "dollar": {"count": self.filled["dollar"], "value": self.dollar},
+                "owner": {"count": self.filled["owner"], "value": self.owner},
+                "closed_at": {
+                    name.removeprefix("closed_"): self.filled[name]
+                    for name in (
+                        "closed_from_updated",
+                        "closed_from_expected",
+                        "closed_from_created",
+                        "closed_at_import",
+                    )
+                },
+            },
             "skipped": len({p.line for p in self.problems}),
             "problems": [p.to_dict() for p in self.problems],
             "new_stages": self.new_stages,
@@ -150,12 +195,16 @@ def _prepare(
         merged = read_deal_objects(deals, None)
         parsed.rows, parsed.problems = merged.rows, merged.problems
     ours = parsed.format.startswith("salespipe")
+    defaults = _defaults(snapshot, options, now, ours)
     plan = plan_import(
         parsed.rows,
         snapshot,
-        _defaults(snapshot, options, now, ours),
+        defaults,
         stage_map=options.stage_map,
         create_stages=options.create_stages,
+        invalid_labels=parsed.invalid_labels,
+        crm_stages=parsed.crm.default_stages if parsed.crm else (),
+        ours=ours,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
@@ -163,6 +212,11 @@ def _prepare(
         raise _refuse_invalid(Path(report.file), problems, len(plan.entries))
     report.problems = problems
     report.duplicates = plan.duplicates
+    report.line_items = plan.line_items
+    report.filled = plan.filled
+    report.events = plan.events
+    report.currency, report.owner = defaults.currency, defaults.owner
+    report.currency_from = "option" if options.currency else "config"
     report.new_stages = [s.name for s in plan.new_stages]
     report.imported = _count(plan)
     return plan
@@ -189,7 +243,7 @@ def import_file(
 def _import(
     pipeline: PipelineBase, path: Path, options: ImportOptions, progress: Progress | None
 ) -> ImportReport:
-    parsed = read_file(path, options.reading, progress)
+    parsed = read_file(path, options.reading(clock.now()), progress)
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     if options.dry_run:
         _prepare(pipeline.read(), parsed, options, report, clock.now())

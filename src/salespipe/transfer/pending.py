@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import marshal
 from datetime import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
+from salespipe.core.i18n import _
 from salespipe.core.model import Record, Status, money_to_json
+from salespipe.core.parse import MAX_MONEY
 from salespipe.transfer.rows import Incoming
 
 
@@ -36,6 +39,8 @@ class Pending(NamedTuple):
     deal_id: int | None
     label: StageLabel
     probability: int | None
+    filled: int  # what stood in for missing data: :class:`~salespipe.transfer.rows.Filled`
+    notes: int  # how many notes the row brings (each an event)
     packed: bytes  # the other fields: :class:`RowValues`, marshalled
 
 
@@ -67,8 +72,7 @@ class Packer:
         self._labels: dict[StageLabel, StageLabel] = {}
 
     def pack(self, row: Incoming) -> Pending:
-        label = StageLabel(row.stage_label, row.stage_name, row.closing_label, row.status)
-        label = self._labels.setdefault(label, label)
+        label = self.label_of(row)
         values = (
             row.title,
             row.customer,
@@ -88,12 +92,36 @@ class Packer:
             row.notes,
         )
         return Pending(
-            row.line, row.source, row.deal_id, label, row.probability, marshal.dumps(values)
+            row.line,
+            row.source,
+            row.deal_id,
+            label,
+            row.probability,
+            row.filled,
+            len(row.notes),
+            marshal.dumps(values),
         )
+
+    def label_of(self, row: Incoming) -> StageLabel:
+        label = StageLabel(row.stage_label, row.stage_name, row.closing_label, row.status)
+        return self._labels.setdefault(label, label)
 
 
 def unpack(pending: Pending) -> RowValues:
     return RowValues(*marshal.loads(pending.packed))
+
+
+def with_value_added(pending: Pending, other: Pending) -> Pending | str:
+    """The row with the value of ``other`` (a further line item of its deal) added, or
+    why the two cannot be added up."""
+    first, second = unpack(pending), unpack(other)
+    if (first.currency or "") != (second.currency or ""):
+        return _("its currency differs from the deal's first line")
+    total = Decimal(str(first.value)) + Decimal(str(second.value))
+    if total > MAX_MONEY:
+        return _("the deal's lines add up to more than 9,999,999,999,999.99")
+    values = first._replace(value=money_to_json(total))
+    return pending._replace(packed=marshal.dumps(tuple(values)))
 
 
 def _iso(moment: datetime | None) -> str | None:

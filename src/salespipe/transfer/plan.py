@@ -7,15 +7,17 @@ writes the plan in one transaction (or ``importing`` only reports it, for ``--dr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from salespipe.core.i18n import _
 from salespipe.core.model import Stage, Status
 from salespipe.storage.port import ReadView
-from salespipe.transfer.pending import Pending, unpack
-from salespipe.transfer.rows import Problem
+from salespipe.transfer.crm_formats import DefaultStage
+from salespipe.transfer.pending import Pending, StageLabel, unpack, with_value_added
+from salespipe.transfer.rows import Filled, Problem
 from salespipe.transfer.stages import (
     StageResolver,
     Target,
@@ -46,6 +48,27 @@ class Entry:
     source: str | None
 
 
+# What the report says stood in for missing data, by the bits rows carry.
+FILLED_NAMES: tuple[tuple[int, str, bool], ...] = (
+    # bit, name, counted only for closed deals
+    (Filled.CURRENCY, "currency", False),
+    (Filled.DOLLAR, "dollar", False),
+    (Filled.OWNER, "owner", False),
+    (Filled.CLOSED_FROM_UPDATED, "closed_from_updated", True),
+    (Filled.CLOSED_FROM_EXPECTED, "closed_from_expected", True),
+    (Filled.CLOSED_FROM_CREATED, "closed_from_created", True),
+    (Filled.CLOSED_UNKNOWN, "closed_at_import", True),
+)
+
+
+@dataclass
+class LineItems:
+    """Rows that repeat a deal's id (a line-item export), added into the deal's first row."""
+
+    rows: int = 0
+    deals: list[str] = field(default_factory=list)  # the ids, as the file gives them
+
+
 @dataclass
 class Plan:
     entries: list[Entry] = field(default_factory=list)
@@ -53,6 +76,9 @@ class Plan:
     stages_after: list[Stage] = field(default_factory=list)
     new_stages: list[Stage] = field(default_factory=list)
     duplicates: int = 0
+    line_items: LineItems = field(default_factory=LineItems)
+    filled: Counter[str] = field(default_factory=Counter)
+    events: int = 0
     problems: list[Problem] = field(default_factory=list)
     next_deal_id: int = 1
 
@@ -71,10 +97,15 @@ def plan_import(
     *,
     stage_map: Sequence[str] = (),
     create_stages: bool = False,
+    invalid_labels: Mapping[StageLabel, int] | None = None,
+    crm_stages: Sequence[DefaultStage] = (),
+    ours: bool = False,
 ) -> Plan:
     plan = Plan(defaults=defaults)
-    fresh, plan.duplicates = _fresh_rows(rows, snapshot)
-    resolver, targets = _resolve_stages(fresh, snapshot, stage_map, create_stages, plan)
+    fresh = _fresh_rows(rows, snapshot, plan, ours)
+    resolver, targets = _resolve_stages(
+        fresh, snapshot, stage_map, create_stages, plan, invalid_labels or {}, crm_stages
+    )
     by_key = {s.key: s for s in plan.stages_after}
     next_id = snapshot.counters().next_deal_id
     kept = _kept_ids(fresh, next_id)
@@ -101,12 +132,28 @@ def plan_import(
             if row.deal_id is not None and source is None:
                 source = f"salespipe:{row.deal_id}"
         plan.entries.append(Entry(row, deal_id, stage, status, source))
+        _count_filled(plan, row, status)
     plan.next_deal_id = new_id
     return plan
 
 
-def _fresh_rows(rows: Sequence[Pending], snapshot: ReadView) -> tuple[list[Pending], int]:
-    """The rows not imported before (by source key, or by id for our own CSV)."""
+def _count_filled(plan: Plan, row: Pending, status: Status) -> None:
+    plan.events += 1 + row.notes + (status != "open")
+    if row.filled:
+        for bit, name, closing in FILLED_NAMES:
+            if row.filled & bit and (status != "open" or not closing):
+                plan.filled[name] += 1
+
+
+def _fresh_rows(
+    rows: Sequence[Pending], snapshot: ReadView, plan: Plan, ours: bool
+) -> list[Pending]:
+    """The rows not imported before (by source key, or by id for our own CSV).
+
+    Rows of one file never drop each other: a row that repeats the id of an earlier one
+    is a further line item of that deal, added into it (another CRM's export), or a
+    problem naming both lines (salespipe's own CSV, where an id is one deal).
+    """
     sources: set[str] = set()
     known: dict[int, tuple[str, datetime]] = {}
     for record in snapshot.all_records():  # one at a time: a large database is big
@@ -114,18 +161,31 @@ def _fresh_rows(rows: Sequence[Pending], snapshot: ReadView) -> tuple[list[Pendi
             sources.add(record["source"])
         known[record["id"]] = (record["title"], datetime.fromisoformat(record["created_at"]))
     fresh: list[Pending] = []
-    seen: set[str] = set()
-    duplicates = 0
+    seen: dict[str, int] = {}  # key -> index in fresh
+    merged: set[str] = set()
     for row in rows:
         key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
         same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
-        if same_deal or (key is not None and (key in sources or key in seen)):
-            duplicates += 1
+        if same_deal or (key is not None and key in sources):
+            plan.duplicates += 1
             continue
-        if key is not None:
-            seen.add(key)
-        fresh.append(row)
-    return fresh, duplicates
+        if key is None or key not in seen:
+            if key is not None:
+                seen[key] = len(fresh)
+            fresh.append(row)
+            continue
+        first = fresh[seen[key]]
+        added = None if ours else with_value_added(first, row)
+        if isinstance(added, Pending):
+            fresh[seen[key]] = added
+            plan.line_items.rows += 1
+            if key not in merged:
+                merged.add(key)
+                plan.line_items.deals.append(key.partition(":")[2])
+            continue
+        reason = added or _("the id is on line {line} too").format(line=first.line)
+        plan.problems.append(Problem(row.line, "id", key.partition(":")[2], reason))
+    return fresh
 
 
 def _same_deal(known: tuple[str, datetime] | None, row: Pending) -> bool:
@@ -145,18 +205,22 @@ def _resolve_stages(
     stage_map: Sequence[str],
     create_stages: bool,
     plan: Plan,
+    invalid_labels: Mapping[StageLabel, int],
+    crm_stages: Sequence[DefaultStage],
 ) -> tuple[StageResolver, list[Target | None]]:
     stages = snapshot.stages()
     mapped = parse_stage_map(stage_map, stages)
     resolver = StageResolver(stages, mapped)
     targets = [resolver.target(r.label) for r in rows]
+    for label, count in invalid_labels.items():
+        resolver.count_invalid(label, count)
     plan.stages_after = stages
     if resolver.unknown:
         if not create_stages:
             raise unknown_stages_error(resolver, rows)
         if any(looks_closing(label) for label in resolver.unknown):
             raise unknown_stages_error(resolver, rows, creating=True)
-        plan.new_stages = new_stages_for(list(resolver.unknown), rows, resolver)
+        plan.new_stages = new_stages_for(list(resolver.unknown), rows, resolver, crm_stages)
         plan.stages_after = with_new_stages(stages, plan.new_stages)
         resolver = StageResolver(plan.stages_after, mapped, fallback_stages=stages)
         targets = [resolver.target(r.label) for r in rows]

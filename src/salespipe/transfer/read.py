@@ -9,8 +9,10 @@ salespipe's own CSV.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +20,25 @@ import orjson
 
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
-from salespipe.transfer.crm_formats import CSV_COLUMNS, SALESPIPE, Layout, recognise
+from salespipe.transfer.crm_formats import (
+    CSV_COLUMNS,
+    FIELDS,
+    SALESPIPE,
+    CrmFormat,
+    Layout,
+    recognise,
+)
 from salespipe.transfer.csvfile import read_table
 from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
-from salespipe.transfer.pending import Packer, Pending
+from salespipe.transfer.pending import Packer, Pending, StageLabel
 from salespipe.transfer.restore import (
     Backup,
     backup_from_document,
     backup_from_file,
     is_backup,
 )
-from salespipe.transfer.rows import Problem, RowInvalid, RowReader
+from salespipe.transfer.rows import Problem, RowInvalid, RowReader, RowRules
 
 Progress = Callable[[int, int], None]
 
@@ -42,6 +51,13 @@ class ReadOptions:
     dates: DateOrder | None = None
     encoding: str | None = None
     columns: tuple[str, ...] = ()
+    value_maps: tuple[str, ...] = ()  # --map FIELD:LABEL=VALUE
+    ignore: tuple[str, ...] = ()  # --ignore HEADER
+    nulls: tuple[str, ...] = ()  # --null MARKER
+    no_header: bool = False
+    currency: str | None = None  # what "$" means
+    date_format: str | None = None  # --dates FORMAT (strptime)
+    now: datetime | None = None
 
 
 @dataclass
@@ -51,20 +67,42 @@ class ParsedFile:
     problems: list[Problem]
     total: int
     backup: Backup | None = None
+    crm: CrmFormat | None = None
+    # Stage labels of the rows that cannot be imported, counted for the stage refusal.
+    invalid_labels: Counter[StageLabel] = field(default_factory=Counter)
 
 
 def _pairs(entries: Sequence[str], option: str) -> dict[str, str]:
+    """``FIELD=HEADER`` entries; ``FIELD=`` (nothing) means "do not read FIELD"."""
     pairs: dict[str, str] = {}
     for entry in entries:
         name, sep, value = entry.partition("=")
-        if not sep or not name.strip() or not value.strip():
+        if not sep or not name.strip():
             raise InvalidValue(
-                _('{option} "{entry}" is not FIELD=HEADER, e.g. title="Deal name".').format(
-                    option=option, entry=entry
-                )
+                _(
+                    '{option} "{entry}" is not FIELD=HEADER, e.g. title="Deal name" '
+                    "(or FIELD=N by position, FIELD= to ignore the field)."
+                ).format(option=option, entry=entry)
             )
         pairs[name.strip()] = value.strip()
     return pairs
+
+
+def value_maps(entries: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``--map FIELD:LABEL=VALUE`` entries: field -> case-folded label -> value."""
+    maps: dict[str, dict[str, str]] = {}
+    for entry in entries:
+        name, colon, rest = entry.partition(":")
+        label, sep, value = rest.rpartition("=")
+        if not colon or not sep or not label.strip() or name.strip() not in FIELDS:
+            raise InvalidValue(
+                _(
+                    '--map "{entry}" is not FIELD:LABEL=VALUE with FIELD one of {fields}, '
+                    'e.g. --map "status:Ganha=won".'
+                ).format(entry=entry, fields=", ".join(FIELDS))
+            )
+        maps.setdefault(name.strip(), {})[label.strip().casefold()] = value.strip()
+    return maps
 
 
 def _read_rows(
@@ -72,9 +110,10 @@ def _read_rows(
     reader: RowReader,
     total: int,
     progress: Progress | None,
-) -> tuple[list[Pending], list[Problem], int]:
+) -> tuple[list[Pending], list[Problem], int, Counter[StageLabel]]:
     good: list[Pending] = []
     problems: list[Problem] = []
+    invalid_labels: Counter[StageLabel] = Counter()
     packer = Packer()
     done = 0
     for done, (line, cells) in enumerate(rows, start=1):
@@ -82,24 +121,46 @@ def _read_rows(
             good.append(packer.pack(reader.read(line, cells)))
         except RowInvalid as exc:
             problems.extend(exc.problems)
+            invalid_labels[packer.label_of(exc.row)] += 1
         if progress is not None and done % 1000 == 0:
             progress(done, max(total, done))
     if progress is not None:
         progress(done, max(done, 1))
-    return good, problems, done
+    return good, problems, done, invalid_labels
 
 
 def _read_csv(
     path: Path, data: bytes, options: ReadOptions, progress: Progress | None
 ) -> ParsedFile:
     clues = DateOrderClues()
-    table = read_table(path, data, options.encoding, look=None if options.dates else clues.look)
-    layout = recognise(table.header, extra=_pairs(options.columns, "--column"))
-    reader = RowReader(layout, DateReader(options.dates or clues.order))
-    good, problems, count = _read_rows(
+    settled = options.dates or options.date_format
+    table = read_table(
+        path,
+        data,
+        options.encoding,
+        look=None if settled else clues.look,
+        header=not options.no_header,
+    )
+    layout = recognise(
+        table.header,
+        extra=_pairs(options.columns, "--column"),
+        ignore=options.ignore,
+        by_position=options.no_header,
+    )
+    rules = RowRules(
+        value_maps=value_maps(options.value_maps),
+        nulls=frozenset(n.strip() for n in options.nulls),
+        currency=options.currency,
+        now=options.now,
+    )
+    dates = DateReader(options.dates or clues.order, options.date_format)
+    reader = RowReader(layout, dates, rules=rules)
+    good, problems, count, invalid = _read_rows(
         ((row.line, row.cells) for row in table.rows), reader, table.estimated_rows, progress
     )
-    return ParsedFile(layout.format.label, good, problems, count)
+    return ParsedFile(
+        layout.format.label, good, problems, count, crm=layout.format, invalid_labels=invalid
+    )
 
 
 def _cells_of(item: Mapping[str, Any]) -> list[str]:
@@ -133,8 +194,8 @@ def read_deal_objects(items: Sequence[Any], progress: Progress | None) -> Parsed
                 problem = Problem(index, "-", str(item)[:40], _("not a deal object"), "item")
                 problems.append(problem)
 
-    good, bad, _read_count = _read_rows(rows(), reader, len(items), progress)
-    return ParsedFile("salespipe JSON", good, problems + bad, len(items))
+    good, bad, _read_count, invalid = _read_rows(rows(), reader, len(items), progress)
+    return ParsedFile("salespipe JSON", good, problems + bad, len(items), invalid_labels=invalid)
 
 
 def _read_json(path: Path, data: bytes, progress: Progress | None) -> ParsedFile:

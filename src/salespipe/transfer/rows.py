@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -19,10 +20,11 @@ from salespipe.core import parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import NextAction, Quote, Status
-from salespipe.transfer.crm_formats import Layout
+from salespipe.transfer.crm_formats import Layout, closing_status
 from salespipe.transfer.dates import DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
 from salespipe.transfer.values import (
+    AMBIGUOUS_DOLLAR,
     BadValue,
     amount,
     currency_code,
@@ -45,6 +47,29 @@ _STATUS_WORDS: dict[str, Status | None] = {
     **dict.fromkeys(("deleted", "smazáno", "supprimé", "gelöscht", "excluído"), None),
 }
 _DEACTIVATED = re.compile(r"\s*\((deactivated|inactive) user\)\s*$", re.IGNORECASE)
+
+
+class Filled:
+    """What stood in for data a row lacks: bits of :attr:`Incoming.filled`, counted and
+    reported by the import (closing bits only for the rows that end up closed)."""
+
+    CURRENCY = 1  # no currency: the one of --currency or config
+    OWNER = 2  # no owner: the importing user
+    DOLLAR = 4  # "$": the currency of --currency, else USD
+    CLOSED_FROM_UPDATED = 8  # no close date: the row's last-modified time
+    CLOSED_FROM_EXPECTED = 16  # no close date: its expected close date
+    CLOSED_FROM_CREATED = 32  # no close date: its creation time
+    CLOSED_UNKNOWN = 64  # no date at all: closed when imported
+
+
+@dataclass(frozen=True)
+class RowRules:
+    """What the user said about cells: values to read as others, markers of empty cells."""
+
+    value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    nulls: frozenset[str] = frozenset()
+    currency: str | None = None  # what "$" means (--currency), else USD
+    now: datetime | None = None  # closing times after it are not used as fallbacks
 
 
 @dataclass(frozen=True)
@@ -77,9 +102,10 @@ class Problem:
 
 
 class RowInvalid(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], row: Incoming) -> None:
         super().__init__(problems[0].reason)
         self.problems = problems
+        self.row = row  # as far as it was read: its stage label still counts
 
 
 @dataclass(slots=True)
@@ -110,26 +136,52 @@ class Incoming:
     notes: tuple[str, ...] = ()
     next_action: NextAction | None = None
     quote: Quote | None = None
+    filled: int = 0  # :class:`Filled` bits
 
 
 class RowReader:
     """Reads the rows of one file of one format."""
 
-    def __init__(self, layout: Layout, dates: DateReader, where: str = "line") -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        dates: DateReader,
+        where: str = "line",
+        rules: RowRules | None = None,
+    ) -> None:
         self.layout = layout
         self.dates = dates
         self.where = where
+        self.rules = rules or RowRules()
         self.ours = layout.format.name == "salespipe"
+        self._adjusting = bool(self.rules.value_maps or self.rules.nulls)
         self._problems: list[Problem] = []
         self._line = 0
         self._cells: Sequence[str] = ()
+        # Rows without an id are told apart by what they hold and how many alike came
+        # before them in the file: look-alike rows stay distinct deals, and the same file
+        # read again gives the same keys.
+        self._occurrences: Counter[str] = Counter()
 
     # -- cells ----------------------------------------------------------------------------
     def _raw(self, name: str) -> str:
         # Layout.cell, inlined: this runs for every cell of every row.
         index = self.layout.columns.get(name)
         cells = self._cells
-        return cells[index] if index is not None and index < len(cells) else ""
+        raw = cells[index] if index is not None and index < len(cells) else ""
+        if self._adjusting and raw:
+            return self._adjusted(name, raw)
+        return raw
+
+    def _adjusted(self, name: str, raw: str) -> str:
+        """The cell as --null and --map make it."""
+        text = raw.strip()
+        if text in self.rules.nulls:
+            return ""
+        mapped = self.rules.value_maps.get(name)
+        if mapped:
+            return mapped.get(text.casefold(), raw)
+        return raw
 
     def _read(self, name: str, reader: Callable[[str], T], default: T) -> T:
         """The cell read by ``reader``; ``default`` for an empty or absent cell or a bad one."""
@@ -173,7 +225,7 @@ class RowReader:
         self._extras(row)
         row.source, row.deal_id = self._identity(row)
         if self._problems:
-            raise RowInvalid(self._problems)
+            raise RowInvalid(self._problems, row)
         return row
 
     def _people_and_money(self, row: Incoming) -> None:
@@ -181,26 +233,42 @@ class RowReader:
         row.contact = self._text("contact", N_("contact"))
         owner = self._text("owner", N_("owner"), max_length=100)
         row.owner = _DEACTIVATED.sub("", owner) or None
+        if row.owner is None:
+            row.filled |= Filled.OWNER
         no_amount: tuple[Decimal | None, str | None] = (None, None)
         value, written_currency = self._read("value", amount, no_amount)
         row.value = Decimal(0) if value is None else value
-        row.currency = self._read("currency", currency_code, None) or written_currency
+        currency = self._read("currency", currency_code, None) or written_currency
+        if currency == AMBIGUOUS_DOLLAR:
+            currency = self.rules.currency or "USD"
+            row.filled |= Filled.DOLLAR
+        row.currency = currency
+        if currency is None:
+            row.filled |= Filled.CURRENCY
 
     def _stage_and_status(self, row: Incoming) -> None:
         row.stage_label = self._text("stage", N_("stage"), max_length=200).strip()
         row.stage_name = self._text("stage_name", N_("stage name"), max_length=200).strip()
-        fmt = self.layout.format.name
-        if fmt in ("salespipe", "pipedrive"):
+        fmt = self.layout.format
+        if not row.stage_name and row.stage_label:
+            row.stage_name = fmt.stage_names.get(_stage_code(row.stage_label), "")
+        if self.layout.has("status"):
             row.status = self._read("status", self._status_word, None)
-        elif fmt.startswith("salesforce"):
-            if self._read("is_deleted", flag, False):
-                self._problem("is_deleted", self._raw("is_deleted"), _("the record is deleted"))
-            if self.layout.has("is_closed"):
-                closed = self._read("is_closed", flag, False)
+        if self.layout.has("is_deleted") and self._read("is_deleted", flag, False):
+            self._problem("is_deleted", self._raw("is_deleted"), _("the record is deleted"))
+        if self.layout.has("is_closed"):
+            closed = self._read("is_closed", flag, False)
+            if self.layout.has("is_won"):
                 won = self._read("is_won", flag, False)
-                row.status = ("won" if won else "lost") if closed else "open"
-                row.closing_label = closed
-        fractions = fmt == "hubspot"
+            else:
+                won = closing_status(row.stage_name or row.stage_label) == "won"
+            row.status = ("won" if won else "lost") if closed else "open"
+            row.closing_label = closed
+        # An archived lead (Odoo) is a lost one, unless its stage won it.
+        archived = self.layout.has("active") and not self._read("active", flag, True)
+        if archived and closing_status(row.stage_name or row.stage_label) != "won":
+            row.status, row.closing_label = "lost", True
+        fractions = fmt.name == "hubspot"
         row.probability = self._read(
             "probability", lambda raw: probability(raw, fractions=fractions), None
         )
@@ -210,7 +278,11 @@ class RowReader:
         if not word:
             return None
         if word not in _STATUS_WORDS:
-            raise BadValue(_("the status is not open, won or lost"))
+            raise BadValue(
+                _(
+                    "the status is not open, won or lost; map it with --map status:{value}=won"
+                ).format(value=raw.strip())
+            )
         status = _STATUS_WORDS[word]
         if status is None:
             raise BadValue(_("the deal is deleted"))
@@ -229,6 +301,9 @@ class RowReader:
         row.closed_at = by_status or closed_at or won_at or lost_at
         if row.closed_at is None and close_day is not None:
             row.closed_at = self._moment("close_date", end_of_day=True)
+        if row.closed_at is None:
+            row.closed_at, filled = self._closing_fallback(row)
+            row.filled |= filled
         row.lost_reason = (
             self._read(
                 "lost_reason",
@@ -242,6 +317,31 @@ class RowReader:
             or None
         )
 
+    def _closing_fallback(self, row: Incoming) -> tuple[datetime | None, int]:
+        """When a closed row gives no close date: the latest date it does give that is not
+        in the future (modified, expected close, created), never the time of the import."""
+        expected = (
+            datetime.combine(row.expected_close, time(23, 59, 59)).astimezone()
+            if row.expected_close
+            else None
+        )
+        given = [
+            (moment, bit)
+            for moment, bit in (
+                (row.updated_at, Filled.CLOSED_FROM_UPDATED),
+                (expected, Filled.CLOSED_FROM_EXPECTED),
+                (row.created_at, Filled.CLOSED_FROM_CREATED),
+            )
+            if moment is not None
+        ]
+        if not given:
+            return None, Filled.CLOSED_UNKNOWN
+        now = self.rules.now
+        past = [pair for pair in given if now is None or pair[0] <= now]
+        if past:
+            return max(past, key=lambda pair: pair[0])
+        return min(given, key=lambda pair: pair[0])
+
     def _extras(self, row: Incoming) -> None:
         separator = TAG_SEPARATOR if self.ours else ","
         row.tags = self._read("tags", lambda raw: _tags(raw, separator), ())
@@ -253,9 +353,8 @@ class RowReader:
         if next_step:
             notes.append(f"Next step: {next_step}")
         row.notes = tuple(notes)
-        if self.ours:
-            row.next_action = self._next_action()
-            row.quote = self._quote()
+        row.next_action = self._next_action()
+        row.quote = self._quote()
 
     def _next_action(self) -> NextAction | None:
         text = self._text("next_action", N_("next action"))
@@ -288,17 +387,28 @@ class RowReader:
 
     def _identity(self, row: Incoming) -> tuple[str | None, int | None]:
         """The row's ``source`` key and, for our own CSV, the deal id it had."""
+        raw_id = line_text(self._raw("source_id"), what=N_("id"), max_length=100)
         if self.ours:
             deal_id = self._read("id", _deal_id, None)
             source = self._text("source", N_("source"), max_length=200) or None
+            if source is None and raw_id:
+                source = f"csv:{raw_id}"
             if source is None and deal_id is None:
-                source = f"csv:row-{_fingerprint(row)}"
+                source = f"csv:row-{self._occurrence(row)}"
             return source, deal_id
-        raw_id = line_text(self._raw("source_id"), what=N_("id"), max_length=100)
+        for other in ("id", "source"):
+            raw_id = raw_id or line_text(self._raw(other), what=N_("id"), max_length=100)
         prefix = self.layout.format.source_prefix
         if raw_id:
             return f"{prefix}:{raw_id}", None
-        return f"{prefix}:row-{_fingerprint(row)}", None
+        return f"{prefix}:row-{self._occurrence(row)}", None
+
+    def _occurrence(self, row: Incoming) -> str:
+        """The row's fingerprint, numbered from its second look-alike in the file on."""
+        key = _fingerprint(row)
+        self._occurrences[key] += 1
+        count = self._occurrences[key]
+        return key if count == 1 else f"{key}-{count}"
 
 
 def _deal_id(raw: str) -> int | None:
@@ -320,6 +430,11 @@ def _tags(raw: str, separator: str) -> tuple[str, ...]:
             raise BadValue(_("a tag is longer than 50 characters"))
         tags.append(tag)
     return tuple(tags)
+
+
+def _stage_code(label: str) -> str:
+    """A stage id as its CRM's defaults name it: Bitrix24 pipelines prefix theirs (C1:NEW)."""
+    return re.sub(r"^C\d+:", "", label).casefold()
 
 
 def _fingerprint(row: Incoming) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,18 +19,9 @@ from salespipe.core import parse
 from salespipe.core.errors import AmbiguousStage, InvalidValue, NotAllowed, StageNotFound
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Stage, Status
+from salespipe.transfer.crm_formats import DefaultStage, closing_status
 from salespipe.transfer.pending import Pending, StageLabel
 
-# Stage labels that mean the deal is closed, as CRMs name their closing stages.
-CLOSING_LABELS: dict[str, Status] = {
-    **dict.fromkeys(
-        ("won", "closed won", "closed: won", "closedwon", "closed-won", "closed - won"), "won"
-    ),
-    **dict.fromkeys(
-        ("lost", "closed lost", "closed: lost", "closedlost", "closed-lost", "closed - lost"),
-        "lost",
-    ),
-}
 # Words CRMs use in stage names, and the default stage each most likely means.
 _STAGE_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("negotiat", "review", "เจรจา"), "negotiating"),
@@ -104,6 +94,7 @@ class StageResolver:
                 _("There is no enabled stage to import deals into; `salespipe stage enable` one.")
             )
         self.unknown: Counter[str] = Counter()
+        self.unknown_in_invalid: Counter[str] = Counter()  # of rows that are invalid anyway
         self.first_seen: dict[str, StageLabel] = {}
         self._found: dict[StageLabel, Target | None] = {}  # many rows share a label
 
@@ -125,6 +116,16 @@ class StageResolver:
             self.first_seen.setdefault(row.stage_label, row)
         return found
 
+    def count_invalid(self, row: StageLabel, count: int) -> None:
+        """Count the label of rows that cannot be imported for other reasons: the first
+        refusal about stages names every label the file has."""
+        found = self._found.get(row) if row in self._found else self._resolve(row)
+        if found is None:
+            self.unknown_in_invalid[row.stage_label] += count
+
+    def all_unknown(self) -> Counter[str]:
+        return self.unknown + self.unknown_in_invalid
+
     def _resolve(self, row: StageLabel) -> Target | None:
         folded = parse.fold(row.stage_label)
         if folded in self.mapped:
@@ -138,8 +139,11 @@ class StageResolver:
         )
         if found is not None:
             return Target(stage=found.key)
-        if folded in CLOSING_LABELS:
-            return Target(outcome=CLOSING_LABELS[folded])
+        closing = closing_status(row.stage_label) or closing_status(row.stage_name)
+        if closing == "won":
+            return Target(outcome="won")
+        if closing == "lost":
+            return Target(outcome="lost")
         return None
 
     def fallback(self, status: Status) -> str:
@@ -168,11 +172,19 @@ def _typical_probability(rows: Sequence[Pending], label: str) -> int | None:
 
 
 def new_stages_for(
-    labels: Sequence[str], rows: Sequence[Pending], resolver: StageResolver
+    labels: Sequence[str],
+    rows: Sequence[Pending],
+    resolver: StageResolver,
+    defaults: Sequence[DefaultStage] = (),
 ) -> list[Stage]:
-    """Stages to create for unknown labels, ordered by their typical probability."""
+    """Stages to create for unknown labels (given in the order they first appear).
+
+    When every one is a default stage of the CRM that wrote the file, they come in that
+    CRM's order with its probabilities; otherwise in the order of the file.
+    """
+    known = {parse.fold(d.name): (index, d) for index, d in enumerate(defaults)}
     created: list[Stage] = []
-    order: dict[str, int] = {}
+    rank: dict[str, int] = {}
     for label in labels:
         sample = resolver.first_seen[label]
         name = sample.stage_name if sample.stage_name else label
@@ -189,18 +201,18 @@ def new_stages_for(
                     option=f"--stage-map {shlex.quote(label + '=STAGE')}",
                 )
             ) from None
-        key = label if _usable_key(label, taken) else _unique_key(_ascii(name), taken)
-        probability = _typical_probability(rows, label)
-        order[key] = len(order)
+        key = label if _usable_key(label, taken) else _unique_key(name, taken)
+        index, default = known.get(parse.fold(name), (None, None))
+        probability = default.probability if default is not None else None
+        if probability is None:
+            probability = _typical_probability(rows, label)
+        rank[key] = len(rank) if index is None else index
         created.append(
             Stage(key, name, position=0, probability=50 if probability is None else probability)
         )
-    return sorted(created, key=lambda s: (s.probability, order[s.key]))
-
-
-def _ascii(name: str) -> str:
-    """Accents taken off (Négociation → Negociation), so keys keep their letters."""
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    if all(parse.fold(s.name) in known for s in created):
+        created.sort(key=lambda s: rank[s.key])
+    return created
 
 
 def _usable_key(label: str, stages: Sequence[Stage]) -> bool:
@@ -208,7 +220,7 @@ def _usable_key(label: str, stages: Sequence[Stage]) -> bool:
         label.isascii()
         and label == label.strip().lower()
         and all(c.isalnum() or c == "-" for c in label)
-        and not label.isdigit()
+        and label[:1].isalpha()
         and label not in {"won", "lost", "open", "all"}
         and all(s.key != label for s in stages)
     )
@@ -231,7 +243,7 @@ def unknown_stages_error(
     """
     labels = [
         (label, count)
-        for label, count in resolver.unknown.most_common()
+        for label, count in resolver.all_unknown().most_common()
         if not creating or looks_closing(label)
     ]
     listed = ", ".join(

@@ -54,10 +54,24 @@ def long_text(raw: str, *, what: str, max_length: int = 10_000) -> str:
 
 
 # -- amounts ---------------------------------------------------------------------------------
+# "$" is the dollar of many countries: the import reads it as --currency, else USD, and
+# says so.
+AMBIGUOUS_DOLLAR = "$"
 _SYMBOLS = {
     "฿": "THB",
     "US$": "USD",
-    "$": "USD",
+    "$": AMBIGUOUS_DOLLAR,
+    "A$": "AUD",
+    "C$": "CAD",
+    "HK$": "HKD",
+    "NZ$": "NZD",
+    "R$": "BRL",
+    "₽": "RUB",
+    "руб.": "RUB",
+    "руб": "RUB",
+    "zł": "PLN",
+    "₺": "TRY",
+    "₪": "ILS",
     "€": "EUR",
     "£": "GBP",
     "¥": "JPY",
@@ -90,7 +104,7 @@ def _strip_currency(raw: str) -> tuple[str, str | None]:
     match = _CODE_AROUND.match(text)
     if match and (match["pre"] or match["post"]):
         code = (match["pre"] or match["post"]).upper()
-        if found and found != code:
+        if found and found not in (code, AMBIGUOUS_DOLLAR):
             raise BadValue(
                 _("the amount names two currencies ({first} and {second})").format(
                     first=found, second=code
@@ -149,13 +163,69 @@ def amount(raw: str) -> tuple[Decimal | None, str | None]:
     )
 
 
+# Currencies as CRMs name them in English (Dynamics 365 writes "US Dollar").
+_CURRENCY_NAMES = {
+    "us dollar": "USD",
+    "us dollars": "USD",
+    "u.s. dollar": "USD",
+    "united states dollar": "USD",
+    "thai baht": "THB",
+    "baht": "THB",
+    "บาท": "THB",
+    "euro": "EUR",
+    "euros": "EUR",
+    "british pound": "GBP",
+    "pound sterling": "GBP",
+    "japanese yen": "JPY",
+    "yen": "JPY",
+    "singapore dollar": "SGD",
+    "malaysian ringgit": "MYR",
+    "ringgit": "MYR",
+    "indonesian rupiah": "IDR",
+    "vietnamese dong": "VND",
+    "philippine peso": "PHP",
+    "indian rupee": "INR",
+    "chinese yuan": "CNY",
+    "chinese yuan renminbi": "CNY",
+    "yuan renminbi": "CNY",
+    "hong kong dollar": "HKD",
+    "australian dollar": "AUD",
+    "canadian dollar": "CAD",
+    "new zealand dollar": "NZD",
+    "swiss franc": "CHF",
+    "korean won": "KRW",
+    "south korean won": "KRW",
+    "russian ruble": "RUB",
+    "russian rouble": "RUB",
+    "brazilian real": "BRL",
+    "mexican peso": "MXN",
+    "swedish krona": "SEK",
+    "norwegian krone": "NOK",
+    "danish krone": "DKK",
+    "polish zloty": "PLN",
+    "czech koruna": "CZK",
+    "south african rand": "ZAR",
+    "uae dirham": "AED",
+    "saudi riyal": "SAR",
+}
+
+
 def currency_code(raw: str) -> str | None:
+    """An ISO code from a code, a symbol or an English name; ``$`` stays ambiguous."""
     text = raw.strip()
     if not text:
         return None
-    code = _SYMBOLS.get(text, text.upper())
+    named = _CURRENCY_NAMES.get(" ".join(text.casefold().split()))
+    code = named or _SYMBOLS.get(text, text.upper())
+    if code == AMBIGUOUS_DOLLAR:
+        return code
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise BadValue(_("not a 3-letter currency code like THB or USD"))
+        raise BadValue(
+            _(
+                "not a currency salespipe knows (a code like THB or USD); "
+                "map it with --map currency:{value}=USD"
+            ).format(value=text)
+        )
     return code
 
 
