@@ -319,9 +319,10 @@ class RowReader:
 
     def _closing_fallback(self, row: Incoming) -> tuple[datetime | None, int]:
         """When a closed row gives no close date: the latest date it does give that is not
-        in the future (modified, expected close, created), never the time of the import."""
+        in the future (modified, expected close, created), never the time of the import.
+        An expected close day counts from its start: a deal modified that day closed then."""
         expected = (
-            datetime.combine(row.expected_close, time(23, 59, 59)).astimezone()
+            datetime.combine(row.expected_close, time(0, 0)).astimezone()
             if row.expected_close
             else None
         )

@@ -188,6 +188,8 @@ def new_stages_for(
     for label in labels:
         sample = resolver.first_seen[label]
         name = sample.stage_name if sample.stage_name else label
+        if sample.stage_name and any(parse.fold(s.name) == parse.fold(name) for s in created):
+            continue  # another id of the same stage (Bitrix24: NEW and C1:NEW are "New")
         taken = [*resolver.stages, *created]
         try:
             name = check_stage_name(name, taken)

@@ -1,0 +1,156 @@
+"""Zoho CRM, Dynamics 365, Odoo and Bitrix24 exports, recognised by their headers, and
+each CRM's default stages created in its own order (issue 10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from salespipe.app.pipeline import Pipeline
+
+CRM = Path(__file__).parent / "fixtures" / "crm"
+
+
+def _deals(cli) -> dict[str, dict]:
+    return {d["title"]: d for d in cli.json("list", "--status", "all")}
+
+
+def _new_stages(cli, before: list[str]) -> list[tuple[str, int]]:
+    return [(s["name"], s["probability"]) for s in cli.json("stage", "list") if s["key"] not in before]
+
+
+def test_zoho_deals_with_dollar_amounts_and_named_month_times(cli) -> None:
+    report = cli.json("import", str(CRM / "zoho-deals.csv"), "--create-stages")
+    assert report["format"] == "Zoho CRM"
+    assert (report["rows"], report["imported"], report["problems"]) == (9, 9, [])
+    assert report["by_status"] == {"open": 6, "won": 1, "lost": 2}
+    deals = _deals(cli)
+    fit_out = deals["Benton Office Fit-out"]
+    assert (fit_out["value"], fit_out["currency"]) == (22700, "USD")
+    assert (fit_out["owner"], fit_out["customer"], fit_out["contact"]) == (
+        "Kris Marrier",
+        "Benton",
+        "John Butt",
+    )
+    assert fit_out["created_at"] == "2021-04-15T00:02:00+07:00"
+    assert fit_out["expected_close"] == "2021-05-30"
+    assert fit_out["source"] == "zoho:zcrm_4150868000000224005"
+    renewal = deals["Chemel Renewal"]
+    assert (renewal["status"], renewal["closed_at"]) == ("won", "2021-04-28T23:59:59+07:00")
+    assert deals["Dorothy Fleet"]["status"] == "lost"  # Closed-Lost to Competition, no -m
+
+
+def test_zoho_stages_are_created_in_zohos_order_with_its_probabilities(cli) -> None:
+    before = [s["key"] for s in cli.json("stage", "list")]
+    cli.json("import", str(CRM / "zoho-deals.csv"), "--create-stages")
+    assert _new_stages(cli, before) == [
+        ("Qualification", 10),
+        ("Needs Analysis", 20),
+        ("Value Proposition", 40),
+        ("Id. Decision Makers", 60),
+        ("Proposal/Price Quote", 75),
+        ("Negotiation/Review", 90),
+    ]
+
+
+def test_stages_that_are_not_a_crms_defaults_come_in_file_order_not_by_count(
+    cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "custom.csv"
+    path.write_text(
+        "Deal Name,Stage,Amount\nA,Site visit,1\nB,Pitch,1\nC,Pitch,1\nD,Pitch,1\nE,Trial,1\n",
+        encoding="utf-8",
+    )
+    before = [s["key"] for s in cli.json("stage", "list")]
+    cli.json("import", str(path), "--create-stages")
+    assert [name for name, _p in _new_stages(cli, before)] == ["Site visit", "Pitch", "Trial"]
+
+
+def test_dynamics_opportunities_with_currency_names_and_status(cli) -> None:
+    path = str(CRM / "dynamics-opportunities.csv")
+    report = cli.json("import", path, "--create-stages")
+    assert report["format"] == "Dynamics 365"
+    assert (report["imported"], report["problems"]) == (6, [])
+    assert report["by_status"] == {"open": 3, "won": 2, "lost": 1}
+    deals = cli.json("list", "--status", "all")
+    cooling = [d for d in deals if d["title"] == "Server room cooling"]
+    assert sorted(d["value"] for d in cooling) == [18000, 22700, 22700]  # look-alikes kept
+    by_title = {d["title"]: d for d in deals}
+    pos = by_title["Bangkok branch POS"]
+    assert (pos["value"], pos["currency"], pos["status"]) == (150000, "THB", "won")
+    assert pos["created_at"] == "2021-03-02T14:30:00+07:00"
+    assert pos["closed_at"] == "2021-04-28T23:59:59+07:00"
+    scanners = by_title["Warehouse scanners"]
+    assert (scanners["currency"], scanners["status"]) == ("EUR", "lost")
+    assert scanners["lost_reason"] == "Out-Sold"
+    assert by_title["Kiosk pilot"]["closed_at"] == "2021-04-20T00:00:00+07:00"
+    assert cli.json("import", path, "--create-stages")["duplicates"] == 6
+
+
+def test_dynamics_sales_stages_in_dynamics_order(cli) -> None:
+    before = [s["key"] for s in cli.json("stage", "list")]
+    cli.json("import", str(CRM / "dynamics-opportunities.csv"), "--create-stages")
+    assert [name for name, _p in _new_stages(cli, before)] == ["Develop", "Propose", "Close"]
+
+
+def test_odoo_leads_with_xml_ids_notes_and_archived_lost(cli, db_path: Path) -> None:
+    report = cli.json("import", str(CRM / "odoo-crm-lead.csv"), "--create-stages")
+    assert report["format"] == "Odoo"
+    assert report["by_status"] == {"open": 2, "won": 1, "lost": 1}
+    deals = _deals(cli)
+    chairs = deals["Office chairs for Deco Addict"]
+    assert chairs["source"] == "odoo:__export__.crm_lead_17_5f1e2a3b"
+    assert chairs["id"] == 1  # a source id, never taken as ours
+    assert (chairs["customer"], chairs["contact"], chairs["value"]) == (
+        "Deco Addict",
+        "Douglas Fletcher",
+        12000,
+    )
+    assert chairs["expected_close"] == "2021-06-30"
+    assert deals["Distributor contract"]["status"] == "won"
+    assert deals["Need 20 desks"]["status"] == "lost"
+    notes = [e.text for e in Pipeline.open(db_path).read().events() if e.type == "note"]
+    assert notes == ["Wants 40 chairs.\nSamples first, then the order."]
+
+
+def test_bitrix24_deals_with_stage_ids_closed_flag_and_offsets(cli) -> None:
+    report = cli.json("import", str(CRM / "bitrix24-deals.csv"), "--create-stages")
+    assert report["format"] == "Bitrix24"
+    assert (report["imported"], report["problems"]) == (6, [])
+    assert report["by_status"] == {"open": 4, "won": 1, "lost": 1}
+    deals = _deals(cli)
+    conditioners = deals["Поставка кондиционеров"]
+    assert (conditioners["value"], conditioners["currency"]) == (250000, "RUB")
+    assert conditioners["created_at"] == "2021-04-15T14:20:30+07:00"  # +03:00 read
+    assert conditioners["stage_name"] == "New"
+    assert deals["Second pipeline lead"]["stage"] == conditioners["stage"]  # C1:NEW is New
+    licence = deals["Annual licence"]
+    assert (licence["status"], licence["source"]) == ("won", "bitrix24:103")
+    assert deals["Office move"]["status"] == "lost"
+    assert deals["Server rack for Orion"]["value"] == 1200.5
+
+
+def test_bitrix24_stages_in_bitrix_order(cli) -> None:
+    before = [s["key"] for s in cli.json("stage", "list")]
+    cli.json("import", str(CRM / "bitrix24-deals.csv"), "--create-stages")
+    names = [name for name, _p in _new_stages(cli, before)]
+    assert names == ["New", "Preparing documents", "In progress"]
+
+
+def test_bitrix24_russian_closing_stages_need_no_map(cli) -> None:
+    report = cli.json("import", str(CRM / "bitrix24-names.csv"))
+    assert report["by_status"] == {"open": 0, "won": 1, "lost": 2}
+
+
+def test_hubspot_internal_stage_ids_get_hubspots_names_order_and_probabilities(
+    cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "hubspot.csv"
+    path.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount\n1,A,contractsent,5\n2,B,appointmentscheduled,5\n"
+        "3,C,closedwon,5\n",
+        encoding="utf-8",
+    )
+    before = [s["key"] for s in cli.json("stage", "list")]
+    report = cli.json("import", str(path), "--create-stages")
+    assert report["by_status"] == {"open": 2, "won": 1, "lost": 0}
+    assert _new_stages(cli, before) == [("Appointment Scheduled", 20), ("Contract Sent", 90)]
