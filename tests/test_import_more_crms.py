@@ -15,7 +15,9 @@ def _deals(cli) -> dict[str, dict]:
 
 
 def _new_stages(cli, before: list[str]) -> list[tuple[str, int]]:
-    return [(s["name"], s["probability"]) for s in cli.json("stage", "list") if s["key"] not in before]
+    return [
+        (s["name"], s["probability"]) for s in cli.json("stage", "list") if s["key"] not in before
+    ]
 
 
 def test_zoho_deals_with_dollar_amounts_and_named_month_times(cli) -> None:

@@ -94,9 +94,7 @@ def test_line_items_in_different_currencies_are_refused_by_line(cli, tmp_path: P
     assert _deals(cli) == []
 
 
-def test_our_own_csv_with_one_id_twice_is_refused_naming_both_lines(
-    cli, tmp_path: Path
-) -> None:
+def test_our_own_csv_with_one_id_twice_is_refused_naming_both_lines(cli, tmp_path: Path) -> None:
     """In salespipe's CSV an id is one deal: two rows with it are a mistake, not items."""
     path = _write(tmp_path, "ours.csv", "id,title,value\n40,Alpha,10\n40,Beta,20\n")
     result = cli("import", path)
@@ -133,9 +131,7 @@ def test_a_dollar_sign_is_usd_unless_currency_says_otherwise(cli, tmp_path: Path
     assert {d["title"]: d["currency"] for d in _deals(cli)} == {"A": "SGD", "B": "SGD"}
 
 
-def test_a_closed_row_without_a_close_date_closes_at_its_latest_date(
-    cli, tmp_path: Path
-) -> None:
+def test_a_closed_row_without_a_close_date_closes_at_its_latest_date(cli, tmp_path: Path) -> None:
     """Modified, expected close or created (the latest not in the future), never now."""
     path = _write(
         tmp_path,
@@ -162,14 +158,10 @@ def test_a_closed_row_without_a_close_date_closes_at_its_latest_date(
     assert closed["Open one"] is None
 
 
-def test_a_closed_row_with_no_date_at_all_says_it_closes_at_the_import(
-    cli, tmp_path: Path
-) -> None:
+def test_a_closed_row_with_no_date_at_all_says_it_closes_at_the_import(cli, tmp_path: Path) -> None:
     path = _write(tmp_path, "bare.csv", "title,status\nNo dates,won\n")
     result = cli("import", path)
-    assert "1 deal closed without a close date: closed at the time of the import" in (
-        result.stdout
-    )
+    assert "1 deal closed without a close date: closed at the time of the import" in (result.stdout)
 
 
 def test_the_dry_run_reports_the_numbers_of_the_real_run(cli) -> None:

@@ -1,0 +1,205 @@
+"""The escape hatches for files nobody recognises: date forms and --dates, --map,
+--ignore, --column FIELD= and FIELD=N, --null, --no-header (issue 10)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from salespipe.transfer.dates import DateReader
+from salespipe.transfer.values import BadValue
+
+BANGKOK = timezone(timedelta(hours=7))
+
+
+def _write(tmp_path: Path, text: str, name: str = "file.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _deals(cli) -> dict[str, dict]:
+    return {d["title"]: d for d in cli.json("list", "--status", "all")}
+
+
+@pytest.mark.parametrize(
+    ("order", "raw", "expected"),
+    [
+        ("dmy", "15/04/2021", date(2021, 4, 15)),
+        ("dmy", "15-04-2021", date(2021, 4, 15)),
+        ("dmy", "15.04.21", date(2021, 4, 15)),
+        ("mdy", "04/15/21", date(2021, 4, 15)),
+        ("mdy", "04-15-2021", date(2021, 4, 15)),
+        ("ymd", "21/04/15", date(2021, 4, 15)),
+        (None, "Apr 15 2021", date(2021, 4, 15)),
+        (None, "15-Apr-21", date(2021, 4, 15)),
+        (None, "Thursday, April 15, 2021", date(2021, 4, 15)),
+    ],
+)
+def test_day_forms(order, raw: str, expected: date) -> None:
+    assert DateReader(order).day(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("15 Apr, 2021 00:02:00", datetime(2021, 4, 15, 0, 2, tzinfo=BANGKOK)),
+        ("2021-04-15T10:20:30+03:00", datetime(2021, 4, 15, 14, 20, 30, tzinfo=BANGKOK)),
+        ("2021-04-15 10:20:30 +0300", datetime(2021, 4, 15, 14, 20, 30, tzinfo=BANGKOK)),
+        ("Thu, 15 Apr 2021 10:20:30 GMT", datetime(2021, 4, 15, 17, 20, 30, tzinfo=BANGKOK)),
+    ],
+)
+def test_moment_forms(raw: str, expected: datetime) -> None:
+    assert DateReader().moment(raw) == expected
+
+
+def test_a_date_with_a_part_missing_is_not_filled_in() -> None:
+    with pytest.raises(BadValue, match="--dates"):
+        DateReader().day("April 2021")
+
+
+def test_a_strptime_format_reads_every_date(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "title,created_at\nA,2021|15|04 10h20\n")
+    refused = cli("import", path)
+    assert refused.exit_code != 0
+    assert "--dates" in refused.stderr
+    cli.json("import", path, "--dates", "%Y|%d|%m %Hh%M")
+    assert _deals(cli)["A"]["created_at"] == "2021-04-15T10:20:00+07:00"
+
+
+def test_dates_ymd_reads_year_first_short_dates(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "title,expected_close\nA,21/04/15\n")
+    cli.json("import", path, "--dates", "ymd")
+    assert _deals(cli)["A"]["expected_close"] == "2021-04-15"
+
+
+def test_an_unknown_dates_value_names_the_choices(cli, tmp_path: Path) -> None:
+    result = cli("import", _write(tmp_path, "title\nA\n"), "--dates", "yesterday")
+    assert result.exit_code != 0
+    assert "dmy, mdy, ymd or a format" in result.stderr
+
+
+def test_map_reads_values_of_any_field(cli, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "title,status,currency,value\nA,Ganha,US Dollar,10\nB,Perdida,Dólar,20\nC,Aberta,R$,30\n",
+    )
+    refused = cli("import", path)
+    assert refused.exit_code != 0
+    assert "--map status:Perdida=won" in refused.stderr
+    cli.json(
+        "import",
+        path,
+        "--map",
+        "status:Ganha=won",
+        "--map",
+        "status:Perdida=lost",
+        "--map",
+        "status:aberta=open",
+        "--map",
+        "currency:Dólar=USD",
+    )
+    deals = _deals(cli)
+    assert (deals["A"]["status"], deals["A"]["currency"]) == ("won", "USD")
+    assert (deals["B"]["status"], deals["B"]["currency"]) == ("lost", "USD")
+    assert (deals["C"]["status"], deals["C"]["currency"]) == ("open", "BRL")
+
+
+def test_map_that_is_not_field_label_value_is_refused(cli, tmp_path: Path) -> None:
+    result = cli("import", _write(tmp_path, "title\nA\n"), "--map", "colour:red=blue")
+    assert result.exit_code != 0
+    assert "FIELD:LABEL=VALUE" in result.stderr
+
+
+def test_ignore_and_an_empty_column_leave_a_column_unread(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "title,value,owner\nA,not money,Nok\n")
+    assert cli("import", path, "--dry-run").exit_code != 0
+    cli.json("import", path, "--ignore", "value", "--column", "owner=")
+    deal = _deals(cli)["A"]
+    assert (deal["value"], deal["owner"]) == (0, "tester")
+
+
+def test_null_markers_read_as_empty(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "title,value,customer\nA,\\N,N/A\n")
+    cli.json("import", path, "--null", "\\N", "--null", "N/A")
+    deal = _deals(cli)["A"]
+    assert (deal["value"], deal["customer"]) == (0, "")
+
+
+def test_a_file_without_a_header_is_read_by_position(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "x1,Printer lease,Acme,12000\nx2,Scanner,Beta,800\n")
+    report = cli.json(
+        "import",
+        path,
+        "--no-header",
+        "--column",
+        "title=2",
+        "--column",
+        "customer=3",
+        "--column",
+        "value=4",
+        "--column",
+        "source_id=1",
+    )
+    assert report["rows"] == 2
+    deals = _deals(cli)
+    assert (deals["Printer lease"]["customer"], deals["Printer lease"]["value"]) == ("Acme", 12000)
+    assert deals["Scanner"]["source"] == "csv:x2"
+    missing = cli("import", path, "--no-header", "--column", "title=9")
+    assert "--column title=9: the file has no column 9 (it has 4)" in missing.stderr
+
+
+def test_column_overrides_what_a_recogniser_picked(cli, tmp_path: Path) -> None:
+    """Odoo's id is picked by name; --column redirects it, and Currency too."""
+    path = _write(
+        tmp_path,
+        '"id","name","stage_id","expected_revenue","currency_id","ref","Devise"\n'
+        '"__export__.crm_lead_1","A","New","10","EUR","CRM-1","THB"\n',
+    )
+    cli.json(
+        "import",
+        path,
+        "--create-stages",
+        "--column",
+        "source_id=ref",
+        "--column",
+        "currency=Devise",
+    )
+    deal = _deals(cli)["A"]
+    assert (deal["source"], deal["currency"]) == ("odoo:CRM-1", "THB")
+
+
+def test_a_column_given_to_another_field_is_no_longer_read_for_its_first(
+    cli, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, "Deal Name,Stage,Amount,Note\nA,Qualification,10,Big\n")
+    result = cli("import", path, "--create-stages", "--column", "customer=Deal Name")
+    assert result.exit_code != 0
+    assert "--column title=HEADER" in result.stderr
+
+
+def test_source_id_column_works_for_our_own_csv(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "title,ref\nA,R-1\nA,R-2\n")
+    cli.json("import", path, "--column", "source_id=ref")
+    assert sorted(d["source"] for d in _deals_list(cli)) == ["csv:R-1", "csv:R-2"]
+    assert cli.json("import", path, "--column", "source_id=ref")["duplicates"] == 2
+
+
+def _deals_list(cli) -> list[dict]:
+    return list(cli.json("list", "--status", "all"))
+
+
+def test_status_column_is_read_whatever_the_format(cli, tmp_path: Path) -> None:
+    """A Zoho file given a status column by hand: --column status= is read, not ignored."""
+    path = _write(tmp_path, "Deal Name,Stage,Outcome\nA,Qualification,won\n")
+    cli.json("import", path, "--create-stages", "--column", "status=Outcome")
+    assert _deals(cli)["A"]["status"] == "won"
+
+
+def test_an_unknown_header_names_the_column_option(cli, tmp_path: Path) -> None:
+    result = cli("import", _write(tmp_path, "Deal,Baht\nA,1\n"))
+    assert result.exit_code != 0
+    assert "--column title=HEADER" in result.stderr
+    assert "Zoho CRM" in result.stderr
