@@ -32,7 +32,7 @@ def test_default_stages_follow_the_language_at_creation(db_path, tmp_path) -> No
 
 
 def test_add_stage_at_a_place_with_a_generated_key(pipeline: Pipeline) -> None:
-    """stage add inserts after/before a stage; Thai names get a neutral key."""
+    """stage add inserts after/before a stage; Thai names get a romanised key."""
     pipeline.stage_add("Demo", after="presented", probability=15, target_days=5)
     pipeline.stage_add("ทดลองใช้", before="approved")
     stages = pipeline.read().stages()
@@ -42,7 +42,7 @@ def test_add_stage_at_a_place_with_a_generated_key(pipeline: Pipeline) -> None:
         "considering",
         "quoted",
         "negotiating",
-        "stage",
+        "thdlongchai",
         "approved",
     ]
     assert [s.position for s in stages] == [1, 2, 3, 4, 5, 6, 7]
