@@ -402,7 +402,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--currency",
                 metavar="CUR",
-                help="Currency of amounts the file gives none for (default: config).",
+                help="Currency of amounts the file gives none for (default: config), and "
+                'what "$" means (default: USD).',
             ),
         ] = None,
         dates: Annotated[
