@@ -149,6 +149,8 @@ def test_a_file_without_a_header_is_read_by_position(cli, tmp_path: Path) -> Non
     assert deals["Scanner"]["source"] == "csv:x2"
     missing = cli("import", path, "--no-header", "--column", "title=9")
     assert "--column title=9: the file has no column 9 (it has 4)" in missing.stderr
+    unnamed = cli("import", path, "--no-header")
+    assert "--column title=N" in unnamed.stderr
 
 
 def test_column_overrides_what_a_recogniser_picked(cli, tmp_path: Path) -> None:
@@ -185,6 +187,14 @@ def test_source_id_column_works_for_our_own_csv(cli, tmp_path: Path) -> None:
     cli.json("import", path, "--column", "source_id=ref")
     assert sorted(d["source"] for d in _deals_list(cli)) == ["csv:R-1", "csv:R-2"]
     assert cli.json("import", path, "--column", "source_id=ref")["duplicates"] == 2
+
+
+def test_our_id_column_can_be_read_as_another_programs_id(cli, tmp_path: Path) -> None:
+    """salespipe's CSV reads "id" as a deal id; --column source_id=id makes it a source."""
+    path = _write(tmp_path, "title,id\nA,17\n")
+    cli.json("import", path, "--column", "source_id=id")
+    deal = _deals(cli)["A"]
+    assert (deal["id"], deal["source"]) == (1, "csv:17")
 
 
 def _deals_list(cli) -> list[dict]:

@@ -514,6 +514,10 @@ def recognise(
     fmt = BY_NAME[chosen] if chosen else (None if by_position else _guess(present, prefix))
     if fmt is None and extra:
         fmt = SALESPIPE
+    if fmt is None and by_position:
+        raise InvalidValue(
+            _("A file without a header row needs its columns named by number: --column title=N.")
+        )
     if fmt is None:
         shown = ", ".join(h for h in header[:8] if h) + (", …" if len(header) > 8 else "")
         raise InvalidValue(

@@ -184,7 +184,8 @@ def _fresh_rows(
                 plan.line_items.deals.append(key.partition(":")[2])
             continue
         reason = added or _("the id is on line {line} too").format(line=first.line)
-        plan.problems.append(Problem(row.line, "id", key.partition(":")[2], reason))
+        column = "source" if ours and row.source else "id"
+        plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
     return fresh
 
 
