@@ -250,7 +250,7 @@ class RowReader:
         row.stage_label = self._text("stage", N_("stage"), max_length=200).strip()
         row.stage_name = self._text("stage_name", N_("stage name"), max_length=200).strip()
         fmt = self.layout.format
-        if not row.stage_name and row.stage_label:
+        if fmt.stage_names and row.stage_label and not row.stage_name:
             row.stage_name = fmt.stage_names.get(_stage_code(row.stage_label), "")
         if self.layout.has("status"):
             row.status = self._read("status", self._status_word, None)
