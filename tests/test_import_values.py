@@ -28,7 +28,8 @@ BANGKOK = timezone(timedelta(hours=7))
         ("12\u00a0500,50", Decimal("12500.50"), None),
         ("1'250.00", Decimal("1250"), None),
         ("฿85,000", Decimal(85000), "THB"),
-        ("$12,500.00", Decimal(12500), "USD"),
+        ("$12,500.00", Decimal(12500), "$"),  # a dollar of some country: the import says which
+        ("$12,500.00 SGD", Decimal(12500), "SGD"),
         ("USD 3 400.50", Decimal("3400.50"), "USD"),
         ("12,000 EUR", Decimal(12000), "EUR"),
         ("1475.3000000000002", Decimal("1475.30"), None),
@@ -51,7 +52,7 @@ def test_amounts_in_the_forms_exports_use(
         ("1,23,4", "the amount has misplaced separators"),
         ("12.345", "the amount has more than 2 decimal places"),
         ("182.31500000000003", "the amount has more than 2 decimal places"),
-        ("$5 EUR", "the amount names two currencies (USD and EUR)"),
+        ("$5 EUR", "the amount names two currencies ($ and EUR)"),
         ("99999999999999", "the amount is too large (at most 9,999,999,999,999.99)"),
     ],
 )

@@ -104,7 +104,8 @@ def _strip_currency(raw: str) -> tuple[str, str | None]:
     match = _CODE_AROUND.match(text)
     if match and (match["pre"] or match["post"]):
         code = (match["pre"] or match["post"]).upper()
-        if found and found not in (code, AMBIGUOUS_DOLLAR):
+        dollar = found == AMBIGUOUS_DOLLAR and code.endswith("D")  # "$5 SGD"
+        if found and found != code and not dollar:
             raise BadValue(
                 _("the amount names two currencies ({first} and {second})").format(
                     first=found, second=code
