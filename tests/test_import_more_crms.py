@@ -156,3 +156,19 @@ def test_hubspot_internal_stage_ids_get_hubspots_names_order_and_probabilities(
     report = cli.json("import", str(path), "--create-stages")
     assert report["by_status"] == {"open": 2, "won": 1, "lost": 0}
     assert _new_stages(cli, before) == [("Appointment Scheduled", 20), ("Contract Sent", 90)]
+
+
+def test_dynamics_hidden_guid_column_is_the_source(cli, tmp_path: Path) -> None:
+    """An export from Dynamics' own Excel button keeps "(Do Not Modify)" columns."""
+    path = tmp_path / "dynamics.csv"
+    path.write_bytes(
+        "\ufeff(Do Not Modify) Opportunity,(Do Not Modify) Row Checksum,"
+        "(Do Not Modify) Modified On,Topic,Status,Est. revenue,Currency\r\n"
+        "9f2c1e4a-0b5d-eb11-a812-000d3a8b2c1f,abc=,2021-04-16T09:00:00Z,Lease,Open,"
+        '"1,000.00",Thai Baht\r\n'.encode()
+    )
+    report = cli.json("import", str(path))
+    assert report["format"] == "Dynamics 365"
+    deal = _deals(cli)["Lease"]
+    assert deal["source"] == "dynamics:9f2c1e4a-0b5d-eb11-a812-000d3a8b2c1f"
+    assert (deal["value"], deal["currency"]) == (1000, "THB")
