@@ -301,7 +301,7 @@ class RowReader:
         row.closed_at = by_status or closed_at or won_at or lost_at
         if row.closed_at is None and close_day is not None:
             row.closed_at = self._moment("close_date", end_of_day=True)
-        if row.closed_at is None:
+        if row.closed_at is None and row.status != "open":
             row.closed_at, filled = self._closing_fallback(row)
             row.filled |= filled
         row.lost_reason = (
