@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from salespipe.app.pipeline import Pipeline
 
 CRM = Path(__file__).parent / "fixtures" / "crm"
@@ -193,3 +195,25 @@ def test_the_stage_refusal_counts_labels_of_rows_invalid_for_other_reasons(
     assert result.exit_code != 0
     assert '"Pitch" (3 deals)' in result.stderr
     assert '"Demo" (1 deal)' in result.stderr
+
+
+def _accounted(report: dict) -> int:
+    return (
+        report["imported"] + report["duplicates"] + report["line_items"]["rows"] + report["skipped"]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CRM.glob("*.csv")))
+def test_every_row_of_a_file_is_accounted_for(cli, name: str) -> None:
+    """Imported, known from before, added into its deal as a line item, or named as
+    skipped: the report's numbers always add up to the rows of the file."""
+    path = str(CRM / name)
+    for _time in ("first", "again"):
+        report = cli.json("import", path, "--create-stages", "--skip-invalid")
+        assert _accounted(report) == report["rows"] > 0
+
+
+def test_skipped_rows_are_accounted_for_too(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "mixed.csv", "title,value\nA,1\nB,oops\nA,1\n")
+    report = cli.json("import", path, "--skip-invalid")
+    assert (report["imported"], report["skipped"], _accounted(report)) == (2, 1, 3)
