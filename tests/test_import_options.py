@@ -60,13 +60,22 @@ def test_a_date_with_a_part_missing_is_not_filled_in() -> None:
         DateReader().day("April 2021")
 
 
-def test_a_strptime_format_reads_every_date(cli, tmp_path: Path) -> None:
-    path = _write(tmp_path, "title,created_at\nA,2021|15|04 10h20\n")
+def test_a_strptime_format_reads_the_dates_in_it(cli, tmp_path: Path) -> None:
+    """Other columns in the usual forms (ISO here) are still read."""
+    path = _write(tmp_path, "title,created_at,expected_close\nA,2021|15|04 10h20,2021-06-30\n")
     refused = cli("import", path)
     assert refused.exit_code != 0
     assert "--dates" in refused.stderr
     cli.json("import", path, "--dates", "%Y|%d|%m %Hh%M")
-    assert _deals(cli)["A"]["created_at"] == "2021-04-15T10:20:00+07:00"
+    deal = _deals(cli)["A"]
+    assert deal["created_at"] == "2021-04-15T10:20:00+07:00"
+    assert deal["expected_close"] == "2021-06-30"
+
+
+def test_a_date_in_no_form_names_the_format_it_was_given(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "title,created_at\nA,someday\n")
+    result = cli("import", path, "--dates", "%d.%m.%Y")
+    assert "not a date in the form %d.%m.%Y given with --dates" in result.stderr
 
 
 def test_dates_ymd_reads_year_first_short_dates(cli, tmp_path: Path) -> None:

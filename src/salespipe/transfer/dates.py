@@ -177,15 +177,26 @@ class DateReader:
         return parsed.date() if isinstance(parsed, datetime) else parsed
 
     def _parse(self, text: str) -> tuple[date | datetime, bool]:
+        """The form --dates names first (other columns may still be ISO), then the rest."""
         if self.format is not None:
-            return self._formatted(text, self.format)
+            formatted = self._formatted(text, self.format)
+            if formatted is not None:
+                return formatted
         quick = _quick_iso(text)
         if quick is not None:
             return quick
-        for reader in (self._iso, self._numeric, self._named, self._excel, self._other):
-            found = reader(text)
-            if found is not None:
-                return found
+        try:
+            for reader in (self._iso, self._numeric, self._named, self._excel, self._other):
+                found = reader(text)
+                if found is not None:
+                    return found
+        except BadValue:
+            if self.format is None:
+                raise
+        if self.format is not None:
+            raise BadValue(
+                _("not a date in the form {form} given with --dates").format(form=self.format)
+            )
         raise BadValue(
             _(
                 "not a date salespipe can read; name its form with --dates, "
@@ -194,13 +205,11 @@ class DateReader:
         )
 
     @staticmethod
-    def _formatted(text: str, form: str) -> tuple[date | datetime, bool]:
+    def _formatted(text: str, form: str) -> tuple[date | datetime, bool] | None:
         try:
             parsed = datetime.strptime(text, form)
         except ValueError:
-            raise BadValue(
-                _("not a date in the form {form} given with --dates").format(form=form)
-            ) from None
+            return None
         if not any(code in form for code in ("%H", "%I", "%M", "%S", "%X", "%c", "%z")):
             return parsed.date(), False
         return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(), True
