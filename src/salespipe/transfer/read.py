@@ -132,6 +132,14 @@ def _read_rows(
 def _read_csv(
     path: Path, data: bytes, options: ReadOptions, progress: Progress | None
 ) -> ParsedFile:
+    # The options are checked before the file is read: a mistake in one shows at once.
+    columns = _pairs(options.columns, "--column")
+    rules = RowRules(
+        value_maps=value_maps(options.value_maps),
+        nulls=frozenset(n.strip() for n in options.nulls),
+        currency=options.currency,
+        now=options.now,
+    )
     clues = DateOrderClues()
     settled = options.dates or options.date_format
     table = read_table(
@@ -143,15 +151,9 @@ def _read_csv(
     )
     layout = recognise(
         table.header,
-        extra=_pairs(options.columns, "--column"),
+        extra=columns,
         ignore=options.ignore,
         by_position=options.no_header,
-    )
-    rules = RowRules(
-        value_maps=value_maps(options.value_maps),
-        nulls=frozenset(n.strip() for n in options.nulls),
-        currency=options.currency,
-        now=options.now,
     )
     dates = DateReader(options.dates or clues.order, options.date_format)
     reader = RowReader(layout, dates, rules=rules)
