@@ -155,6 +155,9 @@ class RowReader:
         self.rules = rules or RowRules()
         self.ours = layout.format.name == "salespipe"
         self._adjusting = bool(self.rules.value_maps or self.rules.nulls)
+        columns = layout.columns
+        self._has_next_action = any(f in columns for f in ("next_action", "next_action_due"))
+        self._has_quote = any(f.startswith("quote_") for f in columns)
         self._problems: list[Problem] = []
         self._line = 0
         self._cells: Sequence[str] = ()
@@ -354,8 +357,10 @@ class RowReader:
         if next_step:
             notes.append(f"Next step: {next_step}")
         row.notes = tuple(notes)
-        row.next_action = self._next_action()
-        row.quote = self._quote()
+        if self._has_next_action:
+            row.next_action = self._next_action()
+        if self._has_quote:
+            row.quote = self._quote()
 
     def _next_action(self) -> NextAction | None:
         text = self._text("next_action", N_("next action"))
