@@ -56,7 +56,8 @@ class ImportOptions:
     nulls: tuple[str, ...] = ()
     no_header: bool = False
 
-    def reading(self, now: datetime) -> ReadOptions:
+    @property
+    def reading(self) -> ReadOptions:
         return ReadOptions(
             format=self.format,
             dates=self.dates,
@@ -68,7 +69,6 @@ class ImportOptions:
             no_header=self.no_header,
             currency=self.currency,
             date_format=self.date_format,
-            now=now,
         )
 
 
@@ -243,7 +243,7 @@ def import_file(
 def _import(
     pipeline: PipelineBase, path: Path, options: ImportOptions, progress: Progress | None
 ) -> ImportReport:
-    parsed = read_file(path, options.reading(clock.now()), progress)
+    parsed = read_file(path, options.reading, progress)
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     if options.dry_run:
         _prepare(pipeline.read(), parsed, options, report, clock.now())

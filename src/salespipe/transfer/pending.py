@@ -12,14 +12,14 @@ row is written. A pending row takes a quarter of the memory of the objects it re
 from __future__ import annotations
 
 import marshal
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple
 
 from salespipe.core.i18n import _
 from salespipe.core.model import Record, Status, money_to_json
 from salespipe.core.parse import MAX_MONEY
-from salespipe.transfer.rows import Incoming
+from salespipe.transfer.rows import Filled, Incoming
 
 
 class StageLabel(NamedTuple):
@@ -126,3 +126,39 @@ def with_value_added(pending: Pending, other: Pending) -> Pending | str:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment is not None else None
+
+
+def with_closing_time(pending: Pending, now: datetime) -> Pending:
+    """A closed row that gives no closing time, closed at the latest date it does give
+    that is not after ``now`` (modified, expected close, created), and the bit that says
+    which; at ``now`` itself only when it gives no date at all."""
+    values = unpack(pending)
+    expected = (
+        datetime.combine(date.fromisoformat(values.expected_close), time(0, 0)).astimezone()
+        if values.expected_close
+        else None
+    )
+    given = [
+        (moment, bit)
+        for moment, bit in (
+            (_moment(values.updated_at), Filled.CLOSED_FROM_UPDATED),
+            (expected, Filled.CLOSED_FROM_EXPECTED),
+            (_moment(values.created_at), Filled.CLOSED_FROM_CREATED),
+        )
+        if moment is not None
+    ]
+    if not given:
+        return pending._replace(filled=pending.filled | Filled.CLOSED_UNKNOWN)
+    past = [pair for pair in given if pair[0] <= now]
+    # An expected close day counts from its start: a deal modified that day closed then.
+    closed, bit = max(past, key=_first) if past else min(given, key=_first)
+    values = values._replace(closed_at=_iso(closed))
+    return pending._replace(filled=pending.filled | bit, packed=marshal.dumps(tuple(values)))
+
+
+def _moment(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
+
+
+def _first(pair: tuple[datetime, int]) -> datetime:
+    return pair[0]

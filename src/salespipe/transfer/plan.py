@@ -16,7 +16,13 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, Status
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
-from salespipe.transfer.pending import Pending, StageLabel, unpack, with_value_added
+from salespipe.transfer.pending import (
+    Pending,
+    StageLabel,
+    unpack,
+    with_closing_time,
+    with_value_added,
+)
 from salespipe.transfer.rows import Filled, Problem
 from salespipe.transfer.stages import (
     StageResolver,
@@ -131,6 +137,8 @@ def plan_import(
             deal_id, new_id = new_id, new_id + 1
             if row.deal_id is not None and source is None:
                 source = f"salespipe:{row.deal_id}"
+        if status != "open" and row.filled & Filled.NO_CLOSE_DATE:
+            row = with_closing_time(row, defaults.now)
         plan.entries.append(Entry(row, deal_id, stage, status, source))
         _count_filled(plan, row, status)
     plan.next_deal_id = new_id

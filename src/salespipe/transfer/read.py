@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,6 @@ class ReadOptions:
     no_header: bool = False
     currency: str | None = None  # what "$" means
     date_format: str | None = None  # --dates FORMAT (strptime)
-    now: datetime | None = None
 
 
 @dataclass
@@ -138,7 +136,6 @@ def _read_csv(
         value_maps=value_maps(options.value_maps),
         nulls=frozenset(n.strip() for n in options.nulls),
         currency=options.currency,
-        now=options.now,
     )
     clues = DateOrderClues()
     settled = options.dates or options.date_format

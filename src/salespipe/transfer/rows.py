@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -60,6 +60,7 @@ class Filled:
     CLOSED_FROM_EXPECTED = 16  # no close date: its expected close date
     CLOSED_FROM_CREATED = 32  # no close date: its creation time
     CLOSED_UNKNOWN = 64  # no date at all: closed when imported
+    NO_CLOSE_DATE = 128  # the row gives no closing time (one of the four above, if closed)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,6 @@ class RowRules:
     value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     nulls: frozenset[str] = frozenset()
     currency: str | None = None  # what "$" means (--currency), else USD
-    now: datetime | None = None  # closing times after it are not used as fallbacks
 
 
 @dataclass(frozen=True)
@@ -305,8 +305,7 @@ class RowReader:
         if row.closed_at is None and close_day is not None:
             row.closed_at = self._moment("close_date", end_of_day=True)
         if row.closed_at is None and row.status != "open":
-            row.closed_at, filled = self._closing_fallback(row)
-            row.filled |= filled
+            row.filled |= Filled.NO_CLOSE_DATE  # settled if the row turns out closed
         row.lost_reason = (
             self._read(
                 "lost_reason",
@@ -319,32 +318,6 @@ class RowReader:
             )
             or None
         )
-
-    def _closing_fallback(self, row: Incoming) -> tuple[datetime | None, int]:
-        """When a closed row gives no close date: the latest date it does give that is not
-        in the future (modified, expected close, created), never the time of the import.
-        An expected close day counts from its start: a deal modified that day closed then."""
-        expected = (
-            datetime.combine(row.expected_close, time(0, 0)).astimezone()
-            if row.expected_close
-            else None
-        )
-        given = [
-            (moment, bit)
-            for moment, bit in (
-                (row.updated_at, Filled.CLOSED_FROM_UPDATED),
-                (expected, Filled.CLOSED_FROM_EXPECTED),
-                (row.created_at, Filled.CLOSED_FROM_CREATED),
-            )
-            if moment is not None
-        ]
-        if not given:
-            return None, Filled.CLOSED_UNKNOWN
-        now = self.rules.now
-        past = [pair for pair in given if now is None or pair[0] <= now]
-        if past:
-            return max(past, key=lambda pair: pair[0])
-        return min(given, key=lambda pair: pair[0])
 
     def _extras(self, row: Incoming) -> None:
         separator = TAG_SEPARATOR if self.ours else ","

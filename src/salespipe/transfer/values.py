@@ -82,6 +82,7 @@ _SYMBOLS = {
     "RM": "MYR",
     "S$": "SGD",
 }
+_SYMBOLS_LONGEST_FIRST = sorted(_SYMBOLS, key=len, reverse=True)
 _CODE_AROUND = re.compile(
     r"^(?:(?P<pre>[A-Za-z]{3})\s*)?(?P<body>.*?)(?:\s*(?P<post>[A-Za-z]{3}))?$"
 )
@@ -93,8 +94,10 @@ _PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
 
 def _strip_currency(raw: str) -> tuple[str, str | None]:
     text = raw.strip()
+    if text[:1].isdigit() and text[-1:].isdigit():
+        return text, None  # a bare number, as most exports write amounts
     found: str | None = None
-    for symbol in sorted(_SYMBOLS, key=len, reverse=True):
+    for symbol in _SYMBOLS_LONGEST_FIRST:
         if text.startswith(symbol):
             text, found = text[len(symbol) :].strip(), _SYMBOLS[symbol]
             break
