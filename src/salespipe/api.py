@@ -255,17 +255,22 @@ class Pipeline:
         dates: str | None = None,
         encoding: str | None = None,
         columns: Iterable[str] = (),
+        value_maps: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        nulls: Iterable[str] = (),
+        no_header: bool = False,
     ) -> ImportReport:
-        """Import a CSV (ours, Pipedrive's, HubSpot's, Salesforce's) or a JSON backup as
-        one change, as ``import`` does; the options are the command's."""
+        """Import a CSV (ours, or another CRM's export: see docs/import.md) or a JSON
+        backup as one change, as ``import`` does; the options are the command's
+        (``value_maps`` are its ``--map`` entries, ``nulls`` its ``--null`` markers)."""
         from salespipe.transfer import importing
+        from salespipe.transfer.dates import date_option
 
         if format is not None and format not in ("csv", "json"):
             raise InvalidValue(
                 _('The import format "{format}" is not csv or json.').format(format=format)
             )
-        if dates is not None and dates not in ("dmy", "mdy"):
-            raise InvalidValue(_('--dates "{dates}" is not dmy or mdy.').format(dates=dates))
+        order, date_format = date_option(dates)
         options = importing.ImportOptions(
             format=format,
             dry_run=dry_run,
@@ -273,9 +278,14 @@ class Pipeline:
             stage_map=tuple(stage_map),
             create_stages=create_stages,
             currency=None if currency is None else parse.currency(currency),
-            dates="dmy" if dates == "dmy" else ("mdy" if dates else None),
+            dates=order,
+            date_format=date_format,
             encoding=encoding,
             columns=tuple(columns),
+            value_maps=tuple(value_maps),
+            ignore=tuple(ignore),
+            nulls=tuple(nulls),
+            no_header=no_header,
         )
         return importing.import_file(self._app, Path(path), options)
 

@@ -5,7 +5,7 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -67,26 +67,6 @@ def _complete_dates() -> list[tuple[str, str]]:
         ("mdy", _("12/31/2025: month first")),
         ("ymd", _("25/12/31: year first")),
     ]
-
-
-def _date_option(dates: str | None) -> tuple[Literal["dmy", "mdy", "ymd"] | None, str | None]:
-    """``--dates``: an order (dmy, mdy, ymd) or a strptime format such as ``%d %b %Y``."""
-    if dates is None:
-        return None, None
-    order = dates.strip().lower()
-    if order == "dmy":
-        return "dmy", None
-    if order == "mdy":
-        return "mdy", None
-    if order == "ymd":
-        return "ymd", None
-    if "%" in dates:
-        return None, dates
-    raise InvalidValue(
-        _('--dates "{dates}" is not dmy, mdy, ymd or a format such as "%d.%m.%Y %H:%M".').format(
-            dates=dates
-        )
-    )
 
 
 def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
@@ -466,7 +446,9 @@ def register(app: typer.Typer) -> None:
             raise InvalidValue(
                 _('The import format "{format}" is not csv or json.').format(format=format_)
             )
-        order, date_format = _date_option(dates)
+        from salespipe.transfer.dates import date_option
+
+        order, date_format = date_option(dates)
         options = importing.ImportOptions(
             format=format_.strip().lower() if format_ else None,
             dry_run=dry_run,

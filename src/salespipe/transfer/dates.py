@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 from salespipe.transfer.values import BadValue
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
+_ORDERS: dict[str, DateOrder] = {"dmy": "dmy", "mdy": "mdy", "ymd": "ymd"}
 REMEMBERED_MOMENTS = 4096
 
 _ISO = re.compile(
@@ -59,6 +61,22 @@ _NAMED_MONTH = re.compile(
 _EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 BUDDHIST_ERA_OFFSET = 543
+
+
+def date_option(text: str | None) -> tuple[DateOrder | None, str | None]:
+    """``--dates``: an order (dmy, mdy, ymd) or a strptime format such as ``%d %b %Y``."""
+    if text is None:
+        return None, None
+    order = _ORDERS.get(text.strip().lower())
+    if order is not None:
+        return order, None
+    if "%" in text:
+        return None, text
+    raise InvalidValue(
+        _('--dates "{dates}" is not dmy, mdy, ymd or a format such as "%d.%m.%Y %H:%M".').format(
+            dates=text
+        )
+    )
 
 
 def _quick_iso(text: str) -> tuple[date | datetime, bool] | None:
