@@ -222,3 +222,21 @@ def test_an_unknown_header_names_the_column_option(cli, tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "--column title=HEADER" in result.stderr
     assert "Zoho CRM" in result.stderr
+
+
+def test_the_python_api_takes_the_same_escape_hatches(tmp_path: Path) -> None:
+    import salespipe
+
+    path = _write(tmp_path, "Lease;Ganha;15.04.2021;\\N\n")
+    api = salespipe.open(tmp_path / "api.json")
+    report = api.import_file(
+        path,
+        no_header=True,
+        columns=["title=1", "status=2", "created_at=3", "customer=4"],
+        value_maps=["status:Ganha=won"],
+        nulls=["\\N"],
+        dates="%d.%m.%Y",
+    )
+    assert report.to_dict()["by_status"]["won"] == 1
+    with pytest.raises(salespipe.InvalidValue):
+        api.import_file(path, dates="sometimes")
