@@ -182,9 +182,9 @@ def _say_restore(report: Any, deals: int) -> None:
 def _imported_line(report: Any, data: dict[str, Any]) -> str:
     counts = data["by_status"]
     if report.dry_run:
-        line = _("Read {rows} of a {format} file: would import {deals} ({breakdown}){stages}.")
+        line = _("Read {rows} of the {format} file: would import {deals} ({breakdown}){stages}.")
     else:
-        line = _("Read {rows} of a {format} file: imported {deals} ({breakdown}){stages}.")
+        line = _("Read {rows} of the {format} file: imported {deals} ({breakdown}){stages}.")
     stages = ""
     if report.new_stages:
         names = ", ".join(f'"{n}"' for n in report.new_stages)
@@ -273,7 +273,7 @@ def _say_import(report: Any) -> None:
         return
     if not data["imported"] and not report.new_stages:
         output.say(
-            _("Read {rows} of a {format} file: nothing new.").format(
+            _("Read {rows} of the {format} file: nothing new.").format(
                 rows=_rows(report.rows), format=report.format
             )
         )
