@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from salespipe.app.work import Change, PipelineBase, Work, moved
 from salespipe.core import parse
@@ -128,6 +128,28 @@ class StageAdmin(PipelineBase):
                 work.change.stages = work.stages
                 return work.change
             self._replace(work, "stage-set", changed)
+            return work.change
+
+    def stage_probabilities(self, probabilities: Mapping[str, int]) -> Change:
+        """Set the probabilities of several stages (by key) as one change, undone as one."""
+        with self.work("calibrate") as work:
+            unknown = sorted(set(probabilities) - {s.key for s in work.stages})
+            if unknown:
+                raise InvalidValue(
+                    _('There is no stage "{name}"; the stages are {stages}.').format(
+                        name=unknown[0], stages=", ".join(s.name for s in work.stages)
+                    )
+                )
+            for percent in probabilities.values():
+                parse.probability(str(percent))
+            changed = [
+                dataclasses.replace(s, probability=probabilities.get(s.key, s.probability))
+                for s in work.stages
+            ]
+            if changed == work.stages:
+                work.change.stages = work.stages
+                return work.change
+            work.save_stages("stage-set", changed)
             return work.change
 
     def stage_order(self, names: Sequence[str]) -> Change:

@@ -1,11 +1,13 @@
-"""Report commands: chart, report, forecast, funnel, durations, winrate, stale, check.
+"""Report commands: chart, report, forecast, calibrate, slips, funnel, durations, winrate,
+stale, check.
 
 Which deal records a report reads (open or all, now or ``--as-of``) is decided by
-:mod:`salespipe.reports.scope`. The report modules are imported inside the commands, so
+:mod:`salespipe.reports.scope`; ``slips`` and ``forecast --backtest`` read the event
+journal themselves, in one pass each. The report modules are imported inside the commands, so
 other commands do not pay for them at start-up.
 """
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,7 +21,7 @@ from salespipe.cli.options import (
     UntilOption,
     WidthOption,
 )
-from salespipe.core import parse
+from salespipe.core import clock, parse
 from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue
 from salespipe.core.i18n import N_, _
 
@@ -45,6 +47,54 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
             )
         )
     return value
+
+
+HtmlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--html",
+        metavar="FILE",
+        help="Write the report as one HTML page to FILE (- for stdout), to forward or mail.",
+    ),
+]
+
+
+def _backtest(
+    ctx: typer.Context, months: int, owner: str | None, as_of: str | None, as_json: bool
+) -> None:
+    """forecast --backtest: both methods on the last ``months`` whole months."""
+    from salespipe.reports import backtest
+
+    if as_of is not None:
+        raise InvalidValue(_("--backtest tests the months before today; leave out --as-of."))
+    snapshot = state(ctx).pipeline().read()
+    result = backtest.backtest(
+        snapshot.event_records(),
+        snapshot.undone_changes(),
+        snapshot.stages(),
+        months=months,
+        now=clock.now(),
+        owner=owner,
+    )
+    output.result(result, as_json)
+
+
+def _write_report_page(ctx: typer.Context, target: str, scope: "Scope", *, period: Any) -> None:
+    from salespipe.cli import report_pages
+
+    page = report_pages.report_page(scope.records, scope.stages, scope.now, period=period)
+    report_pages.write_page(target, page, state(ctx).pipeline().store)
+
+
+def _write_forecast_page(
+    ctx: typer.Context, target: str, scope: "Scope", *, months: int, method: str
+) -> None:
+    from salespipe.cli import report_pages
+
+    page = report_pages.forecast_page(
+        scope.records, scope.stages, scope.now, months=months, method=method
+    )
+    report_pages.write_page(target, page, state(ctx).pipeline().store)
 
 
 def register(app: typer.Typer) -> None:
@@ -103,6 +153,7 @@ def register(app: typer.Typer) -> None:
         until: UntilOption = None,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        html_file: HtmlOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """One-screen summary: pipeline, results, bottleneck.
@@ -110,12 +161,18 @@ def register(app: typer.Typer) -> None:
         The open pipeline per stage (count, value, weighted value); the deals won and lost
         from --since to --until (default: all history), win rate, average deal size and
         sales cycle; the bottleneck stage and the number of stale deals.
+
+        With --html FILE: the whole report as one page to forward (charts, forecast with
+        its range, stale deals and the week's next actions).
         """
         from salespipe.core import tally
         from salespipe.reports import summary as reports
 
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
+        if html_file is not None:
+            _write_report_page(ctx, html_file, scope, period=period)
+            return
         result = reports.summary(scope.records, scope.stages, period=period, now=scope.now)
         output.result(result, as_json)
 
@@ -123,29 +180,62 @@ def register(app: typer.Typer) -> None:
     def forecast(
         ctx: typer.Context,
         months: Annotated[
-            int,
+            int | None,
             typer.Option(
                 "--months",
                 metavar="N",
                 min=1,
                 max=24,
-                help="Months ahead (this one included) and months of won history to show.",
+                help="Months ahead (this one included) and months of won history to show "
+                "(default 3); with --backtest, the months to test (default 6).",
             ),
-        ] = 3,
+        ] = None,
+        method: Annotated[
+            str,
+            typer.Option(
+                "--method",
+                metavar="stage|history",
+                help="Weigh deals by their stage's probability, or by what history learned "
+                "(see calibrate).",
+            ),
+        ] = "stage",
+        backtest: Annotated[
+            bool,
+            typer.Option(
+                "--backtest", help="Test both methods on the last months; say which was better."
+            ),
+        ] = False,
         width: WidthOption = None,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        html_file: HtmlOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Expected revenue by close month.
+        """Expected revenue by close month, with its range.
 
         Open deals by expected-close month, weighted and not (past-due and undated deals in
-        their own rows), beside the value won per month; as a table and a chart.
+        their own rows), beside the value won per month, with P10/P50/P90 of each month's
+        won value; as a table and a chart.
+
+        Example: salespipe forecast --method history --months 6
         """
         from salespipe.reports import forecast as forecasting
 
+        chosen = _choice(method, forecasting.METHODS, "--method")
+        if backtest:
+            _backtest(ctx, months or 6, owner, as_of, as_json)
+            return
         scope = _scope(ctx, owner, as_of, history=True)
-        result = forecasting.forecast(scope.records, scope.stages, months=months, now=scope.now)
+        if html_file is not None:
+            _write_forecast_page(ctx, html_file, scope, months=months or 3, method=chosen)
+            return
+        result = forecasting.forecast(
+            scope.records,
+            scope.stages,
+            months=months or 3,
+            now=scope.now,
+            method=chosen,  # type: ignore[arg-type]
+        )
         if as_json:
             output.json(result.to_dict())
             return
@@ -158,6 +248,69 @@ def register(app: typer.Typer) -> None:
                 result, width=output.chart_width(width), color=output.for_terminal()
             )
         )
+
+    @app.command("calibrate", rich_help_panel=PANEL)
+    def calibrate(
+        ctx: typer.Context,
+        since: Annotated[
+            str | None,
+            typer.Option("--since", metavar="DATE", help="Only deals created from this day."),
+        ] = None,
+        owner: OwnerOption = None,
+        apply: Annotated[
+            bool,
+            typer.Option(
+                "--apply", help="Set the stage probabilities to the observed ones (undoable)."
+            ),
+        ] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Stage probabilities learned from what happened.
+
+        For each stage: its configured probability beside the observed chance that a deal
+        which reached it was won (open deals count for the moves they made), the deals it
+        rests on, and the median days from the stage to the win. With few deals the
+        observed value leans on the configured one.
+
+        Example: salespipe calibrate --since 2026-01-01 --apply
+        """
+        from salespipe.reports import calibrate as calibration
+
+        day = parse.day(since, what=N_("--since date")) if since is not None else None
+        scope = _scope(ctx, owner, None, history=True)
+        records = calibration.created_since(scope.records, day)
+        result = calibration.calibrate(records, scope.stages, scope.now.date())
+        if apply:
+            state(ctx).pipeline().stage_probabilities(result.percentages())
+        if as_json:
+            output.json(result.to_dict())
+            return
+        from salespipe.present import learning_views
+
+        output.blocks(learning_views.calibration_blocks(result, applied=apply))
+
+    @app.command("slips", rich_help_panel=PANEL)
+    def slips(
+        ctx: typer.Context,
+        owner: OwnerOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """How often and how far expected close dates are pushed back.
+
+        Per owner and per stage: the deals that had an expected close, how many had it
+        pushed to a later date, how often, and the median days pushed.
+        """
+        from salespipe.reports import slips as slipping
+
+        snapshot = state(ctx).pipeline().read()
+        result = slipping.slips(
+            snapshot.event_records(),
+            snapshot.undone_changes(),
+            snapshot.stages(),
+            as_of=clock.now().date(),
+            owner=owner,
+        )
+        output.result(result, as_json)
 
     @app.command("funnel", rich_help_panel=PANEL)
     def funnel(

@@ -182,7 +182,43 @@ def _period_label(row: ForecastRow) -> str:
     return _(FORECAST_ROWS[row.kind])
 
 
+def short_money(value: Decimal, currency: str) -> str:
+    """An amount in a few characters: ``฿1.2M``, ``฿350k``, ``USD 900``."""
+    magnitude = abs(value)
+    if magnitude >= 1_000_000:
+        number = f"{value / 1_000_000:.1f}M"
+    elif magnitude >= 1_000:
+        number = f"{value / 1_000:.0f}k"
+    else:
+        number = f"{value:.0f}"
+    symbol = fmt.SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol is not None else f"{currency} {number}".strip()
+
+
+def range_text(row: ForecastRow, currency: str) -> str:
+    """``P10 / P50 / P90`` of a row in one currency, or "" when the row holds no doubt."""
+    low, middle, high = (p.get(currency) for p in (row.p10, row.p50, row.p90))
+    if low is None or middle is None or high is None or low == high:
+        return ""
+    return " / ".join(short_money(v, currency) for v in (low, middle, high))
+
+
 def forecast_table(result: Forecast) -> Table:
+    title = _("Forecast by expected close month (as of {date})").format(
+        date=fmt.long_day(result.as_of)
+    )
+    if result.method == "history":
+        title = _("Forecast from history by month (as of {date})").format(
+            date=fmt.long_day(result.as_of)
+        )
+    footer = _("Expected = won + weighted value of the open deals expected to close then.")
+    if result.method == "history":
+        footer = _(
+            "Expected = won + value x learned probability of the open deals placed in the "
+            "month; past-due and undated deals are spread by how long their stage's won "
+            "deals took."
+        )
+    footer += " " + _("P10 / P50 / P90: the month's won value is below P10 one time in 10.")
     table = Table(
         columns=[
             Column(_("Period"), max_width=12),
@@ -191,11 +227,10 @@ def forecast_table(result: Forecast) -> Table:
             Column(_("Weighted"), "right"),
             Column(_("Won"), "right"),
             Column(_("Expected"), "right"),
+            Column(_("P10 / P50 / P90"), "right"),
         ],
-        title=_("Forecast by expected close month (as of {date})").format(
-            date=fmt.long_day(result.as_of)
-        ),
-        footer=_("Expected = won + weighted value of the open deals expected to close then."),
+        title=title,
+        footer=footer,
     )
     for row in result.rows:
         table.rows.append(
@@ -203,9 +238,10 @@ def forecast_table(result: Forecast) -> Table:
                 _period_label(row),
                 str(row.count) if row.count else "",
                 money_cell(row.value) if row.count else "",
-                money_cell(row.weighted_value) if row.count else "",
+                money_cell(row.weighted_value) if row.weighted_value else "",
                 money_cell(row.won_value) if row.won_count else "",
                 money_cell(row.expected),
+                "\n".join(filter(None, (range_text(row, c) for c in sorted(row.p50)))),
             ]
         )
     return table
@@ -220,12 +256,12 @@ def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
         def amount(row: ForecastRow, currency: str = currency) -> Decimal:
             return row.expected.get(currency, Decimal(0))
 
-        bars = [
-            Bar(
-                _period_label(row), float(amount(row)), fmt.money(amount(row), currency, whole=True)
-            )
-            for row in result.rows
-        ]
+        def text(row: ForecastRow, currency: str = currency) -> str:
+            shown = fmt.money(amount(row), currency, whole=True)
+            spread = range_text(row, currency)
+            return f"{shown} ({spread})" if spread else shown
+
+        bars = [Bar(_period_label(row), float(amount(row)), text(row)) for row in result.rows]
         if currency:
             title = _("Expected by month: won + weighted open, {currency}").format(
                 currency=currency

@@ -7,6 +7,7 @@ report means adding its result type here, not another ``if as_json:`` branch.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Protocol
 
 from salespipe.present.render import Block
@@ -19,6 +20,7 @@ class Result(Protocol):
 
 
 # result type (module.qualname) -> the function of present.report_views that shows it
+# (or, as "module.function", of another module of present)
 VIEWS = {
     "salespipe.reports.summary.Summary": "summary_blocks",
     "salespipe.reports.outcomes.Funnel": "funnel_blocks",
@@ -26,6 +28,8 @@ VIEWS = {
     "salespipe.reports.durations.Durations": "durations_blocks",
     "salespipe.reports.alerts.StaleList": "stale_blocks",
     "salespipe.reports.alerts.CheckResult": "check_blocks",
+    "salespipe.reports.slips.Slips": "learning_views.slips_blocks",
+    "salespipe.reports.backtest.Backtest": "learning_views.backtest_blocks",
 }
 
 
@@ -37,5 +41,7 @@ def view(result: Result) -> list[Block]:
     name = VIEWS.get(f"{kind.__module__}.{kind.__qualname__}")
     if name is None:
         raise TypeError(f"no view for {kind.__qualname__}")
-    blocks: list[Block] = getattr(report_views, name)(result)
+    module, _, function = name.rpartition(".")
+    views = importlib.import_module(f"salespipe.present.{module}") if module else report_views
+    blocks: list[Block] = getattr(views, function)(result)
     return blocks

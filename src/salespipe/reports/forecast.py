@@ -5,19 +5,32 @@ expected close ("past due"), this month and the next N-1 (open deals expected to
 close then, and what was won so far this month), deals expected after that
 ("later") and deals without an expected close ("no date").
 
-*Expected* = won value of the month + weighted value of the open deals expected in
-it; each figure is per currency.
+Two methods weigh the open deals (docs/forecasting.md):
+
+- ``stage``: each deal's probability (its own, else its stage's) in the month of its
+  expected close.
+- ``history``: the probability learned for its stage (:mod:`.calibrate`); a deal
+  with an expected close still ahead stays in that month, one past due or without a
+  date is spread over the months by how long deals in its stage took to be won,
+  given how long it has already been there.
+
+*Expected* = won value of the month + weighted value of the open deals placed in it;
+every row also has the P10/P50/P90 of its won value (:mod:`.ranges`). Each figure is
+per currency.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
-from salespipe.core.model import Record, Stage
+from salespipe.core.model import Record, Stage, record_probability
 from salespipe.core.tally import (
+    CENT,
     Totals,
     add_money,
     currency_of,
@@ -27,16 +40,21 @@ from salespipe.core.tally import (
     value_of,
     weighted_of,
 )
+from salespipe.reports.calibrate import Calibration, PathCounts, StageOdds
+from salespipe.reports.ranges import Chance, percentiles
 
 RowKind = Literal["month", "past_due", "later", "undated"]
+Method = Literal["stage", "history"]
+METHODS: tuple[Method, ...] = ("stage", "history")
 PAST_DUE, LATER, UNDATED = "past due", "later", "no date"
+HUNDRED = Decimal(100)
 
 
-def _month_start(day: date) -> date:
+def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _add_months(month: date, count: int) -> date:
+def add_months(month: date, count: int) -> date:
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
 
@@ -50,6 +68,10 @@ class ForecastRow:
     weighted_value: Totals = field(default_factory=dict)
     won_count: int = 0
     won_value: Totals = field(default_factory=dict)
+    chances: dict[str, list[Chance]] = field(default_factory=dict, repr=False)
+    p10: Totals = field(default_factory=dict)
+    p50: Totals = field(default_factory=dict)
+    p90: Totals = field(default_factory=dict)
 
     @property
     def expected(self) -> Totals:
@@ -57,6 +79,27 @@ class ForecastRow:
         for currency, amount in self.weighted_value.items():
             add_money(totals, currency, amount)
         return totals
+
+    def place(self, record: Record, chance: float, weighted: Decimal | None = None) -> None:
+        """An open deal expected in this row with ``chance`` (0-1); its weighted value is
+        ``weighted`` when given (the stage method's, exact), else value x chance."""
+        if chance <= 0:
+            return
+        code, value = currency_of(record), value_of(record)
+        if weighted is None:
+            weighted = (value * Decimal(chance)).quantize(CENT)
+        add_money(self.weighted_value, code, weighted)
+        self.chances.setdefault(code, []).append((int(value * 100), chance))
+
+    def settle(self) -> None:
+        """Work out the range of the row's won value."""
+        for code in sorted({*self.won_value, *self.chances}):
+            won = int(self.won_value.get(code, Decimal(0)) * 100)
+            spread = percentiles(self.chances.get(code, []), seed=f"{self.period}:{code}")
+            self.p10[code] = Decimal(won + spread.p10) / HUNDRED
+            self.p50[code] = Decimal(won + spread.p50) / HUNDRED
+            self.p90[code] = Decimal(won + spread.p90) / HUNDRED
+        self.chances = {}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +111,9 @@ class ForecastRow:
             "won_count": self.won_count,
             "won_value": totals_json(self.won_value),
             "expected": totals_json(self.expected),
+            "p10": totals_json(self.p10),
+            "p50": totals_json(self.p50),
+            "p90": totals_json(self.p90),
         }
 
 
@@ -76,31 +122,84 @@ class Forecast:
     as_of: date
     months: int
     rows: list[ForecastRow]
+    method: Method = "stage"
+    calibration: Calibration | None = None
 
     def currencies(self) -> list[str]:
         return sorted({c for row in self.rows for c in (*row.value, *row.won_value)})
 
+    def ahead(self) -> list[ForecastRow]:
+        """This month and the months after it."""
+        months = [row for row in self.rows if row.kind == "month"]
+        return months[self.months :]
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "as_of": self.as_of.isoformat(),
             "months": self.months,
+            "method": self.method,
             "rows": [row.to_dict() for row in self.rows],
         }
+        if self.calibration is not None:
+            data["probabilities"] = {
+                s.key: round(s.win_probability, 4) for s in self.calibration.stages
+            }
+        return data
+
+
+def timing_shares(days_to_won: Sequence[float], age: float, edges: Sequence[float]) -> list[float]:
+    """How a deal's win is spread over periods, by how long the won deals of its stage
+    took: of those that took longer than the ``age`` the deal already has, the share
+    won within each span ``edges[i]`` to ``edges[i + 1]`` days from now, then the share
+    after the last edge. ``days_to_won`` is in ascending order; ``edges`` starts at 0.
+    When no won deal took that long, history has nothing to spread by, and the whole
+    chance falls in the first period."""
+    spans = len(edges) - 1
+    first = bisect.bisect_right(days_to_won, age)
+    alive = len(days_to_won) - first
+    if alive == 0:
+        return [1.0] + [0.0] * spans
+    shares, previous = [], first
+    for edge in edges[1:]:
+        upto = bisect.bisect_left(days_to_won, age + edge, lo=previous)
+        shares.append((upto - previous) / alive)
+        previous = upto
+    shares.append((len(days_to_won) - previous) / alive)
+    return shares
+
+
+def win_chance(record: Record, stage: Stage | None, odds: StageOdds | None) -> float:
+    """An open deal's chance to be won: by ``odds`` when given (the history method),
+    else its own or its stage's probability."""
+    if odds is not None:
+        return odds.win_probability
+    return record_probability(record, stage) / 100
+
+
+def age_in_stage(record: Record, now: datetime) -> float:
+    """Days since the deal entered its current stage."""
+    return max(0.0, (now - moment(record["stage_entered_at"])).total_seconds() / 86400)
 
 
 def forecast(
-    records: Iterable[Record], stages: Sequence[Stage], *, months: int, now: datetime
+    records: Iterable[Record],
+    stages: Sequence[Stage],
+    *,
+    months: int,
+    now: datetime,
+    method: Method = "stage",
 ) -> Forecast:
-    """The forecast from the stored records of every deal (see :mod:`salespipe.core.tally`)."""
+    """The forecast from the stored records of every deal (see :mod:`salespipe.core.tally`);
+    the history method learns its probabilities from the same records."""
     today = now.date()
-    this_month = _month_start(today)
-    history = [_add_months(this_month, -n) for n in range(months, 0, -1)]
-    ahead = [_add_months(this_month, n) for n in range(months)]
+    this_month = month_start(today)
+    history = [add_months(this_month, -n) for n in range(months, 0, -1)]
+    ahead = [add_months(this_month, n) for n in range(months)]
     by_month = {m: ForecastRow(m.strftime("%Y-%m"), "month") for m in (*history, *ahead)}
     past_due = ForecastRow(PAST_DUE, "past_due")
     later = ForecastRow(LATER, "later")
     undated = ForecastRow(UNDATED, "undated")
-    horizon = _add_months(this_month, months)
+    horizon = add_months(this_month, months)
     by_key = {s.key: s for s in stages}
 
     def expected_in(close: str | None) -> ForecastRow:
@@ -111,21 +210,44 @@ def forecast(
             return past_due
         if day >= horizon:
             return later
-        return by_month[_month_start(day)]
+        return by_month[month_start(day)]
 
+    paths = PathCounts() if method == "history" else None
+    pipeline = []
     for record in records:
+        if paths is not None:
+            paths.add(record)
         outcome = status_of(record)
         if outcome == "open":
-            row = expected_in(record.get("expected_close"))
-            code = currency_of(record)
-            row.count += 1
-            add_money(row.value, code, value_of(record))
-            add_money(row.weighted_value, code, weighted_of(record, by_key.get(record["stage"])))
+            pipeline.append(record)
         elif outcome == "won" and record.get("closed_at"):
-            won_in = by_month.get(_month_start(moment(record["closed_at"]).date()))
+            won_in = by_month.get(month_start(moment(record["closed_at"]).date()))
             if won_in is not None:
                 won_in.won_count += 1
                 add_money(won_in.won_value, currency_of(record), value_of(record))
+
+    calibration = paths.result(stages, today) if paths is not None else None
+    learned = calibration.by_key() if calibration is not None else {}
+    spread_rows = [by_month[m] for m in ahead] + [later]
+    edges = [0.0] + [(m - today).days for m in (*ahead[1:], horizon)]
+    for record in pipeline:
+        row = expected_in(record.get("expected_close"))
+        row.count += 1
+        add_money(row.value, currency_of(record), value_of(record))
+        stage = by_key.get(record["stage"])
+        if method == "stage":
+            row.place(record, win_chance(record, stage, None), weighted_of(record, stage))
+            continue
+        odds = learned.get(record["stage"])
+        chance = win_chance(record, stage, odds)
+        if row.kind in ("past_due", "undated"):
+            days = odds.days_to_won if odds is not None else ()
+            shares = timing_shares(days, age_in_stage(record, now), edges)
+            for target, share in zip(spread_rows, shares, strict=True):
+                target.place(record, chance * share)
+        else:
+            row.place(record, chance)
+
     rows = [
         *(by_month[m] for m in history),
         past_due,
@@ -133,4 +255,6 @@ def forecast(
         later,
         undated,
     ]
-    return Forecast(today, months, rows)
+    for row in rows:
+        row.settle()
+    return Forecast(today, months, rows, method, calibration)

@@ -1,0 +1,83 @@
+"""Writing a report page (``--html FILE``): gather its parts and write the file whole.
+
+FILE ``-`` writes the page to stdout (for a mail pipe); any other FILE is replaced
+only once the page is completely written, and never a file of the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from salespipe.cli import output
+from salespipe.core.i18n import _
+from salespipe.core.model import Record, Stage
+from salespipe.core.tally import Period
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import Storage
+
+
+def report_page(
+    records: Iterable[Record],
+    stages: list[Stage],
+    now: datetime,
+    *,
+    period: Period,
+    months: int = 3,
+    method: str = "stage",
+) -> str:
+    """The whole report page for the given deals (every deal, open and closed)."""
+    from salespipe.present import html
+    from salespipe.reports import agenda, alerts, summary
+    from salespipe.reports import forecast as forecasting
+
+    deals = list(records)
+    pipeline = [record for record in deals if record.get("status", "open") == "open"]
+    return html.report_page(
+        html.ReportPage(
+            summary=summary.summary(deals, stages, period=period, now=now),
+            forecast=forecasting.forecast(
+                deals,
+                stages,
+                months=months,
+                now=now,
+                method=method,  # type: ignore[arg-type]
+            ),
+            stale=alerts.stale(pipeline, stages, now),
+            agenda=agenda.agenda(pipeline, stages, now),
+        )
+    )
+
+
+def write_page(target: str, page: str, database: Storage) -> None:
+    """Write ``page`` to the file ``target`` (``-``: stdout) and say where it went."""
+    if target == "-":
+        output.say(page.rstrip("\n"))
+        return
+    from salespipe.cli.transfer import _atomic_output, _refuse_database_target
+
+    path = Path(target)
+    _refuse_database_target(path, database)
+    with _atomic_output(path) as handle:
+        handle.write(page.encode("utf-8"))
+    output.say(_("Wrote the report page to {path}.").format(path=path))
+
+
+def forecast_page(
+    records: Iterable[Record], stages: list[Stage], now: datetime, *, months: int, method: str
+) -> str:
+    """The forecast page (with the learned probabilities when by history)."""
+    from salespipe.present import html
+    from salespipe.reports import forecast as forecasting
+
+    result = forecasting.forecast(
+        records,
+        stages,
+        months=months,
+        now=now,
+        method=method,  # type: ignore[arg-type]
+    )
+    return html.forecast_page(result)

@@ -1,0 +1,165 @@
+"""What a person sees of calibrate, the backtest and slips: render blocks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from salespipe.core import fmt
+from salespipe.core.i18n import _
+from salespipe.present.render import Block, Column, Fields, Table, Text
+from salespipe.present.report_views import NONE, percent
+from salespipe.reports.calibrate import PRIOR_DEALS
+
+if TYPE_CHECKING:
+    from salespipe.reports.backtest import Backtest, Score
+    from salespipe.reports.calibrate import Calibration
+    from salespipe.reports.slips import SlipGroup, Slips
+
+
+def calibration_blocks(result: Calibration, *, applied: bool = False) -> list[Block]:
+    table = Table(
+        columns=[
+            Column(_("Stage"), max_width=24),
+            Column(_("Configured"), "right"),
+            Column(_("Observed"), "right"),
+            Column(_("Deals"), "right"),
+            Column(_("Closed"), "right"),
+            Column(_("Won"), "right"),
+            Column(_("Median days to won"), "right"),
+        ],
+        title=_("Stage probabilities learned from history (as of {date})").format(
+            date=fmt.long_day(result.as_of)
+        ),
+        footer=_(
+            "Observed: the chance a deal that reached the stage is won, from every move "
+            "recorded (open deals count for the moves they made). * rests on fewer than "
+            "{count} closed deals, so it leans on the configured value."
+        ).format(count=PRIOR_DEALS),
+    )
+    for stage in result.stages:
+        observed = percent(stage.observed)
+        if stage.observed is not None and stage.leans_on_prior:
+            observed += " *"
+        table.rows.append(
+            [
+                stage.name,
+                percent(stage.configured),
+                observed,
+                str(stage.deals),
+                str(stage.closed),
+                str(stage.won),
+                fmt.days(stage.median_days_to_won),
+            ]
+        )
+    blocks: list[Block] = [table]
+    if applied:
+        blocks.append(
+            Text(
+                _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
+            )
+        )
+    return blocks
+
+
+def _score_cells(score: Score, currency: str) -> list[str]:
+    return [
+        NONE if score.mae is None else fmt.money(Decimal(str(score.mae)), currency, whole=True),
+        percent(score.mape),
+        NONE if score.brier is None else f"{score.brier:.3f}",
+    ]
+
+
+def backtest_blocks(result: Backtest) -> list[Block]:
+    months = Table(
+        columns=[
+            Column(_("Month"), max_width=12),
+            Column(_("Open deals"), "right"),
+            Column(_("Stage forecast"), "right"),
+            Column(_("History forecast"), "right"),
+            Column(_("Won"), "right"),
+        ],
+        title=_("Backtest: each month forecast from its first day, {currency}").format(
+            currency=result.currency
+        ),
+        footer=_("Won = what the deals open on the first day brought in during the month."),
+    )
+    for month in result.months:
+        months.rows.append(
+            [
+                fmt.month(month.month),
+                str(month.deals),
+                fmt.money(month.forecast["stage"], result.currency, whole=True),
+                fmt.money(month.forecast["history"], result.currency, whole=True),
+                fmt.money(Decimal(month.won), result.currency, whole=True),
+            ]
+        )
+    scores = Table(
+        columns=[
+            Column(_("Method")),
+            Column(_("MAE"), "right"),
+            Column(_("MAPE"), "right"),
+            Column(_("Brier"), "right"),
+        ],
+        title=_("Errors per method (lower is better)"),
+        footer=_(
+            "MAE: mean monthly error; MAPE: mean error as a share of the won value; "
+            "Brier: mean (probability - outcome)^2 over {count} deals since closed."
+        ).format(count=result.scored_deals),
+    )
+    for method in ("stage", "history"):
+        scores.rows.append([method, *_score_cells(result.scores[method], result.currency)])
+    if result.better == "history":
+        verdict = _(
+            "On this pipeline the history method was better: use `forecast --method history` "
+            "(and consider `calibrate --apply`)."
+        )
+    else:
+        verdict = _(
+            "On this pipeline the history method was not clearly better; the stage "
+            "probabilities stand."
+        )
+    return [months, scores, Text(verdict)]
+
+
+def _slip_row(group: SlipGroup, label: str) -> list[str]:
+    return [
+        label,
+        str(group.deals),
+        str(len(group.slipped)),
+        percent(group.share),
+        str(len(group.days)),
+        fmt.days(group.median_days),
+    ]
+
+
+def slips_blocks(result: Slips) -> list[Block]:
+    if not result.total.deals:
+        return [Text(_("No deal has had an expected close date yet."))]
+
+    def table(title: str, heading: str) -> Table:
+        return Table(
+            columns=[
+                Column(heading, max_width=24),
+                Column(_("Dated deals"), "right"),
+                Column(_("Slipped"), "right"),
+                Column(_("Share"), "right"),
+                Column(_("Slips"), "right"),
+                Column(_("Median days"), "right"),
+            ],
+            title=title,
+        )
+
+    owners = table(_("Expected close dates pushed back, per owner"), _("Owner"))
+    for group in result.owners:
+        owners.rows.append(_slip_row(group, group.name or NONE))
+    owners.rows.append(_slip_row(result.total, _("All")))
+    stages = table(_("Per stage (where the deal was when its date moved)"), _("Stage"))
+    for group in result.stages:
+        stages.rows.append(_slip_row(group, group.name))
+    total = result.total
+    pairs = [
+        (_("Total days pushed"), str(sum(total.days))),
+        (_("Median push"), _("{days} days").format(days=fmt.days(total.median_days))),
+    ]
+    return [owners, stages, Fields(pairs)]

@@ -1,0 +1,295 @@
+"""Which forecast would have been right: both methods tried on the last months.
+
+At the end of the last day before each of the last N whole months, the pipeline is
+taken as ``--as-of`` that day would show it; each method forecasts the month that
+follows from the deals open then (:mod:`.forecast`, the history method learning only
+from what had happened by then), and the forecast is compared with what those deals
+actually brought in that month. All months come from one pass over the event
+journal: each deal's record is caught at every month start its events straddle.
+
+Per method:
+
+- MAE: the mean, over the months, of |forecast - won| (in the main currency: the one
+  most of those deals are in);
+- MAPE: the mean of |forecast - won| / won over the months something was won;
+- Brier score: the mean of (probability - outcome)^2 over every deal open at a month
+  start that has since closed (outcome 1 won, 0 lost); 0 is perfect, 0.25 is a coin.
+
+The history method is called better only when its Brier score is lower by more than
+twice the standard error of the per-deal difference (chance alone seldom does that);
+otherwise the stage probabilities stay. The verdict rests on the Brier score because
+it has one observation per deal, where the monthly errors have one per month: a few
+months of won values swing too much to tell two methods apart.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from salespipe.core import parse
+from salespipe.core.model import Record, Stage, record_probability
+from salespipe.core.tally import currency_of, end_of_day, moment, rounded, value_of
+from salespipe.reports.calibrate import PathCounts
+from salespipe.reports.forecast import (
+    METHODS,
+    Method,
+    add_months,
+    age_in_stage,
+    month_start,
+    timing_shares,
+)
+from salespipe.reports.timeline import roll_back_stages
+
+Z_BETTER = 2.0
+"""Standard errors by which the history method's Brier score must beat the stage one."""
+
+
+@dataclass(frozen=True)
+class Score:
+    mae: float | None
+    mape: float | None
+    brier: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mae": rounded(self.mae, 2),
+            "mape": rounded(self.mape, 4),
+            "brier": rounded(self.brier, 4),
+        }
+
+
+@dataclass(frozen=True)
+class BacktestMonth:
+    month: date
+    deals: int  # open at its start
+    forecast: dict[Method, Decimal]  # in the main currency
+    won: Decimal  # what the deals open at its start brought in during it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "month": self.month.strftime("%Y-%m"),
+            "deals": self.deals,
+            "forecast": {m: float(v) for m, v in self.forecast.items()},
+            "won": float(self.won),
+        }
+
+
+@dataclass(frozen=True)
+class Backtest:
+    as_of: date
+    currency: str
+    months: list[BacktestMonth]
+    scores: dict[Method, Score]
+    brier_gain: float | None  # stage Brier - history Brier, per deal, on average
+    brier_gain_error: float | None  # its standard error
+    scored_deals: int
+
+    @property
+    def better(self) -> Method:
+        if self.brier_gain is None or self.brier_gain_error is None:
+            return "stage"
+        clear = self.brier_gain > max(Z_BETTER * self.brier_gain_error, 0.0)
+        return "history" if clear else "stage"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "months": len(self.months),
+            "currency": self.currency,
+            "methods": {m: self.scores[m].to_dict() for m in METHODS},
+            "better": self.better,
+            "brier_gain": rounded(self.brier_gain, 4),
+            "brier_gain_error": rounded(self.brier_gain_error, 4),
+            "scored_deals": self.scored_deals,
+            "by_month": [month.to_dict() for month in self.months],
+        }
+
+
+@dataclass
+class _MonthStart:
+    """What one pass gathers for one month: the deals as they stood at its start."""
+
+    month: date
+    cutoff: datetime
+    paths: PathCounts = field(default_factory=PathCounts)
+    pipeline: list[Record] = field(default_factory=list)
+
+
+def backtest(
+    events: Iterable[Record],
+    undone: Collection[int],
+    stages: Sequence[Stage],
+    *,
+    months: int,
+    now: datetime,
+    owner: str | None = None,
+) -> Backtest:
+    """Both methods on each of the last ``months`` whole months, from the stored event
+    records in recorded order (the changes in ``undone`` and the undos skipped), the
+    stages as they are now, and only the deals of ``owner`` if given."""
+    this_month = month_start(now.date())
+    starts = [
+        _MonthStart(m, end_of_day(m - timedelta(days=1)))
+        for m in (add_months(this_month, -n) for n in range(months, 0, -1))
+    ]
+    deals, stage_events = _replay(events, undone, starts, owner)
+    return _score(starts, deals, stage_events, stages, now)
+
+
+def _replay(
+    events: Iterable[Record],
+    undone: Collection[int],
+    starts: Sequence[_MonthStart],
+    owner: str | None,
+) -> tuple[dict[int, Record], list[Record]]:
+    """Apply the events as :func:`.timeline.replay` does, handing each deal's record to
+    every month start that falls between two of its events (or after its last)."""
+    cutoffs = [start.cutoff for start in starts]
+    wanted = parse.fold(owner) if owner is not None else None
+    deals: dict[int, Record] = {}
+    last_at: dict[int, datetime] = {}
+    stage_events: list[Record] = []
+
+    def witness(record: Record, since: datetime, until: datetime | None) -> None:
+        first = bisect.bisect_left(cutoffs, since)
+        end = len(cutoffs) if until is None else bisect.bisect_left(cutoffs, until)
+        if first >= end:
+            return
+        if wanted is not None and parse.fold(record.get("owner", "")) != wanted:
+            return
+        for start in starts[first:end]:
+            start.paths.add(record)
+            if record.get("status", "open") == "open":
+                start.pipeline.append(dict(record))
+
+    fromiso = datetime.fromisoformat
+    for event in events:
+        if event["type"] == "undo" or event["change"] in undone:
+            continue
+        at = fromiso(event["at"])
+        deal_id = event.get("deal_id")
+        if deal_id is None:
+            if event["type"].startswith("stage-"):
+                stage_events.append(event)
+            continue
+        record = deals.get(deal_id)
+        if record is not None:
+            witness(record, last_at[deal_id], at)
+        before, after = event.get("before"), event.get("after")
+        if before is None and after is not None:
+            deals[deal_id] = dict(after)
+        elif after is None:
+            deals.pop(deal_id, None)
+        elif record is not None:
+            record.update(after)
+        last_at[deal_id] = at
+    for deal_id, record in deals.items():
+        witness(record, last_at[deal_id], None)
+    return deals, stage_events
+
+
+@dataclass
+class _Tally:
+    """Forecasts, outcomes and Brier terms gathered over the month starts."""
+
+    currency: str
+    months: list[BacktestMonth] = field(default_factory=list)
+    brier: dict[Method, list[float]] = field(default_factory=lambda: {m: [] for m in METHODS})
+
+
+def _main_currency(starts: Sequence[_MonthStart]) -> str:
+    counts: dict[str, int] = {}
+    for start in starts:
+        for record in start.pipeline:
+            code = currency_of(record)
+            counts[code] = counts.get(code, 0) + 1
+    return max(sorted(counts), key=lambda c: counts[c]) if counts else "THB"
+
+
+def _score(
+    starts: Sequence[_MonthStart],
+    deals: dict[int, Record],
+    stage_events: Sequence[Record],
+    stages_now: Sequence[Stage],
+    now: datetime,
+) -> Backtest:
+    tally = _Tally(_main_currency(starts))
+    for start in starts:
+        later = [e for e in stage_events if moment(e["at"]) > start.cutoff]
+        stages = roll_back_stages(stages_now, later)
+        _score_month(start, stages, deals, tally)
+    scores = {m: _method_score(tally, m) for m in METHODS}
+    gains = [s - h for s, h in zip(tally.brier["stage"], tally.brier["history"], strict=True)]
+    gain, error = _mean_and_error(gains)
+    return Backtest(now.date(), tally.currency, tally.months, scores, gain, error, len(gains))
+
+
+def _score_month(
+    start: _MonthStart, stages: Sequence[Stage], deals: dict[int, Record], tally: _Tally
+) -> None:
+    by_key = {s.key: s for s in stages}
+    learned = start.paths.result(stages, start.cutoff.date()).by_key()
+    month, following = start.month, add_months(start.month, 1)
+    edges = [0.0, (following - month).days]
+    forecast = {m: Decimal(0) for m in METHODS}
+    won = Decimal(0)
+    for record in start.pipeline:
+        stage = by_key.get(record["stage"])
+        odds = learned.get(record["stage"])
+        chance: dict[Method, float] = {"stage": record_probability(record, stage) / 100}
+        chance["history"] = odds.win_probability if odds is not None else chance["stage"]
+        final = deals.get(record["id"])
+        status = final.get("status", "open") if final is not None else "open"
+        if status != "open":
+            for method in METHODS:
+                tally.brier[method].append((chance[method] - (status == "won")) ** 2)
+        if currency_of(record) != tally.currency:
+            continue
+        close = record.get("expected_close")
+        dated = date.fromisoformat(close) if close else None
+        in_month = 1.0 if dated is not None and month <= dated < following else 0.0
+        share: dict[Method, float] = {"stage": in_month}
+        if dated is not None and dated >= month:
+            share["history"] = in_month
+        else:
+            days = odds.days_to_won if odds is not None else ()
+            share["history"] = timing_shares(days, age_in_stage(record, start.cutoff), edges)[0]
+        value = value_of(record)
+        for method in METHODS:
+            forecast[method] += value * Decimal(chance[method] * share[method])
+        if status == "won" and final is not None and _won_within(final, month, following):
+            won += value_of(final)
+    rounded_forecast = {m: v.quantize(Decimal("0.01")) for m, v in forecast.items()}
+    tally.months.append(BacktestMonth(month, len(start.pipeline), rounded_forecast, won))
+
+
+def _won_within(record: Record, month: date, following: date) -> bool:
+    closed_at = record.get("closed_at")
+    return closed_at is not None and month <= moment(closed_at).date() < following
+
+
+def _method_score(tally: _Tally, method: Method) -> Score:
+    errors = [abs(m.forecast[method] - m.won) for m in tally.months]
+    relative = [float(abs(m.forecast[method] - m.won) / m.won) for m in tally.months if m.won]
+    brier = tally.brier[method]
+    return Score(
+        mae=float(sum(errors) / len(errors)) if errors else None,
+        mape=math.fsum(relative) / len(relative) if relative else None,
+        brier=math.fsum(brier) / len(brier) if brier else None,
+    )
+
+
+def _mean_and_error(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """The mean and its standard error (None for fewer than two values)."""
+    count = len(values)
+    if count < 2:
+        return None, None
+    mean = math.fsum(values) / count
+    variance = math.fsum((v - mean) ** 2 for v in values) / (count - 1)
+    return mean, math.sqrt(variance / count)

@@ -1,0 +1,270 @@
+"""Stage win probabilities learned from what happened, beside the configured ones.
+
+The pipeline is read as an absorbing Markov chain: the stages are its states, *won*
+and *lost* the two absorbing ones. Every deal's path through the stages (its stays,
+in order; a move back and a reopen are steps like any other, a skipped stage is one
+step over it) gives the chain its transitions: how many times deals went from each
+stage to each other stage, to won or to lost. A deal still open has walked part of
+its path; the steps it took count and its end is simply not known yet (censored, not
+a loss). A deal lost and then reopened counts by where it ended.
+
+From the counts, the share of the deals leaving stage *s* that went to *t* is the
+chance of that step, and the chance of winning from *s* is the chance of winning
+straight from *s* plus, for each next stage *t*, the chance of going to *t* times the
+chance of winning from *t*: one linear equation per stage, solved exactly.
+
+With few deals behind a stage the estimate leans on the configured probability, as
+a beta prior worth :data:`PRIOR_DEALS` deals centred on it would: observed =
+(closed x chain + PRIOR_DEALS x configured) / (closed + PRIOR_DEALS), *closed* being
+the deals that reached the stage and have since been won or lost.
+
+See docs/forecasting.md for a worked example.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from salespipe.core.model import Record, Stage
+from salespipe.core.tally import median_and_mean, moment, rounded
+
+PRIOR_DEALS = 10
+"""How many deals' worth of weight the configured probability keeps."""
+
+WON, LOST = "won", "lost"
+
+
+@dataclass(frozen=True)
+class StageOdds:
+    """What history says about one stage."""
+
+    key: str
+    name: str
+    configured: float  # the stage's probability, 0-1
+    observed: float | None  # None when no deal reached the stage
+    chain: float | None  # the chain's estimate before the prior, None without data
+    deals: int  # deals that reached the stage
+    closed: int  # of those, won or lost since
+    won: int  # of those, won
+    days_to_won: tuple[float, ...]  # per won deal: days from its last entry here to the win
+
+    @property
+    def leans_on_prior(self) -> bool:
+        """True when fewer closed deals than the prior's weight stand behind it."""
+        return self.closed < PRIOR_DEALS
+
+    @property
+    def median_days_to_won(self) -> float | None:
+        return median_and_mean(self.days_to_won)[0]
+
+    @property
+    def win_probability(self) -> float:
+        """The observed probability, or the configured one where nothing is known."""
+        return self.configured if self.observed is None else self.observed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "configured": self.configured,
+            "observed": rounded(self.observed, 4),
+            "chain": rounded(self.chain, 4),
+            "deals": self.deals,
+            "closed": self.closed,
+            "won": self.won,
+            "median_days_to_won": rounded(self.median_days_to_won),
+            "leans_on_prior": self.leans_on_prior,
+        }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    as_of: date
+    stages: list[StageOdds]
+
+    def by_key(self) -> dict[str, StageOdds]:
+        return {stage.key: stage for stage in self.stages}
+
+    def percentages(self) -> dict[str, int]:
+        """The observed probabilities as whole percents, for the stages that have one."""
+        return {s.key: round(s.observed * 100) for s in self.stages if s.observed is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "prior_deals": PRIOR_DEALS,
+            "stages": [stage.to_dict() for stage in self.stages],
+        }
+
+
+def _path(record: Record) -> list[tuple[str, str]]:
+    """The stages the deal went through, in order, each with when it (last) entered it
+    in that visit; a stay in the same stage as the one before (a reopen where it was
+    lost) continues that visit."""
+    path: list[tuple[str, str]] = []
+    for stage, entered, _left in record.get("stays") or ():
+        if path and path[-1][0] == stage:
+            continue
+        path.append((stage, entered))
+    if not path:
+        path.append((record["stage"], record.get("stage_entered_at") or record["created_at"]))
+    return path
+
+
+class PathCounts:
+    """The chain's transition counts and each stage's deals, gathered one deal (stored
+    record) at a time, so a report can fold the history in one pass."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, dict[str, int]] = {}
+        self.reached: dict[str, int] = {}
+        self.closed: dict[str, int] = {}
+        self.won: dict[str, int] = {}
+        self.days_to_won: dict[str, list[float]] = {}
+
+    def add(self, record: Record) -> None:
+        path = _path(record)
+        steps = self.steps
+        for (here, _at), (there, _then) in itertools.pairwise(path):
+            row = steps.setdefault(here, {})
+            row[there] = row.get(there, 0) + 1
+        status = record.get("status", "open")
+        last_entry: dict[str, str] = {}
+        for stage, entered in path:
+            last_entry[stage] = entered
+        for stage in last_entry:
+            self.reached[stage] = self.reached.get(stage, 0) + 1
+        if status == "open":
+            return
+        row = steps.setdefault(path[-1][0], {})
+        row[status] = row.get(status, 0) + 1
+        for stage in last_entry:
+            self.closed[stage] = self.closed.get(stage, 0) + 1
+        if status != WON:
+            return
+        closed_at = record.get("closed_at")
+        won_at = moment(closed_at) if closed_at else None
+        for stage, entered in last_entry.items():
+            self.won[stage] = self.won.get(stage, 0) + 1
+            if won_at is not None:
+                days = (won_at - moment(entered)).total_seconds() / 86400
+                self.days_to_won.setdefault(stage, []).append(max(0.0, days))
+
+    def result(self, stages: Sequence[Stage], as_of: date) -> Calibration:
+        """The odds of every enabled stage, in pipeline order."""
+        configured = {s.key: s.probability / 100 for s in stages}
+        chain = win_chances(self.steps, configured)
+        rows = []
+        for stage in sorted(stages, key=lambda s: s.position):
+            if not stage.enabled:
+                continue
+            key = stage.key
+            reached, closed = self.reached.get(key, 0), self.closed.get(key, 0)
+            estimate = chain.get(key)
+            observed = None
+            if reached and estimate is not None:
+                prior = configured[key]
+                observed = (closed * estimate + PRIOR_DEALS * prior) / (closed + PRIOR_DEALS)
+            rows.append(
+                StageOdds(
+                    key=key,
+                    name=stage.name,
+                    configured=configured[key],
+                    observed=observed,
+                    chain=estimate if reached else None,
+                    deals=reached,
+                    closed=closed,
+                    won=self.won.get(key, 0),
+                    days_to_won=tuple(sorted(self.days_to_won.get(key, ()))),
+                )
+            )
+        return Calibration(as_of=as_of, stages=rows)
+
+
+def win_chances(
+    steps: Mapping[str, Mapping[str, int]], fallback: Mapping[str, float]
+) -> dict[str, float]:
+    """The chance of ending in *won* from each stage of the chain.
+
+    A stage no deal has left yet (or from which no path of observed steps leads to an
+    end) has no estimate from the chain: it takes its ``fallback`` (the configured
+    probability; 0 for a stage not configured), and the stages leading to it use that.
+    """
+    states = sorted({*steps, *(t for row in steps.values() for t in row)} - {WON, LOST})
+    ends = _reaching_an_end(steps)
+    unknown = [s for s in states if s in ends]
+    index = {s: i for i, s in enumerate(unknown)}
+    size = len(unknown)
+    # (I - Q) x = r, with the fixed stages' chances moved to the right-hand side.
+    matrix = [[0.0] * size for _ in range(size)]
+    right = [0.0] * size
+    for state, i in index.items():
+        row = steps[state]
+        total = sum(row.values())
+        matrix[i][i] += 1.0
+        for target, count in row.items():
+            share = count / total
+            if target == WON:
+                right[i] += share
+            elif target == LOST:
+                continue
+            elif target in index:
+                matrix[i][index[target]] -= share
+            else:
+                right[i] += share * fallback.get(target, 0.0)
+    solution = _solve(matrix, right)
+    chances = {s: fallback.get(s, 0.0) for s in states}
+    chances.update({s: min(1.0, max(0.0, solution[i])) for s, i in index.items()})
+    return chances
+
+
+def _reaching_an_end(steps: Mapping[str, Mapping[str, int]]) -> set[str]:
+    """The stages with observed steps out of them from which some path of observed
+    steps ends in won, lost, or a stage with no observed steps out (whose chance is
+    fixed); for the others the equations have no single solution."""
+    fixed = {t for row in steps.values() for t in row if t not in steps} | {WON, LOST}
+    good: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for state, row in steps.items():
+            if state not in good and any(t in fixed or t in good for t in row):
+                good.add(state)
+                changed = True
+    return good
+
+
+def _solve(matrix: list[list[float]], right: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the systems have a few stages)."""
+    size = len(right)
+    a = [[*row, right[i]] for i, row in enumerate(matrix)]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(a[r][col]))
+        a[col], a[pivot] = a[pivot], a[col]
+        lead = a[col][col]
+        for r in range(size):
+            if r != col and a[r][col]:
+                factor = a[r][col] / lead
+                a[r] = [x - factor * y for x, y in zip(a[r], a[col], strict=True)]
+    return [a[i][size] / a[i][i] for i in range(size)]
+
+
+def calibrate(records: Iterable[Record], stages: Sequence[Stage], as_of: date) -> Calibration:
+    """Observed beside configured probabilities from the stored records of the deals."""
+    counts = PathCounts()
+    for record in records:
+        counts.add(record)
+    return counts.result(stages, as_of)
+
+
+def created_since(records: Iterable[Record], day: date | None) -> Iterable[Record]:
+    """The records of the deals created on ``day`` or later (all when ``day`` is None)."""
+    if day is None:
+        return records
+    first = day.isoformat()
+    # Stored times are local ISO text, so the day is their first ten characters.
+    return (record for record in records if record["created_at"][:10] >= first)

@@ -1,0 +1,133 @@
+"""How often, and by how much, expected close dates are pushed back.
+
+Every change of a deal's expected close is an event holding the date before and
+after. A *slip* is a change to a later date (from one date to another; setting a
+first date or clearing it is not a slip). Slips are counted against the deal's owner
+and stage at the time of the change, both read from the same pass over the events.
+For each owner and each stage: the deals that had an expected close there, how many
+of them slipped at least once, the slips, and the median and total days pushed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from salespipe.core import parse
+from salespipe.core.model import Record, Stage
+from salespipe.core.tally import median_and_mean, rate, rounded
+
+
+@dataclass
+class SlipGroup:
+    """The slips of one owner, or of one stage."""
+
+    key: str
+    name: str
+    dated: set[int] = field(default_factory=set, repr=False)  # deals with a date here
+    slipped: set[int] = field(default_factory=set, repr=False)
+    days: list[int] = field(default_factory=list, repr=False)  # per slip
+
+    @property
+    def deals(self) -> int:
+        return len(self.dated)
+
+    @property
+    def share(self) -> float | None:
+        return rate(len(self.slipped), len(self.dated))
+
+    @property
+    def median_days(self) -> float | None:
+        return median_and_mean(self.days)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "deals": self.deals,
+            "slipped_deals": len(self.slipped),
+            "share": rounded(self.share, 4),
+            "slips": len(self.days),
+            "median_days": rounded(self.median_days),
+            "total_days": sum(self.days),
+        }
+
+
+@dataclass(frozen=True)
+class Slips:
+    as_of: date
+    owners: list[SlipGroup]
+    stages: list[SlipGroup]
+    total: SlipGroup
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "total": self.total.to_dict(),
+            "owners": [group.to_dict() for group in self.owners],
+            "stages": [group.to_dict() for group in self.stages],
+        }
+
+
+def slips(
+    events: Iterable[Record],
+    undone: Collection[int],
+    stages: Sequence[Stage],
+    *,
+    as_of: date,
+    owner: str | None = None,
+) -> Slips:
+    """The slips in the stored event records (recorded order; undone changes and undos
+    skipped), for every owner or only ``owner``."""
+    wanted = parse.fold(owner) if owner is not None else None
+    names = {s.key: s.name for s in stages}
+    by_owner: dict[str, SlipGroup] = {}
+    by_stage: dict[str, SlipGroup] = {}
+    total = SlipGroup("", "")
+    state: dict[int, dict[str, Any]] = {}  # per deal: owner, stage, expected_close
+    for event in events:
+        deal_id = event.get("deal_id")
+        if deal_id is None or event["type"] == "undo" or event["change"] in undone:
+            continue
+        before, after = event.get("before"), event.get("after")
+        if after is None:
+            state.pop(deal_id, None)
+            continue
+        deal = state.setdefault(deal_id, {"owner": "", "stage": "", "expected_close": None})
+        previous = deal["expected_close"]
+        for name in ("owner", "stage", "expected_close"):
+            if name in after:
+                deal[name] = after[name]
+        if wanted is not None and parse.fold(deal["owner"] or "") != wanted:
+            continue
+        groups = (
+            by_owner.setdefault(deal["owner"], SlipGroup(deal["owner"], deal["owner"])),
+            by_stage.setdefault(deal["stage"], SlipGroup(deal["stage"], "")),
+            total,
+        )
+        if deal["expected_close"] is not None:
+            for group in groups:
+                group.dated.add(deal_id)
+        pushed = _days_pushed(previous, after.get("expected_close") if before else None)
+        if pushed > 0:
+            for group in groups:
+                group.slipped.add(deal_id)
+                group.days.append(pushed)
+    for key, group in by_stage.items():
+        group.name = names.get(key, key)
+    order = {s.key: s.position for s in stages}
+    return Slips(
+        as_of=as_of,
+        owners=sorted(by_owner.values(), key=lambda g: parse.fold(g.key)),
+        stages=sorted(by_stage.values(), key=lambda g: (order.get(g.key, len(order)), g.key)),
+        total=total,
+    )
+
+
+def _days_pushed(old: str | None, new: str | None) -> int:
+    """Days from the old expected close to the new one (0 unless both are dates)."""
+    if not old or not new:
+        return 0
+    return (date.fromisoformat(new) - date.fromisoformat(old)).days
