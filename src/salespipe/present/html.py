@@ -104,7 +104,7 @@ def bar_chart_svg(bars: Sequence[ChartBar], title: str) -> str:
     base = CHART_TOP + CHART_HEIGHT
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-        f'data-scale="{scale!r}" xmlns="http://www.w3.org/2000/svg">',
+        f'data-scale="{scale!r}">',
         f"<title>{escape(title)}</title>",
         f'<line class="axis" x1="0" y1="{base}" x2="{width}" y2="{base}"/>',
     ]
@@ -163,8 +163,9 @@ def forecast_charts(forecast: Forecast) -> str:
         bars = [_forecast_bar(row, currency) for row in months]
         title = _("Expected by month: won + weighted open, {currency}").format(currency=currency)
         charts.append(bar_chart_svg(bars, title))
-    note = _("The line over a bar runs from P10 to P90: the month's won value lies in it")
-    note += " " + _("8 times in 10.")
+    note = _(
+        "The line over a bar runs from P10 to P90: the month's won value lies in it 8 times in 10."
+    )
     body = "\n".join(charts) + f'\n<p class="note">{escape(note)}</p>'
     return _section(_("Forecast"), body)
 

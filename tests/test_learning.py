@@ -1,0 +1,235 @@
+"""Calibration, forecast ranges, the backtest and slips on histories with a known truth."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import known_truth as truth
+import pytest
+
+from salespipe.reports import backtest, calibrate, forecast, ranges, slips
+
+# How close the observed probability must be to the truth: three standard errors of a
+# share over the closed deals behind the stage, plus the pull of the prior (10 deals at
+# the configured value), which is known exactly.
+
+
+def tolerance(true: float, configured: float, closed: int) -> float:
+    sampling = 3 * math.sqrt(true * (1 - true) / closed)
+    prior_pull = calibrate.PRIOR_DEALS / (closed + calibrate.PRIOR_DEALS) * abs(configured - true)
+    return sampling + prior_pull
+
+
+@pytest.fixture(scope="module")
+def low_events() -> list[dict]:
+    return truth.history(truth.LOW, deals=400, seed=7)
+
+
+@pytest.fixture(scope="module")
+def configured_events() -> list[dict]:
+    return truth.history(truth.AS_CONFIGURED, deals=400, seed=7)
+
+
+def test_observed_probabilities_find_the_true_ones(low_events) -> None:
+    """400 deals whose true win rates are far below the configured ones."""
+    result = calibrate.calibrate(truth.records(low_events), truth.STAGES, truth.NOW.date())
+    true = truth.true_win_chances(truth.LOW)
+    for stage in result.stages:
+        assert stage.observed is not None
+        assert stage.closed >= 15, stage
+        allowed = tolerance(true[stage.key], stage.configured, stage.closed)
+        assert abs(stage.observed - true[stage.key]) <= allowed, (stage, true[stage.key], allowed)
+        # Far nearer the truth than the configured value: history was learned.
+        assert abs(stage.observed - true[stage.key]) < abs(stage.configured - true[stage.key]) / 2
+
+
+def test_a_history_matching_the_configuration_keeps_it(configured_events) -> None:
+    result = calibrate.calibrate(truth.records(configured_events), truth.STAGES, truth.NOW.date())
+    for stage in result.stages:
+        assert stage.observed is not None
+        allowed = tolerance(stage.configured, stage.configured, stage.closed)
+        assert abs(stage.observed - stage.configured) <= allowed, stage
+
+
+def test_chain_solves_loops_and_uses_the_fallback_for_unknown_stages() -> None:
+    steps = {
+        "a": {"b": 6, "lost": 4},
+        "b": {"a": 2, "won": 4, "c": 2},  # back to a, and on to c where no deal left yet
+    }
+    chances = calibrate.win_chances(steps, {"a": 0.1, "b": 0.5, "c": 0.8})
+    # b = 2/8 a + 4/8 + 2/8 * 0.8 ; a = 6/10 b  =>  b = 0.15 b + 0.7  =>  b = 0.7 / 0.85
+    assert chances["b"] == pytest.approx(0.7 / 0.85)
+    assert chances["a"] == pytest.approx(0.6 * 0.7 / 0.85)
+    assert chances["c"] == 0.8
+
+
+def test_chain_without_a_way_out_takes_the_fallback() -> None:
+    chances = calibrate.win_chances({"a": {"b": 1}, "b": {"a": 1}}, {"a": 0.3, "b": 0.6})
+    assert chances == {"a": 0.3, "b": 0.6}
+
+
+def record(stays, status="open", closed_at=None, created="2026-01-01T09:00:00+07:00") -> dict:
+    return {
+        "id": 1,
+        "stage": stays[-1][0],
+        "status": status,
+        "closed_at": closed_at,
+        "created_at": created,
+        "stage_entered_at": stays[-1][1],
+        "stays": stays,
+    }
+
+
+def test_few_deals_lean_on_the_configured_probability() -> None:
+    """One won deal: the chain says 100 %, the prior of 10 deals at 10 % holds it down."""
+    stages = truth.STAGES
+    won = record(
+        [["presented", "2026-01-01T09:00:00+07:00", "2026-01-11T09:00:00+07:00"]],
+        status="won",
+        closed_at="2026-01-11T09:00:00+07:00",
+    )
+    result = calibrate.calibrate([won], stages, date(2026, 2, 1))
+    first = result.stages[0]
+    assert (first.deals, first.closed, first.won) == (1, 1, 1)
+    assert first.chain == 1.0
+    assert first.observed == pytest.approx((1 * 1.0 + 10 * 0.1) / 11)
+    assert first.leans_on_prior
+    assert first.median_days_to_won == 10.0
+    assert result.stages[1].observed is None  # no deal reached it
+    assert result.to_dict()["stages"][1]["observed"] is None
+
+
+def test_open_deals_are_censored_not_lost() -> None:
+    """A deal still open after a move counts for the move, not as a loss."""
+    stages = truth.STAGES
+    moved = record(
+        [
+            ["presented", "2026-01-01T09:00:00+07:00", "2026-01-05T09:00:00+07:00"],
+            ["considering", "2026-01-05T09:00:00+07:00", None],
+        ]
+    )
+    lost = record(
+        [["presented", "2026-01-01T09:00:00+07:00", "2026-01-03T09:00:00+07:00"]],
+        status="lost",
+        closed_at="2026-01-03T09:00:00+07:00",
+    )
+    counts = calibrate.PathCounts()
+    for deal in (moved, lost):
+        counts.add(deal)
+    assert counts.steps == {"presented": {"considering": 1, "lost": 1}}
+    result = counts.result(stages, date(2026, 2, 1))
+    # Half the deals leaving presented went on to considering (configured 25 %, no data).
+    assert result.stages[0].chain == pytest.approx(0.5 * 0.25)
+    assert result.stages[1].deals == 1 and result.stages[1].closed == 0
+
+
+def test_created_since_keeps_the_later_deals() -> None:
+    early = record([["presented", "2026-01-01T09:00:00+07:00", None]])
+    late = record(
+        [["presented", "2026-03-01T09:00:00+07:00", None]], created="2026-03-01T09:00:00+07:00"
+    )
+    assert list(calibrate.created_since([early, late], date(2026, 2, 1))) == [late]
+
+
+def test_backtest_prefers_history_where_the_stages_are_wrong(low_events) -> None:
+    result = backtest.backtest(low_events, set(), truth.STAGES, months=6, now=truth.NOW)
+    assert result.better == "history"
+    stage, history = result.scores["stage"], result.scores["history"]
+    assert history.brier is not None and stage.brier is not None
+    assert history.brier < stage.brier
+    data = result.to_dict()
+    assert data["months"] == 6
+    assert set(data["methods"]) == {"stage", "history"}
+    assert set(data["methods"]["stage"]) >= {"mae", "mape", "brier"}
+
+
+def test_backtest_keeps_the_stages_where_they_are_right(configured_events) -> None:
+    result = backtest.backtest(configured_events, set(), truth.STAGES, months=6, now=truth.NOW)
+    assert result.better == "stage"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_backtest_does_not_wrongly_prefer_history_on_other_draws(seed: int) -> None:
+    events = truth.history(truth.AS_CONFIGURED, deals=400, seed=seed)
+    result = backtest.backtest(events, set(), truth.STAGES, months=6, now=truth.NOW)
+    assert result.better == "stage"
+
+
+def test_backtest_months_match_a_replay_of_each_month_start(low_events) -> None:
+    """The one-pass result equals forecasting each month from an --as-of replay."""
+    from salespipe.core.tally import end_of_day
+    from salespipe.reports.timeline import replay
+
+    result = backtest.backtest(low_events, set(), truth.STAGES, months=3, now=truth.NOW)
+    for month in result.months:
+        cutoff = end_of_day(date.fromordinal(month.month.toordinal() - 1))
+        past = replay(low_events, set(), cutoff).records()
+        pipeline = [r for r in past if r["status"] == "open"]
+        assert month.deals == len(pipeline)
+        expected = sum(
+            r["value"] * forecast.win_chance(r, {s.key: s for s in truth.STAGES}[r["stage"]], None)
+            for r in pipeline
+            if r["expected_close"]
+            and month.month
+            <= date.fromisoformat(r["expected_close"])
+            < forecast.add_months(month.month, 1)
+        )
+        assert float(month.forecast["stage"]) == pytest.approx(expected, abs=0.01)
+
+
+def test_ranges_are_deterministic_and_ordered() -> None:
+    chances = [(100_000_00, 0.3), (50_000_00, 0.5), (20_000_00, 0.9), (10_000_00, 1.0)]
+    first = ranges.percentiles(chances, seed="2026-12:THB")
+    again = ranges.percentiles(chances, seed="2026-12:THB")
+    assert first == again
+    assert 10_000_00 <= first.p10 <= first.p50 <= first.p90 <= 180_000_00
+
+
+def test_a_single_deal_range_is_its_two_outcomes() -> None:
+    """One deal at 30 %: P10 and P50 are nothing won, P90 the whole value."""
+    result = ranges.percentiles([(1000, 0.3)], seed="x")
+    assert (result.p10, result.p50, result.p90) == (0, 0, 1000)
+
+
+def test_the_simulated_mean_is_the_weighted_value() -> None:
+    """Many small chances: the simulation's median sits by the expected sum."""
+    chances = [(1000, 0.1)] * 200  # 20 expected wins: simulated
+    result = ranges.percentiles(chances, seed="m")
+    assert abs(result.p50 - 20_000) <= 2_000
+    big = [(1000, 0.5)] * 100  # 50 expected wins: the normal curve
+    normal = ranges.percentiles(big, seed="m")
+    assert normal.p50 == 50_000
+    assert normal.p90 - normal.p50 == round(1.2815515655446004 * math.sqrt(100 * 1000**2 * 0.25))
+
+
+def test_timing_shares_are_conditional_on_the_age() -> None:
+    days = [5.0, 10.0, 20.0, 40.0, 80.0]
+    # A deal 15 days in: only the won deals that took longer than 15 days count.
+    assert forecast.timing_shares(days, 15.0, [0, 10, 30]) == [1 / 3, 1 / 3, 1 / 3]
+    assert forecast.timing_shares(days, 0.0, [0, 30]) == [3 / 5, 2 / 5]
+    assert forecast.timing_shares(days, 100.0, [0, 30]) == [1.0, 0.0]
+    assert forecast.timing_shares([], 0.0, [0, 30, 60]) == [1.0, 0.0, 0.0]
+
+
+def test_slips_count_pushed_dates_per_owner_and_stage() -> None:
+    events = truth.history(truth.LOW, deals=60, seed=3, slip_share=0.5)
+    result = slips.slips(events, set(), truth.STAGES, as_of=truth.NOW.date())
+    pushed = [e for e in events if e["type"] == "edit"]
+    assert pushed
+    assert len(result.total.days) == len(pushed)
+    assert len(result.total.slipped) == len({e["deal_id"] for e in pushed})
+    assert result.total.deals == 60
+    assert sum(len(g.days) for g in result.owners) == len(pushed)
+    assert [g.key for g in result.stages if g.days] == ["presented"]  # pushed on day 2
+    data = result.to_dict()
+    assert data["total"]["slips"] == len(pushed)
+    only = slips.slips(events, set(), truth.STAGES, as_of=truth.NOW.date(), owner="WIPA")
+    assert [g.key for g in only.owners] == ["wipa"]
+
+
+def test_undone_slips_do_not_count() -> None:
+    events = truth.history(truth.LOW, deals=20, seed=3, slip_share=1.0)
+    pushed = [e["change"] for e in events if e["type"] == "edit"]
+    result = slips.slips(events, set(pushed), truth.STAGES, as_of=truth.NOW.date())
+    assert result.total.days == []
