@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from datetime import date
 
-import known_truth as truth
 import pytest
 
+import known_truth as truth
 from salespipe.reports import backtest, calibrate, forecast, ranges, slips
 
 # How close the observed probability must be to the truth: three standard errors of a
@@ -121,7 +121,8 @@ def test_open_deals_are_censored_not_lost() -> None:
     result = counts.result(stages, date(2026, 2, 1))
     # Half the deals leaving presented went on to considering (configured 25 %, no data).
     assert result.stages[0].chain == pytest.approx(0.5 * 0.25)
-    assert result.stages[1].deals == 1 and result.stages[1].closed == 0
+    assert result.stages[1].deals == 1
+    assert result.stages[1].closed == 0
 
 
 def test_created_since_keeps_the_later_deals() -> None:
@@ -136,7 +137,8 @@ def test_backtest_prefers_history_where_the_stages_are_wrong(low_events) -> None
     result = backtest.backtest(low_events, set(), truth.STAGES, months=6, now=truth.NOW)
     assert result.better == "history"
     stage, history = result.scores["stage"], result.scores["history"]
-    assert history.brier is not None and stage.brier is not None
+    assert history.brier is not None
+    assert stage.brier is not None
     assert history.brier < stage.brier
     data = result.to_dict()
     assert data["months"] == 6

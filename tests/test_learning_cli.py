@@ -89,7 +89,8 @@ def test_calibrate_apply_is_one_undoable_change(cli, history) -> None:
 def test_calibrate_table_marks_thin_estimates(cli, history) -> None:
     result = cli("calibrate")
     ok(result)
-    assert "Configured" in result.stdout and "Observed" in result.stdout
+    assert "Configured" in result.stdout
+    assert "Observed" in result.stdout
     assert re.search(r"Presented\s+10%\s+26% \*", result.stdout), result.stdout
 
 
@@ -109,7 +110,8 @@ def test_forecast_by_history_adds_method_and_ranges(cli, history) -> None:
     assert stage["method"] == "stage"
     december = next(row for row in stage["rows"] if row["period"] == "2026-12")
     assert december["weighted_value"] == {"THB": 200000}
-    assert december["p10"] == {"THB": 0} and december["p90"] == {"THB": 400000}
+    assert december["p10"] == {"THB": 0}
+    assert december["p90"] == {"THB": 400000}
 
 
 def test_forecast_output_is_the_same_every_run(cli, history) -> None:
@@ -150,7 +152,8 @@ def test_backtest_defaults_to_six_months_and_refuses_as_of(cli, history) -> None
 def test_backtest_table_names_the_better_method(cli, history) -> None:
     result = cli("forecast", "--backtest")
     ok(result)
-    assert "MAE" in result.stdout and "Brier" in result.stdout
+    assert "MAE" in result.stdout
+    assert "Brier" in result.stdout
     assert "history method" in result.stdout
 
 
@@ -174,10 +177,12 @@ def test_report_html_is_one_self_contained_page(cli, history, tmp_path: Path) ->
     ok(result)
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert '<meta name="viewport"' in page and '<meta charset="utf-8">' in page
+    assert '<meta name="viewport"' in page
+    assert '<meta charset="utf-8">' in page
     assert "<script" not in page.lower()
     assert not re.search(r"\b(src|href)=", page)
-    assert "url(" not in page and "@import" not in page
+    assert "url(" not in page
+    assert "@import" not in page
     assert page.count("<svg") == 2  # the stage chart and one forecast chart (THB)
     for part in ("Open deals by stage", "Forecast", "Win rate", "Bottleneck", "Stale deals"):
         assert part in page
@@ -191,7 +196,8 @@ def test_report_html_in_thai(cli, history, tmp_path: Path) -> None:
     page = target.read_text(encoding="utf-8")
     assert '<html lang="th">' in page
     assert "Noto Sans Thai" in page
-    assert "รายงานไปป์ไลน์การขาย" in page and "พยากรณ์ยอดขาย" in page
+    assert "รายงานไปป์ไลน์การขาย" in page
+    assert "พยากรณ์ยอดขาย" in page
 
 
 def test_html_to_stdout_and_never_over_the_database(cli, history, db_path: Path) -> None:
