@@ -246,6 +246,26 @@ def test_weekly_report_prints_or_mails(cli, fake_bin: Path, tmp_path: Path) -> N
     assert "฿100,000.00" in mail
 
 
+def test_weekly_report_mails_the_html_page(cli, fake_bin: Path, tmp_path: Path) -> None:
+    """The mail holds the text week and, as its HTML alternative, the report page."""
+    import email
+    from email.message import Message
+
+    cli("add", "Won this week", "-v", "100000", "--at", "2026-11-20 09:00", "-q")
+    cli("won", "1", "--at", "2026-11-25 09:00")
+    mailed = _script(str(EXAMPLES / "weekly-report"), env={"SALESPIPE_MAIL_TO": "team@example.com"})
+    assert mailed.returncode == 0, mailed.stderr
+    [mail] = _mails(tmp_path)
+    message = email.message_from_string(mail.split("\n", 1)[1])
+    assert message.get_content_type() == "multipart/alternative"
+    parts: list[Message] = message.get_payload()  # type: ignore[assignment]
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    page = parts[1].get_payload(decode=True).decode("utf-8")  # type: ignore[union-attr]
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<svg" in page
+    assert "฿100,000" in page
+
+
 def test_sample_csv_imports(cli) -> None:
     """examples/import/deals.csv imports its 5 deals, Thai text and all."""
     cli("init", "--lang", "th")
