@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from salespipe.app import settings
@@ -30,12 +30,16 @@ HISTORY_DAYS = 120
 DEFAULT_DEALS = 40
 SMALL_DEMO = 200
 OPEN_SHARE_SMALL, OPEN_SHARE_LARGE = 0.45, 0.10
-WON_SHARE_OF_CLOSED = 0.4
+WON_SHARE_OF_CLOSED = 0.3
 STALE_SHARE = 0.3
 SKIP_STAGE_SHARE = 0.1
 REOPEN_SHARE = 0.02
 QUOTE_STAGE = "quoted"
-SLOW_STAGE, SLOW_FACTOR = "quoted", 1.5  # deals wait on quotations: the demo's bottleneck
+SLOW_STAGE, SLOW_FACTOR = "quoted", 1.8  # deals wait on quotations: the demo's bottleneck
+# Quotations lose on price: more lost deals end there than the stage's 50 % allows, so
+# `calibrate` finds the quoted stage (and those after it) won less often than configured.
+PRICE_STAGE, PRICE_WEIGHT = "quoted", 3
+SLIP_SHARE = 0.6  # of the open deals that pass their expected close: pushed back
 CURRENCY = "THB"
 
 Pending = tuple[datetime, int, str, Record | None, Record, str | None, str | None]
@@ -126,9 +130,14 @@ class _Generator:
         last = len(self.stages) - 1
         if outcome == "won":
             return last if self.rng.random() > 0.1 else max(0, last - 1)
-        # Lost deals mostly die early; open deals spread over the pipeline.
+        # Lost deals mostly die early, or at the quotation; open deals spread over the pipeline.
         bias = 0 if outcome == "lost" else 1
         weights = [len(self.stages) - i + bias for i in range(len(self.stages))]
+        if outcome == "lost":
+            weights = [
+                w + PRICE_WEIGHT if s.key == PRICE_STAGE else w
+                for w, s in zip(weights, self.stages, strict=True)
+            ]
         return self.rng.choices(range(len(self.stages)), weights=weights)[0]
 
     def _path(self, outcome: str) -> list[int]:
@@ -233,6 +242,26 @@ class _Generator:
         action = {"text": self.rng.choice(self.words.next_actions), "due": due.isoformat()}
         story.change("next", at, {"next_action": action}, text=action["text"])
 
+    def _slip_moment(
+        self, close: str | None, index: int, entered: datetime, ends: datetime
+    ) -> datetime | None:
+        """When the owner pushes the expected close back, if at all in this stay: the day
+        after the date passes with the deal still here, or when the stay runs over its
+        target days (only some owners bother)."""
+        if not close or self.rng.random() >= SLIP_SHARE:
+            return None
+        passed = datetime.combine(date.fromisoformat(close), time(9), entered.tzinfo)
+        passed += timedelta(days=1)
+        if entered < passed < ends:
+            return passed
+        overdue = entered + timedelta(days=self._target(index))
+        return overdue.replace(microsecond=0) if overdue < ends else None
+
+    def _slip(self, story: _Story, at: datetime) -> None:
+        close = date.fromisoformat(story.record["expected_close"])
+        pushed = max(close, at.date()) + timedelta(days=self.rng.randint(14, 45))
+        story.change("edit", at, {"expected_close": pushed.isoformat()})
+
     def _note(self, story: _Story, at: datetime) -> None:
         story.change("note", at, {}, text=self.rng.choice(self.words.notes))
 
@@ -256,6 +285,10 @@ class _Generator:
             happenings.append((self._between(entered, ends), self._note))
         if last and rng.random() < 0.6:
             happenings.append((self._between(entered, ends), self._next_action))
+        close = story.record.get("expected_close")
+        slips_at = self._slip_moment(close, index, entered, ends)
+        if slips_at is not None:
+            happenings.append((slips_at, self._slip))
         for at, happen in sorted(happenings, key=lambda item: item[0]):
             happen(story, at)
 
