@@ -35,7 +35,7 @@ from typing import Any
 from salespipe.core import parse
 from salespipe.core.model import Record, Stage, record_probability
 from salespipe.core.tally import currency_of, end_of_day, moment, rounded, value_of
-from salespipe.reports.calibrate import PathCounts
+from salespipe.reports.calibrate import PathCounts, deal_path
 from salespipe.reports.forecast import (
     METHODS,
     Method,
@@ -45,6 +45,18 @@ from salespipe.reports.forecast import (
     timing_shares,
 )
 from salespipe.reports.timeline import roll_back_stages
+
+_FORECAST_FIELDS = (
+    "id",
+    "stage",
+    "status",
+    "value",
+    "currency",
+    "probability",
+    "expected_close",
+    "stage_entered_at",
+)
+"""What a forecast reads of an open deal: all a month start keeps of it."""
 
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
@@ -138,60 +150,75 @@ def backtest(
         _MonthStart(m, end_of_day(m - timedelta(days=1)))
         for m in (add_months(this_month, -n) for n in range(months, 0, -1))
     ]
-    deals, stage_events = _replay(events, undone, starts, owner)
+    deals, stage_events = _Replay(starts, owner).run(events, undone)
     return _score(starts, deals, stage_events, stages, now)
 
 
-def _replay(
-    events: Iterable[Record],
-    undone: Collection[int],
-    starts: Sequence[_MonthStart],
-    owner: str | None,
-) -> tuple[dict[int, Record], list[Record]]:
-    """Apply the events as :func:`.timeline.replay` does, handing each deal's record to
-    every month start that falls between two of its events (or after its last)."""
-    cutoffs = [start.cutoff for start in starts]
-    wanted = parse.fold(owner) if owner is not None else None
-    deals: dict[int, Record] = {}
-    last_at: dict[int, datetime] = {}
-    stage_events: list[Record] = []
+class _Replay:
+    """Apply the events as :func:`.timeline.replay` does, and hand each deal's record
+    to the month starts that fall between two of its events (or after its last).
 
-    def witness(record: Record, since: datetime, until: datetime | None) -> None:
-        first = bisect.bisect_left(cutoffs, since)
-        end = len(cutoffs) if until is None else bisect.bisect_left(cutoffs, until)
-        if first >= end:
-            return
-        if wanted is not None and parse.fold(record.get("owner", "")) != wanted:
-            return
-        for start in starts[first:end]:
-            start.paths.add(record)
-            if record.get("status", "open") == "open":
-                start.pipeline.append(dict(record))
+    A deal's record counts in the chain of every month start from ``first`` up to (not
+    including) ``end``; rather than counting it at each, it is counted once at
+    ``first`` and taken back out at ``end``, and the counts of each month start are
+    the running sum (so a deal closed years ago costs one count, not one per month)."""
 
-    fromiso = datetime.fromisoformat
-    for event in events:
-        if event["type"] == "undo" or event["change"] in undone:
-            continue
-        at = fromiso(event["at"])
-        deal_id = event.get("deal_id")
-        if deal_id is None:
-            if event["type"].startswith("stage-"):
-                stage_events.append(event)
-            continue
-        record = deals.get(deal_id)
-        if record is not None:
-            witness(record, last_at[deal_id], at)
-        before, after = event.get("before"), event.get("after")
-        if before is None and after is not None:
-            deals[deal_id] = dict(after)
-        elif after is None:
-            deals.pop(deal_id, None)
-        elif record is not None:
-            record.update(after)
-        last_at[deal_id] = at
-    for deal_id, record in deals.items():
-        witness(record, last_at[deal_id], None)
-    return deals, stage_events
+    def __init__(self, starts: Sequence[_MonthStart], owner: str | None) -> None:
+        self.starts = starts
+        self.cutoffs = [start.cutoff for start in starts]
+        self.changes = [PathCounts() for _ in range(len(starts) + 1)]
+        self.wanted = parse.fold(owner) if owner is not None else None
+
+    def run(
+        self, events: Iterable[Record], undone: Collection[int]
+    ) -> tuple[dict[int, Record], list[Record]]:
+        deals: dict[int, Record] = {}
+        slot_of: dict[int, int] = {}  # per deal: how many month starts precede its last event
+        stage_events: list[Record] = []
+        cutoffs, fromiso, slot = self.cutoffs, datetime.fromisoformat, bisect.bisect_left
+        for event in events:
+            if event["type"] == "undo" or event["change"] in undone:
+                continue
+            deal_id = event.get("deal_id")
+            if deal_id is None:
+                if event["type"].startswith("stage-"):
+                    stage_events.append(event)
+                continue
+            here = slot(cutoffs, fromiso(event["at"]))
+            record = deals.get(deal_id)
+            if record is not None and here != slot_of[deal_id]:
+                self.witness(record, slot_of[deal_id], here)
+            before, after = event.get("before"), event.get("after")
+            if before is None and after is not None:
+                deals[deal_id] = dict(after)
+            elif after is None:
+                deals.pop(deal_id, None)
+            elif record is not None:
+                record.update(after)
+            slot_of[deal_id] = here
+        end = len(cutoffs)
+        for deal_id, record in deals.items():
+            if slot_of[deal_id] != end:
+                self.witness(record, slot_of[deal_id], end)
+        running = PathCounts()
+        for start, change in zip(self.starts, self.changes, strict=False):
+            running.add_counts(change)
+            start.paths.add_counts(running)
+        return deals, stage_events
+
+    def witness(self, record: Record, first: int, end: int) -> None:
+        """``record`` is the deal as it stood at month starts ``first`` to ``end - 1``."""
+        if self.wanted is not None and parse.fold(record.get("owner", "")) != self.wanted:
+            return
+        path = deal_path(record)
+        self.changes[first].count(path, days=False)
+        self.changes[end].count(path, -1, days=False)
+        is_open = record.get("status", "open") == "open"
+        for start in self.starts[first:end]:
+            for stage, length in path.days_to_won:
+                start.paths.days_to_won.setdefault(stage, []).append(length)
+            if is_open:
+                start.pipeline.append({name: record.get(name) for name in _FORECAST_FIELDS})
 
 
 @dataclass

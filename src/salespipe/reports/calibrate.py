@@ -115,6 +115,35 @@ def _path(record: Record) -> list[tuple[str, str]]:
     return path
 
 
+@dataclass(frozen=True)
+class DealPath:
+    """What one deal adds to the counts: its steps (the last into won or lost when it
+    has closed), the stages it reached, its status, and when won, the days from its
+    last entry into each stage it reached to the win."""
+
+    steps: tuple[tuple[str, str], ...]
+    reached: tuple[str, ...]
+    status: str
+    days_to_won: tuple[tuple[str, float], ...]
+
+
+def deal_path(record: Record) -> DealPath:
+    path = _path(record)
+    steps = [(here, there) for (here, _at), (there, _then) in itertools.pairwise(path)]
+    status = record.get("status", "open")
+    last_entry = dict(path)
+    if status != "open":
+        steps.append((path[-1][0], status))
+    days: list[tuple[str, float]] = []
+    closed_at = record.get("closed_at")
+    if status == WON and closed_at:
+        won_at = moment(closed_at)
+        for stage, entered in last_entry.items():
+            seconds = (won_at - moment(entered)).total_seconds()
+            days.append((stage, max(0.0, seconds / 86400)))
+    return DealPath(tuple(steps), tuple(last_entry), status, tuple(days))
+
+
 class PathCounts:
     """The chain's transition counts and each stage's deals, gathered one deal (stored
     record) at a time, so a report can fold the history in one pass."""
@@ -127,32 +156,40 @@ class PathCounts:
         self.days_to_won: dict[str, list[float]] = {}
 
     def add(self, record: Record) -> None:
-        path = _path(record)
+        self.count(deal_path(record))
+
+    def count(self, deal: DealPath, times: int = 1, *, days: bool = True) -> None:
+        """Count a deal ``times`` times (-1 takes it back out; its days only with
+        ``days``, which cannot be taken back)."""
         steps = self.steps
-        for (here, _at), (there, _then) in itertools.pairwise(path):
+        for here, there in deal.steps:
             row = steps.setdefault(here, {})
-            row[there] = row.get(there, 0) + 1
-        status = record.get("status", "open")
-        last_entry: dict[str, str] = {}
-        for stage, entered in path:
-            last_entry[stage] = entered
-        for stage in last_entry:
-            self.reached[stage] = self.reached.get(stage, 0) + 1
-        if status == "open":
-            return
-        row = steps.setdefault(path[-1][0], {})
-        row[status] = row.get(status, 0) + 1
-        for stage in last_entry:
-            self.closed[stage] = self.closed.get(stage, 0) + 1
-        if status != WON:
-            return
-        closed_at = record.get("closed_at")
-        won_at = moment(closed_at) if closed_at else None
-        for stage, entered in last_entry.items():
-            self.won[stage] = self.won.get(stage, 0) + 1
-            if won_at is not None:
-                days = (won_at - moment(entered)).total_seconds() / 86400
-                self.days_to_won.setdefault(stage, []).append(max(0.0, days))
+            row[there] = row.get(there, 0) + times
+        tallies = [self.reached]
+        if deal.status != "open":
+            tallies.append(self.closed)
+            if deal.status == WON:
+                tallies.append(self.won)
+        for tally in tallies:
+            for stage in deal.reached:
+                tally[stage] = tally.get(stage, 0) + times
+        if days:
+            for stage, length in deal.days_to_won:
+                self.days_to_won.setdefault(stage, []).append(length)
+
+    def add_counts(self, other: PathCounts) -> None:
+        """Add another's counts (not its days) to these."""
+        for here, row in other.steps.items():
+            mine = self.steps.setdefault(here, {})
+            for there, count in row.items():
+                mine[there] = mine.get(there, 0) + count
+        for tally, more in (
+            (self.reached, other.reached),
+            (self.closed, other.closed),
+            (self.won, other.won),
+        ):
+            for stage, count in more.items():
+                tally[stage] = tally.get(stage, 0) + count
 
     def result(self, stages: Sequence[Stage], as_of: date) -> Calibration:
         """The odds of every enabled stage, in pipeline order."""
@@ -194,6 +231,11 @@ def win_chances(
     end) has no estimate from the chain: it takes its ``fallback`` (the configured
     probability; 0 for a stage not configured), and the stages leading to it use that.
     """
+    steps = {
+        here: kept
+        for here, row in steps.items()
+        if (kept := {there: count for there, count in row.items() if count > 0})
+    }
     states = sorted({*steps, *(t for row in steps.values() for t in row)} - {WON, LOST})
     ends = _reaching_an_end(steps)
     unknown = [s for s in states if s in ends]
