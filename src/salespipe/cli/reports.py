@@ -283,7 +283,7 @@ def register(app: typer.Typer) -> None:
         if apply:
             state(ctx).pipeline().stage_probabilities(result.percentages())
         if as_json:
-            output.json(result.to_dict())
+            output.json({**result.to_dict(), "applied": apply})
             return
         from salespipe.present import learning_views
 

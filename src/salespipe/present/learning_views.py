@@ -119,6 +119,11 @@ def backtest_blocks(result: Backtest) -> list[Block]:
             "On this pipeline the history method was not clearly better; the stage "
             "probabilities stand."
         )
+        if result.lower_mae == "history":
+            verdict += " " + _(
+                "Its monthly totals were closer, mostly because it also places the past-due "
+                "and undated deals the stage method leaves out."
+            )
     return [months, scores, Text(verdict)]
 
 

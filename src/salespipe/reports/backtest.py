@@ -109,10 +109,19 @@ class Backtest:
         clear = self.brier_gain > max(Z_BETTER * self.brier_gain_error, 0.0)
         return "history" if clear else "stage"
 
+    @property
+    def lower_mae(self) -> Method | None:
+        """The method whose monthly totals were closer, if they differ."""
+        stage, history = self.scores["stage"].mae, self.scores["history"].mae
+        if stage is None or history is None or stage == history:
+            return None
+        return "history" if history < stage else "stage"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
             "months": len(self.months),
+            "lower_mae": self.lower_mae,
             "currency": self.currency,
             "methods": {m: self.scores[m].to_dict() for m in METHODS},
             "better": self.better,
