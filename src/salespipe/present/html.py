@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 
 from salespipe.core import fmt, i18n
 from salespipe.core.i18n import _
-from salespipe.present import daily_views, report_views
+from salespipe.present import daily_views, report_views, textwidth
 from salespipe.present.render import Block, Fields, Table, Text
 
 if TYPE_CHECKING:
+    from salespipe.core.tally import Totals
     from salespipe.reports.agenda import Agenda
     from salespipe.reports.alerts import StaleList
     from salespipe.reports.forecast import Forecast, ForecastRow
@@ -35,6 +36,7 @@ CHART_HEIGHT = 200  # the plot area's height in SVG units: a bar of the largest 
 CHART_TOP = 28  # room above the plot for the numbers
 CHART_BOTTOM = 40  # room below it for the labels
 BAR_SLOT = 90  # width per bar, gap included
+LABEL_CELLS = 11  # a bar's label is clipped to this many character cells
 STALE_SHOWN = 20
 
 FONTS = (
@@ -69,6 +71,7 @@ dl{{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:0}}
 dt{{color:#5b6475}}dd{{margin:0}}
 svg{{width:100%;height:auto;display:block}}
 svg text{{font-family:{FONTS};font-size:13px;fill:#1d2330}}
+svg text.label{{font-size:12px}}
 .bar{{fill:#3b6fd8}}.range{{stroke:#1d2330;stroke-width:2}}
 .axis{{stroke:#9aa3b2;stroke-width:1}}
 .overdue{{color:#b3261e;font-weight:600}}
@@ -133,15 +136,18 @@ def bar_chart_svg(bars: Sequence[ChartBar], title: str) -> str:
             f"{escape(bar.text)}</text>"
         )
         parts.append(
-            f'<text x="{middle}" y="{base + 20}" text-anchor="middle">'
-            f"{escape(_clip(bar.label, 12))}</text>"
+            f'<text class="label" x="{middle}" y="{base + 20}" text-anchor="middle">'
+            f"{escape(textwidth.clip(bar.label, LABEL_CELLS))}</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _clip(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
+def _whole_money(totals: Totals) -> str:
+    """Per-currency totals without the satang: what fits a card on a phone."""
+    if not totals:
+        return "0"
+    return ", ".join(fmt.money(v, c, whole=True) for c, v in sorted(totals.items()))
 
 
 def _short(value: Decimal, currency: str) -> str:
@@ -187,14 +193,14 @@ def _cards(summary: Summary, forecast: Forecast) -> str:
     bottleneck = summary.bottleneck
     cards = [
         (_("Open deals"), str(summary.open_count)),
-        (_("Open value"), report_views.money(summary.open_value)),
-        (_("Weighted"), report_views.money(summary.open_weighted_value)),
+        (_("Open value"), _whole_money(summary.open_value)),
+        (_("Weighted"), _whole_money(summary.open_weighted_value)),
         (_("Win rate"), report_views.percent(summary.win_rate)),
         (_("Bottleneck"), bottleneck.name if bottleneck else _("none")),
         (_("Stale deals"), str(summary.stale)),
     ]
     if this_month is not None:
-        cards.insert(3, (_("Expected this month"), report_views.money(this_month.expected)))
+        cards.insert(3, (_("Expected this month"), _whole_money(this_month.expected)))
     return (
         '<div class="cards">\n'
         + "\n".join(
