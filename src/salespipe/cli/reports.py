@@ -241,7 +241,9 @@ def register(app: typer.Typer) -> None:
             return
         from salespipe.present import report_views
 
-        output.blocks([report_views.forecast_table(result)])
+        output.blocks(
+            [report_views.forecast_table(result), report_views.forecast_range_table(result)]
+        )
         output.say("")
         output.charts(
             report_views.forecast_charts(

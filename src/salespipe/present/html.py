@@ -252,6 +252,11 @@ def _table(table: Table) -> str:
     )
 
 
+def _forecast_tables(forecast: Forecast) -> str:
+    tables = (report_views.forecast_table(forecast), report_views.forecast_range_table(forecast))
+    return "\n".join(_table(table) for table in tables)
+
+
 def _section(title: str, body: str) -> str:
     heading = f"<h2>{escape(title)}</h2>\n" if title else ""
     return f"<section>\n{heading}{body}\n</section>"
@@ -267,7 +272,7 @@ def report_page(page: ReportPage) -> str:
         _cards(summary, forecast),
         stage_chart(summary),
         forecast_charts(forecast),
-        _section("", _table(report_views.forecast_table(forecast))),
+        _section("", _forecast_tables(forecast)),
         _section("", "\n".join(_block(b) for b in report_views.summary_blocks(summary))),
         _section(_("Stale deals"), "\n".join(_block(b) for b in stale)),
         _section("", _blocks(daily_views.agenda_blocks(page.agenda))),
@@ -279,7 +284,7 @@ def forecast_page(forecast: Forecast) -> str:
     """The forecast alone (and, by history, the probabilities it learned) as a page."""
     sections = [
         forecast_charts(forecast),
-        _section("", _table(report_views.forecast_table(forecast))),
+        _section("", _forecast_tables(forecast)),
     ]
     if forecast.calibration is not None:
         from salespipe.present import learning_views

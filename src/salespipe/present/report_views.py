@@ -218,7 +218,6 @@ def forecast_table(result: Forecast) -> Table:
             "month; past-due and undated deals are spread by how long their stage's won "
             "deals took."
         )
-    footer += " " + _("P10 / P50 / P90: the month's won value is below P10 one time in 10.")
     table = Table(
         columns=[
             Column(_("Period"), max_width=12),
@@ -227,7 +226,6 @@ def forecast_table(result: Forecast) -> Table:
             Column(_("Weighted"), "right"),
             Column(_("Won"), "right"),
             Column(_("Expected"), "right"),
-            Column(_("P10 / P50 / P90"), "right"),
         ],
         title=title,
         footer=footer,
@@ -241,10 +239,37 @@ def forecast_table(result: Forecast) -> Table:
                 money_cell(row.weighted_value) if row.weighted_value else "",
                 money_cell(row.won_value) if row.won_count else "",
                 money_cell(row.expected),
-                "\n".join(filter(None, (range_text(row, c) for c in sorted(row.p50)))),
             ]
         )
     return table
+
+
+def forecast_range_table(result: Forecast) -> Table:
+    """P10 / P50 / P90 of the won value of every row that holds open deals."""
+    table = Table(
+        columns=[
+            Column(_("Period"), max_width=12),
+            Column("P10", "right"),
+            Column("P50", "right"),
+            Column("P90", "right"),
+        ],
+        title=_("Range of the won value (P10 / P50 / P90)"),
+        footer=_("The won value is below P10 one time in 10, and above P90 one time in 10."),
+    )
+    for row in result.rows:
+        if row.p10 == row.p90:
+            continue
+        table.rows.append(
+            [
+                _period_label(row),
+                *(_whole_cell(p) for p in (row.p10, row.p50, row.p90)),
+            ]
+        )
+    return table
+
+
+def _whole_cell(totals: Totals) -> str:
+    return "\n".join(fmt.money(v, c, whole=True) for c, v in sorted(totals.items()))
 
 
 def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
