@@ -3,8 +3,8 @@ stale, check.
 
 Which deal records a report reads (open or all, now or ``--as-of``) is decided by
 :mod:`salespipe.reports.scope`; ``slips`` and ``forecast --backtest`` read the event
-journal themselves, in one pass each. The report modules are imported inside the commands, so
-other commands do not pay for them at start-up.
+journal themselves, in one pass each. The report modules are imported inside the
+commands, so other commands do not pay for them at start-up.
 """
 
 from typing import TYPE_CHECKING, Annotated, Any

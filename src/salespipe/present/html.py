@@ -265,9 +265,9 @@ def _section(title: str, body: str) -> str:
 def report_page(page: ReportPage) -> str:
     """The whole report, as text to write to a ``.html`` file."""
     summary, forecast = page.summary, page.forecast
-    stale = report_views.stale_blocks(
-        type(page.stale)(page.stale.as_of, page.stale.deals[:STALE_SHOWN])
-    )
+    from salespipe.reports.alerts import StaleList
+
+    stale = report_views.stale_blocks(StaleList(page.stale.as_of, page.stale.deals[:STALE_SHOWN]))
     sections = [
         _cards(summary, forecast),
         stage_chart(summary),
