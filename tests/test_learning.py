@@ -159,7 +159,8 @@ def test_backtest_does_not_wrongly_prefer_history_on_other_draws(seed: int) -> N
 
 
 def test_backtest_months_match_a_replay_of_each_month_start(low_events) -> None:
-    """The one-pass result equals forecasting each month from an --as-of replay."""
+    """The one-pass result equals calibrating and forecasting each month from an --as-of
+    replay of that month start."""
     from salespipe.core.tally import end_of_day
     from salespipe.reports.timeline import replay
 
@@ -169,6 +170,8 @@ def test_backtest_months_match_a_replay_of_each_month_start(low_events) -> None:
         past = replay(low_events, set(), cutoff).records()
         pipeline = [r for r in past if r["status"] == "open"]
         assert month.deals == len(pipeline)
+        learned = calibrate.calibrate(past, truth.STAGES, cutoff.date())
+        assert month.learned == {s.key: pytest.approx(s.win_probability) for s in learned.stages}
         expected = sum(
             r["value"] * forecast.win_chance(r, {s.key: s for s in truth.STAGES}[r["stage"]], None)
             for r in pipeline

@@ -219,3 +219,16 @@ def test_demo_history_has_something_to_calibrate(cli) -> None:
         if s["observed"] is not None and abs(s["observed"] - s["configured"]) >= 0.1
     ]
     assert far, stages
+
+
+def test_backtest_of_one_owner(cli, history) -> None:
+    """--owner keeps only that owner's deals (all six are the default owner's here)."""
+    nobody = cli.json("forecast", "--backtest", "--months", "3", "--owner", "nobody")
+    assert [m["deals"] for m in nobody["by_month"]] == [0, 0, 0]
+    assert nobody["scored_deals"] == 0
+    assert nobody["better"] == "stage"
+    owner = cli.json("list", "--status", "all")[0]["owner"]
+    assert owner == "tester"
+    mine = cli.json("forecast", "--backtest", "--months", "3", "--owner", "TESTER")
+    everyone = cli.json("forecast", "--backtest", "--months", "3")
+    assert mine["by_month"] == everyone["by_month"]

@@ -82,6 +82,7 @@ class BacktestMonth:
     deals: int  # open at its start
     forecast: dict[Method, Decimal]  # in the main currency
     won: Decimal  # what the deals open at its start brought in during it
+    learned: dict[str, float]  # the history method's probability per stage, learned by then
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,7 @@ class BacktestMonth:
             "deals": self.deals,
             "forecast": {m: float(v) for m, v in self.forecast.items()},
             "won": float(self.won),
+            "probabilities": {key: round(p, 4) for key, p in self.learned.items()},
         }
 
 
@@ -302,7 +304,10 @@ def _score_month(
         if status == "won" and final is not None and _won_within(final, month, following):
             won += value_of(final)
     rounded_forecast = {m: v.quantize(Decimal("0.01")) for m, v in forecast.items()}
-    tally.months.append(BacktestMonth(month, len(start.pipeline), rounded_forecast, won))
+    probabilities = {key: odds.win_probability for key, odds in learned.items()}
+    tally.months.append(
+        BacktestMonth(month, len(start.pipeline), rounded_forecast, won, probabilities)
+    )
 
 
 def _won_within(record: Record, month: date, following: date) -> bool:
