@@ -24,7 +24,7 @@ def calibration_blocks(result: Calibration, *, applied: bool = False) -> list[Bl
             Column(_("Configured"), "right"),
             Column(_("Observed"), "right"),
             Column(_("Deals"), "right"),
-            Column(_("Closed"), "right"),
+            Column(_("Closed deals"), "right"),
             Column(_("Won"), "right"),
             Column(_("Median days to won"), "right"),
         ],
