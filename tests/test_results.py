@@ -27,7 +27,13 @@ def _all_results(api: salespipe.Pipeline) -> list[results.Result]:
 
 def test_every_result_type_in_the_table_has_its_view(filled: salespipe.Pipeline) -> None:
     """Each view named in VIEWS exists and turns its result into blocks with text."""
-    shown = [*_all_results(filled), filled.check()]
+    shown = [
+        *_all_results(filled),
+        filled.check(),
+        filled.calibrate(),
+        filled.slips(),
+        filled.backtest(months=2),
+    ]
     assert len({type(r) for r in shown}) == len(results.VIEWS)
     for result in shown:
         text = render.plain(results.view(result))

@@ -30,10 +30,13 @@ if TYPE_CHECKING:
     from salespipe.app.pipeline import Change
     from salespipe.core.tally import Period
     from salespipe.reports.alerts import CheckResult, StaleList
+    from salespipe.reports.backtest import Backtest
+    from salespipe.reports.calibrate import Calibration
     from salespipe.reports.durations import Durations
     from salespipe.reports.forecast import Forecast
     from salespipe.reports.outcomes import Funnel, WinRate
     from salespipe.reports.scope import Scope
+    from salespipe.reports.slips import Slips
     from salespipe.reports.summary import PipelineChart, Summary
     from salespipe.transfer.importing import ImportReport
 
@@ -387,12 +390,60 @@ class Pipeline:
         )
 
     def forecast(
-        self, *, months: int = 3, owner: str | None = None, as_of: Day | None = None
+        self,
+        *,
+        months: int = 3,
+        method: str = "stage",
+        owner: str | None = None,
+        as_of: Day | None = None,
     ) -> Forecast:
+        """Expected value by month with its P10/P50/P90 (``forecast [--method]``)."""
         from salespipe.reports import forecast
 
+        chosen = _choice(method, forecast.METHODS, "method")
         scope = self._scope(history=True, owner=owner, as_of=as_of)
-        return forecast.forecast(scope.records, scope.stages, months=months, now=scope.now)
+        return forecast.forecast(
+            scope.records,
+            scope.stages,
+            months=months,
+            now=scope.now,
+            method=chosen,  # type: ignore[arg-type]
+        )
+
+    def calibrate(self, *, since: Day | None = None, owner: str | None = None) -> Calibration:
+        """Stage probabilities learned from history (``calibrate``); nothing is changed."""
+        from salespipe.reports import calibrate
+
+        scope = self._scope(history=True, owner=owner, as_of=None)
+        records = calibrate.created_since(scope.records, _day(since, N_("--since date")))
+        return calibrate.calibrate(records, scope.stages, scope.now.date())
+
+    def backtest(self, *, months: int = 6, owner: str | None = None) -> Backtest:
+        """Both forecast methods on the last whole months (``forecast --backtest``)."""
+        from salespipe.reports import backtest
+
+        snapshot = self._app.read()
+        return backtest.backtest(
+            snapshot.event_records(),
+            snapshot.undone_changes(),
+            snapshot.stages(),
+            months=months,
+            now=clock.now(),
+            owner=owner,
+        )
+
+    def slips(self, *, owner: str | None = None) -> Slips:
+        """Expected close dates pushed back, per owner and stage (``slips``)."""
+        from salespipe.reports import slips
+
+        snapshot = self._app.read()
+        return slips.slips(
+            snapshot.event_records(),
+            snapshot.undone_changes(),
+            snapshot.stages(),
+            as_of=clock.now().date(),
+            owner=owner,
+        )
 
     def funnel(
         self,

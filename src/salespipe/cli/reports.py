@@ -287,9 +287,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.json({**result.to_dict(), "applied": apply})
             return
-        from salespipe.present import learning_views
-
-        output.blocks(learning_views.calibration_blocks(result, applied=apply))
+        output.result(result, as_json)
+        if apply:
+            output.say(
+                _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
+            )
 
     @app.command("slips", rich_help_panel=PANEL)
     def slips(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from salespipe.reports.slips import SlipGroup, Slips
 
 
-def calibration_blocks(result: Calibration, *, applied: bool = False) -> list[Block]:
+def calibration_blocks(result: Calibration) -> list[Block]:
     table = Table(
         columns=[
             Column(_("Stage"), max_width=24),
@@ -52,14 +52,7 @@ def calibration_blocks(result: Calibration, *, applied: bool = False) -> list[Bl
                 fmt.days(stage.median_days_to_won),
             ]
         )
-    blocks: list[Block] = [table]
-    if applied:
-        blocks.append(
-            Text(
-                _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
-            )
-        )
-    return blocks
+    return [table]
 
 
 def _score_cells(score: Score, currency: str) -> list[str]:

@@ -28,6 +28,7 @@ VIEWS = {
     "salespipe.reports.durations.Durations": "durations_blocks",
     "salespipe.reports.alerts.StaleList": "stale_blocks",
     "salespipe.reports.alerts.CheckResult": "check_blocks",
+    "salespipe.reports.calibrate.Calibration": "learning_views.calibration_blocks",
     "salespipe.reports.slips.Slips": "learning_views.slips_blocks",
     "salespipe.reports.backtest.Backtest": "learning_views.backtest_blocks",
 }
