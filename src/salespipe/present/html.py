@@ -275,7 +275,7 @@ def report_page(page: ReportPage) -> str:
         _section("", _forecast_tables(forecast)),
         _section("", "\n".join(_block(b) for b in report_views.summary_blocks(summary))),
         _section(_("Stale deals"), "\n".join(_block(b) for b in stale)),
-        _section("", _blocks(daily_views.agenda_blocks(page.agenda))),
+        _section(_("Next actions this week"), _blocks(daily_views.agenda_blocks(page.agenda))),
     ]
     return _document(_("Sales pipeline report"), summary.as_of, sections)
 
