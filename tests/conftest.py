@@ -150,3 +150,64 @@ def snapshot_files(db_path: Path) -> Callable[[], dict[str, bytes]]:
 
 def iter_lines(text: str) -> Iterator[str]:
     yield from text.splitlines()
+
+
+# -- PostgreSQL (docs/team.md) ------------------------------------------------------------
+# The server the tests create their databases on; a superuser's URI. `.ci/run` starts a local
+# server and sets SALESPIPE_TEST_PG_REQUIRED=1, so there an unreachable server fails the run;
+# on a machine without one the PostgreSQL tests are skipped with the reason.
+PG_ADMIN_TARGET = os.environ.get("SALESPIPE_TEST_PG", "postgresql:///postgres")
+
+
+def _postgres_unavailable() -> str | None:
+    """Why the PostgreSQL tests cannot run here, or None if they can."""
+    try:
+        import psycopg
+    except ImportError:
+        return "the PostgreSQL driver is not installed (pip install 'salespipe[postgres]')"
+    try:
+        with psycopg.connect(PG_ADMIN_TARGET, connect_timeout=5) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"no PostgreSQL server at SALESPIPE_TEST_PG ({first})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The URI of a reachable PostgreSQL server to create test databases on."""
+    reason = _postgres_unavailable()
+    if reason is not None:
+        if os.environ.get("SALESPIPE_TEST_PG_REQUIRED") == "1":
+            pytest.fail(f"SALESPIPE_TEST_PG_REQUIRED=1 but {reason}")
+        pytest.skip(reason)
+    return PG_ADMIN_TARGET
+
+
+def pg_target(server: str, database: str) -> str:
+    """The URI of ``database`` on the server of ``server`` (same user, host and options)."""
+    import re
+
+    return re.sub(r"^([a-z]+://[^/?]*)(/[^?]*)?", lambda m: f"{m[1]}/{database}", server)
+
+
+def pg_admin(server: str, sql: str, *params: Any) -> None:
+    """Run one statement on the server as the tests' superuser, outside a transaction."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(sql, params or None)
+
+
+@pytest.fixture
+def pg_database(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database of its own for this test (dropped after it): its URI."""
+    from uuid import uuid4
+
+    name = f"salespipe_test_{uuid4().hex[:16]}"
+    pg_admin(pg_server, f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_target(pg_server, name)
+    finally:
+        pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -32,7 +32,8 @@ def test_invoked_command_skips_global_options() -> None:
 
 
 def test_a_json_command_does_not_import_rich_plotext_or_csv() -> None:
-    """Start-up stays small: list --json loads neither Rich, plotext, csv nor the reports."""
+    """Start-up stays small: list --json on a file loads neither Rich, plotext, csv, the
+    reports nor the PostgreSQL driver."""
     script = (
         "import os, sys\n"
         "end = os._exit  # main() ends the process with it\n"
@@ -62,6 +63,8 @@ def test_a_json_command_does_not_import_rich_plotext_or_csv() -> None:
         "salespipe.reports.summary",
         "salespipe.cli.transfer",
         "platformdirs",
+        "psycopg",
+        "salespipe.storage.postgres.connection",
     ):
         assert heavy not in loaded, heavy
 

@@ -85,3 +85,27 @@ class DatabaseBusy(StoreError):
 
 class WriteFailed(StoreError):
     code = "write_failed"
+
+
+class DatabaseUnreachable(StoreError):
+    """The database server cannot be reached, or the connection to it was lost."""
+
+    code = "database_unreachable"
+
+
+class DatabaseLoginFailed(StoreError):
+    """The server refused who we said we are (wrong password, unknown role)."""
+
+    code = "database_login_failed"
+
+
+class DatabaseMissing(StoreError):
+    """The server has no database of that name."""
+
+    code = "database_missing"
+
+
+class DatabaseReadOnly(StoreError):
+    """The database role may read but not change the pipeline."""
+
+    code = "database_read_only"

@@ -1,0 +1,132 @@
+"""Connections to the PostgreSQL server, and the driver's failures in salespipe's words.
+
+This is the only module that imports the driver at start-up of a PostgreSQL command.
+Every failure leaves here as one of the database errors of :mod:`salespipe.core.errors`
+(exit 4), in one sentence that names the target with its password hidden.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+
+from salespipe.core.errors import (
+    DatabaseLoginFailed,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    DatabaseUnreachable,
+    StoreError,
+)
+from salespipe.core.i18n import _
+from salespipe.storage.postgres.target import USERINFO_PASSWORD, redact, scrub
+
+Connection = psycopg.Connection[Any]
+
+# libpq waits for ever by default; a CLI command should not.
+DEFAULT_CONNECT_TIMEOUT = 10
+
+_MISSING_DATABASE = re.compile(r'database "[^"]*" does not exist')
+_LOGIN_REFUSED = re.compile(
+    r"authentication failed|no password supplied|role \"[^\"]*\" does not exist"
+    r"|password is required|pg_hba\.conf rejects",
+    re.IGNORECASE,
+)
+_LOST = re.compile(
+    r"server closed the connection|connection (?:is )?(?:lost|closed)|terminating connection"
+    r"|consuming input failed|the connection is closed|SSL SYSCALL",
+    re.IGNORECASE,
+)
+
+
+def connect(target: str, *, autocommit: bool = False) -> Connection:
+    """A connection to ``target``, configured by libpq from the URI and the environment."""
+    options: dict[str, Any] = {"autocommit": autocommit}
+    with translated(target):
+        given = conninfo_to_dict(target)
+        if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
+            options["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+        if "application_name" not in given and not os.environ.get("PGAPPNAME"):
+            options["application_name"] = "salespipe"
+        return psycopg.connect(target, **options)
+
+
+@contextmanager
+def translated(target: str) -> Iterator[None]:
+    """Run a block that talks to the server; a driver error leaves it as a StoreError."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise database_error(exc, target) from None
+
+
+def database_error(exc: psycopg.Error, target: str) -> StoreError:
+    """The salespipe error that says what ``exc`` means for the user, password hidden."""
+    where = redact(target)
+    detail = scrub(_first_line(str(exc)), _secrets(target))
+    if isinstance(exc, pg_errors.InsufficientPrivilege | pg_errors.ReadOnlySqlTransaction):
+        return DatabaseReadOnly(
+            _(
+                "The database role may read but not change the pipeline at {where}; "
+                "ask an admin of the database for write access."
+            ).format(where=where)
+        )
+    if isinstance(exc, pg_errors.InvalidCatalogName) or _MISSING_DATABASE.search(detail):
+        return DatabaseMissing(
+            _(
+                "The database {where} does not exist on its server; "
+                "create it (createdb) or correct the name."
+            ).format(where=where)
+        )
+    if isinstance(exc, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification) or (
+        _LOGIN_REFUSED.search(detail)
+    ):
+        return DatabaseLoginFailed(
+            _(
+                "The database server refused the login to {where} "
+                "(wrong password or unknown user); check the user, PGPASSFILE or the service."
+            ).format(where=where)
+        )
+    if isinstance(exc, pg_errors.AdminShutdown | pg_errors.CannotConnectNow) or (
+        _LOST.search(detail) and not detail.startswith("connection failed")
+    ):
+        return DatabaseUnreachable(
+            _(
+                "The connection to the database server of {where} was lost; "
+                "the change in progress was not saved."
+            ).format(where=where)
+        )
+    if isinstance(exc, psycopg.OperationalError):
+        return DatabaseUnreachable(
+            _(
+                "The database server of {where} cannot be reached ({detail}); "
+                "is it running, and are the host and port right?"
+            ).format(where=where, detail=_reason(detail))
+        )
+    return StoreError(_("The database {where} failed: {detail}").format(where=where, detail=detail))
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _reason(detail: str) -> str:
+    """The last clause of libpq's "connection failed: … failed: REASON"."""
+    return detail.rsplit("failed: ", 1)[-1].strip() or detail
+
+
+def _secrets(target: str) -> list[str]:
+    """Every spelling of the password in ``target`` (as typed and as decoded)."""
+    found = [os.environ.get("PGPASSWORD", "")]
+    with suppress(psycopg.Error):
+        found.append(str(conninfo_to_dict(target).get("password") or ""))
+    typed = USERINFO_PASSWORD.match(target)
+    if typed:
+        found.append(typed["password"])
+    return found

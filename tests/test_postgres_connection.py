@@ -1,0 +1,156 @@
+"""PostgreSQL targets: recognised, shown without passwords, and every way of failing to
+reach the database told in one sentence (a salespipe error with exit 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+from uuid import uuid4
+
+import pytest
+from tests.conftest import pg_admin, pg_target
+
+from salespipe.core.errors import (
+    EXIT_DATA_FILE,
+    DatabaseLoginFailed,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    DatabaseUnreachable,
+    StoreError,
+)
+from salespipe.storage.postgres.target import is_postgres_target, redact, scrub
+
+SECRET = "s3cr#t-Pa55"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("postgresql://alice@db.example/sales", True),
+        ("postgres://alice@db.example/sales", True),
+        ("POSTGRESQL:///sales", True),
+        ("pipeline.json", False),
+        ("./postgresql/pipeline.json", False),
+        ("/home/a/postgres://x", False),
+    ],
+)
+def test_a_target_is_postgres_by_its_scheme(target: str, expected: bool) -> None:
+    """postgresql:// and postgres:// name a server; anything else is a data file."""
+    assert is_postgres_target(target) is expected
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [
+        (
+            f"postgresql://alice:{SECRET}@db.example:5433/sales?sslmode=require",
+            "postgresql://alice:***@db.example:5433/sales?sslmode=require",
+        ),
+        (f"postgres://alice:{SECRET}@db.example/sales", "postgres://alice:***@db.example/sales"),
+        (
+            f"postgresql://alice@db.example/sales?sslmode=verify-full&password={SECRET}",
+            "postgresql://alice@db.example/sales?sslmode=verify-full&password=***",
+        ),
+        (
+            f"postgresql:///sales?password={SECRET}&application_name=x",
+            "postgresql:///sales?password=***&application_name=x",
+        ),
+    ],
+)
+def test_redact_hides_the_password_and_keeps_the_rest(target: str, shown: str) -> None:
+    """A shown target keeps user, host and options, never the password."""
+    assert redact(target) == shown
+
+
+def test_a_target_without_password_is_shown_as_typed() -> None:
+    """Nothing is hidden where there is nothing to hide."""
+    target = "postgresql://alice@db.example/sales?sslmode=require&service=team"
+    assert redact(target) == target
+
+
+def test_scrub_removes_a_password_a_driver_message_repeats() -> None:
+    """Whatever a driver says, the password it was given does not reach the user."""
+    text = f"invalid dsn: password={SECRET} host=x; also {SECRET}"
+    assert SECRET not in scrub(text, [SECRET])
+
+
+# -- against a real server ------------------------------------------------------------------
+
+
+@pytest.fixture
+def login_role(pg_server: str, pg_database: str) -> Iterator[str]:
+    """A role that logs in over TCP with a password and may only read ``pg_database``."""
+    name = f"salespipe_ro_{uuid4().hex[:10]}"
+    pg_admin(pg_server, f"CREATE ROLE {name} LOGIN PASSWORD '{SECRET}'")
+    try:
+        yield name
+    finally:
+        pg_admin(pg_server, f"DROP ROLE IF EXISTS {name}")
+
+
+def _tcp(database: str, user: str, password: str) -> str:
+    return f"postgresql://{user}:{password}@127.0.0.1/{urlsplit(database).path[1:]}"
+
+
+def _connect_error(target: str) -> StoreError:
+    from salespipe.storage.postgres.connection import connect
+
+    with pytest.raises(StoreError) as caught:
+        connect(target).close()
+    assert caught.value.exit_code == EXIT_DATA_FILE
+    assert "\n" not in caught.value.message
+    return caught.value
+
+
+def test_a_missing_database_is_named(pg_server: str) -> None:
+    """A database the server does not have: one sentence that names it."""
+    target = pg_target(pg_server, "salespipe_no_such_db")
+    error = _connect_error(target)
+    assert isinstance(error, DatabaseMissing)
+    assert "salespipe_no_such_db" in error.message
+
+
+def test_a_wrong_password_is_refused_without_showing_it(pg_database: str, login_role: str) -> None:
+    """The server refuses the login; neither the typed nor the right password is shown."""
+    wrong = "Wr0ng-" + SECRET
+    error = _connect_error(_tcp(pg_database, login_role, wrong))
+    assert isinstance(error, DatabaseLoginFailed)
+    assert wrong not in error.message
+    assert SECRET not in error.message
+    assert login_role in error.message
+
+
+def test_a_server_that_is_not_there_is_unreachable() -> None:
+    """Nothing listens on the port: the server cannot be reached (no wait for ever)."""
+    error = _connect_error(f"postgresql://x:{SECRET}@127.0.0.1:1/sales?connect_timeout=3")
+    assert isinstance(error, DatabaseUnreachable)
+    assert SECRET not in error.message
+
+
+def test_a_read_only_role_is_told_it_may_not_change(
+    pg_server: str, pg_database: str, login_role: str
+) -> None:
+    """A role without write rights that tries to write gets one sentence, exit 4."""
+    from salespipe.storage.postgres.connection import connect, translated
+
+    target = _tcp(pg_database, login_role, SECRET)
+    pg_admin(pg_database, f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {login_role}")
+    connection = connect(target)
+    with pytest.raises(DatabaseReadOnly) as caught, translated(target):
+        connection.execute("CREATE TABLE t (x int)")
+    connection.close()
+    assert caught.value.exit_code == EXIT_DATA_FILE
+    assert SECRET not in caught.value.message
+
+
+def test_a_lost_connection_says_nothing_was_saved(pg_server: str, pg_database: str) -> None:
+    """The server ends the session mid-command: a clear sentence, not a traceback."""
+    from salespipe.storage.postgres.connection import connect, translated
+
+    connection = connect(pg_database)
+    pid = connection.info.backend_pid
+    pg_admin(pg_server, "SELECT pg_terminate_backend(%s)", pid)
+    with pytest.raises(DatabaseUnreachable) as caught, translated(pg_database):
+        connection.execute("SELECT 1")
+    connection.close()
+    assert "lost" in caught.value.message
