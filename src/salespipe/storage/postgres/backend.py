@@ -1,0 +1,635 @@
+"""The storage port on PostgreSQL.
+
+A read view is a ``REPEATABLE READ READ ONLY`` transaction on a connection of its own:
+one snapshot of the pipeline, whatever commits meanwhile, so a report never sees half
+a change. A write transaction runs at ``READ COMMITTED`` and first locks the one
+pipeline row (``SELECT … FOR UPDATE``): writers take turns, as with the data file's
+lock, each sees everything committed before it, nothing is lost and no transaction
+has to be retried. The counters live in that row, so ids and sequence numbers are
+unique and never reused (a rolled-back change hands none out). See docs/team.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import errors as pg_errors
+
+from salespipe.core.errors import DatabaseBusy
+from salespipe.core.i18n import _
+from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.storage.port import (
+    UNDO_DEPTH,
+    Counters,
+    Initial,
+    LockTimeout,
+    ReadView,
+    Storage,
+    UndoEntry,
+    WriteTransaction,
+)
+from salespipe.storage.postgres import schema
+from salespipe.storage.postgres.connection import Connection, connect, translated
+from salespipe.storage.postgres.target import redact
+
+# Rows fetched per round trip when a listing is read one record at a time.
+ITER_SIZE = 2000
+
+_LIVE = "NOT deleted"
+_OPEN = "status = 'open' AND NOT deleted"
+_CLOSED = "status <> 'open' AND NOT deleted"
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+_OVERWRITE = (
+    " ON CONFLICT (singleton) DO UPDATE SET created_at = EXCLUDED.created_at,"
+    " config = EXCLUDED.config, flags = EXCLUDED.flags, stages = EXCLUDED.stages,"
+    " next_deal_id = EXCLUDED.next_deal_id, next_seq = EXCLUDED.next_seq,"
+    " next_change = EXCLUDED.next_change"
+)
+
+
+class _Pipeline:
+    """The pipeline row: settings, stages, flags and counters, as Python values."""
+
+    def __init__(
+        self,
+        created_at: str,
+        config: dict[str, Any],
+        flags: dict[str, Any],
+        stages: list[Stage],
+        counters: Counters,
+    ) -> None:
+        self.created_at = created_at
+        self.config = config
+        self.flags = flags
+        self.stages = stages
+        self.counters = counters
+
+    @classmethod
+    def fresh(cls, initial: Initial) -> _Pipeline:
+        return cls(initial.created_at, {}, {}, list(initial.stages), Counters(1, 1, 1))
+
+    @classmethod
+    def load(cls, cursor: schema.Cursor, *, for_update: str = "") -> _Pipeline | None:
+        cursor.execute(
+            "SELECT created_at, config::text, flags::text, stages::text,"
+            f" next_deal_id, next_seq, next_change FROM salespipe_pipeline {for_update}"
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        created_at, config, flags, stages, *counters = row
+        return cls(
+            created_at,
+            orjson.loads(config),
+            orjson.loads(flags),
+            [Stage.from_record(raw) for raw in orjson.loads(stages)],
+            Counters(*map(int, counters)),
+        )
+
+    def save(self, cursor: schema.Cursor, *, overwrite: bool = True) -> None:
+        """Write the row; with ``overwrite=False`` only if there is none yet."""
+        cursor.execute(
+            "INSERT INTO salespipe_pipeline AS p (created_at, config, flags, stages,"
+            " next_deal_id, next_seq, next_change)"
+            " VALUES (%s, %s::json, %s::json, %s::json, %s, %s, %s)"
+            + (_OVERWRITE if overwrite else " ON CONFLICT (singleton) DO NOTHING"),
+            (
+                self.created_at,
+                _json(self.config),
+                _json(self.flags),
+                _json([stage.to_record() for stage in self.stages]),
+                *self.counters,
+            ),
+        )
+
+
+class PostgresView(ReadView):
+    """The pipeline as one transaction on ``connection`` sees it."""
+
+    def __init__(
+        self, connection: Connection, target: str, pipeline: _Pipeline, exists: bool
+    ) -> None:
+        self._connection = connection
+        self._target = target
+        self._pipeline = pipeline
+        self._exists = exists
+        # A pipeline not created yet has no tables to ask.
+        self._has_tables = exists
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _before_read(self) -> None:
+        """Hook for a transaction to write what it holds back before a read."""
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if not self._has_tables:
+            return []
+        self._before_read()
+        with translated(self._target):
+            return self._connection.execute(sql, params).fetchall()
+
+    def _value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[str]:
+        """The first column of each row, fetched in batches through a server-side cursor."""
+        if not self._has_tables:
+            return
+        self._before_read()
+        with translated(self._target), self._connection.cursor(name=_cursor_name()) as cursor:
+            cursor.itersize = ITER_SIZE
+            cursor.execute(sql, params)
+            for (value,) in cursor:
+                yield value
+
+    def _records(self, sql: str, params: Sequence[Any] = ()) -> list[Record]:
+        return [orjson.loads(text) for (text,) in self._rows(sql, params)]
+
+    # -- settings, stages, bookkeeping ------------------------------------------------
+    @property
+    def exists(self) -> bool:
+        return self._exists
+
+    def config(self) -> dict[str, Any]:
+        return dict(self._pipeline.config)
+
+    def stages(self) -> list[Stage]:
+        return sorted(self._pipeline.stages, key=lambda s: s.position)
+
+    def created_at(self) -> str:
+        return self._pipeline.created_at
+
+    def counters(self) -> Counters:
+        return self._pipeline.counters
+
+    def flags(self) -> dict[str, Any]:
+        return dict(self._pipeline.flags)
+
+    def is_empty(self) -> bool:
+        return not self._value(
+            "SELECT EXISTS (SELECT 1 FROM salespipe_deals)"
+            " OR EXISTS (SELECT 1 FROM salespipe_events)"
+        )
+
+    def stage_in_use(self, key: str) -> bool:
+        return bool(
+            self._value(
+                "SELECT EXISTS (SELECT 1 FROM salespipe_stages_used WHERE stage = %(k)s)"
+                " OR EXISTS (SELECT 1 FROM salespipe_events e,"
+                "  LATERAL (VALUES (e.record->'before'), (e.record->'after')) AS side(r)"
+                "  WHERE e.deal_id IS NOT NULL AND json_typeof(side.r) = 'object' AND ("
+                "   side.r->>'stage' = %(k)s OR (json_typeof(side.r->'stays') = 'array' AND"
+                "   EXISTS (SELECT 1 FROM json_array_elements(side.r->'stays') s"
+                "           WHERE s->>0 = %(k)s))))",
+                {"k": key},  # type: ignore[arg-type]
+            )
+        )
+
+    # -- deals ---------------------------------------------------------------------------
+    def get_deal(self, deal_id: int) -> Deal | None:
+        found = self._records(
+            f"SELECT record::text FROM salespipe_deals WHERE id = %s AND {_LIVE}", (deal_id,)
+        )
+        return Deal.from_record(found[0]) if found else None
+
+    def open_deals(self) -> list[Deal]:
+        return [Deal.from_record(r) for r in self.open_records()]
+
+    def open_records(self) -> list[Record]:
+        return self._records(
+            f"SELECT record::text FROM salespipe_deals WHERE {_OPEN} ORDER BY open_order"
+        )
+
+    def open_deal_ids(self) -> set[int]:
+        return {int(i) for (i,) in self._rows(f"SELECT id FROM salespipe_deals WHERE {_OPEN}")}
+
+    def closed_deals(self) -> list[Deal]:
+        return [Deal.from_record(r) for r in self.closed_records()]
+
+    def closed_records(self) -> Iterator[Record]:
+        return map(
+            orjson.loads,
+            self._stream(
+                f"SELECT record::text FROM salespipe_deals WHERE {_CLOSED} ORDER BY closed_order"
+            ),
+        )
+
+    def all_deals(self) -> list[Deal]:
+        return self.open_deals() + self.closed_deals()
+
+    def all_records(self) -> Iterator[Record]:
+        yield from self.open_records()
+        yield from self.closed_records()
+
+    # -- events --------------------------------------------------------------------------
+    def events(self, deal_id: int | None = None) -> list[Event]:
+        if deal_id is None:
+            return [Event.from_record(r) for r in self.event_records()]
+        return [
+            Event.from_record(r)
+            for r in self._records(
+                "SELECT record::text FROM salespipe_events WHERE deal_id = %s ORDER BY position",
+                (deal_id,),
+            )
+        ]
+
+    def event_records(self) -> Iterator[Record]:
+        return map(orjson.loads, self._event_texts())
+
+    def event_lines(self) -> Iterator[bytes]:
+        return (text.encode() for text in self._event_texts())
+
+    def _event_texts(self) -> Iterator[str]:
+        return self._stream("SELECT record::text FROM salespipe_events ORDER BY position")
+
+    def newest_events(
+        self, limit: int, *, deal_id: int | None = None, since: date | None = None
+    ) -> list[Event]:
+        where, params = ["true"], []
+        if deal_id is not None:
+            where.append("deal_id = %s")
+            params.append(deal_id)
+        if since is not None:
+            where.append("at_date >= %s")
+            params.append(since)
+        params.append(limit)
+        return [
+            Event.from_record(r)
+            for r in self._records(
+                f"SELECT record::text FROM salespipe_events WHERE {' AND '.join(where)}"
+                " ORDER BY at DESC, position DESC LIMIT %s",
+                params,
+            )
+        ]
+
+    def undone_changes(self) -> set[int]:
+        return {
+            int(c)
+            for (c,) in self._rows("SELECT undid FROM salespipe_events WHERE undid IS NOT NULL")
+        }
+
+    def undo_list(self) -> list[UndoEntry]:
+        return [
+            UndoEntry(int(change), command, at)
+            for change, command, at in self._rows(
+                "SELECT change, command, at FROM salespipe_undo ORDER BY list_order"
+            )
+        ]
+
+
+class PostgresTransaction(PostgresView, WriteTransaction):
+    """One change, written to the server as it is made and committed whole at the end.
+
+    Deals and events are held back and sent in batches (before any read, and at the
+    end), so an import of many records takes few round trips.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        target: str,
+        pipeline: _Pipeline,
+        exists: bool,
+        start_position: int,
+    ) -> None:
+        super().__init__(connection, target, pipeline, exists)
+        self._has_tables = True
+        self.changed = False
+        self.undoable = True
+        self._start_position = start_position
+        self._change_id: int | None = None
+        self._pending_deals: list[Record] = []
+        self._pending_events: list[Event] = []
+
+    def _touch(self) -> _Pipeline:
+        self.changed = True
+        return self._pipeline
+
+    def _before_read(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        """Send the deals and events held back."""
+        with translated(self._target), self._connection.cursor() as cursor:
+            if self._pending_deals:
+                _write_deals(cursor, self._pending_deals)
+                self._pending_deals = []
+            if self._pending_events:
+                _write_events(cursor, self._pending_events)
+                self._pending_events = []
+
+    # -- numbers -----------------------------------------------------------------------
+    def allocate_deal_id(self) -> int:
+        pipeline = self._touch()
+        deal_id = pipeline.counters.next_deal_id
+        pipeline.counters = pipeline.counters._replace(next_deal_id=deal_id + 1)
+        return deal_id
+
+    def allocate_seq(self) -> int:
+        pipeline = self._touch()
+        seq = pipeline.counters.next_seq
+        pipeline.counters = pipeline.counters._replace(next_seq=seq + 1)
+        return seq
+
+    def change_id(self) -> int:
+        if self._change_id is None:
+            pipeline = self._touch()
+            self._change_id = pipeline.counters.next_change
+            pipeline.counters = pipeline.counters._replace(next_change=self._change_id + 1)
+        return self._change_id
+
+    def advance_counters(
+        self,
+        *,
+        next_deal_id: int | None = None,
+        next_seq: int | None = None,
+        next_change: int | None = None,
+    ) -> None:
+        pipeline = self._touch()
+        given = Counters(next_deal_id or 0, next_seq or 0, next_change or 0)
+        pipeline.counters = Counters(*map(max, pipeline.counters, given))
+
+    # -- settings, stages, flags ----------------------------------------------------
+    def set_config(self, key: str, value: Any) -> None:
+        config = self._touch().config
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+
+    def replace_config(self, config: dict[str, Any]) -> None:
+        self._touch().config = dict(config)
+
+    def save_stages(self, stages: Iterable[Stage]) -> None:
+        self._touch().stages = list(stages)
+
+    def set_flag(self, name: str, value: Any) -> None:
+        self._touch().flags[name] = value
+
+    def set_created_at(self, iso: str) -> None:
+        self._touch().created_at = iso
+
+    # -- deals ---------------------------------------------------------------------------
+    def save_deals(self, deals: Iterable[Deal]) -> None:
+        self.save_records(deal.to_record() for deal in deals)
+
+    def save_records(self, records: Iterable[Record]) -> None:
+        self.changed = True
+        # A copy: what the caller does with its records later changes nothing here.
+        self._pending_deals.extend(orjson.loads(orjson.dumps(r)) for r in records)
+        if len(self._pending_deals) >= ITER_SIZE:
+            self.flush()
+
+    def delete_deal(self, deal_id: int) -> None:
+        self.flush()
+        self.changed = True
+        with translated(self._target):
+            self._connection.execute(
+                "INSERT INTO salespipe_deals (id, status, stage, owner, deleted, record)"
+                " VALUES (%s, 'deleted', '', '', true, NULL)"
+                " ON CONFLICT (id) DO UPDATE SET deleted = true, record = NULL,"
+                " open_order = NULL",
+                (deal_id,),
+            )
+
+    # -- events and undo -------------------------------------------------------------------
+    def record(self, event: Event) -> None:
+        self.changed = True
+        self._pending_events.append(event)
+        if len(self._pending_events) >= ITER_SIZE:
+            self.flush()
+
+    def not_undoable(self) -> None:
+        self.undoable = False
+
+    def pop_change(self) -> tuple[UndoEntry, list[Event]] | None:
+        rows = self._rows(
+            "DELETE FROM salespipe_undo WHERE list_order ="
+            " (SELECT max(list_order) FROM salespipe_undo)"
+            " RETURNING change, command, at, first_position, last_position"
+        )
+        if not rows:
+            return None
+        self.changed = True
+        change, command, at, first, last = rows[0]
+        events = self._records(
+            "SELECT record::text FROM salespipe_events"
+            " WHERE position BETWEEN %s AND %s ORDER BY position",
+            (first, last),
+        )
+        return UndoEntry(int(change), command, at), [Event.from_record(r) for r in events]
+
+    def set_undo_list(self, entries: Sequence[UndoEntry]) -> None:
+        self.changed = True
+        spans = self._spans()
+        with translated(self._target), self._connection.cursor() as cursor:
+            cursor.execute("DELETE FROM salespipe_undo")
+            cursor.executemany(
+                "INSERT INTO salespipe_undo (change, command, at, first_position, last_position)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [(e.change, e.command, e.at, *spans[e.change]) for e in entries if e.change in spans],
+            )
+
+    def _spans(self) -> dict[int, tuple[int, int]]:
+        """Where the events of each change recorded in this transaction are."""
+        return {
+            int(change): (int(first), int(last))
+            for change, first, last in self._rows(
+                "SELECT change, min(position), max(position) FROM salespipe_events"
+                " WHERE position > %s GROUP BY change",
+                (self._start_position,),
+            )
+        }
+
+    def finish(self, command: str, now_iso: str) -> None:
+        """Write back the pipeline row and put this change on the undo list."""
+        self.flush()
+        with translated(self._target), self._connection.cursor() as cursor:
+            if self.undoable:
+                cursor.execute(
+                    "SELECT min(position), max(position) FROM salespipe_events"
+                    " WHERE position > %s",
+                    (self._start_position,),
+                )
+                span = cursor.fetchone()
+                if span is not None and span[0] is not None:
+                    cursor.execute(
+                        "INSERT INTO salespipe_undo"
+                        " (change, command, at, first_position, last_position)"
+                        " VALUES (%s, %s, %s, %s, %s)",
+                        (self.change_id(), command, now_iso, span[0], span[1]),
+                    )
+                    cursor.execute(
+                        "DELETE FROM salespipe_undo WHERE list_order <= ("
+                        " SELECT list_order FROM salespipe_undo ORDER BY list_order DESC"
+                        " OFFSET %s LIMIT 1)",
+                        (UNDO_DEPTH,),
+                    )
+            self._pipeline.save(cursor)
+
+
+def _stays_stages(record: Record) -> set[str]:
+    return {record["stage"], *(stay[0] for stay in record.get("stays", ()))}
+
+
+def _write_deals(cursor: schema.Cursor, records: list[Record]) -> None:
+    cursor.executemany(
+        "INSERT INTO salespipe_deals AS d"
+        " (id, status, stage, owner, open_order, closed_order, record)"
+        " VALUES (%s, %s, %s, %s, nextval('salespipe_listing_order'),"
+        "  nextval('salespipe_listing_order'), %s::json)"
+        " ON CONFLICT (id) DO UPDATE SET"
+        "  open_order = CASE WHEN d.status = 'open' AND NOT d.deleted THEN d.open_order"
+        "   ELSE EXCLUDED.open_order END,"
+        "  closed_order = COALESCE(d.closed_order, EXCLUDED.closed_order),"
+        "  status = EXCLUDED.status, stage = EXCLUDED.stage, owner = EXCLUDED.owner,"
+        "  deleted = false, record = EXCLUDED.record",
+        [
+            (r["id"], r["status"], r["stage"], r.get("owner") or "", _json(r))
+            for r in records
+        ],
+    )
+    used = set().union(*map(_stays_stages, records))
+    cursor.execute(
+        "INSERT INTO salespipe_stages_used SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+        (sorted(used),),
+    )
+
+
+def _write_events(cursor: schema.Cursor, events: list[Event]) -> None:
+    rows = []
+    for event in events:
+        record = event.to_record()
+        undid = (event.after or {}).get("undid") if event.type == "undo" else None
+        rows.append(
+            (
+                event.seq,
+                event.change,
+                event.deal_id,
+                event.type,
+                record["at"],
+                event.at.date(),
+                undid,
+                _json(record),
+            )
+        )
+    cursor.executemany(
+        "INSERT INTO salespipe_events (seq, change, deal_id, type, at, at_date, undid, record)"
+        " VALUES (%s, %s, %s, %s, %s::timestamptz, %s, %s, %s::json)",
+        rows,
+    )
+
+
+_cursor_count = 0
+
+
+def _cursor_name() -> str:
+    global _cursor_count
+    _cursor_count += 1
+    return f"salespipe_{_cursor_count}"
+
+
+class PostgresStorage(Storage):
+    """One pipeline in a PostgreSQL database (in the connection's current schema)."""
+
+    def __init__(self, target: str, initial: Callable[[], Initial]) -> None:
+        self.target = target
+        self.initial = initial
+
+    @property
+    def location(self) -> str:
+        return redact(self.target)
+
+    def read(self) -> PostgresView:
+        connection = connect(self.target)
+        weakref.finalize(connection, connection.close)
+        with translated(self.target):
+            connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            connection.read_only = True
+            with connection.cursor() as cursor:
+                done = schema.applied(cursor, self.location)
+                pipeline = _Pipeline.load(cursor) if done is not None else None
+        view = PostgresView(
+            connection, self.target, pipeline or _Pipeline.fresh(self.initial()), pipeline is not None
+        )
+        # The view's snapshot lives as long as the view: its connection closes with it.
+        weakref.finalize(view, connection.close)
+        return view
+
+    @contextlib.contextmanager
+    def transaction(
+        self, lock_timeout: LockTimeout, command: str, now_iso: str
+    ) -> Iterator[PostgresTransaction]:
+        connection = connect(self.target)
+        try:
+            tx = self._begin(connection, lock_timeout)
+            yield tx
+            if tx.changed:
+                tx.finish(command, now_iso)
+                with translated(self.target):
+                    connection.commit()
+            else:
+                connection.rollback()
+        finally:
+            connection.close()
+
+    def _begin(self, connection: Connection, lock_timeout: LockTimeout) -> PostgresTransaction:
+        """Lock the pipeline row (making the schema and the row on first use)."""
+        with translated(self.target), connection.cursor() as cursor:
+            done = schema.applied(cursor, self.location)
+            if done is None or tuple(done) != schema.KNOWN:
+                schema.migrate(cursor, self.location)
+            exists = _Pipeline.load(cursor) is not None
+            if not exists:
+                _Pipeline.fresh(self.initial()).save(cursor, overwrite=False)
+            pipeline = self._lock(connection, cursor, lock_timeout)
+            cursor.execute("SELECT coalesce(max(position), 0) FROM salespipe_events")
+            row = cursor.fetchone()
+            assert row is not None
+        return PostgresTransaction(connection, self.target, pipeline, exists, int(row[0]))
+
+    def _lock(
+        self, connection: Connection, cursor: schema.Cursor, lock_timeout: LockTimeout
+    ) -> _Pipeline:
+        try:
+            with connection.transaction():  # a savepoint: a refused NOWAIT is undone alone
+                pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE NOWAIT")
+        except pg_errors.LockNotAvailable:
+            seconds = lock_timeout()
+            cursor.execute(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}")
+            try:
+                pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE")
+            except pg_errors.LockNotAvailable:
+                raise DatabaseBusy(
+                    _(
+                        "The database {path} is busy: another salespipe process held it "
+                        "for more than {seconds} s; nothing was changed, try again."
+                    ).format(path=self.location, seconds=f"{seconds:g}")
+                ) from None
+        assert pipeline is not None
+        return pipeline
+
+    def destroy(self, lock_timeout: LockTimeout) -> None:
+        connection = connect(self.target)
+        try:
+            with translated(self.target), connection.cursor() as cursor:
+                if schema.applied(cursor, self.location) is not None:
+                    self._lock(connection, cursor, lock_timeout)
+                    schema.drop(cursor)
+                connection.commit()
+        finally:
+            connection.close()
+
+    def holds(self, path: str) -> bool:
+        return False

@@ -1,0 +1,175 @@
+"""The tables of a pipeline in PostgreSQL, made and kept up to date by named migrations.
+
+Each migration is one function, applied once, in order, and recorded by its name in
+``salespipe_migrations``: that table is also how a database is known to be salespipe's.
+A schema holding other tables but not that one belongs to another program, and one
+that records a migration this version does not know was made by a newer salespipe;
+both are refused, never written to (docs/team.md).
+
+The tables live in the connection's current schema (``search_path``), so one database
+can hold several pipelines, one per schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from salespipe.core.errors import NewerSchema, NotASalespipeFile
+from salespipe.core.i18n import _
+
+Cursor = psycopg.Cursor[Any]
+
+# Held (for the transaction) by whoever creates or migrates the schema, so that two
+# first writers do not both create it. An arbitrary constant, salespipe's own.
+MIGRATION_LOCK = 0x5A1E5_91BE
+
+
+def m001_pipeline(cursor: Cursor) -> None:
+    """The pipeline row, stages, deals, events and the undo list."""
+    cursor.execute(
+        """
+        CREATE TABLE salespipe_pipeline (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            created_at text NOT NULL,
+            -- json, not jsonb: the settings and flags keep the order they were set in
+            config json NOT NULL,
+            flags json NOT NULL,
+            stages json NOT NULL,
+            next_deal_id bigint NOT NULL,
+            next_seq bigint NOT NULL,
+            next_change bigint NOT NULL
+        );
+
+        -- A deal as it is now. json keeps each record byte for byte as it was written.
+        -- open_order: when it last became open; closed_order: when it first closed
+        -- (the order of the open and of the closed listings).
+        CREATE TABLE salespipe_deals (
+            id bigint PRIMARY KEY,
+            status text NOT NULL,
+            stage text NOT NULL,
+            owner text NOT NULL,
+            deleted boolean NOT NULL DEFAULT false,
+            open_order bigint,
+            closed_order bigint,
+            record json,
+            CHECK (deleted = (record IS NULL))
+        );
+        CREATE INDEX salespipe_deals_open ON salespipe_deals (open_order)
+            WHERE status = 'open' AND NOT deleted;
+        CREATE INDEX salespipe_deals_closed ON salespipe_deals (closed_order)
+            WHERE status <> 'open' AND NOT deleted;
+        CREATE SEQUENCE salespipe_listing_order;
+
+        -- Every stage a stored deal ever named (as its stage or in its stays).
+        CREATE TABLE salespipe_stages_used (stage text PRIMARY KEY);
+
+        -- Events in recorded order (position). "role" is the database role that wrote
+        -- the event, set by the server itself: who made a change cannot be forged.
+        CREATE TABLE salespipe_events (
+            position bigserial PRIMARY KEY,
+            seq bigint NOT NULL,
+            change bigint NOT NULL,
+            deal_id bigint,
+            type text NOT NULL,
+            at timestamptz NOT NULL,
+            at_date date NOT NULL,
+            undid bigint,
+            role text NOT NULL DEFAULT current_user,
+            record json NOT NULL
+        );
+        CREATE INDEX salespipe_events_deal ON salespipe_events (deal_id, position);
+        CREATE INDEX salespipe_events_at ON salespipe_events (at, position);
+        CREATE INDEX salespipe_events_change ON salespipe_events (change);
+        CREATE INDEX salespipe_events_undid ON salespipe_events (undid)
+            WHERE undid IS NOT NULL;
+
+        -- The changes undo can take back, oldest first, with the span of their events.
+        CREATE TABLE salespipe_undo (
+            list_order bigserial PRIMARY KEY,
+            change bigint NOT NULL UNIQUE,
+            command text NOT NULL,
+            at text NOT NULL,
+            first_position bigint NOT NULL,
+            last_position bigint NOT NULL,
+            role text NOT NULL DEFAULT current_user
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (m001_pipeline,)
+KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
+
+
+def applied(cursor: Cursor, where: str) -> list[str] | None:
+    """The migrations the database records, or None if it has no salespipe schema yet.
+
+    Raises NotASalespipeFile if the schema holds another program's tables and
+    NewerSchema if a newer salespipe has migrated it.
+    """
+    cursor.execute(
+        "SELECT to_regclass('salespipe_migrations') IS NOT NULL,"
+        " (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm'))"
+    )
+    row = cursor.fetchone()
+    assert row is not None
+    ours, tables = bool(row[0]), int(row[1])
+    if not ours:
+        if tables:
+            raise NotASalespipeFile(
+                _(
+                    "The database {where} holds tables of another program; salespipe uses "
+                    "only an empty database (or schema) or one it made itself."
+                ).format(where=where)
+            )
+        return None
+    cursor.execute("SELECT name FROM salespipe_migrations ORDER BY applied_order")
+    names = [str(name) for (name,) in cursor.fetchall()]
+    unknown = [name for name in names if name not in KNOWN]
+    if unknown:
+        raise NewerSchema(
+            _(
+                "The database {where} was set up by a newer salespipe (its schema has "
+                "{step}); upgrade salespipe to use it."
+            ).format(where=where, step=unknown[0])
+        )
+    return names
+
+
+def migrate(cursor: Cursor, where: str) -> bool:
+    """Bring the schema up to date inside the caller's transaction; whether it was new.
+
+    Holds the migration lock until that transaction ends, so concurrent first writers
+    wait for one another and only one creates the tables.
+    """
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+    done = applied(cursor, where)
+    created = done is None
+    if created:
+        cursor.execute(
+            "CREATE TABLE salespipe_migrations ("
+            " applied_order serial PRIMARY KEY,"
+            " name text NOT NULL UNIQUE,"
+            " applied_at timestamptz NOT NULL DEFAULT now(),"
+            " role text NOT NULL DEFAULT current_user)"
+        )
+    for migration in MIGRATIONS:
+        if migration.__name__ not in (done or ()):
+            migration(cursor)
+            cursor.execute(
+                "INSERT INTO salespipe_migrations (name) VALUES (%s)", (migration.__name__,)
+            )
+    return created
+
+
+def drop(cursor: Cursor) -> None:
+    """Remove the pipeline's tables (``demo`` replacing its own pipeline)."""
+    cursor.execute(
+        "DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
+        " salespipe_deals, salespipe_pipeline, salespipe_migrations;"
+        " DROP SEQUENCE IF EXISTS salespipe_listing_order"
+    )
