@@ -74,13 +74,20 @@ def db_path(isolated: Path) -> Path:
 
 
 @pytest.fixture
-def pipeline(db_path: Path) -> Pipeline:
-    return Pipeline.open(db_path, "en")
+def target(isolated: Path) -> str:
+    """The database the test's commands use (SALESPIPE_DB): the data file, or a
+    PostgreSQL database under ``each_backend``."""
+    return os.environ["SALESPIPE_DB"]
 
 
 @pytest.fixture
-def thai_pipeline(db_path: Path) -> Pipeline:
-    return Pipeline.open(db_path, "th")
+def pipeline(target: str) -> Pipeline:
+    return Pipeline.open(target, "en")
+
+
+@pytest.fixture
+def thai_pipeline(target: str) -> Pipeline:
+    return Pipeline.open(target, "th")
 
 
 class Cli:
@@ -211,3 +218,33 @@ def pg_database(pg_server: str) -> Iterator[str]:
         yield pg_target(pg_server, name)
     finally:
         pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# A test that looks at the data file's bytes runs on the file only.
+FILE_ONLY_FIXTURES = frozenset({"db_path", "snapshot_files"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the PostgreSQL run of a test that inspects the data file itself (it
+    asks for one of FILE_ONLY_FIXTURES or is marked ``file_only``)."""
+    keep, drop = [], []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        on_postgres = "each_backend" in names and item.get_closest_marker("postgres")
+        about_file = names & FILE_ONLY_FIXTURES or item.get_closest_marker("file_only")
+        (drop if on_postgres and about_file else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(params=["file", pytest.param("postgres", marks=pytest.mark.postgres)])
+def each_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once on a data file and once on a fresh PostgreSQL database: point
+    SALESPIPE_DB at it. Test modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("each_backend")``."""
+    if request.param == "postgres":
+        target: str = request.getfixturevalue("pg_database")
+        monkeypatch.setenv("SALESPIPE_DB", target)
+        return target
+    return os.environ["SALESPIPE_DB"]

@@ -10,6 +10,8 @@ from salespipe.present import textwidth
 from salespipe.present.charts import Bar, bar_chart
 from test_reports import built_once
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 THAI_STAGES = ["ติดต่อนำเสนอ", "กำลังพิจารณา", "เสนอราคา", "เจรจาต่อรอง", "อนุมัติซื้อ"]
 
 

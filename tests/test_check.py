@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+
 NOW = "2026-11-27T10:00:00+07:00"
 
 

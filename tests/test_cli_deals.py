@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+
 DEAL_KEYS = {
     "id",
     "title",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def test_stage_list_json_and_disabled_hidden(cli) -> None:
     """stage list shows enabled stages with open deal counts; --all adds disabled ones."""

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 

@@ -12,6 +12,8 @@ import pytest
 from salespipe.app.pipeline import Pipeline
 from salespipe.transfer.crm_formats import CSV_COLUMNS
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 HEADER = (
     "id,title,customer,contact,value,currency,stage,stage_name,status,owner,probability,"
     "expected_close,next_action,next_action_due,tags,created_at,updated_at,stage_entered_at,"

@@ -21,6 +21,8 @@ from salespipe.reports import durations, forecast, outcomes
 from salespipe.reports import summary as reports
 from test_reports import build_funnel_history, built_once, ok
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
 
 

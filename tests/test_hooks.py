@@ -14,6 +14,8 @@ from salespipe.app.work import Change
 from salespipe.core.model import Event
 from salespipe.present import views
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 NOW = "2026-11-27T10:00:00+07:00"
 
 

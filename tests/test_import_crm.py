@@ -9,6 +9,8 @@ import pytest
 
 from salespipe.app.pipeline import Pipeline
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL_EXPORTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-exports"
 

@@ -7,9 +7,13 @@ import json
 import shlex
 from pathlib import Path
 
+import pytest
+
 from salespipe.app.pipeline import Pipeline
 from salespipe.core import clock
 from salespipe.reports import timeline
+
+pytestmark = pytest.mark.usefixtures("each_backend")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -12,6 +12,8 @@ from salespipe.core import parse
 from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.core.model import NextAction
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def at(text: str) -> datetime:
     return parse.moment(text)

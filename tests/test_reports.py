@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+
 _BUILT: dict[str, dict[str, bytes]] = {}
 
 

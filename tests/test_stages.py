@@ -9,6 +9,8 @@ import pytest
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import InvalidValue, NotAllowed, StageNotFound
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def names(pipeline: Pipeline, enabled_only: bool = True) -> list[str]:
     return [s.name for s in pipeline.read().stages() if s.enabled or not enabled_only]

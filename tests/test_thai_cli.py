@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def _thai_deal(cli: Any) -> None:
     cli("--lang", "th", "init")
@@ -60,6 +62,7 @@ def test_flag_and_environment_beat_the_config_and_the_config_beats_the_locale(
     assert cli("note", "1", "called").stdout == "Noted on deal 1.\n"
 
 
+@pytest.mark.file_only
 def test_the_config_language_costs_no_extra_read_of_the_file(
     cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,8 @@ import pytest
 from salespipe.present import textwidth
 from test_reports import built_once
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 WIDTH = 80
 # Words that may stay Latin in Thai output: data of the test, codes, commands.
 LATIN_ALLOWED = {"ERP", "POS", "CCTV", "USD", "THB", "tester", "Café", "Amazon"}

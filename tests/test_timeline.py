@@ -10,6 +10,8 @@ from salespipe.core.errors import InvalidValue
 from salespipe.reports import timeline
 from test_reports import built_once
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def ok(result) -> None:
     assert result.exit_code == 0, result.stderr + result.stdout

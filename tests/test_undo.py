@@ -13,6 +13,8 @@ from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import NothingToUndo
 from salespipe.core.model import NextAction
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def state_of(pipeline: Pipeline) -> dict[str, Any]:
     """Everything a user can see, apart from the history itself."""

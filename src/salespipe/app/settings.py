@@ -11,6 +11,7 @@ from typing import Any
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
+from salespipe.storage.postgres.target import is_postgres_target
 
 LANGS = ("th", "en")
 
@@ -170,6 +171,15 @@ def display_era(config: dict[str, Any], language: str) -> str:
     if era in ("ce", "be"):
         return str(era)
     return "be" if language == "th" else "ce"
+
+
+def database_target(flag: str | None) -> str | Path:
+    """--db, else SALESPIPE_DB, else the user data folder's file: a PostgreSQL URI as
+    given (docs/team.md), or the path of a data file."""
+    chosen = flag or os.environ.get("SALESPIPE_DB")
+    if chosen and is_postgres_target(chosen):
+        return chosen
+    return database_path(flag)
 
 
 def database_path(flag: str | None) -> Path:

@@ -66,7 +66,7 @@ class State:
 
     def pipeline(self) -> Pipeline:
         pipeline = Pipeline.open(
-            settings.database_path(self.db), settings.lang_from_environment(self.lang)
+            settings.database_target(self.db), settings.lang_from_environment(self.lang)
         )
         pipeline.listeners.append(_run_hooks)
         pipeline.config_readers.append(self.apply_config)

@@ -26,7 +26,7 @@ def _snapshot(ctx: typer.Context) -> Any:
     root = ctx.find_root()
     db = root.params.get("db") if root.params else None
     lang = root.params.get("lang") if root.params else None
-    path = settings.database_path(db if isinstance(db, str) else None)
+    path = settings.database_target(db if isinstance(db, str) else None)
     return Pipeline.open(path, settings.lang_from_environment(lang)).read()
 
 

@@ -33,7 +33,7 @@ def _demo_language(flag: str | None, global_db: str | None) -> str:
     from salespipe.app.pipeline import Pipeline
 
     try:
-        configured = Pipeline.open(settings.database_path(global_db)).read().config().get("lang")
+        configured = Pipeline.open(settings.database_target(global_db)).read().config().get("lang")
     except SalespipeError:  # an unreadable pipeline only means no preference
         configured = None
     return "th" if configured == "th" else "en"

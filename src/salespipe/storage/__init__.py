@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from salespipe.storage.postgres.target import is_postgres_target
+
 if TYPE_CHECKING:
     from salespipe.storage.port import Initial, Storage
 
@@ -20,12 +22,17 @@ MEMORY_PREFIX = "memory:"
 
 def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial]) -> Storage:
     """The database at ``target``: ``memory:NAME`` for an in-memory one (shared by every
-    opening of that name in this process), else the path of a data file. ``initial``
+    opening of that name in this process), ``postgresql://…`` (or ``postgres://…``) for
+    a PostgreSQL database (docs/team.md), else the path of a data file. ``initial``
     gives what a database holds before its first change.
 
     Each backend is imported only when a target names it (a server backend's driver
     must not slow down the file commands)."""
     text = os.fspath(target)
+    if is_postgres_target(text):
+        from salespipe.storage.postgres.backend import PostgresStorage
+
+        return PostgresStorage(text, initial)
     if text.startswith(MEMORY_PREFIX):
         from salespipe.storage.memory import open_memory
 

@@ -256,7 +256,8 @@ class PostgresView(ReadView):
     def newest_events(
         self, limit: int, *, deal_id: int | None = None, since: date | None = None
     ) -> list[Event]:
-        where, params = ["true"], []
+        where: list[str] = ["true"]
+        params: list[Any] = []
         if deal_id is not None:
             where.append("deal_id = %s")
             params.append(deal_id)
