@@ -439,7 +439,11 @@ class PostgresTransaction(PostgresView, WriteTransaction):
             cursor.executemany(
                 "INSERT INTO salespipe_undo (change, command, at, first_position, last_position)"
                 " VALUES (%s, %s, %s, %s, %s)",
-                [(e.change, e.command, e.at, *spans[e.change]) for e in entries if e.change in spans],
+                [
+                    (e.change, e.command, e.at, *spans[e.change])
+                    for e in entries
+                    if e.change in spans
+                ],
             )
 
     def _spans(self) -> dict[int, tuple[int, int]]:
@@ -459,8 +463,7 @@ class PostgresTransaction(PostgresView, WriteTransaction):
         with translated(self._target), self._connection.cursor() as cursor:
             if self.undoable:
                 cursor.execute(
-                    "SELECT min(position), max(position) FROM salespipe_events"
-                    " WHERE position > %s",
+                    "SELECT min(position), max(position) FROM salespipe_events WHERE position > %s",
                     (self._start_position,),
                 )
                 span = cursor.fetchone()
@@ -496,10 +499,7 @@ def _write_deals(cursor: schema.Cursor, records: list[Record]) -> None:
         "  closed_order = COALESCE(d.closed_order, EXCLUDED.closed_order),"
         "  status = EXCLUDED.status, stage = EXCLUDED.stage, owner = EXCLUDED.owner,"
         "  deleted = false, record = EXCLUDED.record",
-        [
-            (r["id"], r["status"], r["stage"], r.get("owner") or "", _json(r))
-            for r in records
-        ],
+        [(r["id"], r["status"], r["stage"], r.get("owner") or "", _json(r)) for r in records],
     )
     used = set().union(*map(_stays_stages, records))
     cursor.execute(
@@ -547,6 +547,8 @@ class PostgresStorage(Storage):
     def __init__(self, target: str, initial: Callable[[], Initial]) -> None:
         self.target = target
         self.initial = initial
+        self._connection: Connection | None = None
+        self._current = False
 
     @property
     def location(self) -> str:
@@ -562,7 +564,10 @@ class PostgresStorage(Storage):
                 done = schema.applied(cursor, self.location)
                 pipeline = _Pipeline.load(cursor) if done is not None else None
         view = PostgresView(
-            connection, self.target, pipeline or _Pipeline.fresh(self.initial()), pipeline is not None
+            connection,
+            self.target,
+            pipeline or _Pipeline.fresh(self.initial()),
+            pipeline is not None,
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)
@@ -572,7 +577,7 @@ class PostgresStorage(Storage):
     def transaction(
         self, lock_timeout: LockTimeout, command: str, now_iso: str
     ) -> Iterator[PostgresTransaction]:
-        connection = connect(self.target)
+        connection = self._writer()
         try:
             tx = self._begin(connection, lock_timeout)
             yield tx
@@ -580,33 +585,56 @@ class PostgresStorage(Storage):
                 tx.finish(command, now_iso)
                 with translated(self.target):
                     connection.commit()
+                self._current = True
             else:
                 connection.rollback()
-        finally:
+        except BaseException:
+            self._discard(connection)
+            raise
+
+    def _writer(self) -> Connection:
+        """The connection for write transactions, kept between them (one per storage)."""
+        if self._connection is None or self._connection.closed:
+            self._connection = connect(self.target)
+            weakref.finalize(self, self._connection.close)
+        return self._connection
+
+    def _discard(self, connection: Connection) -> None:
+        """Give up a connection whose transaction failed (it may be broken as well)."""
+        with contextlib.suppress(psycopg.Error):
             connection.close()
+        if self._connection is connection:
+            self._connection = None
 
     def _begin(self, connection: Connection, lock_timeout: LockTimeout) -> PostgresTransaction:
         """Lock the pipeline row (making the schema and the row on first use)."""
         with translated(self.target), connection.cursor() as cursor:
-            done = schema.applied(cursor, self.location)
-            if done is None or tuple(done) != schema.KNOWN:
-                schema.migrate(cursor, self.location)
-            exists = _Pipeline.load(cursor) is not None
+            # Once this storage has seen its pipeline made and up to date, it stays so.
+            exists = self._current
             if not exists:
-                _Pipeline.fresh(self.initial()).save(cursor, overwrite=False)
-            pipeline = self._lock(connection, cursor, lock_timeout)
+                done = schema.applied(cursor, self.location)
+                if done is None or tuple(done) != schema.KNOWN:
+                    schema.migrate(cursor, self.location)
+                exists = _Pipeline.load(cursor) is not None
+                if not exists:
+                    _Pipeline.fresh(self.initial()).save(cursor, overwrite=False)
+            pipeline = self._lock(cursor, lock_timeout)
             cursor.execute("SELECT coalesce(max(position), 0) FROM salespipe_events")
             row = cursor.fetchone()
             assert row is not None
         return PostgresTransaction(connection, self.target, pipeline, exists, int(row[0]))
 
-    def _lock(
-        self, connection: Connection, cursor: schema.Cursor, lock_timeout: LockTimeout
-    ) -> _Pipeline:
+    def _lock(self, cursor: schema.Cursor, lock_timeout: LockTimeout) -> _Pipeline:
+        """The pipeline row, locked until the transaction ends: writers take turns."""
+        # A savepoint, so that a refused NOWAIT is undone alone. (Not psycopg's
+        # connection.transaction(): as the first statement it would commit at its end,
+        # and with it let go of the lock.)
+        cursor.execute("SAVEPOINT salespipe_lock")
         try:
-            with connection.transaction():  # a savepoint: a refused NOWAIT is undone alone
-                pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE NOWAIT")
+            pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE NOWAIT")
+            cursor.execute("RELEASE SAVEPOINT salespipe_lock")
         except pg_errors.LockNotAvailable:
+            cursor.execute("ROLLBACK TO SAVEPOINT salespipe_lock")
             seconds = lock_timeout()
             cursor.execute(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}")
             try:
@@ -626,9 +654,10 @@ class PostgresStorage(Storage):
         try:
             with translated(self.target), connection.cursor() as cursor:
                 if schema.applied(cursor, self.location) is not None:
-                    self._lock(connection, cursor, lock_timeout)
+                    self._lock(cursor, lock_timeout)
                     schema.drop(cursor)
                 connection.commit()
+            self._current = False
         finally:
             connection.close()
 

@@ -1,0 +1,263 @@
+"""The PostgreSQL backend as a team meets it: the schema made by ``init``, databases
+that are not ours refused, failures in one sentence (exit 4, password hidden), and
+writers in parallel that lose nothing (docs/team.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from uuid import uuid4
+
+import pytest
+from tests.conftest import pg_admin, pg_target
+
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core.errors import DatabaseBusy, DatabaseUnreachable
+
+pytestmark = pytest.mark.postgres
+
+SECRET = "Tr0ub4dor&3"
+
+
+def _one_sentence(stderr: str) -> str:
+    """The error line, after checking it is alone and no traceback came with it."""
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_init_creates_the_schema_on_an_empty_database(cli, pg_database: str) -> None:
+    """init on an empty database makes the pipeline; a second init changes nothing."""
+    first = cli("--db", pg_database, "init")
+    assert first.exit_code == 0, first.stderr
+    assert cli("--db", pg_database, "add", "ERP", "--value", "1m").exit_code == 0
+    again = cli("--db", pg_database, "init")
+    assert again.exit_code == 1
+    assert "already exists" in again.stderr
+    assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
+
+
+def test_a_read_only_command_creates_nothing(cli, pg_database: str) -> None:
+    """`list` on an empty database shows an empty pipeline and leaves no table behind."""
+    assert cli.json("--db", pg_database, "list") == []
+    with _connection(pg_database) as connection:
+        count = connection.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchone()
+    assert count == (0,)
+
+
+def test_a_database_of_another_program_is_refused(cli, pg_database: str) -> None:
+    """Tables of another program: refused with exit 4, and nothing is added to it."""
+    pg_admin(pg_database, "CREATE TABLE invoices (id int)")
+    for args in (("list",), ("add", "ERP"), ("init",)):
+        result = cli("--db", pg_database, *args)
+        assert result.exit_code == 4, args
+        assert "another program" in _one_sentence(result.stderr)
+    with _connection(pg_database) as connection:
+        tables = connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+    assert tables == [("invoices",)]
+
+
+def test_a_newer_schema_is_refused(cli, pg_database: str) -> None:
+    """A migration this salespipe does not know: a newer one made it; exit 4."""
+    assert cli("--db", pg_database, "add", "ERP").exit_code == 0
+    pg_admin(pg_database, "INSERT INTO salespipe_migrations (name) VALUES ('m999_future')")
+    for args in (("list",), ("add", "CRM")):
+        result = cli("--db", pg_database, *args)
+        assert result.exit_code == 4
+        assert "newer salespipe" in _one_sentence(result.stderr)
+
+
+def test_postgres_url_in_the_environment_selects_the_server(
+    cli, pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SALESPIPE_DB=postgres://… (the short scheme too) is a server, not a file name."""
+    monkeypatch.setenv("SALESPIPE_DB", pg_database.replace("postgresql://", "postgres://", 1))
+    assert cli("add", "ERP").exit_code == 0
+    assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
+
+
+# -- failures: one sentence, exit 4 --------------------------------------------------------
+
+
+@pytest.fixture
+def reader_role(pg_server: str, pg_database: str) -> Iterator[str]:
+    """A role that logs in with a password and may read, not change, the pipeline."""
+    name = f"salespipe_reader_{uuid4().hex[:8]}"
+    pg_admin(pg_server, f"CREATE ROLE {name} LOGIN PASSWORD '{SECRET}'")
+    try:
+        yield name
+    finally:
+        pg_admin(pg_database, f"DROP OWNED BY {name}")
+        pg_admin(pg_server, f"DROP ROLE IF EXISTS {name}")
+
+
+def _as(role: str, database: str, password: str = SECRET) -> str:
+    return f"postgresql://{role}:{password}@127.0.0.1/{database.rsplit('/', 1)[1]}"
+
+
+def test_a_wrong_password_is_one_sentence_without_the_password(
+    run, pg_database: str, reader_role: str
+) -> None:
+    """The installed command, wrong password: exit 4, one line, the password never shown."""
+    wrong = "not-" + SECRET
+    result = run("--db", _as(reader_role, pg_database, wrong), "list")
+    assert result.returncode == 4
+    line = _one_sentence(result.stderr)
+    assert "refused the login" in line
+    assert wrong not in result.stderr + result.stdout
+    assert ":***@" in line
+
+
+def test_a_missing_database_is_one_sentence(run, pg_server: str) -> None:
+    """A database name the server does not have: exit 4, one line naming it."""
+    result = run("--db", pg_target(pg_server, "salespipe_nowhere"), "list", "--json")
+    assert result.returncode == 4
+    assert "salespipe_nowhere" in _one_sentence(result.stderr)
+    assert json.loads(result.stdout)["error"]["code"] == "database_missing"
+
+
+def test_an_unreachable_server_is_one_sentence(run) -> None:
+    """Nothing listening: exit 4, one line, no traceback."""
+    result = run("--db", f"postgresql://a:{SECRET}@127.0.0.1:1/sales", "add", "ERP")
+    assert result.returncode == 4
+    assert "cannot be reached" in _one_sentence(result.stderr)
+    assert SECRET not in result.stderr
+
+
+def test_a_read_only_role_reads_but_may_not_change(cli, pg_database: str, reader_role: str) -> None:
+    """A role granted SELECT only: `list` works; `add` is one sentence, exit 4."""
+    assert cli("--db", pg_database, "add", "ERP").exit_code == 0
+    pg_admin(pg_database, f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader_role}")
+    as_reader = _as(reader_role, pg_database)
+    assert [d["title"] for d in cli.json("--db", as_reader, "list")] == ["ERP"]
+    result = cli("--db", as_reader, "add", "CRM")
+    assert result.exit_code == 4
+    assert "may read but not change" in _one_sentence(result.stderr)
+    assert SECRET not in result.stderr
+    assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
+
+
+def test_a_connection_lost_mid_write_changes_nothing(pg_server: str, pg_database: str) -> None:
+    """The server ends the session inside a change: DatabaseUnreachable, and the
+    pipeline is as the last commit left it."""
+    pipeline = Pipeline.open(pg_database, "en")
+    pipeline.add("ERP", DealFields())
+    store = pipeline.store
+
+    def change_cut_short() -> None:
+        with store.transaction(lambda: 5.0, "add", "2026-11-27T10:00:00+07:00") as tx:
+            tx.set_flag("half", True)
+            tx.allocate_deal_id()
+            pid = tx._connection.info.backend_pid  # type: ignore[attr-defined]
+            pg_admin(pg_server, "SELECT pg_terminate_backend(%s)", pid)
+            tx.open_records()
+
+    with pytest.raises(DatabaseUnreachable):
+        change_cut_short()
+    view = store.read()
+    assert [r["title"] for r in view.open_records()] == ["ERP"]
+    assert "half" not in view.flags()
+    assert view.counters().next_deal_id == 2
+
+
+def test_a_writer_waits_its_turn_then_is_told_the_database_is_busy(pg_database: str) -> None:
+    """While one change holds the pipeline, another waits lock_timeout, then gives up
+    with DatabaseBusy (exit 4) and changes nothing."""
+    first = Pipeline.open(pg_database, "en")
+    first.add("ERP", DealFields())
+    second = Pipeline.open(pg_database, "en").store
+    asked: list[bool] = []
+
+    def short() -> float:
+        asked.append(True)
+        return 0.2
+
+    with first.store.transaction(lambda: 5.0, "edit", "2026-11-27T10:00:00+07:00") as held:
+        held.set_flag("holder", True)
+        with (
+            pytest.raises(DatabaseBusy) as caught,
+            second.transaction(short, "add", "2026-11-27T10:00:00+07:00") as tx,
+        ):
+            tx.allocate_deal_id()
+    assert asked == [True]
+    assert caught.value.exit_code == 4
+    assert second.read().flags() == {"holder": True}
+
+
+def test_a_read_view_keeps_its_snapshot_during_a_write(pg_database: str) -> None:
+    """A view opened before a change does not see it; one opened after does."""
+    pipeline = Pipeline.open(pg_database, "en")
+    pipeline.add("ERP", DealFields())
+    before = pipeline.store.read()
+    assert len(before.open_records()) == 1
+    pipeline.add("CRM", DealFields())
+    assert len(before.open_records()) == 1
+    assert len(before.events()) == 1
+    assert len(pipeline.store.read().open_records()) == 2
+
+
+# -- writers in parallel ----------------------------------------------------------------------
+
+WRITER = textwrap.dedent(
+    """
+    import os, sys
+    from salespipe.app.pipeline import DealFields, Pipeline
+    target, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    os.environ["SALESPIPE_USER"] = name
+    pipeline = Pipeline.open(target, "en")
+    mine = []
+    for n in range(count):
+        if n % 4 == 3 and mine:
+            pipeline.move(mine[-1], "quoted", reason=f"{name} {n}")
+        else:
+            mine.append(pipeline.add(f"{name} deal {n}", DealFields()).deals[0].id)
+    print(" ".join(map(str, mine)))
+    """
+)
+
+
+def test_eight_writers_lose_nothing(pg_database: str, cli) -> None:
+    """8 processes x 200 mixed writes as 8 users: every deal and event is there, ids are
+    unique, and the reports agree with the deals."""
+    writers, writes = 8, 200
+    Pipeline.open(pg_database, "en").init()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, pg_database, f"user{w}", str(writes)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(writers)
+    ]
+    ids: list[int] = []
+    for process in processes:
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+        ids += map(int, out.split())
+    adds = writers * len([n for n in range(writes) if n % 4 != 3])
+    assert len(ids) == adds == len(set(ids))
+    view = Pipeline.open(pg_database, "en").store.read()
+    assert sorted(ids) == list(range(1, adds + 1))
+    events = view.events()
+    assert len(events) == writers * writes
+    assert len({e.seq for e in events}) == len(events)
+    assert {e.who for e in events} == {f"user{w}" for w in range(writers)}
+    quoted = sum(1 for r in view.open_records() if r["stage"] == "quoted")
+    assert quoted == writers * (writes // 4)
+    chart = cli.json("--db", pg_database, "chart")
+    assert sum(row["count"] for row in chart["stages"]) == adds
+
+
+def _connection(target: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(target)
