@@ -532,6 +532,45 @@ def _write_events(cursor: schema.Cursor, events: list[Event]) -> None:
     )
 
 
+class _Turn:
+    """Waiting for another writer to finish: how long is asked only when one holds the
+    pipeline, and at most once; a wait that runs out raises LockNotAvailable."""
+
+    def __init__(self, cursor: schema.Cursor, lock_timeout: LockTimeout) -> None:
+        self.cursor = cursor
+        self.lock_timeout = lock_timeout
+        self.seconds: float | None = None
+
+    def wait(self) -> None:
+        if self.seconds is None:
+            self.seconds = self.lock_timeout()
+            milliseconds = max(1, int(self.seconds * 1000))
+            self.cursor.execute(f"SET LOCAL lock_timeout = {milliseconds}")
+
+
+def _lock_pipeline(cursor: schema.Cursor, turn: _Turn) -> _Pipeline:
+    """The pipeline row, locked until the transaction ends: writers take turns."""
+    # A savepoint, so that a refused NOWAIT is undone alone. (Not psycopg's
+    # connection.transaction(): as the first statement it would commit at its end,
+    # and with it let go of the lock.)
+    cursor.execute("SAVEPOINT salespipe_lock")
+    try:
+        pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE NOWAIT")
+        cursor.execute("RELEASE SAVEPOINT salespipe_lock")
+    except pg_errors.LockNotAvailable:
+        cursor.execute("ROLLBACK TO SAVEPOINT salespipe_lock")
+        turn.wait()
+        pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE")
+    assert pipeline is not None
+    return pipeline
+
+
+def _close_all(connections: list[Connection]) -> None:
+    for connection in connections:
+        with contextlib.suppress(psycopg.Error):
+            connection.close()
+
+
 _cursor_count = 0
 
 
@@ -547,7 +586,10 @@ class PostgresStorage(Storage):
     def __init__(self, target: str, initial: Callable[[], Initial]) -> None:
         self.target = target
         self.initial = initial
-        self._connection: Connection | None = None
+        # The writer connection kept between transactions (at most one), closed with
+        # the storage.
+        self._idle: list[Connection] = []
+        weakref.finalize(self, _close_all, self._idle)
         self._current = False
 
     @property
@@ -556,7 +598,6 @@ class PostgresStorage(Storage):
 
     def read(self) -> PostgresView:
         connection = connect(self.target)
-        weakref.finalize(connection, connection.close)
         with translated(self.target):
             connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             connection.read_only = True
@@ -577,8 +618,7 @@ class PostgresStorage(Storage):
     def transaction(
         self, lock_timeout: LockTimeout, command: str, now_iso: str
     ) -> Iterator[PostgresTransaction]:
-        connection = self._writer()
-        try:
+        with self._borrowed() as connection:
             tx = self._begin(connection, lock_timeout)
             yield tx
             if tx.changed:
@@ -588,73 +628,58 @@ class PostgresStorage(Storage):
                 self._current = True
             else:
                 connection.rollback()
+
+    @contextlib.contextmanager
+    def _borrowed(self) -> Iterator[Connection]:
+        """A connection for one write transaction: the one kept from the last, if it is
+        free (a second transaction of the same storage gets its own, and waits its turn
+        like any other writer). One whose transaction failed is closed, not kept."""
+        idle = self._idle
+        connection = idle.pop() if idle and not idle[-1].closed else connect(self.target)
+        try:
+            yield connection
         except BaseException:
-            self._discard(connection)
+            with contextlib.suppress(psycopg.Error):
+                connection.close()
             raise
-
-    def _writer(self) -> Connection:
-        """The connection for write transactions, kept between them (one per storage)."""
-        if self._connection is None or self._connection.closed:
-            self._connection = connect(self.target)
-            weakref.finalize(self, self._connection.close)
-        return self._connection
-
-    def _discard(self, connection: Connection) -> None:
-        """Give up a connection whose transaction failed (it may be broken as well)."""
-        with contextlib.suppress(psycopg.Error):
+        if idle:
             connection.close()
-        if self._connection is connection:
-            self._connection = None
+        else:
+            idle.append(connection)
 
     def _begin(self, connection: Connection, lock_timeout: LockTimeout) -> PostgresTransaction:
         """Lock the pipeline row (making the schema and the row on first use)."""
         with translated(self.target), connection.cursor() as cursor:
-            # Once this storage has seen its pipeline made and up to date, it stays so.
-            exists = self._current
-            if not exists:
-                done = schema.applied(cursor, self.location)
-                if done is None or tuple(done) != schema.KNOWN:
-                    schema.migrate(cursor, self.location)
-                exists = _Pipeline.load(cursor) is not None
-                if not exists:
-                    _Pipeline.fresh(self.initial()).save(cursor, overwrite=False)
-            pipeline = self._lock(cursor, lock_timeout)
-            cursor.execute("SELECT coalesce(max(position), 0) FROM salespipe_events")
-            row = cursor.fetchone()
-            assert row is not None
-        return PostgresTransaction(connection, self.target, pipeline, exists, int(row[0]))
-
-    def _lock(self, cursor: schema.Cursor, lock_timeout: LockTimeout) -> _Pipeline:
-        """The pipeline row, locked until the transaction ends: writers take turns."""
-        # A savepoint, so that a refused NOWAIT is undone alone. (Not psycopg's
-        # connection.transaction(): as the first statement it would commit at its end,
-        # and with it let go of the lock.)
-        cursor.execute("SAVEPOINT salespipe_lock")
-        try:
-            pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE NOWAIT")
-            cursor.execute("RELEASE SAVEPOINT salespipe_lock")
-        except pg_errors.LockNotAvailable:
-            cursor.execute("ROLLBACK TO SAVEPOINT salespipe_lock")
-            seconds = lock_timeout()
-            cursor.execute(f"SET LOCAL lock_timeout = {max(1, int(seconds * 1000))}")
+            turn = _Turn(cursor, lock_timeout)
             try:
-                pipeline = _Pipeline.load(cursor, for_update="FOR UPDATE")
+                # Once this storage has seen its pipeline made and up to date, it stays so.
+                exists = self._current
+                if not exists:
+                    done = schema.applied(cursor, self.location)
+                    if done is None or tuple(done) != schema.KNOWN:
+                        schema.migrate(cursor, self.location, turn.wait)
+                    exists = _Pipeline.load(cursor) is not None
+                    if not exists:
+                        _Pipeline.fresh(self.initial()).save(cursor, overwrite=False)
+                pipeline = _lock_pipeline(cursor, turn)
             except pg_errors.LockNotAvailable:
                 raise DatabaseBusy(
                     _(
                         "The database {path} is busy: another salespipe process held it "
                         "for more than {seconds} s; nothing was changed, try again."
-                    ).format(path=self.location, seconds=f"{seconds:g}")
+                    ).format(path=self.location, seconds=f"{turn.seconds or 0:g}")
                 ) from None
-        assert pipeline is not None
-        return pipeline
+            cursor.execute("SELECT coalesce(max(position), 0) FROM salespipe_events")
+            row = cursor.fetchone()
+            assert row is not None
+        return PostgresTransaction(connection, self.target, pipeline, exists, int(row[0]))
 
     def destroy(self, lock_timeout: LockTimeout) -> None:
         connection = connect(self.target)
         try:
             with translated(self.target), connection.cursor() as cursor:
                 if schema.applied(cursor, self.location) is not None:
-                    self._lock(cursor, lock_timeout)
+                    _lock_pipeline(cursor, _Turn(cursor, lock_timeout))
                     schema.drop(cursor)
                 connection.commit()
             self._current = False

@@ -140,13 +140,18 @@ def applied(cursor: Cursor, where: str) -> list[str] | None:
     return names
 
 
-def migrate(cursor: Cursor, where: str) -> bool:
+def migrate(cursor: Cursor, where: str, wait: Callable[[], None]) -> bool:
     """Bring the schema up to date inside the caller's transaction; whether it was new.
 
     Holds the migration lock until that transaction ends, so concurrent first writers
-    wait for one another and only one creates the tables.
+    take turns and only one creates the tables; ``wait`` is called before waiting for
+    another one's turn to end (to set how long).
     """
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+    taken = cursor.fetchone()
+    if not (taken and taken[0]):
+        wait()
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
     done = applied(cursor, where)
     created = done is None
     if created:
