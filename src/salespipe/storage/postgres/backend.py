@@ -598,12 +598,16 @@ class PostgresStorage(Storage):
 
     def read(self) -> PostgresView:
         connection = connect(self.target)
-        with translated(self.target):
-            connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            connection.read_only = True
-            with connection.cursor() as cursor:
-                done = schema.applied(cursor, self.location)
-                pipeline = _Pipeline.load(cursor) if done is not None else None
+        try:
+            with translated(self.target):
+                connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                connection.read_only = True
+                with connection.cursor() as cursor:
+                    done = schema.applied(cursor, self.location)
+                    pipeline = _Pipeline.load(cursor) if done is not None else None
+        except BaseException:
+            connection.close()
+            raise
         view = PostgresView(
             connection,
             self.target,
