@@ -77,6 +77,25 @@ def targets(tmp_path: Path) -> Iterator[Callable[[str, str], str]]:
         memory.forget(name.removeprefix("memory:"))
 
 
+@pytest.fixture
+def pg_databases(pg_server: str) -> Iterator[Callable[[str], str]]:
+    """Fresh PostgreSQL databases by name, dropped after the test (tests/conftest.py)."""
+    from uuid import uuid4
+
+    from tests.conftest import pg_admin, pg_target
+
+    made: list[str] = []
+
+    def database(name: str) -> str:
+        made.append(f"salespipe_test_{uuid4().hex[:12]}_{name}")
+        pg_admin(pg_server, f'CREATE DATABASE "{made[-1]}"')
+        return pg_target(pg_server, made[-1])
+
+    yield database
+    for name in made:
+        pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def session(
     cli: Any, monkeypatch: pytest.MonkeyPatch, target: Callable[[str], str], out: Path
 ) -> list[tuple[int, str]]:
@@ -127,3 +146,29 @@ def test_every_command_prints_the_same_on_every_backend(
     for backend, seen in outputs.items():
         for number, (expected, got) in enumerate(zip(reference, seen, strict=True)):
             assert got == expected, (backend, number)
+
+
+@pytest.mark.postgres
+def test_every_command_prints_the_same_on_postgres(
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    targets: Callable[[str, str], str],
+    pg_databases: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    """The same day on PostgreSQL prints what it prints in memory, byte for byte."""
+    outputs = {}
+    for backend in ("memory", "postgres"):
+        out = tmp_path / backend
+        out.mkdir()
+
+        def target(name: str, backend: str = backend) -> str:
+            if backend == "postgres":
+                return pg_databases(name)
+            return targets(backend, f"{backend}-{name}")
+
+        outputs[backend] = session(cli, monkeypatch, target, out)
+    for number, (expected, got) in enumerate(
+        zip(outputs["memory"], outputs["postgres"], strict=True)
+    ):
+        assert got == expected, number

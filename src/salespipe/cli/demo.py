@@ -16,12 +16,13 @@ from salespipe.core.errors import SalespipeError
 from salespipe.core.i18n import _
 
 
-def _demo_path(option: str | None, global_db: str | None) -> Path:
+def _demo_path(option: str | None, global_db: str | None) -> str | Path:
     """The demo's own --db, else the global --db or SALESPIPE_DB, else demo.json in the
-    user data folder (beside the default pipeline, never in it)."""
+    user data folder (beside the default pipeline, never in it). A PostgreSQL target
+    stays as given (docs/team.md)."""
     chosen = option or global_db or os.environ.get("SALESPIPE_DB")
     if chosen:
-        return Path(chosen).expanduser()
+        return settings.database_target(chosen)
     return settings.database_path(None).with_name("demo.json")
 
 
