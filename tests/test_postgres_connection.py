@@ -154,3 +154,23 @@ def test_a_lost_connection_says_nothing_was_saved(pg_server: str, pg_database: s
         connection.execute("SELECT 1")
     connection.close()
     assert "lost" in caught.value.message
+
+
+def test_without_the_driver_a_postgres_target_says_how_to_install_it() -> None:
+    """No psycopg installed: one sentence with the pip command, exit 4; files still work."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "sys.modules['psycopg'] = None  # as if it were not installed\n"
+        "sys.argv = ['salespipe', '--db', 'postgresql:///sales', 'list']\n"
+        "from salespipe.cli.app import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr
+    assert "pip install 'salespipe[postgres]'" in result.stderr

@@ -30,9 +30,7 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     must not slow down the file commands)."""
     text = os.fspath(target)
     if is_postgres_target(text):
-        from salespipe.storage.postgres.backend import PostgresStorage
-
-        return PostgresStorage(text, initial)
+        return _postgres(text, initial)
     if text.startswith(MEMORY_PREFIX):
         from salespipe.storage.memory import open_memory
 
@@ -40,3 +38,21 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     from salespipe.storage.jsonl import Store
 
     return Store(Path(text), initial)
+
+
+def _postgres(target: str, initial: Callable[[], Initial]) -> Storage:
+    try:
+        from salespipe.storage.postgres.backend import PostgresStorage
+    except ImportError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        from salespipe.core.errors import StoreError
+        from salespipe.core.i18n import _
+
+        raise StoreError(
+            _(
+                "A PostgreSQL database needs the driver, which is not installed: "
+                "pip install 'salespipe[postgres]'."
+            )
+        ) from None
+    return PostgresStorage(target, initial)
