@@ -261,3 +261,12 @@ def _connection(target: str):  # type: ignore[no-untyped-def]
     import psycopg
 
     return psycopg.connect(target)
+
+
+def test_the_python_api_opens_a_postgres_uri(pg_database: str) -> None:
+    """salespipe.open("postgresql://…") works on the server as on a file."""
+    import salespipe
+
+    pipeline = salespipe.open(pg_database)
+    deal = pipeline.add("ERP", value="1.5m")
+    assert salespipe.open(pg_database).get(deal.id).title == "ERP"

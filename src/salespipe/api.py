@@ -49,9 +49,10 @@ __all__ = ["Pipeline", "open"]
 
 def open(path: str | PathLike[str] | None = None, *, lang: str | None = None) -> Pipeline:
     """The pipeline kept in the data file at ``path`` (default: ``$SALESPIPE_DB``, else
-    the user data folder, as the command line chooses). The file is created by the
-    first change; ``lang`` ("th" or "en") names the default stages of a new file."""
-    chosen = settings.database_path(None if path is None else str(path))
+    the user data folder, as the command line chooses), or in the PostgreSQL database
+    a ``postgresql://…`` URI names (docs/team.md). It is created by the first change;
+    ``lang`` ("th" or "en") names the default stages of a new one."""
+    chosen = settings.database_target(None if path is None else str(path))
     return Pipeline(use_cases.Pipeline.open(chosen, settings.lang_from_environment(lang)))
 
 
