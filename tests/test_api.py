@@ -14,6 +14,8 @@ import pytest
 
 import salespipe
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "pipeline_api.py"
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from salespipe.present import textwidth
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def _day(cli: Any) -> None:
     """Deals for one day's work: next actions overdue, due today, in 3 and in 20 days; a

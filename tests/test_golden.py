@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import NOW, Cli
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 REGENERATE = os.environ.get("SALESPIPE_REGEN_GOLDEN") == "1"

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 @pytest.fixture
 def deals(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:

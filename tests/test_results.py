@@ -10,6 +10,8 @@ import pytest
 import salespipe
 from salespipe.present import render, results
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 @pytest.fixture
 def filled(db_path: Path) -> salespipe.Pipeline:
