@@ -270,3 +270,41 @@ def test_the_python_api_opens_a_postgres_uri(pg_database: str) -> None:
     pipeline = salespipe.open(pg_database)
     deal = pipeline.add("ERP", value="1.5m")
     assert salespipe.open(pg_database).get(deal.id).title == "ERP"
+
+
+HALF_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from salespipe.app.pipeline import Pipeline
+    store = Pipeline.open(sys.argv[1], "en").store
+    with store.transaction(lambda: 5.0, "add", "2026-11-27T10:00:00+07:00") as tx:
+        tx.set_flag("half", True)
+        tx.save_records([dict(tx.open_records()[0], title="half-written")])
+        tx.open_records()  # the change is on the server, not committed
+        print("ready", flush=True)
+        time.sleep(600)
+    """
+)
+
+
+def test_a_client_killed_mid_write_leaves_the_last_commit(pg_database: str) -> None:
+    """kill -9 of a client inside a change: the server rolls it back, its lock goes with
+    it, and the next writer carries on."""
+    import signal
+
+    pipeline = Pipeline.open(pg_database, "en")
+    pipeline.add("ERP", DealFields())
+    process = subprocess.Popen(
+        [sys.executable, "-c", HALF_WRITER, pg_database],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready", process.stderr.read()
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)  # and close its pipes
+    pipeline.add("CRM", DealFields())  # waits for the server to notice, then writes
+    view = Pipeline.open(pg_database, "en").store.read()
+    assert [r["title"] for r in view.open_records()] == ["ERP", "CRM"]
+    assert "half" not in view.flags()
