@@ -93,6 +93,7 @@ def _tcp(database: str, user: str, password: str) -> str:
 
 
 def _connect_error(target: str) -> StoreError:
+    pytest.importorskip("psycopg", reason="the PostgreSQL driver is not installed")
     from salespipe.storage.postgres.connection import connect
 
     with pytest.raises(StoreError) as caught:
