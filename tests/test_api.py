@@ -37,6 +37,7 @@ def test_the_issue_example_works(api: salespipe.Pipeline) -> None:
 def test_open_without_a_path_uses_the_command_lines_file(db_path: Path) -> None:
     """salespipe.open() finds the data file as the CLI does ($SALESPIPE_DB here)."""
     assert salespipe.open().path == db_path
+    assert salespipe.open().location == str(db_path)
 
 
 def test_changes_are_recorded_like_the_commands_do(api: salespipe.Pipeline, cli) -> None:

@@ -63,12 +63,19 @@ class Pipeline:
         self._app = app
 
     @property
-    def path(self) -> Path:
-        """The main data file."""
-        return Path(self._app.store.location)
+    def location(self) -> str:
+        """Where the pipeline is kept: the main data file, or a server's address
+        without its password."""
+        return self._app.store.location
+
+    @property
+    def path(self) -> Path | None:
+        """The main data file; None for a pipeline on a server."""
+        location = self.location
+        return None if "://" in location else Path(location)
 
     def __repr__(self) -> str:
-        return f"salespipe.Pipeline({str(self.path)!r})"
+        return f"salespipe.Pipeline({self.location!r})"
 
     # -- reading -----------------------------------------------------------------------
     def get(self, deal_id: int) -> Deal:
