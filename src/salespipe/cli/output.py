@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 
 def for_terminal(stream: Any = None) -> bool:
-    """Colour only for a real terminal, without NO_COLOR (an empty NO_COLOR= counts as
-    unset, as no-color.org says) and not a dumb one."""
+    """Rich tables and colour only for a real terminal, without NO_COLOR (an empty
+    NO_COLOR= counts as unset, as no-color.org says) and not a dumb one."""
     stream = stream or sys.stdout
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
@@ -84,8 +84,10 @@ def json_array(items: Iterable[Any], batch: int = 1000) -> None:
 
 
 def blocks(parts: Sequence[render.Block]) -> None:
+    """Drawn with Rich in a terminal; plain text, the same layout, anywhere else."""
+    drawn = render.terminal(parts, width()) if for_terminal() else render.plain(parts, width())
     with reader_may_leave():
-        sys.stdout.write(render.plain(parts, width(), color=for_terminal()))
+        sys.stdout.write(drawn)
         sys.stdout.flush()
 
 

@@ -1,21 +1,34 @@
 """Turning views (neutral tables and text) into what a terminal shows.
 
 Everything is laid out here by display width (exact for Thai), for a terminal and a
-pipe alike; a terminal also gets colour, which only ever repeats what the text says.
-A table that is too wide first narrows its free-text columns, then leaves out those it
-may do without (saying so below it), and else shows each row as one field per line:
-a number, a date or a status is never cut.
+pipe alike. A table that is too wide first narrows its free-text columns, then leaves
+out those it may do without (saying so below it), and else shows each row as one field
+per line: a number, a date or a status is never cut.
+
+That layout is drawn in two ways: as plain text for a pipe (:func:`plain`), and with
+Rich for a terminal (:func:`terminal`): the same columns, widths and cell lines, with
+Rich's rules and styles. Colour only ever repeats what the text says. Rich is imported
+only by :func:`terminal`, so piped output never loads it.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from salespipe.core.i18n import _
 from salespipe.present import textwidth
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table as RichTable
+    from rich.text import Text as RichText
+
+    # What a terminal is shown: drawn by Rich, or lines of text as they are laid out.
+    Part = RenderableType | list[str]
 
 Align = Literal["left", "right"]
 
@@ -220,8 +233,22 @@ def paint(text: str, style: str | None, color: bool) -> str:
     return f"{lead}\x1b[{STYLES[style]}m{body}\x1b[0m{trail}"
 
 
-def _table_lines(table: Table, columns: list[_Column], widths: list[int], color: bool) -> list[str]:
-    """The header and rows of a table, a row that holds several lines taking that many."""
+@dataclass
+class _Grid:
+    """A table as laid out: its header cells and each column's lines, every one cut and
+    padded to its column's width; a row takes as many lines as its tallest cell."""
+
+    header: list[str]
+    columns: list[list[str]]
+    heights: list[int]
+    widths: list[int]
+
+    def starts(self) -> list[int]:
+        """The first line of each row, and the line after the last."""
+        return list(itertools.accumulate(self.heights, initial=0))
+
+
+def _grid(table: Table, columns: list[_Column], widths: list[int]) -> _Grid:
     layout = list(zip(table.columns, columns, widths, strict=True))
     lines: list[list[str]] = [column.cells for _, column, _ in layout]
     heights = [1] * len(table.rows)
@@ -236,22 +263,28 @@ def _table_lines(table: Table, columns: list[_Column], widths: list[int], color:
             ]
             for cell_lines in pieces
         ]
-    gap = " " * GAP
-    header = gap.join(
+    header = [
         textwidth.fit(col.header, size, right=col.align == "right") for col, _, size in layout
-    )
+    ]
     fitted = [
         column.fitted(cells, size, col.align == "right")
         for (col, column, size), cells in zip(layout, lines, strict=True)
     ]
+    return _Grid(header, fitted, heights, widths)
+
+
+def _table_lines(table: Table, grid: _Grid, color: bool) -> list[str]:
+    """The header and rows of a table as lines of text, its gaps GAP spaces wide."""
+    fitted = grid.columns
     if color and table.styles:
-        first_line = list(itertools.accumulate(heights, initial=0))
+        first_line = grid.starts()
         for (row, index), style in table.styles.items():
             cells = fitted[index]
             for number in range(first_line[row], first_line[row + 1]):
                 cells[number] = paint(cells[number], style, color)
+    gap = " " * GAP
     return [
-        paint(header.rstrip(), "heading", color),
+        paint(gap.join(grid.header).rstrip(), "heading", color),
         *(gap.join(parts).rstrip() for parts in zip(*fitted, strict=True)),
     ]
 
@@ -278,9 +311,10 @@ def _only(table: Table, keep: list[int]) -> Table:
     )
 
 
-def _laid_out(table: Table, limit: int) -> tuple[Table, list[_Column], list[int]] | None:
-    """The table, its columns and their widths once it fits in ``limit`` cells: its text
-    columns squeezed, then those it may do without left out; None if it cannot fit."""
+def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
+    """The table with the columns it shows, and their grid, once it fits in ``limit``
+    cells: its text columns squeezed, then those it may do without left out; None if it
+    cannot fit."""
     droppable = sorted(
         (i for i, col in enumerate(table.columns) if col.drop),
         key=lambda i: (-table.columns[i].drop, -i),
@@ -294,7 +328,7 @@ def _laid_out(table: Table, limit: int) -> tuple[Table, list[_Column], list[int]
         columns = _columns(shown)
         widths = _column_widths(shown, columns, limit)
         if _fits(widths, limit):
-            return shown, columns, widths
+            return shown, _grid(shown, columns, widths)
         if not droppable:
             return None
         keep.remove(droppable.pop(0))
@@ -311,14 +345,9 @@ def _columns(table: Table) -> list[_Column]:
     ]
 
 
-def _plain_table(table: Table, limit: int, color: bool = False) -> list[str]:
-    fitted = _laid_out(table, limit)
-    if fitted is None:
-        return _vertical(table, limit, color)
-    shown, columns, widths = fitted
-    lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
-    lines.extend(_table_lines(shown, columns, widths, color))
-    lines.extend(_wrapped(table.footer, limit))
+def _below(table: Table, shown: Table, limit: int) -> list[str]:
+    """The lines under a table: its footer, what its marks mean, the columns left out."""
+    lines = _wrapped(table.footer, limit)
     for _index, note in sorted(shown.notes.items()):
         lines.extend(textwidth.wrap(note, limit))
     left_out = [
@@ -334,66 +363,108 @@ def _plain_table(table: Table, limit: int, color: bool = False) -> list[str]:
     return lines
 
 
+def _plain_table(table: Table, limit: int, color: bool = False) -> list[str]:
+    laid_out = _laid_out(table, limit)
+    if laid_out is None:
+        return _vertical(table, limit, color)
+    shown, grid = laid_out
+    lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
+    lines.extend(_table_lines(shown, grid, color))
+    lines.extend(_below(table, shown, limit))
+    return lines
+
+
 def _wrapped(text: str | None, limit: int) -> list[str]:
     return textwidth.wrap(text, limit) if text else []
 
 
-def _vertical(table: Table, limit: int, color: bool) -> list[str]:
-    """Each row of a table too wide for ``limit`` as one field per line (label, value),
-    the rows apart by a blank line; values wrap, nothing is cut."""
-    labels = [col.header for col in table.columns]
-    size = max(map(textwidth.width, labels), default=0)
-    beside = limit - size - GAP >= MIN_WRAPPED // 2  # values beside their labels, or below
-    room = limit - size - GAP if beside else max(1, limit - GAP)
-    indent = " " * (size + GAP if beside else GAP)
-    lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
-    for number, row in enumerate(table.rows):
-        if number or lines:
-            lines.append("")
-        for index, (label, cell) in enumerate(zip(labels, row, strict=True)):
-            if not cell:
-                continue
-            style = table.styles.get((number, index))
-            values = [
-                paint(piece, style, color)
-                for line in cell.split("\n")
-                for piece in textwidth.wrap(line, room)
-            ]
-            if beside:
-                head = paint(textwidth.pad(label, size), "heading", color) if label else " " * size
-                lines.append(f"{head}{' ' * GAP}{values[0]}".rstrip())
-                values = values[1:]
-            elif label:
-                lines.append(paint(label, "heading", color))
-            lines.extend(f"{indent}{value}".rstrip() for value in values)
-    if table.footer or table.notes:
-        lines.append("")
+@dataclass
+class _Record:
+    """A table too wide for its output, shown a row at a time, one field per line: each
+    label ``size`` cells wide with its value ``beside`` it, else the value below it."""
+
+    size: int
+    beside: bool
+    room: int  # cells for a value
+
+    @classmethod
+    def of(cls, table: Table, limit: int) -> _Record:
+        size = max((textwidth.width(col.header) for col in table.columns), default=0)
+        beside = limit - size - GAP >= MIN_WRAPPED // 2
+        return cls(size, beside, limit - size - GAP if beside else max(1, limit - GAP))
+
+    def fields(self, table: Table, number: int) -> list[tuple[str, list[str], str | None]]:
+        """The label, value lines and style of each field of row ``number`` that has one."""
+        return [
+            (
+                col.header,
+                [p for line in cell.split("\n") for p in textwidth.wrap(line, self.room)],
+                table.styles.get((number, index)),
+            )
+            for index, (col, cell) in enumerate(zip(table.columns, table.rows[number], strict=True))
+            if cell
+        ]
+
+
+def _vertical_below(table: Table, limit: int) -> list[str]:
+    lines = [""] if table.footer or table.notes else []
     lines.extend(_wrapped(table.footer, limit))
     for _index, note in sorted(table.notes.items()):
         lines.extend(textwidth.wrap(note, limit))
     return lines
 
 
-def _lane_heading(lane: Lane, size: int, color: bool) -> list[str]:
-    return [
-        paint(textwidth.pad(line, size), "heading", color)
-        for text in lane.heading
-        for line in textwidth.wrap(text, size)
-    ]
+def _vertical(table: Table, limit: int, color: bool) -> list[str]:
+    """Each row of a table too wide for ``limit`` as one field per line (label, value),
+    the rows apart by a blank line; values wrap, nothing is cut."""
+    record = _Record.of(table, limit)
+    size = record.size
+    indent = " " * (size + GAP if record.beside else GAP)
+    lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
+    for number in range(len(table.rows)):
+        if number or lines:
+            lines.append("")
+        for label, pieces, style in record.fields(table, number):
+            values = [paint(piece, style, color) for piece in pieces]
+            if record.beside:
+                head = paint(textwidth.pad(label, size), "heading", color) if label else " " * size
+                lines.append(f"{head}{' ' * GAP}{values[0]}".rstrip())
+                values = values[1:]
+            elif label:
+                lines.append(paint(label, "heading", color))
+            lines.extend(f"{indent}{value}".rstrip() for value in values)
+    lines.extend(_vertical_below(table, limit))
+    return lines
 
 
-def _lane_body(lane: Lane, size: int, color: bool) -> list[str]:
-    """A lane's cards, a blank line apart, each line padded to ``size`` cells."""
-    lines: list[str] = []
+Styled = list[tuple[str, str | None]]  # lines of text, each with its style
+
+
+def _lane_heading(lane: Lane, size: int) -> Styled:
+    return [(line, "heading") for text in lane.heading for line in textwidth.wrap(text, size)]
+
+
+def _lane_body(lane: Lane, size: int) -> Styled:
+    """A lane's cards, a blank line apart."""
+    lines: Styled = []
     for number, card in enumerate(lane.cards):
         if number:
-            lines.append(" " * size)
+            lines.append(("", None))
         for text, style in card:
-            lines.extend(
-                paint(textwidth.pad(line, size), style, color)
-                for line in textwidth.wrap(text, size)
-            )
+            lines.extend((line, style) for line in textwidth.wrap(text, size))
     return lines
+
+
+def _lane_rows(block: Lanes, limit: int) -> tuple[list[list[Lane]], int]:
+    """The lanes in rows of as many as fit, and the width of each."""
+    lanes = block.lanes
+    per_row = max(1, min(len(lanes), (limit + GAP) // (block.min_width + GAP)))
+    size = (limit - GAP * (per_row - 1)) // per_row
+    return [lanes[start : start + per_row] for start in range(0, len(lanes), per_row)], size
+
+
+def _padded(lines: Styled, size: int, color: bool) -> list[str]:
+    return [paint(textwidth.pad(text, size), style, color) for text, style in lines]
 
 
 def _side_by_side(columns: list[list[str]], size: int) -> list[str]:
@@ -405,55 +476,295 @@ def _side_by_side(columns: list[list[str]], size: int) -> list[str]:
     ]
 
 
+def _lanes_below(block: Lanes, limit: int) -> list[str]:
+    return ["", *textwidth.wrap(block.footer, limit)] if block.footer else []
+
+
 def _plain_lanes(block: Lanes, limit: int, color: bool = False) -> list[str]:
     """Lanes side by side, as many to a row as fit; in a row, the headings line up above
     one rule and the cards start on the same line."""
-    lanes = block.lanes
-    per_row = max(1, min(len(lanes), (limit + GAP) // (block.min_width + GAP)))
-    size = (limit - GAP * (per_row - 1)) // per_row
+    rows, size = _lane_rows(block, limit)
     lines = [paint(line, "heading", color) for line in _wrapped(block.title, limit)]
-    for start in range(0, len(lanes), per_row):
-        row = lanes[start : start + per_row]
+    for row in rows:
         if lines:
             lines.append("")
-        lines.extend(_side_by_side([_lane_heading(lane, size, color) for lane in row], size))
+        headings = [_padded(_lane_heading(lane, size), size, color) for lane in row]
+        lines.extend(_side_by_side(headings, size))
         lines.append((" " * GAP).join("─" * size for _ in row))
-        lines.extend(_side_by_side([_lane_body(lane, size, color) for lane in row], size))
-    if block.footer:
-        lines.append("")
-        lines.extend(textwidth.wrap(block.footer, limit))
+        lines.extend(
+            _side_by_side([_padded(_lane_body(lane, size), size, color) for lane in row], size)
+        )
+    lines.extend(_lanes_below(block, limit))
     return lines
 
 
-def _plain_fields(block: Fields, limit: int, color: bool = False) -> list[str]:
+def _field_shape(block: Fields, limit: int) -> tuple[int, int]:
+    """The width of the labels, and of the values beside them."""
     size = max((textwidth.width(label) for label, _value in block.pairs), default=0)
-    room = max(20, limit - size - GAP)
+    return size, max(20, limit - size - GAP)
+
+
+def _field_values(value: str, room: int) -> list[str]:
+    return textwidth.wrap(value, room) if value else [""]
+
+
+def _plain_fields(block: Fields, limit: int, color: bool = False) -> list[str]:
+    size, room = _field_shape(block, limit)
     lines = [paint(line, "heading", color) for line in _wrapped(block.title, limit)]
     for label, value in block.pairs:
-        first, *rest = textwidth.wrap(value, room) if value else [""]
+        first, *rest = _field_values(value, room)
         head = paint(textwidth.pad(label, size), "heading", color)
         lines.append(f"{head}{' ' * GAP}{first}".rstrip())
         lines.extend(f"{' ' * (size + GAP)}{more}".rstrip() for more in rest)
     return lines
 
 
+def _plain_block(block: Block, limit: int, color: bool) -> list[str]:
+    if isinstance(block, Table):
+        return _plain_table(block, limit, color)
+    if isinstance(block, Fields):
+        return _plain_fields(block, limit, color)
+    if isinstance(block, Lanes):
+        return _plain_lanes(block, limit, color)
+    return [paint(line, block.style or None, color) for line in textwidth.wrap(block.text, limit)]
+
+
+def _joined(blocks: Sequence[list[str]]) -> str:
+    """Blocks of lines, a blank line apart."""
+    out: list[str] = []
+    for lines in blocks:
+        if out:
+            out.append("")
+        out.extend(lines)
+    return "\n".join(out) + "\n"
+
+
 def plain(blocks: Sequence[Block], width: int | None = None, *, color: bool = False) -> str:
     """Text laid out by display width, every line at most ``width`` cells (default:
     :func:`plain_width`); with ``color``, ANSI colours that repeat what the text says."""
     limit = width or plain_width()
-    out: list[str] = []
-    for block in blocks:
-        if out:
-            out.append("")
-        if isinstance(block, Table):
-            out.extend(_plain_table(block, limit, color))
-        elif isinstance(block, Fields):
-            out.extend(_plain_fields(block, limit, color))
-        elif isinstance(block, Lanes):
-            out.extend(_plain_lanes(block, limit, color))
-        else:
-            out.extend(
-                paint(line, block.style or None, color)
-                for line in textwidth.wrap(block.text, limit)
+    return _joined([_plain_block(block, limit, color) for block in blocks])
+
+
+# -- a terminal: the same layout, drawn with Rich ----------------------------------------
+RICH_STYLES = {
+    "heading": "bold",
+    "overdue": "red",
+    "stale": "yellow",
+    "lost": "dim",
+    "won": "green",
+}
+RICH_ROWS = 500  # the most rows of a table Rich draws cell by cell (see _rich_table)
+
+
+class _Unlike(Exception):
+    """Rich would measure a line otherwise than :mod:`textwidth` does, so it would pad or
+    cut it to another width than the layout gave it."""
+
+
+def _measured_alike(line: str) -> bool:
+    if line.isascii() and line.isprintable():
+        return True
+    from rich.cells import cell_len
+
+    return cell_len(line) == textwidth.width(line)
+
+
+def _rich_lines(lines: Styled) -> RichText:
+    """Lines as one Rich text that Rich neither wraps nor cuts, each line's style on its
+    text and not on the spaces around it (as :func:`paint` does)."""
+    from rich.text import Text as RichText
+
+    text = RichText(no_wrap=True, overflow="ignore", end="")
+    if len(lines) > 1 and not lines[-1][0]:
+        lines = [*lines[:-1], (" ", None)]  # in a cell, Rich drops an empty last line
+    for number, (line, style) in enumerate(lines):
+        if not _measured_alike(line):
+            raise _Unlike(line)
+        if number:
+            text.append("\n")
+        body = line.strip(" ")
+        if not (style and body):
+            text.append(line)
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        text.append(line[:lead])
+        text.append(body, RICH_STYLES[style])
+        text.append(line[lead + len(body) :])
+    return text
+
+
+def _rich_text(lines: Sequence[str], style: str | None = None) -> RichText:
+    return _rich_lines([(line, style) for line in lines])
+
+
+def _rich_table(table: Table, grid: _Grid) -> list[Part]:
+    """The grid as a Rich table: its header in bold over a rule, its cells the grid's.
+
+    Rich draws a table cell by cell, which takes seconds for thousands of rows (a list of
+    a big pipeline's open deals): the rows of a longer table are written as laid out,
+    the text Rich would write, in the same colours.
+    """
+    from rich import box
+    from rich.table import Table as RichTable
+
+    if not all(grid.widths):
+        raise _Unlike(grid.header)  # Rich shows nothing, not even marks, in no width
+    drawn = RichTable(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        # a cell's right padding and the (blank) line between columns: GAP cells, as plain
+        padding=(0, GAP - 1, 0, 0),
+        header_style=RICH_STYLES["heading"],
+    )
+    for header, size in zip(grid.header, grid.widths, strict=True):
+        drawn.add_column(_rich_text([header]), width=size, no_wrap=True, overflow="crop")
+    if len(grid.heights) > RICH_ROWS:
+        return [drawn, _table_lines(table, grid, color=True)[1:]]
+    starts = grid.starts()
+    for row, (first, end) in enumerate(itertools.pairwise(starts)):
+        drawn.add_row(
+            *(
+                _rich_text(lines[first:end], table.styles.get((row, index)))
+                for index, lines in enumerate(grid.columns)
             )
-    return "\n".join(out) + "\n"
+        )
+    return [drawn]
+
+
+def _rich_grid(*widths: int) -> RichTable:
+    """A Rich grid of columns this wide, GAP cells apart."""
+    from rich.table import Table as RichTable
+
+    grid = RichTable.grid(padding=(0, GAP, 0, 0))
+    for size in widths:
+        grid.add_column(width=size, no_wrap=True, overflow="crop")
+    return grid
+
+
+def _rich_heading(text: str | None, limit: int) -> list[Part]:
+    return [_rich_text(lines, "heading")] if (lines := _wrapped(text, limit)) else []
+
+
+def _rich_vertical(table: Table, limit: int) -> list[Part]:
+    """:func:`_vertical` with Rich: each row a grid of labels and values."""
+    record = _Record.of(table, limit)
+    parts = _rich_heading(table.title, limit)
+    for number in range(len(table.rows)):
+        if number or parts:
+            parts.append(_rich_text([""]))
+        fields = record.fields(table, number)
+        if not fields:  # Rich would show an empty grid as a blank line
+            continue
+        if record.beside:
+            grid = _rich_grid(record.size, record.room)
+            for label, values, style in fields:
+                grid.add_row(_rich_text([label], "heading"), _rich_text(values, style))
+            parts.append(grid)
+            continue
+        lines: Styled = []
+        for label, values, style in fields:
+            if label:
+                lines.append((label, "heading"))
+            lines.extend((" " * GAP + value, style) for value in values)
+        parts.append(_rich_lines(lines))
+    if below := _vertical_below(table, limit):
+        parts.append(_rich_text(below))
+    return parts
+
+
+def _rich_tabular(table: Table, limit: int) -> list[Part]:
+    laid_out = _laid_out(table, limit)
+    if laid_out is None:
+        return _rich_vertical(table, limit)
+    shown, grid = laid_out
+    parts = _rich_heading(table.title, limit)
+    parts.extend(_rich_table(shown, grid))
+    if below := _below(table, shown, limit):
+        parts.append(_rich_text(below))
+    return parts
+
+
+def _rich_lanes(block: Lanes, limit: int) -> list[Part]:
+    """:func:`_plain_lanes` with Rich: each row of lanes a grid."""
+    rows, size = _lane_rows(block, limit)
+    parts = _rich_heading(block.title, limit)
+    for row in rows:
+        if parts:
+            parts.append(_rich_text([""]))
+        headings = [_lane_heading(lane, size) for lane in row]
+        bodies = [_lane_body(lane, size) for lane in row]
+        grid = _rich_grid(*[size] * len(row))
+        if any(headings):  # a row of cells takes a line even when all are empty
+            grid.add_row(*map(_rich_lines, headings))
+        grid.add_row(*(_rich_text(["─" * size]) for _ in row))
+        if any(bodies):
+            grid.add_row(*map(_rich_lines, bodies))
+        parts.append(grid)
+    if below := _lanes_below(block, limit):
+        parts.append(_rich_text(below))
+    return parts
+
+
+def _rich_fields(block: Fields, limit: int) -> list[Part]:
+    size, room = _field_shape(block, limit)
+    if size + GAP + room > limit:
+        raise _Unlike(block.title)  # as wide as plain text makes it, not Rich's width
+    parts = _rich_heading(block.title, limit)
+    grid = _rich_grid(size, room)
+    for label, value in block.pairs:
+        grid.add_row(_rich_text([label], "heading"), _rich_text(_field_values(value, room)))
+    parts.append(grid)
+    return parts
+
+
+def _rich_block(block: Block, limit: int) -> list[Part]:
+    if isinstance(block, Table):
+        return _rich_tabular(block, limit)
+    if isinstance(block, Fields):
+        return _rich_fields(block, limit)
+    if isinstance(block, Lanes):
+        return _rich_lanes(block, limit)
+    return [_rich_text(textwidth.wrap(block.text, limit), block.style or None)]
+
+
+def terminal(blocks: Sequence[Block], width: int) -> str:
+    """What :func:`plain` lays out for ``width`` cells, drawn with Rich for a terminal:
+    the same columns, widths and cell lines, tables with a rule under their header, and
+    colour that repeats what the text says.
+
+    A block with text that Rich would measure otherwise than :mod:`textwidth` (control
+    characters, some emoji sequences, a few scripts' spacing marks; never Thai) keeps its
+    plain lines, in colour: Rich would pad or cut them out of line.
+    """
+    from rich.console import Console
+
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=True,
+        color_system="standard",
+        no_color=False,  # the caller has decided: an empty NO_COLOR= is unset
+        legacy_windows=False,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    drawn: list[list[str]] = []
+    for block in blocks:
+        try:
+            parts = _rich_block(block, width)
+        except _Unlike:
+            drawn.append(_plain_block(block, width, color=True))
+            continue
+        lines: list[str] = []
+        for part in parts:
+            if isinstance(part, list):
+                lines.extend(part)
+                continue
+            with console.capture() as captured:
+                console.print(part, crop=False)
+            lines.extend(captured.get().split("\n")[:-1])
+        drawn.append(lines)
+    return _joined(drawn)
