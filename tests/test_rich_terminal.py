@@ -99,6 +99,11 @@ def test_colour_is_rich_styles_on_the_marked_text() -> None:
     assert "\x1b[31m2026-11-20! " not in drawn
 
 
+def test_every_style_has_its_rich_style() -> None:
+    """A style a view may set is drawn in a terminal as in plain colour."""
+    assert render.RICH_STYLES.keys() == render.STYLES.keys()
+
+
 @settings(max_examples=150, deadline=None)
 @given(table=tables(), limit=st.integers(min_value=20, max_value=100))
 def test_any_table_draws_as_it_is_laid_out(table: Table, limit: int) -> None:
