@@ -75,7 +75,7 @@ def test_day_reads_iso_buddhist_era_and_relative_forms() -> None:
     assert parse.day("-2w") == today - timedelta(days=14)
 
 
-@pytest.mark.parametrize("text", ["2026-02-30", "15/01/2026", "soon", "+3x", "2026-13-01"])
+@pytest.mark.parametrize("text", ["2026-02-30", "30/02/2026", "soon", "+3x", "2026-13-01"])
 def test_day_rejects_what_is_not_a_date(text: str) -> None:
     """Impossible dates and unknown forms raise InvalidValue naming the input."""
     with pytest.raises(InvalidValue, match="not a date"):

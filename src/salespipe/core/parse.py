@@ -13,9 +13,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from salespipe.core import clock, collation
+from salespipe.core.currencies import ISO_4217
 from salespipe.core.errors import AmbiguousStage, InvalidValue, StageNotFound
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Stage
+from salespipe.core.model import DEFAULT_STAGES, Stage
 
 MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact as a JSON number
 BUDDHIST_ERA_OFFSET = 543
@@ -85,11 +86,9 @@ def money(text: str, *, what: str = N_("value")) -> Decimal:
 def currency(text: str) -> str:
     code = text.strip().upper()
     code = _CURRENCY_SYMBOLS.get(code, code)
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    if code not in ISO_4217:
         raise InvalidValue(
-            _('The currency "{text}" is not a 3-letter ISO 4217 code like THB or USD.').format(
-                text=text
-            )
+            _('The currency "{text}" is not an ISO 4217 code like THB or USD.').format(text=text)
         )
     return code
 
@@ -126,67 +125,123 @@ def positive_int(text: str, *, what: str) -> int:
     return int(text)
 
 
-_RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<count>\d{1,4})(?P<unit>[dw])$")
-_NAMED_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a date may have (CE)
+
+_RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<count>\d{1,4})(?P<unit>[dwm])$")
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+# Words for days relative to today: (months, days) ahead.
+_NAMED_DAYS: dict[str, tuple[int, int]] = {
+    "today": (0, 0),
+    "yesterday": (0, -1),
+    "tomorrow": (0, 1),
+    "next week": (0, 7),
+    "next month": (1, 0),
+    "วันนี้": (0, 0),
+    "เมื่อวาน": (0, -1),
+    "เมื่อวานนี้": (0, -1),
+    "พรุ่งนี้": (0, 1),
+    "สัปดาห์หน้า": (0, 7),
+    "อาทิตย์หน้า": (0, 7),
+    "เดือนหน้า": (1, 0),
+}
 
 
 def _from_buddhist_era(year: int) -> int:
     return year - BUDDHIST_ERA_OFFSET if year >= FIRST_BUDDHIST_ERA_YEAR else year
 
 
-def _iso_date(text: str) -> date | None:
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if not match:
+def _calendar_day(text: str) -> date | None:
+    """``YYYY-MM-DD``, or day first ``DD/MM/YYYY`` (as the import reads by default); a
+    year from 2400 is Buddhist Era. None when the text is neither or no such day."""
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        year, month, day_ = (int(part) for part in match.groups())
+    elif match := _DAY_FIRST.fullmatch(text):
+        day_, month, year = (int(part) for part in match.groups())
+    else:
         return None
-    year, month, day = (int(part) for part in match.groups())
     try:
-        return date(_from_buddhist_era(year), month, day)
+        return date(_from_buddhist_era(year), month, day_)
     except ValueError:
         return None
 
 
-def _relative_days(text: str) -> int | None:
-    lowered = text.lower()
-    if lowered in _NAMED_DAYS:
-        return _NAMED_DAYS[lowered]
-    match = _RELATIVE.match(lowered)
-    if not match:
+def months_later(start: date, months: int) -> date:
+    """The same day ``months`` later (or earlier), or the month's last day if it is shorter."""
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    following = date(year + (month == 11), (month + 1) % 12 + 1, 1)
+    last = (following - timedelta(days=1)).day
+    return date(year, month + 1, min(start.day, last))
+
+
+def _relative_day(text: str, today: date) -> date | None:
+    """``today``, ``next week``, ``+3d``, ``-2w``, ``+1m`` and their Thai words, from ``today``."""
+    named = _NAMED_DAYS.get(" ".join(text.lower().split()))
+    if named is not None:
+        months, days = named
+    elif match := _RELATIVE.match(text.lower()):
+        count = int(match["count"]) * (1 if match["sign"] == "+" else -1)
+        unit = match["unit"]
+        months, days = (count, 0) if unit == "m" else (0, count * (7 if unit == "w" else 1))
+    else:
         return None
-    days = int(match["count"]) * (7 if match["unit"] == "w" else 1)
-    return days if match["sign"] == "+" else -days
+    try:
+        return months_later(today, months) + timedelta(days=days)
+    except (ValueError, OverflowError):
+        return date.min  # far outside the years allowed: refused as such
+
+
+def _within_years(found: date, text: str, what: str) -> None:
+    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise InvalidValue(
+            _(
+                'The {what} "{text}" is outside the years {first}–{last} '
+                "({first_be}–{last_be} in the Buddhist Era)."
+            ).format(
+                what=_(what),
+                text=text,
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+                first_be=FIRST_YEAR + BUDDHIST_ERA_OFFSET,
+                last_be=LAST_YEAR + BUDDHIST_ERA_OFFSET,
+            )
+        )
 
 
 def day(text: str, *, what: str = N_("date")) -> date:
-    """Parse a DATE: ISO (CE or Buddhist Era year), today/yesterday/tomorrow, +3d, -2w."""
+    """Parse a DATE: YYYY-MM-DD or DD/MM/YYYY (CE or Buddhist Era year), today, tomorrow,
+    next week, next month (and in Thai), +3d, -2w, +1m; in the years 1900–2200."""
     raw = text.strip()
-    offset = _relative_days(raw)
-    if offset is not None:
-        return clock.today() + timedelta(days=offset)
-    parsed = _iso_date(raw)
+    parsed = _relative_day(raw, clock.today()) or _calendar_day(raw)
     if parsed is None:
         raise InvalidValue(
             _(
-                'The {what} "{text}" is not a date; use YYYY-MM-DD (a year from 2400 is read '
-                "as Buddhist Era), today, yesterday, tomorrow, +3d or -2w."
+                'The {what} "{text}" is not a date; use YYYY-MM-DD or DD/MM/YYYY (a year from '
+                "2400 is read as Buddhist Era), today, tomorrow, next week, next month, +3d, "
+                "-2w or +1m."
             ).format(what=_(what), text=text)
         )
+    _within_years(parsed, text, what)
     return parsed
 
 
 def moment(text: str, *, what: str = N_("time")) -> datetime:
-    """Parse a WHEN: a date (meaning the end of that day, never later than now) or a datetime.
-
-    A datetime without an offset is local time; relative forms keep the current clock time.
-    """
+    """Parse a WHEN, which is never later than now: a day (meaning the end of that day, or
+    now for today) or a date and time. A time without an offset is local time; relative
+    forms keep the current clock time."""
     raw = text.strip()
     now = clock.now()
-    offset = _relative_days(raw)
-    if offset is not None:
-        return now + timedelta(days=offset)
-    as_date = _iso_date(raw)
+    relative = _relative_day(raw, now.date())
+    if relative is not None:
+        _within_years(relative, text, what)
+        return now + (relative - now.date())
+    as_date = _calendar_day(raw)
     if as_date is not None:
-        end_of_day = datetime.combine(as_date, time(23, 59, 59)).astimezone()
-        return min(end_of_day, now)
+        _within_years(as_date, text, what)
+        if as_date > now.date():
+            raise InvalidValue(
+                _('The {what} "{text}" is in the future.').format(what=_(what), text=text)
+            )
+        return min(datetime.combine(as_date, time(23, 59, 59)).astimezone(), now)
     match = re.fullmatch(r"(\d{4})(-\d{1,2}-\d{1,2}[T ].+)", raw)
     if match:
         raw = f"{_from_buddhist_era(int(match[1])):04d}{match[2]}"
@@ -195,11 +250,12 @@ def moment(text: str, *, what: str = N_("time")) -> datetime:
         except ValueError:
             parsed = None
         if parsed is not None:
+            _within_years(parsed.date(), text, what)
             return parsed.astimezone().replace(microsecond=0)
     raise InvalidValue(
         _(
-            'The {what} "{text}" is not a date or time; use YYYY-MM-DD, "YYYY-MM-DD HH:MM", '
-            "today, yesterday, +3d or -2w."
+            'The {what} "{text}" is not a date or time; use YYYY-MM-DD, DD/MM/YYYY, '
+            '"YYYY-MM-DD HH:MM", today, yesterday, -3d or -2w.'
         ).format(what=_(what), text=text)
     )
 
@@ -241,21 +297,34 @@ def fold(name: str) -> str:
     return collation.fold(name)
 
 
+_DEFAULT_NAMES = {key: (thai, english) for key, thai, english, _p, _t in DEFAULT_STAGES}
+
+
+def _names(stage: Stage) -> tuple[str, ...]:
+    """The folded names a stage answers to: its own, and for a default stage still under
+    one of its default names, both its Thai and its English name."""
+    defaults = _DEFAULT_NAMES.get(stage.key, ())
+    if stage.name in defaults:
+        return tuple(fold(name) for name in defaults)
+    return (fold(stage.name),)
+
+
 def _name_starts(stage: Stage, wanted: str) -> bool:
-    return fold(stage.name).startswith(wanted) or stage.key.startswith(wanted)
+    return any(name.startswith(wanted) for name in _names(stage)) or stage.key.startswith(wanted)
 
 
 def _word_starts(stage: Stage, wanted: str) -> bool:
-    return any(word.startswith(wanted) for word in fold(stage.name).split()[1:])
+    return any(word.startswith(wanted) for name in _names(stage) for word in name.split()[1:])
 
 
 def _name_contains(stage: Stage, wanted: str) -> bool:
-    return len(wanted) > 1 and wanted in fold(stage.name)
+    return len(wanted) > 1 and any(wanted in name for name in _names(stage))
 
 
 def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> Stage:
     """Find a stage by key, name, position among enabled stages, or a unique part of its name.
 
+    A default stage still under its default name answers to its Thai and its English name.
     Tried in turn: the key or the whole name (NFC, case ignored); the position; the
     beginning of the name or key; the beginning of a later word of the name; any part of
     the name (Thai writes words without spaces: ``พิจารณา`` finds ``กำลังพิจารณา``).
@@ -267,7 +336,7 @@ def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> S
     if not wanted:
         raise StageNotFound(_("A stage name must not be empty."))
     for found in ordered:
-        if found.key == name.strip() or fold(found.name) == wanted:
+        if found.key == name.strip() or wanted in _names(found):
             return found
     if wanted.isdecimal():
         enabled = [s for s in ordered if s.enabled]

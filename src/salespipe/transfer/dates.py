@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from salespipe.core import parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 from salespipe.transfer.values import BadValue
@@ -61,6 +62,7 @@ _NAMED_MONTH = re.compile(
 _EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 BUDDHIST_ERA_OFFSET = 543
+FIRST_YEAR, LAST_YEAR = parse.FIRST_YEAR, parse.LAST_YEAR  # as everywhere a date is typed
 
 
 def date_option(text: str | None) -> tuple[DateOrder | None, str | None]:
@@ -87,8 +89,8 @@ def _quick_iso(text: str) -> tuple[date | datetime, bool] | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if parsed.year >= 2400:
-        return None  # a Buddhist Era year: the slow path converts it
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        return None  # a Buddhist Era year (converted) or one out of range (refused): slow path
     if len(text) == 10:
         return parsed.date(), False
     return parsed.replace(microsecond=0).astimezone(), True
@@ -252,6 +254,10 @@ class DateReader:
 
     @staticmethod
     def _build(year: int, month: int, day: int) -> date:
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise BadValue(
+                _("outside the years {first}–{last}").format(first=FIRST_YEAR, last=LAST_YEAR)
+            )
         try:
             return date(year, month, day)
         except ValueError:
