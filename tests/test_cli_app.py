@@ -31,9 +31,10 @@ def test_invoked_command_skips_global_options() -> None:
     assert app_module.invoked_command(["--help"]) is None
 
 
-def test_a_json_command_does_not_import_rich_plotext_or_csv() -> None:
+def test_a_json_command_does_not_import_rich_plotext_or_csv(cli) -> None:
     """Start-up stays small: list --json on a file loads neither Rich, plotext, csv, the
     reports nor the PostgreSQL driver."""
+    cli("init")
     script = (
         "import os, sys\n"
         "end = os._exit  # main() ends the process with it\n"

@@ -148,7 +148,7 @@ def test_list_of_all_deals_shows_closed_ones_with_their_outcome(cli) -> None:
         "ID  Title          Stage           Value  Days  Next action",
         " 1  Open quoted    Quoted        ฿100.00     7  (quote to 2026-12-10)",
         " 2  Closed quoted  won (Quoted)   ฿50.50     7",
-        "2 deals, ฿150.50",
+        "2 deals: open 1, ฿100.00; won 1, ฿50.50",
     ]
 
 
@@ -263,9 +263,13 @@ def test_undo_reports_what_it_undid(cli) -> None:
     """undo names the command it reverted; with nothing left it exits 1."""
     cli("add", "ERP")
     cli("move", "1", "quoted")
-    assert cli("undo").stdout == "Undid move (change 2).\n"
+    assert cli("undo").stdout == 'Undid: stage move on deal 1 "ERP" (change 2).\n'
     undone = cli.json("undo")
-    assert undone["undid"] == {"change": 1, "command": "add"}
+    assert undone["undid"] == {
+        "change": 1,
+        "command": "add",
+        "description": 'new deal 1 "ERP"',
+    }
     nothing = cli("undo")
     assert nothing.exit_code == 1
     assert "nothing to undo" in nothing.stderr

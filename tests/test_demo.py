@@ -37,7 +37,7 @@ def test_default_demo_shows_chart_report_and_how_to_explore(cli, demo_path) -> N
     assert "Open deals by stage" in result.stdout
     assert "Open pipeline" in result.stdout
     assert "Win rate" in result.stdout
-    assert f"Explore it: salespipe --db {demo_path} list" in result.stdout
+    assert f"Explore it: export SALESPIPE_DB={demo_path}, then salespipe list" in result.stdout
     deals = Pipeline.open(demo_path).read().all_deals()
     assert len(deals) == 40
     statuses = Counter(d.status for d in deals)
@@ -149,14 +149,15 @@ def test_demo_never_writes_over_a_real_pipeline(cli, db_path, snapshot_files) ->
     assert cli("demo").exit_code == 1  # SALESPIPE_DB names the real file too
 
 
-def test_demo_replaces_an_earlier_demo(cli, demo_path) -> None:
-    """Running demo again over a demo file starts it afresh, with none of the old changes."""
+def test_demo_replaces_an_earlier_demo_nobody_changed(cli, demo_path) -> None:
+    """Running demo again over an untouched demo file starts it afresh; once someone has
+    changed it, it holds their work and demo refuses it (see test_first_use)."""
     make_demo(cli, demo_path, "--deals", "30")
-    ok(cli("--db", str(demo_path), "add", "Added while exploring"))
     make_demo(cli, demo_path, "--deals", "10")
-    deals = Pipeline.open(demo_path).read().all_deals()
-    assert len(deals) == 10
-    assert "Added while exploring" not in {d.title for d in deals}
+    assert len(Pipeline.open(demo_path).read().all_deals()) == 10
+    ok(cli("--db", str(demo_path), "add", "Added while exploring"))
+    assert cli("demo", "--db", str(demo_path)).exit_code == 1
+    assert len(Pipeline.open(demo_path).read().all_deals()) == 11
 
 
 def test_demo_without_db_goes_beside_the_default_file(cli, tmp_path, monkeypatch) -> None:

@@ -183,7 +183,7 @@ def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path) -> No
     [undo] = _payloads(log)
     assert undo["changed"]["after"] == {"undid": 2, "command": "move"}
     assert [d["stage"] for d in undo["deals"]] == ["presented"]
-    assert undo["message"] == "tester: undo of move (change 2)"
+    assert undo["message"] == "tester: undo of stage move (change 2)"
 
 
 def test_run_hooks_never_raises_on_a_missing_folder(tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ def test_import_is_one_change_that_undo_takes_back(cli, tmp_path: Path) -> None:
     assert len(cli.json("list")) == 4
     undo = cli("undo")
     assert undo.exit_code == 0
-    assert "Undid import" in undo.stdout
+    assert "Undid: import of" in undo.stdout
     assert [d["title"] for d in cli.json("list", "--status", "all")] == ["Already here"]
 
 
@@ -398,6 +398,7 @@ def test_no_progress_output_when_stderr_is_not_a_terminal(cli, tmp_path: Path) -
     """A large import from a script prints its summary only: no bar on stderr."""
     rows = "".join(f"Deal {i},{i * 10},presented\n" for i in range(3500))
     csv = _write(tmp_path, "big.csv", "title,value,stage\n" + rows)
+    cli("init")
     result = cli("import", str(csv))
     assert result.exit_code == 0
     assert result.stderr == ""

@@ -359,6 +359,7 @@ def test_bad_report_options_are_one_sentence_errors(cli, pipeline, args, message
 
 def test_reports_on_an_empty_pipeline(cli, pipeline) -> None:
     """With no deals every report answers with zeros and no rates, not an error."""
+    cli("init")
     assert cli.json("report")["win_rate"] is None
     assert cli.json("winrate")["rate"] is None
     assert cli.json("funnel")["created"] == 0

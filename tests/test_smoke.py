@@ -15,6 +15,7 @@ def test_add_then_show(cli) -> None:
 
 def test_error_goes_to_stderr(cli) -> None:
     """An unknown deal is one sentence on stderr and exit 1."""
+    cli("init")
     result = cli("show", "99")
     assert result.exit_code == 1
     assert "There is no deal 99" in result.stderr

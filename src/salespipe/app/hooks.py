@@ -45,7 +45,7 @@ def run_hooks(
     *,
     describe: Describe,
     stages: Sequence[Stage] | None = None,
-    database: Path | None = None,
+    database: str | Path | None = None,
 ) -> list[str]:
     """Run on-change and on-<event> hooks for each event; return warnings, never raise."""
     if os.environ.get("SALESPIPE_IN_HOOK"):
@@ -98,7 +98,7 @@ def event_payload(
     event: Event,
     change: Change,
     stages: dict[str, Stage],
-    database: Path | None,
+    database: str | Path | None,
     describe: Describe,
 ) -> dict[str, Any]:
     """What a hook reads on stdin: the event, and the deal before and after it."""

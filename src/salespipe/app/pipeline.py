@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from salespipe.storage.port import ReadView
 
 
-__all__ = ["Change", "DealFields", "Pipeline"]
+__all__ = ["Change", "DealFields", "Pipeline", "UndoableChange"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,21 @@ class DealFields:
     clear_expected_close: bool = False
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UndoableChange:
+    """A change ``undo`` can take back: its number, the command that made it, when it
+    was recorded, and its events."""
+
+    change: int
+    command: str
+    at: datetime
+    events: list[Event]
+
+    @property
+    def deal_ids(self) -> list[int]:
+        return sorted({e.deal_id for e in self.events if e.deal_id is not None})
 
 
 class Pipeline(StageAdmin):
@@ -129,10 +144,22 @@ class Pipeline(StageAdmin):
         """Mark an open deal won or lost; a lost deal needs its reason."""
         with self.work(outcome) as work:
             before = work.deal(deal_id)
+            if before.status == outcome:
+                raise NotAllowed(
+                    _(
+                        "Deal {deal_id} is already {status}; `salespipe reopen {deal_id}` "
+                        "reopens it."
+                    ).format(deal_id=deal_id, status=fmt.status(before.status))
+                )
             if not before.is_open:
                 raise NotAllowed(
-                    _("Deal {deal_id} is already {status}.").format(
-                        deal_id=deal_id, status=fmt.status(before.status)
+                    _(
+                        "Deal {deal_id} is {status}; to mark it {outcome}, "
+                        "`salespipe reopen {deal_id}` it first."
+                    ).format(
+                        deal_id=deal_id,
+                        status=fmt.status(before.status),
+                        outcome=fmt.status(outcome),
                     )
                 )
             if outcome == "lost" and not (reason and reason.strip()):
@@ -186,8 +213,9 @@ class Pipeline(StageAdmin):
         text = parse.text(text, what=N_("note"), required=True, multiline=True, max_length=10_000)
         with self.work("note") as work:
             before = work.deal(deal_id)
-            when = work.when(at, before)
-            work.save("note", before, dataclasses.replace(before, updated_at=when), when, text=text)
+            when = work.when(at, before, anywhere=True)
+            after = dataclasses.replace(before, updated_at=max(when, before.updated_at))
+            work.save("note", before, after, when, text=text)
             return work.change
 
     def set_next(self, deal_id: int, action: NextAction | None) -> Change:
@@ -254,7 +282,30 @@ class Pipeline(StageAdmin):
                 after={"undid": entry.change, "command": entry.command},
             )
             work.change.deals_before = {e.deal_id: None for e in undone if e.deal_id}
+            work.change.undone = undone
             return work.change
+
+    def undoable(self, limit: int) -> list[UndoableChange]:
+        """The last ``limit`` changes ``undo`` can take back, the next one to go first.
+
+        Their events are found in one pass over the history (a rare command: the undo
+        list keeps no index into the journal a reader could use)."""
+        snapshot = self.read()
+        entries = snapshot.undo_list()[-limit:]
+        wanted: dict[int, list[Event]] = {entry.change: [] for entry in entries}
+        for record in snapshot.event_records():
+            events = wanted.get(record["change"])
+            if events is not None:
+                events.append(Event.from_record(record))
+        return [
+            UndoableChange(
+                change=entry.change,
+                command=entry.command,
+                at=datetime.fromisoformat(entry.at).astimezone(),
+                events=wanted[entry.change],
+            )
+            for entry in reversed(entries)
+        ]
 
     # -- settings --------------------------------------------------------------------------
     def set_config(self, key: str, text: str) -> Change:

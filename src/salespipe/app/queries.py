@@ -7,7 +7,7 @@ holding Deals passes their records).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,9 +55,44 @@ class DealQuery:
     stale: bool = False
     sort: str = "stage"
     limit: int | None = None
+    closed_since: date | None = None
+    closed_until: date | None = None
+    close_after: date | None = None  # expected close on or after
+    close_before: date | None = None  # expected close on or before
+    # Deals whose history (notes, reasons) holds the search text: see mentioned_in_history.
+    found_in_history: frozenset[int] = frozenset()
 
     def needs_closed(self) -> bool:
         return self.status != "open"
+
+
+def mentioned_in_history(events: Iterable[Record], text: str) -> frozenset[int]:
+    """The deals with a note or a reason (of any event) holding ``text``, matched as
+    :func:`collation.fold` matches: NFC, Latin case ignored."""
+    wanted = collation.fold(text)
+    found: set[int] = set()
+    for event in events:
+        deal_id = event.get("deal_id")
+        if deal_id is None or deal_id in found:
+            continue
+        note = event.get("text") if event.get("type") == "note" else None
+        if any(wanted in collation.fold(said) for said in (note, event.get("reason")) if said):
+            found.add(deal_id)
+    return frozenset(found)
+
+
+def _searched_texts(record: Record) -> Iterator[str]:
+    """What ``--search`` looks in on a deal's record."""
+    yield record["title"]
+    yield record["customer"]
+    yield record["contact"]
+    yield from record["tags"]
+    if record["next_action"]:
+        yield record["next_action"]["text"]
+    if record.get("lost_reason"):
+        yield record["lost_reason"]
+    if record["quote"] and record["quote"].get("note"):
+        yield record["quote"]["note"]
 
 
 def _sort_key(field: str, positions: dict[str, int], now: datetime) -> Callable[[Record], Any]:
@@ -103,19 +138,40 @@ def _filters(
         tests.append(lambda r: tag in r["tags"])
     if query.search:
         wanted = collation.fold(query.search)
+        history = query.found_in_history
         tests.append(
             lambda r: (
-                any(
-                    wanted in collation.fold(text)
-                    for text in (r["title"], r["customer"], r["contact"])
-                )
-                or any(wanted in collation.fold(tag) for tag in r["tags"])
+                r["id"] in history
+                or any(wanted in collation.fold(text) for text in _searched_texts(r))
             )
         )
+    tests.extend(_date_filters(query))
     if query.stale:
         by_key = {s.key: s for s in stages}
         tests.append(lambda r: is_stale(r, by_key.get(r["stage"]), now))
     return tests
+
+
+def _date_filters(query: DealQuery) -> Iterator[Callable[[Record], bool]]:
+    """Tests of the closing day and the expected close day, both bounds included.
+    A stored time is compared as the local day it falls on."""
+    if query.closed_since or query.closed_until:
+        first = query.closed_since or date.min
+        last = query.closed_until or date.max
+
+        def closed_within(record: Record) -> bool:
+            closed = record.get("closed_at")
+            return closed is not None and first <= _local_day(closed) <= last
+
+        yield closed_within
+    if query.close_after or query.close_before:
+        after = (query.close_after or date.min).isoformat()
+        before = (query.close_before or date.max).isoformat()
+        yield lambda r: r["expected_close"] is not None and after <= r["expected_close"] <= before
+
+
+def _local_day(stored: str) -> date:
+    return datetime.fromisoformat(stored).astimezone().date()
 
 
 # The fields of a record each sort reads.

@@ -192,6 +192,11 @@ def database_path(flag: str | None) -> Path:
     return Path(user_data_dir("salespipe", appauthor=False)) / "pipeline.json"
 
 
+def database_path_given(flag: str | None) -> bool:
+    """Whether the data file was named (--db or SALESPIPE_DB) rather than the default one."""
+    return bool(flag or os.environ.get("SALESPIPE_DB"))
+
+
 def config_dir() -> Path:
     chosen = os.environ.get("SALESPIPE_CONFIG_DIR")
     if chosen:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from salespipe.app import settings
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import DealNotFound, InvalidValue
+from salespipe.core.errors import DealNotFound, InvalidValue, NoDataFile
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, Record, Stage, Stay, default_stages
 from salespipe.storage import open_storage
@@ -28,6 +28,8 @@ class Change:
     deals: list[Deal] = field(default_factory=list)
     deals_before: dict[int, Deal | None] = field(default_factory=dict)
     stages: list[Stage] = field(default_factory=list)  # all stages after the change
+    created: str | None = None  # the database (its location), when this change created it
+    undone: list[Event] = field(default_factory=list)  # an undo: the events it took back
 
     @property
     def deal(self) -> Deal:
@@ -161,13 +163,23 @@ class Work:
             after={k: fresh.get(k) for k in keys},
         )
 
-    def when(self, at: datetime | None, deal: Deal | None) -> datetime:
-        """The time a change happened: now, or a backdated ``--at`` checked against history."""
+    def when(self, at: datetime | None, deal: Deal | None, *, anywhere: bool = False) -> datetime:
+        """The time a change happened: now, or a backdated ``--at`` checked against history.
+
+        A change of the deal's state may not come before its previous event; one that
+        changes nothing of it (``anywhere``: a note) may, as long as the deal existed then.
+        """
         if at is None:
             return self.now if deal is None else max(self.now, deal.updated_at)
         if at > self.now:
             raise InvalidValue(_("The time {time} is in the future.").format(time=fmt.moment(at)))
-        if deal is not None and at < deal.updated_at:
+        if deal is not None and anywhere and at < deal.created_at:
+            raise InvalidValue(
+                _("The time {time} is before deal {deal_id} was created ({created}).").format(
+                    time=fmt.moment(at), deal_id=deal.id, created=fmt.moment(deal.created_at)
+                )
+            )
+        if deal is not None and not anywhere and at < deal.updated_at:
             raise InvalidValue(
                 _("The time {time} is before deal {deal_id}'s previous event ({previous}).").format(
                     time=fmt.moment(at), deal_id=deal.id, previous=fmt.moment(deal.updated_at)
@@ -237,6 +249,14 @@ class PipelineBase:
         self._config_read(snapshot)
         return snapshot
 
+    def read_existing(self) -> ReadView:
+        """:meth:`read` for a command that only reads a file it was told to use: a file
+        that is not there is an error, not an empty pipeline (a typo must not pass)."""
+        snapshot = self.read()
+        if not snapshot.exists:
+            raise NoDataFile(self.store.location)
+        return snapshot
+
     def _config_read(self, snapshot: ReadView) -> None:
         if self.config_readers:
             config = snapshot.config()
@@ -258,6 +278,10 @@ class PipelineBase:
             yield work
             if not work.change.stages:
                 work.change.stages = list(work.stages)
-        if work.change.events:
+            if work.change.events and command != "demo" and tx.flags().get("demo"):
+                tx.set_flag("demo", False)  # someone's work is in it now: no demo replaces it
+            if work.change.events and not tx.exists:
+                work.change.created = self.store.location
+        if work.change.events or work.change.created:
             for listener in self.listeners:
                 listener(work.change)

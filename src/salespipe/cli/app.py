@@ -1,14 +1,18 @@
 """The root command: global options, error handling, and the groups joined together."""
 
 import contextlib
+import functools
 import gc
 import importlib
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click.exceptions import UsageError  # Typer's own Click: no other
 from typer.core import TyperGroup
 
 from salespipe import __version__
@@ -18,6 +22,9 @@ from salespipe.cli import output
 from salespipe.core import fmt, i18n
 from salespipe.core.errors import InvalidValue, SalespipeError
 from salespipe.core.i18n import _
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import ReadView
 
 HELP = """Track sales deals through your pipeline stages, from the terminal.
 
@@ -33,18 +40,48 @@ Examples:
   salespipe list --json | jq '.[].title'
 """
 
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
 
 class _Commands(TyperGroup):
     """The root command: the one place where a salespipe error becomes one sentence on
     stderr (and a JSON error object with --json) and its exit code. Nothing else
-    catches errors to print them."""
+    catches errors to print them. A usage error with --json is also a JSON error object
+    on stdout (scripts read only stdout), besides the usage text on stderr."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+        ctx.meta["salespipe.json"] = as_json
+        args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
+        with _usage_errors_as_json(as_json):
+            return super().parse_args(ctx, args)
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            with _usage_errors_as_json(bool(ctx.meta.get("salespipe.json"))):
+                return super().invoke(ctx)
         except SalespipeError as exc:
             output.error(exc, state(ctx).as_json)
             raise typer.Exit(exc.exit_code) from None
+
+
+def _completion_shell_named(args: list[str]) -> tuple[list[str], str | None]:
+    """``--install-completion zsh``: Typer's flag takes no value, so the shell named after
+    it is taken out of the arguments here (else it would be read as a command)."""
+    for at, arg in enumerate(args[:-1]):
+        if arg in ("--install-completion", "--show-completion") and args[at + 1] in SHELLS:
+            return [*args[: at + 1], *args[at + 2 :]], args[at + 1]
+    return args, None
+
+
+@contextlib.contextmanager
+def _usage_errors_as_json(as_json: bool) -> Iterator[None]:
+    try:
+        yield
+    except UsageError as exc:
+        if as_json:
+            output.json({"error": {"code": "usage", "message": exc.format_message()}})
+        raise
 
 
 _root = typer.Typer(
@@ -55,6 +92,7 @@ _root = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    add_completion=False,  # its --install-completion ignores a shell named: see root()
 )
 
 
@@ -64,13 +102,28 @@ class State:
     lang: str | None = None
     as_json: bool = False  # the command prints JSON: dates in it stay ISO 8601 CE
 
-    def pipeline(self) -> Pipeline:
-        pipeline = Pipeline.open(
-            settings.database_target(self.db), settings.lang_from_environment(self.lang)
-        )
-        pipeline.listeners.append(_run_hooks)
+    def pipeline(self, *, announce_new_file: bool = True) -> Pipeline:
+        """The pipeline of the database; its first change says on stderr that it created
+        the data file (unless the command says so itself)."""
+        target = settings.database_target(self.db)
+        pipeline = Pipeline.open(target, settings.lang_from_environment(self.lang))
+        if announce_new_file:
+            pipeline.listeners.append(_announce_new_file)
+        # Hooks learn the database: a data file's path, or a server's address without
+        # its password.
+        database = target if isinstance(target, Path) else pipeline.store.location
+        pipeline.listeners.append(functools.partial(_run_hooks, database=database))
         pipeline.config_readers.append(self.apply_config)
         return pipeline
+
+    def read(self) -> "ReadView":
+        """The data file, for a command that only reads it. One named by --db or
+        SALESPIPE_DB must be there (a typo must not pass for an empty pipeline); the
+        default one reads as empty until the first change creates it."""
+        pipeline = self.pipeline()
+        if settings.database_path_given(self.db):
+            return pipeline.read_existing()
+        return pipeline.read()
 
     def apply_config(self, config: dict[str, Any]) -> None:
         """Once the command has read the data file: its ``lang`` (unless --lang or
@@ -92,7 +145,12 @@ def choose_language(flag: str | None) -> None:
     fmt.set_era("ce")
 
 
-def _run_hooks(change: Change) -> None:
+def _announce_new_file(change: Change) -> None:
+    if change.created is not None:
+        output.note(_("Created the data file {path}.").format(path=change.created))
+
+
+def _run_hooks(change: Change, database: str | Path) -> None:
     """After a committed change, run the user's hooks; their failures are only warnings."""
     folder = settings.hooks_dir()
     if not folder.is_dir():
@@ -100,7 +158,7 @@ def _run_hooks(change: Change) -> None:
     from salespipe.app import hooks
     from salespipe.present import views
 
-    for warning in hooks.run_hooks(change, folder, describe=views.describe):
+    for warning in hooks.run_hooks(change, folder, describe=views.describe, database=database):
         output.warn(warning)
 
 
@@ -113,6 +171,22 @@ def _show_version(value: bool) -> None:
     if value:
         output.say(f"salespipe {__version__}")
         raise typer.Exit()
+
+
+def _completion(ctx: typer.Context, param: Any, value: bool) -> None:
+    """--install-completion / --show-completion, for the shell named after the option
+    (see _completion_shell_named) or else the current one, by Typer's own machinery."""
+    if not value or ctx.resilient_parsing:
+        return
+    from typer import completion
+    from typer._completion_classes import completion_init
+
+    completion_init()
+    shell = ctx.meta.get("salespipe.shell") or True  # True: detect the current shell
+    if param.name == "install_completion":
+        completion.install_callback(ctx, param, shell)
+    else:
+        completion.show_callback(ctx, param, shell)
 
 
 @_root.callback()
@@ -134,6 +208,28 @@ def root(
             help="Language of new default stages and output (default: $SALESPIPE_LANG or locale).",
         ),
     ] = None,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion",
+            is_eager=True,
+            expose_value=False,
+            callback=_completion,
+            help="Install completion for the current shell, or for the shell named after it "
+            "(bash, zsh, fish, powershell).",
+        ),
+    ] = False,
+    show_completion: Annotated[
+        bool,
+        typer.Option(
+            "--show-completion",
+            is_eager=True,
+            expose_value=False,
+            callback=_completion,
+            help="Print the completion script for the current shell, or for the shell named "
+            "after it.",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -227,7 +323,12 @@ def invoked_command(argv: list[str]) -> str | None:
 def _app_for(argv: list[str]) -> typer.Typer:
     command = invoked_command(argv)
     module = COMMAND_MODULES.get(command or "")
-    if module is None or "_SALESPIPE_COMPLETE" in os.environ:
+    if "_SALESPIPE_COMPLETE" in os.environ:
+        from typer._completion_classes import completion_init
+
+        completion_init()  # Typer's completion for each shell
+        return register_modules()
+    if module is None:
         return register_modules()
     register_modules((module,))
     _root.registered_commands = [c for c in _root.registered_commands if c.name == command]

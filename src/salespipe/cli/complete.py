@@ -1,4 +1,5 @@
-"""Shell completion: stage names (Thai too) and deal ids with their titles.
+"""Shell completion: stage names (Thai too), deal ids with their titles, owners, tags and
+the fixed values of options.
 
 Typer calls these while the user presses TAB (after ``salespipe --install-completion``).
 They read the data file named by ``--db`` / ``SALESPIPE_DB`` without a lock and never
@@ -7,6 +8,7 @@ values that start with what was typed, so both a stage's name and its key are of
 (names with spaces only by key, which needs no quoting).
 """
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +18,8 @@ from salespipe.core.i18n import _
 from salespipe.present import textwidth
 
 MAX_DEALS = 200
+# Commands that take a closed deal as well as an open one (reopen takes only closed ones).
+ANY_DEAL_COMMANDS = frozenset({"show", "log", "edit", "note", "delete"})
 Suggestion = tuple[str, str]
 
 
@@ -67,9 +71,13 @@ def deal_ids(ctx: typer.Context, incomplete: str) -> list[Suggestion]:
         if incomplete and not incomplete.isdigit():
             return []
         snapshot = _snapshot(ctx)
-        closed = ctx.info_name == "reopen"
         # Stored records, not Deals: a large database has tens of thousands closed.
-        records = snapshot.closed_records() if closed else snapshot.open_records()
+        if ctx.info_name == "reopen":
+            records: Iterable[dict[str, Any]] = snapshot.closed_records()
+        elif ctx.info_name in ANY_DEAL_COMMANDS:
+            records = snapshot.all_records()
+        else:
+            records = snapshot.open_records()
         chosen = [r for r in records if str(r["id"]).startswith(incomplete)]
         chosen.sort(key=lambda r: datetime.fromisoformat(r["updated_at"]), reverse=True)
         names = {s.key: s.name for s in snapshot.stages()}
@@ -84,3 +92,45 @@ def _about(record: dict[str, Any], names: dict[str, str]) -> str:
     where = names.get(record["stage"], record["stage"]) if status == "open" else status
     title = textwidth.clip(" ".join(record["title"].split()), 40)
     return f"{title} · {where}"
+
+
+def choices(*values: str) -> Callable[[typer.Context, str], list[str]]:
+    """Completion of an option that takes one of these words."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        return [value for value in values if value.startswith(incomplete)]
+
+    return complete
+
+
+def _field_values(ctx: typer.Context, read: Callable[[dict[str, Any]], Iterable[str]]) -> list[str]:
+    """The distinct values of a field over every deal, closed ones too, sorted."""
+    found: set[str] = set()
+    for record in _snapshot(ctx).all_records():
+        found.update(value for value in read(record) if value)
+    from salespipe.core import collation
+
+    return sorted(found, key=collation.sort_key)
+
+
+def owners(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The owners of the deals."""
+    try:
+        return [o for o in _field_values(ctx, lambda r: (r["owner"],)) if o.startswith(incomplete)]
+    except Exception:  # completion must never break the shell
+        return []
+
+
+def tags(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The tags the deals carry."""
+    try:
+        return [t for t in _field_values(ctx, lambda r: r["tags"]) if t.startswith(incomplete)]
+    except Exception:  # completion must never break the shell
+        return []
+
+
+def setting_keys(ctx: typer.Context, incomplete: str) -> list[Suggestion]:
+    """The names of the settings, with what each is for."""
+    from salespipe.app import settings as known
+
+    return [(key, s.help) for key, s in known.SETTINGS.items() if key.startswith(incomplete)]

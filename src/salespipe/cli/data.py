@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from salespipe.app import settings
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.core import i18n
@@ -27,12 +27,15 @@ def _check_key(key: str) -> None:
 @config_app.command("get")
 def get(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help=KEYS_HELP)],
+    key: Annotated[str, typer.Argument(help=KEYS_HELP, autocompletion=complete.setting_keys)],
     as_json: JsonOption = False,
 ) -> None:
-    """Print one setting."""
+    """Print one setting.
+
+    Example: salespipe config get currency
+    """
     _check_key(key)
-    value = settings.effective(state(ctx).pipeline().read().config()).get(key)
+    value = settings.effective(state(ctx).read().config()).get(key)
     if as_json:
         output.json({key: value})
     else:
@@ -44,11 +47,14 @@ def get(
 @config_app.command("set")
 def set_(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help=KEYS_HELP)],
-    value: Annotated[str, typer.Argument()],
+    key: Annotated[str, typer.Argument(help=KEYS_HELP, autocompletion=complete.setting_keys)],
+    value: Annotated[str, typer.Argument(help="The new value.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Change one setting (recorded, and undoable)."""
+    """Change one setting (recorded, and undoable).
+
+    Example: salespipe config set date_era be
+    """
     _check_key(key)
     pipeline = state(ctx).pipeline()
     pipeline.set_config(key, value)
@@ -61,8 +67,11 @@ def set_(
 
 @config_app.command("list")
 def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Print every setting with its current value."""
-    config = settings.effective(state(ctx).pipeline().read().config())
+    """Print every setting with its current value.
+
+    Example: salespipe config list --json
+    """
+    config = settings.effective(state(ctx).read().config())
     values = {key: config.get(key) for key in settings.SETTINGS}
     if as_json:
         output.json(values)
@@ -83,14 +92,17 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Create the data file with the default stages (otherwise made on first change)."""
+        """Create the data file with the default stages (otherwise made on first change).
+
+        Example: salespipe init --lang th --currency THB
+        """
         from salespipe.core import parse
 
         current = state(ctx)
         if lang is not None:
             current.lang = lang
             i18n.set_language(settings.display_language(lang))
-        pipeline = current.pipeline()
+        pipeline = current.pipeline(announce_new_file=False)  # it says so itself
         snapshot = pipeline.init(currency=parse.currency(currency) if currency else None)
         if as_json:
             output.json(

@@ -1,15 +1,16 @@
 """Deal commands: add, list, show, edit, move, won, lost, reopen, note, next, quote,
 delete, undo, log."""
 
+import dataclasses
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
 
-from salespipe.app.pipeline import Change, DealFields
-from salespipe.app.queries import SORT_FIELDS, DealQuery, select
+from salespipe.app.pipeline import Change, DealFields, Pipeline
+from salespipe.app.queries import SORT_FIELDS, DealQuery, mentioned_in_history, select
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import AtOption, JsonOption, OwnerOption, ReasonOption, SinceOption
@@ -19,6 +20,7 @@ from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, NextAction, Record, Stage, deal_to_dict, record_to_dict
 from salespipe.present import views
 
+STATUS_CHOICES = ("open", "won", "lost", "all")
 IdArg = Annotated[
     int,
     typer.Argument(metavar="ID", help="The deal's number.", autocompletion=complete.deal_ids),
@@ -93,7 +95,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
         as_json: JsonOption = False,
     ) -> None:
-        """Add an open deal (in the first stage unless --stage)."""
+        """Add an open deal (in the first stage unless --stage).
+
+        Example: salespipe add "ERP for Siam Foods" -c "Siam Foods" --value 1.5m --close +1m
+        """
         pipeline = state(ctx).pipeline()
         fields = _fields(
             title=title,
@@ -129,23 +134,63 @@ def register(app: typer.Typer) -> None:
                 "--stage", "-s", help="Only this stage.", autocompletion=complete.all_stages
             ),
         ] = None,
-        status: Annotated[str, typer.Option("--status", help="open, won, lost or all.")] = "open",
+        status: Annotated[
+            str | None,
+            typer.Option(
+                "--status",
+                help="open, won, lost or all (default: open; all with --closed-since/-until).",
+                autocompletion=complete.choices(*STATUS_CHOICES),
+            ),
+        ] = None,
         owner: OwnerOption = None,
         customer: Annotated[
             str | None, typer.Option("--customer", "-c", help="Customer name contains this.")
         ] = None,
         tag: Annotated[
-            str | None, typer.Option("--tag", "-t", help="Only deals with this tag.")
+            str | None,
+            typer.Option(
+                "--tag", "-t", help="Only deals with this tag.", autocompletion=complete.tags
+            ),
         ] = None,
         search: Annotated[
             str | None,
-            typer.Option("--search", help="Title, customer, contact or tag contains this."),
+            typer.Option(
+                "--search",
+                help="Title, customer, contact, tag, next action, note or reason contains this.",
+            ),
         ] = None,
         stale: Annotated[
             bool, typer.Option("--stale", help="Only deals over their stage's target days.")
         ] = False,
+        closed_since: Annotated[
+            str | None,
+            typer.Option("--closed-since", metavar="DATE", help="Only deals closed on or after."),
+        ] = None,
+        closed_until: Annotated[
+            str | None,
+            typer.Option("--closed-until", metavar="DATE", help="Only deals closed on or before."),
+        ] = None,
+        close_after: Annotated[
+            str | None,
+            typer.Option(
+                "--close-after", metavar="DATE", help="Only deals expected to close on or after."
+            ),
+        ] = None,
+        close_before: Annotated[
+            str | None,
+            typer.Option(
+                "--close-before",
+                metavar="DATE",
+                help="Only deals expected to close on or before.",
+            ),
+        ] = None,
         sort: Annotated[
-            str, typer.Option("--sort", help=f"Order by {', '.join(SORT_FIELDS)}.")
+            str,
+            typer.Option(
+                "--sort",
+                help=f"Order by {', '.join(SORT_FIELDS)}.",
+                autocompletion=complete.choices(*SORT_FIELDS),
+            ),
         ] = "stage",
         limit: Annotated[
             int | None, typer.Option("--limit", "-n", min=1, help="At most N deals.")
@@ -160,8 +205,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """List deals (open ones by default), in pipeline order."""
-        if status not in ("open", "won", "lost", "all"):
+        """List deals (open ones by default), in pipeline order.
+
+        Example: salespipe list --status all --closed-since 2026-10-01 --search price
+        """
+        closed = closed_since is not None or closed_until is not None
+        status = status or ("all" if closed else "open")
+        if status not in STATUS_CHOICES:
             raise InvalidValue(
                 _('The status "{status}" is not open, won, lost or all.').format(status=status)
             )
@@ -174,30 +224,44 @@ def register(app: typer.Typer) -> None:
             search=search,
             stale=stale,
             sort=sort,
-            limit=limit,
+            closed_since=_day(closed_since, N_("--closed-since date")),
+            closed_until=_day(closed_until, N_("--closed-until date")),
+            close_after=_day(close_after, N_("--close-after date")),
+            close_before=_day(close_before, N_("--close-before date")),
         )
-        snapshot = state(ctx).pipeline().read()
+        snapshot = state(ctx).read()
+        if search:
+            found = mentioned_in_history(snapshot.event_records(), search)
+            query = dataclasses.replace(query, found_in_history=found)
         stages = snapshot.stages()
         records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
         now = clock.now()
         shown = views.list_columns(columns)
         fields = () if as_json else views.list_fields(shown)
         chosen = select(_without_stays(records), stages, query, now, fields)
+        matched = len(chosen)
+        del chosen[limit or matched :]
         if as_json:
             by_key = {s.key: s for s in stages}
             output.json_array(record_to_dict(r, by_key.get(r["stage"]), now) for r in chosen)
+        elif not chosen and snapshot.counters().next_deal_id == 1:
+            output.say(views.how_to_start())
         else:
-            output.blocks([views.deal_table(_handed_over(chosen), stages, now, shown)])
+            output.blocks([views.deal_table(_handed_over(chosen), stages, now, shown, matched)])
 
     @app.command("show", rich_help_panel="Deals")
     def show(ctx: typer.Context, deal_id: IdArg, as_json: JsonOption = False) -> None:
-        """Show one deal: all its fields, the stage's guide, and its history with reasons."""
-        snapshot = state(ctx).pipeline().read()
+        """Show one deal: all its fields, the stage's guide, and its history with reasons.
+
+        Example: salespipe show 12
+        """
+        snapshot = state(ctx).read()
         deal = snapshot.get_deal(deal_id)
         if deal is None:
             raise DealNotFound(deal_id)
         stages = snapshot.stages()
-        events = snapshot.events(deal_id)
+        # In the order things happened: a note may have been backdated among older events.
+        events = sorted(snapshot.events(deal_id), key=lambda e: (e.at, e.seq))
         undone = snapshot.undone_changes()
         if as_json:
             data = _deal_json(deal, stages)
@@ -213,11 +277,22 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         deal_id: IdArg,
         title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
-        customer: Annotated[str | None, typer.Option("--customer", "-c")] = None,
-        contact: Annotated[str | None, typer.Option("--contact", "-p")] = None,
-        value: Annotated[str | None, typer.Option("--value", "-v")] = None,
-        currency: Annotated[str | None, typer.Option("--currency")] = None,
-        owner: Annotated[str | None, typer.Option("--owner", "-o")] = None,
+        customer: Annotated[
+            str | None, typer.Option("--customer", "-c", help="New customer company.")
+        ] = None,
+        contact: Annotated[
+            str | None, typer.Option("--contact", "-p", help="New contact person.")
+        ] = None,
+        value: Annotated[
+            str | None, typer.Option("--value", "-v", help="New value: 150000, 150k, 1.5m.")
+        ] = None,
+        currency: Annotated[
+            str | None, typer.Option("--currency", help="New ISO currency code, e.g. USD.")
+        ] = None,
+        owner: Annotated[
+            str | None,
+            typer.Option("--owner", "-o", help="New owner.", autocompletion=complete.owners),
+        ] = None,
         close: Annotated[
             str | None,
             typer.Option("--close", metavar="DATE|none", help="Expected close date, or none."),
@@ -232,7 +307,10 @@ def register(app: typer.Typer) -> None:
         untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove a tag.")] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Change a deal's fields; each change is recorded."""
+        """Change a deal's fields; each change is recorded.
+
+        Example: salespipe edit 12 --value 1.8m --close 2027-01-31 --tag urgent
+        """
         fields = _fields(
             title=title,
             customer=customer,
@@ -274,7 +352,10 @@ def register(app: typer.Typer) -> None:
         at: AtOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Move an open deal to another stage."""
+        """Move an open deal to another stage.
+
+        Example: salespipe move 12 เสนอราคา --reason "sent the quotation"
+        """
         pipeline = state(ctx).pipeline()
         change = pipeline.move(deal_id, stage, reason=reason, at=_when(at))
         name = _stage_name(change, change.deal.stage)
@@ -293,7 +374,10 @@ def register(app: typer.Typer) -> None:
         at: AtOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Mark an open deal won."""
+        """Mark an open deal won.
+
+        Example: salespipe won 12 --reason "signed the contract"
+        """
         pipeline = state(ctx).pipeline()
         change = pipeline.close(deal_id, "won", reason=reason, at=_when(at))
         _report_change(change, as_json, _("Deal {deal_id} won.").format(deal_id=deal_id))
@@ -308,7 +392,10 @@ def register(app: typer.Typer) -> None:
         at: AtOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Mark an open deal lost, with the reason."""
+        """Mark an open deal lost, with the reason.
+
+        Example: salespipe lost 12 --reason "price too high"
+        """
         pipeline = state(ctx).pipeline()
         change = pipeline.close(deal_id, "lost", reason=reason, at=_when(at))
         _report_change(
@@ -334,7 +421,10 @@ def register(app: typer.Typer) -> None:
         at: AtOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Reopen a won or lost deal."""
+        """Reopen a won or lost deal.
+
+        Example: salespipe reopen 12 --stage negotiating --reason "they came back"
+        """
         pipeline = state(ctx).pipeline()
         change = pipeline.reopen(deal_id, stage=stage, reason=reason, at=_when(at))
         _report_change(
@@ -353,7 +443,10 @@ def register(app: typer.Typer) -> None:
         at: AtOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Log a contact or activity with a deal."""
+        """Log a contact or activity with a deal.
+
+        Example: salespipe note 12 "called Somchai, wants a demo" --at yesterday
+        """
         pipeline = state(ctx).pipeline()
         change = pipeline.note(deal_id, text, at=_when(at))
         _report_change(change, as_json, _("Noted on deal {deal_id}.").format(deal_id=deal_id))
@@ -369,7 +462,10 @@ def register(app: typer.Typer) -> None:
         done: Annotated[bool, typer.Option("--done", help="Clear the next action.")] = False,
         as_json: JsonOption = False,
     ) -> None:
-        """Set a deal's next action (TEXT --due DATE), or clear it with --done."""
+        """Set a deal's next action (TEXT --due DATE), or clear it with --done.
+
+        Example: salespipe next 12 "send the brochure" --due "next week"
+        """
         if done and (text or due):
             raise InvalidValue(_("Give either TEXT --due DATE or --done, not both."))
         if not done and text is None:
@@ -377,7 +473,13 @@ def register(app: typer.Typer) -> None:
         action = None if done else _next_action(text, due)
         pipeline = state(ctx).pipeline()
         change = pipeline.set_next(deal_id, action)
-        if action is None:
+        if not change.events:
+            if action is None:
+                message = _("Deal {deal_id} has no next action; nothing changed.")
+            else:
+                message = _("Deal {deal_id} already has that next action; nothing changed.")
+            message = message.format(deal_id=deal_id)
+        elif action is None:
             message = _("Deal {deal_id}: next action cleared.").format(deal_id=deal_id)
         else:
             message = _('Deal {deal_id}: next action "{action}" due {date}.').format(
@@ -402,7 +504,10 @@ def register(app: typer.Typer) -> None:
         note: Annotated[str, typer.Option("--note", help="Anything to remember about it.")] = "",
         as_json: JsonOption = False,
     ) -> None:
-        """Record a quotation sent, and how long its price holds."""
+        """Record a quotation sent, and how long its price holds.
+
+        Example: salespipe quote 12 --valid-until +30d --amount 1.45m --note "5% off"
+        """
         until = parse.day(valid_until, what=N_("--valid-until date"))
         money = parse.money(amount, what=N_("quote amount")) if amount is not None else None
         parse.text(note, what=N_("quote note"), multiline=True, max_length=2000)
@@ -423,7 +528,10 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
         as_json: JsonOption = False,
     ) -> None:
-        """Delete a deal (its history stays in the log; `undo` brings it back)."""
+        """Delete a deal (its history stays in the log; `undo` brings it back).
+
+        Example: salespipe delete 12 --yes
+        """
         pipeline = state(ctx).pipeline()
         deal = pipeline.read().get_deal(deal_id)
         if deal is None:
@@ -452,26 +560,47 @@ def register(app: typer.Typer) -> None:
             )
 
     @app.command("undo", rich_help_panel="Deals")
-    def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
-        """Revert the most recent change, whatever made it; repeat to go further back."""
+    def undo(
+        ctx: typer.Context,
+        list_changes: Annotated[
+            bool,
+            typer.Option("--list", help="Only show the last changes undo can take back."),
+        ] = False,
+        limit: Annotated[
+            int, typer.Option("--limit", "-n", min=1, help="With --list: at most N changes.")
+        ] = 10,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Revert the most recent change, whatever made it; repeat to go further back.
+
+        Example: salespipe undo --list
+        """
         pipeline = state(ctx).pipeline()
+        if list_changes:
+            _list_undoable(pipeline, limit, as_json)
+            return
         change = pipeline.undo()
-        event = change.events[-1]
-        after = event.after or {}
+        after = change.events[-1].after or {}
         stages = change.stages
+        titles = {d.id: d.title for d in change.deals}
+        what = views.describe_change(
+            after.get("command", ""), change.undone, titles, {s.key: s for s in stages}
+        )
         if as_json:
             output.json(
                 {
-                    "undid": {"change": after.get("undid"), "command": after.get("command")},
+                    "undid": {
+                        "change": after.get("undid"),
+                        "command": after.get("command"),
+                        "description": what,
+                    },
                     "deals": [_deal_json(d, stages) for d in change.deals],
                     "stages": [s.to_record() for s in change.stages],
                 }
             )
         else:
             output.say(
-                _("Undid {command} (change {change}).").format(
-                    command=after.get("command"), change=after.get("undid")
-                )
+                _("Undid: {what} (change {change}).").format(what=what, change=after.get("undid"))
             )
 
     @app.command("log", rich_help_panel="Deals")
@@ -487,15 +616,49 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N events.")] = 50,
         as_json: JsonOption = False,
     ) -> None:
-        """The event feed, newest first."""
+        """The event feed, newest first.
+
+        Example: salespipe log 12 --since -2w
+        """
         start = parse.day(since, what=N_("--since date")) if since is not None else None
-        snapshot = state(ctx).pipeline().read()
+        snapshot = state(ctx).read()
         newest = snapshot.newest_events(limit, deal_id=deal_id, since=start)
+        if deal_id is not None and not newest and not snapshot.events(deal_id):
+            raise DealNotFound(deal_id)  # a deleted deal's history stays: that one is found
         undone = snapshot.undone_changes()
         if as_json:
             output.json([{**e.to_dict(), "undone": e.change in undone} for e in newest])
         else:
             output.blocks([views.event_table(newest, snapshot.stages(), undone=undone)])
+
+
+def _list_undoable(pipeline: Pipeline, limit: int, as_json: bool) -> None:
+    changes = pipeline.undoable(limit)
+    snapshot = pipeline.read()
+    titles = {}
+    for deal_id in {i for c in changes for i in c.deal_ids}:
+        deal = snapshot.get_deal(deal_id)
+        if deal is not None:
+            titles[deal_id] = deal.title
+    stages = snapshot.stages()
+    if as_json:
+        by_key = {s.key: s for s in stages}
+        output.json(
+            [
+                {
+                    "change": c.change,
+                    "command": c.command,
+                    "at": c.at.isoformat(timespec="seconds"),
+                    "deals": c.deal_ids,
+                    "description": views.describe_change(c.command, c.events, titles, by_key),
+                }
+                for c in changes
+            ]
+        )
+    elif not changes:
+        output.say(_("There is nothing to undo."))
+    else:
+        output.blocks([views.undo_table(changes, titles, stages)])
 
 
 def _handed_over(records: list[Record]) -> Iterator[Record]:
@@ -512,6 +675,10 @@ def _without_stays(records: Iterable[Record]) -> Iterator[Record]:
     for record in records:
         record.pop("stays", None)
         yield record
+
+
+def _day(text: str | None, what: str) -> date | None:
+    return parse.day(text, what=what) if text is not None else None
 
 
 def _next_action(text: str | None, due: str | None) -> NextAction | None:

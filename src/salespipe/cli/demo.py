@@ -13,7 +13,7 @@ from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.core import clock, i18n
 from salespipe.core.errors import SalespipeError
-from salespipe.core.i18n import _
+from salespipe.core.i18n import _, ngettext
 
 
 def _demo_path(option: str | None, global_db: str | None) -> str | Path:
@@ -103,13 +103,19 @@ def register(app: typer.Typer) -> None:
         summary = reports.summary(snapshot.all_records(), stages, period=tally.Period(), now=now)
         output.blocks(report_views.summary_blocks(summary))
         output.say("")
+        wrote = ngettext(
+            "Wrote {deals} demo deal ({open} open, {events} events) to {path}.",
+            "Wrote {deals} demo deals ({open} open, {events} events) to {path}.",
+            written.deals,
+        )
         output.say(
-            _("Wrote {deals} demo deals ({open} open, {events} events) to {path}.").format(
+            wrote.format(
                 deals=written.deals, open=written.open, events=written.events, path=written.path
             )
         )
         output.say(
-            _("Explore it: {command}").format(
-                command=f"salespipe --db {shlex.quote(str(written.path))} list"
+            _("Explore it: {export}, then {command}").format(
+                export=f"export SALESPIPE_DB={shlex.quote(str(written.path))}",
+                command="salespipe list",
             )
         )

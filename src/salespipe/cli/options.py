@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from salespipe.cli import complete
 from salespipe.cli.app import state
 
 
@@ -20,7 +21,14 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print only JSON on stdout.", callback=_json_mode)
 ]
 OwnerOption = Annotated[
-    str | None, typer.Option("--owner", "-o", metavar="O", help="Only the deals of this owner.")
+    str | None,
+    typer.Option(
+        "--owner",
+        "-o",
+        metavar="O",
+        help="Only the deals of this owner.",
+        autocompletion=complete.owners,
+    ),
 ]
 AsOfOption = Annotated[
     str | None,

@@ -125,6 +125,12 @@ def say(message: str) -> None:
         sys.stdout.flush()
 
 
+def note(message: str) -> None:
+    """A remark for the person (never for a script reading stdout): on stderr."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
 def warn(message: str) -> None:
     sys.stderr.write(_("Warning: {message}").format(message=message) + "\n")
     sys.stderr.flush()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import (
     AsOfOption,
@@ -33,10 +33,23 @@ PANEL = "Reports"
 
 def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> "Scope":
     """Open deals (or, with ``history``, all deals) now or as of the end of a day."""
-    from salespipe.reports.scope import scope
+    from salespipe.reports import timeline
+    from salespipe.reports.scope import Scope, scope
 
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
-    return scope(state(ctx).pipeline().read(), history=history, owner=owner, as_of=day)
+    if day is not None:
+        timeline.cutoff(day)  # a day in the future is told before the file is read
+    found = scope(state(ctx).read(), history=history, owner=owner, as_of=day)
+    if owner is None:
+        return found
+    owned = list(found.records)  # one owner's deals: few enough to hold
+    if not owned:
+        if history:
+            warning = _('no deal has the owner "{owner}".')
+        else:
+            warning = _('no open deal has the owner "{owner}".')
+        output.warn(warning.format(owner=owner))
+    return Scope(owned, found.stages, found.now)
 
 
 def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
@@ -107,6 +120,7 @@ def register(app: typer.Typer) -> None:
                 "--by",
                 metavar="count|value|weighted",
                 help="Bar length: number of deals, value, or weighted value (per currency).",
+                autocompletion=complete.choices("count", "value", "weighted"),
             ),
         ] = "count",
         all_stages: Annotated[
@@ -164,6 +178,8 @@ def register(app: typer.Typer) -> None:
 
         With --html FILE: the whole report as one page to forward (charts, forecast with
         its range, stale deals and the week's next actions).
+
+        Example: salespipe report --since 2026-10-01 --owner somchai
         """
         from salespipe.core import tally
         from salespipe.reports import summary as reports
@@ -329,6 +345,8 @@ def register(app: typer.Typer) -> None:
 
         How many reached each stage (a skipped stage counts as passed), the conversion from
         each stage to the next, how many were lost in each, and the overall win rate.
+
+        Example: salespipe funnel --since 2026-01-01 --until 2026-06-30
         """
         from salespipe.core import tally
         from salespipe.reports import outcomes
@@ -349,6 +367,8 @@ def register(app: typer.Typer) -> None:
 
         Median and mean over every stay, finished or ongoing; how many stays went over the
         stage's target days. The bottleneck is the stage whose median most exceeds its target.
+
+        Example: salespipe durations --as-of 2026-09-30
         """
         from salespipe.reports import durations as timing
 
@@ -362,7 +382,10 @@ def register(app: typer.Typer) -> None:
         by: Annotated[
             str | None,
             typer.Option(
-                "--by", metavar="owner|month|stage", help="Also per owner, month or stage."
+                "--by",
+                metavar="owner|month|stage|reason",
+                help="Also per owner, month or stage; or the lost deals per reason.",
+                autocompletion=complete.choices("owner", "month", "stage", "reason"),
             ),
         ] = None,
         since: SinceOption = None,
@@ -373,7 +396,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Win rate: won / (won + lost), by count and value.
 
-        Of the deals closed from --since to --until; by value per currency.
+        Of the deals closed from --since to --until; by value per currency. With --by
+        reason: the lost deals per reason, with their count and value (why we lose).
 
         Example: salespipe winrate --by owner --since 2026-01-01
         """
@@ -401,6 +425,8 @@ def register(app: typer.Typer) -> None:
         """Open deals over their stage's target days.
 
         Longest overdue first, with each deal's next action.
+
+        Example: salespipe stale --owner malee
         """
         from salespipe.reports import alerts
 
@@ -420,12 +446,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """For cron: what needs action (exit code 3).
 
-        Stale deals, next actions past due, open deals past their expected close, quotes
-        expiring within 3 days or expired. Exits 3 when there is something to act on, 0 when
-        all is well.
+        Stale deals, next actions due today or past due, open deals past their expected
+        close, quotes expiring within 3 days or expired. Exits 3 when there is something to
+        act on, 0 when all is well.
 
         \b
-        A crontab line that mails you only when there is something to do:
+        Example: a crontab line that mails you only when there is something to do:
           0 8 * * 1-5  salespipe check --quiet
         """
         from salespipe.reports import alerts

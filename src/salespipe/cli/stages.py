@@ -67,9 +67,12 @@ def list_stages(
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Include disabled stages.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Stages in order, with probability, target days and open deals."""
-    pipeline = state(ctx).pipeline()
-    _print_stages(pipeline, pipeline.read().stages(), as_json, show_all)
+    """Stages in order, with probability, target days and open deals.
+
+    Example: salespipe stage list --all
+    """
+    current = state(ctx)
+    _print_stages(current.pipeline(), current.read().stages(), as_json, show_all)
 
 
 @stage_app.command("add")
@@ -78,11 +81,21 @@ def add_stage(
     name: Annotated[str, typer.Argument(help="The new stage's name, in any language.")],
     before: Annotated[
         str | None,
-        typer.Option("--before", metavar="STAGE", autocompletion=complete.all_stages),
+        typer.Option(
+            "--before",
+            metavar="STAGE",
+            help="Put it just before this stage.",
+            autocompletion=complete.all_stages,
+        ),
     ] = None,
     after: Annotated[
         str | None,
-        typer.Option("--after", metavar="STAGE", autocompletion=complete.all_stages),
+        typer.Option(
+            "--after",
+            metavar="STAGE",
+            help="Put it just after this stage.",
+            autocompletion=complete.all_stages,
+        ),
     ] = None,
     prob: Annotated[
         str | None, typer.Option("--prob", metavar="P", help="Probability 0-100 (default 50).")
@@ -93,7 +106,10 @@ def add_stage(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a stage (at the end unless --before/--after)."""
+    """Add a stage (at the end unless --before/--after).
+
+    Example: salespipe stage add "Site visit" --after considering --prob 30
+    """
     pipeline = state(ctx).pipeline()
     change = pipeline.stage_add(
         name,
@@ -118,10 +134,13 @@ def add_stage(
 def rename_stage(
     ctx: typer.Context,
     stage: StageArg,
-    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME")],
+    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME", help="Its new name.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Rename a stage; deals and history keep pointing at it."""
+    """Rename a stage; deals and history keep pointing at it.
+
+    Example: salespipe stage rename quoted "Proposal sent"
+    """
     pipeline = state(ctx).pipeline()
     old = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     change = pipeline.stage_rename(stage, new_name)
@@ -133,8 +152,15 @@ def rename_stage(
 def set_stage(
     ctx: typer.Context,
     stage: StageArg,
-    prob: Annotated[str | None, typer.Option("--prob", metavar="P")] = None,
-    target_days: Annotated[str | None, typer.Option("--target-days", metavar="N|none")] = None,
+    prob: Annotated[
+        str | None, typer.Option("--prob", metavar="P", help="Probability 0-100 of its deals.")
+    ] = None,
+    target_days: Annotated[
+        str | None,
+        typer.Option(
+            "--target-days", metavar="N|none", help="Days a deal should take here, or none."
+        ),
+    ] = None,
     guide: Annotated[
         str | None,
         typer.Option(
@@ -143,7 +169,10 @@ def set_stage(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a stage's probability, target days or guide."""
+    """Change a stage's probability, target days or guide.
+
+    Example: salespipe stage set quoted --prob 60 --target-days 10
+    """
     pipeline = state(ctx).pipeline()
     change = pipeline.stage_set(
         stage,
@@ -170,11 +199,18 @@ def order_stages(
     ctx: typer.Context,
     stages: Annotated[
         list[str],
-        typer.Argument(metavar="STAGE...", autocompletion=complete.enabled_stages),
+        typer.Argument(
+            metavar="STAGE...",
+            help="The stages to put first, in order.",
+            autocompletion=complete.enabled_stages,
+        ),
     ],
     as_json: JsonOption = False,
 ) -> None:
-    """Put the named stages first, in this order; the others follow in theirs."""
+    """Put the named stages first, in this order; the others follow in theirs.
+
+    Example: salespipe stage order presented quoted considering
+    """
     pipeline = state(ctx).pipeline()
     change = pipeline.stage_order(stages)
     current = change.stages or pipeline.read().stages()
@@ -200,10 +236,15 @@ def disable_stage(
             autocompletion=complete.enabled_stages,
         ),
     ] = None,
-    reason: Annotated[str | None, typer.Option("--reason", "-r")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", "-r", help="Why; kept in the history.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Switch a stage off: hidden from charts and choices, keeps its history."""
+    """Switch a stage off: hidden from charts and choices, keeps its history.
+
+    Example: salespipe stage disable approved --reason "we skip it now"
+    """
     pipeline = state(ctx).pipeline()
     found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     change = pipeline.stage_disable(stage, move_to=move_to, reason=reason)
@@ -221,7 +262,10 @@ def disable_stage(
 
 @stage_app.command("enable")
 def enable_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
-    """Switch a disabled stage back on."""
+    """Switch a disabled stage back on.
+
+    Example: salespipe stage enable approved
+    """
     pipeline = state(ctx).pipeline()
     found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     change = pipeline.stage_enable(stage)
@@ -231,7 +275,10 @@ def enable_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = Fals
 
 @stage_app.command("remove")
 def remove_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
-    """Remove a stage no deal has ever used (otherwise disable it)."""
+    """Remove a stage no deal has ever used (otherwise disable it).
+
+    Example: salespipe stage remove site-visit
+    """
     pipeline = state(ctx).pipeline()
     found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     pipeline.stage_remove(stage)

@@ -319,7 +319,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         pipeline = state(ctx).pipeline()
         kind = _export_format(format_, output_file, as_json)
-        snapshot = pipeline.read()
+        snapshot = state(ctx).read()
         if output_file is None:
             try:
                 with output.reader_may_leave():

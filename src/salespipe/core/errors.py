@@ -71,6 +71,20 @@ class StoreError(SalespipeError):
     exit_code = EXIT_DATA_FILE
 
 
+class NoDataFile(StoreError):
+    """A data file named by --db or SALESPIPE_DB is not there (for a command that only reads)."""
+
+    code = "no_data_file"
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            _(
+                "There is no data file at {path}; check --db or SALESPIPE_DB, or start one "
+                "there with `salespipe add` or `salespipe init`."
+            ).format(path=path)
+        )
+
+
 class NotASalespipeFile(StoreError):
     code = "not_a_salespipe_file"
 

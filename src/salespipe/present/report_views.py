@@ -379,6 +379,7 @@ WINRATE_HEADINGS = {
     "owner": N_("Owner"),
     "month": N_("Month"),
     "stage": N_("Closed in stage"),
+    "reason": N_("Lost because"),
 }
 
 
@@ -399,7 +400,35 @@ def _group_label(group: WinGroup, by: str | None) -> str:
     return group.name or group.group or NONE
 
 
+def lost_reasons_table(result: WinRate) -> Table:
+    """``winrate --by reason``: the lost deals per reason, most frequent first."""
+    table = Table(
+        columns=[
+            Column(_(WINRATE_HEADINGS["reason"]), max_width=40, wrap=True),
+            Column(_("Lost"), "right"),
+            Column(_("Share"), "right"),
+            Column(_("Lost value"), "right"),
+        ],
+        title=_("Why deals were lost ({period})").format(period=period_text(result.period)),
+        footer=_("Share: of the {count} deals lost; won {won}, win rate {rate}.").format(
+            count=result.total.lost, won=result.total.won, rate=percent(result.total.rate) or NONE
+        ),
+    )
+    for group in result.groups:
+        table.rows.append(
+            [
+                group.name or _("(no reason given)"),
+                str(group.lost),
+                percent(group.lost / result.total.lost if result.total.lost else None),
+                money_cell(group.lost_value),
+            ]
+        )
+    return table
+
+
 def winrate_blocks(result: WinRate) -> list[Block]:
+    if result.by == "reason":
+        return [lost_reasons_table(result)]
     table = Table(
         columns=[
             Column(_(WINRATE_HEADINGS[result.by]), max_width=24),

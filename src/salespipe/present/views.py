@@ -12,6 +12,7 @@ from salespipe.core import fmt
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import (
+    STATUSES,
     Deal,
     Event,
     Record,
@@ -196,18 +197,20 @@ def deal_table(
     stages: Sequence[Stage],
     now: datetime,
     columns: Sequence[str] = DEFAULT_LIST_COLUMNS,
+    matched: int | None = None,
 ) -> Table:
     """The deals of ``list``, from their stored records (see :mod:`salespipe.app.queries`),
-    gone through once: each record can be freed as soon as its row is made."""
+    gone through once: each record can be freed as soon as its row is made. ``matched``:
+    how many deals the listing was cut down from (by --limit)."""
     table = Table(
         columns=[
             replace(LIST_COLUMNS[name][1], header=_(LIST_COLUMNS[name][0])) for name in columns
         ]
     )
     cells = _ListCells(stages, now)
-    amounts: list[tuple[str, int | float]] = []
+    amounts: dict[str, list[tuple[str, int | float]]] = {}
     for number, record in enumerate(records):
-        amounts.append((record["currency"], record["value"]))
+        amounts.setdefault(record["status"], []).append((record["currency"], record["value"]))
         row = []
         for index, name in enumerate(columns):
             text, style = cells.cell(name, record)
@@ -215,13 +218,44 @@ def deal_table(
             if style:
                 table.styles[number, index] = style
         table.rows.append(row)
-    count = len(table.rows)
-    table.footer = ngettext("{count} deal, {totals}", "{count} deals, {totals}", count).format(
-        count=count, totals=fmt.money_by_currency(totals_by_currency(amounts))
-    )
+    table.footer = _list_footer(amounts, len(table.rows), matched)
     notes = cells.notes()
     table.notes = {i: notes[name] for i, name in enumerate(columns) if name in notes}
     return table
+
+
+def _list_footer(
+    amounts: dict[str, list[tuple[str, int | float]]], count: int, matched: int | None
+) -> str:
+    """``3 deals, ฿700.00``; ``2 of 18 deals, …``; with several statuses, a total for each
+    (open, won and lost money added together would mean nothing)."""
+    if matched is not None and matched > count:
+        counted = ngettext("{count} of {total} deal", "{count} of {total} deals", matched)
+    else:
+        counted = ngettext("{count} deal", "{count} deals", count)
+    counted = counted.format(count=count, total=matched)
+    if len(amounts) <= 1:
+        totals = fmt.money_by_currency(totals_by_currency(next(iter(amounts.values()), [])))
+        return _("{deals}, {totals}").format(deals=counted, totals=totals)
+    per_status = "; ".join(
+        _("{status} {count}, {totals}").format(
+            status=fmt.status(status),
+            count=len(amounts[status]),
+            totals=fmt.money_by_currency(totals_by_currency(amounts[status])),
+        )
+        for status in STATUSES
+        if status in amounts
+    )
+    return _("{deals}: {per_status}").format(deals=counted, per_status=per_status)
+
+
+def how_to_start() -> str:
+    """What an empty pipeline says: how to begin."""
+    return _(
+        "No deals yet. Add your first with\n"
+        '  salespipe add "ERP for Siam Foods" --customer "Siam Foods" --value 1.5m\n'
+        "or try a realistic pipeline in its own file with `salespipe demo`."
+    )
 
 
 def _quote_text(deal: Deal, today: date) -> str:
@@ -368,8 +402,10 @@ def describe(event: Event, stages: dict[str, Stage]) -> str:
         action = _value_text("next_action", after.get("next_action"), stages)
         return _("next action: {action}").format(action=action)
     if kind == "undo":
+        command = after.get("command") or ""
         return _("undo of {command} (change {change})").format(
-            command=after.get("command"), change=after.get("undid")
+            command=_(CHANGE_WORDS[command]) if command in CHANGE_WORDS else command,
+            change=after.get("undid"),
         )
     if kind == "config":
         return "; ".join(
@@ -381,9 +417,88 @@ def describe(event: Event, stages: dict[str, Stage]) -> str:
     if kind.startswith("stage-"):
         return _describe_stages(kind, before, after)
     if kind == "quote":
-        return _describe_quote(before, after, stages)
+        quoted = _describe_quote(before, after, stages)
+        return f"{quoted} — {event.text}" if event.text else quoted
     changes = describe_edit(event, stages)
     return _("edited: {changes}").format(changes=changes) if changes else _("edited")
+
+
+# What each command's change is called, to say what an undo takes back.
+CHANGE_WORDS = {
+    "add": N_("new deal"),
+    "edit": N_("edit"),
+    "move": N_("stage move"),
+    "won": N_("marking won"),
+    "lost": N_("marking lost"),
+    "reopen": N_("reopening"),
+    "note": N_("note"),
+    "next": N_("next action"),
+    "quote": N_("quote"),
+    "delete": N_("deletion"),
+    "config": N_("setting change"),
+    "import": N_("import"),
+    "stage add": N_("new stage"),
+    "stage rename": N_("stage rename"),
+    "stage set": N_("stage change"),
+    "stage order": N_("stage order"),
+    "stage disable": N_("stage disabled"),
+    "stage enable": N_("stage enabled"),
+    "stage remove": N_("stage removal"),
+}
+
+
+def describe_change(
+    command: str, events: Sequence[Event], titles: dict[int, str], stages: dict[str, Stage]
+) -> str:
+    """A change in words: ``note on deal 12 "Cloud migration"``, ``import of 40 deals``,
+    ``setting owner: somchai → malee``. ``titles``: the deals' titles by id."""
+    what = _(CHANGE_WORDS[command]) if command in CHANGE_WORDS else command
+    deal_ids = sorted({e.deal_id for e in events if e.deal_id is not None})
+    if not deal_ids:
+        return describe(events[0], stages) if events else what
+    if len(deal_ids) > 1:
+        return ngettext("{what} of {count} deal", "{what} of {count} deals", len(deal_ids)).format(
+            what=what, count=len(deal_ids)
+        )
+    deal_id = deal_ids[0]
+    title = titles.get(deal_id) or _event_title(events) or ""
+    if command == "add":
+        template = _('new deal {deal_id} "{title}"')
+    elif command == "delete":
+        template = _('deletion of deal {deal_id} "{title}"')
+    else:
+        template = _('{what} on deal {deal_id} "{title}"')
+    return template.format(what=what, deal_id=deal_id, title=title)
+
+
+def _event_title(events: Sequence[Event]) -> str | None:
+    for event in events:
+        for record in (event.after, event.before):
+            if record and record.get("title"):
+                return str(record["title"])
+    return None
+
+
+def undo_table(changes: Sequence[Any], titles: dict[int, str], stages: Sequence[Stage]) -> Table:
+    """``undo --list``: the changes undo can take back, the next one first."""
+    by_key = {s.key: s for s in stages}
+    table = Table(
+        columns=[
+            Column(_("Change"), "right"),
+            Column(_("When")),
+            Column(_("What"), wrap=True),
+        ],
+        footer=_("`salespipe undo` takes back the first one; repeat to go further back."),
+    )
+    for item in changes:
+        table.rows.append(
+            [
+                str(item.change),
+                fmt.moment(item.at),
+                describe_change(item.command, item.events, titles, by_key),
+            ]
+        )
+    return table
 
 
 def describe_edit(event: Event, stages: dict[str, Stage]) -> str:

@@ -7,7 +7,8 @@
   next one (for the last stage: which were won). Lost counts the deals lost in each
   stage (the stage they were closed from).
 - Win rate = won / (won + lost) among the deals *closed* in the period, by count and,
-  per currency, by value.
+  per currency, by value. Grouped by reason, it is the lost deals per reason (the same
+  reason however it is capitalised or spaced): why we lose.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from salespipe.core.tally import (
     value_rates,
 )
 
-WinRateBy = Literal["owner", "month", "stage"]
-WINRATE_BY: tuple[WinRateBy, ...] = ("owner", "month", "stage")
+WinRateBy = Literal["owner", "month", "stage", "reason"]
+WINRATE_BY: tuple[WinRateBy, ...] = ("owner", "month", "stage", "reason")
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,8 @@ class WinRate:
 
 
 def _group_key(by: WinRateBy) -> Callable[[Record], str]:
+    if by == "reason":  # reasons typed by people: "Price" and "price " are one reason
+        return lambda record: collation.fold(" ".join((record.get("lost_reason") or "").split()))
     if by == "owner":
         return lambda record: record.get("owner", "")
     if by == "month":
@@ -240,7 +243,16 @@ def _ordered_groups(
         return sorted(groups.values(), key=lambda g: (position.get(g.group, 10_000), g.group))
     if by == "owner":
         return sorted(groups.values(), key=lambda g: collation.sort_key(g.group))
+    if by == "reason":  # the most frequent reason first
+        return sorted(groups.values(), key=lambda g: (-g.lost, collation.sort_key(g.name)))
     return sorted(groups.values(), key=lambda g: g.group)
+
+
+def _group_name(by: WinRateBy | None, record: Record) -> str:
+    """How a group is shown, from the first deal in it: a reason as it was first typed."""
+    if by == "reason":
+        return " ".join((record.get("lost_reason") or "").split())
+    return ""
 
 
 def winrate(
@@ -260,11 +272,11 @@ def winrate(
             continue
         won, code, value = outcome == "won", currency_of(record), value_of(record)
         total.add(won, code, value)
-        if key_of is not None:
+        if key_of is not None and not (won and by == "reason"):
             key = key_of(record)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = WinGroup(key)
+                group = groups[key] = WinGroup(key, _group_name(by, record))
             group.add(won, code, value)
     ordered = _ordered_groups(groups, by, stages) if by else []
     return WinRate(period, by, total, ordered)

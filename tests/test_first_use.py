@@ -1,0 +1,337 @@
+"""Regression tests of issue 11's bugs, each run through the CLI as a user types it:
+no lost work, names and dates as people give them, and honest answers on a missing file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+
+def ok(result):
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+# -- 1. demo never destroys real work ----------------------------------------------------
+
+
+def test_demo_refuses_a_demo_file_someone_has_changed(cli, snapshot_files) -> None:
+    ok(cli("demo", "--deals", "3"))
+    ok(cli("add", "My real deal", "--value", "5m"))
+    before = snapshot_files()
+    result = cli("demo", "--deals", "3")
+    assert result.exit_code == 1
+    assert "not a demo" in result.stderr
+    assert snapshot_files() == before
+    assert "My real deal" in [d["title"] for d in cli.json("list")]
+
+
+def test_an_untouched_demo_is_replaced_by_the_next_demo(cli) -> None:
+    ok(cli("demo", "--deals", "3"))
+    ok(cli("demo", "--deals", "5"))
+    assert len(cli.json("list", "--status", "all")) == 5
+
+
+def test_a_setting_changed_on_a_demo_makes_it_real_work_too(cli) -> None:
+    ok(cli("demo", "--deals", "2"))
+    ok(cli("config", "set", "owner", "malee"))
+    assert cli("demo", "--deals", "2").exit_code == 1
+
+
+def test_demo_says_one_deal_in_the_singular(cli) -> None:
+    result = ok(cli("demo", "--deals", "1"))
+    assert "Wrote 1 demo deal (" in result.stdout
+
+
+def test_demo_suggests_exporting_the_database_path(cli, tmp_path) -> None:
+    path = tmp_path / "d.json"
+    result = ok(cli("demo", "--db", str(path), "--deals", "2"))
+    assert f"export SALESPIPE_DB={path}" in result.stdout
+
+
+# -- 2. the default stages answer to their Thai and English names ------------------------
+
+
+@pytest.mark.parametrize("name", ["เสนอราคา", "เสนอ", "Quoted", "quo"])
+def test_default_stages_answer_to_thai_names_on_an_english_file(cli, name) -> None:
+    ok(cli("add", "ERP"))
+    ok(cli("move", "1", name))
+    assert cli.json("show", "1")["stage"] == "quoted"
+
+
+@pytest.mark.parametrize("name", ["Negotiating", "nego", "เจรจา"])
+def test_default_stages_answer_to_english_names_on_a_thai_file(cli, name) -> None:
+    ok(cli("--lang", "th", "add", "ERP"))
+    ok(cli("move", "1", name))
+    assert cli.json("show", "1")["stage"] == "negotiating"
+
+
+def test_a_renamed_default_stage_answers_to_its_new_name_only(cli) -> None:
+    ok(cli("add", "ERP"))
+    ok(cli("stage", "rename", "quoted", "Proposal"))
+    assert cli("move", "1", "เสนอราคา").exit_code == 1
+    ok(cli("move", "1", "Proposal"))
+
+
+# -- 3. a future day given to --at is refused ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("add", "Later", "--at", "2027-06-01"),
+        ("won", "1", "--at", "2030-01-01"),
+        ("note", "1", "soon", "--at", "tomorrow"),
+    ],
+)
+def test_a_future_day_is_refused_like_a_future_time(cli, snapshot_files, args) -> None:
+    ok(cli("add", "ERP", "--at", "2026-11-01"))
+    before = snapshot_files()
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert "future" in result.stderr
+    assert snapshot_files() == before
+
+
+# -- 4. a missing data file --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", [("list",), ("check", "--quiet"), ("report",), ("show", "1"), ("log",)]
+)
+def test_a_missing_file_given_by_path_is_an_error_naming_it(cli, db_path, command) -> None:
+    result = cli(*command)
+    assert result.exit_code == 4
+    assert str(db_path) in result.stderr
+    assert not db_path.exists()
+
+
+def test_a_missing_file_given_by_db_is_an_error_too(cli, tmp_path) -> None:
+    path = tmp_path / "typo.json"
+    result = cli("--db", str(path), "check", "--quiet")
+    assert result.exit_code == 4
+    assert str(path) in result.stderr
+
+
+def test_the_default_file_before_the_first_write_shows_how_to_start(
+    cli, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = ok(cli("list"))
+    assert "salespipe add" in result.stdout
+    assert "salespipe demo" in result.stdout
+    assert ok(cli("check", "--quiet")).stdout == ""
+
+
+def test_the_first_write_says_once_that_it_created_the_file(cli, db_path) -> None:
+    first = ok(cli("add", "ERP"))
+    assert str(db_path) in first.stderr
+    assert "Created" in first.stderr
+    second = ok(cli("add", "CRM"))
+    assert second.stderr == ""
+
+
+def test_the_created_note_stays_off_stdout_with_json(cli, db_path) -> None:
+    result = ok(cli("add", "ERP", "--json"))
+    assert json.loads(result.stdout)["id"] == 1
+    assert str(db_path) in result.stderr
+
+
+# -- 5. check counts next actions due today ----------------------------------------------
+
+
+def test_check_counts_a_next_action_due_today(cli) -> None:
+    ok(cli("add", "ERP", "--next", "call Somchai", "--due", "today"))
+    result = cli("check")
+    assert result.exit_code == 3
+    assert "call Somchai" in result.stdout
+    assert "today" in result.stdout
+    [alert] = json.loads(cli("check", "--json").stdout)["alerts"]
+    assert alert["kind"] == "next_action_due_today"
+
+
+def test_check_is_clean_with_a_next_action_due_tomorrow(cli) -> None:
+    ok(cli("add", "ERP", "--next", "call Somchai", "--due", "tomorrow"))
+    assert cli("check", "--quiet").exit_code == 0
+
+
+# -- 6. dates outside 1900–2200 are refused, never a traceback --------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "--since", "0001-01-01"),
+        ("funnel", "--since", "0001-01-01"),
+        ("winrate", "--since", "0001-01-01"),
+        ("chart", "--as-of", "0001-01-01"),
+        ("report", "--as-of", "0001-01-01"),
+        ("stale", "--as-of", "0001-01-01"),
+        ("check", "--as-of", "0001-01-01"),
+        ("durations", "--as-of", "0001-01-01"),
+        ("forecast", "--as-of", "0001-01-02"),
+        ("add", "x", "--at", "0001-01-01"),
+        ("add", "x", "--at", "1899-12-31 10:00"),
+        ("add", "x", "--close", "2201-01-01"),
+        ("add", "x", "--close", "2744-01-01"),
+        ("log", "--since", "0001-01-01"),
+        ("next", "1", "call", "--due", "9999-12-31"),
+    ],
+)
+def test_dates_out_of_range_are_refused_with_a_clear_message(cli, args) -> None:
+    ok(cli("add", "ERP"))
+    result = cli(*args)
+    assert result.exit_code == 1, result.stdout
+    assert "1900" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_buddhist_era_year_in_range_is_read(cli) -> None:
+    ok(cli("add", "x", "--close", "2570-01-15"))
+    assert cli.json("show", "1")["expected_close"] == "2027-01-15"
+
+
+@pytest.mark.parametrize("now", ["garbage", "0001-01-01T00:00:00"])
+def test_a_bad_salespipe_now_is_an_error_not_a_traceback(run, now) -> None:
+    done = run("list", env={"SALESPIPE_NOW": now})
+    assert done.returncode == 1
+    assert "SALESPIPE_NOW" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# -- 7. the small ones ------------------------------------------------------------------
+
+
+def test_list_all_gives_totals_per_status(cli) -> None:
+    ok(cli("add", "A", "--value", "100"))
+    ok(cli("add", "B", "--value", "200"))
+    ok(cli("add", "C", "--value", "400"))
+    ok(cli("won", "2"))
+    ok(cli("lost", "3", "--reason", "price"))
+    footer = ok(cli("list", "--status", "all")).stdout.strip().splitlines()[-1]
+    assert "700" not in footer
+    assert "open" in footer
+    assert "won" in footer
+    assert "lost" in footer
+    assert "100.00" in footer
+    assert "200.00" in footer
+    assert "400.00" in footer
+
+
+def test_log_of_a_deal_that_does_not_exist_is_an_error(cli) -> None:
+    ok(cli("add", "A"))
+    result = cli("log", "99")
+    assert result.exit_code == 1
+    assert "no deal 99" in result.stderr
+
+
+def test_log_of_a_deleted_deal_still_shows_its_history(cli) -> None:
+    ok(cli("add", "A"))
+    ok(cli("delete", "1", "--yes"))
+    assert len(cli.json("log", "1")) == 2
+
+
+@pytest.mark.parametrize("outcome", ["won", "lost"])
+def test_closing_a_closed_deal_tells_how_to_reopen(cli, outcome) -> None:
+    ok(cli("add", "A"))
+    ok(cli("lost", "1", "--reason", "price"))
+    result = cli(outcome, "1", "--reason", "again")
+    assert result.exit_code == 1
+    assert "salespipe reopen 1" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("edit", "1"), ("add", "B")])
+def test_a_currency_that_is_not_iso_4217_is_refused(cli, command) -> None:
+    ok(cli("add", "A"))
+    result = cli(*command, "--currency", "XYZ")
+    assert result.exit_code == 1
+    assert "XYZ" in result.stderr
+    ok(cli("edit", "1", "--currency", "usd"))
+    assert cli.json("show", "1")["currency"] == "USD"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "--limit", "0", "--json"),
+        ("list", "--no-such-option", "--json"),
+        ("show", "--json"),
+        ("show", "abc", "--json"),
+    ],
+)
+def test_usage_errors_with_json_print_the_error_object(cli, args) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "usage"
+    assert error["message"]
+
+
+def test_clearing_a_next_action_twice_says_nothing_changed(cli) -> None:
+    ok(cli("add", "A", "--next", "call", "--due", "tomorrow"))
+    assert "cleared" in ok(cli("next", "1", "--done")).stdout
+    second = ok(cli("next", "1", "--done")).stdout
+    assert "cleared" not in second
+    assert "no next action" in second
+
+
+def test_a_quotes_note_shows_in_the_timeline_and_the_log(cli) -> None:
+    ok(cli("add", "A"))
+    ok(cli("quote", "1", "--valid-until", "+30d", "--note", "10% off if signed in December"))
+    for command in ("show", "1"), ("log",):
+        out = ok(cli(*command)).stdout  # the column may wrap
+        assert "2026-12-27 — 10%" in out
+        assert "signed in December" in out
+
+
+# -- 8. hooks learn the database ----------------------------------------------------------
+
+
+def test_hooks_learn_the_database_given_by_db(cli, tmp_path, monkeypatch) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    monkeypatch.setenv("SALESPIPE_HOOKS", str(hooks))
+    log = tmp_path / "hook.log"
+    hook = hooks / "on-change"
+    hook.write_text(f'#!/bin/sh\ncat >> "{log}"\necho "DB=$SALESPIPE_DB" >> "{log}"\n')
+    hook.chmod(0o755)
+    other = tmp_path / "other.json"
+    ok(cli("--db", str(other), "add", "X"))
+    lines = log.read_text().splitlines()
+    assert json.loads(lines[0])["database"] == str(other)
+    assert lines[1] == f"DB={other}"
+    assert os.environ["SALESPIPE_DB"] != str(other)
+
+
+def test_hooks_learn_the_database_given_by_the_environment(run, tmp_path, db_path) -> None:
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    log = tmp_path / "hook.log"
+    hook = hooks / "on-add"
+    hook.write_text(f'#!/bin/sh\necho "DB=$SALESPIPE_DB" >> "{log}"\ncat >> "{log}"\n')
+    hook.chmod(0o755)
+    done = run("add", "X", env={"SALESPIPE_HOOKS": str(hooks)})
+    assert done.returncode == 0, done.stderr
+    first, payload = log.read_text().splitlines()
+    assert first == f"DB={db_path}"
+    assert Path(json.loads(payload)["database"]) == db_path
+
+
+def test_an_import_refuses_dates_out_of_range_without_a_traceback(cli, tmp_path) -> None:
+    csv = tmp_path / "deals.csv"
+    csv.write_text(
+        "title,value,stage,expected_close\n"
+        "A,100,presented,0001-01-01\n"
+        "B,100,presented,31/12/9999\n"
+        "C,100,presented,2570-01-15\n",
+        encoding="utf-8",
+    )
+    result = cli("import", str(csv), "--dry-run")
+    assert result.exit_code == 1
+    assert result.stderr.count("outside the years 1900–2200") == 2
+    assert "line 4" not in result.stderr
