@@ -335,3 +335,13 @@ def test_an_import_refuses_dates_out_of_range_without_a_traceback(cli, tmp_path)
     assert result.exit_code == 1
     assert result.stderr.count("outside the years 1900–2200") == 2
     assert "line 4" not in result.stderr
+
+
+def test_an_import_with_a_date_form_refuses_years_out_of_range(cli, tmp_path) -> None:
+    csv = tmp_path / "deals.csv"
+    csv.write_text(
+        "title,value,stage,expected_close\nA,100,presented,01 Jan 0001\n", encoding="utf-8"
+    )
+    result = cli("import", str(csv), "--dates", "%d %b %Y", "--dry-run")
+    assert result.exit_code == 1
+    assert "outside the years 1900–2200" in result.stderr

@@ -81,6 +81,13 @@ def date_option(text: str | None) -> tuple[DateOrder | None, str | None]:
     )
 
 
+def _check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise BadValue(
+            _("outside the years {first}–{last}").format(first=FIRST_YEAR, last=LAST_YEAR)
+        )
+
+
 def _quick_iso(text: str) -> tuple[date | datetime, bool] | None:
     """The common ISO forms, read by the standard library (fast)."""
     if len(text) < 10 or text[4] != "-" or text[7] != "-":
@@ -230,6 +237,7 @@ class DateReader:
             parsed = datetime.strptime(text, form)
         except ValueError:
             return None
+        _check_year(parsed.year)
         if not any(code in form for code in ("%H", "%I", "%M", "%S", "%X", "%c", "%z")):
             return parsed.date(), False
         return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(), True
@@ -248,16 +256,14 @@ class DateReader:
             return None
         if first.date() != second.date():
             return None  # a part of the date is missing: the default filled it in
+        _check_year(first.year)
         if ":" not in text:
             return first.date(), False
         return (first if first.tzinfo else first.astimezone()).astimezone(), True
 
     @staticmethod
     def _build(year: int, month: int, day: int) -> date:
-        if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise BadValue(
-                _("outside the years {first}–{last}").format(first=FIRST_YEAR, last=LAST_YEAR)
-            )
+        _check_year(year)
         try:
             return date(year, month, day)
         except ValueError:
