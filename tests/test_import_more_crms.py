@@ -42,6 +42,7 @@ def test_zoho_deals_with_dollar_amounts_and_named_month_times(cli) -> None:
 
 
 def test_zoho_stages_are_created_in_zohos_order_with_its_probabilities(cli) -> None:
+    cli("init")  # a named data file must exist before it is read
     before = [s["key"] for s in cli.json("stage", "list")]
     cli.json("import", str(CRM / "zoho-deals.csv"), "--create-stages")
     assert _new_stages(cli, before) == [
@@ -62,6 +63,7 @@ def test_stages_that_are_not_a_crms_defaults_come_in_file_order_not_by_count(
         "Deal Name,Stage,Amount\nA,Site visit,1\nB,Pitch,1\nC,Pitch,1\nD,Pitch,1\nE,Trial,1\n",
         encoding="utf-8",
     )
+    cli("init")  # a named data file must exist before it is read
     before = [s["key"] for s in cli.json("stage", "list")]
     cli.json("import", str(path), "--create-stages")
     assert [name for name, _p in _new_stages(cli, before)] == ["Site visit", "Pitch", "Trial"]
@@ -89,6 +91,7 @@ def test_dynamics_opportunities_with_currency_names_and_status(cli) -> None:
 
 
 def test_dynamics_sales_stages_in_dynamics_order(cli) -> None:
+    cli("init")  # a named data file must exist before it is read
     before = [s["key"] for s in cli.json("stage", "list")]
     cli.json("import", str(CRM / "dynamics-opportunities.csv"), "--create-stages")
     assert [name for name, _p in _new_stages(cli, before)] == ["Develop", "Propose", "Close"]
@@ -132,6 +135,7 @@ def test_bitrix24_deals_with_stage_ids_closed_flag_and_offsets(cli) -> None:
 
 
 def test_bitrix24_stages_in_bitrix_order(cli) -> None:
+    cli("init")  # a named data file must exist before it is read
     before = [s["key"] for s in cli.json("stage", "list")]
     cli.json("import", str(CRM / "bitrix24-deals.csv"), "--create-stages")
     names = [name for name, _p in _new_stages(cli, before)]
@@ -152,6 +156,7 @@ def test_hubspot_internal_stage_ids_get_hubspots_names_order_and_probabilities(
         "3,C,closedwon,5\n",
         encoding="utf-8",
     )
+    cli("init")  # a named data file must exist before it is read
     before = [s["key"] for s in cli.json("stage", "list")]
     report = cli.json("import", str(path), "--create-stages")
     assert report["by_status"] == {"open": 2, "won": 1, "lost": 0}

@@ -89,6 +89,7 @@ def test_line_items_in_different_currencies_are_refused_by_line(cli, tmp_path: P
         "Record ID,Deal Name,Deal Stage,Amount,Currency\n"
         "7,Fit-out,qualifiedtobuy,1000,USD\n7,Fit-out,qualifiedtobuy,500,EUR\n",
     )
+    cli("init")  # a named data file must exist before it is read
     result = cli("import", path, "--create-stages")
     assert result.exit_code != 0
     assert "line 3, column id" in result.stderr
