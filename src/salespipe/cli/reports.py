@@ -319,6 +319,8 @@ def register(app: typer.Typer) -> None:
 
         Per owner and per stage: the deals that had an expected close, how many had it
         pushed to a later date, how often, and the median days pushed.
+
+        Example: salespipe slips --owner somchai
         """
         from salespipe.reports import slips as slipping
 
