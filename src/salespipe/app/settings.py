@@ -192,9 +192,14 @@ def database_path(flag: str | None) -> Path:
     return Path(user_data_dir("salespipe", appauthor=False)) / "pipeline.json"
 
 
-def database_path_given(flag: str | None) -> bool:
-    """Whether the data file was named (--db or SALESPIPE_DB) rather than the default one."""
-    return bool(flag or os.environ.get("SALESPIPE_DB"))
+def data_file_named(flag: str | None) -> bool:
+    """Whether a data file was named (--db or SALESPIPE_DB) rather than the default one
+    used. (A PostgreSQL database is made by its administrator: one not set up yet is an
+    empty pipeline, not a typo.)"""
+    chosen = flag or os.environ.get("SALESPIPE_DB")
+    if not chosen:
+        return False
+    return not is_postgres_target(chosen)
 
 
 def config_dir() -> Path:

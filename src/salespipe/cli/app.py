@@ -121,7 +121,7 @@ class State:
         SALESPIPE_DB must be there (a typo must not pass for an empty pipeline); the
         default one reads as empty until the first change creates it."""
         pipeline = self.pipeline()
-        if settings.database_path_given(self.db):
+        if settings.data_file_named(self.db):
             return pipeline.read_existing()
         return pipeline.read()
 
