@@ -17,11 +17,10 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salespipe.app import settings
 from salespipe.app.demo_data import DemoWords, words_for
-from salespipe.app.work import PipelineBase
 from salespipe.core.errors import NotAllowed
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Record, Stage
@@ -43,6 +42,9 @@ SLIP_SHARE = 0.6  # of the open deals that pass their expected close: pushed bac
 CURRENCY = "THB"
 
 Pending = tuple[datetime, int, str, Record | None, Record, str | None, str | None]
+
+if TYPE_CHECKING:
+    from salespipe.app.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
@@ -360,13 +362,13 @@ def _events(story: _Story, first_seq: int, change: int) -> list[Event]:
     ]
 
 
-def is_demo(pipeline: PipelineBase) -> bool | None:
+def is_demo(pipeline: Pipeline) -> bool | None:
     """True for a demo file, False for any other pipeline, None when there is no file."""
     snapshot = pipeline.read()
     return bool(snapshot.flags().get("demo")) if snapshot.exists else None
 
 
-def write_demo(pipeline: PipelineBase, *, deals: int, seed: int, lang: str) -> DemoResult:
+def write_demo(pipeline: Pipeline, *, deals: int, seed: int, lang: str) -> DemoResult:
     """Replace the demo file (never a real pipeline) by a fresh demo of ``deals`` deals.
 
     Events are recorded deal by deal, as an import of history would record them; each

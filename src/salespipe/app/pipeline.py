@@ -7,22 +7,24 @@ changed, and returns a :class:`Change` describing what happened. It never prints
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from salespipe.app import settings
-from salespipe.app.stage_admin import StageAdmin
+from salespipe.app import settings, stage_admin
 from salespipe.app.work import Change, Work, close_stay, moved
-from salespipe.core import fmt, parse
-from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo
+from salespipe.core import clock, fmt, parse
+from salespipe.core.errors import InvalidValue, NoDataFile, NotAllowed, NothingToUndo
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay
+from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay, default_stages
+from salespipe.storage import open_storage
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import ReadView
+    from salespipe.storage.port import Initial, ReadView, Storage
 
 
 __all__ = ["Change", "DealFields", "Pipeline", "UndoableChange"]
@@ -61,8 +63,144 @@ class UndoableChange:
         return sorted({e.deal_id for e in self.events if e.deal_id is not None})
 
 
-class Pipeline(StageAdmin):
-    """Every use case over one store."""
+class Pipeline:
+    """Every use case over one store: deals and their history here, stages through
+    :mod:`salespipe.app.stage_admin`; each method is one transaction and one change."""
+
+    def __init__(self, store: Storage) -> None:
+        self.store = store
+        # Called with each committed change that recorded events (e.g. to run hooks).
+        self.listeners: list[Callable[[Change], None]] = []
+        # Called with the stored settings each time the file is read, before anything else
+        # is done with it (the CLI applies the configured language and date era).
+        self.config_readers: list[Callable[[dict[str, Any]], None]] = []
+
+    @classmethod
+    def open(cls, target: Any, lang: str | None = None) -> Self:
+        """A pipeline on the database at ``target`` (a data file's path, or see
+        :func:`salespipe.storage.open_storage`); ``lang`` names new default stages."""
+
+        def fresh() -> Initial:
+            from salespipe.storage.port import Initial  # only for a database not made yet
+
+            return Initial(default_stages(lang or "en"), clock.now().isoformat())
+
+        return cls(open_storage(target, fresh))
+
+    def read(self) -> ReadView:
+        snapshot = self.store.read()
+        self._config_read(snapshot)
+        return snapshot
+
+    def read_existing(self) -> ReadView:
+        """:meth:`read` for a command that only reads a file it was told to use: a file
+        that is not there is an error, not an empty pipeline (a typo must not pass)."""
+        snapshot = self.read()
+        if not snapshot.exists:
+            raise NoDataFile(self.store.location)
+        return snapshot
+
+    def _config_read(self, snapshot: ReadView) -> None:
+        if self.config_readers:
+            config = snapshot.config()
+            for reader in self.config_readers:
+                reader(config)
+
+    @contextlib.contextmanager
+    def work(self, command: str) -> Iterator[Work]:
+        """Run one use case as one locked transaction; listeners hear of it once committed."""
+
+        def lock_timeout() -> float:
+            return float(settings.effective(self.store.read().config())["lock_timeout"])
+
+        now_iso = clock.now().isoformat()
+        with self.store.transaction(lock_timeout, command, now_iso) as tx:
+            self._config_read(tx)
+            who = settings.effective(tx.config())["owner"]
+            work = Work(tx, command, who)
+            yield work
+            if not work.change.stages:
+                work.change.stages = list(work.stages)
+            if work.change.events and command != "demo" and tx.flags().get("demo"):
+                tx.set_flag("demo", False)  # someone's work is in it now: no demo replaces it
+            if work.change.events and not tx.exists:
+                work.change.created = self.store.location
+        if work.change.events or work.change.created:
+            for listener in self.listeners:
+                listener(work.change)
+
+    def _run(self, command: str, use_case: Callable[..., None], *args: Any, **kw: Any) -> Change:
+        """Run a use case function on one transaction; what it changed."""
+        with self.work(command) as work:
+            use_case(work, *args, **kw)
+        return work.change
+
+    # -- stages ----------------------------------------------------------------------
+    def stage_add(
+        self,
+        name: str,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        probability: int | None = None,
+        target_days: int | None = None,
+        guide: str = "",
+    ) -> Change:
+        """A new stage (at the end, or before/after another)."""
+        return self._run(
+            "stage add",
+            stage_admin.add,
+            name,
+            before=before,
+            after=after,
+            probability=probability,
+            target_days=target_days,
+            guide=guide,
+        )
+
+    def stage_rename(self, name: str, new_name: str) -> Change:
+        """A stage by another name (its key stays)."""
+        return self._run("stage rename", stage_admin.rename, name, new_name)
+
+    def stage_set(
+        self,
+        name: str,
+        *,
+        probability: int | None = None,
+        target_days: object = stage_admin.UNSET,
+        guide: str | None = None,
+    ) -> Change:
+        """Change a stage's probability, target days or guide."""
+        return self._run(
+            "stage set",
+            stage_admin.set_fields,
+            name,
+            probability=probability,
+            target_days=target_days,
+            guide=guide,
+        )
+
+    def stage_probabilities(self, probabilities: Mapping[str, int]) -> Change:
+        """Set the probabilities of several stages (by key) as one change, undone as one."""
+        return self._run("calibrate", stage_admin.set_probabilities, probabilities)
+
+    def stage_order(self, names: Sequence[str]) -> Change:
+        """The named enabled stages first, in that order; the rest keep their order after."""
+        return self._run("stage order", stage_admin.order, names)
+
+    def stage_disable(
+        self, name: str, *, move_to: str | None = None, reason: str | None = None
+    ) -> Change:
+        """Hide a stage; its open deals move to ``move_to`` first."""
+        return self._run("stage disable", stage_admin.disable, name, move_to=move_to, reason=reason)
+
+    def stage_enable(self, name: str) -> Change:
+        """Show a disabled stage again."""
+        return self._run("stage enable", stage_admin.enable, name)
+
+    def stage_remove(self, name: str) -> Change:
+        """Remove a stage no deal ever used."""
+        return self._run("stage remove", stage_admin.remove, name)
 
     # -- deals -----------------------------------------------------------------------
     def add(

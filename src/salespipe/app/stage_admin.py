@@ -1,4 +1,8 @@
-"""Stage use cases: add, rename, set, order, disable, enable, remove."""
+"""Stage use cases: add, rename, set, order, disable, enable, remove.
+
+Each is a function of one :class:`~salespipe.app.work.Work` (one transaction);
+:class:`salespipe.app.pipeline.Pipeline` runs them, one change each.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
-from salespipe.app.work import Change, PipelineBase, Work, moved
+from salespipe.app.work import Work, moved
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _, ngettext
@@ -60,167 +64,154 @@ def check_stage_name(name: str, stages: Sequence[Stage], *, ignore: str | None =
     return name.strip()
 
 
-class StageAdmin(PipelineBase):
-    """What a person does to the stages themselves."""
+def add(
+    work: Work,
+    name: str,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+    probability: int | None = None,
+    target_days: int | None = None,
+    guide: str = "",
+) -> None:
+    name = check_stage_name(name, work.stages)
+    if before and after:
+        raise InvalidValue(_("Give --before or --after, not both."))
+    stage = Stage(
+        key=_unique_key(name, work.stages),
+        name=name,
+        position=0,
+        probability=probability if probability is not None else 50,
+        target_days=target_days,
+        guide=guide,
+    )
+    ordered = list(work.stages)
+    if before or after:
+        anchor = parse.stage(work.stages, before or after or "", enabled_only=False)
+        index = ordered.index(anchor) + (0 if before else 1)
+    else:
+        index = len(ordered)
+    ordered.insert(index, stage)
+    work.save_stages("stage-add", ordered)
 
-    def stage_add(
-        self,
-        name: str,
-        *,
-        before: str | None = None,
-        after: str | None = None,
-        probability: int | None = None,
-        target_days: int | None = None,
-        guide: str = "",
-    ) -> Change:
-        with self.work("stage add") as work:
-            name = check_stage_name(name, work.stages)
-            if before and after:
-                raise InvalidValue(_("Give --before or --after, not both."))
-            stage = Stage(
-                key=_unique_key(name, work.stages),
-                name=name,
-                position=0,
-                probability=probability if probability is not None else 50,
-                target_days=target_days,
-                guide=guide,
+
+def rename(work: Work, name: str, new_name: str) -> None:
+    stage = parse.stage(work.stages, name, enabled_only=False)
+    new_name = check_stage_name(new_name, work.stages, ignore=stage.key)
+    if new_name == stage.name:
+        work.change.stages = work.stages
+        return
+    _replace(work, "stage-rename", dataclasses.replace(stage, name=new_name))
+
+
+def set_fields(
+    work: Work,
+    name: str,
+    *,
+    probability: int | None = None,
+    target_days: object = UNSET,
+    guide: str | None = None,
+) -> None:
+    stage = parse.stage(work.stages, name, enabled_only=False)
+    changed = stage
+    if probability is not None:
+        changed = dataclasses.replace(changed, probability=probability)
+    if target_days is not UNSET:
+        assert target_days is None or isinstance(target_days, int)
+        changed = dataclasses.replace(changed, target_days=target_days)
+    if guide is not None:
+        parse.text(guide, what=N_("guide"), multiline=True, max_length=2000)
+        changed = dataclasses.replace(changed, guide=guide)
+    if changed == stage:
+        work.change.stages = work.stages
+        return
+    _replace(work, "stage-set", changed)
+
+
+def set_probabilities(work: Work, probabilities: Mapping[str, int]) -> None:
+    """Set the probabilities of several stages (by key) as one change, undone as one."""
+    unknown = sorted(set(probabilities) - {s.key for s in work.stages})
+    if unknown:
+        raise InvalidValue(
+            _('There is no stage "{name}"; the stages are {stages}.').format(
+                name=unknown[0], stages=", ".join(s.name for s in work.stages)
             )
-            ordered = list(work.stages)
-            if before or after:
-                anchor = parse.stage(work.stages, before or after or "", enabled_only=False)
-                index = ordered.index(anchor) + (0 if before else 1)
-            else:
-                index = len(ordered)
-            ordered.insert(index, stage)
-            work.save_stages("stage-add", ordered)
-            return work.change
+        )
+    for percent in probabilities.values():
+        parse.probability(str(percent))
+    changed = [
+        dataclasses.replace(s, probability=probabilities.get(s.key, s.probability))
+        for s in work.stages
+    ]
+    if changed == work.stages:
+        work.change.stages = work.stages
+        return
+    work.save_stages("stage-set", changed)
 
-    def stage_rename(self, name: str, new_name: str) -> Change:
-        with self.work("stage rename") as work:
-            stage = parse.stage(work.stages, name, enabled_only=False)
-            new_name = check_stage_name(new_name, work.stages, ignore=stage.key)
-            if new_name == stage.name:
-                work.change.stages = work.stages
-                return work.change
-            self._replace(work, "stage-rename", dataclasses.replace(stage, name=new_name))
-            return work.change
 
-    def stage_set(
-        self,
-        name: str,
-        *,
-        probability: int | None = None,
-        target_days: object = UNSET,
-        guide: str | None = None,
-    ) -> Change:
-        with self.work("stage set") as work:
-            stage = parse.stage(work.stages, name, enabled_only=False)
-            changed = stage
-            if probability is not None:
-                changed = dataclasses.replace(changed, probability=probability)
-            if target_days is not UNSET:
-                assert target_days is None or isinstance(target_days, int)
-                changed = dataclasses.replace(changed, target_days=target_days)
-            if guide is not None:
-                parse.text(guide, what=N_("guide"), multiline=True, max_length=2000)
-                changed = dataclasses.replace(changed, guide=guide)
-            if changed == stage:
-                work.change.stages = work.stages
-                return work.change
-            self._replace(work, "stage-set", changed)
-            return work.change
+def order(work: Work, names: Sequence[str]) -> None:
+    """The named enabled stages first, in that order; the rest keep their order after."""
+    chosen = [parse.stage(work.stages, n) for n in names]
+    if len({s.key for s in chosen}) != len(chosen):
+        raise InvalidValue(_("A stage is named more than once in the order."))
+    enabled = [s for s in work.stages if s.enabled and s not in chosen]
+    disabled = [s for s in work.stages if not s.enabled]
+    ordered = [*chosen, *enabled, *disabled]
+    if [s.key for s in ordered] == [s.key for s in work.stages]:
+        work.change.stages = work.stages
+        return
+    work.save_stages("stage-order", ordered)
 
-    def stage_probabilities(self, probabilities: Mapping[str, int]) -> Change:
-        """Set the probabilities of several stages (by key) as one change, undone as one."""
-        with self.work("calibrate") as work:
-            unknown = sorted(set(probabilities) - {s.key for s in work.stages})
-            if unknown:
-                raise InvalidValue(
-                    _('There is no stage "{name}"; the stages are {stages}.').format(
-                        name=unknown[0], stages=", ".join(s.name for s in work.stages)
-                    )
-                )
-            for percent in probabilities.values():
-                parse.probability(str(percent))
-            changed = [
-                dataclasses.replace(s, probability=probabilities.get(s.key, s.probability))
-                for s in work.stages
-            ]
-            if changed == work.stages:
-                work.change.stages = work.stages
-                return work.change
-            work.save_stages("stage-set", changed)
-            return work.change
 
-    def stage_order(self, names: Sequence[str]) -> Change:
-        """The named enabled stages first, in that order; the rest keep their order after."""
-        with self.work("stage order") as work:
-            chosen = [parse.stage(work.stages, n) for n in names]
-            if len({s.key for s in chosen}) != len(chosen):
-                raise InvalidValue(_("A stage is named more than once in the order."))
-            enabled = [s for s in work.stages if s.enabled and s not in chosen]
-            disabled = [s for s in work.stages if not s.enabled]
-            ordered = [*chosen, *enabled, *disabled]
-            if [s.key for s in ordered] == [s.key for s in work.stages]:
-                work.change.stages = work.stages
-                return work.change
-            work.save_stages("stage-order", ordered)
-            return work.change
+def disable(
+    work: Work, name: str, *, move_to: str | None = None, reason: str | None = None
+) -> None:
+    stage = parse.stage(work.stages, name, enabled_only=False)
+    if not stage.enabled:
+        work.change.stages = work.stages
+        return
+    holding = [d for d in work.tx.open_deals() if d.stage == stage.key]
+    target = None
+    if move_to is not None:
+        target = parse.stage(work.stages, move_to)
+        if target.key == stage.key:
+            raise InvalidValue(_("--move-to must name another stage."))
+    if holding and target is None:
+        raise NotAllowed(
+            ngettext(
+                'The stage "{name}" holds {count} open deal; add --move-to STAGE to move it first.',
+                'The stage "{name}" holds {count} open deals; '
+                "add --move-to STAGE to move them first.",
+                len(holding),
+            ).format(name=stage.name, count=len(holding))
+        )
+    if target is not None:
+        for deal in sorted(holding, key=lambda d: d.id):
+            when = work.when(None, deal)
+            why = reason or _('stage "{name}" disabled').format(name=stage.name)
+            work.save("move", deal, moved(deal, target.key, when), when, reason=why)
+    _replace(work, "stage-disable", dataclasses.replace(stage, enabled=False))
 
-    def stage_disable(
-        self, name: str, *, move_to: str | None = None, reason: str | None = None
-    ) -> Change:
-        with self.work("stage disable") as work:
-            stage = parse.stage(work.stages, name, enabled_only=False)
-            if not stage.enabled:
-                work.change.stages = work.stages
-                return work.change
-            holding = [d for d in work.tx.open_deals() if d.stage == stage.key]
-            target = None
-            if move_to is not None:
-                target = parse.stage(work.stages, move_to)
-                if target.key == stage.key:
-                    raise InvalidValue(_("--move-to must name another stage."))
-            if holding and target is None:
-                raise NotAllowed(
-                    ngettext(
-                        'The stage "{name}" holds {count} open deal; '
-                        "add --move-to STAGE to move it first.",
-                        'The stage "{name}" holds {count} open deals; '
-                        "add --move-to STAGE to move them first.",
-                        len(holding),
-                    ).format(name=stage.name, count=len(holding))
-                )
-            if target is not None:
-                for deal in sorted(holding, key=lambda d: d.id):
-                    when = work.when(None, deal)
-                    why = reason or _('stage "{name}" disabled').format(name=stage.name)
-                    work.save("move", deal, moved(deal, target.key, when), when, reason=why)
-            self._replace(work, "stage-disable", dataclasses.replace(stage, enabled=False))
-            return work.change
 
-    def stage_enable(self, name: str) -> Change:
-        with self.work("stage enable") as work:
-            stage = parse.stage(work.stages, name, enabled_only=False)
-            if not stage.enabled:
-                self._replace(work, "stage-enable", dataclasses.replace(stage, enabled=True))
-            else:
-                work.change.stages = work.stages
-            return work.change
+def enable(work: Work, name: str) -> None:
+    stage = parse.stage(work.stages, name, enabled_only=False)
+    if not stage.enabled:
+        _replace(work, "stage-enable", dataclasses.replace(stage, enabled=True))
+    else:
+        work.change.stages = work.stages
 
-    def stage_remove(self, name: str) -> Change:
-        with self.work("stage remove") as work:
-            stage = parse.stage(work.stages, name, enabled_only=False)
-            if work.tx.stage_in_use(stage.key):
-                raise NotAllowed(
-                    _(
-                        'The stage "{name}" has been used by deals, so it cannot be removed; '
-                        '`salespipe stage disable "{name}"` hides it instead.'
-                    ).format(name=stage.name)
-                )
-            work.save_stages("stage-remove", [s for s in work.stages if s.key != stage.key])
-            return work.change
 
-    @staticmethod
-    def _replace(work: Work, kind: str, stage: Stage) -> None:
-        work.save_stages(kind, [stage if s.key == stage.key else s for s in work.stages])
+def remove(work: Work, name: str) -> None:
+    stage = parse.stage(work.stages, name, enabled_only=False)
+    if work.tx.stage_in_use(stage.key):
+        raise NotAllowed(
+            _(
+                'The stage "{name}" has been used by deals, so it cannot be removed; '
+                '`salespipe stage disable "{name}"` hides it instead.'
+            ).format(name=stage.name)
+        )
+    work.save_stages("stage-remove", [s for s in work.stages if s.key != stage.key])
+
+
+def _replace(work: Work, kind: str, stage: Stage) -> None:
+    work.save_stages(kind, [stage if s.key == stage.key else s for s in work.stages])

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from salespipe.app import settings
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import DealNotFound, InvalidValue, NoDataFile
+from salespipe.core.errors import DealNotFound, InvalidValue
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, Record, Stage, Stay, default_stages
-from salespipe.storage import open_storage
+from salespipe.core.model import Deal, Event, Record, Stage, Stay
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import Initial, ReadView, Storage, WriteTransaction
+    from salespipe.storage.port import WriteTransaction
 
 
 @dataclass
@@ -219,69 +217,3 @@ def moved(deal: Deal, stage_key: str, when: datetime) -> Deal:
         updated_at=when,
         stays=(*close_stay(deal.stays, when), Stay(stage_key, when)),
     )
-
-
-class PipelineBase:
-    """A store and the way to run one use case on it as one transaction."""
-
-    def __init__(self, store: Storage) -> None:
-        self.store = store
-        # Called with each committed change that recorded events (e.g. to run hooks).
-        self.listeners: list[Callable[[Change], None]] = []
-        # Called with the stored settings each time the file is read, before anything else
-        # is done with it (the CLI applies the configured language and date era).
-        self.config_readers: list[Callable[[dict[str, Any]], None]] = []
-
-    @classmethod
-    def open(cls, target: Any, lang: str | None = None) -> Self:
-        """A pipeline on the database at ``target`` (a data file's path, or see
-        :func:`salespipe.storage.open_storage`); ``lang`` names new default stages."""
-
-        def fresh() -> Initial:
-            from salespipe.storage.port import Initial  # only for a database not made yet
-
-            return Initial(default_stages(lang or "en"), clock.now().isoformat())
-
-        return cls(open_storage(target, fresh))
-
-    def read(self) -> ReadView:
-        snapshot = self.store.read()
-        self._config_read(snapshot)
-        return snapshot
-
-    def read_existing(self) -> ReadView:
-        """:meth:`read` for a command that only reads a file it was told to use: a file
-        that is not there is an error, not an empty pipeline (a typo must not pass)."""
-        snapshot = self.read()
-        if not snapshot.exists:
-            raise NoDataFile(self.store.location)
-        return snapshot
-
-    def _config_read(self, snapshot: ReadView) -> None:
-        if self.config_readers:
-            config = snapshot.config()
-            for reader in self.config_readers:
-                reader(config)
-
-    @contextlib.contextmanager
-    def work(self, command: str) -> Iterator[Work]:
-        """Run one use case as one locked transaction; listeners hear of it once committed."""
-
-        def lock_timeout() -> float:
-            return float(settings.effective(self.store.read().config())["lock_timeout"])
-
-        now_iso = clock.now().isoformat()
-        with self.store.transaction(lock_timeout, command, now_iso) as tx:
-            self._config_read(tx)
-            who = settings.effective(tx.config())["owner"]
-            work = Work(tx, command, who)
-            yield work
-            if not work.change.stages:
-                work.change.stages = list(work.stages)
-            if work.change.events and command != "demo" and tx.flags().get("demo"):
-                tx.set_flag("demo", False)  # someone's work is in it now: no demo replaces it
-            if work.change.events and not tx.exists:
-                work.change.created = self.store.location
-        if work.change.events or work.change.created:
-            for listener in self.listeners:
-                listener(work.change)

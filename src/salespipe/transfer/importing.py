@@ -17,10 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salespipe.app import settings
-from salespipe.app.work import PipelineBase
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
@@ -33,6 +32,9 @@ from salespipe.transfer.rows import Problem
 from salespipe.transfer.write import write_plan
 
 MAX_LISTED_PROBLEMS = 20
+
+if TYPE_CHECKING:
+    from salespipe.app.pipeline import Pipeline
 
 
 class InvalidRows(InvalidValue):
@@ -223,7 +225,7 @@ def _prepare(
 
 
 def import_file(
-    pipeline: PipelineBase,
+    pipeline: Pipeline,
     path: Path,
     options: ImportOptions,
     progress: Progress | None = None,
@@ -241,7 +243,7 @@ def import_file(
 
 
 def _import(
-    pipeline: PipelineBase, path: Path, options: ImportOptions, progress: Progress | None
+    pipeline: Pipeline, path: Path, options: ImportOptions, progress: Progress | None
 ) -> ImportReport:
     parsed = read_file(path, options.reading, progress)
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
