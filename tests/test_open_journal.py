@@ -178,10 +178,10 @@ def test_a_compaction_that_cannot_be_written_changes_nothing(
     before = {p.name: p.read_bytes() for p in db_path.parent.iterdir()}
     real_write = store.database.write_atomically
 
-    def disk_full_for_journals(target: Path, data: bytes, prefix: str) -> None:
+    def disk_full_for_journals(target: Path, data: bytes, prefix: str, **kwargs: Any) -> None:
         if ".open-" in target.name:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real_write(target, data, prefix)
+        real_write(target, data, prefix, **kwargs)
 
     monkeypatch.setattr(store.database, "COMPACT_ABOVE", 0)
     monkeypatch.setattr(store.database, "write_atomically", disk_full_for_journals)

@@ -15,12 +15,16 @@ import orjson
 from salespipe.core.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
 from salespipe.core.i18n import _
 from salespipe.core.model import Stage
+from salespipe.core.stored import config_problem, is_count
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
     append_journal,
+    check_data_file,
     check_journal,
     hold_lock,
+    read_data_file,
+    real_data_file,
     shortened,
     write_atomically,
     write_failure,
@@ -121,13 +125,9 @@ def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> d
 def _load_document(path: Path) -> dict[str, Any] | None:
     """Read and check the main file; None when it does not exist yet."""
     try:
-        raw = path.read_bytes()
+        raw = read_data_file(path)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise NotASalespipeFile(
-            _("{path} is a folder, not a salespipe data file.").format(path=path)
-        ) from None
     except OSError as exc:
         raise StoreError(
             _("The data file {path} cannot be read: {problem}.").format(
@@ -165,6 +165,14 @@ def _load_document(path: Path) -> dict[str, Any] | None:
                 "this one reads {readable}); upgrade salespipe to use it."
             ).format(path=path, schema=schema, readable=schema_version())
         )
+    wrong = _meta_problem(meta)
+    if wrong is not None:
+        raise StoreError(
+            _(
+                "The data file {path} holds a wrong value at {where}; it was edited or damaged "
+                "outside salespipe and was left untouched. Restore it from a backup."
+            ).format(path=path, where=wrong)
+        )
     return document
 
 
@@ -180,6 +188,32 @@ def _meta_of(document: Any) -> dict[str, Any] | None:
     return meta
 
 
+_COUNTERS = ("next_deal_id", "next_seq", "next_change")
+_SIZES = ("events_size", "closed_size")
+_OPEN_JOURNAL = ("open_generation", "open_size")  # since schema 2
+
+
+def _meta_problem(meta: dict[str, Any]) -> str | None:
+    """Where the bookkeeping of a main file has a value of the wrong type, or None: a
+    hand-edited file is refused as damaged rather than failing inside some command."""
+    keys = (*_COUNTERS, *_SIZES, *(_OPEN_JOURNAL if meta["schema"] >= 2 else ()))
+    for key in keys:
+        if not is_count(meta.get(key), minimum=1 if key in _COUNTERS else 0):
+            return f"_meta.{key}"
+    wrong = config_problem(meta.get("config", {}))
+    if wrong is not None:
+        return f"_meta.{wrong}"
+    changes = meta.get("changes", [])
+    if not isinstance(changes, list):
+        return "_meta.changes"
+    for index, entry in enumerate(changes):
+        if not isinstance(entry, dict) or not all(
+            is_count(entry.get(k)) for k in ("change", "offset", "size")
+        ):
+            return f"_meta.changes[{index}]"
+    return None
+
+
 @dataclass
 class Store:
     """Opens snapshots and transactions on one database (the port's ``Storage``)."""
@@ -188,6 +222,7 @@ class Store:
     initial: Callable[[], Initial] = field(repr=False)
 
     def __post_init__(self) -> None:
+        self.path = real_data_file(self.path)
         self.paths = DatabasePaths.for_main(self.path)
 
     @property
@@ -206,6 +241,7 @@ class Store:
         return new_document({}, initial.stages, initial.created_at)
 
     def read(self) -> Snapshot:
+        check_data_file(self.path)
         document: dict[str, Any] | None = None
         for _attempt in range(READ_ATTEMPTS):
             document = _load_document(self.path)
@@ -314,7 +350,7 @@ class Store:
         if write_backup:
             backup = self.path.with_name(f"{self.path.name}.schema{schema}.bak")
             if not backup.exists():
-                write_atomically(backup, self.path.read_bytes(), self.paths.temp_prefix())
+                write_atomically(backup, read_data_file(self.path), self.paths.temp_prefix())
         upgrade = migrated(document)
         return upgrade.document, upgrade.open_lines
 
@@ -357,10 +393,10 @@ class Store:
         appended_open = False
         try:
             if compacted:
-                write_atomically(open_journal, open_data, self.paths.temp_prefix())
+                write_atomically(open_journal, open_data, self.paths.temp_prefix(), like=self.path)
             elif open_data:
                 appended_open = True
-                append_journal(open_journal, committed[open_journal], open_data)
+                append_journal(open_journal, committed[open_journal], open_data, self.path)
             for spool in spools:
                 spool.finish()
             write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())

@@ -12,14 +12,17 @@ import errno
 import fcntl
 import os
 import re
+import stat
 import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from salespipe.core.errors import DatabaseBusy, StoreError, WriteFailed
+from salespipe.core.errors import DatabaseBusy, NotASalespipeFile, StoreError, WriteFailed
 from salespipe.core.i18n import N_, _
+from salespipe.storage import safe_files
+from salespipe.storage.safe_files import fsync_folder, make_folder, write_all
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,51 @@ class DatabasePaths:
         return (self.main, self.events, self.closed, *self.open_journals())
 
 
-def fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def real_data_file(path: Path) -> Path:
+    """The file a data-file path names: a link is followed once (even a dangling one, so
+    the first write creates the file at its target), so that the journals, the lock and
+    temp files sit beside the real file."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def check_data_file(path: Path) -> None:
+    """Refuse a data file that is a folder or not a regular file (a device, a FIFO),
+    before anything is read or created beside it."""
     try:
-        os.fsync(fd)
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(
+            _("The data file {path} cannot be read: {problem}.").format(
+                path=path, problem=exc.strerror
+            )
+        ) from None
+    refuse_unless_regular(path, mode)
+
+
+def refuse_unless_regular(path: Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise NotASalespipeFile(
+            _("{path} is a folder, not a salespipe data file.").format(path=path)
+        )
+    if not stat.S_ISREG(mode):
+        raise NotASalespipeFile(
+            _(
+                "{path} is not a regular file (a device, a pipe or a socket), so it is not a "
+                "salespipe data file; choose another file with --db."
+            ).format(path=path)
+        )
+
+
+def read_data_file(path: Path) -> bytes:
+    """The main file's bytes (FileNotFoundError if it is missing), refused before
+    reading if it is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        refuse_unless_regular(path, os.fstat(fd).st_mode)
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read()
     finally:
         os.close(fd)
 
@@ -119,10 +163,12 @@ def shortened(path: Path, size: int, expected: int) -> StoreError:
 @contextlib.contextmanager
 def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[None]:
     """Hold the database lock; ``timeout_of`` is asked only if the lock is busy."""
-    folder = paths.lock.parent
+    check_data_file(paths.main)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
+        make_folder(paths.lock.parent)
+        fd, created = safe_files.open_new(paths.lock, readable=True)
+        if created:
+            safe_files.adopt(fd, paths.main)
     except OSError as exc:
         raise WriteFailed(
             _("Cannot open the lock file {path}: {problem}; the data file was not changed.").format(
@@ -185,47 +231,41 @@ def check_journal(journal: Path, committed_size: int) -> None:
         raise damaged(journal)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+def open_journal_for_writing(
+    journal: Path, main: Path, *, readable: bool = False
+) -> tuple[int, bool]:
+    """Open a journal to write (never through a link); a new one takes the data file's
+    mode and owner. Returns the descriptor and whether it was created."""
+    fd, created = safe_files.open_new(journal, readable=readable)
+    if created:
+        try:
+            safe_files.adopt(fd, main)
+        except OSError:
+            os.close(fd)
+            raise
+    return fd, created
 
 
-def append_journal(journal: Path, committed_size: int, data: bytes) -> None:
-    created = not journal.exists()
-    fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o644)
+def append_journal(journal: Path, committed_size: int, data: bytes, main: Path) -> None:
+    fd, created = open_journal_for_writing(journal, main)
     try:
-        os.ftruncate(fd, committed_size)  # drop what a killed writer left behind
-        os.lseek(fd, committed_size, os.SEEK_SET)
-        _write_all(fd, data)
-        os.fsync(fd)
+        safe_files.truncate(fd, committed_size)  # drop what a killed writer left behind
+        write_all(fd, data, committed_size)
+        safe_files.fsync(fd)
     finally:
         os.close(fd)
     if created:
         fsync_folder(journal.parent)
 
 
-def write_atomically(target: Path, data: bytes, temp_prefix: str) -> None:
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f"{temp_prefix}{os.getpid()}"
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+def write_atomically(target: Path, data: bytes, temp_prefix: str, like: Path | None = None) -> None:
+    """Replace ``target`` whole with ``data`` (a new file takes the mode and owner of
+    ``like``, else 0600)."""
+    safe_files.replace_atomically(target, data, temp_prefix, like=like)
     # The rename is the commit: once it happened, a failing folder fsync must not
     # roll back the journals the new main file already counts on.
     with contextlib.suppress(OSError):
-        fsync_folder(folder)
+        fsync_folder(target.parent)
 
 
 class CommittedBytes:
@@ -337,7 +377,7 @@ class Spool:
         if self._buffer:
             self._spill()
         assert self._fd is not None
-        os.fsync(self._fd)
+        safe_files.fsync(self._fd)
         if self._created:
             fsync_folder(self.path.parent)
         self._close()
@@ -348,6 +388,8 @@ class Spool:
             with contextlib.suppress(OSError):
                 if self._created:
                     self.path.unlink()
+                elif self._fd is not None:
+                    safe_files.truncate(self._fd, self.committed)
                 else:
                     os.truncate(self.path, self.committed)
         self._close()
@@ -357,7 +399,7 @@ class Spool:
             if self._fd is None:
                 self._open_for_spilling()
             assert self._fd is not None
-            _write_all_at(self._fd, bytes(self._buffer), self.committed + self._spilled)
+            write_all(self._fd, bytes(self._buffer), self.committed + self._spilled)
         except OSError as exc:
             raise WriteFailed(write_failure(self.database, exc)) from None
         self._spilled += len(self._buffer)
@@ -367,20 +409,11 @@ class Spool:
         check_journal(self.path, self.committed)
         if self.before_spill:
             self.before_spill()
-        self._created = not self.path.exists()
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._fd, self._created = open_journal_for_writing(self.path, self.database, readable=True)
         self._touched = True
-        os.ftruncate(self._fd, self.committed)  # drop what a killed writer left behind
+        safe_files.truncate(self._fd, self.committed)  # drop what a killed writer left behind
 
     def _close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-def _write_all_at(fd: int, data: bytes, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        view = view[written:]
-        offset += written

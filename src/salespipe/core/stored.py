@@ -1,0 +1,48 @@
+"""What stored values may be: the types of the bookkeeping and settings a data file or a
+backup holds. The store refuses a file whose values break these rules as damaged, and a
+restore refuses such a backup, instead of failing later in some command."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# A counter or size far beyond any real database, still exact as a JSON number and in
+# 64 bits.
+MAX_COUNTER = 2**53
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def is_count(value: Any, minimum: int = 0) -> bool:
+    """A whole number (not a bool) from ``minimum`` to :data:`MAX_COUNTER`."""
+    return type(value) is int and minimum <= value <= MAX_COUNTER
+
+
+def _short_text(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 100 and value.isprintable()
+
+
+def _seconds(value: Any) -> bool:
+    return type(value) in (int, float) and 0 <= value <= 3600
+
+
+_SETTINGS: dict[str, Any] = {
+    "currency": lambda v: isinstance(v, str) and bool(_CURRENCY.fullmatch(v)),
+    "owner": _short_text,
+    "lang": lambda v: v is None or v in ("th", "en"),
+    "require_reason": lambda v: isinstance(v, bool),
+    "lock_timeout": _seconds,
+    "date_era": lambda v: v is None or v in ("ce", "be"),
+}
+
+
+def config_problem(config: Any) -> str | None:
+    """Where a stored settings object is wrong (``config`` or ``config.KEY``), or None."""
+    if not isinstance(config, dict):
+        return "config"
+    for key, value in config.items():
+        check = _SETTINGS.get(key)
+        if check is None or not check(value):
+            return f"config.{key}"
+    return None
