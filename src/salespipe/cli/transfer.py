@@ -1,8 +1,6 @@
 """Import and export commands."""
 
-import contextlib
 import io
-import os
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -14,7 +12,7 @@ from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
-from salespipe.core.i18n import _, ngettext
+from salespipe.core.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Storage
@@ -25,7 +23,10 @@ EXPORT_HELP = """Write all deals as CSV, or the whole database as a JSON backup.
 
 CSV (the default) has one row per deal, open and closed. JSON holds settings, stages,
 deals, every event and the counters: importing it into an empty database restores it
-exactly. Output goes to stdout unless -o FILE (written atomically).
+exactly. Output goes to stdout unless -o FILE: a regular file is replaced atomically
+(keeping its mode; a new one is private, 0600), a link is followed, a FIFO or device
+is written in place; -o - is stdout. CSV cells a spreadsheet would run as a formula
+(=, +, -, @) start with ' (importing salespipe's CSV takes it off again).
 
 \b
 Examples:
@@ -89,29 +90,6 @@ def _refuse_database_target(target: Path, database: "Storage") -> None:
                 path=target
             )
         )
-
-
-@contextlib.contextmanager
-def _atomic_output(target: Path) -> Any:
-    """A binary file that replaces ``target`` only once it is completely written."""
-    folder = target.parent if str(target.parent) else Path(".")
-    temp = folder / f".{target.name}.tmp-{os.getpid()}"
-    try:
-        with temp.open("wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise InvalidValue(
-            _("Cannot write {path}: {problem}.").format(path=target, problem=exc.strerror)
-        ) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
 
 
 def _write_export(kind: str, snapshot: Any, binary: IO[bytes], bom: bool) -> dict[str, int]:
@@ -309,7 +287,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         output_file: Annotated[
             Path | None,
-            typer.Option("--output", "-o", metavar="FILE", help="Write to FILE, not stdout."),
+            typer.Option(
+                "--output", "-o", metavar="FILE", help="Write to FILE, not stdout (- is stdout)."
+            ),
         ] = None,
         bom: Annotated[
             bool,
@@ -318,6 +298,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         pipeline = state(ctx).pipeline()
+        if output_file is not None and str(output_file) == "-":
+            output_file = None
         kind = _export_format(format_, output_file, as_json)
         snapshot = state(ctx).read()
         if output_file is None:
@@ -331,7 +313,9 @@ def register(app: typer.Typer) -> None:
                 ) from None
             return
         _refuse_database_target(output_file, pipeline.store)
-        with _atomic_output(output_file) as handle:
+        from salespipe.transfer.target import export_target
+
+        with export_target(output_file) as handle:
             counts = _write_export(kind, snapshot, handle, bom)
         if as_json:
             output.json({"file": str(output_file), "format": kind, **counts})
@@ -377,6 +361,14 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--create-stages", help="Create the stages the pipeline lacks."),
         ] = False,
+        max_new_stages: Annotated[
+            str | None,
+            typer.Option(
+                "--max-new-stages",
+                metavar="N",
+                help="Allow more than 500 new stage names in the file (--create-stages).",
+            ),
+        ] = None,
         currency: Annotated[
             str | None,
             typer.Option(
@@ -441,6 +433,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from salespipe.core import parse
         from salespipe.transfer import importing
+        from salespipe.transfer.stages import MAX_NEW_STAGES
 
         if format_ is not None and format_.strip().lower() not in ("csv", "json"):
             raise InvalidValue(
@@ -455,6 +448,11 @@ def register(app: typer.Typer) -> None:
             skip_invalid=skip_invalid,
             stage_map=tuple(stage_map or ()),
             create_stages=create_stages,
+            max_new_stages=(
+                parse.positive_int(max_new_stages, what=N_("--max-new-stages"))
+                if max_new_stages is not None
+                else MAX_NEW_STAGES
+            ),
             currency=parse.currency(currency) if currency else None,
             dates=order,
             date_format=date_format,

@@ -1,7 +1,8 @@
 """Writing the database out: deals as CSV, or everything as a JSON backup.
 
 The CSV has one row per deal (open and closed) under :data:`CSV_COLUMNS`, values
-written so that ``import`` reads them back exactly. The JSON backup holds the whole
+written so that ``import`` reads them back exactly, and a cell a spreadsheet would take
+for a formula is kept text (see :mod:`salespipe.transfer.formulas`). The JSON backup holds the whole
 database: settings, stages, every deal, every event and the counters, one record
 per line so that it can be streamed, grepped and diffed; ``import`` of it into an
 empty database restores it exactly.
@@ -20,6 +21,7 @@ from salespipe import __version__
 from salespipe.core.model import Deal, Stage, money_to_json
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import CSV_COLUMNS
+from salespipe.transfer.formulas import for_spreadsheet
 
 BACKUP_FORMAT = "salespipe-backup"
 BACKUP_VERSION = 1
@@ -76,7 +78,7 @@ def deal_row(deal: Deal, stage_names: Mapping[str, str]) -> list[str]:
         "quote_note": quote.note if quote else "",
         "source": deal.source or "",
     }
-    return [cells[column] for column in CSV_COLUMNS]
+    return [for_spreadsheet(cells[column]) for column in CSV_COLUMNS]
 
 
 def write_csv(deals: Iterable[Deal], stages: Iterable[Stage], out: IO[str]) -> int:

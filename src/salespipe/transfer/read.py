@@ -30,6 +30,7 @@ from salespipe.transfer.crm_formats import (
 from salespipe.transfer.csvfile import read_table
 from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
+from salespipe.transfer.formulas import from_spreadsheet
 from salespipe.transfer.pending import Packer, Pending, StageLabel
 from salespipe.transfer.restore import (
     Backup,
@@ -154,9 +155,10 @@ def _read_csv(
     )
     dates = DateReader(options.dates or clues.order, options.date_format)
     reader = RowReader(layout, dates, rules=rules)
-    good, problems, count, invalid = _read_rows(
-        ((row.line, row.cells) for row in table.rows), reader, table.estimated_rows, progress
-    )
+    rows: Iterable[tuple[int, Sequence[str]]] = ((row.line, row.cells) for row in table.rows)
+    if layout.format is SALESPIPE:  # our own export: formula marks come off (formulas.py)
+        rows = ((line, [from_spreadsheet(c) for c in cells]) for line, cells in rows)
+    good, problems, count, invalid = _read_rows(rows, reader, table.estimated_rows, progress)
     return ParsedFile(
         layout.format.label, good, problems, count, crm=layout.format, invalid_labels=invalid
     )

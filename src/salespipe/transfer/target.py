@@ -1,0 +1,88 @@
+"""Where an export is written: the rules for each kind of destination.
+
+* A regular file, or a path where nothing is yet, is replaced atomically: the export goes
+  to a private temp file with an unpredictable name beside it, which is renamed over it
+  once complete; the replaced file's mode and owner are kept, a new one is 0600.
+* A symbolic link is followed, never replaced: the file it names is the destination.
+* Anything else (a FIFO, a device, ``/dev/stdout``, a process substitution) is written to
+  in place, as a stream: it cannot be replaced, and must not be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
+from salespipe.storage import safe_files
+
+
+@contextlib.contextmanager
+def export_target(target: Path) -> Iterator[IO[bytes]]:
+    """A binary stream to ``target`` following the rules above; an OSError becomes an
+    InvalidValue naming the file, and a failed export leaves a regular file as it was."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InvalidValue(_("{path} is a folder; choose a file with -o.").format(path=target))
+    if mode is not None and not stat.S_ISREG(mode):
+        with _in_place(target) as stream:
+            yield stream
+        return
+    real = Path(os.path.realpath(target)) if target.is_symlink() else target
+    with _replacing(real, target) as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _in_place(target: Path) -> Iterator[IO[bytes]]:
+    try:
+        handle = open(target, "wb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    try:
+        with handle:
+            yield handle
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+
+
+@contextlib.contextmanager
+def _replacing(real: Path, target: Path) -> Iterator[IO[bytes]]:
+    folder = real.parent
+    try:
+        fd, temp = safe_files.temp_file(folder, f".{real.name}.tmp-")
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    try:
+        safe_files.adopt(fd, real)
+        with open(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            safe_files.fsync(handle.fileno())
+        safe_files.rename(temp, real)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise _cannot_write(target, exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    with contextlib.suppress(OSError):
+        safe_files.fsync_folder(folder)
+
+
+def _cannot_write(target: Path, exc: OSError) -> InvalidValue:
+    return InvalidValue(
+        _("Cannot write {path}: {problem}.").format(path=target, problem=exc.strerror)
+    )
