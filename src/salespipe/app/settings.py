@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from salespipe.core import parse
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 from salespipe.storage.postgres.target import is_postgres_target
 
@@ -183,8 +183,12 @@ def database_target(flag: str | None) -> str | Path:
 
 
 def database_path(flag: str | None) -> Path:
-    """--db, else SALESPIPE_DB, else the user data folder."""
-    chosen = flag or os.environ.get("SALESPIPE_DB")
+    """--db, else SALESPIPE_DB, else the user data folder; an empty path is refused
+    (silently using the default pipeline instead would write to the wrong one)."""
+    chosen = flag if flag is not None else os.environ.get("SALESPIPE_DB")
+    if chosen is not None and not chosen.strip():
+        where = "--db" if flag is not None else "SALESPIPE_DB"
+        raise UsageError(_("{option} is empty; give the path of a data file.").format(option=where))
     if chosen:
         return Path(chosen).expanduser()
     from platformdirs import user_data_dir

@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +20,7 @@ from salespipe.app import settings
 from salespipe.app.pipeline import Change, Pipeline
 from salespipe.cli import output
 from salespipe.core import fmt, i18n
-from salespipe.core.errors import InvalidValue, SalespipeError
+from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
 
 if TYPE_CHECKING:
@@ -60,6 +60,11 @@ class _Commands(TyperGroup):
         try:
             with _usage_errors_as_json(bool(ctx.meta.get("salespipe.json"))):
                 return super().invoke(ctx)
+        except OutputFailed as exc:
+            made = state(ctx).committed
+            failure = _made_but_not_shown(made, exc) if made else exc
+            output.error(failure, False)  # stdout is what failed: the sentence goes to stderr
+            raise typer.Exit(exc.exit_code) from None
         except SalespipeError as exc:
             output.error(exc, state(ctx).as_json)
             raise typer.Exit(exc.exit_code) from None
@@ -101,12 +106,14 @@ class State:
     db: str | None = None
     lang: str | None = None
     as_json: bool = False  # the command prints JSON: dates in it stay ISO 8601 CE
+    committed: list[Change] = field(default_factory=list)  # changes this run made
 
     def pipeline(self, *, announce_new_file: bool = True) -> Pipeline:
         """The pipeline of the database; its first change says on stderr that it created
         the data file (unless the command says so itself)."""
         target = settings.database_target(self.db)
         pipeline = Pipeline.open(target, settings.lang_from_environment(self.lang))
+        pipeline.listeners.append(self.committed.append)
         if announce_new_file:
             pipeline.listeners.append(_announce_new_file)
         # Hooks learn the database: a data file's path, or a server's address without
@@ -165,6 +172,25 @@ def _run_hooks(change: Change, database: str | Path) -> None:
 def state(ctx: typer.Context) -> State:
     found = ctx.find_object(State)
     return found if found is not None else State()
+
+
+def _made_but_not_shown(changes: list[Change], exc: OutputFailed) -> OutputFailed:
+    """The output failed after a commit: say what was made, so that nobody retries it."""
+    change_ids = sorted({event.change for c in changes for event in c.events})
+    deal_ids = sorted({e.deal_id for c in changes for e in c.events if e.deal_id is not None})
+    shown = ", ".join(str(i) for i in deal_ids[:10]) + (", …" if len(deal_ids) > 10 else "")
+    if deal_ids:
+        message = _(
+            "The change was made (change {change}, deal {deals}), but its output could not "
+            "be written ({problem}); do not run it again, `salespipe log` shows it."
+        )
+    else:
+        message = _(
+            "The change was made (change {change}), but its output could not be written "
+            "({problem}); do not run it again, `salespipe log` shows it."
+        )
+    text = message.format(change=", ".join(map(str, change_ids)), deals=shown, problem=exc.problem)
+    return OutputFailed(exc.problem, text)
 
 
 def _show_version(value: bool) -> None:
@@ -347,6 +373,7 @@ def main() -> Any:
     # One command is a short process that builds many objects and frees them at exit:
     # the cycle collector would only rescan them (it doubled the time to load 100k deals).
     gc.disable()
+    _keep_standard_streams_open()
     try:
         _app_for(sys.argv[1:])()
         code: Any = 0
@@ -360,15 +387,30 @@ def main() -> Any:
     _exit_at_once(code)
 
 
+def _keep_standard_streams_open() -> None:
+    """Started with stdin, stdout or stderr closed (``>&-``), the first file this process
+    opens would take that descriptor, and a stray write to it would land in the data file:
+    /dev/null takes the place first. (Python has set sys.stdout to None already, so the
+    output still reports that it cannot be written.)"""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+
+
 def _exit_at_once(code: Any) -> None:
     """Flush and end the process without freeing every object one by one first (with
     10k deals read that teardown costs a fifth of the command). Every write is already
     durable: the store fsyncs before a command returns."""
-    with contextlib.suppress(ValueError, OSError):  # closed, or the reader went away
+    with contextlib.suppress(ValueError, OSError, AttributeError):  # closed, gone, or None
         sys.stdout.flush()
     if isinstance(code, str):
         sys.stderr.write(code + "\n")
         code = 1
-    with contextlib.suppress(ValueError, OSError):
+    with contextlib.suppress(ValueError, OSError, AttributeError):
         sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)

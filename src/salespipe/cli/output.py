@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from salespipe.core.errors import SalespipeError
+from salespipe.core.errors import OutputFailed, SalespipeError
 from salespipe.core.i18n import _
 from salespipe.present import render
+from salespipe.present.render import visible
 
 if TYPE_CHECKING:
     from salespipe.present.results import Result
@@ -48,18 +49,43 @@ def width(stream: Any = None) -> int:
 
 @contextlib.contextmanager
 def reader_may_leave() -> Iterator[None]:
-    """A closed pipe (``salespipe list | head``) ends the command quietly with exit 0."""
+    """A closed pipe (``salespipe list | head``) ends the command quietly with exit 0;
+    any other failure to write stdout (a full disk, stdout closed) is OutputFailed."""
     try:
+        if sys.stdout is None:  # started with stdout closed
+            raise OutputFailed(_("stdout is closed"))
         yield
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise SystemExit(0) from None
+    except (OSError, ValueError) as exc:  # ValueError: the stream was closed
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise OutputFailed(problem) from None
+
+
+def _json_bytes(data: Any) -> bytes:
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:
+        # Text that is not valid UTF-8 (an argument of undecodable bytes, echoed in an
+        # error) cannot be JSON as it is: its bytes become U+FFFD.
+        return orjson.dumps(_valid_text(data), option=orjson.OPT_INDENT_2)
+
+
+def _valid_text(data: Any) -> Any:
+    if isinstance(data, str):
+        return data.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(data, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_valid_text(item) for item in data]
+    return data
 
 
 def json(data: Any) -> None:
     with reader_may_leave():
-        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(_json_bytes(data) + b"\n")
         sys.stdout.flush()
 
 
@@ -121,27 +147,32 @@ def result(shown: "Result", as_json: bool) -> None:
 
 def say(message: str) -> None:
     with reader_may_leave():
-        sys.stdout.write(message + "\n")
+        sys.stdout.write(visible(message) + "\n")
         sys.stdout.flush()
 
 
 def note(message: str) -> None:
     """A remark for the person (never for a script reading stdout): on stderr."""
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+    _to_stderr(visible(message))
+
+
+def _to_stderr(line: str) -> None:
+    """One line on stderr; if even stderr is gone, the exit code is all that is left."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(_("Warning: {message}").format(message=message) + "\n")
-    sys.stderr.flush()
+    _to_stderr(_("Warning: {message}").format(message=visible(message)))
 
 
 def error(exc: SalespipeError, as_json: bool) -> None:
     """The one way an error reaches the user: a sentence on stderr, JSON on stdout with --json."""
     if as_json:
-        json({"error": {"code": exc.code, "message": exc.message}})
+        with contextlib.suppress(OutputFailed):  # the sentence on stderr still says it
+            json({"error": {"code": exc.code, "message": exc.message}})
     prefix = _("Error:")
     if for_terminal(sys.stderr):
         prefix = f"\x1b[31m{prefix}\x1b[0m"
-    sys.stderr.write(f"{prefix} {exc.message}\n")
-    sys.stderr.flush()
+    _to_stderr(f"{prefix} {visible(_valid_text(exc.message))}")

@@ -1,8 +1,8 @@
 """The error tree of salespipe.
 
 Every foreseeable failure is one of these. Each carries a stable ``code`` (for the
-JSON error object) and the process exit code docs/user-guide.md
-("Output, JSON and exit codes") assigns to it. Only the CLI
+JSON error object) and its process exit code (docs/guarantees.md lists them all,
+with docs/user-guide.md's "Output, JSON and exit codes"). Only the CLI
 turns them into messages and exit codes.
 """
 
@@ -15,6 +15,8 @@ EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_ACTION_NEEDED = 3
 EXIT_DATA_FILE = 4
+EXIT_OUTPUT_FAILED = 74  # sysexits' EX_IOERR: the output could not be written
+EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: try again later
 
 
 class SalespipeError(Exception):
@@ -94,7 +96,10 @@ class NewerSchema(StoreError):
 
 
 class DatabaseBusy(StoreError):
+    """Another process holds the data file: nothing is wrong with it, try again."""
+
     code = "busy"
+    exit_code = EXIT_BUSY
 
 
 class WriteFailed(StoreError):
@@ -123,3 +128,23 @@ class DatabaseReadOnly(StoreError):
     """The database role may read but not change the pipeline."""
 
     code = "database_read_only"
+
+
+class UsageError(SalespipeError):
+    """The command line itself is wrong (as Click reports its own usage errors)."""
+
+    code = "usage"
+    exit_code = EXIT_USAGE
+
+
+class OutputFailed(SalespipeError):
+    """Writing the command's output (stdout) failed: a full disk, a closed stream."""
+
+    code = "output_failed"
+    exit_code = EXIT_OUTPUT_FAILED
+
+    def __init__(self, problem: str, message: str | None = None) -> None:
+        super().__init__(
+            message or _("The output cannot be written: {problem}.").format(problem=problem)
+        )
+        self.problem = problem

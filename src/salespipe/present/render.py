@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from salespipe.core.i18n import _
@@ -103,6 +104,76 @@ class Lanes:
 
 
 Block = Table | Fields | Text | Lanes
+
+
+# -- control characters --------------------------------------------------------------------
+# Text from the data (a restored backup, an imported file) must not drive the terminal:
+# every control character but the line break and the tab is shown as an escape (\x1b).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters shown as escapes (``\\x1b``, ``\\r``)."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group()
+    return "\\r" if char == "\r" else f"\\x{ord(char):02x}"
+
+
+def _visible_block(block: Block) -> Block:
+    if isinstance(block, Table):
+        return replace(
+            block,
+            columns=[replace(c, header=visible(c.header)) for c in block.columns],
+            rows=[[visible(cell) for cell in row] for row in block.rows],
+            title=visible(block.title) if block.title else block.title,
+            footer=visible(block.footer) if block.footer else block.footer,
+        )
+    if isinstance(block, Fields):
+        return replace(
+            block,
+            pairs=[(visible(label), visible(value)) for label, value in block.pairs],
+            title=visible(block.title) if block.title else block.title,
+        )
+    if isinstance(block, Lanes):
+        return replace(
+            block,
+            lanes=[
+                Lane(
+                    [visible(line) for line in lane.heading],
+                    [[(visible(text), style) for text, style in card] for card in lane.cards],
+                )
+                for lane in block.lanes
+            ],
+            title=visible(block.title) if block.title else block.title,
+            footer=visible(block.footer) if block.footer else block.footer,
+        )
+    return replace(block, text=visible(block.text))
+
+
+def _texts(block: Block) -> list[str]:
+    if isinstance(block, Table):
+        cells = [cell for row in block.rows for cell in row]
+        return [*cells, *(c.header for c in block.columns), block.title or "", block.footer or ""]
+    if isinstance(block, Fields):
+        return [text for pair in block.pairs for text in pair] + [block.title or ""]
+    if isinstance(block, Lanes):
+        texts = [line for lane in block.lanes for line in lane.heading]
+        texts += [text for lane in block.lanes for card in lane.cards for text, _ in card]
+        return [*texts, block.title or "", block.footer or ""]
+    return [block.text]
+
+
+def visible_blocks(blocks: Sequence[Block]) -> Sequence[Block]:
+    """The blocks with every control character escaped; the same blocks (no copy, one
+    search over all their text) in the usual case of none."""
+    if not any(_CONTROL.search("\n".join(_texts(block))) for block in blocks):
+        return blocks
+    return [_visible_block(block) for block in blocks]
 
 
 # -- plain -------------------------------------------------------------------------------
@@ -543,7 +614,7 @@ def plain(blocks: Sequence[Block], width: int | None = None, *, color: bool = Fa
     """Text laid out by display width, every line at most ``width`` cells (default:
     :func:`plain_width`); with ``color``, ANSI colours that repeat what the text says."""
     limit = width or plain_width()
-    return _joined([_plain_block(block, limit, color) for block in blocks])
+    return _joined([_plain_block(block, limit, color) for block in visible_blocks(blocks)])
 
 
 # -- a terminal: the same layout, drawn with Rich ----------------------------------------
@@ -752,7 +823,7 @@ def terminal(blocks: Sequence[Block], width: int) -> str:
         emoji=False,
     )
     drawn: list[list[str]] = []
-    for block in blocks:
+    for block in visible_blocks(blocks):
         try:
             parts = _rich_block(block, width)
         except _Unlike:
