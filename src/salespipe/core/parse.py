@@ -102,14 +102,17 @@ def probability(text: str) -> int:
     return int(raw)
 
 
+MAX_TARGET_DAYS = 36_500  # a hundred years: more is a typing mistake
+
+
 def target_days(text: str) -> int | None:
     raw = text.strip().lower()
     if raw in {"none", "-", ""}:
         return None
-    if not raw.isdecimal() or int(raw) < 1:
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_TARGET_DAYS:
         raise InvalidValue(
-            _('The target days "{text}" must be a whole number of at least 1, or none.').format(
-                text=text
+            _('The target days "{text}" must be a whole number from 1 to {most}, or none.').format(
+                text=text, most=MAX_TARGET_DAYS
             )
         )
     return int(raw)

@@ -95,6 +95,13 @@ def _text_chunks(data: bytes, path: Path, chosen: str, given: str | None) -> Ite
             text = decoder.decode(view[start:end], final=end > len(data))
         except UnicodeDecodeError:
             raise _not_decodable(data, path, chosen, given) from None
+        except UnicodeError as exc:  # utf-16 without a byte-order mark says only this
+            raise InvalidValue(
+                _(
+                    "{path} is not {encoding} text as given ({problem}); name the byte order "
+                    "with --encoding utf-16-le or utf-16-be."
+                ).format(path=path, encoding=given or chosen, problem=exc)
+            ) from None
         if first and text:
             text, first = text.removeprefix("\ufeff"), False
         cut = text.rfind("\n") + 1

@@ -29,6 +29,7 @@ from salespipe.transfer.plan import Defaults, LineItems, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
 from salespipe.transfer.rows import Problem
+from salespipe.transfer.stages import MAX_NEW_STAGES
 from salespipe.transfer.write import write_plan
 
 MAX_LISTED_PROBLEMS = 20
@@ -48,6 +49,7 @@ class ImportOptions:
     skip_invalid: bool = False
     stage_map: tuple[str, ...] = ()
     create_stages: bool = False
+    max_new_stages: int = MAX_NEW_STAGES
     currency: str | None = None
     dates: DateOrder | None = None
     date_format: str | None = None
@@ -207,6 +209,7 @@ def _prepare(
         invalid_labels=parsed.invalid_labels,
         crm_stages=parsed.crm.default_stages if parsed.crm else (),
         ours=ours,
+        max_new_stages=options.max_new_stages,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)

@@ -25,11 +25,13 @@ from salespipe.transfer.pending import (
 )
 from salespipe.transfer.rows import Filled, Problem
 from salespipe.transfer.stages import (
+    MAX_NEW_STAGES,
     StageResolver,
     Target,
     looks_closing,
     new_stages_for,
     parse_stage_map,
+    too_many_new_stages,
     unknown_stages_error,
     with_new_stages,
 )
@@ -106,11 +108,18 @@ def plan_import(
     invalid_labels: Mapping[StageLabel, int] | None = None,
     crm_stages: Sequence[DefaultStage] = (),
     ours: bool = False,
+    max_new_stages: int = MAX_NEW_STAGES,
 ) -> Plan:
     plan = Plan(defaults=defaults)
     fresh = _fresh_rows(rows, snapshot, plan, ours)
     resolver, targets = _resolve_stages(
-        fresh, snapshot, stage_map, create_stages, plan, invalid_labels or {}, crm_stages
+        fresh,
+        snapshot,
+        stage_map,
+        (create_stages, max_new_stages),
+        plan,
+        invalid_labels or {},
+        crm_stages,
     )
     by_key = {s.key: s for s in plan.stages_after}
     next_id = snapshot.counters().next_deal_id
@@ -212,11 +221,12 @@ def _resolve_stages(
     rows: Sequence[Pending],
     snapshot: ReadView,
     stage_map: Sequence[str],
-    create_stages: bool,
+    creating: tuple[bool, int],
     plan: Plan,
     invalid_labels: Mapping[StageLabel, int],
     crm_stages: Sequence[DefaultStage],
 ) -> tuple[StageResolver, list[Target | None]]:
+    create_stages, max_new_stages = creating
     stages = snapshot.stages()
     mapped = parse_stage_map(stage_map, stages)
     resolver = StageResolver(stages, mapped)
@@ -225,6 +235,8 @@ def _resolve_stages(
         resolver.count_invalid(label, count)
     plan.stages_after = stages
     if resolver.unknown:
+        if len(resolver.unknown) > max_new_stages:
+            raise too_many_new_stages(len(resolver.unknown), max_new_stages)
         if not create_stages:
             raise unknown_stages_error(resolver, rows)
         if any(looks_closing(label) for label in resolver.unknown):

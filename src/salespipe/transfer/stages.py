@@ -11,10 +11,10 @@ import difflib
 import re
 import shlex
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from salespipe.app.stage_admin import _unique_key, check_stage_name
+from salespipe.app.stage_admin import RESERVED_NAMES, _slug, check_stage_name
 from salespipe.core import parse
 from salespipe.core.errors import AmbiguousStage, InvalidValue, NotAllowed, StageNotFound
 from salespipe.core.i18n import _, ngettext
@@ -97,13 +97,20 @@ class StageResolver:
         self.unknown_in_invalid: Counter[str] = Counter()  # of rows that are invalid anyway
         self.first_seen: dict[str, StageLabel] = {}
         self._found: dict[StageLabel, Target | None] = {}  # many rows share a label
+        # Each stage's key and folded name, once: a file with thousands of stage names
+        # must not fold every stage's name again for each of them.
+        self._position: dict[str, int] = {}
+        self._by_key: dict[str, Stage] = {}
+        self._by_name: dict[str, Stage] = {}
+        for index, stage in enumerate(self.stages):
+            self._position[stage.key] = index
+            self._by_key.setdefault(stage.key, stage)
+            self._by_name.setdefault(parse.fold(stage.name), stage)
 
     def _existing(self, label: str) -> Stage | None:
-        folded = parse.fold(label)
-        for stage in self.stages:
-            if stage.key == label or parse.fold(stage.name) == folded:
-                return stage
-        return None
+        """The first stage whose key is ``label`` or whose name folds as it does."""
+        found = [s for s in (self._by_key.get(label), self._by_name.get(parse.fold(label))) if s]
+        return min(found, key=lambda s: self._position[s.key], default=None)
 
     def target(self, row: StageLabel) -> Target | None:
         """Where a row's label leads; None, counted, for a label the pipeline lacks."""
@@ -161,14 +168,14 @@ def looks_closing(label: str) -> bool:
     return parse.fold(label).startswith("closed")
 
 
-def _typical_probability(rows: Sequence[Pending], label: str) -> int | None:
-    """The probability most open rows of a stage give (0 counts as not given)."""
-    found = Counter(
-        r.probability for r in rows if r.label.stage_label == label and r.label.status != "won"
-    )
-    found.pop(None, None)
-    found.pop(0, None)
-    return found.most_common(1)[0][0] if found else None
+def _typical_probabilities(rows: Sequence[Pending]) -> dict[str, int]:
+    """The probability most open rows of each stage label give (0 counts as not given),
+    in one pass over the rows."""
+    found: dict[str, Counter[int]] = {}
+    for row in rows:
+        if row.label.status != "won" and row.probability:
+            found.setdefault(row.label.stage_label, Counter())[row.probability] += 1
+    return {label: counts.most_common(1)[0][0] for label, counts in found.items()}
 
 
 def new_stages_for(
@@ -185,14 +192,18 @@ def new_stages_for(
     known = {parse.fold(d.name): (index, d) for index, d in enumerate(defaults)}
     created: list[Stage] = []
     rank: dict[str, int] = {}
+    typical = _typical_probabilities(rows)
+    keys = {s.key: s for s in reversed(resolver.stages)}
+    names = {parse.fold(s.name): s for s in reversed(resolver.stages)}
+    created_names: set[str] = set()
     for label in labels:
         sample = resolver.first_seen[label]
         name = sample.stage_name if sample.stage_name else label
-        if sample.stage_name and any(parse.fold(s.name) == parse.fold(name) for s in created):
+        if sample.stage_name and parse.fold(name) in created_names:
             continue  # another id of the same stage (Bitrix24: NEW and C1:NEW are "New")
-        taken = [*resolver.stages, *created]
         try:
-            name = check_stage_name(name, taken)
+            name = check_stage_name(name, ())
+            _check_unique(name, names, keys)
         except InvalidValue as exc:
             raise InvalidValue(
                 _(
@@ -203,28 +214,49 @@ def new_stages_for(
                     option=f"--stage-map {shlex.quote(label + '=STAGE')}",
                 )
             ) from None
-        key = label if _usable_key(label, taken) else _unique_key(name, taken)
+        key = label if _usable_key(label, keys) else _unique_key(name, keys)
         index, default = known.get(parse.fold(name), (None, None))
         probability = default.probability if default is not None else None
         if probability is None:
-            probability = _typical_probability(rows, label)
+            probability = typical.get(label)
         rank[key] = len(rank) if index is None else index
-        created.append(
-            Stage(key, name, position=0, probability=50 if probability is None else probability)
-        )
+        stage = Stage(key, name, position=0, probability=50 if probability is None else probability)
+        created.append(stage)
+        keys.setdefault(key, stage)
+        names.setdefault(parse.fold(name), stage)
+        created_names.add(parse.fold(name))
     if all(parse.fold(s.name) in known for s in created):
         created.sort(key=lambda s: rank[s.key])
     return created
 
 
-def _usable_key(label: str, stages: Sequence[Stage]) -> bool:
+def _check_unique(name: str, names: dict[str, Stage], keys: dict[str, Stage]) -> None:
+    """``check_stage_name``'s test for a stage of that name or key, against dicts."""
+    folded = parse.fold(name)
+    other = names.get(folded) or keys.get(folded)
+    if other is not None:
+        raise InvalidValue(
+            _('There is already a stage "{name}" ({key}).').format(name=other.name, key=other.key)
+        )
+
+
+def _unique_key(name: str, keys: Container[str]) -> str:
+    """``stage_admin``'s key for a new stage of that name, checked against a set."""
+    base = _slug(name)
+    key, counter = base, 2
+    while key in keys or key in RESERVED_NAMES:
+        key, counter = f"{base}-{counter}", counter + 1
+    return key
+
+
+def _usable_key(label: str, keys: Container[str]) -> bool:
     return (
         label.isascii()
         and label == label.strip().lower()
         and all(c.isalnum() or c == "-" for c in label)
         and label[:1].isalpha()
         and label not in {"won", "lost", "open", "all"}
-        and all(s.key != label for s in stages)
+        and label not in keys
     )
 
 
@@ -233,6 +265,21 @@ def with_new_stages(stages: Sequence[Stage], created: Sequence[Stage]) -> list[S
     enabled = [s for s in stages if s.enabled]
     disabled = [s for s in stages if not s.enabled]
     return [*enabled, *created, *disabled]
+
+
+# More new stage names than this in one file usually means a wrong column was read as
+# the stage (a title, an id); creating them takes --max-new-stages.
+MAX_NEW_STAGES = 500
+
+
+def too_many_new_stages(count: int, limit: int) -> UnknownStages:
+    return UnknownStages(
+        _(
+            "The file has {count} stage names this pipeline does not have, more than {limit}; "
+            "nothing was imported. Check that the stage column is the right one (--column "
+            "stage=HEADER), or allow them with --max-new-stages {count}."
+        ).format(count=count, limit=limit)
+    )
 
 
 def unknown_stages_error(
@@ -254,8 +301,9 @@ def unknown_stages_error(
         )
         for label, count in labels
     )
+    typical = _typical_probabilities(rows)
     suggestion = " ".join(
-        f"--stage-map {shlex.quote(label + '=' + _guess_target(label, rows, resolver))}"
+        f"--stage-map {shlex.quote(label + '=' + _guess_target(label, typical, resolver))}"
         for label, _count in labels
     )
     if creating:
@@ -283,7 +331,7 @@ def _mentions(tokens: Sequence[str], folded: str, word: str) -> bool:
     return word in folded
 
 
-def _guess_target(label: str, rows: Sequence[Pending], resolver: StageResolver) -> str:
+def _guess_target(label: str, typical_of: dict[str, int], resolver: StageResolver) -> str:
     folded = parse.fold(label)
     if any(word in folded for word in _LOST_WORDS):
         return "lost"
@@ -299,7 +347,7 @@ def _guess_target(label: str, rows: Sequence[Pending], resolver: StageResolver) 
     close = difflib.get_close_matches(folded, list(names), n=1, cutoff=0.6)
     if close:
         return names[close[0]]
-    typical = _typical_probability(rows, label)
+    typical = typical_of.get(label)
     if typical is not None:
         return min(resolver.enabled, key=lambda s: abs(s.probability - typical)).key
     return resolver.enabled[0].key

@@ -153,6 +153,8 @@ def amount(raw: str) -> tuple[Decimal | None, str | None]:
         value = Decimal(number)
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         raise BadValue(_("not an amount")) from None
+    if value > MAX_MONEY:  # before quantize, which cannot hold 27 digits and cents
+        raise BadValue(_("the amount is too large (at most 9,999,999,999,999.99)"))
     cents = value.quantize(Decimal("0.01"))
     if cents != value:
         # 182.31500000000003 is a float artefact of 182.315 written by another program;
