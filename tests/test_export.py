@@ -225,7 +225,7 @@ def test_damaged_backup_is_refused(cli, tmp_path: Path, db_path: Path) -> None:
     )
     result = cli("import", str(backup))
     assert result.exit_code == 1
-    assert "deal 1 of the backup is damaged" in result.stderr
+    assert "deals[0].id in the backup is wrong" in result.stderr
     assert not db_path.exists()
 
 

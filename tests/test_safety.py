@@ -354,7 +354,7 @@ def test_a_lock_held_past_lock_timeout_gives_busy(
     run: Callable[..., subprocess.CompletedProcess[str]],
     snapshot_files: Snap,
 ) -> None:
-    """With lock_timeout 1 and the lock held elsewhere, a write waits, then exits 4 "busy"
+    """With lock_timeout 1 and the lock held elsewhere, a write waits, then exits 75 "busy"
     and changes nothing; reads are lock-free and still answer."""
     assert cli("add", "Existing").exit_code == 0
     assert cli("config", "set", "lock_timeout", "1").exit_code == 0
@@ -367,7 +367,7 @@ def test_a_lock_held_past_lock_timeout_gives_busy(
         listed = run("list", "--json")
     finally:
         os.close(fd)
-    assert result.returncode == 4
+    assert result.returncode == 75  # EX_TEMPFAIL: not the damaged data file's 4
     assert "busy" in result.stderr
     assert str(db_path) in result.stderr
     _assert_one_sentence(result.stderr)

@@ -191,8 +191,6 @@ def _prepare(
                 r.get("status", "open") for r in parsed.backup.records("deals")
             )
             report.events = parsed.backup.counts["events"]
-            if report.dry_run:
-                check(parsed.backup)
             return None
         # Into a database with deals of its own, the backup's deals are merged as new ones.
         deals = list(parsed.backup.records("deals"))
@@ -249,6 +247,8 @@ def _import(
     pipeline: Pipeline, path: Path, options: ImportOptions, progress: Progress | None
 ) -> ImportReport:
     parsed = read_file(path, options.reading, progress)
+    if parsed.backup is not None:
+        check(parsed.backup)  # a backup is input: all of it is checked before any write
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     if options.dry_run:
         _prepare(pipeline.read(), parsed, options, report, clock.now())

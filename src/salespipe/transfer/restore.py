@@ -24,6 +24,7 @@ from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, Record, Stage
 from salespipe.storage.port import ReadView, UndoEntry, WriteTransaction
+from salespipe.transfer.backup_check import check_backup
 from salespipe.transfer.exporting import BACKUP_FORMAT, BACKUP_VERSION
 
 T = TypeVar("T")
@@ -252,7 +253,9 @@ def _save_deals(tx: WriteTransaction, deals: Iterator[Deal]) -> int:
 
 
 def check(backup: Backup) -> None:
-    """Read every record (a dry run): a damaged one raises as a restore would."""
+    """Check every value of the backup before anything is written (backup_check.py),
+    then read every record as a restore would."""
+    check_backup(backup.path, backup.head, backup.records)
     backup.stages()
     for _deal in backup.deals():
         pass
