@@ -1,0 +1,182 @@
+"""Deterministic crash pass: a writer stopped at EVERY write, fsync, rename and ftruncate.
+
+    python bench/stress/crash_points.py                 # add, move, undo, import, compaction
+    python bench/stress/crash_points.py --only import
+
+As SQLite's crash tests do, each scenario's command is run again and again on a fresh
+copy of the same database, killed (SIGKILL, by the store's test hook
+``SALESPIPE_CRASH_AT=N``) at its 1st, 2nd, ... file-changing system call until it runs
+to the end; a write killed at its Nth call leaves half of its bytes (a torn write).
+After each kill: the database reads, and holds exactly the state before the command
+or the state after it (deals, events, stages, settings, counters); the next write
+succeeds; after it no temp file is left and only the current open-deals journal. Exits
+1 if any check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from command import COMPACTING, salespipe
+
+from salespipe.app.pipeline import Pipeline
+from salespipe.storage.jsonl import DatabasePaths
+
+NOW = "2026-11-27T10:00:00+07:00"
+
+
+def _environment(db: Path, crash_at: int = 0) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "SALESPIPE_DB": str(db),
+        "SALESPIPE_NOW": NOW,
+        "SALESPIPE_HOOKS": str(db.parent / "no-hooks"),
+        "SALESPIPE_CONFIG_DIR": str(db.parent / "config"),
+        "SALESPIPE_USER": "crash",
+    }
+    env.pop("SALESPIPE_CRASH_AT", None)
+    if crash_at:
+        env["SALESPIPE_CRASH_AT"] = str(crash_at)
+    return env
+
+
+def run(db: Path, args: list[str], crash_at: int = 0, compact: bool = False) -> int:
+    command = [sys.executable, "-c", COMPACTING] if compact else salespipe()
+    done = subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        env=_environment(db, crash_at),
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode
+
+
+def state(db: Path) -> Any:
+    """Everything a user can see of the database, comparable."""
+    snapshot = Pipeline.open(db).read()
+    meta = snapshot.meta
+    return {
+        "deals": sorted((r for r in snapshot.all_records()), key=lambda r: r["id"]),
+        "events": list(snapshot.event_records()),
+        "stages": [s.to_record() for s in snapshot.stages()],
+        "config": snapshot.config(),
+        "counters": [meta[k] for k in ("next_deal_id", "next_seq", "next_change")],
+        "undo": [c["change"] for c in snapshot.change_stack()],
+    }
+
+
+def base_database(folder: Path) -> Path:
+    db = folder / "pipeline.json"
+    for args in (
+        ["add", "Alpha", "-v", "100"],
+        ["add", "Bravo", "-c", "Siam"],
+        ["add", "Charlie"],
+        ["won", "2"],
+        ["note", "1", "first note"],
+    ):
+        assert run(db, args) == 0, args
+    source = folder / "rows.csv"
+    source.write_text(
+        "title,value,stage\n" + "".join(f"Row {n},{n}00,quoted\n" for n in range(40)),
+        encoding="utf-8",
+    )
+    return db
+
+
+SCENARIOS: dict[str, tuple[Callable[[Path], list[str]], bool]] = {
+    "add": (lambda folder: ["add", "Delta", "-v", "5k", "-q"], False),
+    "move": (lambda folder: ["move", "1", "quoted", "-r", "crash"], False),
+    "undo": (lambda folder: ["undo"], False),
+    "import": (lambda folder: ["import", str(folder / "rows.csv")], False),
+    "compaction": (lambda folder: ["move", "3", "negotiating"], True),
+}
+
+
+def _copy(source: Path, target: Path) -> Path:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, symlinks=True)
+    return target / "pipeline.json"
+
+
+def _leftovers(db: Path) -> list[str]:
+    paths = DatabasePaths.for_main(db)
+    current = paths.open_journal(Pipeline.open(db).read().meta["open_generation"])
+    names = [p.name for p in db.parent.iterdir() if ".tmp" in p.name]
+    names += [p.name for p in paths.open_journals() if p != current]
+    return names
+
+
+def crash_scenario(name: str, base: Path, work: Path) -> dict[str, Any]:
+    """Kill the scenario's command at each of its crash points; the findings."""
+    make_args, compact = SCENARIOS[name]
+    args = make_args(base.parent)
+    before = state(base)
+    after_db = _copy(base.parent, work)
+    assert run(after_db, args, compact=compact) == 0, f"{name} does not run"
+    after = state(after_db)
+    problems: list[str] = []
+    point, kills = 0, 0
+    while True:
+        point += 1
+        db = _copy(base.parent, work)
+        code = run(db, args, crash_at=point, compact=compact)
+        if code == 0:
+            break  # ran to the end: every crash point was visited
+        if code != -9:
+            problems.append(f"{name} @{point}: exit {code} instead of being killed")
+            continue
+        kills += 1
+        try:
+            seen = state(db)
+        except Exception as exc:  # a database that does not read is what this looks for
+            problems.append(f"{name} @{point}: unreadable after the kill: {exc}")
+            continue
+        if seen not in (before, after):
+            problems.append(f"{name} @{point}: neither the state before nor after")
+        if run(db, ["add", "After the crash", "-q"], compact=compact) != 0:
+            problems.append(f"{name} @{point}: the next write failed")
+            continue
+        left = _leftovers(db)
+        if left:
+            problems.append(f"{name} @{point}: left behind {left}")
+    return {"scenario": name, "crash_points": point - 1, "kills": kills, "problems": problems}
+
+
+def crash_all(folder: Path, only: list[str] | None = None) -> list[dict[str, Any]]:
+    base_folder = folder / "base"
+    base_folder.mkdir(parents=True)
+    base = base_database(base_folder)
+    return [crash_scenario(name, base, folder / "work") for name in only or list(SCENARIOS)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", choices=list(SCENARIOS))
+    options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="salespipe-crash-points-"))
+    results = crash_all(folder, options.only)
+    failed = False
+    for result in results:
+        problems = result.pop("problems")
+        failed = failed or bool(problems)
+        print(json.dumps(result), f"problems: {len(problems)} {problems[:5]}")
+    print("FAILED" if failed else "OK", f"(databases in {folder})")
+    if not failed:
+        shutil.rmtree(folder)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
