@@ -163,6 +163,9 @@ class Writer(threading.Thread):
                 self.problems.append(f"{args}: exit {result.returncode} {result.stderr[:200]}")
             self.refused[result.returncode] += 1
             return
+        if "nothing changed" in result.stdout:  # e.g. a move to the stage it is in
+            self.refused[0] += 1
+            return
         if kind == "add":
             deal = int(result.stdout)
             with self.shared.lock:
