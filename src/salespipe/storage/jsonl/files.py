@@ -166,9 +166,7 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
     check_data_file(paths.main)
     try:
         make_folder(paths.lock.parent)
-        fd, created = safe_files.open_new(paths.lock, readable=True)
-        if created:
-            safe_files.adopt(fd, paths.main)
+        fd, _created = open_journal_for_writing(paths.lock, paths.main, readable=True)
     except OSError as exc:
         raise WriteFailed(
             _("Cannot open the lock file {path}: {problem}; the data file was not changed.").format(
@@ -234,8 +232,8 @@ def check_journal(journal: Path, committed_size: int) -> None:
 def open_journal_for_writing(
     journal: Path, main: Path, *, readable: bool = False
 ) -> tuple[int, bool]:
-    """Open a journal to write (never through a link); a new one takes the data file's
-    mode and owner. Returns the descriptor and whether it was created."""
+    """Open a journal (or the lock) to write, never through a link; a new one takes the
+    data file's mode and owner. Returns the descriptor and whether it was created."""
     fd, created = safe_files.open_new(journal, readable=readable)
     if created:
         try:
