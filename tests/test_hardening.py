@@ -612,3 +612,18 @@ def test_more_than_500_new_stages_need_asking(cli: Any, tmp_path: Path) -> None:
     assert "--max-new-stages" in result.stderr
     result = cli("import", str(source), "--create-stages", "--max-new-stages", "600", "--dry-run")
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_replaced_file_keeps_its_owner(cli: Any, db_path: Path, tmp_path: Path) -> None:
+    """Root writing a pipeline (or an export) that belongs to someone else leaves it theirs."""
+    assert cli("add", "Alpha").exit_code == 0
+    for path in db_path.parent.iterdir():
+        os.chown(path, 65534, 65534)
+    export = tmp_path / "out.csv"
+    export.write_text("")
+    os.chown(export, 65534, 65534)
+    assert cli("add", "Bravo").exit_code == 0
+    assert cli("export", "-o", str(export)).exit_code == 0
+    for path in (db_path, export):
+        assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534), path
