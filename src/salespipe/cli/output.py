@@ -131,7 +131,11 @@ def chart_width(width: int | None) -> int:
 
 
 def charts(drawn: list[str]) -> None:
-    say("\n\n".join(drawn))
+    # Not through say(): a chart for a terminal carries its own colour codes, and its
+    # labels are stage names, which never hold control characters.
+    with reader_may_leave():
+        sys.stdout.write("\n\n".join(drawn) + "\n")
+        sys.stdout.flush()
 
 
 def result(shown: "Result", as_json: bool) -> None:
