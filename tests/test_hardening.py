@@ -532,6 +532,15 @@ def test_invalid_utf8_arguments_with_json_give_a_json_error(cli: Any, args: list
     assert "error" in json.loads(result.stdout)
 
 
+def test_an_encoding_name_of_invalid_utf8_is_refused_plainly(cli: Any, tmp_path: Path) -> None:
+    """Found by bench/stress/fuzz_inputs.py: `import f.csv --encoding $'\\xff'`."""
+    source = tmp_path / "a.csv"
+    source.write_text("title\nAlpha\n")
+    result = cli("import", str(source), "--encoding", "\udcff", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["code"] == "invalid_value"
+
+
 def test_utf16_without_a_bom_is_refused_plainly(cli: Any, tmp_path: Path) -> None:
     source = tmp_path / "u16.csv"
     source.write_bytes("title,value\nAlpha,1\n".encode("utf-16-le"))

@@ -119,7 +119,7 @@ def _checked_encoding(encoding: str) -> str:
     rot13 and the like the way it refuses unknown names)."""
     try:
         known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
-    except LookupError:
+    except (LookupError, UnicodeError):  # UnicodeError: a name of undecodable bytes
         known = False
     if not known:
         raise InvalidValue(
