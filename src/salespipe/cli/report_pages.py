@@ -57,11 +57,12 @@ def write_page(target: str, page: str, database: Storage) -> None:
     if target == "-":
         output.say(page.rstrip("\n"))
         return
-    from salespipe.cli.transfer import _atomic_output, _refuse_database_target
+    from salespipe.cli.transfer import _refuse_database_target
+    from salespipe.transfer.target import export_target
 
     path = Path(target)
     _refuse_database_target(path, database)
-    with _atomic_output(path) as handle:
+    with export_target(path) as handle:  # the export's rules: private, links followed
         handle.write(page.encode("utf-8"))
     output.say(_("Wrote the report page to {path}.").format(path=path))
 
