@@ -636,3 +636,14 @@ def test_a_replaced_file_keeps_its_owner(cli: Any, db_path: Path, tmp_path: Path
     assert cli("export", "-o", str(export)).exit_code == 0
     for path in (db_path, export):
         assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534), path
+
+
+def test_the_terminal_renderer_escapes_control_characters_too() -> None:
+    """A terminal gets Rich's drawing of the same layout: data in it is escaped as well."""
+    from salespipe.present import render
+
+    table = render.Table([render.Column("Title")], rows=[[OSC_TITLE]])
+    drawn = render.terminal([table, render.Fields([("Title", OSC_TITLE)])], 80)
+    assert "\x1b]" not in drawn
+    assert "\x07" not in drawn
+    assert "\\x1b]0;pwned\\x07Alpha\\rBeta" in drawn
