@@ -23,6 +23,7 @@ import orjson
 from salespipe.core.errors import DatabaseBusy
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
     Counters,
@@ -176,7 +177,7 @@ class MemoryView(ReadView):
         return [entry for entry, _start, _end in self._state.undo]
 
 
-class MemoryTransaction(MemoryView, WriteTransaction):
+class MemoryTransaction(HeldBookkeeping, MemoryView, WriteTransaction):
     """A copy of the state that collects one change."""
 
     def __init__(self, state: _State) -> None:
@@ -184,62 +185,14 @@ class MemoryTransaction(MemoryView, WriteTransaction):
         self.changed = False
         self.undoable = True
         self._first_event = len(state.events)
-        self._change_id: int | None = None
 
     def _touch(self) -> _State:
         self.changed = True
         return self._state
 
-    # -- numbers -----------------------------------------------------------------------
-    def allocate_deal_id(self) -> int:
-        state = self._touch()
-        deal_id = state.counters.next_deal_id
-        state.counters = state.counters._replace(next_deal_id=deal_id + 1)
-        return deal_id
-
-    def allocate_seq(self) -> int:
-        state = self._touch()
-        seq = state.counters.next_seq
-        state.counters = state.counters._replace(next_seq=seq + 1)
-        return seq
-
-    def change_id(self) -> int:
-        if self._change_id is None:
-            state = self._touch()
-            self._change_id = state.counters.next_change
-            state.counters = state.counters._replace(next_change=self._change_id + 1)
-        return self._change_id
-
-    def advance_counters(
-        self,
-        *,
-        next_deal_id: int | None = None,
-        next_seq: int | None = None,
-        next_change: int | None = None,
-    ) -> None:
-        state = self._touch()
-        given = Counters(next_deal_id or 0, next_seq or 0, next_change or 0)
-        state.counters = Counters(*map(max, state.counters, given))
-
-    # -- settings, stages, flags ----------------------------------------------------
-    def set_config(self, key: str, value: Any) -> None:
-        config = self._touch().config
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = value
-
-    def replace_config(self, config: dict[str, Any]) -> None:
-        self._touch().config = dict(config)
-
+    # -- stages (the rest of the bookkeeping: storage/bookkeeping.py) ----------------
     def save_stages(self, stages: Iterable[Stage]) -> None:
         self._touch().stages = tuple(stages)
-
-    def set_flag(self, name: str, value: Any) -> None:
-        self._touch().flags[name] = value
-
-    def set_created_at(self, iso: str) -> None:
-        self._touch().created_at = iso
 
     # -- deals ---------------------------------------------------------------------------
     def save_deals(self, deals: Iterable[Deal]) -> None:

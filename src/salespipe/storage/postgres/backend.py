@@ -24,6 +24,7 @@ from psycopg import errors as pg_errors
 from salespipe.core.errors import DatabaseBusy
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
     Counters,
@@ -289,7 +290,7 @@ class PostgresView(ReadView):
         ]
 
 
-class PostgresTransaction(PostgresView, WriteTransaction):
+class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
     """One change, written to the server as it is made and committed whole at the end.
 
     Deals and events are held back and sent in batches (before any read, and at the
@@ -309,7 +310,6 @@ class PostgresTransaction(PostgresView, WriteTransaction):
         self.changed = False
         self.undoable = True
         self._start_position = start_position
-        self._change_id: int | None = None
         self._pending_deals: list[Record] = []
         self._pending_events: list[Event] = []
 
@@ -330,56 +330,9 @@ class PostgresTransaction(PostgresView, WriteTransaction):
                 _write_events(cursor, self._pending_events)
                 self._pending_events = []
 
-    # -- numbers -----------------------------------------------------------------------
-    def allocate_deal_id(self) -> int:
-        pipeline = self._touch()
-        deal_id = pipeline.counters.next_deal_id
-        pipeline.counters = pipeline.counters._replace(next_deal_id=deal_id + 1)
-        return deal_id
-
-    def allocate_seq(self) -> int:
-        pipeline = self._touch()
-        seq = pipeline.counters.next_seq
-        pipeline.counters = pipeline.counters._replace(next_seq=seq + 1)
-        return seq
-
-    def change_id(self) -> int:
-        if self._change_id is None:
-            pipeline = self._touch()
-            self._change_id = pipeline.counters.next_change
-            pipeline.counters = pipeline.counters._replace(next_change=self._change_id + 1)
-        return self._change_id
-
-    def advance_counters(
-        self,
-        *,
-        next_deal_id: int | None = None,
-        next_seq: int | None = None,
-        next_change: int | None = None,
-    ) -> None:
-        pipeline = self._touch()
-        given = Counters(next_deal_id or 0, next_seq or 0, next_change or 0)
-        pipeline.counters = Counters(*map(max, pipeline.counters, given))
-
-    # -- settings, stages, flags ----------------------------------------------------
-    def set_config(self, key: str, value: Any) -> None:
-        config = self._touch().config
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = value
-
-    def replace_config(self, config: dict[str, Any]) -> None:
-        self._touch().config = dict(config)
-
+    # -- stages (the rest of the bookkeeping: storage/bookkeeping.py) ----------------
     def save_stages(self, stages: Iterable[Stage]) -> None:
         self._touch().stages = list(stages)
-
-    def set_flag(self, name: str, value: Any) -> None:
-        self._touch().flags[name] = value
-
-    def set_created_at(self, iso: str) -> None:
-        self._touch().created_at = iso
 
     # -- deals ---------------------------------------------------------------------------
     def save_deals(self, deals: Iterable[Deal]) -> None:
