@@ -38,12 +38,7 @@ def register(app: typer.Typer) -> None:
 
         chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
         result = planning.agenda(chosen.records, chosen.stages, chosen.now, days)
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import daily_views
-
-        output.blocks(daily_views.agenda_blocks(result))
+        output.result(result, as_json)
 
     @app.command("board", rich_help_panel=PANEL)
     def board(
@@ -78,9 +73,4 @@ def register(app: typer.Typer) -> None:
             )
         chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
         result = kanban.board(chosen.records, chosen.stages, chosen.now, by)
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import daily_views
-
-        output.blocks(daily_views.board_blocks(result))
+        output.result(result, as_json)

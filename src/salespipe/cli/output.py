@@ -139,14 +139,23 @@ def charts(drawn: list[str]) -> None:
 
 
 def result(shown: "Result", as_json: bool) -> None:
-    """The one way a report reaches the user: its ``to_dict()`` as JSON for scripts, its
-    view (:mod:`salespipe.present.results`) as text for people."""
+    """The one way a command's result reaches the user: its ``to_dict()`` as JSON for
+    scripts (an iterator as a JSON array, a batch at a time), its view
+    (:mod:`salespipe.present.results`) as text for people."""
     if as_json:
-        json(shown.to_dict())
+        data = shown.to_dict()
+        if isinstance(data, Iterator):
+            json_array(data)
+        else:
+            json(data)
         return
     from salespipe.present import results
 
-    blocks(results.view(shown))
+    seen = results.view(shown)
+    if isinstance(seen, str):
+        say(seen)
+    else:
+        blocks(seen)
 
 
 def say(message: str) -> None:

@@ -1,8 +1,12 @@
-"""The view of each report result: one table of which function shows which result.
+"""The view of each result: one table of which function shows which result.
 
-A report returns a result object; :func:`salespipe.cli.output.result` prints either its
-``to_dict()`` (``--json``) or, through :func:`view`, the blocks a person reads. Adding a
-report means adding its result type here, not another ``if as_json:`` branch.
+A command returns a result object; :func:`salespipe.cli.output.result` prints either its
+``to_dict()`` (``--json``) or, through :func:`view`, what a person reads. Adding a command
+means adding its result type here, not another ``if as_json:`` branch.
+
+A view is either blocks (laid out for the terminal's width) or a text said as it is: the
+one sentence a change answers with, or a drawn chart. A ``to_dict()`` may return an
+iterator for a long list: it is written a batch of items at a time, the same bytes.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ class Result(Protocol):
     def to_dict(self) -> Any: ...
 
 
+View = list[Block] | str
+
+
 # result type (module.qualname) -> the function of present.report_views that shows it
 # (or, as "module.function", of another module of present)
 VIEWS = {
@@ -31,11 +38,13 @@ VIEWS = {
     "salespipe.reports.calibrate.Calibration": "learning_views.calibration_blocks",
     "salespipe.reports.slips.Slips": "learning_views.slips_blocks",
     "salespipe.reports.backtest.Backtest": "learning_views.backtest_blocks",
+    "salespipe.reports.agenda.Agenda": "daily_views.agenda_blocks",
+    "salespipe.reports.board.Board": "daily_views.board_blocks",
 }
 
 
-def view(result: Result) -> list[Block]:
-    """The blocks a person reads for this result."""
+def view(result: Result) -> View:
+    """What a person reads for this result: blocks, or a text said as it is."""
     from salespipe.present import report_views
 
     kind = type(result)
@@ -44,5 +53,5 @@ def view(result: Result) -> list[Block]:
         raise TypeError(f"no view for {kind.__qualname__}")
     module, _, function = name.rpartition(".")
     views = importlib.import_module(f"salespipe.present.{module}") if module else report_views
-    blocks: list[Block] = getattr(views, function)(result)
-    return blocks
+    shown: View = getattr(views, function)(result)
+    return shown
