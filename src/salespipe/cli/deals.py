@@ -17,8 +17,8 @@ from salespipe.cli.options import AtOption, JsonOption, OwnerOption, ReasonOptio
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, NextAction, Record, Stage, deal_to_dict, record_to_dict
-from salespipe.present import views
+from salespipe.core.model import NextAction, Record
+from salespipe.present import deal_results, views
 
 STATUS_CHOICES = ("open", "won", "lost", "all")
 IdArg = Annotated[
@@ -27,16 +27,8 @@ IdArg = Annotated[
 ]
 
 
-def _deal_json(deal: Deal, stages: list[Stage]) -> dict[str, object]:
-    by_key = {s.key: s for s in stages}
-    return deal_to_dict(deal, by_key.get(deal.stage), clock.now())
-
-
 def _report_change(change: Change, as_json: bool, message: str) -> None:
-    if as_json:
-        output.json(_deal_json(change.deal, change.stages))
-    else:
-        output.say(message)
+    output.result(deal_results.DealChanged(change, message), as_json)
 
 
 def _stage_name(change: Change, key: str) -> str:
@@ -241,13 +233,9 @@ def register(app: typer.Typer) -> None:
         chosen = select(_without_stays(records), stages, query, now, fields)
         matched = len(chosen)
         del chosen[limit or matched :]
-        if as_json:
-            by_key = {s.key: s for s in stages}
-            output.json_array(record_to_dict(r, by_key.get(r["stage"]), now) for r in chosen)
-        elif not chosen and snapshot.counters().next_deal_id == 1:
-            output.say(views.how_to_start())
-        else:
-            output.blocks([views.deal_table(_handed_over(chosen), stages, now, shown, matched)])
+        is_new = not chosen and snapshot.counters().next_deal_id == 1
+        shown_list = deal_results.DealList(chosen, stages, now, shown, matched, is_new)
+        output.result(shown_list, as_json)
 
     @app.command("show", rich_help_panel="Deals")
     def show(ctx: typer.Context, deal_id: IdArg, as_json: JsonOption = False) -> None:
@@ -263,14 +251,7 @@ def register(app: typer.Typer) -> None:
         # In the order things happened: a note may have been backdated among older events.
         events = sorted(snapshot.events(deal_id), key=lambda e: (e.at, e.seq))
         undone = snapshot.undone_changes()
-        if as_json:
-            data = _deal_json(deal, stages)
-            stage = next((s for s in stages if s.key == deal.stage), None)
-            data["guide"] = stage.guide if stage else ""
-            data["events"] = [{**e.to_dict(), "undone": e.change in undone} for e in events]
-            output.json(data)
-        else:
-            output.blocks(views.deal_detail(deal, stages, events, clock.now(), undone))
+        output.result(deal_results.DealDetail(deal, stages, events, undone), as_json)
 
     @app.command("edit", rich_help_panel="Deals")
     def edit(
@@ -550,14 +531,7 @@ def register(app: typer.Typer) -> None:
                 output.say(_("Nothing was deleted."))
                 return
         change = pipeline.delete(deal_id)
-        if as_json:
-            before = change.deals_before[deal_id]
-            assert before is not None
-            output.json({"deleted": _deal_json(before, change.stages)})
-        else:
-            output.say(
-                _('Deleted deal {deal_id} "{title}".').format(deal_id=deal_id, title=deal.title)
-            )
+        output.result(deal_results.DealDeleted(change, deal_id), as_json)
 
     @app.command("undo", rich_help_panel="Deals")
     def undo(
@@ -579,29 +553,7 @@ def register(app: typer.Typer) -> None:
         if list_changes:
             _list_undoable(pipeline, limit, as_json)
             return
-        change = pipeline.undo()
-        after = change.events[-1].after or {}
-        stages = change.stages
-        titles = {d.id: d.title for d in change.deals}
-        what = views.describe_change(
-            after.get("command", ""), change.undone, titles, {s.key: s for s in stages}
-        )
-        if as_json:
-            output.json(
-                {
-                    "undid": {
-                        "change": after.get("undid"),
-                        "command": after.get("command"),
-                        "description": what,
-                    },
-                    "deals": [_deal_json(d, stages) for d in change.deals],
-                    "stages": [s.to_record() for s in change.stages],
-                }
-            )
-        else:
-            output.say(
-                _("Undid: {what} (change {change}).").format(what=what, change=after.get("undid"))
-            )
+        output.result(deal_results.Undone(pipeline.undo()), as_json)
 
     @app.command("log", rich_help_panel="Deals")
     def log(
@@ -625,11 +577,8 @@ def register(app: typer.Typer) -> None:
         newest = snapshot.newest_events(limit, deal_id=deal_id, since=start)
         if deal_id is not None and not newest and not snapshot.events(deal_id):
             raise DealNotFound(deal_id)  # a deleted deal's history stays: that one is found
-        undone = snapshot.undone_changes()
-        if as_json:
-            output.json([{**e.to_dict(), "undone": e.change in undone} for e in newest])
-        else:
-            output.blocks([views.event_table(newest, snapshot.stages(), undone=undone)])
+        feed = deal_results.EventFeed(newest, snapshot.stages(), snapshot.undone_changes())
+        output.result(feed, as_json)
 
 
 def _list_undoable(pipeline: Pipeline, limit: int, as_json: bool) -> None:
@@ -640,33 +589,7 @@ def _list_undoable(pipeline: Pipeline, limit: int, as_json: bool) -> None:
         deal = snapshot.get_deal(deal_id)
         if deal is not None:
             titles[deal_id] = deal.title
-    stages = snapshot.stages()
-    if as_json:
-        by_key = {s.key: s for s in stages}
-        output.json(
-            [
-                {
-                    "change": c.change,
-                    "command": c.command,
-                    "at": c.at.isoformat(timespec="seconds"),
-                    "deals": c.deal_ids,
-                    "description": views.describe_change(c.command, c.events, titles, by_key),
-                }
-                for c in changes
-            ]
-        )
-    elif not changes:
-        output.say(_("There is nothing to undo."))
-    else:
-        output.blocks([views.undo_table(changes, titles, stages)])
-
-
-def _handed_over(records: list[Record]) -> Iterator[Record]:
-    """The records in order, each let go of as it is taken: listing all 100k deals must
-    not hold every record until the whole table is made."""
-    records.reverse()
-    while records:
-        yield records.pop()
+    output.result(deal_results.UndoList(changes, titles, snapshot.stages()), as_json)
 
 
 def _without_stays(records: Iterable[Record]) -> Iterator[Record]:

@@ -40,6 +40,13 @@ VIEWS = {
     "salespipe.reports.backtest.Backtest": "learning_views.backtest_blocks",
     "salespipe.reports.agenda.Agenda": "daily_views.agenda_blocks",
     "salespipe.reports.board.Board": "daily_views.board_blocks",
+    "salespipe.present.deal_results.DealChanged": "deal_results.changed_view",
+    "salespipe.present.deal_results.DealDeleted": "deal_results.deleted_view",
+    "salespipe.present.deal_results.Undone": "deal_results.undone_view",
+    "salespipe.present.deal_results.UndoList": "deal_results.undo_list_view",
+    "salespipe.present.deal_results.DealList": "deal_results.list_view",
+    "salespipe.present.deal_results.DealDetail": "deal_results.detail_view",
+    "salespipe.present.deal_results.EventFeed": "deal_results.feed_view",
 }
 
 

@@ -1,0 +1,204 @@
+"""The results of the deal commands (add, edit, move, …, list, show, log, delete, undo):
+each one's JSON form (``to_dict()``) and, below, its view for people.
+
+The views are registered in :mod:`salespipe.present.results`; the CLI hands a result to
+:func:`salespipe.cli.output.result` and never decides between JSON and text itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from salespipe.app.pipeline import Change, UndoableChange
+from salespipe.core import clock
+from salespipe.core.i18n import _
+from salespipe.core.model import Deal, Event, Record, Stage, deal_to_dict, record_to_dict
+from salespipe.present import views
+from salespipe.present.render import Block
+
+
+def deal_json(deal: Deal, stages: Sequence[Stage]) -> dict[str, object]:
+    """A deal as every deal command prints it with --json."""
+    by_key = {s.key: s for s in stages}
+    return deal_to_dict(deal, by_key.get(deal.stage), clock.now())
+
+
+def _events_json(events: Sequence[Event], undone: set[int] | frozenset[int]) -> list[Any]:
+    return [{**e.to_dict(), "undone": e.change in undone} for e in events]
+
+
+@dataclass(frozen=True)
+class DealChanged:
+    """A change to one deal: the deal as it is now, and the sentence that says what
+    happened (worded by the command, which knows what was asked)."""
+
+    change: Change
+    sentence: str
+
+    def to_dict(self) -> dict[str, object]:
+        return deal_json(self.change.deal, self.change.stages)
+
+
+@dataclass(frozen=True)
+class DealDeleted:
+    change: Change
+    deal_id: int
+
+    @property
+    def deal(self) -> Deal:
+        before = self.change.deals_before[self.deal_id]
+        assert before is not None
+        return before
+
+    def to_dict(self) -> dict[str, object]:
+        return {"deleted": deal_json(self.deal, self.change.stages)}
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What ``undo`` took back."""
+
+    change: Change
+
+    @property
+    def undid(self) -> Any:
+        return (self.change.events[-1].after or {}).get("undid")
+
+    @property
+    def description(self) -> str:
+        """The change taken back, in words."""
+        after = self.change.events[-1].after or {}
+        titles = {d.id: d.title for d in self.change.deals}
+        by_key = {s.key: s for s in self.change.stages}
+        return views.describe_change(after.get("command", ""), self.change.undone, titles, by_key)
+
+    def to_dict(self) -> dict[str, object]:
+        after = self.change.events[-1].after or {}
+        stages = self.change.stages
+        return {
+            "undid": {
+                "change": after.get("undid"),
+                "command": after.get("command"),
+                "description": self.description,
+            },
+            "deals": [deal_json(d, stages) for d in self.change.deals],
+            "stages": [s.to_record() for s in stages],
+        }
+
+
+@dataclass(frozen=True)
+class UndoList:
+    """``undo --list``: the changes undo can take back, the next one first."""
+
+    changes: list[UndoableChange]
+    titles: dict[int, str]
+    stages: list[Stage]
+
+    def to_dict(self) -> list[dict[str, object]]:
+        by_key = {s.key: s for s in self.stages}
+        return [
+            {
+                "change": c.change,
+                "command": c.command,
+                "at": c.at.isoformat(timespec="seconds"),
+                "deals": c.deal_ids,
+                "description": views.describe_change(c.command, c.events, self.titles, by_key),
+            }
+            for c in self.changes
+        ]
+
+
+@dataclass(frozen=True)
+class DealList:
+    """The deals ``list`` chose, as stored records; ``records`` is let go of as it is
+    printed, so a result is printed once. ``matched``: how many matched before --limit."""
+
+    records: list[Record]
+    stages: list[Stage]
+    now: datetime
+    columns: Sequence[str]
+    matched: int
+    pipeline_is_new: bool  # no deal was ever added: the text says how to begin
+
+    def to_dict(self) -> Iterator[dict[str, object]]:
+        by_key = {s.key: s for s in self.stages}
+        return (record_to_dict(r, by_key.get(r["stage"]), self.now) for r in self.records)
+
+
+@dataclass(frozen=True)
+class DealDetail:
+    """``show``: one deal, its stage and its history in the order things happened."""
+
+    deal: Deal
+    stages: list[Stage]
+    events: list[Event]
+    undone: set[int]
+
+    def to_dict(self) -> dict[str, object]:
+        data = deal_json(self.deal, self.stages)
+        stage = next((s for s in self.stages if s.key == self.deal.stage), None)
+        data["guide"] = stage.guide if stage else ""
+        data["events"] = _events_json(self.events, self.undone)
+        return data
+
+
+@dataclass(frozen=True)
+class EventFeed:
+    """``log``: the newest events first."""
+
+    events: list[Event]
+    stages: list[Stage]
+    undone: set[int]
+
+    def to_dict(self) -> list[Any]:
+        return _events_json(self.events, self.undone)
+
+
+def changed_view(result: DealChanged) -> str:
+    return result.sentence
+
+
+def deleted_view(result: DealDeleted) -> str:
+    return _('Deleted deal {deal_id} "{title}".').format(
+        deal_id=result.deal_id, title=result.deal.title
+    )
+
+
+def undone_view(result: Undone) -> str:
+    return _("Undid: {what} (change {change}).").format(
+        what=result.description, change=result.undid
+    )
+
+
+def undo_list_view(result: UndoList) -> str | list[Block]:
+    if not result.changes:
+        return _("There is nothing to undo.")
+    return [views.undo_table(result.changes, result.titles, result.stages)]
+
+
+def list_view(result: DealList) -> str | list[Block]:
+    if not result.records and result.pipeline_is_new:
+        return views.how_to_start()
+    table = views.deal_table(
+        _handed_over(result.records), result.stages, result.now, result.columns, result.matched
+    )
+    return [table]
+
+
+def detail_view(result: DealDetail) -> list[Block]:
+    return views.deal_detail(result.deal, result.stages, result.events, clock.now(), result.undone)
+
+
+def feed_view(result: EventFeed) -> list[Block]:
+    return [views.event_table(result.events, result.stages, undone=result.undone)]
+
+
+def _handed_over(records: list[Record]) -> Iterator[Record]:
+    """The records in order, each let go of as it is taken: listing all 100k deals must
+    not hold every record until the whole table is made."""
+    records.reverse()
+    while records:
+        yield records.pop()
