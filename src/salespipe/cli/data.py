@@ -9,8 +9,7 @@ from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.core import i18n
-from salespipe.core.i18n import _
-from salespipe.present import views
+from salespipe.present import setup_results
 
 config_app = typer.Typer(
     help="Read and change settings kept in the data file.", no_args_is_help=True
@@ -36,12 +35,7 @@ def get(
     """
     _check_key(key)
     value = settings.effective(state(ctx).read().config()).get(key)
-    if as_json:
-        output.json({key: value})
-    else:
-        output.say(
-            "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-        )
+    output.result(setup_results.Setting(key, value), as_json)
 
 
 @config_app.command("set")
@@ -59,10 +53,7 @@ def set_(
     pipeline = state(ctx).pipeline()
     pipeline.set_config(key, value)
     stored = settings.effective(pipeline.read().config())[key]
-    if as_json:
-        output.json({key: stored})
-    else:
-        output.say(f"{key} = {str(stored).lower() if isinstance(stored, bool) else stored}")
+    output.result(setup_results.SettingChanged(key, stored), as_json)
 
 
 @config_app.command("list")
@@ -73,10 +64,7 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """
     config = settings.effective(state(ctx).read().config())
     values = {key: config.get(key) for key in settings.SETTINGS}
-    if as_json:
-        output.json(values)
-    else:
-        output.blocks([views.settings_fields(values)])
+    output.result(setup_results.Settings(values), as_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -104,19 +92,7 @@ def register(app: typer.Typer) -> None:
             i18n.set_language(settings.display_language(lang))
         pipeline = current.pipeline(announce_new_file=False)  # it says so itself
         snapshot = pipeline.init(currency=parse.currency(currency) if currency else None)
-        if as_json:
-            output.json(
-                {
-                    "path": pipeline.store.location,
-                    "stages": [s.to_record() for s in snapshot.stages()],
-                }
-            )
-        else:
-            names = " → ".join(s.name for s in snapshot.stages())
-            output.say(
-                _("Created {path} with stages {stages}.").format(
-                    path=pipeline.store.location, stages=names
-                )
-            )
+        initialized = setup_results.Initialized(pipeline.store.location, snapshot.stages())
+        output.result(initialized, as_json)
 
     app.add_typer(config_app, name="config", rich_help_panel="Data and setup")

@@ -13,7 +13,7 @@ from salespipe.cli.options import JsonOption
 from salespipe.core import parse
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Stage
-from salespipe.present import views
+from salespipe.present import setup_results
 
 stage_app = typer.Typer(
     help="Name, add, reorder and switch off the stages of your pipeline.",
@@ -30,35 +30,23 @@ StageArg = Annotated[
 ]
 
 
-def _stage_json(stage: Stage, open_count: int) -> dict[str, object]:
-    return {**stage.to_record(), "open_deals": open_count}
+def _open_counts(pipeline: Pipeline) -> Counter[str]:
+    return Counter(d.stage for d in pipeline.read().open_deals())
 
 
 def _print_stages(
     pipeline: Pipeline, stages: list[Stage], as_json: bool, show_all: bool = True
 ) -> None:
-    counts = Counter(d.stage for d in pipeline.read().open_deals())
     shown = [s for s in stages if show_all or s.enabled]
-    if as_json:
-        output.json([_stage_json(s, counts[s.key]) for s in shown])
-    else:
-        output.blocks([views.stage_table(shown, counts)])
+    output.result(setup_results.StageList(shown, _open_counts(pipeline)), as_json)
 
 
 def _report(
     pipeline: Pipeline, change: Change, key: str | None, as_json: bool, message: str
 ) -> None:
     stages = change.stages or pipeline.read().stages()
-    if as_json:
-        counts = Counter(d.stage for d in pipeline.read().open_deals())
-        chosen = [s for s in stages if key is None or s.key == key]
-        output.json(
-            _stage_json(chosen[0], counts[chosen[0].key])
-            if key and chosen
-            else [_stage_json(s, counts[s.key]) for s in chosen]
-        )
-    else:
-        output.say(message)
+    changed = setup_results.StageChanged(stages, _open_counts(pipeline), key, message)
+    output.result(changed, as_json)
 
 
 @stage_app.command("list")
@@ -282,10 +270,7 @@ def remove_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = Fals
     pipeline = state(ctx).pipeline()
     found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
     pipeline.stage_remove(stage)
-    if as_json:
-        output.json({"removed": found.to_record()})
-    else:
-        output.say(_('Removed stage "{name}".').format(name=found.name))
+    output.result(setup_results.StageRemoved(found), as_json)
 
 
 def register(app: typer.Typer) -> None:

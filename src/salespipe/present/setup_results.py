@@ -1,0 +1,130 @@
+"""The results of the setup commands (stage …, config …, init): each one's JSON form
+(``to_dict()``) and, below, its view for people, registered in
+:mod:`salespipe.present.results`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from salespipe.core.i18n import _
+from salespipe.core.model import Stage
+from salespipe.present import views
+from salespipe.present.render import Block
+
+
+def _stage_json(stage: Stage, open_count: int) -> dict[str, object]:
+    return {**stage.to_record(), "open_deals": open_count}
+
+
+@dataclass(frozen=True)
+class StageList:
+    """``stage list``: the stages in order with their open deals."""
+
+    stages: Sequence[Stage]
+    open_counts: dict[str, int]  # a Counter: 0 for a stage without open deals
+
+    def to_dict(self) -> list[dict[str, object]]:
+        return [_stage_json(s, self.open_counts[s.key]) for s in self.stages]
+
+
+@dataclass(frozen=True)
+class StageChanged:
+    """A change to the stages: the one stage it was about (``key``), or all of them
+    (``key`` None), and the sentence that says what happened."""
+
+    stages: Sequence[Stage]
+    open_counts: dict[str, int]  # a Counter: 0 for a stage without open deals
+    key: str | None
+    sentence: str
+
+    def to_dict(self) -> Any:
+        chosen = [s for s in self.stages if self.key is None or s.key == self.key]
+        json = [_stage_json(s, self.open_counts[s.key]) for s in chosen]
+        return json[0] if self.key and json else json
+
+
+@dataclass(frozen=True)
+class StageRemoved:
+    stage: Stage
+
+    def to_dict(self) -> dict[str, object]:
+        return {"removed": self.stage.to_record()}
+
+
+def _setting_text(value: object) -> str:
+    return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """``config get``: one setting's value (the text is the bare value, for scripts)."""
+
+    key: str
+    value: object
+
+    def to_dict(self) -> dict[str, object]:
+        return {self.key: self.value}
+
+
+@dataclass(frozen=True)
+class SettingChanged:
+    """``config set``: the setting as it is stored now."""
+
+    key: str
+    value: object
+
+    def to_dict(self) -> dict[str, object]:
+        return {self.key: self.value}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``config list``: every setting with its current value."""
+
+    values: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.values
+
+
+@dataclass(frozen=True)
+class Initialized:
+    """``init``: where the data file is and the stages it starts with."""
+
+    path: str
+    stages: Sequence[Stage]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "stages": [s.to_record() for s in self.stages]}
+
+
+def stage_list_view(result: StageList) -> list[Block]:
+    return [views.stage_table(result.stages, result.open_counts)]
+
+
+def stage_changed_view(result: StageChanged) -> str:
+    return result.sentence
+
+
+def stage_removed_view(result: StageRemoved) -> str:
+    return _('Removed stage "{name}".').format(name=result.stage.name)
+
+
+def setting_view(result: Setting) -> str:
+    return _setting_text(result.value)
+
+
+def setting_changed_view(result: SettingChanged) -> str:
+    value = result.value
+    return f"{result.key} = {str(value).lower() if isinstance(value, bool) else value}"
+
+
+def settings_view(result: Settings) -> list[Block]:
+    return [views.settings_fields(result.values)]
+
+
+def initialized_view(result: Initialized) -> str:
+    names = " → ".join(s.name for s in result.stages)
+    return _("Created {path} with stages {stages}.").format(path=result.path, stages=names)
