@@ -138,10 +138,11 @@ def charts(drawn: list[str]) -> None:
         sys.stdout.flush()
 
 
-def result(shown: "Result", as_json: bool) -> None:
+def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = None) -> None:
     """The one way a command's result reaches the user: its ``to_dict()`` as JSON for
     scripts (an iterator as a JSON array, a batch at a time), its view
-    (:mod:`salespipe.present.results`) as text for people."""
+    (:mod:`salespipe.present.results`) as text for people; charts are drawn
+    ``chart_width_asked`` wide (``--width``), else as wide as the terminal allows."""
     if as_json:
         data = shown.to_dict()
         if isinstance(data, Iterator):
@@ -154,8 +155,20 @@ def result(shown: "Result", as_json: bool) -> None:
     seen = results.view(shown)
     if isinstance(seen, str):
         say(seen)
-    else:
-        blocks(seen)
+        return
+    laid_out: list[render.Block] = []  # blocks in a row are laid out together
+    for part in seen:
+        if isinstance(part, str | results.Drawing) and laid_out:
+            blocks(laid_out)
+            laid_out = []
+        if isinstance(part, str):
+            say(part)
+        elif isinstance(part, results.Drawing):
+            charts(part.draw(chart_width(chart_width_asked), for_terminal()))
+        else:
+            laid_out.append(part)
+    if laid_out:
+        blocks(laid_out)
 
 
 def say(message: str) -> None:

@@ -149,16 +149,7 @@ def register(app: typer.Typer) -> None:
             as_of=scope.now.date(),
             all_stages=all_stages,
         )
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import report_views
-
-        output.charts(
-            report_views.pipeline_charts(
-                result, width=output.chart_width(width), color=output.for_terminal()
-            )
-        )
+        output.result(result, as_json, chart_width_asked=width)
 
     @app.command("report", rich_help_panel=PANEL)
     def report(
@@ -252,20 +243,7 @@ def register(app: typer.Typer) -> None:
             now=scope.now,
             method=chosen,  # type: ignore[arg-type]
         )
-        if as_json:
-            output.json(result.to_dict())
-            return
-        from salespipe.present import report_views
-
-        output.blocks(
-            [report_views.forecast_table(result), report_views.forecast_range_table(result)]
-        )
-        output.say("")
-        output.charts(
-            report_views.forecast_charts(
-                result, width=output.chart_width(width), color=output.for_terminal()
-            )
-        )
+        output.result(result, as_json, chart_width_asked=width)
 
     @app.command("calibrate", rich_help_panel=PANEL)
     def calibrate(
@@ -300,14 +278,7 @@ def register(app: typer.Typer) -> None:
         result = calibration.calibrate(records, scope.stages, scope.now.date())
         if apply:
             state(ctx).pipeline().stage_probabilities(result.percentages())
-        if as_json:
-            output.json({**result.to_dict(), "applied": apply})
-            return
-        output.result(result, as_json)
-        if apply:
-            output.say(
-                _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
-            )
+        output.result(calibration.CalibrateRun(result, apply), as_json)
 
     @app.command("slips", rich_help_panel=PANEL)
     def slips(

@@ -12,9 +12,19 @@ from salespipe.present.report_views import NONE, percent
 from salespipe.reports.calibrate import PRIOR_DEALS
 
 if TYPE_CHECKING:
+    from salespipe.present.results import Part
     from salespipe.reports.backtest import Backtest, Score
-    from salespipe.reports.calibrate import Calibration
+    from salespipe.reports.calibrate import CalibrateRun, Calibration
     from salespipe.reports.slips import SlipGroup, Slips
+
+
+def calibrate_run_view(result: CalibrateRun) -> list[Part]:
+    shown: list[Part] = [*calibration_blocks(result.calibration)]
+    if result.applied:
+        shown.append(
+            _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
+        )
+    return shown
 
 
 def calibration_blocks(result: Calibration) -> list[Block]:

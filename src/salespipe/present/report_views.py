@@ -16,6 +16,7 @@ from salespipe.present.render import Block, Column, Fields, Table, Text
 
 if TYPE_CHECKING:  # result types only: a command imports just the report it runs
     from salespipe.core.tally import Period, Totals
+    from salespipe.present.results import Part
     from salespipe.reports.alerts import CheckResult, StaleList
     from salespipe.reports.durations import Durations
     from salespipe.reports.forecast import Forecast, ForecastRow
@@ -80,6 +81,12 @@ def _open_deals(count: int) -> str:
 
 
 # -- chart -------------------------------------------------------------------------------------
+def chart_view(result: PipelineChart) -> list[Part]:
+    from salespipe.present.results import Drawing
+
+    return [Drawing(lambda width, color: pipeline_charts(result, width=width, color=color))]
+
+
 def pipeline_charts(result: PipelineChart, *, width: int, color: bool) -> list[str]:
     """One chart for counts; for value or weighted value, one chart per currency."""
     from salespipe.present.charts import Bar, bar_chart
@@ -201,6 +208,18 @@ def range_text(row: ForecastRow, currency: str) -> str:
     if low is None or middle is None or high is None or low == high:
         return ""
     return " / ".join(short_money(v, currency) for v in (low, middle, high))
+
+
+def forecast_view(result: Forecast) -> list[Part]:
+    """The forecast's tables, then its charts."""
+    from salespipe.present.results import Drawing
+
+    return [
+        forecast_table(result),
+        forecast_range_table(result),
+        "",
+        Drawing(lambda width, color: forecast_charts(result, width=width, color=color)),
+    ]
 
 
 def forecast_table(result: Forecast) -> Table:

@@ -4,14 +4,18 @@ A command returns a result object; :func:`salespipe.cli.output.result` prints ei
 ``to_dict()`` (``--json``) or, through :func:`view`, what a person reads. Adding a command
 means adding its result type here, not another ``if as_json:`` branch.
 
-A view is either blocks (laid out for the terminal's width) or a text said as it is: the
-one sentence a change answers with, or a drawn chart. A ``to_dict()`` may return an
-iterator for a long list: it is written a batch of items at a time, the same bytes.
+A view is a text said as it is (the one sentence a change answers with), or a sequence
+of parts printed in order: blocks (laid out for the terminal's width), lines said as they
+are, and :class:`Drawing` (charts, drawn for the width and colours of where they go). A
+``to_dict()`` may return an iterator for a long list: it is written a batch of items at a
+time, the same bytes.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from salespipe.present.render import Block
@@ -23,7 +27,16 @@ class Result(Protocol):
     def to_dict(self) -> Any: ...
 
 
-View = list[Block] | str
+@dataclass(frozen=True)
+class Drawing:
+    """Charts, drawn only when printed: ``draw(width, color)`` returns each chart drawn,
+    for the chart width the renderer chose (``--width``, else the terminal's)."""
+
+    draw: Callable[[int, bool], list[str]]
+
+
+Part = Block | Drawing | str
+View = str | Sequence[Part]
 
 
 # result type (module.qualname) -> the function of present.report_views that shows it
@@ -36,6 +49,9 @@ VIEWS = {
     "salespipe.reports.alerts.StaleList": "stale_blocks",
     "salespipe.reports.alerts.CheckResult": "check_blocks",
     "salespipe.reports.calibrate.Calibration": "learning_views.calibration_blocks",
+    "salespipe.reports.calibrate.CalibrateRun": "learning_views.calibrate_run_view",
+    "salespipe.reports.summary.PipelineChart": "chart_view",
+    "salespipe.reports.forecast.Forecast": "forecast_view",
     "salespipe.reports.slips.Slips": "learning_views.slips_blocks",
     "salespipe.reports.backtest.Backtest": "learning_views.backtest_blocks",
     "salespipe.reports.agenda.Agenda": "daily_views.agenda_blocks",

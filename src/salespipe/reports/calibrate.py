@@ -101,6 +101,18 @@ class Calibration:
         }
 
 
+@dataclass(frozen=True)
+class CalibrateRun:
+    """What the calibrate command did: the calibration, and whether its probabilities
+    were set on the stages (--apply)."""
+
+    calibration: Calibration
+    applied: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.calibration.to_dict(), "applied": self.applied}
+
+
 def _path(record: Record) -> list[tuple[str, str]]:
     """The stages the deal went through, in order, each with when it (last) entered it
     in that visit; a stay in the same stage as the one before (a reopen where it was
