@@ -1,7 +1,6 @@
 """The demo command: a realistic pipeline in its own file, then its chart and report."""
 
 import os
-import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +10,8 @@ from salespipe.app import settings
 from salespipe.cli import output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
-from salespipe.core import clock, i18n
+from salespipe.core import i18n
 from salespipe.core.errors import SalespipeError
-from salespipe.core.i18n import _, ngettext
 
 
 def _demo_path(option: str | None, global_db: str | None) -> str | Path:
@@ -70,6 +68,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.app import demo as demos
         from salespipe.app.pipeline import Pipeline
+        from salespipe.present.setup_results import DemoWritten
 
         current = state(ctx)
         path = _demo_path(db, current.db)
@@ -77,45 +76,4 @@ def register(app: typer.Typer) -> None:
         i18n.set_language(lang)
         pipeline = Pipeline.open(path, lang)
         written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang)
-        if as_json:
-            output.json(
-                {
-                    "path": str(written.path),
-                    "deals": written.deals,
-                    "open": written.open,
-                    "events": written.events,
-                }
-            )
-            return
-        from salespipe.core import tally
-        from salespipe.present import report_views
-        from salespipe.reports import summary as reports
-
-        snapshot = pipeline.read()
-        stages = snapshot.stages()
-        now = clock.now()
-        chart_result = reports.chart(snapshot.open_records(), stages, by="count", as_of=now.date())
-        width = output.chart_width(None)
-        output.charts(
-            report_views.pipeline_charts(chart_result, width=width, color=output.for_terminal())
-        )
-        output.say("")
-        summary = reports.summary(snapshot.all_records(), stages, period=tally.Period(), now=now)
-        output.blocks(report_views.summary_blocks(summary))
-        output.say("")
-        wrote = ngettext(
-            "Wrote {deals} demo deal ({open} open, {events} events) to {path}.",
-            "Wrote {deals} demo deals ({open} open, {events} events) to {path}.",
-            written.deals,
-        )
-        output.say(
-            wrote.format(
-                deals=written.deals, open=written.open, events=written.events, path=written.path
-            )
-        )
-        output.say(
-            _("Explore it: {export}, then {command}").format(
-                export=f"export SALESPIPE_DB={shlex.quote(str(written.path))}",
-                command="salespipe list",
-            )
-        )
+        output.result(DemoWritten(written, pipeline), as_json)

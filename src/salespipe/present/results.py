@@ -70,6 +70,7 @@ VIEWS = {
     "salespipe.present.setup_results.SettingChanged": "setup_results.setting_changed_view",
     "salespipe.present.setup_results.Settings": "setup_results.settings_view",
     "salespipe.present.setup_results.Initialized": "setup_results.initialized_view",
+    "salespipe.present.setup_results.DemoWritten": "setup_results.demo_view",
 }
 
 

@@ -1,17 +1,24 @@
-"""The results of the setup commands (stage …, config …, init): each one's JSON form
+"""The results of the setup commands (stage …, config …, init, demo): each one's JSON form
 (``to_dict()``) and, below, its view for people, registered in
 :mod:`salespipe.present.results`."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from salespipe.core.i18n import _
+from salespipe.core import clock
+from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Stage
 from salespipe.present import views
 from salespipe.present.render import Block
+
+if TYPE_CHECKING:
+    from salespipe.app.demo import DemoResult
+    from salespipe.app.pipeline import Pipeline
+    from salespipe.present.results import Part
 
 
 def _stage_json(stage: Stage, open_count: int) -> dict[str, object]:
@@ -128,3 +135,53 @@ def settings_view(result: Settings) -> list[Block]:
 def initialized_view(result: Initialized) -> str:
     names = " → ".join(s.name for s in result.stages)
     return _("Created {path} with stages {stages}.").format(path=result.path, stages=names)
+
+
+@dataclass(frozen=True)
+class DemoWritten:
+    """``demo``: what was written where; its text shows the demo's chart and report, read
+    from ``pipeline`` only when shown."""
+
+    written: DemoResult
+    pipeline: Pipeline
+
+    def to_dict(self) -> dict[str, object]:
+        written = self.written
+        return {
+            "path": str(written.path),
+            "deals": written.deals,
+            "open": written.open,
+            "events": written.events,
+        }
+
+
+def demo_view(result: DemoWritten) -> list[Part]:
+    """The demo's chart and one-screen report, then where it is and how to explore it."""
+    from salespipe.core import tally
+    from salespipe.present import report_views
+    from salespipe.reports import summary as reports
+
+    snapshot = result.pipeline.read()
+    stages = snapshot.stages()
+    now = clock.now()
+    chart = reports.chart(snapshot.open_records(), stages, by="count", as_of=now.date())
+    summary = reports.summary(snapshot.all_records(), stages, period=tally.Period(), now=now)
+    written = result.written
+    wrote = ngettext(
+        "Wrote {deals} demo deal ({open} open, {events} events) to {path}.",
+        "Wrote {deals} demo deals ({open} open, {events} events) to {path}.",
+        written.deals,
+    )
+    return [
+        *report_views.chart_view(chart),
+        "",
+        *report_views.summary_blocks(summary),
+        "",
+        wrote.format(
+            deals=written.deals, open=written.open, events=written.events, path=written.path
+        ),
+        _("Explore it: {export}, then {command}").format(
+            export=f"export SALESPIPE_DB={shlex.quote(str(written.path))}",
+            command="salespipe list",
+        ),
+    ]
