@@ -158,13 +158,15 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         return
     laid_out: list[render.Block] = []  # blocks in a row are laid out together
     for part in seen:
-        if isinstance(part, str | results.Drawing) and laid_out:
+        if isinstance(part, str | results.Drawing | results.Warned) and laid_out:
             blocks(laid_out)
             laid_out = []
         if isinstance(part, str):
             say(part)
         elif isinstance(part, results.Drawing):
             charts(part.draw(chart_width(chart_width_asked), for_terminal()))
+        elif isinstance(part, results.Warned):
+            warn(part.text)
         else:
             laid_out.append(part)
     if laid_out:

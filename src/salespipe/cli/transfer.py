@@ -12,7 +12,7 @@ from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
-from salespipe.core.i18n import N_, _, ngettext
+from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Storage
@@ -138,139 +138,6 @@ class _ProgressBar:
             self._progress.stop()
 
 
-def _deals(count: int) -> str:
-    return ngettext("{count} deal", "{count} deals", count).format(count=count)
-
-
-def _say_restore(report: Any, deals: int) -> None:
-    if report.dry_run:
-        message = _(
-            "Would restore the backup {file}: {deals}, {events}, with their ids, history and "
-            "undo list as they were."
-        )
-    else:
-        message = _(
-            "Restored the backup {file}: {deals}, {events}, with their ids, history and undo "
-            "list as they were."
-        )
-    events = ngettext("{count} event", "{count} events", report.events).format(count=report.events)
-    output.say(message.format(file=report.file, deals=_deals(deals), events=events))
-
-
-def _imported_line(report: Any, data: dict[str, Any]) -> str:
-    counts = data["by_status"]
-    if report.dry_run:
-        line = _("Read {rows} of the {format} file: would import {deals} ({breakdown}){stages}.")
-    else:
-        line = _("Read {rows} of the {format} file: imported {deals} ({breakdown}){stages}.")
-    stages = ""
-    if report.new_stages:
-        names = ", ".join(f'"{n}"' for n in report.new_stages)
-        if report.dry_run:
-            stages = _("; would create stages {names}").format(names=names)
-        else:
-            stages = _("; created stages {names}").format(names=names)
-    return line.format(
-        rows=_rows(report.rows),
-        format=report.format,
-        deals=_deals(data["imported"]),
-        breakdown=_("{open} open, {won} won, {lost} lost").format(**counts),
-        stages=stages,
-    )
-
-
-def _counted(name: str, count: int) -> str:
-    """``3 stages``, ``12 events``: what an export holds."""
-    if name == "stages":
-        text = ngettext("{count} stage", "{count} stages", count)
-    elif name == "events":
-        text = ngettext("{count} event", "{count} events", count)
-    else:
-        text = ngettext("{count} deal", "{count} deals", count)
-    return text.format(count=count)
-
-
-def _rows(count: int) -> str:
-    return ngettext("{count} row", "{count} rows", count).format(count=count)
-
-
-def _filled_lines(report: Any) -> list[str]:
-    """One line for each thing that stood in for data the file lacks, with its count."""
-    lines: list[str] = []
-    items = report.line_items
-    if items.rows:
-        shown = ", ".join(items.deals[:10]) + (", …" if len(items.deals) > 10 else "")
-        lines.append(
-            ngettext(
-                "Added {rows} line-item row into the deals with the same id ({ids}).",
-                "Added {rows} line-item rows into the deals with the same id ({ids}).",
-                items.rows,
-            ).format(rows=items.rows, ids=shown)
-        )
-    filled = report.filled
-    if filled["currency"]:
-        where = _("from --currency") if report.currency_from == "option" else _("from the config")
-        lines.append(
-            _("{deals} without a currency: {currency} ({where}).").format(
-                deals=_deals(filled["currency"]), currency=report.currency, where=where
-            )
-        )
-    if filled["dollar"]:
-        hint = "" if report.currency_from == "option" else _("; say otherwise with --currency")
-        lines.append(
-            _('{deals} in "$": read as {currency}{hint}.').format(
-                deals=_deals(filled["dollar"]), currency=report.dollar, hint=hint
-            )
-        )
-    if filled["owner"]:
-        lines.append(
-            _("{deals} without an owner: {owner} (the importing user).").format(
-                deals=_deals(filled["owner"]), owner=report.owner
-            )
-        )
-    closings = (
-        ("closed_from_updated", _("its last-modified date")),
-        ("closed_from_expected", _("its expected close date")),
-        ("closed_from_created", _("its creation date")),
-        ("closed_at_import", _("the time of the import (the row gives no date)")),
-    )
-    for name, source in closings:
-        if filled[name]:
-            lines.append(
-                _("{deals} closed without a close date: closed at {source}.").format(
-                    deals=_deals(filled[name]), source=source
-                )
-            )
-    return lines
-
-
-def _say_import(report: Any) -> None:
-    data = report.to_dict()
-    if report.restored:
-        _say_restore(report, data["imported"])
-        return
-    if not data["imported"] and not report.new_stages:
-        output.say(
-            _("Read {rows} of the {format} file: nothing new.").format(
-                rows=_rows(report.rows), format=report.format
-            )
-        )
-    if data["imported"] or report.new_stages:
-        output.say(_imported_line(report, data))
-    if report.duplicates:
-        output.say(
-            _("Skipped {rows} already imported before.").format(rows=_rows(report.duplicates))
-        )
-    for line in _filled_lines(report):
-        output.say(line)
-    for problem in report.problems:
-        output.warn(_("skipped {problem}").format(problem=problem.describe()))
-    if report.dry_run:
-        output.say(_("Dry run: nothing was written."))
-    elif report.change is not None:
-        output.say(_("`salespipe undo` takes the whole import back."))
-
-
 def register(app: typer.Typer) -> None:
     @app.command("export", help=EXPORT_HELP, rich_help_panel="Data and setup")
     def export(
@@ -317,15 +184,9 @@ def register(app: typer.Typer) -> None:
 
         with export_target(output_file) as handle:
             counts = _write_export(kind, snapshot, handle, bom)
-        if as_json:
-            output.json({"file": str(output_file), "format": kind, **counts})
-        else:
-            what = ", ".join(_counted(name, n) for name, n in counts.items())
-            output.say(
-                _("Wrote {what} to {path} ({format}).").format(
-                    what=what, path=output_file, format=kind
-                )
-            )
+        from salespipe.present.transfer_views import ExportWritten
+
+        output.result(ExportWritten(str(output_file), kind, counts), as_json)
 
     @app.command("import", help=IMPORT_HELP, rich_help_panel="Data and setup")
     def import_(
@@ -468,7 +329,4 @@ def register(app: typer.Typer) -> None:
             report = importing.import_file(state(ctx).pipeline(), file, options, progress)
         finally:
             progress.close()
-        if as_json:
-            output.json(report.to_dict())
-        else:
-            _say_import(report)
+        output.result(report, as_json)

@@ -6,7 +6,8 @@ means adding its result type here, not another ``if as_json:`` branch.
 
 A view is a text said as it is (the one sentence a change answers with), or a sequence
 of parts printed in order: blocks (laid out for the terminal's width), lines said as they
-are, and :class:`Drawing` (charts, drawn for the width and colours of where they go). A
+are, :class:`Drawing` (charts, drawn for the width and colours of where they go) and
+:class:`Warned` (a warning on stderr). A
 ``to_dict()`` may return an iterator for a long list: it is written a batch of items at a
 time, the same bytes.
 """
@@ -35,7 +36,14 @@ class Drawing:
     draw: Callable[[int, bool], list[str]]
 
 
-Part = Block | Drawing | str
+@dataclass(frozen=True)
+class Warned:
+    """A warning for the person, never for a script reading stdout: said on stderr."""
+
+    text: str
+
+
+Part = Block | Drawing | Warned | str
 View = str | Sequence[Part]
 
 
@@ -71,6 +79,8 @@ VIEWS = {
     "salespipe.present.setup_results.Settings": "setup_results.settings_view",
     "salespipe.present.setup_results.Initialized": "setup_results.initialized_view",
     "salespipe.present.setup_results.DemoWritten": "setup_results.demo_view",
+    "salespipe.present.transfer_views.ExportWritten": "transfer_views.export_view",
+    "salespipe.transfer.importing.ImportReport": "transfer_views.import_view",
 }
 
 

@@ -1,0 +1,170 @@
+"""The text of the transfer commands: what an import did and what an export wrote.
+
+The import's result is :class:`salespipe.transfer.importing.ImportReport`; the export's
+is :class:`ExportWritten` below. Both are registered in :mod:`salespipe.present.results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from salespipe.core.i18n import _, ngettext
+from salespipe.present.results import Part, Warned
+
+if TYPE_CHECKING:
+    from salespipe.transfer.importing import ImportReport
+
+
+@dataclass(frozen=True)
+class ExportWritten:
+    """``export -o FILE``: where it went, in which format, and how many of each it holds."""
+
+    file: str
+    format: str
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "format": self.format, **self.counts}
+
+
+def export_view(result: ExportWritten) -> str:
+    what = ", ".join(_counted(name, n) for name, n in result.counts.items())
+    return _("Wrote {what} to {path} ({format}).").format(
+        what=what, path=result.file, format=result.format
+    )
+
+
+def _deals(count: int) -> str:
+    return ngettext("{count} deal", "{count} deals", count).format(count=count)
+
+
+def _restore_line(report: ImportReport, deals: int) -> str:
+    if report.dry_run:
+        message = _(
+            "Would restore the backup {file}: {deals}, {events}, with their ids, history and "
+            "undo list as they were."
+        )
+    else:
+        message = _(
+            "Restored the backup {file}: {deals}, {events}, with their ids, history and undo "
+            "list as they were."
+        )
+    events = ngettext("{count} event", "{count} events", report.events).format(count=report.events)
+    return message.format(file=report.file, deals=_deals(deals), events=events)
+
+
+def _imported_line(report: ImportReport, data: dict[str, Any]) -> str:
+    counts = data["by_status"]
+    if report.dry_run:
+        line = _("Read {rows} of the {format} file: would import {deals} ({breakdown}){stages}.")
+    else:
+        line = _("Read {rows} of the {format} file: imported {deals} ({breakdown}){stages}.")
+    stages = ""
+    if report.new_stages:
+        names = ", ".join(f'"{n}"' for n in report.new_stages)
+        if report.dry_run:
+            stages = _("; would create stages {names}").format(names=names)
+        else:
+            stages = _("; created stages {names}").format(names=names)
+    return line.format(
+        rows=_rows(report.rows),
+        format=report.format,
+        deals=_deals(data["imported"]),
+        breakdown=_("{open} open, {won} won, {lost} lost").format(**counts),
+        stages=stages,
+    )
+
+
+def _counted(name: str, count: int) -> str:
+    """``3 stages``, ``12 events``: what an export holds."""
+    if name == "stages":
+        text = ngettext("{count} stage", "{count} stages", count)
+    elif name == "events":
+        text = ngettext("{count} event", "{count} events", count)
+    else:
+        text = ngettext("{count} deal", "{count} deals", count)
+    return text.format(count=count)
+
+
+def _rows(count: int) -> str:
+    return ngettext("{count} row", "{count} rows", count).format(count=count)
+
+
+def _filled_lines(report: ImportReport) -> list[str]:
+    """One line for each thing that stood in for data the file lacks, with its count."""
+    lines: list[str] = []
+    items = report.line_items
+    if items.rows:
+        shown = ", ".join(items.deals[:10]) + (", …" if len(items.deals) > 10 else "")
+        lines.append(
+            ngettext(
+                "Added {rows} line-item row into the deals with the same id ({ids}).",
+                "Added {rows} line-item rows into the deals with the same id ({ids}).",
+                items.rows,
+            ).format(rows=items.rows, ids=shown)
+        )
+    filled = report.filled
+    if filled["currency"]:
+        where = _("from --currency") if report.currency_from == "option" else _("from the config")
+        lines.append(
+            _("{deals} without a currency: {currency} ({where}).").format(
+                deals=_deals(filled["currency"]), currency=report.currency, where=where
+            )
+        )
+    if filled["dollar"]:
+        hint = "" if report.currency_from == "option" else _("; say otherwise with --currency")
+        lines.append(
+            _('{deals} in "$": read as {currency}{hint}.').format(
+                deals=_deals(filled["dollar"]), currency=report.dollar, hint=hint
+            )
+        )
+    if filled["owner"]:
+        lines.append(
+            _("{deals} without an owner: {owner} (the importing user).").format(
+                deals=_deals(filled["owner"]), owner=report.owner
+            )
+        )
+    closings = (
+        ("closed_from_updated", _("its last-modified date")),
+        ("closed_from_expected", _("its expected close date")),
+        ("closed_from_created", _("its creation date")),
+        ("closed_at_import", _("the time of the import (the row gives no date)")),
+    )
+    for name, source in closings:
+        if filled[name]:
+            lines.append(
+                _("{deals} closed without a close date: closed at {source}.").format(
+                    deals=_deals(filled[name]), source=source
+                )
+            )
+    return lines
+
+
+def import_view(report: ImportReport) -> list[Part]:
+    """What an import read, did (or would do) and skipped; the rows it skipped as
+    warnings on stderr."""
+    data = report.to_dict()
+    if report.restored:
+        return [_restore_line(report, data["imported"])]
+    shown: list[Part] = []
+    if not data["imported"] and not report.new_stages:
+        shown.append(
+            _("Read {rows} of the {format} file: nothing new.").format(
+                rows=_rows(report.rows), format=report.format
+            )
+        )
+    if data["imported"] or report.new_stages:
+        shown.append(_imported_line(report, data))
+    if report.duplicates:
+        shown.append(
+            _("Skipped {rows} already imported before.").format(rows=_rows(report.duplicates))
+        )
+    shown.extend(_filled_lines(report))
+    for problem in report.problems:
+        shown.append(Warned(_("skipped {problem}").format(problem=problem.describe())))
+    if report.dry_run:
+        shown.append(_("Dry run: nothing was written."))
+    elif report.change is not None:
+        shown.append(_("`salespipe undo` takes the whole import back."))
+    return shown
