@@ -4,6 +4,7 @@ text for a report is that view of the same result its --json prints."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,78 @@ def test_the_command_prints_the_view_of_its_result(filled: salespipe.Pipeline, c
     printed = cli("report").stdout
     assert printed == render.plain(results.view(filled.report()))
     assert "Bottleneck" in printed
+
+
+CLI = Path(__file__).resolve().parents[1] / "src" / "salespipe" / "cli"
+
+# The only places in the CLI that still ask whether --json was given, each for a reason:
+# errors are not results (app.py, output.py), output.result() is the one choice itself.
+JSON_CHOICES_ALLOWED = {"app.py": 1, "output.py": 2}
+
+
+def test_no_command_chooses_between_json_and_text_itself() -> None:
+    """A command hands its result to output.result(); an `if as_json:` in a command is
+    the duplication this table exists to remove."""
+    found = {
+        path.name: path.read_text(encoding="utf-8").count("if as_json:")
+        for path in sorted(CLI.glob("*.py"))
+    }
+    assert {name: n for name, n in found.items() if n} == JSON_CHOICES_ALLOWED
+
+
+def test_a_view_of_parts_is_printed_in_order(monkeypatch, capsys) -> None:
+    """Blocks, lines, charts and warnings come out in the order the view gives them;
+    warnings on stderr, charts drawn for the width asked."""
+    from salespipe.cli import output
+
+    class Shown:
+        def to_dict(self) -> dict[str, int]:
+            return {"n": 1}
+
+    drawn_for: list[int] = []
+
+    def draw(width: int, color: bool) -> list[str]:
+        drawn_for.append(width)
+        return ["CHART"]
+
+    def shown_view(result: Shown) -> list[results.Part]:
+        return [render.Text("first"), "", results.Warned("careful"), results.Drawing(draw)]
+
+    monkeypatch.setitem(results.VIEWS, f"{Shown.__module__}.{Shown.__qualname__}", "view_of")
+    from salespipe.present import report_views
+
+    monkeypatch.setattr(report_views, "view_of", shown_view, raising=False)
+    output.result(Shown(), as_json=False, chart_width_asked=42)
+    printed = capsys.readouterr()
+    assert printed.out.splitlines() == ["first", "", "CHART"]
+    assert "careful" in printed.err
+    assert drawn_for == [42]
+    output.result(Shown(), as_json=True)
+    assert capsys.readouterr().out == '{\n  "n": 1\n}\n'
+
+
+def test_a_streamed_list_prints_the_bytes_of_the_whole_list(capsys) -> None:
+    """A to_dict() that is an iterator is written as the same JSON array, byte for byte."""
+    from salespipe.cli import output
+
+    items = [{"id": i, "title": f"deal {i}"} for i in range(3)]
+
+    class Streamed:
+        def to_dict(self) -> Iterator[dict[str, object]]:
+            return iter(items)
+
+    output.result(Streamed(), as_json=True)
+    streamed = capsys.readouterr().out
+    output.json(items)
+    assert streamed == capsys.readouterr().out
+
+
+def test_a_change_prints_its_sentence_or_the_deal(db_path: Path, cli) -> None:
+    """`move` says one sentence as text, and prints the moved deal with --json."""
+    cli("add", "ERP", "--value", "1m")
+    said = cli("move", "1", "quoted").stdout
+    assert said.startswith("Deal 1 moved to")
+    assert said.count("\n") == 1
+    moved = cli("move", "1", "negotiating", "--json").stdout
+    assert '"id": 1' in moved
+    assert '"stage": "negotiating"' in moved
