@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import salespipe
-from salespipe.present import render, results
+from salespipe.present import parts, render, results
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -104,8 +104,8 @@ def test_a_view_of_parts_is_printed_in_order(monkeypatch, capsys) -> None:
         drawn_for.append(width)
         return ["CHART"]
 
-    def shown_view(result: Shown) -> list[results.Part]:
-        return [render.Text("first"), "", results.Warned("careful"), results.Drawing(draw)]
+    def shown_view(result: Shown) -> list[parts.Part]:
+        return [render.Text("first"), "", parts.Warned("careful"), parts.Drawing(draw)]
 
     monkeypatch.setitem(results.VIEWS, f"{Shown.__module__}.{Shown.__qualname__}", "view_of")
     from salespipe.present import report_views

@@ -150,7 +150,7 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         else:
             json(data)
         return
-    from salespipe.present import results
+    from salespipe.present import parts, results
 
     seen = results.view(shown)
     if isinstance(seen, str):
@@ -158,14 +158,14 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         return
     laid_out: list[render.Block] = []  # blocks in a row are laid out together
     for part in seen:
-        if isinstance(part, str | results.Drawing | results.Warned) and laid_out:
+        if isinstance(part, str | parts.Drawing | parts.Warned) and laid_out:
             blocks(laid_out)
             laid_out = []
         if isinstance(part, str):
             say(part)
-        elif isinstance(part, results.Drawing):
+        elif isinstance(part, parts.Drawing):
             charts(part.draw(chart_width(chart_width_asked), for_terminal()))
-        elif isinstance(part, results.Warned):
+        elif isinstance(part, parts.Warned):
             warn(part.text)
         else:
             laid_out.append(part)

@@ -12,7 +12,7 @@ from salespipe.present.report_views import NONE, percent
 from salespipe.reports.calibrate import PRIOR_DEALS
 
 if TYPE_CHECKING:
-    from salespipe.present.results import Part
+    from salespipe.present.parts import Part
     from salespipe.reports.backtest import Backtest, Score
     from salespipe.reports.calibrate import CalibrateRun, Calibration
     from salespipe.reports.slips import SlipGroup, Slips

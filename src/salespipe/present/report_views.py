@@ -16,7 +16,7 @@ from salespipe.present.render import Block, Column, Fields, Table, Text
 
 if TYPE_CHECKING:  # result types only: a command imports just the report it runs
     from salespipe.core.tally import Period, Totals
-    from salespipe.present.results import Part
+    from salespipe.present.parts import Part
     from salespipe.reports.alerts import CheckResult, StaleList
     from salespipe.reports.durations import Durations
     from salespipe.reports.forecast import Forecast, ForecastRow
@@ -82,7 +82,7 @@ def _open_deals(count: int) -> str:
 
 # -- chart -------------------------------------------------------------------------------------
 def chart_view(result: PipelineChart) -> list[Part]:
-    from salespipe.present.results import Drawing
+    from salespipe.present.parts import Drawing
 
     return [Drawing(lambda width, color: pipeline_charts(result, width=width, color=color))]
 
@@ -212,7 +212,7 @@ def range_text(row: ForecastRow, currency: str) -> str:
 
 def forecast_view(result: Forecast) -> list[Part]:
     """The forecast's tables, then its charts."""
-    from salespipe.present.results import Drawing
+    from salespipe.present.parts import Drawing
 
     return [
         forecast_table(result),

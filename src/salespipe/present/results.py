@@ -6,8 +6,8 @@ means adding its result type here, not another ``if as_json:`` branch.
 
 A view is a text said as it is (the one sentence a change answers with), or a sequence
 of parts printed in order: blocks (laid out for the terminal's width), lines said as they
-are, :class:`Drawing` (charts, drawn for the width and colours of where they go) and
-:class:`Warned` (a warning on stderr). A
+are, charts drawn for the width and colours of where they go, and warnings on stderr
+(:mod:`salespipe.present.parts`). A
 ``to_dict()`` may return an iterator for a long list: it is written a batch of items at a
 time, the same bytes.
 """
@@ -15,36 +15,15 @@ time, the same bytes.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from salespipe.present.render import Block
+from salespipe.present.parts import View
 
 
 class Result(Protocol):
     """What every report result offers: its JSON form (an object, or a list for stale)."""
 
     def to_dict(self) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Drawing:
-    """Charts, drawn only when printed: ``draw(width, color)`` returns each chart drawn,
-    for the chart width the renderer chose (``--width``, else the terminal's)."""
-
-    draw: Callable[[int, bool], list[str]]
-
-
-@dataclass(frozen=True)
-class Warned:
-    """A warning for the person, never for a script reading stdout: said on stderr."""
-
-    text: str
-
-
-Part = Block | Drawing | Warned | str
-View = str | Sequence[Part]
 
 
 # result type (module.qualname) -> the function of present.report_views that shows it

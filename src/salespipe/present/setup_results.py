@@ -18,7 +18,7 @@ from salespipe.present.render import Block
 if TYPE_CHECKING:
     from salespipe.app.demo import DemoResult
     from salespipe.app.pipeline import Pipeline
-    from salespipe.present.results import Part
+    from salespipe.present.parts import Part
 
 
 def _stage_json(stage: Stage, open_count: int) -> dict[str, object]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from salespipe.core.i18n import _, ngettext
-from salespipe.present.results import Part, Warned
+from salespipe.present.parts import Part, Warned
 
 if TYPE_CHECKING:
     from salespipe.transfer.importing import ImportReport

@@ -1,0 +1,28 @@
+"""The parts a view is made of: blocks, lines said as they are, charts drawn when
+printed, warnings. :func:`salespipe.cli.output.result` prints them in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from salespipe.present.render import Block
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """Charts, drawn only when printed: ``draw(width, color)`` returns each chart drawn,
+    for the chart width the renderer chose (``--width``, else the terminal's)."""
+
+    draw: Callable[[int, bool], list[str]]
+
+
+@dataclass(frozen=True)
+class Warned:
+    """A warning for the person, never for a script reading stdout: said on stderr."""
+
+    text: str
+
+
+Part = Block | Drawing | Warned | str
+View = str | Sequence[Part]
