@@ -3,6 +3,7 @@ with the quirks of real files (encodings, delimiters, prefixes, dates, footers).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,10 @@ from salespipe.app.pipeline import Pipeline
 pytestmark = pytest.mark.usefixtures("each_backend")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REAL_EXPORTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-exports"
+# Exports written by real CRMs, kept outside the repository (they are other people's
+# files): a folder of them named by SALESPIPE_REAL_EXPORTS, or these tests skip.
+REAL_EXPORTS = Path(os.environ.get("SALESPIPE_REAL_EXPORTS") or "/nonexistent")
+NO_REAL_EXPORTS = "SALESPIPE_REAL_EXPORTS names no folder of real exports"
 
 
 def _deals(cli) -> dict[str, dict]:
@@ -245,7 +249,7 @@ REAL_FILES = [
 ]
 
 
-@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason="shared/data/real-exports is not here")
+@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason=NO_REAL_EXPORTS)
 @pytest.mark.parametrize(("name", "rows", "statuses", "title", "amount"), REAL_FILES)
 def test_real_salesforce_exports_import(
     cli,
@@ -269,7 +273,7 @@ def test_real_salesforce_exports_import(
     assert sum(1 for e in events if e.type == "add") == rows
 
 
-@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason="shared/data/real-exports is not here")
+@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason=NO_REAL_EXPORTS)
 def test_real_salesforce_descriptions_become_notes(cli, db_path: Path) -> None:
     """Description and NextStep are kept as notes; escaped quotes come out right."""
     cli("import", str(REAL_EXPORTS / REAL_FILES[2][0]), "--create-stages")
