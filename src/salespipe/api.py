@@ -371,7 +371,7 @@ class Pipeline:
         """Open deals per stage: count, value or weighted value (``chart``)."""
         from salespipe.reports import summary
 
-        chosen = _choice(by, summary.CHART_BY, "by")
+        chosen = parse.choice(by, summary.CHART_BY, "by")
         scope = self._scope(history=False, owner=owner, as_of=as_of)
         return summary.chart(
             scope.records,
@@ -408,7 +408,7 @@ class Pipeline:
         """Expected value by month with its P10/P50/P90 (``forecast [--method]``)."""
         from salespipe.reports import forecast
 
-        chosen = _choice(method, forecast.METHODS, "method")
+        chosen = parse.choice(method, forecast.METHODS, "method")
         scope = self._scope(history=True, owner=owner, as_of=as_of)
         return forecast.forecast(
             scope.records,
@@ -483,7 +483,7 @@ class Pipeline:
     ) -> WinRate:
         from salespipe.reports import outcomes
 
-        grouping = None if by is None else _choice(by, outcomes.WINRATE_BY, "by")
+        grouping = None if by is None else parse.choice(by, outcomes.WINRATE_BY, "by")
         scope = self._scope(history=True, owner=owner, as_of=as_of)
         return outcomes.winrate(
             scope.records,
@@ -539,16 +539,6 @@ def _period(since: Day | None, until: Day | None) -> Period:
     from salespipe.core.tally import Period
 
     return Period(_day(since, N_("--since date")), _day(until, N_("--until date")))
-
-
-def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
-    if value not in allowed:
-        raise InvalidValue(
-            _('{option} "{value}" is not one of {choices}.').format(
-                option=option, value=value, choices=", ".join(allowed)
-            )
-        )
-    return value
 
 
 def _next_action(text: str | None, due: Day | None) -> NextAction | None:

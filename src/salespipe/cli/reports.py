@@ -52,16 +52,6 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
     return Scope(owned, found.stages, found.now)
 
 
-def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
-    if value not in allowed:
-        raise InvalidValue(
-            _('{option} "{value}" is not one of {choices}.').format(
-                option=option, value=value, choices=", ".join(allowed)
-            )
-        )
-    return value
-
-
 HtmlOption = Annotated[
     str | None,
     typer.Option(
@@ -140,7 +130,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import summary as reports
 
-        chosen = _choice(by, reports.CHART_BY, "--by")
+        chosen = parse.choice(by, reports.CHART_BY, "--by")
         scope = _scope(ctx, owner, as_of, history=False)
         result = reports.chart(
             scope.records,
@@ -228,7 +218,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import forecast as forecasting
 
-        chosen = _choice(method, forecasting.METHODS, "--method")
+        chosen = parse.choice(method, forecasting.METHODS, "--method")
         if backtest:
             _backtest(ctx, months or 6, owner, as_of, as_json)
             return
@@ -377,7 +367,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.core import tally
         from salespipe.reports import outcomes
 
-        grouping = _choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
+        grouping = parse.choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
         period = tally.Period.parse(since, until)
         scope = _scope(ctx, owner, as_of, history=True)
         result = outcomes.winrate(

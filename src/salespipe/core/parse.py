@@ -83,6 +83,18 @@ def money(text: str, *, what: str = N_("value")) -> Decimal:
     return amount.normalize() if amount == amount.to_integral_value() else amount
 
 
+def choice(value: str, allowed: Iterable[str], option: str) -> str:
+    """``value`` when it is one of ``allowed``; else an error naming ``option``."""
+    choices = tuple(allowed)
+    if value not in choices:
+        raise InvalidValue(
+            _('{option} "{value}" is not one of {choices}.').format(
+                option=option, value=value, choices=", ".join(choices)
+            )
+        )
+    return value
+
+
 def currency(text: str) -> str:
     code = text.strip().upper()
     code = _CURRENCY_SYMBOLS.get(code, code)
