@@ -563,25 +563,17 @@ def _fields(
     tags: Iterable[str],
     untags: Iterable[str] = (),
 ) -> use_cases.DealFields:
-    clear_close = isinstance(close, str) and close.strip().lower() == "none"
-    clear_prob = isinstance(probability, str) and probability.strip().lower() == "none"
-    return use_cases.DealFields(
-        title=None if title is None else parse.text(title, what=N_("title"), required=True),
-        customer=None if customer is None else parse.text(customer, what=N_("customer")),
-        contact=None if contact is None else parse.text(contact, what=N_("contact")),
-        value=None if value is None else _money(value),
-        currency=None if currency is None else parse.currency(currency),
-        owner=None
-        if owner is None
-        else parse.text(owner, what=N_("owner"), required=True, max_length=100),
-        expected_close=None if clear_close else _day(close, N_("--close date")),
-        clear_expected_close=clear_close,
-        probability=None
-        if probability is None or clear_prob
-        else parse.probability(str(probability)),
-        clear_probability=clear_prob,
-        add_tags=tuple(parse.text(t, what=N_("tag"), required=True, max_length=50) for t in tags),
-        remove_tags=tuple(untags),
+    return use_cases.DealFields.from_text(
+        title=title,
+        customer=customer,
+        contact=contact,
+        value=None if value is None else str(value),
+        currency=currency,
+        owner=owner,
+        close=close,
+        probability=None if probability is None else str(probability),
+        tags=tags,
+        untags=untags,
     )
 
 

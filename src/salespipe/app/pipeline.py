@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,6 +46,55 @@ class DealFields:
     clear_expected_close: bool = False
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
+
+    @classmethod
+    def from_text(
+        cls,
+        *,
+        title: str | None = None,
+        customer: str | None = None,
+        contact: str | None = None,
+        value: str | None = None,
+        currency: str | None = None,
+        owner: str | None = None,
+        close: str | date | None = None,
+        probability: str | None = None,
+        tags: Iterable[str] = (),
+        untags: Iterable[str] = (),
+    ) -> DealFields:
+        """The fields as a person gives them, checked; ``close`` or ``probability``
+        "none" clears it. What ``add`` and ``edit`` take from the CLI and the API."""
+        clear_close = isinstance(close, str) and close.strip().lower() == "none"
+        clear_prob = probability is not None and probability.strip().lower() == "none"
+        expected_close: date | None
+        if close is None or clear_close:
+            expected_close = None
+        elif isinstance(close, datetime):
+            expected_close = close.date()
+        elif isinstance(close, date):
+            expected_close = close
+        else:
+            expected_close = parse.day(close, what=N_("--close date"))
+        return cls(
+            title=None if title is None else parse.text(title, what=N_("title"), required=True),
+            customer=None if customer is None else parse.text(customer, what=N_("customer")),
+            contact=None if contact is None else parse.text(contact, what=N_("contact")),
+            value=None if value is None else parse.money(value),
+            currency=None if currency is None else parse.currency(currency),
+            owner=None
+            if owner is None
+            else parse.text(owner, what=N_("owner"), required=True, max_length=100),
+            expected_close=expected_close,
+            clear_expected_close=clear_close,
+            probability=None
+            if probability is None or clear_prob
+            else parse.probability(probability),
+            clear_probability=clear_prob,
+            add_tags=tuple(
+                parse.text(t, what=N_("tag"), required=True, max_length=50) for t in tags
+            ),
+            remove_tags=tuple(untags),
+        )
 
 
 @dataclass(frozen=True)

@@ -628,23 +628,15 @@ def _fields(
     tags: list[str],
     untags: list[str] | None = None,
 ) -> DealFields:
-    clear_prob = prob is not None and prob.strip().lower() == "none"
-    clear_close = close is not None and close.strip().lower() == "none"
-    return DealFields(
-        title=parse.text(title, what=N_("title"), required=True) if title is not None else None,
-        customer=parse.text(customer, what=N_("customer")) if customer is not None else None,
-        contact=parse.text(contact, what=N_("contact")) if contact is not None else None,
-        value=parse.money(value) if value is not None else None,
-        currency=parse.currency(currency) if currency is not None else None,
-        owner=parse.text(owner, what=N_("owner"), required=True, max_length=100)
-        if owner is not None
-        else None,
-        expected_close=parse.day(close, what=N_("--close date"))
-        if close is not None and not clear_close
-        else None,
-        clear_expected_close=clear_close,
-        probability=parse.probability(prob) if prob is not None and not clear_prob else None,
-        clear_probability=clear_prob,
-        add_tags=tuple(parse.text(t, what=N_("tag"), required=True, max_length=50) for t in tags),
-        remove_tags=tuple(untags or ()),
+    return DealFields.from_text(
+        title=title,
+        customer=customer,
+        contact=contact,
+        value=value,
+        currency=currency,
+        owner=owner,
+        close=close,
+        probability=prob,
+        tags=tags,
+        untags=untags or (),
     )
