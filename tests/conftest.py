@@ -207,6 +207,16 @@ def pg_admin(server: str, sql: str, *params: Any) -> None:
         connection.execute(sql, params or None)
 
 
+def pg_role(server: str) -> str:
+    """The database role the tests connect to ``server`` as."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        row = connection.execute("SELECT current_user").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 @pytest.fixture
 def pg_database(pg_server: str) -> Iterator[str]:
     """A fresh, empty database of its own for this test (dropped after it): its URI."""
@@ -220,6 +230,15 @@ def pg_database(pg_server: str) -> Iterator[str]:
         yield pg_target(pg_server, name)
     finally:
         pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def author(each_backend: str) -> str:
+    """Who this test's changes are by: the login name (SALESPIPE_USER) on a data file,
+    the database role on PostgreSQL (docs/team.md, "Who did what")."""
+    if each_backend.startswith(("postgresql://", "postgres://")):
+        return pg_role(each_backend)
+    return os.environ["SALESPIPE_USER"]
 
 
 # A test that looks at the data file's bytes runs on the file only.

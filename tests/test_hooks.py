@@ -51,7 +51,7 @@ def _payloads(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
 
 
-def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path) -> None:
+def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path, author: str) -> None:
     """on-move gets move events only, on-change every event, with the deal before and after."""
     moves = _recorder(hook_dir, "on-move")
     changes = _recorder(hook_dir, "on-change")
@@ -63,7 +63,7 @@ def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path) -> None
     assert move["before"]["stage_name"] == "Presented"
     assert move["after"]["stage_name"] == "Quoted"
     assert move["after"]["weighted_value"] == 750000
-    assert (move["reason"], move["who"], move["deal_id"]) == ("sent the quote", "tester", 1)
+    assert (move["reason"], move["who"], move["deal_id"]) == ("sent the quote", author, 1)
     assert move["at"] == NOW
     assert move["changed"] == {
         "before": {
@@ -80,7 +80,7 @@ def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path) -> None
         },
     }
     assert move["message"] == (
-        'tester: deal 1 "ERP" (Siam Foods): moved: Presented → Quoted — sent the quote'
+        f'{author}: deal 1 "ERP" (Siam Foods): moved: Presented → Quoted — sent the quote'
     )
     env_line = next(ln for ln in moves.read_text().splitlines() if ln.startswith("ENV"))
     assert env_line == f"ENV move|1|{move['message']}|1"
@@ -174,7 +174,7 @@ def test_changes_made_by_a_hook_run_no_hooks(run, hook_dir: Path, db_path: Path)
     assert [e["type"] for e in json.loads(shown.stdout)["events"]] == ["add", "note"]
 
 
-def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path) -> None:
+def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path, author: str) -> None:
     """The undo event names what it undid and carries the deals put back."""
     log = _recorder(hook_dir, "on-undo")
     cli("add", "A", "-q")
@@ -183,7 +183,7 @@ def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path) -> No
     [undo] = _payloads(log)
     assert undo["changed"]["after"] == {"undid": 2, "command": "move"}
     assert [d["stage"] for d in undo["deals"]] == ["presented"]
-    assert undo["message"] == "tester: undo of stage move (change 2)"
+    assert undo["message"] == f"{author}: undo of stage move (change 2)"
 
 
 def test_run_hooks_never_raises_on_a_missing_folder(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def add(pipeline: Pipeline, title: str = "Deal", **fields: object) -> int:
 
 
 def test_add_puts_a_deal_in_the_first_enabled_stage_with_config_defaults(
-    pipeline: Pipeline,
+    pipeline: Pipeline, author: str
 ) -> None:
     """A new deal is open, in stage 1, in the config currency, owned by the user."""
     change = pipeline.add("ERP", DealFields(customer="Siam Foods", value=Decimal("1500000")))
@@ -36,7 +36,7 @@ def test_add_puts_a_deal_in_the_first_enabled_stage_with_config_defaults(
         "presented",
         "open",
         "THB",
-        "tester",
+        author,
     )
     assert deal.value == Decimal("1500000")
     assert change.events[0].type == "add"

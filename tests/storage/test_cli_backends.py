@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from salespipe.storage import memory
+from tests.conftest import pg_role
 
 BACKENDS: dict[str, Callable[[Path, str], str]] = {
     "jsonl": lambda folder, name: str(folder / f"{name}.json"),
@@ -154,9 +155,12 @@ def test_every_command_prints_the_same_on_postgres(
     monkeypatch: pytest.MonkeyPatch,
     targets: Callable[[str, str], str],
     pg_databases: Callable[[str], str],
+    pg_server: str,
     tmp_path: Path,
 ) -> None:
-    """The same day on PostgreSQL prints what it prints in memory, byte for byte."""
+    """The same day on PostgreSQL prints what it prints in memory, byte for byte (the
+    author of a change on a server is the database role: memory runs as that user)."""
+    monkeypatch.setenv("SALESPIPE_USER", pg_role(pg_server))
     outputs = {}
     for backend in ("memory", "postgres"):
         out = tmp_path / backend

@@ -11,6 +11,9 @@ A hook that fails, cannot start or runs longer than the timeout (10 s, or
 ``SALESPIPE_HOOK_TIMEOUT`` seconds) gives a warning; the change stands either way.
 Changes made by a hook (a hook calling ``salespipe``) run no hooks, so hooks cannot
 loop. An import runs no hooks: a bulk load would flood the team's channel.
+
+``salespipe watch --exec PROGRAM`` runs one program the same way for every change
+anyone commits to a team's database (:func:`run_program`).
 """
 
 from __future__ import annotations
@@ -67,12 +70,36 @@ def run_hooks(
         for name in hooks:
             problem = _run_one(folder / name, payload, timeout())
             if problem:
-                warnings.append(
-                    _("hook {name} ({subject}) {problem}; the change stands.").format(
-                        name=name, subject=_subject(event), problem=problem
-                    )
-                )
+                warnings.append(_warning(name, event, problem))
     return warnings
+
+
+def run_program(
+    program: Path,
+    change: Change,
+    *,
+    describe: Describe,
+    database: str | Path | None = None,
+) -> list[str]:
+    """Run ``program`` as an on-change hook for each event of a change someone committed
+    (``watch --exec``); return warnings, never raise. An import runs it for no event,
+    as it runs no local hook."""
+    by_key = {s.key: s for s in change.stages}
+    warnings: list[str] = []
+    for event in change.events:
+        if event.command in SILENT_COMMANDS:
+            continue
+        payload = event_payload(event, change, by_key, database, describe)
+        problem = _run_one(program, payload, timeout())
+        if problem:
+            warnings.append(_warning(program.name, event, problem))
+    return warnings
+
+
+def _warning(name: str, event: Event, problem: str) -> str:
+    return _("hook {name} ({subject}) {problem}; the change stands.").format(
+        name=name, subject=_subject(event), problem=problem
+    )
 
 
 def timeout() -> float:

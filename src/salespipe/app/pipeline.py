@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
-from salespipe.app import settings, stage_admin
+from salespipe.app import settings, stage_admin, undo_check
 from salespipe.app.work import Change, Work, close_stay, moved
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue, NoDataFile, NotAllowed, NothingToUndo
@@ -165,7 +165,9 @@ class Pipeline:
         now_iso = clock.now().isoformat()
         with self.store.transaction(lock_timeout, command, now_iso) as tx:
             self._config_read(tx)
-            who = settings.effective(tx.config())["owner"]
+            # On a server the database role is who you are (the setting "owner" is the
+            # whole team's); on a data file, that setting or the login name.
+            who = tx.user() or settings.effective(tx.config())["owner"]
             work = Work(tx, command, who)
             yield work
             if not work.change.stages:
@@ -285,7 +287,7 @@ class Pipeline:
                 updated_at=when,
                 stage_entered_at=when,
                 currency=config["currency"],
-                owner=config["owner"],
+                owner=work.who,
                 next_action=next_action,
                 stays=(Stay(chosen.key, when),),
                 source=source,
@@ -450,13 +452,22 @@ class Pipeline:
             return work.change
 
     # -- undo ----------------------------------------------------------------------------
-    def undo(self) -> Change:
-        """Revert the most recent change that has not been undone yet."""
+    def undo(self, describe: undo_check.Describe | None = None) -> Change:
+        """Revert the most recent change that has not been undone yet. On a database
+        with users, the latest change of this user, and only if nobody else changed
+        what it touched since (``describe`` words their change in the refusal)."""
         with self.work("undo") as work:
-            popped = work.tx.pop_change()
+            user = work.tx.user()
+            if user is None:
+                popped = work.tx.pop_change()
+            else:
+                mine = work.tx.undo_list(by=user)
+                popped = work.tx.pop_change(mine[-1].change) if mine else None
             if popped is None:
                 raise NothingToUndo(_("There is nothing to undo."))
             entry, undone = popped
+            if user is not None:
+                undo_check.check_not_overtaken(work.tx, undone, user, work.stages, describe)
             for event in reversed(undone):
                 _revert(work, event)
             work.tx.not_undoable()
@@ -478,7 +489,7 @@ class Pipeline:
         Their events are found in one pass over the history (a rare command: the undo
         list keeps no index into the journal a reader could use)."""
         snapshot = self.read()
-        entries = snapshot.undo_list()[-limit:]
+        entries = snapshot.undo_list(by=snapshot.user())[-limit:]
         wanted: dict[int, list[Event]] = {entry.change: [] for entry in entries}
         for record in snapshot.event_records():
             events = wanted.get(record["change"])

@@ -320,8 +320,9 @@ COMMAND_MODULES: dict[str, str] = {
     "config": "data",
     "export": "transfer",
     "import": "transfer",
+    "watch": "feed",
 }
-MODULES = ("deals", "daily", "stages", "demo", "reports", "data", "transfer")
+MODULES = ("deals", "daily", "stages", "demo", "reports", "data", "transfer", "feed")
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}
 _registered: set[str] = set()
 

@@ -545,7 +545,7 @@ def register(app: typer.Typer) -> None:
         ] = 10,
         as_json: JsonOption = False,
     ) -> None:
-        """Revert the most recent change, whatever made it; repeat to go further back.
+        """Revert the most recent change (on a server: your own); repeat to go further back.
 
         Example: salespipe undo --list
         """
@@ -553,7 +553,7 @@ def register(app: typer.Typer) -> None:
         if list_changes:
             _list_undoable(pipeline, limit, as_json)
             return
-        output.result(deal_results.Undone(pipeline.undo()), as_json)
+        output.result(deal_results.Undone(pipeline.undo(describe=views.describe)), as_json)
 
     @app.command("log", rich_help_panel="Deals")
     def log(

@@ -109,6 +109,18 @@ def json_array(items: Iterable[Any], batch: int = 1000) -> None:
         out.flush()
 
 
+def result_lines(shown: "Result", as_json: bool) -> None:
+    """A result of a stream (``watch``): with --json each item of its ``to_dict()`` as
+    one compact JSON line, so that a reader can take one line at a time."""
+    if not as_json:
+        result(shown, as_json)
+        return
+    with reader_may_leave():
+        for item in shown.to_dict():
+            sys.stdout.buffer.write(orjson.dumps(_valid_text(item)) + b"\n")
+        sys.stdout.flush()
+
+
 def blocks(parts: Sequence[render.Block]) -> None:
     """Drawn with Rich in a terminal; plain text, the same layout, anywhere else."""
     drawn = render.terminal(parts, width()) if for_terminal() else render.plain(parts, width())

@@ -137,6 +137,26 @@ class UsageError(SalespipeError):
     exit_code = EXIT_USAGE
 
 
+class NoLiveFeed(UsageError):
+    """``watch`` on a database that cannot announce its changes (a data file)."""
+
+    code = "no_live_feed"
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            _(
+                "{where} is a data file: only a PostgreSQL database announces its changes "
+                "to `salespipe watch`; use `salespipe log` to see what changed."
+            ).format(where=where)
+        )
+
+
+class UndoConflict(NotAllowed):
+    """``undo`` of a change a colleague has built on since."""
+
+    code = "undo_conflict"
+
+
 class OutputFailed(SalespipeError):
     """Writing the command's output (stdout) failed: a full disk, a closed stream."""
 

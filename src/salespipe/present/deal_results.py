@@ -157,6 +157,17 @@ class EventFeed:
         return _events_json(self.events, self.undone)
 
 
+@dataclass(frozen=True)
+class WatchedChange:
+    """``watch``: one change someone committed; its events as ``log`` shows them."""
+
+    events: list[Event]
+    stages: list[Stage]
+
+    def to_dict(self) -> list[Any]:
+        return _events_json(self.events, frozenset())
+
+
 def changed_view(result: DealChanged) -> str:
     return result.sentence
 
@@ -194,6 +205,11 @@ def detail_view(result: DealDetail) -> list[Block]:
 
 def feed_view(result: EventFeed) -> list[Block]:
     return [views.event_table(result.events, result.stages, undone=result.undone)]
+
+
+def watched_view(result: WatchedChange) -> list[str]:
+    by_key = {s.key: s for s in result.stages}
+    return [views.event_line(event, by_key) for event in result.events]
 
 
 def _handed_over(records: list[Record]) -> Iterator[Record]:

@@ -50,6 +50,7 @@ VIEWS = {
     "salespipe.present.deal_results.DealList": "deal_results.list_view",
     "salespipe.present.deal_results.DealDetail": "deal_results.detail_view",
     "salespipe.present.deal_results.EventFeed": "deal_results.feed_view",
+    "salespipe.present.deal_results.WatchedChange": "deal_results.watched_view",
     "salespipe.present.setup_results.StageList": "setup_results.stage_list_view",
     "salespipe.present.setup_results.StageChanged": "setup_results.stage_changed_view",
     "salespipe.present.setup_results.StageRemoved": "setup_results.stage_removed_view",

@@ -515,6 +515,18 @@ def describe_edit(event: Event, stages: dict[str, Stage]) -> str:
     )
 
 
+def event_line(event: Event, stages: dict[str, Stage]) -> str:
+    """One event on one line, in the words of :func:`event_table` (``watch``)."""
+    what = describe(event, stages)
+    if event.deal_id is not None:
+        what = _("deal {deal_id}: {what}").format(deal_id=event.deal_id, what=what)
+    if event.reason:
+        what = f"{what} — {event.reason}"
+    return _("{time}  {what} (by {who})").format(
+        time=fmt.moment(event.at), what=what, who=event.who
+    )
+
+
 def event_table(
     events: Iterable[Event],
     stages: Sequence[Stage],

@@ -20,13 +20,14 @@ from typing import Any
 
 import orjson
 
-from salespipe.core.errors import DatabaseBusy
+from salespipe.core.errors import DatabaseBusy, NoLiveFeed
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Record, Stage
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
     Counters,
+    Follower,
     Initial,
     LockTimeout,
     ReadView,
@@ -83,6 +84,9 @@ class MemoryView(ReadView):
     @property
     def exists(self) -> bool:
         return self._state.exists
+
+    def user(self) -> str | None:
+        return None
 
     def config(self) -> dict[str, Any]:
         return dict(self._state.config)
@@ -173,8 +177,13 @@ class MemoryView(ReadView):
     def undone_changes(self) -> set[int]:
         return {r["after"]["undid"] for r in self.event_records() if r["type"] == "undo"}
 
-    def undo_list(self) -> list[UndoEntry]:
-        return [entry for entry, _start, _end in self._state.undo]
+    def undo_list(self, by: str | None = None) -> list[UndoEntry]:
+        events = self._state.events
+        return [
+            entry
+            for entry, start, _end in self._state.undo
+            if by is None or orjson.loads(events[start]).get("who") == by
+        ]
 
 
 class MemoryTransaction(HeldBookkeeping, MemoryView, WriteTransaction):
@@ -223,12 +232,13 @@ class MemoryTransaction(HeldBookkeeping, MemoryView, WriteTransaction):
     def not_undoable(self) -> None:
         self.undoable = False
 
-    def pop_change(self) -> tuple[UndoEntry, list[Event]] | None:
+    def pop_change(self, change: int | None = None) -> tuple[UndoEntry, list[Event]] | None:
         state = self._state
-        if not state.undo:
+        where = [i for i, (e, _s, _e) in enumerate(state.undo) if change in (None, e.change)]
+        if not where:
             return None
         self.changed = True
-        entry, start, end = state.undo.pop()
+        entry, start, end = state.undo.pop(where[-1])
         events = [Event.from_record(orjson.loads(line)) for line in state.events[start:end]]
         return entry, events
 
@@ -292,6 +302,9 @@ class MemoryStorage(Storage):
 
     def holds(self, path: str) -> bool:
         return False
+
+    def follow(self) -> Follower:
+        raise NoLiveFeed(self.location)
 
     @contextlib.contextmanager
     def _held(self, lock_timeout: LockTimeout) -> Iterator[None]:

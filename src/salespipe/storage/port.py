@@ -55,6 +55,32 @@ class Initial(NamedTuple):
     created_at: str
 
 
+class FeedBatch(NamedTuple):
+    """What a feed reads in one snapshot: the events of the changes committed after the
+    one it asked for, in recorded order; the deals they touched as they are now (None:
+    deleted); the stages; and the last change it covers."""
+
+    events: list[Event]
+    deals: dict[int, Deal | None]
+    stages: list[Stage]
+    last_change: int
+
+
+class Follower(Protocol):
+    """A session that hears of each change as it is committed (``salespipe watch``).
+    A lost connection raises DatabaseUnreachable from any method; open a new one."""
+
+    def last_change(self) -> int:
+        """The id of the latest committed change (0 before the first)."""
+
+    def changes_after(self, change: int) -> FeedBatch: ...
+
+    def wait(self, timeout: float | None) -> bool:
+        """Block until a change is committed (True) or ``timeout`` seconds pass."""
+
+    def close(self) -> None: ...
+
+
 class ReadView(Protocol):
     """One consistent state of the pipeline; a change committed after the view was
     opened is not seen through it."""
@@ -62,6 +88,10 @@ class ReadView(Protocol):
     @property
     def exists(self) -> bool:
         """Whether the pipeline has been created (by ``init`` or a first change)."""
+
+    def user(self) -> str | None:
+        """Who the database knows this session as (a server's role), or None for a
+        database without users (a data file): there a change's author is a setting."""
 
     # -- settings, stages, bookkeeping ------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -128,8 +158,9 @@ class ReadView(Protocol):
     def undone_changes(self) -> set[int]:
         """The ids of the changes a later ``undo`` took back."""
 
-    def undo_list(self) -> list[UndoEntry]:
-        """The changes ``undo`` can take back, oldest first."""
+    def undo_list(self, by: str | None = None) -> list[UndoEntry]:
+        """The changes ``undo`` can take back, oldest first; with ``by``, only those
+        that user made (see :meth:`user`)."""
 
 
 class WriteTransaction(ReadView, Protocol):
@@ -191,8 +222,9 @@ class WriteTransaction(ReadView, Protocol):
     def not_undoable(self) -> None:
         """This change is not put on the undo list (an undo, a demo, a restore)."""
 
-    def pop_change(self) -> tuple[UndoEntry, list[Event]] | None:
-        """Take the latest change off the undo list, with its events in recorded order."""
+    def pop_change(self, change: int | None = None) -> tuple[UndoEntry, list[Event]] | None:
+        """Take the change ``change`` (default: the latest) off the undo list, with its
+        events in recorded order; None if it is not on the list."""
 
     def set_undo_list(self, entries: Sequence[UndoEntry]) -> None:
         """Make the undo list these changes, oldest first (a restore). Each must name a
@@ -220,6 +252,10 @@ class Storage(Protocol):
 
     def destroy(self, lock_timeout: LockTimeout) -> None:
         """Remove the whole database (only to replace a demo)."""
+
+    def follow(self) -> Follower:
+        """Start hearing of every change as it commits; raises UsageError for a
+        database that cannot tell (a data file)."""
 
     def holds(self, path: str) -> bool:
         """Whether ``path`` is one of the database's own files (an export must not

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from salespipe.core.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
+from salespipe.core.errors import (
+    NewerSchema,
+    NoLiveFeed,
+    NotASalespipeFile,
+    StoreError,
+    WriteFailed,
+)
 from salespipe.core.i18n import _
 from salespipe.core.model import Stage
 from salespipe.core.stored import config_problem, is_count
@@ -33,7 +39,14 @@ from salespipe.storage.jsonl.snapshot import DEALS, META, STAGES, Snapshot
 from salespipe.storage.jsonl.transaction import Transaction
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import Initial, LockTimeout, ReadView, Storage, WriteTransaction
+    from salespipe.storage.port import (
+        Follower,
+        Initial,
+        LockTimeout,
+        ReadView,
+        Storage,
+        WriteTransaction,
+    )
 
 FORMAT = "salespipe"
 
@@ -228,6 +241,9 @@ class Store:
     @property
     def location(self) -> str:
         return str(self.path)
+
+    def follow(self) -> Follower:
+        raise NoLiveFeed(self.location)
 
     def holds(self, path: str) -> bool:
         for own in self.paths.all_data_files():

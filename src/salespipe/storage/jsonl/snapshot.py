@@ -147,6 +147,9 @@ class Snapshot:
     def exists(self) -> bool:
         return self._exists
 
+    def user(self) -> str | None:
+        return None
+
     # -- meta and settings -------------------------------------------------------
     @property
     def meta(self) -> dict[str, Any]:
@@ -383,10 +386,14 @@ class Snapshot:
         are in the events journal (``offset``, ``size``)."""
         return list(self.meta.get("changes", []))
 
-    def undo_list(self) -> list[UndoEntry]:
+    def undo_list(self, by: str | None = None) -> list[UndoEntry]:
         from salespipe.storage.port import UndoEntry
 
-        return [UndoEntry(c["change"], c["command"], c["at"]) for c in self.change_stack()]
+        return [
+            UndoEntry(c["change"], c["command"], c["at"])
+            for c in self.change_stack()
+            if by is None or self.events_of_change(c)[0].who == by
+        ]
 
     @_reports_damage("events")
     def events_of_change(self, entry: dict[str, Any]) -> list[Event]:

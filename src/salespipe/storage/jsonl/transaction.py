@@ -203,11 +203,12 @@ class Transaction(Snapshot):
     def not_undoable(self) -> None:
         self._push_change = False
 
-    def pop_change(self) -> tuple[UndoEntry, list[Event]] | None:
+    def pop_change(self, change: int | None = None) -> tuple[UndoEntry, list[Event]] | None:
         stack = self.change_stack()
-        if not stack:
+        where = [i for i, entry in enumerate(stack) if change in (None, entry["change"])]
+        if not where:
             return None
-        entry = stack.pop()
+        entry = stack.pop(where[-1])
         self.set_meta(changes=stack)
         from salespipe.storage.port import UndoEntry
 

@@ -37,6 +37,7 @@ from salespipe.storage.port import (
 )
 from salespipe.storage.postgres import schema
 from salespipe.storage.postgres.connection import Connection, connect, translated
+from salespipe.storage.postgres.feed import PostgresFollower
 from salespipe.storage.postgres.target import redact
 
 # Rows fetched per round trip when a listing is read one record at a time.
@@ -127,6 +128,7 @@ class PostgresView(ReadView):
         self._exists = exists
         # A pipeline not created yet has no tables to ask.
         self._has_tables = exists
+        self._user: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
     def _before_read(self) -> None:
@@ -161,6 +163,16 @@ class PostgresView(ReadView):
     @property
     def exists(self) -> bool:
         return self._exists
+
+    def user(self) -> str:
+        """The database role of this session: the author of its changes. The server
+        knows it from the login, so nobody can write as someone else."""
+        if self._user is None:
+            with translated(self._target):
+                row = self._connection.execute("SELECT current_user").fetchone()
+            assert row is not None
+            self._user = str(row[0])
+        return self._user
 
     def config(self) -> dict[str, Any]:
         return dict(self._pipeline.config)
@@ -281,11 +293,13 @@ class PostgresView(ReadView):
             for (c,) in self._rows("SELECT undid FROM salespipe_events WHERE undid IS NOT NULL")
         }
 
-    def undo_list(self) -> list[UndoEntry]:
+    def undo_list(self, by: str | None = None) -> list[UndoEntry]:
         return [
             UndoEntry(int(change), command, at)
             for change, command, at in self._rows(
-                "SELECT change, command, at FROM salespipe_undo ORDER BY list_order"
+                "SELECT change, command, at FROM salespipe_undo"
+                " WHERE %(by)s::text IS NULL OR role = %(by)s ORDER BY list_order",
+                {"by": by},  # type: ignore[arg-type]
             )
         ]
 
@@ -367,11 +381,13 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
     def not_undoable(self) -> None:
         self.undoable = False
 
-    def pop_change(self) -> tuple[UndoEntry, list[Event]] | None:
+    def pop_change(self, change: int | None = None) -> tuple[UndoEntry, list[Event]] | None:
         rows = self._rows(
             "DELETE FROM salespipe_undo WHERE list_order ="
-            " (SELECT max(list_order) FROM salespipe_undo)"
-            " RETURNING change, command, at, first_position, last_position"
+            " (SELECT max(list_order) FROM salespipe_undo"
+            "  WHERE %(change)s::bigint IS NULL OR change = %(change)s)"
+            " RETURNING change, command, at, first_position, last_position",
+            {"change": change},  # type: ignore[arg-type]
         )
         if not rows:
             return None
@@ -427,12 +443,19 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                         " VALUES (%s, %s, %s, %s, %s)",
                         (self.change_id(), command, now_iso, span[0], span[1]),
                     )
+                    # Each member of the team keeps their own UNDO_DEPTH changes.
                     cursor.execute(
-                        "DELETE FROM salespipe_undo WHERE list_order <= ("
-                        " SELECT list_order FROM salespipe_undo ORDER BY list_order DESC"
-                        " OFFSET %s LIMIT 1)",
+                        "DELETE FROM salespipe_undo WHERE role = current_user AND list_order <= ("
+                        " SELECT list_order FROM salespipe_undo WHERE role = current_user"
+                        " ORDER BY list_order DESC OFFSET %s LIMIT 1)",
                         (UNDO_DEPTH,),
                     )
+            if self._change_id is not None:
+                # Delivered to every `salespipe watch` when (and only if) this commits.
+                cursor.execute(
+                    "SELECT pg_notify('salespipe:' || current_schema(), %s)",
+                    (str(self._change_id),),
+                )
             self._pipeline.save(cursor)
 
 
@@ -626,10 +649,12 @@ class PostgresStorage(Storage):
                         "for more than {seconds} s; nothing was changed, try again."
                     ).format(path=self.location, seconds=f"{turn.seconds or 0:g}")
                 ) from None
-            cursor.execute("SELECT coalesce(max(position), 0) FROM salespipe_events")
+            cursor.execute("SELECT coalesce(max(position), 0), current_user FROM salespipe_events")
             row = cursor.fetchone()
             assert row is not None
-        return PostgresTransaction(connection, self.target, pipeline, exists, int(row[0]))
+        tx = PostgresTransaction(connection, self.target, pipeline, exists, int(row[0]))
+        tx._user = str(row[1])
+        return tx
 
     def destroy(self, lock_timeout: LockTimeout) -> None:
         connection = connect(self.target)
@@ -642,6 +667,9 @@ class PostgresStorage(Storage):
             self._current = False
         finally:
             connection.close()
+
+    def follow(self) -> PostgresFollower:
+        return PostgresFollower(self.target)
 
     def holds(self, path: str) -> bool:
         return False

@@ -1,0 +1,94 @@
+"""Undo in a team: may a person take back their latest change, or has a colleague built
+on it since? (docs/team.md, "Undo in a team")
+
+Taking back a change puts back what its events found. If someone else has changed the
+same deal (or the same stage or setting) after it, that would silently overwrite their
+work, so the undo is refused and the person is told who did what. A colleague's change
+that was itself undone since no longer counts: what it did is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from salespipe.core import fmt
+from salespipe.core.errors import UndoConflict
+from salespipe.core.i18n import _
+from salespipe.core.model import Event, Stage
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import WriteTransaction
+
+# One line saying what an event did, for a person (the CLI passes present.views.describe).
+Describe = Callable[[Event, dict[str, Stage]], str]
+
+# How many of the newest events are searched for a colleague's later change of a stage
+# or a setting (these are rare; a deal's events are all searched, by deal).
+SETTINGS_SCAN = 1000
+
+
+def check_not_overtaken(
+    tx: WriteTransaction,
+    undone: Sequence[Event],
+    user: str,
+    stages: Sequence[Stage],
+    describe: Describe | None,
+) -> None:
+    """Raise UndoConflict if someone other than ``user`` changed what ``undone`` touched
+    after it was recorded."""
+    later = _first_later_change(tx, undone, user)
+    if later is None:
+        return
+    by_key = {s.key: s for s in stages}
+    what = describe(later, by_key) if describe else later.type
+    raise UndoConflict(_conflict_sentence(later, what, _at(later.recorded_at)))
+
+
+def _first_later_change(tx: WriteTransaction, undone: Sequence[Event], user: str) -> Event | None:
+    if not undone:
+        return None
+    last_seq = max(e.seq for e in undone)
+    taken_back = tx.undone_changes()
+
+    def counts(event: Event) -> bool:
+        return event.seq > last_seq and event.who != user and event.change not in taken_back
+
+    for deal_id in sorted({e.deal_id for e in undone if e.deal_id is not None}):
+        later = [e for e in tx.events(deal_id) if counts(e)]
+        if later:
+            return min(later, key=lambda e: e.seq)
+    keys = {
+        (e.type.startswith("stage"), key)
+        for e in undone
+        if e.deal_id is None
+        for key in (e.after or {})
+    }
+    if not keys:
+        return None
+    since = min(e.recorded_at for e in undone).date()
+    recent = tx.newest_events(SETTINGS_SCAN, since=since)
+    later = [
+        e
+        for e in recent
+        if e.deal_id is None
+        and counts(e)
+        and any((e.type.startswith("stage"), key) in keys for key in (e.after or {}))
+    ]
+    return min(later, key=lambda e: e.seq) if later else None
+
+
+def _at(moment: datetime) -> str:
+    return fmt.moment(moment)
+
+
+def _conflict_sentence(later: Event, what: str, when: str) -> str:
+    if later.deal_id is not None:
+        return _(
+            "{who} changed deal {deal_id} ({what}) at {time}, after your change; "
+            "nothing was undone."
+        ).format(who=later.who, deal_id=later.deal_id, what=what, time=when)
+    return _(
+        "{who} changed it again ({what}) at {time}, after your change; nothing was undone."
+    ).format(who=later.who, what=what, time=when)

@@ -1,0 +1,71 @@
+"""The team feed: watch."""
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salespipe.app import feed, hooks
+from salespipe.cli import output
+from salespipe.cli.app import state
+from salespipe.cli.options import JsonOption
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
+from salespipe.present import deal_results, views
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("watch", rich_help_panel="Deals")
+    def watch(
+        ctx: typer.Context,
+        owner: Annotated[
+            str | None,
+            typer.Option("--owner", "-o", metavar="O", help="Only changes of deals of this owner."),
+        ] = None,
+        program: Annotated[
+            str | None,
+            typer.Option(
+                "--exec",
+                metavar="PROGRAM",
+                help="Run PROGRAM for each event, with the event as JSON on stdin (as a hook).",
+            ),
+        ] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Print each change anyone makes to a team's PostgreSQL database, as it commits
+        (until Ctrl-C).
+
+        Example: salespipe watch --json --exec ./post-to-chat
+        """
+        hook = _program(program) if program is not None else None
+        pipeline = state(ctx).pipeline()
+        store = pipeline.store
+        pipeline.read()  # the language and era of the pipeline's settings
+        for item in feed.follow(store.follow, owner=owner):
+            if isinstance(item, feed.ConnectionLost):
+                output.warn(
+                    _("{reason} Reconnecting; no change will be missed.").format(reason=item.reason)
+                )
+            elif isinstance(item, feed.ConnectionBack):
+                output.note(
+                    _("Connected to {where} again; changes made meanwhile follow.").format(
+                        where=store.location
+                    )
+                )
+            else:
+                output.result_lines(deal_results.WatchedChange(item.events, item.stages), as_json)
+                if hook is not None:
+                    for warning in hooks.run_program(
+                        hook, item, describe=views.describe, database=store.location
+                    ):
+                        output.warn(warning)
+
+
+def _program(name: str) -> Path:
+    """The program --exec names: a path, or a command found on PATH."""
+    found = name if "/" in name else shutil.which(name)
+    path = Path(found or name)
+    if not path.is_file():
+        raise InvalidValue(_("There is no program {name} to run.").format(name=name))
+    return path

@@ -1,0 +1,96 @@
+"""The team feed on PostgreSQL: LISTEN for the change ids writers NOTIFY, read the events.
+
+Every write transaction that records events sends ``NOTIFY "salespipe:<schema>", '<change
+id>'`` (see backend.py); the server delivers it only when, and if, that transaction
+commits. A follower LISTENs on its own connection and, woken, reads every change after
+the last one it has seen, in one snapshot. Catching up by change id, not by what the
+notification says, means a notification missed while the connection was down costs
+nothing: the next read finds those changes too. See docs/team.md, "The team feed".
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import orjson
+import psycopg
+from psycopg import sql
+
+from salespipe.core.model import Deal, Event, Stage
+from salespipe.storage.port import FeedBatch, Follower
+from salespipe.storage.postgres import schema
+from salespipe.storage.postgres.connection import Connection, connect, translated
+from salespipe.storage.postgres.target import redact
+
+# The channel of the pipeline in the connection's current schema (one per pipeline).
+CHANNEL_SQL = "SELECT 'salespipe:' || current_schema()"  # as backend.py NOTIFYs
+
+
+def feed_channel(cursor: schema.Cursor) -> str:
+    """The channel the changes of the pipeline ``cursor`` works on are announced on."""
+    row = cursor.execute(CHANNEL_SQL).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+class PostgresFollower(Follower):
+    """One listening connection (autocommit: a LISTEN takes effect at once, and each
+    read is a transaction of its own)."""
+
+    def __init__(self, target: str) -> None:
+        self._target = target
+        self._connection: Connection = connect(target, autocommit=True)
+        try:
+            with translated(target), self._connection.cursor() as cursor:
+                schema.applied(cursor, redact(target))
+                channel = feed_channel(cursor)
+                cursor.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        except BaseException:
+            self.close()
+            raise
+
+    def last_change(self) -> int:
+        with translated(self._target):
+            row = self._connection.execute(
+                "SELECT CASE WHEN to_regclass('salespipe_pipeline') IS NULL THEN 0"
+                " ELSE (SELECT coalesce(max(next_change), 1) - 1 FROM salespipe_pipeline) END"
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def changes_after(self, change: int) -> FeedBatch:
+        connection = self._connection
+        with translated(self._target):
+            connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with connection.transaction(), connection.cursor() as cursor:
+                if cursor.execute("SELECT to_regclass('salespipe_events')").fetchone() == (None,):
+                    return FeedBatch([], {}, [], change)
+                cursor.execute(
+                    "SELECT record::text FROM salespipe_events WHERE change > %s ORDER BY position",
+                    (change,),
+                )
+                events = [Event.from_record(orjson.loads(text)) for (text,) in cursor]
+                touched = sorted({e.deal_id for e in events if e.deal_id is not None})
+                cursor.execute(
+                    "SELECT id, record::text FROM salespipe_deals WHERE id = ANY(%s)",
+                    (touched,),
+                )
+                found = {int(i): text for i, text in cursor}
+                cursor.execute("SELECT stages::text FROM salespipe_pipeline")
+                row = cursor.fetchone()
+        deals = {
+            i: Deal.from_record(orjson.loads(found[i])) if found.get(i) else None for i in touched
+        }
+        stages = [Stage.from_record(r) for r in orjson.loads(row[0])] if row else []
+        last = max((e.change for e in events), default=change)
+        return FeedBatch(events, deals, stages, last)
+
+    def wait(self, timeout: float | None) -> bool:
+        with translated(self._target):
+            for _notice in self._connection.notifies(timeout=timeout, stop_after=1):
+                return True
+        return False
+
+    def close(self) -> None:
+        with contextlib.suppress(psycopg.Error):
+            self._connection.close()

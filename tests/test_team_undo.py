@@ -1,0 +1,121 @@
+"""Who did what, and undo in a team, on PostgreSQL with two real login roles
+(docs/team.md, "Who did what" and "Undo in a team")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.team_roles import Team, team
+
+pytestmark = pytest.mark.postgres
+__all__ = ["team"]
+
+
+@pytest.fixture
+def as_(cli: Any, team: Team, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run a command as alice or bob: ``as_("bob", "move", "1", "2")``."""
+
+    def run(person: str, *args: str) -> Any:
+        monkeypatch.setenv("SALESPIPE_DB", team.target(person))
+        return cli(*args)
+
+    return run
+
+
+def _json(result: Any) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_each_event_names_the_role_that_made_it(as_: Any, team: Team) -> None:
+    alice, bob = team.roles["alice"], team.roles["bob"]
+    as_("alice", "config", "set", "owner", "somebody else")  # a setting cannot say who you are
+    assert as_("alice", "add", "ERP", "--customer", "Siam").exit_code == 0
+    assert as_("bob", "move", "1", "2", "--reason", "sent").exit_code == 0
+
+    log = _json(as_("alice", "log", "--json"))
+    assert [(e["type"], e["who"]) for e in log] == [
+        ("move", bob),
+        ("add", alice),
+        ("config", alice),
+    ]
+    events = _json(as_("bob", "show", "1", "--json"))["events"]
+    assert [e["who"] for e in events] == [alice, bob]
+    plain = as_("bob", "log").stdout
+    assert alice[:11] in plain and bob[:11] in plain  # the column is 12 wide
+
+
+def test_add_without_owner_makes_you_the_owner(as_: Any, team: Team) -> None:
+    as_("alice", "config", "set", "owner", "somebody else")
+    as_("bob", "add", "Bob's deal")
+    as_("bob", "add", "For carol", "--owner", "carol")
+    deals = _json(as_("alice", "list", "--json"))
+    assert [d["owner"] for d in deals] == [team.roles["bob"], "carol"]
+
+
+def test_undo_takes_back_your_own_latest_change(as_: Any, team: Team) -> None:
+    as_("alice", "add", "Alice's deal")
+    as_("bob", "add", "Bob's deal")
+
+    undone = as_("alice", "undo", "--json")
+
+    assert _json(undone)["undid"]["change"] == 1
+    titles = [d["title"] for d in _json(as_("bob", "list", "--json"))]
+    assert titles == ["Bob's deal"]
+
+
+def test_undo_list_shows_only_yours(as_: Any, team: Team) -> None:
+    as_("alice", "add", "Alice's deal")
+    as_("bob", "add", "Bob's deal")
+    as_("bob", "note", "2", "called")
+
+    mine = _json(as_("bob", "undo", "--list", "--json"))
+    theirs = _json(as_("alice", "undo", "--list", "--json"))
+
+    assert [c["change"] for c in mine] == [3, 2]
+    assert [c["change"] for c in theirs] == [1]
+
+
+def test_undo_refuses_when_a_colleague_changed_the_deal_since(as_: Any, team: Team) -> None:
+    as_("alice", "add", "ERP")
+    as_("alice", "edit", "1", "--value", "200k")
+    assert as_("bob", "move", "1", "Quoted").exit_code == 0
+    before = as_("alice", "show", "1", "--json").stdout
+
+    refused = as_("alice", "undo")
+
+    assert refused.exit_code == 1
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    message = refused.stderr
+    assert team.roles["bob"] in message and "deal 1" in message and "Quoted" in message
+    assert "nothing was undone" in message
+    assert as_("alice", "show", "1", "--json").stdout == before
+    # still on alice's list: once bob takes his move back, hers can go
+    assert [c["change"] for c in _json(as_("alice", "undo", "--list", "--json"))] == [2, 1]
+    assert as_("bob", "undo").exit_code == 0
+    assert as_("alice", "undo").exit_code == 0
+    assert _json(as_("alice", "show", "1", "--json"))["value"] == 0
+
+
+def test_undo_refuses_a_setting_a_colleague_changed_since(as_: Any, team: Team) -> None:
+    as_("alice", "config", "set", "currency", "USD")
+    as_("bob", "config", "set", "currency", "EUR")
+
+    refused = as_("alice", "undo")
+
+    assert refused.exit_code == 1
+    assert team.roles["bob"] in refused.stderr
+    assert _json(as_("alice", "config", "get", "currency", "--json")) == {"currency": "EUR"}
+
+
+def test_nothing_of_yours_to_undo(as_: Any, team: Team) -> None:
+    as_("alice", "add", "ERP")
+
+    refused = as_("bob", "undo")
+
+    assert refused.exit_code == 1
+    assert "nothing to undo" in refused.stderr
+    assert len(_json(as_("alice", "list", "--json"))) == 1
