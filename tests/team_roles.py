@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 import pytest
-
 from tests.conftest import pg_admin
 
 PASSWORD = "pw"
@@ -43,7 +42,7 @@ def team(pg_server: str, pg_database: str) -> Iterator[Team]:
     group = f"sales_{suffix}"
     pg_admin(pg_server, f'CREATE ROLE "{group}" NOLOGIN')
     for role in roles.values():
-        pg_admin(pg_server, f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{PASSWORD}' IN ROLE \"{group}\"")
+        pg_admin(pg_server, f'CREATE ROLE "{role}" LOGIN PASSWORD \'{PASSWORD}\' IN ROLE "{group}"')
     here = _in_database(pg_server, database)
     # The team's group owns the schema, so whoever makes the tables first, the other
     # may use them: each person's tables are made owned by the group (SET ROLE-free:

@@ -104,7 +104,7 @@ def hooks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_webhook_posts_slack_style_json(
-    cli, hooks_dir: Path, webhook_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    cli, hooks_dir: Path, webhook_server: HTTPServer, monkeypatch: pytest.MonkeyPatch, author: str
 ) -> None:
     """Installed as on-won, the webhook posts {"text": message} as UTF-8 JSON."""
     _install(hooks_dir, "webhook", "on-won")
@@ -117,13 +117,13 @@ def test_webhook_posts_slack_style_json(
     assert path == "/hooks/T000/B000"
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert json.loads(body) == {
-        "text": 'tester: deal 1 "ERP "Siam" ให้สยามฟู้ดส์" (Siam Foods): won, '
+        "text": f'{author}: deal 1 "ERP "Siam" ให้สยามฟู้ดส์" (Siam Foods): won, '
         "฿1,500,000.00 — PO received"
     }
 
 
 def test_webhook_line_style_sends_the_token(
-    cli, hooks_dir: Path, webhook_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    cli, hooks_dir: Path, webhook_server: HTTPServer, monkeypatch: pytest.MonkeyPatch, author: str
 ) -> None:
     """The LINE style pushes {"to", "messages"} with the bearer token."""
     _install(hooks_dir, "webhook", "on-lost")
@@ -137,7 +137,9 @@ def test_webhook_line_style_sends_the_token(
     assert headers["Authorization"] == "Bearer secret-token"
     assert json.loads(body) == {
         "to": "Cgroup",
-        "messages": [{"type": "text", "text": 'tester: deal 1 "Cold room": lost — too expensive'}],
+        "messages": [
+            {"type": "text", "text": f'{author}: deal 1 "Cold room": lost — too expensive'}
+        ],
     }
 
 
@@ -158,7 +160,12 @@ def test_webhook_that_cannot_connect_is_only_a_warning(
 
 
 def test_mail_hook_sends_through_sendmail(
-    cli, hooks_dir: Path, fake_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli,
+    hooks_dir: Path,
+    fake_bin: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    author: str,
 ) -> None:
     """The mail hook hands sendmail -t a UTF-8 mail with an encoded Thai subject."""
     _install(hooks_dir, "mail", "on-won")
@@ -173,8 +180,8 @@ def test_mail_hook_sends_through_sendmail(
     encoded = next(line for line in head.splitlines() if line.startswith("Subject: "))
     word = encoded.removeprefix("Subject: =?UTF-8?B?").removesuffix("?=")
     subject = base64.b64decode(word).decode()
-    assert subject == '[salespipe] tester: deal 1 "กล้องวงจรปิด": won, ฿85,000.00'
-    assert body.startswith('tester: deal 1 "กล้องวงจรปิด": won, ฿85,000.00\n')
+    assert subject == f'[salespipe] {author}: deal 1 "กล้องวงจรปิด": won, ฿85,000.00'
+    assert body.startswith(f'{author}: deal 1 "กล้องวงจรปิด": won, ฿85,000.00\n')
     event = json.loads(body.split("The event, as salespipe recorded it:\n", 1)[1])
     assert (event["event"], event["after"]["status"]) == ("won", "won")
 

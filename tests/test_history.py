@@ -32,7 +32,9 @@ def funnel_history(cli, db_path) -> None:
     built_once("funnel", db_path, lambda: build_funnel_history(cli))
 
 
-def test_closed_records_are_the_latest_line_of_each_closed_deal(cli, pipeline: Pipeline) -> None:
+def test_closed_records_are_the_latest_line_of_each_closed_deal(
+    cli, pipeline: Pipeline, author: str
+) -> None:
     """A deal edited after it was won appears once, as last written; a deleted deal and a
     reopened (open again) deal are left out."""
     for title in ("Won then edited", "Deleted", "Reopened", "Lost"):
@@ -47,7 +49,7 @@ def test_closed_records_are_the_latest_line_of_each_closed_deal(cli, pipeline: P
     records = list(pipeline.read().closed_records())
     assert [(r["id"], r["status"], r["owner"]) for r in records] == [
         (1, "won", "somchai"),
-        (4, "lost", "tester"),
+        (4, "lost", author),
     ]
     assert records[1]["lost_reason"] == "gone"
 

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from tests.team_roles import Team, team
 
 pytestmark = pytest.mark.postgres
@@ -45,7 +44,8 @@ def test_each_event_names_the_role_that_made_it(as_: Any, team: Team) -> None:
     events = _json(as_("bob", "show", "1", "--json"))["events"]
     assert [e["who"] for e in events] == [alice, bob]
     plain = as_("bob", "log").stdout
-    assert alice[:11] in plain and bob[:11] in plain  # the column is 12 wide
+    assert alice[:11] in plain
+    assert bob[:11] in plain
 
 
 def test_add_without_owner_makes_you_the_owner(as_: Any, team: Team) -> None:
@@ -90,7 +90,9 @@ def test_undo_refuses_when_a_colleague_changed_the_deal_since(as_: Any, team: Te
     assert refused.exit_code == 1
     assert refused.stderr.count("\n") == 1, refused.stderr
     message = refused.stderr
-    assert team.roles["bob"] in message and "deal 1" in message and "Quoted" in message
+    assert team.roles["bob"] in message
+    assert "deal 1" in message
+    assert "Quoted" in message
     assert "nothing was undone" in message
     assert as_("alice", "show", "1", "--json").stdout == before
     # still on alice's list: once bob takes his move back, hers can go

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import pg_role
 
 from salespipe.storage import memory
-from tests.conftest import pg_role
 
 BACKENDS: dict[str, Callable[[Path, str], str]] = {
     "jsonl": lambda folder, name: str(folder / f"{name}.json"),

@@ -29,6 +29,11 @@ LONGEST_PAUSE = 30.0
 
 
 @dataclass(frozen=True)
+class Listening:
+    """Connected and listening: every change committed from now on follows."""
+
+
+@dataclass(frozen=True)
 class ConnectionLost:
     """The connection to the database was lost (``reason``); reconnecting."""
 
@@ -42,7 +47,7 @@ class ConnectionBack:
     attempts: int
 
 
-FeedItem = Change | ConnectionLost | ConnectionBack
+FeedItem = Change | Listening | ConnectionLost | ConnectionBack
 
 
 def follow(
@@ -54,8 +59,9 @@ def follow(
     """Every change committed from now on, one :class:`Change` each (only those about
     deals of ``owner``, if given), with the losses and returns of the connection."""
     follower = open_follower()
-    last = follower.last_change()
     try:
+        last = follower.last_change()
+        yield Listening()
         while True:
             try:
                 batch = follower.changes_after(last)

@@ -43,7 +43,11 @@ def register(app: typer.Typer) -> None:
         store = pipeline.store
         pipeline.read()  # the language and era of the pipeline's settings
         for item in feed.follow(store.follow, owner=owner):
-            if isinstance(item, feed.ConnectionLost):
+            if isinstance(item, feed.Listening):
+                output.note(
+                    _("Watching {where} for changes (Ctrl-C stops).").format(where=store.location)
+                )
+            elif isinstance(item, feed.ConnectionLost):
                 output.warn(
                     _("{reason} Reconnecting; no change will be missed.").format(reason=item.reason)
                 )
