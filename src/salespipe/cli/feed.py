@@ -49,7 +49,10 @@ def register(app: typer.Typer) -> None:
                 )
             elif isinstance(item, feed.ConnectionLost):
                 output.warn(
-                    _("{reason} Reconnecting; no change will be missed.").format(reason=item.reason)
+                    _(
+                        "Lost the connection to {where}; reconnecting, and no change "
+                        "will be missed."
+                    ).format(where=store.location)
                 )
             elif isinstance(item, feed.ConnectionBack):
                 output.note(
