@@ -241,8 +241,11 @@ class Pipeline:
         self._app.delete(deal_id)
 
     def undo(self) -> Change:
-        """Take back the most recent change, whatever made it."""
-        return self._app.undo()
+        """Take back the most recent change (on a team's database: your own latest, and
+        not if a colleague changed what it touched since; docs/team.md)."""
+        from salespipe.present import views
+
+        return self._app.undo(describe=views.describe)
 
     def init(self, *, currency: str | None = None) -> None:
         """Create the data file now (it is otherwise created by the first change)."""

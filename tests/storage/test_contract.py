@@ -331,6 +331,31 @@ def test_a_change_goes_on_the_undo_list_and_pops_with_its_events(storage: Storag
     assert len(view.events()) == 4  # an undo takes nothing out of the history
 
 
+def test_a_named_change_pops_from_anywhere_on_the_undo_list(storage: Storage) -> None:
+    for n in range(3):
+        with change(storage, f"c{n}") as tx:
+            event(tx, "note", 1)
+    with change(storage, "undo") as tx:
+        popped = tx.pop_change(2)
+        assert popped is not None
+        assert (popped[0].command, [e.change for e in popped[1]]) == ("c1", [2])
+        assert tx.pop_change(2) is None
+        tx.not_undoable()
+        event(tx, "undo", after={"undid": 2, "command": "c1"})
+    assert [e.change for e in storage.read().undo_list()] == [1, 3]
+
+
+def test_the_undo_list_of_one_user(storage: Storage) -> None:
+    """On a database with users, the changes made as that user; without (user() is
+    None), those whose events name that author."""
+    with change(storage) as tx:
+        event(tx, "note", 1)
+    view = storage.read()
+    me = view.user() or "tester"
+    assert [e.change for e in view.undo_list(by=me)] == [1]
+    assert view.undo_list(by="somebody else") == []
+
+
 def test_nothing_to_pop_from_an_empty_undo_list(storage: Storage) -> None:
     with change(storage) as tx:
         assert tx.pop_change() is None

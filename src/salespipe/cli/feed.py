@@ -43,30 +43,29 @@ def register(app: typer.Typer) -> None:
         store = pipeline.store
         pipeline.read()  # the language and era of the pipeline's settings
         for item in feed.follow(store.follow, owner=owner):
-            if isinstance(item, feed.Listening):
-                output.note(
-                    _("Watching {where} for changes (Ctrl-C stops).").format(where=store.location)
-                )
-            elif isinstance(item, feed.ConnectionLost):
-                output.warn(
-                    _(
-                        "Lost the connection to {where}; reconnecting, and no change "
-                        "will be missed."
-                    ).format(where=store.location)
-                )
-            elif isinstance(item, feed.ConnectionBack):
-                output.note(
-                    _("Connected to {where} again; changes made meanwhile follow.").format(
-                        where=store.location
-                    )
-                )
-            else:
-                output.result_lines(deal_results.WatchedChange(item.events, item.stages), as_json)
-                if hook is not None:
-                    for warning in hooks.run_program(
-                        hook, item, describe=views.describe, database=store.location
-                    ):
-                        output.warn(warning)
+            _show(item, store.location, as_json, hook)
+
+
+def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None) -> None:
+    """One item of the feed: a change on stdout (and its hook run), news of the
+    connection on stderr."""
+    if isinstance(item, feed.Listening):
+        output.note(_("Watching {where} for changes (Ctrl-C stops).").format(where=where))
+    elif isinstance(item, feed.ConnectionLost):
+        output.warn(
+            _("Lost the connection to {where}; reconnecting, and no change will be missed.").format(
+                where=where
+            )
+        )
+    elif isinstance(item, feed.ConnectionBack):
+        output.note(
+            _("Connected to {where} again; changes made meanwhile follow.").format(where=where)
+        )
+    else:
+        output.result_lines(deal_results.WatchedChange(item.events, item.stages), as_json)
+        if hook is not None:
+            for warning in hooks.run_program(hook, item, describe=views.describe, database=where):
+                output.warn(warning)
 
 
 def _program(name: str) -> Path:
