@@ -243,9 +243,7 @@ class Pipeline:
     def undo(self) -> Change:
         """Take back the most recent change (on a team's database: your own latest, and
         not if a colleague changed what it touched since; docs/team.md)."""
-        from salespipe.present import views
-
-        return self._app.undo(describe=views.describe)
+        return self._app.undo()
 
     def init(self, *, currency: str | None = None) -> None:
         """Create the data file now (it is otherwise created by the first change)."""

@@ -318,8 +318,10 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         pipeline: _Pipeline,
         exists: bool,
         start_position: int,
+        user: str,
     ) -> None:
         super().__init__(connection, target, pipeline, exists)
+        self._user = user
         self._has_tables = True
         self.changed = False
         self.undoable = True
@@ -652,9 +654,9 @@ class PostgresStorage(Storage):
             cursor.execute("SELECT coalesce(max(position), 0), current_user FROM salespipe_events")
             row = cursor.fetchone()
             assert row is not None
-        tx = PostgresTransaction(connection, self.target, pipeline, exists, int(row[0]))
-        tx._user = str(row[1])
-        return tx
+        return PostgresTransaction(
+            connection, self.target, pipeline, exists, int(row[0]), str(row[1])
+        )
 
     def destroy(self, lock_timeout: LockTimeout) -> None:
         connection = connect(self.target)
