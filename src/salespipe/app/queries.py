@@ -7,6 +7,7 @@ holding Deals passes their records).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -190,6 +191,50 @@ _SORT_READS: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """The records a query chose, in its order, and how many matched before its limit."""
+
+    records: list[Record]
+    matched: int
+
+
+def choose(
+    records: Iterable[Record],
+    stages: list[Stage],
+    query: DealQuery,
+    now: datetime,
+    fields: Collection[str] = (),
+) -> Chosen:
+    """The deal records the query asks for, in its order, and how many matched.
+
+    With a limit only the first ``limit`` are kept as they come (a heap on the sort key):
+    the rest are counted and let go, never sorted. Without one, with ``fields``, each
+    chosen record keeps only those (and what the sort reads): listing 100k deals then
+    holds a fraction of their records."""
+    if query.sort not in SORT_FIELDS:
+        raise InvalidValue(
+            _('Cannot sort by "{field}"; use one of {fields}.').format(
+                field=query.sort, fields=", ".join(SORT_FIELDS)
+            )
+        )
+    chosen_by = _passes(_filters(query, stages, now))
+    order = _sort_key(query.sort, {s.key: s.position for s in stages}, now)
+    if query.limit:
+        counted = _Counted(filter(chosen_by, records))
+        first = heapq.nsmallest(query.limit, counted, key=order)
+        return Chosen(first, counted.count)
+    keep = (*fields, *_SORT_READS.get(query.sort, ())) if fields else ()
+
+    def taken(record: Record) -> Record:
+        return {key: record[key] for key in keep if key in record} if keep else record
+
+    # Filtered (and cut down) as they come: the records not chosen are never held.
+    every = [taken(r) for r in records if chosen_by(r)]
+    every.sort(key=order)
+    return Chosen(every, len(every))
+
+
 def select(
     records: Iterable[Record],
     stages: list[Stage],
@@ -197,26 +242,28 @@ def select(
     now: datetime,
     fields: Collection[str] = (),
 ) -> list[Record]:
-    """The deal records the query asks for, in its order. With ``fields``, each chosen
-    record keeps only those (and what the sort reads): listing 100k deals then holds a
-    fraction of their records."""
-    if query.sort not in SORT_FIELDS:
-        raise InvalidValue(
-            _('Cannot sort by "{field}"; use one of {fields}.').format(
-                field=query.sort, fields=", ".join(SORT_FIELDS)
-            )
-        )
-    tests = _filters(query, stages, now)
-    keep = (*fields, *_SORT_READS.get(query.sort, ())) if fields else ()
+    """The deal records the query asks for, in its order (see :func:`choose`)."""
+    return choose(records, stages, query, now, fields).records
 
-    def taken(record: Record) -> Record:
-        return {key: record[key] for key in keep if key in record} if keep else record
 
-    # Filtered (and cut down) as they come: the records not chosen are never held.
-    chosen = [taken(r) for r in records if all(test(r) for test in tests)]
-    positions = {s.key: s.position for s in stages}
-    chosen.sort(key=_sort_key(query.sort, positions, now))
-    return chosen[: query.limit] if query.limit else chosen
+def _passes(tests: list[Callable[[Record], bool]]) -> Callable[[Record], bool]:
+    """One test for all of ``tests`` (a single one as it is: it runs once a deal)."""
+    if len(tests) == 1:
+        return tests[0]
+    return lambda record: all(test(record) for test in tests)
+
+
+class _Counted:
+    """The items of an iterable, counted as they are taken."""
+
+    def __init__(self, items: Iterable[Record]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Record]:
+        for item in self._items:
+            self.count += 1
+            yield item
 
 
 def totals_by_currency(amounts: Iterable[tuple[str, int | float]]) -> dict[str, Decimal]:

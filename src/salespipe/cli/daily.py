@@ -6,11 +6,15 @@ import typer
 
 from salespipe.cli import output
 from salespipe.cli.app import state
-from salespipe.cli.options import JsonOption, OwnerOption
+from salespipe.cli.options import JsonOption, OwnerOption, shown_limit
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 
 PANEL = "Daily"
+# Without --limit a board shows this many cards a stage, the most urgent (or largest):
+# with five stages side by side, about a screen (docs/daily-use.md, "How much list and
+# board show").
+BOARD_LIMIT = 10
 
 
 def register(app: typer.Typer) -> None:
@@ -52,13 +56,24 @@ def register(app: typer.Typer) -> None:
                 help="Order of the deals in a stage: most urgent or largest value first.",
             ),
         ] = "urgency",
+        limit: Annotated[
+            int | None,
+            typer.Option(
+                "--limit",
+                "-n",
+                min=0,
+                help="At most N deals a stage; 0 for all "
+                f"(default: {BOARD_LIMIT} on the board, all with --json).",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """The open deals as a board: a column per stage, the most urgent deal on top.
 
         Each stage shows its number of deals and value; each deal its value and days in
-        the stage, marked when stale or its next action is overdue. Stages wrap to further
-        rows when the terminal is too narrow for all of them side by side.
+        the stage, marked when stale or its next action is overdue; a stage with more deals
+        than --limit ends with how many more. Stages wrap to further rows when the terminal
+        is too narrow for all of them side by side.
 
         Example: salespipe board --owner somchai --by value
         """
@@ -72,5 +87,6 @@ def register(app: typer.Typer) -> None:
                 )
             )
         chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
-        result = kanban.board(chosen.records, chosen.stages, chosen.now, by)
+        most = shown_limit(limit, as_json, BOARD_LIMIT)
+        result = kanban.board(chosen.records, chosen.stages, chosen.now, by, most)
         output.result(result, as_json)

@@ -10,10 +10,17 @@ from typing import Annotated
 import typer
 
 from salespipe.app.pipeline import Change, DealFields, Pipeline
-from salespipe.app.queries import SORT_FIELDS, DealQuery, mentioned_in_history, select
+from salespipe.app.queries import SORT_FIELDS, DealQuery, choose, mentioned_in_history
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
-from salespipe.cli.options import AtOption, JsonOption, OwnerOption, ReasonOption, SinceOption
+from salespipe.cli.options import (
+    AtOption,
+    JsonOption,
+    OwnerOption,
+    ReasonOption,
+    SinceOption,
+    shown_limit,
+)
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
@@ -21,6 +28,9 @@ from salespipe.core.model import NextAction, Record
 from salespipe.present import deal_results, views
 
 STATUS_CHOICES = ("open", "won", "lost", "all")
+# A table of deals without --limit shows this many: a screen or two of rows, the deals to
+# decide about today (docs/daily-use.md, "How much list and board show").
+LIST_LIMIT = 50
 IdArg = Annotated[
     int,
     typer.Argument(metavar="ID", help="The deal's number.", autocompletion=complete.deal_ids),
@@ -185,7 +195,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "stage",
         limit: Annotated[
-            int | None, typer.Option("--limit", "-n", min=1, help="At most N deals.")
+            int | None,
+            typer.Option(
+                "--limit",
+                "-n",
+                min=0,
+                help=f"At most N deals; 0 for all "
+                f"(default: {LIST_LIMIT} in a table, all with --json).",
+            ),
         ] = None,
         columns: Annotated[
             str | None,
@@ -209,6 +226,7 @@ def register(app: typer.Typer) -> None:
             )
         query = DealQuery(
             status=status,
+            limit=shown_limit(limit, as_json, LIST_LIMIT),
             stage=stage,
             owner=owner,
             customer=customer,
@@ -230,11 +248,11 @@ def register(app: typer.Typer) -> None:
         now = clock.now()
         shown = views.list_columns(columns)
         fields = () if as_json else views.list_fields(shown)
-        chosen = select(_without_stays(records), stages, query, now, fields)
-        matched = len(chosen)
-        del chosen[limit or matched :]
-        is_new = not chosen and snapshot.counters().next_deal_id == 1
-        shown_list = deal_results.DealList(chosen, stages, now, shown, matched, is_new)
+        chosen = choose(_without_stays(records), stages, query, now, fields)
+        is_new = not chosen.records and snapshot.counters().next_deal_id == 1
+        shown_list = deal_results.DealList(
+            chosen.records, stages, now, shown, chosen.matched, is_new, by_default=limit is None
+        )
         output.result(shown_list, as_json)
 
     @app.command("show", rich_help_panel="Deals")

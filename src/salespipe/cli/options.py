@@ -1,5 +1,5 @@
 """Options that several commands share, declared once: --json, --owner, --as-of,
---since, --until, --reason, --at and --width."""
+--since, --until, --reason, --at and --width; and what a --limit means."""
 
 from typing import Annotated
 
@@ -65,3 +65,12 @@ WidthOption = Annotated[
         help="Chart width in columns (default: the terminal's, at most 80).",
     ),
 ]
+
+
+def shown_limit(given: int | None, as_json: bool, default: int) -> int | None:
+    """How many items a listing shows (None: all): ``--limit N`` N, ``--limit 0`` all;
+    without --limit, ``default`` for a person reading a screen and all of them for a script
+    reading JSON (docs/daily-use.md, "How much list and board show")."""
+    if given is not None:
+        return given or None
+    return None if as_json else default

@@ -170,7 +170,7 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         return
     laid_out: list[render.Block] = []  # blocks in a row are laid out together
     for part in seen:
-        if isinstance(part, str | parts.Drawing | parts.Warned) and laid_out:
+        if isinstance(part, str | parts.Drawing | parts.Warned | parts.Noted) and laid_out:
             blocks(laid_out)
             laid_out = []
         if isinstance(part, str):
@@ -179,6 +179,8 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
             charts(part.draw(chart_width(chart_width_asked), for_terminal()))
         elif isinstance(part, parts.Warned):
             warn(part.text)
+        elif isinstance(part, parts.Noted):
+            note(part.text)
         else:
             laid_out.append(part)
     if laid_out:

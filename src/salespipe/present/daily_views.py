@@ -157,11 +157,12 @@ def _card(card: Card) -> list[tuple[str, str | None]]:
 def board_blocks(result: Board) -> list[Block]:
     lanes = []
     for lane in result.lanes:
-        count = ngettext("{count} deal", "{count} deals", len(lane.cards)).format(
-            count=len(lane.cards)
-        )
+        count = ngettext("{count} deal", "{count} deals", lane.count).format(count=lane.count)
         heading = [lane.stage.name, count, *_value_lines(lane.value)]
-        lanes.append(Lane(heading=heading, cards=[_card(card) for card in lane.cards]))
+        cards = [_card(card) for card in lane.cards]
+        if lane.more:
+            cards.append([(_("+{count} more").format(count=lane.more), None)])
+        lanes.append(Lane(heading=heading, cards=cards))
     notes = [
         _("{mark} over the stage's target days").format(mark=STALE_MARK),
         _("{mark} next action overdue").format(mark=OVERDUE_MARK),

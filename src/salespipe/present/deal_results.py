@@ -17,6 +17,7 @@ from salespipe.core import clock
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Record, Stage, deal_to_dict, record_to_dict
 from salespipe.present import views
+from salespipe.present.parts import Noted, Part
 from salespipe.present.render import Block
 
 
@@ -114,7 +115,8 @@ class UndoList:
 @dataclass(frozen=True)
 class DealList:
     """The deals ``list`` chose, as stored records; ``records`` is let go of as it is
-    printed, so a result is printed once. ``matched``: how many matched before --limit."""
+    printed, so a result is printed once. ``matched``: how many matched before the limit;
+    ``by_default``: the limit was not asked for (the text then says how to see all)."""
 
     records: list[Record]
     stages: list[Stage]
@@ -122,6 +124,7 @@ class DealList:
     columns: Sequence[str]
     matched: int
     pipeline_is_new: bool  # no deal was ever added: the text says how to begin
+    by_default: bool = False
 
     def to_dict(self) -> Iterator[dict[str, object]]:
         by_key = {s.key: s for s in self.stages}
@@ -190,12 +193,15 @@ def undo_list_view(result: UndoList) -> str | list[Block]:
     return [views.undo_table(result.changes, result.titles, result.stages)]
 
 
-def list_view(result: DealList) -> str | list[Block]:
+def list_view(result: DealList) -> str | list[Part]:
     if not result.records and result.pipeline_is_new:
         return views.how_to_start()
+    shown = len(result.records)
     table = views.deal_table(
         _handed_over(result.records), result.stages, result.now, result.columns, result.matched
     )
+    if result.by_default and result.matched > shown:
+        return [table, Noted(views.how_to_see_all(shown, result.matched))]
     return [table]
 
 

@@ -1,5 +1,5 @@
 """The parts a view is made of: blocks, lines said as they are, charts drawn when
-printed, warnings. :func:`salespipe.cli.output.result` prints them in order."""
+printed, warnings and remarks. :func:`salespipe.cli.output.result` prints them in order."""
 
 from __future__ import annotations
 
@@ -24,5 +24,13 @@ class Warned:
     text: str
 
 
-Part = Block | Drawing | Warned | str
+@dataclass(frozen=True)
+class Noted:
+    """A remark for the person (how to see more), not part of what a script reads: said
+    on stderr as it is."""
+
+    text: str
+
+
+Part = Block | Drawing | Warned | Noted | str
 View = str | Sequence[Part]

@@ -249,6 +249,13 @@ def _list_footer(
     return _("{deals}: {per_status}").format(deals=counted, per_status=per_status)
 
 
+def how_to_see_all(shown: int, matched: int) -> str:
+    """What a listing cut to its default length says (on stderr, beside its footer)."""
+    return _("showing {shown} of {matched} — --limit 0 for all").format(
+        shown=shown, matched=matched
+    )
+
+
 def how_to_start() -> str:
     """What an empty pipeline says: how to begin."""
     return _(

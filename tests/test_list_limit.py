@@ -1,0 +1,102 @@
+"""How much `list` and `board` show without --limit (docs/daily-use.md, "How much list
+and board show"): a table is cut to its first rows and says so, JSON stays complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from salespipe.cli.daily import BOARD_LIMIT
+from salespipe.cli.deals import LIST_LIMIT
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo with more open deals than a table shows, and stages fuller than a board's."""
+    from tests.conftest import Cli
+
+    path = tmp_path_factory.mktemp("big") / "demo.json"
+    result = Cli()("demo", "--db", str(path), "--deals", "1000", "--seed", "7", "--json")
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+def _ids(plain: str) -> list[int]:
+    """The ids of a `list --columns id` table, in order (its rows are a number each)."""
+    return [int(line) for line in plain.splitlines() if line.strip().isdigit()]
+
+
+def test_list_shows_its_first_rows_and_says_how_to_see_all(cli: Any, big: Path) -> None:
+    """Without --limit the table has the first 50 deals in the list's order; the footer
+    counts them against all that matched and stderr (never stdout) says how to see all."""
+    every = cli.json("--db", str(big), "list")  # JSON: complete
+    assert len(every) > LIST_LIMIT
+    shown = cli("--db", str(big), "list", "--columns", "id")
+    assert shown.exit_code == 0
+    assert _ids(shown.stdout) == [d["id"] for d in every[:LIST_LIMIT]]
+    assert f"{LIST_LIMIT} of {len(every)} deals" in shown.stdout
+    hint = f"showing {LIST_LIMIT} of {len(every)} — --limit 0 for all"
+    assert hint in shown.stderr
+    assert "showing" not in shown.stdout
+
+
+def test_list_limit_zero_shows_all_and_an_asked_limit_needs_no_hint(cli: Any, big: Path) -> None:
+    every = cli.json("--db", str(big), "list", "--sort", "value")
+    whole = cli("--db", str(big), "list", "--sort", "value", "--columns", "id", "--limit", "0")
+    assert _ids(whole.stdout) == [d["id"] for d in every]
+    assert f"\n{len(every)} deals, " in whole.stdout
+    assert whole.stderr == ""
+    few = cli("--db", str(big), "list", "--sort", "value", "--columns", "id", "-n", "3")
+    assert _ids(few.stdout) == [d["id"] for d in every[:3]]
+    assert few.stderr == ""
+    assert [d["id"] for d in cli.json("--db", str(big), "list", "--sort", "value", "-n", "3")] == [
+        d["id"] for d in every[:3]
+    ]
+    assert len(cli.json("--db", str(big), "list", "--limit", "0")) == len(every)
+
+
+def test_list_cut_in_every_order_is_the_start_of_the_whole_list(cli: Any, big: Path) -> None:
+    """The first rows are chosen without sorting them all: the same rows as the whole
+    list's first ones, for every sort and with closed deals too."""
+    from salespipe.app.queries import SORT_FIELDS
+
+    for field in SORT_FIELDS:
+        args = ("--db", str(big), "list", "--status", "all", "--sort", field)
+        every = [d["id"] for d in cli.json(*args)]
+        assert [d["id"] for d in cli.json(*args, "--limit", "7")] == every[:7], field
+
+
+def test_thai_list_says_how_to_see_all_in_thai(cli: Any, big: Path) -> None:
+    shown = cli("--db", str(big), "--lang", "th", "list")
+    assert shown.exit_code == 0
+    assert f"แสดง {LIST_LIMIT} จาก" in shown.stderr
+    assert "--limit 0" in shown.stderr
+
+
+def test_board_shows_the_first_cards_of_each_stage_and_counts_the_rest(cli: Any, big: Path) -> None:
+    """Each stage shows its first 10 cards and `+K more`; its heading counts all its deals;
+    --json is every card unless --limit, which cuts each stage's deals, not its count."""
+    whole = cli.json("--db", str(big), "board")
+    fuller = [s for s in whole["stages"] if s["count"] > BOARD_LIMIT]
+    assert fuller
+    assert all(len(s["deals"]) == s["count"] for s in whole["stages"])
+    plain = cli("--db", str(big), "board").stdout
+    for stage in fuller:
+        assert f"+{stage['count'] - BOARD_LIMIT} more" in plain
+        assert f"{stage['count']} deals" in plain
+        hidden = stage["deals"][BOARD_LIMIT]
+        assert f"{hidden['deal_id']}  " not in plain
+    assert "more" not in cli("--db", str(big), "board", "--limit", "0").stdout
+    for by in ("urgency", "value"):
+        every = cli.json("--db", str(big), "board", "--by", by)
+        cut = cli.json("--db", str(big), "board", "--by", by, "--limit", "2")
+        for full, first in zip(every["stages"], cut["stages"], strict=True):
+            assert first["deals"] == full["deals"][:2]
+            assert (first["count"], first["value"]) == (full["count"], full["value"])
+
+
+def test_thai_board_says_how_many_more(cli: Any, big: Path) -> None:
+    plain = cli("--db", str(big), "--lang", "th", "board").stdout
+    assert "+อีก " in plain
