@@ -31,10 +31,8 @@ def test_invoked_command_skips_global_options() -> None:
     assert app_module.invoked_command(["--help"]) is None
 
 
-def test_a_json_command_does_not_import_rich_plotext_or_csv(cli) -> None:
-    """Start-up stays small: list --json on a file loads neither Rich, plotext, csv, the
-    reports nor the PostgreSQL driver."""
-    cli("init")
+def _modules_loaded(*argv: str) -> set[str]:
+    """The modules a salespipe process has loaded when it ends."""
     script = (
         "import os, sys\n"
         "end = os._exit  # main() ends the process with it\n"
@@ -43,7 +41,7 @@ def test_a_json_command_does_not_import_rich_plotext_or_csv(cli) -> None:
         "    sys.stderr.flush()\n"
         "    end(code)\n"
         "os._exit = report\n"
-        "sys.argv = ['salespipe', 'list', '--json']\n"
+        f"sys.argv = ['salespipe', *{list(argv)!r}]\n"
         "from salespipe.cli.app import main\n"
         "main()\n"
     )
@@ -55,7 +53,14 @@ def test_a_json_command_does_not_import_rich_plotext_or_csv(cli) -> None:
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
-    loaded = set(result.stderr.split())
+    return set(result.stderr.split())
+
+
+def test_a_json_command_does_not_import_rich_plotext_or_csv(cli) -> None:
+    """Start-up stays small: list --json on a file loads neither Rich, plotext, csv, the
+    reports nor the PostgreSQL driver."""
+    cli("init")
+    loaded = _modules_loaded("list", "--json")
     assert "salespipe.cli.deals" in loaded
     for heavy in (
         "rich",
@@ -68,6 +73,22 @@ def test_a_json_command_does_not_import_rich_plotext_or_csv(cli) -> None:
         "salespipe.storage.postgres.connection",
     ):
         assert heavy not in loaded, heavy
+
+
+def test_reading_loads_no_use_case_and_the_version_no_command(cli) -> None:
+    """A command that only reads (list, board) starts without the use cases of changes,
+    and --version without building any command (docs/benchmark.md, start-up)."""
+    cli("add", "A deal")
+    for argv in (("list",), ("board",)):
+        loaded = _modules_loaded(*argv)
+        for unneeded in ("salespipe.app.pipeline", "salespipe.present.report_views"):
+            assert unneeded not in loaded, (argv, unneeded)
+    assert "salespipe.app.pipeline" in _modules_loaded("add", "Another deal")
+    loaded = _modules_loaded("--version")
+    assert not {name for name in loaded if name.startswith("salespipe.cli.")} - {
+        "salespipe.cli.app",
+        "salespipe.cli.output",
+    }
 
 
 def test_a_reader_that_goes_away_is_not_an_error(run, tmp_path) -> None:

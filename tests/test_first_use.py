@@ -258,7 +258,7 @@ def test_a_currency_that_is_not_iso_4217_is_refused(cli, command) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ("list", "--limit", "0", "--json"),
+        ("list", "--limit", "-1", "--json"),
         ("list", "--no-such-option", "--json"),
         ("show", "--json"),
         ("show", "abc", "--json"),

@@ -15,16 +15,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
-from salespipe.app import settings, stage_admin, undo_check
+from salespipe.app import reading, settings, stage_admin, undo_check
 from salespipe.app.work import Change, Work, close_stay, moved
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import InvalidValue, NoDataFile, NotAllowed, NothingToUndo
+from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay, default_stages
-from salespipe.storage import open_storage
+from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import Initial, ReadView, Storage
+    from salespipe.storage.port import ReadView, Storage
 
 
 __all__ = ["Change", "DealFields", "Pipeline", "UndoableChange"]
@@ -128,13 +127,7 @@ class Pipeline:
     def open(cls, target: Any, lang: str | None = None) -> Self:
         """A pipeline on the database at ``target`` (a data file's path, or see
         :func:`salespipe.storage.open_storage`); ``lang`` names new default stages."""
-
-        def fresh() -> Initial:
-            from salespipe.storage.port import Initial  # only for a database not made yet
-
-            return Initial(default_stages(lang or "en"), clock.now().isoformat())
-
-        return cls(open_storage(target, fresh))
+        return cls(reading.open_target(target, lang))
 
     def read(self) -> ReadView:
         snapshot = self.store.read()
@@ -144,10 +137,7 @@ class Pipeline:
     def read_existing(self) -> ReadView:
         """:meth:`read` for a command that only reads a file it was told to use: a file
         that is not there is an error, not an empty pipeline (a typo must not pass)."""
-        snapshot = self.read()
-        if not snapshot.exists:
-            raise NoDataFile(self.store.location)
-        return snapshot
+        return reading.must_exist(self.read(), self.store)
 
     def _config_read(self, snapshot: ReadView) -> None:
         if self.config_readers:

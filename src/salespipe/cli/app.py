@@ -17,13 +17,13 @@ from typer.core import TyperGroup
 
 from salespipe import __version__
 from salespipe.app import settings
-from salespipe.app.pipeline import Change, Pipeline
 from salespipe.cli import output
 from salespipe.core import fmt, i18n
 from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
 
 if TYPE_CHECKING:
+    from salespipe.app.pipeline import Change, Pipeline
     from salespipe.storage.port import ReadView
 
 HELP = """Track sales deals through your pipeline stages, from the terminal.
@@ -106,11 +106,13 @@ class State:
     db: str | None = None
     lang: str | None = None
     as_json: bool = False  # the command prints JSON: dates in it stay ISO 8601 CE
-    committed: list[Change] = field(default_factory=list)  # changes this run made
+    committed: "list[Change]" = field(default_factory=list)  # changes this run made
 
-    def pipeline(self, *, announce_new_file: bool = True) -> Pipeline:
+    def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
         """The pipeline of the database; its first change says on stderr that it created
         the data file (unless the command says so itself)."""
+        from salespipe.app.pipeline import Pipeline
+
         target = settings.database_target(self.db)
         pipeline = Pipeline.open(target, settings.lang_from_environment(self.lang))
         pipeline.listeners.append(self.committed.append)
@@ -123,14 +125,20 @@ class State:
         pipeline.config_readers.append(self.apply_config)
         return pipeline
 
-    def read(self) -> "ReadView":
-        """The data file, for a command that only reads it. One named by --db or
-        SALESPIPE_DB must be there (a typo must not pass for an empty pipeline); the
-        default one reads as empty until the first change creates it."""
-        pipeline = self.pipeline()
-        if settings.data_file_named(self.db):
-            return pipeline.read_existing()
-        return pipeline.read()
+    def read(self, *, missing_ok: bool = False) -> "ReadView":
+        """The data file, for a command that only reads it (without loading the use
+        cases). One named by --db or SALESPIPE_DB must be there (a typo must not pass for
+        an empty pipeline) unless ``missing_ok``; the default one reads as empty until the
+        first change creates it."""
+        from salespipe.app import reading
+
+        target = settings.database_target(self.db)
+        store = reading.open_target(target, settings.lang_from_environment(self.lang))
+        snapshot = store.read()
+        self.apply_config(snapshot.config())
+        if settings.data_file_named(self.db) and not missing_ok:
+            return reading.must_exist(snapshot, store)
+        return snapshot
 
     def apply_config(self, config: dict[str, Any]) -> None:
         """Once the command has read the data file: its ``lang`` (unless --lang or
@@ -152,12 +160,12 @@ def choose_language(flag: str | None) -> None:
     fmt.set_era("ce")
 
 
-def _announce_new_file(change: Change) -> None:
+def _announce_new_file(change: "Change") -> None:
     if change.created is not None:
         output.note(_("Created the data file {path}.").format(path=change.created))
 
 
-def _run_hooks(change: Change, database: str | Path) -> None:
+def _run_hooks(change: "Change", database: str | Path) -> None:
     """After a committed change, run the user's hooks; their failures are only warnings."""
     folder = settings.hooks_dir()
     if not folder.is_dir():
@@ -174,7 +182,7 @@ def state(ctx: typer.Context) -> State:
     return found if found is not None else State()
 
 
-def _made_but_not_shown(changes: list[Change], exc: OutputFailed) -> OutputFailed:
+def _made_but_not_shown(changes: "list[Change]", exc: OutputFailed) -> OutputFailed:
     """The output failed after a commit: say what was made, so that nobody retries it."""
     change_ids = sorted({event.change for c in changes for event in c.events})
     deal_ids = sorted({e.deal_id for c in changes for e in c.events if e.deal_id is not None})
@@ -356,11 +364,19 @@ def _app_for(argv: list[str]) -> typer.Typer:
         completion_init()  # Typer's completion for each shell
         return register_modules()
     if module is None:
+        if command is None and _only_version(argv):
+            return _root  # --version needs no command: none is built
         return register_modules()
     register_modules((module,))
     _root.registered_commands = [c for c in _root.registered_commands if c.name == command]
     _root.registered_groups = [g for g in _root.registered_groups if g.name == command]
     return _root
+
+
+def _only_version(argv: list[str]) -> bool:
+    """Whether the root is asked only for its version (not also for its help, which lists
+    every command)."""
+    return "--version" in argv and not {"-h", "--help"} & set(argv)
 
 
 def __getattr__(name: str) -> Any:

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import agenda as planning
         from salespipe.reports.scope import scope
 
-        chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
+        chosen = scope(state(ctx).read(missing_ok=True), history=False, owner=owner)
         result = planning.agenda(chosen.records, chosen.stages, chosen.now, days)
         output.result(result, as_json)
 
@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
                     option="--by", value=by, choices=", ".join(kanban.BOARD_BY)
                 )
             )
-        chosen = scope(state(ctx).pipeline().read(), history=False, owner=owner)
+        chosen = scope(state(ctx).read(missing_ok=True), history=False, owner=owner)
         most = shown_limit(limit, as_json, BOARD_LIMIT)
         result = kanban.board(chosen.records, chosen.stages, chosen.now, by, most)
         output.result(result, as_json)

@@ -5,11 +5,10 @@ import dataclasses
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salespipe.app.pipeline import Change, DealFields, Pipeline
 from salespipe.app.queries import SORT_FIELDS, DealQuery, choose, mentioned_in_history
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
@@ -27,6 +26,9 @@ from salespipe.core.i18n import N_, _
 from salespipe.core.model import NextAction, Record
 from salespipe.present import deal_results, views
 
+if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
+    from salespipe.app.pipeline import Change, DealFields, Pipeline
+
 STATUS_CHOICES = ("open", "won", "lost", "all")
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
 # decide about today (docs/daily-use.md, "How much list and board show").
@@ -37,11 +39,11 @@ IdArg = Annotated[
 ]
 
 
-def _report_change(change: Change, as_json: bool, message: str) -> None:
+def _report_change(change: "Change", as_json: bool, message: str) -> None:
     output.result(deal_results.DealChanged(change, message), as_json)
 
 
-def _stage_name(change: Change, key: str) -> str:
+def _stage_name(change: "Change", key: str) -> str:
     return views.stage_name({s.key: s for s in change.stages}, key)
 
 
@@ -599,7 +601,7 @@ def register(app: typer.Typer) -> None:
         output.result(feed, as_json)
 
 
-def _list_undoable(pipeline: Pipeline, limit: int, as_json: bool) -> None:
+def _list_undoable(pipeline: "Pipeline", limit: int, as_json: bool) -> None:
     changes = pipeline.undoable(limit)
     snapshot = pipeline.read()
     titles = {}
@@ -645,7 +647,9 @@ def _fields(
     prob: str | None,
     tags: list[str],
     untags: list[str] | None = None,
-) -> DealFields:
+) -> "DealFields":
+    from salespipe.app.pipeline import DealFields
+
     return DealFields.from_text(
         title=title,
         customer=customer,

@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from salespipe.app.pipeline import Change, UndoableChange
 from salespipe.core import clock
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Record, Stage, deal_to_dict, record_to_dict
 from salespipe.present import views
 from salespipe.present.parts import Noted, Part
 from salespipe.present.render import Block
+
+if TYPE_CHECKING:  # the use cases are not loaded to print a result (start-up time)
+    from salespipe.app.pipeline import Change, UndoableChange
 
 
 def deal_json(deal: Deal, stages: Sequence[Stage]) -> dict[str, object]:

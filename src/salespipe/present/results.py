@@ -66,13 +66,11 @@ VIEWS = {
 
 def view(result: Result) -> View:
     """What a person reads for this result: blocks, or a text said as it is."""
-    from salespipe.present import report_views
-
     kind = type(result)
     name = VIEWS.get(f"{kind.__module__}.{kind.__qualname__}")
     if name is None:
         raise TypeError(f"no view for {kind.__qualname__}")
     module, _, function = name.rpartition(".")
-    views = importlib.import_module(f"salespipe.present.{module}") if module else report_views
+    views = importlib.import_module(f"salespipe.present.{module or 'report_views'}")
     shown: View = getattr(views, function)(result)
     return shown
