@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from salespipe.core import collation, parse
 from salespipe.core.errors import InvalidValue
@@ -43,6 +43,26 @@ def over_target(days: int, stage: Stage | None) -> bool:
 def is_stale(record: Record, stage: Stage | None, now: datetime) -> bool:
     """Whether an open deal (its stored record) is over its stage's target days."""
     return record["status"] == "open" and over_target(record_days_in_stage(record, now), stage)
+
+
+class DealSource(Protocol):
+    """Where ``list`` reads deal records from: a consistent read of the database."""
+
+    def open_records(self) -> list[Record]: ...
+    def all_records(self) -> Iterator[Record]: ...
+
+
+def records_to_list(source: DealSource, query: DealQuery) -> Iterator[Record]:
+    """The stored records ``list`` goes through for ``query``: the open deals' (every
+    deal's when it takes in closed ones), each without its stays (never listed: dropped
+    as they come, so that listing all 100k deals does not hold every stage history).
+
+    The one place ``list`` reads deals: a stored projection of the open deals would be
+    read here."""
+    records = source.all_records() if query.needs_closed() else source.open_records()
+    for record in records:
+        record.pop("stays", None)
+        yield record
 
 
 @dataclass(frozen=True)

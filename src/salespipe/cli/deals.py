@@ -3,13 +3,18 @@ delete, undo, log."""
 
 import dataclasses
 import sys
-from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salespipe.app.queries import SORT_FIELDS, DealQuery, choose, mentioned_in_history
+from salespipe.app.queries import (
+    SORT_FIELDS,
+    DealQuery,
+    choose,
+    mentioned_in_history,
+    records_to_list,
+)
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import (
@@ -23,7 +28,7 @@ from salespipe.cli.options import (
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import NextAction, Record
+from salespipe.core.model import NextAction
 from salespipe.present import deal_results, views
 
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
@@ -246,11 +251,10 @@ def register(app: typer.Typer) -> None:
             found = mentioned_in_history(snapshot.event_records(), search)
             query = dataclasses.replace(query, found_in_history=found)
         stages = snapshot.stages()
-        records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
         now = clock.now()
         shown = views.list_columns(columns)
         fields = () if as_json else views.list_fields(shown)
-        chosen = choose(_without_stays(records), stages, query, now, fields)
+        chosen = choose(records_to_list(snapshot, query), stages, query, now, fields)
         is_new = not chosen.records and snapshot.counters().next_deal_id == 1
         shown_list = deal_results.DealList(
             chosen.records, stages, now, shown, chosen.matched, is_new, by_default=limit is None
@@ -610,14 +614,6 @@ def _list_undoable(pipeline: "Pipeline", limit: int, as_json: bool) -> None:
         if deal is not None:
             titles[deal_id] = deal.title
     output.result(deal_results.UndoList(changes, titles, snapshot.stages()), as_json)
-
-
-def _without_stays(records: Iterable[Record]) -> Iterator[Record]:
-    """The records as a list needs them: the stays (never listed) dropped as they come, so
-    that listing all 100k deals does not hold every deal's stage history."""
-    for record in records:
-        record.pop("stays", None)
-        yield record
 
 
 def _day(text: str | None, what: str) -> date | None:
