@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from salespipe.app.queries import over_target
-from salespipe.core.model import Record, Stage, money_from_json, record_days_in_stage
-from salespipe.core.tally import Totals, add_money, status_of, totals_json
+from salespipe.app.queries import over_target, totals_by_currency
+from salespipe.core.model import Record, Stage, record_days_in_stage
+from salespipe.core.tally import Totals, status_of, totals_json
 
 BoardBy = Literal["urgency", "value"]
 BOARD_BY: tuple[BoardBy, ...] = ("urgency", "value")
@@ -165,8 +165,7 @@ def board(
     for key, lane in lanes.items():
         lane_deals = deals[key]
         lane.count = len(lane_deals)
-        for record in lane_deals:
-            add_money(lane.value, record["currency"], money_from_json(record["value"]))
+        lane.value = totals_by_currency((r["currency"], r["value"]) for r in lane_deals)
         if limit is None:
             lane.cards = sorted((_card(r, lane.stage, now) for r in lane_deals), key=order)
         else:
