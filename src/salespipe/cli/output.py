@@ -92,21 +92,28 @@ def json(data: Any) -> None:
 def json_array(items: Iterable[Any], batch: int = 1000) -> None:
     """``json(list(items))``, byte for byte, written a batch of items at a time: a list of
     100k deals is never one object in memory, nor one string."""
-    indent = orjson.OPT_INDENT_2
     with reader_may_leave():
         out = sys.stdout.buffer
         opened = False
-        pieces: list[bytes] = []
-        for item in items:
-            pieces.append(b"  " + orjson.dumps(item, option=indent).replace(b"\n", b"\n  "))
-            if len(pieces) >= batch:
-                out.write((b",\n" if opened else b"[\n") + b",\n".join(pieces))
-                opened, pieces = True, []
-        if pieces:
-            out.write((b",\n" if opened else b"[\n") + b",\n".join(pieces))
+        for chunk in _batches(items, batch):
+            # A list of items is dumped as "[\n" + the items, indented + "\n]": that
+            # middle is what the whole array holds for them, byte for byte.
+            middle = orjson.dumps(chunk, option=orjson.OPT_INDENT_2)[2:-2]
+            out.write((b",\n" if opened else b"[\n") + middle)
             opened = True
         out.write(b"\n]\n" if opened else b"[]\n")
         out.flush()
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def result_lines(shown: "Result", as_json: bool) -> None:
