@@ -136,6 +136,22 @@ def test_a_streamed_list_prints_the_bytes_of_the_whole_list(capsys) -> None:
     assert streamed == capsys.readouterr().out
 
 
+def test_a_list_written_in_batches_is_the_whole_list_byte_for_byte(capsys) -> None:
+    """Batches of any size, the last one short or none at all: the bytes of one array."""
+    from salespipe.cli import output
+
+    for count in (0, 1, 4, 5):
+        items = [
+            {"id": i, "tags": ["a", "b"], "next_action": {"due": "2026-12-01"}}
+            for i in range(count)
+        ]
+        output.json(items)
+        whole = capsys.readouterr().out
+        for batch in (1, 2, 4):
+            output.json_array(iter(items), batch=batch)
+            assert capsys.readouterr().out == whole, (count, batch)
+
+
 def test_a_change_prints_its_sentence_or_the_deal(db_path: Path, cli) -> None:
     """`move` says one sentence as text, and prints the moved deal with --json."""
     cli("add", "ERP", "--value", "1m")
