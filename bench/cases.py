@@ -98,6 +98,8 @@ CASES: tuple[Case, ...] = (
     Case("show ID (closed deal)", "show", SHOW, lambda c: ["show", str(c["closed_id"])]),
     Case("--version", "list", INFO, lambda c: ["--version"]),
     Case("list --status all", "list", INFO, lambda c: ["list", "--status", "all"]),
+    # The whole table, as list printed it before its default cap of 50 rows (issue 16).
+    Case("list --limit 0", "list", INFO, lambda c: ["list", "--limit", "0"]),
     Case("report", "report", HISTORY, lambda c: ["report"]),
     Case("funnel", "funnel", HISTORY, lambda c: ["funnel"]),
     Case("durations", "durations", HISTORY, lambda c: ["durations"]),
