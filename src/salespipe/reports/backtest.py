@@ -35,7 +35,7 @@ from typing import Any
 from salespipe.core import parse
 from salespipe.core.model import Record, Stage, record_probability
 from salespipe.core.tally import currency_of, end_of_day, moment, rounded, value_of
-from salespipe.reports.calibrate import PathCounts, deal_path
+from salespipe.reports.calibrate import PathCounts, Walk, deal_path, walk_of, walk_path
 from salespipe.reports.forecast import (
     METHODS,
     Method,
@@ -57,6 +57,10 @@ _FORECAST_FIELDS = (
     "stage_entered_at",
 )
 """What a forecast reads of an open deal: all a month start keeps of it."""
+
+_KEPT = (*_FORECAST_FIELDS, "owner", "stays", "created_at", "closed_at")
+"""What the pass keeps of a deal: its forecast fields, and what its walk and its
+outcome are read from."""
 
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
@@ -172,12 +176,17 @@ class _Replay:
     A deal's record counts in the chain of every month start from ``first`` up to (not
     including) ``end``; rather than counting it at each, it is counted once at
     ``first`` and taken back out at ``end``, and the counts of each month start are
-    the running sum (so a deal closed years ago costs one count, not one per month)."""
+    the running sum (so a deal closed years ago costs one count, not one per month).
+    What a record counts is its walk (:func:`.calibrate.walk_of`): the walks are
+    tallied per month start and each distinct one is counted once at the end.
+
+    A deal is kept as the fields the months read of it (:data:`_KEPT`), so that the
+    pass holds 100k small records rather than 100k whole deals."""
 
     def __init__(self, starts: Sequence[_MonthStart], owner: str | None) -> None:
         self.starts = starts
         self.cutoffs = [start.cutoff for start in starts]
-        self.changes = [PathCounts() for _ in range(len(starts) + 1)]
+        self.changes: list[dict[Walk, int]] = [{} for _ in range(len(starts) + 1)]
         self.wanted = parse.fold(owner) if owner is not None else None
 
     def run(
@@ -186,7 +195,7 @@ class _Replay:
         deals: dict[int, Record] = {}
         slot_of: dict[int, int] = {}  # per deal: how many month starts precede its last event
         stage_events: list[Record] = []
-        cutoffs, fromiso, slot = self.cutoffs, datetime.fromisoformat, bisect.bisect_left
+        witness, kept, slot = self.witness, _KEPT, _Slots(self.cutoffs)
         for event in events:
             if event["type"] == "undo" or event["change"] in undone:
                 continue
@@ -195,25 +204,25 @@ class _Replay:
                 if event["type"].startswith("stage-"):
                     stage_events.append(event)
                 continue
-            here = slot(cutoffs, fromiso(event["at"]))
+            here = slot(event["at"])
             record = deals.get(deal_id)
             if record is not None and here != slot_of[deal_id]:
-                self.witness(record, slot_of[deal_id], here)
+                witness(record, slot_of[deal_id], here)
             before, after = event.get("before"), event.get("after")
             if before is None and after is not None:
-                deals[deal_id] = dict(after)
+                deals[deal_id] = {name: after[name] for name in kept if name in after}
             elif after is None:
                 deals.pop(deal_id, None)
             elif record is not None:
                 record.update(after)
             slot_of[deal_id] = here
-        end = len(cutoffs)
+        end = len(self.cutoffs)
         for deal_id, record in deals.items():
             if slot_of[deal_id] != end:
-                self.witness(record, slot_of[deal_id], end)
+                witness(record, slot_of[deal_id], end)
         running = PathCounts()
         for start, change in zip(self.starts, self.changes, strict=False):
-            running.add_counts(change)
+            running.add_counts(_counted(change))
             start.paths.add_counts(running)
         return deals, stage_events
 
@@ -221,15 +230,55 @@ class _Replay:
         """``record`` is the deal as it stood at month starts ``first`` to ``end - 1``."""
         if self.wanted is not None and parse.fold(record.get("owner", "")) != self.wanted:
             return
-        path = deal_path(record)
-        self.changes[first].count(path, days=False)
-        self.changes[end].count(path, -1, days=False)
-        is_open = record.get("status", "open") == "open"
-        for start in self.starts[first:end]:
-            for stage, length in path.days_to_won:
-                start.paths.days_to_won.setdefault(stage, []).append(length)
-            if is_open:
-                start.pipeline.append({name: record.get(name) for name in _FORECAST_FIELDS})
+        walk = walk_of(record)
+        for at, times in ((first, 1), (end, -1)):
+            change = self.changes[at]
+            change[walk] = change.get(walk, 0) + times
+        status = walk[1]
+        if status == "won" and record.get("closed_at"):
+            days = deal_path(record).days_to_won
+            for start in self.starts[first:end]:
+                for stage, length in days:
+                    start.paths.days_to_won.setdefault(stage, []).append(length)
+        elif status == "open":
+            kept = {name: record.get(name) for name in _FORECAST_FIELDS}
+            for start in self.starts[first:end]:
+                start.pipeline.append(kept)
+
+
+class _Slots:
+    """How many of the month starts' cutoffs come before a stored time.
+
+    Stored times are ISO text with an offset (``2026-09-30T16:05:00+07:00``, perhaps
+    with microseconds); texts of one offset sort as their times do, so such a time is
+    compared as text with the cutoffs written in its offset, which is many times faster
+    than parsing half a million of them. Any other form is parsed."""
+
+    _LENGTHS = (25, 32)  # seconds, or microseconds, then a +HH:MM offset
+
+    def __init__(self, cutoffs: Sequence[datetime]) -> None:
+        self.cutoffs = cutoffs
+        self.texts: dict[str, list[str]] = {}  # offset -> the cutoffs in it, as text
+
+    def __call__(self, at: str) -> int:
+        if len(at) in self._LENGTHS and at[10] == "T":
+            texts = self.texts.get(at[-6:])
+            if texts is not None:
+                return bisect.bisect_left(texts, at)
+        when = datetime.fromisoformat(at)
+        if len(at) in self._LENGTHS and at[10] == "T" and at[-6] in "+-":
+            zone = when.tzinfo
+            self.texts[at[-6:]] = [c.astimezone(zone).isoformat() for c in self.cutoffs]
+        return bisect.bisect_left(self.cutoffs, when)
+
+
+def _counted(change: dict[Walk, int]) -> PathCounts:
+    """The chain's counts of walks tallied ``change`` times each (0 included: it still
+    names the steps, in the order the deals brought them, as counting each deal would)."""
+    counts = PathCounts()
+    for walk, times in change.items():
+        counts.count(walk_path(walk), times, days=False)
+    return counts
 
 
 @dataclass
@@ -273,40 +322,44 @@ def _score_month(
 ) -> None:
     by_key = {s.key: s for s in stages}
     learned = start.paths.result(stages, start.cutoff.date()).by_key()
+    history_chances = {key: odds.win_probability for key, odds in learned.items()}
     month, following = start.month, add_months(start.month, 1)
     edges = [0.0, (following - month).days]
-    forecast = {m: Decimal(0) for m in METHODS}
-    won = Decimal(0)
+    stage_sum = history_sum = won = Decimal(0)
+    stage_brier, history_brier = tally.brier["stage"], tally.brier["history"]
     for record in start.pipeline:
-        stage = by_key.get(record["stage"])
-        odds = learned.get(record["stage"])
-        chance: dict[Method, float] = {"stage": record_probability(record, stage) / 100}
-        chance["history"] = odds.win_probability if odds is not None else chance["stage"]
+        key = record["stage"]
+        stage_chance = record_probability(record, by_key.get(key)) / 100
+        history_chance = history_chances.get(key, stage_chance)
         final = deals.get(record["id"])
         status = final.get("status", "open") if final is not None else "open"
         if status != "open":
-            for method in METHODS:
-                tally.brier[method].append((chance[method] - (status == "won")) ** 2)
+            outcome = status == "won"
+            stage_brier.append((stage_chance - outcome) ** 2)
+            history_brier.append((history_chance - outcome) ** 2)
         if currency_of(record) != tally.currency:
             continue
         close = record.get("expected_close")
         dated = date.fromisoformat(close) if close else None
         in_month = 1.0 if dated is not None and month <= dated < following else 0.0
-        share: dict[Method, float] = {"stage": in_month}
         if dated is not None and dated >= month:
-            share["history"] = in_month
+            history_share = in_month
         else:
+            odds = learned.get(key)
             days = odds.days_to_won if odds is not None else ()
-            share["history"] = timing_shares(days, age_in_stage(record, start.cutoff), edges)[0]
-        value = value_of(record)
-        for method in METHODS:
-            forecast[method] += value * Decimal(chance[method] * share[method])
+            age = age_in_stage(record, start.cutoff)
+            history_share = timing_shares(days, age, edges)[0]
+        # A zero term adds nothing to a sum, so its Decimal product is skipped.
+        if in_month and stage_chance:
+            stage_sum += value_of(record) * Decimal(stage_chance * in_month)
+        if history_share and history_chance:
+            history_sum += value_of(record) * Decimal(history_chance * history_share)
         if status == "won" and final is not None and _won_within(final, month, following):
             won += value_of(final)
-    rounded_forecast = {m: v.quantize(Decimal("0.01")) for m, v in forecast.items()}
-    probabilities = {key: odds.win_probability for key, odds in learned.items()}
+    forecast: dict[Method, Decimal] = {"stage": stage_sum, "history": history_sum}
+    rounded_forecast = {m: forecast[m].quantize(Decimal("0.01")) for m in METHODS}
     tally.months.append(
-        BacktestMonth(month, len(start.pipeline), rounded_forecast, won, probabilities)
+        BacktestMonth(month, len(start.pipeline), rounded_forecast, won, history_chances)
     )
 
 

@@ -139,6 +139,32 @@ class DealPath:
     days_to_won: tuple[tuple[str, float], ...]
 
 
+Walk = tuple[tuple[str, ...], str]
+"""What a deal adds to the chain's counts, without its days: the stages of its path in
+order and its status. Many deals share one, so a pass over 100k deals can count each
+walk once (:func:`walk_of`, :func:`walk_path`)."""
+
+
+def walk_of(record: Record) -> Walk:
+    """The stages of :func:`_path` (without the times) and the deal's status."""
+    stages: list[str] = []
+    for stage, _entered, _left in record.get("stays") or ():
+        if not stages or stages[-1] != stage:
+            stages.append(stage)
+    if not stages:
+        stages.append(record["stage"])
+    return tuple(stages), record.get("status", "open")
+
+
+def walk_path(walk: Walk) -> DealPath:
+    """The :class:`DealPath` of every deal with this walk, but for its days."""
+    stages, status = walk
+    steps = list(itertools.pairwise(stages))
+    if status != "open":
+        steps.append((stages[-1], status))
+    return DealPath(tuple(steps), tuple(dict.fromkeys(stages)), status, ())
+
+
 def deal_path(record: Record) -> DealPath:
     path = _path(record)
     steps = [(here, there) for (here, _at), (there, _then) in itertools.pairwise(path)]

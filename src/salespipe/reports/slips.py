@@ -19,6 +19,10 @@ from salespipe.core import parse
 from salespipe.core.model import Record, Stage
 from salespipe.core.tally import median_and_mean, rate, rounded
 
+_FOLLOWED = ("owner", "stage", "expected_close")
+"""The fields of a deal a slip is counted by; an event that changes none of them
+changes nothing here."""
+
 
 @dataclass
 class SlipGroup:
@@ -86,6 +90,8 @@ def slips(
     by_owner: dict[str, SlipGroup] = {}
     by_stage: dict[str, SlipGroup] = {}
     total = SlipGroup("", "")
+    groups_of: dict[tuple[str, str], tuple[SlipGroup, ...]] = {}  # per (owner, stage)
+    owner_wanted: dict[str, bool] = {}
     state: dict[int, dict[str, Any]] = {}  # per deal: owner, stage, expected_close
     for event in events:
         deal_id = event.get("deal_id")
@@ -95,18 +101,28 @@ def slips(
         if after is None:
             state.pop(deal_id, None)
             continue
-        deal = state.setdefault(deal_id, {"owner": "", "stage": "", "expected_close": None})
+        deal = state.get(deal_id)
+        if deal is not None and after.keys().isdisjoint(_FOLLOWED):
+            continue  # the deal stays in the groups its last change put it in
+        if deal is None:
+            deal = state[deal_id] = {"owner": "", "stage": "", "expected_close": None}
         previous = deal["expected_close"]
-        for name in ("owner", "stage", "expected_close"):
+        for name in _FOLLOWED:
             if name in after:
                 deal[name] = after[name]
-        if wanted is not None and parse.fold(deal["owner"] or "") != wanted:
-            continue
-        groups = (
-            by_owner.setdefault(deal["owner"], SlipGroup(deal["owner"], deal["owner"])),
-            by_stage.setdefault(deal["stage"], SlipGroup(deal["stage"], "")),
-            total,
-        )
+        who, where = deal["owner"], deal["stage"]
+        if wanted is not None:
+            if who not in owner_wanted:
+                owner_wanted[who] = parse.fold(who or "") == wanted
+            if not owner_wanted[who]:
+                continue
+        groups = groups_of.get((who, where))
+        if groups is None:
+            groups = groups_of[who, where] = (
+                by_owner.get(who) or by_owner.setdefault(who, SlipGroup(who, who)),
+                by_stage.get(where) or by_stage.setdefault(where, SlipGroup(where, "")),
+                total,
+            )
         if deal["expected_close"] is not None:
             for group in groups:
                 group.dated.add(deal_id)

@@ -298,7 +298,9 @@ class Snapshot:
         """Every committed event's stored record, in recorded order, parsed one line at a
         time: for a pass over the whole history that need not hold all of it."""
         loads = orjson.loads
-        for chunk in self._event_chunks():
+        # Small chunks: a few hundred records parsed ahead stay in the CPU's caches for
+        # the caller; thousands (4 MiB of lines) made a 100k-deal pass twice as slow.
+        for chunk in self._event_chunks(64 << 10):
             try:
                 records = [loads(line) for line in chunk.splitlines()]
             except orjson.JSONDecodeError:
