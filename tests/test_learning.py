@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 import known_truth as truth
+from salespipe.core.tally import end_of_day
 from salespipe.reports import backtest, calibrate, forecast, ranges, slips
 
 # How close the observed probability must be to the truth: three standard errors of a
@@ -238,3 +239,50 @@ def test_undone_slips_do_not_count() -> None:
     pushed = [e["change"] for e in events if e["type"] == "edit"]
     result = slips.slips(events, set(pushed), truth.STAGES, as_of=truth.NOW.date())
     assert result.total.days == []
+
+
+def _month_ends(months: int) -> list[datetime]:
+    """The last second before each of the last ``months`` month starts (local time)."""
+    first = truth.NOW.date().replace(day=1)
+    return [end_of_day(forecast.add_months(first, -n) - timedelta(days=1)) for n in range(months)]
+
+
+def test_backtest_months_do_not_depend_on_how_times_are_written(low_events) -> None:
+    """Event times that share an offset are compared with the month starts as text:
+    written in three offsets (some with microseconds), some on a month start's last
+    second, the months come out as when every time is parsed (milliseconds force it)."""
+    ends = _month_ends(6)
+    zones = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
+    parsed, as_text = [], []
+    for index, event in enumerate(low_events):
+        when = datetime.fromisoformat(event["at"])
+        if index % 40 == 0:
+            when = ends[index % len(ends)]
+        elif index % 7 == 0:
+            when = when.replace(microsecond=250_000)
+        parsed.append({**event, "at": when.isoformat(timespec="milliseconds")})
+        as_text.append({**event, "at": when.astimezone(zones[index % 3]).isoformat()})
+    assert len({event["at"][-6:] for event in as_text}) == 3
+    for months in (3, 6):
+        expected = backtest.backtest(parsed, set(), truth.STAGES, months=months, now=truth.NOW)
+        result = backtest.backtest(as_text, set(), truth.STAGES, months=months, now=truth.NOW)
+        assert result.to_dict() == expected.to_dict()
+
+
+def test_slips_ignore_changes_that_touch_no_owner_stage_or_close_date() -> None:
+    events = truth.history(truth.LOW, deals=60, seed=3, slip_share=0.5)
+    noted = []
+    for event in events:
+        noted.append(event)
+        if event["deal_id"] is not None:
+            noted.append(
+                {
+                    **event,
+                    "type": "note",
+                    "before": {"updated_at": event["at"]},
+                    "after": {"updated_at": event["at"]},
+                }
+            )
+    expected = slips.slips(events, set(), truth.STAGES, as_of=truth.NOW.date())
+    result = slips.slips(noted, set(), truth.STAGES, as_of=truth.NOW.date())
+    assert result.to_dict() == expected.to_dict()
