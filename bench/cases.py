@@ -104,5 +104,15 @@ CASES: tuple[Case, ...] = (
     Case("funnel", "funnel", HISTORY, lambda c: ["funnel"]),
     Case("durations", "durations", HISTORY, lambda c: ["durations"]),
     Case("winrate", "winrate", HISTORY, lambda c: ["winrate"]),
+    # Issue 15: the reports that learn from the history read all of it as well.
+    Case("calibrate", "calibrate", HISTORY, lambda c: ["calibrate"]),
+    Case(
+        "forecast --method history",
+        "forecast",
+        HISTORY,
+        lambda c: ["forecast", "--method", "history"],
+    ),
+    Case("forecast --backtest", "forecast", HISTORY, lambda c: ["forecast", "--backtest"]),
+    Case("slips", "slips", HISTORY, lambda c: ["slips"]),
     Case("import CSV", "import", IMPORT, lambda c: ["import", str(c["csv"])]),
 )

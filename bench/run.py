@@ -2,6 +2,7 @@
 
     python bench/run.py            # 1k, 10k and 100k deals (about 10 minutes)
     python bench/run.py --quick    # 1k and 10k only (about a minute)
+    python bench/run.py --sizes 100000 --only slips calibrate --output /tmp/r.md
 
 Builds the data sets under bench/data/ with `salespipe demo --deals N` (kept between
 runs), times each command as a whole process several times, measures the floors F
@@ -15,7 +16,7 @@ import argparse
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,11 @@ def child_environment() -> dict[str, str]:
 
 
 class Bench:
-    def __init__(self, runs: int, env: dict[str, str], allow_synth: bool) -> None:
+    def __init__(
+        self, runs: int, env: dict[str, str], allow_synth: bool, only: Collection[str] = ()
+    ) -> None:
         self.runs = runs
+        self.cases = [c for c in CASES if not only or c.name in only]
         self.env = env
         self.allow_synth = allow_synth
         self.salespipe = installed_salespipe()
@@ -96,7 +100,7 @@ class Bench:
         floor_closed = self.floor_history(dataset, "--closed-only")
         context = self._context(dataset)
         measured: list[tuple[Case, Measurement | Paired | None]] = []
-        for case in CASES:
+        for case in self.cases:
             if deals >= MILLION and case.kind not in ("everyday", "show"):
                 continue  # the 1M run checks the everyday bars only
             if self.available[case.command] and self._has_context(case, context):
@@ -128,7 +132,7 @@ class Bench:
         closed_id = dataset.first_closed_id()
         if closed_id is not None:
             context["closed_id"] = closed_id
-        if self.available["import"]:
+        if self.available["import"] and any(c.kind == IMPORT for c in self.cases):
             context["csv"], exporter = csv_of(dataset, self.salespipe, self.env)
             if exporter != "export":
                 self._note("the import CSV was written by bench/datasets.py (no `export` yet)")
@@ -233,6 +237,13 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=BENCH / "RESULTS.md", help="where to write the table"
     )
     parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="CASE",
+        choices=[case.name for case in CASES],
+        help="run only these rows (their names as in the table, e.g. slips 'report')",
+    )
+    parser.add_argument(
         "--allow-synth",
         action="store_true",
         help="build data sets with bench/synth.py when `salespipe demo` is missing",
@@ -241,17 +252,21 @@ def main(argv: list[str] | None = None) -> int:
     sizes = options.sizes or (QUICK_SIZES if options.quick else FULL_SIZES)
     if options.million and MILLION not in sizes:
         sizes = (*sizes, MILLION)
-    bench = Bench(options.runs, child_environment(), options.allow_synth)
+    bench = Bench(options.runs, child_environment(), options.allow_synth, options.only or ())
     for deals in sizes:
         bench.size(deals)
     bench.finish()
     builders = sorted({ensure_builder(d) for d in sizes})
     bench.notes.insert(0, f"data sets built by: {', '.join(builders)}")
-    missing = sorted({c.name for c in CASES if not bench.available[c.command]})
+    missing = sorted({c.name for c in bench.cases if not bench.available[c.command]})
     if missing:
         bench.notes.append(f"not available in this build: {', '.join(missing)}")
     print(plain(bench.rows))
     command = "python bench/run.py" + (" --quick" if options.quick else "")
+    if options.sizes:
+        command += " --sizes " + " ".join(map(str, options.sizes))
+    if options.only:
+        command += " --only " + " ".join(f"'{name}'" for name in options.only)
     write(options.output, bench.rows, bench.notes, command)
     log(f"written to {options.output}")
     return 0
