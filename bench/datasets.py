@@ -27,7 +27,7 @@ BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 # Written into each data set's .builder marker: a data set built for another file layout
 # is built again (bump it when the layout of the data file changes).
-LAYOUT = "schema 2"
+LAYOUT = "schema 3"
 CSV_HEADER = (
     "id",
     "title",
@@ -125,6 +125,12 @@ class Pristine:
             closed: meta["closed_size"],
             open_journal(main, meta): meta["open_size"],
         }
+        stem = main.name.removesuffix(".json")
+        indexes = {"events": "event_index_size", "closed": "closed_index_size"}  # schema 3
+        for journal, key in indexes.items():
+            self.journals[main.with_name(f"{stem}.{journal}.idx")] = meta.get(key, 0)
+        # The heads are changed in place by a write that brings them up to date.
+        self.heads = {path: path.read_bytes() for path in main.parent.glob(f"{stem}.*.heads")}
 
     def restore(self) -> None:
         temp = self.main.with_name(self.main.name + ".bench-restore")
@@ -135,6 +141,8 @@ class Pristine:
                 os.truncate(journal, size)
             elif size:
                 raise RuntimeError(f"{journal} went missing during the benchmark")
+        for heads, data in self.heads.items():
+            heads.write_bytes(data)
         for leftover in self.main.parent.glob(f".{self.main.name}.tmp-*"):
             leftover.unlink()
         stem = self.main.name.removesuffix(".json")

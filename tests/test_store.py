@@ -30,10 +30,11 @@ def test_reading_a_missing_file_creates_nothing(pipeline: Pipeline, db_path: Pat
 
 
 def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path) -> None:
-    """The first change creates the folder, the main file, the events journal and the
-    open-deals journal."""
+    """The first change creates the folder, the main file, the events journal, its
+    index and the open-deals journal."""
     pipeline.add("A", DealFields())
     assert sorted(p.name for p in db_path.parent.iterdir()) == [
+        "pipeline.events.idx",
         "pipeline.events.jsonl",
         "pipeline.json",
         "pipeline.lock",
@@ -106,10 +107,10 @@ def test_an_older_schema_is_migrated_with_a_backup(
     assert pipeline.read().get_deal(1) is not None  # a read migrates in memory only
     assert db_path.read_bytes() == original
     pipeline.add("B", DealFields())
-    backup = db_path.with_name("pipeline.json.schema2.bak")
+    backup = db_path.with_name(f"pipeline.json.schema{store.schema_version() - 1}.bak")
     assert backup.read_bytes() == original
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
-    assert (meta["schema"], meta["migrated"]) == (3, True)
+    assert (meta["schema"], meta["migrated"]) == (store.schema_version(), True)
     assert meta["migrations"] == ["mark_migrated"]
     assert [d.title for d in pipeline.read().open_deals()] == ["A", "B"]
 

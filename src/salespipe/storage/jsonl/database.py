@@ -22,12 +22,14 @@ from salespipe.core.errors import (
 from salespipe.core.i18n import _
 from salespipe.core.model import Stage
 from salespipe.core.stored import config_problem, is_count
+from salespipe.storage.jsonl import line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
     append_journal,
     check_data_file,
     check_journal,
+    damaged,
     hold_lock,
     read_data_file,
     real_data_file,
@@ -89,11 +91,21 @@ def open_deals_to_journal(upgrade: Upgrade) -> None:
     upgrade.open_lines = bytes(lines)
 
 
+def index_journals(upgrade: Upgrade) -> None:
+    """Schema 2 -> 3: per-deal indexes of the events and closed-deals journals and the
+    set of undone changes, kept by every write. Building them reads the whole
+    journals, so the first write does it (``Store._derive_indexes``); a read goes on
+    searching the journals. (An older salespipe refuses a schema 3 file: it would not
+    keep them up to date.)"""
+    for key in (*DERIVED_SIZES, "undone"):
+        upgrade.meta.pop(key, None)
+
+
 # The schema steps, in order: step N takes a document at schema N to schema N+1. The
 # schema number a file records says which steps it has had; a file migrated by this
 # program also lists their names under "migrations". Append new steps; never change
 # or remove one.
-MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (open_deals_to_journal,)
+MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (open_deals_to_journal, index_journals)
 
 
 def schema_version() -> int:
@@ -125,6 +137,9 @@ def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> d
         "closed_size": 0,
         "open_generation": 0,
         "open_size": 0,
+        "event_index_size": 0,
+        "closed_index_size": 0,
+        "undone": [],
         "config": config,
         "changes": [],
     }
@@ -204,6 +219,7 @@ def _meta_of(document: Any) -> dict[str, Any] | None:
 _COUNTERS = ("next_deal_id", "next_seq", "next_change")
 _SIZES = ("events_size", "closed_size")
 _OPEN_JOURNAL = ("open_generation", "open_size")  # since schema 2
+DERIVED_SIZES = ("event_index_size", "closed_index_size")  # since schema 3
 
 
 def _meta_problem(meta: dict[str, Any]) -> str | None:
@@ -213,6 +229,12 @@ def _meta_problem(meta: dict[str, Any]) -> str | None:
     for key in keys:
         if not is_count(meta.get(key), minimum=1 if key in _COUNTERS else 0):
             return f"_meta.{key}"
+    for key in DERIVED_SIZES:
+        if key in meta and not is_count(meta[key]):
+            return f"_meta.{key}"
+    undone = meta.get("undone", [])
+    if not isinstance(undone, list) or not all(is_count(c) for c in undone):
+        return "_meta.undone"
     wrong = config_problem(meta.get("config", {}))
     if wrong is not None:
         return f"_meta.{wrong}"
@@ -293,6 +315,8 @@ class Store:
                     open_journal = self._open_journal(document, open_lines)
                 except FileNotFoundError:
                     raise self._missing_open_journal(document) from None
+                if not all(key in document[META]["1"] for key in DERIVED_SIZES):
+                    self._derive_indexes(document, open_journal)
 
             def before_spill() -> None:
                 """Before a large change writes journal lines ahead of its commit."""
@@ -312,6 +336,31 @@ class Store:
                     with contextlib.suppress(OSError):
                         self.path.unlink()
                 raise
+
+    # -- the events journal's index ---------------------------------------------------------
+    def _derive_indexes(self, document: dict[str, Any], open_journal: CommittedBytes) -> None:
+        """Build the journals' indexes and the undone set of a file that has none
+        (upgraded from schema 2), under the lock. The indexes are written now, where no
+        reader looks: the main file names them only once this change commits."""
+        self._ensure_writable()
+        snapshot = Snapshot(self.paths, document, True, open_journal)
+        events, undone = line_index.derive_events(snapshot.event_lines())
+        try:
+            closed = line_index.derive_closed(snapshot._closed())
+        except ValueError:
+            raise damaged(self.paths.closed) from None
+        files = line_index.indexed_journals(self.paths)
+        sizes = {}
+        prefix = self.paths.temp_prefix()
+        for journal, data in (("events", events), ("closed", closed)):
+            with contextlib.suppress(FileNotFoundError):
+                files[journal].heads.unlink()
+            try:
+                write_atomically(files[journal].index, data, prefix, like=self.path)
+            except OSError as exc:
+                raise WriteFailed(write_failure(self.path, exc)) from None
+            sizes[files[journal].size_key] = len(data)
+        document[META]["1"].update(sizes, undone=undone)
 
     # -- the open-deals journal ----------------------------------------------------------
     def _no_open_journal(self) -> CommittedBytes:
@@ -339,7 +388,7 @@ class Store:
         """
         with hold_lock(self.paths, lock_timeout):
             journals = (self.paths.events, self.paths.closed, *self.paths.open_journals())
-            for path in (*journals, self.paths.main):
+            for path in (*self.paths.derived_files(), *journals, self.paths.main):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
 
@@ -402,6 +451,13 @@ class Store:
             committed[self.paths.open_journal(generation)] = tx.meta["open_size"]
         for journal, size in committed.items():
             check_journal(journal, size)
+        for files in line_index.indexed_journals(self.paths).values():
+            indexed = tx.meta.get(files.size_key)
+            if indexed is not None:
+                line_index.check_index(files.index, indexed)
+                if not indexed:  # a new index: heads of another one must not be read with it
+                    with contextlib.suppress(FileNotFoundError):
+                        files.heads.unlink()
         open_data, open_generation = tx._finish_open(COMPACT_ABOVE, COMPACT_LIVE_SHARE)
         spools = tx._finish_meta(now_iso, command)
         open_journal = self.paths.open_journal(open_generation)
@@ -430,6 +486,11 @@ class Store:
                 raise
             raise WriteFailed(write_failure(self.path, exc)) from None
         self._remove_other_open_journals(open_journal)
+        for files in line_index.indexed_journals(self.paths).values():
+            if size := tx.meta.get(files.size_key):
+                count = line_index.count_of(size)
+                prefix = self.paths.temp_prefix()
+                line_index.catch_up(files.index, files.heads, count, prefix, self.path)
 
     def _write_empty_main(self) -> None:
         self._ensure_writable()

@@ -31,6 +31,10 @@ class DatabasePaths:
     events: Path
     closed: Path
     lock: Path
+    event_index: Path
+    event_heads: Path
+    closed_index: Path
+    closed_heads: Path
 
     @classmethod
     def for_main(cls, main: Path) -> DatabasePaths:
@@ -41,6 +45,10 @@ class DatabasePaths:
             events=folder / f"{stem}.events.jsonl",
             closed=folder / f"{stem}.closed.jsonl",
             lock=folder / f"{stem}.lock",
+            event_index=folder / f"{stem}.events.idx",
+            event_heads=folder / f"{stem}.events.heads",
+            closed_index=folder / f"{stem}.closed.idx",
+            closed_heads=folder / f"{stem}.closed.heads",
         )
 
     def temp_prefix(self) -> str:
@@ -65,8 +73,18 @@ class DatabasePaths:
     def _stem(self) -> str:
         return self.main.name.removesuffix(".json")
 
+    def derived_files(self) -> tuple[Path, ...]:
+        """The indexes, computed from the journals (``doctor`` checks them)."""
+        return (self.event_index, self.event_heads, self.closed_index, self.closed_heads)
+
     def all_data_files(self) -> tuple[Path, ...]:
-        return (self.main, self.events, self.closed, *self.open_journals())
+        return (
+            self.main,
+            self.events,
+            self.closed,
+            *self.derived_files(),
+            *self.open_journals(),
+        )
 
 
 def real_data_file(path: Path) -> Path:
@@ -338,8 +356,10 @@ class Spool:
         committed: int,
         before_spill: Callable[[], None] | None = None,
         database: Path | None = None,
+        check: Callable[[Path, int], None] | None = None,
     ) -> None:
         self.path = path
+        self.check = check or check_journal
         self.database = database or path  # the file errors name: the one the user chose
         self.committed = committed
         self.before_spill = before_spill
@@ -404,7 +424,7 @@ class Spool:
         self._buffer.clear()
 
     def _open_for_spilling(self) -> None:
-        check_journal(self.path, self.committed)
+        self.check(self.path, self.committed)
         if self.before_spill:
             self.before_spill()
         self._fd, self._created = open_journal_for_writing(self.path, self.database, readable=True)

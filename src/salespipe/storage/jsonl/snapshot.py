@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from salespipe.storage.jsonl.files import (
     read_committed,
     shortened,
 )
+from salespipe.storage.jsonl.line_index import IndexDamaged, LineIndex, indexed_journals
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Counters, UndoEntry
@@ -45,6 +47,9 @@ BOOKKEEPING = frozenset(
         "open_size",
         "config",
         "changes",
+        "event_index_size",
+        "closed_index_size",
+        "undone",
     )
 )
 
@@ -142,6 +147,7 @@ class Snapshot:
         self._closed_bytes: bytes | None = None
         self._closed_index: dict[int, int] | None = None
         self._closed_lookups = 0
+        self._line_indexes: dict[str, LineIndex | None] = {}
 
     @property
     def exists(self) -> bool:
@@ -266,6 +272,10 @@ class Snapshot:
     @_reports_damage("closed")
     def _closed_record(self, deal_id: int) -> Record | None:
         """The latest closed record of a deal, found without parsing the whole journal."""
+        lines = self._indexed_lines("closed", self.meta["closed_size"], deal_id, every=False)
+        if lines is not None:
+            record: Record | None = orjson.loads(lines[0]) if lines else None
+            return None if record is None or record.get("deleted") else record
         data = self._closed()
         self._closed_lookups += 1
         if self._closed_index is None and self._closed_lookups > 8:
@@ -280,19 +290,57 @@ class Snapshot:
         if position < 0:
             return None
         end = data.find(b"\n", position)
-        record: Record = orjson.loads(data[position : end if end >= 0 else None])
-        return None if record.get("deleted") else record
+        record = orjson.loads(data[position : end if end >= 0 else None])
+        return None if record is None or record.get("deleted") else record
 
     # -- events --------------------------------------------------------------------
     @_reports_damage("events")
     def events(self, deal_id: int | None = None) -> list[Event]:
         """Every committed event in recorded order, or those of one deal."""
-        lines: Iterable[bytes]
+        lines: Iterable[bytes] | None
         if deal_id is not None:
-            lines = self._event_lines_with(b'"deal_id":%d,' % deal_id)
+            lines = self._indexed_event_lines(deal_id)
+            if lines is None:  # no index yet (an older file not written since), or damaged
+                lines = self._event_lines_with(b'"deal_id":%d,' % deal_id)
         else:
             lines = read_committed(self.paths.events, self.meta["events_size"]).splitlines()
         return [Event.from_record(orjson.loads(line)) for line in lines]
+
+    def line_index(self, journal: str) -> LineIndex | None:
+        """The per-deal index of the ``events`` or ``closed`` journal, None when this
+        file has none yet (an older file not written since)."""
+        if journal not in self._line_indexes:
+            files = indexed_journals(self.paths)[journal]
+            size = self.meta.get(files.size_key)
+            self._line_indexes[journal] = None if size is None else LineIndex(files, size)
+        return self._line_indexes[journal]
+
+    def _indexed_event_lines(self, deal_id: int) -> list[bytes] | None:
+        return self._indexed_lines("events", self.meta["events_size"], deal_id, every=True)
+
+    def _indexed_lines(
+        self, journal: str, committed: int, deal_id: int, *, every: bool
+    ) -> list[bytes] | None:
+        """The committed lines of one deal in a journal (``every`` one, else the
+        latest), read where its index says they are; None when there is no usable index."""
+        index = self.line_index(journal)
+        if index is None:
+            return None
+        try:
+            places = index.places(deal_id) if every else index.latest(deal_id)
+            if not places:
+                return []
+            lines = []
+            with getattr(self.paths, journal).open("rb") as handle:
+                fd = handle.fileno()
+                for offset, size in places:
+                    line = os.pread(fd, size + 1, offset)
+                    if offset + size >= committed or line[:1] != b"{" or line[-2:] != b"}\n":
+                        raise IndexDamaged
+                    lines.append(line[:-1])
+        except (IndexDamaged, OSError):
+            return None
+        return lines
 
     def event_records(self) -> Iterator[Record]:
         """Every committed event's stored record, in recorded order, parsed one line at a
@@ -370,7 +418,10 @@ class Snapshot:
 
     @_reports_damage("events")
     def undone_changes(self) -> set[int]:
-        """The ids of changes that a later ``undo`` reverted."""
+        """The ids of changes that a later ``undo`` reverted (kept in the main file by
+        each write; searched for in the journal of a file not written since it was)."""
+        if (undone := self.meta.get("undone")) is not None:
+            return set(undone)
         return {
             orjson.loads(line)["after"]["undid"]
             for line in self._event_lines_with(b'"type":"undo"')

@@ -10,6 +10,7 @@ from tinydb.table import Document
 
 from salespipe.core.model import Deal, Event, Record, Stage
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
+from salespipe.storage.jsonl.line_index import IndexWriter, check_index, indexed_journals
 from salespipe.storage.jsonl.snapshot import BOOKKEEPING, DEALS, META, STAGES, Snapshot
 
 if TYPE_CHECKING:
@@ -39,6 +40,22 @@ class Transaction(Snapshot):
         self._new_events = Spool(paths.events, self.meta["events_size"], before_spill, paths.main)
         self._new_closed = Spool(paths.closed, self.meta["closed_size"], before_spill, paths.main)
         self._new_open = bytearray()  # open-deal records, at offsets past the committed size
+        # The per-deal index records of the new event and closed lines (line_index.py),
+        # when the file has the indexes, and the changes undone by this one.
+        self._new_index = {
+            journal: IndexWriter(
+                self.line_index(journal),
+                Spool(
+                    files.index,
+                    self.meta.get(files.size_key) or 0,
+                    before_spill,
+                    paths.main,
+                    check=check_index,
+                ),
+            )
+            for journal, files in indexed_journals(paths).items()
+        }
+        self._undone: set[int] = set()
         # Deals closed or deleted in this transaction: id -> (offset, size) of the record
         # among the new closed lines, or None for a tombstone.
         self._pending_closed: dict[int, tuple[int, int] | None] = {}
@@ -154,6 +171,7 @@ class Transaction(Snapshot):
             record = {"id": record["id"], **record}
         line = orjson.dumps(record)
         at = self._new_closed.append(line + b"\n")
+        self._new_index["closed"].add(record["id"], self.meta["closed_size"] + at, len(line))
         self._pending_closed[record["id"]] = None if record.get("deleted") else (at, len(line))
 
     def get_deal(self, deal_id: int) -> Deal | None:
@@ -194,6 +212,11 @@ class Transaction(Snapshot):
     def record(self, event: Event) -> None:
         line = orjson.dumps(event.to_record()) + b"\n"
         at = self._new_events.append(line)
+        if event.deal_id is not None:
+            offset = self.meta["events_size"] + at
+            self._new_index["events"].add(event.deal_id, offset, len(line) - 1)
+        if event.type == "undo":
+            self._undone.add((event.after or {})["undid"])
         span = self._spans.get(event.change)
         if span is None:
             self._spans[event.change] = [at, at + len(line)]
@@ -268,6 +291,11 @@ class Transaction(Snapshot):
             "events_size": offset + events,
             "closed_size": self.meta["closed_size"] + closed,
         }
+        for journal, files in indexed_journals(self.paths).items():
+            if added := len(self._new_index[journal].spool):
+                updates[files.size_key] = self.meta[files.size_key] + added
+        if self._undone and "undone" in self.meta:
+            updates["undone"] = sorted(self._undone.union(self.meta["undone"]))
         if events and self._push_change:
             entry = {
                 "change": self.change_id(),
@@ -278,12 +306,15 @@ class Transaction(Snapshot):
             }
             updates["changes"] = [*self.change_stack(), entry][-UNDO_DEPTH:]
         self.set_meta(**updates)
-        return [self._new_events, self._new_closed]
+        indexes = [writer.spool for writer in self._new_index.values()]
+        return [self._new_events, self._new_closed, *indexes]
 
     def _discard(self) -> None:
         """Take back journal lines written ahead of a commit that will not happen."""
         self._new_events.discard()
         self._new_closed.discard()
+        for writer in self._new_index.values():
+            writer.spool.discard()
 
     def _document_bytes(self) -> bytes:
         return orjson.dumps(self._storage.data)
