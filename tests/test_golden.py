@@ -44,6 +44,7 @@ READS: list[tuple[str, Sequence[str], int]] = [
     ("log", ["log"], 0),
     ("log-deal-3", ["log", "3"], 0),
     ("log-since", ["log", "--since", "2026-11-20", "--limit", "10"], 0),
+    ("doctor", ["doctor"], 0),
     ("stage-list", ["stage", "list"], 0),
     ("stage-list-all", ["stage", "list", "--all"], 0),
     ("chart", ["chart"], 0),

@@ -199,7 +199,8 @@ def _assert_next_write_heals(db: Path, cli: Any) -> None:
 
 def test_kill_9_of_writers_never_leaves_an_unreadable_file(db_path: Path, cli: Any) -> None:
     """20 SIGKILLs at random moments of growing and shrinking writes: always readable, every
-    change the writer saw committed is there, and the next write works and cleans up."""
+    change the writer saw committed is there, `doctor` finds every index as the journals
+    give it, and the next write works and cleans up."""
     assert cli("config", "set", "lock_timeout", "1").exit_code == 0
     rng = random.Random(20261127)
     for _ in range(40):
@@ -215,6 +216,7 @@ def test_kill_9_of_writers_never_leaves_an_unreadable_file(db_path: Path, cli: A
         kills += 1
         state = _assert_readable(db_path)
         _assert_committed_changes_kept(state, committed)
+        assert cli.json("doctor")["differences"] == [], "the indexes agree with the journals"
         to_close = [i for i in to_close if i in state["open"]]
         _assert_next_write_heals(db_path, cli)
     assert kills == 20

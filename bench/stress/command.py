@@ -1,17 +1,21 @@
 """How the stress scripts start salespipe: the installed command, or with the store set
-to compact the open-deals journal on every write (normally rare) so that kills and
-concurrent readers meet compactions too."""
+to compact the open-deals journal and bring the indexes' heads up to date on every
+write (both normally rare) so that kills and concurrent readers meet them too."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 COMPACTING = (
-    "import sys; from salespipe.storage.jsonl import database; database.COMPACT_ABOVE = 0; "
-    "database.COMPACT_LIVE_SHARE = 2.0; from salespipe.cli.app import main; sys.exit(main())"
+    "import sys; from salespipe.storage.jsonl import database, line_index; "
+    "database.COMPACT_ABOVE = 0; database.COMPACT_LIVE_SHARE = 2.0; line_index.HEADS_LAG = 0; "
+    "from salespipe.cli.app import main; sys.exit(main())"
 )
 _COMMAND: list[str] = []
 
@@ -35,3 +39,15 @@ def salespipe() -> list[str]:
         found = shutil.which("salespipe", path=os.path.dirname(sys.executable))
         _COMMAND.extend([found] if found else [sys.executable, "-m", "salespipe"])
     return _COMMAND
+
+
+def doctor_differences(db: Path) -> list[str]:
+    """What ``salespipe doctor`` finds in the database: each derived structure (index,
+    undone set) that differs from what its journals give; none when all agree."""
+    done = subprocess.run(
+        [*salespipe(), "--db", str(db), "doctor", "--json"], capture_output=True, check=False
+    )
+    if done.returncode not in (0, 1):
+        return [f"doctor failed (exit {done.returncode}): {done.stderr[-300:]!r}"]
+    report = json.loads(done.stdout)
+    return [f"{d['check']}: {d['text']}" for d in report["differences"]]

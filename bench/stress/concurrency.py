@@ -27,7 +27,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from command import add_compaction_option, salespipe, use_compaction_option
+from command import (
+    add_compaction_option,
+    doctor_differences,
+    salespipe,
+    use_compaction_option,
+)
 
 from salespipe.app.pipeline import Pipeline
 
@@ -148,6 +153,7 @@ def verify(db: Path, writers: list[Writer]) -> list[str]:
     done = sum(w.writes - len(w.failures) for w in writers)
     if len(events) != done:
         problems.append(f"{len(events)} events for {done} successful writes")
+    problems += [f"doctor: {d}" for d in doctor_differences(db)]
     return problems
 
 

@@ -30,7 +30,12 @@ import time
 from pathlib import Path
 
 import orjson
-from command import add_compaction_option, salespipe, use_compaction_option
+from command import (
+    add_compaction_option,
+    doctor_differences,
+    salespipe,
+    use_compaction_option,
+)
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.core.model import Deal, Event
@@ -222,6 +227,9 @@ def main() -> int:
         if problem:
             problems.append(f"kill {n} ({kind}): invalid database: {problem}")
             break
+        differences = doctor_differences(db)
+        if differences:
+            problems.append(f"kill {n} ({kind}): doctor: {differences[:5]}")
         listed = subprocess.run([*salespipe(), "list", "--json"], capture_output=True, check=False)
         if listed.returncode != 0 or not isinstance(orjson.loads(listed.stdout or b"0"), list):
             problems.append(f"kill {n} ({kind}): list --json failed: {listed.stderr[-300:]!r}")

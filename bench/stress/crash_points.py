@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from command import COMPACTING, salespipe
+from command import COMPACTING, doctor_differences, salespipe
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.storage.jsonl import DatabasePaths
@@ -145,6 +145,9 @@ def crash_scenario(name: str, base: Path, work: Path) -> dict[str, Any]:
             continue
         if seen not in (before, after):
             problems.append(f"{name} @{point}: neither the state before nor after")
+        differences = doctor_differences(db)
+        if differences:
+            problems.append(f"{name} @{point}: doctor: {differences[:5]}")
         if run(db, ["add", "After the crash", "-q"], compact=compact) != 0:
             problems.append(f"{name} @{point}: the next write failed")
             continue

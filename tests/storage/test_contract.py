@@ -356,6 +356,33 @@ def test_the_undo_list_of_one_user(storage: Storage) -> None:
     assert view.undo_list(by="somebody else") == []
 
 
+def test_one_deals_events_and_the_undone_changes_after_many_changes(storage: Storage) -> None:
+    """What ``show`` reads: one deal's events in recorded order among others', its latest
+    record once closed, and the undone set, as every change leaves them; and a checkup
+    of what the backend keeps derived finds nothing to repair."""
+    add(storage, deal(1), deal(2), deal(3))
+    for round_ in range(3):
+        with change(storage, "note") as tx:
+            for deal_id in (3, 1, 2):
+                event(tx, "note", deal_id, after={"text": f"{deal_id}/{round_}"})
+    with change(storage, "won") as tx:
+        tx.save_deals([closed(2)])
+        event(tx, "won", 2)
+    with change(storage, "undo") as tx:
+        popped = tx.pop_change()
+        assert popped is not None
+        tx.not_undoable()
+        event(tx, "undo", after={"undid": popped[0].change, "command": popped[0].command})
+    view = storage.read()
+    assert [e.after for e in view.events(1)][1:] == [{"text": f"1/{r}"} for r in range(3)]
+    assert [e.type for e in view.events(2)] == ["add", "note", "note", "note", "won"]
+    assert view.events(99) == []
+    assert view.get_deal(2) == closed(2)
+    assert view.undone_changes() == {popped[0].change}
+    checkup = storage.checkup(False, no_wait, "2026-02-02T10:00:00+07:00")
+    assert (checkup.findings, checkup.repaired) == ([], False)
+
+
 def test_nothing_to_pop_from_an_empty_undo_list(storage: Storage) -> None:
     with change(storage) as tx:
         assert tx.pop_change() is None

@@ -23,7 +23,7 @@ from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import ReadView, Storage
+    from salespipe.storage.port import Checkup, ReadView, Storage
 
 
 __all__ = ["Change", "DealFields", "Pipeline", "UndoableChange"]
@@ -145,15 +145,20 @@ class Pipeline:
             for reader in self.config_readers:
                 reader(config)
 
+    def _lock_timeout(self) -> float:
+        return float(settings.effective(self.store.read().config())["lock_timeout"])
+
+    def doctor(self, fix: bool) -> Checkup:
+        """Recompute what the database keeps derived from its history and compare; with
+        ``fix``, repair what differs in one locked change (kept in a backup first)."""
+        return self.store.checkup(fix, self._lock_timeout, clock.now().isoformat())
+
     @contextlib.contextmanager
     def work(self, command: str) -> Iterator[Work]:
         """Run one use case as one locked transaction; listeners hear of it once committed."""
 
-        def lock_timeout() -> float:
-            return float(settings.effective(self.store.read().config())["lock_timeout"])
-
         now_iso = clock.now().isoformat()
-        with self.store.transaction(lock_timeout, command, now_iso) as tx:
+        with self.store.transaction(self._lock_timeout, command, now_iso) as tx:
             self._config_read(tx)
             # On a server the database role is who you are (the setting "owner" is the
             # whole team's); on a data file, that setting or the login name.

@@ -326,6 +326,7 @@ COMMAND_MODULES: dict[str, str] = {
     "board": "daily",
     "init": "data",
     "config": "data",
+    "doctor": "data",
     "export": "transfer",
     "import": "transfer",
     "watch": "feed",

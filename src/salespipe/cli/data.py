@@ -95,4 +95,24 @@ def register(app: typer.Typer) -> None:
         initialized = setup_results.Initialized(pipeline.store.location, snapshot.stages())
         output.result(initialized, as_json)
 
+    @app.command("doctor", rich_help_panel="Data and setup")
+    def doctor(
+        ctx: typer.Context,
+        fix: Annotated[
+            bool,
+            typer.Option("--fix", help="Rebuild what differs from the journals (keeps a backup)."),
+        ] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Check the indexes kept beside the history against it: exit 1 if any differs.
+
+        Example: salespipe doctor --fix
+        """
+        pipeline = state(ctx).pipeline()
+        pipeline.read_existing()
+        report = setup_results.DoctorReport(pipeline.store.location, pipeline.doctor(fix))
+        output.result(report, as_json)
+        if not report.clean:
+            raise typer.Exit(1)
+
     app.add_typer(config_app, name="config", rich_help_panel="Data and setup")

@@ -59,6 +59,7 @@ VIEWS = {
     "salespipe.present.setup_results.Settings": "setup_results.settings_view",
     "salespipe.present.setup_results.Initialized": "setup_results.initialized_view",
     "salespipe.present.setup_results.DemoWritten": "setup_results.demo_view",
+    "salespipe.present.setup_results.DoctorReport": "setup_results.doctor_view",
     "salespipe.present.transfer_views.ExportWritten": "transfer_views.export_view",
     "salespipe.transfer.importing.ImportReport": "transfer_views.import_view",
 }

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from salespipe.app.demo import DemoResult
     from salespipe.app.pipeline import Pipeline
     from salespipe.present.parts import Part
+    from salespipe.storage.port import Checkup
 
 
 def _stage_json(stage: Stage, open_count: int) -> dict[str, object]:
@@ -105,6 +106,68 @@ class Initialized:
 
     def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "stages": [s.to_record() for s in self.stages]}
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """``doctor``: the derived structures checked and every difference found."""
+
+    location: str
+    checkup: Checkup
+
+    @property
+    def clean(self) -> bool:
+        return not self.checkup.findings or self.checkup.repaired
+
+    def to_dict(self) -> dict[str, object]:
+        checkup = self.checkup
+        return {
+            "database": self.location,
+            "checks": checkup.checks,
+            "differences": [finding._asdict() for finding in checkup.findings],
+            "fixed": checkup.repaired,
+        }
+
+
+# A long list of differences shows this many, then how many more there are.
+DIFFERENCES_SHOWN = 50
+
+
+def doctor_view(result: DoctorReport) -> str:
+    checkup = result.checkup
+    if not checkup.checks:
+        return _("{path}: nothing is kept derived from the history here; nothing to check.").format(
+            path=result.location
+        )
+    findings = checkup.findings
+    if not findings:
+        return ngettext(
+            "{path}: {count} derived structure checked, all agree with the journals.",
+            "{path}: {count} derived structures checked, all agree with the journals.",
+            len(checkup.checks),
+        ).format(path=result.location, count=len(checkup.checks))
+    lines = [f"{f.check}: {f.text}" for f in findings[:DIFFERENCES_SHOWN]]
+    if len(findings) > DIFFERENCES_SHOWN:
+        lines.append(_("… and {count} more").format(count=len(findings) - DIFFERENCES_SHOWN))
+    if checkup.repaired:
+        lines.append(
+            ngettext(
+                "Fixed {count} difference: rebuilt from the journals (the old main file "
+                "is kept as {path}.doctor.bak).",
+                "Fixed {count} differences: rebuilt from the journals (the old main file "
+                "is kept as {path}.doctor.bak).",
+                len(findings),
+            ).format(count=len(findings), path=result.location)
+        )
+    else:
+        lines.append(
+            ngettext(
+                "{count} difference; salespipe doctor --fix rebuilds it from the journals.",
+                "{count} differences; salespipe doctor --fix rebuilds them from the journals.",
+                len(findings),
+            ).format(count=len(findings))
+        )
+    return "\n".join(lines)
 
 
 def stage_list_view(result: StageList) -> list[Block]:

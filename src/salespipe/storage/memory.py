@@ -26,6 +26,7 @@ from salespipe.core.model import Deal, Event, Record, Stage
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
+    Checkup,
     Counters,
     Follower,
     Initial,
@@ -299,6 +300,10 @@ class MemoryStorage(Storage):
     def destroy(self, lock_timeout: LockTimeout) -> None:
         with self._held(lock_timeout):
             self._state = None
+
+    def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
+        """Nothing is kept derived from the history here: there is nothing to check."""
+        return Checkup([], [], False)
 
     def holds(self, path: str) -> bool:
         return False

@@ -48,6 +48,22 @@ class UndoEntry(NamedTuple):
     at: str
 
 
+class Finding(NamedTuple):
+    """One difference ``doctor`` found: the derived structure and what differs."""
+
+    check: str
+    text: str
+
+
+class Checkup(NamedTuple):
+    """What ``doctor`` did: the checks it ran (none: the backend keeps nothing derived
+    that it can check), the differences it found, and whether it repaired them."""
+
+    checks: list[str]
+    findings: list[Finding]
+    repaired: bool
+
+
 class Initial(NamedTuple):
     """What a pipeline holds before its first change: its stages and when it began."""
 
@@ -256,6 +272,11 @@ class Storage(Protocol):
     def follow(self) -> Follower:
         """Start hearing of every change as it commits; raises UsageError for a
         database that cannot tell (a data file)."""
+
+    def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
+        """Recompute what the backend keeps derived from its history (indexes, sets)
+        and compare it with what is stored; with ``repair``, put the recomputed values
+        in place in one locked change (``doctor``)."""
 
     def holds(self, path: str) -> bool:
         """Whether ``path`` is one of the database's own files (an export must not

@@ -42,6 +42,7 @@ from salespipe.storage.jsonl.transaction import Transaction
 
 if TYPE_CHECKING:
     from salespipe.storage.port import (
+        Checkup,
         Follower,
         Initial,
         LockTimeout,
@@ -391,6 +392,22 @@ class Store:
             for path in (*self.paths.derived_files(), *journals, self.paths.main):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
+
+    # -- doctor ----------------------------------------------------------------------------
+    def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
+        from salespipe.storage.jsonl import doctor
+        from salespipe.storage.port import Checkup, Finding
+
+        snapshot = self.read()
+        if not snapshot.exists:
+            return Checkup([], [], False)
+        found = doctor.examine(snapshot)
+        findings = [Finding(c.name, line) for c, _fresh, lines in found for line in lines]
+        if repair and findings:
+            backup = self.path.with_name(f"{self.path.name}.doctor.bak")
+            with self.transaction(lock_timeout, "doctor", now_iso) as tx:
+                doctor.repair(tx, doctor.examine(tx), backup)
+        return Checkup([check.name for check, *_rest in found], findings, repair and bool(findings))
 
     # -- checks ----------------------------------------------------------------------------
     def _refuse_orphan_journals(self) -> None:

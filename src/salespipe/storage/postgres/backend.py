@@ -27,6 +27,7 @@ from salespipe.core.model import Deal, Event, Record, Stage
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
+    Checkup,
     Counters,
     Initial,
     LockTimeout,
@@ -672,6 +673,10 @@ class PostgresStorage(Storage):
 
     def follow(self) -> PostgresFollower:
         return PostgresFollower(self.target)
+
+    def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
+        """Nothing is kept derived from the history here: there is nothing to check."""
+        return Checkup([], [], False)
 
     def holds(self, path: str) -> bool:
         return False

@@ -1,0 +1,295 @@
+"""``doctor``: every structure a write keeps beside the journals, recomputed from them
+and compared with what is stored; ``--fix`` puts the recomputed ones in place.
+
+Each structure is one :class:`Check`: how to recompute it from the journals, how to
+read what is stored, how the two differ (one line per difference) and how to repair
+it. Adding a derived structure means adding its check to :func:`checks`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salespipe.core.i18n import _
+from salespipe.storage.jsonl import line_index
+from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
+from salespipe.storage.jsonl.line_index import RECORD, Indexed
+from salespipe.storage.jsonl.snapshot import DEALS, Snapshot, _latest_lines
+
+if TYPE_CHECKING:
+    from salespipe.storage.jsonl.transaction import Transaction
+
+
+@dataclass
+class Repair:
+    """What a ``--fix`` writes: files replaced whole, then the main file's values."""
+
+    files: dict[Path, bytes] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    open_index: dict[str, dict[str, int]] | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    recompute: Callable[[Snapshot], Any]
+    stored: Callable[[Snapshot], Any]
+    compare: Callable[[Any, Any], list[str]]
+    repair: Callable[[Repair, Any], None]
+
+
+# -- the journals' indexes ------------------------------------------------------------------
+class _Recomputed:
+    """What the journals say, computed once per doctor run."""
+
+    def __init__(self) -> None:
+        self._events: tuple[bytes, list[int]] | None = None
+        self._closed: bytes | None = None
+
+    def events(self, snapshot: Snapshot) -> tuple[bytes, list[int]]:
+        if self._events is None:
+            try:
+                self._events = line_index.derive_events(snapshot.event_lines())
+            except (ValueError, KeyError, TypeError):
+                raise damaged(snapshot.paths.events) from None
+        return self._events
+
+    def index(self, journal: str, snapshot: Snapshot) -> bytes:
+        if journal == "events":
+            return self.events(snapshot)[0]
+        if self._closed is None:
+            try:
+                self._closed = line_index.derive_closed(snapshot._closed())
+            except ValueError:
+                raise damaged(snapshot.paths.closed) from None
+        return self._closed
+
+
+def _chains(index: bytes) -> dict[int, list[tuple[int, int, int]]]:
+    """Each deal's records (line offset, size, previous) in index order."""
+    chains: dict[int, list[tuple[int, int, int]]] = {}
+    for deal, offset, size, previous in RECORD.iter_unpack(index):
+        chains.setdefault(deal, []).append((offset, size, previous))
+    return chains
+
+
+def _whole_records(data: bytes) -> bytes:
+    return data[: len(data) // RECORD.size * RECORD.size]
+
+
+def _index_checks(recomputed: _Recomputed, paths: Any) -> Iterator[Check]:
+    names = {"events": _("events"), "closed": _("closed deals")}
+    for journal, files in line_index.indexed_journals(paths).items():
+        name = names[journal]
+
+        def fresh_index(snapshot: Snapshot, journal: str = journal) -> bytes:
+            return recomputed.index(journal, snapshot)
+
+        def fresh_heads(snapshot: Snapshot, journal: str = journal) -> tuple[dict[int, int], int]:
+            index = recomputed.index(journal, snapshot)
+            return line_index.heads_of(index), len(index) // RECORD.size
+
+        yield Check(
+            f"{journal} index",
+            fresh_index,
+            functools.partial(_stored_index, files),
+            functools.partial(_compare_index, name),
+            functools.partial(_repair_index, files),
+        )
+        yield Check(
+            f"{journal} heads",
+            fresh_heads,
+            functools.partial(_effective_heads, files),
+            functools.partial(_compare_heads, name),
+            functools.partial(_repair_heads, files),
+        )
+
+
+def _stored_index(files: Indexed, snapshot: Snapshot) -> bytes | None:
+    size = snapshot.meta.get(files.size_key)
+    if size is None:
+        return None
+    try:
+        with files.index.open("rb") as handle:
+            return handle.read(size)
+    except FileNotFoundError:
+        return b""
+
+
+def _compare_index(journal: str, fresh: bytes, stored: bytes | None) -> list[str]:
+    if stored is None:
+        return [_("the {journal} journal has no index yet").format(journal=journal)]
+    if fresh == stored:
+        return []
+    lines = []
+    if len(fresh) != len(stored):
+        lines.append(
+            _("the index holds {stored} records of the {journal} journal, not {fresh}").format(
+                stored=len(stored) // RECORD.size, journal=journal, fresh=len(fresh) // RECORD.size
+            )
+        )
+    want, have = _chains(fresh), _chains(_whole_records(stored))
+    for deal in sorted(want.keys() | have.keys()):
+        if want.get(deal) != have.get(deal):
+            lines.append(
+                _("deal {id}: its lines in the {journal} journal are indexed wrongly").format(
+                    id=deal, journal=journal
+                )
+            )
+    return lines or [_("the {journal} journal's index is damaged").format(journal=journal)]
+
+
+def _repair_index(files: Indexed, fix: Repair, fresh: bytes) -> None:
+    fix.files[files.index] = fresh
+    fix.meta[files.size_key] = len(fresh)
+    count = len(fresh) // RECORD.size
+    fix.files[files.heads] = line_index.heads_bytes(line_index.heads_of(fresh), count)
+
+
+def _effective_heads(files: Indexed, snapshot: Snapshot) -> dict[int, int] | str | None:
+    """The head of every deal as a reader finds it: the stored heads, overridden by
+    the records past what they cover. None without an index (reported with it);
+    "unusable" for heads that cover more records than the index has."""
+    size = snapshot.meta.get(files.size_key)
+    if size is None:
+        return None
+    count = line_index.count_of(size)
+    heads, covered = line_index.stored_heads(files.heads) or ({}, 0)
+    if covered > count:
+        return "unusable"
+    try:
+        with files.index.open("rb") as handle:
+            handle.seek(covered * RECORD.size)
+            tail = _whole_records(handle.read((count - covered) * RECORD.size))
+    except FileNotFoundError:
+        tail = b""
+    return {**heads, **line_index.heads_of(tail, covered)}
+
+
+def _compare_heads(
+    journal: str, fresh: tuple[dict[int, int], int], stored: dict[int, int] | str | None
+) -> list[str]:
+    heads, _count = fresh
+    if stored is None:
+        return []
+    if isinstance(stored, str):
+        return [_("the {journal} index's heads are not this index's").format(journal=journal)]
+    return [
+        _("deal {id}: the {journal} index's head is {stored}, not {fresh}").format(
+            id=deal, journal=journal, stored=stored.get(deal, 0), fresh=heads.get(deal, 0)
+        )
+        for deal in sorted(heads.keys() | stored.keys())
+        if heads.get(deal, 0) != stored.get(deal, 0)
+    ]
+
+
+def _repair_heads(files: Indexed, fix: Repair, fresh: tuple[dict[int, int], int]) -> None:
+    heads, count = fresh
+    fix.files[files.heads] = line_index.heads_bytes(heads, count)
+
+
+# -- the undone set ------------------------------------------------------------------------------
+def _undone_check(recomputed: _Recomputed) -> Check:
+    def fresh(snapshot: Snapshot) -> list[int]:
+        return recomputed.events(snapshot)[1]
+
+    def stored(snapshot: Snapshot) -> list[int] | None:
+        undone: list[int] | None = snapshot.meta.get("undone")
+        return undone
+
+    def compare(fresh: list[int], stored: list[int] | None) -> list[str]:
+        if stored is None:
+            return [_("the main file does not list the undone changes yet")]
+        lines = [
+            _("change {change} was undone but is not listed as undone").format(change=change)
+            for change in sorted(set(fresh) - set(stored))
+        ]
+        lines += [
+            _("change {change} is listed as undone but no undo took it back").format(change=change)
+            for change in sorted(set(stored) - set(fresh))
+        ]
+        return lines
+
+    def repair(fix: Repair, fresh: list[int]) -> None:
+        fix.meta["undone"] = fresh
+
+    return Check("undone changes", fresh, stored, compare, repair)
+
+
+# -- the open deals' index ------------------------------------------------------------------
+def _open_check() -> Check:
+    """Each open deal's entry must point at the last record of that deal in the
+    open-deals journal (a write appends the record, then points the entry at it), and
+    that record must be the deal's, open. Which deals are open is the index's to say."""
+
+    def fresh(snapshot: Snapshot) -> dict[str, dict[str, int]]:
+        lines = snapshot._open_lines()
+        try:
+            latest = _latest_lines(lines)
+        except ValueError:
+            raise damaged(snapshot._open_journal.path) from None
+        index: dict[str, dict[str, int]] = {}
+        for key, entry in snapshot._open_index.items():
+            start = latest.get(entry["id"])
+            if start is not None:
+                end = lines.find(b"\n", start)
+                index[key] = {"id": entry["id"], "at": start, "size": end - start}
+        return index
+
+    def stored(snapshot: Snapshot) -> dict[str, dict[str, int]]:
+        return dict(snapshot._open_index)
+
+    def compare(fresh: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+        return [
+            _("open deal {id}: the index points at an older or wrong record").format(id=key)
+            if key in fresh
+            else _("open deal {id}: no record of it in the open-deals journal").format(id=key)
+            for key in sorted(stored, key=int)
+            if fresh.get(key) != stored[key]
+        ]
+
+    def repair(fix: Repair, fresh: dict[str, dict[str, int]]) -> None:
+        fix.open_index = fresh
+
+    return Check("open index", fresh, stored, compare, repair)
+
+
+# -- running them --------------------------------------------------------------------------------
+def checks(snapshot: Snapshot) -> list[Check]:
+    """Every derived structure of the data file, in the order they are reported."""
+    recomputed = _Recomputed()
+    return [_open_check(), *_index_checks(recomputed, snapshot.paths), _undone_check(recomputed)]
+
+
+def examine(snapshot: Snapshot) -> list[tuple[Check, Any, list[str]]]:
+    """Each check with what the journals give and its differences (none: all agree)."""
+    found = []
+    for check in checks(snapshot):
+        fresh = check.recompute(snapshot)
+        found.append((check, fresh, check.compare(fresh, check.stored(snapshot))))
+    return found
+
+
+def repair(tx: Transaction, found: list[tuple[Check, Any, list[str]]], backup: Path) -> None:
+    """Put the recomputed structures in place, under the transaction's lock: the
+    derived files are replaced whole, then the transaction's commit writes the main
+    file (a copy of the old one is kept as ``backup`` first)."""
+    fix = Repair()
+    for check, fresh, differences in found:
+        if differences:
+            check.repair(fix, fresh)
+    prefix = tx.paths.temp_prefix()
+    with contextlib.suppress(FileNotFoundError):
+        write_atomically(backup, read_data_file(tx.paths.main), prefix, like=tx.paths.main)
+    for path, data in fix.files.items():
+        write_atomically(path, data, prefix, like=tx.paths.main)
+    if fix.meta:
+        tx.set_meta(**fix.meta)
+    if fix.open_index is not None:
+        tx._storage.data[DEALS] = fix.open_index
+    tx._storage.dirty = True  # commit, if only the upgrade the transaction made

@@ -1,0 +1,153 @@
+"""`salespipe doctor`: every derived structure recomputed from the journals, each
+difference one line (exit 1), and `--fix` rebuilding them under the lock with a backup."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from conftest import Cli
+from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.storage.jsonl import line_index
+
+
+def _filled(pipeline: Pipeline) -> None:
+    for title in ("Alpha", "Bravo", "Charlie"):
+        pipeline.add(title, DealFields(value=Decimal(500)))
+    pipeline.note(1, "first call")
+    pipeline.close(2, "won")
+    pipeline.note(3, "to take back")
+    pipeline.undo()
+
+
+def _edit_meta(db_path: Path, **values: Any) -> None:
+    document = orjson.loads(db_path.read_bytes())
+    document["_meta"]["1"].update(values)
+    db_path.write_bytes(orjson.dumps(document))
+
+
+def _differences(cli: Cli) -> list[dict[str, str]]:
+    result = cli("doctor", "--json")
+    assert result.exit_code == (1 if orjson.loads(result.stdout)["differences"] else 0)
+    differences: list[dict[str, str]] = orjson.loads(result.stdout)["differences"]
+    return differences
+
+
+def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
+    _filled(pipeline)
+    result = cli("doctor")
+    assert result.exit_code == 0
+    assert "6 derived structures checked, all agree" in result.stdout
+    report = cli.json("doctor")
+    assert report["checks"] == [
+        "open index",
+        "events index",
+        "events heads",
+        "closed index",
+        "closed heads",
+        "undone changes",
+    ]
+    assert (report["differences"], report["fixed"]) == ([], False)
+
+
+def _damage_undone(db_path: Path) -> None:
+    _edit_meta(db_path, undone=[77])
+
+
+def _damage_open_index(db_path: Path) -> None:
+    document = orjson.loads(db_path.read_bytes())
+    document["deals"]["3"]["at"] = 0  # deal 1's record
+    db_path.write_bytes(orjson.dumps(document))
+
+
+def _damage_events_index(db_path: Path) -> None:
+    index = db_path.with_name("pipeline.events.idx")
+    data = bytearray(index.read_bytes())
+    line_index.RECORD.pack_into(data, 0, 3, 0, 10, 0)  # the first event said to be deal 3's
+    index.write_bytes(bytes(data))
+
+
+def _damage_closed_heads(db_path: Path) -> None:
+    heads = db_path.with_name("pipeline.closed.heads")
+    heads.write_bytes(line_index.heads_bytes({2: 1, 1: 1}, 1))
+
+
+@pytest.mark.parametrize(
+    ("damage", "check", "words"),
+    [
+        (_damage_undone, "undone changes", "change 77 is listed as undone"),
+        (_damage_open_index, "open index", "open deal 3"),
+        (_damage_events_index, "events index", "indexed wrongly"),
+        (_damage_closed_heads, "closed heads", "deal 1: the closed deals index's head"),
+    ],
+)
+def test_each_damaged_structure_is_one_line_and_fix_rebuilds_it(
+    pipeline: Pipeline, db_path: Path, cli: Cli, damage: Any, check: str, words: str
+) -> None:
+    """A difference is reported (exit 1, one line each, saying how to fix); --fix
+    rebuilds from the journals, keeps the old main file, and doctor is clean after."""
+    _filled(pipeline)
+    shown_before = cli.json("show", "1")
+    damage(db_path)
+    damaged_main = db_path.read_bytes()
+    result = cli("doctor")
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert any(line.startswith(f"{check}: ") and words in line for line in lines), lines
+    assert "doctor --fix" in lines[-1]
+    differences = _differences(cli)
+    assert {d["check"] for d in differences} == {check}
+    fixed = cli("doctor", "--fix")
+    assert fixed.exit_code == 0, fixed.stdout
+    assert "Fixed" in fixed.stdout
+    assert db_path.with_name("pipeline.json.doctor.bak").read_bytes() == damaged_main
+    assert _differences(cli) == []
+    assert cli.json("show", "1") == shown_before
+
+
+def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
+    pipeline: Pipeline, db_path: Path, cli: Cli
+) -> None:
+    """A file from before the indexes: doctor names what it lacks; --fix upgrades it
+    (keeping the schema backup) and builds them."""
+    _filled(pipeline)
+    document = orjson.loads(db_path.read_bytes())
+    meta = document["_meta"]["1"]
+    for key in ("event_index_size", "closed_index_size", "undone"):
+        del meta[key]
+    meta["schema"] = 2
+    db_path.write_bytes(orjson.dumps(document))
+    for name in ("events.idx", "events.heads", "closed.idx", "closed.heads"):
+        db_path.with_name(f"pipeline.{name}").unlink(missing_ok=True)
+    checks = {d["check"] for d in _differences(cli)}
+    assert checks == {"events index", "closed index", "undone changes"}
+    assert cli("doctor", "--fix").exit_code == 0
+    assert orjson.loads(db_path.read_bytes())["_meta"]["1"]["schema"] == 3
+    assert db_path.with_name("pipeline.json.schema2.bak").exists()
+    assert _differences(cli) == []
+
+
+def test_doctor_in_thai(pipeline: Pipeline, db_path: Path, cli: Cli) -> None:
+    _filled(pipeline)
+    _damage_undone(db_path)
+    result = cli("--lang", "th", "doctor")
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert "undone changes: การเปลี่ยนแปลง 77 อยู่ในรายการที่ถูกยกเลิก" in lines[-2]
+    assert lines[-1] == "ต่างกัน 2 จุด คำสั่ง salespipe doctor --fix สร้างใหม่จากบันทึกได้"
+
+
+def test_a_missing_data_file_is_an_error(cli: Cli) -> None:
+    assert cli("doctor").exit_code == 4
+
+
+def test_a_backend_without_derived_data_has_nothing_to_check(cli: Cli) -> None:
+    """The in-memory (and PostgreSQL) backends keep nothing derived: doctor says so."""
+    assert cli("--db", "memory:doctor", "add", "Alpha", "-q").exit_code == 0
+    result = cli("--db", "memory:doctor", "doctor")
+    assert result.exit_code == 0
+    assert "nothing to check" in result.stdout
