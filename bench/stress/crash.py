@@ -55,7 +55,7 @@ def copy_database(deals: int, folder: Path) -> Path:
     folder.mkdir(parents=True)
     stem = source.name.removesuffix(".json")
     for path in source.parent.glob(f"{stem}.*"):
-        if path.suffix in (".json", ".jsonl"):
+        if path.suffix in (".json", ".jsonl", ".idx", ".heads"):  # the indexes too
             shutil.copy(path, folder / path.name.replace(stem, "pipeline"))
     return folder / "pipeline.json"
 

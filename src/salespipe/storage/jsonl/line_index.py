@@ -37,7 +37,7 @@ import orjson
 from salespipe.storage import safe_files
 from salespipe.storage.jsonl.files import DatabasePaths, Spool, damaged, shortened
 
-# deal id, offset of the event line, its size without the newline, previous record + 1
+# deal id, offset of the line, its size without the newline, previous record + 1
 RECORD = struct.Struct("<QQIQ")
 # "SPHEADS1", then how many index records the heads cover
 HEADER = struct.Struct("<8sQ")
@@ -234,8 +234,9 @@ def derive_events(lines: Iterator[bytes]) -> tuple[bytes, list[int]]:
             heads[deal_id] = number + 1
         if _UNDO in line:
             record = orjson.loads(line)
-            if record["type"] == "undo":
-                undone.add(record["after"]["undid"])
+            undid = (record["after"] or {}).get("undid")
+            if record["type"] == "undo" and undid is not None:
+                undone.add(undid)
         offset += len(line) + 1
     return bytes(index), sorted(undone)
 

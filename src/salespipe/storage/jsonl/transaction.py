@@ -215,8 +215,8 @@ class Transaction(Snapshot):
         if event.deal_id is not None:
             offset = self.meta["events_size"] + at
             self._new_index["events"].add(event.deal_id, offset, len(line) - 1)
-        if event.type == "undo":
-            self._undone.add((event.after or {})["undid"])
+        if event.type == "undo" and (undid := (event.after or {}).get("undid")) is not None:
+            self._undone.add(undid)
         span = self._spans.get(event.change)
         if span is None:
             self._spans[event.change] = [at, at + len(line)]
