@@ -127,6 +127,9 @@ FRESH: list[tuple[str, Sequence[str], int]] = [
     ("demo", ["demo", "--db", f"{PLACEHOLDER}/demo2.json", "--deals", "12", "--seed", "3"], 0),
     ("restore", ["--db", f"{PLACEHOLDER}/restored.json", "import",
                  f"{PLACEHOLDER}/backup.json"], 0),
+    ("copy", ["copy", f"{PLACEHOLDER}/demo2.json", f"{PLACEHOLDER}/copy.json"], 0),
+    ("error-copy-not-empty", ["copy", f"{PLACEHOLDER}/demo2.json",
+                              f"{PLACEHOLDER}/copy.json"], 1),
 ]  # fmt: skip
 
 

@@ -330,6 +330,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "transfer",
     "import": "transfer",
     "watch": "feed",
+    "copy": "transfer",
 }
 MODULES = ("deals", "daily", "stages", "demo", "reports", "data", "transfer", "feed")
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}

@@ -111,7 +111,8 @@ def _write_export(kind: str, snapshot: Any, binary: IO[bytes], bom: bool) -> dic
 class _ProgressBar:
     """A Rich progress bar on stderr, shown only for large files on a terminal."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = N_("Reading rows")) -> None:
+        self._label = label
         self._progress: Any = None
         self._task: Any = None
 
@@ -123,7 +124,7 @@ class _ProgressBar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self._progress = Progress(
-                TextColumn(_("Reading rows")),
+                TextColumn(_(self._label)),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=Console(stderr=True),
@@ -138,7 +139,58 @@ class _ProgressBar:
             self._progress.stop()
 
 
+COPY_HELP = """Copy a whole pipeline into another database: a data file into PostgreSQL,
+PostgreSQL into a data file, or a file into a file.
+
+Everything comes along exactly: settings, stages, every deal, every event (with its
+ids, times, author and reason), the counters and the undo list, so every report reads
+the same on both and `undo` on the copy takes back the source's last change. SOURCE
+and TARGET are data-file paths or postgresql:// URIs (docs/team.md). The target must
+be empty (new, or only `init`ed) unless --replace. The copy is one transaction: if it
+fails, the target is left as it was.
+
+\b
+Examples:
+  salespipe copy ~/.local/share/salespipe/pipeline.json postgresql:///sales
+  salespipe copy postgresql://alice@db.example/sales sales-copy.json
+"""
+
+
 def register(app: typer.Typer) -> None:
+    @app.command("copy", help=COPY_HELP, rich_help_panel="Data and setup")
+    def copy(
+        ctx: typer.Context,
+        source: Annotated[
+            str, typer.Argument(metavar="SOURCE", help="The pipeline to copy (a file or a URI).")
+        ],
+        target: Annotated[
+            str, typer.Argument(metavar="TARGET", help="Where to copy it (a file or a URI).")
+        ],
+        replace: Annotated[
+            bool,
+            typer.Option(
+                "--replace",
+                help="Put the copy in place of everything TARGET holds (its deals and "
+                "history are gone afterwards).",
+            ),
+        ] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        from salespipe.app import settings
+        from salespipe.app.pipeline import Pipeline
+        from salespipe.transfer.copying import copy_pipeline
+
+        lang = settings.lang_from_environment(state(ctx).lang)
+        pipelines = [
+            Pipeline.open(settings.database_target(name), lang) for name in (source, target)
+        ]
+        progress = _ProgressBar(N_("Copying"))
+        try:
+            report = copy_pipeline(*pipelines, replace=replace, progress=progress)
+        finally:
+            progress.close()
+        output.result(report, as_json)
+
     @app.command("export", help=EXPORT_HELP, rich_help_panel="Data and setup")
     def export(
         ctx: typer.Context,

@@ -62,6 +62,7 @@ VIEWS = {
     "salespipe.present.setup_results.DoctorReport": "setup_results.doctor_view",
     "salespipe.present.transfer_views.ExportWritten": "transfer_views.export_view",
     "salespipe.transfer.importing.ImportReport": "transfer_views.import_view",
+    "salespipe.transfer.copying.CopyReport": "transfer_views.copy_view",
 }
 
 

@@ -13,6 +13,7 @@ from salespipe.core.i18n import _, ngettext
 from salespipe.present.parts import Part, Warned
 
 if TYPE_CHECKING:
+    from salespipe.transfer.copying import CopyReport
     from salespipe.transfer.importing import ImportReport
 
 
@@ -168,3 +169,24 @@ def import_view(report: ImportReport) -> list[Part]:
     elif report.change is not None:
         shown.append(_("`salespipe undo` takes the whole import back."))
     return shown
+
+
+def copy_view(report: CopyReport) -> str:
+    """One sentence: what was copied where."""
+    if report.replaced:
+        message = _(
+            "Copied {source} into {target} in place of what it held: {deals}, {events}, "
+            "{stages}, with their ids, history and undo list as they were."
+        )
+    else:
+        message = _(
+            "Copied {source} into {target}: {deals}, {events}, {stages}, with their ids, "
+            "history and undo list as they were."
+        )
+    return message.format(
+        source=report.source,
+        target=report.target,
+        deals=_counted("deals", report.deals),
+        events=_counted("events", report.events),
+        stages=_counted("stages", report.stages),
+    )

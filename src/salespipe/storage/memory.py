@@ -297,6 +297,15 @@ class MemoryStorage(Storage):
             if tx.changed:
                 self._state = tx.committed_state(command, now_iso)
 
+    @contextlib.contextmanager
+    def replacing(
+        self, lock_timeout: LockTimeout, command: str, now_iso: str
+    ) -> Iterator[MemoryTransaction]:
+        with self._held(lock_timeout):
+            tx = MemoryTransaction(_State.fresh(self.initial()))
+            yield tx
+            self._state = tx.committed_state(command, now_iso)
+
     def destroy(self, lock_timeout: LockTimeout) -> None:
         with self._held(lock_timeout):
             self._state = None

@@ -266,6 +266,14 @@ class Storage(Protocol):
         another writer holds it; ``command`` and ``now_iso`` describe the change on
         the undo list."""
 
+    def replacing(
+        self, lock_timeout: LockTimeout, command: str, now_iso: str
+    ) -> AbstractContextManager[WriteTransaction]:
+        """:meth:`transaction` on an empty pipeline (the stages of ``initial``, no
+        settings, counters at 1) whose commit replaces everything the database held, at
+        once: until then readers see the old pipeline, and a failure leaves it as it was
+        (``copy --replace``)."""
+
     def destroy(self, lock_timeout: LockTimeout) -> None:
         """Remove the whole database (only to replace a demo)."""
 

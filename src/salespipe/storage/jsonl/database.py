@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from salespipe.core.errors import (
 from salespipe.core.i18n import _
 from salespipe.core.model import Stage
 from salespipe.core.stored import config_problem, is_count
+from salespipe.storage import safe_files
 from salespipe.storage.jsonl import line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
@@ -363,6 +366,64 @@ class Store:
             sizes[files[journal].size_key] = len(data)
         document[META]["1"].update(sizes, undone=undone)
 
+    @contextlib.contextmanager
+    def replacing(
+        self, lock_timeout: LockTimeout, command: str, now_iso: str
+    ) -> Iterator[Transaction]:
+        """A new database built aside, in a private folder beside this one, and moved in
+        once committed there, all under this database's lock. Its journals come first,
+        the open-deals one as a generation no reader uses; the main file's rename is the
+        commit; a failure before it leaves this database as it was."""
+        safe_files.make_folder(self.path.parent)
+        with hold_lock(self.paths, lock_timeout):
+            try:
+                aside = Path(
+                    tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent)
+                )
+            except OSError as exc:
+                raise WriteFailed(write_failure(self.path, exc)) from None
+            try:
+                new = Store(aside / self.path.name, self.initial)
+                with new.transaction(lock_timeout, command, now_iso) as tx:
+                    yield tx
+                self._move_in(new)
+            finally:
+                shutil.rmtree(aside, ignore_errors=True)
+
+    def _move_in(self, new: Store) -> None:
+        """Put ``new``'s files in place of this database's (the lock is held)."""
+        document = _load_document(new.path)
+        assert document is not None
+        meta = document[META]["1"]
+        generations = [_generation(p) for p in self.paths.open_journals()]
+        fresh = max(generations, default=-1) + 1
+        moves = [
+            (new.paths.events, self.paths.events),
+            (new.paths.closed, self.paths.closed),
+            (new.paths.open_journal(meta["open_generation"]), self.paths.open_journal(fresh)),
+            (new.paths.event_index, self.paths.event_index),
+            (new.paths.event_heads, self.paths.event_heads),
+            (new.paths.closed_index, self.paths.closed_index),
+            (new.paths.closed_heads, self.paths.closed_heads),
+        ]
+        meta["open_generation"] = fresh
+        absent = [target for source, target in moves if not source.exists()]
+        try:
+            for source, target in moves:
+                if target not in absent:
+                    safe_files.rename(source, target)
+            write_atomically(
+                self.path, orjson.dumps(document), self.paths.temp_prefix(), like=new.path
+            )
+        except OSError as exc:
+            raise WriteFailed(write_failure(self.path, exc)) from None
+        # The old database's journals the new one has no use for (it counts 0 bytes of
+        # them); readers that opened one keep reading it through their descriptor.
+        for target in absent:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        self._remove_other_open_journals(self.paths.open_journal(fresh))
+
     # -- the open-deals journal ----------------------------------------------------------
     def _no_open_journal(self) -> CommittedBytes:
         return CommittedBytes(self.paths.open_journal(0), 0)
@@ -520,6 +581,11 @@ class Store:
             if journal != current:
                 with contextlib.suppress(OSError):
                     journal.unlink()
+
+
+def _generation(journal: Path) -> int:
+    """The generation of an open-deals journal, from its name (``….open-N.jsonl``)."""
+    return int(journal.name.removesuffix(".jsonl").rpartition("-")[2])
 
 
 if TYPE_CHECKING:  # the backend implements the port (checked by mypy, costs nothing)

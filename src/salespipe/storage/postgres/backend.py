@@ -613,6 +613,21 @@ class PostgresStorage(Storage):
                 connection.rollback()
 
     @contextlib.contextmanager
+    def replacing(
+        self, lock_timeout: LockTimeout, command: str, now_iso: str
+    ) -> Iterator[PostgresTransaction]:
+        """One transaction drops the pipeline's tables, makes them again and fills them:
+        readers see the old pipeline until it commits, and a failure rolls all of it
+        back."""
+        with self._borrowed() as connection:
+            tx = self._begin(connection, lock_timeout, fresh=True)
+            yield tx
+            tx.finish(command, now_iso)
+            with translated(self.target):
+                connection.commit()
+            self._current = True
+
+    @contextlib.contextmanager
     def _borrowed(self) -> Iterator[Connection]:
         """A connection for one write transaction: the one kept from the last, if it is
         free (a second transaction of the same storage gets its own, and waits its turn
@@ -630,11 +645,16 @@ class PostgresStorage(Storage):
         else:
             idle.append(connection)
 
-    def _begin(self, connection: Connection, lock_timeout: LockTimeout) -> PostgresTransaction:
-        """Lock the pipeline row (making the schema and the row on first use)."""
+    def _begin(
+        self, connection: Connection, lock_timeout: LockTimeout, *, fresh: bool = False
+    ) -> PostgresTransaction:
+        """Lock the pipeline row (making the schema and the row on first use); ``fresh``:
+        drop the pipeline's tables first, once the lock is held, and start empty."""
         with translated(self.target), connection.cursor() as cursor:
             turn = _Turn(cursor, lock_timeout)
             try:
+                if fresh:
+                    self._drop_locked(cursor, turn)
                 # Once this storage has seen its pipeline made and up to date, it stays so.
                 exists = self._current
                 if not exists:
@@ -659,15 +679,21 @@ class PostgresStorage(Storage):
             connection, self.target, pipeline, exists, int(row[0]), str(row[1])
         )
 
+    def _drop_locked(self, cursor: schema.Cursor, turn: _Turn) -> None:
+        """Drop the pipeline's tables, if there are any, holding its row's lock first so
+        that no writer is half-way through a change."""
+        if schema.applied(cursor, self.location) is not None:
+            if _Pipeline.load(cursor) is not None:
+                _lock_pipeline(cursor, turn)
+            schema.drop(cursor)
+        self._current = False
+
     def destroy(self, lock_timeout: LockTimeout) -> None:
         connection = connect(self.target)
         try:
             with translated(self.target), connection.cursor() as cursor:
-                if schema.applied(cursor, self.location) is not None:
-                    _lock_pipeline(cursor, _Turn(cursor, lock_timeout))
-                    schema.drop(cursor)
+                self._drop_locked(cursor, _Turn(cursor, lock_timeout))
                 connection.commit()
-            self._current = False
         finally:
             connection.close()
 

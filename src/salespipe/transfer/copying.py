@@ -1,0 +1,153 @@
+"""Copying a whole pipeline from one database to another (``salespipe copy``).
+
+A copy carries everything, exactly: settings, stages, flags, when the pipeline began,
+every deal (in the order each listing keeps), every event with its sequence number,
+change id, time, author, reason and before/after, the counters and the undo list. So
+every report and ``show`` reads the same on both, and ``undo`` on the target takes back
+what it would have taken back on the source. It is one transaction on the target: into
+an empty database (one that ``init`` made, or none yet), or with ``replace`` in place of
+everything the target held; a failure leaves the target as it was. The copy itself is
+not a change to undo.
+
+It reads the source through one read view and writes through the storage port, so it
+works between any two backends (a data file and PostgreSQL, either way, or two files).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from salespipe.app import settings
+from salespipe.core import clock
+from salespipe.core.errors import InvalidValue, NotAllowed
+from salespipe.core.i18n import _
+from salespipe.core.model import Event
+
+if TYPE_CHECKING:
+    from salespipe.app.pipeline import Pipeline
+    from salespipe.storage.port import ReadView, WriteTransaction
+
+T = TypeVar("T")
+
+# Records handed to the target at a time (its backend sends them in batches too).
+BATCH = 5000
+
+# Called with (records copied so far, records to copy).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    """What ``copy`` did: from where to where, and how much of each it carried."""
+
+    source: str
+    target: str
+    replaced: bool
+    stages: int
+    deals: int
+    events: int
+    undo: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "replaced": self.replaced,
+            "stages": self.stages,
+            "deals": self.deals,
+            "events": self.events,
+            "undo": self.undo,
+        }
+
+
+def copy_pipeline(
+    source: Pipeline, target: Pipeline, *, replace: bool, progress: Progress | None = None
+) -> CopyReport:
+    """Copy the whole pipeline of ``source`` into ``target`` as one transaction."""
+    if _same_database(source, target):
+        raise InvalidValue(
+            _("{source} and {target} are the same database; copy it to another one.").format(
+                source=source.store.location, target=target.store.location
+            )
+        )
+    view = source.read_existing()
+    store = target.store
+
+    def lock_timeout() -> float:
+        return float(settings.effective(store.read().config())["lock_timeout"])
+
+    opened = (store.replacing if replace else store.transaction)(
+        lock_timeout, "copy", clock.now().isoformat()
+    )
+    # Hundreds of thousands of records, none of them cyclic: the cyclic collector would
+    # only scan them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with opened as tx:
+            if not replace and not tx.is_empty():
+                raise NotAllowed(
+                    _(
+                        "{target} already holds deals or history; nothing was copied "
+                        "(--replace puts the copy in place of everything it holds)."
+                    ).format(target=store.location)
+                )
+            report = _copy(view, tx, progress or _silent)
+    finally:
+        if collecting:
+            gc.enable()
+    return CopyReport(
+        source=source.store.location, target=store.location, replaced=replace, **report
+    )
+
+
+def _copy(view: ReadView, tx: WriteTransaction, progress: Progress) -> dict[str, int]:
+    counters = view.counters()
+    # Every record is a deal or an event; ids and sequence numbers are never reused, so
+    # this is the most there can be (the bar may end early, never overrun).
+    total = counters.next_deal_id - 1 + counters.next_seq - 1
+    done = 0
+    stages = view.stages()
+    tx.save_stages(stages)
+    deals = 0
+    for batch in _batches(view.all_records()):
+        tx.save_records(batch)
+        deals += len(batch)
+        done += len(batch)
+        progress(done, total)
+    events = 0
+    for records in _batches(view.event_records()):
+        for record in records:
+            tx.record(Event.from_record(record))
+        events += len(records)
+        done += len(records)
+        progress(done, total)
+    tx.set_created_at(view.created_at())
+    for name, value in view.flags().items():
+        tx.set_flag(name, value)
+    tx.replace_config(view.config())
+    tx.advance_counters(**counters._asdict())
+    undo = view.undo_list()
+    tx.set_undo_list(undo)
+    tx.not_undoable()
+    return {"stages": len(stages), "deals": deals, "events": events, "undo": len(undo)}
+
+
+def _batches(items: Iterable[T]) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+def _silent(done: int, total: int) -> None:
+    """No progress to show."""
+
+
+def _same_database(source: Pipeline, target: Pipeline) -> bool:
+    if source.store.location == target.store.location:
+        return True
+    return bool(target.store.holds(source.store.location))

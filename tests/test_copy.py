@@ -1,0 +1,284 @@
+"""``salespipe copy SOURCE TARGET``: the whole pipeline, exactly, between any two
+databases, into an empty one or with --replace, and nothing changed when it fails.
+
+"Exactly" is checked as a user would see it: every report's ``--json``, ``show --json``
+of every deal and ``undo --list`` read the same on the source and the copy, and ``undo``
+then does the same thing on both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from salespipe.storage.jsonl import DatabasePaths
+
+# Every report a copy must answer as its source does.
+REPORTS = [
+    ("report",),
+    ("report", "--as-of", "2026-10-15"),
+    ("forecast",),
+    ("chart",),
+    ("chart", "--by", "value"),
+    ("funnel",),
+    ("durations",),
+    ("winrate",),
+    ("stale",),
+    ("check",),
+    ("calibrate",),
+    ("slips",),
+    ("log", "-n", "500"),
+    ("list", "--status", "all"),
+    ("undo", "--list"),
+    ("stage", "list"),
+    ("config", "list"),
+]
+
+
+def _on(cli: Any, database: str, *args: str) -> Any:
+    result = cli("--db", database, *args)
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def _read(cli: Any, database: str, *args: str) -> str:
+    """A report's exit code (``check`` says 3 when it finds something) and its JSON."""
+    result = cli("--db", database, *args, "--json")
+    assert result.exit_code in (0, 3), result.stderr + result.stdout
+    return f"{result.exit_code} {result.stdout}"
+
+
+def make_source(cli: Any, database: str) -> None:
+    """A demo, then a day with Thai titles, notes, a reopen and undone changes."""
+    _on(cli, database, "demo", "--seed", "5", "--deals", "30")
+    for command in [
+        ("add", "ระบบ ERP สยามฟู้ดส์", "--customer", "สยามฟู้ดส์", "--value", "1.2m"),
+        ("note", "31", "โทรนัดแล้ว"),
+        ("move", "31", "quoted", "--reason", "ส่งใบเสนอราคา"),
+        ("won", "31"),
+        ("reopen", "31"),
+        ("add", "Undone soon"),
+        ("undo",),
+        ("note", "2", "asked for a discount"),
+        ("config", "set", "lock_timeout", "7"),
+    ]:
+        _on(cli, database, *command)
+
+
+def everything(cli: Any, database: str) -> dict[str, str]:
+    """What a person can read of a pipeline: every report, and every deal."""
+    seen = {" ".join(args): _read(cli, database, *args) for args in REPORTS}
+    for deal in cli.json("--db", database, "list", "--status", "all"):
+        seen[f"show {deal['id']}"] = _on(cli, database, "show", str(deal["id"]), "--json").stdout
+    return seen
+
+
+def assert_same(cli: Any, source: str, target: str) -> None:
+    expected, got = everything(cli, source), everything(cli, target)
+    assert list(got) == list(expected)
+    for name in expected:
+        assert got[name] == expected[name], name
+
+
+def assert_undo_alike(cli: Any, source: str, target: str) -> None:
+    """``undo`` then takes back the same change on both, and leaves them alike."""
+    undone = [_on(cli, database, "undo", "--json").stdout for database in (source, target)]
+    assert undone[0] == undone[1]
+    assert '"undid"' in undone[0] or '"change"' in undone[0]
+    assert_same(cli, source, target)
+
+
+def test_a_file_copied_into_a_new_file_reads_the_same(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "sub" / "b.json")
+    make_source(cli, source)
+    result = _on(cli, source, "copy", source, target)
+    assert "Copied" in result.stdout
+    assert "31 deals" in result.stdout
+    assert_same(cli, source, target)
+    assert_undo_alike(cli, source, target)
+
+
+def test_the_report_says_what_was_carried(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    report = cli.json("copy", source, target)
+    undo_list = cli.json("--db", source, "undo", "--list")
+    assert report == {
+        "source": source,
+        "target": target,
+        "replaced": False,
+        "stages": 5,
+        "deals": 31,
+        "events": report["events"],
+        "undo": len(undo_list["changes"]) if isinstance(undo_list, dict) else len(undo_list),
+    }
+    assert report["events"] == len(cli.json("--db", source, "log", "-n", "100000"))
+
+
+def test_an_initialised_target_counts_as_empty(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    _on(cli, target, "init", "--currency", "USD")
+    _on(cli, source, "copy", source, target)
+    assert_same(cli, source, target)
+
+
+def test_a_target_with_deals_is_refused_and_left_alone(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    _on(cli, target, "add", "Mine")
+    before = everything(cli, target)
+    files = _files(Path(target))
+    result = cli("copy", source, target)
+    assert result.exit_code == 1
+    assert "already holds deals or history" in result.stderr
+    assert "--replace" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _files(Path(target)) == files
+    assert everything(cli, target) == before
+
+
+def test_replace_puts_the_copy_in_place_of_the_target(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    for n in range(40):  # a longer history than the source's, and a compacted journal
+        _on(cli, target, "add", f"Old {n}")
+    report = cli.json("copy", source, target, "--replace")
+    assert report["replaced"] is True
+    assert_same(cli, source, target)
+    assert_undo_alike(cli, source, target)
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    assert len(DatabasePaths.for_main(Path(target)).open_journals()) == 1
+
+
+def test_a_missing_source_is_an_error_and_creates_nothing(cli: Any, tmp_path: Path) -> None:
+    result = cli("copy", str(tmp_path / "nope.json"), str(tmp_path / "b.json"))
+    assert result.exit_code == 4
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_a_database_is_not_copied_onto_itself(cli: Any, tmp_path: Path) -> None:
+    source = str(tmp_path / "a.json")
+    make_source(cli, source)
+    files = _files(Path(source))
+    result = cli("copy", source, source, "--replace")
+    assert result.exit_code == 1
+    assert "the same database" in result.stderr
+    assert _files(Path(source)) == files
+
+
+def test_a_failed_copy_into_a_file_leaves_nothing(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    with failing_half_way(), pytest.raises(RuntimeError):
+        cli("copy", source, target)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("b.")] in ([], ["b.lock"])
+
+
+def test_a_failed_replace_leaves_the_target_as_it_was(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    _on(cli, target, "add", "Mine")
+    before, files = everything(cli, target), _files(Path(target))
+    with failing_half_way(), pytest.raises(RuntimeError):
+        cli("copy", source, target, "--replace")
+    assert _files(Path(target)) == files
+    assert everything(cli, target) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_copy_in_thai(cli: Any, tmp_path: Path) -> None:
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    result = _on(cli, source, "--lang", "th", "copy", source, target)
+    assert "คัดลอก" in result.stdout
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_file_to_postgres_to_file(cli: Any, tmp_path: Path, pg_database: str) -> None:
+    source, back = str(tmp_path / "a.json"), str(tmp_path / "back.json")
+    make_source(cli, source)
+    _on(cli, source, "copy", source, pg_database)
+    assert_same(cli, source, pg_database)
+    _on(cli, source, "copy", pg_database, back)
+    assert_same(cli, pg_database, back)
+    everywhere = (source, pg_database, back)
+    undone = [_on(cli, database, "undo", "--json").stdout for database in everywhere]
+    assert undone[1:] == undone[:1] * 2
+    assert_same(cli, source, pg_database)
+    assert_same(cli, source, back)
+
+
+@pytest.mark.postgres
+def test_postgres_target_with_deals_is_refused_unless_replace(
+    cli: Any, tmp_path: Path, pg_database: str
+) -> None:
+    source = str(tmp_path / "a.json")
+    make_source(cli, source)
+    _on(cli, pg_database, "add", "Mine")
+    before = everything(cli, pg_database)
+    result = cli("copy", source, pg_database)
+    assert result.exit_code == 1
+    assert everything(cli, pg_database) == before
+    _on(cli, source, "copy", source, pg_database, "--replace")
+    assert_same(cli, source, pg_database)
+    assert_undo_alike(cli, source, pg_database)
+
+
+@pytest.mark.postgres
+def test_a_failed_copy_into_postgres_rolls_back(cli: Any, tmp_path: Path, pg_database: str) -> None:
+    source = str(tmp_path / "a.json")
+    make_source(cli, source)
+    _on(cli, pg_database, "add", "Mine")
+    before = everything(cli, pg_database)
+    with failing_half_way(), pytest.raises(RuntimeError):
+        cli("copy", source, pg_database, "--replace")
+    assert everything(cli, pg_database) == before
+
+
+@pytest.mark.postgres
+def test_a_password_in_the_target_is_never_shown(
+    cli: Any, tmp_path: Path, pg_database: str
+) -> None:
+    source = str(tmp_path / "a.json")
+    make_source(cli, source)
+    with_password = pg_database.replace("postgresql://", "postgresql://:s3cret-pw@", 1)
+    if with_password == pg_database or "@" not in with_password:
+        pytest.skip("the test server's URI cannot take a password")
+    result = cli("copy", source, with_password, "--json")
+    assert "s3cret-pw" not in result.stdout + result.stderr
+    result = cli("copy", with_password, str(tmp_path / "b.json"))
+    assert "s3cret-pw" not in result.stdout + result.stderr
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _files(main: Path) -> dict[str, bytes]:
+    paths = DatabasePaths.for_main(main)
+    return {p.name: p.read_bytes() for p in paths.all_data_files() if p.exists()}
+
+
+def failing_half_way() -> Any:
+    """Make the copy fail half-way through the history (as a lost disk or server would)."""
+    from salespipe.transfer import copying
+
+    real = copying.Event
+    calls = {"n": 0}
+
+    class Failing:
+        @staticmethod
+        def from_record(record: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] > 40:
+                raise RuntimeError("the copy failed half-way")
+            return real.from_record(record)
+
+    return mock.patch.object(copying, "Event", Failing)
