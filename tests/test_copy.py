@@ -62,7 +62,7 @@ def make_source(cli: Any, database: str) -> None:
         ("reopen", "31"),
         ("add", "Undone soon"),
         ("undo",),
-        ("note", "2", "asked for a discount"),
+        ("note", "2", 'asked for a "discount" on C:\\prices\\2026 \\N'),
         ("config", "set", "lock_timeout", "7"),
     ]:
         _on(cli, database, *command)
@@ -202,10 +202,18 @@ def test_copy_in_thai(cli: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_file_to_postgres_to_file(cli: Any, tmp_path: Path, pg_database: str) -> None:
+@pytest.mark.parametrize("copy_from", [1, 10**9], ids=["by-copy", "by-statement"])
+def test_file_to_postgres_to_file(
+    cli: Any, tmp_path: Path, pg_database: str, copy_from: int
+) -> None:
+    """Both ways of sending rows (COPY for many, a statement each for a few) store
+    the same."""
+    from salespipe.storage.postgres import backend
+
     source, back = str(tmp_path / "a.json"), str(tmp_path / "back.json")
     make_source(cli, source)
-    _on(cli, source, "copy", source, pg_database)
+    with mock.patch.object(backend, "COPY_FROM", copy_from):
+        _on(cli, source, "copy", source, pg_database)
     assert_same(cli, source, pg_database)
     _on(cli, source, "copy", pg_database, back)
     assert_same(cli, pg_database, back)

@@ -171,6 +171,15 @@ def migrate(cursor: Cursor, where: str, wait: Callable[[], None]) -> bool:
     return created
 
 
+def empty(cursor: Cursor) -> None:
+    """Delete every deal, event, undo entry and stage in use (``copy --replace``): rows,
+    not tables, so that readers keep their snapshot and nobody waits on a table lock."""
+    cursor.execute(
+        "DELETE FROM salespipe_undo; DELETE FROM salespipe_events;"
+        " DELETE FROM salespipe_stages_used; DELETE FROM salespipe_deals"
+    )
+
+
 def drop(cursor: Cursor) -> None:
     """Remove the pipeline's tables (``demo`` replacing its own pipeline)."""
     cursor.execute(
