@@ -198,6 +198,33 @@ def test_copy_in_thai(cli: Any, tmp_path: Path) -> None:
     assert "คัดลอก" in result.stdout
 
 
+def test_a_copy_between_files_does_not_load_the_database_driver(cli: Any, tmp_path: Path) -> None:
+    """The driver is imported for a PostgreSQL end only (docs/team.md, the driver)."""
+    import subprocess
+    import sys
+
+    source, target = tmp_path / "a.json", tmp_path / "b.json"
+    _on(cli, str(source), "add", "One")
+    script = (
+        "import os, sys\n"
+        "end = os._exit\n"
+        "def report(code):\n"
+        "    sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+        "    end(code)\n"
+        "os._exit = report\n"
+        f"sys.argv = ['salespipe', 'copy', {str(source)!r}, {str(target)!r}]\n"
+        "from salespipe.cli.app import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stderr.split())
+    assert "salespipe.transfer.copying" in loaded
+    assert not {"psycopg", "salespipe.storage.postgres.connection"} & loaded
+
+
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
