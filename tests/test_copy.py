@@ -249,9 +249,20 @@ def test_a_long_copy_shows_its_progress_on_a_terminal(
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
+@pytest.fixture
+def same_person(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changes made after the copy are by the same person on both: on a server the author
+    is the database role (docs/team.md, who did what), on a file the login name."""
+    import psycopg
+
+    with psycopg.connect(pg_database) as connection:
+        row = connection.execute("SELECT current_user").fetchone()
+    assert row is not None
+    monkeypatch.setenv("SALESPIPE_USER", str(row[0]))
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("same_person")
 @pytest.mark.parametrize("copy_from", [1, 10**9], ids=["by-copy", "by-statement"])
 def test_file_to_postgres_to_file(
     cli: Any, tmp_path: Path, pg_database: str, copy_from: int
@@ -275,6 +286,7 @@ def test_file_to_postgres_to_file(
 
 
 @pytest.mark.postgres
+@pytest.mark.usefixtures("same_person")
 def test_postgres_target_with_deals_is_refused_unless_replace(
     cli: Any, tmp_path: Path, pg_database: str
 ) -> None:
