@@ -159,8 +159,12 @@ def test_a_schema_one_file_is_read_as_it_is_and_upgraded_by_the_first_write(
     pipeline.move(1, "quoted")
     assert db_path.with_name("pipeline.json.schema1.bak").read_bytes() == original
     meta = _main(db_path)["_meta"]["1"]
-    assert (meta["schema"], meta["open_generation"]) == (3, 1)
-    assert meta["migrations"] == ["open_deals_to_journal", "index_journals"]
+    assert (meta["schema"], meta["open_generation"]) == (4, 1)
+    assert meta["migrations"] == [
+        "open_deals_to_journal",
+        "index_journals",
+        "stages_into_pipelines",
+    ]
     head = backup_head(pipeline.read(), datetime.now())
     assert set(head["meta"]) == {"created_at", "next_deal_id", "next_seq", "next_change"}
     deals = {d.id: d for d in pipeline.read().all_deals()}

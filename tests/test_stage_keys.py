@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from salespipe.app.stage_admin import _unique_key
+from salespipe.app.stage_admin import unique_key
 from salespipe.core.romanise import romanise
 
 
@@ -22,7 +22,7 @@ from salespipe.core.romanise import romanise
     ],
 )
 def test_keys_start_with_a_letter_and_are_latin(name: str, key: str) -> None:
-    assert _unique_key(name, []) == key
+    assert unique_key(name, []) == key
 
 
 def test_romanising_is_the_same_every_time() -> None:

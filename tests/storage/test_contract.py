@@ -19,7 +19,17 @@ import pytest
 
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import DatabaseBusy
-from salespipe.core.model import Deal, Event, Stage, Stay, default_stages
+from salespipe.core.model import (
+    FIRST_PIPELINE,
+    Deal,
+    Event,
+    PipelineDef,
+    Stage,
+    Stay,
+    default_stages,
+    first_pipeline,
+    stages_in,
+)
 from salespipe.reports import timeline
 from salespipe.storage import memory, open_storage
 from salespipe.storage.jsonl import transaction as jsonl_transaction
@@ -493,6 +503,34 @@ def test_stages_are_replaced_whole_and_read_in_order(storage: Storage) -> None:
         tx.save_stages(stages)
         assert tx.stages() == stages
     assert storage.read().stages() == stages
+
+
+# -- pipelines ---------------------------------------------------------------------------------
+def test_a_new_database_holds_the_first_pipeline(storage: Storage) -> None:
+    assert storage.read().pipelines() == [first_pipeline()]
+    assert {s.pipeline for s in storage.read().stages()} == {FIRST_PIPELINE}
+
+
+def test_pipelines_and_their_stages_are_saved_whole_and_atomically(storage: Storage) -> None:
+    pipelines = [first_pipeline(), PipelineDef("renewals", "Renewals", 2, archived=True)]
+    stages = [*initial().stages, Stage("renewal-due", "Due", 1, 40, pipeline="renewals")]
+    with change(storage) as tx:
+        tx.save_pipelines(pipelines)
+        tx.save_stages(stages)
+        assert tx.pipelines() == pipelines
+    view = storage.read()
+    assert view.pipelines() == pipelines
+    assert stages_in(view.stages(), "renewals") == [stages[-1]]
+    assert stages_in(view.stages(), FIRST_PIPELINE) == initial().stages
+    with pytest.raises(RuntimeError, match="boom"):
+        save_pipelines_then_fail(storage)
+    assert storage.read().pipelines() == pipelines
+
+
+def save_pipelines_then_fail(storage: Storage) -> None:
+    with change(storage) as tx:
+        tx.save_pipelines([first_pipeline()])
+        raise RuntimeError("boom")
 
 
 def test_a_stage_is_in_use_once_any_deal_was_in_it(storage: Storage) -> None:

@@ -15,12 +15,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
-from salespipe.app import reading, settings, stage_admin, undo_check
+from salespipe.app import pipeline_admin, reading, scope, settings, stage_admin, undo_check
 from salespipe.app.work import Change, Work, close_stay, moved
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, NextAction, Quote, Stage, Stay
+from salespipe.core.model import (
+    Deal,
+    Event,
+    NextAction,
+    PipelineDef,
+    Quote,
+    Stage,
+    Stay,
+    stages_in,
+)
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Checkup, ReadView, Storage
@@ -122,6 +131,8 @@ class Pipeline:
         # Called with the stored settings each time the file is read, before anything else
         # is done with it (the CLI applies the configured language and date era).
         self.config_readers: list[Callable[[dict[str, Any]], None]] = []
+        # The pipeline commands act on (--pipeline); None: the current one (see app/scope.py).
+        self.chosen_pipeline: str | None = None
 
     @classmethod
     def open(cls, target: Any, lang: str | None = None) -> Self:
@@ -163,10 +174,12 @@ class Pipeline:
             # On a server the database role is who you are (the setting "owner" is the
             # whole team's); on a data file, that setting or the login name.
             who = tx.user() or settings.effective(tx.config())["owner"]
-            work = Work(tx, command, who)
+            work = Work(tx, command, who, self.chosen_pipeline)
             yield work
             if not work.change.stages:
                 work.change.stages = list(work.stages)
+            if not work.change.pipelines:
+                work.change.pipelines = list(work.pipelines)
             if work.change.events and command != "demo" and tx.flags().get("demo"):
                 tx.set_flag("demo", False)  # someone's work is in it now: no demo replaces it
             if work.change.events and not tx.exists:
@@ -180,6 +193,37 @@ class Pipeline:
         with self.work(command) as work:
             use_case(work, *args, **kw)
         return work.change
+
+    # -- pipelines -----------------------------------------------------------------------
+    def current_pipeline(self, view: ReadView) -> PipelineDef:
+        """The pipeline commands act on: --pipeline, else the one ``use`` chose."""
+        return scope.current(view.pipelines(), view.config(), self.chosen_pipeline)
+
+    def current_stages(self, view: ReadView) -> list[Stage]:
+        """The stages of :meth:`current_pipeline`, in order."""
+        return stages_in(view.stages(), self.current_pipeline(view).key)
+
+    def pipeline_add(
+        self, name: str, *, stages: str = pipeline_admin.DEFAULT, copy_of: str | None = None
+    ) -> Change:
+        """A new pipeline, with the default stages, none, or a copy of another's."""
+        return self._run("pipeline add", pipeline_admin.add, name, stages=stages, copy_of=copy_of)
+
+    def pipeline_rename(self, name: str, new_name: str) -> Change:
+        """A pipeline by another name (its key stays)."""
+        return self._run("pipeline rename", pipeline_admin.rename, name, new_name)
+
+    def pipeline_archive(self, name: str, *, archived: bool = True) -> Change:
+        """Hide a pipeline from choices, or show it again; its deals and history stay."""
+        return self._run("pipeline archive", pipeline_admin.archive, name, archived=archived)
+
+    def pipeline_remove(self, name: str) -> Change:
+        """Remove a pipeline no deal ever lived in, with its stages."""
+        return self._run("pipeline remove", pipeline_admin.remove, name)
+
+    def use_pipeline(self, name: str) -> Change:
+        """Make a pipeline the one commands act on by default (the ``pipeline`` setting)."""
+        return self.set_config(scope.SETTING, name)
 
     # -- stages ----------------------------------------------------------------------
     def stage_add(
@@ -261,9 +305,10 @@ class Pipeline:
     ) -> Change:
         with self.work("add") as work:
             when = work.when(at, None)
-            enabled = [s for s in work.stages if s.enabled]
+            _refuse_archived(work.pipeline)
+            enabled = [s for s in work.pipeline_stages if s.enabled]
             if stage is not None:
-                chosen = parse.stage(work.stages, stage)
+                chosen = parse.stage(work.pipeline_stages, stage)
             elif enabled:
                 chosen = enabled[0]
             else:
@@ -303,11 +348,25 @@ class Pipeline:
             return work.change
 
     def move(
-        self, deal_id: int, stage: str, *, reason: str | None = None, at: datetime | None = None
+        self,
+        deal_id: int,
+        stage: str,
+        *,
+        reason: str | None = None,
+        at: datetime | None = None,
+        pipeline: str | None = None,
     ) -> Change:
+        """Move a deal to another stage of its pipeline, or with ``pipeline`` to a stage
+        of that one: one event either way, undone as one."""
         with self.work("move") as work:
             before = work.deal(deal_id)
-            target = parse.stage(work.stages, stage)
+            if pipeline is None:
+                stages = work.deal_stages(before)
+            else:
+                into = parse.pipeline(work.pipelines, pipeline)
+                _refuse_archived(into)
+                stages = stages_in(work.stages, into.key)
+            target = parse.stage(stages, stage)
             if not before.is_open:
                 raise NotAllowed(
                     _("Deal {deal_id} is {status}; `salespipe reopen {deal_id}` it first.").format(
@@ -377,7 +436,9 @@ class Pipeline:
             before = work.deal(deal_id)
             if before.is_open:
                 raise NotAllowed(_("Deal {deal_id} is already open.").format(deal_id=deal_id))
-            target = parse.stage(work.stages, stage if stage is not None else before.stage)
+            target = parse.stage(
+                work.deal_stages(before), stage if stage is not None else before.stage
+            )
             reason = work.require_reason(reason, N_("reopen a deal"))
             when = work.when(at, before)
             after = dataclasses.replace(
@@ -504,6 +565,8 @@ class Pipeline:
     def set_config(self, key: str, text: str) -> Change:
         value = settings.parse_setting(key, text)
         with self.work("config") as work:
+            if key == scope.SETTING:  # kept as the key, whatever name it was given by
+                value = parse.pipeline(work.pipelines, value).key
             old = work.tx.config().get(key)
             if old == value:
                 return work.change
@@ -521,6 +584,16 @@ class Pipeline:
                 )
             work.tx.set_config("currency", currency or "THB")
             return work.tx
+
+
+def _refuse_archived(pipeline: PipelineDef) -> None:
+    if pipeline.archived:
+        raise NotAllowed(
+            _(
+                'The pipeline "{name}" is archived; `salespipe pipeline unarchive "{name}"` '
+                "brings it back."
+            ).format(name=parse.pipeline_name(pipeline))
+        )
 
 
 def _apply_fields(deal: Deal, fields: DealFields) -> Deal:
@@ -578,3 +651,14 @@ def _revert(work: Work, event: Event) -> None:
         work.tx.save_stages(restored_stages)
         work._stages = restored_stages
         work.change.stages = restored_stages
+    elif event.type.startswith("pipeline"):
+        pipelines = {p.key: p for p in work.pipelines}
+        for key, record in (event.before or {}).items():
+            if record is None:
+                pipelines.pop(key, None)
+            else:
+                pipelines[key] = PipelineDef.from_record(record)
+        kept = sorted(pipelines.values(), key=lambda p: p.position)
+        work.tx.save_pipelines(kept)
+        work._pipelines = kept
+        work.change.pipelines = kept

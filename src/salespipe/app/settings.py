@@ -85,8 +85,17 @@ SETTINGS: dict[str, Setting] = {
             _choice("ce", "be"),
             "show years as CE or Buddhist Era (display only; default: BE in Thai, else CE)",
         ),
+        Setting(
+            "pipeline",
+            lambda text: parse.text(text, what=N_("pipeline"), required=True, max_length=60),
+            "the pipeline commands act on unless --pipeline names one (also: salespipe use)",
+        ),
     )
 }
+
+# Settings ``config list`` shows only once set (a database with one pipeline lists
+# what it always listed).
+SHOWN_WHEN_SET = frozenset({"pipeline"})
 
 DEFAULTS: dict[str, Any] = {
     "currency": "THB",

@@ -21,20 +21,21 @@ RESERVED_NAMES = {"won", "lost", "open", "all"}
 UNSET = object()
 
 
-def _slug(name: str) -> str:
+def slug(name: str, kind: str = "stage") -> str:
     """A key from a name: Latin letters and digits, never a digit first (a key that looks
-    like a number would be read as a stage's position)."""
+    like a number would be read as a position); ``kind`` when nothing is left."""
     ascii_only = re.sub(r"[^a-z0-9]+", "-", romanise(name).casefold()).strip("-")
     if not ascii_only:
-        return "stage"
+        return kind
     if ascii_only[0].isdigit():
-        ascii_only = f"stage-{ascii_only}"
+        ascii_only = f"{kind}-{ascii_only}"
     return ascii_only[:30].rstrip("-")
 
 
-def _unique_key(name: str, stages: Sequence[Stage]) -> str:
+def unique_key(name: str, stages: Sequence[Stage]) -> str:
+    """A stage key from ``name`` that no stage of any pipeline has."""
     taken = {s.key for s in stages}
-    base = _slug(name)
+    base = slug(name)
     key, counter = base, 2
     while key in taken or key in RESERVED_NAMES:
         key, counter = f"{base}-{counter}", counter + 1
@@ -74,30 +75,30 @@ def add(
     target_days: int | None = None,
     guide: str = "",
 ) -> None:
-    name = check_stage_name(name, work.stages)
+    name = check_stage_name(name, work.pipeline_stages)
     if before and after:
         raise InvalidValue(_("Give --before or --after, not both."))
     stage = Stage(
-        key=_unique_key(name, work.stages),
+        key=unique_key(name, work.stages),
         name=name,
         position=0,
         probability=probability if probability is not None else 50,
         target_days=target_days,
         guide=guide,
     )
-    ordered = list(work.stages)
+    ordered = list(work.pipeline_stages)
     if before or after:
-        anchor = parse.stage(work.stages, before or after or "", enabled_only=False)
+        anchor = parse.stage(work.pipeline_stages, before or after or "", enabled_only=False)
         index = ordered.index(anchor) + (0 if before else 1)
     else:
         index = len(ordered)
     ordered.insert(index, stage)
-    work.save_stages("stage-add", ordered)
+    work.save_stages("stage-add", ordered, pipeline=work.pipeline.key)
 
 
 def rename(work: Work, name: str, new_name: str) -> None:
-    stage = parse.stage(work.stages, name, enabled_only=False)
-    new_name = check_stage_name(new_name, work.stages, ignore=stage.key)
+    stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
+    new_name = check_stage_name(new_name, work.pipeline_stages, ignore=stage.key)
     if new_name == stage.name:
         work.change.stages = work.stages
         return
@@ -112,7 +113,7 @@ def set_fields(
     target_days: object = UNSET,
     guide: str | None = None,
 ) -> None:
-    stage = parse.stage(work.stages, name, enabled_only=False)
+    stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
     changed = stage
     if probability is not None:
         changed = dataclasses.replace(changed, probability=probability)
@@ -151,29 +152,29 @@ def set_probabilities(work: Work, probabilities: Mapping[str, int]) -> None:
 
 def order(work: Work, names: Sequence[str]) -> None:
     """The named enabled stages first, in that order; the rest keep their order after."""
-    chosen = [parse.stage(work.stages, n) for n in names]
+    chosen = [parse.stage(work.pipeline_stages, n) for n in names]
     if len({s.key for s in chosen}) != len(chosen):
         raise InvalidValue(_("A stage is named more than once in the order."))
-    enabled = [s for s in work.stages if s.enabled and s not in chosen]
-    disabled = [s for s in work.stages if not s.enabled]
+    enabled = [s for s in work.pipeline_stages if s.enabled and s not in chosen]
+    disabled = [s for s in work.pipeline_stages if not s.enabled]
     ordered = [*chosen, *enabled, *disabled]
-    if [s.key for s in ordered] == [s.key for s in work.stages]:
+    if [s.key for s in ordered] == [s.key for s in work.pipeline_stages]:
         work.change.stages = work.stages
         return
-    work.save_stages("stage-order", ordered)
+    work.save_stages("stage-order", ordered, pipeline=work.pipeline.key)
 
 
 def disable(
     work: Work, name: str, *, move_to: str | None = None, reason: str | None = None
 ) -> None:
-    stage = parse.stage(work.stages, name, enabled_only=False)
+    stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
     if not stage.enabled:
         work.change.stages = work.stages
         return
     holding = [d for d in work.tx.open_deals() if d.stage == stage.key]
     target = None
     if move_to is not None:
-        target = parse.stage(work.stages, move_to)
+        target = parse.stage(work.pipeline_stages, move_to)
         if target.key == stage.key:
             raise InvalidValue(_("--move-to must name another stage."))
     if holding and target is None:
@@ -194,7 +195,7 @@ def disable(
 
 
 def enable(work: Work, name: str) -> None:
-    stage = parse.stage(work.stages, name, enabled_only=False)
+    stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
     if not stage.enabled:
         _replace(work, "stage-enable", dataclasses.replace(stage, enabled=True))
     else:
@@ -202,7 +203,7 @@ def enable(work: Work, name: str) -> None:
 
 
 def remove(work: Work, name: str) -> None:
-    stage = parse.stage(work.stages, name, enabled_only=False)
+    stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
     if work.tx.stage_in_use(stage.key):
         raise NotAllowed(
             _(
@@ -210,8 +211,10 @@ def remove(work: Work, name: str) -> None:
                 '`salespipe stage disable "{name}"` hides it instead.'
             ).format(name=stage.name)
         )
-    work.save_stages("stage-remove", [s for s in work.stages if s.key != stage.key])
+    kept = [s for s in work.pipeline_stages if s.key != stage.key]
+    work.save_stages("stage-remove", kept, pipeline=work.pipeline.key)
 
 
 def _replace(work: Work, kind: str, stage: Stage) -> None:
-    work.save_stages(kind, [stage if s.key == stage.key else s for s in work.stages])
+    replaced = [stage if s.key == stage.key else s for s in work.pipeline_stages]
+    work.save_stages(kind, replaced, pipeline=work.pipeline.key)

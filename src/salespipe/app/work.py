@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from salespipe.app import settings
+from salespipe.app import scope, settings
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, Record, Stage, Stay
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, Stay, stages_in
 
 if TYPE_CHECKING:
     from salespipe.storage.port import WriteTransaction
@@ -26,6 +26,7 @@ class Change:
     deals: list[Deal] = field(default_factory=list)
     deals_before: dict[int, Deal | None] = field(default_factory=dict)
     stages: list[Stage] = field(default_factory=list)  # all stages after the change
+    pipelines: list[PipelineDef] = field(default_factory=list)  # all, after the change
     created: str | None = None  # the database (its location), when this change created it
     undone: list[Event] = field(default_factory=list)  # an undo: the events it took back
 
@@ -42,13 +43,17 @@ def record_diff(before: Record, after: Record) -> tuple[Record, Record]:
 class Work:
     """One open transaction with the bookkeeping every use case needs."""
 
-    def __init__(self, tx: WriteTransaction, command: str, who: str) -> None:
+    def __init__(
+        self, tx: WriteTransaction, command: str, who: str, chosen_pipeline: str | None = None
+    ) -> None:
         self.tx = tx
         self.command = command
         self.who = who
         self.now = clock.now()
         self.change = Change()
         self._stages: list[Stage] | None = None
+        self._pipelines: list[PipelineDef] | None = None
+        self.chosen_pipeline = chosen_pipeline  # --pipeline, else the current one
 
     @property
     def config(self) -> dict[str, Any]:
@@ -59,6 +64,26 @@ class Work:
         if self._stages is None:
             self._stages = self.tx.stages()
         return self._stages
+
+    @property
+    def pipelines(self) -> list[PipelineDef]:
+        if self._pipelines is None:
+            self._pipelines = self.tx.pipelines()
+        return self._pipelines
+
+    @property
+    def pipeline(self) -> PipelineDef:
+        """The pipeline the command acts on (``--pipeline``, else the current one)."""
+        return scope.current(self.pipelines, self.tx.config(), self.chosen_pipeline)
+
+    @property
+    def pipeline_stages(self) -> list[Stage]:
+        """The stages of :attr:`pipeline`, in order."""
+        return stages_in(self.stages, self.pipeline.key)
+
+    def deal_stages(self, deal: Deal) -> list[Stage]:
+        """The stages of the deal's pipeline, in order."""
+        return scope.deal_stages(deal.stage, self.stages)
 
     def deal(self, deal_id: int) -> Deal:
         found = self.tx.get_deal(deal_id)
@@ -145,8 +170,20 @@ class Work:
             kind, at, deal_id=deal.id, reason=reason, text=text, before=diff[0], after=diff[1]
         )
 
-    def save_stages(self, kind: str, new: Sequence[Stage], *, reason: str | None = None) -> None:
+    def save_stages(
+        self,
+        kind: str,
+        new: Sequence[Stage],
+        *,
+        reason: str | None = None,
+        pipeline: str | None = None,
+    ) -> None:
+        """Store the stages ``new`` (all of them, or with ``pipeline``: that pipeline's,
+        the others kept) and record the event of those that changed."""
         old = {s.key: s.to_record() for s in self.stages}
+        if pipeline is not None:
+            kept = [s for s in self.stages if s.pipeline != pipeline]
+            new = [*kept, *(dataclasses.replace(s, pipeline=pipeline) for s in new)]
         ordered = renumbered(new)
         fresh = {s.key: s.to_record() for s in ordered}
         keys = [k for k in {**old, **fresh} if old.get(k) != fresh.get(k)]
@@ -157,6 +194,23 @@ class Work:
             kind,
             self.now,
             reason=reason,
+            before={k: old.get(k) for k in keys},
+            after={k: fresh.get(k) for k in keys},
+        )
+
+    def save_pipelines(self, kind: str, new: Sequence[PipelineDef]) -> None:
+        """Store the pipelines ``new`` (renumbered in this order) and record the event of
+        those that changed."""
+        old = {p.key: p.to_record() for p in self.pipelines}
+        ordered = [dataclasses.replace(p, position=i) for i, p in enumerate(new, start=1)]
+        fresh = {p.key: p.to_record() for p in ordered}
+        keys = [k for k in {**old, **fresh} if old.get(k) != fresh.get(k)]
+        self.tx.save_pipelines(ordered)
+        self._pipelines = list(ordered)
+        self.change.pipelines = list(ordered)
+        self.event(
+            kind,
+            self.now,
             before={k: old.get(k) for k in keys},
             after={k: fresh.get(k) for k in keys},
         )
@@ -199,7 +253,13 @@ class Work:
 
 
 def renumbered(stages: Sequence[Stage]) -> list[Stage]:
-    return [dataclasses.replace(s, position=i) for i, s in enumerate(stages, start=1)]
+    """The stages numbered 1, 2, … within each pipeline, in this order."""
+    counts: dict[str, int] = {}
+    numbered = []
+    for stage in stages:
+        counts[stage.pipeline] = counts.get(stage.pipeline, 0) + 1
+        numbered.append(dataclasses.replace(stage, position=counts[stage.pipeline]))
+    return numbered
 
 
 def close_stay(stays: tuple[Stay, ...], at: datetime) -> tuple[Stay, ...]:

@@ -62,8 +62,13 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     Example: salespipe config list --json
     """
-    config = settings.effective(state(ctx).read().config())
-    values = {key: config.get(key) for key in settings.SETTINGS}
+    stored = state(ctx).read().config()
+    config = settings.effective(stored)
+    values = {
+        key: config.get(key)
+        for key in settings.SETTINGS
+        if key in stored or key not in settings.SHOWN_WHEN_SET
+    }
     output.result(setup_results.Settings(values), as_json)
 
 

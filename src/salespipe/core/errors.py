@@ -56,6 +56,14 @@ class AmbiguousStage(SalespipeError):
     code = "ambiguous_stage"
 
 
+class PipelineNotFound(SalespipeError):
+    code = "pipeline_not_found"
+
+
+class AmbiguousPipeline(SalespipeError):
+    code = "ambiguous_pipeline"
+
+
 class NotAllowed(SalespipeError):
     """The request is understood but not allowed in the current state."""
 

@@ -7,6 +7,7 @@ store keeps. Standard library only: no storage, no printing.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,8 +41,49 @@ def _iso(moment: datetime | None) -> str | None:
 _fromiso = datetime.fromisoformat
 
 
+# The key of the pipeline every database begins with, and the one every stage stored
+# before there were several pipelines belongs to (docs/pipelines.md).
+FIRST_PIPELINE = "sales"
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineDef:
+    """One pipeline of the database: its key (never changes), its name, its place in
+    the list and whether it is archived (hidden from choices, its history kept).
+
+    An empty ``name`` is the first pipeline's default name, shown in the reader's
+    language ("Sales"); renaming the pipeline gives it a name of its own.
+    """
+
+    key: str
+    name: str
+    position: int
+    archived: bool = False
+
+    def to_record(self) -> Record:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_record(cls, raw: Record) -> PipelineDef:
+        return cls(
+            key=raw["key"],
+            name=raw.get("name", ""),
+            position=raw["position"],
+            archived=raw.get("archived", False),
+        )
+
+
+def first_pipeline() -> PipelineDef:
+    """The pipeline a new database holds, and a database made before pipelines had."""
+    return PipelineDef(FIRST_PIPELINE, "", 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
+    """A stage of one pipeline. Its key is unique in the whole database, so a deal's
+    stage also says which pipeline the deal is in; its position counts within its
+    pipeline."""
+
     key: str
     name: str
     position: int
@@ -49,9 +91,13 @@ class Stage:
     target_days: int | None = None
     enabled: bool = True
     guide: str = ""
+    pipeline: str = FIRST_PIPELINE
 
     def to_record(self) -> Record:
-        return dataclasses.asdict(self)
+        record = dataclasses.asdict(self)
+        if self.pipeline == FIRST_PIPELINE:
+            del record["pipeline"]  # the records of a one-pipeline database stay as they were
+        return record
 
     @classmethod
     def from_record(cls, raw: Record) -> Stage:
@@ -63,7 +109,19 @@ class Stage:
             target_days=raw.get("target_days"),
             enabled=raw.get("enabled", True),
             guide=raw.get("guide", ""),
+            pipeline=raw.get("pipeline", FIRST_PIPELINE),
         )
+
+
+def stages_in(stages: Iterable[Stage], pipeline: str) -> list[Stage]:
+    """The stages of one pipeline, in their order."""
+    return sorted((s for s in stages if s.pipeline == pipeline), key=lambda s: s.position)
+
+
+def several_pipelines(stages: Iterable[Stage]) -> bool:
+    """Whether the stages belong to more than one pipeline: then a deal's JSON names its
+    pipeline (a one-pipeline database's output stays as it always was)."""
+    return len({s.pipeline for s in stages}) > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,14 +338,16 @@ def record_days_in_stage(record: Record, now: datetime) -> int:
     return whole_days(_fromiso(record["stage_entered_at"]), end)
 
 
-def record_to_dict(record: Record, stage: Stage | None, now: datetime) -> Record:
+def record_to_dict(
+    record: Record, stage: Stage | None, now: datetime, *, pipeline: bool = False
+) -> Record:
     """The public JSON shape of a deal (docs/data-format.md), from its whole stored record.
 
     The stored values are already what JSON shows (ISO times to the second, amounts as
     :func:`money_to_json` numbers); only the stage's name and the derived numbers are added.
     """
     probability = record_probability(record, stage)
-    return {
+    shown: Record = {
         "id": record["id"],
         "title": record["title"],
         "customer": record["customer"],
@@ -313,11 +373,17 @@ def record_to_dict(record: Record, stage: Stage | None, now: datetime) -> Record
         "quote": record["quote"],
         "source": record["source"],
     }
+    if pipeline:
+        shown["pipeline"] = stage.pipeline if stage else FIRST_PIPELINE
+    return shown
 
 
-def deal_to_dict(deal: Deal, stage: Stage | None, now: datetime) -> Record:
-    """The public JSON shape of a deal (docs/data-format.md)."""
-    return record_to_dict(deal.to_record(), stage, now)
+def deal_to_dict(
+    deal: Deal, stage: Stage | None, now: datetime, *, pipeline: bool = False
+) -> Record:
+    """The public JSON shape of a deal (docs/data-format.md); ``pipeline``: with the key
+    of its pipeline (when the database holds several)."""
+    return record_to_dict(deal.to_record(), stage, now, pipeline=pipeline)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,30 @@
 """Turning what people type into values: money, dates, text, stage names.
 
 Every parser either returns a value that can be stored and shown back exactly, or
-raises InvalidValue / StageNotFound / AmbiguousStage with one sentence that names
+raises InvalidValue / StageNotFound / AmbiguousStage (PipelineNotFound /
+AmbiguousPipeline for pipelines) with one sentence that names
 the input.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Protocol, TypeVar
 
 from salespipe.core import clock, collation
 from salespipe.core.currencies import ISO_4217
-from salespipe.core.errors import AmbiguousStage, InvalidValue, StageNotFound
+from salespipe.core.errors import (
+    AmbiguousPipeline,
+    AmbiguousStage,
+    InvalidValue,
+    PipelineNotFound,
+    StageNotFound,
+)
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import DEFAULT_STAGES, Stage
+from salespipe.core.model import DEFAULT_STAGES, PipelineDef, Stage
 
 MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact as a JSON number
 BUDDHIST_ERA_OFFSET = 543
@@ -312,28 +320,22 @@ def fold(name: str) -> str:
     return collation.fold(name)
 
 
-_DEFAULT_NAMES = {key: (thai, english) for key, thai, english, _p, _t in DEFAULT_STAGES}
+# Each default stage name -> the stage's Thai and English names (a pipeline made with
+# the default stages has them under other keys).
+_DEFAULT_NAMES = {
+    name: (thai, english)
+    for _key, thai, english, _p, _t in DEFAULT_STAGES
+    for name in (thai, english)
+}
 
 
 def _names(stage: Stage) -> tuple[str, ...]:
-    """The folded names a stage answers to: its own, and for a default stage still under
-    one of its default names, both its Thai and its English name."""
-    defaults = _DEFAULT_NAMES.get(stage.key, ())
-    if stage.name in defaults:
+    """The folded names a stage answers to: its own, and for a stage under one of the
+    default names, both its Thai and its English name."""
+    defaults = _DEFAULT_NAMES.get(stage.name)
+    if defaults:
         return tuple(fold(name) for name in defaults)
     return (fold(stage.name),)
-
-
-def _name_starts(stage: Stage, wanted: str) -> bool:
-    return any(name.startswith(wanted) for name in _names(stage)) or stage.key.startswith(wanted)
-
-
-def _word_starts(stage: Stage, wanted: str) -> bool:
-    return any(word.startswith(wanted) for name in _names(stage) for word in name.split()[1:])
-
-
-def _name_contains(stage: Stage, wanted: str) -> bool:
-    return len(wanted) > 1 and any(wanted in name for name in _names(stage))
 
 
 def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> Stage:
@@ -347,32 +349,110 @@ def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> S
     """
     candidates = [s for s in stages if s.enabled or not enabled_only]
     ordered = sorted(candidates, key=lambda s: s.position)
-    wanted = fold(name)
-    if not wanted:
+    if not fold(name):
         raise StageNotFound(_("A stage name must not be empty."))
-    for found in ordered:
-        if found.key == name.strip() or wanted in _names(found):
-            return found
-    if wanted.isdecimal():
-        enabled = [s for s in ordered if s.enabled]
-        index = int(wanted)
-        if 1 <= index <= len(enabled):
-            return enabled[index - 1]
-    for finds in (_name_starts, _word_starts, _name_contains):
-        matches = [s for s in ordered if finds(s, wanted)]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise AmbiguousStage(
-                _('The stage "{name}" could mean {stages}; give more of the name.').format(
-                    name=name, stages=_quoted_names(matches)
-                )
+    found, matches = _resolve(ordered, name, _names, lambda s: s.enabled)
+    if found is not None:
+        return found
+    if matches:
+        raise AmbiguousStage(
+            _('The stage "{name}" could mean {stages}; give more of the name.').format(
+                name=name, stages=_quoted_names(matches)
             )
+        )
     raise StageNotFound(
         _('There is no stage "{name}"; the stages are {stages}.').format(
             name=name, stages=_quoted_names(ordered) or _("none")
         )
     )
+
+
+def pipeline(
+    pipelines: Iterable[PipelineDef], name: str, *, with_archived: bool = True
+) -> PipelineDef:
+    """Find a pipeline exactly as :func:`stage` finds a stage: by key, name, position
+    among the pipelines not archived, or a unique part of its name (Thai too). The first
+    pipeline under its default name answers to "Sales" and to its Thai name."""
+    candidates = [p for p in pipelines if with_archived or not p.archived]
+    ordered = sorted(candidates, key=lambda p: p.position)
+    if not fold(name):
+        raise PipelineNotFound(_("A pipeline name must not be empty."))
+    found, matches = _resolve(ordered, name, _pipeline_names, lambda p: not p.archived)
+    if found is not None:
+        return found
+    names = ", ".join(f'"{pipeline_name(p)}"' for p in matches or ordered) or _("none")
+    if matches:
+        raise AmbiguousPipeline(
+            _('The pipeline "{name}" could mean {pipelines}; give more of the name.').format(
+                name=name, pipelines=names
+            )
+        )
+    raise PipelineNotFound(
+        _('There is no pipeline "{name}"; the pipelines are {pipelines}.').format(
+            name=name, pipelines=names
+        )
+    )
+
+
+def pipeline_name(found: PipelineDef) -> str:
+    """A pipeline's name as a person reads it: the first pipeline's default name is
+    "Sales" in the reader's language."""
+    return found.name or _(FIRST_PIPELINE_NAME)
+
+
+FIRST_PIPELINE_NAME = N_("Sales")
+_FIRST_PIPELINE_NAMES = ("Sales", "ไปป์ไลน์ขาย")
+
+
+def _pipeline_names(found: PipelineDef) -> tuple[str, ...]:
+    if found.name:
+        return (fold(found.name),)
+    return tuple(dict.fromkeys(fold(n) for n in (*_FIRST_PIPELINE_NAMES, pipeline_name(found))))
+
+
+class _Named(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_Named)
+
+
+def _resolve(
+    ordered: Sequence[_T],
+    name: str,
+    names: Callable[[_T], tuple[str, ...]],
+    chosen_by_number: Callable[[_T], bool],
+) -> tuple[_T | None, list[_T]]:
+    """The one item ``name`` finds (by key, whole name, position among those
+    ``chosen_by_number``, then beginnings and parts of names), else None and the several
+    items the first rule that found any found (empty: none)."""
+    wanted = fold(name)
+    for found in ordered:
+        if found.key == name.strip() or wanted in names(found):
+            return found, []
+    if wanted.isdecimal():
+        numbered = [item for item in ordered if chosen_by_number(item)]
+        index = int(wanted)
+        if 1 <= index <= len(numbered):
+            return numbered[index - 1], []
+
+    def name_starts(item: _T) -> bool:
+        return any(n.startswith(wanted) for n in names(item)) or item.key.startswith(wanted)
+
+    def word_starts(item: _T) -> bool:
+        return any(word.startswith(wanted) for n in names(item) for word in n.split()[1:])
+
+    def name_contains(item: _T) -> bool:
+        return len(wanted) > 1 and any(wanted in n for n in names(item))
+
+    for finds in (name_starts, word_starts, name_contains):
+        matches = [item for item in ordered if finds(item)]
+        if len(matches) == 1:
+            return matches[0], []
+        if matches:
+            return None, matches
+    return None, []
 
 
 def _quoted_names(stages: Iterable[Stage]) -> str:

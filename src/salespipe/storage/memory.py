@@ -22,7 +22,7 @@ import orjson
 
 from salespipe.core.errors import DatabaseBusy, NoLiveFeed
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
@@ -43,6 +43,7 @@ class _State:
     exists: bool
     created_at: str
     stages: tuple[Stage, ...]
+    pipelines: tuple[PipelineDef, ...] = field(default_factory=lambda: (first_pipeline(),))
     config: dict[str, Any] = field(default_factory=dict)
     counters: Counters = field(default_factory=lambda: Counters(1, 1, 1))
     flags: dict[str, Any] = field(default_factory=dict)
@@ -94,6 +95,9 @@ class MemoryView(ReadView):
 
     def stages(self) -> list[Stage]:
         return sorted(self._state.stages, key=lambda s: s.position)
+
+    def pipelines(self) -> list[PipelineDef]:
+        return list(self._state.pipelines)
 
     def created_at(self) -> str:
         return self._state.created_at
@@ -203,6 +207,9 @@ class MemoryTransaction(HeldBookkeeping, MemoryView, WriteTransaction):
     # -- stages (the rest of the bookkeeping: storage/bookkeeping.py) ----------------
     def save_stages(self, stages: Iterable[Stage]) -> None:
         self._touch().stages = tuple(stages)
+
+    def save_pipelines(self, pipelines: Iterable[PipelineDef]) -> None:
+        self._touch().pipelines = tuple(pipelines)
 
     # -- deals ---------------------------------------------------------------------------
     def save_deals(self, deals: Iterable[Deal]) -> None:

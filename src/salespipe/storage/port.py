@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
-from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 
 # How many changes back ``undo`` reaches.
 UNDO_DEPTH = 100
@@ -114,7 +114,11 @@ class ReadView(Protocol):
         """The stored settings (a copy: changing it changes nothing)."""
 
     def stages(self) -> list[Stage]:
-        """Every stage, in pipeline order."""
+        """Every stage of every pipeline, each pipeline's in their order."""
+
+    def pipelines(self) -> list[PipelineDef]:
+        """Every pipeline, in order (archived ones too). A database made before there
+        were several pipelines holds one, :func:`~salespipe.core.model.first_pipeline`."""
 
     def created_at(self) -> str:
         """When the pipeline began (ISO)."""
@@ -214,6 +218,10 @@ class WriteTransaction(ReadView, Protocol):
 
     def save_stages(self, stages: Iterable[Stage]) -> None:
         """Replace the stages by these, in this order."""
+
+    def save_pipelines(self, pipelines: Iterable[PipelineDef]) -> None:
+        """Replace the pipelines by these, in this order (their stages are saved with
+        :meth:`save_stages`)."""
 
     def set_flag(self, name: str, value: Any) -> None:
         """Set a flag (a restore sets those of the backup). A name the backend uses for

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from salespipe.app.stage_admin import RESERVED_NAMES, _slug, check_stage_name
+from salespipe.app.stage_admin import RESERVED_NAMES, check_stage_name, slug
 from salespipe.core import parse
 from salespipe.core.errors import AmbiguousStage, InvalidValue, NotAllowed, StageNotFound
 from salespipe.core.i18n import _, ngettext
@@ -242,7 +242,7 @@ def _check_unique(name: str, names: dict[str, Stage], keys: dict[str, Stage]) ->
 
 def _unique_key(name: str, keys: Container[str]) -> str:
     """``stage_admin``'s key for a new stage of that name, checked against a set."""
-    base = _slug(name)
+    base = slug(name)
     key, counter = base, 2
     while key in keys or key in RESERVED_NAMES:
         key, counter = f"{base}-{counter}", counter + 1

@@ -22,7 +22,7 @@ from salespipe.core.errors import (
     WriteFailed,
 )
 from salespipe.core.i18n import _
-from salespipe.core.model import Stage
+from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
 from salespipe.storage.jsonl import line_index
@@ -105,11 +105,21 @@ def index_journals(upgrade: Upgrade) -> None:
         upgrade.meta.pop(key, None)
 
 
+def stages_into_pipelines(upgrade: Upgrade) -> None:
+    """Schema 3 -> 4: the database holds pipelines; its stages stay as they are, the
+    stages of its first pipeline (whose key their records leave out)."""
+    upgrade.meta["pipelines"] = [first_pipeline().to_record()]
+
+
 # The schema steps, in order: step N takes a document at schema N to schema N+1. The
 # schema number a file records says which steps it has had; a file migrated by this
 # program also lists their names under "migrations". Append new steps; never change
 # or remove one.
-MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (open_deals_to_journal, index_journals)
+MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (
+    open_deals_to_journal,
+    index_journals,
+    stages_into_pipelines,
+)
 
 
 def schema_version() -> int:
@@ -146,6 +156,7 @@ def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> d
         "undone": [],
         "config": config,
         "changes": [],
+        "pipelines": [first_pipeline().to_record()],
     }
     return {
         META: {"1": meta},

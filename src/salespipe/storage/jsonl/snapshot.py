@@ -15,7 +15,7 @@ from tinydb.storages import Storage
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
@@ -50,6 +50,7 @@ BOOKKEEPING = frozenset(
         "event_index_size",
         "closed_index_size",
         "undone",
+        "pipelines",
     )
 )
 
@@ -182,6 +183,11 @@ class Snapshot:
 
     def config(self) -> dict[str, Any]:
         return dict(self.meta.get("config", {}))
+
+    @_reports_damage("main")
+    def pipelines(self) -> list[PipelineDef]:
+        records = self.meta.get("pipelines") or [first_pipeline().to_record()]
+        return [PipelineDef.from_record(r) for r in records]
 
     @_reports_damage("main")
     def stages(self) -> list[Stage]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from tinydb.table import Document
 
-from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
 from salespipe.storage.jsonl.line_index import IndexWriter, check_index, indexed_journals
 from salespipe.storage.jsonl.snapshot import BOOKKEEPING, DEALS, META, STAGES, Snapshot
@@ -121,6 +121,9 @@ class Transaction(Snapshot):
 
     def replace_config(self, config: dict[str, Any]) -> None:
         self.set_meta(config=dict(config))
+
+    def save_pipelines(self, pipelines: Iterable[PipelineDef]) -> None:
+        self.set_meta(pipelines=[p.to_record() for p in pipelines])
 
     def save_stages(self, stages: Iterable[Stage]) -> None:
         table = self._db.table(STAGES)

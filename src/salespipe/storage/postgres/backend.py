@@ -23,7 +23,7 @@ from psycopg import errors as pg_errors
 
 from salespipe.core.errors import DatabaseBusy
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
@@ -56,6 +56,7 @@ def _json(value: Any) -> str:
 _OVERWRITE = (
     " ON CONFLICT (singleton) DO UPDATE SET created_at = EXCLUDED.created_at,"
     " config = EXCLUDED.config, flags = EXCLUDED.flags, stages = EXCLUDED.stages,"
+    " pipelines = EXCLUDED.pipelines,"
     " next_deal_id = EXCLUDED.next_deal_id, next_seq = EXCLUDED.next_seq,"
     " next_change = EXCLUDED.next_change"
 )
@@ -71,47 +72,64 @@ class _Pipeline:
         flags: dict[str, Any],
         stages: list[Stage],
         counters: Counters,
+        pipelines: list[PipelineDef],
     ) -> None:
         self.created_at = created_at
         self.config = config
         self.flags = flags
         self.stages = stages
         self.counters = counters
+        self.pipelines = pipelines
 
     @classmethod
     def fresh(cls, initial: Initial) -> _Pipeline:
-        return cls(initial.created_at, {}, {}, list(initial.stages), Counters(1, 1, 1))
+        return cls(
+            initial.created_at,
+            {},
+            {},
+            list(initial.stages),
+            Counters(1, 1, 1),
+            [first_pipeline()],
+        )
 
     @classmethod
-    def load(cls, cursor: schema.Cursor, *, for_update: str = "") -> _Pipeline | None:
+    def load(
+        cls, cursor: schema.Cursor, *, for_update: str = "", migrated: bool = True
+    ) -> _Pipeline | None:
+        """The row; ``migrated=False`` for a database a reader finds before the
+        pipelines migration (a first write applies it), which holds the first one."""
+        first = _json([first_pipeline().to_record()])
+        pipelines = "pipelines::text" if migrated else f"'{first}'"
         cursor.execute(
-            "SELECT created_at, config::text, flags::text, stages::text,"
+            f"SELECT created_at, config::text, flags::text, stages::text, {pipelines},"
             f" next_deal_id, next_seq, next_change FROM salespipe_pipeline {for_update}"
         )
         row = cursor.fetchone()
         if row is None:
             return None
-        created_at, config, flags, stages, *counters = row
+        created_at, config, flags, stages, pipelines, *counters = row
         return cls(
             created_at,
             orjson.loads(config),
             orjson.loads(flags),
             [Stage.from_record(raw) for raw in orjson.loads(stages)],
             Counters(*map(int, counters)),
+            [PipelineDef.from_record(raw) for raw in orjson.loads(pipelines)],
         )
 
     def save(self, cursor: schema.Cursor, *, overwrite: bool = True) -> None:
         """Write the row; with ``overwrite=False`` only if there is none yet."""
         cursor.execute(
             "INSERT INTO salespipe_pipeline AS p (created_at, config, flags, stages,"
-            " next_deal_id, next_seq, next_change)"
-            " VALUES (%s, %s::json, %s::json, %s::json, %s, %s, %s)"
+            " pipelines, next_deal_id, next_seq, next_change)"
+            " VALUES (%s, %s::json, %s::json, %s::json, %s::json, %s, %s, %s)"
             + (_OVERWRITE if overwrite else " ON CONFLICT (singleton) DO NOTHING"),
             (
                 self.created_at,
                 _json(self.config),
                 _json(self.flags),
                 _json([stage.to_record() for stage in self.stages]),
+                _json([pipeline.to_record() for pipeline in self.pipelines]),
                 *self.counters,
             ),
         )
@@ -180,6 +198,9 @@ class PostgresView(ReadView):
 
     def stages(self) -> list[Stage]:
         return sorted(self._pipeline.stages, key=lambda s: s.position)
+
+    def pipelines(self) -> list[PipelineDef]:
+        return list(self._pipeline.pipelines)
 
     def created_at(self) -> str:
         return self._pipeline.created_at
@@ -350,6 +371,9 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
     # -- stages (the rest of the bookkeeping: storage/bookkeeping.py) ----------------
     def save_stages(self, stages: Iterable[Stage]) -> None:
         self._touch().stages = list(stages)
+
+    def save_pipelines(self, pipelines: Iterable[PipelineDef]) -> None:
+        self._touch().pipelines = list(pipelines)
 
     # -- deals ---------------------------------------------------------------------------
     def save_deals(self, deals: Iterable[Deal]) -> None:
@@ -641,7 +665,11 @@ class PostgresStorage(Storage):
                 connection.read_only = True
                 with connection.cursor() as cursor:
                     done = schema.applied(cursor, self.location)
-                    pipeline = _Pipeline.load(cursor) if done is not None else None
+                    pipeline = (
+                        None
+                        if done is None
+                        else _Pipeline.load(cursor, migrated=schema.m002_pipelines.__name__ in done)
+                    )
         except BaseException:
             connection.close()
             raise

@@ -100,7 +100,16 @@ def m001_pipeline(cursor: Cursor) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (m001_pipeline,)
+def m002_pipelines(cursor: Cursor) -> None:
+    """The pipelines of the database (stages name theirs); one made before holds one,
+    the first, which its stages belong to."""
+    cursor.execute(
+        "ALTER TABLE salespipe_pipeline ADD COLUMN pipelines json NOT NULL DEFAULT"
+        " '[{\"key\": \"sales\", \"name\": \"\", \"position\": 1, \"archived\": false}]'"
+    )
+
+
+MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (m001_pipeline, m002_pipelines)
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
 

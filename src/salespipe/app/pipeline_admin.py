@@ -1,0 +1,117 @@
+"""Pipeline use cases: add, rename, archive, remove (docs/pipelines.md).
+
+Each is a function of one :class:`~salespipe.app.work.Work` (one transaction), like
+the stage use cases of :mod:`salespipe.app.stage_admin`, and is undone as one change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from salespipe.app.stage_admin import RESERVED_NAMES, slug, unique_key
+from salespipe.app.work import Work
+from salespipe.core import i18n, parse
+from salespipe.core.errors import InvalidValue, NotAllowed
+from salespipe.core.i18n import N_, _
+from salespipe.core.model import PipelineDef, Stage, default_stages, stages_in
+
+# Where a new pipeline's stages come from (``pipeline add --stages``).
+DEFAULT, EMPTY, COPY_OF = "default", "empty", "copy-of"
+
+
+def check_pipeline_name(
+    name: str, pipelines: Sequence[PipelineDef], *, ignore: str | None = None
+) -> str:
+    parse.text(name, what=N_("pipeline name"), required=True, max_length=60)
+    folded = parse.fold(name)
+    if folded.isdigit():
+        raise InvalidValue(
+            _('The pipeline name "{name}" cannot be only digits (they mean positions).').format(
+                name=name
+            )
+        )
+    if folded in RESERVED_NAMES:
+        raise InvalidValue(
+            _('The pipeline name "{name}" is reserved.').format(name=name)
+        )
+    for other in pipelines:
+        if other.key != ignore and folded in {parse.fold(parse.pipeline_name(other)), other.key}:
+            raise InvalidValue(
+                _('There is already a pipeline "{name}" ({key}).').format(
+                    name=parse.pipeline_name(other), key=other.key
+                )
+            )
+    return name.strip()
+
+
+def add(work: Work, name: str, *, stages: str = DEFAULT, copy_of: str | None = None) -> None:
+    """A new pipeline at the end, with the default stages, none, or a copy of another's."""
+    name = check_pipeline_name(name, work.pipelines)
+    taken = {p.key for p in work.pipelines}
+    key = slug(name, "pipeline")
+    counter = 2
+    while key in taken or key in RESERVED_NAMES:
+        key, counter = f"{slug(name, 'pipeline')}-{counter}", counter + 1
+    if copy_of is not None:
+        source = parse.pipeline(work.pipelines, copy_of)
+        template = stages_in(work.stages, source.key)
+    elif stages == DEFAULT:
+        template = default_stages(i18n.language())
+    elif stages == EMPTY:
+        template = []
+    else:
+        raise InvalidValue(
+            _('--stages takes "default", "empty" or "copy-of PIPELINE", not "{given}".').format(
+                given=stages
+            )
+        )
+    work.save_pipelines("pipeline-add", [*work.pipelines, PipelineDef(key, name, 0)])
+    made: list[Stage] = []
+    for stage in template:
+        new_key = unique_key(f"{key} {stage.key}", [*work.stages, *made])
+        made.append(dataclasses.replace(stage, key=new_key, pipeline=key))
+    if made:
+        work.save_stages("stage-add", made, pipeline=key)
+
+
+def rename(work: Work, name: str, new_name: str) -> None:
+    found = parse.pipeline(work.pipelines, name)
+    new_name = check_pipeline_name(new_name, work.pipelines, ignore=found.key)
+    if new_name == found.name:
+        return
+    _replace(work, "pipeline-rename", dataclasses.replace(found, name=new_name))
+
+
+def archive(work: Work, name: str, *, archived: bool = True) -> None:
+    """Hide a pipeline from choices (its deals and history stay), or show it again."""
+    found = parse.pipeline(work.pipelines, name)
+    if found.archived == archived:
+        return
+    if archived and all(p.archived for p in work.pipelines if p.key != found.key):
+        raise NotAllowed(_("The last pipeline that is not archived cannot be archived."))
+    kind = "pipeline-archive" if archived else "pipeline-unarchive"
+    _replace(work, kind, dataclasses.replace(found, archived=archived))
+
+
+def remove(work: Work, name: str) -> None:
+    """Remove a pipeline no deal ever lived in, with its stages."""
+    found = parse.pipeline(work.pipelines, name)
+    shown = parse.pipeline_name(found)
+    if len(work.pipelines) == 1:
+        raise NotAllowed(_("The only pipeline cannot be removed."))
+    stages = stages_in(work.stages, found.key)
+    if any(work.tx.stage_in_use(s.key) for s in stages):
+        raise NotAllowed(
+            _(
+                'Deals have lived in the pipeline "{name}", so it cannot be removed; '
+                '`salespipe pipeline archive "{name}"` hides it instead.'
+            ).format(name=shown)
+        )
+    if stages:
+        work.save_stages("stage-remove", [], pipeline=found.key)
+    work.save_pipelines("pipeline-remove", [p for p in work.pipelines if p.key != found.key])
+
+
+def _replace(work: Work, kind: str, pipeline: PipelineDef) -> None:
+    work.save_pipelines(kind, [pipeline if p.key == pipeline.key else p for p in work.pipelines])

@@ -1,0 +1,45 @@
+"""Which pipeline a command acts on, and the stages that belong to it.
+
+A command names a pipeline with ``--pipeline P``; without it, the one ``use`` chose
+(the ``pipeline`` setting) while it exists; else the first pipeline not archived. A
+deal's pipeline is its stage's (stage keys are unique in the whole database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from salespipe.core import parse
+from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, stages_in
+
+# The setting ``use`` sets: the key of the pipeline commands act on by default.
+SETTING = "pipeline"
+
+# What ``--pipeline`` takes, on reports, for one section per pipeline.
+ALL = "all"
+
+
+def current(
+    pipelines: Sequence[PipelineDef], config: dict[str, Any], chosen: str | None = None
+) -> PipelineDef:
+    """The pipeline named by ``chosen`` (key, name, number or unique prefix), else the
+    one the settings name, else the first one not archived."""
+    ordered = sorted(pipelines, key=lambda p: p.position)
+    if chosen is not None:
+        return parse.pipeline(ordered, chosen)
+    by_key = {p.key: p for p in ordered}
+    used = config.get(SETTING)
+    if isinstance(used, str) and used in by_key:
+        return by_key[used]
+    return next((p for p in ordered if not p.archived), ordered[0])
+
+
+def pipeline_of(stage_key: str, stages: Sequence[Stage]) -> str:
+    """The key of the pipeline the stage ``stage_key`` belongs to."""
+    return next((s.pipeline for s in stages if s.key == stage_key), FIRST_PIPELINE)
+
+
+def deal_stages(stage_key: str, stages: Sequence[Stage]) -> list[Stage]:
+    """The stages of the pipeline a deal in ``stage_key`` is in, in order."""
+    return stages_in(stages, pipeline_of(stage_key, stages))
