@@ -119,6 +119,16 @@ WRITES: list[tuple[str, Sequence[str], int]] = [
     ("import-again", ["import", str(EXAMPLES / "import" / "deals.csv")], 0),
     ("export-csv", ["export", "--format", "csv", "-o", f"{PLACEHOLDER}/deals.csv"], 0),
     ("export-json", ["export", "--format", "json", "-o", f"{PLACEHOLDER}/backup.json"], 0),
+    ("pipeline-add", ["pipeline", "add", "Renewals", "--stages", "copy-of", "Sales"], 0),
+    ("pipeline-rename", ["pipeline", "rename", "Renewals", "Renewals 2027"], 0),
+    ("pipeline-use", ["pipeline", "use", "2"], 0),
+    ("move-across", ["move", "14", "Quoted", "--pipeline", "renewals", "--reason", "renewal"], 0),
+    ("use", ["use", "sales"], 0),
+    ("pipeline-list", ["pipeline", "list"], 0),
+    ("pipeline-archive", ["pipeline", "archive", "renewals"], 0),
+    ("pipeline-unarchive", ["pipeline", "unarchive", "renewals"], 0),
+    ("pipeline-add-empty", ["pipeline", "add", "Test", "--stages", "empty"], 0),
+    ("pipeline-remove", ["pipeline", "remove", "test"], 0),
 ]  # fmt: skip
 
 # Commands that make a data file of their own.
@@ -233,6 +243,7 @@ def test_every_command_has_a_golden_case() -> None:
     covered = {c[1][0] if c[1][0] != "--db" else c[1][2] for c in (*READS, *WRITES, *FRESH)}
     covered |= {f"stage {c[1][1]}" for c in (*READS, *WRITES) if c[1][0] == "stage"}
     covered |= {f"config {c[1][1]}" for c in (*READS, *WRITES) if c[1][0] == "config"}
+    covered |= {f"pipeline {c[1][1]}" for c in (*READS, *WRITES) if c[1][0] == "pipeline"}
     commands = set()
     for name, command in root.commands.items():  # type: ignore[attr-defined]
         subcommands = getattr(command, "commands", None)

@@ -32,7 +32,7 @@ import orjson
 from salespipe.app.work import Change
 from salespipe.core import clock
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, Stage, deal_to_dict
+from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
 
 # One line saying what an event did, for a person (the CLI passes present.views.describe).
 Describe = Callable[[Event, dict[str, Stage]], str]
@@ -118,7 +118,10 @@ def _subject(event: Event) -> str:
 
 
 def _public(deal: Deal | None, stages: dict[str, Stage]) -> dict[str, Any] | None:
-    return None if deal is None else deal_to_dict(deal, stages.get(deal.stage), clock.now())
+    if deal is None:
+        return None
+    several = several_pipelines(stages.values())
+    return deal_to_dict(deal, stages.get(deal.stage), clock.now(), pipeline=several)
 
 
 def event_payload(

@@ -32,9 +32,7 @@ def check_pipeline_name(
             )
         )
     if folded in RESERVED_NAMES:
-        raise InvalidValue(
-            _('The pipeline name "{name}" is reserved.').format(name=name)
-        )
+        raise InvalidValue(_('The pipeline name "{name}" is reserved.').format(name=name))
     for other in pipelines:
         if other.key != ignore and folded in {parse.fold(parse.pipeline_name(other)), other.key}:
             raise InvalidValue(

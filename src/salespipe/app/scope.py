@@ -8,10 +8,13 @@ deal's pipeline is its stage's (stage keys are unique in the whole database).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salespipe.core import parse
 from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, stages_in
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import ReadView
 
 # The setting ``use`` sets: the key of the pipeline commands act on by default.
 SETTING = "pipeline"
@@ -33,6 +36,15 @@ def current(
     if isinstance(used, str) and used in by_key:
         return by_key[used]
     return next((p for p in ordered if not p.archived), ordered[0])
+
+
+def read_pipeline(view: ReadView, chosen: str | None = None) -> str | None:
+    """The key of the pipeline a listing or report reads (``chosen``, else the current
+    one), or None when the database has only one: then it is read whole."""
+    pipelines = view.pipelines()
+    if len(pipelines) == 1:
+        return None
+    return current(pipelines, view.config(), chosen).key
 
 
 def pipeline_of(stage_key: str, stages: Sequence[Stage]) -> str:

@@ -106,6 +106,7 @@ class State:
     db: str | None = None
     lang: str | None = None
     as_json: bool = False  # the command prints JSON: dates in it stay ISO 8601 CE
+    chosen_pipeline: str | None = None  # --pipeline: the pipeline the command acts on
     committed: "list[Change]" = field(default_factory=list)  # changes this run made
 
     def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
@@ -115,6 +116,7 @@ class State:
 
         target = settings.database_target(self.db)
         pipeline = Pipeline.open(target, settings.lang_from_environment(self.lang))
+        pipeline.chosen_pipeline = self.chosen_pipeline
         pipeline.listeners.append(self.committed.append)
         if announce_new_file:
             pipeline.listeners.append(_announce_new_file)
@@ -306,6 +308,8 @@ COMMAND_MODULES: dict[str, str] = {
         "deals",
     ),
     "stage": "stages",
+    "pipeline": "pipelines",
+    "use": "pipelines",
     **dict.fromkeys(
         (
             "chart",
@@ -332,7 +336,17 @@ COMMAND_MODULES: dict[str, str] = {
     "watch": "feed",
     "copy": "transfer",
 }
-MODULES = ("deals", "daily", "stages", "demo", "reports", "data", "transfer", "feed")
+MODULES = (
+    "deals",
+    "daily",
+    "stages",
+    "pipelines",
+    "demo",
+    "reports",
+    "data",
+    "transfer",
+    "feed",
+)
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}
 _registered: set[str] = set()
 

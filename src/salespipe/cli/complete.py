@@ -34,6 +34,24 @@ def _snapshot(ctx: typer.Context) -> Any:
     return Pipeline.open(path, settings.lang_from_environment(lang)).read()
 
 
+def pipelines(ctx: typer.Context, incomplete: str) -> list[Suggestion]:
+    """Every pipeline, by name and key (archived ones marked)."""
+    try:
+        from salespipe.core import parse
+
+        suggestions: list[Suggestion] = []
+        for found in _snapshot(ctx).pipelines():
+            name = parse.pipeline_name(found)
+            about = _("archived") if found.archived else ""
+            if not any(c.isspace() for c in name):
+                suggestions.append((name, " · ".join(filter(None, (found.key, about)))))
+            if found.key != name:
+                suggestions.append((found.key, " · ".join(filter(None, (name, about)))))
+        return suggestions
+    except Exception:  # completion must never break the shell
+        return []
+
+
 def _stage_suggestions(ctx: typer.Context, include_disabled: bool) -> list[Suggestion]:
     suggestions: list[Suggestion] = []
     for stage in _snapshot(ctx).stages():

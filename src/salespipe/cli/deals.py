@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from salespipe.app import scope
 from salespipe.app.queries import (
     SORT_FIELDS,
     DealQuery,
@@ -21,6 +22,7 @@ from salespipe.cli.options import (
     AtOption,
     JsonOption,
     OwnerOption,
+    PipelineOption,
     ReasonOption,
     SinceOption,
     shown_limit,
@@ -28,7 +30,7 @@ from salespipe.cli.options import (
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import NextAction
+from salespipe.core.model import NextAction, several_pipelines, stages_in
 from salespipe.present import deal_results, views
 
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
@@ -98,6 +100,7 @@ def register(app: typer.Typer) -> None:
         due: Annotated[
             str | None, typer.Option("--due", metavar="DATE", help="When the next action is due.")
         ] = None,
+        in_pipeline: PipelineOption = None,
         at: AtOption = None,
         quiet: Annotated[
             bool, typer.Option("--quiet", "-q", help="Print only the new id.")
@@ -219,6 +222,7 @@ def register(app: typer.Typer) -> None:
                 help=f"Columns to show, in order: {', '.join(views.LIST_COLUMNS)}.",
             ),
         ] = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """List deals (open ones by default), in pipeline order.
@@ -250,14 +254,27 @@ def register(app: typer.Typer) -> None:
         if search:
             found = mentioned_in_history(snapshot.event_records(), search)
             query = dataclasses.replace(query, found_in_history=found)
-        stages = snapshot.stages()
+        every_stage = snapshot.stages()
+        listed = scope.read_pipeline(snapshot, state(ctx).chosen_pipeline)
+        stages = every_stage if listed is None else stages_in(every_stage, listed)
+        records = records_to_list(snapshot, query)
+        if listed is not None:
+            keys = {s.key for s in stages}
+            records = (r for r in records if r["stage"] in keys)
         now = clock.now()
         shown = views.list_columns(columns)
         fields = () if as_json else views.list_fields(shown)
-        chosen = choose(records_to_list(snapshot, query), stages, query, now, fields)
+        chosen = choose(records, stages, query, now, fields)
         is_new = not chosen.records and snapshot.counters().next_deal_id == 1
         shown_list = deal_results.DealList(
-            chosen.records, stages, now, shown, chosen.matched, is_new, by_default=limit is None
+            chosen.records,
+            stages,
+            now,
+            shown,
+            chosen.matched,
+            is_new,
+            by_default=limit is None,
+            several=several_pipelines(every_stage),
         )
         output.result(shown_list, as_json)
 
@@ -353,6 +370,16 @@ def register(app: typer.Typer) -> None:
                 autocompletion=complete.enabled_stages,
             ),
         ],
+        into: Annotated[
+            str | None,
+            typer.Option(
+                "--pipeline",
+                "-P",
+                metavar="P",
+                help="Move it into this pipeline, to STAGE of that pipeline's stages.",
+                autocompletion=complete.pipelines,
+            ),
+        ] = None,
         reason: ReasonOption = None,
         at: AtOption = None,
         as_json: JsonOption = False,
@@ -362,7 +389,7 @@ def register(app: typer.Typer) -> None:
         Example: salespipe move 12 เสนอราคา --reason "sent the quotation"
         """
         pipeline = state(ctx).pipeline()
-        change = pipeline.move(deal_id, stage, reason=reason, at=_when(at))
+        change = pipeline.move(deal_id, stage, reason=reason, at=_when(at), pipeline=into)
         name = _stage_name(change, change.deal.stage)
         if change.events:
             message = _("Deal {deal_id} moved to {stage}.")

@@ -1,5 +1,5 @@
 """Options that several commands share, declared once: --json, --owner, --as-of,
---since, --until, --reason, --at and --width; and what a --limit means."""
+--since, --until, --reason, --at, --width and --pipeline; and what a --limit means."""
 
 from typing import Annotated
 
@@ -19,6 +19,26 @@ def _json_mode(ctx: typer.Context, value: bool) -> bool:
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print only JSON on stdout.", callback=_json_mode)
+]
+
+
+def _pipeline_chosen(ctx: typer.Context, value: str | None) -> str | None:
+    """The command acts on this pipeline (the pipeline the run opens is told so)."""
+    if value is not None:
+        state(ctx).chosen_pipeline = value
+    return value
+
+
+PipelineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--pipeline",
+        "-P",
+        metavar="P",
+        help="In this pipeline (key, name, number or unique prefix); default: the current one.",
+        callback=_pipeline_chosen,
+        autocompletion=complete.pipelines,
+    ),
 ]
 OwnerOption = Annotated[
     str | None,

@@ -9,14 +9,15 @@ from salespipe.app.pipeline import Change, Pipeline
 from salespipe.app.stage_admin import UNSET
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
-from salespipe.cli.options import JsonOption
+from salespipe.cli.options import JsonOption, PipelineOption
 from salespipe.core import parse
 from salespipe.core.i18n import _, ngettext
-from salespipe.core.model import Stage
+from salespipe.core.model import Stage, stages_in
 from salespipe.present import setup_results
 
 stage_app = typer.Typer(
-    help="Name, add, reorder and switch off the stages of your pipeline.",
+    help="Name, add, reorder and switch off the stages of your pipeline (the current one, "
+    "or --pipeline P).",
     no_args_is_help=True,
 )
 
@@ -34,17 +35,21 @@ def _open_counts(pipeline: Pipeline) -> Counter[str]:
     return Counter(d.stage for d in pipeline.read().open_deals())
 
 
-def _print_stages(
-    pipeline: Pipeline, stages: list[Stage], as_json: bool, show_all: bool = True
-) -> None:
-    shown = [s for s in stages if show_all or s.enabled]
+def _current(pipeline: Pipeline) -> list[Stage]:
+    """The stages of the pipeline the command acts on."""
+    return pipeline.current_stages(pipeline.read())
+
+
+def _print_stages(pipeline: Pipeline, as_json: bool, show_all: bool = True) -> None:
+    shown = [s for s in _current(pipeline) if show_all or s.enabled]
     output.result(setup_results.StageList(shown, _open_counts(pipeline)), as_json)
 
 
 def _report(
     pipeline: Pipeline, change: Change, key: str | None, as_json: bool, message: str
 ) -> None:
-    stages = change.stages or pipeline.read().stages()
+    view = pipeline.read()
+    stages = stages_in(change.stages or view.stages(), pipeline.current_pipeline(view).key)
     changed = setup_results.StageChanged(stages, _open_counts(pipeline), key, message)
     output.result(changed, as_json)
 
@@ -53,6 +58,7 @@ def _report(
 def list_stages(
     ctx: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Include disabled stages.")] = False,
+    in_pipeline: PipelineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Stages in order, with probability, target days and open deals.
@@ -60,7 +66,8 @@ def list_stages(
     Example: salespipe stage list --all
     """
     current = state(ctx)
-    _print_stages(current.pipeline(), current.read().stages(), as_json, show_all)
+    current.read()  # a file named by --db must be there
+    _print_stages(current.pipeline(), as_json, show_all)
 
 
 @stage_app.command("add")
@@ -92,6 +99,7 @@ def add_stage(
         str | None,
         typer.Option("--target-days", metavar="N", help="Days a deal should take here at most."),
     ] = None,
+    in_pipeline: PipelineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a stage (at the end unless --before/--after).
@@ -106,7 +114,7 @@ def add_stage(
         probability=parse.probability(prob) if prob is not None else None,
         target_days=parse.target_days(target_days) if target_days is not None else None,
     )
-    added = next(s for s in change.stages if parse.fold(s.name) == parse.fold(name))
+    added = next(s for s in _current(pipeline) if parse.fold(s.name) == parse.fold(name.strip()))
     _report(
         pipeline,
         change,
@@ -123,6 +131,7 @@ def rename_stage(
     ctx: typer.Context,
     stage: StageArg,
     new_name: Annotated[str, typer.Argument(metavar="NEW_NAME", help="Its new name.")],
+    in_pipeline: PipelineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rename a stage; deals and history keep pointing at it.
@@ -130,7 +139,7 @@ def rename_stage(
     Example: salespipe stage rename quoted "Proposal sent"
     """
     pipeline = state(ctx).pipeline()
-    old = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    old = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_rename(stage, new_name)
     message = _('Renamed stage "{old}" to "{new}".').format(old=old.name, new=new_name)
     _report(pipeline, change, old.key, as_json, message)
@@ -155,6 +164,7 @@ def set_stage(
             "--guide", metavar="TEXT", help="What to do in this stage; shown with its deals."
         ),
     ] = None,
+    in_pipeline: PipelineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change a stage's probability, target days or guide.
@@ -168,7 +178,7 @@ def set_stage(
         target_days=parse.target_days(target_days) if target_days is not None else UNSET,
         guide=guide,
     )
-    found = parse.stage(change.stages or pipeline.read().stages(), stage, enabled_only=False)
+    found = parse.stage(_current(pipeline), stage, enabled_only=False)
     _report(
         pipeline,
         change,
@@ -193,6 +203,7 @@ def order_stages(
             autocompletion=complete.enabled_stages,
         ),
     ],
+    in_pipeline: PipelineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Put the named stages first, in this order; the others follow in theirs.
@@ -201,7 +212,7 @@ def order_stages(
     """
     pipeline = state(ctx).pipeline()
     change = pipeline.stage_order(stages)
-    current = change.stages or pipeline.read().stages()
+    current = _current(pipeline)
     _report(
         pipeline,
         change,
@@ -227,6 +238,7 @@ def disable_stage(
     reason: Annotated[
         str | None, typer.Option("--reason", "-r", help="Why; kept in the history.")
     ] = None,
+    in_pipeline: PipelineOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Switch a stage off: hidden from charts and choices, keeps its history.
@@ -234,7 +246,7 @@ def disable_stage(
     Example: salespipe stage disable approved --reason "we skip it now"
     """
     pipeline = state(ctx).pipeline()
-    found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    found = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_disable(stage, move_to=move_to, reason=reason)
     moved = sum(1 for e in change.events if e.type == "move")
     if moved:
@@ -249,26 +261,36 @@ def disable_stage(
 
 
 @stage_app.command("enable")
-def enable_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
+def enable_stage(
+    ctx: typer.Context,
+    stage: StageArg,
+    in_pipeline: PipelineOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Switch a disabled stage back on.
 
     Example: salespipe stage enable approved
     """
     pipeline = state(ctx).pipeline()
-    found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    found = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_enable(stage)
     message = _('Enabled stage "{name}".').format(name=found.name)
     _report(pipeline, change, found.key, as_json, message)
 
 
 @stage_app.command("remove")
-def remove_stage(ctx: typer.Context, stage: StageArg, as_json: JsonOption = False) -> None:
+def remove_stage(
+    ctx: typer.Context,
+    stage: StageArg,
+    in_pipeline: PipelineOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Remove a stage no deal has ever used (otherwise disable it).
 
     Example: salespipe stage remove site-visit
     """
     pipeline = state(ctx).pipeline()
-    found = parse.stage(pipeline.read().stages(), stage, enabled_only=False)
+    found = parse.stage(_current(pipeline), stage, enabled_only=False)
     pipeline.stage_remove(stage)
     output.result(setup_results.StageRemoved(found), as_json)
 

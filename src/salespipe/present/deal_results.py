@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from salespipe.core import clock
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, Record, Stage, deal_to_dict, record_to_dict
+from salespipe.core.model import (
+    Deal,
+    Event,
+    Record,
+    Stage,
+    deal_to_dict,
+    record_to_dict,
+    several_pipelines,
+)
 from salespipe.present import views
 from salespipe.present.parts import Noted, Part
 from salespipe.present.render import Block
@@ -24,9 +32,11 @@ if TYPE_CHECKING:  # the use cases are not loaded to print a result (start-up ti
 
 
 def deal_json(deal: Deal, stages: Sequence[Stage]) -> dict[str, object]:
-    """A deal as every deal command prints it with --json."""
+    """A deal as every deal command prints it with --json (``stages``: all of them, so
+    that its pipeline is named when there are several)."""
     by_key = {s.key: s for s in stages}
-    return deal_to_dict(deal, by_key.get(deal.stage), clock.now())
+    several = several_pipelines(stages)
+    return deal_to_dict(deal, by_key.get(deal.stage), clock.now(), pipeline=several)
 
 
 def _events_json(events: Sequence[Event], undone: set[int] | frozenset[int]) -> list[Any]:
@@ -127,10 +137,15 @@ class DealList:
     matched: int
     pipeline_is_new: bool  # no deal was ever added: the text says how to begin
     by_default: bool = False
+    several: bool = False  # the database has several pipelines: each deal names its own
 
     def to_dict(self) -> Iterator[dict[str, object]]:
         by_key = {s.key: s for s in self.stages}
-        return (record_to_dict(r, by_key.get(r["stage"]), self.now) for r in self.records)
+        several = self.several
+        return (
+            record_to_dict(r, by_key.get(r["stage"]), self.now, pipeline=several)
+            for r in self.records
+        )
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def m002_pipelines(cursor: Cursor) -> None:
     the first, which its stages belong to."""
     cursor.execute(
         "ALTER TABLE salespipe_pipeline ADD COLUMN pipelines json NOT NULL DEFAULT"
-        " '[{\"key\": \"sales\", \"name\": \"\", \"position\": 1, \"archived\": false}]'"
+        ' \'[{"key": "sales", "name": "", "position": 1, "archived": false}]\''
     )
 
 

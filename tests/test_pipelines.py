@@ -1,0 +1,154 @@
+"""Several pipelines in one database (docs/pipelines.md): the upgrade of a file made
+before them, the pipeline commands, stages and moves within and across pipelines,
+and reports per pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from tests.conftest import Cli
+
+from salespipe.app.pipeline import Pipeline
+
+# What a one-pipeline user reads; none of it may change when the file is upgraded.
+READS = [
+    ["list", "--status", "all"],
+    ["show", "7"],
+    ["chart"],
+    ["report"],
+    ["forecast"],
+    ["log", "--limit", "500"],
+    ["stage", "list", "--all"],
+    ["board"],
+    ["funnel"],
+    ["config", "list"],
+]
+
+
+def _outputs(cli: Cli, db: Path) -> list[str]:
+    return [cli("--db", str(db), *argv, "--json").stdout for argv in READS]
+
+
+def _as_schema_two(db: Path) -> bytes:
+    """Rewrite a database as salespipe kept it before pipelines (schema 2)."""
+    document = orjson.loads(db.read_bytes())
+    meta = document["_meta"]["1"]
+    del meta["pipelines"]
+    meta["schema"] = 2
+    raw = orjson.dumps(document)
+    db.write_bytes(raw)
+    return raw
+
+
+def _files(db: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(db.parent.iterdir()) if p.is_file()}
+
+
+def test_a_file_from_before_pipelines_reads_the_same_and_upgrades_with_a_backup(
+    cli: Cli, db_path: Path
+) -> None:
+    """A schema-2 file holds one pipeline, Sales, with its stages; reading it changes
+    no byte of the file, the first write keeps a backup and upgrades it, and every
+    output a one-pipeline user reads is byte-identical before and after."""
+    assert cli("demo", "--db", str(db_path), "--seed", "7").exit_code == 0
+    original = _as_schema_two(db_path)
+    before = _files(db_path)
+    outputs = _outputs(cli, db_path)
+    assert _files(db_path) == before
+    listed = cli.json("--db", str(db_path), "pipeline", "list")
+    assert [(p["key"], p["name"], p["stages"]) for p in listed] == [("sales", "Sales", 5)]
+
+    pipeline = Pipeline.open(db_path)
+    with pipeline.store.transaction(lambda: 1.0, "test", "2026-11-27T10:00:00+07:00") as tx:
+        tx.set_created_at(tx.created_at())  # a write that changes nothing a user sees
+
+    assert db_path.with_name("pipeline.json.schema2.bak").read_bytes() == original
+    meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
+    assert meta["schema"] == 3
+    assert meta["migrations"][-1] == "stages_into_pipelines"
+    assert _outputs(cli, db_path) == outputs
+    thai = cli("--db", str(db_path), "--lang", "th", "pipeline", "list").stdout
+    assert "ไปป์ไลน์ขาย" in thai
+
+
+# -- the pipeline commands ------------------------------------------------------------------
+@pytest.fixture
+def two(cli: Cli, each_backend: str) -> Cli:
+    """A database with Sales (default stages, one deal) and Renewals (a copy of them)."""
+    assert cli("add", "New ERP", "--value", "100k").exit_code == 0
+    made = cli.json("pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    assert (made["key"], made["stages"]) == ("renewals", 5)
+    return cli
+
+
+def test_pipelines_are_listed_named_and_resolved_like_stages(two: Cli) -> None:
+    listed = two.json("pipeline", "list")
+    assert [(p["key"], p["position"], p["current"]) for p in listed] == [
+        ("sales", 1, True),
+        ("renewals", 2, False),
+    ]
+    assert [p["open_deals"] for p in listed] == [1, 0]
+    for name in ("renewals", "Renewals", "2", "ren", "REN"):
+        assert two.json("pipeline", "use", name)["current"] is True
+    assert two.json("config", "get", "pipeline") == {"pipeline": "renewals"}
+    assert two.json("use", "ไปป์ไลน์ขาย")["key"] == "sales"  # the default name, in Thai
+    renamed = two.json("pipeline", "rename", "sales", "ขายใหม่")
+    assert renamed["name"] == "ขายใหม่"
+    assert two.json("use", "ขาย")["key"] == "sales"  # a part of a Thai name
+    missing = two("pipeline", "use", "nothing")
+    assert missing.exit_code == 1
+    assert '"ขายใหม่", "Renewals"' in missing.stderr
+
+
+def test_each_pipeline_has_its_own_stages(two: Cli) -> None:
+    """The same stage name in two pipelines: each command finds the one of its pipeline."""
+    sales = two.json("stage", "list")
+    renewals = two.json("stage", "list", "--pipeline", "renewals")
+    assert [s["name"] for s in sales] == [s["name"] for s in renewals]
+    assert {s["key"] for s in sales}.isdisjoint(s["key"] for s in renewals)
+    assert {s.get("pipeline") for s in renewals} == {"renewals"}
+    two("stage", "rename", "quoted", "Offer", "--pipeline", "renewals")
+    assert [s["name"] for s in two.json("stage", "list")][2] == "Quoted"
+    deal = two.json("add", "Renewal 2027", "--pipeline", "renewals", "--stage", "Offer")
+    assert (deal["stage"], deal["pipeline"]) == ("renewals-quoted", "renewals")
+    moved = two.json("move", str(deal["id"]), "Negotiating")  # within its own pipeline
+    assert (moved["stage"], moved["pipeline"]) == ("renewals-negotiating", "renewals")
+    assert two("move", str(deal["id"]), "Offer").exit_code == 0
+    sales_deal = two.json("move", "1", "quoted")
+    assert (sales_deal["stage"], sales_deal["pipeline"]) == ("quoted", "sales")
+    assert two("move", "1", "Offer").exit_code == 1  # not a stage of Sales
+    listed = two.json("list", "--pipeline", "renewals")
+    assert [d["id"] for d in listed] == [deal["id"]]
+    assert [d["id"] for d in two.json("list")] == [1]
+
+
+def test_a_move_across_pipelines_is_one_event_and_undone_as_one(two: Cli) -> None:
+    moved = two.json(
+        "move", "1", "presented", "--pipeline", "Renewals", "--reason", "became a renewal"
+    )
+    assert (moved["stage"], moved["pipeline"]) == ("renewals-presented", "renewals")
+    events = two.json("show", "1")["events"]
+    assert [(e["type"], e["reason"]) for e in events][-1] == ("move", "became a renewal")
+    assert events[-1]["before"]["stage"] == "presented"
+    assert two.json("list", "--pipeline", "sales") == []
+    undone = two.json("undo")
+    assert [d["stage"] for d in undone["deals"]] == ["presented"]
+    assert [d["id"] for d in two.json("list", "--pipeline", "sales")] == [1]
+
+
+def test_a_pipeline_is_removed_only_if_no_deal_ever_lived_in_it(two: Cli) -> None:
+    two("move", "1", "1", "--pipeline", "renewals")
+    two("move", "1", "1", "--pipeline", "sales")
+    refused = two("pipeline", "remove", "renewals")
+    assert refused.exit_code == 1
+    assert "pipeline archive" in refused.stderr
+    archived = two.json("pipeline", "archive", "renewals")
+    assert archived["archived"] is True
+    assert two("add", "X", "--pipeline", "renewals").exit_code == 1
+    two.json("pipeline", "add", "Test", "--stages", "empty")
+    assert two.json("pipeline", "remove", "test")["removed"]["key"] == "test"
+    assert [p["key"] for p in two.json("pipeline", "list")] == ["sales", "renewals"]
+    two("undo")
+    assert [p["key"] for p in two.json("pipeline", "list")] == ["sales", "renewals", "test"]
