@@ -152,3 +152,45 @@ def test_a_pipeline_is_removed_only_if_no_deal_ever_lived_in_it(two: Cli) -> Non
     assert [p["key"] for p in two.json("pipeline", "list")] == ["sales", "renewals"]
     two("undo")
     assert [p["key"] for p in two.json("pipeline", "list")] == ["sales", "renewals", "test"]
+
+
+# -- reports per pipeline ----------------------------------------------------------------------
+def test_reports_read_one_pipeline_or_each_with_all(two: Cli) -> None:
+    two("add", "Renewal A", "--value", "300k", "--pipeline", "renewals")
+    two("add", "Renewal B", "--value", "50k", "--pipeline", "renewals", "--currency", "USD")
+    sales = two.json("report")
+    renewals = two.json("report", "--pipeline", "renewals")
+    assert sales["open"]["count"] == 1
+    assert renewals["open"]["count"] == 2
+    assert renewals["open"]["value"] == {"THB": 300000, "USD": 50000}
+    assert renewals["open"]["stages"][0]["key"] == "renewals-presented"
+    every = two.json("report", "--pipeline", "all")
+    assert [p["key"] for p in every["pipelines"]] == ["sales", "renewals"]
+    assert every["pipelines"][1]["report"] == renewals
+    assert every["total"]["open"]["count"] == 3
+    for command in ("chart", "forecast", "funnel", "durations", "winrate", "stale"):
+        shown = two.json(command, "--pipeline", "all")
+        assert [p["key"] for p in shown["pipelines"]] == ["sales", "renewals"], command
+    text = two("report", "--pipeline", "all").stdout
+    assert text.index("Sales") < text.index("Renewals") < text.index("All pipelines")
+    board = two.json("board", "--pipeline", "renewals")
+    assert "Renewal A" in str(board)
+    assert "New ERP" not in str(board)
+    two("next", "1", "Call", "--due", "2026-11-01")  # overdue: check flags deal 1 in Sales
+    assert "New ERP" in two("check", "--json").stdout
+    assert "New ERP" not in two("check", "--pipeline", "renewals", "--json").stdout
+
+
+def _open_count(cli: Cli, *argv: str) -> int:
+    return sum(row["count"] for row in cli.json("chart", *argv)["stages"])
+
+
+def test_as_of_knows_which_pipeline_a_deal_was_in(two: Cli) -> None:
+    """A deal moved across later counts in its old pipeline as of a day before."""
+    two("add", "Old deal", "--at", "2026-11-20")
+    two("move", "2", "presented", "--pipeline", "renewals")
+    assert _open_count(two, "--pipeline", "renewals") == 1
+    assert _open_count(two) == 1  # deal 1 only
+    assert _open_count(two, "--as-of", "2026-11-22") == 1  # deal 2, still in Sales
+    assert _open_count(two, "--pipeline", "renewals", "--as-of", "2026-11-22") == 0
+    assert _open_count(two, "--pipeline", "renewals", "--as-of", "2026-11-27") == 1

@@ -142,6 +142,14 @@ class State:
             return reading.must_exist(snapshot, store)
         return snapshot
 
+    def read_scoped(self, *, missing_ok: bool = False) -> tuple["ReadView", str | None]:
+        """:meth:`read`, and the key of the pipeline the command reads (--pipeline, else
+        the current one; None: the database has one, read whole)."""
+        from salespipe.app import scope
+
+        view = self.read(missing_ok=missing_ok)
+        return view, scope.read_pipeline(view, self.chosen_pipeline)
+
     def apply_config(self, config: dict[str, Any]) -> None:
         """Once the command has read the data file: its ``lang`` (unless --lang or
         SALESPIPE_LANG says otherwise) and its ``date_era`` for human output (unset: the

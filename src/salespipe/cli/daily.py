@@ -6,7 +6,7 @@ import typer
 
 from salespipe.cli import output
 from salespipe.cli.app import state
-from salespipe.cli.options import JsonOption, OwnerOption, shown_limit
+from salespipe.cli.options import JsonOption, OwnerOption, PipelineOption, shown_limit
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
                 "--days", metavar="N", min=0, max=366, help="How many days ahead to show."
             ),
         ] = 7,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """What to do today: next actions overdue, due today and coming.
@@ -40,7 +41,8 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import agenda as planning
         from salespipe.reports.scope import scope
 
-        chosen = scope(state(ctx).read(missing_ok=True), history=False, owner=owner)
+        view, pipeline = state(ctx).read_scoped(missing_ok=True)
+        chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         result = planning.agenda(chosen.records, chosen.stages, chosen.now, days)
         output.result(result, as_json)
 
@@ -66,6 +68,7 @@ def register(app: typer.Typer) -> None:
                 f"(default: {BOARD_LIMIT} on the board, all with --json).",
             ),
         ] = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """The open deals as a board: a column per stage, the most urgent deal on top.
@@ -86,7 +89,8 @@ def register(app: typer.Typer) -> None:
                     option="--by", value=by, choices=", ".join(kanban.BOARD_BY)
                 )
             )
-        chosen = scope(state(ctx).read(missing_ok=True), history=False, owner=owner)
+        view, pipeline = state(ctx).read_scoped(missing_ok=True)
+        chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         most = shown_limit(limit, as_json, BOARD_LIMIT)
         result = kanban.board(chosen.records, chosen.stages, chosen.now, by, most)
         output.result(result, as_json)

@@ -7,6 +7,7 @@ journal themselves, in one pass each. The report modules are imported inside the
 commands, so other commands do not pay for them at start-up.
 """
 
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,6 +18,7 @@ from salespipe.cli.options import (
     AsOfOption,
     JsonOption,
     OwnerOption,
+    PipelineOption,
     SinceOption,
     UntilOption,
     WidthOption,
@@ -26,7 +28,9 @@ from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
+    from salespipe.core.model import Record, Stage
     from salespipe.reports.scope import Scope
+    from salespipe.storage.port import ReadView
 
 PANEL = "Reports"
 
@@ -39,7 +43,8 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
     if day is not None:
         timeline.cutoff(day)  # a day in the future is told before the file is read
-    found = scope(state(ctx).read(), history=history, owner=owner, as_of=day)
+    view, pipeline = state(ctx).read_scoped()
+    found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
     if owner is None:
         return found
     owned = list(found.records)  # one owner's deals: few enough to hold
@@ -50,6 +55,62 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
             warning = _('no open deal has the owner "{owner}".')
         output.warn(warning.format(owner=owner))
     return Scope(owned, found.stages, found.now)
+
+
+def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
+    from salespipe.core.model import stages_in
+
+    stages = snapshot.stages()
+    return stages if pipeline is None else stages_in(stages, pipeline)
+
+
+def _events_in(snapshot: "ReadView", pipeline: str | None) -> Iterator["Record"]:
+    """The events of the deals now in ``pipeline`` (all of them when None); the deals'
+    events replayed by slips and the backtest."""
+    events = snapshot.event_records()
+    if pipeline is None:
+        return events
+    keys = {s.key for s in _stages_in(snapshot, pipeline)}
+    ids = {r["id"] for r in snapshot.all_records() if r["stage"] in keys}
+    return (e for e in events if e["deal_id"] in ids)
+
+
+def _all_pipelines(ctx: typer.Context) -> bool:
+    """Whether --pipeline all asked for one section per pipeline."""
+    from salespipe.app import scope as pipeline_scope
+
+    chosen = state(ctx).chosen_pipeline
+    return chosen is not None and chosen.strip().casefold() == pipeline_scope.ALL
+
+
+def _each(
+    ctx: typer.Context,
+    owner: str | None,
+    as_of: str | None,
+    make: "Callable[[Scope], Any]",
+    *,
+    history: bool,
+    total: bool = False,
+) -> Any:
+    """The result ``make`` makes of the report's deals; with --pipeline all, one per
+    pipeline and, with ``total``, one of every deal, as one result."""
+    if not _all_pipelines(ctx):
+        return make(_scope(ctx, owner, as_of, history=history))
+    from salespipe.present.pipeline_results import PerPipeline, Section
+    from salespipe.reports.scope import scope
+
+    day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
+    view = state(ctx).read()
+    sections = [
+        Section(p, make(scope(view, history=history, owner=owner, as_of=day, pipeline=p.key)))
+        for p in sorted(view.pipelines(), key=lambda p: p.position)
+    ]
+    if not total:
+        return PerPipeline(sections, None)
+    every = scope(view, history=history, owner=owner, as_of=day)
+    order = {s.pipeline.key: i for i, s in enumerate(sections)}
+    every.stages.sort(key=lambda s: (order.get(s.pipeline, len(order)), s.position))
+    return PerPipeline(sections, make(every))
 
 
 HtmlOption = Annotated[
@@ -70,11 +131,11 @@ def _backtest(
 
     if as_of is not None:
         raise InvalidValue(_("--backtest tests the months before today; leave out --as-of."))
-    snapshot = state(ctx).pipeline().read()
+    snapshot, pipeline = state(ctx).read_scoped(missing_ok=True)
     result = backtest.backtest(
-        snapshot.event_records(),
+        _events_in(snapshot, pipeline),
         snapshot.undone_changes(),
-        snapshot.stages(),
+        _stages_in(snapshot, pipeline),
         months=months,
         now=clock.now(),
         owner=owner,
@@ -119,6 +180,7 @@ def register(app: typer.Typer) -> None:
         width: WidthOption = None,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Bar chart of the open deals per stage.
@@ -131,13 +193,18 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import summary as reports
 
         chosen = parse.choice(by, reports.CHART_BY, "--by")
-        scope = _scope(ctx, owner, as_of, history=False)
-        result = reports.chart(
-            scope.records,
-            scope.stages,
-            by=chosen,  # type: ignore[arg-type]
-            as_of=scope.now.date(),
-            all_stages=all_stages,
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: reports.chart(
+                scope.records,
+                scope.stages,
+                by=chosen,  # type: ignore[arg-type]
+                as_of=scope.now.date(),
+                all_stages=all_stages,
+            ),
+            history=False,
         )
         output.result(result, as_json, chart_width_asked=width)
 
@@ -149,6 +216,7 @@ def register(app: typer.Typer) -> None:
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
         html_file: HtmlOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """One-screen summary: pipeline, results, bottleneck.
@@ -166,11 +234,20 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import summary as reports
 
         period = tally.Period.parse(since, until)
-        scope = _scope(ctx, owner, as_of, history=True)
         if html_file is not None:
+            scope = _scope(ctx, owner, as_of, history=True)
             _write_report_page(ctx, html_file, scope, period=period)
             return
-        result = reports.summary(scope.records, scope.stages, period=period, now=scope.now)
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: reports.summary(
+                scope.records, scope.stages, period=period, now=scope.now
+            ),
+            history=True,
+            total=True,
+        )
         output.result(result, as_json)
 
     @app.command("forecast", rich_help_panel=PANEL)
@@ -206,6 +283,7 @@ def register(app: typer.Typer) -> None:
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
         html_file: HtmlOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Expected revenue by close month, with its range.
@@ -222,16 +300,23 @@ def register(app: typer.Typer) -> None:
         if backtest:
             _backtest(ctx, months or 6, owner, as_of, as_json)
             return
-        scope = _scope(ctx, owner, as_of, history=True)
         if html_file is not None:
+            scope = _scope(ctx, owner, as_of, history=True)
             _write_forecast_page(ctx, html_file, scope, months=months or 3, method=chosen)
             return
-        result = forecasting.forecast(
-            scope.records,
-            scope.stages,
-            months=months or 3,
-            now=scope.now,
-            method=chosen,  # type: ignore[arg-type]
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: forecasting.forecast(
+                scope.records,
+                scope.stages,
+                months=months or 3,
+                now=scope.now,
+                method=chosen,  # type: ignore[arg-type]
+            ),
+            history=True,
+            total=True,
         )
         output.result(result, as_json, chart_width_asked=width)
 
@@ -249,6 +334,7 @@ def register(app: typer.Typer) -> None:
                 "--apply", help="Set the stage probabilities to the observed ones (undoable)."
             ),
         ] = False,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Stage probabilities learned from what happened.
@@ -274,6 +360,7 @@ def register(app: typer.Typer) -> None:
     def slips(
         ctx: typer.Context,
         owner: OwnerOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """How often and how far expected close dates are pushed back.
@@ -285,11 +372,11 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import slips as slipping
 
-        snapshot = state(ctx).pipeline().read()
+        snapshot, pipeline = state(ctx).read_scoped(missing_ok=True)
         result = slipping.slips(
-            snapshot.event_records(),
+            _events_in(snapshot, pipeline),
             snapshot.undone_changes(),
-            snapshot.stages(),
+            _stages_in(snapshot, pipeline),
             as_of=clock.now().date(),
             owner=owner,
         )
@@ -302,6 +389,7 @@ def register(app: typer.Typer) -> None:
         until: UntilOption = None,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """How far the deals created in a period got.
@@ -315,8 +403,13 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import outcomes
 
         period = tally.Period.parse(since, until)
-        scope = _scope(ctx, owner, as_of, history=True)
-        result = outcomes.funnel(scope.records, scope.stages, period)
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: outcomes.funnel(scope.records, scope.stages, period),
+            history=True,
+        )
         output.result(result, as_json)
 
     @app.command("durations", rich_help_panel=PANEL)
@@ -324,6 +417,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Days spent in each stage, and the bottleneck.
@@ -335,8 +429,13 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import durations as timing
 
-        scope = _scope(ctx, owner, as_of, history=True)
-        result = timing.durations(scope.records, scope.stages, scope.now)
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: timing.durations(scope.records, scope.stages, scope.now),
+            history=True,
+        )
         output.result(result, as_json)
 
     @app.command("winrate", rich_help_panel=PANEL)
@@ -355,6 +454,7 @@ def register(app: typer.Typer) -> None:
         until: UntilOption = None,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Win rate: won / (won + lost), by count and value.
@@ -369,12 +469,18 @@ def register(app: typer.Typer) -> None:
 
         grouping = parse.choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
         period = tally.Period.parse(since, until)
-        scope = _scope(ctx, owner, as_of, history=True)
-        result = outcomes.winrate(
-            scope.records,
-            scope.stages,
-            period,
-            grouping,  # type: ignore[arg-type]
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: outcomes.winrate(
+                scope.records,
+                scope.stages,
+                period,
+                grouping,  # type: ignore[arg-type]
+            ),
+            history=True,
+            total=grouping in (None, "owner", "month", "reason"),
         )
         output.result(result, as_json)
 
@@ -383,6 +489,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Open deals over their stage's target days.
@@ -393,8 +500,13 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
-        scope = _scope(ctx, owner, as_of, history=False)
-        result = alerts.stale(scope.records, scope.stages, scope.now)
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: alerts.stale(scope.records, scope.stages, scope.now),
+            history=False,
+        )
         output.result(result, as_json)
 
     @app.command("check", rich_help_panel=PANEL)
@@ -405,6 +517,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """For cron: what needs action (exit code 3).

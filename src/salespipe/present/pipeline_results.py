@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from salespipe.core import parse
 from salespipe.core.i18n import _
 from salespipe.core.model import PipelineDef, Stage, stages_in
-from salespipe.present.render import Block, Column, Table
+from salespipe.present.parts import Part
+from salespipe.present.render import Block, Column, Table, Text
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,55 @@ class PipelineRemoved:
         return {
             "removed": {**self.pipeline.to_record(), "name": parse.pipeline_name(self.pipeline)}
         }
+
+
+@dataclass(frozen=True)
+class Section:
+    """One pipeline's report, in ``--pipeline all``."""
+
+    pipeline: PipelineDef
+    result: Any
+
+
+@dataclass(frozen=True)
+class PerPipeline:
+    """A report with ``--pipeline all``: one section per pipeline, then (for reports
+    whose figures add up: money per currency, counts) the report of every deal."""
+
+    sections: list[Section]
+    total: Any = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "pipelines": [
+                {
+                    "key": s.pipeline.key,
+                    "name": parse.pipeline_name(s.pipeline),
+                    "report": _plain(s.result.to_dict()),
+                }
+                for s in self.sections
+            ],
+            "total": None if self.total is None else _plain(self.total.to_dict()),
+        }
+
+
+def _plain(data: Any) -> Any:
+    """A report's JSON form with a list for a listing's iterator."""
+    return data if isinstance(data, dict | list) else list(data)
+
+
+def per_pipeline_view(result: PerPipeline) -> list[Part]:
+    from salespipe.present import results
+
+    parts: list[Part] = []
+    for heading, shown in (
+        *((parse.pipeline_name(s.pipeline), s.result) for s in result.sections),
+        *(((_("All pipelines"), result.total),) if result.total is not None else ()),
+    ):
+        parts.append(Text(heading, style="bold"))
+        view = results.view(shown)
+        parts.extend([view] if isinstance(view, str) else view)
+    return parts
 
 
 def pipeline_list_view(result: PipelineList) -> list[Block]:

@@ -57,6 +57,7 @@ VIEWS = {
     "salespipe.present.pipeline_results.PipelineList": "pipeline_results.pipeline_list_view",
     "salespipe.present.pipeline_results.PipelineChanged": "pipeline_results.pipeline_changed_view",
     "salespipe.present.pipeline_results.PipelineRemoved": "pipeline_results.pipeline_removed_view",
+    "salespipe.present.pipeline_results.PerPipeline": "pipeline_results.per_pipeline_view",
     "salespipe.present.setup_results.Setting": "setup_results.setting_view",
     "salespipe.present.setup_results.SettingChanged": "setup_results.setting_changed_view",
     "salespipe.present.setup_results.Settings": "setup_results.settings_view",

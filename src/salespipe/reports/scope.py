@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from salespipe.core import clock, tally
-from salespipe.core.model import Record, Stage
+from salespipe.core.model import Record, Stage, stages_in
 
 
 class Source(Protocol):
@@ -37,10 +37,16 @@ class Scope:
 
 
 def scope(
-    source: Source, *, history: bool, owner: str | None = None, as_of: date | None = None
+    source: Source,
+    *,
+    history: bool,
+    owner: str | None = None,
+    as_of: date | None = None,
+    pipeline: str | None = None,
 ) -> Scope:
     """The open deals (or, with ``history``, all deals) of ``owner`` (or everyone's), as
-    they are now or, with ``as_of``, as they stood at the end of that day."""
+    they are now or, with ``as_of``, as they stood at the end of that day; with
+    ``pipeline`` (a key), only the deals then in that pipeline, and its stages."""
     from salespipe.reports import timeline
 
     stages = source.stages()
@@ -55,4 +61,12 @@ def scope(
         stages = timeline.roll_back_stages(stages, past.later_stage_events)
         if not history:
             records = tally.open_only(records)
+    if pipeline is not None:
+        records = in_stages(records, {s.key for s in stages if s.pipeline == pipeline})
+        stages = stages_in(stages, pipeline)
     return Scope(tally.owned_by(records, owner), stages, now)
+
+
+def in_stages(records: Iterable[Record], keys: set[str]) -> Iterator[Record]:
+    """The records of deals in one of these stages (one pipeline's)."""
+    return (r for r in records if r["stage"] in keys)
