@@ -194,3 +194,32 @@ def test_as_of_knows_which_pipeline_a_deal_was_in(two: Cli) -> None:
     assert _open_count(two, "--as-of", "2026-11-22") == 1  # deal 2, still in Sales
     assert _open_count(two, "--pipeline", "renewals", "--as-of", "2026-11-22") == 0
     assert _open_count(two, "--pipeline", "renewals", "--as-of", "2026-11-27") == 1
+
+
+# -- backup and export -------------------------------------------------------------------------
+def test_a_two_pipeline_backup_restores_exactly(two: Cli, tmp_path: Path) -> None:
+    two("move", "1", "quoted", "--pipeline", "renewals", "--reason", "renewal")
+    two("pipeline", "archive", "renewals")
+    two("use", "sales")
+    first = two("export", "--format", "json").stdout
+    assert '"pipelines":[' in first
+    backup = tmp_path / "backup.json"
+    backup.write_text(first, encoding="utf-8")
+    other = str(tmp_path / "restored" / "pipeline.json")
+    assert two("--db", other, "import", str(backup)).exit_code == 0
+    assert two("--db", other, "export", "--format", "json").stdout == first
+    restored = two.json("--db", other, "pipeline", "list")
+    assert [(p["key"], p["archived"]) for p in restored] == [
+        ("sales", False),
+        ("renewals", True),
+    ]
+    assert two.json("--db", other, "show", "1")["pipeline"] == "renewals"
+    undone = two.json("--db", other, "undo")  # the undo list came along: `use` goes back
+    assert undone["undid"]["command"] == "config"
+
+
+def test_the_csv_export_names_each_deal_s_pipeline_when_there_are_several(two: Cli) -> None:
+    header = two("export").stdout.splitlines()[0].split(",")
+    assert header[-1] == "pipeline"
+    two("pipeline", "remove", "renewals")
+    assert "pipeline" not in two("export").stdout.splitlines()[0].split(",")

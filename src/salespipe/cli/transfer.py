@@ -101,7 +101,9 @@ def _write_export(kind: str, snapshot: Any, binary: IO[bytes], bom: bool) -> dic
     try:
         if bom:
             text.write("\ufeff")
-        deals = exporting.write_csv(snapshot.all_deals(), snapshot.stages(), text)
+        deals = exporting.write_csv(
+            snapshot.all_deals(), snapshot.stages(), text, snapshot.pipelines()
+        )
         text.flush()
     finally:
         text.detach()

@@ -8,13 +8,14 @@ from datetime import date, datetime
 from typing import Any
 
 from salespipe.app.queries import is_stale, totals_by_currency
-from salespipe.core import fmt
+from salespipe.core import fmt, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import (
     STATUSES,
     Deal,
     Event,
+    PipelineDef,
     Record,
     Stage,
     days_in_stage,
@@ -46,6 +47,13 @@ STAGE_CHANGES = {
     "stage-disable": N_("stage disable"),
     "stage-enable": N_("stage enable"),
     "stage-remove": N_("stage remove"),
+}
+PIPELINE_CHANGES = {
+    "pipeline-add": N_("pipeline add"),
+    "pipeline-rename": N_("pipeline rename"),
+    "pipeline-archive": N_("pipeline archive"),
+    "pipeline-unarchive": N_("pipeline unarchive"),
+    "pipeline-remove": N_("pipeline remove"),
 }
 NONE = "—"
 
@@ -367,6 +375,15 @@ def _describe_stages(kind: str, before: Record, after: Record) -> str:
     return f"{label}: {names}"
 
 
+def _stage_across(stages: dict[str, Stage], old: str | None, new: str | None) -> str:
+    """The stage a deal moved to, with its pipeline's key when it left its pipeline."""
+    name = stage_name(stages, new)
+    was, now = stages.get(old or ""), stages.get(new or "")
+    if was is None or now is None or was.pipeline == now.pipeline:
+        return name
+    return f"{name} ({now.pipeline})"
+
+
 def _describe_quote(before: Record, after: Record, stages: dict[str, Stage]) -> str:
     quote = after.get("quote") or {}
     until = quote.get("valid_until")
@@ -397,7 +414,7 @@ def describe(event: Event, stages: dict[str, Stage]) -> str:
         return _("{verb}: {before} → {after}").format(
             verb=verb,
             before=stage_name(stages, before.get("stage")),
-            after=stage_name(stages, after.get("stage")),
+            after=_stage_across(stages, before.get("stage"), after.get("stage")),
         )
     if kind in ("won", "lost"):
         return fmt.status(kind)
@@ -423,6 +440,12 @@ def describe(event: Event, stages: dict[str, Stage]) -> str:
         )
     if kind.startswith("stage-"):
         return _describe_stages(kind, before, after)
+    if kind in PIPELINE_CHANGES:
+        names = ", ".join(
+            parse.pipeline_name(PipelineDef.from_record(after.get(k) or before[k]))
+            for k in sorted({*before, *after})
+        )
+        return f"{_(PIPELINE_CHANGES[kind])}: {names}"
     if kind == "quote":
         quoted = _describe_quote(before, after, stages)
         return f"{quoted} — {event.text}" if event.text else quoted

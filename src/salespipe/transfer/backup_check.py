@@ -18,6 +18,7 @@ from typing import Any
 
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
+from salespipe.core.model import FIRST_PIPELINE
 from salespipe.core.parse import MAX_MONEY, MAX_TARGET_DAYS
 from salespipe.core.stored import MAX_COUNTER, config_problem, is_count
 
@@ -43,6 +44,11 @@ EVENT_TYPES = frozenset(
         "stage-disable",
         "stage-enable",
         "stage-remove",
+        "pipeline-add",
+        "pipeline-rename",
+        "pipeline-archive",
+        "pipeline-unarchive",
+        "pipeline-remove",
     )
 )
 STATUSES = ("open", "won", "lost")
@@ -164,12 +170,28 @@ def check_head(head: Mapping[str, Any]) -> None:
                 raise BadPlace(where, N_("not true or false"))
         elif not _flag_value(value):
             raise BadPlace(where, N_("not a flag value (true/false, a number or short text)"))
+    _check_pipelines(head.get("pipelines", []))
     for index, entry in enumerate(_list(head.get("changes", []), "changes")):
         where = f"changes[{index}]"
         entry = _object(entry, where)
         _count(entry.get("change"), f"{where}.change")
         _text(entry.get("command"), f"{where}.command")
         _moment(entry.get("at"), f"{where}.at")
+
+
+def _check_pipelines(raw: Any) -> None:
+    keys: set[str] = set()
+    for index, entry in enumerate(_list(raw, "pipelines")):
+        where = f"pipelines[{index}]"
+        pipeline = _object(entry, where)
+        _text(pipeline.get("key"), f"{where}.key", required=True)
+        if pipeline["key"] in keys:
+            raise BadPlace(f"{where}.key", N_("used by an earlier pipeline"))
+        keys.add(pipeline["key"])
+        _text(pipeline.get("name", ""), f"{where}.name")
+        _count(pipeline.get("position"), f"{where}.position", minimum=0)
+        if not isinstance(pipeline.get("archived", False), bool):
+            raise BadPlace(f"{where}.archived", N_("not true or false"))
 
 
 # -- the records ------------------------------------------------------------------------
@@ -194,6 +216,7 @@ def check_stages(records: Iterable[Any]) -> set[str]:
         if not isinstance(stage.get("enabled", True), bool):
             raise BadPlace(f"{where}.enabled", N_("not true or false"))
         _text(stage.get("guide", ""), f"{where}.guide")
+        _text(stage.get("pipeline", FIRST_PIPELINE), f"{where}.pipeline", required=True)
     return keys
 
 

@@ -18,7 +18,15 @@ from typing import IO, Any
 import orjson
 
 from salespipe import __version__
-from salespipe.core.model import Deal, Stage, money_to_json
+from salespipe.core.model import (
+    Deal,
+    PipelineDef,
+    Stage,
+    first_pipeline,
+    money_to_json,
+    several_pipelines,
+)
+from salespipe.core.parse import pipeline_name
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import CSV_COLUMNS
 from salespipe.transfer.formulas import for_spreadsheet
@@ -26,6 +34,8 @@ from salespipe.transfer.formulas import for_spreadsheet
 BACKUP_FORMAT = "salespipe-backup"
 BACKUP_VERSION = 1
 TAG_SEPARATOR = ";"
+# The CSV column that names each deal's pipeline, written when there are several.
+PIPELINE_COLUMN = "pipeline"
 
 __all__ = [
     "BACKUP_FORMAT",
@@ -81,14 +91,29 @@ def deal_row(deal: Deal, stage_names: Mapping[str, str]) -> list[str]:
     return [for_spreadsheet(cells[column]) for column in CSV_COLUMNS]
 
 
-def write_csv(deals: Iterable[Deal], stages: Iterable[Stage], out: IO[str]) -> int:
-    """Write the header and one row per deal (in id order); returns the number of deals."""
+def write_csv(
+    deals: Iterable[Deal],
+    stages: Iterable[Stage],
+    out: IO[str],
+    pipelines: Iterable[PipelineDef] = (),
+) -> int:
+    """Write the header and one row per deal (in id order); returns the number of deals.
+
+    When the stages belong to several pipelines, a last column, ``pipeline``, names each
+    deal's pipeline (as ``import`` reads a CRM's Pipeline column)."""
+    stages = list(stages)
     names = {s.key: s.name for s in stages}
+    pipeline_names = {p.key: pipeline_name(p) for p in pipelines}
+    pipeline_of = {s.key: pipeline_names.get(s.pipeline, s.pipeline) for s in stages}
+    several = several_pipelines(stages)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([*CSV_COLUMNS, PIPELINE_COLUMN] if several else CSV_COLUMNS)
     count = 0
     for deal in sorted(deals, key=lambda d: d.id):
-        writer.writerow(deal_row(deal, names))
+        row = deal_row(deal, names)
+        if several:
+            row.append(for_spreadsheet(pipeline_of.get(deal.stage, "")))
+        writer.writerow(row)
         count += 1
     return count
 
@@ -103,8 +128,9 @@ def _json_list(name: str, records: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def backup_head(snapshot: ReadView, exported_at: datetime) -> dict[str, Any]:
-    """The backup's first object: what it is, the counters, the undo list and the settings."""
-    return {
+    """The backup's first object: what it is, the counters, the undo list, the settings
+    and, unless the database holds only its first pipeline, the pipelines."""
+    head = {
         "format": BACKUP_FORMAT,
         "version": BACKUP_VERSION,
         "salespipe": __version__,
@@ -117,6 +143,10 @@ def backup_head(snapshot: ReadView, exported_at: datetime) -> dict[str, Any]:
         "changes": [entry._asdict() for entry in snapshot.undo_list()],
         "config": snapshot.config(),
     }
+    pipelines = snapshot.pipelines()
+    if pipelines != [first_pipeline()]:
+        head["pipelines"] = [p.to_record() for p in pipelines]
+    return head
 
 
 def write_backup(snapshot: ReadView, out: IO[bytes], exported_at: datetime) -> dict[str, int]:

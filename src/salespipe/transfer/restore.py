@@ -22,7 +22,7 @@ import orjson
 
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 from salespipe.storage.port import ReadView, UndoEntry, WriteTransaction
 from salespipe.transfer.backup_check import check_backup
 from salespipe.transfer.exporting import BACKUP_FORMAT, BACKUP_VERSION
@@ -265,6 +265,9 @@ def check(backup: Backup) -> None:
 
 def restore(tx: WriteTransaction, backup: Backup) -> None:
     """Write the whole backup into the (empty) database of ``tx``."""
+    pipelines = backup.head.get("pipelines")
+    if pipelines:
+        tx.save_pipelines(PipelineDef.from_record(p) for p in pipelines)
     tx.save_stages(sorted(backup.stages(), key=lambda s: s.position))
     highest_deal = _save_deals(tx, backup.deals())
     changes: set[int] = set()
