@@ -223,3 +223,19 @@ def test_the_csv_export_names_each_deal_s_pipeline_when_there_are_several(two: C
     assert header[-1] == "pipeline"
     two("pipeline", "remove", "renewals")
     assert "pipeline" not in two("export").stdout.splitlines()[0].split(",")
+
+
+def test_import_goes_into_the_pipeline_named(two: Cli, tmp_path: Path) -> None:
+    """A file's stages are those of the pipeline it is imported into; new ones are made
+    there, with keys no other pipeline's stage has."""
+    csv = tmp_path / "renewals.csv"
+    csv.write_text("title,stage,value\nRenew A,Quoted,1000\nRenew B,Proposal,2000\n")
+    refused = two("import", str(csv), "--pipeline", "renewals")
+    assert refused.exit_code == 1  # "Proposal" is no stage of Renewals
+    done = two("import", str(csv), "--pipeline", "renewals", "--create-stages")
+    assert done.exit_code == 0, done.stderr
+    deals = {d["title"]: d for d in two.json("list", "--pipeline", "renewals")}
+    assert deals["Renew A"]["stage"] == "renewals-quoted"
+    assert deals["Renew B"]["pipeline"] == "renewals"
+    assert "Proposal" in [s["name"] for s in two.json("stage", "list", "-P", "renewals")]
+    assert "Proposal" not in [s["name"] for s in two.json("stage", "list")]

@@ -9,7 +9,7 @@ import typer
 
 from salespipe.cli import output
 from salespipe.cli.app import state
-from salespipe.cli.options import JsonOption
+from salespipe.cli.options import JsonOption, PipelineOption
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
@@ -344,6 +344,7 @@ def register(app: typer.Typer) -> None:
                 "--no-header", help="The file has no header row: name columns --column FIELD=N."
             ),
         ] = False,
+        in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,
     ) -> None:
         from salespipe.core import parse

@@ -182,8 +182,10 @@ def _prepare(
     options: ImportOptions,
     report: ImportReport,
     now: datetime,
+    pipeline: str,
 ) -> Plan | None:
-    """Plan the import into the report; None when the file is a backup to restore whole."""
+    """Plan the import into the report (its deals into ``pipeline``); None when the file
+    is a backup to restore whole."""
     if parsed.backup is not None:
         if database_is_empty(snapshot):
             report.restored = True
@@ -208,6 +210,7 @@ def _prepare(
         crm_stages=parsed.crm.default_stages if parsed.crm else (),
         ours=ours,
         max_new_stages=options.max_new_stages,
+        pipeline=pipeline,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
@@ -251,10 +254,12 @@ def _import(
         check(parsed.backup)  # a backup is input: all of it is checked before any write
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     if options.dry_run:
-        _prepare(pipeline.read(), parsed, options, report, clock.now())
+        view = pipeline.read()
+        into = pipeline.current_pipeline(view).key
+        _prepare(view, parsed, options, report, clock.now(), into)
         return report
     with pipeline.work("import") as work:
-        plan = _prepare(work.tx, parsed, options, report, work.now)
+        plan = _prepare(work.tx, parsed, options, report, work.now, work.pipeline.key)
         if plan is None:
             assert parsed.backup is not None
             restore(work.tx, parsed.backup)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from salespipe.core.i18n import _
-from salespipe.core.model import Stage, Status
+from salespipe.core.model import FIRST_PIPELINE, Stage, Status, stages_in
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.pending import (
@@ -81,7 +81,8 @@ class LineItems:
 class Plan:
     entries: list[Entry] = field(default_factory=list)
     defaults: Defaults | None = None
-    stages_after: list[Stage] = field(default_factory=list)
+    stages_after: list[Stage] = field(default_factory=list)  # the pipeline's
+    pipeline: str = FIRST_PIPELINE
     new_stages: list[Stage] = field(default_factory=list)
     duplicates: int = 0
     line_items: LineItems = field(default_factory=LineItems)
@@ -109,8 +110,10 @@ def plan_import(
     crm_stages: Sequence[DefaultStage] = (),
     ours: bool = False,
     max_new_stages: int = MAX_NEW_STAGES,
+    pipeline: str = FIRST_PIPELINE,
 ) -> Plan:
-    plan = Plan(defaults=defaults)
+    """The deals to write, their stages among ``pipeline``'s (new ones created there)."""
+    plan = Plan(defaults=defaults, pipeline=pipeline)
     fresh = _fresh_rows(rows, snapshot, plan, ours)
     resolver, targets = _resolve_stages(
         fresh,
@@ -227,7 +230,7 @@ def _resolve_stages(
     crm_stages: Sequence[DefaultStage],
 ) -> tuple[StageResolver, list[Target | None]]:
     create_stages, max_new_stages = creating
-    stages = snapshot.stages()
+    stages = stages_in(snapshot.stages(), plan.pipeline)
     mapped = parse_stage_map(stage_map, stages)
     resolver = StageResolver(stages, mapped)
     targets = [resolver.target(r.label) for r in rows]
@@ -241,7 +244,8 @@ def _resolve_stages(
             raise unknown_stages_error(resolver, rows)
         if any(looks_closing(label) for label in resolver.unknown):
             raise unknown_stages_error(resolver, rows, creating=True)
-        plan.new_stages = new_stages_for(list(resolver.unknown), rows, resolver, crm_stages)
+        taken = {s.key for s in snapshot.stages()}
+        plan.new_stages = new_stages_for(list(resolver.unknown), rows, resolver, crm_stages, taken)
         plan.stages_after = with_new_stages(stages, plan.new_stages)
         resolver = StageResolver(plan.stages_after, mapped, fallback_stages=stages)
         targets = [resolver.target(r.label) for r in rows]

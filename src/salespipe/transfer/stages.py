@@ -183,11 +183,13 @@ def new_stages_for(
     rows: Sequence[Pending],
     resolver: StageResolver,
     defaults: Sequence[DefaultStage] = (),
+    taken: Container[str] = (),
 ) -> list[Stage]:
     """Stages to create for unknown labels (given in the order they first appear).
 
     When every one is a default stage of the CRM that wrote the file, they come in that
-    CRM's order with its probabilities; otherwise in the order of the file.
+    CRM's order with its probabilities; otherwise in the order of the file. ``taken``:
+    the keys of other pipelines' stages (a key is unique in the whole database).
     """
     known = {parse.fold(d.name): (index, d) for index, d in enumerate(defaults)}
     created: list[Stage] = []
@@ -214,7 +216,8 @@ def new_stages_for(
                     option=f"--stage-map {shlex.quote(label + '=STAGE')}",
                 )
             ) from None
-        key = label if _usable_key(label, keys) else _unique_key(name, keys)
+        used = _Either(keys, taken)
+        key = label if _usable_key(label, used) else _unique_key(name, used)
         index, default = known.get(parse.fold(name), (None, None))
         probability = default.probability if default is not None else None
         if probability is None:
@@ -228,6 +231,16 @@ def new_stages_for(
     if all(parse.fold(s.name) in known for s in created):
         created.sort(key=lambda s: rank[s.key])
     return created
+
+
+class _Either:
+    """In one container or the other."""
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.first or item in self.second
 
 
 def _check_unique(name: str, names: dict[str, Stage], keys: dict[str, Stage]) -> None:

@@ -152,7 +152,7 @@ def write_plan(work: Work, plan: Plan) -> int:
     defaults = plan.defaults
     tx = work.tx
     if plan.new_stages:
-        work.save_stages("stage-add", plan.stages_after)
+        work.save_stages("stage-add", plan.stages_after, pipeline=plan.pipeline)
     record = _Recorder(work)
     first = record.seq
     now = _moment_of(defaults.now)
