@@ -8,9 +8,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+import typer
 from tests.conftest import Cli
 
 from salespipe.app.pipeline import Pipeline
+from salespipe.cli import complete
+from salespipe.cli.app import app
 
 # What a one-pipeline user reads; none of it may change when the file is upgraded.
 READS = [
@@ -239,3 +242,32 @@ def test_import_goes_into_the_pipeline_named(two: Cli, tmp_path: Path) -> None:
     assert deals["Renew B"]["pipeline"] == "renewals"
     assert "Proposal" in [s["name"] for s in two.json("stage", "list", "-P", "renewals")]
     assert "Proposal" not in [s["name"] for s in two.json("stage", "list")]
+
+
+# -- completion --------------------------------------------------------------------------------
+def _completing(db: Path, command: str, **params: object) -> typer.Context:
+    """A context as Typer builds it while completing `salespipe --db DB <command> …`."""
+    root = typer.Context(typer.main.get_command(app), info_name="salespipe")
+    root.params = {"db": str(db), "lang": None}
+    context = typer.Context(typer.main.get_command(app), parent=root, info_name=command)
+    context.params = params
+    return context
+
+
+def test_stage_completion_offers_the_stages_of_the_deal_s_pipeline(cli: Cli, db_path: Path) -> None:
+    cli("add", "A")
+    cli("pipeline", "add", "Projects", "--stages", "empty")
+    cli("stage", "add", "Scoping", "--pipeline", "projects")
+    cli("add", "B", "--pipeline", "projects")
+
+    def offered(**params: object) -> set[str]:
+        return {
+            v for v, _about in complete.enabled_stages(_completing(db_path, "move", **params), "")
+        }
+
+    assert "Scoping" in offered(deal_id=2)
+    assert "presented" not in offered(deal_id=2)
+    assert "presented" in offered(deal_id=1)
+    assert "Scoping" in offered(deal_id=1, into="projects")
+    pipelines = {v for v, _about in complete.pipelines(_completing(db_path, "use"), "")}
+    assert {"projects", "Projects", "sales", "Sales"} <= pipelines

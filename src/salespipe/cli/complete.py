@@ -52,9 +52,28 @@ def pipelines(ctx: typer.Context, incomplete: str) -> list[Suggestion]:
         return []
 
 
+def _stages_offered(ctx: typer.Context) -> list[Any]:
+    """The stages of the pipeline the command is about: the deal's own (``move ID``),
+    else the one --pipeline names, else the current one."""
+    from salespipe.app import scope
+    from salespipe.core.model import stages_in
+
+    snapshot = _snapshot(ctx)
+    stages = snapshot.stages()
+    params = ctx.params or {}
+    chosen = params.get("into") or params.get("in_pipeline")
+    deal_id = params.get("deal_id")
+    if chosen is None and isinstance(deal_id, int):
+        deal = snapshot.get_deal(deal_id)
+        if deal is not None:
+            return scope.deal_stages(deal.stage, stages)
+    found = scope.current(snapshot.pipelines(), snapshot.config(), chosen)
+    return stages_in(stages, found.key)
+
+
 def _stage_suggestions(ctx: typer.Context, include_disabled: bool) -> list[Suggestion]:
     suggestions: list[Suggestion] = []
-    for stage in _snapshot(ctx).stages():
+    for stage in _stages_offered(ctx):
         if not stage.enabled and not include_disabled:
             continue
         about = f"{stage.probability}%"
