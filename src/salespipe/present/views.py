@@ -23,6 +23,7 @@ from salespipe.core.model import (
     money_from_json,
     record_days_in_stage,
     record_probability,
+    several_pipelines,
 )
 from salespipe.present.render import Block, Column, Fields, Table, Text
 
@@ -315,6 +316,8 @@ def deal_detail(
         ),
         (_("Created"), fmt.moment(deal.created_at)),
     ]
+    if several_pipelines(stages) and stage is not None:
+        pairs.insert(3, (_("Pipeline"), stage.pipeline))
     if deal.quote:
         pairs.append((_("Quote"), _quote_text(deal, now.date())))
     if deal.closed_at:
