@@ -160,16 +160,25 @@ def has_command(salespipe: Sequence[str], name: str, env: dict[str, str]) -> boo
 
 
 def ensure(
-    deals: int, salespipe: Sequence[str], env: dict[str, str], allow_synth: bool, log: Any
+    deals: int,
+    salespipe: Sequence[str],
+    env: dict[str, str],
+    allow_synth: bool,
+    log: Any,
+    pipelines: int = 1,
 ) -> Dataset:
-    """The data set of ``deals`` deals, built if missing or built by another builder."""
+    """The data set of ``deals`` deals, built if missing or built by another builder;
+    with ``pipelines`` > 1, its deals spread over that many (bench/pipelines.py)."""
     DATA.mkdir(parents=True, exist_ok=True)
-    main = DATA / f"demo-{deals}.json"
-    marker = main.with_name(f"demo-{deals}.builder")
+    name = f"demo-{deals}" if pipelines == 1 else f"demo-{deals}-p{pipelines}"
+    main = DATA / f"{name}.json"
+    marker = main.with_name(f"{name}.builder")
     use_demo = has_command(salespipe, "demo", env)
     if not use_demo and not allow_synth:
         raise SystemExit("`salespipe demo` is not available; pass --allow-synth to use bench/synth")
     wanted = f"{'demo' if use_demo else 'synth'} {LAYOUT}"
+    if pipelines > 1:
+        wanted += f" pipelines {pipelines}"
     if main.exists() and marker.exists() and marker.read_text().strip() == wanted:
         return Dataset(deals, main, wanted)
     remove_database(main)
@@ -188,6 +197,12 @@ def ensure(
     else:
         subprocess.run(
             [sys.executable, str(BENCH / "synth.py"), str(main), str(deals)], env=env, check=True
+        )
+    if pipelines > 1:
+        subprocess.run(
+            [sys.executable, str(BENCH / "pipelines.py"), str(main), str(pipelines)],
+            env=env,
+            check=True,
         )
     marker.write_text(wanted + "\n")
     return Dataset(deals, main, wanted)

@@ -69,8 +69,14 @@ def child_environment() -> dict[str, str]:
 
 class Bench:
     def __init__(
-        self, runs: int, env: dict[str, str], allow_synth: bool, only: Collection[str] = ()
+        self,
+        runs: int,
+        env: dict[str, str],
+        allow_synth: bool,
+        only: Collection[str] = (),
+        pipelines: int = 1,
     ) -> None:
+        self.pipelines = pipelines  # the deals of each data set spread over this many
         self.runs = runs
         self.cases = [c for c in CASES if not only or c.name in only]
         self.env = env
@@ -93,7 +99,7 @@ class Bench:
     # -- one data set ------------------------------------------------------------------
     def size(self, deals: int) -> None:
         """Measure every command on the data set of ``deals`` deals (judged in finish)."""
-        dataset = ensure(deals, self.salespipe, self.env, self.allow_synth, log)
+        dataset = ensure(deals, self.salespipe, self.env, self.allow_synth, log, self.pipelines)
         log(f"{deals:,} deals ({dataset.builder}): {_sizes(dataset)}")
         self.floor_f.samples += self.floor_typer().samples
         floor_o = self.floor_history(dataset)
@@ -248,16 +254,30 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="build data sets with bench/synth.py when `salespipe demo` is missing",
     )
+    parser.add_argument(
+        "--pipelines",
+        type=int,
+        default=1,
+        help="spread the data sets' deals over this many pipelines (bench/pipelines.py)",
+    )
     options = parser.parse_args(argv)
     sizes = options.sizes or (QUICK_SIZES if options.quick else FULL_SIZES)
     if options.million and MILLION not in sizes:
         sizes = (*sizes, MILLION)
-    bench = Bench(options.runs, child_environment(), options.allow_synth, options.only or ())
+    bench = Bench(
+        options.runs,
+        child_environment(),
+        options.allow_synth,
+        options.only or (),
+        options.pipelines,
+    )
     for deals in sizes:
         bench.size(deals)
     bench.finish()
     builders = sorted({ensure_builder(d) for d in sizes})
     bench.notes.insert(0, f"data sets built by: {', '.join(builders)}")
+    if options.pipelines > 1:
+        bench.notes.insert(1, f"deals spread over {options.pipelines} pipelines")
     missing = sorted({c.name for c in bench.cases if not bench.available[c.command]})
     if missing:
         bench.notes.append(f"not available in this build: {', '.join(missing)}")
@@ -267,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         command += " --sizes " + " ".join(map(str, options.sizes))
     if options.only:
         command += " --only " + " ".join(f"'{name}'" for name in options.only)
+    if options.pipelines > 1:
+        command += f" --pipelines {options.pipelines}"
     write(options.output, bench.rows, bench.notes, command)
     log(f"written to {options.output}")
     return 0
