@@ -271,3 +271,14 @@ def test_stage_completion_offers_the_stages_of_the_deal_s_pipeline(cli: Cli, db_
     assert "Scoping" in offered(deal_id=1, into="projects")
     pipelines = {v for v, _about in complete.pipelines(_completing(db_path, "use"), "")}
     assert {"projects", "Projects", "sales", "Sales"} <= pipelines
+
+
+def _title(page: str) -> str:
+    return page.split("<title>", 1)[1].split("</title>", 1)[0]
+
+
+def test_the_html_report_names_its_pipeline(two: Cli) -> None:
+    page = two("report", "--pipeline", "renewals", "--html", "-").stdout
+    assert _title(page).startswith("Sales pipeline report – Renewals – ")
+    two("pipeline", "remove", "renewals")  # one pipeline again: the page as it always was
+    assert _title(two("report", "--html", "-").stdout).count(" – ") == 1

@@ -28,14 +28,16 @@ def report_page(
     period: Period,
     months: int = 3,
     method: str = "stage",
+    pipeline: str = "",
 ) -> str:
-    """The whole report page for the given deals (every deal, open and closed)."""
+    """The whole report page for the given deals (every deal, open and closed), of the
+    pipeline named ``pipeline`` (when the database has several)."""
     from salespipe.present import html
     from salespipe.reports import agenda, alerts, summary
     from salespipe.reports import forecast as forecasting
 
     deals = list(records)
-    pipeline = [record for record in deals if record.get("status", "open") == "open"]
+    open_deals = [record for record in deals if record.get("status", "open") == "open"]
     return html.report_page(
         html.ReportPage(
             summary=summary.summary(deals, stages, period=period, now=now),
@@ -46,8 +48,9 @@ def report_page(
                 now=now,
                 method=method,  # type: ignore[arg-type]
             ),
-            stale=alerts.stale(pipeline, stages, now),
-            agenda=agenda.agenda(pipeline, stages, now),
+            stale=alerts.stale(open_deals, stages, now),
+            agenda=agenda.agenda(open_deals, stages, now),
+            pipeline=pipeline,
         )
     )
 

@@ -146,8 +146,15 @@ def _backtest(
 def _write_report_page(ctx: typer.Context, target: str, scope: "Scope", *, period: Any) -> None:
     from salespipe.cli import report_pages
 
-    page = report_pages.report_page(scope.records, scope.stages, scope.now, period=period)
-    report_pages.write_page(target, page, state(ctx).pipeline().store)
+    pipeline = state(ctx).pipeline()
+    view = pipeline.read()
+    name = ""
+    if pipeline.scoped_pipeline(view) is not None:
+        name = parse.pipeline_name(pipeline.current_pipeline(view))
+    page = report_pages.report_page(
+        scope.records, scope.stages, scope.now, period=period, pipeline=name
+    )
+    report_pages.write_page(target, page, pipeline.store)
 
 
 def _write_forecast_page(

@@ -87,6 +87,7 @@ class ReportPage:
     forecast: Forecast
     stale: StaleList
     agenda: Agenda  # the next actions due in the week ahead
+    pipeline: str = ""  # the pipeline's name, when the database has several
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,10 @@ def report_page(page: ReportPage) -> str:
         _section(_("Stale deals"), "\n".join(_block(b) for b in stale)),
         _section(_("Next actions this week"), _blocks(daily_views.agenda_blocks(page.agenda))),
     ]
-    return _document(_("Sales pipeline report"), summary.as_of, sections)
+    title = _("Sales pipeline report")
+    if page.pipeline:
+        title = f"{title} – {page.pipeline}"
+    return _document(title, summary.as_of, sections)
 
 
 def forecast_page(forecast: Forecast) -> str:
