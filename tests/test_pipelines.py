@@ -11,7 +11,7 @@ import pytest
 import typer
 from tests.conftest import Cli
 
-from salespipe.app.pipeline import Pipeline
+from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.cli import complete
 from salespipe.cli.app import app
 
@@ -282,3 +282,40 @@ def test_the_html_report_names_its_pipeline(two: Cli) -> None:
     assert _title(page).startswith("Sales pipeline report – Renewals – ")
     two("pipeline", "remove", "renewals")  # one pipeline again: the page as it always was
     assert _title(two("report", "--html", "-").stdout).count(" – ") == 1
+
+
+@pytest.mark.postgres
+def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_write(
+    pg_database: str,
+) -> None:
+    """A database set up by m001 alone reads as one pipeline; the first write applies
+    m002_pipelines, and its stages and deals are all still there."""
+    import psycopg
+
+    from salespipe.core.model import default_stages, first_pipeline
+    from salespipe.storage.postgres import schema
+
+    stages = orjson.dumps([s.to_record() for s in default_stages("en")]).decode()
+    with psycopg.connect(pg_database) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE salespipe_migrations (applied_order serial PRIMARY KEY,"
+            " name text NOT NULL UNIQUE, applied_at timestamptz NOT NULL DEFAULT now(),"
+            " role text NOT NULL DEFAULT current_user)"
+        )
+        schema.m001_pipeline(cursor)
+        cursor.execute("INSERT INTO salespipe_migrations (name) VALUES ('m001_pipeline')")
+        cursor.execute(
+            "INSERT INTO salespipe_pipeline (created_at, config, flags, stages, next_deal_id,"
+            " next_seq, next_change) VALUES ('2026-11-01T09:00:00+07:00', '{}', '{}', %s,"
+            " 1, 1, 1)",
+            (stages,),
+        )
+    pipeline = Pipeline.open(pg_database)
+    assert pipeline.read().pipelines() == [first_pipeline()]
+    pipeline.add("After the upgrade", DealFields())
+    assert pipeline.read().pipelines() == [first_pipeline()]
+    assert [d.title for d in pipeline.read().open_deals()] == ["After the upgrade"]
+    assert len(pipeline.read().stages()) == 5
+    with psycopg.connect(pg_database) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM salespipe_migrations ORDER BY applied_order")
+        assert [name for (name,) in cursor.fetchall()] == ["m001_pipeline", "m002_pipelines"]
