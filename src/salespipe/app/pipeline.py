@@ -202,9 +202,7 @@ class Pipeline:
     def scoped_pipeline(self, view: ReadView) -> str | None:
         """The key of the pipeline a listing or report reads, or None when the database
         has only one (nothing to leave out)."""
-        if len(view.pipelines()) == 1:
-            return None
-        return self.current_pipeline(view).key
+        return scope.read_pipeline(view, self.chosen_pipeline)
 
     def current_stages(self, view: ReadView) -> list[Stage]:
         """The stages of :meth:`current_pipeline`, in order."""
