@@ -14,6 +14,7 @@ from tests.conftest import Cli
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.cli import complete
 from salespipe.cli.app import app
+from salespipe.storage.jsonl.database import schema_version
 
 # What a one-pipeline user reads; none of it may change when the file is upgraded.
 READS = [
@@ -34,12 +35,15 @@ def _outputs(cli: Cli, db: Path) -> list[str]:
     return [cli("--db", str(db), *argv, "--json").stdout for argv in READS]
 
 
-def _as_schema_two(db: Path) -> bytes:
-    """Rewrite a database as salespipe kept it before pipelines (schema 2)."""
+BEFORE = schema_version() - 1  # the schema of a file written before pipelines
+
+
+def _as_before_pipelines(db: Path) -> bytes:
+    """Rewrite a database as salespipe kept it just before pipelines."""
     document = orjson.loads(db.read_bytes())
     meta = document["_meta"]["1"]
     del meta["pipelines"]
-    meta["schema"] = 2
+    meta["schema"] = BEFORE
     raw = orjson.dumps(document)
     db.write_bytes(raw)
     return raw
@@ -52,11 +56,11 @@ def _files(db: Path) -> dict[str, bytes]:
 def test_a_file_from_before_pipelines_reads_the_same_and_upgrades_with_a_backup(
     cli: Cli, db_path: Path
 ) -> None:
-    """A schema-2 file holds one pipeline, Sales, with its stages; reading it changes
+    """A file from before pipelines holds one pipeline, Sales, with its stages; reading it changes
     no byte of the file, the first write keeps a backup and upgrades it, and every
     output a one-pipeline user reads is byte-identical before and after."""
     assert cli("demo", "--db", str(db_path), "--seed", "7").exit_code == 0
-    original = _as_schema_two(db_path)
+    original = _as_before_pipelines(db_path)
     before = _files(db_path)
     outputs = _outputs(cli, db_path)
     assert _files(db_path) == before
@@ -67,9 +71,9 @@ def test_a_file_from_before_pipelines_reads_the_same_and_upgrades_with_a_backup(
     with pipeline.store.transaction(lambda: 1.0, "test", "2026-11-27T10:00:00+07:00") as tx:
         tx.set_created_at(tx.created_at())  # a write that changes nothing a user sees
 
-    assert db_path.with_name("pipeline.json.schema2.bak").read_bytes() == original
+    assert db_path.with_name(f"pipeline.json.schema{BEFORE}.bak").read_bytes() == original
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
-    assert meta["schema"] == 3
+    assert meta["schema"] == BEFORE + 1
     assert meta["migrations"][-1] == "stages_into_pipelines"
     assert _outputs(cli, db_path) == outputs
     thai = cli("--db", str(db_path), "--lang", "th", "pipeline", "list").stdout
