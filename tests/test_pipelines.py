@@ -323,3 +323,14 @@ def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_writ
     with psycopg.connect(pg_database) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT name FROM salespipe_migrations ORDER BY applied_order")
         assert [name for (name,) in cursor.fetchall()] == ["m001_pipeline", "m002_pipelines"]
+
+
+def test_a_copy_carries_the_pipelines(two: Cli, tmp_path: Path) -> None:
+    two("move", "1", "quoted", "--pipeline", "renewals")
+    target = str(tmp_path / "copy" / "pipeline.json")
+    import os
+
+    done = two("copy", os.environ["SALESPIPE_DB"], target)
+    assert done.exit_code == 0, done.stderr
+    assert two.json("--db", target, "pipeline", "list") == two.json("pipeline", "list")
+    assert two.json("--db", target, "show", "1")["pipeline"] == "renewals"

@@ -1,6 +1,6 @@
 """Copying a whole pipeline from one database to another (``salespipe copy``).
 
-A copy carries everything, exactly: settings, stages, flags, when the pipeline began,
+A copy carries everything, exactly: settings, pipelines, stages, flags, when the pipeline began,
 every deal (in the order each listing keeps), every event with its sequence number,
 change id, time, author, reason and before/after, the counters and the undo list. So
 every report and ``show`` reads the same on both, and ``undo`` on the target takes back
@@ -112,6 +112,7 @@ def _copy(view: ReadView, tx: WriteTransaction, progress: Progress) -> dict[str,
     total = counters.next_deal_id - 1 + counters.next_seq - 1
     done = 0
     stages = view.stages()
+    tx.save_pipelines(view.pipelines())
     tx.save_stages(stages)
     deals = 0
     for batch in _batches(view.all_records()):
