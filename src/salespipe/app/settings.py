@@ -85,6 +85,11 @@ SETTINGS: dict[str, Setting] = {
             _choice("ce", "be"),
             "show years as CE or Buddhist Era (display only; default: BE in Thai, else CE)",
         ),
+        Setting(
+            "visibility",
+            _choice("all", "own"),
+            "on PostgreSQL, whether reps see every deal or only their own (default all)",
+        ),
     )
 }
 
@@ -94,6 +99,7 @@ DEFAULTS: dict[str, Any] = {
     "require_reason": False,
     "lock_timeout": 10,
     "date_era": None,  # by the language: see display_era
+    "visibility": "all",  # enforced by the database's row-level security (docs/team.md)
 }
 
 

@@ -331,8 +331,9 @@ COMMAND_MODULES: dict[str, str] = {
     "import": "transfer",
     "watch": "feed",
     "copy": "transfer",
+    "team": "team",
 }
-MODULES = ("deals", "daily", "stages", "demo", "reports", "data", "transfer", "feed")
+MODULES = ("deals", "daily", "stages", "demo", "reports", "data", "transfer", "feed", "team")
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}
 _registered: set[str] = set()
 
