@@ -232,7 +232,7 @@ def empty(cursor: Cursor) -> None:
 def drop(cursor: Cursor) -> None:
     """Remove the pipeline's tables (``demo`` replacing its own pipeline)."""
     cursor.execute(
-        "DROP FUNCTION IF EXISTS salespipe_sees_all();"
+        "DROP FUNCTION IF EXISTS salespipe_sees_all() CASCADE;"  # and the policies on it
         " DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
         " salespipe_deals, salespipe_pipeline, salespipe_team, salespipe_migrations;"
         " DROP SEQUENCE IF EXISTS salespipe_listing_order"
