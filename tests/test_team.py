@@ -220,9 +220,12 @@ def test_a_rep_changes_only_their_own_deals(cli, team: Team, own) -> None:
     assert SECRET not in given.stderr + given.stdout
     added = cli("--db", alice, "add", "for bob", "--owner", own["bob"])
     assert added.exit_code == 4
+    mine = cli.json("--db", alice, "add", "no owner given")  # the role is the owner
+    assert mine["owner"] == own["alice"]
     # Nothing of either got through.
     assert _titles(cli, team.uri(own["bob"])) == ["bob first", "bob second"]
-    assert cli("--db", alice, "undo").exit_code == 0  # alice's own move
+    assert cli("--db", alice, "undo").exit_code == 0  # alice's own add
+    assert cli("--db", alice, "undo").exit_code == 0  # and her move
     assert cli.json("--db", team.database, "show", "2")["stage"] == before
 
 
