@@ -323,3 +323,15 @@ def test_a_read_only_session_is_one_sentence(run, team: Team) -> None:
     assert "may read but not change" in _one_sentence(result.stderr)
     assert json.loads(result.stdout)["error"]["code"] == "database_read_only"
     assert SECRET not in result.stderr + result.stdout
+
+
+def test_a_backup_keeps_the_visibility(cli, pg_database: str, tmp_path) -> None:
+    """A server pipeline's backup, with visibility own, restores (on a file too)."""
+    assert cli("--db", pg_database, "add", "ERP").exit_code == 0
+    assert cli("--db", pg_database, "config", "set", "visibility", "own").exit_code == 0
+    backup = tmp_path / "backup.json"
+    assert cli("--db", pg_database, "export", "-o", str(backup)).exit_code == 0
+    restored = tmp_path / "restored.json"
+    done = cli("--db", str(restored), "import", str(backup))
+    assert done.exit_code == 0, done.stderr
+    assert cli.json("--db", str(restored), "config", "get", "visibility") == {"visibility": "own"}
