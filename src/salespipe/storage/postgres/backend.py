@@ -760,7 +760,10 @@ class PostgresStorage(Storage):
                 pipeline = _lock_pipeline(cursor, turn)
                 if fresh:
                     schema.empty(cursor)
+                    replaced = pipeline
                     pipeline = _Pipeline.fresh(self.initial())
+                    # The row still holds the old pipeline: every column that differs is written.
+                    pipeline.stored = replaced.stored
             except pg_errors.LockNotAvailable:
                 raise DatabaseBusy(
                     _(
