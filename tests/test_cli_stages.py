@@ -103,6 +103,7 @@ def test_config_set_get_list_and_errors(cli) -> None:
         "require_reason",
         "lock_timeout",
         "date_era",
+        "visibility",
     }
     assert settings["owner"] == "tester"
     unknown = cli("config", "set", "colour", "red")

@@ -82,6 +82,11 @@ READS: list[tuple[str, Sequence[str], int]] = [
     ("error-no-deal", ["show", "999"], 1),
     ("error-ambiguous-stage", ["list", "--stage", "ing"], 1),
     ("error-unknown-stage", ["list", "--stage", "zzz"], 1),
+    # A team is a PostgreSQL pipeline's (tests/test_team.py: its roles are the server's,
+    # named per run); on the demo file each team command is the same usage error.
+    ("error-team-list-file", ["team", "list"], 2),
+    ("error-team-add-file", ["team", "add", "alice", "--role", "rep"], 2),
+    ("error-team-remove-file", ["team", "remove", "alice"], 2),
 ]
 
 # One working session on a copy of the demo, in this order.
@@ -244,6 +249,7 @@ def test_every_command_has_a_golden_case() -> None:
     covered |= {f"stage {c[1][1]}" for c in (*READS, *WRITES) if c[1][0] == "stage"}
     covered |= {f"config {c[1][1]}" for c in (*READS, *WRITES) if c[1][0] == "config"}
     covered |= {f"pipeline {c[1][1]}" for c in (*READS, *WRITES) if c[1][0] == "pipeline"}
+    covered |= {f"team {c[1][1]}" for c in (*READS, *WRITES) if c[1][0] == "team"}
     commands = set()
     for name, command in root.commands.items():  # type: ignore[attr-defined]
         subcommands = getattr(command, "commands", None)

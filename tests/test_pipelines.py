@@ -293,7 +293,7 @@ def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_writ
     pg_database: str,
 ) -> None:
     """A database set up by m001 alone reads as one pipeline; the first write applies
-    m002_pipelines, and its stages and deals are all still there."""
+    m003_pipelines, and its stages and deals are all still there."""
     import psycopg
 
     from salespipe.core.model import default_stages, first_pipeline
@@ -322,7 +322,7 @@ def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_writ
     assert len(pipeline.read().stages()) == 5
     with psycopg.connect(pg_database) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT name FROM salespipe_migrations ORDER BY applied_order")
-        assert [name for (name,) in cursor.fetchall()] == ["m001_pipeline", "m002_pipelines"]
+        assert [name for (name,) in cursor.fetchall()] == ["m001_pipeline", "m003_pipelines"]
 
 
 def test_a_copy_carries_the_pipelines(two: Cli, tmp_path: Path) -> None:

@@ -9,10 +9,11 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from tests.conftest import pg_admin, pg_role, pg_target
+from tests.conftest import pg_admin, pg_target
 
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import DatabaseBusy, DatabaseUnreachable
@@ -206,56 +207,25 @@ def test_a_read_view_keeps_its_snapshot_during_a_write(pg_database: str) -> None
 
 # -- writers in parallel ----------------------------------------------------------------------
 
-WRITER = textwrap.dedent(
-    """
-    import os, sys
-    from salespipe.app.pipeline import DealFields, Pipeline
-    target, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    os.environ["SALESPIPE_USER"] = name
-    pipeline = Pipeline.open(target, "en")
-    mine = []
-    for n in range(count):
-        if n % 4 == 3 and mine:
-            pipeline.move(mine[-1], "quoted", reason=f"{name} {n}")
-        else:
-            mine.append(pipeline.add(f"{name} deal {n}", DealFields()).deals[0].id)
-    print(" ".join(map(str, mine)))
-    """
-)
+STRESS = Path(__file__).resolve().parent.parent / "bench" / "stress"
 
 
-def test_eight_writers_lose_nothing(pg_database: str, cli) -> None:
-    """8 processes x 200 mixed writes: every deal and event is there, ids are
-    unique, and the reports agree with the deals."""
-    writers, writes = 8, 200
-    Pipeline.open(pg_database, "en").init()
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, pg_database, f"user{w}", str(writes)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for w in range(writers)
-    ]
-    ids: list[int] = []
-    for process in processes:
-        out, err = process.communicate(timeout=600)
-        assert process.returncode == 0, err
-        ids += map(int, out.split())
-    adds = writers * len([n for n in range(writes) if n % 4 != 3])
-    assert len(ids) == adds == len(set(ids))
-    view = Pipeline.open(pg_database, "en").store.read()
-    assert sorted(ids) == list(range(1, adds + 1))
-    events = view.events()
-    assert len(events) == writers * writes
-    assert len({e.seq for e in events}) == len(events)
-    # On a server a change is by its database role, whatever SALESPIPE_USER says.
-    assert {e.who for e in events} == {pg_role(pg_database)}
-    quoted = sum(1 for r in view.open_records() if r["stage"] == "quoted")
-    assert quoted == writers * (writes // 4)
-    chart = cli.json("--db", pg_database, "chart")
-    assert sum(row["count"] for row in chart["stages"]) == adds
+def test_a_team_writing_at_once_loses_nothing(
+    pg_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """4 login roles, two writer processes each, mixed writes (add, import of a pair, move,
+    note, edit) with `chart` running beside them: ids are unique and complete, every event
+    names the role that wrote it, each role has as many changes and events as its
+    processes committed, chart agrees with list, and no chart saw half an import.
+    The short version of bench/stress/team_writers.py (8 processes x 200 writes)."""
+    monkeypatch.syspath_prepend(str(STRESS))
+    import team_writers
+
+    with team_writers.team_database(pg_server, 4) as targets:
+        figures = team_writers.run(targets, per_role=2, writes=6)
+    assert figures["problems"] == []
+    assert figures["writes"] == 4 * 2 * 6
+    assert figures["reads"] > 0
 
 
 def _connection(target: str):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import threading
@@ -393,3 +394,41 @@ def test_watch_owner_shows_only_that_owners_deals(
     _change(run, pg_database, "add", "Bob's", "--owner", "bob")
 
     assert json.loads(watcher.line())["deal_id"] == 2
+
+
+def _install_lines(text: str) -> list[str]:
+    return [line.lstrip("# ").strip() for line in text.splitlines() if "install -D" in line]
+
+
+def test_the_examples_install_the_hook_where_they_run_it() -> None:
+    """Each example's own install step puts post-change where its ExecStart or @reboot
+    line runs it (a new user following the steps got 'No such file')."""
+    for name, runs in (("salespipe-feed.service", "%h/"), ("crontab", "$HOME/")):
+        text = (EXAMPLE / name).read_text(encoding="utf-8")
+        (step,) = _install_lines(text)
+        installed = step.split()[-1].replace("~/", runs)
+        assert f"--exec {installed}" in text, name
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+def test_the_unit_verifies_once_installed_as_its_steps_say(tmp_path: Path) -> None:
+    """systemd-analyze verify --user finds nothing wrong with the unit in a home where
+    salespipe and the hook are where it expects them."""
+    home = tmp_path / "home"
+    (home / ".local" / "bin").mkdir(parents=True)
+    (home / ".local" / "bin" / "salespipe").symlink_to(salespipe_command()[0])
+    step = _install_lines((EXAMPLE / "salespipe-feed.service").read_text(encoding="utf-8"))[0]
+    source, target = step.split()[-2:]
+    hook = home / target.removeprefix("~/")
+    hook.parent.mkdir(parents=True)
+    shutil.copy(EXAMPLE.parents[1] / source, hook)
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--user", str(EXAMPLE / "salespipe-feed.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)},
+    )
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 from salespipe.app import pipeline_admin, reading, scope, settings, stage_admin, undo_check
 from salespipe.app.work import Change, Work, close_stay, moved
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo
+from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo, UsageError
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import (
     Deal,
@@ -569,6 +569,8 @@ class Pipeline:
     # -- settings --------------------------------------------------------------------------
     def set_config(self, key: str, text: str) -> Change:
         value = settings.parse_setting(key, text)
+        if key == "visibility":
+            self._needs_users(key)
         with self.work("config") as work:
             if key == scope.SETTING:  # kept as the key, whatever name it was given by
                 value = parse.pipeline(work.pipelines, value).key
@@ -578,6 +580,18 @@ class Pipeline:
             work.tx.set_config(key, value)
             work.event("config", work.now, before={key: old}, after={key: value})
             return work.change
+
+    def _needs_users(self, key: str) -> None:
+        """A setting about who sees what means nothing where there are no users."""
+        from salespipe.storage.port import Team
+
+        if not isinstance(self.store, Team):
+            raise UsageError(
+                _(
+                    "The setting {key} is for a pipeline on PostgreSQL, whose users are "
+                    "the server's roles; {path} is a data file, read by whoever can open it."
+                ).format(key=key, path=self.store.location)
+            )
 
     def init(self, *, currency: str | None = None) -> ReadView:
         with self.work("init") as work:

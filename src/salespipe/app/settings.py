@@ -86,6 +86,11 @@ SETTINGS: dict[str, Setting] = {
             "show years as CE or Buddhist Era (display only; default: BE in Thai, else CE)",
         ),
         Setting(
+            "visibility",
+            _choice("all", "own"),
+            "on PostgreSQL, whether reps see every deal or only their own (default all)",
+        ),
+        Setting(
             "pipeline",
             lambda text: parse.text(text, what=N_("pipeline"), required=True, max_length=60),
             "the pipeline commands act on unless --pipeline names one (also: salespipe use)",
@@ -103,6 +108,7 @@ DEFAULTS: dict[str, Any] = {
     "require_reason": False,
     "lock_timeout": 10,
     "date_era": None,  # by the language: see display_era
+    "visibility": "all",  # enforced by the database's row-level security (docs/team.md)
 }
 
 

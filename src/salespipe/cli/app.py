@@ -343,6 +343,7 @@ COMMAND_MODULES: dict[str, str] = {
     "import": "transfer",
     "watch": "feed",
     "copy": "transfer",
+    "team": "team",
 }
 MODULES = (
     "deals",
@@ -354,6 +355,7 @@ MODULES = (
     "data",
     "transfer",
     "feed",
+    "team",
 )
 _GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--lang"}
 _registered: set[str] = set()

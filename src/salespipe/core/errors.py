@@ -138,6 +138,13 @@ class DatabaseReadOnly(StoreError):
     code = "database_read_only"
 
 
+class NotPermitted(StoreError):
+    """The database refuses this change to this role: only an admin of the team changes
+    stages, settings and the team, and with visibility ``own`` a rep only its own deals."""
+
+    code = "not_permitted"
+
+
 class UsageError(SalespipeError):
     """The command line itself is wrong (as Click reports its own usage errors)."""
 

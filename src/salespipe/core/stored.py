@@ -34,6 +34,7 @@ _SETTINGS: dict[str, Any] = {
     "require_reason": lambda v: isinstance(v, bool),
     "lock_timeout": _seconds,
     "date_era": lambda v: v is None or v in ("ce", "be"),
+    "visibility": lambda v: v in ("all", "own"),
     "pipeline": _short_text,
 }
 

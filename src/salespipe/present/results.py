@@ -64,6 +64,8 @@ VIEWS = {
     "salespipe.present.setup_results.Initialized": "setup_results.initialized_view",
     "salespipe.present.setup_results.DemoWritten": "setup_results.demo_view",
     "salespipe.present.setup_results.DoctorReport": "setup_results.doctor_view",
+    "salespipe.present.team_results.TeamList": "team_results.team_list_view",
+    "salespipe.present.team_results.TeamChanged": "team_results.team_changed_view",
     "salespipe.present.transfer_views.ExportWritten": "transfer_views.export_view",
     "salespipe.transfer.importing.ImportReport": "transfer_views.import_view",
     "salespipe.transfer.copying.CopyReport": "transfer_views.copy_view",

@@ -573,7 +573,7 @@ def event_table(
         Column(_("When")),
         Column(_("What"), wrap=True),
         Column(_("Reason"), wrap=True),
-        Column(_("Who"), max_width=12),
+        Column(_("Who"), shrink=True),
     ]
     if with_deal:
         columns.insert(1, Column(_("Deal"), "right"))

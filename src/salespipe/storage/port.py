@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 
@@ -297,3 +297,33 @@ class Storage(Protocol):
     def holds(self, path: str) -> bool:
         """Whether ``path`` is one of the database's own files (an export must not
         write over it)."""
+
+
+# -- the team: a server's own (docs/team.md) ------------------------------------------------
+
+TEAM_ROLES = ("rep", "manager", "admin")
+
+
+class TeamMember(NamedTuple):
+    """A database role on the pipeline's team and what it may do there (a TEAM_ROLES)."""
+
+    user: str
+    role: str
+
+
+@runtime_checkable
+class Team(Protocol):
+    """A storage whose users are the database server's roles (PostgreSQL): who is on the
+    pipeline's team, as what. A file has no users, and no team."""
+
+    def team_members(self) -> list[TeamMember]:
+        """Everyone on the team, by user name."""
+
+    def join_team(
+        self, user: str, role: str, *, create_login: bool, lock_timeout: LockTimeout
+    ) -> None:
+        """Put ``user`` on the team as ``role`` (instead of any role it had); with
+        ``create_login`` create the login role if the server has none of that name."""
+
+    def leave_team(self, user: str, lock_timeout: LockTimeout) -> str:
+        """Take ``user`` off the team; the role it had."""

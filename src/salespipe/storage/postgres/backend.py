@@ -21,7 +21,7 @@ import orjson
 import psycopg
 from psycopg import errors as pg_errors
 
-from salespipe.core.errors import DatabaseBusy
+from salespipe.core.errors import DatabaseBusy, NotPermitted
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.bookkeeping import HeldBookkeeping
@@ -33,10 +33,11 @@ from salespipe.storage.port import (
     LockTimeout,
     ReadView,
     Storage,
+    TeamMember,
     UndoEntry,
     WriteTransaction,
 )
-from salespipe.storage.postgres import schema
+from salespipe.storage.postgres import schema, team
 from salespipe.storage.postgres.connection import Connection, connect, translated
 from salespipe.storage.postgres.feed import PostgresFollower
 from salespipe.storage.postgres.target import redact
@@ -53,13 +54,10 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-_OVERWRITE = (
-    " ON CONFLICT (singleton) DO UPDATE SET created_at = EXCLUDED.created_at,"
-    " config = EXCLUDED.config, flags = EXCLUDED.flags, stages = EXCLUDED.stages,"
-    " pipelines = EXCLUDED.pipelines,"
-    " next_deal_id = EXCLUDED.next_deal_id, next_seq = EXCLUDED.next_seq,"
-    " next_change = EXCLUDED.next_change"
-)
+# The columns of the pipeline row only an admin of the team may change (docs/team.md);
+# the others are bookkeeping every writer moves on.
+SETTINGS_COLUMNS = ("created_at", "config", "stages", "pipelines")
+_JSON_COLUMNS = ("config", "flags", "stages", "pipelines")
 
 
 class _Pipeline:
@@ -80,6 +78,8 @@ class _Pipeline:
         self.stages = stages
         self.counters = counters
         self.pipelines = pipelines
+        # The row as read: a change writes back only the columns it changed.
+        self.stored = self.columns()
 
     @classmethod
     def fresh(cls, initial: Initial) -> _Pipeline:
@@ -117,22 +117,54 @@ class _Pipeline:
             [PipelineDef.from_record(raw) for raw in orjson.loads(pipelines)],
         )
 
-    def save(self, cursor: schema.Cursor, *, overwrite: bool = True) -> None:
-        """Write the row; with ``overwrite=False`` only if there is none yet."""
+    def columns(self) -> dict[str, Any]:
+        """The row's columns as they are written."""
+        return {
+            "created_at": self.created_at,
+            "config": _json(self.config),
+            "flags": _json(self.flags),
+            "stages": _json([stage.to_record() for stage in self.stages]),
+            "pipelines": _json([pipeline.to_record() for pipeline in self.pipelines]),
+            **self.counters._asdict(),
+        }
+
+    def insert(self, cursor: schema.Cursor) -> None:
+        """Write the row if there is none yet."""
         cursor.execute(
             "INSERT INTO salespipe_pipeline AS p (created_at, config, flags, stages,"
             " pipelines, next_deal_id, next_seq, next_change)"
-            " VALUES (%s, %s::json, %s::json, %s::json, %s::json, %s, %s, %s)"
-            + (_OVERWRITE if overwrite else " ON CONFLICT (singleton) DO NOTHING"),
-            (
-                self.created_at,
-                _json(self.config),
-                _json(self.flags),
-                _json([stage.to_record() for stage in self.stages]),
-                _json([pipeline.to_record() for pipeline in self.pipelines]),
-                *self.counters,
-            ),
+            " VALUES (%(created_at)s, %(config)s::json, %(flags)s::json, %(stages)s::json,"
+            " %(pipelines)s::json, %(next_deal_id)s, %(next_seq)s, %(next_change)s)"
+            " ON CONFLICT (singleton) DO NOTHING",
+            self.columns(),
         )
+
+    def update(self, cursor: schema.Cursor, where: str) -> None:
+        """Write back the columns changed since the row was read. A role that may not
+        change the settings is told so (the server refuses those columns to it)."""
+        columns = self.columns()
+        changed = [name for name, value in columns.items() if self.stored[name] != value]
+        if not changed:
+            return
+        sets = ", ".join(
+            f"{name} = %({name})s"
+            + ("::json" if name in ("config", "flags", "stages", "pipelines") else "")
+            for name in changed
+        )
+        cursor.execute("SAVEPOINT salespipe_settings")
+        try:
+            cursor.execute(f"UPDATE salespipe_pipeline SET {sets}", columns)
+        except pg_errors.InsufficientPrivilege:
+            if not set(changed) & set(SETTINGS_COLUMNS):
+                raise
+            raise NotPermitted(
+                _(
+                    "Only an admin of the team may change the stages and settings of "
+                    "{where}; nothing was changed."
+                ).format(where=where)
+            ) from None
+        cursor.execute("RELEASE SAVEPOINT salespipe_settings")
+        self.stored = columns
 
 
 class PostgresView(ReadView):
@@ -389,14 +421,20 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
     def delete_deal(self, deal_id: int) -> None:
         self.flush()
         self.changed = True
+        # Not INSERT … ON CONFLICT: row-level security would check the row it proposes,
+        # whose owner is nobody, even when the deal is there (docs/team.md).
         with translated(self._target):
-            self._connection.execute(
-                "INSERT INTO salespipe_deals (id, status, stage, owner, deleted, record)"
-                " VALUES (%s, 'deleted', '', '', true, NULL)"
-                " ON CONFLICT (id) DO UPDATE SET deleted = true, record = NULL,"
-                " open_order = NULL",
+            deleted = self._connection.execute(
+                "UPDATE salespipe_deals SET deleted = true, record = NULL, open_order = NULL"
+                " WHERE id = %s",
                 (deal_id,),
             )
+            if not deleted.rowcount:
+                self._connection.execute(
+                    "INSERT INTO salespipe_deals (id, status, stage, owner, deleted, record)"
+                    " VALUES (%s, 'deleted', '', '', true, NULL)",
+                    (deal_id,),
+                )
 
     # -- events and undo -------------------------------------------------------------------
     def record(self, event: Event) -> None:
@@ -483,7 +521,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                     "SELECT pg_notify('salespipe:' || current_schema(), %s)",
                     (str(self._change_id),),
                 )
-            self._pipeline.save(cursor)
+            self._pipeline.update(cursor, redact(self._target))
 
 
 def _stays_stages(record: Record) -> set[str]:
@@ -668,7 +706,7 @@ class PostgresStorage(Storage):
                     pipeline = (
                         None
                         if done is None
-                        else _Pipeline.load(cursor, migrated=schema.m002_pipelines.__name__ in done)
+                        else _Pipeline.load(cursor, migrated=schema.m003_pipelines.__name__ in done)
                     )
         except BaseException:
             connection.close()
@@ -747,11 +785,14 @@ class PostgresStorage(Storage):
                         schema.migrate(cursor, self.location, turn.wait)
                     exists = _Pipeline.load(cursor) is not None
                     if not exists:
-                        _Pipeline.fresh(self.initial()).save(cursor, overwrite=False)
+                        _Pipeline.fresh(self.initial()).insert(cursor)
                 pipeline = _lock_pipeline(cursor, turn)
                 if fresh:
                     schema.empty(cursor)
+                    replaced = pipeline
                     pipeline = _Pipeline.fresh(self.initial())
+                    # The row still holds the old pipeline: every column that differs is written.
+                    pipeline.stored = replaced.stored
             except pg_errors.LockNotAvailable:
                 raise DatabaseBusy(
                     _(
@@ -765,6 +806,39 @@ class PostgresStorage(Storage):
         return PostgresTransaction(
             connection, self.target, pipeline, exists, int(row[0]), str(row[1])
         )
+
+    # -- the team (storage/postgres/team.py) ----------------------------------------------
+    def team_members(self) -> list[TeamMember]:
+        connection = connect(self.target)
+        try:
+            with translated(self.target), connection.cursor() as cursor:
+                done = schema.applied(cursor, self.location)
+                if done is None or team.MIGRATION not in done:
+                    return []
+                return team.members(cursor)
+        finally:
+            connection.close()
+
+    def join_team(
+        self, user: str, role: str, *, create_login: bool, lock_timeout: LockTimeout
+    ) -> None:
+        with self._administration(lock_timeout) as cursor:
+            team.join(cursor, user, role, create_login=create_login, where=self.location)
+
+    def leave_team(self, user: str, lock_timeout: LockTimeout) -> str:
+        with self._administration(lock_timeout) as cursor:
+            return team.leave(cursor, user, where=self.location)
+
+    @contextlib.contextmanager
+    def _administration(self, lock_timeout: LockTimeout) -> Iterator[schema.Cursor]:
+        """A transaction that changes the team (roles and grants): the pipeline made
+        and locked first, as for a change, and committed whole."""
+        with self._borrowed() as connection:
+            self._begin(connection, lock_timeout)
+            with translated(self.target), connection.cursor() as cursor:
+                yield cursor
+                connection.commit()
+            self._current = True
 
     def destroy(self, lock_timeout: LockTimeout) -> None:
         connection = connect(self.target)

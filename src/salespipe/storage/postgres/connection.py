@@ -22,6 +22,7 @@ from salespipe.core.errors import (
     DatabaseMissing,
     DatabaseReadOnly,
     DatabaseUnreachable,
+    NotPermitted,
     StoreError,
 )
 from salespipe.core.i18n import _
@@ -70,6 +71,13 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
     """The salespipe error that says what ``exc`` means for the user, password hidden."""
     where = redact(target)
     detail = scrub(_first_line(str(exc)), _secrets(target))
+    if isinstance(exc, pg_errors.InsufficientPrivilege) and "row-level security" in detail:
+        return NotPermitted(
+            _(
+                "The database lets this role add or change only the deals it owns "
+                "(visibility own) at {where}; nothing was changed."
+            ).format(where=where)
+        )
     if isinstance(exc, pg_errors.InsufficientPrivilege | pg_errors.ReadOnlySqlTransaction):
         return DatabaseReadOnly(
             _(

@@ -100,7 +100,56 @@ def m001_pipeline(cursor: Cursor) -> None:
     )
 
 
-def m002_pipelines(cursor: Cursor) -> None:
+def m002_team_visibility(cursor: Cursor) -> None:
+    """Row-level security: with ``config set visibility own`` a role that is neither a
+    manager nor an admin of the team sees and changes only the deals it owns, their
+    events and its own undo entries (storage/postgres/team.py makes the team's roles).
+
+    The policies apply to every role but the tables' owner (and superusers). While
+    ``visibility`` is not ``own`` they let everything through."""
+    cursor.execute(
+        """
+        -- The team's group roles, by what they may do (filled by `salespipe team add`).
+        CREATE TABLE salespipe_team (
+            kind text PRIMARY KEY CHECK (kind IN ('rep', 'manager', 'admin')),
+            role text NOT NULL UNIQUE
+        );
+
+        -- Whether the current role sees every deal. A SQL-standard body binds its
+        -- tables now, so a search_path set later cannot point it elsewhere.
+        CREATE FUNCTION salespipe_sees_all() RETURNS boolean
+            LANGUAGE sql STABLE
+        BEGIN ATOMIC
+            SELECT coalesce((SELECT p.config->>'visibility' FROM salespipe_pipeline p), 'all')
+                    <> 'own'
+                OR EXISTS (
+                    SELECT 1 FROM salespipe_team t JOIN pg_roles r ON r.rolname = t.role
+                    WHERE t.kind IN ('manager', 'admin')
+                      AND pg_has_role(current_user, r.oid, 'MEMBER'));
+        END;
+
+        ALTER TABLE salespipe_deals ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_own_deals ON salespipe_deals
+            USING ((SELECT salespipe_sees_all()) OR owner = current_user::text)
+            WITH CHECK ((SELECT salespipe_sees_all()) OR owner = current_user::text);
+
+        -- A deal's events are seen with the deal (the subquery is itself filtered by
+        -- the policy above); events of no deal (stages, settings) by everyone.
+        ALTER TABLE salespipe_events ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_own_events ON salespipe_events
+            USING ((SELECT salespipe_sees_all()) OR deal_id IS NULL
+                   OR EXISTS (SELECT 1 FROM salespipe_deals d
+                              WHERE d.id = salespipe_events.deal_id));
+
+        ALTER TABLE salespipe_undo ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_own_undo ON salespipe_undo
+            USING ((SELECT salespipe_sees_all()) OR role = current_user::text)
+            WITH CHECK ((SELECT salespipe_sees_all()) OR role = current_user::text);
+        """
+    )
+
+
+def m003_pipelines(cursor: Cursor) -> None:
     """The pipelines of the database (stages name theirs); one made before holds one,
     the first, which its stages belong to."""
     cursor.execute(
@@ -109,7 +158,11 @@ def m002_pipelines(cursor: Cursor) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (m001_pipeline, m002_pipelines)
+MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
+    m001_pipeline,
+    m002_team_visibility,
+    m003_pipelines,
+)
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
 
@@ -192,7 +245,8 @@ def empty(cursor: Cursor) -> None:
 def drop(cursor: Cursor) -> None:
     """Remove the pipeline's tables (``demo`` replacing its own pipeline)."""
     cursor.execute(
-        "DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
-        " salespipe_deals, salespipe_pipeline, salespipe_migrations;"
+        "DROP FUNCTION IF EXISTS salespipe_sees_all() CASCADE;"  # and the policies on it
+        " DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
+        " salespipe_deals, salespipe_pipeline, salespipe_team, salespipe_migrations;"
         " DROP SEQUENCE IF EXISTS salespipe_listing_order"
     )

@@ -1,0 +1,75 @@
+"""Team commands, for a pipeline on PostgreSQL: team list/add/remove."""
+
+from typing import Annotated
+
+import typer
+
+from salespipe.app import team
+from salespipe.cli import output
+from salespipe.cli.app import state
+from salespipe.cli.options import JsonOption
+from salespipe.present import team_results
+
+team_app = typer.Typer(
+    help="Who is on the team of a pipeline on PostgreSQL, as rep, manager or admin.",
+    no_args_is_help=True,
+)
+
+UserArg = Annotated[
+    str, typer.Argument(metavar="USER", help="A login role of the database server.")
+]
+
+
+@team_app.command("list")
+def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Everyone on the team and their role.
+
+    Example: salespipe --db postgresql:///sales team list --json
+    """
+    members = team.members(state(ctx).pipeline())
+    output.result(team_results.TeamList(members), as_json)
+
+
+@team_app.command("add")
+def add(
+    ctx: typer.Context,
+    user: UserArg,
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            metavar="rep|manager|admin",
+            help="rep: own deals under visibility own; manager: sees all; admin: stages, "
+            "settings and the team too.",
+        ),
+    ] = "rep",
+    create_login: Annotated[
+        bool,
+        typer.Option(
+            "--create-login",
+            help="Create the login role if the server has none (it then has no password: "
+            "the server's admin sets how it signs in).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Put a user on the team (an admin's command), in place of any role they had.
+
+    Example: salespipe --db postgresql:///sales team add alice --role manager
+    """
+    member = team.add(state(ctx).pipeline(), user, role, create_login=create_login)
+    output.result(team_results.TeamChanged(member, joined=True), as_json)
+
+
+@team_app.command("remove")
+def remove(ctx: typer.Context, user: UserArg, as_json: JsonOption = False) -> None:
+    """Take a user off the team (an admin's command); their login stays on the server.
+
+    Example: salespipe --db postgresql:///sales team remove bob
+    """
+    member = team.remove(state(ctx).pipeline(), user)
+    output.result(team_results.TeamChanged(member, joined=False), as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(team_app, name="team", rich_help_panel="Data and setup")

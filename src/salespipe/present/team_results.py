@@ -1,0 +1,49 @@
+"""The results of the team commands (``team list/add/remove``): each one's JSON form and
+its view for people, registered in :mod:`salespipe.present.results`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from salespipe.core.i18n import _
+from salespipe.present.render import Block, Column, Table
+from salespipe.storage.port import TeamMember
+
+
+@dataclass(frozen=True)
+class TeamList:
+    """``team list``: every user on the team and its role."""
+
+    members: Sequence[TeamMember]
+
+    def to_dict(self) -> list[dict[str, str]]:
+        return [member._asdict() for member in self.members]
+
+
+@dataclass(frozen=True)
+class TeamChanged:
+    """``team add`` / ``team remove``: who, as what, and whether they joined or left."""
+
+    member: TeamMember
+    joined: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {**self.member._asdict(), "on_team": self.joined}
+
+
+def team_list_view(result: TeamList) -> list[Block] | str:
+    if not result.members:
+        return _("Nobody is on the team yet; an admin adds people with `salespipe team add`.")
+    table = Table(columns=[Column(_("User")), Column(_("Role"))])
+    table.rows = [[m.user, m.role] for m in result.members]
+    return [table]
+
+
+def team_changed_view(result: TeamChanged) -> str:
+    member = result.member
+    if result.joined:
+        return _("{user} is on the team as {role}.").format(user=member.user, role=member.role)
+    return _("{user} is no longer on the team (was {role}).").format(
+        user=member.user, role=member.role
+    )

@@ -1,0 +1,257 @@
+"""The team of a pipeline on PostgreSQL: three group roles and what each may do.
+
+Users are the server's own login roles (how they authenticate is the server's
+business). The team is three group roles of this pipeline, one per TEAM_ROLES, named
+after the database (and schema) and recorded in ``salespipe_team``:
+
+- ``rep`` reads everything, or with ``config set visibility own`` only the deals it owns
+  (the row-level security policies of the m002 migration); adds and changes deals and
+  moves the counters on, nothing else of the pipeline row;
+- ``manager`` as a rep, but always sees every deal;
+- ``admin`` owns the tables: changes stages and settings, migrates the schema, and may
+  put others on the team.
+
+The first ``team add`` makes the group roles (it needs CREATEROLE) and hands the tables
+to the admin group (it needs to own them): the owner of the pipeline or a superuser.
+Every ``team add`` grants the privileges again, so tables a later migration adds are
+covered. See docs/team.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from salespipe.core.errors import InvalidValue, NotAllowed, NotPermitted
+from salespipe.core.i18n import _
+from salespipe.storage.port import TEAM_ROLES, TeamMember
+from salespipe.storage.postgres.schema import Cursor
+
+# The migration that made the team's table and policies.
+MIGRATION = "m002_team_visibility"
+
+# PostgreSQL cuts identifiers at 63 bytes; a longer group name is shortened with a hash.
+MAX_NAME = 63
+
+# What a rep or a manager may write: deals, events, the undo list, and of the pipeline
+# row its bookkeeping (flags and counters), never its settings or stages.
+_WRITER_GRANTS = (
+    "GRANT UPDATE (flags, next_deal_id, next_seq, next_change) ON salespipe_pipeline TO {g}",
+    "GRANT INSERT, UPDATE ON salespipe_deals TO {g}",
+    "GRANT INSERT ON salespipe_events, salespipe_stages_used TO {g}",
+    "GRANT INSERT, DELETE ON salespipe_undo TO {g}",
+)
+
+
+def members(cursor: Cursor) -> list[TeamMember]:
+    """Every user granted one of the team's group roles directly."""
+    cursor.execute(
+        "SELECT m.rolname, t.kind FROM salespipe_team t"
+        " JOIN pg_roles g ON g.rolname = t.role"
+        " JOIN pg_auth_members a ON a.roleid = g.oid"
+        " JOIN pg_roles m ON m.oid = a.member"
+        " WHERE m.rolname NOT IN (SELECT role FROM salespipe_team)"
+        " ORDER BY m.rolname, array_position(%s::text[], t.kind)",
+        (list(TEAM_ROLES),),
+    )
+    return [TeamMember(str(user), str(kind)) for user, kind in cursor.fetchall()]
+
+
+def join(cursor: Cursor, user: str, role: str, *, create_login: bool, where: str) -> None:
+    """Put ``user`` on the team as ``role`` (one of TEAM_ROLES), the team's roles made
+    first if need be."""
+    with _permitted(where):
+        groups = _groups(cursor)
+        if user in groups.values():
+            raise InvalidValue(
+                _("{user} is one of the team's own group roles, not a user.").format(user=user)
+            )
+        if not _exists(cursor, user):
+            if not create_login:
+                raise NotAllowed(
+                    _(
+                        'The database server has no role "{user}"; create it first '
+                        "(createuser {user}) or add --create-login."
+                    ).format(user=user)
+                )
+            _create_login(cursor, user)
+        for kind, group in groups.items():
+            if kind != role and _is_member(cursor, user, group):
+                _revoke(cursor, group, user)
+        cursor.execute(
+            sql.SQL("GRANT {} TO {}" + (" WITH ADMIN OPTION" if role == "admin" else "")).format(
+                sql.Identifier(groups[role]), sql.Identifier(user)
+            )
+        )
+
+
+def leave(cursor: Cursor, user: str, *, where: str) -> str:
+    """Take ``user`` off the team; the role it had. Its login role stays."""
+    with _permitted(where):
+        had = [m.role for m in members(cursor) if m.user == user]
+        if not had:
+            raise NotAllowed(
+                _("{user} is not on the team of {where}; `salespipe team list` shows it.").format(
+                    user=user, where=where
+                )
+            )
+        groups = _groups(cursor)
+        for kind in had:
+            _revoke(cursor, groups[kind], user)
+    return had[0]
+
+
+@contextmanager
+def _permitted(where: str) -> Iterator[None]:
+    """A block that changes roles or grants: the server refusing it is said in one
+    sentence (who may change the team)."""
+    try:
+        yield
+    except pg_errors.InsufficientPrivilege:
+        raise NotPermitted(
+            _(
+                "Only an admin of the team may change the team of {where} (the first "
+                "`team add` needs the tables' owner with CREATEROLE, or a superuser); "
+                "nothing was changed."
+            ).format(where=where)
+        ) from None
+
+
+def _groups(cursor: Cursor) -> dict[str, str]:
+    """The team's group roles by kind, made, recorded and granted their privileges."""
+    cursor.execute("SELECT kind, role FROM salespipe_team")
+    groups = {str(kind): str(role) for kind, role in cursor.fetchall()}
+    base = _base_name(cursor)
+    for kind in TEAM_ROLES:
+        group = groups.setdefault(kind, f"{base}_{kind}")
+        if not _exists(cursor, group):
+            cursor.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
+        cursor.execute(
+            "INSERT INTO salespipe_team (kind, role) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (kind, group),
+        )
+    _grant(cursor, groups)
+    return groups
+
+
+def _base_name(cursor: Cursor) -> str:
+    """``salespipe_<database>`` (``_<schema>`` unless public), shortened if too long."""
+    cursor.execute("SELECT current_database(), current_schema()")
+    row = cursor.fetchone()
+    assert row is not None
+    database, schema = str(row[0]), str(row[1])
+    base = "_".join(["salespipe", database] + ([] if schema == "public" else [schema]))
+    longest = MAX_NAME - len("_manager")
+    if len(base.encode()) <= longest:
+        return base
+    digest = hashlib.sha256(base.encode()).hexdigest()[:10]
+    return base.encode()[: longest - 11].decode(errors="ignore") + "_" + digest
+
+
+def _grant(cursor: Cursor, groups: dict[str, str]) -> None:
+    """Give each group what it may do, and the tables to the admin group."""
+    admin, schema = sql.Identifier(groups["admin"]), sql.Identifier(_schema(cursor))
+    _own_by(cursor, groups["admin"])
+    for kind in ("rep", "manager"):
+        group = sql.Identifier(groups[kind])
+        cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, group))
+        cursor.execute(
+            sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, group)
+        )
+        cursor.execute(
+            sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(schema, group)
+        )
+        for statement in _WRITER_GRANTS:
+            cursor.execute(sql.SQL(statement).format(g=group))
+        # An admin may put others on the team as rep or manager.
+        cursor.execute(sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(group, admin))
+    cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, admin))
+
+
+def _own_by(cursor: Cursor, admin: str) -> None:
+    """Hand the pipeline's tables, free-standing sequences and functions to ``admin``
+    (whoever does it becomes an admin first, as the server requires)."""
+    cursor.execute(
+        "SELECT c.relname, c.relkind = 'S' FROM pg_class c"
+        " WHERE c.relnamespace = current_schema()::regnamespace"
+        "  AND c.relkind IN ('r', 'p', 'S') AND c.relname LIKE 'salespipe%%'"
+        "  AND pg_get_userbyid(c.relowner) <> %s"
+        "  AND NOT EXISTS (SELECT 1 FROM pg_depend d"
+        "   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid"
+        "    AND d.deptype IN ('a', 'i'))",
+        (admin,),
+    )
+    relations = cursor.fetchall()
+    cursor.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p"
+        " WHERE p.pronamespace = current_schema()::regnamespace"
+        "  AND p.proname LIKE 'salespipe%%' AND pg_get_userbyid(p.proowner) <> %s",
+        (admin,),
+    )
+    functions = [str(signature) for (signature,) in cursor.fetchall()]
+    if not relations and not functions:
+        return
+    cursor.execute("SELECT current_user")
+    me = cursor.fetchone()
+    assert me is not None
+    if not _is_member(cursor, str(me[0]), admin):
+        cursor.execute(
+            sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(
+                sql.Identifier(admin), sql.Identifier(str(me[0]))
+            )
+        )
+    owner = sql.Identifier(admin)
+    for name, is_sequence in relations:
+        kind = "SEQUENCE" if is_sequence else "TABLE"
+        cursor.execute(
+            sql.SQL("ALTER " + kind + " {} OWNER TO {}").format(sql.Identifier(name), owner)
+        )
+    for signature in functions:
+        cursor.execute(sql.SQL("ALTER FUNCTION " + signature + " OWNER TO {}").format(owner))
+
+
+def _schema(cursor: Cursor) -> str:
+    cursor.execute("SELECT current_schema()")
+    row = cursor.fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _exists(cursor: Cursor, role: str) -> bool:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", (role,))
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _is_member(cursor: Cursor, user: str, group: str) -> bool:
+    """Whether ``user`` is granted ``group`` directly."""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_auth_members a"
+        " JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member"
+        " WHERE g.rolname = %s AND m.rolname = %s)",
+        (group, user),
+    )
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _create_login(cursor: Cursor, user: str) -> None:
+    cursor.execute("SAVEPOINT salespipe_login")
+    try:
+        cursor.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(user)))
+    except pg_errors.InsufficientPrivilege:
+        raise NotPermitted(
+            _(
+                "Creating the login {user} needs a database role with CREATEROLE; ask the "
+                "server's admin (createuser {user}), then add it; nothing was changed."
+            ).format(user=user)
+        ) from None
+    cursor.execute("RELEASE SAVEPOINT salespipe_login")
+
+
+def _revoke(cursor: Cursor, group: str, user: str) -> None:
+    cursor.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), sql.Identifier(user)))

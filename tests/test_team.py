@@ -1,0 +1,337 @@
+"""Who may see what on a shared pipeline: `team add|list|remove`, `config set visibility
+own`, and the database enforcing it with real login roles over TCP, through the CLI
+and through a plain SQL client (docs/team.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from tests.conftest import pg_admin
+
+SECRET = "S3cret-pw!"
+
+
+def _one_sentence(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+# -- on a data file: no users, no team ------------------------------------------------------
+
+
+def test_team_on_a_data_file_is_one_sentence_exit_2(cli) -> None:
+    """A file has no users: each team command says so, exit 2, and creates nothing."""
+    for args in (("team", "list"), ("team", "add", "alice"), ("team", "remove", "alice")):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert "a team needs a pipeline on PostgreSQL" in _one_sentence(result.stderr)
+    result = cli("team", "list", "--json")
+    assert json.loads(result.stdout)["error"]["code"] == "usage"
+
+
+def test_visibility_on_a_data_file_is_refused(cli) -> None:
+    """`config set visibility own` would promise a file what it cannot keep: exit 2."""
+    assert cli("add", "ERP").exit_code == 0
+    result = cli("config", "set", "visibility", "own")
+    assert result.exit_code == 2
+    assert "is for a pipeline on PostgreSQL" in _one_sentence(result.stderr)
+    assert cli.json("config", "get", "visibility") == {"visibility": "all"}
+
+
+# -- on PostgreSQL, with real roles -----------------------------------------------------------
+
+
+class Team:
+    """A pipeline on a fresh database, with login roles made for this run (roles are
+    the server's, shared by every database: their names are unique to the run)."""
+
+    def __init__(self, server: str, database: str) -> None:
+        self.server = server
+        self.database = database  # the superuser's URI: the pipeline's owner
+        self.tag = uuid4().hex[:8]
+        self.logins: list[str] = []
+
+    def login(self, name: str, **options: str) -> str:
+        role = f"sp_{name}_{self.tag}"
+        pg_admin(self.server, f"CREATE ROLE {role} LOGIN PASSWORD '{SECRET}'")
+        for setting, value in options.items():
+            pg_admin(self.server, f"ALTER ROLE {role} SET {setting} = {value}")
+        self.logins.append(role)
+        return role
+
+    def uri(self, role: str) -> str:
+        """The pipeline as ``role`` sees it: over TCP, signing in with its password."""
+        return f"postgresql://{role}:{SECRET}@127.0.0.1/{self.database.rsplit('/', 1)[1]}"
+
+    def sql(self, role: str, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+        """One statement as ``role`` in a plain SQL client (autocommit)."""
+        import psycopg
+
+        with psycopg.connect(self.uri(role), autocommit=True) as connection:
+            cursor = connection.execute(statement, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    def drop(self) -> None:
+        """Drop the logins and the team's group roles (after their grants in the database)."""
+        import psycopg
+
+        # A view the test left open (as the CLI's process would at exit) lets go first.
+        pg_admin(
+            self.server,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ANY(%s)",
+            self.logins,
+        )
+        with psycopg.connect(self.database, autocommit=True) as connection:
+            known = connection.execute("SELECT to_regclass('salespipe_team') IS NOT NULL")
+            row = known.fetchone()
+            groups = []
+            if row and row[0]:
+                groups = [r for (r,) in connection.execute("SELECT role FROM salespipe_team")]
+            for role in [*groups, *self.logins]:
+                exists = connection.execute(
+                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+                ).fetchone()
+                if exists:
+                    connection.execute(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER')
+                    connection.execute(f'DROP OWNED BY "{role}"')
+        for role in [*self.logins, *groups]:
+            pg_admin(self.server, f'DROP ROLE IF EXISTS "{role}"')
+
+
+@pytest.fixture
+def team(pg_server: str, pg_database: str) -> Iterator[Team]:
+    made = Team(pg_server, pg_database)
+    try:
+        yield made
+    finally:
+        made.drop()
+
+
+def test_an_admin_adds_lists_and_removes_people(cli, team: Team) -> None:
+    """The pipeline's owner sets the team up; list shows each user once, with its role."""
+    alice, bob = team.login("alice"), team.login("bob")
+    db = team.database
+    assert cli("--db", db, "init").exit_code == 0
+    added = cli.json("--db", db, "team", "add", alice, "--role", "rep")
+    assert added == {"user": alice, "role": "rep", "on_team": True}
+    assert cli("--db", db, "team", "add", bob, "--role", "manager").exit_code == 0
+    assert cli("--db", db, "team", "add", alice, "--role", "manager").exit_code == 0  # promoted
+    members = {m["user"]: m["role"] for m in cli.json("--db", db, "team", "list")}
+    assert members[alice] == "manager"
+    assert members[bob] == "manager"
+    plain = cli("--db", db, "team", "list").stdout
+    assert alice in plain
+    assert "manager" in plain
+
+    removed = cli("--db", db, "team", "remove", bob)
+    assert removed.exit_code == 0
+    assert "no longer on the team (was manager)" in removed.stdout
+    assert bob not in {m["user"] for m in cli.json("--db", db, "team", "list")}
+    again = cli("--db", db, "team", "remove", bob)
+    assert again.exit_code == 1
+    assert "is not on the team" in _one_sentence(again.stderr)
+
+
+def test_a_user_the_server_does_not_have_needs_create_login(cli, team: Team) -> None:
+    """team add does not make logins by accident: only with --create-login."""
+    db, newcomer = team.database, f"sp_new_{team.tag}"
+    result = cli("--db", db, "team", "add", newcomer)
+    assert result.exit_code == 1
+    assert f"createuser {newcomer}" in _one_sentence(result.stderr)
+    team.logins.append(newcomer)  # dropped after the test
+    assert cli("--db", db, "team", "add", newcomer, "--create-login").exit_code == 0
+    created = cli.json("--db", db, "team", "list")
+    assert {"user": newcomer, "role": "rep"} in created
+
+
+def test_a_bad_role_is_refused(cli, team: Team) -> None:
+    alice = team.login("alice")
+    result = cli("--db", team.database, "team", "add", alice, "--role", "boss")
+    assert result.exit_code == 1
+    assert '--role "boss" is not one of rep, manager, admin' in _one_sentence(result.stderr)
+
+
+@pytest.fixture
+def own(cli, team: Team) -> dict[str, str]:
+    """visibility own, two reps, a manager and an admin (not a superuser), one deal each
+    for the reps and one of the owner's."""
+    db = team.database
+    people = {
+        "alice": team.login("alice"),
+        "bob": team.login("bob"),
+        "maria": team.login("maria"),
+        "adam": team.login("adam"),
+    }
+    roles = {"alice": "rep", "bob": "rep", "maria": "manager", "adam": "admin"}
+    assert cli("--db", db, "add", "Owner's deal", "--value", "1m").exit_code == 0
+    for name, role in roles.items():
+        assert cli("--db", db, "team", "add", people[name], "--role", role).exit_code == 0
+    assert cli("--db", db, "config", "set", "visibility", "own").exit_code == 0
+    for name in ("alice", "bob"):
+        for title in ("first", "second"):
+            added = cli(
+                "--db", team.uri(people[name]), "add", f"{name} {title}", "--owner", people[name],
+                "--value", "100k",
+            )  # fmt: skip
+            assert added.exit_code == 0, added.stderr
+    return people
+
+
+def _titles(cli, uri: str, *args: str) -> list[str]:
+    return sorted(d["title"] for d in cli.json("--db", uri, "list", "--status", "all", *args))
+
+
+def test_a_rep_sees_and_reports_only_their_own_deals(cli, team: Team, own) -> None:
+    """Through the CLI: list, show, log and the reports of a rep cover their deals only;
+    a manager and an admin see everything."""
+    alice = team.uri(own["alice"])
+    assert _titles(cli, alice) == ["alice first", "alice second"]
+    assert _titles(cli, team.uri(own["bob"])) == ["bob first", "bob second"]
+    everything = ["Owner's deal", "alice first", "alice second", "bob first", "bob second"]
+    assert _titles(cli, team.uri(own["maria"])) == everything
+    assert _titles(cli, team.uri(own["adam"])) == everything
+
+    chart = cli.json("--db", alice, "chart")
+    assert sum(bar["count"] for bar in chart["stages"]) == 2
+    assert {e["deal_id"] for e in cli.json("--db", alice, "log") if e["deal_id"]} == {2, 3}
+    bobs = cli("--db", alice, "show", "4")
+    assert bobs.exit_code == 1
+    assert "There is no deal 4" in _one_sentence(bobs.stderr)
+
+
+def test_a_rep_changes_only_their_own_deals(cli, team: Team, own) -> None:
+    """Moving a colleague's deal finds no such deal (exit 1); handing a deal to
+    someone else or adding one for them is refused by the database (exit 4)."""
+    alice = team.uri(own["alice"])
+    before = cli.json("--db", team.database, "show", "2")["stage"]
+    assert cli("--db", alice, "move", "2", "2").exit_code == 0
+    assert cli.json("--db", team.database, "show", "2")["stage"] != before
+    assert cli("--db", alice, "move", "4", "2").exit_code == 1
+    given = cli("--db", alice, "edit", "2", "--owner", own["bob"], "--json")
+    assert given.exit_code == 4
+    assert json.loads(given.stdout)["error"]["code"] == "not_permitted"
+    assert "only the deals it owns" in _one_sentence(given.stderr)
+    assert SECRET not in given.stderr + given.stdout
+    added = cli("--db", alice, "add", "for bob", "--owner", own["bob"])
+    assert added.exit_code == 4
+    mine = cli.json("--db", alice, "add", "no owner given")  # the role is the owner
+    assert mine["owner"] == own["alice"]
+    # Nothing of either got through.
+    assert _titles(cli, team.uri(own["bob"])) == ["bob first", "bob second"]
+    assert cli("--db", alice, "undo").exit_code == 0  # alice's own add
+    assert cli("--db", alice, "undo").exit_code == 0  # and her move
+    assert cli.json("--db", team.database, "show", "2")["stage"] == before
+
+
+def test_only_an_admin_changes_stages_and_settings(cli, team: Team, own) -> None:
+    """A rep and a manager are told in one sentence (exit 4); an admin who is not a
+    superuser may, and may put people on the team."""
+    for name in ("alice", "maria"):
+        uri = team.uri(own[name])
+        for args in (("stage", "add", "Demo"), ("config", "set", "visibility", "all")):
+            result = cli("--db", uri, *args)
+            assert result.exit_code == 4, (name, args)
+            assert "Only an admin of the team" in _one_sentence(result.stderr)
+        team_change = cli("--db", uri, "team", "add", own["bob"], "--role", "manager")
+        assert team_change.exit_code == 4
+        assert "Only an admin of the team" in _one_sentence(team_change.stderr)
+    adam = team.uri(own["adam"])
+    assert cli("--db", adam, "stage", "add", "Demo").exit_code == 0
+    assert cli("--db", adam, "team", "add", own["bob"], "--role", "manager").exit_code == 0
+    assert len(_titles(cli, team.uri(own["bob"]))) == 5  # a manager now
+    assert cli("--db", adam, "config", "set", "visibility", "all").exit_code == 0
+    assert len(_titles(cli, team.uri(own["alice"]))) == 5
+
+
+def test_a_rep_cannot_read_around_it_with_sql(team: Team, own) -> None:
+    """The database itself keeps a rep to their own rows: a SQL client sees and changes
+    only those, and cannot switch the policies off or the visibility back."""
+    import psycopg
+
+    alice = own["alice"]
+    assert team.sql(alice, "SELECT id FROM salespipe_deals ORDER BY id") == [(2,), (3,)]
+    assert {d for (d,) in team.sql(alice, "SELECT DISTINCT deal_id FROM salespipe_events")} <= {
+        2,
+        3,
+        None,
+    }
+    assert team.sql(alice, "SELECT count(*) FROM salespipe_events WHERE deal_id = 4") == [(0,)]
+    assert team.sql(alice, "SELECT DISTINCT role FROM salespipe_undo") == [(alice,)]
+    updated = team.sql(alice, "UPDATE salespipe_deals SET stage = 'x' WHERE id = 4 RETURNING id")
+    assert updated == []
+    refused = [
+        "UPDATE salespipe_pipeline SET config = '{}'::json",
+        "UPDATE salespipe_deals SET owner = 'nobody' WHERE id = 2",
+        "INSERT INTO salespipe_deals (id, status, stage, owner) VALUES (99, 'open', 'a', 'x')",
+        "ALTER TABLE salespipe_deals DISABLE ROW LEVEL SECURITY",
+        "DELETE FROM salespipe_events",
+        "UPDATE salespipe_events SET deal_id = 2",
+    ]
+    for statement in refused:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            team.sql(alice, statement)
+    groups = [r for (r,) in team.sql(alice, "SELECT role FROM salespipe_team WHERE kind <> 'rep'")]
+    for group in groups:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            team.sql(alice, f'SET ROLE "{group}"')
+    # The owner still sees every deal.
+    everyone = team.sql(own["adam"], "SELECT count(*) FROM salespipe_deals")
+    assert everyone == [(5,)]
+
+
+def test_reps_share_the_counters(cli, team: Team, own) -> None:
+    """Deal ids and event numbers stay unique and consecutive whoever writes."""
+    for _ in range(3):
+        for name in ("alice", "bob"):
+            uri = team.uri(own[name])
+            assert cli("--db", uri, "add", "more", "--owner", own[name]).exit_code == 0
+    ids = [r for (r,) in team.sql(own["adam"], "SELECT id FROM salespipe_deals ORDER BY id")]
+    assert ids == list(range(1, 12))
+    seqs = team.sql(own["adam"], "SELECT count(DISTINCT seq) = count(*) FROM salespipe_events")
+    assert seqs == [(True,)]
+
+
+def test_with_visibility_all_a_rep_sees_everything(cli, team: Team) -> None:
+    """The default: a team without `visibility own` shares the whole pipeline."""
+    alice = team.login("alice")
+    assert cli("--db", team.database, "add", "Owner's deal").exit_code == 0
+    assert cli("--db", team.database, "team", "add", alice).exit_code == 0
+    assert _titles(cli, team.uri(alice)) == ["Owner's deal"]
+    assert cli("--db", team.uri(alice), "move", "1", "2").exit_code == 0
+
+
+# -- the faults of the issue, through the installed command -------------------------------
+
+
+def test_a_read_only_session_is_one_sentence(run, team: Team) -> None:
+    """A role whose sessions are read-only (default_transaction_read_only) tries to
+    write: one sentence, exit 4, no traceback, no password; reading works."""
+    reader = team.login("reader", default_transaction_read_only="on")
+    assert run("--db", team.database, "add", "ERP").returncode == 0
+    # Every privilege on the tables: only the session's read-only mode stops it.
+    pg_admin(team.database, f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {reader}")
+    listed = run("--db", team.uri(reader), "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    result = run("--db", team.uri(reader), "add", "CRM", "--json")
+    assert result.returncode == 4
+    assert "may read but not change" in _one_sentence(result.stderr)
+    assert json.loads(result.stdout)["error"]["code"] == "database_read_only"
+    assert SECRET not in result.stderr + result.stdout
+
+
+def test_a_backup_keeps_the_visibility(cli, pg_database: str, tmp_path) -> None:
+    """A server pipeline's backup, with visibility own, restores (on a file too)."""
+    assert cli("--db", pg_database, "add", "ERP").exit_code == 0
+    assert cli("--db", pg_database, "config", "set", "visibility", "own").exit_code == 0
+    backup = tmp_path / "backup.json"
+    assert cli("--db", pg_database, "export", "-o", str(backup)).exit_code == 0
+    restored = tmp_path / "restored.json"
+    done = cli("--db", str(restored), "import", str(backup))
+    assert done.exit_code == 0, done.stderr
+    assert cli.json("--db", str(restored), "config", "get", "visibility") == {"visibility": "own"}
