@@ -13,6 +13,7 @@ import pytest
 from conftest import Cli
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.storage.jsonl import line_index
+from salespipe.storage.jsonl.database import schema_version
 
 
 def _filled(pipeline: Pipeline) -> None:
@@ -126,7 +127,7 @@ def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
     checks = {d["check"] for d in _differences(cli)}
     assert checks == {"events index", "closed index", "undone changes"}
     assert cli("doctor", "--fix").exit_code == 0
-    assert orjson.loads(db_path.read_bytes())["_meta"]["1"]["schema"] == 3
+    assert orjson.loads(db_path.read_bytes())["_meta"]["1"]["schema"] == schema_version()
     assert db_path.with_name("pipeline.json.schema2.bak").exists()
     assert _differences(cli) == []
 
