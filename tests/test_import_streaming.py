@@ -136,7 +136,7 @@ def test_a_packed_row_unpacks_to_its_values_in_record_form() -> None:
         None,
         40,
     )
-    assert pending.label == ("Proposal Made", "", False, "lost")
+    assert pending.label == ("Proposal Made", "", False, "lost", "")
     assert (values.title, values.contact, values.owner) == ("ERP ให้สยามฟู้ดส์", "คุณสมชาย", None)
     assert (values.value, values.currency) == (1250000.5, "USD")
     assert values.expected_close == "2026-12-31"

@@ -272,9 +272,20 @@ def register(app: typer.Typer) -> None:
                 help="Put the file's stage LABEL in STAGE (or won/lost); repeatable.",
             ),
         ] = None,
+        pipeline_map: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--pipeline-map",
+                metavar="LABEL=PIPELINE",
+                help="Put the rows of the file's pipeline LABEL in PIPELINE; repeatable.",
+            ),
+        ] = None,
         create_stages: Annotated[
             bool,
-            typer.Option("--create-stages", help="Create the stages the pipeline lacks."),
+            typer.Option(
+                "--create-stages",
+                help="Create the stages (and pipelines) the database lacks.",
+            ),
         ] = False,
         max_new_stages: Annotated[
             str | None,
@@ -363,6 +374,7 @@ def register(app: typer.Typer) -> None:
             dry_run=dry_run,
             skip_invalid=skip_invalid,
             stage_map=tuple(stage_map or ()),
+            pipeline_map=tuple(pipeline_map or ()),
             create_stages=create_stages,
             max_new_stages=(
                 parse.positive_int(max_new_stages, what=N_("--max-new-stages"))

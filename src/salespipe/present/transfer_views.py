@@ -62,12 +62,18 @@ def _imported_line(report: ImportReport, data: dict[str, Any]) -> str:
     else:
         line = _("Read {rows} of the {format} file: imported {deals} ({breakdown}){stages}.")
     stages = ""
+    if report.new_pipelines:
+        names = ", ".join(f'"{n}"' for n in report.new_pipelines)
+        if report.dry_run:
+            stages = _("; would create pipelines {names}").format(names=names)
+        else:
+            stages = _("; created pipelines {names}").format(names=names)
     if report.new_stages:
         names = ", ".join(f'"{n}"' for n in report.new_stages)
         if report.dry_run:
-            stages = _("; would create stages {names}").format(names=names)
+            stages += _("; would create stages {names}").format(names=names)
         else:
-            stages = _("; created stages {names}").format(names=names)
+            stages += _("; created stages {names}").format(names=names)
     return line.format(
         rows=_rows(report.rows),
         format=report.format,

@@ -89,6 +89,7 @@ FIELDS: tuple[str, ...] = (
     "description",
     "next_step",
     "stage_name",
+    "pipeline",
 )
 
 # Stage labels that mean the deal is closed, as CRMs name their closing stages.
@@ -133,6 +134,9 @@ class CrmFormat:
     required: tuple[str, ...] = ()
     # The CRM's own open stages, in its order; probabilities where it sets them.
     default_stages: tuple[DefaultStage, ...] = ()
+    # The names (case-folded) the CRM gives its own first pipeline: rows in it go into the
+    # pipeline the file is imported into, unless a pipeline of that name is here.
+    default_pipelines: tuple[str, ...] = ()
     # Stage ids the CRM writes instead of names (case-folded) -> its default name.
     stage_names: Mapping[str, str] = field(default_factory=dict)
 
@@ -158,7 +162,7 @@ SALESPIPE = CrmFormat(
     name="salespipe",
     label="salespipe CSV",
     source_prefix="csv",
-    aliases={column: (normalise(column),) for column in CSV_COLUMNS},
+    aliases={column: (normalise(column),) for column in (*CSV_COLUMNS, "pipeline")},
     required=("title",),
 )
 
@@ -227,8 +231,10 @@ HUBSPOT = CrmFormat(
         probability="deal probability",
         description="deal description|description",
         next_step="next step",
+        pipeline="pipeline",
     ),
     required=("title", "stage"),
+    default_pipelines=("sales pipeline", "default"),
     default_stages=_stages(
         "Appointment Scheduled:20|Qualified To Buy:40|Presentation Scheduled:60"
         "|Decision Maker Bought-In:80|Contract Sent:90"
@@ -444,6 +450,7 @@ _KNOWN_OURS = {normalise(c) for c in CSV_COLUMNS} | {
     "days in stage",
     "probability override",
 }
+_OUR_PIPELINE = {"pipeline"}
 _PREFIX = re.compile(r"^(?P<prefix>[^-]{2,30}?) - (?P<rest>.+)$")
 
 
@@ -587,7 +594,9 @@ def _find_column(
 
 
 def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
-    if prefix is None and "title" in present and present <= _KNOWN_OURS:
+    # Our export's last column, "pipeline", is Pipedrive's too: ours comes with "stage_name".
+    ours = _KNOWN_OURS | _OUR_PIPELINE if "stage name" in present else _KNOWN_OURS
+    if prefix is None and "title" in present and present <= ours:
         return SALESPIPE
     for fmt in (SALESFORCE, SALESFORCE_REPORT, HUBSPOT, ZOHO, DYNAMICS, BITRIX24, ODOO):
         if fmt.recognises(present):

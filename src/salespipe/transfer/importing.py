@@ -25,7 +25,7 @@ from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
 from salespipe.storage.port import ReadView
 from salespipe.transfer.dates import DateOrder
-from salespipe.transfer.plan import Defaults, LineItems, Plan, plan_import
+from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
 from salespipe.transfer.rows import Problem
@@ -48,6 +48,7 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     stage_map: tuple[str, ...] = ()
+    pipeline_map: tuple[str, ...] = ()
     create_stages: bool = False
     max_new_stages: int = MAX_NEW_STAGES
     currency: str | None = None
@@ -93,6 +94,7 @@ class ImportReport:
     owner: str = ""  # the owner that stood in where a row gave none
     problems: list[Problem] = field(default_factory=list)
     new_stages: list[str] = field(default_factory=list)
+    new_pipelines: list[str] = field(default_factory=list)
     restored: bool = False
     events: int = 0
     change: int | None = None
@@ -103,6 +105,12 @@ class ImportReport:
         return self.currency if self.currency_from == "option" else "USD"
 
     def to_dict(self) -> dict[str, Any]:
+        data = self._to_dict()
+        if self.new_pipelines:  # only then: an import into one pipeline prints as it did
+            data["new_pipelines"] = self.new_pipelines
+        return data
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "format": self.format,
@@ -200,16 +208,21 @@ def _prepare(
         parsed.rows, parsed.problems = merged.rows, merged.problems
     ours = parsed.format.startswith("salespipe")
     defaults = _defaults(snapshot, options, now, ours)
+    placing = Placing(
+        stage_map=options.stage_map,
+        pipeline_map=options.pipeline_map,
+        create_stages=options.create_stages,
+        max_new_stages=options.max_new_stages,
+        crm_stages=parsed.crm.default_stages if parsed.crm else (),
+        crm_pipelines=parsed.crm.default_pipelines if parsed.crm else (),
+    )
     plan = plan_import(
         parsed.rows,
         snapshot,
         defaults,
-        stage_map=options.stage_map,
-        create_stages=options.create_stages,
+        placing,
         invalid_labels=parsed.invalid_labels,
-        crm_stages=parsed.crm.default_stages if parsed.crm else (),
         ours=ours,
-        max_new_stages=options.max_new_stages,
         pipeline=pipeline,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
@@ -224,6 +237,7 @@ def _prepare(
     report.currency, report.owner = defaults.currency, defaults.owner
     report.currency_from = "option" if options.currency else "config"
     report.new_stages = [s.name for s in plan.new_stages]
+    report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.imported = _count(plan)
     return plan
 

@@ -23,12 +23,14 @@ from salespipe.transfer.rows import Filled, Incoming
 
 
 class StageLabel(NamedTuple):
-    """What decides a row's stage and status; the rows that share it share one tuple."""
+    """What decides a row's pipeline, stage and status; the rows that share it share one
+    tuple."""
 
     stage_label: str
     stage_name: str
     closing_label: bool
     status: Status | None
+    pipeline_label: str = ""  # as the file names it; "" for the pipeline imported into
 
 
 class Pending(NamedTuple):
@@ -103,7 +105,9 @@ class Packer:
         )
 
     def label_of(self, row: Incoming) -> StageLabel:
-        label = StageLabel(row.stage_label, row.stage_name, row.closing_label, row.status)
+        label = StageLabel(
+            row.stage_label, row.stage_name, row.closing_label, row.status, row.pipeline_label
+        )
         return self._labels.setdefault(label, label)
 
 

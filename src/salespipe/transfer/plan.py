@@ -12,8 +12,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from salespipe.core.errors import StageNotFound
 from salespipe.core.i18n import _
-from salespipe.core.model import FIRST_PIPELINE, Stage, Status, stages_in
+from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, stages_in
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.pending import (
@@ -23,6 +24,7 @@ from salespipe.transfer.pending import (
     with_closing_time,
     with_value_added,
 )
+from salespipe.transfer.pipeline_labels import parse_pipeline_map, place_pipelines
 from salespipe.transfer.rows import Filled, Problem
 from salespipe.transfer.stages import (
     MAX_NEW_STAGES,
@@ -81,8 +83,10 @@ class LineItems:
 class Plan:
     entries: list[Entry] = field(default_factory=list)
     defaults: Defaults | None = None
-    stages_after: list[Stage] = field(default_factory=list)  # the pipeline's
-    pipeline: str = FIRST_PIPELINE
+    pipeline: str = FIRST_PIPELINE  # the pipeline imported into
+    new_pipelines: list[PipelineDef] = field(default_factory=list)
+    # The stages of each pipeline that gains some, new ones included.
+    stages_after: dict[str, list[Stage]] = field(default_factory=dict)
     new_stages: list[Stage] = field(default_factory=list)
     duplicates: int = 0
     line_items: LineItems = field(default_factory=LineItems)
@@ -99,36 +103,76 @@ class Plan:
             yield self.entries.pop()
 
 
+@dataclass(frozen=True)
+class Placing:
+    """How rows find their pipeline and stage: what ``import`` was told."""
+
+    stage_map: Sequence[str] = ()
+    pipeline_map: Sequence[str] = ()
+    create_stages: bool = False
+    max_new_stages: int = MAX_NEW_STAGES
+    crm_stages: Sequence[DefaultStage] = ()
+    crm_pipelines: Sequence[str] = ()  # the CRM's names of its own first pipeline
+
+
 def plan_import(
     rows: Sequence[Pending],
     snapshot: ReadView,
     defaults: Defaults,
+    placing: Placing,
     *,
-    stage_map: Sequence[str] = (),
-    create_stages: bool = False,
     invalid_labels: Mapping[StageLabel, int] | None = None,
-    crm_stages: Sequence[DefaultStage] = (),
     ours: bool = False,
-    max_new_stages: int = MAX_NEW_STAGES,
     pipeline: str = FIRST_PIPELINE,
 ) -> Plan:
-    """The deals to write, their stages among ``pipeline``'s (new ones created there)."""
+    """The deals to write: each row in the pipeline its label names (else ``pipeline``),
+    its stage among that pipeline's (new pipelines and stages created as told)."""
     plan = Plan(defaults=defaults, pipeline=pipeline)
     fresh = _fresh_rows(rows, snapshot, plan, ours)
-    resolver, targets = _resolve_stages(
-        fresh,
-        snapshot,
-        stage_map,
-        (create_stages, max_new_stages),
-        plan,
-        invalid_labels or {},
-        crm_stages,
+    placement = place_pipelines(
+        dict.fromkeys(r.label.pipeline_label for r in fresh),
+        snapshot.pipelines(),
+        pipeline,
+        mapped=parse_pipeline_map(placing.pipeline_map, snapshot.pipelines()),
+        crm_defaults=placing.crm_pipelines,
+        create=placing.create_stages,
     )
-    by_key = {s.key: s for s in plan.stages_after}
+    plan.new_pipelines = placement.new
+    groups: dict[str, list[int]] = {}
+    for index, row in enumerate(fresh):
+        groups.setdefault(placement.keys[row.label.pipeline_label], []).append(index)
+    invalid = invalid_labels or {}
+    used_maps: set[str] | None = set() if len(groups) > 1 else None
+    taken = {s.key for s in snapshot.stages()}
+    new_keys = {p.key for p in placement.new}
+    placed: list[tuple[StageResolver, Target | None] | None] = [None] * len(fresh)
+    by_key = {s.key: s for s in snapshot.stages()}
+    for key, indexes in groups.items():
+        group = [fresh[i] for i in indexes]
+        resolver, targets = _resolve_stages(
+            group,
+            stages_in(snapshot.stages(), key),
+            placing,
+            plan,
+            (key, key in new_keys, used_maps, taken),
+            {
+                label: count
+                for label, count in invalid.items()
+                if placement.keys.get(label.pipeline_label) == key
+            },
+        )
+        for index, target in zip(indexes, targets, strict=True):
+            placed[index] = (resolver, target)
+    for stages in plan.stages_after.values():
+        by_key.update((s.key, s) for s in stages)
+    if used_maps is not None:
+        _check_maps_used(placing.stage_map, used_maps)
     next_id = snapshot.counters().next_deal_id
     kept = _kept_ids(fresh, next_id)
     new_id = max([next_id, *(i + 1 for i in kept)])
-    for row, target in zip(fresh, targets, strict=True):
+    for row, place in zip(fresh, placed, strict=True):
+        assert place is not None
+        resolver, target = place
         assert target is not None
         stage_key, status = resolver.place(row.label, target)
         stage = by_key[stage_key]
@@ -222,34 +266,50 @@ def _same_deal(known: tuple[str, datetime] | None, row: Pending) -> bool:
 
 def _resolve_stages(
     rows: Sequence[Pending],
-    snapshot: ReadView,
-    stage_map: Sequence[str],
-    creating: tuple[bool, int],
+    stages: list[Stage],
+    placing: Placing,
     plan: Plan,
+    where: tuple[str, bool, set[str] | None, set[str]],
     invalid_labels: Mapping[StageLabel, int],
-    crm_stages: Sequence[DefaultStage],
 ) -> tuple[StageResolver, list[Target | None]]:
-    create_stages, max_new_stages = creating
-    stages = stages_in(snapshot.stages(), plan.pipeline)
-    mapped = parse_stage_map(stage_map, stages)
-    resolver = StageResolver(stages, mapped)
+    """The stage of each row among one pipeline's ``stages``, new ones made if told.
+
+    ``where``: the pipeline's key, whether the import creates it, the --stage-map entries
+    used so far (None when the rows go into one pipeline) and the stage keys taken."""
+    pipeline, new_pipeline, used_maps, taken = where
+    mapped = parse_stage_map(placing.stage_map, stages, found_in=used_maps)
+    resolver = StageResolver(stages, mapped, new_pipeline=new_pipeline)
     targets = [resolver.target(r.label) for r in rows]
     for label, count in invalid_labels.items():
         resolver.count_invalid(label, count)
-    plan.stages_after = stages
     if resolver.unknown:
-        if len(resolver.unknown) > max_new_stages:
-            raise too_many_new_stages(len(resolver.unknown), max_new_stages)
-        if not create_stages:
+        if len(resolver.unknown) > placing.max_new_stages:
+            raise too_many_new_stages(len(resolver.unknown), placing.max_new_stages)
+        if not placing.create_stages:
             raise unknown_stages_error(resolver, rows)
         if any(looks_closing(label) for label in resolver.unknown):
             raise unknown_stages_error(resolver, rows, creating=True)
-        taken = {s.key for s in snapshot.stages()}
-        plan.new_stages = new_stages_for(list(resolver.unknown), rows, resolver, crm_stages, taken)
-        plan.stages_after = with_new_stages(stages, plan.new_stages)
-        resolver = StageResolver(plan.stages_after, mapped, fallback_stages=stages)
+        created = new_stages_for(list(resolver.unknown), rows, resolver, placing.crm_stages, taken)
+        taken.update(s.key for s in created)
+        plan.new_stages.extend(created)
+        after = with_new_stages(stages, created)
+        plan.stages_after[pipeline] = after
+        resolver = StageResolver(after, mapped, fallback_stages=stages)
         targets = [resolver.target(r.label) for r in rows]
+    elif new_pipeline:
+        resolver = StageResolver(stages, mapped)  # refuses a pipeline with no stage
     return resolver, targets
+
+
+def _check_maps_used(entries: Sequence[str], used: set[str]) -> None:
+    """Each --stage-map entry must name a stage of a pipeline the rows go into."""
+    for entry in entries:
+        if entry not in used:
+            raise StageNotFound(
+                _(
+                    '--stage-map "{entry}": none of the pipelines the rows go into has that stage.'
+                ).format(entry=entry)
+            )
 
 
 def _kept_ids(rows: Sequence[Pending], next_id: int) -> dict[int, int]:

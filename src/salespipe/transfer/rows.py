@@ -123,6 +123,7 @@ class Incoming:
     currency: str | None = None
     stage_label: str = ""
     stage_name: str = ""
+    pipeline_label: str = ""
     status: Status | None = None
     closing_label: bool = False
     probability: int | None = None
@@ -252,6 +253,7 @@ class RowReader:
     def _stage_and_status(self, row: Incoming) -> None:
         row.stage_label = self._text("stage", N_("stage"), max_length=200).strip()
         row.stage_name = self._text("stage_name", N_("stage name"), max_length=200).strip()
+        row.pipeline_label = self._text("pipeline", N_("pipeline"), max_length=200).strip()
         fmt = self.layout.format
         if fmt.stage_names and row.stage_label and not row.stage_name:
             row.stage_name = fmt.stage_names.get(_stage_code(row.stage_label), "")

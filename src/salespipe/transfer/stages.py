@@ -49,8 +49,13 @@ class Target:
     outcome: Status | None = None
 
 
-def parse_stage_map(entries: Sequence[str], stages: Sequence[Stage]) -> dict[str, Target]:
-    """``--stage-map "Proposal Made=quoted"`` entries, by folded label."""
+def parse_stage_map(
+    entries: Sequence[str], stages: Sequence[Stage], *, found_in: set[str] | None = None
+) -> dict[str, Target]:
+    """``--stage-map "Proposal Made=quoted"`` entries, by folded label.
+
+    With ``found_in`` (a file whose rows go into several pipelines), an entry whose stage
+    is not among ``stages`` is left out, and the entries used are added to ``found_in``."""
     mapped: dict[str, Target] = {}
     for entry in entries:
         label, sep, target = entry.rpartition("=")
@@ -64,14 +69,20 @@ def parse_stage_map(entries: Sequence[str], stages: Sequence[Stage]) -> dict[str
         wanted = target.strip().casefold()
         if wanted in ("won", "lost"):
             mapped[parse.fold(label)] = Target(outcome="won" if wanted == "won" else "lost")
+            if found_in is not None:
+                found_in.add(entry)
             continue
         try:
             found = parse.stage(stages, target)
         except (StageNotFound, AmbiguousStage) as exc:
+            if found_in is not None and isinstance(exc, StageNotFound):
+                continue
             raise type(exc)(
                 _('--stage-map "{entry}": {problem}').format(entry=entry, problem=exc.message)
             ) from None
         mapped[parse.fold(label)] = Target(stage=found.key)
+        if found_in is not None:
+            found_in.add(entry)
     return mapped
 
 
@@ -83,13 +94,15 @@ class StageResolver:
         stages: Sequence[Stage],
         mapped: dict[str, Target],
         fallback_stages: Sequence[Stage] | None = None,
+        *,
+        new_pipeline: bool = False,  # no stages yet: every label is to be created
     ) -> None:
         self.stages = list(stages)
         self.mapped = mapped
         self.enabled = [s for s in stages if s.enabled]
         # Closed deals whose stage is unknown go to the pipeline's own first/last stage.
         self.fallback_enabled = [s for s in (fallback_stages or stages) if s.enabled]
-        if not self.enabled or not self.fallback_enabled:
+        if not new_pipeline and (not self.enabled or not self.fallback_enabled):
             raise NotAllowed(
                 _("There is no enabled stage to import deals into; `salespipe stage enable` one.")
             )

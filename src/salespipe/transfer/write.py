@@ -151,8 +151,10 @@ def write_plan(work: Work, plan: Plan) -> int:
     assert plan.defaults is not None
     defaults = plan.defaults
     tx = work.tx
-    if plan.new_stages:
-        work.save_stages("stage-add", plan.stages_after, pipeline=plan.pipeline)
+    if plan.new_pipelines:
+        work.save_pipelines("pipeline-add", [*work.pipelines, *plan.new_pipelines])
+    for pipeline, stages in plan.stages_after.items():
+        work.save_stages("stage-add", stages, pipeline=pipeline)
     record = _Recorder(work)
     first = record.seq
     now = _moment_of(defaults.now)

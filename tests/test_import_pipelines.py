@@ -1,0 +1,124 @@
+"""Importing a file with a Pipeline column (docs/import.md, docs/pipelines.md): each row
+goes into the pipeline its label names, mapped with --pipeline-map or created with
+--create-stages; an unknown label stops the import before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+TWO = Path(__file__).parent / "fixtures" / "hubspot-two-pipelines.csv"
+
+
+@pytest.fixture
+def two(cli: Cli) -> Cli:
+    """Sales and Renewals, both with the default stages (Quoted, Negotiating, …)."""
+    assert cli("init").exit_code == 0
+    assert cli("pipeline", "add", "Renewals", "--stages", "copy-of", "Sales").exit_code == 0
+    return cli
+
+
+def _placed(cli: Cli) -> dict[str, tuple[str, str, str]]:
+    deals = cli.json("list", "--status", "all", "--pipeline", "sales")
+    deals += cli.json("list", "--status", "all", "--pipeline", "renewals")
+    return {d["title"]: (d.get("pipeline", ""), d["stage"], d["status"]) for d in deals}
+
+
+def test_rows_go_into_the_pipeline_of_their_label_and_its_stages(two: Cli) -> None:
+    report = two.json("import", str(TWO))
+    assert (report["imported"], report["new_stages"]) == (6, [])
+    assert "new_pipelines" not in report
+    assert _placed(two) == {
+        # HubSpot's default pipeline is the one imported into; "Quoted" is found within
+        # each row's own pipeline.
+        "ERP rollout": ("sales", "quoted", "open"),
+        "Warehouse scanners": ("sales", "presented", "lost"),
+        "Intro call follow-up": ("sales", "negotiating", "open"),
+        "ERP renewal 2027": ("renewals", "renewals-quoted", "open"),
+        "Helpdesk renewal, 20 seats": ("renewals", "renewals-negotiating", "open"),
+        "Cloud backup renewal": ("renewals", "renewals-approved", "won"),
+    }
+    again = two.json("import", str(TWO))
+    assert (again["imported"], again["duplicates"]) == (0, 6)
+
+
+def test_export_writes_the_pipeline_and_the_backup_round_trip_is_exact(
+    two: Cli, tmp_path: Path
+) -> None:
+    assert two("import", str(TWO)).exit_code == 0
+    lines = two("export").stdout.splitlines()
+    assert lines[0].split(",")[-1] == "pipeline"
+    assert sorted(line.rsplit(",", 1)[1] for line in lines[1:]) == ["Renewals"] * 3 + ["Sales"] * 3
+    backup = tmp_path / "backup.json"
+    first = two("export", "--format", "json").stdout
+    backup.write_text(first, encoding="utf-8")
+    other = str(tmp_path / "restored" / "pipeline.json")
+    assert two("--db", other, "import", str(backup)).exit_code == 0
+    assert two("--db", other, "export", "--format", "json").stdout == first
+
+
+def test_our_csv_export_is_read_back_into_its_pipelines(two: Cli, tmp_path: Path) -> None:
+    """The `pipeline` column of our own export: into a new database (the pipeline is
+    created there), and into the same one (nothing new)."""
+    assert two("import", str(TWO)).exit_code == 0
+    exported = tmp_path / "deals.csv"
+    exported.write_text(two("export").stdout, encoding="utf-8")
+    other = str(tmp_path / "other" / "pipeline.json")
+    refused = two("--db", other, "import", str(exported))
+    assert refused.exit_code == 1
+    assert "--pipeline-map Renewals=PIPELINE" in refused.stderr
+    made = two.json("--db", other, "import", str(exported), "--create-stages")
+    assert (made["imported"], made["new_pipelines"]) == (6, ["Renewals"])
+    renewals = two.json("--db", other, "list", "--status", "all", "--pipeline", "Renewals")
+    assert sorted(d["title"] for d in renewals) == [
+        "Cloud backup renewal",
+        "ERP renewal 2027",
+        "Helpdesk renewal, 20 seats",
+    ]
+    assert {d["stage_name"] for d in renewals} == {"Quoted", "Negotiating", "Approved"}
+    again = two.json("import", str(exported))
+    assert (again["imported"], again["duplicates"]) == (0, 6)
+
+
+def test_an_unknown_pipeline_is_refused_mapped_or_created(cli: Cli) -> None:
+    assert cli("init").exit_code == 0
+    for dry in ((), ("--dry-run",)):
+        refused = cli("import", str(TWO), *dry)
+        assert refused.exit_code == 1
+        assert '"Renewals"' in refused.stderr
+        assert "--pipeline-map Renewals=PIPELINE" in refused.stderr
+        assert "--create-stages" in refused.stderr
+    assert cli.json("list", "--status", "all") == []
+
+    would = cli.json("import", str(TWO), "--create-stages", "--dry-run")
+    assert (would["imported"], would["new_pipelines"]) == (6, ["Renewals"])
+    assert "would create pipelines" in cli("import", str(TWO), "--create-stages", "-n").stdout
+    assert [p["key"] for p in cli.json("pipeline", "list")] == ["sales"]
+
+    mapped = cli.json("import", str(TWO), "--pipeline-map", "renewals=Sales")
+    assert mapped["imported"] == 6
+    assert {d["stage"] for d in cli.json("list", "--status", "all")} >= {"quoted"}
+    assert [p["key"] for p in cli.json("pipeline", "list")] == ["sales"]
+    cli("undo")
+
+    made = cli.json("import", str(TWO), "--create-stages")
+    assert made["new_pipelines"] == ["Renewals"]
+    stages = cli.json("stage", "list", "--pipeline", "Renewals")
+    assert [s["name"] for s in stages] == ["Quoted", "Negotiating"]
+    renewals = cli.json("list", "--status", "all", "--pipeline", "Renewals")
+    assert len(renewals) == 3
+    assert cli.json("undo")["undid"]["command"] == "import"
+    assert [p["key"] for p in cli.json("pipeline", "list")] == ["sales"]
+
+
+def test_a_pipeline_map_must_name_a_pipeline(two: Cli) -> None:
+    result = two("import", str(TWO), "--pipeline-map", "Renewals=nowhere")
+    assert result.exit_code == 1
+    assert '--pipeline-map "Renewals=nowhere"' in result.stderr
+    bad = two("import", str(TWO), "--pipeline-map", "Renewals")
+    assert bad.exit_code == 1
+    assert "LABEL=PIPELINE" in bad.stderr
