@@ -334,3 +334,38 @@ def test_a_copy_carries_the_pipelines(two: Cli, tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     assert two.json("--db", target, "pipeline", "list") == two.json("pipeline", "list")
     assert two.json("--db", target, "show", "1")["pipeline"] == "renewals"
+
+
+def test_calibrate_slips_check_and_the_html_report_take_all(two: Cli, tmp_path: Path) -> None:
+    """--pipeline all: one section per pipeline; check exits 3 when any pipeline has
+    something to act on; calibrate --apply needs one pipeline (a usage error)."""
+    two(
+        "add",
+        "Renewal X",
+        "--value",
+        "5000",
+        "-P",
+        "renewals",
+        "--next",
+        "call",
+        "--due",
+        "2020-01-01",
+    )
+    for command in ("calibrate", "slips", "check"):
+        result = two(command, "--pipeline", "all", "--json")
+        assert result.exit_code == (3 if command == "check" else 0), result.stderr
+        sections = orjson.loads(result.stdout)["pipelines"]
+        assert [s["key"] for s in sections] == ["sales", "renewals"]
+    checked = orjson.loads(two("check", "--pipeline", "all", "--json").stdout)
+    overdue = checked["pipelines"][1]["report"]["alerts"]
+    assert [a["deal_id"] for a in overdue] == [2]
+    assert two("check", "--pipeline", "sales", "--quiet").stdout == ""
+    refused = two("calibrate", "--apply", "--pipeline", "all")
+    assert refused.exit_code == 2
+    assert "no pipeline" not in refused.stderr.casefold()
+    page = tmp_path / "report.html"
+    assert two("report", "--html", str(page), "--pipeline", "all").exit_code == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.index('<h2 class="pipeline">Sales</h2>') < text.index(
+        '<h2 class="pipeline">Renewals</h2>'
+    )

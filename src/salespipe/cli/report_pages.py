@@ -17,6 +17,7 @@ from salespipe.core.model import Record, Stage
 from salespipe.core.tally import Period
 
 if TYPE_CHECKING:
+    from salespipe.present import html
     from salespipe.storage.port import Storage
 
 
@@ -33,25 +34,51 @@ def report_page(
     """The whole report page for the given deals (every deal, open and closed), of the
     pipeline named ``pipeline`` (when the database has several)."""
     from salespipe.present import html
+
+    return html.report_page(
+        _parts(records, stages, now, period=period, months=months, method=method, name=pipeline)
+    )
+
+
+def per_pipeline_report_page(
+    pipelines: Iterable[tuple[str, Iterable[Record], list[Stage]]], now: datetime, *, period: Period
+) -> str:
+    """The report page of each pipeline (its name, deals and stages), as one page."""
+    from salespipe.present import html
+
+    return html.per_pipeline_report_page(
+        [_parts(deals, stages, now, period=period, name=name) for name, deals, stages in pipelines]
+    )
+
+
+def _parts(
+    records: Iterable[Record],
+    stages: list[Stage],
+    now: datetime,
+    *,
+    period: Period,
+    months: int = 3,
+    method: str = "stage",
+    name: str = "",
+) -> html.ReportPage:
+    from salespipe.present import html
     from salespipe.reports import agenda, alerts, summary
     from salespipe.reports import forecast as forecasting
 
     deals = list(records)
     open_deals = [record for record in deals if record.get("status", "open") == "open"]
-    return html.report_page(
-        html.ReportPage(
-            summary=summary.summary(deals, stages, period=period, now=now),
-            forecast=forecasting.forecast(
-                deals,
-                stages,
-                months=months,
-                now=now,
-                method=method,  # type: ignore[arg-type]
-            ),
-            stale=alerts.stale(open_deals, stages, now),
-            agenda=agenda.agenda(open_deals, stages, now),
-            pipeline=pipeline,
-        )
+    return html.ReportPage(
+        summary=summary.summary(deals, stages, period=period, now=now),
+        forecast=forecasting.forecast(
+            deals,
+            stages,
+            months=months,
+            now=now,
+            method=method,  # type: ignore[arg-type]
+        ),
+        stale=alerts.stale(open_deals, stages, now),
+        agenda=agenda.agenda(open_deals, stages, now),
+        pipeline=name,
     )
 
 

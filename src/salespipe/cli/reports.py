@@ -24,7 +24,7 @@ from salespipe.cli.options import (
     WidthOption,
 )
 from salespipe.core import clock, parse
-from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue
+from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -157,6 +157,28 @@ def _write_report_page(ctx: typer.Context, target: str, scope: "Scope", *, perio
     report_pages.write_page(target, page, pipeline.store)
 
 
+def _write_report_pages(
+    ctx: typer.Context, target: str, owner: str | None, as_of: str | None, *, period: Any
+) -> None:
+    """report --html FILE --pipeline all: each pipeline's report on one page."""
+    from salespipe.cli import report_pages
+    from salespipe.reports.scope import scope
+
+    day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
+    pipeline = state(ctx).pipeline()
+    view = pipeline.read()
+    scopes = [
+        (p, scope(view, history=True, owner=owner, as_of=day, pipeline=p.key))
+        for p in sorted(view.pipelines(), key=lambda p: p.position)
+    ]
+    page = report_pages.per_pipeline_report_page(
+        ((parse.pipeline_name(p), s.records, s.stages) for p, s in scopes),
+        scopes[0][1].now,
+        period=period,
+    )
+    report_pages.write_page(target, page, pipeline.store)
+
+
 def _write_forecast_page(
     ctx: typer.Context, target: str, scope: "Scope", *, months: int, method: str
 ) -> None:
@@ -241,6 +263,9 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import summary as reports
 
         period = tally.Period.parse(since, until)
+        if html_file is not None and _all_pipelines(ctx):
+            _write_report_pages(ctx, html_file, owner, as_of, period=period)
+            return
         if html_file is not None:
             scope = _scope(ctx, owner, as_of, history=True)
             _write_report_page(ctx, html_file, scope, period=period)
@@ -356,12 +381,22 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import calibrate as calibration
 
         day = parse.day(since, what=N_("--since date")) if since is not None else None
-        scope = _scope(ctx, owner, None, history=True)
-        records = calibration.created_since(scope.records, day)
-        result = calibration.calibrate(records, scope.stages, scope.now.date())
-        if apply:
-            state(ctx).pipeline().stage_probabilities(result.percentages())
-        output.result(calibration.CalibrateRun(result, apply), as_json)
+        if apply and _all_pipelines(ctx):
+            raise UsageError(
+                _(
+                    "calibrate --apply sets the probabilities of one pipeline: name it with "
+                    "--pipeline P, not all."
+                )
+            )
+
+        def calibrated(scope: "Scope") -> calibration.CalibrateRun:
+            records = calibration.created_since(scope.records, day)
+            result = calibration.calibrate(records, scope.stages, scope.now.date())
+            if apply:
+                state(ctx).pipeline().stage_probabilities(result.percentages())
+            return calibration.CalibrateRun(result, apply)
+
+        output.result(_each(ctx, owner, None, calibrated, history=True), as_json)
 
     @app.command("slips", rich_help_panel=PANEL)
     def slips(
@@ -379,15 +414,26 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import slips as slipping
 
-        snapshot, pipeline = state(ctx).read_scoped(missing_ok=True)
-        result = slipping.slips(
-            _events_in(snapshot, pipeline),
-            snapshot.undone_changes(),
-            _stages_in(snapshot, pipeline),
-            as_of=clock.now().date(),
-            owner=owner,
-        )
-        output.result(result, as_json)
+        def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
+            return slipping.slips(
+                _events_in(snapshot, pipeline),
+                snapshot.undone_changes(),
+                _stages_in(snapshot, pipeline),
+                as_of=clock.now().date(),
+                owner=owner,
+            )
+
+        if _all_pipelines(ctx):
+            from salespipe.present.pipeline_results import PerPipeline, Section
+
+            view = state(ctx).read()
+            sections = [
+                Section(p, slipped(view, p.key))
+                for p in sorted(view.pipelines(), key=lambda p: p.position)
+            ]
+            output.result(PerPipeline(sections), as_json)
+            return
+        output.result(slipped(*state(ctx).read_scoped(missing_ok=True)), as_json)
 
     @app.command("funnel", rich_help_panel=PANEL)
     def funnel(
@@ -539,9 +585,20 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
-        scope = _scope(ctx, owner, as_of, history=False)
-        result = alerts.check(scope.records, scope.stages, scope.now)
-        if as_json or not (quiet and result.clean):
+        result = _each(
+            ctx,
+            owner,
+            as_of,
+            lambda scope: alerts.check(scope.records, scope.stages, scope.now),
+            history=False,
+        )
+        from salespipe.present.pipeline_results import PerPipeline
+
+        checks = (
+            [s.result for s in result.sections] if isinstance(result, PerPipeline) else [result]
+        )
+        clean = all(c.clean for c in checks)
+        if as_json or not (quiet and clean):
             output.result(result, as_json)
-        if not result.clean:
+        if not clean:
             raise typer.Exit(EXIT_ACTION_NEEDED)

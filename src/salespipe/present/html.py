@@ -265,11 +265,28 @@ def _section(title: str, body: str) -> str:
 
 def report_page(page: ReportPage) -> str:
     """The whole report, as text to write to a ``.html`` file."""
+    title = _("Sales pipeline report")
+    if page.pipeline:
+        title = f"{title} – {page.pipeline}"
+    return _document(title, page.summary.as_of, _report_sections(page))
+
+
+def per_pipeline_report_page(pages: Sequence[ReportPage]) -> str:
+    """The whole report of each pipeline, one after another under its name, as one page
+    (``report --html FILE --pipeline all``)."""
+    sections: list[str] = []
+    for page in pages:
+        sections.append(f'<h2 class="pipeline">{escape(page.pipeline)}</h2>')
+        sections.extend(_report_sections(page))
+    return _document(_("Sales pipeline report"), pages[0].summary.as_of, sections)
+
+
+def _report_sections(page: ReportPage) -> list[str]:
     summary, forecast = page.summary, page.forecast
     from salespipe.reports.alerts import StaleList
 
     stale = report_views.stale_blocks(StaleList(page.stale.as_of, page.stale.deals[:STALE_SHOWN]))
-    sections = [
+    return [
         _cards(summary, forecast),
         stage_chart(summary),
         forecast_charts(forecast),
@@ -278,10 +295,6 @@ def report_page(page: ReportPage) -> str:
         _section(_("Stale deals"), "\n".join(_block(b) for b in stale)),
         _section(_("Next actions this week"), _blocks(daily_views.agenda_blocks(page.agenda))),
     ]
-    title = _("Sales pipeline report")
-    if page.pipeline:
-        title = f"{title} – {page.pipeline}"
-    return _document(title, summary.as_of, sections)
 
 
 def forecast_page(forecast: Forecast) -> str:
