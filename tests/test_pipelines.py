@@ -369,3 +369,16 @@ def test_calibrate_slips_check_and_the_html_report_take_all(two: Cli, tmp_path: 
     assert text.index('<h2 class="pipeline">Sales</h2>') < text.index(
         '<h2 class="pipeline">Renewals</h2>'
     )
+
+
+def test_show_and_log_name_the_pipeline_by_its_name(two: Cli) -> None:
+    """With several pipelines, show's Pipeline line and log's move across give the name
+    (the first pipeline's default name in the reader's language), not the key."""
+    two("pipeline", "rename", "renewals", "Repeat")
+    two("move", "1", "quoted", "--pipeline", "renewals", "--reason", "renewal")
+    assert "Pipeline        Repeat" in two("show", "1").stdout
+    assert "→ Quoted (Repeat)" in two("log", "--limit", "1").stdout
+    two("move", "1", "quoted", "--pipeline", "sales")
+    assert "→ Quoted (Sales)" in two("log", "--limit", "1").stdout
+    assert "(ไปป์ไลน์ขาย)" in two("--lang", "th", "log", "--limit", "1").stdout
+    assert "ไปป์ไลน์ขาย" in two("--lang", "th", "show", "1").stdout

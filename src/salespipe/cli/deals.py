@@ -292,7 +292,8 @@ def register(app: typer.Typer) -> None:
         # In the order things happened: a note may have been backdated among older events.
         events = sorted(snapshot.events(deal_id), key=lambda e: (e.at, e.seq))
         undone = snapshot.undone_changes()
-        output.result(deal_results.DealDetail(deal, stages, events, undone), as_json)
+        names = deal_results.pipeline_names(snapshot.pipelines())
+        output.result(deal_results.DealDetail(deal, stages, events, undone, names), as_json)
 
     @app.command("edit", rich_help_panel="Deals")
     def edit(
@@ -628,7 +629,12 @@ def register(app: typer.Typer) -> None:
         newest = snapshot.newest_events(limit, deal_id=deal_id, since=start)
         if deal_id is not None and not newest and not snapshot.events(deal_id):
             raise DealNotFound(deal_id)  # a deleted deal's history stays: that one is found
-        feed = deal_results.EventFeed(newest, snapshot.stages(), snapshot.undone_changes())
+        feed = deal_results.EventFeed(
+            newest,
+            snapshot.stages(),
+            snapshot.undone_changes(),
+            deal_results.pipeline_names(snapshot.pipelines()),
+        )
         output.result(feed, as_json)
 
 

@@ -8,15 +8,16 @@ The views are registered in :mod:`salespipe.present.results`; the CLI hands a re
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from salespipe.core import clock
+from salespipe.core import clock, parse
 from salespipe.core.i18n import _
 from salespipe.core.model import (
     Deal,
     Event,
+    PipelineDef,
     Record,
     Stage,
     deal_to_dict,
@@ -148,6 +149,14 @@ class DealList:
         )
 
 
+def pipeline_names(pipelines: Sequence[PipelineDef]) -> dict[str, str]:
+    """Each pipeline's name as people read it, by key: how ``show`` and ``log`` name
+    them (empty when there is one: then none is named)."""
+    if len(pipelines) < 2:
+        return {}
+    return {p.key: parse.pipeline_name(p) for p in pipelines}
+
+
 @dataclass(frozen=True)
 class DealDetail:
     """``show``: one deal, its stage and its history in the order things happened."""
@@ -156,6 +165,7 @@ class DealDetail:
     stages: list[Stage]
     events: list[Event]
     undone: set[int]
+    pipelines: dict[str, str] = field(default_factory=dict)  # key -> name, when several
 
     def to_dict(self) -> dict[str, object]:
         data = deal_json(self.deal, self.stages)
@@ -172,6 +182,7 @@ class EventFeed:
     events: list[Event]
     stages: list[Stage]
     undone: set[int]
+    pipelines: dict[str, str] = field(default_factory=dict)  # key -> name, when several
 
     def to_dict(self) -> list[Any]:
         return _events_json(self.events, self.undone)
@@ -223,11 +234,22 @@ def list_view(result: DealList) -> str | list[Part]:
 
 
 def detail_view(result: DealDetail) -> list[Block]:
-    return views.deal_detail(result.deal, result.stages, result.events, clock.now(), result.undone)
+    return views.deal_detail(
+        result.deal,
+        result.stages,
+        result.events,
+        clock.now(),
+        result.undone,
+        pipelines=result.pipelines,
+    )
 
 
 def feed_view(result: EventFeed) -> list[Block]:
-    return [views.event_table(result.events, result.stages, undone=result.undone)]
+    return [
+        views.event_table(
+            result.events, result.stages, undone=result.undone, pipelines=result.pipelines
+        )
+    ]
 
 
 def watched_view(result: WatchedChange) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -293,7 +293,11 @@ def deal_detail(
     events: Sequence[Event],
     now: datetime,
     undone: set[int] | frozenset[int] = frozenset(),
+    *,
+    pipelines: Mapping[str, str] | None = None,
 ) -> list[Block]:
+    """``show``: the deal's fields and its timeline; ``pipelines`` names them by key."""
+    names = pipelines or {}
     by_key = {s.key: s for s in stages}
     stage = by_key.get(deal.stage)
     probability = f"{effective_probability(deal, stage)}%"
@@ -317,7 +321,7 @@ def deal_detail(
         (_("Created"), fmt.moment(deal.created_at)),
     ]
     if several_pipelines(stages) and stage is not None:
-        pairs.insert(3, (_("Pipeline"), stage.pipeline))
+        pairs.insert(3, (_("Pipeline"), names.get(stage.pipeline, stage.pipeline)))
     if deal.quote:
         pairs.append((_("Quote"), _quote_text(deal, now.date())))
     if deal.closed_at:
@@ -330,7 +334,16 @@ def deal_detail(
         blocks.append(
             Text(_("What to do in {stage}: {guide}").format(stage=stage.name, guide=stage.guide))
         )
-    blocks.append(event_table(events, stages, with_deal=False, title=_("Timeline"), undone=undone))
+    blocks.append(
+        event_table(
+            events,
+            stages,
+            with_deal=False,
+            title=_("Timeline"),
+            undone=undone,
+            pipelines=names,
+        )
+    )
     return blocks
 
 
@@ -378,13 +391,16 @@ def _describe_stages(kind: str, before: Record, after: Record) -> str:
     return f"{label}: {names}"
 
 
-def _stage_across(stages: dict[str, Stage], old: str | None, new: str | None) -> str:
-    """The stage a deal moved to, with its pipeline's key when it left its pipeline."""
+def _stage_across(
+    stages: dict[str, Stage], old: str | None, new: str | None, pipelines: Mapping[str, str]
+) -> str:
+    """The stage a deal moved to, with its pipeline's name (else key) when it left its
+    pipeline."""
     name = stage_name(stages, new)
     was, now = stages.get(old or ""), stages.get(new or "")
     if was is None or now is None or was.pipeline == now.pipeline:
         return name
-    return f"{name} ({now.pipeline})"
+    return f"{name} ({pipelines.get(now.pipeline, now.pipeline)})"
 
 
 def _describe_quote(before: Record, after: Record, stages: dict[str, Stage]) -> str:
@@ -401,8 +417,11 @@ def _describe_quote(before: Record, after: Record, stages: dict[str, Stage]) -> 
     return text
 
 
-def describe(event: Event, stages: dict[str, Stage]) -> str:
-    """One line saying what an event did, in the current language."""
+def describe(
+    event: Event, stages: dict[str, Stage], pipelines: Mapping[str, str] | None = None
+) -> str:
+    """One line saying what an event did, in the current language; ``pipelines``: the
+    names of the pipelines by key (a move across names the one it went into)."""
     before, after = event.before or {}, event.after or {}
     kind = event.type
     if kind == "add":
@@ -417,7 +436,7 @@ def describe(event: Event, stages: dict[str, Stage]) -> str:
         return _("{verb}: {before} → {after}").format(
             verb=verb,
             before=stage_name(stages, before.get("stage")),
-            after=_stage_across(stages, before.get("stage"), after.get("stage")),
+            after=_stage_across(stages, before.get("stage"), after.get("stage"), pipelines or {}),
         )
     if kind in ("won", "lost"):
         return fmt.status(kind)
@@ -567,6 +586,7 @@ def event_table(
     with_deal: bool = True,
     title: str | None = None,
     undone: frozenset[int] | set[int] = frozenset(),
+    pipelines: Mapping[str, str] | None = None,
 ) -> Table:
     by_key = {s.key: s for s in stages}
     columns = [
@@ -579,7 +599,7 @@ def event_table(
         columns.insert(1, Column(_("Deal"), "right"))
     table = Table(columns=columns, title=title)
     for event in events:
-        what = describe(event, by_key)
+        what = describe(event, by_key, pipelines)
         if event.change in undone:
             what = _("{what} (undone)").format(what=what)
         row = [fmt.moment(event.at), what, event.reason or "", event.who]
