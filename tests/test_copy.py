@@ -210,6 +210,7 @@ def test_a_copy_between_files_does_not_load_the_database_driver(cli: Any, tmp_pa
         "end = os._exit\n"
         "def report(code):\n"
         "    sys.stderr.write(' '.join(sorted(sys.modules)))\n"
+        "    sys.stderr.flush()\n"
         "    end(code)\n"
         "os._exit = report\n"
         f"sys.argv = ['salespipe', 'copy', {str(source)!r}, {str(target)!r}]\n"

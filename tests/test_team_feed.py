@@ -239,6 +239,10 @@ def test_the_examples_run_watch_with_the_hook() -> None:
 
 
 # -- watch end to end, on PostgreSQL ---------------------------------------------------------
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Watcher:
     """``salespipe watch`` running in a process of its own; its lines as they come."""
 
@@ -250,6 +254,9 @@ class Watcher:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, **env},
+            # A test run started in the background inherits SIGINT ignored; Ctrl-C is
+            # what the tests send, so the watcher gets the default handling back.
+            preexec_fn=_default_sigint,
         )
         self.out: queue.Queue[str] = queue.Queue()
         self.err: queue.Queue[str] = queue.Queue()
