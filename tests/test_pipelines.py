@@ -382,3 +382,23 @@ def test_show_and_log_name_the_pipeline_by_its_name(two: Cli) -> None:
     assert "→ Quoted (Sales)" in two("log", "--limit", "1").stdout
     assert "(ไปป์ไลน์ขาย)" in two("--lang", "th", "log", "--limit", "1").stdout
     assert "ไปป์ไลน์ขาย" in two("--lang", "th", "show", "1").stdout
+
+
+def test_a_pipeline_given_must_exist_even_when_there_is_one(cli: Cli) -> None:
+    """A one-pipeline user's typo is an error, not silently the whole file."""
+    cli("add", "One")
+    for command in ("list", "board", "agenda", "chart", "report"):
+        wrong = cli(command, "--pipeline", "renewal")
+        assert wrong.exit_code == 1, command
+        assert 'There is no pipeline "renewal"' in wrong.stderr
+    assert cli("list", "--pipeline", "sales").exit_code == 0
+
+
+def test_all_on_a_listing_is_a_usage_error_naming_the_reports(two: Cli) -> None:
+    for command in ("list", "board", "agenda"):
+        refused = two(command, "--pipeline", "all")
+        assert refused.exit_code == 2, command
+        assert "one section per pipeline on the reports" in refused.stderr
+    thai = two("--lang", "th", "list", "--pipeline", "all")
+    assert thai.exit_code == 2
+    assert "แยกส่วนตามไปป์ไลน์" in thai.stderr

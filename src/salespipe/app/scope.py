@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from salespipe.core import parse
+from salespipe.core.errors import PipelineNotFound, UsageError
+from salespipe.core.i18n import _
 from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, stages_in
 
 if TYPE_CHECKING:
@@ -30,7 +32,18 @@ def current(
     one the settings name, else the first one not archived."""
     ordered = sorted(pipelines, key=lambda p: p.position)
     if chosen is not None:
-        return parse.pipeline(ordered, chosen)
+        try:
+            return parse.pipeline(ordered, chosen)
+        except PipelineNotFound:
+            if chosen.strip().casefold() == ALL:
+                raise UsageError(
+                    _(
+                        "--pipeline all gives one section per pipeline on the reports (chart, "
+                        "report, forecast, funnel, durations, winrate, stale, calibrate, slips, "
+                        "check); this command shows one pipeline: name it."
+                    )
+                ) from None
+            raise
     by_key = {p.key: p for p in ordered}
     used = config.get(SETTING)
     if isinstance(used, str) and used in by_key:
@@ -42,9 +55,8 @@ def read_pipeline(view: ReadView, chosen: str | None = None) -> str | None:
     """The key of the pipeline a listing or report reads (``chosen``, else the current
     one), or None when the database has only one: then it is read whole."""
     pipelines = view.pipelines()
-    if len(pipelines) == 1:
-        return None
-    return current(pipelines, view.config(), chosen).key
+    found = current(pipelines, view.config(), chosen)  # a name given must exist, even alone
+    return None if len(pipelines) == 1 else found.key
 
 
 def pipeline_of(stage_key: str, stages: Sequence[Stage]) -> str:
