@@ -243,3 +243,17 @@ def test_piped_output_never_imports_rich(db_path: Path) -> None:
         assert result.stdout
         imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
         assert not {name for name in imported if name.split(".")[0] == "rich"}, args
+
+
+@pytest.mark.slow
+def test_a_report_per_pipeline_draws_on_a_terminal(cli: Any, db_path: Path) -> None:
+    """The section headings of --pipeline all are drawn by Rich like any heading."""
+    assert cli("add", "New ERP", "--value", "100k").exit_code == 0
+    assert cli("pipeline", "add", "ต่ออายุสัญญา", "--stages", "copy-of", "1").exit_code == 0
+    for args in (("chart", "--pipeline", "all"), ("report", "--pipeline", "all")):
+        for columns in (60, 80):
+            shown = in_terminal(args, columns, env={"SALESPIPE_DB": str(db_path)})
+            assert "Traceback" not in shown, shown
+            lines = _lines(shown)
+            assert "Sales" in lines, shown
+            assert "ต่ออายุสัญญา" in lines, shown

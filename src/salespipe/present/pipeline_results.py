@@ -128,7 +128,7 @@ def per_pipeline_view(result: PerPipeline) -> list[Part]:
         *((parse.pipeline_name(s.pipeline), s.result) for s in result.sections),
         *(((_("All pipelines"), result.total),) if result.total is not None else ()),
     ):
-        parts.append(Text(heading, style="bold"))
+        parts.append(Text(heading, style="heading"))
         view = results.view(shown)
         parts.extend([view] if isinstance(view, str) else view)
     return parts
