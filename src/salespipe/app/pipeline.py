@@ -199,11 +199,6 @@ class Pipeline:
         """The pipeline commands act on: --pipeline, else the one ``use`` chose."""
         return scope.current(view.pipelines(), view.config(), self.chosen_pipeline)
 
-    def scoped_pipeline(self, view: ReadView) -> str | None:
-        """The key of the pipeline a listing or report reads, or None when the database
-        has only one (nothing to leave out)."""
-        return scope.read_pipeline(view, self.chosen_pipeline)
-
     def current_stages(self, view: ReadView) -> list[Stage]:
         """The stages of :meth:`current_pipeline`, in order."""
         return stages_in(view.stages(), self.current_pipeline(view).key)

@@ -7,6 +7,7 @@ journal themselves, in one pass each. The report modules are imported inside the
 commands, so other commands do not pay for them at start-up.
 """
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -45,6 +46,9 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         timeline.cutoff(day)  # a day in the future is told before the file is read
     view, pipeline = state(ctx).read_scoped()
     found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
+    if pipeline is not None:
+        named = next(p for p in view.pipelines() if p.key == pipeline)
+        found = dataclasses.replace(found, pipeline_name=parse.pipeline_name(named))
     if owner is None:
         return found
     owned = list(found.records)  # one owner's deals: few enough to hold
@@ -54,7 +58,7 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         else:
             warning = _('no open deal has the owner "{owner}".')
         output.warn(warning.format(owner=owner))
-    return Scope(owned, found.stages, found.now)
+    return Scope(owned, found.stages, found.now, found.pipeline_name)
 
 
 def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
@@ -146,15 +150,10 @@ def _backtest(
 def _write_report_page(ctx: typer.Context, target: str, scope: "Scope", *, period: Any) -> None:
     from salespipe.cli import report_pages
 
-    pipeline = state(ctx).pipeline()
-    view = pipeline.read()
-    name = ""
-    if pipeline.scoped_pipeline(view) is not None:
-        name = parse.pipeline_name(pipeline.current_pipeline(view))
     page = report_pages.report_page(
-        scope.records, scope.stages, scope.now, period=period, pipeline=name
+        scope.records, scope.stages, scope.now, period=period, pipeline=scope.pipeline_name
     )
-    report_pages.write_page(target, page, pipeline.store)
+    report_pages.write_page(target, page, state(ctx).pipeline().store)
 
 
 def _write_report_pages(

@@ -34,6 +34,7 @@ class Scope:
     records: Iterable[Record]  # to be gone through once
     stages: list[Stage]
     now: datetime
+    pipeline_name: str = ""  # the one pipeline read, when the database has several
 
 
 def scope(
