@@ -27,6 +27,7 @@ from salespipe.core.model import (
     weighted_json,
 )
 from salespipe.reports import alerts
+from salespipe.reports.scope import OpenDeals
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
 STAGES = default_stages("en")
@@ -208,7 +209,10 @@ def test_stale_deals_longest_overdue_first() -> None:
     """Quoted has a 14-day target: 26 days in it is 12 over; the record stays the record."""
     entered_later = datetime.fromisoformat("2026-11-10T09:00:00+07:00")
     found = alerts.stale_records(
-        records(deal(1, stage_entered_at=entered_later), deal(2), deal(3, status="won")),
+        OpenDeals.of(
+            records(deal(1, stage_entered_at=entered_later), deal(2), deal(3, status="won")),
+            STAGES,
+        ),
         STAGES,
         NOW,
     )
@@ -230,14 +234,17 @@ def test_check_reports_each_kind_in_order_and_quote_days_at_their_edges() -> Non
         return deal(deal_id, stage_entered_at=fresh, quote=Quote(today + timedelta(days), sent))
 
     result = alerts.check(
-        records(
-            quoted(5, 4),
-            quoted(4, 3),
-            quoted(3, 0),
-            quoted(2, -1),
-            deal(1, next_action=NextAction("Call", today - timedelta(days=1))),
-            deal(6, stage_entered_at=fresh, next_action=NextAction("Mail", today)),
-            deal(7, stage_entered_at=fresh, expected_close=today - timedelta(days=2)),
+        OpenDeals.of(
+            records(
+                quoted(5, 4),
+                quoted(4, 3),
+                quoted(3, 0),
+                quoted(2, -1),
+                deal(1, next_action=NextAction("Call", today - timedelta(days=1))),
+                deal(6, stage_entered_at=fresh, next_action=NextAction("Mail", today)),
+                deal(7, stage_entered_at=fresh, expected_close=today - timedelta(days=2)),
+            ),
+            STAGES,
         ),
         STAGES,
         NOW,

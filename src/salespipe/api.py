@@ -375,7 +375,7 @@ class Pipeline:
         chosen = parse.choice(by, summary.CHART_BY, "by")
         scope = self._scope(history=False, owner=owner, as_of=as_of)
         return summary.chart(
-            scope.records,
+            scope.open,
             scope.stages,
             by=chosen,  # type: ignore[arg-type]
             as_of=scope.now.date(),
@@ -497,14 +497,14 @@ class Pipeline:
         from salespipe.reports import alerts
 
         scope = self._scope(history=False, owner=owner, as_of=as_of)
-        return alerts.stale(scope.records, scope.stages, scope.now)
+        return alerts.stale(scope.open, scope.stages, scope.now)
 
     def check(self, *, owner: str | None = None, as_of: Day | None = None) -> CheckResult:
         """What needs action; ``result.clean`` is true when nothing does."""
         from salespipe.reports import alerts
 
         scope = self._scope(history=False, owner=owner, as_of=as_of)
-        return alerts.check(scope.records, scope.stages, scope.now)
+        return alerts.check(scope.open, scope.stages, scope.now)
 
     def _scope(self, *, history: bool, owner: str | None, as_of: Day | None) -> Scope:
         from salespipe.reports.scope import scope

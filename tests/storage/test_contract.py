@@ -23,7 +23,9 @@ from salespipe.core.model import (
     FIRST_PIPELINE,
     Deal,
     Event,
+    NextAction,
     PipelineDef,
+    Quote,
     Stage,
     Stay,
     default_stages,
@@ -42,6 +44,7 @@ from salespipe.storage.port import (
     UndoEntry,
     WriteTransaction,
 )
+from salespipe.storage.queries import OpenWhere
 
 CREATED = "2026-01-05T09:00:00+07:00"
 T0 = datetime.fromisoformat("2026-02-02T09:00:00+07:00")
@@ -670,3 +673,113 @@ def test_the_pipeline_runs_on_every_backend(target: str) -> None:
     assert [s.name for s in view.stages()][-1] == "Approved"
     assert [e.type for e in view.newest_events(2)] == ["stage-remove", "stage-add"]
     assert view.newest_events(1, since=date(2000, 1, 1))
+
+
+# -- the everyday questions (the query seam) ------------------------------------------------
+def seam_deals() -> list[Deal]:
+    """Open deals in three stages, two owners and two currencies, one with its own
+    probability; a closed deal the questions never see."""
+    day = T0.date()
+    return [
+        deal(1, owner="Somchai", next_action=NextAction("Call", day + timedelta(days=3))),
+        deal(2, owner="malee", currency="USD", value=Decimal("10.55"), probability=33),
+        deal(3, "quoted", owner="somchai", stage_entered_at=T0 - timedelta(days=20)),
+        deal(
+            4,
+            "quoted",
+            owner="malee",
+            stage_entered_at=T0 - timedelta(days=30),
+            expected_close=day - timedelta(days=1),
+            quote=Quote(day + timedelta(days=2), T0),
+            next_action=NextAction("Mail", day - timedelta(days=2)),
+        ),
+        deal(5, "negotiating", owner="malee", expected_close=day + timedelta(days=9)),
+        closed(6),
+    ]
+
+
+def test_stage_totals_per_stage_and_currency_of_the_deals_asked_about(storage: Storage) -> None:
+    """Counts, values and weighted values (each deal's own probability first) per stage
+    and currency, of everyone's open deals, one owner's (names as names compare) and
+    some stages'."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    every = {(s.stage, s.currency): s[2:] for s in view.stage_totals(OpenWhere())}
+    assert every == {
+        ("presented", "THB"): (1, Decimal(1000), Decimal(100)),
+        ("presented", "USD"): (1, Decimal("10.55"), Decimal("3.48")),
+        ("quoted", "THB"): (2, Decimal(7000), Decimal(3500)),
+        ("negotiating", "THB"): (1, Decimal(5000), Decimal(3500)),
+    }
+    somchai = view.stage_totals(OpenWhere(owner="SOMCHAI"))
+    assert sorted((s.stage, s.deals) for s in somchai) == [("presented", 1), ("quoted", 1)]
+    quoted = view.stage_totals(OpenWhere(owner="malee", stages=frozenset({"quoted"})))
+    assert [(s.stage, s.deals, s.value) for s in quoted] == [("quoted", 1, Decimal(4000))]
+
+
+def test_stale_deals_the_most_days_over_first(storage: Storage) -> None:
+    """Quoted's target is 14 days: deal 4 is 16 over, deal 3 six; presented (7 days)
+    has deals 1 and 2 a day over after eight days, tied and so by id."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    now = T0 + timedelta(days=8)
+    assert [r["id"] for r in view.stale_deals(now, OpenWhere())] == [4, 3, 1, 2]
+    assert [r["id"] for r in view.stale_deals(T0, OpenWhere())] == [4, 3]
+    malee = OpenWhere(owner="Malee", stages=frozenset({"quoted", "negotiating"}))
+    assert [r["id"] for r in view.stale_deals(now, malee)] == [4]
+    assert view.stale_deals(now, OpenWhere(stages=frozenset())) == []
+
+
+def test_what_falls_due_by_a_day_earliest_first(storage: Storage) -> None:
+    """Next actions, expected closes and quotes due on the day or before, whole records."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    day = T0.date()
+    actions = view.due_by("next_action", day + timedelta(days=3), OpenWhere())
+    assert [r["id"] for r in actions] == [4, 1]
+    assert actions[1] == storage.read().get_deal(1).to_record()  # type: ignore[union-attr]
+    assert [r["id"] for r in view.due_by("next_action", day, OpenWhere())] == [4]
+    closes = view.due_by("close", day + timedelta(days=9), OpenWhere())
+    assert [r["id"] for r in closes] == [4, 5]
+    assert view.due_by("close", day - timedelta(days=2), OpenWhere()) == []
+    assert [r["id"] for r in view.due_by("quote", day + timedelta(days=2), OpenWhere())] == [4]
+    assert view.due_by("quote", day + timedelta(days=1), OpenWhere()) == []
+    assert view.due_by("next_action", day, OpenWhere(owner="somchai")) == []
+
+
+def test_a_page_of_open_deals_in_an_order_and_how_many_matched(storage: Storage) -> None:
+    """The first N in any list order or by urgency, with the number matched; no limit
+    gives them all, a limit of 0 only the count."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    now = T0 + timedelta(days=8)
+
+    def ids(where: OpenWhere, order: str, limit: int | None) -> tuple[list[int], int]:
+        page = view.open_page(where, order, limit, now)
+        return [r["id"] for r in page.records], page.matched
+
+    assert ids(OpenWhere(), "stage", 3) == ([1, 2, 3], 5)
+    assert ids(OpenWhere(), "value", None) == ([5, 4, 3, 1, 2], 5)
+    assert ids(OpenWhere(owner="malee"), "id", 0) == ([], 3)
+    # Actions overdue (the longest first), then the most days over target, then the
+    # longest in the stage.
+    assert ids(OpenWhere(), "urgency", None) == ([4, 1, 3, 2, 5], 5)
+    assert ids(OpenWhere(stages=frozenset({"quoted"})), "days", 1) == ([4], 2)
+    page = view.open_page(OpenWhere(owner="somchai"), "close", 1, now)
+    assert page.records == [view.get_deal(1).to_record()]  # type: ignore[union-attr]
+
+
+def test_a_change_answers_the_questions_about_the_deals_as_it_left_them(
+    storage: Storage,
+) -> None:
+    """After deals move, close and are deleted, every question sees them as they are."""
+    add(storage, *seam_deals())
+    with change(storage) as tx:
+        moved = deal(1, "negotiating", owner="Somchai", stage_entered_at=T0)
+        tx.save_deals([moved, closed(2, "lost", "presented")])
+        tx.delete_deal(5)
+    view = storage.read()
+    totals = {(s.stage, s.currency): s.deals for s in view.stage_totals(OpenWhere())}
+    assert totals == {("negotiating", "THB"): 1, ("quoted", "THB"): 2}
+    assert view.open_page(OpenWhere(), "id", None, T0).matched == 3
+    assert [r["id"] for r in view.due_by("close", T0.date(), OpenWhere())] == [4]

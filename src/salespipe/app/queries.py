@@ -12,12 +12,15 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from salespipe.core import collation, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 from salespipe.core.model import Record, Stage, money_from_json, record_days_in_stage
+
+if TYPE_CHECKING:
+    from salespipe.storage.queries import OpenWhere, Page
 
 SORT_FIELDS = (
     "stage",
@@ -32,16 +35,12 @@ SORT_FIELDS = (
     "owner",
     "next",
 )
-NO_DATE = date.max.isoformat()  # a deal without an expected close day sorts last
-
-
-def over_target(days: int, stage: Stage | None) -> bool:
-    """Whether ``days`` in ``stage`` exceed its target (a stage without one has no limit)."""
-    return bool(stage and stage.target_days and days > stage.target_days)
 
 
 def is_stale(record: Record, stage: Stage | None, now: datetime) -> bool:
     """Whether an open deal (its stored record) is over its stage's target days."""
+    from salespipe.storage.queries import over_target  # off the path of the writes
+
     return record["status"] == "open" and over_target(record_days_in_stage(record, now), stage)
 
 
@@ -50,19 +49,46 @@ class DealSource(Protocol):
 
     def open_records(self) -> list[Record]: ...
     def all_records(self) -> Iterator[Record]: ...
+    def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page: ...
 
 
 def records_to_list(source: DealSource, query: DealQuery) -> Iterator[Record]:
     """The stored records ``list`` goes through for ``query``: the open deals' (every
     deal's when it takes in closed ones), each without its stays (never listed: dropped
-    as they come, so that listing all 100k deals does not hold every stage history).
-
-    The one place ``list`` reads deals: a stored projection of the open deals would be
-    read here."""
+    as they come, so that listing all 100k deals does not hold every stage history)."""
     records = source.all_records() if query.needs_closed() else source.open_records()
     for record in records:
         record.pop("stays", None)
         yield record
+
+
+def first_open(
+    source: DealSource,
+    stages: list[Stage],
+    query: DealQuery,
+    now: datetime,
+    pipeline: bool = False,
+) -> Chosen | None:
+    """What ``list`` shows for a query the database answers itself (the first ``limit``
+    open deals of an owner or a stage, in one of the sort orders: the everyday listing,
+    see docs/storage.md, "The query seam"), or None for any other query: then
+    :func:`choose` goes through :func:`records_to_list`. ``stages`` are those listed:
+    with ``pipeline``, one pipeline's, and only deals in them are listed."""
+    if not query.limit or query != DealQuery(
+        stage=query.stage, owner=query.owner, sort=query.sort, limit=query.limit
+    ):
+        return None
+    from salespipe.storage.queries import OpenWhere
+
+    _check_sort(query.sort)
+    keys = frozenset(s.key for s in stages) if pipeline else None
+    if query.stage:
+        key = parse.stage(stages, query.stage, enabled_only=False).key
+        keys = frozenset((key,))
+    page = source.open_page(OpenWhere(query.owner, keys), query.sort, query.limit, now)
+    for record in page.records:
+        record.pop("stays", None)
+    return Chosen(page.records, page.matched)
 
 
 @dataclass(frozen=True)
@@ -114,26 +140,6 @@ def _searched_texts(record: Record) -> Iterator[str]:
         yield record["lost_reason"]
     if record["quote"] and record["quote"].get("note"):
         yield record["quote"]["note"]
-
-
-def _sort_key(field: str, positions: dict[str, int], now: datetime) -> Callable[[Record], Any]:
-    # Stored days (ISO dates) sort as the days do; stored times may carry different UTC
-    # offsets, so they are compared as times.
-    moment = datetime.fromisoformat
-    keys: dict[str, Callable[[Record], Any]] = {
-        "stage": lambda r: (positions.get(r["stage"], 10_000), r["id"]),
-        "id": lambda r: r["id"],
-        "title": lambda r: (collation.sort_key(r["title"]), r["id"]),
-        "customer": lambda r: (collation.sort_key(r["customer"]), r["id"]),
-        "value": lambda r: (-r["value"], r["id"]),
-        "close": lambda r: (r["expected_close"] or NO_DATE, r["id"]),
-        "created": lambda r: (moment(r["created_at"]), r["id"]),
-        "updated": lambda r: (moment(r["updated_at"]), r["id"]),
-        "days": lambda r: (-record_days_in_stage(r, now), r["id"]),
-        "owner": lambda r: (collation.sort_key(r["owner"]), r["id"]),
-        "next": lambda r: ((r["next_action"] or {}).get("due", NO_DATE), r["id"]),
-    }
-    return keys[field]
 
 
 def _filters(
@@ -232,14 +238,11 @@ def choose(
     the rest are counted and let go, never sorted. Without one, with ``fields``, each
     chosen record keeps only those (and what the sort reads): listing 100k deals then
     holds a fraction of their records."""
-    if query.sort not in SORT_FIELDS:
-        raise InvalidValue(
-            _('Cannot sort by "{field}"; use one of {fields}.').format(
-                field=query.sort, fields=", ".join(SORT_FIELDS)
-            )
-        )
+    from salespipe.storage.queries import order_key
+
+    _check_sort(query.sort)
     chosen_by = _passes(_filters(query, stages, now))
-    order = _sort_key(query.sort, {s.key: s.position for s in stages}, now)
+    order = order_key(query.sort, stages, now)
     if query.limit:
         counted = _Counted(filter(chosen_by, records))
         first = heapq.nsmallest(query.limit, counted, key=order)
@@ -253,6 +256,15 @@ def choose(
     every = [taken(r) for r in records if chosen_by(r)]
     every.sort(key=order)
     return Chosen(every, len(every))
+
+
+def _check_sort(field: str) -> None:
+    if field not in SORT_FIELDS:
+        raise InvalidValue(
+            _('Cannot sort by "{field}"; use one of {fields}.').format(
+                field=field, fields=", ".join(SORT_FIELDS)
+            )
+        )
 
 
 def select(

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
         view, pipeline = state(ctx).read_scoped(missing_ok=True)
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
-        result = planning.agenda(chosen.records, chosen.stages, chosen.now, days)
+        result = planning.agenda(chosen.open, chosen.stages, chosen.now, days)
         output.result(result, as_json)
 
     @app.command("board", rich_help_panel=PANEL)
@@ -92,5 +92,5 @@ def register(app: typer.Typer) -> None:
         view, pipeline = state(ctx).read_scoped(missing_ok=True)
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         most = shown_limit(limit, as_json, BOARD_LIMIT)
-        result = kanban.board(chosen.records, chosen.stages, chosen.now, by, most)
+        result = kanban.board(chosen.open, chosen.stages, chosen.now, by, most)
         output.result(result, as_json)

@@ -13,6 +13,7 @@ from salespipe.app.queries import (
     SORT_FIELDS,
     DealQuery,
     choose,
+    first_open,
     mentioned_in_history,
     records_to_list,
 )
@@ -257,14 +258,16 @@ def register(app: typer.Typer) -> None:
         every_stage = snapshot.stages()
         listed = scope.read_pipeline(snapshot, state(ctx).chosen_pipeline)
         stages = every_stage if listed is None else stages_in(every_stage, listed)
-        records = records_to_list(snapshot, query)
-        if listed is not None:
-            keys = {s.key for s in stages}
-            records = (r for r in records if r["stage"] in keys)
         now = clock.now()
         shown = views.list_columns(columns)
-        fields = () if as_json else views.list_fields(shown)
-        chosen = choose(records, stages, query, now, fields)
+        chosen = first_open(snapshot, stages, query, now, pipeline=listed is not None)
+        if chosen is None:
+            records = records_to_list(snapshot, query)
+            if listed is not None:
+                keys = {s.key for s in stages}
+                records = (r for r in records if r["stage"] in keys)
+            fields = () if as_json else views.list_fields(shown)
+            chosen = choose(records, stages, query, now, fields)
         is_new = not chosen.records and snapshot.counters().next_deal_id == 1
         shown_list = deal_results.DealList(
             chosen.records,

@@ -64,9 +64,10 @@ def _parts(
     from salespipe.present import html
     from salespipe.reports import agenda, alerts, summary
     from salespipe.reports import forecast as forecasting
+    from salespipe.reports.scope import OpenDeals
 
     deals = list(records)
-    open_deals = [record for record in deals if record.get("status", "open") == "open"]
+    open_deals = OpenDeals.of(deals, stages)
     return html.ReportPage(
         summary=summary.summary(deals, stages, period=period, now=now),
         forecast=forecasting.forecast(

@@ -39,7 +39,7 @@ PANEL = "Reports"
 def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> "Scope":
     """Open deals (or, with ``history``, all deals) now or as of the end of a day."""
     from salespipe.reports import timeline
-    from salespipe.reports.scope import Scope, scope
+    from salespipe.reports.scope import scope
 
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
     if day is not None:
@@ -51,14 +51,14 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         found = dataclasses.replace(found, pipeline_name=parse.pipeline_name(named))
     if owner is None:
         return found
+    if not history:
+        if not found.open.count():
+            output.warn(_('no open deal has the owner "{owner}".').format(owner=owner))
+        return found
     owned = list(found.records)  # one owner's deals: few enough to hold
     if not owned:
-        if history:
-            warning = _('no deal has the owner "{owner}".')
-        else:
-            warning = _('no open deal has the owner "{owner}".')
-        output.warn(warning.format(owner=owner))
-    return Scope(owned, found.stages, found.now, found.pipeline_name)
+        output.warn(_('no deal has the owner "{owner}".').format(owner=owner))
+    return dataclasses.replace(found, records=owned)
 
 
 def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
@@ -226,7 +226,7 @@ def register(app: typer.Typer) -> None:
             owner,
             as_of,
             lambda scope: reports.chart(
-                scope.records,
+                scope.open,
                 scope.stages,
                 by=chosen,  # type: ignore[arg-type]
                 as_of=scope.now.date(),
@@ -556,7 +556,7 @@ def register(app: typer.Typer) -> None:
             ctx,
             owner,
             as_of,
-            lambda scope: alerts.stale(scope.records, scope.stages, scope.now),
+            lambda scope: alerts.stale(scope.open, scope.stages, scope.now),
             history=False,
         )
         output.result(result, as_json)
@@ -588,7 +588,7 @@ def register(app: typer.Typer) -> None:
             ctx,
             owner,
             as_of,
-            lambda scope: alerts.check(scope.records, scope.stages, scope.now),
+            lambda scope: alerts.check(scope.open, scope.stages, scope.now),
             history=False,
         )
         from salespipe.present.pipeline_results import PerPipeline

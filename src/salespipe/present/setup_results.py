@@ -223,11 +223,13 @@ def demo_view(result: DemoWritten) -> list[Part]:
     from salespipe.core import tally
     from salespipe.present import report_views
     from salespipe.reports import summary as reports
+    from salespipe.reports.scope import OpenDeals
+    from salespipe.storage.queries import OpenWhere
 
     snapshot = result.pipeline.read()
     stages = snapshot.stages()
     now = clock.now()
-    chart = reports.chart(snapshot.open_records(), stages, by="count", as_of=now.date())
+    chart = reports.chart(OpenDeals(snapshot, OpenWhere()), stages, by="count", as_of=now.date())
     summary = reports.summary(snapshot.all_records(), stages, period=tally.Period(), now=now)
     written = result.written
     wrote = ngettext(

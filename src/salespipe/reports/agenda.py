@@ -11,15 +11,17 @@ Only open deals count. ``check`` finds its next-action alerts by the same rule
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from salespipe.core.model import Record, Stage
-from salespipe.core.tally import status_of
+from salespipe.core.model import Stage
 from salespipe.reports.alerts import StaleDeal, stale_records
 from salespipe.reports.due import DueAction, When, deal_json, due_actions
+
+if TYPE_CHECKING:
+    from salespipe.reports.scope import OpenDeals
 
 DEFAULT_DAYS = 7
 
@@ -57,12 +59,13 @@ class Agenda:
 
 
 def agenda(
-    records: Iterable[Record], stages: Sequence[Stage], now: datetime, days: int = DEFAULT_DAYS
+    deals: OpenDeals, stages: Sequence[Stage], now: datetime, days: int = DEFAULT_DAYS
 ) -> Agenda:
     """What to do today: the next actions due up to ``days`` days ahead, and the stale
     deals without a next action, longest overdue first."""
-    deals = [record for record in records if status_of(record) == "open"]
     today = now.date()
-    actions = due_actions(deals, stages, today, today + timedelta(days=days))
-    unplanned = [record for record in deals if record["next_action"] is None]
-    return Agenda(now, days, actions, stale_records(unplanned, stages, now))
+    until = today + timedelta(days=days)
+    actions = due_actions(deals.due_by("next_action", until), stages, today, until)
+    stale = stale_records(deals, stages, now)
+    unplanned = [item for item in stale if item.record["next_action"] is None]
+    return Agenda(now, days, actions, unplanned)

@@ -12,17 +12,19 @@ Both look at every open deal, so they work on the stored deal records (see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from salespipe.app.queries import over_target
 from salespipe.core import fmt
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Record, Stage, record_days_in_stage, record_to_dict
 from salespipe.reports.due import due_actions
+
+if TYPE_CHECKING:
+    from salespipe.reports.scope import OpenDeals
 
 QUOTE_WARNING_DAYS = 3
 
@@ -62,30 +64,19 @@ class StaleList:
         return [item.to_dict(self.as_of) for item in self.deals]
 
 
-def _stale(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> list[StaleDeal]:
+def stale_records(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> list[StaleDeal]:
+    """Open deals over their stage's target days, longest overdue first."""
     by_key = {s.key: s for s in stages}
     found = []
-    for record in records:
+    for record in deals.stale(now):
         stage = by_key.get(record["stage"])
-        if stage is None or not stage.target_days or record["status"] != "open":
-            continue
-        days = record_days_in_stage(record, now)
-        if over_target(days, stage):
-            found.append(StaleDeal(record, stage, days))
+        if stage is not None:
+            found.append(StaleDeal(record, stage, record_days_in_stage(record, now)))
     return found
 
 
-def stale_records(
-    records: Iterable[Record], stages: Sequence[Stage], now: datetime
-) -> list[StaleDeal]:
-    """Open deals over their stage's target days, longest overdue first."""
-    found = _stale(records, stages, now)
-    found.sort(key=lambda item: (-item.days_over, item.record["id"]))
-    return found
-
-
-def stale(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> StaleList:
-    return StaleList(now, stale_records(records, stages, now))
+def stale(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> StaleList:
+    return StaleList(now, stale_records(deals, stages, now))
 
 
 @dataclass(frozen=True)
@@ -123,7 +114,8 @@ def _days(count: int) -> str:
 class _Checks:
     """The checks of one ``check`` run, each finding one kind of alert in the open deals."""
 
-    def __init__(self, stages: Sequence[Stage], now: datetime) -> None:
+    def __init__(self, deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> None:
+        self.deals = deals
         self.stages = stages
         self.now = now
         self.today = now.date()
@@ -133,7 +125,7 @@ class _Checks:
     def named(self, record: Record) -> str:
         return self.named_template.format(deal_id=record["id"], title=record["title"])
 
-    def stale(self, records: list[Record]) -> list[Alert]:
+    def stale(self) -> list[Alert]:
         template = _("{deal} has been {days} in {stage} (target {target}).")
         return [
             Alert(
@@ -146,16 +138,17 @@ class _Checks:
                     target=item.stage.target_days,
                 ),
             )
-            for item in _stale(records, self.stages, self.now)
+            for item in stale_records(self.deals, self.stages, self.now)
         ]
 
-    def next_actions(self, records: list[Record]) -> tuple[list[Alert], list[Alert]]:
+    def next_actions(self) -> tuple[list[Alert], list[Alert]]:
         """Alerts of next actions overdue, and of those due today: what the agenda lists
         as overdue and due today (one rule for both, see :mod:`salespipe.reports.due`)."""
         late_template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
         today_template = _('{deal}: the next action "{action}" is due today.')
         overdue, today = [], []
-        for item in due_actions(records, self.stages, self.today, self.today):
+        due = self.deals.due_by("next_action", self.today)
+        for item in due_actions(due, self.stages, self.today, self.today):
             action = item.record["next_action"]["text"]
             deal = self.named(item.record)
             if item.days_late > 0:
@@ -168,7 +161,7 @@ class _Checks:
                 today.append(Alert("next_action_due_today", item.record["id"], message))
         return overdue, today
 
-    def past_expected_close(self, records: list[Record]) -> list[Alert]:
+    def past_expected_close(self) -> list[Alert]:
         template = _("{deal} was expected to close on {date} and is still open.")
         return [
             Alert(
@@ -176,21 +169,18 @@ class _Checks:
                 record["id"],
                 template.format(deal=self.named(record), date=fmt.iso_day(close)),
             )
-            for record in records
-            if (close := record["expected_close"]) is not None and close < self.today_iso
+            for record in self.deals.due_before("close", self.today)
+            if (close := record["expected_close"]) is not None
         ]
 
-    def quotes(self, records: list[Record]) -> tuple[list[Alert], list[Alert]]:
+    def quotes(self) -> tuple[list[Alert], list[Alert]]:
         """Alerts of quotes expired, and of quotes expiring within QUOTE_WARNING_DAYS."""
-        warn_until = (self.today + timedelta(days=QUOTE_WARNING_DAYS)).isoformat()
+        warn_until = self.today + timedelta(days=QUOTE_WARNING_DAYS)
         expired_template = _("{deal}: the quote expired on {date}.")
         today_template = _("{deal}: the quote expires today ({date}).")
         expired, expiring = [], []
-        for record in records:
-            quote = record["quote"]
-            if quote is None or quote["valid_until"] > warn_until:
-                continue
-            valid_until = date.fromisoformat(quote["valid_until"])
+        for record in self.deals.due_by("quote", warn_until):
+            valid_until = date.fromisoformat(record["quote"]["valid_until"])
             left = (valid_until - self.today).days
             named, until = self.named(record), fmt.day(valid_until)
             if left < 0:
@@ -211,21 +201,20 @@ def _quote_expires_in(days: int) -> str:
     )
 
 
-def check(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> CheckResult:
+def check(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> CheckResult:
     """Everything in the open pipeline that needs action, most urgent kind first
     (``ALERT_KINDS``), then by deal."""
-    deals = [record for record in records if record["status"] == "open"]
-    checks = _Checks(stages, now)
-    expired, expiring = checks.quotes(deals)
-    overdue, due_today = checks.next_actions(deals)
+    checks = _Checks(deals, stages, now)
+    expired, expiring = checks.quotes()
+    overdue, due_today = checks.next_actions()
     found = {
-        "stale": checks.stale(deals),
+        "stale": checks.stale(),
         "next_action_overdue": overdue,
         "next_action_due_today": due_today,
-        "past_expected_close": checks.past_expected_close(deals),
+        "past_expected_close": checks.past_expected_close(),
         "quote_expired": expired,
         "quote_expiring": expiring,
     }
     by_deal = attrgetter("deal_id")
     alerts = [alert for kind in ALERT_KINDS for alert in sorted(found[kind], key=by_deal)]
-    return CheckResult(now.date(), len(deals), alerts)
+    return CheckResult(now.date(), deals.count(), alerts)

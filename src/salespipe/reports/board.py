@@ -11,19 +11,20 @@ deal), while its count and value still take in all its deals.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from salespipe.app.queries import over_target, totals_by_currency
-from salespipe.core.model import Record, Stage, record_days_in_stage
-from salespipe.core.tally import Totals, status_of, totals_json
+from salespipe.core.model import Record, Stage
+from salespipe.core.tally import Totals, add_money, totals_json
+from salespipe.storage.queries import NO_DAY, urgency
+
+if TYPE_CHECKING:
+    from salespipe.reports.scope import OpenDeals
 
 BoardBy = Literal["urgency", "value"]
 BOARD_BY: tuple[BoardBy, ...] = ("urgency", "value")
-NO_DUE = date.max
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Card:
         return (
             -self.days_late,
             -self.days_over,
-            self.due or NO_DUE,
+            self.due or NO_DAY,
             -self.days_in_stage,
             self.record["id"],
         )
@@ -110,64 +111,30 @@ class Board:
 
 
 def _card(record: Record, stage: Stage, now: datetime) -> Card:
-    return Card(record, *_measures(record, stage, now))
-
-
-def _measures(record: Record, stage: Stage, now: datetime) -> tuple[int, int, date | None, int]:
-    """A card's numbers: days in the stage, days over its target, due day, days late."""
-    days = record_days_in_stage(record, now)
-    over = days - (stage.target_days or 0) if over_target(days, stage) else 0
-    action = record["next_action"]
-    due = date.fromisoformat(action["due"]) if action else None
-    late = max(0, (now.date() - due).days) if due else 0
-    return days, over, due, late
-
-
-def _first(
-    records: list[Record], stage: Stage, now: datetime, by: BoardBy, limit: int
-) -> list[Card]:
-    """The first ``limit`` cards of a stage's deals: the order is read from each record,
-    and only the cards shown are made."""
-    if by == "value":
-        first = heapq.nsmallest(limit, records, key=lambda r: (-r["value"], r["id"]))
-    else:
-
-        def urgency(record: Record) -> tuple[Any, ...]:
-            days, over, due, late = _measures(record, stage, now)
-            return (-late, -over, due or NO_DUE, -days, record["id"])
-
-        first = heapq.nsmallest(limit, records, key=urgency)
-    return [_card(record, stage, now) for record in first]
+    return Card(record, *urgency(record, stage, now))
 
 
 def board(
-    records: Iterable[Record],
+    deals: OpenDeals,
     stages: Sequence[Stage],
     now: datetime,
     by: BoardBy = "urgency",
     limit: int | None = None,
 ) -> Board:
     """The open deals by stage, each stage's in the order ``by``; with ``limit``, at most
-    that many cards a stage."""
+    that many cards a stage (only those are read)."""
     lanes = {s.key: Lane(s) for s in stages if s.enabled}
     by_key = {s.key: s for s in stages}
-    deals: dict[str, list[Record]] = {key: [] for key in lanes}
-    for record in records:
-        if status_of(record) != "open":
-            continue
-        key = record["stage"]
-        if key not in lanes:  # a disabled (or unknown) stage still shows its deals
+    for part in deals.stage_totals():
+        lane = lanes.get(part.stage)
+        if lane is None:  # a disabled (or unknown) stage still shows its deals
+            key = part.stage
             stage = by_key.get(key) or Stage(key=key, name=key, position=10_000, probability=0)
-            lanes[key] = Lane(stage)
-            deals[key] = []
-        deals[key].append(record)
-    order = Card.by_value if by == "value" else Card.urgency
+            lane = lanes[key] = Lane(stage)
+        lane.count += part.deals
+        add_money(lane.value, part.currency, part.value)
     for key, lane in lanes.items():
-        lane_deals = deals[key]
-        lane.count = len(lane_deals)
-        lane.value = totals_by_currency((r["currency"], r["value"]) for r in lane_deals)
-        if limit is None:
-            lane.cards = sorted((_card(r, lane.stage, now) for r in lane_deals), key=order)
-        else:
-            lane.cards = _first(lane_deals, lane.stage, now, by, limit)
+        if lane.count:
+            page = deals.in_stage(key).first(by, limit, now)
+            lane.cards = [_card(record, lane.stage, now) for record in page.records]
     return Board(now, by, list(lanes.values()))

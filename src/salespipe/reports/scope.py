@@ -1,23 +1,78 @@
 """What a report reads: the open or all deal records, now or as of the end of a past day.
 
-Everyday reports (chart, stale, check) read only the open deals; history reports read
-the closed ones too; only ``as_of`` reads the event journal, replaying it to the end of
-that day (docs/reports.md, "Looking back: --as-of"). The records are stored deal
-records, to be gone through once (see :mod:`salespipe.core.tally`).
+Everyday reports (chart, board, stale, check, agenda) ask questions of the open deals
+(:class:`OpenDeals`): the database answers them now, the records a replay gives back
+``as_of`` a past day; history reports go through every deal's record. Only ``as_of``
+reads the event journal, replaying it to the end of that day (docs/reports.md,
+"Looking back: --as-of"). The records are stored deal records, to be gone through once
+(see :mod:`salespipe.core.tally`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from salespipe.core import clock, tally
 from salespipe.core.model import Record, Stage, stages_in
 
+if TYPE_CHECKING:
+    from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
-class Source(Protocol):
+
+class Asked(Protocol):
+    """What answers the everyday questions: a read of the database (the storage port's
+    query seam) or records at hand (:class:`~salespipe.storage.queries.OverRecords`)."""
+
+    def stage_totals(self, where: OpenWhere) -> list[StageSum]: ...
+    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]: ...
+    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]: ...
+    def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page: ...
+
+
+@dataclass(frozen=True)
+class OpenDeals:
+    """The open deals a report is about (one owner's, one pipeline's, or all), and the
+    questions it asks of them."""
+
+    asked: Asked
+    where: OpenWhere
+
+    @classmethod
+    def of(cls, records: Iterable[Record], stages: Iterable[Stage]) -> OpenDeals:
+        """The open deals among records at hand."""
+        from salespipe.storage.queries import OpenWhere, OverRecords
+
+        return cls(OverRecords(records, list(stages)), OpenWhere())
+
+    def in_stage(self, key: str) -> OpenDeals:
+        """Only those in the stage ``key``."""
+        keys = self.where.stages
+        narrowed = frozenset((key,)) if keys is None or key in keys else frozenset()
+        return OpenDeals(self.asked, self.where._replace(stages=narrowed))
+
+    def stage_totals(self) -> list[StageSum]:
+        return self.asked.stage_totals(self.where)
+
+    def stale(self, now: datetime) -> list[Record]:
+        return self.asked.stale_deals(now, self.where)
+
+    def due_by(self, what: Dated, until: date) -> list[Record]:
+        return self.asked.due_by(what, until, self.where)
+
+    def due_before(self, what: Dated, day: date) -> list[Record]:
+        return self.due_by(what, day - timedelta(days=1))
+
+    def first(self, order: str, limit: int | None, now: datetime) -> Page:
+        return self.asked.open_page(self.where, order, limit, now)
+
+    def count(self) -> int:
+        return sum(row.deals for row in self.stage_totals())
+
+
+class Source(Asked, Protocol):
     """What a report needs of a consistent read of the database."""
 
     def stages(self) -> list[Stage]: ...
@@ -29,12 +84,20 @@ class Source(Protocol):
 
 @dataclass
 class Scope:
-    """What a report runs on: deal records, the stages, and the moment it is computed for."""
+    """What a report runs on: deal records, the stages, and the moment it is computed for;
+    for a report of the open deals, the questions it asks of them."""
 
     records: Iterable[Record]  # to be gone through once
     stages: list[Stage]
     now: datetime
     pipeline_name: str = ""  # the one pipeline read, when the database has several
+    open_deals: OpenDeals | None = None  # None for a history report
+
+    @property
+    def open(self) -> OpenDeals:
+        if self.open_deals is None:
+            raise TypeError("a history report's scope asks no question of the open deals")
+        return self.open_deals
 
 
 def scope(
@@ -49,12 +112,14 @@ def scope(
     they are now or, with ``as_of``, as they stood at the end of that day; with
     ``pipeline`` (a key), only the deals then in that pipeline, and its stages."""
     from salespipe.reports import timeline
+    from salespipe.storage.queries import OpenWhere, OverRecords
 
     stages = source.stages()
     records: Iterable[Record]
+    asked: Asked = source
     if as_of is None:
         now = clock.now()
-        records = source.all_records() if history else source.open_records()
+        records = source.all_records() if history else _when_read(source.open_records)
     else:
         now = timeline.cutoff(as_of)
         past = timeline.replay(source.event_records(), source.undone_changes(), now)
@@ -62,10 +127,19 @@ def scope(
         stages = timeline.roll_back_stages(stages, past.later_stage_events)
         if not history:
             records = tally.open_only(records)
+            asked = OverRecords(records, stages)
+    keys = None
     if pipeline is not None:
-        records = in_stages(records, {s.key for s in stages if s.pipeline == pipeline})
+        keys = frozenset(s.key for s in stages if s.pipeline == pipeline)
+        records = in_stages(records, set(keys))
         stages = stages_in(stages, pipeline)
-    return Scope(tally.owned_by(records, owner), stages, now)
+    deals = None if history else OpenDeals(asked, OpenWhere(owner, keys))
+    return Scope(tally.owned_by(records, owner), stages, now, open_deals=deals)
+
+
+def _when_read(read: Callable[[], list[Record]]) -> Iterator[Record]:
+    """The records ``read`` gives, read only if a report goes through them."""
+    yield from read()
 
 
 def in_stages(records: Iterable[Record], keys: set[str]) -> Iterator[Record]:

@@ -39,6 +39,8 @@ from salespipe.core.tally import (
 
 if TYPE_CHECKING:
     from salespipe.reports.durations import StageDurations
+    from salespipe.reports.scope import OpenDeals
+    from salespipe.storage.queries import StageSum
 
 ChartBy = Literal["count", "value", "weighted"]
 CHART_BY: tuple[ChartBy, ...] = ("count", "value", "weighted")
@@ -75,18 +77,32 @@ class StageTotals:
 def open_by_stage(
     records: Iterable[Record], stages: Sequence[Stage], *, all_stages: bool = False
 ) -> list[StageTotals]:
-    """Open deals per stage, in pipeline order, from the deals' stored records.
+    """Open deals per stage, in pipeline order, from the deals' stored records (see
+    :func:`stage_rows`)."""
+    from salespipe.storage import queries
+
+    open_records = (r for r in records if status_of(r) == "open")
+    sums = queries.stage_totals(open_records, stages, queries.OpenWhere())
+    return stage_rows(sums, stages, all_stages=all_stages)
+
+
+def stage_rows(
+    sums: Iterable[StageSum], stages: Sequence[Stage], *, all_stages: bool = False
+) -> list[StageTotals]:
+    """The open deals' totals per stage and currency as a row per stage, in pipeline
+    order.
 
     Disabled stages are left out unless ``all_stages`` (or, defensively, when open deals
-    still sit in them); deals are weighted by their stage's probability.
+    still sit in them); so are deals in a stage not among ``stages``.
     """
     ordered = sorted(stages, key=lambda s: s.position)
-    by_key = {s.key: s for s in ordered}
     rows = {s.key: StageTotals(s.key, s.name, s.enabled) for s in ordered}
-    for record in records:
-        key = record["stage"]
-        if key in by_key and status_of(record) == "open":
-            rows[key].add(record, by_key[key])
+    for part in sums:
+        row = rows.get(part.stage)
+        if row is not None:
+            row.count += part.deals
+            add_money(row.value, part.currency, part.value)
+            add_money(row.weighted_value, part.currency, part.weighted)
     return [row for row in rows.values() if row.enabled or all_stages or row.count]
 
 
@@ -118,14 +134,15 @@ class PipelineChart:
 
 
 def chart(
-    records: Iterable[Record],
+    deals: OpenDeals,
     stages: Sequence[Stage],
     *,
     by: ChartBy,
     as_of: date,
     all_stages: bool = False,
 ) -> PipelineChart:
-    return PipelineChart(by, as_of, open_by_stage(records, stages, all_stages=all_stages))
+    rows = stage_rows(deals.stage_totals(), stages, all_stages=all_stages)
+    return PipelineChart(by, as_of, rows)
 
 
 @dataclass
@@ -229,8 +246,8 @@ def summary(
     The sales cycle of a won deal runs from its creation to its win.
     """
     # Here, not at the top: `chart`, which uses this module too, needs neither.
-    from salespipe.reports.alerts import stale_records
     from salespipe.reports.durations import StayLengths
+    from salespipe.storage import queries
 
     closed_in = period.holds_stored()
     won, lost = Outcome(), Outcome()
@@ -257,5 +274,5 @@ def summary(
         lost=lost,
         average_sales_cycle_days=cycle_seconds / 86400 / won.count if won.count else None,
         bottleneck=stays.result(stages).bottleneck,
-        stale=len(stale_records(pipeline, stages, now)),
+        stale=len(queries.stale_deals(pipeline, stages, now, queries.OpenWhere())),
     )

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import date
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
+
+if TYPE_CHECKING:
+    from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # How many changes back ``undo`` reaches.
 UNDO_DEPTH = 100
@@ -157,6 +160,37 @@ class ReadView(Protocol):
 
     def all_records(self) -> Iterator[Record]:
         """Every undeleted deal's record, one at a time: open first, then closed."""
+
+    # -- the everyday questions (the query seam, docs/storage.md) -------------------------
+    # Each is answered by default by going through open_records() (storage/queries.py);
+    # a backend that can answer faster overrides it, with the same answer.
+    def stage_totals(self, where: OpenWhere) -> list[StageSum]:
+        """The open deals ``where`` asks about, per stage and currency: how many, their
+        value and weighted value."""
+        from salespipe.storage import queries
+
+        return queries.stage_totals(self.open_records(), self.stages(), where)
+
+    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
+        """The records of the open deals over their stage's target days at ``now``, the
+        most days over first, then by id."""
+        from salespipe.storage import queries
+
+        return queries.stale_deals(self.open_records(), self.stages(), now, where)
+
+    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
+        """The records of the open deals whose next action, expected close or quote
+        (``what``) falls due on ``until`` or before, by that day, then by id."""
+        from salespipe.storage import queries
+
+        return queries.due_by(self.open_records(), what, until, where)
+
+    def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
+        """The records of the first ``limit`` open deals (all with None) in ``order``
+        (one of ``queries.ORDERS``, as of ``now``), and how many ``where`` matched."""
+        from salespipe.storage import queries
+
+        return queries.open_page(self.open_records(), self.stages(), where, order, limit, now)
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:

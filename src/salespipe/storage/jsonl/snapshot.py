@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -27,6 +27,7 @@ from salespipe.storage.jsonl.line_index import IndexDamaged, LineIndex, indexed_
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Counters, UndoEntry
+    from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 META, STAGES, DEALS = "_meta", "stages", "deals"
 
@@ -149,6 +150,7 @@ class Snapshot:
         self._closed_index: dict[int, int] | None = None
         self._closed_lookups = 0
         self._line_indexes: dict[str, LineIndex | None] = {}
+        self._asked: list[Record] | None = None
 
     @property
     def exists(self) -> bool:
@@ -240,6 +242,35 @@ class Snapshot:
     def _open_record(self, entry: dict[str, int]) -> Record:
         record: Record = orjson.loads(self._open_journal.read(entry["at"], entry["size"]))
         return record
+
+    # -- the everyday questions (storage/queries.py) -------------------------------
+    # Answered from the open records, parsed once a view however many a command asks
+    # (queries is imported by the commands that ask, not by every command).
+    def _asked_records(self) -> list[Record]:
+        if self._asked is None:
+            self._asked = self.open_records()
+        return self._asked
+
+    def stage_totals(self, where: OpenWhere) -> list[StageSum]:
+        from salespipe.storage import queries
+
+        return queries.stage_totals(self._asked_records(), self.stages(), where)
+
+    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
+        from salespipe.storage import queries
+
+        return queries.stale_deals(self._asked_records(), self.stages(), now, where)
+
+    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
+        from salespipe.storage import queries
+
+        return queries.due_by(self._asked_records(), what, until, where)
+
+    def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
+        from salespipe.storage import queries
+
+        records = self._asked_records()
+        return queries.open_page(records, self.stages(), where, order, limit, now)
 
     @_reports_damage("closed")
     def closed_deals(self) -> list[Deal]:

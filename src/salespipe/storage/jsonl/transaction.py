@@ -201,6 +201,9 @@ class Transaction(Snapshot):
                 closed: Record = orjson.loads(self._new_closed.read(*place))
                 yield closed
 
+    def _asked_records(self) -> list[Record]:
+        return self.open_records()  # the deals change as the transaction goes
+
     def _open_lines(self) -> bytes:
         return super()._open_lines() + self._new_open if self._new_open else super()._open_lines()
 

@@ -1,0 +1,239 @@
+"""The questions the everyday reports ask of the open deals, and the default answer to
+each: go through every open deal's record.
+
+``chart``, ``board``, ``list``, ``stale``, ``check`` and ``agenda`` need only a few
+things of the open pipeline: its totals per stage, the deals over their stage's target,
+the deals something falls due on by a day, and the first deals of a listing. A
+:class:`~salespipe.storage.port.ReadView` answers these questions (the storage port's
+query seam, docs/storage.md); a backend that keeps what answers them faster (SQL, or
+derived data kept by each write) overrides them, and every answer must be the one
+these functions give. :class:`OverRecords` asks them of records a report already holds
+(a history replayed ``--as-of`` a day).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
+
+from salespipe.core import collation, parse
+from salespipe.core.model import Record, Stage, record_days_in_stage
+
+# What can fall due on a day: a next action, the expected close, a quote's validity.
+Dated = Literal["next_action", "close", "quote"]
+
+# The orders of a page of open deals: list's --sort fields and the board's urgency.
+ORDERS = (
+    "stage",
+    "id",
+    "title",
+    "customer",
+    "value",
+    "close",
+    "created",
+    "updated",
+    "days",
+    "owner",
+    "next",
+    "urgency",
+)
+NO_DATE = date.max.isoformat()  # a deal without the day sorts last
+NO_DAY = date.max
+
+
+class OpenWhere(NamedTuple):
+    """Which open deals a question is about: those of ``owner`` (names compared as names
+    are: NFC, case ignored) or everyone's, in one of ``stages`` (keys) or in any."""
+
+    owner: str | None = None
+    stages: frozenset[str] | None = None
+
+    def test(self) -> Callable[[Record], bool] | None:
+        """Whether a record is one of them; None when every open deal is."""
+        owner = parse.fold(self.owner) if self.owner is not None else None
+        keys = self.stages
+        if owner is None and keys is None:
+            return None
+        if owner is None:
+            return lambda r: r["stage"] in keys  # type: ignore[operator]
+        if keys is None:
+            return lambda r: parse.fold(r.get("owner", "")) == owner
+        return lambda r: r["stage"] in keys and parse.fold(r.get("owner", "")) == owner
+
+
+class StageSum(NamedTuple):
+    """The open deals of one stage in one currency: how many, their value and weighted
+    value (each deal's to the cent, with its own probability when it has one)."""
+
+    stage: str
+    currency: str
+    deals: int
+    value: Decimal
+    weighted: Decimal
+
+
+class Page(NamedTuple):
+    """The first open deals of a question, in its order, and how many it matched."""
+
+    records: list[Record]
+    matched: int
+
+
+def chosen(records: Iterable[Record], where: OpenWhere) -> Iterable[Record]:
+    test = where.test()
+    return records if test is None else filter(test, records)
+
+
+def stage_totals(
+    records: Iterable[Record], stages: Sequence[Stage], where: OpenWhere
+) -> list[StageSum]:
+    """Per stage and currency, in the order each first comes among the records."""
+    from salespipe.core.tally import value_of, weighted_of
+
+    by_key = {s.key: s for s in stages}
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for record in chosen(records, where):
+        key = record["stage"]
+        currency = record.get("currency", "THB")
+        row = sums.get((key, currency))
+        if row is None:
+            row = sums[key, currency] = [0, Decimal(0), Decimal(0)]
+        row[0] += 1
+        row[1] += value_of(record)
+        row[2] += weighted_of(record, by_key.get(key))
+    return [StageSum(key, currency, *row) for (key, currency), row in sums.items()]
+
+
+def over_target(days: int, stage: Stage | None) -> bool:
+    """Whether ``days`` in ``stage`` exceed its target (a stage without one has no limit)."""
+    return bool(stage and stage.target_days and days > stage.target_days)
+
+
+def stale_deals(
+    records: Iterable[Record], stages: Sequence[Stage], now: datetime, where: OpenWhere
+) -> list[Record]:
+    """The open deals over their stage's target days at ``now``, the most days over
+    first, then by id."""
+    by_key = {s.key: s for s in stages}
+    found = []
+    for record in chosen(records, where):
+        stage = by_key.get(record["stage"])
+        if stage is None or not stage.target_days:
+            continue
+        days = record_days_in_stage(record, now)
+        if over_target(days, stage):
+            found.append((stage.target_days - days, record["id"], record))
+    found.sort(key=lambda item: item[:2])
+    return [record for _, _, record in found]
+
+
+def _day_of(what: Dated) -> Callable[[Record], str | None]:
+    """The stored day (ISO, which compares as the days do) of what falls due."""
+    if what == "next_action":
+        return lambda r: r["next_action"]["due"] if r["next_action"] else None
+    if what == "close":
+        return lambda r: r["expected_close"]
+    return lambda r: r["quote"]["valid_until"] if r["quote"] else None
+
+
+def due_by(records: Iterable[Record], what: Dated, until: date, where: OpenWhere) -> list[Record]:
+    """The open deals whose ``what`` falls on ``until`` or before (past ones too), by
+    that day, then by id."""
+    day_of = _day_of(what)
+    last = until.isoformat()
+    found = []
+    for record in chosen(records, where):
+        day = day_of(record)
+        if day is not None and day <= last:
+            found.append((day, record["id"], record))
+    found.sort(key=lambda item: item[:2])
+    return [record for _, _, record in found]
+
+
+def order_key(order: str, stages: Sequence[Stage], now: datetime) -> Callable[[Record], Any]:
+    """The sort key of one of ``ORDERS`` on a deal's record (ties go by id)."""
+    if order == "urgency":
+        return urgency_key(stages, now)
+    positions = {s.key: s.position for s in stages}
+    # Stored days (ISO dates) sort as the days do; stored times may carry different UTC
+    # offsets, so they are compared as times.
+    moment = datetime.fromisoformat
+    keys: dict[str, Callable[[Record], Any]] = {
+        "stage": lambda r: (positions.get(r["stage"], 10_000), r["id"]),
+        "id": lambda r: r["id"],
+        "title": lambda r: (collation.sort_key(r["title"]), r["id"]),
+        "customer": lambda r: (collation.sort_key(r["customer"]), r["id"]),
+        "value": lambda r: (-r["value"], r["id"]),
+        "close": lambda r: (r["expected_close"] or NO_DATE, r["id"]),
+        "created": lambda r: (moment(r["created_at"]), r["id"]),
+        "updated": lambda r: (moment(r["updated_at"]), r["id"]),
+        "days": lambda r: (-record_days_in_stage(r, now), r["id"]),
+        "owner": lambda r: (collation.sort_key(r["owner"]), r["id"]),
+        "next": lambda r: ((r["next_action"] or {}).get("due", NO_DATE), r["id"]),
+    }
+    return keys[order]
+
+
+def urgency(
+    record: Record, stage: Stage | None, now: datetime
+) -> tuple[int, int, date | None, int]:
+    """How urgent an open deal is: days in its stage, days over the stage's target (0
+    within it), its next action's due day, and days that action is late (0 if not)."""
+    days = record_days_in_stage(record, now)
+    over = days - (stage.target_days or 0) if stage and over_target(days, stage) else 0
+    action = record["next_action"]
+    due = date.fromisoformat(action["due"]) if action else None
+    late = max(0, (now.date() - due).days) if due else 0
+    return days, over, due, late
+
+
+def urgency_key(stages: Sequence[Stage], now: datetime) -> Callable[[Record], Any]:
+    """The most urgent first: next action overdue (the longest first), then over target
+    (the most days first), then by next action due day, then the longest in the stage."""
+    by_key = {s.key: s for s in stages}
+
+    def key(record: Record) -> tuple[Any, ...]:
+        days, over, due, late = urgency(record, by_key.get(record["stage"]), now)
+        return (-late, -over, due or NO_DAY, -days, record["id"])
+
+    return key
+
+
+def open_page(
+    records: Iterable[Record],
+    stages: Sequence[Stage],
+    where: OpenWhere,
+    order: str,
+    limit: int | None,
+    now: datetime,
+) -> Page:
+    """The first ``limit`` open deals (all with None) in ``order`` (one of ``ORDERS``),
+    and how many there are."""
+    key = order_key(order, stages, now)
+    taken = list(chosen(records, where))
+    first = sorted(taken, key=key) if limit is None else heapq.nsmallest(limit, taken, key=key)
+    return Page(first, len(taken))
+
+
+class OverRecords:
+    """The questions asked of records at hand (the open deals of a replayed history),
+    with the stages they are in."""
+
+    def __init__(self, records: Iterable[Record], stages: Sequence[Stage]) -> None:
+        self._records = [r for r in records if r.get("status", "open") == "open"]
+        self._stages = list(stages)
+
+    def stage_totals(self, where: OpenWhere) -> list[StageSum]:
+        return stage_totals(self._records, self._stages, where)
+
+    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
+        return stale_deals(self._records, self._stages, now, where)
+
+    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
+        return due_by(self._records, what, until, where)
+
+    def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
+        return open_page(self._records, self._stages, where, order, limit, now)
