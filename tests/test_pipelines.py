@@ -145,6 +145,19 @@ def test_a_move_across_pipelines_is_one_event_and_undone_as_one(two: Cli) -> Non
     assert [d["id"] for d in two.json("list", "--pipeline", "sales")] == [1]
 
 
+def test_a_move_across_pipelines_names_the_pipeline_it_went_into(two: Cli) -> None:
+    across = two("move", "1", "quoted", "--pipeline", "Renewals", "--reason", "renewal")
+    assert across.stdout == "Deal 1 moved to Quoted (Renewals).\n"
+    within = two("move", "1", "approved", "--reason", "signed")
+    assert within.stdout == "Deal 1 moved to Approved.\n"  # its own pipeline: not named
+    back = two("--lang", "th", "move", "1", "1", "--pipeline", "sales", "--reason", "x")
+    assert back.stdout == "ย้ายดีล 1 ไปขั้น Presented (ไปป์ไลน์ขาย) แล้ว\n"
+    shown = two("show", "1").stdout
+    assert "Quoted → Approved  " in shown  # the move within says no pipeline
+    assert "moved: Presented → Quoted (Renewals)" in shown
+    assert "moved: Approved → Presented (Sales)" in two("log").stdout
+
+
 def test_a_pipeline_is_removed_only_if_no_deal_ever_lived_in_it(two: Cli) -> None:
     two("move", "1", "1", "--pipeline", "renewals")
     two("move", "1", "1", "--pipeline", "sales")

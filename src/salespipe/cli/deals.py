@@ -55,6 +55,18 @@ def _stage_name(change: "Change", key: str) -> str:
     return views.stage_name({s.key: s for s in change.stages}, key)
 
 
+def _pipeline_entered(change: "Change") -> str | None:
+    """The name of the pipeline a move took its deal into, or None if it stayed in its own."""
+    before = change.deals_before.get(change.deal.id)
+    stages = {s.key: s for s in change.stages}
+    was = stages.get(before.stage) if before else None
+    now = stages.get(change.deal.stage)
+    if was is None or now is None or was.pipeline == now.pipeline:
+        return None
+    names = {p.key: parse.pipeline_name(p) for p in change.pipelines}
+    return names.get(now.pipeline, now.pipeline)
+
+
 def _when(text: str | None) -> datetime | None:
     return parse.moment(text, what=N_("--at time")) if text is not None else None
 
@@ -395,11 +407,14 @@ def register(app: typer.Typer) -> None:
         pipeline = state(ctx).pipeline()
         change = pipeline.move(deal_id, stage, reason=reason, at=_when(at), pipeline=into)
         name = _stage_name(change, change.deal.stage)
-        if change.events:
+        entered = _pipeline_entered(change) if change.events else None
+        if entered is not None:
+            message = _("Deal {deal_id} moved to {stage} ({pipeline}).")
+        elif change.events:
             message = _("Deal {deal_id} moved to {stage}.")
         else:
             message = _("Deal {deal_id} is already in {stage}; nothing changed.")
-        message = message.format(deal_id=deal_id, stage=name)
+        message = message.format(deal_id=deal_id, stage=name, pipeline=entered)
         _report_change(change, as_json, message)
 
     @app.command("won", rich_help_panel="Deals")
