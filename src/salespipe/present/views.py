@@ -579,6 +579,10 @@ def event_line(event: Event, stages: dict[str, Stage]) -> str:
     )
 
 
+# How narrow what a change did and its reason may wrap in `log` and `show`'s timeline.
+EVENT_TEXT_MIN = 12
+
+
 def event_table(
     events: Iterable[Event],
     stages: Sequence[Stage],
@@ -589,11 +593,14 @@ def event_table(
     pipelines: Mapping[str, str] | None = None,
 ) -> Table:
     by_key = {s.key: s for s in stages}
+    # Who did it is a name, never cut (a team's database roles are long): what and why
+    # wrap narrower to make room for it, and when even that is too wide each change
+    # becomes a card.
     columns = [
         Column(_("When")),
-        Column(_("What"), wrap=True),
-        Column(_("Reason"), wrap=True),
-        Column(_("Who"), shrink=True),
+        Column(_("What"), wrap=True, min_width=EVENT_TEXT_MIN),
+        Column(_("Reason"), wrap=True, min_width=EVENT_TEXT_MIN),
+        Column(_("Who")),
     ]
     if with_deal:
         columns.insert(1, Column(_("Deal"), "right"))
