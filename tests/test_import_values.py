@@ -40,7 +40,29 @@ def test_amounts_in_the_forms_exports_use(
     raw: str, value: Decimal | None, currency: str | None
 ) -> None:
     """Thousands separators, decimal commas, symbols and codes, float artefacts."""
-    assert amount(raw) == (value, currency)
+    assert amount(raw) == (value, currency, False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "currency"),
+    [
+        ("1k", Decimal(1000), None),
+        ("150k", Decimal(150000), None),
+        ("1.2m", Decimal(1200000), None),
+        ("1.5 M", Decimal(1500000), None),
+        ("2.5ล้าน", Decimal(2500000), None),
+        ("3แสน", Decimal(300000), None),
+        ("฿150k", Decimal(150000), "THB"),
+        ("150k USD", Decimal(150000), "USD"),
+        ("1,500k", Decimal(1500000), None),
+    ],
+)
+def test_amounts_with_a_unit_read_as_add_value_reads_them(
+    raw: str, value: Decimal, currency: str | None
+) -> None:
+    """A value people typed into a sheet (150k, 1.2m, 2.5ล้าน) is what `add --value` makes
+    of it, and says it had a unit (the import report counts those)."""
+    assert amount(raw) == (value, currency, True)
 
 
 @pytest.mark.parametrize(
@@ -54,6 +76,9 @@ def test_amounts_in_the_forms_exports_use(
         ("182.31500000000003", "the amount has more than 2 decimal places"),
         ("$5 EUR", "the amount names two currencies ($ and EUR)"),
         ("99999999999999", "the amount is too large (at most 9,999,999,999,999.99)"),
+        ("1.5x", 'The amount "1.5x" has an unknown unit "x"'),
+        ("1,5k", 'The amount "1,5k" has misplaced thousands separators'),
+        ("-1k", "the amount is negative"),
     ],
 )
 def test_bad_amounts_say_why(raw: str, reason: str) -> None:
@@ -66,7 +91,7 @@ def test_bad_amounts_say_why(raw: str, reason: str) -> None:
 @given(st.decimals(min_value=0, max_value=Decimal("9999999999999.99"), places=2))
 def test_grouped_amounts_read_back_exactly(value: Decimal) -> None:
     """An amount written with thousands separators reads back as the same decimal."""
-    found, _ = amount(f"{value:,.2f}")
+    found = amount(f"{value:,.2f}").value
     assert found == value
 
 

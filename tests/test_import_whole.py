@@ -134,6 +134,58 @@ def test_a_dollar_sign_is_usd_unless_currency_says_otherwise(cli, tmp_path: Path
     assert {d["title"]: d["currency"] for d in _deals(cli)} == {"A": "SGD", "B": "SGD"}
 
 
+def test_values_with_a_unit_import_as_add_value_reads_them_and_are_counted(
+    cli, tmp_path: Path
+) -> None:
+    """A sheet people typed: 1k, 150k, 1.2m, 2.5ล้าน are the amounts `add --value` makes
+    of them, the report counts those deals, and a unit nobody knows is refused by line."""
+    path = _write(
+        tmp_path,
+        "typed.csv",
+        'Deal,Baht\nA,1k\nB,150k\nC,1.2m\nD,2.5ล้าน\nE,"12,000"\nF,1.5x\n',
+    )
+    columns = ("--column", "title=Deal", "--column", "value=Baht")
+    refused = cli("import", path, *columns)
+    assert refused.exit_code != 0
+    assert 'line 7, column Baht "1.5x": The amount "1.5x" has an unknown unit "x"' in (
+        refused.stderr
+    )
+    assert "line 2" not in refused.stderr  # 1k is an amount
+    text = cli("import", path, *columns, "--skip-invalid", "--dry-run").stdout
+    assert "4 deals with a value like 150k or 1.2m: read as add --value reads it." in text
+    thai = cli("--lang", "th", "import", path, *columns, "--skip-invalid", "--dry-run").stdout
+    assert "4 ดีล มีมูลค่าแบบ 150k หรือ 1.2m: อ่านแบบเดียวกับ add --value" in thai
+    report = cli.json("import", path, *columns, "--skip-invalid")
+    assert (report["imported"], report["filled"]["value_unit"]) == (5, {"count": 4})
+    values = {d["title"]: d["value"] for d in _deals(cli)}
+    assert values == {"A": 1000, "B": 150000, "C": 1200000, "D": 2500000, "E": 12000}
+    added = cli.json("add", "Typed", "--value", "1.2m")
+    assert added["value"] == values["C"]
+
+
+def test_an_import_without_units_reports_none(cli, tmp_path: Path) -> None:
+    """The count is in the JSON only when some value had a unit: reports stay as they were."""
+    path = _write(tmp_path, "plain.csv", "title,value\nA,1000\nB,1.2\n")
+    text = cli("import", path, "--dry-run").stdout
+    assert "imported 2 deals" in text or "would import 2 deals" in text, text
+    assert "like 150k" not in text
+    report = cli.json("import", path)
+    assert report["imported"] == 2
+    assert "value_unit" not in report["filled"]
+
+
+def test_a_line_item_with_a_unit_counts_its_deal(cli, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "items.csv",
+        "Record ID,Deal Name,Deal Stage,Amount\n"
+        "7,Fit-out,qualifiedtobuy,1000\n7,Fit-out,qualifiedtobuy,1.5k\n",
+    )
+    report = cli.json("import", path, "--create-stages")
+    assert report["filled"]["value_unit"] == {"count": 1}
+    assert [d["value"] for d in _deals(cli)] == [2500]
+
+
 def test_a_closed_row_without_a_close_date_closes_at_its_latest_date(cli, tmp_path: Path) -> None:
     """Modified, expected close or created (the latest not in the future), never now."""
     path = _write(

@@ -112,6 +112,12 @@ def _filled_lines(report: ImportReport) -> list[str]:
             ).format(rows=items.rows, ids=shown)
         )
     filled = report.filled
+    if filled["value_unit"]:
+        lines.append(
+            _("{deals} with a value like 150k or 1.2m: read as add --value reads it.").format(
+                deals=_deals(filled["value_unit"])
+            )
+        )
     if filled["currency"]:
         where = _("from --currency") if report.currency_from == "option" else _("from the config")
         lines.append(

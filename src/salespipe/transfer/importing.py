@@ -108,6 +108,8 @@ class ImportReport:
         data = self._to_dict()
         if self.new_pipelines:  # only then: an import into one pipeline prints as it did
             data["new_pipelines"] = self.new_pipelines
+        if self.filled["value_unit"]:  # only then, likewise: values written like 150k
+            data["filled"]["value_unit"] = {"count": self.filled["value_unit"]}
         return data
 
     def _to_dict(self) -> dict[str, Any]:

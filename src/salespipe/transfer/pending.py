@@ -125,7 +125,8 @@ def with_value_added(pending: Pending, other: Pending) -> Pending | str:
     if total > MAX_MONEY:
         return _("the deal's lines add up to more than 9,999,999,999,999.99")
     values = first._replace(value=money_to_json(total))
-    return pending._replace(packed=marshal.dumps(tuple(values)))
+    unit = other.filled & Filled.VALUE_UNIT  # the deal's value was read from that line too
+    return pending._replace(packed=marshal.dumps(tuple(values)), filled=pending.filled | unit)
 
 
 def _iso(moment: datetime | None) -> str | None:

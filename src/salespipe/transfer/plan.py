@@ -58,9 +58,11 @@ class Entry:
     source: str | None
 
 
-# What the report says stood in for missing data, by the bits rows carry.
+# What the report says stood in for missing data (and how values were read), by the bits
+# rows carry.
 FILLED_NAMES: tuple[tuple[int, str, bool], ...] = (
     # bit, name, counted only for closed deals
+    (Filled.VALUE_UNIT, "value_unit", False),
     (Filled.CURRENCY, "currency", False),
     (Filled.DOLLAR, "dollar", False),
     (Filled.OWNER, "owner", False),

@@ -25,6 +25,7 @@ from salespipe.transfer.dates import DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
 from salespipe.transfer.values import (
     AMBIGUOUS_DOLLAR,
+    Amount,
     BadValue,
     amount,
     currency_code,
@@ -50,8 +51,9 @@ _DEACTIVATED = re.compile(r"\s*\((deactivated|inactive) user\)\s*$", re.IGNORECA
 
 
 class Filled:
-    """What stood in for data a row lacks: bits of :attr:`Incoming.filled`, counted and
-    reported by the import (closing bits only for the rows that end up closed)."""
+    """What stood in for data a row lacks, and how a cell was read when the report says
+    so: bits of :attr:`Incoming.filled`, counted and reported by the import (closing bits
+    only for the rows that end up closed)."""
 
     CURRENCY = 1  # no currency: the one of --currency or config
     OWNER = 2  # no owner: the importing user
@@ -61,6 +63,7 @@ class Filled:
     CLOSED_FROM_CREATED = 32  # no close date: its creation time
     CLOSED_UNKNOWN = 64  # no date at all: closed when imported
     NO_CLOSE_DATE = 128  # the row gives no closing time (one of the four above, if closed)
+    VALUE_UNIT = 256  # a value written with a unit (150k, 1.2m), read as `add --value` does
 
 
 @dataclass(frozen=True)
@@ -239,9 +242,10 @@ class RowReader:
         row.owner = _DEACTIVATED.sub("", owner) or None
         if row.owner is None:
             row.filled |= Filled.OWNER
-        no_amount: tuple[Decimal | None, str | None] = (None, None)
-        value, written_currency = self._read("value", amount, no_amount)
+        value, written_currency, unit = self._read("value", amount, Amount(None, None))
         row.value = Decimal(0) if value is None else value
+        if unit:
+            row.filled |= Filled.VALUE_UNIT
         currency = self._read("currency", currency_code, None) or written_currency
         if currency == AMBIGUOUS_DOLLAR:
             currency = self.rules.currency or "USD"
@@ -351,8 +355,7 @@ class RowReader:
     def _quote(self) -> Quote | None:
         valid_until = self._day("quote_valid_until")
         sent_at = self._moment("quote_sent_at")
-        no_amount: tuple[Decimal | None, str | None] = (None, None)
-        quoted, _currency = self._read("quote_amount", amount, no_amount)
+        quoted = self._read("quote_amount", amount, Amount(None, None)).value
         note = self._read(
             "quote_note",
             lambda raw: parse.text(raw, what=N_("quote note"), multiline=True, max_length=2000),

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
-from salespipe.core.i18n import _
+from salespipe.core import parse
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import N_, _
 from salespipe.core.parse import MAX_MONEY
 
 
@@ -90,6 +93,16 @@ _THOUSANDS_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
 _GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
 _GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
 _PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
+# A number with a unit after it, as `add --value` takes it: 150k, 1.2m, 1.5ล้าน.
+_WITH_UNIT = re.compile(r"^[\d.,]*\d\s*[a-zA-Z\u0e00-\u0e7f]+$")
+
+
+class Amount(NamedTuple):
+    """An amount cell as read; ``unit``: written with a unit (150k), as people type it."""
+
+    value: Decimal | None
+    currency: str | None
+    unit: bool = False
 
 
 def _strip_currency(raw: str) -> tuple[str, str | None]:
@@ -139,13 +152,18 @@ def _unify_separators(number: str) -> str:
     return number
 
 
-def amount(raw: str) -> tuple[Decimal | None, str | None]:
-    """An amount and the currency written with it, if any; an empty cell is (None, None)."""
+def amount(raw: str) -> Amount:
+    """An amount and the currency written with it, if any; an empty cell is (None, None).
+
+    A number with a unit (``150k``, ``1.2m``, ``1.5ล้าน``) is read as ``add --value``
+    reads it, so a sheet people typed imports as they typed it."""
     if not raw.strip():
-        return None, None
+        return Amount(None, None)
     body, found_currency = _strip_currency(raw)
     if body.startswith("-") or (body.startswith("(") and body.endswith(")")):
         raise BadValue(_("the amount is negative"))
+    if _WITH_UNIT.match(body.strip()):
+        return Amount(_with_unit(body), found_currency, unit=True)
     number = _unify_separators(body.strip())
     if not _PLAIN_NUMBER.match(number):
         raise BadValue(_("not an amount"))
@@ -164,9 +182,15 @@ def amount(raw: str) -> tuple[Decimal | None, str | None]:
         value = cents
     if value > MAX_MONEY:
         raise BadValue(_("the amount is too large (at most 9,999,999,999,999.99)"))
-    return (value.to_integral_value() if value == value.to_integral_value() else value), (
-        found_currency
-    )
+    whole = value == value.to_integral_value()
+    return Amount(value.to_integral_value() if whole else value, found_currency)
+
+
+def _with_unit(body: str) -> Decimal:
+    try:
+        return parse.money(body, what=N_("amount"))
+    except InvalidValue as exc:  # its sentence, as the import report lists a reason
+        raise BadValue(exc.message.rstrip(".")) from None
 
 
 # Currencies as CRMs name them in English (Dynamics 365 writes "US Dollar").
