@@ -115,6 +115,29 @@ def test_an_unknown_pipeline_is_refused_mapped_or_created(cli: Cli) -> None:
     assert [p["key"] for p in cli.json("pipeline", "list")] == ["sales"]
 
 
+def test_a_pipeline_an_import_creates_has_stage_keys_like_pipeline_add_makes(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Its stages get the pipeline's key in front (renewals-quoted, as `pipeline add
+    --stages copy-of` makes them), not a number after a key Sales has (quoted-2)."""
+    assert cli("init").exit_code == 0
+    made = cli.json("import", str(TWO), "--create-stages")
+    assert made["new_pipelines"] == ["Renewals"]
+    imported = [s["key"] for s in cli.json("stage", "list", "--pipeline", "Renewals")]
+    assert imported == ["renewals-quoted", "renewals-negotiating"]
+    cli("undo")
+    assert cli("pipeline", "add", "Renewals", "--stages", "copy-of", "Sales").exit_code == 0
+    copied = [s["key"] for s in cli.json("stage", "list", "--pipeline", "Renewals")]
+    assert set(imported) < set(copied)
+    path = tmp_path / "new-stage.csv"  # a stage no pipeline has yet: a key of its own
+    path.write_text(
+        "Record ID,Deal Name,Deal Stage,Pipeline\n1,Audit,Fieldwork,Audits\n", encoding="utf-8"
+    )
+    assert cli.json("import", str(path), "--create-stages")["new_stages"] == ["Fieldwork"]
+    keys = [s["key"] for s in cli.json("stage", "list", "--pipeline", "Audits")]
+    assert keys == ["audits-fieldwork"]
+
+
 def test_a_pipeline_map_must_name_a_pipeline(two: Cli) -> None:
     result = two("import", str(TWO), "--pipeline-map", "Renewals=nowhere")
     assert result.exit_code == 1

@@ -7,9 +7,9 @@ the stage use cases of :mod:`salespipe.app.stage_admin`, and is undone as one ch
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
-from salespipe.app.stage_admin import RESERVED_NAMES, slug, unique_key
+from salespipe.app.stage_admin import RESERVED_NAMES, unique_key
 from salespipe.app.work import Work
 from salespipe.core import i18n, parse
 from salespipe.core.errors import InvalidValue, NotAllowed
@@ -43,14 +43,22 @@ def check_pipeline_name(
     return name.strip()
 
 
+def pipeline_key(name: str, pipelines: Sequence[PipelineDef]) -> str:
+    """The key of a new pipeline named ``name``: its slug, numbered if another has it."""
+    return unique_key(name, {p.key for p in pipelines}, "pipeline")
+
+
+def new_pipeline_stage_key(pipeline: str, stage: str, taken: Container[str]) -> str:
+    """The key of a stage of a new pipeline (``pipeline add``, or an import that creates
+    the pipeline): the pipeline's key in front, ``renewals-quoted``, so that it reads
+    apart from the stage of the same name in another pipeline."""
+    return unique_key(f"{pipeline} {stage}", taken)
+
+
 def add(work: Work, name: str, *, stages: str = DEFAULT, copy_of: str | None = None) -> None:
     """A new pipeline at the end, with the default stages, none, or a copy of another's."""
     name = check_pipeline_name(name, work.pipelines)
-    taken = {p.key for p in work.pipelines}
-    key = slug(name, "pipeline")
-    counter = 2
-    while key in taken or key in RESERVED_NAMES:
-        key, counter = f"{slug(name, 'pipeline')}-{counter}", counter + 1
+    key = pipeline_key(name, work.pipelines)
     if copy_of is not None:
         source = parse.pipeline(work.pipelines, copy_of)
         template = stages_in(work.stages, source.key)
@@ -66,8 +74,10 @@ def add(work: Work, name: str, *, stages: str = DEFAULT, copy_of: str | None = N
         )
     work.save_pipelines("pipeline-add", [*work.pipelines, PipelineDef(key, name, 0)])
     made: list[Stage] = []
+    taken = {s.key for s in work.stages}
     for stage in template:
-        new_key = unique_key(f"{key} {stage.key}", [*work.stages, *made])
+        new_key = new_pipeline_stage_key(key, stage.key, taken)
+        taken.add(new_key)
         made.append(dataclasses.replace(stage, key=new_key, pipeline=key))
     if made:
         work.save_stages("stage-add", made, pipeline=key)

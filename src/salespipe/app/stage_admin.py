@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 
 from salespipe.app.work import Work, moved
 from salespipe.core import parse
@@ -32,10 +32,10 @@ def slug(name: str, kind: str = "stage") -> str:
     return ascii_only[:30].rstrip("-")
 
 
-def unique_key(name: str, stages: Sequence[Stage]) -> str:
-    """A stage key from ``name`` that no stage of any pipeline has."""
-    taken = {s.key for s in stages}
-    base = slug(name)
+def unique_key(name: str, taken: Container[str], kind: str = "stage") -> str:
+    """A key from ``name`` that is not ``taken`` (a stage's: no stage of any pipeline
+    has it) nor a reserved word: its slug, else the slug numbered (``quoted-2``)."""
+    base = slug(name, kind)
     key, counter = base, 2
     while key in taken or key in RESERVED_NAMES:
         key, counter = f"{base}-{counter}", counter + 1
@@ -79,7 +79,7 @@ def add(
     if before and after:
         raise InvalidValue(_("Give --before or --after, not both."))
     stage = Stage(
-        key=unique_key(name, work.stages),
+        key=unique_key(name, {s.key for s in work.stages}),
         name=name,
         position=0,
         probability=probability if probability is not None else 50,

@@ -13,8 +13,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from salespipe.app.pipeline_admin import check_pipeline_name
-from salespipe.app.stage_admin import RESERVED_NAMES, slug
+from salespipe.app.pipeline_admin import check_pipeline_name, pipeline_key
 from salespipe.core import parse
 from salespipe.core.errors import AmbiguousPipeline, InvalidValue, PipelineNotFound
 from salespipe.core.i18n import _, ngettext
@@ -101,10 +100,7 @@ def _existing(label: str, pipelines: Sequence[PipelineDef]) -> str | None:
 def _new_pipeline(label: str, pipelines: Sequence[PipelineDef], placement: Placement) -> str:
     everyone = [*pipelines, *placement.new]
     name = check_pipeline_name(label, everyone)
-    taken = {p.key for p in everyone} | set(RESERVED_NAMES)
-    key, counter = slug(name, "pipeline"), 2
-    while key in taken:
-        key, counter = f"{slug(name, 'pipeline')}-{counter}", counter + 1
+    key = pipeline_key(name, everyone)
     placement.new.append(PipelineDef(key, name, len(everyone) + 1))
     return key
 

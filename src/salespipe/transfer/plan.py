@@ -291,7 +291,14 @@ def _resolve_stages(
             raise unknown_stages_error(resolver, rows)
         if any(looks_closing(label) for label in resolver.unknown):
             raise unknown_stages_error(resolver, rows, creating=True)
-        created = new_stages_for(list(resolver.unknown), rows, resolver, placing.crm_stages, taken)
+        created = new_stages_for(
+            list(resolver.unknown),
+            rows,
+            resolver,
+            placing.crm_stages,
+            taken,
+            new_pipeline=pipeline if new_pipeline else None,
+        )
         taken.update(s.key for s in created)
         plan.new_stages.extend(created)
         after = with_new_stages(stages, created)

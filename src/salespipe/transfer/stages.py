@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from salespipe.app.stage_admin import RESERVED_NAMES, check_stage_name, slug
+from salespipe.app.pipeline_admin import new_pipeline_stage_key
+from salespipe.app.stage_admin import check_stage_name, unique_key
 from salespipe.core import parse
 from salespipe.core.errors import AmbiguousStage, InvalidValue, NotAllowed, StageNotFound
 from salespipe.core.i18n import _, ngettext
@@ -197,12 +198,16 @@ def new_stages_for(
     resolver: StageResolver,
     defaults: Sequence[DefaultStage] = (),
     taken: Container[str] = (),
+    new_pipeline: str | None = None,
 ) -> list[Stage]:
     """Stages to create for unknown labels (given in the order they first appear).
 
     When every one is a default stage of the CRM that wrote the file, they come in that
     CRM's order with its probabilities; otherwise in the order of the file. ``taken``:
-    the keys of other pipelines' stages (a key is unique in the whole database).
+    the keys of other pipelines' stages (a key is unique in the whole database). A label
+    that is a free key (a CRM's stage id, salespipe's own) is kept as the key; else the
+    key is made as ``stage add`` makes it, or in ``new_pipeline`` (the key of a pipeline
+    the import creates) as ``pipeline add`` makes its stages' keys.
     """
     known = {parse.fold(d.name): (index, d) for index, d in enumerate(defaults)}
     created: list[Stage] = []
@@ -230,7 +235,12 @@ def new_stages_for(
                 )
             ) from None
         used = _Either(keys, taken)
-        key = label if _usable_key(label, used) else _unique_key(name, used)
+        if _usable_key(label, used):
+            key = label
+        elif new_pipeline is not None:
+            key = new_pipeline_stage_key(new_pipeline, name, used)
+        else:
+            key = unique_key(name, used)
         index, default = known.get(parse.fold(name), (None, None))
         probability = default.probability if default is not None else None
         if probability is None:
@@ -264,15 +274,6 @@ def _check_unique(name: str, names: dict[str, Stage], keys: dict[str, Stage]) ->
         raise InvalidValue(
             _('There is already a stage "{name}" ({key}).').format(name=other.name, key=other.key)
         )
-
-
-def _unique_key(name: str, keys: Container[str]) -> str:
-    """``stage_admin``'s key for a new stage of that name, checked against a set."""
-    base = slug(name)
-    key, counter = base, 2
-    while key in keys or key in RESERVED_NAMES:
-        key, counter = f"{base}-{counter}", counter + 1
-    return key
 
 
 def _usable_key(label: str, keys: Container[str]) -> bool:
