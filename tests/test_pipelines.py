@@ -109,6 +109,42 @@ def test_pipelines_are_listed_named_and_resolved_like_stages(two: Cli) -> None:
     assert '"ขายใหม่", "Renewals"' in missing.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (("stage", "add", "2024"), 'The stage name "2024" cannot be only digits'),
+        (("stage", "add", "Won"), 'The stage name "Won" is reserved for deal statuses.'),
+        (("stage", "add", "QUOTED"), 'There is already a stage "Quoted" (quoted).'),
+        (("stage", "add", "negotiating"), 'There is already a stage "Negotiating"'),
+        (("stage", "rename", "quoted", "Approved"), 'There is already a stage "Approved"'),
+        (("stage", "add", " "), "stage name"),
+        (("pipeline", "add", "2024"), 'The pipeline name "2024" cannot be only digits'),
+        (("pipeline", "add", "all"), 'The pipeline name "all" is reserved.'),
+        (("pipeline", "add", "renewals"), 'There is already a pipeline "Renewals" (renewals).'),
+        (("pipeline", "add", "sales"), 'There is already a pipeline "Sales" (sales).'),
+        (("pipeline", "rename", "2", "Sales"), 'There is already a pipeline "Sales"'),
+        (("pipeline", "add", " "), "pipeline name"),
+    ],
+)
+def test_stage_and_pipeline_names_are_checked_alike_each_in_its_own_words(
+    two: Cli, argv: tuple[str, ...], said: str
+) -> None:
+    refused = two(*argv)
+    assert refused.exit_code == 1
+    assert said in refused.stderr
+
+
+def test_a_name_may_be_kept_and_thai_refusals_name_their_kind(two: Cli) -> None:
+    """Renaming to its own name (another case) is no clash with itself."""
+    assert two.json("stage", "rename", "quoted", "QUOTED")["name"] == "QUOTED"
+    assert two.json("pipeline", "rename", "renewals", "RENEWALS")["name"] == "RENEWALS"
+    stage = two("--lang", "th", "stage", "add", "123").stderr
+    pipeline = two("--lang", "th", "pipeline", "add", "123").stderr
+    assert "ขั้น" in stage
+    assert "ไปป์ไลน์" in pipeline
+    assert stage != pipeline
+
+
 def test_each_pipeline_has_its_own_stages(two: Cli) -> None:
     """The same stage name in two pipelines: each command finds the one of its pipeline."""
     sales = two.json("stage", "list")

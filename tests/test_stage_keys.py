@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from salespipe.app.stage_admin import unique_key
+from salespipe.app.naming import unique_key
 from salespipe.core.romanise import romanise
 
 

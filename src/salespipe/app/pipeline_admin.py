@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Container, Sequence
 
-from salespipe.app.stage_admin import RESERVED_NAMES, unique_key
+from salespipe.app.naming import NameKind, check_name, unique_key
 from salespipe.app.work import Work
 from salespipe.core import i18n, parse
 from salespipe.core.errors import InvalidValue, NotAllowed
@@ -19,28 +19,20 @@ from salespipe.core.model import PipelineDef, Stage, default_stages, stages_in
 # Where a new pipeline's stages come from (``pipeline add --stages``).
 DEFAULT, EMPTY, COPY_OF = "default", "empty", "copy-of"
 
+PIPELINE_NAME = NameKind(
+    what=N_("pipeline name"),
+    only_digits=N_('The pipeline name "{name}" cannot be only digits (they mean positions).'),
+    reserved=N_('The pipeline name "{name}" is reserved.'),
+    taken=N_('There is already a pipeline "{name}" ({key}).'),
+)
+
 
 def check_pipeline_name(
     name: str, pipelines: Sequence[PipelineDef], *, ignore: str | None = None
 ) -> str:
-    parse.text(name, what=N_("pipeline name"), required=True, max_length=60)
-    folded = parse.fold(name)
-    if folded.isdigit():
-        raise InvalidValue(
-            _('The pipeline name "{name}" cannot be only digits (they mean positions).').format(
-                name=name
-            )
-        )
-    if folded in RESERVED_NAMES:
-        raise InvalidValue(_('The pipeline name "{name}" is reserved.').format(name=name))
-    for other in pipelines:
-        if other.key != ignore and folded in {parse.fold(parse.pipeline_name(other)), other.key}:
-            raise InvalidValue(
-                _('There is already a pipeline "{name}" ({key}).').format(
-                    name=parse.pipeline_name(other), key=other.key
-                )
-            )
-    return name.strip()
+    """``name`` if it can name a pipeline among ``pipelines`` (but the one keyed ``ignore``)."""
+    others = ((parse.pipeline_name(p), p.key) for p in pipelines if p.key != ignore)
+    return check_name(name, others, PIPELINE_NAME)
 
 
 def pipeline_key(name: str, pipelines: Sequence[PipelineDef]) -> str:

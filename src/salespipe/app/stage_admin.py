@@ -7,62 +7,27 @@ Each is a function of one :class:`~salespipe.app.work.Work` (one transaction);
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
+from salespipe.app.naming import NameKind, check_name, unique_key
 from salespipe.app.work import Work, moved
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import Stage
-from salespipe.core.romanise import romanise
 
-RESERVED_NAMES = {"won", "lost", "open", "all"}
+STAGE_NAME = NameKind(
+    what=N_("stage name"),
+    only_digits=N_('The stage name "{name}" cannot be only digits (they mean positions).'),
+    reserved=N_('The stage name "{name}" is reserved for deal statuses.'),
+    taken=N_('There is already a stage "{name}" ({key}).'),
+)
 UNSET = object()
 
 
-def slug(name: str, kind: str = "stage") -> str:
-    """A key from a name: Latin letters and digits, never a digit first (a key that looks
-    like a number would be read as a position); ``kind`` when nothing is left."""
-    ascii_only = re.sub(r"[^a-z0-9]+", "-", romanise(name).casefold()).strip("-")
-    if not ascii_only:
-        return kind
-    if ascii_only[0].isdigit():
-        ascii_only = f"{kind}-{ascii_only}"
-    return ascii_only[:30].rstrip("-")
-
-
-def unique_key(name: str, taken: Container[str], kind: str = "stage") -> str:
-    """A key from ``name`` that is not ``taken`` (a stage's: no stage of any pipeline
-    has it) nor a reserved word: its slug, else the slug numbered (``quoted-2``)."""
-    base = slug(name, kind)
-    key, counter = base, 2
-    while key in taken or key in RESERVED_NAMES:
-        key, counter = f"{base}-{counter}", counter + 1
-    return key
-
-
 def check_stage_name(name: str, stages: Sequence[Stage], *, ignore: str | None = None) -> str:
-    parse.text(name, what=N_("stage name"), required=True, max_length=60)
-    folded = parse.fold(name)
-    if folded.isdigit():
-        raise InvalidValue(
-            _('The stage name "{name}" cannot be only digits (they mean positions).').format(
-                name=name
-            )
-        )
-    if folded in RESERVED_NAMES:
-        raise InvalidValue(
-            _('The stage name "{name}" is reserved for deal statuses.').format(name=name)
-        )
-    for other in stages:
-        if other.key != ignore and folded in {parse.fold(other.name), other.key}:
-            raise InvalidValue(
-                _('There is already a stage "{name}" ({key}).').format(
-                    name=other.name, key=other.key
-                )
-            )
-    return name.strip()
+    """``name`` if it can name a stage among ``stages`` (but the one keyed ``ignore``)."""
+    return check_name(name, ((s.name, s.key) for s in stages if s.key != ignore), STAGE_NAME)
 
 
 def add(

@@ -14,8 +14,9 @@ from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
+from salespipe.app.naming import unique_key
 from salespipe.app.pipeline_admin import new_pipeline_stage_key
-from salespipe.app.stage_admin import check_stage_name, unique_key
+from salespipe.app.stage_admin import STAGE_NAME, check_stage_name
 from salespipe.core import parse
 from salespipe.core.errors import AmbiguousStage, InvalidValue, NotAllowed, StageNotFound
 from salespipe.core.i18n import _, ngettext
@@ -271,9 +272,7 @@ def _check_unique(name: str, names: dict[str, Stage], keys: dict[str, Stage]) ->
     folded = parse.fold(name)
     other = names.get(folded) or keys.get(folded)
     if other is not None:
-        raise InvalidValue(
-            _('There is already a stage "{name}" ({key}).').format(name=other.name, key=other.key)
-        )
+        raise InvalidValue(_(STAGE_NAME.taken).format(name=other.name, key=other.key))
 
 
 def _usable_key(label: str, keys: Container[str]) -> bool:
