@@ -337,6 +337,30 @@ def test_the_html_report_names_its_pipeline(two: Cli) -> None:
     assert _title(two("report", "--html", "-").stdout).count(" – ") == 1
 
 
+def test_the_html_forecast_of_all_pipelines_has_a_section_each_then_every_deal(
+    two: Cli, tmp_path: Path
+) -> None:
+    """forecast --html FILE --pipeline all writes what report --html does: each
+    pipeline's forecast under its name, then (as the terminal's) the one of all deals."""
+    two("add", "Renewal A", "--value", "300k", "--pipeline", "renewals", "--close", "2026-12-20")
+    page = tmp_path / "forecast.html"
+    written = two("forecast", "--html", str(page), "--pipeline", "all")
+    assert written.exit_code == 0, written.stderr
+    text = page.read_text(encoding="utf-8")
+    headings = [
+        text.index(f'<h2 class="pipeline">{name}</h2>')
+        for name in ("Sales", "Renewals", "All pipelines")
+    ]
+    assert headings == sorted(headings)
+    assert "฿300,000.00" in text[headings[1] :]  # Renewal A: in its pipeline and the total
+    assert "฿300,000.00" not in text[headings[0] : headings[1]]
+    assert _title(text).startswith("Forecast – ")
+    thai = two("--lang", "th", "forecast", "--html", "-", "--pipeline", "all").stdout
+    assert '<h2 class="pipeline">ทุกไปป์ไลน์</h2>' in thai
+    one = two("forecast", "--pipeline", "renewals", "--html", "-").stdout
+    assert _title(one).startswith("Forecast – Renewals – ")
+
+
 @pytest.mark.postgres
 def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_write(
     pg_database: str,

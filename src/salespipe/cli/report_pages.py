@@ -96,20 +96,3 @@ def write_page(target: str, page: str, database: Storage) -> None:
     with export_target(path) as handle:  # the export's rules: private, links followed
         handle.write(page.encode("utf-8"))
     output.say(_("Wrote the report page to {path}.").format(path=path))
-
-
-def forecast_page(
-    records: Iterable[Record], stages: list[Stage], now: datetime, *, months: int, method: str
-) -> str:
-    """The forecast page (with the learned probabilities when by history)."""
-    from salespipe.present import html
-    from salespipe.reports import forecast as forecasting
-
-    result = forecasting.forecast(
-        records,
-        stages,
-        months=months,
-        now=now,
-        method=method,  # type: ignore[arg-type]
-    )
-    return html.forecast_page(result)

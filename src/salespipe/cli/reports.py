@@ -30,6 +30,7 @@ from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from salespipe.core.model import Record, Stage
+    from salespipe.reports.forecast import Forecast
     from salespipe.reports.scope import Scope
     from salespipe.storage.port import ReadView
 
@@ -179,13 +180,24 @@ def _write_report_pages(
 
 
 def _write_forecast_page(
-    ctx: typer.Context, target: str, scope: "Scope", *, months: int, method: str
+    ctx: typer.Context,
+    target: str,
+    owner: str | None,
+    as_of: str | None,
+    make: "Callable[[Scope], Forecast]",
 ) -> None:
+    """forecast --html FILE: the forecast as a page; with --pipeline all, each pipeline's
+    under its name, then the one of every deal."""
     from salespipe.cli import report_pages
+    from salespipe.present import html
 
-    page = report_pages.forecast_page(
-        scope.records, scope.stages, scope.now, months=months, method=method
-    )
+    if _all_pipelines(ctx):
+        every = _each(ctx, owner, as_of, make, history=True, total=True)
+        named = [(parse.pipeline_name(s.pipeline), s.result) for s in every.sections]
+        page = html.per_pipeline_forecast_page(named, every.total)
+    else:
+        scope = _scope(ctx, owner, as_of, history=True)
+        page = html.forecast_page(make(scope), pipeline=scope.pipeline_name)
     report_pages.write_page(target, page, state(ctx).pipeline().store)
 
 
@@ -331,24 +343,20 @@ def register(app: typer.Typer) -> None:
         if backtest:
             _backtest(ctx, months or 6, owner, as_of, as_json)
             return
-        if html_file is not None:
-            scope = _scope(ctx, owner, as_of, history=True)
-            _write_forecast_page(ctx, html_file, scope, months=months or 3, method=chosen)
-            return
-        result = _each(
-            ctx,
-            owner,
-            as_of,
-            lambda scope: forecasting.forecast(
+
+        def make(scope: "Scope") -> "Forecast":
+            return forecasting.forecast(
                 scope.records,
                 scope.stages,
                 months=months or 3,
                 now=scope.now,
                 method=chosen,  # type: ignore[arg-type]
-            ),
-            history=True,
-            total=True,
-        )
+            )
+
+        if html_file is not None:
+            _write_forecast_page(ctx, html_file, owner, as_of, make)
+            return
+        result = _each(ctx, owner, as_of, make, history=True, total=True)
         output.result(result, as_json, chart_width_asked=width)
 
     @app.command("calibrate", rich_help_panel=PANEL)

@@ -297,8 +297,29 @@ def _report_sections(page: ReportPage) -> list[str]:
     ]
 
 
-def forecast_page(forecast: Forecast) -> str:
-    """The forecast alone (and, by history, the probabilities it learned) as a page."""
+def forecast_page(forecast: Forecast, pipeline: str = "") -> str:
+    """The forecast alone (and, by history, the probabilities it learned) as a page, of
+    the pipeline named ``pipeline`` (when the database has several)."""
+    title = _("Forecast")
+    if pipeline:
+        title = f"{title} – {pipeline}"
+    return _document(title, forecast.as_of, _forecast_sections(forecast))
+
+
+def per_pipeline_forecast_page(
+    forecasts: Sequence[tuple[str, Forecast]], total: Forecast | None = None
+) -> str:
+    """The forecast of each pipeline (its name and forecast) under its name, then the
+    one of every deal, as one page (``forecast --html FILE --pipeline all``)."""
+    headed = [*forecasts, *(((_("All pipelines"), total),) if total is not None else ())]
+    sections: list[str] = []
+    for name, forecast in headed:
+        sections.append(f'<h2 class="pipeline">{escape(name)}</h2>')
+        sections.extend(_forecast_sections(forecast))
+    return _document(_("Forecast"), headed[0][1].as_of, sections)
+
+
+def _forecast_sections(forecast: Forecast) -> list[str]:
     sections = [
         forecast_charts(forecast),
         _section("", _forecast_tables(forecast)),
@@ -308,7 +329,7 @@ def forecast_page(forecast: Forecast) -> str:
 
         blocks = learning_views.calibration_blocks(forecast.calibration)
         sections.append(_section("", "\n".join(_block(b) for b in blocks)))
-    return _document(_("Forecast"), forecast.as_of, sections)
+    return sections
 
 
 def _document(title: str, as_of: date, sections: Sequence[str]) -> str:
