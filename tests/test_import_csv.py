@@ -210,7 +210,8 @@ def test_dry_run_reports_and_writes_nothing(cli, db_path: Path) -> None:
     result = cli("import", str(FIXTURES / "pipedrive-deals.csv"), "--create-stages", "--dry-run")
     assert result.exit_code == 0
     assert "would import 4 deals (2 open, 1 won, 1 lost)" in result.stdout
-    assert 'would create stages "Proposal Made"' in result.stdout
+    assert 'would create pipelines "Renewals"' in result.stdout
+    assert 'would create stages "Contact Made", "Proposal Made"' in result.stdout
     assert "Dry run: nothing was written." in result.stdout
     assert not db_path.parent.exists()
 
@@ -228,14 +229,14 @@ def test_unknown_stages_stop_the_import_with_a_ready_to_paste_map(cli, snapshot_
     cli("init")
     before = snapshot_files()
     path = str(FIXTURES / "pipedrive-deals.csv")
-    result = cli("import", path)
+    result = cli("import", path, "--pipeline-map", "Renewals=sales")
     assert result.exit_code == 1
     assert '"Proposal Made" (1 deal)' in result.stderr
     assert "nothing was imported" in result.stderr
     assert snapshot_files() == before
     suggestion = result.stderr.strip().splitlines()[-1]
     assert suggestion.strip().startswith("--stage-map")
-    pasted = cli("import", path, *shlex.split(suggestion))
+    pasted = cli("import", path, "--pipeline-map", "Renewals=sales", *shlex.split(suggestion))
     assert pasted.exit_code == 0, pasted.stderr
     assert len(cli.json("list", "--status", "all")) == 4
 

@@ -202,8 +202,10 @@ PIPEDRIVE = CrmFormat(
         probability="probability|pravděpodobnost|probabilité|wahrscheinlichkeit|probabilidade"
         "|probabilidad",
         tags="label|labels|štítek|étiquette|etiqueta",
+        pipeline="pipeline",
     ),
     required=("title",),
+    default_pipelines=("pipeline",),
     default_stages=_stages(
         "Lead In|Qualified|Contact Made|Demo Scheduled|Needs Defined|Proposal Made"
         "|Negotiations Started"
