@@ -145,3 +145,23 @@ def test_a_pipeline_map_must_name_a_pipeline(two: Cli) -> None:
     bad = two("import", str(TWO), "--pipeline-map", "Renewals")
     assert bad.exit_code == 1
     assert "LABEL=PIPELINE" in bad.stderr
+
+
+def test_a_pipedrive_file_puts_rows_into_the_pipeline_its_column_names(
+    two: Cli, tmp_path: Path
+) -> None:
+    """Pipedrive's Pipeline column is read; its own first pipeline ("Pipeline") is the one
+    imported into."""
+    exported = tmp_path / "deals.csv"
+    exported.write_text(
+        "Deal - Title,Deal - Value,Deal - Stage,Deal - Status,Deal - Pipeline\n"
+        "Service renewal,1000,Quoted,Open,Renewals\n"
+        "New rollout,2000,Quoted,Open,Pipeline\n",
+        encoding="utf-8",
+    )
+    report = two.json("import", str(exported))
+    assert (report["format"], report["imported"]) == ("Pipedrive", 2)
+    assert _placed(two) == {
+        "Service renewal": ("renewals", "renewals-quoted", "open"),
+        "New rollout": ("sales", "quoted", "open"),
+    }
