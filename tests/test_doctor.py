@@ -42,10 +42,11 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
     _filled(pipeline)
     result = cli("doctor")
     assert result.exit_code == 0
-    assert "6 derived structures checked, all agree" in result.stdout
+    assert "7 derived structures checked, all agree" in result.stdout
     report = cli.json("doctor")
     assert report["checks"] == [
         "open index",
+        "open deal columns",
         "events index",
         "events heads",
         "closed index",
@@ -62,6 +63,12 @@ def _damage_undone(db_path: Path) -> None:
 def _damage_open_index(db_path: Path) -> None:
     document = orjson.loads(db_path.read_bytes())
     document["deals"]["3"]["at"] = 0  # deal 1's record
+    db_path.write_bytes(orjson.dumps(document))
+
+
+def _damage_open_columns(db_path: Path) -> None:
+    document = orjson.loads(db_path.read_bytes())
+    document["deals"]["3"]["q"][3] = 1  # deal 3's value
     db_path.write_bytes(orjson.dumps(document))
 
 
@@ -82,6 +89,7 @@ def _damage_closed_heads(db_path: Path) -> None:
     [
         (_damage_undone, "undone changes", "change 77 is listed as undone"),
         (_damage_open_index, "open index", "open deal 3"),
+        (_damage_open_columns, "open deal columns", "open deal 3: its columns"),
         (_damage_events_index, "events index", "indexed wrongly"),
         (_damage_closed_heads, "closed heads", "deal 1: the closed deals index's head"),
     ],

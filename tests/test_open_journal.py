@@ -17,6 +17,7 @@ from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import StoreError, WriteFailed
 from salespipe.core.model import Deal
 from salespipe.storage import jsonl as store
+from salespipe.storage.jsonl import deal_columns
 from salespipe.storage.jsonl import files as store_files
 from salespipe.transfer.exporting import backup_head
 
@@ -49,7 +50,10 @@ def test_a_write_appends_one_record_and_keeps_only_an_index_in_the_main_file(
     added = after[len(before) :].splitlines()
     assert [orjson.loads(line)["id"] for line in added] == [2]
     document = _main(db_path)
-    assert document["deals"]["2"] == {"id": 2, "at": len(before), "size": len(added[0])}
+    columns = deal_columns.columns(orjson.loads(added[0]))
+    assert columns[:4] == ["quoted", "tester", "THB", 100]  # stage, owner, currency, value
+    place = {"id": 2, "at": len(before), "size": len(added[0])}
+    assert document["deals"]["2"] == {**place, "q": columns}
     assert b"Alpha" not in db_path.read_bytes()
     assert _titles(pipeline) == {1: "Alpha", 2: "Bravo", 3: "Charlie"}
     assert pipeline.read().get_deal(2).stage == "quoted"  # type: ignore[union-attr]
@@ -159,11 +163,12 @@ def test_a_schema_one_file_is_read_as_it_is_and_upgraded_by_the_first_write(
     pipeline.move(1, "quoted")
     assert db_path.with_name("pipeline.json.schema1.bak").read_bytes() == original
     meta = _main(db_path)["_meta"]["1"]
-    assert (meta["schema"], meta["open_generation"]) == (4, 1)
+    assert (meta["schema"], meta["open_generation"]) == (store.schema_version(), 1)
     assert meta["migrations"] == [
         "open_deals_to_journal",
         "index_journals",
         "stages_into_pipelines",
+        "open_deal_columns",
     ]
     head = backup_head(pipeline.read(), datetime.now())
     assert set(head["meta"]) == {"created_at", "next_deal_id", "next_seq", "next_change"}

@@ -25,7 +25,7 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
-from salespipe.storage.jsonl import line_index
+from salespipe.storage.jsonl import deal_columns, line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
@@ -40,7 +40,7 @@ from salespipe.storage.jsonl.files import (
     write_atomically,
     write_failure,
 )
-from salespipe.storage.jsonl.snapshot import DEALS, META, STAGES, Snapshot
+from salespipe.storage.jsonl.snapshot import COLUMNS_PENDING, DEALS, META, STAGES, Snapshot
 from salespipe.storage.jsonl.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -111,6 +111,14 @@ def stages_into_pipelines(upgrade: Upgrade) -> None:
     upgrade.meta["pipelines"] = [first_pipeline().to_record()]
 
 
+def open_deal_columns(upgrade: Upgrade) -> None:
+    """Schema 4 -> 5: each open deal's index entry keeps the columns the everyday
+    questions read (deal_columns), kept by every write. Building them reads the
+    open-deals journal, so the first write does it (``Store._derive_columns``); until
+    then the questions read the whole records."""
+    upgrade.meta[COLUMNS_PENDING] = True
+
+
 # The schema steps, in order: step N takes a document at schema N to schema N+1. The
 # schema number a file records says which steps it has had; a file migrated by this
 # program also lists their names under "migrations". Append new steps; never change
@@ -119,6 +127,7 @@ MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (
     open_deals_to_journal,
     index_journals,
     stages_into_pipelines,
+    open_deal_columns,
 )
 
 
@@ -332,6 +341,8 @@ class Store:
                     raise self._missing_open_journal(document) from None
                 if not all(key in document[META]["1"] for key in DERIVED_SIZES):
                     self._derive_indexes(document, open_journal)
+                if document[META]["1"].pop(COLUMNS_PENDING, False):
+                    _derive_columns(document, open_journal)
 
             def before_spill() -> None:
                 """Before a large change writes journal lines ahead of its commit."""
@@ -603,3 +614,15 @@ if TYPE_CHECKING:  # the backend implements the port (checked by mypy, costs not
     _storage: type[Storage] = Store
     _view: type[ReadView] = Snapshot
     _transaction: type[WriteTransaction] = Transaction
+
+
+def _derive_columns(document: dict[str, Any], open_journal: CommittedBytes) -> None:
+    """Give each open deal's index entry the columns of its record (a file upgraded from
+    schema 4); they are written with the change, under the lock."""
+    lines = open_journal.read_all()
+    for entry in document[DEALS].values():
+        try:
+            record = orjson.loads(lines[entry["at"] : entry["at"] + entry["size"]])
+            entry[deal_columns.KEY] = deal_columns.columns(record)
+        except (ValueError, KeyError, TypeError):
+            raise damaged(open_journal.path) from None

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from salespipe.core.i18n import _
-from salespipe.storage.jsonl import line_index
+from salespipe.storage.jsonl import deal_columns, line_index
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
 from salespipe.storage.jsonl.snapshot import DEALS, Snapshot, _latest_lines
@@ -31,7 +33,7 @@ class Repair:
 
     files: dict[Path, bytes] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
-    open_index: dict[str, dict[str, int]] | None = None
+    open_index: dict[str, dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -221,49 +223,69 @@ def _undone_check(recomputed: _Recomputed) -> Check:
     return Check("undone changes", fresh, stored, compare, repair)
 
 
-# -- the open deals' index ------------------------------------------------------------------
-def _open_check() -> Check:
+# -- the open deals' index and their columns ------------------------------------------------
+def _open_checks() -> list[Check]:
     """Each open deal's entry must point at the last record of that deal in the
     open-deals journal (a write appends the record, then points the entry at it), and
-    that record must be the deal's, open. Which deals are open is the index's to say."""
+    that record must be the deal's, open; its columns must be that record's (what the
+    everyday questions read, deal_columns). Which deals are open is the index's to say."""
+    recomputed: dict[str, dict[str, Any]] = {}
 
-    def fresh(snapshot: Snapshot) -> dict[str, dict[str, int]]:
+    def fresh(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+        if recomputed:
+            return recomputed
         lines = snapshot._open_lines()
         try:
             latest = _latest_lines(lines)
-        except ValueError:
+            for key, entry in snapshot._open_index.items():
+                start = latest.get(entry["id"])
+                if start is not None:
+                    end = lines.find(b"\n", start)
+                    record = orjson.loads(lines[start:end])
+                    row = deal_columns.columns(record)
+                    where = {"id": entry["id"], "at": start, "size": end - start}
+                    recomputed[key] = {**where, deal_columns.KEY: row}
+        except (ValueError, KeyError, TypeError):
             raise damaged(snapshot._open_journal.path) from None
-        index: dict[str, dict[str, int]] = {}
-        for key, entry in snapshot._open_index.items():
-            start = latest.get(entry["id"])
-            if start is not None:
-                end = lines.find(b"\n", start)
-                index[key] = {"id": entry["id"], "at": start, "size": end - start}
-        return index
+        return recomputed
 
-    def stored(snapshot: Snapshot) -> dict[str, dict[str, int]]:
+    def stored(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
         return dict(snapshot._open_index)
 
-    def compare(fresh: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+    def compare_places(fresh: dict[str, Any], stored: dict[str, Any]) -> list[str]:
         return [
             _("open deal {id}: the index points at an older or wrong record").format(id=key)
             if key in fresh
             else _("open deal {id}: no record of it in the open-deals journal").format(id=key)
             for key in sorted(stored, key=int)
-            if fresh.get(key) != stored[key]
+            if _place(fresh.get(key)) != _place(stored[key])
         ]
 
-    def repair(fix: Repair, fresh: dict[str, dict[str, int]]) -> None:
+    def compare_columns(fresh: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+        return [
+            _("open deal {id}: its columns are not those of its record").format(id=key)
+            for key in sorted(fresh, key=int)
+            if fresh[key][deal_columns.KEY] != stored[key].get(deal_columns.KEY)
+        ]
+
+    def repair(fix: Repair, fresh: dict[str, dict[str, Any]]) -> None:
         fix.open_index = fresh
 
-    return Check("open index", fresh, stored, compare, repair)
+    return [
+        Check("open index", fresh, stored, compare_places, repair),
+        Check("open deal columns", fresh, stored, compare_columns, repair),
+    ]
+
+
+def _place(entry: dict[str, Any] | None) -> tuple[int, int, int] | None:
+    return None if entry is None else (entry["id"], entry["at"], entry["size"])
 
 
 # -- running them --------------------------------------------------------------------------------
 def checks(snapshot: Snapshot) -> list[Check]:
     """Every derived structure of the data file, in the order they are reported."""
     recomputed = _Recomputed()
-    return [_open_check(), *_index_checks(recomputed, snapshot.paths), _undone_check(recomputed)]
+    return [*_open_checks(), *_index_checks(recomputed, snapshot.paths), _undone_check(recomputed)]
 
 
 def examine(snapshot: Snapshot) -> list[tuple[Check, Any, list[str]]]:

@@ -16,6 +16,7 @@ from tinydb.storages import Storage
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
+from salespipe.storage.jsonl import deal_columns
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 META, STAGES, DEALS = "_meta", "stages", "deals"
+# Set by the schema step that gave the open index its columns, until a write builds them.
+COLUMNS_PENDING = "open_columns_pending"
 
 # The main file's own bookkeeping in its meta record; any other key there is a flag
 # (see ReadView.flags).
@@ -52,6 +55,7 @@ BOOKKEEPING = frozenset(
         "closed_index_size",
         "undone",
         "pipelines",
+        COLUMNS_PENDING,
     )
 )
 
@@ -151,6 +155,7 @@ class Snapshot:
         self._closed_lookups = 0
         self._line_indexes: dict[str, LineIndex | None] = {}
         self._asked: list[Record] | None = None
+        self._asked_whole = False
 
     @property
     def exists(self) -> bool:
@@ -199,10 +204,10 @@ class Snapshot:
     # -- deals ---------------------------------------------------------------------
     # The main file's deals table is an index: open deal id -> where its current record
     # sits in the open-deals journal: {"id": id, "at": offset, "size": bytes without the
-    # newline}.
+    # newline, "q": the columns the everyday questions read (deal_columns)}.
     @property
-    def _open_index(self) -> dict[str, dict[str, int]]:
-        index: dict[str, dict[str, int]] = self._storage.data[DEALS]
+    def _open_index(self) -> dict[str, dict[str, Any]]:
+        index: dict[str, dict[str, Any]] = self._storage.data[DEALS]
         return index
 
     def open_deals(self) -> list[Deal]:
@@ -239,17 +244,41 @@ class Snapshot:
         """Every committed byte of the open-deals journal."""
         return self._open_journal.read_all()
 
-    def _open_record(self, entry: dict[str, int]) -> Record:
+    def _open_record(self, entry: dict[str, Any]) -> Record:
         record: Record = orjson.loads(self._open_journal.read(entry["at"], entry["size"]))
         return record
 
     # -- the everyday questions (storage/queries.py) -------------------------------
-    # Answered from the open records, parsed once a view however many a command asks
-    # (queries is imported by the commands that ask, not by every command).
+    # Asked of light records made from the columns each open deal's index entry keeps
+    # (deal_columns); only the records an answer names are parsed. (queries is imported
+    # by the commands that ask, not by every command.)
     def _asked_records(self) -> list[Record]:
+        """The open deals as the questions read them: light records, or the whole ones
+        when an entry has no columns (then ``_whole`` has nothing to do)."""
         if self._asked is None:
-            self._asked = self.open_records()
+            light = self._light_records()
+            self._asked_whole = light is None
+            self._asked = self.open_records() if light is None else light
         return self._asked
+
+    def _light_records(self) -> list[Record] | None:
+        return deal_columns.light_records(self._open_index.values())
+
+    @_reports_damage("open")
+    def _whole(self, records: list[Record]) -> list[Record]:
+        """The stored records of the open deals ``records`` (light ones) name, in order."""
+        if self._asked_whole:
+            return records
+        index = self._open_index
+        entries = [index[str(r["id"])] for r in records]
+        if len(entries) > 64:  # many: slice them out of the journal read once
+            lines = self._open_lines()
+            whole = [orjson.loads(lines[e["at"] : e["at"] + e["size"]]) for e in entries]
+        else:
+            whole = [self._open_record(e) for e in entries]
+        if not all(r.keys() >= _DEAL_KEYS for r in whole):
+            raise damaged(self._open_journal.path)
+        return whole
 
     def stage_totals(self, where: OpenWhere) -> list[StageSum]:
         from salespipe.storage import queries
@@ -259,18 +288,24 @@ class Snapshot:
     def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
         from salespipe.storage import queries
 
-        return queries.stale_deals(self._asked_records(), self.stages(), now, where)
+        found = queries.stale_deals(self._asked_records(), self.stages(), now, where)
+        return self._whole(found)
 
     def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
         from salespipe.storage import queries
 
-        return queries.due_by(self._asked_records(), what, until, where)
+        return self._whole(queries.due_by(self._asked_records(), what, until, where))
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         from salespipe.storage import queries
 
-        records = self._asked_records()
-        return queries.open_page(records, self.stages(), where, order, limit, now)
+        if order in deal_columns.ORDERS:
+            records = self._asked_records()
+        else:  # an order that reads more than the columns keep
+            self._asked_whole = True
+            records = self._asked = self.open_records()
+        page = queries.open_page(records, self.stages(), where, order, limit, now)
+        return page._replace(records=self._whole(page.records))
 
     @_reports_damage("closed")
     def closed_deals(self) -> list[Deal]:

@@ -9,6 +9,7 @@ import orjson
 from tinydb.table import Document
 
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
+from salespipe.storage.jsonl.deal_columns import KEY, columns
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
 from salespipe.storage.jsonl.line_index import IndexWriter, check_index, indexed_journals
 from salespipe.storage.jsonl.snapshot import BOOKKEEPING, DEALS, META, STAGES, Snapshot
@@ -161,10 +162,10 @@ class Transaction(Snapshot):
         # its old closed record must not come back.
         self._append_closed({"id": deal_id, "deleted": True})
 
-    def _append_open(self, deal_id: int, record: Record) -> dict[str, int]:
+    def _append_open(self, deal_id: int, record: Record) -> dict[str, Any]:
         line = orjson.dumps(record)
         at = self._open_journal.size + len(self._new_open)
-        entry = {"id": deal_id, "at": at, "size": len(line)}
+        entry = {"id": deal_id, "at": at, "size": len(line), KEY: columns(record)}
         self._new_open += line
         self._new_open += b"\n"
         return entry
@@ -202,12 +203,13 @@ class Transaction(Snapshot):
                 yield closed
 
     def _asked_records(self) -> list[Record]:
+        self._asked_whole = True
         return self.open_records()  # the deals change as the transaction goes
 
     def _open_lines(self) -> bytes:
         return super()._open_lines() + self._new_open if self._new_open else super()._open_lines()
 
-    def _open_record(self, entry: dict[str, int]) -> Record:
+    def _open_record(self, entry: dict[str, Any]) -> Record:
         at = entry["at"] - self._open_journal.size
         if at < 0:
             return super()._open_record(entry)
@@ -276,12 +278,12 @@ class Transaction(Snapshot):
             return b"", generation
         lines = self._open_lines()
         compacted = bytearray()
-        fresh: dict[str, dict[str, int]] = {}
+        fresh: dict[str, dict[str, Any]] = {}
         for key, entry in index.items():
             line = lines[entry["at"] : entry["at"] + entry["size"] + 1]
             if line[-1:] != b"\n":
                 raise damaged(self._open_journal.path)
-            fresh[key] = {"id": entry["id"], "at": len(compacted), "size": entry["size"]}
+            fresh[key] = {**entry, "at": len(compacted)}
             compacted += line
         self._new_open.clear()
         self._storage.data[DEALS] = fresh
