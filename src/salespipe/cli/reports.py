@@ -53,7 +53,7 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
     if owner is None:
         return found
     if not history:
-        if not found.open.count():
+        if not found.open.count(found.now):
             output.warn(_('no open deal has the owner "{owner}".').format(owner=owner))
         return found
     owned = list(found.records)  # one owner's deals: few enough to hold

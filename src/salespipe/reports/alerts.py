@@ -217,4 +217,4 @@ def check(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> CheckResu
     }
     by_deal = attrgetter("deal_id")
     alerts = [alert for kind in ALERT_KINDS for alert in sorted(found[kind], key=by_deal)]
-    return CheckResult(now.date(), deals.count(), alerts)
+    return CheckResult(now.date(), deals.count(now), alerts)

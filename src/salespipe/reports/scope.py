@@ -68,8 +68,8 @@ class OpenDeals:
     def first(self, order: str, limit: int | None, now: datetime) -> Page:
         return self.asked.open_page(self.where, order, limit, now)
 
-    def count(self) -> int:
-        return sum(row.deals for row in self.stage_totals())
+    def count(self, now: datetime) -> int:
+        return self.first("id", 0, now).matched
 
 
 class Source(Asked, Protocol):

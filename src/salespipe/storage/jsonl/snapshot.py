@@ -156,6 +156,7 @@ class Snapshot:
         self._line_indexes: dict[str, LineIndex | None] = {}
         self._asked: list[Record] | None = None
         self._asked_whole = False
+        self._parsed: dict[int, Record] = {}
 
     @property
     def exists(self) -> bool:
@@ -266,19 +267,25 @@ class Snapshot:
 
     @_reports_damage("open")
     def _whole(self, records: list[Record]) -> list[Record]:
-        """The stored records of the open deals ``records`` (light ones) name, in order."""
+        """The stored records of the open deals ``records`` (light ones) name, in order;
+        each parsed once a view, however many answers name it."""
         if self._asked_whole:
             return records
-        index = self._open_index
-        entries = [index[str(r["id"])] for r in records]
-        if len(entries) > 64:  # many: slice them out of the journal read once
-            lines = self._open_lines()
-            whole = [orjson.loads(lines[e["at"] : e["at"] + e["size"]]) for e in entries]
-        else:
-            whole = [self._open_record(e) for e in entries]
-        if not all(r.keys() >= _DEAL_KEYS for r in whole):
-            raise damaged(self._open_journal.path)
-        return whole
+        parsed = self._parsed
+        missing = [r["id"] for r in records if r["id"] not in parsed]
+        if missing:
+            index = self._open_index
+            entries = [index[str(deal_id)] for deal_id in missing]
+            if len(entries) > 64:  # many: out of the journal read once, parsed in one go
+                lines = self._open_lines()
+                joined = b",".join(lines[e["at"] : e["at"] + e["size"]] for e in entries)
+                found = orjson.loads(b"[" + joined + b"]")
+            else:
+                found = [self._open_record(e) for e in entries]
+            if not all(type(r) is dict and r.keys() >= _DEAL_KEYS for r in found):
+                raise damaged(self._open_journal.path)
+            parsed.update(zip(missing, found, strict=True))
+        return [parsed[r["id"]] for r in records]
 
     def stage_totals(self, where: OpenWhere) -> list[StageSum]:
         from salespipe.storage import queries
