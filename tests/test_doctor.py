@@ -52,6 +52,7 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
         "closed index",
         "closed heads",
         "undone changes",
+        "change log",
     ]
     assert (report["differences"], report["fixed"]) == ([], False)
 
@@ -133,7 +134,7 @@ def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
     for name in ("events.idx", "events.heads", "closed.idx", "closed.heads"):
         db_path.with_name(f"pipeline.{name}").unlink(missing_ok=True)
     checks = {d["check"] for d in _differences(cli)}
-    assert checks == {"events index", "closed index", "undone changes"}
+    assert checks == {"events index", "closed index", "undone changes", "change log"}
     assert cli("doctor", "--fix").exit_code == 0
     assert orjson.loads(db_path.read_bytes())["_meta"]["1"]["schema"] == schema_version()
     assert db_path.with_name("pipeline.json.schema2.bak").exists()

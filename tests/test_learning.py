@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 import known_truth as truth
+from salespipe.core.change_rows import ChangeRow, change_row
 from salespipe.core.tally import end_of_day
 from salespipe.reports import backtest, calibrate, forecast, ranges, slips
 
@@ -20,6 +21,11 @@ def tolerance(true: float, configured: float, closed: int) -> float:
     sampling = 3 * math.sqrt(true * (1 - true) / closed)
     prior_pull = calibrate.PRIOR_DEALS / (closed + calibrate.PRIOR_DEALS) * abs(configured - true)
     return sampling + prior_pull
+
+
+def rows(events: list[dict]) -> list[ChangeRow]:
+    """What a backend hands the backtest and slips: the events' change rows."""
+    return [change_row(event) for event in events]
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +141,7 @@ def test_created_since_keeps_the_later_deals() -> None:
 
 
 def test_backtest_prefers_history_where_the_stages_are_wrong(low_events) -> None:
-    result = backtest.backtest(low_events, set(), truth.STAGES, months=6, now=truth.NOW)
+    result = backtest.backtest(rows(low_events), set(), truth.STAGES, months=6, now=truth.NOW)
     assert result.better == "history"
     stage, history = result.scores["stage"], result.scores["history"]
     assert history.brier is not None
@@ -148,14 +154,16 @@ def test_backtest_prefers_history_where_the_stages_are_wrong(low_events) -> None
 
 
 def test_backtest_keeps_the_stages_where_they_are_right(configured_events) -> None:
-    result = backtest.backtest(configured_events, set(), truth.STAGES, months=6, now=truth.NOW)
+    result = backtest.backtest(
+        rows(configured_events), set(), truth.STAGES, months=6, now=truth.NOW
+    )
     assert result.better == "stage"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_backtest_does_not_wrongly_prefer_history_on_other_draws(seed: int) -> None:
     events = truth.history(truth.AS_CONFIGURED, deals=400, seed=seed)
-    result = backtest.backtest(events, set(), truth.STAGES, months=6, now=truth.NOW)
+    result = backtest.backtest(rows(events), set(), truth.STAGES, months=6, now=truth.NOW)
     assert result.better == "stage"
 
 
@@ -165,7 +173,7 @@ def test_backtest_months_match_a_replay_of_each_month_start(low_events) -> None:
     from salespipe.core.tally import end_of_day
     from salespipe.reports.timeline import replay
 
-    result = backtest.backtest(low_events, set(), truth.STAGES, months=3, now=truth.NOW)
+    result = backtest.backtest(rows(low_events), set(), truth.STAGES, months=3, now=truth.NOW)
     for month in result.months:
         cutoff = end_of_day(date.fromordinal(month.month.toordinal() - 1))
         past = replay(low_events, set(), cutoff).records()
@@ -220,7 +228,7 @@ def test_timing_shares_are_conditional_on_the_age() -> None:
 
 def test_slips_count_pushed_dates_per_owner_and_stage() -> None:
     events = truth.history(truth.LOW, deals=60, seed=3, slip_share=0.5)
-    result = slips.slips(events, set(), truth.STAGES, as_of=truth.NOW.date())
+    result = slips.slips(rows(events), set(), truth.STAGES, as_of=truth.NOW.date())
     pushed = [e for e in events if e["type"] == "edit"]
     assert pushed
     assert len(result.total.days) == len(pushed)
@@ -230,14 +238,14 @@ def test_slips_count_pushed_dates_per_owner_and_stage() -> None:
     assert [g.key for g in result.stages if g.days] == ["presented"]  # pushed on day 2
     data = result.to_dict()
     assert data["total"]["slips"] == len(pushed)
-    only = slips.slips(events, set(), truth.STAGES, as_of=truth.NOW.date(), owner="WIPA")
+    only = slips.slips(rows(events), set(), truth.STAGES, as_of=truth.NOW.date(), owner="WIPA")
     assert [g.key for g in only.owners] == ["wipa"]
 
 
 def test_undone_slips_do_not_count() -> None:
     events = truth.history(truth.LOW, deals=20, seed=3, slip_share=1.0)
     pushed = [e["change"] for e in events if e["type"] == "edit"]
-    result = slips.slips(events, set(pushed), truth.STAGES, as_of=truth.NOW.date())
+    result = slips.slips(rows(events), set(pushed), truth.STAGES, as_of=truth.NOW.date())
     assert result.total.days == []
 
 
@@ -264,8 +272,10 @@ def test_backtest_months_do_not_depend_on_how_times_are_written(low_events) -> N
         as_text.append({**event, "at": when.astimezone(zones[index % 3]).isoformat()})
     assert len({event["at"][-6:] for event in as_text}) == 3
     for months in (3, 6):
-        expected = backtest.backtest(parsed, set(), truth.STAGES, months=months, now=truth.NOW)
-        result = backtest.backtest(as_text, set(), truth.STAGES, months=months, now=truth.NOW)
+        expected = backtest.backtest(
+            rows(parsed), set(), truth.STAGES, months=months, now=truth.NOW
+        )
+        result = backtest.backtest(rows(as_text), set(), truth.STAGES, months=months, now=truth.NOW)
         assert result.to_dict() == expected.to_dict()
 
 
@@ -283,6 +293,6 @@ def test_slips_ignore_changes_that_touch_no_owner_stage_or_close_date() -> None:
                     "after": {"updated_at": event["at"]},
                 }
             )
-    expected = slips.slips(events, set(), truth.STAGES, as_of=truth.NOW.date())
-    result = slips.slips(noted, set(), truth.STAGES, as_of=truth.NOW.date())
+    expected = slips.slips(rows(events), set(), truth.STAGES, as_of=truth.NOW.date())
+    result = slips.slips(rows(noted), set(), truth.STAGES, as_of=truth.NOW.date())
     assert result.to_dict() == expected.to_dict()

@@ -19,6 +19,7 @@ from salespipe.core.model import Deal
 from salespipe.storage import jsonl as store
 from salespipe.storage.jsonl import deal_columns
 from salespipe.storage.jsonl import files as store_files
+from salespipe.storage.jsonl.database import MIGRATIONS, schema_version
 from salespipe.transfer.exporting import backup_head
 
 
@@ -163,8 +164,9 @@ def test_a_schema_one_file_is_read_as_it_is_and_upgraded_by_the_first_write(
     pipeline.move(1, "quoted")
     assert db_path.with_name("pipeline.json.schema1.bak").read_bytes() == original
     meta = _main(db_path)["_meta"]["1"]
-    assert (meta["schema"], meta["open_generation"]) == (store.schema_version(), 1)
-    assert meta["migrations"] == [
+    assert (meta["schema"], meta["open_generation"]) == (schema_version(), 1)
+    assert meta["migrations"] == [step.__name__ for step in MIGRATIONS]
+    assert meta["migrations"][:4] == [
         "open_deals_to_journal",
         "index_journals",
         "stages_into_pipelines",

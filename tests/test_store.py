@@ -31,9 +31,10 @@ def test_reading_a_missing_file_creates_nothing(pipeline: Pipeline, db_path: Pat
 
 def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path) -> None:
     """The first change creates the folder, the main file, the events journal, its
-    index and the open-deals journal."""
+    index, its change log and the open-deals journal."""
     pipeline.add("A", DealFields())
     assert sorted(p.name for p in db_path.parent.iterdir()) == [
+        "pipeline.changes.jsonl",
         "pipeline.events.idx",
         "pipeline.events.jsonl",
         "pipeline.json",

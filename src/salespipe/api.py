@@ -433,7 +433,7 @@ class Pipeline:
 
         snapshot = self._app.read()
         return backtest.backtest(
-            snapshot.event_records(),
+            snapshot.change_records(),
             snapshot.undone_changes(),
             snapshot.stages(),
             months=months,
@@ -447,7 +447,7 @@ class Pipeline:
 
         snapshot = self._app.read()
         return slips.slips(
-            snapshot.event_records(),
+            snapshot.change_records(),
             snapshot.undone_changes(),
             snapshot.stages(),
             as_of=clock.now().date(),

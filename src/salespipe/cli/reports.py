@@ -2,8 +2,8 @@
 stale, check.
 
 Which deal records a report reads (open or all, now or ``--as-of``) is decided by
-:mod:`salespipe.reports.scope`; ``slips`` and ``forecast --backtest`` read the event
-journal themselves, in one pass each. The report modules are imported inside the
+:mod:`salespipe.reports.scope`; ``slips`` and ``forecast --backtest`` read the events'
+change rows themselves, in one pass each. The report modules are imported inside the
 commands, so other commands do not pay for them at start-up.
 """
 
@@ -29,7 +29,8 @@ from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
-    from salespipe.core.model import Record, Stage
+    from salespipe.core.change_rows import ChangeRow
+    from salespipe.core.model import Stage
     from salespipe.reports.forecast import Forecast
     from salespipe.reports.scope import Scope
     from salespipe.storage.port import ReadView
@@ -69,15 +70,15 @@ def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
     return stages if pipeline is None else stages_in(stages, pipeline)
 
 
-def _events_in(snapshot: "ReadView", pipeline: str | None) -> Iterator["Record"]:
-    """The events of the deals now in ``pipeline`` (all of them when None); the deals'
-    events replayed by slips and the backtest."""
-    events = snapshot.event_records()
+def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterator["ChangeRow"]:
+    """The change rows of the events of the deals now in ``pipeline`` (all events when
+    None): the history replayed by slips and the backtest."""
+    rows = snapshot.change_records()
     if pipeline is None:
-        return events
+        return rows
     keys = {s.key for s in _stages_in(snapshot, pipeline)}
     ids = {r["id"] for r in snapshot.all_records() if r["stage"] in keys}
-    return (e for e in events if e["deal_id"] in ids)
+    return (row for row in rows if row[2] in ids)
 
 
 def _all_pipelines(ctx: typer.Context) -> bool:
@@ -138,7 +139,7 @@ def _backtest(
         raise InvalidValue(_("--backtest tests the months before today; leave out --as-of."))
     snapshot, pipeline = state(ctx).read_scoped(missing_ok=True)
     result = backtest.backtest(
-        _events_in(snapshot, pipeline),
+        _changes_in(snapshot, pipeline),
         snapshot.undone_changes(),
         _stages_in(snapshot, pipeline),
         months=months,
@@ -423,7 +424,7 @@ def register(app: typer.Typer) -> None:
 
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
             return slipping.slips(
-                _events_in(snapshot, pipeline),
+                _changes_in(snapshot, pipeline),
                 snapshot.undone_changes(),
                 _stages_in(snapshot, pipeline),
                 as_of=clock.now().date(),

@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from salespipe.core import parse
+from salespipe.core.change_rows import ADDED, REMOVED, ChangeRow
 from salespipe.core.model import Record, Stage, record_probability
 from salespipe.core.tally import currency_of, end_of_day, moment, rounded, value_of
 from salespipe.reports.calibrate import PathCounts, Walk, deal_path, walk_of, walk_path
@@ -57,10 +58,6 @@ _FORECAST_FIELDS = (
     "stage_entered_at",
 )
 """What a forecast reads of an open deal: all a month start keeps of it."""
-
-_KEPT = (*_FORECAST_FIELDS, "owner", "stays", "created_at", "closed_at")
-"""What the pass keeps of a deal: its forecast fields, and what its walk and its
-outcome are read from."""
 
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
@@ -149,7 +146,7 @@ class _MonthStart:
 
 
 def backtest(
-    events: Iterable[Record],
+    rows: Iterable[ChangeRow],
     undone: Collection[int],
     stages: Sequence[Stage],
     *,
@@ -157,15 +154,15 @@ def backtest(
     now: datetime,
     owner: str | None = None,
 ) -> Backtest:
-    """Both methods on each of the last ``months`` whole months, from the stored event
-    records in recorded order (the changes in ``undone`` and the undos skipped), the
-    stages as they are now, and only the deals of ``owner`` if given."""
+    """Both methods on each of the last ``months`` whole months, from the events' change
+    rows in recorded order (the changes in ``undone`` and the undos skipped), the stages
+    as they are now, and only the deals of ``owner`` if given."""
     this_month = month_start(now.date())
     starts = [
         _MonthStart(m, end_of_day(m - timedelta(days=1)))
         for m in (add_months(this_month, -n) for n in range(months, 0, -1))
     ]
-    deals, stage_events = _Replay(starts, owner).run(events, undone)
+    deals, stage_events = _Replay(starts, owner).run(rows, undone)
     return _score(starts, deals, stage_events, stages, now)
 
 
@@ -180,8 +177,8 @@ class _Replay:
     What a record counts is its walk (:func:`.calibrate.walk_of`): the walks are
     tallied per month start and each distinct one is counted once at the end.
 
-    A deal is kept as the fields the months read of it (:data:`_KEPT`), so that the
-    pass holds 100k small records rather than 100k whole deals."""
+    A deal is kept as the fields its change rows carry (what the months read of it),
+    so that the pass holds 100k small records rather than 100k whole deals."""
 
     def __init__(self, starts: Sequence[_MonthStart], owner: str | None) -> None:
         self.starts = starts
@@ -190,31 +187,29 @@ class _Replay:
         self.wanted = parse.fold(owner) if owner is not None else None
 
     def run(
-        self, events: Iterable[Record], undone: Collection[int]
+        self, rows: Iterable[ChangeRow], undone: Collection[int]
     ) -> tuple[dict[int, Record], list[Record]]:
         deals: dict[int, Record] = {}
         slot_of: dict[int, int] = {}  # per deal: how many month starts precede its last event
         stage_events: list[Record] = []
-        witness, kept, slot = self.witness, _KEPT, _Slots(self.cutoffs)
-        for event in events:
-            if event["type"] == "undo" or event["change"] in undone:
+        witness, slot = self.witness, _Slots(self.cutoffs)
+        for change, kind_of_event, deal_id, at, kind, fields in rows:
+            if kind_of_event == "undo" or change in undone:
                 continue
-            deal_id = event.get("deal_id")
             if deal_id is None:
-                if event["type"].startswith("stage-"):
-                    stage_events.append(event)
+                if kind_of_event.startswith("stage-"):
+                    stage_events.append({"at": at, "before": fields})
                 continue
-            here = slot(event["at"])
+            here = slot(at)
             record = deals.get(deal_id)
             if record is not None and here != slot_of[deal_id]:
                 witness(record, slot_of[deal_id], here)
-            before, after = event.get("before"), event.get("after")
-            if before is None and after is not None:
-                deals[deal_id] = {name: after[name] for name in kept if name in after}
-            elif after is None:
+            if kind == ADDED:
+                deals[deal_id] = fields
+            elif kind == REMOVED:
                 deals.pop(deal_id, None)
             elif record is not None:
-                record.update(after)
+                record.update(fields)
             slot_of[deal_id] = here
         end = len(self.cutoffs)
         for deal_id, record in deals.items():

@@ -118,10 +118,11 @@ def _path(record: Record) -> list[tuple[str, str]]:
     in that visit; a stay in the same stage as the one before (a reopen where it was
     lost) continues that visit."""
     path: list[tuple[str, str]] = []
-    for stage, entered, _left in record.get("stays") or ():
+    for stay in record.get("stays") or ():  # [stage, entered, left], or without left
+        stage = stay[0]
         if path and path[-1][0] == stage:
             continue
-        path.append((stage, entered))
+        path.append((stage, stay[1]))
     if not path:
         path.append((record["stage"], record.get("stage_entered_at") or record["created_at"]))
     return path
@@ -148,7 +149,8 @@ walk once (:func:`walk_of`, :func:`walk_path`)."""
 def walk_of(record: Record) -> Walk:
     """The stages of :func:`_path` (without the times) and the deal's status."""
     stages: list[str] = []
-    for stage, _entered, _left in record.get("stays") or ():
+    for stay in record.get("stays") or ():
+        stage = stay[0]
         if not stages or stages[-1] != stage:
             stages.append(stage)
     if not stages:

@@ -16,7 +16,8 @@ from datetime import date
 from typing import Any
 
 from salespipe.core import parse
-from salespipe.core.model import Record, Stage
+from salespipe.core.change_rows import CHANGED, REMOVED, ChangeRow
+from salespipe.core.model import Stage
 from salespipe.core.tally import median_and_mean, rate, rounded
 
 _FOLLOWED = ("owner", "stage", "expected_close")
@@ -76,14 +77,14 @@ class Slips:
 
 
 def slips(
-    events: Iterable[Record],
+    rows: Iterable[ChangeRow],
     undone: Collection[int],
     stages: Sequence[Stage],
     *,
     as_of: date,
     owner: str | None = None,
 ) -> Slips:
-    """The slips in the stored event records (recorded order; undone changes and undos
+    """The slips in the events' change rows (recorded order; undone changes and undos
     skipped), for every owner or only ``owner``."""
     wanted = parse.fold(owner) if owner is not None else None
     names = {s.key: s.name for s in stages}
@@ -93,12 +94,10 @@ def slips(
     groups_of: dict[tuple[str, str], tuple[SlipGroup, ...]] = {}  # per (owner, stage)
     owner_wanted: dict[str, bool] = {}
     state: dict[int, dict[str, Any]] = {}  # per deal: owner, stage, expected_close
-    for event in events:
-        deal_id = event.get("deal_id")
-        if deal_id is None or event["type"] == "undo" or event["change"] in undone:
+    for change, kind_of_event, deal_id, _at, kind, after in rows:
+        if deal_id is None or kind_of_event == "undo" or change in undone:
             continue
-        before, after = event.get("before"), event.get("after")
-        if after is None:
+        if kind == REMOVED:
             state.pop(deal_id, None)
             continue
         deal = state.get(deal_id)
@@ -126,7 +125,7 @@ def slips(
         if deal["expected_close"] is not None:
             for group in groups:
                 group.dated.add(deal_id)
-        pushed = _days_pushed(previous, after.get("expected_close") if before else None)
+        pushed = _days_pushed(previous, after.get("expected_close") if kind == CHANGED else None)
         if pushed > 0:
             for group in groups:
                 group.slipped.add(deal_id)

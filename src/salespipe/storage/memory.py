@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from salespipe.core.change_rows import ChangeRow, change_row
 from salespipe.core.errors import DatabaseBusy, NoLiveFeed
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
@@ -167,6 +168,9 @@ class MemoryView(ReadView):
 
     def event_lines(self) -> Iterator[bytes]:
         return iter(list(self._state.events))
+
+    def change_records(self) -> Iterator[ChangeRow]:
+        return map(change_row, self.event_records())
 
     def newest_events(
         self, limit: int, *, deal_id: int | None = None, since: date | None = None

@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
+from salespipe.core.change_rows import ChangeRow
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 
 if TYPE_CHECKING:
@@ -202,6 +203,10 @@ class ReadView(Protocol):
     def event_lines(self) -> Iterator[bytes]:
         """Every event's record as compact JSON (no newline), in recorded order: what a
         backup writes."""
+
+    def change_records(self) -> Iterator[ChangeRow]:
+        """Every event's change row (:mod:`salespipe.core.change_rows`) in recorded
+        order, one at a time: what the reports that replay the history read."""
 
     def newest_events(
         self, limit: int, *, deal_id: int | None = None, since: date | None = None

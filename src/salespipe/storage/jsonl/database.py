@@ -25,7 +25,7 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
-from salespipe.storage.jsonl import deal_columns, line_index
+from salespipe.storage.jsonl import change_log, deal_columns, line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
@@ -119,6 +119,13 @@ def open_deal_columns(upgrade: Upgrade) -> None:
     upgrade.meta[COLUMNS_PENDING] = True
 
 
+def keep_change_log(upgrade: Upgrade) -> None:
+    """Schema 5 -> 6: every event's change row in the change log, kept by every write
+    (change_log.py). Like the indexes, the first write builds it from the events
+    journal; until then a reader derives the rows from the events."""
+    upgrade.meta.pop(change_log.SIZE_KEY, None)
+
+
 # The schema steps, in order: step N takes a document at schema N to schema N+1. The
 # schema number a file records says which steps it has had; a file migrated by this
 # program also lists their names under "migrations". Append new steps; never change
@@ -128,6 +135,7 @@ MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (
     index_journals,
     stages_into_pipelines,
     open_deal_columns,
+    keep_change_log,
 )
 
 
@@ -162,6 +170,7 @@ def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> d
         "open_size": 0,
         "event_index_size": 0,
         "closed_index_size": 0,
+        change_log.SIZE_KEY: 0,
         "undone": [],
         "config": config,
         "changes": [],
@@ -253,7 +262,7 @@ def _meta_problem(meta: dict[str, Any]) -> str | None:
     for key in keys:
         if not is_count(meta.get(key), minimum=1 if key in _COUNTERS else 0):
             return f"_meta.{key}"
-    for key in DERIVED_SIZES:
+    for key in (*DERIVED_SIZES, change_log.SIZE_KEY):
         if key in meta and not is_count(meta[key]):
             return f"_meta.{key}"
     undone = meta.get("undone", [])
@@ -343,6 +352,8 @@ class Store:
                     self._derive_indexes(document, open_journal)
                 if document[META]["1"].pop(COLUMNS_PENDING, False):
                     _derive_columns(document, open_journal)
+                if change_log.SIZE_KEY not in document[META]["1"]:
+                    self._derive_change_log(document, open_journal)
 
             def before_spill() -> None:
                 """Before a large change writes journal lines ahead of its commit."""
@@ -388,6 +399,21 @@ class Store:
             sizes[files[journal].size_key] = len(data)
         document[META]["1"].update(sizes, undone=undone)
 
+    def _derive_change_log(self, document: dict[str, Any], open_journal: CommittedBytes) -> None:
+        """Build the change log of a file that has none (upgraded from schema 4), under
+        the lock, like :meth:`_derive_indexes`."""
+        self._ensure_writable()
+        snapshot = Snapshot(self.paths, document, True, open_journal)
+        try:
+            log = change_log.derive(snapshot.event_lines())
+        except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+            raise damaged(self.paths.events) from None
+        try:
+            write_atomically(self.paths.change_log, log, self.paths.temp_prefix(), like=self.path)
+        except OSError as exc:
+            raise WriteFailed(write_failure(self.path, exc)) from None
+        document[META]["1"][change_log.SIZE_KEY] = len(log)
+
     @contextlib.contextmanager
     def replacing(
         self, lock_timeout: LockTimeout, command: str, now_iso: str
@@ -427,6 +453,7 @@ class Store:
             (new.paths.event_heads, self.paths.event_heads),
             (new.paths.closed_index, self.paths.closed_index),
             (new.paths.closed_heads, self.paths.closed_heads),
+            (new.paths.change_log, self.paths.change_log),
         ]
         meta["open_generation"] = fresh
         absent = [target for source, target in moves if not source.exists()]

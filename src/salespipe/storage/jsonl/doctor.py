@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from salespipe.core.i18n import _
-from salespipe.storage.jsonl import deal_columns, line_index
+from salespipe.storage.jsonl import change_log, deal_columns, line_index
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
 from salespipe.storage.jsonl.snapshot import DEALS, Snapshot, _latest_lines
@@ -281,11 +281,58 @@ def _place(entry: dict[str, Any] | None) -> tuple[int, int, int] | None:
     return None if entry is None else (entry["id"], entry["at"], entry["size"])
 
 
+# -- the change log --------------------------------------------------------------------------
+def _change_log_check(path: Path) -> Check:
+    """The change log must hold the change row of every event, in journal order."""
+
+    def fresh(snapshot: Snapshot) -> bytes:
+        try:
+            return change_log.derive(snapshot.event_lines())
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise damaged(snapshot.paths.events) from None
+
+    def stored(snapshot: Snapshot) -> bytes | None:
+        size = snapshot.meta.get(change_log.SIZE_KEY)
+        if size is None:
+            return None
+        return change_log.stored(path, size)
+
+    def compare(fresh: bytes, stored: bytes | None) -> list[str]:
+        if stored is None:
+            return [_("the change log is missing or shorter than the main file records")]
+        if stored == fresh:
+            return []
+        fresh_lines, stored_lines = fresh.splitlines(), stored.splitlines()
+        for number, (want, have) in enumerate(zip(fresh_lines, stored_lines, strict=False)):
+            if want != have:
+                return [
+                    _("the change log differs from the events at line {line}").format(
+                        line=number + 1
+                    )
+                ]
+        return [
+            _("the change log holds {stored} rows for {events} events").format(
+                stored=len(stored_lines), events=len(fresh_lines)
+            )
+        ]
+
+    def repair(fix: Repair, fresh: bytes) -> None:
+        fix.files[path] = fresh
+        fix.meta[change_log.SIZE_KEY] = len(fresh)
+
+    return Check("change log", fresh, stored, compare, repair)
+
+
 # -- running them --------------------------------------------------------------------------------
 def checks(snapshot: Snapshot) -> list[Check]:
     """Every derived structure of the data file, in the order they are reported."""
     recomputed = _Recomputed()
-    return [*_open_checks(), *_index_checks(recomputed, snapshot.paths), _undone_check(recomputed)]
+    return [
+        *_open_checks(),
+        *_index_checks(recomputed, snapshot.paths),
+        _undone_check(recomputed),
+        _change_log_check(snapshot.paths.change_log),
+    ]
 
 
 def examine(snapshot: Snapshot) -> list[tuple[Check, Any, list[str]]]:

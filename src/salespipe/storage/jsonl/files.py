@@ -73,9 +73,21 @@ class DatabasePaths:
     def _stem(self) -> str:
         return self.main.name.removesuffix(".json")
 
+    @property
+    def change_log(self) -> Path:
+        """Every event's change row (change_log.py)."""
+        return self.main.with_name(f"{self._stem}.changes.jsonl")
+
     def derived_files(self) -> tuple[Path, ...]:
-        """The indexes, computed from the journals (``doctor`` checks them)."""
-        return (self.event_index, self.event_heads, self.closed_index, self.closed_heads)
+        """The indexes and the change log, computed from the journals (``doctor``
+        checks them)."""
+        return (
+            self.event_index,
+            self.event_heads,
+            self.closed_index,
+            self.closed_heads,
+            self.change_log,
+        )
 
     def all_data_files(self) -> tuple[Path, ...]:
         return (

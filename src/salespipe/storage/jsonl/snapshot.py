@@ -27,6 +27,7 @@ from salespipe.storage.jsonl.files import (
 from salespipe.storage.jsonl.line_index import IndexDamaged, LineIndex, indexed_journals
 
 if TYPE_CHECKING:
+    from salespipe.core.change_rows import ChangeRow
     from salespipe.storage.port import Counters, UndoEntry
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
@@ -56,6 +57,7 @@ BOOKKEEPING = frozenset(
         "undone",
         "pipelines",
         COLUMNS_PENDING,
+        "change_log_size",
     )
 )
 
@@ -436,6 +438,11 @@ class Snapshot:
                 raise damaged(self.paths.events)
             yield from records
             del records
+
+    def change_records(self) -> Iterator[ChangeRow]:
+        from salespipe.storage.jsonl import change_log
+
+        return change_log.rows(self)
 
     @_reports_damage("events")
     def events_mentioning(self, text: str) -> list[Record]:

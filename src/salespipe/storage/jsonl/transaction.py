@@ -9,6 +9,7 @@ import orjson
 from tinydb.table import Document
 
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
+from salespipe.storage.jsonl import change_log
 from salespipe.storage.jsonl.deal_columns import KEY, columns
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
 from salespipe.storage.jsonl.line_index import IndexWriter, check_index, indexed_journals
@@ -56,6 +57,8 @@ class Transaction(Snapshot):
             )
             for journal, files in indexed_journals(paths).items()
         }
+        # The change rows of the new events (change_log.py), when the file has the log.
+        self._new_rows = change_log.spool(paths.change_log, self.meta, before_spill, paths.main)
         self._undone: set[int] = set()
         # Deals closed or deleted in this transaction: id -> (offset, size) of the record
         # among the new closed lines, or None for a tombstone.
@@ -218,8 +221,11 @@ class Transaction(Snapshot):
 
     # -- events --------------------------------------------------------------------
     def record(self, event: Event) -> None:
-        line = orjson.dumps(event.to_record()) + b"\n"
+        stored = event.to_record()
+        line = orjson.dumps(stored) + b"\n"
         at = self._new_events.append(line)
+        if self._new_rows is not None:
+            self._new_rows.append(change_log.line_of(stored))
         if event.deal_id is not None:
             offset = self.meta["events_size"] + at
             self._new_index["events"].add(event.deal_id, offset, len(line) - 1)
@@ -302,6 +308,8 @@ class Transaction(Snapshot):
         for journal, files in indexed_journals(self.paths).items():
             if added := len(self._new_index[journal].spool):
                 updates[files.size_key] = self.meta[files.size_key] + added
+        if self._new_rows is not None and (added := len(self._new_rows)):
+            updates[change_log.SIZE_KEY] = self.meta[change_log.SIZE_KEY] + added
         if self._undone and "undone" in self.meta:
             updates["undone"] = sorted(self._undone.union(self.meta["undone"]))
         if events and self._push_change:
@@ -315,7 +323,8 @@ class Transaction(Snapshot):
             updates["changes"] = [*self.change_stack(), entry][-UNDO_DEPTH:]
         self.set_meta(**updates)
         indexes = [writer.spool for writer in self._new_index.values()]
-        return [self._new_events, self._new_closed, *indexes]
+        rows = [self._new_rows] if self._new_rows is not None else []
+        return [self._new_events, self._new_closed, *indexes, *rows]
 
     def _discard(self) -> None:
         """Take back journal lines written ahead of a commit that will not happen."""
@@ -323,6 +332,8 @@ class Transaction(Snapshot):
         self._new_closed.discard()
         for writer in self._new_index.values():
             writer.spool.discard()
+        if self._new_rows is not None:
+            self._new_rows.discard()
 
     def _document_bytes(self) -> bytes:
         return orjson.dumps(self._storage.data)

@@ -21,6 +21,7 @@ import orjson
 import psycopg
 from psycopg import errors as pg_errors
 
+from salespipe.core.change_rows import ChangeRow, change_row
 from salespipe.core.errors import DatabaseBusy, NotPermitted
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
@@ -316,6 +317,9 @@ class PostgresView(ReadView):
 
     def event_lines(self) -> Iterator[bytes]:
         return (text.encode() for text in self._event_texts())
+
+    def change_records(self) -> Iterator[ChangeRow]:
+        return map(change_row, self.event_records())
 
     def _event_texts(self) -> Iterator[str]:
         return self._stream("SELECT record::text FROM salespipe_events ORDER BY position")
