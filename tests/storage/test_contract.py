@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from salespipe.app.pipeline import DealFields, Pipeline
+from salespipe.core.change_rows import change_row
 from salespipe.core.errors import DatabaseBusy
 from salespipe.core.model import (
     FIRST_PIPELINE,
@@ -146,6 +147,7 @@ def state(view: ReadView) -> dict[str, Any]:
         "open": view.open_records(),
         "closed": list(view.closed_records()),
         "events": list(view.event_records()),
+        "changes": list(view.change_records()),
         "undo": view.undo_list(),
         "undone": view.undone_changes(),
     }
@@ -458,6 +460,46 @@ def test_events_in_recorded_order_by_deal_and_as_json(storage: Storage) -> None:
     assert [orjson.loads(line) for line in view.event_lines()] == list(view.event_records())
 
 
+def test_each_event_has_its_change_row_in_recorded_order(storage: Storage) -> None:
+    """The change rows (what slips and the backtest replay) are those of the event
+    records, however the backend gets them: a deal's first record, a change of it (its
+    stays cut to stage and entry), its removal, and an event of no deal."""
+    add(storage, deal(1), deal(2))
+    moved = T0 + timedelta(days=2)
+    stays = [["presented", T0.isoformat(), moved.isoformat()], ["quoted", moved.isoformat(), None]]
+    with change(storage, "move") as tx:
+        event(
+            tx,
+            "move",
+            1,
+            at=moved,
+            before={"stage": "presented"},
+            after={"stage": "quoted", "stays": stays, "updated_at": moved.isoformat()},
+        )
+        event(tx, "note", 2, before={}, after={})
+    with change(storage, "delete") as tx:
+        tx.delete_deal(2)
+        event(tx, "delete", 2, before=deal(2).to_record(), after=None)
+    with change(storage, "stage") as tx:
+        event(tx, "stage-edit", before={"quoted": None}, after={"quoted": {"key": "quoted"}})
+    view = storage.read()
+    rows = list(view.change_records())
+    assert rows == [change_row(record) for record in view.event_records()]
+    assert [(row[1], row[2], row[4]) for row in rows] == [
+        ("add", 1, "+"),
+        ("add", 2, "+"),
+        ("move", 1, "="),
+        ("note", 2, "="),
+        ("delete", 2, "-"),
+        ("stage-edit", None, ""),
+    ]
+    assert rows[2][5] == {
+        "stage": "quoted",
+        "stays": [["presented", T0.isoformat()], ["quoted", moved.isoformat()]],
+    }
+    assert rows[5][5] == {"quoted": None}
+
+
 def test_the_newest_events_by_when_they_happened(storage: Storage) -> None:
     with change(storage) as tx:
         event(tx, "add", 1, at=T0, after=deal(1).to_record())
@@ -625,6 +667,7 @@ def test_replacing_puts_a_new_pipeline_in_place_of_the_old(
     assert [r["id"] for r in view.open_records()] == [5]
     assert [r["id"] for r in view.closed_records()] == [6]
     assert [e["deal_id"] for e in view.event_records()] == [5, 6]
+    assert [row[2] for row in view.change_records()] == [5, 6]
     assert (view.config(), view.flags(), view.undo_list()) == ({}, {}, [])
     assert view.get_deal(1) is None
     add(storage, deal(7))  # and it is an ordinary database afterwards

@@ -202,8 +202,8 @@ class _Replay:
                 continue
             here = slot(at)
             record = deals.get(deal_id)
-            if record is not None and here != slot_of[deal_id]:
-                witness(record, slot_of[deal_id], here)
+            if record is not None and here != (was := slot_of[deal_id]):
+                witness(record, was, here)
             if kind == ADDED:
                 deals[deal_id] = fields
             elif kind == REMOVED:

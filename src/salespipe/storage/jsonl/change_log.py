@@ -125,7 +125,7 @@ def _read(handle: BinaryIO, path: Path, size: int) -> Iterator[ChangeRow]:
                 parsed = [loads(line) for line in chunk[:cut].splitlines()]
             except orjson.JSONDecodeError:
                 raise damaged(path) from None
-            if not all(type(row) is list and len(row) == 6 for row in parsed):
-                raise damaged(path)
+            if parsed and (set(map(len, parsed)) != {6} or type(parsed[0]) is not list):
+                raise damaged(path)  # rows are six-item arrays (checked cheaply)
             yield from parsed
             pending = chunk[cut:]
