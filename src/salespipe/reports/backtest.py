@@ -4,8 +4,9 @@ At the end of the last day before each of the last N whole months, the pipeline 
 taken as ``--as-of`` that day would show it; each method forecasts the month that
 follows from the deals open then (:mod:`.forecast`, the history method learning only
 from what had happened by then), and the forecast is compared with what those deals
-actually brought in that month. All months come from one pass over the event
-journal: each deal's record is caught at every month start its events straddle.
+actually brought in that month. All months come from one pass over the events'
+change rows (:mod:`salespipe.core.change_rows`): each deal's record is caught at
+every month start its events straddle.
 
 Per method:
 
