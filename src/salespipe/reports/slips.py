@@ -3,9 +3,10 @@
 Every change of a deal's expected close is an event holding the date before and
 after. A *slip* is a change to a later date (from one date to another; setting a
 first date or clearing it is not a slip). Slips are counted against the deal's owner
-and stage at the time of the change, both read from the same pass over the events' change rows.
-For each owner and each stage: the deals that had an expected close there, how many
-of them slipped at least once, the slips, and the median and total days pushed.
+and stage at the time of the change, both read from the same pass over the events'
+change rows. For each owner and each stage: the deals that had an expected close
+there, how many of them slipped at least once, the slips, and the median and total
+days pushed.
 """
 
 from __future__ import annotations
