@@ -194,6 +194,8 @@ class _Replay:
         slot_of: dict[int, int] = {}  # per deal: how many month starts precede its last event
         stage_events: list[Record] = []
         witness, slot = self.witness, _Slots(self.cutoffs)
+        # The common case of _Slots.__call__, inline: a time in an offset seen before.
+        by_offset, lengths, bisect_left = slot.texts, _Slots.LENGTHS, bisect.bisect_left
         for change, kind_of_event, deal_id, at, kind, fields in rows:
             if kind_of_event == "undo" or change in undone:
                 continue
@@ -201,7 +203,8 @@ class _Replay:
                 if kind_of_event.startswith("stage-"):
                     stage_events.append({"at": at, "before": fields})
                 continue
-            here = slot(at)
+            texts = by_offset.get(at[-6:]) if len(at) in lengths and at[10] == "T" else None
+            here = bisect_left(texts, at) if texts is not None else slot(at)
             record = deals.get(deal_id)
             if record is not None and here != (was := slot_of[deal_id]):
                 witness(record, was, here)
@@ -227,9 +230,9 @@ class _Replay:
         if self.wanted is not None and parse.fold(record.get("owner", "")) != self.wanted:
             return
         walk = walk_of(record)
-        for at, times in ((first, 1), (end, -1)):
-            change = self.changes[at]
-            change[walk] = change.get(walk, 0) + times
+        counted, taken_back = self.changes[first], self.changes[end]
+        counted[walk] = counted.get(walk, 0) + 1
+        taken_back[walk] = taken_back.get(walk, 0) - 1
         status = walk[1]
         if status == "won" and record.get("closed_at"):
             days = deal_path(record).days_to_won
@@ -250,19 +253,19 @@ class _Slots:
     compared as text with the cutoffs written in its offset, which is many times faster
     than parsing half a million of them. Any other form is parsed."""
 
-    _LENGTHS = (25, 32)  # seconds, or microseconds, then a +HH:MM offset
+    LENGTHS = (25, 32)  # seconds, or microseconds, then a +HH:MM offset
 
     def __init__(self, cutoffs: Sequence[datetime]) -> None:
         self.cutoffs = cutoffs
         self.texts: dict[str, list[str]] = {}  # offset -> the cutoffs in it, as text
 
     def __call__(self, at: str) -> int:
-        if len(at) in self._LENGTHS and at[10] == "T":
+        if len(at) in self.LENGTHS and at[10] == "T":
             texts = self.texts.get(at[-6:])
             if texts is not None:
                 return bisect.bisect_left(texts, at)
         when = datetime.fromisoformat(at)
-        if len(at) in self._LENGTHS and at[10] == "T" and at[-6] in "+-":
+        if len(at) in self.LENGTHS and at[10] == "T" and at[-6] in "+-":
             zone = when.tzinfo
             self.texts[at[-6:]] = [c.astimezone(zone).isoformat() for c in self.cutoffs]
         return bisect.bisect_left(self.cutoffs, when)
