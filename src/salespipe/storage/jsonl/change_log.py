@@ -44,6 +44,23 @@ def derive(event_lines: Iterable[bytes]) -> bytes:
     return b"".join(line_of(loads(line)) for line in event_lines)
 
 
+def build(path: Path, event_lines: Iterable[bytes], main: Path) -> int:
+    """Write the whole log of an events journal to ``path``, over what is there (no
+    committed state names it yet), a few MB at a time; its size, once it is durable.
+    Raises ValueError, KeyError, TypeError or IndexError for a line that is not an
+    event record."""
+    log = Spool(path, 0, None, main, check=check_log)
+    loads = orjson.loads
+    try:
+        for line in event_lines:
+            log.append(line_of(loads(line)))
+        log.finish()
+    except BaseException:
+        log.discard()
+        raise
+    return len(log)
+
+
 def check_log(path: Path, committed_size: int) -> None:
     """Refuse to append to a log cut short or not ending in a whole row."""
     if committed_size == 0:

@@ -401,18 +401,15 @@ class Store:
 
     def _derive_change_log(self, document: dict[str, Any], open_journal: CommittedBytes) -> None:
         """Build the change log of a file that has none (upgraded from schema 4), under
-        the lock, like :meth:`_derive_indexes`."""
+        the lock, like :meth:`_derive_indexes`; written as it is made, so that memory
+        stays flat however long the history."""
         self._ensure_writable()
         snapshot = Snapshot(self.paths, document, True, open_journal)
         try:
-            log = change_log.derive(snapshot.event_lines())
-        except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+            size = change_log.build(self.paths.change_log, snapshot.event_lines(), self.path)
+        except (ValueError, KeyError, TypeError, IndexError):
             raise damaged(self.paths.events) from None
-        try:
-            write_atomically(self.paths.change_log, log, self.paths.temp_prefix(), like=self.path)
-        except OSError as exc:
-            raise WriteFailed(write_failure(self.path, exc)) from None
-        document[META]["1"][change_log.SIZE_KEY] = len(log)
+        document[META]["1"][change_log.SIZE_KEY] = size
 
     @contextlib.contextmanager
     def replacing(
