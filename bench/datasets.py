@@ -129,7 +129,7 @@ class Pristine:
         indexes = {"events": "event_index_size", "closed": "closed_index_size"}  # schema 3
         for journal, key in indexes.items():
             self.journals[main.with_name(f"{stem}.{journal}.idx")] = meta.get(key, 0)
-        if "change_log_size" in meta:  # schema 5
+        if "change_log_size" in meta:  # schema 6
             self.journals[main.with_name(f"{stem}.changes.jsonl")] = meta["change_log_size"]
         # The heads are changed in place by a write that brings them up to date.
         self.heads = {path: path.read_bytes() for path in main.parent.glob(f"{stem}.*.heads")}
