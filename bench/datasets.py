@@ -27,7 +27,7 @@ BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 # Written into each data set's .builder marker: a data set built for another file layout
 # is built again (bump it when the layout of the data file changes).
-LAYOUT = "schema 5"
+LAYOUT = "schema 7"
 CSV_HEADER = (
     "id",
     "title",
@@ -56,6 +56,36 @@ def open_journal(main: Path, meta: dict[str, Any]) -> Path:
     """The open-deals journal the main file's meta names (its current generation)."""
     stem = main.name.removesuffix(".json")
     return main.with_name(f"{stem}.open-{meta['open_generation']}.jsonl")
+
+
+def open_index_files(main: Path, meta: dict[str, Any]) -> tuple[Path, Path]:
+    """The open index's checkpoint and tail the main file's meta names (schema 6)."""
+    stem = main.name.removesuffix(".json")
+    generation = meta["open_index_generation"]
+    return (
+        main.with_name(f"{stem}.open-index-{generation}.json"),
+        main.with_name(f"{stem}.open-index-{generation}.tail"),
+    )
+
+
+def open_index(main: Path, document: dict[str, Any]) -> dict[str, Any]:
+    """Every open deal's index entry: in the main file up to schema 5, then in the
+    checkpoint and tail it names (schema 6; the tail's last line of a deal wins)."""
+    meta = document["_meta"]["1"]
+    if "open_index_generation" not in meta:
+        entries: dict[str, Any] = document["deals"]
+        return entries
+    checkpoint, tail = open_index_files(main, meta)
+    entries = orjson.loads(checkpoint.read_bytes()) if meta["open_index_size"] else {}
+    if meta["open_tail_size"]:
+        with tail.open("rb") as handle:
+            for line in handle.read(meta["open_tail_size"]).splitlines():
+                for key, entry in orjson.loads(line).items():
+                    if entry is None:
+                        entries.pop(key, None)
+                    else:
+                        entries[key] = entry
+    return entries
 
 
 def remove_database(main: Path) -> None:
@@ -99,7 +129,7 @@ class Dataset:
         lines = open_journal(self.main, document["_meta"]["1"]).read_bytes()
         return [
             orjson.loads(lines[entry["at"] : entry["at"] + entry["size"]])
-            for entry in document["deals"].values()
+            for entry in open_index(self.main, document).values()
         ]
 
     def first_closed_id(self) -> int | None:
@@ -129,8 +159,15 @@ class Pristine:
         indexes = {"events": "event_index_size", "closed": "closed_index_size"}  # schema 3
         for journal, key in indexes.items():
             self.journals[main.with_name(f"{stem}.{journal}.idx")] = meta.get(key, 0)
-        if "change_log_size" in meta:  # schema 6
+        if "change_log_size" in meta:  # schema 7
             self.journals[main.with_name(f"{stem}.changes.jsonl")] = meta["change_log_size"]
+        self.open_index: tuple[Path, ...] = ()
+        if "open_index_generation" in meta:  # schema 6: the tail is appended to
+            checkpoint, tail = open_index_files(main, meta)
+            self.journals[tail] = meta["open_tail_size"]
+            self.open_index = (checkpoint, tail)
+            # A timed write that folds the tail removes this checkpoint.
+            self.checkpoint = checkpoint.read_bytes() if checkpoint.exists() else None
         # The heads are changed in place by a write that brings them up to date.
         self.heads = {path: path.read_bytes() for path in main.parent.glob(f"{stem}.*.heads")}
 
@@ -143,6 +180,10 @@ class Pristine:
                 os.truncate(journal, size)
             elif size:
                 raise RuntimeError(f"{journal} went missing during the benchmark")
+            elif journal in self.open_index:
+                journal.touch()  # an empty tail a timed write may append to
+        if self.open_index and self.checkpoint is not None and not self.open_index[0].exists():
+            self.open_index[0].write_bytes(self.checkpoint)
         for heads, data in self.heads.items():
             heads.write_bytes(data)
         for leftover in self.main.parent.glob(f".{self.main.name}.tmp-*"):
@@ -151,6 +192,9 @@ class Pristine:
         for journal in self.main.parent.glob(f"{stem}.open-*.jsonl"):
             if journal not in self.journals:
                 journal.unlink()  # a generation a timed write started
+        for path in self.main.parent.glob(f"{stem}.open-index-*"):
+            if path not in self.open_index:
+                path.unlink()  # a checkpoint a timed write folded
 
 
 def has_command(salespipe: Sequence[str], name: str, env: dict[str, str]) -> bool:

@@ -21,7 +21,11 @@ def parse_history(main: Path, journals: tuple[str, ...] = ("events", "closed")) 
     stem = main.name.removesuffix(".json")
     document = orjson.loads(main.read_bytes())
     records = 0
-    generation = document["_meta"]["1"].get("open_generation")
+    meta = document["_meta"]["1"]
+    if meta.get("open_index_size"):  # the open deals' index, out of the main file (schema 6)
+        index = main.with_name(f"{stem}.open-index-{meta['open_index_generation']}.json")
+        orjson.loads(index.read_bytes())
+    generation = meta.get("open_generation")
     names = [f"{stem}.{name}.jsonl" for name in journals]
     if generation:  # the open deals' records (schema 2)
         names.append(f"{stem}.open-{generation}.jsonl")

@@ -138,7 +138,8 @@ class Bench:
         closed_id = dataset.first_closed_id()
         if closed_id is not None:
             context["closed_id"] = closed_id
-        if self.available["import"] and any(c.kind == IMPORT for c in self.cases):
+        wants_import = any(c.kind == IMPORT for c in self.cases)
+        if self.available["import"] and wants_import and dataset.deals < MILLION:  # no 1M import
             context["csv"], exporter = csv_of(dataset, self.salespipe, self.env)
             if exporter != "export":
                 self._note("the import CSV was written by bench/datasets.py (no `export` yet)")

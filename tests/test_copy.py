@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import orjson
 import pytest
 
 from salespipe.storage.jsonl import DatabasePaths
@@ -36,6 +37,11 @@ REPORTS = [
     ("stage", "list"),
     ("config", "list"),
 ]
+
+
+def _meta(main: Path) -> dict[str, Any]:
+    meta: dict[str, Any] = orjson.loads(main.read_bytes())["_meta"]["1"]
+    return meta
 
 
 def _on(cli: Any, database: str, *args: str) -> Any:
@@ -153,6 +159,24 @@ def test_replace_puts_the_copy_in_place_of_the_target(cli: Any, tmp_path: Path) 
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
     assert len(DatabasePaths.for_main(Path(target)).open_journals()) == 1
+
+
+def test_replace_moves_the_open_index_and_removes_the_old_one(cli: Any, tmp_path: Path) -> None:
+    """The copy's checkpoint and tail take a generation of their own in the target's
+    folder; the target's old ones are gone, and the next write appends to the new tail."""
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    for n in range(5):
+        _on(cli, target, "add", f"Old {n}")
+    cli.json("copy", source, target, "--replace")
+    paths = DatabasePaths.for_main(Path(target))
+    generation = _meta(Path(target))["open_index_generation"]
+    named = {paths.open_checkpoint(generation), paths.open_tail(generation)}
+    assert set(paths.open_index_files()) <= named
+    assert paths.open_checkpoint(generation).exists()
+    assert cli.json("--db", target, "doctor")["differences"] == []
+    _on(cli, target, "note", "31", "after the copy")
+    assert cli.json("--db", target, "show", "31")["events"][-1]["text"] == "after the copy"
 
 
 def test_a_missing_source_is_an_error_and_creates_nothing(cli: Any, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from conftest import Cli
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.storage.jsonl import line_index
 from salespipe.storage.jsonl.database import schema_version
+from test_open_index import as_index_in_main
 
 
 def _filled(pipeline: Pipeline) -> None:
@@ -61,16 +62,27 @@ def _damage_undone(db_path: Path) -> None:
     _edit_meta(db_path, undone=[77])
 
 
-def _damage_open_index(db_path: Path) -> None:
+def _change_last_entry(db_path: Path, change: Any) -> None:
+    """Rewrite the last line of the open index's tail (deal 3's newest entry)."""
     document = orjson.loads(db_path.read_bytes())
-    document["deals"]["3"]["at"] = 0  # deal 1's record
+    meta = document["_meta"]["1"]
+    tail = db_path.with_name(f"pipeline.open-index-{meta['open_index_generation']}.tail")
+    lines = tail.read_bytes().splitlines(keepends=True)
+    assert lines[-1].startswith(b'{"3":')
+    lines[-1] = orjson.dumps({"3": change(orjson.loads(lines[-1])["3"])}) + b"\n"
+    tail.write_bytes(b"".join(lines))
+    meta["open_tail_size"] = tail.stat().st_size
     db_path.write_bytes(orjson.dumps(document))
+
+
+def _damage_open_index(db_path: Path) -> None:
+    """Deal 3's newest entry points at deal 1's record."""
+    _change_last_entry(db_path, lambda entry: {**entry, "at": 0})
 
 
 def _damage_open_columns(db_path: Path) -> None:
-    document = orjson.loads(db_path.read_bytes())
-    document["deals"]["3"]["q"][3] = 1  # deal 3's value
-    db_path.write_bytes(orjson.dumps(document))
+    """Deal 3's newest entry (the last line of the open index's tail) with another value."""
+    _change_last_entry(db_path, lambda entry: {**entry, "q": [*entry["q"][:3], 1, *entry["q"][4:]]})
 
 
 def _damage_events_index(db_path: Path) -> None:
@@ -125,6 +137,8 @@ def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
     """A file from before the indexes: doctor names what it lacks; --fix upgrades it
     (keeping the schema backup) and builds them."""
     _filled(pipeline)
+    shown = cli.json("list", "--status", "all")
+    as_index_in_main(db_path)
     document = orjson.loads(db_path.read_bytes())
     meta = document["_meta"]["1"]
     for key in ("event_index_size", "closed_index_size", "undone"):
@@ -139,6 +153,7 @@ def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
     assert orjson.loads(db_path.read_bytes())["_meta"]["1"]["schema"] == schema_version()
     assert db_path.with_name("pipeline.json.schema2.bak").exists()
     assert _differences(cli) == []
+    assert cli.json("list", "--status", "all") == shown
 
 
 def test_doctor_in_thai(pipeline: Pipeline, db_path: Path, cli: Cli) -> None:

@@ -15,6 +15,7 @@ from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.storage.jsonl import line_index
 from salespipe.storage.jsonl.database import schema_version
 from salespipe.storage.jsonl.snapshot import Snapshot
+from test_open_index import as_index_in_main
 
 
 def _meta(db_path: Path) -> dict[str, Any]:
@@ -150,6 +151,7 @@ def test_a_deal_numbered_past_the_heads_is_still_found(
 
 def _as_schema_two(db_path: Path) -> bytes:
     """The file as salespipe 0.2 left it: no indexes, no undone set in the main file."""
+    as_index_in_main(db_path)
     document = orjson.loads(db_path.read_bytes())
     meta = document["_meta"]["1"]
     for key in ("event_index_size", "closed_index_size", "undone"):
@@ -177,7 +179,13 @@ def test_a_schema_two_file_is_read_as_it_is_and_indexed_by_the_first_write(
     assert db_path.with_name("pipeline.json.schema2.bak").read_bytes() == original
     meta = _meta(db_path)
     assert meta["schema"] == schema_version()
-    assert meta["migrations"][:2] == ["index_journals", "stages_into_pipelines"]
+    assert meta["migrations"][-5:] == [
+        "index_journals",
+        "stages_into_pipelines",
+        "open_deal_columns",
+        "open_index_out_of_main",
+        "keep_change_log",
+    ]
     assert len(meta["undone"]) == 1
     snapshot = pipeline.read()
     assert isinstance(snapshot, Snapshot)

@@ -21,6 +21,7 @@ from salespipe.storage.jsonl import deal_columns
 from salespipe.storage.jsonl import files as store_files
 from salespipe.storage.jsonl.database import MIGRATIONS, schema_version
 from salespipe.transfer.exporting import backup_head
+from test_open_index import as_index_in_main
 
 
 def _main(db_path: Path) -> dict[str, Any]:
@@ -36,11 +37,9 @@ def _titles(pipeline: Pipeline) -> dict[int, str]:
     return {d.id: d.title for d in pipeline.read().open_deals()}
 
 
-def test_a_write_appends_one_record_and_keeps_only_an_index_in_the_main_file(
-    pipeline: Pipeline, db_path: Path
-) -> None:
-    """Moving one deal of three appends exactly its new record; the main file holds
-    where each open deal's record is, not the records."""
+def test_a_write_appends_one_record_and_one_index_line(pipeline: Pipeline, db_path: Path) -> None:
+    """Moving one deal of three appends exactly its new record to the journal and
+    where it is to the open index's tail; the main file holds neither."""
     for title in ("Alpha", "Bravo", "Charlie"):
         pipeline.add(title, DealFields(value=Decimal(100)))
     journal = _journal(db_path, 1)
@@ -50,11 +49,14 @@ def test_a_write_appends_one_record_and_keeps_only_an_index_in_the_main_file(
     assert after.startswith(before)
     added = after[len(before) :].splitlines()
     assert [orjson.loads(line)["id"] for line in added] == [2]
-    document = _main(db_path)
+    meta = _main(db_path)["_meta"]["1"]
+    tail = db_path.with_name(f"pipeline.open-index-{meta['open_index_generation']}.tail")
+    assert tail.stat().st_size == meta["open_tail_size"]
     columns = deal_columns.columns(orjson.loads(added[0]))
     assert columns[:4] == ["quoted", "tester", "THB", 100]  # stage, owner, currency, value
     place = {"id": 2, "at": len(before), "size": len(added[0])}
-    assert document["deals"]["2"] == {**place, "q": columns}
+    assert orjson.loads(tail.read_bytes().splitlines()[-1]) == {"2": {**place, "q": columns}}
+    assert _main(db_path)["deals"] == {}
     assert b"Alpha" not in db_path.read_bytes()
     assert _titles(pipeline) == {1: "Alpha", 2: "Bravo", 3: "Charlie"}
     assert pipeline.read().get_deal(2).stage == "quoted"  # type: ignore[union-attr]
@@ -116,7 +118,7 @@ def test_a_reader_that_finds_the_journal_gone_reads_the_main_file_again(
 
     monkeypatch.setattr(store_files.CommittedBytes, "open", classmethod(gone_once))
     assert [d.title for d in pipeline.read().open_deals()] == ["Alpha"]
-    assert len(calls) == 2
+    assert calls.count(calls[0]) == 2  # the journal, once more after reading the main file
 
 
 def test_a_journal_missing_for_good_is_reported(pipeline: Pipeline, db_path: Path) -> None:
@@ -131,6 +133,7 @@ def test_a_journal_missing_for_good_is_reported(pipeline: Pipeline, db_path: Pat
 
 def _as_schema_one(db_path: Path) -> bytes:
     """Rewrite a database the way salespipe 0.1 kept it: open records in the main file."""
+    as_index_in_main(db_path)
     document = _main(db_path)
     meta = document["_meta"]["1"]
     journal = _journal(db_path, meta.pop("open_generation"))
@@ -171,6 +174,7 @@ def test_a_schema_one_file_is_read_as_it_is_and_upgraded_by_the_first_write(
         "index_journals",
         "stages_into_pipelines",
         "open_deal_columns",
+        "open_index_out_of_main",
     ]
     head = backup_head(pipeline.read(), datetime.now())
     assert set(head["meta"]) == {"created_at", "next_deal_id", "next_seq", "next_change"}

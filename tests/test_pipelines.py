@@ -15,6 +15,7 @@ from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.cli import complete
 from salespipe.cli.app import app
 from salespipe.storage.jsonl.database import MIGRATIONS, schema_version
+from test_open_index import as_index_in_main
 
 # What a one-pipeline user reads; none of it may change when the file is upgraded.
 READS = [
@@ -41,6 +42,7 @@ BEFORE = 1 + [step.__name__ for step in MIGRATIONS].index("stages_into_pipelines
 
 def _as_before_pipelines(db: Path) -> bytes:
     """Rewrite a database as salespipe kept it just before pipelines."""
+    as_index_in_main(db)
     document = orjson.loads(db.read_bytes())
     meta = document["_meta"]["1"]
     del meta["pipelines"]
@@ -76,7 +78,11 @@ def test_a_file_from_before_pipelines_reads_the_same_and_upgrades_with_a_backup(
     assert db_path.with_name(f"pipeline.json.schema{BEFORE}.bak").read_bytes() == original
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
     assert meta["schema"] == schema_version()
-    assert "stages_into_pipelines" in meta["migrations"]
+    assert meta["migrations"] == [
+        "stages_into_pipelines",
+        "open_deal_columns",
+        "open_index_out_of_main",
+    ]
     assert _outputs(cli, db_path) == outputs
     thai = cli("--db", str(db_path), "--lang", "th", "pipeline", "list").stdout
     assert "ไปป์ไลน์ขาย" in thai

@@ -31,7 +31,7 @@ def test_reading_a_missing_file_creates_nothing(pipeline: Pipeline, db_path: Pat
 
 def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path) -> None:
     """The first change creates the folder, the main file, the events journal, its
-    index, its change log and the open-deals journal."""
+    index, its change log, the open-deals journal and the open deals' index."""
     pipeline.add("A", DealFields())
     assert sorted(p.name for p in db_path.parent.iterdir()) == [
         "pipeline.changes.jsonl",
@@ -40,6 +40,7 @@ def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path)
         "pipeline.json",
         "pipeline.lock",
         "pipeline.open-1.jsonl",
+        "pipeline.open-index-1.json",
     ]
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]
     assert (meta["format"], meta["schema"]) == ("salespipe", store.schema_version())
@@ -51,8 +52,8 @@ def test_closed_deals_do_not_stay_in_the_main_file(pipeline: Pipeline, db_path: 
         pipeline.add("Deal", DealFields(value=Decimal(10)))
     for deal_id in (1, 2):
         pipeline.close(deal_id, "won")
-    document = orjson.loads(db_path.read_bytes())
-    assert list(document["deals"]) == ["3"]
+    assert pipeline.read().open_deal_ids() == {3}
+    assert b"Deal" not in db_path.read_bytes()
     closed = db_path.with_name("pipeline.closed.jsonl").read_text().splitlines()
     assert [orjson.loads(line)["id"] for line in closed] == [1, 2]
 

@@ -447,6 +447,8 @@ GARBAGE = bytes(random.Random(7).randrange(256) for _ in range(3000))
         ("pipeline.events.jsonl", [["log"], ["show", "1"], ["add", "New"]]),
         ("pipeline.closed.jsonl", [["list", "--status", "all"], ["show", "2"], ["reopen", "2"]]),
         ("pipeline.open-1.jsonl", [["list"], ["show", "1"], ["move", "1", "2"], ["add", "New"]]),
+        ("pipeline.open-index-1.json", [["list"], ["board"], ["add", "New"]]),
+        ("pipeline.open-index-1.tail", [["list"], ["show", "1"], ["add", "New"]]),
     ],
 )
 def test_a_file_replaced_by_garbage_mid_session(
@@ -514,7 +516,7 @@ def test_a_writer_killed_at_every_file_call_leaves_before_or_after(
     ftruncate in turn (the store's SALESPIPE_CRASH_AT hook): the state is the one before
     or the one after, and the next write works and leaves no temp file."""
     crash_points = stress_modules("crash_points")
-    results = crash_points.crash_all(tmp_path, ["add", "import", "compaction"])
+    results = crash_points.crash_all(tmp_path, ["add", "import", "compaction", "fold"])
     for result in results:
         assert result["problems"] == [], result
         assert result["kills"] == result["crash_points"] >= 5, result

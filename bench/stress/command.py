@@ -17,6 +17,12 @@ COMPACTING = (
     "database.COMPACT_ABOVE = 0; database.COMPACT_LIVE_SHARE = 2.0; line_index.HEADS_LAG = 0; "
     "from salespipe.cli.app import main; sys.exit(main())"
 )
+# Every write folds the open index's tail into a new checkpoint (open_index.py).
+FOLDING = (
+    "import sys; from salespipe.storage.jsonl import open_index; "
+    "open_index.TAIL_MIN = 0; open_index.TAIL_SHARE = 0.0; "
+    "from salespipe.cli.app import main; sys.exit(main())"
+)
 _COMMAND: list[str] = []
 
 

@@ -1,6 +1,6 @@
 """Deterministic crash pass: a writer stopped at EVERY write, fsync, rename and ftruncate.
 
-    python bench/stress/crash_points.py                 # add, move, undo, import, compaction
+    python bench/stress/crash_points.py          # add, move, undo, import, compaction, fold
     python bench/stress/crash_points.py --only import
 
 As SQLite's crash tests do, each scenario's command is run again and again on a fresh
@@ -9,8 +9,8 @@ copy of the same database, killed (SIGKILL, by the store's test hook
 to the end; a write killed at its Nth call leaves half of its bytes (a torn write).
 After each kill: the database reads, and holds exactly the state before the command
 or the state after it (deals, events, stages, settings, counters); the next write
-succeeds; after it no temp file is left and only the current open-deals journal. Exits
-1 if any check failed.
+succeeds; after it no temp file is left and only the current open-deals journal and
+open index generation. Exits 1 if any check failed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from command import COMPACTING, doctor_differences, salespipe
+from command import COMPACTING, FOLDING, doctor_differences, salespipe
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.storage.jsonl import DatabasePaths
@@ -49,8 +49,13 @@ def _environment(db: Path, crash_at: int = 0) -> dict[str, str]:
     return env
 
 
-def run(db: Path, args: list[str], crash_at: int = 0, compact: bool = False) -> int:
-    command = [sys.executable, "-c", COMPACTING] if compact else salespipe()
+# How a scenario's commands run: as installed, compacting the open-deals journal on
+# every write, or folding the open index's tail on every write.
+PRELUDES = {"compact": COMPACTING, "fold": FOLDING}
+
+
+def run(db: Path, args: list[str], crash_at: int = 0, compact: str = "") -> int:
+    command = [sys.executable, "-c", PRELUDES[compact]] if compact else salespipe()
     done = subprocess.run(
         [*command, *args],
         capture_output=True,
@@ -95,12 +100,13 @@ def base_database(folder: Path) -> Path:
     return db
 
 
-SCENARIOS: dict[str, tuple[Callable[[Path], list[str]], bool]] = {
-    "add": (lambda folder: ["add", "Delta", "-v", "5k", "-q"], False),
-    "move": (lambda folder: ["move", "1", "quoted", "-r", "crash"], False),
-    "undo": (lambda folder: ["undo"], False),
-    "import": (lambda folder: ["import", str(folder / "rows.csv")], False),
-    "compaction": (lambda folder: ["move", "3", "negotiating"], True),
+SCENARIOS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
+    "add": (lambda folder: ["add", "Delta", "-v", "5k", "-q"], ""),
+    "move": (lambda folder: ["move", "1", "quoted", "-r", "crash"], ""),
+    "undo": (lambda folder: ["undo"], ""),
+    "import": (lambda folder: ["import", str(folder / "rows.csv")], ""),
+    "compaction": (lambda folder: ["move", "3", "negotiating"], "compact"),
+    "fold": (lambda folder: ["move", "3", "negotiating"], "fold"),
 }
 
 
@@ -112,9 +118,13 @@ def _copy(source: Path, target: Path) -> Path:
 
 def _leftovers(db: Path) -> list[str]:
     paths = DatabasePaths.for_main(db)
-    current = paths.open_journal(Pipeline.open(db).read().meta["open_generation"])
+    meta = Pipeline.open(db).read().meta
+    current = paths.open_journal(meta["open_generation"])
+    index = meta["open_index_generation"]
     names = [p.name for p in db.parent.iterdir() if ".tmp" in p.name]
     names += [p.name for p in paths.open_journals() if p != current]
+    in_use = (paths.open_checkpoint(index), paths.open_tail(index))
+    names += [p.name for p in paths.open_index_files() if p not in in_use]
     return names
 
 

@@ -40,8 +40,9 @@ from salespipe.storage.jsonl.files import (
     write_atomically,
     write_failure,
 )
+from salespipe.storage.jsonl.open_index import OpenIndex
 from salespipe.storage.jsonl.snapshot import COLUMNS_PENDING, DEALS, META, STAGES, Snapshot
-from salespipe.storage.jsonl.transaction import Transaction
+from salespipe.storage.jsonl.transaction import IndexWrite, Transaction
 
 if TYPE_CHECKING:
     from salespipe.storage.port import (
@@ -70,10 +71,11 @@ READ_ATTEMPTS = 20
 @dataclass
 class Upgrade:
     """A main document on its way to the current schema, and the open deals' journal
-    lines a step took out of it (written by the next commit)."""
+    lines and index the steps took out of it (written by the next commit)."""
 
     document: dict[str, Any]
     open_lines: bytes | None = None
+    open_index: dict[str, Any] | None = None
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -119,8 +121,23 @@ def open_deal_columns(upgrade: Upgrade) -> None:
     upgrade.meta[COLUMNS_PENDING] = True
 
 
+def open_index_out_of_main(upgrade: Upgrade) -> None:
+    """Schema 5 -> 6: the open deals' index leaves the main file for a checkpoint and
+    an append-only tail (open_index.py), so that a write no longer rewrites it whole;
+    the main file keeps the bytes its entries point at, for the compaction."""
+    entries = upgrade.document[DEALS]
+    upgrade.document[DEALS] = {}
+    upgrade.open_index = entries
+    upgrade.meta.update(
+        open_index_generation=0,
+        open_index_size=0,
+        open_tail_size=0,
+        open_live=sum(entry["size"] + 1 for entry in entries.values()),
+    )
+
+
 def keep_change_log(upgrade: Upgrade) -> None:
-    """Schema 5 -> 6: every event's change row in the change log, kept by every write
+    """Schema 6 -> 7: every event's change row in the change log, kept by every write
     (change_log.py). Like the indexes, the first write builds it from the events
     journal; until then a reader derives the rows from the events."""
     upgrade.meta.pop(change_log.SIZE_KEY, None)
@@ -135,6 +152,7 @@ MIGRATIONS: tuple[Callable[[Upgrade], None], ...] = (
     index_journals,
     stages_into_pipelines,
     open_deal_columns,
+    open_index_out_of_main,
     keep_change_log,
 )
 
@@ -168,6 +186,10 @@ def new_document(config: dict[str, Any], stages: list[Stage], now_iso: str) -> d
         "closed_size": 0,
         "open_generation": 0,
         "open_size": 0,
+        "open_index_generation": 0,
+        "open_index_size": 0,
+        "open_tail_size": 0,
+        "open_live": 0,
         "event_index_size": 0,
         "closed_index_size": 0,
         change_log.SIZE_KEY: 0,
@@ -253,12 +275,18 @@ _COUNTERS = ("next_deal_id", "next_seq", "next_change")
 _SIZES = ("events_size", "closed_size")
 _OPEN_JOURNAL = ("open_generation", "open_size")  # since schema 2
 DERIVED_SIZES = ("event_index_size", "closed_index_size")  # since schema 3
+_OPEN_INDEX = ("open_index_generation", "open_index_size", "open_tail_size", "open_live")  # 6
 
 
 def _meta_problem(meta: dict[str, Any]) -> str | None:
     """Where the bookkeeping of a main file has a value of the wrong type, or None: a
     hand-edited file is refused as damaged rather than failing inside some command."""
-    keys = (*_COUNTERS, *_SIZES, *(_OPEN_JOURNAL if meta["schema"] >= 2 else ()))
+    keys = (
+        *_COUNTERS,
+        *_SIZES,
+        *(_OPEN_JOURNAL if meta["schema"] >= 2 else ()),
+        *(_OPEN_INDEX if meta["schema"] >= 6 else ()),
+    )
     for key in keys:
         if not is_count(meta.get(key), minimum=1 if key in _COUNTERS else 0):
             return f"_meta.{key}"
@@ -314,19 +342,23 @@ class Store:
     def read(self) -> Snapshot:
         check_data_file(self.path)
         document: dict[str, Any] | None = None
+        missing: FileNotFoundError | None = None
         for _attempt in range(READ_ATTEMPTS):
             document = _load_document(self.path)
             if document is None:
                 self._refuse_orphan_journals()
-                return Snapshot(self.paths, self.new_document(), False, self._no_open_journal())
-            document, open_lines = self._migrated(document, write_backup=False)
+                new = self.new_document()
+                return Snapshot(self.paths, new, False, *self._no_open_files())
+            upgrade = self._migrated(document, write_backup=False)
             try:
-                open_journal = self._open_journal(document, open_lines)
-            except FileNotFoundError:
-                continue  # compacted meanwhile: the main file now names the new journal
-            return Snapshot(self.paths, document, True, open_journal)
+                open_files = self._open_files(upgrade)
+            except FileNotFoundError as gone:
+                missing = gone
+                continue  # compacted meanwhile: the main file now names the new files
+            return Snapshot(self.paths, upgrade.document, True, *open_files)
         assert document is not None
-        raise self._missing_open_journal(document)
+        assert missing is not None
+        raise self._missing_open_file(document, missing)
 
     @contextlib.contextmanager
     def transaction(
@@ -341,19 +373,20 @@ class Store:
             exists = document is not None
             if document is None:
                 self._refuse_orphan_journals()
-                document, open_journal = self.new_document(), self._no_open_journal()
+                document, open_files = self.new_document(), self._no_open_files()
             else:
-                document, open_lines = self._migrated(document, write_backup=True)
+                upgrade = self._migrated(document, write_backup=True)
+                document = upgrade.document
                 try:
-                    open_journal = self._open_journal(document, open_lines)
-                except FileNotFoundError:
-                    raise self._missing_open_journal(document) from None
+                    open_files = self._open_files(upgrade)
+                except FileNotFoundError as gone:
+                    raise self._missing_open_file(document, gone) from None
                 if not all(key in document[META]["1"] for key in DERIVED_SIZES):
-                    self._derive_indexes(document, open_journal)
+                    self._derive_indexes(document, *open_files)
                 if document[META]["1"].pop(COLUMNS_PENDING, False):
-                    _derive_columns(document, open_journal)
+                    _derive_columns(*open_files)
                 if change_log.SIZE_KEY not in document[META]["1"]:
-                    self._derive_change_log(document, open_journal)
+                    self._derive_change_log(document, *open_files)
 
             def before_spill() -> None:
                 """Before a large change writes journal lines ahead of its commit."""
@@ -362,7 +395,7 @@ class Store:
                     # A new database's journals must never exist without their main file.
                     self._write_empty_main()
 
-            tx = Transaction(self.paths, document, exists, open_journal, before_spill)
+            tx = Transaction(self.paths, document, exists, *open_files, before_spill)
             try:
                 yield tx
                 if tx.changed:
@@ -375,12 +408,14 @@ class Store:
                 raise
 
     # -- the events journal's index ---------------------------------------------------------
-    def _derive_indexes(self, document: dict[str, Any], open_journal: CommittedBytes) -> None:
+    def _derive_indexes(
+        self, document: dict[str, Any], open_journal: CommittedBytes, open_index: OpenIndex
+    ) -> None:
         """Build the journals' indexes and the undone set of a file that has none
         (upgraded from schema 2), under the lock. The indexes are written now, where no
         reader looks: the main file names them only once this change commits."""
         self._ensure_writable()
-        snapshot = Snapshot(self.paths, document, True, open_journal)
+        snapshot = Snapshot(self.paths, document, True, open_journal, open_index)
         events, undone = line_index.derive_events(snapshot.event_lines())
         try:
             closed = line_index.derive_closed(snapshot._closed())
@@ -399,12 +434,14 @@ class Store:
             sizes[files[journal].size_key] = len(data)
         document[META]["1"].update(sizes, undone=undone)
 
-    def _derive_change_log(self, document: dict[str, Any], open_journal: CommittedBytes) -> None:
+    def _derive_change_log(
+        self, document: dict[str, Any], open_journal: CommittedBytes, open_index: OpenIndex
+    ) -> None:
         """Build the change log of a file that has none (upgraded from schema 4), under
         the lock, like :meth:`_derive_indexes`; written as it is made, so that memory
         stays flat however long the history."""
         self._ensure_writable()
-        snapshot = Snapshot(self.paths, document, True, open_journal)
+        snapshot = Snapshot(self.paths, document, True, open_journal, open_index)
         try:
             size = change_log.build(self.paths.change_log, snapshot.event_lines(), self.path)
         except (ValueError, KeyError, TypeError, IndexError):
@@ -442,6 +479,9 @@ class Store:
         meta = document[META]["1"]
         generations = [_generation(p) for p in self.paths.open_journals()]
         fresh = max(generations, default=-1) + 1
+        indexes = [_generation(p) for p in self.paths.open_index_files()]
+        fresh_index = max(indexes, default=0) + 1  # 0 is "no index yet"
+        index_generation = meta["open_index_generation"]
         moves = [
             (new.paths.events, self.paths.events),
             (new.paths.closed, self.paths.closed),
@@ -451,8 +491,11 @@ class Store:
             (new.paths.closed_index, self.paths.closed_index),
             (new.paths.closed_heads, self.paths.closed_heads),
             (new.paths.change_log, self.paths.change_log),
+            (new.paths.open_checkpoint(index_generation), self.paths.open_checkpoint(fresh_index)),
+            (new.paths.open_tail(index_generation), self.paths.open_tail(fresh_index)),
         ]
         meta["open_generation"] = fresh
+        meta["open_index_generation"] = fresh_index
         absent = [target for source, target in moves if not source.exists()]
         try:
             for source, target in moves:
@@ -469,23 +512,42 @@ class Store:
             with contextlib.suppress(OSError):
                 target.unlink()
         self._remove_other_open_journals(self.paths.open_journal(fresh))
+        self._remove_other_open_index_files(fresh_index)
 
-    # -- the open-deals journal ----------------------------------------------------------
-    def _no_open_journal(self) -> CommittedBytes:
-        return CommittedBytes(self.paths.open_journal(0), 0)
+    # -- the open-deals journal and index --------------------------------------------------
+    def _no_open_files(self) -> tuple[CommittedBytes, OpenIndex]:
+        nothing = CommittedBytes(self.paths.open_journal(0), 0)
+        return nothing, OpenIndex(nothing, nothing)
 
-    def _open_journal(self, document: dict[str, Any], migrated: bytes | None) -> CommittedBytes:
-        """The committed open-deals journal the main file names (FileNotFoundError if gone),
-        or the records a schema upgrade took out of the main file, not written yet."""
-        if migrated is not None:
-            return CommittedBytes(self.paths.open_journal(0), len(migrated), data=migrated)
+    def _open_files(self, upgrade: Upgrade) -> tuple[CommittedBytes, OpenIndex]:
+        """The committed open-deals journal and index the main file names, opened now
+        (FileNotFoundError if one is gone), or what a schema upgrade took out of the
+        main file, not written yet."""
+        meta = upgrade.meta
+        if upgrade.open_lines is not None:
+            lines = upgrade.open_lines
+            journal = CommittedBytes(self.paths.open_journal(0), len(lines), data=lines)
+        else:
+            path = self.paths.open_journal(meta["open_generation"])
+            journal = CommittedBytes.open(path, meta["open_size"])
+        if upgrade.open_index is not None:
+            return journal, OpenIndex.of(upgrade.open_index, self.paths.open_checkpoint(0))
+        generation = meta["open_index_generation"]
+        checkpoint = CommittedBytes.open(
+            self.paths.open_checkpoint(generation), meta["open_index_size"]
+        )
+        tail = CommittedBytes.open(self.paths.open_tail(generation), meta["open_tail_size"])
+        return journal, OpenIndex(checkpoint, tail)
+
+    def _missing_open_file(self, document: dict[str, Any], gone: FileNotFoundError) -> StoreError:
         meta = document[META]["1"]
-        journal = self.paths.open_journal(meta["open_generation"])
-        return CommittedBytes.open(journal, meta["open_size"])
-
-    def _missing_open_journal(self, document: dict[str, Any]) -> StoreError:
-        meta = document[META]["1"]
-        return shortened(self.paths.open_journal(meta["open_generation"]), 0, meta["open_size"])
+        named = {
+            str(self.paths.open_journal(meta["open_generation"])): meta["open_size"],
+            str(self.paths.open_checkpoint(meta["open_index_generation"])): meta["open_index_size"],
+            str(self.paths.open_tail(meta["open_index_generation"])): meta["open_tail_size"],
+        }
+        path = str(gone.filename)
+        return shortened(Path(path), 0, named.get(path, 0))
 
     # -- locking -----------------------------------------------------------------------
     def destroy(self, lock_timeout: LockTimeout) -> None:
@@ -496,7 +558,8 @@ class Store:
         """
         with hold_lock(self.paths, lock_timeout):
             journals = (self.paths.events, self.paths.closed, *self.paths.open_journals())
-            for path in (*self.paths.derived_files(), *journals, self.paths.main):
+            index = self.paths.open_index_files()
+            for path in (*self.paths.derived_files(), *index, *journals, self.paths.main):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
 
@@ -528,20 +591,17 @@ class Store:
                         ).format(journal=journal, path=self.path)
                     )
 
-    def _migrated(
-        self, document: dict[str, Any], write_backup: bool
-    ) -> tuple[dict[str, Any], bytes | None]:
-        """The document at the current schema, and the open deals' journal lines when the
-        upgrade took them out of the main file (written by the next commit)."""
+    def _migrated(self, document: dict[str, Any], write_backup: bool) -> Upgrade:
+        """The document at the current schema, with the open deals' journal lines and
+        index the upgrade took out of the main file (written by the next commit)."""
         schema = document[META]["1"]["schema"]
         if schema == schema_version():
-            return document, None
+            return Upgrade(document)
         if write_backup:
             backup = self.path.with_name(f"{self.path.name}.schema{schema}.bak")
             if not backup.exists():
                 write_atomically(backup, read_data_file(self.path), self.paths.temp_prefix())
-        upgrade = migrated(document)
-        return upgrade.document, upgrade.open_lines
+        return migrated(document)
 
     # -- writing -----------------------------------------------------------------------------
     def _ensure_writable(self) -> None:
@@ -583,16 +643,24 @@ class Store:
                     with contextlib.suppress(FileNotFoundError):
                         files.heads.unlink()
         open_data, open_generation = tx._finish_open(COMPACT_ABOVE, COMPACT_LIVE_SHARE)
+        tail_size = tx.meta["open_tail_size"]
+        index_write = tx._finish_index(lambda: self._fresh_index_generation(tx))
+        if index_write is not None and index_write.checkpoint is None:
+            check_journal(self.paths.open_tail(index_write.generation), tail_size)
         spools = tx._finish_meta(now_iso, command)
         open_journal = self.paths.open_journal(open_generation)
         compacted = open_generation != generation
         appended_open = False
+        touched_index = False
         try:
             if compacted:
                 write_atomically(open_journal, open_data, self.paths.temp_prefix(), like=self.path)
             elif open_data:
                 appended_open = True
                 append_journal(open_journal, committed[open_journal], open_data, self.path)
+            if index_write is not None:
+                touched_index = True
+                self._write_open_index(index_write, tail_size)
             for spool in spools:
                 spool.finish()
             write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
@@ -603,6 +671,9 @@ class Store:
                     open_journal.unlink()
                 elif appended_open:
                     os.truncate(open_journal, committed[open_journal])
+            if touched_index:
+                assert index_write is not None
+                self._take_back_open_index(index_write, tail_size)
             if not tx.exists:
                 with contextlib.suppress(OSError):
                     self.path.unlink()
@@ -610,11 +681,45 @@ class Store:
                 raise
             raise WriteFailed(write_failure(self.path, exc)) from None
         self._remove_other_open_journals(open_journal)
+        if index_write is not None and index_write.checkpoint is not None:
+            self._remove_other_open_index_files(index_write.generation)
         for files in line_index.indexed_journals(self.paths).values():
             if size := tx.meta.get(files.size_key):
                 count = line_index.count_of(size)
                 prefix = self.paths.temp_prefix()
                 line_index.catch_up(files.index, files.heads, count, prefix, self.path)
+
+    def _fresh_index_generation(self, tx: Transaction) -> int:
+        """A generation of the open index that no file on disk and no reader uses."""
+        on_disk = [_generation(path) for path in self.paths.open_index_files()]
+        current: int = tx.meta["open_index_generation"]
+        return max([current, *on_disk]) + 1
+
+    def _write_open_index(self, write: IndexWrite, tail_size: int) -> None:
+        """Write a new checkpoint whole, or append to the tail (cutting off what a
+        killed writer left past ``tail_size``)."""
+        if write.checkpoint is not None:
+            path = self.paths.open_checkpoint(write.generation)
+            write_atomically(path, write.checkpoint, self.paths.temp_prefix(), like=self.path)
+        else:
+            append_journal(self.paths.open_tail(write.generation), tail_size, write.tail, self.path)
+
+    def _take_back_open_index(self, write: IndexWrite, tail_size: int) -> None:
+        """Undo :meth:`_write_open_index` of a commit that failed."""
+        with contextlib.suppress(OSError):
+            if write.checkpoint is not None:
+                self.paths.open_checkpoint(write.generation).unlink()
+            elif tail_size:
+                os.truncate(self.paths.open_tail(write.generation), tail_size)
+            else:
+                self.paths.open_tail(write.generation).unlink()
+
+    def _remove_other_open_index_files(self, generation: int) -> None:
+        """The open index's files of other generations (see _remove_other_open_journals)."""
+        for path in self.paths.open_index_files():
+            if _generation(path) != generation:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def _write_empty_main(self) -> None:
         self._ensure_writable()
@@ -629,9 +734,10 @@ class Store:
                     journal.unlink()
 
 
-def _generation(journal: Path) -> int:
-    """The generation of an open-deals journal, from its name (``….open-N.jsonl``)."""
-    return int(journal.name.removesuffix(".jsonl").rpartition("-")[2])
+def _generation(path: Path) -> int:
+    """The generation of an open-deals journal or open index file, from its name
+    (``….open-N.jsonl``, ``….open-index-N.json``, ``….open-index-N.tail``)."""
+    return int(path.name.rpartition("-")[2].partition(".")[0])
 
 
 if TYPE_CHECKING:  # the backend implements the port (checked by mypy, costs nothing)
@@ -640,13 +746,15 @@ if TYPE_CHECKING:  # the backend implements the port (checked by mypy, costs not
     _transaction: type[WriteTransaction] = Transaction
 
 
-def _derive_columns(document: dict[str, Any], open_journal: CommittedBytes) -> None:
+def _derive_columns(open_journal: CommittedBytes, open_index: OpenIndex) -> None:
     """Give each open deal's index entry the columns of its record (a file upgraded from
     schema 4); they are written with the change, under the lock."""
     lines = open_journal.read_all()
-    for entry in document[DEALS].values():
+    entries = {}
+    for key, entry in open_index.items():
         try:
             record = orjson.loads(lines[entry["at"] : entry["at"] + entry["size"]])
-            entry[deal_columns.KEY] = deal_columns.columns(record)
+            entries[key] = {**entry, deal_columns.KEY: deal_columns.columns(record)}
         except (ValueError, KeyError, TypeError):
             raise damaged(open_journal.path) from None
+    open_index.replace_all(entries)

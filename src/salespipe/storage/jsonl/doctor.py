@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
-from salespipe.storage.jsonl import change_log, deal_columns, line_index
+from salespipe.storage.jsonl import change_log, deal_columns, line_index, open_index
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
-from salespipe.storage.jsonl.snapshot import DEALS, Snapshot, _latest_lines
+from salespipe.storage.jsonl.snapshot import Snapshot, _latest_lines
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.transaction import Transaction
@@ -33,7 +34,7 @@ class Repair:
 
     files: dict[Path, bytes] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
-    open_index: dict[str, dict[str, Any]] | None = None
+    open_index: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -224,52 +225,83 @@ def _undone_check(recomputed: _Recomputed) -> Check:
 
 
 # -- the open deals' index and their columns ------------------------------------------------
+@dataclass(frozen=True)
+class _OpenIndexState:
+    entries: dict[str, Any] | str  # or why they cannot be read
+    live: int | None  # the main file's count of the open records' bytes
+
+
 def _open_checks() -> list[Check]:
     """Each open deal's entry must point at the last record of that deal in the
     open-deals journal (a write appends the record, then points the entry at it), and
     that record must be the deal's, open; its columns must be that record's (what the
-    everyday questions read, deal_columns). Which deals are open is the index's to say."""
-    recomputed: dict[str, dict[str, Any]] = {}
+    everyday questions read, deal_columns); the main file's count of those records'
+    bytes must be their sum. Which deals are open is the index's to say: of a damaged
+    index, what can still be read of its checkpoint and tail."""
+    recomputed: list[_OpenIndexState] = []
 
-    def fresh(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    def fresh(snapshot: Snapshot) -> _OpenIndexState:
         if recomputed:
-            return recomputed
+            return recomputed[0]
         lines = snapshot._open_lines()
+        index: dict[str, Any] = {}
         try:
             latest = _latest_lines(lines)
-            for key, entry in snapshot._open_index.items():
+            for key, entry in open_index.salvage(snapshot._open_index).items():
                 start = latest.get(entry["id"])
                 if start is not None:
                     end = lines.find(b"\n", start)
-                    record = orjson.loads(lines[start:end])
-                    row = deal_columns.columns(record)
+                    row = deal_columns.columns(orjson.loads(lines[start:end]))
                     where = {"id": entry["id"], "at": start, "size": end - start}
-                    recomputed[key] = {**where, deal_columns.KEY: row}
+                    index[key] = {**where, deal_columns.KEY: row}
         except (ValueError, KeyError, TypeError):
             raise damaged(snapshot._open_journal.path) from None
-        return recomputed
+        live = sum(entry["size"] + 1 for entry in index.values())
+        recomputed.append(_OpenIndexState(index, live))
+        return recomputed[0]
 
-    def stored(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
-        return dict(snapshot._open_index)
+    def stored(snapshot: Snapshot) -> _OpenIndexState:
+        live = snapshot.meta.get("open_live")
+        try:
+            return _OpenIndexState(dict(snapshot._open_index.items()), live)
+        except StoreError as problem:
+            return _OpenIndexState(str(problem), live)
 
-    def compare_places(fresh: dict[str, Any], stored: dict[str, Any]) -> list[str]:
-        return [
+    def compare_places(fresh: _OpenIndexState, stored: _OpenIndexState) -> list[str]:
+        assert isinstance(fresh.entries, dict)
+        if isinstance(stored.entries, str):
+            problem = stored.entries
+            return [_("the open deals' index cannot be read: {problem}").format(problem=problem)]
+        lines = [
             _("open deal {id}: the index points at an older or wrong record").format(id=key)
-            if key in fresh
+            if key in fresh.entries
             else _("open deal {id}: no record of it in the open-deals journal").format(id=key)
-            for key in sorted(stored, key=int)
-            if _place(fresh.get(key)) != _place(stored[key])
+            for key in sorted(stored.entries, key=int)
+            if _place(fresh.entries.get(key)) != _place(stored.entries[key])
         ]
+        if stored.live is not None and stored.live != fresh.live and not lines:
+            lines.append(
+                _("the main file counts {stored} bytes of open deals' records, not {fresh}").format(
+                    stored=stored.live, fresh=fresh.live
+                )
+            )
+        return lines
 
-    def compare_columns(fresh: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+    def compare_columns(fresh: _OpenIndexState, stored: _OpenIndexState) -> list[str]:
+        assert isinstance(fresh.entries, dict)
+        if isinstance(stored.entries, str):
+            return []  # reported by the places
+        have = stored.entries
         return [
             _("open deal {id}: its columns are not those of its record").format(id=key)
-            for key in sorted(fresh, key=int)
-            if fresh[key][deal_columns.KEY] != stored[key].get(deal_columns.KEY)
+            for key, entry in sorted(fresh.entries.items(), key=lambda item: int(item[0]))
+            if key in have and entry[deal_columns.KEY] != have[key].get(deal_columns.KEY)
         ]
 
-    def repair(fix: Repair, fresh: dict[str, dict[str, Any]]) -> None:
-        fix.open_index = fresh
+    def repair(fix: Repair, fresh: _OpenIndexState) -> None:
+        assert isinstance(fresh.entries, dict)
+        fix.open_index = fresh.entries
+        fix.meta["open_live"] = fresh.live
 
     return [
         Check("open index", fresh, stored, compare_places, repair),
@@ -360,5 +392,5 @@ def repair(tx: Transaction, found: list[tuple[Check, Any, list[str]]], backup: P
     if fix.meta:
         tx.set_meta(**fix.meta)
     if fix.open_index is not None:
-        tx._storage.data[DEALS] = fix.open_index
+        tx._open_index.replace_all(fix.open_index)
     tx._storage.dirty = True  # commit, if only the upgrade the transaction made

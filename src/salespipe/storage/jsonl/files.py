@@ -69,6 +69,25 @@ class DatabasePaths:
             )
         return []
 
+    def open_checkpoint(self, generation: int) -> Path:
+        """The open index's checkpoint of one generation (storage/jsonl/open_index.py)."""
+        return self.main.with_name(f"{self._stem}.open-index-{generation}.json")
+
+    def open_tail(self, generation: int) -> Path:
+        """The lines appended to the open index since that checkpoint."""
+        return self.main.with_name(f"{self._stem}.open-index-{generation}.tail")
+
+    def open_index_files(self) -> list[Path]:
+        """Every file of the open index on disk, of any generation."""
+        pattern = re.compile(re.escape(self._stem) + r"\.open-index-\d+\.(json|tail)")
+        with contextlib.suppress(OSError):
+            return sorted(
+                self.main.parent / name
+                for name in os.listdir(self.main.parent)
+                if pattern.fullmatch(name)
+            )
+        return []
+
     @property
     def _stem(self) -> str:
         return self.main.name.removesuffix(".json")
@@ -96,6 +115,7 @@ class DatabasePaths:
             self.closed,
             *self.derived_files(),
             *self.open_journals(),
+            *self.open_index_files(),
         )
 
 

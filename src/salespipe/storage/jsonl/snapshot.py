@@ -25,6 +25,7 @@ from salespipe.storage.jsonl.files import (
     shortened,
 )
 from salespipe.storage.jsonl.line_index import IndexDamaged, LineIndex, indexed_journals
+from salespipe.storage.jsonl.open_index import OpenIndex
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
@@ -58,6 +59,10 @@ BOOKKEEPING = frozenset(
         "pipelines",
         COLUMNS_PENDING,
         "change_log_size",
+        "open_index_generation",
+        "open_index_size",
+        "open_tail_size",
+        "open_live",
     )
 )
 
@@ -145,10 +150,12 @@ class Snapshot:
         document: dict[str, Any],
         exists: bool,
         open_journal: CommittedBytes,
+        open_index: OpenIndex,
     ) -> None:
         self.paths = paths
         self._exists = exists
         self._open_journal = open_journal
+        self._open_index = open_index
         self._storage = _BufferedStorage(document)
         self._db = TinyDB(storage=lambda: self._storage)
         self._db.default_table_name = DEALS
@@ -205,13 +212,10 @@ class Snapshot:
         return sorted((Stage.from_record(r) for r in records), key=lambda s: s.position)
 
     # -- deals ---------------------------------------------------------------------
-    # The main file's deals table is an index: open deal id -> where its current record
-    # sits in the open-deals journal: {"id": id, "at": offset, "size": bytes without the
-    # newline, "q": the columns the everyday questions read (deal_columns)}.
-    @property
-    def _open_index(self) -> dict[str, dict[str, Any]]:
-        index: dict[str, dict[str, Any]] = self._storage.data[DEALS]
-        return index
+    # ``_open_index`` (open_index.py) maps each open deal's id (as text) to where its
+    # current record sits in the open-deals journal: {"id": id, "at": offset, "size":
+    # bytes without the newline, "q": the columns the everyday questions read
+    # (deal_columns)}.
 
     def open_deals(self) -> list[Deal]:
         return [Deal.from_record(r) for r in self.open_records()]

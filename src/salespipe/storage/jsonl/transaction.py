@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -13,7 +14,13 @@ from salespipe.storage.jsonl import change_log
 from salespipe.storage.jsonl.deal_columns import KEY, columns
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
 from salespipe.storage.jsonl.line_index import IndexWriter, check_index, indexed_journals
-from salespipe.storage.jsonl.snapshot import BOOKKEEPING, DEALS, META, STAGES, Snapshot
+from salespipe.storage.jsonl.open_index import (
+    OpenIndex,
+    checkpoint_bytes,
+    fold_due,
+    tail_lines,
+)
+from salespipe.storage.jsonl.snapshot import BOOKKEEPING, META, STAGES, Snapshot
 
 if TYPE_CHECKING:
     from salespipe.storage.port import UndoEntry
@@ -21,6 +28,16 @@ if TYPE_CHECKING:
 # How many changes back ``undo`` reaches: port.UNDO_DEPTH, held here too so that a
 # write need not import the port (the contract suite checks they agree).
 UNDO_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class IndexWrite:
+    """A commit's write to the open index: lines for the tail of ``generation``, or
+    a new ``checkpoint`` that starts it."""
+
+    generation: int
+    checkpoint: bytes | None
+    tail: bytes
 
 
 class Transaction(Snapshot):
@@ -33,9 +50,10 @@ class Transaction(Snapshot):
         document: dict[str, Any],
         exists: bool,
         open_journal: CommittedBytes,
+        open_index: OpenIndex,
         before_spill: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__(paths, document, exists, open_journal)
+        super().__init__(paths, document, exists, open_journal, open_index)
         # New journal lines: kept in one buffer each (many small bytes objects would cost
         # several times their size on a large import); the events and closed deals of a
         # large change go to their journal before the commit (see Spool).
@@ -145,9 +163,6 @@ class Transaction(Snapshot):
     def save_records(self, records: Iterable[Record]) -> None:
         """:meth:`save_deals` for deals already in their stored form (``Deal.to_record()``,
         keys in its order): an import builds those directly."""
-        # The index is changed in place rather than through TinyDB's table API, which
-        # copies the whole table on every call: an undo of a 10k-deal import would take
-        # minutes. It stays a TinyDB table in the file; a changed entry keeps its place.
         index = self._open_index
         for record in records:
             key = str(record["id"])
@@ -274,17 +289,18 @@ class Transaction(Snapshot):
         generation: int = self.meta["open_generation"]
         index = self._open_index
         total = self._open_journal.size + len(self._new_open)
-        live = sum(entry["size"] + 1 for entry in index.values())
+        live = self._live_after()
+        self.set_meta(open_live=live)
         if generation and not (total > compact_above and live < live_share * total):
             data = bytes(self._new_open)
             if data:
                 self.set_meta(open_size=total)
             return data, generation
-        if not generation and not index:
+        if not generation and not live:
             return b"", generation
         lines = self._open_lines()
         compacted = bytearray()
-        fresh: dict[str, dict[str, Any]] = {}
+        fresh: dict[str, Any] = {}
         for key, entry in index.items():
             line = lines[entry["at"] : entry["at"] + entry["size"] + 1]
             if line[-1:] != b"\n":
@@ -292,10 +308,49 @@ class Transaction(Snapshot):
             fresh[key] = {**entry, "at": len(compacted)}
             compacted += line
         self._new_open.clear()
-        self._storage.data[DEALS] = fresh
+        index.replace_all(fresh)
         self._storage.dirty = True
         self.set_meta(open_generation=generation + 1, open_size=len(compacted))
         return bytes(compacted), generation + 1
+
+    def _live_after(self) -> int:
+        """The bytes of the open deals' current records (with their newlines) once
+        this change commits: the main file keeps the sum, each write corrects it."""
+        index = self._open_index
+        if index.replaced or "open_live" not in self.meta:
+            return sum(entry["size"] + 1 for entry in index.values())
+        live: int = self.meta["open_live"]
+        for key, entry in index.changes().items():
+            if (old := index.committed_entry(key)) is not None:
+                live -= old["size"] + 1
+            if entry is not None:
+                live += entry["size"] + 1
+        return live
+
+    def _finish_index(self, fresh_generation: Callable[[], int]) -> IndexWrite | None:
+        """What to write to the open index: the changed entries appended to its tail,
+        or, when the tail would grow past its bound (or the whole index was
+        replaced), every entry as a new checkpoint of a ``fresh_generation()``."""
+        index, meta = self._open_index, self.meta
+        generation: int = meta["open_index_generation"]
+        changes = index.changes()
+        if not changes and not index.replaced:
+            return None
+        if generation and not index.replaced:
+            tail = tail_lines(changes)
+            size = meta["open_tail_size"] + len(tail)
+            if not fold_due(meta["open_index_size"], size):
+                self.set_meta(open_tail_size=size)
+                return IndexWrite(generation, None, tail)
+        entries = index.current()
+        if not entries and not generation:
+            return None
+        checkpoint = checkpoint_bytes(entries)
+        generation = fresh_generation()
+        self.set_meta(
+            open_index_generation=generation, open_index_size=len(checkpoint), open_tail_size=0
+        )
+        return IndexWrite(generation, checkpoint, b"")
 
     def _finish_meta(self, now_iso: str, command: str) -> list[Spool]:
         """Count the new journal lines in the main file; the spools to finish."""
