@@ -16,6 +16,7 @@ from conftest import Cli
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import StoreError
 from salespipe.storage.jsonl import open_index
+from salespipe.storage.jsonl.database import schema_version
 from salespipe.storage.jsonl.files import DatabasePaths
 from salespipe.storage.jsonl.snapshot import Snapshot
 
@@ -48,11 +49,15 @@ def as_index_in_main(db_path: Path) -> bytes:
     meta = document["_meta"]["1"]
     for key in ("open_index_generation", "open_index_size", "open_tail_size", "open_live"):
         del meta[key]
+    meta.pop("change_log_size", None)  # the change log came after (schema 7)
     meta["schema"] = 5
-    meta["migrations"] = [m for m in meta.get("migrations", []) if m != "open_index_out_of_main"]
+    later = ("open_index_out_of_main", "keep_change_log")
+    meta["migrations"] = [m for m in meta.get("migrations", []) if m not in later]
     document["deals"] = entries
-    for path in DatabasePaths.for_main(db_path).open_index_files():
+    paths = DatabasePaths.for_main(db_path)
+    for path in paths.open_index_files():
         path.unlink()
+    paths.change_log.unlink(missing_ok=True)
     raw = orjson.dumps(document)
     db_path.write_bytes(raw)
     return raw
@@ -213,8 +218,8 @@ def test_a_schema_five_file_reads_the_same_and_is_upgraded_by_the_first_write(
     assert cli("config", "set", "lock_timeout", "30").exit_code == 0
     assert db_path.with_name("pipeline.json.schema5.bak").read_bytes() == original
     meta = _meta(db_path)
-    assert meta["schema"] == 6
-    assert meta["migrations"] == ["open_index_out_of_main"]
+    assert meta["schema"] == schema_version()
+    assert meta["migrations"] == ["open_index_out_of_main", "keep_change_log"]
     assert orjson.loads(db_path.read_bytes())["deals"] == {}
     checkpoint, _tail = _index_files(db_path)
     assert set(orjson.loads(checkpoint.read_bytes())) == {"1", "3"}

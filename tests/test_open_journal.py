@@ -169,12 +169,13 @@ def test_a_schema_one_file_is_read_as_it_is_and_upgraded_by_the_first_write(
     meta = _main(db_path)["_meta"]["1"]
     assert (meta["schema"], meta["open_generation"]) == (schema_version(), 1)
     assert meta["migrations"] == [step.__name__ for step in MIGRATIONS]
-    assert meta["migrations"][:4] == [
+    assert meta["migrations"][:6] == [
         "open_deals_to_journal",
         "index_journals",
         "stages_into_pipelines",
         "open_deal_columns",
         "open_index_out_of_main",
+        "keep_change_log",
     ]
     head = backup_head(pipeline.read(), datetime.now())
     assert set(head["meta"]) == {"created_at", "next_deal_id", "next_seq", "next_change"}
