@@ -12,6 +12,7 @@ unique and never reused (a rolled-back change hands none out). See docs/team.md.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -397,7 +398,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                 _write_deals(cursor, self._pending_deals)
                 self._pending_deals = []
             if self._pending_events:
-                _write_events(cursor, self._pending_events)
+                _write_events(cursor, self._pending_events, self._change_id, self.user())
                 self._pending_events = []
 
     # -- stages (the rest of the bookkeeping: storage/bookkeeping.py) ----------------
@@ -470,9 +471,11 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         spans = self._spans()
         with translated(self._target), self._connection.cursor() as cursor:
             cursor.execute("DELETE FROM salespipe_undo")
+            # Each change stays the undo of whoever made it (the role of its events).
             cursor.executemany(
-                "INSERT INTO salespipe_undo (change, command, at, first_position, last_position)"
-                " VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO salespipe_undo"
+                " (change, command, at, first_position, last_position, role)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
                 [
                     (e.change, e.command, e.at, *spans[e.change])
                     for e in entries
@@ -480,12 +483,13 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                 ],
             )
 
-    def _spans(self) -> dict[int, tuple[int, int]]:
-        """Where the events of each change recorded in this transaction are."""
+    def _spans(self) -> dict[int, tuple[int, int, str]]:
+        """Where the events of each change recorded in this transaction are, and who
+        made that change."""
         return {
-            int(change): (int(first), int(last))
-            for change, first, last in self._rows(
-                "SELECT change, min(position), max(position) FROM salespipe_events"
+            int(change): (int(first), int(last), str(role))
+            for change, first, last, role in self._rows(
+                "SELECT change, min(position), max(position), min(role) FROM salespipe_events"
                 " WHERE position > %s GROUP BY change",
                 (self._start_position,),
             )
@@ -562,7 +566,19 @@ def _write_deals(cursor: schema.Cursor, records: list[Record]) -> None:
     )
 
 
-def _write_events(cursor: schema.Cursor, events: list[Event]) -> None:
+def _write_events(
+    cursor: schema.Cursor, events: list[Event], change: int | None, user: str
+) -> None:
+    """Send events in their order. Those of this transaction's own ``change`` are by
+    the session's role, which the server fills in; the others are history carried from
+    another database (``copy``, a backup restored): their role is the author their
+    record names (``user``, the one carrying them, if it names none)."""
+    for carried, run in itertools.groupby(events, key=lambda e: e.change != change):
+        _write_event_rows(cursor, list(run), user if carried else None)
+
+
+def _write_event_rows(cursor: schema.Cursor, events: list[Event], carrier: str | None) -> None:
+    carried = carrier is not None
     rows = []
     for event in events:
         record = event.to_record()
@@ -577,18 +593,20 @@ def _write_events(cursor: schema.Cursor, events: list[Event]) -> None:
                 event.at.date(),
                 undid,
                 _json(record),
+                *((event.who or carrier,) if carried else ()),
             )
         )
+    columns = "seq, change, deal_id, type, at, at_date, undid, record" + (
+        ", role" if carried else ""
+    )
     if len(rows) < COPY_FROM:
         cursor.executemany(
-            "INSERT INTO salespipe_events (seq, change, deal_id, type, at, at_date, undid, record)"
-            " VALUES (%s, %s, %s, %s, %s::timestamptz, %s, %s, %s::json)",
+            f"INSERT INTO salespipe_events ({columns}) VALUES"
+            " (%s, %s, %s, %s, %s::timestamptz, %s, %s, %s::json" + (", %s)" if carried else ")"),
             rows,
         )
         return
-    with cursor.copy(
-        "COPY salespipe_events (seq, change, deal_id, type, at, at_date, undid, record) FROM STDIN"
-    ) as copy:
+    with cursor.copy(f"COPY salespipe_events ({columns}) FROM STDIN") as copy:
         copy.write(_copy_text(rows))
 
 
