@@ -279,3 +279,21 @@ def test_a_client_killed_mid_write_leaves_the_last_commit(pg_database: str) -> N
     view = Pipeline.open(pg_database, "en").store.read()
     assert [r["title"] for r in view.open_records()] == ["ERP", "CRM"]
     assert "half" not in view.flags()
+
+
+def test_a_demo_larger_than_a_batch_keeps_every_deal(cli, pg_database: str, tmp_path) -> None:
+    """``demo`` records each deal's events while it hands the deals over: the flushes
+    those events cause must not lose the deals still coming (they did, past the first
+    batch of events). The same demo then reads the same on a file and on the server."""
+    from salespipe.storage.postgres import backend
+
+    file = str(tmp_path / "demo.json")
+    assert backend.ITER_SIZE < 1000 * 5  # events of the demo: several batches
+    for database in (file, pg_database):
+        done = cli("--db", database, "demo", "--deals", "1000", "--seed", "3")
+        assert done.exit_code == 0, done.stderr
+    listed = cli.json("--db", pg_database, "list", "--status", "all", "--limit", "0")
+    assert sorted(deal["id"] for deal in listed) == list(range(1, 1001))
+    for args in (("list", "--status", "all", "--limit", "0"), ("chart",), ("report",)):
+        on_file = cli("--db", file, *args, "--json")
+        assert cli("--db", pg_database, *args, "--json").stdout == on_file.stdout, args

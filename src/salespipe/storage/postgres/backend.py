@@ -414,10 +414,14 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
 
     def save_records(self, records: Iterable[Record]) -> None:
         self.changed = True
-        # A copy: what the caller does with its records later changes nothing here.
-        self._pending_deals.extend(orjson.loads(orjson.dumps(r)) for r in records)
-        if len(self._pending_deals) >= ITER_SIZE:
-            self.flush()
+        # One at a time, each to the list pending now: ``records`` may be a generator
+        # that records events as it goes (``demo``), and a flush those cause starts a
+        # new list (extending the old one would lose every deal after that flush).
+        for record in records:
+            # A copy: what the caller does with its records later changes nothing here.
+            self._pending_deals.append(orjson.loads(orjson.dumps(record)))
+            if len(self._pending_deals) >= ITER_SIZE:
+                self.flush()
 
     def delete_deal(self, deal_id: int) -> None:
         self.flush()
