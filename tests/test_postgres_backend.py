@@ -297,3 +297,42 @@ def test_a_demo_larger_than_a_batch_keeps_every_deal(cli, pg_database: str, tmp_
     for args in (("list", "--status", "all", "--limit", "0"), ("chart",), ("report",)):
         on_file = cli("--db", file, *args, "--json")
         assert cli("--db", pg_database, *args, "--json").stdout == on_file.stdout, args
+
+
+def test_a_database_from_before_m004_reads_the_same_and_is_migrated_by_a_write(
+    cli, pg_database: str
+) -> None:
+    """Before its first write a database without the columns of m004 is answered the
+    default way; the first write adds them (filled for every deal already there), and
+    the everyday reports read the same before and after."""
+    import psycopg
+
+    assert cli("--db", pg_database, "demo", "--deals", "60", "--seed", "4").exit_code == 0
+    reports = [
+        ("chart",),
+        ("stale",),
+        ("check",),
+        ("agenda",),
+        ("list",),
+        ("list", "--sort", "value"),
+    ]
+
+    def read() -> list[str]:
+        return [cli("--db", pg_database, *args, "--json").stdout for args in reports]
+
+    expected = read()
+    with psycopg.connect(pg_database) as connection:
+        connection.execute(
+            "ALTER TABLE salespipe_deals DROP COLUMN value, DROP COLUMN whole_value,"
+            " DROP COLUMN currency, DROP COLUMN probability, DROP COLUMN entered,"
+            " DROP COLUMN next_due, DROP COLUMN close_due, DROP COLUMN quote_due"
+        )
+        connection.execute("DELETE FROM salespipe_migrations WHERE name = 'm004_open_columns'")
+    assert read() == expected
+    assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0
+    assert read() == expected
+    with psycopg.connect(pg_database) as connection:
+        missing = connection.execute(
+            "SELECT count(*) FROM salespipe_deals WHERE NOT deleted AND value IS NULL"
+        ).fetchone()
+        assert missing == (0,)
