@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import psycopg
@@ -38,10 +38,14 @@ from salespipe.storage.port import (
     UndoEntry,
     WriteTransaction,
 )
+from salespipe.storage.postgres import queries as pg_queries
 from salespipe.storage.postgres import schema, team
 from salespipe.storage.postgres.connection import Connection, connect, translated
 from salespipe.storage.postgres.feed import PostgresFollower
 from salespipe.storage.postgres.target import redact
+
+if TYPE_CHECKING:
+    from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # Rows fetched per round trip when a listing is read one record at a time.
 ITER_SIZE = 2000
@@ -172,7 +176,13 @@ class PostgresView(ReadView):
     """The pipeline as one transaction on ``connection`` sees it."""
 
     def __init__(
-        self, connection: Connection, target: str, pipeline: _Pipeline, exists: bool
+        self,
+        connection: Connection,
+        target: str,
+        pipeline: _Pipeline,
+        exists: bool,
+        *,
+        open_columns: bool = True,
     ) -> None:
         self._connection = connection
         self._target = target
@@ -180,20 +190,25 @@ class PostgresView(ReadView):
         self._exists = exists
         # A pipeline not created yet has no tables to ask.
         self._has_tables = exists
+        # Whether the server can answer the everyday questions (m004 applied; a reader
+        # of a database no write has migrated yet gets the default answers).
+        self._open_columns = open_columns and exists
         self._user: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
     def _before_read(self) -> None:
         """Hook for a transaction to write what it holds back before a read."""
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _rows(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
         if not self._has_tables:
             return []
         self._before_read()
         with translated(self._target):
             return self._connection.execute(sql, params).fetchall()
 
-    def _value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def _value(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         rows = self._rows(sql, params)
         return rows[0][0] if rows else None
 
@@ -260,7 +275,7 @@ class PostgresView(ReadView):
                 "   side.r->>'stage' = %(k)s OR (json_typeof(side.r->'stays') = 'array' AND"
                 "   EXISTS (SELECT 1 FROM json_array_elements(side.r->'stays') s"
                 "           WHERE s->>0 = %(k)s))))",
-                {"k": key},  # type: ignore[arg-type]
+                {"k": key},
             )
         )
 
@@ -299,6 +314,27 @@ class PostgresView(ReadView):
     def all_records(self) -> Iterator[Record]:
         yield from self.open_records()
         yield from self.closed_records()
+
+    # -- the everyday questions, answered by the server (storage/postgres/queries.py) ----
+    def stage_totals(self, where: OpenWhere) -> list[StageSum]:
+        if not self._open_columns:
+            return super().stage_totals(where)
+        return pg_queries.stage_totals(self._rows, self.stages(), where)
+
+    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
+        if not self._open_columns:
+            return super().stale_deals(now, where)
+        return pg_queries.stale_deals(self._rows, self.stages(), now, where)
+
+    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
+        if not self._open_columns:
+            return super().due_by(what, until, where)
+        return pg_queries.due_by(self._rows, what, until, where)
+
+    def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
+        if not self._open_columns or order not in pg_queries.SERVER_ORDERS:
+            return super().open_page(where, order, limit, now)
+        return pg_queries.open_page(self._rows, self.stages(), where, order, limit)
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
@@ -354,7 +390,7 @@ class PostgresView(ReadView):
             for change, command, at in self._rows(
                 "SELECT change, command, at FROM salespipe_undo"
                 " WHERE %(by)s::text IS NULL OR role = %(by)s ORDER BY list_order",
-                {"by": by},  # type: ignore[arg-type]
+                {"by": by},
             )
         ]
 
@@ -457,7 +493,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
             " (SELECT max(list_order) FROM salespipe_undo"
             "  WHERE %(change)s::bigint IS NULL OR change = %(change)s)"
             " RETURNING change, command, at, first_position, last_position",
-            {"change": change},  # type: ignore[arg-type]
+            {"change": change},
         )
         if not rows:
             return None
@@ -738,6 +774,7 @@ class PostgresStorage(Storage):
             self.target,
             pipeline or _Pipeline.fresh(self.initial()),
             pipeline is not None,
+            open_columns=schema.m004_open_columns.__name__ in (done or ()),
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)
