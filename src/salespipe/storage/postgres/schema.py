@@ -183,7 +183,8 @@ def m004_open_columns(cursor: Cursor) -> None:
             ADD COLUMN quote_due text
                 GENERATED ALWAYS AS (record->'quote'->>'valid_until') STORED;
         CREATE INDEX salespipe_deals_open_stage ON salespipe_deals (stage, id)
-            INCLUDE (owner, currency, whole_value, value, probability, open_order, entered)
+            INCLUDE (owner, currency, whole_value, value, probability, open_order, entered,
+                     next_due, close_due, quote_due)
             WHERE status = 'open' AND NOT deleted;
         CREATE INDEX salespipe_deals_open_next ON salespipe_deals (next_due, id)
             INCLUDE (owner, stage) WHERE status = 'open' AND NOT deleted;
