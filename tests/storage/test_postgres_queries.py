@@ -13,7 +13,6 @@ import pytest
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.storage import queries
-from salespipe.storage.postgres import queries as pg_queries
 from salespipe.storage.queries import OpenWhere
 
 pytestmark = pytest.mark.postgres
@@ -86,13 +85,15 @@ def test_stale_and_due_are_the_default_ones(view: Any, where: OpenWhere) -> None
             assert view.due_by(what, until, where) == queries.due_by(records, what, until, where)
 
 
-@pytest.mark.parametrize("order", sorted(pg_queries.SERVER_ORDERS))
+@pytest.mark.parametrize("order", queries.ORDERS)
 @pytest.mark.parametrize("where", WHERES, ids=_name)
 def test_a_page_is_the_default_one(view: Any, where: OpenWhere, order: str) -> None:
     now = datetime.fromisoformat("2026-12-05T09:00:00+07:00")
-    for limit in (1, 3, 50, None):
-        expected = queries.open_page(view.open_records(), view.stages(), where, order, limit, now)
-        assert view.open_page(where, order, limit, now) == expected
+    for moment in (now, now + timedelta(days=40, hours=5)):
+        for limit in (1, 3, 50, None):
+            records = view.open_records()
+            expected = queries.open_page(records, view.stages(), where, order, limit, moment)
+            assert view.open_page(where, order, limit, moment) == expected
 
 
 def test_the_server_answers_them(view: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,4 +107,5 @@ def test_the_server_answers_them(view: Any, monkeypatch: pytest.MonkeyPatch) -> 
     assert view.stage_totals(OpenWhere())
     assert view.stale_deals(now, OpenWhere())
     assert view.due_by("next_action", now.date(), OpenWhere())
-    assert view.open_page(OpenWhere(), "stage", 2, now).matched == 9
+    for order in queries.ORDERS:
+        assert view.open_page(OpenWhere(), order, 2, now).matched == 9

@@ -332,9 +332,9 @@ class PostgresView(ReadView):
         return pg_queries.due_by(self._rows, what, until, where)
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
-        if not self._open_columns or order not in pg_queries.SERVER_ORDERS:
+        if not self._open_columns:
             return super().open_page(where, order, limit, now)
-        return pg_queries.open_page(self._rows, self.stages(), where, order, limit)
+        return pg_queries.open_page(self._rows, self.stages(), where, order, limit, now)
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
