@@ -6,7 +6,9 @@ adds up per stage, picks the deals a question is about, sorts them and stops at 
 limit, and only the records a report shows come back. What SQL cannot decide exactly
 as Python does is decided in Python on what the server narrowed down: names compared
 as names (the owners are few), the cents of a weighted value that is not whole,
-whole days in a stage (the server passes on a superset, the default picks from it).
+whole days in a stage (the server passes on a superset, the default picks from it),
+and the orders by names, times and urgency (the default's own sort keys, over what
+the server read of the deals asked about).
 
 Row-level security applies to every statement: a rep with ``visibility own`` gets the
 answers of their own deals, as with the default.
