@@ -46,6 +46,23 @@ def target(kind: str, deals: int, writes: bool = False) -> Target | None:
     return Target(15.0 if large else 3.0, "s", memory)
 
 
+# The reports of the history a PostgreSQL run times by default (the others with --only).
+PG_HISTORY = ("report", "funnel", "durations", "winrate")
+
+
+def pg_target(kind: str) -> Target | None:
+    """The bar of a command on a PostgreSQL server (docs/team.md): each everyday
+    command and one deal's page within 4×F, a report of the whole history within 3 s,
+    at any size up to 1M deals (100k open)."""
+    if kind == INFO:
+        return None
+    if kind == HISTORY:
+        return Target(3.0, "s", 400.0)
+    if kind == IMPORT:
+        return None
+    return Target(4.0, "F", 400.0)
+
+
 @dataclass(frozen=True)
 class Case:
     name: str

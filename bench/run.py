@@ -3,6 +3,7 @@
     python bench/run.py            # 1k, 10k and 100k deals (about 10 minutes)
     python bench/run.py --quick    # 1k and 10k only (about a minute)
     python bench/run.py --sizes 100000 --only slips calibrate --output /tmp/r.md
+    python bench/run.py --postgres --million --output /tmp/pg.md   # on a local server
 
 Builds the data sets under bench/data/ with `salespipe demo --deals N` (kept between
 runs), times each command as a whole process several times, measures the floors F
@@ -22,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import CASES, IMPORT, Case, Target, target
+from cases import CASES, HISTORY, IMPORT, PG_HISTORY, Case, Target, pg_target, target
 from datasets import (
     BENCH,
     Dataset,
@@ -33,11 +34,13 @@ from datasets import (
     remove_database,
 )
 from measure import Measurement, Paired, repeat, repeat_paired
+from pg import PgDataset, UndoAfterWrite, ensure_pg
 from results import Row, plain, write
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 MILLION = 1_000_000
 QUICK_SIZES = (1_000, 10_000)
+PG_SIZES = (100_000,)  # with --postgres; --million adds the 1M-deal database
 
 
 def log(message: str) -> None:
@@ -75,10 +78,12 @@ class Bench:
         allow_synth: bool,
         only: Collection[str] = (),
         pipelines: int = 1,
+        server: str | None = None,
     ) -> None:
         self.pipelines = pipelines  # the deals of each data set spread over this many
+        self.server = server  # a PostgreSQL server to hold the data sets, or files
         self.runs = runs
-        self.cases = [c for c in CASES if not only or c.name in only]
+        self.cases = [c for c in CASES if (c.name in only if only else self._by_default(c))]
         self.env = env
         self.allow_synth = allow_synth
         self.salespipe = installed_salespipe()
@@ -87,6 +92,17 @@ class Bench:
         self.available = {c.command: has_command(self.salespipe, c.command, env) for c in CASES}
         self.floor_f = Measurement()
         self.blocks: list[tuple[int, Measurement, Measurement, list[Any]]] = []
+
+    def _by_default(self, case: Case) -> bool:
+        """On PostgreSQL: not the import, and of the history only the reports of PG_HISTORY."""
+        if self.server is None:
+            return True
+        return case.kind != IMPORT and (case.kind != HISTORY or case.name in PG_HISTORY)
+
+    def target(self, case: Case, deals: int) -> Target | None:
+        if self.server is not None:
+            return pg_target(case.kind)
+        return target(case.kind, deals, case.writes)
 
     # -- floors ------------------------------------------------------------------------
     def floor_typer(self) -> Measurement:
@@ -99,6 +115,9 @@ class Bench:
     # -- one data set ------------------------------------------------------------------
     def size(self, deals: int) -> None:
         """Measure every command on the data set of ``deals`` deals (judged in finish)."""
+        if self.server is not None:
+            self.size_pg(deals, self.server)
+            return
         dataset = ensure(deals, self.salespipe, self.env, self.allow_synth, log, self.pipelines)
         log(f"{deals:,} deals ({dataset.builder}): {_sizes(dataset)}")
         self.floor_f.samples += self.floor_typer().samples
@@ -117,15 +136,49 @@ class Bench:
         self.floor_f.samples += self.floor_typer().samples  # F before and after each block
         self.blocks.append((deals, floor_o, floor_closed, measured))
 
+    def size_pg(self, deals: int, server: str) -> None:
+        """The same on a database: every case (at 1M too) against the PostgreSQL bars."""
+        dataset = ensure_pg(deals, server, self.salespipe, self.env, log)
+        log(f"{deals:,} deals in {dataset.target}: {_sizes(dataset)}")
+        self.floor_f.samples += self.floor_typer().samples
+        context = dataset.context()
+        measured: list[tuple[Case, Measurement | Paired | None]] = []
+        for case in self.cases:
+            if self.available[case.command] and self._has_context(case, context):
+                log(f"  {case.name} …")
+                measured.append((case, self._measure_pg(case, dataset, context)))
+            else:
+                measured.append((case, None))
+        self.floor_f.samples += self.floor_typer().samples
+        self.blocks.append((deals, Measurement(), Measurement(), measured))
+
+    def _measure_pg(
+        self, case: Case, dataset: PgDataset, context: dict[str, Any]
+    ) -> Measurement | Paired:
+        argv = [*self.salespipe, "--db", dataset.target, *case.args(context)]
+        undo = UndoAfterWrite(self.salespipe, dataset.target, self.env) if case.writes else None
+        bar = self.target(case, dataset.deals)
+        measurement: Measurement | Paired
+        if bar is not None and bar.floor == "s":
+            measurement = repeat(self.runs, argv, self.env, before_each=undo)
+        else:
+            floor = [sys.executable, "-c", "import typer"]
+            measurement = repeat_paired(self.runs, argv, floor, self.env, before_each=undo)
+        if undo:
+            undo.restore()
+        return measurement
+
     def finish(self) -> None:
         """Judge every figure against F pooled over the whole run (F does not depend on N)."""
         self.rows.append(Row(0, "floor F: import typer (whole run)", self.floor_f))
         for deals, floor_o, floor_closed, measured in self.blocks:
-            self.rows.append(Row(deals, "floor O: orjson parse of history", floor_o))
-            self.rows.append(Row(deals, "(info) orjson parse of main + closed", floor_closed))
-            floors = {"F": self.floor_f.median, "O": floor_o.median, "s": 1.0}
+            if floor_o.samples:
+                self.rows.append(Row(deals, "floor O: orjson parse of history", floor_o))
+                self.rows.append(Row(deals, "(info) orjson parse of main + closed", floor_closed))
+            floors = {"F": self.floor_f.median, "O": floor_o.median if floor_o.samples else 0.0}
+            floors["s"] = 1.0
             for case, measurement in measured:
-                bar = target(case.kind, deals, case.writes)
+                bar = self.target(case, deals)
                 if measurement is None:
                     self.rows.append(Row(deals, case.name, target=bar, verdict="not available"))
                 else:
@@ -226,7 +279,7 @@ class Bench:
             self.notes.append(text)
 
 
-def _sizes(dataset: Dataset) -> str:
+def _sizes(dataset: Dataset | PgDataset) -> str:
     return ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in dataset.sizes().items())
 
 
@@ -261,8 +314,19 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="spread the data sets' deals over this many pipelines (bench/pipelines.py)",
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="time the commands on databases salespipe_bench_N of a PostgreSQL server",
+    )
+    parser.add_argument(
+        "--server",
+        default="postgresql:///postgres",
+        help="with --postgres: a superuser's connection to the server (default: local socket)",
+    )
     options = parser.parse_args(argv)
-    sizes = options.sizes or (QUICK_SIZES if options.quick else FULL_SIZES)
+    default_sizes = PG_SIZES if options.postgres else FULL_SIZES
+    sizes = options.sizes or (QUICK_SIZES if options.quick else default_sizes)
     if options.million and MILLION not in sizes:
         sizes = (*sizes, MILLION)
     bench = Bench(
@@ -271,11 +335,14 @@ def main(argv: list[str] | None = None) -> int:
         options.allow_synth,
         options.only or (),
         options.pipelines,
+        options.server if options.postgres else None,
     )
     for deals in sizes:
         bench.size(deals)
     bench.finish()
     builders = sorted({ensure_builder(d) for d in sizes})
+    if options.postgres:
+        builders = ["salespipe demo into databases salespipe_bench_N (PostgreSQL)"]
     bench.notes.insert(0, f"data sets built by: {', '.join(builders)}")
     if options.pipelines > 1:
         bench.notes.insert(1, f"deals spread over {options.pipelines} pipelines")
@@ -284,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
         bench.notes.append(f"not available in this build: {', '.join(missing)}")
     print(plain(bench.rows))
     command = "python bench/run.py" + (" --quick" if options.quick else "")
+    if options.postgres:
+        command += " --postgres"
+    if options.million:
+        command += " --million"
     if options.sizes:
         command += " --sizes " + " ".join(map(str, options.sizes))
     if options.only:

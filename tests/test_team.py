@@ -335,3 +335,57 @@ def test_a_backup_keeps_the_visibility(cli, pg_database: str, tmp_path) -> None:
     done = cli("--db", str(restored), "import", str(backup))
     assert done.exit_code == 0, done.stderr
     assert cli.json("--db", str(restored), "config", "get", "visibility") == {"visibility": "own"}
+
+
+@pytest.fixture
+def second_database(pg_server: str) -> Iterator[str]:
+    """Another fresh database on the same server (a copy's target)."""
+    from tests.conftest import pg_target
+
+    name = f"salespipe_test_{uuid4().hex[:16]}"
+    pg_admin(pg_server, f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_target(pg_server, name)
+    finally:
+        pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_copy_between_servers_keeps_who_made_each_change(
+    cli, team: Team, second_database: str
+) -> None:
+    """Copied by the owner, each change is still its author's: the role of its events,
+    and the undo list of each member (who can take back their own change on the copy)."""
+    alice, bob = team.login("alice"), team.login("bob")
+    source, target = team.database, second_database
+    for who in (alice, bob):
+        assert cli("--db", source, "team", "add", who).exit_code == 0
+    assert cli("--db", team.uri(alice), "add", "Alice's deal").exit_code == 0
+    assert cli("--db", team.uri(bob), "add", "Bob's deal").exit_code == 0
+    assert cli("--db", team.uri(alice), "move", "1", "2").exit_code == 0
+
+    copied = cli("--db", source, "copy", source, target)
+    assert copied.exit_code == 0, copied.stderr
+
+    def authors(database: str) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(database) as connection:
+            return connection.execute(
+                "SELECT e.seq, e.role, u.role FROM salespipe_events e"
+                " LEFT JOIN salespipe_undo u ON u.change = e.change ORDER BY e.seq"
+            ).fetchall()
+
+    assert authors(target) == authors(source)
+    assert {role for _seq, role, _undo in authors(target)} >= {alice, bob}
+    # On the copy, each member's undo list is theirs, and undo takes back their change.
+    target_name = target.rsplit("/", 1)[1]
+    for who in (alice, bob):
+        assert cli("--db", target, "team", "add", who).exit_code == 0
+    as_alice = f"postgresql://{alice}:{SECRET}@127.0.0.1/{target_name}"
+    as_bob = f"postgresql://{bob}:{SECRET}@127.0.0.1/{target_name}"
+    assert [c["command"] for c in cli.json("--db", as_alice, "undo", "--list")] == ["move", "add"]
+    assert [c["command"] for c in cli.json("--db", as_bob, "undo", "--list")] == ["add"]
+    assert cli.json("--db", target, "undo", "--list") == []
+    undone = cli("--db", as_bob, "undo")
+    assert undone.exit_code == 0, undone.stderr
+    assert [d["title"] for d in cli.json("--db", as_alice, "list")] == ["Alice's deal"]

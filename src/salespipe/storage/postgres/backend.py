@@ -12,10 +12,11 @@ unique and never reused (a rolled-back change hands none out). See docs/team.md.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import psycopg
@@ -38,10 +39,14 @@ from salespipe.storage.port import (
     UndoEntry,
     WriteTransaction,
 )
+from salespipe.storage.postgres import queries as pg_queries
 from salespipe.storage.postgres import schema, team
 from salespipe.storage.postgres.connection import Connection, connect, translated
 from salespipe.storage.postgres.feed import PostgresFollower
 from salespipe.storage.postgres.target import redact
+
+if TYPE_CHECKING:
+    from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # Rows fetched per round trip when a listing is read one record at a time.
 ITER_SIZE = 2000
@@ -172,7 +177,13 @@ class PostgresView(ReadView):
     """The pipeline as one transaction on ``connection`` sees it."""
 
     def __init__(
-        self, connection: Connection, target: str, pipeline: _Pipeline, exists: bool
+        self,
+        connection: Connection,
+        target: str,
+        pipeline: _Pipeline,
+        exists: bool,
+        *,
+        open_columns: bool = True,
     ) -> None:
         self._connection = connection
         self._target = target
@@ -180,20 +191,25 @@ class PostgresView(ReadView):
         self._exists = exists
         # A pipeline not created yet has no tables to ask.
         self._has_tables = exists
+        # Whether the server can answer the everyday questions (m004 applied; a reader
+        # of a database no write has migrated yet gets the default answers).
+        self._open_columns = open_columns and exists
         self._user: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
     def _before_read(self) -> None:
         """Hook for a transaction to write what it holds back before a read."""
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _rows(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
         if not self._has_tables:
             return []
         self._before_read()
         with translated(self._target):
             return self._connection.execute(sql, params).fetchall()
 
-    def _value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def _value(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         rows = self._rows(sql, params)
         return rows[0][0] if rows else None
 
@@ -260,7 +276,7 @@ class PostgresView(ReadView):
                 "   side.r->>'stage' = %(k)s OR (json_typeof(side.r->'stays') = 'array' AND"
                 "   EXISTS (SELECT 1 FROM json_array_elements(side.r->'stays') s"
                 "           WHERE s->>0 = %(k)s))))",
-                {"k": key},  # type: ignore[arg-type]
+                {"k": key},
             )
         )
 
@@ -299,6 +315,27 @@ class PostgresView(ReadView):
     def all_records(self) -> Iterator[Record]:
         yield from self.open_records()
         yield from self.closed_records()
+
+    # -- the everyday questions, answered by the server (storage/postgres/queries.py) ----
+    def stage_totals(self, where: OpenWhere) -> list[StageSum]:
+        if not self._open_columns:
+            return super().stage_totals(where)
+        return pg_queries.stage_totals(self._rows, self.stages(), where)
+
+    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
+        if not self._open_columns:
+            return super().stale_deals(now, where)
+        return pg_queries.stale_deals(self._rows, self.stages(), now, where)
+
+    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
+        if not self._open_columns:
+            return super().due_by(what, until, where)
+        return pg_queries.due_by(self._rows, what, until, where)
+
+    def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
+        if not self._open_columns:
+            return super().open_page(where, order, limit, now)
+        return pg_queries.open_page(self._rows, self.stages(), where, order, limit, now)
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
@@ -357,7 +394,7 @@ class PostgresView(ReadView):
             for change, command, at in self._rows(
                 "SELECT change, command, at FROM salespipe_undo"
                 " WHERE %(by)s::text IS NULL OR role = %(by)s ORDER BY list_order",
-                {"by": by},  # type: ignore[arg-type]
+                {"by": by},
             )
         ]
 
@@ -401,7 +438,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                 _write_deals(cursor, self._pending_deals)
                 self._pending_deals = []
             if self._pending_events:
-                _write_events(cursor, self._pending_events)
+                _write_events(cursor, self._pending_events, self._change_id, self.user())
                 self._pending_events = []
 
     # -- stages (the rest of the bookkeeping: storage/bookkeeping.py) ----------------
@@ -417,10 +454,14 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
 
     def save_records(self, records: Iterable[Record]) -> None:
         self.changed = True
-        # A copy: what the caller does with its records later changes nothing here.
-        self._pending_deals.extend(orjson.loads(orjson.dumps(r)) for r in records)
-        if len(self._pending_deals) >= ITER_SIZE:
-            self.flush()
+        # One at a time, each to the list pending now: ``records`` may be a generator
+        # that records events as it goes (``demo``), and a flush those cause starts a
+        # new list (extending the old one would lose every deal after that flush).
+        for record in records:
+            # A copy: what the caller does with its records later changes nothing here.
+            self._pending_deals.append(orjson.loads(orjson.dumps(record)))
+            if len(self._pending_deals) >= ITER_SIZE:
+                self.flush()
 
     def delete_deal(self, deal_id: int) -> None:
         self.flush()
@@ -456,7 +497,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
             " (SELECT max(list_order) FROM salespipe_undo"
             "  WHERE %(change)s::bigint IS NULL OR change = %(change)s)"
             " RETURNING change, command, at, first_position, last_position",
-            {"change": change},  # type: ignore[arg-type]
+            {"change": change},
         )
         if not rows:
             return None
@@ -474,9 +515,11 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         spans = self._spans()
         with translated(self._target), self._connection.cursor() as cursor:
             cursor.execute("DELETE FROM salespipe_undo")
+            # Each change stays the undo of whoever made it (the role of its events).
             cursor.executemany(
-                "INSERT INTO salespipe_undo (change, command, at, first_position, last_position)"
-                " VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO salespipe_undo"
+                " (change, command, at, first_position, last_position, role)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
                 [
                     (e.change, e.command, e.at, *spans[e.change])
                     for e in entries
@@ -484,12 +527,13 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                 ],
             )
 
-    def _spans(self) -> dict[int, tuple[int, int]]:
-        """Where the events of each change recorded in this transaction are."""
+    def _spans(self) -> dict[int, tuple[int, int, str]]:
+        """Where the events of each change recorded in this transaction are, and who
+        made that change."""
         return {
-            int(change): (int(first), int(last))
-            for change, first, last in self._rows(
-                "SELECT change, min(position), max(position) FROM salespipe_events"
+            int(change): (int(first), int(last), str(role))
+            for change, first, last, role in self._rows(
+                "SELECT change, min(position), max(position), min(role) FROM salespipe_events"
                 " WHERE position > %s GROUP BY change",
                 (self._start_position,),
             )
@@ -566,7 +610,19 @@ def _write_deals(cursor: schema.Cursor, records: list[Record]) -> None:
     )
 
 
-def _write_events(cursor: schema.Cursor, events: list[Event]) -> None:
+def _write_events(
+    cursor: schema.Cursor, events: list[Event], change: int | None, user: str
+) -> None:
+    """Send events in their order. Those of this transaction's own ``change`` are by
+    the session's role, which the server fills in; the others are history carried from
+    another database (``copy``, a backup restored): their role is the author their
+    record names (``user``, the one carrying them, if it names none)."""
+    for carried, run in itertools.groupby(events, key=lambda e: e.change != change):
+        _write_event_rows(cursor, list(run), user if carried else None)
+
+
+def _write_event_rows(cursor: schema.Cursor, events: list[Event], carrier: str | None) -> None:
+    carried = carrier is not None
     rows = []
     for event in events:
         record = event.to_record()
@@ -581,18 +637,20 @@ def _write_events(cursor: schema.Cursor, events: list[Event]) -> None:
                 event.at.date(),
                 undid,
                 _json(record),
+                *((event.who or carrier,) if carried else ()),
             )
         )
+    columns = "seq, change, deal_id, type, at, at_date, undid, record" + (
+        ", role" if carried else ""
+    )
     if len(rows) < COPY_FROM:
         cursor.executemany(
-            "INSERT INTO salespipe_events (seq, change, deal_id, type, at, at_date, undid, record)"
-            " VALUES (%s, %s, %s, %s, %s::timestamptz, %s, %s, %s::json)",
+            f"INSERT INTO salespipe_events ({columns}) VALUES"
+            " (%s, %s, %s, %s, %s::timestamptz, %s, %s, %s::json" + (", %s)" if carried else ")"),
             rows,
         )
         return
-    with cursor.copy(
-        "COPY salespipe_events (seq, change, deal_id, type, at, at_date, undid, record) FROM STDIN"
-    ) as copy:
+    with cursor.copy(f"COPY salespipe_events ({columns}) FROM STDIN") as copy:
         copy.write(_copy_text(rows))
 
 
@@ -720,6 +778,7 @@ class PostgresStorage(Storage):
             self.target,
             pipeline or _Pipeline.fresh(self.initial()),
             pipeline is not None,
+            open_columns=schema.m004_open_columns.__name__ in (done or ()),
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)

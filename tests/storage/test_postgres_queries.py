@@ -1,0 +1,111 @@
+"""The everyday questions answered by the PostgreSQL server (storage/postgres/queries.py)
+give exactly the default answers (storage/queries.py) over the same open deals: the
+values with cents, probabilities of their own, several currencies, owners written in
+other cases and scripts, days that fall due, every order the server sorts by, limits,
+and a rep who sees only their own deals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from salespipe.app.pipeline import Pipeline
+from salespipe.storage import queries
+from salespipe.storage.queries import OpenWhere
+
+pytestmark = pytest.mark.postgres
+
+
+def _due(day: str) -> tuple[str, ...]:
+    return ("--next", "Call", "--due", day)
+
+
+DEALS: list[tuple[str, ...]] = [
+    ("Whole", "--value", "150k", "--owner", "Somchai", *_due("2026-12-01")),
+    ("Cents", "--value", "1234.55", "--prob", "33", "--owner", "somchai"),
+    ("Odd cents", "--value", "0.05", "--prob", "50", "--owner", "SOMCHAI", "--stage", "2"),
+    ("Thai", "--value", "99.99", "--owner", "สมชาย", "--close", "2026-12-20", "--stage", "2"),
+    ("Dollars", "--value", "2500", "--currency", "USD", "--owner", "Émilie", "--stage", "3"),
+    ("More dollars", "--value", "7.5", "--currency", "USD", "--owner", "émilie", "--stage", "3"),
+    ("Nobody's", "--value", "0", "--stage", "4", *_due("2026-12-05"), "--close", "2027-01-31"),
+    ("Late", "--value", "1m", "--prob", "0", "--stage", "5", *_due("2026-11-20")),
+    ("Twin day", "--value", "1m", "--prob", "100", "--stage", "5", *_due("2026-11-20")),
+]
+
+
+@pytest.fixture
+def view(cli: Any, pg_database: str) -> Any:
+    for title, *options in DEALS:
+        done = cli("--db", pg_database, "add", title, "--at", "2026-10-01", *options)
+        assert done.exit_code == 0, done.stderr
+    for deal, stage in (("1", "3"), ("4", "4")):
+        assert cli("--db", pg_database, "move", deal, stage, "--at", "2026-11-02").exit_code == 0
+    assert cli("--db", pg_database, "quote", "5", "--valid-until", "2026-12-09").exit_code == 0
+    return Pipeline.open(pg_database).read()
+
+
+WHERES = [
+    OpenWhere(),
+    OpenWhere(owner="somchai"),
+    OpenWhere(owner="ÉMILIE"),
+    OpenWhere(owner="สมชาย"),
+    OpenWhere(owner="nobody at all"),
+    OpenWhere(stages=frozenset({"considering", "quoted"})),
+    OpenWhere(owner="Somchai", stages=frozenset({"quoted"})),
+    OpenWhere(stages=frozenset()),
+]
+
+
+def _name(where: OpenWhere) -> str:
+    stages = "-" if where.stages is None else "+".join(sorted(where.stages)) or "none"
+    return f"{where.owner or '-'}/{stages}"
+
+
+@pytest.mark.parametrize("where", WHERES, ids=_name)
+def test_stage_totals_are_the_default_ones_to_the_cent(view: Any, where: OpenWhere) -> None:
+    expected = queries.stage_totals(view.open_records(), view.stages(), where)
+    got = view.stage_totals(where)
+    assert got == expected
+    assert [repr(s) for s in got] == [repr(s) for s in expected]  # 0.05 not 0.050
+
+
+@pytest.mark.parametrize("where", WHERES, ids=_name)
+def test_stale_and_due_are_the_default_ones(view: Any, where: OpenWhere) -> None:
+    records = view.open_records()
+    stages = view.stages()
+    start = datetime.fromisoformat("2026-10-01T00:00:00+07:00")
+    for days in (0, 13, 14, 15, 31, 32, 33, 60, 400):
+        for extra in (timedelta(0), timedelta(hours=23, minutes=59), timedelta(seconds=1)):
+            now = start + timedelta(days=days) + extra
+            assert view.stale_deals(now, where) == queries.stale_deals(records, stages, now, where)
+    for what in ("next_action", "close", "quote"):
+        for until in (date(2026, 11, 19), date(2026, 11, 20), date(2026, 12, 9), date(2027, 6, 1)):
+            assert view.due_by(what, until, where) == queries.due_by(records, what, until, where)
+
+
+@pytest.mark.parametrize("order", queries.ORDERS)
+@pytest.mark.parametrize("where", WHERES, ids=_name)
+def test_a_page_is_the_default_one(view: Any, where: OpenWhere, order: str) -> None:
+    now = datetime.fromisoformat("2026-12-05T09:00:00+07:00")
+    for moment in (now, now + timedelta(days=40, hours=5)):
+        for limit in (1, 3, 50, None):
+            records = view.open_records()
+            expected = queries.open_page(records, view.stages(), where, order, limit, moment)
+            assert view.open_page(where, order, limit, moment) == expected
+
+
+def test_the_server_answers_them(view: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view asks the server, not the default over every open record."""
+
+    def no_records() -> list[Any]:
+        raise AssertionError("every open record was read")
+
+    monkeypatch.setattr(view, "open_records", no_records)
+    now = datetime.fromisoformat("2026-12-05T09:00:00+07:00")
+    assert view.stage_totals(OpenWhere())
+    assert view.stale_deals(now, OpenWhere())
+    assert view.due_by("next_action", now.date(), OpenWhere())
+    for order in queries.ORDERS:
+        assert view.open_page(OpenWhere(), order, 2, now).matched == 9
