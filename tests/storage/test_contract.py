@@ -45,7 +45,7 @@ from salespipe.storage.port import (
     UndoEntry,
     WriteTransaction,
 )
-from salespipe.storage.queries import OpenWhere
+from salespipe.storage.queries import Dated, OpenWhere
 
 CREATED = "2026-01-05T09:00:00+07:00"
 T0 = datetime.fromisoformat("2026-02-02T09:00:00+07:00")
@@ -766,11 +766,30 @@ def test_stale_deals_the_most_days_over_first(storage: Storage) -> None:
     add(storage, *seam_deals())
     view = storage.read()
     now = T0 + timedelta(days=8)
-    assert [r["id"] for r in view.stale_deals(now, OpenWhere())] == [4, 3, 1, 2]
-    assert [r["id"] for r in view.stale_deals(T0, OpenWhere())] == [4, 3]
+
+    def ids(at: datetime, where: OpenWhere, limit: int | None = None) -> tuple[list[int], int]:
+        page = view.stale_deals(at, where, limit)
+        return [r["id"] for r in page.records], page.matched
+
+    assert ids(now, OpenWhere()) == ([4, 3, 1, 2], 4)
+    assert ids(T0, OpenWhere()) == ([4, 3], 2)
     malee = OpenWhere(owner="Malee", stages=frozenset({"quoted", "negotiating"}))
-    assert [r["id"] for r in view.stale_deals(now, malee)] == [4]
-    assert view.stale_deals(now, OpenWhere(stages=frozenset())) == []
+    assert ids(now, malee) == ([4], 1)
+    assert ids(now, OpenWhere(stages=frozenset())) == ([], 0)
+
+
+def test_the_first_stale_deals_and_how_many_there_are(storage: Storage) -> None:
+    """A limit keeps the first deals in the same order (ties by id) and counts them
+    all; 0 only counts; the records are the whole stored ones."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    now = T0 + timedelta(days=8)
+    page = view.stale_deals(now, OpenWhere(), 3)
+    assert [r["id"] for r in page.records] == [4, 3, 1]
+    assert page.matched == 4
+    assert page.records[2] == view.get_deal(1).to_record()  # type: ignore[union-attr]
+    assert view.stale_deals(now, OpenWhere(), 0) == ([], 4)
+    assert view.stale_deals(now, OpenWhere(owner="somchai"), 1).matched == 2
 
 
 def test_what_falls_due_by_a_day_earliest_first(storage: Storage) -> None:
@@ -778,16 +797,32 @@ def test_what_falls_due_by_a_day_earliest_first(storage: Storage) -> None:
     add(storage, *seam_deals())
     view = storage.read()
     day = T0.date()
-    actions = view.due_by("next_action", day + timedelta(days=3), OpenWhere())
+
+    def ids(what: Dated, until: date, where: OpenWhere = OpenWhere()) -> list[int]:
+        page = view.due_by(what, until, where)
+        assert page.matched == len(page.records)
+        return [r["id"] for r in page.records]
+
+    actions = view.due_by("next_action", day + timedelta(days=3), OpenWhere()).records
     assert [r["id"] for r in actions] == [4, 1]
     assert actions[1] == storage.read().get_deal(1).to_record()  # type: ignore[union-attr]
-    assert [r["id"] for r in view.due_by("next_action", day, OpenWhere())] == [4]
-    closes = view.due_by("close", day + timedelta(days=9), OpenWhere())
-    assert [r["id"] for r in closes] == [4, 5]
-    assert view.due_by("close", day - timedelta(days=2), OpenWhere()) == []
-    assert [r["id"] for r in view.due_by("quote", day + timedelta(days=2), OpenWhere())] == [4]
-    assert view.due_by("quote", day + timedelta(days=1), OpenWhere()) == []
-    assert view.due_by("next_action", day, OpenWhere(owner="somchai")) == []
+    assert ids("next_action", day) == [4]
+    assert ids("close", day + timedelta(days=9)) == [4, 5]
+    assert ids("close", day - timedelta(days=2)) == []
+    assert ids("quote", day + timedelta(days=2)) == [4]
+    assert ids("quote", day + timedelta(days=1)) == []
+    assert ids("next_action", day, OpenWhere(owner="somchai")) == []
+
+
+def test_the_first_deals_falling_due_and_how_many_there_are(storage: Storage) -> None:
+    """A limit keeps the earliest (ties by id) and counts them all; 0 only counts."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    day = T0.date() + timedelta(days=9)
+    page = view.due_by("close", day, OpenWhere(), 1)
+    assert page == ([view.get_deal(4).to_record()], 2)  # type: ignore[union-attr]
+    assert view.due_by("next_action", day, OpenWhere(), 0) == ([], 2)
+    assert view.due_by("next_action", day, OpenWhere(owner="malee"), 5).matched == 1
 
 
 def test_a_page_of_open_deals_in_an_order_and_how_many_matched(storage: Storage) -> None:
@@ -825,4 +860,4 @@ def test_a_change_answers_the_questions_about_the_deals_as_it_left_them(
     totals = {(s.stage, s.currency): s.deals for s in view.stage_totals(OpenWhere())}
     assert totals == {("negotiating", "THB"): 1, ("quoted", "THB"): 2}
     assert view.open_page(OpenWhere(), "id", None, T0).matched == 3
-    assert [r["id"] for r in view.due_by("close", T0.date(), OpenWhere())] == [4]
+    assert [r["id"] for r in view.due_by("close", T0.date(), OpenWhere()).records] == [4]

@@ -65,7 +65,7 @@ def agenda(
     deals without a next action, longest overdue first."""
     today = now.date()
     until = today + timedelta(days=days)
-    actions = due_actions(deals.due_by("next_action", until), stages, today, until)
+    actions = due_actions(deals.due_by("next_action", until).records, stages, today, until)
     stale = stale_records(deals, stages, now)
     unplanned = [item for item in stale if item.record["next_action"] is None]
     return Agenda(now, days, actions, unplanned)

@@ -68,7 +68,7 @@ def stale_records(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> l
     """Open deals over their stage's target days, longest overdue first."""
     by_key = {s.key: s for s in stages}
     found = []
-    for record in deals.stale(now):
+    for record in deals.stale(now).records:
         stage = by_key.get(record["stage"])
         if stage is not None:
             found.append(StaleDeal(record, stage, record_days_in_stage(record, now)))
@@ -147,7 +147,7 @@ class _Checks:
         late_template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
         today_template = _('{deal}: the next action "{action}" is due today.')
         overdue, today = [], []
-        due = self.deals.due_by("next_action", self.today)
+        due = self.deals.due_by("next_action", self.today).records
         for item in due_actions(due, self.stages, self.today, self.today):
             action = item.record["next_action"]["text"]
             deal = self.named(item.record)
@@ -169,7 +169,7 @@ class _Checks:
                 record["id"],
                 template.format(deal=self.named(record), date=fmt.iso_day(close)),
             )
-            for record in self.deals.due_before("close", self.today)
+            for record in self.deals.due_before("close", self.today).records
             if (close := record["expected_close"]) is not None
         ]
 
@@ -179,7 +179,7 @@ class _Checks:
         expired_template = _("{deal}: the quote expired on {date}.")
         today_template = _("{deal}: the quote expires today ({date}).")
         expired, expiring = [], []
-        for record in self.deals.due_by("quote", warn_until):
+        for record in self.deals.due_by("quote", warn_until).records:
             valid_until = date.fromisoformat(record["quote"]["valid_until"])
             left = (valid_until - self.today).days
             named, until = self.named(record), fmt.day(valid_until)

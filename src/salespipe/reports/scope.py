@@ -27,8 +27,10 @@ class Asked(Protocol):
     query seam) or records at hand (:class:`~salespipe.storage.queries.OverRecords`)."""
 
     def stage_totals(self, where: OpenWhere) -> list[StageSum]: ...
-    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]: ...
-    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]: ...
+    def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = ...) -> Page: ...
+    def due_by(
+        self, what: Dated, until: date, where: OpenWhere, limit: int | None = ...
+    ) -> Page: ...
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page: ...
 
 
@@ -56,14 +58,14 @@ class OpenDeals:
     def stage_totals(self) -> list[StageSum]:
         return self.asked.stage_totals(self.where)
 
-    def stale(self, now: datetime) -> list[Record]:
-        return self.asked.stale_deals(now, self.where)
+    def stale(self, now: datetime, limit: int | None = None) -> Page:
+        return self.asked.stale_deals(now, self.where, limit)
 
-    def due_by(self, what: Dated, until: date) -> list[Record]:
-        return self.asked.due_by(what, until, self.where)
+    def due_by(self, what: Dated, until: date, limit: int | None = None) -> Page:
+        return self.asked.due_by(what, until, self.where, limit)
 
-    def due_before(self, what: Dated, day: date) -> list[Record]:
-        return self.due_by(what, day - timedelta(days=1))
+    def due_before(self, what: Dated, day: date, limit: int | None = None) -> Page:
+        return self.due_by(what, day - timedelta(days=1), limit)
 
     def first(self, order: str, limit: int | None, now: datetime) -> Page:
         return self.asked.open_page(self.where, order, limit, now)

@@ -274,5 +274,5 @@ def summary(
         lost=lost,
         average_sales_cycle_days=cycle_seconds / 86400 / won.count if won.count else None,
         bottleneck=stays.result(stages).bottleneck,
-        stale=len(queries.stale_deals(pipeline, stages, now, queries.OpenWhere())),
+        stale=queries.stale_deals(pipeline, stages, now, queries.OpenWhere()).matched,
     )

@@ -172,19 +172,21 @@ class ReadView(Protocol):
 
         return queries.stage_totals(self.open_records(), self.stages(), where)
 
-    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
-        """The records of the open deals over their stage's target days at ``now``, the
-        most days over first, then by id."""
+    def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
+        """The records of the first ``limit`` open deals (all with None) over their
+        stage's target days at ``now``, the most days over first, then by id; and how
+        many ``where`` matched."""
         from salespipe.storage import queries
 
-        return queries.stale_deals(self.open_records(), self.stages(), now, where)
+        return queries.stale_deals(self.open_records(), self.stages(), now, where, limit)
 
-    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
-        """The records of the open deals whose next action, expected close or quote
-        (``what``) falls due on ``until`` or before, by that day, then by id."""
+    def due_by(self, what: Dated, until: date, where: OpenWhere, limit: int | None = None) -> Page:
+        """The records of the first ``limit`` open deals (all with None) whose next
+        action, expected close or quote (``what``) falls due on ``until`` or before, by
+        that day, then by id; and how many ``where`` matched."""
         from salespipe.storage import queries
 
-        return queries.due_by(self.open_records(), what, until, where)
+        return queries.due_by(self.open_records(), what, until, where, limit)
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         """The records of the first ``limit`` open deals (all with None) in ``order``

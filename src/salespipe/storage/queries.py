@@ -17,6 +17,7 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 from salespipe.core import collation, parse
@@ -113,10 +114,14 @@ def over_target(days: int, stage: Stage | None) -> bool:
 
 
 def stale_deals(
-    records: Iterable[Record], stages: Sequence[Stage], now: datetime, where: OpenWhere
-) -> list[Record]:
-    """The open deals over their stage's target days at ``now``, the most days over
-    first, then by id."""
+    records: Iterable[Record],
+    stages: Sequence[Stage],
+    now: datetime,
+    where: OpenWhere,
+    limit: int | None = None,
+) -> Page:
+    """The first ``limit`` (all with None) open deals over their stage's target days at
+    ``now``, the most days over first, then by id; and how many there are."""
     by_key = {s.key: s for s in stages}
     found = []
     for record in chosen(records, where):
@@ -126,8 +131,16 @@ def stale_deals(
         days = record_days_in_stage(record, now)
         if over_target(days, stage):
             found.append((stage.target_days - days, record["id"], record))
-    found.sort(key=lambda item: item[:2])
-    return [record for _, _, record in found]
+    return _first(found, limit)
+
+
+def _first(found: list[tuple[Any, int, Record]], limit: int | None) -> Page:
+    """The records of the first ``limit`` (sort key, id, record) items, and how many."""
+    sort_key = itemgetter(0, 1)
+    first = (
+        sorted(found, key=sort_key) if limit is None else heapq.nsmallest(limit, found, sort_key)
+    )
+    return Page([record for _, _, record in first], len(found))
 
 
 def _day_of(what: Dated) -> Callable[[Record], str | None]:
@@ -139,9 +152,15 @@ def _day_of(what: Dated) -> Callable[[Record], str | None]:
     return lambda r: r["quote"]["valid_until"] if r["quote"] else None
 
 
-def due_by(records: Iterable[Record], what: Dated, until: date, where: OpenWhere) -> list[Record]:
-    """The open deals whose ``what`` falls on ``until`` or before (past ones too), by
-    that day, then by id."""
+def due_by(
+    records: Iterable[Record],
+    what: Dated,
+    until: date,
+    where: OpenWhere,
+    limit: int | None = None,
+) -> Page:
+    """The first ``limit`` (all with None) open deals whose ``what`` falls on ``until``
+    or before (past ones too), by that day, then by id; and how many there are."""
     day_of = _day_of(what)
     last = until.isoformat()
     found = []
@@ -149,8 +168,7 @@ def due_by(records: Iterable[Record], what: Dated, until: date, where: OpenWhere
         day = day_of(record)
         if day is not None and day <= last:
             found.append((day, record["id"], record))
-    found.sort(key=lambda item: item[:2])
-    return [record for _, _, record in found]
+    return _first(found, limit)
 
 
 def order_key(order: str, stages: Sequence[Stage], now: datetime) -> Callable[[Record], Any]:
@@ -229,11 +247,11 @@ class OverRecords:
     def stage_totals(self, where: OpenWhere) -> list[StageSum]:
         return stage_totals(self._records, self._stages, where)
 
-    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
-        return stale_deals(self._records, self._stages, now, where)
+    def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
+        return stale_deals(self._records, self._stages, now, where, limit)
 
-    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
-        return due_by(self._records, what, until, where)
+    def due_by(self, what: Dated, until: date, where: OpenWhere, limit: int | None = None) -> Page:
+        return due_by(self._records, what, until, where, limit)
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         return open_page(self._records, self._stages, where, order, limit, now)

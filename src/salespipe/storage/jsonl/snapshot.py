@@ -298,16 +298,17 @@ class Snapshot:
 
         return queries.stage_totals(self._asked_records(), self.stages(), where)
 
-    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
+    def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
         from salespipe.storage import queries
 
-        found = queries.stale_deals(self._asked_records(), self.stages(), now, where)
-        return self._whole(found)
+        page = queries.stale_deals(self._asked_records(), self.stages(), now, where, limit)
+        return page._replace(records=self._whole(page.records))
 
-    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
+    def due_by(self, what: Dated, until: date, where: OpenWhere, limit: int | None = None) -> Page:
         from salespipe.storage import queries
 
-        return self._whole(queries.due_by(self._asked_records(), what, until, where))
+        page = queries.due_by(self._asked_records(), what, until, where, limit)
+        return page._replace(records=self._whole(page.records))
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         from salespipe.storage import queries
