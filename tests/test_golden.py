@@ -71,6 +71,7 @@ READS: list[tuple[str, Sequence[str], int]] = [
     ("winrate-stage", ["winrate", "--by", "stage", "--since", "2026-10-01"], 0),
     ("stale", ["stale"], 0),
     ("stale-as-of", ["stale", "--as-of", "2026-10-15"], 0),
+    ("stale-limit", ["stale", "--limit", "3"], 0),
     ("check", ["check"], 3),
     ("check-owner", ["check", "--owner", "chai"], 3),
     ("agenda", ["agenda"], 0),

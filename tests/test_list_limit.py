@@ -1,8 +1,9 @@
-"""How much `list` and `board` show without --limit (docs/daily-use.md, "How much list
-and board show"): a table is cut to its first rows and says so, JSON stays complete."""
+"""How much `list`, `board` and `stale` show without --limit (docs/daily-use.md, "How
+much a table shows"): a table is cut to its first rows and says so, JSON stays complete."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,40 @@ def test_board_shows_the_first_cards_of_each_stage_and_counts_the_rest(cli: Any,
 def test_thai_board_says_how_many_more(cli: Any, big: Path) -> None:
     plain = cli("--db", str(big), "--lang", "th", "board").stdout
     assert "+อีก " in plain
+
+
+def _first_column(plain: str) -> list[int]:
+    """The ids of a table whose rows start with the deal's id (then two spaces)."""
+    return [int(found[1]) for found in re.finditer(r"^ *(\d+)  ", plain, re.MULTILINE)]
+
+
+def test_stale_shows_the_longest_overdue_first_and_says_how_to_see_all(
+    cli: Any, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --limit the table has the first stale deals in stale's order, its footer
+    counts them all, and stderr says how to see all; --json stays complete."""
+    monkeypatch.setattr("salespipe.cli.reports.STALE_LIMIT", 5)
+    every = cli.json("--db", str(big), "stale")
+    assert len(every) > 5
+    shown = cli("--db", str(big), "stale")
+    assert shown.exit_code == 0
+    assert _first_column(shown.stdout) == [d["id"] for d in every[:5]]
+    assert f"{len(every)} stale deals." in shown.stdout
+    assert f"showing 5 of {len(every)} — --limit 0 for all" in shown.stderr
+    assert "showing" not in shown.stdout
+    thai = cli("--db", str(big), "--lang", "th", "stale")
+    assert f"แสดง 5 จาก {len(every)}" in thai.stderr
+
+
+def test_stale_limit_zero_shows_all_and_an_asked_limit_cuts_json_too(
+    cli: Any, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("salespipe.cli.reports.STALE_LIMIT", 5)
+    every = cli.json("--db", str(big), "stale")
+    whole = cli("--db", str(big), "stale", "--limit", "0")
+    assert _first_column(whole.stdout) == [d["id"] for d in every]
+    assert whole.stderr == ""
+    few = cli("--db", str(big), "stale", "-n", "3")
+    assert _first_column(few.stdout) == [d["id"] for d in every[:3]]
+    assert few.stderr == ""
+    assert cli.json("--db", str(big), "stale", "-n", "3") == every[:3]

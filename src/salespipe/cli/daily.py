@@ -12,8 +12,8 @@ from salespipe.core.i18n import _
 
 PANEL = "Daily"
 # Without --limit a board shows this many cards a stage, the most urgent (or largest):
-# with five stages side by side, about a screen (docs/daily-use.md, "How much list and
-# board show").
+# with five stages side by side, about a screen (docs/daily-use.md, "How much a table
+# shows").
 BOARD_LIMIT = 10
 
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
 
 STATUS_CHOICES = ("open", "won", "lost", "all")
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
-# decide about today (docs/daily-use.md, "How much list and board show").
+# decide about today (docs/daily-use.md, "How much a table shows").
 LIST_LIMIT = 50
 IdArg = Annotated[
     int,

@@ -90,7 +90,7 @@ WidthOption = Annotated[
 def shown_limit(given: int | None, as_json: bool, default: int) -> int | None:
     """How many items a listing shows (None: all): ``--limit N`` N, ``--limit 0`` all;
     without --limit, ``default`` for a person reading a screen and all of them for a script
-    reading JSON (docs/daily-use.md, "How much list and board show")."""
+    reading JSON (docs/daily-use.md, "How much a table shows")."""
     if given is not None:
         return given or None
     return None if as_json else default

@@ -23,6 +23,7 @@ from salespipe.cli.options import (
     SinceOption,
     UntilOption,
     WidthOption,
+    shown_limit,
 )
 from salespipe.core import clock, parse
 from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue, UsageError
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from salespipe.storage.port import ReadView
 
 PANEL = "Reports"
+# Without --limit a table of stale deals shows this many, the longest overdue
+# (docs/daily-use.md, "How much a table shows").
+STALE_LIMIT = 50
 
 
 def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> "Scope":
@@ -551,6 +555,16 @@ def register(app: typer.Typer) -> None:
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
         in_pipeline: PipelineOption = None,
+        limit: Annotated[
+            int | None,
+            typer.Option(
+                "--limit",
+                "-n",
+                min=0,
+                help=f"At most N deals; 0 for all "
+                f"(default: {STALE_LIMIT} in a table, all with --json).",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Open deals over their stage's target days.
@@ -561,11 +575,14 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
+        most = shown_limit(limit, as_json, STALE_LIMIT)
         result = _each(
             ctx,
             owner,
             as_of,
-            lambda scope: alerts.stale(scope.open, scope.stages, scope.now),
+            lambda scope: alerts.stale(
+                scope.open, scope.stages, scope.now, most, by_default=limit is None
+            ),
             history=False,
         )
         output.result(result, as_json)

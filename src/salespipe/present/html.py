@@ -285,7 +285,7 @@ def _report_sections(page: ReportPage) -> list[str]:
     summary, forecast = page.summary, page.forecast
     from salespipe.reports.alerts import StaleList
 
-    stale = report_views.stale_blocks(StaleList(page.stale.as_of, page.stale.deals[:STALE_SHOWN]))
+    stale = report_views.stale_table(StaleList(page.stale.as_of, page.stale.deals[:STALE_SHOWN]))
     return [
         _cards(summary, forecast),
         stage_chart(summary),

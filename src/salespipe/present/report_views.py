@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from salespipe.core import fmt
 from salespipe.core.i18n import N_, _, ngettext
+from salespipe.present.parts import Noted, Part
 from salespipe.present.render import Block, Column, Fields, Table, Text
 
 if TYPE_CHECKING:  # result types only: a command imports just the report it runs
@@ -469,8 +470,18 @@ def winrate_blocks(result: WinRate) -> list[Block]:
 
 
 # -- stale and check ---------------------------------------------------------------------------
-def stale_blocks(result: StaleList) -> list[Block]:
-    count = len(result.deals)
+def stale_blocks(result: StaleList) -> list[Part]:
+    """The stale deals shown, and on stderr how to see all when the default cut them."""
+    shown, count = len(result.deals), result.count
+    if result.by_default and count > shown:
+        from salespipe.present.views import how_to_see_all
+
+        return [*stale_table(result), Noted(how_to_see_all(shown, count))]
+    return [*stale_table(result)]
+
+
+def stale_table(result: StaleList) -> list[Block]:
+    count = result.count
     if not count:
         return [Text(_("No stale deals: every open deal is within its stage's target days."))]
     table = Table(

@@ -57,26 +57,53 @@ class StaleDeal:
 
 @dataclass(frozen=True)
 class StaleList:
+    """The stale deals shown, and how many there are (``matched``, None when all are
+    shown); ``by_default`` when they were cut to the default length, not by --limit."""
+
     as_of: datetime
     deals: list[StaleDeal]
+    matched: int | None = None
+    by_default: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.deals) if self.matched is None else self.matched
 
     def to_dict(self) -> list[Record]:
         return [item.to_dict(self.as_of) for item in self.deals]
 
 
-def stale_records(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> list[StaleDeal]:
-    """Open deals over their stage's target days, longest overdue first."""
+def stale_records(
+    deals: OpenDeals, stages: Sequence[Stage], now: datetime, limit: int | None = None
+) -> list[StaleDeal]:
+    """Open deals over their stage's target days, longest overdue first (the first
+    ``limit``, or all with None)."""
+    return _stale_deals(deals.stale(now, limit).records, stages, now)
+
+
+def _stale_deals(
+    records: Sequence[Record], stages: Sequence[Stage], now: datetime
+) -> list[StaleDeal]:
     by_key = {s.key: s for s in stages}
     found = []
-    for record in deals.stale(now).records:
+    for record in records:
         stage = by_key.get(record["stage"])
         if stage is not None:
             found.append(StaleDeal(record, stage, record_days_in_stage(record, now)))
     return found
 
 
-def stale(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> StaleList:
-    return StaleList(now, stale_records(deals, stages, now))
+def stale(
+    deals: OpenDeals,
+    stages: Sequence[Stage],
+    now: datetime,
+    limit: int | None = None,
+    *,
+    by_default: bool = False,
+) -> StaleList:
+    """The first ``limit`` stale deals (all with None) and how many there are."""
+    page = deals.stale(now, limit)
+    return StaleList(now, _stale_deals(page.records, stages, now), page.matched, by_default)
 
 
 @dataclass(frozen=True)
