@@ -74,6 +74,7 @@ READS: list[tuple[str, Sequence[str], int]] = [
     ("stale-limit", ["stale", "--limit", "3"], 0),
     ("check", ["check"], 3),
     ("check-owner", ["check", "--owner", "chai"], 3),
+    ("check-limit", ["check", "--limit", "1"], 3),
     ("agenda", ["agenda"], 0),
     ("agenda-owner-days", ["agenda", "--owner", "chai", "--days", "14"], 0),
     ("board", ["board"], 0),

@@ -3,6 +3,7 @@ much a table shows"): a table is cut to its first rows and says so, JSON stays c
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,51 @@ def test_stale_limit_zero_shows_all_and_an_asked_limit_cuts_json_too(
     assert _first_column(few.stdout) == [d["id"] for d in every[:3]]
     assert few.stderr == ""
     assert cli.json("--db", str(big), "stale", "-n", "3") == every[:3]
+
+
+def _check_json(cli: Any, big: Path, *args: str) -> Any:
+    result = cli("--db", str(big), "check", "--json", *args)
+    assert result.exit_code == 3, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_check_shows_the_most_urgent_of_each_kind_and_counts_the_rest(
+    cli: Any, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --limit each kind shows its first alerts and one line for the rest; the
+    footer counts every alert, stderr says how to see all, and the exit code is 3."""
+    monkeypatch.setattr("salespipe.cli.reports.CHECK_LIMIT", 2)
+    every = _check_json(cli, big)
+    kinds = [a["kind"] for a in every["alerts"]]
+    cut = {kind: kinds.count(kind) - 2 for kind in dict.fromkeys(kinds) if kinds.count(kind) > 2}
+    assert len(cut) >= 2
+    shown = cli("--db", str(big), "check")
+    assert shown.exit_code == 3
+    for count in cut.values():
+        assert f"… and {count} more" in shown.stdout
+    assert f"{len(kinds)} things to act on." in shown.stdout
+    kept = len(kinds) - sum(cut.values())
+    assert f"showing {kept} of {len(kinds)} — --limit 0 for all" in shown.stderr
+    thai = cli("--db", str(big), "--lang", "th", "check")
+    assert f"แสดง {kept} จาก {len(kinds)}" in thai.stderr
+
+
+def test_check_limit_cuts_json_to_the_most_urgent_and_counts_each_kinds_rest(
+    cli: Any, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--limit 1 keeps of each kind the longest overdue or earliest due (stale's first,
+    what falls due the earliest); --limit 0 shows all, as --json without --limit does."""
+    monkeypatch.setattr("salespipe.cli.reports.CHECK_LIMIT", 2)
+    every = _check_json(cli, big)
+    one = _check_json(cli, big, "--limit", "1")
+    kinds = [a["kind"] for a in every["alerts"]]
+    assert [a["kind"] for a in one["alerts"]] == list(dict.fromkeys(kinds))
+    assert one["more"] == {
+        k: kinds.count(k) - 1 for k in dict.fromkeys(kinds) if kinds.count(k) > 1
+    }
+    first_stale = cli.json("--db", str(big), "stale", "-n", "1")[0]["id"]
+    assert one["alerts"][0]["deal_id"] == first_stale
+    whole = cli("--db", str(big), "check", "--limit", "0")
+    assert (whole.exit_code, whole.stderr) == (3, "")
+    assert "more" not in whole.stdout
+    assert "more" not in every

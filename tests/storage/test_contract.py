@@ -825,6 +825,22 @@ def test_the_first_deals_falling_due_and_how_many_there_are(storage: Storage) ->
     assert view.due_by("next_action", day, OpenWhere(owner="malee"), 5).matched == 1
 
 
+def test_what_falls_due_from_one_day_to_another(storage: Storage) -> None:
+    """``since`` leaves out what fell due before it, in the list and in the count."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    day = T0.date()
+    later = view.due_by("next_action", day + timedelta(days=9), OpenWhere(), since=day)
+    assert ([r["id"] for r in later.records], later.matched) == ([1], 1)
+    on_the_day = view.due_by(
+        "close", day - timedelta(days=1), OpenWhere(), 1, day - timedelta(days=1)
+    )
+    assert ([r["id"] for r in on_the_day.records], on_the_day.matched) == ([4], 1)
+    assert view.due_by(
+        "quote", day + timedelta(days=9), OpenWhere(), since=day + timedelta(days=3)
+    ) == ([], 0)
+
+
 def test_a_page_of_open_deals_in_an_order_and_how_many_matched(storage: Storage) -> None:
     """The first N in any list order or by urgency, with the number matched; no limit
     gives them all, a limit of 0 only the count."""

@@ -40,6 +40,9 @@ PANEL = "Reports"
 # Without --limit a table of stale deals shows this many, the longest overdue
 # (docs/daily-use.md, "How much a table shows").
 STALE_LIMIT = 50
+# Without --limit check shows this many alerts of each kind, the most urgent, and a line
+# for the rest of each: a cron mail of thousands of lines is not read.
+CHECK_LIMIT = 20
 
 
 def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> "Scope":
@@ -596,6 +599,16 @@ def register(app: typer.Typer) -> None:
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
         in_pipeline: PipelineOption = None,
+        limit: Annotated[
+            int | None,
+            typer.Option(
+                "--limit",
+                "-n",
+                min=0,
+                help=f"At most N alerts of each kind, the most urgent; 0 for all "
+                f"(default: {CHECK_LIMIT} in a table, all with --json).",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """For cron: what needs action (exit code 3).
@@ -610,11 +623,14 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
+        most = shown_limit(limit, as_json, CHECK_LIMIT)
         result = _each(
             ctx,
             owner,
             as_of,
-            lambda scope: alerts.check(scope.open, scope.stages, scope.now),
+            lambda scope: alerts.check(
+                scope.open, scope.stages, scope.now, most, by_default=limit is None
+            ),
             history=False,
         )
         from salespipe.present.pipeline_results import PerPipeline

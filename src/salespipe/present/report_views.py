@@ -523,7 +523,9 @@ def stale_table(result: StaleList) -> list[Block]:
     return [table]
 
 
-def check_blocks(result: CheckResult) -> list[Block]:
+def check_blocks(result: CheckResult) -> list[Part]:
+    """The alerts of each kind, a line for those a limit left out, and on stderr how to
+    see all when the default cut them."""
     if result.clean:
         return [
             Text(
@@ -534,9 +536,19 @@ def check_blocks(result: CheckResult) -> list[Block]:
         ]
     table = Table(columns=[Column(_("Kind"), max_width=24), Column(_("What"), wrap=True)])
     kinds = {kind: _(label) for kind, label in ALERT_KINDS.items()}
-    table.rows = [[kinds.get(alert.kind, alert.kind), alert.message] for alert in result.alerts]
-    count = len(result.alerts)
+    rows: dict[str, list[list[str]]] = {kind: [] for kind in ALERT_KINDS}
+    for alert in result.alerts:
+        rows.setdefault(alert.kind, []).append([kinds.get(alert.kind, alert.kind), alert.message])
+    for kind, more in result.more.items():
+        rows[kind].append([kinds[kind], _("… and {count} more").format(count=more)])
+    table.rows = [row for of_kind in rows.values() for row in of_kind]
+    count = result.count
     table.footer = ngettext("{count} thing to act on.", "{count} things to act on.", count).format(
         count=count
     )
+    shown = len(result.alerts)
+    if result.by_default and count > shown:
+        from salespipe.present.views import how_to_see_all
+
+        return [table, Noted(how_to_see_all(shown, count))]
     return [table]

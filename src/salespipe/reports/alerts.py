@@ -13,7 +13,7 @@ Both look at every open deal, so they work on the stored deal records (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -116,22 +116,39 @@ class Alert:
         return {"kind": self.kind, "deal_id": self.deal_id, "message": self.message}
 
 
+# The alerts of one kind a check shows, and how many it found.
+Found = tuple[list[Alert], int]
+
+
 @dataclass(frozen=True)
 class CheckResult:
+    """The alerts shown, most urgent kind first; ``more`` counts each kind's alerts cut
+    by a limit (only kinds with some), ``by_default`` when the default length cut them."""
+
     as_of: date
     checked: int
     alerts: list[Alert]
+    more: dict[str, int] = field(default_factory=dict)
+    by_default: bool = False
+
+    @property
+    def count(self) -> int:
+        """How many alerts there are, shown or not."""
+        return len(self.alerts) + sum(self.more.values())
 
     @property
     def clean(self) -> bool:
-        return not self.alerts
+        return not self.count
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "as_of": self.as_of.isoformat(),
             "checked": self.checked,
             "alerts": [alert.to_dict() for alert in self.alerts],
         }
+        if self.more:
+            data["more"] = self.more
+        return data
 
 
 def _days(count: int) -> str:
@@ -152,9 +169,10 @@ class _Checks:
     def named(self, record: Record) -> str:
         return self.named_template.format(deal_id=record["id"], title=record["title"])
 
-    def stale(self) -> list[Alert]:
+    def stale(self, limit: int | None) -> Found:
         template = _("{deal} has been {days} in {stage} (target {target}).")
-        return [
+        page = self.deals.stale(self.now, limit)
+        alerts = [
             Alert(
                 "stale",
                 item.record["id"],
@@ -165,16 +183,19 @@ class _Checks:
                     target=item.stage.target_days,
                 ),
             )
-            for item in stale_records(self.deals, self.stages, self.now)
+            for item in _stale_deals(page.records, self.stages, self.now)
         ]
+        return alerts, page.matched
 
-    def next_actions(self) -> tuple[list[Alert], list[Alert]]:
+    def next_actions(self, limit: int | None) -> tuple[Found, Found]:
         """Alerts of next actions overdue, and of those due today: what the agenda lists
         as overdue and due today (one rule for both, see :mod:`salespipe.reports.due`)."""
         late_template = _('{deal}: the next action "{action}" was due {date} ({days} ago).')
         today_template = _('{deal}: the next action "{action}" is due today.')
+        late = self.deals.due_before("next_action", self.today, limit)
+        due_today = self.deals.due_by("next_action", self.today, limit, since=self.today)
         overdue, today = [], []
-        due = self.deals.due_by("next_action", self.today).records
+        due = late.records + due_today.records
         for item in due_actions(due, self.stages, self.today, self.today):
             action = item.record["next_action"]["text"]
             deal = self.named(item.record)
@@ -186,27 +207,31 @@ class _Checks:
             else:
                 message = today_template.format(deal=deal, action=action)
                 today.append(Alert("next_action_due_today", item.record["id"], message))
-        return overdue, today
+        return (overdue, late.matched), (today, due_today.matched)
 
-    def past_expected_close(self) -> list[Alert]:
+    def past_expected_close(self, limit: int | None) -> Found:
         template = _("{deal} was expected to close on {date} and is still open.")
-        return [
+        page = self.deals.due_before("close", self.today, limit)
+        alerts = [
             Alert(
                 "past_expected_close",
                 record["id"],
                 template.format(deal=self.named(record), date=fmt.iso_day(close)),
             )
-            for record in self.deals.due_before("close", self.today).records
+            for record in page.records
             if (close := record["expected_close"]) is not None
         ]
+        return alerts, page.matched
 
-    def quotes(self) -> tuple[list[Alert], list[Alert]]:
+    def quotes(self, limit: int | None) -> tuple[Found, Found]:
         """Alerts of quotes expired, and of quotes expiring within QUOTE_WARNING_DAYS."""
         warn_until = self.today + timedelta(days=QUOTE_WARNING_DAYS)
         expired_template = _("{deal}: the quote expired on {date}.")
         today_template = _("{deal}: the quote expires today ({date}).")
+        gone = self.deals.due_before("quote", self.today, limit)
+        soon = self.deals.due_by("quote", warn_until, limit, since=self.today)
         expired, expiring = [], []
-        for record in self.deals.due_by("quote", warn_until).records:
+        for record in gone.records + soon.records:
             valid_until = date.fromisoformat(record["quote"]["valid_until"])
             left = (valid_until - self.today).days
             named, until = self.named(record), fmt.day(valid_until)
@@ -217,7 +242,7 @@ class _Checks:
             template = today_template if left == 0 else _quote_expires_in(left)
             message = template.format(deal=named, count=left, date=until)
             expiring.append(Alert("quote_expiring", record["id"], message))
-        return expired, expiring
+        return (expired, gone.matched), (expiring, soon.matched)
 
 
 def _quote_expires_in(days: int) -> str:
@@ -228,20 +253,33 @@ def _quote_expires_in(days: int) -> str:
     )
 
 
-def check(deals: OpenDeals, stages: Sequence[Stage], now: datetime) -> CheckResult:
+def check(
+    deals: OpenDeals,
+    stages: Sequence[Stage],
+    now: datetime,
+    limit: int | None = None,
+    *,
+    by_default: bool = False,
+) -> CheckResult:
     """Everything in the open pipeline that needs action, most urgent kind first
-    (``ALERT_KINDS``), then by deal."""
+    (``ALERT_KINDS``), then by deal; of each kind the ``limit`` most urgent (all with
+    None: the longest overdue, the earliest due), and how many more there are."""
     checks = _Checks(deals, stages, now)
-    expired, expiring = checks.quotes()
-    overdue, due_today = checks.next_actions()
+    expired, expiring = checks.quotes(limit)
+    overdue, due_today = checks.next_actions(limit)
     found = {
-        "stale": checks.stale(),
+        "stale": checks.stale(limit),
         "next_action_overdue": overdue,
         "next_action_due_today": due_today,
-        "past_expected_close": checks.past_expected_close(),
+        "past_expected_close": checks.past_expected_close(limit),
         "quote_expired": expired,
         "quote_expiring": expiring,
     }
     by_deal = attrgetter("deal_id")
-    alerts = [alert for kind in ALERT_KINDS for alert in sorted(found[kind], key=by_deal)]
-    return CheckResult(now.date(), deals.count(now), alerts)
+    alerts = [alert for kind in ALERT_KINDS for alert in sorted(found[kind][0], key=by_deal)]
+    more = {
+        kind: matched - len(shown)
+        for kind, (shown, matched) in found.items()
+        if matched > len(shown)
+    }
+    return CheckResult(now.date(), deals.count(now), alerts, more, by_default)

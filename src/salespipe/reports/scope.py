@@ -29,7 +29,12 @@ class Asked(Protocol):
     def stage_totals(self, where: OpenWhere) -> list[StageSum]: ...
     def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = ...) -> Page: ...
     def due_by(
-        self, what: Dated, until: date, where: OpenWhere, limit: int | None = ...
+        self,
+        what: Dated,
+        until: date,
+        where: OpenWhere,
+        limit: int | None = ...,
+        since: date | None = ...,
     ) -> Page: ...
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page: ...
 
@@ -61,8 +66,12 @@ class OpenDeals:
     def stale(self, now: datetime, limit: int | None = None) -> Page:
         return self.asked.stale_deals(now, self.where, limit)
 
-    def due_by(self, what: Dated, until: date, limit: int | None = None) -> Page:
-        return self.asked.due_by(what, until, self.where, limit)
+    def due_by(
+        self, what: Dated, until: date, limit: int | None = None, since: date | None = None
+    ) -> Page:
+        """The first ``limit`` (all with None) whose ``what`` falls on ``until`` or
+        before (from ``since`` on, when given), and how many there are."""
+        return self.asked.due_by(what, until, self.where, limit, since)
 
     def due_before(self, what: Dated, day: date, limit: int | None = None) -> Page:
         return self.due_by(what, day - timedelta(days=1), limit)

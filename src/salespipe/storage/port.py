@@ -180,13 +180,21 @@ class ReadView(Protocol):
 
         return queries.stale_deals(self.open_records(), self.stages(), now, where, limit)
 
-    def due_by(self, what: Dated, until: date, where: OpenWhere, limit: int | None = None) -> Page:
+    def due_by(
+        self,
+        what: Dated,
+        until: date,
+        where: OpenWhere,
+        limit: int | None = None,
+        since: date | None = None,
+    ) -> Page:
         """The records of the first ``limit`` open deals (all with None) whose next
-        action, expected close or quote (``what``) falls due on ``until`` or before, by
-        that day, then by id; and how many ``where`` matched."""
+        action, expected close or quote (``what``) falls due on ``until`` or before
+        (from ``since`` on, when given), by that day, then by id; and how many ``where``
+        matched."""
         from salespipe.storage import queries
 
-        return queries.due_by(self.open_records(), what, until, where, limit)
+        return queries.due_by(self.open_records(), what, until, where, limit, since)
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         """The records of the first ``limit`` open deals (all with None) in ``order``

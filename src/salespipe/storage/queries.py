@@ -158,15 +158,17 @@ def due_by(
     until: date,
     where: OpenWhere,
     limit: int | None = None,
+    since: date | None = None,
 ) -> Page:
     """The first ``limit`` (all with None) open deals whose ``what`` falls on ``until``
-    or before (past ones too), by that day, then by id; and how many there are."""
+    or before (past ones too, or only from ``since`` on), by that day, then by id; and
+    how many there are."""
     day_of = _day_of(what)
-    last = until.isoformat()
+    first, last = since.isoformat() if since else "", until.isoformat()
     found = []
     for record in chosen(records, where):
         day = day_of(record)
-        if day is not None and day <= last:
+        if day is not None and first <= day <= last:
             found.append((day, record["id"], record))
     return _first(found, limit)
 
@@ -250,8 +252,15 @@ class OverRecords:
     def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
         return stale_deals(self._records, self._stages, now, where, limit)
 
-    def due_by(self, what: Dated, until: date, where: OpenWhere, limit: int | None = None) -> Page:
-        return due_by(self._records, what, until, where, limit)
+    def due_by(
+        self,
+        what: Dated,
+        until: date,
+        where: OpenWhere,
+        limit: int | None = None,
+        since: date | None = None,
+    ) -> Page:
+        return due_by(self._records, what, until, where, limit, since)
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         return open_page(self._records, self._stages, where, order, limit, now)

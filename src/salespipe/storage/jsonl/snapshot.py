@@ -304,10 +304,17 @@ class Snapshot:
         page = queries.stale_deals(self._asked_records(), self.stages(), now, where, limit)
         return page._replace(records=self._whole(page.records))
 
-    def due_by(self, what: Dated, until: date, where: OpenWhere, limit: int | None = None) -> Page:
+    def due_by(
+        self,
+        what: Dated,
+        until: date,
+        where: OpenWhere,
+        limit: int | None = None,
+        since: date | None = None,
+    ) -> Page:
         from salespipe.storage import queries
 
-        page = queries.due_by(self._asked_records(), what, until, where, limit)
+        page = queries.due_by(self._asked_records(), what, until, where, limit, since)
         return page._replace(records=self._whole(page.records))
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
