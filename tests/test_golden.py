@@ -76,6 +76,7 @@ READS: list[tuple[str, Sequence[str], int]] = [
     ("check-owner", ["check", "--owner", "chai"], 3),
     ("check-limit", ["check", "--limit", "1"], 3),
     ("agenda", ["agenda"], 0),
+    ("agenda-limit", ["agenda", "--limit", "1"], 0),
     ("agenda-owner-days", ["agenda", "--owner", "chai", "--days", "14"], 0),
     ("board", ["board"], 0),
     ("board-by-value", ["board", "--by", "value", "--owner", "alice"], 0),

@@ -1,5 +1,5 @@
-"""How much `list`, `board` and `stale` show without --limit (docs/daily-use.md, "How
-much a table shows"): a table is cut to its first rows and says so, JSON stays complete."""
+"""How much `list`, `board`, `stale`, `check` and `agenda` show without --limit
+(docs/daily-use.md, "How much a table shows"): a table is cut to its first rows and says so, JSON stays complete."""
 
 from __future__ import annotations
 
@@ -187,3 +187,34 @@ def test_check_limit_cuts_json_to_the_most_urgent_and_counts_each_kinds_rest(
     assert (whole.exit_code, whole.stderr) == (3, "")
     assert "more" not in whole.stdout
     assert "more" not in every
+
+
+def test_agenda_shows_the_first_of_each_part_and_counts_the_rest(
+    cli: Any, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --limit each part shows its first deals (the earliest due, the longest
+    over target), its title counts them all and its last line the rest; stderr says
+    how to see all; --json is complete, and --limit cuts it the same way."""
+    monkeypatch.setattr("salespipe.cli.daily.AGENDA_LIMIT", 2)
+    every = cli.json("--db", str(big), "agenda")
+    parts = ("overdue", "today", "coming", "needs_plan")
+    cut = {part: len(every[part]) - 2 for part in parts if len(every[part]) > 2}
+    assert len(cut) >= 2
+    shown = cli("--db", str(big), "agenda")
+    assert shown.exit_code == 0
+    for more in cut.values():
+        assert f"… and {more} more" in shown.stdout
+    assert f"days) ({len(every['coming'])})" in shown.stdout
+    total = sum(len(every[part]) for part in parts)
+    kept = total - sum(cut.values())
+    assert f"showing {kept} of {total} — --limit 0 for all" in shown.stderr
+    two = cli.json("--db", str(big), "agenda", "--limit", "2")
+    for part in parts:
+        assert two[part] == every[part][:2]
+    assert two["more"] == cut
+    whole = cli("--db", str(big), "agenda", "--limit", "0")
+    assert whole.stderr == ""
+    assert "more" not in whole.stdout
+    assert "more" not in every
+    thai = cli("--db", str(big), "--lang", "th", "agenda")
+    assert f"แสดง {kept} จาก {total}" in thai.stderr

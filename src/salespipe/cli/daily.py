@@ -15,6 +15,9 @@ PANEL = "Daily"
 # with five stages side by side, about a screen (docs/daily-use.md, "How much a table
 # shows").
 BOARD_LIMIT = 10
+# Without --limit each part of the agenda (overdue, today, coming, needs a plan) shows
+# this many deals, the earliest due or longest over first: four parts, a screen or two.
+AGENDA_LIMIT = 20
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +32,16 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 7,
         in_pipeline: PipelineOption = None,
+        limit: Annotated[
+            int | None,
+            typer.Option(
+                "--limit",
+                "-n",
+                min=0,
+                help=f"At most N deals in each part; 0 for all "
+                f"(default: {AGENDA_LIMIT} in a table, all with --json).",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """What to do today: next actions overdue, due today and coming.
@@ -43,7 +56,10 @@ def register(app: typer.Typer) -> None:
 
         view, pipeline = state(ctx).read_scoped(missing_ok=True)
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
-        result = planning.agenda(chosen.open, chosen.stages, chosen.now, days)
+        most = shown_limit(limit, as_json, AGENDA_LIMIT)
+        result = planning.agenda(
+            chosen.open, chosen.stages, chosen.now, days, most, by_default=limit is None
+        )
         output.result(result, as_json)
 
     @app.command("board", rich_help_panel=PANEL)

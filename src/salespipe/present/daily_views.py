@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from salespipe.core import fmt
 from salespipe.core.i18n import _, ngettext
+from salespipe.present.parts import Noted, Part
 from salespipe.present.render import Block, Column, Lane, Lanes, Table, Text
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _how_late(item: DueAction) -> str:
 
 
 # -- agenda ------------------------------------------------------------------------------------
-def _action_table(items: list[DueAction], title: str, style: str | None) -> Table:
+def _action_table(items: list[DueAction], title: str, style: str | None, more: int) -> Table:
     table = Table(
         columns=[
             Column(_("Due")),
@@ -46,8 +47,9 @@ def _action_table(items: list[DueAction], title: str, style: str | None) -> Tabl
             Column(_("Stage")),
             Column(_("Next action"), wrap=True, min_width=12),
         ],
-        title=f"{title} ({len(items)})",
+        title=f"{title} ({len(items) + more})",
     )
+    _left_out(table, more)
     for number, item in enumerate(items):
         record = item.record
         table.rows.append(
@@ -65,7 +67,7 @@ def _action_table(items: list[DueAction], title: str, style: str | None) -> Tabl
     return table
 
 
-def _plan_table(items: list[StaleDeal]) -> Table:
+def _plan_table(items: list[StaleDeal], more: int) -> Table:
     table = Table(
         columns=[
             Column(_("ID"), "right"),
@@ -75,8 +77,11 @@ def _plan_table(items: list[StaleDeal]) -> Table:
             Column(_("Days"), "right"),
             Column(_("Over"), "right"),
         ],
-        title=_("Needs a plan: stale, with no next action ({count})").format(count=len(items)),
+        title=_("Needs a plan: stale, with no next action ({count})").format(
+            count=len(items) + more
+        ),
     )
+    _left_out(table, more)
     for number, item in enumerate(items):
         record = item.record
         table.rows.append(
@@ -100,7 +105,17 @@ SECTIONS: tuple[tuple[When, str | None], ...] = (
 )
 
 
-def agenda_blocks(result: Agenda) -> list[Block]:
+def agenda_blocks(result: Agenda) -> list[Part]:
+    """The agenda's tables; on stderr how to see all when the default left some out."""
+    if result.by_default and result.more:
+        from salespipe.present.views import how_to_see_all
+
+        return [*agenda_tables(result), Noted(how_to_see_all(result.shown, result.count))]
+    return [*agenda_tables(result)]
+
+
+def agenda_tables(result: Agenda) -> list[Block]:
+    """Each part of the agenda with what it shows and a line for what a limit left out."""
     if result.empty:
         return [
             Text(
@@ -120,10 +135,17 @@ def agenda_blocks(result: Agenda) -> list[Block]:
     for when, style in SECTIONS:
         items = result.part(when)
         if items:
-            blocks.append(_action_table(items, titles[when], style))
+            table = _action_table(items, titles[when], style, result.more.get(when, 0))
+            blocks.append(table)
     if result.needs_plan:
-        blocks.append(_plan_table(result.needs_plan))
+        blocks.append(_plan_table(result.needs_plan, result.more.get("needs_plan", 0)))
     return blocks
+
+
+def _left_out(table: Table, more: int) -> None:
+    """End ``table`` with how many rows a limit left out of it."""
+    if more:
+        table.footer = _("… and {count} more").format(count=more)
 
 
 def _until(result: Agenda) -> str:

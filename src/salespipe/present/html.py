@@ -293,7 +293,7 @@ def _report_sections(page: ReportPage) -> list[str]:
         _section("", _forecast_tables(forecast)),
         _section("", "\n".join(_block(b) for b in report_views.summary_blocks(summary))),
         _section(_("Stale deals"), "\n".join(_block(b) for b in stale)),
-        _section(_("Next actions this week"), _blocks(daily_views.agenda_blocks(page.agenda))),
+        _section(_("Next actions this week"), _blocks(daily_views.agenda_tables(page.agenda))),
     ]
 
 

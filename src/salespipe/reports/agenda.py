@@ -12,7 +12,7 @@ Only open deals count. ``check`` finds its next-action alerts by the same rule
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,20 +28,35 @@ DEFAULT_DAYS = 7
 
 @dataclass(frozen=True)
 class Agenda:
+    """What to do; ``more`` counts what a limit left out of each part (overdue, today,
+    coming, needs_plan: only parts with some), ``by_default`` when the default length
+    left it out."""
+
     as_of: datetime
     days: int
     actions: list[DueAction]
     needs_plan: list[StaleDeal]
+    more: dict[str, int] = field(default_factory=dict)
+    by_default: bool = False
+
+    @property
+    def shown(self) -> int:
+        return len(self.actions) + len(self.needs_plan)
+
+    @property
+    def count(self) -> int:
+        """How many rows there are, shown or not."""
+        return self.shown + sum(self.more.values())
 
     def part(self, when: When) -> list[DueAction]:
         return [item for item in self.actions if item.when == when]
 
     @property
     def empty(self) -> bool:
-        return not self.actions and not self.needs_plan
+        return not self.count
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "as_of": self.as_of.date().isoformat(),
             "days": self.days,
             "overdue": [item.to_dict() for item in self.part("overdue")],
@@ -56,16 +71,36 @@ class Agenda:
                 for item in self.needs_plan
             ],
         }
+        if self.more:
+            data["more"] = self.more
+        return data
 
 
 def agenda(
-    deals: OpenDeals, stages: Sequence[Stage], now: datetime, days: int = DEFAULT_DAYS
+    deals: OpenDeals,
+    stages: Sequence[Stage],
+    now: datetime,
+    days: int = DEFAULT_DAYS,
+    limit: int | None = None,
+    *,
+    by_default: bool = False,
 ) -> Agenda:
     """What to do today: the next actions due up to ``days`` days ahead, and the stale
-    deals without a next action, longest overdue first."""
+    deals without a next action, longest overdue first; of each part the first
+    ``limit`` (all with None), and how many more there are."""
     today = now.date()
     until = today + timedelta(days=days)
-    actions = due_actions(deals.due_by("next_action", until).records, stages, today, until)
+    parts = {
+        "overdue": deals.due_before("next_action", today, limit),
+        "today": deals.due_by("next_action", today, limit, since=today),
+        "coming": deals.due_by("next_action", until, limit, since=today + timedelta(days=1)),
+    }
+    due = [record for page in parts.values() for record in page.records]
+    actions = due_actions(due, stages, today, until)
+    more = {part: page.matched - len(page.records) for part, page in parts.items()}
+    # Whether a stale deal has a next action is read from its record: all are read.
     stale = stale_records(deals, stages, now)
     unplanned = [item for item in stale if item.record["next_action"] is None]
-    return Agenda(now, days, actions, unplanned)
+    more["needs_plan"] = len(unplanned) - len(unplanned[:limit])
+    cut = {part: count for part, count in more.items() if count}
+    return Agenda(now, days, actions, unplanned[:limit], cut, by_default)
