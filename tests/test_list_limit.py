@@ -1,5 +1,6 @@
 """How much `list`, `board`, `stale`, `check` and `agenda` show without --limit
-(docs/daily-use.md, "How much a table shows"): a table is cut to its first rows and says so, JSON stays complete."""
+(docs/daily-use.md, "How much a table shows"): a table is cut to its first rows and says
+so, JSON stays complete."""
 
 from __future__ import annotations
 
