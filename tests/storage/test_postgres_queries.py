@@ -79,10 +79,16 @@ def test_stale_and_due_are_the_default_ones(view: Any, where: OpenWhere) -> None
     for days in (0, 13, 14, 15, 31, 32, 33, 60, 400):
         for extra in (timedelta(0), timedelta(hours=23, minutes=59), timedelta(seconds=1)):
             now = start + timedelta(days=days) + extra
-            assert view.stale_deals(now, where) == queries.stale_deals(records, stages, now, where)
+            for limit in (None, 0, 1, 3):
+                expected = queries.stale_deals(records, stages, now, where, limit)
+                assert view.stale_deals(now, where, limit) == expected
+    days = (date(2026, 11, 19), date(2026, 11, 20), date(2026, 12, 9), date(2027, 6, 1))
     for what in ("next_action", "close", "quote"):
-        for until in (date(2026, 11, 19), date(2026, 11, 20), date(2026, 12, 9), date(2027, 6, 1)):
-            assert view.due_by(what, until, where) == queries.due_by(records, what, until, where)
+        for until in days:
+            for limit in (None, 0, 1, 3):
+                for since in (None, date(2026, 11, 20)):
+                    expected = queries.due_by(records, what, until, where, limit, since)
+                    assert view.due_by(what, until, where, limit, since) == expected
 
 
 @pytest.mark.parametrize("order", queries.ORDERS)
@@ -105,7 +111,8 @@ def test_the_server_answers_them(view: Any, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(view, "open_records", no_records)
     now = datetime.fromisoformat("2026-12-05T09:00:00+07:00")
     assert view.stage_totals(OpenWhere())
-    assert view.stale_deals(now, OpenWhere())
-    assert view.due_by("next_action", now.date(), OpenWhere())
+    assert view.stale_deals(now, OpenWhere()).records
+    assert view.due_by("next_action", now.date(), OpenWhere()).records
+    assert view.due_by("next_action", now.date(), OpenWhere(), 1).matched > 1
     for order in queries.ORDERS:
         assert view.open_page(OpenWhere(), order, 2, now).matched == 9

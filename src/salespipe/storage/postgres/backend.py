@@ -322,15 +322,22 @@ class PostgresView(ReadView):
             return super().stage_totals(where)
         return pg_queries.stage_totals(self._rows, self.stages(), where)
 
-    def stale_deals(self, now: datetime, where: OpenWhere) -> list[Record]:
+    def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
         if not self._open_columns:
-            return super().stale_deals(now, where)
-        return pg_queries.stale_deals(self._rows, self.stages(), now, where)
+            return super().stale_deals(now, where, limit)
+        return pg_queries.stale_deals(self._rows, self.stages(), now, where, limit)
 
-    def due_by(self, what: Dated, until: date, where: OpenWhere) -> list[Record]:
+    def due_by(
+        self,
+        what: Dated,
+        until: date,
+        where: OpenWhere,
+        limit: int | None = None,
+        since: date | None = None,
+    ) -> Page:
         if not self._open_columns:
-            return super().due_by(what, until, where)
-        return pg_queries.due_by(self._rows, what, until, where)
+            return super().due_by(what, until, where, limit, since)
+        return pg_queries.due_by(self._rows, what, until, where, limit, since)
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         if not self._open_columns:

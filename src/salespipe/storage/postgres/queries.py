@@ -137,11 +137,16 @@ def stage_totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere) -> list[
 
 
 def stale_deals(
-    rows: Rows, stages: Sequence[Stage], now: datetime, where: OpenWhere
-) -> list[Record]:
-    """The open deals over their stage's target days at ``now``. The server passes on
-    those in their stage longer than the target (a superset: a whole day more is
-    stale), and the default decides and orders them."""
+    rows: Rows,
+    stages: Sequence[Stage],
+    now: datetime,
+    where: OpenWhere,
+    limit: int | None = None,
+) -> Page:
+    """The first ``limit`` open deals over their stage's target days at ``now``, and how
+    many there are. The server passes on those in their stage longer than the target (a
+    superset: a whole day more is stale), and the default decides, orders and counts
+    them (so every candidate's record is read, not only the ``limit`` shown)."""
     condition, params = _chosen(rows, where)
     candidates = _records(
         rows,
@@ -150,19 +155,37 @@ def stale_deals(
         " ORDER BY d.open_order",
         {**params, **_stage_params(stages), "now": now},
     )
-    return queries.stale_deals(candidates, stages, now, where)
+    return queries.stale_deals(candidates, stages, now, where, limit)
 
 
-def due_by(rows: Rows, what: Dated, until: date, where: OpenWhere) -> list[Record]:
-    """The open deals whose ``what`` falls on ``until`` or before, by that day, then id."""
+def due_by(
+    rows: Rows,
+    what: Dated,
+    until: date,
+    where: OpenWhere,
+    limit: int | None = None,
+    since: date | None = None,
+) -> Page:
+    """The first ``limit`` open deals whose ``what`` falls on ``until`` or before (from
+    ``since`` on, when given), by that day, then id; and how many there are (counted by
+    the server when a limit may have left some out)."""
     condition, params = _chosen(rows, where)
     column = _DUE_COLUMNS[what]
-    return _records(
+    condition += f' AND {column} COLLATE "C" <= %(last)s'
+    params = {**params, "last": until.isoformat(), "limit": limit}
+    if since is not None:
+        condition += f' AND {column} COLLATE "C" >= %(first)s'
+        params["first"] = since.isoformat()
+    found = _records(
         rows,
         f"SELECT d.id FROM salespipe_deals d WHERE {condition}"
-        f' AND {column} COLLATE "C" <= %(last)s ORDER BY {column} COLLATE "C", d.id',
-        {**params, "last": until.isoformat()},
+        f' ORDER BY {column} COLLATE "C", d.id LIMIT %(limit)s',
+        params,
     )
+    if limit is None:
+        return Page(found, len(found))
+    ((matched,),) = rows(f"SELECT count(*) FROM salespipe_deals d WHERE {condition}", params)
+    return Page(found, matched)
 
 
 def open_page(
