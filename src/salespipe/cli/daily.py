@@ -6,7 +6,13 @@ import typer
 
 from salespipe.cli import output
 from salespipe.cli.app import state
-from salespipe.cli.options import JsonOption, OwnerOption, PipelineOption, shown_limit
+from salespipe.cli.options import (
+    JsonOption,
+    OwnerOption,
+    PipelineOption,
+    limit_option,
+    shown_limit,
+)
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 
@@ -32,16 +38,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 7,
         in_pipeline: PipelineOption = None,
-        limit: Annotated[
-            int | None,
-            typer.Option(
-                "--limit",
-                "-n",
-                min=0,
-                help=f"At most N deals in each part; 0 for all "
-                f"(default: {AGENDA_LIMIT} in a table, all with --json).",
-            ),
-        ] = None,
+        limit: Annotated[int | None, limit_option("deals in each part", AGENDA_LIMIT)] = None,
         as_json: JsonOption = False,
     ) -> None:
         """What to do today: next actions overdue, due today and coming.
@@ -75,14 +72,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "urgency",
         limit: Annotated[
-            int | None,
-            typer.Option(
-                "--limit",
-                "-n",
-                min=0,
-                help="At most N deals a stage; 0 for all "
-                f"(default: {BOARD_LIMIT} on the board, all with --json).",
-            ),
+            int | None, limit_option("deals a stage", BOARD_LIMIT, "on the board")
         ] = None,
         in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,

@@ -26,6 +26,7 @@ from salespipe.cli.options import (
     PipelineOption,
     ReasonOption,
     SinceOption,
+    limit_option,
     shown_limit,
 )
 from salespipe.core import clock, fmt, parse
@@ -217,16 +218,7 @@ def register(app: typer.Typer) -> None:
                 autocompletion=complete.choices(*SORT_FIELDS),
             ),
         ] = "stage",
-        limit: Annotated[
-            int | None,
-            typer.Option(
-                "--limit",
-                "-n",
-                min=0,
-                help=f"At most N deals; 0 for all "
-                f"(default: {LIST_LIMIT} in a table, all with --json).",
-            ),
-        ] = None,
+        limit: Annotated[int | None, limit_option("deals", LIST_LIMIT)] = None,
         columns: Annotated[
             str | None,
             typer.Option(

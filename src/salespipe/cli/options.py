@@ -1,7 +1,7 @@
 """Options that several commands share, declared once: --json, --owner, --as-of,
 --since, --until, --reason, --at, --width and --pipeline; and what a --limit means."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -85,6 +85,17 @@ WidthOption = Annotated[
         help="Chart width in columns (default: the terminal's, at most 80).",
     ),
 ]
+
+
+def limit_option(at_most: str, default: int, shown: str = "in a table") -> Any:
+    """The ``--limit N`` of a listing that shows ``default`` items where a person reads it
+    (see :func:`shown_limit`); ``at_most`` says what N counts."""
+    return typer.Option(
+        "--limit",
+        "-n",
+        min=0,
+        help=f"At most N {at_most}; 0 for all (default: {default} {shown}, all with --json).",
+    )
 
 
 def shown_limit(given: int | None, as_json: bool, default: int) -> int | None:

@@ -23,6 +23,7 @@ from salespipe.cli.options import (
     SinceOption,
     UntilOption,
     WidthOption,
+    limit_option,
     shown_limit,
 )
 from salespipe.core import clock, parse
@@ -558,16 +559,7 @@ def register(app: typer.Typer) -> None:
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
         in_pipeline: PipelineOption = None,
-        limit: Annotated[
-            int | None,
-            typer.Option(
-                "--limit",
-                "-n",
-                min=0,
-                help=f"At most N deals; 0 for all "
-                f"(default: {STALE_LIMIT} in a table, all with --json).",
-            ),
-        ] = None,
+        limit: Annotated[int | None, limit_option("deals", STALE_LIMIT)] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Open deals over their stage's target days.
@@ -600,14 +592,7 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOption = None,
         in_pipeline: PipelineOption = None,
         limit: Annotated[
-            int | None,
-            typer.Option(
-                "--limit",
-                "-n",
-                min=0,
-                help=f"At most N alerts of each kind, the most urgent; 0 for all "
-                f"(default: {CHECK_LIMIT} in a table, all with --json).",
-            ),
+            int | None, limit_option("alerts of each kind, the most urgent", CHECK_LIMIT)
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
