@@ -60,14 +60,7 @@ class DatabasePaths:
 
     def open_journals(self) -> list[Path]:
         """Every open-deals journal on disk, of any generation."""
-        pattern = re.compile(re.escape(self._stem) + r"\.open-\d+\.jsonl")
-        with contextlib.suppress(OSError):
-            return sorted(
-                self.main.parent / name
-                for name in os.listdir(self.main.parent)
-                if pattern.fullmatch(name)
-            )
-        return []
+        return self._beside(r"\.open-\d+\.jsonl")
 
     def open_checkpoint(self, generation: int) -> Path:
         """The open index's checkpoint of one generation (storage/jsonl/open_index.py)."""
@@ -79,7 +72,12 @@ class DatabasePaths:
 
     def open_index_files(self) -> list[Path]:
         """Every file of the open index on disk, of any generation."""
-        pattern = re.compile(re.escape(self._stem) + r"\.open-index-\d+\.(json|tail)")
+        return self._beside(r"\.open-index-\d+\.(json|tail)")
+
+    def _beside(self, suffix: str) -> list[Path]:
+        """The files in this database's folder named its stem and then ``suffix`` (a
+        regular expression), sorted; none when the folder cannot be read."""
+        pattern = re.compile(re.escape(self._stem) + suffix)
         with contextlib.suppress(OSError):
             return sorted(
                 self.main.parent / name
