@@ -778,6 +778,17 @@ def test_stale_deals_the_most_days_over_first(storage: Storage) -> None:
     assert ids(now, OpenWhere(stages=frozenset())) == ([], 0)
 
 
+def test_the_stale_deals_without_a_next_action(storage: Storage) -> None:
+    """Deals 1 and 4 have a next action: of the four stale deals, 3 and 2 are left."""
+    add(storage, *seam_deals())
+    view = storage.read()
+    now = T0 + timedelta(days=8)
+    page = view.stale_deals(now, OpenWhere(unplanned=True), 1)
+    assert ([r["id"] for r in page.records], page.matched) == ([3], 2)
+    somchai = view.stale_deals(now, OpenWhere(owner="somchai", unplanned=True))
+    assert [r["id"] for r in somchai.records] == [3]
+
+
 def test_the_first_stale_deals_and_how_many_there_are(storage: Storage) -> None:
     """A limit keeps the first deals in the same order (ties by id) and counts them
     all; 0 only counts; the records are the whole stored ones."""

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from salespipe.core.model import Stage
-from salespipe.reports.alerts import StaleDeal, stale_records
+from salespipe.reports.alerts import StaleDeal, stale_deals_of
 from salespipe.reports.due import DueAction, When, deal_json, due_actions
 
 if TYPE_CHECKING:
@@ -98,9 +98,8 @@ def agenda(
     due = [record for page in parts.values() for record in page.records]
     actions = due_actions(due, stages, today, until)
     more = {part: page.matched - len(page.records) for part, page in parts.items()}
-    # Whether a stale deal has a next action is read from its record: all are read.
-    stale = stale_records(deals, stages, now)
-    unplanned = [item for item in stale if item.record["next_action"] is None]
-    more["needs_plan"] = len(unplanned) - len(unplanned[:limit])
+    unplanned = deals.unplanned().stale(now, limit)
+    more["needs_plan"] = unplanned.matched - len(unplanned.records)
     cut = {part: count for part, count in more.items() if count}
-    return Agenda(now, days, actions, unplanned[:limit], cut, by_default)
+    needs_plan = stale_deals_of(unplanned.records, stages, now)
+    return Agenda(now, days, actions, needs_plan, cut, by_default)

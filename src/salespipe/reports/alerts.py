@@ -78,12 +78,13 @@ def stale_records(
 ) -> list[StaleDeal]:
     """Open deals over their stage's target days, longest overdue first (the first
     ``limit``, or all with None)."""
-    return _stale_deals(deals.stale(now, limit).records, stages, now)
+    return stale_deals_of(deals.stale(now, limit).records, stages, now)
 
 
-def _stale_deals(
+def stale_deals_of(
     records: Sequence[Record], stages: Sequence[Stage], now: datetime
 ) -> list[StaleDeal]:
+    """The stale deals of these records (the stale ones, in their order)."""
     by_key = {s.key: s for s in stages}
     found = []
     for record in records:
@@ -103,7 +104,7 @@ def stale(
 ) -> StaleList:
     """The first ``limit`` stale deals (all with None) and how many there are."""
     page = deals.stale(now, limit)
-    return StaleList(now, _stale_deals(page.records, stages, now), page.matched, by_default)
+    return StaleList(now, stale_deals_of(page.records, stages, now), page.matched, by_default)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ class _Checks:
                     target=item.stage.target_days,
                 ),
             )
-            for item in _stale_deals(page.records, self.stages, self.now)
+            for item in stale_deals_of(page.records, self.stages, self.now)
         ]
         return alerts, page.matched
 

@@ -60,6 +60,10 @@ class OpenDeals:
         narrowed = frozenset((key,)) if keys is None or key in keys else frozenset()
         return OpenDeals(self.asked, self.where._replace(stages=narrowed))
 
+    def unplanned(self) -> OpenDeals:
+        """Only those without a next action."""
+        return OpenDeals(self.asked, self.where._replace(unplanned=True))
+
     def stage_totals(self) -> list[StageSum]:
         return self.asked.stage_totals(self.where)
 

@@ -47,22 +47,29 @@ NO_DAY = date.max
 
 class OpenWhere(NamedTuple):
     """Which open deals a question is about: those of ``owner`` (names compared as names
-    are: NFC, case ignored) or everyone's, in one of ``stages`` (keys) or in any."""
+    are: NFC, case ignored) or everyone's, in one of ``stages`` (keys) or in any; with
+    ``unplanned``, only those without a next action."""
 
     owner: str | None = None
     stages: frozenset[str] | None = None
+    unplanned: bool = False
 
     def test(self) -> Callable[[Record], bool] | None:
         """Whether a record is one of them; None when every open deal is."""
         owner = parse.fold(self.owner) if self.owner is not None else None
         keys = self.stages
-        if owner is None and keys is None:
+        tests: list[Callable[[Record], bool]] = []
+        if keys is not None:
+            tests.append(lambda r: r["stage"] in keys)
+        if owner is not None:
+            tests.append(lambda r: parse.fold(r.get("owner", "")) == owner)
+        if self.unplanned:
+            tests.append(lambda r: r["next_action"] is None)
+        if not tests:
             return None
-        if owner is None:
-            return lambda r: r["stage"] in keys  # type: ignore[operator]
-        if keys is None:
-            return lambda r: parse.fold(r.get("owner", "")) == owner
-        return lambda r: r["stage"] in keys and parse.fold(r.get("owner", "")) == owner
+        if len(tests) == 1:
+            return tests[0]
+        return lambda r: all(test(r) for test in tests)
 
 
 class StageSum(NamedTuple):

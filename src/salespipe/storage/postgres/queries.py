@@ -80,6 +80,8 @@ def _chosen(rows: Rows, where: OpenWhere) -> tuple[str, dict[str, Any]]:
     if where.stages is not None:
         clauses.append("d.stage = ANY(%(stages)s)")
         params["stages"] = sorted(where.stages)
+    if where.unplanned:
+        clauses.append("d.next_due IS NULL")
     if where.owner is not None:
         wanted = parse.fold(where.owner)
         names = rows(f"SELECT DISTINCT d.owner FROM salespipe_deals d WHERE {_OPEN}", {})
