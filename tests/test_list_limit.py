@@ -105,6 +105,23 @@ def test_thai_board_says_how_many_more(cli: Any, big: Path) -> None:
     assert "+อีก " in plain
 
 
+def test_the_html_report_counts_every_stale_deal_and_shows_the_first(
+    cli: Any, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's stale table has the first deals of `stale`, and its footer counts
+    them all, with a line saying how to list all."""
+    monkeypatch.setattr("salespipe.present.html.STALE_SHOWN", 3)
+    every = cli.json("--db", str(big), "stale")
+    assert len(every) > 3
+    page = cli("--db", str(big), "report", "--html", "-").stdout
+    part = page[page.index("Deals over their stage") :]
+    table = part[: part.index("</table>")]
+    shown = [int(found) for found in re.findall(r'<tr><td class="r">(\d+)</td>', table)]
+    assert shown == [d["id"] for d in every[:3]]
+    assert f"{len(every)} stale deals." in part
+    assert "The 3 longest over are shown" in part
+
+
 def _first_column(plain: str) -> list[int]:
     """The ids of a table whose rows start with the deal's id (then two spaces)."""
     return [int(found[1]) for found in re.finditer(r"^ *(\d+)  ", plain, re.MULTILINE)]

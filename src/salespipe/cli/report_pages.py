@@ -77,7 +77,7 @@ def _parts(
             now=now,
             method=method,  # type: ignore[arg-type]
         ),
-        stale=alerts.stale(open_deals, stages, now),
+        stale=alerts.stale(open_deals, stages, now, html.STALE_SHOWN),
         agenda=agenda.agenda(open_deals, stages, now),
         pipeline=name,
     )

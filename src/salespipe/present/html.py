@@ -283,9 +283,11 @@ def per_pipeline_report_page(pages: Sequence[ReportPage]) -> str:
 
 def _report_sections(page: ReportPage) -> list[str]:
     summary, forecast = page.summary, page.forecast
-    from salespipe.reports.alerts import StaleList
-
-    stale = report_views.stale_table(StaleList(page.stale.as_of, page.stale.deals[:STALE_SHOWN]))
+    stale = report_views.stale_table(page.stale)
+    shown = len(page.stale.deals)
+    if page.stale.count > shown:
+        more = _("The {shown} longest over are shown; `salespipe stale --limit 0` lists all.")
+        stale.append(Text(more.format(shown=shown)))
     return [
         _cards(summary, forecast),
         stage_chart(summary),
