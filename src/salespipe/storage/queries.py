@@ -43,6 +43,7 @@ ORDERS = (
 )
 NO_DATE = date.max.isoformat()  # a deal without the day sorts last
 NO_DAY = date.max
+ZERO = Decimal(0)
 
 
 class OpenWhere(NamedTuple):
@@ -91,27 +92,75 @@ class Page(NamedTuple):
 
 
 def chosen(records: Iterable[Record], where: OpenWhere) -> Iterable[Record]:
+    keys = where.stages
+    if keys is not None:  # most questions name stages: the cheapest test goes first
+        records = [record for record in records if record["stage"] in keys]
+        where = where._replace(stages=None)
     test = where.test()
     return records if test is None else filter(test, records)
+
+
+def days_in_stage_at(now: datetime) -> Callable[[Record], int]:
+    """:func:`~salespipe.core.model.record_days_in_stage` at ``now``, for many records:
+    an open deal's whole days from its seconds since the epoch, its stored time parsed
+    once and no time zone converted. The float seconds hold a whole second exactly (and
+    a microsecond to far less than one), so a day turns at the very moment
+    :func:`~salespipe.core.model.whole_days` turns it."""
+    now_seconds = now.timestamp()
+    moment = datetime.fromisoformat
+
+    def days(record: Record) -> int:
+        if record.get("closed_at"):
+            return record_days_in_stage(record, now)
+        entered = moment(record["stage_entered_at"]).timestamp()
+        return max(0, int((now_seconds - entered) / 86400))
+
+    return days
 
 
 def stage_totals(
     records: Iterable[Record], stages: Sequence[Stage], where: OpenWhere
 ) -> list[StageSum]:
-    """Per stage and currency, in the order each first comes among the records."""
+    """Per stage and currency, in the order each first comes among the records.
+
+    A deal's weighted value is its value x probability / 100 to the cent. Whole-number
+    values weighted by the same probability sum first and are weighted once: the
+    hundredths of whole numbers need no rounding, so the total is the sum of each deal's
+    to the cent. Values with a fraction are weighted deal by deal."""
+    from salespipe.core.model import record_probability, weighted
     from salespipe.core.tally import value_of, weighted_of
 
     by_key = {s.key: s for s in stages}
-    sums: dict[tuple[str, str], list[Any]] = {}
+    # (stage, currency, status, own probability) -> [deals, sum of the whole-number
+    # values, the other values, their weighted values]
+    groups: dict[tuple[str, str, str, Any], list[Any]] = {}
     for record in chosen(records, where):
-        key = record["stage"]
-        currency = record.get("currency", "THB")
+        group = (
+            record["stage"],
+            record.get("currency", "THB"),
+            record.get("status", "open"),
+            record.get("probability"),
+        )
+        row = groups.get(group)
+        if row is None:
+            row = groups[group] = [0, 0, ZERO, ZERO]
+        row[0] += 1
+        raw = record.get("value", 0)
+        if type(raw) is int:
+            row[1] += raw
+        else:
+            row[2] += value_of(record)
+            row[3] += weighted_of(record, by_key.get(group[0]))
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for (key, currency, status, own), (deals, whole, value, weighted_value) in groups.items():
+        stage = by_key.get(key)
+        probability = record_probability({"status": status, "probability": own}, stage)
         row = sums.get((key, currency))
         if row is None:
-            row = sums[key, currency] = [0, Decimal(0), Decimal(0)]
-        row[0] += 1
-        row[1] += value_of(record)
-        row[2] += weighted_of(record, by_key.get(key))
+            row = sums[key, currency] = [0, ZERO, ZERO]
+        row[0] += deals
+        row[1] += Decimal(whole) + value
+        row[2] += weighted(Decimal(whole), probability) + weighted_value
     return [StageSum(key, currency, *row) for (key, currency), row in sums.items()]
 
 
@@ -129,15 +178,16 @@ def stale_deals(
 ) -> Page:
     """The first ``limit`` (all with None) open deals over their stage's target days at
     ``now``, the most days over first, then by id; and how many there are."""
-    by_key = {s.key: s for s in stages}
+    targets = {s.key: s.target_days for s in stages if s.target_days}
+    days_of = days_in_stage_at(now)
     found = []
     for record in chosen(records, where):
-        stage = by_key.get(record["stage"])
-        if stage is None or not stage.target_days:
+        target = targets.get(record["stage"])
+        if target is None:
             continue
-        days = record_days_in_stage(record, now)
-        if over_target(days, stage):
-            found.append((stage.target_days - days, record["id"], record))
+        days = days_of(record)
+        if days > target:
+            found.append((target - days, record["id"], record))
     return _first(found, limit)
 
 
@@ -185,6 +235,7 @@ def order_key(order: str, stages: Sequence[Stage], now: datetime) -> Callable[[R
     if order == "urgency":
         return urgency_key(stages, now)
     positions = {s.key: s.position for s in stages}
+    days_of = days_in_stage_at(now)
     # Stored days (ISO dates) sort as the days do; stored times may carry different UTC
     # offsets, so they are compared as times.
     moment = datetime.fromisoformat
@@ -197,7 +248,7 @@ def order_key(order: str, stages: Sequence[Stage], now: datetime) -> Callable[[R
         "close": lambda r: (r["expected_close"] or NO_DATE, r["id"]),
         "created": lambda r: (moment(r["created_at"]), r["id"]),
         "updated": lambda r: (moment(r["updated_at"]), r["id"]),
-        "days": lambda r: (-record_days_in_stage(r, now), r["id"]),
+        "days": lambda r: (-days_of(r), r["id"]),
         "owner": lambda r: (collation.sort_key(r["owner"]), r["id"]),
         "next": lambda r: ((r["next_action"] or {}).get("due", NO_DATE), r["id"]),
     }
@@ -219,12 +270,21 @@ def urgency(
 
 def urgency_key(stages: Sequence[Stage], now: datetime) -> Callable[[Record], Any]:
     """The most urgent first: next action overdue (the longest first), then over target
-    (the most days first), then by next action due day, then the longest in the stage."""
-    by_key = {s.key: s for s in stages}
+    (the most days over first), then by next action due day, then the longest in the
+    stage; ties by id. The order of :func:`urgency`'s figures, from stored days compared
+    as text: an overdue action's due day orders as its days late do, the earliest first."""
+    targets = {s.key: s.target_days for s in stages if s.target_days}
+    days_of = days_in_stage_at(now)
+    today = now.date().isoformat()
 
     def key(record: Record) -> tuple[Any, ...]:
-        days, over, due, late = urgency(record, by_key.get(record["stage"]), now)
-        return (-late, -over, due or NO_DAY, -days, record["id"])
+        days = days_of(record)
+        target = targets.get(record["stage"])
+        over = days - target if target is not None and days > target else 0
+        action = record["next_action"]
+        due = action["due"] if action else NO_DATE
+        late = due if due < today else NO_DATE
+        return (late, -over, due, -days, record["id"])
 
     return key
 
