@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from salespipe.core.model import Record, Stage, record_days_in_stage, record_probability
 from salespipe.core.tally import value_of, weighted_of
 from salespipe.storage import queries
-from salespipe.storage.queries import OpenWhere
+from salespipe.storage.queries import Dated, OpenWhere
 
 STAGES = [
     Stage(key="a", name="A", position=1, probability=10, target_days=7),
@@ -49,6 +49,10 @@ def reference_urgency(record: Record) -> tuple[Any, ...]:
     return (-late, -over, due or date.max, -days, record["id"])
 
 
+def _day(days: int) -> str:
+    return str(NOW.date() + timedelta(days))
+
+
 @st.composite
 def open_deals(draw: st.DrawFn) -> list[Record]:
     count = draw(st.integers(0, 30))
@@ -57,7 +61,7 @@ def open_deals(draw: st.DrawFn) -> list[Record]:
         # Around whole days before now: on the second, one second either side.
         seconds = draw(st.integers(0, 12)) * 86400 + draw(st.sampled_from([-1, 0, 1, 3600]))
         entered = (NOW - timedelta(seconds=seconds)).astimezone(draw(st.sampled_from(OFFSETS)))
-        due = draw(st.none() | st.integers(-5, 5))
+        due, close, until = (draw(st.none() | st.integers(-5, 5)) for _ in range(3))
         cents = draw(st.integers(0, 10**9))
         value = cents // 100 if draw(st.booleans()) else cents / 100
         records.append(
@@ -69,7 +73,9 @@ def open_deals(draw: st.DrawFn) -> list[Record]:
                 "value": value,
                 "probability": draw(st.none() | st.integers(0, 100)),
                 "stage_entered_at": entered.isoformat(timespec="seconds"),
-                "next_action": None if due is None else {"due": str(NOW.date() + timedelta(due))},
+                "next_action": None if due is None else {"due": _day(due)},
+                "expected_close": None if close is None else _day(close),
+                "quote": None if until is None else {"valid_until": _day(until)},
             }
         )
     return records
@@ -127,3 +133,31 @@ def test_a_probability_of_a_won_record_is_whole() -> None:
     assert record_probability(record, STAGES[1]) == 100
     [total] = queries.stage_totals([record], STAGES, OpenWhere())
     assert total.weighted == Decimal("7.00")
+
+
+def reference_day(record: Record, what: str) -> str | None:
+    if what == "next_action":
+        return record["next_action"]["due"] if record["next_action"] else None
+    if what == "close":
+        return record["expected_close"]
+    return record["quote"]["valid_until"] if record["quote"] else None
+
+
+@settings(max_examples=200, deadline=None)
+@given(open_deals(), st.integers(-3, 3), st.none() | st.integers(-3, 3), st.none() | st.just(2))
+def test_what_falls_due_is_each_deals_day(
+    records: list[Record], until: int, since: int | None, limit: int | None
+) -> None:
+    last = NOW.date() + timedelta(until)
+    first = None if since is None else NOW.date() + timedelta(since)
+    kinds: tuple[Dated, ...] = ("next_action", "close", "quote")
+    for what in kinds:
+        days = [(reference_day(r, what), r["id"]) for r in records]
+        found = sorted(
+            (day, i)
+            for day, i in days
+            if day is not None and (first is None or str(first) <= day) and day <= str(last)
+        )
+        page = queries.due_by(records, what, last, OpenWhere(), limit, first)
+        assert [r["id"] for r in page.records] == [i for _, i in found][:limit]
+        assert page.matched == len(found)

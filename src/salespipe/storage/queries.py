@@ -200,13 +200,23 @@ def _first(found: list[tuple[Any, int, Record]], limit: int | None) -> Page:
     return Page([record for _, _, record in first], len(found))
 
 
-def _day_of(what: Dated) -> Callable[[Record], str | None]:
-    """The stored day (ISO, which compares as the days do) of what falls due."""
-    if what == "next_action":
-        return lambda r: r["next_action"]["due"] if r["next_action"] else None
+def _falling_due(
+    records: Iterable[Record], what: Dated, first: str, last: str
+) -> list[tuple[str, int, Record]]:
+    """(day, id, record) of each record whose ``what`` falls from ``first`` to ``last``:
+    stored days (ISO), which compare as the days do."""
     if what == "close":
-        return lambda r: r["expected_close"]
-    return lambda r: r["quote"]["valid_until"] if r["quote"] else None
+        return [
+            (day, r["id"], r)
+            for r in records
+            if (day := r["expected_close"]) is not None and first <= day <= last
+        ]
+    field, part = ("next_action", "due") if what == "next_action" else ("quote", "valid_until")
+    return [
+        (day, r["id"], r)
+        for r in records
+        if (held := r[field]) and (day := held[part]) is not None and first <= day <= last
+    ]
 
 
 def due_by(
@@ -220,14 +230,8 @@ def due_by(
     """The first ``limit`` (all with None) open deals whose ``what`` falls on ``until``
     or before (past ones too, or only from ``since`` on), by that day, then by id; and
     how many there are."""
-    day_of = _day_of(what)
     first, last = since.isoformat() if since else "", until.isoformat()
-    found = []
-    for record in chosen(records, where):
-        day = day_of(record)
-        if day is not None and first <= day <= last:
-            found.append((day, record["id"], record))
-    return _first(found, limit)
+    return _first(_falling_due(chosen(records, where), what, first, last), limit)
 
 
 def order_key(order: str, stages: Sequence[Stage], now: datetime) -> Callable[[Record], Any]:
