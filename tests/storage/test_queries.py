@@ -95,7 +95,7 @@ def test_stage_totals_are_each_deals_sums(records: list[Record]) -> None:
 def test_days_urgency_and_staleness_are_the_per_deal_ones(records: list[Record]) -> None:
     days_of = queries.days_in_stage_at(NOW)
     assert [days_of(r) for r in records] == [record_days_in_stage(r, NOW) for r in records]
-    for limit in (None, 3):
+    for limit in (None, 0, 1, 3):
         page = queries.open_page(records, STAGES, OpenWhere(), "urgency", limit, NOW)
         expected = sorted(records, key=reference_urgency)[:limit]
         assert [r["id"] for r in page.records] == [r["id"] for r in expected]

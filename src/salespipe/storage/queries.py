@@ -305,8 +305,24 @@ def open_page(
     and how many there are."""
     key = order_key(order, stages, now)
     taken = list(chosen(records, where))
-    first = sorted(taken, key=key) if limit is None else heapq.nsmallest(limit, taken, key=key)
-    return Page(first, len(taken))
+    if limit is None:
+        return Page(sorted(taken, key=key), len(taken))
+    candidates = _may_be_most_urgent(taken, limit, now) if order == "urgency" else taken
+    return Page(heapq.nsmallest(limit, candidates, key=key), len(taken))
+
+
+def _may_be_most_urgent(records: list[Record], limit: int, now: datetime) -> list[Record]:
+    """The records that may be among the ``limit`` most urgent, found by their next
+    actions alone: when at least ``limit`` are overdue, a record whose action is less
+    late than the ``limit``-th latest (or not late) comes after all of those."""
+    if not 0 < limit < len(records):
+        return records
+    today = now.date().isoformat()
+    lates = [a["due"] if (a := r["next_action"]) and a["due"] < today else NO_DATE for r in records]
+    bound = heapq.nsmallest(limit, lates)[-1]
+    if bound == NO_DATE:
+        return records
+    return [record for record, late in zip(records, lates, strict=True) if late <= bound]
 
 
 class OverRecords:
