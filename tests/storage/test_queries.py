@@ -23,7 +23,7 @@ STAGES = [
     Stage(key="c", name="C", position=3, probability=0, target_days=1),
 ]
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone(timedelta(hours=7)))
-OFFSETS = [UTC, timezone(timedelta(hours=7)), timezone(timedelta(hours=-5))]
+OFFSETS = [UTC, *(timezone(timedelta(hours=hours)) for hours in (7, -5, 14, -12))]
 
 
 def reference_totals(records: list[Record]) -> list[tuple[str, str, int, str, str]]:
@@ -39,13 +39,13 @@ def reference_totals(records: list[Record]) -> list[tuple[str, str, int, str, st
     return [(k, c, n, str(v), str(w)) for (k, c), (n, v, w) in sums.items()]
 
 
-def reference_urgency(record: Record) -> tuple[Any, ...]:
+def reference_urgency(record: Record, now: datetime) -> tuple[Any, ...]:
     stage = {s.key: s for s in STAGES}.get(record["stage"])
-    days = record_days_in_stage(record, NOW)
+    days = record_days_in_stage(record, now)
     target = stage.target_days if stage else None
     over = days - target if target and days > target else 0
     due = date.fromisoformat(record["next_action"]["due"]) if record["next_action"] else None
-    late = max(0, (NOW.date() - due).days) if due else 0
+    late = max(0, (now.date() - due).days) if due else 0
     return (-late, -over, due or date.max, -days, record["id"])
 
 
@@ -54,13 +54,15 @@ def _day(days: int) -> str:
 
 
 @st.composite
-def open_deals(draw: st.DrawFn) -> list[Record]:
+def open_deals(draw: st.DrawFn, now: datetime = NOW) -> list[Record]:
     count = draw(st.integers(0, 30))
     records = []
     for deal_id in range(1, count + 1):
         # Around whole days before now: on the second, one second either side.
-        seconds = draw(st.integers(0, 12)) * 86400 + draw(st.sampled_from([-1, 0, 1, 3600]))
-        entered = (NOW - timedelta(seconds=seconds)).astimezone(draw(st.sampled_from(OFFSETS)))
+        seconds = draw(st.integers(0, 12)) * 86400 + draw(
+            st.sampled_from([-1, 0, 1, 3600, 43200, -43200])
+        )
+        entered = (now - timedelta(seconds=seconds)).astimezone(draw(st.sampled_from(OFFSETS)))
         due, close, until = (draw(st.none() | st.integers(-5, 5)) for _ in range(3))
         cents = draw(st.integers(0, 10**9))
         value = cents // 100 if draw(st.booleans()) else cents / 100
@@ -90,25 +92,33 @@ def test_stage_totals_are_each_deals_sums(records: list[Record]) -> None:
     )
 
 
-@settings(max_examples=300, deadline=None)
-@given(open_deals())
-def test_days_urgency_and_staleness_are_the_per_deal_ones(records: list[Record]) -> None:
-    days_of = queries.days_in_stage_at(NOW)
-    assert [days_of(r) for r in records] == [record_days_in_stage(r, NOW) for r in records]
+# Now early and late in its UTC day: a time written with its offset may fall on the
+# day after its UTC day, or the day before.
+NOWS = [NOW, NOW + timedelta(hours=13, minutes=59), NOW - timedelta(hours=3)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(NOWS).flatmap(lambda now: st.tuples(st.just(now), open_deals(now))))
+def test_days_urgency_and_staleness_are_the_per_deal_ones(
+    drawn: tuple[datetime, list[Record]],
+) -> None:
+    now, records = drawn
+    days_of = queries.days_in_stage_at(now)
+    assert [days_of(r) for r in records] == [record_days_in_stage(r, now) for r in records]
     for limit in (None, 0, 1, 3):
-        page = queries.open_page(records, STAGES, OpenWhere(), "urgency", limit, NOW)
-        expected = sorted(records, key=reference_urgency)[:limit]
+        page = queries.open_page(records, STAGES, OpenWhere(), "urgency", limit, now)
+        expected = sorted(records, key=lambda r: reference_urgency(r, now))[:limit]
         assert [r["id"] for r in page.records] == [r["id"] for r in expected]
-        page = queries.open_page(records, STAGES, OpenWhere(), "days", limit, NOW)
-        by_days = sorted(records, key=lambda r: (-record_days_in_stage(r, NOW), r["id"]))
+        page = queries.open_page(records, STAGES, OpenWhere(), "days", limit, now)
+        by_days = sorted(records, key=lambda r: (-record_days_in_stage(r, now), r["id"]))
         assert [r["id"] for r in page.records] == [r["id"] for r in by_days[:limit]]
     targets = {s.key: s.target_days for s in STAGES if s.target_days}
     stale = sorted(
-        (targets[r["stage"]] - record_days_in_stage(r, NOW), r["id"])
+        (targets[r["stage"]] - record_days_in_stage(r, now), r["id"])
         for r in records
-        if r["stage"] in targets and record_days_in_stage(r, NOW) > targets[r["stage"]]
+        if r["stage"] in targets and record_days_in_stage(r, now) > targets[r["stage"]]
     )
-    page = queries.stale_deals(records, STAGES, NOW, OpenWhere())
+    page = queries.stale_deals(records, STAGES, now, OpenWhere())
     assert ([r["id"] for r in page.records], page.matched) == ([i for _, i in stale], len(stale))
 
 

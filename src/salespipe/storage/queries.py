@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple
@@ -179,16 +179,29 @@ def stale_deals(
     """The first ``limit`` (all with None) open deals over their stage's target days at
     ``now``, the most days over first, then by id; and how many there are."""
     targets = {s.key: s.target_days for s in stages if s.target_days}
+    latest = {key: _latest_stale_day(target, now) for key, target in targets.items()}
     days_of = days_in_stage_at(now)
     found = []
     for record in chosen(records, where):
-        target = targets.get(record["stage"])
-        if target is None:
+        key = record["stage"]
+        last = latest.get(key)
+        if last is None:
             continue
+        if record["stage_entered_at"][:10] > last and not record.get("closed_at"):
+            continue
+        target = targets[key]
         days = days_of(record)
         if days > target:
             found.append((target - days, record["id"], record))
     return _first(found, limit)
+
+
+def _latest_stale_day(target: int, now: datetime) -> str:
+    """The latest stored day (ISO) an open deal can have entered a stage with ``target``
+    days in and be over them at ``now``: it must have entered ``target`` + 1 whole days
+    before, and the day a time is written with is within a day of its UTC day."""
+    utc = now.astimezone(UTC) - timedelta(days=target + 1)
+    return (utc.date() + timedelta(days=1)).isoformat()
 
 
 def _first(found: list[tuple[Any, int, Record]], limit: int | None) -> Page:
