@@ -65,10 +65,9 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         if not found.open.count(found.now):
             output.warn(_('no open deal has the owner "{owner}".').format(owner=owner))
         return found
-    owned = list(found.records)  # one owner's deals: few enough to hold
-    if not owned:
+    if not found.has_deals():
         output.warn(_('no deal has the owner "{owner}".').format(owner=owner))
-    return dataclasses.replace(found, records=owned)
+    return found
 
 
 def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
@@ -294,9 +293,7 @@ def register(app: typer.Typer) -> None:
             ctx,
             owner,
             as_of,
-            lambda scope: reports.summary(
-                scope.records, scope.stages, period=period, now=scope.now
-            ),
+            lambda scope: reports.summary_in(scope, period),
             history=True,
             total=True,
         )
@@ -476,7 +473,11 @@ def register(app: typer.Typer) -> None:
             ctx,
             owner,
             as_of,
-            lambda scope: outcomes.funnel(scope.records, scope.stages, period),
+            lambda scope: outcomes.funnel_of(
+                scope.totals(outcomes.funnel_asks(scope.now, period, scope.stages)).cohort,
+                scope.stages,
+                period,
+            ),
             history=True,
         )
         output.result(result, as_json)
@@ -502,7 +503,9 @@ def register(app: typer.Typer) -> None:
             ctx,
             owner,
             as_of,
-            lambda scope: timing.durations(scope.records, scope.stages, scope.now),
+            lambda scope: timing.durations_of(
+                scope.totals(timing.durations_asks(scope.now)).stays, scope.stages, scope.now
+            ),
             history=True,
         )
         output.result(result, as_json)
@@ -542,8 +545,8 @@ def register(app: typer.Typer) -> None:
             ctx,
             owner,
             as_of,
-            lambda scope: outcomes.winrate(
-                scope.records,
+            lambda scope: outcomes.winrate_of(
+                scope.totals(outcomes.winrate_asks(scope.now, period, grouping)).closed,  # type: ignore[arg-type]
                 scope.stages,
                 period,
                 grouping,  # type: ignore[arg-type]

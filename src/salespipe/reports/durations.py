@@ -12,16 +12,14 @@ within its target there is no bottleneck.
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from salespipe.core.model import Record, Stage
-from salespipe.core.tally import median_and_mean, moment, rounded
-
-SECONDS_PER_DAY = 86400
+from salespipe.core.tally import rounded
+from salespipe.storage.history import Asks, StayStats
 
 
 @dataclass(frozen=True)
@@ -71,69 +69,34 @@ class Durations:
         }
 
 
-class StayLengths:
-    """The days of every stay per stage key, and how many stays per stage are ongoing,
-    gathered one deal at a time (so a report can fold the history in one pass)."""
+def durations_asks(now: datetime) -> Asks:
+    """What the durations ask of the deals: every stay, ongoing ones up to ``now``."""
+    return Asks(now, stays=True)
 
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.lengths: dict[str, list[float]] = {}
-        self.ongoing: dict[str, int] = {}
 
-    def add(self, record: Record) -> None:
-        """The stays of one deal, from its stored record."""
-        # A hot loop over every stay ever made: plain reads, no calls it can spare.
-        lengths, now = self.lengths, self.now
-        is_open = record.get("status", "open") == "open"
-        closed_at = record.get("closed_at")
-        # A stay usually starts at the very time the one before it ended: parse it once.
-        previous_text, previous = None, now
-        for stage, entered_text, left_text in record.get("stays", ()):
-            entered = previous if entered_text == previous_text else moment(entered_text)
-            if left_text:
-                left = previous = moment(left_text)
-                previous_text = left_text
-            else:
-                if is_open:
-                    self.ongoing[stage] = self.ongoing.get(stage, 0) + 1
-                left = moment(closed_at) if closed_at else now
-            seconds = (left - entered).total_seconds()
-            spans = lengths.get(stage)
-            if spans is None:
-                spans = lengths[stage] = []
-            spans.append(seconds / SECONDS_PER_DAY if seconds > 0 else 0.0)
-
-    def result(self, stages: Sequence[Stage]) -> Durations:
-        """Median and mean days per stage: enabled stages in pipeline order, and disabled
-        ones that deals stayed in."""
-        rows = []
-        for stage in sorted(stages, key=lambda s: s.position):
-            spans = self.lengths.get(stage.key, [])
-            if not stage.enabled and not spans:
+def stage_durations(stays: Mapping[str, StayStats], stages: Sequence[Stage]) -> list[StageDurations]:
+    """A row per stage: enabled stages in pipeline order, and disabled ones that deals
+    stayed in."""
+    rows = []
+    for stage in sorted(stages, key=lambda s: s.position):
+        found = stays.get(stage.key)
+        if found is None:
+            if not stage.enabled:
                 continue
-            spans.sort()
-            median, mean = median_and_mean(spans)
-            rows.append(
-                StageDurations(
-                    key=stage.key,
-                    name=stage.name,
-                    target_days=stage.target_days,
-                    stays=len(spans),
-                    ongoing=self.ongoing.get(stage.key, 0),
-                    median_days=median,
-                    mean_days=mean,
-                    over_target=_over_target(spans, stage.target_days),
-                )
+            found = StayStats(0, 0, None, None, 0)
+        rows.append(
+            StageDurations(
+                key=stage.key,
+                name=stage.name,
+                target_days=stage.target_days,
+                stays=found.stays,
+                ongoing=found.ongoing,
+                median_days=found.median_days,
+                mean_days=found.mean_days,
+                over_target=found.over_target if stage.target_days is not None else 0,
             )
-        return Durations(as_of=self.now.date(), stages=rows, bottleneck=choose_bottleneck(rows))
-
-
-def _over_target(ordered: Sequence[float], target: int | None) -> int:
-    """Stays longer than the target, counted in whole days as ``stale`` counts them: of
-    stay lengths in ascending order (none negative), those of at least target + 1 days."""
-    if target is None:
-        return 0
-    return len(ordered) - bisect.bisect_left(ordered, target + 1)
+        )
+    return rows
 
 
 def choose_bottleneck(stages: Sequence[StageDurations]) -> StageDurations | None:
@@ -148,9 +111,17 @@ def choose_bottleneck(stages: Sequence[StageDurations]) -> StageDurations | None
 
 
 def durations(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> Durations:
-    """Median and mean days per stage over all stays of the deals of ``records`` (stored
-    records, see :mod:`salespipe.core.tally`), ongoing stays up to ``now``."""
-    stays = StayLengths(now)
-    for record in records:
-        stays.add(record)
-    return stays.result(stages)
+    """Median and mean days per stage over all stays of the deals of ``records``, in one
+    pass over them, ongoing stays up to ``now``."""
+    from salespipe.storage.history import fold
+
+    return durations_of(fold(records, stages, durations_asks(now)).stays, stages, now)
+
+
+def durations_of(
+    stays: Mapping[str, StayStats], stages: Sequence[Stage], now: datetime
+) -> Durations:
+    """Median and mean days per stage over all stays (tallied as :func:`durations_asks`
+    asks), ongoing stays up to ``now``."""
+    rows = stage_durations(stays, stages)
+    return Durations(as_of=now.date(), stages=rows, bottleneck=choose_bottleneck(rows))

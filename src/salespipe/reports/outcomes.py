@@ -13,26 +13,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from itertools import repeat
 from typing import Any, Literal
 
 from salespipe.core import collation
 from salespipe.core.model import Record, Stage
-from salespipe.core.tally import (
-    Period,
-    Totals,
-    add_money,
-    currency_of,
-    moment,
-    rate,
-    status_of,
-    totals_json,
-    value_of,
-    value_rates,
-)
+from salespipe.core.tally import Period, Totals, add_money, rate, totals_json, value_rates
+from salespipe.storage.history import Asks, ClosedSum, Cohort
 
 WinRateBy = Literal["owner", "month", "stage", "reason"]
 WINRATE_BY: tuple[WinRateBy, ...] = ("owner", "month", "stage", "reason")
@@ -91,52 +81,33 @@ class Funnel:
         }
 
 
-@dataclass
-class _Cohort:
-    """The deals created in a period, tallied one at a time: how many got no further than
-    each stage (won deals apart, as they reached them all), the stages each was ever in,
-    and the stage each lost deal was lost in."""
-
-    rank: dict[str, int]  # stage key -> place in pipeline order
-    created: int = 0
-    won: int = 0
-    lost: int = 0
-    furthest: dict[int, int] = field(default_factory=dict)  # rank -> deals that got there
-    lost_in: dict[str, int] = field(default_factory=dict)
-    visited: set[str] = field(default_factory=set)
-
-    def add(self, record: Record) -> None:
-        self.created += 1
-        stage = record["stage"]
-        keys = [stay[0] for stay in record.get("stays", ())]
-        keys.append(stage)
-        self.visited.update(keys)
-        outcome = status_of(record)
-        if outcome == "won":
-            self.won += 1
-            return
-        if outcome == "lost":
-            self.lost += 1
-            self.lost_in[stage] = self.lost_in.get(stage, 0) + 1
-        furthest = max(map(self.rank.get, keys, repeat(-1)))  # -1: no stage of the pipeline
-        if furthest >= 0:
-            self.furthest[furthest] = self.furthest.get(furthest, 0) + 1
+def funnel_asks(now: datetime, period: Period, stages: Sequence[Stage]) -> Asks:
+    """What the funnel asks of the deals: the cohort made in ``period``, ranked by the
+    stages in pipeline order."""
+    ordered = sorted(stages, key=lambda s: s.position)
+    return Asks(now, cohort=period, ranks=tuple(s.key for s in ordered))
 
 
 def funnel(records: Iterable[Record], stages: Sequence[Stage], period: Period) -> Funnel:
-    """The funnel of the deals created in ``period``, in one pass over their stored records.
+    """The funnel of the deals created in ``period``, in one pass over their records."""
+    from salespipe.core import clock
+    from salespipe.storage.history import fold
+
+    asks = funnel_asks(clock.now(), period, stages)
+    return funnel_of(fold(records, stages, asks).cohort, stages, period)
+
+
+def funnel_of(cohort: Cohort, stages: Sequence[Stage], period: Period) -> Funnel:
+    """The funnel of the deals created in ``period`` (tallied as :func:`funnel_asks`
+    asks).
 
     The stages shown are the enabled ones and the disabled ones a deal of the cohort was
     in, in pipeline order.
     """
-    created_in = period.holds_stored()
     ordered = sorted(stages, key=lambda s: s.position)
-    cohort = _Cohort({stage.key: i for i, stage in enumerate(ordered)})
-    for record in records:
-        if created_in(record["created_at"]):
-            cohort.add(record)
+    rank = {stage.key: i for i, stage in enumerate(ordered)}
     shown = [s for s in ordered if s.enabled or s.key in cohort.visited]
-    furthest_count = [cohort.furthest.get(cohort.rank[stage.key], 0) for stage in shown]
+    furthest_count = [cohort.furthest.get(rank[stage.key], 0) for stage in shown]
     last = len(shown) - 1
     if shown:
         furthest_count[last] += cohort.won
@@ -170,13 +141,13 @@ class WinGroup:
     won_value: Totals = field(default_factory=dict)
     lost_value: Totals = field(default_factory=dict)
 
-    def add(self, won: bool, code: str, value: Decimal) -> None:
-        """One closed deal: won or lost, its currency and value."""
+    def add(self, won: bool, code: str, value: Decimal, deals: int = 1) -> None:
+        """Closed deals: won or lost, their currency and value."""
         if won:
-            self.won += 1
+            self.won += deals
             add_money(self.won_value, code, value)
         else:
-            self.lost += 1
+            self.lost += deals
             add_money(self.lost_value, code, value)
 
     @property
@@ -222,16 +193,6 @@ class WinRate:
         }
 
 
-def _group_key(by: WinRateBy) -> Callable[[Record], str]:
-    if by == "reason":  # reasons typed by people: "Price" and "price " are one reason
-        return lambda record: collation.fold(" ".join((record.get("lost_reason") or "").split()))
-    if by == "owner":
-        return lambda record: record.get("owner", "")
-    if by == "month":
-        return lambda record: moment(record["closed_at"]).strftime("%Y-%m")
-    return lambda record: record["stage"]
-
-
 def _ordered_groups(
     groups: dict[str, WinGroup], by: WinRateBy, stages: Sequence[Stage]
 ) -> list[WinGroup]:
@@ -248,11 +209,9 @@ def _ordered_groups(
     return sorted(groups.values(), key=lambda g: g.group)
 
 
-def _group_name(by: WinRateBy | None, record: Record) -> str:
-    """How a group is shown, from the first deal in it: a reason as it was first typed."""
-    if by == "reason":
-        return " ".join((record.get("lost_reason") or "").split())
-    return ""
+def winrate_asks(now: datetime, period: Period, by: WinRateBy | None) -> Asks:
+    """What the win rate asks of the deals."""
+    return Asks(now, closed=period, by=by)
 
 
 def winrate(
@@ -261,22 +220,30 @@ def winrate(
     period: Period,
     by: WinRateBy | None = None,
 ) -> WinRate:
-    """Won and lost among the deals closed in ``period``, in total and per group."""
-    closed_in = period.holds_stored()
+    """Won and lost among the deals closed in ``period``, in one pass over their records."""
+    from salespipe.core import clock
+    from salespipe.storage.history import fold
+
+    totals = fold(records, stages, winrate_asks(clock.now(), period, by))
+    return winrate_of(totals.closed, stages, period, by)
+
+
+def winrate_of(
+    closed: Iterable[ClosedSum],
+    stages: Sequence[Stage],
+    period: Period,
+    by: WinRateBy | None = None,
+) -> WinRate:
+    """Won and lost among the deals closed in ``period`` (tallied per outcome, group and
+    currency: :func:`winrate_asks`), in total and per group."""
     total = WinGroup("all")
     groups: dict[str, WinGroup] = {}
-    key_of = _group_key(by) if by else None
-    for record in records:
-        outcome = status_of(record)
-        if outcome == "open" or not closed_in(record.get("closed_at")):
-            continue
-        won, code, value = outcome == "won", currency_of(record), value_of(record)
-        total.add(won, code, value)
-        if key_of is not None and not (won and by == "reason"):
-            key = key_of(record)
-            group = groups.get(key)
+    for part in closed:
+        total.add(part.won, part.currency, part.value, part.deals)
+        if by is not None and not (part.won and by == "reason"):
+            group = groups.get(part.group)
             if group is None:
-                group = groups[key] = WinGroup(key, _group_name(by, record))
-            group.add(won, code, value)
+                group = groups[part.group] = WinGroup(part.group, part.name)
+            group.add(part.won, part.currency, part.value, part.deals)
     ordered = _ordered_groups(groups, by, stages) if by else []
     return WinRate(period, by, total, ordered)

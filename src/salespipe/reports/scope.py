@@ -19,6 +19,7 @@ from salespipe.core import clock, tally
 from salespipe.core.model import Record, Stage, stages_in
 
 if TYPE_CHECKING:
+    from salespipe.storage.history import Asks, Totals
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 
@@ -87,7 +88,13 @@ class OpenDeals:
         return self.first("id", 0, now).matched
 
 
-class Source(Asked, Protocol):
+class HistoryAsked(Protocol):
+    """What may add up the history reports' totals (the storage port's history seam)."""
+
+    def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None: ...
+
+
+class Source(Asked, HistoryAsked, Protocol):
     """What a report needs of a consistent read of the database."""
 
     def stages(self) -> list[Stage]: ...
@@ -106,13 +113,44 @@ class Scope:
     stages: list[Stage]
     now: datetime
     pipeline_name: str = ""  # the one pipeline read, when the database has several
-    open_deals: OpenDeals | None = None  # None for a history report
+    open_deals: OpenDeals | None = None  # None for a history report of a past day
+    # For a history report: the database, asked for its totals first (None: a replay).
+    history: HistoryAsked | None = None
 
     @property
     def open(self) -> OpenDeals:
         if self.open_deals is None:
-            raise TypeError("a history report's scope asks no question of the open deals")
+            raise TypeError("this report's scope asks no question of the open deals")
         return self.open_deals
+
+    def totals(self, asks: Asks, *, keep_open: bool = False) -> Totals:
+        """What a history report asks of its deals: added up by the database when it
+        can, else in one pass over the records (with ``keep_open``, keeping the open
+        deals' records when it reads them)."""
+        from salespipe.storage import history
+
+        if self.history is not None and self.open_deals is not None:
+            found = self.history.history_totals(self.open_deals.where, asks)
+            if found is not None:
+                return found
+        return history.fold(self.records, self.stages, asks, keep_open=keep_open)
+
+    def has_deals(self) -> bool:
+        """Whether a history report's scope holds any deal (its records are kept if
+        they must be read to tell)."""
+        from salespipe.core.tally import Period
+        from salespipe.storage.history import Asks
+
+        if self.history is not None and self.open_deals is not None:
+            if self.open_deals.count(self.now):
+                return True
+            found = self.history.history_totals(
+                self.open_deals.where, Asks(self.now, closed=Period())
+            )
+            if found is not None:
+                return bool(found.closed)
+        self.records = list(self.records)  # one owner's deals: few enough to hold
+        return bool(self.records)
 
 
 def scope(
@@ -148,7 +186,17 @@ def scope(
         keys = frozenset(s.key for s in stages if s.pipeline == pipeline)
         records = in_stages(records, set(keys))
         stages = stages_in(stages, pipeline)
-    deals = None if history else OpenDeals(asked, OpenWhere(owner, keys))
+    deals = OpenDeals(asked, OpenWhere(owner, keys))
+    if history:
+        # The database is asked for its totals of now; a replay's are folded.
+        asked_history = source if as_of is None else None
+        return Scope(
+            tally.owned_by(records, owner),
+            stages,
+            now,
+            open_deals=deals if as_of is None else None,
+            history=asked_history,
+        )
     return Scope(tally.owned_by(records, owner), stages, now, open_deals=deals)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -27,7 +27,6 @@ from salespipe.core.tally import (
     Totals,
     add_money,
     currency_of,
-    moment,
     rate,
     rounded,
     status_of,
@@ -39,7 +38,9 @@ from salespipe.core.tally import (
 
 if TYPE_CHECKING:
     from salespipe.reports.durations import StageDurations
-    from salespipe.reports.scope import OpenDeals
+    from salespipe.reports.scope import OpenDeals, Scope
+    from salespipe.storage.history import Asks
+    from salespipe.storage.history import Totals as HistoryTotals
     from salespipe.storage.queries import StageSum
 
 ChartBy = Literal["count", "value", "weighted"]
@@ -153,11 +154,11 @@ class Outcome:
     value: Totals = field(default_factory=dict)
     count_by_currency: dict[str, int] = field(default_factory=dict)
 
-    def add(self, code: str, value: Decimal) -> None:
-        """One deal, of this currency and value."""
-        self.count += 1
+    def add(self, code: str, value: Decimal, deals: int = 1) -> None:
+        """Deals of this currency, and their value."""
+        self.count += deals
         add_money(self.value, code, value)
-        self.count_by_currency[code] = self.count_by_currency.get(code, 0) + 1
+        self.count_by_currency[code] = self.count_by_currency.get(code, 0) + deals
 
     def average(self) -> Totals:
         """The average deal value, per currency."""
@@ -237,42 +238,71 @@ class Summary:
         }
 
 
+def summary_asks(now: datetime, period: Period) -> Asks:
+    """What ``report`` asks of the deals: those closed in ``period``, and every stay."""
+    from salespipe.storage.history import Asks
+
+    return Asks(now, closed=period, stays=True)
+
+
 def summary(
     records: Iterable[Record], stages: Sequence[Stage], *, period: Period, now: datetime
 ) -> Summary:
     """The open pipeline now, and what was won and lost in ``period``, in one pass over
-    the stored records of every deal (see :mod:`salespipe.core.tally`).
+    the stored records of every deal (see :mod:`salespipe.core.tally`)."""
+    from salespipe.reports.scope import OpenDeals
+    from salespipe.storage.history import fold
+
+    totals = fold(records, stages, summary_asks(now, period), keep_open=True)
+    deals = OpenDeals.of(totals.open_records or (), stages)
+    return summary_of(totals, deals, stages, period=period, now=now)
+
+
+def summary_in(scope: Scope, period: Period) -> Summary:
+    """The summary of a report's deals: their totals asked of the database when it adds
+    them up (and its open deals asked of it too), else from one pass over the records."""
+    from salespipe.reports.scope import OpenDeals
+
+    totals = scope.totals(summary_asks(scope.now, period), keep_open=True)
+    deals = (
+        scope.open
+        if totals.open_records is None
+        else OpenDeals.of(totals.open_records, scope.stages)
+    )
+    return summary_of(totals, deals, scope.stages, period=period, now=scope.now)
+
+
+def summary_of(
+    totals: HistoryTotals,
+    deals: OpenDeals,
+    stages: Sequence[Stage],
+    *,
+    period: Period,
+    now: datetime,
+) -> Summary:
+    """The summary from the totals :func:`summary_asks` asks for and the open deals.
 
     The sales cycle of a won deal runs from its creation to its win.
     """
     # Here, not at the top: `chart`, which uses this module too, needs neither.
-    from salespipe.reports.durations import StayLengths
-    from salespipe.storage import queries
+    from salespipe.reports.durations import choose_bottleneck, stage_durations
 
-    closed_in = period.holds_stored()
     won, lost = Outcome(), Outcome()
-    cycle_seconds = 0.0
-    pipeline = []
-    stays = StayLengths(now)
-    for record in records:
-        stays.add(record)
-        outcome = status_of(record)
-        if outcome == "open":
-            pipeline.append(record)
-        elif closed_in(record.get("closed_at")):
-            if outcome == "won":
-                won.add(currency_of(record), value_of(record))
-                cycle = moment(record["closed_at"]) - moment(record["created_at"])
-                cycle_seconds += cycle.total_seconds()
-            else:
-                lost.add(currency_of(record), value_of(record))
+    cycle = timedelta(0)
+    for part in totals.closed:
+        if part.won:
+            won.add(part.currency, part.value, part.deals)
+            cycle += part.cycle
+        else:
+            lost.add(part.currency, part.value, part.deals)
+    cycle_days = cycle.total_seconds() / 86400 / won.count if won.count else None
     return Summary(
         as_of=now.date(),
         period=period,
-        open=open_by_stage(pipeline, stages),
+        open=stage_rows(deals.stage_totals(), stages),
         won=won,
         lost=lost,
-        average_sales_cycle_days=cycle_seconds / 86400 / won.count if won.count else None,
-        bottleneck=stays.result(stages).bottleneck,
-        stale=queries.stale_deals(pipeline, stages, now, queries.OpenWhere()).matched,
+        average_sales_cycle_days=cycle_days,
+        bottleneck=choose_bottleneck(stage_durations(totals.stays, stages)),
+        stale=deals.stale(now).matched,
     )

@@ -29,6 +29,7 @@ from salespipe.core.change_rows import ChangeRow
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 
 if TYPE_CHECKING:
+    from salespipe.storage.history import Asks, Totals
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # How many changes back ``undo`` reaches.
@@ -202,6 +203,13 @@ class ReadView(Protocol):
         from salespipe.storage import queries
 
         return queries.open_page(self.open_records(), self.stages(), where, order, limit, now)
+
+    # -- the history reports' totals (the history seam, docs/storage.md) ------------------
+    def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
+        """What ``asks`` asks of every deal ``where`` picks (by owner and current stage),
+        added up by the backend; None when it has no faster way than going through the
+        records once (storage/history.py ``fold``), which the caller then does."""
+        return None
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:

@@ -29,6 +29,7 @@ from salespipe.storage.jsonl.open_index import OpenIndex
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
+    from salespipe.storage.history import Asks, Totals
     from salespipe.storage.port import Counters, UndoEntry
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
@@ -292,6 +293,11 @@ class Snapshot:
                 raise damaged(self._open_journal.path)
             parsed.update(zip(missing, found, strict=True))
         return [parsed[r["id"]] for r in records]
+
+    def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
+        """None: a history report goes through the records once (the file keeps no
+        totals of the history)."""
+        return None
 
     def stage_totals(self, where: OpenWhere) -> list[StageSum]:
         from salespipe.storage import queries

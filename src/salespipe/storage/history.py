@@ -1,0 +1,264 @@
+"""The totals the history reports ask of every deal, and the default answer: one pass
+over the deals' records.
+
+``report``, ``winrate``, ``durations`` and ``funnel`` need only totals of the whole
+history: the deals closed in a period tallied per outcome, group and currency; per
+stage how many stays and how long; how far the deals made in a period got. A read
+view answers them (the storage port's history seam, docs/storage.md) when it can do
+so faster than by reading every record (a server adding them up, see
+storage/postgres/history.py), with exactly these answers; otherwise :func:`fold`
+goes through the records once for every question a report asks, so a report of a
+data file still reads each record once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import repeat
+from typing import Literal, NamedTuple
+
+from salespipe.core import collation
+from salespipe.core.model import Record, Stage
+from salespipe.core.tally import Period, currency_of, moment, status_of, value_of
+
+GroupBy = Literal["owner", "month", "stage", "reason"]
+
+SECONDS_PER_DAY = 86400
+
+
+class Asks(NamedTuple):
+    """What a report asks: the deals closed in ``closed`` (grouped ``by``), the stays up
+    to ``now``, the cohort made in ``cohort`` (its stages ranked as ``ranks``)."""
+
+    now: datetime
+    closed: Period | None = None
+    by: GroupBy | None = None
+    stays: bool = False
+    cohort: Period | None = None
+    ranks: tuple[str, ...] = ()
+
+
+class ClosedSum(NamedTuple):
+    """The deals closed one way (``won``) in a period, of one group and currency: how
+    many, their value, and (won deals) their sales cycles added up. ``name`` is how the
+    group is shown: a lost reason as the first of its deals had it typed."""
+
+    won: bool
+    group: str
+    name: str
+    currency: str
+    deals: int
+    value: Decimal
+    cycle: timedelta
+
+
+class StayStats(NamedTuple):
+    """The stays in one stage: how many, how many still going on, the median and mean
+    length in days, and how many lasted more than the stage's target days."""
+
+    stays: int
+    ongoing: int
+    median_days: float | None
+    mean_days: float | None
+    over_target: int
+
+
+@dataclass
+class Cohort:
+    """The deals made in a period: how many, won and lost; how many got no further than
+    each stage (by rank; won deals apart, as they reached them all), the deals lost in
+    each stage and every stage one of them was in."""
+
+    created: int = 0
+    won: int = 0
+    lost: int = 0
+    furthest: dict[int, int] = field(default_factory=dict)
+    lost_in: dict[str, int] = field(default_factory=dict)
+    visited: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Totals:
+    """The answers to one :class:`Asks` (what it did not ask stays empty)."""
+
+    closed: list[ClosedSum] = field(default_factory=list)
+    stays: dict[str, StayStats] = field(default_factory=dict)
+    cohort: Cohort = field(default_factory=Cohort)
+    # The open deals' records, when the report also shows the open pipeline and a
+    # fold read them anyway; None: ask the database (OpenDeals).
+    open_records: list[Record] | None = None
+
+
+def group_key(by: GroupBy, record: Record) -> str:
+    """The group of a closed deal's record: reasons typed by people are one reason
+    however they are capitalised or spaced ("Price" and "price ")."""
+    if by == "reason":
+        return collation.fold(reason_shown(record.get("lost_reason")))
+    if by == "owner":
+        return str(record.get("owner", ""))
+    if by == "month":
+        return moment(record["closed_at"]).strftime("%Y-%m")
+    return str(record["stage"])
+
+
+def reason_shown(reason: str | None) -> str:
+    """A lost reason as a group shows it: its words, single-spaced."""
+    return " ".join((reason or "").split())
+
+
+@dataclass
+class _Sum:
+    name: str
+    deals: int = 0
+    value: Decimal = Decimal(0)
+    cycle: timedelta = timedelta(0)
+
+
+class _Closed:
+    """Tallies the deals closed in a period, per outcome, group and currency."""
+
+    def __init__(self, period: Period, by: GroupBy | None) -> None:
+        self.closed_in = period.holds_stored()
+        self.by = by
+        self.sums: dict[tuple[bool, str, str], _Sum] = {}
+
+    def add(self, record: Record, outcome: str) -> None:
+        if not self.closed_in(record.get("closed_at")):
+            return
+        won = outcome == "won"
+        by = self.by
+        group = "" if by is None or (won and by == "reason") else group_key(by, record)
+        currency = currency_of(record)
+        row = self.sums.get((won, group, currency))
+        if row is None:
+            name = reason_shown(record.get("lost_reason")) if by == "reason" and not won else ""
+            row = self.sums[won, group, currency] = _Sum(name)
+        row.deals += 1
+        row.value += value_of(record)
+        if won:
+            row.cycle += moment(record["closed_at"]) - moment(record["created_at"])
+
+    def result(self) -> list[ClosedSum]:
+        return [
+            ClosedSum(won, group, row.name, currency, row.deals, row.value, row.cycle)
+            for (won, group, currency), row in self.sums.items()
+        ]
+
+
+class StayLengths:
+    """The days of every stay per stage key, and how many stays per stage are ongoing,
+    gathered one deal at a time."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.lengths: dict[str, list[float]] = {}
+        self.ongoing: dict[str, int] = {}
+
+    def add(self, record: Record) -> None:
+        """The stays of one deal, from its stored record."""
+        # A hot loop over every stay ever made: plain reads, no calls it can spare.
+        lengths, now = self.lengths, self.now
+        is_open = record.get("status", "open") == "open"
+        closed_at = record.get("closed_at")
+        # A stay usually starts at the very time the one before it ended: parse it once.
+        previous_text, previous = None, now
+        for stage, entered_text, left_text in record.get("stays", ()):
+            entered = previous if entered_text == previous_text else moment(entered_text)
+            if left_text:
+                left = previous = moment(left_text)
+                previous_text = left_text
+            else:
+                if is_open:
+                    self.ongoing[stage] = self.ongoing.get(stage, 0) + 1
+                left = moment(closed_at) if closed_at else now
+            seconds = (left - entered).total_seconds()
+            spans = lengths.get(stage)
+            if spans is None:
+                spans = lengths[stage] = []
+            spans.append(seconds / SECONDS_PER_DAY if seconds > 0 else 0.0)
+
+    def result(self, stages: Sequence[Stage]) -> dict[str, StayStats]:
+        from salespipe.core.tally import median_and_mean
+
+        found = {}
+        targets = {s.key: s.target_days for s in stages}
+        for key, spans in self.lengths.items():
+            spans.sort()
+            median, mean = median_and_mean(spans)
+            found[key] = StayStats(
+                len(spans),
+                self.ongoing.get(key, 0),
+                median,
+                mean,
+                _over_target(spans, targets.get(key)),
+            )
+        return found
+
+
+def _over_target(ordered: Sequence[float], target: int | None) -> int:
+    """Stays longer than the target, counted in whole days as ``stale`` counts them: of
+    stay lengths in ascending order (none negative), those of at least target + 1 days."""
+    import bisect
+
+    if target is None:
+        return 0
+    return len(ordered) - bisect.bisect_left(ordered, target + 1)
+
+
+class _Cohort:
+    """Tallies the deals made in a period, one at a time."""
+
+    def __init__(self, period: Period, ranks: Sequence[str]) -> None:
+        self.created_in = period.holds_stored()
+        self.rank = {key: i for i, key in enumerate(ranks)}
+        self.cohort = Cohort()
+
+    def add(self, record: Record, outcome: str) -> None:
+        if not self.created_in(record["created_at"]):
+            return
+        cohort = self.cohort
+        cohort.created += 1
+        stage = record["stage"]
+        keys = [stay[0] for stay in record.get("stays", ())]
+        keys.append(stage)
+        cohort.visited.update(keys)
+        if outcome == "won":
+            cohort.won += 1
+            return
+        if outcome == "lost":
+            cohort.lost += 1
+            cohort.lost_in[stage] = cohort.lost_in.get(stage, 0) + 1
+        furthest = max(map(self.rank.get, keys, repeat(-1)))  # -1: no stage of the pipeline
+        if furthest >= 0:
+            cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + 1
+
+
+def fold(
+    records: Iterable[Record], stages: Sequence[Stage], asks: Asks, *, keep_open: bool = False
+) -> Totals:
+    """Every answer ``asks`` wants, in one pass over the records; with ``keep_open``,
+    the open deals' records too."""
+    closed = _Closed(asks.closed, asks.by) if asks.closed is not None else None
+    stays = StayLengths(asks.now) if asks.stays else None
+    cohort = _Cohort(asks.cohort, asks.ranks) if asks.cohort is not None else None
+    kept: list[Record] | None = [] if keep_open else None
+    for record in records:
+        outcome = status_of(record)
+        if stays is not None:
+            stays.add(record)
+        if outcome == "open":
+            if kept is not None:
+                kept.append(record)
+        elif closed is not None:
+            closed.add(record, outcome)
+        if cohort is not None:
+            cohort.add(record, outcome)
+    return Totals(
+        closed=closed.result() if closed else [],
+        stays=stays.result(stages) if stays else {},
+        cohort=cohort.cohort if cohort else Cohort(),
+        open_records=kept,
+    )
