@@ -74,7 +74,9 @@ def durations_asks(now: datetime) -> Asks:
     return Asks(now, stays=True)
 
 
-def stage_durations(stays: Mapping[str, StayStats], stages: Sequence[Stage]) -> list[StageDurations]:
+def stage_durations(
+    stays: Mapping[str, StayStats], stages: Sequence[Stage]
+) -> list[StageDurations]:
     """A row per stage: enabled stages in pipeline order, and disabled ones that deals
     stayed in."""
     rows = []

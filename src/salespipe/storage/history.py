@@ -149,18 +149,19 @@ class _Closed:
 
 
 class StayLengths:
-    """The days of every stay per stage key, and how many stays per stage are ongoing,
-    gathered one deal at a time."""
+    """The days of every stay per stage key, their exact total, and how many stays per
+    stage are ongoing, gathered one deal at a time."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.lengths: dict[str, list[float]] = {}
+        self.totals: dict[str, timedelta] = {}
         self.ongoing: dict[str, int] = {}
 
     def add(self, record: Record) -> None:
         """The stays of one deal, from its stored record."""
         # A hot loop over every stay ever made: plain reads, no calls it can spare.
-        lengths, now = self.lengths, self.now
+        lengths, totals, now = self.lengths, self.totals, self.now
         is_open = record.get("status", "open") == "open"
         closed_at = record.get("closed_at")
         # A stay usually starts at the very time the one before it ended: parse it once.
@@ -174,28 +175,56 @@ class StayLengths:
                 if is_open:
                     self.ongoing[stage] = self.ongoing.get(stage, 0) + 1
                 left = moment(closed_at) if closed_at else now
-            seconds = (left - entered).total_seconds()
+            length = left - entered
             spans = lengths.get(stage)
             if spans is None:
                 spans = lengths[stage] = []
-            spans.append(seconds / SECONDS_PER_DAY if seconds > 0 else 0.0)
+                totals[stage] = _NOTHING
+            if length > _NOTHING:
+                spans.append(length.total_seconds() / SECONDS_PER_DAY)
+                totals[stage] += length
+            else:
+                spans.append(0.0)
 
     def result(self, stages: Sequence[Stage]) -> dict[str, StayStats]:
-        from salespipe.core.tally import median_and_mean
-
         found = {}
         targets = {s.key: s.target_days for s in stages}
         for key, spans in self.lengths.items():
             spans.sort()
-            median, mean = median_and_mean(spans)
             found[key] = StayStats(
                 len(spans),
                 self.ongoing.get(key, 0),
-                median,
-                mean,
+                median_of(spans),
+                mean_days(self.totals[key] // _MICROSECOND, len(spans)),
                 _over_target(spans, targets.get(key)),
             )
         return found
+
+
+_NOTHING = timedelta(0)
+_MICROSECOND = timedelta(microseconds=1)
+MICROS_PER_DAY = SECONDS_PER_DAY * 1_000_000
+
+
+def days_of(micros: int) -> float:
+    """A stay of ``micros`` microseconds in days, as the fold computes it (0 for none)."""
+    return micros / 1_000_000 / SECONDS_PER_DAY if micros > 0 else 0.0
+
+
+def median_of(ordered: Sequence[float]) -> float | None:
+    """The median of values in ascending order, as ``statistics.median`` computes it."""
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def mean_days(micros: int, stays: int) -> float | None:
+    """The mean length in days of ``stays`` stays adding up to ``micros`` microseconds:
+    the exact mean, rounded once (the same however the stays were added up)."""
+    return micros / (stays * MICROS_PER_DAY) if stays else None
 
 
 def _over_target(ordered: Sequence[float], target: int | None) -> int:

@@ -46,6 +46,7 @@ from salespipe.storage.postgres.feed import PostgresFollower
 from salespipe.storage.postgres.target import redact
 
 if TYPE_CHECKING:
+    from salespipe.storage.history import Asks, Totals
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # Rows fetched per round trip when a listing is read one record at a time.
@@ -184,6 +185,7 @@ class PostgresView(ReadView):
         exists: bool,
         *,
         open_columns: bool = True,
+        history_columns: bool = True,
     ) -> None:
         self._connection = connection
         self._target = target
@@ -194,6 +196,8 @@ class PostgresView(ReadView):
         # Whether the server can answer the everyday questions (m004 applied; a reader
         # of a database no write has migrated yet gets the default answers).
         self._open_columns = open_columns and exists
+        # Whether the server can add up the history reports' totals (m005 applied).
+        self._history_columns = history_columns and exists
         self._user: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
@@ -343,6 +347,14 @@ class PostgresView(ReadView):
         if not self._open_columns:
             return super().open_page(where, order, limit, now)
         return pg_queries.open_page(self._rows, self.stages(), where, order, limit, now)
+
+    # -- the history reports' totals, added up by the server (postgres/history.py) -------
+    def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
+        if not self._history_columns:
+            return None
+        from salespipe.storage.postgres import history as pg_history
+
+        return pg_history.totals(self._rows, self.stages(), where, asks)
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
@@ -786,6 +798,7 @@ class PostgresStorage(Storage):
             pipeline or _Pipeline.fresh(self.initial()),
             pipeline is not None,
             open_columns=schema.m004_open_columns.__name__ in (done or ()),
+            history_columns=schema.m005_history_columns.__name__ in (done or ()),
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)

@@ -1,0 +1,221 @@
+"""The history reports' totals (storage/history.py), added up by the server.
+
+Each answer is the one the default fold gives over every record, but the server adds
+up the columns of m005 (schema.py): the deals closed in a period per outcome, group
+and currency; the stays of each stage; the cohort made in a period. Only these totals
+come back, never the records. What SQL cannot decide exactly as Python does is
+decided here on the few rows that come back: names compared as names (owners, lost
+reasons), and the floats of days, computed from exact microseconds as the fold
+computes them.
+
+Row-level security applies to every statement: a rep with ``visibility own`` gets
+the totals of their own deals, as the fold over what they can read would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from salespipe.core import parse
+from salespipe.core.model import Stage
+from salespipe.core.tally import Period
+from salespipe.storage.history import (
+    MICROS_PER_DAY,
+    Asks,
+    ClosedSum,
+    Cohort,
+    StayStats,
+    Totals,
+    days_of,
+    group_key,
+    mean_days,
+    reason_shown,
+)
+from salespipe.storage.queries import OpenWhere
+
+Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+_LIVE = "NOT d.deleted"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# The column a closed deal's group is, per --by (lost reasons are folded here).
+_GROUPS: dict[str, str] = {
+    "owner": "d.owner",
+    "month": "d.closed_month",
+    "stage": "d.stage",
+    "reason": "CASE WHEN d.status = 'won' THEN NULL ELSE coalesce(d.lost_reason, '') END",
+}
+
+
+def totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere, asks: Asks) -> Totals:
+    """Every answer ``asks`` wants of the deals ``where`` picks (by owner and current
+    stage; ``unplanned`` is not a question of the history)."""
+    condition, params = _chosen(rows, where)
+    found = Totals()
+    if asks.closed is not None:
+        found.closed = _closed(rows, condition, params, asks.closed, asks.by)
+    if asks.stays:
+        found.stays = _stays(rows, condition, params, stages, asks.now)
+    if asks.cohort is not None:
+        found.cohort = _cohort(rows, condition, params, asks.cohort, asks.ranks)
+    return found
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _chosen(rows: Rows, where: OpenWhere) -> tuple[str, dict[str, Any]]:
+    """The condition (on ``d``) and parameters of the deals ``where`` asks about.
+
+    Owners are matched as names are (NFC, case ignored): among the few names the deals
+    have, here, and the server is given the ones that match."""
+    clauses = [_LIVE]
+    params: dict[str, Any] = {}
+    if where.stages is not None:
+        clauses.append("d.stage = ANY(%(stages)s)")
+        params["stages"] = sorted(where.stages)
+    if where.owner is not None:
+        wanted = parse.fold(where.owner)
+        names = rows(f"SELECT DISTINCT d.owner FROM salespipe_deals d WHERE {_LIVE}", {})
+        clauses.append("d.owner = ANY(%(owners)s)")
+        params["owners"] = [name for (name,) in names if parse.fold(name) == wanted]
+    return " AND ".join(clauses), params
+
+
+def _in_period(column: str, period: Period, params: dict[str, Any]) -> str:
+    """The condition that a time column (microseconds) falls in ``period``."""
+    start, end = period.bounds()
+    clauses = [f"{column} IS NOT NULL"]
+    if start is not None:
+        clauses.append(f"{column} >= %(start)s")
+        params["start"] = _micros(start)
+    if end is not None:
+        clauses.append(f"{column} < %(end)s")
+        params["end"] = _micros(end)
+    return " AND ".join(clauses)
+
+
+def _closed(
+    rows: Rows, condition: str, params: dict[str, Any], period: Period, by: str | None
+) -> list[ClosedSum]:
+    """The deals closed in ``period`` per outcome, group and currency. A lost reason's
+    group is its folded words, shown as the first deal closed with it had it typed."""
+    params = dict(params)
+    closed_in = _in_period("d.closed_micros", period, params)
+    group = _GROUPS[by] if by is not None else "NULL::text"
+    found = rows(
+        f"SELECT d.status = 'won', {group}, coalesce(d.currency, 'THB'), count(*),"
+        " coalesce(sum(coalesce(d.value, 0)), 0),"
+        " coalesce(sum(d.closed_micros - d.created_micros) FILTER (WHERE d.status = 'won'), 0),"
+        " min(d.closed_order)"
+        f" FROM salespipe_deals d WHERE {condition} AND d.status <> 'open' AND {closed_in}"
+        " GROUP BY 1, 2, 3 ORDER BY 7",
+        params,
+    )
+    by_reason = by == "reason"
+    sums: dict[tuple[bool, str, str], list[Any]] = {}
+    names: dict[str, str] = {}
+    for won, raw, currency, deals, value, cycle, _first in found:
+        key = "" if raw is None else raw
+        if by_reason and not won:
+            key = group_key("reason", {"lost_reason": raw})
+            names.setdefault(key, reason_shown(raw))
+        row = sums.setdefault((won, key, currency), [0, Decimal(0), 0])
+        row[0] += deals
+        row[1] += value
+        row[2] += int(cycle)
+    return [
+        ClosedSum(
+            won,
+            key,
+            names.get(key, "") if by_reason and not won else "",
+            currency,
+            deals,
+            value,
+            timedelta(microseconds=cycle),
+        )
+        for (won, key, currency), (deals, value, cycle) in sums.items()
+    ]
+
+
+def _stays(
+    rows: Rows,
+    condition: str,
+    params: dict[str, Any],
+    stages: Sequence[Stage],
+    now: datetime,
+) -> dict[str, StayStats]:
+    """Per stage: the stays, the ongoing ones, the middle lengths (the two middle ones
+    of an even count), the exact total and the stays of at least the target + 1 days,
+    in microseconds, made into days as the fold makes them."""
+    targets = {s.key: s.target_days for s in stages if s.target_days is not None}
+    found = rows(
+        "SELECT s.stage, count(*),"
+        " count(*) FILTER (WHERE s.since IS NOT NULL AND d.status = 'open'),"
+        " percentile_disc(0.5) WITHIN GROUP (ORDER BY l.micros),"
+        " percentile_disc(0.5) WITHIN GROUP (ORDER BY l.micros DESC),"
+        " sum(l.micros),"
+        " count(*) FILTER (WHERE l.micros >= t.over)"
+        " FROM salespipe_deals d CROSS JOIN LATERAL"
+        " unnest(d.stay_stages, d.stay_micros, d.stay_since) AS s(stage, micros, since)"
+        " CROSS JOIN LATERAL"
+        " (SELECT greatest(coalesce(s.micros, %(now)s - s.since), 0) AS micros) l"
+        " LEFT JOIN unnest(%(keys)s::text[], %(over)s::bigint[]) AS t(key, over)"
+        " ON t.key = s.stage"
+        f" WHERE {condition} GROUP BY s.stage",
+        {
+            **params,
+            "now": _micros(now),
+            "keys": list(targets),
+            "over": [(target + 1) * MICROS_PER_DAY for target in targets.values()],
+        },
+    )
+    stats = {}
+    for stage, count, ongoing, low, high, total, over in found:
+        median = days_of(low) if count % 2 else (days_of(low) + days_of(high)) / 2
+        stats[stage] = StayStats(count, ongoing, median, mean_days(int(total), count), over)
+    return stats
+
+
+def _cohort(
+    rows: Rows,
+    condition: str,
+    params: dict[str, Any],
+    period: Period,
+    ranks: Sequence[str],
+) -> Cohort:
+    """The deals made in ``period``: per outcome, stage closed in and the furthest rank
+    reached, how many; and every stage one of them was in."""
+    params = {**params, "ranks": list(ranks)}
+    made_in = _in_period("d.created_micros", period, params)
+    chosen = f"FROM salespipe_deals d WHERE {condition} AND {made_in}"
+    found = rows(
+        "SELECT d.status, CASE WHEN d.status = 'lost' THEN d.stage END,"
+        " CASE WHEN d.status <> 'won' THEN (SELECT max(r.rank) - 1"
+        "  FROM unnest(d.stay_stages || d.stage) AS k(key)"
+        "  JOIN unnest(%(ranks)s::text[]) WITH ORDINALITY AS r(key, rank) ON r.key = k.key)"
+        f" END, count(*) {chosen} GROUP BY 1, 2, 3",
+        params,
+    )
+    cohort = Cohort()
+    for status, lost_in, furthest, count in found:
+        cohort.created += count
+        if status == "won":
+            cohort.won += count
+            continue
+        if status == "lost":
+            cohort.lost += count
+            cohort.lost_in[lost_in] = cohort.lost_in.get(lost_in, 0) + count
+        if furthest is not None:
+            cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + count
+    visited = rows(
+        f"SELECT DISTINCT k.key FROM (SELECT d.stay_stages || d.stage AS keys {chosen}) c,"
+        " unnest(c.keys) AS k(key)",
+        params,
+    )
+    cohort.visited = {key for (key,) in visited}
+    return cohort
