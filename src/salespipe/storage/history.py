@@ -70,7 +70,7 @@ class StayStats(NamedTuple):
 class Cohort:
     """The deals made in a period: how many, won and lost; how many got no further than
     each stage (by rank; won deals apart, as they reached them all), the deals lost in
-    each stage and every stage one of them was in."""
+    each stage and the stages ranked that one of them was in."""
 
     created: int = 0
     won: int = 0
@@ -237,32 +237,41 @@ def _over_target(ordered: Sequence[float], target: int | None) -> int:
     return len(ordered) - bisect.bisect_left(ordered, target + 1)
 
 
-class _Cohort:
-    """Tallies the deals made in a period, one at a time."""
+class CohortTally:
+    """Tallies the deals of a cohort, one kind at a time: its outcome, stage and the
+    stages of its stays."""
 
-    def __init__(self, period: Period, ranks: Sequence[str]) -> None:
-        self.created_in = period.holds_stored()
+    def __init__(self, ranks: Sequence[str]) -> None:
         self.rank = {key: i for i, key in enumerate(ranks)}
         self.cohort = Cohort()
 
-    def add(self, record: Record, outcome: str) -> None:
-        if not self.created_in(record["created_at"]):
-            return
+    def add(self, outcome: str, stage: str, stays: Sequence[str], deals: int = 1) -> None:
         cohort = self.cohort
-        cohort.created += 1
-        stage = record["stage"]
-        keys = [stay[0] for stay in record.get("stays", ())]
-        keys.append(stage)
-        cohort.visited.update(keys)
+        cohort.created += deals
+        keys = [*stays, stage]
+        cohort.visited.update(key for key in keys if key in self.rank)
         if outcome == "won":
-            cohort.won += 1
+            cohort.won += deals
             return
         if outcome == "lost":
-            cohort.lost += 1
-            cohort.lost_in[stage] = cohort.lost_in.get(stage, 0) + 1
+            cohort.lost += deals
+            cohort.lost_in[stage] = cohort.lost_in.get(stage, 0) + deals
         furthest = max(map(self.rank.get, keys, repeat(-1)))  # -1: no stage of the pipeline
         if furthest >= 0:
-            cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + 1
+            cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + deals
+
+
+class _Cohort(CohortTally):
+    """Tallies the deals made in a period, from their records."""
+
+    def __init__(self, period: Period, ranks: Sequence[str]) -> None:
+        super().__init__(ranks)
+        self.created_in = period.holds_stored()
+
+    def add_record(self, record: Record, outcome: str) -> None:
+        if self.created_in(record["created_at"]):
+            stays = [stay[0] for stay in record.get("stays", ())]
+            self.add(outcome, record["stage"], stays)
 
 
 def fold(
@@ -284,7 +293,7 @@ def fold(
         elif closed is not None:
             closed.add(record, outcome)
         if cohort is not None:
-            cohort.add(record, outcome)
+            cohort.add_record(record, outcome)
     return Totals(
         closed=closed.result() if closed else [],
         stays=stays.result(stages) if stays else {},

@@ -27,6 +27,7 @@ from salespipe.storage.history import (
     Asks,
     ClosedSum,
     Cohort,
+    CohortTally,
     StayStats,
     Totals,
     days_of,
@@ -152,30 +153,31 @@ def _stays(
     """Per stage: the stays, the ongoing ones, the middle lengths (the two middle ones
     of an even count), the exact total and the stays of at least the target + 1 days,
     in microseconds, made into days as the fold makes them."""
-    targets = {s.key: s.target_days for s in stages if s.target_days is not None}
+    params = {**params, "now": _micros(now)}
+    # Each stage's bound (target + 1 days), as a CASE: cheaper per stay than a join.
+    bounds = []
+    for i, stage in enumerate(s for s in stages if s.target_days is not None):
+        params[f"key{i}"] = stage.key
+        params[f"over{i}"] = (stage.target_days or 0) + 1
+        bounds.append(f" WHEN %(key{i})s THEN %(over{i})s::bigint * {MICROS_PER_DAY}")
+    over = f"CASE s.stage{''.join(bounds)} END" if bounds else "NULL"
+    # The lengths are sorted in memory, not in files on disk (for this transaction).
+    rows("SELECT set_config('work_mem', '256MB', true)", {})
+    # Of n lengths in order, the fractions pick the n/2-th and the next (of an odd n,
+    # the middle one twice): the middle ones a median needs, from one sort.
     found = rows(
-        "SELECT s.stage, count(*),"
-        " count(*) FILTER (WHERE s.since IS NOT NULL AND d.status = 'open'),"
-        " percentile_disc(0.5) WITHIN GROUP (ORDER BY l.micros),"
-        " percentile_disc(0.5) WITHIN GROUP (ORDER BY l.micros DESC),"
-        " sum(l.micros),"
-        " count(*) FILTER (WHERE l.micros >= t.over)"
-        " FROM salespipe_deals d CROSS JOIN LATERAL"
-        " unnest(d.stay_stages, d.stay_micros, d.stay_since) AS s(stage, micros, since)"
-        " CROSS JOIN LATERAL"
-        " (SELECT greatest(coalesce(s.micros, %(now)s - s.since), 0) AS micros) l"
-        " LEFT JOIN unnest(%(keys)s::text[], %(over)s::bigint[]) AS t(key, over)"
-        " ON t.key = s.stage"
-        f" WHERE {condition} GROUP BY s.stage",
-        {
-            **params,
-            "now": _micros(now),
-            "keys": list(targets),
-            "over": [(target + 1) * MICROS_PER_DAY for target in targets.values()],
-        },
+        "SELECT s.stage, count(*), count(*) FILTER (WHERE s.ongoing),"
+        " percentile_disc(ARRAY[0.5, 0.500000000001]) WITHIN GROUP (ORDER BY s.micros),"
+        f" sum(s.micros), count(*) FILTER (WHERE s.micros >= {over})"
+        " FROM (SELECT u.stage, greatest(coalesce(u.micros, %(now)s - u.since), 0) AS micros,"
+        "   u.since IS NOT NULL AND u.status = 'open' AS ongoing"
+        "  FROM (SELECT unnest(d.stay_stages) AS stage, unnest(d.stay_micros) AS micros,"
+        f"   unnest(d.stay_since) AS since, d.status FROM salespipe_deals d WHERE {condition}"
+        "  ) u) s GROUP BY s.stage",
+        params,
     )
     stats = {}
-    for stage, count, ongoing, low, high, total, over in found:
+    for stage, count, ongoing, (low, high), total, over in found:
         median = days_of(low) if count % 2 else (days_of(low) + days_of(high)) / 2
         stats[stage] = StayStats(count, ongoing, median, mean_days(int(total), count), over)
     return stats
@@ -188,34 +190,17 @@ def _cohort(
     period: Period,
     ranks: Sequence[str],
 ) -> Cohort:
-    """The deals made in ``period``: per outcome, stage closed in and the furthest rank
-    reached, how many; and every stage one of them was in."""
-    params = {**params, "ranks": list(ranks)}
+    """The deals made in ``period``, counted per outcome, stage and the stages they
+    stayed in: a pipeline's deals take few paths through it, so few rows come back,
+    and the furthest stage of each is found here as the fold finds it."""
+    params = dict(params)
     made_in = _in_period("d.created_micros", period, params)
-    chosen = f"FROM salespipe_deals d WHERE {condition} AND {made_in}"
     found = rows(
-        "SELECT d.status, CASE WHEN d.status = 'lost' THEN d.stage END,"
-        " CASE WHEN d.status <> 'won' THEN (SELECT max(r.rank) - 1"
-        "  FROM unnest(d.stay_stages || d.stage) AS k(key)"
-        "  JOIN unnest(%(ranks)s::text[]) WITH ORDINALITY AS r(key, rank) ON r.key = k.key)"
-        f" END, count(*) {chosen} GROUP BY 1, 2, 3",
+        "SELECT d.status, d.stage, d.stay_stages, count(*) FROM salespipe_deals d"
+        f" WHERE {condition} AND {made_in} GROUP BY 1, 2, 3",
         params,
     )
-    cohort = Cohort()
-    for status, lost_in, furthest, count in found:
-        cohort.created += count
-        if status == "won":
-            cohort.won += count
-            continue
-        if status == "lost":
-            cohort.lost += count
-            cohort.lost_in[lost_in] = cohort.lost_in.get(lost_in, 0) + count
-        if furthest is not None:
-            cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + count
-    visited = rows(
-        f"SELECT DISTINCT k.key FROM (SELECT d.stay_stages || d.stage AS keys {chosen}) c,"
-        " unnest(c.keys) AS k(key)",
-        params,
-    )
-    cohort.visited = {key for (key,) in visited}
-    return cohort
+    tally = CohortTally(ranks)
+    for status, stage, stays, count in found:
+        tally.add(status, stage, stays, count)
+    return tally.cohort
