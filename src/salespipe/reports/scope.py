@@ -172,7 +172,7 @@ def scope(
     asked: Asked = source
     if as_of is None:
         now = clock.now()
-        records = source.all_records() if history else _when_read(source.open_records)
+        records = _when_read(source.all_records if history else source.open_records)
     else:
         now = timeline.cutoff(as_of)
         past = timeline.replay(source.event_records(), source.undone_changes(), now)
@@ -200,7 +200,7 @@ def scope(
     return Scope(tally.owned_by(records, owner), stages, now, open_deals=deals)
 
 
-def _when_read(read: Callable[[], list[Record]]) -> Iterator[Record]:
+def _when_read(read: Callable[[], Iterable[Record]]) -> Iterator[Record]:
     """The records ``read`` gives, read only if a report goes through them."""
     yield from read()
 

@@ -111,7 +111,6 @@ def reason_shown(reason: str | None) -> str:
 
 @dataclass
 class _Sum:
-    name: str
     deals: int = 0
     value: Decimal = Decimal(0)
     cycle: timedelta = timedelta(0)
@@ -124,6 +123,7 @@ class _Closed:
         self.closed_in = period.holds_stored()
         self.by = by
         self.sums: dict[tuple[bool, str, str], _Sum] = {}
+        self.names: dict[str, str] = {}  # a lost reason as its first deal had it typed
 
     def add(self, record: Record, outcome: str) -> None:
         if not self.closed_in(record.get("closed_at")):
@@ -134,8 +134,9 @@ class _Closed:
         currency = currency_of(record)
         row = self.sums.get((won, group, currency))
         if row is None:
-            name = reason_shown(record.get("lost_reason")) if by == "reason" and not won else ""
-            row = self.sums[won, group, currency] = _Sum(name)
+            row = self.sums[won, group, currency] = _Sum()
+            if by == "reason" and not won and group not in self.names:
+                self.names[group] = reason_shown(record.get("lost_reason"))
         row.deals += 1
         row.value += value_of(record)
         if won:
@@ -143,7 +144,15 @@ class _Closed:
 
     def result(self) -> list[ClosedSum]:
         return [
-            ClosedSum(won, group, row.name, currency, row.deals, row.value, row.cycle)
+            ClosedSum(
+                won,
+                group,
+                "" if won else self.names.get(group, ""),
+                currency,
+                row.deals,
+                row.value,
+                row.cycle,
+            )
             for (won, group, currency), row in self.sums.items()
         ]
 

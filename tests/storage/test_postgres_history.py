@@ -1,0 +1,188 @@
+"""The history reports' totals added up by the PostgreSQL server
+(storage/postgres/history.py) are exactly the default ones (storage/history.py ``fold``)
+over the same deals: several owners written in other cases and scripts, two pipelines,
+currencies, values with cents, lost reasons typed differently, a disabled stage with
+history in it, ongoing stays, periods cutting through the history; and the four
+reports read the same, ``--json`` and text, on a file and on its copy in a server."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from salespipe.app.pipeline import Pipeline
+from salespipe.core.tally import Period
+from salespipe.storage.history import Asks, Totals, fold
+from salespipe.storage.queries import OpenWhere
+
+pytestmark = pytest.mark.postgres
+
+from conftest import NOW  # the tests' clock
+
+
+def _on(cli: Any, database: str, *args: str) -> Any:
+    result = cli("--db", database, *args)
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def _make(cli: Any, database: str) -> None:
+    """A demo, then deals of other owners, currencies and a second pipeline, reasons
+    typed three ways, and a stage disabled after deals went through it."""
+    _on(cli, database, "demo", "--seed", "7", "--deals", "120")
+    _on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    newest = []
+    for title, *options in [
+        ("ต่ออายุ", "--owner", "สมชาย", "--value", "99.99", "-P", "Renewals"),
+        ("Renewal USD", "--owner", "Émilie", "--value", "2500.5", "--currency", "USD"),
+        ("Cents", "--owner", "émilie", "--value", "0.05", "--currency", "USD"),
+        ("Big", "--owner", "SOMCHAI", "--value", "1m"),
+        ("Lost early", "--owner", "somchai", "--value", "1234.55"),
+    ]:
+        added = _on(cli, database, "add", title, "--at", "2026-09-01 10:15", "-q", *options)
+        newest.append(added.stdout.strip())
+    first = str(cli.json("--db", database, "list", "--status", "lost", "--sort", "id")[0]["id"])
+    _on(cli, database, "move", newest[0], "2", "--at", "2026-09-03 08:00")
+    _on(cli, database, "move", newest[1], "3", "--at", "2026-09-20 17:45")
+    _on(cli, database, "won", newest[1], "--at", "2026-10-02 11:00")
+    _on(cli, database, "lost", newest[2], "--reason", "  price   too HIGH ")
+    _on(cli, database, "lost", newest[4], "--reason", "Price too high", "--at", "2026-11-20")
+    _on(cli, database, "reopen", first)
+    _on(cli, database, "lost", first, "--reason", "ราคาสูง")
+    _on(cli, database, "stage", "disable", "approved", "--move-to", "negotiating")
+
+
+@pytest.fixture
+def both(cli: Any, pg_database: str, tmp_path: Path) -> tuple[str, str]:
+    """The same pipeline in a data file and, copied, in a PostgreSQL database."""
+    source = str(tmp_path / "source.json")
+    _make(cli, source)
+    _on(cli, source, "copy", source, pg_database)
+    return source, pg_database
+
+
+WHERES = [
+    OpenWhere(),
+    OpenWhere(owner="somchai"),
+    OpenWhere(owner="ÉMILIE"),
+    OpenWhere(owner="สมชาย"),
+    OpenWhere(owner="nobody at all"),
+    OpenWhere(stages=frozenset({"presented", "considering"})),
+    OpenWhere(owner="Somchai", stages=frozenset({"quoted"})),
+    OpenWhere(stages=frozenset()),
+]
+PERIODS = [
+    Period(),
+    Period(since=date(2026, 9, 1)),
+    Period(until=date(2026, 10, 2)),
+    Period(since=date(2026, 10, 2), until=date(2026, 11, 20)),
+]
+
+
+def _name(where: OpenWhere) -> str:
+    stages = "-" if where.stages is None else "+".join(sorted(where.stages)) or "none"
+    return f"{where.owner or '-'}/{stages}"
+
+
+def _comparable(totals: Totals) -> dict[str, Any]:
+    """The totals, in an order that does not depend on how they were added up."""
+    return {
+        "closed": sorted(totals.closed),
+        "closed_repr": sorted(repr(part) for part in totals.closed),  # 0.05, not 0.050
+        "stays": totals.stays,
+        "cohort": totals.cohort,
+    }
+
+
+@pytest.mark.parametrize("where", WHERES, ids=_name)
+def test_the_servers_totals_are_the_folds(both: tuple[str, str], where: OpenWhere) -> None:
+    server = Pipeline.open(both[1]).read()
+    stages = server.stages()
+    test = where.test()
+    records = [r for r in Pipeline.open(both[0]).read().all_records() if not test or test(r)]
+    ranks = tuple(s.key for s in stages if s.pipeline == stages[0].pipeline)
+    for now in (datetime.fromisoformat(NOW), datetime.fromisoformat("2027-03-01T00:00:00+00:00")):
+        for period in PERIODS:
+            for by in (None, "owner", "month", "stage", "reason"):
+                asks = Asks(now, closed=period, by=by, stays=True, cohort=period, ranks=ranks)
+                got = server.history_totals(where, asks)
+                assert got is not None
+                assert _comparable(got) == _comparable(fold(records, stages, asks))
+
+
+def test_the_median_and_mean_are_the_folds_floats(both: tuple[str, str]) -> None:
+    """Bit for bit: the days of odd lengths, of an even and an odd number of stays."""
+    server = Pipeline.open(both[1]).read()
+    stages = server.stages()
+    asks = Asks(datetime.fromisoformat(NOW), stays=True)
+    got = server.history_totals(OpenWhere(), asks)
+    assert got is not None
+    expected = fold(Pipeline.open(both[0]).read().all_records(), stages, asks).stays
+    assert {key: (s.median_days, s.mean_days) for key, s in got.stays.items()} == {
+        key: (s.median_days, s.mean_days) for key, s in expected.items()
+    }
+    assert {s.stays % 2 for s in got.stays.values()} == {0, 1}
+    assert any(s.median_days is not None and s.median_days % 1 for s in got.stays.values())
+
+
+REPORTS = [
+    ("report",),
+    ("report", "--since", "2026-09-01", "--until", "2026-11-20"),
+    ("report", "--owner", "SOMCHAI"),
+    ("report", "--pipeline", "all"),
+    ("report", "--pipeline", "renewals"),
+    ("winrate",),
+    ("winrate", "--by", "owner"),
+    ("winrate", "--by", "month", "--since", "2026-10-02"),
+    ("winrate", "--by", "stage", "--pipeline", "all"),
+    ("winrate", "--by", "reason"),
+    ("winrate", "--by", "reason", "--owner", "somchai", "--until", "2026-11-20"),
+    ("durations",),
+    ("durations", "--owner", "émilie"),
+    ("durations", "--pipeline", "all"),
+    ("funnel",),
+    ("funnel", "--since", "2026-09-01"),
+    ("funnel", "--owner", "สมชาย", "--pipeline", "renewals"),
+    ("funnel", "--pipeline", "all"),
+    ("report", "--owner", "nobody at all"),
+]
+
+
+def test_the_reports_read_the_same_on_the_server(both: tuple[str, str], cli: Any) -> None:
+    for args in REPORTS:
+        for lang in ("en", "th"):
+            for shown in ((), ("--json",)):
+                file, server = (
+                    cli("--db", database, "--lang", lang, *args, *shown) for database in both
+                )
+                assert file.exit_code == 0, file.stderr
+                assert (server.exit_code, server.stdout, server.stderr) == (
+                    file.exit_code,
+                    file.stdout,
+                    file.stderr,
+                ), args
+
+
+def test_the_server_adds_them_up(
+    both: tuple[str, str], cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No record of every deal is read: the server answers the reports' questions."""
+    from salespipe.storage.postgres.backend import PostgresView
+
+    def no_records(self: Any) -> Any:
+        raise AssertionError("every record was read")
+
+    monkeypatch.setattr(PostgresView, "all_records", no_records)
+    monkeypatch.setattr(PostgresView, "closed_records", no_records)
+    for args in REPORTS:
+        assert cli("--db", both[1], *args, "--json").exit_code == 0, args
+
+
+def test_a_replayed_day_is_still_folded(both: tuple[str, str], cli: Any) -> None:
+    """--as-of replays the history, on the server as on the file."""
+    for args in (("report",), ("winrate", "--by", "owner"), ("durations",), ("funnel",)):
+        file, server = (cli("--db", d, *args, "--as-of", "2026-10-15", "--json") for d in both)
+        assert server.stdout == file.stdout
