@@ -389,3 +389,22 @@ def test_a_copy_between_servers_keeps_who_made_each_change(
     undone = cli("--db", as_bob, "undo")
     assert undone.exit_code == 0, undone.stderr
     assert [d["title"] for d in cli.json("--db", as_alice, "list")] == ["Alice's deal"]
+
+
+def test_a_reps_history_reports_add_up_only_their_own_deals(cli, team: Team, own) -> None:
+    """The totals the server adds up for report, winrate, funnel and durations are of
+    the deals the rep may read (row-level security holds in every aggregate)."""
+    db = team.database
+    assert cli("--db", db, "won", "2").exit_code == 0  # alice's
+    assert cli("--db", db, "lost", "4", "--reason", "price").exit_code == 0  # bob's
+    assert cli("--db", db, "lost", "1", "--reason", "timing").exit_code == 0  # the owner's
+    alice = team.uri(own["alice"])
+    winrate = cli.json("--db", alice, "winrate", "--by", "reason")
+    assert (winrate["won"], winrate["lost"], winrate["groups"]) == (1, 0, [])
+    report = cli.json("--db", alice, "report")
+    assert (report["won"]["count"], report["lost"]["count"], report["open"]["count"]) == (1, 0, 1)
+    assert cli.json("--db", alice, "funnel")["created"] == 2
+    stays = {row["key"]: row["stays"] for row in cli.json("--db", alice, "durations")["stages"]}
+    assert stays["presented"] == 2
+    everyone = cli.json("--db", team.uri(own["maria"]), "winrate")
+    assert (everyone["won"], everyone["lost"]) == (1, 2)

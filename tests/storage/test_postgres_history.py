@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 
+from conftest import NOW  # the tests' clock
 from salespipe.app.pipeline import Pipeline
 from salespipe.core.tally import Period
 from salespipe.storage.history import Asks, Totals, fold
 from salespipe.storage.queries import OpenWhere
 
 pytestmark = pytest.mark.postgres
-
-from conftest import NOW  # the tests' clock
 
 
 def _on(cli: Any, database: str, *args: str) -> Any:
@@ -107,7 +106,7 @@ def test_the_servers_totals_are_the_folds(both: tuple[str, str], where: OpenWher
     for now in (datetime.fromisoformat(NOW), datetime.fromisoformat("2027-03-01T00:00:00+00:00")):
         for period in PERIODS:
             for by in (None, "owner", "month", "stage", "reason"):
-                asks = Asks(now, closed=period, by=by, stays=True, cohort=period, ranks=ranks)
+                asks = Asks(now, period, by, True, True, cohort=period, ranks=ranks)
                 got = server.history_totals(where, asks)
                 assert got is not None
                 assert _comparable(got) == _comparable(fold(records, stages, asks))

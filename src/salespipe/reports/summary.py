@@ -242,7 +242,7 @@ def summary_asks(now: datetime, period: Period) -> Asks:
     """What ``report`` asks of the deals: those closed in ``period``, and every stay."""
     from salespipe.storage.history import Asks
 
-    return Asks(now, closed=period, stays=True)
+    return Asks(now, closed=period, cycles=True, stays=True)
 
 
 def summary(

@@ -13,6 +13,8 @@ data file still reads each record once.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,12 +32,14 @@ SECONDS_PER_DAY = 86400
 
 
 class Asks(NamedTuple):
-    """What a report asks: the deals closed in ``closed`` (grouped ``by``), the stays up
-    to ``now``, the cohort made in ``cohort`` (its stages ranked as ``ranks``)."""
+    """What a report asks: the deals closed in ``closed`` (grouped ``by``; with
+    ``cycles``, their sales cycles added up), the stays up to ``now``, the cohort made in
+    ``cohort`` (its stages ranked as ``ranks``)."""
 
     now: datetime
     closed: Period | None = None
     by: GroupBy | None = None
+    cycles: bool = False
     stays: bool = False
     cohort: Period | None = None
     ranks: tuple[str, ...] = ()
@@ -43,7 +47,7 @@ class Asks(NamedTuple):
 
 class ClosedSum(NamedTuple):
     """The deals closed one way (``won``) in a period, of one group and currency: how
-    many, their value, and (won deals) their sales cycles added up. ``name`` is how the
+    many, their value, and (won deals, when asked) their sales cycles added up. ``name`` is how the
     group is shown: a lost reason as the first of its deals had it typed."""
 
     won: bool
@@ -119,9 +123,10 @@ class _Sum:
 class _Closed:
     """Tallies the deals closed in a period, per outcome, group and currency."""
 
-    def __init__(self, period: Period, by: GroupBy | None) -> None:
+    def __init__(self, period: Period, by: GroupBy | None, cycles: bool) -> None:
         self.closed_in = period.holds_stored()
         self.by = by
+        self.cycles = cycles
         self.sums: dict[tuple[bool, str, str], _Sum] = {}
         self.names: dict[str, str] = {}  # a lost reason as its first deal had it typed
 
@@ -139,7 +144,7 @@ class _Closed:
                 self.names[group] = reason_shown(record.get("lost_reason"))
         row.deals += 1
         row.value += value_of(record)
-        if won:
+        if won and self.cycles:
             row.cycle += moment(record["closed_at"]) - moment(record["created_at"])
 
     def result(self) -> list[ClosedSum]:
@@ -158,19 +163,18 @@ class _Closed:
 
 
 class StayLengths:
-    """The days of every stay per stage key, their exact total, and how many stays per
-    stage are ongoing, gathered one deal at a time."""
+    """The seconds of every stay per stage key, and how many stays per stage are
+    ongoing, gathered one deal at a time."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.lengths: dict[str, list[float]] = {}
-        self.totals: dict[str, timedelta] = {}
         self.ongoing: dict[str, int] = {}
 
     def add(self, record: Record) -> None:
         """The stays of one deal, from its stored record."""
         # A hot loop over every stay ever made: plain reads, no calls it can spare.
-        lengths, totals, now = self.lengths, self.totals, self.now
+        lengths, now = self.lengths, self.now
         is_open = record.get("status", "open") == "open"
         closed_at = record.get("closed_at")
         # A stay usually starts at the very time the one before it ended: parse it once.
@@ -184,34 +188,49 @@ class StayLengths:
                 if is_open:
                     self.ongoing[stage] = self.ongoing.get(stage, 0) + 1
                 left = moment(closed_at) if closed_at else now
-            length = left - entered
+            seconds = (left - entered).total_seconds()
             spans = lengths.get(stage)
             if spans is None:
                 spans = lengths[stage] = []
-                totals[stage] = _NOTHING
-            if length > _NOTHING:
-                spans.append(length.total_seconds() / SECONDS_PER_DAY)
-                totals[stage] += length
-            else:
-                spans.append(0.0)
+            spans.append(seconds if seconds > 0 else 0.0)
 
     def result(self, stages: Sequence[Stage]) -> dict[str, StayStats]:
         found = {}
         targets = {s.key: s.target_days for s in stages}
         for key, spans in self.lengths.items():
             spans.sort()
+            target = targets.get(key)
+            over = 0
+            if target is not None:  # whole days over, as ``stale`` counts them
+                over = len(spans) - bisect.bisect_left(spans, (target + 1) * SECONDS_PER_DAY)
             found[key] = StayStats(
                 len(spans),
                 self.ongoing.get(key, 0),
-                median_of(spans),
-                mean_days(self.totals[key] // _MICROSECOND, len(spans)),
-                _over_target(spans, targets.get(key)),
+                median_of([spans[i] / SECONDS_PER_DAY for i in _middle(len(spans))]),
+                mean_days(_total_micros(spans), len(spans)),
+                over,
             )
         return found
 
 
-_NOTHING = timedelta(0)
-_MICROSECOND = timedelta(microseconds=1)
+def _middle(count: int) -> list[int]:
+    """The places of the middle one (odd count) or two (even) of ``count`` in order."""
+    if not count:
+        return []
+    half = count // 2
+    return [half] if count % 2 else [half - 1, half]
+
+
+def _total_micros(seconds: list[float]) -> int:
+    """The exact total, in microseconds, of lengths in seconds made from whole
+    microseconds (each ``micros / 10**6`` rounded, which ``round(s * 10**6)`` undoes
+    for any length under a century)."""
+    whole = math.fsum(seconds)  # exact while every length is whole seconds
+    if whole.is_integer() and all(map(float.is_integer, seconds)):
+        return int(whole) * 1_000_000
+    return sum(round(s * 1_000_000) for s in seconds)
+
+
 MICROS_PER_DAY = SECONDS_PER_DAY * 1_000_000
 
 
@@ -220,30 +239,18 @@ def days_of(micros: int) -> float:
     return micros / 1_000_000 / SECONDS_PER_DAY if micros > 0 else 0.0
 
 
-def median_of(ordered: Sequence[float]) -> float | None:
-    """The median of values in ascending order, as ``statistics.median`` computes it."""
-    if not ordered:
+def median_of(middle: Sequence[float]) -> float | None:
+    """The median from the middle one or two values in order, as ``statistics.median``
+    computes it."""
+    if not middle:
         return None
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    return middle[0] if len(middle) == 1 else (middle[0] + middle[1]) / 2
 
 
 def mean_days(micros: int, stays: int) -> float | None:
     """The mean length in days of ``stays`` stays adding up to ``micros`` microseconds:
     the exact mean, rounded once (the same however the stays were added up)."""
     return micros / (stays * MICROS_PER_DAY) if stays else None
-
-
-def _over_target(ordered: Sequence[float], target: int | None) -> int:
-    """Stays longer than the target, counted in whole days as ``stale`` counts them: of
-    stay lengths in ascending order (none negative), those of at least target + 1 days."""
-    import bisect
-
-    if target is None:
-        return 0
-    return len(ordered) - bisect.bisect_left(ordered, target + 1)
 
 
 class CohortTally:
@@ -288,7 +295,7 @@ def fold(
 ) -> Totals:
     """Every answer ``asks`` wants, in one pass over the records; with ``keep_open``,
     the open deals' records too."""
-    closed = _Closed(asks.closed, asks.by) if asks.closed is not None else None
+    closed = _Closed(asks.closed, asks.by, asks.cycles) if asks.closed is not None else None
     stays = StayLengths(asks.now) if asks.stays else None
     cohort = _Cohort(asks.cohort, asks.ranks) if asks.cohort is not None else None
     kept: list[Record] | None = [] if keep_open else None

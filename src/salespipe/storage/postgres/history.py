@@ -33,6 +33,7 @@ from salespipe.storage.history import (
     days_of,
     group_key,
     mean_days,
+    median_of,
     reason_shown,
 )
 from salespipe.storage.queries import OpenWhere
@@ -57,7 +58,7 @@ def totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere, asks: Asks) ->
     condition, params = _chosen(rows, where)
     found = Totals()
     if asks.closed is not None:
-        found.closed = _closed(rows, condition, params, asks.closed, asks.by)
+        found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)
     if asks.stays:
         found.stays = _stays(rows, condition, params, stages, asks.now)
     if asks.cohort is not None:
@@ -101,17 +102,27 @@ def _in_period(column: str, period: Period, params: dict[str, Any]) -> str:
 
 
 def _closed(
-    rows: Rows, condition: str, params: dict[str, Any], period: Period, by: str | None
+    rows: Rows,
+    condition: str,
+    params: dict[str, Any],
+    period: Period,
+    by: str | None,
+    cycles: bool,
 ) -> list[ClosedSum]:
     """The deals closed in ``period`` per outcome, group and currency. A lost reason's
     group is its folded words, shown as the first deal closed with it had it typed."""
     params = dict(params)
     closed_in = _in_period("d.closed_micros", period, params)
     group = _GROUPS[by] if by is not None else "NULL::text"
+    cycle = (
+        "coalesce(sum(d.closed_micros - d.created_micros) FILTER (WHERE d.status = 'won'), 0)"
+        if cycles
+        else "0"
+    )
     found = rows(
         f"SELECT d.status = 'won', {group}, coalesce(d.currency, 'THB'), count(*),"
         " coalesce(sum(coalesce(d.value, 0)), 0),"
-        " coalesce(sum(d.closed_micros - d.created_micros) FILTER (WHERE d.status = 'won'), 0),"
+        f" {cycle},"
         " min(d.closed_order)"
         f" FROM salespipe_deals d WHERE {condition} AND d.status <> 'open' AND {closed_in}"
         " GROUP BY 1, 2, 3 ORDER BY 7",
@@ -178,7 +189,7 @@ def _stays(
     )
     stats = {}
     for stage, count, ongoing, (low, high), total, over in found:
-        median = days_of(low) if count % 2 else (days_of(low) + days_of(high)) / 2
+        median = median_of([days_of(low)] if count % 2 else [days_of(low), days_of(high)])
         stats[stage] = StayStats(count, ongoing, median, mean_days(int(total), count), over)
     return stats
 
