@@ -254,27 +254,32 @@ def mean_days(micros: int, stays: int) -> float | None:
 
 
 class CohortTally:
-    """Tallies the deals of a cohort, one kind at a time: its outcome, stage and the
-    stages of its stays."""
+    """Tallies the deals of a cohort, one kind at a time: its outcome, its stage and the
+    stages it was ever in (those of its stays, and its stage last)."""
 
     def __init__(self, ranks: Sequence[str]) -> None:
         self.rank = {key: i for i, key in enumerate(ranks)}
         self.cohort = Cohort()
 
-    def add(self, outcome: str, stage: str, stays: Sequence[str], deals: int = 1) -> None:
+    def add(self, outcome: str, keys: list[str], deals: int = 1) -> None:
         cohort = self.cohort
         cohort.created += deals
-        keys = [*stays, stage]
-        cohort.visited.update(key for key in keys if key in self.rank)
+        cohort.visited.update(keys)
         if outcome == "won":
             cohort.won += deals
             return
         if outcome == "lost":
+            stage = keys[-1]
             cohort.lost += deals
             cohort.lost_in[stage] = cohort.lost_in.get(stage, 0) + deals
         furthest = max(map(self.rank.get, keys, repeat(-1)))  # -1: no stage of the pipeline
         if furthest >= 0:
             cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + deals
+
+    def result(self) -> Cohort:
+        """The cohort, its stages visited among those ranked."""
+        self.cohort.visited.intersection_update(self.rank)
+        return self.cohort
 
 
 class _Cohort(CohortTally):
@@ -286,8 +291,9 @@ class _Cohort(CohortTally):
 
     def add_record(self, record: Record, outcome: str) -> None:
         if self.created_in(record["created_at"]):
-            stays = [stay[0] for stay in record.get("stays", ())]
-            self.add(outcome, record["stage"], stays)
+            keys = [stay[0] for stay in record.get("stays", ())]
+            keys.append(record["stage"])
+            self.add(outcome, keys)
 
 
 def fold(
@@ -313,6 +319,6 @@ def fold(
     return Totals(
         closed=closed.result() if closed else [],
         stays=stays.result(stages) if stays else {},
-        cohort=cohort.cohort if cohort else Cohort(),
+        cohort=cohort.result() if cohort else Cohort(),
         open_records=kept,
     )

@@ -213,5 +213,5 @@ def _cohort(
     )
     tally = CohortTally(ranks)
     for status, stage, stays, count in found:
-        tally.add(status, stage, stays, count)
-    return tally.cohort
+        tally.add(status, [*stays, stage], count)
+    return tally.result()
