@@ -185,3 +185,46 @@ def test_a_replayed_day_is_still_folded(both: tuple[str, str], cli: Any) -> None
     for args in (("report",), ("winrate", "--by", "owner"), ("durations",), ("funnel",)):
         file, server = (cli("--db", d, *args, "--as-of", "2026-10-15", "--json") for d in both)
         assert server.stdout == file.stdout
+
+
+def _m005_undone(database: str) -> None:
+    """Make the database as a salespipe before m005 left it."""
+    import psycopg
+
+    with psycopg.connect(database) as connection:
+        connection.execute(
+            "DROP INDEX salespipe_deals_closed_totals, salespipe_deals_stays;"
+            " ALTER TABLE salespipe_deals DROP COLUMN created_micros,"
+            " DROP COLUMN closed_micros, DROP COLUMN closed_month, DROP COLUMN lost_reason,"
+            " DROP COLUMN stay_stages, DROP COLUMN stay_micros, DROP COLUMN stay_since;"
+            " DROP FUNCTION salespipe_stay_stages(json), salespipe_stay_micros(json),"
+            " salespipe_stay_since(json), salespipe_micros(text);"
+            " DELETE FROM salespipe_migrations WHERE name = 'm005_history_columns'"
+        )
+
+
+def test_a_database_before_m005_reads_the_same_and_a_write_upgrades_it(
+    both: tuple[str, str], cli: Any
+) -> None:
+    """A reader of a database no write has migrated yet folds the records; the first
+    write adds m005's columns to the deals already there, and the server's totals are
+    then the same."""
+    file, server = both
+    _m005_undone(server)
+    reports = [("report",), ("winrate", "--by", "reason"), ("durations",), ("funnel",)]
+    for args in reports:
+        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+    for database in both:
+        _on(cli, database, "add", "After the upgrade", "--value", "10", "--at", "2026-11-26")
+    assert "m005_history_columns" in {
+        name for (name,) in _rows(server, "SELECT name FROM salespipe_migrations")
+    }
+    for args in reports:
+        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+
+
+def _rows(database: str, sql: str) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(database) as connection:
+        return connection.execute(sql).fetchall()
