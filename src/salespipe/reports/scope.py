@@ -186,18 +186,16 @@ def scope(
         keys = frozenset(s.key for s in stages if s.pipeline == pipeline)
         records = in_stages(records, set(keys))
         stages = stages_in(stages, pipeline)
-    deals = OpenDeals(asked, OpenWhere(owner, keys))
-    if history:
-        # The database is asked for its totals of now; a replay's are folded.
-        asked_history = source if as_of is None else None
-        return Scope(
-            tally.owned_by(records, owner),
-            stages,
-            now,
-            open_deals=deals if as_of is None else None,
-            history=asked_history,
-        )
-    return Scope(tally.owned_by(records, owner), stages, now, open_deals=deals)
+    deals: OpenDeals | None = OpenDeals(asked, OpenWhere(owner, keys))
+    if history and as_of is not None:
+        deals = None  # a replayed history is folded, and its open deals with it
+    return Scope(
+        tally.owned_by(records, owner),
+        stages,
+        now,
+        open_deals=deals,
+        history=source if history and as_of is None else None,
+    )
 
 
 def _when_read(read: Callable[[], Iterable[Record]]) -> Iterator[Record]:
