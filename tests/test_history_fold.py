@@ -1,0 +1,62 @@
+"""The default answer of the history seam (storage/history.py ``fold``) on awkward
+lengths: stays of microseconds, even and odd counts, lengths under zero. Its median is
+``statistics.median`` of the days, its mean the exact one rounded once — what the
+PostgreSQL server's totals are made into from exact microseconds
+(tests/storage/test_postgres_history.py)."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from salespipe.core.model import Stage
+from salespipe.storage.history import Asks, fold
+
+NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
+START = datetime.fromisoformat("2026-01-01T00:00:00.000001+07:00")
+LENGTHS = [
+    timedelta(days=3, microseconds=123457),
+    timedelta(days=1, seconds=1, microseconds=999999),
+    timedelta(seconds=86400 * 8 - 1, microseconds=1),
+    timedelta(days=8),
+    timedelta(microseconds=1),
+    timedelta(days=-1),  # a stay that ended before it began counts as none
+]
+
+
+def _record(deal_id: int, length: timedelta) -> dict[str, object]:
+    left = START + length
+    return {
+        "id": deal_id,
+        "stage": "quoted",
+        "status": "lost",
+        "closed_at": left.isoformat(),
+        "stays": [["presented", START.isoformat(), left.isoformat()]],
+    }
+
+
+def _stats(lengths: list[timedelta]) -> tuple[float | None, float | None, int]:
+    stages = [Stage("presented", "Presented", 1, 10, target_days=7)]
+    records = [_record(i, length) for i, length in enumerate(lengths, 1)]
+    found = fold(records, stages, Asks(NOW, stays=True)).stays["presented"]
+    return found.median_days, found.mean_days, found.over_target
+
+
+def test_the_median_is_statistics_median_of_the_days() -> None:
+    for count in (1, 2, 5, 6):
+        lengths = LENGTHS[:count]
+        days = [max(length, timedelta(0)).total_seconds() / 86400 for length in lengths]
+        assert _stats(lengths)[0] == statistics.median(days)
+
+
+def test_the_mean_is_the_exact_mean_rounded_once() -> None:
+    for count in (1, 2, 5, 6):
+        lengths = LENGTHS[:count]
+        micros = sum(max(length, timedelta(0)) // timedelta(microseconds=1) for length in lengths)
+        assert _stats(lengths)[1] == float(Fraction(micros, count * 86_400_000_000))
+
+
+def test_over_target_counts_whole_days_past_it() -> None:
+    """Target 7: a stay of 8 days less a microsecond is not over; one of 8 days is."""
+    assert _stats(LENGTHS)[2] == 1
