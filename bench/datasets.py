@@ -27,7 +27,7 @@ BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
 # Written into each data set's .builder marker: a data set built for another file layout
 # is built again (bump it when the layout of the data file changes).
-LAYOUT = "schema 7"
+LAYOUT = "schema 7 with open facts"
 CSV_HEADER = (
     "id",
     "title",
@@ -162,12 +162,15 @@ class Pristine:
         if "change_log_size" in meta:  # schema 7
             self.journals[main.with_name(f"{stem}.changes.jsonl")] = meta["change_log_size"]
         self.open_index: tuple[Path, ...] = ()
+        self.facts: tuple[Path, bytes] | None = None
         if "open_index_generation" in meta:  # schema 6: the tail is appended to
             checkpoint, tail = open_index_files(main, meta)
             self.journals[tail] = meta["open_tail_size"]
             self.open_index = (checkpoint, tail)
-            # A timed write that folds the tail removes this checkpoint.
+            # A timed write that folds the tail removes this checkpoint and its facts.
             self.checkpoint = checkpoint.read_bytes() if checkpoint.exists() else None
+            facts = checkpoint.with_name(checkpoint.name.replace(".open-index-", ".open-facts-"))
+            self.facts = (facts, facts.read_bytes()) if facts.exists() else None
         # The heads are changed in place by a write that brings them up to date.
         self.heads = {path: path.read_bytes() for path in main.parent.glob(f"{stem}.*.heads")}
 
@@ -184,6 +187,8 @@ class Pristine:
                 journal.touch()  # an empty tail a timed write may append to
         if self.open_index and self.checkpoint is not None and not self.open_index[0].exists():
             self.open_index[0].write_bytes(self.checkpoint)
+        if self.facts is not None and not self.facts[0].exists():
+            self.facts[0].write_bytes(self.facts[1])
         for heads, data in self.heads.items():
             heads.write_bytes(data)
         for leftover in self.main.parent.glob(f".{self.main.name}.tmp-*"):
@@ -195,6 +200,9 @@ class Pristine:
         for path in self.main.parent.glob(f"{stem}.open-index-*"):
             if path not in self.open_index:
                 path.unlink()  # a checkpoint a timed write folded
+        for path in self.main.parent.glob(f"{stem}.open-facts-*"):
+            if self.facts is None or path != self.facts[0]:
+                path.unlink()  # the facts of such a checkpoint
 
 
 def has_command(salespipe: Sequence[str], name: str, env: dict[str, str]) -> bool:

@@ -110,8 +110,9 @@ def test_the_tail_is_folded_into_a_new_checkpoint_past_its_bound(
     pipeline.close(2, "lost", reason="price")
     assert len(generations) > 1
     checkpoint, tail = _index_files(db_path)
-    on_disk = DatabasePaths.for_main(db_path).open_index_files()
-    assert set(on_disk) <= {checkpoint, tail}
+    paths = DatabasePaths.for_main(db_path)
+    facts = paths.open_facts(_meta(db_path)["open_index_generation"])
+    assert set(paths.open_index_files()) <= {checkpoint, tail, facts}
     assert not DatabasePaths.for_main(db_path).open_checkpoint(first).exists()
     assert set(_entries(pipeline)) == {"1", "3"}
     assert [d.title for d in reader.open_deals()] == ["Alpha", "Bravo", "Charlie"]

@@ -31,7 +31,8 @@ def test_reading_a_missing_file_creates_nothing(pipeline: Pipeline, db_path: Pat
 
 def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path) -> None:
     """The first change creates the folder, the main file, the events journal, its
-    index, its change log, the open-deals journal and the open deals' index."""
+    index, its change log, the open-deals journal and the open deals' index with its
+    facts."""
     pipeline.add("A", DealFields())
     assert sorted(p.name for p in db_path.parent.iterdir()) == [
         "pipeline.changes.jsonl",
@@ -40,6 +41,7 @@ def test_first_write_creates_folder_and_files(pipeline: Pipeline, db_path: Path)
         "pipeline.json",
         "pipeline.lock",
         "pipeline.open-1.jsonl",
+        "pipeline.open-facts-1.json",
         "pipeline.open-index-1.json",
     ]
     meta = orjson.loads(db_path.read_bytes())["_meta"]["1"]

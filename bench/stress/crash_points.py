@@ -123,7 +123,7 @@ def _leftovers(db: Path) -> list[str]:
     index = meta["open_index_generation"]
     names = [p.name for p in db.parent.iterdir() if ".tmp" in p.name]
     names += [p.name for p in paths.open_journals() if p != current]
-    in_use = (paths.open_checkpoint(index), paths.open_tail(index))
+    in_use = (paths.open_checkpoint(index), paths.open_tail(index), paths.open_facts(index))
     names += [p.name for p in paths.open_index_files() if p not in in_use]
     return names
 

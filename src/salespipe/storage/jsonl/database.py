@@ -493,6 +493,7 @@ class Store:
             (new.paths.change_log, self.paths.change_log),
             (new.paths.open_checkpoint(index_generation), self.paths.open_checkpoint(fresh_index)),
             (new.paths.open_tail(index_generation), self.paths.open_tail(fresh_index)),
+            (new.paths.open_facts(index_generation), self.paths.open_facts(fresh_index)),
         ]
         meta["open_generation"] = fresh
         meta["open_index_generation"] = fresh_index
@@ -699,8 +700,12 @@ class Store:
         """Write a new checkpoint whole, or append to the tail (cutting off what a
         killed writer left past ``tail_size``)."""
         if write.checkpoint is not None:
+            prefix = self.paths.temp_prefix()
+            if write.facts is not None:
+                facts = self.paths.open_facts(write.generation)
+                write_atomically(facts, write.facts, prefix, like=self.path)
             path = self.paths.open_checkpoint(write.generation)
-            write_atomically(path, write.checkpoint, self.paths.temp_prefix(), like=self.path)
+            write_atomically(path, write.checkpoint, prefix, like=self.path)
         else:
             append_journal(self.paths.open_tail(write.generation), tail_size, write.tail, self.path)
 
@@ -708,6 +713,7 @@ class Store:
         """Undo :meth:`_write_open_index` of a commit that failed."""
         with contextlib.suppress(OSError):
             if write.checkpoint is not None:
+                self.paths.open_facts(write.generation).unlink(missing_ok=True)
                 self.paths.open_checkpoint(write.generation).unlink()
             elif tail_size:
                 os.truncate(self.paths.open_tail(write.generation), tail_size)

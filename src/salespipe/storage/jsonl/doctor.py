@@ -9,6 +9,7 @@ it. Adding a derived structure means adding its check to :func:`checks`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import orjson
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
-from salespipe.storage.jsonl import change_log, deal_columns, line_index, open_index
+from salespipe.storage.jsonl import change_log, deal_columns, line_index, open_facts, open_index
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
 from salespipe.storage.jsonl.snapshot import Snapshot, _latest_lines
@@ -313,6 +314,73 @@ def _place(entry: dict[str, Any] | None) -> tuple[int, int, int] | None:
     return None if entry is None else (entry["id"], entry["at"], entry["size"])
 
 
+# -- the open deals' facts ------------------------------------------------------------------
+@dataclass(frozen=True)
+class _FactsState:
+    facts: bytes | None  # what the checkpoint's facts must be; None: it can have none
+    entries: dict[str, Any]  # the open index, rewritten by a repair (with new facts)
+
+
+def _facts_check() -> Check:
+    """The facts beside the open index's checkpoint must be those of its entries
+    (open_facts.py), weighted with the stage probabilities they say they were kept
+    with (facts of other probabilities are not used, not wrong)."""
+
+    def fresh(snapshot: Snapshot) -> _FactsState | None:
+        index = snapshot._open_index
+        if index.replaced or not index.checkpoint.size:
+            return None
+        try:
+            data = index.checkpoint.read_all()
+            entries = open_index.parse_checkpoint(data)
+            checkpoint, places = open_index.checkpoint_with_places(entries)
+            current = dict(index.items())
+        except (StoreError, ValueError):
+            return None  # reported by the open index's check
+        if checkpoint != data:
+            return None
+        stages = snapshot.stages()
+        kept = _kept_probabilities(_stored_facts(snapshot))
+        if kept is not None and kept.keys() == {s.key for s in stages}:
+            stages = [dataclasses.replace(s, probability=kept[s.key]) for s in stages]
+        facts = open_facts.build(entries, places, len(data), stages)
+        return _FactsState(facts, current)
+
+    def compare(fresh: _FactsState | None, stored: bytes | None) -> list[str]:
+        if fresh is None or fresh.facts is None or stored == fresh.facts:
+            return []
+        if stored is None:
+            return [_("the open deals' facts are missing: the questions read the whole index")]
+        return [_("the open deals' facts are not those of the open index's checkpoint")]
+
+    def repair(fix: Repair, fresh: _FactsState | None) -> None:
+        if fresh is not None and fix.open_index is None:
+            fix.open_index = fresh.entries  # a new checkpoint, written with its facts
+
+    return Check("open deals' facts", fresh, _stored_facts, compare, repair)
+
+
+def _stored_facts(snapshot: Snapshot) -> bytes | None:
+    generation = snapshot.meta.get("open_index_generation")
+    if not generation:
+        return None
+    try:
+        return snapshot.paths.open_facts(generation).read_bytes()
+    except OSError:
+        return None
+
+
+def _kept_probabilities(facts: bytes | None) -> dict[str, Any] | None:
+    """The stage probabilities stored facts say they were kept with, if readable."""
+    if facts is None:
+        return None
+    with contextlib.suppress(ValueError, TypeError, KeyError):
+        kept = orjson.loads(facts.partition(b"\n")[0])["probabilities"]
+        if isinstance(kept, dict) and all(type(p) is int for p in kept.values()):
+            return kept
+    return None
+
+
 # -- the change log --------------------------------------------------------------------------
 def _change_log_check(path: Path) -> Check:
     """The change log must hold the change row of every event, in journal order."""
@@ -361,6 +429,7 @@ def checks(snapshot: Snapshot) -> list[Check]:
     recomputed = _Recomputed()
     return [
         *_open_checks(),
+        _facts_check(),
         *_index_checks(recomputed, snapshot.paths),
         _undone_check(recomputed),
         _change_log_check(snapshot.paths.change_log),

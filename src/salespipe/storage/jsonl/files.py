@@ -70,9 +70,13 @@ class DatabasePaths:
         """The lines appended to the open index since that checkpoint."""
         return self.main.with_name(f"{self._stem}.open-index-{generation}.tail")
 
+    def open_facts(self, generation: int) -> Path:
+        """The facts kept beside that checkpoint (storage/jsonl/open_facts.py)."""
+        return self.main.with_name(f"{self._stem}.open-facts-{generation}.json")
+
     def open_index_files(self) -> list[Path]:
-        """Every file of the open index on disk, of any generation."""
-        return self._beside(r"\.open-index-\d+\.(json|tail)")
+        """Every file of the open index on disk, of any generation (its facts too)."""
+        return self._beside(r"\.open-(index-\d+\.(json|tail)|facts-\d+\.json)")
 
     def _beside(self, suffix: str) -> list[Path]:
         """The files in this database's folder named its stem and then ``suffix`` (a

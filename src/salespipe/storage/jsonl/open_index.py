@@ -40,10 +40,13 @@ from salespipe.storage.jsonl.files import CommittedBytes, damaged
 Entry = Any
 
 # A tail is folded into a new checkpoint once it is larger than this share of the
-# checkpoint, and larger than TAIL_MIN bytes: a reader parses at most that share more
-# than the checkpoint, and a writer rewrites the checkpoint once every so many writes.
+# checkpoint (but at most TAIL_MAX bytes), and larger than TAIL_MIN bytes: a reader
+# parses at most that share more than the checkpoint, and a writer rewrites the
+# checkpoint once every so many writes. TAIL_MAX bounds what a reader of the facts
+# (open_facts.py) corrects them by: about 1,500 changed deals.
 TAIL_SHARE = 0.25
 TAIL_MIN = 64 << 10
+TAIL_MAX = 256 << 10
 
 # After this many single-entry look-ups, a writer parses the whole index once instead
 # of searching the checkpoint for each (an import or an undo of one changes many).
@@ -54,11 +57,22 @@ _REMOVED = object()
 
 def checkpoint_bytes(entries: dict[str, Entry]) -> bytes:
     """A whole checkpoint: valid JSON, one entry a line."""
+    return checkpoint_with_places(entries)[0]
+
+
+def checkpoint_with_places(entries: dict[str, Entry]) -> tuple[bytes, list[tuple[int, int]]]:
+    """A whole checkpoint, and where each entry's line is in it (offset and size of
+    ``"id":entry``, in the entries' order: open_facts.py finds them there)."""
     if not entries:
-        return b"{\n}\n"
+        return b"{\n}\n", []
     dumps = orjson.dumps
-    members = b",\n".join(dumps(key) + b":" + dumps(entry) for key, entry in entries.items())
-    return b"{\n" + members + b"\n}\n"
+    members = [dumps(key) + b":" + dumps(entry) for key, entry in entries.items()]
+    places = []
+    at = 2  # past "{\n"; each line ends with ",\n" but the last
+    for member in members:
+        places.append((at, len(member)))
+        at += len(member) + 2
+    return b"{\n" + b",\n".join(members) + b"\n}\n", places
 
 
 def tail_lines(changes: dict[str, Entry]) -> bytes:
@@ -91,7 +105,7 @@ def parse_checkpoint(data: bytes) -> dict[str, Entry]:
 
 
 def fold_due(checkpoint_size: int, tail_size: int) -> bool:
-    return tail_size > max(TAIL_MIN, TAIL_SHARE * checkpoint_size)
+    return tail_size > max(TAIL_MIN, min(TAIL_SHARE * checkpoint_size, TAIL_MAX))
 
 
 class OpenIndex(MutableMapping[str, Entry]):

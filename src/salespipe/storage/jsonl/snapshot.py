@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,7 @@ from salespipe.storage.jsonl.open_index import OpenIndex
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
     from salespipe.storage.history import Asks, Totals
+    from salespipe.storage.jsonl.open_facts import Facts
     from salespipe.storage.port import Counters, UndoEntry
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
@@ -86,6 +88,7 @@ class _BufferedStorage(Storage):
 _DAMAGE = (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _reports_damage(which: str) -> Callable[[F], F]:
@@ -167,6 +170,7 @@ class Snapshot:
         self._asked: list[Record] | None = None
         self._asked_whole = False
         self._parsed: dict[int, Record] = {}
+        self._open_facts: Facts | bool | None = False  # not looked for yet
 
     @property
     def exists(self) -> bool:
@@ -299,14 +303,80 @@ class Snapshot:
         totals of the history)."""
         return None
 
+    def _facts(self) -> Facts | None:
+        """The facts kept beside the open index's checkpoint, corrected by its tail
+        (open_facts.py); None when there are none this state can use."""
+        if self._open_facts is False:
+            from salespipe.storage.jsonl import open_facts
+
+            self._open_facts = None
+            generation = self.meta.get("open_index_generation")
+            index = self._open_index
+            if generation and not index.replaced and index.checkpoint.size:
+                # A damaged tail or stages: the default way reports them.
+                with contextlib.suppress(open_facts.NoFacts, StoreError):
+                    self._open_facts = open_facts.read(
+                        self.paths.open_facts(generation),
+                        index.checkpoint,
+                        index._said_by_tail(),
+                        self.stages(),
+                    )
+        assert self._open_facts is not True
+        return self._open_facts
+
+    def _ask_facts(self, question: Callable[[Facts], T]) -> T | None:
+        """The facts' answer to a question, or None: no facts, or they cannot answer
+        it (a damaged file included: the default way then reads the index itself)."""
+        from salespipe.storage.jsonl import open_facts
+
+        facts = self._facts()
+        if facts is None:
+            return None
+        try:
+            return question(facts)
+        except (open_facts.NoFacts, *_DAMAGE, StoreError):
+            self._open_facts = None
+            return None
+
+    @_reports_damage("open")
+    def _by_ids(self, facts: Facts, ids: list[int]) -> list[Record]:
+        """The stored records of the open deals ``ids``, their entries found through
+        the facts (the checkpoint is not parsed)."""
+        parsed = self._parsed
+        for deal_id in ids:
+            if deal_id not in parsed:
+                entry = facts.entry(deal_id)
+                if entry is None:
+                    raise damaged(self._open_journal.path)
+                record = self._open_record(entry)
+                if type(record) is not dict or not record.keys() >= _DEAL_KEYS:
+                    raise damaged(self._open_journal.path)
+                parsed[deal_id] = record
+        return [parsed[deal_id] for deal_id in ids]
+
+    def _page_of(self, facts: Facts, found: tuple[list[int], int]) -> Page:
+        from salespipe.storage.queries import Page
+
+        ids, matched = found
+        return Page(self._by_ids(facts, ids), matched)
+
     def stage_totals(self, where: OpenWhere) -> list[StageSum]:
         from salespipe.storage import queries
 
+        sums = self._ask_facts(lambda facts: facts.stage_totals(where))
+        if sums is not None:
+            return sums
         return queries.stage_totals(self._asked_records(), self.stages(), where)
 
     def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
         from salespipe.storage import queries
 
+        if limit is not None:
+            page = self._ask_facts(
+                lambda facts: self._page_of(facts, facts.stale_page(now, where, limit))
+            )
+            if page is not None:
+                return page
         page = queries.stale_deals(self._asked_records(), self.stages(), now, where, limit)
         return page._replace(records=self._whole(page.records))
 
@@ -326,6 +396,12 @@ class Snapshot:
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         from salespipe.storage import queries
 
+        if order == "stage" and limit is not None:
+            page = self._ask_facts(
+                lambda facts: self._page_of(facts, facts.stage_page(where, limit))
+            )
+            if page is not None:
+                return page
         if order in deal_columns.ORDERS:
             records = self._asked_records()
         else:  # an order that reads more than the columns keep

@@ -10,13 +10,13 @@ import orjson
 from tinydb.table import Document
 
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
-from salespipe.storage.jsonl import change_log
+from salespipe.storage.jsonl import change_log, open_facts
 from salespipe.storage.jsonl.deal_columns import KEY, columns
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
 from salespipe.storage.jsonl.line_index import IndexWriter, check_index, indexed_journals
 from salespipe.storage.jsonl.open_index import (
     OpenIndex,
-    checkpoint_bytes,
+    checkpoint_with_places,
     fold_due,
     tail_lines,
 )
@@ -33,11 +33,13 @@ UNDO_DEPTH = 100
 @dataclass(frozen=True)
 class IndexWrite:
     """A commit's write to the open index: lines for the tail of ``generation``, or
-    a new ``checkpoint`` that starts it."""
+    a new ``checkpoint`` that starts it, with its ``facts`` (open_facts.py; None when
+    its entries cannot have them)."""
 
     generation: int
     checkpoint: bytes | None
     tail: bytes
+    facts: bytes | None = None
 
 
 class Transaction(Snapshot):
@@ -224,6 +226,9 @@ class Transaction(Snapshot):
         self._asked_whole = True
         return self.open_records()  # the deals change as the transaction goes
 
+    def _facts(self) -> None:
+        return None  # they describe the committed state, not this one
+
     def _open_lines(self) -> bytes:
         return super()._open_lines() + self._new_open if self._new_open else super()._open_lines()
 
@@ -345,12 +350,13 @@ class Transaction(Snapshot):
         entries = index.current()
         if not entries and not generation:
             return None
-        checkpoint = checkpoint_bytes(entries)
+        checkpoint, places = checkpoint_with_places(entries)
+        facts = open_facts.build(entries, places, len(checkpoint), self.stages())
         generation = fresh_generation()
         self.set_meta(
             open_index_generation=generation, open_index_size=len(checkpoint), open_tail_size=0
         )
-        return IndexWrite(generation, checkpoint, b"")
+        return IndexWrite(generation, checkpoint, b"", facts)
 
     def _finish_meta(self, now_iso: str, command: str) -> list[Spool]:
         """Count the new journal lines in the main file; the spools to finish."""

@@ -1,0 +1,424 @@
+"""The open deals' facts: what the everyday questions need of every open deal, kept
+beside each checkpoint of the open index, so that a read need not parse the
+checkpoint nor look at every open deal (docs/data-format.md, "The open deals' facts").
+
+``pipeline.open-facts-K.json`` is written with checkpoint K (by the same commit,
+before the main file names K) and never changed after; it describes that checkpoint
+alone. A reader takes the facts, then corrects them by the few deals the tail of K
+changed: their checkpoint entries (found through the facts) are taken out, their
+current entries (the tail's) are asked the default way (storage/queries.py). Every
+answer equals the default one; facts that are missing, of another checkpoint, or
+unreadable send the question the default way.
+
+The file is JSON lines: a header, then one section a line (``SECTIONS``), so that a
+question parses only the sections it reads. Deals are kept in *groups*, one per stage
+and owner (the name folded as names compare):
+
+``groups``        ``[stage, folded owner]`` per group
+``sums``          ``[group, currency, deals, value, weighted, first]`` per group and
+                  currency: the value and weighted value as exact decimals (text),
+                  weighted with the header's stage probabilities; ``first``, where
+                  the first of its deals is in the checkpoint
+``positions``     per sums row, where each of its deals is in the checkpoint, ascending
+``ids``           per group, its deal ids ascending (``list``'s default order)
+``entered``       per group, ``[ids, seconds]``: its deals by when they entered their
+                  stage (epoch seconds), earliest first (the stale ones are a prefix)
+``where``         ``[ids, offsets, sizes]``: every deal ascending, with where its
+                  line is in the checkpoint
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from salespipe.core import parse
+from salespipe.core.model import Record, Stage
+from salespipe.storage.jsonl.deal_columns import light_records
+
+if TYPE_CHECKING:
+    from salespipe.storage.jsonl.files import CommittedBytes
+    from salespipe.storage.queries import OpenWhere, StageSum
+
+VERSION = 1
+SECTIONS = ("groups", "sums", "positions", "ids", "entered", "where")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_STAGE_COLUMN, _OWNER_COLUMN, _CURRENCY_COLUMN, _ENTERED_COLUMN = 0, 1, 2, 5
+
+
+class NoFacts(Exception):
+    """The facts cannot answer (missing, of another checkpoint, unreadable, or kept
+    with other stage probabilities): the question goes the default way."""
+
+
+def probabilities(stages: Iterable[Stage]) -> dict[str, int]:
+    return {s.key: s.probability for s in stages}
+
+
+# -- writing ------------------------------------------------------------------------------
+def build(
+    entries: Mapping[str, Any],
+    places: Sequence[tuple[int, int]],
+    checkpoint_size: int,
+    stages: Sequence[Stage],
+) -> bytes | None:
+    """The facts of a checkpoint of ``entries``, whose lines are at ``places`` (offset,
+    size, in the entries' order); None when an entry has no columns or a deal entered
+    its stage at a time not to the second (the questions then go the default way)."""
+    from salespipe.core.tally import value_of, weighted_of
+
+    light = light_records(entries.values())
+    if light is None:
+        return None
+    by_key = {s.key: s for s in stages}
+    folded: dict[str, str] = {}
+    groups: dict[tuple[str, str], int] = {}
+    sums: dict[tuple[int, str], list[Any]] = {}
+    ids: list[list[int]] = []
+    entered: list[list[tuple[int, int]]] = []
+    where: list[tuple[int, int, int]] = []
+    for record, (offset, size) in zip(light, places, strict=True):
+        deal_id, stage = record["id"], record["stage"]
+        owner = folded.get(record["owner"])
+        if owner is None:
+            owner = folded[record["owner"]] = parse.fold(record["owner"])
+        group = groups.get((stage, owner))
+        if group is None:
+            group = groups[stage, owner] = len(groups)
+            ids.append([])
+            entered.append([])
+        moment = datetime.fromisoformat(record["stage_entered_at"])
+        if moment.tzinfo is None or moment.microsecond:
+            return None
+        row = sums.get((group, record["currency"]))
+        if row is None:
+            row = sums[group, record["currency"]] = [0, Decimal(0), Decimal(0), []]
+        row[0] += 1
+        row[1] += value_of(record)
+        row[2] += weighted_of(record, by_key.get(stage))
+        row[3].append(offset)
+        ids[group].append(deal_id)
+        entered[group].append((_seconds(moment), deal_id))
+        where.append((deal_id, offset, size))
+    where.sort()
+    sections: dict[str, Any] = {
+        "groups": list(groups),
+        "sums": [
+            [group, currency, deals, str(value), str(weighted), positions[0]]
+            for (group, currency), (deals, value, weighted, positions) in sums.items()
+        ],
+        "positions": [row[3] for row in sums.values()],
+        "ids": [sorted(group_ids) for group_ids in ids],
+        "entered": [_columns(sorted(group)) for group in entered],
+        "where": [[w[0] for w in where], [w[1] for w in where], [w[2] for w in where]],
+    }
+    header = {
+        "facts": VERSION,
+        "checkpoint_size": checkpoint_size,
+        "probabilities": probabilities(stages),
+    }
+    lines = [orjson.dumps(header), *(orjson.dumps(sections[name]) for name in SECTIONS)]
+    return b"\n".join(lines) + b"\n"
+
+
+def _columns(pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """``[ids, seconds]`` of (seconds, id) pairs."""
+    return [[deal_id for _, deal_id in pairs], [seconds for seconds, _ in pairs]]
+
+
+def _seconds(moment: datetime) -> int:
+    return int((moment - _EPOCH).total_seconds())
+
+
+# -- reading ------------------------------------------------------------------------------
+class Facts:
+    """The facts of one checkpoint, corrected by its tail as a question asks: one
+    database state's answers to the everyday questions."""
+
+    def __init__(
+        self,
+        data: bytes,
+        checkpoint: CommittedBytes,
+        tail: dict[str, Any | None],
+        stages: Sequence[Stage],
+    ) -> None:
+        self._data = data
+        self._checkpoint = checkpoint
+        self._tail = tail
+        self._stages = stages
+        self._sections: dict[str, Any] = {}
+        self._lines = data.split(b"\n", len(SECTIONS) + 1)
+        try:
+            header = orjson.loads(self._lines[0])
+            if (
+                header["facts"] != VERSION
+                or header["checkpoint_size"] != checkpoint.size
+                or len(self._lines) != len(SECTIONS) + 2
+            ):
+                raise NoFacts
+        except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+            raise NoFacts from None
+        if header["probabilities"] != probabilities(stages):
+            raise NoFacts
+        self._changed_ids = {int(key) for key in tail}
+        self._before: list[Record] | None = None
+        self._after: list[Record] | None = None
+
+    def _section(self, name: str) -> Any:
+        if name not in self._sections:
+            try:
+                self._sections[name] = orjson.loads(self._lines[1 + SECTIONS.index(name)])
+            except orjson.JSONDecodeError:
+                raise NoFacts from None
+        return self._sections[name]
+
+    # -- the tail's corrections ----------------------------------------------------------
+    def checkpoint_entry(self, deal_id: int) -> Any | None:
+        """A deal's entry in the checkpoint, found through ``where``."""
+        ids, offsets, sizes = self._section("where")
+        at = bisect_left(ids, deal_id)
+        if at == len(ids) or ids[at] != deal_id:
+            return None
+        line = self._checkpoint.read(offsets[at], sizes[at])
+        try:
+            member = orjson.loads(b"{" + line + b"}")
+            return member[str(deal_id)]
+        except (orjson.JSONDecodeError, KeyError):
+            raise NoFacts from None
+
+    def entry(self, deal_id: int) -> Any | None:
+        """A deal's entry in this state (the tail's, else the checkpoint's)."""
+        key = str(deal_id)
+        if key in self._tail:
+            return self._tail[key]
+        return self.checkpoint_entry(deal_id)
+
+    def _replaced(self) -> list[tuple[Record, int]]:
+        """The light records the tail took out of the checkpoint (each with where its
+        line is), to be taken out of the facts' answers."""
+        found: list[tuple[Record, int]] = []
+        if not self._tail:
+            return found
+        ids, offsets, _sizes = self._section("where")
+        old = [self.checkpoint_entry(deal_id) for deal_id in sorted(self._changed_ids)]
+        kept = [entry for entry in old if entry is not None]
+        light = light_records(kept) or []
+        if len(light) != len(kept):
+            raise NoFacts
+        for record in light:
+            found.append((record, offsets[bisect_left(ids, record["id"])]))
+        return found
+
+    def _current(self) -> list[Record]:
+        """The light records of the deals the tail sets (they are open now)."""
+        if self._after is None:
+            set_entries = [e for e in self._tail.values() if e is not None]
+            light = light_records(set_entries)
+            if light is None:
+                raise NoFacts
+            self._after = light
+        return self._after
+
+    def _groups(self, where: OpenWhere) -> list[int]:
+        """The groups of the deals ``where`` asks about (the facts do not keep which
+        deals have a next action: a question about the unplanned ones goes the
+        default way)."""
+        if where.unplanned:
+            raise NoFacts
+        owner = parse.fold(where.owner) if where.owner is not None else None
+        keys = where.stages
+        return [
+            number
+            for number, (stage, folded) in enumerate(self._section("groups"))
+            if (keys is None or stage in keys) and (owner is None or folded == owner)
+        ]
+
+    # -- the questions -------------------------------------------------------------------
+    def stage_totals(self, where: OpenWhere) -> list[StageSum]:
+        from salespipe.core.tally import value_of, weighted_of
+        from salespipe.storage.queries import StageSum, chosen
+
+        by_key = {s.key: s for s in self._stages}
+        groups = set(self._groups(where))
+        rows: dict[tuple[str, str], list[Any]] = {}  # [first, deals, value, weighted, sums rows]
+        names = self._section("groups")
+        for number, (group, currency, deals, value, weighted, first) in enumerate(
+            self._section("sums")
+        ):
+            if group in groups:
+                row = rows.setdefault(
+                    (names[group][0], currency), [first, 0, Decimal(0), Decimal(0), []]
+                )
+                row[0] = min(row[0], first)
+                row[1] += deals
+                row[2] += Decimal(value)
+                row[3] += Decimal(weighted)
+                row[4].append(number)
+        test = where.test()
+        gone: set[int] = set()
+        for record, offset in self._replaced():
+            if test is not None and not test(record):
+                continue
+            row = rows[record["stage"], record["currency"]]
+            row[1] -= 1
+            row[2] -= value_of(record)
+            row[3] -= weighted_of(record, by_key.get(record["stage"]))
+            gone.add(offset)
+        if gone:
+            positions = self._section("positions")
+            for row in rows.values():
+                if row[0] in gone:
+                    row[0] = min(
+                        (p for n in row[4] for p in positions[n] if p not in gone),
+                        default=self._checkpoint.size,
+                    )
+        for number, record in enumerate(chosen(self._current(), where)):
+            offset = self._position(record["id"], number)
+            row = rows.setdefault(
+                (record["stage"], record["currency"]), [offset, 0, Decimal(0), Decimal(0), []]
+            )
+            row[0] = min(row[0], offset)
+            row[1] += 1
+            row[2] += value_of(record)
+            row[3] += weighted_of(record, by_key.get(record["stage"]))
+        ordered = sorted((row[0], key, row) for key, row in rows.items() if row[1])
+        return [StageSum(stage, currency, *row[1:4]) for _, (stage, currency), row in ordered]
+
+    def _position(self, deal_id: int, number: int) -> int:
+        """Where a deal the tail sets comes among the open deals: at its checkpoint
+        line if it has one, else after the checkpoint, in the tail's order."""
+        ids, offsets, _sizes = self._section("where")
+        at = bisect_left(ids, deal_id)
+        if at < len(ids) and ids[at] == deal_id:
+            return int(offsets[at])
+        return self._checkpoint.size + number
+
+    def stage_page(self, where: OpenWhere, limit: int) -> tuple[list[int], int]:
+        """The ids of the first ``limit`` open deals in ``list``'s default order (the
+        stage's position, then id), and how many match."""
+        positions = {s.key: s.position for s in self._stages}
+        names, ids = self._section("groups"), self._section("ids")
+        groups = self._groups(where)
+
+        def keyed(group: int) -> Iterator[tuple[int, int]]:
+            position = positions.get(names[group][0], 10_000)
+            return ((position, deal_id) for deal_id in ids[group])
+
+        matched = sum(len(ids[group]) for group in groups)
+        extra = [(positions.get(r["stage"], 10_000), r["id"]) for r in self._chosen_current(where)]
+        matched += len(extra) - self._replaced_matching(where)
+        streams = [keyed(group) for group in groups]
+        return self._first(streams, sorted(extra), limit), matched
+
+    def stale_page(self, now: datetime, where: OpenWhere, limit: int) -> tuple[list[int], int]:
+        """The ids of the first ``limit`` deals over their stage's target at ``now``
+        (the most days over first, then by id), and how many there are."""
+        from salespipe.core.model import record_days_in_stage
+        from salespipe.storage.queries import over_target
+
+        targets = {s.key: s.target_days for s in self._stages if s.target_days}
+        names, entered = self._section("groups"), self._section("entered")
+        now_us = (now - _EPOCH) // _MICROSECOND
+        streams = []
+        matched = 0
+        for group in self._groups(where):
+            target = targets.get(names[group][0])
+            if target is None:
+                continue
+            group_ids, seconds = entered[group]
+            over = _over_prefix(seconds, now_us, target)
+            matched += over
+            streams.append(_stale_stream(group_ids, seconds, over, now_us, target))
+        by_key = {s.key: s for s in self._stages}
+        extra = []
+        for record in self._chosen_current(where):
+            stage = by_key.get(record["stage"])
+            days = record_days_in_stage(record, now)
+            if stage is not None and stage.target_days and over_target(days, stage):
+                extra.append((stage.target_days - days, record["id"]))
+        replaced = 0
+        for record, _offset in self._replaced():
+            stage = by_key.get(record["stage"])
+            test = where.test()
+            if stage is None or (test is not None and not test(record)):
+                continue
+            if over_target(record_days_in_stage(record, now), stage):
+                replaced += 1
+        matched += len(extra) - replaced
+        return self._first(streams, sorted(extra), limit), matched
+
+    def _chosen_current(self, where: OpenWhere) -> list[Record]:
+        from salespipe.storage.queries import chosen
+
+        return list(chosen(self._current(), where))
+
+    def _replaced_matching(self, where: OpenWhere) -> int:
+        test = where.test()
+        return sum(1 for record, _ in self._replaced() if test is None or test(record))
+
+    def _first(
+        self,
+        streams: list[Iterator[tuple[int, int]]],
+        extra: list[tuple[int, int]],
+        limit: int,
+    ) -> list[int]:
+        """The ids of the first ``limit`` items of the sorted ``streams`` of the
+        checkpoint (less the deals the tail changed) and the tail's sorted ``extra``."""
+        changed = self._changed_ids
+        kept = [(item for item in stream if item[1] not in changed) for stream in streams]
+        merged = heapq.merge(*kept, extra)
+        return [deal_id for _key, deal_id in itertools.islice(merged, limit)]
+
+
+def _days(now_us: int, seconds: int) -> int:
+    """core/model.whole_days of a stage entered at ``seconds`` (epoch), at ``now_us``."""
+    return max(0, int((now_us - seconds * 1_000_000) / 1_000_000 / 86400))
+
+
+def _over_prefix(seconds: list[int], now_us: int, target: int) -> int:
+    """How many of the (ascending) ``seconds`` are over ``target`` days at ``now_us``:
+    the days only fall along them, so those are a prefix."""
+    low, high = 0, len(seconds)
+    while low < high:
+        middle = (low + high) // 2
+        if _days(now_us, seconds[middle]) > target:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _stale_stream(
+    ids: list[int], seconds: list[int], over: int, now_us: int, target: int
+) -> Iterator[tuple[int, int]]:
+    """``(target - days, id)`` of a group's first ``over`` deals, in that order: the
+    days fall along them, and those of the same day go by id."""
+    start = 0
+    while start < over:
+        days = _days(now_us, seconds[start])
+        end = start + 1
+        while end < over and _days(now_us, seconds[end]) == days:
+            end += 1
+        for deal_id in sorted(ids[start:end]):
+            yield target - days, deal_id
+        start = end
+
+
+def read(
+    path: Any, checkpoint: CommittedBytes, tail: dict[str, Any | None], stages: Sequence[Stage]
+) -> Facts:
+    """The facts of ``checkpoint`` (raises NoFacts when they cannot answer)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        raise NoFacts from None
+    return Facts(data, checkpoint, tail, stages)

@@ -1,0 +1,228 @@
+"""The open deals' facts (storage/jsonl/open_facts.py): every answer they give equals
+the default answer of storage/queries.py, over random deals, owners, stages, tails,
+limits and moments; facts that cannot answer send the question the default way."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from salespipe.core.model import Deal, NextAction, Stage, Stay, default_stages
+from salespipe.storage import open_storage, queries
+from salespipe.storage.jsonl import open_index
+from salespipe.storage.jsonl.snapshot import Snapshot
+from salespipe.storage.port import Initial, Storage
+from salespipe.storage.queries import OpenWhere
+
+if TYPE_CHECKING:
+    from .conftest import Cli
+
+T0 = datetime.fromisoformat("2026-02-02T09:00:00+07:00")
+OWNERS = ("Somchai", "somchai", "SOMCHAI", "malee", "Malee", "มาลี", "")
+CURRENCIES = ("THB", "THB", "USD")
+ASKED_OWNERS = (None, "somchai", "MALEE", "มาลี", "nobody", "")
+
+
+def no_wait() -> float:
+    return 0.05
+
+
+def initial() -> Initial:
+    return Initial(default_stages("en"), "2026-01-05T09:00:00+07:00")
+
+
+def random_deal(rng: random.Random, deal_id: int, stages: list[Stage]) -> Deal:
+    stage = rng.choice(stages).key
+    entered = T0 - timedelta(days=rng.randint(0, 40), seconds=rng.randint(0, 86399))
+    value = rng.choice((Decimal(rng.randint(0, 90) * 1000), Decimal(rng.randint(0, 9999)) / 100))
+    action = (
+        NextAction("Call", T0.date() + timedelta(days=rng.randint(-5, 5)))
+        if rng.random() < 0.7
+        else None
+    )
+    return Deal(
+        id=deal_id,
+        title=f"Deal {deal_id}",
+        stage=stage,
+        created_at=entered,
+        updated_at=entered,
+        stage_entered_at=entered,
+        value=value,
+        currency=rng.choice(CURRENCIES),
+        owner=rng.choice(OWNERS),
+        probability=rng.choice((None, None, None, 33, 80)),
+        next_action=action,
+        stays=(Stay(stage, entered),),
+    )
+
+
+def change_some(storage: Storage, rng: random.Random, next_id: list[int]) -> None:
+    """One write that adds, changes, closes, reopens or deletes a few deals."""
+    stages = storage.read().stages()
+    with storage.transaction(no_wait, "change", T0.isoformat()) as tx:
+        open_ids = sorted(tx.open_deal_ids())
+        for _ in range(rng.randint(1, 6)):
+            what = rng.random()
+            if what < 0.25 or not open_ids:
+                tx.save_deals([random_deal(rng, next_id[0], stages)])
+                next_id[0] += 1
+                continue
+            deal_id = rng.choice(open_ids)
+            current = tx.get_deal(deal_id)
+            if current is None or current.status != "open":
+                continue
+            if what < 0.6:
+                fresh = random_deal(rng, deal_id, stages)
+                tx.save_deals([dataclasses.replace(fresh, created_at=current.created_at)])
+            elif what < 0.8:
+                closed_at = T0 + timedelta(hours=1)
+                tx.save_deals([dataclasses.replace(current, status="won", closed_at=closed_at)])
+            else:
+                tx.delete_deal(deal_id)
+
+
+def compare(view: Snapshot, rng: random.Random) -> None:
+    """The view's answers (the facts', when it has them) against the default ones."""
+    records = view.open_records()
+    stages = view.stages()
+    keys = [s.key for s in stages]
+    for _ in range(12):
+        owner = rng.choice(ASKED_OWNERS)
+        chosen = frozenset(rng.sample(keys, rng.randint(1, len(keys))))
+        where = OpenWhere(owner, rng.choice((None, chosen)))
+        now = T0 + timedelta(days=rng.randint(-3, 30), seconds=rng.randint(0, 86399))
+        limit = rng.choice((1, 3, 10, 50))
+        assert view.stage_totals(where) == queries.stage_totals(records, stages, where)
+        want = queries.stale_deals(records, stages, now, where, limit)
+        got = view.stale_deals(now, where, limit)
+        assert ([r["id"] for r in got.records], got.matched) == (
+            [r["id"] for r in want.records],
+            want.matched,
+        )
+        assert got.records == want.records
+        want = queries.open_page(records, stages, where, "stage", limit, now)
+        got = view.open_page(where, "stage", limit, now)
+        assert got == want
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_facts_answer_as_the_default_does_over_random_tails(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    storage = open_storage(str(tmp_path / "pipeline.json"), initial)
+    stages = storage.read().stages()
+    with storage.transaction(no_wait, "import", T0.isoformat()) as tx:
+        tx.save_deals(random_deal(rng, deal_id, stages) for deal_id in range(1, 121))
+    next_id = [121]
+    used = 0
+    for step in range(12):
+        if step == 8:  # fold the tail into a new checkpoint (and new facts) once
+            monkeypatch.setattr(open_index, "TAIL_MIN", 0)
+            monkeypatch.setattr(open_index, "TAIL_MAX", 0)
+        view = storage.read()
+        assert isinstance(view, Snapshot)
+        used += view._facts() is not None
+        compare(view, rng)
+        assert view._facts() is not None  # no question fell back the default way
+        change_some(storage, rng, next_id)
+        monkeypatch.setattr(open_index, "TAIL_MIN", 64 << 10)
+        monkeypatch.setattr(open_index, "TAIL_MAX", 256 << 10)
+    assert used == 12  # every view answered from the facts
+
+
+def make_facts(tmp_path: Path) -> tuple[Storage, Path]:
+    rng = random.Random(1)
+    storage = open_storage(str(tmp_path / "pipeline.json"), initial)
+    stages = storage.read().stages()
+    with storage.transaction(no_wait, "import", T0.isoformat()) as tx:
+        tx.save_deals(random_deal(rng, deal_id, stages) for deal_id in range(1, 41))
+    [facts] = tmp_path.glob("pipeline.open-facts-*.json")
+    return storage, facts
+
+
+def answers(storage: Storage) -> tuple[Any, ...]:
+    view = storage.read()
+    where = OpenWhere()
+    now = T0 + timedelta(days=20)
+    records = view.open_records()
+    stages = view.stages()
+    want = (
+        queries.stage_totals(records, stages, where),
+        queries.stale_deals(records, stages, now, where, 5),
+        queries.open_page(records, stages, where, "stage", 5, now),
+    )
+    got = (
+        view.stage_totals(where),
+        view.stale_deals(now, where, 5),
+        view.open_page(where, "stage", 5, now),
+    )
+    assert got == want
+    return got
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated", "other checkpoint"])
+def test_facts_that_cannot_answer_send_the_questions_the_default_way(
+    tmp_path: Path, damage: str
+) -> None:
+    storage, facts = make_facts(tmp_path)
+    data = facts.read_bytes()
+    if damage == "missing":
+        facts.unlink()
+    elif damage == "garbage":
+        facts.write_bytes(data.replace(b"[", b"{", 3))
+    elif damage == "truncated":
+        facts.write_bytes(data[: len(data) // 2])
+    else:
+        facts.write_bytes(data.replace(b'"checkpoint_size":', b'"checkpoint_size":1', 1))
+    view = storage.read()
+    assert isinstance(view, Snapshot)
+    answers(storage)
+
+
+def test_a_change_of_a_stage_probability_is_answered_the_default_way(tmp_path: Path) -> None:
+    storage, _facts = make_facts(tmp_path)
+    before = answers(storage)
+    stages = storage.read().stages()
+    with storage.transaction(no_wait, "stage", T0.isoformat()) as tx:
+        tx.save_stages([dataclasses.replace(s, probability=s.probability // 2) for s in stages])
+    view = storage.read()
+    assert isinstance(view, Snapshot)
+    assert view._facts() is None
+    after = answers(storage)
+    assert after[0] != before[0]  # weighted with the new probabilities
+
+
+def test_doctor_finds_and_fixes_damaged_facts(tmp_path: Path, cli: Cli) -> None:
+    storage, facts = make_facts(tmp_path)
+    db = str(tmp_path / "pipeline.json")
+    assert cli("--db", db, "doctor").exit_code == 0
+    data = facts.read_bytes()
+    facts.write_bytes(data.replace(b'"facts":1', b'"facts":1,"x":0', 1).replace(b"]]", b"]", 1))
+    found = cli("--db", db, "doctor")
+    assert found.exit_code == 1
+    assert "open deals' facts" in found.output
+    fixed = cli("--db", db, "doctor", "--fix")
+    assert fixed.exit_code == 0, fixed.output
+    assert cli("--db", db, "doctor").exit_code == 0
+    view = storage.read()
+    assert isinstance(view, Snapshot)
+    assert view._facts() is not None
+    answers(storage)
+
+
+def test_doctor_says_when_the_facts_are_missing(tmp_path: Path, cli: Cli) -> None:
+    _storage, facts = make_facts(tmp_path)
+    facts.unlink()
+    db = str(tmp_path / "pipeline.json")
+    found = cli("--db", db, "doctor")
+    assert found.exit_code == 1
+    assert "missing" in found.output
+    assert cli("--db", db, "doctor", "--fix").exit_code == 0
+    assert cli("--db", db, "doctor").exit_code == 0
