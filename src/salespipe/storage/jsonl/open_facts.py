@@ -10,27 +10,34 @@ current entries (the tail's) are asked the default way (storage/queries.py). Eve
 answer equals the default one; facts that are missing, of another checkpoint, or
 unreadable send the question the default way.
 
-The file is JSON lines: a header, then one section a line (``SECTIONS``), so that a
-question parses only the sections it reads. Deals are kept in *groups*, one per stage
-and owner (the name folded as names compare):
+The file is a JSON header line, then columns of 8-byte integers (native, little
+endian), so that a reader uses them where they lie instead of parsing them: finding
+a deal or the stale ones among 100k is a binary search. Deals are kept in *groups*,
+one per stage and owner (the name folded as names compare). The header holds:
 
-``groups``        ``[stage, folded owner]`` per group
-``sums``          ``[group, currency, deals, value, weighted, first]`` per group and
+``groups``        ``[stage, folded owner, deals]`` per group
+``sums``          ``[group, currency, deals, value, weighted]`` per group and
                   currency: the value and weighted value as exact decimals (text),
-                  weighted with the header's stage probabilities; ``first``, where
-                  the first of its deals is in the checkpoint
-``positions``     per sums row, where each of its deals is in the checkpoint, ascending
-``ids``           per group, its deal ids ascending (``list``'s default order)
-``entered``       per group, ``[ids, seconds]``: its deals by when they entered their
-                  stage (epoch seconds), earliest first (the stale ones are a prefix)
-``where``         ``[ids, offsets, sizes]``: every deal ascending, with where its
-                  line is in the checkpoint
+                  weighted with the header's stage probabilities
+
+and the columns, each one number a deal (``COLUMNS``):
+
+``ids``                  per group in turn, its deal ids ascending (``list``'s order)
+``entered_ids``,         per group in turn, its deals by when they entered their stage
+``entered_seconds``      (epoch seconds), earliest first: the stale ones are a prefix
+``where_ids``,           every deal by id, with where its line is in the checkpoint
+``where_offsets``,
+``where_sizes``
+``positions``            per sums row in turn, where its deals' lines are, ascending
+                         (the first is where the row first comes among the deals)
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import sys
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -48,7 +55,15 @@ if TYPE_CHECKING:
     from salespipe.storage.queries import OpenWhere, StageSum
 
 VERSION = 1
-SECTIONS = ("groups", "sums", "positions", "ids", "entered", "where")
+COLUMNS = (
+    "ids",
+    "entered_ids",
+    "entered_seconds",
+    "where_ids",
+    "where_offsets",
+    "where_sizes",
+    "positions",
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _STAGE_COLUMN, _OWNER_COLUMN, _CURRENCY_COLUMN, _ENTERED_COLUMN = 0, 1, 2, 5
@@ -108,30 +123,38 @@ def build(
         ids[group].append(deal_id)
         entered[group].append((_seconds(moment), deal_id))
         where.append((deal_id, offset, size))
+    if sys.byteorder != "little":
+        return None
     where.sort()
-    sections: dict[str, Any] = {
-        "groups": list(groups),
-        "sums": [
-            [group, currency, deals, str(value), str(weighted), positions[0]]
-            for (group, currency), (deals, value, weighted, positions) in sums.items()
-        ],
-        "positions": [row[3] for row in sums.values()],
-        "ids": [sorted(group_ids) for group_ids in ids],
-        "entered": [_columns(sorted(group)) for group in entered],
-        "where": [[w[0] for w in where], [w[1] for w in where], [w[2] for w in where]],
+    rows = list(sums.items())
+    columns: dict[str, list[int]] = {
+        "ids": [deal_id for group_ids in ids for deal_id in sorted(group_ids)],
+        "entered_ids": [],
+        "entered_seconds": [],
+        "where_ids": [w[0] for w in where],
+        "where_offsets": [w[1] for w in where],
+        "where_sizes": [w[2] for w in where],
+        "positions": [position for _key, row in rows for position in row[3]],
     }
-    header = {
-        "facts": VERSION,
-        "checkpoint_size": checkpoint_size,
-        "probabilities": probabilities(stages),
-    }
-    lines = [orjson.dumps(header), *(orjson.dumps(sections[name]) for name in SECTIONS)]
-    return b"\n".join(lines) + b"\n"
-
-
-def _columns(pairs: list[tuple[int, int]]) -> list[list[int]]:
-    """``[ids, seconds]`` of (seconds, id) pairs."""
-    return [[deal_id for _, deal_id in pairs], [seconds for seconds, _ in pairs]]
+    for pairs in entered:
+        pairs.sort()
+        columns["entered_ids"] += (deal_id for _, deal_id in pairs)
+        columns["entered_seconds"] += (seconds for seconds, _ in pairs)
+    header = orjson.dumps(
+        {
+            "facts": VERSION,
+            "checkpoint_size": checkpoint_size,
+            "probabilities": probabilities(stages),
+            "groups": [[*key, len(ids[number])] for key, number in groups.items()],
+            "sums": [
+                [group, currency, deals, str(value), str(weighted)]
+                for (group, currency), (deals, value, weighted, _positions) in rows
+            ],
+        }
+    )
+    padding = b" " * (-(len(header) + 1) % 8)  # the columns start 8-byte aligned
+    body = b"".join(array("q", columns[name]).tobytes() for name in COLUMNS)
+    return header + padding + b"\n" + body
 
 
 def _seconds(moment: datetime) -> int:
@@ -155,30 +178,55 @@ class Facts:
         self._tail = tail
         self._stages = stages
         self._sections: dict[str, Any] = {}
-        self._lines = data.split(b"\n", len(SECTIONS) + 1)
         try:
-            header = orjson.loads(self._lines[0])
+            end = data.index(b"\n")
+            header = orjson.loads(data[:end])
+            count = sum(group[2] for group in header["groups"])
             if (
                 header["facts"] != VERSION
                 or header["checkpoint_size"] != checkpoint.size
-                or len(self._lines) != len(SECTIONS) + 2
+                or sys.byteorder != "little"
+                or (end + 1) % 8
+                or len(data) != end + 1 + 8 * count * len(COLUMNS)
             ):
                 raise NoFacts
-        except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+        except (ValueError, KeyError, TypeError, IndexError):
             raise NoFacts from None
         if header["probabilities"] != probabilities(stages):
             raise NoFacts
+        self._header = header
+        self._count = count
+        self._columns = memoryview(data)[end + 1 :].cast("q")
         self._changed_ids = {int(key) for key in tail}
-        self._before: list[Record] | None = None
         self._after: list[Record] | None = None
 
+    def _column(self, name: str) -> memoryview:
+        at = COLUMNS.index(name) * self._count
+        return self._columns[at : at + self._count]
+
     def _section(self, name: str) -> Any:
+        """What the header or the columns say: ``groups`` and ``sums`` as the header
+        has them; ``ids`` (per group), ``entered`` (per group, ids and seconds),
+        ``positions`` (per sums row) and ``where`` (ids, offsets, sizes) as views of
+        the columns."""
         if name not in self._sections:
-            try:
-                self._sections[name] = orjson.loads(self._lines[1 + SECTIONS.index(name)])
-            except orjson.JSONDecodeError:
-                raise NoFacts from None
+            self._sections[name] = self._read_section(name)
         return self._sections[name]
+
+    def _read_section(self, name: str) -> Any:
+        header = self._header
+        if name in ("groups", "sums"):
+            return header[name]
+        if name == "where":
+            return [self._column(f"where_{part}") for part in ("ids", "offsets", "sizes")]
+        if name == "positions":
+            return _split(self._column("positions"), [row[2] for row in header["sums"]])
+        counts = [group[2] for group in header["groups"]]
+        if name == "ids":
+            return _split(self._column("ids"), counts)
+        ids = _split(self._column("entered_ids"), counts)
+        seconds = _split(self._column("entered_seconds"), counts)
+        return list(zip(ids, seconds, strict=True))
 
     # -- the tail's corrections ----------------------------------------------------------
     def checkpoint_entry(self, deal_id: int) -> Any | None:
@@ -237,7 +285,7 @@ class Facts:
         keys = where.stages
         return [
             number
-            for number, (stage, folded) in enumerate(self._section("groups"))
+            for number, (stage, folded, _deals) in enumerate(self._section("groups"))
             if (keys is None or stage in keys) and (owner is None or folded == owner)
         ]
 
@@ -249,11 +297,10 @@ class Facts:
         by_key = {s.key: s for s in self._stages}
         groups = set(self._groups(where))
         rows: dict[tuple[str, str], list[Any]] = {}  # [first, deals, value, weighted, sums rows]
-        names = self._section("groups")
-        for number, (group, currency, deals, value, weighted, first) in enumerate(
-            self._section("sums")
-        ):
+        names, positions = self._section("groups"), self._section("positions")
+        for number, (group, currency, deals, value, weighted) in enumerate(self._section("sums")):
             if group in groups:
+                first = positions[number][0]
                 row = rows.setdefault(
                     (names[group][0], currency), [first, 0, Decimal(0), Decimal(0), []]
                 )
@@ -273,7 +320,6 @@ class Facts:
             row[3] -= weighted_of(record, by_key.get(record["stage"]))
             gone.add(offset)
         if gone:
-            positions = self._section("positions")
             for row in rows.values():
                 if row[0] in gone:
                     row[0] = min(
@@ -376,6 +422,18 @@ class Facts:
         kept = [(item for item in stream if item[1] not in changed) for stream in streams]
         merged = heapq.merge(*kept, extra)
         return [deal_id for _key, deal_id in itertools.islice(merged, limit)]
+
+
+def _split(column: memoryview, counts: list[int]) -> list[memoryview]:
+    """A column's consecutive parts of ``counts`` numbers."""
+    parts = []
+    start = 0
+    for count in counts:
+        parts.append(column[start : start + count])
+        start += count
+    if start != len(column):
+        raise NoFacts
+    return parts
 
 
 def _days(now_us: int, seconds: int) -> int:
