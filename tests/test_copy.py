@@ -162,8 +162,9 @@ def test_replace_puts_the_copy_in_place_of_the_target(cli: Any, tmp_path: Path) 
 
 
 def test_replace_moves_the_open_index_and_removes_the_old_one(cli: Any, tmp_path: Path) -> None:
-    """The copy's checkpoint and tail take a generation of their own in the target's
-    folder; the target's old ones are gone, and the next write appends to the new tail."""
+    """The copy's checkpoint, tail and facts take a generation of their own in the
+    target's folder; the target's old ones are gone, and the next write appends to the
+    new tail."""
     source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
     make_source(cli, source)
     for n in range(5):
@@ -171,9 +172,11 @@ def test_replace_moves_the_open_index_and_removes_the_old_one(cli: Any, tmp_path
     cli.json("copy", source, target, "--replace")
     paths = DatabasePaths.for_main(Path(target))
     generation = _meta(Path(target))["open_index_generation"]
-    named = {paths.open_checkpoint(generation), paths.open_tail(generation)}
+    facts = paths.open_facts(generation)
+    named = {paths.open_checkpoint(generation), paths.open_tail(generation), facts}
     assert set(paths.open_index_files()) <= named
     assert paths.open_checkpoint(generation).exists()
+    assert facts.exists()
     assert cli.json("--db", target, "doctor")["differences"] == []
     _on(cli, target, "note", "31", "after the copy")
     assert cli.json("--db", target, "show", "31")["events"][-1]["text"] == "after the copy"

@@ -66,7 +66,6 @@ COLUMNS = (
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_STAGE_COLUMN, _OWNER_COLUMN, _CURRENCY_COLUMN, _ENTERED_COLUMN = 0, 1, 2, 5
 
 
 class NoFacts(Exception):
@@ -173,7 +172,6 @@ class Facts:
         tail: dict[str, Any | None],
         stages: Sequence[Stage],
     ) -> None:
-        self._data = data
         self._checkpoint = checkpoint
         self._tail = tail
         self._stages = stages
@@ -198,6 +196,7 @@ class Facts:
         self._count = count
         self._columns = memoryview(data)[end + 1 :].cast("q")
         self._changed_ids = {int(key) for key in tail}
+        self._before: list[tuple[Record, int]] | None = None
         self._after: list[Record] | None = None
 
     def _column(self, name: str) -> memoryview:
@@ -252,18 +251,17 @@ class Facts:
     def _replaced(self) -> list[tuple[Record, int]]:
         """The light records the tail took out of the checkpoint (each with where its
         line is), to be taken out of the facts' answers."""
-        found: list[tuple[Record, int]] = []
-        if not self._tail:
-            return found
-        ids, offsets, _sizes = self._section("where")
-        old = [self.checkpoint_entry(deal_id) for deal_id in sorted(self._changed_ids)]
-        kept = [entry for entry in old if entry is not None]
-        light = light_records(kept) or []
-        if len(light) != len(kept):
-            raise NoFacts
-        for record in light:
-            found.append((record, offsets[bisect_left(ids, record["id"])]))
-        return found
+        if self._before is None:
+            self._before = []
+            ids, offsets, _sizes = self._section("where")
+            old = [self.checkpoint_entry(deal_id) for deal_id in sorted(self._changed_ids)]
+            kept = [entry for entry in old if entry is not None]
+            light = light_records(kept) if kept else []
+            if light is None:
+                raise NoFacts
+            for record in light:
+                self._before.append((record, offsets[bisect_left(ids, record["id"])]))
+        return self._before
 
     def _current(self) -> list[Record]:
         """The light records of the deals the tail sets (they are open now)."""
@@ -391,9 +389,9 @@ class Facts:
             if stage is not None and stage.target_days and over_target(days, stage):
                 extra.append((stage.target_days - days, record["id"]))
         replaced = 0
+        test = where.test()
         for record, _offset in self._replaced():
             stage = by_key.get(record["stage"])
-            test = where.test()
             if stage is None or (test is not None and not test(record)):
                 continue
             if over_target(record_days_in_stage(record, now), stage):
