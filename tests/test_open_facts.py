@@ -226,3 +226,28 @@ def test_doctor_says_when_the_facts_are_missing(tmp_path: Path, cli: Cli) -> Non
     assert "missing" in found.output
     assert cli("--db", db, "doctor", "--fix").exit_code == 0
     assert cli("--db", db, "doctor").exit_code == 0
+
+
+def test_a_view_opened_before_a_fold_answers_for_its_own_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold removes the facts of the checkpoint an earlier view read: that view's
+    questions go the default way, through the files it opened, and see its state."""
+    storage, _facts = make_facts(tmp_path)
+    view = storage.read()
+    assert isinstance(view, Snapshot)
+    records, stages = view.open_records(), view.stages()
+    monkeypatch.setattr(open_index, "TAIL_MIN", 0)
+    monkeypatch.setattr(open_index, "TAIL_MAX", 0)
+    with storage.transaction(no_wait, "close", T0.isoformat()) as tx:
+        for deal_id in sorted(tx.open_deal_ids())[:10]:
+            tx.delete_deal(deal_id)
+    assert len(storage.read().open_deal_ids()) == len(records) - 10
+    now = T0 + timedelta(days=20)
+    assert view.stage_totals(OpenWhere()) == queries.stage_totals(records, stages, OpenWhere())
+    assert view.stale_deals(now, OpenWhere(), 5) == queries.stale_deals(
+        records, stages, now, OpenWhere(), 5
+    )
+    assert view.open_page(OpenWhere(), "stage", 5, now) == queries.open_page(
+        records, stages, OpenWhere(), "stage", 5, now
+    )
