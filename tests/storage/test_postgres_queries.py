@@ -1,8 +1,9 @@
 """The everyday questions answered by the PostgreSQL server (storage/postgres/queries.py)
 give exactly the default answers (storage/queries.py) over the same open deals: the
 values with cents, probabilities of their own, several currencies, owners written in
-other cases and scripts, days that fall due, every order the server sorts by, limits,
-and a rep who sees only their own deals."""
+other cases and scripts, days that fall due, whole days in a stage at each side of a
+day's boundary with times stored at several UTC offsets, every order the server sorts
+by, limits, and a rep who sees only their own deals."""
 
 from __future__ import annotations
 
@@ -55,12 +56,15 @@ WHERES = [
     OpenWhere(stages=frozenset({"considering", "quoted"})),
     OpenWhere(owner="Somchai", stages=frozenset({"quoted"})),
     OpenWhere(stages=frozenset()),
+    OpenWhere(unplanned=True),
+    OpenWhere(owner="SOMCHAI", unplanned=True),
+    OpenWhere(stages=frozenset({"quoted", "negotiating"}), unplanned=True),
 ]
 
 
 def _name(where: OpenWhere) -> str:
     stages = "-" if where.stages is None else "+".join(sorted(where.stages)) or "none"
-    return f"{where.owner or '-'}/{stages}"
+    return f"{where.owner or '-'}/{stages}" + ("/unplanned" if where.unplanned else "")
 
 
 @pytest.mark.parametrize("where", WHERES, ids=_name)
@@ -89,6 +93,70 @@ def test_stale_and_due_are_the_default_ones(view: Any, where: OpenWhere) -> None
                 for since in (None, date(2026, 11, 20)):
                     expected = queries.due_by(records, what, until, where, limit, since)
                     assert view.due_by(what, until, where, limit, since) == expected
+
+
+# When each open deal entered its stage, stored at offsets from UTC-11 to UTC+14 (a
+# time's day by its own clock is then a day off its UTC day), at the same moment for
+# deals 1 and 9 (ties go by id).
+ENTERED = {
+    1: "2026-10-20T09:15:00+07:00",
+    2: "2026-10-20T23:59:59-11:00",
+    3: "2026-10-21T00:00:00+14:00",
+    4: "2026-10-14T23:30:01+00:00",
+    5: "2026-10-01T00:00:00+05:30",
+    6: "2026-09-30T13:00:00-09:00",
+    7: "2026-10-27T12:00:00+00:00",
+    8: "2026-11-03T08:00:00+07:00",
+    9: "2026-10-20T02:15:00+00:00",
+}
+
+
+@pytest.fixture
+def offsets_view(view: Any, cli: Any, pg_database: str) -> Any:
+    """The deals of ``view`` entered at ENTERED, with a stage without target days."""
+    import psycopg
+
+    done = cli("--db", pg_database, "stage", "set", "negotiating", "--target-days", "none")
+    assert done.exit_code == 0, done.stderr
+    with psycopg.connect(pg_database) as connection:
+        for deal, entered in ENTERED.items():
+            connection.execute(
+                "UPDATE salespipe_deals SET record = jsonb_set(record::jsonb,"
+                " '{stage_entered_at}', to_jsonb(%s::text))::json WHERE id = %s",
+                (entered, deal),
+            )
+    return Pipeline.open(pg_database).read()
+
+
+def _moments() -> list[datetime]:
+    """Each side of the moment every deal has been in its stage for whole days that a
+    target may fall on, to the microsecond, and some moments between."""
+    found = []
+    tiny = timedelta(microseconds=1)
+    for entered in ENTERED.values():
+        for days in (7, 8, 10, 11, 14, 15, 21, 30, 31):
+            edge = datetime.fromisoformat(entered) + timedelta(days=days)
+            found += [edge - tiny, edge, edge + tiny]
+    start = datetime.fromisoformat("2026-10-20T00:00:00+07:00")
+    found += [start + timedelta(days=n, hours=7 * n) for n in range(40)]
+    return found
+
+
+@pytest.mark.parametrize("where", WHERES, ids=_name)
+def test_days_in_a_stage_are_the_default_ones_at_every_boundary(
+    offsets_view: Any, where: OpenWhere
+) -> None:
+    records = offsets_view.open_records()
+    stages = offsets_view.stages()
+    assert {r["stage_entered_at"] for r in records} == set(ENTERED.values())
+    assert [s.target_days for s in stages if s.key == "negotiating"] == [None]
+    for now in _moments():
+        for limit in (None, 0, 2):
+            expected = queries.stale_deals(records, stages, now, where, limit)
+            assert offsets_view.stale_deals(now, where, limit) == expected, (now, limit)
+            for order in ("days", "urgency"):
+                expected = queries.open_page(records, stages, where, order, limit, now)
+                assert offsets_view.open_page(where, order, limit, now) == expected, (now, order)
 
 
 @pytest.mark.parametrize("order", queries.ORDERS)

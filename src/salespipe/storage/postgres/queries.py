@@ -2,13 +2,14 @@
 
 Each answer is the one the default gives over every open record, byte for byte, but
 the server does the work over the columns of m004 (schema.py) with its indexes: it
-adds up per stage, picks the deals a question is about, sorts them and stops at the
-limit, and only the records a report shows come back. What SQL cannot decide exactly
-as Python does is decided in Python on what the server narrowed down: names compared
-as names (the owners are few), the cents of a weighted value that is not whole,
-whole days in a stage (the server passes on a superset, the default picks from it),
-and the orders by names, times and urgency (the default's own sort keys, over what
-the server read of the deals asked about).
+adds up per stage, picks the deals a question is about, counts them, sorts them and
+stops at the limit, and only the records a report shows come back. Whole days in a
+stage are counted by the server as core/model.whole_days counts them, so the stale
+deals and the orders by days and by urgency are decided there too. What SQL cannot
+decide exactly as Python does is decided in Python on what the server narrowed down:
+names compared as names (the owners are few), the cents of a weighted value that is
+not whole, and the orders by names and times with their offsets (the default's own
+sort keys, over the records of the deals asked about).
 
 Row-level security applies to every statement: a rep with ``visibility own`` gets the
 answers of their own deals, as with the default.
@@ -16,9 +17,8 @@ answers of their own deals, as with the default.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,8 +42,16 @@ _DUE_COLUMNS: dict[str, str] = {
     "quote": "d.quote_due",
 }
 
+# Whole days a deal has been in its stage at %(now)s, as core/model.whole_days counts
+# them: the seconds between as a float, divided by a day's and cut to a whole number,
+# never below 0. Read as ``k.days`` where a query joins _DAYS.
+_DAYS = (
+    "CROSS JOIN LATERAL (SELECT greatest(0,"
+    " floor(date_part('epoch', %(now)s - d.entered::timestamptz) / 86400))::int AS days) k"
+)
+
 # The orders the server sorts by, as ORDER BY clauses (the others are decided over the
-# records: collation of names, times with their offsets, days as of a moment).
+# records: collation of names, times with their offsets).
 _NO_DATE = f"'{queries.NO_DATE}'"
 _ORDERS: dict[str, str] = {
     "stage": "coalesce(s.position, 10000), d.id",
@@ -51,8 +59,17 @@ _ORDERS: dict[str, str] = {
     "value": "d.value DESC, d.id",
     "close": f'coalesce(d.close_due, {_NO_DATE}) COLLATE "C", d.id',
     "next": f'coalesce(d.next_due, {_NO_DATE}) COLLATE "C", d.id',
+    "days": "k.days DESC, d.id",
+    # queries.urgency_key: days the next action is late (0 if not, or none), days over
+    # the stage's target (0 within it, or without one), its due day (none last), days
+    # in the stage, id.
+    "urgency": "greatest(0, %(today)s - d.next_due::date) DESC,"
+    " CASE WHEN s.target > 0 AND k.days > s.target THEN k.days - s.target ELSE 0 END DESC,"
+    " d.next_due::date, k.days DESC, d.id",
 }
 SERVER_ORDERS = frozenset(_ORDERS)
+# The orders by days in a stage, which need _DAYS.
+TIME_ORDERS = frozenset({"days", "urgency"})
 
 # Each stage's key with its position, probability and target days, for a join.
 _STAGES = (
@@ -104,6 +121,11 @@ def _records(rows: Rows, chosen: str, params: dict[str, Any]) -> list[Record]:
     return [orjson.loads(text) for (text,) in found]
 
 
+def _records_of(rows: Rows, ids: list[int]) -> list[Record]:
+    """The records of the deals ``ids``, in that order."""
+    return _records(rows, "SELECT unnest(%(ids)s::bigint[])", {"ids": ids})
+
+
 def stage_totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere) -> list[StageSum]:
     """Per stage and currency, in the order each first comes among the open deals.
 
@@ -145,19 +167,45 @@ def stale_deals(
     where: OpenWhere,
     limit: int | None = None,
 ) -> Page:
-    """The first ``limit`` open deals over their stage's target days at ``now``, and how
-    many there are. The server passes on those in their stage longer than the target (a
-    superset: a whole day more is stale), and the default decides, orders and counts
-    them (so every candidate's record is read, not only the ``limit`` shown)."""
+    """The first ``limit`` open deals over their stage's target days at ``now``, the
+    most days over first, then by id; and how many there are.
+
+    The server counts the days of only the deals that entered their stage early enough
+    to be over (a comparison of the stored text, which begins with the day), decides,
+    counts and orders them, and hands back the ids of the first ``limit``."""
     condition, params = _chosen(rows, where)
-    candidates = _records(
-        rows,
-        f"SELECT d.id FROM salespipe_deals d {_STAGES} WHERE {condition} AND s.target > 0"
-        " AND d.entered::timestamptz < %(now)s - make_interval(secs => s.target * 86400)"
-        " ORDER BY d.open_order",
-        {**params, **_stage_params(stages), "now": now},
+    timed = [s for s in stages if s.target_days]
+    found = rows(
+        "WITH stale AS MATERIALIZED ("
+        " SELECT d.id, s.target - k.days AS under FROM salespipe_deals d"
+        " JOIN unnest(%(keys)s::text[], %(targets)s::int[], %(recent)s::text[])"
+        " AS s(key, target, recent) ON s.key = d.stage"
+        f" {_DAYS} WHERE {condition}"
+        ' AND d.entered COLLATE "C" < s.recent AND k.days > s.target)'
+        " SELECT (SELECT count(*) FROM stale),"
+        " ARRAY(SELECT id FROM stale ORDER BY under, id LIMIT %(limit)s)",
+        {
+            **params,
+            "keys": [s.key for s in timed],
+            "targets": [s.target_days for s in timed],
+            "recent": [_too_recent(now, s.target_days or 0) for s in timed],
+            "now": now,
+            "limit": limit,
+        },
     )
-    return queries.stale_deals(candidates, stages, now, where, limit)
+    ((matched, ids),) = found
+    return Page(_records_of(rows, ids), matched)
+
+
+def _too_recent(now: datetime, target: int) -> str:
+    """The first day (ISO) a deal can have entered a stage of ``target`` days on, by its
+    own clock, and not be over it at ``now``.
+
+    Over the target means entered at ``now`` less target + 1 days or before. A stored
+    time begins with its day by its own UTC offset, less than a day from UTC either
+    way, so from the day after that moment's UTC day on, it is later."""
+    latest = (now - timedelta(days=target + 1)).astimezone(UTC)
+    return (latest.date() + timedelta(days=2)).isoformat()
 
 
 def due_by(
@@ -199,60 +247,19 @@ def open_page(
     now: datetime,
 ) -> Page:
     """The first ``limit`` open deals in ``order`` (one of ``queries.ORDERS``), and how
-    many matched: sorted by the server in SERVER_ORDERS; by the default's own key over
-    the few fields it reads (from the index) in TIME_ORDERS; otherwise by the default
-    over the records of the deals ``where`` asks about (only theirs are read)."""
+    many matched: sorted by the server in SERVER_ORDERS; otherwise by the default over
+    the records of the deals ``where`` asks about (only theirs are read)."""
     condition, params = _chosen(rows, where)
-    if order in TIME_ORDERS:
-        return _page_by_time(rows, stages, condition, params, order, limit, now)
     if order not in SERVER_ORDERS:
         found = rows(f"SELECT d.record::text FROM salespipe_deals d WHERE {condition}", params)
         chosen = [orjson.loads(text) for (text,) in found]
         return queries.open_page(chosen, stages, where, order, limit, now)
     counted = rows(f"SELECT count(*) FROM salespipe_deals d WHERE {condition}", params)
+    days = _DAYS if order in TIME_ORDERS else ""
     first = _records(
         rows,
-        f"SELECT d.id FROM salespipe_deals d {_STAGES} WHERE {condition}"
+        f"SELECT d.id FROM salespipe_deals d {_STAGES} {days} WHERE {condition}"
         f" ORDER BY {_ORDERS[order]}" + (" LIMIT %(limit)s" if limit is not None else ""),
-        {**params, **_stage_params(stages), "limit": limit},
+        {**params, **_stage_params(stages), "limit": limit, "now": now, "today": now.date()},
     )
     return Page(first, int(counted[0][0]))
-
-
-# The orders by days in a stage (as of a moment) and the board's urgency: decided by
-# the default's key on what it reads of a deal, which the open deals' index holds.
-TIME_ORDERS = frozenset({"days", "urgency"})
-
-
-def _page_by_time(
-    rows: Rows,
-    stages: Sequence[Stage],
-    condition: str,
-    params: dict[str, Any],
-    order: str,
-    limit: int | None,
-    now: datetime,
-) -> Page:
-    found = rows(
-        f"SELECT d.id, d.stage, d.entered, d.next_due FROM salespipe_deals d WHERE {condition}",
-        params,
-    )
-    # As much of each record as the key reads (an open deal has not closed).
-    keyed = [
-        {
-            "id": deal_id,
-            "stage": stage,
-            "stage_entered_at": entered,
-            "closed_at": None,
-            "next_action": None if due is None else {"due": due},
-        }
-        for deal_id, stage, entered, due in found
-    ]
-    key = queries.order_key(order, stages, now)
-    first = sorted(keyed, key=key) if limit is None else heapq.nsmallest(limit, keyed, key=key)
-    records = _records(
-        rows,
-        "SELECT c.id FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS c(id, n) ORDER BY c.n",
-        {"ids": [item["id"] for item in first]},
-    )
-    return Page(records, len(keyed))
