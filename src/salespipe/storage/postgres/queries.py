@@ -35,19 +35,23 @@ Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
 _OPEN = "d.status = 'open' AND NOT d.deleted"
 
 # The column of each day something falls due on (ISO text: compared byte by byte, as
-# Python compares the stored strings).
+# Python compares the stored strings), save the next action's, compared in its index's
+# collation so that the server reads only the days asked about from that index: stored
+# days are ISO dates (digits in fixed places), which every collation orders as bytes.
 _DUE_COLUMNS: dict[str, str] = {
     "next_action": "d.next_due",
-    "close": "d.close_due",
-    "quote": "d.quote_due",
+    "close": 'd.close_due COLLATE "C"',
+    "quote": 'd.quote_due COLLATE "C"',
 }
 
 # Whole days a deal has been in its stage at %(now)s, as core/model.whole_days counts
 # them: the seconds between as a float, divided by a day's and cut to a whole number,
-# never below 0. Read as ``k.days`` where a query joins _DAYS.
+# never below 0. Read as ``k.days`` where a query joins _DAYS (OFFSET 0 keeps the
+# server from copying the expression into each place that reads it: counted once).
 _DAYS = (
     "CROSS JOIN LATERAL (SELECT greatest(0,"
-    " floor(date_part('epoch', %(now)s - d.entered::timestamptz) / 86400))::int AS days) k"
+    " floor(date_part('epoch', %(now)s - d.entered::timestamptz) / 86400))::int AS days"
+    " OFFSET 0) k"
 )
 
 # The orders the server sorts by, as ORDER BY clauses (the others are decided over the
@@ -60,12 +64,12 @@ _ORDERS: dict[str, str] = {
     "close": f'coalesce(d.close_due, {_NO_DATE}) COLLATE "C", d.id',
     "next": f'coalesce(d.next_due, {_NO_DATE}) COLLATE "C", d.id',
     "days": "k.days DESC, d.id",
-    # queries.urgency_key: days the next action is late (0 if not, or none), days over
-    # the stage's target (0 within it, or without one), its due day (none last), days
-    # in the stage, id.
-    "urgency": "greatest(0, %(today)s - d.next_due::date) DESC,"
+    # queries.urgency_key: the most days the next action is late (the earlier its day
+    # before today, the more; all others alike), days over the stage's target (0
+    # within it, or without one), its due day (none last), days in the stage, id.
+    "urgency": 'CASE WHEN d.next_due COLLATE "C" < %(today)s THEN d.next_due END COLLATE "C",'
     " CASE WHEN s.target > 0 AND k.days > s.target THEN k.days - s.target ELSE 0 END DESC,"
-    " d.next_due::date, k.days DESC, d.id",
+    ' d.next_due COLLATE "C", k.days DESC, d.id',
 }
 SERVER_ORDERS = frozenset(_ORDERS)
 # The orders by days in a stage, which need _DAYS.
@@ -160,6 +164,20 @@ def stage_totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere) -> list[
     ]
 
 
+def _first_of(
+    rows: Rows, picked: str, order: str, params: dict[str, Any], limit: int | None
+) -> Page:
+    """The first ``limit`` (all with None) of the deals the query ``picked`` picks (their
+    ``id`` and what ``order`` sorts by), in ``order``, and how many it picks: counted
+    and sorted in one pass of the server over them."""
+    ((matched, ids),) = rows(
+        f"WITH picked AS MATERIALIZED ({picked}) SELECT (SELECT count(*) FROM picked),"
+        f" ARRAY(SELECT id FROM picked ORDER BY {order} LIMIT %(limit)s)",
+        {**params, "limit": limit},
+    )
+    return Page(_records_of(rows, ids), matched)
+
+
 def stale_deals(
     rows: Rows,
     stages: Sequence[Stage],
@@ -171,30 +189,25 @@ def stale_deals(
     most days over first, then by id; and how many there are.
 
     The server counts the days of only the deals that entered their stage early enough
-    to be over (a comparison of the stored text, which begins with the day), decides,
-    counts and orders them, and hands back the ids of the first ``limit``."""
+    to be over (a comparison of the stored text, which begins with the day)."""
     condition, params = _chosen(rows, where)
     timed = [s for s in stages if s.target_days]
-    found = rows(
-        "WITH stale AS MATERIALIZED ("
-        " SELECT d.id, s.target - k.days AS under FROM salespipe_deals d"
+    return _first_of(
+        rows,
+        "SELECT d.id, s.target - k.days AS under FROM salespipe_deals d"
         " JOIN unnest(%(keys)s::text[], %(targets)s::int[], %(recent)s::text[])"
-        " AS s(key, target, recent) ON s.key = d.stage"
-        f" {_DAYS} WHERE {condition}"
-        ' AND d.entered COLLATE "C" < s.recent AND k.days > s.target)'
-        " SELECT (SELECT count(*) FROM stale),"
-        " ARRAY(SELECT id FROM stale ORDER BY under, id LIMIT %(limit)s)",
+        f" AS s(key, target, recent) ON s.key = d.stage {_DAYS}"
+        f' WHERE {condition} AND d.entered COLLATE "C" < s.recent AND k.days > s.target',
+        "under, id",
         {
             **params,
             "keys": [s.key for s in timed],
             "targets": [s.target_days for s in timed],
             "recent": [_too_recent(now, s.target_days or 0) for s in timed],
             "now": now,
-            "limit": limit,
         },
+        limit,
     )
-    ((matched, ids),) = found
-    return Page(_records_of(rows, ids), matched)
 
 
 def _too_recent(now: datetime, target: int) -> str:
@@ -217,25 +230,21 @@ def due_by(
     since: date | None = None,
 ) -> Page:
     """The first ``limit`` open deals whose ``what`` falls on ``until`` or before (from
-    ``since`` on, when given), by that day, then id; and how many there are (counted by
-    the server when a limit may have left some out)."""
+    ``since`` on, when given), by that day, then id; and how many there are."""
     condition, params = _chosen(rows, where)
     column = _DUE_COLUMNS[what]
-    condition += f' AND {column} COLLATE "C" <= %(last)s'
-    params = {**params, "last": until.isoformat(), "limit": limit}
+    condition += f" AND {column} <= %(last)s"
+    params = {**params, "last": until.isoformat()}
     if since is not None:
-        condition += f' AND {column} COLLATE "C" >= %(first)s'
+        condition += f" AND {column} >= %(first)s"
         params["first"] = since.isoformat()
-    found = _records(
+    return _first_of(
         rows,
-        f"SELECT d.id FROM salespipe_deals d WHERE {condition}"
-        f' ORDER BY {column} COLLATE "C", d.id LIMIT %(limit)s',
+        f"SELECT d.id, {column} AS day FROM salespipe_deals d WHERE {condition}",
+        'day COLLATE "C", id',
         params,
+        limit,
     )
-    if limit is None:
-        return Page(found, len(found))
-    ((matched,),) = rows(f"SELECT count(*) FROM salespipe_deals d WHERE {condition}", params)
-    return Page(found, matched)
 
 
 def open_page(
@@ -260,6 +269,12 @@ def open_page(
         rows,
         f"SELECT d.id FROM salespipe_deals d {_STAGES} {days} WHERE {condition}"
         f" ORDER BY {_ORDERS[order]}" + (" LIMIT %(limit)s" if limit is not None else ""),
-        {**params, **_stage_params(stages), "limit": limit, "now": now, "today": now.date()},
+        {
+            **params,
+            **_stage_params(stages),
+            "limit": limit,
+            "now": now,
+            "today": now.date().isoformat(),
+        },
     )
     return Page(first, int(counted[0][0]))
