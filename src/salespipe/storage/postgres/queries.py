@@ -76,7 +76,7 @@ SERVER_ORDERS = frozenset(_ORDERS)
 # The deals that can be among the first %(limit)s by urgency. With that many next
 # actions late, the first are late ones, due on the %(limit)s-th earliest of their days
 # or before: the server then counts the days in the stage of only those (not of every
-# deal asked about). Otherwise (fewer late, or no limit) every deal can be.
+# deal asked about). Otherwise (fewer late) every deal can be.
 _URGENT = (
     f' AND coalesce(d.next_due, {_NO_DATE}) COLLATE "C" <= coalesce((SELECT max(late.day)'
     ' FROM (SELECT d.next_due COLLATE "C" AS day FROM salespipe_deals d WHERE {condition}'
@@ -276,7 +276,7 @@ def open_page(
         return queries.open_page(chosen, stages, where, order, limit, now)
     counted = rows(f"SELECT count(*) FROM salespipe_deals d WHERE {condition}", params)
     days = _DAYS if order in TIME_ORDERS else ""
-    if order == "urgency":
+    if order == "urgency" and limit:
         condition += _URGENT.format(condition=condition)
     first = _records(
         rows,
