@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from salespipe.core.model import Deal, NextAction, Stage, Stay, default_stages
+from salespipe.core.model import Deal, NextAction, Quote, Stage, Stay, default_stages
 from salespipe.storage import open_storage, queries
-from salespipe.storage.jsonl import open_index
+from salespipe.storage.jsonl import open_facts, open_index
 from salespipe.storage.jsonl.snapshot import Snapshot
 from salespipe.storage.port import Initial, Storage
 from salespipe.storage.queries import OpenWhere
@@ -27,6 +27,7 @@ T0 = datetime.fromisoformat("2026-02-02T09:00:00+07:00")
 OWNERS = ("Somchai", "somchai", "SOMCHAI", "malee", "Malee", "มาลี", "")
 CURRENCIES = ("THB", "THB", "USD")
 ASKED_OWNERS = (None, "somchai", "MALEE", "มาลี", "nobody", "")
+VERSION_FIELD = f'"facts":{open_facts.VERSION}'.encode()
 
 
 def no_wait() -> float:
@@ -46,6 +47,12 @@ def random_deal(rng: random.Random, deal_id: int, stages: list[Stage]) -> Deal:
         if rng.random() < 0.7
         else None
     )
+    close = T0.date() + timedelta(days=rng.randint(-10, 40)) if rng.random() < 0.6 else None
+    quote = (
+        Quote(T0.date() + timedelta(days=rng.randint(-5, 20)), entered)
+        if rng.random() < 0.4
+        else None
+    )
     return Deal(
         id=deal_id,
         title=f"Deal {deal_id}",
@@ -58,6 +65,8 @@ def random_deal(rng: random.Random, deal_id: int, stages: list[Stage]) -> Deal:
         owner=rng.choice(OWNERS),
         probability=rng.choice((None, None, None, 33, 80)),
         next_action=action,
+        expected_close=close,
+        quote=quote,
         stays=(Stay(stage, entered),),
     )
 
@@ -106,9 +115,17 @@ def compare(view: Snapshot, rng: random.Random) -> None:
             want.matched,
         )
         assert got.records == want.records
+        unplanned = where._replace(unplanned=True)
+        want = queries.stale_deals(records, stages, now, unplanned, limit)
+        assert view.stale_deals(now, unplanned, limit) == want
         want = queries.open_page(records, stages, where, "stage", limit, now)
         got = view.open_page(where, "stage", limit, now)
         assert got == want
+        what = rng.choice(("next_action", "close", "quote"))
+        until = now.date() + timedelta(days=rng.randint(-5, 10))
+        since = rng.choice((None, until, until - timedelta(days=rng.randint(1, 9))))
+        want = queries.due_by(records, what, until, where, limit, since)
+        assert view.due_by(what, until, where, limit, since) == want
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -153,21 +170,31 @@ def answers(storage: Storage) -> tuple[Any, ...]:
     now = T0 + timedelta(days=20)
     records = view.open_records()
     stages = view.stages()
+    unplanned = OpenWhere(unplanned=True)
+    until = T0.date() + timedelta(days=3)
     want = (
         queries.stage_totals(records, stages, where),
         queries.stale_deals(records, stages, now, where, 5),
+        queries.stale_deals(records, stages, now, unplanned, 5),
         queries.open_page(records, stages, where, "stage", 5, now),
+        queries.due_by(records, "next_action", until, where, 5, T0.date()),
+        queries.due_by(records, "close", until, where, 5),
     )
     got = (
         view.stage_totals(where),
         view.stale_deals(now, where, 5),
+        view.stale_deals(now, unplanned, 5),
         view.open_page(where, "stage", 5, now),
+        view.due_by("next_action", until, where, 5, T0.date()),
+        view.due_by("close", until, where, 5),
     )
     assert got == want
     return got
 
 
-@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated", "other checkpoint"])
+@pytest.mark.parametrize(
+    "damage", ["missing", "garbage", "truncated", "other checkpoint", "older version"]
+)
 def test_facts_that_cannot_answer_send_the_questions_the_default_way(
     tmp_path: Path, damage: str
 ) -> None:
@@ -179,10 +206,13 @@ def test_facts_that_cannot_answer_send_the_questions_the_default_way(
         facts.write_bytes(data.replace(b"[", b"{", 3))
     elif damage == "truncated":
         facts.write_bytes(data[: len(data) // 2])
+    elif damage == "older version":  # kept fewer columns: read as these, they would lie
+        facts.write_bytes(data.replace(VERSION_FIELD, b'"facts":1', 1))
     else:
         facts.write_bytes(data.replace(b'"checkpoint_size":', b'"checkpoint_size":1', 1))
     view = storage.read()
     assert isinstance(view, Snapshot)
+    assert view._facts() is None
     answers(storage)
 
 
@@ -204,7 +234,9 @@ def test_doctor_finds_and_fixes_damaged_facts(tmp_path: Path, cli: Cli) -> None:
     db = str(tmp_path / "pipeline.json")
     assert cli("--db", db, "doctor").exit_code == 0
     data = facts.read_bytes()
-    facts.write_bytes(data.replace(b'"facts":1', b'"facts":1,"x":0', 1).replace(b"]]", b"]", 1))
+    damaged = data.replace(VERSION_FIELD, VERSION_FIELD + b',"x":0', 1).replace(b"]]", b"]", 1)
+    assert damaged != data
+    facts.write_bytes(damaged)
     found = cli("--db", db, "doctor")
     assert found.exit_code == 1
     assert "open deals' facts" in found.output
@@ -251,3 +283,17 @@ def test_a_view_opened_before_a_fold_answers_for_its_own_state(
     assert view.open_page(OpenWhere(), "stage", 5, now) == queries.open_page(
         records, stages, OpenWhere(), "stage", 5, now
     )
+
+
+def test_doctor_rebuilds_facts_of_an_older_version(tmp_path: Path, cli: Cli) -> None:
+    storage, facts = make_facts(tmp_path)
+    facts.write_bytes(facts.read_bytes().replace(VERSION_FIELD, b'"facts":1', 1))
+    db = str(tmp_path / "pipeline.json")
+    found = cli("--db", db, "doctor")
+    assert found.exit_code == 1
+    assert "open deals' facts" in found.output
+    assert cli("--db", db, "doctor", "--fix").exit_code == 0
+    view = storage.read()
+    assert isinstance(view, Snapshot)
+    assert view._facts() is not None
+    answers(storage)

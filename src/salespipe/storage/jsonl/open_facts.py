@@ -15,7 +15,10 @@ endian), so that a reader uses them where they lie instead of parsing them: find
 a deal or the stale ones among 100k is a binary search. Deals are kept in *groups*,
 one per stage and owner (the name folded as names compare). The header holds:
 
-``groups``        ``[stage, folded owner, deals]`` per group
+``groups``        ``[stage, folded owner, deals, next, close, quote, unplanned]`` per
+                  group: how many deals, and how many of them have a next action's
+                  due day, an expected close day, a quote's last valid day, and no
+                  next action
 ``sums``          ``[group, currency, deals, value, weighted]`` per group and
                   currency: the value and weighted value as exact decimals (text),
                   weighted with the header's stage probabilities
@@ -30,6 +33,15 @@ and the columns, each one number a deal (``COLUMNS``):
 ``where_sizes``
 ``positions``            per sums row in turn, where its deals' lines are, ascending
                          (the first is where the row first comes among the deals)
+
+then, per group in turn, of its deals that have the day (``DATED``):
+
+``next_ids``, ``next_days``    by their next action's due day (the day's ordinal),
+                               then id: those due in a range of days lie together
+``close_ids``, ``close_days``  the same by the expected close day
+``quote_ids``, ``quote_days``  the same by the quote's last valid day
+``unplanned_ids``,             those without a next action, by when they entered
+``unplanned_seconds``          their stage, earliest first (as ``entered_``)
 """
 
 from __future__ import annotations
@@ -38,9 +50,9 @@ import heapq
 import itertools
 import sys
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +64,9 @@ from salespipe.storage.jsonl.deal_columns import light_records
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.files import CommittedBytes
-    from salespipe.storage.queries import OpenWhere, StageSum
+    from salespipe.storage.queries import Dated, OpenWhere, StageSum
 
-VERSION = 1
+VERSION = 2
 COLUMNS = (
     "ids",
     "entered_ids",
@@ -64,6 +76,18 @@ COLUMNS = (
     "where_sizes",
     "positions",
 )
+# The columns of only some deals of each group: (name, the groups' field that counts them).
+DATED = (
+    ("next_ids", 3),
+    ("next_days", 3),
+    ("close_ids", 4),
+    ("close_days", 4),
+    ("quote_ids", 5),
+    ("quote_days", 5),
+    ("unplanned_ids", 6),
+    ("unplanned_seconds", 6),
+)
+_DATED_PARTS: dict[Dated, str] = {"next_action": "next", "close": "close", "quote": "quote"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -98,6 +122,7 @@ def build(
     sums: dict[tuple[int, str], list[Any]] = {}
     ids: list[list[int]] = []
     entered: list[list[tuple[int, int]]] = []
+    dated: list[dict[str, list[tuple[int, int]]]] = []  # per group: (day or seconds, id)
     where: list[tuple[int, int, int]] = []
     for record, (offset, size) in zip(light, places, strict=True):
         deal_id, stage = record["id"], record["stage"]
@@ -109,9 +134,19 @@ def build(
             group = groups[stage, owner] = len(groups)
             ids.append([])
             entered.append([])
+            dated.append({part: [] for part in ("next", "close", "quote", "unplanned")})
         moment = datetime.fromisoformat(record["stage_entered_at"])
         if moment.tzinfo is None or moment.microsecond:
             return None
+        try:
+            days = {part: day_of(record, what) for what, part in _DATED_PARTS.items()}
+        except ValueError:
+            return None
+        for part, day in days.items():
+            if day is not None:
+                dated[group][part].append((day, deal_id))
+        if days["next"] is None:
+            dated[group]["unplanned"].append((_seconds(moment), deal_id))
         row = sums.get((group, record["currency"]))
         if row is None:
             row = sums[group, record["currency"]] = [0, Decimal(0), Decimal(0), []]
@@ -139,12 +174,23 @@ def build(
         pairs.sort()
         columns["entered_ids"] += (deal_id for _, deal_id in pairs)
         columns["entered_seconds"] += (seconds for seconds, _ in pairs)
+    for name, _field in DATED:
+        columns[name] = []
+    for parts in dated:
+        for part, pairs in parts.items():
+            pairs.sort()
+            columns[f"{part}_ids"] += (deal_id for _, deal_id in pairs)
+            key = "seconds" if part == "unplanned" else "days"
+            columns[f"{part}_{key}"] += (day for day, _ in pairs)
     header = orjson.dumps(
         {
             "facts": VERSION,
             "checkpoint_size": checkpoint_size,
             "probabilities": probabilities(stages),
-            "groups": [[*key, len(ids[number])] for key, number in groups.items()],
+            "groups": [
+                [*key, len(ids[number]), *(len(pairs) for pairs in dated[number].values())]
+                for key, number in groups.items()
+            ],
             "sums": [
                 [group, currency, deals, str(value), str(weighted)]
                 for (group, currency), (deals, value, weighted, _positions) in rows
@@ -152,12 +198,24 @@ def build(
         }
     )
     padding = b" " * (-(len(header) + 1) % 8)  # the columns start 8-byte aligned
-    body = b"".join(array("q", columns[name]).tobytes() for name in COLUMNS)
+    names = (*COLUMNS, *(name for name, _field in DATED))
+    body = b"".join(array("q", columns[name]).tobytes() for name in names)
     return header + padding + b"\n" + body
 
 
 def _seconds(moment: datetime) -> int:
     return int((moment - _EPOCH).total_seconds())
+
+
+def day_of(record: Record, what: Dated) -> int | None:
+    """The ordinal of a light record's day ``what`` (storage/queries.py ``Dated``);
+    None when it has none. Ordinals order as the stored days (ISO) do."""
+    if what == "close":
+        day = record["expected_close"]
+    else:
+        held = record["next_action" if what == "next_action" else "quote"]
+        day = held["due" if what == "next_action" else "valid_until"] if held else None
+    return None if day is None else date.fromisoformat(day).toordinal()
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -179,13 +237,17 @@ class Facts:
         try:
             end = data.index(b"\n")
             header = orjson.loads(data[:end])
+            if header["facts"] != VERSION:
+                raise NoFacts
             count = sum(group[2] for group in header["groups"])
+            lengths = dict.fromkeys(COLUMNS, count)
+            for name, field in DATED:
+                lengths[name] = sum(group[field] for group in header["groups"])
             if (
-                header["facts"] != VERSION
-                or header["checkpoint_size"] != checkpoint.size
+                header["checkpoint_size"] != checkpoint.size
                 or sys.byteorder != "little"
                 or (end + 1) % 8
-                or len(data) != end + 1 + 8 * count * len(COLUMNS)
+                or len(data) != end + 1 + 8 * sum(lengths.values())
             ):
                 raise NoFacts
         except (ValueError, KeyError, TypeError, IndexError):
@@ -193,21 +255,25 @@ class Facts:
         if header["probabilities"] != probabilities(stages):
             raise NoFacts
         self._header = header
-        self._count = count
+        self._starts: dict[str, tuple[int, int]] = {}
+        start = 0
+        for name, length in lengths.items():
+            self._starts[name] = (start, start + length)
+            start += length
         self._columns = memoryview(data)[end + 1 :].cast("q")
         self._changed_ids = {int(key) for key in tail}
         self._before: list[tuple[Record, int]] | None = None
         self._after: list[Record] | None = None
 
     def _column(self, name: str) -> memoryview:
-        at = COLUMNS.index(name) * self._count
-        return self._columns[at : at + self._count]
+        start, end = self._starts[name]
+        return self._columns[start:end]
 
     def _section(self, name: str) -> Any:
         """What the header or the columns say: ``groups`` and ``sums`` as the header
-        has them; ``ids`` (per group), ``entered`` (per group, ids and seconds),
-        ``positions`` (per sums row) and ``where`` (ids, offsets, sizes) as views of
-        the columns."""
+        has them; ``ids`` (per group), ``entered``, ``next``, ``close``, ``quote`` and
+        ``unplanned`` (per group, ids and days or seconds), ``positions`` (per sums
+        row) and ``where`` (ids, offsets, sizes) as views of the columns."""
         if name not in self._sections:
             self._sections[name] = self._read_section(name)
         return self._sections[name]
@@ -223,9 +289,16 @@ class Facts:
         counts = [group[2] for group in header["groups"]]
         if name == "ids":
             return _split(self._column("ids"), counts)
-        ids = _split(self._column("entered_ids"), counts)
-        seconds = _split(self._column("entered_seconds"), counts)
-        return list(zip(ids, seconds, strict=True))
+        if name == "entered":
+            ids = _split(self._column("entered_ids"), counts)
+            seconds = _split(self._column("entered_seconds"), counts)
+            return list(zip(ids, seconds, strict=True))
+        field = dict(DATED)[f"{name}_ids"]
+        counts = [group[field] for group in header["groups"]]
+        key = "seconds" if name == "unplanned" else "days"
+        ids = _split(self._column(f"{name}_ids"), counts)
+        keys = _split(self._column(f"{name}_{key}"), counts)
+        return list(zip(ids, keys, strict=True))
 
     # -- the tail's corrections ----------------------------------------------------------
     def checkpoint_entry(self, deal_id: int) -> Any | None:
@@ -273,17 +346,17 @@ class Facts:
             self._after = light
         return self._after
 
-    def _groups(self, where: OpenWhere) -> list[int]:
-        """The groups of the deals ``where`` asks about (the facts do not keep which
-        deals have a next action: a question about the unplanned ones goes the
-        default way)."""
-        if where.unplanned:
+    def _groups(self, where: OpenWhere, unplanned: bool = False) -> list[int]:
+        """The groups of the deals ``where`` asks about; a question about the
+        unplanned ones must say it reads them apart (``unplanned``), else it goes
+        the default way."""
+        if where.unplanned and not unplanned:
             raise NoFacts
         owner = parse.fold(where.owner) if where.owner is not None else None
         keys = where.stages
         return [
             number
-            for number, (stage, folded, _deals) in enumerate(self._section("groups"))
+            for number, (stage, folded, *_counts) in enumerate(self._section("groups"))
             if (keys is None or stage in keys) and (owner is None or folded == owner)
         ]
 
@@ -369,11 +442,12 @@ class Facts:
         from salespipe.storage.queries import over_target
 
         targets = {s.key: s.target_days for s in self._stages if s.target_days}
-        names, entered = self._section("groups"), self._section("entered")
+        names = self._section("groups")
+        entered = self._section("unplanned" if where.unplanned else "entered")
         now_us = (now - _EPOCH) // _MICROSECOND
         streams = []
         matched = 0
-        for group in self._groups(where):
+        for group in self._groups(where, unplanned=True):
             target = targets.get(names[group][0])
             if target is None:
                 continue
@@ -399,6 +473,33 @@ class Facts:
         matched += len(extra) - replaced
         return self._first(streams, sorted(extra), limit), matched
 
+    def due_page(
+        self, what: Dated, until: date, since: date | None, where: OpenWhere, limit: int
+    ) -> tuple[list[int], int]:
+        """The ids of the first ``limit`` deals whose day ``what`` falls from ``since``
+        (or any day) to ``until``, by that day, then by id; and how many there are."""
+        first, last = since.toordinal() if since else 0, until.toordinal()
+        dated = self._section(_DATED_PARTS[what])
+        streams = []
+        matched = 0
+        for group in self._groups(where):
+            ids, days = dated[group]
+            low, high = bisect_left(days, first), bisect_right(days, last)
+            matched += high - low
+            streams.append(zip(days[low:high], ids[low:high], strict=True))
+
+        def falling(records: Iterable[Record]) -> list[tuple[int, int]]:
+            days = ((day_of(record, what), record["id"]) for record in records)
+            return [
+                (day, deal_id) for day, deal_id in days if day is not None and first <= day <= last
+            ]
+
+        extra = falling(self._chosen_current(where))
+        test = where.test()
+        replaced = [record for record, _ in self._replaced() if test is None or test(record)]
+        matched += len(extra) - len(falling(replaced))
+        return self._first(streams, sorted(extra), limit), matched
+
     def _chosen_current(self, where: OpenWhere) -> list[Record]:
         from salespipe.storage.queries import chosen
 
@@ -410,7 +511,7 @@ class Facts:
 
     def _first(
         self,
-        streams: list[Iterator[tuple[int, int]]],
+        streams: Sequence[Iterator[tuple[int, int]]],
         extra: list[tuple[int, int]],
         limit: int,
     ) -> list[int]:

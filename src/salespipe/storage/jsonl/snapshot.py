@@ -390,6 +390,12 @@ class Snapshot:
     ) -> Page:
         from salespipe.storage import queries
 
+        if limit is not None:
+            page = self._ask_facts(
+                lambda facts: self._page_of(facts, facts.due_page(what, until, since, where, limit))
+            )
+            if page is not None:
+                return page
         page = queries.due_by(self._asked_records(), what, until, where, limit, since)
         return page._replace(records=self._whole(page.records))
 
