@@ -418,19 +418,22 @@ class Facts:
             return int(offsets[at])
         return self._checkpoint.size + number
 
-    def stage_page(self, where: OpenWhere, limit: int) -> tuple[list[int], int]:
+    def stage_page(
+        self, where: OpenWhere, limit: int, by_stage: bool = True
+    ) -> tuple[list[int], int]:
         """The ids of the first ``limit`` open deals in ``list``'s default order (the
-        stage's position, then id), and how many match."""
-        positions = {s.key: s.position for s in self._stages}
+        stage's position, then id; or by id alone), and how many match."""
+        positions = {s.key: s.position if by_stage else 0 for s in self._stages}
         names, ids = self._section("groups"), self._section("ids")
         groups = self._groups(where)
 
         def keyed(group: int) -> Iterator[tuple[int, int]]:
-            position = positions.get(names[group][0], 10_000)
+            position = positions.get(names[group][0], 10_000 if by_stage else 0)
             return ((position, deal_id) for deal_id in ids[group])
 
         matched = sum(len(ids[group]) for group in groups)
-        extra = [(positions.get(r["stage"], 10_000), r["id"]) for r in self._chosen_current(where)]
+        unknown = 10_000 if by_stage else 0
+        extra = [(positions.get(r["stage"], unknown), r["id"]) for r in self._chosen_current(where)]
         matched += len(extra) - self._replaced_matching(where)
         streams = [keyed(group) for group in groups]
         return self._first(streams, sorted(extra), limit), matched

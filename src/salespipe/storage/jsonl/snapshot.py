@@ -402,9 +402,11 @@ class Snapshot:
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         from salespipe.storage import queries
 
-        if order == "stage" and limit is not None:
+        if limit is not None and (order in ("stage", "id") or limit == 0):  # 0: a count
             page = self._ask_facts(
-                lambda facts: self._page_of(facts, facts.stage_page(where, limit))
+                lambda facts: self._page_of(
+                    facts, facts.stage_page(where, limit, by_stage=order == "stage")
+                )
             )
             if page is not None:
                 return page
