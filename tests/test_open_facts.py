@@ -119,7 +119,8 @@ def compare(view: Snapshot, rng: random.Random) -> None:
         unplanned = where._replace(unplanned=True)
         want = queries.stale_deals(records, stages, now, unplanned, limit)
         assert view.stale_deals(now, unplanned, limit) == want
-        for order, size in (("stage", limit), ("id", limit), (rng.choice(ORDERS), 0)):
+        asked = (("stage", limit), ("id", limit), ("urgency", limit), (rng.choice(ORDERS), 0))
+        for order, size in asked:
             want = queries.open_page(records, stages, where, order, size, now)
             assert view.open_page(where, order, size, now) == want
         what = rng.choice(("next_action", "close", "quote"))

@@ -28,9 +28,11 @@ and the columns, each one number a deal (``COLUMNS``):
 ``ids``                  per group in turn, its deal ids ascending (``list``'s order)
 ``entered_ids``,         per group in turn, its deals by when they entered their stage
 ``entered_seconds``      (epoch seconds), earliest first: the stale ones are a prefix
-``where_ids``,           every deal by id, with where its line is in the checkpoint
-``where_offsets``,
-``where_sizes``
+``where_ids``,           every deal by id, with where its line is in the checkpoint,
+``where_offsets``,       its next action's due day (an ordinal, 0 for none) and when
+``where_sizes``,         it entered its stage (epoch seconds)
+``where_due``,
+``where_seconds``
 ``positions``            per sums row in turn, where its deals' lines are, ascending
                          (the first is where the row first comes among the deals)
 
@@ -51,7 +53,7 @@ import itertools
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -74,6 +76,8 @@ COLUMNS = (
     "where_ids",
     "where_offsets",
     "where_sizes",
+    "where_due",
+    "where_seconds",
     "positions",
 )
 # The columns of only some deals of each group: (name, the groups' field that counts them).
@@ -89,6 +93,7 @@ DATED = (
 )
 _DATED_PARTS: dict[Dated, str] = {"next_action": "next", "close": "close", "quote": "quote"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NO_DAY = date.max.toordinal() + 1  # a deal without the day sorts last
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -123,7 +128,7 @@ def build(
     ids: list[list[int]] = []
     entered: list[list[tuple[int, int]]] = []
     dated: list[dict[str, list[tuple[int, int]]]] = []  # per group: (day or seconds, id)
-    where: list[tuple[int, int, int]] = []
+    where: list[tuple[int, int, int, int, int]] = []
     for record, (offset, size) in zip(light, places, strict=True):
         deal_id, stage = record["id"], record["stage"]
         owner = folded.get(record["owner"])
@@ -156,7 +161,7 @@ def build(
         row[3].append(offset)
         ids[group].append(deal_id)
         entered[group].append((_seconds(moment), deal_id))
-        where.append((deal_id, offset, size))
+        where.append((deal_id, offset, size, days["next"] or 0, _seconds(moment)))
     if sys.byteorder != "little":
         return None
     where.sort()
@@ -168,6 +173,8 @@ def build(
         "where_ids": [w[0] for w in where],
         "where_offsets": [w[1] for w in where],
         "where_sizes": [w[2] for w in where],
+        "where_due": [w[3] for w in where],
+        "where_seconds": [w[4] for w in where],
         "positions": [position for _key, row in rows for position in row[3]],
     }
     for pairs in entered:
@@ -284,6 +291,8 @@ class Facts:
             return header[name]
         if name == "where":
             return [self._column(f"where_{part}") for part in ("ids", "offsets", "sizes")]
+        if name == "lookup":
+            return [self._column(f"where_{part}") for part in ("ids", "due", "seconds")]
         if name == "positions":
             return _split(self._column("positions"), [row[2] for row in header["sums"]])
         counts = [group[2] for group in header["groups"]]
@@ -503,6 +512,74 @@ class Facts:
         matched += len(extra) - len(falling(replaced))
         return self._first(streams, sorted(extra), limit), matched
 
+    def urgency_page(self, where: OpenWhere, limit: int, now: datetime) -> tuple[list[int], int]:
+        """The ids of the first ``limit`` open deals, the most urgent first (as
+        storage/queries.py ``urgency_key`` orders them), and how many match.
+
+        That order comes in four parts: the next action overdue, by its day; then
+        over the stage's target, the most days first; then by the next action's day;
+        then without one, the most days first. Each part is one of a group's columns
+        (a range of it), ordered by the part's first key, so a group's first
+        ``limit`` are among the whole runs of equal first keys taken part after part
+        until there are ``limit``; their exact keys decide."""
+        from salespipe.storage.queries import days_in_stage_at
+
+        targets = {s.key: s.target_days for s in self._stages if s.target_days}
+        names = self._section("groups")
+        now_us = (now - _EPOCH) // _MICROSECOND
+        today = now.date().toordinal()
+        found: list[tuple[int, ...]] = []
+        for group in self._groups(where):
+            target = targets.get(names[group][0])
+            found += self._most_urgent_of(group, target, limit, now_us, today)
+        days_at = days_in_stage_at(now)
+        for record in self._chosen_current(where):
+            due = day_of(record, "next_action") or _NO_DAY
+            target = targets.get(record["stage"])
+            found.append(_urgency(record["id"], due, days_at(record), target, today))
+        _ids, matched = self.stage_page(where, 0)
+        return [key[-1] for key in heapq.nsmallest(limit, found)], matched
+
+    def _most_urgent_of(
+        self, group: int, target: int | None, limit: int, now_us: int, today: int
+    ) -> list[tuple[int, ...]]:
+        """The urgency keys of some of a group's deals, among them its first
+        ``limit`` (the tail's changed deals left out)."""
+        lookup_ids, dues, entered = self._section("lookup")
+        next_ids, next_days = self._section("next")[group]
+        entered_ids, entered_seconds = self._section("entered")[group]
+        plain_ids, plain_seconds = self._section("unplanned")[group]
+        late = bisect_left(next_days, today)
+        stale = _over_prefix(entered_seconds, now_us, target) if target else 0
+        plain_stale = _over_prefix(plain_seconds, now_us, target) if target else 0
+
+        def days_of(seconds: int) -> int:
+            return _days(now_us, seconds)
+
+        def over(days: int) -> bool:
+            return target is not None and days > target
+
+        # (ids, their first keys, from, to, a first key's value, which deals are of the part)
+        parts: tuple[tuple[Any, Any, int, int, Callable[[int], int], Callable[..., bool]], ...] = (
+            (next_ids, next_days, 0, late, int, lambda due, days: True),
+            (entered_ids, entered_seconds, 0, stale, days_of, lambda due, days: due >= today),
+            (next_ids, next_days, late, len(next_ids), int, lambda due, days: not over(days)),
+            (plain_ids, plain_seconds, plain_stale, len(plain_ids), days_of, lambda d, days: True),
+        )
+        keys: list[tuple[int, ...]] = []
+        for ids, firsts, start, end, first_of, of_part in parts:
+            for run in _runs(ids, firsts, start, end, first_of):
+                for deal_id in run:
+                    if deal_id in self._changed_ids:
+                        continue
+                    at = bisect_left(lookup_ids, deal_id)
+                    due, days = dues[at] or _NO_DAY, days_of(entered[at])
+                    if of_part(due, days):
+                        keys.append(_urgency(deal_id, due, days, target, today))
+                if len(keys) >= limit:
+                    return keys
+        return keys
+
     def _chosen_current(self, where: OpenWhere) -> list[Record]:
         from salespipe.storage.queries import chosen
 
@@ -536,6 +613,26 @@ def _split(column: memoryview, counts: list[int]) -> list[memoryview]:
     if start != len(column):
         raise NoFacts
     return parts
+
+
+def _urgency(deal_id: int, due: int, days: int, target: int | None, today: int) -> tuple[int, ...]:
+    """storage/queries.py ``urgency_key`` in numbers (days as ordinals)."""
+    over = days - target if target is not None and days > target else 0
+    return (due if due < today else _NO_DAY, -over, due, -days, deal_id)
+
+
+def _runs(
+    ids: memoryview, firsts: memoryview, start: int, end: int, first_of: Callable[[int], int]
+) -> Iterator[list[int]]:
+    """The ids from ``start`` to ``end`` in runs of the same ``first_of`` their
+    ``firsts``."""
+    while start < end:
+        first = first_of(firsts[start])
+        stop = start + 1
+        while stop < end and first_of(firsts[stop]) == first:
+            stop += 1
+        yield ids[start:stop].tolist()
+        start = stop
 
 
 def _days(now_us: int, seconds: int) -> int:

@@ -410,6 +410,12 @@ class Snapshot:
             )
             if page is not None:
                 return page
+        if order == "urgency" and limit:
+            page = self._ask_facts(
+                lambda facts: self._page_of(facts, facts.urgency_page(where, limit, now))
+            )
+            if page is not None:
+                return page
         if order in deal_columns.ORDERS:
             records = self._asked_records()
         else:  # an order that reads more than the columns keep
