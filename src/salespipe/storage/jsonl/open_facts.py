@@ -404,7 +404,7 @@ class Facts:
                 if row[0] in gone:
                     row[0] = min(
                         (p for n in row[4] for p in positions[n] if p not in gone),
-                        default=self._checkpoint.size,
+                        default=sys.maxsize,  # none left: it comes where its tail deals do
                     )
         for number, record in enumerate(chosen(self._current(), where)):
             offset = self._position(record["id"], number)
