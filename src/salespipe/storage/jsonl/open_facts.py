@@ -556,15 +556,21 @@ class Facts:
         def days_of(seconds: int) -> int:
             return _days(now_us, seconds)
 
-        def over(days: int) -> bool:
-            return target is not None and days > target
+        def every(due: int, days: int) -> bool:
+            return True
+
+        def not_late(due: int, days: int) -> bool:
+            return due >= today
+
+        def not_over(due: int, days: int) -> bool:
+            return target is None or days <= target
 
         # (ids, their first keys, from, to, a first key's value, which deals are of the part)
         parts: tuple[tuple[Any, Any, int, int, Callable[[int], int], Callable[..., bool]], ...] = (
-            (next_ids, next_days, 0, late, int, lambda due, days: True),
-            (entered_ids, entered_seconds, 0, stale, days_of, lambda due, days: due >= today),
-            (next_ids, next_days, late, len(next_ids), int, lambda due, days: not over(days)),
-            (plain_ids, plain_seconds, plain_stale, len(plain_ids), days_of, lambda d, days: True),
+            (next_ids, next_days, 0, late, int, every),
+            (entered_ids, entered_seconds, 0, stale, days_of, not_late),
+            (next_ids, next_days, late, len(next_ids), int, not_over),
+            (plain_ids, plain_seconds, plain_stale, len(plain_ids), days_of, every),
         )
         keys: list[tuple[int, ...]] = []
         for ids, firsts, start, end, first_of, of_part in parts:
