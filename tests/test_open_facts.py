@@ -299,3 +299,32 @@ def test_doctor_rebuilds_facts_of_an_older_version(tmp_path: Path, cli: Cli) -> 
     assert isinstance(view, Snapshot)
     assert view._facts() is not None
     answers(storage)
+
+
+def test_board_check_and_agenda_print_the_same_with_and_without_the_facts(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage, facts = make_facts(tmp_path)
+    with storage.transaction(no_wait, "change", T0.isoformat()) as tx:  # a tail to correct by
+        tx.delete_deal(3)
+        tx.save_deals([random_deal(random.Random(2), 41, storage.read().stages())])
+    monkeypatch.setenv("SALESPIPE_NOW", (T0 + timedelta(days=1)).isoformat())
+    db = str(tmp_path / "pipeline.json")
+    asked = (
+        ["board", "--limit", "2"],
+        ["board", "--owner", "malee", "--json", "--limit", "3"],
+        ["check", "--limit", "2"],
+        ["--lang", "th", "agenda", "--limit", "2"],
+        ["agenda", "--json", "--limit", "3"],
+    )
+    view = storage.read()
+    assert isinstance(view, Snapshot)
+    assert view._facts() is not None
+    with_facts = [cli("--db", db, *args) for args in asked]
+    facts.unlink()
+    without = [cli("--db", db, *args) for args in asked]
+    for args, got, want in zip(asked, with_facts, without, strict=True):
+        assert got.output == want.output, args
+        assert got.exit_code == want.exit_code, args
+    assert "ต้องวางแผน" in with_facts[3].output  # agenda's unplanned stale deals
+    assert "+10 more" in with_facts[0].output  # a board stage's count past its cards
