@@ -62,6 +62,7 @@ class Transaction(Snapshot):
         self._new_events = Spool(paths.events, self.meta["events_size"], before_spill, paths.main)
         self._new_closed = Spool(paths.closed, self.meta["closed_size"], before_spill, paths.main)
         self._new_open = bytearray()  # open-deal records, at offsets past the committed size
+        self._allocated: set[str] = set()  # ids of deals this change made: none is committed
         # The per-deal index records of the new event and closed lines (line_index.py),
         # when the file has the indexes, and the changes undone by this one.
         self._new_index = {
@@ -100,6 +101,7 @@ class Transaction(Snapshot):
     def allocate_deal_id(self) -> int:
         deal_id: int = self.meta["next_deal_id"]
         self.set_meta(next_deal_id=deal_id + 1)
+        self._allocated.add(str(deal_id))
         return deal_id
 
     def change_id(self) -> int:
@@ -326,7 +328,7 @@ class Transaction(Snapshot):
             return sum(entry["size"] + 1 for entry in index.values())
         live: int = self.meta["open_live"]
         for key, entry in index.changes().items():
-            if (old := index.committed_entry(key)) is not None:
+            if key not in self._allocated and (old := index.committed_entry(key)) is not None:
                 live -= old["size"] + 1
             if entry is not None:
                 live += entry["size"] + 1
