@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from salespipe.core import parse
 from salespipe.core.model import Stage
 from salespipe.core.tally import Period
 from salespipe.storage.history import (
@@ -36,6 +35,7 @@ from salespipe.storage.history import (
     median_of,
     reason_shown,
 )
+from salespipe.storage.postgres.queries import chosen_deals
 from salespipe.storage.queries import OpenWhere
 
 Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
@@ -55,7 +55,7 @@ _GROUPS: dict[str, str] = {
 def totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere, asks: Asks) -> Totals:
     """Every answer ``asks`` wants of the deals ``where`` picks (by owner and current
     stage; ``unplanned`` is not a question of the history)."""
-    condition, params = _chosen(rows, where)
+    condition, params = chosen_deals(rows, where, _LIVE)
     found = Totals()
     if asks.closed is not None:
         found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)
@@ -68,24 +68,6 @@ def totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere, asks: Asks) ->
 
 def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
-def _chosen(rows: Rows, where: OpenWhere) -> tuple[str, dict[str, Any]]:
-    """The condition (on ``d``) and parameters of the deals ``where`` asks about.
-
-    Owners are matched as names are (NFC, case ignored): among the few names the deals
-    have, here, and the server is given the ones that match."""
-    clauses = [_LIVE]
-    params: dict[str, Any] = {}
-    if where.stages is not None:
-        clauses.append("d.stage = ANY(%(stages)s)")
-        params["stages"] = sorted(where.stages)
-    if where.owner is not None:
-        wanted = parse.fold(where.owner)
-        names = rows(f"SELECT DISTINCT d.owner FROM salespipe_deals d WHERE {_LIVE}", {})
-        clauses.append("d.owner = ANY(%(owners)s)")
-        params["owners"] = [name for (name,) in names if parse.fold(name) == wanted]
-    return " AND ".join(clauses), params
 
 
 def _in_period(column: str, period: Period, params: dict[str, Any]) -> str:

@@ -102,12 +102,13 @@ def _stage_params(stages: Sequence[Stage]) -> dict[str, Any]:
     }
 
 
-def _chosen(rows: Rows, where: OpenWhere) -> tuple[str, dict[str, Any]]:
-    """The condition (on ``d``) and parameters of the open deals ``where`` asks about.
+def chosen_deals(rows: Rows, where: OpenWhere, among: str = _OPEN) -> tuple[str, dict[str, Any]]:
+    """The condition (on ``d``) and parameters of the deals ``where`` asks about, among
+    those of the condition ``among`` (the open deals; the history reports: all).
 
-    Owners are matched as names are (NFC, case ignored): among the few names the open
-    deals have, here, and the server is given the ones that match."""
-    clauses = [_OPEN]
+    Owners are matched as names are (NFC, case ignored): among the few names the deals
+    have, here, and the server is given the ones that match."""
+    clauses = [among]
     params: dict[str, Any] = {}
     if where.stages is not None:
         clauses.append("d.stage = ANY(%(stages)s)")
@@ -116,7 +117,7 @@ def _chosen(rows: Rows, where: OpenWhere) -> tuple[str, dict[str, Any]]:
         clauses.append("d.next_due IS NULL")
     if where.owner is not None:
         wanted = parse.fold(where.owner)
-        names = rows(f"SELECT DISTINCT d.owner FROM salespipe_deals d WHERE {_OPEN}", {})
+        names = rows(f"SELECT DISTINCT d.owner FROM salespipe_deals d WHERE {among}", {})
         clauses.append("d.owner = ANY(%(owners)s)")
         params["owners"] = [name for (name,) in names if parse.fold(name) == wanted]
     return " AND ".join(clauses), params
@@ -148,7 +149,7 @@ def stage_totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere) -> list[
     up the whole values per stage, currency and probability (their weighted sum is then
     exact) and hands back the few values that are not whole, weighted here one by one
     as the default weighs them."""
-    condition, params = _chosen(rows, where)
+    condition, params = chosen_deals(rows, where)
     found = rows(
         "SELECT d.stage, coalesce(d.currency, 'THB'),"
         " coalesce(d.probability, s.probability, 0), min(d.open_order), count(*),"
@@ -201,7 +202,7 @@ def stale_deals(
 
     The server counts the days of only the deals that entered their stage early enough
     to be over (a comparison of the stored text, which begins with the day)."""
-    condition, params = _chosen(rows, where)
+    condition, params = chosen_deals(rows, where)
     timed = [s for s in stages if s.target_days]
     return _first_of(
         rows,
@@ -242,7 +243,7 @@ def due_by(
 ) -> Page:
     """The first ``limit`` open deals whose ``what`` falls on ``until`` or before (from
     ``since`` on, when given), by that day, then id; and how many there are."""
-    condition, params = _chosen(rows, where)
+    condition, params = chosen_deals(rows, where)
     column = _DUE_COLUMNS[what]
     condition += f" AND {column} <= %(last)s"
     params = {**params, "last": until.isoformat()}
@@ -269,7 +270,7 @@ def open_page(
     """The first ``limit`` open deals in ``order`` (one of ``queries.ORDERS``), and how
     many matched: sorted by the server in SERVER_ORDERS; otherwise by the default over
     the records of the deals ``where`` asks about (only theirs are read)."""
-    condition, params = _chosen(rows, where)
+    condition, params = chosen_deals(rows, where)
     if order not in SERVER_ORDERS:
         found = rows(f"SELECT d.record::text FROM salespipe_deals d WHERE {condition}", params)
         chosen = [orjson.loads(text) for (text,) in found]
