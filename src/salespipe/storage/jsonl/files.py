@@ -361,6 +361,14 @@ class CommittedBytes:
             raise shortened(self.path, at + len(data), self.size)
         return data
 
+    def check_ends(self) -> None:
+        """Raise unless the committed bytes start and end as :meth:`read_all` checks they
+        do, without reading what lies between (a write that needs none of them)."""
+        if self._data is not None or not self.size:
+            return
+        if self.size < 2 or not looks_like_journal(self.read(0, 1), self.read(self.size - 2, 2)):
+            raise damaged(self.path)
+
     def read_all(self) -> bytes:
         if self._data is None:
             self._data = self.read(0, self.size) if self.size else b""

@@ -327,6 +327,8 @@ class Transaction(Snapshot):
         if index.replaced or "open_live" not in self.meta:
             return sum(entry["size"] + 1 for entry in index.values())
         live: int = self.meta["open_live"]
+        if self._allocated:  # not looked for in the checkpoint: check it as a search would
+            index.checkpoint.check_ends()
         for key, entry in index.changes().items():
             if key not in self._allocated and (old := index.committed_entry(key)) is not None:
                 live -= old["size"] + 1
