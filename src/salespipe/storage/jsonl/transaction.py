@@ -10,7 +10,7 @@ import orjson
 from tinydb.table import Document
 
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
-from salespipe.storage.jsonl import change_log, open_facts
+from salespipe.storage.jsonl import change_log
 from salespipe.storage.jsonl.deal_columns import KEY, columns
 from salespipe.storage.jsonl.files import CommittedBytes, DatabasePaths, Spool, damaged
 from salespipe.storage.jsonl.line_index import IndexWriter, check_index, indexed_journals
@@ -355,6 +355,8 @@ class Transaction(Snapshot):
         if not entries and not generation:
             return None
         checkpoint, places = checkpoint_with_places(entries)
+        from salespipe.storage.jsonl import open_facts  # only a fold needs it
+
         facts = open_facts.build(entries, places, len(checkpoint), self.stages())
         generation = fresh_generation()
         self.set_meta(
