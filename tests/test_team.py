@@ -408,3 +408,35 @@ def test_a_reps_history_reports_add_up_only_their_own_deals(cli, team: Team, own
     assert stays["presented"] == 2
     everyone = cli.json("--db", team.uri(own["maria"]), "winrate")
     assert (everyone["won"], everyone["lost"]) == (1, 2)
+
+
+def test_a_rep_reads_only_their_own_stays(cli, team: Team, own) -> None:
+    """The stays table (m007) has the deals' policy: a rep's SQL client sees the stays
+    of their own deals only, none of the whole team's day totals, and can write none;
+    their durations are those of their deals, as a manager asks for them by owner."""
+    import psycopg
+
+    alice = own["alice"]
+    db = team.database
+    assert cli("--db", team.uri(alice), "move", "2", "3").exit_code == 0
+    assert cli("--db", db, "won", "4").exit_code == 0  # bob's
+    assert team.sql(alice, "SELECT DISTINCT deal_id FROM salespipe_stays ORDER BY 1") == [
+        (2,),
+        (3,),
+    ]
+    assert team.sql(alice, "SELECT count(*) FROM salespipe_stay_days") == [(0,)]
+    assert team.sql(own["maria"], "SELECT count(DISTINCT deal_id) FROM salespipe_stays") == [(5,)]
+    for statement in (
+        "INSERT INTO salespipe_stays (deal_id, stay_stage, micros, stage, status, owner)"
+        f" VALUES (2, 'presented', 1, 'presented', 'open', '{alice}')",
+        "DELETE FROM salespipe_stays",
+        "UPDATE salespipe_stay_days SET stays = 0",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            team.sql(alice, statement)
+    as_alice = cli.json("--db", team.uri(alice), "durations")
+    as_manager = cli.json("--db", team.uri(own["maria"]), "durations", "--owner", alice)
+    assert as_alice == as_manager
+    assert sum(row["stays"] for row in as_alice["stages"]) == 3
+    for who in (db, team.uri(alice)):  # a rep checks the stays they see
+        assert cli("--db", who, "doctor").exit_code == 0

@@ -7,6 +7,7 @@ reports read the same, ``--json`` and text, on a file and on its copy in a serve
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -187,10 +188,24 @@ def test_a_replayed_day_is_still_folded(both: tuple[str, str], cli: Any) -> None
         assert server.stdout == file.stdout
 
 
-def _m005_undone(database: str) -> None:
-    """Make the database as a salespipe before m005 left it."""
+def _m007_undone(database: str) -> None:
+    """Make the database as a salespipe before m007 left it."""
     import psycopg
 
+    with psycopg.connect(database) as connection:
+        connection.execute(
+            "DROP TABLE salespipe_stays, salespipe_stay_days;"
+            " DROP FUNCTION salespipe_stays_added(), salespipe_stays_changed(),"
+            " salespipe_stays_removed() CASCADE;"
+            " DELETE FROM salespipe_migrations WHERE name = 'm007_stays'"
+        )
+
+
+def _m005_undone(database: str) -> None:
+    """Make the database as a salespipe before m005 (and m007) left it."""
+    import psycopg
+
+    _m007_undone(database)
     with psycopg.connect(database) as connection:
         connection.execute(
             "DROP INDEX salespipe_deals_closed_totals, salespipe_deals_stays;"
@@ -228,3 +243,118 @@ def _rows(database: str, sql: str) -> list[tuple[Any, ...]]:
 
     with psycopg.connect(database) as connection:
         return connection.execute(sql).fetchall()
+
+
+def _doctor(cli: Any, database: str, *args: str) -> dict[str, Any]:
+    result = cli("--db", database, "doctor", "--json", *args)
+    found: dict[str, Any] = json.loads(result.stdout)
+    assert result.exit_code == (0 if not found["differences"] or found["fixed"] else 1)
+    return found
+
+
+def _open_ids(cli: Any, database: str) -> list[str]:
+    return [str(d["id"]) for d in cli.json("--db", database, "list", "--sort", "id")]
+
+
+def _stays_are_the_folds(database: str) -> None:
+    """The server's stays per stage, of every deal and of some picked, are the fold's
+    over the server's own records."""
+    server = Pipeline.open(database).read()
+    stages = server.stages()
+    records = list(server.all_records())
+    for where in WHERES:
+        test = where.test()
+        asks = Asks(datetime.fromisoformat(NOW), stays=True)
+        got = server.history_totals(where, asks)
+        assert got is not None
+        expected = fold([r for r in records if not test or test(r)], stages, asks)
+        assert got.stays == expected.stays, where
+
+
+def test_a_database_before_m007_reads_the_same_and_a_write_upgrades_it(
+    both: tuple[str, str], cli: Any
+) -> None:
+    """Before m007 the server adds the stays up from m005's columns; the first write
+    makes the stays of the deals already there, with the same answers."""
+    file, server = both
+    _m007_undone(server)
+    assert _doctor(cli, server)["checks"] == []  # nothing kept yet
+    _stays_are_the_folds(server)
+    reports = [("report",), ("durations",), ("durations", "--owner", "émilie")]
+    for args in reports:
+        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+    newest = _open_ids(cli, server)[-1]
+    for database in both:
+        _on(cli, database, "move", newest, "3", "--at", "2026-11-26")
+    assert "m007_stays" in {
+        name for (name,) in _rows(server, "SELECT name FROM salespipe_migrations")
+    }
+    assert _rows(server, "SELECT count(*) > 100 FROM salespipe_stays") == [(True,)]
+    assert _doctor(cli, server)["differences"] == []
+    _stays_are_the_folds(server)
+    for args in reports:
+        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+
+
+def test_the_stays_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -> None:
+    """Moves, closes, reopens, edits, deletions, undo and a copy over it all keep the
+    stays table as the deals are (doctor finds nothing), and its totals the fold's."""
+    file, server = both
+    first, second, third, fourth, fifth, sixth, *_ = _open_ids(cli, server)
+    for args in [
+        ("move", first, "4"),
+        ("won", second),
+        ("lost", third, "--reason", "timing"),
+        ("reopen", third),
+        ("edit", fourth, "--owner", "somchai"),
+        ("delete", fifth, "--yes"),
+        ("undo",),
+        ("delete", sixth, "--yes"),
+        ("add", "Fresh", "--value", "5"),
+    ]:
+        _on(cli, server, *args)
+        assert _doctor(cli, server)["differences"] == [], args
+    _stays_are_the_folds(server)
+    _on(cli, server, "copy", file, server, "--replace")
+    assert _doctor(cli, server) == {
+        "database": server,
+        "checks": ["stays", "stay days"],
+        "differences": [],
+        "fixed": False,
+    }
+    _stays_are_the_folds(server)
+
+
+def test_doctor_finds_stays_that_differ_and_rebuilds_them(both: tuple[str, str], cli: Any) -> None:
+    _, server = both
+    one = "WHERE ctid = (SELECT min(ctid) FROM {table}) RETURNING 1"
+    changed = _rows(
+        server, "UPDATE salespipe_stays SET owner = 'x' " + one.format(table="salespipe_stays")
+    )
+    changed += _rows(
+        server,
+        "UPDATE salespipe_stay_days SET stays = stays + 1 "
+        + one.format(table="salespipe_stay_days"),
+    )
+    assert changed == [(1,), (1,)]
+    found = _doctor(cli, server)
+    assert found["differences"] == [
+        {"check": "stays", "text": "1 stay of the deals is not in the stays table"},
+        {"check": "stays", "text": "1 stay in the stays table is of no deal as it is now"},
+        {"check": "stay days", "text": "1 day total of the stays differs from them"},
+    ]
+    text = cli("--db", server, "doctor")
+    assert text.exit_code == 1
+    assert text.stdout.splitlines()[-1] == (
+        "3 differences; salespipe doctor --fix rebuilds them from the deals."
+    )
+    thai = cli("--db", server, "--lang", "th", "doctor")
+    assert "สร้างใหม่จากดีลได้" in thai.stdout
+    fixed = cli("--db", server, "doctor", "--fix")
+    assert fixed.exit_code == 0
+    assert fixed.stdout.splitlines()[-1] == "Fixed 3 differences: rebuilt from the deals."
+    clean = cli("--db", server, "doctor")
+    assert clean.stdout.strip() == (
+        f"{server}: 2 derived structures checked, all agree with the deals."
+    )
+    _stays_are_the_folds(server)

@@ -141,33 +141,59 @@ def doctor_view(result: DoctorReport) -> str:
         )
     findings = checkup.findings
     if not findings:
-        return ngettext(
-            "{path}: {count} derived structure checked, all agree with the journals.",
-            "{path}: {count} derived structures checked, all agree with the journals.",
-            len(checkup.checks),
-        ).format(path=result.location, count=len(checkup.checks))
+        return _all_agree(checkup).format(path=result.location, count=len(checkup.checks))
     lines = [f"{f.check}: {f.text}" for f in findings[:DIFFERENCES_SHOWN]]
     if len(findings) > DIFFERENCES_SHOWN:
         lines.append(_("… and {count} more").format(count=len(findings) - DIFFERENCES_SHOWN))
     if checkup.repaired:
-        lines.append(
-            ngettext(
-                "Fixed {count} difference: rebuilt from the journals (the old main file "
-                "is kept as {path}.doctor.bak).",
-                "Fixed {count} differences: rebuilt from the journals (the old main file "
-                "is kept as {path}.doctor.bak).",
-                len(findings),
-            ).format(count=len(findings), path=result.location)
-        )
+        lines.append(_fixed(checkup).format(count=len(findings), path=result.location))
     else:
-        lines.append(
-            ngettext(
-                "{count} difference; salespipe doctor --fix rebuilds it from the journals.",
-                "{count} differences; salespipe doctor --fix rebuilds them from the journals.",
-                len(findings),
-            ).format(count=len(findings))
-        )
+        lines.append(_to_fix(checkup).format(count=len(findings)))
     return "\n".join(lines)
+
+
+def _all_agree(checkup: Checkup) -> str:
+    if checkup.from_deals:
+        return ngettext(
+            "{path}: {count} derived structure checked, all agree with the deals.",
+            "{path}: {count} derived structures checked, all agree with the deals.",
+            len(checkup.checks),
+        )
+    return ngettext(
+        "{path}: {count} derived structure checked, all agree with the journals.",
+        "{path}: {count} derived structures checked, all agree with the journals.",
+        len(checkup.checks),
+    )
+
+
+def _fixed(checkup: Checkup) -> str:
+    if checkup.from_deals:
+        return ngettext(
+            "Fixed {count} difference: rebuilt from the deals.",
+            "Fixed {count} differences: rebuilt from the deals.",
+            len(checkup.findings),
+        )
+    return ngettext(
+        "Fixed {count} difference: rebuilt from the journals (the old main file "
+        "is kept as {path}.doctor.bak).",
+        "Fixed {count} differences: rebuilt from the journals (the old main file "
+        "is kept as {path}.doctor.bak).",
+        len(checkup.findings),
+    )
+
+
+def _to_fix(checkup: Checkup) -> str:
+    if checkup.from_deals:
+        return ngettext(
+            "{count} difference; salespipe doctor --fix rebuilds it from the deals.",
+            "{count} differences; salespipe doctor --fix rebuilds them from the deals.",
+            len(checkup.findings),
+        )
+    return ngettext(
+        "{count} difference; salespipe doctor --fix rebuilds it from the journals.",
+        "{count} differences; salespipe doctor --fix rebuilds them from the journals.",
+        len(checkup.findings),
+    )
 
 
 def stage_list_view(result: StageList) -> list[Block]:

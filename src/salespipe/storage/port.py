@@ -62,11 +62,14 @@ class Finding(NamedTuple):
 
 class Checkup(NamedTuple):
     """What ``doctor`` did: the checks it ran (none: the backend keeps nothing derived
-    that it can check), the differences it found, and whether it repaired them."""
+    that it can check), the differences it found, and whether it repaired them;
+    ``from_deals``: what it checks is derived from the deals as they are now (a
+    server's), not from journals."""
 
     checks: list[str]
     findings: list[Finding]
     repaired: bool
+    from_deals: bool = False
 
 
 class Initial(NamedTuple):

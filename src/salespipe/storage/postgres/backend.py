@@ -24,13 +24,14 @@ from psycopg import errors as pg_errors
 
 from salespipe.core.change_rows import ChangeRow, change_row
 from salespipe.core.errors import DatabaseBusy, NotPermitted
-from salespipe.core.i18n import _
+from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
     Checkup,
     Counters,
+    Finding,
     Initial,
     LockTimeout,
     ReadView,
@@ -186,6 +187,7 @@ class PostgresView(ReadView):
         *,
         open_columns: bool = True,
         history_columns: bool = True,
+        stays_table: bool = True,
     ) -> None:
         self._connection = connection
         self._target = target
@@ -198,6 +200,8 @@ class PostgresView(ReadView):
         self._open_columns = open_columns and exists
         # Whether the server can add up the history reports' totals (m005 applied).
         self._history_columns = history_columns and exists
+        # Whether the stays have a table of their own, indexed by length (m007).
+        self._stays_table = stays_table and self._history_columns
         self._user: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
@@ -354,7 +358,9 @@ class PostgresView(ReadView):
             return None
         from salespipe.storage.postgres import history as pg_history
 
-        return pg_history.totals(self._rows, self.stages(), where, asks)
+        return pg_history.totals(
+            self._rows, self.stages(), where, asks, stays_table=self._stays_table
+        )
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
@@ -591,6 +597,32 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
             self._pipeline.update(cursor, redact(self._target))
 
 
+def _stays_findings(missing: int, extra: int, days: int) -> list[Finding]:
+    found = []
+    if missing:
+        text = ngettext(
+            "{count} stay of the deals is not in the stays table",
+            "{count} stays of the deals are not in the stays table",
+            missing,
+        )
+        found.append(Finding("stays", text.format(count=missing)))
+    if extra:
+        text = ngettext(
+            "{count} stay in the stays table is of no deal as it is now",
+            "{count} stays in the stays table are of no deal as it is now",
+            extra,
+        )
+        found.append(Finding("stays", text.format(count=extra)))
+    if days:
+        text = ngettext(
+            "{count} day total of the stays differs from them",
+            "{count} day totals of the stays differ from them",
+            days,
+        )
+        found.append(Finding("stay days", text.format(count=days)))
+    return found
+
+
 def _stays_stages(record: Record) -> set[str]:
     return {record["stage"], *(stay[0] for stay in record.get("stays", ()))}
 
@@ -799,6 +831,7 @@ class PostgresStorage(Storage):
             pipeline is not None,
             open_columns=schema.m004_open_columns.__name__ in (done or ()),
             history_columns=schema.m005_history_columns.__name__ in (done or ()),
+            stays_table=schema.m007_stays.__name__ in (done or ()),
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)
@@ -939,8 +972,25 @@ class PostgresStorage(Storage):
         return PostgresFollower(self.target)
 
     def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
-        """Nothing is kept derived from the history here: there is nothing to check."""
-        return Checkup([], [], False)
+        """The stays of m007 (the one thing kept derived here, by triggers) against the
+        deals' own; with ``repair``, made afresh from the deals in one locked change."""
+        connection = connect(self.target)
+        try:
+            with translated(self.target), connection.cursor() as cursor:
+                done = schema.applied(cursor, self.location)
+                if done is None or schema.m007_stays.__name__ not in done:
+                    return Checkup([], [], False)
+                missing, extra, days = schema.stays_differences(cursor)
+        finally:
+            connection.close()
+        findings = _stays_findings(missing, extra, days)
+        if repair and findings:
+            with self._borrowed() as connection:
+                self._begin(connection, lock_timeout)
+                with translated(self.target), connection.cursor() as cursor:
+                    schema.fill_stays(cursor)
+                    connection.commit()
+        return Checkup(["stays", "stay days"], findings, repair and bool(findings), from_deals=True)
 
     def holds(self, path: str) -> bool:
         return False

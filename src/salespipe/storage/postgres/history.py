@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from salespipe.core.model import Stage
 from salespipe.core.tally import Period
@@ -52,14 +52,19 @@ _GROUPS: dict[str, str] = {
 }
 
 
-def totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere, asks: Asks) -> Totals:
+def totals(
+    rows: Rows, stages: Sequence[Stage], where: OpenWhere, asks: Asks, *, stays_table: bool
+) -> Totals:
     """Every answer ``asks`` wants of the deals ``where`` picks (by owner and current
-    stage; ``unplanned`` is not a question of the history)."""
+    stage; ``unplanned`` is not a question of the history). ``stays_table``: the
+    database has the stays of m007 (a database before it has only m005's columns)."""
     condition, params = chosen_deals(rows, where, _LIVE)
     found = Totals()
     if asks.closed is not None:
         found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)
-    if asks.stays:
+    if asks.stays and stays_table:
+        found.stays = _stays_indexed(rows, where, stages, asks.now)
+    elif asks.stays:
         found.stays = _stays(rows, condition, params, stages, asks.now)
     if asks.cohort is not None:
         found.cohort = _cohort(rows, condition, params, asks.cohort, asks.ranks)
@@ -147,13 +152,7 @@ def _stays(
     of an even count), the exact total and the stays of at least the target + 1 days,
     in microseconds, made into days as the fold makes them."""
     params = {**params, "now": _micros(now)}
-    # Each stage's bound (target + 1 days), as a CASE: cheaper per stay than a join.
-    bounds = []
-    for i, stage in enumerate(s for s in stages if s.target_days is not None):
-        params[f"key{i}"] = stage.key
-        params[f"over{i}"] = (stage.target_days or 0) + 1
-        bounds.append(f" WHEN %(key{i})s THEN %(over{i})s::bigint * {MICROS_PER_DAY}")
-    over = f"CASE s.stage{''.join(bounds)} END" if bounds else "NULL"
+    over = _over_bounds(stages, params, "s.stage")
     # The lengths are sorted in memory, not in files on disk (for this transaction).
     rows("SELECT set_config('work_mem', '256MB', true)", {})
     # Of n lengths in order, the fractions pick the n/2-th and the next (of an odd n,
@@ -174,6 +173,182 @@ def _stays(
         median = median_of([days_of(low)] if count % 2 else [days_of(low), days_of(high)])
         stats[stage] = StayStats(count, ongoing, median, mean_days(int(total), count), over)
     return stats
+
+
+def _over_bounds(stages: Sequence[Stage], params: dict[str, Any], column: str) -> str:
+    """Each stage's bound (target + 1 days, in microseconds) for the stage in
+    ``column``, as a CASE: cheaper per stay than a join; NULL for a stage without one."""
+    bounds = []
+    for i, stage in enumerate(s for s in stages if s.target_days is not None):
+        params[f"key{i}"] = stage.key
+        params[f"over{i}"] = (stage.target_days or 0) + 1
+        bounds.append(f" WHEN %(key{i})s THEN %(over{i})s::bigint * {MICROS_PER_DAY}")
+    return f"CASE {column}{''.join(bounds)} END" if bounds else "NULL"
+
+
+class _Part(NamedTuple):
+    """The finished or the unfinished stays of a stage: how many, how long in all, how
+    many at least the stage's bound; of the finished, how many per whole day of length
+    when the day totals were read (in order of the days)."""
+
+    stays: int
+    micros: int
+    over: int
+    ongoing: int = 0
+    days: tuple[tuple[int, int], ...] = ()
+
+
+_NONE = _Part(0, 0, 0)
+
+
+def _stays_indexed(
+    rows: Rows, where: OpenWhere, stages: Sequence[Stage], now: datetime
+) -> dict[str, StayStats]:
+    """The same answers as :func:`_stays`, from the stays of m007: per stage the counts
+    and exact totals first, then the middle lengths read off its two indexes in order,
+    without sorting the stays.
+
+    A stage's lengths in order are its finished stays' (an index by length) merged with
+    its unfinished stays' (now − start: an index by start, latest first), which are few
+    (one per open deal at most). Of the middle one (or two) at place ``k``, at most
+    ``u`` (the unfinished count) come before it from the unfinished, so among the
+    finished it is between places ``k − u`` and ``k + 1``: those few finished lengths,
+    merged with every unfinished length, hold it at place ``u`` (or ``k`` when ``k <
+    u``). Of every deal (no --owner nor stage to pick by, and a reader who sees all),
+    the day totals count and add up the finished stays without reading them, and say
+    from which day on the index is read; else the stays picked are counted."""
+    condition, params = chosen_deals(rows, where, "true")
+    params["now"] = _micros(now)
+    whole = (
+        where.owner is None
+        and where.stages is None
+        and rows("SELECT salespipe_sees_all()", {})[0][0]
+    )
+    finished = _finished_days(rows, stages) if whole else _finished(rows, condition, params, stages)
+    unfinished = _unfinished(rows, condition, params, stages)
+    keys, places, skips, takes, lows = [], [], [], [], []
+    for stage in finished.keys() | unfinished.keys():
+        done, going = finished.get(stage, _NONE), unfinished.get(stage, _NONE)
+        place = _middle_place(done.stays + going.stays)
+        skip = max(0, place - going.stays)
+        low, before = _from_day(done.days, skip)
+        keys.append(stage)
+        places.append(place - skip)
+        skips.append(skip - before)
+        takes.append(place - skip + 2)
+        lows.append(low)
+    middles: dict[str, list[int]] = dict(
+        rows(
+            "SELECT v.stage, ARRAY(SELECT x.micros FROM ("
+            "  (SELECT d.micros FROM salespipe_stays d"
+            "   WHERE d.stay_stage = v.stage AND d.micros IS NOT NULL AND d.micros >= v.low"
+            f"   AND {condition} ORDER BY d.micros OFFSET v.skip LIMIT v.take)"
+            "  UNION ALL"
+            "  (SELECT greatest(%(now)s - d.since, 0) FROM salespipe_stays d"
+            f"   WHERE d.stay_stage = v.stage AND d.since IS NOT NULL AND {condition})"
+            " ) x ORDER BY x.micros OFFSET v.place LIMIT 2)"
+            " FROM unnest(%(keys)s::text[], %(places)s::bigint[], %(skips)s::bigint[],"
+            "  %(takes)s::bigint[], %(lows)s::bigint[]) AS v(stage, place, skip, take, low)",
+            {
+                **params,
+                "keys": keys,
+                "places": places,
+                "skips": skips,
+                "takes": takes,
+                "lows": lows,
+            },
+        )
+    )
+    stats = {}
+    for stage, middle in middles.items():
+        done, going = finished.get(stage, _NONE), unfinished.get(stage, _NONE)
+        count = done.stays + going.stays
+        days = [days_of(micros) for micros in middle[: 1 if count % 2 else 2]]
+        stats[stage] = StayStats(
+            count,
+            going.ongoing,
+            median_of(days),
+            mean_days(done.micros + going.micros, count),
+            done.over + going.over,
+        )
+    return stats
+
+
+def _finished_days(rows: Rows, stages: Sequence[Stage]) -> dict[str, _Part]:
+    """Every finished stay per stage, from the day totals."""
+    bounds = {s.key: s.target_days + 1 for s in stages if s.target_days is not None}
+    days: dict[str, list[tuple[int, int, int]]] = {}
+    for stage, day, stays, micros in rows(
+        "SELECT stay_stage, day, stays, micros FROM salespipe_stay_days"
+        " WHERE stays <> 0 ORDER BY stay_stage, day",
+        {},
+    ):
+        days.setdefault(stage, []).append((int(day), int(stays), int(micros)))
+    found = {}
+    for stage, counted in days.items():
+        bound = bounds.get(stage)
+        found[stage] = _Part(
+            sum(stays for _day, stays, _micros in counted),
+            sum(micros for _day, _stays, micros in counted),
+            0 if bound is None else sum(stays for day, stays, _m in counted if day >= bound),
+            days=tuple((day, stays) for day, stays, _micros in counted),
+        )
+    return found
+
+
+def _finished(
+    rows: Rows, condition: str, params: dict[str, Any], stages: Sequence[Stage]
+) -> dict[str, _Part]:
+    """The finished stays of the deals picked, per stage."""
+    params = dict(params)
+    over = _over_bounds(stages, params, "d.stay_stage")
+    return {
+        stage: _Part(int(stays), int(micros), int(over_target))
+        for stage, stays, micros, over_target in rows(
+            "SELECT d.stay_stage, count(*), sum(d.micros),"
+            f" count(*) FILTER (WHERE d.micros >= {over})"
+            f" FROM salespipe_stays d WHERE d.micros IS NOT NULL AND {condition} GROUP BY 1",
+            params,
+        )
+    }
+
+
+def _unfinished(
+    rows: Rows, condition: str, params: dict[str, Any], stages: Sequence[Stage]
+) -> dict[str, _Part]:
+    """The unfinished stays of the deals picked, per stage, as long as they are now;
+    those of open deals are ongoing."""
+    params = dict(params)
+    over = _over_bounds(stages, params, "d.stay_stage")
+    length = "greatest(%(now)s - d.since, 0)"
+    return {
+        stage: _Part(int(stays), int(micros), int(over_target), int(ongoing))
+        for stage, stays, micros, over_target, ongoing in rows(
+            f"SELECT d.stay_stage, count(*), sum({length}),"
+            f" count(*) FILTER (WHERE {length} >= {over}),"
+            " count(*) FILTER (WHERE d.status = 'open')"
+            f" FROM salespipe_stays d WHERE d.since IS NOT NULL AND {condition} GROUP BY 1",
+            params,
+        )
+    }
+
+
+def _from_day(days: tuple[tuple[int, int], ...], skip: int) -> tuple[int, int]:
+    """Where to read a stage's finished stays from to skip ``skip`` of them: the least
+    length of the day the first one not skipped is in, and how many are shorter (0
+    and 0 without the day totals)."""
+    before = 0
+    for day, stays in days:
+        if before + stays > skip:
+            return day * MICROS_PER_DAY, before
+        before += stays
+    return 0, 0
+
+
+def _middle_place(count: int) -> int:
+    """The place (from 0) of the middle one of ``count`` in order, or of the first of the
+    middle two."""
+    return count // 2 if count % 2 else count // 2 - 1
 
 
 def _cohort(

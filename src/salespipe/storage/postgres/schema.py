@@ -16,9 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from salespipe.core.errors import NewerSchema, NotASalespipeFile
 from salespipe.core.i18n import _
+from salespipe.storage.history import MICROS_PER_DAY
 
 Cursor = psycopg.Cursor[Any]
 
@@ -257,12 +259,187 @@ def m005_history_columns(cursor: Cursor) -> None:
     )
 
 
+def m007_stays(cursor: Cursor) -> None:
+    """Every stay of every live deal as a row of its own, kept by the server from the
+    deals' m005 columns whatever writes them (triggers on ``salespipe_deals``: saves,
+    ``copy``, deletions), indexed per stage by length, and the finished ones counted and
+    added up per stage and whole day of length; so ``durations`` and ``report`` read
+    each stage's count, total and middle lengths off a small table and an index instead
+    of sorting every stay (docs/team.md, storage/postgres/history.py).
+
+    A stay's row: the deal, the stay's stage, a finished stay's length in microseconds
+    (never below 0) or an unfinished one's start, and what the reports pick deals by
+    (the deal's stage, status and owner). The same row-level security as the deals: a
+    rep with ``visibility own`` sees only the stays of their own deals, and none of the
+    day totals, which are the whole team's."""
+    cursor.execute("SELECT current_schema()")
+    found = cursor.fetchone()
+    assert found is not None
+    # The triggers write as the tables' owner (a rep needs no right to write stays, so
+    # none can forge them), in this schema whatever the writer's search_path.
+    definer = (
+        "SECURITY DEFINER SET search_path = "
+        f"{sql.Identifier(str(found[0])).as_string(cursor)}, pg_temp"
+    )
+    came = _STAYS_OF.format(deals="salespipe_came")
+    cursor.execute(
+        f"""
+        CREATE TABLE salespipe_stays (
+            deal_id bigint NOT NULL,
+            stay_stage text NOT NULL,
+            micros bigint,
+            since bigint,
+            stage text NOT NULL,
+            status text NOT NULL,
+            owner text NOT NULL,
+            CHECK ((micros IS NULL) <> (since IS NULL))
+        );
+        -- The finished stays per stage and whole days of length: how many, how long.
+        CREATE TABLE salespipe_stay_days (
+            stay_stage text NOT NULL,
+            day bigint NOT NULL,
+            stays bigint NOT NULL,
+            micros numeric NOT NULL,
+            PRIMARY KEY (stay_stage, day)
+        );
+        CREATE FUNCTION salespipe_stays_added() RETURNS trigger
+            LANGUAGE plpgsql {definer} AS $$
+        BEGIN
+            WITH added AS ({_INSERT_STAYS} {came} RETURNING stay_stage, micros)
+            {_ADD_DAYS.format(rows="added")};
+            RETURN NULL;
+        END $$;
+        CREATE FUNCTION salespipe_stays_changed() RETURNS trigger
+            LANGUAGE plpgsql {definer} AS $$
+        BEGIN
+            {_REMOVE_STAYS};
+            WITH added AS ({_INSERT_STAYS} {came} RETURNING stay_stage, micros)
+            {_ADD_DAYS.format(rows="added")};
+            RETURN NULL;
+        END $$;
+        CREATE FUNCTION salespipe_stays_removed() RETURNS trigger
+            LANGUAGE plpgsql {definer} AS $$
+        BEGIN
+            {_REMOVE_STAYS};
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER salespipe_stays_added AFTER INSERT ON salespipe_deals
+            REFERENCING NEW TABLE AS salespipe_came
+            FOR EACH STATEMENT EXECUTE FUNCTION salespipe_stays_added();
+        CREATE TRIGGER salespipe_stays_changed AFTER UPDATE ON salespipe_deals
+            REFERENCING OLD TABLE AS salespipe_went NEW TABLE AS salespipe_came
+            FOR EACH STATEMENT EXECUTE FUNCTION salespipe_stays_changed();
+        CREATE TRIGGER salespipe_stays_removed AFTER DELETE ON salespipe_deals
+            REFERENCING OLD TABLE AS salespipe_went
+            FOR EACH STATEMENT EXECUTE FUNCTION salespipe_stays_removed();
+        """
+    )
+    fill_stays(cursor)  # before the indexes: building them after is faster
+    cursor.execute(
+        """
+        -- The finished stays of a stage by length, the unfinished by start (latest
+        -- first: shortest first), so the middle of a stage is read off the two in order.
+        CREATE INDEX salespipe_stays_done ON salespipe_stays (stay_stage, micros)
+            WHERE micros IS NOT NULL;
+        CREATE INDEX salespipe_stays_going ON salespipe_stays (stay_stage, since DESC)
+            INCLUDE (status) WHERE since IS NOT NULL;
+        CREATE INDEX salespipe_stays_deal ON salespipe_stays (deal_id);
+        ALTER TABLE salespipe_stays ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_own_stays ON salespipe_stays
+            USING ((SELECT salespipe_sees_all()) OR owner = current_user::text)
+            WITH CHECK ((SELECT salespipe_sees_all()) OR owner = current_user::text);
+        ALTER TABLE salespipe_stay_days ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_all_stay_days ON salespipe_stay_days
+            USING ((SELECT salespipe_sees_all())) WITH CHECK ((SELECT salespipe_sees_all()));
+        """
+    )
+    # A team made before reads them (a later `team add` grants it too).
+    cursor.execute("SELECT role FROM salespipe_team")
+    for (role,) in cursor.fetchall():
+        cursor.execute(
+            sql.SQL("GRANT SELECT ON salespipe_stays, salespipe_stay_days TO {}").format(
+                sql.Identifier(role)
+            )
+        )
+
+
+def fill_stays(cursor: Cursor) -> None:
+    """Make the stays and their day totals afresh from the deals (m007, ``doctor
+    --fix``)."""
+    cursor.execute(
+        "DELETE FROM salespipe_stays; DELETE FROM salespipe_stay_days;"
+        f" {_INSERT_STAYS} {_STAYS_OF.format(deals='salespipe_deals')};"
+        f" WITH added AS (SELECT stay_stage, micros FROM salespipe_stays)"
+        f" {_ADD_DAYS.format(rows='added')};"
+        " ANALYZE salespipe_stays, salespipe_stay_days"
+    )
+
+
+def stays_differences(cursor: Cursor) -> tuple[int, int, int]:
+    """How many stays the deals have that the stays table lacks, how many it has that
+    they do not, and how many day totals differ from its stays (``doctor``)."""
+    expected = _STAYS_OF.format(deals="salespipe_deals")
+    stored = "SELECT deal_id, stay_stage, micros, since, stage, status, owner FROM salespipe_stays"
+    days = (
+        f"SELECT stay_stage, micros / {MICROS_PER_DAY}, count(*), sum(micros)"
+        " FROM salespipe_stays WHERE micros IS NOT NULL GROUP BY 1, 2"
+    )
+    stored_days = "SELECT stay_stage, day, stays, micros FROM salespipe_stay_days WHERE stays <> 0"
+    # The day totals are the whole team's: only one who sees every deal can check them.
+    cursor.execute(
+        f"SELECT (SELECT count(*) FROM ({expected} EXCEPT ALL {stored}) m),"
+        f" (SELECT count(*) FROM ({stored} EXCEPT ALL {expected}) x),"
+        " CASE WHEN salespipe_sees_all() THEN (SELECT count(*)"
+        f"  FROM ({days}) c (stay_stage, day, stays, micros)"
+        f"  FULL JOIN ({stored_days}) s USING (stay_stage, day)"
+        "  WHERE c.stays IS DISTINCT FROM s.stays OR c.micros IS DISTINCT FROM s.micros)"
+        " ELSE 0 END"
+    )
+    row = cursor.fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+# The stays of the deals of ``deals`` (a table with salespipe_deals' columns), as rows
+# of salespipe_stays: from the deals' m005 columns, so one definition of a stay's
+# length holds for both.
+_INSERT_STAYS = (
+    "INSERT INTO salespipe_stays (deal_id, stay_stage, micros, since, stage, status, owner)"
+)
+_STAYS_OF = (
+    "SELECT d.id, u.stay_stage,"
+    " CASE WHEN u.since IS NULL THEN greatest(coalesce(u.micros, 0), 0) END, u.since,"
+    " d.stage, d.status, d.owner"
+    " FROM {deals} d, unnest(d.stay_stages, d.stay_micros, d.stay_since)"
+    " AS u(stay_stage, micros, since)"
+    " WHERE NOT d.deleted"
+)
+# The finished ones of stays ``rows`` (stage and length) added to the day totals.
+_ADD_DAYS = (
+    "INSERT INTO salespipe_stay_days AS t (stay_stage, day, stays, micros)"
+    f" SELECT stay_stage, micros / {MICROS_PER_DAY}, count(*), sum(micros) FROM {{rows}}"
+    " WHERE micros IS NOT NULL GROUP BY 1, 2"
+    " ON CONFLICT (stay_stage, day) DO UPDATE"
+    " SET stays = t.stays + EXCLUDED.stays, micros = t.micros + EXCLUDED.micros"
+)
+# The stays of the deals of the old rows of a change taken away, with their day totals.
+_REMOVE_STAYS = (
+    "WITH gone AS (DELETE FROM salespipe_stays s USING salespipe_went w"
+    "  WHERE s.deal_id = w.id RETURNING s.stay_stage, s.micros)"
+    " UPDATE salespipe_stay_days t SET stays = t.stays - g.stays, micros = t.micros - g.micros"
+    f" FROM (SELECT stay_stage, micros / {MICROS_PER_DAY} AS day, count(*) AS stays,"
+    "  sum(micros) AS micros FROM gone WHERE micros IS NOT NULL GROUP BY 1, 2) g"
+    " WHERE t.stay_stage = g.stay_stage AND t.day = g.day"
+)
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
     m003_pipelines,
     m004_open_columns,
     m005_history_columns,
+    m007_stays,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -348,8 +525,11 @@ def drop(cursor: Cursor) -> None:
     cursor.execute(
         "DROP FUNCTION IF EXISTS salespipe_sees_all() CASCADE;"  # and the policies on it
         " DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
-        " salespipe_deals, salespipe_pipeline, salespipe_team, salespipe_migrations;"
+        " salespipe_stays, salespipe_stay_days, salespipe_deals, salespipe_pipeline,"
+        " salespipe_team,"
+        " salespipe_migrations;"
         " DROP SEQUENCE IF EXISTS salespipe_listing_order;"
         " DROP FUNCTION IF EXISTS salespipe_stay_stages(json), salespipe_stay_micros(json),"
-        " salespipe_stay_since(json), salespipe_micros(text)"
+        " salespipe_stay_since(json), salespipe_micros(text), salespipe_stays_added(),"
+        " salespipe_stays_changed(), salespipe_stays_removed()"
     )
