@@ -62,10 +62,8 @@ def totals(
     found = Totals()
     if asks.closed is not None:
         found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)
-    if asks.stays and stays_table:
-        found.stays = _stays_indexed(rows, where, stages, asks.now)
-    elif asks.stays:
-        found.stays = _stays(rows, condition, params, stages, asks.now)
+    if asks.stays:
+        found.stays = _stays_of(rows, condition, params, stages, asks.now, stays_table)
     if asks.cohort is not None:
         found.cohort = _cohort(rows, condition, params, asks.cohort, asks.ranks)
     return found
@@ -141,16 +139,45 @@ def _closed(
     ]
 
 
-def _stays(
+def _stays_of(
     rows: Rows,
     condition: str,
     params: dict[str, Any],
     stages: Sequence[Stage],
     now: datetime,
+    stays_table: bool,
 ) -> dict[str, StayStats]:
-    """Per stage: the stays, the ongoing ones, the middle lengths (the two middle ones
-    of an even count), the exact total and the stays of at least the target + 1 days,
-    in microseconds, made into days as the fold makes them."""
+    """The stays of the deals picked per stage: of every deal, read off the stays
+    table's day totals and indexes; of some (by owner or stage, or by row-level
+    security), their stays sorted; before m007, from the deals' m005 columns."""
+    if not stays_table:
+        source = (
+            "SELECT unnest(d.stay_stages) AS stage, unnest(d.stay_micros) AS micros,"
+            f" unnest(d.stay_since) AS since, d.status FROM salespipe_deals d WHERE {condition}"
+        )
+        return _stays(rows, source, params, stages, now)
+    picked = condition.removeprefix(_LIVE)  # the stays are those of live deals
+    assert picked != condition
+    if not picked and rows("SELECT salespipe_sees_all()", {})[0][0]:
+        return _stays_of_everyone(rows, stages, now)
+    source = (
+        "SELECT d.stay_stage AS stage, d.micros, d.since, d.status"
+        f" FROM salespipe_stays d WHERE true{picked}"
+    )
+    return _stays(rows, source, params, stages, now)
+
+
+def _stays(
+    rows: Rows,
+    source: str,
+    params: dict[str, Any],
+    stages: Sequence[Stage],
+    now: datetime,
+) -> dict[str, StayStats]:
+    """Per stage of the stays ``source`` gives (stage, finished length or start of an
+    unfinished one, the deal's status): the stays, the ongoing ones, the middle lengths
+    (the two middle ones of an even count), the exact total and the stays of at least
+    the target + 1 days, in microseconds, made into days as the fold makes them."""
     params = {**params, "now": _micros(now)}
     over = _over_bounds(stages, params, "s.stage")
     # The lengths are sorted in memory, not in files on disk (for this transaction).
@@ -163,9 +190,7 @@ def _stays(
         f" sum(s.micros), count(*) FILTER (WHERE s.micros >= {over})"
         " FROM (SELECT u.stage, greatest(coalesce(u.micros, %(now)s - u.since), 0) AS micros,"
         "   u.since IS NOT NULL AND u.status = 'open' AS ongoing"
-        "  FROM (SELECT unnest(d.stay_stages) AS stage, unnest(d.stay_micros) AS micros,"
-        f"   unnest(d.stay_since) AS since, d.status FROM salespipe_deals d WHERE {condition}"
-        "  ) u) s GROUP BY s.stage",
+        f"  FROM ({source}) u) s GROUP BY s.stage",
         params,
     )
     stats = {}
@@ -188,8 +213,8 @@ def _over_bounds(stages: Sequence[Stage], params: dict[str, Any], column: str) -
 
 class _Part(NamedTuple):
     """The finished or the unfinished stays of a stage: how many, how long in all, how
-    many at least the stage's bound; of the finished, how many per whole day of length
-    when the day totals were read (in order of the days)."""
+    many at least the stage's bound, how many ongoing (of the unfinished); of the
+    finished, how many per whole day of length (in order of the days)."""
 
     stays: int
     micros: int
@@ -201,31 +226,21 @@ class _Part(NamedTuple):
 _NONE = _Part(0, 0, 0)
 
 
-def _stays_indexed(
-    rows: Rows, where: OpenWhere, stages: Sequence[Stage], now: datetime
-) -> dict[str, StayStats]:
-    """The same answers as :func:`_stays`, from the stays of m007: per stage the counts
-    and exact totals first, then the middle lengths read off its two indexes in order,
-    without sorting the stays.
+def _stays_of_everyone(rows: Rows, stages: Sequence[Stage], now: datetime) -> dict[str, StayStats]:
+    """The stays of every deal per stage, from m007's tables without sorting them: the
+    finished ones counted and added up by the day totals, the unfinished ones (few: one
+    per open deal at most) from their index; then the middle lengths read off the two
+    indexes in order.
 
     A stage's lengths in order are its finished stays' (an index by length) merged with
-    its unfinished stays' (now − start: an index by start, latest first), which are few
-    (one per open deal at most). Of the middle one (or two) at place ``k``, at most
-    ``u`` (the unfinished count) come before it from the unfinished, so among the
+    its unfinished stays' (now − start). Of the middle one (or two) at place ``k``, at
+    most ``u`` (the unfinished count) come before it from the unfinished, so among the
     finished it is between places ``k − u`` and ``k + 1``: those few finished lengths,
-    merged with every unfinished length, hold it at place ``u`` (or ``k`` when ``k <
-    u``). Of every deal (no --owner nor stage to pick by, and a reader who sees all),
-    the day totals count and add up the finished stays without reading them, and say
-    from which day on the index is read; else the stays picked are counted."""
-    condition, params = chosen_deals(rows, where, "true")
-    params["now"] = _micros(now)
-    whole = (
-        where.owner is None
-        and where.stages is None
-        and rows("SELECT salespipe_sees_all()", {})[0][0]
-    )
-    finished = _finished_days(rows, stages) if whole else _finished(rows, condition, params, stages)
-    unfinished = _unfinished(rows, condition, params, stages)
+    merged with every unfinished length, hold it at place ``min(k, u)``. The day totals
+    say from which day of length on the index is read to skip the first ``k − u``."""
+    params: dict[str, Any] = {"now": _micros(now)}
+    finished = _finished_days(rows, stages)
+    unfinished = _unfinished(rows, params, stages)
     keys, places, skips, takes, lows = [], [], [], [], []
     for stage in finished.keys() | unfinished.keys():
         done, going = finished.get(stage, _NONE), unfinished.get(stage, _NONE)
@@ -242,10 +257,10 @@ def _stays_indexed(
             "SELECT v.stage, ARRAY(SELECT x.micros FROM ("
             "  (SELECT d.micros FROM salespipe_stays d"
             "   WHERE d.stay_stage = v.stage AND d.micros IS NOT NULL AND d.micros >= v.low"
-            f"   AND {condition} ORDER BY d.micros OFFSET v.skip LIMIT v.take)"
+            "   ORDER BY d.micros OFFSET v.skip LIMIT v.take)"
             "  UNION ALL"
             "  (SELECT greatest(%(now)s - d.since, 0) FROM salespipe_stays d"
-            f"   WHERE d.stay_stage = v.stage AND d.since IS NOT NULL AND {condition})"
+            "   WHERE d.stay_stage = v.stage AND d.since IS NOT NULL)"
             " ) x ORDER BY x.micros OFFSET v.place LIMIT 2)"
             " FROM unnest(%(keys)s::text[], %(places)s::bigint[], %(skips)s::bigint[],"
             "  %(takes)s::bigint[], %(lows)s::bigint[]) AS v(stage, place, skip, take, low)",
@@ -296,28 +311,9 @@ def _finished_days(rows: Rows, stages: Sequence[Stage]) -> dict[str, _Part]:
     return found
 
 
-def _finished(
-    rows: Rows, condition: str, params: dict[str, Any], stages: Sequence[Stage]
-) -> dict[str, _Part]:
-    """The finished stays of the deals picked, per stage."""
-    params = dict(params)
-    over = _over_bounds(stages, params, "d.stay_stage")
-    return {
-        stage: _Part(int(stays), int(micros), int(over_target))
-        for stage, stays, micros, over_target in rows(
-            "SELECT d.stay_stage, count(*), sum(d.micros),"
-            f" count(*) FILTER (WHERE d.micros >= {over})"
-            f" FROM salespipe_stays d WHERE d.micros IS NOT NULL AND {condition} GROUP BY 1",
-            params,
-        )
-    }
-
-
-def _unfinished(
-    rows: Rows, condition: str, params: dict[str, Any], stages: Sequence[Stage]
-) -> dict[str, _Part]:
-    """The unfinished stays of the deals picked, per stage, as long as they are now;
-    those of open deals are ongoing."""
+def _unfinished(rows: Rows, params: dict[str, Any], stages: Sequence[Stage]) -> dict[str, _Part]:
+    """The unfinished stays per stage, as long as they are now; those of open deals
+    are ongoing."""
     params = dict(params)
     over = _over_bounds(stages, params, "d.stay_stage")
     length = "greatest(%(now)s - d.since, 0)"
@@ -327,7 +323,7 @@ def _unfinished(
             f"SELECT d.stay_stage, count(*), sum({length}),"
             f" count(*) FILTER (WHERE {length} >= {over}),"
             " count(*) FILTER (WHERE d.status = 'open')"
-            f" FROM salespipe_stays d WHERE d.since IS NOT NULL AND {condition} GROUP BY 1",
+            " FROM salespipe_stays d WHERE d.since IS NOT NULL GROUP BY 1",
             params,
         )
     }
@@ -335,8 +331,7 @@ def _unfinished(
 
 def _from_day(days: tuple[tuple[int, int], ...], skip: int) -> tuple[int, int]:
     """Where to read a stage's finished stays from to skip ``skip`` of them: the least
-    length of the day the first one not skipped is in, and how many are shorter (0
-    and 0 without the day totals)."""
+    length of the day the first one not skipped is in, and how many are shorter."""
     before = 0
     for day, stays in days:
         if before + stays > skip:
