@@ -172,7 +172,8 @@ def test_a_missing_data_file_is_an_error(cli: Cli) -> None:
 
 
 def test_a_backend_without_derived_data_has_nothing_to_check(cli: Cli) -> None:
-    """The in-memory (and PostgreSQL) backends keep nothing derived: doctor says so."""
+    """The in-memory backend keeps nothing derived: doctor says so (PostgreSQL's stays:
+    tests/storage/test_postgres_history.py)."""
     assert cli("--db", "memory:doctor", "add", "Alpha", "-q").exit_code == 0
     result = cli("--db", "memory:doctor", "doctor")
     assert result.exit_code == 0
