@@ -2,7 +2,8 @@
 
 Each answer is the one the default fold gives over every record, but the server adds
 up the columns of m005 (schema.py): the deals closed in a period per outcome, group
-and currency; the stays of each stage; the cohort made in a period. Only these totals
+and currency; the stays of each stage (from m007's stays table, whose indexes hold
+every stage's middle stays in order); the cohort made in a period. Only these totals
 come back, never the records. What SQL cannot decide exactly as Python does is
 decided here on the few rows that come back: names compared as names (owners, lost
 reasons), and the floats of days, computed from exact microseconds as the fold
