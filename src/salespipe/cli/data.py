@@ -105,11 +105,18 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         fix: Annotated[
             bool,
-            typer.Option("--fix", help="Rebuild what differs from the journals (keeps a backup)."),
+            typer.Option(
+                "--fix",
+                help="Rebuild what differs from the history (a data file keeps a backup of "
+                "what it replaces).",
+            ),
         ] = False,
         as_json: JsonOption = False,
     ) -> None:
-        """Check the indexes kept beside the history against it: exit 1 if any differs.
+        """Check what is kept derived from the history against it: exit 1 if any differs.
+
+        On a data file: the indexes beside its journals. On PostgreSQL: the stays table
+        the history reports read.
 
         Example: salespipe doctor --fix
         """
