@@ -336,3 +336,52 @@ def test_a_database_from_before_m004_reads_the_same_and_is_migrated_by_a_write(
             "SELECT count(*) FROM salespipe_deals WHERE NOT deleted AND value IS NULL"
         ).fetchone()
         assert missing == (0,)
+
+
+def test_a_database_from_before_m006_reads_the_same_and_a_write_builds_its_indexes(
+    cli, pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before its first write a database without the indexes of m006 is answered from
+    the stored times; the first write builds them, and the everyday reports read the
+    same before and after."""
+    import psycopg
+
+    monkeypatch.setenv("SALESPIPE_NOW", "2026-12-05T10:00:00+07:00")
+    assert cli("--db", pg_database, "demo", "--deals", "300", "--seed", "4").exit_code == 0
+    reports = [
+        ("stale",),
+        ("check",),
+        ("agenda",),
+        ("board",),
+        ("list",),
+        ("list", "--sort", "days"),
+        ("list", "--stale", "--sort", "days", "--limit", "3"),
+    ]
+
+    def read() -> list[str]:
+        return [cli("--db", pg_database, *args, "--json").stdout for args in reports]
+
+    def indexes() -> set[str]:
+        with psycopg.connect(pg_database) as connection:
+            found = connection.execute(
+                "SELECT indexrelid::regclass::text FROM pg_index"
+                " WHERE indrelid = 'salespipe_deals'::regclass"
+            ).fetchall()
+        return {name for (name,) in found if name.startswith("salespipe_deals_open_")}
+
+    expected = read()
+    assert '"id"' in expected[0]  # some deals are stale at that moment
+    m006 = {"salespipe_deals_open_entered", "salespipe_deals_open_quote"}
+    m006.add("salespipe_deals_open_close")
+    assert m006 <= indexes()
+    with psycopg.connect(pg_database) as connection:
+        connection.execute(
+            "DROP INDEX salespipe_deals_open_entered, salespipe_deals_open_quote,"
+            " salespipe_deals_open_close;"
+            " DELETE FROM salespipe_migrations WHERE name = 'm006_open_indexes'"
+        )
+    assert not m006 & indexes()
+    assert read() == expected
+    assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0
+    assert m006 <= indexes()
+    assert read() == expected

@@ -3,7 +3,8 @@ give exactly the default answers (storage/queries.py) over the same open deals: 
 values with cents, probabilities of their own, several currencies, owners written in
 other cases and scripts, days that fall due, whole days in a stage at each side of a
 day's boundary with times stored at several UTC offsets, every order the server sorts
-by, limits, and a rep who sees only their own deals."""
+by, limits, and a rep who sees only their own deals; on a database with the indexes of
+m006 (days from the index) and on one from before them (days from the stored text)."""
 
 from __future__ import annotations
 
@@ -111,9 +112,22 @@ ENTERED = {
 }
 
 
-@pytest.fixture
-def offsets_view(view: Any, cli: Any, pg_database: str) -> Any:
-    """The deals of ``view`` entered at ENTERED, with a stage without target days."""
+def m006_undone(database: str) -> None:
+    """Make the database as a salespipe before m006 left it."""
+    import psycopg
+
+    with psycopg.connect(database) as connection:
+        connection.execute(
+            "DROP INDEX salespipe_deals_open_entered, salespipe_deals_open_quote,"
+            " salespipe_deals_open_close;"
+            " DELETE FROM salespipe_migrations WHERE name = 'm006_open_indexes'"
+        )
+
+
+@pytest.fixture(params=["m006", "before m006"])
+def offsets_view(request: Any, view: Any, cli: Any, pg_database: str) -> Any:
+    """The deals of ``view`` entered at ENTERED, with a stage without target days; with
+    the indexes of m006, and without them."""
     import psycopg
 
     done = cli("--db", pg_database, "stage", "set", "negotiating", "--target-days", "none")
@@ -125,6 +139,8 @@ def offsets_view(view: Any, cli: Any, pg_database: str) -> Any:
                 " '{stage_entered_at}', to_jsonb(%s::text))::json WHERE id = %s",
                 (entered, deal),
             )
+    if request.param == "before m006":
+        m006_undone(pg_database)
     return Pipeline.open(pg_database).read()
 
 
@@ -184,3 +200,52 @@ def test_the_server_answers_them(view: Any, monkeypatch: pytest.MonkeyPatch) -> 
     assert view.due_by("next_action", now.date(), OpenWhere(), 1).matched > 1
     for order in queries.ORDERS:
         assert view.open_page(OpenWhere(), order, 2, now).matched == 9
+
+
+def test_deals_in_a_stage_no_longer_defined_come_last_in_the_stage_order(
+    view: Any, pg_database: str
+) -> None:
+    """Deals whose stage is not among the pipeline's (records written elsewhere) sort
+    after every defined stage, by id, as the default sorts them, also when the server
+    reads only the first of each stage."""
+    import psycopg
+
+    with psycopg.connect(pg_database) as connection:
+        for deal, stage in ((2, "zz-gone"), (7, "aa-gone"), (3, "aa-gone")):
+            connection.execute(
+                "UPDATE salespipe_deals SET stage = %(stage)s, record = jsonb_set("
+                "record::jsonb, '{stage}', to_jsonb(%(stage)s::text))::json WHERE id = %(id)s",
+                {"stage": stage, "id": deal},
+            )
+    view = Pipeline.open(pg_database).read()
+    now = datetime.fromisoformat("2026-12-05T09:00:00+07:00")
+    records = view.open_records()
+    for where in WHERES:
+        for limit in (1, 2, 7, 8, 50, None):
+            expected = queries.open_page(records, view.stages(), where, "stage", limit, now)
+            assert view.open_page(where, "stage", limit, now) == expected, (where, limit)
+    last = view.open_page(OpenWhere(), "stage", 9, now).records[-3:]
+    assert [r["id"] for r in last] == [2, 3, 7]  # by id, whichever stage of no position
+
+
+@pytest.mark.parametrize("where", WHERES[:4], ids=_name)
+def test_before_m006_the_answers_are_the_same(
+    view: Any, pg_database: str, where: OpenWhere
+) -> None:
+    """A database a write has not upgraded to m006 yet is answered without its indexes,
+    the same."""
+    m006_undone(pg_database)
+    before = Pipeline.open(pg_database).read()
+    records = before.open_records()
+    stages = before.stages()
+    now = datetime.fromisoformat("2026-12-05T09:00:00+07:00")
+    for moment in (now, now + timedelta(days=40, hours=5)):
+        for limit in (None, 1, 3):
+            expected = queries.stale_deals(records, stages, moment, where, limit)
+            assert before.stale_deals(moment, where, limit) == expected
+            for order in queries.ORDERS:
+                expected = queries.open_page(records, stages, where, order, limit, moment)
+                assert before.open_page(where, order, limit, moment) == expected
+        for what in ("next_action", "close", "quote"):
+            expected = queries.due_by(records, what, moment.date(), where, 3)
+            assert before.due_by(what, moment.date(), where, 3) == expected

@@ -113,8 +113,11 @@ class _Pipeline:
             f" next_deal_id, next_seq, next_change FROM salespipe_pipeline {for_update}"
         )
         row = cursor.fetchone()
-        if row is None:
-            return None
+        return None if row is None else cls.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> _Pipeline:
+        """The row as read by ``load`` (its columns in that order)."""
         created_at, config, flags, stages, pipelines, *counters = row
         return cls(
             created_at,
@@ -188,6 +191,7 @@ class PostgresView(ReadView):
         open_columns: bool = True,
         history_columns: bool = True,
         stays_table: bool = True,
+        open_indexes: bool = True,
     ) -> None:
         self._connection = connection
         self._target = target
@@ -202,6 +206,8 @@ class PostgresView(ReadView):
         self._history_columns = history_columns and exists
         # Whether the stays have a table of their own, indexed by length (m007).
         self._stays_table = stays_table and self._history_columns
+        # Whether the open deals' days in a stage are in an index (m006 applied).
+        self._open_indexes = open_indexes
         self._user: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
@@ -333,7 +339,9 @@ class PostgresView(ReadView):
     def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
         if not self._open_columns:
             return super().stale_deals(now, where, limit)
-        return pg_queries.stale_deals(self._rows, self.stages(), now, where, limit)
+        return pg_queries.stale_deals(
+            self._rows, self.stages(), now, where, limit, indexed=self._open_indexes
+        )
 
     def due_by(
         self,
@@ -350,7 +358,9 @@ class PostgresView(ReadView):
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
         if not self._open_columns:
             return super().open_page(where, order, limit, now)
-        return pg_queries.open_page(self._rows, self.stages(), where, order, limit, now)
+        return pg_queries.open_page(
+            self._rows, self.stages(), where, order, limit, now, indexed=self._open_indexes
+        )
 
     # -- the history reports' totals, added up by the server (postgres/history.py) -------
     def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
@@ -777,6 +787,39 @@ def _lock_pipeline(cursor: schema.Cursor, turn: _Turn) -> _Pipeline:
     return pipeline
 
 
+# The migrations a salespipe database records and its pipeline row, in one statement
+# (one round trip before the first question). It fails on a database without them:
+# empty, another program's, or from before m003.
+_OPENING = (
+    "SELECT m.names, p.created_at, p.config::text, p.flags::text, p.stages::text,"
+    " p.pipelines::text, p.next_deal_id, p.next_seq, p.next_change FROM (SELECT"
+    " array_agg(name::text ORDER BY applied_order) AS names FROM salespipe_migrations) m"
+    " LEFT JOIN salespipe_pipeline p ON true"
+)
+
+
+def _opened(
+    connection: Connection, cursor: schema.Cursor, where: str
+) -> tuple[list[str] | None, _Pipeline | None]:
+    """The migrations the database records (None: it has no salespipe schema yet) and
+    its pipeline row (None: not made yet), at the start of a transaction. A database
+    _OPENING cannot read is asked step by step (and refused if it is not salespipe's)
+    in a new transaction."""
+    try:
+        cursor.execute(_OPENING)
+    except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn):
+        connection.rollback()
+        done = schema.applied(cursor, where)
+        if done is None:
+            return None, None
+        return done, _Pipeline.load(cursor, migrated=schema.m003_pipelines.__name__ in done)
+    row = cursor.fetchone()
+    assert row is not None
+    names, *columns = row
+    pipeline = None if columns[0] is None else _Pipeline.from_row(columns)
+    return schema.recorded(list(names or ()), where), pipeline
+
+
 def _close_all(connections: list[Connection]) -> None:
     for connection in connections:
         with contextlib.suppress(psycopg.Error):
@@ -815,12 +858,7 @@ class PostgresStorage(Storage):
                 connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                 connection.read_only = True
                 with connection.cursor() as cursor:
-                    done = schema.applied(cursor, self.location)
-                    pipeline = (
-                        None
-                        if done is None
-                        else _Pipeline.load(cursor, migrated=schema.m003_pipelines.__name__ in done)
-                    )
+                    done, pipeline = _opened(connection, cursor, self.location)
         except BaseException:
             connection.close()
             raise
@@ -832,6 +870,7 @@ class PostgresStorage(Storage):
             open_columns=schema.m004_open_columns.__name__ in (done or ()),
             history_columns=schema.m005_history_columns.__name__ in (done or ()),
             stays_table=schema.m007_stays.__name__ in (done or ()),
+            open_indexes=schema.m006_open_indexes.__name__ in (done or ()),
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)
@@ -896,10 +935,11 @@ class PostgresStorage(Storage):
                 # Once this storage has seen its pipeline made and up to date, it stays so.
                 exists = self._current
                 if not exists:
-                    done = schema.applied(cursor, self.location)
+                    done, found = _opened(connection, cursor, self.location)
+                    exists = found is not None
                     if done is None or tuple(done) != schema.KNOWN:
                         schema.migrate(cursor, self.location, turn.wait)
-                    exists = _Pipeline.load(cursor) is not None
+                        exists = _Pipeline.load(cursor) is not None
                     if not exists:
                         _Pipeline.fresh(self.initial()).insert(cursor)
                 pipeline = _lock_pipeline(cursor, turn)

@@ -34,6 +34,9 @@ Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
 
 _OPEN = "d.status = 'open' AND NOT d.deleted"
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DAY_US = 86_400_000_000
+
 # The column of each day something falls due on (ISO text: compared byte by byte, as
 # Python compares the stored strings), save the next action's, compared in its index's
 # collation so that the server reads only the days asked about from that index: stored
@@ -46,16 +49,30 @@ _DUE_COLUMNS: dict[str, str] = {
 
 # Whole days a deal has been in its stage at %(now)s, as core/model.whole_days counts
 # them: the seconds between as a float, divided by a day's and cut to a whole number,
-# never below 0. Read as ``k.days`` where a query joins _DAYS (OFFSET 0 keeps the
-# server from copying the expression into each place that reads it: counted once).
+# never below 0. Before m006 the server converts each stored time: read as ``k.days``
+# where a query joins _DAYS (OFFSET 0 keeps the server from copying the expression into
+# each place that reads it: counted once).
 _DAYS = (
     "CROSS JOIN LATERAL (SELECT greatest(0,"
     " floor(date_part('epoch', %(now)s - d.entered::timestamptz) / 86400))::int AS days"
     " OFFSET 0) k"
 )
+# With m006 the index of the open deals by stage and entry holds each one's moment in
+# microseconds, and the server takes it from there: whole days are then an integer
+# division of the microseconds between (at %(now_us)s) by a day's, exact, as the
+# float's are (a stored time has whole microseconds). Written out where it is used, so
+# that the server reads it from the index instead of computing it.
+_INDEXED_DAYS = f"greatest(0, (%(now_us)s - salespipe_micros(d.entered)) / {DAY_US})::int"
 
-# The orders the server sorts by, as ORDER BY clauses (the others are decided over the
-# records: collation of names, times with their offsets).
+
+def _micros(moment: datetime) -> int:
+    """``moment`` in microseconds since 1970 (UTC), as salespipe_micros counts them."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+# The orders the server sorts by, as ORDER BY clauses ({days}: the deal's whole days in
+# its stage; the others are decided over the records: collation of names, times with
+# their offsets).
 _NO_DATE = f"'{queries.NO_DATE}'"
 _ORDERS: dict[str, str] = {
     "stage": "coalesce(s.position, 10000), d.id",
@@ -63,13 +80,13 @@ _ORDERS: dict[str, str] = {
     "value": "d.value DESC, d.id",
     "close": f'coalesce(d.close_due, {_NO_DATE}) COLLATE "C", d.id',
     "next": f'coalesce(d.next_due, {_NO_DATE}) COLLATE "C", d.id',
-    "days": "k.days DESC, d.id",
+    "days": "{days} DESC, d.id",
     # queries.urgency_key: the most days the next action is late (the earlier its day
     # before today, the more; all others alike), days over the stage's target (0
     # within it, or without one), its due day (none last), days in the stage, id.
     "urgency": 'CASE WHEN d.next_due COLLATE "C" < %(today)s THEN d.next_due END COLLATE "C",'
-    " CASE WHEN s.target > 0 AND k.days > s.target THEN k.days - s.target ELSE 0 END DESC,"
-    ' d.next_due COLLATE "C", k.days DESC, d.id',
+    " CASE WHEN s.target > 0 AND {days} > s.target THEN {days} - s.target ELSE 0 END DESC,"
+    ' d.next_due COLLATE "C", {days} DESC, d.id',
 }
 SERVER_ORDERS = frozenset(_ORDERS)
 
@@ -83,8 +100,17 @@ _URGENT = (
     ' AND d.next_due COLLATE "C" < %(today)s ORDER BY 1 LIMIT %(limit)s) AS late'
     f" HAVING count(*) = %(limit)s), {_NO_DATE})"
 )
-# The orders by days in a stage, which need _DAYS.
+# The stages the open deals are in, found as the index of the open deals by stage
+# orders them: one step into it per stage (not a pass over every deal).
+_OPEN_STAGES = (
+    "WITH RECURSIVE used(stage) AS (SELECT min(d.stage) FROM salespipe_deals d"
+    f" WHERE {_OPEN} UNION ALL SELECT (SELECT min(d.stage) FROM salespipe_deals d"
+    f" WHERE {_OPEN} AND d.stage > u.stage) FROM used u WHERE u.stage IS NOT NULL)"
+)
+
+# The orders by days in a stage, and those by what the stages say of themselves.
 TIME_ORDERS = frozenset({"days", "urgency"})
+_BY_STAGE = frozenset({"stage", "urgency"})
 
 # Each stage's key with its position, probability and target days, for a join.
 _STAGES = (
@@ -123,23 +149,22 @@ def chosen_deals(rows: Rows, where: OpenWhere, among: str = _OPEN) -> tuple[str,
     return " AND ".join(clauses), params
 
 
-def _records(rows: Rows, chosen: str, params: dict[str, Any]) -> list[Record]:
-    """The records of the deals whose ids the query ``chosen`` picks, in its order.
+def _records_sql(chosen: str) -> str:
+    """A query of the records of the deals whose ids the query ``chosen`` picks, in its
+    order, as one JSON array (text; NULL for none): the records come back in the same
+    round trip as the question's other answers.
 
     Picked first and fetched after, so that the picking reads only an index (the
-    indexes of m004 hold what the questions ask of a deal), and only the records
-    picked are read from the table."""
-    found = rows(
-        f"SELECT r.record::text FROM unnest(ARRAY({chosen})) WITH ORDINALITY AS c(id, n)"
-        " JOIN salespipe_deals r ON r.id = c.id ORDER BY c.n",
-        params,
+    indexes of m004 and m006 hold what the questions ask of a deal), and only the
+    records picked are read from the table."""
+    return (
+        f"SELECT json_agg(r.record ORDER BY c.n)::text FROM unnest(ARRAY({chosen}))"
+        " WITH ORDINALITY AS c(id, n) JOIN salespipe_deals r ON r.id = c.id"
     )
-    return [orjson.loads(text) for (text,) in found]
 
 
-def _records_of(rows: Rows, ids: list[int]) -> list[Record]:
-    """The records of the deals ``ids``, in that order."""
-    return _records(rows, "SELECT unnest(%(ids)s::bigint[])", {"ids": ids})
+def _parsed(records: str | None) -> list[Record]:
+    return orjson.loads(records) if records is not None else []
 
 
 def stage_totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere) -> list[StageSum]:
@@ -150,11 +175,18 @@ def stage_totals(rows: Rows, stages: Sequence[Stage], where: OpenWhere) -> list[
     exact) and hands back the few values that are not whole, weighted here one by one
     as the default weighs them."""
     condition, params = chosen_deals(rows, where)
+    # Grouped by the deal's own probability (none: its stage's) and only then joined
+    # with the stages: a few groups joined, not every deal. The weighted sums of two
+    # groups of the same stage and probability add up to that of both (whole values).
     found = rows(
-        "SELECT d.stage, coalesce(d.currency, 'THB'),"
-        " coalesce(d.probability, s.probability, 0), min(d.open_order), count(*),"
-        " sum(d.whole_value), array_agg(d.value::text) FILTER (WHERE d.whole_value IS NULL)"
-        f" FROM salespipe_deals d {_STAGES} WHERE {condition} GROUP BY 1, 2, 3",
+        "SELECT g.stage, g.currency, coalesce(g.probability, s.probability, 0), g.first,"
+        " g.deals, g.whole, g.parts FROM (SELECT d.stage, coalesce(d.currency, 'THB')"
+        " AS currency, d.probability, min(d.open_order) AS first, count(*) AS deals,"
+        " sum(d.whole_value) AS whole,"
+        " array_agg(d.value::text) FILTER (WHERE d.whole_value IS NULL) AS parts"
+        f" FROM salespipe_deals d WHERE {condition} GROUP BY 1, 2, 3) g"
+        " LEFT JOIN unnest(%(keys)s::text[], %(probabilities)s::int[])"
+        " AS s(key, probability) ON s.key = g.stage",
         {**params, **_stage_params(stages)},
     )
     sums: dict[tuple[str, str], list[Any]] = {}
@@ -181,13 +213,15 @@ def _first_of(
 ) -> Page:
     """The first ``limit`` (all with None) of the deals the query ``picked`` picks (their
     ``id`` and what ``order`` sorts by), in ``order``, and how many it picks: counted
-    and sorted in one pass of the server over them."""
-    ((matched, ids),) = rows(
+    and sorted in one pass of the server over them, and their records read, in one
+    statement."""
+    first = f"SELECT id FROM picked ORDER BY {order} LIMIT %(limit)s"
+    ((matched, records),) = rows(
         f"WITH picked AS MATERIALIZED ({picked}) SELECT (SELECT count(*) FROM picked),"
-        f" ARRAY(SELECT id FROM picked ORDER BY {order} LIMIT %(limit)s)",
+        f" ({_records_sql(first)})",
         {**params, "limit": limit},
     )
-    return Page(_records_of(rows, ids), matched)
+    return Page(_parsed(records), matched)
 
 
 def stale_deals(
@@ -196,30 +230,40 @@ def stale_deals(
     now: datetime,
     where: OpenWhere,
     limit: int | None = None,
+    *,
+    indexed: bool = False,
 ) -> Page:
     """The first ``limit`` open deals over their stage's target days at ``now``, the
     most days over first, then by id; and how many there are.
 
-    The server counts the days of only the deals that entered their stage early enough
-    to be over (a comparison of the stored text, which begins with the day)."""
+    Over the target means entered the stage the target and a day before ``now`` or
+    earlier. ``indexed`` (m006): the server finds those in the index of the open deals
+    by stage and entry, a range of each stage's. Before, it counts the days of only the
+    deals that entered their stage early enough to be over (a comparison of the stored
+    text, which begins with the day)."""
     condition, params = chosen_deals(rows, where)
     timed = [s for s in stages if s.target_days]
-    return _first_of(
-        rows,
-        "SELECT d.id, s.target - k.days AS under FROM salespipe_deals d"
-        " JOIN unnest(%(keys)s::text[], %(targets)s::int[], %(recent)s::text[])"
-        f" AS s(key, target, recent) ON s.key = d.stage {_DAYS}"
-        f' WHERE {condition} AND d.entered COLLATE "C" < s.recent AND k.days > s.target',
-        "under, id",
-        {
-            **params,
-            "keys": [s.key for s in timed],
-            "targets": [s.target_days for s in timed],
-            "recent": [_too_recent(now, s.target_days or 0) for s in timed],
-            "now": now,
-        },
-        limit,
-    )
+    params |= {"keys": [s.key for s in timed], "targets": [s.target_days for s in timed]}
+    if indexed:
+        now_us = _micros(now)
+        picked = (
+            f"SELECT d.id, s.target - {_INDEXED_DAYS} AS under FROM salespipe_deals d"
+            " JOIN unnest(%(keys)s::text[], %(targets)s::int[], %(latest)s::bigint[])"
+            " AS s(key, target, latest) ON s.key = d.stage"
+            f" WHERE {condition} AND salespipe_micros(d.entered) <= s.latest"
+        )
+        latest = [now_us - ((s.target_days or 0) + 1) * DAY_US for s in timed]
+        params |= {"now_us": now_us, "latest": latest}
+    else:
+        picked = (
+            "SELECT d.id, s.target - k.days AS under FROM salespipe_deals d"
+            " JOIN unnest(%(keys)s::text[], %(targets)s::int[], %(recent)s::text[])"
+            f" AS s(key, target, recent) ON s.key = d.stage {_DAYS}"
+            f' WHERE {condition} AND d.entered COLLATE "C" < s.recent AND k.days > s.target'
+        )
+        recent = [_too_recent(now, s.target_days or 0) for s in timed]
+        params |= {"now": now, "recent": recent}
+    return _first_of(rows, picked, "under, id", params, limit)
 
 
 def _too_recent(now: datetime, target: int) -> str:
@@ -266,29 +310,58 @@ def open_page(
     order: str,
     limit: int | None,
     now: datetime,
+    *,
+    indexed: bool = False,
 ) -> Page:
     """The first ``limit`` open deals in ``order`` (one of ``queries.ORDERS``), and how
     many matched: sorted by the server in SERVER_ORDERS; otherwise by the default over
-    the records of the deals ``where`` asks about (only theirs are read)."""
+    the records of the deals ``where`` asks about (only theirs are read). ``indexed``
+    (m006): the days in a stage are read from the index of the open deals by entry."""
     condition, params = chosen_deals(rows, where)
     if order not in SERVER_ORDERS:
         found = rows(f"SELECT d.record::text FROM salespipe_deals d WHERE {condition}", params)
         chosen = [orjson.loads(text) for (text,) in found]
         return queries.open_page(chosen, stages, where, order, limit, now)
-    counted = rows(f"SELECT count(*) FROM salespipe_deals d WHERE {condition}", params)
-    days = _DAYS if order in TIME_ORDERS else ""
+    counted = f"SELECT count(*) FROM salespipe_deals d WHERE {condition}"
+    joins = _STAGES if order in _BY_STAGE else ""
+    days = "k.days"
+    if order in TIME_ORDERS:
+        if indexed:
+            days = _INDEXED_DAYS
+        else:
+            joins += f" {_DAYS}"
     if order == "urgency" and limit:
         condition += _URGENT.format(condition=condition)
-    first = _records(
-        rows,
-        f"SELECT d.id FROM salespipe_deals d {_STAGES} {days} WHERE {condition}"
-        f" ORDER BY {_ORDERS[order]}" + (" LIMIT %(limit)s" if limit is not None else ""),
+    if order == "stage" and limit is not None:
+        first = _first_by_stage(condition)
+    else:
+        first = (
+            f"SELECT d.id FROM salespipe_deals d {joins} WHERE {condition}"
+            f" ORDER BY {_ORDERS[order].format(days=days)}"
+            + (" LIMIT %(limit)s" if limit is not None else "")
+        )
+    ((matched, records),) = rows(
+        f"SELECT ({counted}), ({_records_sql(first)})",
         {
             **params,
             **_stage_params(stages),
             "limit": limit,
             "now": now,
+            "now_us": _micros(now),
             "today": now.date().isoformat(),
         },
     )
-    return Page(first, int(counted[0][0]))
+    return Page(_parsed(records), int(matched))
+
+
+def _first_by_stage(condition: str) -> str:
+    """A query of the ids of the first %(limit)s deals of ``condition`` by stage, then
+    id: the first of each stage the open deals are in, from the index by stage and id,
+    merged (only those are sorted, not every deal)."""
+    return (
+        f"{_OPEN_STAGES} SELECT x.id FROM used u"
+        " LEFT JOIN unnest(%(keys)s::text[], %(positions)s::int[]) AS s(key, position)"
+        " ON s.key = u.stage CROSS JOIN LATERAL (SELECT d.id FROM salespipe_deals d"
+        f" WHERE {condition} AND d.stage = u.stage ORDER BY d.id LIMIT %(limit)s) x"
+        " WHERE u.stage IS NOT NULL ORDER BY coalesce(s.position, 10000), x.id LIMIT %(limit)s"
+    )

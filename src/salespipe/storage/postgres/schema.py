@@ -259,6 +259,28 @@ def m005_history_columns(cursor: Cursor) -> None:
     )
 
 
+def m006_open_indexes(cursor: Cursor) -> None:
+    """Indexes on the open deals for what the everyday questions compare (docs/team.md):
+    the moment each entered its stage (microseconds since 1970, m005's function), per
+    stage, so the server finds the deals over a stage's target, and orders by days in a
+    stage, from the index alone, converting no stored time; and the days a quote and the
+    expected close fall on, in the C collation the questions compare them in.
+
+    Only indexes are built (the table is read once, not rewritten), each over the open
+    deals alone: readers go on meanwhile."""
+    cursor.execute(
+        """
+        CREATE INDEX salespipe_deals_open_entered
+            ON salespipe_deals (stage, salespipe_micros(entered))
+            INCLUDE (id, entered, owner, next_due) WHERE status = 'open' AND NOT deleted;
+        CREATE INDEX salespipe_deals_open_quote ON salespipe_deals (quote_due COLLATE "C", id)
+            INCLUDE (owner, stage, next_due) WHERE status = 'open' AND NOT deleted;
+        CREATE INDEX salespipe_deals_open_close ON salespipe_deals (close_due COLLATE "C", id)
+            INCLUDE (owner, stage, next_due) WHERE status = 'open' AND NOT deleted;
+        """
+    )
+
+
 def m007_stays(cursor: Cursor) -> None:
     """Every stay of every live deal as a row of its own, kept by the server from the
     deals' m005 columns whatever writes them (triggers on ``salespipe_deals``: saves,
@@ -439,6 +461,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m003_pipelines,
     m004_open_columns,
     m005_history_columns,
+    m006_open_indexes,
     m007_stays,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
@@ -468,7 +491,12 @@ def applied(cursor: Cursor, where: str) -> list[str] | None:
             )
         return None
     cursor.execute("SELECT name FROM salespipe_migrations ORDER BY applied_order")
-    names = [str(name) for (name,) in cursor.fetchall()]
+    return recorded([str(name) for (name,) in cursor.fetchall()], where)
+
+
+def recorded(names: list[str], where: str) -> list[str]:
+    """``names``, the migrations a salespipe database records; raises NewerSchema if a
+    newer salespipe has migrated it."""
     unknown = [name for name in names if name not in KNOWN]
     if unknown:
         raise NewerSchema(
