@@ -41,13 +41,13 @@ from salespipe.storage.port import (
     WriteTransaction,
 )
 from salespipe.storage.postgres import queries as pg_queries
-from salespipe.storage.postgres import schema, team
+from salespipe.storage.postgres import schema
 from salespipe.storage.postgres.connection import Connection, connect, translated
-from salespipe.storage.postgres.feed import PostgresFollower
 from salespipe.storage.postgres.target import redact
 
 if TYPE_CHECKING:
     from salespipe.storage.history import Asks, Totals
+    from salespipe.storage.postgres.feed import PostgresFollower
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # Rows fetched per round trip when a listing is read one record at a time.
@@ -965,6 +965,8 @@ class PostgresStorage(Storage):
 
     # -- the team (storage/postgres/team.py) ----------------------------------------------
     def team_members(self) -> list[TeamMember]:
+        from salespipe.storage.postgres import team
+
         connection = connect(self.target)
         try:
             with translated(self.target), connection.cursor() as cursor:
@@ -978,10 +980,14 @@ class PostgresStorage(Storage):
     def join_team(
         self, user: str, role: str, *, create_login: bool, lock_timeout: LockTimeout
     ) -> None:
+        from salespipe.storage.postgres import team
+
         with self._administration(lock_timeout) as cursor:
             team.join(cursor, user, role, create_login=create_login, where=self.location)
 
     def leave_team(self, user: str, lock_timeout: LockTimeout) -> str:
+        from salespipe.storage.postgres import team
+
         with self._administration(lock_timeout) as cursor:
             return team.leave(cursor, user, where=self.location)
 
@@ -1009,6 +1015,8 @@ class PostgresStorage(Storage):
             connection.close()
 
     def follow(self) -> PostgresFollower:
+        from salespipe.storage.postgres.feed import PostgresFollower
+
         return PostgresFollower(self.target)
 
     def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
