@@ -798,15 +798,26 @@ _OPENING = (
 )
 
 
+# What a read view sets for its transaction, sent with _OPENING. Its questions are
+# small: starting parallel workers for one costs more than they save, the more so on
+# a busy server, where the planner would still start them for a pass over 100k deals.
+_READ_SETTINGS = "SET LOCAL max_parallel_workers_per_gather = 0"
+
+
 def _opened(
-    connection: Connection, cursor: schema.Cursor, where: str
+    connection: Connection, cursor: schema.Cursor, where: str, settings: str = ""
 ) -> tuple[list[str] | None, _Pipeline | None]:
     """The migrations the database records (None: it has no salespipe schema yet) and
-    its pipeline row (None: not made yet), at the start of a transaction. A database
-    _OPENING cannot read is asked step by step (and refused if it is not salespipe's)
-    in a new transaction."""
+    its pipeline row (None: not made yet), at the start of a transaction, with the
+    ``settings`` statement run first in the same round trip. A database _OPENING
+    cannot read is asked step by step (and refused if it is not salespipe's) in a new
+    transaction (without the settings)."""
     try:
-        cursor.execute(_OPENING)
+        if settings:
+            cursor.execute(f"{settings}; {_OPENING}")
+            cursor.nextset()
+        else:
+            cursor.execute(_OPENING)
     except (pg_errors.UndefinedTable, pg_errors.UndefinedColumn):
         connection.rollback()
         done = schema.applied(cursor, where)
@@ -858,7 +869,7 @@ class PostgresStorage(Storage):
                 connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                 connection.read_only = True
                 with connection.cursor() as cursor:
-                    done, pipeline = _opened(connection, cursor, self.location)
+                    done, pipeline = _opened(connection, cursor, self.location, _READ_SETTINGS)
         except BaseException:
             connection.close()
             raise
