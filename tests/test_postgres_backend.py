@@ -385,3 +385,12 @@ def test_a_database_from_before_m006_reads_the_same_and_a_write_builds_its_index
     assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0
     assert m006 <= indexes()
     assert read() == expected
+
+    # m006 was applied after m007 here: the database is up to date all the same, and
+    # the next writes do not look for migrations to apply.
+    def no_migration(*args: object) -> None:
+        raise AssertionError("migrated again")
+
+    monkeypatch.setattr("salespipe.storage.postgres.schema.migrate", no_migration)
+    done = cli("--db", pg_database, "config", "set", "lock_timeout", "8")
+    assert done.exit_code == 0, done.stderr

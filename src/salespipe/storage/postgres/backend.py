@@ -948,7 +948,9 @@ class PostgresStorage(Storage):
                 if not exists:
                     done, found = _opened(connection, cursor, self.location)
                     exists = found is not None
-                    if done is None or tuple(done) != schema.KNOWN:
+                    # By name, not order: m006 and m007 were made side by side, and a
+                    # database may have had either first.
+                    if done is None or set(done) != set(schema.KNOWN):
                         schema.migrate(cursor, self.location, turn.wait)
                         exists = _Pipeline.load(cursor) is not None
                     if not exists:
