@@ -202,13 +202,17 @@ def _m007_undone(database: str) -> None:
 
 
 def _m005_undone(database: str) -> None:
-    """Make the database as a salespipe before m005 (and m007) left it."""
+    """Make the database as a salespipe before m005 (and m006, m007) left it."""
     import psycopg
 
     _m007_undone(database)
     with psycopg.connect(database) as connection:
         connection.execute(
-            "DROP INDEX salespipe_deals_closed_totals, salespipe_deals_stays;"
+            # m006's index by entry moment uses m005's salespipe_micros.
+            "DROP INDEX salespipe_deals_open_entered, salespipe_deals_open_quote,"
+            " salespipe_deals_open_close;"
+            " DELETE FROM salespipe_migrations WHERE name = 'm006_open_indexes';"
+            " DROP INDEX salespipe_deals_closed_totals, salespipe_deals_stays;"
             " ALTER TABLE salespipe_deals DROP COLUMN created_micros,"
             " DROP COLUMN closed_micros, DROP COLUMN closed_month, DROP COLUMN lost_reason,"
             " DROP COLUMN stay_stages, DROP COLUMN stay_micros, DROP COLUMN stay_since;"

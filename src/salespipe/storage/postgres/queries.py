@@ -1,11 +1,12 @@
 """The everyday questions of the query seam (storage/queries.py), asked of the server.
 
 Each answer is the one the default gives over every open record, byte for byte, but
-the server does the work over the columns of m004 (schema.py) with its indexes: it
-adds up per stage, picks the deals a question is about, counts them, sorts them and
-stops at the limit, and only the records a report shows come back. Whole days in a
-stage are counted by the server as core/model.whole_days counts them, so the stale
-deals and the orders by days and by urgency are decided there too. What SQL cannot
+the server does the work over the columns of m004 (schema.py) with the indexes of m004
+and m006: it adds up per stage, picks the deals a question is about, counts them,
+sorts them and stops at the limit, and only the records a report shows come back, in
+the same statement. Whole days in a stage are counted by the server as
+core/model.whole_days counts them (from the index of the entry moments with m006), so
+the stale deals and the orders by days and by urgency are decided there too. What SQL cannot
 decide exactly as Python does is decided in Python on what the server narrowed down:
 names compared as names (the owners are few), the cents of a weighted value that is
 not whole, and the orders by names and times with their offsets (the default's own
