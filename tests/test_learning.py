@@ -132,12 +132,15 @@ def test_open_deals_are_censored_not_lost() -> None:
     assert result.stages[1].closed == 0
 
 
-def test_created_since_keeps_the_later_deals() -> None:
+def test_since_counts_only_the_later_deals() -> None:
     early = record([["presented", "2026-01-01T09:00:00+07:00", None]])
     late = record(
         [["presented", "2026-03-01T09:00:00+07:00", None]], created="2026-03-01T09:00:00+07:00"
     )
-    assert list(calibrate.created_since([early, late], date(2026, 2, 1))) == [late]
+    stages, day = truth.STAGES, date(2026, 4, 1)
+    since = calibrate.calibrate([early, late], stages, day, date(2026, 2, 1))
+    assert since == calibrate.calibrate([late], stages, day)
+    assert since.stages[0].deals == 1
 
 
 def test_backtest_prefers_history_where_the_stages_are_wrong(low_events) -> None:

@@ -411,11 +411,9 @@ class Pipeline:
 
         chosen = parse.choice(method, forecast.METHODS, "method")
         scope = self._scope(history=True, owner=owner, as_of=as_of)
-        return forecast.forecast(
-            scope.records,
-            scope.stages,
+        return forecast.forecast_in(
+            scope,
             months=months,
-            now=scope.now,
             method=chosen,  # type: ignore[arg-type]
         )
 
@@ -424,8 +422,7 @@ class Pipeline:
         from salespipe.reports import calibrate
 
         scope = self._scope(history=True, owner=owner, as_of=None)
-        records = calibrate.created_since(scope.records, _day(since, N_("--since date")))
-        return calibrate.calibrate(records, scope.stages, scope.now.date())
+        return calibrate.calibrate_in(scope, _day(since, N_("--since date")))
 
     def backtest(self, *, months: int = 6, owner: str | None = None) -> Backtest:
         """Both forecast methods on the last whole months (``forecast --backtest``)."""

@@ -7,79 +7,56 @@ only once the page is completely written, and never a file of the database.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salespipe.cli import output
 from salespipe.core.i18n import _
-from salespipe.core.model import Record, Stage
 from salespipe.core.tally import Period
 
 if TYPE_CHECKING:
     from salespipe.present import html
+    from salespipe.reports.scope import Scope
     from salespipe.storage.port import Storage
 
 
-def report_page(
-    records: Iterable[Record],
-    stages: list[Stage],
-    now: datetime,
-    *,
-    period: Period,
-    months: int = 3,
-    method: str = "stage",
-    pipeline: str = "",
-) -> str:
-    """The whole report page for the given deals (every deal, open and closed), of the
-    pipeline named ``pipeline`` (when the database has several)."""
+def report_page(scope: Scope, *, period: Period, months: int = 3, method: str = "stage") -> str:
+    """The whole report page of a report's deals (every deal, open and closed)."""
     from salespipe.present import html
 
-    return html.report_page(
-        _parts(records, stages, now, period=period, months=months, method=method, name=pipeline)
-    )
+    return html.report_page(_parts(scope, period=period, months=months, method=method))
 
 
-def per_pipeline_report_page(
-    pipelines: Iterable[tuple[str, Iterable[Record], list[Stage]]], now: datetime, *, period: Period
-) -> str:
-    """The report page of each pipeline (its name, deals and stages), as one page."""
+def per_pipeline_report_page(pipelines: Iterable[tuple[str, Scope]], *, period: Period) -> str:
+    """The report page of each pipeline (its name and its deals), as one page."""
     from salespipe.present import html
 
     return html.per_pipeline_report_page(
-        [_parts(deals, stages, now, period=period, name=name) for name, deals, stages in pipelines]
+        [_parts(scope, period=period, name=name) for name, scope in pipelines]
     )
 
 
 def _parts(
-    records: Iterable[Record],
-    stages: list[Stage],
-    now: datetime,
-    *,
-    period: Period,
-    months: int = 3,
-    method: str = "stage",
-    name: str = "",
+    scope: Scope, *, period: Period, months: int = 3, method: str = "stage", name: str = ""
 ) -> html.ReportPage:
+    """The parts of the page, from one question of the history (one pass over the
+    records, or totals the database adds up) and the open deals' questions."""
     from salespipe.present import html
     from salespipe.reports import agenda, alerts, summary
     from salespipe.reports import forecast as forecasting
     from salespipe.reports.scope import OpenDeals
 
-    deals = list(records)
-    open_deals = OpenDeals.of(deals, stages)
+    now, stages = scope.now, scope.stages
+    chosen: forecasting.Method = method  # type: ignore[assignment]
+    asks = summary.summary_asks(now, period).merged(forecasting.forecast_asks(now, months, chosen))
+    totals = scope.totals(asks, keep_open=True)
+    deals = scope.open if totals.open_records is None else OpenDeals.of(totals.open_records, stages)
     return html.ReportPage(
-        summary=summary.summary(deals, stages, period=period, now=now),
-        forecast=forecasting.forecast(
-            deals,
-            stages,
-            months=months,
-            now=now,
-            method=method,  # type: ignore[arg-type]
-        ),
-        stale=alerts.stale(open_deals, stages, now, html.STALE_SHOWN),
-        agenda=agenda.agenda(open_deals, stages, now),
-        pipeline=name,
+        summary=summary.summary_of(totals, deals, stages, period=period, now=now),
+        forecast=forecasting.forecast_of(totals, stages, months=months, now=now, method=chosen),
+        stale=alerts.stale(deals, stages, now, html.STALE_SHOWN),
+        agenda=agenda.agenda(deals, stages, now),
+        pipeline=name or scope.pipeline_name,
     )
 
 

@@ -159,9 +159,7 @@ def _backtest(
 def _write_report_page(ctx: typer.Context, target: str, scope: "Scope", *, period: Any) -> None:
     from salespipe.cli import report_pages
 
-    page = report_pages.report_page(
-        scope.records, scope.stages, scope.now, period=period, pipeline=scope.pipeline_name
-    )
+    page = report_pages.report_page(scope, period=period)
     report_pages.write_page(target, page, state(ctx).pipeline().store)
 
 
@@ -180,9 +178,7 @@ def _write_report_pages(
         for p in sorted(view.pipelines(), key=lambda p: p.position)
     ]
     page = report_pages.per_pipeline_report_page(
-        ((parse.pipeline_name(p), s.records, s.stages) for p, s in scopes),
-        scopes[0][1].now,
-        period=period,
+        ((parse.pipeline_name(p), s) for p, s in scopes), period=period
     )
     report_pages.write_page(target, page, pipeline.store)
 
@@ -351,11 +347,9 @@ def register(app: typer.Typer) -> None:
             return
 
         def make(scope: "Scope") -> "Forecast":
-            return forecasting.forecast(
-                scope.records,
-                scope.stages,
+            return forecasting.forecast_in(
+                scope,
                 months=months or 3,
-                now=scope.now,
                 method=chosen,  # type: ignore[arg-type]
             )
 
@@ -403,8 +397,7 @@ def register(app: typer.Typer) -> None:
             )
 
         def calibrated(scope: "Scope") -> calibration.CalibrateRun:
-            records = calibration.created_since(scope.records, day)
-            result = calibration.calibrate(records, scope.stages, scope.now.date())
+            result = calibration.calibrate_in(scope, day)
             if apply:
                 state(ctx).pipeline().stage_probabilities(result.percentages())
             return calibration.CalibrateRun(result, apply)

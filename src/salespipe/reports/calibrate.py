@@ -26,11 +26,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from salespipe.core.model import Record, Stage
-from salespipe.core.tally import median_and_mean, moment, rounded
+from salespipe.core.tally import median_and_mean, rounded
+from salespipe.storage.history import Asks, Totals, days_to_won, path_of
+from salespipe.storage.history import Walk as Walk
+
+if TYPE_CHECKING:
+    from salespipe.reports.scope import Scope
 
 PRIOR_DEALS = 10
 """How many deals' worth of weight the configured probability keeps."""
@@ -113,21 +118,6 @@ class CalibrateRun:
         return {**self.calibration.to_dict(), "applied": self.applied}
 
 
-def _path(record: Record) -> list[tuple[str, str]]:
-    """The stages the deal went through, in order, each with when it (last) entered it
-    in that visit; a stay in the same stage as the one before (a reopen where it was
-    lost) continues that visit."""
-    path: list[tuple[str, str]] = []
-    for stay in record.get("stays") or ():  # [stage, entered, left], or without left
-        stage = stay[0]
-        if path and path[-1][0] == stage:
-            continue
-        path.append((stage, stay[1]))
-    if not path:
-        path.append((record["stage"], record.get("stage_entered_at") or record["created_at"]))
-    return path
-
-
 @dataclass(frozen=True)
 class DealPath:
     """What one deal adds to the counts: its steps (the last into won or lost when it
@@ -140,22 +130,10 @@ class DealPath:
     days_to_won: tuple[tuple[str, float], ...]
 
 
-Walk = tuple[tuple[str, ...], str]
-"""What a deal adds to the chain's counts, without its days: the stages of its path in
-order and its status. Many deals share one, so a pass over 100k deals can count each
-walk once (:func:`walk_of`, :func:`walk_path`)."""
-
-
 def walk_of(record: Record) -> Walk:
-    """The stages of :func:`_path` (without the times) and the deal's status."""
-    stages: list[str] = []
-    for stay in record.get("stays") or ():
-        stage = stay[0]
-        if not stages or stages[-1] != stage:
-            stages.append(stage)
-    if not stages:
-        stages.append(record["stage"])
-    return tuple(stages), record.get("status", "open")
+    """The stages of the deal's path (:func:`~salespipe.storage.history.path_of`, without
+    the times) and its status: what the deal adds to the chain's counts."""
+    return tuple(stage for stage, _entered in path_of(record)), record.get("status", "open")
 
 
 def walk_path(walk: Walk) -> DealPath:
@@ -168,20 +146,10 @@ def walk_path(walk: Walk) -> DealPath:
 
 
 def deal_path(record: Record) -> DealPath:
-    path = _path(record)
-    steps = [(here, there) for (here, _at), (there, _then) in itertools.pairwise(path)]
+    path = path_of(record)
     status = record.get("status", "open")
-    last_entry = dict(path)
-    if status != "open":
-        steps.append((path[-1][0], status))
-    days: list[tuple[str, float]] = []
-    closed_at = record.get("closed_at")
-    if status == WON and closed_at:
-        won_at = moment(closed_at)
-        for stage, entered in last_entry.items():
-            seconds = (won_at - moment(entered)).total_seconds()
-            days.append((stage, max(0.0, seconds / 86400)))
-    return DealPath(tuple(steps), tuple(last_entry), status, tuple(days))
+    walk = walk_path((tuple(stage for stage, _entered in path), status))
+    return DealPath(walk.steps, walk.reached, status, tuple(days_to_won(record, path)))
 
 
 class PathCounts:
@@ -335,18 +303,35 @@ def _solve(matrix: list[list[float]], right: list[float]) -> list[float]:
     return [a[i][size] / a[i][i] for i in range(size)]
 
 
-def calibrate(records: Iterable[Record], stages: Sequence[Stage], as_of: date) -> Calibration:
-    """Observed beside configured probabilities from the stored records of the deals."""
+def calibrate_asks(now: datetime, since: date | None = None) -> Asks:
+    """What ``calibrate`` asks of the deals made on ``since`` or later (all with None):
+    their walks and, per stage, the days its won deals took to the win."""
+    return Asks(now, walks=True, days_to_won=True, made_since=since)
+
+
+def counts_of(totals: Totals) -> PathCounts:
+    """The chain's counts from the totals :func:`calibrate_asks` asks for."""
     counts = PathCounts()
-    for record in records:
-        counts.add(record)
-    return counts.result(stages, as_of)
+    for walk, deals in totals.walks.items():
+        counts.count(walk_path(walk), deals, days=False)
+    counts.days_to_won = {stage: list(days) for stage, days in totals.days_to_won.items()}
+    return counts
 
 
-def created_since(records: Iterable[Record], day: date | None) -> Iterable[Record]:
-    """The records of the deals created on ``day`` or later (all when ``day`` is None)."""
-    if day is None:
-        return records
-    first = day.isoformat()
-    # Stored times are local ISO text, so the day is their first ten characters.
-    return (record for record in records if record["created_at"][:10] >= first)
+def calibrate(
+    records: Iterable[Record], stages: Sequence[Stage], as_of: date, since: date | None = None
+) -> Calibration:
+    """Observed beside configured probabilities from the stored records of the deals
+    (those made on ``since`` or later), in one pass over them."""
+    from salespipe.storage.history import fold
+
+    totals = fold(records, stages, calibrate_asks(datetime.combine(as_of, time()), since))
+    return counts_of(totals).result(stages, as_of)
+
+
+def calibrate_in(scope: Scope, since: date | None = None) -> Calibration:
+    """The calibration of a report's deals (those made on ``since`` or later): its
+    totals asked of the database when it adds them up, else from one pass over the
+    records."""
+    totals = scope.totals(calibrate_asks(scope.now, since))
+    return counts_of(totals).result(scope.stages, scope.now.date())

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from salespipe.core.model import Record, Stage, record_probability
 from salespipe.core.tally import (
@@ -35,13 +35,17 @@ from salespipe.core.tally import (
     add_money,
     currency_of,
     moment,
-    status_of,
     totals_json,
     value_of,
     weighted_of,
 )
-from salespipe.reports.calibrate import Calibration, PathCounts, StageOdds
+from salespipe.reports.calibrate import Calibration, StageOdds, counts_of
 from salespipe.reports.ranges import Chance, percentiles
+from salespipe.storage.history import Asks
+
+if TYPE_CHECKING:
+    from salespipe.reports.scope import Scope
+    from salespipe.storage.history import Totals as HistoryTotals
 
 RowKind = Literal["month", "past_due", "later", "undated"]
 Method = Literal["stage", "history"]
@@ -181,6 +185,28 @@ def age_in_stage(record: Record, now: datetime) -> float:
     return max(0.0, (now - moment(record["stage_entered_at"])).total_seconds() / 86400)
 
 
+def _months(now: datetime, months: int) -> tuple[list[date], list[date]]:
+    """The first days of the last ``months`` months, and of this one and the next
+    ``months`` - 1."""
+    this_month = month_start(now.date())
+    history = [add_months(this_month, -n) for n in range(months, 0, -1)]
+    return history, [add_months(this_month, n) for n in range(months)]
+
+
+def forecast_asks(now: datetime, months: int, method: Method) -> Asks:
+    """What a forecast asks of the deals: those won in the months it shows, the open
+    ones and, for the history method, what :mod:`.calibrate` learns from."""
+    history, ahead = _months(now, months)
+    learns = method == "history"
+    return Asks(
+        now,
+        won_months=frozenset(m.strftime("%Y-%m") for m in (*history, *ahead)),
+        open_deals=True,
+        walks=learns,
+        days_to_won=learns,
+    )
+
+
 def forecast(
     records: Iterable[Record],
     stages: Sequence[Stage],
@@ -189,17 +215,38 @@ def forecast(
     now: datetime,
     method: Method = "stage",
 ) -> Forecast:
-    """The forecast from the stored records of every deal (see :mod:`salespipe.core.tally`);
-    the history method learns its probabilities from the same records."""
+    """The forecast from the stored records of every deal (see :mod:`salespipe.core.tally`),
+    in one pass over them; the history method learns its probabilities from the same
+    records."""
+    from salespipe.storage.history import fold
+
+    totals = fold(records, stages, forecast_asks(now, months, method))
+    return forecast_of(totals, stages, months=months, now=now, method=method)
+
+
+def forecast_in(scope: Scope, *, months: int, method: Method = "stage") -> Forecast:
+    """The forecast of a report's deals: its totals asked of the database when it adds
+    them up, else from one pass over the records."""
+    totals = scope.totals(forecast_asks(scope.now, months, method))
+    return forecast_of(totals, scope.stages, months=months, now=scope.now, method=method)
+
+
+def forecast_of(
+    totals: HistoryTotals,
+    stages: Sequence[Stage],
+    *,
+    months: int,
+    now: datetime,
+    method: Method = "stage",
+) -> Forecast:
+    """The forecast from the totals :func:`forecast_asks` asks for."""
     today = now.date()
-    this_month = month_start(today)
-    history = [add_months(this_month, -n) for n in range(months, 0, -1)]
-    ahead = [add_months(this_month, n) for n in range(months)]
+    history, ahead = _months(now, months)
     by_month = {m: ForecastRow(m.strftime("%Y-%m"), "month") for m in (*history, *ahead)}
     past_due = ForecastRow(PAST_DUE, "past_due")
     later = ForecastRow(LATER, "later")
     undated = ForecastRow(UNDATED, "undated")
-    horizon = add_months(this_month, months)
+    horizon = add_months(month_start(today), months)
     by_key = {s.key: s for s in stages}
 
     def expected_in(close: str | None) -> ForecastRow:
@@ -212,25 +259,18 @@ def forecast(
             return later
         return by_month[month_start(day)]
 
-    paths = PathCounts() if method == "history" else None
-    pipeline = []
-    for record in records:
-        if paths is not None:
-            paths.add(record)
-        outcome = status_of(record)
-        if outcome == "open":
-            pipeline.append(record)
-        elif outcome == "won" and record.get("closed_at"):
-            won_in = by_month.get(month_start(moment(record["closed_at"]).date()))
-            if won_in is not None:
-                won_in.won_count += 1
-                add_money(won_in.won_value, currency_of(record), value_of(record))
+    by_period = {row.period: row for row in by_month.values()}
+    for won in totals.won:
+        won_in = by_period.get(won.month)
+        if won_in is not None:
+            won_in.won_count += won.deals
+            add_money(won_in.won_value, won.currency, won.value)
 
-    calibration = paths.result(stages, today) if paths is not None else None
+    calibration = counts_of(totals).result(stages, today) if method == "history" else None
     learned = calibration.by_key() if calibration is not None else {}
     spread_rows = [by_month[m] for m in ahead] + [later]
     edges = [0.0] + [(m - today).days for m in (*ahead[1:], horizon)]
-    for record in pipeline:
+    for record in totals.pipeline:
         row = expected_in(record.get("expected_close"))
         row.count += 1
         add_money(row.value, currency_of(record), value_of(record))

@@ -3,7 +3,10 @@ over the deals' records.
 
 ``report``, ``winrate``, ``durations`` and ``funnel`` need only totals of the whole
 history: the deals closed in a period tallied per outcome, group and currency; per
-stage how many stays and how long; how far the deals made in a period got. A read
+stage how many stays and how long; how far the deals made in a period got. The
+learning reports (``calibrate``, ``forecast``) need the deals won per month of their
+close, how many deals walked each path through the stages, how long the won deals
+took from each stage to the win, and the open deals. A read
 view answers them (the storage port's history seam, docs/storage.md) when it can do
 so faster than by reading every record (a server adding them up, see
 storage/postgres/history.py), with exactly these answers; otherwise :func:`fold`
@@ -17,10 +20,10 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import repeat
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from salespipe.core import collation
 from salespipe.core.model import Record, Stage
@@ -34,7 +37,11 @@ SECONDS_PER_DAY = 86400
 class Asks(NamedTuple):
     """What a report asks: the deals closed in ``closed`` (grouped ``by``; with
     ``cycles``, their sales cycles added up), the stays up to ``now``, the cohort made in
-    ``cohort`` (its stages ranked as ``ranks``)."""
+    ``cohort`` (its stages ranked as ``ranks``); the deals won in the months
+    ``won_months`` ("YYYY-MM" as their close time is written), the deals per
+    :data:`Walk`, each stage's days to the win (``days_to_won``), the open deals'
+    records (``open_deals``); all of them only of the deals made on ``made_since`` or
+    later (as their creation time is written), when given."""
 
     now: datetime
     closed: Period | None = None
@@ -43,6 +50,22 @@ class Asks(NamedTuple):
     stays: bool = False
     cohort: Period | None = None
     ranks: tuple[str, ...] = ()
+    won_months: frozenset[str] | None = None
+    walks: bool = False
+    days_to_won: bool = False
+    open_deals: bool = False
+    made_since: date | None = None
+
+    def merged(self, other: Asks) -> Asks:
+        """What this and ``other`` ask, as one question (a page showing two reports
+        reads the history once); what both ask must agree."""
+        fields: dict[str, Any] = {}
+        for name, mine, theirs in zip(self._fields, self, other, strict=True):
+            unset = self._field_defaults.get(name, object())
+            if mine != theirs and unset not in (mine, theirs):
+                raise ValueError(f"the asks disagree on {name}")
+            fields[name] = theirs if mine == unset else mine
+        return Asks(**fields)
 
 
 class ClosedSum(NamedTuple):
@@ -84,6 +107,34 @@ class Cohort:
     visited: set[str] = field(default_factory=set)
 
 
+class WonSum(NamedTuple):
+    """The deals won in one month (as their close time is written) of one currency."""
+
+    month: str
+    currency: str
+    deals: int
+    value: Decimal
+
+
+Walk = tuple[tuple[str, ...], str]
+"""What a deal adds to the learned chain's counts (reports/calibrate.py): the stages of
+its path in order (:func:`path_of`) and its status. Many deals share one, so the deals
+are counted per walk."""
+
+FORECAST_FIELDS = (
+    "id",
+    "status",
+    "stage",
+    "value",
+    "currency",
+    "probability",
+    "stage_entered_at",
+    "expected_close",
+)
+"""The fields of an open deal's record a forecast reads (a server answering
+``open_deals`` may send only these)."""
+
+
 @dataclass
 class Totals:
     """The answers to one :class:`Asks` (what it did not ask stays empty)."""
@@ -94,6 +145,14 @@ class Totals:
     # The open deals' records, when the report also shows the open pipeline and a
     # fold read them anyway; None: ask the database (OpenDeals).
     open_records: list[Record] | None = None
+    won: list[WonSum] = field(default_factory=list)
+    walks: dict[Walk, int] = field(default_factory=dict)
+    # Per stage, in ascending order: for each won deal that went through it, the days
+    # from its last entry into the stage to the win.
+    days_to_won: dict[str, list[float]] = field(default_factory=dict)
+    # The open deals' records (asked with ``open_deals``), in the order the database
+    # keeps them, with at least the :data:`FORECAST_FIELDS`.
+    pipeline: list[Record] = field(default_factory=list)
 
 
 def group_key(by: GroupBy, record: Record) -> str:
@@ -296,6 +355,71 @@ class _Cohort(CohortTally):
             self.add(outcome, keys)
 
 
+def path_of(record: Record) -> list[tuple[str, str]]:
+    """The stages a deal went through, in order, each with when it (last) entered it
+    in that visit; a stay in the same stage as the one before (a reopen where it was
+    lost) continues that visit. A deal without stays is in its stage since it entered
+    it (or was made)."""
+    path: list[tuple[str, str]] = []
+    for stay in record.get("stays") or ():  # [stage, entered, left], or without left
+        stage = stay[0]
+        if path and path[-1][0] == stage:
+            continue
+        path.append((stage, stay[1]))
+    if not path:
+        path.append((record["stage"], record.get("stage_entered_at") or record["created_at"]))
+    return path
+
+
+def days_to_won(record: Record, path: list[tuple[str, str]]) -> list[tuple[str, float]]:
+    """Of a won deal with its ``path``: per stage it went through, the days from its last
+    entry into the stage to the win (none for a deal not won)."""
+    closed_at = record.get("closed_at")
+    if record.get("status") != "won" or not closed_at:
+        return []
+    won_at = moment(closed_at)
+    return [
+        (stage, max(0.0, (won_at - moment(entered)).total_seconds() / SECONDS_PER_DAY))
+        for stage, entered in dict(path).items()
+    ]
+
+
+class _Learning:
+    """Tallies what the learning reports ask: the deals won per month and currency,
+    the deals per walk, the days to the win per stage."""
+
+    def __init__(self, asks: Asks) -> None:
+        self.months = asks.won_months
+        self.walks: dict[Walk, int] | None = {} if asks.walks else None
+        self.days: dict[str, list[float]] | None = {} if asks.days_to_won else None
+        self.won: dict[tuple[str, str], list[Any]] = {}
+
+    def add(self, record: Record, outcome: str) -> None:
+        if self.months is not None and outcome == "won" and record.get("closed_at"):
+            month = record["closed_at"][:7]  # the month as written, in its own offset
+            if month in self.months:
+                row = self.won.get((month, currency_of(record)))
+                if row is None:
+                    row = self.won[month, currency_of(record)] = [0, Decimal(0)]
+                row[0] += 1
+                row[1] += value_of(record)
+        walks, days = self.walks, self.days
+        if walks is None and days is None:
+            return
+        path = path_of(record)
+        if walks is not None:
+            walk = (tuple(stage for stage, _entered in path), outcome)
+            walks[walk] = walks.get(walk, 0) + 1
+        if days is not None and outcome == "won":
+            for stage, length in days_to_won(record, path):
+                days.setdefault(stage, []).append(length)
+
+    def answer(self, totals: Totals) -> None:
+        totals.won = [WonSum(m, c, deals, value) for (m, c), (deals, value) in self.won.items()]
+        totals.walks = self.walks or {}
+        totals.days_to_won = {stage: sorted(d) for stage, d in (self.days or {}).items()}
+
+
 def fold(
     records: Iterable[Record], stages: Sequence[Stage], asks: Asks, *, keep_open: bool = False
 ) -> Totals:
@@ -304,8 +428,15 @@ def fold(
     closed = _Closed(asks.closed, asks.by, asks.cycles) if asks.closed is not None else None
     stays = StayLengths(asks.now) if asks.stays else None
     cohort = _Cohort(asks.cohort, asks.ranks) if asks.cohort is not None else None
-    kept: list[Record] | None = [] if keep_open else None
+    learning = (
+        _Learning(asks) if asks.won_months is not None or asks.walks or asks.days_to_won else None
+    )
+    kept: list[Record] | None = [] if keep_open or asks.open_deals else None
+    since = asks.made_since.isoformat() if asks.made_since is not None else None
     for record in records:
+        # Stored times are local ISO text, so the day is their first ten characters.
+        if since is not None and record["created_at"][:10] < since:
+            continue
         outcome = status_of(record)
         if stays is not None:
             stays.add(record)
@@ -316,9 +447,15 @@ def fold(
             closed.add(record, outcome)
         if cohort is not None:
             cohort.add_record(record, outcome)
-    return Totals(
+        if learning is not None:
+            learning.add(record, outcome)
+    found = Totals(
         closed=closed.result() if closed else [],
         stays=stays.result(stages) if stays else {},
         cohort=cohort.result() if cohort else Cohort(),
-        open_records=kept,
+        open_records=kept if keep_open else None,
+        pipeline=kept if asks.open_deals and kept is not None else [],
     )
+    if learning is not None:
+        learning.answer(found)
+    return found

@@ -192,6 +192,7 @@ class PostgresView(ReadView):
         history_columns: bool = True,
         stays_table: bool = True,
         open_indexes: bool = True,
+        won_paths: bool = True,
     ) -> None:
         self._connection = connection
         self._target = target
@@ -208,6 +209,8 @@ class PostgresView(ReadView):
         self._stays_table = stays_table and self._history_columns
         # Whether the open deals' days in a stage are in an index (m006 applied).
         self._open_indexes = open_indexes
+        # Whether it can give the won deals' days to the win too (m008 applied).
+        self._won_paths = won_paths and self._history_columns
         self._user: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
@@ -364,7 +367,7 @@ class PostgresView(ReadView):
 
     # -- the history reports' totals, added up by the server (postgres/history.py) -------
     def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
-        if not self._history_columns:
+        if not self._history_columns or (asks.days_to_won and not self._won_paths):
             return None
         from salespipe.storage.postgres import history as pg_history
 
@@ -882,6 +885,7 @@ class PostgresStorage(Storage):
             history_columns=schema.m005_history_columns.__name__ in (done or ()),
             stays_table=schema.m007_stays.__name__ in (done or ()),
             open_indexes=schema.m006_open_indexes.__name__ in (done or ()),
+            won_paths=schema.m008_won_paths.__name__ in (done or ()),
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)

@@ -36,6 +36,7 @@ from salespipe.storage.history import (
     median_of,
     reason_shown,
 )
+from salespipe.storage.postgres import learning
 from salespipe.storage.postgres.queries import chosen_deals
 from salespipe.storage.queries import OpenWhere
 
@@ -60,6 +61,8 @@ def totals(
     stage; ``unplanned`` is not a question of the history). ``stays_table``: the
     database has the stays of m007 (a database before it has only m005's columns)."""
     condition, params = chosen_deals(rows, where, _LIVE)
+    if asks.made_since is not None:
+        condition, params = learning.made_since(condition, params, asks.made_since)
     found = Totals()
     if asks.closed is not None:
         found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)
@@ -67,6 +70,7 @@ def totals(
         found.stays = _stays_of(rows, condition, params, stages, asks.now, stays_table)
     if asks.cohort is not None:
         found.cohort = _cohort(rows, condition, params, asks.cohort, asks.ranks)
+    learning.answer(rows, condition, params, asks, found)
     return found
 
 

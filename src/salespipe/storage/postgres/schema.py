@@ -455,6 +455,61 @@ _REMOVE_STAYS = (
 )
 
 
+def m008_won_paths(cursor: Cursor) -> None:
+    """What ``calibrate`` and ``forecast --method history`` ask of the won deals, as
+    generated columns (docs/team.md): each stage of a won deal's path (its stays, a
+    stay in the same stage as the one before continuing that visit; a deal without
+    stays in its stage) and when the deal last entered it, in microseconds since 1970
+    (NULL for a deal not won). The server then gives the days from each stage to the
+    win without reading a record (storage/postgres/learning.py). Both columns list the
+    stages in one order (by their bytes), so they pair up."""
+    cursor.execute(
+        """
+        CREATE FUNCTION salespipe_last_entries(record json)
+            RETURNS TABLE (stage text, entered bigint)
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$
+                SELECT * FROM (
+                    SELECT DISTINCT ON (v.stage) v.stage, salespipe_micros(v.at)
+                    FROM (SELECT s->>0 AS stage, s->>1 AS at, n,
+                                 lag(s->>0) OVER (ORDER BY n) AS before
+                          FROM json_array_elements(
+                              CASE WHEN json_typeof(record->'stays') = 'array'
+                              THEN record->'stays' ELSE '[]' END) WITH ORDINALITY AS x(s, n)) v
+                    WHERE v.before IS DISTINCT FROM v.stage  -- the first stay of a visit
+                    ORDER BY v.stage, v.n DESC) visits  -- of each stage, the last visit
+                UNION ALL
+                SELECT record->>'stage', salespipe_micros(coalesce(
+                    nullif(record->>'stage_entered_at', ''), record->>'created_at'))
+                WHERE coalesce(json_typeof(record->'stays') <> 'array'
+                    OR json_array_length(record->'stays') = 0, true)
+            $$;
+
+        CREATE FUNCTION salespipe_won_path_stages(record json) RETURNS text[]
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            RETURN CASE WHEN record->>'status' = 'won' THEN ARRAY(
+                SELECT e.stage FROM salespipe_last_entries(record) e
+                ORDER BY e.stage COLLATE "C") END;
+
+        CREATE FUNCTION salespipe_won_path_entered(record json) RETURNS bigint[]
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            RETURN CASE WHEN record->>'status' = 'won' THEN ARRAY(
+                SELECT e.entered FROM salespipe_last_entries(record) e
+                ORDER BY e.stage COLLATE "C") END;
+
+        ALTER TABLE salespipe_deals
+            ADD COLUMN won_path_stages text[]
+                GENERATED ALWAYS AS (salespipe_won_path_stages(record)) STORED,
+            ADD COLUMN won_path_entered bigint[]
+                GENERATED ALWAYS AS (salespipe_won_path_entered(record)) STORED;
+        CREATE INDEX salespipe_deals_won_paths ON salespipe_deals (stage)
+            INCLUDE (owner, created_micros, closed_micros, won_path_stages, won_path_entered)
+            WHERE status = 'won' AND NOT deleted;
+        ANALYZE salespipe_deals;
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -463,6 +518,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m005_history_columns,
     m006_open_indexes,
     m007_stays,
+    m008_won_paths,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -558,6 +614,7 @@ def drop(cursor: Cursor) -> None:
         " salespipe_migrations;"
         " DROP SEQUENCE IF EXISTS salespipe_listing_order;"
         " DROP FUNCTION IF EXISTS salespipe_stay_stages(json), salespipe_stay_micros(json),"
-        " salespipe_stay_since(json), salespipe_micros(text), salespipe_stays_added(),"
-        " salespipe_stays_changed(), salespipe_stays_removed()"
+        " salespipe_stay_since(json), salespipe_won_path_stages(json),"
+        " salespipe_won_path_entered(json), salespipe_last_entries(json), salespipe_micros(text),"
+        " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed()"
     )

@@ -1,0 +1,151 @@
+"""The learning reports' totals (storage/history.py), added up by the server.
+
+``calibrate`` and ``forecast`` ask of the whole history: the deals won per month of
+their close and currency, how many deals walked each path through the stages (a
+pipeline's deals take few, so the server groups them and few rows come back), and per
+stage how long each won deal took from its last entry into it to the win (m008's
+columns, schema.py; one number per won deal and stage, sorted by the server). Of the
+open deals only what a forecast reads comes back, from m004's columns, not their
+records. The floats of days are computed here from exact microseconds, as the fold
+computes them.
+
+Row-level security applies to every statement, as in postgres/history.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from salespipe.core.model import Record
+from salespipe.storage.history import Asks, Totals, Walk, WonSum, days_of
+
+Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A stored time's UTC offset is less than a day either way: a time within a day of a
+# day's start (UTC) has its date as written decided from its text.
+_DAY = timedelta(days=1)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def made_since(condition: str, params: dict[str, Any], day: date) -> tuple[str, dict[str, Any]]:
+    """``condition`` narrowed to the deals made on ``day`` or later as their creation
+    time is written (its first ten characters, in its own offset): the time decides,
+    but near the day's start the text does."""
+    start = datetime.combine(day, time(), UTC)
+    params = {
+        **params,
+        "made_day": day.isoformat(),
+        "made_surely": _micros(start + _DAY),
+        "made_maybe": _micros(start - _DAY),
+    }
+    made = (
+        "(d.created_micros >= %(made_surely)s OR (d.created_micros >= %(made_maybe)s"
+        " AND left(d.record->>'created_at', 10) COLLATE \"C\" >= %(made_day)s))"
+    )
+    return f"{condition} AND {made}", params
+
+
+def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found: Totals) -> None:
+    """Add to ``found`` the learning reports' answers ``asks`` wants of the deals
+    ``condition`` picks."""
+    if asks.won_months is not None:
+        found.won = _won(rows, condition, params, asks.won_months)
+    if asks.walks:
+        found.walks = _walks(rows, condition, params)
+    if asks.days_to_won:
+        found.days_to_won = _days_to_won(rows, condition, params)
+    if asks.open_deals:
+        found.pipeline = _open_deals(rows, condition, params)
+
+
+def _won(
+    rows: Rows, condition: str, params: dict[str, Any], months: frozenset[str]
+) -> list[WonSum]:
+    """The deals won in ``months`` (as their close time is written), per month and
+    currency; the months' times (a day wider either way) let the index pick them."""
+    if not months:
+        return []
+    first = date.fromisoformat(min(months) + "-01")
+    last = date.fromisoformat(max(months) + "-01")
+    after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    params = {
+        **params,
+        "months": sorted(months),
+        "from": _micros(datetime.combine(first, time(), UTC) - _DAY),
+        "until": _micros(datetime.combine(after, time(), UTC) + _DAY),
+    }
+    found = rows(
+        "SELECT d.closed_month, coalesce(d.currency, 'THB'), count(*),"
+        " coalesce(sum(coalesce(d.value, 0)), 0)"
+        f" FROM salespipe_deals d WHERE {condition} AND d.status = 'won'"
+        " AND d.closed_micros >= %(from)s AND d.closed_micros < %(until)s"
+        " AND d.closed_month = ANY(%(months)s) GROUP BY 1, 2",
+        params,
+    )
+    return [WonSum(month, currency, deals, value) for month, currency, deals, value in found]
+
+
+def _walks(rows: Rows, condition: str, params: dict[str, Any]) -> dict[Walk, int]:
+    """The deals per walk: grouped by their stays' stages and status on the server,
+    the stays of one visit made one stage here (a deal without stays: its stage)."""
+    found = rows(
+        "SELECT d.stay_stages, d.status,"
+        " CASE WHEN coalesce(cardinality(d.stay_stages), 0) = 0 THEN d.stage END, count(*)"
+        f" FROM salespipe_deals d WHERE {condition} GROUP BY 1, 2, 3",
+        params,
+    )
+    walks: dict[Walk, int] = {}
+    for stays, status, stage, deals in found:
+        path: list[str] = []
+        for key in stays or (stage,):
+            if not path or path[-1] != key:
+                path.append(key)
+        walk = (tuple(path), status)
+        walks[walk] = walks.get(walk, 0) + deals
+    return walks
+
+
+def _days_to_won(rows: Rows, condition: str, params: dict[str, Any]) -> dict[str, list[float]]:
+    """Per stage, in ascending order: the days from each won deal's last entry into it
+    to the win, from the microseconds the server works out and sorts."""
+    found = rows(
+        "SELECT w.stage, array_agg(w.micros ORDER BY w.micros) FROM ("
+        " SELECT u.stage, greatest(d.closed_micros - u.entered, 0) AS micros"
+        " FROM salespipe_deals d,"
+        "  unnest(d.won_path_stages, d.won_path_entered) AS u(stage, entered)"
+        f" WHERE {condition} AND d.status = 'won' AND d.closed_micros IS NOT NULL"
+        ") w GROUP BY w.stage",
+        params,
+    )
+    return {stage: [days_of(micros) for micros in lengths] for stage, lengths in found}
+
+
+def _open_deals(rows: Rows, condition: str, params: dict[str, Any]) -> list[Record]:
+    """The open deals' records as far as a forecast reads them (FORECAST_FIELDS), from
+    the columns of m004, in the order their records are listed."""
+    found = rows(
+        "SELECT d.id, d.stage, d.whole_value, d.value, d.currency, d.probability, d.entered,"
+        f" d.close_due FROM salespipe_deals d WHERE {condition} AND d.status = 'open'"
+        " ORDER BY d.open_order",
+        params,
+    )
+    records = []
+    for deal_id, stage, whole, value, currency, probability, entered, close in found:
+        record: Record = {"id": deal_id, "status": "open", "stage": stage}
+        if whole is not None or value is not None:
+            record["value"] = whole if whole is not None else value
+        if currency is not None:
+            record["currency"] = currency
+        if probability is not None:
+            record["probability"] = probability
+        record["stage_entered_at"] = entered
+        if close is not None:
+            record["expected_close"] = close
+        records.append(record)
+    return records
