@@ -60,3 +60,28 @@ def test_the_mean_is_the_exact_mean_rounded_once() -> None:
 def test_over_target_counts_whole_days_past_it() -> None:
     """Target 7: a stay of 8 days less a microsecond is not over; one of 8 days is."""
     assert _stats(LENGTHS)[2] == 1
+
+
+def test_a_page_asks_two_reports_questions_as_one() -> None:
+    """Asks.merged: what either asks, once; a question both ask differently is refused
+    (a page must not answer one report with the other's period)."""
+    from datetime import date
+
+    from salespipe.core.tally import Period
+    from salespipe.reports.forecast import forecast_asks
+    from salespipe.reports.summary import summary_asks
+
+    summary, forecast = summary_asks(NOW, Period()), forecast_asks(NOW, 3, "history")
+    both = summary.merged(forecast)
+    assert both == forecast.merged(summary)
+    assert (both.closed, both.cycles, both.stays) == (Period(), True, True)
+    assert (both.walks, both.days_to_won, both.open_deals) == (True, True, True)
+    assert both.won_months == forecast.won_months
+    assert len(both.won_months or ()) == 6
+    later = summary_asks(NOW, Period(since=date(2026, 9, 1)))
+    try:
+        summary.merged(later)
+    except ValueError as error:
+        assert "closed" in str(error)
+    else:
+        raise AssertionError("asks of two periods were merged")

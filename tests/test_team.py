@@ -391,6 +391,36 @@ def test_a_copy_between_servers_keeps_who_made_each_change(
     assert [d["title"] for d in cli.json("--db", as_alice, "list")] == ["Alice's deal"]
 
 
+def test_a_reps_learning_reports_add_up_only_their_own_deals(cli, team: Team, own) -> None:
+    """calibrate, forecast and the report page a rep gets from the server are of the
+    deals the rep may read, as a manager's are of all (row-level security holds in
+    every total the server adds up for them)."""
+    db = team.database
+    assert cli("--db", db, "move", "2", "3").exit_code == 0  # alice's
+    assert cli("--db", db, "won", "2").exit_code == 0
+    assert cli("--db", db, "won", "4").exit_code == 0  # bob's
+    assert cli("--db", db, "lost", "1", "--reason", "timing").exit_code == 0  # the owner's
+    alice, maria = team.uri(own["alice"]), team.uri(own["maria"])
+
+    def reached(uri: str) -> dict[str, tuple[int, int]]:
+        stages = cli.json("--db", uri, "calibrate")["stages"]
+        return {s["key"]: (s["deals"], s["won"]) for s in stages if s["deals"]}
+
+    assert reached(alice) == {"presented": (2, 1), "quoted": (1, 1)}
+    assert reached(maria) == {"presented": (5, 2), "quoted": (1, 1)}
+    for method in ("stage", "history"):
+        rows = cli.json("--db", alice, "forecast", "--method", method)["rows"]
+        assert sum(row["count"] for row in rows) == 1
+        assert sum(row["won_count"] for row in rows) == 1
+        everyone = cli.json("--db", maria, "forecast", "--method", method)["rows"]
+        assert sum(row["count"] for row in everyone) == 2
+        assert sum(row["won_count"] for row in everyone) == 2
+    for uri, shown in ((alice, "฿100,000"), (maria, "฿200,000")):
+        page = cli("--db", uri, "report", "--html", "-")
+        assert page.exit_code == 0, page.stderr
+        assert f"<span>Open value</span><b>{shown}</b>" in page.stdout
+
+
 def test_a_reps_history_reports_add_up_only_their_own_deals(cli, team: Team, own) -> None:
     """The totals the server adds up for report, winrate, funnel and durations are of
     the deals the rep may read (row-level security holds in every aggregate)."""

@@ -151,8 +151,8 @@ class Totals:
     # from its last entry into the stage to the win.
     days_to_won: dict[str, list[float]] = field(default_factory=dict)
     # The open deals' records (asked with ``open_deals``), in the order the database
-    # keeps them, with at least the :data:`FORECAST_FIELDS`.
-    pipeline: list[Record] = field(default_factory=list)
+    # keeps them, with at least the :data:`FORECAST_FIELDS`; to be gone through once.
+    pipeline: Iterable[Record] = ()
 
 
 def group_key(by: GroupBy, record: Record) -> str:
@@ -454,7 +454,7 @@ def fold(
         stays=stays.result(stages) if stays else {},
         cohort=cohort.result() if cohort else Cohort(),
         open_records=kept if keep_open else None,
-        pipeline=kept if asks.open_deals and kept is not None else [],
+        pipeline=kept if asks.open_deals and kept is not None else (),
     )
     if learning is not None:
         learning.answer(found)
