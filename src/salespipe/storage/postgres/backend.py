@@ -218,13 +218,13 @@ class PostgresView(ReadView):
         """Hook for a transaction to write what it holds back before a read."""
 
     def _rows(
-        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = (), *, binary: bool = False
     ) -> list[tuple[Any, ...]]:
         if not self._has_tables:
             return []
         self._before_read()
         with translated(self._target):
-            return self._connection.execute(sql, params).fetchall()
+            return self._connection.execute(sql, params, binary=binary).fetchall()
 
     def _value(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         rows = self._rows(sql, params)

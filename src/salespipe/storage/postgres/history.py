@@ -15,7 +15,7 @@ the totals of their own deals, as the fold over what they can read would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -37,10 +37,9 @@ from salespipe.storage.history import (
     reason_shown,
 )
 from salespipe.storage.postgres import learning
+from salespipe.storage.postgres.learning import Rows
 from salespipe.storage.postgres.queries import chosen_deals
 from salespipe.storage.queries import OpenWhere
-
-Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
 
 _LIVE = "NOT d.deleted"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

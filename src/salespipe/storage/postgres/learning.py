@@ -14,14 +14,21 @@ Row-level security applies to every statement, as in postgres/history.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from salespipe.core.model import Record
 from salespipe.storage.history import SECONDS_PER_DAY, Asks, Totals, Walk, WonSum
 
-Rows = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+class Rows(Protocol):
+    """The rows a statement gives (``binary``: numbers sent as their bytes)."""
+
+    def __call__(
+        self, sql: str, params: dict[str, Any], *, binary: bool = False
+    ) -> list[tuple[Any, ...]]: ...
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A stored time's UTC offset is less than a day either way: a time within a day of a
@@ -118,9 +125,13 @@ def _days_to_won(
     rows: Rows, condition: str, params: dict[str, Any], keys: list[str]
 ) -> dict[str, list[float]]:
     """Per stage of ``keys``, in ascending order: the days from each won deal's last
-    entry into it to the win. The server works out the microseconds, one list per stage
-    in one pass over the won deals (cheaper than a row per deal and stage to group);
-    they are sorted and made days here."""
+    entry into it to the win, one list per stage from one pass over the won deals
+    (cheaper than a row per deal and stage to group), sorted here.
+
+    The server makes the days as the fold does: exact microseconds (under 2**53, so
+    exact as doubles too) divided by a million, then by 86400, each division rounded
+    once to a double, on both. They come as the doubles' bytes: no text to print and
+    parse."""
     if not keys:
         return {}
     params = dict(params)
@@ -129,7 +140,8 @@ def _days_to_won(
         params[f"key{i}"] = key
         lists.append(
             "array_agg(greatest(d.closed_micros"
-            f" - d.won_path_entered[array_position(d.won_path_stages, %(key{i})s)], 0))"
+            f" - d.won_path_entered[array_position(d.won_path_stages, %(key{i})s)], 0)"
+            f"::float8 / 1000000 / {SECONDS_PER_DAY})"
             f" FILTER (WHERE %(key{i})s = ANY(d.won_path_stages))"
         )
     # The lists are gathered in memory, not in files on disk (for this transaction).
@@ -138,13 +150,13 @@ def _days_to_won(
         f"SELECT {', '.join(lists)} FROM salespipe_deals d"
         f" WHERE {condition} AND d.status = 'won' AND d.closed_micros IS NOT NULL",
         params,
+        binary=True,
     )
     days = {}
     for key, lengths in zip(keys, found[0] if found else (), strict=False):
         if lengths:
             lengths.sort()
-            # As days_of makes them: one comprehension, no call per length.
-            days[key] = [m / 1_000_000 / SECONDS_PER_DAY if m > 0 else 0.0 for m in lengths]
+            days[key] = lengths
     return days
 
 
