@@ -384,29 +384,38 @@ def days_to_won(record: Record, path: list[tuple[str, str]]) -> list[tuple[str, 
     ]
 
 
-class _Learning:
-    """Tallies what the learning reports ask: the deals won per month and currency,
-    the deals per walk, the days to the win per stage."""
+class _Won:
+    """Tallies the deals won in some months (as their close time is written) per month
+    and currency."""
 
-    def __init__(self, asks: Asks) -> None:
-        self.months = asks.won_months
-        self.walks: dict[Walk, int] | None = {} if asks.walks else None
-        self.days: dict[str, list[float]] | None = {} if asks.days_to_won else None
-        self.won: dict[tuple[str, str], list[Any]] = {}
+    def __init__(self, months: frozenset[str]) -> None:
+        self.months = months
+        self.sums: dict[tuple[str, str], list[Any]] = {}
+
+    def add(self, record: Record) -> None:
+        closed_at = record.get("closed_at")
+        if closed_at and (month := closed_at[:7]) in self.months:
+            key = (month, currency_of(record))
+            row = self.sums.get(key)
+            if row is None:
+                row = self.sums[key] = [0, Decimal(0)]
+            row[0] += 1
+            row[1] += value_of(record)
+
+    def result(self) -> list[WonSum]:
+        return [WonSum(m, c, deals, value) for (m, c), (deals, value) in self.sums.items()]
+
+
+class _Paths:
+    """Tallies the deals per walk and, per stage, the won deals' days to the win."""
+
+    def __init__(self, walks: bool, days: bool) -> None:
+        self.walks: dict[Walk, int] | None = {} if walks else None
+        self.days: dict[str, list[float]] | None = {} if days else None
 
     def add(self, record: Record, outcome: str) -> None:
-        if self.months is not None and outcome == "won" and record.get("closed_at"):
-            month = record["closed_at"][:7]  # the month as written, in its own offset
-            if month in self.months:
-                row = self.won.get((month, currency_of(record)))
-                if row is None:
-                    row = self.won[month, currency_of(record)] = [0, Decimal(0)]
-                row[0] += 1
-                row[1] += value_of(record)
-        walks, days = self.walks, self.days
-        if walks is None and days is None:
-            return
         path = path_of(record)
+        walks, days = self.walks, self.days
         if walks is not None:
             walk = (tuple(stage for stage, _entered in path), outcome)
             walks[walk] = walks.get(walk, 0) + 1
@@ -415,7 +424,6 @@ class _Learning:
                 days.setdefault(stage, []).append(length)
 
     def answer(self, totals: Totals) -> None:
-        totals.won = [WonSum(m, c, deals, value) for (m, c), (deals, value) in self.won.items()]
         totals.walks = self.walks or {}
         totals.days_to_won = {stage: sorted(d) for stage, d in (self.days or {}).items()}
 
@@ -428,9 +436,8 @@ def fold(
     closed = _Closed(asks.closed, asks.by, asks.cycles) if asks.closed is not None else None
     stays = StayLengths(asks.now) if asks.stays else None
     cohort = _Cohort(asks.cohort, asks.ranks) if asks.cohort is not None else None
-    learning = (
-        _Learning(asks) if asks.won_months is not None or asks.walks or asks.days_to_won else None
-    )
+    won = _Won(asks.won_months) if asks.won_months is not None else None
+    paths = _Paths(asks.walks, asks.days_to_won) if asks.walks or asks.days_to_won else None
     kept: list[Record] | None = [] if keep_open or asks.open_deals else None
     since = asks.made_since.isoformat() if asks.made_since is not None else None
     for record in records:
@@ -443,19 +450,23 @@ def fold(
         if outcome == "open":
             if kept is not None:
                 kept.append(record)
-        elif closed is not None:
-            closed.add(record, outcome)
+        else:
+            if closed is not None:
+                closed.add(record, outcome)
+            if won is not None and outcome == "won":
+                won.add(record)
         if cohort is not None:
             cohort.add_record(record, outcome)
-        if learning is not None:
-            learning.add(record, outcome)
+        if paths is not None:
+            paths.add(record, outcome)
     found = Totals(
         closed=closed.result() if closed else [],
         stays=stays.result(stages) if stays else {},
         cohort=cohort.result() if cohort else Cohort(),
         open_records=kept if keep_open else None,
         pipeline=kept if asks.open_deals and kept is not None else (),
+        won=won.result() if won else [],
     )
-    if learning is not None:
-        learning.answer(found)
+    if paths is not None:
+        paths.answer(found)
     return found
