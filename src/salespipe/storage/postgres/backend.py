@@ -369,6 +369,8 @@ class PostgresView(ReadView):
     def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
         if not self._history_columns or (asks.days_to_won and not self._won_paths):
             return None
+        if asks.made_since is not None and (asks.closed or asks.stays or asks.cohort):
+            return None  # the server narrows only the learning reports' answers so
         from salespipe.storage.postgres import history as pg_history
 
         return pg_history.totals(

@@ -60,8 +60,6 @@ def totals(
     stage; ``unplanned`` is not a question of the history). ``stays_table``: the
     database has the stays of m007 (a database before it has only m005's columns)."""
     condition, params = chosen_deals(rows, where, _LIVE)
-    if asks.made_since is not None:
-        condition, params = learning.made_since(condition, params, asks.made_since)
     found = Totals()
     if asks.closed is not None:
         found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)

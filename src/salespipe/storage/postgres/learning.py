@@ -60,7 +60,10 @@ def made_since(condition: str, params: dict[str, Any], day: date) -> tuple[str, 
 
 def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found: Totals) -> None:
     """Add to ``found`` the learning reports' answers ``asks`` wants of the deals
-    ``condition`` picks."""
+    ``condition`` picks (made on ``asks.made_since`` or later, when given: only these
+    answers are narrowed so, see the backend's ``history_totals``)."""
+    if asks.made_since is not None:
+        condition, params = made_since(condition, params, asks.made_since)
     if asks.won_months is not None:
         found.won = _won(rows, condition, params, asks.won_months)
     if asks.walks or asks.days_to_won:
