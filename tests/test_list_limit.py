@@ -122,6 +122,28 @@ def test_the_html_report_counts_every_stale_deal_and_shows_the_first(
     assert "The 3 longest over are shown" in part
 
 
+def test_the_html_report_shows_the_first_next_actions_of_each_part(
+    cli: Any, big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's week of next actions has the first deals of each part, as `agenda
+    --limit` has them, says how many more, and how to list all (at 1M deals the page
+    listed every one: 53k rows)."""
+    monkeypatch.setattr("salespipe.present.html.AGENDA_SHOWN", 2)
+    parts = ("overdue", "today", "coming", "needs_plan")
+    every = cli.json("--db", str(big), "agenda", "--limit", "0")
+    cut = cli.json("--db", str(big), "agenda", "--limit", "2")
+    assert any(len(every[part]) > 2 for part in parts)
+    page = cli("--db", str(big), "report", "--html", "-").stdout
+    section = page[page.index("Next actions this week") :]
+    rows = re.findall(r"<tr><td.*?</tr>", section)
+    shown = [int(re.findall(r'<td class="r">(\d+)</td>', row)[0]) for row in rows]
+    assert shown == [item["deal_id"] for part in parts for item in cut[part]]
+    for part in parts:
+        if len(every[part]) > 2:
+            assert f"… and {len(every[part]) - 2} more" in section
+    assert "The first 2 of each part are shown; `salespipe agenda --limit 0` lists all." in section
+
+
 def _first_column(plain: str) -> list[int]:
     """The ids of a table whose rows start with the deal's id (then two spaces)."""
     return [int(found[1]) for found in re.finditer(r"^ *(\d+)  ", plain, re.MULTILINE)]

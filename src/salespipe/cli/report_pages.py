@@ -55,7 +55,7 @@ def _parts(
         summary=summary.summary_of(totals, deals, stages, period=period, now=now),
         forecast=forecasting.forecast_of(totals, stages, months=months, now=now, method=chosen),
         stale=alerts.stale(deals, stages, now, html.STALE_SHOWN),
-        agenda=agenda.agenda(deals, stages, now),
+        agenda=agenda.agenda(deals, stages, now, limit=html.AGENDA_SHOWN),
         pipeline=name or scope.pipeline_name,
     )
 

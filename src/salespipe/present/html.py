@@ -38,6 +38,7 @@ CHART_BOTTOM = 40  # room below it for the labels
 BAR_SLOT = 90  # width per bar, gap included
 LABEL_CELLS = 11  # a bar's label is clipped to this many character cells
 STALE_SHOWN = 20
+AGENDA_SHOWN = 20  # of each part of the week's next actions
 
 FONTS = (
     'system-ui, -apple-system, "Segoe UI", "Noto Sans Thai", "Noto Sans Thai UI", '
@@ -288,6 +289,12 @@ def _report_sections(page: ReportPage) -> list[str]:
     if page.stale.count > shown:
         more = _("The {shown} longest over are shown; `salespipe stale --limit 0` lists all.")
         stale.append(Text(more.format(shown=shown)))
+    agenda = daily_views.agenda_tables(page.agenda)
+    if page.agenda.more:
+        first = _(
+            "The first {shown} of each part are shown; `salespipe agenda --limit 0` lists all."
+        )
+        agenda.append(Text(first.format(shown=AGENDA_SHOWN)))
     return [
         _cards(summary, forecast),
         stage_chart(summary),
@@ -295,7 +302,7 @@ def _report_sections(page: ReportPage) -> list[str]:
         _section("", _forecast_tables(forecast)),
         _section("", "\n".join(_block(b) for b in report_views.summary_blocks(summary))),
         _section(_("Stale deals"), "\n".join(_block(b) for b in stale)),
-        _section(_("Next actions this week"), _blocks(daily_views.agenda_tables(page.agenda))),
+        _section(_("Next actions this week"), _blocks(agenda)),
     ]
 
 
