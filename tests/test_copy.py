@@ -107,6 +107,46 @@ def test_a_file_copied_into_a_new_file_reads_the_same(cli: Any, tmp_path: Path) 
     assert_undo_alike(cli, source, target)
 
 
+def test_a_copy_in_many_small_batches_reads_the_same(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The source is read a batch ahead of the target (transfer/copying.py): every batch
+    arrives, in order, however many there are."""
+    from salespipe.transfer import copying
+
+    monkeypatch.setattr(copying, "BATCH", 7)
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    report = cli.json("copy", source, target)
+    assert report["deals"] == 31
+    assert report["events"] > 7 * 10
+    assert_same(cli, source, target)
+
+
+def test_a_target_failing_stops_the_reading_ahead(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the target fails, the thread reading the source ahead stops too, and the
+    error is the target's."""
+    import threading
+
+    from salespipe.storage.jsonl.transaction import Transaction
+    from salespipe.transfer import copying
+
+    monkeypatch.setattr(copying, "BATCH", 3)
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+
+    def refused(self: Any, records: Any) -> None:
+        raise RuntimeError("the target's disk is full")
+
+    monkeypatch.setattr(Transaction, "save_records", refused)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        cli("copy", source, target)
+    assert not [t for t in threading.enumerate() if t.name == "salespipe-copy-reader"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("b.")] in ([], ["b.lock"])
+
+
 def test_the_report_says_what_was_carried(cli: Any, tmp_path: Path) -> None:
     source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
     make_source(cli, source)

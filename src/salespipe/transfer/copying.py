@@ -16,6 +16,8 @@ works between any two backends (a data file and PostgreSQL, either way, or two f
 from __future__ import annotations
 
 import gc
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -115,17 +117,17 @@ def _copy(view: ReadView, tx: WriteTransaction, progress: Progress) -> dict[str,
     tx.save_pipelines(view.pipelines())
     tx.save_stages(stages)
     deals = 0
-    for batch in _batches(view.all_records()):
+    for batch in _read_ahead(view.all_records, list):
         tx.save_records(batch)
         deals += len(batch)
         done += len(batch)
         progress(done, total)
     events = 0
-    for records in _batches(view.event_records()):
-        for record in records:
-            tx.record(Event.from_record(record))
-        events += len(records)
-        done += len(records)
+    for batch in _read_ahead(view.event_records, _checked_events):
+        for event in batch:
+            tx.record(event)
+        events += len(batch)
+        done += len(batch)
         progress(done, total)
     tx.set_created_at(view.created_at())
     for name, value in view.flags().items():
@@ -138,10 +140,52 @@ def _copy(view: ReadView, tx: WriteTransaction, progress: Progress) -> dict[str,
     return {"stages": len(stages), "deals": deals, "events": events, "undo": len(undo)}
 
 
-def _batches(items: Iterable[T]) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, BATCH)):
-        yield batch
+def _checked_events(records: Iterable[dict[str, Any]]) -> list[Event]:
+    return [Event.from_record(record) for record in records]
+
+
+_DONE = object()
+
+
+def _read_ahead(
+    read: Callable[[], Iterable[Any]], make: Callable[[Iterable[Any]], list[T]]
+) -> Iterator[list[T]]:
+    """The batches ``make`` makes of what ``read`` reads, read and made by a second
+    thread while this one hands the batch before to the target: reading the source and
+    sending to a server then overlap (the thread runs while this one waits for the
+    server). What goes wrong there is raised here; stopping early stops that thread."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def hand_over(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            iterator = iter(read())
+            while batch := make(islice(iterator, BATCH)):
+                if not hand_over(batch):
+                    return
+            hand_over(_DONE)
+        except BaseException as error:  # raised again in the reading thread
+            hand_over(error)
+
+    worker = threading.Thread(target=produce, name="salespipe-copy-reader", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _silent(done: int, total: int) -> None:
