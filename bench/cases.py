@@ -121,6 +121,8 @@ CASES: tuple[Case, ...] = (
     Case("funnel", "funnel", HISTORY, lambda c: ["funnel"]),
     Case("durations", "durations", HISTORY, lambda c: ["durations"]),
     Case("winrate", "winrate", HISTORY, lambda c: ["winrate"]),
+    # The forecast reads the won history of the months it shows.
+    Case("forecast", "forecast", HISTORY, lambda c: ["forecast"]),
     # Issue 15: the reports that learn from the history read all of it as well.
     Case("calibrate", "calibrate", HISTORY, lambda c: ["calibrate"]),
     Case(
