@@ -14,6 +14,7 @@ from uuid import uuid4
 
 import pytest
 from tests.conftest import pg_admin, pg_target
+from tests.migrations_undone import m006_undone
 
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import DatabaseBusy, DatabaseUnreachable
@@ -374,12 +375,7 @@ def test_a_database_from_before_m006_reads_the_same_and_a_write_builds_its_index
     m006 = {"salespipe_deals_open_entered", "salespipe_deals_open_quote"}
     m006.add("salespipe_deals_open_close")
     assert m006 <= indexes()
-    with psycopg.connect(pg_database) as connection:
-        connection.execute(
-            "DROP INDEX salespipe_deals_open_entered, salespipe_deals_open_quote,"
-            " salespipe_deals_open_close;"
-            " DELETE FROM salespipe_migrations WHERE name = 'm006_open_indexes'"
-        )
+    m006_undone(pg_database)
     assert not m006 & indexes()
     assert read() == expected
     assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0

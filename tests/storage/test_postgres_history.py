@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.migrations_undone import m005_undone, m007_undone
 
 from conftest import NOW  # the tests' clock
 from salespipe.app.pipeline import Pipeline
@@ -188,40 +189,6 @@ def test_a_replayed_day_is_still_folded(both: tuple[str, str], cli: Any) -> None
         assert server.stdout == file.stdout
 
 
-def _m007_undone(database: str) -> None:
-    """Make the database as a salespipe before m007 left it."""
-    import psycopg
-
-    with psycopg.connect(database) as connection:
-        connection.execute(
-            "DROP TABLE salespipe_stays, salespipe_stay_days;"
-            " DROP FUNCTION salespipe_stays_added(), salespipe_stays_changed(),"
-            " salespipe_stays_removed() CASCADE;"
-            " DELETE FROM salespipe_migrations WHERE name = 'm007_stays'"
-        )
-
-
-def _m005_undone(database: str) -> None:
-    """Make the database as a salespipe before m005 (and m006, m007) left it."""
-    import psycopg
-
-    _m007_undone(database)
-    with psycopg.connect(database) as connection:
-        connection.execute(
-            # m006's index by entry moment uses m005's salespipe_micros.
-            "DROP INDEX salespipe_deals_open_entered, salespipe_deals_open_quote,"
-            " salespipe_deals_open_close;"
-            " DELETE FROM salespipe_migrations WHERE name = 'm006_open_indexes';"
-            " DROP INDEX salespipe_deals_closed_totals, salespipe_deals_stays;"
-            " ALTER TABLE salespipe_deals DROP COLUMN created_micros,"
-            " DROP COLUMN closed_micros, DROP COLUMN closed_month, DROP COLUMN lost_reason,"
-            " DROP COLUMN stay_stages, DROP COLUMN stay_micros, DROP COLUMN stay_since;"
-            " DROP FUNCTION salespipe_stay_stages(json), salespipe_stay_micros(json),"
-            " salespipe_stay_since(json), salespipe_micros(text);"
-            " DELETE FROM salespipe_migrations WHERE name = 'm005_history_columns'"
-        )
-
-
 def test_a_database_before_m005_reads_the_same_and_a_write_upgrades_it(
     both: tuple[str, str], cli: Any
 ) -> None:
@@ -229,7 +196,7 @@ def test_a_database_before_m005_reads_the_same_and_a_write_upgrades_it(
     write adds m005's columns to the deals already there, and the server's totals are
     then the same."""
     file, server = both
-    _m005_undone(server)
+    m005_undone(server)
     reports = [("report",), ("winrate", "--by", "reason"), ("durations",), ("funnel",)]
     for args in reports:
         assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
@@ -281,7 +248,7 @@ def test_a_database_before_m007_reads_the_same_and_a_write_upgrades_it(
     """Before m007 the server adds the stays up from m005's columns; the first write
     makes the stays of the deals already there, with the same answers."""
     file, server = both
-    _m007_undone(server)
+    m007_undone(server)
     assert _doctor(cli, server)["checks"] == []  # nothing kept yet
     _stays_are_the_folds(server)
     reports = [("report",), ("durations",), ("durations", "--owner", "émilie")]

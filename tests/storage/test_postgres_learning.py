@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.migrations_undone import m008_undone
 
 from conftest import NOW  # the tests' clock
 from salespipe.app.pipeline import Pipeline
@@ -226,21 +227,6 @@ def test_a_replayed_day_is_still_folded(both: tuple[str, str], cli: Any) -> None
         assert server.stdout == file.stdout
 
 
-def _m008_undone(database: str) -> None:
-    """Make the database as a salespipe before m008 left it."""
-    import psycopg
-
-    with psycopg.connect(database) as connection:
-        connection.execute(
-            "DROP INDEX salespipe_deals_won_paths;"
-            " ALTER TABLE salespipe_deals DROP COLUMN won_path_stages,"
-            " DROP COLUMN won_path_entered;"
-            " DROP FUNCTION salespipe_won_path_stages(json), salespipe_won_path_entered(json),"
-            " salespipe_last_entries(json);"
-            " DELETE FROM salespipe_migrations WHERE name = 'm008_won_paths'"
-        )
-
-
 def test_a_database_before_m008_reads_the_same_and_a_write_upgrades_it(
     both: tuple[str, str], cli: Any
 ) -> None:
@@ -248,7 +234,7 @@ def test_a_database_before_m008_reads_the_same_and_a_write_upgrades_it(
     write adds m008's columns to the deals already there, and the server's totals are
     then the same."""
     file, server = both
-    _m008_undone(server)
+    m008_undone(server)
     reports = [("calibrate",), ("forecast", "--method", "history"), ("forecast",)]
     for args in reports:
         assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.migrations_undone import m006_undone
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.storage import queries
@@ -110,18 +111,6 @@ ENTERED = {
     8: "2026-11-03T08:00:00+07:00",
     9: "2026-10-20T02:15:00+00:00",
 }
-
-
-def m006_undone(database: str) -> None:
-    """Make the database as a salespipe before m006 left it."""
-    import psycopg
-
-    with psycopg.connect(database) as connection:
-        connection.execute(
-            "DROP INDEX salespipe_deals_open_entered, salespipe_deals_open_quote,"
-            " salespipe_deals_open_close;"
-            " DELETE FROM salespipe_migrations WHERE name = 'm006_open_indexes'"
-        )
 
 
 @pytest.fixture(params=["m006", "before m006"])

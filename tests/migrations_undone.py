@@ -1,0 +1,63 @@
+"""PostgreSQL databases as salespipe left them before a migration of
+storage/postgres/schema.py: each function takes one migration back out (its columns,
+indexes, tables and functions, and its line in ``salespipe_migrations``), so that a
+test can show such a database still reads the same and its first write upgrades it."""
+
+from __future__ import annotations
+
+
+def _undo(database: str, name: str, statements: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    undo = sql.SQL(statements + "; DELETE FROM salespipe_migrations WHERE name = {}")
+    with psycopg.connect(database) as connection:
+        connection.execute(undo.format(sql.Literal(name)))
+
+
+def m005_undone(database: str) -> None:
+    """Before m005, and so before m006 and m007 too, which stand on it (m006's index by
+    entry moment uses m005's salespipe_micros; m007's stays come from its columns)."""
+    m007_undone(database)
+    m006_undone(database)
+    _undo(
+        database,
+        "m005_history_columns",
+        "DROP INDEX salespipe_deals_closed_totals, salespipe_deals_stays;"
+        " ALTER TABLE salespipe_deals DROP COLUMN created_micros,"
+        " DROP COLUMN closed_micros, DROP COLUMN closed_month, DROP COLUMN lost_reason,"
+        " DROP COLUMN stay_stages, DROP COLUMN stay_micros, DROP COLUMN stay_since;"
+        " DROP FUNCTION salespipe_stay_stages(json), salespipe_stay_micros(json),"
+        " salespipe_stay_since(json), salespipe_micros(text)",
+    )
+
+
+def m006_undone(database: str) -> None:
+    _undo(
+        database,
+        "m006_open_indexes",
+        "DROP INDEX salespipe_deals_open_entered, salespipe_deals_open_quote,"
+        " salespipe_deals_open_close",
+    )
+
+
+def m007_undone(database: str) -> None:
+    _undo(
+        database,
+        "m007_stays",
+        "DROP TABLE salespipe_stays, salespipe_stay_days;"
+        " DROP FUNCTION salespipe_stays_added(), salespipe_stays_changed(),"
+        " salespipe_stays_removed() CASCADE",
+    )
+
+
+def m008_undone(database: str) -> None:
+    _undo(
+        database,
+        "m008_won_paths",
+        "DROP INDEX salespipe_deals_won_paths;"
+        " ALTER TABLE salespipe_deals DROP COLUMN won_path_stages,"
+        " DROP COLUMN won_path_entered;"
+        " DROP FUNCTION salespipe_won_path_stages(json), salespipe_won_path_entered(json),"
+        " salespipe_last_entries(json)",
+    )
