@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -187,12 +187,7 @@ class PostgresView(ReadView):
         target: str,
         pipeline: _Pipeline,
         exists: bool,
-        *,
-        open_columns: bool = True,
-        history_columns: bool = True,
-        stays_table: bool = True,
-        open_indexes: bool = True,
-        won_paths: bool = True,
+        migrations: Collection[str] | None = None,
     ) -> None:
         self._connection = connection
         self._target = target
@@ -200,18 +195,15 @@ class PostgresView(ReadView):
         self._exists = exists
         # A pipeline not created yet has no tables to ask.
         self._has_tables = exists
-        # Whether the server can answer the everyday questions (m004 applied; a reader
-        # of a database no write has migrated yet gets the default answers).
-        self._open_columns = open_columns and exists
-        # Whether the server can add up the history reports' totals (m005 applied).
-        self._history_columns = history_columns and exists
-        # Whether the stays have a table of their own, indexed by length (m007).
-        self._stays_table = stays_table and self._history_columns
-        # Whether the open deals' days in a stage are in an index (m006 applied).
-        self._open_indexes = open_indexes
-        # Whether it can give the won deals' days to the win too (m008 applied).
-        self._won_paths = won_paths and self._history_columns
+        # The migrations the database records (None: all: a writer has migrated it). A
+        # reader of a database no write has migrated yet gets the answers the slower
+        # way where a migration is missing (docs/team.md).
+        self._migrations = set(schema.KNOWN if migrations is None else migrations)
         self._user: str | None = None
+
+    def _migrated(self, *migrations: Callable[[schema.Cursor], None]) -> bool:
+        """Whether the pipeline exists with these migrations applied."""
+        return self._exists and all(m.__name__ in self._migrations for m in migrations)
 
     # -- plumbing -------------------------------------------------------------------------
     def _before_read(self) -> None:
@@ -335,15 +327,20 @@ class PostgresView(ReadView):
 
     # -- the everyday questions, answered by the server (storage/postgres/queries.py) ----
     def stage_totals(self, where: OpenWhere) -> list[StageSum]:
-        if not self._open_columns:
+        if not self._migrated(schema.m004_open_columns):
             return super().stage_totals(where)
         return pg_queries.stage_totals(self._rows, self.stages(), where)
 
     def stale_deals(self, now: datetime, where: OpenWhere, limit: int | None = None) -> Page:
-        if not self._open_columns:
+        if not self._migrated(schema.m004_open_columns):
             return super().stale_deals(now, where, limit)
         return pg_queries.stale_deals(
-            self._rows, self.stages(), now, where, limit, indexed=self._open_indexes
+            self._rows,
+            self.stages(),
+            now,
+            where,
+            limit,
+            indexed=self._migrated(schema.m006_open_indexes),
         )
 
     def due_by(
@@ -354,27 +351,35 @@ class PostgresView(ReadView):
         limit: int | None = None,
         since: date | None = None,
     ) -> Page:
-        if not self._open_columns:
+        if not self._migrated(schema.m004_open_columns):
             return super().due_by(what, until, where, limit, since)
         return pg_queries.due_by(self._rows, what, until, where, limit, since)
 
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page:
-        if not self._open_columns:
+        if not self._migrated(schema.m004_open_columns):
             return super().open_page(where, order, limit, now)
         return pg_queries.open_page(
-            self._rows, self.stages(), where, order, limit, now, indexed=self._open_indexes
+            self._rows,
+            self.stages(),
+            where,
+            order,
+            limit,
+            now,
+            indexed=self._migrated(schema.m006_open_indexes),
         )
 
     # -- the history reports' totals, added up by the server (postgres/history.py) -------
     def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
-        if not self._history_columns or (asks.days_to_won and not self._won_paths):
+        if not self._migrated(schema.m005_history_columns) or (
+            asks.days_to_won and not self._migrated(schema.m008_won_paths)
+        ):
             return None
         if asks.made_since is not None and (asks.closed or asks.stays or asks.cohort):
             return None  # the server narrows only the learning reports' answers so
         from salespipe.storage.postgres import history as pg_history
 
         return pg_history.totals(
-            self._rows, self.stages(), where, asks, stays_table=self._stays_table
+            self._rows, self.stages(), where, asks, stays_table=self._migrated(schema.m007_stays)
         )
 
     # -- events --------------------------------------------------------------------------
@@ -883,11 +888,7 @@ class PostgresStorage(Storage):
             self.target,
             pipeline or _Pipeline.fresh(self.initial()),
             pipeline is not None,
-            open_columns=schema.m004_open_columns.__name__ in (done or ()),
-            history_columns=schema.m005_history_columns.__name__ in (done or ()),
-            stays_table=schema.m007_stays.__name__ in (done or ()),
-            open_indexes=schema.m006_open_indexes.__name__ in (done or ()),
-            won_paths=schema.m008_won_paths.__name__ in (done or ()),
+            migrations=done or (),
         )
         # The view's snapshot lives as long as the view: its connection closes with it.
         weakref.finalize(view, connection.close)
