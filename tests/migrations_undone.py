@@ -61,3 +61,12 @@ def m008_undone(database: str) -> None:
         " DROP FUNCTION salespipe_won_path_stages(json), salespipe_won_path_entered(json),"
         " salespipe_last_entries(json)",
     )
+
+
+def m009_undone(database: str) -> None:
+    _undo(
+        database,
+        "m009_slips",
+        "DROP TABLE salespipe_slip_groups, salespipe_slip_days;"
+        " DROP FUNCTION salespipe_slips_counted() CASCADE",
+    )

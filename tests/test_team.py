@@ -285,6 +285,37 @@ def test_a_rep_cannot_read_around_it_with_sql(team: Team, own) -> None:
     assert everyone == [(5,)]
 
 
+def test_a_reps_slips_are_their_own_and_count_for_the_team(cli, team: Team, own) -> None:
+    """A rep's pushes reach the team's slip totals (kept by the server, whoever writes),
+    which the rep can neither read nor write with SQL; a rep's `slips` covers their own
+    deals (replayed from the events they see), a manager's every deal (the totals)."""
+    import psycopg
+
+    alice, bob = team.uri(own["alice"]), team.uri(own["bob"])
+    for uri, deal, dates in (
+        (alice, "2", ("2027-01-10", "2027-02-10")),
+        (bob, "4", ("2027-01-01", "2027-01-08", "2027-03-08")),
+    ):
+        for day in dates:
+            assert cli("--db", uri, "edit", deal, "--close", day).exit_code == 0
+    mine = cli.json("--db", alice, "slips")
+    assert (mine["total"]["deals"], mine["total"]["slips"], mine["total"]["total_days"]) == (
+        1,
+        1,
+        31,
+    )
+    assert [o["key"] for o in mine["owners"]] == [own["alice"]]
+    everyone = cli.json("--db", team.uri(own["maria"]), "slips")
+    assert (everyone["total"]["deals"], everyone["total"]["slips"]) == (2, 3)
+    assert everyone["total"]["total_days"] == 31 + 7 + 59
+    assert everyone == cli.json("--db", team.database, "slips")
+    assert team.sql(own["maria"], "SELECT count(*) > 0 FROM salespipe_slip_groups") == [(True,)]
+    assert team.sql(own["alice"], "SELECT count(*) FROM salespipe_slip_groups") == [(0,)]
+    assert team.sql(own["alice"], "SELECT count(*) FROM salespipe_slip_days") == [(0,)]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        team.sql(own["alice"], "UPDATE salespipe_slip_groups SET slipped = 0")
+
+
 def test_reps_share_the_counters(cli, team: Team, own) -> None:
     """Deal ids and event numbers stay unique and consecutive whoever writes."""
     for _ in range(3):

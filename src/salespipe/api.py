@@ -443,13 +443,7 @@ class Pipeline:
         from salespipe.reports import slips
 
         snapshot = self._app.read()
-        return slips.slips(
-            snapshot.change_records(),
-            snapshot.undone_changes(),
-            snapshot.stages(),
-            as_of=clock.now().date(),
-            owner=owner,
-        )
+        return slips.slips_in(snapshot, snapshot.stages(), as_of=clock.now().date(), owner=owner)
 
     def funnel(
         self,

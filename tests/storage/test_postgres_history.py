@@ -249,7 +249,7 @@ def test_a_database_before_m007_reads_the_same_and_a_write_upgrades_it(
     makes the stays of the deals already there, with the same answers."""
     file, server = both
     m007_undone(server)
-    assert _doctor(cli, server)["checks"] == []  # nothing kept yet
+    assert _doctor(cli, server)["checks"] == ["slips", "slip days"]  # no stays kept yet
     _stays_are_the_folds(server)
     reports = [("report",), ("durations",), ("durations", "--owner", "émilie")]
     for args in reports:
@@ -289,7 +289,7 @@ def test_the_stays_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -
     _on(cli, server, "copy", file, server, "--replace")
     assert _doctor(cli, server) == {
         "database": server,
-        "checks": ["stays", "stay days"],
+        "checks": ["stays", "stay days", "slips", "slip days"],
         "differences": [],
         "fixed": False,
     }
@@ -326,6 +326,6 @@ def test_doctor_finds_stays_that_differ_and_rebuilds_them(both: tuple[str, str],
     assert fixed.stdout.splitlines()[-1] == "Fixed 3 differences: rebuilt from the deals."
     clean = cli("--db", server, "doctor")
     assert clean.stdout.strip() == (
-        f"{server}: 2 derived structures checked, all agree with the deals."
+        f"{server}: 4 derived structures checked, all agree with the deals."
     )
     _stays_are_the_folds(server)

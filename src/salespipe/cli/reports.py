@@ -421,12 +421,12 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import slips as slipping
 
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
-            return slipping.slips(
-                _changes_in(snapshot, pipeline),
-                snapshot.undone_changes(),
+            return slipping.slips_in(
+                snapshot,
                 _stages_in(snapshot, pipeline),
                 as_of=clock.now().date(),
                 owner=owner,
+                changes=None if pipeline is None else _changes_in(snapshot, pipeline),
             )
 
         if _all_pipelines(ctx):

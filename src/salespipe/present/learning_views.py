@@ -134,7 +134,7 @@ def _slip_row(group: SlipGroup, label: str) -> list[str]:
     return [
         label,
         str(group.deals),
-        str(len(group.slipped)),
+        str(group.slipped),
         percent(group.share),
         str(len(group.days)),
         fmt.days(group.median_days),

@@ -7,6 +7,10 @@ and stage at the time of the change, both read from the same pass over the event
 change rows. For each owner and each stage: the deals that had an expected close
 there, how many of them slipped at least once, the slips, and the median and total
 days pushed.
+
+A backend may keep these totals as the changes are made (PostgreSQL does, by the same
+rules: storage/postgres/slips.py); :func:`slips_in` then reads them instead of
+replaying every event.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salespipe.core import parse
 from salespipe.core.change_rows import CHANGED, REMOVED, ChangeRow
 from salespipe.core.model import Stage
 from salespipe.core.tally import median_and_mean, rate, rounded
+
+if TYPE_CHECKING:
+    from salespipe.storage.history import SlipTallies
+    from salespipe.storage.port import ReadView
 
 _FOLLOWED = ("owner", "stage", "expected_close")
 """The fields of a deal a slip is counted by; an event that changes none of them
@@ -32,17 +40,13 @@ class SlipGroup:
 
     key: str
     name: str
-    dated: set[int] = field(default_factory=set, repr=False)  # deals with a date here
-    slipped: set[int] = field(default_factory=set, repr=False)
-    days: list[int] = field(default_factory=list, repr=False)  # per slip
-
-    @property
-    def deals(self) -> int:
-        return len(self.dated)
+    deals: int  # that had an expected close here
+    slipped: int  # of them, pushed later at least once here
+    days: list[int] = field(repr=False)  # per slip
 
     @property
     def share(self) -> float | None:
-        return rate(len(self.slipped), len(self.dated))
+        return rate(self.slipped, self.deals)
 
     @property
     def median_days(self) -> float | None:
@@ -53,12 +57,22 @@ class SlipGroup:
             "key": self.key,
             "name": self.name,
             "deals": self.deals,
-            "slipped_deals": len(self.slipped),
+            "slipped_deals": self.slipped,
             "share": rounded(self.share, 4),
             "slips": len(self.days),
             "median_days": rounded(self.median_days),
             "total_days": sum(self.days),
         }
+
+
+@dataclass
+class _Gathered:
+    """A group's deals and slips as the replay gathers them."""
+
+    key: str
+    dated: set[int] = field(default_factory=set)  # deals with a date here
+    slipped: set[int] = field(default_factory=set)
+    days: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,40 @@ class Slips:
         }
 
 
+def slips_in(
+    view: ReadView,
+    stages: Sequence[Stage],
+    *,
+    as_of: date,
+    owner: str | None = None,
+    changes: Iterable[ChangeRow] | None = None,
+) -> Slips:
+    """The slips of ``view``'s deals: of every deal when ``changes`` is None, from the
+    backend's totals if it keeps them, else from every event's change row; of some
+    deals (a pipeline's), from their ``changes``."""
+    if changes is None:
+        tallies = view.slip_tallies(owner)
+        if tallies is not None:
+            return from_tallies(tallies, stages, as_of=as_of)
+        changes = view.change_records()
+    return slips(changes, view.undone_changes(), stages, as_of=as_of, owner=owner)
+
+
+def from_tallies(tallies: SlipTallies, stages: Sequence[Stage], *, as_of: date) -> Slips:
+    """The report of totals a backend kept."""
+
+    def group(tally: Any) -> SlipGroup:
+        return SlipGroup(tally.key, tally.key, tally.deals, tally.slipped, tally.days)
+
+    return _report(
+        [group(t) for t in tallies.owners],
+        [group(t) for t in tallies.stages],
+        group(tallies.total),
+        stages,
+        as_of,
+    )
+
+
 def slips(
     rows: Iterable[ChangeRow],
     undone: Collection[int],
@@ -88,11 +136,10 @@ def slips(
     """The slips in the events' change rows (recorded order; undone changes and undos
     skipped), for every owner or only ``owner``."""
     wanted = parse.fold(owner) if owner is not None else None
-    names = {s.key: s.name for s in stages}
-    by_owner: dict[str, SlipGroup] = {}
-    by_stage: dict[str, SlipGroup] = {}
-    total = SlipGroup("", "")
-    groups_of: dict[tuple[str, str], tuple[SlipGroup, ...]] = {}  # per (owner, stage)
+    by_owner: dict[str, _Gathered] = {}
+    by_stage: dict[str, _Gathered] = {}
+    total = _Gathered("")
+    groups_of: dict[tuple[str, str], tuple[_Gathered, ...]] = {}  # per (owner, stage)
     owner_wanted: dict[str, bool] = {}
     state: dict[int, dict[str, Any]] = {}  # per deal: owner, stage, expected_close
     for change, kind_of_event, deal_id, _at, kind, after in rows:
@@ -119,8 +166,8 @@ def slips(
         groups = groups_of.get((who, where))
         if groups is None:
             groups = groups_of[who, where] = (
-                by_owner.get(who) or by_owner.setdefault(who, SlipGroup(who, who)),
-                by_stage.get(where) or by_stage.setdefault(where, SlipGroup(where, "")),
+                by_owner.get(who) or by_owner.setdefault(who, _Gathered(who)),
+                by_stage.get(where) or by_stage.setdefault(where, _Gathered(where)),
                 total,
             )
         if deal["expected_close"] is not None:
@@ -131,13 +178,40 @@ def slips(
             for group in groups:
                 group.slipped.add(deal_id)
                 group.days.append(pushed)
-    for key, group in by_stage.items():
-        group.name = names.get(key, key)
+
+    return _report(
+        [_counted(g) for g in by_owner.values()],
+        [_counted(g) for g in by_stage.values()],
+        _counted(total),
+        stages,
+        as_of,
+    )
+
+
+def _counted(gathered: _Gathered) -> SlipGroup:
+    key = gathered.key
+    return SlipGroup(key, key, len(gathered.dated), len(gathered.slipped), gathered.days)
+
+
+def _report(
+    owners: list[SlipGroup],
+    by_stage: list[SlipGroup],
+    total: SlipGroup,
+    stages: Sequence[Stage],
+    as_of: date,
+) -> Slips:
+    """The groups named and in the report's order: owners alphabetically (two written
+    alike but for case, by their bytes), stages in their pipeline order (a stage no
+    longer there last, by key)."""
+    names = {s.key: s.name for s in stages}
+    for group in by_stage:
+        group.name = names.get(group.key, group.key)
+    total.key = total.name = ""
     order = {s.key: s.position for s in stages}
     return Slips(
         as_of=as_of,
-        owners=sorted(by_owner.values(), key=lambda g: parse.fold(g.key)),
-        stages=sorted(by_stage.values(), key=lambda g: (order.get(g.key, len(order)), g.key)),
+        owners=sorted(owners, key=lambda g: (parse.fold(g.key), g.key)),
+        stages=sorted(by_stage, key=lambda g: (order.get(g.key, len(order)), g.key)),
         total=total,
     )
 

@@ -135,6 +135,26 @@ FORECAST_FIELDS = (
 ``open_deals`` may send only these)."""
 
 
+class SlipTally(NamedTuple):
+    """The slips of one owner or stage (``slips``): the deals that had an expected close
+    there, how many of them had it pushed later, and the days of each push."""
+
+    key: str
+    deals: int
+    slipped: int
+    days: list[int]
+
+
+class SlipTallies(NamedTuple):
+    """``slips`` of every deal, or of one owner's, as a backend that keeps them adds
+    them up (docs/storage.md): per owner, per stage (of that owner's deals, when one is
+    asked for), and in all."""
+
+    owners: list[SlipTally]
+    stages: list[SlipTally]
+    total: SlipTally
+
+
 @dataclass
 class Totals:
     """The answers to one :class:`Asks` (what it did not ask stays empty)."""

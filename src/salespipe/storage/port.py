@@ -29,7 +29,7 @@ from salespipe.core.change_rows import ChangeRow
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 
 if TYPE_CHECKING:
-    from salespipe.storage.history import Asks, Totals
+    from salespipe.storage.history import Asks, SlipTallies, Totals
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # How many changes back ``undo`` reaches.
@@ -212,6 +212,13 @@ class ReadView(Protocol):
         """What ``asks`` asks of every deal ``where`` picks (by owner and current stage),
         added up by the backend; None when it has no faster way than going through the
         records once (storage/history.py ``fold``), which the caller then does."""
+        return None
+
+    def slip_tallies(self, owner: str | None) -> SlipTallies | None:
+        """The slips of every deal (or of those of ``owner``, compared as ``--owner``
+        compares), added up by the backend as the changes were made; None when it keeps
+        no such totals, and the caller replays the events' change rows
+        (reports/slips.py)."""
         return None
 
     # -- events --------------------------------------------------------------------------

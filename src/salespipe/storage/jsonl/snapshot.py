@@ -30,7 +30,7 @@ from salespipe.storage.jsonl.open_index import OpenIndex
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
-    from salespipe.storage.history import Asks, Totals
+    from salespipe.storage.history import Asks, SlipTallies, Totals
     from salespipe.storage.jsonl.open_facts import Facts
     from salespipe.storage.port import Counters, UndoEntry
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
@@ -301,6 +301,10 @@ class Snapshot:
     def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
         """None: a history report goes through the records once (the file keeps no
         totals of the history)."""
+        return None
+
+    def slip_tallies(self, owner: str | None) -> SlipTallies | None:
+        """None: ``slips`` replays the change log (the file keeps no totals of it)."""
         return None
 
     def _facts(self) -> Facts | None:

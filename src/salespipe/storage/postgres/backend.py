@@ -46,7 +46,7 @@ from salespipe.storage.postgres.connection import Connection, connect, translate
 from salespipe.storage.postgres.target import redact
 
 if TYPE_CHECKING:
-    from salespipe.storage.history import Asks, Totals
+    from salespipe.storage.history import Asks, SlipTallies, Totals
     from salespipe.storage.postgres.feed import PostgresFollower
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
@@ -382,6 +382,13 @@ class PostgresView(ReadView):
             self._rows, self.stages(), where, asks, stays_table=self._migrated(schema.m007_stays)
         )
 
+    def slip_tallies(self, owner: str | None) -> SlipTallies | None:
+        if not self._migrated(schema.m009_slips):
+            return None
+        from salespipe.storage.postgres import slips
+
+        return slips.tallies(self._rows, owner)
+
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
         if deal_id is None:
@@ -640,6 +647,25 @@ def _stays_findings(missing: int, extra: int, days: int) -> list[Finding]:
             days,
         )
         found.append(Finding("stay days", text.format(count=days)))
+    return found
+
+
+def _slips_findings(groups: int, days: int) -> list[Finding]:
+    found = []
+    if groups:
+        text = ngettext(
+            "{count} slip total differs from the events",
+            "{count} slip totals differ from the events",
+            groups,
+        )
+        found.append(Finding("slips", text.format(count=groups)))
+    if days:
+        text = ngettext(
+            "{count} count of slips by length differs from the events",
+            "{count} counts of slips by length differ from the events",
+            days,
+        )
+        found.append(Finding("slip days", text.format(count=days)))
     return found
 
 
@@ -1040,25 +1066,33 @@ class PostgresStorage(Storage):
         return PostgresFollower(self.target)
 
     def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
-        """The stays of m007 (the one thing kept derived here, by triggers) against the
-        deals' own; with ``repair``, made afresh from the deals in one locked change."""
+        """What the server keeps derived, by triggers, against what it is derived from:
+        the stays of m007 against the deals, the slips of m009 against the events; with
+        ``repair``, made afresh in one locked change."""
         connection = connect(self.target)
+        checks: list[str] = []
+        findings: list[Finding] = []
         try:
             with translated(self.target), connection.cursor() as cursor:
-                done = schema.applied(cursor, self.location)
-                if done is None or schema.m007_stays.__name__ not in done:
-                    return Checkup([], [], False)
-                missing, extra, days = schema.stays_differences(cursor)
+                done = schema.applied(cursor, self.location) or []
+                if schema.m007_stays.__name__ in done:
+                    checks += ["stays", "stay days"]
+                    findings += _stays_findings(*schema.stays_differences(cursor))
+                if schema.m009_slips.__name__ in done:
+                    checks += ["slips", "slip days"]
+                    findings += _slips_findings(*schema.slips_differences(cursor))
         finally:
             connection.close()
-        findings = _stays_findings(missing, extra, days)
         if repair and findings:
             with self._borrowed() as connection:
                 self._begin(connection, lock_timeout)
                 with translated(self.target), connection.cursor() as cursor:
-                    schema.fill_stays(cursor)
+                    if any(f.check.startswith("stay") for f in findings):
+                        schema.fill_stays(cursor)
+                    if any(f.check.startswith("slip") for f in findings):
+                        schema.fill_slips(cursor)
                     connection.commit()
-        return Checkup(["stays", "stay days"], findings, repair and bool(findings), from_deals=True)
+        return Checkup(checks, findings, repair and bool(findings), from_deals=True)
 
     def holds(self, path: str) -> bool:
         return False

@@ -510,6 +510,231 @@ def m008_won_paths(cursor: Cursor) -> None:
     )
 
 
+def m009_slips(cursor: Cursor) -> None:
+    """What ``slips`` reports, kept by the server as the changes are made (docs/team.md):
+    per owner, per stage, per owner and stage, and in all, how many deals came there,
+    how many had an expected close there and how many had it pushed later; and how many
+    pushes there were of each length in days. A trigger on the events replays the
+    events of the deals each statement touches (those its events are of, and those of
+    a change an undo among them takes back) as they were before the statement and as
+    they are after it, and adds the difference (storage/postgres/slips.py reads them).
+    The tables are the whole team's: like the stays' day totals, only a role that sees
+    every deal reads them."""
+    cursor.execute("SELECT current_schema()")
+    found = cursor.fetchone()
+    assert found is not None
+    definer = (
+        "SECURITY DEFINER SET search_path = "
+        f"{sql.Identifier(str(found[0])).as_string(cursor)}, pg_temp"
+    )
+    cursor.execute(
+        f"""
+        -- kind: 'o' an owner (stage ''), 's' a stage (owner ''), 'p' an owner's deals in
+        -- a stage, 't' every deal (both '').
+        CREATE TABLE salespipe_slip_groups (
+            kind "char" NOT NULL,
+            owner text NOT NULL,
+            stage text NOT NULL,
+            deals bigint NOT NULL,
+            dated bigint NOT NULL,
+            slipped bigint NOT NULL,
+            PRIMARY KEY (kind, owner, stage)
+        );
+        CREATE TABLE salespipe_slip_days (
+            kind "char" NOT NULL,
+            owner text NOT NULL,
+            stage text NOT NULL,
+            days integer NOT NULL,
+            slips bigint NOT NULL,
+            PRIMARY KEY (kind, owner, stage, days)
+        );
+        CREATE FUNCTION salespipe_slips_counted() RETURNS trigger
+            LANGUAGE plpgsql {definer} AS $$
+        DECLARE
+            ids bigint[];
+            first bigint;
+        BEGIN
+            SELECT min(position) INTO first FROM salespipe_came_events;
+            SELECT array_agg(DISTINCT t.deal_id) INTO ids FROM (
+                SELECT deal_id FROM salespipe_came_events WHERE deal_id IS NOT NULL
+                UNION ALL
+                SELECT e.deal_id FROM salespipe_events e
+                JOIN salespipe_came_events n ON e.change = n.undid
+                WHERE e.deal_id IS NOT NULL) t;
+            IF ids IS NOT NULL THEN
+                {_COUNT_SLIPS.format(marks=_SLIP_CHANGES)};
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER salespipe_slips_counted AFTER INSERT ON salespipe_events
+            REFERENCING NEW TABLE AS salespipe_came_events
+            FOR EACH STATEMENT EXECUTE FUNCTION salespipe_slips_counted();
+        ALTER TABLE salespipe_slip_groups ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_all_slip_groups ON salespipe_slip_groups
+            USING ((SELECT salespipe_sees_all())) WITH CHECK ((SELECT salespipe_sees_all()));
+        ALTER TABLE salespipe_slip_days ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_all_slip_days ON salespipe_slip_days
+            USING ((SELECT salespipe_sees_all())) WITH CHECK ((SELECT salespipe_sees_all()));
+        """
+    )
+    fill_slips(cursor)
+    cursor.execute("SELECT role FROM salespipe_team")
+    for (role,) in cursor.fetchall():
+        cursor.execute(
+            sql.SQL("GRANT SELECT ON salespipe_slip_groups, salespipe_slip_days TO {}").format(
+                sql.Identifier(role)
+            )
+        )
+
+
+def fill_slips(cursor: Cursor) -> None:
+    """Count the slips afresh from every event (m009, ``doctor --fix``)."""
+    cursor.execute(
+        "DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days;"
+        f" {_COUNT_SLIPS.format(marks=_SLIP_EVERY)};"
+        " ANALYZE salespipe_slip_groups, salespipe_slip_days"
+    )
+
+
+def slips_differences(cursor: Cursor) -> tuple[int, int]:
+    """How many of the kept slip totals and day counts differ from those counted afresh
+    from the events (``doctor``); (0, 0) for a role that does not see every deal."""
+    groups = (
+        "SELECT kind, owner, stage, deals, dated, slipped FROM salespipe_slip_groups"
+        " WHERE deals <> 0 OR dated <> 0 OR slipped <> 0"
+    )
+    days = "SELECT kind, owner, stage, days, slips FROM salespipe_slip_days WHERE slips <> 0"
+    marks = f"WITH marks AS ({_SLIP_EVERY})"
+    cursor.execute(
+        "SELECT CASE WHEN salespipe_sees_all() THEN ("
+        f" {marks} SELECT count(*) FROM (({_GROUPS_OF} EXCEPT ALL {groups})"
+        f"  UNION ALL ({groups} EXCEPT ALL {_GROUPS_OF})) d) ELSE 0 END,"
+        " CASE WHEN salespipe_sees_all() THEN ("
+        f" {marks} SELECT count(*) FROM (({_DAYS_OF} EXCEPT ALL {days})"
+        f"  UNION ALL ({days} EXCEPT ALL {_DAYS_OF})) d) ELSE 0 END"
+    )
+    row = cursor.fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+# One deal's slips, replayed as reports/slips.py replays its change rows: its events in
+# recorded order, without the undone changes; a removal starts it afresh (``seg``). Each
+# field followed is the value the latest event setting it gave (``first_value`` over the
+# events since that one); an event that sets none of them is passed over unless it is
+# the deal's first. A row per deal, owner and stage the deal came to: whether it had an
+# expected close there, and the days of each push later while there. ``{events}`` are
+# the events replayed: ``{upto}`` keeps those (and the undos) recorded before a position.
+_SLIP_MARKS = """
+    SELECT deal_id, owner, stage, bool_or(close IS NOT NULL) AS dated,
+        coalesce(array_agg(pushed) FILTER (WHERE pushed > 0), '{{}}') AS slips
+    FROM (
+        SELECT deal_id, n, followed, owner, stage, close,
+            CASE WHEN NOT added AND has_close AND previous <> '' AND close <> ''
+                THEN close::date - previous::date END AS pushed
+        FROM (
+            SELECT *, lag(close) OVER (PARTITION BY deal_id, seg ORDER BY position) AS previous
+            FROM (
+                SELECT deal_id, seg, position, n, added, has_close,
+                    has_owner OR has_stage OR has_close AS followed,
+                    coalesce(first_value(a->>'owner') OVER (
+                        PARTITION BY deal_id, seg, g_owner ORDER BY position), '') AS owner,
+                    coalesce(first_value(a->>'stage') OVER (
+                        PARTITION BY deal_id, seg, g_stage ORDER BY position), '') AS stage,
+                    first_value(a->>'expected_close') OVER (
+                        PARTITION BY deal_id, seg, g_close ORDER BY position) AS close
+                FROM (
+                    SELECT *,
+                        count(*) FILTER (WHERE has_owner) OVER w AS g_owner,
+                        count(*) FILTER (WHERE has_stage) OVER w AS g_stage,
+                        count(*) FILTER (WHERE has_close) OVER w AS g_close,
+                        row_number() OVER w AS n
+                    FROM (
+                        SELECT deal_id, seg, position, added, a,
+                            a->'owner' IS NOT NULL AS has_owner,
+                            a->'stage' IS NOT NULL AS has_stage,
+                            a->'expected_close' IS NOT NULL AS has_close
+                        FROM (
+                            SELECT *, count(*) FILTER (WHERE removed) OVER (
+                                PARTITION BY deal_id ORDER BY position) AS seg
+                            FROM (
+                                SELECT e.deal_id, e.position, e.record->'after' AS a,
+                                    coalesce(json_typeof(e.record->'before'), 'null') = 'null'
+                                        AS added,
+                                    coalesce(json_typeof(e.record->'after'), 'null') = 'null'
+                                        AS removed
+                                FROM salespipe_events e
+                                WHERE {events} AND e.type <> 'undo' AND e.position < {upto}
+                                  AND NOT EXISTS (SELECT 1 FROM salespipe_events u
+                                      WHERE u.undid = e.change AND u.position < {upto})
+                            ) effective
+                        ) segmented
+                        WHERE NOT removed
+                    ) kept
+                    WINDOW w AS (PARTITION BY deal_id, seg ORDER BY position)
+                ) counted
+            ) valued
+        ) stepped
+    ) replayed
+    WHERE n = 1 OR followed
+    GROUP BY deal_id, owner, stage
+"""
+_ALL = "9223372036854775807"
+# Every deal's, to count afresh; the deals of a statement before and after it, signed.
+_SLIP_EVERY = (
+    "SELECT 1 AS sign, * FROM ("
+    + _SLIP_MARKS.format(events="e.deal_id IS NOT NULL", upto=_ALL)
+    + ") m"
+)
+_SLIP_CHANGES = (
+    "SELECT -1 AS sign, * FROM ("
+    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto="first")
+    + ") was UNION ALL SELECT 1, * FROM ("
+    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto=_ALL)
+    + ") now"
+)
+# The totals of marks (signed) per group: a deal counts once in each group it came to.
+_GROUPS_OF = """
+    SELECT kind, owner, stage, sum(sign) AS deals, sum(sign * dated::int) AS dated,
+        sum(sign * slipped::int) AS slipped
+    FROM (
+        SELECT sign, 'p'::"char" AS kind, owner, stage, dated,
+            cardinality(slips) > 0 AS slipped FROM marks
+        UNION ALL
+        SELECT sign, 'o', owner, '', bool_or(dated), bool_or(cardinality(slips) > 0)
+        FROM marks GROUP BY sign, deal_id, owner
+        UNION ALL
+        SELECT sign, 's', '', stage, bool_or(dated), bool_or(cardinality(slips) > 0)
+        FROM marks GROUP BY sign, deal_id, stage
+        UNION ALL
+        SELECT sign, 't', '', '', bool_or(dated), bool_or(cardinality(slips) > 0)
+        FROM marks GROUP BY sign, deal_id
+    ) g
+    GROUP BY kind, owner, stage
+"""
+_DAYS_OF = """
+    SELECT kind, owner, stage, days, sum(sign) AS slips
+    FROM (
+        SELECT sign, 'p'::"char" AS kind, owner, stage, unnest(slips) AS days FROM marks
+        UNION ALL SELECT sign, 'o', owner, '', unnest(slips) FROM marks
+        UNION ALL SELECT sign, 's', '', stage, unnest(slips) FROM marks
+        UNION ALL SELECT sign, 't', '', '', unnest(slips) FROM marks
+    ) d
+    GROUP BY kind, owner, stage, days
+"""
+_COUNT_SLIPS = (
+    "WITH marks AS MATERIALIZED ({marks}),"
+    f" grouped AS (INSERT INTO salespipe_slip_groups AS t"
+    "  (kind, owner, stage, deals, dated, slipped)"
+    f"  SELECT * FROM ({_GROUPS_OF}) g WHERE deals <> 0 OR dated <> 0 OR slipped <> 0"
+    "  ON CONFLICT (kind, owner, stage) DO UPDATE SET deals = t.deals + EXCLUDED.deals,"
+    "  dated = t.dated + EXCLUDED.dated, slipped = t.slipped + EXCLUDED.slipped)"
+    " INSERT INTO salespipe_slip_days AS t (kind, owner, stage, days, slips)"
+    f" SELECT * FROM ({_DAYS_OF}) d WHERE slips <> 0"
+    " ON CONFLICT (kind, owner, stage, days) DO UPDATE SET slips = t.slips + EXCLUDED.slips"
+)
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -519,6 +744,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m006_open_indexes,
     m007_stays,
     m008_won_paths,
+    m009_slips,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -600,7 +826,10 @@ def empty(cursor: Cursor) -> None:
     not tables, so that readers keep their snapshot and nobody waits on a table lock."""
     cursor.execute(
         "DELETE FROM salespipe_undo; DELETE FROM salespipe_events;"
-        " DELETE FROM salespipe_stages_used; DELETE FROM salespipe_deals"
+        " DELETE FROM salespipe_stages_used; DELETE FROM salespipe_deals;"
+        # The slips counted from the events just deleted (m009), when it has them.
+        " DO $$ BEGIN IF to_regclass('salespipe_slip_groups') IS NOT NULL THEN"
+        " DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days; END IF; END $$"
     )
 
 
@@ -609,12 +838,14 @@ def drop(cursor: Cursor) -> None:
     cursor.execute(
         "DROP FUNCTION IF EXISTS salespipe_sees_all() CASCADE;"  # and the policies on it
         " DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
-        " salespipe_stays, salespipe_stay_days, salespipe_deals, salespipe_pipeline,"
+        " salespipe_stays, salespipe_stay_days, salespipe_slip_groups, salespipe_slip_days,"
+        " salespipe_deals, salespipe_pipeline,"
         " salespipe_team,"
         " salespipe_migrations;"
         " DROP SEQUENCE IF EXISTS salespipe_listing_order;"
         " DROP FUNCTION IF EXISTS salespipe_stay_stages(json), salespipe_stay_micros(json),"
         " salespipe_stay_since(json), salespipe_won_path_stages(json),"
         " salespipe_won_path_entered(json), salespipe_last_entries(json), salespipe_micros(text),"
-        " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed()"
+        " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed(),"
+        " salespipe_slips_counted()"
     )

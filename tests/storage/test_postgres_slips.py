@@ -1,0 +1,238 @@
+"""The slips the PostgreSQL server keeps (m009: storage/postgres/slips.py and the
+trigger of schema.py) are exactly what replaying the events gives
+(reports/slips.py): of every deal and of each owner (written in other cases and
+scripts too), after every kind of write (pushes later and earlier, a date cleared and
+set again, a push undone, a new owner, a move, a deletion, a copy over it all);
+``slips`` prints the same on a file and on its copy in a server; a database made
+before m009 reads the same and its first write counts them; ``doctor`` finds totals
+that differ and counts them afresh."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.migrations_undone import m009_undone
+
+from salespipe.app.pipeline import Pipeline
+from salespipe.reports.slips import from_tallies, slips
+
+pytestmark = pytest.mark.postgres
+
+DAY = date(2026, 12, 1)  # the report's date: not what is compared
+OWNERS = [None, "alice", "สมชาย", "Bao", "nobody at all"]
+
+
+def _on(cli: Any, database: str, *args: str) -> Any:
+    result = cli("--db", database, *args)
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def _make(cli: Any, database: str) -> None:
+    """A demo (whose history pushes many dates), then deals of owners written in other
+    cases and scripts whose expected close goes later, earlier, away and back, across
+    a new owner, a move and a second pipeline."""
+    _on(cli, database, "demo", "--seed", "5", "--deals", "120")
+    _on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    ids = []
+    for title, *options in [
+        ("ต่ออายุ", "--owner", "สมชาย", "--close", "2026-12-20", "-P", "Renewals"),
+        ("Later and later", "--owner", "Émilie", "--close", "2026-12-10"),
+        ("Cleared", "--owner", "émilie", "--close", "2026-12-12"),
+        ("Case one", "--owner", "SOMCHAI", "--close", "2026-12-01"),
+        ("Case two", "--owner", "somchai"),
+    ]:
+        ids.append(_on(cli, database, "add", title, "-q", *options).stdout.strip())
+    renewal, later, cleared, upper, lower = ids
+    for args in [
+        ("edit", renewal, "--close", "2027-01-20"),
+        ("edit", later, "--close", "2026-12-31"),
+        ("move", later, "3"),
+        ("edit", later, "--close", "2027-02-01"),
+        ("edit", later, "--close", "2027-01-15"),  # earlier: no slip
+        ("edit", cleared, "--close", "none"),
+        ("edit", cleared, "--close", "2027-03-01"),  # set again: no slip
+        ("edit", cleared, "--owner", "alice"),
+        ("edit", cleared, "--close", "2027-03-02"),  # alice's push
+        ("edit", upper, "--close", "2026-12-24"),
+        ("edit", lower, "--close", "2026-12-24"),  # a first date: no slip
+        ("edit", lower, "--close", "2027-06-30"),
+    ]:
+        _on(cli, database, *args)
+
+
+@pytest.fixture
+def both(cli: Any, pg_database: str, tmp_path: Path) -> tuple[str, str]:
+    """The same pipeline in a data file and, copied, in a PostgreSQL database."""
+    source = str(tmp_path / "source.json")
+    _make(cli, source)
+    _on(cli, source, "copy", source, pg_database)
+    return source, pg_database
+
+
+def _kept_is_replayed(database: str, owners: list[str | None] = OWNERS) -> None:
+    """For every owner asked: the server's totals, as the report reads them, equal the
+    replay of the events it holds."""
+    view = Pipeline.open(database).read()
+    stages = view.stages()
+    for owner in owners:
+        tallies = view.slip_tallies(owner)
+        assert tallies is not None, owner
+        kept = from_tallies(tallies, stages, as_of=DAY)
+        replayed = slips(
+            view.change_records(), view.undone_changes(), stages, as_of=DAY, owner=owner
+        )
+        assert kept.to_dict() == replayed.to_dict(), owner
+
+
+def _doctor(cli: Any, database: str) -> dict[str, Any]:
+    result = cli("--db", database, "doctor", "--json")
+    found: dict[str, Any] = json.loads(result.stdout)
+    assert result.exit_code == (1 if found["differences"] else 0)
+    return found
+
+
+def test_the_servers_slips_are_the_replays(both: tuple[str, str]) -> None:
+    _kept_is_replayed(both[1])
+    total = Pipeline.open(both[1]).read().slip_tallies(None)
+    assert total is not None
+    assert total.total.slipped > 20  # the comparison has slips to compare
+    assert {t.key for t in total.owners} >= {"Émilie", "émilie", "SOMCHAI", "somchai", "สมชาย"}
+
+
+@pytest.mark.parametrize("owner", ["Somchai", "ÉMILIE"])
+def test_two_owners_that_fold_alike_are_replayed(
+    both: tuple[str, str], cli: Any, owner: str
+) -> None:
+    """SOMCHAI and somchai are one --owner, as are Émilie and émilie: their deals
+    together are not kept, so the report replays the events, and prints the same as on
+    the file."""
+    assert Pipeline.open(both[1]).read().slip_tallies(owner) is None
+    file, server = both
+    asked = ("slips", "--owner", owner, "--json")
+    assert _on(cli, server, *asked).stdout == _on(cli, file, *asked).stdout
+
+
+@pytest.mark.parametrize("owner", [[], ["--owner", "émilie"], ["--owner", "nobody"]])
+def test_slips_prints_the_same_on_the_server(
+    both: tuple[str, str], cli: Any, owner: list[str]
+) -> None:
+    file, server = both
+    for args in (("slips", "--json"), ("slips",), ("--lang", "th", "slips")):
+        assert _on(cli, server, *args, *owner).stdout == _on(cli, file, *args, *owner).stdout
+
+
+def test_the_slips_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -> None:
+    """Each write (undo too) changes the totals as the replay changes; doctor finds
+    nothing after any of them, nor after a copy over it all."""
+    file, server = both
+    deals = [d["id"] for d in cli.json("--db", server, "list", "--limit", "0")][:4]
+    first, second, third, fourth = (str(d) for d in deals)
+    for args in [
+        ("edit", first, "--close", "2027-05-01"),
+        ("edit", first, "--close", "2027-06-01"),
+        ("undo",),
+        ("edit", second, "--owner", "someone new"),
+        ("edit", second, "--close", "2028-01-01"),
+        ("move", second, "4"),
+        ("edit", second, "--close", "2028-02-01"),
+        ("won", second),
+        ("delete", third, "--yes"),
+        ("undo",),
+        ("delete", fourth, "--yes"),
+        ("add", "Fresh", "--close", "2027-01-01"),
+    ]:
+        _on(cli, server, *args)
+        assert _doctor(cli, server)["differences"] == [], args
+        _kept_is_replayed(server, [None, "someone new"])
+    _kept_is_replayed(server)
+    _on(cli, server, "copy", file, server, "--replace")
+    assert _doctor(cli, server) == {
+        "database": server,
+        "checks": ["stays", "stay days", "slips", "slip days"],
+        "differences": [],
+        "fixed": False,
+    }
+    _kept_is_replayed(server)
+    assert _on(cli, server, "slips", "--json").stdout == _on(cli, file, "slips", "--json").stdout
+
+
+def test_a_database_before_m009_reads_the_same_and_a_write_counts_them(
+    both: tuple[str, str], cli: Any
+) -> None:
+    file, server = both
+    m009_undone(server)
+    assert Pipeline.open(server).read().slip_tallies(None) is None  # replayed meanwhile
+    assert _on(cli, server, "slips", "--json").stdout == _on(cli, file, "slips", "--json").stdout
+    for database in both:
+        _on(cli, database, "add", "After the upgrade", "-o", "alice", "--close", "2027-01-01")
+    assert Pipeline.open(server).read().slip_tallies(None) is not None
+    assert _doctor(cli, server)["differences"] == []
+    _kept_is_replayed(server)
+    assert _on(cli, server, "slips", "--json").stdout == _on(cli, file, "slips", "--json").stdout
+
+
+def test_doctor_finds_slips_that_differ_and_counts_them_afresh(
+    both: tuple[str, str], cli: Any
+) -> None:
+    import psycopg
+
+    _, server = both
+    with psycopg.connect(server) as connection:
+        connection.execute(
+            "UPDATE salespipe_slip_groups SET slipped = slipped + 1"
+            " WHERE kind = 't'; DELETE FROM salespipe_slip_days WHERE kind = 'o'"
+            " AND ctid = (SELECT min(ctid) FROM salespipe_slip_days WHERE kind = 'o')"
+        )
+    found = _doctor(cli, server)
+    assert found["differences"] == [
+        {"check": "slips", "text": "2 slip totals differ from the events"},
+        {"check": "slip days", "text": "1 count of slips by length differs from the events"},
+    ]
+    thai = cli("--db", server, "--lang", "th", "doctor")
+    assert "ไม่ตรงกับเหตุการณ์" in thai.stdout
+    fixed = cli("--db", server, "doctor", "--fix")
+    assert fixed.exit_code == 0
+    assert fixed.stdout.splitlines()[-1] == "Fixed 2 differences: rebuilt from the deals."
+    assert _doctor(cli, server)["differences"] == []
+    _kept_is_replayed(server)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_writes_keep_the_slips(cli: Any, pg_database: str, seed: int) -> None:
+    """Sixty writes picked at random (pushes, pulls and clears of dates, new owners,
+    moves, closes, reopens, deletions, undos), the totals checked after each."""
+    import random
+
+    pick = random.Random(seed)
+    owners = ["ann", "Ann", "bo", "ชัย"]
+    ids: list[str] = []
+    for _ in range(60):
+        day = f"2027-{pick.randint(1, 12):02d}-{pick.randint(1, 28):02d}"
+        deal = pick.choice(ids) if ids else None
+        choice = pick.randrange(9) if deal else 0
+        args = {
+            0: ("add", "deal", "-q", "-o", pick.choice(owners), *(("--close", day) * pick.randrange(2))),
+            1: ("edit", deal, "--close", day),
+            2: ("edit", deal, "--close", day),
+            3: ("edit", deal, "--close", "none"),
+            4: ("edit", deal, "--owner", pick.choice(owners)),
+            5: ("move", deal, str(pick.randint(1, 5))),
+            6: (pick.choice(["won", "lost", "reopen"]), deal),
+            7: ("delete", deal, "--yes"),
+            8: ("undo",),
+        }[choice]  # fmt: skip
+        result = cli("--db", pg_database, *args)
+        if choice == 0:
+            ids.append(result.stdout.strip())
+        elif choice == 7 and result.exit_code == 0:
+            ids.remove(deal)
+        _kept_is_replayed(pg_database, [None, "bo", "ชัย", "nobody"])
+    assert _doctor(cli, pg_database)["differences"] == []
+    kept = Pipeline.open(pg_database).read().slip_tallies(None)
+    assert kept is not None
+    assert kept.total.days  # something was pushed
