@@ -67,6 +67,7 @@ def m009_undone(database: str) -> None:
     _undo(
         database,
         "m009_slips",
-        "DROP TABLE salespipe_slip_groups, salespipe_slip_days;"
-        " DROP FUNCTION salespipe_slips_counted() CASCADE",
+        "DROP TABLE salespipe_slip_groups, salespipe_slip_days, salespipe_slips_counted;"
+        " DROP FUNCTION salespipe_count_slips();"
+        " DROP FUNCTION salespipe_setter(bigint, jsonb, text), salespipe_set_value(text)",
     )

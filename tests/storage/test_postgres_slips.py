@@ -213,10 +213,11 @@ def test_random_writes_keep_the_slips(cli: Any, pg_database: str, seed: int) -> 
     ids: list[str] = []
     for _ in range(60):
         day = f"2027-{pick.randint(1, 12):02d}-{pick.randint(1, 28):02d}"
+        dated = ["--close", day] * pick.randrange(2)
         deal = pick.choice(ids) if ids else None
         choice = pick.randrange(9) if deal else 0
         args = {
-            0: ("add", "deal", "-q", "-o", pick.choice(owners), *(("--close", day) * pick.randrange(2))),
+            0: ("add", "deal", "-q", "-o", pick.choice(owners), *dated),
             1: ("edit", deal, "--close", day),
             2: ("edit", deal, "--close", day),
             3: ("edit", deal, "--close", "none"),

@@ -615,6 +615,8 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                         " ORDER BY list_order DESC OFFSET %s LIMIT 1)",
                         (UNDO_DEPTH,),
                     )
+            # The slips of m009 (a writer has migrated the schema), once a change.
+            cursor.execute("SELECT salespipe_count_slips()")
             if self._change_id is not None:
                 # Delivered to every `salespipe watch` when (and only if) this commits.
                 cursor.execute(

@@ -514,12 +514,16 @@ def m009_slips(cursor: Cursor) -> None:
     """What ``slips`` reports, kept by the server as the changes are made (docs/team.md):
     per owner, per stage, per owner and stage, and in all, how many deals came there,
     how many had an expected close there and how many had it pushed later; and how many
-    pushes there were of each length in days. A trigger on the events replays the
-    events of the deals each statement touches (those its events are of, and those of
-    a change an undo among them takes back) as they were before the statement and as
-    they are after it, and adds the difference (storage/postgres/slips.py reads them).
-    The tables are the whole team's: like the stays' day totals, only a role that sees
-    every deal reads them."""
+    pushes there were of each length in days (storage/postgres/slips.py reads them).
+
+    ``salespipe_count_slips()`` brings them up to date with the events recorded since
+    it last did (the position it got to is kept): it replays the events of the deals
+    those events are of (and of the changes an undo among them takes back) as they were
+    before them and as they are, and adds the difference. Every change calls it once,
+    before it commits (a copy of 100k deals replays them once, not once a batch). It
+    runs as the tables' owner and under the pipeline's lock, so whoever calls it, it
+    only ever counts what the events say. The totals are the whole team's: like the
+    stays' day totals, only a role that sees every deal reads them."""
     cursor.execute("SELECT current_schema()")
     found = cursor.fetchone()
     assert found is not None
@@ -548,27 +552,41 @@ def m009_slips(cursor: Cursor) -> None:
             slips bigint NOT NULL,
             PRIMARY KEY (kind, owner, stage, days)
         );
-        CREATE FUNCTION salespipe_slips_counted() RETURNS trigger
-            LANGUAGE plpgsql {definer} AS $$
+        -- The events up to this position are counted.
+        CREATE TABLE salespipe_slips_counted (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            position bigint NOT NULL
+        );
+        INSERT INTO salespipe_slips_counted (position) VALUES (0);
+        {_SETTERS}
+        CREATE FUNCTION salespipe_count_slips() RETURNS void
+            LANGUAGE plpgsql {definer}
+            -- No JIT: a guess of millions of rows for a few would compile for 0.1 s.
+            SET work_mem = '256MB' SET jit = off AS $$
         DECLARE
             ids bigint[];
             first bigint;
+            top bigint;
         BEGIN
-            SELECT min(position) INTO first FROM salespipe_came_events;
+            PERFORM 1 FROM salespipe_pipeline FOR UPDATE;
+            SELECT position + 1 INTO first FROM salespipe_slips_counted FOR UPDATE;
+            SELECT max(position) INTO top FROM salespipe_events;
+            IF top IS NULL OR top < first THEN
+                RETURN;
+            END IF;
             SELECT array_agg(DISTINCT t.deal_id) INTO ids FROM (
-                SELECT deal_id FROM salespipe_came_events WHERE deal_id IS NOT NULL
+                SELECT deal_id FROM salespipe_events
+                WHERE position >= first AND deal_id IS NOT NULL
                 UNION ALL
                 SELECT e.deal_id FROM salespipe_events e
-                JOIN salespipe_came_events n ON e.change = n.undid
-                WHERE e.deal_id IS NOT NULL) t;
+                WHERE e.deal_id IS NOT NULL AND e.change IN (
+                    SELECT n.undid FROM salespipe_events n
+                    WHERE n.position >= first AND n.undid IS NOT NULL)) t;
             IF ids IS NOT NULL THEN
                 {_COUNT_SLIPS.format(marks=_SLIP_CHANGES)};
             END IF;
-            RETURN NULL;
+            UPDATE salespipe_slips_counted SET position = top;
         END $$;
-        CREATE TRIGGER salespipe_slips_counted AFTER INSERT ON salespipe_events
-            REFERENCING NEW TABLE AS salespipe_came_events
-            FOR EACH STATEMENT EXECUTE FUNCTION salespipe_slips_counted();
         ALTER TABLE salespipe_slip_groups ENABLE ROW LEVEL SECURITY;
         CREATE POLICY salespipe_all_slip_groups ON salespipe_slip_groups
             USING ((SELECT salespipe_sees_all())) WITH CHECK ((SELECT salespipe_sees_all()));
@@ -581,17 +599,22 @@ def m009_slips(cursor: Cursor) -> None:
     cursor.execute("SELECT role FROM salespipe_team")
     for (role,) in cursor.fetchall():
         cursor.execute(
-            sql.SQL("GRANT SELECT ON salespipe_slip_groups, salespipe_slip_days TO {}").format(
-                sql.Identifier(role)
-            )
+            sql.SQL(
+                "GRANT SELECT ON salespipe_slip_groups, salespipe_slip_days,"
+                " salespipe_slips_counted TO {}"
+            ).format(sql.Identifier(role))
         )
 
 
 def fill_slips(cursor: Cursor) -> None:
     """Count the slips afresh from every event (m009, ``doctor --fix``)."""
     cursor.execute(
-        "DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days;"
+        "SET LOCAL work_mem = '256MB';"  # one sort of every event, kept in memory
+        " DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days;"
         f" {_COUNT_SLIPS.format(marks=_SLIP_EVERY)};"
+        " UPDATE salespipe_slips_counted"
+        "  SET position = coalesce((SELECT max(position) FROM salespipe_events), 0);"
+        " RESET work_mem;"
         " ANALYZE salespipe_slip_groups, salespipe_slip_days"
     )
 
@@ -618,66 +641,66 @@ def slips_differences(cursor: Cursor) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-# One deal's slips, replayed as reports/slips.py replays its change rows: its events in
-# recorded order, without the undone changes; a removal starts it afresh (``seg``). Each
-# field followed is the value the latest event setting it gave (``first_value`` over the
-# events since that one); an event that sets none of them is passed over unless it is
-# the deal's first. A row per deal, owner and stage the deal came to: whether it had an
-# expected close there, and the days of each push later while there. ``{events}`` are
-# the events replayed: ``{upto}`` keeps those (and the undos) recorded before a position.
+# The slips of deals, replayed as reports/slips.py replays their change rows: each
+# deal's events in recorded order, without the undone changes and the undos, reading
+# only those that make the deal or set its owner, stage or expected close. A field's
+# value after an event is the one the latest event setting it gave: the greatest of
+# the setters' "position, then the value" texts so far (one sort of the events, by deal
+# and position, serves every field; "n" marks a JSON null). A row per deal, owner and
+# stage the deal came to: whether it had an expected close there, and the days of each
+# push later while there. ``{events}`` picks the deals; ``{upto}`` keeps the events and
+# undos recorded before a position. (Unlike the replay, a removal does not start a
+# deal afresh: no event follows a deal's removal that is not undone.)
 _SLIP_MARKS = """
     SELECT deal_id, owner, stage, bool_or(close IS NOT NULL) AS dated,
         coalesce(array_agg(pushed) FILTER (WHERE pushed > 0), '{{}}') AS slips
     FROM (
-        SELECT deal_id, n, followed, owner, stage, close,
+        SELECT deal_id, owner, stage, close,
             CASE WHEN NOT added AND has_close AND previous <> '' AND close <> ''
                 THEN close::date - previous::date END AS pushed
         FROM (
-            SELECT *, lag(close) OVER (PARTITION BY deal_id, seg ORDER BY position) AS previous
+            SELECT deal_id, added, has_close,
+                coalesce(salespipe_set_value(max(set_owner COLLATE "C") OVER w), '') AS owner,
+                coalesce(salespipe_set_value(max(set_stage COLLATE "C") OVER w), '') AS stage,
+                salespipe_set_value(max(set_close COLLATE "C") OVER w) AS close,
+                salespipe_set_value(max(set_close COLLATE "C") OVER (
+                    w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS previous
             FROM (
-                SELECT deal_id, seg, position, n, added, has_close,
-                    has_owner OR has_stage OR has_close AS followed,
-                    coalesce(first_value(a->>'owner') OVER (
-                        PARTITION BY deal_id, seg, g_owner ORDER BY position), '') AS owner,
-                    coalesce(first_value(a->>'stage') OVER (
-                        PARTITION BY deal_id, seg, g_stage ORDER BY position), '') AS stage,
-                    first_value(a->>'expected_close') OVER (
-                        PARTITION BY deal_id, seg, g_close ORDER BY position) AS close
+                SELECT deal_id, position, added, a ? 'expected_close' AS has_close,
+                    salespipe_setter(position, a, 'owner') AS set_owner,
+                    salespipe_setter(position, a, 'stage') AS set_stage,
+                    salespipe_setter(position, a, 'expected_close') AS set_close
                 FROM (
-                    SELECT *,
-                        count(*) FILTER (WHERE has_owner) OVER w AS g_owner,
-                        count(*) FILTER (WHERE has_stage) OVER w AS g_stage,
-                        count(*) FILTER (WHERE has_close) OVER w AS g_close,
-                        row_number() OVER w AS n
+                    SELECT deal_id, position, r->'after' AS a,
+                        coalesce(jsonb_typeof(r->'before'), 'null') = 'null' AS added
                     FROM (
-                        SELECT deal_id, seg, position, added, a,
-                            a->'owner' IS NOT NULL AS has_owner,
-                            a->'stage' IS NOT NULL AS has_stage,
-                            a->'expected_close' IS NOT NULL AS has_close
-                        FROM (
-                            SELECT *, count(*) FILTER (WHERE removed) OVER (
-                                PARTITION BY deal_id ORDER BY position) AS seg
-                            FROM (
-                                SELECT e.deal_id, e.position, e.record->'after' AS a,
-                                    coalesce(json_typeof(e.record->'before'), 'null') = 'null'
-                                        AS added,
-                                    coalesce(json_typeof(e.record->'after'), 'null') = 'null'
-                                        AS removed
-                                FROM salespipe_events e
-                                WHERE {events} AND e.type <> 'undo' AND e.position < {upto}
-                                  AND NOT EXISTS (SELECT 1 FROM salespipe_events u
-                                      WHERE u.undid = e.change AND u.position < {upto})
-                            ) effective
-                        ) segmented
-                        WHERE NOT removed
-                    ) kept
-                    WINDOW w AS (PARTITION BY deal_id, seg ORDER BY position)
-                ) counted
-            ) valued
-        ) stepped
+                        SELECT e.deal_id, e.position, e.record::jsonb AS r
+                        FROM salespipe_events e
+                        WHERE {events} AND e.type <> 'undo' AND e.position < {upto}
+                          AND NOT EXISTS (SELECT 1 FROM salespipe_events u
+                              WHERE u.undid = e.change AND u.position < {upto})
+                        OFFSET 0  -- each record made jsonb once
+                    ) effective
+                    WHERE jsonb_typeof(r->'after') = 'object'
+                ) changed
+                WHERE added OR a ?| ARRAY['owner', 'stage', 'expected_close']
+                OFFSET 0  -- the sort below carries the setters, not the records
+            ) followed
+            WINDOW w AS (PARTITION BY deal_id ORDER BY position)
+        ) valued
     ) replayed
-    WHERE n = 1 OR followed
     GROUP BY deal_id, owner, stage
+"""
+# What an event sets a field to, as text that sorts by the event's place (NULL if it
+# does not set it), and the value back out of the greatest of those texts.
+_SETTERS = """
+    CREATE FUNCTION salespipe_setter(place bigint, a jsonb, field text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN CASE WHEN a ? field THEN lpad(place::text, 19, '0')
+            || coalesce('v' || (a->>field), 'n') END;
+    CREATE FUNCTION salespipe_set_value(setter text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        RETURN CASE WHEN substr(setter, 20, 1) = 'v' THEN substr(setter, 21) END;
 """
 _ALL = "9223372036854775807"
 # Every deal's, to count afresh; the deals of a statement before and after it, signed.
@@ -829,7 +852,8 @@ def empty(cursor: Cursor) -> None:
         " DELETE FROM salespipe_stages_used; DELETE FROM salespipe_deals;"
         # The slips counted from the events just deleted (m009), when it has them.
         " DO $$ BEGIN IF to_regclass('salespipe_slip_groups') IS NOT NULL THEN"
-        " DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days; END IF; END $$"
+        " DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days;"
+        " UPDATE salespipe_slips_counted SET position = 0; END IF; END $$"
     )
 
 
@@ -839,6 +863,7 @@ def drop(cursor: Cursor) -> None:
         "DROP FUNCTION IF EXISTS salespipe_sees_all() CASCADE;"  # and the policies on it
         " DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
         " salespipe_stays, salespipe_stay_days, salespipe_slip_groups, salespipe_slip_days,"
+        " salespipe_slips_counted,"
         " salespipe_deals, salespipe_pipeline,"
         " salespipe_team,"
         " salespipe_migrations;"
@@ -847,5 +872,6 @@ def drop(cursor: Cursor) -> None:
         " salespipe_stay_since(json), salespipe_won_path_stages(json),"
         " salespipe_won_path_entered(json), salespipe_last_entries(json), salespipe_micros(text),"
         " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed(),"
-        " salespipe_slips_counted()"
+        " salespipe_count_slips(), salespipe_setter(bigint, jsonb, text),"
+        " salespipe_set_value(text)"
     )

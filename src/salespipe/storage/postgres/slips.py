@@ -9,7 +9,8 @@ one asked for, the totals of their deals together are not kept, and the caller
 replays the events.
 
 Only a role that sees every deal reads the totals (they are the whole team's); for
-any other, as for a database before m009, the caller replays the events it sees.
+any other, as for a database before m009 or totals behind the events (events written
+by a SQL client, not by a change), the caller replays the events it sees.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ _TOTALS = (
     " WHERE deals > 0"
     " UNION ALL SELECT 'd', kind, owner, stage, days, slips, 0 FROM salespipe_slip_days"
     " WHERE slips > 0"
-    " UNION ALL SELECT 'a', '', '', '', salespipe_sees_all()::int, 0, 0"
+    " UNION ALL SELECT 'a', '', '', '', salespipe_sees_all()::int,"
+    "  (SELECT position FROM salespipe_slips_counted)"
+    "  - coalesce((SELECT max(position) FROM salespipe_events), 0), 0"
 )
 
 _Key = tuple[str, str, str]  # kind, owner, stage
@@ -38,15 +41,17 @@ def tallies(rows: Rows, owner: str | None) -> SlipTallies | None:
     """The slips of every deal, or of ``owner``'s; None when the caller must replay."""
     groups: dict[_Key, tuple[int, int]] = {}
     days: dict[_Key, list[int]] = {}
-    sees_all = False
+    usable = False
     for part, kind, who, stage, first, second, third in rows(_TOTALS):
         if part == "a":
-            sees_all = bool(first)
+            # Events written by other means than a change (a SQL client) and not
+            # counted yet: the totals are behind them.
+            usable = bool(first) and int(second) >= 0
         elif part == "g":
             groups[kind, who, stage] = (int(second), int(third))
         else:
             days.setdefault((kind, who, stage), []).extend([int(first)] * int(second))
-    if not sees_all:
+    if not usable:
         return None
 
     def tally(key: _Key, name: str) -> SlipTally:
