@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
         """Check what is kept derived from the history against it: exit 1 if any differs.
 
         On a data file: the indexes beside its journals. On PostgreSQL: the stays table
-        the history reports read.
+        the history reports read, and the slips counted from the events.
 
         Example: salespipe doctor --fix
         """
