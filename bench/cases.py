@@ -47,7 +47,7 @@ def target(kind: str, deals: int, writes: bool = False) -> Target | None:
 
 
 # The reports of the history a PostgreSQL run times by default (the others with --only).
-PG_HISTORY = ("report", "funnel", "durations", "winrate")
+PG_HISTORY = ("report", "funnel", "durations", "winrate", "slips")
 
 
 def pg_target(kind: str) -> Target | None:
