@@ -631,22 +631,29 @@ def fill_slips(cursor: Cursor) -> None:
 def slips_differences(cursor: Cursor) -> tuple[int, int]:
     """How many of the kept slip totals and day counts differ from those counted afresh
     from the events (``doctor``); (0, 0) for a role that does not see every deal."""
+    cursor.execute("SELECT salespipe_sees_all()")
+    sees_all = cursor.fetchone()
+    if not (sees_all and sees_all[0]):
+        return 0, 0
     groups = (
         "SELECT kind, owner, stage, deals, dated, slipped FROM salespipe_slip_groups"
         " WHERE deals <> 0 OR dated <> 0 OR slipped <> 0"
     )
     days = "SELECT kind, owner, stage, days, slips FROM salespipe_slip_days WHERE slips <> 0"
-    marks = f"WITH marks AS ({_SLIP_EVERY})"
+    cursor.execute("SET LOCAL work_mem = '256MB'")  # one sort of every event, in memory
     cursor.execute(
-        "SELECT CASE WHEN salespipe_sees_all() THEN ("
-        f" {marks} SELECT count(*) FROM (({_GROUPS_OF} EXCEPT ALL {groups})"
-        f"  UNION ALL ({groups} EXCEPT ALL {_GROUPS_OF})) d) ELSE 0 END,"
-        " CASE WHEN salespipe_sees_all() THEN ("
-        f" {marks} SELECT count(*) FROM (({_DAYS_OF} EXCEPT ALL {days})"
-        f"  UNION ALL ({days} EXCEPT ALL {_DAYS_OF})) d) ELSE 0 END"
+        f"WITH marks AS MATERIALIZED ({_SLIP_EVERY}),"
+        f" counted AS MATERIALIZED ({_GROUPS_OF}), counted_days AS MATERIALIZED ({_DAYS_OF})"
+        " SELECT (SELECT count(*) FROM ("
+        f"  (SELECT * FROM counted EXCEPT ALL {groups})"
+        f"  UNION ALL ({groups} EXCEPT ALL SELECT * FROM counted)) d),"
+        " (SELECT count(*) FROM ("
+        f"  (SELECT * FROM counted_days EXCEPT ALL {days})"
+        f"  UNION ALL ({days} EXCEPT ALL SELECT * FROM counted_days)) d)"
     )
     row = cursor.fetchone()
     assert row is not None
+    cursor.execute("RESET work_mem")
     return int(row[0]), int(row[1])
 
 
