@@ -598,6 +598,11 @@ BEGIN
     IF top IS NULL OR top < first THEN
         RETURN;
     END IF;
+    IF first = 1 THEN  -- nothing counted yet (a new pipeline, a copy, a demo): every deal
+        {_COUNT_SLIPS.format(marks=_SLIP_EVERY)};
+        UPDATE salespipe_slips_counted SET position = top;
+        RETURN;
+    END IF;
     -- The changes undone since (an array: a join would guess a scan of every event).
     SELECT coalesce(array_agg(undid), '{{}}') INTO undone FROM salespipe_events
     WHERE position >= first AND undid IS NOT NULL;
