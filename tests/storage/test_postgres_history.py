@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.file_and_server import file_and_copy, on
 from tests.migrations_undone import m005_undone, m007_undone
 
 from conftest import NOW  # the tests' clock
@@ -24,17 +25,11 @@ from salespipe.storage.queries import OpenWhere
 pytestmark = pytest.mark.postgres
 
 
-def _on(cli: Any, database: str, *args: str) -> Any:
-    result = cli("--db", database, *args)
-    assert result.exit_code == 0, result.stderr + result.stdout
-    return result
-
-
 def _make(cli: Any, database: str) -> None:
     """A demo, then deals of other owners, currencies and a second pipeline, reasons
     typed three ways, and a stage disabled after deals went through it."""
-    _on(cli, database, "demo", "--seed", "7", "--deals", "120")
-    _on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    on(cli, database, "demo", "--seed", "7", "--deals", "120")
+    on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
     newest = []
     for title, *options in [
         ("ต่ออายุ", "--owner", "สมชาย", "--value", "99.99", "-P", "Renewals"),
@@ -43,26 +38,23 @@ def _make(cli: Any, database: str) -> None:
         ("Big", "--owner", "SOMCHAI", "--value", "1m"),
         ("Lost early", "--owner", "somchai", "--value", "1234.55"),
     ]:
-        added = _on(cli, database, "add", title, "--at", "2026-09-01 10:15", "-q", *options)
+        added = on(cli, database, "add", title, "--at", "2026-09-01 10:15", "-q", *options)
         newest.append(added.stdout.strip())
     first = str(cli.json("--db", database, "list", "--status", "lost", "--sort", "id")[0]["id"])
-    _on(cli, database, "move", newest[0], "2", "--at", "2026-09-03 08:00")
-    _on(cli, database, "move", newest[1], "3", "--at", "2026-09-20 17:45")
-    _on(cli, database, "won", newest[1], "--at", "2026-10-02 11:00")
-    _on(cli, database, "lost", newest[2], "--reason", "  price   too HIGH ")
-    _on(cli, database, "lost", newest[4], "--reason", "Price too high", "--at", "2026-11-20")
-    _on(cli, database, "reopen", first)
-    _on(cli, database, "lost", first, "--reason", "ราคาสูง")
-    _on(cli, database, "stage", "disable", "approved", "--move-to", "negotiating")
+    on(cli, database, "move", newest[0], "2", "--at", "2026-09-03 08:00")
+    on(cli, database, "move", newest[1], "3", "--at", "2026-09-20 17:45")
+    on(cli, database, "won", newest[1], "--at", "2026-10-02 11:00")
+    on(cli, database, "lost", newest[2], "--reason", "  price   too HIGH ")
+    on(cli, database, "lost", newest[4], "--reason", "Price too high", "--at", "2026-11-20")
+    on(cli, database, "reopen", first)
+    on(cli, database, "lost", first, "--reason", "ราคาสูง")
+    on(cli, database, "stage", "disable", "approved", "--move-to", "negotiating")
 
 
 @pytest.fixture
 def both(cli: Any, pg_database: str, tmp_path: Path) -> tuple[str, str]:
     """The same pipeline in a data file and, copied, in a PostgreSQL database."""
-    source = str(tmp_path / "source.json")
-    _make(cli, source)
-    _on(cli, source, "copy", source, pg_database)
-    return source, pg_database
+    return file_and_copy(cli, _make, pg_database, tmp_path)
 
 
 WHERES = [
@@ -199,14 +191,14 @@ def test_a_database_before_m005_reads_the_same_and_a_write_upgrades_it(
     m005_undone(server)
     reports = [("report",), ("winrate", "--by", "reason"), ("durations",), ("funnel",)]
     for args in reports:
-        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+        assert on(cli, server, *args, "--json").stdout == on(cli, file, *args, "--json").stdout
     for database in both:
-        _on(cli, database, "add", "After the upgrade", "--value", "10", "--at", "2026-11-26")
+        on(cli, database, "add", "After the upgrade", "--value", "10", "--at", "2026-11-26")
     assert "m005_history_columns" in {
         name for (name,) in _rows(server, "SELECT name FROM salespipe_migrations")
     }
     for args in reports:
-        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+        assert on(cli, server, *args, "--json").stdout == on(cli, file, *args, "--json").stdout
 
 
 def _rows(database: str, sql: str) -> list[tuple[Any, ...]]:
@@ -253,10 +245,10 @@ def test_a_database_before_m007_reads_the_same_and_a_write_upgrades_it(
     _stays_are_the_folds(server)
     reports = [("report",), ("durations",), ("durations", "--owner", "émilie")]
     for args in reports:
-        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+        assert on(cli, server, *args, "--json").stdout == on(cli, file, *args, "--json").stdout
     newest = _open_ids(cli, server)[-1]
     for database in both:
-        _on(cli, database, "move", newest, "3", "--at", "2026-11-26")
+        on(cli, database, "move", newest, "3", "--at", "2026-11-26")
     assert "m007_stays" in {
         name for (name,) in _rows(server, "SELECT name FROM salespipe_migrations")
     }
@@ -264,7 +256,7 @@ def test_a_database_before_m007_reads_the_same_and_a_write_upgrades_it(
     assert _doctor(cli, server)["differences"] == []
     _stays_are_the_folds(server)
     for args in reports:
-        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+        assert on(cli, server, *args, "--json").stdout == on(cli, file, *args, "--json").stdout
 
 
 def test_the_stays_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -> None:
@@ -283,10 +275,10 @@ def test_the_stays_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -
         ("delete", sixth, "--yes"),
         ("add", "Fresh", "--value", "5"),
     ]:
-        _on(cli, server, *args)
+        on(cli, server, *args)
         assert _doctor(cli, server)["differences"] == [], args
     _stays_are_the_folds(server)
-    _on(cli, server, "copy", file, server, "--replace")
+    on(cli, server, "copy", file, server, "--replace")
     assert _doctor(cli, server) == {
         "database": server,
         "checks": ["stays", "stay days", "slips", "slip days"],

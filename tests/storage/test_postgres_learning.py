@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.file_and_server import file_and_copy, on
 from tests.migrations_undone import m008_undone
 
 from conftest import NOW  # the tests' clock
@@ -26,18 +27,12 @@ from salespipe.storage.queries import OpenWhere
 pytestmark = pytest.mark.postgres
 
 
-def _on(cli: Any, database: str, *args: str) -> Any:
-    result = cli("--db", database, *args)
-    assert result.exit_code == 0, result.stderr + result.stdout
-    return result
-
-
 def _make(cli: Any, database: str) -> None:
     """A demo, then deals of other owners, currencies and a second pipeline that move
     back, are lost and won again, or are made just before and after a day began; and a
     stage disabled after deals went through it."""
-    _on(cli, database, "demo", "--seed", "11", "--deals", "150")
-    _on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    on(cli, database, "demo", "--seed", "11", "--deals", "150")
+    on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
     newest = []
     for title, at, *options in [
         ("ต่ออายุ", "2026-08-31 23:30", "--owner", "สมชาย", "--value", "99.99", "-P", "Renewals"),
@@ -49,30 +44,27 @@ def _make(cli: Any, database: str) -> None:
         ("Open, no date", "2026-09-03 09:00", "--owner", "émilie", "--value", "1234.55",
          "--prob", "35"),
     ]:  # fmt: skip
-        added = _on(cli, database, "add", title, "--at", at, "-q", *options)
+        added = on(cli, database, "add", title, "--at", at, "-q", *options)
         newest.append(added.stdout.strip())
     renewal, back, again, once, _undated = newest
-    _on(cli, database, "move", renewal, "3", "--at", "2026-09-05 08:00")
-    _on(cli, database, "won", renewal, "--at", "2026-10-01 00:10")
-    _on(cli, database, "move", back, "4", "--at", "2026-09-10 08:00")
-    _on(cli, database, "move", back, "2", "--at", "2026-09-20 17:45")
-    _on(cli, database, "move", back, "4", "--at", "2026-10-02 11:00")
-    _on(cli, database, "won", back, "--at", "2026-10-30 23:59")
-    _on(cli, database, "move", again, "3", "--at", "2026-09-11 12:00")
-    _on(cli, database, "lost", again, "--reason", "price", "--at", "2026-09-15 12:00")
-    _on(cli, database, "reopen", again, "--at", "2026-10-01 09:00")
-    _on(cli, database, "won", again, "--at", "2026-11-02 16:00")
-    _on(cli, database, "won", once, "--at", "2026-09-02 09:00")
-    _on(cli, database, "stage", "disable", "approved", "--move-to", "negotiating")
+    on(cli, database, "move", renewal, "3", "--at", "2026-09-05 08:00")
+    on(cli, database, "won", renewal, "--at", "2026-10-01 00:10")
+    on(cli, database, "move", back, "4", "--at", "2026-09-10 08:00")
+    on(cli, database, "move", back, "2", "--at", "2026-09-20 17:45")
+    on(cli, database, "move", back, "4", "--at", "2026-10-02 11:00")
+    on(cli, database, "won", back, "--at", "2026-10-30 23:59")
+    on(cli, database, "move", again, "3", "--at", "2026-09-11 12:00")
+    on(cli, database, "lost", again, "--reason", "price", "--at", "2026-09-15 12:00")
+    on(cli, database, "reopen", again, "--at", "2026-10-01 09:00")
+    on(cli, database, "won", again, "--at", "2026-11-02 16:00")
+    on(cli, database, "won", once, "--at", "2026-09-02 09:00")
+    on(cli, database, "stage", "disable", "approved", "--move-to", "negotiating")
 
 
 @pytest.fixture
 def both(cli: Any, pg_database: str, tmp_path: Path) -> tuple[str, str]:
     """The same pipeline in a data file and, copied, in a PostgreSQL database."""
-    source = str(tmp_path / "source.json")
-    _make(cli, source)
-    _on(cli, source, "copy", source, pg_database)
-    return source, pg_database
+    return file_and_copy(cli, _make, pg_database, tmp_path)
 
 
 WHERES = [
@@ -214,7 +206,7 @@ def test_the_server_adds_them_up(
 
 def test_calibrate_apply_sets_the_same_probabilities(both: tuple[str, str], cli: Any) -> None:
     for database in both:
-        _on(cli, database, "calibrate", "--since", "2026-09-01", "--apply")
+        on(cli, database, "calibrate", "--since", "2026-09-01", "--apply")
     file, server = (cli.json("--db", database, "stage", "list") for database in both)
     assert server == file
     assert file != cli.json("--db", both[0], "stage", "list", "--pipeline", "renewals")
@@ -237,14 +229,14 @@ def test_a_database_before_m008_reads_the_same_and_a_write_upgrades_it(
     m008_undone(server)
     reports = [("calibrate",), ("forecast", "--method", "history"), ("forecast",)]
     for args in reports:
-        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+        assert on(cli, server, *args, "--json").stdout == on(cli, file, *args, "--json").stdout
     for database in both:
-        _on(cli, database, "add", "After the upgrade", "--value", "10", "--at", "2026-11-26")
+        on(cli, database, "add", "After the upgrade", "--value", "10", "--at", "2026-11-26")
     assert "m008_won_paths" in {
         name for (name,) in _rows(server, "SELECT name FROM salespipe_migrations")
     }
     for args in reports:
-        assert _on(cli, server, *args, "--json").stdout == _on(cli, file, *args, "--json").stdout
+        assert on(cli, server, *args, "--json").stdout == on(cli, file, *args, "--json").stdout
 
 
 def _rows(database: str, sql: str) -> list[tuple[Any, ...]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.file_and_server import file_and_copy, on
 from tests.migrations_undone import m009_undone
 
 from salespipe.app.pipeline import Pipeline
@@ -26,18 +27,12 @@ DAY = date(2026, 12, 1)  # the report's date: not what is compared
 OWNERS = [None, "alice", "สมชาย", "Bao", "nobody at all"]
 
 
-def _on(cli: Any, database: str, *args: str) -> Any:
-    result = cli("--db", database, *args)
-    assert result.exit_code == 0, result.stderr + result.stdout
-    return result
-
-
 def _make(cli: Any, database: str) -> None:
     """A demo (whose history pushes many dates), then deals of owners written in other
     cases and scripts whose expected close goes later, earlier, away and back, across
     a new owner, a move and a second pipeline."""
-    _on(cli, database, "demo", "--seed", "5", "--deals", "120")
-    _on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    on(cli, database, "demo", "--seed", "5", "--deals", "120")
+    on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
     ids = []
     for title, *options in [
         ("ต่ออายุ", "--owner", "สมชาย", "--close", "2026-12-20", "-P", "Renewals"),
@@ -46,7 +41,7 @@ def _make(cli: Any, database: str) -> None:
         ("Case one", "--owner", "SOMCHAI", "--close", "2026-12-01"),
         ("Case two", "--owner", "somchai"),
     ]:
-        ids.append(_on(cli, database, "add", title, "-q", *options).stdout.strip())
+        ids.append(on(cli, database, "add", title, "-q", *options).stdout.strip())
     renewal, later, cleared, upper, lower = ids
     for args in [
         ("edit", renewal, "--close", "2027-01-20"),
@@ -62,16 +57,13 @@ def _make(cli: Any, database: str) -> None:
         ("edit", lower, "--close", "2026-12-24"),  # a first date: no slip
         ("edit", lower, "--close", "2027-06-30"),
     ]:
-        _on(cli, database, *args)
+        on(cli, database, *args)
 
 
 @pytest.fixture
 def both(cli: Any, pg_database: str, tmp_path: Path) -> tuple[str, str]:
     """The same pipeline in a data file and, copied, in a PostgreSQL database."""
-    source = str(tmp_path / "source.json")
-    _make(cli, source)
-    _on(cli, source, "copy", source, pg_database)
-    return source, pg_database
+    return file_and_copy(cli, _make, pg_database, tmp_path)
 
 
 def _kept_is_replayed(database: str, owners: list[str | None] = OWNERS) -> None:
@@ -114,7 +106,7 @@ def test_two_owners_that_fold_alike_are_replayed(
     assert Pipeline.open(both[1]).read().slip_tallies(owner) is None
     file, server = both
     asked = ("slips", "--owner", owner, "--json")
-    assert _on(cli, server, *asked).stdout == _on(cli, file, *asked).stdout
+    assert on(cli, server, *asked).stdout == on(cli, file, *asked).stdout
 
 
 @pytest.mark.parametrize("owner", [[], ["--owner", "émilie"], ["--owner", "nobody"]])
@@ -123,7 +115,7 @@ def test_slips_prints_the_same_on_the_server(
 ) -> None:
     file, server = both
     for args in (("slips", "--json"), ("slips",), ("--lang", "th", "slips")):
-        assert _on(cli, server, *args, *owner).stdout == _on(cli, file, *args, *owner).stdout
+        assert on(cli, server, *args, *owner).stdout == on(cli, file, *args, *owner).stdout
 
 
 def test_the_slips_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -> None:
@@ -146,11 +138,11 @@ def test_the_slips_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -
         ("delete", fourth, "--yes"),
         ("add", "Fresh", "--close", "2027-01-01"),
     ]:
-        _on(cli, server, *args)
+        on(cli, server, *args)
         assert _doctor(cli, server)["differences"] == [], args
         _kept_is_replayed(server, [None, "someone new"])
     _kept_is_replayed(server)
-    _on(cli, server, "copy", file, server, "--replace")
+    on(cli, server, "copy", file, server, "--replace")
     assert _doctor(cli, server) == {
         "database": server,
         "checks": ["stays", "stay days", "slips", "slip days"],
@@ -158,7 +150,7 @@ def test_the_slips_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -
         "fixed": False,
     }
     _kept_is_replayed(server)
-    assert _on(cli, server, "slips", "--json").stdout == _on(cli, file, "slips", "--json").stdout
+    assert on(cli, server, "slips", "--json").stdout == on(cli, file, "slips", "--json").stdout
 
 
 def test_a_database_before_m009_reads_the_same_and_a_write_counts_them(
@@ -167,13 +159,13 @@ def test_a_database_before_m009_reads_the_same_and_a_write_counts_them(
     file, server = both
     m009_undone(server)
     assert Pipeline.open(server).read().slip_tallies(None) is None  # replayed meanwhile
-    assert _on(cli, server, "slips", "--json").stdout == _on(cli, file, "slips", "--json").stdout
+    assert on(cli, server, "slips", "--json").stdout == on(cli, file, "slips", "--json").stdout
     for database in both:
-        _on(cli, database, "add", "After the upgrade", "-o", "alice", "--close", "2027-01-01")
+        on(cli, database, "add", "After the upgrade", "-o", "alice", "--close", "2027-01-01")
     assert Pipeline.open(server).read().slip_tallies(None) is not None
     assert _doctor(cli, server)["differences"] == []
     _kept_is_replayed(server)
-    assert _on(cli, server, "slips", "--json").stdout == _on(cli, file, "slips", "--json").stdout
+    assert on(cli, server, "slips", "--json").stdout == on(cli, file, "slips", "--json").stdout
 
 
 def test_doctor_finds_slips_that_differ_and_counts_them_afresh(

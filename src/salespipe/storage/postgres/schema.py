@@ -281,6 +281,16 @@ def m006_open_indexes(cursor: Cursor) -> None:
     )
 
 
+def _definer(cursor: Cursor) -> str:
+    """What makes a function run as the tables' owner, in this schema whatever the
+    caller's ``search_path``."""
+    cursor.execute("SELECT current_schema()")
+    found = cursor.fetchone()
+    assert found is not None
+    schema = sql.Identifier(str(found[0])).as_string(cursor)
+    return f"SECURITY DEFINER SET search_path = {schema}, pg_temp"
+
+
 def m007_stays(cursor: Cursor) -> None:
     """Every stay of every live deal as a row of its own, kept by the server from the
     deals' m005 columns whatever writes them (triggers on ``salespipe_deals``: saves,
@@ -294,15 +304,9 @@ def m007_stays(cursor: Cursor) -> None:
     (the deal's stage, status and owner). The same row-level security as the deals: a
     rep with ``visibility own`` sees only the stays of their own deals, and none of the
     day totals, which are the whole team's."""
-    cursor.execute("SELECT current_schema()")
-    found = cursor.fetchone()
-    assert found is not None
     # The triggers write as the tables' owner (a rep needs no right to write stays, so
     # none can forge them), in this schema whatever the writer's search_path.
-    definer = (
-        "SECURITY DEFINER SET search_path = "
-        f"{sql.Identifier(str(found[0])).as_string(cursor)}, pg_temp"
-    )
+    definer = _definer(cursor)
     came = _STAYS_OF.format(deals="salespipe_came")
     cursor.execute(
         f"""
@@ -524,13 +528,7 @@ def m009_slips(cursor: Cursor) -> None:
     runs as the tables' owner and under the pipeline's lock, so whoever calls it, it
     only ever counts what the events say. The totals are the whole team's: like the
     stays' day totals, only a role that sees every deal reads them."""
-    cursor.execute("SELECT current_schema()")
-    found = cursor.fetchone()
-    assert found is not None
-    definer = (
-        "SECURITY DEFINER SET search_path = "
-        f"{sql.Identifier(str(found[0])).as_string(cursor)}, pg_temp"
-    )
+    definer = _definer(cursor)
     cursor.execute(
         f"""
         -- kind: 'o' an owner (stage ''), 's' a stage (owner ''), 'p' an owner's deals in
