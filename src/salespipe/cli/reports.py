@@ -426,7 +426,8 @@ def register(app: typer.Typer) -> None:
                 _stages_in(snapshot, pipeline),
                 as_of=clock.now().date(),
                 owner=owner,
-                changes=None if pipeline is None else _changes_in(snapshot, pipeline),
+                pipeline=pipeline,
+                changes=lambda: _changes_in(snapshot, pipeline),
             )
 
         if _all_pipelines(ctx):

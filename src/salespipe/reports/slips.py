@@ -15,7 +15,7 @@ replaying every event.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -97,17 +97,17 @@ def slips_in(
     *,
     as_of: date,
     owner: str | None = None,
-    changes: Iterable[ChangeRow] | None = None,
+    pipeline: str | None = None,
+    changes: Callable[[], Iterable[ChangeRow]] | None = None,
 ) -> Slips:
-    """The slips of ``view``'s deals: of every deal when ``changes`` is None, from the
-    backend's totals if it keeps them, else from every event's change row; of some
-    deals (a pipeline's), from their ``changes``."""
-    if changes is None:
-        tallies = view.slip_tallies(owner)
-        if tallies is not None:
-            return from_tallies(tallies, stages, as_of=as_of)
-        changes = view.change_records()
-    return slips(changes, view.undone_changes(), stages, as_of=as_of, owner=owner)
+    """The slips of ``view``'s deals (of those now in ``pipeline``): from the backend's
+    totals if it keeps them, else replayed from ``changes()`` (default: every event's
+    change row)."""
+    tallies = view.slip_tallies(owner, pipeline)
+    if tallies is not None:
+        return from_tallies(tallies, stages, as_of=as_of)
+    rows = changes() if changes is not None else view.change_records()
+    return slips(rows, view.undone_changes(), stages, as_of=as_of, owner=owner)
 
 
 def from_tallies(tallies: SlipTallies, stages: Sequence[Stage], *, as_of: date) -> Slips:

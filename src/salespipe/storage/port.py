@@ -214,11 +214,11 @@ class ReadView(Protocol):
         records once (storage/history.py ``fold``), which the caller then does."""
         return None
 
-    def slip_tallies(self, owner: str | None) -> SlipTallies | None:
-        """The slips of every deal (or of those of ``owner``, compared as ``--owner``
-        compares), added up by the backend as the changes were made; None when it keeps
-        no such totals, and the caller replays the events' change rows
-        (reports/slips.py)."""
+    def slip_tallies(self, owner: str | None, pipeline: str | None = None) -> SlipTallies | None:
+        """The slips of every deal, or of the deals now in ``pipeline`` (of those of
+        ``owner``, compared as ``--owner`` compares), added up by the backend as the
+        changes were made; None when it keeps no such totals, and the caller replays the
+        events' change rows (reports/slips.py)."""
         return None
 
     # -- events --------------------------------------------------------------------------

@@ -303,7 +303,7 @@ class Snapshot:
         totals of the history)."""
         return None
 
-    def slip_tallies(self, owner: str | None) -> SlipTallies | None:
+    def slip_tallies(self, owner: str | None, pipeline: str | None = None) -> SlipTallies | None:
         """None: ``slips`` replays the change log (the file keeps no totals of it)."""
         return None
 

@@ -382,12 +382,12 @@ class PostgresView(ReadView):
             self._rows, self.stages(), where, asks, stays_table=self._migrated(schema.m007_stays)
         )
 
-    def slip_tallies(self, owner: str | None) -> SlipTallies | None:
+    def slip_tallies(self, owner: str | None, pipeline: str | None = None) -> SlipTallies | None:
         if not self._migrated(schema.m009_slips):
             return None
         from salespipe.storage.postgres import slips
 
-        return slips.tallies(self._rows, owner)
+        return slips.tallies(self._rows, owner, pipeline)
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
@@ -615,8 +615,6 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                         " ORDER BY list_order DESC OFFSET %s LIMIT 1)",
                         (UNDO_DEPTH,),
                     )
-            # The slips of m009 (a writer has migrated the schema), once a change.
-            cursor.execute("SELECT salespipe_count_slips()")
             if self._change_id is not None:
                 # Delivered to every `salespipe watch` when (and only if) this commits.
                 cursor.execute(
@@ -624,6 +622,9 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                     (str(self._change_id),),
                 )
             self._pipeline.update(cursor, redact(self._target))
+            # The slips of m009 (a writer has migrated the schema), once a change; after
+            # the stages are written, as they say which pipeline a deal is in.
+            cursor.execute("SELECT salespipe_count_slips()")
 
 
 def _stays_findings(missing: int, extra: int, days: int) -> list[Finding]:

@@ -20,6 +20,7 @@ from psycopg import sql
 
 from salespipe.core.errors import NewerSchema, NotASalespipeFile
 from salespipe.core.i18n import _
+from salespipe.core.model import FIRST_PIPELINE
 from salespipe.storage.history import MICROS_PER_DAY
 
 Cursor = psycopg.Cursor[Any]
@@ -531,24 +532,27 @@ def m009_slips(cursor: Cursor) -> None:
     definer = _definer(cursor)
     cursor.execute(
         f"""
-        -- kind: 'o' an owner (stage ''), 's' a stage (owner ''), 'p' an owner's deals in
-        -- a stage, 't' every deal (both '').
+        -- pipeline: the one each deal is in now ('' a deal deleted); kind: 'o' an owner
+        -- (stage ''), 's' a stage (owner ''), 'p' an owner's deals in a stage, 't' every
+        -- deal (both '').
         CREATE TABLE salespipe_slip_groups (
+            pipeline text NOT NULL,
             kind "char" NOT NULL,
             owner text NOT NULL,
             stage text NOT NULL,
             deals bigint NOT NULL,
             dated bigint NOT NULL,
             slipped bigint NOT NULL,
-            PRIMARY KEY (kind, owner, stage)
+            PRIMARY KEY (pipeline, kind, owner, stage)
         );
         CREATE TABLE salespipe_slip_days (
+            pipeline text NOT NULL,
             kind "char" NOT NULL,
             owner text NOT NULL,
             stage text NOT NULL,
             days integer NOT NULL,
             slips bigint NOT NULL,
-            PRIMARY KEY (kind, owner, stage, days)
+            PRIMARY KEY (pipeline, kind, owner, stage, days)
         );
         -- The events up to this position are counted.
         CREATE TABLE salespipe_slips_counted (
@@ -639,10 +643,12 @@ def slips_differences(cursor: Cursor) -> tuple[int, int]:
     if not (sees_all and sees_all[0]):
         return 0, 0
     groups = (
-        "SELECT kind, owner, stage, deals, dated, slipped FROM salespipe_slip_groups"
+        "SELECT pipeline, kind, owner, stage, deals, dated, slipped FROM salespipe_slip_groups"
         " WHERE deals <> 0 OR dated <> 0 OR slipped <> 0"
     )
-    days = "SELECT kind, owner, stage, days, slips FROM salespipe_slip_days WHERE slips <> 0"
+    days = (
+        "SELECT pipeline, kind, owner, stage, days, slips FROM salespipe_slip_days WHERE slips <> 0"
+    )
     cursor.execute("SET LOCAL work_mem = '256MB'")  # one sort of every event, in memory
     cursor.execute(
         f"WITH marks AS MATERIALIZED ({_SLIP_EVERY}),"
@@ -667,31 +673,39 @@ def slips_differences(cursor: Cursor) -> tuple[int, int]:
 # the setters' "position, then the value" texts so far (one sort of the events, by deal
 # and position, serves every field; "n" marks a JSON null). A row per deal, owner and
 # stage the deal came to: whether it had an expected close there, and the days of each
-# push later while there. ``{events}`` picks the deals; ``{upto}`` keeps the events and
-# undos recorded before a position. (Unlike the replay, a removal does not start a
-# deal afresh: no event follows a deal's removal that is not undone.)
+# push later while there; and the pipeline the deal is in now, by the stage its events
+# left it in ('' once it is deleted), as ``--pipeline`` picks the deals whose history
+# it replays. ``{events}`` picks the deals; ``{upto}`` keeps the events and undos
+# recorded before a position. (Unlike the replay, a removal does not start a deal
+# afresh: no event follows a deal's removal that is not undone.)
 _SLIP_MARKS = """
-    SELECT deal_id, owner, stage, bool_or(close IS NOT NULL) AS dated,
+    SELECT m.deal_id, CASE WHEN m.gone OR k.key IS NULL THEN '' ELSE k.pipeline END
+        AS pipeline, m.owner, m.stage, m.dated, m.slips
+    FROM (
+    SELECT deal_id, now_in, gone, owner, stage, bool_or(close IS NOT NULL) AS dated,
         coalesce(array_agg(pushed) FILTER (WHERE pushed > 0), '{{}}') AS slips
     FROM (
-        SELECT deal_id, owner, stage, close,
+        SELECT deal_id, now_in, gone, owner, stage, close,
             CASE WHEN NOT added AND has_close AND previous <> '' AND close <> ''
                 THEN close::date - previous::date END AS pushed
         FROM (
-            SELECT deal_id, added, has_close,
+            SELECT deal_id, added, removed, has_close,
                 coalesce(salespipe_set_value(max(set_owner COLLATE "C") OVER w), '') AS owner,
                 coalesce(salespipe_set_value(max(set_stage COLLATE "C") OVER w), '') AS stage,
                 salespipe_set_value(max(set_close COLLATE "C") OVER w) AS close,
                 salespipe_set_value(max(set_close COLLATE "C") OVER (
-                    w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS previous
+                    w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS previous,
+                salespipe_set_value(max(set_stage COLLATE "C") OVER whole) AS now_in,
+                bool_or(removed) OVER whole AS gone
             FROM (
-                SELECT deal_id, position, added, a ? 'expected_close' AS has_close,
+                SELECT deal_id, position, added, removed, a ? 'expected_close' AS has_close,
                     salespipe_setter(position, a, 'owner') AS set_owner,
                     salespipe_setter(position, a, 'stage') AS set_stage,
                     salespipe_setter(position, a, 'expected_close') AS set_close
                 FROM (
                     SELECT deal_id, position, r->'after' AS a,
-                        coalesce(jsonb_typeof(r->'before'), 'null') = 'null' AS added
+                        coalesce(jsonb_typeof(r->'before'), 'null') = 'null' AS added,
+                        coalesce(jsonb_typeof(r->'after'), 'null') = 'null' AS removed
                     FROM (
                         SELECT e.deal_id, e.position, e.record::jsonb AS r
                         FROM salespipe_events e
@@ -700,15 +714,22 @@ _SLIP_MARKS = """
                               WHERE u.undid = e.change AND u.position < {upto})
                         OFFSET 0  -- each record made jsonb once
                     ) effective
-                    WHERE jsonb_typeof(r->'after') = 'object'
                 ) changed
-                WHERE added OR a ?| ARRAY['owner', 'stage', 'expected_close']
+                WHERE removed OR jsonb_typeof(a) = 'object'
+                    AND (added OR a ?| ARRAY['owner', 'stage', 'expected_close'])
                 OFFSET 0  -- the sort below carries the setters, not the records
             ) followed
-            WINDOW w AS (PARTITION BY deal_id ORDER BY position)
+            WINDOW w AS (PARTITION BY deal_id ORDER BY position),
+                whole AS (PARTITION BY deal_id)
         ) valued
+        WHERE NOT removed
     ) replayed
-    GROUP BY deal_id, owner, stage
+    GROUP BY deal_id, now_in, gone, owner, stage
+    ) m
+    LEFT JOIN (
+        SELECT s->>'key' AS key, coalesce(s->>'pipeline', '{first_pipeline}') AS pipeline
+        FROM salespipe_pipeline p, json_array_elements(p.stages) s
+    ) k ON k.key = m.now_in
 """
 # What an event sets a field to, as text that sorts by the event's place (NULL if it
 # does not set it), and the value back out of the greatest of those texts.
@@ -725,55 +746,60 @@ _ALL = "9223372036854775807"
 # Every deal's, to count afresh; the deals of a statement before and after it, signed.
 _SLIP_EVERY = (
     "SELECT 1 AS sign, * FROM ("
-    + _SLIP_MARKS.format(events="e.deal_id IS NOT NULL", upto=_ALL)
+    + _SLIP_MARKS.format(events="e.deal_id IS NOT NULL", upto=_ALL, first_pipeline=FIRST_PIPELINE)
     + ") m"
 )
 _SLIP_CHANGES = (
     "SELECT -1 AS sign, * FROM ("
-    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto="first")
+    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto="first", first_pipeline=FIRST_PIPELINE)
     + ") was UNION ALL SELECT 1, * FROM ("
-    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto=_ALL)
+    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto=_ALL, first_pipeline=FIRST_PIPELINE)
     + ") now"
 )
 # The totals of marks (signed) per group: a deal counts once in each group it came to.
 _GROUPS_OF = """
-    SELECT kind, owner, stage, sum(sign) AS deals, sum(sign * dated::int) AS dated,
-        sum(sign * slipped::int) AS slipped
+    SELECT pipeline, kind, owner, stage, sum(sign) AS deals,
+        sum(sign * dated::int) AS dated, sum(sign * slipped::int) AS slipped
     FROM (
-        SELECT sign, 'p'::"char" AS kind, owner, stage, dated,
+        SELECT sign, pipeline, 'p'::"char" AS kind, owner, stage, dated,
             cardinality(slips) > 0 AS slipped FROM marks
         UNION ALL
-        SELECT sign, 'o', owner, '', bool_or(dated), bool_or(cardinality(slips) > 0)
-        FROM marks GROUP BY sign, deal_id, owner
+        SELECT sign, pipeline, 'o', owner, '', bool_or(dated),
+            bool_or(cardinality(slips) > 0)
+        FROM marks GROUP BY sign, pipeline, deal_id, owner
         UNION ALL
-        SELECT sign, 's', '', stage, bool_or(dated), bool_or(cardinality(slips) > 0)
-        FROM marks GROUP BY sign, deal_id, stage
+        SELECT sign, pipeline, 's', '', stage, bool_or(dated),
+            bool_or(cardinality(slips) > 0)
+        FROM marks GROUP BY sign, pipeline, deal_id, stage
         UNION ALL
-        SELECT sign, 't', '', '', bool_or(dated), bool_or(cardinality(slips) > 0)
-        FROM marks GROUP BY sign, deal_id
+        SELECT sign, pipeline, 't', '', '', bool_or(dated), bool_or(cardinality(slips) > 0)
+        FROM marks GROUP BY sign, pipeline, deal_id
     ) g
-    GROUP BY kind, owner, stage
+    GROUP BY pipeline, kind, owner, stage
 """
 _DAYS_OF = """
-    SELECT kind, owner, stage, days, sum(sign) AS slips
+    SELECT pipeline, kind, owner, stage, days, sum(sign) AS slips
     FROM (
-        SELECT sign, 'p'::"char" AS kind, owner, stage, unnest(slips) AS days FROM marks
-        UNION ALL SELECT sign, 'o', owner, '', unnest(slips) FROM marks
-        UNION ALL SELECT sign, 's', '', stage, unnest(slips) FROM marks
-        UNION ALL SELECT sign, 't', '', '', unnest(slips) FROM marks
+        SELECT sign, pipeline, 'p'::"char" AS kind, owner, stage, unnest(slips) AS days
+        FROM marks
+        UNION ALL SELECT sign, pipeline, 'o', owner, '', unnest(slips) FROM marks
+        UNION ALL SELECT sign, pipeline, 's', '', stage, unnest(slips) FROM marks
+        UNION ALL SELECT sign, pipeline, 't', '', '', unnest(slips) FROM marks
     ) d
-    GROUP BY kind, owner, stage, days
+    GROUP BY pipeline, kind, owner, stage, days
 """
 _COUNT_SLIPS = (
     "WITH marks AS MATERIALIZED ({marks}),"
-    f" grouped AS (INSERT INTO salespipe_slip_groups AS t"
-    "  (kind, owner, stage, deals, dated, slipped)"
+    " grouped AS (INSERT INTO salespipe_slip_groups AS t"
+    "  (pipeline, kind, owner, stage, deals, dated, slipped)"
     f"  SELECT * FROM ({_GROUPS_OF}) g WHERE deals <> 0 OR dated <> 0 OR slipped <> 0"
-    "  ON CONFLICT (kind, owner, stage) DO UPDATE SET deals = t.deals + EXCLUDED.deals,"
-    "  dated = t.dated + EXCLUDED.dated, slipped = t.slipped + EXCLUDED.slipped)"
-    " INSERT INTO salespipe_slip_days AS t (kind, owner, stage, days, slips)"
+    "  ON CONFLICT (pipeline, kind, owner, stage) DO UPDATE SET"
+    "  deals = t.deals + EXCLUDED.deals, dated = t.dated + EXCLUDED.dated,"
+    "  slipped = t.slipped + EXCLUDED.slipped)"
+    " INSERT INTO salespipe_slip_days AS t (pipeline, kind, owner, stage, days, slips)"
     f" SELECT * FROM ({_DAYS_OF}) d WHERE slips <> 0"
-    " ON CONFLICT (kind, owner, stage, days) DO UPDATE SET slips = t.slips + EXCLUDED.slips"
+    " ON CONFLICT (pipeline, kind, owner, stage, days)"
+    " DO UPDATE SET slips = t.slips + EXCLUDED.slips"
 )
 
 
