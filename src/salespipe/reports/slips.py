@@ -26,7 +26,7 @@ from salespipe.core.model import Stage
 from salespipe.core.tally import median_and_mean, rate, rounded
 
 if TYPE_CHECKING:
-    from salespipe.storage.history import SlipTallies
+    from salespipe.storage.history import SlipTallies, SlipTally
     from salespipe.storage.port import ReadView
 
 _FOLLOWED = ("owner", "stage", "expected_close")
@@ -113,7 +113,7 @@ def slips_in(
 def from_tallies(tallies: SlipTallies, stages: Sequence[Stage], *, as_of: date) -> Slips:
     """The report of totals a backend kept."""
 
-    def group(tally: Any) -> SlipGroup:
+    def group(tally: SlipTally) -> SlipGroup:
         return SlipGroup(tally.key, tally.key, tally.deals, tally.slipped, tally.days)
 
     return _report(
@@ -206,7 +206,6 @@ def _report(
     names = {s.key: s.name for s in stages}
     for group in by_stage:
         group.name = names.get(group.key, group.key)
-    total.key = total.name = ""
     order = {s.key: s.position for s in stages}
     return Slips(
         as_of=as_of,

@@ -1069,9 +1069,9 @@ class PostgresStorage(Storage):
         return PostgresFollower(self.target)
 
     def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
-        """What the server keeps derived, by triggers, against what it is derived from:
-        the stays of m007 against the deals, the slips of m009 against the events; with
-        ``repair``, made afresh in one locked change."""
+        """What the server keeps derived against what it is derived from: the stays of
+        m007 (kept by triggers) against the deals, the slips of m009 (counted by each
+        change) against the events; with ``repair``, made afresh in one locked change."""
         connection = connect(self.target)
         checks: list[str] = []
         findings: list[Finding] = []

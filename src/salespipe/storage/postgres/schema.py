@@ -517,9 +517,10 @@ def m008_won_paths(cursor: Cursor) -> None:
 
 def m009_slips(cursor: Cursor) -> None:
     """What ``slips`` reports, kept by the server as the changes are made (docs/team.md):
-    per owner, per stage, per owner and stage, and in all, how many deals came there,
-    how many had an expected close there and how many had it pushed later; and how many
-    pushes there were of each length in days (storage/postgres/slips.py reads them).
+    per pipeline the deals are in now, and in it per owner, per stage, per owner and
+    stage, and in all, how many deals came there, how many had an expected close there
+    and how many had it pushed later; and how many pushes there were of each length in
+    days (storage/postgres/slips.py reads them).
 
     ``salespipe_count_slips()`` brings them up to date with the events recorded since
     it last did (the position it got to is kept): it replays the events of the deals
@@ -623,16 +624,19 @@ END $$;
 
 
 def fill_slips(cursor: Cursor) -> None:
-    """Count the slips afresh from every event (m009, ``doctor --fix``)."""
+    """Count the slips afresh from every event (m009, ``doctor --fix``): from nothing
+    counted, the counting function counts every event."""
     cursor.execute(
-        "SET LOCAL work_mem = '256MB';"  # one sort of every event, kept in memory
-        " DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days;"
-        f" {_COUNT_SLIPS.format(marks=_SLIP_EVERY)};"
-        " UPDATE salespipe_slips_counted"
-        "  SET position = coalesce((SELECT max(position) FROM salespipe_events), 0);"
-        " RESET work_mem;"
+        f"{_UNCOUNT_SLIPS} SELECT salespipe_count_slips();"
         " ANALYZE salespipe_slip_groups, salespipe_slip_days"
     )
+
+
+# No slip counted, from no event.
+_UNCOUNT_SLIPS = (
+    "DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days;"
+    " UPDATE salespipe_slips_counted SET position = 0;"
+)
 
 
 def slips_differences(cursor: Cursor) -> tuple[int, int]:
@@ -895,10 +899,7 @@ def empty(cursor: Cursor) -> None:
     cursor.execute(
         "DELETE FROM salespipe_undo; DELETE FROM salespipe_events;"
         " DELETE FROM salespipe_stages_used; DELETE FROM salespipe_deals;"
-        # The slips counted from the events just deleted (m009), when it has them.
-        " DO $$ BEGIN IF to_regclass('salespipe_slip_groups') IS NOT NULL THEN"
-        " DELETE FROM salespipe_slip_groups; DELETE FROM salespipe_slip_days;"
-        " UPDATE salespipe_slips_counted SET position = 0; END IF; END $$"
+        f" {_UNCOUNT_SLIPS}"  # those of the events just deleted
     )
 
 
