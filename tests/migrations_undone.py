@@ -16,8 +16,10 @@ def _undo(database: str, name: str, statements: str) -> None:
 
 
 def m005_undone(database: str) -> None:
-    """Before m005, and so before m006 and m007 too, which stand on it (m006's index by
-    entry moment uses m005's salespipe_micros; m007's stays come from its columns)."""
+    """Before m005, and so before m006, m007 and m010 too, which stand on it (m006's index
+    by entry moment uses m005's salespipe_micros; m007's stays come from its columns;
+    m010's indexes are on them)."""
+    m010_undone(database)
     m007_undone(database)
     m006_undone(database)
     _undo(
@@ -70,4 +72,12 @@ def m009_undone(database: str) -> None:
         "DROP TABLE salespipe_slip_groups, salespipe_slip_days, salespipe_slips_counted;"
         " DROP FUNCTION salespipe_count_slips();"
         " DROP FUNCTION salespipe_setter(bigint, jsonb, text), salespipe_set_value(text)",
+    )
+
+
+def m010_undone(database: str) -> None:
+    _undo(
+        database,
+        "m010_learning_indexes",
+        "DROP INDEX salespipe_deals_walks, salespipe_deals_won_closed",
     )

@@ -14,7 +14,7 @@ from uuid import uuid4
 
 import pytest
 from tests.conftest import pg_admin, pg_target
-from tests.migrations_undone import m006_undone
+from tests.migrations_undone import m006_undone, m010_undone
 
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import DatabaseBusy, DatabaseUnreachable
@@ -390,3 +390,42 @@ def test_a_database_from_before_m006_reads_the_same_and_a_write_builds_its_index
     monkeypatch.setattr("salespipe.storage.postgres.schema.migrate", no_migration)
     done = cli("--db", pg_database, "config", "set", "lock_timeout", "8")
     assert done.exit_code == 0, done.stderr
+
+
+def test_a_database_from_before_m010_learns_the_same_and_a_write_builds_its_indexes(
+    cli, pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The learning reports read the same without m010's indexes as with them, and the
+    first write builds them."""
+    import psycopg
+
+    monkeypatch.setenv("SALESPIPE_NOW", "2026-12-05T10:00:00+07:00")
+    assert cli("--db", pg_database, "demo", "--deals", "300", "--seed", "5").exit_code == 0
+    reports = [
+        ("calibrate",),
+        ("forecast",),
+        ("forecast", "--method", "history"),
+        ("forecast", "--method", "history", "--owner", "somchai"),
+    ]
+
+    def read() -> list[str]:
+        return [cli("--db", pg_database, *args, "--json").stdout for args in reports]
+
+    def indexes() -> set[str]:
+        with psycopg.connect(pg_database) as connection:
+            found = connection.execute(
+                "SELECT indexrelid::regclass::text FROM pg_index"
+                " WHERE indrelid = 'salespipe_deals'::regclass"
+            ).fetchall()
+        return {name for (name,) in found}
+
+    expected = read()
+    assert '"won_value": {\n        "THB"' in expected[1]  # some months have wins
+    m010 = {"salespipe_deals_walks", "salespipe_deals_won_closed"}
+    assert m010 <= indexes()
+    m010_undone(pg_database)
+    assert not m010 & indexes()
+    assert read() == expected
+    assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0
+    assert m010 <= indexes()
+    assert read() == expected

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from salespipe.core.model import Record, Stage, record_probability
 from salespipe.core.tally import (
     CENT,
+    ZERO,
     Totals,
     add_money,
     currency_of,
@@ -84,15 +85,18 @@ class ForecastRow:
             add_money(totals, currency, amount)
         return totals
 
-    def place(self, record: Record, chance: float, weighted: Decimal | None = None) -> None:
-        """An open deal expected in this row with ``chance`` (0-1); its weighted value is
-        ``weighted`` when given (the stage method's, exact), else value x chance."""
+    def place(
+        self, code: str, value: Decimal, chance: float, weighted: Decimal | None = None
+    ) -> None:
+        """An open deal of ``value`` in currency ``code`` expected in this row with
+        ``chance`` (0-1); its weighted value is ``weighted`` when given (the stage
+        method's, exact), else value x chance."""
         if chance <= 0:
             return
-        code, value = currency_of(record), value_of(record)
         if weighted is None:
             weighted = (value * Decimal(chance)).quantize(CENT)
-        add_money(self.weighted_value, code, weighted)
+        totals = self.weighted_value
+        totals[code] = totals.get(code, ZERO) + weighted
         self.chances.setdefault(code, []).append((int(value * 100), chance))
 
     def settle(self) -> None:
@@ -273,10 +277,11 @@ def forecast_of(
     for record in totals.pipeline:
         row = expected_in(record.get("expected_close"))
         row.count += 1
-        add_money(row.value, currency_of(record), value_of(record))
+        code, value = currency_of(record), value_of(record)
+        add_money(row.value, code, value)
         stage = by_key.get(record["stage"])
         if method == "stage":
-            row.place(record, win_chance(record, stage, None), weighted_of(record, stage))
+            row.place(code, value, win_chance(record, stage, None), weighted_of(record, stage))
             continue
         odds = learned.get(record["stage"])
         chance = win_chance(record, stage, odds)
@@ -284,9 +289,9 @@ def forecast_of(
             days = odds.days_to_won if odds is not None else ()
             shares = timing_shares(days, age_in_stage(record, now), edges)
             for target, share in zip(spread_rows, shares, strict=True):
-                target.place(record, chance * share)
+                target.place(code, value, chance * share)
         else:
-            row.place(record, chance)
+            row.place(code, value, chance)
 
     rows = [
         *(by_month[m] for m in history),

@@ -64,6 +64,8 @@ def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found
     answers are narrowed so, see the backend's ``history_totals``)."""
     if asks.made_since is not None:
         condition, params = made_since(condition, params, asks.made_since)
+    if asks.won_months is not None or asks.walks or asks.days_to_won or asks.open_deals:
+        _settle_for_every_deal(rows)
     if asks.won_months is not None:
         found.won = _won(rows, condition, params, asks.won_months)
     if asks.walks or asks.days_to_won:
@@ -75,6 +77,17 @@ def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found
             found.days_to_won = _days_to_won(rows, condition, params, keys)
     if asks.open_deals:
         found.pipeline = _open_deals(rows, condition, params)
+
+
+def _settle_for_every_deal(rows: Rows) -> None:
+    """Settings for statements that read every deal (for this transaction): two parallel
+    workers (a read's default is none, its questions being small; these are not) and
+    sorts and lists gathered in memory, not in files on disk."""
+    rows(
+        "SELECT set_config('max_parallel_workers_per_gather', '2', true),"
+        " set_config('work_mem', '256MB', true)",
+        {},
+    )
 
 
 def _won(
@@ -105,16 +118,16 @@ def _won(
 
 
 def _walks(rows: Rows, condition: str, params: dict[str, Any]) -> dict[Walk, int]:
-    """The deals per walk: grouped by their stays' stages and status on the server,
-    the stays of one visit made one stage here (a deal without stays: its stage)."""
+    """The deals per walk: grouped by status, stays' stages and stage on the server, in
+    the order of m010's index, the stays of one visit made one stage here (a deal
+    without stays: its stage)."""
     found = rows(
-        "SELECT d.stay_stages, d.status,"
-        " CASE WHEN coalesce(cardinality(d.stay_stages), 0) = 0 THEN d.stage END, count(*)"
+        "SELECT d.status, d.stay_stages, d.stage, count(*)"
         f" FROM salespipe_deals d WHERE {condition} GROUP BY 1, 2, 3",
         params,
     )
     walks: dict[Walk, int] = {}
-    for stays, status, stage, deals in found:
+    for status, stays, stage, deals in found:
         path: list[str] = []
         for key in stays or (stage,):
             if not path or path[-1] != key:
@@ -147,8 +160,6 @@ def _days_to_won(
             f"::float8 / 1000000 / {SECONDS_PER_DAY})"
             f" FILTER (WHERE %(key{i})s = ANY(d.won_path_stages))"
         )
-    # The lists are gathered in memory, not in files on disk (for this transaction).
-    rows("SELECT set_config('work_mem', '256MB', true)", {})
     found = rows(
         f"SELECT {', '.join(lists)} FROM salespipe_deals d"
         f" WHERE {condition} AND d.status = 'won' AND d.closed_micros IS NOT NULL",
@@ -167,10 +178,13 @@ def _open_deals(rows: Rows, condition: str, params: dict[str, Any]) -> Iterator[
     """The open deals' records as far as a forecast reads them (FORECAST_FIELDS), from
     the columns of m004, in the order their records are listed; asked of the server
     when first gone through, so that a page holds them only while it needs them."""
+    # The inner query is read off m006's covering index of the open deals (no record
+    # fetched), then sorted; ordered as it is, it would read every record in list order.
     found = rows(
-        "SELECT d.id, d.stage, d.whole_value, d.value, d.currency, d.probability, d.entered,"
-        f" d.close_due FROM salespipe_deals d WHERE {condition} AND d.status = 'open'"
-        " ORDER BY d.open_order",
+        "SELECT id, stage, whole_value, value, currency, probability, entered, close_due"
+        " FROM (SELECT d.id, d.stage, d.whole_value, d.value, d.currency, d.probability,"
+        " d.entered, d.close_due, d.open_order FROM salespipe_deals d"
+        f" WHERE {condition} AND d.status = 'open' OFFSET 0) o ORDER BY open_order",
         params,
     )
     for deal_id, stage, whole, value, currency, probability, entered, close in found:

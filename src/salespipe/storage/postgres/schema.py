@@ -807,6 +807,23 @@ _COUNT_SLIPS = (
 )
 
 
+def m010_learning_indexes(cursor: Cursor) -> None:
+    """Indexes for what the learning reports ask of every deal (storage/postgres/
+    learning.py): the walks, read in their order so the server counts each walk as it
+    passes instead of hashing every deal's stages, and the won deals by when they
+    closed, so the months a forecast shows are read without the lost deals between
+    them. Only indexes are built: readers go on meanwhile."""
+    cursor.execute(
+        """
+        CREATE INDEX salespipe_deals_walks ON salespipe_deals (status, stay_stages, stage)
+            INCLUDE (owner) WHERE NOT deleted;
+        CREATE INDEX salespipe_deals_won_closed ON salespipe_deals (closed_micros)
+            INCLUDE (closed_month, currency, value, owner, stage)
+            WHERE status = 'won' AND NOT deleted;
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -817,6 +834,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m007_stays,
     m008_won_paths,
     m009_slips,
+    m010_learning_indexes,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
