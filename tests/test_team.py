@@ -501,3 +501,46 @@ def test_a_rep_reads_only_their_own_stays(cli, team: Team, own) -> None:
     assert sum(row["stays"] for row in as_alice["stages"]) == 3
     for who in (db, team.uri(alice)):  # a rep checks the stays they see
         assert cli("--db", who, "doctor").exit_code == 0
+
+
+def test_doctor_checks_what_the_role_may_read_and_only_an_admin_repairs(
+    cli, team: Team, own
+) -> None:
+    """A rep's doctor checks the stays of their own deals and says which of the team's
+    totals it left out; a rep's or a manager's --fix is refused in one sentence (exit 4)
+    with nothing changed; an admin's repairs."""
+    import psycopg
+
+    with psycopg.connect(team.database) as connection:
+        connection.execute("DELETE FROM salespipe_stays WHERE deal_id = 2")  # alice's
+    alice, maria, adam = (team.uri(own[name]) for name in ("alice", "maria", "adam"))
+
+    report = json.loads(cli("--db", alice, "doctor", "--json").stdout)
+    assert report["checks"] == ["stays"]
+    assert report["not_checked"] == ["stay days", "slips", "slip days"]
+    assert [d["check"] for d in report["differences"]] == ["stays"]
+    shown = cli("--db", alice, "doctor")
+    assert shown.exit_code == 1
+    assert "Not checked: stay days, slips, slip days (the whole team's" in shown.stdout
+    managers = json.loads(cli("--db", maria, "doctor", "--json").stdout)
+    assert managers["checks"] == ["stays", "stay days", "slips", "slip days"]
+    assert managers["not_checked"] == []
+    for uri in (alice, maria):
+        refused = cli("--db", uri, "doctor", "--fix")
+        assert refused.exit_code == 4
+        assert "Only an admin of the team may rebuild what" in _one_sentence(refused.stderr)
+        assert "Traceback" not in refused.stderr
+    assert cli("--db", maria, "doctor").exit_code == 1  # still different: nothing changed
+    thai = cli("--db", alice, "--lang", "th", "doctor", "--fix")
+    assert thai.exit_code == 4
+    assert "เฉพาะผู้ดูแล (admin) ของทีมเท่านั้นที่สร้างข้อมูล" in _one_sentence(thai.stderr)
+    assert (
+        "ไม่ได้ตรวจ: stay days, slips, slip days"
+        in cli("--db", alice, "--lang", "th", "doctor").stdout
+    )
+
+    fixed = cli("--db", adam, "doctor", "--fix")
+    assert fixed.exit_code == 0, fixed.stderr
+    assert "Fixed 1 difference" in fixed.stdout
+    assert cli("--db", alice, "doctor").exit_code == 0
+    assert cli.json("--db", adam, "doctor")["differences"] == []

@@ -116,7 +116,8 @@ def register(app: typer.Typer) -> None:
         """Check what is kept derived from the history against it: exit 1 if any differs.
 
         On a data file: the indexes beside its journals. On PostgreSQL: the stays table
-        the history reports read, and the slips counted from the events.
+        the history reports read, and the slips counted from the events (a rep checks
+        the stays of their own deals; only an admin of the team may --fix).
 
         Example: salespipe doctor --fix
         """

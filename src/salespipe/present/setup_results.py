@@ -126,6 +126,7 @@ class DoctorReport:
             "checks": checkup.checks,
             "differences": [finding._asdict() for finding in checkup.findings],
             "fixed": checkup.repaired,
+            "not_checked": list(checkup.not_checked),
         }
 
 
@@ -139,9 +140,22 @@ def doctor_view(result: DoctorReport) -> str:
         return _("{path}: nothing is kept derived from the history here; nothing to check.").format(
             path=result.location
         )
+    lines = _findings_lines(result)
+    if checkup.not_checked:
+        lines.append(
+            _(
+                "Not checked: {names} (the whole team's, which only a role that sees "
+                "every deal may read)."
+            ).format(names=", ".join(checkup.not_checked))
+        )
+    return "\n".join(lines)
+
+
+def _findings_lines(result: DoctorReport) -> list[str]:
+    checkup = result.checkup
     findings = checkup.findings
     if not findings:
-        return _all_agree(checkup).format(path=result.location, count=len(checkup.checks))
+        return [_all_agree(checkup).format(path=result.location, count=len(checkup.checks))]
     lines = [f"{f.check}: {f.text}" for f in findings[:DIFFERENCES_SHOWN]]
     if len(findings) > DIFFERENCES_SHOWN:
         lines.append(_("… and {count} more").format(count=len(findings) - DIFFERENCES_SHOWN))
@@ -149,7 +163,7 @@ def doctor_view(result: DoctorReport) -> str:
         lines.append(_fixed(checkup).format(count=len(findings), path=result.location))
     else:
         lines.append(_to_fix(checkup).format(count=len(findings)))
-    return "\n".join(lines)
+    return lines
 
 
 def _all_agree(checkup: Checkup) -> str:

@@ -70,6 +70,8 @@ class Checkup(NamedTuple):
     findings: list[Finding]
     repaired: bool
     from_deals: bool = False
+    # The checks left out: the whole team's totals, to a role that sees only its deals.
+    not_checked: tuple[str, ...] = ()
 
 
 class Initial(NamedTuple):

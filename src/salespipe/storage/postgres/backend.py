@@ -1071,31 +1071,53 @@ class PostgresStorage(Storage):
     def checkup(self, repair: bool, lock_timeout: LockTimeout, now_iso: str) -> Checkup:
         """What the server keeps derived against what it is derived from: the stays of
         m007 (kept by triggers) against the deals, the slips of m009 (counted by each
-        change) against the events; with ``repair``, made afresh in one locked change."""
+        change) against the events; with ``repair``, made afresh in one locked change.
+        A role that sees only its own deals checks only their stays: the day totals
+        and the slips are the whole team's."""
         connection = connect(self.target)
         checks: list[str] = []
+        not_checked: list[str] = []
         findings: list[Finding] = []
         try:
             with translated(self.target), connection.cursor() as cursor:
                 done = schema.applied(cursor, self.location) or []
+                # The day totals and the slips are the whole team's (m002 made teams).
+                everyone = schema.m002_team_visibility.__name__ not in done
+                team = checks if everyone or schema.sees_all(cursor) else not_checked
                 if schema.m007_stays.__name__ in done:
-                    checks += ["stays", "stay days"]
+                    checks.append("stays")
+                    team.append("stay days")
                     findings += _stays_findings(*schema.stays_differences(cursor))
                 if schema.m009_slips.__name__ in done:
-                    checks += ["slips", "slip days"]
+                    team += ["slips", "slip days"]
                     findings += _slips_findings(*schema.slips_differences(cursor))
         finally:
             connection.close()
         if repair and findings:
-            with self._borrowed() as connection:
-                self._begin(connection, lock_timeout)
-                with translated(self.target), connection.cursor() as cursor:
+            self._repair(findings, lock_timeout)
+        repaired = repair and bool(findings)
+        return Checkup(checks, findings, repaired, from_deals=True, not_checked=tuple(not_checked))
+
+    def _repair(self, findings: list[Finding], lock_timeout: LockTimeout) -> None:
+        """Make afresh what ``findings`` found different, in one locked change; the
+        derived tables are written by their owner, an admin of the team."""
+        with self._borrowed() as connection:
+            self._begin(connection, lock_timeout)
+            with translated(self.target), connection.cursor() as cursor:
+                try:
                     if any(f.check.startswith("stay") for f in findings):
                         schema.fill_stays(cursor)
                     if any(f.check.startswith("slip") for f in findings):
                         schema.fill_slips(cursor)
-                    connection.commit()
-        return Checkup(checks, findings, repair and bool(findings), from_deals=True)
+                except pg_errors.InsufficientPrivilege:
+                    connection.rollback()
+                    raise NotPermitted(
+                        _(
+                            "Only an admin of the team may rebuild what {where} keeps "
+                            "derived (doctor --fix); nothing was changed."
+                        ).format(where=self.location)
+                    ) from None
+                connection.commit()
 
     def holds(self, path: str) -> bool:
         return False

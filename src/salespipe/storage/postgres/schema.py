@@ -639,12 +639,17 @@ _UNCOUNT_SLIPS = (
 )
 
 
+def sees_all(cursor: Cursor) -> bool:
+    """Whether the role sees every deal (m002's teams)."""
+    cursor.execute("SELECT salespipe_sees_all()")
+    found = cursor.fetchone()
+    return bool(found and found[0])
+
+
 def slips_differences(cursor: Cursor) -> tuple[int, int]:
     """How many of the kept slip totals and day counts differ from those counted afresh
     from the events (``doctor``); (0, 0) for a role that does not see every deal."""
-    cursor.execute("SELECT salespipe_sees_all()")
-    sees_all = cursor.fetchone()
-    if not (sees_all and sees_all[0]):
+    if not sees_all(cursor):
         return 0, 0
     groups = (
         "SELECT pipeline, kind, owner, stage, deals, dated, slipped FROM salespipe_slip_groups"
