@@ -284,6 +284,7 @@ def test_the_stays_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -
         "checks": ["stays", "stay days", "slips", "slip days"],
         "differences": [],
         "fixed": False,
+        "not_checked": [],
     }
     _stays_are_the_folds(server)
 
