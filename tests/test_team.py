@@ -138,6 +138,29 @@ def test_an_admin_adds_lists_and_removes_people(cli, team: Team) -> None:
     assert "is not on the team" in _one_sentence(again.stderr)
 
 
+def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -> None:
+    """As docs/team.md sets a server up: a login with CREATEROLE owns the database (so
+    its `public` schema, where PostgreSQL 15 lets nobody else create), makes the
+    pipeline, and its first `team add` hands the tables to the team's admin group with
+    no grant made by hand; a rep then works under `visibility own`."""
+    alice, bob = team.login("alice"), team.login("bob")
+    name = team.database.rsplit("/", 1)[1].split("?")[0]
+    pg_admin(team.server, f"ALTER ROLE {alice} CREATEROLE")
+    pg_admin(team.server, f"ALTER DATABASE {name} OWNER TO {alice}")
+    owner = team.uri(alice)
+    assert cli("--db", owner, "init").exit_code == 0
+    added = cli("--db", owner, "team", "add", bob, "--role", "rep")
+    assert added.exit_code == 0, added.stderr
+    members = {m["user"]: m["role"] for m in cli.json("--db", owner, "team", "list")}
+    assert members == {alice: "admin", bob: "rep"}
+    assert cli("--db", owner, "add", "Alice's deal").exit_code == 0
+    assert cli("--db", owner, "config", "set", "visibility", "own").exit_code == 0
+    mine = cli("--db", team.uri(bob), "add", "Bob's deal")
+    assert mine.exit_code == 0, mine.stderr
+    assert _titles(cli, team.uri(bob)) == ["Bob's deal"]
+    assert _titles(cli, owner) == ["Alice's deal", "Bob's deal"]
+
+
 def test_a_user_the_server_does_not_have_needs_create_login(cli, team: Team) -> None:
     """team add does not make logins by accident: only with --create-login."""
     db, newcomer = team.database, f"sp_new_{team.tag}"

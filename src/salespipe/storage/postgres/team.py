@@ -115,8 +115,8 @@ def _permitted(where: str) -> Iterator[None]:
         raise NotPermitted(
             _(
                 "Only an admin of the team may change the team of {where} (the first "
-                "`team add` needs the tables' owner with CREATEROLE, or a superuser); "
-                "nothing was changed."
+                "`team add` needs the tables' owner with CREATEROLE, who may grant CREATE "
+                "on their schema, or a superuser); nothing was changed."
             ).format(where=where)
         ) from None
 
@@ -155,6 +155,15 @@ def _base_name(cursor: Cursor) -> str:
 def _grant(cursor: Cursor, groups: dict[str, str]) -> None:
     """Give each group what it may do, and the tables to the admin group."""
     admin, schema = sql.Identifier(groups["admin"]), sql.Identifier(_schema(cursor))
+    cursor.execute(
+        "SELECT has_schema_privilege(%s, current_schema(), 'CREATE')", (groups["admin"],)
+    )
+    creates = cursor.fetchone()
+    if not (creates and creates[0]):
+        # The tables' new owner must be allowed to create in their schema (as must
+        # whoever runs a later migration): granted by the schema's owner, as the
+        # database's owner is of `public` (PostgreSQL 15 lets nobody else create there).
+        cursor.execute(sql.SQL("GRANT CREATE ON SCHEMA {} TO {}").format(schema, admin))
     _own_by(cursor, groups["admin"])
     for kind in ("rep", "manager"):
         group = sql.Identifier(groups[kind])
