@@ -44,8 +44,14 @@ LONG_TITLE = "Office air conditioning, 3 buildings"  # 36 cells: cut at 28 befor
 CUT = re.compile(r"(฿|USD )[\d,.]*…|\d{4}-[\d-]*…|\d+[.,]\d*…")
 
 
-def in_terminal(args: tuple[str, ...], columns: int, env: dict[str, str] | None = None) -> str:
-    """Run salespipe on a pseudo-terminal ``columns`` wide; what it shows, \\r\\n as \\n."""
+def in_terminal(
+    args: tuple[str, ...],
+    columns: int,
+    env: dict[str, str] | None = None,
+    codes: tuple[int, ...] = (0, 3),
+) -> str:
+    """Run salespipe on a pseudo-terminal ``columns`` wide; what it shows, \\r\\n as \\n
+    (it must exit with one of ``codes``)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
@@ -78,7 +84,7 @@ def in_terminal(args: tuple[str, ...], columns: int, env: dict[str, str] | None 
     finally:
         os.close(master)
         process.wait(timeout=30)
-    assert process.returncode in (0, 3), b"".join(chunks).decode()
+    assert process.returncode in codes, b"".join(chunks).decode()
     return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
 
 
@@ -294,3 +300,22 @@ def test_log_keeps_a_long_name_whole(
         ] * 2, thai
     else:
         assert sum(line.split() == ["Who", LONG_ROLE] for line in lines) == 2, lines
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_a_long_sentence_breaks_between_words(
+    pipeline_file: str, run: Callable[..., Any], columns: int
+) -> None:
+    """A sentence longer than the terminal (here an error naming every stage) is broken
+    between words to its width, not cut mid-word by the terminal; piped it stays one
+    line, for scripts."""
+    args = ("move", "1", "nowhere")
+    piped = run(*args)
+    assert piped.returncode == 1
+    (sentence,) = piped.stderr.splitlines()
+    assert textwidth.width(sentence) > columns
+    lines = ANSI.sub("", in_terminal(args, columns, codes=(1,))).strip().splitlines()
+    assert len(lines) > 1
+    assert all(textwidth.width(line) <= columns for line in lines), lines
+    words = [word for line in lines for word in line.split()]
+    assert words == sentence.split()

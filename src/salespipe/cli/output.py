@@ -196,8 +196,18 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
 
 def say(message: str) -> None:
     with reader_may_leave():
-        sys.stdout.write(visible(message) + "\n")
+        sys.stdout.write(_wrapped_for(sys.stdout, visible(message)) + "\n")
         sys.stdout.flush()
+
+
+def _wrapped_for(stream: Any, text: str) -> str:
+    """``text`` broken between words to a terminal's width (its own wrapping would cut
+    words, Thai ones between letter and mark); as it is anywhere else, for scripts."""
+    if not _is_terminal(stream):
+        return text
+    from salespipe.present.textwidth import wrap
+
+    return "\n".join(wrap(text, width(stream)))
 
 
 def note(message: str) -> None:
@@ -207,8 +217,12 @@ def note(message: str) -> None:
 
 def _to_stderr(line: str) -> None:
     """One line on stderr; if even stderr is gone, the exit code is all that is left."""
+    _write_stderr(_wrapped_for(sys.stderr, line))
+
+
+def _write_stderr(text: str) -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
 
@@ -222,6 +236,7 @@ def error(exc: SalespipeError, as_json: bool) -> None:
         with contextlib.suppress(OutputFailed):  # the sentence on stderr still says it
             json({"error": {"code": exc.code, "message": exc.message}})
     prefix = _("Error:")
-    if for_terminal(sys.stderr):
-        prefix = f"\x1b[31m{prefix}\x1b[0m"
-    _to_stderr(f"{prefix} {visible(_valid_text(exc.message))}")
+    shown = _wrapped_for(sys.stderr, f"{prefix} {visible(_valid_text(exc.message))}")
+    if for_terminal(sys.stderr):  # red, once the line is laid out by what it shows
+        shown = f"\x1b[31m{prefix}\x1b[0m{shown[len(prefix) :]}"
+    _write_stderr(shown)
