@@ -345,8 +345,6 @@ def test_a_database_from_before_m006_reads_the_same_and_a_write_builds_its_index
     """Before its first write a database without the indexes of m006 is answered from
     the stored times; the first write builds them, and the everyday reports read the
     same before and after."""
-    import psycopg
-
     monkeypatch.setenv("SALESPIPE_NOW", "2026-12-05T10:00:00+07:00")
     assert cli("--db", pg_database, "demo", "--deals", "300", "--seed", "4").exit_code == 0
     reports = [
@@ -363,12 +361,7 @@ def test_a_database_from_before_m006_reads_the_same_and_a_write_builds_its_index
         return [cli("--db", pg_database, *args, "--json").stdout for args in reports]
 
     def indexes() -> set[str]:
-        with psycopg.connect(pg_database) as connection:
-            found = connection.execute(
-                "SELECT indexrelid::regclass::text FROM pg_index"
-                " WHERE indrelid = 'salespipe_deals'::regclass"
-            ).fetchall()
-        return {name for (name,) in found if name.startswith("salespipe_deals_open_")}
+        return {n for n in _deal_indexes(pg_database) if n.startswith("salespipe_deals_open_")}
 
     expected = read()
     assert '"id"' in expected[0]  # some deals are stale at that moment
@@ -397,8 +390,6 @@ def test_a_database_from_before_m010_learns_the_same_and_a_write_builds_its_inde
 ) -> None:
     """The learning reports read the same without m010's indexes as with them, and the
     first write builds them."""
-    import psycopg
-
     monkeypatch.setenv("SALESPIPE_NOW", "2026-12-05T10:00:00+07:00")
     assert cli("--db", pg_database, "demo", "--deals", "300", "--seed", "5").exit_code == 0
     reports = [
@@ -411,21 +402,25 @@ def test_a_database_from_before_m010_learns_the_same_and_a_write_builds_its_inde
     def read() -> list[str]:
         return [cli("--db", pg_database, *args, "--json").stdout for args in reports]
 
-    def indexes() -> set[str]:
-        with psycopg.connect(pg_database) as connection:
-            found = connection.execute(
-                "SELECT indexrelid::regclass::text FROM pg_index"
-                " WHERE indrelid = 'salespipe_deals'::regclass"
-            ).fetchall()
-        return {name for (name,) in found}
-
     expected = read()
     assert '"won_value": {\n        "THB"' in expected[1]  # some months have wins
     m010 = {"salespipe_deals_walks", "salespipe_deals_won_closed"}
-    assert m010 <= indexes()
+    assert m010 <= _deal_indexes(pg_database)
     m010_undone(pg_database)
-    assert not m010 & indexes()
+    assert not m010 & _deal_indexes(pg_database)
     assert read() == expected
     assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0
-    assert m010 <= indexes()
+    assert m010 <= _deal_indexes(pg_database)
     assert read() == expected
+
+
+def _deal_indexes(database: str) -> set[str]:
+    """The names of the indexes on the deals table."""
+    import psycopg
+
+    with psycopg.connect(database) as connection:
+        found = connection.execute(
+            "SELECT indexrelid::regclass::text FROM pg_index"
+            " WHERE indrelid = 'salespipe_deals'::regclass"
+        ).fetchall()
+    return {name for (name,) in found}
