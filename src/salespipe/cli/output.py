@@ -237,6 +237,6 @@ def error(exc: SalespipeError, as_json: bool) -> None:
             json({"error": {"code": exc.code, "message": exc.message}})
     prefix = _("Error:")
     shown = _wrapped_for(sys.stderr, f"{prefix} {visible(_valid_text(exc.message))}")
-    if for_terminal(sys.stderr):  # red, once the line is laid out by what it shows
+    if for_terminal(sys.stderr) and shown.startswith(prefix):  # red, once laid out
         shown = f"\x1b[31m{prefix}\x1b[0m{shown[len(prefix) :]}"
     _write_stderr(shown)

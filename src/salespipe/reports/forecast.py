@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from salespipe.core.model import Record, Stage, record_probability
 from salespipe.core.tally import (
     CENT,
-    ZERO,
     Totals,
     add_money,
     currency_of,
@@ -95,8 +94,7 @@ class ForecastRow:
             return
         if weighted is None:
             weighted = (value * Decimal(chance)).quantize(CENT)
-        totals = self.weighted_value
-        totals[code] = totals.get(code, ZERO) + weighted
+        add_money(self.weighted_value, code, weighted)
         self.chances.setdefault(code, []).append((int(value * 100), chance))
 
     def settle(self) -> None:
