@@ -296,19 +296,19 @@ def test_a_copy_between_files_does_not_load_the_database_driver(cli: Any, tmp_pa
 def test_a_long_copy_shows_its_progress_on_a_terminal(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from salespipe.cli import output, transfer
+    from salespipe.cli import output, progress
 
     source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
     make_source(cli, source)
     shown: list[Any] = []
-    real = transfer._ProgressBar.__call__
+    real = progress.ProgressBar.__call__
 
     def watched(bar: Any, done: int, total: int) -> None:
         real(bar, done, total)
         shown.append((bar._label, done, total, bar._progress is not None))
 
-    monkeypatch.setattr(transfer._ProgressBar, "__call__", watched)
-    monkeypatch.setattr(transfer, "PROGRESS_FROM_ROWS", 10)
+    monkeypatch.setattr(progress.ProgressBar, "__call__", watched)
+    monkeypatch.setattr(progress, "PROGRESS_FROM_ROWS", 10)
     monkeypatch.setattr(output, "for_terminal", lambda stream=None: True)
     report = cli.json("copy", source, target)
     label, done, total, running = shown[-1]

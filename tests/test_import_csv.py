@@ -380,13 +380,13 @@ def test_import_of_an_open_deal_into_a_disabled_stage_is_a_row_problem(cli, tmp_
 
 def test_progress_bar_only_for_large_files_on_a_terminal(monkeypatch) -> None:
     """No bar below 3000 rows; on a terminal a Rich bar runs and is cleaned up."""
-    from salespipe.cli import output, transfer
+    from salespipe.cli import output, progress
 
-    small = transfer._ProgressBar()
+    small = progress.ProgressBar()
     small(100, 100)
     assert small._progress is None
     monkeypatch.setattr(output, "for_terminal", lambda stream=None: True)
-    large = transfer._ProgressBar()
+    large = progress.ProgressBar()
     large(1000, 5000)
     large(5000, 5000)
     assert large._progress is not None

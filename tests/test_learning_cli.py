@@ -232,3 +232,38 @@ def test_backtest_of_one_owner(cli, history) -> None:
     mine = cli.json("forecast", "--backtest", "--months", "3", "--owner", "TESTER")
     everyone = cli.json("forecast", "--backtest", "--months", "3")
     assert mine["by_month"] == everyone["by_month"]
+
+
+@pytest.mark.parametrize("command", [("forecast", "--backtest"), ("slips", "--owner", "nobody")])
+def test_a_replay_of_the_history_shows_how_far_it_got_on_a_terminal(
+    cli, history, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """The backtest (and slips, when it replays) reads every event: on a terminal a bar
+    counts them, updated every STEP rows and closed at the end; the report is the same."""
+    from salespipe.cli import output, progress
+
+    quiet = cli(*command, "--json").stdout
+    shown: list[tuple[str, int, int]] = []
+    closed: list[bool] = []
+    real_call, real_close = progress.ProgressBar.__call__, progress.ProgressBar.close
+
+    def watched(bar: progress.ProgressBar, done: int, total: int) -> None:
+        real_call(bar, done, total)
+        shown.append((bar._label, done, total))
+
+    def close(bar: progress.ProgressBar) -> None:
+        real_close(bar)
+        closed.append(bar._progress.finished)
+
+    monkeypatch.setattr(progress.ProgressBar, "__call__", watched)
+    monkeypatch.setattr(progress.ProgressBar, "close", close)
+    monkeypatch.setattr(progress, "PROGRESS_FROM_ROWS", 5)
+    monkeypatch.setattr(progress, "STEP", 4)
+    monkeypatch.setattr(output, "for_terminal", lambda stream=None: True)
+    assert cli(*command, "--json").stdout == quiet
+    assert [label for label, _done, _total in shown] == ["Replaying the history"] * len(shown)
+    counts = [done for _label, done, _total in shown]
+    events = shown[-1][2]  # every event of the history, each one row
+    assert events == 16  # six deals added, five moved, five closed
+    assert counts == [*range(4, events, 4), events]
+    assert closed == [True]

@@ -79,8 +79,12 @@ def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
 
 def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterator["ChangeRow"]:
     """The change rows of the events of the deals now in ``pipeline`` (all events when
-    None): the history replayed by slips and the backtest."""
-    rows = snapshot.change_records()
+    None): the history replayed by slips and the backtest, with a bar of how far the
+    replay has got on a terminal (a million deals' history takes a minute)."""
+    from salespipe.cli.progress import counted
+
+    events = snapshot.counters().next_seq - 1
+    rows = counted(snapshot.change_records(), events, N_("Replaying the history"))
     if pipeline is None:
         return rows
     keys = {s.key for s in _stages_in(snapshot, pipeline)}

@@ -10,14 +10,13 @@ import typer
 from salespipe.cli import output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, PipelineOption
+from salespipe.cli.progress import ProgressBar
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Storage
-
-PROGRESS_FROM_ROWS = 3000
 
 EXPORT_HELP = """Write all deals as CSV, or the whole database as a JSON backup.
 
@@ -110,37 +109,6 @@ def _write_export(kind: str, snapshot: Any, binary: IO[bytes], bom: bool) -> dic
     return {"deals": deals}
 
 
-class _ProgressBar:
-    """A Rich progress bar on stderr, shown only for large files on a terminal."""
-
-    def __init__(self, label: str = N_("Reading rows")) -> None:
-        self._label = label
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._progress is None:
-            if total < PROGRESS_FROM_ROWS or not output.for_terminal(sys.stderr):
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self._progress = Progress(
-                TextColumn(_(self._label)),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("import", total=total)
-        self._progress.update(self._task, completed=done)
-
-    def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
 COPY_HELP = """Copy a whole pipeline into another database: a data file into PostgreSQL,
 PostgreSQL into a data file, or a file into a file.
 
@@ -186,7 +154,7 @@ def register(app: typer.Typer) -> None:
         pipelines = [
             Pipeline.open(settings.database_target(name), lang) for name in (source, target)
         ]
-        progress = _ProgressBar(N_("Copying"))
+        progress = ProgressBar(N_("Copying"))
         try:
             report = copy_pipeline(*pipelines, replace=replace, progress=progress)
         finally:
@@ -391,7 +359,7 @@ def register(app: typer.Typer) -> None:
             nulls=tuple(null or ()),
             no_header=no_header,
         )
-        progress = _ProgressBar()
+        progress = ProgressBar()
         try:
             report = importing.import_file(state(ctx).pipeline(), file, options, progress)
         finally:
