@@ -2,7 +2,7 @@
 
 import itertools
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from salespipe.cli import output
@@ -49,18 +49,19 @@ class ProgressBar:
             self._progress.stop()
 
 
-def counted(rows: Iterable[T], total: int, label: str) -> Iterator[T]:
-    """``rows`` as they are, with a bar of how many of about ``total`` have gone by
-    (updated every :data:`STEP` rows) while a terminal watches; as they are, with
-    nothing added, anywhere else."""
+def counted(rows: Iterator[T], total: int, label: str) -> Iterator[T]:
+    """``rows`` with a bar of how many of about ``total`` have gone by (updated every
+    :data:`STEP` rows) while a terminal watches; ``rows`` itself anywhere else."""
     if total < PROGRESS_FROM_ROWS or not output.for_terminal(sys.stderr):
-        yield from rows
-        return
+        return rows
+    return _counting(rows, total, label)
+
+
+def _counting(rows: Iterator[T], total: int, label: str) -> Iterator[T]:
     bar = ProgressBar(label)
     done = 0
-    it = iter(rows)
     try:
-        while chunk := list(itertools.islice(it, STEP)):
+        while chunk := list(itertools.islice(rows, STEP)):
             yield from chunk
             done += len(chunk)
             bar(min(done, total), max(total, done))
