@@ -319,3 +319,15 @@ def test_a_long_sentence_breaks_between_words(
     assert all(textwidth.width(line) <= columns for line in lines), lines
     words = [word for line in lines for word in line.split()]
     assert words == sentence.split()
+
+
+def test_a_page_to_a_terminal_is_written_as_it_is(
+    pipeline_file: str, run: Callable[..., Any]
+) -> None:
+    """`report --html -` on a terminal prints the page byte for byte as piped: it is
+    read as it is, not rewrapped like a sentence."""
+    piped = run("report", "--html", "-")
+    assert piped.returncode == 0, piped.stderr
+    assert max(textwidth.width(line) for line in piped.stdout.splitlines()) > 60
+    shown = in_terminal(("report", "--html", "-"), 60)
+    assert shown.strip("\n") == piped.stdout.strip("\n")

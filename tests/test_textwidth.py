@@ -140,3 +140,21 @@ def test_wrap_keeps_thai_words_and_marks_together() -> None:
     their letters."""
     text = "ดีล 7 ค้างอยู่ในขั้น เสนอราคา มา 43 วัน (เป้าหมาย 14)"
     assert textwidth.wrap(text, 20) == ["ดีล 7 ค้างอยู่ในขั้น", "เสนอราคา มา 43 วัน", "(เป้าหมาย 14)"]
+
+
+def test_whole_words_keeps_a_long_path_whole_but_still_breaks_thai() -> None:
+    """What a terminal shows of a sentence: a path wider than a line stays whole on a
+    line of its own (copying it still works); Thai, written without spaces, is still
+    broken to fit; without whole_words the path is cut like any long word."""
+    path = "SALESPIPE_DB=/home/somchai/.local/share/salespipe/demo.json,"
+    sentence = f"Explore it: export {path} then salespipe list"
+    kept = textwidth.wrap(sentence, 30, whole_words=True)
+    assert kept == ["Explore it: export", path, "then salespipe list"]
+    cut = textwidth.wrap(sentence, 30)
+    assert path not in cut
+    assert all(textwidth.width(line) <= 30 for line in cut)
+    thai = "ระบบปรับอากาศสำหรับอาคารสำนักงานสามอาคารและโรงงานผลิตชิ้นส่วนยานยนต์"
+    broken = textwidth.wrap(f"เพิ่มดีล {thai} แล้ว", 30, whole_words=True)
+    assert len(broken) > 2
+    assert all(textwidth.width(line) <= 30 for line in broken)
+    assert "".join(broken).replace(" ", "") == f"เพิ่มดีล{thai}แล้ว"

@@ -200,14 +200,22 @@ def say(message: str) -> None:
         sys.stdout.flush()
 
 
+def verbatim(text: str) -> None:
+    """Text a reader takes as it is (a page of HTML): on stdout, never rewrapped."""
+    with reader_may_leave():
+        sys.stdout.write(visible(text) + "\n")
+        sys.stdout.flush()
+
+
 def _wrapped_for(stream: Any, text: str) -> str:
     """``text`` broken between words to a terminal's width (its own wrapping would cut
-    words, Thai ones between letter and mark); as it is anywhere else, for scripts."""
+    words, Thai ones between letter and mark), a path or address too long for a line
+    left whole; as it is anywhere else, for scripts."""
     if not _is_terminal(stream):
         return text
     from salespipe.present.textwidth import wrap
 
-    return "\n".join(wrap(text, width(stream)))
+    return "\n".join(wrap(text, width(stream), whole_words=True))
 
 
 def note(message: str) -> None:

@@ -63,7 +63,7 @@ def _parts(
 def write_page(target: str, page: str, database: Storage) -> None:
     """Write ``page`` to the file ``target`` (``-``: stdout) and say where it went."""
     if target == "-":
-        output.say(page.rstrip("\n"))
+        output.verbatim(page.rstrip("\n"))
         return
     from salespipe.cli.transfer import _refuse_database_target
     from salespipe.transfer.target import export_target

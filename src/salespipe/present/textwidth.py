@@ -181,8 +181,9 @@ def _split_clusters(word: str, size: int) -> list[str]:
     return [*pieces, "".join(current)]
 
 
-def _wrap_words(body: str, room: int) -> list[str]:
-    """Lines of at most ``room`` cells, as many words on each as fit."""
+def _wrap_words(body: str, room: int, whole: bool = False) -> list[str]:
+    """Lines of at most ``room`` cells, as many words on each as fit (``whole``: a word
+    wider than a line and not Thai, such as a path, on a line of its own, uncut)."""
     lines: list[str] = []
     current, used = "", 0
     for word in body.split(" "):
@@ -194,7 +195,8 @@ def _wrap_words(body: str, room: int) -> list[str]:
             continue
         if current:
             lines.append(current)
-        *full, current = _split_word(word, room) if cells > room else [word]
+        long = cells > room and not (whole and not _THAI.search(word))
+        *full, current = _split_word(word, room) if long else [word]
         lines.extend(full)
         used = width(current)
     lines.append(current)
@@ -227,7 +229,7 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
         start = cut + 1
 
 
-def _wrap_paragraph(paragraph: str, size: int) -> list[str]:
+def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
     body = paragraph.lstrip(" ")
     indent = paragraph[: len(paragraph) - len(body)]
     room = max(1, size - len(indent))
@@ -235,17 +237,19 @@ def _wrap_paragraph(paragraph: str, size: int) -> list[str]:
     if "  " not in body and not body.endswith(" "):
         lines = _wrap_measured(body, room)
     if lines is None:
-        lines = _wrap_words(body, room)
+        lines = _wrap_words(body, room, whole)
     return [indent + line if line else line for line in lines]
 
 
-def wrap(text: str, size: int) -> list[str]:
+def wrap(text: str, size: int, *, whole_words: bool = False) -> list[str]:
     """Lines of at most ``size`` cells: broken at spaces, a long word (Thai is written
-    without spaces) between its characters but never between a letter and its marks."""
+    without spaces) between its characters but never between a letter and its marks.
+    With ``whole_words`` a long word that is not Thai (a path, an address) is left
+    whole on a line of its own, so that it can still be copied."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         if width(paragraph) <= size:
             lines.append(paragraph)
         else:
-            lines.extend(_wrap_paragraph(paragraph, size))
+            lines.extend(_wrap_paragraph(paragraph, size, whole_words))
     return lines
