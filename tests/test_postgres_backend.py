@@ -43,6 +43,16 @@ def test_init_creates_the_schema_on_an_empty_database(cli, pg_database: str) -> 
     assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
 
 
+def test_the_first_write_says_it_made_the_pipeline_in_the_database(cli, pg_database: str) -> None:
+    """The note of the first write names the database, not a "data file"; the next
+    write says nothing."""
+    first = cli("--db", pg_database, "add", "ERP")
+    assert first.exit_code == 0, first.stderr
+    assert f"Created the pipeline in {pg_database}." in first.stderr
+    assert "data file" not in first.stderr
+    assert cli("--db", pg_database, "add", "CRM").stderr == ""
+
+
 def test_a_read_only_command_creates_nothing(cli, pg_database: str) -> None:
     """`list` on an empty database shows an empty pipeline and leaves no table behind."""
     assert cli.json("--db", pg_database, "list") == []

@@ -331,3 +331,30 @@ def test_a_page_to_a_terminal_is_written_as_it_is(
     assert max(textwidth.width(line) for line in piped.stdout.splitlines()) > 60
     shown = in_terminal(("report", "--html", "-"), 60)
     assert shown.strip("\n") == piped.stdout.strip("\n")
+
+
+@pytest.mark.parametrize("columns", [40, 60])
+def test_a_watch_line_wraps_under_its_text_not_its_time(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], columns: int
+) -> None:
+    """A line of `watch` too long for the terminal goes on under what happened, the time
+    standing alone in its column; piped, it stays one line."""
+    from salespipe.cli import output
+
+    time = "2026-12-06 09:30"
+    line = f"{time}  deal 7: note: Called the GM; demo next week with the finance team (by bao)"
+    output.say_hanging(line, len(time) + 2)
+    assert capsys.readouterr().out == line + "\n"
+
+    monkeypatch.setattr(output, "_is_terminal", lambda stream: True)
+    monkeypatch.setattr(output, "width", lambda stream=None: columns)
+    output.say_hanging(line, len(time) + 2)
+    first, *rest = capsys.readouterr().out.splitlines()
+    assert first.startswith(f"{time}  deal 7: note:")
+    assert rest
+    assert all(
+        later.startswith(" " * (len(time) + 2)) and later[len(time) + 2] != " " for later in rest
+    )
+    assert all(textwidth.width(shown) <= columns for shown in [first, *rest])
+    words = [word for shown in [first, *rest] for word in shown.split()]
+    assert words == line.split()

@@ -177,11 +177,14 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         return
     laid_out: list[render.Block] = []  # blocks in a row are laid out together
     for part in seen:
-        if isinstance(part, str | parts.Drawing | parts.Warned | parts.Noted) and laid_out:
+        said = str | parts.Drawing | parts.Warned | parts.Noted | parts.Hanging
+        if isinstance(part, said) and laid_out:
             blocks(laid_out)
             laid_out = []
         if isinstance(part, str):
             say(part)
+        elif isinstance(part, parts.Hanging):
+            say_hanging(part.text, part.hang)
         elif isinstance(part, parts.Drawing):
             charts(part.draw(chart_width(chart_width_asked), for_terminal()))
         elif isinstance(part, parts.Warned):
@@ -198,6 +201,29 @@ def say(message: str) -> None:
     with reader_may_leave():
         sys.stdout.write(_wrapped_for(sys.stdout, visible(message)) + "\n")
         sys.stdout.flush()
+
+
+def say_hanging(text: str, hang: int) -> None:
+    """A line whose first ``hang`` cells label it: on a terminal too narrow for it, the
+    rest wraps indented under the text after the label (as :func:`say` wraps)."""
+    stream = sys.stdout
+    text = visible(text)
+    room = width(stream) - hang
+    if _is_terminal(stream) and room >= HANG_ROOM_MIN:
+        from salespipe.present.textwidth import wrap
+
+        first = wrap(text, width(stream), whole_words=True)[0]
+        rest = text[len(first) :].lstrip(" ")
+        lines = [first, *(" " * hang + line for line in wrap(rest, room, whole_words=True))]
+        text = "\n".join(lines if rest else [first])
+    with reader_may_leave():
+        stream.write(_wrapped_for(stream, text) if room < HANG_ROOM_MIN else text)
+        stream.write("\n")
+        stream.flush()
+
+
+# The least room beside a hanging label; narrower, a line wraps as a sentence does.
+HANG_ROOM_MIN = 20
 
 
 def verbatim(text: str) -> None:

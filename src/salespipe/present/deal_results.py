@@ -252,7 +252,7 @@ def feed_view(result: EventFeed) -> list[Block]:
     ]
 
 
-def watched_view(result: WatchedChange) -> list[str]:
+def watched_view(result: WatchedChange) -> list[Part]:
     by_key = {s.key: s for s in result.stages}
     return [views.event_line(event, by_key) for event in result.events]
 

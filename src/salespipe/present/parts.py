@@ -32,5 +32,14 @@ class Noted:
     text: str
 
 
-Part = Block | Drawing | Warned | Noted | str
+@dataclass(frozen=True)
+class Hanging:
+    """A line whose first ``hang`` cells label it (a time): on a terminal too narrow
+    for it, what follows wraps under the text, not under the label."""
+
+    text: str
+    hang: int
+
+
+Part = Block | Drawing | Warned | Noted | Hanging | str
 View = str | Sequence[Part]

@@ -25,6 +25,8 @@ from salespipe.core.model import (
     record_probability,
     several_pipelines,
 )
+from salespipe.present import textwidth
+from salespipe.present.parts import Hanging
 from salespipe.present.render import Block, Column, Fields, Table, Text
 
 FIELD_LABELS = {
@@ -567,16 +569,17 @@ def describe_edit(event: Event, stages: dict[str, Stage]) -> str:
     )
 
 
-def event_line(event: Event, stages: dict[str, Stage]) -> str:
-    """One event on one line, in the words of :func:`event_table` (``watch``)."""
+def event_line(event: Event, stages: dict[str, Stage]) -> Hanging:
+    """One event on one line, in the words of :func:`event_table` (``watch``), its time
+    the label the rest wraps under."""
     what = describe(event, stages)
     if event.deal_id is not None:
         what = _("deal {deal_id}: {what}").format(deal_id=event.deal_id, what=what)
     if event.reason:
         what = f"{what} — {event.reason}"
-    return _("{time}  {what} (by {who})").format(
-        time=fmt.moment(event.at), what=what, who=event.who
-    )
+    time = fmt.moment(event.at)
+    line = _("{time}  {what} (by {who})").format(time=time, what=what, who=event.who)
+    return Hanging(line, textwidth.width(time) + 2)
 
 
 # How narrow what a change did and its reason may wrap in `log` and `show`'s timeline.
