@@ -343,12 +343,12 @@ def test_a_watch_line_wraps_under_its_text_not_its_time(
 
     time = "2026-12-06 09:30"
     line = f"{time}  deal 7: note: Called the GM; demo next week with the finance team (by bao)"
-    output.say_hanging(line, len(time) + 2)
+    output.say(line, len(time) + 2)
     assert capsys.readouterr().out == line + "\n"
 
     monkeypatch.setattr(output, "_is_terminal", lambda stream: True)
     monkeypatch.setattr(output, "width", lambda stream=None: columns)
-    output.say_hanging(line, len(time) + 2)
+    output.say(line, len(time) + 2)
     first, *rest = capsys.readouterr().out.splitlines()
     assert first.startswith(f"{time}  deal 7: note:")
     assert rest

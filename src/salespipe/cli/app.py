@@ -173,7 +173,9 @@ def choose_language(flag: str | None) -> None:
 def _announce_new_file(change: "Change") -> None:
     if change.created is None:
         return
-    if "://" in change.created:  # a server's database, not a file
+    from salespipe.storage.postgres.target import is_postgres_target
+
+    if is_postgres_target(change.created):
         output.note(_("Created the pipeline in {where}.").format(where=change.created))
     else:
         output.note(_("Created the data file {path}.").format(path=change.created))

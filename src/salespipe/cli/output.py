@@ -176,15 +176,15 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         say(seen)
         return
     laid_out: list[render.Block] = []  # blocks in a row are laid out together
+    said = str | parts.Drawing | parts.Warned | parts.Noted | parts.Hanging
     for part in seen:
-        said = str | parts.Drawing | parts.Warned | parts.Noted | parts.Hanging
         if isinstance(part, said) and laid_out:
             blocks(laid_out)
             laid_out = []
         if isinstance(part, str):
             say(part)
         elif isinstance(part, parts.Hanging):
-            say_hanging(part.text, part.hang)
+            say(part.text, part.hang)
         elif isinstance(part, parts.Drawing):
             charts(part.draw(chart_width(chart_width_asked), for_terminal()))
         elif isinstance(part, parts.Warned):
@@ -197,29 +197,11 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         blocks(laid_out)
 
 
-def say(message: str) -> None:
+def say(message: str, hang: int = 0) -> None:
+    """A sentence on stdout (``hang``: its first cells label it, see :func:`_wrapped_for`)."""
     with reader_may_leave():
-        sys.stdout.write(_wrapped_for(sys.stdout, visible(message)) + "\n")
+        sys.stdout.write(_wrapped_for(sys.stdout, visible(message), hang) + "\n")
         sys.stdout.flush()
-
-
-def say_hanging(text: str, hang: int) -> None:
-    """A line whose first ``hang`` cells label it: on a terminal too narrow for it, the
-    rest wraps indented under the text after the label (as :func:`say` wraps)."""
-    stream = sys.stdout
-    text = visible(text)
-    room = width(stream) - hang
-    if _is_terminal(stream) and room >= HANG_ROOM_MIN:
-        from salespipe.present.textwidth import wrap
-
-        first = wrap(text, width(stream), whole_words=True)[0]
-        rest = text[len(first) :].lstrip(" ")
-        lines = [first, *(" " * hang + line for line in wrap(rest, room, whole_words=True))]
-        text = "\n".join(lines if rest else [first])
-    with reader_may_leave():
-        stream.write(_wrapped_for(stream, text) if room < HANG_ROOM_MIN else text)
-        stream.write("\n")
-        stream.flush()
 
 
 # The least room beside a hanging label; narrower, a line wraps as a sentence does.
@@ -233,15 +215,19 @@ def verbatim(text: str) -> None:
         sys.stdout.flush()
 
 
-def _wrapped_for(stream: Any, text: str) -> str:
+def _wrapped_for(stream: Any, text: str, hang: int = 0) -> str:
     """``text`` broken between words to a terminal's width (its own wrapping would cut
     words, Thai ones between letter and mark), a path or address too long for a line
-    left whole; as it is anywhere else, for scripts."""
+    left whole, and with ``hang`` the lines after the first under the text after its
+    first ``hang`` cells (a label); as it is anywhere else, for scripts."""
     if not _is_terminal(stream):
         return text
-    from salespipe.present.textwidth import wrap
+    from salespipe.present import textwidth
 
-    return "\n".join(wrap(text, width(stream), whole_words=True))
+    size = width(stream)
+    if hang and size - hang >= HANG_ROOM_MIN:
+        return "\n".join(textwidth.hanging(text, size, hang))
+    return "\n".join(textwidth.wrap(text, size, whole_words=True))
 
 
 def note(message: str) -> None:

@@ -253,3 +253,14 @@ def wrap(text: str, size: int, *, whole_words: bool = False) -> list[str]:
         else:
             lines.extend(_wrap_paragraph(paragraph, size, whole_words))
     return lines
+
+
+def hanging(text: str, size: int, hang: int) -> list[str]:
+    """:func:`wrap` with ``whole_words`` for a line whose first ``hang`` cells label it
+    (a time): the first line as wide as ``size``, the rest under the text after the
+    label, ``size - hang`` wide."""
+    first = wrap(text, size, whole_words=True)[0]
+    rest = text[len(first) :].lstrip(" ")
+    if not rest:
+        return [first]
+    return [first, *(" " * hang + line for line in wrap(rest, size - hang, whole_words=True))]
