@@ -3,6 +3,7 @@ in a server database, every command run through the CLI."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,3 +24,23 @@ def file_and_copy(
     make(cli, source)
     on(cli, source, "copy", source, pg_database)
     return source, pg_database
+
+
+def doctor(cli: Any, database: str, *args: str) -> dict[str, Any]:
+    """``doctor --json`` of ``database``; its exit code must say whether any difference
+    is left (1) or none (0)."""
+    result = cli("--db", database, "doctor", "--json", *args)
+    found: dict[str, Any] = json.loads(result.stdout)
+    assert result.exit_code == (0 if not found["differences"] or found["fixed"] else 1)
+    return found
+
+
+def all_agree(server: str) -> dict[str, Any]:
+    """What ``doctor --json`` says of a server whose four kept structures all agree."""
+    return {
+        "database": server,
+        "checks": ["stays", "stay days", "slips", "slip days"],
+        "differences": [],
+        "fixed": False,
+        "not_checked": [],
+    }
