@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from salespipe.transfer.crm_formats import normalise, recognise, strip_dominant_prefix
 from salespipe.transfer.csvfile import sniff_delimiter
 from salespipe.transfer.dates import DateOrderClues, DateReader
-from salespipe.transfer.values import BadValue, amount, flag, line_text, probability
+from salespipe.transfer.values import (
+    BadValue,
+    DecimalMarkClues,
+    amount,
+    flag,
+    line_text,
+    probability,
+)
 
 BANGKOK = timezone(timedelta(hours=7))
 
@@ -86,6 +93,68 @@ def test_bad_amounts_say_why(raw: str, reason: str) -> None:
     with pytest.raises(BadValue) as caught:
         amount(raw)
     assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "by_comma", "by_dot"),
+    [
+        ("12.500", Decimal(12500), Decimal("12.5")),
+        ("1.234", Decimal(1234), None),  # three decimals: refused where the dot is decimal
+        ("12,500", Decimal("12.5"), Decimal(12500)),
+        ("2.000.000", Decimal(2000000), Decimal(2000000)),
+        ("1.234,56", Decimal("1234.56"), Decimal("1234.56")),
+        ("12,5", Decimal("12.5"), Decimal("12.5")),
+        ("0,500", Decimal("0.5"), Decimal("0.5")),
+        ("1234.500", Decimal("1234.5"), Decimal("1234.5")),
+        ("€ 12.500", Decimal(12500), Decimal("12.5")),
+    ],
+)
+def test_one_separator_before_three_digits_is_read_by_the_files_decimal_mark(
+    raw: str, by_comma: Decimal, by_dot: Decimal | None
+) -> None:
+    """12.500 is a thousand times more where the comma is the decimal mark; a number
+    that shows its mark reads the same under either."""
+    assert amount(raw, ",").value == by_comma
+    if by_dot is None:
+        with pytest.raises(BadValue):
+            amount(raw, ".")
+    else:
+        assert amount(raw, ".").value == by_dot
+
+
+@pytest.mark.parametrize("raw", ["12.500", "12,500", "1.500", "฿85,000"])
+def test_an_amount_either_mark_reads_differently_is_refused_when_the_mark_is_unknown(
+    raw: str,
+) -> None:
+    with pytest.raises(BadValue) as caught:
+        amount(raw, None)
+    assert "--decimal-mark" in caught.value.reason
+    assert amount("12.50", None).value == Decimal("12.50")
+
+
+@pytest.mark.parametrize(
+    ("text", "mark"),
+    [
+        ("Deal;Betrag\nA;1.234,56\nB;12.500\n", ","),  # shown by a number
+        ("Deal;Betrag\nB;12.500\n", ","),  # ; files write decimal commas
+        ("Deal;Amount\nB;12.50\n", "."),  # unless their numbers show the dot
+        ("Deal;Betrag\nB;1.500.000\n", ","),  # two dot groups: the comma is decimal
+        ('Deal,Amount\nB,"12,500"\n', "."),
+        ('Deal,Amount\nB,"1.234,56"\n', ","),
+        ("Deal,Amount\nB,5,10\n", "."),  # 5,10 is two cells here, not five point one
+        ("Deal,Date\nB,15.04.2021\n", "."),  # a date shows no mark
+        ("Deal\tAmount\nB\t12.500\n", None),  # nothing shows it: unknown
+        ("Deal\tAmount\nB\t1,500,000\n", "."),
+        ("Deal\tAmount\nกล้อง\t85,000\n", "."),  # Thai is written with the dot
+    ],
+)
+def test_a_files_decimal_mark_is_what_its_numbers_show_else_its_delimiters(
+    text: str, mark: str | None
+) -> None:
+    clues = DecimalMarkClues()
+    for line in text.splitlines(keepends=True):
+        clues.look(line)
+    assert clues.mark == mark
 
 
 @given(st.decimals(min_value=0, max_value=Decimal("9999999999999.99"), places=2))

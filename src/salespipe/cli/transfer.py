@@ -282,6 +282,16 @@ def register(app: typer.Typer) -> None:
                 autocompletion=_complete_dates,
             ),
         ] = None,
+        decimal_mark: Annotated[
+            str | None,
+            typer.Option(
+                "--decimal-mark",
+                metavar=", | .",
+                help="The file's decimal mark, if its numbers do not show it: 12.500 is "
+                "twelve thousand five hundred with --decimal-mark , and twelve and a half "
+                "with --decimal-mark .",
+            ),
+        ] = None,
         encoding: Annotated[
             str | None,
             typer.Option(
@@ -337,7 +347,10 @@ def register(app: typer.Typer) -> None:
         from salespipe.transfer.dates import date_option
 
         order, date_format = date_option(dates)
+        from salespipe.transfer.values import decimal_mark_option
+
         options = importing.ImportOptions(
+            decimal_mark=decimal_mark_option(decimal_mark),
             format=format_.strip().lower() if format_ else None,
             dry_run=dry_run,
             skip_invalid=skip_invalid,

@@ -294,7 +294,9 @@ SALESFORCE_REPORT = CrmFormat(
         source_id="opportunity id|opportunity id (18)|record id",
         title="opportunity name",
         stage="stage",
-        value="amount|total amount|total price",
+        # A products report repeats the deal's Amount on each of its lines: each line's
+        # Total Price is what is added up into the deal (they sum to its Amount).
+        value="total price|amount|total amount",
         currency="amount currency|opportunity currency|currency",
         probability="probability (%)|probability",
         close_date="close date",
@@ -554,6 +556,9 @@ def recognise(
     taken = set(hand.values())
     layout.columns = {k: v for k, v in layout.columns.items() if v not in taken}
     layout.columns.update(hand)
+    if not by_position:
+        numbered = {n for n, wanted in (extra or {}).items() if normalise(wanted).isdecimal()}
+        _refuse_twice_named(layout, normalised, numbered)
     if "title" not in layout.columns:
         raise InvalidValue(
             _("The {format} file has no title column; name it with --column title=HEADER.").format(
@@ -561,6 +566,26 @@ def recognise(
             )
         )
     return layout
+
+
+def _refuse_twice_named(layout: Layout, normalised: list[str], numbered: set[str]) -> None:
+    """Refuse a field whose header names more than one column (the first is not
+    necessarily the one meant), unless --column named it by number."""
+    for name, index in layout.columns.items():
+        positions = [i + 1 for i, header in enumerate(normalised) if header == normalised[index]]
+        if len(positions) > 1 and name not in numbered:
+            raise InvalidValue(
+                _(
+                    'The file has {count} columns named "{header}" (columns {numbers}); name '
+                    "the one to read as the {field} by its number, e.g. --column {field}={first}."
+                ).format(
+                    count=len(positions),
+                    header=layout.header[index],
+                    numbers=", ".join(map(str, positions)),
+                    field=name,
+                    first=positions[0],
+                )
+            )
 
 
 def _check_field(name: str) -> None:

@@ -202,6 +202,7 @@ def read_table(
     a line end) before this returns; the rows are decoded as they are read. A file
     without a header row (``header=False``) gets one of column numbers, ``1``, ``2``….
     """
+    _refuse_a_workbook(path, data)
     used = _checked_encoding(encoding) if encoding else _guess_encoding(data)
     first_line: str | None = None
     blank = True
@@ -232,6 +233,21 @@ def read_table(
     names = [cell.strip() for cell in header_row.cells]
     rows = _checked(_data_rows(records), path)
     return Table(names, rows, used, delimiter, max(line_ends, 1))
+
+
+# What a spreadsheet program's own files begin with: a zip (.xlsx, .ods) or the older
+# compound document (.xls).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def _refuse_a_workbook(path: Path, data: bytes) -> None:
+    if data.startswith(_WORKBOOK_MAGIC):
+        raise InvalidValue(
+            _(
+                '{path} is a spreadsheet workbook, not CSV text; save it as "CSV UTF-8" from '
+                "your spreadsheet and import that file."
+            ).format(path=path)
+        )
 
 
 def _checked(rows: Iterator[Row], path: Path) -> Iterator[Row]:

@@ -30,6 +30,7 @@ from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal
 from salespipe.transfer.restore import check, database_is_empty, restore
 from salespipe.transfer.rows import Problem
 from salespipe.transfer.stages import MAX_NEW_STAGES
+from salespipe.transfer.values import DecimalMark
 from salespipe.transfer.write import write_plan
 
 MAX_LISTED_PROBLEMS = 20
@@ -60,6 +61,7 @@ class ImportOptions:
     ignore: tuple[str, ...] = ()
     nulls: tuple[str, ...] = ()
     no_header: bool = False
+    decimal_mark: DecimalMark | None = None
 
     @property
     def reading(self) -> ReadOptions:
@@ -74,6 +76,7 @@ class ImportOptions:
             no_header=self.no_header,
             currency=self.currency,
             date_format=self.date_format,
+            decimal_mark=self.decimal_mark,
         )
 
 

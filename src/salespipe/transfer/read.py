@@ -39,6 +39,7 @@ from salespipe.transfer.restore import (
     is_backup,
 )
 from salespipe.transfer.rows import Problem, RowInvalid, RowReader, RowRules
+from salespipe.transfer.values import DecimalMark, DecimalMarkClues
 
 Progress = Callable[[int, int], None]
 
@@ -57,6 +58,7 @@ class ReadOptions:
     no_header: bool = False
     currency: str | None = None  # what "$" means
     date_format: str | None = None  # --dates FORMAT (strptime)
+    decimal_mark: DecimalMark | None = None  # --decimal-mark; else as the file shows it
 
 
 @dataclass
@@ -133,19 +135,21 @@ def _read_csv(
 ) -> ParsedFile:
     # The options are checked before the file is read: a mistake in one shows at once.
     columns = _pairs(options.columns, "--column")
-    rules = RowRules(
-        value_maps=value_maps(options.value_maps),
-        nulls=frozenset(n.strip() for n in options.nulls),
-        currency=options.currency,
-    )
-    clues = DateOrderClues()
+    maps = value_maps(options.value_maps)
+    clues, marks = DateOrderClues(), DecimalMarkClues()
     settled = options.dates or options.date_format
     table = read_table(
         path,
         data,
         options.encoding,
-        look=None if settled else clues.look,
+        look=_looker(None if settled else clues, None if options.decimal_mark else marks),
         header=not options.no_header,
+    )
+    rules = RowRules(
+        value_maps=maps,
+        nulls=frozenset(n.strip() for n in options.nulls),
+        currency=options.currency,
+        decimal_mark=options.decimal_mark or marks.mark,
     )
     layout = recognise(
         table.header,
@@ -162,6 +166,21 @@ def _read_csv(
     return ParsedFile(
         layout.format.label, good, problems, count, crm=layout.format, invalid_labels=invalid
     )
+
+
+def _looker(
+    dates: DateOrderClues | None, marks: DecimalMarkClues | None
+) -> Callable[[str], None] | None:
+    """What is shown the file's text before its rows are read: the clues still wanted."""
+    wanted = [clue.look for clue in (dates, marks) if clue is not None]
+    if not wanted:
+        return None
+
+    def look(text: str) -> None:
+        for each in wanted:
+            each(text)
+
+    return look
 
 
 def _cells_of(item: Mapping[str, Any]) -> list[str]:

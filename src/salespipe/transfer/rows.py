@@ -27,6 +27,7 @@ from salespipe.transfer.values import (
     AMBIGUOUS_DOLLAR,
     Amount,
     BadValue,
+    DecimalMark,
     amount,
     currency_code,
     flag,
@@ -73,6 +74,7 @@ class RowRules:
     value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     nulls: frozenset[str] = frozenset()
     currency: str | None = None  # what "$" means (--currency), else USD
+    decimal_mark: DecimalMark | None = "."  # the file's (--decimal-mark, else as it shows)
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,9 @@ class RowReader:
             self._problem(name, raw, exc.message.rstrip("."))
         return default
 
+    def _amount(self, raw: str) -> Amount:
+        return amount(raw, self.rules.decimal_mark)
+
     def _problem(self, name: str, raw: str, reason: str) -> None:
         column = self.layout.column_name(name)
         self._problems.append(Problem(self._line, column, raw.strip(), reason, self.where))
@@ -231,9 +236,26 @@ class RowReader:
         self._times(row)
         self._extras(row)
         row.source, row.deal_id = self._identity(row)
+        beyond = self._beyond_the_header()
+        if beyond:  # the row's cells are shifted, so its other problems would mislead
+            self._problems = [beyond]
         if self._problems:
             raise RowInvalid(self._problems, row)
         return row
+
+    def _beyond_the_header(self) -> Problem | None:
+        """A row with filled cells past the header's last column, or None."""
+        width = len(self.layout.header)
+        for index in range(width, len(self._cells)):
+            if self._cells[index].strip():
+                reason = _(
+                    "the row has {cells} cells where the header has {header}; a cell holding "
+                    "the separator must be in quotes"
+                ).format(cells=len(self._cells), header=width)
+                return Problem(
+                    self._line, str(index + 1), self._cells[index].strip(), reason, self.where
+                )
+        return None
 
     def _people_and_money(self, row: Incoming) -> None:
         row.customer = self._text("customer", N_("customer"))
@@ -242,7 +264,7 @@ class RowReader:
         row.owner = _DEACTIVATED.sub("", owner) or None
         if row.owner is None:
             row.filled |= Filled.OWNER
-        value, written_currency, unit = self._read("value", amount, Amount(None, None))
+        value, written_currency, unit = self._read("value", self._amount, Amount(None, None))
         row.value = Decimal(0) if value is None else value
         if unit:
             row.filled |= Filled.VALUE_UNIT
@@ -355,7 +377,7 @@ class RowReader:
     def _quote(self) -> Quote | None:
         valid_until = self._day("quote_valid_until")
         sent_at = self._moment("quote_sent_at")
-        quoted = self._read("quote_amount", amount, Amount(None, None)).value
+        quoted = self._read("quote_amount", self._amount, Amount(None, None)).value
         note = self._read(
             "quote_note",
             lambda raw: parse.text(raw, what=N_("quote note"), multiline=True, max_length=2000),

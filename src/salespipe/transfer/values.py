@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue
@@ -90,8 +90,10 @@ _CODE_AROUND = re.compile(
     r"^(?:(?P<pre>[A-Za-z]{3})\s*)?(?P<body>.*?)(?:\s*(?P<post>[A-Za-z]{3}))?$"
 )
 _THOUSANDS_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
-_GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
-_GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
+_GROUPED_COMMA = re.compile(r"^[1-9]\d{0,2}(,\d{3}){2,}$")
+_GROUPED_DOT = re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}$")
+# One separator before three digits: 12,500 or 12.500, a thousands group or three decimals.
+_ONE_GROUP = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
 _PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
 # A number with a unit after it, as `add --value` takes it: 150k, 1.2m, 1.5ล้าน.
 _WITH_UNIT = re.compile(r"^[\d.,]*\d\s*[a-zA-Z\u0e00-\u0e7f]+$")
@@ -131,32 +133,124 @@ def _strip_currency(raw: str) -> tuple[str, str | None]:
     return text, found
 
 
-def _unify_separators(number: str) -> str:
-    """Remove thousands separators and make the decimal separator a dot."""
+DecimalMark = Literal[",", "."]
+
+
+def _unify_separators(number: str, mark: DecimalMark | None) -> str:
+    """Remove thousands separators and make the decimal separator a dot.
+
+    ``12,500`` and ``12.500`` are read by the file's decimal ``mark``; when it is not
+    known they are refused, as either reading may be the wrong one by a thousand."""
     number = _THOUSANDS_SPACES.sub("", number)
     if "," in number and "." in number:
         decimal_mark = "," if number.rfind(",") > number.rfind(".") else "."
         grouping = "." if decimal_mark == "," else ","
-        number = number.replace(grouping, "").replace(decimal_mark, ".")
-    elif "," in number:
+        return number.replace(grouping, "").replace(decimal_mark, ".")
+    if _ONE_GROUP.match(number):
+        separator = "," if "," in number else "."
+        if mark is None:
+            raise BadValue(
+                _(
+                    "{number} may be {decimals} or {thousands}; name the file's decimal mark "
+                    "with --decimal-mark , or --decimal-mark ."
+                ).format(
+                    number=number,
+                    decimals=_trimmed(number.replace(separator, ".")),
+                    thousands=number.replace(separator, ""),
+                )
+            )
+        return number.replace(separator, "." if separator == mark else "")
+    if "," in number:
         if _GROUPED_COMMA.match(number):
-            number = number.replace(",", "")
-        elif number.count(",") == 1 and re.search(r",\d{1,2}$", number):
-            number = number.replace(",", ".")
-        else:
-            raise BadValue(_("the amount has misplaced separators"))
-    elif number.count(".") > 1:
+            return number.replace(",", "")
+        if number.count(",") == 1 and re.search(r"^0,\d+$|,\d{1,2}$", number):
+            return number.replace(",", ".")
+        raise BadValue(_("the amount has misplaced separators"))
+    if number.count(".") > 1:
         if not _GROUPED_DOT.match(number):
             raise BadValue(_("the amount has misplaced separators"))
-        number = number.replace(".", "")
+        return number.replace(".", "")
     return number
 
 
-def amount(raw: str) -> Amount:
+# Numbers that show their decimal mark: one or two decimals, perhaps after grouping, or
+# two thousands groups or more (then the other mark is the decimal one).
+_COMMA_SHOWN = r"\d{1,3}(?:\.\d{3})+,\d{1,2}|[1-9]\d{0,2}(?:\.\d{3}){2,}"
+_COMMA_ALONE = r"\d+,\d{1,2}"
+_DOT_SHOWN = r"\d{1,3}(?:,\d{3})+\.\d{1,2}|\d+\.\d{1,2}"
+_DOT_GROUPS = r"[1-9]\d{0,2}(?:,\d{3}){2,}"
+_ALONE = r"(?<![\w.,])(?:{})(?![\w.,])"
+_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+class DecimalMarkClues:
+    """The decimal mark of a file's numbers: what its numbers show, else its delimiter's.
+
+    A file shows its mark in numbers with one or two decimals (``1.234,56``, ``12,5``,
+    ``1,234.56``, ``12.50``) or with two thousands groups (``1.500.000``). Where none
+    show it, or both marks are seen, a file separated by ``;`` is taken to use the
+    decimal comma (spreadsheets write ``;`` where the comma is the decimal mark), one
+    separated by ``,`` the dot, and a tab-separated one the dot if it holds Thai (as
+    Thailand writes numbers), else none: its ``12.500`` is refused rather than guessed.
+    Like :class:`~.dates.DateOrderClues`, it is shown the text a chunk at a time."""
+
+    def __init__(self) -> None:
+        self.delimiter: str | None = None
+        self.seen: set[DecimalMark] = set()
+        self.thai = False
+        self._comma: re.Pattern[str] | None = None
+        self._dot: re.Pattern[str] | None = None
+
+    def look(self, text: str) -> None:
+        if self._comma is None or self._dot is None:
+            from salespipe.transfer.csvfile import sniff_delimiter
+
+            self.delimiter = sniff_delimiter(text)
+            # Where the comma separates cells, 12,50 and 1,500,000 may be several cells.
+            cells = self.delimiter == ","
+            comma = _COMMA_SHOWN if cells else f"{_COMMA_SHOWN}|{_COMMA_ALONE}"
+            dot = _DOT_SHOWN if cells else f"{_DOT_SHOWN}|{_DOT_GROUPS}"
+            self._comma = re.compile(_ALONE.format(comma))
+            self._dot = re.compile(_ALONE.format(dot))
+        if "," not in self.seen and self._comma.search(text):
+            self.seen.add(",")
+        if "." not in self.seen and self._dot.search(text):
+            self.seen.add(".")
+        self.thai = self.thai or bool(_THAI.search(text))
+
+    @property
+    def mark(self) -> DecimalMark | None:
+        if len(self.seen) == 1:
+            return next(iter(self.seen))
+        if self.delimiter == ";":
+            return ","
+        return "." if self.delimiter == "," or self.thai else None
+
+
+def decimal_mark_option(given: str | None) -> DecimalMark | None:
+    """``--decimal-mark``: ``,`` or ``.`` (or ``comma``, ``dot``, ``point``)."""
+    if given is None:
+        return None
+    words: dict[str, DecimalMark] = {",": ",", "comma": ",", ".": ".", "dot": ".", "point": "."}
+    found = words.get(given.strip().casefold())
+    if found is None:
+        raise InvalidValue(
+            _('--decimal-mark "{given}" is not , (comma) or . (dot).').format(given=given)
+        )
+    return found
+
+
+def _trimmed(number: str) -> str:
+    """``12.500`` as people say it: ``12.5``."""
+    return number.rstrip("0").rstrip(".")
+
+
+def amount(raw: str, mark: DecimalMark | None = ".") -> Amount:
     """An amount and the currency written with it, if any; an empty cell is (None, None).
 
-    A number with a unit (``150k``, ``1.2m``, ``1.5ล้าน``) is read as ``add --value``
-    reads it, so a sheet people typed imports as they typed it."""
+    ``mark`` is the file's decimal mark (:class:`DecimalMarkClues`), None if unknown. A
+    number with a unit (``150k``, ``1.2m``, ``1.5ล้าน``) is read as ``add --value`` reads
+    it, so a sheet people typed imports as they typed it."""
     if not raw.strip():
         return Amount(None, None)
     body, found_currency = _strip_currency(raw)
@@ -164,7 +258,7 @@ def amount(raw: str) -> Amount:
         raise BadValue(_("the amount is negative"))
     if _WITH_UNIT.match(body.strip()):
         return Amount(_with_unit(body), found_currency, unit=True)
-    number = _unify_separators(body.strip())
+    number = _unify_separators(body.strip(), mark)
     if not _PLAIN_NUMBER.match(number):
         raise BadValue(_("not an amount"))
     try:

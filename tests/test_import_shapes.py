@@ -1,0 +1,122 @@
+"""Files whose shape could change a deal without a word: the decimal mark of a file,
+rows wider than the header, a header naming two columns alike, a products report, a
+workbook given for CSV. Each is read right or refused, never guessed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _values(cli) -> dict[str, float]:
+    return {d["title"]: d["value"] for d in cli.json("list", "--status", "all")}
+
+
+def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def test_a_semicolon_file_reads_dot_grouped_amounts_as_thousands(cli, tmp_path) -> None:
+    """12.500 in a file of decimal commas is twelve thousand five hundred, whether a
+    number shows the comma or not (it was twelve and a half, silently)."""
+    shown = _write(tmp_path, "de.csv", "Deal;Betrag\nA;1.234,56\nB;12.500\nC;2.000.000\nE;1.234\n")
+    cli.json("import", shown, "--column", "title=Deal", "--column", "value=Betrag")
+    assert _values(cli) == {"A": 1234.56, "B": 12500, "C": 2000000, "E": 1234}
+
+
+def test_a_pipedrive_export_in_french_keeps_its_thousands(cli, tmp_path) -> None:
+    french = _write(
+        tmp_path,
+        "affaires.csv",
+        "Affaire - Titre;Affaire - Valeur;Affaire - Devise de la valeur;Affaire - Statut\n"
+        '"Toit";"12.500";"EUR";"Ouvert"\n',
+    )
+    assert cli.json("import", french, "--create-stages")["format"] == "Pipedrive"
+    assert _values(cli) == {"Toit": 12500}
+
+
+def test_an_amount_either_mark_reads_differently_is_refused_until_the_mark_is_named(
+    cli, tmp_path
+) -> None:
+    """A tab-separated file shows no decimal mark of its own: 12.500 is refused, naming
+    the option that settles it, and nothing is imported until then."""
+    cli("init")
+    tabbed = _write(tmp_path, "sheet.tsv", "Deal\tAmount\nRoof\t12.500\nDoor\t300\n")
+    refused = cli("import", tabbed, "--column", "title=Deal", "--column", "value=Amount")
+    assert refused.exit_code == 1
+    assert '"12.500": 12.500 may be 12.5 or 12500' in refused.stderr
+    assert "--decimal-mark" in refused.stderr
+    assert cli.json("list", "--status", "all") == []
+    cli.json(
+        "import", tabbed, "--column", "title=Deal", "--column", "value=Amount",
+        "--decimal-mark", ",",
+    )  # fmt: skip
+    assert _values(cli) == {"Roof": 12500, "Door": 300}
+    wrong = cli("import", tabbed, "--decimal-mark", "x")
+    assert wrong.exit_code == 1
+    assert '--decimal-mark "x" is not , (comma) or . (dot).' in wrong.stderr
+
+
+def test_a_row_wider_than_the_header_is_refused_not_shifted(cli, tmp_path) -> None:
+    """An unquoted 1,200 in a comma file makes five cells under four headers: the row is
+    refused by the cell count (its owner would have been "200"), and its other,
+    misleading problems are left out."""
+    shifted = _write(
+        tmp_path,
+        "hubspot.csv",
+        "Deal Name,Deal Stage,Amount,Deal owner\n"
+        "Acme,closedwon,1,200,Jane\n"
+        "Trailing,closedwon,100,Jane,\n",
+    )
+    refused = cli("import", shifted)
+    assert refused.exit_code == 1
+    assert (
+        'line 2, column 5 "Jane": the row has 5 cells where the header has 4; a cell holding '
+        "the separator must be in quotes"
+    ) in " ".join(refused.stderr.split())
+    assert "line 3" not in refused.stderr  # an empty cell past the header is no harm
+    report = cli.json("import", shifted, "--skip-invalid")
+    assert report["imported"] == 1
+    assert _values(cli) == {"Trailing": 100}
+
+
+def test_a_header_naming_a_read_column_twice_must_be_told_which(cli, tmp_path) -> None:
+    twice = _write(
+        tmp_path,
+        "hubspot.csv",
+        "Deal Name,Deal Stage,Amount,Close Date,Amount\nDup,closedwon,100,2025-01-01,200\n",
+    )
+    refused = cli("import", twice)
+    assert refused.exit_code == 1
+    assert 'The file has 2 columns named "Amount" (columns 3, 5)' in refused.stderr
+    assert "--column value=3" in refused.stderr
+    assert cli("import", twice, "--column", "value=Amount").exit_code == 1
+    cli.json("import", twice, "--column", "value=5")
+    assert _values(cli) == {"Dup": 200}
+
+
+def test_a_products_report_adds_up_its_lines_not_the_repeated_amount(cli, tmp_path) -> None:
+    """Salesforce's Opportunities with Products repeats the deal's Amount on each line;
+    the lines' Total Price add up to it (the deal was worth twice its amount)."""
+    products = _write(
+        tmp_path,
+        "products.csv",
+        "Opportunity ID,Opportunity Name,Stage,Amount,Product Name,Total Price\n"
+        "0065g00000AbCdE,Big,Closed Won,300,Widget,100\n"
+        "0065g00000AbCdE,Big,Closed Won,300,Gadget,200\n",
+    )
+    report = cli.json("import", products, "--create-stages")
+    assert report["line_items"] == {"rows": 1, "deals": ["0065g00000AbCdE"]}
+    assert _values(cli) == {"Big": 300}
+
+
+def test_a_workbook_is_refused_as_one_saying_how_to_make_csv(cli, tmp_path) -> None:
+    for name, start in (("deals.xlsx", b"PK\x03\x04"), ("deals.xls", b"\xd0\xcf\x11\xe0")):
+        path = tmp_path / name
+        path.write_bytes(start + b"\xa1\xb1\x1a\xe1" + bytes(200))
+        for extra in ((), ("--encoding", "latin-1")):
+            refused = cli("import", str(path), *extra)
+            assert refused.exit_code == 1
+            assert "is a spreadsheet workbook, not CSV text" in refused.stderr
+            assert 'save it as "CSV UTF-8"' in refused.stderr
