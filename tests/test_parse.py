@@ -148,6 +148,21 @@ def test_thai_stage_names_and_prefixes() -> None:
     assert parse.stage(THAI, decomposed).key == "negotiating"
 
 
+def test_a_key_or_own_name_beats_another_stages_default_name_in_the_other_language() -> None:
+    """ "Negotiating" also answers to its Thai name; a stage added under that Thai name is
+    still the one found by it, and "negotiating" (the key) still the default's, whatever
+    the order (both went to the first by position: a deal moved to the wrong stage)."""
+    thai_named = Stage("cherchatorong", "เจรจาต่อรอง", 0, 50)
+    for stages in ([*ENGLISH, thai_named], [thai_named, *ENGLISH]):
+        assert parse.stage(stages, "เจรจาต่อรอง").key == "cherchatorong"
+        assert parse.stage(stages, "negotiating").key == "negotiating"
+        assert parse.stage(stages, "Negotiating").key == "negotiating"
+    renamed = [s if s.key != "considering" else Stage(s.key, "เสนอราคา", 2, 25) for s in ENGLISH]
+    assert parse.stage(renamed, "quoted").key == "quoted"
+    assert parse.stage(renamed, "เสนอราคา").key == "considering"
+    assert parse.stage(renamed, "Quoted").key == "quoted"
+
+
 def test_ambiguous_and_unknown_stage_list_candidates() -> None:
     """An ambiguous prefix names the candidates; an unknown name lists the stages."""
     stages = [*ENGLISH, Stage("qualified", "Qualified", 6, 30)]

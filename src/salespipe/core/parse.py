@@ -342,7 +342,8 @@ def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> S
     """Find a stage by key, name, position among enabled stages, or a unique part of its name.
 
     A default stage still under its default name answers to its Thai and its English name.
-    Tried in turn: the key or the whole name (NFC, case ignored); the position; the
+    Tried in turn: the key; the whole name (NFC, case ignored); the default name in the
+    other language; the position; the
     beginning of the name or key; the beginning of a later word of the name; any part of
     the name (Thai writes words without spaces: ``พิจารณา`` finds ``กำลังพิจารณา``).
     The first of these that finds one stage wins; one that finds several is ambiguous.
@@ -414,6 +415,9 @@ class _Named(Protocol):
     @property
     def key(self) -> str: ...
 
+    @property
+    def name(self) -> str: ...
+
 
 _T = TypeVar("_T", bound=_Named)
 
@@ -424,13 +428,25 @@ def _resolve(
     names: Callable[[_T], tuple[str, ...]],
     chosen_by_number: Callable[[_T], bool],
 ) -> tuple[_T | None, list[_T]]:
-    """The one item ``name`` finds (by key, whole name, position among those
-    ``chosen_by_number``, then beginnings and parts of names), else None and the several
-    items the first rule that found any found (empty: none)."""
-    wanted = fold(name)
-    for found in ordered:
-        if found.key == name.strip() or wanted in names(found):
-            return found, []
+    """The one item ``name`` finds (by key, own name, another name it answers to,
+    position among those ``chosen_by_number``, then beginnings and parts of names), else
+    None and the several items the first rule that found any found (empty: none).
+
+    A key always means its own item, and an item's own name comes before the other
+    language's default name another item answers to: a stage named "เจรจาต่อรอง" beside
+    the default "Negotiating" is found by its name, and "negotiating" stays the default's
+    key."""
+    wanted, key = fold(name), name.strip()
+    for rule in (
+        lambda item: item.key == key,
+        lambda item: fold(item.name) == wanted,
+        lambda item: wanted in names(item),
+    ):
+        exact = [item for item in ordered if rule(item)]
+        if len(exact) == 1:
+            return exact[0], []
+        if exact:
+            return None, exact
     if wanted.isdecimal():
         numbered = [item for item in ordered if chosen_by_number(item)]
         index = int(wanted)
