@@ -228,6 +228,33 @@ def test_a_rep_sees_and_reports_only_their_own_deals(cli, team: Team, own) -> No
     assert "There is no deal 4" in _one_sentence(bobs.stderr)
 
 
+def test_a_rep_cannot_undo_a_change_to_a_deal_given_to_someone_else_since(
+    cli, team: Team, own
+) -> None:
+    """Alice moves her deal; the manager gives it to bob, who moves it on. Alice's undo
+    would have said "Undid" and changed nothing (the database hides the deal from her
+    now): it is refused in one sentence, exit 1, and her change stays on her list."""
+    alice, bob, maria = (team.uri(own[name]) for name in ("alice", "bob", "maria"))
+    assert cli("--db", alice, "move", "2", "Quoted").exit_code == 0
+    assert cli("--db", maria, "edit", "2", "--owner", own["bob"]).exit_code == 0
+    assert cli("--db", bob, "move", "2", "Negotiating").exit_code == 0
+    before = cli.json("--db", team.database, "show", "2")
+    undone = [c["change"] for c in cli.json("--db", alice, "undo", "--list")]
+
+    refused = cli("--db", alice, "undo")
+
+    assert refused.exit_code == 1
+    assert _one_sentence(refused.stderr) == (
+        "Error: Your change 7 (move) was to a deal given to another owner since, so you "
+        "may no longer change it; nothing was undone."
+    )
+    assert cli.json("--db", team.database, "show", "2") == before
+    assert [c["change"] for c in cli.json("--db", alice, "undo", "--list")] == undone
+    thai = cli("--db", alice, "--lang", "th", "undo")
+    assert thai.exit_code == 1
+    assert "ไม่ได้ย้อนกลับอะไรเลย" in _one_sentence(thai.stderr)
+
+
 def test_a_rep_changes_only_their_own_deals(cli, team: Team, own) -> None:
     """Moving a colleague's deal finds no such deal (exit 1); handing a deal to
     someone else or adding one for them is refused by the database (exit 4)."""

@@ -23,7 +23,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from salespipe.core.change_rows import ChangeRow, change_row
-from salespipe.core.errors import DatabaseBusy, NotPermitted
+from salespipe.core.errors import DatabaseBusy, NotPermitted, UndoConflict
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.bookkeeping import HeldBookkeeping
@@ -560,7 +560,18 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
             " WHERE position BETWEEN %s AND %s ORDER BY position",
             (first, last),
         )
-        return UndoEntry(int(change), command, at), [Event.from_record(r) for r in events]
+        found = [Event.from_record(r) for r in events]
+        if len(found) < last - first + 1:
+            # The change's events are all of one transaction, so their positions run on:
+            # some out of sight are of a deal given to another owner since (visibility
+            # own), which putting back would silently leave as it is.
+            raise UndoConflict(
+                _(
+                    "Your change {change} ({command}) was to a deal given to another owner "
+                    "since, so you may no longer change it; nothing was undone."
+                ).format(change=change, command=command)
+            )
+        return UndoEntry(int(change), command, at), found
 
     def set_undo_list(self, entries: Sequence[UndoEntry]) -> None:
         self.changed = True
