@@ -121,6 +121,21 @@ def test_a_wrong_password_is_refused_without_showing_it(pg_database: str, login_
     assert login_role in error.message
 
 
+def test_a_password_that_is_a_word_of_the_message_neither_garbles_nor_misnames_it(
+    pg_database: str, login_role: str
+) -> None:
+    """A password "on" made "Connection refused" read "C***necti*** refused" (and showed
+    where its letters were); a password "failed" hid the words the login refusal is
+    known by, so it was called unreachable."""
+    closed = _connect_error("postgresql://x:on@127.0.0.1:1/sales?connect_timeout=3")
+    assert "Connection refused" in closed.message
+    assert "***" not in closed.message.replace("x:***@", "")
+    refused = _connect_error(_tcp(pg_database, login_role, "failed"))
+    assert isinstance(refused, DatabaseLoginFailed)
+    assert "failed@" not in refused.message and ":failed" not in refused.message
+    assert scrub("bad: postgresql://u:failed@h/db", ["failed"]) == "bad: postgresql://u:***@h/db"
+
+
 def test_a_server_that_is_not_there_is_unreachable() -> None:
     """Nothing listens on the port: the server cannot be reached (no wait for ever)."""
     error = _connect_error(f"postgresql://x:{SECRET}@127.0.0.1:1/sales?connect_timeout=3")

@@ -70,8 +70,9 @@ def translated(target: str) -> Iterator[None]:
 def database_error(exc: psycopg.Error, target: str) -> StoreError:
     """The salespipe error that says what ``exc`` means for the user, password hidden."""
     where = redact(target)
-    detail = scrub(_first_line(str(exc)), _secrets(target))
-    if isinstance(exc, pg_errors.InsufficientPrivilege) and "row-level security" in detail:
+    said = _first_line(str(exc))  # what the server said: what the error is known by
+    detail = scrub(said, _secrets(target))  # what may be shown
+    if isinstance(exc, pg_errors.InsufficientPrivilege) and "row-level security" in said:
         return NotPermitted(
             _(
                 "The database lets this role add or change only the deals it owns "
@@ -85,7 +86,7 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
                 "ask an admin of the database for write access."
             ).format(where=where)
         )
-    if isinstance(exc, pg_errors.InvalidCatalogName) or _MISSING_DATABASE.search(detail):
+    if isinstance(exc, pg_errors.InvalidCatalogName) or _MISSING_DATABASE.search(said):
         return DatabaseMissing(
             _(
                 "The database {where} does not exist on its server; "
@@ -93,7 +94,7 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
             ).format(where=where)
         )
     if isinstance(exc, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification) or (
-        _LOGIN_REFUSED.search(detail)
+        _LOGIN_REFUSED.search(said)
     ):
         return DatabaseLoginFailed(
             _(
@@ -102,7 +103,7 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
             ).format(where=where)
         )
     if isinstance(exc, pg_errors.AdminShutdown | pg_errors.CannotConnectNow) or (
-        _LOST.search(detail) and not detail.startswith("connection failed")
+        _LOST.search(said) and not said.startswith("connection failed")
     ):
         return DatabaseUnreachable(
             _(

@@ -32,9 +32,17 @@ def redact(target: str) -> str:
     return _PASSWORD_PARAMETER.sub(lambda m: f"{m['head']}{HIDDEN}", shown)
 
 
+# user:password@ of a URI anywhere in a message
+_USERINFO_IN_TEXT = re.compile(r"(?P<head>\b[a-z]+://[^:/?#@\s]*):[^@\s]*@", re.IGNORECASE)
+
+
 def scrub(text: str, secrets: list[str]) -> str:
-    """``text`` (a driver's message) with each secret, and any password it spells out in
-    a connection string, replaced by ``***``."""
+    """``text`` (a driver's message) with each secret where it stands as a word of its
+    own, and any password it spells out in a connection string, replaced by ``***``.
+
+    Within a word a secret is left: a password "on" would otherwise make "Connection
+    refused" read "C***necti*** refused", and tell where the password's letters are."""
     for secret in sorted(filter(None, secrets), key=len, reverse=True):
-        text = text.replace(secret, HIDDEN)
+        text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", HIDDEN, text)
+    text = _USERINFO_IN_TEXT.sub(lambda m: f"{m['head']}:{HIDDEN}@", text)
     return _PASSWORD_PARAMETER.sub(lambda m: f"{m['head']}{HIDDEN}", text)
