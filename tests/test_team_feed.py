@@ -439,3 +439,19 @@ def test_the_unit_verifies_once_installed_as_its_steps_say(tmp_path: Path) -> No
         env={**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)},
     )
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
+
+
+def test_a_hook_named_from_the_current_folder_is_run_from_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`watch --exec ./post-change`, as docs/team.md writes it: the "./" is kept, so
+    the program is not looked for on PATH (where it said "could not start")."""
+    from salespipe.cli.feed import _program
+
+    hook = tmp_path / "post-change"
+    hook.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    hook.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    found = _program("./post-change")
+    assert found == hook
+    assert found.is_absolute()

@@ -74,4 +74,5 @@ def _program(name: str) -> Path:
     path = Path(found or name)
     if not path.is_file():
         raise InvalidValue(_("There is no program {name} to run.").format(name=name))
-    return path
+    # Absolute: Path("./post-change") is "post-change", which would be looked for on PATH.
+    return path.absolute()
