@@ -4,6 +4,8 @@ reach the database told in one sentence (a salespipe error with exit 4)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
 
@@ -191,3 +193,19 @@ def test_without_the_driver_a_postgres_target_says_how_to_install_it() -> None:
     assert result.returncode == 4
     assert "Traceback" not in result.stderr
     assert "pip install 'salespipe[postgres]'" in result.stderr
+
+
+def test_a_key_value_connection_string_is_refused_not_made_a_file(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "host=… password=…" was taken for a path: files named after the password, and the
+    deal kept on this machine. Now one sentence, exit 4, the password hidden, no file."""
+    monkeypatch.chdir(tmp_path)
+    target = f"host=127.0.0.1 user=alice password={SECRET} dbname=sales"
+    for args in (("add", "ERP"), ("list",)):
+        refused = cli("--db", target, *args)
+        assert refused.exit_code == 4
+        assert "is written as key=value settings" in refused.stderr
+        assert "postgresql://USER@HOST/DATABASE" in refused.stderr
+        assert SECRET not in refused.stderr
+    assert list(tmp_path.iterdir()) == []

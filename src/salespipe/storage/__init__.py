@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salespipe.storage.postgres.target import is_postgres_target
+from salespipe.storage.postgres.target import is_connection_string, is_postgres_target
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Initial, Storage
@@ -31,6 +31,20 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     text = os.fspath(target)
     if is_postgres_target(text):
         return _postgres(text, initial)
+    if is_connection_string(text):
+        from salespipe.core.errors import StoreError
+        from salespipe.core.i18n import _
+        from salespipe.storage.postgres.target import redact
+
+        # Taken as a path, it made files named after the password, and no deal reached
+        # the server.
+        raise StoreError(
+            _(
+                'The database "{target}" is written as key=value settings; name a server '
+                "as postgresql://USER@HOST/DATABASE (the other settings as ?key=value), or "
+                "give the path of a data file."
+            ).format(target=redact(text))
+        )
     if text.startswith(MEMORY_PREFIX):
         from salespipe.storage.memory import open_memory
 

@@ -26,6 +26,18 @@ def is_postgres_target(target: str) -> bool:
     return target[:13].lower().startswith(SCHEMES)
 
 
+# A libpq key=value connection string ("host=db dbname=sales user=alice"), which a file
+# path very seldom is.
+_KEYWORDS = re.compile(
+    r"^\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode)\s*=", re.IGNORECASE
+)
+
+
+def is_connection_string(target: str) -> bool:
+    """Whether ``target`` is a key=value connection string (not a URI, not a path)."""
+    return bool(_KEYWORDS.match(target))
+
+
 def redact(target: str) -> str:
     """``target`` with every password replaced by ``***``: what messages may show."""
     shown = USERINFO_PASSWORD.sub(lambda m: f"{m['head']}:{HIDDEN}@", target, count=1)
