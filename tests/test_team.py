@@ -161,6 +161,35 @@ def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -
     assert _titles(cli, owner) == ["Alice's deal", "Bob's deal"]
 
 
+def test_the_last_admin_may_not_step_down_or_leave(cli, team: Team) -> None:
+    """The owner who set the team up is its only admin: adding themself as a rep, or
+    removing themself, would leave nobody able to change the team, the stages or the
+    settings (it did: only a superuser could mend it). Refused, nothing changed; once
+    there is another admin, either may go."""
+    alice, adam = team.login("alice"), team.login("adam")
+    name = team.database.rsplit("/", 1)[1].split("?")[0]
+    pg_admin(team.server, f"ALTER ROLE {alice} CREATEROLE")
+    pg_admin(team.server, f"ALTER DATABASE {name} OWNER TO {alice}")
+    owner = team.uri(alice)
+    assert cli("--db", owner, "init").exit_code == 0
+    first = cli("--db", owner, "team", "add", alice, "--role", "rep")  # makes the team first
+    assert first.exit_code == 1
+    assert f"{alice} is the last admin of the team" in _one_sentence(first.stderr)
+    assert cli("--db", owner, "team", "add", adam, "--role", "manager").exit_code == 0
+    for args in (("add", alice, "--role", "rep"), ("remove", alice)):
+        refused = cli("--db", owner, "team", *args)
+        assert refused.exit_code == 1
+        assert f"{alice} is the last admin of the team" in _one_sentence(refused.stderr)
+    assert cli.json("--db", owner, "team", "list") == [
+        {"user": adam, "role": "manager"},
+        {"user": alice, "role": "admin"},
+    ]
+    assert cli("--db", owner, "team", "add", adam, "--role", "admin").exit_code == 0
+    assert cli("--db", owner, "team", "add", alice, "--role", "rep").exit_code == 0
+    members = {m["user"]: m["role"] for m in cli.json("--db", team.uri(adam), "team", "list")}
+    assert members == {alice: "rep", adam: "admin"}
+
+
 def test_a_user_the_server_does_not_have_needs_create_login(cli, team: Team) -> None:
     """team add does not make logins by accident: only with --create-login."""
     db, newcomer = team.database, f"sp_new_{team.tag}"

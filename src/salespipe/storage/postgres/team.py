@@ -79,6 +79,8 @@ def join(cursor: Cursor, user: str, role: str, *, create_login: bool, where: str
                     ).format(user=user)
                 )
             _create_login(cursor, user)
+        if role != "admin":
+            _keep_an_admin(cursor, user, where)
         for kind, group in groups.items():
             if kind != role and _is_member(cursor, user, group):
                 _revoke(cursor, group, user)
@@ -99,10 +101,25 @@ def leave(cursor: Cursor, user: str, *, where: str) -> str:
                     user=user, where=where
                 )
             )
+        _keep_an_admin(cursor, user, where)
         groups = _groups(cursor)
         for kind in had:
             _revoke(cursor, groups[kind], user)
     return had[0]
+
+
+def _keep_an_admin(cursor: Cursor, user: str, where: str) -> None:
+    """Refuse to take the team's last admin off the admin role: nobody but a superuser
+    could change the team (or the stages and settings) again."""
+    admins = [m.user for m in members(cursor) if m.role == "admin"]
+    if admins == [user]:
+        raise NotAllowed(
+            _(
+                "{user} is the last admin of the team of {where}; make someone else an admin "
+                "first (salespipe team add USER --role admin), or nobody could change the "
+                "team; nothing was changed."
+            ).format(user=user, where=where)
+        )
 
 
 @contextmanager
