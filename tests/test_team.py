@@ -284,6 +284,21 @@ def test_a_rep_cannot_undo_a_change_to_a_deal_given_to_someone_else_since(
     assert "ไม่ได้ย้อนกลับอะไรเลย" in _one_sentence(thai.stderr)
 
 
+def test_a_copy_over_a_team_database_keeps_reps_to_their_own_deals(
+    cli, team: Team, own, tmp_path
+) -> None:
+    """`copy FILE DB --replace` put the file's settings in place, and a file's
+    visibility is always "all": every rep then saw every deal, without a word."""
+    pipeline = str(tmp_path / "pipeline.json")
+    for name in ("alice", "bob"):
+        assert cli("--db", pipeline, "add", f"{name}'s", "--owner", own[name]).exit_code == 0
+    copied = cli("copy", pipeline, team.database, "--replace")
+    assert copied.exit_code == 0, copied.stderr
+    assert cli.json("--db", team.database, "config", "get", "visibility") == {"visibility": "own"}
+    assert _titles(cli, team.uri(own["alice"])) == ["alice's"]
+    assert _titles(cli, team.uri(own["maria"])) == ["alice's", "bob's"]
+
+
 def test_a_rep_changes_only_their_own_deals(cli, team: Team, own) -> None:
     """Moving a colleague's deal finds no such deal (exit 1); handing a deal to
     someone else or adding one for them is refused by the database (exit 4)."""

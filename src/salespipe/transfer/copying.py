@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from salespipe.app import settings
 from salespipe.core import clock
-from salespipe.core.errors import InvalidValue, NotAllowed
+from salespipe.core.errors import InvalidValue, NotAllowed, StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import Event
 
@@ -78,6 +78,7 @@ def copy_pipeline(
         )
     view = source.read_existing()
     store = target.store
+    own = replace and _keeps_deals_apart(target)
 
     def lock_timeout() -> float:
         return float(settings.effective(store.read().config())["lock_timeout"])
@@ -99,12 +100,24 @@ def copy_pipeline(
                     ).format(target=store.location)
                 )
             report = _copy(view, tx, progress or _silent)
+            if own:
+                tx.replace_config({**view.config(), "visibility": "own"})
     finally:
         if collecting:
             gc.enable()
     return CopyReport(
         source=source.store.location, target=store.location, replaced=replace, **report
     )
+
+
+def _keeps_deals_apart(target: Pipeline) -> bool:
+    """Whether ``target`` shows reps only their own deals (``visibility own``): a team's
+    database replaced by a copy keeps that, whatever the copy's own setting (a file's is
+    always ``all``), rather than opening every deal to every rep without a word."""
+    try:
+        return target.store.read().config().get("visibility") == "own"
+    except StoreError:  # nothing there yet
+        return False
 
 
 def _copy(view: ReadView, tx: WriteTransaction, progress: Progress) -> dict[str, int]:
