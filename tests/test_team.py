@@ -299,6 +299,20 @@ def test_a_copy_over_a_team_database_keeps_reps_to_their_own_deals(
     assert _titles(cli, team.uri(own["maria"])) == ["alice's", "bob's"]
 
 
+def test_a_reps_import_gives_the_rows_without_an_owner_to_the_rep(
+    cli, team: Team, own, tmp_path
+) -> None:
+    """As `add` does: the importing role owns the rows that name no owner (they went to
+    the machine's login name, which the database refused for a rep and hid from all)."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,value\nRoof,100\nDoor,200\n", encoding="utf-8")
+    alice = team.uri(own["alice"])
+    report = cli.json("--db", alice, "import", str(sheet))
+    assert report["imported"] == 2
+    assert report["filled"]["owner"] == {"count": 2, "value": own["alice"]}
+    assert _titles(cli, alice) == ["Door", "Roof", "alice first", "alice second"]
+
+
 def test_a_rep_changes_only_their_own_deals(cli, team: Team, own) -> None:
     """Moving a colleague's deal finds no such deal (exit 1); handing a deal to
     someone else or adding one for them is refused by the database (exit 4)."""

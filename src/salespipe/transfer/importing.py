@@ -180,7 +180,9 @@ def _defaults(snapshot: ReadView, options: ImportOptions, now: datetime, ours: b
     return Defaults(
         now=now,
         currency=options.currency or config["currency"],
-        owner=config["owner"],
+        # On a server the importing role, as `add` makes it the owner: the setting
+        # (the login name of the machine) is no role a rep's own deals could be under.
+        owner=snapshot.user() or config["owner"],
         exact=ours,
     )
 
