@@ -455,3 +455,19 @@ def test_a_hook_named_from_the_current_folder_is_run_from_there(
     found = _program("./post-change")
     assert found == hook
     assert found.is_absolute()
+
+
+@pytest.mark.postgres
+def test_watch_and_doctor_on_a_database_without_a_pipeline_say_so(
+    run: Any, pg_database: str
+) -> None:
+    """watch printed the server's 'relation "salespipe_pipeline" does not exist'; both
+    now say there is no pipeline there yet, in one sentence, exit 4."""
+    for command in ("watch", "doctor"):
+        done = run("--db", pg_database, command, timeout=30)
+        assert done.returncode == 4, done.stderr
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert "There is no pipeline in postgresql://" in done.stderr
+        assert "yet; check --db or SALESPIPE_DB, or start one there with `salespipe init`." in (
+            done.stderr
+        )

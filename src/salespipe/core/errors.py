@@ -87,12 +87,17 @@ class NoDataFile(StoreError):
     code = "no_data_file"
 
     def __init__(self, path: object) -> None:
-        super().__init__(
-            _(
+        if str(path)[:13].lower().startswith(("postgresql://", "postgres://")):
+            message = _(
+                "There is no pipeline in {where} yet; check --db or SALESPIPE_DB, or start "
+                "one there with `salespipe init`."
+            ).format(where=path)
+        else:
+            message = _(
                 "There is no data file at {path}; check --db or SALESPIPE_DB, or start one "
                 "there with `salespipe add` or `salespipe init`."
             ).format(path=path)
-        )
+        super().__init__(message)
 
 
 class NotASalespipeFile(StoreError):
