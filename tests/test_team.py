@@ -136,6 +136,11 @@ def test_an_admin_adds_lists_and_removes_people(cli, team: Team) -> None:
     again = cli("--db", db, "team", "remove", bob)
     assert again.exit_code == 1
     assert "is not on the team" in _one_sentence(again.stderr)
+    # bob cannot read at all now: not "may read but not change"
+    shut_out = cli("--db", team.uri(bob), "list")
+    assert shut_out.exit_code == 4
+    assert "may not read the pipeline at" in _one_sentence(shut_out.stderr)
+    assert "it is not on its team" in shut_out.stderr
 
 
 def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -> None:

@@ -23,7 +23,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from salespipe.core.change_rows import ChangeRow, change_row
-from salespipe.core.errors import DatabaseBusy, NotPermitted, UndoConflict
+from salespipe.core.errors import DatabaseBusy, NotPermitted, StoreError, UndoConflict
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.bookkeeping import HeldBookkeeping
@@ -920,6 +920,16 @@ class PostgresStorage(Storage):
                 connection.read_only = True
                 with connection.cursor() as cursor:
                     done, pipeline = _opened(connection, cursor, self.location, _READ_SETTINGS)
+        except StoreError as exc:
+            connection.close()
+            if isinstance(exc.__context__, pg_errors.InsufficientPrivilege):
+                raise NotPermitted(
+                    _(
+                        "The database role may not read the pipeline at {where}: it is not on "
+                        "its team (an admin adds it with `salespipe team add`)."
+                    ).format(where=self.location)
+                ) from None
+            raise
         except BaseException:
             connection.close()
             raise
