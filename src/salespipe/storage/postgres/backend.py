@@ -475,10 +475,37 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         self._start_position = start_position
         self._pending_deals: list[Record] = []
         self._pending_events: list[Event] = []
+        self._numbers_checked = False
+        self._written_ids: set[int] = set()
 
     def _touch(self) -> _Pipeline:
         self.changed = True
         return self._pipeline
+
+    def allocate_deal_id(self) -> int:
+        if not self._numbers_checked:
+            self._check_numbers_free()
+            self._numbers_checked = True
+        return super().allocate_deal_id()
+
+    def _check_numbers_free(self) -> None:
+        """The counter lives in a row every writer may update (a rep with a SQL client
+        too): set back, a new deal would replace one (the deals are upserted)."""
+        next_id = self._pipeline.counters.next_deal_id
+        mine = sorted({r["id"] for r in self._pending_deals} | self._written_ids)
+        with translated(self._target):
+            taken = self._connection.execute(
+                "SELECT EXISTS (SELECT 1 FROM salespipe_deals WHERE id >= %s AND NOT id = ANY(%s))",
+                (next_id, mine),
+            ).fetchone()
+        if taken and taken[0]:
+            raise StoreError(
+                _(
+                    "The database {where} holds deals numbered {next} or more, though {next} "
+                    "is the number its next deal would get: its counter was set back outside "
+                    "salespipe; nothing was changed (ask an admin of the database)."
+                ).format(where=redact(self._target), next=next_id)
+            )
 
     def _before_read(self) -> None:
         self.flush()
@@ -488,6 +515,8 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         with translated(self._target), self._connection.cursor() as cursor:
             if self._pending_deals:
                 _write_deals(cursor, self._pending_deals)
+                if not self._numbers_checked:  # what this change wrote is no conflict
+                    self._written_ids.update(r["id"] for r in self._pending_deals)
                 self._pending_deals = []
             if self._pending_events:
                 _write_events(cursor, self._pending_events, self._change_id, self.user())
