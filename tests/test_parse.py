@@ -181,6 +181,7 @@ def test_positions_count_only_enabled_stages() -> None:
         for s in ENGLISH
     ]
     assert parse.stage(stages, "2").key == "quoted"
-    with pytest.raises(StageNotFound):
-        parse.stage(stages, "Considering")
+    for name in ("Considering", "considering"):  # said to be off, not to be missing
+        with pytest.raises(StageNotFound, match="is switched off; switch it on with"):
+            parse.stage(iter(stages), name)
     assert parse.stage(stages, "Considering", enabled_only=False).key == "considering"

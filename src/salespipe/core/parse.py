@@ -348,7 +348,8 @@ def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> S
     the name (Thai writes words without spaces: ``พิจารณา`` finds ``กำลังพิจารณา``).
     The first of these that finds one stage wins; one that finds several is ambiguous.
     """
-    candidates = [s for s in stages if s.enabled or not enabled_only]
+    every = list(stages)
+    candidates = [s for s in every if s.enabled or not enabled_only]
     ordered = sorted(candidates, key=lambda s: s.position)
     if not fold(name):
         raise StageNotFound(_("A stage name must not be empty."))
@@ -359,6 +360,18 @@ def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> S
         raise AmbiguousStage(
             _('The stage "{name}" could mean {stages}; give more of the name.').format(
                 name=name, stages=_quoted_names(matches)
+            )
+        )
+    switched_off = [
+        s for s in every if not s.enabled and (s.key == name.strip() or fold(name) in _names(s))
+    ]
+    if enabled_only and switched_off:
+        raise StageNotFound(
+            _(
+                'The stage "{name}" is switched off; switch it on with `salespipe stage '
+                "enable {key}`, or choose one of {stages}."
+            ).format(
+                name=switched_off[0].name, key=switched_off[0].key, stages=_quoted_names(ordered)
             )
         )
     raise StageNotFound(
