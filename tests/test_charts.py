@@ -172,3 +172,18 @@ def test_many_bars_are_drawn_one_row_each() -> None:
     text = bar_chart(bars, width=60)
     assert len(chart_lines(text)) == 24 + 2
     assert widths(text) == {60}
+
+
+@pytest.mark.parametrize("width", [40, 60])
+def test_a_long_title_goes_on_over_lines_and_keeps_its_date(width: int) -> None:
+    """At 60 columns the title was cut to "(as of 27 Nov 202…"; each line is still the
+    chart's width."""
+    title = "Open deals by stage: number of open deals (as of 27 Nov 2026)"
+    footer = "7 open deals, 3 of them stale (over the stage's target days)"
+    chart = bar_chart([Bar("Presented", 3, "3")], width=width, title=title, footer=footer)
+    lines = chart.split("\n")
+    assert {textwidth.width(line) for line in lines} == {width}
+    words = " ".join(chart.split())
+    assert title in words
+    assert footer in words
+    assert "…" not in chart

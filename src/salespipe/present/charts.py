@@ -106,8 +106,8 @@ def bar_chart(
 ) -> str:
     """A framed chart of horizontal bars, top to bottom in the given order.
 
-    Every line, ``title`` and ``footer`` included, is exactly ``width`` terminal cells
-    wide. ``color`` paints the bars with ANSI codes (for a terminal); otherwise the
+    Every line, ``title`` and ``footer`` included (wrapped to it), is exactly ``width``
+    terminal cells wide. ``color`` paints the bars with ANSI codes (for a terminal); otherwise the
     text is plain.
     """
     if width < MIN_WIDTH:
@@ -131,8 +131,10 @@ def bar_chart(
         lines[row] = textwidth.pad(label, label_cells, right=True) + line[label_cells:]
     if color:
         lines = [_BAR_RUN.sub(lambda m: COLOR_ON + m.group(0) + COLOR_OFF, line) for line in lines]
+    # A title or footer longer than the chart goes on over more lines: cut, it lost
+    # its date ("as of 27 Nov 202…").
     if title is not None:
-        lines.insert(0, _line(title, width))
+        lines[:0] = [_line(part, width) for part in textwidth.wrap(title, width)]
     if footer is not None:
-        lines.append(_line(footer, width))
+        lines.extend(_line(part, width) for part in textwidth.wrap(footer, width))
     return "\n".join(lines)
