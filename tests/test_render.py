@@ -130,3 +130,17 @@ def test_squeezed_text_columns_are_cut_once_to_their_width() -> None:
         "ID  Title                Value",
         " 1  Office air c…  ฿154,000.00",
     ]
+
+
+def test_fields_too_narrow_for_values_beside_their_labels_go_under_them() -> None:
+    """report at 40 columns: "Win rate  32% by count, 41% b|y value" ran one cell past
+    the edge (the values kept 20 cells beside a 19-cell label). Each value now goes
+    under its label, all of it kept."""
+    pairs = [("Average sales cycle", "53.1 days"), ("Win rate", "32% by count, 41% by value")]
+    for width in (30, 36, 40):
+        text = render.plain([render.Fields(pairs, title="Results")], width)
+        assert max(textwidth.width(line) for line in text.split("\n")) <= width
+        assert "32% by count, 41% by value" in " ".join(text.split())
+    wide = render.plain([render.Fields(pairs)], 80).split("\n")
+    assert wide[1].startswith("Win rate")
+    assert wide[1].endswith("32% by count, 41% by value")

@@ -582,6 +582,13 @@ def _field_values(value: str, room: int) -> list[str]:
 def _plain_fields(block: Fields, limit: int, color: bool = False) -> list[str]:
     size, room = _field_shape(block, limit)
     lines = [paint(line, "heading", color) for line in _wrapped(block.title, limit)]
+    if size + GAP + room > limit:  # too narrow for the values beside: each under its label
+        for label, value in block.pairs:
+            lines.extend(paint(line, "heading", color) for line in textwidth.wrap(label, limit))
+            lines.extend(
+                f"{' ' * GAP}{more}".rstrip() for more in _field_values(value, limit - GAP)
+            )
+        return lines
     for label, value in block.pairs:
         first, *rest = _field_values(value, room)
         head = paint(textwidth.pad(label, size), "heading", color)
