@@ -41,6 +41,31 @@ def test_a_setting_changed_on_a_demo_makes_it_real_work_too(cli) -> None:
     assert cli("demo", "--deals", "2").exit_code == 1
 
 
+def test_an_import_into_a_demo_makes_it_real_work(cli, tmp_path, snapshot_files) -> None:
+    """An import records its events straight to the file, not in the change a command
+    reports: the demo stayed a demo, and the next `demo` wrote over the imported deals."""
+    ok(cli("demo", "--deals", "2"))
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,value\nImported,100\n", encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    before = snapshot_files()
+    refused = cli("demo", "--deals", "2")
+    assert refused.exit_code == 1
+    assert "not a demo" in refused.stderr
+    assert snapshot_files() == before
+    assert "Imported" in [d["title"] for d in cli.json("list")]
+
+
+def test_an_import_into_a_new_file_says_it_made_the_file(cli, tmp_path) -> None:
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,value\nImported,100\n", encoding="utf-8")
+    target = tmp_path / "new.json"
+    made = ok(cli("--db", str(target), "import", str(sheet)))
+    assert f"Created the data file {target}." in made.stderr
+    again = ok(cli("--db", str(target), "import", str(sheet)))
+    assert "Created" not in again.stderr
+
+
 def test_demo_says_one_deal_in_the_singular(cli) -> None:
     result = ok(cli("demo", "--deals", "1"))
     assert "Wrote 1 demo deal (" in result.stdout

@@ -180,9 +180,10 @@ class Pipeline:
                 work.change.stages = list(work.stages)
             if not work.change.pipelines:
                 work.change.pipelines = list(work.pipelines)
-            if work.change.events and command != "demo" and tx.flags().get("demo"):
+            wrote = bool(work.change.events or work.unlisted_events)
+            if wrote and command != "demo" and tx.flags().get("demo"):
                 tx.set_flag("demo", False)  # someone's work is in it now: no demo replaces it
-            if work.change.events and not tx.exists:
+            if wrote and not tx.exists:
                 work.change.created = self.store.location
         if work.change.events or work.change.created:
             for listener in self.listeners:

@@ -54,6 +54,9 @@ class Work:
         self._stages: list[Stage] | None = None
         self._pipelines: list[PipelineDef] | None = None
         self.chosen_pipeline = chosen_pipeline  # --pipeline, else the current one
+        # Events recorded straight to the transaction, not kept in ``change`` (an
+        # import's hundreds of thousands): they count as a change all the same.
+        self.unlisted_events = 0
 
     @property
     def config(self) -> dict[str, Any]:

@@ -143,6 +143,7 @@ class _Recorder:
             self.seq, kind, at, deal_id, reason=reason, text=text, before=before, after=after
         )
         self.work.tx.record(event)
+        self.work.unlisted_events += 1
         self.seq += 1
 
 
