@@ -120,3 +120,36 @@ def test_a_workbook_is_refused_as_one_saying_how_to_make_csv(cli, tmp_path) -> N
             assert refused.exit_code == 1
             assert "is a spreadsheet workbook, not CSV text" in refused.stderr
             assert 'save it as "CSV UTF-8"' in refused.stderr
+
+
+def test_times_the_import_moves_are_reported(cli, tmp_path) -> None:
+    """A won deal created after it closed was created at its close, and a close date
+    still to come became the time of the import, without a word (filled was all 0)."""
+    rows = _write(
+        tmp_path,
+        "sf.csv",
+        "Opportunity Name,Stage,Amount,Close Date,Created Date\n"
+        "Created late,Closed Won,100,2024-04-02,2024-07-11\n"
+        "Future won,Closed Won,100,2099-03-31,2026-11-01\n"
+        "In order,Closed Won,100,2024-04-02,2024-03-01\n",
+    )
+    report = cli.json("import", rows, "--create-stages")
+    assert report["filled"]["created_at"] == {"after_close": 1}
+    assert report["filled"]["closed_at"]["after_import"] == 1
+    plain = cli("import", rows, "--create-stages", "--dry-run")  # nothing new, nothing said
+    assert "created after they closed" not in plain.stdout
+    deals = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert deals["Created late"]["created_at"].startswith("2024-04-02")
+
+
+def test_the_report_says_which_times_were_moved(cli, tmp_path) -> None:
+    rows = _write(
+        tmp_path,
+        "sf.csv",
+        "Opportunity Name,Stage,Amount,Close Date,Created Date\n"
+        "Created late,Closed Won,100,2024-04-02,2024-07-11\n"
+        "Future won,Closed Won,100,2099-03-31,2026-11-01\n",
+    )
+    said = " ".join(cli("import", rows, "--create-stages").stdout.split())
+    assert "1 deal with a close date still to come: closed at the time of the import." in said
+    assert "1 deal created after they closed (or after now): created when they closed" in said

@@ -204,6 +204,7 @@ def test_a_closed_row_without_a_close_date_closes_at_its_latest_date(cli, tmp_pa
         "from_expected": 1,
         "from_created": 2,
         "at_import": 0,
+        "after_import": 0,
     }
     closed = {d["title"]: d["closed_at"] for d in _deals(cli)}
     assert closed["Modified"] == "2026-04-02T10:00:00+07:00"

@@ -151,6 +151,19 @@ def _filled_lines(report: ImportReport) -> list[str]:
                     deals=_deals(filled[name]), source=source
                 )
             )
+    if filled["closed_after_import"]:
+        lines.append(
+            _("{deals} with a close date still to come: closed at the time of the import.").format(
+                deals=_deals(filled["closed_after_import"])
+            )
+        )
+    if filled["created_after_close"]:
+        lines.append(
+            _(
+                "{deals} created after they closed (or after now): created when they closed "
+                "(or now)."
+            ).format(deals=_deals(filled["created_after_close"]))
+        )
     return lines
 
 

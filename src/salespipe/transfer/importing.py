@@ -141,8 +141,10 @@ class ImportReport:
                         "closed_from_expected",
                         "closed_from_created",
                         "closed_at_import",
+                        "closed_after_import",
                     )
                 },
+                "created_at": {"after_close": self.filled["created_after_close"]},
             },
             "skipped": len({p.line for p in self.problems}),
             "problems": [p.to_dict() for p in self.problems],

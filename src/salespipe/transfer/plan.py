@@ -22,6 +22,7 @@ from salespipe.transfer.pending import (
     StageLabel,
     unpack,
     with_closing_time,
+    with_times_kept_in_order,
     with_value_added,
 )
 from salespipe.transfer.pipeline_labels import parse_pipeline_map, place_pipelines
@@ -70,6 +71,8 @@ FILLED_NAMES: tuple[tuple[int, str, bool], ...] = (
     (Filled.CLOSED_FROM_EXPECTED, "closed_from_expected", True),
     (Filled.CLOSED_FROM_CREATED, "closed_from_created", True),
     (Filled.CLOSED_UNKNOWN, "closed_at_import", True),
+    (Filled.CLOSED_LATER, "closed_after_import", True),
+    (Filled.CREATED_LATER, "created_after_close", False),
 )
 
 
@@ -197,6 +200,7 @@ def plan_import(
                 source = f"salespipe:{row.deal_id}"
         if status != "open" and row.filled & Filled.NO_CLOSE_DATE:
             row = with_closing_time(row, defaults.now)
+        row = with_times_kept_in_order(row, defaults.now, status != "open")
         plan.entries.append(Entry(row, deal_id, stage, status, source))
         _count_filled(plan, row, status)
     plan.next_deal_id = new_id

@@ -65,6 +65,8 @@ class Filled:
     CLOSED_UNKNOWN = 64  # no date at all: closed when imported
     NO_CLOSE_DATE = 128  # the row gives no closing time (one of the four above, if closed)
     VALUE_UNIT = 256  # a value written with a unit (150k, 1.2m), read as `add --value` does
+    CLOSED_LATER = 512  # a close date after the import: closed when imported
+    CREATED_LATER = 1024  # created after its close (or the import): created then instead
 
 
 @dataclass(frozen=True)
