@@ -153,3 +153,22 @@ def test_the_report_says_which_times_were_moved(cli, tmp_path) -> None:
     said = " ".join(cli("import", rows, "--create-stages").stdout.split())
     assert "1 deal with a close date still to come: closed at the time of the import." in said
     assert "1 deal created after they closed (or after now): created when they closed" in said
+
+
+def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:
+    """Unquoted, Salesforce's copyright line is several cells, and its total line has
+    its sums beside it: both came in as deals ("Grand Totals (2 records)")."""
+    report = _write(
+        tmp_path,
+        "report.csv",
+        "Opportunity Name,Stage,Amount\n"
+        "Roof,Prospecting,100\n"
+        "Door,Prospecting,200\n"
+        "\n"
+        "Grand Totals (2 records),,300\n"
+        "\n"
+        "Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved.\n"
+        "Confidential Information - Do Not Distribute\n",
+    )
+    assert cli.json("import", report, "--create-stages")["imported"] == 2
+    assert _values(cli) == {"Roof": 100, "Door": 200}

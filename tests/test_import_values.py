@@ -39,6 +39,10 @@ BANGKOK = timezone(timedelta(hours=7))
         ("$12,500.00 SGD", Decimal(12500), "SGD"),
         ("USD 3 400.50", Decimal("3400.50"), "USD"),
         ("12,000 EUR", Decimal(12000), "EUR"),
+        ("1,500,000 บาท", Decimal(1500000), "THB"),  # was "an unknown unit บาท"
+        ("1,500,000บาท", Decimal(1500000), "THB"),
+        ("2,000 baht", Decimal(2000), "THB"),
+        ("3 US Dollars", Decimal(3), "USD"),
         ("1475.3000000000002", Decimal("1475.30"), None),
         ("", None, None),
     ],
@@ -62,6 +66,7 @@ def test_amounts_in_the_forms_exports_use(
         ("฿150k", Decimal(150000), "THB"),
         ("150k USD", Decimal(150000), "USD"),
         ("1,500k", Decimal(1500000), None),
+        ("1.5 ล้านบาท", Decimal(1500000), "THB"),
     ],
 )
 def test_amounts_with_a_unit_read_as_add_value_reads_them(

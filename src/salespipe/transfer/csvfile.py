@@ -168,8 +168,10 @@ def _is_blank(row: Row) -> bool:
 
 
 def _is_footer(row: Row) -> bool:
+    """A report's footer line: its first filled cell says so (an unquoted copyright line
+    is cut into several cells at its commas, a total line has its sums beside it)."""
     filled = [cell.strip() for cell in row.cells if cell.strip()]
-    return len(filled) == 1 and bool(_FOOTER.match(filled[0]))
+    return bool(filled) and bool(_FOOTER.match(filled[0]))
 
 
 def _data_rows(records: Iterator[Row]) -> Iterator[Row]:

@@ -107,10 +107,27 @@ class Amount(NamedTuple):
     unit: bool = False
 
 
+def _named_currency(text: str) -> tuple[str, str] | None:
+    """``1,500,000 บาท``, ``2,000 baht``, ``1.5 ล้านบาท``: the amount and the currency a
+    name after it gives (a Latin name as a word of its own; Thai runs its words on)."""
+    folded = text.casefold()
+    for name in _NAMES_LONGEST_FIRST:
+        if not folded.endswith(name) or len(folded) == len(name):
+            continue
+        before = folded[-len(name) - 1]
+        if name.isascii() and before.isalpha():
+            continue
+        return text[: -len(name)].strip(), _CURRENCY_NAMES[name]
+    return None
+
+
 def _strip_currency(raw: str) -> tuple[str, str | None]:
     text = raw.strip()
     if text[:1].isdigit() and text[-1:].isdigit():
         return text, None  # a bare number, as most exports write amounts
+    named = _named_currency(text)
+    if named is not None:
+        return named
     found: str | None = None
     for symbol in _SYMBOLS_LONGEST_FIRST:
         if text.startswith(symbol):
@@ -332,6 +349,9 @@ _CURRENCY_NAMES = {
     "uae dirham": "AED",
     "saudi riyal": "SAR",
 }
+
+
+_NAMES_LONGEST_FIRST = sorted(_CURRENCY_NAMES, key=len, reverse=True)
 
 
 def currency_code(raw: str) -> str | None:
