@@ -108,3 +108,16 @@ def test_an_undone_change_can_be_followed_by_new_changes(pipeline: Pipeline) -> 
     assert pipeline.read().open_deals()[0].stage == "negotiating"
     pipeline.undo()
     assert pipeline.read().open_deals()[0].stage == "presented"
+
+
+def test_undo_names_the_stage_a_change_was_about_in_the_stages_order(cli) -> None:
+    """A stage switched off with its deals moved on was "stage disabled of 3 deals"
+    (which stage?), and a new order was listed by key, not in the order set."""
+    for title in ("a", "b", "c"):
+        assert cli("add", title, "--stage", "quoted").exit_code == 0
+    assert cli("stage", "disable", "quoted", "--move-to", "negotiating").exit_code == 0
+    listed = cli("undo", "--list").stdout
+    assert "stage disable: Quoted (3 deals moved)" in listed
+    assert "Quoted (3 deals moved)" in cli("undo").stdout
+    assert cli("stage", "order", "negotiating", "quoted").exit_code == 0
+    assert "stage order: Negotiating, Quoted, Presented, Considering" in cli("undo").stdout

@@ -385,7 +385,11 @@ def _renumbered_only(old: Record | None, new: Record | None) -> bool:
 
 def _describe_stages(kind: str, before: Record, after: Record) -> str:
     """``stage add: Demo``: the stages a change is about (not those only renumbered by it)."""
-    keys = sorted({*before, *after})
+    # In the stages' order (after the change, for a new order), not by key.
+    keys = sorted(
+        {*before, *after},
+        key=lambda k: ((after.get(k) or before.get(k) or {}).get("position", 0), k),
+    )
     if kind != "stage-order":
         keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
     names = ", ".join((after.get(k) or before.get(k) or {}).get("name", k) for k in keys)
@@ -508,6 +512,12 @@ def describe_change(
     ``setting owner: somchai → malee``. ``titles``: the deals' titles by id."""
     what = _(CHANGE_WORDS[command]) if command in CHANGE_WORDS else command
     deal_ids = sorted({e.deal_id for e in events if e.deal_id is not None})
+    stage_change = next(
+        (e for e in events if e.deal_id is None and e.type.startswith("stage-")), None
+    )
+    if stage_change is not None and deal_ids:  # a stage switched off, its deals moved on
+        moved = ngettext("{count} deal moved", "{count} deals moved", len(deal_ids))
+        return f"{describe(stage_change, stages)} ({moved.format(count=len(deal_ids))})"
     if not deal_ids:
         return describe(events[0], stages) if events else what
     if len(deal_ids) > 1:
