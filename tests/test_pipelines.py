@@ -98,6 +98,19 @@ def two(cli: Cli, each_backend: str) -> Cli:
     return cli
 
 
+def test_the_total_of_every_pipeline_names_each_stages_pipeline_in_order(two: Cli) -> None:
+    """Both pipelines have a "Presented": the total listed Presented, Presented,
+    Considering, Considering… with nothing to say which was which."""
+    two("add", "Renewal A", "--value", "300k", "--pipeline", "renewals")
+    every = two.json("report", "--pipeline", "all")
+    names = [s["name"] for s in every["total"]["open"]["stages"]]
+    assert names[:2] == ["Sales: Presented", "Sales: Considering"]
+    assert names[5:7] == ["Renewals: Presented", "Renewals: Considering"]
+    assert [s["key"] for s in every["total"]["open"]["stages"]][5] == "renewals-presented"
+    text = two("report", "--pipeline", "all").stdout.split("All pipelines", 1)[1]
+    assert text.index("Sales: Approved") < text.index("Renewals: Presented")
+
+
 def test_pipelines_are_listed_named_and_resolved_like_stages(two: Cli) -> None:
     listed = two.json("pipeline", "list")
     assert [(p["key"], p["position"], p["current"]) for p in listed] == [

@@ -209,3 +209,13 @@ def test_a_key_value_connection_string_is_refused_not_made_a_file(
         assert "postgresql://USER@HOST/DATABASE" in refused.stderr
         assert SECRET not in refused.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_scheme_in_capitals_reaches_the_server(cli: Any, pg_database: str) -> None:
+    """A scheme is read without regard to case ("POSTGRESQL://" is a server); libpq
+    refused it with 'missing "=" after …'."""
+    scheme, rest = pg_database.split("://", 1)
+    shouted = f"{scheme.upper()}://{rest}"
+    made = cli("--db", shouted, "add", "ERP")
+    assert made.exit_code == 0, made.stderr
+    assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]

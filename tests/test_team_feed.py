@@ -458,16 +458,21 @@ def test_a_hook_named_from_the_current_folder_is_run_from_there(
 
 
 @pytest.mark.postgres
-def test_watch_and_doctor_on_a_database_without_a_pipeline_say_so(
-    run: Any, pg_database: str
+def test_watch_waits_on_a_database_without_a_pipeline_until_it_is_made(
+    run: Any, pg_database: str, watching: Callable[..., Watcher]
 ) -> None:
-    """watch printed the server's 'relation "salespipe_pipeline" does not exist'; both
-    now say there is no pipeline there yet, in one sentence, exit 4."""
-    for command in ("watch", "doctor"):
-        done = run("--db", pg_database, command, timeout=30)
-        assert done.returncode == 4, done.stderr
-        assert done.stderr.count("\n") == 1, done.stderr
-        assert "There is no pipeline in postgresql://" in done.stderr
-        assert "yet; check --db or SALESPIPE_DB, or start one there with `salespipe init`." in (
-            done.stderr
-        )
+    """watch printed the server's 'relation "salespipe_pipeline" does not exist' (one
+    statement read the table it meant to look for first); it follows from init on."""
+    watcher = watching("--json")
+    _change(run, pg_database, "init")
+    _change(run, pg_database, "add", "ERP")
+    assert json.loads(watcher.line())["type"] == "add"
+    assert watcher.interrupt() == 130
+
+
+@pytest.mark.postgres
+def test_doctor_on_a_database_without_a_pipeline_says_so(run: Any, pg_database: str) -> None:
+    done = run("--db", pg_database, "doctor", timeout=30)
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "There is no pipeline in postgresql://" in done.stderr

@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
         hook = _program(program) if program is not None else None
         pipeline = state(ctx).pipeline()
         store = pipeline.store
-        pipeline.read_existing()  # the language and era of its settings; none is an error
+        pipeline.read()  # the language and era of the pipeline's settings
         for item in feed.follow(store.follow, owner=owner):
             _show(item, store.location, as_json, hook)
 

@@ -127,6 +127,15 @@ def _each(
     every = scope(view, history=history, owner=owner, as_of=day)
     order = {s.pipeline.key: i for i, s in enumerate(sections)}
     every.stages.sort(key=lambda s: (order.get(s.pipeline, len(order)), s.position))
+    # Each pipeline has a "Presented": in the total each stage says whose it is, and
+    # the stages run pipeline by pipeline (numbered on, as positions count per pipeline).
+    names = {s.pipeline.key: parse.pipeline_name(s.pipeline) for s in sections}
+    every.stages[:] = [
+        dataclasses.replace(
+            s, name=f"{names.get(s.pipeline, s.pipeline)}: {s.name}", position=number
+        )
+        for number, s in enumerate(every.stages, start=1)
+    ]
     return PerPipeline(sections, make(every))
 
 

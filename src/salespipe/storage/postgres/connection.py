@@ -49,6 +49,8 @@ _LOST = re.compile(
 def connect(target: str, *, autocommit: bool = False) -> Connection:
     """A connection to ``target``, configured by libpq from the URI and the environment."""
     options: dict[str, Any] = {"autocommit": autocommit}
+    scheme, sep, rest = target.partition("://")
+    target = scheme.lower() + sep + rest  # libpq knows only "postgresql://" in lower case
     with translated(target):
         given = conninfo_to_dict(target)
         if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):

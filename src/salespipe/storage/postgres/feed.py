@@ -50,10 +50,14 @@ class PostgresFollower(Follower):
             raise
 
     def last_change(self) -> int:
+        # Two statements: in one, the server looks the table up before any CASE could
+        # keep it from being read (a database not made yet is followed too, until init).
         with translated(self._target):
+            made = self._connection.execute("SELECT to_regclass('salespipe_pipeline')")
+            if made.fetchone() == (None,):
+                return 0
             row = self._connection.execute(
-                "SELECT CASE WHEN to_regclass('salespipe_pipeline') IS NULL THEN 0"
-                " ELSE (SELECT coalesce(max(next_change), 1) - 1 FROM salespipe_pipeline) END"
+                "SELECT coalesce(max(next_change), 1) - 1 FROM salespipe_pipeline"
             ).fetchone()
         assert row is not None
         return int(row[0])
