@@ -108,7 +108,7 @@ def test_errors_before_the_file_is_read_use_the_flag_or_locale(
     in Thai, before the data file is opened."""
     monkeypatch.setenv("LANG", "th_TH.UTF-8")
     result = cli("--lang", "fr", "list")
-    assert (result.exit_code, result.stderr) == (1, 'ข้อผิดพลาด: ภาษา "fr" ไม่ใช่ th หรือ en\n')
+    assert (result.exit_code, result.stderr) == (1, 'ข้อผิดพลาด: --lang "fr" ไม่ใช่ th หรือ en\n')
     monkeypatch.setenv("LANG", "C.UTF-8")
     result = cli("--lang", "th", "list", "--status", "closed")
     assert result.stderr == 'ข้อผิดพลาด: สถานะ "closed" ไม่ใช่ open, won, lost หรือ all\n'
@@ -120,7 +120,7 @@ def test_a_bad_salespipe_lang_is_an_error_naming_it(
     """SALESPIPE_LANG=fr is refused when the command opens the file, with exit 1."""
     monkeypatch.setenv("SALESPIPE_LANG", "fr")
     result = cli("list")
-    assert (result.exit_code, result.stderr) == (1, 'Error: The language "fr" is not th or en.\n')
+    assert (result.exit_code, result.stderr) == (1, 'Error: SALESPIPE_LANG "fr" is not th or en.\n')
 
 
 def test_buddhist_era_dates_for_people_iso_dates_in_json(cli: Any) -> None:

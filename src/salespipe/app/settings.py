@@ -141,12 +141,15 @@ def effective(config: dict[str, Any]) -> dict[str, Any]:
 
 def lang_asked(flag: str | None) -> str | None:
     """The language asked for explicitly: by --lang, else SALESPIPE_LANG."""
-    for candidate in (flag, os.environ.get("SALESPIPE_LANG")):
+    for candidate, named in (
+        (flag, "--lang"),
+        (os.environ.get("SALESPIPE_LANG"), "SALESPIPE_LANG"),
+    ):
         if candidate:
             value = candidate.strip().lower()[:2]
             if value not in LANGS:
                 raise InvalidValue(
-                    _('The language "{lang}" is not th or en.').format(lang=candidate)
+                    _('{option} "{lang}" is not th or en.').format(option=named, lang=candidate)
                 )
             return value
     return None

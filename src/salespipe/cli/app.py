@@ -292,7 +292,7 @@ def root(
 ) -> None:
     if lang is not None and lang.strip().lower()[:2] not in settings.LANGS:
         choose_language(None)
-        message = _('The language "{lang}" is not th or en.').format(lang=lang)
+        message = _('{option} "{lang}" is not th or en.').format(option="--lang", lang=lang)
         output.error(SalespipeError(message), False)
         raise typer.Exit(1)
     choose_language(lang)
