@@ -311,8 +311,9 @@ def test_a_long_copy_shows_its_progress_on_a_terminal(
     monkeypatch.setattr(progress, "PROGRESS_FROM_ROWS", 10)
     monkeypatch.setattr(output, "for_terminal", lambda stream=None: True)
     report = cli.json("copy", source, target)
-    label, done, total, running = shown[-1]
-    assert (label, running) == ("Copying", True)
+    label, done, total, _running = shown[-1]
+    assert label == "Copying"
+    assert any(running for *_rest, running in shown)
     assert done == report["deals"] + report["events"] <= total
 
 

@@ -387,12 +387,13 @@ def test_progress_bar_only_for_large_files_on_a_terminal(monkeypatch) -> None:
     assert small._progress is None
     monkeypatch.setattr(output, "for_terminal", lambda stream=None: True)
     large = progress.ProgressBar()
-    large(1000, 5000)
-    large(5000, 5000)
+    large(1000, 5001)  # a file's lines, its header among them
     assert large._progress is not None
-    assert large._progress.tasks[0].completed == 5000
+    large(4000, 5000)  # the total follows: it showed 50000/50001 at the end
+    assert (large._progress.tasks[0].completed, large._progress.tasks[0].total) == (4000, 5000)
+    large(5000, 5000)
+    assert large._progress is None  # gone once complete, before the report is printed
     large.close()
-    assert large._progress.finished
 
 
 def test_no_progress_output_when_stderr_is_not_a_terminal(cli, tmp_path: Path) -> None:

@@ -42,11 +42,15 @@ class ProgressBar:
             )
             self._progress.start()
             self._task = self._progress.add_task("work", total=total)
-        self._progress.update(self._task, completed=done)
+        # The total too: the first was an estimate (a file's lines, its header among them).
+        self._progress.update(self._task, completed=done, total=total)
+        if done >= total:  # gone once complete, before what the work then says
+            self.close()
 
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None
 
 
 def counted(rows: Iterator[T], total: int, label: str) -> Iterator[T]:
