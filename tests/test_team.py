@@ -65,6 +65,14 @@ class Team:
         self.logins.append(role)
         return role
 
+    def own_database(self, role: str) -> str:
+        """Make ``role`` the database's owner with CREATEROLE, as docs/team.md sets a
+        server up; the pipeline as it sees it."""
+        name = self.database.rsplit("/", 1)[1].split("?")[0]
+        pg_admin(self.server, f"ALTER ROLE {role} CREATEROLE")
+        pg_admin(self.server, f"ALTER DATABASE {name} OWNER TO {role}")
+        return self.uri(role)
+
     def uri(self, role: str) -> str:
         """The pipeline as ``role`` sees it: over TCP, signing in with its password."""
         return f"postgresql://{role}:{SECRET}@127.0.0.1/{self.database.rsplit('/', 1)[1]}"
@@ -149,10 +157,7 @@ def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -
     pipeline, and its first `team add` hands the tables to the team's admin group with
     no grant made by hand; a rep then works under `visibility own`."""
     alice, bob = team.login("alice"), team.login("bob")
-    name = team.database.rsplit("/", 1)[1].split("?")[0]
-    pg_admin(team.server, f"ALTER ROLE {alice} CREATEROLE")
-    pg_admin(team.server, f"ALTER DATABASE {name} OWNER TO {alice}")
-    owner = team.uri(alice)
+    owner = team.own_database(alice)
     assert cli("--db", owner, "init").exit_code == 0
     added = cli("--db", owner, "team", "add", bob, "--role", "rep")
     assert added.exit_code == 0, added.stderr
@@ -172,10 +177,7 @@ def test_the_last_admin_may_not_step_down_or_leave(cli, team: Team) -> None:
     settings (it did: only a superuser could mend it). Refused, nothing changed; once
     there is another admin, either may go."""
     alice, adam = team.login("alice"), team.login("adam")
-    name = team.database.rsplit("/", 1)[1].split("?")[0]
-    pg_admin(team.server, f"ALTER ROLE {alice} CREATEROLE")
-    pg_admin(team.server, f"ALTER DATABASE {name} OWNER TO {alice}")
-    owner = team.uri(alice)
+    owner = team.own_database(alice)
     assert cli("--db", owner, "init").exit_code == 0
     first = cli("--db", owner, "team", "add", alice, "--role", "rep")  # makes the team first
     assert first.exit_code == 1
