@@ -627,7 +627,9 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         since: SinceOption = None,
-        limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N events.")] = 50,
+        limit: Annotated[
+            int, typer.Option("--limit", "-n", min=0, help="At most N events (0 for all).")
+        ] = 50,
         as_json: JsonOption = False,
     ) -> None:
         """The event feed, newest first.
@@ -636,7 +638,8 @@ def register(app: typer.Typer) -> None:
         """
         start = parse.day(since, what=N_("--since date")) if since is not None else None
         snapshot = state(ctx).read()
-        newest = snapshot.newest_events(limit, deal_id=deal_id, since=start)
+        every = max(snapshot.counters().next_seq - 1, 1)  # --limit 0, as list takes it
+        newest = snapshot.newest_events(limit or every, deal_id=deal_id, since=start)
         if deal_id is not None and not newest and not snapshot.events(deal_id):
             raise DealNotFound(deal_id)  # a deleted deal's history stays: that one is found
         feed = deal_results.EventFeed(
