@@ -8,8 +8,9 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -369,35 +370,26 @@ def test_a_database_from_before_m006_reads_the_same_and_a_write_builds_its_index
     """Before its first write a database without the indexes of m006 is answered from
     the stored times; the first write builds them, and the everyday reports read the
     same before and after."""
-    monkeypatch.setenv("SALESPIPE_NOW", "2026-12-05T10:00:00+07:00")
-    assert cli("--db", pg_database, "demo", "--deals", "300", "--seed", "4").exit_code == 0
-    reports = [
-        ("stale",),
-        ("check",),
-        ("agenda",),
-        ("board",),
-        ("list",),
-        ("list", "--sort", "days"),
-        ("list", "--stale", "--sort", "days", "--limit", "3"),
-    ]
-
-    def read() -> list[str]:
-        return [cli("--db", pg_database, *args, "--json").stdout for args in reports]
-
-    def indexes() -> set[str]:
-        return {n for n in _deal_indexes(pg_database) if n.startswith("salespipe_deals_open_")}
-
-    expected = read()
-    assert '"id"' in expected[0]  # some deals are stale at that moment
     m006 = {"salespipe_deals_open_entered", "salespipe_deals_open_quote"}
     m006.add("salespipe_deals_open_close")
-    assert m006 <= indexes()
-    m006_undone(pg_database)
-    assert not m006 & indexes()
-    assert read() == expected
-    assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0
-    assert m006 <= indexes()
-    assert read() == expected
+    expected = _reads_the_same_before_and_after(
+        cli,
+        pg_database,
+        monkeypatch,
+        seed="4",
+        reports=[
+            ("stale",),
+            ("check",),
+            ("agenda",),
+            ("board",),
+            ("list",),
+            ("list", "--sort", "days"),
+            ("list", "--stale", "--sort", "days", "--limit", "3"),
+        ],
+        indexes=m006,
+        undone=m006_undone,
+    )
+    assert '"id"' in expected[0]  # some deals are stale at that moment
 
     # m006 was applied after m007 here: the database is up to date all the same, and
     # the next writes do not look for migrations to apply.
@@ -414,28 +406,51 @@ def test_a_database_from_before_m010_learns_the_same_and_a_write_builds_its_inde
 ) -> None:
     """The learning reports read the same without m010's indexes as with them, and the
     first write builds them."""
+    expected = _reads_the_same_before_and_after(
+        cli,
+        pg_database,
+        monkeypatch,
+        seed="5",
+        reports=[
+            ("calibrate",),
+            ("forecast",),
+            ("forecast", "--method", "history"),
+            ("forecast", "--method", "history", "--owner", "somchai"),
+        ],
+        indexes={"salespipe_deals_walks", "salespipe_deals_won_closed"},
+        undone=m010_undone,
+    )
+    assert '"won_value": {\n        "THB"' in expected[1]  # some months have wins
+
+
+def _reads_the_same_before_and_after(
+    cli: Any,
+    database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    seed: str,
+    reports: list[tuple[str, ...]],
+    indexes: set[str],
+    undone: Callable[[str], None],
+) -> list[str]:
+    """A demo at a pinned moment; with a migration's ``indexes`` taken back out
+    (``undone``) the ``reports`` read the same, and the first write builds them again.
+    The reports' JSON."""
     monkeypatch.setenv("SALESPIPE_NOW", "2026-12-05T10:00:00+07:00")
-    assert cli("--db", pg_database, "demo", "--deals", "300", "--seed", "5").exit_code == 0
-    reports = [
-        ("calibrate",),
-        ("forecast",),
-        ("forecast", "--method", "history"),
-        ("forecast", "--method", "history", "--owner", "somchai"),
-    ]
+    assert cli("--db", database, "demo", "--deals", "300", "--seed", seed).exit_code == 0
 
     def read() -> list[str]:
-        return [cli("--db", pg_database, *args, "--json").stdout for args in reports]
+        return [cli("--db", database, *args, "--json").stdout for args in reports]
 
     expected = read()
-    assert '"won_value": {\n        "THB"' in expected[1]  # some months have wins
-    m010 = {"salespipe_deals_walks", "salespipe_deals_won_closed"}
-    assert m010 <= _deal_indexes(pg_database)
-    m010_undone(pg_database)
-    assert not m010 & _deal_indexes(pg_database)
+    assert indexes <= _deal_indexes(database)
+    undone(database)
+    assert not indexes & _deal_indexes(database)
     assert read() == expected
-    assert cli("--db", pg_database, "config", "set", "lock_timeout", "7").exit_code == 0
-    assert m010 <= _deal_indexes(pg_database)
+    assert cli("--db", database, "config", "set", "lock_timeout", "7").exit_code == 0
+    assert indexes <= _deal_indexes(database)
     assert read() == expected
+    return expected
 
 
 def _deal_indexes(database: str) -> set[str]:
