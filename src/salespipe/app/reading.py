@@ -13,6 +13,7 @@ from salespipe.core import clock
 from salespipe.core.errors import NoDataFile
 from salespipe.core.model import default_stages
 from salespipe.storage import open_storage
+from salespipe.storage.postgres.target import is_postgres_target
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Initial, ReadView, Storage
@@ -34,5 +35,5 @@ def must_exist(snapshot: ReadView, store: Storage) -> ReadView:
     """The snapshot of a database a command was told to use: one that is not there is an
     error, not an empty pipeline (a typo must not pass)."""
     if not snapshot.exists:
-        raise NoDataFile(store.location)
+        raise NoDataFile(store.location, server=is_postgres_target(store.location))
     return snapshot

@@ -82,12 +82,13 @@ class StoreError(SalespipeError):
 
 
 class NoDataFile(StoreError):
-    """A data file named by --db or SALESPIPE_DB is not there (for a command that only reads)."""
+    """A data file named by --db or SALESPIPE_DB is not there (for a command that only
+    reads); on a ``server``, a database without the pipeline's tables."""
 
     code = "no_data_file"
 
-    def __init__(self, path: object) -> None:
-        if str(path)[:13].lower().startswith(("postgresql://", "postgres://")):
+    def __init__(self, path: object, *, server: bool = False) -> None:
+        if server:
             message = _(
                 "There is no pipeline in {where} yet; check --db or SALESPIPE_DB, or start "
                 "one there with `salespipe init`."

@@ -107,8 +107,8 @@ def bar_chart(
     """A framed chart of horizontal bars, top to bottom in the given order.
 
     Every line, ``title`` and ``footer`` included (wrapped to it), is exactly ``width``
-    terminal cells wide. ``color`` paints the bars with ANSI codes (for a terminal); otherwise the
-    text is plain.
+    terminal cells wide. ``color`` paints the bars with ANSI codes (for a terminal);
+    otherwise the text is plain.
     """
     if width < MIN_WIDTH:
         raise InvalidValue(

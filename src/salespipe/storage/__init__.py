@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salespipe.storage.postgres.target import is_connection_string, is_postgres_target
+from salespipe.storage.postgres.target import is_connection_string, is_postgres_target, redact
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Initial, Storage
@@ -34,7 +34,6 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     if is_connection_string(text):
         from salespipe.core.errors import StoreError
         from salespipe.core.i18n import _
-        from salespipe.storage.postgres.target import redact
 
         # Taken as a path, it made files named after the password, and no deal reached
         # the server.

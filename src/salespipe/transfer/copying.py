@@ -99,9 +99,7 @@ def copy_pipeline(
                         "(--replace puts the copy in place of everything it holds)."
                     ).format(target=store.location)
                 )
-            report = _copy(view, tx, progress or _silent)
-            if own:
-                tx.replace_config({**view.config(), "visibility": "own"})
+            report = _copy(view, tx, progress or _silent, keep_own=own)
     finally:
         if collecting:
             gc.enable()
@@ -120,7 +118,9 @@ def _keeps_deals_apart(target: Pipeline) -> bool:
         return False
 
 
-def _copy(view: ReadView, tx: WriteTransaction, progress: Progress) -> dict[str, int]:
+def _copy(
+    view: ReadView, tx: WriteTransaction, progress: Progress, *, keep_own: bool
+) -> dict[str, int]:
     counters = view.counters()
     # Every record is a deal or an event; ids and sequence numbers are never reused, so
     # this is the most there can be (the bar may end early, never overrun).
@@ -145,7 +145,7 @@ def _copy(view: ReadView, tx: WriteTransaction, progress: Progress) -> dict[str,
     tx.set_created_at(view.created_at())
     for name, value in view.flags().items():
         tx.set_flag(name, value)
-    tx.replace_config(view.config())
+    tx.replace_config({**view.config(), "visibility": "own"} if keep_own else view.config())
     tx.advance_counters(**counters._asdict())
     undo = view.undo_list()
     tx.set_undo_list(undo)

@@ -8,6 +8,7 @@ and column. Dates, which have even more forms, are read by :mod:`import_dates`.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from salespipe.core import parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.parse import MAX_MONEY
+from salespipe.transfer.csvfile import sniff_delimiter
 
 
 class BadValue(Exception):
@@ -209,19 +211,19 @@ def _shown(numbers: str) -> re.Pattern[str]:
 MARK_PLACES = 5_000
 
 
-def _shows(text: str, near: re.Pattern[str], shown: re.Pattern[str], places: int) -> int:
-    """How many of the places ``near`` finds in ``text`` were looked at, up to
-    ``places``; negative (-1) as soon as a number there matches ``shown`` (a whole
-    pattern tried at every place of a large file is slow)."""
+def _shows(
+    text: str, near: re.Pattern[str], shown: re.Pattern[str], places: int
+) -> tuple[bool, int]:
+    """Whether a number in ``text`` matches ``shown``, looked for only around the first
+    ``places`` places ``near`` finds (a whole pattern tried at every place of a large
+    file is slow); and how many places were looked at."""
     looked = 0
-    for place in near.finditer(text):
-        if looked == places:
-            break
+    for place in itertools.islice(near.finditer(text), places):
         looked += 1
         start, end = place.span()
         if shown.search(text, max(start - 24, 0), end + 24):
-            return -1
-    return looked
+            return True, looked
+    return False, looked
 
 
 class DecimalMarkClues:
@@ -245,8 +247,6 @@ class DecimalMarkClues:
 
     def look(self, text: str) -> None:
         if self.delimiter is None:
-            from salespipe.transfer.csvfile import sniff_delimiter
-
             self.delimiter = sniff_delimiter(text)
             # Where the comma separates cells, 12,50 and 1,500,000 may be several cells.
             cells = self.delimiter == ","
@@ -260,11 +260,10 @@ class DecimalMarkClues:
             left = MARK_PLACES - self._looked[mark]
             if mark in self.seen or not left:
                 continue
-            looked = _shows(text, near, shown, left)
-            if looked < 0:
+            found, looked = _shows(text, near, shown, left)
+            self._looked[mark] += looked
+            if found:
                 self.seen.add(mark)
-            else:
-                self._looked[mark] += looked
         self.thai = self.thai or bool(_THAI.search(text))
 
     @property
