@@ -19,8 +19,8 @@ from salespipe.transfer import csvfile
 from salespipe.transfer import dates as import_dates
 from salespipe.transfer.dates import DateReader
 from salespipe.transfer.pending import Packer, RowValues, unpack
+from salespipe.transfer.row_times import deal_times
 from salespipe.transfer.rows import Incoming
-from salespipe.transfer.write import deal_times
 
 BANGKOK = timezone(timedelta(hours=7))
 PIECES = ["a", "b", ",", '"', "\r", "\n", "\r\n", "ก", "–", " ", "\ufeff", "1/2/2026"]

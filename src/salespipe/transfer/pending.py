@@ -161,24 +161,6 @@ def with_closing_time(pending: Pending, now: datetime) -> Pending:
     return pending._replace(filled=pending.filled | bit, packed=marshal.dumps(tuple(values)))
 
 
-def with_times_kept_in_order(pending: Pending, now: datetime, closed: bool) -> Pending:
-    """The row with the bits that say which of its times the import will move (as
-    :func:`.write.deal_times` does): a close after ``now`` to ``now``, a creation after
-    the close (or after ``now``) to it."""
-    values = unpack(pending)
-    bits = 0
-    end = now
-    if closed:
-        given = _moment(values.closed_at) or _moment(values.updated_at)
-        if given is not None and given > now:
-            bits |= Filled.CLOSED_LATER
-        end = min(given or now, now)
-    created = _moment(values.created_at)
-    if created is not None and created > end:
-        bits |= Filled.CREATED_LATER
-    return pending._replace(filled=pending.filled | bits) if bits else pending
-
-
 def _moment(iso: str | None) -> datetime | None:
     return datetime.fromisoformat(iso) if iso else None
 

@@ -22,10 +22,10 @@ from salespipe.transfer.pending import (
     StageLabel,
     unpack,
     with_closing_time,
-    with_times_kept_in_order,
     with_value_added,
 )
 from salespipe.transfer.pipeline_labels import parse_pipeline_map, place_pipelines
+from salespipe.transfer.row_times import with_times_kept_in_order
 from salespipe.transfer.rows import Filled, Problem
 from salespipe.transfer.stages import (
     MAX_NEW_STAGES,
@@ -200,7 +200,7 @@ def plan_import(
                 source = f"salespipe:{row.deal_id}"
         if status != "open" and row.filled & Filled.NO_CLOSE_DATE:
             row = with_closing_time(row, defaults.now)
-        row = with_times_kept_in_order(row, defaults.now, status != "open")
+        row = with_times_kept_in_order(row, defaults.now, status)
         plan.entries.append(Entry(row, deal_id, stage, status, source))
         _count_filled(plan, row, status)
     plan.next_deal_id = new_id

@@ -10,68 +10,16 @@ the store is a :class:`~salespipe.core.model.Deal`. Nothing is kept once a row i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
 
 from salespipe.app.work import Work, record_diff
-from salespipe.core.model import Record, Status
+from salespipe.core.model import Record
 from salespipe.transfer.pending import RowValues, unpack
 from salespipe.transfer.plan import Defaults, Entry, Plan
+from salespipe.transfer.row_times import Times, deal_times, latest, moment_of
 
 WRITE_BATCH = 1000
 # The fields closing changes, in record order.
 _CLOSING_FIELDS = ("status", "updated_at", "closed_at", "lost_reason", "stays")
-
-
-# A time and its ISO form in records: the row's times come packed as ISO text, so most
-# of a record's times need no formatting. Plain tuples: there are several a row.
-Moment = tuple[datetime, str]
-
-
-class Times(NamedTuple):
-    created: Moment
-    entered: Moment
-    closed: Moment | None
-    updated: Moment
-
-
-def _moment_of(at: datetime) -> Moment:
-    return at, at.isoformat(timespec="seconds")
-
-
-def _packed(iso: str | None) -> Moment | None:
-    return (datetime.fromisoformat(iso), iso) if iso else None
-
-
-def _earliest(first: Moment, second: Moment) -> Moment:
-    """As ``min`` of the times: the first of two equal ones."""
-    return second if second[0] < first[0] else first
-
-
-def _latest(first: Moment, *others: Moment) -> Moment:
-    """As ``max`` of the times: the first of equal ones."""
-    found = first
-    for other in others:
-        if other[0] > found[0]:
-            found = other
-    return found
-
-
-def deal_times(values: RowValues, status: Status, now: Moment) -> Times:
-    """Creation, stage entry, closing and last update, in an order history can replay."""
-    created_at, updated_at = _packed(values.created_at), _packed(values.updated_at)
-    created = _earliest(created_at or now, now)
-    closed = None
-    if status != "open":
-        closed = _earliest(_packed(values.closed_at) or updated_at or now, now)
-        created = _earliest(created, closed)
-    end = closed or now
-    entered = _packed(values.stage_entered_at)
-    if entered is None or not created[0] <= entered[0] <= end[0]:
-        entered = created
-    latest = _latest(created, entered, closed or created)
-    if updated_at and latest[0] <= updated_at[0] <= now[0]:
-        return Times(created, entered, closed, updated_at)
-    return Times(created, entered, closed, latest)
 
 
 def deal_records(
@@ -82,7 +30,7 @@ def deal_records(
     probability = entry.row.probability
     if not defaults.exact and (status != "open" or probability == stage.probability):
         probability = None
-    opened_update = times.updated if status == "open" else _latest(times.created, times.entered)
+    opened_update = times.updated if status == "open" else latest(times.created, times.entered)
     entered = times.entered[1]
     opened: Record = {
         "id": entry.deal_id,
@@ -158,7 +106,7 @@ def write_plan(work: Work, plan: Plan) -> int:
         work.save_stages("stage-add", stages, pipeline=pipeline)
     record = _Recorder(work)
     first = record.seq
-    now = _moment_of(defaults.now)
+    now = moment_of(defaults.now)
     batch: list[Record] = []
     for entry in plan.take_entries():
         values = unpack(entry.row)

@@ -1,0 +1,79 @@
+"""When an imported deal was created, entered its stage, closed and was last updated:
+the times its history replays, kept in order (nothing closes after the import, nothing is
+created after it closed), and which of the row's own times that order moved (the import
+report says so)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from salespipe.core.model import Status
+from salespipe.transfer.pending import Pending, RowValues, unpack
+from salespipe.transfer.rows import Filled
+
+# A time and its ISO form in records: the row's times come packed as ISO text, so most
+# of a record's times need no formatting. Plain tuples: there are several a row.
+Moment = tuple[datetime, str]
+
+
+class Times(NamedTuple):
+    created: Moment
+    entered: Moment
+    closed: Moment | None
+    updated: Moment
+
+
+def moment_of(at: datetime) -> Moment:
+    return at, at.isoformat(timespec="seconds")
+
+
+def _packed(iso: str | None) -> Moment | None:
+    return (datetime.fromisoformat(iso), iso) if iso else None
+
+
+def _earliest(first: Moment, second: Moment) -> Moment:
+    """As ``min`` of the times: the first of two equal ones."""
+    return second if second[0] < first[0] else first
+
+
+def latest(first: Moment, *others: Moment) -> Moment:
+    """As ``max`` of the times: the first of equal ones."""
+    found = first
+    for other in others:
+        if other[0] > found[0]:
+            found = other
+    return found
+
+
+def deal_times(values: RowValues, status: Status, now: Moment) -> Times:
+    """Creation, stage entry, closing and last update, in an order history can replay."""
+    created_at, updated_at = _packed(values.created_at), _packed(values.updated_at)
+    created = _earliest(created_at or now, now)
+    closed = None
+    if status != "open":
+        closed = _earliest(_packed(values.closed_at) or updated_at or now, now)
+        created = _earliest(created, closed)
+    end = closed or now
+    entered = _packed(values.stage_entered_at)
+    if entered is None or not created[0] <= entered[0] <= end[0]:
+        entered = created
+    last = latest(created, entered, closed or created)
+    if updated_at and last[0] <= updated_at[0] <= now[0]:
+        return Times(created, entered, closed, updated_at)
+    return Times(created, entered, closed, last)
+
+
+def with_times_kept_in_order(pending: Pending, now: datetime, status: Status) -> Pending:
+    """The row with the bits that say which of its times :func:`deal_times` moves: a
+    close after ``now`` (to ``now``), a creation after the close or ``now`` (to it)."""
+    values = unpack(pending)
+    times = deal_times(values, status, moment_of(now))
+    given_close = _packed(values.closed_at) or _packed(values.updated_at)
+    given_creation = _packed(values.created_at)
+    bits = 0
+    if times.closed is not None and given_close is not None and times.closed[0] < given_close[0]:
+        bits |= Filled.CLOSED_LATER
+    if given_creation is not None and times.created[0] < given_creation[0]:
+        bits |= Filled.CREATED_LATER
+    return pending._replace(filled=pending.filled | bits) if bits else pending
