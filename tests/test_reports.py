@@ -113,6 +113,21 @@ def test_funnel_table_for_people(cli, funnel_history) -> None:
     assert "4 created: 1 won, 2 lost, 1 open; win rate 33%" in result.stdout
 
 
+def test_history_titles_say_the_day_they_are_seen_as_of(cli, funnel_history) -> None:
+    """--as-of is named in the funnel's and the win rate's titles, beside their period
+    (they said "all history", as if today's)."""
+    funnel = cli("funnel", "--as-of", "2026-10-06")
+    ok(funnel)
+    assert "Funnel of the deals created (all history, as of 6 Oct 2026)" in funnel.stdout
+    winrate = cli("winrate", "--since", "2026-10-01", "--as-of", "2026-10-06")
+    ok(winrate)
+    assert "(since 2026-10-01, as of 6 Oct 2026)" in winrate.stdout
+    thai = cli("--lang", "th", "winrate", "--by", "reason", "--as-of", "2026-10-06")
+    ok(thai)
+    assert "(ทั้งหมดที่มี ณ 6 ต.ค. 2569)" in thai.stdout
+    assert "as of" not in cli("funnel").stdout
+
+
 @pytest.fixture
 def durations_history(cli, db_path) -> None:
     """Stays (in days): Presented 4, 2 and 6 (ongoing); Considering 20 and 24 (ongoing);

@@ -456,7 +456,11 @@ class Pipeline:
         from salespipe.reports import outcomes
 
         scope = self._scope(history=True, owner=owner, as_of=as_of)
-        return outcomes.funnel(scope.records, scope.stages, _period(since, until))
+        return outcomes.funnel(
+            scope.records,
+            scope.stages,
+            _period(since, until, as_of=_day(as_of, N_("--as-of date"))),
+        )
 
     def durations(self, *, owner: str | None = None, as_of: Day | None = None) -> Durations:
         from salespipe.reports import durations
@@ -480,7 +484,7 @@ class Pipeline:
         return outcomes.winrate(
             scope.records,
             scope.stages,
-            _period(since, until),
+            _period(since, until, as_of=_day(as_of, N_("--as-of date"))),
             grouping,  # type: ignore[arg-type]
         )
 
@@ -527,10 +531,10 @@ def _money(value: Amount) -> Decimal:
     return parse.money(str(value))
 
 
-def _period(since: Day | None, until: Day | None) -> Period:
+def _period(since: Day | None, until: Day | None, *, as_of: date | None = None) -> Period:
     from salespipe.core.tally import Period
 
-    return Period(_day(since, N_("--since date")), _day(until, N_("--until date")))
+    return Period(_day(since, N_("--since date")), _day(until, N_("--until date")), as_of)
 
 
 def _next_action(text: str | None, due: Day | None) -> NextAction | None:

@@ -475,7 +475,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.core import tally
         from salespipe.reports import outcomes
 
-        period = tally.Period.parse(since, until)
+        period = tally.Period.parse(since, until, as_of)
         result = _each(
             ctx,
             owner,
@@ -547,7 +547,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import outcomes
 
         grouping = parse.choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
-        period = tally.Period.parse(since, until)
+        period = tally.Period.parse(since, until, as_of)
         result = _each(
             ctx,
             owner,

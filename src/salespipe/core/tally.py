@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -83,6 +83,8 @@ class Period:
 
     since: date | None = None
     until: date | None = None
+    as_of: date | None = field(default=None, compare=False)
+    """The day the deals are seen as of (``--as-of``), if not today: said, not filtered by."""
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since > self.until:
@@ -93,10 +95,11 @@ class Period:
             )
 
     @classmethod
-    def parse(cls, since: str | None, until: str | None) -> Period:
+    def parse(cls, since: str | None, until: str | None, as_of: str | None = None) -> Period:
         return cls(
             parse.day(since, what=N_("--since date")) if since is not None else None,
             parse.day(until, what=N_("--until date")) if until is not None else None,
+            parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None,
         )
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:

@@ -66,6 +66,13 @@ def value_percents(rates: dict[str, float | None], separator: str = ", ") -> str
 
 
 def period_text(period: Period) -> str:
+    text = _days_text(period)
+    if period.as_of is None:
+        return text
+    return _("{period}, as of {date}").format(period=text, date=fmt.long_day(period.as_of))
+
+
+def _days_text(period: Period) -> str:
     if period.since and period.until:
         return _("{since} to {until}").format(
             since=fmt.day(period.since), until=fmt.day(period.until)
