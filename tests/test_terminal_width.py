@@ -358,3 +358,48 @@ def test_a_watch_line_wraps_under_its_text_not_its_time(
     assert all(textwidth.width(shown) <= columns for shown in [first, *rest])
     words = [word for shown in [first, *rest] for word in shown.split()]
     assert words == line.split()
+
+
+def test_ctrl_c_at_the_delete_question_keeps_the_deal_in_the_users_language(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C at "Delete deal 1?" ends with exit 130 and says, in Thai, that nothing was
+    deleted (Click's own ending was an English "Aborted!" and exit 1)."""
+    import pty
+
+    env = {**os.environ, "SALESPIPE_DB": str(tmp_path / "p.json"), "TERM": "xterm"}
+    added = subprocess.run([*salespipe_command(), "add", "ERP"], env=env, capture_output=True)
+    assert added.returncode == 0, added.stderr
+    pid, master = pty.fork()
+    if pid == 0:  # the child: the pseudo-terminal is its controlling terminal
+        command = [*salespipe_command(), "--lang", "th", "delete", "1"]
+        os.execve(command[0], command, env)
+    shown = _read_until(master, "[y/N]")
+    os.write(master, b"\x03")
+    shown += _read_until(master, None)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 130
+    assert "ไม่ได้ลบอะไร" in shown
+    assert "Aborted" not in shown
+    listed = subprocess.run([*salespipe_command(), "show", "1"], env=env, capture_output=True)
+    assert listed.returncode == 0
+
+
+def _read_until(master: int, text: str | None, seconds: float = 30) -> str:
+    """What the terminal shows until ``text`` appears (None: until the process ends)."""
+    shown = b""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if text is not None and text.encode() in shown:
+            break
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the process has closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+    return shown.decode("utf-8", "replace")

@@ -589,9 +589,10 @@ def register(app: typer.Typer) -> None:
             question = _('Delete deal {deal_id} "{title}"?').format(
                 deal_id=deal_id, title=deal.title
             )
-            if not typer.confirm(question, default=False):
+            answer = output.ask(question)
+            if not answer:
                 output.say(_("Nothing was deleted."))
-                return
+                raise typer.Exit(0 if answer is False else 130)
         change = pipeline.delete(deal_id)
         output.result(deal_results.DealDeleted(change, deal_id), as_json)
 

@@ -204,6 +204,18 @@ def say(message: str, hang: int = 0) -> None:
         sys.stdout.flush()
 
 
+def ask(question: str) -> bool | None:
+    """A yes-or-no question at the terminal (no by default); None when it was not answered
+    (Ctrl-C or Ctrl-D), which Click would otherwise end with its own English "Aborted!"."""
+    import typer
+
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        sys.stdout.write("\n")
+        return None
+
+
 # The least room beside a hanging label; narrower, a line wraps as a sentence does.
 HANG_ROOM_MIN = 20
 
