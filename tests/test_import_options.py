@@ -130,6 +130,33 @@ def test_ignore_and_an_empty_column_leave_a_column_unread(cli, tmp_path: Path) -
     assert (deal["value"], deal["owner"]) == (0, "tester")
 
 
+def test_a_sheet_read_by_column_names_the_columns_it_did_not_read(cli, tmp_path: Path) -> None:
+    """A user's own sheet named by --column is "the CSV file", and its columns that no
+    field reads are listed, not dropped without a word ("Phase" held the stage)."""
+    path = _write(tmp_path, "Name,Amount,Phase,Extra\nA,100,quoted,x\n")
+    result = cli("import", path, "--column", "title=Name", "--column", "value=Amount", "-n")
+    assert result.exit_code == 0, result.stderr
+    assert "Read 1 row of the CSV file: would import 1 deal" in result.stdout
+    assert 'Not read: the columns "Phase", "Extra" (read one with --column' in result.stdout
+    ignored = cli.json(
+        "import", path, "--column", "title=Name", "--column", "value=Amount", "--ignore", "Extra"
+    )
+    assert (ignored["format"], ignored["unread_columns"]) == ("CSV", ["Phase"])
+    read = cli.json("import", path, "-n", "--column", "title=Name", "--column", "value=Amount",
+                    "--column", "stage=Phase", "--ignore", "Extra")  # fmt: skip
+    assert "unread_columns" not in read
+    by_number = _write(tmp_path, "A,100,x\n")
+    numbered = cli("import", by_number, "--no-header", "--column", "title=1", "-n")
+    assert "Not read: the columns 2, 3 (" in numbered.stdout
+
+
+def test_a_crms_columns_not_read_are_listed_in_json_only(cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "Deal Name,Stage,Amount,Deal Type\nA,Qualification,10,New\n")
+    report = cli.json("import", path, "--create-stages", "-n")
+    assert report["unread_columns"] == ["Deal Type"]
+    assert "Not read" not in cli("import", path, "--create-stages", "-n").stdout
+
+
 def test_null_markers_read_as_empty(cli, tmp_path: Path) -> None:
     path = _write(tmp_path, "title,value,customer\nA,\\N,N/A\n")
     cli.json("import", path, "--null", "\\N", "--null", "N/A")

@@ -167,6 +167,17 @@ def _filled_lines(report: ImportReport) -> list[str]:
     return lines
 
 
+def _unread_line(headers: list[str]) -> str:
+    names = ", ".join(h if h.isdecimal() else f'"{h}"' for h in headers)  # numbers: no header
+    return ngettext(
+        "Not read: the column {names} (read it with --column FIELD=HEADER, or leave it out "
+        "with --ignore HEADER).",
+        "Not read: the columns {names} (read one with --column FIELD=HEADER, or leave them "
+        "out with --ignore HEADER).",
+        len(headers),
+    ).format(names=names)
+
+
 def import_view(report: ImportReport) -> list[Part]:
     """What an import read, did (or would do) and skipped; the rows it skipped as
     warnings on stderr."""
@@ -187,6 +198,8 @@ def import_view(report: ImportReport) -> list[Part]:
             _("Skipped {rows} already imported before.").format(rows=_rows(report.duplicates))
         )
     shown.extend(_filled_lines(report))
+    if report.unread and report.unread_shown:
+        shown.append(_unread_line(report.unread))
     for problem in report.problems:
         shown.append(Warned(_("skipped {problem}").format(problem=problem.describe())))
     if report.dry_run:

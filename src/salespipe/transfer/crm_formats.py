@@ -480,6 +480,24 @@ class Layout:
     header: list[str]
     columns: dict[str, int] = field(default_factory=dict)
     prefix: str | None = None
+    ignored: set[int] = field(default_factory=set)  # by --ignore
+    by_hand: bool = False  # a header no program writes, read as --column names it
+    by_position: bool = False  # no header row: columns named by number
+
+    @property
+    def label(self) -> str:
+        """What the file is called in the report: a sheet read by hand is "CSV"."""
+        return "CSV" if self.by_hand else self.format.label
+
+    def unread(self) -> list[str]:
+        """The headers of the columns no field reads and no --ignore names, in file order
+        (without a header row: their numbers)."""
+        read = set(self.columns.values()) | self.ignored
+        return [
+            header.strip() if not self.by_position else str(index + 1)
+            for index, header in enumerate(self.header)
+            if index not in read and (header.strip() or self.by_position)
+        ]
 
     def cell(self, cells: Sequence[str], name: str) -> str:
         index = self.columns.get(name)
@@ -523,7 +541,8 @@ def recognise(
     normalised = [normalise(h) for h in stripped]
     present = set(normalised)
     fmt = BY_NAME[chosen] if chosen else (None if by_position else _guess(present, prefix))
-    if fmt is None and extra:
+    by_hand = fmt is None and bool(extra)
+    if by_hand:
         fmt = SALESPIPE
     if fmt is None and by_position:
         raise InvalidValue(
@@ -539,11 +558,14 @@ def recognise(
                 "with --column title=HEADER (see docs/import.md)."
             ).format(header=shown)
         )
-    layout = Layout(format=fmt, header=list(header), prefix=prefix)
+    layout = Layout(
+        format=fmt, header=list(header), prefix=prefix, by_hand=by_hand, by_position=by_position
+    )
     layout.columns = {} if by_position else _locate(fmt, normalised)
     for wanted in ignore:
         index = _find_column(layout, wanted, normalised, f"--ignore {wanted}", by_position)
         layout.columns = {k: v for k, v in layout.columns.items() if v != index}
+        layout.ignored.add(index)
     hand: dict[str, int] = {}
     for name, wanted in (extra or {}).items():
         _check_field(name)

@@ -101,6 +101,8 @@ class ImportReport:
     restored: bool = False
     events: int = 0
     change: int | None = None
+    unread: list[str] = field(default_factory=list)  # columns of the file no field reads
+    unread_shown: bool = False  # listed for people too (a sheet of salespipe's columns)
 
     @property
     def dollar(self) -> str:
@@ -113,6 +115,8 @@ class ImportReport:
             data["new_pipelines"] = self.new_pipelines
         if self.filled["value_unit"]:  # only then, likewise: values written like 150k
             data["filled"]["value_unit"] = {"count": self.filled["value_unit"]}
+        if self.unread:  # likewise: a file with columns no field reads
+            data["unread_columns"] = self.unread
         return data
 
     def _to_dict(self) -> dict[str, Any]:
@@ -215,7 +219,7 @@ def _prepare(
         deals = list(parsed.backup.records("deals"))
         merged = read_deal_objects(deals, None)
         parsed.rows, parsed.problems = merged.rows, merged.problems
-    ours = parsed.format.startswith("salespipe")
+    ours = parsed.ours
     defaults = _defaults(snapshot, options, now, ours)
     placing = Placing(
         stage_map=options.stage_map,
@@ -276,6 +280,7 @@ def _import(
     if parsed.backup is not None:
         check(parsed.backup)  # a backup is input: all of it is checked before any write
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
+    report.unread, report.unread_shown = parsed.unread, parsed.ours
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key

@@ -71,6 +71,14 @@ class ParsedFile:
     crm: CrmFormat | None = None
     # Stage labels of the rows that cannot be imported, counted for the stage refusal.
     invalid_labels: Counter[StageLabel] = field(default_factory=Counter)
+    unread: list[str] = field(default_factory=list)  # columns no field reads
+
+    @property
+    def ours(self) -> bool:
+        """Whether the rows are read as salespipe's own (a sheet named by --column is)."""
+        if self.crm is not None:
+            return self.crm.name == "salespipe"
+        return self.format.startswith("salespipe")
 
 
 def _pairs(entries: Sequence[str], option: str) -> dict[str, str]:
@@ -164,7 +172,13 @@ def _read_csv(
         rows = ((line, [from_spreadsheet(c) for c in cells]) for line, cells in rows)
     good, problems, count, invalid = _read_rows(rows, reader, table.estimated_rows, progress)
     return ParsedFile(
-        layout.format.label, good, problems, count, crm=layout.format, invalid_labels=invalid
+        layout.label,
+        good,
+        problems,
+        count,
+        crm=layout.format,
+        invalid_labels=invalid,
+        unread=layout.unread(),
     )
 
 
