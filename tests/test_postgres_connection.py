@@ -219,3 +219,24 @@ def test_a_scheme_in_capitals_reaches_the_server(cli: Any, pg_database: str) -> 
     made = cli("--db", shouted, "add", "ERP")
     assert made.exit_code == 0, made.stderr
     assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("sslmode=bogus", 'invalid sslmode value: "bogus"'),
+        ("color=red", 'invalid URI query parameter: "color"'),
+        ("port=abc", 'invalid integer value "abc" for connection option "port"'),
+    ],
+)
+def test_a_setting_the_driver_refuses_is_named_not_called_unreachable(
+    cli: Any, query: str, said: str
+) -> None:
+    """A bad ?key=value of the address is a mistake in the address: a bad sslmode was
+    said to be a server that "cannot be reached", an unknown key a database that "failed"."""
+    refused = cli("--db", f"postgresql://alice:{SECRET}@127.0.0.1/sales?{query}", "list")
+    assert refused.exit_code == 4
+    assert "has a setting the driver does not accept" in refused.stderr
+    assert said in refused.stderr
+    assert "cannot be reached" not in refused.stderr
+    assert SECRET not in refused.stderr

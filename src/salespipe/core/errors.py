@@ -126,6 +126,12 @@ class DatabaseUnreachable(StoreError):
     code = "database_unreachable"
 
 
+class DatabaseAddressInvalid(StoreError):
+    """libpq does not accept a setting of the database's address (``?sslmode=bogus``)."""
+
+    code = "database_address_invalid"
+
+
 class DatabaseLoginFailed(StoreError):
     """The server refused who we said we are (wrong password, unknown role)."""
 

@@ -18,6 +18,7 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
 from salespipe.core.errors import (
+    DatabaseAddressInvalid,
     DatabaseLoginFailed,
     DatabaseMissing,
     DatabaseReadOnly,
@@ -38,6 +39,12 @@ _LOGIN_REFUSED = re.compile(
     r"authentication failed|no password supplied|role \"[^\"]*\" does not exist"
     r"|password is required|pg_hba\.conf rejects",
     re.IGNORECASE,
+)
+# libpq's own words for an address it does not accept (it says them before it connects).
+_BAD_ADDRESS = re.compile(
+    r"^(?:connection is bad: )?(?:invalid (?:URI query parameter|connection option"
+    r"|percent-encoded token|integer value|\w+ value)|missing \"=\" after"
+    r"|unterminated quoted string)"
 )
 _LOST = re.compile(
     r"server closed the connection|connection (?:is )?(?:lost|closed)|terminating connection"
@@ -74,6 +81,13 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
     where = redact(target)
     said = _first_line(str(exc))  # what the server said: what the error is known by
     detail = scrub(said, _secrets(target))  # what may be shown
+    if exc.sqlstate is None and _BAD_ADDRESS.search(said):
+        return DatabaseAddressInvalid(
+            _(
+                "The database address {where} has a setting the driver does not accept "
+                "({detail}); see docs/team.md for the address and its ?key=value settings."
+            ).format(where=where, detail=_reason(detail).removeprefix("connection is bad: "))
+        )
     if isinstance(exc, pg_errors.InsufficientPrivilege) and "row-level security" in said:
         return NotPermitted(
             _(
