@@ -171,6 +171,18 @@ def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -
     assert _titles(cli, owner) == ["Alice's deal", "Bob's deal"]
 
 
+def test_the_first_team_add_by_someone_else_says_who_may_make_the_team(cli, team: Team) -> None:
+    """Before the team is made, a login that neither owns the tables nor may make roles
+    is told who may make it."""
+    assert cli("--db", team.database, "init").exit_code == 0
+    carol, dave = team.login("carol"), team.login("dave")
+    refused = cli("--db", team.uri(carol), "team", "add", dave, "--role", "rep")
+    assert refused.exit_code == 4
+    assert "the first `team add` needs the tables' owner with CREATEROLE" in _one_sentence(
+        refused.stderr
+    )
+
+
 def test_the_last_admin_may_not_step_down_or_leave(cli, team: Team) -> None:
     """The owner who set the team up is its only admin: adding themself as a rep, or
     removing themself, would leave nobody able to change the team, the stages or the
@@ -356,6 +368,8 @@ def test_only_an_admin_changes_stages_and_settings(cli, team: Team, own) -> None
         team_change = cli("--db", uri, "team", "add", own["bob"], "--role", "manager")
         assert team_change.exit_code == 4
         assert "Only an admin of the team" in _one_sentence(team_change.stderr)
+        # The team is made: how the first `team add` is done is no help to them.
+        assert "first `team add`" not in team_change.stderr
     adam = team.uri(own["adam"])
     assert cli("--db", adam, "stage", "add", "Demo").exit_code == 0
     assert cli("--db", adam, "team", "add", own["bob"], "--role", "manager").exit_code == 0

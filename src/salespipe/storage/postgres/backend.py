@@ -23,7 +23,13 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from salespipe.core.change_rows import ChangeRow, change_row
-from salespipe.core.errors import DatabaseBusy, NotPermitted, StoreError, UndoConflict
+from salespipe.core.errors import (
+    DatabaseBusy,
+    DatabaseReadOnly,
+    NotPermitted,
+    StoreError,
+    UndoConflict,
+)
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
 from salespipe.storage.bookkeeping import HeldBookkeeping
@@ -1094,8 +1100,13 @@ class PostgresStorage(Storage):
     def _administration(self, lock_timeout: LockTimeout) -> Iterator[schema.Cursor]:
         """A transaction that changes the team (roles and grants): the pipeline made
         and locked first, as for a change, and committed whole."""
+        from salespipe.storage.postgres import team
+
         with self._borrowed() as connection:
-            self._begin(connection, lock_timeout)
+            try:
+                self._begin(connection, lock_timeout)
+            except DatabaseReadOnly:  # not on the team: the pipeline is not even theirs to lock
+                raise team.not_permitted(self.location, first=True) from None
             with translated(self.target), connection.cursor() as cursor:
                 yield cursor
                 connection.commit()

@@ -64,7 +64,7 @@ def members(cursor: Cursor) -> list[TeamMember]:
 def join(cursor: Cursor, user: str, role: str, *, create_login: bool, where: str) -> None:
     """Put ``user`` on the team as ``role`` (one of TEAM_ROLES), the team's roles made
     first if need be."""
-    with _permitted(where):
+    with _permitted(where, first=not _team_made(cursor)):
         groups = _groups(cursor)
         if user in groups.values():
             raise InvalidValue(
@@ -122,20 +122,43 @@ def _keep_an_admin(cursor: Cursor, user: str, where: str) -> None:
         )
 
 
+def _team_made(cursor: Cursor) -> bool:
+    """Whether the team has been made (as far as this role may see)."""
+    # Two statements: the server checks the privileges of every table a statement names.
+    cursor.execute("SELECT has_table_privilege('salespipe_team', 'SELECT')")
+    row = cursor.fetchone()
+    if not (row and row[0]):
+        return False
+    cursor.execute("SELECT EXISTS (SELECT FROM salespipe_team)")
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 @contextmanager
-def _permitted(where: str) -> Iterator[None]:
+def _permitted(where: str, *, first: bool = False) -> Iterator[None]:
     """A block that changes roles or grants: the server refusing it is said in one
-    sentence (who may change the team)."""
+    sentence (:func:`not_permitted`)."""
     try:
         yield
     except pg_errors.InsufficientPrivilege:
-        raise NotPermitted(
+        raise not_permitted(where, first=first) from None
+
+
+def not_permitted(where: str, *, first: bool) -> NotPermitted:
+    """Who may change the team; before the ``first`` team add, who may make it."""
+    if not first:
+        return NotPermitted(
             _(
-                "Only an admin of the team may change the team of {where} (the first "
-                "`team add` needs the tables' owner with CREATEROLE, who may grant CREATE "
-                "on their schema, or a superuser); nothing was changed."
+                "Only an admin of the team may change the team of {where}; nothing was changed."
             ).format(where=where)
-        ) from None
+        )
+    return NotPermitted(
+        _(
+            "Only an admin of the team may change the team of {where} (the first "
+            "`team add` needs the tables' owner with CREATEROLE, who may grant CREATE "
+            "on their schema, or a superuser); nothing was changed."
+        ).format(where=where)
+    )
 
 
 def _groups(cursor: Cursor) -> dict[str, str]:
