@@ -122,7 +122,19 @@ def test_export_refuses_to_overwrite_the_database(cli, db_path: Path) -> None:
     for target in (db_path, db_path.with_name("pipeline.events.jsonl")):
         result = cli("export", "-o", str(target))
         assert result.exit_code == 1
-        assert "is a file of the database itself" in result.stderr
+        assert "is a file of the database itself; choose another file with -o." in result.stderr
+    assert db_path.read_bytes() == before
+
+
+def test_a_report_page_refuses_to_overwrite_the_database_naming_its_own_option(
+    cli, db_path: Path
+) -> None:
+    """report --html names --html (it said "-o", which report does not have)."""
+    cli("add", "A", "-q")
+    before = db_path.read_bytes()
+    result = cli("report", "--html", str(db_path))
+    assert result.exit_code == 1
+    assert "is a file of the database itself; choose another file with --html." in result.stderr
     assert db_path.read_bytes() == before
 
 

@@ -65,11 +65,11 @@ def write_page(target: str, page: str, database: Storage) -> None:
     if target == "-":
         output.verbatim(page.rstrip("\n"))
         return
-    from salespipe.cli.transfer import _refuse_database_target
+    from salespipe.cli.transfer import refuse_database_target
     from salespipe.transfer.target import export_target
 
     path = Path(target)
-    _refuse_database_target(path, database)
+    refuse_database_target(path, database, "--html")
     with export_target(path) as handle:  # the export's rules: private, links followed
         handle.write(page.encode("utf-8"))
     output.say(_("Wrote the report page to {path}.").format(path=path))

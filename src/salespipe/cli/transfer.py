@@ -82,11 +82,12 @@ def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
     return "json" if as_json else "csv"
 
 
-def _refuse_database_target(target: Path, database: "Storage") -> None:
+def refuse_database_target(target: Path, database: "Storage", option: str) -> None:
+    """Refuse to write ``target`` (given by ``option``) when it is a file of the database."""
     if database.holds(str(target)):
         raise InvalidValue(
-            _("{path} is a file of the database itself; choose another file with -o.").format(
-                path=target
+            _("{path} is a file of the database itself; choose another file with {option}.").format(
+                path=target, option=option
             )
         )
 
@@ -201,7 +202,7 @@ def register(app: typer.Typer) -> None:
                     _("Cannot write the export to stdout: {problem}.").format(problem=exc.strerror)
                 ) from None
             return
-        _refuse_database_target(output_file, pipeline.store)
+        refuse_database_target(output_file, pipeline.store, "-o")
         from salespipe.transfer.target import export_target
 
         with export_target(output_file) as handle:
