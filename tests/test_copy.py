@@ -238,6 +238,23 @@ def test_a_database_is_not_copied_onto_itself(cli: Any, tmp_path: Path) -> None:
     assert _files(Path(source)) == files
 
 
+@pytest.mark.postgres
+def test_a_server_database_is_not_copied_onto_itself_named_another_way(
+    cli: Any, tmp_path: Path, pg_database: str
+) -> None:
+    """The same database named twice (here with a setting added) is one database: the
+    copy is refused, however it would have ended."""
+    source = str(tmp_path / "a.json")
+    make_source(cli, source)
+    assert cli("copy", source, pg_database).exit_code == 0
+    before = everything(cli, pg_database)
+    again = f"{pg_database}{'&' if '?' in pg_database else '?'}application_name=again"
+    result = cli("copy", pg_database, again, "--replace")
+    assert result.exit_code == 1
+    assert "are the same database" in result.stderr
+    assert everything(cli, pg_database) == before
+
+
 def test_a_failed_copy_into_a_file_leaves_nothing(cli: Any, tmp_path: Path) -> None:
     source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
     make_source(cli, source)

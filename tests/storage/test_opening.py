@@ -53,3 +53,15 @@ def test_the_data_file_knows_its_own_files(tmp_path: Path) -> None:
     assert store.holds(str(tmp_path / "sub" / ".." / "p.json"))
     assert not store.holds(str(tmp_path / "backup.json"))
     assert not open_storage("memory:opening", initial).holds(str(tmp_path / "p.json"))
+
+
+def test_a_database_is_known_however_it_is_named(tmp_path: Path, forget_memory: None) -> None:
+    """``identity`` tells databases apart, not their names (copy refuses one onto itself;
+    the server's case is in test_copy)."""
+    (tmp_path / "sub").mkdir()
+    named = open_storage(tmp_path / "p.json", initial).identity()
+    assert open_storage(tmp_path / "sub" / ".." / "p.json", initial).identity() == named
+    assert open_storage(tmp_path / "q.json", initial).identity() != named
+    memory_one = open_storage("memory:opening", initial).identity()
+    assert memory_one == open_storage("memory:opening", initial).identity()
+    assert memory_one != open_storage("memory:another", initial).identity()

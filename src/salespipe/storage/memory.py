@@ -328,6 +328,9 @@ class MemoryStorage(Storage):
     def holds(self, path: str) -> bool:
         return False
 
+    def identity(self) -> str:
+        return self.location
+
     def follow(self) -> Follower:
         raise NoLiveFeed(self.location)
 

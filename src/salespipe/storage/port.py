@@ -367,6 +367,11 @@ class Storage(Protocol):
         """Whether ``path`` is one of the database's own files (an export must not
         write over it)."""
 
+    def identity(self) -> str:
+        """What tells this database from every other, however it is named (a data
+        file's real path; a server's system id and the database's oid): ``copy`` refuses
+        to copy a database onto itself."""
+
 
 # -- the team: a server's own (docs/team.md) ------------------------------------------------
 

@@ -208,4 +208,9 @@ def _silent(done: int, total: int) -> None:
 def _same_database(source: Pipeline, target: Pipeline) -> bool:
     if source.store.location == target.store.location:
         return True
-    return bool(target.store.holds(source.store.location))
+    if target.store.holds(source.store.location):
+        return True
+    # One server named two ways (localhost and 127.0.0.1, a socket and a port).
+    return type(source.store) is type(target.store) and (
+        source.store.identity() == target.store.identity()
+    )

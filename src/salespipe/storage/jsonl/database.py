@@ -328,6 +328,9 @@ class Store:
     def follow(self) -> Follower:
         raise NoLiveFeed(self.location)
 
+    def identity(self) -> str:
+        return f"file:{self.path.resolve()}"
+
     def holds(self, path: str) -> bool:
         for own in self.paths.all_data_files():
             with contextlib.suppress(OSError):

@@ -1182,3 +1182,17 @@ class PostgresStorage(Storage):
 
     def holds(self, path: str) -> bool:
         return False
+
+    def identity(self) -> str:
+        connection = connect(self.target)
+        try:
+            with translated(self.target), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT (SELECT system_identifier FROM pg_control_system()),"
+                    " (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+                row = cursor.fetchone()
+        finally:
+            connection.close()
+        assert row is not None
+        return f"postgresql:{row[0]}/{row[1]}"
