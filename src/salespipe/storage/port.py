@@ -369,7 +369,7 @@ class Storage(Protocol):
 
     def identity(self) -> str:
         """What tells this database from every other, however it is named (a data
-        file's real path; a server's system id and the database's oid): ``copy`` refuses
+        file's real path; when a server started and the database's oid): ``copy`` refuses
         to copy a database onto itself."""
 
 

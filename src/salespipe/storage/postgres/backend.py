@@ -1187,8 +1187,10 @@ class PostgresStorage(Storage):
         connection = connect(self.target)
         try:
             with translated(self.target), connection.cursor() as cursor:
+                # When its server started, to the microsecond, and the database's oid:
+                # what every role may read (a managed service may keep the system id back).
                 cursor.execute(
-                    "SELECT (SELECT system_identifier FROM pg_control_system()),"
+                    "SELECT pg_postmaster_start_time(),"
                     " (SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
                 row = cursor.fetchone()
