@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from salespipe.core.model import Stage
 from salespipe.storage.history import Asks, fold
@@ -83,3 +85,34 @@ def test_a_page_asks_two_reports_questions_as_one() -> None:
     later = summary_asks(NOW, Period(since=date(2026, 9, 1)))
     with pytest.raises(ValueError, match="closed"):
         summary.merged(later)
+
+
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 12, 31)),
+    st.integers(min_value=-12 * 60, max_value=14 * 60).map(lambda m: m - m % 15),
+    st.sampled_from(["Asia/Bangkok", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12"]),
+)
+# Written at +14:00 early on the 2nd, read at -12:00: the 28th of the month before.
+@example(datetime(2026, 3, 2, 0, 30), 14 * 60, "Etc/GMT+12")
+def test_a_stored_times_month_is_the_readers_whatever_its_offset(
+    wall: datetime, offset_minutes: int, zone: str
+) -> None:
+    """``local_month`` reads the text for days 3 to 26 and converts the others: the same
+    month as converting every time."""
+    import os
+    import time
+    from datetime import timezone
+
+    from salespipe.core.tally import local_day, local_month
+
+    stored = wall.replace(tzinfo=timezone(timedelta(minutes=offset_minutes))).isoformat()
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        local = datetime.fromisoformat(stored).astimezone()
+        assert local_month(stored) == f"{local.year:04d}-{local.month:02d}"
+        assert local_day(stored) == local.date()
+    finally:
+        os.environ["TZ"] = before or "Asia/Bangkok"
+        time.tzset()

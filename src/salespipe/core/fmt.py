@@ -96,8 +96,12 @@ def next_action(stored: dict[str, str]) -> str:
 
 
 def moment(value: datetime | None) -> str:
-    """``2026-12-31 14:30`` in the display era; empty for no time."""
-    return f"{day(value)} {value:%H:%M}" if value else ""
+    """``2026-12-31 14:30`` where the reader is (a stored time keeps its writer's offset),
+    in the display era; empty for no time."""
+    if not value:
+        return ""
+    local = value.astimezone() if value.tzinfo is not None else value
+    return f"{day(local)} {local:%H:%M}"
 
 
 def month(value: date) -> str:

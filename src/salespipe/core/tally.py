@@ -144,6 +144,38 @@ moment = datetime.fromisoformat
 """A stored time (ISO 8601 with its offset) as an aware datetime."""
 
 
+def local_month(stored: str) -> str:
+    """The month (``YYYY-MM``) of a stored time where the reader is: a time is stored
+    with the offset of whoever wrote it, and a team's members (or its cron machine) may
+    be in other zones. Offsets are at most 26 hours apart, so a time written on days 3
+    to 26 of a month is in that month everywhere; only the others are converted."""
+    if "03" <= stored[8:10] <= "26":
+        return stored[:7]
+    local = moment(stored).astimezone()
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def local_day(stored: str) -> date:
+    """The day of a stored time where the reader is (see :func:`local_month`)."""
+    return moment(stored).astimezone().date()
+
+
+def local_month_starts(first: date, last: date) -> list[tuple[date, datetime]]:
+    """Each month from the one of ``first`` to the one after ``last``, with the local
+    midnight it starts at."""
+    months = []
+    month = date(first.year, first.month, 1)
+    end = _next_month(date(last.year, last.month, 1))
+    while month <= end:
+        months.append((month, start_of_day(month)))
+        month = _next_month(month)
+    return months
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def status_of(record: Record) -> str:
     """``open``, ``won`` or ``lost``."""
     value: str = record.get("status", "open")

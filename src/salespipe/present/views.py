@@ -190,7 +190,7 @@ class _ListCells:
         if name == "tags":
             return ", ".join(record["tags"])
         if name in ("created", "updated"):
-            return fmt.moment(datetime.fromisoformat(record[f"{name}_at"]).astimezone())
+            return fmt.moment(datetime.fromisoformat(record[f"{name}_at"]))
         return str(record[name])
 
     def notes(self) -> dict[str, str]:

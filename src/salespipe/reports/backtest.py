@@ -36,7 +36,7 @@ from typing import Any
 from salespipe.core import parse
 from salespipe.core.change_rows import ADDED, REMOVED, ChangeRow
 from salespipe.core.model import Record, Stage, record_probability
-from salespipe.core.tally import currency_of, end_of_day, moment, rounded, value_of
+from salespipe.core.tally import currency_of, end_of_day, local_day, moment, rounded, value_of
 from salespipe.reports.calibrate import PathCounts, Walk, deal_path, walk_of, walk_path
 from salespipe.reports.forecast import (
     METHODS,
@@ -364,7 +364,7 @@ def _score_month(
 
 def _won_within(record: Record, month: date, following: date) -> bool:
     closed_at = record.get("closed_at")
-    return closed_at is not None and month <= moment(closed_at).date() < following
+    return closed_at is not None and month <= local_day(closed_at) < following
 
 
 def _method_score(tally: _Tally, method: Method) -> Score:

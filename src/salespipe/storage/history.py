@@ -27,7 +27,15 @@ from typing import Any, Literal, NamedTuple
 
 from salespipe.core import collation
 from salespipe.core.model import Record, Stage
-from salespipe.core.tally import Period, currency_of, moment, status_of, value_of
+from salespipe.core.tally import (
+    Period,
+    currency_of,
+    local_day,
+    local_month,
+    moment,
+    status_of,
+    value_of,
+)
 
 GroupBy = Literal["owner", "month", "stage", "reason"]
 
@@ -38,7 +46,7 @@ class Asks(NamedTuple):
     """What a report asks: the deals closed in ``closed`` (grouped ``by``; with
     ``cycles``, their sales cycles added up), the stays up to ``now``, the cohort made in
     ``cohort`` (its stages ranked as ``ranks``); the deals won in the months
-    ``won_months`` ("YYYY-MM" as their close time is written), the deals per
+    ``won_months`` ("YYYY-MM" where the reader is), the deals per
     :data:`Walk`, each stage's days to the win (``days_to_won``), the open deals'
     records (``open_deals``); all of them only of the deals made on ``made_since`` or
     later (as their creation time is written), when given."""
@@ -108,7 +116,7 @@ class Cohort:
 
 
 class WonSum(NamedTuple):
-    """The deals won in one month (as their close time is written) of one currency."""
+    """The deals won in one month (where the reader is) of one currency."""
 
     month: str
     currency: str
@@ -183,7 +191,7 @@ def group_key(by: GroupBy, record: Record) -> str:
     if by == "owner":
         return str(record.get("owner", ""))
     if by == "month":
-        return moment(record["closed_at"]).strftime("%Y-%m")
+        return local_month(record["closed_at"])
     return str(record["stage"])
 
 
@@ -405,8 +413,8 @@ def days_to_won(record: Record, path: list[tuple[str, str]]) -> list[tuple[str, 
 
 
 class _Won:
-    """Tallies the deals won in some months (as their close time is written) per month
-    and currency."""
+    """Tallies the deals won in some months (where the reader is) per month and
+    currency."""
 
     def __init__(self, months: frozenset[str]) -> None:
         self.months = months
@@ -414,7 +422,7 @@ class _Won:
 
     def add(self, record: Record) -> None:
         closed_at = record.get("closed_at")
-        if closed_at and (month := closed_at[:7]) in self.months:
+        if closed_at and (month := local_month(closed_at)) in self.months:
             key = (month, currency_of(record))
             row = self.sums.get(key)
             if row is None:
@@ -459,10 +467,9 @@ def fold(
     won = _Won(asks.won_months) if asks.won_months is not None else None
     paths = _Paths(asks.walks, asks.days_to_won) if asks.walks or asks.days_to_won else None
     kept: list[Record] | None = [] if keep_open or asks.open_deals else None
-    since = asks.made_since.isoformat() if asks.made_since is not None else None
+    since = asks.made_since
     for record in records:
-        # Stored times are local ISO text, so the day is their first ten characters.
-        if since is not None and record["created_at"][:10] < since:
+        if since is not None and local_day(record["created_at"]) < since:
             continue
         outcome = status_of(record)
         if stays is not None:

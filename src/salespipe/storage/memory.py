@@ -24,6 +24,7 @@ from salespipe.core.change_rows import ChangeRow, change_row
 from salespipe.core.errors import DatabaseBusy, NoLiveFeed
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
+from salespipe.core.tally import start_of_day
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
@@ -175,10 +176,11 @@ class MemoryView(ReadView):
     def newest_events(
         self, limit: int, *, deal_id: int | None = None, since: date | None = None
     ) -> list[Event]:
+        start = start_of_day(since) if since is not None else None  # where the reader is
         chosen = (
             (order, event)
             for order, event in enumerate(self.events(deal_id))
-            if since is None or event.at.date() >= since
+            if start is None or event.at >= start
         )
         newest = heapq.nlargest(limit, chosen, key=lambda pair: (pair[1].at, pair[0]))
         return [event for _order, event in newest]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from salespipe.core.model import Event
+from salespipe.core.tally import start_of_day
 from salespipe.storage.jsonl.files import damaged
 
 if TYPE_CHECKING:  # the snapshot calls this module: a runtime import would be a cycle
@@ -33,14 +34,15 @@ def newest_events(
 ) -> list[Event]:
     """At most ``limit`` events, newest first (by when they happened, then recorded order),
     of one deal or all, happening on ``since`` or later."""
+    start = start_of_day(since) if since is not None else None  # where the reader is
     if deal_id is not None:
         events = snapshot.events(deal_id)
-        if since is not None:
-            events = [e for e in events if e.at.date() >= since]
+        if start is not None:
+            events = [e for e in events if e.at >= start]
         return heapq.nlargest(limit, events, key=lambda e: (e.at, e.seq))
     moments: Iterator[tuple[datetime, int, bytes]] = _moments(snapshot.event_lines())
-    if since is not None:
-        moments = (m for m in moments if m[0].date() >= since)
+    if start is not None:
+        moments = (m for m in moments if m[0] >= start)
     try:
         newest = heapq.nlargest(limit, moments, key=lambda m: (m[0], m[1]))
         return [Event.from_record(orjson.loads(line)) for _at, _order, line in newest]

@@ -32,6 +32,7 @@ from salespipe.core.errors import (
 )
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
+from salespipe.core.tally import start_of_day
 from salespipe.storage.bookkeeping import HeldBookkeeping
 from salespipe.storage.port import (
     UNDO_DEPTH,
@@ -428,8 +429,8 @@ class PostgresView(ReadView):
             where.append("deal_id = %s")
             params.append(deal_id)
         if since is not None:
-            where.append("at_date >= %s")
-            params.append(since)
+            where.append("at >= %s")
+            params.append(start_of_day(since))  # where the reader is
         params.append(limit)
         return [
             Event.from_record(r)

@@ -47,7 +47,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The column a closed deal's group is, per --by (lost reasons are folded here).
 _GROUPS: dict[str, str] = {
     "owner": "d.owner",
-    "month": "d.closed_month",
+    "month": "width_bucket(d.closed_micros, %(bounds)s::bigint[])",  # see _month_names
     "stage": "d.stage",
     "reason": "CASE WHEN d.status = 'won' THEN NULL ELSE coalesce(d.lost_reason, '') END",
 }
@@ -88,6 +88,25 @@ def _in_period(column: str, period: Period, params: dict[str, Any]) -> str:
     return " AND ".join(clauses)
 
 
+def _month_names(rows: Rows, condition: str, params: dict[str, Any]) -> list[str]:
+    """The month of each ``width_bucket`` over the local month starts that span the
+    deals ``condition`` picks (put in ``params`` as ``bounds``): a month is where the
+    reader is, as the fold's :func:`~salespipe.core.tally.local_month` says."""
+    span = rows(
+        f"SELECT min(d.closed_micros), max(d.closed_micros) FROM salespipe_deals d"
+        f" WHERE {condition}",
+        params,
+    )
+    first, last = span[0] if span and span[0][0] is not None else (0, 0)
+    bounds, names = learning.month_buckets(_local(first).date(), _local(last).date())
+    params["bounds"] = bounds
+    return names
+
+
+def _local(micros: int) -> datetime:
+    return (_EPOCH + timedelta(microseconds=micros)).astimezone()
+
+
 def _closed(
     rows: Rows,
     condition: str,
@@ -101,6 +120,9 @@ def _closed(
     params = dict(params)
     closed_in = _in_period("d.closed_micros", period, params)
     group = _GROUPS[by] if by is not None else "NULL::text"
+    months: list[str] = []
+    if by == "month":
+        months = _month_names(rows, f"{condition} AND d.status <> 'open' AND {closed_in}", params)
     cycle = (
         "coalesce(sum(d.closed_micros - d.created_micros) FILTER (WHERE d.status = 'won'), 0)"
         if cycles
@@ -119,7 +141,7 @@ def _closed(
     sums: dict[tuple[bool, str, str], list[Any]] = {}
     names: dict[str, str] = {}
     for won, raw, currency, deals, value, cycle, _first in found:
-        key = "" if raw is None else raw
+        key = "" if raw is None else months[raw - 1] if months else raw
         if by_reason and not won:
             key = group_key("reason", {"lost_reason": raw})
             names.setdefault(key, reason_shown(raw))

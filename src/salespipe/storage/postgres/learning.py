@@ -1,8 +1,9 @@
 """The learning reports' totals (storage/history.py), added up by the server.
 
 ``calibrate`` and ``forecast`` ask of the whole history: the deals won per month of
-their close and currency, how many deals walked each path through the stages (a
-pipeline's deals take few, so the server groups them and few rows come back), and per
+their close (where the reader is) and currency, how many deals walked each path
+through the stages (a pipeline's deals take few, so the server groups them and few
+rows come back), and per
 stage how long each won deal took from its last entry into it to the win (m008's
 columns, schema.py; one number per won deal and stage, sorted by the server). Of the
 open deals only what a forecast reads comes back, from m004's columns, not their
@@ -15,10 +16,11 @@ Row-level security applies to every statement, as in postgres/history.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from salespipe.core.model import Record
+from salespipe.core.tally import local_month_starts, start_of_day
 from salespipe.storage.history import SECONDS_PER_DAY, Asks, Totals, Walk, WonSum
 
 
@@ -31,9 +33,6 @@ class Rows(Protocol):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# A stored time's UTC offset is less than a day either way: a time within a day of a
-# day's start (UTC) has its date as written decided from its text.
-_DAY = timedelta(days=1)
 
 
 def _micros(moment: datetime) -> int:
@@ -41,21 +40,18 @@ def _micros(moment: datetime) -> int:
 
 
 def made_since(condition: str, params: dict[str, Any], day: date) -> tuple[str, dict[str, Any]]:
-    """``condition`` narrowed to the deals made on ``day`` or later as their creation
-    time is written (its first ten characters, in its own offset): the time decides,
-    but near the day's start the text does."""
-    start = datetime.combine(day, time(), UTC)
-    params = {
-        **params,
-        "made_day": day.isoformat(),
-        "made_surely": _micros(start + _DAY),
-        "made_maybe": _micros(start - _DAY),
-    }
-    made = (
-        "(d.created_micros >= %(made_surely)s OR (d.created_micros >= %(made_maybe)s"
-        " AND left(d.record->>'created_at', 10) COLLATE \"C\" >= %(made_day)s))"
-    )
-    return f"{condition} AND {made}", params
+    """``condition`` narrowed to the deals made on ``day`` or later where the reader is
+    (from its local midnight on)."""
+    params = {**params, "made_from": _micros(start_of_day(day))}
+    return f"{condition} AND d.created_micros >= %(made_from)s", params
+
+
+def month_buckets(first: date, last: date) -> tuple[list[int], list[str]]:
+    """The local month starts from the month of ``first`` to the one after ``last``, in
+    microseconds (``width_bucket``'s bounds), and the month each bucket is: a time's
+    month is where the reader is (as :func:`salespipe.core.tally.local_month` says)."""
+    starts = local_month_starts(first, last)
+    return [_micros(at) for _month, at in starts], [f"{m:%Y-%m}" for m, _at in starts]
 
 
 def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found: Totals) -> None:
@@ -93,28 +89,25 @@ def _settle_for_every_deal(rows: Rows) -> None:
 def _won(
     rows: Rows, condition: str, params: dict[str, Any], months: frozenset[str]
 ) -> list[WonSum]:
-    """The deals won in ``months`` (as their close time is written), per month and
-    currency; the months' times (a day wider either way) let the index pick them."""
+    """The deals won in ``months`` (where the reader is), per month and currency."""
     if not months:
         return []
-    first = date.fromisoformat(min(months) + "-01")
-    last = date.fromisoformat(max(months) + "-01")
-    after = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-    params = {
-        **params,
-        "months": sorted(months),
-        "from": _micros(datetime.combine(first, time(), UTC) - _DAY),
-        "until": _micros(datetime.combine(after, time(), UTC) + _DAY),
-    }
+    bounds, names = month_buckets(
+        date.fromisoformat(min(months) + "-01"), date.fromisoformat(max(months) + "-01")
+    )
+    params = {**params, "bounds": bounds, "from": bounds[0], "until": bounds[-1]}
     found = rows(
-        "SELECT d.closed_month, coalesce(d.currency, 'THB'), count(*),"
-        " coalesce(sum(coalesce(d.value, 0)), 0)"
+        "SELECT width_bucket(d.closed_micros, %(bounds)s::bigint[]),"
+        " coalesce(d.currency, 'THB'), count(*), coalesce(sum(coalesce(d.value, 0)), 0)"
         f" FROM salespipe_deals d WHERE {condition} AND d.status = 'won'"
-        " AND d.closed_micros >= %(from)s AND d.closed_micros < %(until)s"
-        " AND d.closed_month = ANY(%(months)s) GROUP BY 1, 2",
+        " AND d.closed_micros >= %(from)s AND d.closed_micros < %(until)s GROUP BY 1, 2",
         params,
     )
-    return [WonSum(month, currency, deals, value) for month, currency, deals, value in found]
+    return [
+        WonSum(names[bucket - 1], currency, deals, value)
+        for bucket, currency, deals, value in found
+        if names[bucket - 1] in months
+    ]
 
 
 def _walks(rows: Rows, condition: str, params: dict[str, Any]) -> dict[Walk, int]:
