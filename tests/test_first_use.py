@@ -125,7 +125,21 @@ def test_a_future_day_is_refused_like_a_future_time(cli, snapshot_files, args) -
 
 
 @pytest.mark.parametrize(
-    "command", [("list",), ("check", "--quiet"), ("report",), ("show", "1"), ("log",)]
+    "command",
+    [
+        ("list",),
+        ("check", "--quiet"),
+        ("report",),
+        ("show", "1"),
+        ("log",),
+        # These said "Nothing to do" (exit 0): a cron job with a typo stayed silent.
+        ("agenda",),
+        ("board",),
+        ("slips",),
+        ("forecast", "--backtest"),
+        ("undo", "--list"),
+        ("pipeline", "list"),
+    ],
 )
 def test_a_missing_file_given_by_path_is_an_error_naming_it(cli, db_path, command) -> None:
     result = cli(*command)

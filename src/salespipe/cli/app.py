@@ -127,6 +127,16 @@ class State:
         pipeline.config_readers.append(self.apply_config)
         return pipeline
 
+    def reading_pipeline(self) -> "Pipeline":
+        """:meth:`pipeline` for a command that only reads with it: one named by --db or
+        SALESPIPE_DB must be there, as for :meth:`read`."""
+        from salespipe.app import reading
+
+        pipeline = self.pipeline()
+        if settings.data_file_named(self.db):
+            reading.must_exist(pipeline.read(), pipeline.store)
+        return pipeline
+
     def read(self, *, missing_ok: bool = False) -> "ReadView":
         """The data file, for a command that only reads it (without loading the use
         cases). One named by --db or SALESPIPE_DB must be there (a typo must not pass for

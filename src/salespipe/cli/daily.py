@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import agenda as planning
         from salespipe.reports.scope import scope
 
-        view, pipeline = state(ctx).read_scoped(missing_ok=True)
+        view, pipeline = state(ctx).read_scoped()
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         most = shown_limit(limit, as_json, AGENDA_LIMIT)
         result = planning.agenda(
@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
                     option="--by", value=by, choices=", ".join(kanban.BOARD_BY)
                 )
             )
-        view, pipeline = state(ctx).read_scoped(missing_ok=True)
+        view, pipeline = state(ctx).read_scoped()
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         most = shown_limit(limit, as_json, BOARD_LIMIT)
         result = kanban.board(chosen.open, chosen.stages, chosen.now, by, most)

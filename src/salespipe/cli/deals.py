@@ -612,10 +612,10 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe undo --list
         """
-        pipeline = state(ctx).pipeline()
         if list_changes:
-            _list_undoable(pipeline, limit, as_json)
+            _list_undoable(state(ctx).reading_pipeline(), limit, as_json)
             return
+        pipeline = state(ctx).pipeline()
         output.result(deal_results.Undone(pipeline.undo(describe=views.describe)), as_json)
 
     @app.command("log", rich_help_panel="Deals")

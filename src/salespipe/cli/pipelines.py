@@ -51,7 +51,7 @@ def list_pipelines(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     Example: salespipe pipeline list
     """
-    output.result(pipeline_results.PipelineList(_rows(state(ctx).pipeline())), as_json)
+    output.result(pipeline_results.PipelineList(_rows(state(ctx).reading_pipeline())), as_json)
 
 
 @pipeline_app.command("add")

@@ -157,7 +157,7 @@ def _backtest(
 
     if as_of is not None:
         raise InvalidValue(_("--backtest tests the months before today; leave out --as-of."))
-    snapshot, pipeline = state(ctx).read_scoped(missing_ok=True)
+    snapshot, pipeline = state(ctx).read_scoped()
     result = backtest.backtest(
         _changes_in(snapshot, pipeline),
         snapshot.undone_changes(),
@@ -453,7 +453,7 @@ def register(app: typer.Typer) -> None:
             ]
             output.result(PerPipeline(sections), as_json)
             return
-        output.result(slipped(*state(ctx).read_scoped(missing_ok=True)), as_json)
+        output.result(slipped(*state(ctx).read_scoped()), as_json)
 
     @app.command("funnel", rich_help_panel=PANEL)
     def funnel(
