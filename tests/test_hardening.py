@@ -581,6 +581,49 @@ def test_hand_edited_meta_of_the_wrong_type_is_damage(
         assert "pipeline.json" in result.stderr
 
 
+STAGE_DAMAGE = [
+    ("probability", "10"),
+    ("probability", 150),
+    ("target_days", "7"),
+    ("name", None),
+    ("position", True),
+    ("enabled", "yes"),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), STAGE_DAMAGE, ids=[f"{k}={v!r}" for k, v in STAGE_DAMAGE]
+)
+def test_a_hand_edited_stage_of_the_wrong_type_is_damage(
+    cli: Any, db_path: Path, key: str, value: Any
+) -> None:
+    """A stage record edited into other types ended reports in a TypeError traceback."""
+    assert cli("add", "Alpha", "--value", "100k").exit_code == 0
+    document = json.loads(db_path.read_text())
+    document["stages"]["1"][key] = value
+    db_path.write_text(json.dumps(document))
+    for args in (("list",), ("report",), ("check",), ("stage", "list"), ("move", "1", "2")):
+        result = cli(*args)
+        assert result.exit_code == 4, (args, result.stderr)
+        assert "pipeline.json" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_stage_edited_with_sql_is_one_sentence(cli: Any, pg_database: str) -> None:
+    import psycopg
+
+    assert cli("--db", pg_database, "add", "Alpha").exit_code == 0
+    with psycopg.connect(pg_database, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE salespipe_pipeline SET stages = replace(stages::text,"
+            ' \'"probability":10,\', \'"probability":"10",\')::json'
+        )
+    for args in (("report",), ("add", "Bravo")):
+        result = cli("--db", pg_database, *args)
+        assert result.exit_code == 4, (args, result.stderr)
+        assert "pipeline row holds stages or settings salespipe cannot read" in result.stderr
+
+
 # -- 12. many stage names ---------------------------------------------------------------
 
 

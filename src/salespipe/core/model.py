@@ -101,7 +101,10 @@ class Stage:
 
     @classmethod
     def from_record(cls, raw: Record) -> Stage:
-        return cls(
+        """The stage a stored record holds; a record edited into other types (a
+        probability of "10", a name of null) is a ValueError, which a store reports as
+        damage, rather than a failure in the middle of some report."""
+        stage = cls(
             key=raw["key"],
             name=raw["name"],
             position=raw["position"],
@@ -111,6 +114,27 @@ class Stage:
             guide=raw.get("guide", ""),
             pipeline=raw.get("pipeline", FIRST_PIPELINE),
         )
+        if not stage.is_well_formed():
+            raise ValueError(f"not a stage record: {raw!r}")
+        return stage
+
+    def is_well_formed(self) -> bool:
+        texts = (self.key, self.name, self.guide, self.pipeline)
+        return (
+            all(isinstance(text, str) for text in texts)
+            and bool(self.key)
+            and bool(self.name)
+            and _whole(self.position)
+            and _whole(self.probability)
+            and 0 <= self.probability <= 100
+            and (self.target_days is None or (_whole(self.target_days) and self.target_days >= 0))
+            and isinstance(self.enabled, bool)
+        )
+
+
+def _whole(value: object) -> bool:
+    """A whole number as JSON has them (True is an int to Python, not to a reader)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def stages_in(stages: Iterable[Stage], pipeline: str) -> list[Stage]:

@@ -26,6 +26,7 @@ from salespipe.core.change_rows import ChangeRow, change_row
 from salespipe.core.errors import (
     DatabaseBusy,
     DatabaseReadOnly,
+    NotASalespipeFile,
     NotPermitted,
     StoreError,
     UndoConflict,
@@ -126,14 +127,23 @@ class _Pipeline:
     def from_row(cls, row: Sequence[Any]) -> _Pipeline:
         """The row as read by ``load`` (its columns in that order)."""
         created_at, config, flags, stages, pipelines, *counters = row
-        return cls(
-            created_at,
-            orjson.loads(config),
-            orjson.loads(flags),
-            [Stage.from_record(raw) for raw in orjson.loads(stages)],
-            Counters(*map(int, counters)),
-            [PipelineDef.from_record(raw) for raw in orjson.loads(pipelines)],
-        )
+        try:
+            return cls(
+                created_at,
+                orjson.loads(config),
+                orjson.loads(flags),
+                [Stage.from_record(raw) for raw in orjson.loads(stages)],
+                Counters(*map(int, counters)),
+                [PipelineDef.from_record(raw) for raw in orjson.loads(pipelines)],
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):  # edited with SQL
+            raise NotASalespipeFile(
+                _(
+                    "The database's pipeline row holds stages or settings salespipe "
+                    "cannot read; it was changed outside salespipe and was left "
+                    "untouched. Restore it from a backup."
+                )
+            ) from None
 
     def columns(self) -> dict[str, Any]:
         """The row's columns as they are written."""
