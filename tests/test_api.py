@@ -228,3 +228,19 @@ def test_init_creates_the_file_once(tmp_path: Path) -> None:
     assert api.config()["currency"] == "USD"
     with pytest.raises(salespipe.NotAllowed):
         api.init()
+
+
+def test_every_error_the_api_page_names_is_importable_from_the_package() -> None:
+    """docs/python-api.md's table named salespipe.UndoConflict, which did not exist."""
+    import re
+
+    from salespipe.core.errors import SalespipeError
+
+    page = (Path(__file__).parent.parent / "docs" / "python-api.md").read_text()
+    table = page.split("## Errors", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([A-Z][A-Za-z]+)`", table))
+    assert {"UndoConflict", "DealNotFound", "DatabaseMissing"} <= named
+    for name in sorted(named):
+        error = getattr(salespipe, name)
+        assert issubclass(error, SalespipeError), name
+        assert name in salespipe.__all__
