@@ -46,6 +46,14 @@ def test_default_demo_shows_chart_report_and_how_to_explore(cli, demo_path) -> N
     assert statuses["lost"] > 0
 
 
+def test_a_thai_demo_counts_years_in_the_buddhist_era(cli, demo_path) -> None:
+    """As every Thai report does (docs/thai.md): the demo's own charts said 2026."""
+    result = cli("--lang", "th", "demo", "--db", str(demo_path))
+    ok(result)
+    assert "(ณ 27 พ.ย. 2569)" in result.stdout
+    assert "2026)" not in result.stdout
+
+
 def test_demo_is_varied_and_realistic(cli, demo_path) -> None:
     """Customers, owners, values vary; moves and losses have reasons; some deals are stale,
     have notes, next actions and quotes; all history lies in the last 120 days."""

@@ -76,4 +76,5 @@ def register(app: typer.Typer) -> None:
         i18n.set_language(lang)
         pipeline = Pipeline.open(path, lang)
         written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang)
+        current.apply_config(pipeline.read().config())  # its era: Buddhist in Thai
         output.result(DemoWritten(written, pipeline), as_json)
