@@ -143,6 +143,29 @@ def test_backtest_json_has_the_issue_shape(cli, history) -> None:
     assert october["won"] == 200000  # deal 2, won on 5 October
 
 
+def test_backtest_scores_the_months_with_open_deals_and_counts_each_deal_once(cli, history) -> None:
+    """Of the default six months, May to August start with no deal open: they are listed
+    but not scored (their 0 = 0 halved the mean error). A deal open at two month starts
+    is two forecasts of one deal."""
+    data = cli.json("forecast", "--backtest")
+    opened = [m for m in data["by_month"] if m["deals"]]
+    assert [m["month"] for m in data["by_month"] if not m["deals"]] == [
+        "2026-05",
+        "2026-06",
+        "2026-07",
+        "2026-08",
+    ]
+    for method in ("stage", "history"):
+        errors = [abs(m["forecast"][method] - m["won"]) for m in opened]
+        assert data["methods"][method]["mae"] == pytest.approx(sum(errors) / len(errors))
+    # Deals since closed that were open at the start of September (2) and of October
+    # (2, 3 and 5): deal 2 twice.
+    assert (data["scored_deals"], data["scored_forecasts"]) == (3, 4)
+    assert "over 4 forecasts of 3 deals since closed" in " ".join(
+        cli("forecast", "--backtest").stdout.split()
+    )
+
+
 def test_backtest_defaults_to_six_months_and_refuses_as_of(cli, history) -> None:
     assert cli.json("forecast", "--backtest")["months"] == 6
     refused = cli("forecast", "--backtest", "--as-of", "2026-10-01")

@@ -106,9 +106,10 @@ def backtest_blocks(result: Backtest) -> list[Block]:
         ],
         title=_("Errors per method (lower is better)"),
         footer=_(
-            "MAE: mean monthly error; MAPE: mean error as a share of the won value; "
-            "Brier: mean (probability - outcome)^2 over {count} deals since closed."
-        ).format(count=result.scored_deals),
+            "MAE: mean monthly error over the months with open deals; MAPE: mean error as "
+            "a share of the won value; Brier: mean (probability - outcome)^2 over "
+            "{forecasts} forecasts of {deals} deals since closed."
+        ).format(forecasts=result.scored_forecasts, deals=result.scored_deals),
     )
     for method in ("stage", "history"):
         scores.rows.append([method, *_score_cells(result.scores[method], result.currency)])

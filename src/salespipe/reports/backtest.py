@@ -10,14 +10,16 @@ every month start its events straddle.
 
 Per method:
 
-- MAE: the mean, over the months, of |forecast - won| (in the main currency: the one
-  most of those deals are in);
+- MAE: the mean, over the months some deal was open at the start of, of
+  |forecast - won| (in the main currency: the one most of those deals are in);
 - MAPE: the mean of |forecast - won| / won over the months something was won;
 - Brier score: the mean of (probability - outcome)^2 over every deal open at a month
-  start that has since closed (outcome 1 won, 0 lost); 0 is perfect, 0.25 is a coin.
+  start that has since closed, at each such month start (outcome 1 won, 0 lost); 0 is
+  perfect, 0.25 is a coin.
 
 The history method is called better only when its Brier score is lower by more than
-twice the standard error of the per-deal difference (chance alone seldom does that);
+twice the standard error of the per-deal difference (each deal's mean over its month
+starts: one observation a deal; chance alone seldom does that);
 otherwise the stage probabilities stay. The verdict rests on the Brier score because
 it has one observation per deal, where the monthly errors have one per month: a few
 months of won values swing too much to tell two methods apart.
@@ -104,7 +106,8 @@ class Backtest:
     scores: dict[Method, Score]
     brier_gain: float | None  # stage Brier - history Brier, per deal, on average
     brier_gain_error: float | None  # its standard error
-    scored_deals: int
+    scored_deals: int  # the deals scored, each at one or more month starts
+    scored_forecasts: int  # their forecasts: one per deal and month start
 
     @property
     def better(self) -> Method:
@@ -132,6 +135,7 @@ class Backtest:
             "brier_gain": rounded(self.brier_gain, 4),
             "brier_gain_error": rounded(self.brier_gain_error, 4),
             "scored_deals": self.scored_deals,
+            "scored_forecasts": self.scored_forecasts,
             "by_month": [month.to_dict() for month in self.months],
         }
 
@@ -287,6 +291,7 @@ class _Tally:
     currency: str
     months: list[BacktestMonth] = field(default_factory=list)
     brier: dict[Method, list[float]] = field(default_factory=lambda: {m: [] for m in METHODS})
+    scored: list[int] = field(default_factory=list)  # the deal of each Brier term
 
 
 def _main_currency(starts: Sequence[_MonthStart]) -> str:
@@ -311,9 +316,29 @@ def _score(
         stages = roll_back_stages(stages_now, later)
         _score_month(start, stages, deals, tally)
     scores = {m: _method_score(tally, m) for m in METHODS}
-    gains = [s - h for s, h in zip(tally.brier["stage"], tally.brier["history"], strict=True)]
+    gains = _gains_per_deal(tally)
     gain, error = _mean_and_error(gains)
-    return Backtest(now.date(), tally.currency, tally.months, scores, gain, error, len(gains))
+    return Backtest(
+        now.date(),
+        tally.currency,
+        tally.months,
+        scores,
+        gain,
+        error,
+        len(gains),
+        len(tally.scored),
+    )
+
+
+def _gains_per_deal(tally: _Tally) -> list[float]:
+    """Per deal scored, its mean of stage Brier - history Brier over the month starts it
+    was open at: a deal open at three month starts is one observation, not three (its
+    three forecasts are not independent)."""
+    by_deal: dict[int, list[float]] = {}
+    pairs = zip(tally.brier["stage"], tally.brier["history"], strict=True)
+    for deal_id, (stage, history) in zip(tally.scored, pairs, strict=True):
+        by_deal.setdefault(deal_id, []).append(stage - history)
+    return [math.fsum(gains) / len(gains) for gains in by_deal.values()]
 
 
 def _score_month(
@@ -336,6 +361,7 @@ def _score_month(
             outcome = status == "won"
             stage_brier.append((stage_chance - outcome) ** 2)
             history_brier.append((history_chance - outcome) ** 2)
+            tally.scored.append(record["id"])
         if currency_of(record) != tally.currency:
             continue
         close = record.get("expected_close")
@@ -368,7 +394,9 @@ def _won_within(record: Record, month: date, following: date) -> bool:
 
 
 def _method_score(tally: _Tally, method: Method) -> Score:
-    errors = [abs(m.forecast[method] - m.won) for m in tally.months]
+    # A month no deal was open at has nothing to forecast: counted, its 0 = 0 would
+    # make the mean error look better than any month was.
+    errors = [abs(m.forecast[method] - m.won) for m in tally.months if m.deals]
     relative = [float(abs(m.forecast[method] - m.won) / m.won) for m in tally.months if m.won]
     brier = tally.brier[method]
     return Score(
