@@ -37,7 +37,8 @@ id=$("$salespipe" add "Cold room" --customer "Lanna Foods" --contact "Khun Malee
 echo "New deal $id"
 step note "$id" "Called Khun Malee: needs a 40 m² cold room by March"
 
-# The ERP deal moves on: a quotation went out this morning.
+# The ERP deal moves on: they asked for a discount, so it goes to negotiation and a
+# revised quotation goes out.
 step move 1 เจรจา --reason "They asked for a 5% discount"
 step quote 1 --amount 1.45m --valid-until +14d --note "5% discount, training included"
 step next 1 "Negotiation meeting" --due +2d
