@@ -163,6 +163,23 @@ def test_import_runs_no_hooks(cli, hook_dir: Path) -> None:
     assert not log.exists()
 
 
+def test_a_stage_change_that_moves_deals_runs_its_hooks_once(cli, hook_dir: Path) -> None:
+    """`stage disable --move-to` ran on-move and on-change once per deal moved (7,807
+    chat posts for a big stage); now once, for the stage's event, which carries the
+    deals and says how many moved."""
+    for title in ("A", "B", "C"):
+        assert cli("add", title, "--stage", "quoted").exit_code == 0
+    moves = _recorder(hook_dir, "on-move")
+    changes = _recorder(hook_dir, "on-change")
+    result = cli("stage", "disable", "quoted", "--move-to", "negotiating", "-r", "merge")
+    assert result.exit_code == 0, result.stderr
+    assert not moves.exists()
+    (payload,) = _payloads(changes)
+    assert payload["event"] == "stage-disable"
+    assert payload["message"].endswith(": stage disable: Quoted (3 deals moved)")
+    assert sorted(d["id"] for d in payload["deals"]) == [1, 2, 3]
+
+
 def test_changes_made_by_a_hook_run_no_hooks(run, hook_dir: Path, db_path: Path) -> None:
     """A hook that calls salespipe cannot start a loop of hooks."""
     log = hook_dir.parent / "calls.log"

@@ -10,7 +10,8 @@ line for a person), ``SALESPIPE_DB`` (when known) and ``SALESPIPE_IN_HOOK=1``.
 A hook that fails, cannot start or runs longer than the timeout (10 s, or
 ``SALESPIPE_HOOK_TIMEOUT`` seconds) gives a warning; the change stands either way.
 Changes made by a hook (a hook calling ``salespipe``) run no hooks, so hooks cannot
-loop. An import runs no hooks: a bulk load would flood the team's channel.
+loop. An import runs no hooks: a bulk load would flood the team's channel; nor do the
+moves of a stage change, which its own event carries.
 
 ``salespipe watch --exec PROGRAM`` runs one program the same way for every change
 anyone commits to a team's database (:func:`run_program`).
@@ -31,7 +32,7 @@ import orjson
 
 from salespipe.app.work import Change
 from salespipe.core import clock
-from salespipe.core.i18n import _
+from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
 
 # One line saying what an event did, for a person (the CLI passes present.views.describe).
@@ -53,7 +54,7 @@ def run_hooks(
     """Run on-change and on-<event> hooks for each event; return warnings, never raise."""
     if os.environ.get("SALESPIPE_IN_HOOK"):
         return []
-    events = [e for e in change.events if e.command not in SILENT_COMMANDS]
+    events = hooked_events(change)
     if not events:
         return []
     try:
@@ -86,14 +87,27 @@ def run_program(
     as it runs no local hook."""
     by_key = {s.key: s for s in change.stages}
     warnings: list[str] = []
-    for event in change.events:
-        if event.command in SILENT_COMMANDS:
-            continue
+    for event in hooked_events(change):
         payload = event_payload(event, change, by_key, database, describe)
         problem = _run_one(program, payload, timeout())
         if problem:
             warnings.append(_warning(program.name, event, problem))
     return warnings
+
+
+def hooked_events(change: Change) -> list[Event]:
+    """The events of ``change`` hooks run for: not an import's, and not the moves a
+    stage or pipeline change makes (``stage disable --move-to``), which come with the
+    stage's own event (under ``deals``): one hook per deal would flood the channel."""
+    return [
+        event
+        for event in change.events
+        if event.command not in SILENT_COMMANDS
+        and not (event.deal_id is not None and event.command.startswith(_BULK_COMMANDS))
+    ]
+
+
+_BULK_COMMANDS = ("stage ", "pipeline ")
 
 
 def _warning(name: str, event: Event, problem: str) -> str:
@@ -152,13 +166,23 @@ def event_payload(
         "before": _public(before, stages),
         "after": _public(after, stages),
         "changed": {"before": event.before, "after": event.after},
-        "message": message(event, before, after, describe(event, stages)),
+        "message": message(event, before, after, _what(event, change, stages, describe)),
     }
     if database is not None:
         payload["database"] = str(database)
     if event.deal_id is None and change.deals:
         payload["deals"] = [_public(d, stages) for d in change.deals]
     return payload
+
+
+def _what(event: Event, change: Change, stages: dict[str, Stage], describe: Describe) -> str:
+    """What the event did; a stage change says how many deals it moved."""
+    what = describe(event, stages)
+    moved = {e.deal_id for e in change.events if e.deal_id is not None and e.type == "move"}
+    if event.deal_id is None and event.type.startswith(("stage-", "pipeline-")) and moved:
+        counted = ngettext("{count} deal moved", "{count} deals moved", len(moved))
+        what += f" ({counted.format(count=len(moved))})"
+    return what
 
 
 def message(event: Event, before: Deal | None, after: Deal | None, what: str) -> str:
