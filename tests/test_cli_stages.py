@@ -47,6 +47,25 @@ def test_stage_commands_round(cli) -> None:
     assert "ทดลองใช้ฟรี" not in cli("stage", "list", "--all").stdout
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Quoted\u200b", "Quo\u00adted", "\uff31\uff55\uff4f\uff54\uff45\uff44"],
+    ids=["zero-width space", "soft hyphen", "full-width"],
+)
+def test_a_name_that_looks_like_a_stages_is_taken(cli, tmp_path, name: str) -> None:
+    """A stage whose name only looks like another's (an invisible character, full-width
+    letters) was a second "Quoted" in every list; an import's label so written goes to
+    the stage it looks like."""
+    refused = cli("stage", "add", name)
+    assert refused.exit_code == 1
+    assert 'There is already a stage "Quoted" (quoted).' in refused.stderr
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(f"title,stage\nA,{name}\n", encoding="utf-8")
+    assert cli("import", str(sheet), "--create-stages").exit_code == 0
+    assert cli.json("show", "1")["stage"] == "quoted"
+    assert len(cli.json("stage", "list")) == 5
+
+
 def test_stage_errors(cli) -> None:
     """Duplicate names, stages in use and disabling a full stage are exit 1 with a fix."""
     cli("add", "A")

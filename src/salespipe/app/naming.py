@@ -8,7 +8,7 @@ import re
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
-from salespipe.core import parse
+from salespipe.core import collation, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 from salespipe.core.romanise import romanise
@@ -39,8 +39,9 @@ def check_name(name: str, others: Iterable[tuple[str, str]], kind: NameKind) -> 
         raise InvalidValue(_(kind.only_digits).format(name=name))
     if folded in RESERVED_NAMES:
         raise InvalidValue(_(kind.reserved).format(name=name))
+    looks = collation.look(name)
     for other, key in others:
-        if folded in {parse.fold(other), key}:
+        if folded == key or looks in {collation.look(other), key}:
             raise InvalidValue(_(kind.taken).format(name=other, key=key))
     return name.strip()
 

@@ -4,7 +4,8 @@
   on screen but differ in code points: ``ํ`` + ``า`` typed for ``ำ`` (SARA AM), and a
   tone mark typed before the vowel above it (``ก่ี`` for ``กี่``).
 - :func:`fold`: normalized, case ignored (Latin, Greek, Cyrillic…), ends trimmed:
-  the form names are matched in.
+  the form names are matched in; :func:`look`, also without full-width forms and
+  invisible characters: the form in which a new name must differ from the others.
 - :func:`sort_key`: Thai dictionary order. Thai writes the vowels เ แ โ ใ ไ before
   the consonant they follow in speech, and dictionaries file a word under that
   consonant (เสนอ under ส); tone marks only break ties (กา, ก่า, ก้า). Thai digits
@@ -59,6 +60,15 @@ def normalize(text: str) -> str:
 def fold(text: str) -> str:
     """The form in which names are compared: normalized, case-folded, trimmed."""
     return normalize(text).casefold().strip()
+
+
+def look(text: str) -> str:
+    """The form in which names that look the same are the same name: :func:`fold`, after
+    compatibility forms made plain (full-width ``Ｑｕｏｔｅｄ``, ligatures) and invisible
+    format characters (a zero-width space, a soft hyphen) taken out. For telling a new
+    name from the ones there are; names are stored, shown and matched as typed."""
+    plain = unicodedata.normalize("NFKC", text)
+    return fold("".join(c for c in plain if unicodedata.category(c) != "Cf"))
 
 
 def matches(needle: str, haystack: str) -> bool:

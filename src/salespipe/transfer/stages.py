@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from salespipe.app.naming import unique_key
 from salespipe.app.pipeline_admin import new_pipeline_stage_key
 from salespipe.app.stage_admin import STAGE_NAME, check_stage_name
-from salespipe.core import parse
+from salespipe.core import collation, parse
 from salespipe.core.errors import AmbiguousStage, InvalidValue, NotAllowed, StageNotFound
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Stage, Status
@@ -54,7 +54,8 @@ class Target:
 def parse_stage_map(
     entries: Sequence[str], stages: Sequence[Stage], *, found_in: set[str] | None = None
 ) -> dict[str, Target]:
-    """``--stage-map "Proposal Made=quoted"`` entries, by folded label.
+    """``--stage-map "Proposal Made=quoted"`` entries, by label as it looks
+    (:func:`~salespipe.core.collation.look`).
 
     With ``found_in`` (a file whose rows go into several pipelines), an entry whose stage
     is not among ``stages`` is left out, and the entries used are added to ``found_in``."""
@@ -70,7 +71,7 @@ def parse_stage_map(
             )
         wanted = target.strip().casefold()
         if wanted in ("won", "lost"):
-            mapped[parse.fold(label)] = Target(outcome="won" if wanted == "won" else "lost")
+            mapped[collation.look(label)] = Target(outcome="won" if wanted == "won" else "lost")
             if found_in is not None:
                 found_in.add(entry)
             continue
@@ -82,7 +83,7 @@ def parse_stage_map(
             raise type(exc)(
                 _('--stage-map "{entry}": {problem}').format(entry=entry, problem=exc.message)
             ) from None
-        mapped[parse.fold(label)] = Target(stage=found.key)
+        mapped[collation.look(label)] = Target(stage=found.key)
         if found_in is not None:
             found_in.add(entry)
     return mapped
@@ -120,11 +121,13 @@ class StageResolver:
         for index, stage in enumerate(self.stages):
             self._position[stage.key] = index
             self._by_key.setdefault(stage.key, stage)
-            self._by_name.setdefault(parse.fold(stage.name), stage)
+            self._by_name.setdefault(collation.look(stage.name), stage)
 
     def _existing(self, label: str) -> Stage | None:
-        """The first stage whose key is ``label`` or whose name folds as it does."""
-        found = [s for s in (self._by_key.get(label), self._by_name.get(parse.fold(label))) if s]
+        """The first stage whose key is ``label`` or whose name looks as it does (a
+        zero-width space or full-width letters do not make another stage)."""
+        by_name = self._by_name.get(collation.look(label))
+        found = [s for s in (self._by_key.get(label), by_name) if s]
         return min(found, key=lambda s: self._position[s.key], default=None)
 
     def target(self, row: StageLabel) -> Target | None:
@@ -149,7 +152,7 @@ class StageResolver:
         return self.unknown + self.unknown_in_invalid
 
     def _resolve(self, row: StageLabel) -> Target | None:
-        folded = parse.fold(row.stage_label)
+        folded = collation.look(row.stage_label)
         if folded in self.mapped:
             return self.mapped[folded]
         if row.closing_label:
