@@ -111,6 +111,26 @@ def test_the_total_of_every_pipeline_names_each_stages_pipeline_in_order(two: Cl
     assert text.index("Sales: Approved") < text.index("Renewals: Presented")
 
 
+def test_a_deal_moved_to_another_pipeline_keeps_its_stays_in_the_first(two: Cli) -> None:
+    """Its three days in Sales' Presented and five in Quoted were dropped from Sales'
+    durations once it moved to Renewals (the "All pipelines" total kept them, so one
+    report gave Presented two medians)."""
+    assert two("add", "Moves on", "--at", "2026-11-01 09:00").exit_code == 0
+    assert two("move", "2", "quoted", "--at", "2026-11-04 09:00").exit_code == 0
+    moved = two(
+        "move", "2", "presented", "-P", "renewals", "-r", "renewal", "--at", "2026-11-09 09:00"
+    )
+    assert moved.exit_code == 0, moved.stderr
+    # On the 26th, deal 1 (made today) was not there yet.
+    for extra, presented in (((), 2), (("--as-of", "2026-11-26"), 1)):
+        sales = {s["key"]: s for s in two.json("durations", "-P", "sales", *extra)["stages"]}
+        assert (sales["presented"]["stays"], sales["quoted"]["stays"]) == (presented, 1), extra
+        assert sales["quoted"]["median_days"] == 5.0
+    renewals = {s["key"]: s for s in two.json("durations", "-P", "renewals")["stages"]}
+    assert renewals["renewals-presented"]["stays"] == 1
+    assert "quoted" not in renewals
+
+
 def test_pipelines_are_listed_named_and_resolved_like_stages(two: Cli) -> None:
     listed = two.json("pipeline", "list")
     assert [(p["key"], p["position"], p["current"]) for p in listed] == [

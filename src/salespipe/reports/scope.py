@@ -11,7 +11,7 @@ reads the event journal, replaying it to the end of that day (docs/reports.md,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -116,6 +116,9 @@ class Scope:
     open_deals: OpenDeals | None = None  # None for a history report of a past day
     # For a history report: the database, asked for its totals first (None: a replay).
     history: HistoryAsked | None = None
+    # For a history report of one pipeline: the records whose stays count (every deal's
+    # of the owner asked, wherever it is now: a deal moved on keeps its stays here).
+    stays_records: Iterable[Record] | None = None
 
     @property
     def open(self) -> OpenDeals:
@@ -133,7 +136,13 @@ class Scope:
             found = self.history.history_totals(self.open_deals.where, asks)
             if found is not None:
                 return found
-        return history.fold(self.records, self.stages, asks, keep_open=keep_open)
+        if not (asks.stays and self.stays_records is not None):
+            return history.fold(self.records, self.stages, asks, keep_open=keep_open)
+        found = history.fold(
+            self.records, self.stages, asks._replace(stays=False), keep_open=keep_open
+        )
+        stays = history.fold(self.stays_records, self.stages, history.Asks(asks.now, stays=True))
+        return replace(found, stays=history.stays_in(stays.stays, {s.key for s in self.stages}))
 
     def has_deals(self) -> bool:
         """Whether a history report's scope holds any deal (its records are kept if
@@ -182,8 +191,12 @@ def scope(
             records = tally.open_only(records)
             asked = OverRecords(records, stages)
     keys = None
+    stays_records: Iterable[Record] | None = None
     if pipeline is not None:
         keys = frozenset(s.key for s in stages if s.pipeline == pipeline)
+        if history:
+            again = past.records() if as_of is not None else _when_read(source.all_records)
+            stays_records = tally.owned_by(again, owner)
         records = in_stages(records, set(keys))
         stages = stages_in(stages, pipeline)
     deals: OpenDeals | None = OpenDeals(asked, OpenWhere(owner, keys))
@@ -195,6 +208,7 @@ def scope(
         now,
         open_deals=deals,
         history=source if history and as_of is None else None,
+        stays_records=stays_records,
     )
 
 

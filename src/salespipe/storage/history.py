@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -247,6 +247,11 @@ class _Closed:
             )
             for (won, group, currency), row in self.sums.items()
         ]
+
+
+def stays_in(stays: dict[str, StayStats], keys: Collection[str] | None) -> dict[str, StayStats]:
+    """The stays of the stages ``keys`` (None: of every stage)."""
+    return stays if keys is None else {key: stats for key, stats in stays.items() if key in keys}
 
 
 class StayLengths:

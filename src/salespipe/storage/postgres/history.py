@@ -35,6 +35,7 @@ from salespipe.storage.history import (
     mean_days,
     median_of,
     reason_shown,
+    stays_in,
 )
 from salespipe.storage.postgres import learning
 from salespipe.storage.postgres.learning import Rows
@@ -64,7 +65,11 @@ def totals(
     if asks.closed is not None:
         found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)
     if asks.stays:
-        found.stays = _stays_of(rows, condition, params, stages, asks.now, stays_table)
+        # A pipeline's stays are every stay in its stages, of the deals there now and of
+        # those moved on since: its stages pick them, not the deals' current stage.
+        anywhere, anywhere_params = chosen_deals(rows, where._replace(stages=None), _LIVE)
+        stays = _stays_of(rows, anywhere, anywhere_params, stages, asks.now, stays_table)
+        found.stays = stays_in(stays, where.stages)
     if asks.cohort is not None:
         found.cohort = _cohort(rows, condition, params, asks.cohort, asks.ranks)
     learning.answer(rows, condition, params, asks, found)
