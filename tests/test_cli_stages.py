@@ -141,3 +141,11 @@ def test_json_output_is_utf8_not_escaped(cli) -> None:
     assert "ระบบ" in result.stdout
     assert "\\u0e" not in result.stdout
     assert json.loads(result.stdout)["title"] == "ระบบ"
+
+
+def test_a_rename_says_the_old_name_and_the_new(cli) -> None:
+    """log, undo --list and a hook's message said "stage rename: Proposal", which left
+    the reader to guess which stage had been renamed."""
+    assert cli("stage", "rename", "quoted", "Proposal").exit_code == 0
+    assert "stage rename: Quoted → Proposal" in cli("log", "-n", "1").stdout
+    assert "stage rename: Quoted → Proposal" in cli("undo", "--list").stdout

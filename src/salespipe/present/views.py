@@ -392,9 +392,17 @@ def _describe_stages(kind: str, before: Record, after: Record) -> str:
     )
     if kind != "stage-order":
         keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
-    names = ", ".join((after.get(k) or before.get(k) or {}).get("name", k) for k in keys)
+    names = ", ".join(_stage_named(before.get(k), after.get(k), k) for k in keys)
     label = _(STAGE_CHANGES[kind]) if kind in STAGE_CHANGES else kind.replace("-", " ")
     return f"{label}: {names}"
+
+
+def _stage_named(before: Record | None, after: Record | None, key: str) -> str:
+    """A stage's name in a change, ``Quoted → Proposal`` when the change renamed it."""
+    was, now = (before or {}).get("name"), (after or {}).get("name")
+    if was and now and was != now:
+        return f"{was} → {now}"
+    return str(now or was or key)
 
 
 def _stage_across(
