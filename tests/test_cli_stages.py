@@ -149,3 +149,21 @@ def test_a_rename_says_the_old_name_and_the_new(cli) -> None:
     assert cli("stage", "rename", "quoted", "Proposal").exit_code == 0
     assert "stage rename: Quoted → Proposal" in cli("log", "-n", "1").stdout
     assert "stage rename: Quoted → Proposal" in cli("undo", "--list").stdout
+
+
+def test_reopening_into_a_switched_off_stage_names_the_option_that_works(cli) -> None:
+    """The deal closed in a stage switched off since: the refusal named the stages but
+    not --stage, the option that reopens it into one of them."""
+    assert cli("add", "A").exit_code == 0
+    assert cli("lost", "1", "-r", "price").exit_code == 0
+    assert cli("stage", "disable", "presented").exit_code == 0
+    refused = cli("reopen", "1", "-r", "back")
+    assert refused.exit_code == 1
+    assert 'Deal 1 closed in "Presented", which is switched off' in refused.stderr
+    assert "with --stage (" in refused.stderr
+    assert cli.json("reopen", "1", "--stage", "quoted", "-r", "back")["stage"] == "quoted"
+
+
+def test_a_rename_reports_the_name_as_kept(cli) -> None:
+    renamed = cli("stage", "rename", "considering", "  Spaced  ")
+    assert 'Renamed stage "Considering" to "Spaced".' in renamed.stdout

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 from salespipe.app import pipeline_admin, reading, scope, settings, stage_admin, undo_check
 from salespipe.app.work import Change, Work, close_stay, moved
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo, UsageError
+from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo, StageNotFound, UsageError
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import (
     Deal,
@@ -437,9 +437,7 @@ class Pipeline:
             before = work.deal(deal_id)
             if before.is_open:
                 raise NotAllowed(_("Deal {deal_id} is already open.").format(deal_id=deal_id))
-            target = parse.stage(
-                work.deal_stages(before), stage if stage is not None else before.stage
-            )
+            target = self._reopened_into(work.deal_stages(before), before, stage)
             reason = work.require_reason(reason, N_("reopen a deal"))
             when = work.when(at, before)
             after = dataclasses.replace(
@@ -454,6 +452,25 @@ class Pipeline:
             )
             work.save("reopen", before, after, when, reason=reason)
             return work.change
+
+    @staticmethod
+    def _reopened_into(stages: list[Stage], deal: Deal, stage: str | None) -> Stage:
+        """The stage a deal is reopened into: ``stage``, else the one it closed in, which
+        may have been switched off since (then say how to name another)."""
+        if stage is not None:
+            return parse.stage(stages, stage)
+        closed_in = next((s for s in stages if s.key == deal.stage), None)
+        if closed_in is not None and not closed_in.enabled:
+            ordered = sorted((s for s in stages if s.enabled), key=lambda s: s.position)
+            choices = ", ".join(f'"{s.name}"' for s in ordered)
+            raise StageNotFound(
+                _(
+                    'Deal {deal_id} closed in "{stage}", which is switched off; reopen it into '
+                    "another stage with --stage ({stages}), or switch it on with `salespipe "
+                    "stage enable {key}`."
+                ).format(deal_id=deal.id, stage=closed_in.name, stages=choices, key=closed_in.key)
+            )
+        return parse.stage(stages, deal.stage)
 
     def note(self, deal_id: int, text: str, *, at: datetime | None = None) -> Change:
         text = parse.text(text, what=N_("note"), required=True, multiline=True, max_length=10_000)

@@ -141,7 +141,8 @@ def rename_stage(
     pipeline = state(ctx).pipeline()
     old = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_rename(stage, new_name)
-    message = _('Renamed stage "{old}" to "{new}".').format(old=old.name, new=new_name)
+    renamed = next(s for s in change.stages if s.key == old.key)  # as stored: trimmed
+    message = _('Renamed stage "{old}" to "{new}".').format(old=old.name, new=renamed.name)
     _report(pipeline, change, old.key, as_json, message)
 
 
