@@ -143,3 +143,23 @@ def test_an_error_without_json_prints_no_json(run) -> None:
     assert done.stdout == ""
     assert done.stderr.startswith("Error: ")
     assert "99" in done.stderr
+
+
+def test_ctrl_c_says_whether_the_change_was_made(cli, db_path, monkeypatch) -> None:
+    """Ctrl-C ended a command (a long import) with exit 130 and nothing on stderr: the
+    user could not tell whether the import had been made."""
+    from salespipe.transfer import importing
+
+    assert cli("add", "Kept").exit_code == 0
+    before = db_path.read_bytes()
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importing, "read_file", interrupted)
+    sheet = db_path.parent / "deals.csv"
+    sheet.write_text("title\nA\n")
+    stopped = cli("import", str(sheet))
+    assert stopped.exit_code == 130
+    assert "Interrupted; nothing was changed." in stopped.stderr
+    assert db_path.read_bytes() == before

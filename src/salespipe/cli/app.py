@@ -68,6 +68,14 @@ class _Commands(TyperGroup):
         except SalespipeError as exc:
             output.error(exc, state(ctx).as_json)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            # Ctrl-C: a change not yet committed is not made (each is one transaction).
+            if state(ctx).committed:
+                said = _("Interrupted after the change was made; `salespipe log` shows it.")
+            else:
+                said = _("Interrupted; nothing was changed.")
+            sys.stderr.write("\n" + said + "\n")
+            raise typer.Exit(130) from None
 
 
 def _completion_shell_named(args: list[str]) -> tuple[list[str], str | None]:
