@@ -127,6 +127,20 @@ def test_the_default_timeout_is_ten_seconds(monkeypatch: pytest.MonkeyPatch) -> 
     assert hooks.timeout() == 10.0
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "nan", "1e9"])
+def test_a_timeout_that_is_not_one_is_a_warning(
+    cli, hook_dir: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """A bad SALESPIPE_HOOK_TIMEOUT fell back to 10 s without a word."""
+    _recorder(hook_dir, "on-add")
+    monkeypatch.setenv("SALESPIPE_HOOK_TIMEOUT", value)
+    result = cli("add", "A")
+    assert result.exit_code == 0
+    assert f'SALESPIPE_HOOK_TIMEOUT "{value}" is not a number of seconds' in result.stderr
+    monkeypatch.setenv("SALESPIPE_HOOK_TIMEOUT", "2.5")
+    assert "SALESPIPE_HOOK_TIMEOUT" not in cli("add", "B").stderr
+
+
 def test_a_hook_that_is_not_executable_is_named_with_the_fix(cli, hook_dir: Path) -> None:
     """A non-executable on-add is a warning that says chmod +x."""
     path = _hook(hook_dir, "on-add", "exit 0", executable=False)

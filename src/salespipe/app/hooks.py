@@ -62,7 +62,7 @@ def run_hooks(
     except OSError:
         return []
     by_key = {s.key: s for s in (change.stages if stages is None else stages)}
-    warnings: list[str] = []
+    warnings: list[str] = timeout_warnings()
     for event in events:
         hooks = [n for n in (f"on-{event.type}", "on-change") if n in names]
         if not hooks:
@@ -86,7 +86,7 @@ def run_program(
     (``watch --exec``); return warnings, never raise. An import runs it for no event,
     as it runs no local hook."""
     by_key = {s.key: s for s in change.stages}
-    warnings: list[str] = []
+    warnings: list[str] = timeout_warnings() if hooked_events(change) else []
     for event in hooked_events(change):
         payload = event_payload(event, change, by_key, database, describe)
         problem = _run_one(program, payload, timeout())
@@ -116,13 +116,33 @@ def _warning(name: str, event: Event, problem: str) -> str:
     )
 
 
-def timeout() -> float:
+def timeout_warnings() -> list[str]:
+    """A warning when SALESPIPE_HOOK_TIMEOUT is set to what is not a timeout (which
+    falls back to the default): a typo must not pass for the setting."""
     raw = os.environ.get("SALESPIPE_HOOK_TIMEOUT", "")
+    if not raw or _seconds(raw) is not None:
+        return []
+    return [
+        _(
+            'SALESPIPE_HOOK_TIMEOUT "{value}" is not a number of seconds from 0 to 3600 '
+            "(0 not included); the hooks got {seconds:g} s."
+        ).format(value=raw, seconds=HOOK_TIMEOUT)
+    ]
+
+
+def timeout() -> float:
+    """The seconds a hook may run: SALESPIPE_HOOK_TIMEOUT, else (or if it is not one)
+    the default."""
+    seconds = _seconds(os.environ.get("SALESPIPE_HOOK_TIMEOUT", ""))
+    return HOOK_TIMEOUT if seconds is None else seconds
+
+
+def _seconds(raw: str) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        return HOOK_TIMEOUT
-    return value if 0 < value <= 3600 else HOOK_TIMEOUT
+        return None
+    return value if 0 < value <= 3600 else None
 
 
 def _subject(event: Event) -> str:
