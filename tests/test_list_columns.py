@@ -62,3 +62,10 @@ def test_overdue_and_stale_are_marked_in_text_and_explained(deals: Any) -> None:
     assert "! next action overdue" in out
     assert "* over the stage's target days" in out
     assert "\x1b[" not in out
+
+
+def test_a_list_of_no_deal_adds_up_no_money(cli) -> None:
+    """Its footer read "0 deals, 0", a sum of nothing."""
+    assert cli("add", "A", "--value", "5k").exit_code == 0
+    listed = cli("list", "--owner", "nobody")
+    assert listed.stdout.splitlines()[-1] == "0 deals"

@@ -244,7 +244,7 @@ def test_agenda_shows_the_first_of_each_part_and_counts_the_rest(
     assert shown.exit_code == 0
     for more in cut.values():
         assert f"… and {more} more" in shown.stdout
-    assert f"days) ({len(every['coming'])})" in shown.stdout
+    assert f"days ({len(every['coming'])})" in shown.stdout
     total = sum(len(every[part]) for part in parts)
     kept = total - sum(cut.values())
     assert f"showing {kept} of {total} — --limit 0 for all" in shown.stderr

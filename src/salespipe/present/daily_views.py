@@ -128,7 +128,7 @@ def agenda_tables(result: Agenda) -> list[Block]:
         "overdue": _("Overdue"),
         "today": _("Due today"),
         "coming": ngettext(
-            "Coming (the next {count} day)", "Coming (the next {count} days)", result.days
+            "Coming in the next {count} day", "Coming in the next {count} days", result.days
         ).format(count=result.days),
     }
     blocks: list[Block] = []

@@ -245,6 +245,8 @@ def _list_footer(
     else:
         counted = ngettext("{count} deal", "{count} deals", count)
     counted = counted.format(count=count, total=matched)
+    if not count:
+        return counted  # no money to add up ("0 deals, 0" read as a sum of nothing)
     if len(amounts) <= 1:
         totals = fmt.money_by_currency(totals_by_currency(next(iter(amounts.values()), [])))
         return _("{deals}, {totals}").format(deals=counted, totals=totals)
