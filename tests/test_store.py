@@ -119,6 +119,47 @@ def test_an_older_schema_is_migrated_with_a_backup(
     assert [d.title for d in pipeline.read().open_deals()] == ["A", "B"]
 
 
+@pytest.mark.parametrize("schema", [True, "7", 7.0, 0, None])
+def test_a_schema_that_is_not_a_whole_number_is_damage(
+    pipeline: Pipeline, db_path: Path, schema: Any
+) -> None:
+    """A schema of the wrong type (a bool too, though Python's bool is an int) is
+    refused as damaged by a read and a write, and no file changes."""
+    pipeline.add("A", DealFields())
+    document = orjson.loads(db_path.read_bytes())
+    document["_meta"]["1"]["schema"] = schema
+    db_path.write_bytes(orjson.dumps(document))
+    before = files(db_path)
+    for attempt in (pipeline.read, lambda: pipeline.add("B", DealFields())):
+        with pytest.raises(StoreError, match=r"wrong value at _meta\.schema"):
+            attempt()
+    assert files(db_path) == before
+
+
+@pytest.mark.parametrize("schema", [1, 2, 3, 4, 5, 6])
+def test_a_schema_number_lowered_by_hand_is_refused_not_upgraded(
+    pipeline: Pipeline, db_path: Path, schema: int
+) -> None:
+    """A current file whose schema number was lowered keeps the bookkeeping of the later
+    schemas: it is refused (upgrading it would lose the open deals), and no file
+    changes; put back, it reads as before."""
+    pipeline.add("Open", DealFields(value=Decimal(1000)))
+    pipeline.add("Won", DealFields())
+    pipeline.close(2, "won")
+    current = db_path.read_bytes()
+    document = orjson.loads(current)
+    document["_meta"]["1"]["schema"] = schema
+    db_path.write_bytes(orjson.dumps(document))
+    before = files(db_path)
+    for attempt in (pipeline.read, lambda: pipeline.add("C", DealFields())):
+        with pytest.raises(StoreError, match=f"says it is schema {schema},") as refused:
+            attempt()
+        assert str(db_path) in refused.value.message
+    assert files(db_path) == before
+    db_path.write_bytes(current)
+    assert pipeline.read().open_deal_ids() == {1}
+
+
 def test_a_torn_journal_tail_is_ignored_and_cut_off(pipeline: Pipeline, db_path: Path) -> None:
     """Bytes a killed writer appended past the committed size are invisible, then removed."""
     pipeline.add("A", DealFields())
