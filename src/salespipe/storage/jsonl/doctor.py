@@ -9,7 +9,6 @@ it. Adding a derived structure means adding its check to :func:`checks`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import orjson
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
+from salespipe.core.model import Stage
 from salespipe.storage.jsonl import change_log, deal_columns, line_index, open_facts, open_index
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
@@ -339,10 +339,8 @@ def _facts_check() -> Check:
             return None  # reported by the open index's check
         if checkpoint != data:
             return None
-        stages = snapshot.stages()
         kept = _kept_probabilities(_stored_facts(snapshot))
-        if kept is not None and kept.keys() == {s.key for s in stages}:
-            stages = [dataclasses.replace(s, probability=kept[s.key]) for s in stages]
+        stages = snapshot.stages() if kept is None else _stages_of(kept)
         facts = open_facts.build(entries, places, len(data), stages)
         return _FactsState(facts, current)
 
@@ -368,6 +366,16 @@ def _stored_facts(snapshot: Snapshot) -> bytes | None:
         return snapshot.paths.open_facts(generation).read_bytes()
     except OSError:
         return None
+
+
+def _stages_of(probabilities: dict[str, int]) -> list[Stage]:
+    """Stages with the keys and probabilities, in the order, that facts were kept with:
+    all the facts take of the stages. Stages added, removed or moved since (or a
+    pipeline added) leave the facts unused until the next fold, not wrong."""
+    return [
+        Stage(key=key, name=key, position=position, probability=probability)
+        for position, (key, probability) in enumerate(probabilities.items())
+    ]
 
 
 def _kept_probabilities(facts: bytes | None) -> dict[str, Any] | None:
