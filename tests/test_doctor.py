@@ -157,6 +157,33 @@ def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
     assert cli.json("list", "--status", "all") == shown
 
 
+CLOSED_DAMAGE = {  # each the same size: the journal is not shorter than recorded
+    "not JSON": (b'"status":"won",', b'"status":"won"#'),
+    "not a deal": (b'"title":"Bravo",', b'"titlx":"Bravo",'),
+    "a value that is no amount": (b'"value":500,', b'"value":"x",'),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(CLOSED_DAMAGE))
+def test_a_closed_journal_the_commands_refuse_is_damage_to_doctor_too(
+    pipeline: Pipeline, db_path: Path, cli: Cli, damage: str
+) -> None:
+    """doctor reads each closed record as `list --status all` does: a line it cannot
+    read is damage (exit 4, the journal named), not a file where all agree."""
+    _filled(pipeline)
+    journal = db_path.with_name("pipeline.closed.jsonl")
+    data = journal.read_bytes()
+    old, new = CLOSED_DAMAGE[damage]
+    assert old in data
+    journal.write_bytes(data.replace(old, new))
+    if damage != "a value that is no amount":  # what list itself refuses
+        assert cli("list", "--status", "all").exit_code == 4
+    found = cli("doctor")
+    assert found.exit_code == 4
+    assert str(journal) in found.stderr
+    assert "cannot read" in found.stderr
+
+
 def test_doctor_in_thai(pipeline: Pipeline, db_path: Path, cli: Cli) -> None:
     _filled(pipeline)
     _damage_undone(db_path)

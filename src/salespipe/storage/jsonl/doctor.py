@@ -19,11 +19,11 @@ import orjson
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
-from salespipe.core.model import Stage
+from salespipe.core.model import Deal, Stage
 from salespipe.storage.jsonl import change_log, deal_columns, line_index, open_facts, open_index
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
-from salespipe.storage.jsonl.snapshot import Snapshot, _latest_lines
+from salespipe.storage.jsonl.snapshot import _DEAL_KEYS, Snapshot, _latest_lines
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.transaction import Transaction
@@ -47,6 +47,11 @@ class Check:
     repair: Callable[[Repair, Any], None]
 
 
+# What reading a record that is not what salespipe wrote raises (an amount that is
+# not one: decimal's InvalidOperation, an ArithmeticError).
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError)
+
+
 # -- the journals' indexes ------------------------------------------------------------------
 class _Recomputed:
     """What the journals say, computed once per doctor run."""
@@ -67,11 +72,34 @@ class _Recomputed:
         if journal == "events":
             return self.events(snapshot)[0]
         if self._closed is None:
+            data = snapshot._closed()
             try:
-                self._closed = line_index.derive_closed(snapshot._closed())
-            except ValueError:
+                self._closed = line_index.derive_closed(data)
+                _read_closed_records(data)
+            except _UNREADABLE:
                 raise damaged(snapshot.paths.closed) from None
         return self._closed
+
+
+def _read_closed_records(journal: bytes) -> None:
+    """Read every line of the closed-deals journal as the commands read it (raising
+    one of _UNREADABLE when they could not): each a deal's record or its tombstone,
+    and the latest record of each deal a whole deal."""
+    latest: dict[int, dict[str, Any]] = {}
+    for line in journal.splitlines():
+        record = orjson.loads(line)
+        if not isinstance(record, dict) or type(record.get("id")) is not int:
+            raise ValueError("not a closed deal's line")
+        latest[record["id"]] = record
+    for record in latest.values():
+        if not record.get("deleted"):
+            Deal.from_record(_checked_deal(record))
+
+
+def _checked_deal(record: dict[str, Any]) -> dict[str, Any]:
+    if not record.keys() >= _DEAL_KEYS:
+        raise KeyError("not a deal's record")
+    return record
 
 
 def _chains(index: bytes) -> dict[int, list[tuple[int, int, int]]]:
@@ -252,10 +280,12 @@ def _open_checks() -> list[Check]:
                 start = latest.get(entry["id"])
                 if start is not None:
                     end = lines.find(b"\n", start)
-                    row = deal_columns.columns(orjson.loads(lines[start:end]))
+                    record = _checked_deal(orjson.loads(lines[start:end]))
+                    Deal.from_record(record)  # as the commands read it
+                    row = deal_columns.columns(record)
                     where = {"id": entry["id"], "at": start, "size": end - start}
                     index[key] = {**where, deal_columns.KEY: row}
-        except (ValueError, KeyError, TypeError):
+        except _UNREADABLE:
             raise damaged(snapshot._open_journal.path) from None
         live = sum(entry["size"] + 1 for entry in index.values())
         recomputed.append(_OpenIndexState(index, live))
