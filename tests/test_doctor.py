@@ -43,7 +43,7 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
     _filled(pipeline)
     result = cli("doctor")
     assert result.exit_code == 0
-    assert "9 derived structures checked, all agree" in result.stdout
+    assert "10 derived structures checked, all agree" in result.stdout
     report = cli.json("doctor")
     assert report["checks"] == [
         "open index",
@@ -55,6 +55,7 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
         "closed heads",
         "undone changes",
         "change log",
+        "events journal end",
     ]
     assert (report["differences"], report["fixed"]) == ([], False)
 
@@ -182,6 +183,24 @@ def test_a_closed_journal_the_commands_refuse_is_damage_to_doctor_too(
     assert found.exit_code == 4
     assert str(journal) in found.stderr
     assert "cannot read" in found.stderr
+
+
+def test_a_main_file_older_than_its_journals_is_a_difference(
+    pipeline: Pipeline, db_path: Path, cli: Cli
+) -> None:
+    """The main file put back from an older copy on its own: doctor says so (exit 1),
+    and --fix, which cannot put back what only the journals hold, refuses (exit 4)."""
+    _filled(pipeline)
+    nightly = db_path.read_bytes()
+    pipeline.add("Delta", DealFields())
+    pipeline.note(1, "after the copy")
+    db_path.write_bytes(nightly)
+    differences = _differences(cli)
+    assert [d["check"] for d in differences] == ["events journal end"]
+    assert "older than its journals" in differences[0]["text"]
+    fixed = cli("doctor", "--fix")
+    assert fixed.exit_code == 4
+    assert "older than its journals" in fixed.stderr
 
 
 def test_doctor_in_thai(pipeline: Pipeline, db_path: Path, cli: Cli) -> None:

@@ -175,6 +175,37 @@ def test_a_torn_journal_tail_is_ignored_and_cut_off(pipeline: Pipeline, db_path:
     assert len(pipeline.read().events()) == 2
 
 
+def test_a_killed_writers_whole_change_past_the_end_is_cut_off(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """The whole events of the one change a killed writer was making (numbered as the
+    main file's next change) are past the end, not committed: the next write cuts them
+    off and gives the same numbers again."""
+    pipeline.add("A", DealFields())
+    before = db_path.read_bytes()
+    pipeline.add("B", DealFields())  # as if killed just before its main file was in place
+    db_path.write_bytes(before)
+    assert pipeline.add("C", DealFields()).deals[0].id == 2
+    assert [d.title for d in pipeline.read().all_deals()] == ["A", "C"]
+
+
+def test_a_main_file_older_than_its_journals_is_refused(pipeline: Pipeline, db_path: Path) -> None:
+    """A main file put back from an older copy on its own: its journals hold changes it
+    does not record, which a write would cut off as a torn tail and whose deal ids it
+    would give again. The write is refused, and no file changes."""
+    pipeline.add("A", DealFields())
+    pipeline.add("B", DealFields())
+    nightly = db_path.read_bytes()
+    pipeline.add("C", DealFields(value=Decimal(3000)))
+    pipeline.close(2, "won")
+    db_path.write_bytes(nightly)
+    before = files(db_path)
+    with pytest.raises(StoreError, match="older than its journals") as refused:
+        pipeline.add("D", DealFields())
+    assert "pipeline.events.jsonl" in refused.value.message
+    assert files(db_path) == before
+
+
 def test_a_shortened_journal_is_reported(pipeline: Pipeline, db_path: Path) -> None:
     """A journal cut below its committed size is damage outside salespipe: exit-4 error."""
     pipeline.add("A", DealFields())

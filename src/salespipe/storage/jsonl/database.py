@@ -25,7 +25,7 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
-from salespipe.storage.jsonl import change_log, deal_columns, line_index
+from salespipe.storage.jsonl import change_log, deal_columns, journal_end, line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
@@ -420,6 +420,9 @@ class Store:
                 self._refuse_orphan_journals()
                 document, open_files = self.new_document(), self._no_open_files()
             else:
+                journal_end.refuse_an_older_main_file(
+                    self.path, self.paths.events, document[META]["1"]
+                )
                 upgrade = self._migrated(document, write_backup=True)
                 document = upgrade.document
                 try:

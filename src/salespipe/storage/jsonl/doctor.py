@@ -20,7 +20,14 @@ import orjson
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Stage
-from salespipe.storage.jsonl import change_log, deal_columns, line_index, open_facts, open_index
+from salespipe.storage.jsonl import (
+    change_log,
+    deal_columns,
+    journal_end,
+    line_index,
+    open_facts,
+    open_index,
+)
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
 from salespipe.storage.jsonl.snapshot import _DEAL_KEYS, Snapshot, _latest_lines
@@ -461,6 +468,32 @@ def _change_log_check(path: Path) -> Check:
     return Check("change log", fresh, stored, compare, repair)
 
 
+# -- the main file's age ----------------------------------------------------------------------
+def _journal_end_check() -> Check:
+    """Past the end of the events journal the main file records there may be the events
+    of one killed writer's change, never those of changes committed since by a main
+    file no longer in place (journal_end.py). No repair: a write refuses such a file."""
+
+    def fresh(snapshot: Snapshot) -> list[int]:
+        return journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta)
+
+    def compare(fresh: list[int], stored: None) -> list[str]:
+        if not fresh:
+            return []
+        return [
+            _(
+                "the events journal holds changes the main file does not record: the main "
+                "file is older than its journals; put back all the files of the database "
+                "from the same copy together"
+            )
+        ]
+
+    def repair(fix: Repair, fresh: list[int]) -> None:
+        """Nothing doctor can rebuild: the write it makes refuses the file."""
+
+    return Check("events journal end", fresh, lambda snapshot: None, compare, repair)
+
+
 # -- running them --------------------------------------------------------------------------------
 def checks(snapshot: Snapshot) -> list[Check]:
     """Every derived structure of the data file, in the order they are reported."""
@@ -471,6 +504,7 @@ def checks(snapshot: Snapshot) -> list[Check]:
         *_index_checks(recomputed, snapshot.paths),
         _undone_check(recomputed),
         _change_log_check(snapshot.paths.change_log),
+        _journal_end_check(),
     ]
 
 
