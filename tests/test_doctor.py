@@ -43,7 +43,7 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
     _filled(pipeline)
     result = cli("doctor")
     assert result.exit_code == 0
-    assert "10 derived structures checked, all agree" in result.stdout
+    assert "11 derived structures checked, all agree" in result.stdout
     report = cli.json("doctor")
     assert report["checks"] == [
         "open index",
@@ -55,6 +55,7 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
         "closed heads",
         "undone changes",
         "change log",
+        "deal counter",
         "events journal end",
     ]
     assert (report["differences"], report["fixed"]) == ([], False)
@@ -201,6 +202,27 @@ def test_a_main_file_older_than_its_journals_is_a_difference(
     fixed = cli("doctor", "--fix")
     assert fixed.exit_code == 4
     assert "older than its journals" in fixed.stderr
+
+
+def test_a_deal_counter_set_back_is_a_difference_and_fix_moves_it_on(
+    pipeline: Pipeline, db_path: Path, cli: Cli
+) -> None:
+    """A counter set back by hand would give deal numbers again: doctor reports it, and
+    --fix sets it past every deal (deleted ones too)."""
+    _filled(pipeline)
+    pipeline.delete(3)
+    _edit_meta(db_path, next_deal_id=2)
+    differences = _differences(cli)
+    assert differences == [
+        {
+            "check": "deal counter",
+            "text": "the next deal would get number 2, but deal 3 is already there: "
+            "the counter was set back",
+        }
+    ]
+    assert cli("doctor", "--fix").exit_code == 0
+    assert _differences(cli) == []
+    assert pipeline.add("Delta", DealFields()).deals[0].id == 4
 
 
 def test_doctor_in_thai(pipeline: Pipeline, db_path: Path, cli: Cli) -> None:

@@ -162,6 +162,7 @@ def make_facts(tmp_path: Path) -> tuple[Storage, Path]:
     stages = storage.read().stages()
     with storage.transaction(no_wait, "import", T0.isoformat()) as tx:
         tx.save_deals(random_deal(rng, deal_id, stages) for deal_id in range(1, 41))
+        tx.advance_counters(next_deal_id=41)  # as a writer of new deals does (doctor checks)
     [facts] = tmp_path.glob("pipeline.open-facts-*.json")
     return storage, facts
 

@@ -206,6 +206,32 @@ def test_a_main_file_older_than_its_journals_is_refused(pipeline: Pipeline, db_p
     assert files(db_path) == before
 
 
+@pytest.mark.parametrize("taken", ["open", "closed", "deleted"])
+def test_a_deal_counter_set_back_by_hand_never_gives_a_number_again(
+    pipeline: Pipeline, db_path: Path, tmp_path: Path, cli: Any, taken: str
+) -> None:
+    """With `next_deal_id` lowered by hand, the next add or import would replace a deal
+    (open, closed or deleted, whose history stays): both are refused, no file changes."""
+    pipeline.add("A", DealFields())
+    pipeline.add("B", DealFields())
+    if taken == "closed":
+        pipeline.close(1, "won")
+    elif taken == "deleted":
+        pipeline.delete(1)
+    document = orjson.loads(db_path.read_bytes())
+    document["_meta"]["1"]["next_deal_id"] = 1
+    db_path.write_bytes(orjson.dumps(document))
+    before = files(db_path)
+    with pytest.raises(StoreError, match="already holds deal 1,"):
+        pipeline.add("C", DealFields())
+    csv = tmp_path / "deals.csv"
+    csv.write_text("title\nD\n", encoding="utf-8")
+    imported = cli("import", str(csv))
+    assert imported.exit_code == 4
+    assert "counter was set back" in imported.stderr
+    assert files(db_path) == before
+
+
 def test_a_shortened_journal_is_reported(pipeline: Pipeline, db_path: Path) -> None:
     """A journal cut below its committed size is damage outside salespipe: exit-4 error."""
     pipeline.add("A", DealFields())

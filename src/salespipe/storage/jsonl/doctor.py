@@ -468,6 +468,38 @@ def _change_log_check(path: Path) -> Check:
     return Check("change log", fresh, stored, compare, repair)
 
 
+# -- the deal counter -------------------------------------------------------------------------
+def _deal_counter_check(recomputed: _Recomputed) -> Check:
+    """The number the next deal gets must be past every deal the journals hold (their
+    indexes, recomputed) and every open deal: a counter set back would give a number
+    again (the write refuses it)."""
+
+    def fresh(snapshot: Snapshot) -> int:
+        indexes = (recomputed.events(snapshot)[0], recomputed.index("closed", snapshot))
+        ids = [deal for index in indexes for deal, *_rest in RECORD.iter_unpack(index)]
+        ids += (entry["id"] for entry in open_index.salvage(snapshot._open_index).values())
+        return max(ids, default=0)
+
+    def stored(snapshot: Snapshot) -> int:
+        counter: int = snapshot.meta["next_deal_id"]
+        return counter
+
+    def compare(highest: int, counter: int) -> list[str]:
+        if counter > highest:
+            return []
+        return [
+            _(
+                "the next deal would get number {next}, but deal {highest} is already there: "
+                "the counter was set back"
+            ).format(next=counter, highest=highest)
+        ]
+
+    def repair(fix: Repair, highest: int) -> None:
+        fix.meta["next_deal_id"] = highest + 1
+
+    return Check("deal counter", fresh, stored, compare, repair)
+
+
 # -- the main file's age ----------------------------------------------------------------------
 def _journal_end_check() -> Check:
     """Past the end of the events journal the main file records there may be the events
@@ -504,6 +536,7 @@ def checks(snapshot: Snapshot) -> list[Check]:
         *_index_checks(recomputed, snapshot.paths),
         _undone_check(recomputed),
         _change_log_check(snapshot.paths.change_log),
+        _deal_counter_check(recomputed),
         _journal_end_check(),
     ]
 
