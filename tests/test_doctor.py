@@ -43,7 +43,7 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
     _filled(pipeline)
     result = cli("doctor")
     assert result.exit_code == 0
-    assert "9 derived structures checked, all agree" in result.stdout
+    assert "11 derived structures checked, all agree" in result.stdout
     report = cli.json("doctor")
     assert report["checks"] == [
         "open index",
@@ -55,6 +55,8 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
         "closed heads",
         "undone changes",
         "change log",
+        "deal counter",
+        "events journal end",
     ]
     assert (report["differences"], report["fixed"]) == ([], False)
 
@@ -155,6 +157,72 @@ def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
     assert db_path.with_name("pipeline.json.schema2.bak").exists()
     assert _differences(cli) == []
     assert cli.json("list", "--status", "all") == shown
+
+
+CLOSED_DAMAGE = {  # each the same size: the journal is not shorter than recorded
+    "not JSON": (b'"status":"won",', b'"status":"won"#'),
+    "not a deal": (b'"title":"Bravo",', b'"titlx":"Bravo",'),
+    "a value that is no amount": (b'"value":500,', b'"value":"x",'),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(CLOSED_DAMAGE))
+def test_a_closed_journal_the_commands_refuse_is_damage_to_doctor_too(
+    pipeline: Pipeline, db_path: Path, cli: Cli, damage: str
+) -> None:
+    """doctor reads each closed record as `list --status all` does: a line it cannot
+    read is damage (exit 4, the journal named), not a file where all agree."""
+    _filled(pipeline)
+    journal = db_path.with_name("pipeline.closed.jsonl")
+    data = journal.read_bytes()
+    old, new = CLOSED_DAMAGE[damage]
+    assert old in data
+    journal.write_bytes(data.replace(old, new))
+    if damage != "a value that is no amount":  # what list itself refuses
+        assert cli("list", "--status", "all").exit_code == 4
+    found = cli("doctor")
+    assert found.exit_code == 4
+    assert str(journal) in found.stderr
+    assert "cannot read" in found.stderr
+
+
+def test_a_main_file_older_than_its_journals_is_a_difference(
+    pipeline: Pipeline, db_path: Path, cli: Cli
+) -> None:
+    """The main file put back from an older copy on its own: doctor says so (exit 1),
+    and --fix, which cannot put back what only the journals hold, refuses (exit 4)."""
+    _filled(pipeline)
+    nightly = db_path.read_bytes()
+    pipeline.add("Delta", DealFields())
+    pipeline.note(1, "after the copy")
+    db_path.write_bytes(nightly)
+    differences = _differences(cli)
+    assert [d["check"] for d in differences] == ["events journal end"]
+    assert "older than its journals" in differences[0]["text"]
+    fixed = cli("doctor", "--fix")
+    assert fixed.exit_code == 4
+    assert "older than its journals" in fixed.stderr
+
+
+def test_a_deal_counter_set_back_is_a_difference_and_fix_moves_it_on(
+    pipeline: Pipeline, db_path: Path, cli: Cli
+) -> None:
+    """A counter set back by hand would give deal numbers again: doctor reports it, and
+    --fix sets it past every deal (deleted ones too)."""
+    _filled(pipeline)
+    pipeline.delete(3)
+    _edit_meta(db_path, next_deal_id=2)
+    differences = _differences(cli)
+    assert differences == [
+        {
+            "check": "deal counter",
+            "text": "the next deal would get number 2, but deal 3 is already there: "
+            "the counter was set back",
+        }
+    ]
+    assert cli("doctor", "--fix").exit_code == 0
+    assert _differences(cli) == []
+    assert pipeline.add("Delta", DealFields()).deals[0].id == 4
 
 
 def test_doctor_in_thai(pipeline: Pipeline, db_path: Path, cli: Cli) -> None:

@@ -162,6 +162,7 @@ def make_facts(tmp_path: Path) -> tuple[Storage, Path]:
     stages = storage.read().stages()
     with storage.transaction(no_wait, "import", T0.isoformat()) as tx:
         tx.save_deals(random_deal(rng, deal_id, stages) for deal_id in range(1, 41))
+        tx.advance_counters(next_deal_id=41)  # as a writer of new deals does (doctor checks)
     [facts] = tmp_path.glob("pipeline.open-facts-*.json")
     return storage, facts
 
@@ -229,6 +230,28 @@ def test_a_change_of_a_stage_probability_is_answered_the_default_way(tmp_path: P
     assert view._facts() is None
     after = answers(storage)
     assert after[0] != before[0]  # weighted with the new probabilities
+
+
+STAGE_CHANGES = [
+    ["stage", "add", "Site visit", "--after", "considering"],
+    ["stage", "order", "quoted"],
+    ["stage", "set", "quoted", "--prob", "45"],
+    ["pipeline", "add", "Renewals"],
+]
+
+
+@pytest.mark.parametrize("change", STAGE_CHANGES, ids=[" ".join(c[:2]) for c in STAGE_CHANGES])
+def test_facts_kept_with_other_stages_are_no_difference_to_doctor(
+    tmp_path: Path, cli: Cli, change: list[str]
+) -> None:
+    """A stage added, moved or reweighted (or a pipeline added) leaves the facts of the
+    stages they were kept with, unused until the next fold: doctor finds them right."""
+    db = str(tmp_path / "pipeline.json")
+    assert cli("--db", db, "init", "--lang", "en").exit_code == 0
+    assert cli("--db", db, "add", "A", "--value", "1k").exit_code == 0
+    assert cli("--db", db, *change).exit_code == 0
+    found = cli("--db", db, "doctor")
+    assert found.exit_code == 0, found.output
 
 
 def test_doctor_finds_and_fixes_damaged_facts(tmp_path: Path, cli: Cli) -> None:

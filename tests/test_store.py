@@ -119,6 +119,47 @@ def test_an_older_schema_is_migrated_with_a_backup(
     assert [d.title for d in pipeline.read().open_deals()] == ["A", "B"]
 
 
+@pytest.mark.parametrize("schema", [True, "7", 7.0, 0, None])
+def test_a_schema_that_is_not_a_whole_number_is_damage(
+    pipeline: Pipeline, db_path: Path, schema: Any
+) -> None:
+    """A schema of the wrong type (a bool too, though Python's bool is an int) is
+    refused as damaged by a read and a write, and no file changes."""
+    pipeline.add("A", DealFields())
+    document = orjson.loads(db_path.read_bytes())
+    document["_meta"]["1"]["schema"] = schema
+    db_path.write_bytes(orjson.dumps(document))
+    before = files(db_path)
+    for attempt in (pipeline.read, lambda: pipeline.add("B", DealFields())):
+        with pytest.raises(StoreError, match=r"wrong value at _meta\.schema"):
+            attempt()
+    assert files(db_path) == before
+
+
+@pytest.mark.parametrize("schema", [1, 2, 3, 4, 5, 6])
+def test_a_schema_number_lowered_by_hand_is_refused_not_upgraded(
+    pipeline: Pipeline, db_path: Path, schema: int
+) -> None:
+    """A current file whose schema number was lowered keeps the bookkeeping of the later
+    schemas: it is refused (upgrading it would lose the open deals), and no file
+    changes; put back, it reads as before."""
+    pipeline.add("Open", DealFields(value=Decimal(1000)))
+    pipeline.add("Won", DealFields())
+    pipeline.close(2, "won")
+    current = db_path.read_bytes()
+    document = orjson.loads(current)
+    document["_meta"]["1"]["schema"] = schema
+    db_path.write_bytes(orjson.dumps(document))
+    before = files(db_path)
+    for attempt in (pipeline.read, lambda: pipeline.add("C", DealFields())):
+        with pytest.raises(StoreError, match=f"says it is schema {schema},") as refused:
+            attempt()
+        assert str(db_path) in refused.value.message
+    assert files(db_path) == before
+    db_path.write_bytes(current)
+    assert pipeline.read().open_deal_ids() == {1}
+
+
 def test_a_torn_journal_tail_is_ignored_and_cut_off(pipeline: Pipeline, db_path: Path) -> None:
     """Bytes a killed writer appended past the committed size are invisible, then removed."""
     pipeline.add("A", DealFields())
@@ -132,6 +173,63 @@ def test_a_torn_journal_tail_is_ignored_and_cut_off(pipeline: Pipeline, db_path:
     assert text.startswith(committed)
     assert b"half a li" not in text
     assert len(pipeline.read().events()) == 2
+
+
+def test_a_killed_writers_whole_change_past_the_end_is_cut_off(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """The whole events of the one change a killed writer was making (numbered as the
+    main file's next change) are past the end, not committed: the next write cuts them
+    off and gives the same numbers again."""
+    pipeline.add("A", DealFields())
+    before = db_path.read_bytes()
+    pipeline.add("B", DealFields())  # as if killed just before its main file was in place
+    db_path.write_bytes(before)
+    assert pipeline.add("C", DealFields()).deals[0].id == 2
+    assert [d.title for d in pipeline.read().all_deals()] == ["A", "C"]
+
+
+def test_a_main_file_older_than_its_journals_is_refused(pipeline: Pipeline, db_path: Path) -> None:
+    """A main file put back from an older copy on its own: its journals hold changes it
+    does not record, which a write would cut off as a torn tail and whose deal ids it
+    would give again. The write is refused, and no file changes."""
+    pipeline.add("A", DealFields())
+    pipeline.add("B", DealFields())
+    nightly = db_path.read_bytes()
+    pipeline.add("C", DealFields(value=Decimal(3000)))
+    pipeline.close(2, "won")
+    db_path.write_bytes(nightly)
+    before = files(db_path)
+    with pytest.raises(StoreError, match="older than its journals") as refused:
+        pipeline.add("D", DealFields())
+    assert "pipeline.events.jsonl" in refused.value.message
+    assert files(db_path) == before
+
+
+@pytest.mark.parametrize("taken", ["open", "closed", "deleted"])
+def test_a_deal_counter_set_back_by_hand_never_gives_a_number_again(
+    pipeline: Pipeline, db_path: Path, tmp_path: Path, cli: Any, taken: str
+) -> None:
+    """With `next_deal_id` lowered by hand, the next add or import would replace a deal
+    (open, closed or deleted, whose history stays): both are refused, no file changes."""
+    pipeline.add("A", DealFields())
+    pipeline.add("B", DealFields())
+    if taken == "closed":
+        pipeline.close(1, "won")
+    elif taken == "deleted":
+        pipeline.delete(1)
+    document = orjson.loads(db_path.read_bytes())
+    document["_meta"]["1"]["next_deal_id"] = 1
+    db_path.write_bytes(orjson.dumps(document))
+    before = files(db_path)
+    with pytest.raises(StoreError, match="already holds deal 1,"):
+        pipeline.add("C", DealFields())
+    csv = tmp_path / "deals.csv"
+    csv.write_text("title\nD\n", encoding="utf-8")
+    imported = cli("import", str(csv))
+    assert imported.exit_code == 4
+    assert "counter was set back" in imported.stderr
+    assert files(db_path) == before
 
 
 def test_a_shortened_journal_is_reported(pipeline: Pipeline, db_path: Path) -> None:

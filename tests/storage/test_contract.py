@@ -127,11 +127,13 @@ def event(
 
 
 def add(storage: Storage, *deals: Deal) -> None:
-    """One change that stores the deals, with an add event each."""
+    """One change that stores the deals, with an add event each, and moves the deal
+    counter past them (as every writer of new deals does)."""
     with change(storage, "add") as tx:
         for made in deals:
             tx.save_deals([made])
             event(tx, "add", made.id, after=made.to_record())
+        tx.advance_counters(next_deal_id=max(made.id for made in deals) + 1)
 
 
 def state(view: ReadView) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
-from salespipe.storage.jsonl import change_log, deal_columns, line_index
+from salespipe.storage.jsonl import change_log, deal_columns, journal_end, line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
@@ -240,7 +240,9 @@ def _load_document(path: Path) -> dict[str, Any] | None:
                 "The file {path} is JSON but not a salespipe data file; it was left untouched."
             ).format(path=path)
         )
-    schema = meta["schema"]
+    schema: Any = meta.get("schema")
+    if not is_count(schema, minimum=1):  # a bool is no schema number, though Python's is an int
+        raise _wrong_value(path, "_meta.schema")
     if schema > schema_version():
         raise NewerSchema(
             _(
@@ -250,13 +252,45 @@ def _load_document(path: Path) -> dict[str, Any] | None:
         )
     wrong = _meta_problem(meta)
     if wrong is not None:
+        raise _wrong_value(path, wrong)
+    _refuse_a_lowered_schema(path, meta)
+    return document
+
+
+def _wrong_value(path: Path, where: str) -> StoreError:
+    return StoreError(
+        _(
+            "The data file {path} holds a wrong value at {where}; it was edited or damaged "
+            "outside salespipe and was left untouched. Restore it from a backup."
+        ).format(path=path, where=where)
+    )
+
+
+def _refuse_a_lowered_schema(path: Path, meta: dict[str, Any]) -> None:
+    """Refuse a main file whose schema number is lower than the bookkeeping it holds
+    says: upgrading it would take its files for ones an older salespipe wrote (the
+    open deals' journal and index, the change log) and lose what they hold."""
+    later = _later_schema_kept(meta)
+    if later is not None:
+        schema, key = later
         raise StoreError(
             _(
-                "The data file {path} holds a wrong value at {where}; it was edited or damaged "
-                "outside salespipe and was left untouched. Restore it from a backup."
-            ).format(path=path, where=wrong)
+                "The data file {path} says it is schema {claimed}, but it keeps _meta.{key}, "
+                "which only schema {schema} and later write: its schema number was changed "
+                "outside salespipe, so it was left untouched (set the number back, or restore "
+                "the file from a backup)."
+            ).format(path=path, claimed=meta["schema"], key=key, schema=schema)
         )
-    return document
+
+
+def _later_schema_kept(meta: dict[str, Any]) -> tuple[int, str] | None:
+    """The newest schema whose step the file's schema number says it has not had, yet
+    whose bookkeeping it holds, with one key of it; None when there is none."""
+    for step in reversed(range(meta["schema"] - 1, len(MIGRATIONS))):
+        for key in INTRODUCED.get(MIGRATIONS[step].__name__, ()):
+            if key in meta:
+                return step + 2, key
+    return None
 
 
 def _meta_of(document: Any) -> dict[str, Any] | None:
@@ -266,8 +300,6 @@ def _meta_of(document: Any) -> dict[str, Any] | None:
     meta = document.get(META, {}).get("1") if tables_ok else None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         return None
-    if not isinstance(meta.get("schema"), int) or meta["schema"] < 1:
-        return None
     return meta
 
 
@@ -276,6 +308,16 @@ _SIZES = ("events_size", "closed_size")
 _OPEN_JOURNAL = ("open_generation", "open_size")  # since schema 2
 DERIVED_SIZES = ("event_index_size", "closed_index_size")  # since schema 3
 _OPEN_INDEX = ("open_index_generation", "open_index_size", "open_tail_size", "open_live")  # 6
+
+# The bookkeeping each schema step brought into the main file, each naming files beside
+# it that an older salespipe never wrote: a file whose schema number says it has not had
+# the step yet but which keeps one of them had its number lowered by hand.
+INTRODUCED = {
+    "open_deals_to_journal": _OPEN_JOURNAL,
+    "index_journals": DERIVED_SIZES,
+    "open_index_out_of_main": _OPEN_INDEX,
+    "keep_change_log": (change_log.SIZE_KEY,),
+}
 
 
 def _meta_problem(meta: dict[str, Any]) -> str | None:
@@ -378,6 +420,9 @@ class Store:
                 self._refuse_orphan_journals()
                 document, open_files = self.new_document(), self._no_open_files()
             else:
+                journal_end.refuse_an_older_main_file(
+                    self.path, self.paths.events, document[META]["1"]
+                )
                 upgrade = self._migrated(document, write_backup=True)
                 document = upgrade.document
                 try:

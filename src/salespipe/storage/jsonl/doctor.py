@@ -9,7 +9,6 @@ it. Adding a derived structure means adding its check to :func:`checks`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,10 +19,18 @@ import orjson
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
-from salespipe.storage.jsonl import change_log, deal_columns, line_index, open_facts, open_index
+from salespipe.core.model import Deal, Stage
+from salespipe.storage.jsonl import (
+    change_log,
+    deal_columns,
+    journal_end,
+    line_index,
+    open_facts,
+    open_index,
+)
 from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
-from salespipe.storage.jsonl.snapshot import Snapshot, _latest_lines
+from salespipe.storage.jsonl.snapshot import _DEAL_KEYS, Snapshot, _latest_lines
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.transaction import Transaction
@@ -47,6 +54,11 @@ class Check:
     repair: Callable[[Repair, Any], None]
 
 
+# What reading a record that is not what salespipe wrote raises (an amount that is
+# not one: decimal's InvalidOperation, an ArithmeticError).
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError)
+
+
 # -- the journals' indexes ------------------------------------------------------------------
 class _Recomputed:
     """What the journals say, computed once per doctor run."""
@@ -67,11 +79,34 @@ class _Recomputed:
         if journal == "events":
             return self.events(snapshot)[0]
         if self._closed is None:
+            data = snapshot._closed()
             try:
-                self._closed = line_index.derive_closed(snapshot._closed())
-            except ValueError:
+                self._closed = line_index.derive_closed(data)
+                _read_closed_records(data)
+            except _UNREADABLE:
                 raise damaged(snapshot.paths.closed) from None
         return self._closed
+
+
+def _read_closed_records(journal: bytes) -> None:
+    """Read every line of the closed-deals journal as the commands read it (raising
+    one of _UNREADABLE when they could not): each a deal's record or its tombstone,
+    and the latest record of each deal a whole deal."""
+    latest: dict[int, dict[str, Any]] = {}
+    for line in journal.splitlines():
+        record = orjson.loads(line)
+        if not isinstance(record, dict) or type(record.get("id")) is not int:
+            raise ValueError("not a closed deal's line")
+        latest[record["id"]] = record
+    for record in latest.values():
+        if not record.get("deleted"):
+            Deal.from_record(_checked_deal(record))
+
+
+def _checked_deal(record: dict[str, Any]) -> dict[str, Any]:
+    if not record.keys() >= _DEAL_KEYS:
+        raise KeyError("not a deal's record")
+    return record
 
 
 def _chains(index: bytes) -> dict[int, list[tuple[int, int, int]]]:
@@ -252,10 +287,12 @@ def _open_checks() -> list[Check]:
                 start = latest.get(entry["id"])
                 if start is not None:
                     end = lines.find(b"\n", start)
-                    row = deal_columns.columns(orjson.loads(lines[start:end]))
+                    record = _checked_deal(orjson.loads(lines[start:end]))
+                    Deal.from_record(record)  # as the commands read it
+                    row = deal_columns.columns(record)
                     where = {"id": entry["id"], "at": start, "size": end - start}
                     index[key] = {**where, deal_columns.KEY: row}
-        except (ValueError, KeyError, TypeError):
+        except _UNREADABLE:
             raise damaged(snapshot._open_journal.path) from None
         live = sum(entry["size"] + 1 for entry in index.values())
         recomputed.append(_OpenIndexState(index, live))
@@ -339,10 +376,8 @@ def _facts_check() -> Check:
             return None  # reported by the open index's check
         if checkpoint != data:
             return None
-        stages = snapshot.stages()
         kept = _kept_probabilities(_stored_facts(snapshot))
-        if kept is not None and kept.keys() == {s.key for s in stages}:
-            stages = [dataclasses.replace(s, probability=kept[s.key]) for s in stages]
+        stages = snapshot.stages() if kept is None else _stages_of(kept)
         facts = open_facts.build(entries, places, len(data), stages)
         return _FactsState(facts, current)
 
@@ -368,6 +403,16 @@ def _stored_facts(snapshot: Snapshot) -> bytes | None:
         return snapshot.paths.open_facts(generation).read_bytes()
     except OSError:
         return None
+
+
+def _stages_of(probabilities: dict[str, int]) -> list[Stage]:
+    """Stages with the keys and probabilities, in the order, that facts were kept with:
+    all the facts take of the stages. Stages added, removed or moved since (or a
+    pipeline added) leave the facts unused until the next fold, not wrong."""
+    return [
+        Stage(key=key, name=key, position=position, probability=probability)
+        for position, (key, probability) in enumerate(probabilities.items())
+    ]
 
 
 def _kept_probabilities(facts: bytes | None) -> dict[str, Any] | None:
@@ -423,6 +468,64 @@ def _change_log_check(path: Path) -> Check:
     return Check("change log", fresh, stored, compare, repair)
 
 
+# -- the deal counter -------------------------------------------------------------------------
+def _deal_counter_check(recomputed: _Recomputed) -> Check:
+    """The number the next deal gets must be past every deal the journals hold (their
+    indexes, recomputed) and every open deal: a counter set back would give a number
+    again (the write refuses it)."""
+
+    def fresh(snapshot: Snapshot) -> int:
+        indexes = (recomputed.events(snapshot)[0], recomputed.index("closed", snapshot))
+        ids = [deal for index in indexes for deal, *_rest in RECORD.iter_unpack(index)]
+        ids += (entry["id"] for entry in open_index.salvage(snapshot._open_index).values())
+        return max(ids, default=0)
+
+    def stored(snapshot: Snapshot) -> int:
+        counter: int = snapshot.meta["next_deal_id"]
+        return counter
+
+    def compare(highest: int, counter: int) -> list[str]:
+        if counter > highest:
+            return []
+        return [
+            _(
+                "the next deal would get number {next}, but deal {highest} is already there: "
+                "the counter was set back"
+            ).format(next=counter, highest=highest)
+        ]
+
+    def repair(fix: Repair, highest: int) -> None:
+        fix.meta["next_deal_id"] = highest + 1
+
+    return Check("deal counter", fresh, stored, compare, repair)
+
+
+# -- the main file's age ----------------------------------------------------------------------
+def _journal_end_check() -> Check:
+    """Past the end of the events journal the main file records there may be the events
+    of one killed writer's change, never those of changes committed since by a main
+    file no longer in place (journal_end.py). No repair: a write refuses such a file."""
+
+    def fresh(snapshot: Snapshot) -> list[int]:
+        return journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta)
+
+    def compare(fresh: list[int], stored: None) -> list[str]:
+        if not fresh:
+            return []
+        return [
+            _(
+                "the events journal holds changes the main file does not record: the main "
+                "file is older than its journals; put back all the files of the database "
+                "from the same copy together"
+            )
+        ]
+
+    def repair(fix: Repair, fresh: list[int]) -> None:
+        """Nothing doctor can rebuild: the write it makes refuses the file."""
+
+    return Check("events journal end", fresh, lambda snapshot: None, compare, repair)
+
+
 # -- running them --------------------------------------------------------------------------------
 def checks(snapshot: Snapshot) -> list[Check]:
     """Every derived structure of the data file, in the order they are reported."""
@@ -433,6 +536,8 @@ def checks(snapshot: Snapshot) -> list[Check]:
         *_index_checks(recomputed, snapshot.paths),
         _undone_check(recomputed),
         _change_log_check(snapshot.paths.change_log),
+        _deal_counter_check(recomputed),
+        _journal_end_check(),
     ]
 
 

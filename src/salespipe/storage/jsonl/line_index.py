@@ -266,15 +266,18 @@ class IndexWriter:
         self.spool = spool
         self._heads: dict[int, int] = {}
 
-    def add(self, deal_id: int, offset: int, size: int) -> None:
+    def add(self, deal_id: int, offset: int, size: int) -> int:
+        """Index one new line of ``deal_id``; returns the deal's newest earlier record
+        plus one (0: this is its first)."""
         if self.index is None:
-            return
+            return 0
         previous = self._heads.get(deal_id)
         if previous is None:
             previous = self.index.head(deal_id)
         number = self.index.count + len(self.spool) // RECORD.size
         self.spool.append(RECORD.pack(deal_id, offset, size, previous))
         self._heads[deal_id] = number + 1
+        return previous
 
 
 def heads_of(index: bytes, first: int = 0) -> dict[int, int]:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from tinydb.table import Document
 
+from salespipe.core.errors import StoreError
+from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 from salespipe.storage.jsonl import change_log
 from salespipe.storage.jsonl.deal_columns import KEY, columns
@@ -250,7 +252,9 @@ class Transaction(Snapshot):
             self._new_rows.append(change_log.line_of(stored))
         if event.deal_id is not None:
             offset = self.meta["events_size"] + at
-            self._new_index["events"].add(event.deal_id, offset, len(line) - 1)
+            earlier = self._new_index["events"].add(event.deal_id, offset, len(line) - 1)
+            if event.type == "add" and event.before is None:  # the deal's creation
+                self._refuse_a_used_deal_id(event.deal_id, earlier)
         if event.type == "undo" and (undid := (event.after or {}).get("undid")) is not None:
             self._undone.add(undid)
         span = self._spans.get(event.change)
@@ -258,6 +262,26 @@ class Transaction(Snapshot):
             self._spans[event.change] = [at, at + len(line)]
         else:
             span[1] = at + len(line)
+
+    def _refuse_a_used_deal_id(self, deal_id: int, earlier_events: int) -> None:
+        """A new deal must take a number no deal has had: one that already has events,
+        a closed record or an open entry means the counter was set back outside
+        salespipe, and the new deal would replace that one."""
+        closed = self.line_index("closed")
+        index = self._open_index
+        if not (
+            earlier_events
+            or (closed is not None and closed.head(deal_id))
+            or (not index.replaced and index.committed_entry(str(deal_id)) is not None)
+        ):
+            return
+        raise StoreError(
+            _(
+                "The data file {path} already holds deal {id}, though {id} is the number a "
+                "new deal would get: its counter was set back outside salespipe; nothing was "
+                "changed (`salespipe doctor --fix` sets it past every deal)."
+            ).format(path=self.paths.main, id=deal_id)
+        )
 
     def not_undoable(self) -> None:
         self._push_change = False

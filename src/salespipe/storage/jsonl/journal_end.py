@@ -1,0 +1,71 @@
+"""What lies past the end of the events journal that the main file records.
+
+A writer appends its change's events, then commits by replacing the main file; one
+killed in between leaves the events of that one change past the recorded end, numbered
+with the change number the main file gives next. The next write cuts them off. Events
+of any other change there were committed by a main file that is no longer in place: the
+main file is older than its journals (put back alone from last night's copy, say), and
+cutting them off would silently drop changes that were made, so no write may.
+
+A main file that records no events yet is the exception: a restore or a copy into an
+empty database appends the events of many changes in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from salespipe.core.errors import StoreError
+from salespipe.core.i18n import _
+
+CHUNK = 4 << 20  # bytes read at a time, so that a large import's leftover is not held whole
+
+
+def changes_past_end(journal: Path, committed: int) -> Iterator[int]:
+    """The change number of each whole event line past ``committed`` bytes (lines that
+    cannot be read are left out: they are no evidence of a change)."""
+    with contextlib.suppress(FileNotFoundError), journal.open("rb") as handle:
+        handle.seek(committed)
+        pending = b""
+        while chunk := handle.read(CHUNK):
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                change = _change_of(line)
+                if change is not None:
+                    yield change
+
+
+def _change_of(line: bytes) -> int | None:
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    change = event.get("change") if isinstance(event, dict) else None
+    return change if type(change) is int else None
+
+
+def unrecorded_changes(journal: Path, meta: dict[str, Any]) -> list[int]:
+    """The changes past the recorded end of the events journal that no killed writer
+    can have left there (see the module's docstring), in order; none normally."""
+    if not meta["events_size"]:
+        return []
+    ours = meta["next_change"]
+    return sorted({c for c in changes_past_end(journal, meta["events_size"]) if c != ours})
+
+
+def refuse_an_older_main_file(main: Path, journal: Path, meta: dict[str, Any]) -> None:
+    """Raise when the main file is older than its events journal (nothing is written)."""
+    changes = unrecorded_changes(journal, meta)
+    if changes:
+        raise StoreError(
+            _(
+                "The data file {path} is older than its journals: {journal} holds changes "
+                "made after it (was it put back from a copy on its own?), so nothing was "
+                "changed; put back all the files of the database from the same copy together."
+            ).format(path=main, journal=journal)
+        )
