@@ -693,3 +693,17 @@ def test_the_terminal_renderer_escapes_control_characters_too() -> None:
     assert "\x1b]" not in drawn
     assert "\x07" not in drawn
     assert "\\x1b]0;pwned\\x07Alpha\\rBeta" in drawn
+
+
+def test_a_closed_deals_amount_edited_into_text_is_one_sentence(cli: Any, db_path: Path) -> None:
+    """ "value": "x" in the closed journal ended list, show and report in a
+    decimal.InvalidOperation traceback; show blamed the open deals' journal."""
+    assert cli("add", "Alpha", "--value", "100").exit_code == 0
+    assert cli("won", "1").exit_code == 0
+    closed = db_path.with_name("pipeline.closed.jsonl")
+    closed.write_text(closed.read_text().replace('"value":100', '"value":"x"'))
+    for args in (("list", "--status", "all"), ("show", "1"), ("report",), ("winrate",)):
+        result = cli(*args)
+        assert result.exit_code == 4, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert "pipeline.closed.jsonl" in cli("show", "1").stderr

@@ -101,6 +101,19 @@ class NoDataFile(StoreError):
         super().__init__(message)
 
 
+class UnreadableAmount(StoreError, ValueError):
+    """A stored amount that is not one (a record edited by hand). Also a ValueError: a
+    store that reads it reports its file as damaged."""
+
+    def __init__(self, raw: object) -> None:
+        super().__init__(
+            _(
+                'A stored amount, "{value}", is not one: the data was edited or damaged '
+                "outside salespipe; `salespipe doctor` names the file."
+            ).format(value=raw)
+        )
+
+
 class NotASalespipeFile(StoreError):
     code = "not_a_salespipe_file"
 

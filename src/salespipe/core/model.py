@@ -31,7 +31,12 @@ def money_to_json(value: Decimal) -> int | float:
 
 
 def money_from_json(raw: int | float | str) -> Decimal:
-    return Decimal(raw) if type(raw) is int else Decimal(str(raw))
+    try:
+        return Decimal(raw) if type(raw) is int else Decimal(str(raw))
+    except ArithmeticError:  # decimal's InvalidOperation: a record edited by hand
+        from salespipe.core.errors import UnreadableAmount
+
+        raise UnreadableAmount(raw) from None
 
 
 def _iso(moment: datetime | None) -> str | None:

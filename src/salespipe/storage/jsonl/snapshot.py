@@ -239,10 +239,19 @@ class Snapshot:
     def open_deal_ids(self) -> set[int]:
         return {int(key) for key in self._open_index}
 
-    @_reports_damage("open")
     def get_deal(self, deal_id: int) -> Deal | None:
         entry = self._open_index.get(str(deal_id))
-        record = self._open_record(entry) if entry else self._closed_record(deal_id)
+        if entry:
+            return self._open_deal(entry)
+        return self._closed_deal(deal_id)
+
+    @_reports_damage("open")
+    def _open_deal(self, entry: dict[str, Any]) -> Deal:
+        return Deal.from_record(self._open_record(entry))
+
+    @_reports_damage("closed")
+    def _closed_deal(self, deal_id: int) -> Deal | None:
+        record = self._closed_record(deal_id)
         return Deal.from_record(record) if record else None
 
     def _file(self, which: str) -> Path:
