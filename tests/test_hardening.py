@@ -707,3 +707,22 @@ def test_a_closed_deals_amount_edited_into_text_is_one_sentence(cli: Any, db_pat
         assert result.exit_code == 4, (args, result.stderr)
         assert "Traceback" not in result.stderr
     assert "pipeline.closed.jsonl" in cli("show", "1").stderr
+
+
+def test_deal_numbers_stay_where_a_data_file_keeps_them_exactly(cli: Any, db_path: Path) -> None:
+    """An imported id of 2^53 + 1 (or 10^23) was taken, or ended in a traceback, and a
+    counter pushed past 2^53 made every later command refuse the file as damaged."""
+    assert cli("add", "Kept").exit_code == 0
+    for big in ("9007199254740992", "99999999999999999999999"):
+        sheet = db_path.parent / "big.csv"
+        sheet.write_text(f"title,value,id\nBig,5,{big}\n")
+        refused = cli("import", str(sheet))
+        assert refused.exit_code == 1
+        assert "a deal id is a whole number from 1 to 9007199254740991" in refused.stderr
+    sheet.write_text("title,value,id\nLast,5,9007199254740991\n")
+    assert cli("import", str(sheet)).exit_code == 0
+    full = cli("add", "One too many")
+    assert full.exit_code == 1
+    assert "Deal numbers have run out" in full.stderr
+    listed = cli.json("list")
+    assert [d["id"] for d in listed] == [1, 9007199254740991]

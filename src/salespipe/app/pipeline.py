@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, Self
 from salespipe.app import pipeline_admin, reading, scope, settings, stage_admin, undo_check
 from salespipe.app.work import Change, Work, close_stay, moved
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import InvalidValue, NotAllowed, NothingToUndo, StageNotFound, UsageError
+from salespipe.core.errors import (
+    InvalidValue,
+    NotAllowed,
+    NothingToUndo,
+    StageNotFound,
+    UsageError,
+    no_deal_numbers_left,
+)
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import (
     Deal,
@@ -30,6 +37,7 @@ from salespipe.core.model import (
     Stay,
     stages_in,
 )
+from salespipe.core.stored import MAX_DEAL_ID
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Checkup, ReadView, Storage
@@ -320,8 +328,11 @@ class Pipeline:
                     )
                 )
             config = work.config
+            deal_id = work.tx.allocate_deal_id()
+            if deal_id > MAX_DEAL_ID:
+                raise NotAllowed(no_deal_numbers_left())
             deal = Deal(
-                id=work.tx.allocate_deal_id(),
+                id=deal_id,
                 title=title,
                 stage=chosen.key,
                 created_at=when,

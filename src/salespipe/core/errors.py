@@ -208,3 +208,13 @@ class OutputFailed(SalespipeError):
             message or _("The output cannot be written: {problem}.").format(problem=problem)
         )
         self.problem = problem
+
+
+def no_deal_numbers_left() -> str:
+    """Why no deal can be made: the numbers a data file keeps exactly have run out."""
+    from salespipe.core.stored import MAX_DEAL_ID
+
+    return _(
+        "Deal numbers have run out: the next would pass {highest}, the highest a deal may "
+        "have; nothing was changed."
+    ).format(highest=MAX_DEAL_ID)

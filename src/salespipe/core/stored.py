@@ -10,6 +10,8 @@ from typing import Any
 # A counter or size far beyond any real database, still exact as a JSON number and in
 # 64 bits.
 MAX_COUNTER = 2**53
+# The highest number a deal may have: the next deal's number is kept too, and stays one.
+MAX_DEAL_ID = MAX_COUNTER - 1
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 

@@ -12,9 +12,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from salespipe.core.errors import StageNotFound
+from salespipe.core.errors import NotAllowed, StageNotFound, no_deal_numbers_left
 from salespipe.core.i18n import _
 from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, stages_in
+from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.pending import (
@@ -203,6 +204,8 @@ def plan_import(
         row = with_times_kept_in_order(row, defaults.now, status)
         plan.entries.append(Entry(row, deal_id, stage, status, source))
         _count_filled(plan, row, status)
+    if new_id > MAX_DEAL_ID + 1:
+        raise NotAllowed(no_deal_numbers_left())
     plan.next_deal_id = new_id
     return plan
 

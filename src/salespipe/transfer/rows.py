@@ -20,6 +20,7 @@ from salespipe.core import parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import NextAction, Quote, Status
+from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.transfer.crm_formats import Layout, closing_status
 from salespipe.transfer.dates import DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
@@ -423,8 +424,10 @@ def _deal_id(raw: str) -> int | None:
     text = raw.strip()
     if not text:
         return None
-    if not text.isdecimal() or int(text) < 1:
-        raise BadValue(_("a deal id is a positive whole number"))
+    if not text.isdecimal() or not 1 <= int(text) <= MAX_DEAL_ID:
+        raise BadValue(
+            _("a deal id is a whole number from 1 to {highest}").format(highest=MAX_DEAL_ID)
+        )
     return int(text)
 
 
