@@ -304,3 +304,14 @@ def test_a_backup_read_from_its_file_in_small_chunks_is_the_same_backup(
     assert chunked.counts["events"] == 10
     path.write_bytes(path.read_bytes() + b"\nextra")
     assert restore.backup_from_file(path) is None
+
+
+def test_json_with_a_csv_file_named_asks_for_the_report_not_the_format(cli, tmp_path) -> None:
+    """`export -o deals.csv --json` wrote a JSON backup into deals.csv: --json is the form
+    of what the command says, the file's name says what it holds."""
+    cli("add", "A", "-q")
+    target = tmp_path / "deals.csv"
+    report = cli.json("export", "-o", str(target))
+    assert report["format"] == "csv"
+    assert target.read_text(encoding="utf-8").startswith("id,title")
+    assert cli("export", "--json").stdout.startswith('{"format":"salespipe-backup"')

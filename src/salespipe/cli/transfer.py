@@ -77,9 +77,9 @@ def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
                 _('The export format "{format}" is not csv or json.').format(format=chosen)
             )
         return wanted
-    if path is not None and path.suffix.lower() == ".json":
-        return "json"
-    return "json" if as_json else "csv"
+    if path is not None:  # a file is what its name says; --json is the report's form
+        return "json" if path.suffix.lower() == ".json" else "csv"
+    return "json" if as_json else "csv"  # on stdout, --json asks for JSON: the backup
 
 
 def refuse_database_target(target: Path, database: "Storage", option: str) -> None:
