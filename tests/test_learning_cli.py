@@ -291,3 +291,19 @@ def test_a_replay_of_the_history_shows_how_far_it_got_on_a_terminal(
     assert counts == [*range(4, events, 4), events]
     assert closed
     assert all(closed)
+
+
+def test_a_page_written_with_json_says_so_in_json(cli, history, tmp_path: Path) -> None:
+    """`report --html FILE --json` printed "Wrote the report page to …" where scripts
+    read JSON; `--html -` puts the page itself on stdout, which is no JSON."""
+    import json
+
+    for command in ("report", "forecast"):
+        target = tmp_path / f"{command}.html"
+        written = cli(command, "--html", str(target), "--json")
+        assert written.exit_code == 0, written.stderr
+        assert json.loads(written.stdout) == {"file": str(target), "format": "html"}
+        assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    refused = cli("report", "--html", "-", "--json")
+    assert refused.exit_code == 2
+    assert json.loads(refused.stdout)["error"]["code"] == "usage"

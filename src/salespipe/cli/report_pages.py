@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salespipe.cli import output
+from salespipe.core.errors import UsageError
 from salespipe.core.i18n import _
 from salespipe.core.tally import Period
 
@@ -60,9 +61,14 @@ def _parts(
     )
 
 
-def write_page(target: str, page: str, database: Storage) -> None:
-    """Write ``page`` to the file ``target`` (``-``: stdout) and say where it went."""
+def write_page(target: str, page: str, database: Storage, *, as_json: bool = False) -> None:
+    """Write ``page`` to the file ``target`` (``-``: stdout) and say where it went (with
+    ``as_json``, as JSON: ``{"file": …, "format": "html"}``)."""
     if target == "-":
+        if as_json:
+            raise UsageError(
+                _("--html - puts the page itself on stdout; leave out --json, or name a file.")
+            )
         output.verbatim(page.rstrip("\n"))
         return
     from salespipe.cli.transfer import refuse_database_target
@@ -72,4 +78,7 @@ def write_page(target: str, page: str, database: Storage) -> None:
     refuse_database_target(path, database, "--html")
     with export_target(path) as handle:  # the export's rules: private, links followed
         handle.write(page.encode("utf-8"))
+    if as_json:
+        output.json({"file": str(path), "format": "html"})
+        return
     output.say(_("Wrote the report page to {path}.").format(path=path))
