@@ -97,7 +97,7 @@ def test_map_reads_values_of_any_field(cli, tmp_path: Path) -> None:
     )
     refused = cli("import", path)
     assert refused.exit_code != 0
-    assert "--map status:Perdida=won" in refused.stderr
+    assert "--map status:Perdida=STATUS (won, lost or open)" in refused.stderr
     cli.json(
         "import",
         path,
@@ -267,3 +267,33 @@ def test_the_python_api_takes_the_same_escape_hatches(tmp_path: Path) -> None:
     assert report.to_dict()["by_status"]["won"] == 1
     with pytest.raises(salespipe.InvalidValue):
         api.import_file(path, dates="sometimes")
+
+
+def test_salespipes_own_thai_statuses_are_read_and_no_status_is_guessed(
+    cli, tmp_path: Path
+) -> None:
+    """ปิดได้ and หลุด, the words salespipe shows for won and lost, were refused, and the
+    refusal's ready-made --map turned a lost deal into a won one ("=won" every time)."""
+    path = _write(tmp_path, "title,status\nA,ปิดได้\nB,หลุด\nC,เปิดอยู่\nD,ยังไม่รู้\n")
+    refused = cli("import", path)
+    assert refused.exit_code == 1
+    assert '"ยังไม่รู้"' in refused.stderr
+    assert "--map status:ยังไม่รู้=STATUS (won, lost or open)" in refused.stderr
+    assert "=won" not in refused.stderr
+    cli.json("import", path, "--map", "status:ยังไม่รู้=open")
+    statuses = {title: deal["status"] for title, deal in _deals(cli).items()}
+    assert statuses == {"A": "won", "B": "lost", "C": "open", "D": "open"}
+
+
+def test_a_two_digit_year_in_a_thai_file_is_refused_not_guessed(cli, tmp_path: Path) -> None:
+    """31/12/69 in a Thai sheet is 31 Dec 2569 (2026); it was read as 2069 (and 15/01/70
+    as 1970) without a word. A file without Thai keeps reading them as before."""
+    thai = _write(tmp_path, "title,expected_close\nกล้องวงจรปิด,31/12/69\nถ่ายเอกสาร,15/01/2570\n")
+    refused = cli("import", thai)
+    assert refused.exit_code == 1
+    assert "a 2-digit year in a Thai file may be Buddhist Era" in refused.stderr
+    assert "line 3" not in refused.stderr  # the 4-digit Buddhist Era year is read
+    latin = tmp_path / "latin.csv"
+    latin.write_text("title,expected_close\nCCTV,31/12/26\n", encoding="utf-8")
+    cli.json("import", str(latin))
+    assert _deals(cli)["CCTV"]["expected_close"] == "2026-12-31"

@@ -373,9 +373,11 @@ def register(app: typer.Typer) -> None:
             nulls=tuple(null or ()),
             no_header=no_header,
         )
+        pipeline = state(ctx).pipeline()
+        pipeline.read()  # its settings first: the rows' problems are said in its language
         progress = ProgressBar()
         try:
-            report = importing.import_file(state(ctx).pipeline(), file, options, progress)
+            report = importing.import_file(pipeline, file, options, progress)
         finally:
             progress.close()
         output.result(report, as_json)

@@ -95,12 +95,12 @@ FIELDS: tuple[str, ...] = (
 # Stage labels that mean the deal is closed, as CRMs name their closing stages.
 _WON_LABELS = (
     "won|closed won|closed: won|closedwon|closed-won|closed - won|deal won|"
-    "сделка успешна|ganho|ganado|gagné|gewonnen"
+    "сделка успешна|ganho|ganado|gagné|gewonnen|ปิดได้|ปิดการขายได้"
 )
 _LOST_LABELS = (
     "lost|closed lost|closed: lost|closedlost|closed-lost|closed - lost|deal lost|lose|"
     "closed-lost to competition|closed lost to competition|analyse failure|analyze failure|"
-    "apology|сделка провалена|анализ причины провала|perdido|perdu|verloren"
+    "apology|сделка провалена|анализ причины провала|perdido|perdu|verloren|หลุด|ปิดไม่ได้"
 )
 CLOSING_LABELS: dict[str, str] = {
     **dict.fromkeys(_WON_LABELS.split("|"), "won"),

@@ -162,6 +162,19 @@ class DateOrderClues:
         return next(iter(self._seen)) if len(self._seen) == 1 else None
 
 
+class ThaiText:
+    """Whether a file holds Thai, from its text shown a chunk at a time (its 2-digit
+    years may then be Buddhist Era: :class:`DateReader`)."""
+
+    _THAI = re.compile("[\u0e00-\u0e7f]")
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def look(self, text: str) -> None:
+        self.found = self.found or bool(self._THAI.search(text))
+
+
 @dataclass(frozen=True)
 class DateReader:
     """Reads the date forms of one file; ``order`` settles ``01/02/2025``.
@@ -173,6 +186,7 @@ class DateReader:
 
     order: DateOrder | None = None
     format: str | None = None  # --dates FORMAT: strptime's, tried first
+    thai: bool = False  # the file holds Thai: a 2-digit year may be Buddhist Era (69 = 2569)
     _seen: dict[tuple[str, bool], datetime | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -269,11 +283,23 @@ class DateReader:
         except ValueError:
             raise BadValue(_("not a real date")) from None
 
+    def _year(self, text: str) -> int:
+        """A year as written; in a Thai file a 2-digit one is refused, not guessed: Thai
+        sheets write ``31/12/69`` for 2569 (2026), which elsewhere is 2069."""
+        if self.thai and len(text) == 2:
+            raise BadValue(
+                _(
+                    "a 2-digit year in a Thai file may be Buddhist Era (69 = 2569) or not; "
+                    "write the year in full (31/12/2569)"
+                )
+            )
+        return _year(text)
+
     def _iso(self, text: str) -> tuple[date | datetime, bool] | None:
         match = _ISO.match(text)
         if not match:
             return None
-        day = self._build(_year(match["y"]), int(match["m"]), int(match["d"]))
+        day = self._build(self._year(match["y"]), int(match["m"]), int(match["d"]))
         if not match["time"]:
             return day, False
         moment = datetime.combine(day, _clock(match["time"], None))
@@ -292,7 +318,7 @@ class DateReader:
             return None
         first, second = int(match["a"]), int(match["b"])
         if self.order == "ymd":
-            year, month, day = _year(match["a"].zfill(2)), second, int(match["y"])
+            year, month, day = self._year(match["a"].zfill(2)), second, int(match["y"])
             found = self._build(year, month, day)
             if not match["time"]:
                 return found, False
@@ -307,7 +333,7 @@ class DateReader:
                     _("the date could be day/month or month/day; add --dates dmy or --dates mdy")
                 )
             day, month = (first, second) if order in (None, "dmy") else (second, first)
-        found = self._build(_year(match["y"]), month, day)
+        found = self._build(self._year(match["y"]), month, day)
         if not match["time"]:
             return found, False
         return datetime.combine(found, _clock(match["time"], match["ampm"])).astimezone(), True
@@ -320,7 +346,9 @@ class DateReader:
         if month_name not in _MONTHS:
             return None
         found = self._build(
-            _year(match["y1"] or match["y2"]), _MONTHS[month_name], int(match["d1"] or match["d2"])
+            self._year(match["y1"] or match["y2"]),
+            _MONTHS[month_name],
+            int(match["d1"] or match["d2"]),
         )
         if not match["time"]:
             return found, False

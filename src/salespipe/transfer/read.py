@@ -28,7 +28,7 @@ from salespipe.transfer.crm_formats import (
     recognise,
 )
 from salespipe.transfer.csvfile import read_table
-from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
+from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader, ThaiText
 from salespipe.transfer.exporting import TAG_SEPARATOR
 from salespipe.transfer.formulas import from_spreadsheet
 from salespipe.transfer.pending import Packer, Pending, StageLabel
@@ -144,13 +144,13 @@ def _read_csv(
     # The options are checked before the file is read: a mistake in one shows at once.
     columns = _pairs(options.columns, "--column")
     maps = value_maps(options.value_maps)
-    clues, marks = DateOrderClues(), DecimalMarkClues()
+    clues, marks, thai = DateOrderClues(), DecimalMarkClues(), ThaiText()
     settled = options.dates or options.date_format
     table = read_table(
         path,
         data,
         options.encoding,
-        look=_looker(None if settled else clues, None if options.decimal_mark else marks),
+        look=_looker(None if settled else clues, None if options.decimal_mark else marks, thai),
         header=not options.no_header,
     )
     rules = RowRules(
@@ -165,7 +165,7 @@ def _read_csv(
         ignore=options.ignore,
         by_position=options.no_header,
     )
-    dates = DateReader(options.dates or clues.order, options.date_format)
+    dates = DateReader(options.dates or clues.order, options.date_format, thai=thai.found)
     reader = RowReader(layout, dates, rules=rules)
     rows: Iterable[tuple[int, Sequence[str]]] = ((row.line, row.cells) for row in table.rows)
     if layout.format is SALESPIPE:  # our own export: formula marks come off (formulas.py)
@@ -183,12 +183,10 @@ def _read_csv(
 
 
 def _looker(
-    dates: DateOrderClues | None, marks: DecimalMarkClues | None
-) -> Callable[[str], None] | None:
+    dates: DateOrderClues | None, marks: DecimalMarkClues | None, thai: ThaiText
+) -> Callable[[str], None]:
     """What is shown the file's text before its rows are read: the clues still wanted."""
-    wanted = [clue.look for clue in (dates, marks) if clue is not None]
-    if not wanted:
-        return None
+    wanted = [clue.look for clue in (dates, marks, thai) if clue is not None]
 
     def look(text: str) -> None:
         for each in wanted:

@@ -48,6 +48,8 @@ _STATUS_WORDS: dict[str, Status | None] = {
     **dict.fromkeys(("lost", "prohráno", "prohraný", "perdu", "perdue", "verloren"), "lost"),
     **dict.fromkeys(("perdido", "perso"), "lost"),
     **dict.fromkeys(("deleted", "smazáno", "supprimé", "gelöscht", "excluído"), None),
+    # And salespipe's own Thai words for them (fmt.status), as its exports show them.
+    **{"เปิดอยู่": "open", "ปิดได้": "won", "หลุด": "lost"},
 }
 _DEACTIVATED = re.compile(r"\s*\((deactivated|inactive) user\)\s*$", re.IGNORECASE)
 
@@ -314,7 +316,8 @@ class RowReader:
         if word not in _STATUS_WORDS:
             raise BadValue(
                 _(
-                    "the status is not open, won or lost; map it with --map status:{value}=won"
+                    "the status is not open, won or lost; say which it is with "
+                    "--map status:{value}=STATUS (won, lost or open)"
                 ).format(value=raw.strip())
             )
         status = _STATUS_WORDS[word]
