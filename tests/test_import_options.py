@@ -297,3 +297,12 @@ def test_a_two_digit_year_in_a_thai_file_is_refused_not_guessed(cli, tmp_path: P
     latin.write_text("title,expected_close\nCCTV,31/12/26\n", encoding="utf-8")
     cli.json("import", str(latin))
     assert _deals(cli)["CCTV"]["expected_close"] == "2026-12-31"
+
+
+def test_a_rows_problem_is_said_in_the_pipelines_language(cli, tmp_path: Path) -> None:
+    """With `config set lang th`, the refusal's frame was Thai and each row's reason
+    English: the file was read before the pipeline's settings were."""
+    assert cli("config", "set", "lang", "th").exit_code == 0
+    refused = cli("import", _write(tmp_path, "title,value\nA,1x\n"))
+    assert refused.exit_code == 1
+    assert 'จำนวนเงิน "1x" มีหน่วย "x" ที่ไม่รู้จัก' in refused.stderr
