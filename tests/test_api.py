@@ -244,3 +244,49 @@ def test_every_error_the_api_page_names_is_importable_from_the_package() -> None
         error = getattr(salespipe, name)
         assert issubclass(error, SalespipeError), name
         assert name in salespipe.__all__
+
+
+MISUSE = {
+    "title None": lambda p: p.add(None),
+    "title a number": lambda p: p.add(123),
+    "close a number": lambda p: p.add("Y", close=5),
+    "tags a string": lambda p: p.add("Y", tags="abc"),
+    "tags of numbers": lambda p: p.add("Y", tags=[1]),
+    "note None": lambda p: p.note(1, None),
+    "reason a number": lambda p: p.lost(1, 5),
+    "quote note None": lambda p: p.quote(1, valid_until="+3d", note=None),
+    "stage name None": lambda p: p.stage_add(None),
+    "setting None": lambda p: p.set_config("owner", None),
+    "months too many": lambda p: p.forecast(months=10**9),
+    "months none": lambda p: p.forecast(months=0),
+    "status unknown": lambda p: p.deals(status="bogus"),
+    "limit below 0": lambda p: p.deals(limit=-1),
+}
+
+
+@pytest.mark.parametrize("call", MISUSE.values(), ids=MISUSE.keys())
+def test_a_call_the_command_line_would_refuse_is_a_salespipe_error(
+    api: salespipe.Pipeline, call
+) -> None:
+    """A value of the wrong type gave AttributeError or TypeError (or was stored: a
+    title of None became "None" and broke the CSV export); the API's errors are
+    SalespipeErrors with a code and a sentence, and change nothing."""
+    api.add("Base", value=100)
+    before = api.deals(status="all")
+    with pytest.raises(salespipe.SalespipeError) as caught:
+        call(api)
+    assert caught.value.code == "invalid_value"
+    assert caught.value.message
+    assert api.deals(status="all") == before  # frozen dataclasses: every field compared
+
+
+def test_the_api_takes_a_time_without_an_offset_a_day_and_a_stage_by_number(
+    api: salespipe.Pipeline,
+) -> None:
+    from datetime import datetime
+
+    made = api.add("Naive", at=datetime(2026, 11, 1, 9, 0))
+    assert made.created_at.utcoffset() is not None
+    dated = api.add("Dated", at=date(2026, 11, 2))
+    assert dated.created_at.date() == date(2026, 11, 2)
+    assert api.move(made.id, 3).stage == "quoted"

@@ -101,6 +101,10 @@ class Pipeline:
         """The deals ``list`` shows for the same options, in its order."""
         from salespipe.app.queries import DealQuery, select
 
+        parse.choice(status, ("open", "won", "lost", "all"), "status")
+        if limit is not None and (type(limit) is not int or limit < 0):
+            raise InvalidValue(_("The limit is a whole number from 0 (0: all)."))
+
         query = DealQuery(status, stage, owner, customer, tag, search, stale, sort, limit)
         snapshot = self._app.read()
         records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
@@ -148,6 +152,7 @@ class Pipeline:
         at: Moment | None = None,
     ) -> Deal:
         """A new open deal (in the first enabled stage unless ``stage``)."""
+        parse.given_text(title, N_("title"))
         fields = _fields(
             title=title,
             customer=customer,
@@ -203,6 +208,7 @@ class Pipeline:
 
     def lost(self, deal_id: int, reason: str, *, at: Moment | None = None) -> Deal:
         """Close a deal as lost; the reason is required."""
+        parse.given_text(reason, N_("reason"))
         return self._app.close(deal_id, "lost", reason=reason, at=_at(at)).deal
 
     def reopen(
@@ -234,6 +240,7 @@ class Pipeline:
     ) -> Deal:
         """Record a quotation sent; the deal's value follows ``amount``."""
         day = _day_of(valid_until, N_("--valid-until date"))
+        parse.given_text(note, N_("quote note"))
         money = None if amount is None else _money(amount)
         return self._app.quote(deal_id, valid_until=day, amount=money, note=note).deal
 
@@ -409,6 +416,7 @@ class Pipeline:
         """Expected value by month with its P10/P50/P90 (``forecast [--method]``)."""
         from salespipe.reports import forecast
 
+        _months(months)
         chosen = parse.choice(method, forecast.METHODS, "method")
         scope = self._scope(history=True, owner=owner, as_of=as_of)
         return forecast.forecast_in(
@@ -427,6 +435,8 @@ class Pipeline:
     def backtest(self, *, months: int = 6, owner: str | None = None) -> Backtest:
         """Both forecast methods on the last whole months (``forecast --backtest``)."""
         from salespipe.reports import backtest
+
+        _months(months)
 
         snapshot = self._app.read()
         return backtest.backtest(
@@ -522,13 +532,17 @@ def _day_of(value: Day, what: str) -> date:
 
 
 def _at(value: Moment | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # without an offset: local time, as typed times are
+        return value if value.tzinfo is not None else value.astimezone()
+    if isinstance(value, date):  # a day: as the command line reads one
+        return parse.moment(value.isoformat(), what=N_("--at time"))
     return parse.moment(value, what=N_("--at time"))
 
 
 def _money(value: Amount) -> Decimal:
-    return parse.money(str(value))
+    return parse.money(value if isinstance(value, str) else str(value))
 
 
 def _period(since: Day | None, until: Day | None, *, as_of: date | None = None) -> Period:
@@ -559,6 +573,7 @@ def _fields(
     tags: Iterable[str],
     untags: Iterable[str] = (),
 ) -> use_cases.DealFields:
+    tags, untags = _words(tags), _words(untags)
     return use_cases.DealFields.from_text(
         title=title,
         customer=customer,
@@ -571,6 +586,20 @@ def _fields(
         tags=tags,
         untags=untags,
     )
+
+
+def _months(months: int) -> None:
+    """As ``--months`` takes them: 1 to 24."""
+    if type(months) is not int or not 1 <= months <= 24:
+        raise InvalidValue(_("The months are a whole number from 1 to 24."))
+
+
+def _words(given: Iterable[str]) -> list[str]:
+    """Tags as a list of words (a string would be taken letter by letter)."""
+    words = [] if isinstance(given, str) else list(given)
+    if isinstance(given, str) or not all(isinstance(word, str) for word in words):
+        raise InvalidValue(_('The tags are a list of words, such as ["vip", "q4"].'))
+    return words
 
 
 def _stage_named(stages: Sequence[Stage], name: str) -> Stage:

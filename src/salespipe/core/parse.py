@@ -43,12 +43,24 @@ _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY_SYMBOLS = {"฿": "THB", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 
 
+def given_text(value: object, what: str) -> str:
+    """``value`` if it is text; a caller of the Python API may pass anything (None, a
+    number), which is refused here as the command line would refuse it."""
+    if not isinstance(value, str):
+        raise InvalidValue(
+            _("The {what} must be text, not {kind}.").format(
+                what=_(what), kind=type(value).__name__
+            )
+        )
+    return value
+
+
 def money(text: str, *, what: str = N_("value")) -> Decimal:
     """Parse ``150000``, ``150,000``, ``150000.50``, ``150k``, ``1.5m``, ``1.5ล้าน``.
 
     ``what`` (marked with ``N_``) names the value in the error message.
     """
-    raw = text.strip().replace("\u00a0", " ")
+    raw = given_text(text, what).strip().replace("\u00a0", " ")
     for symbol in _CURRENCY_SYMBOLS:
         raw = raw.removeprefix(symbol).strip()
     match = _MONEY.match(raw)
@@ -104,7 +116,7 @@ def choice(value: str, allowed: Iterable[str], option: str) -> str:
 
 
 def currency(text: str) -> str:
-    code = text.strip().upper()
+    code = given_text(text, N_("currency")).strip().upper()
     code = _CURRENCY_SYMBOLS.get(code, code)
     if code not in ISO_4217:
         raise InvalidValue(
@@ -114,7 +126,7 @@ def currency(text: str) -> str:
 
 
 def probability(text: str) -> int:
-    raw = text.strip().removesuffix("%").strip()
+    raw = given_text(text, N_("probability")).strip().removesuffix("%").strip()
     if not raw.isdecimal() or not 0 <= int(raw) <= 100:
         raise InvalidValue(
             _('The probability "{text}" must be a whole number from 0 to 100.').format(text=text)
@@ -126,7 +138,7 @@ MAX_TARGET_DAYS = 36_500  # a hundred years: more is a typing mistake
 
 
 def target_days(text: str) -> int | None:
-    raw = text.strip().lower()
+    raw = given_text(text, N_("target days")).strip().lower()
     if raw in {"none", "-", ""}:
         return None
     if not raw.isdecimal() or not 1 <= int(raw) <= MAX_TARGET_DAYS:
@@ -233,7 +245,7 @@ def _within_years(found: date, text: str, what: str) -> None:
 def day(text: str, *, what: str = N_("date")) -> date:
     """Parse a DATE: YYYY-MM-DD or DD/MM/YYYY (CE or Buddhist Era year), today, tomorrow,
     next week, next month (and in Thai), +3d, -2w, +1m; in the years 1900–2200."""
-    raw = text.strip()
+    raw = given_text(text, what).strip()
     parsed = _relative_day(raw, clock.today()) or _calendar_day(raw)
     if parsed is None:
         raise InvalidValue(
@@ -251,7 +263,7 @@ def moment(text: str, *, what: str = N_("time")) -> datetime:
     """Parse a WHEN, which is never later than now: a day (meaning the end of that day, or
     now for today) or a date and time. A time without an offset is local time; relative
     forms keep the current clock time."""
-    raw = text.strip()
+    raw = given_text(text, what).strip()
     now = clock.now()
     relative = _relative_day(raw, now.date())
     if relative is not None:
@@ -294,6 +306,7 @@ def text(
 
     ``what`` (marked with ``N_``) names the field in the error message.
     """
+    given_text(value, what)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -338,7 +351,7 @@ def _names(stage: Stage) -> tuple[str, ...]:
     return (fold(stage.name),)
 
 
-def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> Stage:
+def stage(stages: Iterable[Stage], name: str | int, *, enabled_only: bool = True) -> Stage:
     """Find a stage by key, name, position among enabled stages, or a unique part of its name.
 
     A default stage still under its default name answers to its Thai and its English name.
@@ -348,6 +361,9 @@ def stage(stages: Iterable[Stage], name: str, *, enabled_only: bool = True) -> S
     the name (Thai writes words without spaces: ``พิจารณา`` finds ``กำลังพิจารณา``).
     The first of these that finds one stage wins; one that finds several is ambiguous.
     """
+    if isinstance(name, int) and not isinstance(name, bool):  # a position, from the API
+        name = str(name)
+    name = given_text(name, N_("stage"))
     every = list(stages)
     candidates = [s for s in every if s.enabled or not enabled_only]
     ordered = sorted(candidates, key=lambda s: s.position)
