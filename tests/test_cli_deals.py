@@ -317,3 +317,29 @@ def test_a_json_array_written_in_batches_is_the_same_bytes(
     ]
     output.json_array(iter(items), batch=2)
     assert capsysbinary.readouterr().out == orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "currency"),
+    [
+        ("$100", 100, "USD"),
+        ("USD 1,200", 1200, "USD"),
+        ("100 eur", 100, "EUR"),
+        ("250,000 บาท", 250000, "THB"),
+        ("1.5 ล้านบาท", 1500000, "THB"),
+        ("150k", 150000, "THB"),
+    ],
+)
+def test_a_value_that_names_its_currency_sets_it(
+    cli, typed: str, value: int, currency: str
+) -> None:
+    """`--value '$100'` was kept as ฿100 (the sign dropped, the config's currency kept);
+    "250,000 บาท", which import reads, was refused."""
+    made = cli.json("add", "A", "--value", typed)
+    assert (made["value"], made["currency"]) == (value, currency)
+
+
+def test_a_value_and_currency_that_disagree_are_refused(cli) -> None:
+    refused = cli("add", "A", "--value", "$100", "--currency", "THB")
+    assert refused.exit_code == 1
+    assert 'The value "$100" is in USD, but --currency says THB' in refused.stderr

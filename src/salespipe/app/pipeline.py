@@ -91,12 +91,13 @@ class DealFields:
             expected_close = close
         else:
             expected_close = parse.day(close, what=N_("--close date"))
+        amount, currency_code = _value_and_currency(value, currency)
         return cls(
             title=None if title is None else parse.text(title, what=N_("title"), required=True),
             customer=None if customer is None else parse.text(customer, what=N_("customer")),
             contact=None if contact is None else parse.text(contact, what=N_("contact")),
-            value=None if value is None else parse.money(value),
-            currency=None if currency is None else parse.currency(currency),
+            value=amount,
+            currency=currency_code,
             owner=None
             if owner is None
             else parse.text(owner, what=N_("owner"), required=True, max_length=100),
@@ -126,6 +127,28 @@ class UndoableChange:
     @property
     def deal_ids(self) -> list[int]:
         return sorted({e.deal_id for e in self.events if e.deal_id is not None})
+
+
+def _value_and_currency(
+    value: str | None, currency: str | None
+) -> tuple[Decimal | None, str | None]:
+    """``--value`` and ``--currency``: a value that names its currency (``$100``,
+    ``250,000 บาท``) sets it, and may not contradict ``--currency`` (``$100`` was kept
+    as ฿100)."""
+    code = None if currency is None else parse.currency(currency)
+    if value is None:
+        return None, code
+    amount, named = parse.money_and_currency(value)
+    if named is None:
+        return amount, code
+    named = parse.currency(named)
+    if code is not None and code != named:
+        raise InvalidValue(
+            _('The value "{value}" is in {named}, but --currency says {code}; give one.').format(
+                value=value, named=named, code=code
+            )
+        )
+    return amount, named
 
 
 class Pipeline:

@@ -41,6 +41,12 @@ _MULTIPLIERS = {
 _MONEY = re.compile(r"^(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>[a-zA-Z\u0e00-\u0e7f]*)$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY_SYMBOLS = {"฿": "THB", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_BAHT = {"บาท": "THB", "baht": "THB"}
+# An ISO code before or after the amount, or baht after it (a unit like ล้าน stays in it).
+_NAMED_CURRENCY = re.compile(
+    r"^(?:(?P<before>[A-Z]{3})\s+(?P<a1>.+)|(?P<a2>.+?)\s*(?P<after>\b[A-Z]{3}|บาท|baht))$",
+    re.IGNORECASE,
+)
 
 
 def given_text(value: object, what: str) -> str:
@@ -55,6 +61,25 @@ def given_text(value: object, what: str) -> str:
     return value
 
 
+def money_and_currency(text: str, *, what: str = N_("value")) -> tuple[Decimal, str | None]:
+    """:func:`money`, and the currency the text names, if it does: a symbol (``$100``,
+    ``฿1.5m``), an ISO code before or after (``USD 100``, ``100 EUR``), or baht written
+    after it (``250,000 บาท``, ``2,000 baht``)."""
+    raw = given_text(text, what).strip().replace("\u00a0", " ")
+    named = None
+    for symbol, code in _CURRENCY_SYMBOLS.items():
+        if raw.startswith(symbol):
+            raw, named = raw.removeprefix(symbol).strip(), code
+            break
+    if named is None:
+        found = _NAMED_CURRENCY.match(raw)
+        if found is not None:
+            raw = (found["a1"] or found["a2"]).strip()
+            word = found["before"] or found["after"]
+            named = _BAHT.get(word.casefold(), word.upper())
+    return _amount(raw, text, what), named
+
+
 def money(text: str, *, what: str = N_("value")) -> Decimal:
     """Parse ``150000``, ``150,000``, ``150000.50``, ``150k``, ``1.5m``, ``1.5ล้าน``.
 
@@ -63,6 +88,10 @@ def money(text: str, *, what: str = N_("value")) -> Decimal:
     raw = given_text(text, what).strip().replace("\u00a0", " ")
     for symbol in _CURRENCY_SYMBOLS:
         raw = raw.removeprefix(symbol).strip()
+    return _amount(raw, text, what)
+
+
+def _amount(raw: str, text: str, what: str) -> Decimal:
     match = _MONEY.match(raw)
     if not match:
         raise InvalidValue(
