@@ -343,3 +343,14 @@ def test_a_value_and_currency_that_disagree_are_refused(cli) -> None:
     refused = cli("add", "A", "--value", "$100", "--currency", "THB")
     assert refused.exit_code == 1
     assert 'The value "$100" is in USD, but --currency says THB' in refused.stderr
+
+
+def test_a_quote_in_another_currency_than_the_deals_is_refused(cli) -> None:
+    """`quote --amount '$50'` on a baht deal set its value to ฿50."""
+    cli("add", "A", "--value", "100k")
+    refused = cli("quote", "1", "--valid-until", "+10d", "--amount", "$50")
+    assert refused.exit_code == 1
+    assert "The quote amount is in USD, but deal 1 is in THB" in refused.stderr
+    assert cli.json("show", "1")["value"] == 100000
+    assert cli("quote", "1", "--valid-until", "+10d", "--amount", "฿90k").exit_code == 0
+    assert cli.json("show", "1")["value"] == 90000

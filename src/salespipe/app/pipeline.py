@@ -527,10 +527,25 @@ class Pipeline:
             return work.change
 
     def quote(
-        self, deal_id: int, *, valid_until: date, amount: Decimal | None = None, note: str = ""
+        self,
+        deal_id: int,
+        *,
+        valid_until: date,
+        amount: Decimal | None = None,
+        note: str = "",
+        currency: str | None = None,
     ) -> Change:
+        """Record a quotation; ``currency``: the one its amount was written in, if it
+        named one, which must be the deal's."""
         with self.work("quote") as work:
             before = work.deal(deal_id)
+            if currency is not None and currency != before.currency:
+                raise InvalidValue(
+                    _(
+                        "The quote amount is in {named}, but deal {deal_id} is in {currency}; "
+                        "change the deal's currency first (edit --currency)."
+                    ).format(named=currency, deal_id=deal_id, currency=before.currency)
+                )
             if not before.is_open:
                 raise NotAllowed(
                     _("Deal {deal_id} is {status}; quotes are for open deals.").format(

@@ -552,10 +552,15 @@ def register(app: typer.Typer) -> None:
         Example: salespipe quote 12 --valid-until +30d --amount 1.45m --note "5% off"
         """
         until = parse.day(valid_until, what=N_("--valid-until date"))
-        money = parse.money(amount, what=N_("quote amount")) if amount is not None else None
+        money, named = (None, None)
+        if amount is not None:
+            money, named = parse.money_and_currency(amount, what=N_("quote amount"))
         parse.text(note, what=N_("quote note"), multiline=True, max_length=2000)
         pipeline = state(ctx).pipeline()
-        change = pipeline.quote(deal_id, valid_until=until, amount=money, note=note)
+        currency = None if named is None else parse.currency(named)
+        change = pipeline.quote(
+            deal_id, valid_until=until, amount=money, note=note, currency=currency
+        )
         _report_change(
             change,
             as_json,
