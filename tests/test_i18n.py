@@ -217,3 +217,12 @@ def test_anything_but_thai_is_english(lang: str | None) -> None:
     i18n.set_language(lang)
     assert i18n.language() == "en"
     assert i18n._("Won") == "Won"
+
+
+def test_a_thai_refusal_repeats_a_date_in_the_buddhist_era(cli) -> None:
+    """`--lang th check --as-of 2569-12-20` said "วันที่ --as-of 2026-12-20 ยังมาไม่ถึง":
+    the era was set only once the data file was read, after the date was refused."""
+    refused = cli("--lang", "th", "check", "--as-of", "2569-12-20")
+    assert refused.exit_code == 1
+    assert "2569-12-20" in refused.stderr
+    assert "2026" not in refused.stderr

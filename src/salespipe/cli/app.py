@@ -177,15 +177,16 @@ class State:
         fmt.set_era("ce" if self.as_json else settings.display_era(config, language))
 
 
-def choose_language(flag: str | None) -> None:
+def choose_language(flag: str | None, *, as_json: bool = False) -> None:
     """The language of this run until the data file is read: --lang, SALESPIPE_LANG, the
-    locale (a bad SALESPIPE_LANG is reported when the command opens the file)."""
+    locale (a bad SALESPIPE_LANG is reported when the command opens the file); and its
+    era, Buddhist in Thai (but in JSON), for a date a refusal repeats before then."""
     try:
         language = settings.display_language(flag)
     except InvalidValue:
         language = settings.lang_of_locale() or "en"
     i18n.set_language(language)
-    fmt.set_era("ce")
+    fmt.set_era("ce" if as_json else settings.display_era({}, language))
 
 
 def _announce_new_file(change: "Change") -> None:
@@ -313,7 +314,7 @@ def root(
         message = _('{option} "{lang}" is not th or en.').format(option="--lang", lang=lang)
         output.error(SalespipeError(message), False)
         raise typer.Exit(1)
-    choose_language(lang)
+    choose_language(lang, as_json=bool(ctx.meta.get("salespipe.json")))
     ctx.obj = State(db=db, lang=lang)
 
 
