@@ -3,6 +3,7 @@ reach the database told in one sentence (a salespipe error with exit 4)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,9 @@ def test_a_setting_the_driver_refuses_is_named_not_called_unreachable(
     assert said in refused.stderr
     assert "cannot be reached" not in refused.stderr
     assert SECRET not in refused.stderr
+
+
+def test_an_address_libpq_cannot_parse_is_named_as_the_address(cli: Any) -> None:
+    refused = cli("--db", "postgresql://[bad", "list", "--json")
+    assert refused.exit_code == 4
+    assert json.loads(refused.stdout)["error"]["code"] == "database_address_invalid"

@@ -44,7 +44,7 @@ _LOGIN_REFUSED = re.compile(
 _BAD_ADDRESS = re.compile(
     r"^(?:connection is bad: )?(?:invalid (?:URI query parameter|connection option"
     r"|percent-encoded token|integer value|\w+ value)|missing \"=\" after"
-    r"|unterminated quoted string)"
+    r"|unterminated quoted string|end of string reached|invalid .* in URI)"
 )
 _LOST = re.compile(
     r"server closed the connection|connection (?:is )?(?:lost|closed)|terminating connection"
