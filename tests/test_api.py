@@ -126,6 +126,8 @@ REPORTS = [
     ("winrate", {"by": "owner"}, ["winrate", "--by", "owner"]),
     ("stale", {"as_of": "2026-10-15"}, ["stale", "--as-of", "2026-10-15"]),
     ("check", {}, ["check"]),
+    ("calibrate", {}, ["calibrate"]),  # it lacked the "applied" the command prints
+    ("slips", {}, ["slips"]),
 ]
 
 

@@ -103,6 +103,7 @@ class Calibration:
             "as_of": self.as_of.isoformat(),
             "prior_deals": PRIOR_DEALS,
             "stages": [stage.to_dict() for stage in self.stages],
+            "applied": False,  # a calibration alone sets nothing (CalibrateRun: --apply)
         }
 
 
