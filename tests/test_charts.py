@@ -187,3 +187,15 @@ def test_a_long_title_goes_on_over_lines_and_keeps_its_date(width: int) -> None:
     assert title in words
     assert footer in words
     assert "…" not in chart
+
+
+def test_short_amounts_round_halves_up_as_people_do() -> None:
+    """The forecast chart showed a P50 of ฿1,450,000 as ฿1.4M (Decimal's half-even)."""
+    from decimal import Decimal
+
+    from salespipe.present.report_views import short_money
+
+    assert short_money(Decimal("1450000"), "THB") == "฿1.5M"
+    assert short_money(Decimal("1250000"), "THB") == "฿1.3M"
+    assert short_money(Decimal("249500"), "THB") == "฿250k"
+    assert short_money(Decimal("2500"), "USD") == "USD 3k"

@@ -129,3 +129,11 @@ def test_list_customer_and_search_match_thai_prefixes_and_latin_case(cli) -> Non
     assert [d["id"] for d in cli.json("list", "--customer", "siam")] == [2]
     assert [d["id"] for d in cli.json("list", "--search", "บัญชี")] == [1]
     assert [d["id"] for d in cli.json("list", "--search", "จํากัด")] == [1]  # ํ + า for ำ
+
+
+def test_a_search_finds_thai_digits_by_the_digits_they_are(cli) -> None:
+    """--search "พระราม 9" found nothing where the customer was written "พระราม ๙"."""
+    assert cli("add", "POS", "--customer", "ห้างพระราม ๙").exit_code == 0
+    for typed in ("พระราม 9", "พระราม ๙"):
+        assert [d["id"] for d in cli.json("list", "--search", typed)] == [1]
+    assert [d["id"] for d in cli.json("list", "--customer", "พระราม 9")] == [1]

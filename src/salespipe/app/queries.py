@@ -116,14 +116,14 @@ class DealQuery:
 def mentioned_in_history(events: Iterable[Record], text: str) -> frozenset[int]:
     """The deals with a note or a reason (of any event) holding ``text``, matched as
     :func:`collation.fold` matches: NFC, Latin case ignored."""
-    wanted = collation.fold(text)
+    wanted = collation.searched(text)
     found: set[int] = set()
     for event in events:
         deal_id = event.get("deal_id")
         if deal_id is None or deal_id in found:
             continue
         note = event.get("text") if event.get("type") == "note" else None
-        if any(wanted in collation.fold(said) for said in (note, event.get("reason")) if said):
+        if any(wanted in collation.searched(said) for said in (note, event.get("reason")) if said):
             found.add(deal_id)
     return frozenset(found)
 
@@ -158,18 +158,18 @@ def _filters(
     # Text matches as people expect: NFC, Latin case ignored, any part of it (so the
     # beginning of a Thai word, written without spaces, matches too): see collation.matches.
     if query.customer:
-        customer = collation.fold(query.customer)
-        tests.append(lambda r: customer in collation.fold(r["customer"]))
+        customer = collation.searched(query.customer)
+        tests.append(lambda r: customer in collation.searched(r["customer"]))
     if query.tag:
         tag = query.tag
         tests.append(lambda r: tag in r["tags"])
     if query.search:
-        wanted = collation.fold(query.search)
+        wanted = collation.searched(query.search)
         history = query.found_in_history
         tests.append(
             lambda r: (
                 r["id"] in history
-                or any(wanted in collation.fold(text) for text in _searched_texts(r))
+                or any(wanted in collation.searched(text) for text in _searched_texts(r))
             )
         )
     tests.extend(_date_filters(query))

@@ -77,7 +77,13 @@ def matches(needle: str, haystack: str) -> bool:
     Thai is written without spaces between words, so any part of the text matches:
     the beginning of a word (``เสนอ`` in ``ใบเสนอราคา``) as well as a whole one.
     """
-    return fold(needle) in fold(haystack)
+    return searched(needle) in searched(haystack)
+
+
+def searched(text: str) -> str:
+    """The form text is searched in: :func:`fold`, Thai digits as the digits they are
+    ("พระราม ๙" is found by "พระราม 9")."""
+    return fold(text).translate(_THAI_DIGITS)
 
 
 def _dictionary_order(text: str) -> str:

@@ -7,7 +7,7 @@ is drawn); tables and fields as :mod:`salespipe.present.render` blocks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from salespipe.core import fmt
@@ -199,13 +199,14 @@ def _period_label(row: ForecastRow) -> str:
 
 def short_money(value: Decimal, currency: str) -> str:
     """An amount in a few characters: ``฿1.2M``, ``฿350k``, ``USD 900``."""
+    # Halves up, as people round (Decimal's own format rounds 1.45M to half even: 1.4M).
     magnitude = abs(value)
     if magnitude >= 1_000_000:
-        number = f"{value / 1_000_000:.1f}M"
+        number = f"{(value / 1_000_000).quantize(Decimal('0.1'), ROUND_HALF_UP)}M"
     elif magnitude >= 1_000:
-        number = f"{value / 1_000:.0f}k"
+        number = f"{(value / 1_000).quantize(Decimal(1), ROUND_HALF_UP)}k"
     else:
-        number = f"{value:.0f}"
+        number = f"{Decimal(value).quantize(Decimal(1), ROUND_HALF_UP)}"
     symbol = fmt.SYMBOLS.get(currency)
     return f"{symbol}{number}" if symbol is not None else f"{currency} {number}".strip()
 
