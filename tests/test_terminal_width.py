@@ -403,3 +403,33 @@ def _read_until(master: int, text: str | None, seconds: float = 30) -> str:
             break
         shown += data
     return shown.decode("utf-8", "replace")
+
+
+def test_the_delete_question_takes_a_thai_answer(tmp_path: Path) -> None:
+    """Asked in Thai, it refused "ใช่" with an English "Error: invalid input"."""
+    import pty
+
+    env = {**os.environ, "SALESPIPE_DB": str(tmp_path / "p.json"), "TERM": "xterm"}
+    added = subprocess.run([*salespipe_command(), "add", "ERP"], env=env, capture_output=True)
+    assert added.returncode == 0, added.stderr
+    pid, master = pty.fork()
+    if pid == 0:
+        command = [*salespipe_command(), "--lang", "th", "delete", "1"]
+        os.execve(command[0], command, env)
+    shown = _read_until(master, "[y/N]")
+    os.write(master, "ใช่\r".encode())
+    shown += _read_until(master, None, seconds=10)
+    assert _ended(pid) == 0, shown  # it asked again, for ever, before
+    assert "invalid input" not in shown
+    gone = subprocess.run([*salespipe_command(), "show", "1"], env=env, capture_output=True)
+    assert gone.returncode == 1
+
+
+def _ended(pid: int) -> int | None:
+    """The exit code of a process that has ended; None (after killing it) if it has not."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        return None
+    return os.waitstatus_to_exitcode(status)

@@ -204,16 +204,26 @@ def say(message: str, hang: int = 0) -> None:
         sys.stdout.flush()
 
 
+YES = frozenset(("y", "yes", "ใช่", "ช", "ตกลง"))
+NO = frozenset(("", "n", "no", "ไม่", "ม", "ไม่ใช่"))
+
+
 def ask(question: str) -> bool | None:
-    """A yes-or-no question at the terminal (no by default); None when it was not answered
-    (Ctrl-C or Ctrl-D), which Click would otherwise end with its own English "Aborted!"."""
+    """A yes-or-no question at the terminal (no by default), answered in English or Thai;
+    None when it was not answered (Ctrl-C or Ctrl-D), which Click would otherwise end with
+    its own English "Aborted!"."""
     import typer
 
-    try:
-        return typer.confirm(question, default=False)
-    except typer.Abort:
-        sys.stdout.write("\n")
-        return None
+    while True:
+        try:
+            answer = typer.prompt(f"{question} [y/N]", default="", show_default=False)
+        except typer.Abort:
+            sys.stdout.write("\n")
+            return None
+        word = answer.strip().casefold()
+        if word in YES or word in NO:
+            return word in YES
+        sys.stdout.write(_("Answer y (yes) or n (no).") + "\n")
 
 
 # The least room beside a hanging label; narrower, a line wraps as a sentence does.
