@@ -176,13 +176,15 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         say(seen)
         return
     laid_out: list[render.Block] = []  # blocks in a row are laid out together
-    said = str | parts.Drawing | parts.Warned | parts.Noted | parts.Hanging
+    said = str | parts.Drawing | parts.Warned | parts.Noted | parts.Hanging | parts.Verbatim
     for part in seen:
         if isinstance(part, said) and laid_out:
             blocks(laid_out)
             laid_out = []
         if isinstance(part, str):
             say(part)
+        elif isinstance(part, parts.Verbatim):
+            verbatim(part.text)
         elif isinstance(part, parts.Hanging):
             say(part.text, part.hang)
         elif isinstance(part, parts.Drawing):

@@ -10,13 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salespipe.cli import output
-from salespipe.core.errors import UsageError
-from salespipe.core.i18n import _
 from salespipe.core.tally import Period
 
 if TYPE_CHECKING:
     from salespipe.present import html
+    from salespipe.present.transfer_views import PageShown, PageWritten
     from salespipe.reports.scope import Scope
     from salespipe.storage.port import Storage
 
@@ -61,16 +59,12 @@ def _parts(
     )
 
 
-def write_page(target: str, page: str, database: Storage, *, as_json: bool = False) -> None:
-    """Write ``page`` to the file ``target`` (``-``: stdout) and say where it went (with
-    ``as_json``, as JSON: ``{"file": …, "format": "html"}``)."""
+def write_page(target: str, page: str, database: Storage) -> PageWritten | PageShown:
+    """Write ``page`` to the file ``target`` (``-``: it goes to stdout as the result)."""
+    from salespipe.present.transfer_views import PageShown, PageWritten
+
     if target == "-":
-        if as_json:
-            raise UsageError(
-                _("--html - puts the page itself on stdout; leave out --json, or name a file.")
-            )
-        output.verbatim(page.rstrip("\n"))
-        return
+        return PageShown(page)
     from salespipe.cli.transfer import refuse_database_target
     from salespipe.transfer.target import export_target
 
@@ -78,7 +72,4 @@ def write_page(target: str, page: str, database: Storage, *, as_json: bool = Fal
     refuse_database_target(path, database, "--html")
     with export_target(path) as handle:  # the export's rules: private, links followed
         handle.write(page.encode("utf-8"))
-    if as_json:
-        output.json({"file": str(path), "format": "html"})
-        return
-    output.say(_("Wrote the report page to {path}.").format(path=path))
+    return PageWritten(str(path))

@@ -173,7 +173,8 @@ def _write_report_page(ctx: typer.Context, target: str, scope: "Scope", *, perio
     from salespipe.cli import report_pages
 
     page = report_pages.report_page(scope, period=period)
-    report_pages.write_page(target, page, state(ctx).pipeline().store, as_json=state(ctx).as_json)
+    written = report_pages.write_page(target, page, state(ctx).pipeline().store)
+    output.result(written, state(ctx).as_json)
 
 
 def _write_report_pages(
@@ -193,7 +194,8 @@ def _write_report_pages(
     page = report_pages.per_pipeline_report_page(
         ((parse.pipeline_name(p), s) for p, s in scopes), period=period
     )
-    report_pages.write_page(target, page, pipeline.store, as_json=state(ctx).as_json)
+    written = report_pages.write_page(target, page, pipeline.store)
+    output.result(written, state(ctx).as_json)
 
 
 def _write_forecast_page(
@@ -215,7 +217,8 @@ def _write_forecast_page(
     else:
         scope = _scope(ctx, owner, as_of, history=True)
         page = html.forecast_page(make(scope), pipeline=scope.pipeline_name)
-    report_pages.write_page(target, page, state(ctx).pipeline().store, as_json=state(ctx).as_json)
+    written = report_pages.write_page(target, page, state(ctx).pipeline().store)
+    output.result(written, state(ctx).as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,13 @@ class Warned:
 
 
 @dataclass(frozen=True)
+class Verbatim:
+    """Text a reader takes as it is (a page of HTML): on stdout, never rewrapped."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Noted:
     """A remark for the person (how to see more), not part of what a script reads: said
     on stderr as it is."""
@@ -41,5 +48,5 @@ class Hanging:
     hang: int
 
 
-Part = Block | Drawing | Warned | Noted | Hanging | str
+Part = Block | Drawing | Warned | Noted | Hanging | Verbatim | str
 View = str | Sequence[Part]

@@ -67,6 +67,8 @@ VIEWS = {
     "salespipe.present.team_results.TeamList": "team_results.team_list_view",
     "salespipe.present.team_results.TeamChanged": "team_results.team_changed_view",
     "salespipe.present.transfer_views.ExportWritten": "transfer_views.export_view",
+    "salespipe.present.transfer_views.PageWritten": "transfer_views.page_written_view",
+    "salespipe.present.transfer_views.PageShown": "transfer_views.page_shown_view",
     "salespipe.transfer.importing.ImportReport": "transfer_views.import_view",
     "salespipe.transfer.copying.CopyReport": "transfer_views.copy_view",
 }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from salespipe.core.i18n import _, ngettext
-from salespipe.present.parts import Part, Warned
+from salespipe.present.parts import Part, Verbatim, Warned
 
 if TYPE_CHECKING:
     from salespipe.transfer.copying import CopyReport
@@ -27,6 +27,34 @@ class ExportWritten:
 
     def to_dict(self) -> dict[str, object]:
         return {"file": self.file, "format": self.format, **self.counts}
+
+
+@dataclass(frozen=True)
+class PageWritten:
+    """``report --html FILE`` (and ``forecast``): where the page went."""
+
+    file: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "format": "html"}
+
+
+@dataclass(frozen=True)
+class PageShown:
+    """``--html -``: the page itself, on stdout (in ``--json``, as its ``page``)."""
+
+    page: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"format": "html", "page": self.page}
+
+
+def page_written_view(result: PageWritten) -> str:
+    return _("Wrote the report page to {path}.").format(path=result.file)
+
+
+def page_shown_view(result: PageShown) -> list[Part]:
+    return [Verbatim(result.page.rstrip("\n"))]
 
 
 def export_view(result: ExportWritten) -> str:
