@@ -65,27 +65,13 @@ def in_terminal(
         start_new_session=True,
     )
     os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 60
     try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 1)
-            if not ready:
-                if process.poll() is not None:
-                    break
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the process has closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
+        shown = _read_until(master, None, seconds=60)
     finally:
         os.close(master)
         process.wait(timeout=30)
-    assert process.returncode in codes, b"".join(chunks).decode()
-    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert process.returncode in codes, shown
+    return shown.replace("\r\n", "\n")
 
 
 def build(cli: Any, lang: str) -> None:
@@ -425,11 +411,15 @@ def test_the_delete_question_takes_a_thai_answer(tmp_path: Path) -> None:
     assert gone.returncode == 1
 
 
-def _ended(pid: int) -> int | None:
-    """The exit code of a process that has ended; None (after killing it) if it has not."""
-    done, status = os.waitpid(pid, os.WNOHANG)
-    if done == 0:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        return None
-    return os.waitstatus_to_exitcode(status)
+def _ended(pid: int, seconds: float = 10) -> int | None:
+    """The exit code of a process that ends within ``seconds``; None (after killing it)
+    if it does not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return None
