@@ -351,20 +351,14 @@ def test_ctrl_c_at_the_delete_question_keeps_the_deal_in_the_users_language(
 ) -> None:
     """Ctrl-C at "Delete deal 1?" ends with exit 130 and says, in Thai, that nothing was
     deleted (Click's own ending was an English "Aborted!" and exit 1)."""
-    import pty
-
     env = {**os.environ, "SALESPIPE_DB": str(tmp_path / "p.json"), "TERM": "xterm"}
     added = subprocess.run([*salespipe_command(), "add", "ERP"], env=env, capture_output=True)
     assert added.returncode == 0, added.stderr
-    pid, master = pty.fork()
-    if pid == 0:  # the child: the pseudo-terminal is its controlling terminal
-        command = [*salespipe_command(), "--lang", "th", "delete", "1"]
-        os.execve(command[0], command, env)
+    pid, master = _delete_in_thai(env)
     shown = _read_until(master, "[y/N]")
     os.write(master, b"\x03")
-    shown += _read_until(master, None)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 130
+    shown += _read_until(master, None, seconds=10)
+    assert _ended(pid) == 130, shown
     assert "ไม่ได้ลบอะไร" in shown
     assert "Aborted" not in shown
     listed = subprocess.run([*salespipe_command(), "show", "1"], env=env, capture_output=True)
@@ -393,15 +387,10 @@ def _read_until(master: int, text: str | None, seconds: float = 30) -> str:
 
 def test_the_delete_question_takes_a_thai_answer(tmp_path: Path) -> None:
     """Asked in Thai, it refused "ใช่" with an English "Error: invalid input"."""
-    import pty
-
     env = {**os.environ, "SALESPIPE_DB": str(tmp_path / "p.json"), "TERM": "xterm"}
     added = subprocess.run([*salespipe_command(), "add", "ERP"], env=env, capture_output=True)
     assert added.returncode == 0, added.stderr
-    pid, master = pty.fork()
-    if pid == 0:
-        command = [*salespipe_command(), "--lang", "th", "delete", "1"]
-        os.execve(command[0], command, env)
+    pid, master = _delete_in_thai(env)
     shown = _read_until(master, "[y/N]")
     os.write(master, "ใช่\r".encode())
     shown += _read_until(master, None, seconds=10)
@@ -423,3 +412,19 @@ def _ended(pid: int, seconds: float = 10) -> int | None:
     os.kill(pid, 9)
     os.waitpid(pid, 0)
     return None
+
+
+def _delete_in_thai(env: dict[str, str]) -> tuple[int, int]:
+    """`salespipe --lang th delete 1` on a pseudo-terminal that is its controlling
+    terminal; its pid and the terminal's other end."""
+    import pty
+    import signal
+
+    pid, master = pty.fork()
+    if pid == 0:
+        # A job started in the background (a CI runner's) ignores Ctrl-C, and its
+        # children would too: the command must hear it as a person's terminal sends it.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        command = [*salespipe_command(), "--lang", "th", "delete", "1"]
+        os.execve(command[0], command, env)
+    return pid, master
