@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 
 from salespipe.core import clock, collation
 from salespipe.core.currencies import ISO_4217
+from salespipe.core.currency_names import AMBIGUOUS_DOLLAR, CurrencyClash, split_currency
 from salespipe.core.errors import (
     AmbiguousPipeline,
     AmbiguousStage,
@@ -41,12 +42,6 @@ _MULTIPLIERS = {
 _MONEY = re.compile(r"^(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>[a-zA-Z\u0e00-\u0e7f]*)$")
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY_SYMBOLS = {"฿": "THB", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
-_BAHT = {"บาท": "THB", "baht": "THB"}
-# An ISO code before or after the amount, or baht after it (a unit like ล้าน stays in it).
-_NAMED_CURRENCY = re.compile(
-    r"^(?:(?P<before>[A-Z]{3})\s+(?P<a1>.+)|(?P<a2>.+?)\s*(?P<after>\b[A-Z]{3}|บาท|baht))$",
-    re.IGNORECASE,
-)
 
 
 def given_text(value: object, what: str) -> str:
@@ -62,22 +57,17 @@ def given_text(value: object, what: str) -> str:
 
 
 def money_and_currency(text: str, *, what: str = N_("value")) -> tuple[Decimal, str | None]:
-    """:func:`money`, and the currency the text names, if it does: a symbol (``$100``,
-    ``฿1.5m``), an ISO code before or after (``USD 100``, ``100 EUR``), or baht written
-    after it (``250,000 บาท``, ``2,000 baht``)."""
-    raw = given_text(text, what).strip().replace("\u00a0", " ")
-    named = None
-    for symbol, code in _CURRENCY_SYMBOLS.items():
-        if raw.startswith(symbol):
-            raw, named = raw.removeprefix(symbol).strip(), code
-            break
-    if named is None:
-        found = _NAMED_CURRENCY.match(raw)
-        if found is not None:
-            raw = (found["a1"] or found["a2"]).strip()
-            word = found["before"] or found["after"]
-            named = _BAHT.get(word.casefold(), word.upper())
-    return _amount(raw, text, what), named
+    """:func:`money`, and the currency the text names, if it does, as an import reads
+    it (:mod:`.currency_names`): ``$100``, ``USD 1,200``, ``100 EUR``, ``250,000 บาท``."""
+    try:
+        body, named = split_currency(given_text(text, what).replace("\u00a0", " "))
+    except CurrencyClash as clash:
+        raise InvalidValue(
+            _('The {what} "{text}": {problem}.').format(what=_(what), text=text, problem=clash)
+        ) from None
+    if named == AMBIGUOUS_DOLLAR:
+        named = "USD"  # typed, not imported: no --currency of a file's to stand for it
+    return _amount(body, text, what), named
 
 
 def money(text: str, *, what: str = N_("value")) -> Decimal:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from salespipe.core import parse
+from salespipe.core.currency_names import AMBIGUOUS_DOLLAR
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import NextAction, Quote, Status
@@ -25,7 +26,6 @@ from salespipe.transfer.crm_formats import Layout, closing_status
 from salespipe.transfer.dates import DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
 from salespipe.transfer.values import (
-    AMBIGUOUS_DOLLAR,
     Amount,
     BadValue,
     DecimalMark,

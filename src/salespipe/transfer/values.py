@@ -15,6 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple
 
 from salespipe.core import parse
+from salespipe.core.currency_names import (
+    AMBIGUOUS_DOLLAR,
+    CURRENCY_NAMES,
+    SYMBOLS,
+    CurrencyClash,
+    split_currency,
+)
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.parse import MAX_MONEY
@@ -59,38 +66,6 @@ def long_text(raw: str, *, what: str, max_length: int = 10_000) -> str:
 
 
 # -- amounts ---------------------------------------------------------------------------------
-# "$" is the dollar of many countries: the import reads it as --currency, else USD, and
-# says so.
-AMBIGUOUS_DOLLAR = "$"
-_SYMBOLS = {
-    "฿": "THB",
-    "US$": "USD",
-    "$": AMBIGUOUS_DOLLAR,
-    "A$": "AUD",
-    "C$": "CAD",
-    "HK$": "HKD",
-    "NZ$": "NZD",
-    "R$": "BRL",
-    "₽": "RUB",
-    "руб.": "RUB",
-    "руб": "RUB",
-    "zł": "PLN",
-    "₺": "TRY",
-    "₪": "ILS",
-    "€": "EUR",
-    "£": "GBP",
-    "¥": "JPY",
-    "₹": "INR",
-    "₩": "KRW",
-    "₫": "VND",
-    "₱": "PHP",
-    "RM": "MYR",
-    "S$": "SGD",
-}
-_SYMBOLS_LONGEST_FIRST = sorted(_SYMBOLS, key=len, reverse=True)
-_CODE_AROUND = re.compile(
-    r"^(?:(?P<pre>[A-Za-z]{3})\s*)?(?P<body>.*?)(?:\s*(?P<post>[A-Za-z]{3}))?$"
-)
 _THOUSANDS_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
 _GROUPED_COMMA = re.compile(r"^[1-9]\d{0,2}(,\d{3}){2,}$")
 _GROUPED_DOT = re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}$")
@@ -109,47 +84,11 @@ class Amount(NamedTuple):
     unit: bool = False
 
 
-def _named_currency(text: str) -> tuple[str, str] | None:
-    """``1,500,000 บาท``, ``2,000 baht``, ``1.5 ล้านบาท``: the amount and the currency a
-    name after it gives (a Latin name as a word of its own; Thai runs its words on)."""
-    folded = text.casefold()
-    for name in _NAMES_LONGEST_FIRST:
-        if not folded.endswith(name) or len(folded) == len(name):
-            continue
-        before = folded[-len(name) - 1]
-        if name.isascii() and before.isalpha():
-            continue
-        return text[: -len(name)].strip(), _CURRENCY_NAMES[name]
-    return None
-
-
 def _strip_currency(raw: str) -> tuple[str, str | None]:
-    text = raw.strip()
-    if text[:1].isdigit() and text[-1:].isdigit():
-        return text, None  # a bare number, as most exports write amounts
-    named = _named_currency(text)
-    if named is not None:
-        return named
-    found: str | None = None
-    for symbol in _SYMBOLS_LONGEST_FIRST:
-        if text.startswith(symbol):
-            text, found = text[len(symbol) :].strip(), _SYMBOLS[symbol]
-            break
-        if text.endswith(symbol):
-            text, found = text[: -len(symbol)].strip(), _SYMBOLS[symbol]
-            break
-    match = _CODE_AROUND.match(text)
-    if match and (match["pre"] or match["post"]):
-        code = (match["pre"] or match["post"]).upper()
-        dollar = found == AMBIGUOUS_DOLLAR and code.endswith("D")  # "$5 SGD"
-        if found and found != code and not dollar:
-            raise BadValue(
-                _("the amount names two currencies ({first} and {second})").format(
-                    first=found, second=code
-                )
-            )
-        return match["body"], code
-    return text, found
+    try:
+        return split_currency(raw)
+    except CurrencyClash as clash:
+        raise BadValue(str(clash)) from None
 
 
 DecimalMark = Literal[",", "."]
@@ -335,63 +274,13 @@ def _with_unit(body: str) -> Decimal:
         raise BadValue(exc.message.rstrip(".")) from None
 
 
-# Currencies as CRMs name them in English (Dynamics 365 writes "US Dollar").
-_CURRENCY_NAMES = {
-    "us dollar": "USD",
-    "us dollars": "USD",
-    "u.s. dollar": "USD",
-    "united states dollar": "USD",
-    "thai baht": "THB",
-    "baht": "THB",
-    "บาท": "THB",
-    "euro": "EUR",
-    "euros": "EUR",
-    "british pound": "GBP",
-    "pound sterling": "GBP",
-    "japanese yen": "JPY",
-    "yen": "JPY",
-    "singapore dollar": "SGD",
-    "malaysian ringgit": "MYR",
-    "ringgit": "MYR",
-    "indonesian rupiah": "IDR",
-    "vietnamese dong": "VND",
-    "philippine peso": "PHP",
-    "indian rupee": "INR",
-    "chinese yuan": "CNY",
-    "chinese yuan renminbi": "CNY",
-    "yuan renminbi": "CNY",
-    "hong kong dollar": "HKD",
-    "australian dollar": "AUD",
-    "canadian dollar": "CAD",
-    "new zealand dollar": "NZD",
-    "swiss franc": "CHF",
-    "korean won": "KRW",
-    "south korean won": "KRW",
-    "russian ruble": "RUB",
-    "russian rouble": "RUB",
-    "brazilian real": "BRL",
-    "mexican peso": "MXN",
-    "swedish krona": "SEK",
-    "norwegian krone": "NOK",
-    "danish krone": "DKK",
-    "polish zloty": "PLN",
-    "czech koruna": "CZK",
-    "south african rand": "ZAR",
-    "uae dirham": "AED",
-    "saudi riyal": "SAR",
-}
-
-
-_NAMES_LONGEST_FIRST = sorted(_CURRENCY_NAMES, key=len, reverse=True)
-
-
 def currency_code(raw: str) -> str | None:
     """An ISO code from a code, a symbol or an English name; ``$`` stays ambiguous."""
     text = raw.strip()
     if not text:
         return None
-    named = _CURRENCY_NAMES.get(" ".join(text.casefold().split()))
-    code = named or _SYMBOLS.get(text, text.upper())
+    named = CURRENCY_NAMES.get(" ".join(text.casefold().split()))
+    code = named or SYMBOLS.get(text, text.upper())
     if code == AMBIGUOUS_DOLLAR:
         return code
     if not re.fullmatch(r"[A-Z]{3}", code):
