@@ -162,19 +162,6 @@ class DateOrderClues:
         return next(iter(self._seen)) if len(self._seen) == 1 else None
 
 
-class ThaiText:
-    """Whether a file holds Thai, from its text shown a chunk at a time (its 2-digit
-    years may then be Buddhist Era: :class:`DateReader`)."""
-
-    _THAI = re.compile("[\u0e00-\u0e7f]")
-
-    def __init__(self) -> None:
-        self.found = False
-
-    def look(self, text: str) -> None:
-        self.found = self.found or bool(self._THAI.search(text))
-
-
 @dataclass(frozen=True)
 class DateReader:
     """Reads the date forms of one file; ``order`` settles ``01/02/2025``.

@@ -28,7 +28,7 @@ from salespipe.transfer.crm_formats import (
     recognise,
 )
 from salespipe.transfer.csvfile import read_table
-from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader, ThaiText
+from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
 from salespipe.transfer.formulas import from_spreadsheet
 from salespipe.transfer.pending import Packer, Pending, StageLabel
@@ -39,7 +39,7 @@ from salespipe.transfer.restore import (
     is_backup,
 )
 from salespipe.transfer.rows import Problem, RowInvalid, RowReader, RowRules
-from salespipe.transfer.values import DecimalMark, DecimalMarkClues
+from salespipe.transfer.values import DecimalMark, DecimalMarkClues, ThaiText
 
 Progress = Callable[[int, int], None]
 
@@ -144,13 +144,18 @@ def _read_csv(
     # The options are checked before the file is read: a mistake in one shows at once.
     columns = _pairs(options.columns, "--column")
     maps = value_maps(options.value_maps)
-    clues, marks, thai = DateOrderClues(), DecimalMarkClues(), ThaiText()
+    thai = ThaiText()  # the date reader asks it too
+    clues, marks = DateOrderClues(), DecimalMarkClues(thai)
     settled = options.dates or options.date_format
     table = read_table(
         path,
         data,
         options.encoding,
-        look=_looker(None if settled else clues, None if options.decimal_mark else marks, thai),
+        look=_looker(
+            None if settled else clues,
+            None if options.decimal_mark else marks,
+            thai if options.decimal_mark else None,  # else the marks show it the text
+        ),
         header=not options.no_header,
     )
     rules = RowRules(
@@ -183,10 +188,12 @@ def _read_csv(
 
 
 def _looker(
-    dates: DateOrderClues | None, marks: DecimalMarkClues | None, thai: ThaiText
-) -> Callable[[str], None]:
+    dates: DateOrderClues | None, marks: DecimalMarkClues | None, thai: ThaiText | None
+) -> Callable[[str], None] | None:
     """What is shown the file's text before its rows are read: the clues still wanted."""
     wanted = [clue.look for clue in (dates, marks, thai) if clue is not None]
+    if not wanted:
+        return None
 
     def look(text: str) -> None:
         for each in wanted:

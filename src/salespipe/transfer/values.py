@@ -138,7 +138,6 @@ _COMMA_ALONE = r"\d+,\d{1,2}"
 _DOT_SHOWN = r"\d{1,3}(?:,\d{3})+\.\d{1,2}|\d+\.\d{1,2}"
 _DOT_GROUPS = r"[1-9]\d{0,2}(?:,\d{3}){2,}"
 _ALONE = r"(?<![\w.,])(?:{})(?![\w.,])"
-_THAI = re.compile("[\u0e00-\u0e7f]")
 
 
 def _shown(numbers: str) -> re.Pattern[str]:
@@ -165,6 +164,19 @@ def _shows(
     return False, looked
 
 
+class ThaiText:
+    """Whether a file holds Thai, from its text shown a chunk at a time (its 2-digit
+    years may be Buddhist Era, its numbers are written with a dot)."""
+
+    _THAI = re.compile("[\u0e00-\u0e7f]")
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def look(self, text: str) -> None:
+        self.found = self.found or bool(self._THAI.search(text))
+
+
 class DecimalMarkClues:
     """The decimal mark of a file's numbers: what its numbers show, else its delimiter's.
 
@@ -176,10 +188,10 @@ class DecimalMarkClues:
     Thailand writes numbers), else none: its ``12.500`` is refused rather than guessed.
     Like :class:`~.dates.DateOrderClues`, it is shown the text a chunk at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, thai: ThaiText | None = None) -> None:
         self.delimiter: str | None = None
         self.seen: set[DecimalMark] = set()
-        self.thai = False
+        self._thai = thai if thai is not None else ThaiText()
         # per mark: where a number may show it (a quick search), and what shows it
         self._looks: list[tuple[DecimalMark, re.Pattern[str], re.Pattern[str]]] = []
         self._looked: dict[DecimalMark, int] = {",": 0, ".": 0}
@@ -203,7 +215,7 @@ class DecimalMarkClues:
             self._looked[mark] += looked
             if found:
                 self.seen.add(mark)
-        self.thai = self.thai or bool(_THAI.search(text))
+        self._thai.look(text)
 
     @property
     def mark(self) -> DecimalMark | None:
@@ -211,7 +223,7 @@ class DecimalMarkClues:
             return next(iter(self.seen))
         if self.delimiter == ";":
             return ","
-        return "." if self.delimiter == "," or self.thai else None
+        return "." if self.delimiter == "," or self._thai.found else None
 
 
 def decimal_mark_option(given: str | None) -> DecimalMark | None:
