@@ -183,12 +183,16 @@ def test_grouped_amounts_read_back_exactly(value: Decimal) -> None:
         ("31.12.2026", datetime(2026, 12, 31, 0, 0, tzinfo=BANGKOK)),
         ("5 Jan 2026", datetime(2026, 1, 5, 0, 0, tzinfo=BANGKOK)),
         ("Jan 5, 2026 09:00", datetime(2026, 1, 5, 9, 0, tzinfo=BANGKOK)),
+        ("5 ม.ค. 2569", datetime(2026, 1, 5, 0, 0, tzinfo=BANGKOK)),
+        ("5 มกราคม พ.ศ. 2569 14.30 น.", datetime(2026, 1, 5, 14, 30, tzinfo=BANGKOK)),
+        ("5-ธ.ค.-2026", datetime(2026, 12, 5, 0, 0, tzinfo=BANGKOK)),
         ("46387", datetime(2026, 12, 31, 0, 0, tzinfo=BANGKOK)),
         ("46387.5", datetime(2026, 12, 31, 12, 0, tzinfo=BANGKOK)),
     ],
 )
 def test_dates_in_common_export_forms(raw: str, expected: datetime) -> None:
-    """ISO with +0000, Z, HH:MM; d/m/Y and m/d/Y when clear; dotted; named months; serials."""
+    """ISO with +0000, Z, HH:MM; d/m/Y and m/d/Y when clear; dotted; named months (in
+    English and Thai, as Thai sheets write them); serials."""
     assert DateReader().moment(raw) == expected
 
 

@@ -75,7 +75,29 @@ def test_day_reads_iso_buddhist_era_and_relative_forms() -> None:
     assert parse.day("-2w") == today - timedelta(days=14)
 
 
-@pytest.mark.parametrize("text", ["2026-02-30", "30/02/2026", "soon", "+3x", "2026-13-01"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15 ม.ค. 2570",
+        "15 มกราคม พ.ศ. 2570",
+        "15 มค 2570",
+        "๑๕ ม.ค. ๒๕๗๐",
+        "15 Jan 2027",
+        "15 january 2027",
+        "Jan 15, 2027",
+        "15-Jan-2027",
+    ],
+)
+def test_day_reads_the_month_by_its_english_or_thai_name(text: str) -> None:
+    """The long dates salespipe shows (``15 ม.ค. 2570``) can be typed back, with or
+    without the dots, in Thai digits, or in English."""
+    assert parse.day(text) == date(2027, 1, 15)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-02-30", "30/02/2026", "soon", "+3x", "2026-13-01", "31 ก.พ. 2570", "15 Jan 27"],
+)
 def test_day_rejects_what_is_not_a_date(text: str) -> None:
     """Impossible dates and unknown forms raise InvalidValue naming the input."""
     with pytest.raises(InvalidValue, match="not a date"):
@@ -102,6 +124,20 @@ def test_moment_reads_datetimes_in_local_time_and_buddhist_era() -> None:
     moment = parse.moment("2569-11-01 14:30")
     assert moment.isoformat() == "2026-11-01T14:30:00+07:00"
     assert parse.moment("2026-11-01T14:30:00+00:00").isoformat() == "2026-11-01T21:30:00+07:00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["01/11/2569 14:30", "1 พ.ย. 2569 14.30 น.", "1 Nov 2026 14:30", "01/11/2026, 14:30:00"],
+)
+def test_moment_reads_a_day_first_or_named_date_with_a_time(text: str) -> None:
+    """Day-first and named-month dates take a time of day too, in local time."""
+    assert parse.moment(text).isoformat() == "2026-11-01T14:30:00+07:00"
+
+
+def test_moment_refuses_a_time_of_day_that_is_none() -> None:
+    with pytest.raises(InvalidValue, match="DD/MM/YYYY HH:MM"):
+        parse.moment("01/11/2569 25:00")
 
 
 def test_text_keeps_unicode_exactly_and_refuses_controls() -> None:

@@ -26,6 +26,7 @@ from salespipe.core.errors import (
 )
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import DEFAULT_STAGES, PipelineDef, Stage
+from salespipe.core.month_names import named_date
 
 MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact as a JSON number
 BUDDHIST_ERA_OFFSET = 543
@@ -205,18 +206,43 @@ def _from_buddhist_era(year: int) -> int:
 
 
 def _calendar_day(text: str) -> date | None:
-    """``YYYY-MM-DD``, or day first ``DD/MM/YYYY`` (as the import reads by default); a
-    year from 2400 is Buddhist Era. None when the text is neither or no such day."""
+    """``YYYY-MM-DD``, day first ``DD/MM/YYYY`` (as the import reads by default), or with
+    the month's name (``15 Jan 2027``, ``15 ม.ค. 2570``, as long dates are shown); a year
+    from 2400 is Buddhist Era. None when the text is none of them or no such day."""
+    named = named_date(text)
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         year, month, day_ = (int(part) for part in match.groups())
     elif match := _DAY_FIRST.fullmatch(text):
         day_, month, year = (int(part) for part in match.groups())
+    elif named is not None and named.time is None and len(named.year) == 4:
+        day_, month, year = named.day, named.month, int(named.year)
     else:
         return None
     try:
         return date(_from_buddhist_era(year), month, day_)
     except ValueError:
         return None
+
+
+_DAY_AND_CLOCK = re.compile(
+    r"(?P<day>.+?)[\s,]+(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?(?:\s*น\.)?"
+)
+
+
+def _day_and_clock(text: str) -> datetime | None:
+    """A day as :func:`_calendar_day` reads it, then a time of day (``14:30``, or
+    ``14.30 น.`` as Thai write it): local time. None when the text is not that."""
+    match = _DAY_AND_CLOCK.fullmatch(text)
+    if match is None or re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", match["day"]):
+        return None  # an ISO day with a time is read with its offset, below
+    found = _calendar_day(match["day"])
+    if found is None:
+        return None
+    try:
+        clock_time = time(int(match["hour"]), int(match["minute"]), int(match["second"] or 0))
+    except ValueError:
+        return None
+    return datetime.combine(found, clock_time)
 
 
 def months_later(start: date, months: int) -> date:
@@ -269,9 +295,9 @@ def day(text: str, *, what: str = N_("date")) -> date:
     if parsed is None:
         raise InvalidValue(
             _(
-                'The {what} "{text}" is not a date; use YYYY-MM-DD or DD/MM/YYYY (a year from '
-                "2400 is read as Buddhist Era), today, tomorrow, next week, next month, +3d, "
-                "-2w or +1m."
+                'The {what} "{text}" is not a date; use YYYY-MM-DD, DD/MM/YYYY or 15 Jan 2027 '
+                "(a year from 2400 is read as Buddhist Era), today, tomorrow, next week, next "
+                "month, +3d, -2w or +1m."
             ).format(what=_(what), text=text)
         )
     _within_years(parsed, text, what)
@@ -296,6 +322,10 @@ def moment(text: str, *, what: str = N_("time")) -> datetime:
                 _('The {what} "{text}" is in the future.').format(what=_(what), text=text)
             )
         return min(datetime.combine(as_date, time(23, 59, 59)).astimezone(), now)
+    dated = _day_and_clock(raw)
+    if dated is not None:
+        _within_years(dated.date(), text, what)
+        return dated.astimezone()
     match = re.fullmatch(r"(\d{4})(-\d{1,2}-\d{1,2}[T ].+)", raw)
     if match:
         raw = f"{_from_buddhist_era(int(match[1])):04d}{match[2]}"
@@ -309,7 +339,7 @@ def moment(text: str, *, what: str = N_("time")) -> datetime:
     raise InvalidValue(
         _(
             'The {what} "{text}" is not a date or time; use YYYY-MM-DD, DD/MM/YYYY, '
-            '"YYYY-MM-DD HH:MM", today, yesterday, -3d or -2w.'
+            '"YYYY-MM-DD HH:MM", "DD/MM/YYYY HH:MM", today, yesterday, -3d or -2w.'
         ).format(what=_(what), text=text)
     )
 

@@ -1,8 +1,8 @@
 """Reading the dates other programs write into CSV cells, and the day/month order of a file.
 
 Exports write the same moment many ways: ``2024-07-11T21:22:07.000+0000``,
-``2025-03-01 14:30``, ``31/12/2025``, ``Mar 1, 2025``, an Excel serial day number, a
-Buddhist Era year. :class:`DateReader` reads them all as local, timezone-aware moments
+``2025-03-01 14:30``, ``31/12/2025``, ``Mar 1, 2025``, ``1 มี.ค. 2568``, an Excel serial
+day number, a Buddhist Era year. :class:`DateReader` reads them all as local, timezone-aware moments
 (or days); :class:`DateOrderClues` settles whether ``01/02/2025`` is day- or month-first
 from the dates of the whole file, read a piece of text at a time.
 """
@@ -17,6 +17,7 @@ from typing import Literal
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
+from salespipe.core.month_names import named_date
 from salespipe.transfer.values import BadValue
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
@@ -31,32 +32,6 @@ _ISO = re.compile(
 )
 _NUMERIC = re.compile(
     r"^(?P<a>\d{1,2})(?P<sep>[/.-])\s?(?P<b>\d{1,2})(?P=sep)\s?(?P<y>\d{4}|\d{2})"
-    r"(?:,?\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*(?P<ampm>[AaPp][Mm])?)?$"
-)
-_MONTHS = {
-    name: index
-    for index, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_NAMED_MONTH = re.compile(
-    r"^(?:(?P<d1>\d{1,2})[\s-](?P<m1>[A-Za-z]{3,9})\.?,?[\s-](?P<y1>\d{4}|\d{2})"
-    r"|(?P<m2>[A-Za-z]{3,9})\.?\s(?P<d2>\d{1,2}),?\s(?P<y2>\d{4}))"
     r"(?:,?\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*(?P<ampm>[AaPp][Mm])?)?$"
 )
 _EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
@@ -326,20 +301,13 @@ class DateReader:
         return datetime.combine(found, _clock(match["time"], match["ampm"])).astimezone(), True
 
     def _named(self, text: str) -> tuple[date | datetime, bool] | None:
-        match = _NAMED_MONTH.match(text)
-        if not match:
+        named = named_date(text)
+        if named is None:
             return None
-        month_name = (match["m1"] or match["m2"]).casefold()
-        if month_name not in _MONTHS:
-            return None
-        found = self._build(
-            self._year(match["y1"] or match["y2"]),
-            _MONTHS[month_name],
-            int(match["d1"] or match["d2"]),
-        )
-        if not match["time"]:
+        found = self._build(self._year(named.year), named.month, named.day)
+        if not named.time:
             return found, False
-        return datetime.combine(found, _clock(match["time"], match["ampm"])).astimezone(), True
+        return datetime.combine(found, _clock(named.time, named.ampm)).astimezone(), True
 
     @staticmethod
     def _excel(text: str) -> tuple[date | datetime, bool] | None:
