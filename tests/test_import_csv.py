@@ -330,6 +330,30 @@ def test_column_option_reads_a_field_from_any_header(cli, tmp_path: Path) -> Non
     assert (deal["title"], deal["value"], deal["stage"]) == ("Pumps", 2500, "quoted")
 
 
+def test_a_thai_sheet_is_read_by_its_thai_headers(cli, tmp_path: Path) -> None:
+    """A Thai sheet's headers name the fields without --column; its stage names are the
+    default stages' Thai names, which an English pipeline answers to; its "close date" is
+    an open deal's expected close and a won deal's close; a column no field reads is named."""
+    csv = _write(
+        tmp_path,
+        "ดีล.csv",
+        "ชื่อดีล,ลูกค้า,มูลค่า,ขั้นตอน,สถานะ,ผู้รับผิดชอบ,วันปิดการขาย,หมายเหตุ,เบอร์โทร\n"
+        'ระบบ ERP,บริษัท ก,"฿1,250,000",เสนอราคา,เปิดอยู่,สมชาย,31/01/2570,ด่วน,0812345678\n'
+        'เครื่องพิมพ์,บริษัท ข,"250,000 บาท",อนุมัติซื้อ,ปิดได้,สมหญิง,15 ต.ค. 2569,,\n',
+    )
+    result = cli("import", str(csv))
+    assert result.exit_code == 0, result.stderr
+    assert 'Not read: the column "เบอร์โทร"' in result.stdout
+    fields = ("title", "customer", "value", "stage", "status", "owner", "expected_close")
+    deals = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert [tuple(deals[t][f] for f in fields) for t in ("ระบบ ERP", "เครื่องพิมพ์")] == [
+        ("ระบบ ERP", "บริษัท ก", 1250000, "quoted", "open", "สมชาย", "2027-01-31"),
+        ("เครื่องพิมพ์", "บริษัท ข", 250000, "approved", "won", "สมหญิง", "2026-10-15"),
+    ]
+    assert deals["เครื่องพิมพ์"]["closed_at"].startswith("2026-10-15T23:59:59")
+    assert "ด่วน" in cli("show", str(deals["ระบบ ERP"]["id"])).stdout
+
+
 def test_column_option_rejects_unknown_fields(cli, tmp_path: Path) -> None:
     """--column with a field salespipe does not have is an error naming the fields."""
     csv = _write(tmp_path, "x.csv", "title\nA\n")

@@ -391,13 +391,14 @@ _DEFAULT_NAMES = {
 }
 
 
+def stage_names(stage: Stage) -> tuple[str, ...]:
+    """The names a stage answers to: its own, and for a stage under one of the default
+    names, both its Thai and its English name."""
+    return _DEFAULT_NAMES.get(stage.name) or (stage.name,)
+
+
 def _names(stage: Stage) -> tuple[str, ...]:
-    """The folded names a stage answers to: its own, and for a stage under one of the
-    default names, both its Thai and its English name."""
-    defaults = _DEFAULT_NAMES.get(stage.name)
-    if defaults:
-        return tuple(fold(name) for name in defaults)
-    return (fold(stage.name),)
+    return tuple(fold(name) for name in stage_names(stage))
 
 
 def stage(stages: Iterable[Stage], name: str | int, *, enabled_only: bool = True) -> Stage:

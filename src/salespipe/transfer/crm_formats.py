@@ -166,6 +166,28 @@ SALESPIPE = CrmFormat(
     required=("title",),
 )
 
+# The headers Thai sheets give the fields: a sheet so headed is read as one named with
+# --column (its "close date" is the expected close of an open deal and the close of a
+# closed one, as a CRM's "Close Date" is).
+THAI_HEADERS = _aliases(
+    title="ชื่อดีล|ดีล|ชื่อโครงการ|โครงการ|ชื่องาน|หัวข้อ|ชื่อโอกาสการขาย|โอกาสการขาย",
+    customer="ลูกค้า|ชื่อลูกค้า|บริษัท|ชื่อบริษัท|บริษัทลูกค้า|องค์กร|หน่วยงาน",
+    contact="ผู้ติดต่อ|ชื่อผู้ติดต่อ",
+    value="มูลค่า|มูลค่าดีล|มูลค่า (บาท)|มูลค่า(บาท)|มูลค่าโครงการ|ยอดเงิน|จำนวนเงิน|ยอดขาย",
+    currency="สกุลเงิน",
+    stage="ขั้นตอน|ขั้นตอนการขาย|ขั้น|สถานะการขาย",
+    status="สถานะ|ผลลัพธ์",
+    owner="ผู้รับผิดชอบ|เจ้าของ|เจ้าของดีล|พนักงานขาย|เซลส์|ผู้ดูแล",
+    probability="โอกาสสำเร็จ|โอกาสสำเร็จ (%)|โอกาส (%)|โอกาส(%)|ความน่าจะเป็น|ความน่าจะเป็น (%)",
+    expected_close="วันที่คาดว่าจะปิด|คาดว่าจะปิด|วันที่คาดว่าจะปิดการขาย",
+    close_date="วันปิดการขาย|วันที่ปิดการขาย|กำหนดปิด|กำหนดปิดการขาย",
+    closed_at="วันที่ปิด|ปิดเมื่อ",
+    created_at="วันที่สร้าง|วันที่เพิ่ม|วันที่เริ่ม",
+    lost_reason="เหตุผลที่แพ้|เหตุผลที่ไม่ได้|สาเหตุที่แพ้|เหตุผลที่หลุด",
+    tags="แท็ก|ป้ายกำกับ",
+    description="หมายเหตุ|รายละเอียด|บันทึก",
+)
+
 # Pipedrive, after its "Deal - " (or translated) prefix is taken off. English first, then
 # the Czech, French, German, Portuguese and Spanish names seen in exports.
 PIPEDRIVE = CrmFormat(
@@ -513,9 +535,10 @@ class Layout:
         return self.header[index] if index is not None else name
 
 
-def _locate(fmt: CrmFormat, normalised: list[str]) -> dict[str, int]:
+def _locate(aliases_of: Mapping[str, tuple[str, ...]], normalised: list[str]) -> dict[str, int]:
+    """The column of each field, by the first of its aliases the header has."""
     columns: dict[str, int] = {}
-    for name, aliases in fmt.aliases.items():
+    for name, aliases in aliases_of.items():
         for alias in aliases:
             if alias in normalised:
                 columns[name] = normalised.index(alias)
@@ -541,7 +564,7 @@ def recognise(
     normalised = [normalise(h) for h in stripped]
     present = set(normalised)
     fmt = BY_NAME[chosen] if chosen else (None if by_position else _guess(present, prefix))
-    by_hand = fmt is None and bool(extra)
+    by_hand = fmt is None and (bool(extra) or _is_thai_sheet(normalised))
     if by_hand:
         fmt = SALESPIPE
     if fmt is None and by_position:
@@ -561,7 +584,9 @@ def recognise(
     layout = Layout(
         format=fmt, header=list(header), prefix=prefix, by_hand=by_hand, by_position=by_position
     )
-    layout.columns = {} if by_position else _locate(fmt, normalised)
+    layout.columns = {} if by_position else _locate(fmt.aliases, normalised)
+    if by_hand and not by_position:
+        layout.columns = {**_locate(THAI_HEADERS, normalised), **layout.columns}
     for wanted in ignore:
         index = _find_column(layout, wanted, normalised, f"--ignore {wanted}", by_position)
         layout.columns = {k: v for k, v in layout.columns.items() if v != index}
@@ -588,6 +613,10 @@ def recognise(
             )
         )
     return layout
+
+
+def _is_thai_sheet(normalised: list[str]) -> bool:
+    return any(alias in normalised for alias in THAI_HEADERS["title"])
 
 
 def _refuse_twice_named(layout: Layout, normalised: list[str], numbered: set[str]) -> None:
@@ -651,7 +680,7 @@ def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
         if fmt.recognises(present):
             return fmt
     if PIPEDRIVE.recognises(present):
-        distinctive = _locate(PIPEDRIVE, sorted(present)).keys() & {
+        distinctive = _locate(PIPEDRIVE.aliases, sorted(present)).keys() & {
             "stage",
             "status",
             "currency",

@@ -122,6 +122,11 @@ class StageResolver:
             self._position[stage.key] = index
             self._by_key.setdefault(stage.key, stage)
             self._by_name.setdefault(collation.look(stage.name), stage)
+        # A stage under a default name answers to it in the other language too (a Thai
+        # sheet into an English pipeline), after every stage's own name.
+        for stage in self.stages:
+            for name in parse.stage_names(stage):
+                self._by_name.setdefault(collation.look(name), stage)
 
     def _existing(self, label: str) -> Stage | None:
         """The first stage whose key is ``label`` or whose name looks as it does (a
