@@ -38,6 +38,7 @@ from salespipe.core.model import (
     stages_in,
 )
 from salespipe.core.stored import MAX_DEAL_ID
+from salespipe.storage.interrupts import HeldInterrupts
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Checkup, ReadView, Storage
@@ -200,25 +201,28 @@ class Pipeline:
         """Run one use case as one locked transaction; listeners hear of it once committed."""
 
         now_iso = clock.now().isoformat()
-        with self.store.transaction(self._lock_timeout, command, now_iso) as tx:
-            self._config_read(tx)
-            # On a server the database role is who you are (the setting "owner" is the
-            # whole team's); on a data file, that setting or the login name.
-            who = tx.user() or settings.effective(tx.config())["owner"]
-            work = Work(tx, command, who, self.chosen_pipeline)
-            yield work
-            if not work.change.stages:
-                work.change.stages = list(work.stages)
-            if not work.change.pipelines:
-                work.change.pipelines = list(work.pipelines)
-            wrote = bool(work.change.events or work.unlisted_events)
-            if wrote and command != "demo" and tx.flags().get("demo"):
-                tx.set_flag("demo", False)  # someone's work is in it now: no demo replaces it
-            if wrote and not tx.exists:
-                work.change.created = self.store.location
-        if work.change.events or work.change.created:
-            for listener in self.listeners:
-                listener(work.change)
+        # Ctrl-C from the commit on waits until the listeners know of the change.
+        with HeldInterrupts() as held:
+            with self.store.transaction(self._lock_timeout, command, now_iso) as tx:
+                self._config_read(tx)
+                # On a server the database role is who you are (the setting "owner" is the
+                # whole team's); on a data file, that setting or the login name.
+                who = tx.user() or settings.effective(tx.config())["owner"]
+                work = Work(tx, command, who, self.chosen_pipeline)
+                yield work
+                if not work.change.stages:
+                    work.change.stages = list(work.stages)
+                if not work.change.pipelines:
+                    work.change.pipelines = list(work.pipelines)
+                wrote = bool(work.change.events or work.unlisted_events)
+                if wrote and command != "demo" and tx.flags().get("demo"):
+                    tx.set_flag("demo", False)  # someone's work is in it: no demo replaces it
+                if wrote and not tx.exists:
+                    work.change.created = self.store.location
+                held.hold()
+            if work.change.events or work.change.created:
+                for listener in self.listeners:
+                    listener(work.change)
 
     def _run(self, command: str, use_case: Callable[..., None], *args: Any, **kw: Any) -> Change:
         """Run a use case function on one transaction; what it changed."""

@@ -21,6 +21,7 @@ from salespipe.cli import output
 from salespipe.core import fmt, i18n
 from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
+from salespipe.storage.interrupts import InterruptedAfterCommit
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Change, Pipeline
@@ -68,9 +69,9 @@ class _Commands(TyperGroup):
         except SalespipeError as exc:
             output.error(exc, state(ctx).as_json)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
             # Ctrl-C: a change not yet committed is not made (each is one transaction).
-            if state(ctx).committed:
+            if state(ctx).committed or isinstance(interrupt, InterruptedAfterCommit):
                 said = _("Interrupted after the change was made; `salespipe log` shows it.")
             else:
                 said = _("Interrupted; nothing was changed.")

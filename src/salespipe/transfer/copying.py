@@ -28,6 +28,7 @@ from salespipe.core import clock
 from salespipe.core.errors import InvalidValue, NotAllowed, StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import Event
+from salespipe.storage.interrupts import HeldInterrupts
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Pipeline
@@ -91,7 +92,7 @@ def copy_pipeline(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with opened as tx:
+        with HeldInterrupts() as held, opened as tx:
             if not replace and not tx.is_empty():
                 raise NotAllowed(
                     _(
@@ -100,6 +101,7 @@ def copy_pipeline(
                     ).format(target=store.location)
                 )
             report = _copy(view, tx, progress or _silent, keep_own=own)
+            held.hold()  # from here on the copy is committed: Ctrl-C waits for it
     finally:
         if collecting:
             gc.enable()

@@ -25,6 +25,7 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
+from salespipe.storage.interrupts import HeldInterrupts
 from salespipe.storage.jsonl import change_log, deal_columns, journal_end, line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
@@ -448,12 +449,24 @@ class Store:
                 yield tx
                 if tx.changed:
                     self._commit(tx, command, now_iso)
-            except BaseException:
+            except BaseException as exc:
+                if tx.committed:
+                    raise  # only tidying up after the commit was cut short: the change stands
                 tx._discard()
                 if not exists:  # under the lock, only this change can have made it
                     with contextlib.suppress(OSError):
                         self.path.unlink()
+                if isinstance(exc, line_index.IndexDamaged):
+                    raise self._index_to_rebuild() from None
                 raise
+
+    def _index_to_rebuild(self) -> StoreError:
+        return StoreError(
+            _(
+                "The indexes of the data file {path} do not match its journals; "
+                "`salespipe doctor --fix` rebuilds them. Nothing was changed."
+            ).format(path=self.path)
+        )
 
     # -- the events journal's index ---------------------------------------------------------
     def _derive_indexes(
@@ -514,14 +527,19 @@ class Store:
                 raise WriteFailed(write_failure(self.path, exc)) from None
             try:
                 new = Store(aside / self.path.name, self.initial)
-                with new.transaction(lock_timeout, command, now_iso) as tx:
-                    yield tx
-                self._move_in(new)
+                with HeldInterrupts() as held:
+                    with new.transaction(lock_timeout, command, now_iso) as tx:
+                        yield tx
+                        held.hold()
+                    self._move_in(new, aside)
             finally:
                 shutil.rmtree(aside, ignore_errors=True)
 
-    def _move_in(self, new: Store) -> None:
-        """Put ``new``'s files in place of this database's (the lock is held)."""
+    def _move_in(self, new: Store, aside: Path) -> None:
+        """Put ``new``'s files in place of this database's (the lock is held). This
+        database's files are moved into ``aside`` first and moved back if a step fails
+        before the main file is replaced. (A crash in that window is not covered: the
+        journals have fixed names, so the old main file would meet the new journals.)"""
         document = _load_document(new.path)
         assert document is not None
         meta = document[META]["1"]
@@ -546,15 +564,25 @@ class Store:
         meta["open_generation"] = fresh
         meta["open_index_generation"] = fresh_index
         absent = [target for source, target in moves if not source.exists()]
+        kept = aside / "replaced"
+        put: list[tuple[Path, Path | None]] = []  # (moved in, the old file it replaced)
         try:
+            kept.mkdir()
             for source, target in moves:
                 if target not in absent:
+                    old = kept / target.name if target.exists() else None
+                    if old is not None:
+                        safe_files.rename(target, old)
+                    put.append((target, old))
                     safe_files.rename(source, target)
             write_atomically(
                 self.path, orjson.dumps(document), self.paths.temp_prefix(), like=new.path
             )
-        except OSError as exc:
-            raise WriteFailed(write_failure(self.path, exc)) from None
+        except BaseException as exc:
+            _put_back(put)
+            if isinstance(exc, OSError):
+                raise WriteFailed(write_failure(self.path, exc)) from None
+            raise
         # The old database's journals the new one has no use for (it counts 0 bytes of
         # them); readers that opened one keep reading it through their descriptor.
         for target in absent:
@@ -649,7 +677,7 @@ class Store:
         if write_backup:
             backup = self.path.with_name(f"{self.path.name}.schema{schema}.bak")
             if not backup.exists():
-                write_atomically(backup, read_data_file(self.path), self.paths.temp_prefix())
+                self._write_whole(backup, read_data_file(self.path))
         return migrated(document)
 
     # -- writing -----------------------------------------------------------------------------
@@ -712,7 +740,10 @@ class Store:
                 self._write_open_index(index_write, tail_size)
             for spool in spools:
                 spool.finish()
-            write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
+            safe_files.replace_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
+            tx.committed = True  # the rename was the commit; what follows only tidies up
+            with contextlib.suppress(OSError):
+                safe_files.fsync_folder(self.path.parent)
         except (OSError, WriteFailed) as exc:
             tx._discard()
             with contextlib.suppress(OSError):
@@ -777,7 +808,14 @@ class Store:
 
     def _write_empty_main(self) -> None:
         self._ensure_writable()
-        write_atomically(self.path, orjson.dumps(self.new_document()), self.paths.temp_prefix())
+        self._write_whole(self.path, orjson.dumps(self.new_document()))
+
+    def _write_whole(self, target: Path, data: bytes) -> None:
+        """:func:`write_atomically`, a failure said as one sentence (nothing was changed)."""
+        try:
+            write_atomically(target, data, self.paths.temp_prefix())
+        except OSError as exc:
+            raise WriteFailed(write_failure(self.path, exc)) from None
 
     def _remove_other_open_journals(self, current: Path) -> None:
         """Earlier generations, and any a crash left half made; readers that opened one
@@ -812,3 +850,14 @@ def _derive_columns(open_journal: CommittedBytes, open_index: OpenIndex) -> None
         except (ValueError, KeyError, TypeError):
             raise damaged(open_journal.path) from None
     open_index.replace_all(entries)
+
+
+def _put_back(put: list[tuple[Path, Path | None]]) -> None:
+    """Undo :meth:`Store._move_in`'s moves, newest first: each old file back in its place
+    (a file that had none is removed)."""
+    for target, old in reversed(put):
+        with contextlib.suppress(OSError):
+            if old is None:
+                target.unlink()
+            else:
+                os.replace(old, target)

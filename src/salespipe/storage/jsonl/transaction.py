@@ -92,6 +92,9 @@ class Transaction(Snapshot):
         self._change_id: int | None = None
         self._change_entry: dict[str, Any] | None = None
         self._push_change = True
+        # Set once the main file's rename has committed the change: from then on,
+        # nothing this transaction wrote may be taken back.
+        self.committed = False
 
     @property
     def changed(self) -> bool:

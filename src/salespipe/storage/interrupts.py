@@ -1,0 +1,68 @@
+"""Ctrl-C held back while a change is being committed.
+
+A change is made whole or not at all, but committing it takes several steps (the
+journals, the main file's rename, then tidying up; on a server, COMMIT itself). A
+KeyboardInterrupt between them would leave the caller unable to tell which happened,
+and taking back journals the new main file already counts on would damage the
+database. So an interrupt that arrives meanwhile is held, and raised once the change
+is committed and told of; the user's Ctrl-C still stops the command, just after it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from types import FrameType, TracebackType
+from typing import Any
+
+
+class InterruptedAfterCommit(KeyboardInterrupt):
+    """Ctrl-C held during a commit, raised once the change was made."""
+
+
+class HeldInterrupts:
+    """``with HeldInterrupts() as held: ...; held.hold(); <commit>``: from ``hold()`` to
+    the end of the block, SIGINT is noted, not acted on; at the end it is acted on as
+    it would have been: an :class:`InterruptedAfterCommit` (the block ended, so its
+    change was committed), or nothing where SIGINT is ignored."""
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self._holding = False
+        self._arrived = False
+
+    def __enter__(self) -> HeldInterrupts:
+        return self
+
+    def hold(self) -> None:
+        if self._holding or threading.current_thread() is not threading.main_thread():
+            return  # only the main thread hears signals
+        self._previous = signal.signal(signal.SIGINT, self._note)
+        self._holding = True
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self._arrived = True
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._holding:
+            return
+        signal.signal(signal.SIGINT, self._previous)
+        self._holding = False
+        if self._arrived and kind is None:
+            self._act_on_interrupt()
+
+    def _act_on_interrupt(self) -> None:
+        previous = self._previous
+        if previous is signal.default_int_handler:
+            raise InterruptedAfterCommit
+        if previous == signal.SIG_DFL:
+            os.kill(os.getpid(), signal.SIGINT)
+        elif callable(previous):
+            previous(signal.SIGINT, None)
+        # SIG_IGN (a job started in the background): ignored, as it would have been
