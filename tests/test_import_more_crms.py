@@ -117,6 +117,66 @@ def test_odoo_leads_with_xml_ids_notes_and_archived_lost(cli, db_path: Path) -> 
     assert notes == ["Wants 40 chairs.\nSamples first, then the order."]
 
 
+def test_odoo_export_with_field_labels_is_odoo(cli, tmp_path: Path) -> None:
+    """Odoo's default export (not "import-compatible") heads its columns with the
+    fields' labels and writes names, percentages and month-first dates."""
+    path = tmp_path / "crm.lead.csv"
+    path.write_text(
+        "Opportunity,Customer,Contact Name,Email,Expected Revenue,Probability,Stage,"
+        "Salesperson,Expected Closing,Created on,Last Updated on,Closed Date,Tags,"
+        "Lost Reason,Active\n"
+        'Office chairs,Deco Addict,Douglas Fletcher,d@example.com,"12,000.00",60%,'
+        "Proposition,Mitchell Admin,12/20/2026,10/01/2026 09:00:00,10/05/2026 10:00:00,,"
+        '"Product,Services",,True\n'
+        'Desks,Azure Interior,,,"4,500.50",100%,Won,Mitchell Admin,06/20/2026,'
+        "03/01/2026 09:00:00,06/20/2026 16:00:00,06/20/2026 16:00:00,,,True\n"
+        "Lamps,Gemini,,,800.00,0%,Qualified,Marc Demo,06/20/2026,03/01/2026 09:00:00,,,,"
+        "Too expensive,False\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(path), "--create-stages")
+    assert report["format"] == "Odoo"
+    assert (report["imported"], report["problems"]) == (3, [])
+    assert report["by_status"] == {"open": 1, "won": 1, "lost": 1}
+    assert report["new_stages"] == ["Proposition"]  # Lamps is archived: lost
+    chairs = _deals(cli)["Office chairs"]
+    assert (chairs["customer"], chairs["contact"], chairs["owner"]) == (
+        "Deco Addict",
+        "Douglas Fletcher",
+        "Mitchell Admin",
+    )
+    assert (chairs["value"], chairs["probability"], chairs["stage_name"]) == (
+        12000,
+        60,
+        "Proposition",
+    )
+    assert (chairs["expected_close"], chairs["tags"]) == ("2026-12-20", ["Product", "Services"])
+    assert chairs["created_at"] == "2026-10-01T09:00:00+07:00"
+    assert _deals(cli)["Lamps"]["lost_reason"] == "Too expensive"
+
+
+def test_a_sheet_headed_opportunity_and_stage_alone_is_not_taken_for_odoo(
+    cli, tmp_path: Path
+) -> None:
+    """Odoo's labels are told by Salesperson, Expected Revenue or Expected Closing: a
+    sheet of one's own with an Opportunity and a Stage column is still read by hand."""
+    path = tmp_path / "mine.csv"
+    path.write_text("Opportunity,Stage,Amount\nA,Lead,1\n", encoding="utf-8")
+    cli("init")  # a named data file must exist before it is read
+    refused = cli("import", str(path))
+    assert refused.exit_code == 1
+    assert "is not one salespipe knows" in refused.stderr
+    report = tmp_path / "report.csv"  # a Salesforce report has an Expected Revenue too
+    report.write_text(
+        "Opportunity Name,Stage,Amount,Expected Revenue,Opportunity Owner\n"
+        "A,Prospecting,10,1,Jane\n",
+        encoding="utf-8",
+    )
+    assert cli.json("import", str(report), "-n", "--create-stages")["format"] == (
+        "Salesforce report"
+    )
+
+
 def test_bitrix24_deals_with_stage_ids_closed_flag_and_offsets(cli) -> None:
     report = cli.json("import", str(CRM / "bitrix24-deals.csv"), "--create-stages")
     assert report["format"] == "Bitrix24"
