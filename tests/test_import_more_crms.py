@@ -69,6 +69,29 @@ def test_stages_that_are_not_a_crms_defaults_come_in_file_order_not_by_count(
     assert [name for name, _p in _new_stages(cli, before)] == ["Site visit", "Pitch", "Trial"]
 
 
+def test_a_crms_own_stages_come_in_its_order_before_the_files_others(cli, tmp_path: Path) -> None:
+    """A Salesforce file whose first rows are its latest deals: Qualification and Needs
+    Analysis (Salesforce's own) come first in Salesforce's order, then Negotiation and
+    Proposal (this org's) as the file first shows them, not the funnel backwards."""
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "Id,Name,StageName,Probability\n006A,A,Negotiation,90\n006B,B,Needs Analysis,20\n"
+        "006C,C,Proposal,75\n006D,D,Qualification,10\n006E,E,Negotiation,90\n",
+        encoding="utf-8",
+    )
+    cli("init")  # a named data file must exist before it is read
+    before = [s["key"] for s in cli.json("stage", "list")]
+    report = cli.json("import", str(path), "--create-stages")
+    expected = [
+        ("Qualification", 10),
+        ("Needs Analysis", 20),
+        ("Negotiation", 90),
+        ("Proposal", 75),
+    ]
+    assert _new_stages(cli, before) == expected
+    assert report["new_stages"] == [name for name, _p in expected]
+
+
 def test_dynamics_opportunities_with_currency_names_and_status(cli) -> None:
     path = str(CRM / "dynamics-opportunities.csv")
     report = cli.json("import", path, "--create-stages")
