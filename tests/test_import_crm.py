@@ -133,6 +133,42 @@ def test_salesforce_report_with_footer_and_dollar_amounts(cli) -> None:
     assert deals["Fleet telematics"]["expected_close"] == "2026-12-31"
 
 
+def test_a_reports_total_row_goes_with_its_footer(cli, tmp_path: Path) -> None:
+    """A report's "Total" row (the sum, no Opportunity Name) is no deal: dropped with
+    the footer after it, not refused as a row without a title."""
+    path = tmp_path / "report.csv"
+    path.write_text(
+        "Opportunity Owner,Account Name,Opportunity Name,Stage,Amount,Amount Currency\n"
+        'Jane Doe,Acme,Acme widgets,Prospecting,"12,500.00",USD\n'
+        'Bob Smith,Initech,Initech pilot,Closed Lost,"5,000.00",USD\n'
+        ",,,,,\n"
+        'Total,,,,"17,500.00",\n'
+        "Grand Totals (2 records)\n\n"
+        "Confidential Information - Do Not Distribute\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(path), "--create-stages")
+    assert (report["rows"], report["imported"], report["problems"]) == (2, 2, [])
+    assert sorted(_deals(cli)) == ["Acme widgets", "Initech pilot"]
+
+
+def test_a_total_row_followed_by_deals_and_a_row_without_title_are_refused(
+    cli, tmp_path: Path
+) -> None:
+    """Only a trailing total row is a footer; a row without a title is never dropped."""
+    path = tmp_path / "report.csv"
+    path.write_text(
+        "Opportunity Owner,Opportunity Name,Stage,Amount\n"
+        "Jane,A,Prospecting,1\nTotal,,,1\nJane,B,Prospecting,2\nJane,,Prospecting,3\n",
+        encoding="utf-8",
+    )
+    cli("init")  # a named data file must exist before it is read
+    result = cli("import", str(path), "--create-stages")
+    assert result.exit_code == 1
+    assert "line 3, column Opportunity Name: the title is empty" in result.stderr
+    assert "line 5, column Opportunity Name: the title is empty" in result.stderr
+
+
 def test_utf16_tab_separated_spreadsheet_with_thai(cli, thai_pipeline) -> None:
     """UTF-16 with BOM, tabs, Thai stage names matching a Thai pipeline, ฿ amounts."""
     cli("init", "--lang", "th")

@@ -69,6 +69,29 @@ def test_stages_that_are_not_a_crms_defaults_come_in_file_order_not_by_count(
     assert [name for name, _p in _new_stages(cli, before)] == ["Site visit", "Pitch", "Trial"]
 
 
+def test_a_crms_own_stages_come_in_its_order_before_the_files_others(cli, tmp_path: Path) -> None:
+    """A Salesforce file whose first rows are its latest deals: Qualification and Needs
+    Analysis (Salesforce's own) come first in Salesforce's order, then Negotiation and
+    Proposal (this org's) as the file first shows them, not the funnel backwards."""
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "Id,Name,StageName,Probability\n006A,A,Negotiation,90\n006B,B,Needs Analysis,20\n"
+        "006C,C,Proposal,75\n006D,D,Qualification,10\n006E,E,Negotiation,90\n",
+        encoding="utf-8",
+    )
+    cli("init")  # a named data file must exist before it is read
+    before = [s["key"] for s in cli.json("stage", "list")]
+    report = cli.json("import", str(path), "--create-stages")
+    expected = [
+        ("Qualification", 10),
+        ("Needs Analysis", 20),
+        ("Negotiation", 90),
+        ("Proposal", 75),
+    ]
+    assert _new_stages(cli, before) == expected
+    assert report["new_stages"] == [name for name, _p in expected]
+
+
 def test_dynamics_opportunities_with_currency_names_and_status(cli) -> None:
     path = str(CRM / "dynamics-opportunities.csv")
     report = cli.json("import", path, "--create-stages")
@@ -115,6 +138,66 @@ def test_odoo_leads_with_xml_ids_notes_and_archived_lost(cli, db_path: Path) -> 
     assert deals["Need 20 desks"]["status"] == "lost"
     notes = [e.text for e in Pipeline.open(db_path).read().events() if e.type == "note"]
     assert notes == ["Wants 40 chairs.\nSamples first, then the order."]
+
+
+def test_odoo_export_with_field_labels_is_odoo(cli, tmp_path: Path) -> None:
+    """Odoo's default export (not "import-compatible") heads its columns with the
+    fields' labels and writes names, percentages and month-first dates."""
+    path = tmp_path / "crm.lead.csv"
+    path.write_text(
+        "Opportunity,Customer,Contact Name,Email,Expected Revenue,Probability,Stage,"
+        "Salesperson,Expected Closing,Created on,Last Updated on,Closed Date,Tags,"
+        "Lost Reason,Active\n"
+        'Office chairs,Deco Addict,Douglas Fletcher,d@example.com,"12,000.00",60%,'
+        "Proposition,Mitchell Admin,12/20/2026,10/01/2026 09:00:00,10/05/2026 10:00:00,,"
+        '"Product,Services",,True\n'
+        'Desks,Azure Interior,,,"4,500.50",100%,Won,Mitchell Admin,06/20/2026,'
+        "03/01/2026 09:00:00,06/20/2026 16:00:00,06/20/2026 16:00:00,,,True\n"
+        "Lamps,Gemini,,,800.00,0%,Qualified,Marc Demo,06/20/2026,03/01/2026 09:00:00,,,,"
+        "Too expensive,False\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(path), "--create-stages")
+    assert report["format"] == "Odoo"
+    assert (report["imported"], report["problems"]) == (3, [])
+    assert report["by_status"] == {"open": 1, "won": 1, "lost": 1}
+    assert report["new_stages"] == ["Proposition"]  # Lamps is archived: lost
+    chairs = _deals(cli)["Office chairs"]
+    assert (chairs["customer"], chairs["contact"], chairs["owner"]) == (
+        "Deco Addict",
+        "Douglas Fletcher",
+        "Mitchell Admin",
+    )
+    assert (chairs["value"], chairs["probability"], chairs["stage_name"]) == (
+        12000,
+        60,
+        "Proposition",
+    )
+    assert (chairs["expected_close"], chairs["tags"]) == ("2026-12-20", ["Product", "Services"])
+    assert chairs["created_at"] == "2026-10-01T09:00:00+07:00"
+    assert _deals(cli)["Lamps"]["lost_reason"] == "Too expensive"
+
+
+def test_a_sheet_headed_opportunity_and_stage_alone_is_not_taken_for_odoo(
+    cli, tmp_path: Path
+) -> None:
+    """Odoo's labels are told by Salesperson, Expected Revenue or Expected Closing: a
+    sheet of one's own with an Opportunity and a Stage column is still read by hand."""
+    path = tmp_path / "mine.csv"
+    path.write_text("Opportunity,Stage,Amount\nA,Lead,1\n", encoding="utf-8")
+    cli("init")  # a named data file must exist before it is read
+    refused = cli("import", str(path))
+    assert refused.exit_code == 1
+    assert "is not one salespipe knows" in refused.stderr
+    report = tmp_path / "report.csv"  # a Salesforce report has an Expected Revenue too
+    report.write_text(
+        "Opportunity Name,Stage,Amount,Expected Revenue,Opportunity Owner\n"
+        "A,Prospecting,10,1,Jane\n",
+        encoding="utf-8",
+    )
+    assert cli.json("import", str(report), "-n", "--create-stages")["format"] == (
+        "Salesforce report"
+    )
 
 
 def test_bitrix24_deals_with_stage_ids_closed_flag_and_offsets(cli) -> None:

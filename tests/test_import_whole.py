@@ -97,6 +97,33 @@ def test_line_items_in_different_currencies_are_refused_by_line(cli, tmp_path: P
     assert _deals(cli) == []
 
 
+def test_rows_of_one_id_that_differ_in_more_than_the_amount_are_refused_not_added(
+    cli, tmp_path: Path
+) -> None:
+    """Two HubSpot rows of one Record ID at other stages and dates are two versions of
+    the deal (files put together), not line items: adding 1000 and 1200 and keeping the
+    first row's stage and date would drop the second without a word."""
+    path = _write(
+        tmp_path,
+        "repeated.csv",
+        "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
+        "1,Acme,Appointment Scheduled,2026-12-01 10:00,Jane,1000\n"
+        "2,Globex,Appointment Scheduled,2026-12-01 10:00,Jane,500\n"
+        "1,Acme,Contract Sent,2026-12-15 10:00,Jane,1200\n",
+    )
+    cli("init")  # a named data file must exist before it is read
+    result = cli("import", path, "--create-stages")
+    assert result.exit_code != 0
+    assert (
+        'line 4, column id "1": the id is on line 2 too, with another stage, close date;'
+        in result.stderr
+    )
+    assert _deals(cli) == []
+    report = cli.json("import", path, "--create-stages", "--skip-invalid")
+    assert report["line_items"] == {"rows": 0, "deals": []}
+    assert {d["title"]: d["value"] for d in _deals(cli)} == {"Acme": 1000, "Globex": 500}
+
+
 def test_our_own_csv_with_one_id_twice_is_refused_naming_both_lines(cli, tmp_path: Path) -> None:
     """In salespipe's CSV an id is one deal: two rows with it are a mistake, not items."""
     path = _write(tmp_path, "ours.csv", "id,title,value\n40,Alpha,10\n40,Beta,20\n")

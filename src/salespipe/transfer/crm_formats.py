@@ -5,7 +5,8 @@ A file is recognised by its header: salespipe's own export, Pipedrive's deals ex
 HubSpot's deals export, Salesforce opportunities (an API dump such as
 ``sf data export`` or automig writes, or a report exported as "Details only"), Zoho
 CRM deals (potentials), Microsoft Dynamics 365 opportunity views, Odoo ``crm.lead``
-and Bitrix24 deals. Headers are compared case-insensitively, with ``_`` read as a space.
+(import-compatible, or with the fields' labels) and Bitrix24 deals. Headers are compared
+case-insensitively, with ``_`` read as a space.
 
 Each CRM also brings what it knows about stages: its default stages in order with their
 probabilities (``--create-stages`` creates them so), the ids it writes for them, and the
@@ -139,9 +140,17 @@ class CrmFormat:
     default_pipelines: tuple[str, ...] = ()
     # Stage ids the CRM writes instead of names (case-folded) -> its default name.
     stage_names: Mapping[str, str] = field(default_factory=dict)
+    # Fields of which the header must have one too, where the required headers are words
+    # any sheet may have ("Opportunity", "Stage").
+    telling: tuple[str, ...] = ()
 
     def recognises(self, headers: set[str]) -> bool:
-        return all(any(a in headers for a in self.aliases[f]) for f in self.required)
+        return all(self._has(headers, f) for f in self.required) and (
+            not self.telling or any(self._has(headers, f) for f in self.telling)
+        )
+
+    def _has(self, headers: set[str], name: str) -> bool:
+        return any(a in headers for a in self.aliases[name])
 
 
 def _stages(spec: str) -> tuple[DefaultStage, ...]:
@@ -425,6 +434,36 @@ ODOO = CrmFormat(
     },
 )
 
+# Odoo's export with field labels ("I want to update data (import-compatible export)" not
+# ticked): the labels of crm.lead's fields, the names of stages and people.
+ODOO_LABELS = CrmFormat(
+    name="odoo-labels",
+    label="Odoo",
+    source_prefix="odoo",
+    aliases=_aliases(
+        source_id="id",
+        title="opportunity",
+        customer="customer|company name",
+        contact="contact name",
+        owner="salesperson",
+        stage="stage",
+        value="expected revenue",
+        currency="currency",
+        probability="probability",
+        expected_close="expected closing",
+        created_at="created on",
+        updated_at="last updated on",
+        closed_at="closed date",
+        active="active",
+        lost_reason="lost reason",
+        description="notes|internal notes",
+        tags="tags",
+    ),
+    required=("title", "stage"),
+    telling=("owner", "value", "expected_close"),
+    default_stages=ODOO.default_stages,
+)
+
 BITRIX24 = CrmFormat(
     name="bitrix24",
     label="Bitrix24",
@@ -467,6 +506,7 @@ FORMATS: tuple[CrmFormat, ...] = (
     DYNAMICS,
     BITRIX24,
     ODOO,
+    ODOO_LABELS,
     PIPEDRIVE,
     SALESPIPE,
 )
@@ -676,7 +716,16 @@ def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
     ours = _KNOWN_OURS | _OUR_PIPELINE if "stage name" in present else _KNOWN_OURS
     if prefix is None and "title" in present and present <= ours:
         return SALESPIPE
-    for fmt in (SALESFORCE, SALESFORCE_REPORT, HUBSPOT, ZOHO, DYNAMICS, BITRIX24, ODOO):
+    for fmt in (
+        SALESFORCE,
+        SALESFORCE_REPORT,
+        HUBSPOT,
+        ZOHO,
+        DYNAMICS,
+        BITRIX24,
+        ODOO,
+        ODOO_LABELS,
+    ):
         if fmt.recognises(present):
             return fmt
     if PIPEDRIVE.recognises(present):

@@ -30,6 +30,8 @@ from salespipe.core.i18n import _
 DELIMITERS = (",", ";", "\t")
 CHUNK_BYTES = 1 << 20
 _FOOTER = re.compile(r"^(grand totals?\b|confidential information\b|copyright\b|©)", re.IGNORECASE)
+# What a report writes in the first cell of a (sub)total row, the title cell left empty.
+_SUBTOTAL = re.compile(r"((sub[- ]?)?totals?|sum|รวม|ยอดรวม|รวมทั้งหมด|รวมทั้งสิ้น):?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,19 @@ class Table:
     """A file's header and its data rows, read one by one (blank and footer rows left out)."""
 
     header: list[str]
-    rows: Iterator[Row]
+    records: Iterator[Row]  # the rows after the header, as they are
     encoding: str
     delimiter: str
     estimated_rows: int
+
+    @property
+    def rows(self) -> Iterator[Row]:
+        return self.data_rows()
+
+    def data_rows(self, title_column: int | None = None) -> Iterator[Row]:
+        """The data rows; with the title column known, a report's trailing subtotal row
+        is left out with its footer."""
+        return _data_rows(self.records, title_column)
 
 
 def _guess_encoding(data: bytes) -> str:
@@ -167,14 +178,23 @@ def _is_blank(row: Row) -> bool:
     return not "".join(row.cells).strip()
 
 
-def _is_footer(row: Row) -> bool:
+def _is_footer(row: Row, title_column: int | None) -> bool:
     """A report's footer line: its first filled cell says so (an unquoted copyright line
-    is cut into several cells at its commas, a total line has its sums beside it)."""
+    is cut into several cells at its commas, a total line has its sums beside it), or
+    it is a subtotal row."""
     filled = [cell.strip() for cell in row.cells if cell.strip()]
-    return bool(filled) and bool(_FOOTER.match(filled[0]))
+    if filled and _FOOTER.match(filled[0]):
+        return True
+    return title_column is not None and _is_subtotal(row, title_column)
 
 
-def _data_rows(records: Iterator[Row]) -> Iterator[Row]:
+def _is_subtotal(row: Row, title_column: int) -> bool:
+    """A report's sum, no deal: "Total" (or the like) in the first cell, and no title."""
+    title = row.cells[title_column].strip() if title_column < len(row.cells) else ""
+    return not title and bool(_SUBTOTAL.fullmatch(row.cells[0].strip()))
+
+
+def _data_rows(records: Iterator[Row], title_column: int | None = None) -> Iterator[Row]:
     """The rows after the header, without blank rows and a report's trailing footer.
 
     A footer-looking row is held back until a data row follows it (then it was data).
@@ -183,7 +203,7 @@ def _data_rows(records: Iterator[Row]) -> Iterator[Row]:
     for row in records:
         if _is_blank(row):
             continue
-        if _is_footer(row):
+        if _is_footer(row, title_column):
             held.append(row)
             continue
         yield from held
@@ -230,11 +250,10 @@ def read_table(
         raise unreadable(path, exc) from None
     if not header:
         numbers = [str(n) for n in range(1, len(header_row.cells) + 1)]
-        rows = _checked(_data_rows(itertools.chain([header_row], records)), path)
+        rows = _checked(itertools.chain([header_row], records), path)
         return Table(numbers, rows, used, delimiter, max(line_ends, 1))
     names = [cell.strip() for cell in header_row.cells]
-    rows = _checked(_data_rows(records), path)
-    return Table(names, rows, used, delimiter, max(line_ends, 1))
+    return Table(names, _checked(records, path), used, delimiter, max(line_ends, 1))
 
 
 # What a spreadsheet program's own files begin with: a zip (.xlsx, .ods) or the older

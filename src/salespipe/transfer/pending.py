@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple
 
-from salespipe.core.i18n import _
+from salespipe.core.i18n import N_, _
 from salespipe.core.model import Record, Status, money_to_json
 from salespipe.core.parse import MAX_MONEY
 from salespipe.transfer.rows import Filled, Incoming
@@ -121,12 +121,55 @@ def with_value_added(pending: Pending, other: Pending) -> Pending | str:
     first, second = unpack(pending), unpack(other)
     if (first.currency or "") != (second.currency or ""):
         return _("its currency differs from the deal's first line")
+    differing = _what_differs(pending, first, other, second)
+    if differing:
+        return _(
+            "the id is on line {line} too, with another {fields}; rows of one id are added "
+            "up as line items only when they differ in nothing but the amount and product"
+        ).format(line=pending.line, fields=", ".join(_(name) for name in differing))
     total = Decimal(str(first.value)) + Decimal(str(second.value))
     if total > MAX_MONEY:
         return _("the deal's lines add up to more than 9,999,999,999,999.99")
     values = first._replace(value=money_to_json(total))
     unit = other.filled & Filled.VALUE_UNIT  # the deal's value was read from that line too
     return pending._replace(packed=marshal.dumps(tuple(values)), filled=pending.filled | unit)
+
+
+# What describes a deal in a row, by the name a refusal gives it: two rows that differ in
+# any of it are two versions of the deal (files put together), not two of its line items.
+# The expected close and the close time are both "close date": CRMs write one column that
+# gives both.
+_DEAL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("title", N_("title")),
+    ("customer", N_("customer")),
+    ("contact", N_("contact")),
+    ("owner", N_("owner")),
+    ("expected_close", N_("close date")),
+    ("next_action", N_("next action")),
+    ("tags", N_("tags")),
+    ("created_at", N_("creation time")),
+    ("updated_at", N_("last-modified time")),
+    ("stage_entered_at", N_("time the stage was entered")),
+    ("closed_at", N_("close date")),
+    ("lost_reason", N_("lost reason")),
+    ("quote", N_("quote")),
+    ("notes", N_("notes")),
+)
+
+
+def _what_differs(
+    pending: Pending, first: RowValues, other: Pending, second: RowValues
+) -> list[str]:
+    """The names of what describes the deal and differs between two of its rows."""
+    one, two = pending.label, other.label
+    compared = (
+        (N_("stage"), (one.stage_label, one.stage_name), (two.stage_label, two.stage_name)),
+        (N_("status"), (one.status, one.closing_label), (two.status, two.closing_label)),
+        (N_("pipeline"), one.pipeline_label, two.pipeline_label),
+        (N_("probability"), pending.probability, other.probability),
+        *((name, getattr(first, f), getattr(second, f)) for f, name in _DEAL_FIELDS),
+    )
+    return list(dict.fromkeys(name for name, mine, theirs in compared if mine != theirs))
 
 
 def _iso(moment: datetime | None) -> str | None:

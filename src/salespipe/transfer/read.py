@@ -172,7 +172,9 @@ def _read_csv(
     )
     dates = DateReader(options.dates or clues.order, options.date_format, thai=thai.found)
     reader = RowReader(layout, dates, rules=rules)
-    rows: Iterable[tuple[int, Sequence[str]]] = ((row.line, row.cells) for row in table.rows)
+    rows: Iterable[tuple[int, Sequence[str]]] = (
+        (row.line, row.cells) for row in table.data_rows(layout.columns.get("title"))
+    )
     if layout.format is SALESPIPE:  # our own export: formula marks come off (formulas.py)
         rows = ((line, [from_spreadsheet(c) for c in cells]) for line, cells in rows)
     good, problems, count, invalid = _read_rows(rows, reader, table.estimated_rows, progress)

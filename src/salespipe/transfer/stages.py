@@ -211,8 +211,9 @@ def new_stages_for(
 ) -> list[Stage]:
     """Stages to create for unknown labels (given in the order they first appear).
 
-    When every one is a default stage of the CRM that wrote the file, they come in that
-    CRM's order with its probabilities; otherwise in the order of the file. ``taken``:
+    The default stages of the CRM that wrote the file come first, in that CRM's order with
+    its probabilities (a file's first rows are often its latest deals, far down the
+    funnel); the others after them, in the order of the file. ``taken``:
     the keys of other pipelines' stages (a key is unique in the whole database). A label
     that is a free key (a CRM's stage id, salespipe's own) is kept as the key; else the
     key is made as ``stage add`` makes it, or in ``new_pipeline`` (the key of a pipeline
@@ -254,14 +255,13 @@ def new_stages_for(
         probability = default.probability if default is not None else None
         if probability is None:
             probability = typical.get(label)
-        rank[key] = len(rank) if index is None else index
+        rank[key] = len(defaults) + len(rank) if index is None else index
         stage = Stage(key, name, position=0, probability=50 if probability is None else probability)
         created.append(stage)
         keys.setdefault(key, stage)
         names.setdefault(parse.fold(name), stage)
         created_names.add(parse.fold(name))
-    if all(parse.fold(s.name) in known for s in created):
-        created.sort(key=lambda s: rank[s.key])
+    created.sort(key=lambda s: rank[s.key])
     return created
 
 
