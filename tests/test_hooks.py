@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,27 @@ def test_a_failing_hook_is_a_warning_and_the_change_stands(cli, hook_dir: Path) 
         "Warning: hook on-won (won of deal 1) failed (exit 2): slack is down; the change stands.\n"
     )
     assert cli.json("show", "1")["status"] == "won"
+
+
+@pytest.mark.file_only
+def test_a_chatty_failing_hook_is_reported_by_its_last_words_alone(hook_dir: Path) -> None:
+    """A hook that printed 50 MB before failing: the warning has its last line, and
+    only the end of what it printed was read (it was read whole, 50 MB held at once)."""
+    chatter = "import os\nos.write(1, b'chatter\\n' * 6_250_000 + b'slack is down\\n')\n"
+    path = hook_dir / "on-add"
+    path.write_text(f"#!{sys.executable}\n{chatter}raise SystemExit(2)\n", encoding="utf-8")
+    path.chmod(0o755)
+    event = Event(1, 1, "add", _now(), _now(), "me", "add", deal_id=None, after={})
+    tracemalloc.start()
+    try:
+        warnings = hooks.run_hooks(Change(events=[event]), hook_dir, describe=views.describe)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [w.split(" failed ", 1)[1] for w in warnings] == [
+        "(exit 2): slack is down; the change stands."
+    ]
+    assert peak < 5_000_000
 
 
 def test_a_hanging_hook_is_stopped(cli, hook_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
