@@ -150,6 +150,31 @@ def test_list_and_log_match_the_commands(demo_db: Path, cli) -> None:
     assert [e.seq for e in api.log(limit=7)] == [e["seq"] for e in logged]
 
 
+def test_deals_finds_a_deal_by_its_note_as_list_does(cli) -> None:
+    """`list --search` finds a word of a deal's note; deals(search=) looked only in
+    the deal's own fields, and missed it."""
+    api = salespipe.open()
+    zebra = api.add("ERP", value="100")
+    api.add("CRM")
+    api.note(zebra.id, "customer asked about zebra pricing")
+    listed = cli.json("list", "--search", "zebra")
+    assert [d.id for d in api.deals(search="zebra")] == [d["id"] for d in listed] == [zebra.id]
+
+
+def test_deals_lists_the_pipeline_list_lists(cli) -> None:
+    """In a second pipeline (used, or named with pipeline=): deals() listed every
+    pipeline's deals where `list` lists that pipeline's."""
+    assert cli("add", "Sales ERP", "-q").exit_code == 0
+    assert cli("pipeline", "add", "Renewals", "--stages", "copy-of", "Sales").exit_code == 0
+    assert cli("use", "renewals").exit_code == 0
+    assert cli("add", "Renewal A", "-q").exit_code == 0
+    api = salespipe.open()
+    for shown, kwargs in (((), {}), (("--pipeline", "sales"), {"pipeline": "sales"})):
+        listed = cli.json("list", "--status", "all", *shown)
+        assert len(listed) == 1
+        assert [d.id for d in api.deals(status="all", **kwargs)] == [d["id"] for d in listed]
+
+
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seeded demo pipeline, written once for the module's tests."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,27 @@ def test_a_failing_hook_is_a_warning_and_the_change_stands(cli, hook_dir: Path) 
     assert cli.json("show", "1")["status"] == "won"
 
 
+@pytest.mark.file_only
+def test_a_chatty_failing_hook_is_reported_by_its_last_words_alone(hook_dir: Path) -> None:
+    """A hook that printed 50 MB before failing: the warning has its last line, and
+    only the end of what it printed was read (it was read whole, 50 MB held at once)."""
+    chatter = "import os\nos.write(1, b'chatter\\n' * 6_250_000 + b'slack is down\\n')\n"
+    path = hook_dir / "on-add"
+    path.write_text(f"#!{sys.executable}\n{chatter}raise SystemExit(2)\n", encoding="utf-8")
+    path.chmod(0o755)
+    event = Event(1, 1, "add", _now(), _now(), "me", "add", deal_id=None, after={})
+    tracemalloc.start()
+    try:
+        warnings = hooks.run_hooks(Change(events=[event]), hook_dir, describe=views.describe)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [w.split(" failed ", 1)[1] for w in warnings] == [
+        "(exit 2): slack is down; the change stands."
+    ]
+    assert peak < 5_000_000
+
+
 def test_a_hanging_hook_is_stopped(cli, hook_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A hook running past the timeout (and a child it started) is stopped with a warning."""
     monkeypatch.setenv("SALESPIPE_HOOK_TIMEOUT", "0.5")
@@ -197,9 +220,12 @@ def test_a_stage_change_that_moves_deals_runs_its_hooks_once(cli, hook_dir: Path
 def test_changes_made_by_a_hook_run_no_hooks(run, hook_dir: Path, db_path: Path) -> None:
     """A hook that calls salespipe cannot start a loop of hooks."""
     log = hook_dir.parent / "calls.log"
-    _hook(hook_dir, "on-add", f'echo add >> "{log}"\nsalespipe note "$SALESPIPE_DEAL_ID" hooked')
+    # By this interpreter, not a bare `salespipe`: the venv's bin need not be on PATH.
+    salespipe = f'"{sys.executable}" -m salespipe'
+    _hook(hook_dir, "on-add", f'echo add >> "{log}"\n{salespipe} note "$SALESPIPE_DEAL_ID" hooked')
     result = run("add", "A", "-q", env={"SALESPIPE_HOOKS": str(hook_dir)})
     assert result.returncode == 0, result.stderr
+    assert "Warning: hook" not in result.stderr  # a failed hook is only a warning
     assert log.read_text() == "add\n"
     shown = run("show", "1", "--json")
     assert [e["type"] for e in json.loads(shown.stdout)["events"]] == ["add", "note"]

@@ -195,6 +195,71 @@ def test_a_connection_lost_mid_write_changes_nothing(pg_server: str, pg_database
     assert view.counters().next_deal_id == 2
 
 
+def _cut_off(pg_server: str, connection: Any) -> None:
+    """End the server's session of ``connection`` and wait until it is gone, so that
+    the next thing the client sends finds no one to answer."""
+    import time
+
+    import psycopg
+
+    pid = connection.info.backend_pid
+    pg_admin(pg_server, "SELECT pg_terminate_backend(%s)", pid)
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        for _ in range(200):
+            alive = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
+            if alive.fetchone() is None:
+                return
+            time.sleep(0.05)
+    pytest.fail(f"the server's session {pid} did not end")
+
+
+@pytest.mark.parametrize(
+    ("cut", "code", "said"),
+    [
+        ("before COMMIT", "database_unreachable", "the change in progress was not saved."),
+        (
+            "at COMMIT",
+            "commit_outcome_unknown",
+            "it may have been saved or not; `salespipe log` shows whether it was",
+        ),
+    ],
+)
+def test_a_connection_lost_at_commit_says_the_change_may_have_been_saved(
+    cli,
+    pg_server: str,
+    pg_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    cut: str,
+    code: str,
+    said: str,
+) -> None:
+    """Cut off once everything but the COMMIT was sent: the server may have committed
+    before it went, and "not saved" sent users to make the change (a deal) twice.
+    Cut off before that, it was not saved, and says so; both exit 4."""
+    from salespipe.storage.postgres.backend import PostgresTransaction
+
+    assert cli("--db", pg_database, "add", "ERP", "-q").exit_code == 0
+    finish = PostgresTransaction.finish
+
+    def finish_cut_off(tx: PostgresTransaction, command: str, now_iso: str) -> None:
+        if cut == "before COMMIT":
+            _cut_off(pg_server, tx._connection)
+        finish(tx, command, now_iso)
+        if cut == "at COMMIT":
+            _cut_off(pg_server, tx._connection)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(PostgresTransaction, "finish", finish_cut_off)
+        result = cli("--db", pg_database, "add", "CRM", "--json")
+    assert result.exit_code == 4
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == code
+    assert said in error["message"]
+    assert said in _one_sentence(result.stderr)
+    assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
+
+
 def test_a_writer_waits_its_turn_then_is_told_the_database_is_busy(pg_database: str) -> None:
     """While one change holds the pipeline, another waits lock_timeout, then gives up
     with DatabaseBusy (exit 75, try again) and changes nothing."""

@@ -176,6 +176,40 @@ def test_a_lost_connection_says_nothing_was_saved(pg_server: str, pg_database: s
     assert "lost" in caught.value.message
 
 
+class _Committing:
+    """A connection whose COMMIT fails with ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def commit(self) -> None:
+        raise self.error
+
+
+def test_only_a_connection_lost_at_commit_leaves_the_outcome_unknown() -> None:
+    """Lost at COMMIT (the driver's words, or the server ending the session), the
+    change may have been saved: say so, and how to look; refused by the server at
+    COMMIT (a serialization failure), it was not, and the error says what it was."""
+    import psycopg
+    from psycopg import errors as pg_errors
+
+    from salespipe.core.errors import CommitOutcomeUnknown
+    from salespipe.storage.postgres.connection import commit
+
+    target = f"postgresql://x:{SECRET}@db.example/sales"
+    lost = psycopg.OperationalError("consuming input failed: server closed the connection")
+    for error in (lost, pg_errors.AdminShutdown("terminating connection")):
+        with pytest.raises(CommitOutcomeUnknown) as caught:
+            commit(_Committing(error), target)  # type: ignore[arg-type]
+        assert caught.value.exit_code == EXIT_DATA_FILE
+        assert "may have been saved or not; `salespipe log` shows" in caught.value.message
+        assert SECRET not in caught.value.message
+    refused = pg_errors.SerializationFailure("could not serialize access")
+    with pytest.raises(StoreError) as caught_refused:
+        commit(_Committing(refused), target)  # type: ignore[arg-type]
+    assert not isinstance(caught_refused.value, CommitOutcomeUnknown)
+
+
 def test_without_the_driver_a_postgres_target_says_how_to_install_it() -> None:
     """No psycopg installed: one sentence with the pip command, exit 4; files still work."""
     import subprocess

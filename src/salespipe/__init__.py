@@ -42,6 +42,7 @@ _EXPORTS = {
     "UndoConflict": "salespipe.core.errors",
     "NotPermitted": "salespipe.core.errors",
     "DatabaseUnreachable": "salespipe.core.errors",
+    "CommitOutcomeUnknown": "salespipe.core.errors",
     "DatabaseLoginFailed": "salespipe.core.errors",
     "DatabaseMissing": "salespipe.core.errors",
     "DatabaseReadOnly": "salespipe.core.errors",
@@ -50,6 +51,7 @@ _EXPORTS = {
 
 __all__ = [
     "AmbiguousStage",
+    "CommitOutcomeUnknown",
     "DatabaseAddressInvalid",
     "DatabaseBusy",
     "DatabaseLoginFailed",
@@ -82,6 +84,7 @@ if TYPE_CHECKING:
     from salespipe.api import Pipeline, open
     from salespipe.core.errors import (
         AmbiguousStage,
+        CommitOutcomeUnknown,
         DatabaseAddressInvalid,
         DatabaseBusy,
         DatabaseLoginFailed,

@@ -97,19 +97,19 @@ class Pipeline:
         stale: bool = False,
         sort: str = "stage",
         limit: int | None = None,
+        pipeline: str | None = None,
     ) -> list[Deal]:
-        """The deals ``list`` shows for the same options, in its order."""
-        from salespipe.app.queries import DealQuery, select
+        """The deals ``list`` shows for the same options, in its order: of the current
+        pipeline unless ``pipeline`` names one (``--pipeline``), ``search`` matching
+        notes and reasons too."""
+        from salespipe.app.queries import DealQuery, list_deals
 
-        parse.choice(status, ("open", "won", "lost", "all"), "status")
         if limit is not None and (type(limit) is not int or limit < 0):
             raise InvalidValue(_("The limit is a whole number from 0 (0: all)."))
 
         query = DealQuery(status, stage, owner, customer, tag, search, stale, sort, limit)
-        snapshot = self._app.read()
-        records = snapshot.all_records() if query.needs_closed() else snapshot.open_records()
-        chosen = select(records, snapshot.stages(), query, clock.now())
-        return [Deal.from_record(record) for record in chosen]
+        listing = list_deals(self._app.read(), query, clock.now(), pipeline=pipeline, stays=True)
+        return [Deal.from_record(record) for record in listing.records]
 
     def stages(self, *, include_disabled: bool = False) -> list[Stage]:
         """The enabled stages in pipeline order (and the disabled ones, if asked for)."""

@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -263,11 +263,18 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
             _stop(process)
             return _("took longer than {seconds} s and was stopped").format(seconds=f"{seconds:g}")
         if process.returncode != 0:
-            output.seek(0)
-            tail = output.read()[-_TAIL:].decode("utf-8", "replace").strip()
+            tail = _last_words(output)
             failed = _("failed (exit {code})").format(code=process.returncode)
             return f"{failed}: {tail.splitlines()[-1]}" if tail else failed
     return None
+
+
+def _last_words(output: IO[bytes]) -> str:
+    """The end of what a hook printed: its last _TAIL bytes, read without the rest
+    (a chatty hook may have printed gigabytes)."""
+    size = output.seek(0, os.SEEK_END)
+    output.seek(max(0, size - _TAIL))
+    return output.read(_TAIL).decode("utf-8", "replace").strip()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -1,4 +1,5 @@
-"""Choosing and ordering deals for ``list``: filters, search and sort keys.
+"""Choosing and ordering deals for ``list``: filters, search and sort keys, and
+:func:`list_deals`, the one use case both ``list`` and the Python API's ``deals()`` call.
 
 They work on the stored deal records: every field of ``Deal.to_record()``, as a
 read-only command gets them from the store without building a Deal for each (a caller
@@ -9,18 +10,29 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
+from salespipe.app import scope
 from salespipe.core import collation, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
-from salespipe.core.model import Record, Stage, money_from_json, record_days_in_stage
+from salespipe.core.model import (
+    Record,
+    Stage,
+    money_from_json,
+    record_days_in_stage,
+    several_pipelines,
+    stages_in,
+)
 
 if TYPE_CHECKING:
+    from salespipe.storage.port import ReadView
     from salespipe.storage.queries import OpenWhere, Page
+
+STATUS_CHOICES = ("open", "won", "lost", "all")
 
 SORT_FIELDS = (
     "stage",
@@ -52,13 +64,58 @@ class DealSource(Protocol):
     def open_page(self, where: OpenWhere, order: str, limit: int | None, now: datetime) -> Page: ...
 
 
-def records_to_list(source: DealSource, query: DealQuery) -> Iterator[Record]:
+@dataclass(frozen=True)
+class Listing:
+    """What ``list`` shows: the chosen records in the query's order, how many matched
+    before its limit, the stages of the pipeline listed (every stage when the database
+    has one pipeline), and whether the database has several."""
+
+    records: list[Record]
+    matched: int
+    stages: list[Stage]
+    several_pipelines: bool
+
+
+def list_deals(
+    view: ReadView,
+    query: DealQuery,
+    now: datetime,
+    *,
+    pipeline: str | None = None,
+    fields: Collection[str] = (),
+    stays: bool = False,
+) -> Listing:
+    """The deals ``list`` shows for ``query``: of the pipeline ``pipeline`` names (else
+    the current one; the whole database when it has one), matching ``search`` in their
+    history too. ``fields``: see :func:`choose`; ``stays``: records keep their stays
+    (a listing drops them, the API returns whole deals)."""
+    if query.search:
+        found = mentioned_in_history(view.event_records(), query.search)
+        query = replace(query, found_in_history=found)
+    every_stage = view.stages()
+    listed = scope.read_pipeline(view, pipeline)
+    stages = every_stage if listed is None else stages_in(every_stage, listed)
+    chosen = first_open(view, stages, query, now, pipeline=listed is not None, stays=stays)
+    if chosen is None:
+        records = records_to_list(view, query, stays=stays)
+        if listed is not None:
+            keys = {s.key for s in stages}
+            records = (r for r in records if r["stage"] in keys)
+        chosen = choose(records, stages, query, now, fields)
+    return Listing(chosen.records, chosen.matched, stages, several_pipelines(every_stage))
+
+
+def records_to_list(
+    source: DealSource, query: DealQuery, *, stays: bool = False
+) -> Iterator[Record]:
     """The stored records ``list`` goes through for ``query``: the open deals' (every
-    deal's when it takes in closed ones), each without its stays (never listed: dropped
-    as they come, so that listing all 100k deals does not hold every stage history)."""
+    deal's when it takes in closed ones), each without its stays unless ``stays`` (never
+    listed: dropped as they come, so that listing all 100k deals does not hold every
+    stage history)."""
     records = source.all_records() if query.needs_closed() else source.open_records()
     for record in records:
-        record.pop("stays", None)
+        if not stays:
+            record.pop("stays", None)
         yield record
 
 
@@ -68,6 +125,8 @@ def first_open(
     query: DealQuery,
     now: datetime,
     pipeline: bool = False,
+    *,
+    stays: bool = False,
 ) -> Chosen | None:
     """What ``list`` shows for a query the database answers itself (the first ``limit``
     open deals of an owner or a stage, in one of the sort orders: the everyday listing,
@@ -86,8 +145,9 @@ def first_open(
         key = parse.stage(stages, query.stage, enabled_only=False).key
         keys = frozenset((key,))
     page = source.open_page(OpenWhere(query.owner, keys), query.sort, query.limit, now)
-    for record in page.records:
-        record.pop("stays", None)
+    if not stays:
+        for record in page.records:
+            record.pop("stays", None)
     return Chosen(page.records, page.matched)
 
 
@@ -108,6 +168,12 @@ class DealQuery:
     close_before: date | None = None  # expected close on or before
     # Deals whose history (notes, reasons) holds the search text: see mentioned_in_history.
     found_in_history: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_CHOICES:
+            raise InvalidValue(
+                _('The status "{status}" is not open, won, lost or all.').format(status=self.status)
+            )
 
     def needs_closed(self) -> bool:
         return self.status != "open"

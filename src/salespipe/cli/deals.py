@@ -1,22 +1,13 @@
 """Deal commands: add, list, show, edit, move, won, lost, reopen, note, next, quote,
 delete, undo, log."""
 
-import dataclasses
 import sys
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salespipe.app import scope
-from salespipe.app.queries import (
-    SORT_FIELDS,
-    DealQuery,
-    choose,
-    first_open,
-    mentioned_in_history,
-    records_to_list,
-)
+from salespipe.app.queries import SORT_FIELDS, STATUS_CHOICES, DealQuery, list_deals
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import (
@@ -32,13 +23,12 @@ from salespipe.cli.options import (
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import NextAction, several_pipelines, stages_in
+from salespipe.core.model import NextAction
 from salespipe.present import deal_results, views
 
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
     from salespipe.app.pipeline import Change, DealFields, Pipeline
 
-STATUS_CHOICES = ("open", "won", "lost", "all")
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
 # decide about today (docs/daily-use.md, "How much a table shows").
 LIST_LIMIT = 50
@@ -235,13 +225,8 @@ def register(app: typer.Typer) -> None:
         Example: salespipe list --status all --closed-since 2026-10-01 --search price
         """
         closed = closed_since is not None or closed_until is not None
-        status = status or ("all" if closed else "open")
-        if status not in STATUS_CHOICES:
-            raise InvalidValue(
-                _('The status "{status}" is not open, won, lost or all.').format(status=status)
-            )
         query = DealQuery(
-            status=status,
+            status=status or ("all" if closed else "open"),
             limit=shown_limit(limit, as_json, LIST_LIMIT),
             stage=stage,
             owner=owner,
@@ -256,32 +241,22 @@ def register(app: typer.Typer) -> None:
             close_before=_day(close_before, N_("--close-before date")),
         )
         snapshot = state(ctx).read()
-        if search:
-            found = mentioned_in_history(snapshot.event_records(), search)
-            query = dataclasses.replace(query, found_in_history=found)
-        every_stage = snapshot.stages()
-        listed = scope.read_pipeline(snapshot, state(ctx).chosen_pipeline)
-        stages = every_stage if listed is None else stages_in(every_stage, listed)
         now = clock.now()
         shown = views.list_columns(columns)
-        chosen = first_open(snapshot, stages, query, now, pipeline=listed is not None)
-        if chosen is None:
-            records = records_to_list(snapshot, query)
-            if listed is not None:
-                keys = {s.key for s in stages}
-                records = (r for r in records if r["stage"] in keys)
-            fields = () if as_json else views.list_fields(shown)
-            chosen = choose(records, stages, query, now, fields)
-        is_new = not chosen.records and snapshot.counters().next_deal_id == 1
+        fields = () if as_json else views.list_fields(shown)
+        listing = list_deals(
+            snapshot, query, now, pipeline=state(ctx).chosen_pipeline, fields=fields
+        )
+        is_new = not listing.records and snapshot.counters().next_deal_id == 1
         shown_list = deal_results.DealList(
-            chosen.records,
-            stages,
+            listing.records,
+            listing.stages,
             now,
             shown,
-            chosen.matched,
+            listing.matched,
             is_new,
             by_default=limit is None,
-            several=several_pipelines(every_stage),
+            several=listing.several_pipelines,
         )
         output.result(shown_list, as_json)
 

@@ -139,6 +139,13 @@ class DatabaseUnreachable(StoreError):
     code = "database_unreachable"
 
 
+class CommitOutcomeUnknown(DatabaseUnreachable):
+    """The connection was lost while the server was asked to commit: the change may
+    have been saved or not, and only reading the database again tells which."""
+
+    code = "commit_outcome_unknown"
+
+
 class DatabaseAddressInvalid(StoreError):
     """libpq does not accept a setting of the database's address (``?sslmode=bogus``)."""
 

@@ -29,7 +29,6 @@ from salespipe.core.tally import (
     currency_of,
     rate,
     rounded,
-    status_of,
     totals_json,
     value_of,
     value_rates,
@@ -73,18 +72,6 @@ class StageTotals:
             "value": totals_json(self.value),
             "weighted_value": totals_json(self.weighted_value),
         }
-
-
-def open_by_stage(
-    records: Iterable[Record], stages: Sequence[Stage], *, all_stages: bool = False
-) -> list[StageTotals]:
-    """Open deals per stage, in pipeline order, from the deals' stored records (see
-    :func:`stage_rows`)."""
-    from salespipe.storage import queries
-
-    open_records = (r for r in records if status_of(r) == "open")
-    sums = queries.stage_totals(open_records, stages, queries.OpenWhere())
-    return stage_rows(sums, stages, all_stages=all_stages)
 
 
 def stage_rows(

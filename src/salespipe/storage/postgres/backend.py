@@ -50,7 +50,7 @@ from salespipe.storage.port import (
 )
 from salespipe.storage.postgres import queries as pg_queries
 from salespipe.storage.postgres import schema
-from salespipe.storage.postgres.connection import Connection, connect, translated
+from salespipe.storage.postgres.connection import Connection, commit, connect, translated
 from salespipe.storage.postgres.target import redact
 
 if TYPE_CHECKING:
@@ -999,8 +999,7 @@ class PostgresStorage(Storage):
             yield tx
             if tx.changed:
                 tx.finish(command, now_iso)
-                with translated(self.target):
-                    connection.commit()
+                commit(connection, self.target)
                 self._current = True
             else:
                 connection.rollback()
@@ -1016,8 +1015,7 @@ class PostgresStorage(Storage):
             tx = self._begin(connection, lock_timeout, fresh=True)
             yield tx
             tx.finish(command, now_iso)
-            with translated(self.target):
-                connection.commit()
+            commit(connection, self.target)
             self._current = True
 
     @contextlib.contextmanager
@@ -1120,7 +1118,7 @@ class PostgresStorage(Storage):
                 raise team.not_permitted(self.location, first=True) from None
             with translated(self.target), connection.cursor() as cursor:
                 yield cursor
-                connection.commit()
+                commit(connection, self.target, shown_by="salespipe team list")
             self._current = True
 
     def destroy(self, lock_timeout: LockTimeout) -> None:
@@ -1130,7 +1128,7 @@ class PostgresStorage(Storage):
                 if schema.applied(cursor, self.location) is not None:
                     _lock_pipeline(cursor, _Turn(cursor, lock_timeout))
                     schema.drop(cursor)
-                connection.commit()
+                commit(connection, self.target, shown_by="salespipe list")
             self._current = False
         finally:
             connection.close()
@@ -1189,7 +1187,7 @@ class PostgresStorage(Storage):
                             "derived (doctor --fix); nothing was changed."
                         ).format(where=self.location)
                     ) from None
-                connection.commit()
+                commit(connection, self.target, shown_by="salespipe doctor")
 
     def holds(self, path: str) -> bool:
         return False

@@ -18,6 +18,7 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
 from salespipe.core.errors import (
+    CommitOutcomeUnknown,
     DatabaseAddressInvalid,
     DatabaseLoginFailed,
     DatabaseMissing,
@@ -76,6 +77,32 @@ def translated(target: str) -> Iterator[None]:
         raise database_error(exc, target) from None
 
 
+def commit(connection: Connection, target: str, *, shown_by: str = "salespipe log") -> None:
+    """Commit the connection's transaction. A connection lost on the way is not "not
+    saved" as it is before COMMIT: the server may have committed before it was cut
+    off, and a user told otherwise would make the change twice. ``shown_by`` is the
+    command that shows whether it was saved."""
+    try:
+        connection.commit()
+    except psycopg.Error as exc:
+        if exc.sqlstate is None or _lost(exc, _first_line(str(exc))):
+            raise CommitOutcomeUnknown(
+                _(
+                    "The connection to the database server of {where} was lost while the "
+                    "change was being committed: it may have been saved or not; "
+                    "`{command}` shows whether it was, before you make it again."
+                ).format(where=redact(target), command=shown_by)
+            ) from None
+        raise database_error(exc, target) from None
+
+
+def _lost(exc: psycopg.Error, said: str) -> bool:
+    """Whether ``exc`` says the connection to the server was lost (once it was made)."""
+    if isinstance(exc, pg_errors.AdminShutdown | pg_errors.CannotConnectNow):
+        return True
+    return bool(_LOST.search(said)) and not said.startswith("connection failed")
+
+
 def database_error(exc: psycopg.Error, target: str) -> StoreError:
     """The salespipe error that says what ``exc`` means for the user, password hidden."""
     where = redact(target)
@@ -118,9 +145,7 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
                 "(wrong password or unknown user); check the user, PGPASSFILE or the service."
             ).format(where=where)
         )
-    if isinstance(exc, pg_errors.AdminShutdown | pg_errors.CannotConnectNow) or (
-        _LOST.search(said) and not said.startswith("connection failed")
-    ):
+    if _lost(exc, said):
         return DatabaseUnreachable(
             _(
                 "The connection to the database server of {where} was lost; "
