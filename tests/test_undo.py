@@ -110,6 +110,18 @@ def test_an_undone_change_can_be_followed_by_new_changes(pipeline: Pipeline) -> 
     assert pipeline.read().open_deals()[0].stage == "presented"
 
 
+def test_an_import_that_made_stages_is_listed_as_an_import(cli, tmp_path) -> None:
+    """An import with --create-stages was listed as "stage add: Lead In, … (6 deals
+    moved)": the deals were created, not moved."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,stage\nA,Lead In\nB,Lead In\nC,Demo\n", encoding="utf-8")
+    assert cli("import", str(sheet), "--create-stages").exit_code == 0
+    listed = cli("undo", "--list").stdout
+    assert "import of 3 deals" in listed
+    assert "moved" not in listed
+    assert "import of 3 deals" in cli("undo").stdout
+
+
 def test_undo_names_the_stage_a_change_was_about_in_the_stages_order(cli) -> None:
     """A stage switched off with its deals moved on was "stage disabled of 3 deals"
     (which stage?), and a new order was listed by key, not in the order set."""

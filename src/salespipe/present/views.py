@@ -525,9 +525,11 @@ def describe_change(
     stage_change = next(
         (e for e in events if e.deal_id is None and e.type.startswith("stage-")), None
     )
-    if stage_change is not None and deal_ids:  # a stage switched off, its deals moved on
-        moved = ngettext("{count} deal moved", "{count} deals moved", len(deal_ids))
-        return f"{describe(stage_change, stages)} ({moved.format(count=len(deal_ids))})"
+    moved_ids = {e.deal_id for e in events if e.deal_id is not None and e.type == "move"}
+    if stage_change is not None and command.startswith(("stage", "pipeline")) and moved_ids:
+        # A stage switched off, its deals moved on (an import that made stages is an import).
+        moved = ngettext("{count} deal moved", "{count} deals moved", len(moved_ids))
+        return f"{describe(stage_change, stages)} ({moved.format(count=len(moved_ids))})"
     if not deal_ids:
         return describe(events[0], stages) if events else what
     if len(deal_ids) > 1:
