@@ -241,6 +241,22 @@ def test_unknown_stages_stop_the_import_with_a_ready_to_paste_map(cli, snapshot_
     assert len(cli.json("list", "--status", "all")) == 4
 
 
+def test_the_suggested_map_closes_a_deal_only_where_the_label_plainly_says_so(
+    cli, tmp_path: Path
+) -> None:
+    """The suggestion sent "Not won", "Won't proceed", "Winback campaign" and "Won back"
+    to won (a word search found "won" and "win" in them): pasted, they counted as wins."""
+    labels = ["Not won", "Won't proceed", "Winback campaign", "Won back (reactivation)"]
+    rows = "".join(f'"Deal {n}","{label}"\n' for n, label in enumerate(labels))
+    sheet = _write(tmp_path, "labels.csv", "title,stage\n" + rows + 'Z,"Contract signed"\n')
+    refused = cli("import", str(sheet))
+    assert refused.exit_code == 1
+    pasted = shlex.split(refused.stderr.strip().splitlines()[-1])
+    suggested = dict(mapping.rsplit("=", 1) for mapping in pasted[1::2])
+    assert [suggested[label] for label in labels] == ["presented"] * len(labels)
+    assert suggested["Contract signed"] == "won"
+
+
 def test_stage_map_targets_stages_and_outcomes(cli) -> None:
     """--stage-map puts a label in a stage (by name, key or number) or closes as won/lost."""
     report = cli.json(

@@ -35,8 +35,18 @@ _STAGE_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (("lead", "contact", "prospect", "qualif", "new", "present", "นำเสนอ"), "presented"),
 )
-_WON_WORDS = ("won", "win", "signed", "closed won")
-_LOST_WORDS = ("lost", "lose", "abandon", "dead", "cancel", "reject", "no deal")
+# Words that make an unknown label's suggested target won or lost, as whole words; a
+# label that also negates or starts again ("Not won", "Won't proceed", "Won back",
+# "Deal lost? re-check") gets a stage instead: pasted, a wrong won would count a win.
+_WON_WORDS = frozenset({"won", "signed", "closedwon"})
+_LOST_WORDS = frozenset(
+    {"lost", "lose", "abandoned", "dead", "cancelled", "canceled", "rejected", "closedlost"}
+)
+_LOST_PHRASES = ("no deal", "no budget", "not interested")
+_NOT_CLOSING = frozenset(
+    {"not", "no", "never", "won't", "wont", "don't", "didn't", "isn't"}
+    | {"back", "again", "re", "winback", "reactivation", "reactivated", "maybe", "pending"}
+)
 
 
 class UnknownStages(InvalidValue):
@@ -336,9 +346,10 @@ def unknown_stages_error(
         for label, count in labels
     )
     typical = _typical_probabilities(rows)
+    targets = [_target_to_suggest(label, typical, resolver, creating) for label, _n in labels]
     suggestion = " ".join(
-        f"--stage-map {shlex.quote(label + '=' + _guess_target(label, typical, resolver))}"
-        for label, _count in labels
+        f"--stage-map {shlex.quote(label + '=' + target)}"
+        for (label, _count), target in zip(labels, targets, strict=True)
     )
     if creating:
         return UnknownStages(
@@ -365,12 +376,36 @@ def _mentions(tokens: Sequence[str], folded: str, word: str) -> bool:
     return word in folded
 
 
+def _closing_guess(folded: str) -> str | None:
+    """ "won" or "lost" for a label that plainly says so; None when it does not, or
+    also negates or reopens it."""
+    if any(phrase in folded for phrase in _LOST_PHRASES):
+        return "lost"
+    words = set(re.findall(r"[\w']+", folded.replace("\u2019", "'")))
+    if "?" in folded or words & _NOT_CLOSING:
+        return None
+    if words & _LOST_WORDS:
+        return "lost"
+    if words & _WON_WORDS:
+        return "won"
+    return None
+
+
+def _target_to_suggest(
+    label: str, typical_of: dict[str, int], resolver: StageResolver, closing_only: bool
+) -> str:
+    """The target a suggested --stage-map gives ``label``; a closing label that says
+    neither won nor lost plainly gets ``won|lost``, for the user to choose."""
+    if closing_only:
+        return _closing_guess(parse.fold(label)) or "won|lost"
+    return _guess_target(label, typical_of, resolver)
+
+
 def _guess_target(label: str, typical_of: dict[str, int], resolver: StageResolver) -> str:
     folded = parse.fold(label)
-    if any(word in folded for word in _LOST_WORDS):
-        return "lost"
-    if any(word in folded for word in _WON_WORDS):
-        return "won"
+    closing = _closing_guess(folded)
+    if closing is not None:
+        return closing
     enabled = {s.key for s in resolver.enabled}
     tokens = re.split(r"\W+", folded)
     for words, key in _STAGE_WORDS:
