@@ -370,6 +370,24 @@ def test_a_thai_sheet_is_read_by_its_thai_headers(cli, tmp_path: Path) -> None:
     assert "ด่วน" in cli("show", str(deals["ระบบ ERP"]["id"])).stdout
 
 
+def test_rows_without_an_amount_or_a_stage_are_reported(cli, tmp_path: Path) -> None:
+    """An empty amount became a value of 0 and an empty stage the first stage, and the
+    import said neither: the average deal size fell by a third without a word."""
+    sheet = _write(
+        tmp_path,
+        "gaps.csv",
+        "title,value,stage,status\nA,,Quoted,open\nB,100,,open\nC,,,won\nD,5,Quoted,open\n",
+    )
+    filled = cli.json("import", str(sheet), "--dry-run")["filled"]
+    assert (filled["value"], filled["stage"]) == ({"count": 2}, {"count": 2})
+    result = cli("import", str(sheet))
+    assert result.exit_code == 0, result.stderr
+    assert "2 deals without an amount: a value of 0." in result.stdout
+    assert "2 deals without a stage: in the pipeline's first stage" in result.stdout
+    stages = {d["title"]: d["stage"] for d in cli.json("list", "--status", "all")}
+    assert (stages["B"], stages["C"]) == ("presented", "approved")
+
+
 def test_column_option_rejects_unknown_fields(cli, tmp_path: Path) -> None:
     """--column with a field salespipe does not have is an error naming the fields."""
     csv = _write(tmp_path, "x.csv", "title\nA\n")

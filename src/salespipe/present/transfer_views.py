@@ -160,6 +160,16 @@ def _filled_lines(report: ImportReport) -> list[str]:
                 deals=_deals(filled["dollar"]), currency=report.dollar, hint=hint
             )
         )
+    if filled["value"]:
+        lines.append(
+            _("{deals} without an amount: a value of 0.").format(deals=_deals(filled["value"]))
+        )
+    if filled["stage"]:
+        lines.append(
+            _(
+                "{deals} without a stage: in the pipeline's first stage (a won one in its last)."
+            ).format(deals=_deals(filled["stage"]))
+        )
     if filled["owner"]:
         lines.append(
             _("{deals} without an owner: {owner} (the importing user).").format(

@@ -149,6 +149,8 @@ class ImportReport:
                     )
                 },
                 "created_at": {"after_close": self.filled["created_after_close"]},
+                "value": {"count": self.filled["value"]},
+                "stage": {"count": self.filled["stage"]},
             },
             "skipped": len({p.line for p in self.problems}),
             "problems": [p.to_dict() for p in self.problems],

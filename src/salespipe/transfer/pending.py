@@ -132,7 +132,9 @@ def with_value_added(pending: Pending, other: Pending) -> Pending | str:
         return _("the deal's lines add up to more than 9,999,999,999,999.99")
     values = first._replace(value=money_to_json(total))
     unit = other.filled & Filled.VALUE_UNIT  # the deal's value was read from that line too
-    return pending._replace(packed=marshal.dumps(tuple(values)), filled=pending.filled | unit)
+    no_value = pending.filled & other.filled & Filled.NO_VALUE  # only if no line had one
+    filled = (pending.filled & ~Filled.NO_VALUE) | no_value | unit
+    return pending._replace(packed=marshal.dumps(tuple(values)), filled=filled)
 
 
 # What describes a deal in a row, by the name a refusal gives it: two rows that differ in

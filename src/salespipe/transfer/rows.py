@@ -70,6 +70,8 @@ class Filled:
     VALUE_UNIT = 256  # a value written with a unit (150k, 1.2m), read as `add --value` does
     CLOSED_LATER = 512  # a close date after the import: closed when imported
     CREATED_LATER = 1024  # created after its close (or the import): created then instead
+    NO_VALUE = 2048  # no amount: a value of 0
+    NO_STAGE = 4096  # no stage: the pipeline's first stage (a won deal: its last)
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,8 @@ class RowReader:
             row.filled |= Filled.OWNER
         value, written_currency, unit = self._read("value", self._amount, Amount(None, None))
         row.value = Decimal(0) if value is None else value
+        if value is None:
+            row.filled |= Filled.NO_VALUE
         if unit:
             row.filled |= Filled.VALUE_UNIT
         currency = self._read("currency", currency_code, None) or written_currency
@@ -288,6 +292,8 @@ class RowReader:
         fmt = self.layout.format
         if fmt.stage_names and row.stage_label and not row.stage_name:
             row.stage_name = fmt.stage_names.get(_stage_code(row.stage_label), "")
+        if not row.stage_label and not row.stage_name:
+            row.filled |= Filled.NO_STAGE
         if self.layout.has("status"):
             row.status = self._read("status", self._status_word, None)
         if self.layout.has("is_deleted") and self._read("is_deleted", flag, False):
