@@ -201,7 +201,7 @@ def test_skip_invalid_json_report_lists_problems(cli) -> None:
         "line": 3,
         "column": "value",
         "value": "lots",
-        "reason": "not an amount",
+        "reason": "not an amount; if it stands for no amount, add --null lots",
     }
 
 

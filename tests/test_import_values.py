@@ -82,7 +82,7 @@ def test_amounts_with_a_unit_read_as_add_value_reads_them(
     [
         ("-50", "the amount is negative"),
         ("(1,000)", "the amount is negative"),
-        ("lots", "not an amount"),
+        ("lots", "not an amount; if it stands for no amount, add --null lots"),
         ("1,23,4", "the amount has misplaced separators"),
         ("12.345", "the amount has more than 2 decimal places"),
         ("182.31500000000003", "the amount has more than 2 decimal places"),
@@ -91,6 +91,9 @@ def test_amounts_with_a_unit_read_as_add_value_reads_them(
         ("1.5x", 'The amount "1.5x" has an unknown unit "x"'),
         ("1,5k", 'The amount "1,5k" has misplaced thousands separators'),
         ("-1k", "the amount is negative"),
+        ("-", "not an amount; if it stands for no amount, add --null -"),
+        ("N/A", "not an amount; if it stands for no amount, add --null N/A"),
+        ("n. a.", "not an amount; if it stands for no amount, add --null 'n. a.'"),
     ],
 )
 def test_bad_amounts_say_why(raw: str, reason: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shlex
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple
@@ -253,6 +254,8 @@ def amount(raw: str, mark: DecimalMark | None = ".") -> Amount:
     if not raw.strip():
         return Amount(None, None)
     body, found_currency = _strip_currency(raw)
+    if not any(c.isdigit() for c in body):
+        raise _not_an_amount(raw)
     if body.startswith("-") or (body.startswith("(") and body.endswith(")")):
         raise BadValue(_("the amount is negative"))
     if _WITH_UNIT.match(body.strip()):
@@ -277,6 +280,16 @@ def amount(raw: str, mark: DecimalMark | None = ".") -> Amount:
         raise BadValue(_("the amount is too large (at most 9,999,999,999,999.99)"))
     whole = value == value.to_integral_value()
     return Amount(value.to_integral_value() if whole else value, found_currency)
+
+
+def _not_an_amount(raw: str) -> BadValue:
+    """A cell without a digit: a placeholder such as ``-`` or ``N/A``, which --null reads
+    as an empty cell."""
+    return BadValue(
+        _("not an amount; if it stands for no amount, add --null {text}").format(
+            text=shlex.quote(raw.strip())
+        )
+    )
 
 
 def _with_unit(body: str) -> Decimal:
