@@ -293,6 +293,9 @@ def test_a_two_digit_year_in_a_thai_file_is_refused_not_guessed(cli, tmp_path: P
     assert refused.exit_code == 1
     assert "a 2-digit year in a Thai file may be Buddhist Era" in refused.stderr
     assert "line 3" not in refused.stderr  # the 4-digit Buddhist Era year is read
+    by_format = cli("import", thai, "--dates", "%d/%m/%y")  # strptime's %y: 69 is 1969
+    assert by_format.exit_code == 1
+    assert "a 2-digit year in a Thai file may be Buddhist Era" in by_format.stderr
     latin = tmp_path / "latin.csv"
     latin.write_text("title,expected_close\nCCTV,31/12/26\n", encoding="utf-8")
     cli.json("import", str(latin))

@@ -183,6 +183,8 @@ class DateReader:
         """The form --dates names first (other columns may still be ISO), then the rest."""
         if self.format is not None:
             formatted = self._formatted(text, self.format)
+            if formatted is not None and self.thai and "%y" in self.format:
+                raise _two_digit_thai_year()  # strptime read 69 as 1969
             if formatted is not None:
                 return formatted
         quick = _quick_iso(text)
@@ -249,12 +251,7 @@ class DateReader:
         """A year as written; in a Thai file a 2-digit one is refused, not guessed: Thai
         sheets write ``31/12/69`` for 2569 (2026), which elsewhere is 2069."""
         if self.thai and len(text) == 2:
-            raise BadValue(
-                _(
-                    "a 2-digit year in a Thai file may be Buddhist Era (69 = 2569) or not; "
-                    "write the year in full (31/12/2569)"
-                )
-            )
+            raise _two_digit_thai_year()
         return _year(text)
 
     def _iso(self, text: str) -> tuple[date | datetime, bool] | None:
@@ -321,3 +318,12 @@ class DateReader:
         if serial == int(serial):
             return moment.date(), False
         return moment.replace(microsecond=0).astimezone(), True
+
+
+def _two_digit_thai_year() -> BadValue:
+    return BadValue(
+        _(
+            "a 2-digit year in a Thai file may be Buddhist Era (69 = 2569) or not; "
+            "write the year in full (31/12/2569)"
+        )
+    )
