@@ -154,6 +154,10 @@ def test_an_amount_either_mark_reads_differently_is_refused_when_the_mark_is_unk
         ("Deal\tAmount\nB\t12.500\n", None),  # nothing shows it: unknown
         ("Deal\tAmount\nB\t1,500,000\n", "."),
         ("Deal\tAmount\nกล้อง\t85,000\n", "."),  # Thai is written with the dot
+        # a quoted cell is one cell: "12,50" shows the decimal comma of a comma file, so
+        # its "1,500" is one and a half (both were read, each its own way)
+        ('title,value\nA,"1,500"\nB,"12,50"\n', ","),
+        ("title,value\nA,1,500\nB,12,50\n", "."),  # unquoted: cells, not decimals
     ],
 )
 def test_a_files_decimal_mark_is_what_its_numbers_show_else_its_delimiters(

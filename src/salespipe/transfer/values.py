@@ -136,6 +136,7 @@ def _unify_separators(number: str, mark: DecimalMark | None) -> str:
 # two thousands groups or more (then the other mark is the decimal one).
 _COMMA_SHOWN = r"\d{1,3}(?:\.\d{3})+,\d{1,2}|[1-9]\d{0,2}(?:\.\d{3}){2,}"
 _COMMA_ALONE = r"\d+,\d{1,2}"
+_COMMA_QUOTED = r'(?<=")\d+,\d{1,2}(?=")'  # a whole quoted cell: the comma is no delimiter
 _DOT_SHOWN = r"\d{1,3}(?:,\d{3})+\.\d{1,2}|\d+\.\d{1,2}"
 _DOT_GROUPS = r"[1-9]\d{0,2}(?:,\d{3}){2,}"
 _ALONE = r"(?<![\w.,])(?:{})(?![\w.,])"
@@ -182,7 +183,8 @@ class DecimalMarkClues:
     """The decimal mark of a file's numbers: what its numbers show, else its delimiter's.
 
     A file shows its mark in numbers with one or two decimals (``1.234,56``, ``12,5``,
-    ``1,234.56``, ``12.50``) or with two thousands groups (``1.500.000``). Where none
+    ``1,234.56``, ``12.50``; in a file separated by ``,``, ``12,5`` only quoted as one
+    cell) or with two thousands groups (``1.500.000``). Where none
     show it, or both marks are seen, a file separated by ``;`` is taken to use the
     decimal comma (spreadsheets write ``;`` where the comma is the decimal mark), one
     separated by ``,`` the dot, and a tab-separated one the dot if it holds Thai (as
@@ -200,12 +202,14 @@ class DecimalMarkClues:
     def look(self, text: str) -> None:
         if self.delimiter is None:
             self.delimiter = sniff_delimiter(text)
-            # Where the comma separates cells, 12,50 and 1,500,000 may be several cells.
+            # Where the comma separates cells, 12,50 and 1,500,000 may be several cells,
+            # unless quoted as one ("12,50").
             cells = self.delimiter == ","
-            comma = _COMMA_SHOWN if cells else f"{_COMMA_SHOWN}|{_COMMA_ALONE}"
+            comma = f"{_COMMA_SHOWN}|{_COMMA_QUOTED}" if cells else f"{_COMMA_SHOWN}|{_COMMA_ALONE}"
             dot = _DOT_SHOWN if cells else f"{_DOT_SHOWN}|{_DOT_GROUPS}"
+            near_comma = r'\.\d{3}[.,]\d|"\d+,\d' if cells else r"\d[.,]\d"
             self._looks = [
-                (",", re.compile(r"\.\d{3}[.,]\d" if cells else r"\d[.,]\d"), _shown(comma)),
+                (",", re.compile(near_comma), _shown(comma)),
                 (".", re.compile(r"\d\.\d" if cells else r"\d[.,]\d"), _shown(dot)),
             ]
         for mark, near, shown in self._looks:
