@@ -425,6 +425,9 @@ def test_json_error_object_for_refusals(cli) -> None:
     error = json.loads(result.stdout)["error"]
     assert error["code"] == "invalid_rows"
     assert "line 3, column value" in error["message"]
+    # each refused cell too, as --skip-invalid reports them: no sentence to take apart
+    skipped = cli.json("import", str(FIXTURES / "bad-rows.csv"), "--skip-invalid", "--dry-run")
+    assert error["problems"] == skipped["problems"]
 
 
 def test_import_of_an_open_deal_into_a_disabled_stage_is_a_row_problem(cli, tmp_path) -> None:

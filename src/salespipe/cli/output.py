@@ -278,7 +278,7 @@ def error(exc: SalespipeError, as_json: bool) -> None:
     """The one way an error reaches the user: a sentence on stderr, JSON on stdout with --json."""
     if as_json:
         with contextlib.suppress(OutputFailed):  # the sentence on stderr still says it
-            json({"error": {"code": exc.code, "message": exc.message}})
+            json({"error": {"code": exc.code, "message": exc.message, **exc.details()}})
     prefix = _("Error:")
     shown = _wrapped_for(sys.stderr, f"{prefix} {visible(_valid_text(exc.message))}")
     if for_terminal(sys.stderr) and shown.startswith(prefix):  # red, once laid out

@@ -8,6 +8,8 @@ turns them into messages and exit codes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from salespipe.core.i18n import _
 
 EXIT_OK = 0
@@ -28,6 +30,10 @@ class SalespipeError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def details(self) -> dict[str, Any]:
+        """What ``--json`` adds to the code and the sentence (none by default)."""
+        return {}
 
 
 class InvalidValue(SalespipeError):

@@ -42,6 +42,15 @@ if TYPE_CHECKING:
 class InvalidRows(InvalidValue):
     code = "invalid_rows"
 
+    def __init__(self, message: str, problems: Sequence[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+    def details(self) -> dict[str, Any]:
+        """Every refused cell, as ``--skip-invalid`` reports them: a script need not
+        take the sentence apart."""
+        return {"problems": [p.to_dict() for p in self.problems]}
+
 
 @dataclass(frozen=True)
 class ImportOptions:
@@ -180,7 +189,9 @@ def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> Inval
             "{rows} rows of {file} cannot be imported, so nothing was imported; fix them:",
             rows,
         )
-    return InvalidRows(message.format(rows=rows, file=path.name, good=good) + "\n" + listed)
+    return InvalidRows(
+        message.format(rows=rows, file=path.name, good=good) + "\n" + listed, problems
+    )
 
 
 def _defaults(snapshot: ReadView, options: ImportOptions, now: datetime, ours: bool) -> Defaults:
