@@ -4,6 +4,7 @@ loop (app/feed.py) and the example that posts each change to a URL
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -11,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -476,3 +478,41 @@ def test_doctor_on_a_database_without_a_pipeline_says_so(run: Any, pg_database: 
     assert done.returncode == 4, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert "There is no pipeline in postgresql://" in done.stderr
+
+
+@pytest.mark.postgres
+def test_an_undo_reaches_the_feed_with_the_deals_it_took_back(
+    run: Any, pg_database: str, watching: Callable[..., Watcher], tmp_path: Path
+) -> None:
+    """The feed gave a hook no deals for an undo (a local hook gets them), and
+    `watch --owner bob` left out bob's undos: an undo names no deal of its own."""
+    _change(run, pg_database, "init")
+    kept = tmp_path / "payloads"
+    kept.mkdir()
+    hook = tmp_path / "keep"
+    hook.write_text(f"#!/bin/sh\ncat > \"$(mktemp -p '{kept}' XXXXXX)\"\n", encoding="utf-8")
+    hook.chmod(0o755)
+    bobs = watching("--json", "--owner", "bob", "--exec", str(hook))
+
+    _change(run, pg_database, "add", "Carol's", "--owner", "carol")
+    _change(run, pg_database, "add", "Bob's", "--owner", "bob")
+    _change(run, pg_database, "move", "2", "quoted")
+    _change(run, pg_database, "undo")
+
+    assert [json.loads(bobs.line())["type"] for _ in range(3)] == ["add", "move", "undo"]
+    deadline = time.monotonic() + LINE_WAIT
+    while len(payloads := _payloads(kept)) < 3:
+        assert time.monotonic() < deadline, "the hook did not run for each change"
+        time.sleep(0.05)
+    undo = max(payloads, key=lambda payload: payload["seq"])
+    assert undo["event"] == "undo"
+    assert [(deal["id"], deal["stage"]) for deal in undo["deals"]] == [(2, "presented")]
+
+
+def _payloads(folder: Path) -> list[dict[str, Any]]:
+    """What the hook was given, each run's JSON once it is whole."""
+    found = []
+    for path in folder.iterdir():
+        with contextlib.suppress(ValueError):
+            found.append(json.loads(path.read_text(encoding="utf-8")))
+    return found

@@ -11,7 +11,7 @@ meanwhile, by change id, so nothing is missed and nothing is shown twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,7 +99,7 @@ def _changes(batch: FeedBatch, owner: str | None) -> Iterator[Change]:
     for change_id in sorted({e.change for e in batch.events}, reverse=True):
         events = [e for e in batch.events if e.change == change_id]
         change = Change(events=events, stages=batch.stages)
-        after = {i: states.get(i) for i in _deal_ids(events)}
+        after = {i: states.get(i) for i in _deal_ids(events, batch.undone_deals)}
         for event in reversed(events):
             if event.deal_id is not None:
                 states[event.deal_id] = _before(event, states.get(event.deal_id))
@@ -111,8 +111,15 @@ def _changes(batch: FeedBatch, owner: str | None) -> Iterator[Change]:
             yield change
 
 
-def _deal_ids(events: list[Event]) -> list[int]:
-    return list(dict.fromkeys(e.deal_id for e in events if e.deal_id is not None))
+def _deal_ids(events: list[Event], undone_deals: Mapping[int, Sequence[int]]) -> list[int]:
+    """The deals the events touched; an undo's are those of the change it took back."""
+    touched: list[int] = []
+    for event in events:
+        if event.deal_id is not None:
+            touched.append(event.deal_id)
+        elif event.type == "undo" and event.after:
+            touched.extend(undone_deals.get(int(event.after["undid"]), ()))
+    return list(dict.fromkeys(touched))
 
 
 def _before(event: Event, after: Deal | None) -> Deal | None:

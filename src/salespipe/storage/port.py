@@ -20,9 +20,10 @@ checking, and import it at run time only where they make one of its values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from salespipe.core.change_rows import ChangeRow
@@ -84,12 +85,14 @@ class Initial(NamedTuple):
 class FeedBatch(NamedTuple):
     """What a feed reads in one snapshot: the events of the changes committed after the
     one it asked for, in recorded order; the deals they touched as they are now (None:
-    deleted); the stages; and the last change it covers."""
+    deleted), an undo's included; the stages; the last change it covers; and for each
+    change an undo among them took back, the deals that change touched."""
 
     events: list[Event]
     deals: dict[int, Deal | None]
     stages: list[Stage]
     last_change: int
+    undone_deals: Mapping[int, Sequence[int]] = MappingProxyType({})
 
 
 class Follower(Protocol):

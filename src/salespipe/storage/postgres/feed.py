@@ -20,6 +20,7 @@ from salespipe.core.model import Deal, Event, Stage
 from salespipe.storage.port import FeedBatch, Follower
 from salespipe.storage.postgres import schema
 from salespipe.storage.postgres.connection import Connection, connect, translated
+from salespipe.storage.postgres.schema import Cursor
 from salespipe.storage.postgres.target import redact
 
 # The channel of the pipeline in the connection's current schema (one per pipeline).
@@ -74,7 +75,11 @@ class PostgresFollower(Follower):
                     (change,),
                 )
                 events = [Event.from_record(orjson.loads(text)) for (text,) in cursor]
-                touched = sorted({e.deal_id for e in events if e.deal_id is not None})
+                undone = _deals_of_undone_changes(cursor, events)
+                touched = sorted(
+                    {e.deal_id for e in events if e.deal_id is not None}
+                    | {deal for deals in undone.values() for deal in deals}
+                )
                 cursor.execute(
                     "SELECT id, record::text FROM salespipe_deals WHERE id = ANY(%s)",
                     (touched,),
@@ -87,7 +92,7 @@ class PostgresFollower(Follower):
         }
         stages = [Stage.from_record(r) for r in orjson.loads(row[0])] if row else []
         last = max((e.change for e in events), default=change)
-        return FeedBatch(events, deals, stages, last)
+        return FeedBatch(events, deals, stages, last, undone)
 
     def wait(self, timeout: float | None) -> bool:
         with translated(self._target):
@@ -98,3 +103,17 @@ class PostgresFollower(Follower):
     def close(self) -> None:
         with contextlib.suppress(psycopg.Error):
             self._connection.close()
+
+
+def _deals_of_undone_changes(cursor: Cursor, events: list[Event]) -> dict[int, list[int]]:
+    """For each change an undo among ``events`` took back, the deals it touched (those
+    this role may see)."""
+    undone = [int(e.after["undid"]) for e in events if e.type == "undo" and e.after]
+    if not undone:
+        return {}
+    cursor.execute(
+        "SELECT change, array_agg(DISTINCT deal_id ORDER BY deal_id) FROM salespipe_events"
+        " WHERE change = ANY(%s) AND deal_id IS NOT NULL GROUP BY change",
+        (undone,),
+    )
+    return {int(change): [int(d) for d in deals] for change, deals in cursor}
