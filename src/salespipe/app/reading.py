@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from salespipe.core import clock
 from salespipe.core.errors import NoDataFile
 from salespipe.core.model import default_stages
-from salespipe.storage import open_storage
-from salespipe.storage.postgres.target import is_postgres_target
+from salespipe.storage import is_postgres_target, open_storage
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Initial, ReadView, Storage

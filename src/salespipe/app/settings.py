@@ -11,7 +11,7 @@ from typing import Any
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
-from salespipe.storage.postgres.target import is_postgres_target
+from salespipe.storage import is_postgres_target
 
 LANGS = ("th", "en")
 

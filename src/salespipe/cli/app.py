@@ -193,7 +193,7 @@ def choose_language(flag: str | None, *, as_json: bool = False) -> None:
 def _announce_new_file(change: "Change") -> None:
     if change.created is None:
         return
-    from salespipe.storage.postgres.target import is_postgres_target
+    from salespipe.storage import is_postgres_target
 
     if is_postgres_target(change.created):
         output.note(_("Created the pipeline in {where}.").format(where=change.created))

@@ -17,6 +17,8 @@ from salespipe.storage.postgres.target import is_connection_string, is_postgres_
 if TYPE_CHECKING:
     from salespipe.storage.port import Initial, Storage
 
+__all__ = ["MEMORY_PREFIX", "is_postgres_target", "open_storage"]
+
 MEMORY_PREFIX = "memory:"
 
 
