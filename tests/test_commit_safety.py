@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,19 @@ from salespipe.storage.jsonl import database
 from salespipe.transfer.copying import copy_pipeline
 
 
+@pytest.fixture
+def sigint_as_a_terminal_sends_it() -> Iterator[None]:
+    """A run started in the background ignores SIGINT; these tests need Ctrl-C heard."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _titles(cli) -> list[str]:
     return [deal["title"] for deal in cli.json("list")]
 
 
+@pytest.mark.usefixtures("sigint_as_a_terminal_sends_it")
 def test_ctrl_c_while_a_commit_tidies_up_keeps_the_change_and_says_so(
     cli, db_path: Path, monkeypatch
 ) -> None:
@@ -61,6 +71,7 @@ def test_an_exception_after_the_commit_point_leaves_the_change_whole(
     assert cli("doctor").exit_code == 0
 
 
+@pytest.mark.usefixtures("sigint_as_a_terminal_sends_it")
 def test_held_interrupts_act_once_the_block_ends() -> None:
     """SIGINT during the held part is raised at the end, as an interrupt after commit."""
     reached: list[str] = []

@@ -740,10 +740,10 @@ class Store:
                 self._write_open_index(index_write, tail_size)
             for spool in spools:
                 spool.finish()
-            safe_files.replace_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
-            tx.committed = True  # the rename was the commit; what follows only tidies up
-            with contextlib.suppress(OSError):
-                safe_files.fsync_folder(self.path.parent)
+            write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
+            # The rename was the commit: from here on nothing written is taken back. (Its
+            # folder's fsync, in between, raises nothing, and Ctrl-C is held meanwhile.)
+            tx.committed = True
         except (OSError, WriteFailed) as exc:
             tx._discard()
             with contextlib.suppress(OSError):
