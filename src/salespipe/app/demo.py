@@ -384,11 +384,7 @@ def write_demo(pipeline: Pipeline, *, deals: int, seed: int, lang: str) -> DemoR
             ).format(path=path)
         )
     if current:
-
-        def lock_timeout() -> float:
-            return float(settings.effective(pipeline.read().config())["lock_timeout"])
-
-        pipeline.store.destroy(lock_timeout)
+        pipeline.store.destroy(settings.lock_timeout_of(pipeline.store))
     rng = random.Random(seed)
     counts = {"open": 0, "events": 0}
     with pipeline.work("demo") as work:

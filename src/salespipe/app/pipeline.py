@@ -188,13 +188,12 @@ class Pipeline:
             for reader in self.config_readers:
                 reader(config)
 
-    def _lock_timeout(self) -> float:
-        return float(settings.effective(self.store.read().config())["lock_timeout"])
-
     def doctor(self, fix: bool) -> Checkup:
         """Recompute what the database keeps derived from its history and compare; with
         ``fix``, repair what differs in one locked change (kept in a backup first)."""
-        return self.store.checkup(fix, self._lock_timeout, clock.now().isoformat())
+        return self.store.checkup(
+            fix, settings.lock_timeout_of(self.store), clock.now().isoformat()
+        )
 
     @contextlib.contextmanager
     def work(self, command: str) -> Iterator[Work]:
@@ -203,7 +202,9 @@ class Pipeline:
         now_iso = clock.now().isoformat()
         # Ctrl-C from the commit on waits until the listeners know of the change.
         with HeldInterrupts() as held:
-            with self.store.transaction(self._lock_timeout, command, now_iso) as tx:
+            with self.store.transaction(
+                settings.lock_timeout_of(self.store), command, now_iso
+            ) as tx:
                 self._config_read(tx)
                 # On a server the database role is who you are (the setting "owner" is the
                 # whole team's); on a data file, that setting or the login name.

@@ -6,12 +6,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 from salespipe.storage import is_postgres_target
+
+if TYPE_CHECKING:
+    from salespipe.storage.port import LockTimeout, Storage
 
 LANGS = ("th", "en")
 
@@ -137,6 +140,12 @@ def effective(config: dict[str, Any]) -> dict[str, Any]:
     if not merged.get("owner"):
         merged["owner"] = login_name()
     return merged
+
+
+def lock_timeout_of(store: Storage) -> LockTimeout:
+    """How long to wait for another writer of ``store``: its setting, read only when
+    another writer holds it."""
+    return lambda: float(effective(store.read().config())["lock_timeout"])
 
 
 def lang_asked(flag: str | None) -> str | None:

@@ -14,7 +14,7 @@ from salespipe.app import settings
 from salespipe.core import parse
 from salespipe.core.errors import UsageError
 from salespipe.core.i18n import N_, _
-from salespipe.storage.port import TEAM_ROLES, LockTimeout, Team, TeamMember
+from salespipe.storage.port import TEAM_ROLES, Team, TeamMember
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Pipeline
@@ -29,7 +29,7 @@ def add(pipeline: Pipeline, user: str, role: str, *, create_login: bool = False)
     name = _user(user)
     role = parse.choice(role, TEAM_ROLES, "--role")
     _team(pipeline).join_team(
-        name, role, create_login=create_login, lock_timeout=_lock_timeout(pipeline)
+        name, role, create_login=create_login, lock_timeout=settings.lock_timeout_of(pipeline.store)
     )
     return TeamMember(name, role)
 
@@ -37,7 +37,9 @@ def add(pipeline: Pipeline, user: str, role: str, *, create_login: bool = False)
 def remove(pipeline: Pipeline, user: str) -> TeamMember:
     """Take ``user`` off the team (its login stays on the server); what it was."""
     name = _user(user)
-    return TeamMember(name, _team(pipeline).leave_team(name, _lock_timeout(pipeline)))
+    return TeamMember(
+        name, _team(pipeline).leave_team(name, settings.lock_timeout_of(pipeline.store))
+    )
 
 
 def _team(pipeline: Pipeline) -> Team:
@@ -54,11 +56,6 @@ def _team(pipeline: Pipeline) -> Team:
 
 def _user(text: str) -> str:
     return parse.text(text, what=N_("user"), required=True, max_length=63)
-
-
-def _lock_timeout(pipeline: Pipeline) -> LockTimeout:
-    """How long to wait for another writer: asked only if one holds the pipeline."""
-    return lambda: float(settings.effective(pipeline.read().config())["lock_timeout"])
 
 
 __all__ = ["TEAM_ROLES", "add", "members", "remove"]

@@ -81,11 +81,8 @@ def copy_pipeline(
     store = target.store
     own = replace and _keeps_deals_apart(target)
 
-    def lock_timeout() -> float:
-        return float(settings.effective(store.read().config())["lock_timeout"])
-
     opened = (store.replacing if replace else store.transaction)(
-        lock_timeout, "copy", clock.now().isoformat()
+        settings.lock_timeout_of(store), "copy", clock.now().isoformat()
     )
     # Hundreds of thousands of records, none of them cyclic: the cyclic collector would
     # only scan them again and again.

@@ -55,11 +55,6 @@ LOOKUPS_BEFORE_LOADING = 16
 _REMOVED = object()
 
 
-def checkpoint_bytes(entries: dict[str, Entry]) -> bytes:
-    """A whole checkpoint: valid JSON, one entry a line."""
-    return checkpoint_with_places(entries)[0]
-
-
 def checkpoint_with_places(entries: dict[str, Entry]) -> tuple[bytes, list[tuple[int, int]]]:
     """A whole checkpoint, and where each entry's line is in it (offset and size of
     ``"id":entry``, in the entries' order: open_facts.py finds them there)."""
