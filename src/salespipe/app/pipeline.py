@@ -638,6 +638,8 @@ class Pipeline:
         value = settings.parse_setting(key, text)
         if key == "visibility":
             self._needs_users(key)
+        if key == "owner":
+            self._needs_no_users(key)
         with self.work("config") as work:
             if key == scope.SETTING:  # kept as the key, whatever name it was given by
                 value = parse.pipeline(work.pipelines, value).key
@@ -658,6 +660,20 @@ class Pipeline:
                     "The setting {key} is for a pipeline on PostgreSQL, whose users are "
                     "the server's roles; {path} is a data file, read by whoever can open it."
                 ).format(key=key, path=self.store.location)
+            )
+
+    def _needs_no_users(self, key: str) -> None:
+        """On a server who made a change is the database role: a setting naming the
+        author would be taken and then do nothing."""
+        from salespipe.storage.port import Team
+
+        if isinstance(self.store, Team):
+            raise UsageError(
+                _(
+                    "On PostgreSQL every change is by the database role that makes it, so "
+                    "the setting {key} names no one there; a new deal's owner is you, or "
+                    "--owner."
+                ).format(key=key)
             )
 
     def init(self, *, currency: str | None = None) -> ReadView:
