@@ -10,7 +10,7 @@ from salespipe.app import settings
 from salespipe.cli import output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
-from salespipe.core import i18n
+from salespipe.core import clock, i18n
 from salespipe.core.errors import SalespipeError
 
 
@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.app import demo as demos
         from salespipe.app.pipeline import Pipeline
         from salespipe.present.setup_results import DemoWritten
+        from salespipe.reports.summary import overview
 
         current = state(ctx)
         path = _demo_path(db, current.db)
@@ -76,5 +77,7 @@ def register(app: typer.Typer) -> None:
         i18n.set_language(lang)
         pipeline = Pipeline.open(path, lang)
         written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang)
-        current.apply_config(pipeline.read().config())  # its era: Buddhist in Thai
-        output.result(DemoWritten(written, pipeline), as_json)
+        snapshot = pipeline.read()
+        current.apply_config(snapshot.config())  # its era: Buddhist in Thai
+        chart, summary = overview(snapshot, clock.now())
+        output.result(DemoWritten(written, chart, summary), as_json)

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from salespipe.core import clock
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Stage
 from salespipe.present import views
@@ -17,8 +16,8 @@ from salespipe.present.render import Block
 
 if TYPE_CHECKING:
     from salespipe.app.demo import DemoResult
-    from salespipe.app.pipeline import Pipeline
     from salespipe.present.parts import Part
+    from salespipe.reports.summary import PipelineChart, Summary
     from salespipe.storage.port import Checkup
 
 
@@ -242,11 +241,11 @@ def initialized_view(result: Initialized) -> str:
 
 @dataclass(frozen=True)
 class DemoWritten:
-    """``demo``: what was written where; its text shows the demo's chart and report, read
-    from ``pipeline`` only when shown."""
+    """``demo``: what was written where, and the demo's chart and report for its text."""
 
     written: DemoResult
-    pipeline: Pipeline
+    chart: PipelineChart
+    summary: Summary
 
     def to_dict(self) -> dict[str, object]:
         written = self.written
@@ -260,17 +259,8 @@ class DemoWritten:
 
 def demo_view(result: DemoWritten) -> list[Part]:
     """The demo's chart and one-screen report, then where it is and how to explore it."""
-    from salespipe.core import tally
     from salespipe.present import report_views
-    from salespipe.reports import summary as reports
-    from salespipe.reports.scope import OpenDeals
-    from salespipe.storage.queries import OpenWhere
 
-    snapshot = result.pipeline.read()
-    stages = snapshot.stages()
-    now = clock.now()
-    chart = reports.chart(OpenDeals(snapshot, OpenWhere()), stages, by="count", as_of=now.date())
-    summary = reports.summary(snapshot.all_records(), stages, period=tally.Period(), now=now)
     written = result.written
     wrote = ngettext(
         "Wrote {deals} demo deal ({open} open, {events} events) to {path}.",
@@ -278,9 +268,9 @@ def demo_view(result: DemoWritten) -> list[Part]:
         written.deals,
     )
     return [
-        *report_views.chart_view(chart),
+        *report_views.chart_view(result.chart),
         "",
-        *report_views.summary_blocks(summary),
+        *report_views.summary_blocks(result.summary),
         "",
         wrote.format(
             deals=written.deals, open=written.open, events=written.events, path=written.path

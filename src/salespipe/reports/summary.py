@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from salespipe.reports.scope import OpenDeals, Scope
     from salespipe.storage.history import Asks
     from salespipe.storage.history import Totals as HistoryTotals
+    from salespipe.storage.port import ReadView
     from salespipe.storage.queries import StageSum
 
 ChartBy = Literal["count", "value", "weighted"]
@@ -243,6 +244,17 @@ def summary(
     totals = fold(records, stages, summary_asks(now, period), keep_open=True)
     deals = OpenDeals.of(totals.open_records or (), stages)
     return summary_of(totals, deals, stages, period=period, now=now)
+
+
+def overview(view: ReadView, now: datetime) -> tuple[PipelineChart, Summary]:
+    """What the demo shows of a pipeline: its chart by count, and its report of all
+    time."""
+    from salespipe.reports.scope import OpenDeals
+    from salespipe.storage.queries import OpenWhere
+
+    stages = view.stages()
+    shown = chart(OpenDeals(view, OpenWhere()), stages, by="count", as_of=now.date())
+    return shown, summary(view.all_records(), stages, period=Period(), now=now)
 
 
 def summary_in(scope: Scope, period: Period) -> Summary:
