@@ -1,0 +1,180 @@
+"""What a member of a team cannot do, on PostgreSQL with real login roles over TCP: reach
+another pipeline's team through a group role of the same name, set the shared counters
+back, write an event as someone else (docs/team.md, "What the database enforces")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from tests.conftest import pg_admin, pg_target
+from tests.test_team import SECRET, Team, own, team
+
+pytestmark = pytest.mark.postgres
+__all__ = ["own", "team"]
+
+
+def _name(uri: str) -> str:
+    return uri.rsplit("/", 1)[1].split("?")[0]
+
+
+def _as(role: str, database: str, schema: str | None = None) -> str:
+    """``database`` (and ``schema``) as ``role`` sees it, over TCP with its password."""
+    options = f"?options=-csearch_path%3D{schema}" if schema else ""
+    return f"postgresql://{role}:{SECRET}@127.0.0.1/{database}{options}"
+
+
+class Pipelines:
+    """Databases (and schemas) made for one test, and the group roles their teams made:
+    all dropped after it, as the logins are by ``Team``."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.databases: list[str] = []
+        self.groups: set[str] = set()
+        self.elsewhere: list[str] = []  # databases not made here where groups own things
+
+    def database(self, name: str) -> str:
+        pg_admin(self.server, f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return pg_target(self.server, name)
+
+    def note_groups(self, target: str) -> None:
+        """Remember the group roles the pipeline at ``target`` records."""
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as connection:
+            rows = connection.execute("SELECT role FROM salespipe_team").fetchall()
+        self.groups.update(str(role) for (role,) in rows)
+
+    def drop(self) -> None:
+        import psycopg
+
+        for name in self.databases:
+            pg_admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for target in self.elsewhere:
+            with psycopg.connect(target, autocommit=True) as connection:
+                for group in sorted(self.groups):
+                    found = connection.execute(
+                        "SELECT 1 FROM pg_roles WHERE rolname = %s", (group,)
+                    ).fetchone()
+                    if found:
+                        connection.execute(f'REASSIGN OWNED BY "{group}" TO CURRENT_USER')
+                        connection.execute(f'DROP OWNED BY "{group}"')
+        for group in sorted(self.groups):
+            pg_admin(self.server, f'DROP ROLE IF EXISTS "{group}"')
+
+
+@pytest.fixture
+def pipelines(pg_server: str) -> Iterator[Pipelines]:
+    made = Pipelines(pg_server)
+    try:
+        yield made
+    finally:
+        made.drop()
+
+
+def _reads(cli: Any, uri: str) -> Any:
+    return cli("--db", uri, "list", "--status", "all", "--json")
+
+
+# -- finding 1 and 2: each pipeline's team is its own -------------------------------------
+
+
+def test_a_database_and_a_schema_whose_names_join_alike_have_separate_teams(
+    cli, team: Team, pipelines: Pipelines, pg_server: str
+) -> None:
+    """Database D with schema ``north`` and database ``D_north`` made their group roles
+    under one name, ``salespipe_D_north_rep``: bob, put on the second team only, was on
+    the first too and read its deals. Now the second team gets roles of its own."""
+    import psycopg
+
+    alice, bob = team.login("alice"), team.login("bob")
+    first = _name(team.database)
+    pg_admin(team.database, "CREATE SCHEMA north")
+    north = pg_target(pg_server, first) + "?options=-csearch_path%3Dnorth"
+    other = pipelines.database(f"{first}_north")
+    pipelines.elsewhere.append(team.database)
+    try:
+        assert cli("--db", north, "init").exit_code == 0
+        assert cli("--db", north, "team", "add", alice).exit_code == 0
+        added = cli("--db", _as(alice, first, "north"), "add", "North secret", "--value", "123456")
+        assert added.exit_code == 0, added.stderr
+        assert cli("--db", other, "init").exit_code == 0
+        assert cli("--db", other, "team", "add", bob).exit_code == 0
+    finally:
+        pipelines.note_groups(north)
+        pipelines.note_groups(other)
+
+    # Without the schema's use, bob's salespipe finds no pipeline there: no deal.
+    shut_out = _reads(cli, _as(bob, first, "north"))
+    assert "North secret" not in shut_out.stdout + shut_out.stderr
+    assert shut_out.stdout.strip() in ("", "[]"), shut_out.stdout
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        team.sql(bob, "SELECT count(*) FROM north.salespipe_deals")
+    assert {m["user"] for m in cli.json("--db", north, "team", "list")} == {
+        alice,
+        pg_role_of(north),
+    }
+    assert cli.json("--db", _as(bob, _name(other)), "list") == []
+    # Each pipeline has three roles of its own, none shared.
+    assert len(pipelines.groups) == 6
+
+
+def test_a_database_made_again_under_an_old_name_gets_a_new_team(
+    cli, team: Team, pipelines: Pipelines
+) -> None:
+    """A team's group roles outlive its database: one made again under the same name
+    took them over, and with them the old team's members, silently."""
+    alice, carol = team.login("alice"), team.login("carol")
+    name = f"salespipe_test_{uuid4().hex[:16]}"
+    old = pipelines.database(name)
+    assert cli("--db", old, "init").exit_code == 0
+    assert cli("--db", old, "team", "add", alice).exit_code == 0
+    pipelines.note_groups(old)
+    pg_admin(pipelines.server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+    new = pipelines.database(name)
+    try:
+        assert cli("--db", new, "init").exit_code == 0
+        assert cli("--db", new, "team", "add", carol).exit_code == 0
+        assert cli("--db", new, "add", "New team secret", "--value", "42").exit_code == 0
+    finally:
+        pipelines.note_groups(new)
+
+    assert {m["user"] for m in cli.json("--db", new, "team", "list")} == {carol, pg_role_of(new)}
+    refused = _reads(cli, _as(alice, name))
+    assert refused.exit_code == 4, refused.stdout
+    assert "it is not on its team" in refused.stderr
+    assert [d["title"] for d in cli.json("--db", _as(carol, name), "list")] == ["New team secret"]
+    assert len(pipelines.groups) == 6
+
+
+def test_a_team_made_before_keeps_the_roles_it_records(cli, team: Team) -> None:
+    """The roles ``salespipe_team`` records are the team's whatever their names: a later
+    `team add` uses them and makes none."""
+    alice, bob = team.login("alice"), team.login("bob")
+    db = team.database
+    assert cli("--db", db, "team", "add", alice).exit_code == 0
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as connection:
+        before = connection.execute("SELECT kind, role FROM salespipe_team ORDER BY 1").fetchall()
+    assert cli("--db", db, "team", "add", bob, "--role", "manager").exit_code == 0
+    with psycopg.connect(db, autocommit=True) as connection:
+        after = connection.execute("SELECT kind, role FROM salespipe_team ORDER BY 1").fetchall()
+        held = connection.execute(
+            "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
+            " JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = %s",
+            (bob,),
+        ).fetchall()
+    assert after == before
+    assert held == [(dict(before)["manager"],)]
+
+
+def pg_role_of(uri: str) -> str:
+    from tests.conftest import pg_role
+
+    return pg_role(uri)
