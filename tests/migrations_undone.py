@@ -81,3 +81,13 @@ def m010_undone(database: str) -> None:
         "m010_learning_indexes",
         "DROP INDEX salespipe_deals_walks, salespipe_deals_won_closed",
     )
+
+
+def m011_undone(database: str) -> None:
+    _undo(
+        database,
+        "m011_counters_forward",
+        "DROP TRIGGER salespipe_counters_forward ON salespipe_pipeline;"
+        " DROP FUNCTION salespipe_counters_forward(),"
+        " salespipe_numbers_used(bigint, bigint, bigint)",
+    )

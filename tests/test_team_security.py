@@ -178,3 +178,70 @@ def pg_role_of(uri: str) -> str:
     from tests.conftest import pg_role
 
     return pg_role(uri)
+
+
+# -- finding 3c: the counters never go back ---------------------------------------------
+
+
+def _counters(team: Team, role: str) -> list[tuple[Any, ...]]:
+    return team.sql(role, "SELECT next_deal_id, next_seq, next_change FROM salespipe_pipeline")
+
+
+def test_a_rep_cannot_set_the_counters_back(cli, team: Team, own) -> None:
+    """A rep may move the counters on (every change does), and set them back with a SQL
+    client: a teammate's next `add` failed, and an `undo` wrote a second event numbered
+    1. The database refuses it, for the tables' owner too."""
+    import psycopg
+
+    alice, maria = own["alice"], own["maria"]
+    before = _counters(team, alice)
+    for statement in (
+        "UPDATE salespipe_pipeline SET next_deal_id = 3",
+        "UPDATE salespipe_pipeline SET next_deal_id = 100, next_seq = 1, next_change = 1",
+        "UPDATE salespipe_pipeline SET next_change = next_change - 1",
+    ):
+        for role in (alice, maria):
+            with pytest.raises(psycopg.errors.CheckViolation, match="never go back"):
+                team.sql(role, statement)
+        with (
+            pytest.raises(psycopg.errors.CheckViolation),
+            psycopg.connect(team.database, autocommit=True) as connection,
+        ):
+            connection.execute(statement)  # the superuser who owns the pipeline
+    assert _counters(team, alice) == before
+    # On, as every change moves them, is still allowed.
+    team.sql(alice, "UPDATE salespipe_pipeline SET next_seq = next_seq + 1")
+
+    as_maria = team.uri(maria)
+    assert cli("--db", as_maria, "add", "after the tries", "--owner", maria).exit_code == 0
+    assert cli("--db", as_maria, "note", "6", "a note").exit_code == 0
+    assert cli("--db", as_maria, "undo").exit_code == 0
+    unique = team.sql(own["adam"], "SELECT count(DISTINCT seq) = count(*) FROM salespipe_events")
+    assert unique == [(True,)]
+
+
+def test_the_counters_migration_is_applied_by_an_admins_write(cli, team: Team, own) -> None:
+    """On a database made before m011: a rep reads as before, a rep's change is told
+    that an admin's next change applies the upgrade (it needs the tables' owner), and
+    after an admin's change the counters are guarded."""
+    import psycopg
+    from tests.migrations_undone import m011_undone
+
+    m011_undone(team.database)
+    alice = team.uri(own["alice"])
+    assert len(cli.json("--db", alice, "list")) == 2
+    refused = cli("--db", alice, "add", "before the upgrade")
+    assert refused.exit_code == 4
+    assert "only an admin of the team may apply" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert cli("--db", team.uri(own["adam"]), "add", "the admin's").exit_code == 0
+    assert cli("--db", alice, "add", "after the upgrade").exit_code == 0
+    with pytest.raises(psycopg.errors.CheckViolation):
+        team.sql(own["alice"], "UPDATE salespipe_pipeline SET next_deal_id = 1")
+    owners = team.sql(
+        own["adam"],
+        "SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc"
+        " WHERE proname IN ('salespipe_counters_forward', 'salespipe_numbers_used')",
+    )
+    groups = dict(team.sql(own["adam"], "SELECT kind, role FROM salespipe_team"))
+    assert owners == [(groups["admin"],)]

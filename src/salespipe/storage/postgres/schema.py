@@ -285,11 +285,17 @@ def m006_open_indexes(cursor: Cursor) -> None:
 def _definer(cursor: Cursor) -> str:
     """What makes a function run as the tables' owner, in this schema whatever the
     caller's ``search_path``."""
+    return f"SECURITY DEFINER {_fixed_path(cursor)}"
+
+
+def _fixed_path(cursor: Cursor) -> str:
+    """What makes a function find the tables of this schema whatever the caller's
+    ``search_path``."""
     cursor.execute("SELECT current_schema()")
     found = cursor.fetchone()
     assert found is not None
     schema = sql.Identifier(str(found[0])).as_string(cursor)
-    return f"SECURITY DEFINER SET search_path = {schema}, pg_temp"
+    return f"SET search_path = {schema}, pg_temp"
 
 
 def m007_stays(cursor: Cursor) -> None:
@@ -829,6 +835,77 @@ def m010_learning_indexes(cursor: Cursor) -> None:
     )
 
 
+def _owned_like_the_tables(cursor: Cursor, *functions: str) -> None:
+    """Give ``functions`` (signatures) to the owner of the pipeline's tables: a function
+    that runs as its owner must not run as the admin who happened to apply the
+    migration (who may leave the team), and ``team add`` hands over only what it finds
+    then. Not possible (nor needed) where the tables are some role's own and others
+    write them by grants: the functions stay the migrating role's."""
+    cursor.execute(
+        "SELECT pg_get_userbyid(relowner), pg_has_role(relowner, 'MEMBER') FROM pg_class"
+        " WHERE oid = 'salespipe_pipeline'::regclass"
+    )
+    found = cursor.fetchone()
+    assert found is not None
+    if not found[1]:  # tables a role owns alone, written by others with grants of theirs
+        return
+    owner = sql.Identifier(str(found[0]))
+    for signature in functions:
+        cursor.execute(sql.SQL("ALTER FUNCTION " + signature + " OWNER TO {}").format(owner))
+
+
+def m011_counters_forward(cursor: Cursor) -> None:
+    """The counters of the pipeline row (next deal id, event number, change id) never go
+    back to a number in use: reps may update them (every change moves them on), and one
+    set back with a SQL client made a teammate's next change fail, or an undo write a
+    second event numbered 1 (docs/team.md). A trigger, so it holds for every role,
+    the tables' owner too: a counter goes down only to a number no deal, event or undo
+    entry holds (``copy --replace`` lowers them after deleting every row), and only for
+    a role that may delete events (never a rep or a manager).
+
+    Only a trigger and two functions are made: nothing is read or rewritten."""
+    cursor.execute(
+        f"""
+        -- Whether a deal, event or undo entry holds one of these numbers or a later one;
+        -- as the tables' owner, so that row-level security hides none of them.
+        CREATE FUNCTION salespipe_numbers_used(deal_id bigint, seq bigint, change bigint)
+            RETURNS boolean LANGUAGE sql STABLE {_definer(cursor)}
+            AS $$
+                SELECT EXISTS (SELECT 1 FROM salespipe_deals d WHERE d.id >= $1)
+                    OR EXISTS (SELECT 1 FROM salespipe_events e
+                               WHERE e.seq >= $2 OR e.change >= $3)
+                    OR EXISTS (SELECT 1 FROM salespipe_undo u WHERE u.change >= $3)
+            $$;
+        -- As whoever updates the row (its privileges are asked), in this schema.
+        CREATE FUNCTION salespipe_counters_forward() RETURNS trigger
+            LANGUAGE plpgsql {_fixed_path(cursor)} AS $$
+        BEGIN
+            IF NEW.next_deal_id >= OLD.next_deal_id AND NEW.next_seq >= OLD.next_seq
+                    AND NEW.next_change >= OLD.next_change THEN
+                RETURN NEW;
+            END IF;
+            IF NOT has_table_privilege('salespipe_events', 'DELETE')
+                    OR salespipe_numbers_used(NEW.next_deal_id, NEW.next_seq,
+                                              NEW.next_change) THEN
+                RAISE EXCEPTION 'the counters of the pipeline never go back'
+                    USING ERRCODE = 'check_violation',
+                    DETAIL = format('next_deal_id %s -> %s, next_seq %s -> %s,'
+                        ' next_change %s -> %s', OLD.next_deal_id, NEW.next_deal_id,
+                        OLD.next_seq, NEW.next_seq, OLD.next_change, NEW.next_change);
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER salespipe_counters_forward BEFORE UPDATE ON salespipe_pipeline
+            FOR EACH ROW EXECUTE FUNCTION salespipe_counters_forward();
+        """
+    )
+    _owned_like_the_tables(
+        cursor,
+        "salespipe_numbers_used(bigint, bigint, bigint)",
+        "salespipe_counters_forward()",
+    )
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -840,6 +917,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m008_won_paths,
     m009_slips,
     m010_learning_indexes,
+    m011_counters_forward,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -942,5 +1020,6 @@ def drop(cursor: Cursor) -> None:
         " salespipe_won_path_entered(json), salespipe_last_entries(json), salespipe_micros(text),"
         " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed(),"
         " salespipe_count_slips(), salespipe_setter(bigint, jsonb, text),"
-        " salespipe_set_value(text)"
+        " salespipe_set_value(text), salespipe_counters_forward(),"
+        " salespipe_numbers_used(bigint, bigint, bigint)"
     )
