@@ -91,3 +91,12 @@ def m011_undone(database: str) -> None:
         " DROP FUNCTION salespipe_counters_forward(),"
         " salespipe_numbers_used(bigint, bigint, bigint)",
     )
+
+
+def m012_undone(database: str) -> None:
+    _undo(
+        database,
+        "m012_events_as_self",
+        "DROP POLICY salespipe_events_as_self ON salespipe_events;"
+        " DROP FUNCTION salespipe_change_by(bigint, text)",
+    )

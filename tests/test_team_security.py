@@ -245,3 +245,118 @@ def test_the_counters_migration_is_applied_by_an_admins_write(cli, team: Team, o
     )
     groups = dict(team.sql(own["adam"], "SELECT kind, role FROM salespipe_team"))
     assert owners == [(groups["admin"],)]
+
+
+# -- finding 3a: nobody but the owner writes an event as someone else ----------------------
+
+# An event as psql can write one: the next numbers, ``role`` and the record's author,
+# deal and undone change as given.
+_FORGE = """
+INSERT INTO salespipe_events (seq, change, deal_id, type, at, at_date, undid, role, record)
+SELECT p.next_seq, p.next_change, %(column_deal)s::bigint, %(type)s::text, now(), current_date,
+    %(undid)s::bigint, coalesce(%(role)s::text, current_user),
+    json_build_object('seq', p.next_seq, 'change', p.next_change, 'type', %(type)s::text,
+        'deal_id', %(deal)s::bigint, 'at', '2026-12-06T08:00:01+00:00',
+        'recorded_at', '2026-12-06T08:00:01+00:00', 'who', %(who)s::text,
+        'command', 'note', 'reason', null, 'text', 'FORGED', 'before', null,
+        'after', CASE WHEN %(undid)s::bigint IS NULL THEN null
+                      ELSE json_build_object('undid', %(undid)s::bigint) END)
+FROM salespipe_pipeline p
+"""
+
+
+def _forge(
+    team: Team,
+    as_: str,
+    *,
+    who: str,
+    role: str | None = None,
+    deal: int | None = None,
+    column_deal: int | None = None,
+    type: str = "note",
+    undid: int | None = None,
+) -> None:
+    import psycopg
+
+    with psycopg.connect(team.uri(as_), autocommit=True) as connection:
+        connection.execute(
+            _FORGE,
+            {
+                "role": role,
+                "who": who,
+                "deal": deal,
+                "column_deal": column_deal,
+                "type": type,
+                "undid": undid,
+            },
+        )
+
+
+def test_a_member_cannot_write_an_event_as_someone_else(cli, team: Team, own) -> None:
+    """A rep (or a manager) with a SQL client wrote events whose role named a colleague,
+    or whose record did (``log`` shows the record's author), or whose record named a
+    colleague's deal while the column said none: ``log`` showed them by the colleague,
+    to everyone. Refused, whoever the member; one as themselves still goes in, theirs."""
+    import psycopg
+
+    alice, bob, maria = own["alice"], own["bob"], own["maria"]
+    for member in (alice, maria):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="events_as_self"):
+            _forge(team, member, role=bob, who=bob, deal=2, column_deal=2)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="events_as_self"):
+            _forge(team, member, role=bob, who=bob)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="events_as_self"):
+            _forge(team, member, who=bob)  # the role is the member's, the record says bob
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="events_as_self"):
+            _forge(team, member, who=member, deal=4)  # bob's deal 4, though the column says none
+    bobs = [c["change"] for c in cli.json("--db", team.uri(bob), "undo", "--list")]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="events_as_self"):
+        _forge(team, alice, who=alice, type="undo", undid=bobs[-1])  # take back bob's change
+
+    everything = cli.json("--db", team.uri(maria), "log", "-n", "0")
+    assert not [e for e in everything if e["text"] == "FORGED"]
+    assert {e["who"] for e in everything} <= {
+        alice,
+        bob,
+        maria,
+        own["adam"],
+        pg_role_of(team.database),
+    }
+
+    _forge(team, alice, who=alice, deal=2, column_deal=2)  # as herself, on her deal: hers
+    forged = [e for e in cli.json("--db", team.uri(maria), "log") if e["text"] == "FORGED"]
+    assert [(e["who"], e["deal_id"]) for e in forged] == [(alice, 2)]
+
+
+def test_the_owner_still_copies_each_change_by_its_author(
+    cli, run, team: Team, own, pipelines: Pipelines
+) -> None:
+    """A copy by an admin of the team (no superuser) carries every change as its
+    author's; a manager's copy of others' changes is refused in one sentence, exit 4.
+    (Each copy in a process of its own: its view of the source ends with it.)"""
+    import psycopg
+
+    target = pipelines.database(f"salespipe_test_{uuid4().hex[:16]}")
+    try:
+        assert cli("--db", target, "team", "add", own["adam"], "--role", "admin").exit_code == 0
+        assert cli("--db", target, "team", "add", own["maria"], "--role", "manager").exit_code == 0
+    finally:
+        pipelines.note_groups(target)
+    name = _name(target)
+    as_maria = _as(own["maria"], name)
+    refused = run("copy", team.database, as_maria)
+    assert refused.returncode == 4, refused.stderr
+    assert "Only an admin of the team may bring changes made by others into" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+    copied = run("copy", team.database, _as(own["adam"], name))
+    assert copied.returncode == 0, copied.stderr
+
+    def authors(database: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(database) as connection:
+            return connection.execute(
+                "SELECT seq, role, record::jsonb->>'who' FROM salespipe_events ORDER BY seq"
+            ).fetchall()
+
+    assert authors(target) == authors(team.database)
+    assert {role for _seq, role, _who in authors(target)} >= {own["alice"], own["bob"]}

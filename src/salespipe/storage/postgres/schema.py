@@ -906,6 +906,45 @@ def m011_counters_forward(cursor: Cursor) -> None:
     )
 
 
+def m012_events_as_self(cursor: Cursor) -> None:
+    """Every role but the tables' owner records events as itself only: a rep or a
+    manager with a SQL client wrote events whose ``role`` named a colleague, or whose
+    record did (``log``, ``show`` and ``watch`` name the author the record holds), and
+    ``log`` showed the colleague as their author (docs/team.md, "Who did what").
+
+    A restrictive policy for INSERT: ``role = current_user``; what the record says of
+    its author (``who``), deal, type and numbers is what the columns say; and an undo
+    event takes back only a change of the role's own (a function reads the events as
+    their owner: a policy on the events cannot read them itself). The owner (the admin
+    group, a superuser) is not held to it: ``copy`` and a restore carry others' events,
+    each by its author, and ``demo`` writes its made-up people's.
+
+    Nothing is read or rewritten: instant at any size."""
+    cursor.execute(
+        f"""
+        -- Whether every event of change ``change`` is by ``who``.
+        CREATE FUNCTION salespipe_change_by(change bigint, who text) RETURNS boolean
+            LANGUAGE sql STABLE {_definer(cursor)}
+            AS $$
+                SELECT NOT EXISTS (SELECT 1 FROM salespipe_events e
+                                   WHERE e.change = $1 AND e.role <> $2)
+            $$;
+        CREATE POLICY salespipe_events_as_self ON salespipe_events AS RESTRICTIVE
+            FOR INSERT
+            WITH CHECK (
+                role = current_user::text
+                AND coalesce(nullif(record::jsonb->>'who', ''), role) = role
+                AND coalesce(record::jsonb->'deal_id', 'null')
+                    = coalesce(to_jsonb(deal_id), 'null')
+                AND record::jsonb->>'type' = type
+                AND record::jsonb->'seq' = to_jsonb(seq)
+                AND record::jsonb->'change' = to_jsonb(change)
+                AND (undid IS NULL OR salespipe_change_by(undid, current_user::text)));
+        """
+    )
+    _owned_like_the_tables(cursor, "salespipe_change_by(bigint, text)")
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -918,6 +957,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m009_slips,
     m010_learning_indexes,
     m011_counters_forward,
+    m012_events_as_self,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -1021,5 +1061,5 @@ def drop(cursor: Cursor) -> None:
         " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed(),"
         " salespipe_count_slips(), salespipe_setter(bigint, jsonb, text),"
         " salespipe_set_value(text), salespipe_counters_forward(),"
-        " salespipe_numbers_used(bigint, bigint, bigint)"
+        " salespipe_numbers_used(bigint, bigint, bigint), salespipe_change_by(bigint, text)"
     )
