@@ -100,3 +100,14 @@ def m012_undone(database: str) -> None:
         "DROP POLICY salespipe_events_as_self ON salespipe_events;"
         " DROP FUNCTION salespipe_change_by(bigint, text)",
     )
+
+
+def m013_undone(database: str) -> None:
+    _undo(
+        database,
+        "m013_undo_visibility",
+        "ALTER POLICY salespipe_own_events ON salespipe_events"
+        " USING ((SELECT salespipe_sees_all()) OR deal_id IS NULL"
+        "  OR EXISTS (SELECT 1 FROM salespipe_deals d WHERE d.id = salespipe_events.deal_id));"
+        " DROP FUNCTION salespipe_change_seen(bigint, text)",
+    )

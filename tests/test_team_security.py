@@ -360,3 +360,44 @@ def test_the_owner_still_copies_each_change_by_its_author(
 
     assert authors(target) == authors(team.database)
     assert {role for _seq, role, _who in authors(target)} >= {own["alice"], own["bob"]}
+
+
+# -- finding 4: an undo is seen by who may see what it undid -------------------------------
+
+
+def _undos(cli: Any, uri: str) -> list[tuple[Any, Any]]:
+    return [
+        (e["who"], e["after"]["undid"])
+        for e in cli.json("--db", uri, "log", "-n", "0")
+        if e["type"] == "undo"
+    ]
+
+
+def test_a_rep_does_not_see_a_colleagues_undo(cli, team: Team, own) -> None:
+    """Under visibility own, bob winning his deal and taking it back showed in alice's
+    `log` (an undo is of no deal): she learnt that he had won something. Now she sees
+    the undos of her own changes, of changes to her deals (a manager's too, so her deal
+    shows the change undone) and of stages and settings; a manager sees them all."""
+    alice, bob, maria, adam = (team.uri(own[name]) for name in ("alice", "bob", "maria", "adam"))
+    assert cli("--db", bob, "won", "4").exit_code == 0
+    assert cli("--db", bob, "undo").exit_code == 0
+    bobs_won = _undos(cli, maria)[0]
+    assert bobs_won[0] == own["bob"]
+    assert bobs_won not in _undos(cli, alice)
+    assert bobs_won in _undos(cli, bob)
+
+    assert cli("--db", maria, "move", "2", "Quoted").exit_code == 0  # alice's deal
+    moved = cli.json("--db", alice, "log", "2")[0]
+    assert cli("--db", maria, "undo").exit_code == 0
+    assert (own["maria"], moved["change"]) in _undos(cli, alice)
+    shown = cli.json("--db", alice, "show", "2")
+    assert [e["undone"] for e in shown["events"] if e["change"] == moved["change"]] == [True]
+    assert cli.json("--db", alice, "show", "2")["stage"] != "quoted"
+
+    assert cli("--db", adam, "stage", "add", "Pilot").exit_code == 0
+    assert cli("--db", adam, "undo").exit_code == 0
+    assert _undos(cli, alice)[0][0] == own["adam"]  # a stage's undo: everyone's
+    assert cli("--db", alice, "note", "2", "mine").exit_code == 0
+    assert cli("--db", alice, "undo").exit_code == 0
+    assert _undos(cli, alice)[0][0] == own["alice"]
+    assert len(_undos(cli, maria)) == 4

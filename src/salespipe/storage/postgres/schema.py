@@ -945,6 +945,39 @@ def m012_events_as_self(cursor: Cursor) -> None:
     _owned_like_the_tables(cursor, "salespipe_change_by(bigint, text)")
 
 
+def m013_undo_visibility(cursor: Cursor) -> None:
+    """Under ``visibility own`` an undo is seen by who may see what it undid: an undo's
+    event is of no deal (its ``deal_id`` is NULL), so the m002 policy let every rep see
+    a colleague's, and learn that they had won something and taken it back (docs/team.md).
+    Now a rep sees an undo of their own, or one of a change that touched a deal they own
+    or something of no deal (a stage, a setting), as they see that change; every
+    other event as before. A policy on the events cannot read the events itself: a
+    function does, as the tables' owner, for the role it is given.
+
+    Only the policy and a function change: instant at any size."""
+    cursor.execute(
+        f"""
+        -- Whether the change ``change`` touched something of no deal or a deal ``who``
+        -- owns.
+        CREATE FUNCTION salespipe_change_seen(change bigint, who text) RETURNS boolean
+            LANGUAGE sql STABLE {_definer(cursor)}
+            AS $$
+                SELECT EXISTS (SELECT 1 FROM salespipe_events e
+                               LEFT JOIN salespipe_deals d ON d.id = e.deal_id
+                               WHERE e.change = $1 AND (e.deal_id IS NULL OR d.owner = $2))
+            $$;
+        ALTER POLICY salespipe_own_events ON salespipe_events
+            USING ((SELECT salespipe_sees_all())
+                   OR deal_id IS NULL
+                      AND (undid IS NULL OR role = current_user::text
+                           OR salespipe_change_seen(undid, current_user::text))
+                   OR EXISTS (SELECT 1 FROM salespipe_deals d
+                              WHERE d.id = salespipe_events.deal_id));
+        """
+    )
+    _owned_like_the_tables(cursor, "salespipe_change_seen(bigint, text)")
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -958,6 +991,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m010_learning_indexes,
     m011_counters_forward,
     m012_events_as_self,
+    m013_undo_visibility,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -1061,5 +1095,6 @@ def drop(cursor: Cursor) -> None:
         " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed(),"
         " salespipe_count_slips(), salespipe_setter(bigint, jsonb, text),"
         " salespipe_set_value(text), salespipe_counters_forward(),"
-        " salespipe_numbers_used(bigint, bigint, bigint), salespipe_change_by(bigint, text)"
+        " salespipe_numbers_used(bigint, bigint, bigint), salespipe_change_by(bigint, text),"
+        " salespipe_change_seen(bigint, text)"
     )
