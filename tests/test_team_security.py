@@ -220,14 +220,16 @@ def test_a_rep_cannot_set_the_counters_back(cli, team: Team, own) -> None:
     assert unique == [(True,)]
 
 
-def test_the_counters_migration_is_applied_by_an_admins_write(cli, team: Team, own) -> None:
-    """On a database made before m011: a rep reads as before, a rep's change is told
-    that an admin's next change applies the upgrade (it needs the tables' owner), and
-    after an admin's change the counters are guarded."""
+def test_the_migrations_are_applied_by_an_admins_write(cli, team: Team, own) -> None:
+    """On a database made before m011 (the counters), m012 (events as oneself) and m013
+    (undos): a rep reads as before, a rep's change is told that an admin's next change
+    applies the upgrade (it needs the tables' owner), and after an admin's change all
+    three hold."""
     import psycopg
-    from tests.migrations_undone import m011_undone
+    from tests.migrations_undone import m011_undone, m012_undone, m013_undone
 
-    m011_undone(team.database)
+    for undone in (m013_undone, m012_undone, m011_undone):
+        undone(team.database)
     alice = team.uri(own["alice"])
     assert len(cli.json("--db", alice, "list")) == 2
     refused = cli("--db", alice, "add", "before the upgrade")
@@ -245,6 +247,13 @@ def test_the_counters_migration_is_applied_by_an_admins_write(cli, team: Team, o
     )
     groups = dict(team.sql(own["adam"], "SELECT kind, role FROM salespipe_team"))
     assert owners == [(groups["admin"],)]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="events_as_self"):
+        _forge(team, own["alice"], role=own["bob"], who=own["bob"])
+    policy = team.sql(
+        own["adam"],
+        "SELECT qual FROM pg_policies WHERE policyname = 'salespipe_own_events'",
+    )
+    assert "salespipe_change_seen" in policy[0][0]
 
 
 # -- finding 3a: nobody but the owner writes an event as someone else ----------------------
