@@ -81,3 +81,33 @@ def m010_undone(database: str) -> None:
         "m010_learning_indexes",
         "DROP INDEX salespipe_deals_walks, salespipe_deals_won_closed",
     )
+
+
+def m011_undone(database: str) -> None:
+    _undo(
+        database,
+        "m011_counters_forward",
+        "DROP TRIGGER salespipe_counters_forward ON salespipe_pipeline;"
+        " DROP FUNCTION salespipe_counters_forward(),"
+        " salespipe_numbers_used(bigint, bigint, bigint)",
+    )
+
+
+def m012_undone(database: str) -> None:
+    _undo(
+        database,
+        "m012_events_as_self",
+        "DROP POLICY salespipe_events_as_self ON salespipe_events;"
+        " DROP FUNCTION salespipe_change_by(bigint, text)",
+    )
+
+
+def m013_undone(database: str) -> None:
+    _undo(
+        database,
+        "m013_undo_visibility",
+        "ALTER POLICY salespipe_own_events ON salespipe_events"
+        " USING ((SELECT salespipe_sees_all()) OR deal_id IS NULL"
+        "  OR EXISTS (SELECT 1 FROM salespipe_deals d WHERE d.id = salespipe_events.deal_id));"
+        " DROP FUNCTION salespipe_change_seen(bigint, text)",
+    )

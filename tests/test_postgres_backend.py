@@ -80,10 +80,19 @@ def test_a_database_of_another_program_is_refused(cli, pg_database: str) -> None
 
 def test_a_deal_number_set_back_by_hand_never_replaces_a_deal(cli, pg_database: str) -> None:
     """The counter lives in a row every writer may update (a rep with a SQL client
-    too); set back, the next add replaced deal 1 with the new one. Now every write is
-    refused in one sentence, exit 4, and deal 1 stays."""
+    too); set back, the next add replaced deal 1 with the new one. The database refuses
+    to set it back (m011, tests/test_team_security.py); with its trigger switched off
+    by the owner, every write is refused in one sentence, exit 4, and deal 1 stays."""
+    import psycopg
+
     assert cli("--db", pg_database, "add", "ERP", "--value", "1m").exit_code == 0
-    pg_admin(pg_database, "UPDATE salespipe_pipeline SET next_deal_id = 1")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        pg_admin(pg_database, "UPDATE salespipe_pipeline SET next_deal_id = 1")
+    pg_admin(
+        pg_database,
+        "ALTER TABLE salespipe_pipeline DISABLE TRIGGER salespipe_counters_forward;"
+        " UPDATE salespipe_pipeline SET next_deal_id = 1",
+    )
     refused = cli("--db", pg_database, "add", "Intruder")
     assert refused.exit_code == 4
     assert "holds deals numbered 1 or more, though 1 is the number its next deal" in (

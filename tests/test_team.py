@@ -499,15 +499,24 @@ def test_a_backup_keeps_the_visibility(cli, pg_database: str, tmp_path) -> None:
 
 @pytest.fixture
 def second_database(pg_server: str) -> Iterator[str]:
-    """Another fresh database on the same server (a copy's target)."""
+    """Another fresh database on the same server (a copy's target); the group roles a
+    team there made are dropped with it (roles outlive databases)."""
+    import psycopg
     from tests.conftest import pg_target
 
     name = f"salespipe_test_{uuid4().hex[:16]}"
     pg_admin(pg_server, f'CREATE DATABASE "{name}"')
+    target = pg_target(pg_server, name)
     try:
-        yield pg_target(pg_server, name)
+        yield target
     finally:
+        groups: list[str] = []
+        with psycopg.connect(target, autocommit=True) as connection:
+            if connection.execute("SELECT to_regclass('salespipe_team')").fetchone() != (None,):
+                groups = [r for (r,) in connection.execute("SELECT role FROM salespipe_team")]
         pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for group in groups:
+            pg_admin(pg_server, f'DROP ROLE IF EXISTS "{group}"')
 
 
 def test_a_copy_between_servers_keeps_who_made_each_change(

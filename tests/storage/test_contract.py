@@ -651,6 +651,9 @@ def replace_with(storage: Storage, *deals: Deal) -> None:
         tx.save_deals(deals)
         for made in deals:
             event(tx, "add", made.id, after=made.to_record())
+        # As a copy does: the counters past what it brought (PostgreSQL refuses counters
+        # below a deal's number: docs/team.md).
+        tx.advance_counters(next_deal_id=max((d.id for d in deals), default=0) + 1)
         tx.not_undoable()
 
 

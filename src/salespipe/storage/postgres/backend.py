@@ -1052,7 +1052,7 @@ class PostgresStorage(Storage):
                     # By name, not order: m006 and m007 were made side by side, and a
                     # database may have had either first.
                     if done is None or set(done) != set(schema.KNOWN):
-                        schema.migrate(cursor, self.location, turn.wait)
+                        self._migrate(cursor, turn, upgrade=done is not None)
                         exists = _Pipeline.load(cursor) is not None
                     if not exists:
                         _Pipeline.fresh(self.initial()).insert(cursor)
@@ -1076,6 +1076,22 @@ class PostgresStorage(Storage):
         return PostgresTransaction(
             connection, self.target, pipeline, exists, int(row[0]), str(row[1])
         )
+
+    def _migrate(self, cursor: schema.Cursor, turn: _Turn, *, upgrade: bool) -> None:
+        """Bring the schema up to date; an ``upgrade`` refused for want of privileges is
+        a member of the team who does not own the tables (a rep, a manager): said so."""
+        try:
+            schema.migrate(cursor, self.location, turn.wait)
+        except pg_errors.InsufficientPrivilege:
+            if not upgrade:
+                raise
+            raise NotPermitted(
+                _(
+                    "The database {where} needs this salespipe's upgrade of its tables, "
+                    "which only an admin of the team may apply: the next change an admin "
+                    "makes applies it (reading works meanwhile); nothing was changed."
+                ).format(where=self.location)
+            ) from None
 
     # -- the team (storage/postgres/team.py) ----------------------------------------------
     def team_members(self) -> list[TeamMember]:

@@ -7,6 +7,7 @@ Every failure leaves here as one of the database errors of :mod:`salespipe.core.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -31,6 +32,11 @@ from salespipe.core.i18n import _
 from salespipe.storage.postgres.target import USERINFO_PASSWORD, redact, scrub
 
 Connection = psycopg.Connection[Any]
+
+# The driver logs a warning of its own when a failed batch (executemany) ends its
+# pipeline ("error ignored terminating <psycopg.Pipeline …>"), which Python printed on
+# stderr before salespipe's one sentence for the same failure.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 # libpq waits for ever by default; a CLI command should not.
 DEFAULT_CONNECT_TIMEOUT = 10
@@ -114,6 +120,15 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
                 "The database address {where} has a setting the driver does not accept "
                 "({detail}); see docs/team.md for the address and its ?key=value settings."
             ).format(where=where, detail=_reason(detail).removeprefix("connection is bad: "))
+        )
+    if isinstance(exc, pg_errors.InsufficientPrivilege) and "salespipe_events_as_self" in said:
+        # The policy of m012: events by another role, which only the tables' owner writes.
+        return NotPermitted(
+            _(
+                "Only an admin of the team may bring changes made by others into {where} "
+                "(a copy, a restore): every other role records changes only as itself; "
+                "nothing was changed."
+            ).format(where=where)
         )
     if isinstance(exc, pg_errors.InsufficientPrivilege) and "row-level security" in said:
         return NotPermitted(

@@ -285,11 +285,17 @@ def m006_open_indexes(cursor: Cursor) -> None:
 def _definer(cursor: Cursor) -> str:
     """What makes a function run as the tables' owner, in this schema whatever the
     caller's ``search_path``."""
+    return f"SECURITY DEFINER {_fixed_path(cursor)}"
+
+
+def _fixed_path(cursor: Cursor) -> str:
+    """What makes a function find the tables of this schema whatever the caller's
+    ``search_path``."""
     cursor.execute("SELECT current_schema()")
     found = cursor.fetchone()
     assert found is not None
     schema = sql.Identifier(str(found[0])).as_string(cursor)
-    return f"SECURITY DEFINER SET search_path = {schema}, pg_temp"
+    return f"SET search_path = {schema}, pg_temp"
 
 
 def m007_stays(cursor: Cursor) -> None:
@@ -829,6 +835,149 @@ def m010_learning_indexes(cursor: Cursor) -> None:
     )
 
 
+def _owned_like_the_tables(cursor: Cursor, *functions: str) -> None:
+    """Give ``functions`` (signatures) to the owner of the pipeline's tables: a function
+    that runs as its owner must not run as the admin who happened to apply the
+    migration (who may leave the team), and ``team add`` hands over only what it finds
+    then. Not possible (nor needed) where the tables are some role's own and others
+    write them by grants: the functions stay the migrating role's."""
+    cursor.execute(
+        "SELECT pg_get_userbyid(relowner), pg_has_role(relowner, 'MEMBER') FROM pg_class"
+        " WHERE oid = 'salespipe_pipeline'::regclass"
+    )
+    found = cursor.fetchone()
+    assert found is not None
+    if not found[1]:  # tables a role owns alone, written by others with grants of theirs
+        return
+    owner = sql.Identifier(str(found[0]))
+    for signature in functions:
+        cursor.execute(sql.SQL("ALTER FUNCTION " + signature + " OWNER TO {}").format(owner))
+
+
+def m011_counters_forward(cursor: Cursor) -> None:
+    """The counters of the pipeline row (next deal id, event number, change id) never go
+    back to a number in use: reps may update them (every change moves them on), and one
+    set back with a SQL client made a teammate's next change fail, or an undo write a
+    second event numbered 1 (docs/team.md). A trigger, so it holds for every role,
+    the tables' owner too: a counter goes down only to a number no deal, event or undo
+    entry holds (``copy --replace`` lowers them after deleting every row), and only for
+    a role that may delete events (never a rep or a manager).
+
+    Only a trigger and two functions are made: nothing is read or rewritten."""
+    cursor.execute(
+        f"""
+        -- Whether a deal, event or undo entry holds one of these numbers or a later one;
+        -- as the tables' owner, so that row-level security hides none of them.
+        CREATE FUNCTION salespipe_numbers_used(deal_id bigint, seq bigint, change bigint)
+            RETURNS boolean LANGUAGE sql STABLE {_definer(cursor)}
+            AS $$
+                SELECT EXISTS (SELECT 1 FROM salespipe_deals d WHERE d.id >= $1)
+                    OR EXISTS (SELECT 1 FROM salespipe_events e
+                               WHERE e.seq >= $2 OR e.change >= $3)
+                    OR EXISTS (SELECT 1 FROM salespipe_undo u WHERE u.change >= $3)
+            $$;
+        -- As whoever updates the row (its privileges are asked), in this schema.
+        CREATE FUNCTION salespipe_counters_forward() RETURNS trigger
+            LANGUAGE plpgsql {_fixed_path(cursor)} AS $$
+        BEGIN
+            IF NEW.next_deal_id >= OLD.next_deal_id AND NEW.next_seq >= OLD.next_seq
+                    AND NEW.next_change >= OLD.next_change THEN
+                RETURN NEW;
+            END IF;
+            IF NOT has_table_privilege('salespipe_events', 'DELETE')
+                    OR salespipe_numbers_used(NEW.next_deal_id, NEW.next_seq,
+                                              NEW.next_change) THEN
+                RAISE EXCEPTION 'the counters of the pipeline never go back'
+                    USING ERRCODE = 'check_violation',
+                    DETAIL = format('next_deal_id %s -> %s, next_seq %s -> %s,'
+                        ' next_change %s -> %s', OLD.next_deal_id, NEW.next_deal_id,
+                        OLD.next_seq, NEW.next_seq, OLD.next_change, NEW.next_change);
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER salespipe_counters_forward BEFORE UPDATE ON salespipe_pipeline
+            FOR EACH ROW EXECUTE FUNCTION salespipe_counters_forward();
+        """
+    )
+    _owned_like_the_tables(
+        cursor,
+        "salespipe_numbers_used(bigint, bigint, bigint)",
+        "salespipe_counters_forward()",
+    )
+
+
+def m012_events_as_self(cursor: Cursor) -> None:
+    """Every role but the tables' owner records events as itself only: a rep or a
+    manager with a SQL client wrote events whose ``role`` named a colleague, or whose
+    record did (``log``, ``show`` and ``watch`` name the author the record holds), and
+    ``log`` showed the colleague as their author (docs/team.md, "Who did what").
+
+    A restrictive policy for INSERT: ``role = current_user``; what the record says of
+    its author (``who``), deal, type and numbers is what the columns say; and an undo
+    event takes back only a change of the role's own (a function reads the events as
+    their owner: a policy on the events cannot read them itself). The owner (the admin
+    group, a superuser) is not held to it: ``copy`` and a restore carry others' events,
+    each by its author, and ``demo`` writes its made-up people's.
+
+    Nothing is read or rewritten: instant at any size."""
+    cursor.execute(
+        f"""
+        -- Whether every event of change ``change`` is by ``who``.
+        CREATE FUNCTION salespipe_change_by(change bigint, who text) RETURNS boolean
+            LANGUAGE sql STABLE {_definer(cursor)}
+            AS $$
+                SELECT NOT EXISTS (SELECT 1 FROM salespipe_events e
+                                   WHERE e.change = $1 AND e.role <> $2)
+            $$;
+        CREATE POLICY salespipe_events_as_self ON salespipe_events AS RESTRICTIVE
+            FOR INSERT
+            WITH CHECK (
+                role = current_user::text
+                AND coalesce(nullif(record::jsonb->>'who', ''), role) = role
+                AND coalesce(record::jsonb->'deal_id', 'null')
+                    = coalesce(to_jsonb(deal_id), 'null')
+                AND record::jsonb->>'type' = type
+                AND record::jsonb->'seq' = to_jsonb(seq)
+                AND record::jsonb->'change' = to_jsonb(change)
+                AND (undid IS NULL OR salespipe_change_by(undid, current_user::text)));
+        """
+    )
+    _owned_like_the_tables(cursor, "salespipe_change_by(bigint, text)")
+
+
+def m013_undo_visibility(cursor: Cursor) -> None:
+    """Under ``visibility own`` an undo is seen by who may see what it undid: an undo's
+    event is of no deal (its ``deal_id`` is NULL), so the m002 policy let every rep see
+    a colleague's, and learn that they had won something and taken it back (docs/team.md).
+    Now a rep sees an undo of their own, or one of a change that touched a deal they own
+    or something of no deal (a stage, a setting), as they see that change; every
+    other event as before. A policy on the events cannot read the events itself: a
+    function does, as the tables' owner, for the role it is given.
+
+    Only the policy and a function change: instant at any size."""
+    cursor.execute(
+        f"""
+        -- Whether the change ``change`` touched something of no deal or a deal ``who``
+        -- owns.
+        CREATE FUNCTION salespipe_change_seen(change bigint, who text) RETURNS boolean
+            LANGUAGE sql STABLE {_definer(cursor)}
+            AS $$
+                SELECT EXISTS (SELECT 1 FROM salespipe_events e
+                               LEFT JOIN salespipe_deals d ON d.id = e.deal_id
+                               WHERE e.change = $1 AND (e.deal_id IS NULL OR d.owner = $2))
+            $$;
+        ALTER POLICY salespipe_own_events ON salespipe_events
+            USING ((SELECT salespipe_sees_all())
+                   OR deal_id IS NULL
+                      AND (undid IS NULL OR role = current_user::text
+                           OR salespipe_change_seen(undid, current_user::text))
+                   OR EXISTS (SELECT 1 FROM salespipe_deals d
+                              WHERE d.id = salespipe_events.deal_id));
+        """
+    )
+    _owned_like_the_tables(cursor, "salespipe_change_seen(bigint, text)")
+
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -840,6 +989,9 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m008_won_paths,
     m009_slips,
     m010_learning_indexes,
+    m011_counters_forward,
+    m012_events_as_self,
+    m013_undo_visibility,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -942,5 +1094,7 @@ def drop(cursor: Cursor) -> None:
         " salespipe_won_path_entered(json), salespipe_last_entries(json), salespipe_micros(text),"
         " salespipe_stays_added(), salespipe_stays_changed(), salespipe_stays_removed(),"
         " salespipe_count_slips(), salespipe_setter(bigint, jsonb, text),"
-        " salespipe_set_value(text)"
+        " salespipe_set_value(text), salespipe_counters_forward(),"
+        " salespipe_numbers_used(bigint, bigint, bigint), salespipe_change_by(bigint, text),"
+        " salespipe_change_seen(bigint, text)"
     )

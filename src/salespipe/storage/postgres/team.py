@@ -2,7 +2,8 @@
 
 Users are the server's own login roles (how they authenticate is the server's
 business). The team is three group roles of this pipeline, one per TEAM_ROLES, named
-after the database (and schema) and recorded in ``salespipe_team``:
+after the database (and schema), made anew for this pipeline (never a role that
+exists already) and recorded in ``salespipe_team``:
 
 - ``rep`` reads everything, or with ``config set visibility own`` only the deals it owns
   (the row-level security policies of the m002 migration); adds and changes deals and
@@ -20,6 +21,7 @@ covered. See docs/team.md.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -162,34 +164,53 @@ def not_permitted(where: str, *, first: bool) -> NotPermitted:
 
 
 def _groups(cursor: Cursor) -> dict[str, str]:
-    """The team's group roles by kind, made, recorded and granted their privileges."""
+    """The team's group roles by kind, made, recorded and granted their privileges.
+
+    The roles its ``salespipe_team`` records are the team's, whatever their names (a
+    team made before keeps its own). A kind not recorded yet gets a role made now,
+    under a name no role of the server has: a role that exists but that this table
+    does not record is another pipeline's (a database and schema whose names join to
+    the same, a database of the same name dropped before), and adopting it would put
+    that pipeline's members on this team."""
     cursor.execute("SELECT kind, role FROM salespipe_team")
     groups = {str(kind): str(role) for kind, role in cursor.fetchall()}
-    base = _base_name(cursor)
-    for kind in TEAM_ROLES:
-        group = groups.setdefault(kind, f"{base}_{kind}")
-        if not _exists(cursor, group):
+    missing = [kind for kind in TEAM_ROLES if kind not in groups]
+    if missing:
+        base = _free_base(cursor, missing)
+        for kind in missing:
+            group = groups[kind] = f"{base}_{kind}"
             cursor.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
-        cursor.execute(
-            "INSERT INTO salespipe_team (kind, role) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-            (kind, group),
-        )
+            cursor.execute("INSERT INTO salespipe_team (kind, role) VALUES (%s, %s)", (kind, group))
+    for group in groups.values():
+        if not _exists(cursor, group):  # recorded as this team's, dropped by hand since
+            cursor.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
     _grant(cursor, groups)
     return groups
 
 
-def _base_name(cursor: Cursor) -> str:
-    """``salespipe_<database>`` (``_<schema>`` unless public), shortened if too long."""
+def _free_base(cursor: Cursor, kinds: list[str]) -> str:
+    """``salespipe_<database>`` (``_<schema>`` unless public), then ``_2``, ``_3``…:
+    the first whose roles of ``kinds`` the server does not have yet."""
     cursor.execute("SELECT current_database(), current_schema()")
     row = cursor.fetchone()
     assert row is not None
     database, schema = str(row[0]), str(row[1])
-    base = "_".join(["salespipe", database] + ([] if schema == "public" else [schema]))
-    longest = MAX_NAME - len("_manager")
-    if len(base.encode()) <= longest:
-        return base
-    digest = hashlib.sha256(base.encode()).hexdigest()[:10]
-    return base.encode()[: longest - 11].decode(errors="ignore") + "_" + digest
+    name = "_".join(["salespipe", database] + ([] if schema == "public" else [schema]))
+    for number in itertools.count(1):
+        base = _fitted(name, "" if number == 1 else f"_{number}")
+        if not any(_exists(cursor, f"{base}_{kind}") for kind in kinds):
+            return base
+    raise AssertionError("unreachable")
+
+
+def _fitted(name: str, tail: str) -> str:
+    """``name`` + ``tail``, ``name`` shortened with a hash so that its longest group
+    name fits PostgreSQL's 63 bytes."""
+    longest = MAX_NAME - len("_manager") - len(tail)
+    if len(name.encode()) <= longest:
+        return name + tail
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return name.encode()[: longest - 11].decode(errors="ignore") + "_" + digest + tail
 
 
 def _grant(cursor: Cursor, groups: dict[str, str]) -> None:
