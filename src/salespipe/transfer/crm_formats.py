@@ -498,7 +498,9 @@ BITRIX24 = CrmFormat(
     },
 )
 
-FORMATS: tuple[CrmFormat, ...] = (
+# The formats a header is tried against, in this order, before Pipedrive's (whose few
+# required columns other exports also have) and salespipe's own.
+_BY_THEIR_HEADERS: tuple[CrmFormat, ...] = (
     SALESFORCE,
     SALESFORCE_REPORT,
     HUBSPOT,
@@ -507,9 +509,8 @@ FORMATS: tuple[CrmFormat, ...] = (
     BITRIX24,
     ODOO,
     ODOO_LABELS,
-    PIPEDRIVE,
-    SALESPIPE,
 )
+FORMATS: tuple[CrmFormat, ...] = (*_BY_THEIR_HEADERS, PIPEDRIVE, SALESPIPE)
 BY_NAME = {f.name: f for f in FORMATS}
 _KNOWN_OURS = {normalise(c) for c in CSV_COLUMNS} | {
     "weighted value",
@@ -716,16 +717,7 @@ def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
     ours = _KNOWN_OURS | _OUR_PIPELINE if "stage name" in present else _KNOWN_OURS
     if prefix is None and "title" in present and present <= ours:
         return SALESPIPE
-    for fmt in (
-        SALESFORCE,
-        SALESFORCE_REPORT,
-        HUBSPOT,
-        ZOHO,
-        DYNAMICS,
-        BITRIX24,
-        ODOO,
-        ODOO_LABELS,
-    ):
+    for fmt in _BY_THEIR_HEADERS:
         if fmt.recognises(present):
             return fmt
     if PIPEDRIVE.recognises(present):
