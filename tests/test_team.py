@@ -318,6 +318,20 @@ def test_a_copy_over_a_team_database_keeps_reps_to_their_own_deals(
     assert _titles(cli, team.uri(own["maria"])) == ["alice's", "bob's"]
 
 
+def test_only_an_admin_may_replace_the_pipeline(cli, team: Team, own, tmp_path) -> None:
+    """A rep's or a manager's `copy … --replace` was told the role "may read but not
+    change" the pipeline and to ask for write access, which they have."""
+    pipeline = str(tmp_path / "pipeline.json")
+    assert cli("--db", pipeline, "add", "From a file").exit_code == 0
+    before = cli.json("--db", team.database, "list")
+    for name in ("alice", "maria"):
+        refused = cli("copy", pipeline, team.uri(own[name]), "--replace", "--json")
+        assert refused.exit_code == 4
+        assert json.loads(refused.stdout)["error"]["code"] == "not_permitted"
+        assert "Only an admin of the team may replace everything" in refused.stderr
+    assert cli.json("--db", team.database, "list") == before
+
+
 def test_a_reps_import_gives_the_rows_without_an_owner_to_the_rep(
     cli, team: Team, own, tmp_path
 ) -> None:

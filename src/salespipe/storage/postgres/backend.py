@@ -1012,7 +1012,15 @@ class PostgresStorage(Storage):
         see the old pipeline until it commits (rows are deleted, not tables dropped, so
         no reader blocks it nor is blocked), and a failure rolls all of it back."""
         with self._borrowed() as connection:
-            tx = self._begin(connection, lock_timeout, fresh=True)
+            try:
+                tx = self._begin(connection, lock_timeout, fresh=True)
+            except DatabaseReadOnly:  # a rep or a manager: they may write deals, not this
+                raise NotPermitted(
+                    _(
+                        "Only an admin of the team may replace everything {where} holds; "
+                        "nothing was changed."
+                    ).format(where=self.location)
+                ) from None
             yield tx
             tx.finish(command, now_iso)
             commit(connection, self.target)
