@@ -471,6 +471,17 @@ def test_reps_share_the_counters(cli, team: Team, own) -> None:
     assert seqs == [(True,)]
 
 
+def test_init_by_a_role_that_may_not_create_tables_says_so(cli, team: Team) -> None:
+    """It said the role "may read but not change the pipeline" of a database that had
+    none yet."""
+    stranger = team.login("stranger")
+    refused = cli("--db", team.uri(stranger), "init")
+    assert refused.exit_code == 4
+    assert "may not create the pipeline's tables" in refused.stderr
+    assert "salespipe init" in refused.stderr
+    assert SECRET not in refused.stderr
+
+
 def test_with_visibility_all_a_rep_sees_everything(cli, team: Team) -> None:
     """The default: a team without `visibility own` shares the whole pipeline."""
     alice = team.login("alice")

@@ -1091,8 +1091,14 @@ class PostgresStorage(Storage):
         try:
             schema.migrate(cursor, self.location, turn.wait)
         except pg_errors.InsufficientPrivilege:
-            if not upgrade:
-                raise
+            if not upgrade:  # there is no pipeline yet: it was this role's to make
+                raise DatabaseReadOnly(
+                    _(
+                        "The database role may not create the pipeline's tables in {where}; "
+                        "let the database's owner run `salespipe init` there, or grant "
+                        "this role CREATE on its schema; nothing was changed."
+                    ).format(where=self.location)
+                ) from None
             raise NotPermitted(
                 _(
                     "The database {where} needs this salespipe's upgrade of its tables, "
