@@ -482,6 +482,24 @@ def test_init_by_a_role_that_may_not_create_tables_says_so(cli, team: Team) -> N
     assert SECRET not in refused.stderr
 
 
+def test_a_member_taken_off_the_team_while_watching_is_told_so(cli, team: Team) -> None:
+    """The watch of someone taken off the team ended saying the role "may read but not
+    change" the pipeline and to ask for write access."""
+    from tests.test_team_feed import Watcher
+
+    alice = team.login("alice")
+    assert cli("--db", team.database, "team", "add", alice).exit_code == 0
+    watcher = Watcher(env={"SALESPIPE_DB": team.uri(alice)})
+    try:
+        assert cli("--db", team.database, "team", "remove", alice).exit_code == 0
+        assert cli("--db", team.database, "add", "After").exit_code == 0
+        assert watcher.process.wait(timeout=60) == 4
+        said = watcher.note_containing("Error")
+    finally:
+        watcher.stop()
+    assert "it is not on its team" in said
+
+
 def test_with_visibility_all_a_rep_sees_everything(cli, team: Team) -> None:
     """The default: a team without `visibility own` shares the whole pipeline."""
     alice = team.login("alice")

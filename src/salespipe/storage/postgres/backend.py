@@ -969,12 +969,9 @@ class PostgresStorage(Storage):
         except StoreError as exc:
             connection.close()
             if isinstance(exc.__context__, pg_errors.InsufficientPrivilege):
-                raise NotPermitted(
-                    _(
-                        "The database role may not read the pipeline at {where}: it is not on "
-                        "its team (an admin adds it with `salespipe team add`)."
-                    ).format(where=self.location)
-                ) from None
+                from salespipe.storage.postgres.team import not_on_the_team
+
+                raise not_on_the_team(self.location) from None
             raise
         except BaseException:
             connection.close()

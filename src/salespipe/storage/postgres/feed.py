@@ -11,17 +11,21 @@ nothing: the next read finds those changes too. See docs/team.md, "The team feed
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import orjson
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg import sql
 
+from salespipe.core.errors import StoreError
 from salespipe.core.model import Deal, Event, Stage
 from salespipe.storage.port import FeedBatch, Follower
 from salespipe.storage.postgres import schema
 from salespipe.storage.postgres.connection import Connection, connect, translated
 from salespipe.storage.postgres.schema import Cursor
 from salespipe.storage.postgres.target import redact
+from salespipe.storage.postgres.team import not_on_the_team
 
 # The channel of the pipeline in the connection's current schema (one per pipeline).
 CHANNEL_SQL = "SELECT 'salespipe:' || current_schema()"  # as backend.py NOTIFYs
@@ -65,7 +69,7 @@ class PostgresFollower(Follower):
 
     def changes_after(self, change: int) -> FeedBatch:
         connection = self._connection
-        with translated(self._target):
+        with _as_a_member(self._target):
             connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             with connection.transaction(), connection.cursor() as cursor:
                 if cursor.execute("SELECT to_regclass('salespipe_events')").fetchone() == (None,):
@@ -117,3 +121,16 @@ def _deals_of_undone_changes(cursor: Cursor, events: list[Event]) -> dict[int, l
         (undone,),
     )
     return {int(change): [int(d) for d in deals] for change, deals in cursor}
+
+
+@contextlib.contextmanager
+def _as_a_member(target: str) -> Iterator[None]:
+    """:func:`translated`, a refusal to read said as what it is: the role was taken off
+    the team (while ``watch`` ran), not a role that may only read."""
+    try:
+        with translated(target):
+            yield
+    except StoreError as exc:
+        if isinstance(exc.__context__, pg_errors.InsufficientPrivilege):
+            raise not_on_the_team(redact(target)) from None
+        raise

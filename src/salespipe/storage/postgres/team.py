@@ -146,6 +146,16 @@ def _permitted(where: str, *, first: bool = False) -> Iterator[None]:
         raise not_permitted(where, first=first) from None
 
 
+def not_on_the_team(where: str) -> NotPermitted:
+    """A role the server refuses to let read the pipeline: not (or no longer) a member."""
+    return NotPermitted(
+        _(
+            "The database role may not read the pipeline at {where}: it is not on "
+            "its team (an admin adds it with `salespipe team add`)."
+        ).format(where=where)
+    )
+
+
 def not_permitted(where: str, *, first: bool) -> NotPermitted:
     """Who may change the team; before the ``first`` team add, who may make it."""
     if not first:
