@@ -346,6 +346,27 @@ def test_a_reps_import_gives_the_rows_without_an_owner_to_the_rep(
     assert _titles(cli, alice) == ["Door", "Roof", "alice first", "alice second"]
 
 
+def test_a_reps_dry_run_refuses_what_the_import_would_be_refused(
+    cli, team: Team, own, tmp_path
+) -> None:
+    """A rep's dry run said it "would import" a row owned by a colleague, which the
+    real import was then refused whole for (exit 4)."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(f"title,owner\nMine,\nBob's,{own['bob']}\n", encoding="utf-8")
+    alice = team.uri(own["alice"])
+    for dry in (("--dry-run",), ()):
+        refused = cli("--db", alice, "import", str(sheet), *dry, "--json")
+        assert refused.exit_code == 1, refused.stderr
+        problems = json.loads(refused.stdout)["error"]["problems"]
+        assert [(p["line"], p["column"], p["value"]) for p in problems] == [
+            (3, "owner", own["bob"])
+        ]
+    report = cli.json("--db", alice, "import", str(sheet), "--skip-invalid")
+    assert report["imported"] == 1
+    assert "Mine" in _titles(cli, alice)
+    assert "Bob's" not in _titles(cli, team.uri(own["maria"]))
+
+
 def test_a_rep_changes_only_their_own_deals(cli, team: Team, own) -> None:
     """Moving a colleague's deal finds no such deal (exit 1); handing a deal to
     someone else or adding one for them is refused by the database (exit 4)."""

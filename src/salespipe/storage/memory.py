@@ -92,6 +92,9 @@ class MemoryView(ReadView):
     def user(self) -> str | None:
         return None
 
+    def sees_every_deal(self) -> bool:
+        return True
+
     def config(self) -> dict[str, Any]:
         return dict(self._state.config)
 

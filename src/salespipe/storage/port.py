@@ -122,6 +122,10 @@ class ReadView(Protocol):
         """Who the database knows this session as (a server's role), or None for a
         database without users (a data file): there a change's author is a setting."""
 
+    def sees_every_deal(self) -> bool:
+        """Whether this session may read and write every deal: False only for a rep of a
+        team with ``visibility own`` (docs/team.md), who may add and change only its own."""
+
     # -- settings, stages, bookkeeping ------------------------------------------------
     def config(self) -> dict[str, Any]:
         """The stored settings (a copy: changing it changes nothing)."""

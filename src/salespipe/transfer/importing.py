@@ -25,6 +25,7 @@ from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
 from salespipe.storage.port import ReadView
 from salespipe.transfer.dates import DateOrder
+from salespipe.transfer.pending import unpack
 from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
@@ -169,6 +170,30 @@ class ImportReport:
         }
 
 
+def _keep_own_deals(plan: Plan, you: str) -> None:
+    """Under ``visibility own`` a rep adds only deals it owns (the database refuses the
+    others, the whole import with them): such rows are the rows' problems, so that the
+    dry run says so too and --skip-invalid imports the rest."""
+    kept = []
+    for entry in plan.entries:
+        owner = unpack(entry.row).owner or you
+        if owner == you:
+            kept.append(entry)
+            continue
+        plan.problems.append(
+            Problem(
+                entry.row.line,
+                "owner",
+                owner,
+                _(
+                    "the deal would be {owner}'s, and under visibility own this role adds "
+                    "only its own deals (a manager or an admin imports others')"
+                ).format(owner=owner),
+            )
+        )
+    plan.entries = kept
+
+
 def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> InvalidRows:
     rows = len({p.line for p in problems})
     listed = "\n".join(f"  {p.describe()}" for p in problems[:MAX_LISTED_PROBLEMS])
@@ -252,6 +277,8 @@ def _prepare(
         pipeline=pipeline,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
+    if not snapshot.sees_every_deal():
+        _keep_own_deals(plan, defaults.owner)
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
     if problems and not options.skip_invalid:
         raise _refuse_invalid(Path(report.file), problems, len(plan.entries))

@@ -179,6 +179,9 @@ class Snapshot:
     def user(self) -> str | None:
         return None
 
+    def sees_every_deal(self) -> bool:
+        return True
+
     # -- meta and settings -------------------------------------------------------
     @property
     def meta(self) -> dict[str, Any]:

@@ -258,6 +258,18 @@ class PostgresView(ReadView):
     def exists(self) -> bool:
         return self._exists
 
+    def sees_every_deal(self) -> bool:
+        """What m002's row policies ask (``salespipe_sees_all``); a pipeline not made
+        yet has no policies, so everyone does."""
+        with translated(self._target):
+            made = self._connection.execute(
+                "SELECT to_regprocedure('salespipe_sees_all()') IS NOT NULL"
+            ).fetchone()
+            if not made or not made[0]:
+                return True
+            row = self._connection.execute("SELECT salespipe_sees_all()").fetchone()
+        return bool(row and row[0])
+
     def user(self) -> str:
         """The database role of this session: the author of its changes. The server
         knows it from the login, so nobody can write as someone else."""
