@@ -137,7 +137,11 @@ def test_odoo_leads_with_xml_ids_notes_and_archived_lost(cli, db_path: Path) -> 
     assert deals["Distributor contract"]["status"] == "won"
     assert deals["Need 20 desks"]["status"] == "lost"
     notes = [e.text for e in Pipeline.open(db_path).read().events() if e.type == "note"]
-    assert notes == ["Wants 40 chairs.\nSamples first, then the order."]
+    # Odoo's editor writes HTML: a note is its text (it was "<p>…</p>")
+    assert notes == [
+        "Wants 40 chairs.\nSamples first, then the order.",
+        "Call back Monday\nPrice & terms first",
+    ]
 
 
 def test_odoo_export_with_field_labels_is_odoo(cli, tmp_path: Path) -> None:

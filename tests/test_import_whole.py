@@ -261,7 +261,7 @@ def test_the_dry_run_reports_the_numbers_of_the_real_run(cli) -> None:
 def test_the_events_a_real_import_reports_are_the_ones_it_wrote(cli, db_path: Path) -> None:
     report = cli.json("import", str(CRM / "odoo-crm-lead.csv"), "--create-stages")
     events = [e for e in Pipeline.open(db_path).read().events() if e.type != "stage-add"]
-    assert report["events"] == len(events) == 4 + 1 + 2  # adds, a note, two closings
+    assert report["events"] == len(events) == 4 + 2 + 2  # adds, two notes, two closings
 
 
 def test_the_stage_refusal_counts_labels_of_rows_invalid_for_other_reasons(

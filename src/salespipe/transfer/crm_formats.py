@@ -143,6 +143,8 @@ class CrmFormat:
     # Fields of which the header must have one too, where the required headers are words
     # any sheet may have ("Opportunity", "Stage").
     telling: tuple[str, ...] = ()
+    # The CRM writes descriptions as HTML (Odoo's editor): they are read as their text.
+    html_descriptions: bool = False
 
     def recognises(self, headers: set[str]) -> bool:
         return all(self._has(headers, f) for f in self.required) and (
@@ -405,6 +407,7 @@ ODOO = CrmFormat(
     name="odoo",
     label="Odoo",
     source_prefix="odoo",
+    html_descriptions=True,
     aliases=_aliases(
         source_id="id",
         title="name",
@@ -440,6 +443,7 @@ ODOO_LABELS = CrmFormat(
     name="odoo-labels",
     label="Odoo",
     source_prefix="odoo",
+    html_descriptions=True,
     aliases=_aliases(
         source_id="id",
         title="opportunity",

@@ -32,6 +32,7 @@ from salespipe.transfer.values import (
     amount,
     currency_code,
     flag,
+    html_text,
     line_text,
     long_text,
     probability,
@@ -364,6 +365,8 @@ class RowReader:
         row.tags = self._read("tags", lambda raw: _tags(raw, separator), ())
         notes = []
         description = self._read("description", lambda r: long_text(r, what=N_("description")), "")
+        if self.layout.format.html_descriptions:
+            description = html_text(description)
         if description:
             notes.append(description)
         next_step = self._read("next_step", lambda r: long_text(r, what=N_("next step")), "")

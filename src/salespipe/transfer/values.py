@@ -8,6 +8,7 @@ and column. Dates, which have even more forms, are read by :mod:`import_dates`.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import shlex
@@ -64,6 +65,22 @@ def long_text(raw: str, *, what: str, max_length: int = 10_000) -> str:
             _("the {what} is longer than {count} characters").format(what=_(what), count=max_length)
         )
     return unicodedata.normalize("NFC", cleaned)
+
+
+_LINE_ENDING_TAGS = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|tr)>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_text(raw: str) -> str:
+    """The text of an HTML fragment (``<p>Call back <b>Monday</b></p>``): tags dropped,
+    paragraphs and breaks as lines, entities as their characters. Text that holds no
+    tag is returned as it is."""
+    if not _TAG.search(raw):
+        return raw
+    lined = _LINE_ENDING_TAGS.sub("\n", raw)
+    text = html.unescape(_TAG.sub("", lined))
+    lines = [line.strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 # -- amounts ---------------------------------------------------------------------------------
