@@ -328,6 +328,20 @@ def test_a_header_nobody_knows_is_refused_with_the_fix(cli, tmp_path: Path) -> N
     assert "--column title=HEADER" in result.stderr
 
 
+def test_a_title_line_above_the_header_is_named_as_such(cli, tmp_path: Path) -> None:
+    """A board export's title line ("Deals") was taken for the header, and the advice
+    (--column title=Name) then said the file had no column Name: a circle."""
+    board = _write(
+        tmp_path, "board.csv", "Deals\n\nActive deals\nName,Owner,Deal Value\nA,bob,100\n"
+    )
+    refused = cli("import", str(board))
+    assert refused.exit_code == 1
+    assert 'first line has a single cell ("Deals")' in refused.stderr
+    assert "delete the lines above the header" in refused.stderr
+    fixed = _write(tmp_path, "fixed.csv", "Name,Owner,Deal Value\nA,bob,100\n")
+    assert cli("import", str(fixed), "--column", "title=Name").exit_code == 0
+
+
 def test_column_option_reads_a_field_from_any_header(cli, tmp_path: Path) -> None:
     """--column FIELD=HEADER names the columns of an unknown file."""
     csv = _write(tmp_path, "x.csv", 'Opportunity,Money,Phase\nPumps,"2,500",Quoted\n')

@@ -616,6 +616,15 @@ def recognise(
         raise InvalidValue(
             _("A file without a header row needs its columns named by number: --column title=N.")
         )
+    if fmt is None and len([h for h in header if h.strip()]) == 1:
+        raise InvalidValue(
+            _(
+                'The file\'s first line has a single cell ("{cell}"): if it is a title above '
+                "the header row (as board exports write), delete the lines above the header "
+                "and import it again; a file with one column names it with --column "
+                "title=HEADER."
+            ).format(cell=next(h.strip() for h in header if h.strip()))
+        )
     if fmt is None:
         shown = ", ".join(h for h in header[:8] if h) + (", …" if len(header) > 8 else "")
         raise InvalidValue(
