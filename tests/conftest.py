@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +205,16 @@ def pg_admin(server: str, sql: str, *params: Any) -> None:
 
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(sql, params or None)
+
+
+def release_roles(connection: Any, roles: Iterable[str]) -> None:
+    """Hand what ``roles`` own in the connection's database to the tests' superuser and
+    drop their grants there, so that the roles themselves can then be dropped."""
+    for role in roles:
+        exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+        if exists.fetchone():
+            connection.execute(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER')
+            connection.execute(f'DROP OWNED BY "{role}"')
 
 
 def pg_role(server: str) -> str:

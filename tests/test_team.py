@@ -10,7 +10,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from tests.conftest import pg_admin
+from tests.conftest import pg_admin, release_roles
 
 SECRET = "S3cret-pw!"
 
@@ -101,13 +101,7 @@ class Team:
             groups = []
             if row and row[0]:
                 groups = [r for (r,) in connection.execute("SELECT role FROM salespipe_team")]
-            for role in [*groups, *self.logins]:
-                exists = connection.execute(
-                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
-                ).fetchone()
-                if exists:
-                    connection.execute(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER')
-                    connection.execute(f'DROP OWNED BY "{role}"')
+            release_roles(connection, [*groups, *self.logins])
         for role in [*self.logins, *groups]:
             pg_admin(self.server, f'DROP ROLE IF EXISTS "{role}"')
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from tests.conftest import pg_admin, pg_target
+from tests.conftest import pg_admin, pg_target, release_roles
 from tests.test_team import SECRET, Team, own, team
 
 pytestmark = pytest.mark.postgres
@@ -56,13 +56,7 @@ class Pipelines:
             pg_admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         for target in self.elsewhere:
             with psycopg.connect(target, autocommit=True) as connection:
-                for group in sorted(self.groups):
-                    found = connection.execute(
-                        "SELECT 1 FROM pg_roles WHERE rolname = %s", (group,)
-                    ).fetchone()
-                    if found:
-                        connection.execute(f'REASSIGN OWNED BY "{group}" TO CURRENT_USER')
-                        connection.execute(f'DROP OWNED BY "{group}"')
+                release_roles(connection, sorted(self.groups))
         for group in sorted(self.groups):
             pg_admin(self.server, f'DROP ROLE IF EXISTS "{group}"')
 
