@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tracemalloc
 from pathlib import Path
@@ -276,3 +277,27 @@ def test_hooks_inherit_the_environment(cli, hook_dir: Path, monkeypatch) -> None
     cli("add", "A", "-q")
     assert out.read_text().strip() == "#sales"
     assert os.environ.get("SALESPIPE_IN_HOOK") is None
+
+
+def test_ctrl_c_while_a_hook_runs_stops_the_hook_too(tmp_path: Path) -> None:
+    """A hook runs in a session of its own, so Ctrl-C at the terminal does not reach it:
+    interrupted, salespipe left it running (a `sleep 600` outlived the command)."""
+    started = tmp_path / "pid"
+    hook = tmp_path / "on-change"
+    hook.write_text(f"#!/bin/sh\necho $$ > '{started}'\nexec sleep 600\n", encoding="utf-8")
+    hook.chmod(0o755)
+
+    def ctrl_c(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, ctrl_c)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            hooks._run_one(hook, {"event": "add", "deal_id": 1, "message": "deal 1"}, 30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    pid = int(started.read_text(encoding="utf-8"))
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

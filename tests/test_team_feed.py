@@ -285,8 +285,13 @@ class Watcher:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=LINE_WAIT)
+            # Ctrl-C first, so that it stops a hook it is running (killed, it could not).
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=LINE_WAIT)
         for pump in self.pumps:
             pump.join(timeout=LINE_WAIT)
         for stream in (self.process.stdout, self.process.stderr):

@@ -262,6 +262,9 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
         except subprocess.TimeoutExpired:
             _stop(process)
             return _("took longer than {seconds} s and was stopped").format(seconds=f"{seconds:g}")
+        except BaseException:  # Ctrl-C: the hook, in a session of its own, did not hear it
+            _stop(process)
+            raise
         if process.returncode != 0:
             tail = _last_words(output)
             failed = _("failed (exit {code})").format(code=process.returncode)

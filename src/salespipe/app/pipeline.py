@@ -200,30 +200,31 @@ class Pipeline:
         """Run one use case as one locked transaction; listeners hear of it once committed."""
 
         now_iso = clock.now().isoformat()
-        # Ctrl-C from the commit on waits until the listeners know of the change.
-        with HeldInterrupts() as held:
-            with self.store.transaction(
-                settings.lock_timeout_of(self.store), command, now_iso
-            ) as tx:
-                self._config_read(tx)
-                # On a server the database role is who you are (the setting "owner" is the
-                # whole team's); on a data file, that setting or the login name.
-                who = tx.user() or settings.effective(tx.config())["owner"]
-                work = Work(tx, command, who, self.chosen_pipeline)
-                yield work
-                if not work.change.stages:
-                    work.change.stages = list(work.stages)
-                if not work.change.pipelines:
-                    work.change.pipelines = list(work.pipelines)
-                wrote = bool(work.change.events or work.unlisted_events)
-                if wrote and command != "demo" and tx.flags().get("demo"):
-                    tx.set_flag("demo", False)  # someone's work is in it: no demo replaces it
-                if wrote and not tx.exists:
-                    work.change.created = self.store.location
-                held.hold()
-            if work.change.events or work.change.created:
-                for listener in self.listeners:
-                    listener(work.change)
+        # Ctrl-C during the commit waits for it, then ends the command as one made after
+        # the change (InterruptedAfterCommit): the listeners are not told of it then.
+        with (
+            HeldInterrupts() as held,
+            self.store.transaction(settings.lock_timeout_of(self.store), command, now_iso) as tx,
+        ):
+            self._config_read(tx)
+            # On a server the database role is who you are (the setting "owner" is the
+            # whole team's); on a data file, that setting or the login name.
+            who = tx.user() or settings.effective(tx.config())["owner"]
+            work = Work(tx, command, who, self.chosen_pipeline)
+            yield work
+            if not work.change.stages:
+                work.change.stages = list(work.stages)
+            if not work.change.pipelines:
+                work.change.pipelines = list(work.pipelines)
+            wrote = bool(work.change.events or work.unlisted_events)
+            if wrote and command != "demo" and tx.flags().get("demo"):
+                tx.set_flag("demo", False)  # someone's work is in it: no demo replaces it
+            if wrote and not tx.exists:
+                work.change.created = self.store.location
+            held.hold()
+        if work.change.events or work.change.created:
+            for listener in self.listeners:
+                listener(work.change)
 
     def _run(self, command: str, use_case: Callable[..., None], *args: Any, **kw: Any) -> Change:
         """Run a use case function on one transaction; what it changed."""
