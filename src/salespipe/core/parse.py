@@ -209,12 +209,11 @@ def _calendar_day(text: str) -> date | None:
     """``YYYY-MM-DD``, day first ``DD/MM/YYYY`` (as the import reads by default), or with
     the month's name (``15 Jan 2027``, ``15 ม.ค. 2570``, as long dates are shown); a year
     from 2400 is Buddhist Era. None when the text is none of them or no such day."""
-    named = named_date(text)
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         year, month, day_ = (int(part) for part in match.groups())
     elif match := _DAY_FIRST.fullmatch(text):
         day_, month, year = (int(part) for part in match.groups())
-    elif named is not None and named.time is None and len(named.year) == 4:
+    elif (named := named_date(text)) and named.time is None and len(named.year) == 4:
         day_, month, year = named.day, named.month, int(named.year)
     else:
         return None

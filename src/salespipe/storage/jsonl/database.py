@@ -25,7 +25,6 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
-from salespipe.storage.interrupts import HeldInterrupts
 from salespipe.storage.jsonl import change_log, deal_columns, journal_end, line_index
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
@@ -527,11 +526,9 @@ class Store:
                 raise WriteFailed(write_failure(self.path, exc)) from None
             try:
                 new = Store(aside / self.path.name, self.initial)
-                with HeldInterrupts() as held:
-                    with new.transaction(lock_timeout, command, now_iso) as tx:
-                        yield tx
-                        held.hold()
-                    self._move_in(new, aside)
+                with new.transaction(lock_timeout, command, now_iso) as tx:
+                    yield tx
+                self._move_in(new, aside)
             finally:
                 shutil.rmtree(aside, ignore_errors=True)
 
