@@ -637,10 +637,7 @@ class Pipeline:
     # -- settings --------------------------------------------------------------------------
     def set_config(self, key: str, text: str) -> Change:
         value = settings.parse_setting(key, text)
-        if key == "visibility":
-            self._needs_users(key)
-        if key == "owner":
-            self._needs_no_users(key)
+        self._check_setting_fits(key)
         with self.work("config") as work:
             if key == scope.SETTING:  # kept as the key, whatever name it was given by
                 value = parse.pipeline(work.pipelines, value).key
@@ -651,24 +648,20 @@ class Pipeline:
             work.event("config", work.now, before={key: old}, after={key: value})
             return work.change
 
-    def _needs_users(self, key: str) -> None:
-        """A setting about who sees what means nothing where there are no users."""
+    def _check_setting_fits(self, key: str) -> None:
+        """``visibility`` is about users, which only a server has; ``owner`` names the
+        author, which on a server is the database role (taken, it would do nothing)."""
         from salespipe.storage.port import Team
 
-        if not isinstance(self.store, Team):
+        on_server = isinstance(self.store, Team)
+        if key == "visibility" and not on_server:
             raise UsageError(
                 _(
                     "The setting {key} is for a pipeline on PostgreSQL, whose users are "
                     "the server's roles; {path} is a data file, read by whoever can open it."
                 ).format(key=key, path=self.store.location)
             )
-
-    def _needs_no_users(self, key: str) -> None:
-        """On a server who made a change is the database role: a setting naming the
-        author would be taken and then do nothing."""
-        from salespipe.storage.port import Team
-
-        if isinstance(self.store, Team):
+        if key == "owner" and on_server:
             raise UsageError(
                 _(
                     "On PostgreSQL every change is by the database role that makes it, so "
