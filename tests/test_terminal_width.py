@@ -15,8 +15,8 @@ import select
 import signal
 import struct
 import subprocess
-import termios
 import sys
+import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
