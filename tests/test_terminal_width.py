@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import platform
 import re
 import select
 import signal
@@ -358,6 +359,7 @@ def test_ctrl_c_at_the_delete_question_keeps_the_deal_in_the_users_language(
     assert added.returncode == 0, added.stderr
     pid, master = _delete_in_thai(env)
     shown = _read_until(master, "[y/N]")
+    _wait_at_the_question(pid)
     os.write(master, b"\x03")
     shown += _read_until(master, None, seconds=10)
     if not _has_ended(pid):
@@ -408,6 +410,25 @@ def test_the_delete_question_takes_a_thai_answer(tmp_path: Path) -> None:
     assert "invalid input" not in shown
     gone = subprocess.run([*salespipe_command(), "show", "1"], env=env, capture_output=True)
     assert gone.returncode == 1
+
+
+# The number of the read system call, as /proc/PID/syscall shows it.
+_READ = {"aarch64": "63"}.get(platform.machine(), "0")
+
+
+def _wait_at_the_question(pid: int, seconds: float = 15) -> None:
+    """Until the command sleeps in a read of its terminal: the question is printed a
+    moment before it is read, and a ^C typed in between is what a person cannot type."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            syscall = Path(f"/proc/{pid}/syscall").read_text().split()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return
+        if syscall[:2] == [_READ, "0x0"] and state == "S":  # read(0, …), asleep
+            return
+        time.sleep(0.05)
 
 
 def _has_ended(pid: int) -> bool:
