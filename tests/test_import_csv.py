@@ -402,6 +402,38 @@ def test_rows_without_an_amount_or_a_stage_are_reported(cli, tmp_path: Path) -> 
     assert (stages["B"], stages["C"]) == ("presented", "approved")
 
 
+def test_a_closed_deals_unknown_stay_counts_no_days_in_a_stage(cli, tmp_path: Path) -> None:
+    """A closed deal whose file gives no stage it closed in (Salesforce's "Closed Won") or
+    no time it entered it was given a stay from its creation to its close: on a real
+    Salesforce export `report` named a bottleneck of 1,400 days that no deal spent there.
+    Such a deal now has no stay; a stay the file gives still counts, and an open deal in
+    its stage since creation for want of that time is reported."""
+    sheet = _write(
+        tmp_path,
+        "closed.csv",
+        "title,stage,status,created_at,stage_entered_at,closed_at\n"
+        "A,Closed Won,,2020-01-01T09:00:00+07:00,,2023-01-01T09:00:00+07:00\n"
+        "B,Quoted,lost,2020-01-01T09:00:00+07:00,,2021-01-01T09:00:00+07:00\n"
+        "C,Quoted,won,2020-01-01T09:00:00+07:00,2020-06-01T09:00:00+07:00,"
+        "2020-07-01T09:00:00+07:00\n"
+        "D,Quoted,open,2020-01-01T09:00:00+07:00,,\n",
+    )
+    filled = cli.json("import", str(sheet), "--dry-run")["filled"]
+    assert (filled["stay"], filled["stage_entered_at"]) == ({"count": 2}, {"creation": 1})
+    result = cli("import", str(sheet))
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "2 deals closed without the stage they closed in or when they entered it: left out "
+        "of the days in each stage." in result.stdout
+    )
+    assert "1 deal open without the time they entered their stage" in result.stdout
+    stays = {s["key"]: s for s in cli.json("durations")["stages"]}
+    assert stays["approved"]["stays"] == 0  # A: placed in the last stage, no days there
+    assert (stays["quoted"]["stays"], stays["quoted"]["ongoing"]) == (2, 1)  # C's and D's
+    finished = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert (finished["A"]["stage"], finished["A"]["status"]) == ("approved", "won")
+
+
 def test_column_option_rejects_unknown_fields(cli, tmp_path: Path) -> None:
     """--column with a field salespipe does not have is an error naming the fields."""
     csv = _write(tmp_path, "x.csv", "title\nA\n")

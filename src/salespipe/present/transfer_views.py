@@ -170,6 +170,20 @@ def _filled_lines(report: ImportReport) -> list[str]:
                 "{deals} without a stage: in the pipeline's first stage (a won one in its last)."
             ).format(deals=_deals(filled["stage"]))
         )
+    if filled["stay"]:
+        lines.append(
+            _(
+                "{deals} closed without the stage they closed in or when they entered it: "
+                "left out of the days in each stage."
+            ).format(deals=_deals(filled["stay"]))
+        )
+    if filled["entered_at_creation"]:
+        lines.append(
+            _(
+                "{deals} open without the time they entered their stage: in it since they "
+                "were created."
+            ).format(deals=_deals(filled["entered_at_creation"]))
+        )
     if filled["owner"]:
         lines.append(
             _("{deals} without an owner: {owner} (the importing user).").format(

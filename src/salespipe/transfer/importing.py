@@ -161,6 +161,8 @@ class ImportReport:
                 "created_at": {"after_close": self.filled["created_after_close"]},
                 "value": {"count": self.filled["value"]},
                 "stage": {"count": self.filled["stage"]},
+                "stay": {"count": self.filled["stay"]},
+                "stage_entered_at": {"creation": self.filled["entered_at_creation"]},
             },
             "skipped": len({p.line for p in self.problems}),
             "problems": [p.to_dict() for p in self.problems],

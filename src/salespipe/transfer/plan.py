@@ -76,6 +76,8 @@ FILLED_NAMES: tuple[tuple[int, str, bool], ...] = (
     (Filled.CREATED_LATER, "created_after_close", False),
     (Filled.NO_VALUE, "value", False),
     (Filled.NO_STAGE, "stage", False),
+    (Filled.NO_STAY, "stay", True),
+    (Filled.ENTERED_AT_CREATION, "entered_at_creation", False),
 )
 
 
@@ -203,7 +205,9 @@ def plan_import(
                 source = f"salespipe:{row.deal_id}"
         if status != "open" and row.filled & Filled.NO_CLOSE_DATE:
             row = with_closing_time(row, defaults.now)
-        row = with_times_kept_in_order(row, defaults.now, status)
+        row = with_times_kept_in_order(
+            row, defaults.now, status, stage_named=target.stage is not None
+        )
         plan.entries.append(Entry(row, deal_id, stage, status, source))
         _count_filled(plan, row, status)
     if new_id > MAX_DEAL_ID + 1:

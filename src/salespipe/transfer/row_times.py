@@ -64,9 +64,14 @@ def deal_times(values: RowValues, status: Status, now: Moment) -> Times:
     return Times(created, entered, closed, last)
 
 
-def with_times_kept_in_order(pending: Pending, now: datetime, status: Status) -> Pending:
+def with_times_kept_in_order(
+    pending: Pending, now: datetime, status: Status, *, stage_named: bool = True
+) -> Pending:
     """The row with the bits that say which of its times :func:`deal_times` moves: a
-    close after ``now`` (to ``now``), a creation after the close or ``now`` (to it)."""
+    close after ``now`` (to ``now``), a creation after the close or ``now`` (to it); of a
+    closed row, whether its stay is unknown (the file does not name the stage it closed
+    in, ``stage_named``, or does not say when it entered it); and of an open one, whether
+    it is taken to be in its stage since it was created, for want of that time."""
     values = unpack(pending)
     times = deal_times(values, status, moment_of(now))
     given_close = _packed(values.closed_at) or _packed(values.updated_at)
@@ -76,4 +81,15 @@ def with_times_kept_in_order(pending: Pending, now: datetime, status: Status) ->
         bits |= Filled.CLOSED_LATER
     if given_creation is not None and times.created[0] < given_creation[0]:
         bits |= Filled.CREATED_LATER
+    if times.closed is not None and not (stage_named and _entry_given(values, times)):
+        bits |= Filled.NO_STAY
+    if times.closed is None and given_creation is not None and not _entry_given(values, times):
+        bits |= Filled.ENTERED_AT_CREATION
     return pending._replace(filled=pending.filled | bits) if bits else pending
+
+
+def _entry_given(values: RowValues, times: Times) -> bool:
+    """Whether the deal entered its stage when the row says (not at its creation, as
+    :func:`deal_times` has it when the row gives no such time or one out of order)."""
+    given = _packed(values.stage_entered_at)
+    return given is not None and given[0] == times.entered[0]

@@ -73,6 +73,11 @@ class Filled:
     CREATED_LATER = 1024  # created after its close (or the import): created then instead
     NO_VALUE = 2048  # no amount: a value of 0
     NO_STAGE = 4096  # no stage: the pipeline's first stage (a won deal: its last)
+    # A closed deal whose stay in its stage is not known (the stage it closed in, or
+    # when it entered it): no stay recorded, so no days are counted in a stage for it.
+    NO_STAY = 8192
+    # An open deal without the time it entered its stage: in it since it was created.
+    ENTERED_AT_CREATION = 16384
 
 
 @dataclass(frozen=True)

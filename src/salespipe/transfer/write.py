@@ -16,6 +16,7 @@ from salespipe.core.model import Record
 from salespipe.transfer.pending import RowValues, unpack
 from salespipe.transfer.plan import Defaults, Entry, Plan
 from salespipe.transfer.row_times import Times, deal_times, latest, moment_of
+from salespipe.transfer.rows import Filled
 
 WRITE_BATCH = 1000
 # The fields closing changes, in record order.
@@ -58,13 +59,15 @@ def deal_records(
     if status == "open" or times.closed is None:
         return opened, opened
     closed = times.closed[1]
+    # A stay the file does not give would invent its days (from creation to the close).
+    known = not entry.row.filled & Filled.NO_STAY
     final = {
         **opened,
         "status": status,
         "updated_at": times.updated[1],
         "closed_at": closed,
         "lost_reason": values.lost_reason if status == "lost" else None,
-        "stays": [[stage.key, entered, closed]],
+        "stays": [[stage.key, entered, closed]] if known else [],
     }
     return opened, final
 
