@@ -18,6 +18,7 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ import pytest
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.core.model import Deal
+from salespipe.storage.jsonl.files import DatabasePaths, hold_lock
 
 Snap = Callable[[], dict[str, bytes]]
 
@@ -376,6 +378,59 @@ def test_a_lock_held_past_lock_timeout_gives_busy(
     assert snapshot_files() == before
     assert [d["title"] for d in json.loads(listed.stdout)] == ["Existing"]
     assert run("add", "Now free", "-q").stdout.strip() == "2"
+
+
+def test_a_refused_first_change_leaves_no_file_behind(tmp_path: Path, cli: Any) -> None:
+    """An import refused before a new data file was made left its empty lock file."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,stage\nA,Nowhere\n")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    result = cli("--db", str(folder / "p.json"), "import", str(sheet))
+    assert result.exit_code == 1, result.stderr
+    assert sorted(folder.iterdir()) == []
+
+
+def test_a_writer_waiting_on_a_removed_lock_file_locks_the_one_there_now(tmp_path: Path) -> None:
+    """The holder of a new file's lock removes the lock file when it made no data file;
+    a writer that was waiting on it must not then write under a lock file nobody else
+    sees (a third writer would lock a new one at the same time)."""
+    paths = DatabasePaths.for_main(tmp_path / "p.json")
+    held = threading.Event()
+    waiting_holds = threading.Event()
+    release = threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with hold_lock(paths, lambda: 10.0):
+            held.set()
+            release.wait(10)
+
+    def waiting() -> None:
+        with hold_lock(paths, lambda: 10.0):
+            lock = os.open(paths.lock, os.O_RDWR | os.O_CREAT)  # as a third writer would
+            try:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    seen.append(False)
+                except BlockingIOError:
+                    seen.append(True)
+            finally:
+                os.close(lock)
+            waiting_holds.set()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert held.wait(10)
+    two = threading.Thread(target=waiting)
+    two.start()
+    time.sleep(0.2)  # the second waits on the first's lock file
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert waiting_holds.is_set()
+    assert seen == [True]
+    assert not paths.lock.exists()  # no data file was made: no lock file left
 
 
 # -- deletion is final -----------------------------------------------------------------------

@@ -214,8 +214,44 @@ def shortened(path: Path, size: int, expected: int) -> StoreError:
 
 @contextlib.contextmanager
 def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[None]:
-    """Hold the database lock; ``timeout_of`` is asked only if the lock is busy."""
+    """Hold the database lock; ``timeout_of`` is asked only if the lock is busy. A lock
+    file made for a data file that still does not exist afterwards (a first change that
+    was refused) is removed, so that a refusal leaves nothing behind."""
     check_data_file(paths.main)
+    fd = _locked(paths, _Deadline(paths, timeout_of))
+    try:
+        yield
+    finally:
+        try:
+            if not paths.main.exists():
+                paths.lock.unlink(missing_ok=True)  # still ours: only a holder removes it
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def _locked(paths: DatabasePaths, deadline: _Deadline) -> int:
+    """The descriptor of the lock file, locked. A holder that made no data file removes
+    the lock file before it lets go, so a process that was waiting on it then holds a
+    lock nobody else can see: it locks the file now at that path instead."""
+    while True:
+        fd = _open_lock(paths)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    deadline.check()
+                    time.sleep(0.02)
+            if _is_at(fd, paths.lock):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
+def _open_lock(paths: DatabasePaths) -> int:
     try:
         make_folder(paths.lock.parent)
         fd, _created = open_journal_for_writing(paths.lock, paths.main, readable=True)
@@ -225,28 +261,39 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
                 path=paths.lock, problem=exc.strerror
             )
         ) from None
+    return fd
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether the open file ``fd`` is still the one at ``path``."""
     try:
-        deadline: float | None = None
-        timeout = 0.0
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if deadline is None:
-                    timeout = timeout_of()
-                    deadline = time.monotonic() + timeout
-                if time.monotonic() >= deadline:
-                    raise DatabaseBusy(
-                        _(
-                            "The database {path} is busy: another salespipe process held it "
-                            "for more than {seconds} s; nothing was changed, try again."
-                        ).format(path=paths.main, seconds=f"{timeout:g}")
-                    ) from None
-                time.sleep(0.02)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    here = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+class _Deadline:
+    """How long a busy lock is waited for: the timeout asked once, when first busy."""
+
+    def __init__(self, paths: DatabasePaths, timeout_of: Callable[[], float]) -> None:
+        self.paths = paths
+        self.timeout_of = timeout_of
+        self.timeout = 0.0
+        self.until: float | None = None
+
+    def check(self) -> None:
+        if self.until is None:
+            self.timeout = self.timeout_of()
+            self.until = time.monotonic() + self.timeout
+        if time.monotonic() >= self.until:
+            raise DatabaseBusy(
+                _(
+                    "The database {path} is busy: another salespipe process held it "
+                    "for more than {seconds} s; nothing was changed, try again."
+                ).format(path=self.paths.main, seconds=f"{self.timeout:g}")
+            ) from None
 
 
 def write_failure(path: Path, exc: OSError) -> str:
