@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
+import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -301,3 +304,37 @@ def test_ctrl_c_while_a_hook_runs_stops_the_hook_too(tmp_path: Path) -> None:
     pid = int(started.read_text(encoding="utf-8"))
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_ctrl_c_while_a_hook_starts_stops_the_hook_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that came while the hook's process was being made was raised inside
+    Popen, before salespipe had the process to stop: the hook ran on (a `watch --exec`
+    stopped with Ctrl-C left a `sleep 600` behind, one run in five)."""
+    hook = tmp_path / "on-change"
+    hook.write_text("#!/bin/sh\nexec sleep 600\n", encoding="utf-8")
+    hook.chmod(0o755)
+    made: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def popen_then_ctrl_c(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        process = real_popen(*args, **kwargs)
+        made.append(process)
+        os.kill(os.getpid(), signal.SIGINT)  # arrives before Popen has returned
+        time.sleep(0.1)
+        return process
+
+    monkeypatch.setattr(hooks.subprocess, "Popen", popen_then_ctrl_c)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    running = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            hooks._run_one(hook, {"event": "add", "deal_id": 1, "message": "deal 1"}, 30)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for process in made:
+            running.append(process.poll() is None)
+            process.kill()
+            process.wait()
+    assert running == [False]

@@ -34,6 +34,7 @@ from salespipe.app.work import Change
 from salespipe.core import clock
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
+from salespipe.storage.interrupts import HeldInterrupts
 
 # One line saying what an event did, for a person (the CLI passes present.views.describe).
 Describe = Callable[[Event, dict[str, Stage]], str]
@@ -246,17 +247,26 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
         return _("is not executable (chmod +x {path})").format(path=path)
     data = orjson.dumps(payload) + b"\n"
     with tempfile.TemporaryFile() as output:
+        process: subprocess.Popen[bytes] | None = None
         try:
-            process = subprocess.Popen(
-                [str(path)],
-                stdin=subprocess.PIPE,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env=_environment(payload),
-                start_new_session=True,
-            )
+            # Ctrl-C while the hook starts is held until it has: raised inside Popen, it
+            # would leave the hook running with nothing to stop it.
+            with HeldInterrupts(raising=KeyboardInterrupt) as held:
+                held.hold()
+                process = subprocess.Popen(
+                    [str(path)],
+                    stdin=subprocess.PIPE,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    env=_environment(payload),
+                    start_new_session=True,
+                )
         except OSError as exc:
             return _("could not start: {problem}").format(problem=exc.strerror)
+        except BaseException:
+            if process is not None:
+                _stop(process)
+            raise
         try:
             process.communicate(data, timeout=seconds)
         except subprocess.TimeoutExpired:
@@ -286,3 +296,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()

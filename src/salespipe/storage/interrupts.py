@@ -27,7 +27,8 @@ class HeldInterrupts:
     it would have been: an :class:`InterruptedAfterCommit` (the block ended, so its
     change was committed), or nothing where SIGINT is ignored."""
 
-    def __init__(self) -> None:
+    def __init__(self, raising: type[KeyboardInterrupt] = InterruptedAfterCommit) -> None:
+        self._raising = raising  # what a held Ctrl-C becomes where Python would raise
         self._previous: Any = None
         self._holding = False
         self._arrived = False
@@ -60,7 +61,7 @@ class HeldInterrupts:
     def _act_on_interrupt(self) -> None:
         previous = self._previous
         if previous is signal.default_int_handler:
-            raise InterruptedAfterCommit
+            raise self._raising
         if previous == signal.SIG_DFL:
             os.kill(os.getpid(), signal.SIGINT)
         elif callable(previous):
