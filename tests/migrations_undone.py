@@ -54,6 +54,7 @@ def m007_undone(database: str) -> None:
 
 
 def m008_undone(database: str) -> None:
+    m014_undone(database)
     _undo(
         database,
         "m008_won_paths",
@@ -110,4 +111,15 @@ def m013_undone(database: str) -> None:
         " USING ((SELECT salespipe_sees_all()) OR deal_id IS NULL"
         "  OR EXISTS (SELECT 1 FROM salespipe_deals d WHERE d.id = salespipe_events.deal_id));"
         " DROP FUNCTION salespipe_change_seen(bigint, text)",
+    )
+
+
+def m014_undone(database: str) -> None:
+    """m008's function back, and the won deals' columns made by it again."""
+    from salespipe.storage.postgres.schema import LAST_ENTRIES_OF_VISITS, REDO_WON_PATHS
+
+    _undo(
+        database,
+        "m014_reopen_entries",
+        f"CREATE OR REPLACE FUNCTION {LAST_ENTRIES_OF_VISITS}; {REDO_WON_PATHS}",
     )

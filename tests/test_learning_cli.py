@@ -307,3 +307,25 @@ def test_a_page_written_with_json_says_so_in_json(cli, history, tmp_path: Path) 
     shown = json.loads(cli("report", "--html", "-", "--json").stdout)
     assert shown["format"] == "html"
     assert shown["page"].startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.usefixtures("each_backend")
+@pytest.mark.parametrize(
+    ("closing", "expected"),
+    [(["won", "1"], 10.0), (["lost", "1", "--reason", "price"], 10.0)],
+    ids=["won", "lost"],
+)
+def test_days_to_won_count_from_a_reopen_into_the_stage(
+    cli, closing: list[str], expected: float
+) -> None:
+    """A deal reopened into the stage it closed in enters it again (its stay there starts
+    anew, as durations shows); its days to the win were counted from its first entry,
+    the days it lay closed included (28 for 10)."""
+    ok(cli("add", "R1", "--value", "1000", "--at", "2026-10-01 09:00", "-q"))
+    ok(cli("move", "1", "approved", "--at", "2026-10-02 09:00"))
+    ok(cli(*closing, "--at", "2026-10-03 09:00"))
+    ok(cli("reopen", "1", "--at", "2026-10-20 09:00"))
+    ok(cli("won", "1", "--at", "2026-10-30 09:00"))
+    stages = {s["key"]: s for s in cli.json("calibrate")["stages"]}
+    assert stages["approved"]["median_days_to_won"] == expected
+    assert stages["presented"]["median_days_to_won"] == 29.0  # entered once, on 1 October

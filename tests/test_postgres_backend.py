@@ -15,7 +15,7 @@ from uuid import uuid4
 
 import pytest
 from tests.conftest import pg_admin, pg_target
-from tests.migrations_undone import m006_undone, m010_undone
+from tests.migrations_undone import m006_undone, m010_undone, m014_undone
 
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import DatabaseBusy, DatabaseUnreachable
@@ -537,3 +537,27 @@ def _deal_indexes(database: str) -> set[str]:
             " WHERE indrelid = 'salespipe_deals'::regclass"
         ).fetchall()
     return {name for (name,) in found}
+
+
+def test_the_upgrade_counts_days_to_won_from_a_reopen(cli, pg_database: str) -> None:
+    """m014: the won deals of a database made before it, reopened into the stage they
+    had closed in, count their days to the win from the reopen once it is upgraded (the
+    columns m008 made counted the days they lay closed)."""
+
+    def approved_days() -> float:
+        stages = cli.json("--db", pg_database, "calibrate")["stages"]
+        return next(s["median_days_to_won"] for s in stages if s["key"] == "approved")
+
+    for args in (
+        ("add", "R1", "--value", "1000", "--at", "2026-10-01 09:00", "-q"),
+        ("move", "1", "approved", "--at", "2026-10-02 09:00"),
+        ("won", "1", "--at", "2026-10-03 09:00"),
+        ("reopen", "1", "--at", "2026-10-20 09:00"),
+        ("won", "1", "--at", "2026-10-30 09:00"),
+    ):
+        assert cli("--db", pg_database, *args).exit_code == 0
+    assert approved_days() == 10.0
+    m014_undone(pg_database)
+    assert approved_days() == 28.0  # as the database was before it
+    assert cli("--db", pg_database, "add", "Next", "-q").exit_code == 0  # the upgrade
+    assert approved_days() == 10.0

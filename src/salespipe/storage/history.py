@@ -389,9 +389,9 @@ class _Cohort(CohortTally):
 
 
 def path_of(record: Record) -> list[tuple[str, str]]:
-    """The stages a deal went through, in order, each with when it (last) entered it
-    in that visit; a stay in the same stage as the one before (a reopen where it was
-    lost) continues that visit. A deal without stays is in its stage since it entered
+    """The stages a deal went through, in order, each with when it entered it in that
+    visit; a stay in the same stage as the one before (a reopen where it closed)
+    continues that visit. A deal without stays is in its stage since it entered
     it (or was made)."""
     path: list[tuple[str, str]] = []
     for stay in record.get("stays") or ():  # [stage, entered, left], or without left
@@ -406,14 +406,19 @@ def path_of(record: Record) -> list[tuple[str, str]]:
 
 def days_to_won(record: Record, path: list[tuple[str, str]]) -> list[tuple[str, float]]:
     """Of a won deal with its ``path``: per stage it went through, the days from its last
-    entry into the stage to the win (none for a deal not won)."""
+    entry into the stage to the win (none for a deal not won). A reopen into the stage
+    the deal closed in is an entry (its stay there starts anew), though the path counts
+    it in the same visit: the days the deal lay closed are not days to the win."""
     closed_at = record.get("closed_at")
     if record.get("status") != "won" or not closed_at:
         return []
     won_at = moment(closed_at)
+    entries = dict(path)
+    for stay in record.get("stays") or ():
+        entries[stay[0]] = stay[1]
     return [
         (stage, max(0.0, (won_at - moment(entered)).total_seconds() / SECONDS_PER_DAY))
-        for stage, entered in dict(path).items()
+        for stage, entered in entries.items()
     ]
 
 
