@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from salespipe.core import i18n
@@ -170,10 +170,20 @@ def status(value: str) -> str:
 
 
 # -- numbers -----------------------------------------------------------------------------
+def half_up(value: float, digits: int) -> Decimal:
+    """``value`` rounded as a person rounds the number it prints as: 7.25 to 7.3 (Python's
+    ``round`` and format take halves to the even digit, and 7.25 to 7.2)."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.0f}%"
+    """A share as a whole percentage, halves up (82.5% is 83%)."""
+    if value is None:
+        return ""
+    whole = (Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole}%"
 
 
 def days(value: float | None) -> str:
     """A number of days with one decimal (``12.5``); a dash for none."""
-    return "—" if value is None else f"{value:.1f}"
+    return "—" if value is None else f"{half_up(value, 1):.1f}"

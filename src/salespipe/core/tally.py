@@ -44,7 +44,8 @@ def rate(part: int | Decimal, whole: int | Decimal) -> float | None:
 
 
 def rounded(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
+    """``value`` to ``digits`` decimals, halves up (as :func:`.fmt.half_up`), for JSON."""
+    return None if value is None else float(fmt.half_up(value, digits))
 
 
 def value_rates(won: Totals, lost: Totals) -> dict[str, float | None]:
