@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from salespipe.core import fmt, i18n
+from salespipe.core import fmt, i18n, tally
 
 
 @pytest.mark.parametrize(
@@ -73,3 +74,23 @@ def test_status_words_follow_the_language() -> None:
         "หลุด",
         "other",
     ]
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        (lambda: fmt.days(7.25), "7.3"),
+        (lambda: fmt.days(37.75), "37.8"),
+        (lambda: fmt.days(15.24), "15.2"),
+        (lambda: fmt.percent(0.825), "83%"),
+        (lambda: fmt.percent(0.835), "84%"),
+        (lambda: fmt.percent(5 / 6), "83%"),
+        (lambda: tally.rounded(0.65625, 4), 0.6563),
+        (lambda: tally.rounded(21.25), 21.3),
+        (lambda: tally.rounded(33), 33.0),
+    ],
+)
+def test_figures_round_halves_up_as_a_person_does(shown: Any, expected: object) -> None:
+    """A manager checking 7.25 days by hand writes 7.3; salespipe printed 7.2 (Python
+    rounds halves to the even digit), in the text and in the JSON."""
+    assert shown() == expected
