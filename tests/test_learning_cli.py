@@ -329,3 +329,17 @@ def test_days_to_won_count_from_a_reopen_into_the_stage(
     stages = {s["key"]: s for s in cli.json("calibrate")["stages"]}
     assert stages["approved"]["median_days_to_won"] == expected
     assert stages["presented"]["median_days_to_won"] == 29.0  # entered once, on 1 October
+
+
+def test_report_of_a_period_says_which_lines_are_not_of_it(cli, history) -> None:
+    """Under "Results (2026-10-01 to …)" the bottleneck (of every stay) and the stale deals
+    (open now) read as if they were of the period."""
+    narrowed = cli("report", "--since", "2026-10-01")
+    ok(narrowed)
+    assert "Bottleneck (all history)" in narrowed.stdout
+    assert "Stale deals (open now)" in narrowed.stdout
+    whole = cli("report")
+    ok(whole)
+    assert "(all history)" not in whole.stdout.split("Results")[1].split("\n", 1)[1]
+    thai = cli("--lang", "th", "report", "--since", "2026-10-01")
+    assert "คอขวด (ทั้งหมดที่ผ่านมา)" in thai.stdout

@@ -186,6 +186,13 @@ def summary_blocks(result: Summary) -> list[Block]:
         (_("Bottleneck"), _bottleneck_text(result)),
         (_("Stale deals"), str(result.stale)),
     ]
+    if result.period.since or result.period.until:
+        # Neither is of the period (the bottleneck is of every stay, the stale deals are
+        # of the open ones): under a period's title each says what it is of.
+        pairs[-2:] = [
+            (_("Bottleneck (all history)"), _bottleneck_text(result)),
+            (_("Stale deals (open now)"), str(result.stale)),
+        ]
     results = _("Results ({period})").format(period=period_text(result.period))
     return [table, Fields(pairs, title=results)]
 
