@@ -280,7 +280,7 @@ def forecast_table(result: Forecast) -> Table:
 
 
 def forecast_range_table(result: Forecast) -> Table:
-    """P10 / P50 / P90 of the won value of every row that holds open deals."""
+    """P10 / P50 / P90 of the won value of every row whose range is not one value."""
     table = Table(
         columns=[
             Column(_("Period"), max_width=12),
