@@ -466,10 +466,17 @@ _REMOVE_STAYS = (
 )
 
 
+# A deal without stays entered its stage when its record says (or was made in it).
+_WITHOUT_STAYS = """                UNION ALL
+                SELECT record->>'stage', salespipe_micros(coalesce(
+                    nullif(record->>'stage_entered_at', ''), record->>'created_at'))
+                WHERE coalesce(json_typeof(record->'stays') <> 'array'
+                    OR json_array_length(record->'stays') = 0, true)"""
+
 # Per stage of a deal's path, when it entered it: m008's version took the first stay of
 # the stage's last visit (a reopen into the stage it closed in continued the visit),
 # m014's takes the stage's last stay. The name and signature, then the body.
-LAST_ENTRIES_OF_VISITS = """salespipe_last_entries(record json)
+LAST_ENTRIES_OF_VISITS = f"""salespipe_last_entries(record json)
             RETURNS TABLE (stage text, entered bigint)
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
             AS $$
@@ -482,14 +489,10 @@ LAST_ENTRIES_OF_VISITS = """salespipe_last_entries(record json)
                               THEN record->'stays' ELSE '[]' END) WITH ORDINALITY AS x(s, n)) v
                     WHERE v.before IS DISTINCT FROM v.stage  -- the first stay of a visit
                     ORDER BY v.stage, v.n DESC) visits  -- of each stage, the last visit
-                UNION ALL
-                SELECT record->>'stage', salespipe_micros(coalesce(
-                    nullif(record->>'stage_entered_at', ''), record->>'created_at'))
-                WHERE coalesce(json_typeof(record->'stays') <> 'array'
-                    OR json_array_length(record->'stays') = 0, true)
+{_WITHOUT_STAYS}
             $$"""
 
-LAST_ENTRIES_OF_STAYS = """salespipe_last_entries(record json)
+LAST_ENTRIES_OF_STAYS = f"""salespipe_last_entries(record json)
             RETURNS TABLE (stage text, entered bigint)
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
             AS $$
@@ -499,11 +502,7 @@ LAST_ENTRIES_OF_STAYS = """salespipe_last_entries(record json)
                         CASE WHEN json_typeof(record->'stays') = 'array'
                         THEN record->'stays' ELSE '[]' END) WITH ORDINALITY AS x(s, n)
                     ORDER BY x.s->>0, x.n DESC) stays  -- of each stage, its last stay
-                UNION ALL
-                SELECT record->>'stage', salespipe_micros(coalesce(
-                    nullif(record->>'stage_entered_at', ''), record->>'created_at'))
-                WHERE coalesce(json_typeof(record->'stays') <> 'array'
-                    OR json_array_length(record->'stays') = 0, true)
+{_WITHOUT_STAYS}
             $$"""
 
 # The won deals whose days to the win the other salespipe_last_entries gives otherwise,
