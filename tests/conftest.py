@@ -13,12 +13,34 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.cli.app import app
 
 NOW = "2026-11-27T10:00:00+07:00"
+
+
+def _built_once(get_command: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Typer's CliRunner builds the click command of the app for every call (60 ms of
+    signatures read, nearly all the time of a command on a small data file); a process
+    running salespipe builds it once. Built once per app and set of commands here too:
+    click makes a new context for every call and keeps nothing of one in the command."""
+    built: dict[tuple[int, ...], tuple[Any, list[Any], Any]] = {}
+
+    def get(app: Any) -> Any:
+        commands = [*app.registered_commands, *app.registered_groups]
+        key = (id(app), *map(id, commands))
+        if key not in built:  # kept with what its ids are of, so that no id is reused
+            built[key] = (app, commands, get_command(app))
+        return built[key][2]
+
+    return get
+
+
+typer.testing._get_command = _built_once(typer.testing._get_command)  # type: ignore[attr-defined]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
