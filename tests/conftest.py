@@ -268,9 +268,10 @@ class PgDatabases:
         self._templates: dict[str, str] = {}
         self._shared: dict[str, str] = {}
         self._failures: list[str] = []
+        self._makers = ThreadPoolExecutor(1, thread_name_prefix="pg-make")
         # Side by side: drops that ask for the server's checkpoint together share one,
         # where one after another each waits for its own.
-        self._threads = ThreadPoolExecutor(4, thread_name_prefix="pg-databases")
+        self._droppers = ThreadPoolExecutor(4, thread_name_prefix="pg-drop")
 
     def _make(self, name: str, template: str = "template1") -> None:
         pg_admin(self.server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
@@ -307,13 +308,13 @@ class PgDatabases:
         if spares is None:
             spares = self._spares[template] = queue.SimpleQueue()
             for _ in range(self.AHEAD - 1):
-                self._threads.submit(self._make_spare, template)
+                self._makers.submit(self._make_spare, template)
         try:
             name = spares.get_nowait()
         except queue.Empty:
             name = self._name()
             self._make(name, template)
-        self._threads.submit(self._make_spare, template)
+        self._makers.submit(self._make_spare, template)
         return name
 
     def fresh(self) -> str:
@@ -358,11 +359,12 @@ class PgDatabases:
 
     def dispose(self, name: str) -> None:
         """Drop ``name`` (and end whatever is still connected to it), soon."""
-        self._threads.submit(self._drop_later, name)
+        self._droppers.submit(self._drop_later, name)
 
     def close(self) -> None:
         """Wait for every drop; drop the spares and the templates; fail on a failure."""
-        self._threads.shutdown(wait=True)
+        self._makers.shutdown(wait=True, cancel_futures=True)  # spares nobody will take
+        self._droppers.shutdown(wait=True)
         spares = []
         for waiting in self._spares.values():
             while not waiting.empty():
