@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -12,12 +13,34 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.cli.app import app
 
 NOW = "2026-11-27T10:00:00+07:00"
+
+
+def _built_once(get_command: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Typer's CliRunner builds the click command of the app for every call (60 ms of
+    signatures read, nearly all the time of a command on a small data file); a process
+    running salespipe builds it once. Built once per app and set of commands here too:
+    click makes a new context for every call and keeps nothing of one in the command."""
+    built: dict[tuple[int, ...], tuple[Any, list[Any], Any]] = {}
+
+    def get(app: Any) -> Any:
+        commands = [*app.registered_commands, *app.registered_groups]
+        key = (id(app), *map(id, commands))
+        if key not in built:  # kept with what its ids are of, so that no id is reused
+            built[key] = (app, commands, get_command(app))
+        return built[key][2]
+
+    return get
+
+
+typer.testing._get_command = _built_once(typer.testing._get_command)  # type: ignore[attr-defined]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -227,19 +250,151 @@ def pg_role(server: str) -> str:
     return str(row[0])
 
 
-@pytest.fixture
-def pg_database(pg_server: str) -> Iterator[str]:
-    """A fresh, empty database of its own for this test (dropped after it): its URI."""
-    from uuid import uuid4
+class PgDatabases:
+    """This process's test databases on the server. Each test gets a fresh one, made
+    from ``template1`` as ``CREATE DATABASE`` makes any (or from a template of
+    :meth:`copy_of`), and dropped after it. Making and dropping wait on the server (a
+    drop asks for a checkpoint, a second or more on a busy machine), so threads make the
+    next databases while a test runs and drop the used ones after it: a test waits for
+    neither. Each database is still made for one test and given to no other."""
 
-    name = f"salespipe_test_{uuid4().hex[:16]}"
-    pg_admin(pg_server, f'CREATE DATABASE "{name}"')
-    # A test database need not survive a power cut: commits skip the wait for the disk.
-    pg_admin(pg_server, f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    AHEAD = 2  # databases made ahead of need, of each template in use
+
+    def __init__(self, server: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.server = server
+        self._spares: dict[str, queue.SimpleQueue[str]] = {}
+        self._templates: dict[str, str] = {}
+        self._shared: dict[str, str] = {}
+        self._failures: list[str] = []
+        self._makers = ThreadPoolExecutor(1, thread_name_prefix="pg-make")
+        # Side by side: drops that ask for the server's checkpoint together share one,
+        # where one after another each waits for its own.
+        self._droppers = ThreadPoolExecutor(4, thread_name_prefix="pg-drop")
+
+    def _make(self, name: str, template: str = "template1") -> None:
+        pg_admin(self.server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # A test database need not survive a power cut: commits skip the wait for the disk.
+        pg_admin(self.server, f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+
+    def _drop(self, name: str) -> None:
+        pg_admin(self.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _make_spare(self, template: str) -> None:
+        name = self._name()
+        try:
+            self._make(name, template)
+        except Exception as exc:  # reported when the session ends
+            self._failures.append(f"making {name} from {template}: {exc}")
+        else:
+            self._spares[template].put(name)
+
+    def _drop_later(self, name: str) -> None:
+        try:
+            self._drop(name)
+        except Exception as exc:  # reported when the session ends
+            self._failures.append(f"dropping {name}: {exc}")
+
+    @staticmethod
+    def _name() -> str:
+        from uuid import uuid4
+
+        return f"salespipe_test_{uuid4().hex[:16]}"
+
+    def _take(self, template: str) -> str:
+        """A database made from ``template`` for the caller alone; another is made ahead."""
+        spares = self._spares.get(template)
+        if spares is None:
+            spares = self._spares[template] = queue.SimpleQueue()
+            for _ in range(self.AHEAD - 1):
+                self._makers.submit(self._make_spare, template)
+        try:
+            name = spares.get_nowait()
+        except queue.Empty:
+            name = self._name()
+            self._make(name, template)
+        self._makers.submit(self._make_spare, template)
+        return name
+
+    def fresh(self) -> str:
+        """The name of a fresh, empty database no test has had."""
+        return self._take("template1")
+
+    def copy_of(self, key: str, make: Callable[[str], None]) -> str:
+        """The name of a new database holding what ``make(target)`` leaves in a fresh
+        one: ``make`` runs once per process, into a template each call copies (the copy
+        is the template's files, so its rows, sequences and schema are the same)."""
+        template = self._templates.get(key)
+        if template is None:
+            template = self._name()
+            self._make(template)
+            try:
+                make(pg_target(self.server, template))
+                # Copying needs the template to itself: end what ``make`` left connected.
+                pg_admin(
+                    self.server,
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    template,
+                )
+            except BaseException:
+                self._drop(template)
+                raise
+            self._templates[key] = template
+        return self._take(template)
+
+    def shared_copy_of(self, key: str, make: Callable[[str], None]) -> str:
+        """The name of this process's one copy of :meth:`copy_of`'s, for the tests
+        that only read it: every transaction there is READ ONLY, so none of them can
+        change what the next one reads (dropped at the end)."""
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self.copy_of(key, make)
+            pg_admin(
+                self.server, f'ALTER DATABASE "{shared}" SET default_transaction_read_only = on'
+            )
+            self._shared[key] = shared
+        return shared
+
+    def dispose(self, name: str) -> None:
+        """Drop ``name`` (and end whatever is still connected to it), soon."""
+        self._droppers.submit(self._drop_later, name)
+
+    def close(self) -> None:
+        """Wait for every drop; drop the spares and the templates; fail on a failure."""
+        self._makers.shutdown(wait=True, cancel_futures=True)  # spares nobody will take
+        self._droppers.shutdown(wait=True)
+        spares = []
+        for waiting in self._spares.values():
+            while not waiting.empty():
+                spares.append(waiting.get_nowait())
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(4) as threads:
+            list(threads.map(self._drop, [*spares, *self._shared.values()]))
+        with ThreadPoolExecutor(4) as threads:
+            list(threads.map(self._drop, self._templates.values()))
+        assert not self._failures, "\n".join(self._failures)
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_server: str) -> Iterator[PgDatabases]:
+    databases = PgDatabases(pg_server)
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
+@pytest.fixture
+def pg_database(pg_server: str, pg_databases: PgDatabases) -> Iterator[str]:
+    """A fresh, empty database of its own for this test (dropped after it): its URI."""
+    name = pg_databases.fresh()
     try:
         yield pg_target(pg_server, name)
     finally:
-        pg_admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_databases.dispose(name)
 
 
 @pytest.fixture

@@ -4,9 +4,13 @@ in a server database, every command run through the CLI."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
+from tests.conftest import Cli, PgDatabases, pg_target
 
 
 def on(cli: Any, database: str, *args: str) -> Any:
@@ -24,6 +28,37 @@ def file_and_copy(
     make(cli, source)
     on(cli, source, "copy", source, pg_database)
     return source, pg_database
+
+
+# What file_and_copy made once in this process, by name: the folder of its data file.
+_MADE: dict[str, Path] = {}
+
+
+def made_once(
+    key: str,
+    make: Callable[[Any, str], None],
+    pg_server: str,
+    pg_databases: PgDatabases,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str]]:
+    """What ``file_and_copy`` gives, for a test of its own: ``make`` and the copy run
+    once in this process (their commands are the same in every test, at fixed times);
+    each test gets a copy of the data file's files in its own folder and a database of
+    its own copied from the one it was copied into (CREATE DATABASE … TEMPLATE)."""
+
+    def first(database: str) -> None:
+        folder = tmp_path_factory.mktemp("made-once")
+        file_and_copy(Cli(), make, database, folder)
+        _MADE[key] = folder
+
+    name = pg_databases.copy_of(key, first)
+    for made in _MADE[key].iterdir():
+        shutil.copy2(made, tmp_path / made.name)
+    try:
+        yield str(tmp_path / "source.json"), pg_target(pg_server, name)
+    finally:
+        pg_databases.dispose(name)
 
 
 def doctor(cli: Any, database: str, *args: str) -> dict[str, Any]:

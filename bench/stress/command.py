@@ -55,5 +55,22 @@ def doctor_differences(db: Path) -> list[str]:
     )
     if done.returncode not in (0, 1):
         return [f"doctor failed (exit {done.returncode}): {done.stderr[-300:]!r}"]
-    report = json.loads(done.stdout)
+    return _differences(done.stdout)
+
+
+def doctor_differences_here(db: Path) -> list[str]:
+    """``doctor_differences``, the same command run in this process: a check after a
+    kill needs no process of its own (starting one cost as much as the killed write)."""
+    from typer.testing import CliRunner
+
+    from salespipe.cli.app import app
+
+    done = CliRunner().invoke(app, ["--db", str(db), "doctor", "--json"])
+    if done.exit_code not in (0, 1) or not isinstance(done.exception, (SystemExit, type(None))):
+        return [f"doctor failed (exit {done.exit_code}): {done.exception!r} {done.stderr[-300:]!r}"]
+    return _differences(done.stdout)
+
+
+def _differences(doctor_json: str | bytes) -> list[str]:
+    report = json.loads(doctor_json)
     return [f"{d['check']}: {d['text']}" for d in report["differences"]]

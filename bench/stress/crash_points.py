@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from command import COMPACTING, FOLDING, doctor_differences, salespipe
+from command import COMPACTING, FOLDING, doctor_differences_here, salespipe
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.storage.jsonl import DatabasePaths
@@ -155,7 +155,7 @@ def crash_scenario(name: str, base: Path, work: Path) -> dict[str, Any]:
             continue
         if seen not in (before, after):
             problems.append(f"{name} @{point}: neither the state before nor after")
-        differences = doctor_differences(db)
+        differences = doctor_differences_here(db)
         if differences:
             problems.append(f"{name} @{point}: doctor: {differences[:5]}")
         if run(db, ["add", "After the crash", "-q"], compact=compact) != 0:

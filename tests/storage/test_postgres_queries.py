@@ -8,10 +8,12 @@ m006 (days from the index) and on one from before them (days from the stored tex
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.conftest import Cli, PgDatabases, pg_target
 from tests.migrations_undone import m006_undone
 
 from salespipe.app.pipeline import Pipeline
@@ -38,15 +40,36 @@ DEALS: list[tuple[str, ...]] = [
 ]
 
 
-@pytest.fixture
-def view(cli: Any, pg_database: str) -> Any:
+def _add_the_deals(database: str) -> None:
+    cli = Cli()
     for title, *options in DEALS:
-        done = cli("--db", pg_database, "add", title, "--at", "2026-10-01", *options)
+        done = cli("--db", database, "add", title, "--at", "2026-10-01", *options)
         assert done.exit_code == 0, done.stderr
     for deal, stage in (("1", "3"), ("4", "4")):
-        assert cli("--db", pg_database, "move", deal, stage, "--at", "2026-11-02").exit_code == 0
-    assert cli("--db", pg_database, "quote", "5", "--valid-until", "2026-12-09").exit_code == 0
-    return Pipeline.open(pg_database).read()
+        assert cli("--db", database, "move", deal, stage, "--at", "2026-11-02").exit_code == 0
+    assert cli("--db", database, "quote", "5", "--valid-until", "2026-12-09").exit_code == 0
+
+
+THE_DEALS = "the deals of test_postgres_queries"
+
+
+@pytest.fixture
+def pg_database(pg_server: str, pg_databases: PgDatabases) -> Iterator[str]:
+    """A database of this test's own holding the deals of DEALS, for a test that changes
+    it: a copy of the one the CLI wrote them into (the same commands at fixed times)."""
+    name = pg_databases.copy_of(THE_DEALS, _add_the_deals)
+    try:
+        yield pg_target(pg_server, name)
+    finally:
+        pg_databases.dispose(name)
+
+
+@pytest.fixture
+def view(pg_server: str, pg_databases: PgDatabases) -> Any:
+    """A read view (a READ ONLY transaction) of the deals of DEALS, for a test that only
+    reads them: of one copy this process's readers share, which refuses every write."""
+    shared = pg_databases.shared_copy_of(THE_DEALS, _add_the_deals)
+    return Pipeline.open(pg_target(pg_server, shared)).read()
 
 
 WHERES = [
@@ -114,7 +137,7 @@ ENTERED = {
 
 
 @pytest.fixture(params=["m006", "before m006"])
-def offsets_view(request: Any, view: Any, cli: Any, pg_database: str) -> Any:
+def offsets_view(request: Any, cli: Any, pg_database: str) -> Any:
     """The deals of ``view`` entered at ENTERED, with a stage without target days; with
     the indexes of m006, and without them."""
     import psycopg
@@ -192,7 +215,7 @@ def test_the_server_answers_them(view: Any, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_deals_in_a_stage_no_longer_defined_come_last_in_the_stage_order(
-    view: Any, pg_database: str
+    pg_database: str,
 ) -> None:
     """Deals whose stage is not among the pipeline's (records written elsewhere) sort
     after every defined stage, by id, as the default sorts them, also when the server
@@ -218,9 +241,7 @@ def test_deals_in_a_stage_no_longer_defined_come_last_in_the_stage_order(
 
 
 @pytest.mark.parametrize("where", WHERES[:4], ids=_name)
-def test_before_m006_the_answers_are_the_same(
-    view: Any, pg_database: str, where: OpenWhere
-) -> None:
+def test_before_m006_the_answers_are_the_same(pg_database: str, where: OpenWhere) -> None:
     """A database a write has not upgraded to m006 yet is answered without its indexes,
     the same."""
     m006_undone(pg_database)

@@ -9,12 +9,14 @@ that differ and counts them afresh."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.file_and_server import all_agree, doctor, file_and_copy, on
+from tests.conftest import PgDatabases
+from tests.file_and_server import all_agree, doctor, made_once, on
 from tests.migrations_undone import m009_undone
 
 from salespipe.app.pipeline import Pipeline
@@ -64,9 +66,17 @@ def _make(cli: Any, database: str) -> None:
 
 
 @pytest.fixture
-def both(cli: Any, pg_database: str, tmp_path: Path) -> tuple[str, str]:
-    """The same pipeline in a data file and, copied, in a PostgreSQL database."""
-    return file_and_copy(cli, _make, pg_database, tmp_path)
+def both(
+    pg_server: str,
+    pg_databases: PgDatabases,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str]]:
+    """The same pipeline in a data file and, copied, in a PostgreSQL database: each
+    test's own, copies of the pair made once."""
+    yield from made_once(
+        "test_postgres_slips", _make, pg_server, pg_databases, tmp_path, tmp_path_factory
+    )
 
 
 PIPELINES = [None, "sales", "renewals"]
