@@ -417,3 +417,9 @@ class TeamTransaction(Protocol):
 
     def leave_team(self, user: str) -> str:
         """Take ``user`` off the team; the role it had."""
+
+    def take_team_history(self) -> list[Event] | None:
+        """The events of a pipeline whose only history is its team being set up (no
+        deal, only ``team-add`` and ``team-remove`` events), taken out of it to be
+        recorded again after what ``copy`` brings in; None (and nothing taken) if it
+        holds more."""
