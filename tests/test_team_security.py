@@ -361,8 +361,20 @@ def test_the_owner_still_copies_each_change_by_its_author(
                 "SELECT seq, role, record::jsonb->>'who' FROM salespipe_events ORDER BY seq"
             ).fetchall()
 
-    assert authors(target) == authors(team.database)
+    source = authors(team.database)
+    assert authors(target)[: len(source)] == source
     assert {role for _seq, role, _who in authors(target)} >= {own["alice"], own["bob"]}
+    # The target's own history, its team set up, follows the copied history, numbered on.
+    with psycopg.connect(target) as connection:
+        kept = connection.execute(
+            "SELECT seq, type, record::jsonb->'after' FROM salespipe_events"
+            " WHERE seq > %s ORDER BY seq",
+            (len(source),),
+        ).fetchall()
+    assert kept == [
+        (len(source) + 1, "team-add", {own["adam"]: "admin"}),
+        (len(source) + 2, "team-add", {own["maria"]: "manager"}),
+    ]
 
 
 # -- finding 4: an undo is seen by who may see what it undid -------------------------------

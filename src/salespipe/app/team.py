@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from salespipe.app import settings
 from salespipe.core import parse
 from salespipe.core.errors import UsageError
 from salespipe.core.i18n import N_, _
-from salespipe.storage.port import TEAM_ROLES, Team, TeamMember
+from salespipe.storage.port import TEAM_ROLES, Team, TeamMember, TeamTransaction
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Pipeline
+    from salespipe.app.work import Work
+
+# The events of a team change: of no deal, their ``before`` and ``after`` the user's
+# role before and after it by user name (None: not on the team), as a setting's are.
+ADDED, REMOVED = "team-add", "team-remove"
 
 
 def members(pipeline: Pipeline) -> list[TeamMember]:
@@ -25,21 +29,41 @@ def members(pipeline: Pipeline) -> list[TeamMember]:
 
 
 def add(pipeline: Pipeline, user: str, role: str, *, create_login: bool = False) -> TeamMember:
-    """Put ``user`` on the team as ``role`` (a TEAM_ROLES), in place of a role it had."""
+    """Put ``user`` on the team as ``role`` (a TEAM_ROLES), in place of a role it had.
+    Recorded as a ``team-add`` event in the same transaction as the grants, unless it
+    had that role already."""
     name = _user(user)
     role = parse.choice(role, TEAM_ROLES, "--role")
-    _team(pipeline).join_team(
-        name, role, create_login=create_login, lock_timeout=settings.lock_timeout_of(pipeline.store)
-    )
+    _team(pipeline)
+    with pipeline.work("team add") as work:
+        had = _changing(work).join_team(name, role, create_login=create_login)
+        if had != (role,):
+            _record(work, ADDED, name, had[0] if had else None, role)
     return TeamMember(name, role)
 
 
 def remove(pipeline: Pipeline, user: str) -> TeamMember:
-    """Take ``user`` off the team (its login stays on the server); what it was."""
+    """Take ``user`` off the team (its login stays on the server); what it was.
+    Recorded as a ``team-remove`` event in the same transaction as the revokes."""
     name = _user(user)
-    return TeamMember(
-        name, _team(pipeline).leave_team(name, settings.lock_timeout_of(pipeline.store))
-    )
+    _team(pipeline)
+    with pipeline.work("team remove") as work:
+        had = _changing(work).leave_team(name)
+        _record(work, REMOVED, name, had, None)
+    return TeamMember(name, had)
+
+
+def _changing(work: Work) -> TeamTransaction:
+    tx = work.tx
+    assert isinstance(tx, TeamTransaction), "a Team storage's transactions change the team"
+    return tx
+
+
+def _record(work: Work, kind: str, user: str, before: str | None, after: str | None) -> None:
+    """The change's one event; not undoable: taking a role back is ``team remove``, and
+    an undo must not give back a role an admin took away (docs/team.md)."""
+    work.tx.not_undoable()
+    work.event(kind, work.now, before={user: before}, after={user: after})
 
 
 def _team(pipeline: Pipeline) -> Team:

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 # One line saying what an event did, for a person (the CLI passes present.views.describe).
 Describe = Callable[[Event, dict[str, Stage]], str]
 
+# A change of the team is of no stage or setting (its keys are user names): it holds
+# back no one's undo, and no undo takes it back (docs/team.md).
+TEAM_EVENTS = "team-"
+
 # How many of the newest events are searched for a colleague's later change of a stage
 # or a setting (these are rare; a deal's events are all searched, by deal).
 SETTINGS_SCAN = 1000
@@ -62,7 +66,7 @@ def _first_later_change(tx: WriteTransaction, undone: Sequence[Event], user: str
     keys = {
         (e.type.startswith("stage"), key)
         for e in undone
-        if e.deal_id is None
+        if e.deal_id is None and not e.type.startswith(TEAM_EVENTS)
         for key in (e.after or {})
     }
     if not keys:
@@ -73,6 +77,7 @@ def _first_later_change(tx: WriteTransaction, undone: Sequence[Event], user: str
         e
         for e in recent
         if e.deal_id is None
+        and not e.type.startswith(TEAM_EVENTS)
         and counts(e)
         and any((e.type.startswith("stage"), key) in keys for key in (e.after or {}))
     ]

@@ -58,6 +58,8 @@ PIPELINE_CHANGES = {
     "pipeline-unarchive": N_("pipeline unarchive"),
     "pipeline-remove": N_("pipeline remove"),
 }
+# The events of a team change (app/team.py): a user's role before and after, by name.
+TEAM_CHANGES = ("team-add", "team-remove")
 NONE = "—"
 
 
@@ -399,6 +401,16 @@ def _describe_stages(kind: str, before: Record, after: Record) -> str:
     return f"{label}: {names}"
 
 
+def _describe_member(kind: str, user: str, was: str | None, now: str | None) -> str:
+    """``team add: bob as admin``, ``team add: bob, rep → manager``, ``team remove: bob
+    (was rep)``: who was put on the team or taken off, and their role before and after."""
+    if kind == "team-remove" or now is None:
+        return _("team remove: {user} (was {role})").format(user=user, role=was or NONE)
+    if was is None:
+        return _("team add: {user} as {role}").format(user=user, role=now)
+    return _("team add: {user}, {before} → {after}").format(user=user, before=was, after=now)
+
+
 def _stage_named(before: Record | None, after: Record | None, key: str) -> str:
     """A stage's name in a change, ``Quoted → Proposal`` when the change renamed it."""
     was, now = (before or {}).get("name"), (after or {}).get("name")
@@ -478,6 +490,11 @@ def describe(
         )
     if kind.startswith("stage-"):
         return _describe_stages(kind, before, after)
+    if kind in TEAM_CHANGES:
+        return "; ".join(
+            _describe_member(kind, user, before.get(user), after.get(user))
+            for user in {**before, **after}
+        )
     if kind in PIPELINE_CHANGES:
         names = ", ".join(
             parse.pipeline_name(PipelineDef.from_record(after.get(k) or before[k]))

@@ -403,11 +403,23 @@ class Team(Protocol):
     def team_members(self) -> list[TeamMember]:
         """Everyone on the team, by user name."""
 
-    def join_team(
-        self, user: str, role: str, *, create_login: bool, lock_timeout: LockTimeout
-    ) -> None:
-        """Put ``user`` on the team as ``role`` (instead of any role it had); with
-        ``create_login`` create the login role if the server has none of that name."""
 
-    def leave_team(self, user: str, lock_timeout: LockTimeout) -> str:
+@runtime_checkable
+class TeamTransaction(Protocol):
+    """A write transaction of a :class:`Team` storage: it changes the team (grants and
+    revokes) as part of the change, so the change's event and the grants are committed
+    together or not at all (docs/team.md)."""
+
+    def join_team(self, user: str, role: str, *, create_login: bool) -> tuple[str, ...]:
+        """Put ``user`` on the team as ``role`` (instead of any role it had); with
+        ``create_login`` create the login role if the server has none of that name.
+        The roles it had before (none: it was not on the team)."""
+
+    def leave_team(self, user: str) -> str:
         """Take ``user`` off the team; the role it had."""
+
+    def take_team_history(self) -> list[Event] | None:
+        """The events of a pipeline whose only history is its team being set up (no
+        deal, only ``team-add`` and ``team-remove`` events), taken out of it to be
+        recorded again after what ``copy`` brings in; None (and nothing taken) if it
+        holds more."""

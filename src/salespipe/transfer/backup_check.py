@@ -49,6 +49,8 @@ EVENT_TYPES = frozenset(
         "pipeline-archive",
         "pipeline-unarchive",
         "pipeline-remove",
+        "team-add",
+        "team-remove",
     )
 )
 STATUSES = ("open", "won", "lost")

@@ -15,6 +15,7 @@ works between any two backends (a data file and PostgreSQL, either way, or two f
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import queue
 import threading
@@ -29,6 +30,7 @@ from salespipe.core.errors import InvalidValue, NotAllowed, StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import Event
 from salespipe.storage.interrupts import HeldInterrupts
+from salespipe.storage.port import TeamTransaction
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Pipeline
@@ -90,14 +92,19 @@ def copy_pipeline(
     gc.disable()
     try:
         with HeldInterrupts() as held, opened as tx:
+            team_history: list[Event] = []
             if not replace and not tx.is_empty():
-                raise NotAllowed(
-                    _(
-                        "{target} already holds deals or history; nothing was copied "
-                        "(--replace puts the copy in place of everything it holds)."
-                    ).format(target=store.location)
-                )
+                taken = tx.take_team_history() if isinstance(tx, TeamTransaction) else None
+                if taken is None:
+                    raise NotAllowed(
+                        _(
+                            "{target} already holds deals or history; nothing was copied "
+                            "(--replace puts the copy in place of everything it holds)."
+                        ).format(target=store.location)
+                    )
+                team_history = taken
             report = _copy(view, tx, progress or _silent, keep_own=own)
+            _record_again(tx, team_history)
             held.hold()  # from here on the copy is committed: Ctrl-C waits for it
     finally:
         if collecting:
@@ -150,6 +157,22 @@ def _copy(
     tx.set_undo_list(undo)
     tx.not_undoable()
     return {"stages": len(stages), "deals": deals, "events": events, "undo": len(undo)}
+
+
+def _record_again(tx: WriteTransaction, events: list[Event]) -> None:
+    """The target's own history of setting its team up (the only history a target may
+    hold: its members need the team to copy into it), after the copied history: each
+    change and event numbered on from the copy's counters, by its author as before."""
+    counters = tx.counters()
+    changes: dict[int, int] = {}
+    for seq, event in enumerate(events, start=counters.next_seq):
+        change = changes.setdefault(event.change, counters.next_change + len(changes))
+        tx.record(dataclasses.replace(event, seq=seq, change=change))
+    if events:
+        tx.advance_counters(
+            next_seq=counters.next_seq + len(events),
+            next_change=counters.next_change + len(changes),
+        )
 
 
 def _checked_events(records: Iterable[dict[str, Any]]) -> list[Event]:

@@ -70,6 +70,9 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+# The changes that change the team (grants and revokes, and their event).
+TEAM_COMMANDS = ("team add", "team remove")
+
 # The columns of the pipeline row only an admin of the team may change (docs/team.md);
 # the others are bookkeeping every writer moves on.
 SETTINGS_COLUMNS = ("created_at", "config", "stages", "pipelines")
@@ -601,6 +604,51 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
     def not_undoable(self) -> None:
         self.undoable = False
 
+    # -- the team (storage/postgres/team.py): part of the change, committed with it -----
+    def join_team(self, user: str, role: str, *, create_login: bool) -> tuple[str, ...]:
+        from salespipe.storage.postgres import team
+
+        self.flush()
+        # The grants are a change even when they change no one's role (a later
+        # migration's tables are granted again): committed, with or without an event.
+        self.changed = True
+        with translated(self._target), self._connection.cursor() as cursor:
+            return team.join(
+                cursor, user, role, create_login=create_login, where=redact(self._target)
+            )
+
+    def leave_team(self, user: str) -> str:
+        from salespipe.storage.postgres import team
+
+        self.flush()
+        self.changed = True
+        with translated(self._target), self._connection.cursor() as cursor:
+            return team.leave(cursor, user, where=redact(self._target))
+
+    def take_team_history(self) -> list[Event] | None:
+        if self._value("SELECT EXISTS (SELECT 1 FROM salespipe_deals)") or self._value(
+            "SELECT EXISTS (SELECT 1 FROM salespipe_events WHERE type NOT LIKE 'team-%%')"
+        ):
+            return None
+        if not self._value("SELECT has_table_privilege('salespipe_events', 'DELETE')"):
+            # Recorded again after the copy, by the admins who made them: not a rep's or
+            # a manager's to carry (the m012 policy), so said as such.
+            raise NotPermitted(
+                _(
+                    "Only an admin of the team may bring changes made by others into {where} "
+                    "(a copy, a restore): every other role records changes only as itself; "
+                    "nothing was changed."
+                ).format(where=redact(self._target))
+            )
+        self.changed = True
+        return [
+            Event.from_record(r)
+            for r in self._records(
+                "WITH taken AS (DELETE FROM salespipe_events RETURNING position, record)"
+                " SELECT record::text FROM taken ORDER BY position"
+            )
+        ]
+
     def pop_change(self, change: int | None = None) -> tuple[UndoEntry, list[Event]] | None:
         rows = self._rows(
             "DELETE FROM salespipe_undo WHERE list_order ="
@@ -1004,7 +1052,15 @@ class PostgresStorage(Storage):
         self, lock_timeout: LockTimeout, command: str, now_iso: str
     ) -> Iterator[PostgresTransaction]:
         with self._borrowed() as connection:
-            tx = self._begin(connection, lock_timeout)
+            try:
+                tx = self._begin(connection, lock_timeout)
+            except DatabaseReadOnly:
+                if command not in TEAM_COMMANDS:
+                    raise
+                # Not on the team: the pipeline is not even theirs to lock.
+                from salespipe.storage.postgres.team import not_permitted
+
+                raise not_permitted(self.location, first=True) from None
             yield tx
             if tx.changed:
                 tx.finish(command, now_iso)
@@ -1129,36 +1185,6 @@ class PostgresStorage(Storage):
                 return team.members(cursor)
         finally:
             connection.close()
-
-    def join_team(
-        self, user: str, role: str, *, create_login: bool, lock_timeout: LockTimeout
-    ) -> None:
-        from salespipe.storage.postgres import team
-
-        with self._administration(lock_timeout) as cursor:
-            team.join(cursor, user, role, create_login=create_login, where=self.location)
-
-    def leave_team(self, user: str, lock_timeout: LockTimeout) -> str:
-        from salespipe.storage.postgres import team
-
-        with self._administration(lock_timeout) as cursor:
-            return team.leave(cursor, user, where=self.location)
-
-    @contextlib.contextmanager
-    def _administration(self, lock_timeout: LockTimeout) -> Iterator[schema.Cursor]:
-        """A transaction that changes the team (roles and grants): the pipeline made
-        and locked first, as for a change, and committed whole."""
-        from salespipe.storage.postgres import team
-
-        with self._borrowed() as connection:
-            try:
-                self._begin(connection, lock_timeout)
-            except DatabaseReadOnly:  # not on the team: the pipeline is not even theirs to lock
-                raise team.not_permitted(self.location, first=True) from None
-            with translated(self.target), connection.cursor() as cursor:
-                yield cursor
-                commit(connection, self.target, shown_by="salespipe team list")
-            self._current = True
 
     def destroy(self, lock_timeout: LockTimeout) -> None:
         connection = connect(self.target)

@@ -63,10 +63,14 @@ def members(cursor: Cursor) -> list[TeamMember]:
     return [TeamMember(str(user), str(kind)) for user, kind in cursor.fetchall()]
 
 
-def join(cursor: Cursor, user: str, role: str, *, create_login: bool, where: str) -> None:
+def join(
+    cursor: Cursor, user: str, role: str, *, create_login: bool, where: str
+) -> tuple[str, ...]:
     """Put ``user`` on the team as ``role`` (one of TEAM_ROLES), the team's roles made
-    first if need be."""
-    with _permitted(where, first=not _team_made(cursor)):
+    first if need be; the roles it had before (none: it was not on the team)."""
+    made = _team_made(cursor)
+    with _permitted(where, first=not made):
+        had = tuple(m.role for m in members(cursor) if m.user == user) if made else ()
         groups = _groups(cursor)
         if user in groups.values():
             raise InvalidValue(
@@ -91,6 +95,7 @@ def join(cursor: Cursor, user: str, role: str, *, create_login: bool, where: str
                 sql.Identifier(groups[role]), sql.Identifier(user)
             )
         )
+    return had
 
 
 def leave(cursor: Cursor, user: str, *, where: str) -> str:
