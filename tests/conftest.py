@@ -43,6 +43,29 @@ typer.testing._get_command = _built_once(typer.testing._get_command)  # type: ig
 
 ROOT = Path(__file__).resolve().parent.parent
 
+_PYCACHE = "_SALESPIPE_TEST_PYCACHE"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With PYTHONDONTWRITEBYTECODE set (as in many containers), every salespipe process
+    the tests start compiled salespipe from its source again: half of a short command's
+    time. The processes this run starts write and read their bytecode in a folder of the
+    run's own instead (PYTHONPYCACHEPREFIX), still none beside the sources; the xdist
+    workers inherit it from the process that starts them, which removes it at the end."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="salespipe-test-pycache-")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE")
+    os.environ["PYTHONPYCACHEPREFIX"] = os.environ[_PYCACHE] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = os.environ.get(_PYCACHE)
+    if folder and not hasattr(config, "workerinput"):  # the process that made it
+        shutil.rmtree(folder, ignore_errors=True)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogue() -> list[Path]:

@@ -100,12 +100,21 @@ def _readers(run: Run, stop: threading.Event, seen: list[Any]) -> list[threading
     return [threading.Thread(target=read, daemon=True) for _ in range(2)]
 
 
+# Writes per writer in test_eight_mixed_writers_and_readers_lose_nothing: 12, or the 25
+# of the full-size run with SALESPIPE_TEST_FULL=1.
+MIXED_WRITES = 25 if os.environ.get("SALESPIPE_TEST_FULL") == "1" else 12
+
+
 def test_eight_mixed_writers_and_readers_lose_nothing(db_path: Path, cli: Any, run: Run) -> None:
-    """8 processes × 25 mixed writes with readers alongside: every write kept exactly
-    (stage, title, notes, one event each), ids unique and complete, readers got JSON."""
+    """8 processes × 12 mixed writes with readers alongside: every write kept exactly
+    (stage, title, notes, one event each), ids unique and complete, readers got JSON.
+    The writers start together and write in a loop, so they queue on the lock all the
+    way through: every one of them found it held, with 12 writes each as with 25
+    (measured: hundreds of busy polls either way). SALESPIPE_TEST_FULL=1 runs the 25."""
     assert cli("init").exit_code == 0
     go = db_path.parent / "go"
-    workers = [_python(MIXED_WORKER, f"w{n}", "25", str(go), str(n)) for n in range(8)]
+    writes = MIXED_WRITES
+    workers = [_python(MIXED_WORKER, f"w{n}", str(writes), str(go), str(n)) for n in range(8)]
     for worker in workers:
         assert worker.stdout is not None
         assert worker.stdout.readline().strip() == "ready"
@@ -137,7 +146,7 @@ def test_eight_mixed_writers_and_readers_lose_nothing(db_path: Path, cli: Any, r
         assert deals[deal_id].title == want["title"]
         assert dict(per_deal[deal_id]) == want["counts"]
         assert notes.get(deal_id, []) == want["notes"]
-    assert len(events) == 8 * 25  # every write exactly one event
+    assert len(events) == 8 * writes  # every write exactly one event
     assert len(seen) >= 2
     assert all(code == 0 and isinstance(listed, list) for code, listed, _err in seen), seen[:3]
 

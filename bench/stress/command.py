@@ -74,3 +74,80 @@ def doctor_differences_here(db: Path) -> list[str]:
 def _differences(doctor_json: str | bytes) -> list[str]:
     report = json.loads(doctor_json)
     return [f"{d['check']}: {d['text']}" for d in report["differences"]]
+
+
+# A process that has imported salespipe once and forks a child for each command: the
+# child runs the command as the installed one does (``main()``, which ends the process
+# with ``os._exit``) with the environment it is given, SALESPIPE_CRASH_AT read afresh, and
+# stdin, stdout and stderr on /dev/null. Starting Python and importing salespipe took
+# most of each command's time in the crash pass; a kill still ends a process of its own.
+# Reads one JSON request a line ({"args": [...], "env": {...}}); answers each with the
+# child's exit code as subprocess gives it (-9 for SIGKILL).
+FORKING = """
+import importlib, json, os, sys
+{prelude}
+from salespipe.cli import app
+from salespipe.storage import safe_files
+for module in {modules!r}:
+    importlib.import_module("salespipe.cli." + module)
+for line in sys.stdin:
+    request = json.loads(line)
+    child = os.fork()
+    if child == 0:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        safe_files._reset_crash_point()
+        sys.argv = ["salespipe", *request["args"]]
+        app.main()
+        os._exit(70)  # main() always ends the process; never reached
+    print(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]), flush=True)
+"""
+
+# What the preludes above set before the command runs, for FORKING.
+SETTINGS = {
+    "": "",
+    "compact": COMPACTING.split("from salespipe.cli.app")[0],
+    "fold": FOLDING.split("from salespipe.cli.app")[0],
+}
+
+
+class Forking:
+    """Run salespipe commands, each in a child forked from one process that imported
+    salespipe (and the modules of ``commands``) once, with the store's settings of
+    ``prelude`` ("", "compact" or "fold"). Use as a context manager."""
+
+    def __init__(self, prelude: str, commands: list[str], env: dict[str, str]) -> None:
+        from salespipe.cli.app import COMMAND_MODULES
+
+        modules = sorted({COMMAND_MODULES[c] for c in commands if c in COMMAND_MODULES})
+        script = FORKING.format(prelude=SETTINGS[prelude], modules=modules)
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def run(self, args: list[str], env: dict[str, str]) -> int:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._process.stdin.write(json.dumps({"args": args, "env": env}) + "\n")
+        self._process.stdin.flush()
+        answer = self._process.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the forking process ended (exit {self._process.wait()})")
+        return int(answer)
+
+    def __enter__(self) -> Forking:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._process.stdin.close()
+        self._process.wait(timeout=60)
+        self._process.stdout.close()

@@ -2,6 +2,7 @@
 
     python bench/stress/crash_points.py          # add, move, undo, import, compaction, fold
     python bench/stress/crash_points.py --only import
+    python bench/stress/crash_points.py --installed   # each command the installed one
 
 As SQLite's crash tests do, each scenario's command is run again and again on a fresh
 copy of the same database, killed (SIGKILL, by the store's test hook
@@ -11,6 +12,11 @@ After each kill: the database reads, and holds exactly the state before the comm
 or the state after it (deals, events, stages, settings, counters); the next write
 succeeds; after it no temp file is left and only the current open-deals journal and
 open index generation. Exits 1 if any check failed.
+
+Each command runs in a process of its own, forked from one that imported salespipe
+once (command.Forking): the kill ends that process at the same system call as it would
+end the installed command, without paying a Python start and the imports per crash
+point. ``--installed`` starts the installed command for every run instead.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from command import COMPACTING, FOLDING, doctor_differences_here, salespipe
+from command import COMPACTING, FOLDING, Forking, doctor_differences_here, salespipe
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.storage.jsonl import DatabasePaths
@@ -68,6 +74,31 @@ def run(db: Path, args: list[str], crash_at: int = 0, compact: str = "") -> int:
     return done.returncode
 
 
+Run = Callable[[Path, list[str], int], int]
+
+
+class Runs:
+    """How a scenario runs its commands (``run(db, args, crash_at)``): each in a child of
+    a forking process (command.Forking) or, with ``installed``, as the installed command
+    started afresh; with the store's settings of ``compact`` ("", "compact", "fold")."""
+
+    def __init__(self, compact: str, commands: list[str], installed: bool = False) -> None:
+        self.compact = compact
+        self.forking = None if installed else Forking(compact, commands, _environment(Path()))
+
+    def run(self, db: Path, args: list[str], crash_at: int = 0) -> int:
+        if self.forking is None:
+            return run(db, args, crash_at, self.compact)
+        return self.forking.run(args, _environment(db, crash_at))
+
+    def __enter__(self) -> Runs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.forking is not None:
+            self.forking.__exit__(*exc)
+
+
 def state(db: Path) -> Any:
     """Everything a user can see of the database, comparable."""
     snapshot = Pipeline.open(db).read()
@@ -82,8 +113,15 @@ def state(db: Path) -> Any:
     }
 
 
-def base_database(folder: Path) -> Path:
+def base_database(folder: Path, installed: bool = False) -> Path:
     db = folder / "pipeline.json"
+    with Runs("", ["add", "won", "note"], installed) as runs:
+        _fill_base(db, runs)
+    return db
+
+
+def _fill_base(db: Path, runs: Runs) -> None:
+    folder = db.parent
     for args in (
         ["add", "Alpha", "-v", "100"],
         ["add", "Bravo", "-c", "Siam"],
@@ -91,13 +129,12 @@ def base_database(folder: Path) -> Path:
         ["won", "2"],
         ["note", "1", "first note"],
     ):
-        assert run(db, args) == 0, args
+        assert runs.run(db, args) == 0, args
     source = folder / "rows.csv"
     source.write_text(
         "title,value,stage\n" + "".join(f"Row {n},{n}00,quoted\n" for n in range(40)),
         encoding="utf-8",
     )
-    return db
 
 
 SCENARIOS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
@@ -128,20 +165,25 @@ def _leftovers(db: Path) -> list[str]:
     return names
 
 
-def crash_scenario(name: str, base: Path, work: Path) -> dict[str, Any]:
+def crash_scenario(name: str, base: Path, work: Path, installed: bool = False) -> dict[str, Any]:
     """Kill the scenario's command at each of its crash points; the findings."""
     make_args, compact = SCENARIOS[name]
     args = make_args(base.parent)
+    with Runs(compact, [args[0], "add"], installed) as runs:
+        return _crash_scenario(name, base, work, args, runs.run)
+
+
+def _crash_scenario(name: str, base: Path, work: Path, args: list[str], run: Run) -> dict[str, Any]:
     before = state(base)
     after_db = _copy(base.parent, work)
-    assert run(after_db, args, compact=compact) == 0, f"{name} does not run"
+    assert run(after_db, args, 0) == 0, f"{name} does not run"
     after = state(after_db)
     problems: list[str] = []
     point, kills = 0, 0
     while True:
         point += 1
         db = _copy(base.parent, work)
-        code = run(db, args, crash_at=point, compact=compact)
+        code = run(db, args, point)
         if code == 0:
             break  # ran to the end: every crash point was visited
         if code != -9:
@@ -158,7 +200,7 @@ def crash_scenario(name: str, base: Path, work: Path) -> dict[str, Any]:
         differences = doctor_differences_here(db)
         if differences:
             problems.append(f"{name} @{point}: doctor: {differences[:5]}")
-        if run(db, ["add", "After the crash", "-q"], compact=compact) != 0:
+        if run(db, ["add", "After the crash", "-q"], 0) != 0:
             problems.append(f"{name} @{point}: the next write failed")
             continue
         left = _leftovers(db)
@@ -167,19 +209,25 @@ def crash_scenario(name: str, base: Path, work: Path) -> dict[str, Any]:
     return {"scenario": name, "crash_points": point - 1, "kills": kills, "problems": problems}
 
 
-def crash_all(folder: Path, only: list[str] | None = None) -> list[dict[str, Any]]:
+def crash_all(
+    folder: Path, only: list[str] | None = None, installed: bool = False
+) -> list[dict[str, Any]]:
     base_folder = folder / "base"
     base_folder.mkdir(parents=True)
-    base = base_database(base_folder)
-    return [crash_scenario(name, base, folder / "work") for name in only or list(SCENARIOS)]
+    base = base_database(base_folder, installed)
+    names = only or list(SCENARIOS)
+    return [crash_scenario(name, base, folder / "work", installed) for name in names]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", choices=list(SCENARIOS))
+    parser.add_argument(
+        "--installed", action="store_true", help="start the installed command for every run"
+    )
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="salespipe-crash-points-"))
-    results = crash_all(folder, options.only)
+    results = crash_all(folder, options.only, options.installed)
     failed = False
     for result in results:
         problems = result.pop("problems")

@@ -167,7 +167,8 @@ def _moments() -> list[datetime]:
             found += [edge - tiny, edge, edge + tiny]
     start = datetime.fromisoformat("2026-10-20T00:00:00+07:00")
     found += [start + timedelta(days=n, hours=7 * n) for n in range(40)]
-    return found
+    # Deals 1 and 9 entered at the same moment: their edges are asked about once.
+    return sorted(set(found))
 
 
 @pytest.mark.parametrize("where", WHERES, ids=_name)
