@@ -61,6 +61,26 @@ def made_once(
         pg_databases.dispose(name)
 
 
+def pair_made_once(make: Callable[[Any, str], None]) -> Any:
+    """A ``both`` fixture for a test module: :func:`made_once` of ``make``, keyed by the
+    module that ``make`` is in."""
+
+    @pytest.fixture
+    def both(
+        pg_server: str,
+        pg_databases: PgDatabases,
+        tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> Iterator[tuple[str, str]]:
+        """The same pipeline in a data file and, copied, in a PostgreSQL database: each
+        test's own, copies of the pair made once."""
+        yield from made_once(
+            make.__module__, make, pg_server, pg_databases, tmp_path, tmp_path_factory
+        )
+
+    return both
+
+
 def doctor(cli: Any, database: str, *args: str) -> dict[str, Any]:
     """``doctor --json`` of ``database``; its exit code must say whether any difference
     is left (1) or none (0)."""

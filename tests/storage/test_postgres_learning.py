@@ -9,14 +9,11 @@ text and page, on a file and on its copy in a server, and read no deal's record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import PgDatabases
-from tests.file_and_server import made_once, on
+from tests.file_and_server import on, pair_made_once
 from tests.migrations_undone import m008_undone
 
 from conftest import NOW  # the tests' clock
@@ -63,18 +60,7 @@ def _make(cli: Any, database: str) -> None:
     on(cli, database, "stage", "disable", "approved", "--move-to", "negotiating")
 
 
-@pytest.fixture
-def both(
-    pg_server: str,
-    pg_databases: PgDatabases,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, str]]:
-    """The same pipeline in a data file and, copied, in a PostgreSQL database: each
-    test's own, copies of the pair made once."""
-    yield from made_once(
-        "test_postgres_learning", _make, pg_server, pg_databases, tmp_path, tmp_path_factory
-    )
+both = pair_made_once(_make)
 
 
 WHERES = [

@@ -9,14 +9,11 @@ that differ and counts them afresh."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import PgDatabases
-from tests.file_and_server import all_agree, doctor, made_once, on
+from tests.file_and_server import all_agree, doctor, on, pair_made_once
 from tests.migrations_undone import m009_undone
 
 from salespipe.app.pipeline import Pipeline
@@ -65,18 +62,7 @@ def _make(cli: Any, database: str) -> None:
         on(cli, database, *args)
 
 
-@pytest.fixture
-def both(
-    pg_server: str,
-    pg_databases: PgDatabases,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, str]]:
-    """The same pipeline in a data file and, copied, in a PostgreSQL database: each
-    test's own, copies of the pair made once."""
-    yield from made_once(
-        "test_postgres_slips", _make, pg_server, pg_databases, tmp_path, tmp_path_factory
-    )
+both = pair_made_once(_make)
 
 
 PIPELINES = [None, "sales", "renewals"]
