@@ -66,7 +66,7 @@ def _first_later_change(tx: WriteTransaction, undone: Sequence[Event], user: str
     keys = {
         (e.type.startswith("stage"), key)
         for e in undone
-        if e.deal_id is None and not e.type.startswith(TEAM_EVENTS)
+        if _of_stages_or_settings(e)
         for key in (e.after or {})
     }
     if not keys:
@@ -76,12 +76,16 @@ def _first_later_change(tx: WriteTransaction, undone: Sequence[Event], user: str
     later = [
         e
         for e in recent
-        if e.deal_id is None
-        and not e.type.startswith(TEAM_EVENTS)
+        if _of_stages_or_settings(e)
         and counts(e)
         and any((e.type.startswith("stage"), key) in keys for key in (e.after or {}))
     ]
     return min(later, key=lambda e: e.seq) if later else None
+
+
+def _of_stages_or_settings(event: Event) -> bool:
+    """An event of no deal that changed stages or settings (not the team)."""
+    return event.deal_id is None and not event.type.startswith(TEAM_EVENTS)
 
 
 def _at(moment: datetime) -> str:

@@ -58,8 +58,6 @@ PIPELINE_CHANGES = {
     "pipeline-unarchive": N_("pipeline unarchive"),
     "pipeline-remove": N_("pipeline remove"),
 }
-# The events of a team change (app/team.py): a user's role before and after, by name.
-TEAM_CHANGES = ("team-add", "team-remove")
 NONE = "—"
 
 
@@ -401,10 +399,10 @@ def _describe_stages(kind: str, before: Record, after: Record) -> str:
     return f"{label}: {names}"
 
 
-def _describe_member(kind: str, user: str, was: str | None, now: str | None) -> str:
+def _describe_member(user: str, was: str | None, now: str | None) -> str:
     """``team add: bob as admin``, ``team add: bob, rep → manager``, ``team remove: bob
     (was rep)``: who was put on the team or taken off, and their role before and after."""
-    if kind == "team-remove" or now is None:
+    if now is None:
         return _("team remove: {user} (was {role})").format(user=user, role=was or NONE)
     if was is None:
         return _("team add: {user} as {role}").format(user=user, role=now)
@@ -490,9 +488,9 @@ def describe(
         )
     if kind.startswith("stage-"):
         return _describe_stages(kind, before, after)
-    if kind in TEAM_CHANGES:
+    if kind.startswith("team-"):  # app/team.py: a user's role before and after, by name
         return "; ".join(
-            _describe_member(kind, user, before.get(user), after.get(user))
+            _describe_member(user, before.get(user), after.get(user))
             for user in {**before, **after}
         )
     if kind in PIPELINE_CHANGES:
