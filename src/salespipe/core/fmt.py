@@ -170,18 +170,16 @@ def status(value: str) -> str:
 
 
 # -- numbers -----------------------------------------------------------------------------
-def half_up(value: float, digits: int) -> Decimal:
-    """``value`` rounded as a person rounds the number it prints as: 7.25 to 7.3 (Python's
-    ``round`` and format take halves to the even digit, and 7.25 to 7.2)."""
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+def half_up(value: float, digits: int, *, times: int = 1) -> Decimal:
+    """``value`` (× ``times``) rounded as a person rounds the number it prints as: 7.25
+    to 7.3 (Python's ``round`` and format take halves to the even digit, and 7.25 to 7.2)."""
+    exact = Decimal(repr(value)) * times
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def percent(value: float | None) -> str:
     """A share as a whole percentage, halves up (82.5% is 83%)."""
-    if value is None:
-        return ""
-    whole = (Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return f"{whole}%"
+    return "" if value is None else f"{half_up(value, 0, times=100)}%"
 
 
 def days(value: float | None) -> str:
