@@ -248,6 +248,22 @@ def test_note_next_and_quote(cli) -> None:
     assert "quote to 2026-12-11" in cli("list").stdout
 
 
+def test_a_note_is_kept_whole_up_to_its_limit_and_refused_past_it(cli) -> None:
+    """A note of 10,000 characters, over several lines in Thai and English, comes back
+    to the character; one character more is refused in one sentence and nothing is
+    written."""
+    cli("add", "ERP")
+    lines = ["โทรคุยกับคุณสมชาย เรื่องราคา", "Call back after the board meets."]
+    note = "\n".join(lines * 150)
+    note += "x" * (10_000 - len(note))
+    assert cli("note", "1", "--", note).exit_code == 0
+    assert cli.json("show", "1")["events"][-1]["text"] == note
+    longer = cli("note", "1", "--", note + "x")
+    assert longer.exit_code == 1
+    assert longer.stderr.strip() == "Error: The note is longer than 10000 characters."
+    assert len(cli.json("show", "1")["events"]) == 2
+
+
 def test_delete_needs_yes_without_a_terminal(cli) -> None:
     """Not from a terminal, delete without --yes is refused; with --yes it deletes."""
     cli("add", "ERP")
