@@ -7,7 +7,7 @@ import re
 import pytest
 
 from salespipe.present import textwidth
-from salespipe.present.charts import Bar, bar_chart
+from salespipe.present.charts import BAR, Bar, bar_chart
 from test_reports import built_once
 
 pytestmark = pytest.mark.usefixtures("each_backend")
@@ -172,6 +172,26 @@ def test_many_bars_are_drawn_one_row_each() -> None:
     text = bar_chart(bars, width=60)
     assert len(chart_lines(text)) == 24 + 2
     assert widths(text) == {60}
+
+
+@pytest.mark.parametrize("count", [2, 9, 10, 11, 12, 15, 20, 33, 60])
+def test_each_bar_is_drawn_on_its_own_row_and_only_there(count: int) -> None:
+    """A pipeline of 20 stages drew a 1 as long on the row of the empty stage under it as
+    on its own, and a USD 7,500 bar as long as a USD 250,000 one: with more than ten
+    bars each bar straddled two rows. On every row a bar is as long as its amount
+    ranks it, none where the amount is 0, and no bar is drawn between the labels."""
+    amounts = [(n * 7919 + count) % 6 * (n % 4) for n in range(count)]
+    amounts[count // 2] = max(amounts) + 1
+    bars = [Bar(f"stage {n}", amount, str(amount)) for n, amount in enumerate(amounts)]
+    for width in (40, 80, 140):
+        lines = bar_chart(bars, width=width).split("\n")
+        labelled = [line for line in lines if "┤" in line]
+        assert len(labelled) == count
+        assert not [line for line in lines if "┤" not in line and BAR in line]
+        cells = [line.count(BAR) for line in labelled]
+        assert [c == 0 for c in cells] == [a == 0 for a in amounts], "\n".join(lines)
+        by_amount = sorted(zip(amounts, cells, strict=True))
+        assert [c for _a, c in by_amount] == sorted(cells), "\n".join(lines)
 
 
 @pytest.mark.parametrize("width", [40, 60])

@@ -74,11 +74,18 @@ def _draw(placeholders: list[str], amounts: list[float], width: int, limit: floa
     plt.limit_size(False, False)
     plt.theme("clear")
     plt.bar(placeholders, amounts, orientation="horizontal", width=0.4 if spaced else 0.8)
-    plt.plotsize(width, (2 * count + 1 if spaced else count) + 2)
     plt.xticks([])
     plt.yreverse(True)
     plt.xlim(0, limit)
-    plt.ylim(0.5, count + 0.5)
+    if spaced:
+        plt.plotsize(width, 2 * count + 1 + 2)
+        plt.ylim(0.5, count + 0.5)
+    else:
+        # plotext puts the limits at the first and last rows' centres: bars 1 to count
+        # on count rows then fall one on each row. Limits half a bar outside them made
+        # each bar straddle two rows (a 1 drawn beside the 0 under it).
+        plt.plotsize(width, count + 2)
+        plt.ylim(1, count)
     drawn: str = plt.uncolorize(plt.build())
     plt.clear_figure()
     return drawn.rstrip("\n").split("\n")
