@@ -145,6 +145,21 @@ def test_an_admin_adds_lists_and_removes_people(cli, team: Team) -> None:
     assert "it is not on its team" in shut_out.stderr
 
 
+def test_team_list_by_someone_off_the_team_says_they_are_not_on_it(cli, team: Team) -> None:
+    """`team list` only reads: a login not on the team was told it "may read but not
+    change" the pipeline, as if it were a read-only member."""
+    alice, carol = team.login("alice"), team.login("carol")
+    assert cli("--db", team.database, "team", "add", alice, "--role", "rep").exit_code == 0
+    for person in (carol, alice):
+        if person == alice:
+            assert cli("--db", team.database, "team", "remove", alice).exit_code == 0
+        refused = cli("--db", team.uri(person), "team", "list")
+        assert refused.exit_code == 4
+        sentence = _one_sentence(refused.stderr)
+        assert "may not read the pipeline at" in sentence
+        assert "it is not on its team" in sentence
+
+
 def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -> None:
     """As docs/team.md sets a server up: a login with CREATEROLE owns the database (so
     its `public` schema, where PostgreSQL 15 lets nobody else create), makes the
@@ -199,6 +214,13 @@ def test_the_last_admin_may_not_step_down_or_leave(cli, team: Team) -> None:
     ]
     assert cli("--db", owner, "team", "add", adam, "--role", "admin").exit_code == 0
     assert cli("--db", owner, "team", "add", alice, "--role", "rep").exit_code == 0
+    members = {m["user"]: m["role"] for m in cli.json("--db", team.uri(adam), "team", "list")}
+    assert members == {alice: "rep", adam: "admin"}
+    # A rep now, though the server would let her CREATEROLE grant herself the admin group.
+    for args in (("add", alice, "--role", "admin"), ("remove", adam)):
+        refused = cli("--db", owner, "team", *args)
+        assert refused.exit_code == 4
+        assert "Only an admin of the team may change the team" in _one_sentence(refused.stderr)
     members = {m["user"]: m["role"] for m in cli.json("--db", team.uri(adam), "team", "list")}
     assert members == {alice: "rep", adam: "admin"}
 
@@ -310,6 +332,21 @@ def test_a_copy_over_a_team_database_keeps_reps_to_their_own_deals(
     assert cli.json("--db", team.database, "config", "get", "visibility") == {"visibility": "own"}
     assert _titles(cli, team.uri(own["alice"])) == ["alice's"]
     assert _titles(cli, team.uri(own["maria"])) == ["alice's", "bob's"]
+
+
+def test_a_rep_may_not_copy_out_the_part_they_see(cli, team: Team, own, tmp_path) -> None:
+    """Under `visibility own` a rep's copy out of the database made a file of their own
+    deals and said the pipeline was copied "as it was"; it is refused and nothing is
+    made. A manager's copy has every deal."""
+    alice_copy, maria_copy = tmp_path / "alice.json", tmp_path / "maria.json"
+    refused = cli("copy", team.uri(own["alice"]), str(alice_copy))
+    assert refused.exit_code == 4
+    sentence = _one_sentence(refused.stderr)
+    assert "sees only its own deals" in sentence
+    assert "nothing was copied" in sentence
+    assert not alice_copy.exists()
+    assert cli("copy", team.uri(own["maria"]), str(maria_copy)).exit_code == 0
+    assert _titles(cli, str(maria_copy)) == _titles(cli, team.database)
 
 
 def test_only_an_admin_may_replace_the_pipeline(cli, team: Team, own, tmp_path) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from salespipe.app import settings
 from salespipe.core import clock
-from salespipe.core.errors import InvalidValue, NotAllowed, StoreError
+from salespipe.core.errors import InvalidValue, NotAllowed, NotPermitted, StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import Event
 from salespipe.storage.interrupts import HeldInterrupts
@@ -80,6 +80,14 @@ def copy_pipeline(
             )
         )
     view = source.read_existing()
+    if not view.sees_every_deal():
+        raise NotPermitted(
+            _(
+                "This database role sees only its own deals at {source} (visibility own), so "
+                "a copy would not be the whole pipeline; a manager or an admin of the team "
+                "copies it; nothing was copied."
+            ).format(source=source.store.location)
+        )
     store = target.store
     own = replace and _keeps_deals_apart(target)
 

@@ -960,6 +960,20 @@ _OPENING = (
 _READ_SETTINGS = "SET LOCAL max_parallel_workers_per_gather = 0"
 
 
+@contextlib.contextmanager
+def _a_reader(location: str) -> Iterator[None]:
+    """A read the server refuses for want of privileges: the role is not on the team (not
+    a member who may read but not change, as a refused write would say)."""
+    try:
+        yield
+    except StoreError as exc:
+        if isinstance(exc.__context__, pg_errors.InsufficientPrivilege):
+            from salespipe.storage.postgres.team import not_on_the_team
+
+            raise not_on_the_team(location) from None
+        raise
+
+
 def _opened(
     connection: Connection, cursor: schema.Cursor, where: str, settings: str = ""
 ) -> tuple[list[str] | None, _Pipeline | None]:
@@ -1021,18 +1035,11 @@ class PostgresStorage(Storage):
     def read(self) -> PostgresView:
         connection = connect(self.target)
         try:
-            with translated(self.target):
+            with _a_reader(self.location), translated(self.target):
                 connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                 connection.read_only = True
                 with connection.cursor() as cursor:
                     done, pipeline = _opened(connection, cursor, self.location, _READ_SETTINGS)
-        except StoreError as exc:
-            connection.close()
-            if isinstance(exc.__context__, pg_errors.InsufficientPrivilege):
-                from salespipe.storage.postgres.team import not_on_the_team
-
-                raise not_on_the_team(self.location) from None
-            raise
         except BaseException:
             connection.close()
             raise
@@ -1178,7 +1185,7 @@ class PostgresStorage(Storage):
 
         connection = connect(self.target)
         try:
-            with translated(self.target), connection.cursor() as cursor:
+            with _a_reader(self.location), translated(self.target), connection.cursor() as cursor:
                 done = schema.applied(cursor, self.location)
                 if done is None or team.MIGRATION not in done:
                     return []

@@ -70,6 +70,8 @@ def join(
     first if need be; the roles it had before (none: it was not on the team)."""
     made = _team_made(cursor)
     with _permitted(where, first=not made):
+        if made:
+            _require_an_admin(cursor, where)
         had = tuple(m.role for m in members(cursor) if m.user == user) if made else ()
         groups = _groups(cursor)
         if user in groups.values():
@@ -101,6 +103,7 @@ def join(
 def leave(cursor: Cursor, user: str, *, where: str) -> str:
     """Take ``user`` off the team; the role it had. Its login role stays."""
     with _permitted(where):
+        _require_an_admin(cursor, where)
         had = [m.role for m in members(cursor) if m.user == user]
         if not had:
             raise NotAllowed(
@@ -113,6 +116,20 @@ def leave(cursor: Cursor, user: str, *, where: str) -> str:
         for kind in had:
             _revoke(cursor, groups[kind], user)
     return had[0]
+
+
+def _require_an_admin(cursor: Cursor, where: str) -> None:
+    """Refuse a change of the team by anyone but its admins (and a superuser). The server
+    alone would let a role with CREATEROLE grant itself the admin group again after it
+    was made a rep: CREATEROLE may grant any role that is not a superuser's."""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM salespipe_team t JOIN pg_roles g ON g.rolname = t.role"
+        " WHERE t.kind = 'admin' AND pg_has_role(current_user, g.oid, 'MEMBER'))"
+        " OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+    )
+    row = cursor.fetchone()
+    if not (row and row[0]):
+        raise not_permitted(where, first=False)
 
 
 def _keep_an_admin(cursor: Cursor, user: str, where: str) -> None:
