@@ -134,7 +134,7 @@ def test_times_the_import_moves_are_reported(cli, tmp_path) -> None:
         "In order,Closed Won,100,2024-04-02,2024-03-01\n",
     )
     report = cli.json("import", rows, "--create-stages")
-    assert report["filled"]["created_at"] == {"after_close": 1}
+    assert report["filled"]["created_at"] == {"after_close": 1, "missing": 0}
     assert report["filled"]["closed_at"]["after_import"] == 1
     plain = cli("import", rows, "--create-stages", "--dry-run")  # nothing new, nothing said
     assert "created after they closed" not in plain.stdout
@@ -153,6 +153,51 @@ def test_the_report_says_which_times_were_moved(cli, tmp_path) -> None:
     said = " ".join(cli("import", rows, "--create-stages").stdout.split())
     assert "1 deal with a close date still to come: closed at the time of the import." in said
     assert "1 deal created after they closed (or after now): created when they closed" in said
+
+
+def test_rows_without_a_creation_date_are_said_to_be_created_at_the_import(cli, tmp_path) -> None:
+    """A file without a creation column gave every deal the time of the import as its
+    creation (a won one its close), without a word: the report then showed sales cycles
+    of 0 days. Counted and said, as the other times that stand in for the file's."""
+    rows = _write(
+        tmp_path,
+        "hubspot.csv",
+        "Deal Name,Deal Stage,Amount,Close Date\n"
+        "Open one,Appointment Scheduled,100,2027-01-31\n"
+        "Won one,Closed Won,200,2026-10-02\n"
+        "Dated,Appointment Scheduled,300,2027-01-31\n",
+    )
+    report = cli.json("import", rows, "--create-stages", "--dry-run")
+    assert report["filled"]["created_at"] == {"after_close": 0, "missing": 3}
+    said = " ".join(cli("import", rows, "--create-stages").stdout.split())
+    assert "3 deals without a creation date: created when imported (a closed one when it" in said
+    deals = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert deals["Won one"]["created_at"] == deals["Won one"]["closed_at"]
+    assert deals["Open one"]["created_at"].startswith("2026-11-27")  # the tests' today
+
+
+def test_a_german_pipedrive_file_keeps_its_creation_update_and_close_times(cli, tmp_path) -> None:
+    """Pipedrive in German names them "Deal erstellt", "Aktualisiert am" and "Deal
+    geschlossen am" (after its "Deal - " prefix): they were left unread, and every deal
+    was created when imported."""
+    rows = tmp_path / "deals-de.csv"
+    rows.write_bytes(
+        "Deal - ID;Deal - Titel;Deal - Wert;Deal - Währung des Werts;Deal - Phase;"
+        "Deal - Status;Deal - Deal erstellt;Deal - Aktualisiert am;Deal - Gewonnen am;"
+        "Deal - Deal geschlossen am\n"
+        "201;Neue Website;1.234,56;EUR;Qualifiziert;Offen;01.09.2026 10:00;"
+        "30.11.2026 09:00;;\n"
+        "202;ERP-Einführung;125.000,00;EUR;Angebot erstellt;Gewonnen;15.08.2026 08:00;"
+        "02.11.2026 16:40;02.11.2026 16:40;02.11.2026 16:40\n".encode("cp1252")
+    )
+    report = cli.json("import", str(rows), "--create-stages", "--encoding", "cp1252")
+    assert report.get("unread_columns", []) == []
+    assert report["filled"]["created_at"]["missing"] == 0
+    deals = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert deals["Neue Website"]["created_at"].startswith("2026-09-01T10:00")
+    assert deals["Neue Website"]["value"] == 1234.56
+    assert deals["ERP-Einführung"]["created_at"].startswith("2026-08-15T08:00")
+    assert deals["ERP-Einführung"]["closed_at"].startswith("2026-11-02T16:40")
 
 
 def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:

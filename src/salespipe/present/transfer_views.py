@@ -177,6 +177,13 @@ def _filled_lines(report: ImportReport) -> list[str]:
                 "left out of the days in each stage."
             ).format(deals=_deals(filled["stay"]))
         )
+    if filled["created_at_import"]:
+        lines.append(
+            _(
+                "{deals} without a creation date: created when imported (a closed one when "
+                "it closed), so their days in a stage and sales cycles start there."
+            ).format(deals=_deals(filled["created_at_import"]))
+        )
     if filled["entered_at_creation"]:
         lines.append(
             _(

@@ -220,14 +220,16 @@ PIPEDRIVE = CrmFormat(
         stage="stage|stage (pipeline)|fáze|étape|phase|etapa|fase",
         status="status|stav|statut|estado|stato",
         created_at="deal created|creation date|add time|created|deal creation date"
-        "|vytvořeno|affaire créée|date de création|erstellt am|negócio criado|data de criação",
+        "|vytvořeno|affaire créée|date de création|erstellt am|deal erstellt|negócio criado"
+        "|data de criação",
         updated_at="update time|last updated|aktualizováno|heure de mise à jour"
-        "|hora de atualização",
+        "|aktualisiert am|hora de atualização",
         stage_entered_at="last stage change|stage change time|poslední změna fáze"
         "|dernier changement d'étape|última mudança de etapa",
         won_at="won time|date de gain|datum výhry|gewonnen am|data de ganho",
         lost_at="lost time|heure de l'échec|datum prohry|verloren am|data de perda",
-        closed_at="deal closed on|closed on|close time|date de clôture",
+        closed_at="deal closed on|closed on|close time|date de clôture|deal geschlossen am"
+        "|geschlossen am",
         lost_reason="lost reason|důvod prohry|raison de la perte|raison de perte|verlustgrund"
         "|motivo da perda|motivo de pérdida",
         expected_close="expected close date|očekávané datum uzavření|date de clôture prévue"

@@ -158,7 +158,10 @@ class ImportReport:
                         "closed_after_import",
                     )
                 },
-                "created_at": {"after_close": self.filled["created_after_close"]},
+                "created_at": {
+                    "after_close": self.filled["created_after_close"],
+                    "missing": self.filled["created_at_import"],
+                },
                 "value": {"count": self.filled["value"]},
                 "stage": {"count": self.filled["stage"]},
                 "stay": {"count": self.filled["stay"]},

@@ -74,6 +74,7 @@ FILLED_NAMES: tuple[tuple[int, str, bool], ...] = (
     (Filled.CLOSED_UNKNOWN, "closed_at_import", True),
     (Filled.CLOSED_LATER, "closed_after_import", True),
     (Filled.CREATED_LATER, "created_after_close", False),
+    (Filled.NO_CREATION, "created_at_import", False),
     (Filled.NO_VALUE, "value", False),
     (Filled.NO_STAGE, "stage", False),
     (Filled.NO_STAY, "stay", True),

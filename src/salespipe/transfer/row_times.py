@@ -67,8 +67,9 @@ def deal_times(values: RowValues, status: Status, now: Moment) -> Times:
 def with_times_kept_in_order(
     pending: Pending, now: datetime, status: Status, *, stage_named: bool = True
 ) -> Pending:
-    """The row with the bits that say which of its times :func:`deal_times` moves: a
-    close after ``now`` (to ``now``), a creation after the close or ``now`` (to it); of a
+    """The row with the bits that say which of its times :func:`deal_times` moves or
+    supplies: a close after ``now`` (to ``now``), a creation after the close or ``now``
+    (to it), no creation (``now``, or the close); of a
     closed row, whether its stay is unknown (the file does not name the stage it closed
     in, ``stage_named``, or does not say when it entered it); and of an open one, whether
     it is taken to be in its stage since it was created, for want of that time."""
@@ -79,7 +80,9 @@ def with_times_kept_in_order(
     bits = 0
     if times.closed is not None and given_close is not None and times.closed[0] < given_close[0]:
         bits |= Filled.CLOSED_LATER
-    if given_creation is not None and times.created[0] < given_creation[0]:
+    if given_creation is None:
+        bits |= Filled.NO_CREATION
+    elif times.created[0] < given_creation[0]:
         bits |= Filled.CREATED_LATER
     if times.closed is not None and not (stage_named and _entry_given(values, times)):
         bits |= Filled.NO_STAY

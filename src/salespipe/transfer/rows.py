@@ -78,6 +78,8 @@ class Filled:
     NO_STAY = 8192
     # An open deal without the time it entered its stage: in it since it was created.
     ENTERED_AT_CREATION = 16384
+    # No creation time: created when imported (a closed deal: when it closed).
+    NO_CREATION = 32768
 
 
 @dataclass(frozen=True)
