@@ -200,6 +200,32 @@ def test_a_german_pipedrive_file_keeps_its_creation_update_and_close_times(cli, 
     assert deals["ERP-Einführung"]["closed_at"].startswith("2026-11-02T16:40")
 
 
+def test_an_import_that_brings_nothing_says_why(cli, tmp_path) -> None:
+    """A file with only its header, and one whose every row was skipped, were both
+    reported as "nothing new", which reads as if they had been imported before."""
+    header = "Deal Name,Deal Stage,Amount,Close Date\n"
+    empty = _write(tmp_path, "empty.csv", header)
+    said = cli("import", empty)
+    assert said.exit_code == 0
+    assert (
+        said.stdout.strip()
+        == "The HubSpot file has no rows under its header: nothing was imported."
+    )
+    bad = _write(
+        tmp_path, "bad.csv", header + "A,Closed Won,-5,2026-10-02\nB,Closed Won,x,2026-10-02\n"
+    )
+    skipped = cli("import", bad, "--skip-invalid")
+    assert skipped.exit_code == 0
+    assert skipped.stdout.startswith(
+        "Read 2 rows of the HubSpot file: every one was skipped (see below), so nothing was"
+    )
+    assert skipped.stderr.count("skipped line") == 2
+    good = _write(tmp_path, "good.csv", header + "C,Closed Won,5,2026-10-02\n")
+    assert cli("import", good, "--create-stages").exit_code == 0
+    again = cli("import", good, "--create-stages")
+    assert again.stdout.startswith("Read 1 row of the HubSpot file: nothing new.")
+
+
 def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:
     """Unquoted, Salesforce's copyright line is several cells, and its total line has
     its sums beside it: both came in as deals ("Grand Totals (2 records)")."""

@@ -237,6 +237,22 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
+def _nothing_imported_line(report: ImportReport, skipped: int) -> str:
+    """Why an import brought in nothing: no rows, every row skipped, or nothing new."""
+    if not report.rows:
+        return _("The {format} file has no rows under its header: nothing was imported.").format(
+            format=report.format
+        )
+    if skipped and not report.duplicates:
+        return _(
+            "Read {rows} of the {format} file: every one was skipped (see below), so "
+            "nothing was imported."
+        ).format(rows=_rows(report.rows), format=report.format)
+    return _("Read {rows} of the {format} file: nothing new.").format(
+        rows=_rows(report.rows), format=report.format
+    )
+
+
 def import_view(report: ImportReport) -> list[Part]:
     """What an import read, did (or would do) and skipped; the rows it skipped as
     warnings on stderr."""
@@ -245,11 +261,7 @@ def import_view(report: ImportReport) -> list[Part]:
         return [_restore_line(report, data["imported"])]
     shown: list[Part] = []
     if not data["imported"] and not report.new_stages:
-        shown.append(
-            _("Read {rows} of the {format} file: nothing new.").format(
-                rows=_rows(report.rows), format=report.format
-            )
-        )
+        shown.append(_nothing_imported_line(report, data["skipped"]))
     if data["imported"] or report.new_stages:
         shown.append(_imported_line(report, data))
     if report.duplicates:
