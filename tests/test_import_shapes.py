@@ -226,6 +226,30 @@ def test_an_import_that_brings_nothing_says_why(cli, tmp_path) -> None:
     assert again.stdout.startswith("Read 1 row of the HubSpot file: nothing new.")
 
 
+def test_a_stage_map_entry_no_row_has_is_named(cli, tmp_path) -> None:
+    """A misspelt --stage-map label mapped nothing without a word; with --create-stages
+    the label it meant quietly became a stage of its own."""
+    rows = _write(
+        tmp_path,
+        "hubspot.csv",
+        "Deal Name,Deal Stage,Amount,Close Date\n"
+        "A,Appointment Scheduled,100,2027-01-31\n"
+        "B,ประชุมแล้ว,100,2027-01-31\n",
+    )
+    maps = ["-m", "Apointment Scheduled=quoted", "-m", "ประชุมแล้ว=negotiating"]
+    report = cli.json("import", rows, *maps, "--create-stages", "--dry-run")
+    assert report["unused_stage_maps"] == ["Apointment Scheduled=quoted"]
+    said = cli("import", rows, *maps, "--create-stages")
+    assert said.exit_code == 0
+    assert said.stderr.splitlines()[-1] == (
+        'Warning: --stage-map "Apointment Scheduled=quoted": no row has the stage '
+        '"Apointment Scheduled", so it mapped nothing.'
+    )
+    assert "unused_stage_maps" not in cli.json(
+        "import", rows, "-m", "Appointment Scheduled=quoted", "--dry-run"
+    )
+
+
 def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:
     """Unquoted, Salesforce's copyright line is several cells, and its total line has
     its sums beside it: both came in as deals ("Grand Totals (2 records)")."""

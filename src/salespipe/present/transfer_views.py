@@ -271,6 +271,15 @@ def import_view(report: ImportReport) -> list[Part]:
     shown.extend(_filled_lines(report))
     if report.unread and report.unread_shown:
         shown.append(_unread_line(report.unread))
+    for entry in report.unused_maps:
+        label = entry.rpartition("=")[0]
+        shown.append(
+            Warned(
+                _(
+                    '--stage-map "{entry}": no row has the stage "{label}", so it mapped nothing.'
+                ).format(entry=entry, label=label)
+            )
+        )
     for problem in report.problems:
         shown.append(Warned(_("skipped {problem}").format(problem=problem.describe())))
     if report.dry_run:

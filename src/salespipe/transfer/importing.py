@@ -113,6 +113,7 @@ class ImportReport:
     change: int | None = None
     unread: list[str] = field(default_factory=list)  # columns of the file no field reads
     unread_shown: bool = False  # listed for people too (a sheet of salespipe's columns)
+    unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
 
     @property
     def dollar(self) -> str:
@@ -127,6 +128,8 @@ class ImportReport:
             data["filled"]["value_unit"] = {"count": self.filled["value_unit"]}
         if self.unread:  # likewise: a file with columns no field reads
             data["unread_columns"] = self.unread
+        if self.unused_maps:  # likewise: --stage-map entries whose label no row has
+            data["unused_stage_maps"] = self.unused_maps
         return data
 
     def _to_dict(self) -> dict[str, Any]:
@@ -296,6 +299,7 @@ def _prepare(
     report.currency_from = "option" if options.currency else "config"
     report.new_stages = [s.name for s in plan.new_stages]
     report.new_pipelines = [p.name for p in plan.new_pipelines]
+    report.unused_maps = plan.unused_maps
     report.imported = _count(plan)
     return plan
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from salespipe.core import collation
 from salespipe.core.errors import NotAllowed, StageNotFound, no_deal_numbers_left
 from salespipe.core.i18n import _
 from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, stages_in
@@ -105,6 +106,7 @@ class Plan:
     events: int = 0
     problems: list[Problem] = field(default_factory=list)
     next_deal_id: int = 1
+    unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -139,6 +141,8 @@ def plan_import(
     """The deals to write: each row in the pipeline its label names (else ``pipeline``),
     its stage among that pipeline's (new pipelines and stages created as told)."""
     plan = Plan(defaults=defaults, pipeline=pipeline)
+    invalid = invalid_labels or {}
+    plan.unused_maps = _maps_no_row_has(placing.stage_map, [*(r.label for r in rows), *invalid])
     fresh = _fresh_rows(rows, snapshot, plan, ours)
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
@@ -152,7 +156,6 @@ def plan_import(
     groups: dict[str, list[int]] = {}
     for index, row in enumerate(fresh):
         groups.setdefault(placement.keys[row.label.pipeline_label], []).append(index)
-    invalid = invalid_labels or {}
     used_maps: set[str] | None = set() if len(groups) > 1 else None
     taken = {s.key for s in snapshot.stages()}
     new_keys = {p.key for p in placement.new}
@@ -322,6 +325,18 @@ def _resolve_stages(
     elif new_pipeline:
         resolver = StageResolver(stages, mapped)  # refuses a pipeline with no stage
     return resolver, targets
+
+
+def _maps_no_row_has(entries: Sequence[str], labels: Sequence[StageLabel]) -> list[str]:
+    """The --stage-map entries whose label no row of the file has (already imported and
+    invalid rows included): a misspelt label maps nothing, and with --create-stages the
+    label it meant becomes a stage of its own."""
+    found = {collation.look(label.stage_label) for label in labels}
+    return [
+        entry
+        for entry in entries
+        if "=" in entry and collation.look(entry.rpartition("=")[0]) not in found
+    ]
 
 
 def _check_maps_used(entries: Sequence[str], used: set[str]) -> None:
