@@ -250,6 +250,70 @@ def test_a_stage_map_entry_no_row_has_is_named(cli, tmp_path) -> None:
     )
 
 
+MONDAY_HEADER = (
+    "Name,Subitems,Owner,Stage,Deal Value,Expected Close Date,Item ID (auto generated)\n"
+)
+
+
+def test_a_grouped_export_leaves_out_its_group_titles_and_repeated_headers(cli, tmp_path) -> None:
+    """monday.com writes each group's title, then the header again, then its items: the
+    titles ("Closed Won") came in as open deals of no value, and the repeated headers
+    were refused cell by cell. Both are left out and said, with their lines; a row with
+    only its name elsewhere (at the end too) is still a deal."""
+    rows = _write(
+        tmp_path,
+        "monday.csv",
+        MONDAY_HEADER
+        + "Lighthouse rollout,,Maya,Proposal,12000,2027-01-20,1001\n"
+        + "Only a name\n"
+        + "Harbor analytics,,Maya,Negotiation,8500,2026-12-28,1002\n"
+        + "\nClosed Won\n"
+        + MONDAY_HEADER
+        + "Orbit renewal,,Eli,Won,20000,2026-11-18,1003\n"
+        + "\nClosed Lost\n"
+        + MONDAY_HEADER.upper()
+        + "Vega expansion,,Maya,Lost,15000,2026-10-05,1004\n"
+        + "Last with a name only\n",
+    )
+    named = ["--column", "title=Name", "--column", "stage=Stage", "--column", "value=Deal Value"]
+    named += ["-m", "Won=won", "-m", "Lost=lost", "--create-stages"]
+    report = cli.json("import", rows, *named, "--dry-run")
+    assert report["left_out"] == {"group_title": [6, 10], "header": [7, 11]}
+    assert report["problems"] == []
+    said = cli("import", rows, *named)
+    assert said.exit_code == 0, said.stderr
+    text = " ".join(said.stdout.split())
+    assert "Left out 2 group titles above a repeated header (lines 6, 10)." in text
+    assert "Left out 2 rows repeating the header (lines 7, 11)." in text
+    titles = sorted(d["title"] for d in cli.json("list", "--status", "all"))
+    assert titles == [
+        "Harbor analytics",
+        "Last with a name only",
+        "Lighthouse rollout",
+        "Only a name",
+        "Orbit renewal",
+        "Vega expansion",
+    ]
+
+
+def test_a_reports_total_row_is_counted_as_left_out(cli, tmp_path) -> None:
+    """A Thai sheet's total row (รวม) was left out without a word, so the rows read did
+    not add up to the lines a user counts."""
+    rows = _write(
+        tmp_path,
+        "thai.csv",
+        "\ufeffลำดับ,ชื่อดีล,ลูกค้า,มูลค่า,ขั้นตอน\n"
+        "1,ระบบบัญชี,บริษัท ก,150000,ติดต่อนำเสนอ\n"
+        "2,ระบบ ERP,บริษัท ข,250000,เสนอราคา\n"
+        'รวม,,,"400,000",\n',
+    )
+    report = cli.json("import", rows, "--dry-run")
+    assert report["rows"] == 2
+    assert report["left_out"] == {"footer": [4]}
+    said = " ".join(cli("--lang", "th", "import", rows, "--dry-run").stdout.split())
+    assert "ข้ามแถวยอดรวมหรือท้ายรายงาน 1 แถว (บรรทัด 4)" in said
+
+
 def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:
     """Unquoted, Salesforce's copyright line is several cells, and its total line has
     its sums beside it: both came in as deals ("Grand Totals (2 records)")."""

@@ -237,6 +237,38 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
+def _left_out_lines(report: ImportReport) -> list[str]:
+    """One line per kind of line of the file that holds no deal, with their numbers."""
+    lines = []
+    for kind in ("group_title", "header", "footer"):
+        numbers = [str(line) for line, of in report.left_out if of == kind]
+        if numbers:
+            shown = ", ".join(numbers[:10]) + (", …" if len(numbers) > 10 else "")
+            message = _left_out_message(kind, len(numbers))
+            lines.append(message.format(count=len(numbers), lines=shown))
+    return lines
+
+
+def _left_out_message(kind: str, count: int) -> str:
+    if kind == "footer":
+        return ngettext(
+            "Left out {count} total or footer row of a report (line {lines}).",
+            "Left out {count} total or footer rows of a report (lines {lines}).",
+            count,
+        )
+    if kind == "header":
+        return ngettext(
+            "Left out {count} row repeating the header (line {lines}).",
+            "Left out {count} rows repeating the header (lines {lines}).",
+            count,
+        )
+    return ngettext(
+        "Left out {count} group title above a repeated header (line {lines}).",
+        "Left out {count} group titles above a repeated header (lines {lines}).",
+        count,
+    )
+
+
 def _nothing_imported_line(report: ImportReport, skipped: int) -> str:
     """Why an import brought in nothing: no rows, every row skipped, or nothing new."""
     if not report.rows:
@@ -268,6 +300,7 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(
             _("Skipped {rows} already imported before.").format(rows=_rows(report.duplicates))
         )
+    shown.extend(_left_out_lines(report))
     shown.extend(_filled_lines(report))
     if report.unread and report.unread_shown:
         shown.append(_unread_line(report.unread))

@@ -3,8 +3,9 @@
 Spreadsheets and CRMs save CSV as UTF-8 with or without a byte-order mark, as UTF-16
 ("Unicode text", often tab-separated), with ``,`` or ``;`` (where the comma is the
 decimal mark) and with CRLF or LF line ends. Salesforce report exports add footer
-lines after the data. This module turns the bytes into a header and data rows, each
-row with the line number it starts on.
+lines after the data; grouped exports (monday.com's) repeat the header under each
+group's title. This module turns the bytes into a header and data rows, each row with
+the line number it starts on, and notes the lines it left out as no deal's.
 
 The text is decoded a chunk at a time, never whole: once to check it (and to show it
 to a caller that must see all of it before the rows, e.g. to settle the date order),
@@ -21,8 +22,9 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
@@ -40,6 +42,11 @@ class Row:
     cells: list[str]
 
 
+LeftOutKind = Literal["footer", "header", "group_title"]
+"""A line that holds no deal: a report's total or footer, the header repeated under a
+group, or that group's title above it."""
+
+
 @dataclass
 class Table:
     """A file's header and its data rows, read one by one (blank and footer rows left out)."""
@@ -49,6 +56,8 @@ class Table:
     encoding: str
     delimiter: str
     estimated_rows: int
+    has_header: bool = True
+    left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # as read
 
     @property
     def rows(self) -> Iterator[Row]:
@@ -56,8 +65,9 @@ class Table:
 
     def data_rows(self, title_column: int | None = None) -> Iterator[Row]:
         """The data rows; with the title column known, a report's trailing subtotal row
-        is left out with its footer."""
-        return _data_rows(self.records, title_column)
+        is left out with its footer. The lines left out are noted in ``left_out``."""
+        heading = _heading(self.header) if self.has_header else None
+        return _data_rows(self.records, title_column, heading, self.left_out)
 
 
 def _guess_encoding(data: bytes) -> str:
@@ -194,21 +204,52 @@ def _is_subtotal(row: Row, title_column: int) -> bool:
     return not title and bool(_SUBTOTAL.fullmatch(row.cells[0].strip()))
 
 
-def _data_rows(records: Iterator[Row], title_column: int | None = None) -> Iterator[Row]:
-    """The rows after the header, without blank rows and a report's trailing footer.
+def _heading(cells: list[str]) -> list[str]:
+    return [cell.strip().casefold() for cell in cells]
 
-    A footer-looking row is held back until a data row follows it (then it was data).
+
+def _is_title_only(row: Row) -> bool:
+    """Only the first cell filled: a group's title in a grouped export, or a deal with
+    nothing but its name."""
+    return bool(row.cells[0].strip()) and not "".join(row.cells[1:]).strip()
+
+
+def _data_rows(
+    records: Iterator[Row],
+    title_column: int | None,
+    heading: list[str] | None,
+    left_out: list[tuple[int, LeftOutKind]],
+) -> Iterator[Row]:
+    """The rows after the header, without blank rows, a report's trailing footer, and
+    the header repeated under a group's title with that title.
+
+    A footer-looking row, and one with only its first cell filled, is held back until
+    the next row shows what it was: a repeated header makes the row before it, if it
+    has only its first cell, the group's title; a data row makes them all data; the
+    file's end makes the footer-looking ones a footer.
     """
     held: list[Row] = []
     for row in records:
         if _is_blank(row):
             continue
-        if _is_footer(row, title_column):
+        if heading is not None and _heading(row.cells) == heading:
+            if held and _is_title_only(held[-1]) and not _is_footer(held[-1], title_column):
+                left_out.append((held.pop().line, "group_title"))
+            yield from held
+            held.clear()
+            left_out.append((row.line, "header"))
+            continue
+        if _is_footer(row, title_column) or _is_title_only(row):
             held.append(row)
             continue
         yield from held
         held.clear()
         yield row
+    for row in held:
+        if _is_footer(row, title_column):
+            left_out.append((row.line, "footer"))
+        else:
+            yield row
 
 
 def read_table(
@@ -251,7 +292,7 @@ def read_table(
     if not header:
         numbers = [str(n) for n in range(1, len(header_row.cells) + 1)]
         rows = _checked(itertools.chain([header_row], records), path)
-        return Table(numbers, rows, used, delimiter, max(line_ends, 1))
+        return Table(numbers, rows, used, delimiter, max(line_ends, 1), has_header=False)
     names = [cell.strip() for cell in header_row.cells]
     return Table(names, _checked(records, path), used, delimiter, max(line_ends, 1))
 

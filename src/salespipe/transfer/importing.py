@@ -24,6 +24,7 @@ from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
 from salespipe.storage.port import ReadView
+from salespipe.transfer.csvfile import LeftOutKind
 from salespipe.transfer.dates import DateOrder
 from salespipe.transfer.pending import unpack
 from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_import
@@ -114,6 +115,7 @@ class ImportReport:
     unread: list[str] = field(default_factory=list)  # columns of the file no field reads
     unread_shown: bool = False  # listed for people too (a sheet of salespipe's columns)
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
+    left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
 
     @property
     def dollar(self) -> str:
@@ -130,6 +132,11 @@ class ImportReport:
             data["unread_columns"] = self.unread
         if self.unused_maps:  # likewise: --stage-map entries whose label no row has
             data["unused_stage_maps"] = self.unused_maps
+        if self.left_out:  # likewise: lines of the file that hold no deal
+            data["left_out"] = {
+                kind: [line for line, of in self.left_out if of == kind]
+                for kind in dict.fromkeys(of for _line, of in self.left_out)
+            }
         return data
 
     def _to_dict(self) -> dict[str, Any]:
@@ -330,6 +337,7 @@ def _import(
         check(parsed.backup)  # a backup is input: all of it is checked before any write
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     report.unread, report.unread_shown = parsed.unread, parsed.ours
+    report.left_out = parsed.left_out
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key

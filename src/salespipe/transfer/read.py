@@ -27,7 +27,7 @@ from salespipe.transfer.crm_formats import (
     Layout,
     recognise,
 )
-from salespipe.transfer.csvfile import read_table
+from salespipe.transfer.csvfile import LeftOutKind, read_table
 from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
 from salespipe.transfer.exporting import TAG_SEPARATOR
 from salespipe.transfer.formulas import from_spreadsheet
@@ -72,6 +72,7 @@ class ParsedFile:
     # Stage labels of the rows that cannot be imported, counted for the stage refusal.
     invalid_labels: Counter[StageLabel] = field(default_factory=Counter)
     unread: list[str] = field(default_factory=list)  # columns no field reads
+    left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
 
     @property
     def ours(self) -> bool:
@@ -186,6 +187,7 @@ def _read_csv(
         crm=layout.format,
         invalid_labels=invalid,
         unread=layout.unread(),
+        left_out=table.left_out,
     )
 
 
