@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 HELP = """Track sales deals through your pipeline stages, from the terminal.
 
-Deals live in one local file (--db, SALESPIPE_DB, or your user data folder).
+Deals live in one local file (--db, SALESPIPE_DB, or your user data folder), or
+for a team in a PostgreSQL database (--db postgresql://HOST/DATABASE).
 Every change is recorded with its reason and can be undone.
 
 Examples:
@@ -266,8 +267,9 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            metavar="PATH",
-            help="The data file (default: $SALESPIPE_DB, else your user data folder).",
+            metavar="PATH|URI",
+            help="The data file, or a PostgreSQL database as postgresql://… (default: "
+            "$SALESPIPE_DB, else a file in your user data folder).",
         ),
     ] = None,
     lang: Annotated[

@@ -11,9 +11,7 @@ from salespipe.cli.options import JsonOption
 from salespipe.core import i18n
 from salespipe.present import setup_results
 
-config_app = typer.Typer(
-    help="Read and change settings kept in the data file.", no_args_is_help=True
-)
+config_app = typer.Typer(help="Read and change the pipeline's settings.", no_args_is_help=True)
 
 KEYS_HELP = ", ".join(f"{s.key} ({s.help})" for s in settings.SETTINGS.values())
 
@@ -85,7 +83,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Create the data file with the default stages (otherwise made on first change).
+        """Create the pipeline with the default stages: the data file, or salespipe's tables
+        in a PostgreSQL database (otherwise made by the first change).
 
         Example: salespipe init --lang th --currency THB
         """
