@@ -281,3 +281,64 @@ def test_an_address_libpq_cannot_parse_is_named_as_the_address(cli: Any) -> None
     refused = cli("--db", "postgresql://[bad", "list", "--json")
     assert refused.exit_code == 4
     assert json.loads(refused.stdout)["error"]["code"] == "database_address_invalid"
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  the database '
+            "system is shutting down",
+            "is not taking connections right now (FATAL: the database system is shutting "
+            "down); try again in a moment.",
+        ),
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: server does not support '
+            "SSL, but SSL was required",
+            "could not make the secure connection asked for (server does not support SSL, "
+            "but SSL was required); check sslmode and sslrootcert",
+        ),
+        (
+            'connection to server at "db.example", port 5432 failed: root certificate file '
+            '"/nowhere/root.crt" does not exist',
+            "could not make the secure connection asked for",
+        ),
+        (
+            'connection to server at "127.0.0.1", port 1 failed: Connection refused',
+            "cannot be reached (Connection refused); is it running, and are the host and "
+            "port right?",
+        ),
+    ],
+)
+def test_a_connection_not_made_says_what_to_look_at(said: str, expected: str) -> None:
+    """A server shutting down, an SSL mode it cannot meet and a missing root
+    certificate were all "cannot be reached …; is it running, and are the host and port
+    right?", which sends a user to the wrong place."""
+    import psycopg
+
+    from salespipe.storage.postgres.connection import database_error
+
+    target = f"postgresql://alice:{SECRET}@127.0.0.1/sales"
+    error = database_error(psycopg.OperationalError(f"connection failed: {said}"), target)
+    assert isinstance(error, DatabaseUnreachable)
+    assert expected in error.message
+    assert error.exit_code == EXIT_DATA_FILE
+
+
+def test_a_service_no_file_defines_is_named_as_the_address(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq's "definition of service … not found" was said to be a server that
+    "cannot be reached"."""
+    services = tmp_path / "pg_service.conf"
+    services.write_text("[sales]\nhost=127.0.0.1\n", encoding="utf-8")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    refused = cli("--db", "postgresql:///?service=nosuch", "list", "--json")
+    assert refused.exit_code == 4
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "database_address_invalid"
+    assert (
+        'names a service no service file defines (definition of service "nosuch" not'
+        in (error["message"])
+    )
+    assert "cannot be reached" not in refused.stderr

@@ -53,6 +53,12 @@ _BAD_ADDRESS = re.compile(
     r"|percent-encoded token|integer value|\w+ value)|missing \"=\" after"
     r"|unterminated quoted string|end of string reached|invalid .* in URI)"
 )
+_NO_SERVICE = re.compile(r'definition of service "[^"]*" not found|service file "[^"]*" not found')
+_SECURE = re.compile(r"\bSSL\b|certificate", re.IGNORECASE)
+_NOT_READY = re.compile(
+    r"the database system is (?:shutting down|starting up|in recovery mode|not yet accepting)",
+    re.IGNORECASE,
+)
 _LOST = re.compile(
     r"server closed the connection|connection (?:is )?(?:lost|closed)|terminating connection"
     r"|consuming input failed|the connection is closed|SSL SYSCALL",
@@ -168,13 +174,42 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
             ).format(where=where)
         )
     if isinstance(exc, psycopg.OperationalError):
+        return _not_connected(said, where, _reason(detail))
+    return StoreError(_("The database {where} failed: {detail}").format(where=where, detail=detail))
+
+
+def _not_connected(said: str, where: str, reason: str) -> StoreError:
+    """Why no connection was made, with what to look at: a service the address names
+    and no service file defines, the secure connection asked for, a server on its way
+    down or up, or else a server not there."""
+    if _NO_SERVICE.search(said):
+        return DatabaseAddressInvalid(
+            _(
+                "The database address {where} names a service no service file defines "
+                "({detail}); check its name and the file (PGSERVICEFILE, ~/.pg_service.conf)."
+            ).format(where=where, detail=reason.removeprefix("connection is bad: "))
+        )
+    if _NOT_READY.search(said):
         return DatabaseUnreachable(
             _(
-                "The database server of {where} cannot be reached ({detail}); "
-                "is it running, and are the host and port right?"
-            ).format(where=where, detail=_reason(detail))
+                "The database server of {where} is not taking connections right now "
+                "({detail}); try again in a moment."
+            ).format(where=where, detail=reason)
         )
-    return StoreError(_("The database {where} failed: {detail}").format(where=where, detail=detail))
+    if _SECURE.search(said):
+        return DatabaseUnreachable(
+            _(
+                "The database server of {where} could not make the secure connection asked "
+                "for ({detail}); check sslmode and sslrootcert in the address, and the "
+                "server's SSL settings."
+            ).format(where=where, detail=reason)
+        )
+    return DatabaseUnreachable(
+        _(
+            "The database server of {where} cannot be reached ({detail}); "
+            "is it running, and are the host and port right?"
+        ).format(where=where, detail=reason)
+    )
 
 
 def _first_line(text: str) -> str:
@@ -182,8 +217,9 @@ def _first_line(text: str) -> str:
 
 
 def _reason(detail: str) -> str:
-    """The last clause of libpq's "connection failed: … failed: REASON"."""
-    return detail.rsplit("failed: ", 1)[-1].strip() or detail
+    """The last clause of libpq's "connection failed: … failed: REASON", single-spaced
+    (the server writes "FATAL:  the database…")."""
+    return " ".join(detail.rsplit("failed: ", 1)[-1].split()) or detail
 
 
 def _secrets(target: str) -> list[str]:
