@@ -274,6 +274,16 @@ def _titles(cli, uri: str, *args: str) -> list[str]:
     return sorted(d["title"] for d in cli.json("--db", uri, "list", "--status", "all", *args))
 
 
+def test_config_owner_on_a_server_is_the_role_a_new_deal_goes_to(cli, team: Team, own) -> None:
+    """`config get owner` and `config list` said the machine's login name (root) on a
+    server, where a new deal's owner and a change's author are the database role."""
+    alice = team.uri(own["alice"])
+    assert cli.json("--db", alice, "config", "get", "owner") == {"owner": own["alice"]}
+    assert cli.json("--db", alice, "config", "list")["owner"] == own["alice"]
+    added = cli.json("--db", alice, "add", "Whose is it")
+    assert added["owner"] == own["alice"]
+
+
 def test_a_rep_sees_and_reports_only_their_own_deals(cli, team: Team, own) -> None:
     """Through the CLI: list, show, log and the reports of a rep cover their deals only;
     a manager and an admin see everything."""

@@ -209,7 +209,7 @@ class Pipeline:
             self._config_read(tx)
             # On a server the database role is who you are (the setting "owner" is the
             # whole team's); on a data file, that setting or the login name.
-            who = tx.user() or settings.effective(tx.config())["owner"]
+            who = settings.effective_in(tx)["owner"]
             work = Work(tx, command, who, self.chosen_pipeline)
             yield work
             if not work.change.stages:

@@ -14,7 +14,7 @@ from salespipe.core.i18n import N_, _
 from salespipe.storage import is_postgres_target
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import LockTimeout, Storage
+    from salespipe.storage.port import LockTimeout, ReadView, Storage
 
 LANGS = ("th", "en")
 
@@ -139,6 +139,17 @@ def effective(config: dict[str, Any]) -> dict[str, Any]:
     merged = {**DEFAULTS, **config}
     if not merged.get("owner"):
         merged["owner"] = login_name()
+    return merged
+
+
+def effective_in(view: ReadView) -> dict[str, Any]:
+    """The settings as they apply to this session: on a server the owner is the
+    database role (who a new deal's owner and a change's author are there), not the
+    setting, which names no one there."""
+    merged = effective(view.config())
+    user = view.user()
+    if user:
+        merged["owner"] = user
     return merged
 
 

@@ -32,7 +32,7 @@ def get(
     Example: salespipe config get currency
     """
     _check_key(key)
-    value = settings.effective(state(ctx).read().config()).get(key)
+    value = settings.effective_in(state(ctx).read()).get(key)
     output.result(setup_results.Setting(key, value), as_json)
 
 
@@ -60,8 +60,9 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     Example: salespipe config list --json
     """
-    stored = state(ctx).read().config()
-    config = settings.effective(stored)
+    view = state(ctx).read()
+    stored = view.config()
+    config = settings.effective_in(view)
     values = {
         key: config.get(key)
         for key in settings.SETTINGS

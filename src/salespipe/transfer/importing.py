@@ -235,13 +235,13 @@ def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> Inval
 
 
 def _defaults(snapshot: ReadView, options: ImportOptions, now: datetime, ours: bool) -> Defaults:
-    config = settings.effective(snapshot.config())
+    config = settings.effective_in(snapshot)
     return Defaults(
         now=now,
         currency=options.currency or config["currency"],
         # On a server the importing role, as `add` makes it the owner: the setting
         # (the login name of the machine) is no role a rep's own deals could be under.
-        owner=snapshot.user() or config["owner"],
+        owner=config["owner"],
         exact=ours,
     )
 
