@@ -120,6 +120,22 @@ def test_thai_wraps_between_words() -> None:
         assert any(line.startswith(word) for word in words)
 
 
+@pytest.mark.skipif(not thaibreak.available(), reason="the system has no libthai")
+def test_a_thai_run_wider_than_a_line_starts_on_the_line_it_follows() -> None:
+    """On the board a late next action showed as "!" alone on its line and the Thai action
+    under it, cut mid-word ("ฝ่ายจัด" / "ซื้อ"): a run of Thai that is cut anyway now fills
+    the line it follows, between words."""
+    text = "! โทรติดตามใบเสนอราคากับฝ่ายจัดซื้อ (เลยกำหนด 7 วัน)"
+    lines = textwidth.wrap(text, 25)
+    assert lines[0].startswith("! โทรติดตาม")
+    assert all(textwidth.width(line) <= 25 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    words = thaibreak.words("โทรติดตามใบเสนอราคากับฝ่ายจัดซื้อ")
+    assert lines[0].removeprefix("! ") == "".join(words[: len(words) - 2])
+    # a run that fits on a line of its own still goes there whole
+    assert textwidth.wrap("! เสนอราคา", 9) == ["!", "เสนอราคา"]
+
+
 def test_thai_interface_shows_the_buddhist_era_unless_configured(cli: Any) -> None:
     """A Thai interface without date_era shows BE years and Thai months; date_era ce (set
     by the user) keeps CE."""

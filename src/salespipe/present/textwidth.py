@@ -193,6 +193,13 @@ def _wrap_words(body: str, room: int, whole: bool = False) -> list[str]:
             current = f"{current} {word}" if current else word
             used += gap + cells
             continue
+        if current and cells > room and _THAI.search(word):
+            # Cut anyway: its first words go on this line rather than leave it short
+            # ("!" alone, the Thai action on the lines under it).
+            head, word = _leading_words(word, room - used - 1)
+            if head:
+                current = f"{current} {head}"
+                cells = width(word)
         if current:
             lines.append(current)
         long = cells > room and not (whole and not _THAI.search(word))
@@ -201,6 +208,21 @@ def _wrap_words(body: str, room: int, whole: bool = False) -> list[str]:
         used = width(current)
     lines.append(current)
     return lines
+
+
+def _leading_words(word: str, space: int) -> tuple[str, str]:
+    """The Thai words ``word`` begins with that fit in ``space`` cells, and the rest."""
+    from salespipe.present import thaibreak
+
+    used, count = 0, 0
+    parts = thaibreak.words(word)
+    for part in parts[:-1]:
+        if used + width(part) > space:
+            break
+        used += width(part)
+        count += 1
+    head = "".join(parts[:count])
+    return head, word[len(head) :]
 
 
 def _wrap_measured(body: str, room: int) -> list[str] | None:
