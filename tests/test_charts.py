@@ -219,3 +219,20 @@ def test_short_amounts_round_halves_up_as_people_do() -> None:
     assert short_money(Decimal("1250000"), "THB") == "฿1.3M"
     assert short_money(Decimal("249500"), "THB") == "฿250k"
     assert short_money(Decimal("2500"), "USD") == "USD 3k"
+
+
+def test_a_forecast_row_with_nothing_expected_shows_a_dash_in_the_chart_too(cli) -> None:
+    """The forecast table showed "—" for a month with nothing expected (the demo's past
+    due row) and its chart "฿0" for the same row."""
+    ok(cli("demo", "--seed", "5", "--deals", "40"))
+    shown = cli("forecast", "--width", "100").stdout
+    table_rows = {
+        line.split()[0] if not line.startswith("past due") else "past due": line
+        for line in shown.split("\n")
+        if line[:1].isdigit() or line.startswith(("past due", "later", "no date"))
+    }
+    empty = [period for period, line in table_rows.items() if line.rstrip().endswith("—")]
+    assert empty, shown  # the case this is about: some row has nothing expected
+    for period in empty:
+        drawn = bar_row(shown, period)
+        assert drawn.split("┤", 1)[1].strip(" │") == "—", drawn

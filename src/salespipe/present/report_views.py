@@ -317,6 +317,8 @@ def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
             return row.expected.get(currency, Decimal(0))
 
         def text(row: ForecastRow, currency: str = currency) -> str:
+            if currency not in row.expected:  # nothing expected then: as the table shows it
+                return NONE
             shown = fmt.money(amount(row), currency, whole=True)
             spread = range_text(row, currency)
             return f"{shown} ({spread})" if spread else shown
