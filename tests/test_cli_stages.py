@@ -109,8 +109,9 @@ def test_init_creates_the_file_once(cli, db_path) -> None:
     assert "already exists" in again.stderr
 
 
-def test_config_set_get_list_and_errors(cli) -> None:
-    """Settings are validated, stored, listed and undoable."""
+def test_config_set_get_list_and_errors(cli, author: str) -> None:
+    """Settings are validated, stored, listed and undoable; the owner shown is who the
+    changes are by (on a server the database role, not the setting)."""
     assert cli.json("config", "set", "lock_timeout", "3") == {"lock_timeout": 3}
     assert cli("config", "get", "lock_timeout").stdout == "3\n"
     assert cli.json("config", "set", "require_reason", "yes") == {"require_reason": True}
@@ -124,7 +125,7 @@ def test_config_set_get_list_and_errors(cli) -> None:
         "date_era",
         "visibility",
     }
-    assert settings["owner"] == "tester"
+    assert settings["owner"] == author
     unknown = cli("config", "set", "colour", "red")
     assert unknown.exit_code == 1
     assert "no setting" in unknown.stderr
