@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from hypothesis import given, settings
@@ -25,7 +26,13 @@ def cell_by_cell(table: Table, limit: int) -> list[str]:
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], textwidth.block_width(cell))
-    widths = squeezed(widths, table.columns, limit)  # the squeeze itself did not change
+    lines = [
+        Counter(textwidth.width(line) for row in cells for line in row[i].split("\n"))
+        if col.wrap
+        else None
+        for i, col in enumerate(table.columns)
+    ]
+    widths = squeezed(widths, table.columns, limit, lines)  # how wide each line is, counted
 
     def line(values: Sequence[str]) -> str:
         parts = [
@@ -144,3 +151,23 @@ def test_fields_too_narrow_for_values_beside_their_labels_go_under_them() -> Non
     wide = render.plain([render.Fields(pairs)], 80).split("\n")
     assert wide[1].startswith("Win rate")
     assert wide[1].endswith("32% by count, 41% by value")
+
+
+def test_the_column_with_more_to_wrap_keeps_its_width() -> None:
+    """The log at 80 columns made "What" and "Reason" equally narrow, so every change's
+    "What" wrapped for the sake of the one long reason: the column narrowed is now the
+    one that adds the fewest lines by it."""
+    what = "edited: value 100,000.00 → 1,300,000.00"
+    reason = "the customer asked for a revised quotation with a special discount"
+    table = Table(
+        columns=[Column("When"), Column("What", wrap=True), Column("Reason", wrap=True)],
+        rows=[["2026-11-27 03:00", what, ""] for _ in range(6)]
+        + [["2026-11-27 03:00", "moved: Presented → Quoted", reason]],
+    )
+    lines = render.plain([table], width=80).splitlines()
+    assert all(textwidth.width(line) <= 80 for line in lines)
+    assert sum(what in line for line in lines) == 6  # each on one line
+    at = lines[0].index("Reason")
+    below = [line[at:].strip() for line in lines[7:]]
+    assert " ".join(below) == reason
+    assert len(lines) == 1 + 6 + len(below)

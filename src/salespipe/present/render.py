@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
@@ -201,7 +202,11 @@ def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int
         max(textwidth.width(col.header), column.widest())
         for col, column in zip(table.columns, columns, strict=True)
     ]
-    return squeezed(widths, table.columns, limit)
+    lines = [
+        column.line_widths() if col.wrap else None
+        for col, column in zip(table.columns, columns, strict=True)
+    ]
+    return squeezed(widths, table.columns, limit, lines)
 
 
 def _floor(width: int, column: Column) -> int:
@@ -213,23 +218,54 @@ def _floor(width: int, column: Column) -> int:
     return min(width, MIN_WRAPPED if column.wrap else MIN_FLEXIBLE)
 
 
-def squeezed(widths: list[int], columns: Sequence[Column], limit: int) -> list[int]:
+def squeezed(
+    widths: list[int],
+    columns: Sequence[Column],
+    limit: int,
+    lines: Sequence[Counter[int] | None] = (),
+) -> list[int]:
     """The widths with text columns narrowed until the table fits in ``limit`` cells (or
     they reach their floor): first the columns whose text wraps, down to MIN_WRAPPED (it
-    loses nothing), then every text column, widest first."""
+    loses nothing), then every text column, widest first.
+
+    Of the columns whose text wraps, the one narrowed a cell at a time is the one that
+    adds the fewest lines by it, as counted from ``lines`` (per column, how many of its
+    lines are how wide): a column of long text in every row keeps its width before one
+    with a single long cell (the log's "What" before its "Reason"), rather than both
+    being made equally narrow."""
     floors = [_floor(w, col) for w, col in zip(widths, columns, strict=True)]
     widths = list(widths)
     excess = sum(widths) + GAP * (len(widths) - 1) - limit
     wrapping = [i for i, col in enumerate(columns) if col.wrap]
-    for stop, group in (
-        ([max(f, MIN_WRAPPED) for f in floors], wrapping),
-        (floors, range(len(widths))),
+    counted = list(lines) + [None] * (len(widths) - len(lines))
+
+    def added_lines(i: int) -> int:
+        found = counted[i]
+        size = widths[i]
+        if found is None or size <= 1:  # (a column that narrow is not narrowed further)
+            return 0
+        return sum(
+            times * (-(-width // (size - 1)) - -(-width // size))
+            for width, times in found.items()
+            if width > size - 1
+        )
+
+    for stop, group, fewest_lines in (
+        ([max(f, MIN_WRAPPED) for f in floors], wrapping, True),
+        (floors, range(len(widths)), False),
     ):
         while excess > 0 and group:
-            widest = max(group, key=lambda i: (widths[i] > stop[i], widths[i]))
-            if widths[widest] <= stop[widest]:
+            narrowed = min(
+                group,
+                key=lambda i: (
+                    widths[i] <= stop[i],
+                    added_lines(i) if fewest_lines else 0,
+                    -widths[i],
+                ),
+            )
+            if widths[narrowed] <= stop[narrowed]:
                 break
-            widths[widest] -= 1
+            widths[narrowed] -= 1
             excess -= 1
     return widths
 
@@ -255,6 +291,12 @@ class _Column:
                 cells = [textwidth.clip(c, limit) for c in cells]
                 self.multiline = any("\n" in c for c in cells)
         self.cells = cells
+
+    def line_widths(self) -> Counter[int]:
+        """How many of its cells' lines are how wide (what wrapping them costs)."""
+        if self.one_cell:
+            return Counter(len(line) for cell in self.cells for line in cell.split("\n"))
+        return Counter(textwidth.width(line) for cell in self.cells for line in cell.split("\n"))
 
     def widest(self) -> int:
         """The width of the widest line of its cells, once cut to the limit."""
