@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -163,3 +164,28 @@ def test_ctrl_c_says_whether_the_change_was_made(cli, db_path, monkeypatch) -> N
     assert stopped.exit_code == 130
     assert "Interrupted; nothing was changed." in stopped.stderr
     assert db_path.read_bytes() == before
+
+
+def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
+    """`list --tag erp --tag solar` listed the solar deals only (Click keeps the last
+    value), and its total was theirs, without a word. Refused in one sentence, exit 2;
+    options that collect their values (add --tag) and values that look like an option
+    are not affected."""
+    assert cli("add", "Both", "--tag", "erp", "--tag", "solar").exit_code == 0
+    for args in (
+        ("list", "--tag", "erp", "--tag", "solar"),
+        ("list", "-t", "erp", "--tag=solar"),
+        ("move", "1", "quoted", "--reason", "a", "-r", "b"),
+        ("stage", "add", "Demo", "--after", "1", "--after", "2"),
+        ("--db", "one.json", "--db", "two.json", "list"),
+    ):
+        refused = cli(*args)
+        assert refused.exit_code == 2, args
+        assert "was given more than once; it takes one value." in refused.stderr, args
+    said = cli("list", "--tag", "erp", "--tag", "solar", "--json")
+    assert json.loads(said.stdout)["error"]["message"] == (
+        "--tag was given more than once; it takes one value."
+    )
+    assert cli("move", "1", "quoted", "--reason", "--reason").exit_code == 0
+    assert cli("note", "1", "--", "--tag x --tag y").exit_code == 0
+    assert [d["title"] for d in cli.json("list", "--tag", "solar")] == ["Both"]

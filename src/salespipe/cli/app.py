@@ -56,6 +56,10 @@ class _Commands(TyperGroup):
         ctx.meta["salespipe.json"] = as_json
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
         with _usage_errors_as_json(as_json):
+            if not ctx.resilient_parsing and len(args) > 2:  # (completing: half typed)
+                from salespipe.cli.repeats import refuse_repeated_options
+
+                refuse_repeated_options(self, ctx, args)
             return super().parse_args(ctx, args)
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
