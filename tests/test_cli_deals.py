@@ -240,6 +240,8 @@ def test_note_next_and_quote(cli) -> None:
     assert cli.json("next", "1", "--done")["next_action"] is None
     bad = cli("next", "1", "Call")
     assert bad.exit_code == 1
+    # next takes its text as an argument: the message named add's --next option
+    assert bad.stderr.strip() == "Error: Give the next action's TEXT and --due DATE, or --done."
     quoted = cli.json(
         "quote", "1", "--amount", "90k", "--valid-until", "+14d", "--note", "VAT incl."
     )

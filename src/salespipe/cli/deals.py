@@ -486,7 +486,7 @@ def register(app: typer.Typer) -> None:
         """
         if done and (text or due):
             raise InvalidValue(_("Give either TEXT --due DATE or --done, not both."))
-        if not done and text is None:
+        if not done and (text is None or due is None):
             raise InvalidValue(_("Give the next action's TEXT and --due DATE, or --done."))
         action = None if done else _next_action(text, due)
         pipeline = state(ctx).pipeline()
