@@ -138,6 +138,7 @@ def test_a_future_day_is_refused_like_a_future_time(cli, snapshot_files, args) -
         ("slips",),
         ("forecast", "--backtest"),
         ("undo", "--list"),
+        ("undo",),  # said "There is nothing to undo." (exit 1)
         ("pipeline", "list"),
     ],
 )

@@ -586,6 +586,7 @@ class Pipeline:
         with users, the latest change of this user, and only if nobody else changed
         what it touched since (``describe`` words their change in the refusal)."""
         with self.work("undo") as work:
+            reading.must_exist(work.tx, self.store)  # a mistyped path has no history either
             user = work.tx.user()
             if user is None:
                 popped = work.tx.pop_change()
