@@ -217,7 +217,11 @@ def test_positions_count_only_enabled_stages() -> None:
         for s in ENGLISH
     ]
     assert parse.stage(stages, "2").key == "quoted"
-    for name in ("Considering", "considering"):  # said to be off, not to be missing
-        with pytest.raises(StageNotFound, match="is switched off; switch it on with"):
+    # said to be off, not to be missing; also by the beginning or a part of its name, as a
+    # stage switched on is found ("อนุมัติ" for อนุมัติซื้อ was "there is no stage")
+    for name in ("Considering", "considering", "consid", "sider"):
+        with pytest.raises(StageNotFound, match='"Considering" is switched off; switch it on'):
             parse.stage(iter(stages), name)
+    with pytest.raises(StageNotFound, match='There is no stage "zzz"'):
+        parse.stage(stages, "zzz")
     assert parse.stage(stages, "Considering", enabled_only=False).key == "considering"

@@ -427,9 +427,11 @@ def stage(stages: Iterable[Stage], name: str | int, *, enabled_only: bool = True
                 name=name, stages=_quoted_names(matches)
             )
         )
-    switched_off = [
-        s for s in every if not s.enabled and (s.key == name.strip() or fold(name) in _names(s))
-    ]
+    # A switched-off stage the name finds as it would find it switched on (its key, its
+    # name, or a unique beginning or part of it): said so, not "there is no stage".
+    off = sorted((s for s in every if not s.enabled), key=lambda s: s.position)
+    found_off, _several = _resolve(off, name, _names, lambda s: False)
+    switched_off = [found_off] if found_off is not None else []
     if enabled_only and switched_off:
         raise StageNotFound(
             _(
