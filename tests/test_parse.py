@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -95,12 +96,21 @@ def test_day_reads_the_month_by_its_english_or_thai_name(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["2026-02-30", "30/02/2026", "soon", "+3x", "2026-13-01", "31 ก.พ. 2570", "15 Jan 27"],
+    ("text", "said"),
+    [
+        ("soon", "not a date; use YYYY-MM-DD"),
+        ("+3x", "not a date; use YYYY-MM-DD"),
+        ("15 Jan 27", "not a date; use YYYY-MM-DD"),
+        # a known form naming no day: what is wrong with it, not the list of forms
+        ("2026-02-30", "not a real date: that month has no day 30."),
+        ("30/02/2026", "not a real date: that month has no day 30."),
+        ("31 ก.พ. 2570", "not a real date: that month has no day 31."),
+        ("2026-13-01", "not a real date: there is no month 13."),
+    ],
 )
-def test_day_rejects_what_is_not_a_date(text: str) -> None:
+def test_day_rejects_what_is_not_a_date(text: str, said: str) -> None:
     """Impossible dates and unknown forms raise InvalidValue naming the input."""
-    with pytest.raises(InvalidValue, match="not a date"):
+    with pytest.raises(InvalidValue, match=re.escape(f'"{text}" is {said}')):
         parse.day(text)
 
 

@@ -205,10 +205,11 @@ def _from_buddhist_era(year: int) -> int:
     return year - BUDDHIST_ERA_OFFSET if year >= FIRST_BUDDHIST_ERA_YEAR else year
 
 
-def _calendar_day(text: str) -> date | None:
-    """``YYYY-MM-DD``, day first ``DD/MM/YYYY`` (as the import reads by default), or with
-    the month's name (``15 Jan 2027``, ``15 ม.ค. 2570``, as long dates are shown); a year
-    from 2400 is Buddhist Era. None when the text is none of them or no such day."""
+def _calendar_parts(text: str) -> tuple[int, int, int] | None:
+    """The year, month and day of ``YYYY-MM-DD``, day first ``DD/MM/YYYY`` (as the import
+    reads by default), or a date with the month's name (``15 Jan 2027``, ``15 ม.ค.
+    2570``, as long dates are shown); a year from 2400 is Buddhist Era. None when the
+    text is none of them; the day may be none of the calendar's."""
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         year, month, day_ = (int(part) for part in match.groups())
     elif match := _DAY_FIRST.fullmatch(text):
@@ -217,10 +218,38 @@ def _calendar_day(text: str) -> date | None:
         day_, month, year = named.day, named.month, int(named.year)
     else:
         return None
+    return _from_buddhist_era(year), month, day_
+
+
+def _calendar_day(text: str) -> date | None:
+    """The day :func:`_calendar_parts` reads; None when the text is not one, or no such day."""
+    parts = _calendar_parts(text)
+    if parts is None:
+        return None
     try:
-        return date(_from_buddhist_era(year), month, day_)
+        return date(*parts)
     except ValueError:
         return None
+
+
+def _no_such_day(text: str, what: str) -> InvalidValue | None:
+    """The error for a date written in a known form that names no day of the calendar
+    (31/02/2570, 2027-13-01): the form is right, so no list of forms."""
+    parts = _calendar_parts(text)
+    if parts is None:
+        return None
+    _year, month, day_ = parts
+    if not 1 <= month <= 12:
+        return InvalidValue(
+            _('The {what} "{text}" is not a real date: there is no month {month}.').format(
+                what=_(what), text=text, month=month
+            )
+        )
+    return InvalidValue(
+        _('The {what} "{text}" is not a real date: that month has no day {day}.').format(
+            what=_(what), text=text, day=day_
+        )
+    )
 
 
 _DAY_AND_CLOCK = re.compile(
@@ -291,6 +320,8 @@ def day(text: str, *, what: str = N_("date")) -> date:
     next week, next month (and in Thai), +3d, -2w, +1m; in the years 1900–2200."""
     raw = given_text(text, what).strip()
     parsed = _relative_day(raw, clock.today()) or _calendar_day(raw)
+    if parsed is None and (no_such_day := _no_such_day(raw, what)) is not None:
+        raise no_such_day
     if parsed is None:
         raise InvalidValue(
             _(
