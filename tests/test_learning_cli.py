@@ -180,6 +180,19 @@ def test_backtest_table_names_the_better_method(cli, history) -> None:
     assert "history method" in result.stdout
 
 
+def test_a_backtest_with_too_few_closed_deals_says_so(cli) -> None:
+    """On a young pipeline nothing open in the months tested had closed, every error was
+    "—", and the verdict still read as a comparison ("not clearly better")."""
+    ok(cli("add", "New", "--value", "100k", "--at", "2026-10-05"))
+    result = cli("forecast", "--backtest", "--months", "2")
+    ok(result)
+    said = " ".join(result.stdout.split())
+    assert "Too few deals open in these months have closed since to compare the methods" in said
+    assert "(0 have)" in said
+    assert "not clearly better" not in said
+    assert cli.json("forecast", "--backtest", "--months", "2")["better"] == "stage"
+
+
 def test_slips_count_a_pushed_close_date(cli, history) -> None:
     ok(cli("edit", "6", "--close", "2027-01-20"))
     data = cli.json("slips")

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from salespipe.core import fmt
-from salespipe.core.i18n import _
+from salespipe.core.i18n import _, ngettext
 from salespipe.present.render import Block, Column, Fields, Table, Text
 from salespipe.present.report_views import NONE, percent
 from salespipe.reports.calibrate import PRIOR_DEALS
@@ -113,7 +113,15 @@ def backtest_blocks(result: Backtest) -> list[Block]:
     )
     for method in ("stage", "history"):
         scores.rows.append([method, *_score_cells(result.scores[method], result.currency)])
-    if result.better == "history":
+    if result.brier_gain is None:
+        verdict = ngettext(
+            "Too few deals open in these months have closed since to compare the methods "
+            "({count} has); the stage probabilities stand.",
+            "Too few deals open in these months have closed since to compare the methods "
+            "({count} have); the stage probabilities stand.",
+            result.scored_deals,
+        ).format(count=result.scored_deals)
+    elif result.better == "history":
         verdict = _(
             "On this pipeline the history method was better: use `forecast --method history` "
             "(and consider `calibrate --apply`)."
