@@ -69,3 +69,24 @@ def test_a_list_of_no_deal_adds_up_no_money(cli) -> None:
     assert cli("add", "A", "--value", "5k").exit_code == 0
     listed = cli("list", "--owner", "nobody")
     assert listed.stdout.splitlines()[-1] == "0 deals"
+
+
+def test_a_long_stage_name_is_cut_rather_than_crowd_out_the_rest(cli: Any, monkeypatch) -> None:
+    """A stage renamed to a 48-character name could not be cut in `list`: at 80 columns
+    the customer, due day and next action were left out and titles cut to 8 cells, and
+    at 60 `--columns id,stage,value,days` fell back to one field per line."""
+    long_name = "ส่งใบเสนอราคาและรอการอนุมัติงบประมาณจากผู้บริหาร"
+    assert cli("stage", "rename", "quoted", long_name).exit_code == 0
+    assert cli("add", "ERP for Siam Foods", "-v", "1.5m", "--stage", "quoted").exit_code == 0
+    assert cli("next", "1", "Send the revised quote", "--due", "+3d").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("list").stdout.splitlines()
+    assert lines[0].split()[:2] == ["ID", "Title"]
+    assert "Next action" in lines[0]
+    assert "ERP for" in lines[1]
+    assert "ส่งใบเสนอราคาและ…" in lines[1] or "ส่งใบเสนอราคาและรอ" in lines[1]
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = cli("list", "--columns", "id,stage,value,days").stdout.splitlines()
+    assert narrow[0].split() == ["ID", "Stage", "Value", "Days"]
+    assert "…" in narrow[1]
+    assert cli.json("list")[0]["stage_name"] == long_name

@@ -95,7 +95,7 @@ LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "customer": (N_("Customer"), Column("", shrink=True, drop=3), ("customer",)),
     "contact": (N_("Contact"), Column("", shrink=True, drop=3), ("contact",)),
     "owner": (N_("Owner"), Column(""), ("owner",)),
-    "stage": (N_("Stage"), Column(""), ("status", "stage")),
+    "stage": (N_("Stage"), Column("", max_width=24, min_width=16), ("status", "stage")),
     "value": (N_("Value"), Column("", "right"), ("value", "currency")),
     "prob": (N_("Prob."), Column("", "right"), ("probability", "status", "stage")),
     "days": (N_("Days"), Column("", "right"), ("stage_entered_at", "closed_at", "status")),
