@@ -150,6 +150,11 @@ def test_list_of_all_deals_shows_closed_ones_with_their_outcome(cli) -> None:
         " 2  Closed quoted  won (Quoted)   ฿50.50     7",
         "2 deals: open 1, ฿100.00; won 1, ฿50.50",
     ]
+    # every status asked for, and the deals found share one: the total still names it
+    # (it read "1 deal, ฿50.50", as the total of open deals does)
+    found = cli("list", "--status", "all", "--search", "Closed").stdout.splitlines()
+    assert found[-1] == "1 deal: won 1, ฿50.50"
+    assert cli("list", "--status", "won").stdout.splitlines()[-1] == "1 deal, ฿50.50"
 
 
 def test_list_plain_output_is_aligned_for_thai(cli) -> None:

@@ -257,6 +257,7 @@ def register(app: typer.Typer) -> None:
             is_new,
             by_default=limit is None,
             several=listing.several_pipelines,
+            per_status=query.status == "all",
         )
         output.result(shown_list, as_json)
 

@@ -139,6 +139,7 @@ class DealList:
     pipeline_is_new: bool  # no deal was ever added: the text says how to begin
     by_default: bool = False
     several: bool = False  # the database has several pipelines: each deal names its own
+    per_status: bool = False  # every status was asked for: the total names each one found
 
     def to_dict(self) -> Iterator[dict[str, object]]:
         by_key = {s.key: s for s in self.stages}
@@ -226,7 +227,12 @@ def list_view(result: DealList) -> str | list[Part]:
         return views.how_to_start()
     shown = len(result.records)
     table = views.deal_table(
-        _handed_over(result.records), result.stages, result.now, result.columns, result.matched
+        _handed_over(result.records),
+        result.stages,
+        result.now,
+        result.columns,
+        result.matched,
+        per_status=result.per_status,
     )
     if result.by_default and result.matched > shown:
         return [table, Noted(views.how_to_see_all(shown, result.matched))]

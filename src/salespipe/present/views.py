@@ -209,10 +209,13 @@ def deal_table(
     now: datetime,
     columns: Sequence[str] = DEFAULT_LIST_COLUMNS,
     matched: int | None = None,
+    *,
+    per_status: bool = False,
 ) -> Table:
     """The deals of ``list``, from their stored records (see :mod:`salespipe.app.queries`),
     gone through once: each record can be freed as soon as its row is made. ``matched``:
-    how many deals the listing was cut down from (by --limit)."""
+    how many deals the listing was cut down from (by --limit); ``per_status``: the total
+    names the status of the deals even when they share one (``--status all``)."""
     table = Table(
         columns=[
             replace(LIST_COLUMNS[name][1], header=_(LIST_COLUMNS[name][0])) for name in columns
@@ -229,17 +232,21 @@ def deal_table(
             if style:
                 table.styles[number, index] = style
         table.rows.append(row)
-    table.footer = _list_footer(amounts, len(table.rows), matched)
+    table.footer = _list_footer(amounts, len(table.rows), matched, per_status)
     notes = cells.notes()
     table.notes = {i: notes[name] for i, name in enumerate(columns) if name in notes}
     return table
 
 
 def _list_footer(
-    amounts: dict[str, list[tuple[str, int | float]]], count: int, matched: int | None
+    amounts: dict[str, list[tuple[str, int | float]]],
+    count: int,
+    matched: int | None,
+    per_status: bool = False,
 ) -> str:
-    """``3 deals, ฿700.00``; ``2 of 18 deals, …``; with several statuses, a total for each
-    (open, won and lost money added together would mean nothing)."""
+    """``3 deals, ฿700.00``; ``2 of 18 deals, …``; with several statuses, or any with
+    ``per_status``, a total for each (open, won and lost money added together would mean
+    nothing, and a total of all statuses must say which it is)."""
     if matched is not None and matched > count:
         counted = ngettext("{count} of {total} deal", "{count} of {total} deals", matched)
     else:
@@ -247,10 +254,10 @@ def _list_footer(
     counted = counted.format(count=count, total=matched)
     if not count:
         return counted  # no money to add up ("0 deals, 0" read as a sum of nothing)
-    if len(amounts) <= 1:
+    if len(amounts) <= 1 and not per_status:
         totals = fmt.money_by_currency(totals_by_currency(next(iter(amounts.values()), [])))
         return _("{deals}, {totals}").format(deals=counted, totals=totals)
-    per_status = "; ".join(
+    each = "; ".join(
         _("{status} {count}, {totals}").format(
             status=fmt.status(status),
             count=len(amounts[status]),
@@ -259,7 +266,7 @@ def _list_footer(
         for status in STATUSES
         if status in amounts
     )
-    return _("{deals}: {per_status}").format(deals=counted, per_status=per_status)
+    return _("{deals}: {per_status}").format(deals=counted, per_status=each)
 
 
 def how_to_see_all(shown: int, matched: int) -> str:
