@@ -377,3 +377,14 @@ def test_a_quote_in_another_currency_than_the_deals_is_refused(cli) -> None:
     assert cli.json("show", "1")["value"] == 100000
     assert cli("quote", "1", "--valid-until", "+10d", "--amount", "฿90k").exit_code == 0
     assert cli.json("show", "1")["value"] == 90000
+
+
+def test_show_says_how_late_an_overdue_next_action_is(cli) -> None:
+    """list and board mark an overdue next action; show gave it as any other."""
+    cli("add", "ERP", "--next", "Call back", "--due", "2026-11-20", "--at", "2026-11-10 09:00")
+    cli("add", "CRM", "--next", "Demo", "--due", "+3d")
+    lines = cli("show", "1").stdout.splitlines()
+    assert "Next action     2026-11-20 Call back (7 days late)" in lines
+    assert "Next action     2026-11-30 Demo" in cli("show", "2").stdout.splitlines()
+    cli("won", "1")
+    assert "late)" not in cli("show", "1").stdout  # a closed deal's action is late no more

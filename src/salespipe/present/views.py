@@ -75,10 +75,16 @@ def _status_cell(status: str, stage_key: str, stages: dict[str, Stage]) -> str:
     return _("{status} ({stage})").format(status=fmt.status(status), stage=name)
 
 
-def _next_cell(deal: Deal) -> str:
+def _next_cell(deal: Deal, today: date) -> str:
+    """The next action, and how late it is if it is overdue (as list marks it ``!``)."""
     if not deal.next_action:
         return ""
-    return fmt.next_action(deal.next_action.to_record())
+    text = fmt.next_action(deal.next_action.to_record())
+    late = (today - deal.next_action.due).days
+    if deal.is_open and late > 0:
+        how_late = ngettext("{count} day late", "{count} days late", late).format(count=late)
+        return f"{text} ({how_late})"
+    return text
 
 
 def _days(count: int) -> str:
@@ -324,7 +330,7 @@ def deal_detail(
         (_("Owner"), deal.owner),
         (_("Expected close"), fmt.day(deal.expected_close)),
         (_("Tags"), ", ".join(deal.tags)),
-        (_("Next action"), _next_cell(deal)),
+        (_("Next action"), _next_cell(deal, now.date())),
         (
             _("In stage since"),
             f"{fmt.moment(deal.stage_entered_at)} ({_days(days_in_stage(deal, now))})",
