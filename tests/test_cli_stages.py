@@ -168,3 +168,19 @@ def test_reopening_into_a_switched_off_stage_names_the_option_that_works(cli) ->
 def test_a_rename_reports_the_name_as_kept(cli) -> None:
     renamed = cli("stage", "rename", "considering", "  Spaced  ")
     assert 'Renamed stage "Considering" to "Spaced".' in renamed.stdout
+
+
+def test_a_rename_to_the_same_name_and_a_guide_set_say_what_happened(cli) -> None:
+    """A rename to the name the stage has said "Renamed" though nothing was recorded, and
+    `stage set --guide` confirmed the probability and target days but not the guide."""
+    cli("add", "ERP")
+    events = len(cli.json("log"))
+    same = cli("stage", "rename", "presented", "Presented")
+    assert same.exit_code == 0
+    assert same.stdout.strip() == 'The stage "Presented" already has that name; nothing changed.'
+    assert len(cli.json("log")) == events
+    guided = cli("stage", "set", "presented", "--guide", "Call within two days")
+    assert guided.stdout.strip().endswith("Its guide: Call within two days")
+    cleared = cli("stage", "set", "presented", "--guide", "")
+    assert cleared.stdout.strip().endswith("It has no guide now.")
+    assert "guide" not in cli("stage", "set", "presented", "--prob", "15").stdout

@@ -142,7 +142,12 @@ def rename_stage(
     old = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_rename(stage, new_name)
     renamed = next(s for s in change.stages if s.key == old.key)  # as stored: trimmed
-    message = _('Renamed stage "{old}" to "{new}".').format(old=old.name, new=renamed.name)
+    if renamed.name == old.name:
+        message = _('The stage "{name}" already has that name; nothing changed.').format(
+            name=old.name
+        )
+    else:
+        message = _('Renamed stage "{old}" to "{new}".').format(old=old.name, new=renamed.name)
     _report(pipeline, change, old.key, as_json, message)
 
 
@@ -180,17 +185,16 @@ def set_stage(
         guide=guide,
     )
     found = parse.stage(_current(pipeline), stage, enabled_only=False)
-    _report(
-        pipeline,
-        change,
-        found.key,
-        as_json,
-        _('Stage "{name}": probability {probability}%, target days {target}.').format(
-            name=found.name,
-            probability=found.probability,
-            target=found.target_days or _("none"),
-        ),
+    said = _('Stage "{name}": probability {probability}%, target days {target}.').format(
+        name=found.name, probability=found.probability, target=found.target_days or _("none")
     )
+    if guide is not None:  # it was set: say it back, as the other two are
+        said += " " + (
+            _("Its guide: {guide}").format(guide=found.guide)
+            if found.guide
+            else _("It has no guide now.")
+        )
+    _report(pipeline, change, found.key, as_json, said)
 
 
 @stage_app.command("order")
