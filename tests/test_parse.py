@@ -235,3 +235,13 @@ def test_positions_count_only_enabled_stages() -> None:
     with pytest.raises(StageNotFound, match='There is no stage "zzz"'):
         parse.stage(stages, "zzz")
     assert parse.stage(stages, "Considering", enabled_only=False).key == "considering"
+
+
+@pytest.mark.parametrize(
+    "text", ["yesterday 14:30", "เมื่อวาน 14:30", "เมื่อวาน 14.30 น.", "-1d 14:30"]
+)
+def test_moment_reads_a_relative_day_with_a_time(text: str) -> None:
+    """`--at "เมื่อวาน 14:30"` (and "yesterday 14:30") was refused, though each half is read."""
+    found = parse.moment(text)
+    today = parse.clock.today()
+    assert (found.date(), found.hour, found.minute) == (today - timedelta(days=1), 14, 30)

@@ -258,12 +258,13 @@ _DAY_AND_CLOCK = re.compile(
 
 
 def _day_and_clock(text: str) -> datetime | None:
-    """A day as :func:`_calendar_day` reads it, then a time of day (``14:30``, or
-    ``14.30 น.`` as Thai write it): local time. None when the text is not that."""
+    """A day as :func:`_calendar_day` reads it, or a relative one (``yesterday``,
+    ``เมื่อวาน``, ``-2d``), then a time of day (``14:30``, or ``14.30 น.`` as Thai write
+    it): local time. None when the text is not that."""
     match = _DAY_AND_CLOCK.fullmatch(text)
     if match is None or re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", match["day"]):
         return None  # an ISO day with a time is read with its offset, below
-    found = _calendar_day(match["day"])
+    found = _calendar_day(match["day"]) or _relative_day(match["day"], clock.today())
     if found is None:
         return None
     try:
