@@ -388,3 +388,17 @@ def test_show_says_how_late_an_overdue_next_action_is(cli) -> None:
     assert "Next action     2026-11-30 Demo" in cli("show", "2").stdout.splitlines()
     cli("won", "1")
     assert "late)" not in cli("show", "1").stdout  # a closed deal's action is late no more
+
+
+def test_a_deleted_deal_is_said_to_be_deleted_not_missing(cli) -> None:
+    """show of a deleted deal said "There is no deal 2", as for a mistyped id."""
+    cli("add", "Keep")
+    cli("add", "Gone", "--at", "2026-11-20 09:00")
+    assert cli("delete", "2", "--yes").exit_code == 0
+    for args in (("show", "2"), ("move", "2", "quoted"), ("delete", "2", "--yes")):
+        refused = cli(*args)
+        assert refused.exit_code == 1, args
+        assert "Deal 2 was deleted on 2026-11-27 " in refused.stderr, args
+        assert "`salespipe log 2` shows its history." in refused.stderr
+    assert json.loads(cli("show", "2", "--json").stdout)["error"]["code"] == "deal_not_found"
+    assert "There is no deal 7;" in cli("show", "7").stderr

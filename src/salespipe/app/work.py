@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from salespipe.app import scope, settings
+from salespipe.app.queries import deal_not_found
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import DealNotFound, InvalidValue
+from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, Stay, stages_in
 
@@ -91,7 +92,7 @@ class Work:
     def deal(self, deal_id: int) -> Deal:
         found = self.tx.get_deal(deal_id)
         if found is None:
-            raise DealNotFound(deal_id)
+            raise deal_not_found(self.tx, deal_id)
         return found
 
     def event(

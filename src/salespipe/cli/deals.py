@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salespipe.app.queries import SORT_FIELDS, STATUS_CHOICES, DealQuery, list_deals
+from salespipe.app.queries import (
+    SORT_FIELDS,
+    STATUS_CHOICES,
+    DealQuery,
+    deal_not_found,
+    list_deals,
+)
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import (
@@ -270,7 +276,7 @@ def register(app: typer.Typer) -> None:
         snapshot = state(ctx).read()
         deal = snapshot.get_deal(deal_id)
         if deal is None:
-            raise DealNotFound(deal_id)
+            raise deal_not_found(snapshot, deal_id)
         stages = snapshot.stages()
         # In the order things happened: a note may have been backdated among older events.
         events = sorted(snapshot.events(deal_id), key=lambda e: (e.at, e.seq))
@@ -557,9 +563,10 @@ def register(app: typer.Typer) -> None:
         Example: salespipe delete 12 --yes
         """
         pipeline = state(ctx).pipeline()
-        deal = pipeline.read().get_deal(deal_id)
+        view = pipeline.read()
+        deal = view.get_deal(deal_id)
         if deal is None:
-            raise DealNotFound(deal_id)
+            raise deal_not_found(view, deal_id)
         if not yes:
             if not sys.stdin.isatty():
                 raise NotAllowed(

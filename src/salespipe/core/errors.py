@@ -54,6 +54,19 @@ class DealNotFound(SalespipeError):
         self.deal_id = deal_id
 
 
+class DealDeleted(DealNotFound):
+    """A deal that was there and was deleted: said so, not as a typo of its id."""
+
+    def __init__(self, deal_id: int, deleted: str) -> None:
+        SalespipeError.__init__(
+            self,
+            _(
+                "Deal {deal_id} was deleted on {when}; `salespipe log {deal_id}` shows its history."
+            ).format(deal_id=deal_id, when=deleted),
+        )
+        self.deal_id = deal_id
+
+
 class StageNotFound(SalespipeError):
     code = "stage_not_found"
 
