@@ -211,7 +211,19 @@ def _heading(cells: list[str]) -> list[str]:
 def _is_title_only(row: Row) -> bool:
     """Only the first cell filled: a group's title in a grouped export, or a deal with
     nothing but its name."""
-    return bool(row.cells[0].strip()) and not "".join(row.cells[1:]).strip()
+    cells = row.cells
+    return bool(cells[0].strip()) and not any(cell.strip() for cell in cells[1:])
+
+
+def _repeats(row: Row, heading: list[str] | None) -> bool:
+    """Whether the row is the header again (its first cell tells most rows apart)."""
+    cells = row.cells
+    return (
+        heading is not None
+        and len(cells) == len(heading)
+        and cells[0].strip().casefold() == heading[0]
+        and _heading(cells) == heading
+    )
 
 
 def _data_rows(
@@ -232,7 +244,7 @@ def _data_rows(
     for row in records:
         if _is_blank(row):
             continue
-        if heading is not None and _heading(row.cells) == heading:
+        if _repeats(row, heading):
             if held and _is_title_only(held[-1]) and not _is_footer(held[-1], title_column):
                 left_out.append((held.pop().line, "group_title"))
             yield from held
