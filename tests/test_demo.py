@@ -194,3 +194,20 @@ def test_demo_follows_the_language_set_in_your_pipeline(cli, demo_path) -> None:
     ok(cli("config", "set", "lang", "th"))
     make_demo(cli, demo_path, "--deals", "5")
     assert Pipeline.open(demo_path).read().stages()[2].name == "เสนอราคา"
+
+
+def test_a_demo_killed_before_it_committed_can_be_made_again(run, tmp_path) -> None:
+    """`kill -9` during a large demo left an empty pipeline at the path (its main file
+    is made first), and the next `demo` refused it as "not a demo": a pipeline with no
+    deal and no event holds no work, and is replaced."""
+    path = tmp_path / "demo.json"
+    for crash_at in (2, 5, 9):
+        killed = run(
+            "demo", "--db", str(path), "--deals", "300", env={"SALESPIPE_CRASH_AT": str(crash_at)}
+        )
+        assert killed.returncode == -9, (crash_at, killed.stderr)
+        again = run("demo", "--db", str(path), "--deals", "20")
+        assert again.returncode == 0, (crash_at, again.stderr)
+        assert "Wrote 20 demo deals" in again.stdout
+        for made in path.parent.glob("demo.*"):
+            made.unlink()

@@ -363,9 +363,15 @@ def _events(story: _Story, first_seq: int, change: int) -> list[Event]:
 
 
 def is_demo(pipeline: Pipeline) -> bool | None:
-    """True for a demo file, False for any other pipeline, None when there is no file."""
+    """True for a demo file, or one that holds nothing yet (a demo cut off by a crash
+    leaves that, and there is no work in it to keep); False for any other pipeline; None
+    when there is no file."""
     snapshot = pipeline.read()
-    return bool(snapshot.flags().get("demo")) if snapshot.exists else None
+    if not snapshot.exists:
+        return None
+    counters = snapshot.counters()
+    holds_nothing = counters.next_deal_id == 1 and counters.next_seq == 1
+    return bool(snapshot.flags().get("demo")) or holds_nothing
 
 
 def write_demo(pipeline: Pipeline, *, deals: int, seed: int, lang: str) -> DemoResult:
