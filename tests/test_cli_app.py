@@ -164,6 +164,16 @@ def test_ctrl_c_says_whether_the_change_was_made(cli, db_path, monkeypatch) -> N
     assert stopped.exit_code == 130
     assert "Interrupted; nothing was changed." in stopped.stderr
     assert db_path.read_bytes() == before
+    # with --json a script reading stdout is told too (stdout was empty)
+    scripted = cli("import", str(sheet), "--json")
+    assert scripted.exit_code == 130
+    assert json.loads(scripted.stdout) == {
+        "error": {
+            "code": "interrupted",
+            "message": "Interrupted; nothing was changed.",
+            "changed": False,
+        }
+    }
 
 
 def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:

@@ -315,3 +315,16 @@ def test_json_with_a_csv_file_named_asks_for_the_report_not_the_format(cli, tmp_
     assert report["format"] == "csv"
     assert target.read_text(encoding="utf-8").startswith("id,title")
     assert cli("export", "--json").stdout.startswith('{"format":"salespipe-backup"')
+
+
+def test_export_csv_with_json_on_stdout_is_refused(cli) -> None:
+    """`export --format csv --json` printed CSV on stdout and exited 0, which a script
+    reading JSON cannot parse. Refused with a JSON error; with -o the CSV goes to the
+    file and --json says what was written."""
+    cli("add", "ERP", "-v", "100")
+    refused = cli("export", "--format", "csv", "--json")
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["error"]["code"] == "invalid_value"
+    assert "With --json only JSON goes to stdout" in refused.stderr
+    backup = cli("export", "--json")
+    assert json.loads(backup.stdout)["format"] == "salespipe-backup"

@@ -76,10 +76,16 @@ class _Commands(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as interrupt:
             # Ctrl-C: a change not yet committed is not made (each is one transaction).
-            if state(ctx).committed or isinstance(interrupt, InterruptedAfterCommit):
+            changed = bool(state(ctx).committed) or isinstance(interrupt, InterruptedAfterCommit)
+            if changed:
                 said = _("Interrupted after the change was made; `salespipe log` shows it.")
             else:
                 said = _("Interrupted; nothing was changed.")
+            if state(ctx).as_json:  # a script reading stdout learns it too
+                with contextlib.suppress(OutputFailed):
+                    output.json(
+                        {"error": {"code": "interrupted", "message": said, "changed": changed}}
+                    )
             sys.stderr.write("\n" + said + "\n")
             raise typer.Exit(130) from None
 

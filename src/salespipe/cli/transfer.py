@@ -76,6 +76,13 @@ def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
             raise InvalidValue(
                 _('The export format "{format}" is not csv or json.').format(format=chosen)
             )
+        if wanted == "csv" and path is None and as_json:  # stdout would not be JSON
+            raise InvalidValue(
+                _(
+                    "With --json only JSON goes to stdout: leave out --json for CSV there, "
+                    "or write the CSV to a file with -o (--json then says what was written)."
+                )
+            )
         return wanted
     if path is not None:  # a file is what its name says; --json is the report's form
         return "json" if path.suffix.lower() == ".json" else "csv"
@@ -171,7 +178,8 @@ def register(app: typer.Typer) -> None:
                 "--format",
                 "-f",
                 metavar="csv|json",
-                help="csv (deals) or json (full backup); default from -o's suffix, else csv.",
+                help="csv (deals) or json (full backup); default from -o's suffix, else csv "
+                "(json with --json on stdout).",
                 autocompletion=_complete_format,
             ),
         ] = None,
