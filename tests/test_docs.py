@@ -24,6 +24,19 @@ def test_command_reference_matches_the_app() -> None:
     )
 
 
+def test_every_error_code_is_in_the_reference_with_its_exit_status() -> None:
+    """A script had to guess the string `busy` to retry on exit 75: most codes were
+    written nowhere. Every code the source defines is listed, with its exit status."""
+    defined = set()
+    for source in (ROOT / "src" / "salespipe").rglob("*.py"):
+        defined.update(re.findall(r'^    code = "(\w+)"$', source.read_text("utf-8"), re.M))
+    written = (DOCS / "commands.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `(\w+)` \| (\d+) \|", written, re.M))
+    assert defined - {"error"} <= set(listed), defined - set(listed)
+    assert (listed["busy"], listed["no_data_file"], listed["usage"]) == ("75", "4", "2")
+    assert listed["interrupted"] == "130"
+
+
 def test_reference_runs_as_a_module() -> None:
     """The regeneration command given in the docs works."""
     done = subprocess.run(

@@ -32,7 +32,54 @@ def reference() -> str:
     parts = [HEADER, "## Global options\n", "Given before the command.\n", _options(root)]
     for path, command in _commands(root, ("salespipe",)):
         parts.append(_command(path, command))
+    parts.append(_error_codes())
     return "\n".join(parts)
+
+
+ERRORS_HEADER = """\
+## Error codes
+
+With `--json` an error is an object on stdout, `{"error": {"code": …, "message": …}}`
+(the sentence is on stderr too); the Python API raises the exception whose `code` it
+is. The code says what went wrong, the exit status what to do about it (see
+[guarantees.md](guarantees.md#exit-codes)): a script can retry on `busy` (75), fix its
+input on exit 1, alert on exit 4.
+
+| code | exit | what it means |
+|---|---|---|
+"""
+
+# Errors that are no exception class: Click's own usage errors, and Ctrl-C.
+_OTHER_ERRORS = (
+    ("usage", 2, "The command line is malformed: an unknown option, a missing argument."),
+    (
+        "interrupted",
+        130,
+        "Ctrl-C (or SIGINT) ended the command; `changed` says whether its change was made.",
+    ),
+)
+
+
+def _error_codes() -> str:
+    """A row per error code: every SalespipeError class, each code once."""
+    from salespipe.core.errors import SalespipeError
+    from salespipe.transfer import importing, pipeline_labels, stages  # noqa: F401 (codes)
+
+    rows: dict[str, tuple[int, str]] = {}
+    pending = [SalespipeError]
+    while pending:
+        kind = pending.pop(0)
+        pending.extend(kind.__subclasses__())
+        summary = " ".join((inspect.getdoc(kind) or "").split("\n\n")[0].split())
+        if kind.code not in rows and kind.code != "error":
+            rows[kind.code] = (kind.exit_code, summary)
+    for code, exit_code, summary in _OTHER_ERRORS:
+        rows.setdefault(code, (exit_code, summary))
+    lines = [
+        f"| `{code}` | {exit_code} | {_cell(summary)} |"
+        for code, (exit_code, summary) in sorted(rows.items(), key=lambda r: (r[1][0], r[0]))
+    ]
+    return ERRORS_HEADER + "\n".join(lines) + "\n"
 
 
 def _commands(group: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:

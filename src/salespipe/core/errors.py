@@ -43,6 +43,8 @@ class InvalidValue(SalespipeError):
 
 
 class DealNotFound(SalespipeError):
+    """No deal has that id (or this role may not see it)."""
+
     code = "deal_not_found"
 
     def __init__(self, deal_id: int) -> None:
@@ -68,18 +70,26 @@ class DealDeleted(DealNotFound):
 
 
 class StageNotFound(SalespipeError):
+    """No stage has that name, key, number or part of a name (or it is switched off)."""
+
     code = "stage_not_found"
 
 
 class AmbiguousStage(SalespipeError):
+    """The name given could mean more than one stage."""
+
     code = "ambiguous_stage"
 
 
 class PipelineNotFound(SalespipeError):
+    """No pipeline has that name, key, number or part of a name."""
+
     code = "pipeline_not_found"
 
 
 class AmbiguousPipeline(SalespipeError):
+    """The name given could mean more than one pipeline."""
+
     code = "ambiguous_pipeline"
 
 
@@ -90,6 +100,8 @@ class NotAllowed(SalespipeError):
 
 
 class NothingToUndo(NotAllowed):
+    """``undo`` finds no change (of this user) left to take back."""
+
     code = "nothing_to_undo"
 
 
@@ -134,10 +146,14 @@ class UnreadableAmount(StoreError, ValueError):
 
 
 class NotASalespipeFile(StoreError):
+    """The file or database named is another program's, not a salespipe pipeline."""
+
     code = "not_a_salespipe_file"
 
 
 class NewerSchema(StoreError):
+    """The pipeline was written by a newer salespipe: upgrade salespipe to use it."""
+
     code = "newer_schema"
 
 
@@ -149,6 +165,8 @@ class DatabaseBusy(StoreError):
 
 
 class WriteFailed(StoreError):
+    """The data file could not be written (a full disk, no permission); it is as it was."""
+
     code = "write_failed"
 
 

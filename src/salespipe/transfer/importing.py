@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 
 class InvalidRows(InvalidValue):
+    """Rows of the file cannot be imported (each named with its line), so none was."""
+
     code = "invalid_rows"
 
     def __init__(self, message: str, problems: Sequence[Problem]) -> None:

@@ -21,6 +21,8 @@ from salespipe.core.model import PipelineDef
 
 
 class UnknownPipelines(InvalidValue):
+    """The file names pipelines this database does not have (map or create them)."""
+
     code = "unknown_pipelines"
 
 

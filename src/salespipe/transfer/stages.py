@@ -50,6 +50,8 @@ _NOT_CLOSING = frozenset(
 
 
 class UnknownStages(InvalidValue):
+    """The file names stages the pipeline does not have (map or create them)."""
+
     code = "unknown_stages"
 
 
