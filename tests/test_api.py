@@ -65,8 +65,11 @@ def test_edit_reopen_delete_and_undo(api: salespipe.Pipeline) -> None:
     reopened = api.reopen(deal.id, stage="considering", reason="budget approved")
     assert (reopened.status, reopened.stage) == ("open", "considering")
     api.delete(deal.id)
-    with pytest.raises(salespipe.DealNotFound):
-        api.get(deal.id)
+    with pytest.raises(salespipe.DealNotFound, match=f"Deal {deal.id} was deleted on "):
+        api.get(deal.id)  # as `show` says it (it read as a mistyped id)
+    assert [e.type for e in api.events(deal.id)][-1] == "delete"  # as `log ID` gives it
+    with pytest.raises(salespipe.DealNotFound, match="There is no deal 999;"):
+        api.events(999)
     api.undo()
     assert api.get(deal.id).status == "open"
 
@@ -317,3 +320,16 @@ def test_the_api_takes_a_time_without_an_offset_a_day_and_a_stage_by_number(
     dated = api.add("Dated", at=date(2026, 11, 2))
     assert dated.created_at.date() == date(2026, 11, 2)
     assert api.move(made.id, 3).stage == "quoted"
+
+
+def test_the_api_takes_the_time_now_as_now(
+    api: salespipe.Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`at=datetime.now()` was refused as "in the future": the clock keeps whole seconds,
+    so the microseconds of the time given put it after now."""
+    from datetime import datetime
+
+    monkeypatch.delenv("SALESPIPE_NOW")  # the real clock, as a script has it
+    deal = api.add("Now")
+    noted = api.note(deal.id, "just now", at=datetime.now().astimezone())
+    assert noted.id == deal.id

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from salespipe.app import pipeline as use_cases
 from salespipe.app import settings
+from salespipe.app.queries import deal_not_found
 from salespipe.app.stage_admin import UNSET
 from salespipe.core import clock, parse
 from salespipe.core.errors import DealNotFound, InvalidValue
@@ -79,10 +80,12 @@ class Pipeline:
 
     # -- reading -----------------------------------------------------------------------
     def get(self, deal_id: int) -> Deal:
-        """The deal with this id, open or closed."""
-        deal = self._app.read().get_deal(deal_id)
+        """The deal with this id, open or closed (one deleted raises DealNotFound saying
+        so, as ``show`` does)."""
+        snapshot = self._app.read()
+        deal = snapshot.get_deal(deal_id)
         if deal is None:
-            raise DealNotFound(deal_id)
+            raise deal_not_found(snapshot, deal_id)
         return deal
 
     def deals(
@@ -116,11 +119,12 @@ class Pipeline:
         return [s for s in self._app.read().stages() if include_disabled or s.enabled]
 
     def events(self, deal_id: int) -> list[Event]:
-        """One deal's history, oldest first (what ``show`` lists)."""
-        snapshot = self._app.read()
-        if snapshot.get_deal(deal_id) is None:
+        """One deal's history, oldest first (what ``show`` lists); a deleted deal's too,
+        as ``log ID`` gives it."""
+        events = self._app.read().events(deal_id)
+        if not events:
             raise DealNotFound(deal_id)
-        return snapshot.events(deal_id)
+        return events
 
     def log(
         self, deal_id: int | None = None, *, since: Day | None = None, limit: int = 50
