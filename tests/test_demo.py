@@ -196,18 +196,26 @@ def test_demo_follows_the_language_set_in_your_pipeline(cli, demo_path) -> None:
     assert Pipeline.open(demo_path).read().stages()[2].name == "เสนอราคา"
 
 
-def test_a_demo_killed_before_it_committed_can_be_made_again(run, tmp_path) -> None:
-    """`kill -9` during a large demo left an empty pipeline at the path (its main file
-    is made first), and the next `demo` refused it as "not a demo": a pipeline with no
-    deal and no event holds no work, and is replaced."""
-    path = tmp_path / "demo.json"
+def test_a_demo_killed_before_it_committed_can_be_made_again(run, tmp_path, monkeypatch) -> None:
+    """`kill -9` during a large demo left an empty pipeline at the path (a new file's
+    main file is made first), and the next `demo` refused it as "not a demo". In the
+    demo's own file (no --db), which nothing else writes, it is written over; a file
+    named by --db may be one `init` made, and is refused saying it is empty."""
+    monkeypatch.delenv("SALESPIPE_DB")
+    data = tmp_path / "xdg"
+    own = {"XDG_DATA_HOME": str(data), "HOME": str(tmp_path / "home")}
     for crash_at in (2, 5, 9):
-        killed = run(
-            "demo", "--db", str(path), "--deals", "300", env={"SALESPIPE_CRASH_AT": str(crash_at)}
-        )
+        killed = run("demo", "--deals", "300", env={**own, "SALESPIPE_CRASH_AT": str(crash_at)})
         assert killed.returncode == -9, (crash_at, killed.stderr)
-        again = run("demo", "--db", str(path), "--deals", "20")
+        again = run("demo", "--deals", "20", env=own)
         assert again.returncode == 0, (crash_at, again.stderr)
         assert "Wrote 20 demo deals" in again.stdout
-        for made in path.parent.glob("demo.*"):
+        for made in data.rglob("demo.*"):
             made.unlink()
+    named = tmp_path / "main.json"
+    assert run("--db", str(named), "init", "--currency", "USD").returncode == 0
+    refused = run("demo", "--db", str(named))
+    assert refused.returncode == 1
+    assert "holds an empty pipeline (made by `salespipe init`" in refused.stderr
+    shown = run("--db", str(named), "config", "get", "currency")
+    assert shown.stdout.strip() == "USD"

@@ -363,26 +363,41 @@ def _events(story: _Story, first_seq: int, change: int) -> list[Event]:
 
 
 def is_demo(pipeline: Pipeline) -> bool | None:
-    """True for a demo file, or one that holds nothing yet (a demo cut off by a crash
-    leaves that, and there is no work in it to keep); False for any other pipeline; None
-    when there is no file."""
+    """True for a demo file, False for any other pipeline, None when there is no file."""
     snapshot = pipeline.read()
-    if not snapshot.exists:
-        return None
-    counters = snapshot.counters()
-    holds_nothing = counters.next_deal_id == 1 and counters.next_seq == 1
-    return bool(snapshot.flags().get("demo")) or holds_nothing
+    return bool(snapshot.flags().get("demo")) if snapshot.exists else None
 
 
-def write_demo(pipeline: Pipeline, *, deals: int, seed: int, lang: str) -> DemoResult:
+def _holds_nothing(pipeline: Pipeline) -> bool:
+    """No deal and no event: what `init` makes, and what a demo cut off before it
+    committed leaves (a new file's main file is made first)."""
+    counters = pipeline.read().counters()
+    return counters.next_deal_id == 1 and counters.next_seq == 1
+
+
+def write_demo(
+    pipeline: Pipeline, *, deals: int, seed: int, lang: str, own_file: bool = False
+) -> DemoResult:
     """Replace the demo file (never a real pipeline) by a fresh demo of ``deals`` deals.
+    ``own_file``: the demo's own file in the user data folder (no --db), which nothing
+    but the demo writes: one there that holds nothing is a demo cut off, written over.
 
     Events are recorded deal by deal, as an import of history would record them; each
     deal's events are in time order.
     """
     path = pipeline.store.location
     current = is_demo(pipeline)
-    if current is False:
+    if current is False and own_file and _holds_nothing(pipeline):
+        current = True
+    elif current is False and _holds_nothing(pipeline):
+        raise NotAllowed(
+            _(
+                "{path} holds an empty pipeline (made by `salespipe init`, or a demo cut off "
+                "before it finished), so the demo will not write over it; choose another "
+                "file with --db, or remove that one first."
+            ).format(path=path)
+        )
+    elif current is False:
         raise NotAllowed(
             _(
                 "{path} holds a pipeline that is not a demo, so the demo will not write over "

@@ -76,7 +76,8 @@ def register(app: typer.Typer) -> None:
         lang = _demo_language(current.lang, current.db)
         i18n.set_language(lang)
         pipeline = Pipeline.open(path, lang)
-        written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang)
+        own_file = not (db or current.db or os.environ.get("SALESPIPE_DB"))  # see _demo_path
+        written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang, own_file=own_file)
         snapshot = pipeline.read()
         current.apply_config(snapshot.config())  # its era: Buddhist in Thai
         chart, summary = overview(snapshot, clock.now())
