@@ -81,7 +81,7 @@ class _Commands(TyperGroup):
                 said = _("Interrupted after the change was made; `salespipe log` shows it.")
             else:
                 said = _("Interrupted; nothing was changed.")
-            if state(ctx).as_json:  # a script reading stdout learns it too
+            if state(ctx).as_json and not state(ctx).ends_by_interrupt:  # stdout says it too
                 with contextlib.suppress(OutputFailed):
                     output.json(
                         {"error": {"code": "interrupted", "message": said, "changed": changed}}
@@ -128,6 +128,7 @@ class State:
     as_json: bool = False  # the command prints JSON: dates in it stay ISO 8601 CE
     chosen_pipeline: str | None = None  # --pipeline: the pipeline the command acts on
     committed: "list[Change]" = field(default_factory=list)  # changes this run made
+    ends_by_interrupt: bool = False  # Ctrl-C is how it stops (watch): no error to report
 
     def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
         """The pipeline of the database; its first change says on stderr that it created

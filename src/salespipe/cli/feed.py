@@ -39,6 +39,7 @@ def register(app: typer.Typer) -> None:
         Example: salespipe watch --json --exec ./post-to-chat
         """
         hook = _program(program) if program is not None else None
+        state(ctx).ends_by_interrupt = True  # its JSON lines end as they are, no error object
         pipeline = state(ctx).pipeline()
         store = pipeline.store
         pipeline.read()  # the language and era of the pipeline's settings
