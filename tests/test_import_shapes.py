@@ -296,6 +296,20 @@ def test_a_grouped_export_leaves_out_its_group_titles_and_repeated_headers(cli, 
     ]
 
 
+def test_a_deal_with_only_its_name_just_above_a_repeated_header_stays_a_deal(cli, tmp_path) -> None:
+    """Two exports joined with `cat`: the last row of the first, with only its name,
+    came right before the second's header and was dropped as a group title (a group's
+    title stands after a blank line)."""
+    rows = _write(
+        tmp_path,
+        "joined.csv",
+        "title,stage,value\nDeal A,Presented,100\nDeal B,,\ntitle,stage,value\nDeal C,Quoted,300\n",
+    )
+    report = cli.json("import", rows, "--dry-run")
+    assert report["left_out"] == {"header": [4]}
+    assert report["imported"] == 3
+
+
 def test_a_reports_total_row_is_counted_as_left_out(cli, tmp_path) -> None:
     """A Thai sheet's total row (รวม) was left out without a word, so the rows read did
     not add up to the lines a user counts."""

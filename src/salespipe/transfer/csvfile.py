@@ -236,22 +236,30 @@ def _data_rows(
     the header repeated under a group's title with that title.
 
     A footer-looking row, and one with only its first cell filled, is held back until
-    the next row shows what it was: a repeated header makes the row before it, if it
-    has only its first cell, the group's title; a data row makes them all data; the
-    file's end makes the footer-looking ones a footer.
+    the next row shows what it was: a repeated header makes the row before it the
+    group's title if it has only its first cell and a blank line comes before it (as
+    grouped exports set their groups apart; a deal with only its name just above a
+    header, as two files joined make, stays a deal); a data row makes them all data;
+    the file's end makes the footer-looking ones a footer.
     """
     held: list[Row] = []
+    titles: set[int] = set()  # lines of held rows that could be a group's title
+    after_blank = False
     for row in records:
         if _is_blank(row):
+            after_blank = True
             continue
+        follows_blank, after_blank = after_blank, False
         if _repeats(row, heading):
-            if held and _is_title_only(held[-1]) and not _is_footer(held[-1], title_column):
+            if held and held[-1].line in titles and not _is_footer(held[-1], title_column):
                 left_out.append((held.pop().line, "group_title"))
             yield from held
             held.clear()
             left_out.append((row.line, "header"))
             continue
         if _is_footer(row, title_column) or _is_title_only(row):
+            if follows_blank and _is_title_only(row):
+                titles.add(row.line)
             held.append(row)
             continue
         yield from held
