@@ -44,7 +44,7 @@ DEFAULT_CONNECT_TIMEOUT = 10
 _MISSING_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _LOGIN_REFUSED = re.compile(
     r"authentication failed|no password supplied|role \"[^\"]*\" does not exist"
-    r"|password is required|pg_hba\.conf rejects",
+    r"|password is required|pg_hba\.conf rejects|no pg_hba\.conf entry",
     re.IGNORECASE,
 )
 # libpq's own words for an address it does not accept (it says them before it connects).
@@ -54,7 +54,13 @@ _BAD_ADDRESS = re.compile(
     r"|unterminated quoted string|end of string reached|invalid .* in URI)"
 )
 _NO_SERVICE = re.compile(r'definition of service "[^"]*" not found|service file "[^"]*" not found')
-_SECURE = re.compile(r"\bSSL\b|certificate", re.IGNORECASE)
+# What libpq says when the secure connection asked for cannot be made (not every
+# message naming SSL: "no pg_hba.conf entry for … SSL encryption" is a refused login).
+_SECURE = re.compile(
+    r"SSL was required|does not support SSL|SSL error|SSL SYSCALL|certificate|sslmode"
+    r"|could not (?:load|read|open) .*(?:ssl|cert|key)",
+    re.IGNORECASE,
+)
 _NOT_READY = re.compile(
     r"the database system is (?:shutting down|starting up|in recovery mode|not yet accepting)",
     re.IGNORECASE,
