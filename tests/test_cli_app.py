@@ -196,6 +196,9 @@ def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
     assert json.loads(said.stdout)["error"]["message"] == (
         "--tag was given more than once; it takes one value."
     )
+    thai = cli("--lang", "th", "list", "-t", "a", "-t", "b")
+    assert "ใส่ -t มากกว่าหนึ่งครั้ง ตัวเลือกนี้รับค่าเดียว" in thai.stderr  # said in English
+    assert cli("list", "-t", "a", "-t", "b", "--help").exit_code == 0  # help answers anyway
     assert cli("move", "1", "quoted", "--reason", "--reason").exit_code == 0
     assert cli("note", "1", "--", "--tag x --tag y").exit_code == 0
     assert [d["title"] for d in cli.json("list", "--tag", "solar")] == ["Both"]
