@@ -109,9 +109,20 @@ def test_day_reads_the_month_by_its_english_or_thai_name(text: str) -> None:
     ],
 )
 def test_day_rejects_what_is_not_a_date(text: str, said: str) -> None:
-    """Impossible dates and unknown forms raise InvalidValue naming the input."""
+    """Impossible dates and unknown forms raise InvalidValue naming the input; a WHEN
+    (``--at``) says the same of its date, with a time too."""
     with pytest.raises(InvalidValue, match=re.escape(f'"{text}" is {said}')):
         parse.day(text)
+    if "real date" in said:
+        with pytest.raises(InvalidValue, match=re.escape(f'"{text} 10:00" is {said}')):
+            parse.moment(f"{text} 10:00")
+
+
+def test_a_year_outside_the_calendar_is_said_to_be_the_year() -> None:
+    """0000-01-15 was said to have "no day 15": the year is what is wrong."""
+    for read in (parse.day, parse.moment):
+        with pytest.raises(InvalidValue, match="is outside the years 1900–2200"):
+            read("0000-01-15")
 
 
 def test_moment_date_means_end_of_that_day_but_never_the_future() -> None:

@@ -235,10 +235,18 @@ def _calendar_day(text: str) -> date | None:
 def _no_such_day(text: str, what: str) -> InvalidValue | None:
     """The error for a date written in a known form that names no day of the calendar
     (31/02/2570, 2027-13-01): the form is right, so no list of forms."""
-    parts = _calendar_parts(text)
+    found = _DAY_AND_CLOCK.fullmatch(text)  # a date and time: the date is what is wrong
+    parts = _calendar_parts(text) or (_calendar_parts(found["day"]) if found else None)
     if parts is None:
         return None
-    _year, month, day_ = parts
+    year, month, day_ = parts
+    _check_year(year, text, what)  # 0000-01-15: the year is what is wrong
+    try:
+        date(year, month, day_)
+    except ValueError:
+        pass
+    else:
+        return None  # the day is one of the calendar's: something else is wrong
     if not 1 <= month <= 12:
         return InvalidValue(
             _('The {what} "{text}" is not a real date: there is no month {month}.').format(
@@ -300,7 +308,11 @@ def _relative_day(text: str, today: date) -> date | None:
 
 
 def _within_years(found: date, text: str, what: str) -> None:
-    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+    _check_year(found.year, text, what)
+
+
+def _check_year(year: int, text: str, what: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         raise InvalidValue(
             _(
                 'The {what} "{text}" is outside the years {first}–{last} '
@@ -367,6 +379,8 @@ def moment(text: str, *, what: str = N_("time")) -> datetime:
         if parsed is not None:
             _within_years(parsed.date(), text, what)
             return parsed.astimezone().replace(microsecond=0)
+    if (no_such_day := _no_such_day(raw, what)) is not None:
+        raise no_such_day
     raise InvalidValue(
         _(
             'The {what} "{text}" is not a date or time; use YYYY-MM-DD, DD/MM/YYYY, '
