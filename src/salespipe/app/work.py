@@ -227,9 +227,8 @@ class Work:
         """
         if at is None:
             return self.now if deal is None else max(self.now, deal.updated_at)
-        at = at.replace(
-            microsecond=0
-        )  # as times are kept: `now` earlier in this second is not later
+        # Times are kept to the second: `now` read earlier in this second is not later.
+        at = at.replace(microsecond=0)
         if at > self.now:
             raise InvalidValue(_("The time {time} is in the future.").format(time=fmt.moment(at)))
         if deal is not None and anywhere and at < deal.created_at:

@@ -47,9 +47,10 @@ class DealNotFound(SalespipeError):
 
     code = "deal_not_found"
 
-    def __init__(self, deal_id: int) -> None:
+    def __init__(self, deal_id: int, message: str | None = None) -> None:
         super().__init__(
-            _("There is no deal {deal_id}; `salespipe list --status all` shows them.").format(
+            message
+            or _("There is no deal {deal_id}; `salespipe list --status all` shows them.").format(
                 deal_id=deal_id
             )
         )
@@ -60,13 +61,12 @@ class DealDeleted(DealNotFound):
     """A deal that was there and was deleted: said so, not as a typo of its id."""
 
     def __init__(self, deal_id: int, deleted: str) -> None:
-        SalespipeError.__init__(
-            self,
+        super().__init__(
+            deal_id,
             _(
                 "Deal {deal_id} was deleted on {when}; `salespipe log {deal_id}` shows its history."
             ).format(deal_id=deal_id, when=deleted),
         )
-        self.deal_id = deal_id
 
 
 class StageNotFound(SalespipeError):
