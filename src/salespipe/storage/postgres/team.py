@@ -103,7 +103,8 @@ def join(
 def leave(cursor: Cursor, user: str, *, where: str) -> str:
     """Take ``user`` off the team; the role it had. Its login role stays."""
     with _permitted(where):
-        _require_an_admin(cursor, where)
+        if _team_made(cursor):  # (with no team yet, nobody is on it: said below)
+            _require_an_admin(cursor, where)
         had = [m.role for m in members(cursor) if m.user == user]
         if not had:
             raise NotAllowed(
