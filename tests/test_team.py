@@ -160,6 +160,17 @@ def test_team_list_by_someone_off_the_team_says_they_are_not_on_it(cli, team: Te
         assert "it is not on its team" in sentence
 
 
+def test_team_remove_before_there_is_a_team_says_the_user_is_not_on_it(cli, team: Team) -> None:
+    """With no team made yet, the owner's `team remove bob` must say bob is not on the
+    team, not that only an admin may change it (there is no admin yet)."""
+    alice, bob = team.login("alice"), team.login("bob")
+    owner = team.own_database(alice)
+    assert cli("--db", owner, "init").exit_code == 0
+    refused = cli("--db", owner, "team", "remove", bob)
+    assert refused.exit_code == 1
+    assert f"{bob} is not on the team" in _one_sentence(refused.stderr)
+
+
 def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -> None:
     """As docs/team.md sets a server up: a login with CREATEROLE owns the database (so
     its `public` schema, where PostgreSQL 15 lets nobody else create), makes the
