@@ -185,6 +185,7 @@ def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
     for args in (
         ("list", "--tag", "erp", "--tag", "solar"),
         ("list", "-t", "erp", "--tag=solar"),
+        ("list", "-terp", "-tsolar"),  # short options with their values attached
         ("move", "1", "quoted", "--reason", "a", "-r", "b"),
         ("stage", "add", "Demo", "--after", "1", "--after", "2"),
         ("--db", "one.json", "--db", "two.json", "list"),

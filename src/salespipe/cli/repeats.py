@@ -63,10 +63,15 @@ def _check(
             if until_a_name:
                 return at
             continue
-        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if arg.startswith("--"):
+            name, attached = arg.split("=", 1)[0], "=" in arg
+        elif arg[:2] in takes_value:  # -t erp, or -terp with its value attached
+            name, attached = arg[:2], len(arg) > 2
+        else:
+            continue
         if name not in takes_value:
             continue
-        skip = "=" not in arg
+        skip = not attached
         option = once.get(name)
         if option is None:
             continue
