@@ -123,6 +123,8 @@ def test_an_admin_adds_lists_and_removes_people(cli, team: Team) -> None:
     added = cli.json("--db", db, "team", "add", alice, "--role", "rep")
     assert added == {"user": alice, "role": "rep", "on_team": True}
     assert cli("--db", db, "team", "add", bob, "--role", "manager").exit_code == 0
+    again = cli("--db", db, "team", "add", alice, "--role", "rep")
+    assert again.stdout.strip() == f"{alice} is on the team as rep already; nothing changed."
     assert cli("--db", db, "team", "add", alice, "--role", "manager").exit_code == 0  # promoted
     members = {m["user"]: m["role"] for m in cli.json("--db", db, "team", "list")}
     assert members[alice] == "manager"

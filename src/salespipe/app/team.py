@@ -28,18 +28,21 @@ def members(pipeline: Pipeline) -> list[TeamMember]:
     return _team(pipeline).team_members()
 
 
-def add(pipeline: Pipeline, user: str, role: str, *, create_login: bool = False) -> TeamMember:
-    """Put ``user`` on the team as ``role`` (a TEAM_ROLES), in place of a role it had.
-    Recorded as a ``team-add`` event in the same transaction as the grants, unless it
-    had that role already."""
+def add(
+    pipeline: Pipeline, user: str, role: str, *, create_login: bool = False
+) -> tuple[TeamMember, bool]:
+    """Put ``user`` on the team as ``role`` (a TEAM_ROLES), in place of a role it had;
+    whether that changed anything. Recorded as a ``team-add`` event in the same
+    transaction as the grants, unless it had that role already."""
     name = _user(user)
     role = parse.choice(role, TEAM_ROLES, "--role")
     _team(pipeline)
     with pipeline.work("team add") as work:
         had = _changing(work).join_team(name, role, create_login=create_login)
-        if had != (role,):
+        changed = had != (role,)
+        if changed:
             _record(work, ADDED, name, had[0] if had else None, role)
-    return TeamMember(name, role)
+    return TeamMember(name, role), changed
 
 
 def remove(pipeline: Pipeline, user: str) -> TeamMember:

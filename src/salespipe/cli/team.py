@@ -57,8 +57,8 @@ def add(
 
     Example: salespipe --db postgresql:///sales team add alice --role manager
     """
-    member = team.add(state(ctx).pipeline(), user, role, create_login=create_login)
-    output.result(team_results.TeamChanged(member, joined=True), as_json)
+    member, changed = team.add(state(ctx).pipeline(), user, role, create_login=create_login)
+    output.result(team_results.TeamChanged(member, joined=True, changed=changed), as_json)
 
 
 @team_app.command("remove")

@@ -27,6 +27,7 @@ class TeamChanged:
 
     member: TeamMember
     joined: bool
+    changed: bool = True  # False: the user had that role already
 
     def to_dict(self) -> dict[str, object]:
         return {**self.member._asdict(), "on_team": self.joined}
@@ -42,6 +43,10 @@ def team_list_view(result: TeamList) -> list[Block] | str:
 
 def team_changed_view(result: TeamChanged) -> str:
     member = result.member
+    if result.joined and not result.changed:
+        return _("{user} is on the team as {role} already; nothing changed.").format(
+            user=member.user, role=member.role
+        )
     if result.joined:
         return _("{user} is on the team as {role}.").format(user=member.user, role=member.role)
     return _("{user} is no longer on the team (was {role}).").format(
