@@ -203,3 +203,19 @@ def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
     assert cli("move", "1", "quoted", "--reason", "--reason").exit_code == 0
     assert cli("note", "1", "--", "--tag x --tag y").exit_code == 0
     assert [d["title"] for d in cli.json("list", "--tag", "solar")] == ["Both"]
+
+
+def test_a_negative_number_read_as_an_option_says_where_it_goes(cli) -> None:
+    """`config set lock_timeout -1` and `show -5` said only "No such option: -1": Click
+    reads a word that starts with a minus sign as an option. Said how to give it."""
+    for args, value in ((("config", "set", "lock_timeout", "-1"), "-1"), (("show", "-5"), "-5")):
+        refused = cli(*args)
+        assert refused.exit_code == 2
+        assert (
+            f"No such option: {value} (a value that starts with a minus sign goes after --, "
+            f"e.g. `-- {value}`)"
+        ) in refused.stderr
+    given = cli("config", "set", "lock_timeout", "--", "-1")
+    assert given.exit_code == 1
+    assert "is not a number of seconds from 0 to 3600" in given.stderr
+    assert "Possible options" in cli("list", "--colums", "id").stderr  # other typos as before

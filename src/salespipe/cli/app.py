@@ -5,6 +5,7 @@ import functools
 import gc
 import importlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer._click.exceptions import UsageError  # Typer's own Click: no other
+from typer._click.exceptions import NoSuchOption, UsageError  # Typer's own Click: no other
 from typer.core import TyperGroup
 
 from salespipe import __version__
@@ -120,6 +121,12 @@ def _usage_errors_as_json(as_json: bool) -> Iterator[None]:
     try:
         yield
     except UsageError as exc:
+        if isinstance(exc, NoSuchOption) and re.fullmatch(r"-\d[\d.,]*", exc.option_name):
+            # `config set lock_timeout -1`, `show -5`: a negative number read as an option.
+            exc.message += " " + _(
+                "(a value that starts with a minus sign goes after --, e.g. `-- {value}`)"
+            ).format(value=exc.option_name)
+            exc.possibilities = None  # (its near misses are other options)
         if as_json:
             output.json({"error": {"code": "usage", "message": exc.format_message()}})
         raise
