@@ -57,15 +57,16 @@ class _Commands(TyperGroup):
         ctx.meta["salespipe.json"] = as_json
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
         with _usage_errors_as_json(as_json):
-            # Not while completing a word (half typed), nor for --help and --version, which
-            # answer whatever else is given.
-            asks_help = {"-h", "--help", "--version"} & set(args)
-            if not ctx.resilient_parsing and len(args) > 2 and not asks_help:
+            given = list(args)  # (Click's parser takes its arguments off the list)
+            rest = super().parse_args(ctx, args)  # the root's options: --lang is read
+            # Not while completing a word (half typed), nor for --help, which answers
+            # whatever else is given.
+            if not ctx.resilient_parsing and len(given) > 2 and not {"-h", "--help"} & set(given):
                 from salespipe.cli.repeats import refuse_repeated_options
 
-                choose_language(_lang_given(args), as_json=as_json)  # before the callback
-                refuse_repeated_options(self, ctx, args)
-            return super().parse_args(ctx, args)
+                choose_language(ctx.params.get("lang"), as_json=as_json)  # the callback's
+                refuse_repeated_options(self, ctx, given)
+            return rest
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -93,18 +94,6 @@ class _Commands(TyperGroup):
                     )
             sys.stderr.write("\n" + said + "\n")
             raise typer.Exit(130) from None
-
-
-def _lang_given(args: list[str]) -> str | None:
-    """The value of the root's --lang among ``args`` (before the command), if given."""
-    for at, arg in enumerate(args):
-        if arg == "--lang" and at + 1 < len(args):
-            return args[at + 1]
-        if arg.startswith("--lang="):
-            return arg.removeprefix("--lang=")
-        if not arg.startswith("-") and (at == 0 or args[at - 1] not in ("--db", "--lang")):
-            return None  # the command's name: its options are its own
-    return None
 
 
 def _completion_shell_named(args: list[str]) -> tuple[list[str], str | None]:
