@@ -362,17 +362,17 @@ def _events(story: _Story, first_seq: int, change: int) -> list[Event]:
     ]
 
 
-def is_demo(pipeline: Pipeline) -> bool | None:
-    """True for a demo file, False for any other pipeline, None when there is no file."""
+def _what_is_there(pipeline: Pipeline) -> str:
+    """``none`` (no file), ``demo``, ``empty`` (no deal and no event: what `init` makes,
+    and what a demo cut off before it committed leaves, a new file's main file being
+    made first) or ``pipeline`` (someone's work)."""
     snapshot = pipeline.read()
-    return bool(snapshot.flags().get("demo")) if snapshot.exists else None
-
-
-def _holds_nothing(pipeline: Pipeline) -> bool:
-    """No deal and no event: what `init` makes, and what a demo cut off before it
-    committed leaves (a new file's main file is made first)."""
-    counters = pipeline.read().counters()
-    return counters.next_deal_id == 1 and counters.next_seq == 1
+    if not snapshot.exists:
+        return "none"
+    if snapshot.flags().get("demo"):
+        return "demo"
+    counters = snapshot.counters()
+    return "empty" if counters.next_deal_id == 1 and counters.next_seq == 1 else "pipeline"
 
 
 def write_demo(
@@ -386,10 +386,8 @@ def write_demo(
     deal's events are in time order.
     """
     path = pipeline.store.location
-    current = is_demo(pipeline)
-    if current is False and own_file and _holds_nothing(pipeline):
-        current = True
-    elif current is False and _holds_nothing(pipeline):
+    there = _what_is_there(pipeline)
+    if there == "empty" and not own_file:
         raise NotAllowed(
             _(
                 "{path} holds an empty pipeline (made by `salespipe init`, or a demo cut off "
@@ -397,14 +395,14 @@ def write_demo(
                 "file with --db, or remove that one first."
             ).format(path=path)
         )
-    elif current is False:
+    if there == "pipeline":
         raise NotAllowed(
             _(
                 "{path} holds a pipeline that is not a demo, so the demo will not write over "
                 "it; choose another file with --db."
             ).format(path=path)
         )
-    if current:
+    if there != "none":  # an earlier demo, or the demo's own file left empty
         pipeline.store.destroy(settings.lock_timeout_of(pipeline.store))
     rng = random.Random(seed)
     counts = {"open": 0, "events": 0}

@@ -14,14 +14,14 @@ from salespipe.core import clock, i18n
 from salespipe.core.errors import SalespipeError
 
 
-def _demo_path(option: str | None, global_db: str | None) -> str | Path:
+def _demo_path(option: str | None, global_db: str | None) -> tuple[str | Path, bool]:
     """The demo's own --db, else the global --db or SALESPIPE_DB, else demo.json in the
-    user data folder (beside the default pipeline, never in it). A PostgreSQL target
-    stays as given (docs/team.md)."""
+    user data folder (beside the default pipeline, never in it), and whether it is that
+    file of the demo's own. A PostgreSQL target stays as given (docs/team.md)."""
     chosen = option or global_db or os.environ.get("SALESPIPE_DB")
     if chosen:
-        return settings.database_target(chosen)
-    return settings.database_path(None).with_name("demo.json")
+        return settings.database_target(chosen), False
+    return settings.database_path(None).with_name("demo.json"), True
 
 
 def _demo_language(flag: str | None, global_db: str | None) -> str:
@@ -72,11 +72,10 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports.summary import overview
 
         current = state(ctx)
-        path = _demo_path(db, current.db)
+        path, own_file = _demo_path(db, current.db)
         lang = _demo_language(current.lang, current.db)
         i18n.set_language(lang)
         pipeline = Pipeline.open(path, lang)
-        own_file = not (db or current.db or os.environ.get("SALESPIPE_DB"))  # see _demo_path
         written = demos.write_demo(pipeline, deals=deals, seed=seed, lang=lang, own_file=own_file)
         snapshot = pipeline.read()
         current.apply_config(snapshot.config())  # its era: Buddhist in Thai
