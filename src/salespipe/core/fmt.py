@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from salespipe.core import i18n
-from salespipe.core.i18n import N_, _
+from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import money_from_json
 
 ERAS = ("ce", "be")
@@ -180,6 +180,11 @@ def half_up(value: float, digits: int, *, times: int = 1) -> Decimal:
 def percent(value: float | None) -> str:
     """A share as a whole percentage, halves up (82.5% is 83%)."""
     return "" if value is None else f"{half_up(value, 0, times=100)}%"
+
+
+def days_late(count: int) -> str:
+    """``3 days late``: how late a next action is (list, board, agenda, show)."""
+    return ngettext("{count} day late", "{count} days late", count).format(count=count)
 
 
 def days(value: float | None) -> str:

@@ -27,9 +27,7 @@ def _days(count: int) -> str:
 
 def _how_late(item: DueAction) -> str:
     if item.days_late > 0:
-        return ngettext("{count} day late", "{count} days late", item.days_late).format(
-            count=item.days_late
-        )
+        return fmt.days_late(item.days_late)
     if item.days_late == 0:
         return _("today")
     ahead = -item.days_late
@@ -168,11 +166,8 @@ def _card(card: Card) -> list[tuple[str, str | None]]:
     if card.stale:
         paragraphs[1] = (f"{money} · {days}{STALE_MARK}", "stale")
     if card.overdue:
-        late = ngettext("{count} day late", "{count} days late", card.days_late).format(
-            count=card.days_late
-        )
         text = record["next_action"]["text"]
-        paragraphs.append((f"{OVERDUE_MARK} {text} ({late})", "overdue"))
+        paragraphs.append((f"{OVERDUE_MARK} {text} ({fmt.days_late(card.days_late)})", "overdue"))
     return paragraphs
 
 

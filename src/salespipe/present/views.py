@@ -82,8 +82,7 @@ def _next_cell(deal: Deal, today: date) -> str:
     text = fmt.next_action(deal.next_action.to_record())
     late = (today - deal.next_action.due).days
     if deal.is_open and late > 0:
-        how_late = ngettext("{count} day late", "{count} days late", late).format(count=late)
-        return f"{text} ({how_late})"
+        return f"{text} ({fmt.days_late(late)})"
     return text
 
 
