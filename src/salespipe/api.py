@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from salespipe.app import pipeline as use_cases
 from salespipe.app import settings
-from salespipe.app.queries import deal_not_found
+from salespipe.app.reading import deal_not_found
 from salespipe.app.stage_admin import UNSET
 from salespipe.core import clock, parse
 from salespipe.core.errors import DealNotFound, InvalidValue

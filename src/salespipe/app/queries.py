@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from salespipe.app import scope
-from salespipe.core import collation, fmt, parse
-from salespipe.core.errors import DealDeleted, DealNotFound, InvalidValue
+from salespipe.core import collation, parse
+from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 from salespipe.core.model import (
     Record,
@@ -378,12 +378,3 @@ def _exact_sum(amounts: list[int | float]) -> Decimal:
     if type(total) is int:
         return Decimal(total)
     return sum(map(money_from_json, amounts), Decimal(0))
-
-
-def deal_not_found(view: ReadView, deal_id: int) -> DealNotFound:
-    """The error for a deal ``view`` does not hold: a deleted one says when it was deleted
-    (its history stays), any other is not there."""
-    latest = view.newest_events(1, deal_id=deal_id)
-    if latest and latest[0].type == "delete":
-        return DealDeleted(deal_id, fmt.moment(latest[0].at))
-    return DealNotFound(deal_id)

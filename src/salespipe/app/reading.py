@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from salespipe.core import clock
-from salespipe.core.errors import NoDataFile
+from salespipe.core import clock, fmt
+from salespipe.core.errors import DealDeleted, DealNotFound, NoDataFile
 from salespipe.core.model import default_stages
 from salespipe.storage import is_postgres_target, open_storage
 
@@ -36,3 +36,12 @@ def must_exist(snapshot: ReadView, store: Storage) -> ReadView:
     if not snapshot.exists:
         raise NoDataFile(store.location, server=is_postgres_target(store.location))
     return snapshot
+
+
+def deal_not_found(view: ReadView, deal_id: int) -> DealNotFound:
+    """The error for a deal ``view`` does not hold: a deleted one says when it was deleted
+    (its history stays), any other is not there."""
+    latest = view.newest_events(1, deal_id=deal_id)
+    if latest and latest[0].type == "delete":
+        return DealDeleted(deal_id, fmt.moment(latest[0].at))
+    return DealNotFound(deal_id)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from salespipe.app import scope, settings
-from salespipe.app.queries import deal_not_found
+from salespipe.app.reading import deal_not_found
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _

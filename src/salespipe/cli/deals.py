@@ -7,13 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salespipe.app.queries import (
-    SORT_FIELDS,
-    STATUS_CHOICES,
-    DealQuery,
-    deal_not_found,
-    list_deals,
-)
+from salespipe.app.queries import SORT_FIELDS, STATUS_CHOICES, DealQuery, list_deals
+from salespipe.app.reading import deal_not_found
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import (
