@@ -294,9 +294,8 @@ class _Column:
 
     def line_widths(self) -> Counter[int]:
         """How many of its cells' lines are how wide (what wrapping them costs)."""
-        if self.one_cell:
-            return Counter(len(line) for cell in self.cells for line in cell.split("\n"))
-        return Counter(textwidth.width(line) for cell in self.cells for line in cell.split("\n"))
+        measure = len if self.one_cell else textwidth.width
+        return Counter(measure(line) for cell in self.cells for line in cell.split("\n"))
 
     def widest(self) -> int:
         """The width of the widest line of its cells, once cut to the limit."""

@@ -142,7 +142,7 @@ def plan_import(
     its stage among that pipeline's (new pipelines and stages created as told)."""
     plan = Plan(defaults=defaults, pipeline=pipeline)
     invalid = invalid_labels or {}
-    plan.unused_maps = _maps_no_row_has(placing.stage_map, [*(r.label for r in rows), *invalid])
+    plan.unused_maps = _maps_no_row_has(placing.stage_map, rows, invalid)
     fresh = _fresh_rows(rows, snapshot, plan, ours)
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
@@ -327,11 +327,16 @@ def _resolve_stages(
     return resolver, targets
 
 
-def _maps_no_row_has(entries: Sequence[str], labels: Sequence[StageLabel]) -> list[str]:
+def _maps_no_row_has(
+    entries: Sequence[str], rows: Sequence[Pending], invalid: Mapping[StageLabel, int]
+) -> list[str]:
     """The --stage-map entries whose label no row of the file has (already imported and
     invalid rows included): a misspelt label maps nothing, and with --create-stages the
     label it meant becomes a stage of its own."""
-    found = {collation.look(label.stage_label) for label in labels}
+    if not entries:
+        return []  # (most imports: no label of 100k rows is looked at)
+    labels = {row.label.stage_label for row in rows} | {label.stage_label for label in invalid}
+    found = {collation.look(label) for label in labels}
     return [
         entry
         for entry in entries
