@@ -186,6 +186,8 @@ def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
         ("list", "--tag", "erp", "--tag", "solar"),
         ("list", "-t", "erp", "--tag=solar"),
         ("list", "-terp", "-tsolar"),  # short options with their values attached
+        ("add", "Two", "-qo", "alice", "-o", "bob"),  # behind a flag bundled with it
+        ("add", "Two", "-qoalice", "-obob"),
         ("move", "1", "quoted", "--reason", "a", "-r", "b"),
         ("stage", "add", "Demo", "--after", "1", "--after", "2"),
         ("--db", "one.json", "--db", "two.json", "list"),
@@ -203,6 +205,9 @@ def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
     assert cli("move", "1", "quoted", "--reason", "--reason").exit_code == 0
     assert cli("note", "1", "--", "--tag x --tag y").exit_code == 0
     assert [d["title"] for d in cli.json("list", "--tag", "solar")] == ["Both"]
+    added = cli("add", "Once", "-qo", "alice")  # a bundled flag and value, given once
+    assert added.exit_code == 0
+    assert added.stdout.strip() == "2"
 
 
 def test_a_negative_number_read_as_an_option_says_where_it_goes(cli) -> None:

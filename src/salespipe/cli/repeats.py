@@ -65,10 +65,11 @@ def _check(
             continue
         if arg.startswith("--"):
             name, attached = arg.split("=", 1)[0], "=" in arg
-        elif arg[:2] in takes_value:  # -t erp, or -terp with its value attached
-            name, attached = arg[:2], len(arg) > 2
         else:
-            continue
+            short = _short_taking_value(arg, takes_value)
+            if short is None:
+                continue
+            name, attached = short
         if name not in takes_value:
             continue
         skip = not attached
@@ -82,4 +83,14 @@ def _check(
                 )
             )
         seen[id(option)] = name
+    return None
+
+
+def _short_taking_value(arg: str, takes_value: set[str]) -> tuple[str, bool] | None:
+    """The short option in ``arg`` that takes a value, and whether its value is attached:
+    ``-t erp``, ``-terp``, or behind flags bundled with it (``-qo alice``)."""
+    for at in range(1, len(arg)):
+        name = "-" + arg[at]
+        if name in takes_value:
+            return name, at + 1 < len(arg)
     return None
