@@ -122,3 +122,39 @@ def test_cutoff_is_the_end_of_the_day_but_never_after_now() -> None:
     assert timeline.cutoff(date(2026, 11, 27)).isoformat() == "2026-11-27T10:00:00+07:00"
     with pytest.raises(InvalidValue):
         timeline.cutoff(date(2026, 11, 28))
+
+
+def test_deals_entered_in_the_past_in_stages_made_today_are_in_the_past_view(cli) -> None:
+    """A new user sets up the stages first, then enters last month's deals with --at:
+    the stage (and a pipeline of such stages) did not exist yet on the day asked for,
+    but its deals did. They were left out of every --as-of view, without a word."""
+    ok(cli("stage", "add", "Design", "--after", "considering"))
+    ok(cli("add", "Cooling", "--value", "400k", "--stage", "Design", "--at", "2026-11-05"))
+    ok(cli("add", "Lights", "--value", "100k", "--at", "2026-11-05"))
+    report = cli.json("report", "--as-of", "2026-11-10")
+    assert report["open"]["count"] == 2
+    assert report["open"]["value"] == {"THB": 500000}
+    chart = cli.json("chart", "--as-of", "2026-11-10")
+    assert [(row["name"], row["count"]) for row in chart["stages"][:4]] == [
+        ("Presented", 1),
+        ("Considering", 0),
+        ("Design", 1),  # where it stands now: after Considering
+        ("Quoted", 0),
+    ]
+    assert cli.json("funnel", "--as-of", "2026-11-10")["created"] == 2
+    durations = cli.json("durations", "--as-of", "2026-11-10")
+    assert "design" in {row["key"] for row in durations["stages"]}
+
+
+def test_a_pipeline_made_today_shows_the_deals_entered_in_its_past(cli) -> None:
+    ok(cli("pipeline", "add", "Renewals", "--stages", "empty"))
+    ok(cli("stage", "add", "แจ้งเตือนต่ออายุ", "-P", "Renewals"))
+    ok(cli("stage", "add", "เสนอราคา", "-P", "Renewals"))
+    ok(cli("add", "MA 2027", "--value", "60k", "-P", "Renewals", "--at", "2026-11-06"))
+    ok(cli("won", "1", "--reason", "signed", "--at", "2026-11-19"))
+    ok(cli("add", "Renewal B", "--value", "90k", "-P", "Renewals", "--at", "2026-11-10"))
+    rate = cli.json("winrate", "-P", "Renewals", "--as-of", "2026-11-20")
+    assert (rate["won"], rate["lost"]) == (1, 0)
+    chart = cli.json("chart", "-P", "Renewals", "--as-of", "2026-11-20")
+    # Only the stage its deal was in: the pipeline's other stage had no deal then.
+    assert [(row["name"], row["count"]) for row in chart["stages"]] == [("แจ้งเตือนต่ออายุ", 1)]

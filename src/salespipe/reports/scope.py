@@ -186,7 +186,8 @@ def scope(
         now = timeline.cutoff(as_of)
         past = timeline.replay(source.event_records(), source.undone_changes(), now)
         records = past.records()
-        stages = timeline.roll_back_stages(stages, past.later_stage_events)
+        held = {record["stage"] for record in records}
+        stages = timeline.roll_back_stages(stages, past.later_stage_events, held)
         if not history:
             records = tally.open_only(records)
             asked = OverRecords(records, stages)

@@ -14,6 +14,7 @@ events after the moment are reverted, newest first.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -97,13 +98,37 @@ def deals_as_of(events: Sequence[Event], moment: datetime) -> list[Deal]:
     return [Deal.from_record(record) for record in records_as_of(events, moment)]
 
 
-def roll_back_stages(current: Sequence[Stage], later: Sequence[Record]) -> list[Stage]:
-    """The stages as they were before the given stage events (oldest first) happened."""
+def roll_back_stages(
+    current: Sequence[Stage], later: Sequence[Record], held: Collection[str] = ()
+) -> list[Stage]:
+    """The stages as they were before the given stage events (oldest first) happened.
+
+    A stage made after the moment that deals were in then (stages set up today, last
+    month's deals entered with --at) is kept as it was made, where it was put, so that
+    its deals are not left out of the past."""
     stages = {stage.key: stage for stage in current}
+    made: dict[str, Stage] = {}
     for event in reversed(later):
         for key, record in (event.get("before") or {}).items():
             if record is None:
                 stages.pop(key, None)
+                if (first := (event.get("after") or {}).get(key)) is not None:
+                    made[key] = Stage.from_record(first)
             else:
                 stages[key] = Stage.from_record(record)
-    return sorted(stages.values(), key=lambda stage: stage.position)
+    kept = [made[key] for key in made.keys() & set(held) if key not in stages]
+    if not kept:
+        return sorted(stages.values(), key=lambda stage: stage.position)
+    return _numbered([*kept, *stages.values()])
+
+
+def _numbered(stages: list[Stage]) -> list[Stage]:
+    """The stages in their order, numbered again from 1 in each pipeline: a stage kept
+    as it was made comes before the one that held its place before it was made."""
+    ordered = sorted(stages, key=lambda stage: stage.position)  # (stable: kept ones first)
+    counted: dict[str, int] = {}
+    numbered = []
+    for stage in ordered:
+        counted[stage.pipeline] = counted.get(stage.pipeline, 0) + 1
+        numbered.append(dataclasses.replace(stage, position=counted[stage.pipeline]))
+    return numbered
