@@ -256,3 +256,19 @@ def test_moment_reads_a_relative_day_with_a_time(text: str) -> None:
     found = parse.moment(text)
     today = parse.clock.today()
     assert (found.date(), found.hour, found.minute) == (today - timedelta(days=1), 14, 30)
+
+
+def test_a_stage_a_user_named_like_a_default_answers_only_to_its_own_name() -> None:
+    """A Thai "เสนอราคา" added to a new pipeline answered to "quoted", a name shown
+    nowhere, which in that file was the key of another pipeline's stage renamed
+    "Proposal": `move 16 quoted` moved a deal within its own pipeline. Only a default
+    stage (the default key, or a pipeline's key before it) answers to both names."""
+    made = [Stage("senorakha", "เสนอราคา", 1, 50, pipeline="renewals")]
+    with pytest.raises(StageNotFound):
+        parse.stage(made, "quoted")
+    with pytest.raises(StageNotFound):
+        parse.stage(made, "Quoted")
+    assert parse.stage(made, "เสนอราคา").key == "senorakha"
+    default = [Stage("renewals-quoted", "Quoted", 1, 50, pipeline="renewals")]
+    assert parse.stage(default, "เสนอราคา").key == "renewals-quoted"
+    assert parse.stage(THAI, "Quoted").key == "quoted"

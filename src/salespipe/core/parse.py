@@ -427,19 +427,25 @@ def fold(name: str) -> str:
     return collation.fold(name)
 
 
-# Each default stage name -> the stage's Thai and English names (a pipeline made with
-# the default stages has them under other keys).
+# Each default stage name -> the stage's key, and its Thai and English names.
 _DEFAULT_NAMES = {
-    name: (thai, english)
-    for _key, thai, english, _p, _t in DEFAULT_STAGES
+    name: (key, (thai, english))
+    for key, thai, english, _p, _t in DEFAULT_STAGES
     for name in (thai, english)
 }
 
 
 def stage_names(stage: Stage) -> tuple[str, ...]:
-    """The names a stage answers to: its own, and for a stage under one of the default
-    names, both its Thai and its English name."""
-    return _DEFAULT_NAMES.get(stage.name) or (stage.name,)
+    """The names a stage answers to: its own, and for a default stage still under its
+    default name, both its Thai and its English name. A default stage has the default
+    key, or in a pipeline made with them the pipeline's key before it ("renewals-quoted");
+    a stage a user made under such a name is not one (a Thai "เสนอราคา" added to a
+    pipeline does not answer to "quoted", which may be another pipeline's stage)."""
+    default = _DEFAULT_NAMES.get(stage.name)
+    if default is None:
+        return (stage.name,)
+    key, names = default
+    return names if stage.key == key or stage.key.endswith("-" + key) else (stage.name,)
 
 
 def _names(stage: Stage) -> tuple[str, ...]:
