@@ -37,7 +37,7 @@ from salespipe.core.model import (
     Stay,
     stages_in,
 )
-from salespipe.core.stored import MAX_DEAL_ID
+from salespipe.core.stored import MAX_DEAL_ID, config_problem
 from salespipe.storage.interrupts import HeldInterrupts
 
 if TYPE_CHECKING:
@@ -642,6 +642,10 @@ class Pipeline:
         with self.work("config") as work:
             if key == scope.SETTING:  # kept as the key, whatever name it was given by
                 value = parse.pipeline(work.pipelines, value).key
+            if config_problem({key: value}) is not None:  # the file would not open again
+                raise InvalidValue(
+                    _('The setting {key} cannot hold "{value}".').format(key=key, value=value)
+                )
             old = work.tx.config().get(key)
             if old == value:
                 return work.change

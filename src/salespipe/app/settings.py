@@ -20,9 +20,11 @@ LANGS = ("th", "en")
 
 
 def login_name() -> str:
+    """Who makes the changes when the setting ``owner`` is not set: the first of these
+    variables that is, else the account's name."""
     for variable in ("SALESPIPE_USER", "LOGNAME", "USER", "USERNAME"):
-        if os.environ.get(variable):
-            return os.environ[variable]
+        if given := os.environ.get(variable):
+            return _login_from(variable, given)
     try:
         import pwd
 
@@ -65,7 +67,30 @@ def _seconds(text: str) -> float:
 
 
 def _owner(text: str) -> str:
-    return parse.text(text, what=N_("owner"), required=True, max_length=100)
+    """A name as the data file keeps an owner (at most 100 characters, every one shown):
+    a zero-width space was taken, and then the file refused to open as damaged."""
+    name = parse.text(text, what=N_("owner"), required=True, max_length=100)
+    unseen = next((c for c in name if not c.isprintable() and c != " "), None)
+    if unseen is not None:
+        raise InvalidValue(
+            _("The owner contains a character that is not shown (U+{code:04X}).").format(
+                code=ord(unseen)
+            )
+        )
+    return name
+
+
+def _login_from(variable: str, given: str) -> str:
+    """The login name a variable gives, if an owner can be that name (it is each
+    change's author): a stray byte in SALESPIPE_USER stopped a write with a traceback."""
+    try:
+        return _owner(given)
+    except InvalidValue as exc:
+        raise InvalidValue(
+            _("The environment variable {variable} does not hold a user name: {problem}").format(
+                variable=variable, problem=exc.message
+            )
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -123,7 +148,7 @@ def parse_setting(key: str, text: str) -> Any:
         return setting.parse(text)
     except InvalidValue as exc:
         raise InvalidValue(
-            _("The setting {key}: {problem}").format(key=key, problem=exc.message)
+            _("Setting {key}: {problem}").format(key=key, problem=exc.message)
         ) from None
 
 

@@ -1,0 +1,73 @@
+"""Strange input that ordinary users and scripts give: each test reproduces a finding of
+a hostile-input trial (invisible characters, device files, odd environments). Each is
+refused in one sentence with nothing changed, or kept as it was given and shown safely."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from salespipe.app import settings
+from salespipe.app.pipeline import Pipeline
+from salespipe.core.errors import InvalidValue
+
+Snap = Callable[[], dict[str, bytes]]
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200bBob", "Bob\u00adK", "a\u202eb", "Bob\u00a0K"])
+def test_an_owner_with_an_unseen_character_is_refused_and_the_file_still_opens(
+    cli: Any, snapshot_files: Snap, name: str
+) -> None:
+    """`config set owner` with a zero-width space was kept, and then the data file was
+    refused as damaged by every command (list, undo, doctor --fix): locked out."""
+    assert cli("add", "A", "-q").exit_code == 0
+    before = snapshot_files()
+    refused = cli("config", "set", "owner", name)
+    assert refused.exit_code == 1
+    assert "The owner contains a character that is not shown (U+" in refused.stderr
+    assert snapshot_files() == before
+    assert cli("list").exit_code == 0
+    assert cli("config", "set", "owner", "สมชาย ใจดี").exit_code == 0  # a space is shown
+
+
+def test_no_setting_is_stored_that_the_file_would_refuse(
+    cli: Any, pipeline: Pipeline, snapshot_files: Snap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a setting's own check lets through, a value the data file would be
+    refused with is not written."""
+    assert cli("add", "A", "-q").exit_code == 0
+    monkeypatch.setitem(
+        settings.SETTINGS, "owner", settings.Setting("owner", lambda text: text, "any")
+    )
+    before = snapshot_files()
+    with pytest.raises(InvalidValue, match="The setting owner cannot hold"):
+        pipeline.set_config("owner", "\u200b")
+    assert snapshot_files() == before
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("\udcff", "bytes that are not valid text"),
+        ("a\nb", "a control character or line break"),
+        ("\x1b[31mEVIL", "a control character or line break"),
+        ("x" * 101, "longer than 100 characters"),
+    ],
+)
+def test_a_user_name_from_the_environment_is_checked_as_an_owner(
+    cli: Any, snapshot_files: Snap, monkeypatch: pytest.MonkeyPatch, given: str, problem: str
+) -> None:
+    """SALESPIPE_USER with a stray byte stopped a write with a traceback; one with a line
+    break or an escape sequence was recorded as the author of changes."""
+    assert cli("add", "A", "-q").exit_code == 0
+    before = snapshot_files()
+    monkeypatch.setenv("SALESPIPE_USER", given)
+    refused = cli("note", "1", "hi")
+    assert refused.exit_code == 1
+    assert "The environment variable SALESPIPE_USER does not hold a user name" in refused.stderr
+    assert problem in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert snapshot_files() == before
+    assert cli("list").exit_code == 0  # reading needs no author
