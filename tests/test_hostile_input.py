@@ -4,7 +4,9 @@ refused in one sentence with nothing changed, or kept as it was given and shown 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,3 +73,30 @@ def test_a_user_name_from_the_environment_is_checked_as_an_owner(
     assert "Traceback" not in refused.stderr
     assert snapshot_files() == before
     assert cli("list").exit_code == 0  # reading needs no author
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_import_of_a_device_is_refused_before_reading_it(
+    cli: Any, snapshot_files: Snap, device: str
+) -> None:
+    """`import /dev/zero` read until the machine ran out of memory (24 GB, then the
+    kernel killed it)."""
+    assert cli("add", "A", "-q").exit_code == 0
+    before = snapshot_files()
+    refused = cli("import", device)
+    assert refused.exit_code == 1
+    assert f"{device} is not a regular file (a device, a pipe or a socket)" in refused.stderr
+    assert snapshot_files() == before
+
+
+def test_import_of_a_pipe_says_to_save_it_to_a_file(cli: Any, tmp_path: Path) -> None:
+    """A FIFO waited for ever (an import reads its file twice), and `import <(…)` said the
+    file was empty."""
+    fifo = tmp_path / "deals.csv"
+    os.mkfifo(fifo)
+    refused = cli("import", str(fifo))
+    assert refused.exit_code == 1
+    assert "save what it gives to a file and import that" in refused.stderr
+    folder = cli("import", str(tmp_path))
+    assert folder.exit_code == 1
+    assert "is a folder; name the file to import." in folder.stderr

@@ -9,6 +9,7 @@ salespipe's own CSV.
 
 from __future__ import annotations
 
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -263,6 +264,7 @@ def _read_json(path: Path, data: bytes, progress: Progress | None) -> ParsedFile
 
 
 def read_file(path: Path, options: ReadOptions, progress: Progress | None = None) -> ParsedFile:
+    _refuse_unless_a_file(path)
     kind = options.format
     if kind is None:
         looks_json = _read(path, 1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
@@ -278,6 +280,27 @@ def read_file(path: Path, options: ReadOptions, progress: Progress | None = None
             return ParsedFile("salespipe backup", [], [], backup.counts["deals"], backup)
         return _read_json(path, _read(path).removeprefix(b"\xef\xbb\xbf"), progress)
     return _read_csv(path, _read(path), options, progress)
+
+
+def _refuse_unless_a_file(path: Path) -> None:
+    """An import reads its file more than once (a look at its start, then the whole):
+    a device read without end until memory ran out (/dev/zero), a pipe read as empty
+    the second time (`import <(…)`) and a FIFO waited for ever."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InvalidValue(_("There is no file {path}.").format(path=path)) from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    if stat.S_ISDIR(mode):
+        raise InvalidValue(_("{path} is a folder; name the file to import.").format(path=path))
+    if not stat.S_ISREG(mode):
+        raise InvalidValue(
+            _(
+                "{path} is not a regular file (a device, a pipe or a socket); save what it "
+                "gives to a file and import that."
+            ).format(path=path)
+        )
 
 
 def _read(path: Path, limit: int = -1) -> bytes:
