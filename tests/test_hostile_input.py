@@ -100,3 +100,18 @@ def test_import_of_a_pipe_says_to_save_it_to_a_file(cli: Any, tmp_path: Path) ->
     folder = cli("import", str(tmp_path))
     assert folder.exit_code == 1
     assert "is a folder; name the file to import." in folder.stderr
+
+
+def test_import_takes_only_the_currencies_the_command_line_takes(cli: Any, tmp_path: Path) -> None:
+    """XYZ, abc and XXX were imported (and totalled as currencies of their own), while
+    `edit --currency XYZ` is refused as not ISO 4217."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,value,currency\nA,1,XYZ\nB,1,abc\nC,1,XXX\nD,1,usd\n")
+    refused = cli("import", str(sheet))
+    assert refused.exit_code == 1
+    for line, code in ((2, "XYZ"), (3, "abc"), (4, "XXX")):
+        assert f'line {line}, column currency "{code}": not a currency' in refused.stderr
+    mapped = cli("import", str(sheet), "--skip-invalid")
+    assert mapped.exit_code == 0
+    assert [d["currency"] for d in cli.json("list")] == ["USD"]
+    assert cli("edit", "1", "--currency", "XYZ").exit_code == 1

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple
 
 from salespipe.core import parse
+from salespipe.core.currencies import ISO_4217
 from salespipe.core.currency_names import (
     AMBIGUOUS_DOLLAR,
     CURRENCY_NAMES,
@@ -329,7 +330,7 @@ def currency_code(raw: str) -> str | None:
     code = named or SYMBOLS.get(text, text.upper())
     if code == AMBIGUOUS_DOLLAR:
         return code
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    if code not in ISO_4217:  # as --currency: XYZ and XXX were kept, then summed apart
         raise BadValue(
             _(
                 "not a currency salespipe knows (a code like THB or USD); "
