@@ -18,9 +18,18 @@ from salespipe.core.errors import InvalidValue
 Snap = Callable[[], dict[str, bytes]]
 
 
-@pytest.mark.parametrize("name", ["\u200b", "\u200bBob", "Bob\u00adK", "a\u202eb", "Bob\u00a0K"])
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("\u200b", "The owner has no character that is shown"),
+        ("\u200bBob", "The owner contains a character that is not shown (U+200B)"),
+        ("Bob\u00adK", "The owner contains a character that is not shown (U+00AD)"),
+        ("Bob\u00a0K", "The owner contains a character that is not shown (U+00A0)"),
+        ("a\u202eb", "The owner contains a control character"),
+    ],
+)
 def test_an_owner_with_an_unseen_character_is_refused_and_the_file_still_opens(
-    cli: Any, snapshot_files: Snap, name: str
+    cli: Any, snapshot_files: Snap, name: str, said: str
 ) -> None:
     """`config set owner` with a zero-width space was kept, and then the data file was
     refused as damaged by every command (list, undo, doctor --fix): locked out."""
@@ -28,7 +37,7 @@ def test_an_owner_with_an_unseen_character_is_refused_and_the_file_still_opens(
     before = snapshot_files()
     refused = cli("config", "set", "owner", name)
     assert refused.exit_code == 1
-    assert "The owner contains a character that is not shown (U+" in refused.stderr
+    assert said in refused.stderr
     assert snapshot_files() == before
     assert cli("list").exit_code == 0
     assert cli("config", "set", "owner", "สมชาย ใจดี").exit_code == 0  # a space is shown
@@ -115,3 +124,48 @@ def test_import_takes_only_the_currencies_the_command_line_takes(cli: Any, tmp_p
     assert mapped.exit_code == 0
     assert [d["currency"] for d in cli.json("list")] == ["USD"]
     assert cli("edit", "1", "--currency", "XYZ").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add", "\u200b"],
+        ["stage", "add", "\u200b"],
+        ["pipeline", "add", "\u2060"],
+        ["edit", "1", "--owner", "\u200b"],
+        ["edit", "1", "--tag", "\ufeff"],
+        ["next", "1", "\u200b", "--due", "+3d"],
+        ["note", "1", "\u200b \u200b"],
+    ],
+)
+def test_a_name_or_text_of_only_invisible_characters_is_refused(
+    cli: Any, snapshot_files: Snap, command: list[str]
+) -> None:
+    """A zero-width space was taken as a title, a stage, an owner or a tag: a deal titled
+    with nothing to see, "Deal 1 moved to ." (spaces alone were already refused)."""
+    assert cli("add", "A", "-q").exit_code == 0
+    before = snapshot_files()
+    refused = cli(*command)
+    assert refused.exit_code == 1
+    assert "has no character that is shown, only spaces or invisible ones." in refused.stderr
+    assert snapshot_files() == before
+
+
+def test_a_bidirectional_override_is_refused_and_shown_escaped_if_stored(
+    cli: Any, tmp_path: Path
+) -> None:
+    """U+202E in a title turned the rest of a table's row around in a terminal that lays
+    out right-to-left text; escape sequences were already refused. One already in the
+    data (a backup from before) is shown as an escape."""
+    refused = cli("add", "a\u202eRLO")
+    assert refused.exit_code == 1
+    assert "contains a control character or line break" in refused.stderr
+    assert cli("add", "ordinary ข้อความไทย עברית", "-q").exit_code == 0  # RTL script itself is fine
+    backup = tmp_path / "backup.json"
+    assert cli("export", "--format", "json", "-o", str(backup)).exit_code == 0
+    backup.write_text(backup.read_text().replace("ordinary", "a\\u202eRLO"))
+    restored = str(tmp_path / "restored.json")
+    assert cli("--db", restored, "import", str(backup)).exit_code == 0
+    shown = cli("--db", restored, "list").stdout
+    assert "a\\u202eRLO" in shown
+    assert "\u202e" not in shown

@@ -109,8 +109,10 @@ Block = Table | Fields | Text | Lanes
 
 # -- control characters --------------------------------------------------------------------
 # Text from the data (a restored backup, an imported file) must not drive the terminal:
-# every control character but the line break and the tab is shown as an escape (\x1b).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# every control character but the line break and the tab is shown as an escape (\x1b),
+# and so is a bidirectional override or isolate (\u202e), which turns the rest of a
+# table's row around in a terminal that lays out right-to-left text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str) -> str:
@@ -122,7 +124,9 @@ def visible(text: str) -> str:
 
 def _escape(found: re.Match[str]) -> str:
     char = found.group()
-    return "\\r" if char == "\r" else f"\\x{ord(char):02x}"
+    if char == "\r":
+        return "\\r"
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def _visible_block(block: Block) -> Block:
