@@ -42,6 +42,16 @@ def test_columns_chooses_and_orders_the_columns(deals: Any) -> None:
     assert "Title" not in lines[0]
 
 
+def test_a_column_asked_for_is_shown_even_with_nothing_in_it(deals: Any) -> None:
+    """`list --columns id,tags` printed only ID when no deal shown had a tag (README's own
+    example lost its Tags column); the default columns with nothing in them still go."""
+    header = deals("list", "--search", "Stale", "--columns", "id,tags,next,due")
+    assert header.stdout.splitlines()[0].split() == ["ID", "Tags", "Next", "action", "Due"]
+    assert deals("add", "Bare", "-q").exit_code == 0
+    default = deals("list", "--search", "Bare").stdout.splitlines()[0]
+    assert default.split() == ["ID", "Title", "Stage", "Value", "Days"]
+
+
 def test_unknown_column_is_refused_with_the_list(deals: Any) -> None:
     result = deals("list", "--columns", "id,colour")
     assert result.exit_code == 1

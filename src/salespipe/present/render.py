@@ -53,6 +53,7 @@ class Column:
     shrink: bool = False
     drop: int = 0
     min_width: int | None = None  # how narrow it may be squeezed, if not the usual floor
+    keep_empty: bool = False  # asked for: shown even with nothing in it (droppable for width)
 
     @property
     def flexible(self) -> bool:
@@ -436,7 +437,11 @@ def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
         key=lambda i: (-table.columns[i].drop, -i),
     )
     # A column it may do without that has nothing to show is left out without a word.
-    empty = {i for i in droppable if table.rows and not any(row[i] for row in table.rows)}
+    empty = {
+        i
+        for i in droppable
+        if table.rows and not table.columns[i].keep_empty and not any(row[i] for row in table.rows)
+    }
     droppable = [i for i in droppable if i not in empty]
     keep = [i for i in range(len(table.columns)) if i not in empty]
     shown = _only(table, keep) if empty else table

@@ -221,9 +221,13 @@ def deal_table(
     gone through once: each record can be freed as soon as its row is made. ``matched``:
     how many deals the listing was cut down from (by --limit); ``per_status``: the total
     names the status of the deals even when they share one (``--status all``)."""
+    # Columns named with --columns are shown even when no row has anything in them
+    # (`--columns id,tags` printed only ID); the default ones without anything are not.
+    asked = tuple(columns) != DEFAULT_LIST_COLUMNS
     table = Table(
         columns=[
-            replace(LIST_COLUMNS[name][1], header=_(LIST_COLUMNS[name][0])) for name in columns
+            replace(LIST_COLUMNS[name][1], header=_(LIST_COLUMNS[name][0]), keep_empty=asked)
+            for name in columns
         ]
     )
     cells = _ListCells(stages, now)
