@@ -140,6 +140,16 @@ def test_moment_date_means_end_of_that_day_but_never_the_future() -> None:
     assert parse.moment("2026-11-27") == now
 
 
+@pytest.mark.parametrize("text", ["yesterday", "เมื่อวาน", "-1d", "26/11/2026"])
+def test_a_relative_day_is_a_date_too_the_end_of_that_day(text: str) -> None:
+    """`--at yesterday` kept the clock time (10:00), so after `--at 2026-11-26` (23:59:59)
+    it was refused as before the deal's previous event; the docs call it a date."""
+    assert parse.moment(text) == datetime.fromisoformat("2026-11-26T23:59:59+07:00")
+    assert parse.moment("-1w") == datetime.fromisoformat("2026-11-20T23:59:59+07:00")
+    with pytest.raises(InvalidValue, match="is in the future"):
+        parse.moment("tomorrow")
+
+
 def test_moment_reads_datetimes_in_local_time_and_buddhist_era() -> None:
     """A datetime without an offset is local (Asia/Bangkok in tests); BE years convert."""
     moment = parse.moment("2569-11-01 14:30")

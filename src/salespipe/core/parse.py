@@ -349,15 +349,13 @@ def day(text: str, *, what: str = N_("date")) -> date:
 
 def moment(text: str, *, what: str = N_("time")) -> datetime:
     """Parse a WHEN, which is never later than now: a day (meaning the end of that day, or
-    now for today) or a date and time. A time without an offset is local time; relative
-    forms keep the current clock time."""
+    now for today), written as a date or relative to today (``yesterday``, ``-3d``), or a
+    day and a time. A time without an offset is local time."""
     raw = given_text(text, what).strip()
     now = clock.now()
-    relative = _relative_day(raw, now.date())
-    if relative is not None:
-        _within_years(relative, text, what)
-        return now + (relative - now.date())
-    as_date = _calendar_day(raw)
+    # (A relative day kept the clock time: `--at yesterday` after `--at 2026-12-05` on
+    # the 6th was refused as before the deal's previous event, 23:59:59.)
+    as_date = _relative_day(raw, now.date()) or _calendar_day(raw)
     if as_date is not None:
         _within_years(as_date, text, what)
         if as_date > now.date():
