@@ -174,13 +174,24 @@ def test_no_bottleneck_while_every_median_is_within_target(cli, durations_histor
     """Raising Considering's target to 30 days leaves no stage over its target."""
     ok(cli("stage", "set", "considering", "--target-days", "30"))
     assert cli.json("durations")["bottleneck"] is None
+    said = cli("durations").stdout
+    assert "No bottleneck: every stage's median is within its target." in said
 
 
 def test_without_targets_the_longest_median_is_the_bottleneck(cli, durations_history) -> None:
-    """When no stage has a target, the bottleneck is simply the longest median."""
+    """When no stage has a target, the bottleneck is simply the longest median, and the
+    line under the table says so (it said "the median most over its target")."""
     for key in ("presented", "considering", "quoted", "negotiating", "approved"):
         ok(cli("stage", "set", key, "--target-days", "none"))
     assert cli.json("durations")["bottleneck"] == "considering"
+    said = cli("durations").stdout
+    assert "Bottleneck: Considering, the longest median (no stage has target days)." in said
+
+
+def test_no_bottleneck_before_any_stay(cli) -> None:
+    """A new pipeline's durations said every stage's median was within its target."""
+    ok(cli("init"))
+    assert "No bottleneck: no deal has been in a stage yet." in cli("durations").stdout
 
 
 def test_win_rate_by_count_and_by_value(cli, pipeline) -> None:

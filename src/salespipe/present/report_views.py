@@ -400,14 +400,23 @@ def durations_blocks(result: Durations) -> list[Block]:
                 _("◀ bottleneck") if row.key == key else "",
             ]
         )
-    table.footer = (
-        _("Bottleneck: {stage}, the median most over its target.").format(
+    table.footer = _bottleneck_line(result)
+    return [table]
+
+
+def _bottleneck_line(result: Durations) -> str:
+    """Why the bottleneck is the one it is, by the rule that chose it (docs/reports.md)."""
+    if result.bottleneck is None:
+        if not any(row.stays for row in result.stages):
+            return _("No bottleneck: no deal has been in a stage yet.")
+        return _("No bottleneck: every stage's median is within its target.")
+    if not any(row.target_days for row in result.stages):
+        return _("Bottleneck: {stage}, the longest median (no stage has target days).").format(
             stage=result.bottleneck.name
         )
-        if result.bottleneck
-        else _("No bottleneck: every stage's median is within its target.")
+    return _("Bottleneck: {stage}, the median most over its target.").format(
+        stage=result.bottleneck.name
     )
-    return [table]
 
 
 # -- win rate ----------------------------------------------------------------------------------
