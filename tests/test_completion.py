@@ -121,3 +121,23 @@ def test_completion_with_a_broken_file_through_the_shell(run, db_path: Path) -> 
 def test_install_completion_is_offered(cli) -> None:
     """The root help lists --install-completion, as the README says."""
     assert "--install-completion" in cli("--help").stdout
+
+
+def test_every_option_of_fixed_values_completes_them(run) -> None:
+    """docs/daily-use.md says TAB completes the values of --by; `board --by` gave none
+    (nor did forecast --method, team add --role, init --lang or the root's --lang)."""
+    for words, values in (
+        ("salespipe board --by ", ["urgency", "value"]),
+        ("salespipe forecast --method ", ["stage", "history"]),
+        ("salespipe team add alice --role ", ["rep", "manager", "admin"]),
+        ("salespipe init --lang ", ["th", "en"]),
+        ("salespipe --lang ", ["th", "en"]),
+    ):
+        result = run(
+            env={
+                "_SALESPIPE_COMPLETE": "complete_bash",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split())),
+            }
+        )
+        assert result.stdout.split() == values, words

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from salespipe import __version__
 from salespipe.app import settings
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.core import fmt, i18n
 from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
@@ -300,6 +300,7 @@ def root(
         typer.Option(
             "--lang",
             metavar="th|en",
+            autocompletion=complete.choices("th", "en"),
             help="Language of new default stages and output (default: $SALESPIPE_LANG or locale).",
         ),
     ] = None,

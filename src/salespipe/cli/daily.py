@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import (
     JsonOption,
@@ -68,6 +68,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--by",
                 metavar="urgency|value",
+                autocompletion=complete.choices("urgency", "value"),
                 help="Order of the deals in a stage: most urgent or largest value first.",
             ),
         ] = "urgency",

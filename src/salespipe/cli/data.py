@@ -77,7 +77,12 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         lang: Annotated[
             str | None,
-            typer.Option("--lang", metavar="th|en", help="Language of the default stage names."),
+            typer.Option(
+                "--lang",
+                metavar="th|en",
+                autocompletion=complete.choices("th", "en"),
+                help="Language of the default stage names.",
+            ),
         ] = None,
         currency: Annotated[
             str | None, typer.Option("--currency", help="Currency of new deals (default THB).")

@@ -330,6 +330,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--method",
                 metavar="stage|history",
+                autocompletion=complete.choices("stage", "history"),
                 help="Weigh deals by their stage's probability, or by what history learned "
                 "(see calibrate).",
             ),

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from salespipe.app import team
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.present import team_results
@@ -39,6 +39,7 @@ def add(
         typer.Option(
             "--role",
             metavar="rep|manager|admin",
+            autocompletion=complete.choices("rep", "manager", "admin"),
             help="rep: own deals under visibility own; manager: sees all; admin: stages, "
             "settings and the team too.",
         ),
