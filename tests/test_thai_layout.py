@@ -305,11 +305,14 @@ def test_check(thai: Any) -> None:
 
 @pytest.mark.parametrize("by", ["count", "value", "weighted"])
 def test_chart(thai: Any, by: str) -> None:
-    """chart: every line exactly 80 cells, the axis in one column, Thai title and labels."""
+    """chart: every line of the frame exactly 80 cells (the title and total within them),
+    the axis in one column, Thai title and labels."""
     out = _run(thai, "chart", "--by", by, "--width", "80")
     for chart in out.split("\n\n"):
         lines = chart.splitlines()
-        assert {textwidth.width(line) for line in lines} == {WIDTH}
+        framed = [line for line in lines if line[-1:] in ("│", "┐", "┘")]
+        assert {textwidth.width(line) for line in framed} == {WIDTH}
+        assert all(textwidth.width(line) <= WIDTH for line in lines)
         axes = {textwidth.width(line[: line.index("┤")]) for line in lines if "┤" in line}
         assert len(axes) == 1
     assert "ดีลที่เปิดอยู่ตามขั้น" in out

@@ -100,7 +100,7 @@ def _write_number(line: str, start: int, end: int, text: str) -> str:
 
 
 def _line(text: str, width: int) -> str:
-    return textwidth.pad(textwidth.clip(text, width), width)
+    return textwidth.clip(text, width).rstrip()  # (padded, a piped title ended in spaces)
 
 
 def bar_chart(
@@ -113,8 +113,8 @@ def bar_chart(
 ) -> str:
     """A framed chart of horizontal bars, top to bottom in the given order.
 
-    Every line, ``title`` and ``footer`` included (wrapped to it), is exactly ``width``
-    terminal cells wide. ``color`` paints the bars with ANSI codes (for a terminal);
+    Every line of the frame is exactly ``width`` terminal cells wide; ``title`` and
+    ``footer`` are wrapped to it. ``color`` paints the bars with ANSI codes (for a terminal);
     otherwise the text is plain.
     """
     if width < MIN_WIDTH:
