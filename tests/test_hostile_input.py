@@ -169,3 +169,15 @@ def test_a_bidirectional_override_is_refused_and_shown_escaped_if_stored(
     shown = cli("--db", restored, "list").stdout
     assert "a\\u202eRLO" in shown
     assert "\u202e" not in shown
+
+
+def test_a_reason_or_guide_with_line_breaks_is_said_back_on_one_line(cli: Any) -> None:
+    """`lost 2 --reason $'too\\nexpensive'` said "Deal 2 lost: too" and "expensive." on a
+    second line; a message in a pipe stays one line. The reason is kept as given."""
+    assert cli("add", "A", "-q").exit_code == 0
+    lost = cli("lost", "1", "--reason", "too\nexpensive")
+    assert lost.stdout == "Deal 1 lost: too expensive.\n"
+    assert cli.json("show", "1")["lost_reason"] == "too\nexpensive"
+    guided = cli("stage", "set", "quoted", "--guide", "Send it\nthen call")
+    assert guided.stdout.count("\n") == 1
+    assert "Its guide: Send it then call" in guided.stdout

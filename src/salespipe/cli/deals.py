@@ -421,7 +421,9 @@ def register(app: typer.Typer) -> None:
         _report_change(
             change,
             as_json,
-            _("Deal {deal_id} lost: {reason}.").format(deal_id=deal_id, reason=reason),
+            _("Deal {deal_id} lost: {reason}.").format(
+                deal_id=deal_id, reason=fmt.one_line(reason or "")
+            ),
         )
 
     @app.command("reopen", rich_help_panel="Deals")

@@ -10,7 +10,7 @@ from salespipe.app.stage_admin import UNSET
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, PipelineOption
-from salespipe.core import parse
+from salespipe.core import fmt, parse
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Stage, stages_in
 from salespipe.present import setup_results
@@ -190,7 +190,7 @@ def set_stage(
     )
     if guide is not None:  # it was set: say it back, as the other two are
         said += " " + (
-            _("Its guide: {guide}").format(guide=found.guide)
+            _("Its guide: {guide}").format(guide=fmt.one_line(found.guide))
             if found.guide
             else _("It has no guide now.")
         )

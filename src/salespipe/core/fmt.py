@@ -190,3 +190,9 @@ def days_late(count: int) -> str:
 def days(value: float | None) -> str:
     """A number of days with one decimal (``12.5``); a dash for none."""
     return "—" if value is None else f"{half_up(value, 1):.1f}"
+
+
+def one_line(text: str) -> str:
+    """Text kept with its line breaks (a reason, a note) for a one-line message: its
+    lines joined by spaces (a confirmation in a pipe stays one line)."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
