@@ -181,3 +181,15 @@ def test_a_reason_or_guide_with_line_breaks_is_said_back_on_one_line(cli: Any) -
     guided = cli("stage", "set", "quoted", "--guide", "Send it\nthen call")
     assert guided.stdout.count("\n") == 1
     assert "Its guide: Send it then call" in guided.stdout
+
+
+def test_an_output_encoding_that_cannot_write_the_text_is_said_plainly(run: Any, cli: Any) -> None:
+    """PYTHONIOENCODING=ascii gave Python's "'ascii' codec can't encode characters in
+    position 82-85: ordinal not in range(128)"."""
+    assert cli("add", "ระบบ ERP", "-q").exit_code == 0
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    failed = run("list", env=env)
+    assert failed.returncode == 74
+    assert "The output cannot be written: its encoding, ascii, cannot write" in failed.stderr
+    assert "PYTHONIOENCODING=utf-8" in failed.stderr
+    assert "codec" not in failed.stderr

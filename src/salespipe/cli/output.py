@@ -59,6 +59,13 @@ def reader_may_leave() -> Iterator[None]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise SystemExit(0) from None
+    except UnicodeEncodeError as exc:  # (PYTHONIOENCODING=ascii, say)
+        raise OutputFailed(
+            _(
+                'its encoding, {encoding}, cannot write "{text}"; use a UTF-8 locale or '
+                "PYTHONIOENCODING=utf-8"
+            ).format(encoding=exc.encoding, text=exc.object[exc.start : exc.end])
+        ) from None
     except (OSError, ValueError) as exc:  # ValueError: the stream was closed
         problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise OutputFailed(problem) from None
