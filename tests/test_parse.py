@@ -123,6 +123,9 @@ def test_a_year_outside_the_calendar_is_said_to_be_the_year() -> None:
     for read in (parse.day, parse.moment):
         with pytest.raises(InvalidValue, match="is outside the years 1900–2200"):
             read("0000-01-15")
+    for far in ("+99999d", "-99999w", "+999999999m"):  # were "not a date": too many digits
+        with pytest.raises(InvalidValue, match=re.escape(f'"{far}" is outside the years')):
+            parse.day(far)
 
 
 def test_moment_date_means_end_of_that_day_but_never_the_future() -> None:

@@ -182,7 +182,7 @@ def positive_int(text: str, *, what: str) -> int:
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a date may have (CE)
 
-_RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<count>\d{1,4})(?P<unit>[dwm])$")
+_RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<count>\d{1,9})(?P<unit>[dwm])$")
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 # Words for days relative to today: (months, days) ahead.
 _NAMED_DAYS: dict[str, tuple[int, int]] = {
