@@ -4,6 +4,7 @@ refused in one sentence with nothing changed, or kept as it was given and shown 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -193,3 +194,27 @@ def test_an_output_encoding_that_cannot_write_the_text_is_said_plainly(run: Any,
     assert "The output cannot be written: its encoding, ascii, cannot write" in failed.stderr
     assert "PYTHONIOENCODING=utf-8" in failed.stderr
     assert "codec" not in failed.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list", "--status", ""],
+        ["list", "--stage", " "],
+        ["list", "--tag", ""],
+        ["list", "--customer", ""],
+        ["list", "--search", ""],
+        ["list", "--owner", ""],
+        ["chart", "--owner", ""],
+    ],
+)
+def test_a_filter_given_empty_is_refused(cli: Any, command: list[str]) -> None:
+    """`list --stage "$STAGE"` with STAGE unset listed every deal, and their total, as if
+    no filter had been asked for (--owner "" listed none)."""
+    assert cli("add", "A", "-q").exit_code == 0
+    refused = cli(*command)
+    assert refused.exit_code == 1
+    assert "was given empty; give a value, or leave the option out." in refused.stderr
+    scripted = cli(*command, "--json")  # --json after the option: still a JSON error
+    assert scripted.exit_code == 1
+    assert json.loads(scripted.stdout)["error"]["code"] == "invalid_value"

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from salespipe import __version__
 from salespipe.app import settings
-from salespipe.cli import complete, output
+from salespipe.cli import output
 from salespipe.core import fmt, i18n
 from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
@@ -78,7 +78,9 @@ class _Commands(TyperGroup):
             output.error(failure, False)  # stdout is what failed: the sentence goes to stderr
             raise typer.Exit(exc.exit_code) from None
         except SalespipeError as exc:
-            output.error(exc, state(ctx).as_json)
+            # (--json may come after the option whose check failed, before its own turn)
+            as_json = state(ctx).as_json or bool(ctx.meta.get("salespipe.json"))
+            output.error(exc, as_json)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as interrupt:
             # Ctrl-C: a change not yet committed is not made (each is one transaction).
@@ -300,7 +302,7 @@ def root(
         typer.Option(
             "--lang",
             metavar="th|en",
-            autocompletion=complete.choices("th", "en"),
+            autocompletion=lambda incomplete: [v for v in ("th", "en") if v.startswith(incomplete)],
             help="Language of new default stages and output (default: $SALESPIPE_LANG or locale).",
         ),
     ] = None,

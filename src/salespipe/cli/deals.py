@@ -18,6 +18,7 @@ from salespipe.cli.options import (
     PipelineOption,
     ReasonOption,
     SinceOption,
+    given,
     limit_option,
     shown_limit,
 )
@@ -148,7 +149,11 @@ def register(app: typer.Typer) -> None:
         stage: Annotated[
             str | None,
             typer.Option(
-                "--stage", "-s", help="Only this stage.", autocompletion=complete.all_stages
+                "--stage",
+                "-s",
+                help="Only this stage.",
+                autocompletion=complete.all_stages,
+                callback=given,
             ),
         ] = None,
         status: Annotated[
@@ -157,16 +162,22 @@ def register(app: typer.Typer) -> None:
                 "--status",
                 help="open, won, lost or all (default: open; all with --closed-since/-until).",
                 autocompletion=complete.choices(*STATUS_CHOICES),
+                callback=given,
             ),
         ] = None,
         owner: OwnerOption = None,
         customer: Annotated[
-            str | None, typer.Option("--customer", "-c", help="Customer name contains this.")
+            str | None,
+            typer.Option("--customer", "-c", help="Customer name contains this.", callback=given),
         ] = None,
         tag: Annotated[
             str | None,
             typer.Option(
-                "--tag", "-t", help="Only deals with this tag.", autocompletion=complete.tags
+                "--tag",
+                "-t",
+                help="Only deals with this tag.",
+                autocompletion=complete.tags,
+                callback=given,
             ),
         ] = None,
         search: Annotated[
@@ -174,6 +185,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--search",
                 help="Title, customer, contact, tag, next action, note or reason contains this.",
+                callback=given,
             ),
         ] = None,
         stale: Annotated[

@@ -40,6 +40,23 @@ PipelineOption = Annotated[
         autocompletion=complete.pipelines,
     ),
 ]
+
+
+def given(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """Refuse a filter given empty: a script's `--stage "$STAGE"` with STAGE unset listed
+    every deal and gave their total, as if no filter had been asked for."""
+    if value is not None and not value.strip():
+        from salespipe.core.errors import InvalidValue
+        from salespipe.core.i18n import _
+
+        raise InvalidValue(
+            _("{option} was given empty; give a value, or leave the option out.").format(
+                option=param.opts[0] if param.opts else param.name
+            )
+        )
+    return value
+
+
 OwnerOption = Annotated[
     str | None,
     typer.Option(
@@ -48,6 +65,7 @@ OwnerOption = Annotated[
         metavar="O",
         help="Only the deals of this owner.",
         autocompletion=complete.owners,
+        callback=given,
     ),
 ]
 AsOfOption = Annotated[
