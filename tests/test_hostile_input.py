@@ -218,3 +218,16 @@ def test_a_filter_given_empty_is_refused(cli: Any, command: list[str]) -> None:
     scripted = cli(*command, "--json")  # --json after the option: still a JSON error
     assert scripted.exit_code == 1
     assert json.loads(scripted.stdout)["error"]["code"] == "invalid_value"
+
+
+def test_tags_that_read_the_same_are_one_tag(cli: Any) -> None:
+    """Café typed precomposed and with a combining accent were stored as two tags, and
+    --untag took off only the one typed the same way."""
+    precomposed, combining = "Caf\u00e9", "Cafe\u0301"
+    assert cli("add", "A", "--tag", precomposed, "--tag", combining, "--tag", "ERP").exit_code == 0
+    assert cli("edit", "1", "--tag", "erp").exit_code == 0
+    assert cli.json("show", "1")["tags"] == [precomposed, "ERP"]
+    assert [d["id"] for d in cli.json("list", "--tag", combining)] == [1]
+    assert [d["id"] for d in cli.json("list", "--tag", "erp")] == [1]
+    assert cli("edit", "1", "--untag", combining).exit_code == 0
+    assert cli.json("show", "1")["tags"] == ["ERP"]

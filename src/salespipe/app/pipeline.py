@@ -717,10 +717,24 @@ def _apply_fields(deal: Deal, fields: DealFields) -> Deal:
     if fields.clear_expected_close:
         changes["expected_close"] = None
     if fields.add_tags or fields.remove_tags:
-        tags = [t for t in deal.tags if t not in fields.remove_tags]
-        tags += [t for t in fields.add_tags if t not in tags]
-        changes["tags"] = tuple(tags)
+        changes["tags"] = _tags_after(deal.tags, fields.add_tags, fields.remove_tags)
     return dataclasses.replace(deal, **changes)
+
+
+def _tags_after(
+    tags: Iterable[str], added: Iterable[str], removed: Iterable[str]
+) -> tuple[str, ...]:
+    """A deal's tags after some are added and some taken off. Tags that read the same
+    (Café typed precomposed or with a combining accent, ERP and erp) are one tag: both
+    were kept, and --untag took off only the one typed the same way."""
+    gone = {parse.fold(t) for t in removed}
+    kept = [t for t in tags if parse.fold(t) not in gone]
+    seen = {parse.fold(t) for t in kept}
+    for tag in added:
+        if parse.fold(tag) not in seen:
+            kept.append(tag)
+            seen.add(parse.fold(tag))
+    return tuple(kept)
 
 
 def _revert(work: Work, event: Event) -> None:

@@ -226,9 +226,9 @@ def _filters(
     if query.customer:
         customer = collation.searched(query.customer)
         tests.append(lambda r: customer in collation.searched(r["customer"]))
-    if query.tag:
-        tag = query.tag
-        tests.append(lambda r: tag in r["tags"])
+    if query.tag:  # as a deal's tags are told apart (app/pipeline.py, _tags_after)
+        tag = parse.fold(query.tag)
+        tests.append(lambda r: any(parse.fold(t) == tag for t in r["tags"]))
     if query.search:
         wanted = collation.searched(query.search)
         history = query.found_in_history
