@@ -231,3 +231,13 @@ def test_tags_that_read_the_same_are_one_tag(cli: Any) -> None:
     assert [d["id"] for d in cli.json("list", "--tag", "erp")] == [1]
     assert cli("edit", "1", "--untag", combining).exit_code == 0
     assert cli.json("show", "1")["tags"] == ["ERP"]
+
+
+def test_spaces_around_a_name_are_not_kept(cli: Any) -> None:
+    """`add "  padded  "` and `config set owner " Bob "` kept the spaces: a title shown
+    out of line, and " Bob " another owner than Bob in the log."""
+    assert cli("add", "  padded  ", "--customer", "  Siam  ", "-o", " Bob ", "-q").exit_code == 0
+    shown = cli.json("show", "1")
+    assert (shown["title"], shown["customer"], shown["owner"]) == ("padded", "Siam", "Bob")
+    assert cli("config", "set", "owner", " Bob ").exit_code == 0
+    assert cli("config", "get", "owner").stdout.strip() == "Bob"

@@ -175,9 +175,12 @@ def test_moment_refuses_a_time_of_day_that_is_none() -> None:
 
 
 def test_text_keeps_unicode_exactly_and_refuses_controls() -> None:
-    """Any script is kept as given; control characters and lone surrogates are refused."""
-    for value in ("สยามฟู้ดส์", "株式会社", "Ünïcödé 🚀", "  spaced  "):
+    """Any script is kept as given, but for the spaces around a one-line text; control
+    characters and lone surrogates are refused."""
+    for value in ("สยามฟู้ดส์", "株式会社", "Ünïcödé 🚀", "in  between"):
         assert parse.text(value, what="title") == value
+    assert parse.text("  spaced  ", what="title") == "spaced"
+    assert parse.text("  indented\nnote ", what="note", multiline=True) == "  indented\nnote "
     with pytest.raises(InvalidValue):
         parse.text("a\x00b", what="title")
     with pytest.raises(InvalidValue):

@@ -402,7 +402,8 @@ def shows_something(value: str) -> bool:
 def text(
     value: str, *, what: str, required: bool = False, multiline: bool = False, max_length: int = 500
 ) -> str:
-    """Check a free-text field; it is kept exactly as given.
+    """Check a free-text field; it is kept as given, but for the spaces around a one-line
+    text (`add "  Siam  "` kept them, and an owner " Bob " was another Bob).
 
     ``what`` (marked with ``N_``) names the field in the error message.
     """
@@ -431,7 +432,7 @@ def text(
                 what=_(what), count=max_length
             )
         )
-    return value
+    return value if multiline else value.strip(" ")
 
 
 def fold(name: str) -> str:
