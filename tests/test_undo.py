@@ -132,4 +132,21 @@ def test_undo_names_the_stage_a_change_was_about_in_the_stages_order(cli) -> Non
     assert "stage disable: Quoted (3 deals moved)" in listed
     assert "Quoted (3 deals moved)" in cli("undo").stdout
     assert cli("stage", "order", "negotiating", "quoted").exit_code == 0
-    assert "stage order: Negotiating, Quoted, Presented, Considering" in cli("undo").stdout
+    said = cli("undo").stdout  # each stage with where it was and where it went
+    assert (
+        "stage order: Negotiating 4 → 1, Quoted 3 → 2, Presented 1 → 3, Considering 2 → 4" in said
+    )
+
+
+def test_the_log_says_where_a_new_order_moved_each_stage_and_a_pipeline_s_old_name(
+    cli, monkeypatch
+) -> None:
+    """`stage order Presented Quoted Considering` was logged "stage order: Quoted,
+    Considering" (where did they go?), and a pipeline rename named only the new name."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert cli("init").exit_code == 0
+    assert cli("stage", "order", "Presented", "Quoted", "Considering").exit_code == 0
+    assert cli("pipeline", "rename", "Sales", "Projects").exit_code == 0
+    logged = cli("log", "--limit", "2").stdout
+    assert "pipeline rename: Sales → Projects" in logged
+    assert "stage order: Quoted 3 → 2, Considering 2 → 3" in logged

@@ -408,9 +408,11 @@ def _describe_stages(kind: str, before: Record, after: Record) -> str:
         {*before, *after},
         key=lambda k: ((after.get(k) or before.get(k) or {}).get("position", 0), k),
     )
-    if kind != "stage-order":
+    if kind == "stage-order":  # where each moved: "Quoted 3 → 2" (it named them only)
+        names = ", ".join(_stage_moved(before.get(k), after.get(k), k) for k in keys)
+    else:
         keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
-    names = ", ".join(_stage_named(before.get(k), after.get(k), k) for k in keys)
+        names = ", ".join(_stage_named(before.get(k), after.get(k), k) for k in keys)
     label = _(STAGE_CHANGES[kind]) if kind in STAGE_CHANGES else kind.replace("-", " ")
     return f"{label}: {names}"
 
@@ -425,12 +427,29 @@ def _describe_member(user: str, was: str | None, now: str | None) -> str:
     return _("team add: {user}, {before} → {after}").format(user=user, before=was, after=now)
 
 
+def _stage_moved(before: Record | None, after: Record | None, key: str) -> str:
+    """A stage a new order moved, with its place before and after (counted from 1)."""
+    name = _stage_named(before, after, key)
+    was, now = (before or {}).get("position"), (after or {}).get("position")
+    return f"{name} {was} → {now}" if was is not None and now is not None else name
+
+
 def _stage_named(before: Record | None, after: Record | None, key: str) -> str:
     """A stage's name in a change, ``Quoted → Proposal`` when the change renamed it."""
     was, now = (before or {}).get("name"), (after or {}).get("name")
     if was and now and was != now:
         return f"{was} → {now}"
     return str(now or was or key)
+
+
+def _pipeline_named(before: Record | None, after: Record | None) -> str:
+    """A pipeline's name in a change, ``Sales → Projects`` when the change renamed it
+    (a rename said only the new name)."""
+    was, now = (PipelineDef.from_record(r) if r else None for r in (before, after))
+    if was and now and parse.pipeline_name(was) != parse.pipeline_name(now):
+        return f"{parse.pipeline_name(was)} → {parse.pipeline_name(now)}"
+    found = now or was
+    return parse.pipeline_name(found) if found else ""
 
 
 def _stage_across(
@@ -511,8 +530,7 @@ def describe(
         )
     if kind in PIPELINE_CHANGES:
         names = ", ".join(
-            parse.pipeline_name(PipelineDef.from_record(after.get(k) or before[k]))
-            for k in sorted({*before, *after})
+            _pipeline_named(before.get(k), after.get(k)) for k in sorted({*before, *after})
         )
         return f"{_(PIPELINE_CHANGES[kind])}: {names}"
     if kind == "quote":
