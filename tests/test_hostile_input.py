@@ -241,3 +241,23 @@ def test_spaces_around_a_name_are_not_kept(cli: Any) -> None:
     assert (shown["title"], shown["customer"], shown["owner"]) == ("padded", "Siam", "Bob")
     assert cli("config", "set", "owner", " Bob ").exit_code == 0
     assert cli("config", "get", "owner").stdout.strip() == "Bob"
+
+
+def test_a_file_of_another_program_gets_no_lock_file_beside_it(cli: Any, tmp_path: Path) -> None:
+    """`--db package.json add x` was refused but left package.lock beside it; a lock file
+    that was there already (composer.lock) is left as it was."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "x", "version": "1.0.0"}')
+    (project / "composer.json").write_text("{}")
+    (project / "composer.lock").write_text("theirs")
+    for name in ("package.json", "composer.json"):
+        refused = cli("--db", str(project / name), "add", "x")
+        assert refused.exit_code == 4
+        assert "is JSON but not a salespipe data file" in refused.stderr
+    assert sorted(p.name for p in project.iterdir()) == [
+        "composer.json",
+        "composer.lock",
+        "package.json",
+    ]
+    assert (project / "composer.lock").read_text() == "theirs"

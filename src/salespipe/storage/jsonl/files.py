@@ -216,25 +216,31 @@ def shortened(path: Path, size: int, expected: int) -> StoreError:
 def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[None]:
     """Hold the database lock; ``timeout_of`` is asked only if the lock is busy. A lock
     file made for a data file that still does not exist afterwards (a first change that
-    was refused) is removed, so that a refusal leaves nothing behind."""
+    was refused) is removed, so that a refusal leaves nothing behind; so is one made now
+    beside a file that is not salespipe's (`--db package.json` left package.lock)."""
     check_data_file(paths.main)
-    fd = _locked(paths, _Deadline(paths, timeout_of))
+    fd, made = _locked(paths, _Deadline(paths, timeout_of))
+    not_ours = False
     try:
         yield
+    except NotASalespipeFile:
+        not_ours = True
+        raise
     finally:
         try:
-            if not paths.main.exists():
+            if not paths.main.exists() or (made and not_ours):
                 paths.lock.unlink(missing_ok=True)  # still ours: only a holder removes it
         finally:
             os.close(fd)  # closing releases the lock
 
 
-def _locked(paths: DatabasePaths, deadline: _Deadline) -> int:
-    """The descriptor of the lock file, locked. A holder that made no data file removes
-    the lock file before it lets go, so a process that was waiting on it then holds a
-    lock nobody else can see: it locks the file now at that path instead."""
+def _locked(paths: DatabasePaths, deadline: _Deadline) -> tuple[int, bool]:
+    """The descriptor of the lock file, locked, and whether this call made the file. A
+    holder that made no data file removes the lock file before it lets go, so a process
+    that was waiting on it then holds a lock nobody else can see: it locks the file now
+    at that path instead."""
     while True:
-        fd = _open_lock(paths)
+        fd, made = _open_lock(paths)
         try:
             while True:
                 try:
@@ -244,24 +250,24 @@ def _locked(paths: DatabasePaths, deadline: _Deadline) -> int:
                     deadline.check()
                     time.sleep(0.02)
             if _is_at(fd, paths.lock):
-                return fd
+                return fd, made
         except BaseException:
             os.close(fd)
             raise
         os.close(fd)
 
 
-def _open_lock(paths: DatabasePaths) -> int:
+def _open_lock(paths: DatabasePaths) -> tuple[int, bool]:
     try:
         make_folder(paths.lock.parent)
-        fd, _created = open_journal_for_writing(paths.lock, paths.main, readable=True)
+        fd, created = open_journal_for_writing(paths.lock, paths.main, readable=True)
     except OSError as exc:
         raise WriteFailed(
             _("Cannot open the lock file {path}: {problem}; the data file was not changed.").format(
                 path=paths.lock, problem=exc.strerror
             )
         ) from None
-    return fd
+    return fd, created
 
 
 def _is_at(fd: int, path: Path) -> bool:
