@@ -261,3 +261,26 @@ def test_a_file_of_another_program_gets_no_lock_file_beside_it(cli: Any, tmp_pat
         "package.json",
     ]
     assert (project / "composer.lock").read_text() == "theirs"
+
+
+def test_a_damaged_index_says_doctor_fix_rebuilds_it_not_to_restore_a_backup(
+    cli: Any, db_path: Path
+) -> None:
+    """A cut open-deals index said "Restore it from a backup", which loses every change
+    since the backup; the index is derived from the journals, and `doctor --fix`
+    rebuilds it with nothing lost."""
+    for title in ("A", "B", "C"):
+        assert cli("add", title, "-q").exit_code == 0
+    index = db_path.with_name("pipeline.open-index-1.json")
+    index.write_bytes(index.read_bytes()[: index.stat().st_size // 2])
+    refused = cli("list")
+    assert refused.exit_code == 4
+    assert "`salespipe doctor --fix` rebuilds it from the journals." in refused.stderr
+    assert "backup" not in refused.stderr
+    assert cli("doctor", "--fix").exit_code == 0
+    assert [d["title"] for d in cli.json("list")] == ["A", "B", "C"]
+    events = db_path.with_name("pipeline.events.jsonl")  # the history itself: no rebuild
+    events.write_bytes(events.read_bytes()[:-20])
+    broken = cli("log")
+    assert broken.exit_code == 4
+    assert "Restore it from a backup." in broken.stderr

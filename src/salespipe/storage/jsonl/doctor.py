@@ -272,8 +272,10 @@ def _open_checks() -> list[Check]:
     open-deals journal (a write appends the record, then points the entry at it), and
     that record must be the deal's, open; its columns must be that record's (what the
     everyday questions read, deal_columns); the main file's count of those records'
-    bytes must be their sum. Which deals are open is the index's to say: of a damaged
-    index, what can still be read of its checkpoint and tail."""
+    bytes must be their sum. Which deals are open is the index's to say; of an index
+    that cannot be read, the history's (the deals the events leave open): what could
+    still be read of it left out the deals of a cut checkpoint, which then were in no
+    list at all after the repair."""
     recomputed: list[_OpenIndexState] = []
 
     def fresh(snapshot: Snapshot) -> _OpenIndexState:
@@ -283,7 +285,7 @@ def _open_checks() -> list[Check]:
         index: dict[str, Any] = {}
         try:
             latest = _latest_lines(lines)
-            for key, entry in open_index.salvage(snapshot._open_index).items():
+            for key, entry in _open_deals(snapshot).items():
                 start = latest.get(entry["id"])
                 if start is not None:
                     end = lines.find(b"\n", start)
@@ -345,6 +347,30 @@ def _open_checks() -> list[Check]:
         Check("open index", fresh, stored, compare_places, repair),
         Check("open deal columns", fresh, stored, compare_columns, repair),
     ]
+
+
+def _open_deals(snapshot: Snapshot) -> dict[str, Any]:
+    """The open deals' entries, by id: the index's, or the history's if it is damaged."""
+    try:
+        return dict(snapshot._open_index.items())
+    except StoreError:
+        return {str(deal_id): {"id": deal_id} for deal_id in _open_by_history(snapshot)}
+
+
+def _open_by_history(snapshot: Snapshot) -> list[int]:
+    """The deals the event journal leaves open (undone changes never happened)."""
+    undone = snapshot.undone_changes()
+    status: dict[int, str] = {}
+    for event in snapshot.event_records():
+        deal_id = event.get("deal_id")
+        if deal_id is None or event["type"] == "undo" or event["change"] in undone:
+            continue
+        before, after = event.get("before"), event.get("after")
+        if after is None:
+            status.pop(deal_id, None)  # deleted
+        elif before is None or "status" in after:
+            status[deal_id] = after.get("status", status.get(deal_id, "open"))
+    return sorted(deal_id for deal_id, now in status.items() if now == "open")
 
 
 def _place(entry: dict[str, Any] | None) -> tuple[int, int, int] | None:

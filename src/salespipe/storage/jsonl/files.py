@@ -194,12 +194,27 @@ def looks_like_journal(first: bytes, last_two: bytes) -> bool:
     return first == b"{" and last_two == b"}\n"
 
 
+# The files kept derived from the journals (docs/data-format.md), which `doctor --fix`
+# rebuilds: told to restore a backup instead, a user would lose the changes since it.
+_DERIVED = re.compile(
+    r".*\.(open-index-\d+\.(json|tail)|open-facts-\d+\.json|idx|heads|changes\.jsonl)"
+)
+
+
+def _remedy(path: Path) -> str:
+    if _DERIVED.fullmatch(path.name):
+        return _("`salespipe doctor --fix` rebuilds it from the journals.")
+    return _("Restore it from a backup.")
+
+
 def damaged(path: Path) -> StoreError:
     return StoreError(
         _(
             "The file {path} holds data salespipe cannot read; it was damaged outside "
-            "salespipe and was left untouched. Restore it from a backup."
+            "salespipe and was left untouched."
         ).format(path=path)
+        + " "
+        + _remedy(path)
     )
 
 
@@ -207,8 +222,10 @@ def shortened(path: Path, size: int, expected: int) -> StoreError:
     return StoreError(
         _(
             "The file {path} is shorter than the data file records ({size} of {expected} "
-            "bytes); it was damaged outside salespipe. Restore it from a backup."
+            "bytes); it was damaged outside salespipe."
         ).format(path=path, size=size, expected=expected)
+        + " "
+        + _remedy(path)
     )
 
 
