@@ -13,7 +13,16 @@ from salespipe.app.reading import deal_not_found
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, Stay, stages_in
+from salespipe.core.model import (
+    Deal,
+    Event,
+    PipelineDef,
+    Record,
+    Stage,
+    Stay,
+    renumbered,
+    stages_in,
+)
 
 if TYPE_CHECKING:
     from salespipe.storage.port import WriteTransaction
@@ -256,16 +265,6 @@ class Work:
                 )
             )
         return reason
-
-
-def renumbered(stages: Sequence[Stage]) -> list[Stage]:
-    """The stages numbered 1, 2, … within each pipeline, in this order."""
-    counts: dict[str, int] = {}
-    numbered = []
-    for stage in stages:
-        counts[stage.pipeline] = counts.get(stage.pipeline, 0) + 1
-        numbered.append(dataclasses.replace(stage, position=counts[stage.pipeline]))
-    return numbered
 
 
 def close_stay(stays: tuple[Stay, ...], at: datetime) -> tuple[Stay, ...]:

@@ -147,6 +147,16 @@ def stages_in(stages: Iterable[Stage], pipeline: str) -> list[Stage]:
     return sorted((s for s in stages if s.pipeline == pipeline), key=lambda s: s.position)
 
 
+def renumbered(stages: Iterable[Stage]) -> list[Stage]:
+    """The stages numbered 1, 2, … within each pipeline, in this order."""
+    counts: dict[str, int] = {}
+    numbered = []
+    for stage in stages:
+        counts[stage.pipeline] = counts.get(stage.pipeline, 0) + 1
+        numbered.append(dataclasses.replace(stage, position=counts[stage.pipeline]))
+    return numbered
+
+
 def several_pipelines(stages: Iterable[Stage]) -> bool:
     """Whether the stages belong to more than one pipeline: then a deal's JSON names its
     pipeline (a one-pipeline database's output stays as it always was)."""

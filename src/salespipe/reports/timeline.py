@@ -14,7 +14,6 @@ events after the moment are reverted, newest first.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +21,7 @@ from datetime import date, datetime
 from salespipe.core import clock, fmt
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, Record, Stage
+from salespipe.core.model import Deal, Event, Record, Stage, renumbered
 from salespipe.core.tally import end_of_day
 
 
@@ -119,16 +118,6 @@ def roll_back_stages(
     kept = [made[key] for key in made.keys() & set(held) if key not in stages]
     if not kept:
         return sorted(stages.values(), key=lambda stage: stage.position)
-    return _numbered([*kept, *stages.values()])
-
-
-def _numbered(stages: list[Stage]) -> list[Stage]:
-    """The stages in their order, numbered again from 1 in each pipeline: a stage kept
-    as it was made comes before the one that held its place before it was made."""
-    ordered = sorted(stages, key=lambda stage: stage.position)  # (stable: kept ones first)
-    counted: dict[str, int] = {}
-    numbered = []
-    for stage in ordered:
-        counted[stage.pipeline] = counted.get(stage.pipeline, 0) + 1
-        numbered.append(dataclasses.replace(stage, position=counted[stage.pipeline]))
-    return numbered
+    # Numbered again: a stage kept as it was made comes before the one that held its
+    # place before it was made (a stable sort, the kept ones first).
+    return renumbered(sorted([*kept, *stages.values()], key=lambda stage: stage.position))
