@@ -114,6 +114,23 @@ def test_errors_before_the_file_is_read_use_the_flag_or_locale(
     assert result.stderr == 'ข้อผิดพลาด: สถานะ "closed" ไม่ใช่ open, won, lost หรือ all\n'
 
 
+@pytest.mark.file_only  # a server's settings are read when the command connects
+def test_a_bad_option_value_is_refused_in_the_data_file_s_language(cli: Any) -> None:
+    """With `config set lang th`, a bad value, date or filter was refused in English:
+    the setting was applied only once the command read the file."""
+    cli("add", "ERP")
+    cli("config", "set", "lang", "th")
+    for args, said in (
+        (("add", "X", "--value", "abc"), 'ข้อผิดพลาด: มูลค่า "abc" ไม่ใช่จำนวนเงิน'),
+        (("add", "X", "--close", "2026-13-01"), "ไม่มีเดือนที่ 13"),
+        (("list", "--status", "closed"), 'ข้อผิดพลาด: สถานะ "closed" ไม่ใช่'),
+    ):
+        refused = cli(*args)
+        assert refused.exit_code == 1
+        assert said in refused.stderr, args
+    assert cli("--lang", "en", "list", "--status", "closed").stderr.startswith("Error:")
+
+
 def test_a_bad_salespipe_lang_is_an_error_naming_it(
     cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -204,6 +204,27 @@ class State:
         fmt.set_era("ce" if self.as_json else settings.display_era(config, language))
 
 
+def _speak_as_the_data_file_says(db: str | None, flag: str | None, as_json: bool) -> None:
+    """With `config set lang th`, a refusal found before the command reads the data file
+    (a bad date, a bad value) came in English: the file's settings are read first, as
+    for the command after it. (A server's are read when the command connects.)"""
+    try:
+        if settings.lang_asked(flag):
+            return
+        target = settings.database_target(db)
+    except SalespipeError:
+        return  # said by the command, in the language chosen so far
+    if not isinstance(target, Path):
+        return
+    from salespipe.storage.jsonl.database import stored_settings
+
+    config = stored_settings(target)
+    if config.get("lang") or config.get("date_era"):
+        language = settings.display_language(flag, config)
+        i18n.set_language(language)
+        fmt.set_era("ce" if as_json else settings.display_era(config, language))
+
+
 def choose_language(flag: str | None, *, as_json: bool = False) -> None:
     """The language of this run until the data file is read: --lang, SALESPIPE_LANG, the
     locale (a bad SALESPIPE_LANG is reported when the command opens the file); and its
@@ -343,7 +364,10 @@ def root(
         message = _('{option} "{lang}" is not th or en.').format(option="--lang", lang=lang)
         output.error(SalespipeError(message), False)
         raise typer.Exit(1)
-    choose_language(lang, as_json=bool(ctx.meta.get("salespipe.json")))
+    as_json = bool(ctx.meta.get("salespipe.json"))
+    choose_language(lang, as_json=as_json)
+    if not ctx.resilient_parsing:
+        _speak_as_the_data_file_says(db, lang, as_json)
     ctx.obj = State(db=db, lang=lang)
 
 

@@ -293,6 +293,18 @@ def _later_schema_kept(meta: dict[str, Any]) -> tuple[int, str] | None:
     return None
 
 
+def stored_settings(path: Path) -> dict[str, Any]:
+    """The settings a data file keeps, read before a command opens the file (for the
+    language of a refusal found first: a bad option value); {} when there are none to
+    read (no file, or one the command will refuse with its own words)."""
+    try:
+        meta = _meta_of(orjson.loads(read_data_file(path)))
+    except (OSError, ValueError, StoreError):
+        return {}
+    config = (meta or {}).get("config")
+    return config if isinstance(config, dict) and config_problem(config) is None else {}
+
+
 def _meta_of(document: Any) -> dict[str, Any] | None:
     if not isinstance(document, dict):
         return None
