@@ -100,3 +100,15 @@ def test_a_long_stage_name_is_cut_rather_than_crowd_out_the_rest(cli: Any, monke
     assert narrow[0].split() == ["ID", "Stage", "Value", "Days"]
     assert "…" in narrow[1]
     assert cli.json("list")[0]["stage_name"] == long_name
+
+
+def test_by_value_the_largest_come_first_within_each_currency(cli: Any) -> None:
+    """`list --sort value` put USD 120,000 below ฿300,000 (the numbers were compared
+    as if one currency); board --by value likewise."""
+    for title, value in (("Baht small", "75k"), ("Dollars", "USD 120,000"), ("Baht big", "300k")):
+        assert cli("add", title, "--value", value, "-q").exit_code == 0
+    assert cli("add", "Dollars small", "--value", "USD 82,000", "-q").exit_code == 0
+    listed = [d["title"] for d in cli.json("list", "--sort", "value")]
+    assert listed == ["Baht big", "Baht small", "Dollars", "Dollars small"]
+    cards = cli.json("board", "--by", "value")["stages"][0]["deals"]
+    assert [c["title"] for c in cards] == listed

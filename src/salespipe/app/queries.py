@@ -273,7 +273,7 @@ _SORT_READS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
     "title": ("title", "id"),
     "customer": ("customer", "id"),
-    "value": ("value", "id"),
+    "value": ("currency", "value", "id"),
     "close": ("expected_close", "id"),
     "created": ("created_at", "id"),
     "updated": ("updated_at", "id"),

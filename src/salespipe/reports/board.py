@@ -53,7 +53,8 @@ class Card:
         )
 
     def by_value(self) -> tuple[Any, ...]:
-        return (-self.record["value"], self.record["id"])
+        # (per currency, as list --sort value: amounts of two are not compared)
+        return (self.record.get("currency", "THB"), -self.record["value"], self.record["id"])
 
     def to_dict(self) -> dict[str, Any]:
         record = self.record

@@ -261,7 +261,9 @@ def order_key(order: str, stages: Sequence[Stage], now: datetime) -> Callable[[R
         "id": lambda r: r["id"],
         "title": lambda r: (collation.sort_key(r["title"]), r["id"]),
         "customer": lambda r: (collation.sort_key(r["customer"]), r["id"]),
-        "value": lambda r: (-r["value"], r["id"]),
+        # Amounts of different currencies are not compared: by currency (code
+        # order), then the largest first (USD 120,000 came below ฿300,000).
+        "value": lambda r: (r.get("currency", "THB"), -r["value"], r["id"]),
         "close": lambda r: (r["expected_close"] or NO_DATE, r["id"]),
         "created": lambda r: (moment(r["created_at"]), r["id"]),
         "updated": lambda r: (moment(r["updated_at"]), r["id"]),

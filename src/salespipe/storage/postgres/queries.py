@@ -78,7 +78,7 @@ _NO_DATE = f"'{queries.NO_DATE}'"
 _ORDERS: dict[str, str] = {
     "stage": "coalesce(s.position, 10000), d.id",
     "id": "d.id",
-    "value": "d.value DESC, d.id",
+    "value": "coalesce(d.currency, 'THB') COLLATE \"C\", d.value DESC, d.id",
     "close": f'coalesce(d.close_due, {_NO_DATE}) COLLATE "C", d.id',
     "next": f'coalesce(d.next_due, {_NO_DATE}) COLLATE "C", d.id',
     "days": "{days} DESC, d.id",
