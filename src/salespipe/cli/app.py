@@ -216,9 +216,9 @@ def _speak_as_the_data_file_says(db: str | None, flag: str | None, as_json: bool
         return  # said by the command, in the language chosen so far
     if not isinstance(target, Path):
         return
-    from salespipe.storage.jsonl.database import stored_settings
+    from salespipe.storage import settings_of_data_file
 
-    config = stored_settings(target)
+    config = settings_of_data_file(target)
     if config.get("lang") or config.get("date_era"):
         language = settings.display_language(flag, config)
         i18n.set_language(language)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from salespipe.storage.postgres.target import is_connection_string, is_postgres_target, redact
 
@@ -53,6 +53,14 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     from salespipe.storage.jsonl import Store
 
     return Store(Path(text), initial)
+
+
+def settings_of_data_file(path: Path) -> dict[str, Any]:
+    """The settings a data file keeps, read before a command opens it (for the language
+    of a refusal found first); {} when there are none to read."""
+    from salespipe.storage.jsonl.database import stored_settings
+
+    return stored_settings(path)
 
 
 def _postgres(target: str, initial: Callable[[], Initial]) -> Storage:
