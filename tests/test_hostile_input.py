@@ -284,3 +284,24 @@ def test_a_damaged_index_says_doctor_fix_rebuilds_it_not_to_restore_a_backup(
     broken = cli("log")
     assert broken.exit_code == 4
     assert "Restore it from a backup." in broken.stderr
+
+
+def test_salespipe_s_own_csv_keeps_its_text_exactly_and_is_known_again(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Trimming typed text must not reach the import of salespipe's own CSV: a title kept
+    with spaces (from before, or a backup) is given back as it is, and its rows are
+    known again (a re-import of an earlier import made duplicates when it trimmed)."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text('title,customer,value,created_at\n" Solar roof ",Siam,5000,2026-11-01\n')
+    assert cli("import", str(sheet)).exit_code == 0
+    assert cli.json("show", "1")["title"] == " Solar roof "
+    again = cli("import", str(sheet))
+    assert "nothing new" in again.stdout
+    backup = tmp_path / "backup.json"
+    assert cli("export", "--format", "json", "-o", str(backup)).exit_code == 0
+    restored = str(tmp_path / "restored.json")
+    assert cli("--db", restored, "import", str(backup)).exit_code == 0
+    exported = tmp_path / "out.csv"
+    assert cli("--db", restored, "export", "-o", str(exported)).exit_code == 0
+    assert "nothing new" in cli("--db", restored, "import", str(exported)).stdout

@@ -400,10 +400,18 @@ def shows_something(value: str) -> bool:
 
 
 def text(
-    value: str, *, what: str, required: bool = False, multiline: bool = False, max_length: int = 500
+    value: str,
+    *,
+    what: str,
+    required: bool = False,
+    multiline: bool = False,
+    max_length: int = 500,
+    exact: bool = False,
 ) -> str:
     """Check a free-text field; it is kept as given, but for the spaces around a one-line
-    text (`add "  Siam  "` kept them, and an owner " Bob " was another Bob).
+    text (`add "  Siam  "` kept them, and an owner " Bob " was another Bob), which
+    ``exact`` keeps too: salespipe's own CSV gives back what it holds, and its rows are
+    known again by their text.
 
     ``what`` (marked with ``N_``) names the field in the error message.
     """
@@ -432,7 +440,7 @@ def text(
                 what=_(what), count=max_length
             )
         )
-    return value if multiline else value.strip(" ")
+    return value if multiline or exact else value.strip(" ")
 
 
 def fold(name: str) -> str:

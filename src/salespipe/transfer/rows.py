@@ -230,7 +230,9 @@ class RowReader:
     def _text(self, name: str, what: str, max_length: int = 500) -> str:
         if self.ours:
             return self._read(
-                name, lambda raw: parse.text(raw, what=what, max_length=max_length), ""
+                name,
+                lambda raw: parse.text(raw, what=what, max_length=max_length, exact=True),
+                "",
             )
         return self._read(name, lambda raw: line_text(raw, what=what, max_length=max_length), "")
 
