@@ -158,3 +158,23 @@ def test_a_pipeline_made_today_shows_the_deals_entered_in_its_past(cli) -> None:
     chart = cli.json("chart", "-P", "Renewals", "--as-of", "2026-11-20")
     # Only the stage its deal was in: the pipeline's other stage had no deal then.
     assert [(row["name"], row["count"]) for row in chart["stages"]] == [("แจ้งเตือนต่ออายุ", 1)]
+
+
+def test_the_backtest_keeps_such_a_stage_as_the_past_view_does(cli) -> None:
+    """The backtest forecast each month from its first day with the stages as they were
+    then, without the one its deals were in: ฿0 where forecast --as-of the day before
+    said ฿120,000."""
+    ok(cli("stage", "add", "Site visit", "--after", "considering", "--prob", "40"))
+    for title, value, at, close in (
+        ("A", "100k", "2026-08-10", "2026-10-20"),
+        ("B", "200k", "2026-08-12", "2026-10-25"),
+    ):
+        ok(cli("add", title, "--value", value, "--at", at, "--close", close, "--stage", "Site"))
+    ok(cli("won", "1", "--at", "2026-10-20"))
+    ok(cli("lost", "2", "--reason", "price", "--at", "2026-10-26"))
+    past = cli.json("forecast", "--as-of", "2026-09-30")
+    october = next(row for row in past["rows"] if row["period"] == "2026-10")
+    assert october["weighted_value"] == {"THB": 120000}
+    tested = cli.json("forecast", "--backtest", "--months", "2")
+    by_month = {row["month"]: row["forecast"]["stage"] for row in tested["by_month"]}
+    assert by_month["2026-10"] == 120000

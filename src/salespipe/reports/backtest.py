@@ -313,7 +313,8 @@ def _score(
     tally = _Tally(_main_currency(starts))
     for start in starts:
         later = [e for e in stage_events if moment(e["at"]) > start.cutoff]
-        stages = roll_back_stages(stages_now, later)
+        held = {record["stage"] for record in start.pipeline}  # as --as-of keeps them
+        stages = roll_back_stages(stages_now, later, held)
         _score_month(start, stages, deals, tally)
     scores = {m: _method_score(tally, m) for m in METHODS}
     gains = _gains_per_deal(tally)

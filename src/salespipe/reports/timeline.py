@@ -104,15 +104,20 @@ def roll_back_stages(
 
     A stage made after the moment that deals were in then (stages set up today, last
     month's deals entered with --at) is kept as it was made, where it was put, so that
-    its deals are not left out of the past."""
+    its deals are not left out of the past (as it is now, where the events at hand keep
+    only what a change replaced: the backtest's change rows)."""
     stages = {stage.key: stage for stage in current}
+    now = dict(stages)
     made: dict[str, Stage] = {}
     for event in reversed(later):
         for key, record in (event.get("before") or {}).items():
             if record is None:
                 stages.pop(key, None)
-                if (first := (event.get("after") or {}).get(key)) is not None:
+                first = (event.get("after") or {}).get(key)
+                if first is not None:
                     made[key] = Stage.from_record(first)
+                elif key in now:
+                    made[key] = now[key]
             else:
                 stages[key] = Stage.from_record(record)
     kept = [made[key] for key in made.keys() & set(held) if key not in stages]
