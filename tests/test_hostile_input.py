@@ -305,3 +305,11 @@ def test_salespipe_s_own_csv_keeps_its_text_exactly_and_is_known_again(
     exported = tmp_path / "out.csv"
     assert cli("--db", restored, "export", "-o", str(exported)).exit_code == 0
     assert "nothing new" in cli("--db", restored, "import", str(exported)).stdout
+
+
+def test_an_import_takes_tags_that_read_the_same_as_one(cli: Any, tmp_path: Path) -> None:
+    """A cell `ERP;erp` made two tags, where add, edit and list --tag take them as one."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,tags\nA,ERP;erp;Caf\u00e9;Cafe\u0301\n")
+    assert cli("import", str(sheet)).exit_code == 0
+    assert cli.json("show", "1")["tags"] == ["ERP", "Caf\u00e9"]

@@ -453,14 +453,17 @@ def _deal_id(raw: str) -> int | None:
 
 
 def _tags(raw: str, separator: str) -> tuple[str, ...]:
+    """The tags of a cell; those that read the same (ERP and erp) are one, as everywhere."""
     tags: list[str] = []
+    seen: set[str] = set()
     for part in raw.split(separator):
         tag = part.strip()
-        if not tag or tag in tags:
+        if not tag or parse.fold(tag) in seen:
             continue
         if len(tag) > 50:
             raise BadValue(_("a tag is longer than 50 characters"))
         tags.append(tag)
+        seen.add(parse.fold(tag))
     return tuple(tags)
 
 
