@@ -185,7 +185,18 @@ def test_without_targets_the_longest_median_is_the_bottleneck(cli, durations_his
         ok(cli("stage", "set", key, "--target-days", "none"))
     assert cli.json("durations")["bottleneck"] == "considering"
     said = cli("durations").stdout
-    assert "Bottleneck: Considering, the longest median (no stage has target days)." in said
+    assert "Bottleneck: Considering, the longest median (no stage with stays" in said
+
+
+def test_the_longest_median_is_said_when_only_stages_without_stays_have_targets(cli) -> None:
+    """A target on a stage no deal has been in does not make the longest median "the
+    median most over its target" (the footer said so of a stage without a target)."""
+    ok(cli("stage", "add", "Site visit", "--after", "considering", "--target-days", "none"))
+    ok(cli("add", "A", "--stage", "Site", "--at", "2026-10-01"))
+    durations = cli.json("durations")
+    assert durations["bottleneck"] == "site-visit"
+    said = cli("durations").stdout
+    assert "Bottleneck: Site visit, the longest median (no stage with stays has target" in said
 
 
 def test_no_bottleneck_before_any_stay(cli) -> None:

@@ -410,10 +410,11 @@ def _bottleneck_line(result: Durations) -> str:
         if not any(row.stays for row in result.stages):
             return _("No bottleneck: no deal has been in a stage yet.")
         return _("No bottleneck: every stage's median is within its target.")
-    if not any(row.target_days for row in result.stages):
-        return _("Bottleneck: {stage}, the longest median (no stage has target days).").format(
-            stage=result.bottleneck.name
-        )
+    if not any(row.target_days and row.median_days is not None for row in result.stages):
+        # (reports/durations.choose_bottleneck: of the stages with stays, none has a target)
+        return _(
+            "Bottleneck: {stage}, the longest median (no stage with stays has target days)."
+        ).format(stage=result.bottleneck.name)
     return _("Bottleneck: {stage}, the median most over its target.").format(
         stage=result.bottleneck.name
     )
