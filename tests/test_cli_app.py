@@ -220,6 +220,12 @@ def test_a_negative_number_read_as_an_option_says_where_it_goes(cli) -> None:
             f"No such option: {value} (a value that starts with a minus sign goes after --, "
             f"e.g. `-- {value}`)"
         ) in refused.stderr
+    # Given after --, where an option had taken the -- as its value: said how to give it.
+    swallowed = cli("stage", "set", "quoted", "--target-days", "--", "-1")
+    assert swallowed.exit_code == 2
+    assert "No such option: -1 (an option's value goes right after it: `--target-days=-1`)" in (
+        swallowed.stderr
+    )
     given = cli("config", "set", "lock_timeout", "--", "-1")
     assert given.exit_code == 1
     assert "is not a number of seconds from 0 to 3600" in given.stderr

@@ -55,6 +55,7 @@ class _Commands(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
         ctx.meta["salespipe.json"] = as_json
+        ctx.meta["salespipe.before_dashes"] = _option_before_dashes(args)
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
         with _usage_errors_as_json(as_json):
             given = list(args)  # (Click's parser takes its arguments off the list)
@@ -70,7 +71,9 @@ class _Commands(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            with _usage_errors_as_json(bool(ctx.meta.get("salespipe.json"))):
+            with _usage_errors_as_json(
+                bool(ctx.meta.get("salespipe.json")), ctx.meta.get("salespipe.before_dashes")
+            ):
                 return super().invoke(ctx)
         except OutputFailed as exc:
             made = state(ctx).committed
@@ -107,16 +110,27 @@ def _completion_shell_named(args: list[str]) -> tuple[list[str], str | None]:
     return args, None
 
 
+def _option_before_dashes(args: list[str]) -> str | None:
+    """The option just before a ``--`` (``edit 1 --value -- -5``), which Click gives the
+    value "--", so that the number after it is read as an option."""
+    if "--" not in args:
+        return None
+    before = args[: args.index("--")]
+    return before[-1] if before and before[-1].startswith("-") else None
+
+
 @contextlib.contextmanager
-def _usage_errors_as_json(as_json: bool) -> Iterator[None]:
+def _usage_errors_as_json(as_json: bool, before_dashes: str | None = None) -> Iterator[None]:
     try:
         yield
     except UsageError as exc:
         if isinstance(exc, NoSuchOption) and re.fullmatch(r"-\d[\d.,]*", exc.option_name):
             # `config set lock_timeout -1`, `show -5`: a negative number read as an option.
-            exc.message += " " + _(
-                "(a value that starts with a minus sign goes after --, e.g. `-- {value}`)"
-            ).format(value=exc.option_name)
+            if before_dashes is not None:  # it went after --, and an option took the --
+                hint = _("(an option's value goes right after it: `{option}={value}`)")
+            else:
+                hint = _("(a value that starts with a minus sign goes after --, e.g. `-- {value}`)")
+            exc.message += " " + hint.format(option=before_dashes, value=exc.option_name)
             exc.possibilities = None  # (its near misses are other options)
         if as_json:
             output.json({"error": {"code": "usage", "message": exc.format_message()}})
