@@ -313,3 +313,31 @@ def test_an_import_takes_tags_that_read_the_same_as_one(cli: Any, tmp_path: Path
     sheet.write_text("title,tags\nA,ERP;erp;Caf\u00e9;Cafe\u0301\n")
     assert cli("import", str(sheet)).exit_code == 0
     assert cli.json("show", "1")["tags"] == ["ERP", "Caf\u00e9"]
+
+
+@pytest.mark.parametrize("damage", ["checkpoint deleted", "tail deleted", "entry renamed"])
+def test_doctor_fix_rebuilds_an_open_index_deleted_or_edited_by_hand(
+    cli: Any, db_path: Path, damage: str
+) -> None:
+    """A deleted index file stopped every command, doctor --fix too, with a message that
+    sent the user to doctor --fix again; an entry edited into another shape (its "id"
+    renamed) made doctor blame the open-deals journal and advise a backup."""
+    for title in ("A", "B", "C", "D"):
+        assert cli("add", title, "-q").exit_code == 0
+    assert cli("won", "2").exit_code == 0
+    checkpoint = db_path.with_name("pipeline.open-index-1.json")
+    tail = db_path.with_name("pipeline.open-index-1.tail")
+    if damage == "checkpoint deleted":
+        checkpoint.unlink()
+    elif damage == "tail deleted":
+        tail.unlink()
+    else:
+        checkpoint.write_bytes(checkpoint.read_bytes().replace(b'"id":1', b'"iX":1', 1))
+    found = cli("doctor")
+    assert found.exit_code == 1
+    assert "`salespipe doctor --fix` rebuilds it from the journals." in found.stdout
+    assert "backup" not in found.stdout
+    assert cli("doctor", "--fix").exit_code == 0
+    assert cli("doctor").exit_code == 0
+    listed = {d["title"]: d["status"] for d in cli.json("list", "--status", "all")}
+    assert listed == {"A": "open", "B": "won", "C": "open", "D": "open"}

@@ -132,11 +132,11 @@ def test_a_reader_that_finds_the_checkpoint_gone_reads_the_main_file_again(
     real = database.Store._open_files
     folded: list[bool] = []
 
-    def fold_first(store: Any, upgrade: Any) -> Any:
+    def fold_first(store: Any, upgrade: Any, **options: Any) -> Any:
         if not folded:
             folded.append(True)
             pipeline.note(1, "meanwhile")  # a writer folds: the named checkpoint goes
-        return real(store, upgrade)
+        return real(store, upgrade, **options)
 
     monkeypatch.setattr(database.Store, "_open_files", fold_first)
     snapshot = pipeline.read()

@@ -293,6 +293,15 @@ def _later_schema_kept(meta: dict[str, Any]) -> tuple[int, str] | None:
     return None
 
 
+def _index_file(path: Path, size: int, may_be_missing: bool) -> CommittedBytes:
+    try:
+        return CommittedBytes.open(path, size)
+    except FileNotFoundError:
+        if not may_be_missing:
+            raise
+        return CommittedBytes.missing(path, size)
+
+
 def stored_settings(path: Path) -> dict[str, Any]:
     """The settings a data file keeps, read before a command opens the file (for the
     language of a refusal found first: a bad option value); {} when there are none to
@@ -397,18 +406,23 @@ class Store:
         return new_document({}, initial.stages, initial.created_at)
 
     def read(self) -> Snapshot:
+        """A consistent snapshot. An open-deals index file still gone after every retry
+        (deleted by hand) is read as missing: what needs it says so, and ``doctor
+        --fix`` can rebuild it (the read that ``doctor`` starts with had refused)."""
         check_data_file(self.path)
         document: dict[str, Any] | None = None
         missing: FileNotFoundError | None = None
-        for _attempt in range(READ_ATTEMPTS):
+        for attempt in range(READ_ATTEMPTS):
             document = _load_document(self.path)
             if document is None:
                 self._refuse_orphan_journals()
                 new = self.new_document()
                 return Snapshot(self.paths, new, False, *self._no_open_files())
             upgrade = self._migrated(document, write_backup=False)
+            # (Gone while a writer compacts is retried; gone every time, it was deleted.)
+            last = attempt == READ_ATTEMPTS - 1
             try:
-                open_files = self._open_files(upgrade)
+                open_files = self._open_files(upgrade, index_may_be_missing=last)
             except FileNotFoundError as gone:
                 missing = gone
                 continue  # compacted meanwhile: the main file now names the new files
@@ -419,7 +433,12 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(
-        self, lock_timeout: LockTimeout, command: str, now_iso: str
+        self,
+        lock_timeout: LockTimeout,
+        command: str,
+        now_iso: str,
+        *,
+        index_may_be_missing: bool = False,
     ) -> Iterator[Transaction]:
         """Lock, read, let the caller change, and commit in one atomic write.
 
@@ -438,7 +457,9 @@ class Store:
                 upgrade = self._migrated(document, write_backup=True)
                 document = upgrade.document
                 try:
-                    open_files = self._open_files(upgrade)
+                    open_files = self._open_files(
+                        upgrade, index_may_be_missing=index_may_be_missing
+                    )
                 except FileNotFoundError as gone:
                     raise self._missing_open_file(document, gone) from None
                 if not all(key in document[META]["1"] for key in DERIVED_SIZES):
@@ -605,7 +626,9 @@ class Store:
         nothing = CommittedBytes(self.paths.open_journal(0), 0)
         return nothing, OpenIndex(nothing, nothing)
 
-    def _open_files(self, upgrade: Upgrade) -> tuple[CommittedBytes, OpenIndex]:
+    def _open_files(
+        self, upgrade: Upgrade, *, index_may_be_missing: bool = False
+    ) -> tuple[CommittedBytes, OpenIndex]:
         """The committed open-deals journal and index the main file names, opened now
         (FileNotFoundError if one is gone), or what a schema upgrade took out of the
         main file, not written yet."""
@@ -619,10 +642,12 @@ class Store:
         if upgrade.open_index is not None:
             return journal, OpenIndex.of(upgrade.open_index, self.paths.open_checkpoint(0))
         generation = meta["open_index_generation"]
-        checkpoint = CommittedBytes.open(
-            self.paths.open_checkpoint(generation), meta["open_index_size"]
+        checkpoint = _index_file(
+            self.paths.open_checkpoint(generation), meta["open_index_size"], index_may_be_missing
         )
-        tail = CommittedBytes.open(self.paths.open_tail(generation), meta["open_tail_size"])
+        tail = _index_file(
+            self.paths.open_tail(generation), meta["open_tail_size"], index_may_be_missing
+        )
         return journal, OpenIndex(checkpoint, tail)
 
     def _missing_open_file(self, document: dict[str, Any], gone: FileNotFoundError) -> StoreError:
@@ -661,7 +686,7 @@ class Store:
         findings = [Finding(c.name, line) for c, _fresh, lines in found for line in lines]
         if repair and findings:
             backup = self.path.with_name(f"{self.path.name}.doctor.bak")
-            with self.transaction(lock_timeout, "doctor", now_iso) as tx:
+            with self.transaction(lock_timeout, "doctor", now_iso, index_may_be_missing=True) as tx:
                 doctor.repair(tx, doctor.examine(tx), backup)
         return Checkup([check.name for check, *_rest in found], findings, repair and bool(findings))
 

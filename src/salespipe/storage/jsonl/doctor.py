@@ -303,9 +303,13 @@ def _open_checks() -> list[Check]:
     def stored(snapshot: Snapshot) -> _OpenIndexState:
         live = snapshot.meta.get("open_live")
         try:
-            return _OpenIndexState(dict(snapshot._open_index.items()), live)
+            entries = dict(snapshot._open_index.items())
         except StoreError as problem:
             return _OpenIndexState(str(problem), live)
+        wrong = next((key for key, entry in entries.items() if not _whole_entry(key, entry)), None)
+        if wrong is not None:
+            return _OpenIndexState(str(damaged(snapshot._open_index.checkpoint.path)), live)
+        return _OpenIndexState(entries, live)
 
     def compare_places(fresh: _OpenIndexState, stored: _OpenIndexState) -> list[str]:
         assert isinstance(fresh.entries, dict)
@@ -352,9 +356,17 @@ def _open_checks() -> list[Check]:
 def _open_deals(snapshot: Snapshot) -> dict[str, Any]:
     """The open deals' entries, by id: the index's, or the history's if it is damaged."""
     try:
-        return dict(snapshot._open_index.items())
+        entries = dict(snapshot._open_index.items())
     except StoreError:
+        entries = None
+    if entries is None or not all(_whole_entry(key, entry) for key, entry in entries.items()):
+        # (an entry edited into another shape: the journal it points into was blamed)
         return {str(deal_id): {"id": deal_id} for deal_id in _open_by_history(snapshot)}
+    return entries
+
+
+def _whole_entry(key: str, entry: Any) -> bool:
+    return isinstance(entry, dict) and entry.get("id") == int(key) if key.isdecimal() else False
 
 
 def _open_by_history(snapshot: Snapshot) -> list[int]:
@@ -400,8 +412,8 @@ def _facts_check() -> Check:
             current = dict(index.items())
         except (StoreError, ValueError):
             return None  # reported by the open index's check
-        if checkpoint != data:
-            return None
+        if checkpoint != data or not all(_whole_entry(k, e) for k, e in entries.items()):
+            return None  # likewise
         kept = _kept_probabilities(_stored_facts(snapshot))
         stages = snapshot.stages() if kept is None else _stages_of(kept)
         facts = open_facts.build(entries, places, len(data), stages)
@@ -503,7 +515,8 @@ def _deal_counter_check(recomputed: _Recomputed) -> Check:
     def fresh(snapshot: Snapshot) -> int:
         indexes = (recomputed.events(snapshot)[0], recomputed.index("closed", snapshot))
         ids = [deal for index in indexes for deal, *_rest in RECORD.iter_unpack(index)]
-        ids += (entry["id"] for entry in open_index.salvage(snapshot._open_index).values())
+        salvaged = open_index.salvage(snapshot._open_index).items()
+        ids += (entry["id"] for key, entry in salvaged if _whole_entry(key, entry))
         return max(ids, default=0)
 
     def stored(snapshot: Snapshot) -> int:

@@ -421,9 +421,24 @@ class CommittedBytes:
             ) from None
         return cls(path, size, fd=fd)
 
+    @classmethod
+    def missing(cls, path: Path, size: int) -> CommittedBytes:
+        """A derived file that is gone (deleted by hand): reading it says so, and a
+        ``doctor`` can still read everything else to rebuild it."""
+        gone = cls(path, size)
+        gone._data = None
+        return gone
+
     def read(self, at: int, size: int) -> bytes:
         if self._data is not None:
             return self._data[at : at + size]
+        if self._fd is None and self.size:
+            raise StoreError(
+                _(
+                    "The file {path} is missing; `salespipe doctor --fix` rebuilds it from "
+                    "the journals."
+                ).format(path=self.path)
+            )
         if self._fd is None or at + size > self.size:
             raise damaged(self.path)
         data = os.pread(self._fd, size, at)

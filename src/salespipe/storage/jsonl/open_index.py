@@ -274,7 +274,8 @@ class OpenIndex(MutableMapping[str, Entry]):
 # -- what is left of damaged files (doctor) ------------------------------------------------
 def salvage(index: OpenIndex) -> dict[str, Entry]:
     """Every entry that can still be read from the committed checkpoint and tail, line
-    by line, skipping lines that cannot: what ``doctor`` rebuilds a damaged index from."""
+    by line, skipping lines that cannot: the deal numbers ``doctor`` finds in a damaged
+    index (which deals are open, it takes from the history then)."""
     if index.replaced:  # held in memory (an upgrade not written yet)
         return dict(index.current())
     entries: dict[str, Entry] = {}
