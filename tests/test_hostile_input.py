@@ -341,3 +341,28 @@ def test_doctor_fix_rebuilds_an_open_index_deleted_or_edited_by_hand(
     assert cli("doctor").exit_code == 0
     listed = {d["title"]: d["status"] for d in cli.json("list", "--status", "all")}
     assert listed == {"A": "open", "B": "won", "C": "open", "D": "open"}
+
+
+def _damage_created_at(journal: Path) -> None:
+    """A date in the last record of a journal changed by hand into no date."""
+    data = journal.read_bytes()
+    at = data.rfind(b'"created_at":"2026-11-') + len(b'"created_at":"2026-11-')
+    journal.write_bytes(data[:at] + b"X" + data[at + 1 :])
+
+
+def test_a_record_changed_by_hand_is_named_not_a_traceback(cli: Any, db_path: Path) -> None:
+    """A closed deal's date changed by hand made report end in a Python traceback
+    (ValueError: Invalid isoformat string); an open one's made export end in one, and
+    export to stdout call it a failed output (exit 74)."""
+    for title in ("A", "B", "C"):
+        assert cli("add", title, "--at", "2026-11-20", "-q").exit_code == 0
+    assert cli("won", "2").exit_code == 0
+    _damage_created_at(db_path.with_name("pipeline.closed.jsonl"))
+    report = cli("report")
+    assert report.exit_code == 4
+    assert "The stored record of deal 2 cannot be read" in report.stderr
+    _damage_created_at(db_path.with_name("pipeline.open-1.jsonl"))
+    for command in (["export", "--format", "csv"], ["export", "--format", "json"]):
+        exported = cli(*command)
+        assert exported.exit_code == 4, command
+        assert "holds data salespipe cannot read" in exported.stderr

@@ -66,9 +66,12 @@ def reader_may_leave() -> Iterator[None]:
                 "PYTHONIOENCODING=utf-8"
             ).format(encoding=exc.encoding, text=exc.object[exc.start : exc.end])
         ) from None
-    except (OSError, ValueError) as exc:  # ValueError: the stream was closed
-        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise OutputFailed(problem) from None
+    except OSError as exc:
+        raise OutputFailed(exc.strerror or str(exc)) from None
+    except ValueError as exc:
+        if not getattr(sys.stdout, "closed", False):
+            raise  # not the stream's: a value the command read (a damaged date, say)
+        raise OutputFailed(str(exc)) from None  # the stream was closed
 
 
 def _json_bytes(data: Any) -> bytes:

@@ -13,6 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
+from salespipe.core.errors import StoreError
+from salespipe.core.i18n import _
+
 Status = Literal["open", "won", "lost"]
 STATUSES: tuple[Status, ...] = ("open", "won", "lost")
 
@@ -155,6 +158,21 @@ def renumbered(stages: Iterable[Stage]) -> list[Stage]:
         counts[stage.pipeline] = counts.get(stage.pipeline, 0) + 1
         numbered.append(dataclasses.replace(stage, position=counts[stage.pipeline]))
     return numbered
+
+
+def unreadable_record(record: Record) -> StoreError | None:
+    """The error for a stored deal record that is not one a deal can be read from (a
+    date or a number changed by hand), or None if it is."""
+    try:
+        Deal.from_record(record)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return StoreError(
+            _(
+                "The stored record of deal {deal_id} cannot be read: it was changed outside "
+                "salespipe. Restore the database from a backup."
+            ).format(deal_id=record.get("id", "?"))
+        )
+    return None
 
 
 def several_pipelines(stages: Iterable[Stage]) -> bool:

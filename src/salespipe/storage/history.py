@@ -26,7 +26,7 @@ from itertools import repeat
 from typing import Any, Literal, NamedTuple
 
 from salespipe.core import collation
-from salespipe.core.model import Record, Stage
+from salespipe.core.model import Record, Stage, unreadable_record
 from salespipe.core.tally import (
     Period,
     currency_of,
@@ -478,24 +478,30 @@ def fold(
     paths = _Paths(asks.walks, asks.days_to_won) if asks.walks or asks.days_to_won else None
     kept: list[Record] | None = [] if keep_open or asks.open_deals else None
     since = asks.made_since
-    for record in records:
-        if since is not None and local_day(record["created_at"]) < since:
-            continue
-        outcome = status_of(record)
-        if stays is not None:
-            stays.add(record)
-        if outcome == "open":
-            if kept is not None:
-                kept.append(record)
-        else:
-            if closed is not None:
-                closed.add(record, outcome)
-            if won is not None and outcome == "won":
-                won.add(record)
-        if cohort is not None:
-            cohort.add_record(record, outcome)
-        if paths is not None:
-            paths.add(record, outcome)
+    record: Record | None = None
+    try:
+        for record in records:
+            if since is not None and local_day(record["created_at"]) < since:
+                continue
+            outcome = status_of(record)
+            if stays is not None:
+                stays.add(record)
+            if outcome == "open":
+                if kept is not None:
+                    kept.append(record)
+            else:
+                if closed is not None:
+                    closed.add(record, outcome)
+                if won is not None and outcome == "won":
+                    won.add(record)
+            if cohort is not None:
+                cohort.add_record(record, outcome)
+            if paths is not None:
+                paths.add(record, outcome)
+    except (ValueError, KeyError, TypeError) as exc:
+        if record is not None and (damage := unreadable_record(record)) is not None:
+            raise damage from exc  # a record changed outside salespipe: not a traceback
+        raise
     found = Totals(
         closed=closed.result() if closed else [],
         stays=stays.result(stages) if stays else {},

@@ -225,6 +225,7 @@ class Snapshot:
     # bytes without the newline, "q": the columns the everyday questions read
     # (deal_columns)}.
 
+    @_reports_damage("open")
     def open_deals(self) -> list[Deal]:
         return [Deal.from_record(r) for r in self.open_records()]
 
