@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -454,6 +455,7 @@ class Store:
                 journal_end.refuse_an_older_main_file(
                     self.path, self.paths.events, document[META]["1"]
                 )
+                self._remove_unborn_generations(document[META]["1"])
                 upgrade = self._migrated(document, write_backup=True)
                 document = upgrade.document
                 try:
@@ -723,6 +725,25 @@ class Store:
                         path=self.path
                     )
                 )
+
+    def _remove_unborn_generations(self, meta: dict[str, Any]) -> None:
+        """Remove the open-deals files of a generation the main file does not name yet:
+        a writer killed before its commit wrote them (megabytes at 100k deals, left
+        until a fold happened to write them again). Under the lock, before this change
+        writes any; readers read only the generations the main file names."""
+        named = {"index": meta.get("open_index_generation"), "open": meta.get("open_generation")}
+        for kind, files in (
+            ("index", self.paths.open_index_files()),
+            ("open", self.paths.open_journals()),
+        ):
+            newest = named[kind]
+            if not isinstance(newest, int):
+                continue  # (a file from before these generations: nothing of them yet)
+            for path in files:
+                generation = re.search(r"-(\d+)\.[a-z]+$", path.name)
+                if generation is not None and int(generation.group(1)) > newest:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
 
     def _remove_stale_temp_files(self) -> None:
         prefix = self.paths.temp_prefix()
