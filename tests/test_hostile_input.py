@@ -393,3 +393,19 @@ def test_the_files_of_a_generation_a_killed_writer_never_committed_are_removed(
     assert db_path.with_name("pipeline.open-1.jsonl").exists()
     assert cli("doctor").exit_code == 0
     assert [d["title"] for d in cli.json("list")] == ["A", "B"]
+
+
+def test_a_backup_of_a_damaged_history_is_not_written(cli: Any, db_path: Path) -> None:
+    """An event line changed by hand was copied into the backup as it was: export said
+    it wrote the backup (exit 0), and its restore then refused it."""
+    for title in ("A", "B"):
+        assert cli("add", title, "-q").exit_code == 0
+    events = db_path.with_name("pipeline.events.jsonl")
+    data = events.read_bytes()
+    at = data.find(b'"who":')
+    events.write_bytes(data[:at] + b'"w"o":' + data[at + 6 :])
+    backup = db_path.with_name("backup.json")
+    refused = cli("export", "--format", "json", "-o", str(backup))
+    assert refused.exit_code == 4
+    assert "Event 1 of the history cannot be read" in refused.stderr
+    assert not backup.exists()

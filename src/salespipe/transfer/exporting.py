@@ -18,6 +18,8 @@ from typing import IO, Any
 import orjson
 
 from salespipe import __version__
+from salespipe.core.errors import StoreError
+from salespipe.core.i18n import _
 from salespipe.core.model import (
     Deal,
     PipelineDef,
@@ -127,6 +129,17 @@ def _json_list(name: str, records: Iterable[bytes]) -> Iterator[bytes]:
     yield b"\n]"
 
 
+def _whole_event(line: bytes) -> bool:
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(record, dict) and record.keys() >= _EVENT_KEYS
+
+
+_EVENT_KEYS = frozenset(("seq", "change", "type", "at"))
+
+
 def backup_head(snapshot: ReadView, exported_at: datetime) -> dict[str, Any]:
     """The backup's first object: what it is, the counters, the undo list, the settings
     and, unless the database holds only its first pipeline, the pipelines."""
@@ -163,9 +176,19 @@ def write_backup(snapshot: ReadView, out: IO[bytes], exported_at: datetime) -> d
     del deals
 
     def event_lines() -> Iterator[bytes]:
-        # The journal's lines are already the events' JSON records: copied, not re-encoded.
+        # The journal's lines are already the events' JSON records: copied, not re-encoded,
+        # but each read first: a line changed outside salespipe was copied as it was, and
+        # the backup then could not be restored, which nothing said until the restore.
         for line in snapshot.event_lines():
             counts["events"] += 1
+            if not _whole_event(line):
+                raise StoreError(
+                    _(
+                        "Event {number} of the history cannot be read: it was changed "
+                        "outside salespipe. No backup was written, as it could not be "
+                        "restored; an older backup can."
+                    ).format(number=counts["events"])
+                )
             yield line
 
     for chunk in _json_list("events", event_lines()):
