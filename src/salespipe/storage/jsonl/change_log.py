@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import orjson
 
 from salespipe.core.change_rows import ChangeRow, change_row
-from salespipe.storage.jsonl.files import Spool, damaged, shortened
+from salespipe.storage.jsonl.files import Spool, damaged, missing, shortened
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.snapshot import Snapshot
@@ -71,7 +71,7 @@ def check_log(path: Path, committed_size: int) -> None:
             handle.seek(committed_size - 2)
             last_two = handle.read(2)
     except FileNotFoundError:
-        actual, last_two = 0, b""
+        raise missing(path) from None
     if actual < committed_size:
         raise shortened(path, actual, committed_size)
     if last_two != b"]\n":

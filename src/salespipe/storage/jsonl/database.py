@@ -35,9 +35,9 @@ from salespipe.storage.jsonl.files import (
     check_journal,
     damaged,
     hold_lock,
+    missing,
     read_data_file,
     real_data_file,
-    shortened,
     write_atomically,
     write_failure,
 )
@@ -412,7 +412,7 @@ class Store:
         --fix`` can rebuild it (the read that ``doctor`` starts with had refused)."""
         check_data_file(self.path)
         document: dict[str, Any] | None = None
-        missing: FileNotFoundError | None = None
+        lost: FileNotFoundError | None = None
         for attempt in range(READ_ATTEMPTS):
             document = _load_document(self.path)
             if document is None:
@@ -425,12 +425,11 @@ class Store:
             try:
                 open_files = self._open_files(upgrade, index_may_be_missing=last)
             except FileNotFoundError as gone:
-                missing = gone
+                lost = gone
                 continue  # compacted meanwhile: the main file now names the new files
             return Snapshot(self.paths, upgrade.document, True, *open_files)
-        assert document is not None
-        assert missing is not None
-        raise self._missing_open_file(document, missing)
+        assert lost is not None
+        raise missing(Path(str(lost.filename)))
 
     @contextlib.contextmanager
     def transaction(
@@ -463,7 +462,7 @@ class Store:
                         upgrade, index_may_be_missing=index_may_be_missing
                     )
                 except FileNotFoundError as gone:
-                    raise self._missing_open_file(document, gone) from None
+                    raise missing(Path(str(gone.filename))) from None
                 if not all(key in document[META]["1"] for key in DERIVED_SIZES):
                     self._derive_indexes(document, *open_files)
                 if document[META]["1"].pop(COLUMNS_PENDING, False):
@@ -651,16 +650,6 @@ class Store:
             self.paths.open_tail(generation), meta["open_tail_size"], index_may_be_missing
         )
         return journal, OpenIndex(checkpoint, tail)
-
-    def _missing_open_file(self, document: dict[str, Any], gone: FileNotFoundError) -> StoreError:
-        meta = document[META]["1"]
-        named = {
-            str(self.paths.open_journal(meta["open_generation"])): meta["open_size"],
-            str(self.paths.open_checkpoint(meta["open_index_generation"])): meta["open_index_size"],
-            str(self.paths.open_tail(meta["open_index_generation"])): meta["open_tail_size"],
-        }
-        path = str(gone.filename)
-        return shortened(Path(path), 0, named.get(path, 0))
 
     # -- locking -----------------------------------------------------------------------
     def destroy(self, lock_timeout: LockTimeout) -> None:

@@ -177,7 +177,7 @@ def read_committed(path: Path, size: int) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(size)
     except FileNotFoundError:
-        data = b""
+        raise missing(path) from None
     except OSError as exc:
         raise StoreError(
             _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
@@ -204,7 +204,7 @@ _DERIVED = re.compile(
 def _remedy(path: Path) -> str:
     if _DERIVED.fullmatch(path.name):
         return _("`salespipe doctor --fix` rebuilds it from the journals.")
-    return _("Restore it from a backup.")
+    return _("Restore the database from a backup.")  # (all its files: one would not match)
 
 
 def damaged(path: Path) -> StoreError:
@@ -216,6 +216,11 @@ def damaged(path: Path) -> StoreError:
         + " "
         + _remedy(path)
     )
+
+
+def missing(path: Path) -> StoreError:
+    """A file of the database that is gone (deleted by hand), with what brings it back."""
+    return StoreError(_("The file {path} is missing.").format(path=path) + " " + _remedy(path))
 
 
 def shortened(path: Path, size: int, expected: int) -> StoreError:
@@ -344,7 +349,7 @@ def check_journal(journal: Path, committed_size: int) -> None:
             handle.seek(max(0, committed_size - 2))
             last_two = handle.read(2)
     except FileNotFoundError:
-        actual, first, last_two = 0, b"", b""
+        raise missing(journal) from None
     if actual < committed_size:
         raise shortened(journal, actual, committed_size)
     if not looks_like_journal(first, last_two):
@@ -433,12 +438,7 @@ class CommittedBytes:
         if self._data is not None:
             return self._data[at : at + size]
         if self._fd is None and self.size:
-            raise StoreError(
-                _(
-                    "The file {path} is missing; `salespipe doctor --fix` rebuilds it from "
-                    "the journals."
-                ).format(path=self.path)
-            )
+            raise missing(self.path)
         if self._fd is None or at + size > self.size:
             raise damaged(self.path)
         data = os.pread(self._fd, size, at)

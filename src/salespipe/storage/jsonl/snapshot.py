@@ -22,6 +22,7 @@ from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
     damaged,
+    missing,
     read_committed,
     shortened,
 )
@@ -604,6 +605,8 @@ class Snapshot:
             return
         try:
             handle = path.open("rb")
+        except FileNotFoundError:
+            raise missing(path) from None
         except OSError as exc:
             raise StoreError(
                 _("The file {path} cannot be read: {problem}.").format(
