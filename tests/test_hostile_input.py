@@ -433,3 +433,17 @@ def test_a_deleted_file_is_said_to_be_missing(
     assert f"The file {db_path.with_name(name)} is missing." in said
     assert remedy in said
     assert "shorter than" not in said
+
+
+def test_a_journal_cut_short_is_said_with_its_size(cli: Any, db_path: Path) -> None:
+    """An open-deals journal emptied by hand was said to hold 12483 of its 52803 bytes
+    (where the read stopped), by one command, and 0 by another."""
+    for title in ("A", "B", "C"):
+        assert cli("add", title, "-q").exit_code == 0
+    journal = db_path.with_name("pipeline.open-1.jsonl")
+    size = journal.stat().st_size
+    journal.write_bytes(b"")
+    for command in (["list"], ["show", "3"], ["report"]):
+        said = cli(*command)
+        assert said.exit_code == 4, command
+        assert f"(0 of {size} bytes)" in said.stderr, command

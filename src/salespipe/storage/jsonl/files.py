@@ -442,8 +442,8 @@ class CommittedBytes:
         if self._fd is None or at + size > self.size:
             raise damaged(self.path)
         data = os.pread(self._fd, size, at)
-        if len(data) < size:
-            raise shortened(self.path, at + len(data), self.size)
+        if len(data) < size:  # its size: where the read stopped said 12483 of an empty file
+            raise shortened(self.path, os.fstat(self._fd).st_size, self.size)
         return data
 
     def check_ends(self) -> None:
