@@ -43,7 +43,7 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
     _filled(pipeline)
     result = cli("doctor")
     assert result.exit_code == 0
-    assert "11 derived structures checked, all agree" in result.stdout
+    assert "12 derived structures checked, all agree" in result.stdout
     report = cli.json("doctor")
     assert report["checks"] == [
         "open index",
@@ -57,8 +57,10 @@ def test_a_healthy_file_has_no_difference(pipeline: Pipeline, cli: Cli) -> None:
         "change log",
         "deal counter",
         "events journal end",
+        "deals and their history",
     ]
     assert (report["differences"], report["fixed"]) == ([], False)
+    assert "cannot_fix" not in report
 
 
 def _damage_undone(db_path: Path) -> None:

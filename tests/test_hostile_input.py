@@ -447,3 +447,28 @@ def test_a_journal_cut_short_is_said_with_its_size(cli: Any, db_path: Path) -> N
         said = cli(*command)
         assert said.exit_code == 4, command
         assert f"(0 of {size} bytes)" in said.stderr, command
+
+
+def test_a_record_changed_by_hand_is_found_and_not_blessed_by_fix(cli: Any, db_path: Path) -> None:
+    """A value changed by hand in the open-deals journal went unseen by every command
+    and by doctor, and doctor --fix rebuilt the open deals' columns from it and then
+    said all agreed. Now doctor finds the deal whose record its history disagrees
+    with, and --fix, which cannot tell which of the two was changed, still says so."""
+    assert cli("add", "A", "--value", "260500", "-q").exit_code == 0
+    assert cli("add", "B", "-q").exit_code == 0
+    journal = db_path.with_name("pipeline.open-1.jsonl")
+    journal.write_bytes(journal.read_bytes().replace(b"260500", b"960500", 1))
+    found = cli("doctor")
+    assert found.exit_code == 1
+    assert "deal 1: its record and its history disagree on value" in found.stdout
+    assert "no rebuild mends" in found.stdout
+    fixed = cli("doctor", "--fix")
+    assert fixed.exit_code == 1
+    assert "deal 1: its record and its history disagree on value" in fixed.stdout
+    report = json.loads(cli("doctor", "--json").stdout)
+    assert report["cannot_fix"] == [
+        {
+            "check": "deals and their history",
+            "text": "deal 1: its record and its history disagree on value",
+        }
+    ]

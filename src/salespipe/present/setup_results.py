@@ -116,17 +116,21 @@ class DoctorReport:
 
     @property
     def clean(self) -> bool:
-        return not self.checkup.findings or self.checkup.repaired
+        checkup = self.checkup
+        return (not checkup.findings or checkup.repaired) and not checkup.cannot_fix
 
     def to_dict(self) -> dict[str, object]:
         checkup = self.checkup
-        return {
+        found = {
             "database": self.location,
             "checks": checkup.checks,
             "differences": [finding._asdict() for finding in checkup.findings],
             "fixed": checkup.repaired,
             "not_checked": list(checkup.not_checked),
         }
+        if checkup.cannot_fix:  # (only then: a clean report reads as it always did)
+            found["cannot_fix"] = [finding._asdict() for finding in checkup.cannot_fix]
+        return found
 
 
 # A long list of differences shows this many, then how many more there are.
@@ -152,8 +156,34 @@ def doctor_view(result: DoctorReport) -> str:
 
 def _findings_lines(result: DoctorReport) -> list[str]:
     checkup = result.checkup
+    if checkup.cannot_fix:
+        return [*_rebuilt_lines(result), *_cannot_fix_lines(checkup)]
+    return _rebuilt_lines(result)
+
+
+def _cannot_fix_lines(checkup: Checkup) -> list[str]:
+    kept = checkup.cannot_fix
+    lines = [f"{f.check}: {f.text}" for f in kept[:DIFFERENCES_SHOWN]]
+    if len(kept) > DIFFERENCES_SHOWN:
+        lines.append(_("… and {count} more").format(count=len(kept) - DIFFERENCES_SHOWN))
+    lines.append(
+        ngettext(
+            "{count} difference that no rebuild mends: the data was changed outside "
+            "salespipe; restore the database from a backup.",
+            "{count} differences that no rebuild mends: the data was changed outside "
+            "salespipe; restore the database from a backup.",
+            len(kept),
+        ).format(count=len(kept))
+    )
+    return lines
+
+
+def _rebuilt_lines(result: DoctorReport) -> list[str]:
+    checkup = result.checkup
     findings = checkup.findings
     if not findings:
+        if checkup.cannot_fix:
+            return []
         return [_all_agree(checkup).format(path=result.location, count=len(checkup.checks))]
     lines = [f"{f.check}: {f.text}" for f in findings[:DIFFERENCES_SHOWN]]
     if len(findings) > DIFFERENCES_SHOWN:

@@ -73,6 +73,9 @@ class Checkup(NamedTuple):
     from_deals: bool = False
     # The checks left out: the whole team's totals, to a role that sees only its deals.
     not_checked: tuple[str, ...] = ()
+    # Differences no rebuild can mend (the data disagrees with its own history),
+    # reported beside ``findings`` and never "fixed".
+    cannot_fix: tuple[Finding, ...] = ()
 
 
 class Initial(NamedTuple):

@@ -674,12 +674,18 @@ class Store:
         if not snapshot.exists:
             return Checkup([], [], False)
         found = doctor.examine(snapshot)
-        findings = [Finding(c.name, line) for c, _fresh, lines in found for line in lines]
+        findings = [
+            Finding(c.name, line) for c, _fresh, lines in found if c.fixable for line in lines
+        ]
+        kept = tuple(
+            Finding(c.name, line) for c, _fresh, lines in found if not c.fixable for line in lines
+        )
         if repair and findings:
             backup = self.path.with_name(f"{self.path.name}.doctor.bak")
             with self.transaction(lock_timeout, "doctor", now_iso, index_may_be_missing=True) as tx:
                 doctor.repair(tx, doctor.examine(tx), backup)
-        return Checkup([check.name for check, *_rest in found], findings, repair and bool(findings))
+        checks = [check.name for check, *_rest in found]
+        return Checkup(checks, findings, repair and bool(findings), cannot_fix=kept)
 
     # -- checks ----------------------------------------------------------------------------
     def _refuse_orphan_journals(self) -> None:

@@ -52,6 +52,7 @@ class Check:
     stored: Callable[[Snapshot], Any]
     compare: Callable[[Any, Any], list[str]]
     repair: Callable[[Repair, Any], None]
+    fixable: bool = True  # False: what differs is the data itself, not what is derived
 
 
 # What reading a record that is not what salespipe wrote raises (an amount that is
@@ -565,6 +566,96 @@ def _journal_end_check() -> Check:
     return Check("events journal end", fresh, lambda snapshot: None, compare, repair)
 
 
+# -- the deals against their history ------------------------------------------------------------
+def _history_check() -> Check:
+    """Each deal's record must be what the events journal leaves it (undone changes
+    never happened): a byte changed by hand in a journal went unseen, and `--fix` then
+    rebuilt the open deals' columns from the changed record. A difference means one of
+    the two was changed outside salespipe, and which one doctor cannot tell: no
+    repair. Both are read as deals (the fields a version added, filled in); a deal the
+    history does not know (written before it kept one) is not checked."""
+
+    def fresh(snapshot: Snapshot) -> dict[int, Any]:
+        undone = snapshot.undone_changes()
+        deals: dict[int, dict[str, Any]] = {}
+        try:
+            for event in snapshot.event_records():
+                deal_id = event.get("deal_id")
+                if deal_id is None or event["type"] == "undo" or event["change"] in undone:
+                    continue
+                before, after = event.get("before"), event.get("after")
+                if before is None and after is not None:
+                    deals[deal_id] = dict(after)
+                elif after is None:
+                    deals[deal_id] = {}  # deleted: known, and not there
+                elif deal_id in deals:
+                    deals[deal_id].update(after)
+        except _UNREADABLE:
+            raise damaged(snapshot.paths.events) from None
+        return {deal_id: _as_deal(record) for deal_id, record in deals.items()}
+
+    def stored(snapshot: Snapshot) -> dict[int, Any] | None:
+        try:
+            return {record["id"]: _as_deal(record) for record in snapshot.all_records()}
+        except StoreError:
+            return None  # the open deals' index cannot be read: reported by its check
+
+    def compare(fresh: dict[int, Any], stored: dict[int, Any] | None) -> list[str]:
+        if stored is None:
+            return []
+        lines = []
+        for deal_id in sorted(fresh):  # (only the deals the history knows)
+            given, kept = fresh[deal_id], stored.get(deal_id)
+            if given == kept:
+                continue
+            if given is None or kept is None:
+                lines.append(
+                    _("deal {id}: its record and its history disagree on whether it exists").format(
+                        id=deal_id
+                    )
+                )
+                continue
+            names = [name for name in given if given[name] != kept.get(name)]
+            lines.append(
+                _("deal {id}: its record and its history disagree on {fields}").format(
+                    id=deal_id, fields=", ".join(names)
+                )
+            )
+        return lines
+
+    def repair(fix: Repair, fresh: Any) -> None:
+        """Nothing: which of the two was changed, doctor cannot tell."""
+
+    return Check("deals and their history", fresh, stored, compare, repair, False)
+
+
+# What a change sets, compared as the deal reads it (stays and times of a stage are
+# kept by upgrades too, and are not compared).
+_COMPARED = (
+    "title",
+    "customer",
+    "contact",
+    "owner",
+    "stage",
+    "status",
+    "value",
+    "currency",
+    "probability",
+    "expected_close",
+    "tags",
+)
+
+
+def _as_deal(record: dict[str, Any]) -> dict[str, Any] | None:
+    if not record:
+        return None
+    try:
+        deal = Deal.from_record(record).to_record()
+    except _UNREADABLE:
+        return {"unreadable": True}
+    return {name: deal.get(name) for name in _COMPARED}
+
+
 # -- running them --------------------------------------------------------------------------------
 def checks(snapshot: Snapshot) -> list[Check]:
     """Every derived structure of the data file, in the order they are reported."""
@@ -577,6 +668,7 @@ def checks(snapshot: Snapshot) -> list[Check]:
         _change_log_check(snapshot.paths.change_log),
         _deal_counter_check(recomputed),
         _journal_end_check(),
+        _history_check(),
     ]
 
 
@@ -595,7 +687,7 @@ def repair(tx: Transaction, found: list[tuple[Check, Any, list[str]]], backup: P
     file (a copy of the old one is kept as ``backup`` first)."""
     fix = Repair()
     for check, fresh, differences in found:
-        if differences:
+        if differences and check.fixable:
             check.repair(fix, fresh)
     prefix = tx.paths.temp_prefix()
     with contextlib.suppress(FileNotFoundError):
