@@ -572,12 +572,13 @@ def _history_check() -> Check:
     never happened): a byte changed by hand in a journal went unseen, and `--fix` then
     rebuilt the open deals' columns from the changed record. A difference means one of
     the two was changed outside salespipe, and which one doctor cannot tell: no
-    repair. Both are read as deals (the fields a version added, filled in); a deal the
-    history does not know (written before it kept one) is not checked."""
+    repair. Only the fields a change sets are compared, a field an older version did
+    not write read as its default; a deal the history does not know (written before it
+    kept one) is not checked."""
 
-    def fresh(snapshot: Snapshot) -> dict[int, Any]:
+    def fresh(snapshot: Snapshot) -> dict[int, list[Any] | None]:
         undone = snapshot.undone_changes()
-        deals: dict[int, dict[str, Any]] = {}
+        deals: dict[int, list[Any] | None] = {}  # None: deleted
         try:
             for event in snapshot.event_records():
                 deal_id = event.get("deal_id")
@@ -585,22 +586,26 @@ def _history_check() -> Check:
                     continue
                 before, after = event.get("before"), event.get("after")
                 if before is None and after is not None:
-                    deals[deal_id] = dict(after)
+                    deals[deal_id] = _compared(after)
                 elif after is None:
-                    deals[deal_id] = {}  # deleted: known, and not there
-                elif deal_id in deals:
-                    deals[deal_id].update(after)
+                    deals[deal_id] = None
+                elif (kept := deals.get(deal_id)) is not None:
+                    for name, value in after.items():
+                        if (at := _PLACE.get(name)) is not None:
+                            kept[at] = value
         except _UNREADABLE:
             raise damaged(snapshot.paths.events) from None
-        return {deal_id: _as_deal(record) for deal_id, record in deals.items()}
+        return deals
 
-    def stored(snapshot: Snapshot) -> dict[int, Any] | None:
+    def stored(snapshot: Snapshot) -> dict[int, list[Any]] | None:
         try:
-            return {record["id"]: _as_deal(record) for record in snapshot.all_records()}
+            return {record["id"]: _compared(record) for record in snapshot.all_records()}
         except StoreError:
             return None  # the open deals' index cannot be read: reported by its check
 
-    def compare(fresh: dict[int, Any], stored: dict[int, Any] | None) -> list[str]:
+    def compare(
+        fresh: dict[int, list[Any] | None], stored: dict[int, list[Any]] | None
+    ) -> list[str]:
         if stored is None:
             return []
         lines = []
@@ -615,7 +620,7 @@ def _history_check() -> Check:
                     )
                 )
                 continue
-            names = [name for name in given if given[name] != kept.get(name)]
+            names = [name for name, a, b in zip(_COMPARED, given, kept, strict=True) if a != b]
             lines.append(
                 _("deal {id}: its record and its history disagree on {fields}").format(
                     id=deal_id, fields=", ".join(names)
@@ -629,31 +634,27 @@ def _history_check() -> Check:
     return Check("deals and their history", fresh, stored, compare, repair, False)
 
 
-# What a change sets, compared as the deal reads it (stays and times of a stage are
-# kept by upgrades too, and are not compared).
-_COMPARED = (
-    "title",
-    "customer",
-    "contact",
-    "owner",
-    "stage",
-    "status",
-    "value",
-    "currency",
-    "probability",
-    "expected_close",
-    "tags",
-)
+# What a change sets, with what a record without the field means (stays and the times
+# of a stage are kept by upgrades too, and are not compared).
+_COMPARED_DEFAULTS: dict[str, Any] = {
+    "title": None,
+    "customer": "",
+    "contact": "",
+    "owner": "",
+    "stage": None,
+    "status": "open",
+    "value": 0,
+    "currency": "THB",
+    "probability": None,
+    "expected_close": None,
+    "tags": [],
+}
+_COMPARED = tuple(_COMPARED_DEFAULTS)
+_PLACE = {name: at for at, name in enumerate(_COMPARED)}
 
 
-def _as_deal(record: dict[str, Any]) -> dict[str, Any] | None:
-    if not record:
-        return None
-    try:
-        deal = Deal.from_record(record).to_record()
-    except _UNREADABLE:
-        return {"unreadable": True}
-    return {name: deal.get(name) for name in _COMPARED}
+def _compared(record: dict[str, Any]) -> list[Any]:
+    return [record.get(name, default) for name, default in _COMPARED_DEFAULTS.items()]
 
 
 # -- running them --------------------------------------------------------------------------------
