@@ -67,6 +67,14 @@ class _Recomputed:
     def __init__(self) -> None:
         self._events: tuple[bytes, list[int]] | None = None
         self._closed: bytes | None = None
+        self._history: dict[int, list[Any] | None] | None = None
+
+    def history(self, snapshot: Snapshot) -> dict[int, list[Any] | None]:
+        """Each deal the events journal knows, with the compared fields it leaves it
+        (``_COMPARED``; None: deleted), undone changes never having happened."""
+        if self._history is None:
+            self._history = _replayed(snapshot)
+        return self._history
 
     def events(self, snapshot: Snapshot) -> tuple[bytes, list[int]]:
         if self._events is None:
@@ -268,7 +276,7 @@ class _OpenIndexState:
     live: int | None  # the main file's count of the open records' bytes
 
 
-def _open_checks() -> list[Check]:
+def _open_checks(recomputed: _Recomputed) -> list[Check]:
     """Each open deal's entry must point at the last record of that deal in the
     open-deals journal (a write appends the record, then points the entry at it), and
     that record must be the deal's, open; its columns must be that record's (what the
@@ -277,16 +285,16 @@ def _open_checks() -> list[Check]:
     that cannot be read, the history's (the deals the events leave open): what could
     still be read of it left out the deals of a cut checkpoint, which then were in no
     list at all after the repair."""
-    recomputed: list[_OpenIndexState] = []
+    cached: list[_OpenIndexState] = []
 
     def fresh(snapshot: Snapshot) -> _OpenIndexState:
-        if recomputed:
-            return recomputed[0]
+        if cached:
+            return cached[0]
         lines = snapshot._open_lines()
         index: dict[str, Any] = {}
         try:
             latest = _latest_lines(lines)
-            for key, entry in _open_deals(snapshot).items():
+            for key, entry in _open_deals(snapshot, recomputed).items():
                 start = latest.get(entry["id"])
                 if start is not None:
                     end = lines.find(b"\n", start)
@@ -298,8 +306,8 @@ def _open_checks() -> list[Check]:
         except _UNREADABLE:
             raise damaged(snapshot._open_journal.path) from None
         live = sum(entry["size"] + 1 for entry in index.values())
-        recomputed.append(_OpenIndexState(index, live))
-        return recomputed[0]
+        cached.append(_OpenIndexState(index, live))
+        return cached[0]
 
     def stored(snapshot: Snapshot) -> _OpenIndexState:
         live = snapshot.meta.get("open_live")
@@ -354,7 +362,7 @@ def _open_checks() -> list[Check]:
     ]
 
 
-def _open_deals(snapshot: Snapshot) -> dict[str, Any]:
+def _open_deals(snapshot: Snapshot, recomputed: _Recomputed) -> dict[str, Any]:
     """The open deals' entries, by id: the index's, or the history's if it is damaged."""
     try:
         entries = dict(snapshot._open_index.items())
@@ -362,28 +370,17 @@ def _open_deals(snapshot: Snapshot) -> dict[str, Any]:
         entries = None
     if entries is None or not all(_whole_entry(key, entry) for key, entry in entries.items()):
         # (an entry edited into another shape: the journal it points into was blamed)
-        return {str(deal_id): {"id": deal_id} for deal_id in _open_by_history(snapshot)}
+        status = _PLACE["status"]
+        return {
+            str(deal_id): {"id": deal_id}
+            for deal_id, fields in sorted(recomputed.history(snapshot).items())
+            if fields is not None and fields[status] == "open"
+        }
     return entries
 
 
 def _whole_entry(key: str, entry: Any) -> bool:
     return isinstance(entry, dict) and entry.get("id") == int(key) if key.isdecimal() else False
-
-
-def _open_by_history(snapshot: Snapshot) -> list[int]:
-    """The deals the event journal leaves open (undone changes never happened)."""
-    undone = snapshot.undone_changes()
-    status: dict[int, str] = {}
-    for event in snapshot.event_records():
-        deal_id = event.get("deal_id")
-        if deal_id is None or event["type"] == "undo" or event["change"] in undone:
-            continue
-        before, after = event.get("before"), event.get("after")
-        if after is None:
-            status.pop(deal_id, None)  # deleted
-        elif before is None or "status" in after:
-            status[deal_id] = after.get("status", status.get(deal_id, "open"))
-    return sorted(deal_id for deal_id, now in status.items() if now == "open")
 
 
 def _place(entry: dict[str, Any] | None) -> tuple[int, int, int] | None:
@@ -567,7 +564,7 @@ def _journal_end_check() -> Check:
 
 
 # -- the deals against their history ------------------------------------------------------------
-def _history_check() -> Check:
+def _history_check(recomputed: _Recomputed) -> Check:
     """Each deal's record must be what the events journal leaves it (undone changes
     never happened): a byte changed by hand in a journal went unseen, and `--fix` then
     rebuilt the open deals' columns from the changed record. A difference means one of
@@ -575,27 +572,6 @@ def _history_check() -> Check:
     repair. Only the fields a change sets are compared, a field an older version did
     not write read as its default; a deal the history does not know (written before it
     kept one) is not checked."""
-
-    def fresh(snapshot: Snapshot) -> dict[int, list[Any] | None]:
-        undone = snapshot.undone_changes()
-        deals: dict[int, list[Any] | None] = {}  # None: deleted
-        try:
-            for event in snapshot.event_records():
-                deal_id = event.get("deal_id")
-                if deal_id is None or event["type"] == "undo" or event["change"] in undone:
-                    continue
-                before, after = event.get("before"), event.get("after")
-                if before is None and after is not None:
-                    deals[deal_id] = _compared(after)
-                elif after is None:
-                    deals[deal_id] = None
-                elif (kept := deals.get(deal_id)) is not None:
-                    for name, value in after.items():
-                        if (at := _PLACE.get(name)) is not None:
-                            kept[at] = value
-        except _UNREADABLE:
-            raise damaged(snapshot.paths.events) from None
-        return deals
 
     def stored(snapshot: Snapshot) -> dict[int, list[Any]] | None:
         try:
@@ -631,7 +607,7 @@ def _history_check() -> Check:
     def repair(fix: Repair, fresh: Any) -> None:
         """Nothing: which of the two was changed, doctor cannot tell."""
 
-    return Check("deals and their history", fresh, stored, compare, repair, False)
+    return Check("deals and their history", recomputed.history, stored, compare, repair, False)
 
 
 # What a change sets, with what a record without the field means (stays and the times
@@ -653,6 +629,28 @@ _COMPARED = tuple(_COMPARED_DEFAULTS)
 _PLACE = {name: at for at, name in enumerate(_COMPARED)}
 
 
+def _replayed(snapshot: Snapshot) -> dict[int, list[Any] | None]:
+    undone = snapshot.undone_changes()
+    deals: dict[int, list[Any] | None] = {}  # None: deleted
+    try:
+        for event in snapshot.event_records():
+            deal_id = event.get("deal_id")
+            if deal_id is None or event["type"] == "undo" or event["change"] in undone:
+                continue
+            before, after = event.get("before"), event.get("after")
+            if before is None and after is not None:
+                deals[deal_id] = _compared(after)
+            elif after is None:
+                deals[deal_id] = None
+            elif (kept := deals.get(deal_id)) is not None:
+                for name, value in after.items():
+                    if (at := _PLACE.get(name)) is not None:
+                        kept[at] = value
+    except _UNREADABLE:
+        raise damaged(snapshot.paths.events) from None
+    return deals
+
+
 def _compared(record: dict[str, Any]) -> list[Any]:
     return [record.get(name, default) for name, default in _COMPARED_DEFAULTS.items()]
 
@@ -662,14 +660,14 @@ def checks(snapshot: Snapshot) -> list[Check]:
     """Every derived structure of the data file, in the order they are reported."""
     recomputed = _Recomputed()
     return [
-        *_open_checks(),
+        *_open_checks(recomputed),
         _facts_check(),
         *_index_checks(recomputed, snapshot.paths),
         _undone_check(recomputed),
         _change_log_check(snapshot.paths.change_log),
         _deal_counter_check(recomputed),
         _journal_end_check(),
-        _history_check(),
+        _history_check(recomputed),
     ]
 
 
