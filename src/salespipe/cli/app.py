@@ -213,9 +213,15 @@ class State:
         """Once the command has read the data file: its ``lang`` (unless --lang or
         SALESPIPE_LANG says otherwise) and its ``date_era`` for human output (unset: the
         Buddhist Era in Thai, as Thai readers count years, else CE)."""
-        language = settings.display_language(self.lang, config)
-        i18n.set_language(language)
-        fmt.set_era("ce" if self.as_json else settings.display_era(config, language))
+        _speak_as(self.lang, config, as_json=self.as_json)
+
+
+def _speak_as(flag: str | None, config: dict[str, Any], *, as_json: bool) -> None:
+    """The language and era of this run by --lang, SALESPIPE_LANG and a data file's
+    settings (docs/thai.md)."""
+    language = settings.display_language(flag, config)
+    i18n.set_language(language)
+    fmt.set_era("ce" if as_json else settings.display_era(config, language))
 
 
 def _speak_as_the_data_file_says(db: str | None, flag: str | None, as_json: bool) -> None:
@@ -234,9 +240,7 @@ def _speak_as_the_data_file_says(db: str | None, flag: str | None, as_json: bool
 
     config = settings_of_data_file(target)
     if config.get("lang") or config.get("date_era"):
-        language = settings.display_language(flag, config)
-        i18n.set_language(language)
-        fmt.set_era("ce" if as_json else settings.display_era(config, language))
+        _speak_as(flag, config, as_json=as_json)
 
 
 def choose_language(flag: str | None, *, as_json: bool = False) -> None:
