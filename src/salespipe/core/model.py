@@ -443,6 +443,10 @@ def deal_to_dict(
     return record_to_dict(deal.to_record(), stage, now, pipeline=pipeline)
 
 
+# The fields every stored event record has (a line without them was not written by us).
+EVENT_KEYS = frozenset(("seq", "change", "type", "at"))
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One recorded change. ``before``/``after`` hold the changed fields' records.

@@ -21,6 +21,7 @@ from salespipe import __version__
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import (
+    EVENT_KEYS,
     Deal,
     PipelineDef,
     Stage,
@@ -134,10 +135,7 @@ def _whole_event(line: bytes) -> bool:
         record = orjson.loads(line)
     except orjson.JSONDecodeError:
         return False
-    return isinstance(record, dict) and record.keys() >= _EVENT_KEYS
-
-
-_EVENT_KEYS = frozenset(("seq", "change", "type", "at"))
+    return isinstance(record, dict) and record.keys() >= EVENT_KEYS
 
 
 def backup_head(snapshot: ReadView, exported_at: datetime) -> dict[str, Any]:

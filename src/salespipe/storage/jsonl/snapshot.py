@@ -16,7 +16,15 @@ from tinydb.storages import Storage
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, first_pipeline
+from salespipe.core.model import (
+    EVENT_KEYS,
+    Deal,
+    Event,
+    PipelineDef,
+    Record,
+    Stage,
+    first_pipeline,
+)
 from salespipe.storage.jsonl import deal_columns
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
@@ -109,7 +117,6 @@ def _reports_damage(which: str) -> Callable[[F], F]:
 
 
 _DEAL_KEYS = frozenset(("id", "title", "stage", "created_at", "updated_at", "stage_entered_at"))
-_EVENT_KEYS = frozenset(("seq", "change", "type", "at"))
 
 
 def _checked_deal(record: Record, path: Path) -> Record:
@@ -560,7 +567,7 @@ class Snapshot:
                 records = [loads(line) for line in chunk.splitlines()]
             except orjson.JSONDecodeError:
                 raise damaged(self.paths.events) from None
-            if not all(r.keys() >= _EVENT_KEYS for r in records):
+            if not all(r.keys() >= EVENT_KEYS for r in records):
                 raise damaged(self.paths.events)
             yield from records
             del records
