@@ -7,6 +7,8 @@ import typer
 
 from salespipe.cli import complete
 from salespipe.cli.app import state
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import _
 
 
 def _json_mode(ctx: typer.Context, value: bool) -> bool:
@@ -46,9 +48,6 @@ def given(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> 
     """Refuse a filter given empty: a script's `--stage "$STAGE"` with STAGE unset listed
     every deal and gave their total, as if no filter had been asked for."""
     if value is not None and not value.strip():
-        from salespipe.core.errors import InvalidValue
-        from salespipe.core.i18n import _
-
         raise InvalidValue(
             _("{option} was given empty; give a value, or leave the option out.").format(
                 option=param.opts[0] if param.opts else param.name

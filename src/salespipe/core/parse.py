@@ -393,7 +393,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 _LINE_BREAKS = re.compile(r"[\n\r\t\u2028\u2029\x85]")
 
 
-def shows_something(value: str) -> bool:
+def _shows_something(value: str) -> bool:
     """Whether ``value`` has a character that is seen: not only spaces, nor only a
     zero-width space (which made a deal titled with nothing to see)."""
     return any(c.isprintable() and not c.isspace() for c in value)
@@ -424,7 +424,7 @@ def text(
         ) from None
     if required and not value.strip():
         raise InvalidValue(_("The {what} must not be empty.").format(what=_(what)))
-    if required and not shows_something(value):
+    if required and not _shows_something(value):
         raise InvalidValue(
             _("The {what} has no character that is shown, only spaces or invisible ones.").format(
                 what=_(what)
