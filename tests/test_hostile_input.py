@@ -472,3 +472,17 @@ def test_a_record_changed_by_hand_is_found_and_not_blessed_by_fix(cli: Any, db_p
             "text": "deal 1: its record and its history disagree on value",
         }
     ]
+
+
+@pytest.mark.parametrize("args", [("/a", "x", "list"), ("+b", "c", "d")])
+def test_a_command_name_that_looks_like_an_option_is_a_usage_error(
+    cli: Any, args: tuple[str, ...]
+) -> None:
+    """`salespipe /a x list` (a path where a command goes) ended in a RecursionError
+    traceback: Click's second look at a bad command name re-entered the repeated-option
+    check, which looked the name up again."""
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert f"No such command '{args[0]}'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not isinstance(result.exception, RecursionError)

@@ -53,6 +53,9 @@ class _Commands(TyperGroup):
     on stdout (scripts read only stdout), besides the usage text on stderr."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if ctx.meta.get("salespipe.parsing"):  # Click's own second look, for a bad name
+            return super().parse_args(ctx, args)  # (such as /a): its checks are done once
+        ctx.meta["salespipe.parsing"] = True
         as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
         ctx.meta["salespipe.json"] = as_json
         ctx.meta["salespipe.before_dashes"] = _option_before_dashes(args)
