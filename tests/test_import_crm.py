@@ -152,10 +152,11 @@ def test_a_reports_total_row_goes_with_its_footer(cli, tmp_path: Path) -> None:
     assert sorted(_deals(cli)) == ["Acme widgets", "Initech pilot"]
 
 
-def test_a_total_row_followed_by_deals_and_a_row_without_title_are_refused(
+def test_a_total_row_among_deals_is_left_out_and_a_row_without_title_refused(
     cli, tmp_path: Path
 ) -> None:
-    """Only a trailing total row is a footer; a row without a title is never dropped."""
+    """A total row (its first cell says so, the rest are sums) is no deal wherever it
+    stands, as a report's group subtotals; a row without a title is never dropped."""
     path = tmp_path / "report.csv"
     path.write_text(
         "Opportunity Owner,Opportunity Name,Stage,Amount\n"
@@ -165,8 +166,11 @@ def test_a_total_row_followed_by_deals_and_a_row_without_title_are_refused(
     cli("init")  # a named data file must exist before it is read
     result = cli("import", str(path), "--create-stages")
     assert result.exit_code == 1
-    assert "line 3, column Opportunity Name: the title is empty" in result.stderr
+    assert "1 row of report.csv cannot be imported" in result.stderr
     assert "line 5, column Opportunity Name: the title is empty" in result.stderr
+    report = cli.json("import", str(path), "--create-stages", "--skip-invalid")
+    assert report["left_out"] == {"footer": [3]}
+    assert sorted(_deals(cli)) == ["A", "B"]
 
 
 def test_utf16_tab_separated_spreadsheet_with_thai(cli, thai_pipeline) -> None:

@@ -84,7 +84,12 @@ def test_amounts_with_a_unit_read_as_add_value_reads_them(
         ("(1,000)", "the amount is negative"),
         ("lots", "not an amount; if it stands for no amount, add --null lots"),
         ("1,23,4", "the amount has misplaced separators"),
-        ("12.345", "the amount has more than 2 decimal places"),
+        ("12.3456", "the amount has more than 2 decimal places"),
+        (
+            "12.345",
+            "the amount has more than 2 decimal places; if its dot groups thousands, "
+            "import with --decimal-mark ,",
+        ),
         ("182.31500000000003", "the amount has more than 2 decimal places"),
         ("$5 EUR", "the amount names two currencies ($ and EUR)"),
         ("99999999999999", "the amount is too large (at most 9,999,999,999,999.99)"),

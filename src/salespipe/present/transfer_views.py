@@ -237,6 +237,16 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
+def _unread_count_line(count: int) -> str:
+    return ngettext(
+        "{count} column is not read; `--json` names it (unread_columns), and --column "
+        "FIELD=HEADER reads it.",
+        "{count} columns are not read; `--json` names them (unread_columns), and --column "
+        "FIELD=HEADER reads one.",
+        count,
+    ).format(count=count)
+
+
 def _left_out_lines(report: ImportReport) -> list[str]:
     """One line per kind of line of the file that holds no deal, with their numbers."""
     lines = []
@@ -304,6 +314,8 @@ def import_view(report: ImportReport) -> list[Part]:
     shown.extend(_filled_lines(report))
     if report.unread and report.unread_shown:
         shown.append(_unread_line(report.unread))
+    elif report.unread:  # another CRM's export: many columns salespipe has no field for
+        shown.append(_unread_count_line(len(report.unread)))
     for entry in report.unused_maps:
         label = entry.rpartition("=")[0]
         shown.append(

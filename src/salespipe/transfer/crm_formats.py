@@ -173,7 +173,11 @@ SALESPIPE = CrmFormat(
     name="salespipe",
     label="salespipe CSV",
     source_prefix="csv",
-    aliases={column: (normalise(column),) for column in (*CSV_COLUMNS, "pipeline")},
+    aliases={
+        **{column: (normalise(column),) for column in (*CSV_COLUMNS, "pipeline")},
+        # A sheet of the user's own, headed in our words, may have a column of notes.
+        **_aliases(description="description|notes|note|comments|comment"),
+    },
     required=("title",),
 )
 
@@ -744,6 +748,15 @@ def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
             "created_at",
             "won_at",
         }
+        if prefix is None and _more_of_ours(present):
+            return SALESPIPE
         if prefix or distinctive:
             return PIPEDRIVE
     return None
+
+
+def _more_of_ours(present: set[str]) -> bool:
+    """Whether a header without Pipedrive's prefix names more of salespipe's own columns
+    than Pipedrive's: a sheet of ``title,customer,stage,notes`` is the user's own (read
+    as Pipedrive's, its customer column went unread)."""
+    return len(present & _KNOWN_OURS) >= len(_locate(PIPEDRIVE.aliases, sorted(present)))

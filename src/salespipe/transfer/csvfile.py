@@ -34,6 +34,10 @@ CHUNK_BYTES = 1 << 20
 _FOOTER = re.compile(r"^(grand totals?\b|confidential information\b|copyright\b|©)", re.IGNORECASE)
 # What a report writes in the first cell of a (sub)total row, the title cell left empty.
 _SUBTOTAL = re.compile(r"((sub[- ]?)?totals?|sum|รวม|ยอดรวม|รวมทั้งหมด|รวมทั้งสิ้น):?", re.IGNORECASE)
+# A sum beside it: a number, with a currency's code or sign and a sign of its own.
+_SUM = re.compile(
+    r"(?:[A-Z]{3} ?)?[-+(]?[^\w\s]{0,2} ?\d[\d .,'\u00a0\u202f]*[^\w\s]{0,2}\)?%?(?: ?[A-Z]{3})?"
+)
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,18 @@ def _is_footer(row: Row, title_column: int | None) -> bool:
     return title_column is not None and _is_subtotal(row, title_column)
 
 
+def _is_sum_row(row: Row) -> bool:
+    """A report's total wherever its "Total" stands (the title's column or the first):
+    the first filled cell says so, and every other filled cell is a number. Such a row
+    is no deal even in the middle of the file, as a report's group subtotals are."""
+    filled = [cell.strip() for cell in row.cells if cell.strip()]
+    return (
+        len(filled) > 1
+        and bool(_SUBTOTAL.fullmatch(filled[0]))
+        and all(_SUM.fullmatch(cell) for cell in filled[1:])
+    )
+
+
 def _is_subtotal(row: Row, title_column: int) -> bool:
     """A report's sum, no deal: "Total" (or the like) in the first cell, and no title."""
     title = row.cells[title_column].strip() if title_column < len(row.cells) else ""
@@ -250,6 +266,9 @@ def _data_rows(
             after_blank = True
             continue
         follows_blank, after_blank = after_blank, False
+        if _is_sum_row(row):
+            left_out.append((row.line, "footer"))
+            continue
         if _repeats(row, heading):
             if held and held[-1].line in titles and not _is_footer(held[-1], title_column):
                 left_out.append((held.pop().line, "group_title"))

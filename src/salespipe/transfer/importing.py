@@ -24,6 +24,7 @@ from salespipe.core import clock
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
 from salespipe.storage.port import ReadView
+from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.csvfile import LeftOutKind
 from salespipe.transfer.dates import DateOrder
 from salespipe.transfer.pending import unpack
@@ -270,10 +271,19 @@ def _prepare(
             )
             report.events = parsed.backup.counts["events"]
             return None
-        # Into a database with deals of its own, the backup's deals are merged as new ones.
-        deals = list(parsed.backup.records("deals"))
+        # Into a database with deals of its own, the backup's deals are merged as new ones,
+        # and a stage created for them is made as the backup had it.
+        backup_stages = sorted(parsed.backup.stages(), key=lambda s: (s.pipeline, s.position))
+        named = {stage.key: stage.name for stage in backup_stages}
+        deals = [
+            {**deal, "stage_name": named.get(str(deal.get("stage")), "")}
+            for deal in parsed.backup.records("deals")
+        ]
         merged = read_deal_objects(deals, None)
         parsed.rows, parsed.problems = merged.rows, merged.problems
+        crm_stages = tuple(DefaultStage(s.name, s.probability) for s in backup_stages)
+    else:
+        crm_stages = parsed.crm.default_stages if parsed.crm else ()
     ours = parsed.ours
     defaults = _defaults(snapshot, options, now, ours)
     placing = Placing(
@@ -281,7 +291,7 @@ def _prepare(
         pipeline_map=options.pipeline_map,
         create_stages=options.create_stages,
         max_new_stages=options.max_new_stages,
-        crm_stages=parsed.crm.default_stages if parsed.crm else (),
+        crm_stages=crm_stages,
         crm_pipelines=parsed.crm.default_pipelines if parsed.crm else (),
     )
     plan = plan_import(
@@ -339,7 +349,7 @@ def _import(
         check(parsed.backup)  # a backup is input: all of it is checked before any write
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     report.unread, report.unread_shown = parsed.unread, parsed.ours
-    report.left_out = parsed.left_out
+    report.left_out = sorted(parsed.left_out)
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key

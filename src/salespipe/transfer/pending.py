@@ -44,6 +44,7 @@ class Pending(NamedTuple):
     filled: int  # what stood in for missing data: :class:`~salespipe.transfer.rows.Filled`
     notes: int  # how many notes the row brings (each an event)
     packed: bytes  # the other fields: :class:`RowValues`, marshalled
+    cells: int = 0  # a hash of the row's cells as written (:attr:`Incoming.cells`)
 
 
 class RowValues(NamedTuple):
@@ -102,6 +103,7 @@ class Packer:
             row.filled,
             len(row.notes),
             marshal.dumps(values),
+            row.cells,
         )
 
     def label_of(self, row: Incoming) -> StageLabel:

@@ -258,6 +258,9 @@ def _fresh_rows(
             fresh.append(row)
             continue
         first = fresh[seen[key]]
+        if row.cells == first.cells:
+            plan.problems.append(_repeated_row(row, first, key))
+            continue
         added = None if ours else with_value_added(first, row)
         if isinstance(added, Pending):
             fresh[seen[key]] = added
@@ -270,6 +273,17 @@ def _fresh_rows(
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
     return fresh
+
+
+def _repeated_row(row: Pending, first: Pending, key: str) -> Problem:
+    """A row that repeats an earlier one cell for cell: a duplicate (a file put together
+    twice), added up it would double the deal; or a line item of a report that shows no
+    product column. The user says which."""
+    reason = _(
+        "the row repeats line {line} exactly: a duplicate (leave it out with "
+        "--skip-invalid), or a line item of the deal in a report without its product column"
+    ).format(line=first.line)
+    return Problem(row.line, "id", key.partition(":")[2], reason)
 
 
 def _same_deal(known: tuple[str, datetime] | None, row: Pending) -> bool:

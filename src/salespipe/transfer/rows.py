@@ -158,6 +158,7 @@ class Incoming:
     next_action: NextAction | None = None
     quote: Quote | None = None
     filled: int = 0  # :class:`Filled` bits
+    cells: int = 0  # a hash of the row's cells as written: the same for a repeated row
 
 
 class RowReader:
@@ -245,7 +246,7 @@ class RowReader:
     # -- a whole row ----------------------------------------------------------------------
     def read(self, line: int, cells: Sequence[str]) -> Incoming:
         self._problems, self._line, self._cells = [], line, cells
-        row = Incoming(line=line, title=self._text("title", N_("title")))
+        row = Incoming(line=line, title=self._text("title", N_("title")), cells=hash(tuple(cells)))
         if not row.title.strip() and not self._problems:
             self._problem("title", "", _("the title is empty"))
         self._people_and_money(row)

@@ -296,12 +296,22 @@ def amount(raw: str, mark: DecimalMark | None = ".") -> Amount:
         # 182.31500000000003 is a float artefact of 182.315 written by another program;
         # anything further from whole cents is a real third decimal.
         if abs(cents - value) > Decimal("0.000001"):
+            if _THOUSANDS_BY_DOTS.fullmatch(body.strip()):
+                raise BadValue(
+                    _(
+                        "the amount has more than 2 decimal places; if its dot groups "
+                        "thousands, import with --decimal-mark ,"
+                    )
+                )
             raise BadValue(_("the amount has more than 2 decimal places"))
         value = cents
     if value > MAX_MONEY:
         raise BadValue(_("the amount is too large (at most 9,999,999,999,999.99)"))
     whole = value == value.to_integral_value()
     return Amount(value.to_integral_value() if whole else value, found_currency)
+
+
+_THOUSANDS_BY_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
 
 def _not_an_amount(raw: str) -> BadValue:

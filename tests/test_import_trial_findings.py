@@ -1,0 +1,165 @@
+"""Files a CRM-import trial brought that changed a user's figures or lost a column
+without a word: a sheet in salespipe's own words read as Pipedrive's, a report's total
+row imported as a deal, a row repeated whole doubling a deal, a backup merged into a
+file with deals of its own. Each is now read as the file means or named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _deals(cli: Any) -> dict[str, dict[str, Any]]:
+    return {d["title"]: d for d in cli.json("list", "--status", "all")}
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "title,customer,value,stage,notes",
+        "title,customer,stage,description",
+        "title,customer,comments",
+    ],
+)
+def test_a_sheet_in_salespipes_words_keeps_its_customer_and_notes(
+    cli: Any, tmp_path: Path, header: str
+) -> None:
+    """`title,customer,stage,description` was taken for a Pipedrive export (its "Title"
+    and "Stage"), whose customer column is "Organization": every customer was dropped
+    and the report did not say so."""
+    note = '"call back, Monday"'
+    cells = {"title": "Roof", "customer": "Acme", "value": "100", "stage": "quoted"}
+    row = ",".join(cells.get(column, note) for column in header.split(","))
+    sheet = _write(tmp_path, "mine.csv", header + "\n" + row + "\n")
+    report = cli.json("import", sheet)
+    assert report["format"] == "salespipe CSV"
+    assert "unread_columns" not in report
+    deal = _deals(cli)["Roof"]
+    assert deal["customer"] == "Acme"
+    history = cli.json("show", str(deal["id"]))["events"]
+    assert [e["text"] for e in history if e["type"] == "note"] == ["call back, Monday"]
+
+
+def test_a_column_of_a_sheet_nothing_reads_is_named(cli: Any, tmp_path: Path) -> None:
+    sheet = _write(tmp_path, "mine.csv", "title,customer,stage,region\nRoof,Acme,quoted,North\n")
+    result = cli("import", sheet)
+    assert result.exit_code == 0
+    assert 'Not read: the column "region"' in result.stdout
+    assert _deals(cli)["Roof"]["customer"] == "Acme"
+
+
+def test_a_crm_exports_unread_columns_are_counted_in_the_report(cli: Any, tmp_path: Path) -> None:
+    export = _write(
+        tmp_path,
+        "hubspot.csv",
+        "Record ID,Deal Name,Deal Stage,Amount,Deal Grund,Region\n"
+        "1,Roof,Appointment scheduled,100,too dear,North\n",
+    )
+    result = cli("import", export, "--create-stages")
+    assert result.exit_code == 0
+    assert "2 columns are not read; `--json` names them (unread_columns)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "salesforce-report.csv",
+            '"Opportunity Name","Account Name","Stage","Amount","Close Date"\r\n'
+            '"Acme - 1,200 Widgets","Acme","Prospecting","140,000.00","3/15/2024"\r\n'
+            '"Global Media","Global Media","Prospecting","40,000.00","2/28/2024"\r\n'
+            '"Total","","","180,000.00",""\r\n\r\n'
+            '"Grand Totals (2 records)"\r\n',
+        ),
+        (
+            "hubspot.csv",
+            "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
+            '1,"Acme - 1,200 Widgets",Closed: won,2024-03-15 10:22,Jane,140000\n'
+            "2,Global Media,Closed: lost,2024-03-15 10:22,Jane,40000\n"
+            ",Total,,,,180000\n",
+        ),
+        (
+            "sheet.csv",
+            'ชื่อดีล,ลูกค้า,มูลค่า\n"Acme - 1,200 Widgets",Acme,"140,000"\n'
+            'Global Media,GM,"40,000"\nรวม,,"180,000"\n',
+        ),
+    ],
+)
+def test_a_total_row_with_total_in_the_title_is_no_deal(
+    cli: Any, tmp_path: Path, name: str, text: str
+) -> None:
+    """The total row was dropped only with its title cell empty; with "Total" in the
+    title (a Salesforce report's usual layout) it became a deal worth every deal's sum."""
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
+    report = cli.json("import", str(path), "--create-stages")
+    assert report["imported"] == 2
+    assert sorted(_deals(cli)) == ["Acme - 1,200 Widgets", "Global Media"]
+    assert 4 in report["left_out"]["footer"]
+
+
+def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
+    sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
+    cli.json("import", sheet)
+    assert _deals(cli)["Total"]["value"] == 500
+
+
+def test_a_row_repeated_whole_is_refused_not_added_up(cli: Any, tmp_path: Path) -> None:
+    """A HubSpot export with one row twice doubled the deal's value as a "line item"."""
+    export = _write(
+        tmp_path,
+        "hubspot.csv",
+        "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
+        "1,Acme,Closed: won,2024-03-15 10:22,Jane,1000\n"
+        "2,Beta,Closed: won,2024-03-15 10:22,Jane,2000\n"
+        "1,Acme,Closed: won,2024-03-15 10:22,Jane,1000\n",
+    )
+    cli("init")
+    refused = cli("import", export)
+    assert refused.exit_code == 1
+    assert "line 4" in refused.stderr
+    assert "the row repeats line 2 exactly" in refused.stderr
+    assert cli.json("list", "--status", "all") == []
+    cli.json("import", export, "--skip-invalid")
+    assert {t: d["value"] for t, d in _deals(cli).items()} == {"Acme": 1000, "Beta": 2000}
+
+
+def test_line_items_that_differ_in_amount_are_still_added_up(cli: Any, tmp_path: Path) -> None:
+    export = _write(
+        tmp_path,
+        "hubspot.csv",
+        "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
+        "1,Acme,Closed: won,2024-03-15 10:22,Jane,1000\n"
+        "1,Acme,Closed: won,2024-03-15 10:22,Jane,500\n",
+    )
+    cli.json("import", export)
+    assert _deals(cli)["Acme"]["value"] == 1500
+
+
+def test_a_backup_merged_into_a_file_with_deals_makes_its_stages_as_they_were(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A backup imported into a file with deals of its own created its stages named by
+    their keys ("negotiation-review") at 50 %, where the backup said "Negotiation/Review"
+    at 90 %."""
+    cli("init")
+    cli("stage", "add", "Negotiation/Review", "--prob", "90")
+    cli("add", "Deal X", "--stage", "Negotiation/Review")
+    backup = tmp_path / "backup.json"
+    assert cli("export", "--format", "json", "-o", str(backup)).exit_code == 0
+    cli("undo")
+    cli("undo")
+    cli("add", "Other")
+    report = cli.json("import", str(backup), "--create-stages")
+    assert report["new_stages"] == ["Negotiation/Review"]
+    stage = next(s for s in cli.json("stage", "list") if s["name"] == "Negotiation/Review")
+    assert stage["probability"] == 90
+    assert _deals(cli)["Deal X"]["stage_name"] == "Negotiation/Review"
