@@ -22,7 +22,12 @@ from salespipe.cli import output
 from salespipe.core import fmt, i18n
 from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
-from salespipe.storage.interrupts import InterruptedAfterCommit
+from salespipe.storage.interrupts import (
+    InterruptedAfterCommit,
+    end_by_sigterm,
+    stop_on_sigterm,
+    terminated,
+)
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Change, Pipeline
@@ -516,6 +521,7 @@ def main() -> Any:
     # the cycle collector would only rescan them (it doubled the time to load 100k deals).
     gc.disable()
     _keep_standard_streams_open()
+    stop_on_sigterm()
     try:
         _app_for(sys.argv[1:])()
         code: Any = 0
@@ -526,6 +532,9 @@ def main() -> Any:
     except KeyboardInterrupt:
         sys.stderr.write(_("Interrupted.") + "\n")
         code = 130
+    if terminated():  # stopped as by Ctrl-C, and now ended by SIGTERM, as its sender expects
+        _flush_standard_streams()
+        end_by_sigterm()
     _exit_at_once(code)
 
 
@@ -548,11 +557,15 @@ def _exit_at_once(code: Any) -> None:
     """Flush and end the process without freeing every object one by one first (with
     10k deals read that teardown costs a fifth of the command). Every write is already
     durable: the store fsyncs before a command returns."""
-    with contextlib.suppress(ValueError, OSError, AttributeError):  # closed, gone, or None
-        sys.stdout.flush()
     if isinstance(code, str):
-        sys.stderr.write(code + "\n")
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            sys.stderr.write(code + "\n")
         code = 1
-    with contextlib.suppress(ValueError, OSError, AttributeError):
-        sys.stderr.flush()
+    _flush_standard_streams()
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _flush_standard_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(ValueError, OSError, AttributeError):  # closed, gone, or None
+            stream.flush()

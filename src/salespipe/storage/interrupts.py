@@ -1,4 +1,5 @@
-"""Ctrl-C held back while a change is being committed.
+"""Ctrl-C (and SIGTERM, as ``timeout``, ``kill`` and systemd send) held back while a
+change is being committed.
 
 A change is made whole or not at all, but committing it takes several steps (the
 journals, the main file's rename, then tidying up; on a server, COMMIT itself). A
@@ -21,6 +22,36 @@ class InterruptedAfterCommit(KeyboardInterrupt):
     """Ctrl-C held during a commit, raised once the change was made."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: the command stops as Ctrl-C stops it (the same message on stderr, a
+    change made whole or not at all, a running hook stopped), then ends by the signal."""
+
+
+_terminated = False  # SIGTERM arrived: the process ends by it once the command stopped
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    global _terminated
+    _terminated = True
+    raise Terminated
+
+
+def terminated() -> bool:
+    return _terminated
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM raise :class:`Terminated` in this process (unless it is ignored)."""
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def end_by_sigterm() -> None:
+    """End the process by SIGTERM's default action, as its sender expects."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 class HeldInterrupts:
     """``with HeldInterrupts() as held: ...; held.hold(); <commit>``: from ``hold()`` to
     the end of the block, SIGINT is noted, not acted on; at the end it is acted on as
@@ -30,8 +61,10 @@ class HeldInterrupts:
     def __init__(self, raising: type[KeyboardInterrupt] = InterruptedAfterCommit) -> None:
         self._raising = raising  # what a held Ctrl-C becomes where Python would raise
         self._previous: Any = None
+        self._previous_term: Any = None
         self._holding = False
         self._arrived = False
+        self._terminated = False
 
     def __enter__(self) -> HeldInterrupts:
         return self
@@ -40,10 +73,15 @@ class HeldInterrupts:
         if self._holding or threading.current_thread() is not threading.main_thread():
             return  # only the main thread hears signals
         self._previous = signal.signal(signal.SIGINT, self._note)
+        if signal.getsignal(signal.SIGTERM) is _raise_terminated:
+            self._previous_term = signal.signal(signal.SIGTERM, self._note)
         self._holding = True
 
     def _note(self, signum: int, frame: FrameType | None) -> None:
-        self._arrived = True
+        if signum == signal.SIGTERM:
+            self._terminated = True
+        else:
+            self._arrived = True
 
     def __exit__(
         self,
@@ -54,7 +92,13 @@ class HeldInterrupts:
         if not self._holding:
             return
         signal.signal(signal.SIGINT, self._previous)
+        if self._previous_term is not None:
+            signal.signal(signal.SIGTERM, self._previous_term)
         self._holding = False
+        if self._terminated and kind is None:
+            global _terminated
+            _terminated = True
+            raise self._raising
         if self._arrived and kind is None:
             self._act_on_interrupt()
 

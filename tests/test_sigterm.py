@@ -1,0 +1,115 @@
+"""SIGTERM (`timeout`, `kill`, systemd) stops a command as Ctrl-C does: the change is
+made whole or not at all and the command says which, a running hook is stopped too,
+and the process then ends by the signal, as its sender expects.
+
+Before, SIGTERM killed the process where it stood: a change could be made without a
+word on stdout or stderr (a script could not tell, and ran it again), and a hook was
+left running under PID 1."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from tests.conftest import salespipe_command
+
+from salespipe.storage import interrupts
+from salespipe.storage.interrupts import HeldInterrupts, InterruptedAfterCommit
+
+
+def _start(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*salespipe_command(), "--db", str(db), *args, "--json"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _wait_for(path: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists() or not path.read_text(encoding="utf-8").strip():
+        assert time.monotonic() < deadline, f"{path} never came"
+        time.sleep(0.05)
+
+
+def _run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*salespipe_command(), "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=True,
+    )
+
+
+def test_sigterm_while_a_hook_runs_says_the_change_was_made_and_stops_the_hook(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "p.json"
+    _run(db, "add", "Roof")
+    hooks, started = tmp_path / "hooks", tmp_path / "hook.pid"
+    hooks.mkdir()
+    hook = hooks / "on-note"
+    hook.write_text(f"#!/bin/sh\necho $$ > '{started}'\nexec sleep 600\n", encoding="utf-8")
+    hook.chmod(0o755)
+    process = _start(db, "note", "1", "called back", env={"SALESPIPE_HOOKS": str(hooks)})
+    _wait_for(started)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGTERM
+    assert json.loads(out)["error"] == {
+        "code": "interrupted",
+        "message": "Interrupted after the change was made; `salespipe log` shows it.",
+        "changed": True,
+    }
+    assert "Interrupted after the change was made" in err
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(started.read_text(encoding="utf-8")), 0)
+    assert json.loads(_run(db, "log", "--limit", "1", "--json").stdout)[0]["type"] == "note"
+
+
+def test_sigterm_while_waiting_for_the_lock_changes_nothing_and_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "p.json"
+    _run(db, "add", "Roof")
+    with (tmp_path / "p.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        process = _start(db, "add", "Door")
+        time.sleep(3)  # it waits for the lock (10 s before it gives up)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGTERM
+    assert json.loads(out)["error"]["changed"] is False
+    assert "Interrupted; nothing was changed." in err
+    titles = [d["title"] for d in json.loads(_run(db, "list", "--json").stdout)]
+    assert titles == ["Roof"]
+
+
+def test_sigterm_held_during_a_commit_is_raised_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(interrupts, "_terminated", False)
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupts.stop_on_sigterm()
+    reached: list[str] = []
+
+    def held_block() -> None:
+        with HeldInterrupts() as held:
+            held.hold()
+            os.kill(os.getpid(), signal.SIGTERM)
+            reached.append("the end of the block")
+
+    try:
+        with pytest.raises(InterruptedAfterCommit):
+            held_block()
+        assert reached == ["the end of the block"]
+        assert interrupts.terminated()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
