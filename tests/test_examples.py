@@ -210,6 +210,20 @@ def test_cron_check_mails_only_when_check_exits_3(cli, fake_bin: Path, tmp_path:
     assert 'Deal 2 "Forgotten" has been 57 days in Presented (target 7).' in mail
 
 
+def test_cron_check_mails_a_stale_deal_of_a_pipeline_not_in_use(
+    cli, fake_bin: Path, tmp_path: Path
+) -> None:
+    """`salespipe use R2` by anyone on a shared file made the cron check look at R2 only:
+    the stale deal in Sales went unmailed."""
+    cli("add", "Forgotten", "--at", "2026-10-01 09:00", "-q")
+    cli("pipeline", "add", "R2")
+    cli("use", "R2")
+    mailed = _script(str(EXAMPLES / "cron" / "salespipe-check"), env={"SALESPIPE_MAIL_TO": "a@b"})
+    assert mailed.returncode == 0, mailed.stderr
+    [mail] = _mails(tmp_path)
+    assert 'Deal 1 "Forgotten" has been 57 days in Presented (target 7).' in mail
+
+
 def test_cron_check_reports_errors_on_stderr(fake_bin: Path, tmp_path: Path, db_path: Path) -> None:
     """A broken data file: check's error goes to stderr (cron mails it) and no mail is sent."""
     db_path.parent.mkdir(parents=True)

@@ -617,8 +617,9 @@ def register(app: typer.Typer) -> None:
         act on, 0 when all is well.
 
         \b
-        Example: a crontab line that mails you only when there is something to do:
-          0 8 * * 1-5  salespipe check --quiet
+        Example: a crontab line that mails you only when there is something to do, in
+        any pipeline:
+          0 8 * * 1-5  salespipe check --quiet --pipeline all
         """
         from salespipe.reports import alerts
 
