@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from salespipe.core.errors import InvalidValue
 from salespipe.present import textwidth
 from salespipe.present.charts import BAR, Bar, bar_chart
 from test_reports import built_once
@@ -241,3 +242,36 @@ def test_a_forecast_row_with_nothing_expected_shows_a_dash_in_the_chart_too(cli)
     for period in empty:
         drawn = bar_row(shown, period)
         assert drawn.split("┤", 1)[1].strip(" │") == "—", drawn
+
+
+def test_a_bar_whose_text_does_not_fit_shows_its_short_text() -> None:
+    """The forecast's bars carry their P10-P90 range; at 40 columns it did not fit, and
+    `salespipe forecast` printed its tables and then failed (exit 1)."""
+    bars = [
+        Bar("2026-12", 2_703_950, "฿2,703,950 (฿1.2m / ฿2.6m / ฿4.1m)", "฿2,703,950"),
+        Bar("2027-01", 924_900, "฿924,900 (฿0 / ฿800k / ฿1.9m)", "฿924,900"),
+    ]
+    wide = bar_chart(bars, width=80)
+    assert "(฿1.2m / ฿2.6m / ฿4.1m)" in wide
+    narrow = bar_chart(bars, width=40)
+    assert "฿2,703,950 " in narrow
+    assert "฿1.2m" not in narrow
+    assert widths(narrow) == {40}
+
+
+def test_a_chart_too_narrow_names_a_width_that_draws_it() -> None:
+    """The refusal said "--width 50 or more" whatever the numbers, and at --width 50 and
+    60 the same refusal came again."""
+    bars = [Bar("no date", 1.0, "฿9,999,999,999,999 / ฿9,999,999,999,999"), Bar("x", 2.0, "฿1")]
+    with pytest.raises(InvalidValue) as refused:
+        bar_chart(bars, width=30)
+    named = int(re.search(r"--width (\d+)", refused.value.message)[1])
+    assert widths(bar_chart(bars, width=named)) == {named}
+
+
+def test_the_forecast_fits_a_40_column_terminal(cli, monkeypatch) -> None:
+    ok(cli("demo", "--seed", "5", "--deals", "40"))
+    monkeypatch.setenv("COLUMNS", "40")
+    shown = cli("forecast")
+    ok(shown)
+    assert "Expected by month" in shown.stdout

@@ -39,6 +39,7 @@ class Bar:
     label: str
     amount: float
     text: str
+    short: str | None = None  # the text beside it where ``text`` does not fit
 
 
 def label_width_for(width: int) -> int:
@@ -49,18 +50,32 @@ def _placeholder(index: int, cells: int) -> str:
     return PLACEHOLDER_LETTERS[index % len(PLACEHOLDER_LETTERS)] * max(1, cells)
 
 
+# Beside a bar's number: a space before it, a space after it, and a cell for plotext's
+# rounding; and at least one cell of bar.
+_AROUND_NUMBER = 4
+
+
+def _fitting(bars: Sequence[Bar], inner: int, width: int) -> list[Bar]:
+    """The bars with texts that fit beside them (each its short text where one does not),
+    or a refusal naming the width at which they would."""
+    if all(len(bar.text) + _AROUND_NUMBER <= inner for bar in bars):
+        return list(bars)
+    shortened = [Bar(b.label, b.amount, b.short or b.text) for b in bars]
+    longest = max(len(bar.text) for bar in shortened)
+    if longest + _AROUND_NUMBER <= inner:
+        return shortened
+    raise InvalidValue(
+        _("The chart is too narrow for its numbers; use --width {width} or more.").format(
+            width=width + longest + _AROUND_NUMBER - inner
+        )
+    )
+
+
 def _x_limit(bars: Sequence[Bar], inner: int) -> float:
     """An x range wide enough that every bar's number fits after it, inside the frame."""
     limit = max((bar.amount for bar in bars), default=0.0)
     for bar in bars:
-        # A space before the number, a space after it, and a cell for plotext's rounding.
-        room = inner - 3 - len(bar.text)
-        if room < 1:
-            raise InvalidValue(
-                _("The chart is too narrow for its numbers; use --width {width} or more.").format(
-                    width=MIN_WIDTH + 20
-                )
-            )
+        room = inner - (_AROUND_NUMBER - 1) - len(bar.text)
         limit = max(limit, bar.amount * inner / room)
     return limit or 1.0
 
@@ -128,6 +143,7 @@ def bar_chart(
     placeholders = [_placeholder(i, textwidth.width(label)) for i, label in enumerate(labels)]
     label_cells = max((len(p) for p in placeholders), default=1)
     inner = width - label_cells - 2
+    bars = _fitting(bars, inner, width)
     lines = _draw(placeholders, [float(b.amount) for b in bars], width, _x_limit(bars, inner))
     rows = [i for i, line in enumerate(lines) if line[label_cells : label_cells + 1] == AXIS]
     if len(rows) != len(bars):  # pragma: no cover - plotext labels every bar row

@@ -307,6 +307,13 @@ def _whole_cell(totals: Totals) -> str:
     return "\n".join(fmt.money(v, c, whole=True) for c, v in sorted(totals.items()))
 
 
+def _shown(row: ForecastRow, currency: str) -> str:
+    """The expected value beside a forecast's bar (its range goes too where it fits)."""
+    if currency not in row.expected:  # nothing expected then: as the table shows it
+        return NONE
+    return fmt.money(row.expected[currency], currency, whole=True)
+
+
 def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
     from salespipe.present.charts import Bar, bar_chart
 
@@ -317,13 +324,14 @@ def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
             return row.expected.get(currency, Decimal(0))
 
         def text(row: ForecastRow, currency: str = currency) -> str:
-            if currency not in row.expected:  # nothing expected then: as the table shows it
-                return NONE
-            shown = fmt.money(amount(row), currency, whole=True)
-            spread = range_text(row, currency)
+            shown = _shown(row, currency)
+            spread = range_text(row, currency) if currency in row.expected else ""
             return f"{shown} ({spread})" if spread else shown
 
-        bars = [Bar(_period_label(row), float(amount(row)), text(row)) for row in result.rows]
+        bars = [
+            Bar(_period_label(row), float(amount(row)), text(row), _shown(row, currency))
+            for row in result.rows
+        ]
         if currency:
             title = _("Expected by month: won + weighted open, {currency}").format(
                 currency=currency
