@@ -486,3 +486,15 @@ def test_a_command_name_that_looks_like_an_option_is_a_usage_error(
     assert f"No such command '{args[0]}'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not isinstance(result.exception, RecursionError)
+
+
+def test_log_json_without_limit_gives_every_event(cli: Any) -> None:
+    """`log --json` stopped at 50 events without a word, where every other listing gives a
+    script all it has; the table for a person still shows the newest 50."""
+    for number in range(30):
+        assert cli("add", f"Deal {number}", "-q").exit_code == 0
+        assert cli("note", str(number + 1), "called").exit_code == 0
+    assert len(cli.json("log")) == 60
+    assert len(cli.json("log", "--limit", "5")) == 5
+    shown = cli("log").stdout
+    assert shown.count("called") == 25

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
 # decide about today (docs/daily-use.md, "How much a table shows").
 LIST_LIMIT = 50
+LOG_LIMIT = 50  # events of the feed a person reads at once (--json: all)
 IdArg = Annotated[
     int,
     typer.Argument(metavar="ID", help="The deal's number.", autocompletion=complete.deal_ids),
@@ -626,8 +627,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         since: SinceOption = None,
         limit: Annotated[
-            int, typer.Option("--limit", "-n", min=0, help="At most N events (0 for all).")
-        ] = 50,
+            int | None,
+            typer.Option(
+                "--limit",
+                "-n",
+                min=0,
+                help=f"At most N events (0 for all; default {LOG_LIMIT}, all with --json).",
+                show_default=False,
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """The event feed, newest first.
@@ -637,7 +645,8 @@ def register(app: typer.Typer) -> None:
         start = parse.day(since, what=N_("--since date")) if since is not None else None
         snapshot = state(ctx).read()
         every = max(snapshot.counters().next_seq - 1, 1)  # --limit 0, as list takes it
-        newest = snapshot.newest_events(limit or every, deal_id=deal_id, since=start)
+        most = shown_limit(limit, as_json, LOG_LIMIT)
+        newest = snapshot.newest_events(most or every, deal_id=deal_id, since=start)
         if deal_id is not None and not newest and not snapshot.events(deal_id):
             raise DealNotFound(deal_id)  # a deleted deal's history stays: that one is found
         feed = deal_results.EventFeed(
