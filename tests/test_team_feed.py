@@ -410,6 +410,34 @@ def test_watch_owner_shows_only_that_owners_deals(
     assert json.loads(watcher.line())["deal_id"] == 2
 
 
+@pytest.mark.postgres
+def test_a_copy_into_the_database_is_no_news_and_the_changes_after_it_follow(
+    run: Any, pg_database: str, watching: Callable[..., Watcher], tmp_path: Path
+) -> None:
+    """After `copy FILE DB --replace`, a running watch printed nothing more (its change ids
+    were higher than the copy's), and after a copy with more changes than it had seen, it
+    printed the copy's whole history as news (and ran its hook for each)."""
+    small, large = tmp_path / "small.json", tmp_path / "large.json"
+    _change(run, str(small), "add", "Small one")
+    _change(run, str(large), "add", "Large one")
+    for number in range(6):
+        _change(run, str(large), "note", "1", f"old note {number}")
+    _change(run, pg_database, "add", "First")
+    _change(run, pg_database, "add", "Second")
+    _change(run, pg_database, "note", "2", "before the copy")
+    watcher = watching("--json")
+
+    _change(run, pg_database, "copy", str(small), pg_database, "--replace")
+    watcher.note_containing("was replaced by a copy")
+    _change(run, pg_database, "note", "1", "after the small copy")
+    assert "after the small copy" in watcher.line()
+
+    _change(run, pg_database, "copy", str(large), pg_database, "--replace")
+    watcher.note_containing("was replaced by a copy")
+    _change(run, pg_database, "note", "1", "after the large copy")
+    assert "after the large copy" in watcher.line()
+
+
 def _install_lines(text: str) -> list[str]:
     return [line.lstrip("# ").strip() for line in text.splitlines() if "install -D" in line]
 

@@ -47,7 +47,13 @@ class ConnectionBack:
     attempts: int
 
 
-FeedItem = Change | Listening | ConnectionLost | ConnectionBack
+@dataclass(frozen=True)
+class Replaced:
+    """The database was replaced by a copy (``salespipe copy``): its history is another
+    one, none of which is news; the changes made from now on follow."""
+
+
+FeedItem = Change | Listening | ConnectionLost | ConnectionBack | Replaced
 
 
 def follow(
@@ -65,7 +71,10 @@ def follow(
         while True:
             try:
                 batch = follower.changes_after(last)
-                yield from _changes(batch, owner)
+                if batch.replaced:
+                    yield Replaced()
+                else:
+                    yield from _changes(batch, owner)
                 last = batch.last_change
                 follower.wait(None)
             except DatabaseUnreachable as lost:

@@ -58,6 +58,13 @@ def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None) -> 
                 where=where
             )
         )
+    elif isinstance(item, feed.Replaced):
+        output.warn(
+            _(
+                "{where} was replaced by a copy (salespipe copy): its history is not news, "
+                "so none of it is shown; the changes made from now on follow."
+            ).format(where=where)
+        )
     elif isinstance(item, feed.ConnectionBack):
         output.note(
             _("Connected to {where} again; changes made meanwhile follow.").format(where=where)

@@ -96,6 +96,9 @@ class FeedBatch(NamedTuple):
     stages: list[Stage]
     last_change: int
     undone_deals: Mapping[int, Sequence[int]] = MappingProxyType({})
+    # The database was replaced by a copy (``copy``) since the change asked for: its
+    # history is another one, of which nothing is read (``last_change`` is its latest).
+    replaced: bool = False
 
 
 class Follower(Protocol):
@@ -105,7 +108,9 @@ class Follower(Protocol):
     def last_change(self) -> int:
         """The id of the latest committed change (0 before the first)."""
 
-    def changes_after(self, change: int) -> FeedBatch: ...
+    def changes_after(self, change: int) -> FeedBatch:
+        """The changes committed after ``change`` (none if the database was replaced by a
+        copy since: then ``replaced``)."""
 
     def wait(self, timeout: float | None) -> bool:
         """Block until a change is committed (True) or ``timeout`` seconds pass."""

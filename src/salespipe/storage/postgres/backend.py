@@ -732,11 +732,12 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                         " ORDER BY list_order DESC OFFSET %s LIMIT 1)",
                         (UNDO_DEPTH,),
                     )
-            if self._change_id is not None:
-                # Delivered to every `salespipe watch` when (and only if) this commits.
+            if command == "copy" or self._change_id is not None:
+                # Delivered to every `salespipe watch` when (and only if) this commits. A
+                # copy's history is no news: it is announced as a copy.
                 cursor.execute(
                     "SELECT pg_notify('salespipe:' || current_schema(), %s)",
-                    (str(self._change_id),),
+                    (schema.COPY_NOTICE if command == "copy" else str(self._change_id),),
                 )
             self._pipeline.update(cursor, redact(self._target))
             # The slips of m009 (a writer has migrated the schema), once a change; after

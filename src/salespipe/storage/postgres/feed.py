@@ -44,7 +44,9 @@ class PostgresFollower(Follower):
 
     def __init__(self, target: str) -> None:
         self._target = target
+        self._copied = False  # a copy's announcement was heard: the next batch is none
         self._connection: Connection = connect(target, autocommit=True)
+        self._connection.add_notify_handler(self._heard)
         try:
             with translated(target), self._connection.cursor() as cursor:
                 schema.applied(cursor, redact(target))
@@ -67,7 +69,15 @@ class PostgresFollower(Follower):
         assert row is not None
         return int(row[0])
 
+    def _heard(self, notice: psycopg.Notify) -> None:
+        if notice.payload == schema.COPY_NOTICE:
+            self._copied = True
+
     def changes_after(self, change: int) -> FeedBatch:
+        latest = self.last_change()
+        if self._copied or latest < change:  # (fewer changes than seen: replaced unheard)
+            self._copied = False
+            return FeedBatch([], {}, [], latest, replaced=True)
         connection = self._connection
         with _as_a_member(self._target):
             connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ

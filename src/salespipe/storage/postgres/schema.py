@@ -29,6 +29,10 @@ Cursor = psycopg.Cursor[Any]
 # first writers do not both create it. An arbitrary constant, salespipe's own.
 MIGRATION_LOCK = 0x5A1E5_91BE
 
+# Each commit that records events NOTIFYs the schema's channel with its change id, for
+# `salespipe watch`; a copy into the database, whose history is no news, with this.
+COPY_NOTICE = "copy"
+
 
 def m001_pipeline(cursor: Cursor) -> None:
     """The pipeline row, stages, deals, events and the undo list."""
