@@ -297,6 +297,24 @@ def test_config_owner_on_a_server_is_the_role_a_new_deal_goes_to(cli, team: Team
     assert added["owner"] == own["alice"]
 
 
+def test_an_owner_is_spelled_as_the_team_member_and_no_one_is_refused(cli, team: Team, own) -> None:
+    """A manager's `add --owner ALICE` kept "ALICE", which row-level security does not take
+    for alice: the deal counted in the manager's report of alice and alice never saw it.
+    An owner on no one of the team (a typo) made a deal no rep would ever see."""
+    maria, alice = team.uri(own["maria"]), team.uri(own["alice"])
+    added = cli.json("--db", maria, "add", "Shouted", "--owner", own["alice"].upper())
+    assert added["owner"] == own["alice"]
+    assert "Shouted" in _titles(cli, alice)
+    edited = cli.json("--db", maria, "edit", str(added["id"]), "--owner", own["bob"].upper())
+    assert edited["owner"] == own["bob"]
+    typo = cli("--db", maria, "add", "Typo", "--owner", "alcie")
+    assert typo.exit_code == 1
+    assert '"alcie" is not on the team' in _one_sentence(typo.stderr)
+    assert "Typo" not in _titles(cli, maria)
+    assert cli("--db", team.uri(own["adam"]), "config", "set", "visibility", "all").exit_code == 0
+    assert cli.json("--db", maria, "add", "Typo", "--owner", "alcie")["owner"] == "alcie"
+
+
 def test_a_rep_sees_and_reports_only_their_own_deals(cli, team: Team, own) -> None:
     """Through the CLI: list, show, log and the reports of a rep cover their deals only;
     a manager and an admin see everything."""

@@ -373,14 +373,14 @@ class Pipeline:
                 stays=(Stay(chosen.key, when),),
                 source=source,
             )
-            deal = _apply_fields(deal, fields)
+            deal = _apply_fields(deal, self._owner_on_the_team(work, fields))
             work.save("add", None, deal, when)
             return work.change
 
     def edit(self, deal_id: int, fields: DealFields) -> Change:
         with self.work("edit") as work:
             before = work.deal(deal_id)
-            after = _apply_fields(before, fields)
+            after = _apply_fields(before, self._owner_on_the_team(work, fields))
             if after == before:
                 work.change.deals.append(before)
                 return work.change
@@ -652,6 +652,32 @@ class Pipeline:
             work.tx.set_config(key, value)
             work.event("config", work.now, before={key: old}, after={key: value})
             return work.change
+
+    def _owner_on_the_team(self, work: Work, fields: DealFields) -> DealFields:
+        """On a server, the owner given is a team member's name as the server spells it
+        (row-level security compares names exactly: "Carol" was a deal carol never saw);
+        under visibility ``own``, a name on no one of the team is refused, as its deal
+        would be seen by no rep."""
+        from salespipe.storage.port import Team
+
+        if fields.owner is None or not isinstance(self.store, Team):
+            return fields
+        known = {member.user for member in self.store.team_members()} | {work.who}
+        if fields.owner in known:
+            return fields
+        spelled = [user for user in sorted(known) if parse.fold(user) == parse.fold(fields.owner)]
+        if spelled:
+            return dataclasses.replace(fields, owner=spelled[0])
+        if work.config.get("visibility") == "own":
+            raise NotAllowed(
+                _(
+                    '"{owner}" is not on the team of {where}, so under visibility own no rep '
+                    "would see the deal; `salespipe team list` shows the team, and an admin "
+                    "adds someone with `salespipe team add USER --role rep`; nothing was "
+                    "changed."
+                ).format(owner=fields.owner, where=self.store.location)
+            )
+        return fields
 
     def _check_setting_fits(self, key: str) -> None:
         """``visibility`` is about users, which only a server has; ``owner`` names the

@@ -74,7 +74,8 @@ class PostgresFollower(Follower):
             self._copied = True
 
     def changes_after(self, change: int) -> FeedBatch:
-        latest = self.last_change()
+        with _as_a_member(self._target):
+            latest = self.last_change()
         if self._copied or latest < change:  # (fewer changes than seen: replaced unheard)
             self._copied = False
             return FeedBatch([], {}, [], latest, replaced=True)
