@@ -1,4 +1,4 @@
-"""SIGTERM (`timeout`, `kill`, systemd) stops a command as Ctrl-C does: the change is
+"""SIGTERM (`timeout`, `kill`, systemd) and SIGHUP stop a command as Ctrl-C does: the change is
 made whole or not at all and the command says which, a running hook is stopped too,
 and the process then ends by the signal, as its sender expects.
 
@@ -52,9 +52,12 @@ def _run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_while_a_hook_runs_says_the_change_was_made_and_stops_the_hook(
-    tmp_path: Path,
+    tmp_path: Path, signum: int
 ) -> None:
+    """SIGHUP is what a closed terminal or tmux session sends: `watch --exec` stopped so
+    left its running hook behind."""
     db = tmp_path / "p.json"
     _run(db, "add", "Roof")
     hooks, started = tmp_path / "hooks", tmp_path / "hook.pid"
@@ -64,9 +67,9 @@ def test_sigterm_while_a_hook_runs_says_the_change_was_made_and_stops_the_hook(
     hook.chmod(0o755)
     process = _start(db, "note", "1", "called back", env={"SALESPIPE_HOOKS": str(hooks)})
     _wait_for(started)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=30)
-    assert process.returncode == -signal.SIGTERM
+    assert process.returncode == -signum
     assert json.loads(out)["error"] == {
         "code": "interrupted",
         "message": "Interrupted after the change was made; `salespipe log` shows it.",
@@ -95,9 +98,9 @@ def test_sigterm_while_waiting_for_the_lock_changes_nothing_and_says_so(tmp_path
 
 
 def test_sigterm_held_during_a_commit_is_raised_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(interrupts, "_terminated", False)
+    monkeypatch.setattr(interrupts, "_stopped_by", None)
     previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    interrupts.stop_on_sigterm()
+    interrupts.stop_on_term_and_hangup()
     reached: list[str] = []
 
     def held_block() -> None:

@@ -24,8 +24,8 @@ from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
 from salespipe.storage.interrupts import (
     InterruptedAfterCommit,
-    end_by_sigterm,
-    stop_on_sigterm,
+    end_by_the_stopping_signal,
+    stop_on_term_and_hangup,
     terminated,
 )
 
@@ -521,7 +521,7 @@ def main() -> Any:
     # the cycle collector would only rescan them (it doubled the time to load 100k deals).
     gc.disable()
     _keep_standard_streams_open()
-    stop_on_sigterm()
+    stop_on_term_and_hangup()
     try:
         _app_for(sys.argv[1:])()
         code: Any = 0
@@ -534,7 +534,7 @@ def main() -> Any:
         code = 130
     if terminated():  # stopped as by Ctrl-C, and now ended by SIGTERM, as its sender expects
         _flush_standard_streams()
-        end_by_sigterm()
+        end_by_the_stopping_signal()
     _exit_at_once(code)
 
 

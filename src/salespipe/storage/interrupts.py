@@ -23,33 +23,40 @@ class InterruptedAfterCommit(KeyboardInterrupt):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM: the command stops as Ctrl-C stops it (the same message on stderr, a
-    change made whole or not at all, a running hook stopped), then ends by the signal."""
+    """SIGTERM or SIGHUP: the command stops as Ctrl-C stops it (the same message on
+    stderr, a change made whole or not at all, a running hook stopped), then ends by
+    that signal."""
 
 
-_terminated = False  # SIGTERM arrived: the process ends by it once the command stopped
+# Signals that end a process by default and are sent to stop a command: by `timeout`,
+# `kill` and systemd (SIGTERM), and by a closed terminal or tmux session (SIGHUP).
+STOPPING = (signal.SIGTERM, signal.SIGHUP)
+_stopped_by: int | None = None  # the one that arrived: the process ends by it at last
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    global _terminated
-    _terminated = True
+    global _stopped_by
+    _stopped_by = signum
     raise Terminated
 
 
 def terminated() -> bool:
-    return _terminated
+    return _stopped_by is not None
 
 
-def stop_on_sigterm() -> None:
-    """Make SIGTERM raise :class:`Terminated` in this process (unless it is ignored)."""
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _raise_terminated)
+def stop_on_term_and_hangup() -> None:
+    """Make SIGTERM and SIGHUP raise :class:`Terminated` in this process (unless they
+    are ignored)."""
+    for signum in STOPPING:
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _raise_terminated)
 
 
-def end_by_sigterm() -> None:
-    """End the process by SIGTERM's default action, as its sender expects."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+def end_by_the_stopping_signal() -> None:
+    """End the process by the stopping signal's default action, as its sender expects."""
+    signum = _stopped_by or signal.SIGTERM
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 class HeldInterrupts:
@@ -61,10 +68,10 @@ class HeldInterrupts:
     def __init__(self, raising: type[KeyboardInterrupt] = InterruptedAfterCommit) -> None:
         self._raising = raising  # what a held Ctrl-C becomes where Python would raise
         self._previous: Any = None
-        self._previous_term: Any = None
+        self._stopping: list[int] = []  # SIGTERM and SIGHUP, where they stop the command
         self._holding = False
         self._arrived = False
-        self._terminated = False
+        self._terminated: int | None = None  # the stopping signal that arrived meanwhile
 
     def __enter__(self) -> HeldInterrupts:
         return self
@@ -73,13 +80,15 @@ class HeldInterrupts:
         if self._holding or threading.current_thread() is not threading.main_thread():
             return  # only the main thread hears signals
         self._previous = signal.signal(signal.SIGINT, self._note)
-        if signal.getsignal(signal.SIGTERM) is _raise_terminated:
-            self._previous_term = signal.signal(signal.SIGTERM, self._note)
+        for signum in STOPPING:
+            if signal.getsignal(signum) is _raise_terminated:
+                signal.signal(signum, self._note)
+                self._stopping.append(signum)
         self._holding = True
 
     def _note(self, signum: int, frame: FrameType | None) -> None:
-        if signum == signal.SIGTERM:
-            self._terminated = True
+        if signum in STOPPING:
+            self._terminated = signum
         else:
             self._arrived = True
 
@@ -92,12 +101,13 @@ class HeldInterrupts:
         if not self._holding:
             return
         signal.signal(signal.SIGINT, self._previous)
-        if self._previous_term is not None:
-            signal.signal(signal.SIGTERM, self._previous_term)
+        for signum in self._stopping:
+            signal.signal(signum, _raise_terminated)
+        self._stopping.clear()
         self._holding = False
-        if self._terminated and kind is None:
-            global _terminated
-            _terminated = True
+        if self._terminated is not None and kind is None:
+            global _stopped_by
+            _stopped_by = self._terminated
             raise self._raising
         if self._arrived and kind is None:
             self._act_on_interrupt()
