@@ -375,6 +375,32 @@ def test_a_copy_over_a_team_database_keeps_reps_to_their_own_deals(
     assert _titles(cli, team.uri(own["maria"])) == ["alice's", "bob's"]
 
 
+def test_a_copy_of_a_team_database_into_a_file_does_not_carry_visibility(
+    cli, team: Team, own, tmp_path
+) -> None:
+    """The file said `visibility own`, which a file cannot keep, and `config set
+    visibility all` there was refused: the setting could not be taken back."""
+    copied = str(tmp_path / "copied.json")
+    done = cli("copy", team.uri(own["maria"]), copied)
+    assert done.exit_code == 0, done.stderr
+    assert cli.json("--db", copied, "config", "get", "visibility") == {"visibility": "all"}
+
+
+def test_a_reps_backup_is_refused_and_their_csv_is_theirs(cli, team: Team, own, tmp_path) -> None:
+    """A rep's `export --format json` wrote a "backup" of their own deals only and said it
+    wrote it: a nightly backup by a rep was partial without a word."""
+    alice = team.uri(own["alice"])
+    backup = tmp_path / "backup.json"
+    refused = cli("--db", alice, "export", "--format", "json", "-o", str(backup))
+    assert refused.exit_code == 4
+    assert "a backup would not be the whole pipeline" in _one_sentence(refused.stderr)
+    assert not backup.exists()
+    mine = cli("--db", alice, "export", "--format", "csv")
+    assert mine.exit_code == 0
+    assert "alice first" in mine.stdout
+    assert "bob first" not in mine.stdout
+
+
 def test_a_rep_may_not_copy_out_the_part_they_see(cli, team: Team, own, tmp_path) -> None:
     """Under `visibility own` a rep's copy out of the database made a file of their own
     deals and said the pipeline was copied "as it was"; it is refused and nothing is

@@ -159,12 +159,21 @@ def _copy(
     tx.set_created_at(view.created_at())
     for name, value in view.flags().items():
         tx.set_flag(name, value)
-    tx.replace_config({**view.config(), "visibility": "own"} if keep_own else view.config())
+    tx.replace_config(_config_for(tx, view.config(), keep_own=keep_own))
     tx.advance_counters(**counters._asdict())
     undo = view.undo_list()
     tx.set_undo_list(undo)
     tx.not_undoable()
     return {"stages": len(stages), "deals": deals, "events": events, "undo": len(undo)}
+
+
+def _config_for(tx: WriteTransaction, config: dict[str, Any], *, keep_own: bool) -> dict[str, Any]:
+    """The copy's settings: a team's ``visibility own`` kept over a copy of a file; and
+    into a data file, which has no users, none (it read as ``own`` there, and could not
+    be set back to ``all``)."""
+    if not isinstance(tx, TeamTransaction):
+        return {key: value for key, value in config.items() if key != "visibility"}
+    return {**config, "visibility": "own"} if keep_own else config
 
 
 def _record_again(tx: WriteTransaction, events: list[Event]) -> None:

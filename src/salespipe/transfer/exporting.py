@@ -18,7 +18,7 @@ from typing import IO, Any
 import orjson
 
 from salespipe import __version__
-from salespipe.core.errors import StoreError
+from salespipe.core.errors import NotPermitted, StoreError
 from salespipe.core.i18n import _
 from salespipe.core.model import (
     EVENT_KEYS,
@@ -162,6 +162,14 @@ def backup_head(snapshot: ReadView, exported_at: datetime) -> dict[str, Any]:
 
 def write_backup(snapshot: ReadView, out: IO[bytes], exported_at: datetime) -> dict[str, int]:
     """Write the full JSON backup; returns how many stages, deals and events it holds."""
+    if not snapshot.sees_every_deal():  # (its deals and history only: a backup of part)
+        raise NotPermitted(
+            _(
+                "This database role sees only its own deals (visibility own), so a backup "
+                "would not be the whole pipeline; a manager or an admin of the team makes "
+                "backups (a CSV export of your deals is `--format csv`); nothing was written."
+            )
+        )
     stages = snapshot.stages()
     deals = sorted(snapshot.all_deals(), key=lambda d: d.id)
     head = orjson.dumps(backup_head(snapshot, exported_at))
