@@ -647,16 +647,23 @@ def test_a_read_only_session_is_one_sentence(run, team: Team) -> None:
     assert SECRET not in result.stderr + result.stdout
 
 
-def test_a_backup_keeps_the_visibility(cli, pg_database: str, tmp_path) -> None:
-    """A server pipeline's backup, with visibility own, restores (on a file too)."""
+def test_a_backup_keeps_the_visibility_on_a_server_and_not_in_a_file(
+    cli, pg_database: str, second_database: str, tmp_path
+) -> None:
+    """A server pipeline's backup, with visibility own, restores with it on a server; in
+    a data file, which has no users, without it (the file said `own`, and `config set
+    visibility all` there was refused)."""
     assert cli("--db", pg_database, "add", "ERP").exit_code == 0
     assert cli("--db", pg_database, "config", "set", "visibility", "own").exit_code == 0
     backup = tmp_path / "backup.json"
     assert cli("--db", pg_database, "export", "-o", str(backup)).exit_code == 0
+    done = cli("--db", second_database, "import", str(backup))
+    assert done.exit_code == 0, done.stderr
+    assert cli.json("--db", second_database, "config", "get", "visibility") == {"visibility": "own"}
     restored = tmp_path / "restored.json"
     done = cli("--db", str(restored), "import", str(backup))
     assert done.exit_code == 0, done.stderr
-    assert cli.json("--db", str(restored), "config", "get", "visibility") == {"visibility": "own"}
+    assert cli.json("--db", str(restored), "config", "get", "visibility") == {"visibility": "all"}
 
 
 @pytest.fixture

@@ -282,3 +282,14 @@ def hooks_dir() -> Path:
     """SALESPIPE_HOOKS, else the ``hooks`` folder in the config dir."""
     chosen = os.environ.get("SALESPIPE_HOOKS")
     return Path(chosen).expanduser() if chosen else config_dir() / "hooks"
+
+
+def kept_by(tx: object, config: dict[str, Any]) -> dict[str, Any]:
+    """The settings ``config`` a copy or a restore puts in place through ``tx``: into a
+    data file, which has no users, without ``visibility`` (a file said ``own`` and could
+    not be set back to ``all``)."""
+    from salespipe.storage.port import TeamTransaction
+
+    if isinstance(tx, TeamTransaction):
+        return config
+    return {key: value for key, value in config.items() if key != "visibility"}

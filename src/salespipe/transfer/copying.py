@@ -168,12 +168,8 @@ def _copy(
 
 
 def _config_for(tx: WriteTransaction, config: dict[str, Any], *, keep_own: bool) -> dict[str, Any]:
-    """The copy's settings: a team's ``visibility own`` kept over a copy of a file; and
-    into a data file, which has no users, none (it read as ``own`` there, and could not
-    be set back to ``all``)."""
-    if not isinstance(tx, TeamTransaction):
-        return {key: value for key, value in config.items() if key != "visibility"}
-    return {**config, "visibility": "own"} if keep_own else config
+    """The copy's settings, with a team's ``visibility own`` kept over a copy of a file."""
+    return {**config, "visibility": "own"} if keep_own else settings.kept_by(tx, config)
 
 
 def _record_again(tx: WriteTransaction, events: list[Event]) -> None:

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import orjson
 
+from salespipe.app import settings
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
@@ -288,7 +289,7 @@ def restore(tx: WriteTransaction, backup: Backup) -> None:
         elif name not in _COUNTERS:
             tx.set_flag(name, value)
     tx.advance_counters(**_counters(backup.head, floor))
-    tx.replace_config(backup.config)
+    tx.replace_config(settings.kept_by(tx, backup.config))
     tx.set_undo_list(_entries(backup.head.get("changes")))
     tx.not_undoable()
 
