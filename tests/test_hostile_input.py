@@ -498,3 +498,22 @@ def test_log_json_without_limit_gives_every_event(cli: Any) -> None:
     assert len(cli.json("log", "--limit", "5")) == 5
     shown = cli("log").stdout
     assert shown.count("called") == 25
+
+
+@pytest.mark.file_only
+def test_a_key_added_by_hand_beside_the_main_files_records_is_refused(
+    cli: Any, db_path: Path, snapshot_files: Snap
+) -> None:
+    """`_meta.next_deal_id = "abc"` beside the real `_meta["1"]`: reads went on, doctor
+    said all agreed, and every change ended in a ValueError traceback inside TinyDB."""
+    assert cli("add", "Roof").exit_code == 0
+    document = json.loads(db_path.read_text(encoding="utf-8"))
+    document["_meta"]["next_deal_id"] = "abc"
+    db_path.write_text(json.dumps(document), encoding="utf-8")
+    before = snapshot_files()
+    for args in (("add", "Door"), ("list",), ("doctor",)):
+        result = cli(*args)
+        assert result.exit_code == 4, args
+        assert "holds a wrong value at _meta.next_deal_id" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert snapshot_files() == before

@@ -251,11 +251,24 @@ def _load_document(path: Path) -> dict[str, Any] | None:
                 "this one reads {readable}); upgrade salespipe to use it."
             ).format(path=path, schema=schema, readable=schema_version())
         )
-    wrong = _meta_problem(meta)
+    wrong = _meta_problem(meta) or _key_problem(document)
     if wrong is not None:
         raise _wrong_value(path, wrong)
     _refuse_a_lowered_schema(path, meta)
     return document
+
+
+def _key_problem(document: dict[str, Any]) -> str | None:
+    """Where a table of the main file is not one of records by number (a key added by
+    hand beside ``_meta``'s "1" read well, and then every change ended in a traceback
+    inside TinyDB), or None."""
+    for name, table in document.items():
+        if not isinstance(table, dict):
+            return name
+        for key in table:
+            if not key.isdecimal():
+                return f"{name}.{key}"
+    return None
 
 
 def _wrong_value(path: Path, where: str) -> StoreError:
