@@ -163,3 +163,27 @@ def test_a_backup_merged_into_a_file_with_deals_makes_its_stages_as_they_were(
     stage = next(s for s in cli.json("stage", "list") if s["name"] == "Negotiation/Review")
     assert stage["probability"] == 90
     assert _deals(cli)["Deal X"]["stage_name"] == "Negotiation/Review"
+
+
+def test_excels_separator_line_names_the_separator(cli: Any, tmp_path: Path) -> None:
+    """Excel writes (and reads) a first line `sep=;`; it was refused as "a title above
+    the header row"."""
+    sheet = tmp_path / "excel.csv"
+    sheet.write_bytes(b"sep=;\r\ntitle;customer;value\r\nRoof;Acme;1.234,50\r\nDoor;Beta;x\r\n")
+    cli("init")
+    refused = cli("import", str(sheet))
+    assert 'line 4, column value "x"' in refused.stderr  # the lines are the file's
+    cli.json("import", str(sheet), "--skip-invalid")
+    assert {t: (d["customer"], d["value"]) for t, d in _deals(cli).items()} == {
+        "Roof": ("Acme", 1234.5)
+    }
+
+
+@pytest.mark.parametrize("name", ["windows-874", "Windows874", "win-874"])
+def test_windows_names_of_code_pages_are_read(cli: Any, tmp_path: Path, name: str) -> None:
+    sheet = tmp_path / "thai.csv"
+    sheet.write_bytes("ชื่อดีล,มูลค่า\nหลังคา,100\n".encode("cp874"))
+    cli.json("import", str(sheet), "--encoding", name)
+    assert list(_deals(cli)) == ["หลังคา"]
+    refused = cli("import", str(sheet), "--encoding", "windows-9999")
+    assert 'The encoding "windows-9999" is not one Python knows.' in refused.stderr

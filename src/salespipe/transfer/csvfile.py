@@ -141,16 +141,19 @@ def _text_chunks(data: bytes, path: Path, chosen: str, given: str | None) -> Ite
 
 def _checked_encoding(encoding: str) -> str:
     """The encoding, if it names one that makes text (``bytes.decode`` refuses base64,
-    rot13 and the like the way it refuses unknown names)."""
+    rot13 and the like the way it refuses unknown names). Windows' own names for its
+    code pages (windows-874, Thai; Python knows most as cp…) are read as those."""
+    windows = re.fullmatch(r"(?:windows|win)[-_ ]?(\d{3,4})", encoding.strip(), re.IGNORECASE)
+    used = f"cp{windows[1]}" if windows else encoding
     try:
-        known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+        known = getattr(codecs.lookup(used), "_is_text_encoding", True)
     except (LookupError, UnicodeError):  # UnicodeError: a name of undecodable bytes
         known = False
     if not known:
         raise InvalidValue(
             _('The encoding "{encoding}" is not one Python knows.').format(encoding=encoding)
         )
-    return encoding
+    return used
 
 
 def _lines(data: bytes, encoding: str) -> Iterator[str]:
@@ -318,8 +321,11 @@ def read_table(
             look(chunk)
     if blank or first_line is None:
         raise InvalidValue(_("{path} is empty; there is nothing to import.").format(path=path))
-    delimiter = sniff_delimiter(first_line)
+    declared = _SEPARATOR_LINE.fullmatch(first_line.strip())
+    delimiter = declared[1] if declared else sniff_delimiter(first_line)
     records = _records(_lines(data, used), delimiter)
+    if declared:
+        next(records)  # the line that names the separator is no row
     try:
         header_row = next(r for r in records if not _is_blank(r))
     except StopIteration:
@@ -335,6 +341,9 @@ def read_table(
     names = [cell.strip() for cell in header_row.cells]
     return Table(names, _checked(records, path), used, delimiter, max(line_ends, 1))
 
+
+# Excel's first line naming the file's separator ("sep=;"), which it writes and reads.
+_SEPARATOR_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
 
 # What a spreadsheet program's own files begin with: a zip (.xlsx, .ods) or the older
 # compound document (.xls).
