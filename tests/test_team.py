@@ -386,6 +386,17 @@ def test_a_copy_of_a_team_database_into_a_file_does_not_carry_visibility(
     assert cli.json("--db", copied, "config", "get", "visibility") == {"visibility": "all"}
 
 
+def test_a_reps_report_of_a_colleague_says_it_sees_none_of_their_deals(
+    cli, team: Team, own
+) -> None:
+    """A rep's `report --owner bob` warned that no deal has the owner bob: bob has deals,
+    the rep cannot see them."""
+    shown = cli("--db", team.uri(own["alice"]), "report", "--owner", own["bob"])
+    assert f'no deal you may see has the owner "{own["bob"]}"' in shown.stderr
+    managed = cli("--db", team.uri(own["maria"]), "report", "--owner", "nobody")
+    assert 'no deal has the owner "nobody"' in managed.stderr
+
+
 def test_a_reps_backup_is_refused_and_their_csv_is_theirs(cli, team: Team, own, tmp_path) -> None:
     """A rep's `export --format json` wrote a "backup" of their own deals only and said it
     wrote it: a nightly backup by a rep was partial without a word."""
