@@ -93,13 +93,19 @@ def english_by_default() -> Iterator[None]:
     fmt.set_era("ce")
 
 
+@pytest.fixture(scope="session")
+def no_hooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty hooks folder (named and missing, a hooks folder is warned of)."""
+    return tmp_path_factory.mktemp("no-hooks")
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_hooks: Path) -> Path:
     """Point the data file, config dir and clock at the test, never at a real home."""
     db = tmp_path / "data" / "pipeline.json"
     monkeypatch.setenv("SALESPIPE_DB", str(db))
     monkeypatch.setenv("SALESPIPE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("SALESPIPE_HOOKS", str(tmp_path / "no-hooks"))
+    monkeypatch.setenv("SALESPIPE_HOOKS", str(no_hooks))
     monkeypatch.setenv("SALESPIPE_NOW", NOW)
     monkeypatch.setenv("SALESPIPE_USER", "tester")
     monkeypatch.setenv("TZ", "Asia/Bangkok")

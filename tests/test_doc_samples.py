@@ -104,6 +104,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SALESPIPE_NOW", NOW)
         patch.setenv("TZ", "Asia/Bangkok")
+        (path.parent / "no-hooks").mkdir()
         patch.setenv("SALESPIPE_HOOKS", str(path.parent / "no-hooks"))
         time.tzset()
         made = Cli()("demo", "--db", str(path))

@@ -338,3 +338,16 @@ def test_ctrl_c_while_a_hook_starts_stops_the_hook_too(
             process.kill()
             process.wait()
     assert running == [False]
+
+
+def test_a_hooks_folder_named_but_missing_is_warned_about(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SALESPIPE_HOOKS with a typo turned every hook off without a word."""
+    monkeypatch.setenv("SALESPIPE_HOOKS", str(tmp_path / "hoks"))
+    added = cli("add", "Roof")
+    assert added.exit_code == 0
+    assert "SALESPIPE_HOOKS names" in added.stderr
+    assert "which is not a folder; no hook was run." in added.stderr
+    monkeypatch.delenv("SALESPIPE_HOOKS")
+    assert "SALESPIPE_HOOKS" not in cli("add", "Door").stderr

@@ -278,6 +278,12 @@ def _run_hooks(change: "Change", database: str | Path) -> None:
     """After a committed change, run the user's hooks; their failures are only warnings."""
     folder = settings.hooks_dir()
     if not folder.is_dir():
+        if os.environ.get("SALESPIPE_HOOKS"):  # named, so meant: a typo runs no hook
+            output.warn(
+                _("SALESPIPE_HOOKS names {folder}, which is not a folder; no hook was run.").format(
+                    folder=folder
+                )
+            )
         return
     from salespipe.app import hooks
     from salespipe.present import views
