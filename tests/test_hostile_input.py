@@ -517,3 +517,23 @@ def test_a_key_added_by_hand_beside_the_main_files_records_is_refused(
         assert "holds a wrong value at _meta.next_deal_id" in result.stderr
         assert result.exception is None or isinstance(result.exception, SystemExit)
     assert snapshot_files() == before
+
+
+@pytest.mark.file_only
+@pytest.mark.parametrize("journal", ["events.jsonl", "closed.jsonl", "open-1.jsonl"])
+def test_a_journal_cut_short_stops_the_reports_that_do_not_read_it(
+    cli: Any, db_path: Path, journal: str
+) -> None:
+    """`check`, `stale`, `agenda` and `chart` answer from the derived files: with a
+    journal cut short they said "Nothing to act on" (exit 0), so a cron job alerting on
+    exit 4 never heard of the damage."""
+    for title in ("Roof", "Door"):
+        assert cli("add", title).exit_code == 0
+    assert cli("lost", "2", "--reason", "price").exit_code == 0
+    path = db_path.with_name(f"{db_path.stem}.{journal}")
+    with path.open("r+b") as cut:
+        cut.truncate(20)
+    for command in ("check", "stale", "agenda", "chart"):
+        result = cli(command)
+        assert result.exit_code == 4, command
+        assert f"{path} is shorter than the data file records (20 of" in result.stderr

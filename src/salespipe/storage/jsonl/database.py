@@ -38,6 +38,7 @@ from salespipe.storage.jsonl.files import (
     missing,
     read_data_file,
     real_data_file,
+    shortened,
     write_atomically,
     write_failure,
 )
@@ -440,6 +441,8 @@ class Store:
             except FileNotFoundError as gone:
                 lost = gone
                 continue  # compacted meanwhile: the main file now names the new files
+            if upgrade.open_lines is None:
+                self._refuse_cut_journals(upgrade.meta, open_files[0])
             return Snapshot(self.paths, upgrade.document, True, *open_files)
         assert lost is not None
         raise missing(Path(str(lost.filename)))
@@ -639,6 +642,27 @@ class Store:
     def _no_open_files(self) -> tuple[CommittedBytes, OpenIndex]:
         nothing = CommittedBytes(self.paths.open_journal(0), 0)
         return nothing, OpenIndex(nothing, nothing)
+
+    def _refuse_cut_journals(self, meta: dict[str, Any], open_journal: CommittedBytes) -> None:
+        """Refuse a journal shorter than the main file records, before any command reads
+        from it: `check`, `stale` and `chart` answer from the derived files without
+        reading the journals, and so said "nothing to act on" of a damaged database (a
+        cron job alerting on exit 4 never heard of it). A stat of each: writers only
+        ever append to them, so a reader never sees one shorter than committed."""
+        journals = (
+            (self.paths.events, meta["events_size"], None),
+            (self.paths.closed, meta["closed_size"], None),
+            (open_journal.path, open_journal.size, open_journal.actual_size()),
+        )
+        for path, expected, known in journals:
+            if not expected:
+                continue
+            try:
+                size = known if known is not None else path.stat().st_size
+            except FileNotFoundError:
+                raise missing(path) from None
+            if size < expected:
+                raise shortened(path, size, expected)
 
     def _open_files(
         self, upgrade: Upgrade, *, index_may_be_missing: bool = False

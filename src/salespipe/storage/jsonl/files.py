@@ -426,6 +426,10 @@ class CommittedBytes:
             ) from None
         return cls(path, size, fd=fd)
 
+    def actual_size(self) -> int | None:
+        """The size of the file opened (None: none is open)."""
+        return os.fstat(self._fd).st_size if self._fd is not None else None
+
     @classmethod
     def missing(cls, path: Path, size: int) -> CommittedBytes:
         """A derived file that is gone (deleted by hand): reading it says so, and a
