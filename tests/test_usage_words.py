@@ -1,0 +1,67 @@
+"""Click's own usage errors said in the user's language: under `config set lang th` a
+mistyped option, a missing argument or a word for a number was the one English sentence
+a Thai user met (Typer's Click has no catalogue of its own)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from salespipe.cli import usage_words
+from salespipe.core import i18n
+
+
+@pytest.fixture
+def thai_file(cli: Any) -> None:
+    assert cli("init").exit_code == 0
+    assert cli("config", "set", "lang", "th").exit_code == 0
+
+
+@pytest.mark.usefixtures("thai_file")
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("list", "--foo"), "ข้อผิดพลาด: ไม่มีตัวเลือก --foo"),
+        (("list", "--sot"), "ข้อผิดพลาด: ไม่มีตัวเลือก --sot (ตัวเลือกที่ใกล้เคียง: --json, --sort"),
+        (("add",), "ข้อผิดพลาด: ขาดอาร์กิวเมนต์ 'title'"),
+        (("list", "--limit", "abc"), "ไม่ถูกต้อง: 'abc' ไม่ใช่ตัวเลข"),
+        (("list", "--limit", "-3"), "ไม่ถูกต้อง: -3 ไม่อยู่ในช่วง x>=0"),
+        (("list", "--sort"), "ข้อผิดพลาด: ตัวเลือก '--sort' ต้องมีค่าตามหลัง"),
+        (("show", "1", "2"), "ข้อผิดพลาด: มีอาร์กิวเมนต์เกินมา (2)"),
+        (("lst",), "ข้อผิดพลาด: ไม่มีคำสั่ง 'lst' หมายถึง 'lost', 'list' หรือไม่?"),
+    ],
+)
+def test_a_usage_error_is_said_in_thai_under_lang_th(
+    cli: Any, args: tuple[str, ...], said: str
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert "Error" not in result.stderr
+    assert "Usage:" not in result.stderr
+
+
+@pytest.mark.usefixtures("thai_file")
+def test_a_usage_error_in_json_is_thai_too(cli: Any) -> None:
+    result = cli("list", "--json", "--foo")
+    assert json.loads(result.stdout)["error"]["message"] == "ไม่มีตัวเลือก --foo"
+
+
+def test_in_english_clicks_own_words_stay(cli: Any) -> None:
+    result = cli("list", "--limit", "abc")
+    assert result.exit_code == 2
+    assert "Usage: salespipe list [OPTIONS]" in result.stderr
+    assert "Error: Invalid value for '--limit' / '-n': 'abc' is not a valid int range." in (
+        result.stderr
+    )
+
+
+def test_a_sentence_not_known_stays_as_click_wrote_it() -> None:
+    i18n.set_language("th")
+    try:
+        assert usage_words.said("Something Click says anew.") == "Something Click says anew."
+        assert usage_words.said("No such option: --foo") == "ไม่มีตัวเลือก --foo"
+    finally:
+        i18n.set_language("en")
