@@ -39,7 +39,10 @@ _SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
             N_("Got unexpected extra argument ({args})"),
         ),
-        (r"Invalid value for (?P<name>.*?): (?P<problem>.*)", N_("Invalid value for {name}: {problem}")),
+        (
+            r"Invalid value for (?P<name>.*?): (?P<problem>.*)",
+            N_("Invalid value for {name}: {problem}"),
+        ),
     )
 )
 
