@@ -187,3 +187,20 @@ def test_windows_names_of_code_pages_are_read(cli: Any, tmp_path: Path, name: st
     assert list(_deals(cli)) == ["หลังคา"]
     refused = cli("import", str(sheet), "--encoding", "windows-9999")
     assert 'The encoding "windows-9999" is not one Python knows.' in refused.stderr
+
+
+def test_rows_with_fewer_cells_than_the_header_are_named(cli: Any, tmp_path: Path) -> None:
+    """A note broken over two lines without quotes made its second line a deal of its
+    own, and a short row was read with its last cells empty; nothing said so."""
+    sheet = _write(
+        tmp_path,
+        "sheet.csv",
+        "title,customer,value,notes\nRoof,Acme,100,first part of note\nsecond part of note\n"
+        "Short,Beta\nDoor,Gamma,5,fine\n",
+    )
+    result = cli("import", sheet)
+    assert result.exit_code == 0
+    assert "2 rows have fewer cells than the header (lines 3, 4)" in result.stdout
+    assert cli.json("import", sheet, "--dry-run")["short_rows"] == [3, 4]
+    whole = _write(tmp_path, "whole.csv", "title,customer\nRoof,Acme\n")
+    assert "short_rows" not in cli.json("import", whole)

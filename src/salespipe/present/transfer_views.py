@@ -237,6 +237,19 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
+def _short_rows_line(lines: list[int]) -> str:
+    shown = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 else "")
+    return ngettext(
+        "{count} row has fewer cells than the header (line {lines}): its last columns are "
+        "read as empty. If a cell's text went on over a line without quotes, that line was "
+        "read as a row of its own.",
+        "{count} rows have fewer cells than the header (lines {lines}): their last columns "
+        "are read as empty. If a cell's text went on over a line without quotes, that line "
+        "was read as a row of its own.",
+        len(lines),
+    ).format(count=len(lines), lines=shown)
+
+
 def _unread_count_line(count: int) -> str:
     return ngettext(
         "{count} column is not read; `--json` names it (unread_columns), and --column "
@@ -311,6 +324,8 @@ def import_view(report: ImportReport) -> list[Part]:
             _("Skipped {rows} already imported before.").format(rows=_rows(report.duplicates))
         )
     shown.extend(_left_out_lines(report))
+    if report.short_rows:
+        shown.append(_short_rows_line(report.short_rows))
     shown.extend(_filled_lines(report))
     if report.unread and report.unread_shown:
         shown.append(_unread_line(report.unread))

@@ -119,6 +119,7 @@ class ImportReport:
     unread_shown: bool = False  # listed for people too (a sheet of salespipe's columns)
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
+    short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
 
     @property
     def dollar(self) -> str:
@@ -135,6 +136,8 @@ class ImportReport:
             data["unread_columns"] = self.unread
         if self.unused_maps:  # likewise: --stage-map entries whose label no row has
             data["unused_stage_maps"] = self.unused_maps
+        if self.short_rows:  # likewise: rows whose last cells the file did not have
+            data["short_rows"] = self.short_rows
         if self.left_out:  # likewise: lines of the file that hold no deal
             data["left_out"] = {
                 kind: [line for line, of in self.left_out if of == kind]
@@ -350,6 +353,7 @@ def _import(
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     report.unread, report.unread_shown = parsed.unread, parsed.ours
     report.left_out = sorted(parsed.left_out)
+    report.short_rows = parsed.short_rows
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key

@@ -74,6 +74,7 @@ class ParsedFile:
     invalid_labels: Counter[StageLabel] = field(default_factory=Counter)
     unread: list[str] = field(default_factory=list)  # columns no field reads
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
+    short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
 
     @property
     def ours(self) -> bool:
@@ -179,6 +180,8 @@ def _read_csv(
     )
     if layout.format is SALESPIPE:  # our own export: formula marks come off (formulas.py)
         rows = ((line, [from_spreadsheet(c) for c in cells]) for line, cells in rows)
+    short: list[int] = []
+    rows = _noting_short_rows(rows, len(table.header), short)
     good, problems, count, invalid = _read_rows(rows, reader, table.estimated_rows, progress)
     return ParsedFile(
         layout.label,
@@ -189,7 +192,21 @@ def _read_csv(
         invalid_labels=invalid,
         unread=layout.unread(),
         left_out=table.left_out,
+        short_rows=short,
     )
+
+
+def _noting_short_rows(
+    rows: Iterable[tuple[int, Sequence[str]]], width: int, short: list[int]
+) -> Iterator[tuple[int, Sequence[str]]]:
+    """The rows, the lines of those with fewer cells than the header noted in ``short``:
+    their last columns read as empty, which is right for a sheet that leaves trailing
+    cells out, and wrong for a row an unquoted line break cut in two (its second part
+    came in as a deal of its own, without a word)."""
+    for line, cells in rows:
+        if len(cells) < width:
+            short.append(line)
+        yield line, cells
 
 
 def _looker(
