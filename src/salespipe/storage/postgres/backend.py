@@ -1154,8 +1154,9 @@ class PostgresStorage(Storage):
             except pg_errors.LockNotAvailable:
                 raise DatabaseBusy(
                     _(
-                        "The database {path} is busy: another salespipe process held it "
-                        "for more than {seconds} s; nothing was changed, try again."
+                        "The database {path} is busy: another session (salespipe, or a SQL "
+                        "client) held its pipeline for more than {seconds} s; nothing was "
+                        "changed, try again."
                     ).format(path=self.location, seconds=f"{turn.seconds or 0:g}")
                 ) from None
             cursor.execute("SELECT coalesce(max(position), 0), current_user FROM salespipe_events")
