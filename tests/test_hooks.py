@@ -247,6 +247,25 @@ def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path, autho
     assert undo["message"] == f"{author}: undo of stage move (change 2)"
 
 
+def test_an_undo_of_an_import_names_the_deals_it_took_out(
+    cli, hook_dir: Path, tmp_path: Path
+) -> None:
+    """The undo of an import (or an add) carried no deal at all: its deals are gone, so
+    `deals` had none, and a hook could not say which deals went."""
+    log = _recorder(hook_dir, "on-undo")
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,value\nA,1\nB,2\n", encoding="utf-8")
+    assert cli("import", str(sheet)).exit_code == 0
+    cli("undo")
+    [undo] = _payloads(log)
+    assert undo["removed"] == [1, 2]
+    assert "deals" not in undo
+    cli("add", "C", "-q")
+    cli("move", "3", "quoted")
+    cli("undo")
+    assert "removed" not in _payloads(log)[-1]
+
+
 def test_run_hooks_never_raises_on_a_missing_folder(tmp_path: Path) -> None:
     """A folder that vanished gives no warnings and no error."""
     event = Event(1, 1, "add", _now(), _now(), "me", "add", deal_id=1, after={})

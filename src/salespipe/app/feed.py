@@ -114,6 +114,8 @@ def _changes(batch: FeedBatch, owner: str | None) -> Iterator[Change]:
                 states[event.deal_id] = _before(event, states.get(event.deal_id))
         change.deals = [deal for deal in after.values() if deal is not None]
         change.deals_before = {i: states.get(i) for i in after}
+        if any(e.type == "undo" for e in events):  # (an undone add or import: gone now)
+            change.removed = [i for i, deal in after.items() if deal is None]
         changes.append(change)
     for change in reversed(changes):
         if owner is None or _concerns(change, owner):

@@ -193,6 +193,8 @@ def event_payload(
         payload["database"] = str(database)
     if event.deal_id is None and change.deals:
         payload["deals"] = [_public(d, stages) for d in change.deals]
+    if event.deal_id is None and change.removed:
+        payload["removed"] = change.removed
     return payload
 
 

@@ -611,6 +611,9 @@ class Pipeline:
             )
             work.change.deals_before = {e.deal_id: None for e in undone if e.deal_id}
             work.change.undone = undone
+            work.change.removed = list(
+                dict.fromkeys(e.deal_id for e in undone if e.deal_id and e.before is None)
+            )
             return work.change
 
     def undoable(self, limit: int) -> list[UndoableChange]:

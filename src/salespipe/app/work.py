@@ -39,6 +39,7 @@ class Change:
     pipelines: list[PipelineDef] = field(default_factory=list)  # all, after the change
     created: str | None = None  # the database (its location), when this change created it
     undone: list[Event] = field(default_factory=list)  # an undo: the events it took back
+    removed: list[int] = field(default_factory=list)  # an undo: the deals it took out
 
     @property
     def deal(self) -> Deal:
