@@ -661,9 +661,11 @@ class Pipeline:
         (row-level security compares names exactly: "Carol" was a deal carol never saw);
         under visibility ``own``, a name on no one of the team is refused, as its deal
         would be seen by no rep."""
+        if fields.owner is None:
+            return fields
         from salespipe.storage.port import Team
 
-        if fields.owner is None or not isinstance(self.store, Team):
+        if not isinstance(self.store, Team):
             return fields
         known = {member.user for member in self.store.team_members()} | {work.who}
         if fields.owner in known:
