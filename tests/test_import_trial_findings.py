@@ -204,3 +204,25 @@ def test_rows_with_fewer_cells_than_the_header_are_named(cli: Any, tmp_path: Pat
     assert cli.json("import", sheet, "--dry-run")["short_rows"] == [3, 4]
     whole = _write(tmp_path, "whole.csv", "title,customer\nRoof,Acme\n")
     assert "short_rows" not in cli.json("import", whole)
+
+
+def test_importing_a_newer_export_says_it_does_not_change_the_deals(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A newer export with a deal won since was "imported" with its row skipped as
+    already imported, and the deal stayed open without a word of why."""
+    header = "Record ID,Deal Name,Deal Stage,Amount\n"
+    first = _write(tmp_path, "v1.csv", header + "1001,Roof,Appointment scheduled,12000\n")
+    cli.json("import", first, "--create-stages")
+    newer = _write(
+        tmp_path,
+        "v2.csv",
+        header + "1001,Roof,Closed: won,99000\n1002,Door,Appointment scheduled,5000\n",
+    )
+    again = cli("import", newer, "--create-stages")
+    assert again.exit_code == 0
+    assert (
+        "Skipped 1 row already imported before (an import adds deals; it does not change "
+        "the deals it made)." in again.stdout.replace("\n", " ")
+    )
+    assert _deals(cli)["Roof"]["status"] == "open"

@@ -321,7 +321,10 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_imported_line(report, data))
     if report.duplicates:
         shown.append(
-            _("Skipped {rows} already imported before.").format(rows=_rows(report.duplicates))
+            _(
+                "Skipped {rows} already imported before (an import adds deals; it does not "
+                "change the deals it made)."
+            ).format(rows=_rows(report.duplicates))
         )
     shown.extend(_left_out_lines(report))
     if report.short_rows:
