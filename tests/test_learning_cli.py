@@ -350,7 +350,10 @@ def test_report_of_a_period_says_which_lines_are_not_of_it(cli, history) -> None
     narrowed = cli("report", "--since", "2026-10-01")
     ok(narrowed)
     assert "Bottleneck (all history)" in narrowed.stdout
-    assert "Stale deals (open now)" in narrowed.stdout
+    assert "Stale deals (open on 27 Nov 2026)" in narrowed.stdout
+    earlier = cli("report", "--since", "2026-10-01", "--as-of", "2026-11-01")
+    ok(earlier)
+    assert "Stale deals (open on 1 Nov 2026)" in earlier.stdout  # (it said "open now")
     whole = cli("report")
     ok(whole)
     assert "(all history)" not in whole.stdout.split("Results")[1].split("\n", 1)[1]

@@ -513,7 +513,8 @@ def register(app: typer.Typer) -> None:
         """Days spent in each stage, and the bottleneck.
 
         Median and mean over every stay, finished or ongoing; how many stays went over the
-        stage's target days. The bottleneck is the stage whose median most exceeds its target.
+        stage's target days. The bottleneck is the stage in use whose median most exceeds its
+        target.
 
         Example: salespipe durations --as-of 2026-09-30
         """

@@ -191,7 +191,11 @@ def summary_blocks(result: Summary) -> list[Block]:
         # of the open ones): under a period's title each says what it is of.
         pairs[-2:] = [
             (_("Bottleneck (all history)"), _bottleneck_text(result)),
-            (_("Stale deals (open now)"), str(result.stale)),
+            # (of the report's day: `--as-of` gives one in the past)
+            (
+                _("Stale deals (open on {date})").format(date=fmt.long_day(result.as_of)),
+                str(result.stale),
+            ),
         ]
     results = _("Results ({period})").format(period=period_text(result.period))
     return [table, Fields(pairs, title=results)]

@@ -5,9 +5,10 @@ moved it in (creation, a move, a reopen) to the one that moved it out (a move, w
 lost), or until now while it is still there. Every stay counts, finished or
 ongoing, so a stage where deals pile up shows even before they leave it.
 
-The bottleneck is the stage whose median stay most exceeds its target days; when
-no stage has a target, the stage with the longest median. When every median is
-within its target there is no bottleneck.
+The bottleneck is the stage in use (not switched off) whose median stay most exceeds
+its target days; when no such stage has a target, the one with the longest median.
+When every median is within its target there is no bottleneck. A switched-off stage
+keeps its row (deals stayed there) but is never named: nobody can act on it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class StageDurations:
     median_days: float | None
     mean_days: float | None
     over_target: int
+    enabled: bool = True
 
     @property
     def excess_days(self) -> float | None:
@@ -96,13 +98,14 @@ def stage_durations(
                 median_days=found.median_days,
                 mean_days=found.mean_days,
                 over_target=found.over_target if stage.target_days is not None else 0,
+                enabled=stage.enabled,
             )
         )
     return rows
 
 
 def choose_bottleneck(stages: Sequence[StageDurations]) -> StageDurations | None:
-    measured = [s for s in stages if s.median_days is not None]
+    measured = [s for s in stages if s.median_days is not None and s.enabled]
     with_target = [s for s in measured if s.target_days is not None]
     if with_target:
         worst = max(with_target, key=lambda s: s.excess_days or 0.0)
