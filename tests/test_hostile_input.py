@@ -537,3 +537,37 @@ def test_a_journal_cut_short_stops_the_reports_that_do_not_read_it(
         result = cli(command)
         assert result.exit_code == 4, command
         assert f"{path} is shorter than the data file records (20 of" in result.stderr
+
+
+@pytest.mark.file_only
+def test_a_journal_moved_in_by_a_copy_before_its_main_file_is_read_again(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    """`copy --replace` moves its journals in just before its main file: a reader in
+    between saw a journal shorter than the old main file records and refused the
+    database as damaged ("Restore the database from a backup"). It reads again."""
+    import shutil
+    import threading
+    import time
+
+    from salespipe.storage.jsonl.database import Store
+
+    for title in ("Roof", "Door", "Window"):
+        assert cli("add", title, "--value", "1000000").exit_code == 0
+    small = tmp_path / "small" / "p.json"
+    assert cli("--db", str(small), "add", "Only").exit_code == 0
+    for path in small.parent.iterdir():  # the copy's journals are in, its main file not yet
+        if path.name != small.name and not path.name.endswith(".lock"):
+            shutil.copy(path, db_path.with_name(path.name.replace("p.", f"{db_path.stem}.", 1)))
+
+    def main_file_last() -> None:
+        time.sleep(0.1)
+        shutil.copy(small, db_path)
+
+    mover = threading.Thread(target=main_file_last)
+    mover.start()
+    try:
+        snapshot = Store(db_path, initial=lambda: None).read()  # type: ignore[arg-type,return-value]
+    finally:
+        mover.join()
+    assert snapshot.counters().next_deal_id == 2

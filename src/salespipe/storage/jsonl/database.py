@@ -8,6 +8,7 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,7 @@ COMPACT_LIVE_SHARE = 0.5
 # How often a lock-free reader starts again when a writer's compaction removed the
 # open-deals journal between its reading the main file and opening the journal.
 READ_ATTEMPTS = 20
+CUT_JOURNAL_PAUSE = 0.02  # seconds between reads that found a journal cut short
 
 
 @dataclass
@@ -426,7 +428,7 @@ class Store:
         --fix`` can rebuild it (the read that ``doctor`` starts with had refused)."""
         check_data_file(self.path)
         document: dict[str, Any] | None = None
-        lost: FileNotFoundError | None = None
+        lost: FileNotFoundError | StoreError | None = None
         for attempt in range(READ_ATTEMPTS):
             document = _load_document(self.path)
             if document is None:
@@ -442,8 +444,18 @@ class Store:
                 lost = gone
                 continue  # compacted meanwhile: the main file now names the new files
             if upgrade.open_lines is None:
-                self._refuse_cut_journals(upgrade.meta, open_files[0])
+                try:
+                    self._refuse_cut_journals(upgrade.meta, open_files[0])
+                except StoreError as cut:
+                    # `copy --replace` moves its journals in just before its main file:
+                    # read in between, the new journal is shorter than the old main file
+                    # says. Read again after a moment; cut every time, it was damaged.
+                    lost = cut
+                    time.sleep(CUT_JOURNAL_PAUSE)
+                    continue
             return Snapshot(self.paths, upgrade.document, True, *open_files)
+        if isinstance(lost, StoreError):
+            raise lost
         assert lost is not None
         raise missing(Path(str(lost.filename)))
 
