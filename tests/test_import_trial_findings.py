@@ -226,3 +226,24 @@ def test_importing_a_newer_export_says_it_does_not_change_the_deals(
         "the deals it made)." in again.stdout.replace("\n", " ")
     )
     assert _deals(cli)["Roof"]["status"] == "open"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "ID,Title,Owner,Value,Weighted value,Currency,Stage,Status,Next activity date",
+        "Title,Value,Weighted value,Currency,Stage,Status,Creator",
+        "Title,Value,Currency,Stage,Status,Notes",
+    ],
+)
+def test_a_pipedrive_export_without_its_prefix_stays_pipedrives(
+    cli: Any, tmp_path: Path, header: str
+) -> None:
+    """Columns both write (ID, Weighted value, Notes…) made a Pipedrive export with a
+    chosen set of columns read as salespipe's own CSV: its ids became deal ids, and the
+    link to Pipedrive was lost."""
+    cells = {"ID": "4501", "Title": "Roof", "Value": "100", "Currency": "EUR", "Stage": "Lead"}
+    row = ",".join(cells.get(name, "") for name in header.split(","))
+    export = _write(tmp_path, "deals.csv", f"{header}\n{row}\n")
+    report = cli.json("import", export, "--create-stages")
+    assert report["format"] == "Pipedrive"

@@ -756,7 +756,12 @@ def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
 
 
 def _more_of_ours(present: set[str]) -> bool:
-    """Whether a header without Pipedrive's prefix names more of salespipe's own columns
-    than Pipedrive's: a sheet of ``title,customer,stage,notes`` is the user's own (read
-    as Pipedrive's, its customer column went unread)."""
-    return len(present & _KNOWN_OURS) >= len(_locate(PIPEDRIVE.aliases, sorted(present)))
+    """Whether a header without Pipedrive's prefix is a sheet in salespipe's own words:
+    it has a column only salespipe writes (``customer``: read as Pipedrive's, a sheet of
+    ``title,customer,stage,notes`` lost its customers), and none Pipedrive's export has
+    that salespipe's has not. Names both write (id, title, value, stage, weighted value…)
+    tell nothing."""
+    pipedrives = {alias for aliases in PIPEDRIVE.aliases.values() for alias in aliases}
+    only_ours = (present & _KNOWN_OURS) - pipedrives - {"weighted value"}
+    only_theirs = present & pipedrives - _KNOWN_OURS
+    return bool(only_ours) and not only_theirs
