@@ -436,6 +436,35 @@ def test_a_copy_into_the_database_is_no_news_and_the_changes_after_it_follow(
     watcher.note_containing("was replaced by a copy")
     _change(run, pg_database, "note", "1", "after the large copy")
     assert "after the large copy" in watcher.line()
+    watcher.stop()
+    assert "Warning" not in "".join(iter_queue(watcher.err))  # (psycopg's, of its handlers)
+
+
+@pytest.mark.postgres
+def test_a_change_made_while_the_watch_was_busy_right_after_a_copy_follows(
+    run: Any, pg_database: str, watching: Callable[..., Watcher], tmp_path: Path
+) -> None:
+    """A change committed after a copy but before the watch read again (its hook still
+    ran) was skipped: the watch took the database's latest change for the copy's."""
+    small = tmp_path / "small.json"
+    _change(run, str(small), "add", "Small one")
+    _change(run, pg_database, "add", "First")
+    slow = tmp_path / "slow-hook"
+    slow.write_text("#!/bin/sh\ncat >/dev/null\nsleep 2\n", encoding="utf-8")
+    slow.chmod(0o755)
+    watcher = watching("--json", "--exec", str(slow))
+    _change(run, pg_database, "note", "1", "while the hook runs")
+    assert "while the hook runs" in watcher.line()
+    _change(run, pg_database, "copy", str(small), pg_database, "--replace")
+    _change(run, pg_database, "note", "1", "right after the copy")
+    assert "right after the copy" in watcher.line()
+
+
+def iter_queue(lines: queue.Queue[str]) -> list[str]:
+    taken = []
+    while not lines.empty():
+        taken.append(lines.get_nowait())
+    return taken
 
 
 def _install_lines(text: str) -> list[str]:

@@ -71,11 +71,11 @@ def follow(
         while True:
             try:
                 batch = follower.changes_after(last)
+                last = batch.last_change
                 if batch.replaced:
                     yield Replaced()
-                else:
-                    yield from _changes(batch, owner)
-                last = batch.last_change
+                    continue  # at once: changes may have been made after the copy
+                yield from _changes(batch, owner)
                 follower.wait(None)
             except DatabaseUnreachable as lost:
                 follower.close()

@@ -741,10 +741,11 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                     )
             if command == "copy" or self._change_id is not None:
                 # Delivered to every `salespipe watch` when (and only if) this commits. A
-                # copy's history is no news: it is announced as a copy.
+                # copy's history is no news: it is announced as a copy, with its last change.
+                copied = f"{schema.COPY_NOTICE}:{self._pipeline.counters.next_change - 1}"
                 cursor.execute(
                     "SELECT pg_notify('salespipe:' || current_schema(), %s)",
-                    (schema.COPY_NOTICE if command == "copy" else str(self._change_id),),
+                    (copied if command == "copy" else str(self._change_id),),
                 )
             self._pipeline.update(cursor, redact(self._target))
             # The slips of m009 (a writer has migrated the schema), once a change; after

@@ -44,9 +44,9 @@ class PostgresFollower(Follower):
 
     def __init__(self, target: str) -> None:
         self._target = target
-        self._copied = False  # a copy's announcement was heard: the next batch is none
+        # A copy's announcement was heard: its last change (the next batch is none).
+        self._copied: int | None = None
         self._connection: Connection = connect(target, autocommit=True)
-        self._connection.add_notify_handler(self._heard)
         try:
             with translated(target), self._connection.cursor() as cursor:
                 schema.applied(cursor, redact(target))
@@ -70,14 +70,17 @@ class PostgresFollower(Follower):
         return int(row[0])
 
     def _heard(self, notice: psycopg.Notify) -> None:
-        if notice.payload == schema.COPY_NOTICE:
-            self._copied = True
+        kind, _sep, last = notice.payload.partition(":")
+        if kind == schema.COPY_NOTICE and last.isdecimal():
+            self._copied = int(last)
 
     def changes_after(self, change: int) -> FeedBatch:
+        if self._copied is not None:  # the changes after the copy's own follow
+            copied, self._copied = self._copied, None
+            return FeedBatch([], {}, [], copied, replaced=True)
         with _as_a_member(self._target):
             latest = self.last_change()
-        if self._copied or latest < change:  # (fewer changes than seen: replaced unheard)
-            self._copied = False
+        if latest < change:  # fewer changes than seen: replaced by a copy not heard
             return FeedBatch([], {}, [], latest, replaced=True)
         connection = self._connection
         with _as_a_member(self._target):
@@ -110,10 +113,17 @@ class PostgresFollower(Follower):
         return FeedBatch(events, deals, stages, last, undone)
 
     def wait(self, timeout: float | None) -> bool:
+        """Until a commit is announced; any other announcements already here are read too
+        (a copy's among them is noted)."""
+        heard = False
         with translated(self._target):
-            for _notice in self._connection.notifies(timeout=timeout, stop_after=1):
-                return True
-        return False
+            for notice in self._connection.notifies(timeout=timeout, stop_after=1):
+                heard = True
+                self._heard(notice)
+            if heard:
+                for notice in self._connection.notifies(timeout=0.001):
+                    self._heard(notice)
+        return heard
 
     def close(self) -> None:
         with contextlib.suppress(psycopg.Error):
