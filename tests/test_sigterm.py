@@ -99,7 +99,7 @@ def test_sigterm_while_waiting_for_the_lock_changes_nothing_and_says_so(tmp_path
 
 def test_sigterm_held_during_a_commit_is_raised_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(interrupts, "_stopped_by", None)
-    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    previous = {signum: signal.signal(signum, signal.SIG_DFL) for signum in interrupts.STOPPING}
     interrupts.stop_on_term_and_hangup()
     reached: list[str] = []
 
@@ -115,4 +115,28 @@ def test_sigterm_held_during_a_commit_is_raised_after_it(monkeypatch: pytest.Mon
         assert reached == ["the end of the block"]
         assert interrupts.terminated()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def test_a_second_stopping_signal_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell sends SIGHUP to each of its jobs; a second signal while the first was
+    being acted on (the command saying it was interrupted) ended in a `Terminated`
+    traceback, exit 1."""
+    monkeypatch.setattr(interrupts, "_stopped_by", None)
+    previous = {signum: signal.signal(signum, signal.SIG_DFL) for signum in interrupts.STOPPING}
+    interrupts.stop_on_term_and_hangup()
+    acted_on: list[str] = []
+    try:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # (the handler raises before this ends)
+        except interrupts.Terminated:
+            os.kill(os.getpid(), signal.SIGHUP)  # while the first is acted on
+            time.sleep(0.05)
+            acted_on.append("said it was interrupted")
+        assert acted_on == ["said it was interrupted"]
+        assert interrupts.terminated()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

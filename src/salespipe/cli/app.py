@@ -105,7 +105,8 @@ class _Commands(TyperGroup):
                     output.json(
                         {"error": {"code": "interrupted", "message": said, "changed": changed}}
                     )
-            sys.stderr.write("\n" + said + "\n")
+            with contextlib.suppress(OSError, ValueError):  # (a terminal closed: SIGHUP)
+                sys.stderr.write("\n" + said + "\n")
             raise typer.Exit(130) from None
 
 
@@ -543,7 +544,8 @@ def main() -> Any:
     except BrokenPipeError:
         code = 0  # the reader went away (e.g. `salespipe list | head`): not an error
     except KeyboardInterrupt:
-        sys.stderr.write(_("Interrupted.") + "\n")
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(_("Interrupted.") + "\n")
         code = 130
     if terminated():  # stopped as by Ctrl-C, and now ended by SIGTERM, as its sender expects
         _flush_standard_streams()

@@ -35,9 +35,17 @@ _stopped_by: int | None = None  # the one that arrived: the process ends by it a
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    _stopping(signum)
+    raise Terminated
+
+
+def _stopping(signum: int) -> None:
+    """Note the stopping signal; a second one (a shell sends SIGHUP to each of its jobs
+    as it goes) is ignored: the command is stopping already, and ends by the first."""
     global _stopped_by
     _stopped_by = signum
-    raise Terminated
+    for other in STOPPING:
+        signal.signal(other, signal.SIG_IGN)
 
 
 def terminated() -> bool:
@@ -106,8 +114,7 @@ class HeldInterrupts:
         self._stopping.clear()
         self._holding = False
         if self._terminated is not None and kind is None:
-            global _stopped_by
-            _stopped_by = self._terminated
+            _stopping(self._terminated)
             raise self._raising
         if self._arrived and kind is None:
             self._act_on_interrupt()
