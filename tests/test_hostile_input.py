@@ -488,16 +488,20 @@ def test_a_command_name_that_looks_like_an_option_is_a_usage_error(
     assert not isinstance(result.exception, RecursionError)
 
 
-def test_log_json_without_limit_gives_every_event(cli: Any) -> None:
-    """`log --json` stopped at 50 events without a word, where every other listing gives a
-    script all it has; the table for a person still shows the newest 50."""
+def test_log_says_when_it_shows_only_the_newest_events(cli: Any) -> None:
+    """`log --json` stopped at 50 events without a word. It still shows the newest 50
+    (every event of a large history took gigabytes), and says so on stderr."""
     for number in range(30):
         assert cli("add", f"Deal {number}", "-q").exit_code == 0
         assert cli("note", str(number + 1), "called").exit_code == 0
-    assert len(cli.json("log")) == 60
-    assert len(cli.json("log", "--limit", "5")) == 5
-    shown = cli("log").stdout
-    assert shown.count("called") == 25
+    cut = cli("log", "--json")
+    assert len(json.loads(cut.stdout)) == 50
+    assert "the newest 50 events — --limit 0 for all" in cut.stderr
+    assert len(cli.json("log", "--limit", "0")) == 60
+    assert "--limit 0 for all" not in cli("log", "--limit", "5").stderr
+    shown = cli("log")
+    assert shown.stdout.count("called") == 25
+    assert "the newest 50 events" in shown.stderr
 
 
 @pytest.mark.file_only

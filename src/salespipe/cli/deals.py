@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
 # decide about today (docs/daily-use.md, "How much a table shows").
 LIST_LIMIT = 50
-LOG_LIMIT = 50  # events of the feed a person reads at once (--json: all)
+LOG_LIMIT = 50  # events of the feed shown at once (a script asks for all: --limit 0)
 IdArg = Annotated[
     int,
     typer.Argument(metavar="ID", help="The deal's number.", autocompletion=complete.deal_ids),
@@ -632,7 +632,7 @@ def register(app: typer.Typer) -> None:
                 "--limit",
                 "-n",
                 min=0,
-                help=f"At most N events (0 for all; default {LOG_LIMIT}, all with --json).",
+                help=f"At most N events (0 for all; default {LOG_LIMIT}).",
                 show_default=False,
             ),
         ] = None,
@@ -645,8 +645,12 @@ def register(app: typer.Typer) -> None:
         start = parse.day(since, what=N_("--since date")) if since is not None else None
         snapshot = state(ctx).read()
         every = max(snapshot.counters().next_seq - 1, 1)  # --limit 0, as list takes it
-        most = shown_limit(limit, as_json, LOG_LIMIT)
+        # The newest LOG_LIMIT also with --json: a history holds far more events than deals
+        # (every one of 300k took 1.9 GB), so a script asks for all with --limit 0.
+        most = LOG_LIMIT if limit is None else limit
         newest = snapshot.newest_events(most or every, deal_id=deal_id, since=start)
+        if limit is None and len(newest) == LOG_LIMIT:
+            output.note(_("the newest {count} events — --limit 0 for all").format(count=LOG_LIMIT))
         if deal_id is not None and not newest and not snapshot.events(deal_id):
             raise DealNotFound(deal_id)  # a deleted deal's history stays: that one is found
         feed = deal_results.EventFeed(
