@@ -267,6 +267,13 @@ def test_a_chart_too_narrow_names_a_width_that_draws_it() -> None:
         bar_chart(bars, width=30)
     named = int(re.search(r"--width (\d+)", refused.value.message)[1])
     assert widths(bar_chart(bars, width=named)) == {named}
+    with pytest.raises(InvalidValue):  # the least that draws it
+        bar_chart(bars, width=named - 1)
+    long_labels = [Bar("a label of some length", 9_999_999_999_999, "฿9,999,999,999,999")]
+    with pytest.raises(InvalidValue) as refused:  # (its label takes more cells as it widens)
+        bar_chart(long_labels, width=30)
+    named = int(re.search(r"--width (\d+)", refused.value.message)[1])
+    assert widths(bar_chart(long_labels, width=named)) == {named}
 
 
 def test_the_forecast_fits_a_40_column_terminal(cli, monkeypatch) -> None:

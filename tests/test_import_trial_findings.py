@@ -247,3 +247,23 @@ def test_a_pipedrive_export_without_its_prefix_stays_pipedrives(
     export = _write(tmp_path, "deals.csv", f"{header}\n{row}\n")
     report = cli.json("import", export, "--create-stages")
     assert report["format"] == "Pipedrive"
+
+
+@pytest.mark.parametrize("first", ["sep=\t", '"sep=\t"', '"sep=;"'])
+def test_a_separator_line_of_a_tab_or_in_quotes_is_read(
+    cli: Any, tmp_path: Path, first: str
+) -> None:
+    separator = first.strip('"')[-1]
+    sheet = _write(tmp_path, "s.csv", f"{first}\ntitle{separator}value\nRoof{separator}5\n")
+    cli.json("import", sheet)
+    assert _deals(cli)["Roof"]["value"] == 5
+
+
+def test_salespipes_own_csv_with_a_row_twice_names_the_id(cli: Any, tmp_path: Path) -> None:
+    """In salespipe's own CSV an id is one deal: a row there twice is said so, not as a
+    possible line item of a report."""
+    sheet = _write(tmp_path, "ours.csv", "id,title,value\n7,Roof,5\n7,Roof,5\n")
+    cli("init")
+    refused = cli("import", sheet)
+    assert "the id is on line 2 too" in refused.stderr
+    assert "line item" not in refused.stderr

@@ -661,7 +661,7 @@ class Pipeline:
         (row-level security compares names exactly: "Carol" was a deal carol never saw);
         under visibility ``own``, a name on no one of the team is refused, as its deal
         would be seen by no rep."""
-        if fields.owner is None:
+        if fields.owner is None or fields.owner == work.who:
             return fields
         from salespipe.storage.port import Team
 

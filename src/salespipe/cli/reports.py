@@ -61,17 +61,16 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         found = dataclasses.replace(found, pipeline_name=parse.pipeline_name(named))
     if owner is None:
         return found
-    seen_in_part = not view.sees_every_deal()  # a rep of a team (visibility own)
     if not history:
         if not found.open.count(found.now):
-            if seen_in_part:
+            if not view.sees_every_deal():  # a rep of a team (visibility own)
                 said = _('no open deal you may see has the owner "{owner}".')
             else:
                 said = _('no open deal has the owner "{owner}".')
             output.warn(said.format(owner=owner))
         return found
     if not found.has_deals():
-        if seen_in_part:
+        if not view.sees_every_deal():
             said = _('no deal you may see has the owner "{owner}".')
         else:
             said = _('no deal has the owner "{owner}".')

@@ -55,18 +55,32 @@ def _placeholder(index: int, cells: int) -> str:
 _AROUND_NUMBER = 4
 
 
-def _fitting(bars: Sequence[Bar], inner: int, width: int) -> list[Bar]:
-    """The bars with texts that fit beside them (each its short text where one does not),
-    or a refusal naming the width at which they would."""
+def _fitting(bars: Sequence[Bar], width: int) -> list[Bar] | None:
+    """The bars with texts that fit beside them at ``width`` (each its short text where
+    one does not), or None."""
+    inner = width - _label_cells(bars, width) - 2
     if all(len(bar.text) + _AROUND_NUMBER <= inner for bar in bars):
         return list(bars)
     shortened = [Bar(b.label, b.amount, b.short or b.text) for b in bars]
-    longest = max(len(bar.text) for bar in shortened)
-    if longest + _AROUND_NUMBER <= inner:
+    if all(len(bar.text) + _AROUND_NUMBER <= inner for bar in shortened):
         return shortened
-    raise InvalidValue(
+    return None
+
+
+def _label_cells(bars: Sequence[Bar], width: int) -> int:
+    most = label_width_for(width)
+    return max((max(1, textwidth.width(textwidth.clip(b.label, most))) for b in bars), default=1)
+
+
+def _too_narrow(bars: Sequence[Bar], width: int) -> InvalidValue:
+    """The refusal, naming the least width that draws the chart (its labels take more
+    cells as it widens, so it is found by trying)."""
+    wider = width + 1
+    while _fitting(bars, wider) is None:
+        wider += 1
+    return InvalidValue(
         _("The chart is too narrow for its numbers; use --width {width} or more.").format(
-            width=width + longest + _AROUND_NUMBER - inner
+            width=wider
         )
     )
 
@@ -143,7 +157,10 @@ def bar_chart(
     placeholders = [_placeholder(i, textwidth.width(label)) for i, label in enumerate(labels)]
     label_cells = max((len(p) for p in placeholders), default=1)
     inner = width - label_cells - 2
-    bars = _fitting(bars, inner, width)
+    fitting = _fitting(bars, width)
+    if fitting is None:
+        raise _too_narrow(bars, width)
+    bars = fitting
     lines = _draw(placeholders, [float(b.amount) for b in bars], width, _x_limit(bars, inner))
     rows = [i for i, line in enumerate(lines) if line[label_cells : label_cells + 1] == AXIS]
     if len(rows) != len(bars):  # pragma: no cover - plotext labels every bar row

@@ -321,7 +321,7 @@ def read_table(
             look(chunk)
     if blank or first_line is None:
         raise InvalidValue(_("{path} is empty; there is nothing to import.").format(path=path))
-    declared = _SEPARATOR_LINE.fullmatch(first_line.strip())
+    declared = _SEPARATOR_LINE.fullmatch(first_line.rstrip("\r\n").strip(" "))
     delimiter = declared[1] if declared else sniff_delimiter(first_line)
     records = _records(_lines(data, used), delimiter)
     if declared:
@@ -343,7 +343,7 @@ def read_table(
 
 
 # Excel's first line naming the file's separator ("sep=;"), which it writes and reads.
-_SEPARATOR_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
+_SEPARATOR_LINE = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
 
 # What a spreadsheet program's own files begin with: a zip (.xlsx, .ods) or the older
 # compound document (.xls).
