@@ -862,3 +862,18 @@ def test_doctor_checks_what_the_role_may_read_and_only_an_admin_repairs(
     assert "Fixed 1 difference" in fixed.stdout
     assert cli("--db", alice, "doctor").exit_code == 0
     assert cli.json("--db", adam, "doctor")["differences"] == []
+
+
+def test_a_file_left_with_visibility_own_can_be_set_back_to_all(cli, db_path) -> None:
+    """An older salespipe's copy or restore of a team's database left `visibility own` in
+    a file, and `config set visibility all` there was refused: it could not be undone."""
+    import json
+
+    assert cli("add", "Roof").exit_code == 0
+    document = json.loads(db_path.read_text(encoding="utf-8"))
+    document["_meta"]["1"]["config"]["visibility"] = "own"  # as the older copy left it
+    db_path.write_text(json.dumps(document), encoding="utf-8")
+    assert cli.json("config", "get", "visibility") == {"visibility": "own"}
+    assert cli("config", "set", "visibility", "all").exit_code == 0
+    assert cli.json("config", "get", "visibility") == {"visibility": "all"}
+    assert cli("config", "set", "visibility", "own").exit_code == 2

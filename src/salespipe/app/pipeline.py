@@ -641,7 +641,7 @@ class Pipeline:
     # -- settings --------------------------------------------------------------------------
     def set_config(self, key: str, text: str) -> Change:
         value = settings.parse_setting(key, text)
-        self._check_setting_fits(key)
+        self._check_setting_fits(key, value)
         with self.work("config") as work:
             if key == scope.SETTING:  # kept as the key, whatever name it was given by
                 value = parse.pipeline(work.pipelines, value).key
@@ -684,13 +684,15 @@ class Pipeline:
             )
         return fields
 
-    def _check_setting_fits(self, key: str) -> None:
-        """``visibility`` is about users, which only a server has; ``owner`` names the
-        author, which on a server is the database role (taken, it would do nothing)."""
+    def _check_setting_fits(self, key: str, value: Any) -> None:
+        """``visibility`` is about users, which only a server has (a file may still be set
+        back to ``all``: an older salespipe's copy of a team's database left ``own`` in
+        files); ``owner`` names the author, which on a server is the database role (taken,
+        it would do nothing)."""
         from salespipe.storage.port import Team
 
         on_server = isinstance(self.store, Team)
-        if key == "visibility" and not on_server:
+        if key == "visibility" and not on_server and value != "all":
             raise UsageError(
                 _(
                     "The setting {key} is for a pipeline on PostgreSQL, whose users are "
