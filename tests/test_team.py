@@ -315,6 +315,16 @@ def test_an_owner_is_spelled_as_the_team_member_and_no_one_is_refused(cli, team:
     assert cli.json("--db", maria, "add", "Typo", "--owner", "alcie")["owner"] == "alcie"
 
 
+def test_an_imports_owners_are_spelled_as_the_team_members(cli, team: Team, own, tmp_path) -> None:
+    """A manager's import of a row owned by "ALICE" made a deal alice never saw, while
+    the manager's `list --owner` of alice counted it."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(f"title,owner\nImported,{own['alice'].upper()}\n", encoding="utf-8")
+    done = cli("--db", team.uri(own["maria"]), "import", str(sheet))
+    assert done.exit_code == 0, done.stderr
+    assert "Imported" in _titles(cli, team.uri(own["alice"]))
+
+
 def test_a_rep_sees_and_reports_only_their_own_deals(cli, team: Team, own) -> None:
     """Through the CLI: list, show, log and the reports of a rep cover their deals only;
     a manager and an admin see everything."""

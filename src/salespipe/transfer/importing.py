@@ -11,16 +11,18 @@ created), or for a dry run.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import marshal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salespipe.app import settings
-from salespipe.core import clock
+from salespipe.core import clock, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
 from salespipe.storage.port import ReadView
@@ -191,6 +193,26 @@ class ImportReport:
         }
 
 
+def _team_spelling(pipeline: Pipeline) -> dict[str, str]:
+    """On a server, each team member's name by its folded form (row-level security
+    compares owners exactly: a row of "ALICE" made a deal alice never saw); else none."""
+    from salespipe.storage.port import Team
+
+    if not isinstance(pipeline.store, Team):
+        return {}
+    return {parse.fold(member.user): member.user for member in pipeline.store.team_members()}
+
+
+def _spell_owners(plan: Plan, spelled: Mapping[str, str]) -> None:
+    """Give each row's owner as the team member it names is spelled on the server."""
+    for index, entry in enumerate(plan.entries):
+        values = unpack(entry.row)
+        owner = spelled.get(parse.fold(values.owner)) if values.owner else None
+        if owner is not None and owner != values.owner:
+            packed = marshal.dumps(tuple(values._replace(owner=owner)))
+            plan.entries[index] = dataclasses.replace(entry, row=entry.row._replace(packed=packed))
+
+
 def _keep_own_deals(plan: Plan, you: str) -> None:
     """Under ``visibility own`` a rep adds only deals it owns (the database refuses the
     others, the whole import with them): such rows are the rows' problems, so that the
@@ -263,6 +285,7 @@ def _prepare(
     report: ImportReport,
     now: datetime,
     pipeline: str,
+    spelled: Mapping[str, str],
 ) -> Plan | None:
     """Plan the import into the report (its deals into ``pipeline``); None when the file
     is a backup to restore whole."""
@@ -307,6 +330,8 @@ def _prepare(
         pipeline=pipeline,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
+    if spelled:
+        _spell_owners(plan, spelled)
     if not snapshot.sees_every_deal():
         _keep_own_deals(plan, defaults.owner)
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
@@ -357,10 +382,11 @@ def _import(
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key
-        _prepare(view, parsed, options, report, clock.now(), into)
+        _prepare(view, parsed, options, report, clock.now(), into, _team_spelling(pipeline))
         return report
+    spelled = _team_spelling(pipeline)
     with pipeline.work("import") as work:
-        plan = _prepare(work.tx, parsed, options, report, work.now, work.pipeline.key)
+        plan = _prepare(work.tx, parsed, options, report, work.now, work.pipeline.key, spelled)
         if plan is None:
             assert parsed.backup is not None
             restore(work.tx, parsed.backup)
