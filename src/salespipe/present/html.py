@@ -164,11 +164,11 @@ def stage_chart(summary: Summary) -> str:
 
 
 def forecast_charts(forecast: Forecast) -> str:
-    """One chart per currency: expected value per month with its P10-P90 range."""
+    """One chart per currency: expected value per month (and past due, later, no date,
+    as the terminal's chart and the table have them) with its P10-P90 range."""
     charts = []
-    months = [row for row in forecast.rows if row.kind == "month"]
     for currency in forecast.currencies():
-        bars = [_forecast_bar(row, currency) for row in months]
+        bars = [_forecast_bar(row, currency) for row in forecast.rows]
         title = _("Expected by month: won + weighted open, {currency}").format(currency=currency)
         charts.append(bar_chart_svg(bars, title))
     note = _(
@@ -182,7 +182,7 @@ def _forecast_bar(row: ForecastRow, currency: str) -> ChartBar:
     expected = row.expected.get(currency, Decimal(0))
     low, high = row.p10.get(currency), row.p90.get(currency)
     return ChartBar(
-        fmt.iso_month(row.period),
+        report_views.period_label(row),
         float(expected),
         _short(expected, currency),
         float(low) if low is not None else None,

@@ -202,7 +202,7 @@ def summary_blocks(result: Summary) -> list[Block]:
 
 
 # -- forecast ----------------------------------------------------------------------------------
-def _period_label(row: ForecastRow) -> str:
+def period_label(row: ForecastRow) -> str:
     if row.kind == "month":
         return fmt.iso_month(row.period)
     return _(FORECAST_ROWS[row.kind])
@@ -272,7 +272,7 @@ def forecast_table(result: Forecast) -> Table:
     for row in result.rows:
         table.rows.append(
             [
-                _period_label(row),
+                period_label(row),
                 str(row.count) if row.count else "",
                 money_cell(row.value) if row.count else "",
                 money_cell(row.weighted_value) if row.weighted_value else "",
@@ -300,7 +300,7 @@ def forecast_range_table(result: Forecast) -> Table:
             continue
         table.rows.append(
             [
-                _period_label(row),
+                period_label(row),
                 *(_whole_cell(p) for p in (row.p10, row.p50, row.p90)),
             ]
         )
@@ -333,7 +333,7 @@ def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
             return f"{shown} ({spread})" if spread else shown
 
         bars = [
-            Bar(_period_label(row), float(amount(row)), text(row), _shown(row, currency))
+            Bar(period_label(row), float(amount(row)), text(row), _shown(row, currency))
             for row in result.rows
         ]
         if currency:
