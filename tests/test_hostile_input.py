@@ -564,9 +564,11 @@ def test_a_journal_moved_in_by_a_copy_before_its_main_file_is_read_again(
         if path.name != small.name and not path.name.endswith(".lock"):
             shutil.copy(path, db_path.with_name(path.name.replace("p.", f"{db_path.stem}.", 1)))
 
-    def main_file_last() -> None:
+    def main_file_last() -> None:  # replaced whole, by a rename, as salespipe replaces it
         time.sleep(0.1)
-        shutil.copy(small, db_path)
+        staged = db_path.with_name("staged.json")
+        shutil.copy(small, staged)
+        os.replace(staged, db_path)
 
     mover = threading.Thread(target=main_file_last)
     mover.start()
