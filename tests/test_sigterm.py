@@ -41,6 +41,21 @@ def _wait_for(path: Path, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
+def _wait_until_it_opens(process: subprocess.Popen[str], path: Path, seconds: float = 30) -> None:
+    """Until ``process`` holds ``path`` open (Linux: its /proc fd links)."""
+    fds = Path(f"/proc/{process.pid}/fd")
+    deadline = time.monotonic() + seconds
+    while True:
+        assert time.monotonic() < deadline, f"it never opened {path}"
+        try:
+            opened = {os.readlink(fd) for fd in fds.iterdir()}
+        except OSError:  # (one closed while they were listed)
+            opened = set()
+        if str(path) in opened:
+            return
+        time.sleep(0.05)
+
+
 def _run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*salespipe_command(), "--db", str(db), *args],
@@ -87,7 +102,8 @@ def test_sigterm_while_waiting_for_the_lock_changes_nothing_and_says_so(tmp_path
     with (tmp_path / "p.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         process = _start(db, "add", "Door")
-        time.sleep(3)  # it waits for the lock (10 s before it gives up)
+        _wait_until_it_opens(process, tmp_path / "p.lock")  # and waits for it (10 s at most)
+        time.sleep(0.3)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     assert process.returncode == -signal.SIGTERM
