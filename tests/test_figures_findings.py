@@ -23,3 +23,15 @@ def test_a_switched_off_stage_is_never_the_bottleneck(cli: Any) -> None:
     assert durations["bottleneck"] != "old"
     assert "old" in [stage["key"] for stage in durations["stages"]]
     assert "Old" not in cli("report").stdout.split("Bottleneck", 1)[1].split("\n", 1)[0]
+
+
+def test_the_range_table_leaves_out_a_currency_whose_range_is_one_value(cli: Any) -> None:
+    """A "USD 5,000 / 5,000 / 5,000" line stood under a month whose baht range differed:
+    the table is of the ranges that are not one value."""
+    assert cli("add", "A", "-v", "100000", "--close", "2027-01-15").exit_code == 0
+    assert cli("add", "B", "-v", "5000", "--currency", "USD", "--close", "2027-01-20",
+               "--prob", "100").exit_code == 0  # fmt: skip
+    shown = cli("forecast").stdout
+    ranges = shown.split("Range of the won value", 1)[1].split("one time in 10", 1)[0]
+    assert "฿100,000" in ranges
+    assert "USD" not in ranges

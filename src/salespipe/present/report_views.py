@@ -296,19 +296,22 @@ def forecast_range_table(result: Forecast) -> Table:
         footer=_("The won value is below P10 one time in 10, and above P90 one time in 10."),
     )
     for row in result.rows:
-        if row.p10 == row.p90:
+        # Each currency whose range is more than one value (a "USD 0 / 0 / 0" line stood
+        # under a month whose baht range differed).
+        doubtful = sorted(c for c in row.p90 if row.p10.get(c) != row.p90.get(c))
+        if not doubtful:
             continue
         table.rows.append(
             [
                 period_label(row),
-                *(_whole_cell(p) for p in (row.p10, row.p50, row.p90)),
+                *(_whole_cell(p, doubtful) for p in (row.p10, row.p50, row.p90)),
             ]
         )
     return table
 
 
-def _whole_cell(totals: Totals) -> str:
-    return "\n".join(fmt.money(v, c, whole=True) for c, v in sorted(totals.items()))
+def _whole_cell(totals: Totals, currencies: list[str]) -> str:
+    return "\n".join(fmt.money(totals.get(c, Decimal(0)), c, whole=True) for c in currencies)
 
 
 def _shown(row: ForecastRow, currency: str) -> str:
