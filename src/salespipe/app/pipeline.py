@@ -663,16 +663,17 @@ class Pipeline:
         would be seen by no rep."""
         if fields.owner is None or fields.owner == work.who:
             return fields
+        from salespipe.app import team
         from salespipe.storage.port import Team
 
         if not isinstance(self.store, Team):
             return fields
-        known = {member.user for member in self.store.team_members()} | {work.who}
-        if fields.owner in known:
+        spelled = {parse.fold(work.who): work.who, **team.spelling(self.store)}
+        if fields.owner in spelled.values():
             return fields
-        spelled = [user for user in sorted(known) if parse.fold(user) == parse.fold(fields.owner)]
-        if spelled:
-            return dataclasses.replace(fields, owner=spelled[0])
+        owner = spelled.get(parse.fold(fields.owner))
+        if owner is not None:
+            return dataclasses.replace(fields, owner=owner)
         if work.config.get("visibility") == "own":
             raise NotAllowed(
                 _(

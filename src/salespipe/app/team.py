@@ -28,6 +28,15 @@ def members(pipeline: Pipeline) -> list[TeamMember]:
     return _team(pipeline).team_members()
 
 
+def spelling(store: object) -> dict[str, str]:
+    """On a server, each team member's name as the server spells it, by its folded form
+    (row-level security compares owners exactly: a deal of "Alice" was one alice never
+    saw); on a data file, none."""
+    if not isinstance(store, Team):
+        return {}
+    return {parse.fold(member.user): member.user for member in store.team_members()}
+
+
 def add(
     pipeline: Pipeline, user: str, role: str, *, create_login: bool = False
 ) -> tuple[TeamMember, bool]:

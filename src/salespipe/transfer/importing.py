@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salespipe.app import settings
+from salespipe.app import settings, team
 from salespipe.core import clock, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
@@ -191,16 +191,6 @@ class ImportReport:
             "events": self.events,
             "change": self.change,
         }
-
-
-def _team_spelling(pipeline: Pipeline) -> dict[str, str]:
-    """On a server, each team member's name by its folded form (row-level security
-    compares owners exactly: a row of "ALICE" made a deal alice never saw); else none."""
-    from salespipe.storage.port import Team
-
-    if not isinstance(pipeline.store, Team):
-        return {}
-    return {parse.fold(member.user): member.user for member in pipeline.store.team_members()}
 
 
 def _spell_owners(plan: Plan, spelled: Mapping[str, str]) -> None:
@@ -382,9 +372,9 @@ def _import(
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key
-        _prepare(view, parsed, options, report, clock.now(), into, _team_spelling(pipeline))
+        _prepare(view, parsed, options, report, clock.now(), into, team.spelling(pipeline.store))
         return report
-    spelled = _team_spelling(pipeline)
+    spelled = team.spelling(pipeline.store)
     with pipeline.work("import") as work:
         plan = _prepare(work.tx, parsed, options, report, work.now, work.pipeline.key, spelled)
         if plan is None:
