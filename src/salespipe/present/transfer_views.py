@@ -131,7 +131,7 @@ def _filled_lines(report: ImportReport) -> list[str]:
     lines: list[str] = []
     items = report.line_items
     if items.rows:
-        shown = ", ".join(items.deals[:10]) + (", …" if len(items.deals) > 10 else "")
+        shown = _first_ten(items.deals)
         lines.append(
             ngettext(
                 "Added {rows} line-item row into the deals with the same id ({ids}).",
@@ -237,8 +237,13 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
+def _first_ten(names: list[str]) -> str:
+    """A list of line numbers or ids as a report line names them: the first ten."""
+    return ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+
+
 def _short_rows_line(lines: list[int]) -> str:
-    shown = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 else "")
+    shown = _first_ten([str(line) for line in lines])
     return ngettext(
         "{count} row has fewer cells than the header (line {lines}): its last columns are "
         "read as empty. If a cell's text went on over a line without quotes, that line was "
@@ -266,7 +271,7 @@ def _left_out_lines(report: ImportReport) -> list[str]:
     for kind in ("group_title", "header", "footer"):
         numbers = [str(line) for line, of in report.left_out if of == kind]
         if numbers:
-            shown = ", ".join(numbers[:10]) + (", …" if len(numbers) > 10 else "")
+            shown = _first_ten(numbers)
             message = _left_out_message(kind, len(numbers))
             lines.append(message.format(count=len(numbers), lines=shown))
     return lines
