@@ -141,9 +141,10 @@ def _usage_errors_as_json(as_json: bool, before_dashes: str | None = None) -> It
                 hint = _("(a value that starts with a minus sign goes after --, e.g. `-- {value}`)")
             exc.message += " " + hint.format(option=before_dashes, value=exc.option_name)
             exc.possibilities = None  # (its near misses are other options)
-        if exc.ctx is not None:  # (an unknown command is found before the root's turn)
-            given = exc.ctx.find_root().params
-            _speak_as_the_data_file_says(given.get("db"), given.get("lang"), as_json)
+        root = exc.ctx.find_root() if exc.ctx is not None else None
+        if root is not None and root.obj is None:  # found before the root's turn (which
+            # reads the data file's language): an unknown command
+            _speak_as_the_data_file_says(root.params.get("db"), root.params.get("lang"), as_json)
         if i18n.language() != "en":  # Click has no catalogue of its own
             from salespipe.cli import usage_words
 
