@@ -105,6 +105,29 @@ def test_undo_refuses_when_a_colleague_changed_the_deal_since(as_: Any, team: Te
     assert _json(as_("alice", "show", "1", "--json"))["value"] == 0
 
 
+def test_undo_list_says_which_colleague_holds_the_next_undo_back(as_: Any, team: Team) -> None:
+    as_("alice", "add", "ERP")
+    as_("alice", "edit", "1", "--value", "200k")
+    assert _json(as_("alice", "undo", "--list", "--json"))[0]["held_back_by"] is None
+    assert as_("bob", "move", "1", "Quoted").exit_code == 0
+
+    listed = as_("alice", "undo", "--list")
+    entries = _json(as_("alice", "undo", "--list", "--json"))
+
+    assert listed.exit_code == 0
+    assert "will be refused" in listed.stderr
+    assert team.roles["bob"] in listed.stderr
+    assert "deal 1" in listed.stderr
+    held = entries[0]["held_back_by"]
+    assert held["who"] == team.roles["bob"]
+    assert held["deal_id"] == 1
+    assert "Quoted" in held["description"]
+    # once bob takes his move back, nothing holds hers
+    assert as_("bob", "undo").exit_code == 0
+    assert _json(as_("alice", "undo", "--list", "--json"))[0]["held_back_by"] is None
+    assert "refused" not in as_("alice", "undo", "--list").stderr
+
+
 def test_undo_refuses_a_setting_a_colleague_changed_since(as_: Any, team: Team) -> None:
     as_("alice", "config", "set", "currency", "USD")
     as_("bob", "config", "set", "currency", "EUR")

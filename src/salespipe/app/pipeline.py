@@ -124,6 +124,9 @@ class UndoableChange:
     command: str
     at: datetime
     events: list[Event]
+    # On a server: a colleague's later change of what this one touched, which refuses
+    # its undo until it is taken back (undo_check).
+    held_back_by: Event | None = None
 
     @property
     def deal_ids(self) -> list[int]:
@@ -622,7 +625,8 @@ class Pipeline:
         Their events are found in one pass over the history (a rare command: the undo
         list keeps no index into the journal a reader could use)."""
         snapshot = self.read()
-        entries = snapshot.undo_list(by=snapshot.user())[-limit:]
+        user = snapshot.user()
+        entries = snapshot.undo_list(by=user)[-limit:]
         wanted: dict[int, list[Event]] = {entry.change: [] for entry in entries}
         for record in snapshot.event_records():
             events = wanted.get(record["change"])
@@ -634,6 +638,11 @@ class Pipeline:
                 command=entry.command,
                 at=datetime.fromisoformat(entry.at).astimezone(),
                 events=wanted[entry.change],
+                held_back_by=(
+                    None
+                    if user is None
+                    else undo_check.first_later_change(snapshot, wanted[entry.change], user)
+                ),
             )
             for entry in reversed(entries)
         ]

@@ -19,7 +19,7 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Event, Stage
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import WriteTransaction
+    from salespipe.storage.port import ReadView, WriteTransaction
 
 # One line saying what an event did, for a person (the CLI passes present.views.describe).
 Describe = Callable[[Event, dict[str, Stage]], str]
@@ -42,7 +42,7 @@ def check_not_overtaken(
 ) -> None:
     """Raise UndoConflict if someone other than ``user`` changed what ``undone`` touched
     after it was recorded."""
-    later = _first_later_change(tx, undone, user)
+    later = first_later_change(tx, undone, user)
     if later is None:
         return
     by_key = {s.key: s for s in stages}
@@ -50,7 +50,10 @@ def check_not_overtaken(
     raise UndoConflict(_conflict_sentence(later, what, _at(later.recorded_at)))
 
 
-def _first_later_change(tx: WriteTransaction, undone: Sequence[Event], user: str) -> Event | None:
+def first_later_change(tx: ReadView, undone: Sequence[Event], user: str) -> Event | None:
+    """The first change by someone other than ``user`` of what ``undone`` touched, made
+    after it and not taken back since: what holds its undo back (``undo --list`` marks
+    it), or None."""
     if not undone:
         return None
     last_seq = max(e.seq for e in undone)
