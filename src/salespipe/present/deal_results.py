@@ -230,7 +230,7 @@ def undone_view(result: Undone) -> str:
     )
 
 
-def undo_list_view(result: UndoList) -> str | list[Block]:
+def undo_list_view(result: UndoList) -> str | list[Part]:
     if not result.changes:
         return _("There is nothing to undo.")
     table = views.undo_table(result.changes, result.titles, result.stages)
