@@ -47,6 +47,45 @@ def test_stage_commands_round(cli) -> None:
     assert "ทดลองใช้ฟรี" not in cli("stage", "list", "--all").stdout
 
 
+def ok(result) -> None:
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_order_leaves_a_switched_off_stage_in_its_place(cli) -> None:
+    """``stage order`` put a switched-off stage last: the funnel then counted every deal
+    past Approved as having reached it, and switched on again it came after Approved."""
+    ok(cli("init", "--lang", "en"))
+    ok(cli("stage", "disable", "quoted"))
+    before = [s["key"] for s in cli.json("stage", "list", "--all")]
+
+    same = cli("stage", "order", "presented", "considering")
+    assert [s["key"] for s in cli.json("stage", "list", "--all")] == before
+    ok(same)
+    ok(cli("stage", "order", "considering"))
+    assert [s["key"] for s in cli.json("stage", "list", "--all")] == [
+        "considering",
+        "presented",
+        "quoted",
+        "negotiating",
+        "approved",
+    ]
+    ok(cli("stage", "enable", "quoted"))
+    assert [s["key"] for s in cli.json("stage", "list")][2] == "quoted"
+
+
+def test_switching_a_stage_off_or_on_twice_says_nothing_changed(cli) -> None:
+    ok(cli("init", "--lang", "en"))
+    ok(cli("stage", "disable", "quoted"))
+    again = cli("stage", "disable", "quoted")
+    on_already = cli("stage", "enable", "presented")
+
+    assert again.exit_code == 0
+    assert 'The stage "Quoted" is switched off already; nothing changed.' in again.stdout
+    assert on_already.exit_code == 0
+    assert "switched on already; nothing changed" in on_already.stdout
+    assert "Enabled stage" in cli("stage", "enable", "quoted").stdout
+
+
 @pytest.mark.parametrize(
     "name",
     ["Quoted\u200b", "Quo\u00adted", "\uff31\uff55\uff4f\uff54\uff45\uff44"],

@@ -116,13 +116,14 @@ def set_probabilities(work: Work, probabilities: Mapping[str, int]) -> None:
 
 
 def order(work: Work, names: Sequence[str]) -> None:
-    """The named enabled stages first, in that order; the rest keep their order after."""
+    """The named enabled stages first, in that order; the rest keep their order after,
+    a switched-off stage among them in its place (the funnel counts a deal as having
+    reached every stage before the furthest it got to, and a stage switched on again
+    must come back where it was)."""
     chosen = [parse.stage(work.pipeline_stages, n) for n in names]
     if len({s.key for s in chosen}) != len(chosen):
         raise InvalidValue(_("A stage is named more than once in the order."))
-    enabled = [s for s in work.pipeline_stages if s.enabled and s not in chosen]
-    disabled = [s for s in work.pipeline_stages if not s.enabled]
-    ordered = [*chosen, *enabled, *disabled]
+    ordered = [*chosen, *(s for s in work.pipeline_stages if s not in chosen)]
     if [s.key for s in ordered] == [s.key for s in work.pipeline_stages]:
         work.change.stages = work.stages
         return

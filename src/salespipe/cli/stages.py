@@ -254,7 +254,9 @@ def disable_stage(
     found = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_disable(stage, move_to=move_to, reason=reason)
     moved = sum(1 for e in change.events if e.type == "move")
-    if moved:
+    if not found.enabled:
+        message = _('The stage "{name}" is switched off already; nothing changed.')
+    elif moved:
         message = ngettext(
             'Disabled stage "{name}"; moved {count} open deal.',
             'Disabled stage "{name}"; moved {count} open deals.',
@@ -279,7 +281,11 @@ def enable_stage(
     pipeline = state(ctx).pipeline()
     found = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_enable(stage)
-    message = _('Enabled stage "{name}".').format(name=found.name)
+    if found.enabled:
+        message = _('The stage "{name}" is switched on already; nothing changed.')
+    else:
+        message = _('Enabled stage "{name}".')
+    message = message.format(name=found.name)
     _report(pipeline, change, found.key, as_json, message)
 
 
