@@ -278,6 +278,21 @@ def test_reports_read_one_pipeline_or_each_with_all(two: Cli) -> None:
     assert "New ERP" not in two("check", "--pipeline", "renewals", "--json").stdout
 
 
+def test_a_stale_deal_names_its_pipeline_as_show_does(two: Cli) -> None:
+    """``stale --json`` left out the ``pipeline`` key every other deal object has once
+    there are several pipelines (docs/pipelines.md)."""
+    two("add", "Quiet renewal", "--pipeline", "renewals", "--at", "2026-10-01")
+    stale = two.json("stale", "--pipeline", "renewals")
+    assert [d["title"] for d in stale] == ["Quiet renewal"]
+    assert stale[0]["pipeline"] == "renewals"
+    shown = two.json("show", str(stale[0]["id"]))
+    assert {k: v for k, v in stale[0].items() if k != "days_over"} == {
+        k: v for k, v in shown.items() if k in stale[0]
+    }
+    every = two.json("stale", "--pipeline", "all")
+    assert every["pipelines"][1]["report"][0]["pipeline"] == "renewals"
+
+
 def _open_count(cli: Cli, *argv: str) -> int:
     return sum(row["count"] for row in cli.json("chart", *argv)["stages"])
 

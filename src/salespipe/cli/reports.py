@@ -32,7 +32,7 @@ from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
-    from salespipe.core.model import Stage
+    from salespipe.core.model import PipelineDef, Stage
     from salespipe.reports.forecast import Forecast
     from salespipe.reports.scope import Scope
     from salespipe.storage.port import ReadView
@@ -126,10 +126,15 @@ def _each(
 
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
     view = state(ctx).read()
-    sections = [
-        Section(p, make(scope(view, history=history, owner=owner, as_of=day, pipeline=p.key)))
-        for p in sorted(view.pipelines(), key=lambda p: p.position)
-    ]
+    pipelines = sorted(view.pipelines(), key=lambda p: p.position)
+
+    def one(p: "PipelineDef") -> Any:
+        found = scope(view, history=history, owner=owner, as_of=day, pipeline=p.key)
+        if len(pipelines) > 1:  # as --pipeline NAME has it
+            found = dataclasses.replace(found, pipeline_name=parse.pipeline_name(p))
+        return make(found)
+
+    sections = [Section(p, one(p)) for p in pipelines]
     if not total:
         return PerPipeline(sections, None)
     every = scope(view, history=history, owner=owner, as_of=day)
@@ -599,7 +604,12 @@ def register(app: typer.Typer) -> None:
             owner,
             as_of,
             lambda scope: alerts.stale(
-                scope.open, scope.stages, scope.now, most, by_default=limit is None
+                scope.open,
+                scope.stages,
+                scope.now,
+                most,
+                by_default=limit is None,
+                pipeline=bool(scope.pipeline_name),
             ),
             history=False,
         )

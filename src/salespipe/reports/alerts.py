@@ -49,8 +49,8 @@ class StaleDeal:
     def days_over(self) -> int:
         return self.days_in_stage - (self.stage.target_days or 0)
 
-    def to_dict(self, now: datetime) -> Record:
-        data = record_to_dict(self.record, self.stage, now)
+    def to_dict(self, now: datetime, *, pipeline: bool = False) -> Record:
+        data = record_to_dict(self.record, self.stage, now, pipeline=pipeline)
         data["days_over"] = self.days_over
         return data
 
@@ -64,13 +64,14 @@ class StaleList:
     deals: list[StaleDeal]
     matched: int | None = None
     by_default: bool = False
+    pipeline: bool = False  # each deal names its pipeline (the database has several)
 
     @property
     def count(self) -> int:
         return len(self.deals) if self.matched is None else self.matched
 
     def to_dict(self) -> list[Record]:
-        return [item.to_dict(self.as_of) for item in self.deals]
+        return [item.to_dict(self.as_of, pipeline=self.pipeline) for item in self.deals]
 
 
 def stale_records(
@@ -101,10 +102,13 @@ def stale(
     limit: int | None = None,
     *,
     by_default: bool = False,
+    pipeline: bool = False,
 ) -> StaleList:
-    """The first ``limit`` stale deals (all with None) and how many there are."""
+    """The first ``limit`` stale deals (all with None) and how many there are; with
+    ``pipeline``, each deal's JSON names its pipeline, as ``show``'s does."""
     page = deals.stale(now, limit)
-    return StaleList(now, stale_deals_of(page.records, stages, now), page.matched, by_default)
+    found = stale_deals_of(page.records, stages, now)
+    return StaleList(now, found, page.matched, by_default, pipeline)
 
 
 @dataclass(frozen=True)
