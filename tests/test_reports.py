@@ -178,6 +178,30 @@ def test_no_bottleneck_while_every_median_is_within_target(cli, durations_histor
     assert "No bottleneck: every stage's median is within its target." in said
 
 
+def test_a_switched_off_stage_over_its_target_is_said_not_to_count(cli) -> None:
+    """A switched-off stage is never the bottleneck; the line under the table said every
+    stage's median was within its target while its row showed it 13.5 days over 10."""
+    ok(cli("init"))
+    ok(cli("add", "A", "--value", "1000", "--at", "2026-11-01"))
+    ok(cli("move", "1", "quoted", "--at", "2026-11-05"))
+    ok(cli("move", "1", "negotiating", "--at", "2026-11-10"))
+    ok(cli("won", "1", "--at", "2026-11-12"))
+    ok(cli("add", "B", "--value", "500", "--at", "2026-11-01"))
+    ok(cli("move", "2", "quoted", "--at", "2026-11-03"))
+    ok(cli("lost", "2", "--reason", "price", "--at", "2026-11-25"))
+    for key in ("presented", "negotiating"):
+        ok(cli("stage", "set", key, "--target-days", "30"))
+    ok(cli("stage", "set", "quoted", "--target-days", "10"))
+    assert cli.json("durations")["bottleneck"] == "quoted"
+    ok(cli("stage", "disable", "quoted"))
+
+    assert cli.json("durations")["bottleneck"] is None
+    said = " ".join(cli("durations").stdout.split())
+    assert "every stage's median is within its target" not in said
+    assert "every stage in use has its median within its target" in said
+    assert "a switched-off stage is never the bottleneck" in said
+
+
 def test_without_targets_the_longest_median_is_the_bottleneck(cli, durations_history) -> None:
     """When no stage has a target, the bottleneck is simply the longest median, and the
     line under the table says so (it said "the median most over its target")."""

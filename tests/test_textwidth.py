@@ -158,3 +158,17 @@ def test_whole_words_keeps_a_long_path_whole_but_still_breaks_thai() -> None:
     assert len(broken) > 2
     assert all(textwidth.width(line) <= 30 for line in broken)
     assert "".join(broken).replace(" ", "") == f"เพิ่มดีล{thai}แล้ว"
+
+
+def test_wrap_keeps_a_currency_code_with_its_amount() -> None:
+    """A list's summary broke between "USD" and "25,000.00" at 60 columns."""
+    text = "4 deals, EUR 98,000.25, JPY 15,000,000, ฿123,456,789.50, USD 25,000.00"
+    assert textwidth.wrap(text, 60) == [
+        "4 deals, EUR 98,000.25, JPY 15,000,000, ฿123,456,789.50,",
+        "USD 25,000.00",
+    ]
+    assert textwidth.wrap("สร้างในขั้น Presented มูลค่า USD 123,456,789.50", 36) == [
+        "สร้างในขั้น Presented มูลค่า",
+        "USD 123,456,789.50",
+    ]
+    assert textwidth.wrap("a\xa0b USD 1", 5) == ["a\xa0b", "USD 1"]  # a space of its own stays

@@ -424,6 +424,11 @@ def _bottleneck_line(result: Durations) -> str:
     if result.bottleneck is None:
         if not any(row.stays for row in result.stages):
             return _("No bottleneck: no deal has been in a stage yet.")
+        if any(not row.enabled and (row.excess_days or 0.0) > 0 for row in result.stages):
+            return _(
+                "No bottleneck: every stage in use has its median within its target "
+                "(a switched-off stage is never the bottleneck)."
+            )
         return _("No bottleneck: every stage's median is within its target.")
     if not any(row.target_days and row.median_days is not None for row in result.stages):
         # (reports/durations.choose_bottleneck: of the stages with stays, none has a target)

@@ -251,15 +251,25 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
         start = cut + 1
 
 
+# A currency code and the amount after it ("USD 25,000.00") are not broken apart.
+_CODE_THEN_AMOUNT = re.compile(r"(?<![A-Za-z])([A-Z]{3}) (?=-?[0-9])")
+_GLUE = "\xa0"  # a space no line is broken at, put back as a space
+
+
 def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
     body = paragraph.lstrip(" ")
     indent = paragraph[: len(paragraph) - len(body)]
     room = max(1, size - len(indent))
+    glued = _GLUE not in body and _CODE_THEN_AMOUNT.search(body) is not None
+    if glued:
+        body = _CODE_THEN_AMOUNT.sub(rf"\1{_GLUE}", body)
     lines = None
     if "  " not in body and not body.endswith(" "):
         lines = _wrap_measured(body, room)
     if lines is None:
         lines = _wrap_words(body, room, whole)
+    if glued:
+        lines = [line.replace(_GLUE, " ") for line in lines]
     return [indent + line if line else line for line in lines]
 
 
