@@ -105,6 +105,18 @@ def test_a_name_that_looks_like_a_stages_is_taken(cli, tmp_path, name: str) -> N
     assert len(cli.json("stage", "list")) == 5
 
 
+def test_a_name_with_more_spaces_between_its_words_is_taken(cli, tmp_path) -> None:
+    """ "Renewal  due" (two spaces) was a second stage beside "Renewal due"."""
+    ok(cli("stage", "add", "Renewal due"))
+    refused = cli("stage", "add", "Renewal  due")
+    assert refused.exit_code == 1
+    assert 'There is already a stage "Renewal due"' in refused.stderr
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,stage\nA,Renewal   due\n", encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    assert cli.json("show", "1")["stage"] == "renewal-due"
+
+
 def test_stage_errors(cli) -> None:
     """Duplicate names, stages in use and disabling a full stage are exit 1 with a fix."""
     cli("add", "A")

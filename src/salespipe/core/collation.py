@@ -65,10 +65,11 @@ def fold(text: str) -> str:
 def look(text: str) -> str:
     """The form in which names that look the same are the same name: :func:`fold`, after
     compatibility forms made plain (full-width ``Ｑｕｏｔｅｄ``, ligatures) and invisible
-    format characters (a zero-width space, a soft hyphen) taken out. For telling a new
-    name from the ones there are; names are stored, shown and matched as typed."""
+    format characters (a zero-width space, a soft hyphen) taken out, and a run of spaces
+    read as one. For telling a new name from the ones there are; names are stored, shown
+    and matched as typed."""
     plain = unicodedata.normalize("NFKC", text)
-    return fold("".join(c for c in plain if unicodedata.category(c) != "Cf"))
+    return " ".join(fold("".join(c for c in plain if unicodedata.category(c) != "Cf")).split())
 
 
 def matches(needle: str, haystack: str) -> bool:
