@@ -360,8 +360,8 @@ def test_a_rep_cannot_undo_a_change_to_a_deal_given_to_someone_else_since(
 
     assert refused.exit_code == 1
     assert _one_sentence(refused.stderr) == (
-        f"Error: Your change {undone[0]} (move) was to a deal given to another owner since, "
-        "so you may no longer change it; nothing was undone."
+        f"Error: Your change {undone[0]} (move) was to a deal you may no longer change (it "
+        "is not yours, and reps now change only their own deals); nothing was undone."
     )
     assert cli.json("--db", team.database, "show", "2") == before
     assert [c["change"] for c in cli.json("--db", alice, "undo", "--list")] == undone

@@ -147,3 +147,58 @@ def test_nothing_of_yours_to_undo(as_: Any, team: Team) -> None:
     assert refused.exit_code == 1
     assert "nothing to undo" in refused.stderr
     assert len(_json(as_("alice", "list", "--json"))) == 1
+
+
+def _refused_and_unchanged(as_: Any, person: str, said: str) -> None:
+    before = [
+        _json(as_(person, *view, "--json")) for view in (["list"], ["stage", "list", "--all"])
+    ]
+    refused = as_(person, "undo")
+    assert refused.exit_code == 1
+    assert said in refused.stderr
+    assert "nothing was undone" in refused.stderr
+    after = [_json(as_(person, *view, "--json")) for view in (["list"], ["stage", "list", "--all"])]
+    assert after == before
+
+
+def test_undo_of_a_stage_add_is_refused_once_a_colleague_put_a_deal_in_it(
+    as_: Any, team: Team
+) -> None:
+    """The stage went, and bob's deal stayed in it: in no total, under its key."""
+    as_("alice", "stage", "add", "Pilot", "--after", "presented")
+    as_("bob", "add", "ERP")
+    assert as_("bob", "move", "1", "pilot", "--reason", "trial").exit_code == 0
+
+    _refused_and_unchanged(as_, "alice", 'Deal 1 is in the stage "Pilot" now')
+    assert as_("bob", "undo").exit_code == 0  # bob's move back: now hers can go
+    assert as_("alice", "undo").exit_code == 0
+    assert "pilot" not in [s["key"] for s in _json(as_("alice", "stage", "list", "--json"))]
+
+
+def test_undo_of_a_pipeline_add_is_refused_once_a_colleague_added_a_deal_to_it(
+    as_: Any, team: Team
+) -> None:
+    as_("alice", "pipeline", "add", "Renewals")
+    assert as_("bob", "add", "Renewal X", "--pipeline", "Renewals").exit_code == 0
+
+    _refused_and_unchanged(as_, "alice", "Deal 1 is in the stage")
+
+
+def test_undo_of_a_stage_enable_is_refused_while_a_colleagues_deal_is_open_in_it(
+    as_: Any, team: Team
+) -> None:
+    as_("alice", "stage", "disable", "considering")
+    as_("alice", "stage", "enable", "considering")
+    as_("bob", "add", "ERP", "--stage", "considering")
+
+    _refused_and_unchanged(as_, "alice", "which taking it back would switch off")
+
+
+def test_undo_of_a_move_is_refused_when_its_stage_was_switched_off_since(
+    as_: Any, team: Team
+) -> None:
+    as_("alice", "add", "ERP", "--stage", "quoted")
+    as_("alice", "move", "1", "negotiating")
+    assert as_("bob", "stage", "disable", "quoted").exit_code == 0
+
+    _refused_and_unchanged(as_, "alice", 'back in the stage "Quoted", which is switched off')

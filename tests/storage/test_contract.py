@@ -599,6 +599,21 @@ def test_a_stage_is_in_use_once_any_deal_was_in_it(storage: Storage) -> None:
     assert not view.stage_in_use("presented")
 
 
+def test_the_deals_in_a_stage_now_are_found_open_or_closed(storage: Storage) -> None:
+    add(storage, deal(1, "quoted"), deal(2, "presented"), deal(3, "quoted"), deal(4, "quoted"))
+    with change(storage) as tx:
+        tx.save_deals([closed(3, "won", "quoted")])  # closed where it stood
+        tx.save_deals([deal(4, "negotiating")])  # moved on: no longer in it
+    with change(storage) as tx:
+        tx.save_deals([closed(5, "lost", "quoted")])
+        tx.delete_deal(5)
+    view = storage.read()
+    assert view.deal_ids_in_stage("quoted", open_only=True, limit=10) == [1]
+    assert view.deal_ids_in_stage("quoted", open_only=False, limit=10) == [1, 3]
+    assert view.deal_ids_in_stage("quoted", open_only=False, limit=1) == [1]
+    assert view.deal_ids_in_stage("approved", open_only=False, limit=10) == []
+
+
 # -- settings, flags, when it began ------------------------------------------------------
 def test_settings_are_set_removed_and_replaced(storage: Storage) -> None:
     with change(storage) as tx:

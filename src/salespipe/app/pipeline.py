@@ -601,8 +601,12 @@ class Pipeline:
             entry, undone = popped
             if user is not None:
                 undo_check.check_not_overtaken(work.tx, undone, user, work.stages, describe)
+            stages_before = work.stages
             for event in reversed(undone):
                 _revert(work, event)
+            undo_check.check_stages_hold(
+                work.tx, undone, stages_before, work.stages, work.pipelines, work.change.deals
+            )
             work.tx.not_undoable()
             work.event(
                 "undo",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from salespipe.core import fmt
 from salespipe.core.errors import UndoConflict
 from salespipe.core.i18n import _
-from salespipe.core.model import Event, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Stage
 
 if TYPE_CHECKING:
     from salespipe.storage.port import ReadView, WriteTransaction
@@ -102,5 +102,57 @@ def _conflict_sentence(later: Event, what: str, when: str) -> str:
             "nothing was undone."
         ).format(who=later.who, deal_id=later.deal_id, what=what, time=when)
     return _(
-        "{who} changed it again ({what}) at {time}, after your change; nothing was undone."
+        "{who} changed the same stage or setting ({what}) at {time}, after your change; "
+        "nothing was undone."
     ).format(who=later.who, what=what, time=when)
+
+
+def check_stages_hold(
+    tx: ReadView,
+    undone: Sequence[Event],
+    stages_before: Sequence[Stage],
+    stages: Sequence[Stage],
+    pipelines: Sequence[PipelineDef],
+    restored: Sequence[Deal],
+) -> None:
+    """Raise UndoConflict if the undo, as made (``stages`` and ``pipelines`` after it,
+    ``restored`` the deals it put back), would leave a deal in a stage that is gone or
+    switched off: an open deal put back where a colleague has switched the stage off
+    since, or a colleague's deal in a stage (or pipeline) the undo takes away. On a file
+    an undo takes back the latest change first, so this holds by itself."""
+    live = {p.key for p in pipelines}
+    usable = {s.key: s for s in stages if s.pipeline in live}
+    made = {e.deal_id for e in undone if e.deal_id is not None and e.before is None}
+    for deal in {d.id: d for d in restored if d.id not in made}.values():
+        stage = usable.get(deal.stage)
+        if deal.status == "open" and (stage is None or not stage.enabled):
+            name = stage.name if stage is not None else deal.stage
+            raise UndoConflict(
+                _(
+                    'Taking it back would put deal {deal_id} back in the stage "{stage}", '
+                    "which is switched off now; nothing was undone."
+                ).format(deal_id=deal.id, stage=name)
+            )
+    theirs = {e.deal_id for e in undone if e.deal_id is not None}
+    for before in stages_before:
+        after = usable.get(before.key)
+        if after is not None and (after.enabled or not before.enabled):
+            continue
+        others = tx.deal_ids_in_stage(
+            before.key, open_only=after is not None, limit=len(theirs) + 1
+        )
+        left = [i for i in others if i not in theirs]
+        if left:
+            raise UndoConflict(_stage_left_sentence(left[0], before.name, gone=after is None))
+
+
+def _stage_left_sentence(deal_id: int, stage: str, *, gone: bool) -> str:
+    if gone:
+        return _(
+            'Deal {deal_id} is in the stage "{stage}" now, which taking it back would '
+            "remove; nothing was undone."
+        ).format(deal_id=deal_id, stage=stage)
+    return _(
+        'Deal {deal_id} is open in the stage "{stage}" now, which taking it back would '
+        "switch off; nothing was undone."
+    ).format(deal_id=deal_id, stage=stage)

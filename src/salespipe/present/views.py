@@ -637,8 +637,8 @@ def undo_held_back(later: Event, stages: Sequence[Stage]) -> str:
             "{time}, after your change. It can go once that is taken back."
         ).format(who=later.who, deal_id=later.deal_id, what=what, time=when)
     return _(
-        "The next undo will be refused: {who} changed it again ({what}) at {time}, "
-        "after your change. It can go once that is taken back."
+        "The next undo will be refused: {who} changed the same stage or setting ({what}) "
+        "at {time}, after your change. It can go once that is taken back."
     ).format(who=later.who, what=what, time=when)
 
 

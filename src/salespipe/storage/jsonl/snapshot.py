@@ -677,6 +677,15 @@ class Snapshot:
         return [Event.from_record(orjson.loads(line)) for line in data.splitlines()]
 
     # -- stages in use -----------------------------------------------------------------
+    def deal_ids_in_stage(self, key: str, *, open_only: bool, limit: int) -> list[int]:
+        found = {r["id"] for r in self.open_records() if r["stage"] == key}
+        if not open_only:  # the closed records that name the key, as they are now
+            for record in self.closed_mentioning(key):
+                deal = self.get_deal(record["id"])
+                if deal is not None and deal.stage == key:
+                    found.add(deal.id)
+        return sorted(found)[:limit]
+
     def stage_in_use(self, key: str) -> bool:
         def in_record(record: Record | None) -> bool:
             record = record or {}

@@ -314,6 +314,14 @@ class PostgresView(ReadView):
             " OR EXISTS (SELECT 1 FROM salespipe_events)"
         )
 
+    def deal_ids_in_stage(self, key: str, *, open_only: bool, limit: int) -> list[int]:
+        rows = self._rows(
+            "SELECT id FROM salespipe_deals WHERE stage = %(k)s AND NOT deleted"
+            " AND (NOT %(open)s OR status = 'open') ORDER BY id LIMIT %(n)s",
+            {"k": key, "open": open_only, "n": limit},
+        )
+        return [int(row[0]) for row in rows]
+
     def stage_in_use(self, key: str) -> bool:
         return bool(
             self._value(
@@ -676,12 +684,14 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         found = [Event.from_record(r) for r in events]
         if len(found) < last - first + 1:
             # The change's events are all of one transaction, so their positions run on:
-            # some out of sight are of a deal given to another owner since (visibility
-            # own), which putting back would silently leave as it is.
+            # some out of sight are of a deal the role may not see now (given to another
+            # owner since, or visibility own set since), which putting back would
+            # silently leave as it is.
             raise UndoConflict(
                 _(
-                    "Your change {change} ({command}) was to a deal given to another owner "
-                    "since, so you may no longer change it; nothing was undone."
+                    "Your change {change} ({command}) was to a deal you may no longer change "
+                    "(it is not yours, and reps now change only their own deals); nothing was "
+                    "undone."
                 ).format(change=change, command=command)
             )
         return UndoEntry(int(change), command, at), found
