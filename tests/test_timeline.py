@@ -146,6 +146,29 @@ def test_deals_entered_in_the_past_in_stages_made_today_are_in_the_past_view(cli
     assert "design" in {row["key"] for row in durations["stages"]}
 
 
+def test_such_a_stage_stays_where_it_was_put_among_stages_added_since(cli) -> None:
+    """Made after Negotiating while Demo (made before it) stood in the list, Legal
+    review kept its number then, 6, and came after Approved in the past view: the
+    funnel counted its deal as having reached Approved."""
+    ok(cli("stage", "add", "Demo", "--after", "presented"))
+    ok(cli("stage", "add", "Legal review", "--after", "negotiating", "--prob", "80"))
+    ok(cli("add", "Old deal", "--stage", "legal", "--value", "10k", "--at", "2026-11-20"))
+    chart = cli.json("chart", "--as-of", "2026-11-22")
+    assert [row["name"] for row in chart["stages"]] == [
+        "Presented",
+        "Considering",
+        "Quoted",
+        "Negotiating",
+        "Legal review",
+        "Approved",
+    ]
+    funnel = {
+        row["key"]: row["reached"] for row in cli.json("funnel", "--as-of", "2026-11-22")["stages"]
+    }
+    assert funnel["approved"] == 0
+    assert funnel["legal-review"] == 1
+
+
 def test_a_pipeline_made_today_shows_the_deals_entered_in_its_past(cli) -> None:
     ok(cli("pipeline", "add", "Renewals", "--stages", "empty"))
     ok(cli("stage", "add", "แจ้งเตือนต่ออายุ", "-P", "Renewals"))

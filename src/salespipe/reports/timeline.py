@@ -109,9 +109,11 @@ def roll_back_stages(
     stages = {stage.key: stage for stage in current}
     now = dict(stages)
     made: dict[str, Stage] = {}
+    put_after: dict[str, str | None] = {}  # the stage a made one came right after
     for event in reversed(later):
         for key, record in (event.get("before") or {}).items():
             if record is None:
+                put_after[key] = _stage_before(stages, key)
                 stages.pop(key, None)
                 first = (event.get("after") or {}).get(key)
                 if first is not None:
@@ -120,9 +122,37 @@ def roll_back_stages(
                     made[key] = now[key]
             else:
                 stages[key] = Stage.from_record(record)
-    kept = [made[key] for key in made.keys() & set(held) if key not in stages]
+    kept = [key for key in reversed(made) if key in held and key not in stages]  # oldest first
+    ordered = sorted(stages.values(), key=lambda stage: stage.position)
     if not kept:
-        return sorted(stages.values(), key=lambda stage: stage.position)
-    # Numbered again: a stage kept as it was made comes before the one that held its
-    # place before it was made (a stable sort, the kept ones first).
-    return renumbered(sorted([*kept, *stages.values()], key=lambda stage: stage.position))
+        return ordered
+    # Each kept stage goes right after the stage it was put after (or the one that one
+    # was put after, if it was not there then): its number then, among stages added or
+    # removed since, would put it elsewhere. Numbered again.
+    for key in kept:
+        after = put_after[key]
+        while after is not None and after not in stages and after not in kept:
+            after = put_after.get(after)
+        ordered.insert(_place(ordered, made[key].pipeline, after), made[key])
+        stages[key] = made[key]
+    return renumbered(ordered)
+
+
+def _stage_before(stages: dict[str, Stage], key: str) -> str | None:
+    """The key of the stage just before ``key`` in its pipeline, or None if it is first."""
+    stage = stages.get(key)
+    if stage is None:
+        return None
+    earlier = [
+        s for s in stages.values() if s.pipeline == stage.pipeline and s.position < stage.position
+    ]
+    return max(earlier, key=lambda s: s.position).key if earlier else None
+
+
+def _place(ordered: Sequence[Stage], pipeline: str, after: str | None) -> int:
+    """Where a stage of ``pipeline`` put right after ``after`` (None: first) goes."""
+    keys = [s.key for s in ordered]
+    if after is not None and after in keys:
+        return keys.index(after) + 1
+    firsts = [i for i, s in enumerate(ordered) if s.pipeline == pipeline]
+    return firsts[0] if firsts else len(ordered)
