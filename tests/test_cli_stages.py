@@ -73,6 +73,26 @@ def test_order_leaves_a_switched_off_stage_in_its_place(cli) -> None:
     assert [s["key"] for s in cli.json("stage", "list")][2] == "quoted"
 
 
+def test_a_stage_set_order_or_setting_already_so_says_nothing_changed(cli) -> None:
+    """They said what they set as if it were a change; the next undo then took back the
+    change before (a move), not the one the person had just made."""
+    ok(cli("init", "--lang", "en"))
+    ok(cli("add", "ERP"))
+    ok(cli("move", "1", "quoted"))
+    for argv in (
+        ("stage", "set", "quoted", "--prob", "50"),
+        ("stage", "order", "presented"),
+        ("config", "set", "currency", "THB"),
+    ):
+        same = cli(*argv)
+        assert same.exit_code == 0
+        assert "nothing changed" in same.stdout, argv
+    assert "nothing changed" not in cli("stage", "set", "quoted", "--prob", "55").stdout
+    assert "nothing changed" not in cli("config", "set", "currency", "USD").stdout
+    listed = cli.json("undo", "--list")
+    assert [c["command"] for c in listed][:3] == ["config", "stage set", "move"]
+
+
 def test_switching_a_stage_off_or_on_twice_says_nothing_changed(cli) -> None:
     ok(cli("init", "--lang", "en"))
     ok(cli("stage", "disable", "quoted"))

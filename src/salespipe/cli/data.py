@@ -49,9 +49,9 @@ def set_(
     """
     _check_key(key)
     pipeline = state(ctx).pipeline()
-    pipeline.set_config(key, value)
+    change = pipeline.set_config(key, value)
     stored = settings.effective(pipeline.read().config())[key]
-    output.result(setup_results.SettingChanged(key, stored), as_json)
+    output.result(setup_results.SettingChanged(key, stored, not change.events), as_json)
 
 
 @config_app.command("list")

@@ -46,8 +46,16 @@ def _print_stages(pipeline: Pipeline, as_json: bool, show_all: bool = True) -> N
 
 
 def _report(
-    pipeline: Pipeline, change: Change, key: str | None, as_json: bool, message: str
+    pipeline: Pipeline,
+    change: Change,
+    key: str | None,
+    as_json: bool,
+    message: str,
+    *,
+    said_unchanged: bool = False,
 ) -> None:
+    if not change.events and not said_unchanged:
+        message = _("{said} It was so already; nothing changed.").format(said=message)
     view = pipeline.read()
     stages = stages_in(change.stages or view.stages(), pipeline.current_pipeline(view).key)
     changed = setup_results.StageChanged(stages, _open_counts(pipeline), key, message)
@@ -148,7 +156,7 @@ def rename_stage(
         )
     else:
         message = _('Renamed stage "{old}" to "{new}".').format(old=old.name, new=renamed.name)
-    _report(pipeline, change, old.key, as_json, message)
+    _report(pipeline, change, old.key, as_json, message, said_unchanged=renamed.name == old.name)
 
 
 @stage_app.command("set")
@@ -264,7 +272,14 @@ def disable_stage(
         )
     else:
         message = _('Disabled stage "{name}".')
-    _report(pipeline, change, found.key, as_json, message.format(name=found.name, count=moved))
+    _report(
+        pipeline,
+        change,
+        found.key,
+        as_json,
+        message.format(name=found.name, count=moved),
+        said_unchanged=not found.enabled,
+    )
 
 
 @stage_app.command("enable")
@@ -286,7 +301,7 @@ def enable_stage(
     else:
         message = _('Enabled stage "{name}".')
     message = message.format(name=found.name)
-    _report(pipeline, change, found.key, as_json, message)
+    _report(pipeline, change, found.key, as_json, message, said_unchanged=found.enabled)
 
 
 @stage_app.command("remove")

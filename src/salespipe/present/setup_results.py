@@ -70,6 +70,7 @@ class Setting:
 
     key: str
     value: object
+    unchanged: bool = False  # it had that value already: no change was recorded
 
     def to_dict(self) -> dict[str, object]:
         return {self.key: self.value}
@@ -81,6 +82,7 @@ class SettingChanged:
 
     key: str
     value: object
+    unchanged: bool = False  # it had that value already: no change was recorded
 
     def to_dict(self) -> dict[str, object]:
         return {self.key: self.value}
@@ -257,7 +259,10 @@ def setting_view(result: Setting) -> str:
 
 def setting_changed_view(result: SettingChanged) -> str:
     value = result.value
-    return f"{result.key} = {str(value).lower() if isinstance(value, bool) else value}"
+    said = f"{result.key} = {str(value).lower() if isinstance(value, bool) else value}"
+    if result.unchanged:
+        return _("{setting} (it was so already; nothing changed)").format(setting=said)
+    return said
 
 
 def settings_view(result: Settings) -> list[Block]:
