@@ -220,6 +220,21 @@ def test_the_simulated_mean_is_the_weighted_value() -> None:
     assert normal.p90 - normal.p50 == round(1.2815515655446004 * math.sqrt(100 * 1000**2 * 0.25))
 
 
+def test_one_large_deal_among_many_is_simulated_not_left_to_the_curve() -> None:
+    """43 renewals of ฿50k at 70 % and one ฿5M tender at 10 %: the normal curve gave
+    P10 ฿73k (the renewals alone almost surely bring ฿1.3M) and P90 ฿3.9M, a value no
+    outcome is near."""
+    renewals = [(50_000_00, 0.7)] * 43
+    month = ranges.percentiles([*renewals, (5_000_000_00, 0.1)], seed="2027-01:THB")
+    alone = ranges.percentiles(renewals, seed="2027-01:THB")
+    assert abs(month.p10 - alone.p10) <= 10_000_00
+    assert abs(month.p50 - alone.p50) <= 50_000_00
+    assert not 2_200_000_00 < month.p90 < 6_000_000_00  # in one hump or the other
+    # A sure-looking large deal: P50 is about everything, never above the row's value.
+    sure = ranges.percentiles([(10_000_00, 0.99)] * 31 + [(10_000_000_00, 0.99)], seed="x")
+    assert 10_200_000_00 <= sure.p50 <= sure.p90 <= 10_310_000_00
+
+
 def test_timing_shares_are_conditional_on_the_age() -> None:
     days = [5.0, 10.0, 20.0, 40.0, 80.0]
     # A deal 15 days in: only the won deals that took longer than 15 days count.
