@@ -177,7 +177,11 @@ def test_backtest_table_names_the_better_method(cli, history) -> None:
     ok(result)
     assert "MAE" in result.stdout
     assert "Brier" in result.stdout
-    assert "history method" in result.stdout
+    # Three deals scored: no verdict from so few (two alike had a standard error of 0
+    # and "the history method was better").
+    said = " ".join(result.stdout.split())
+    assert "(3 have, of the 20 it takes); the stage probabilities stand." in said
+    assert cli.json("forecast", "--backtest")["better"] == "stage"
 
 
 def test_a_backtest_with_too_few_closed_deals_says_so(cli) -> None:
@@ -188,9 +192,50 @@ def test_a_backtest_with_too_few_closed_deals_says_so(cli) -> None:
     ok(result)
     said = " ".join(result.stdout.split())
     assert "Too few deals open in these months have closed since to compare the methods" in said
-    assert "(0 have)" in said
+    assert "(0 have, of the 20 it takes)" in said
     assert "not clearly better" not in said
     assert cli.json("forecast", "--backtest", "--months", "2")["better"] == "stage"
+
+
+def test_backtest_html_and_method_are_refused_not_ignored(cli, history, tmp_path) -> None:
+    page = tmp_path / "backtest.html"
+    for extra in (["--html", str(page)], ["--method", "history"]):
+        refused = cli("forecast", "--backtest", *extra)
+        assert refused.exit_code == 2
+        assert "--backtest tests both methods" in refused.stderr
+    assert not page.exists()
+
+
+def test_calibrate_apply_again_changes_nothing_and_says_so(cli, history) -> None:
+    """Each --apply leaned on the probabilities the last one set, so running it again
+    with no deal closed in between raised them again (Approved 90 → 94 → 96 → 98)."""
+    first = cli.json("calibrate", "--apply")
+    applied = {s["key"]: round(s["observed"] * 100) for s in first["stages"] if s["observed"]}
+    assert first["applied"] is True
+    again = cli("calibrate", "--apply")
+    assert "observed ones already; nothing changed" in " ".join(again.stdout.split())
+    stages = {s["key"]: s["probability"] for s in cli.json("stage", "list")}
+    assert {key: stages[key] for key in applied} == applied
+    second = cli.json("calibrate", "--apply")
+    assert second["applied"] is False
+    assert [s["observed"] for s in second["stages"]] == [s["observed"] for s in first["stages"]]
+    # A probability set by hand is a new guess to lean on.
+    ok(cli("stage", "set", "quoted", "--prob", "20"))
+    assert cli.json("calibrate")["stages"][2]["observed"] != first["stages"][2]["observed"]
+
+
+def test_calibrate_apply_for_one_owner_is_refused(cli, history) -> None:
+    refused = cli("calibrate", "--owner", "somchai", "--apply")
+    assert refused.exit_code == 2
+    assert "leave out --owner" in refused.stderr
+
+
+def test_calibrate_on_a_new_file_says_what_it_learns_from(cli) -> None:
+    ok(cli("init"))
+    said = " ".join(cli("calibrate", "--apply").stdout.split())
+    assert "No deal has reached a stage yet" in said
+    assert "nothing changed" in said
+    assert "now the observed ones" not in said
 
 
 def test_slips_count_a_pushed_close_date(cli, history) -> None:

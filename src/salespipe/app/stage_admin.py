@@ -81,7 +81,7 @@ def set_fields(
     stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
     changed = stage
     if probability is not None:
-        changed = dataclasses.replace(changed, probability=probability)
+        changed = dataclasses.replace(changed, probability=probability, prior=None)
     if target_days is not UNSET:
         assert target_days is None or isinstance(target_days, int)
         changed = dataclasses.replace(changed, target_days=target_days)
@@ -106,7 +106,9 @@ def set_probabilities(work: Work, probabilities: Mapping[str, int]) -> None:
     for percent in probabilities.values():
         parse.probability(str(percent))
     changed = [
-        dataclasses.replace(s, probability=probabilities.get(s.key, s.probability))
+        dataclasses.replace(s, probability=probabilities[s.key], prior=s.guess)
+        if s.key in probabilities and probabilities[s.key] != s.probability
+        else s
         for s in work.stages
     ]
     if changed == work.stages:

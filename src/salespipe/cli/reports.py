@@ -373,6 +373,13 @@ def register(app: typer.Typer) -> None:
 
         chosen = parse.choice(method, forecasting.METHODS, "--method")
         if backtest:
+            if html_file is not None or chosen != "stage":
+                # Each was taken and left unused: no page written, one method not tested.
+                raise UsageError(
+                    _("--backtest tests both methods and has no page; leave out {option}.").format(
+                        option="--html" if html_file is not None else "--method"
+                    )
+                )
             _backtest(ctx, months or 6, owner, as_of, as_json)
             return
 
@@ -418,6 +425,13 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import calibrate as calibration
 
         day = parse.day(since, what=N_("--since date")) if since is not None else None
+        if apply and owner is not None:
+            raise UsageError(
+                _(
+                    "calibrate --apply sets the stage probabilities everyone's deals are "
+                    "weighed by, so it learns from everyone's deals: leave out --owner."
+                )
+            )
         if apply and _all_pipelines(ctx):
             raise UsageError(
                 _(
@@ -428,9 +442,11 @@ def register(app: typer.Typer) -> None:
 
         def calibrated(scope: "Scope") -> calibration.CalibrateRun:
             result = calibration.calibrate_in(scope, day)
+            changed = False
             if apply:
-                state(ctx).pipeline().stage_probabilities(result.percentages())
-            return calibration.CalibrateRun(result, apply)
+                change = state(ctx).pipeline().stage_probabilities(result.percentages())
+                changed = bool(change.events)
+            return calibration.CalibrateRun(result, changed, asked_to_apply=apply)
 
         output.result(_each(ctx, owner, None, calibrated, history=True), as_json)
 

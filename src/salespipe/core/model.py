@@ -100,11 +100,21 @@ class Stage:
     enabled: bool = True
     guide: str = ""
     pipeline: str = FIRST_PIPELINE
+    # After `calibrate --apply`: the probability a person had set, which calibrating
+    # again leans on (leaning on the applied one would count the same deals twice).
+    prior: int | None = None
+
+    @property
+    def guess(self) -> int:
+        """The probability a person set: what calibrate leans on with few deals."""
+        return self.probability if self.prior is None else self.prior
 
     def to_record(self) -> Record:
         record = dataclasses.asdict(self)
         if self.pipeline == FIRST_PIPELINE:
             del record["pipeline"]  # the records of a one-pipeline database stay as they were
+        if self.prior is None:
+            del record["prior"]  # as stages were before calibrate kept one
         return record
 
     @classmethod
@@ -121,6 +131,7 @@ class Stage:
             enabled=raw.get("enabled", True),
             guide=raw.get("guide", ""),
             pipeline=raw.get("pipeline", FIRST_PIPELINE),
+            prior=raw.get("prior"),
         )
         if not stage.is_well_formed():
             raise ValueError(f"not a stage record: {raw!r}")
@@ -137,6 +148,7 @@ class Stage:
             and 0 <= self.probability <= 100
             and (self.target_days is None or (_whole(self.target_days) and self.target_days >= 0))
             and isinstance(self.enabled, bool)
+            and (self.prior is None or (_whole(self.prior) and 0 <= self.prior <= 100))
         )
 
 

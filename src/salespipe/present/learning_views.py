@@ -20,10 +20,19 @@ if TYPE_CHECKING:
 
 def calibrate_run_view(result: CalibrateRun) -> list[Part]:
     shown: list[Part] = [*calibration_blocks(result.calibration)]
+    if not any(stage.deals for stage in result.calibration.stages):
+        shown.append(
+            _(
+                "No deal has reached a stage yet: calibrate learns from the moves and "
+                "closes of your deals as they happen."
+            )
+        )
     if result.applied:
         shown.append(
             _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
         )
+    elif result.asked_to_apply:
+        shown.append(_("The stage probabilities are the observed ones already; nothing changed."))
     return shown
 
 
@@ -113,14 +122,16 @@ def backtest_blocks(result: Backtest) -> list[Block]:
     )
     for method in ("stage", "history"):
         scores.rows.append([method, *_score_cells(result.scores[method], result.currency)])
-    if result.brier_gain is None:
+    if result.too_few:
+        from salespipe.reports.backtest import LEAST_SCORED
+
         verdict = ngettext(
             "Too few deals open in these months have closed since to compare the methods "
-            "({count} has); the stage probabilities stand.",
+            "({count} has, of the {least} it takes); the stage probabilities stand.",
             "Too few deals open in these months have closed since to compare the methods "
-            "({count} have); the stage probabilities stand.",
+            "({count} have, of the {least} it takes); the stage probabilities stand.",
             result.scored_deals,
-        ).format(count=result.scored_deals)
+        ).format(count=result.scored_deals, least=LEAST_SCORED)
     elif result.better == "history":
         verdict = _(
             "On this pipeline the history method was better: use `forecast --method history` "
@@ -133,8 +144,8 @@ def backtest_blocks(result: Backtest) -> list[Block]:
         )
         if result.lower_mae == "history":
             verdict += " " + _(
-                "Its monthly totals were closer, mostly because it also places the past-due "
-                "and undated deals the stage method leaves out."
+                "Its monthly totals were closer, but a few months' totals swing too much "
+                "to tell the methods apart; the score of each deal decides."
             )
     return [months, scores, Text(verdict)]
 

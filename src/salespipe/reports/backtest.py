@@ -65,6 +65,10 @@ _FORECAST_FIELDS = (
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
 
+LEAST_SCORED = 20
+"""Deals scored before there is a verdict: a standard error from a handful of deals
+says little (two deals that differ alike have an error of 0)."""
+
 
 @dataclass(frozen=True)
 class Score:
@@ -111,10 +115,15 @@ class Backtest:
 
     @property
     def better(self) -> Method:
-        if self.brier_gain is None or self.brier_gain_error is None:
+        if self.too_few or self.brier_gain is None or self.brier_gain_error is None:
             return "stage"
         clear = self.brier_gain > max(Z_BETTER * self.brier_gain_error, 0.0)
         return "history" if clear else "stage"
+
+    @property
+    def too_few(self) -> bool:
+        """Too few deals were scored to compare the methods."""
+        return self.brier_gain is None or self.scored_deals < LEAST_SCORED
 
     @property
     def lower_mae(self) -> Method | None:

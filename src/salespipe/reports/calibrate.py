@@ -113,7 +113,8 @@ class CalibrateRun:
     were set on the stages (--apply)."""
 
     calibration: Calibration
-    applied: bool
+    applied: bool  # the stages' probabilities were changed to the observed ones
+    asked_to_apply: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.calibration.to_dict(), "applied": self.applied}
@@ -203,7 +204,8 @@ class PathCounts:
     def result(self, stages: Sequence[Stage], as_of: date) -> Calibration:
         """The odds of every enabled stage, in pipeline order."""
         configured = {s.key: s.probability / 100 for s in stages}
-        chain = win_chances(self.steps, configured)
+        guessed = {s.key: s.guess / 100 for s in stages}  # what the estimates lean on
+        chain = win_chances(self.steps, guessed)
         rows = []
         for stage in sorted(stages, key=lambda s: s.position):
             if not stage.enabled:
@@ -213,7 +215,7 @@ class PathCounts:
             estimate = chain.get(key)
             observed = None
             if reached and estimate is not None:
-                prior = configured[key]
+                prior = guessed[key]
                 observed = (closed * estimate + PRIOR_DEALS * prior) / (closed + PRIOR_DEALS)
             rows.append(
                 StageOdds(
