@@ -293,6 +293,18 @@ def test_a_stale_deal_names_its_pipeline_as_show_does(two: Cli) -> None:
     assert every["pipelines"][1]["report"][0]["pipeline"] == "renewals"
 
 
+def test_slips_name_a_stage_of_another_pipeline_with_its_pipeline(two: Cli) -> None:
+    """A deal pushed in Sales and moved to Renewals: Renewals' slips listed the Sales
+    stage by its key ("presented") beside its own "Presented"."""
+    two("edit", "1", "--close", "2026-12-10")
+    two("edit", "1", "--close", "2026-12-20")
+    two("move", "1", "renewals-presented", "--pipeline", "renewals")
+    two("edit", "1", "--close", "2026-12-30")
+    stages = two.json("slips", "--pipeline", "renewals")["stages"]
+    named = [(s["key"], s["name"]) for s in stages if s["slips"]]
+    assert named == [("renewals-presented", "Presented"), ("presented", "Presented (Sales)")]
+
+
 def _open_count(cli: Cli, *argv: str) -> int:
     return sum(row["count"] for row in cli.json("chart", *argv)["stages"])
 

@@ -85,6 +85,26 @@ def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
     return stages if pipeline is None else stages_in(stages, pipeline)
 
 
+def _stages_named_for(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
+    """The pipeline's stages, then every other pipeline's, named with their pipeline
+    ("Presented (Sales)"): a deal moved across was pushed in a stage of another
+    pipeline, which slips then names as it names its own, not by its key."""
+    own = _stages_in(snapshot, pipeline)
+    if pipeline is None:
+        return own
+    names = {p.key: parse.pipeline_name(p) for p in snapshot.pipelines()}
+    others = [s for s in snapshot.stages() if s.pipeline != pipeline]
+    return [
+        *own,
+        *(
+            dataclasses.replace(
+                s, name=f"{s.name} ({names.get(s.pipeline, s.pipeline)})", position=len(own) + i
+            )
+            for i, s in enumerate(others, start=1)
+        ),
+    ]
+
+
 def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterator["ChangeRow"]:
     """The change rows of the events of the deals now in ``pipeline`` (all events when
     None): the history replayed by slips and the backtest, with a bar of how far the
@@ -469,7 +489,7 @@ def register(app: typer.Typer) -> None:
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
             return slipping.slips_in(
                 snapshot,
-                _stages_in(snapshot, pipeline),
+                _stages_named_for(snapshot, pipeline),
                 as_of=clock.now().date(),
                 owner=owner,
                 pipeline=pipeline,
