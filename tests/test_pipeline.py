@@ -93,6 +93,19 @@ def test_at_may_not_be_in_the_future_nor_before_the_previous_event(pipeline: Pip
         pipeline.move(deal_id, "quoted", at=at("2026-11-09 09:00"))
 
 
+def test_a_time_refused_in_the_same_minute_is_said_to_the_second(pipeline: Pipeline) -> None:
+    """ "The time 10:00 is before deal 1 was created (10:00)" read as a contradiction."""
+    deal_id = add(pipeline, when=datetime.fromisoformat("2026-11-10T09:00:30+07:00"))
+    with pytest.raises(
+        InvalidValue, match=r"09:00:00 is before deal 1's previous event \(.*09:00:30\)"
+    ):
+        pipeline.move(deal_id, "quoted", at=at("2026-11-10 09:00"))
+    with pytest.raises(
+        InvalidValue, match=r"08:59 is before deal 1's previous event \(.*09:00\)\."
+    ):
+        pipeline.move(deal_id, "quoted", at=at("2026-11-10 08:59"))
+
+
 def test_won_and_lost_close_the_deal_and_lost_needs_a_reason(pipeline: Pipeline) -> None:
     """won closes with status won; lost without a reason is refused; closed deals cannot move."""
     one, two = add(pipeline), add(pipeline)

@@ -242,15 +242,17 @@ class Work:
         if at > self.now:
             raise InvalidValue(_("The time {time} is in the future.").format(time=fmt.moment(at)))
         if deal is not None and anywhere and at < deal.created_at:
+            time, created = fmt.moments(at, deal.created_at)
             raise InvalidValue(
                 _("The time {time} is before deal {deal_id} was created ({created}).").format(
-                    time=fmt.moment(at), deal_id=deal.id, created=fmt.moment(deal.created_at)
+                    time=time, deal_id=deal.id, created=created
                 )
             )
         if deal is not None and not anywhere and at < deal.updated_at:
+            time, previous = fmt.moments(at, deal.updated_at)
             raise InvalidValue(
                 _("The time {time} is before deal {deal_id}'s previous event ({previous}).").format(
-                    time=fmt.moment(at), deal_id=deal.id, previous=fmt.moment(deal.updated_at)
+                    time=time, deal_id=deal.id, previous=previous
                 )
             )
         return at

@@ -95,13 +95,20 @@ def next_action(stored: dict[str, str]) -> str:
     return f"{iso_day(stored['due'])} {stored['text']}"
 
 
-def moment(value: datetime | None) -> str:
-    """``2026-12-31 14:30`` where the reader is (a stored time keeps its writer's offset),
-    in the display era; empty for no time."""
+def moment(value: datetime | None, *, seconds: bool = False) -> str:
+    """``2026-12-31 14:30`` (``14:30:05`` with ``seconds``) where the reader is (a stored
+    time keeps its writer's offset), in the display era; empty for no time."""
     if not value:
         return ""
     local = value.astimezone() if value.tzinfo is not None else value
-    return f"{day(local)} {local:%H:%M}"
+    return f"{day(local)} {local:%H:%M:%S}" if seconds else f"{day(local)} {local:%H:%M}"
+
+
+def moments(earlier: datetime, later: datetime) -> tuple[str, str]:
+    """Two times as :func:`moment` writes them, to the second when they fall in the
+    same minute (else "10:00 is before 10:00" reads as a contradiction)."""
+    seconds = moment(earlier) == moment(later)
+    return moment(earlier, seconds=seconds), moment(later, seconds=seconds)
 
 
 def month(value: date) -> str:
