@@ -122,6 +122,22 @@ def test_an_import_that_made_stages_is_listed_as_an_import(cli, tmp_path) -> Non
     assert "import of 3 deals" in cli("undo").stdout
 
 
+def test_undo_list_names_a_deleted_deal_by_its_title(cli) -> None:
+    """A deal deleted after an edit and a note was listed as deal 1 "" in each."""
+    for argv in (
+        ("add", "Fleet GPS"),
+        ("edit", "1", "--owner", "malee"),
+        ("note", "1", "hi"),
+        ("delete", "1", "--yes"),
+    ):
+        assert cli(*argv).exit_code == 0
+    listed = cli.json("undo", "--list")
+    assert [c["description"] for c in listed][1:3] == [
+        'note on deal 1 "Fleet GPS"',
+        'edit on deal 1 "Fleet GPS"',
+    ]
+
+
 def test_undo_names_the_stage_a_change_was_about_in_the_stages_order(cli) -> None:
     """A stage switched off with its deals moved on was "stage disabled of 3 deals"
     (which stage?), and a new order was listed by key, not in the order set."""
