@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -234,7 +235,11 @@ def test_import_and_export_round_trip(api: salespipe.Pipeline, tmp_path: Path) -
 
     csv_file = EXAMPLE.parent / "import" / "deals.csv"
     assert api.import_file(csv_file, dry_run=True).to_dict()["imported"] == 5
-    assert api.deals(status="all") == []
+    if api.path is not None:  # a dry run made no file: reading a file not there refuses
+        with pytest.raises(salespipe.NoDataFile):
+            api.deals(status="all")
+    else:
+        assert api.deals(status="all") == []
     report = api.import_file(csv_file)
     assert report.to_dict()["imported"] == 5
     text = io.StringIO(newline="")
@@ -333,3 +338,44 @@ def test_the_api_takes_the_time_now_as_now(
     deal = api.add("Now")
     noted = api.note(deal.id, "just now", at=datetime.now().astimezone())
     assert noted.id == deal.id
+
+
+def test_with_two_pipelines_the_api_reads_the_current_one_as_the_cli_does(
+    cli: Any, target: str
+) -> None:
+    """The reports and stages() mixed both pipelines (a chart of 1,000 where `chart`
+    said 100, and Renewals' stages between Sales' ones) while deals() read one."""
+    assert cli("add", "Sales deal", "--value", "100").exit_code == 0
+    assert cli("pipeline", "add", "Renewals").exit_code == 0
+    assert cli("add", "Renewal deal", "--value", "900", "-P", "Renewals").exit_code == 0
+    api = salespipe.open(target)
+
+    assert [s.key for s in api.stages()] == [s["key"] for s in cli.json("stage", "list")]
+    for name, argv in (
+        ("chart", ["chart"]),
+        ("report", ["report"]),
+        ("check", ["check"]),
+        ("stale", ["stale"]),
+        ("forecast", ["forecast"]),
+        ("slips", ["slips"]),
+        ("backtest", ["forecast", "--backtest"]),
+    ):
+        assert getattr(api, name)().to_dict() == cli.json(*argv), name
+    assert api.report().to_dict()["open"]["value"] == {"THB": 100}
+
+
+def test_reading_a_data_file_that_is_not_there_refuses_as_the_cli_does(tmp_path: Path) -> None:
+    """A mistyped path read as an empty pipeline: check().clean was True in a cron
+    script, where `salespipe check` exits 4."""
+    api = salespipe.open(tmp_path / "typo-pipline.json")
+    for read in (api.check, api.deals, api.log, api.config, api.chart):
+        with pytest.raises(salespipe.NoDataFile):
+            read()
+    assert not (tmp_path / "typo-pipline.json").exists()
+    api.add("First deal")  # a change creates it, as `salespipe add` does
+    assert [d.title for d in api.deals()] == ["First deal"]
+
+
+def test_the_package_says_it_is_typed() -> None:
+    """Without the py.typed marker mypy took every name of the API as Any."""
+    assert (Path(salespipe.__file__).parent / "py.typed").is_file()

@@ -47,6 +47,11 @@ _EXPORTS = {
     "DatabaseMissing": "salespipe.core.errors",
     "DatabaseReadOnly": "salespipe.core.errors",
     "DatabaseAddressInvalid": "salespipe.core.errors",
+    "PipelineNotFound": "salespipe.core.errors",
+    "NoDataFile": "salespipe.core.errors",
+    "UsageError": "salespipe.core.errors",
+    "InvalidRows": "salespipe.transfer.importing",
+    "UnknownStages": "salespipe.transfer.stages",
 }
 
 __all__ = [
@@ -61,20 +66,25 @@ __all__ = [
     "Deal",
     "DealNotFound",
     "Event",
+    "InvalidRows",
     "InvalidValue",
     "NewerSchema",
     "NextAction",
+    "NoDataFile",
     "NotASalespipeFile",
     "NotAllowed",
     "NotPermitted",
     "NothingToUndo",
     "Pipeline",
+    "PipelineNotFound",
     "Quote",
     "SalespipeError",
     "Stage",
     "StageNotFound",
     "StoreError",
     "UndoConflict",
+    "UnknownStages",
+    "UsageError",
     "WriteFailed",
     "__version__",
     "open",
@@ -94,17 +104,22 @@ if TYPE_CHECKING:
         DealNotFound,
         InvalidValue,
         NewerSchema,
+        NoDataFile,
         NotAllowed,
         NotASalespipeFile,
         NothingToUndo,
         NotPermitted,
+        PipelineNotFound,
         SalespipeError,
         StageNotFound,
         StoreError,
         UndoConflict,
+        UsageError,
         WriteFailed,
     )
     from salespipe.core.model import Deal, Event, NextAction, Quote, Stage
+    from salespipe.transfer.importing import InvalidRows
+    from salespipe.transfer.stages import UnknownStages
 
 
 def __getattr__(name: str) -> Any:

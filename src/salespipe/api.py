@@ -11,6 +11,7 @@ line accepts (``"1.5m"``, ``"+30d"``, ``"yesterday"``). See docs/python-api.md.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from salespipe.reports.scope import Scope
     from salespipe.reports.slips import Slips
     from salespipe.reports.summary import PipelineChart, Summary
+    from salespipe.storage.port import ReadView
     from salespipe.transfer.importing import ImportReport
 
 Day = date | str
@@ -53,15 +55,37 @@ def open(path: str | PathLike[str] | None = None, *, lang: str | None = None) ->
     the user data folder, as the command line chooses), or in the PostgreSQL database
     a ``postgresql://…`` URI names (docs/team.md). It is created by the first change;
     ``lang`` ("th" or "en") names the default stages of a new one."""
-    chosen = settings.database_target(None if path is None else str(path))
-    return Pipeline(use_cases.Pipeline.open(chosen, settings.lang_from_environment(lang)))
+    given = None if path is None else str(path)
+    chosen = settings.database_target(given)
+    app = use_cases.Pipeline.open(chosen, settings.lang_from_environment(lang))
+    return Pipeline(app, must_exist=settings.data_file_named(given))
 
 
 class Pipeline:
-    """One pipeline: its deals, stages and history. Every change is one transaction."""
+    """One pipeline: its deals, stages and history. Every change is one transaction.
 
-    def __init__(self, app: use_cases.Pipeline) -> None:
+    With several pipelines in the database, what is read (deals, stages, reports) is of
+    the current one, as the command line reads it (``use`` chooses it)."""
+
+    def __init__(self, app: use_cases.Pipeline, *, must_exist: bool = False) -> None:
         self._app = app
+        # A data file named by its path must be there to be read: a typo is not an
+        # empty pipeline that needs nothing done (as on the command line).
+        self._must_exist = must_exist
+
+    def _read(self) -> ReadView:
+        view = self._app.read()
+        if self._must_exist:
+            from salespipe.app import reading
+
+            reading.must_exist(view, self._app.store)
+        return view
+
+    def _current(self, view: ReadView) -> str | None:
+        """The key of the current pipeline; None when the database has only one."""
+        from salespipe.app import scope
+
+        return scope.read_pipeline(view)
 
     @property
     def location(self) -> str:
@@ -82,7 +106,7 @@ class Pipeline:
     def get(self, deal_id: int) -> Deal:
         """The deal with this id, open or closed (one deleted raises DealNotFound saying
         so, as ``show`` does)."""
-        snapshot = self._app.read()
+        snapshot = self._read()
         deal = snapshot.get_deal(deal_id)
         if deal is None:
             raise deal_not_found(snapshot, deal_id)
@@ -111,17 +135,22 @@ class Pipeline:
             raise InvalidValue(_("The limit is a whole number from 0 (0: all)."))
 
         query = DealQuery(status, stage, owner, customer, tag, search, stale, sort, limit)
-        listing = list_deals(self._app.read(), query, clock.now(), pipeline=pipeline, stays=True)
+        listing = list_deals(self._read(), query, clock.now(), pipeline=pipeline, stays=True)
         return [Deal.from_record(record) for record in listing.records]
 
     def stages(self, *, include_disabled: bool = False) -> list[Stage]:
-        """The enabled stages in pipeline order (and the disabled ones, if asked for)."""
-        return [s for s in self._app.read().stages() if include_disabled or s.enabled]
+        """The current pipeline's enabled stages in order (and the disabled ones, if
+        asked for), as ``stage list`` shows them."""
+        from salespipe.reports.scope import pipeline_stages
+
+        view = self._read()
+        shown = pipeline_stages(view, self._current(view))
+        return [s for s in shown if include_disabled or s.enabled]
 
     def events(self, deal_id: int) -> list[Event]:
         """One deal's history, oldest first (what ``show`` lists); a deleted deal's too,
         as ``log ID`` gives it."""
-        events = self._app.read().events(deal_id)
+        events = self._read().events(deal_id)
         if not events:
             raise DealNotFound(deal_id)
         return events
@@ -131,11 +160,11 @@ class Pipeline:
     ) -> list[Event]:
         """The newest events, newest first, of one deal or all (``log``)."""
         start = _day(since, N_("--since date"))
-        return self._app.read().newest_events(limit, deal_id=deal_id, since=start)
+        return self._read().newest_events(limit, deal_id=deal_id, since=start)
 
     def config(self) -> dict[str, Any]:
         """The settings in effect (``config list``)."""
-        return settings.effective(self._app.read().config())
+        return settings.effective(self._read().config())
 
     # -- deals -------------------------------------------------------------------------
     def add(
@@ -317,7 +346,7 @@ class Pipeline:
         opened with ``newline=""``; returns how many deals were written."""
         from salespipe.transfer import exporting
 
-        snapshot = self._app.read()
+        snapshot = self._read()
         return exporting.write_csv(snapshot.all_deals(), snapshot.stages(), out)
 
     def export_backup(self, out: BinaryIO) -> dict[str, int]:
@@ -325,7 +354,7 @@ class Pipeline:
         counts of stages, deals and events written."""
         from salespipe.transfer import exporting
 
-        return exporting.write_backup(self._app.read(), out, clock.now())
+        return exporting.write_backup(self._read(), out, clock.now())
 
     # -- stages ------------------------------------------------------------------------
     def stage_add(
@@ -442,11 +471,14 @@ class Pipeline:
 
         _months(months)
 
-        snapshot = self._app.read()
+        from salespipe.reports.scope import pipeline_stages, rows_of_pipeline
+
+        snapshot = self._read()
+        pipeline = self._current(snapshot)
         return backtest.backtest(
-            snapshot.change_records(),
+            rows_of_pipeline(snapshot, snapshot.change_records(), pipeline),
             snapshot.undone_changes(),
-            snapshot.stages(),
+            pipeline_stages(snapshot, pipeline),
             months=months,
             now=clock.now(),
             owner=owner,
@@ -455,9 +487,18 @@ class Pipeline:
     def slips(self, *, owner: str | None = None) -> Slips:
         """Expected close dates pushed back, per owner and stage (``slips``)."""
         from salespipe.reports import slips
+        from salespipe.reports.scope import rows_of_pipeline, stages_named_for
 
-        snapshot = self._app.read()
-        return slips.slips_in(snapshot, snapshot.stages(), as_of=clock.now().date(), owner=owner)
+        snapshot = self._read()
+        pipeline = self._current(snapshot)
+        return slips.slips_in(
+            snapshot,
+            stages_named_for(snapshot, pipeline),
+            as_of=clock.now().date(),
+            owner=owner,
+            pipeline=pipeline,
+            changes=lambda: rows_of_pipeline(snapshot, snapshot.change_records(), pipeline),
+        )
 
     def funnel(
         self,
@@ -519,7 +560,13 @@ class Pipeline:
         from salespipe.reports.scope import scope
 
         day = _day(as_of, N_("--as-of date"))
-        return scope(self._app.read(), history=history, owner=owner, as_of=day)
+        view = self._read()
+        pipeline = self._current(view)
+        found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
+        if pipeline is None:
+            return found
+        named = next(p for p in view.pipelines() if p.key == pipeline)
+        return dataclasses.replace(found, pipeline_name=parse.pipeline_name(named))
 
 
 # -- what a caller gives, read as the command line reads it ---------------------------

@@ -8,7 +8,7 @@ commands, so other commands do not pay for them at start-up.
 """
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -79,45 +79,21 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
 
 
 def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
-    from salespipe.core.model import stages_in
+    from salespipe.reports.scope import pipeline_stages
 
-    stages = snapshot.stages()
-    return stages if pipeline is None else stages_in(stages, pipeline)
-
-
-def _stages_named_for(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
-    """The pipeline's stages, then every other pipeline's, named with their pipeline
-    ("Presented (Sales)"): a deal moved across was pushed in a stage of another
-    pipeline, which slips then names as it names its own, not by its key."""
-    own = _stages_in(snapshot, pipeline)
-    if pipeline is None:
-        return own
-    names = {p.key: parse.pipeline_name(p) for p in snapshot.pipelines()}
-    others = [s for s in snapshot.stages() if s.pipeline != pipeline]
-    return [
-        *own,
-        *(
-            dataclasses.replace(
-                s, name=f"{s.name} ({names.get(s.pipeline, s.pipeline)})", position=len(own) + i
-            )
-            for i, s in enumerate(others, start=1)
-        ),
-    ]
+    return pipeline_stages(snapshot, pipeline)
 
 
-def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterator["ChangeRow"]:
+def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterable["ChangeRow"]:
     """The change rows of the events of the deals now in ``pipeline`` (all events when
     None): the history replayed by slips and the backtest, with a bar of how far the
     replay has got on a terminal (a million deals' history takes a minute)."""
     from salespipe.cli.progress import counted
+    from salespipe.reports.scope import rows_of_pipeline
 
     events = snapshot.counters().next_seq - 1
     rows = counted(snapshot.change_records(), events, N_("Replaying the history"))
-    if pipeline is None:
-        return rows
-    keys = {s.key for s in _stages_in(snapshot, pipeline)}
-    ids = {r["id"] for r in snapshot.all_records() if r["stage"] in keys}
-    return (row for row in rows if row[2] in ids)
+    return rows_of_pipeline(snapshot, rows, pipeline)
 
 
 def _all_pipelines(ctx: typer.Context) -> bool:
@@ -485,11 +461,12 @@ def register(app: typer.Typer) -> None:
         Example: salespipe slips --owner somchai
         """
         from salespipe.reports import slips as slipping
+        from salespipe.reports.scope import stages_named_for
 
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
             return slipping.slips_in(
                 snapshot,
-                _stages_named_for(snapshot, pipeline),
+                stages_named_for(snapshot, pipeline),
                 as_of=clock.now().date(),
                 owner=owner,
                 pipeline=pipeline,

@@ -19,7 +19,9 @@ from salespipe.core import clock, tally
 from salespipe.core.model import Record, Stage, stages_in
 
 if TYPE_CHECKING:
+    from salespipe.core.change_rows import ChangeRow
     from salespipe.storage.history import Asks, Totals
+    from salespipe.storage.port import ReadView
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 
@@ -221,3 +223,41 @@ def _when_read(read: Callable[[], Iterable[Record]]) -> Iterator[Record]:
 def in_stages(records: Iterable[Record], keys: set[str]) -> Iterator[Record]:
     """The records of deals in one of these stages (one pipeline's)."""
     return (r for r in records if r["stage"] in keys)
+
+
+# -- the reports that replay the history of one pipeline (backtest, slips) ---------------
+def pipeline_stages(view: ReadView, pipeline: str | None) -> list[Stage]:
+    """The stages of ``pipeline`` (every stage when None: the database has one)."""
+    stages = view.stages()
+    return stages if pipeline is None else stages_in(stages, pipeline)
+
+
+def stages_named_for(view: ReadView, pipeline: str | None) -> list[Stage]:
+    """The pipeline's stages, then every other pipeline's, named with their pipeline
+    ("Presented (Sales)"): a deal moved across was pushed in a stage of another
+    pipeline, which slips then names as it names its own, not by its key."""
+    from salespipe.core import parse
+
+    own = pipeline_stages(view, pipeline)
+    if pipeline is None:
+        return own
+    names = {p.key: parse.pipeline_name(p) for p in view.pipelines()}
+    others = [s for s in view.stages() if s.pipeline != pipeline]
+    return [
+        *own,
+        *(
+            replace(s, name=f"{s.name} ({names.get(s.pipeline, s.pipeline)})", position=number)
+            for number, s in enumerate(others, start=len(own) + 1)
+        ),
+    ]
+
+
+def rows_of_pipeline(
+    view: ReadView, rows: Iterable[ChangeRow], pipeline: str | None
+) -> Iterable[ChangeRow]:
+    """The change rows of the events of the deals now in ``pipeline`` (all when None)."""
+    if pipeline is None:
+        return rows
+    keys = {s.key for s in pipeline_stages(view, pipeline)}
+    ids = {r["id"] for r in view.all_records() if r["stage"] in keys}
+    return (row for row in rows if row[2] in ids)
