@@ -115,6 +115,17 @@ def test_a_failing_hook_is_a_warning_and_the_change_stands(cli, hook_dir: Path) 
     assert cli.json("show", "1")["status"] == "won"
 
 
+def test_a_failing_hook_is_reported_by_its_error_not_its_last_output(cli, hook_dir: Path) -> None:
+    """curl's error on stderr, then "posting done" on stdout: the warning gave the
+    stdout line, and the reason it failed was lost."""
+    _hook(hook_dir, "on-add", "echo 'curl: (7) Failed to connect' >&2; echo 'posting done'; exit 7")
+    result = cli("add", "A", "-q")
+    assert result.exit_code == 0
+    assert "failed (exit 7): curl: (7) Failed to connect; the change stands." in result.stderr
+    _hook(hook_dir, "on-add", "echo 'only this'; exit 3")  # nothing on stderr: stdout's
+    assert "failed (exit 3): only this;" in cli("add", "B", "-q").stderr
+
+
 @pytest.mark.file_only
 def test_a_chatty_failing_hook_is_reported_by_its_last_words_alone(hook_dir: Path) -> None:
     """A hook that printed 50 MB before failing: the warning has its last line, and

@@ -248,7 +248,7 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
     if not os.access(path, os.X_OK):
         return _("is not executable (chmod +x {path})").format(path=path)
     data = orjson.dumps(payload) + b"\n"
-    with tempfile.TemporaryFile() as output:
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
         process: subprocess.Popen[bytes] | None = None
         try:
             # Ctrl-C while the hook starts is held until it has: raised inside Popen, it
@@ -259,7 +259,7 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
                     [str(path)],
                     stdin=subprocess.PIPE,
                     stdout=output,
-                    stderr=subprocess.STDOUT,
+                    stderr=errors,
                     env=_environment(payload),
                     start_new_session=True,
                 )
@@ -278,7 +278,8 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
             _stop(process)
             raise
         if process.returncode != 0:
-            tail = _last_words(output)
+            # Why it failed is on stderr (curl's error), whatever it printed after.
+            tail = _last_words(errors) or _last_words(output)
             failed = _("failed (exit {code})").format(code=process.returncode)
             return f"{failed}: {tail.splitlines()[-1]}" if tail else failed
     return None
