@@ -252,6 +252,14 @@ def test_slips_count_a_pushed_close_date(cli, history) -> None:
     assert "Slipped" in table.stdout
 
 
+def test_slips_without_a_push_have_no_median_in_days(cli) -> None:
+    """ "Median push  — days" stood under a table with no slip."""
+    ok(cli("add", "A", "--close", "2027-01-01"))
+    said = cli("slips").stdout
+    line = next(row for row in said.splitlines() if row.startswith("Median push"))
+    assert line.split() == ["Median", "push", "—"]
+
+
 def test_report_html_is_one_self_contained_page(cli, history, tmp_path: Path) -> None:
     target = tmp_path / "week.html"
     result = cli("report", "--html", str(target))

@@ -188,6 +188,11 @@ def slips_blocks(result: Slips) -> list[Block]:
     total = result.total
     pairs = [
         (_("Total days pushed"), str(sum(total.days))),
-        (_("Median push"), _("{days} days").format(days=fmt.days(total.median_days))),
+        (
+            _("Median push"),
+            NONE
+            if total.median_days is None
+            else _("{days} days").format(days=fmt.days(total.median_days)),
+        ),
     ]
     return [owners, stages, Fields(pairs)]
