@@ -314,3 +314,36 @@ def test_slips_ignore_changes_that_touch_no_owner_stage_or_close_date() -> None:
     expected = slips.slips(rows(events), set(), truth.STAGES, as_of=truth.NOW.date())
     result = slips.slips(rows(noted), set(), truth.STAGES, as_of=truth.NOW.date())
     assert result.to_dict() == expected.to_dict()
+
+
+def _backtest_of(stage_brier: float, history_brier: float, deals: int) -> backtest.Backtest:
+    scores = {
+        "stage": backtest.Score(mae=None, mape=None, brier=stage_brier),
+        "history": backtest.Score(mae=None, mape=None, brier=history_brier),
+    }
+    return backtest.Backtest(
+        as_of=date(2026, 11, 27),
+        currency="THB",
+        months=[],
+        scores=scores,  # type: ignore[arg-type]
+        brier_gain=stage_brier - history_brier,
+        brier_gain_error=0.01,
+        scored_deals=deals,
+        scored_forecasts=deals,
+    )
+
+
+def test_a_backtest_where_both_score_like_a_coin_says_so() -> None:
+    """0.264 and 0.259 read as a comparison of two methods; both are worse than always
+    saying 50 %, which the verdict did not say."""
+    from salespipe.present import learning_views
+    from salespipe.present.render import Text
+
+    def verdict(result: backtest.Backtest) -> str:
+        text = learning_views.backtest_blocks(result)[-1]
+        assert isinstance(text, Text)
+        return " ".join(text.text.split())
+
+    assert "no better than always saying 50 %" in verdict(_backtest_of(0.264, 0.259, 1225))
+    assert "no better than always saying 50 %" not in verdict(_backtest_of(0.21, 0.18, 1225))
+    assert "no better than always saying 50 %" not in verdict(_backtest_of(0.3, 0.3, 3))

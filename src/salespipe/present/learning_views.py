@@ -11,6 +11,8 @@ from salespipe.present.render import Block, Column, Fields, Table, Text
 from salespipe.present.report_views import NONE, percent
 from salespipe.reports.calibrate import PRIOR_DEALS
 
+COIN_BRIER = 0.25  # the Brier score of saying 50 % of every deal
+
 if TYPE_CHECKING:
     from salespipe.present.parts import Part
     from salespipe.reports.backtest import Backtest, Score
@@ -147,6 +149,12 @@ def backtest_blocks(result: Backtest) -> list[Block]:
                 "Its monthly totals were closer, but a few months' totals swing too much "
                 "to tell the methods apart; the score of each deal decides."
             )
+    briers = [result.scores[m].brier for m in ("stage", "history")]
+    if not result.too_few and all(b is not None and b >= COIN_BRIER for b in briers):
+        verdict += " " + _(
+            "Both Brier scores are no better than always saying 50 % (0.25): neither "
+            "method's probabilities tell these deals apart yet."
+        )
     return [months, scores, Text(verdict)]
 
 
