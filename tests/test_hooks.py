@@ -381,3 +381,18 @@ def test_a_hooks_folder_named_but_missing_is_warned_about(
     assert "which is not a folder; no hook was run." in added.stderr
     monkeypatch.delenv("SALESPIPE_HOOKS")
     assert "SALESPIPE_HOOKS" not in cli("add", "Door").stderr
+
+
+def test_a_hooks_message_has_its_dates_in_the_common_era(cli, hook_dir: Path) -> None:
+    """In Thai the hook's JSON message said 2570 (where JSON keeps CE), and in English
+    with date_era be it said 2027 where `log` says 2570: one rule now, CE."""
+    log = _recorder(hook_dir, "on-next")
+    cli("config", "set", "lang", "th")
+    cli("add", "ERP", "-q")
+    assert cli("next", "1", "โทรหาลูกค้า", "--due", "2027-01-20").exit_code == 0
+    [payload] = _payloads(log)
+    assert "2027-01-20" in payload["message"]
+    assert "2570" not in payload["message"]
+    env = [line for line in log.read_text().splitlines() if line.startswith("ENV ")]
+    assert "2027-01-20" in env[-1]
+    assert "2570-01-20" in cli("log").stdout  # a person's view keeps the Thai era

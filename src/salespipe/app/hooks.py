@@ -31,7 +31,7 @@ from typing import IO, Any
 import orjson
 
 from salespipe.app.work import Change
-from salespipe.core import clock
+from salespipe.core import clock, fmt
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
 from salespipe.storage.interrupts import HeldInterrupts
@@ -187,8 +187,9 @@ def event_payload(
         "before": _public(before, stages),
         "after": _public(after, stages),
         "changed": {"before": event.before, "after": event.after},
-        "message": message(event, before, after, _what(event, change, stages, describe)),
     }
+    with fmt.common_era():  # JSON, and the same line in SALESPIPE_MESSAGE: CE years
+        payload["message"] = message(event, before, after, _what(event, change, stages, describe))
     if database is not None:
         payload["database"] = str(database)
     if event.deal_id is None and change.deals:

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -60,6 +62,17 @@ def set_era(era: str | None) -> None:
 
 def era() -> str:
     return _era
+
+
+@contextlib.contextmanager
+def common_era() -> Iterator[None]:
+    """Years in CE for a while (what JSON holds, a hook's message too), then as before."""
+    before = _era
+    set_era("ce")
+    try:
+        yield
+    finally:
+        set_era(before)
 
 
 def year(value: int) -> int:
