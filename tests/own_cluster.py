@@ -21,6 +21,8 @@ import pytest
 
 BIN = Path(os.environ.get("SALESPIPE_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "postgres"
+# runuser lives in sbin, which a PATH made for a plain user (env -i, cron) leaves out.
+RUNUSER = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
 
 
 def _unavailable() -> str | None:
@@ -30,7 +32,7 @@ def _unavailable() -> str | None:
         return "the PostgreSQL driver is not installed (pip install 'salespipe[postgres]')"
     if not (BIN / "initdb").is_file():
         return f"no initdb in {BIN} (set SALESPIPE_TEST_PG_BIN) for a cluster of the test's own"
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
+    if os.geteuid() == 0 and RUNUSER is None:
         return "running as root and no runuser to start PostgreSQL as the postgres user"
     return None
 
@@ -49,7 +51,7 @@ class Cluster:
     def _run(self, *args: str) -> None:
         command = [str(BIN / args[0]), *args[1:]]
         if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
+            command = [str(RUNUSER), "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
 
@@ -96,7 +98,7 @@ def own_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         subprocess.run(
-            [*(["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []),
+            [*([str(RUNUSER), "-u", "postgres", "--"] if os.geteuid() == 0 else []),
              str(BIN / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"],
             capture_output=True, timeout=120, check=False,
         )  # fmt: skip
