@@ -218,3 +218,16 @@ def test_thai_json_output_never_opens_the_catalogue(
     assert opened == []
     assert cli("--lang", "th", "list").stdout.startswith("เลขที่")
     assert opened == ["th"]
+
+
+def test_init_in_thai_says_how_to_keep_the_file_in_thai(cli, monkeypatch, tmp_path) -> None:
+    """`init --lang th` answered in Thai with Thai stages, and the next command in
+    English without a word why."""
+    made = cli("init", "--lang", "th")
+    assert made.exit_code == 0
+    assert "`salespipe config set lang th`" in made.stderr
+    assert "There is no deal 1" in cli("move", "1", "x").stderr  # as it said
+    monkeypatch.setenv("LANG", "th_TH.UTF-8")  # a Thai system: nothing to tell
+    thai = cli("--db", str(tmp_path / "thai.json"), "init", "--lang", "th")
+    assert thai.exit_code == 0
+    assert "config set lang" not in thai.stderr

@@ -9,6 +9,7 @@ from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.core import i18n
+from salespipe.core.i18n import _
 from salespipe.present import setup_results
 
 config_app = typer.Typer(help="Read and change the pipeline's settings.", no_args_is_help=True)
@@ -104,6 +105,14 @@ def register(app: typer.Typer) -> None:
         snapshot = pipeline.init(currency=parse.currency(currency) if currency else None)
         initialized = setup_results.Initialized(pipeline.store.location, snapshot.stages())
         output.result(initialized, as_json)
+        if lang is not None and settings.display_language(None, snapshot.config()) != lang:
+            # --lang named the stages and this answer; the next commands speak as before.
+            output.note(
+                _(
+                    "The next commands answer in your system's language; "
+                    "`salespipe config set lang {lang}` keeps this file in the one you chose."
+                ).format(lang=lang)
+            )
 
     @app.command("doctor", rich_help_panel="Data and setup")
     def doctor(
