@@ -169,6 +169,23 @@ def test_such_a_stage_stays_where_it_was_put_among_stages_added_since(cli) -> No
     assert funnel["legal-review"] == 1
 
 
+def test_stages_an_import_made_keep_their_places_beside_a_switched_off_one(cli, tmp_path) -> None:
+    """Two stages made by one import, Approved switched off before: Legal came after
+    Approved in the past view (its neighbour was taken from a half-rolled-back list)."""
+    ok(cli("stage", "disable", "approved"))
+    sheet = tmp_path / "x.csv"
+    sheet.write_text("title,stage\nP,Pilot\nL,Legal\n", encoding="utf-8")
+    ok(cli("import", str(sheet), "--create-stages"))
+    ok(cli("add", "Old", "--stage", "legal", "--at", "2026-11-20"))
+    past = [row["key"] for row in cli.json("chart", "--as-of", "2026-11-22")["stages"]]
+    assert past[past.index("negotiating") + 1] == "legal"
+    reached = {
+        row["key"]: row["reached"] for row in cli.json("funnel", "--as-of", "2026-11-22")["stages"]
+    }
+    assert reached["legal"] == 1
+    assert reached["approved"] == 0
+
+
 def test_a_pipeline_made_today_shows_the_deals_entered_in_its_past(cli) -> None:
     ok(cli("pipeline", "add", "Renewals", "--stages", "empty"))
     ok(cli("stage", "add", "แจ้งเตือนต่ออายุ", "-P", "Renewals"))

@@ -110,10 +110,14 @@ def roll_back_stages(
     now = dict(stages)
     made: dict[str, Stage] = {}
     put_after: dict[str, str | None] = {}  # the stage a made one came right after
+    made_by_event: list[list[str]] = []  # newest event first, its keys in its order
     for event in reversed(later):
+        after_it = dict(stages)  # as the event left them: where it put what it made
+        made_here = []
         for key, record in (event.get("before") or {}).items():
             if record is None:
-                put_after[key] = _stage_before(stages, key)
+                put_after[key] = _stage_before(after_it, key)
+                made_here.append(key)
                 stages.pop(key, None)
                 first = (event.get("after") or {}).get(key)
                 if first is not None:
@@ -122,19 +126,35 @@ def roll_back_stages(
                     made[key] = now[key]
             else:
                 stages[key] = Stage.from_record(record)
-    kept = [key for key in reversed(made) if key in held and key not in stages]  # oldest first
+        made_by_event.append(made_here)
+    kept = [
+        key
+        for keys in reversed(made_by_event)  # oldest first
+        for key in keys
+        if key in held and key in made and key not in stages
+    ]
     ordered = sorted(stages.values(), key=lambda stage: stage.position)
     if not kept:
         return ordered
     # Each kept stage goes right after the stage it was put after (or the one that one
     # was put after, if it was not there then): its number then, among stages added or
-    # removed since, would put it elsewhere. Numbered again.
-    for key in kept:
-        after = put_after[key]
-        while after is not None and after not in stages and after not in kept:
-            after = put_after.get(after)
-        ordered.insert(_place(ordered, made[key].pipeline, after), made[key])
-        stages[key] = made[key]
+    # removed since, would put it elsewhere. One put after another kept one waits for it.
+    waiting = list(kept)
+    while waiting:
+        for key in waiting:
+            after = put_after[key]
+            while after is not None and after not in stages and after not in waiting:
+                after = put_after.get(after)
+            if after is None or after in stages:
+                ordered.insert(_place(ordered, made[key].pipeline, after), made[key])
+                stages[key] = made[key]
+                waiting.remove(key)
+                break
+        else:  # (a loop of stages put after each other cannot happen; placed as made)
+            for key in waiting:
+                ordered.insert(_place(ordered, made[key].pipeline, None), made[key])
+                stages[key] = made[key]
+            waiting = []
     return renumbered(ordered)
 
 
