@@ -172,3 +172,13 @@ def test_wrap_keeps_a_currency_code_with_its_amount() -> None:
         "USD 123,456,789.50",
     ]
     assert textwidth.wrap("a\xa0b USD 1", 5) == ["a\xa0b", "USD 1"]  # a space of its own stays
+
+
+def test_a_code_and_amount_wider_than_the_line_are_not_kept_together() -> None:
+    """Glued when they could not fit one line, the amount was cut in its middle
+    ("USD 123,456,789" / ".50") and whole-word lines ran past their width."""
+    assert textwidth.wrap("Total USD 123,456,789.50", 15) == ["Total USD", "123,456,789.50"]
+    lines = textwidth.wrap("x USD 123,456,789.50 y", 15, whole_words=True)
+    assert max(map(textwidth.width, lines)) <= 15
+    hung = textwidth.hanging("2026-12-06 x USD 123,456.50 y", 20, 7)
+    assert max(map(textwidth.width, hung)) <= 20

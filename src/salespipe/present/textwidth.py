@@ -251,8 +251,9 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
         start = cut + 1
 
 
-# A currency code and the amount after it ("USD 25,000.00") are not broken apart.
-_CODE_THEN_AMOUNT = re.compile(r"(?<![A-Za-z])([A-Z]{3}) (?=-?[0-9])")
+# A currency code and the amount after it ("USD 25,000.00") are not broken apart,
+# when the two fit on one line (else the amount would be cut instead).
+_CODE_THEN_AMOUNT = re.compile(r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9][0-9,.]*)")
 _GLUE = "\xa0"  # a space no line is broken at, put back as a space
 
 
@@ -262,7 +263,13 @@ def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
     room = max(1, size - len(indent))
     glued = _GLUE not in body and _CODE_THEN_AMOUNT.search(body) is not None
     if glued:
-        body = _CODE_THEN_AMOUNT.sub(rf"\1{_GLUE}", body)
+
+        def glue(found: re.Match[str]) -> str:
+            if len(found.group(0)) > room:
+                return found.group(0)
+            return f"{found.group(1)}{_GLUE}{found.group(2)}"
+
+        body = _CODE_THEN_AMOUNT.sub(glue, body)
     lines = None
     if "  " not in body and not body.endswith(" "):
         lines = _wrap_measured(body, room)
