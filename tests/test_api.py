@@ -379,3 +379,31 @@ def test_reading_a_data_file_that_is_not_there_refuses_as_the_cli_does(tmp_path:
 def test_the_package_says_it_is_typed() -> None:
     """Without the py.typed marker mypy took every name of the API as Any."""
     assert (Path(salespipe.__file__).parent / "py.typed").is_file()
+
+
+def test_stage_changes_and_reports_act_on_the_pipeline_chosen(cli: Any, target: str) -> None:
+    """stage_set("Quoted") with two pipelines made the change, then raised
+    AmbiguousStage (both have a Quoted); a report could read no other pipeline."""
+    assert cli("add", "Sales deal", "--value", "100", "--at", "2026-10-01").exit_code == 0
+    assert cli("pipeline", "add", "Renewals").exit_code == 0
+    assert (
+        cli("add", "Renewal", "--value", "900", "-P", "Renewals", "--at", "2026-10-01").exit_code
+        == 0
+    )
+    api = salespipe.open(target)
+
+    changed = api.stage_set("Quoted", probability=33)
+    assert (changed.key, changed.probability) == ("quoted", 33)
+    assert [s.key for s in api.stage_disable("Quoted")] == [
+        s.key for s in api.stages(include_disabled=True)
+    ]
+    assert api.stale().to_dict() == cli.json("stale")
+    assert api.stale().to_dict()[0]["pipeline"] == "sales"
+    renewals = api.report(pipeline="Renewals").to_dict()
+    assert renewals == cli.json("report", "--pipeline", "Renewals")
+    assert renewals["open"]["value"] == {"THB": 900}
+    assert [p.key for p in api.pipelines()] == ["sales", "renewals"]
+    with pytest.raises(salespipe.InvalidValue):
+        api.check(pipeline="all")
+    with pytest.raises(salespipe.PipelineNotFound):
+        api.check(pipeline="nope")

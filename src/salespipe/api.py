@@ -26,7 +26,7 @@ from salespipe.app.stage_admin import UNSET
 from salespipe.core import clock, parse
 from salespipe.core.errors import DealNotFound, InvalidValue
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import Deal, Event, NextAction, Stage
+from salespipe.core.model import Deal, Event, NextAction, PipelineDef, Stage
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Change
@@ -81,11 +81,20 @@ class Pipeline:
             reading.must_exist(view, self._app.store)
         return view
 
-    def _current(self, view: ReadView) -> str | None:
-        """The key of the current pipeline; None when the database has only one."""
+    def _current(self, view: ReadView, chosen: str | None = None) -> str | None:
+        """The key of the pipeline read: ``chosen`` (a name, key or number, as
+        ``--pipeline`` takes it), else the current one; None when there is only one."""
         from salespipe.app import scope
 
-        return scope.read_pipeline(view)
+        if chosen is not None and chosen.strip().casefold() == scope.ALL:
+            raise InvalidValue(
+                _("A report reads one pipeline here: call it for each of pipelines().")
+            )
+        return scope.read_pipeline(view, chosen)
+
+    def pipelines(self) -> list[PipelineDef]:
+        """Every pipeline, in order (archived ones too), as ``pipeline list`` has them."""
+        return self._read().pipelines()
 
     @property
     def location(self) -> str:
@@ -369,10 +378,11 @@ class Pipeline:
         change = self._app.stage_add(
             name, before=before, after=after, probability=probability, target_days=target_days
         )
-        return _stage_named(change.stages, name)
+        return _stage_named(self._of_current(change.stages), name)
 
     def stage_rename(self, stage: str, new_name: str) -> Stage:
-        return _stage_named(self._app.stage_rename(stage, new_name).stages, new_name)
+        key = self._stage_key(stage)
+        return _stage_keyed(self._app.stage_rename(stage, new_name).stages, key)
 
     def stage_set(
         self,
@@ -383,22 +393,40 @@ class Pipeline:
         guide: str | None = None,
     ) -> Stage:
         """Change a stage's probability, target days (``None`` clears them) or guide."""
+        key = self._stage_key(stage)
         change = self._app.stage_set(
             stage, probability=probability, target_days=target_days, guide=guide
         )
-        return _stage_named(change.stages, stage)
+        return _stage_keyed(change.stages, key)
 
     def stage_order(self, stages: Sequence[str]) -> list[Stage]:
-        return self._app.stage_order(stages).stages
+        return self._of_current(self._app.stage_order(stages).stages)
 
     def stage_disable(self, stage: str, *, move_to: str | None = None) -> list[Stage]:
-        return self._app.stage_disable(stage, move_to=move_to).stages
+        return self._of_current(self._app.stage_disable(stage, move_to=move_to).stages)
 
     def stage_enable(self, stage: str) -> list[Stage]:
-        return self._app.stage_enable(stage).stages
+        return self._of_current(self._app.stage_enable(stage).stages)
 
     def stage_remove(self, stage: str) -> list[Stage]:
-        return self._app.stage_remove(stage).stages
+        return self._of_current(self._app.stage_remove(stage).stages)
+
+    def _stage_key(self, stage: str) -> str:
+        """The key of the current pipeline's stage so named (the change acts on it; a
+        new file's default stages before the change creates it)."""
+        from salespipe.reports.scope import pipeline_stages
+
+        view = self._app.read()
+        shown = pipeline_stages(view, self._current(view))
+        return parse.stage(shown, stage, enabled_only=False).key
+
+    def _of_current(self, stages: Sequence[Stage]) -> list[Stage]:
+        """The current pipeline's stages of ``stages``, in order (``stages()``'s)."""
+        from salespipe.core.model import stages_in
+
+        view = self._read()
+        pipeline = self._current(view)
+        return list(stages) if pipeline is None else stages_in(stages, pipeline)
 
     # -- reports -------------------------------------------------------------------------
     def chart(
@@ -408,12 +436,13 @@ class Pipeline:
         all_stages: bool = False,
         owner: str | None = None,
         as_of: Day | None = None,
+        pipeline: str | None = None,
     ) -> PipelineChart:
         """Open deals per stage: count, value or weighted value (``chart``)."""
         from salespipe.reports import summary
 
         chosen = parse.choice(by, summary.CHART_BY, "by")
-        scope = self._scope(history=False, owner=owner, as_of=as_of)
+        scope = self._scope(history=False, owner=owner, as_of=as_of, pipeline=pipeline)
         return summary.chart(
             scope.open,
             scope.stages,
@@ -429,11 +458,12 @@ class Pipeline:
         until: Day | None = None,
         owner: str | None = None,
         as_of: Day | None = None,
+        pipeline: str | None = None,
     ) -> Summary:
         """The one-screen summary (``report``)."""
         from salespipe.reports import summary
 
-        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        scope = self._scope(history=True, owner=owner, as_of=as_of, pipeline=pipeline)
         return summary.summary(
             scope.records, scope.stages, period=_period(since, until), now=scope.now
         )
@@ -445,27 +475,32 @@ class Pipeline:
         method: str = "stage",
         owner: str | None = None,
         as_of: Day | None = None,
+        pipeline: str | None = None,
     ) -> Forecast:
         """Expected value by month with its P10/P50/P90 (``forecast [--method]``)."""
         from salespipe.reports import forecast
 
         _months(months)
         chosen = parse.choice(method, forecast.METHODS, "method")
-        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        scope = self._scope(history=True, owner=owner, as_of=as_of, pipeline=pipeline)
         return forecast.forecast_in(
             scope,
             months=months,
             method=chosen,  # type: ignore[arg-type]
         )
 
-    def calibrate(self, *, since: Day | None = None, owner: str | None = None) -> Calibration:
+    def calibrate(
+        self, *, since: Day | None = None, owner: str | None = None, pipeline: str | None = None
+    ) -> Calibration:
         """Stage probabilities learned from history (``calibrate``); nothing is changed."""
         from salespipe.reports import calibrate
 
-        scope = self._scope(history=True, owner=owner, as_of=None)
+        scope = self._scope(history=True, owner=owner, as_of=None, pipeline=pipeline)
         return calibrate.calibrate_in(scope, _day(since, N_("--since date")))
 
-    def backtest(self, *, months: int = 6, owner: str | None = None) -> Backtest:
+    def backtest(
+        self, *, months: int = 6, owner: str | None = None, pipeline: str | None = None
+    ) -> Backtest:
         """Both forecast methods on the last whole months (``forecast --backtest``)."""
         from salespipe.reports import backtest
 
@@ -474,30 +509,30 @@ class Pipeline:
         from salespipe.reports.scope import pipeline_stages, rows_of_pipeline
 
         snapshot = self._read()
-        pipeline = self._current(snapshot)
+        key = self._current(snapshot, pipeline)
         return backtest.backtest(
-            rows_of_pipeline(snapshot, snapshot.change_records(), pipeline),
+            rows_of_pipeline(snapshot, snapshot.change_records(), key),
             snapshot.undone_changes(),
-            pipeline_stages(snapshot, pipeline),
+            pipeline_stages(snapshot, key),
             months=months,
             now=clock.now(),
             owner=owner,
         )
 
-    def slips(self, *, owner: str | None = None) -> Slips:
+    def slips(self, *, owner: str | None = None, pipeline: str | None = None) -> Slips:
         """Expected close dates pushed back, per owner and stage (``slips``)."""
         from salespipe.reports import slips
         from salespipe.reports.scope import rows_of_pipeline, stages_named_for
 
         snapshot = self._read()
-        pipeline = self._current(snapshot)
+        key = self._current(snapshot, pipeline)
         return slips.slips_in(
             snapshot,
-            stages_named_for(snapshot, pipeline),
+            stages_named_for(snapshot, key),
             as_of=clock.now().date(),
             owner=owner,
-            pipeline=pipeline,
-            changes=lambda: rows_of_pipeline(snapshot, snapshot.change_records(), pipeline),
+            pipeline=key,
+            changes=lambda: rows_of_pipeline(snapshot, snapshot.change_records(), key),
         )
 
     def funnel(
@@ -507,20 +542,23 @@ class Pipeline:
         until: Day | None = None,
         owner: str | None = None,
         as_of: Day | None = None,
+        pipeline: str | None = None,
     ) -> Funnel:
         from salespipe.reports import outcomes
 
-        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        scope = self._scope(history=True, owner=owner, as_of=as_of, pipeline=pipeline)
         return outcomes.funnel(
             scope.records,
             scope.stages,
             _period(since, until, as_of=_day(as_of, N_("--as-of date"))),
         )
 
-    def durations(self, *, owner: str | None = None, as_of: Day | None = None) -> Durations:
+    def durations(
+        self, *, owner: str | None = None, as_of: Day | None = None, pipeline: str | None = None
+    ) -> Durations:
         from salespipe.reports import durations
 
-        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        scope = self._scope(history=True, owner=owner, as_of=as_of, pipeline=pipeline)
         return durations.durations(scope.records, scope.stages, scope.now)
 
     def winrate(
@@ -531,11 +569,12 @@ class Pipeline:
         until: Day | None = None,
         owner: str | None = None,
         as_of: Day | None = None,
+        pipeline: str | None = None,
     ) -> WinRate:
         from salespipe.reports import outcomes
 
         grouping = None if by is None else parse.choice(by, outcomes.WINRATE_BY, "by")
-        scope = self._scope(history=True, owner=owner, as_of=as_of)
+        scope = self._scope(history=True, owner=owner, as_of=as_of, pipeline=pipeline)
         return outcomes.winrate(
             scope.records,
             scope.stages,
@@ -543,29 +582,35 @@ class Pipeline:
             grouping,  # type: ignore[arg-type]
         )
 
-    def stale(self, *, owner: str | None = None, as_of: Day | None = None) -> StaleList:
+    def stale(
+        self, *, owner: str | None = None, as_of: Day | None = None, pipeline: str | None = None
+    ) -> StaleList:
         from salespipe.reports import alerts
 
-        scope = self._scope(history=False, owner=owner, as_of=as_of)
-        return alerts.stale(scope.open, scope.stages, scope.now)
+        scope = self._scope(history=False, owner=owner, as_of=as_of, pipeline=pipeline)
+        return alerts.stale(scope.open, scope.stages, scope.now, pipeline=bool(scope.pipeline_name))
 
-    def check(self, *, owner: str | None = None, as_of: Day | None = None) -> CheckResult:
+    def check(
+        self, *, owner: str | None = None, as_of: Day | None = None, pipeline: str | None = None
+    ) -> CheckResult:
         """What needs action; ``result.clean`` is true when nothing does."""
         from salespipe.reports import alerts
 
-        scope = self._scope(history=False, owner=owner, as_of=as_of)
+        scope = self._scope(history=False, owner=owner, as_of=as_of, pipeline=pipeline)
         return alerts.check(scope.open, scope.stages, scope.now)
 
-    def _scope(self, *, history: bool, owner: str | None, as_of: Day | None) -> Scope:
+    def _scope(
+        self, *, history: bool, owner: str | None, as_of: Day | None, pipeline: str | None = None
+    ) -> Scope:
         from salespipe.reports.scope import scope
 
         day = _day(as_of, N_("--as-of date"))
         view = self._read()
-        pipeline = self._current(view)
-        found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
-        if pipeline is None:
+        key = self._current(view, pipeline)
+        found = scope(view, history=history, owner=owner, as_of=day, pipeline=key)
+        if key is None:
             return found
-        named = next(p for p in view.pipelines() if p.key == pipeline)
+        named = next(p for p in view.pipelines() if p.key == key)
         return dataclasses.replace(found, pipeline_name=parse.pipeline_name(named))
 
 
@@ -655,3 +700,7 @@ def _words(given: Iterable[str]) -> list[str]:
 
 def _stage_named(stages: Sequence[Stage], name: str) -> Stage:
     return parse.stage(list(stages), name, enabled_only=False)
+
+
+def _stage_keyed(stages: Sequence[Stage], key: str) -> Stage:
+    return next(s for s in stages if s.key == key)
