@@ -108,24 +108,24 @@ def test_undo_refuses_when_a_colleague_changed_the_deal_since(as_: Any, team: Te
 def test_undo_list_says_which_colleague_holds_the_next_undo_back(as_: Any, team: Team) -> None:
     as_("alice", "add", "ERP")
     as_("alice", "edit", "1", "--value", "200k")
-    assert _json(as_("alice", "undo", "--list", "--json"))[0]["held_back_by"] is None
+    assert _json(as_("alice", "undo", "--list", "--json"))[0]["refused"] is None
     assert as_("bob", "move", "1", "Quoted").exit_code == 0
 
     listed = as_("alice", "undo", "--list")
     entries = _json(as_("alice", "undo", "--list", "--json"))
 
     assert listed.exit_code == 0
-    assert "will be refused" in listed.stderr
+    assert "Now `salespipe undo` would answer" in listed.stderr
     assert team.roles["bob"] in listed.stderr
     assert "deal 1" in listed.stderr
-    held = entries[0]["held_back_by"]
-    assert held["who"] == team.roles["bob"]
-    assert held["deal_id"] == 1
-    assert "Quoted" in held["description"]
+    refused = entries[0]["refused"]
+    assert refused == as_("alice", "undo").stderr.removeprefix("Error: ").strip()
+    assert "Quoted" in refused
+    assert [e["refused"] for e in entries[1:]] == [None]
     # once bob takes his move back, nothing holds hers
     assert as_("bob", "undo").exit_code == 0
-    assert _json(as_("alice", "undo", "--list", "--json"))[0]["held_back_by"] is None
-    assert "refused" not in as_("alice", "undo", "--list").stderr
+    assert _json(as_("alice", "undo", "--list", "--json"))[0]["refused"] is None
+    assert "would answer" not in as_("alice", "undo", "--list").stderr
 
 
 def test_undo_refuses_a_setting_a_colleague_changed_since(as_: Any, team: Team) -> None:
@@ -153,6 +153,9 @@ def _refused_and_unchanged(as_: Any, person: str, said: str) -> None:
     before = [
         _json(as_(person, *view, "--json")) for view in (["list"], ["stage", "list", "--all"])
     ]
+    foreseen = _json(as_(person, "undo", "--list", "--json"))[0]["refused"]  # said before
+    assert foreseen is not None
+    assert said in foreseen
     refused = as_(person, "undo")
     assert refused.exit_code == 1
     assert said in refused.stderr
@@ -169,7 +172,7 @@ def test_undo_of_a_stage_add_is_refused_once_a_colleague_put_a_deal_in_it(
     as_("bob", "add", "ERP")
     assert as_("bob", "move", "1", "pilot", "--reason", "trial").exit_code == 0
 
-    _refused_and_unchanged(as_, "alice", 'Deal 1 is in the stage "Pilot" now')
+    _refused_and_unchanged(as_, "alice", 'Deal 1 has been in the stage "Pilot"')
     assert as_("bob", "undo").exit_code == 0  # bob's move back: now hers can go
     assert as_("alice", "undo").exit_code == 0
     assert "pilot" not in [s["key"] for s in _json(as_("alice", "stage", "list", "--json"))]
@@ -181,7 +184,7 @@ def test_undo_of_a_pipeline_add_is_refused_once_a_colleague_added_a_deal_to_it(
     as_("alice", "pipeline", "add", "Renewals")
     assert as_("bob", "add", "Renewal X", "--pipeline", "Renewals").exit_code == 0
 
-    _refused_and_unchanged(as_, "alice", "Deal 1 is in the stage")
+    _refused_and_unchanged(as_, "alice", "Deal 1 has been in the stage")
 
 
 def test_undo_of_a_stage_enable_is_refused_while_a_colleagues_deal_is_open_in_it(
@@ -202,3 +205,16 @@ def test_undo_of_a_move_is_refused_when_its_stage_was_switched_off_since(
     assert as_("bob", "stage", "disable", "quoted").exit_code == 0
 
     _refused_and_unchanged(as_, "alice", 'back in the stage "Quoted", which is switched off')
+
+
+def test_undo_of_a_stage_add_is_refused_once_a_colleagues_deal_passed_through_it(
+    as_: Any, team: Team
+) -> None:
+    """bob's deal went into Pilot and on: alice's undo took Pilot away, and his deal's
+    history named a stage that was not there (as `stage remove` refuses)."""
+    as_("alice", "stage", "add", "Pilot", "--after", "presented")
+    as_("bob", "add", "ERP")
+    assert as_("bob", "move", "1", "pilot").exit_code == 0
+    assert as_("bob", "move", "1", "quoted").exit_code == 0
+
+    _refused_and_unchanged(as_, "alice", 'Deal 1 has been in the stage "Pilot"')

@@ -15,7 +15,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
-from salespipe.app import pipeline_admin, reading, scope, settings, stage_admin, undo_check
+from salespipe.app import (
+    pipeline_admin,
+    reading,
+    revert,
+    scope,
+    settings,
+    stage_admin,
+    undo_check,
+)
 from salespipe.app.work import Change, Work, close_stay, moved
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import (
@@ -124,9 +132,8 @@ class UndoableChange:
     command: str
     at: datetime
     events: list[Event]
-    # On a server: a colleague's later change of what this one touched, which refuses
-    # its undo until it is taken back (undo_check).
-    held_back_by: Event | None = None
+    # For the next one: why `undo` would refuse it now (undo_check), None if it would go.
+    refused: str | None = None
 
     @property
     def deal_ids(self) -> list[int]:
@@ -623,8 +630,12 @@ class Pipeline:
             )
             return work.change
 
-    def undoable(self, limit: int) -> list[UndoableChange]:
-        """The last ``limit`` changes ``undo`` can take back, the next one to go first.
+    def undoable(
+        self, limit: int, describe: undo_check.Describe | None = None
+    ) -> list[UndoableChange]:
+        """The last ``limit`` changes ``undo`` can take back, the next one first, and why
+        undo would refuse that one now, if it would (``describe`` words a colleague's
+        change, as in the refusal).
 
         Their events are found in one pass over the history (a rare command: the undo
         list keeps no index into the journal a reader could use)."""
@@ -636,20 +647,20 @@ class Pipeline:
             events = wanted.get(record["change"])
             if events is not None:
                 events.append(Event.from_record(record))
-        return [
+        listed = [
             UndoableChange(
                 change=entry.change,
                 command=entry.command,
                 at=datetime.fromisoformat(entry.at).astimezone(),
                 events=wanted[entry.change],
-                held_back_by=(
-                    None
-                    if user is None
-                    else undo_check.first_later_change(snapshot, wanted[entry.change], user)
-                ),
             )
             for entry in reversed(entries)
         ]
+        if listed:
+            first = listed[0]
+            refused = undo_check.refusal(snapshot, first.events, user, describe)
+            listed[0] = dataclasses.replace(first, refused=refused)
+        return listed
 
     # -- settings --------------------------------------------------------------------------
     def set_config(self, key: str, text: str) -> Change:
@@ -788,39 +799,23 @@ def _revert(work: Work, event: Event) -> None:
     """Put back what one event changed; the state is the one the event left."""
     if event.deal_id is not None:
         current = work.tx.get_deal(event.deal_id)
-        if event.before is None:
+        restored = revert.deal_before(event, current)
+        if restored is None:
             if current is not None:
                 work.tx.delete_deal(current.id)
-        elif event.after is None or current is None:
-            restored = Deal.from_record(event.before)
-            work.tx.save_deals([restored])
-            work.change.deals.append(restored)
         else:
-            restored = Deal.from_record({**current.to_record(), **event.before})
             work.tx.save_deals([restored])
             work.change.deals.append(restored)
     elif event.type == "config":
         for key, value in (event.before or {}).items():
             work.tx.set_config(key, value)
     elif event.type.startswith("stage"):
-        stages = {s.key: s for s in work.stages}
-        for key, record in (event.before or {}).items():
-            if record is None:
-                stages.pop(key, None)
-            else:
-                stages[key] = Stage.from_record(record)
-        restored_stages = sorted(stages.values(), key=lambda s: s.position)
+        restored_stages = revert.stages_before(event, work.stages)
         work.tx.save_stages(restored_stages)
         work._stages = restored_stages
         work.change.stages = restored_stages
     elif event.type.startswith("pipeline"):
-        pipelines = {p.key: p for p in work.pipelines}
-        for key, record in (event.before or {}).items():
-            if record is None:
-                pipelines.pop(key, None)
-            else:
-                pipelines[key] = PipelineDef.from_record(record)
-        kept = sorted(pipelines.values(), key=lambda p: p.position)
+        kept = revert.pipelines_before(event, work.pipelines)
         work.tx.save_pipelines(kept)
         work._pipelines = kept
         work.change.pipelines = kept

@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from salespipe.app import revert
 from salespipe.core import fmt
 from salespipe.core.errors import UndoConflict
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Stage
 
 if TYPE_CHECKING:
-    from salespipe.storage.port import ReadView, WriteTransaction
+    from salespipe.storage.port import ReadView
 
 # One line saying what an event did, for a person (the CLI passes present.views.describe).
 Describe = Callable[[Event, dict[str, Stage]], str]
@@ -34,7 +35,7 @@ SETTINGS_SCAN = 1000
 
 
 def check_not_overtaken(
-    tx: WriteTransaction,
+    tx: ReadView,
     undone: Sequence[Event],
     user: str,
     stages: Sequence[Stage],
@@ -125,31 +126,71 @@ def check_stages_hold(
     made = {e.deal_id for e in undone if e.deal_id is not None and e.before is None}
     for deal in {d.id: d for d in restored if d.id not in made}.values():
         stage = usable.get(deal.stage)
-        if deal.status == "open" and (stage is None or not stage.enabled):
-            name = stage.name if stage is not None else deal.stage
+        if deal.status == "open" and stage is None:
+            raise UndoConflict(
+                _(
+                    "Taking it back would put deal {deal_id} back in a stage that is not "
+                    "there any more ({key}); nothing was undone."
+                ).format(deal_id=deal.id, key=deal.stage)
+            )
+        if deal.status == "open" and stage is not None and not stage.enabled:
             raise UndoConflict(
                 _(
                     'Taking it back would put deal {deal_id} back in the stage "{stage}", '
                     "which is switched off now; nothing was undone."
-                ).format(deal_id=deal.id, stage=name)
+                ).format(deal_id=deal.id, stage=stage.name)
             )
     theirs = {e.deal_id for e in undone if e.deal_id is not None}
     for before in stages_before:
         after = usable.get(before.key)
         if after is not None and (after.enabled or not before.enabled):
             continue
+        gone = after is None  # then a deal that only passed through it counts too: its
+        # history would name a stage that is not there (as `stage remove` refuses)
         others = tx.deal_ids_in_stage(
-            before.key, open_only=after is not None, limit=len(theirs) + 1
+            before.key, open_only=not gone, ever=gone, limit=len(theirs) + 1
         )
         left = [i for i in others if i not in theirs]
         if left:
-            raise UndoConflict(_stage_left_sentence(left[0], before.name, gone=after is None))
+            raise UndoConflict(_stage_left_sentence(left[0], before.name, gone=gone))
+
+
+def refusal(
+    view: ReadView,
+    undone: Sequence[Event],
+    user: str | None,
+    describe: Describe | None,
+) -> str | None:
+    """The sentence ``undo`` would refuse these events with, worked out without
+    changing anything (``undo --list``), or None if it would take them back."""
+    stages, pipelines = view.stages(), view.pipelines()
+    try:
+        if user is not None:
+            check_not_overtaken(view, undone, user, stages, describe)
+        after_stages, after_pipelines = list(stages), list(pipelines)
+        restored: dict[int, Deal | None] = {}
+        for event in reversed(undone):
+            if event.deal_id is not None:
+                if event.deal_id in restored:
+                    current = restored[event.deal_id]
+                else:
+                    current = view.get_deal(event.deal_id)
+                restored[event.deal_id] = revert.deal_before(event, current)
+            elif event.type.startswith("stage"):
+                after_stages = revert.stages_before(event, after_stages)
+            elif event.type.startswith("pipeline"):
+                after_pipelines = revert.pipelines_before(event, after_pipelines)
+        kept = [deal for deal in restored.values() if deal is not None]
+        check_stages_hold(view, undone, stages, after_stages, after_pipelines, kept)
+    except UndoConflict as refused:
+        return refused.message
+    return None
 
 
 def _stage_left_sentence(deal_id: int, stage: str, *, gone: bool) -> str:
     if gone:
         return _(
-            'Deal {deal_id} is in the stage "{stage}" now, which taking it back would '
+            'Deal {deal_id} has been in the stage "{stage}", which taking it back would '
             "remove; nothing was undone."
         ).format(deal_id=deal_id, stage=stage)
     return _(

@@ -666,7 +666,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _list_undoable(pipeline: "Pipeline", limit: int, as_json: bool) -> None:
-    changes = pipeline.undoable(limit)
+    changes = pipeline.undoable(limit, describe=views.describe)
     snapshot = pipeline.read()
     titles = {}
     for deal_id in {i for c in changes for i in c.deal_ids}:

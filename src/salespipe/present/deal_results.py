@@ -120,23 +120,10 @@ class UndoList:
                 "at": c.at.isoformat(timespec="seconds"),
                 "deals": c.deal_ids,
                 "description": views.describe_change(c.command, c.events, self.titles, by_key),
-                "held_back_by": _held_back_json(c.held_back_by, by_key),
+                "refused": c.refused,
             }
             for c in self.changes
         ]
-
-
-def _held_back_json(later: Event | None, stages: dict[str, Stage]) -> dict[str, object] | None:
-    """A colleague's change that holds an undo back (on a server), or null."""
-    if later is None:
-        return None
-    return {
-        "who": later.who,
-        "deal_id": later.deal_id,
-        "change": later.change,
-        "recorded_at": later.recorded_at.isoformat(timespec="seconds"),
-        "description": views.describe(later, stages),
-    }
 
 
 @dataclass(frozen=True)
@@ -234,10 +221,10 @@ def undo_list_view(result: UndoList) -> str | list[Part]:
     if not result.changes:
         return _("There is nothing to undo.")
     table = views.undo_table(result.changes, result.titles, result.stages)
-    later = result.changes[0].held_back_by
-    if later is None:
+    refused = result.changes[0].refused
+    if refused is None:
         return [table]
-    return [table, Noted(views.undo_held_back(later, result.stages))]
+    return [table, Noted(views.undo_refused(refused))]
 
 
 def list_view(result: DealList) -> str | list[Part]:

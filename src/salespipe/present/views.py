@@ -626,20 +626,9 @@ def undo_table(changes: Sequence[Any], titles: dict[int, str], stages: Sequence[
     return table
 
 
-def undo_held_back(later: Event, stages: Sequence[Stage]) -> str:
-    """Under ``undo --list`` on a server: the colleague's change that refuses the next
-    undo (app.undo_check), said before the person tries it."""
-    what = describe(later, {s.key: s for s in stages})
-    when = fmt.moment(later.recorded_at)
-    if later.deal_id is not None:
-        return _(
-            "The next undo will be refused: {who} changed deal {deal_id} ({what}) at "
-            "{time}, after your change. It can go once that is taken back."
-        ).format(who=later.who, deal_id=later.deal_id, what=what, time=when)
-    return _(
-        "The next undo will be refused: {who} changed the same stage or setting ({what}) "
-        "at {time}, after your change. It can go once that is taken back."
-    ).format(who=later.who, what=what, time=when)
+def undo_refused(sentence: str) -> str:
+    """Under ``undo --list``: what ``undo`` would answer now, said before it is tried."""
+    return _('Now `salespipe undo` would answer: "{sentence}"').format(sentence=sentence)
 
 
 def describe_edit(event: Event, stages: dict[str, Stage]) -> str:

@@ -117,12 +117,18 @@ class MemoryView(ReadView):
         state = self._state
         return not state.open and not state.closed and not state.events
 
-    def deal_ids_in_stage(self, key: str, *, open_only: bool, limit: int) -> list[int]:
+    def deal_ids_in_stage(
+        self, key: str, *, open_only: bool, limit: int, ever: bool = False
+    ) -> list[int]:
         kept = [*self._state.open.values()]
         if not open_only:
             kept += [line for line in self._state.closed.values() if line is not None]
         found = (orjson.loads(line) for line in kept)
-        return sorted(r["id"] for r in found if r["stage"] == key)[:limit]
+        return sorted(
+            r["id"]
+            for r in found
+            if r["stage"] == key or (ever and any(s[0] == key for s in r["stays"]))
+        )[:limit]
 
     def stage_in_use(self, key: str) -> bool:
         if key in self._state.stages_used:

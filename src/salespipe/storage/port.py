@@ -161,10 +161,13 @@ class ReadView(Protocol):
         """Whether any deal is, was or has been recorded in the stage ``key`` (as its
         stage or among its stays, open, closed, deleted, or in a deal's event)."""
 
-    def deal_ids_in_stage(self, key: str, *, open_only: bool, limit: int) -> list[int]:
+    def deal_ids_in_stage(
+        self, key: str, *, open_only: bool, limit: int, ever: bool = False
+    ) -> list[int]:
         """The ids of at most ``limit`` deals in the stage ``key`` now (with ``open_only``,
-        of the open ones), smallest first: what an undo that takes the stage away or
-        switches it off would leave behind."""
+        of the open ones; with ``ever``, also those that stayed in it before), smallest
+        first: what an undo that takes the stage away or switches it off would leave
+        behind."""
 
     # -- deals ---------------------------------------------------------------------------
     def get_deal(self, deal_id: int) -> Deal | None:

@@ -677,12 +677,17 @@ class Snapshot:
         return [Event.from_record(orjson.loads(line)) for line in data.splitlines()]
 
     # -- stages in use -----------------------------------------------------------------
-    def deal_ids_in_stage(self, key: str, *, open_only: bool, limit: int) -> list[int]:
-        found = {r["id"] for r in self.open_records() if r["stage"] == key}
+    def deal_ids_in_stage(
+        self, key: str, *, open_only: bool, limit: int, ever: bool = False
+    ) -> list[int]:
+        def holds(record: Record) -> bool:
+            return record["stage"] == key or (ever and any(s[0] == key for s in record["stays"]))
+
+        found = {r["id"] for r in self.open_records() if holds(r)}
         if not open_only:  # the closed records that name the key, as they are now
             for record in self.closed_mentioning(key):
                 deal = self.get_deal(record["id"])
-                if deal is not None and deal.stage == key:
+                if deal is not None and deal.status != "open" and holds(deal.to_record()):
                     found.add(deal.id)
         return sorted(found)[:limit]
 

@@ -314,11 +314,14 @@ class PostgresView(ReadView):
             " OR EXISTS (SELECT 1 FROM salespipe_events)"
         )
 
-    def deal_ids_in_stage(self, key: str, *, open_only: bool, limit: int) -> list[int]:
+    def deal_ids_in_stage(
+        self, key: str, *, open_only: bool, limit: int, ever: bool = False
+    ) -> list[int]:
         rows = self._rows(
-            "SELECT id FROM salespipe_deals WHERE stage = %(k)s AND NOT deleted"
+            "SELECT id FROM salespipe_deals WHERE NOT deleted"
+            " AND (stage = %(k)s OR (%(ever)s AND %(k)s = ANY (stay_stages)))"
             " AND (NOT %(open)s OR status = 'open') ORDER BY id LIMIT %(n)s",
-            {"k": key, "open": open_only, "n": limit},
+            {"k": key, "open": open_only, "n": limit, "ever": ever},
         )
         return [int(row[0]) for row in rows]
 
