@@ -407,3 +407,33 @@ def test_stage_changes_and_reports_act_on_the_pipeline_chosen(cli: Any, target: 
         api.check(pipeline="all")
     with pytest.raises(salespipe.PipelineNotFound):
         api.check(pipeline="nope")
+
+
+@pytest.mark.parametrize(
+    ("call", "kwargs"),
+    [
+        ("stage_add", {"name": "Extra", "probability": 150}),
+        ("stage_add", {"name": "Extra", "target_days": "soon"}),
+        ("stage_set", {"stage": "quoted", "probability": "2x"}),
+        ("stage_set", {"stage": "quoted", "target_days": -3}),
+    ],
+)
+def test_a_stage_value_the_file_would_refuse_is_refused_and_nothing_written(
+    api: salespipe.Pipeline, call: str, kwargs: dict[str, Any]
+) -> None:
+    """stage_add(probability=150) was stored: every command after it, on a file or a
+    team's server, refused the pipeline as damaged, and doctor --fix could not mend it."""
+    api.add("x")
+    before = [s.to_record() for s in api.stages(include_disabled=True)]
+    with pytest.raises(salespipe.InvalidValue):
+        getattr(api, call)(**kwargs)
+    assert [s.to_record() for s in api.stages(include_disabled=True)] == before
+
+
+def test_a_stage_value_given_as_text_is_read_as_the_command_line_reads_it(
+    api: salespipe.Pipeline,
+) -> None:
+    api.add("x")
+    assert api.stage_add("Extra", probability="40", target_days="5").probability == 40
+    assert api.stage_set("quoted", probability="35%").probability == 35
+    assert isinstance(api.stages()[0].probability, int)

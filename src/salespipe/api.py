@@ -372,11 +372,15 @@ class Pipeline:
         *,
         before: str | None = None,
         after: str | None = None,
-        probability: int | None = None,
-        target_days: int | None = None,
+        probability: int | str | None = None,
+        target_days: int | str | None = None,
     ) -> Stage:
         change = self._app.stage_add(
-            name, before=before, after=after, probability=probability, target_days=target_days
+            name,
+            before=before,
+            after=after,
+            probability=_probability(probability),
+            target_days=_target_days(target_days) if target_days is not None else None,
         )
         return _stage_named(self._of_current(change.stages), name)
 
@@ -388,14 +392,17 @@ class Pipeline:
         self,
         stage: str,
         *,
-        probability: int | None = None,
+        probability: int | str | None = None,
         target_days: int | object | None = UNSET,
         guide: str | None = None,
     ) -> Stage:
         """Change a stage's probability, target days (``None`` clears them) or guide."""
         key = self._stage_key(stage)
         change = self._app.stage_set(
-            stage, probability=probability, target_days=target_days, guide=guide
+            stage,
+            probability=_probability(probability),
+            target_days=target_days if target_days is UNSET else _target_days(target_days),
+            guide=guide,
         )
         return _stage_keyed(change.stages, key)
 
@@ -696,6 +703,16 @@ def _words(given: Iterable[str]) -> list[str]:
     if isinstance(given, str) or not all(isinstance(word, str) for word in words):
         raise InvalidValue(_('The tags are a list of words, such as ["vip", "q4"].'))
     return words
+
+
+def _probability(value: int | str | None) -> int | None:
+    """A stage's probability as ``--prob`` takes it: 0 to 100, or its text ("40")."""
+    return None if value is None else parse.probability(str(value))
+
+
+def _target_days(value: object) -> int | None:
+    """Target days as ``--target-days`` takes them: a whole number, or None to clear."""
+    return None if value is None else parse.target_days(str(value))
 
 
 def _stage_named(stages: Sequence[Stage], name: str) -> Stage:

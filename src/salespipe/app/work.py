@@ -199,6 +199,14 @@ class Work:
             kept = [s for s in self.stages if s.pipeline != pipeline]
             new = [*kept, *(dataclasses.replace(s, pipeline=pipeline) for s in new)]
         ordered = renumbered(new)
+        for stage in ordered:  # as no setting is written that the file would refuse
+            if not stage.is_well_formed():
+                raise InvalidValue(
+                    _(
+                        'The stage "{name}" cannot be stored so (a probability is a whole '
+                        "number from 0 to 100, target days a whole number or none)."
+                    ).format(name=stage.name)
+                )
         fresh = {s.key: s.to_record() for s in ordered}
         keys = [k for k in {**old, **fresh} if old.get(k) != fresh.get(k)]
         self.tx.save_stages(ordered)
