@@ -543,3 +543,12 @@ def test_all_on_a_listing_is_a_usage_error_naming_the_reports(two: Cli) -> None:
     thai = two("--lang", "th", "list", "--pipeline", "all")
     assert thai.exit_code == 2
     assert "แยกส่วนตามไปป์ไลน์" in thai.stderr
+
+
+def test_every_pipeline_of_a_database_with_one_is_its_report_alone(cli: Cli) -> None:
+    """The cron example checks `--pipeline all`: with one pipeline its mail began with a
+    "Sales" heading, and `report` printed the same tables twice (Sales, All pipelines)."""
+    assert cli("add", "ERP", "--value", "100k").exit_code == 0
+    for command in ("report", "check", "stale", "forecast"):
+        assert cli(command, "--pipeline", "all").stdout == cli(command).stdout, command
+    assert [p["key"] for p in cli.json("report", "--pipeline", "all")["pipelines"]] == ["sales"]

@@ -123,6 +123,9 @@ def _plain(data: Any) -> Any:
 def per_pipeline_view(result: PerPipeline) -> list[Part]:
     from salespipe.present import results
 
+    if len(result.sections) == 1:  # one pipeline: its report alone, as without --pipeline
+        view = results.view(result.sections[0].result)
+        return [view] if isinstance(view, str) else list(view)
     parts: list[Part] = []
     for heading, shown in (
         *((parse.pipeline_name(s.pipeline), s.result) for s in result.sections),
