@@ -219,3 +219,12 @@ def test_a_demo_killed_before_it_committed_can_be_made_again(run, tmp_path, monk
     assert "holds an empty pipeline (made by `salespipe init`" in refused.stderr
     shown = run("--db", str(named), "config", "get", "currency")
     assert shown.stdout.strip() == "USD"
+
+
+def test_the_demos_export_line_works_from_any_folder(cli, tmp_path, monkeypatch) -> None:
+    """`demo --db demo.json` said `export SALESPIPE_DB=demo.json`: relative to a folder
+    the next shell may not be in."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("demo", "--db", "demo.json", "--deals", "20")
+    assert result.exit_code == 0
+    assert f"export SALESPIPE_DB={tmp_path / 'demo.json'}," in result.stdout

@@ -253,6 +253,14 @@ def stage_removed_view(result: StageRemoved) -> str:
     return _('Removed stage "{name}".').format(name=result.stage.name)
 
 
+def _from_anywhere(path: str) -> str:
+    """A data file's path that works from any folder (``demo --db demo.json`` gave a
+    relative one to export); a server's address as it is."""
+    from pathlib import Path
+
+    return path if "://" in path else str(Path(path).absolute())
+
+
 def setting_view(result: Setting) -> str:
     return _setting_text(result.value)
 
@@ -311,7 +319,7 @@ def demo_view(result: DemoWritten) -> list[Part]:
             deals=written.deals, open=written.open, events=written.events, path=written.path
         ),
         _("Explore it: {export}, then {command}").format(
-            export=f"export SALESPIPE_DB={shlex.quote(str(written.path))}",
+            export=f"export SALESPIPE_DB={shlex.quote(_from_anywhere(str(written.path)))}",
             command="salespipe list",
         ),
     ]
