@@ -135,6 +135,9 @@ def test_a_name_with_more_spaces_between_its_words_is_taken(cli, tmp_path) -> No
     sheet.write_text("title,stage\nA,Renewal   due\n", encoding="utf-8")
     ok(cli("import", str(sheet)))
     assert cli.json("show", "1")["stage"] == "renewal-due"
+    ok(cli("move", "1", "quoted"))
+    ok(cli("move", "1", "Renewal  due"))  # typed so, as it was refused when named so
+    assert cli.json("show", "1")["stage"] == "renewal-due"
 
 
 def test_stage_errors(cli) -> None:

@@ -590,10 +590,12 @@ def _resolve(
     the default "Negotiating" is found by its name, and "negotiating" stays the default's
     key."""
     wanted, key = fold(name), name.strip()
+    spaced = " ".join(wanted.split())  # "Renewal  due" is "Renewal due", as when named
     for rule in (
         lambda item: item.key == key,
         lambda item: fold(item.name) == wanted,
         lambda item: wanted in names(item),
+        lambda item: spaced in (" ".join(n.split()) for n in names(item)),
     ):
         exact = [item for item in ordered if rule(item)]
         if len(exact) == 1:
