@@ -308,6 +308,8 @@ BAD_BACKUPS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda d: d["stages"][0].update(probability=300),
         "stages[0].probability",
     ),
+    ("stage prior", lambda d: d["stages"][0].update(prior=150), "stages[0].prior"),
+    ("stage prior text", lambda d: d["stages"][2].update(prior="x"), "stages[2].prior"),
     ("stage key dup", lambda d: d["stages"][1].update(key=d["stages"][0]["key"]), "stages[1].key"),
     ("event type", lambda d: d["events"][0].update(type="explode"), "events[0].type"),
     ("event deal", lambda d: d["events"][0].update(type="move", deal_id=999), "events[0].deal_id"),

@@ -212,6 +212,7 @@ def check_stages(records: Iterable[Any]) -> set[str]:
         _text(stage.get("name"), f"{where}.name", required=True)
         _count(stage.get("position"), f"{where}.position", minimum=0)
         _percent(stage.get("probability"), f"{where}.probability")
+        _percent(stage.get("prior"), f"{where}.prior", optional=True)
         days = stage.get("target_days")
         if days is not None and (not is_count(days) or days > MAX_TARGET_DAYS):
             raise BadPlace(f"{where}.target_days", N_("not a whole number in range"))
