@@ -260,6 +260,12 @@ def test_slips_without_a_push_have_no_median_in_days(cli) -> None:
     assert line.split() == ["Median", "push", "—"]
 
 
+def test_slips_of_an_owner_without_deals_names_the_owner(cli, history) -> None:
+    """It said "No deal has had an expected close date yet." of a pipeline full of them."""
+    said = " ".join(cli("slips", "--owner", "nobody").stdout.split())
+    assert said == 'No deal of "nobody" has had an expected close date.'
+
+
 def test_report_html_is_one_self_contained_page(cli, history, tmp_path: Path) -> None:
     target = tmp_path / "week.html"
     result = cli("report", "--html", str(target))

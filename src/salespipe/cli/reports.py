@@ -464,7 +464,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports.scope import stages_named_for
 
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
-            return slipping.slips_in(
+            found = slipping.slips_in(
                 snapshot,
                 stages_named_for(snapshot, pipeline),
                 as_of=clock.now().date(),
@@ -472,6 +472,7 @@ def register(app: typer.Typer) -> None:
                 pipeline=pipeline,
                 changes=lambda: _changes_in(snapshot, pipeline),
             )
+            return dataclasses.replace(found, owner=owner)  # named in the text
 
         if _all_pipelines(ctx):
             from salespipe.present.pipeline_results import PerPipeline, Section

@@ -171,6 +171,14 @@ def _slip_row(group: SlipGroup, label: str) -> list[str]:
 
 def slips_blocks(result: Slips) -> list[Block]:
     if not result.total.deals:
+        if result.owner is not None:  # as other reports say of an owner with no deal
+            return [
+                Text(
+                    _('No deal of "{owner}" has had an expected close date.').format(
+                        owner=result.owner
+                    )
+                )
+            ]
         return [Text(_("No deal has had an expected close date yet."))]
 
     def table(title: str, heading: str) -> Table:

@@ -81,6 +81,7 @@ class Slips:
     owners: list[SlipGroup]
     stages: list[SlipGroup]
     total: SlipGroup
+    owner: str | None = None  # the one owner asked for (--owner), for the text
 
     def to_dict(self) -> dict[str, Any]:
         return {
