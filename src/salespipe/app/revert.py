@@ -4,9 +4,12 @@ with them (app/undo_check.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from salespipe.core.model import Deal, Event, PipelineDef, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
+
+_Kept = TypeVar("_Kept", Stage, PipelineDef)
 
 
 def deal_before(event: Event, current: Deal | None) -> Deal | None:
@@ -21,21 +24,21 @@ def deal_before(event: Event, current: Deal | None) -> Deal | None:
 
 def stages_before(event: Event, stages: Sequence[Stage]) -> list[Stage]:
     """The stages before a stage event, in position order."""
-    by_key = {s.key: s for s in stages}
-    for key, record in (event.before or {}).items():
-        if record is None:
-            by_key.pop(key, None)
-        else:
-            by_key[key] = Stage.from_record(record)
-    return sorted(by_key.values(), key=lambda s: s.position)
+    return _before(event, stages, Stage.from_record)
 
 
 def pipelines_before(event: Event, pipelines: Sequence[PipelineDef]) -> list[PipelineDef]:
     """The pipelines before a pipeline event, in position order."""
-    by_key = {p.key: p for p in pipelines}
+    return _before(event, pipelines, PipelineDef.from_record)
+
+
+def _before(event: Event, items: Sequence[_Kept], read: Callable[[Record], _Kept]) -> list[_Kept]:
+    """Stages or pipelines (by key) with the records the event replaced put back: one
+    it made (its record before was None) taken out."""
+    by_key = {item.key: item for item in items}
     for key, record in (event.before or {}).items():
         if record is None:
             by_key.pop(key, None)
         else:
-            by_key[key] = PipelineDef.from_record(record)
-    return sorted(by_key.values(), key=lambda p: p.position)
+            by_key[key] = read(record)
+    return sorted(by_key.values(), key=lambda item: item.position)
