@@ -218,3 +218,18 @@ def test_undo_of_a_stage_add_is_refused_once_a_colleagues_deal_passed_through_it
     assert as_("bob", "move", "1", "quoted").exit_code == 0
 
     _refused_and_unchanged(as_, "alice", 'Deal 1 has been in the stage "Pilot"')
+
+
+def test_a_deleted_deal_is_not_brought_back_into_a_stage_taken_away_since(
+    as_: Any, team: Team
+) -> None:
+    """bob's deal passed through Trial and was deleted; alice took Trial away; bob's
+    undo of the delete brought the deal back with a history naming a stage not there."""
+    as_("alice", "stage", "add", "Trial", "--after", "presented")
+    as_("bob", "add", "ERP")
+    assert as_("bob", "move", "1", "trial").exit_code == 0
+    assert as_("bob", "move", "1", "quoted").exit_code == 0
+    assert as_("bob", "delete", "1", "--yes").exit_code == 0
+    assert as_("alice", "undo").exit_code == 0  # no deal there now: the stage goes
+
+    _refused_and_unchanged(as_, "bob", "whose history names a stage that is not there")

@@ -603,7 +603,8 @@ def test_the_deals_in_a_stage_now_are_found_open_or_closed(storage: Storage) -> 
     add(storage, deal(1, "quoted"), deal(2, "presented"), deal(3, "quoted"), deal(4, "quoted"))
     with change(storage) as tx:
         tx.save_deals([closed(3, "won", "quoted")])  # closed where it stood
-        tx.save_deals([deal(4, "negotiating")])  # moved on: no longer in it
+        moved_on = deal(4, "negotiating", stays=(Stay("quoted", T0, T0), Stay("negotiating", T0)))
+        tx.save_deals([moved_on])  # no longer in it, but it was
     with change(storage) as tx:
         tx.save_deals([closed(5, "lost", "quoted")])
         tx.delete_deal(5)
@@ -612,6 +613,10 @@ def test_the_deals_in_a_stage_now_are_found_open_or_closed(storage: Storage) -> 
     assert view.deal_ids_in_stage("quoted", open_only=False, limit=10) == [1, 3]
     assert view.deal_ids_in_stage("quoted", open_only=False, limit=1) == [1]
     assert view.deal_ids_in_stage("approved", open_only=False, limit=10) == []
+    # ever: also the deals that only passed through it (not a deleted one)
+    assert view.deal_ids_in_stage("quoted", open_only=False, limit=10, ever=True) == [1, 3, 4]
+    assert view.deal_ids_in_stage("negotiating", open_only=False, limit=10, ever=True) == [4]
+    assert view.deal_ids_in_stage("approved", open_only=False, limit=10, ever=True) == []
 
 
 # -- settings, flags, when it began ------------------------------------------------------

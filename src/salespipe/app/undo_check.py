@@ -124,7 +124,16 @@ def check_stages_hold(
     live = {p.key for p in pipelines}
     usable = {s.key: s for s in stages if s.pipeline in live}
     made = {e.deal_id for e in undone if e.deal_id is not None and e.before is None}
+    there = {s.key for s in stages}
     for deal in {d.id: d for d in restored if d.id not in made}.values():
+        missing = next((stay.stage for stay in deal.stays if stay.stage not in there), None)
+        if missing is not None:  # (a deleted deal brought back after its stage went)
+            raise UndoConflict(
+                _(
+                    "Taking it back would bring back deal {deal_id}, whose history names a "
+                    "stage that is not there any more ({key}); nothing was undone."
+                ).format(deal_id=deal.id, key=missing)
+            )
         stage = usable.get(deal.stage)
         if deal.status == "open" and stage is None:
             raise UndoConflict(
@@ -171,6 +180,9 @@ def refusal(
         restored: dict[int, Deal | None] = {}
         for event in reversed(undone):
             if event.deal_id is not None:
+                if event.before is None:  # made by the change: gone once it is undone
+                    restored[event.deal_id] = None
+                    continue
                 if event.deal_id in restored:
                     current = restored[event.deal_id]
                 else:
