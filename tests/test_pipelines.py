@@ -551,4 +551,7 @@ def test_every_pipeline_of_a_database_with_one_is_its_report_alone(cli: Cli) -> 
     assert cli("add", "ERP", "--value", "100k").exit_code == 0
     for command in ("report", "check", "stale", "forecast"):
         assert cli(command, "--pipeline", "all").stdout == cli(command).stdout, command
+    for command in ("report", "forecast"):  # the page too (it had "Sales", "All pipelines")
+        every = cli(command, "--html", "-", "--pipeline", "all").stdout
+        assert every == cli(command, "--html", "-").stdout, command
     assert [p["key"] for p in cli.json("report", "--pipeline", "all")["pipelines"]] == ["sales"]

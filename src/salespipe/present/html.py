@@ -13,6 +13,7 @@ largest value times the chart's height (docs/forecasting.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -274,7 +275,9 @@ def report_page(page: ReportPage) -> str:
 
 def per_pipeline_report_page(pages: Sequence[ReportPage]) -> str:
     """The whole report of each pipeline, one after another under its name, as one page
-    (``report --html FILE --pipeline all``)."""
+    (``report --html FILE --pipeline all``); of one pipeline, its page alone."""
+    if len(pages) == 1:
+        return report_page(dataclasses.replace(pages[0], pipeline=""))
     sections: list[str] = []
     for page in pages:
         sections.append(f'<h2 class="pipeline">{escape(page.pipeline)}</h2>')
@@ -319,7 +322,10 @@ def per_pipeline_forecast_page(
     forecasts: Sequence[tuple[str, Forecast]], total: Forecast | None = None
 ) -> str:
     """The forecast of each pipeline (its name and forecast) under its name, then the
-    one of every deal, as one page (``forecast --html FILE --pipeline all``)."""
+    one of every deal, as one page (``forecast --html FILE --pipeline all``); of one
+    pipeline, its page alone."""
+    if len(forecasts) == 1:
+        return forecast_page(forecasts[0][1])
     headed = [*forecasts, *(((_("All pipelines"), total),) if total is not None else ())]
     sections: list[str] = []
     for name, forecast in headed:
