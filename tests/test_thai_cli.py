@@ -227,6 +227,9 @@ def test_init_in_thai_says_how_to_keep_the_file_in_thai(cli, monkeypatch, tmp_pa
     assert made.exit_code == 0
     assert "`salespipe config set lang th`" in made.stderr
     assert "There is no deal 1" in cli("move", "1", "x").stderr  # as it said
+    for argv in (["--lang", "th", "init"], ["init", "--lang", "TH"]):  # as it is taken
+        other = cli("--db", str(tmp_path / f"{len(argv[0])}.json"), *argv)
+        assert "`salespipe config set lang th`" in other.stderr, argv
     monkeypatch.setenv("LANG", "th_TH.UTF-8")  # a Thai system: nothing to tell
     thai = cli("--db", str(tmp_path / "thai.json"), "init", "--lang", "th")
     assert thai.exit_code == 0

@@ -105,13 +105,14 @@ def register(app: typer.Typer) -> None:
         snapshot = pipeline.init(currency=parse.currency(currency) if currency else None)
         initialized = setup_results.Initialized(pipeline.store.location, snapshot.stages())
         output.result(initialized, as_json)
-        if lang is not None and settings.display_language(None, snapshot.config()) != lang:
+        chosen = settings.lang_asked(current.lang)  # init --lang, or --lang before it
+        if chosen is not None and settings.display_language(None, snapshot.config()) != chosen:
             # --lang named the stages and this answer; the next commands speak as before.
             output.note(
                 _(
                     "The next commands answer in your system's language; "
                     "`salespipe config set lang {lang}` keeps this file in the one you chose."
-                ).format(lang=lang)
+                ).format(lang=chosen)
             )
 
     @app.command("doctor", rich_help_panel="Data and setup")
