@@ -402,7 +402,12 @@ def test_stage_changes_and_reports_act_on_the_pipeline_chosen(cli: Any, target: 
     renewals = api.report(pipeline="Renewals").to_dict()
     assert renewals == cli.json("report", "--pipeline", "Renewals")
     assert renewals["open"]["value"] == {"THB": 900}
-    assert [p.key for p in api.pipelines()] == ["sales", "renewals"]
+    assert [(p.key, p.name) for p in api.pipelines()] == [
+        ("sales", "Sales"),
+        ("renewals", "Renewals"),
+    ]
+    for each in api.pipelines():  # a loop over them reads each by its name
+        assert api.chart(pipeline=each.name).to_dict() == cli.json("chart", "-P", each.key)
     with pytest.raises(salespipe.InvalidValue):
         api.check(pipeline="all")
     with pytest.raises(salespipe.PipelineNotFound):

@@ -182,3 +182,10 @@ def test_a_code_and_amount_wider_than_the_line_are_not_kept_together() -> None:
     assert max(map(textwidth.width, lines)) <= 15
     hung = textwidth.hanging("2026-12-06 x USD 123,456.50 y", 20, 7)
     assert max(map(textwidth.width, hung)) <= 20
+
+
+def test_a_short_amount_is_measured_with_its_suffix() -> None:
+    """ "USD 250k" was measured without its "k": cut ("USD 250" / "k b") or too wide."""
+    assert textwidth.wrap("a USD 250k b", 8) == ["a", "USD 250k", "b"]
+    assert max(map(textwidth.width, textwidth.wrap("a USD 250k b", 7, whole_words=True))) <= 7
+    assert "USD 250" not in textwidth.wrap("a USD 250k b", 7)

@@ -93,8 +93,12 @@ class Pipeline:
         return scope.read_pipeline(view, chosen)
 
     def pipelines(self) -> list[PipelineDef]:
-        """Every pipeline, in order (archived ones too), as ``pipeline list`` has them."""
-        return self._read().pipelines()
+        """Every pipeline, in order (archived ones too), named as ``pipeline list`` names
+        them (the first under its default name is "Sales"), so that ``pipeline=`` takes
+        its name or key."""
+        return [
+            dataclasses.replace(p, name=parse.pipeline_name(p)) for p in self._read().pipelines()
+        ]
 
     @property
     def location(self) -> str:

@@ -253,7 +253,7 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
 
 # A currency code and the amount after it ("USD 25,000.00") are not broken apart,
 # when the two fit on one line (else the amount would be cut instead).
-_CODE_THEN_AMOUNT = re.compile(r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9][0-9,.]*)")
+_CODE_THEN_AMOUNT = re.compile(r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9]\S*)")  # (250k, 1.2M)
 _GLUE = "\xa0"  # a space no line is broken at, put back as a space
 
 
