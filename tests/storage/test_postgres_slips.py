@@ -245,3 +245,22 @@ def test_random_writes_keep_the_slips(cli: Any, pg_database: str, seed: int) -> 
     kept = Pipeline.open(pg_database).read().slip_tallies(None)
     assert kept is not None
     assert kept.total.days  # something was pushed
+
+
+def test_the_undo_of_an_import_that_made_its_stages_keeps_the_slips(
+    cli: Any, pg_database: str, tmp_path: Any
+) -> None:
+    """The undo took the stages away before the slips were counted: its deals were
+    taken off a pipeline of no name (-1 each) and left on Sales, and doctor found 8
+    totals that differ."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(
+        "title,value,stage,expected close\nA,1000,Newone,2027-01-10\nB,5,Newone,\n",
+        encoding="utf-8",
+    )
+    on(cli, pg_database, "init")
+    on(cli, pg_database, "import", str(sheet), "--create-stages")
+    assert doctor(cli, pg_database) == all_agree(pg_database)
+    on(cli, pg_database, "undo")
+    assert doctor(cli, pg_database) == all_agree(pg_database)
+    _kept_is_replayed(pg_database)

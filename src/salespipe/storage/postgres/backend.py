@@ -776,10 +776,18 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
                     "SELECT pg_notify('salespipe:' || current_schema(), %s)",
                     (copied if command == "copy" else str(self._change_id),),
                 )
+            # The slips of m009 (a writer has migrated the schema), once a change, with
+            # the stages that say which pipeline each deal is in: after they are written,
+            # as a deal may be in a stage this change made; before, when it only took
+            # stages away (an undone import), whose deals were counted in their pipeline.
+            before = {r["key"] for r in orjson.loads(self._pipeline.stored["stages"])}
+            after = {stage.key for stage in self._pipeline.stages}
+            only_taken_away = bool(before - after) and after <= before
+            if only_taken_away:
+                cursor.execute("SELECT salespipe_count_slips()")
             self._pipeline.update(cursor, redact(self._target))
-            # The slips of m009 (a writer has migrated the schema), once a change; after
-            # the stages are written, as they say which pipeline a deal is in.
-            cursor.execute("SELECT salespipe_count_slips()")
+            if not only_taken_away:
+                cursor.execute("SELECT salespipe_count_slips()")
 
 
 def _stays_findings(missing: int, extra: int, days: int) -> list[Finding]:
