@@ -268,12 +268,19 @@ def _backup(cli: Any, tmp_path: Path) -> dict[str, Any]:
         ("move", "1", "quoted"),
         ("won", "2"),
         ("note", "1", "hello"),
+        ("stage", "set", "quoted", "--prob", "55"),
     ):
         assert cli(*args).exit_code == 0
     path = tmp_path / "b.json"
     assert cli("export", "-o", str(path)).exit_code == 0
     document: dict[str, Any] = json.loads(path.read_text())
     return document
+
+
+def _stage_event(document: dict[str, Any]) -> dict[str, Any]:
+    """The backup's stage-set event: what an undo of it would put back."""
+    event: dict[str, Any] = next(e for e in document["events"] if e["type"] == "stage-set")
+    return event
 
 
 def _export_layout(document: dict[str, Any]) -> str:
@@ -311,6 +318,11 @@ BAD_BACKUPS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("stage prior", lambda d: d["stages"][0].update(prior=150), "stages[0].prior"),
     ("stage prior text", lambda d: d["stages"][2].update(prior="x"), "stages[2].prior"),
     ("stage key dup", lambda d: d["stages"][1].update(key=d["stages"][0]["key"]), "stages[1].key"),
+    (
+        "stage record of an event",
+        lambda d: _stage_event(d)["before"]["quoted"].update(prior=150),
+        ".before.quoted.prior",
+    ),
     ("event type", lambda d: d["events"][0].update(type="explode"), "events[0].type"),
     ("event deal", lambda d: d["events"][0].update(type="move", deal_id=999), "events[0].deal_id"),
     ("event seq", lambda d: d["events"][0].update(seq="x"), "events[0].seq"),

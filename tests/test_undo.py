@@ -166,3 +166,28 @@ def test_the_log_says_where_a_new_order_moved_each_stage_and_a_pipeline_s_old_na
     logged = cli("log", "--limit", "2").stdout
     assert "pipeline rename: Sales → Projects" in logged
     assert "stage order: Quoted 3 → 2, Considering 2 → 3" in logged
+
+
+def test_a_stage_record_changed_by_hand_in_the_history_is_said_not_a_traceback() -> None:
+    """A backup's stage event held a record no stage can be read from: `undo` and
+    `undo --list` ended in a ValueError traceback."""
+    from datetime import datetime
+
+    from salespipe.app import revert
+    from salespipe.core.errors import StoreError
+    from salespipe.core.model import Event, Stage
+
+    moment = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
+    event = Event(
+        seq=9,
+        change=4,
+        type="stage-set",
+        at=moment,
+        recorded_at=moment,
+        who="somsri",
+        command="stage set",
+        before={"quoted": {"key": "quoted", "name": "Quoted", "position": 3, "probability": 150}},
+        after={"quoted": {"key": "quoted", "name": "Quoted", "position": 3, "probability": 55}},
+    )
+    with pytest.raises(StoreError, match="Change 4 holds a record of quoted"):
+        revert.stages_before(event, [Stage("quoted", "Quoted", 3, 55)])

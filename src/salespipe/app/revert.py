@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from salespipe.core.errors import StoreError
+from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 
 _Kept = TypeVar("_Kept", Stage, PipelineDef)
@@ -39,6 +41,15 @@ def _before(event: Event, items: Sequence[_Kept], read: Callable[[Record], _Kept
     for key, record in (event.before or {}).items():
         if record is None:
             by_key.pop(key, None)
-        else:
+            continue
+        try:
             by_key[key] = read(record)
+        except (KeyError, TypeError, ValueError, AttributeError):  # edited by hand
+            raise StoreError(
+                _(
+                    "Change {change} holds a record of {key} salespipe cannot read (it was "
+                    "changed outside salespipe), so it cannot be taken back; nothing was "
+                    "changed."
+                ).format(change=event.change, key=key)
+            ) from None
     return sorted(by_key.values(), key=lambda item: item.position)

@@ -209,18 +209,25 @@ def check_stages(records: Iterable[Any]) -> set[str]:
         if stage["key"] in keys:
             raise BadPlace(f"{where}.key", N_("used by an earlier stage"))
         keys.add(stage["key"])
-        _text(stage.get("name"), f"{where}.name", required=True)
-        _count(stage.get("position"), f"{where}.position", minimum=0)
-        _percent(stage.get("probability"), f"{where}.probability")
-        _percent(stage.get("prior"), f"{where}.prior", optional=True)
-        days = stage.get("target_days")
-        if days is not None and (not is_count(days) or days > MAX_TARGET_DAYS):
-            raise BadPlace(f"{where}.target_days", N_("not a whole number in range"))
-        if not isinstance(stage.get("enabled", True), bool):
-            raise BadPlace(f"{where}.enabled", N_("not true or false"))
-        _text(stage.get("guide", ""), f"{where}.guide")
-        _text(stage.get("pipeline", FIRST_PIPELINE), f"{where}.pipeline", required=True)
+        _check_stage(stage, where)
     return keys
+
+
+def _check_stage(stage: Mapping[str, Any], where: str) -> None:
+    """One stage record: in the backup's stages, or one a stage event stored (what an
+    undo puts back)."""
+    _text(stage.get("key"), f"{where}.key", required=True)
+    _text(stage.get("name"), f"{where}.name", required=True)
+    _count(stage.get("position"), f"{where}.position", minimum=0)
+    _percent(stage.get("probability"), f"{where}.probability")
+    _percent(stage.get("prior"), f"{where}.prior", optional=True)
+    days = stage.get("target_days")
+    if days is not None and (not is_count(days) or days > MAX_TARGET_DAYS):
+        raise BadPlace(f"{where}.target_days", N_("not a whole number in range"))
+    if not isinstance(stage.get("enabled", True), bool):
+        raise BadPlace(f"{where}.enabled", N_("not true or false"))
+    _text(stage.get("guide", ""), f"{where}.guide")
+    _text(stage.get("pipeline", FIRST_PIPELINE), f"{where}.pipeline", required=True)
 
 
 def _check_deal(deal: Mapping[str, Any], where: str, stages: set[str]) -> None:
@@ -308,6 +315,11 @@ def check_events(records: Iterable[Any], deals: set[int]) -> None:
             value = event.get(key)
             if value is not None and not isinstance(value, dict):
                 raise BadPlace(f"{where}.{key}", N_("not a JSON object"))
+            if value and deal_id is None and str(event["type"]).startswith("stage"):
+                for stage_key, record in value.items():  # what an undo of it puts back
+                    if record is not None:
+                        place = f"{where}.{key}.{stage_key}"
+                        _check_stage(_object(record, place), place)
 
 
 def check_backup(
