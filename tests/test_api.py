@@ -442,3 +442,26 @@ def test_a_stage_value_given_as_text_is_read_as_the_command_line_reads_it(
     assert api.stage_add("Extra", probability="40", target_days="5").probability == 40
     assert api.stage_set("quoted", probability="35%").probability == 35
     assert isinstance(api.stages()[0].probability, int)
+
+
+@pytest.mark.parametrize("path", [b"d/other.json", 123, "d/\x00x.json"])
+def test_a_path_of_another_kind_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Any
+) -> None:
+    """bytes made a folder named "b'd" and wrote there; 123 a data file named 123; a
+    NUL ended in a ValueError."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(salespipe.InvalidValue):
+        salespipe.open(path).add("x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pipeline_given_by_its_number_is_read_as_pipeline_takes_it(cli: Any, target: str) -> None:
+    assert cli("add", "Sales deal", "--value", "100").exit_code == 0
+    assert cli("pipeline", "add", "Renewals").exit_code == 0
+    api = salespipe.open(target)
+    assert api.report(pipeline=2).to_dict() == cli.json("report", "--pipeline", "2")
+    assert api.deals(pipeline=1)[0].title == "Sales deal"
+    for odd in (True, 1.0, []):
+        with pytest.raises(salespipe.InvalidValue):
+            api.check(pipeline=odd)

@@ -12,6 +12,7 @@ line accepts (``"1.5m"``, ``"+30d"``, ``"yesterday"``). See docs/python-api.md.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -55,7 +56,13 @@ def open(path: str | PathLike[str] | None = None, *, lang: str | None = None) ->
     the user data folder, as the command line chooses), or in the PostgreSQL database
     a ``postgresql://…`` URI names (docs/team.md). It is created by the first change;
     ``lang`` ("th" or "en") names the default stages of a new one."""
-    given = None if path is None else str(path)
+    if path is not None and not isinstance(path, str | PathLike):
+        raise InvalidValue(
+            _("The path is text or a pathlib.Path, not {kind}.").format(kind=type(path).__name__)
+        )
+    given = None if path is None else os.fspath(path)
+    if not isinstance(given, str | None) or "\x00" in (given or ""):
+        raise InvalidValue(_("The path is text without NUL characters."))
     chosen = settings.database_target(given)
     app = use_cases.Pipeline.open(chosen, settings.lang_from_environment(lang))
     return Pipeline(app, must_exist=settings.data_file_named(given))
@@ -81,11 +88,13 @@ class Pipeline:
             reading.must_exist(view, self._app.store)
         return view
 
-    def _current(self, view: ReadView, chosen: str | None = None) -> str | None:
+    def _current(self, view: ReadView, chosen: str | int | None = None) -> str | None:
         """The key of the pipeline read: ``chosen`` (a name, key or number, as
         ``--pipeline`` takes it), else the current one; None when there is only one."""
         from salespipe.app import scope
 
+        if chosen is not None and not isinstance(chosen, str):
+            chosen = _pipeline_text(chosen)
         if chosen is not None and chosen.strip().casefold() == scope.ALL:
             raise InvalidValue(
                 _("A report reads one pipeline here: call it for each of pipelines().")
@@ -137,7 +146,7 @@ class Pipeline:
         stale: bool = False,
         sort: str = "stage",
         limit: int | None = None,
-        pipeline: str | None = None,
+        pipeline: str | int | None = None,
     ) -> list[Deal]:
         """The deals ``list`` shows for the same options, in its order: of the current
         pipeline unless ``pipeline`` names one (``--pipeline``), ``search`` matching
@@ -147,6 +156,8 @@ class Pipeline:
         if limit is not None and (type(limit) is not int or limit < 0):
             raise InvalidValue(_("The limit is a whole number from 0 (0: all)."))
 
+        if pipeline is not None and not isinstance(pipeline, str):
+            pipeline = _pipeline_text(pipeline)
         query = DealQuery(status, stage, owner, customer, tag, search, stale, sort, limit)
         listing = list_deals(self._read(), query, clock.now(), pipeline=pipeline, stays=True)
         return [Deal.from_record(record) for record in listing.records]
@@ -447,7 +458,7 @@ class Pipeline:
         all_stages: bool = False,
         owner: str | None = None,
         as_of: Day | None = None,
-        pipeline: str | None = None,
+        pipeline: str | int | None = None,
     ) -> PipelineChart:
         """Open deals per stage: count, value or weighted value (``chart``)."""
         from salespipe.reports import summary
@@ -469,7 +480,7 @@ class Pipeline:
         until: Day | None = None,
         owner: str | None = None,
         as_of: Day | None = None,
-        pipeline: str | None = None,
+        pipeline: str | int | None = None,
     ) -> Summary:
         """The one-screen summary (``report``)."""
         from salespipe.reports import summary
@@ -486,7 +497,7 @@ class Pipeline:
         method: str = "stage",
         owner: str | None = None,
         as_of: Day | None = None,
-        pipeline: str | None = None,
+        pipeline: str | int | None = None,
     ) -> Forecast:
         """Expected value by month with its P10/P50/P90 (``forecast [--method]``)."""
         from salespipe.reports import forecast
@@ -501,7 +512,11 @@ class Pipeline:
         )
 
     def calibrate(
-        self, *, since: Day | None = None, owner: str | None = None, pipeline: str | None = None
+        self,
+        *,
+        since: Day | None = None,
+        owner: str | None = None,
+        pipeline: str | int | None = None,
     ) -> Calibration:
         """Stage probabilities learned from history (``calibrate``); nothing is changed."""
         from salespipe.reports import calibrate
@@ -510,7 +525,7 @@ class Pipeline:
         return calibrate.calibrate_in(scope, _day(since, N_("--since date")))
 
     def backtest(
-        self, *, months: int = 6, owner: str | None = None, pipeline: str | None = None
+        self, *, months: int = 6, owner: str | None = None, pipeline: str | int | None = None
     ) -> Backtest:
         """Both forecast methods on the last whole months (``forecast --backtest``)."""
         from salespipe.reports import backtest
@@ -530,7 +545,7 @@ class Pipeline:
             owner=owner,
         )
 
-    def slips(self, *, owner: str | None = None, pipeline: str | None = None) -> Slips:
+    def slips(self, *, owner: str | None = None, pipeline: str | int | None = None) -> Slips:
         """Expected close dates pushed back, per owner and stage (``slips``)."""
         from salespipe.reports import slips
         from salespipe.reports.scope import rows_of_pipeline, stages_named_for
@@ -553,7 +568,7 @@ class Pipeline:
         until: Day | None = None,
         owner: str | None = None,
         as_of: Day | None = None,
-        pipeline: str | None = None,
+        pipeline: str | int | None = None,
     ) -> Funnel:
         from salespipe.reports import outcomes
 
@@ -565,7 +580,11 @@ class Pipeline:
         )
 
     def durations(
-        self, *, owner: str | None = None, as_of: Day | None = None, pipeline: str | None = None
+        self,
+        *,
+        owner: str | None = None,
+        as_of: Day | None = None,
+        pipeline: str | int | None = None,
     ) -> Durations:
         from salespipe.reports import durations
 
@@ -580,7 +599,7 @@ class Pipeline:
         until: Day | None = None,
         owner: str | None = None,
         as_of: Day | None = None,
-        pipeline: str | None = None,
+        pipeline: str | int | None = None,
     ) -> WinRate:
         from salespipe.reports import outcomes
 
@@ -594,7 +613,11 @@ class Pipeline:
         )
 
     def stale(
-        self, *, owner: str | None = None, as_of: Day | None = None, pipeline: str | None = None
+        self,
+        *,
+        owner: str | None = None,
+        as_of: Day | None = None,
+        pipeline: str | int | None = None,
     ) -> StaleList:
         from salespipe.reports import alerts
 
@@ -602,7 +625,11 @@ class Pipeline:
         return alerts.stale(scope.open, scope.stages, scope.now, pipeline=bool(scope.pipeline_name))
 
     def check(
-        self, *, owner: str | None = None, as_of: Day | None = None, pipeline: str | None = None
+        self,
+        *,
+        owner: str | None = None,
+        as_of: Day | None = None,
+        pipeline: str | int | None = None,
     ) -> CheckResult:
         """What needs action; ``result.clean`` is true when nothing does."""
         from salespipe.reports import alerts
@@ -611,7 +638,12 @@ class Pipeline:
         return alerts.check(scope.open, scope.stages, scope.now)
 
     def _scope(
-        self, *, history: bool, owner: str | None, as_of: Day | None, pipeline: str | None = None
+        self,
+        *,
+        history: bool,
+        owner: str | None,
+        as_of: Day | None,
+        pipeline: str | int | None = None,
     ) -> Scope:
         from salespipe.reports.scope import scope
 
@@ -707,6 +739,13 @@ def _words(given: Iterable[str]) -> list[str]:
     if isinstance(given, str) or not all(isinstance(word, str) for word in words):
         raise InvalidValue(_('The tags are a list of words, such as ["vip", "q4"].'))
     return words
+
+
+def _pipeline_text(value: object) -> str:
+    """A pipeline given by its number (``--pipeline 2``), as the command line reads it."""
+    if type(value) is not int:
+        raise InvalidValue(_("A pipeline is named by its name, key or number."))
+    return str(value)
 
 
 def _probability(value: int | str | None) -> int | None:
