@@ -282,3 +282,19 @@ def test_the_forecast_fits_a_40_column_terminal(cli, monkeypatch) -> None:
     shown = cli("forecast")
     ok(shown)
     assert "Expected by month" in shown.stdout
+
+
+def test_a_terminal_too_narrow_for_the_chart_prints_the_tables_and_says_so(
+    cli, monkeypatch
+) -> None:
+    """At 30 columns with amounts of a trillion, forecast printed its tables and then
+    failed (exit 1) for the chart it could not draw at a width nobody asked for."""
+    ok(cli("add", "Big", "--value", "123456789012.50", "--close", "+10d"))
+    ok(cli("add", "Small", "--value", "USD 9,999,999,999,999.99", "--close", "+40d"))
+    monkeypatch.setenv("COLUMNS", "30")
+    shown = cli("forecast")
+    ok(shown)
+    assert "Range of the won value" in shown.stdout
+    assert "The chart is too narrow for its numbers; use --width" in shown.stderr
+    asked = cli("forecast", "--width", "30")  # asked for: refused, as before
+    assert asked.exit_code == 1

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from salespipe.core.errors import OutputFailed, SalespipeError
+from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
 from salespipe.present import render
 from salespipe.present.render import visible
@@ -198,7 +198,14 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         elif isinstance(part, parts.Hanging):
             say(part.text, part.hang)
         elif isinstance(part, parts.Drawing):
-            charts(part.draw(chart_width(chart_width_asked), for_terminal()))
+            try:
+                drawn = part.draw(chart_width(chart_width_asked), for_terminal())
+            except InvalidValue as narrow:
+                if chart_width_asked is not None:  # --width asked for what cannot be drawn
+                    raise
+                note(narrow.message)  # a narrow terminal: the tables above say it all
+                continue
+            charts(drawn)
         elif isinstance(part, parts.Warned):
             warn(part.text)
         elif isinstance(part, parts.Noted):
