@@ -184,7 +184,8 @@ def test_undo_of_a_pipeline_add_is_refused_once_a_colleague_added_a_deal_to_it(
     as_("alice", "pipeline", "add", "Renewals")
     assert as_("bob", "add", "Renewal X", "--pipeline", "Renewals").exit_code == 0
 
-    _refused_and_unchanged(as_, "alice", "Deal 1 has been in the stage")
+    # both pipelines have a "Presented": the sentence says whose
+    _refused_and_unchanged(as_, "alice", 'Deal 1 has been in the stage "Presented (renewals)"')
 
 
 def test_undo_of_a_stage_enable_is_refused_while_a_colleagues_deal_is_open_in_it(

@@ -161,7 +161,9 @@ def check_stages_hold(
         )
         left = [i for i in others if i not in theirs]
         if left:
-            raise UndoConflict(_stage_left_sentence(left[0], before.name, gone=gone))
+            several = len({s.pipeline for s in stages_before}) > 1  # which "Presented"?
+            name = f"{before.name} ({before.pipeline})" if several else before.name
+            raise UndoConflict(_stage_left_sentence(left[0], name, gone=gone))
 
 
 def refusal(
