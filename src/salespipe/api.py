@@ -165,10 +165,7 @@ class Pipeline:
     def stages(self, *, include_disabled: bool = False) -> list[Stage]:
         """The current pipeline's enabled stages in order (and the disabled ones, if
         asked for), as ``stage list`` shows them."""
-        from salespipe.reports.scope import pipeline_stages
-
-        view = self._read()
-        shown = pipeline_stages(view, self._current(view))
+        shown = self._in_current(self._read())
         return [s for s in shown if include_disabled or s.enabled]
 
     def events(self, deal_id: int) -> list[Event]:
@@ -436,19 +433,21 @@ class Pipeline:
     def _stage_key(self, stage: str) -> str:
         """The key of the current pipeline's stage so named (the change acts on it; a
         new file's default stages before the change creates it)."""
-        from salespipe.reports.scope import pipeline_stages
-
-        view = self._app.read()
-        shown = pipeline_stages(view, self._current(view))
+        shown = self._in_current(self._app.read())
         return parse.stage(shown, stage, enabled_only=False).key
 
     def _of_current(self, stages: Sequence[Stage]) -> list[Stage]:
-        """The current pipeline's stages of ``stages``, in order (``stages()``'s)."""
+        """The current pipeline's stages of ``stages`` (what a change left), in order."""
+        return self._in_current(self._read(), stages)
+
+    def _in_current(self, view: ReadView, stages: Sequence[Stage] | None = None) -> list[Stage]:
+        """The current pipeline's stages, in order: of ``stages``, else as ``view`` has them
+        (all of them when the database has one pipeline)."""
         from salespipe.core.model import stages_in
 
-        view = self._read()
-        pipeline = self._current(view)
-        return list(stages) if pipeline is None else stages_in(stages, pipeline)
+        every = view.stages() if stages is None else list(stages)
+        key = self._current(view)
+        return every if key is None else stages_in(every, key)
 
     # -- reports -------------------------------------------------------------------------
     def chart(
@@ -649,12 +648,9 @@ class Pipeline:
 
         day = _day(as_of, N_("--as-of date"))
         view = self._read()
-        key = self._current(view, pipeline)
-        found = scope(view, history=history, owner=owner, as_of=day, pipeline=key)
-        if key is None:
-            return found
-        named = next(p for p in view.pipelines() if p.key == key)
-        return dataclasses.replace(found, pipeline_name=parse.pipeline_name(named))
+        return scope(
+            view, history=history, owner=owner, as_of=day, pipeline=self._current(view, pipeline)
+        )
 
 
 # -- what a caller gives, read as the command line reads it ---------------------------

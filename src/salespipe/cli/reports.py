@@ -32,7 +32,6 @@ from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
-    from salespipe.core.model import PipelineDef, Stage
     from salespipe.reports.forecast import Forecast
     from salespipe.reports.scope import Scope
     from salespipe.storage.port import ReadView
@@ -56,9 +55,6 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         timeline.cutoff(day)  # a day in the future is told before the file is read
     view, pipeline = state(ctx).read_scoped()
     found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
-    if pipeline is not None:
-        named = next(p for p in view.pipelines() if p.key == pipeline)
-        found = dataclasses.replace(found, pipeline_name=parse.pipeline_name(named))
     if owner is None:
         return found
     if not history:
@@ -76,12 +72,6 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
             said = _('no deal has the owner "{owner}".')
         output.warn(said.format(owner=owner))
     return found
-
-
-def _stages_in(snapshot: "ReadView", pipeline: str | None) -> list["Stage"]:
-    from salespipe.reports.scope import pipeline_stages
-
-    return pipeline_stages(snapshot, pipeline)
 
 
 def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterable["ChangeRow"]:
@@ -122,15 +112,10 @@ def _each(
 
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
     view = state(ctx).read()
-    pipelines = sorted(view.pipelines(), key=lambda p: p.position)
-
-    def one(p: "PipelineDef") -> Any:
-        found = scope(view, history=history, owner=owner, as_of=day, pipeline=p.key)
-        if len(pipelines) > 1:  # as --pipeline NAME has it
-            found = dataclasses.replace(found, pipeline_name=parse.pipeline_name(p))
-        return make(found)
-
-    sections = [Section(p, one(p)) for p in pipelines]
+    sections = [
+        Section(p, make(scope(view, history=history, owner=owner, as_of=day, pipeline=p.key)))
+        for p in sorted(view.pipelines(), key=lambda p: p.position)
+    ]
     if not total:
         return PerPipeline(sections, None)
     every = scope(view, history=history, owner=owner, as_of=day)
@@ -163,6 +148,7 @@ def _backtest(
 ) -> None:
     """forecast --backtest: both methods on the last ``months`` whole months."""
     from salespipe.reports import backtest
+    from salespipe.reports.scope import pipeline_stages
 
     if as_of is not None:
         raise InvalidValue(_("--backtest tests the months before today; leave out --as-of."))
@@ -170,7 +156,7 @@ def _backtest(
     result = backtest.backtest(
         _changes_in(snapshot, pipeline),
         snapshot.undone_changes(),
-        _stages_in(snapshot, pipeline),
+        pipeline_stages(snapshot, pipeline),
         months=months,
         now=clock.now(),
         owner=owner,
@@ -464,7 +450,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports.scope import stages_named_for
 
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
-            found = slipping.slips_in(
+            return slipping.slips_in(
                 snapshot,
                 stages_named_for(snapshot, pipeline),
                 as_of=clock.now().date(),
@@ -472,7 +458,6 @@ def register(app: typer.Typer) -> None:
                 pipeline=pipeline,
                 changes=lambda: _changes_in(snapshot, pipeline),
             )
-            return dataclasses.replace(found, owner=owner)  # named in the text
 
         if _all_pipelines(ctx):
             from salespipe.present.pipeline_results import PerPipeline, Section

@@ -10,13 +10,13 @@ reads the event journal, replaying it to the end of that day (docs/reports.md,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from salespipe.core import clock, tally
-from salespipe.core.model import Record, Stage, stages_in
+from salespipe.core.model import PipelineDef, Record, Stage, stages_in
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
@@ -100,6 +100,7 @@ class Source(Asked, HistoryAsked, Protocol):
     """What a report needs of a consistent read of the database."""
 
     def stages(self) -> list[Stage]: ...
+    def pipelines(self) -> list[PipelineDef]: ...
     def open_records(self) -> list[Record]: ...
     def all_records(self) -> Iterator[Record]: ...
     def event_records(self) -> Iterator[Record]: ...
@@ -195,7 +196,9 @@ def scope(
             asked = OverRecords(records, stages)
     keys = None
     stays_records: Iterable[Record] | None = None
+    named = ""
     if pipeline is not None:
+        named = _pipeline_name(source.pipelines(), pipeline)
         keys = frozenset(s.key for s in stages if s.pipeline == pipeline)
         if history:
             again = past.records() if as_of is not None else _when_read(source.all_records)
@@ -209,10 +212,21 @@ def scope(
         tally.owned_by(records, owner),
         stages,
         now,
+        pipeline_name=named,
         open_deals=deals,
         history=source if history and as_of is None else None,
         stays_records=stays_records,
     )
+
+
+def _pipeline_name(pipelines: Sequence[PipelineDef], key: str) -> str:
+    """The name of the pipeline read, when the database has several ("" otherwise: its
+    reports are as they always were)."""
+    from salespipe.core import parse
+
+    if len(pipelines) < 2:
+        return ""
+    return next((parse.pipeline_name(p) for p in pipelines if p.key == key), key)
 
 
 def _when_read(read: Callable[[], Iterable[Record]]) -> Iterator[Record]:

@@ -15,6 +15,7 @@ replaying every event.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -106,9 +107,11 @@ def slips_in(
     change row)."""
     tallies = view.slip_tallies(owner, pipeline)
     if tallies is not None:
-        return from_tallies(tallies, stages, as_of=as_of)
-    rows = changes() if changes is not None else view.change_records()
-    return slips(rows, view.undone_changes(), stages, as_of=as_of, owner=owner)
+        found = from_tallies(tallies, stages, as_of=as_of)
+    else:
+        rows = changes() if changes is not None else view.change_records()
+        found = slips(rows, view.undone_changes(), stages, as_of=as_of, owner=owner)
+    return dataclasses.replace(found, owner=owner)
 
 
 def from_tallies(tallies: SlipTallies, stages: Sequence[Stage], *, as_of: date) -> Slips:
