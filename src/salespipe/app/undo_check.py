@@ -43,7 +43,7 @@ def check_not_overtaken(
 ) -> None:
     """Raise UndoConflict if someone other than ``user`` changed what ``undone`` touched
     after it was recorded."""
-    later = first_later_change(tx, undone, user)
+    later = _first_later_change(tx, undone, user)
     if later is None:
         return
     by_key = {s.key: s for s in stages}
@@ -51,10 +51,9 @@ def check_not_overtaken(
     raise UndoConflict(_conflict_sentence(later, what, _at(later.recorded_at)))
 
 
-def first_later_change(tx: ReadView, undone: Sequence[Event], user: str) -> Event | None:
+def _first_later_change(tx: ReadView, undone: Sequence[Event], user: str) -> Event | None:
     """The first change by someone other than ``user`` of what ``undone`` touched, made
-    after it and not taken back since: what holds its undo back (``undo --list`` marks
-    it), or None."""
+    after it and not taken back since, or None."""
     if not undone:
         return None
     last_seq = max(e.seq for e in undone)

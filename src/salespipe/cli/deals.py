@@ -29,10 +29,7 @@ from salespipe.core.model import NextAction
 from salespipe.present import deal_results, views
 
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
-    from collections.abc import Sequence
-
     from salespipe.app.pipeline import Change, DealFields, Pipeline
-    from salespipe.core.model import Event
 
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
 # decide about today (docs/daily-use.md, "How much a table shows").
@@ -671,18 +668,14 @@ def _list_undoable(pipeline: "Pipeline", limit: int, as_json: bool) -> None:
     titles = {}
     for deal_id in {i for c in changes for i in c.deal_ids}:
         deal = snapshot.get_deal(deal_id)
-        title = deal.title if deal is not None else _last_title(snapshot.events(deal_id))
+        title = (
+            deal.title
+            if deal is not None
+            else views.event_title(reversed(snapshot.events(deal_id)))
+        )
         if title is not None:  # a deleted deal's, from its history
             titles[deal_id] = title
     output.result(deal_results.UndoList(changes, titles, snapshot.stages()), as_json)
-
-
-def _last_title(events: "Sequence[Event]") -> str | None:
-    for event in reversed(events):
-        for record in (event.after, event.before):
-            if record and isinstance(record.get("title"), str):
-                return str(record["title"])
-    return None
 
 
 def _day(text: str | None, what: str) -> date | None:

@@ -70,7 +70,6 @@ class Setting:
 
     key: str
     value: object
-    unchanged: bool = False  # it had that value already: no change was recorded
 
     def to_dict(self) -> dict[str, object]:
         return {self.key: self.value}

@@ -586,7 +586,7 @@ def describe_change(
             what=what, count=len(deal_ids)
         )
     deal_id = deal_ids[0]
-    title = titles.get(deal_id) or _event_title(events) or ""
+    title = titles.get(deal_id) or event_title(events) or ""
     if command == "add":
         template = _('new deal {deal_id} "{title}"')
     elif command == "delete":
@@ -596,7 +596,8 @@ def describe_change(
     return template.format(what=what, deal_id=deal_id, title=title)
 
 
-def _event_title(events: Sequence[Event]) -> str | None:
+def event_title(events: Iterable[Event]) -> str | None:
+    """The first title the events' records hold (a deleted deal's is in its history)."""
     for event in events:
         for record in (event.after, event.before):
             if record and record.get("title"):
