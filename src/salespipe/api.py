@@ -547,18 +547,10 @@ class Pipeline:
     def slips(self, *, owner: str | None = None, pipeline: str | int | None = None) -> Slips:
         """Expected close dates pushed back, per owner and stage (``slips``)."""
         from salespipe.reports import slips
-        from salespipe.reports.scope import rows_of_pipeline, stages_named_for
 
         snapshot = self._read()
         key = self._current(snapshot, pipeline)
-        return slips.slips_in(
-            snapshot,
-            stages_named_for(snapshot, key),
-            as_of=clock.now().date(),
-            owner=owner,
-            pipeline=key,
-            changes=lambda: rows_of_pipeline(snapshot, snapshot.change_records(), key),
-        )
+        return slips.slips_in(snapshot, as_of=clock.now().date(), owner=owner, pipeline=key)
 
     def funnel(
         self,

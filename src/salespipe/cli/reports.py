@@ -447,12 +447,10 @@ def register(app: typer.Typer) -> None:
         Example: salespipe slips --owner somchai
         """
         from salespipe.reports import slips as slipping
-        from salespipe.reports.scope import stages_named_for
 
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
             return slipping.slips_in(
                 snapshot,
-                stages_named_for(snapshot, pipeline),
                 as_of=clock.now().date(),
                 owner=owner,
                 pipeline=pipeline,

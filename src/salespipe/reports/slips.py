@@ -95,21 +95,27 @@ class Slips:
 
 def slips_in(
     view: ReadView,
-    stages: Sequence[Stage],
     *,
     as_of: date,
     owner: str | None = None,
     pipeline: str | None = None,
     changes: Callable[[], Iterable[ChangeRow]] | None = None,
 ) -> Slips:
-    """The slips of ``view``'s deals (of those now in ``pipeline``): from the backend's
-    totals if it keeps them, else replayed from ``changes()`` (default: every event's
-    change row)."""
+    """The slips of ``view``'s deals (of those now in ``pipeline``, its stages named
+    first): from the backend's totals if it keeps them, else replayed from ``changes()``
+    (default: the change rows of those deals)."""
+    from salespipe.reports.scope import rows_of_pipeline, stages_named_for
+
+    stages = stages_named_for(view, pipeline)
     tallies = view.slip_tallies(owner, pipeline)
     if tallies is not None:
         found = from_tallies(tallies, stages, as_of=as_of)
     else:
-        rows = changes() if changes is not None else view.change_records()
+        rows = (
+            changes()
+            if changes is not None
+            else rows_of_pipeline(view, view.change_records(), pipeline)
+        )
         found = slips(rows, view.undone_changes(), stages, as_of=as_of, owner=owner)
     return dataclasses.replace(found, owner=owner)
 
