@@ -123,3 +123,12 @@ def m014_undone(database: str) -> None:
         "m014_reopen_entries",
         f"CREATE OR REPLACE FUNCTION {LAST_ENTRIES_OF_VISITS}; {REDO_WON_PATHS}",
     )
+
+
+def m015_undone(database: str) -> None:
+    _undo(
+        database,
+        "m015_kept_backtests",
+        "DROP TABLE salespipe_backtest_rows, salespipe_backtests;"
+        " DROP FUNCTION salespipe_keeps_reports()",
+    )

@@ -599,6 +599,48 @@ def test_a_reps_slips_are_their_own_and_count_for_the_team(cli, team: Team, own)
         team.sql(own["alice"], "UPDATE salespipe_slip_groups SET slipped = 0")
 
 
+def test_a_kept_backtest_is_the_teams_kept_by_a_manager_or_an_admin(cli, team: Team, own) -> None:
+    """A backtest kept on the server (m015) is the whole team's: a rep who sees only
+    their own deals neither reads it (the CLI replays what they see; SQL shows no row)
+    nor keeps one; with visibility all a rep reads the team's but cannot write one,
+    which would stand for the team's."""
+    import psycopg
+
+    alice, maria = team.uri(own["alice"]), team.uri(own["maria"])
+    for person in ("alice", "bob"):
+        for value in ("1000", "2000"):
+            added = cli(
+                "--db", team.uri(own[person]), "add", f"{person} in September",
+                "--owner", own[person], "--value", value, "--at", "2026-09-10 10:00",
+            )  # fmt: skip
+            assert added.exit_code == 0, added.stderr
+    kept = "SELECT count(*) FROM salespipe_backtests"
+    mine = cli.json("--db", alice, "forecast", "--backtest")
+    assert team.sql(own["adam"], kept) == [(0,)]  # a rep keeps none
+    everyone = cli.json("--db", maria, "forecast", "--backtest")
+    assert team.sql(own["adam"], kept) == [(1,)]
+    assert (mine["by_month"][-1]["deals"], everyone["by_month"][-1]["deals"]) == (2, 4)
+    assert cli.json("--db", alice, "forecast", "--backtest") == mine  # not the team's
+    assert team.sql(own["alice"], kept) == [(0,)]
+    assert team.sql(own["alice"], "SELECT count(*) FROM salespipe_backtest_rows") == [(0,)]
+    forged = "INSERT INTO salespipe_backtests (key, position, months) VALUES ('x', 0, '[]')"
+    assert cli("--db", team.uri(own["adam"]), "config", "set", "visibility", "all").exit_code == 0
+    assert cli.json("--db", alice, "forecast", "--backtest") == everyone
+    assert team.sql(own["alice"], kept) == [(1,)]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        team.sql(own["alice"], forged)
+    assert team.sql(own["alice"], "DELETE FROM salespipe_backtests RETURNING run") == []
+    # A manager's backtest after a back-dated change keeps a new run in the old one's place.
+    (old_run,) = team.sql(own["maria"], "SELECT run FROM salespipe_backtests")
+    back = cli("--db", maria, "add", "Back-dated", "--value", "5", "--at", "2026-09-20 10:00")
+    assert back.exit_code == 0, back.stderr
+    assert cli.json("--db", maria, "forecast", "--backtest")["by_month"][-1]["deals"] == 5
+    (new_run,) = team.sql(own["maria"], "SELECT run FROM salespipe_backtests")
+    assert new_run != old_run
+    rows = "SELECT DISTINCT run FROM salespipe_backtest_rows"
+    assert team.sql(own["maria"], rows) == [new_run]
+
+
 def test_reps_share_the_counters(cli, team: Team, own) -> None:
     """Deal ids and event numbers stay unique and consecutive whoever writes."""
     for _ in range(3):

@@ -531,17 +531,10 @@ class Pipeline:
 
         _months(months)
 
-        from salespipe.reports.scope import pipeline_stages, rows_of_pipeline
-
         snapshot = self._read()
         key = self._current(snapshot, pipeline)
-        return backtest.backtest(
-            rows_of_pipeline(snapshot, snapshot.change_records(), key),
-            snapshot.undone_changes(),
-            pipeline_stages(snapshot, key),
-            months=months,
-            now=clock.now(),
-            owner=owner,
+        return backtest.backtest_in(
+            snapshot, months=months, now=clock.now(), owner=owner, pipeline=key
         )
 
     def slips(self, *, owner: str | None = None, pipeline: str | int | None = None) -> Slips:

@@ -148,18 +148,17 @@ def _backtest(
 ) -> None:
     """forecast --backtest: both methods on the last ``months`` whole months."""
     from salespipe.reports import backtest
-    from salespipe.reports.scope import pipeline_stages
 
     if as_of is not None:
         raise InvalidValue(_("--backtest tests the months before today; leave out --as-of."))
     snapshot, pipeline = state(ctx).read_scoped()
-    result = backtest.backtest(
-        _changes_in(snapshot, pipeline),
-        snapshot.undone_changes(),
-        pipeline_stages(snapshot, pipeline),
+    result = backtest.backtest_in(
+        snapshot,
         months=months,
         now=clock.now(),
         owner=owner,
+        pipeline=pipeline,
+        changes=lambda: _changes_in(snapshot, pipeline),
     )
     output.result(result, as_json)
 

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salespipe.core import parse
 from salespipe.core.change_rows import ADDED, REMOVED, ChangeRow
@@ -50,6 +50,9 @@ from salespipe.reports.forecast import (
 )
 from salespipe.reports.timeline import roll_back_stages
 
+if TYPE_CHECKING:
+    from salespipe.storage.port import ReadView
+
 _FORECAST_FIELDS = (
     "id",
     "stage",
@@ -64,6 +67,10 @@ _FORECAST_FIELDS = (
 
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
+
+KEPT_FORMAT = "backtest-1"
+"""Names how a kept run was worked out: a release that forecasts otherwise names another,
+so that it does not read the runs an older one kept."""
 
 LEAST_SCORED = 20
 """Deals scored before there is a verdict: a standard error from a handful of deals
@@ -159,6 +166,48 @@ class _MonthStart:
     pipeline: list[Record] = field(default_factory=list)
 
 
+def backtest_in(
+    view: ReadView,
+    *,
+    months: int,
+    now: datetime,
+    owner: str | None = None,
+    pipeline: str | None = None,
+    changes: Callable[[], Iterable[ChangeRow]] | None = None,
+) -> Backtest:
+    """The backtest of ``view``'s deals (of those now in ``pipeline``, of ``owner``'s):
+    from what the backend kept of an earlier run if it still holds, else replayed from
+    ``changes()`` (default: the change rows of those deals).
+
+    What each month start forecast depends only on the events before it, so a backend
+    may keep it (:meth:`~salespipe.storage.port.ReadView.kept_backtest`) until an event
+    before the last month start is written or undone; the deals' outcomes are read
+    afresh each time. Only the whole team's backtest is kept: ``owner`` and a pipeline
+    of several are replayed."""
+    from salespipe.reports.scope import pipeline_stages, rows_of_pipeline
+
+    starts = month_starts(months, now)
+    key = _kept_key(starts) if owner is None and pipeline is None else None
+    if key is not None:
+        kept = view.kept_backtest(key, [_month_window(start.month) for start in starts])
+        if kept is not None:
+            forecasts = Forecasts.from_kept(kept.months)
+            won = [kept.won.get((i, forecasts.currency), Decimal(0)) for i in range(len(starts))]
+            return _result(forecasts, kept.scored, won, now)
+    rows = (
+        changes()
+        if changes is not None
+        else rows_of_pipeline(view, view.change_records(), pipeline)
+    )
+    forecasts, deals = _forecast(
+        starts, rows, view.undone_changes(), pipeline_stages(view, pipeline), owner
+    )
+    found = _result(forecasts, *_outcomes(forecasts, deals, starts), now)
+    if key is not None:
+        view.keep_backtest(key, forecasts.to_kept(), forecasts.rows)
+    return found
+
+
 def backtest(
     rows: Iterable[ChangeRow],
     undone: Collection[int],
@@ -171,13 +220,35 @@ def backtest(
     """Both methods on each of the last ``months`` whole months, from the events' change
     rows in recorded order (the changes in ``undone`` and the undos skipped), the stages
     as they are now, and only the deals of ``owner`` if given."""
+    starts = month_starts(months, now)
+    forecasts, deals = _forecast(starts, rows, undone, stages, owner)
+    return _result(forecasts, *_outcomes(forecasts, deals, starts), now)
+
+
+def month_starts(months: int, now: datetime) -> list[_MonthStart]:
+    """The last ``months`` whole months before ``now``'s, each with its cutoff: the end
+    of the day before it, where the reader is."""
     this_month = month_start(now.date())
-    starts = [
+    return [
         _MonthStart(m, end_of_day(m - timedelta(days=1)))
         for m in (add_months(this_month, -n) for n in range(months, 0, -1))
     ]
-    deals, stage_events = _Replay(starts, owner).run(rows, undone)
-    return _score(starts, deals, stage_events, stages, now)
+
+
+def _kept_key(starts: Sequence[_MonthStart]) -> str:
+    """What a kept run is found by: this way of forecasting and the month starts' cutoffs
+    (a reader in another time zone has other cutoffs)."""
+    cutoffs = ",".join(start.cutoff.isoformat() for start in starts)
+    return f"{KEPT_FORMAT} {len(starts)} {cutoffs}"
+
+
+def _month_window(month: date) -> tuple[datetime, datetime]:
+    """The month from its first local midnight to the next month's."""
+    return _midnight(month), _midnight(add_months(month, 1))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
 
 
 class _Replay:
@@ -293,87 +364,110 @@ def _counted(change: dict[Walk, int]) -> PathCounts:
     return counts
 
 
-@dataclass
-class _Tally:
-    """Forecasts, outcomes and Brier terms gathered over the month starts."""
+ForecastRow = tuple[int, int, float, float, str]
+"""A deal open at a month start: the month's index, the deal, the probability each
+method gave it (stage, history) and its currency then."""
 
-    currency: str
-    months: list[BacktestMonth] = field(default_factory=list)
-    brier: dict[Method, list[float]] = field(default_factory=lambda: {m: [] for m in METHODS})
-    scored: list[int] = field(default_factory=list)  # the deal of each Brier term
+Scored = tuple[int, float, float, bool]
+"""A forecast of a deal that has closed since: the deal, the two probabilities, won."""
 
 
-def _main_currency(starts: Sequence[_MonthStart]) -> str:
-    counts: dict[str, int] = {}
-    for start in starts:
-        for record in start.pipeline:
-            code = currency_of(record)
-            counts[code] = counts.get(code, 0) + 1
-    return max(sorted(counts), key=lambda c: counts[c]) if counts else "THB"
+@dataclass(frozen=True)
+class MonthForecast:
+    """What both methods forecast at one month start, from the deals open then."""
+
+    month: date
+    deals: int  # open at its start
+    sums: dict[str, tuple[Decimal, Decimal]]  # per currency: stage, history (unrounded)
+    counts: dict[str, int]  # the deals open at its start per currency
+    learned: dict[str, float]  # the history method's probability per stage, by then
 
 
-def _score(
+@dataclass(frozen=True)
+class Forecasts:
+    """The forecasts of every month start: fixed once the months have begun, whatever
+    happens to their deals afterwards (which only their outcomes tell)."""
+
+    months: list[MonthForecast]
+    rows: list[ForecastRow]
+
+    @property
+    def currency(self) -> str:
+        """The main currency: the one most deals open at the month starts are in."""
+        counts: dict[str, int] = {}
+        for month in self.months:
+            for code, count in month.counts.items():
+                counts[code] = counts.get(code, 0) + count
+        return max(sorted(counts), key=lambda c: counts[c]) if counts else "THB"
+
+    def to_kept(self) -> list[dict[str, Any]]:
+        """The months as JSON values (rows are kept apart); sums as exact text."""
+        return [
+            {
+                "month": m.month.isoformat(),
+                "deals": m.deals,
+                "sums": {
+                    code: [str(stage), str(history)] for code, (stage, history) in m.sums.items()
+                },
+                "counts": m.counts,
+                "learned": m.learned,
+            }
+            for m in self.months
+        ]
+
+    @classmethod
+    def from_kept(cls, kept: Sequence[dict[str, Any]]) -> Forecasts:
+        months = [
+            MonthForecast(
+                date.fromisoformat(m["month"]),
+                int(m["deals"]),
+                {
+                    code: (Decimal(stage), Decimal(history))
+                    for code, (stage, history) in m["sums"].items()
+                },
+                {code: int(count) for code, count in m["counts"].items()},
+                {key: float(p) for key, p in m["learned"].items()},
+            )
+            for m in kept
+        ]
+        return cls(months, [])
+
+
+def _forecast(
     starts: Sequence[_MonthStart],
-    deals: dict[int, Record],
-    stage_events: Sequence[Record],
+    rows: Iterable[ChangeRow],
+    undone: Collection[int],
     stages_now: Sequence[Stage],
-    now: datetime,
-) -> Backtest:
-    tally = _Tally(_main_currency(starts))
-    for start in starts:
+    owner: str | None,
+) -> tuple[Forecasts, dict[int, Record]]:
+    """Each month start's forecasts, and every deal as it is now (replayed)."""
+    deals, stage_events = _Replay(starts, owner).run(rows, undone)
+    forecasts = Forecasts([], [])
+    for index, start in enumerate(starts):
         later = [e for e in stage_events if moment(e["at"]) > start.cutoff]
         held = {record["stage"] for record in start.pipeline}  # as --as-of keeps them
         stages = roll_back_stages(stages_now, later, held)
-        _score_month(start, stages, deals, tally)
-    scores = {m: _method_score(tally, m) for m in METHODS}
-    gains = _gains_per_deal(tally)
-    gain, error = _mean_and_error(gains)
-    return Backtest(
-        now.date(),
-        tally.currency,
-        tally.months,
-        scores,
-        gain,
-        error,
-        len(gains),
-        len(tally.scored),
-    )
+        forecasts.months.append(_forecast_month(index, start, stages, forecasts.rows))
+    return forecasts, deals
 
 
-def _gains_per_deal(tally: _Tally) -> list[float]:
-    """Per deal scored, its mean of stage Brier - history Brier over the month starts it
-    was open at: a deal open at three month starts is one observation, not three (its
-    three forecasts are not independent)."""
-    by_deal: dict[int, list[float]] = {}
-    pairs = zip(tally.brier["stage"], tally.brier["history"], strict=True)
-    for deal_id, (stage, history) in zip(tally.scored, pairs, strict=True):
-        by_deal.setdefault(deal_id, []).append(stage - history)
-    return [math.fsum(gains) / len(gains) for gains in by_deal.values()]
-
-
-def _score_month(
-    start: _MonthStart, stages: Sequence[Stage], deals: dict[int, Record], tally: _Tally
-) -> None:
+def _forecast_month(
+    index: int, start: _MonthStart, stages: Sequence[Stage], rows: list[ForecastRow]
+) -> MonthForecast:
     by_key = {s.key: s for s in stages}
     learned = start.paths.result(stages, start.cutoff.date()).by_key()
     history_chances = {key: odds.win_probability for key, odds in learned.items()}
     month, following = start.month, add_months(start.month, 1)
     edges = [0.0, (following - month).days]
-    stage_sum = history_sum = won = Decimal(0)
-    stage_brier, history_brier = tally.brier["stage"], tally.brier["history"]
+    sums: dict[str, list[Decimal]] = {}
+    counts: dict[str, int] = {}
     for record in start.pipeline:
         key = record["stage"]
         stage_chance = record_probability(record, by_key.get(key)) / 100
         history_chance = history_chances.get(key, stage_chance)
-        final = deals.get(record["id"])
-        status = final.get("status", "open") if final is not None else "open"
-        if status != "open":
-            outcome = status == "won"
-            stage_brier.append((stage_chance - outcome) ** 2)
-            history_brier.append((history_chance - outcome) ** 2)
-            tally.scored.append(record["id"])
-        if currency_of(record) != tally.currency:
-            continue
+        code = currency_of(record)
+        rows.append((index, record["id"], stage_chance, history_chance, code))
+        counts[code] = counts.get(code, 0) + 1
         close = record.get("expected_close")
         dated = date.fromisoformat(close) if close else None
         in_month = 1.0 if dated is not None and month <= dated < following else 0.0
@@ -384,17 +478,74 @@ def _score_month(
             days = odds.days_to_won if odds is not None else ()
             age = age_in_stage(record, start.cutoff)
             history_share = timing_shares(days, age, edges)[0]
+        pair = sums.setdefault(code, [Decimal(0), Decimal(0)])
         # A zero term adds nothing to a sum, so its Decimal product is skipped.
         if in_month and stage_chance:
-            stage_sum += value_of(record) * Decimal(stage_chance * in_month)
+            pair[0] += value_of(record) * Decimal(stage_chance * in_month)
         if history_share and history_chance:
-            history_sum += value_of(record) * Decimal(history_chance * history_share)
-        if status == "won" and final is not None and _won_within(final, month, following):
-            won += value_of(final)
-    forecast: dict[Method, Decimal] = {"stage": stage_sum, "history": history_sum}
-    rounded_forecast = {m: forecast[m].quantize(Decimal("0.01")) for m in METHODS}
-    tally.months.append(
-        BacktestMonth(month, len(start.pipeline), rounded_forecast, won, history_chances)
+            pair[1] += value_of(record) * Decimal(history_chance * history_share)
+    return MonthForecast(
+        month,
+        len(start.pipeline),
+        {code: (stage, history) for code, (stage, history) in sums.items()},
+        counts,
+        history_chances,
+    )
+
+
+def _outcomes(
+    forecasts: Forecasts, deals: dict[int, Record], starts: Sequence[_MonthStart]
+) -> tuple[list[Scored], list[Decimal]]:
+    """The forecasts of deals closed since, and per month what the deals open at its
+    start (in the main currency) brought in during it, from the deals as they are now."""
+    currency = forecasts.currency
+    scored: list[Scored] = []
+    won = [Decimal(0)] * len(starts)
+    for index, deal_id, stage_chance, history_chance, code in forecasts.rows:
+        final = deals.get(deal_id)
+        status = final.get("status", "open") if final is not None else "open"
+        if final is None or status == "open":
+            continue
+        scored.append((deal_id, stage_chance, history_chance, status == "won"))
+        month = starts[index].month
+        if code == currency and status == "won" and _won_within(final, month, add_months(month, 1)):
+            won[index] += value_of(final)
+    return scored, won
+
+
+def _result(
+    forecasts: Forecasts, scored: Iterable[Scored], won: Sequence[Decimal], now: datetime
+) -> Backtest:
+    currency = forecasts.currency
+    months = []
+    for month, brought in zip(forecasts.months, won, strict=True):
+        stage, history = month.sums.get(currency, (Decimal(0), Decimal(0)))
+        forecast: dict[Method, Decimal] = {
+            "stage": stage.quantize(Decimal("0.01")),
+            "history": history.quantize(Decimal("0.01")),
+        }
+        months.append(BacktestMonth(month.month, month.deals, forecast, brought, month.learned))
+    brier: dict[Method, list[float]] = {"stage": [], "history": []}
+    by_deal: dict[int, list[float]] = {}
+    for deal_id, stage_chance, history_chance, outcome in scored:
+        stage_term = (stage_chance - outcome) ** 2
+        history_term = (history_chance - outcome) ** 2
+        brier["stage"].append(stage_term)
+        brier["history"].append(history_term)
+        by_deal.setdefault(deal_id, []).append(stage_term - history_term)
+    # Per deal, its mean gain over the month starts it was open at: a deal open at three
+    # month starts is one observation, not three (its three forecasts are not independent).
+    gains = [math.fsum(g) / len(g) for g in by_deal.values()]
+    gain, error = _mean_and_error(gains)
+    return Backtest(
+        now.date(),
+        currency,
+        months,
+        {m: _method_score(months, brier[m], m) for m in METHODS},
+        gain,
+        error,
+        len(gains),
+        len(brier["stage"]),
     )
 
 
@@ -403,12 +554,11 @@ def _won_within(record: Record, month: date, following: date) -> bool:
     return closed_at is not None and month <= local_day(closed_at) < following
 
 
-def _method_score(tally: _Tally, method: Method) -> Score:
+def _method_score(months: Sequence[BacktestMonth], brier: Sequence[float], method: Method) -> Score:
     # A month no deal was open at has nothing to forecast: counted, its 0 = 0 would
     # make the mean error look better than any month was.
-    errors = [abs(m.forecast[method] - m.won) for m in tally.months if m.deals]
-    relative = [float(abs(m.forecast[method] - m.won) / m.won) for m in tally.months if m.won]
-    brier = tally.brier[method]
+    errors = [abs(m.forecast[method] - m.won) for m in months if m.deals]
+    relative = [float(abs(m.forecast[method] - m.won) / m.won) for m in months if m.won]
     return Score(
         mae=float(sum(errors) / len(errors)) if errors else None,
         mape=math.fsum(relative) / len(relative) if relative else None,

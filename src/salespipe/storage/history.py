@@ -163,6 +163,15 @@ class SlipTallies(NamedTuple):
     total: SlipTally
 
 
+class KeptBacktest(NamedTuple):
+    """A ``forecast --backtest`` a backend kept, still true of the events (docs/storage.md),
+    with the outcomes of its deals as they are now."""
+
+    months: list[dict[str, Any]]  # what each month start forecast (reports/backtest.py)
+    scored: list[tuple[int, float, float, bool]]  # deal, two probabilities, won
+    won: dict[tuple[int, str], Decimal]  # per month and currency then: won in the month
+
+
 @dataclass
 class Totals:
     """The answers to one :class:`Asks` (what it did not ask stays empty)."""

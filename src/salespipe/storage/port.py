@@ -30,7 +30,7 @@ from salespipe.core.change_rows import ChangeRow
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 
 if TYPE_CHECKING:
-    from salespipe.storage.history import Asks, SlipTallies, Totals
+    from salespipe.storage.history import Asks, KeptBacktest, SlipTallies, Totals
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
 # How many changes back ``undo`` reaches.
@@ -247,6 +247,27 @@ class ReadView(Protocol):
         ``owner``, compared as ``--owner`` compares), added up by the backend as the
         changes were made; None when it keeps no such totals, and the caller replays the
         events' change rows (reports/slips.py)."""
+        return None
+
+    def kept_backtest(
+        self, key: str, windows: Sequence[tuple[datetime, datetime]]
+    ) -> KeptBacktest | None:
+        """The backtest kept under ``key`` by :meth:`keep_backtest`, if no event before
+        its last month start has been written or undone since, with the outcomes of its
+        deals now: which are closed, and what those open at each month start (window i)
+        that were won within it bring, per currency they were in then. None when the
+        backend keeps none, and the caller replays (reports/backtest.py)."""
+        return None
+
+    def keep_backtest(
+        self,
+        key: str,
+        months: list[dict[str, Any]],
+        rows: Sequence[tuple[int, int, float, float, str]],
+    ) -> None:
+        """Keep what a backtest's month starts forecast (JSON values) and each deal open at
+        one (month, deal, the two probabilities, currency), for :meth:`kept_backtest`. A
+        backend may keep nothing; a reader not allowed to keep it keeps nothing, silently."""
         return None
 
     # -- events --------------------------------------------------------------------------

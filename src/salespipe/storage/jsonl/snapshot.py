@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -39,7 +39,7 @@ from salespipe.storage.jsonl.open_index import OpenIndex
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
-    from salespipe.storage.history import Asks, SlipTallies, Totals
+    from salespipe.storage.history import Asks, KeptBacktest, SlipTallies, Totals
     from salespipe.storage.jsonl.open_facts import Facts
     from salespipe.storage.port import Counters, UndoEntry
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
@@ -327,6 +327,20 @@ class Snapshot:
     def slip_tallies(self, owner: str | None, pipeline: str | None = None) -> SlipTallies | None:
         """None: ``slips`` replays the change log (the file keeps no totals of it)."""
         return None
+
+    def kept_backtest(
+        self, key: str, windows: Sequence[tuple[datetime, datetime]]
+    ) -> KeptBacktest | None:
+        """None: the backtest replays the change log (the file keeps no runs of it)."""
+        return None
+
+    def keep_backtest(
+        self,
+        key: str,
+        months: list[dict[str, Any]],
+        rows: Sequence[tuple[int, int, float, float, str]],
+    ) -> None:
+        """Nothing is kept: a file's backtest replays its change log (pipeline.changes.jsonl)."""
 
     def _facts(self) -> Facts | None:
         """The facts kept beside the open index's checkpoint, corrected by its tail

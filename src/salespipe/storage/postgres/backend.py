@@ -54,7 +54,7 @@ from salespipe.storage.postgres.connection import Connection, commit, connect, t
 from salespipe.storage.postgres.target import redact
 
 if TYPE_CHECKING:
-    from salespipe.storage.history import Asks, SlipTallies, Totals
+    from salespipe.storage.history import Asks, KeptBacktest, SlipTallies, Totals
     from salespipe.storage.postgres.feed import PostgresFollower
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
 
@@ -455,6 +455,31 @@ class PostgresView(ReadView):
 
         return slips.tallies(self._rows, owner, pipeline)
 
+    def kept_backtest(
+        self, key: str, windows: Sequence[tuple[datetime, datetime]]
+    ) -> KeptBacktest | None:
+        if not windows or not self._migrated(schema.m015_kept_backtests):
+            return None
+        if not self.sees_every_deal():
+            return None
+        from salespipe.storage.postgres import backtests
+
+        return backtests.kept(self._rows, key, windows)
+
+    def keep_backtest(
+        self,
+        key: str,
+        months: list[dict[str, Any]],
+        rows: Sequence[tuple[int, int, float, float, str]],
+    ) -> None:
+        if not self._migrated(schema.m015_kept_backtests) or not self.sees_every_deal():
+            return
+        from salespipe.storage.postgres import backtests
+
+        # The last event this snapshot holds: the replay read up to it.
+        read_up_to = int(self._value("SELECT coalesce(max(position), 0) FROM salespipe_events"))
+        backtests.keep(self._target, key, read_up_to, months, rows)
+
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
         if deal_id is None:
@@ -547,6 +572,20 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
     def _touch(self) -> _Pipeline:
         self.changed = True
         return self._pipeline
+
+    def kept_backtest(
+        self, key: str, windows: Sequence[tuple[datetime, datetime]]
+    ) -> KeptBacktest | None:
+        """None: a change is not a report's snapshot (its own events are not read back)."""
+        return None
+
+    def keep_backtest(
+        self,
+        key: str,
+        months: list[dict[str, Any]],
+        rows: Sequence[tuple[int, int, float, float, str]],
+    ) -> None:
+        """Nothing: a run is kept from a report's snapshot, not from within a change."""
 
     def allocate_deal_id(self) -> int:
         if not self._numbers_checked:

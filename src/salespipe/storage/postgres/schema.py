@@ -1025,6 +1025,72 @@ def m014_reopen_entries(cursor: Cursor) -> None:
     cursor.execute(f"CREATE OR REPLACE FUNCTION {LAST_ENTRIES_OF_STAYS}; {REDO_WON_PATHS}")
 
 
+def m015_kept_backtests(cursor: Cursor) -> None:
+    """What ``forecast --backtest`` forecast at each month start, kept by whoever
+    replayed it last (reports/backtest.py; docs/team.md): the months' totals, and a row
+    per deal open at a month start with the probability each method gave it. A kept run
+    names the last event it read; it is used while no event before its last month start
+    has been written or undone since, and the deals' outcomes are read afresh each time.
+
+    The runs are the whole team's, like the slip totals: only a role that sees every
+    deal reads them, and only a manager or an admin keeps them (a rep's run could
+    otherwise stand for the team's)."""
+    cursor.execute(
+        """
+        CREATE TABLE salespipe_backtests (
+            run bigserial PRIMARY KEY,
+            key text NOT NULL UNIQUE,
+            position bigint NOT NULL,
+            months json NOT NULL,
+            role text NOT NULL DEFAULT current_user
+        );
+        CREATE TABLE salespipe_backtest_rows (
+            run bigint NOT NULL REFERENCES salespipe_backtests ON DELETE CASCADE,
+            month smallint NOT NULL,
+            deal_id bigint NOT NULL,
+            stage_chance float8 NOT NULL,
+            history_chance float8 NOT NULL,
+            currency text NOT NULL
+        );
+        CREATE INDEX salespipe_backtest_rows_run ON salespipe_backtest_rows (run);
+
+        CREATE FUNCTION salespipe_keeps_reports() RETURNS boolean
+            LANGUAGE sql STABLE
+        BEGIN ATOMIC
+            SELECT EXISTS (
+                SELECT 1 FROM salespipe_team t JOIN pg_roles r ON r.rolname = t.role
+                WHERE t.kind IN ('manager', 'admin')
+                  AND pg_has_role(current_user, r.oid, 'MEMBER'));
+        END;
+
+        ALTER TABLE salespipe_backtests ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_read_backtests ON salespipe_backtests FOR SELECT
+            USING ((SELECT salespipe_sees_all()));
+        CREATE POLICY salespipe_keep_backtests ON salespipe_backtests FOR INSERT
+            WITH CHECK ((SELECT salespipe_keeps_reports()));
+        CREATE POLICY salespipe_drop_backtests ON salespipe_backtests FOR DELETE
+            USING ((SELECT salespipe_keeps_reports()));
+        ALTER TABLE salespipe_backtest_rows ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY salespipe_read_backtest_rows ON salespipe_backtest_rows FOR SELECT
+            USING ((SELECT salespipe_sees_all()));
+        CREATE POLICY salespipe_keep_backtest_rows ON salespipe_backtest_rows FOR INSERT
+            WITH CHECK ((SELECT salespipe_keeps_reports()));
+        """
+    )
+    cursor.execute("SELECT role FROM salespipe_team")
+    for (role,) in cursor.fetchall():
+        group = sql.Identifier(role)
+        for statement in KEEPER_GRANTS:
+            cursor.execute(sql.SQL(statement).format(g=group))
+
+
+# What every group of a team is granted on the kept backtests (the policies above say
+# who may read and keep them).
+KEEPER_GRANTS = (
+    "GRANT SELECT, INSERT, DELETE ON salespipe_backtests, salespipe_backtest_rows TO {g}",
+    "GRANT USAGE ON SEQUENCE salespipe_backtests_run_seq TO {g}",
+)
+
 MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m001_pipeline,
     m002_team_visibility,
@@ -1040,6 +1106,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m012_events_as_self,
     m013_undo_visibility,
     m014_reopen_entries,
+    m015_kept_backtests,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
@@ -1122,6 +1189,7 @@ def empty(cursor: Cursor) -> None:
     cursor.execute(
         "DELETE FROM salespipe_undo; DELETE FROM salespipe_events;"
         " DELETE FROM salespipe_stages_used; DELETE FROM salespipe_deals;"
+        " DELETE FROM salespipe_backtests;"
         f" {_UNCOUNT_SLIPS}"  # those of the events just deleted
     )
 
@@ -1130,7 +1198,9 @@ def drop(cursor: Cursor) -> None:
     """Remove the pipeline's tables (``demo`` replacing its own pipeline)."""
     cursor.execute(
         "DROP FUNCTION IF EXISTS salespipe_sees_all() CASCADE;"  # and the policies on it
-        " DROP TABLE IF EXISTS salespipe_undo, salespipe_events, salespipe_stages_used,"
+        " DROP FUNCTION IF EXISTS salespipe_keeps_reports() CASCADE;"
+        " DROP TABLE IF EXISTS salespipe_backtest_rows, salespipe_backtests,"
+        " salespipe_undo, salespipe_events, salespipe_stages_used,"
         " salespipe_stays, salespipe_stay_days, salespipe_slip_groups, salespipe_slip_days,"
         " salespipe_slips_counted,"
         " salespipe_deals, salespipe_pipeline,"

@@ -31,7 +31,7 @@ from psycopg import sql
 from salespipe.core.errors import InvalidValue, NotAllowed, NotPermitted
 from salespipe.core.i18n import _
 from salespipe.storage.port import TEAM_ROLES, TeamMember
-from salespipe.storage.postgres.schema import Cursor
+from salespipe.storage.postgres.schema import KEEPER_GRANTS, Cursor
 
 # The migration that made the team's table and policies.
 MIGRATION = "m002_team_visibility"
@@ -268,7 +268,7 @@ def _grant(cursor: Cursor, groups: dict[str, str]) -> None:
         cursor.execute(
             sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(schema, group)
         )
-        for statement in _WRITER_GRANTS:
+        for statement in (*_WRITER_GRANTS, *KEEPER_GRANTS):
             cursor.execute(sql.SQL(statement).format(g=group))
         # An admin may put others on the team as rep or manager.
         cursor.execute(sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(group, admin))

@@ -1,0 +1,195 @@
+"""The backtests the PostgreSQL server keeps (m015: storage/postgres/backtests.py) give
+exactly what replaying the history gives (reports/backtest.py): a kept run is read
+without replaying, the outcomes of its deals are read afresh (won, lost, reopened,
+deleted since), a change written or undone before the last month start makes the next
+backtest replay and keep again, and a backtest of one owner, of one pipeline of
+several, or of a role that sees only its own deals replays and keeps nothing. A
+database before m015 reads the same and its first write makes the tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+import pytest
+from tests.file_and_server import on, pair_made_once
+from tests.migrations_undone import m015_undone
+
+from salespipe.storage.postgres.backend import PostgresView
+
+pytestmark = pytest.mark.postgres
+
+
+def _make(cli: Any, database: str) -> None:
+    """A demo of one pipeline, then deals in another currency, made around a month's
+    start, moved back and forth, lost and won again."""
+    on(cli, database, "demo", "--seed", "7", "--deals", "150")
+    newest = []
+    for title, at, *options in [
+        ("Just before", "2026-09-30 23:30", "--value", "99.99", "--close", "2026-10-15"),
+        ("Just after", "2026-10-01 00:30", "--value", "2500.5", "--currency", "USD"),
+        ("Lost then won", "2026-09-01 10:15", "--value", "1m", "--owner", "SOMCHAI"),
+        ("Open, no date", "2026-09-03 09:00", "--value", "1234.55", "--prob", "35"),
+    ]:  # fmt: skip
+        newest.append(on(cli, database, "add", title, "--at", at, "-q", *options).stdout.strip())
+    before, after, again, _undated = newest
+    on(cli, database, "move", before, "3", "--at", "2026-10-05 08:00")
+    on(cli, database, "won", before, "--at", "2026-10-20 12:00")
+    on(cli, database, "move", after, "4", "--at", "2026-10-10 08:00")
+    on(cli, database, "move", after, "2", "--at", "2026-10-20 17:45")
+    on(cli, database, "lost", again, "--reason", "price", "--at", "2026-09-15 12:00")
+    on(cli, database, "reopen", again, "--at", "2026-10-01 09:00")
+    on(cli, database, "won", again, "--at", "2026-11-02 16:00")
+
+
+both = pair_made_once(_make)
+
+
+def _backtest(cli: Any, database: str, *extra: str) -> str:
+    return on(cli, database, "forecast", "--backtest", "--json", *extra).stdout
+
+
+def _runs(database: str) -> list[tuple[int, str]]:
+    with psycopg.connect(database) as connection:
+        return connection.execute(
+            "SELECT run, key FROM salespipe_backtests ORDER BY run"
+        ).fetchall()
+
+
+def _same(cli: Any, file: str, server: str, *extra: str) -> str:
+    """The server's backtest is the file's, to the byte; that JSON."""
+    expected = _backtest(cli, file, *extra)
+    assert _backtest(cli, server, *extra) == expected
+    return expected
+
+
+def test_a_kept_backtest_is_the_replay(both: tuple[str, str], cli: Any, monkeypatch) -> None:
+    file, server = both
+    assert _runs(server) == []
+    first = _same(cli, file, server)
+    assert json.loads(first)["scored_deals"] >= 20  # a verdict, from a replay worth keeping
+    runs = _runs(server)
+    assert len(runs) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(PostgresView, "change_records", _refused)
+        assert _backtest(cli, server) == first
+        # Text too: what a person reads is made from the same result.
+        text = on(cli, server, "forecast", "--backtest").stdout
+    assert text == on(cli, file, "forecast", "--backtest").stdout
+    assert _runs(server) == runs
+
+
+def _refused(self: PostgresView) -> Any:
+    raise AssertionError("the history was replayed")
+
+
+def test_outcomes_since_are_read_afresh(both: tuple[str, str], cli: Any, monkeypatch) -> None:
+    """Deals open at a month start that are won, lost, reopened or deleted today change
+    the scores, not what was forecast: the kept run stays and gives the replay's."""
+    file, server = both
+    before = _same(cli, file, server)
+    (run,) = _runs(server)
+    # Open now and made before October: open at the last two month starts.
+    won, lost, deleted = [
+        str(d["id"]) for d in cli.json("--db", file, "list") if d["created_at"] < "2026-10"
+    ][:3]
+    for database in both:
+        on(cli, database, "won", won)
+        on(cli, database, "lost", lost, "--reason", "price")
+        on(cli, database, "delete", deleted, "--yes")
+    with monkeypatch.context() as patched:
+        patched.setattr(PostgresView, "change_records", _refused)
+        after = _same(cli, file, server)
+    assert after != before  # the outcomes counted
+    assert _runs(server) == [run]
+    for database in both:
+        on(cli, database, "undo")  # the deletion, brought back today
+        on(cli, database, "reopen", won)
+    with monkeypatch.context() as patched:
+        patched.setattr(PostgresView, "change_records", _refused)
+        _same(cli, file, server)
+    assert _runs(server) == [run]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("add", "Back-dated", "--at", "2026-09-15 09:00", "--value", "70000", "-q"),
+        ("move", "154", "4", "--at", "2026-09-28 10:00"),  # "Open, no date"
+        ("import", "{csv}"),
+    ],
+    ids=["add", "move", "import"],
+)
+def test_a_change_before_the_last_month_start_is_replayed_and_kept_again(
+    both: tuple[str, str], cli: Any, tmp_path, change: tuple[str, ...]
+) -> None:
+    file, server = both
+    _same(cli, file, server)
+    (first,) = _runs(server)
+    csv = tmp_path / "deals.csv"
+    csv.write_text("title,value,stage,created\nImported,5000,quoted,2026-09-10\n")
+    for database in both:
+        on(cli, database, *(a.format(csv=csv) for a in change))
+    _same(cli, file, server)
+    (second,) = _runs(server)
+    assert second[0] != first[0]  # replayed, and kept again
+    for database in both:
+        on(cli, database, "undo")
+    _same(cli, file, server)
+    (third,) = _runs(server)
+    assert third[0] != second[0]  # the undo took back events before it: replayed again
+
+
+def test_a_change_of_today_keeps_the_run(both: tuple[str, str], cli: Any) -> None:
+    file, server = both
+    _same(cli, file, server)
+    runs = _runs(server)
+    for database in both:
+        on(cli, database, "add", "Today", "--value", "5000", "-q")
+        on(cli, database, "stage", "set", "quoted", "--prob", "55")
+        on(cli, database, "undo")
+    _same(cli, file, server)
+    assert _runs(server) == runs
+
+
+def test_each_months_and_time_zone_is_a_run_of_its_own(
+    both: tuple[str, str], cli: Any, monkeypatch
+) -> None:
+    file, server = both
+    for months in ("6", "3", "2"):
+        _same(cli, file, server, "--months", months)
+    assert len(_runs(server)) == 3
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    import time
+
+    time.tzset()
+    _same(cli, file, server, "--months", "3")
+    keys = [key for _, key in _runs(server)]
+    assert len(keys) == 3  # at most three kept: the oldest went
+    assert any("+01:00" in key or "+02:00" in key for key in keys)
+
+
+def test_one_owner_and_one_pipeline_of_several_are_replayed(
+    both: tuple[str, str], cli: Any
+) -> None:
+    file, server = both
+    _same(cli, file, server, "--owner", "SOMCHAI")
+    assert _runs(server) == []
+    for database in both:
+        on(cli, database, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    _same(cli, file, server)
+    _same(cli, file, server, "-P", "Renewals")
+    assert _runs(server) == []
+
+
+def test_a_database_before_m015_reads_the_same_and_a_write_makes_the_tables(
+    both: tuple[str, str], cli: Any
+) -> None:
+    file, server = both
+    m015_undone(server)
+    _same(cli, file, server)
+    for database in both:
+        on(cli, database, "add", "After the upgrade", "--value", "100", "-q")
+    _same(cli, file, server)
+    assert len(_runs(server)) == 1
