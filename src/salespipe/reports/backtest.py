@@ -8,6 +8,11 @@ actually brought in that month. All months come from one pass over the events'
 change rows (:mod:`salespipe.core.change_rows`): each deal's record is caught at
 every month start its events straddle.
 
+The work is in two steps: what each month start forecast (:class:`Forecasts`, fixed
+once the month has begun), then how those forecasts came out, from the deals as they
+are now. A backend may keep the first step and answer the second itself
+(:func:`backtest_in`); both ways go through the same scoring.
+
 Per method:
 
 - MAE: the mean, over the months some deal was open at the start of, of
@@ -69,8 +74,9 @@ Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
 
 KEPT_FORMAT = "backtest-1"
-"""Names how a kept run was worked out: a release that forecasts otherwise names another,
-so that it does not read the runs an older one kept."""
+"""Names how a kept run was worked out. Change it with anything that changes what a month
+start forecasts: the release's version is in the key too, but a build between two
+releases carries the last one's, and must not read a run an older build kept."""
 
 LEAST_SCORED = 20
 """Deals scored before there is a verdict: a standard error from a handful of deals
@@ -236,10 +242,12 @@ def month_starts(months: int, now: datetime) -> list[_MonthStart]:
 
 
 def _kept_key(starts: Sequence[_MonthStart]) -> str:
-    """What a kept run is found by: this way of forecasting and the month starts' cutoffs
-    (a reader in another time zone has other cutoffs)."""
+    """What a kept run is found by: this way of forecasting, this release, and the month
+    starts' cutoffs (a reader in another time zone has other cutoffs)."""
+    from salespipe import __version__
+
     cutoffs = ",".join(start.cutoff.isoformat() for start in starts)
-    return f"{KEPT_FORMAT} {len(starts)} {cutoffs}"
+    return f"{KEPT_FORMAT} {__version__} {len(starts)} {cutoffs}"
 
 
 def _month_window(month: date) -> tuple[datetime, datetime]:
