@@ -53,6 +53,14 @@ class PgDataset:
         with psycopg.connect(self.target) as connection:
             return connection.execute(sql).fetchall()
 
+    def drop_kept(self) -> None:
+        """Drop the backtests the server kept (m015), so the next one replays."""
+        with psycopg.connect(self.target) as connection:
+            if connection.execute("SELECT to_regclass('salespipe_backtests')").fetchone() != (
+                None,
+            ):
+                connection.execute("DELETE FROM salespipe_backtests")
+
     def sizes(self) -> dict[str, int]:
         (size,) = self.query("SELECT pg_database_size(current_database())")[0]
         return {"database": int(size)}

@@ -96,7 +96,7 @@ class Bench:
     def _by_default(self, case: Case) -> bool:
         """On PostgreSQL: not the import, and of the history only the reports of PG_HISTORY."""
         if self.server is None:
-            return True
+            return not case.replays_kept
         return case.kind != IMPORT and (case.kind != HISTORY or case.name in PG_HISTORY)
 
     def target(self, case: Case, deals: int) -> Target | None:
@@ -159,7 +159,9 @@ class Bench:
         undo = UndoAfterWrite(self.salespipe, dataset.target, self.env) if case.writes else None
         bar = self.target(case, dataset.deals)
         measurement: Measurement | Paired
-        if bar is not None and bar.floor == "s":
+        if case.replays_kept:
+            measurement = repeat(self.runs, argv, self.env, before_each=dataset.drop_kept)
+        elif bar is not None and bar.floor == "s":
             measurement = repeat(self.runs, argv, self.env, before_each=undo)
         else:
             floor = [sys.executable, "-c", "import typer"]

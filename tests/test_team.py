@@ -615,6 +615,9 @@ def test_a_kept_backtest_is_the_teams_kept_by_a_manager_or_an_admin(cli, team: T
             )  # fmt: skip
             assert added.exit_code == 0, added.stderr
     kept = "SELECT count(*) FROM salespipe_backtests"
+    # One connection is all a role may be allowed, or all a pool has: keeping a run must
+    # not need a second (it failed with exit 4 after working the report out).
+    pg_admin(team.server, f"ALTER ROLE {own['maria']} CONNECTION LIMIT 1")
     mine = cli.json("--db", alice, "forecast", "--backtest")
     assert team.sql(own["adam"], kept) == [(0,)]  # a rep keeps none
     everyone = cli.json("--db", maria, "forecast", "--backtest")
@@ -623,7 +626,12 @@ def test_a_kept_backtest_is_the_teams_kept_by_a_manager_or_an_admin(cli, team: T
     assert cli.json("--db", alice, "forecast", "--backtest") == mine  # not the team's
     assert team.sql(own["alice"], kept) == [(0,)]
     assert team.sql(own["alice"], "SELECT count(*) FROM salespipe_backtest_rows") == [(0,)]
-    forged = "INSERT INTO salespipe_backtests (key, position, months) VALUES ('x', 0, '[]')"
+    forged = "INSERT INTO salespipe_backtests (key, position, kept) VALUES ('x', 0, '{}')"
+    by_another = (
+        "INSERT INTO salespipe_backtests (key, position, kept, role) VALUES ('y', 0, '{}', %s)"
+    )
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # a run names who kept it
+        team.sql(own["maria"], by_another, own["adam"])
     assert cli("--db", team.uri(own["adam"]), "config", "set", "visibility", "all").exit_code == 0
     assert cli.json("--db", alice, "forecast", "--backtest") == everyone
     assert team.sql(own["alice"], kept) == [(1,)]

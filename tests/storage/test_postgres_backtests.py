@@ -142,15 +142,48 @@ def test_a_change_before_the_last_month_start_is_replayed_and_kept_again(
 
 
 def test_a_change_of_today_keeps_the_run(both: tuple[str, str], cli: Any) -> None:
+    """A deal's change, a setting and their undo, made today: the run holds (a change of
+    the stages makes the next backtest replay, as the test above shows)."""
     file, server = both
     _same(cli, file, server)
     runs = _runs(server)
     for database in both:
         on(cli, database, "add", "Today", "--value", "5000", "-q")
-        on(cli, database, "stage", "set", "quoted", "--prob", "55")
+        on(cli, database, "config", "set", "currency", "USD")
+        on(cli, database, "edit", "1", "--value", "123456")
         on(cli, database, "undo")
     _same(cli, file, server)
     assert _runs(server) == runs
+
+
+def test_a_change_of_a_stage_made_after_a_month_start_is_replayed(
+    both: tuple[str, str], cli: Any
+) -> None:
+    """A stage made today that back-dated deals were in at a month start is read as it
+    is now (timeline.roll_back_stages): its probability set today changes what that
+    month start forecast, and so does its undo, and switching it off (a review found
+    the kept run read again after each)."""
+    file, server = both
+    for database in both:
+        on(cli, database, "stage", "add", "Pilot", "--prob", "30", "--after", "quoted")
+        on(
+            cli, database, "add", "Back deal", "--stage", "Pilot", "--value", "5m",
+            "--close", "2026-10-20", "--at", "2026-09-15 10:00", "-q",
+        )  # fmt: skip
+    runs = [_runs(server)]
+    for change in (
+        ("stage", "set", "Pilot", "--prob", "90"),
+        ("undo",),
+        ("stage", "disable", "Pilot", "--move-to", "quoted"),
+    ):
+        _same(cli, file, server, "--months", "2")
+        runs.append(_runs(server))
+        for database in both:
+            on(cli, database, *change)
+    _same(cli, file, server, "--months", "2")
+    runs.append(_runs(server))
+    kept = [run[0][0] for run in runs[1:]]
+    assert len(set(kept)) == len(kept)  # each change made the next one replay
 
 
 def test_each_months_and_time_zone_is_a_run_of_its_own(
@@ -193,3 +226,17 @@ def test_a_database_before_m015_reads_the_same_and_a_write_makes_the_tables(
         on(cli, database, "add", "After the upgrade", "--value", "100", "-q")
     _same(cli, file, server)
     assert len(_runs(server)) == 1
+
+
+def test_a_copy_over_the_database_drops_its_kept_runs(
+    both: tuple[str, str], cli: Any, tmp_path
+) -> None:
+    """`copy --replace` puts another pipeline in place: the runs kept of the one before
+    go with it, even one whose month starts the new pipeline's events all come after."""
+    file, server = both
+    _same(cli, file, server)
+    other = str(tmp_path / "other.json")
+    on(cli, other, "add", "Only today", "--value", "100", "-q")
+    on(cli, other, "copy", other, server, "--replace")
+    assert _runs(server) == []
+    _same(cli, other, server)

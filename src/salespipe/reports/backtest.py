@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from salespipe.core import parse
@@ -194,12 +196,16 @@ def backtest_in(
 
     starts = month_starts(months, now)
     key = _kept_key(starts) if owner is None and pipeline is None else None
+    windows = [_month_window(start.month) for start in starts]
     if key is not None:
-        kept = view.kept_backtest(key, [_month_window(start.month) for start in starts])
+        kept = view.kept_backtest(key, windows[-1][0])
         if kept is not None:
-            forecasts = Forecasts.from_kept(kept.months)
-            won = [kept.won.get((i, forecasts.currency), Decimal(0)) for i in range(len(starts))]
-            return _result(forecasts, kept.scored, won, now)
+            outcomes = _brought_up_to_date(
+                Outcomes.from_kept(kept.kept["outcomes"]),
+                kept.changed,
+                [(_micros(start), _micros(end)) for start, end in windows],
+            )
+            return _result(Forecasts.from_kept(kept.kept["months"]), outcomes, now)
     rows = (
         changes()
         if changes is not None
@@ -208,10 +214,12 @@ def backtest_in(
     forecasts, deals = _forecast(
         starts, rows, view.undone_changes(), pipeline_stages(view, pipeline), owner
     )
-    found = _result(forecasts, *_outcomes(forecasts, deals, starts), now)
+    outcomes, kept_rows = _outcomes(forecasts, deals, starts)
     if key is not None:
-        view.keep_backtest(key, forecasts.to_kept(), forecasts.rows)
-    return found
+        view.keep_backtest(
+            key, {"months": forecasts.to_kept(), "outcomes": outcomes.to_kept()}, kept_rows
+        )
+    return _result(forecasts, outcomes, now)
 
 
 def backtest(
@@ -228,7 +236,7 @@ def backtest(
     as they are now, and only the deals of ``owner`` if given."""
     starts = month_starts(months, now)
     forecasts, deals = _forecast(starts, rows, undone, stages, owner)
-    return _result(forecasts, *_outcomes(forecasts, deals, starts), now)
+    return _result(forecasts, _outcomes(forecasts, deals, starts)[0], now)
 
 
 def month_starts(months: int, now: datetime) -> list[_MonthStart]:
@@ -257,6 +265,11 @@ def _month_window(month: date) -> tuple[datetime, datetime]:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time()).astimezone()
+
+
+def _micros(moment: datetime) -> int:
+    """Microseconds since 1970, as a server keeps a deal's close (an exact integer)."""
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
 
 
 class _Replay:
@@ -375,9 +388,6 @@ def _counted(change: dict[Walk, int]) -> PathCounts:
 ForecastRow = tuple[int, int, float, float, str]
 """A deal open at a month start: the month's index, the deal, the probability each
 method gave it (stage, history) and its currency then."""
-
-Scored = tuple[int, float, float, bool]
-"""A forecast of a deal that has closed since: the deal, the two probabilities, won."""
 
 
 @dataclass(frozen=True)
@@ -501,50 +511,159 @@ def _forecast_month(
     )
 
 
+Terms = tuple[float, float]
+"""A forecast's Brier terms, stage method and history method: (probability - outcome)^2."""
+
+Combo = tuple[Terms, ...]
+"""The terms of one closed deal's forecasts, month start by month start."""
+
+
+def _terms(stage_chance: float, history_chance: float, won: bool) -> Terms:
+    return (stage_chance - won) ** 2, (history_chance - won) ** 2
+
+
+@dataclass
+class Outcomes:
+    """How the month starts' forecasts came out, from the deals as they are now: the
+    deals closed since, counted by the Brier terms of their forecasts (deals alike in
+    every term count as one entry: a million deals make a few thousand), and what the
+    deals open at each month start, won within its month, brought, per currency they
+    were in then."""
+
+    closed: Counter[Combo] = field(default_factory=Counter)
+    won: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+
+    def add_closed(self, combo: Combo, times: int) -> None:
+        count = self.closed[combo] + times
+        if count:
+            self.closed[combo] = count
+        else:
+            del self.closed[combo]
+
+    def add_won(self, month: int, code: str, value: Decimal) -> None:
+        self.won[month, code] = self.won.get((month, code), Decimal(0)) + value
+
+    def to_kept(self) -> dict[str, Any]:
+        return {
+            "closed": [[list(map(list, combo)), count] for combo, count in self.closed.items()],
+            "won": [[month, code, str(value)] for (month, code), value in self.won.items()],
+        }
+
+    @classmethod
+    def from_kept(cls, kept: dict[str, Any]) -> Outcomes:
+        closed: Counter[Combo] = Counter()
+        for combo, count in kept["closed"]:
+            closed[tuple((float(st), float(ht)) for st, ht in combo)] = int(count)
+        won = {(int(month), str(code)): Decimal(value) for month, code, value in kept["won"]}
+        return cls(closed, won)
+
+
+KeptRow = tuple[int, int, str, float, float, float, float, str, Decimal | None]
+"""A deal open at a month start, as a backend keeps it: the month's index, the deal, its
+currency then, its terms if won and if lost, its status when kept ("won", "lost" or
+"open", a deal deleted counting as open) and what it counted in that month's won."""
+
+Now = tuple[str, int | None, Decimal | None]
+"""A deal as it is now: status ("gone" if deleted), when it closed (microseconds since
+1970) and value."""
+
+
 def _outcomes(
     forecasts: Forecasts, deals: dict[int, Record], starts: Sequence[_MonthStart]
-) -> tuple[list[Scored], list[Decimal]]:
-    """The forecasts of deals closed since, and per month what the deals open at its
-    start (in the main currency) brought in during it, from the deals as they are now."""
-    currency = forecasts.currency
-    scored: list[Scored] = []
-    won = [Decimal(0)] * len(starts)
+) -> tuple[Outcomes, list[KeptRow]]:
+    """How the forecasts came out, from the deals as the replay left them (as they are
+    now), and the rows a backend keeps of them."""
+    outcomes = Outcomes()
+    kept: list[KeptRow] = []
+    combos: dict[int, list[Terms]] = {}
     for index, deal_id, stage_chance, history_chance, code in forecasts.rows:
         final = deals.get(deal_id)
         status = final.get("status", "open") if final is not None else "open"
-        if final is None or status == "open":
-            continue
-        scored.append((deal_id, stage_chance, history_chance, status == "won"))
-        month = starts[index].month
-        if code == currency and status == "won" and _won_within(final, month, add_months(month, 1)):
-            won[index] += value_of(final)
-    return scored, won
+        won_then = None
+        if final is not None and status in ("won", "lost"):
+            combos.setdefault(deal_id, []).append(
+                _terms(stage_chance, history_chance, status == "won")
+            )
+            month = starts[index].month
+            if status == "won" and _won_within(final, month, add_months(month, 1)):
+                won_then = value_of(final)
+                outcomes.add_won(index, code, won_then)
+        kept.append(
+            (
+                index,
+                deal_id,
+                code,
+                *_terms(stage_chance, history_chance, True),
+                *_terms(stage_chance, history_chance, False),
+                status if status in ("won", "lost") else "open",
+                won_then,
+            )
+        )
+    for terms in combos.values():
+        outcomes.add_closed(tuple(terms), 1)
+    return outcomes, kept
 
 
-def _result(
-    forecasts: Forecasts, scored: Iterable[Scored], won: Sequence[Decimal], now: datetime
-) -> Backtest:
+def _brought_up_to_date(
+    outcomes: Outcomes,
+    changed: Iterable[tuple[KeptRow, Now]],
+    windows: Sequence[tuple[int, int]],
+) -> Outcomes:
+    """The kept outcomes with the deals changed since they were kept as they are now:
+    each such deal's rows (month by month) with its state now."""
+    rows_of: dict[int, list[tuple[KeptRow, Now]]] = {}
+    for row, now in changed:
+        rows_of.setdefault(row[1], []).append((row, now))
+    for rows in rows_of.values():
+        rows.sort(key=lambda pair: pair[0][0])
+        then, (status, closed, value) = rows[0][0][7], rows[0][1]
+        if then in ("won", "lost"):
+            outcomes.add_closed(tuple(_kept_terms(row, then) for row, _ in rows), -1)
+        if status in ("won", "lost"):
+            outcomes.add_closed(tuple(_kept_terms(row, status) for row, _ in rows), 1)
+        for row, _ in rows:
+            index, code, won_then = row[0], row[2], row[8]
+            if won_then is not None:
+                outcomes.add_won(index, code, -won_then)
+            start, end = windows[index]
+            if (
+                status == "won"
+                and closed is not None
+                and value is not None
+                and start <= closed < end
+            ):
+                outcomes.add_won(index, code, value)
+    return outcomes
+
+
+def _kept_terms(row: KeptRow, status: str) -> Terms:
+    return (row[3], row[4]) if status == "won" else (row[5], row[6])
+
+
+def _result(forecasts: Forecasts, outcomes: Outcomes, now: datetime) -> Backtest:
     currency = forecasts.currency
     months = []
-    for month, brought in zip(forecasts.months, won, strict=True):
+    for index, month in enumerate(forecasts.months):
         stage, history = month.sums.get(currency, (Decimal(0), Decimal(0)))
         forecast: dict[Method, Decimal] = {
             "stage": stage.quantize(Decimal("0.01")),
             "history": history.quantize(Decimal("0.01")),
         }
+        brought = outcomes.won.get((index, currency), Decimal(0))
         months.append(BacktestMonth(month.month, month.deals, forecast, brought, month.learned))
-    brier: dict[Method, list[float]] = {"stage": [], "history": []}
-    by_deal: dict[int, list[float]] = {}
-    for deal_id, stage_chance, history_chance, outcome in scored:
-        stage_term = (stage_chance - outcome) ** 2
-        history_term = (history_chance - outcome) ** 2
-        brier["stage"].append(stage_term)
-        brier["history"].append(history_term)
-        by_deal.setdefault(deal_id, []).append(stage_term - history_term)
+    stage_terms: list[tuple[float, int]] = []
+    history_terms: list[tuple[float, int]] = []
     # Per deal, its mean gain over the month starts it was open at: a deal open at three
     # month starts is one observation, not three (its three forecasts are not independent).
-    gains = [math.fsum(g) / len(g) for g in by_deal.values()]
+    gains: list[tuple[float, int]] = []
+    for combo, count in outcomes.closed.items():
+        stage_terms.extend((st, count) for st, _ in combo)
+        history_terms.extend((ht, count) for _, ht in combo)
+        gains.append((math.fsum(st - ht for st, ht in combo) / len(combo), count))
+    forecasts_scored = sum(count for _, count in stage_terms)
+    deals_scored = sum(count for _, count in gains)
     gain, error = _mean_and_error(gains)
+    brier = {"stage": stage_terms, "history": history_terms}
     return Backtest(
         now.date(),
         currency,
@@ -552,8 +671,8 @@ def _result(
         {m: _method_score(months, brier[m], m) for m in METHODS},
         gain,
         error,
-        len(gains),
-        len(brier["stage"]),
+        deals_scored,
+        forecasts_scored,
     )
 
 
@@ -562,7 +681,9 @@ def _won_within(record: Record, month: date, following: date) -> bool:
     return closed_at is not None and month <= local_day(closed_at) < following
 
 
-def _method_score(months: Sequence[BacktestMonth], brier: Sequence[float], method: Method) -> Score:
+def _method_score(
+    months: Sequence[BacktestMonth], brier: Sequence[tuple[float, int]], method: Method
+) -> Score:
     # A month no deal was open at has nothing to forecast: counted, its 0 = 0 would
     # make the mean error look better than any month was.
     errors = [abs(m.forecast[method] - m.won) for m in months if m.deals]
@@ -570,15 +691,27 @@ def _method_score(months: Sequence[BacktestMonth], brier: Sequence[float], metho
     return Score(
         mae=float(sum(errors) / len(errors)) if errors else None,
         mape=math.fsum(relative) / len(relative) if relative else None,
-        brier=math.fsum(brier) / len(brier) if brier else None,
+        brier=_mean(brier),
     )
 
 
-def _mean_and_error(values: Sequence[float]) -> tuple[float | None, float | None]:
-    """The mean and its standard error (None for fewer than two values)."""
-    count = len(values)
+def _exact_sum(values: Iterable[tuple[float, int]]) -> float:
+    """The sum of each value taken so many times, rounded once: what math.fsum gives
+    of the values written out, without writing them out."""
+    return float(sum((Fraction(value) * count for value, count in values), Fraction(0)))
+
+
+def _mean(values: Sequence[tuple[float, int]]) -> float | None:
+    count = sum(times for _, times in values)
+    return _exact_sum(values) / count if count else None
+
+
+def _mean_and_error(values: Sequence[tuple[float, int]]) -> tuple[float | None, float | None]:
+    """The mean of the values (each taken so many times) and its standard error (None
+    for fewer than two)."""
+    count = sum(times for _, times in values)
     if count < 2:
         return None, None
-    mean = math.fsum(values) / count
-    variance = math.fsum((v - mean) ** 2 for v in values) / (count - 1)
+    mean = _exact_sum(values) / count
+    variance = _exact_sum(((v - mean) ** 2, times) for v, times in values) / (count - 1)
     return mean, math.sqrt(variance / count)

@@ -164,12 +164,12 @@ class SlipTallies(NamedTuple):
 
 
 class KeptBacktest(NamedTuple):
-    """A ``forecast --backtest`` a backend kept, still true of the events (docs/storage.md),
-    with the outcomes of its deals as they are now."""
+    """A ``forecast --backtest`` a backend kept, still true of the events (docs/storage.md):
+    what it kept (JSON values), and each row it kept of a deal changed since, with the
+    deal as it is now (reports/backtest.py ``KeptRow`` and ``Now``)."""
 
-    months: list[dict[str, Any]]  # what each month start forecast (reports/backtest.py)
-    scored: list[tuple[int, float, float, bool]]  # deal, two probabilities, won
-    won: dict[tuple[int, str], Decimal]  # per month and currency then: won in the month
+    kept: dict[str, Any]
+    changed: list[tuple[tuple[Any, ...], tuple[str, int | None, Decimal | None]]]
 
 
 @dataclass

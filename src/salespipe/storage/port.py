@@ -249,25 +249,21 @@ class ReadView(Protocol):
         events' change rows (reports/slips.py)."""
         return None
 
-    def kept_backtest(
-        self, key: str, windows: Sequence[tuple[datetime, datetime]]
-    ) -> KeptBacktest | None:
+    def kept_backtest(self, key: str, last_start: datetime) -> KeptBacktest | None:
         """The backtest kept under ``key`` by :meth:`keep_backtest`, if no event before
-        its last month start has been written or undone since, with the outcomes of its
-        deals now: which are closed, and what those open at each month start (window i)
-        that were won within it bring, per currency they were in then. None when the
-        backend keeps none, and the caller replays (reports/backtest.py)."""
+        ``last_start`` (its last month start) has been written, nor a change with one
+        undone, since it was kept; with the rows it kept of each deal changed since and
+        that deal as it is now. None when the backend keeps none, and the caller
+        replays (reports/backtest.py)."""
         return None
 
     def keep_backtest(
-        self,
-        key: str,
-        months: list[dict[str, Any]],
-        rows: Sequence[tuple[int, int, float, float, str]],
+        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
     ) -> None:
-        """Keep what a backtest's month starts forecast (JSON values) and each deal open at
-        one (month, deal, the two probabilities, currency), for :meth:`kept_backtest`. A
-        backend may keep nothing; a reader not allowed to keep it keeps nothing, silently."""
+        """Keep what a backtest worked out (JSON values) and a row per deal open at one of
+        its month starts (reports/backtest.py ``KeptRow``), for :meth:`kept_backtest`. A
+        backend may keep nothing; a reader not allowed to keep it keeps nothing, silently.
+        The last call on a view: a backend may end the view's snapshot to write it."""
         return None
 
     # -- events --------------------------------------------------------------------------

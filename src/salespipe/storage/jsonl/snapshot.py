@@ -328,17 +328,12 @@ class Snapshot:
         """None: ``slips`` replays the change log (the file keeps no totals of it)."""
         return None
 
-    def kept_backtest(
-        self, key: str, windows: Sequence[tuple[datetime, datetime]]
-    ) -> KeptBacktest | None:
+    def kept_backtest(self, key: str, last_start: datetime) -> KeptBacktest | None:
         """None: the backtest replays the change log (the file keeps no runs of it)."""
         return None
 
     def keep_backtest(
-        self,
-        key: str,
-        months: list[dict[str, Any]],
-        rows: Sequence[tuple[int, int, float, float, str]],
+        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
     ) -> None:
         """Nothing is kept: a file's backtest replays its change log (pipeline.changes.jsonl)."""
 

@@ -455,22 +455,15 @@ class PostgresView(ReadView):
 
         return slips.tallies(self._rows, owner, pipeline)
 
-    def kept_backtest(
-        self, key: str, windows: Sequence[tuple[datetime, datetime]]
-    ) -> KeptBacktest | None:
-        if not windows or not self._migrated(schema.m015_kept_backtests):
-            return None
-        if not self.sees_every_deal():
+    def kept_backtest(self, key: str, last_start: datetime) -> KeptBacktest | None:
+        if not self._migrated(schema.m015_kept_backtests) or not self.sees_every_deal():
             return None
         from salespipe.storage.postgres import backtests
 
-        return backtests.kept(self._rows, key, windows)
+        return backtests.kept(self._rows, key, last_start)
 
     def keep_backtest(
-        self,
-        key: str,
-        months: list[dict[str, Any]],
-        rows: Sequence[tuple[int, int, float, float, str]],
+        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
     ) -> None:
         if not self._migrated(schema.m015_kept_backtests) or not self.sees_every_deal():
             return
@@ -478,7 +471,7 @@ class PostgresView(ReadView):
 
         # The last event this snapshot holds: the replay read up to it.
         read_up_to = int(self._value("SELECT coalesce(max(position), 0) FROM salespipe_events"))
-        backtests.keep(self._target, key, read_up_to, months, rows)
+        backtests.keep(self._connection, key, read_up_to, kept, rows)
 
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
@@ -573,17 +566,12 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         self.changed = True
         return self._pipeline
 
-    def kept_backtest(
-        self, key: str, windows: Sequence[tuple[datetime, datetime]]
-    ) -> KeptBacktest | None:
+    def kept_backtest(self, key: str, last_start: datetime) -> KeptBacktest | None:
         """None: a change is not a report's snapshot (its own events are not read back)."""
         return None
 
     def keep_backtest(
-        self,
-        key: str,
-        months: list[dict[str, Any]],
-        rows: Sequence[tuple[int, int, float, float, str]],
+        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
     ) -> None:
         """Nothing: a run is kept from a report's snapshot, not from within a change."""
 

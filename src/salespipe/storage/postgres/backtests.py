@@ -1,14 +1,14 @@
 """``forecast --backtest`` runs kept on the server (m015, schema.py), not replayed again.
 
 What a month start forecast depends only on the events before it. The first backtest
-of a set of month starts replays the history (reports/backtest.py) and keeps what
-each month start forecast: the months' totals, and a row per deal open at one with
-the probability each method gave it. A later backtest of the same month starts reads
-that run while no event before the last month start has been written or undone since
-it was kept (the events after it are checked by their time, and the changes undone
-since by the times of their events), and asks the deals as they are now how those
-forecasts came out: which have closed, won or lost, and what the won ones brought in
-the month they were forecast for.
+of a set of month starts replays the history (reports/backtest.py) and keeps what it
+worked out: what each month start forecast, how those forecasts had come out, and a
+row per deal open at a month start (its Brier terms if won and if lost, its status
+then and what it counted in its month's won). A later backtest of the same month
+starts reads that run while no event before the last month start has been written,
+nor a change with one undone, since it was kept; the deals changed since (their
+events, or the events of a change undone since) are counted again as they are now,
+so the report is a replay's without reading the history or every deal.
 
 Keeping a run is a courtesy of the reader: a role that may not (a rep, a read-only
 role, a read replica) keeps nothing and the report is the same.
@@ -18,111 +18,114 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import orjson
 import psycopg
 
 from salespipe.storage.history import KeptBacktest
-from salespipe.storage.postgres.connection import connect
 
 Rows = Callable[[str, dict[str, Any]], Sequence[tuple[Any, ...]]]
-
-# The rows of a run sent in one statement.
-PART = 50_000
-
-_INSERT_ROWS = (
-    "INSERT INTO salespipe_backtest_rows"
-    " (run, month, deal_id, stage_chance, history_chance, currency)"
-    " SELECT %s, * FROM unnest(%s::smallint[], %s::bigint[], %s::float8[], %s::float8[],"
-    " %s::text[])"
-)
 
 # Runs kept at most: a new month's run replaces the oldest.
 KEEP = 3
 
-# The run of ``key``, if no event before the last month start was written since it was
-# kept, nor a change undone since that had one.
+# How long keeping a run waits for a lock (another reader keeping the same run).
+LOCK_WAIT = "2s"
+
+# The rows of a run sent in one statement.
+PART = 50_000
+
+# The run of ``key``, if nothing it depends on was written since it was kept: an event
+# before the last month start, a change of the stages or pipelines (a stage made after
+# a month start that deals were in then is read as it is now), or the undo of a change
+# that held either.
 _RUN = """
-SELECT b.run, b.months::text FROM salespipe_backtests b
+SELECT b.run, b.position, b.kept::text FROM salespipe_backtests b
 WHERE b.key = %(key)s AND NOT EXISTS (
     SELECT 1 FROM salespipe_events e
     WHERE e.position > b.position
       AND (e.at < %(last)s
+           OR e.undid IS NULL AND e.deal_id IS NULL
+              AND (e.type LIKE 'stage-%%' OR e.type LIKE 'pipeline-%%')
            OR e.undid IS NOT NULL AND EXISTS (
-               SELECT 1 FROM salespipe_events u WHERE u.change = e.undid AND u.at < %(last)s)))
+               SELECT 1 FROM salespipe_events u
+               WHERE u.change = e.undid
+                 AND (u.at < %(last)s
+                      OR u.deal_id IS NULL
+                         AND (u.type LIKE 'stage-%%' OR u.type LIKE 'pipeline-%%')))))
 """
 
-# Each kept forecast of a deal closed since: whose, the two probabilities, won.
-_SCORED = """
-SELECT r.deal_id, r.stage_chance, r.history_chance, d.status = 'won'
-FROM salespipe_backtest_rows r JOIN salespipe_deals d ON d.id = r.deal_id
-WHERE r.run = %(run)s AND d.status <> 'open' AND NOT d.deleted
+# The kept rows of the deals changed since the run was kept, with each deal now.
+_CHANGED = """
+WITH touched AS (
+    SELECT deal_id FROM salespipe_events
+    WHERE position > %(position)s AND deal_id IS NOT NULL
+    UNION
+    SELECT u.deal_id FROM salespipe_events e JOIN salespipe_events u ON u.change = e.undid
+    WHERE e.position > %(position)s AND e.undid IS NOT NULL AND u.deal_id IS NOT NULL)
+SELECT r.month, r.deal_id, r.currency, r.stage_won, r.history_won, r.stage_lost,
+       r.history_lost, r.status, r.won,
+       CASE WHEN d.id IS NULL OR d.deleted THEN 'gone' ELSE d.status END,
+       d.closed_micros, d.value
+FROM touched t
+JOIN salespipe_backtest_rows r ON r.run = %(run)s AND r.deal_id = t.deal_id
+LEFT JOIN salespipe_deals d ON d.id = r.deal_id
 """
 
-# Per month and currency then: what the deals open at its start, won within it, brought.
-_WON = """
-SELECT r.month, r.currency, sum(d.value)
-FROM salespipe_backtest_rows r JOIN salespipe_deals d ON d.id = r.deal_id
-WHERE r.run = %(run)s AND d.status = 'won' AND NOT d.deleted
-  AND d.closed_micros >= (%(starts)s::bigint[])[r.month + 1]
-  AND d.closed_micros < (%(ends)s::bigint[])[r.month + 1]
-GROUP BY r.month, r.currency
-"""
+_INSERT_ROWS = (
+    "INSERT INTO salespipe_backtest_rows (run, month, deal_id, currency, stage_won,"
+    " history_won, stage_lost, history_lost, status, won)"
+    " SELECT %s, * FROM unnest(%s::smallint[], %s::bigint[], %s::text[], %s::float8[],"
+    " %s::float8[], %s::float8[], %s::float8[], %s::text[], %s::numeric[])"
+)
 
 
-def kept(rows: Rows, key: str, windows: Sequence[tuple[datetime, datetime]]) -> KeptBacktest | None:
-    """The run of ``key`` with its deals' outcomes now; None if there is none that
-    still holds."""
-    found = rows(_RUN, {"key": key, "last": windows[-1][0]})
+def kept(rows: Rows, key: str, last_start: datetime) -> KeptBacktest | None:
+    """The run of ``key`` and its rows of the deals changed since; None if there is no
+    run that still holds."""
+    found = rows(_RUN, {"key": key, "last": last_start})
     if not found:
         return None
-    run, months = found[0]
-    scored = [
-        (int(deal), float(stage), float(history), bool(won))
-        for deal, stage, history, won in rows(_SCORED, {"run": run})
+    run, position, kept_text = found[0]
+    changed = [
+        (tuple(row[:9]), (str(row[9]), row[10], row[11]))
+        for row in rows(_CHANGED, {"run": run, "position": position})
     ]
-    bounds = {
-        "run": run,
-        "starts": [_micros(start) for start, _ in windows],
-        "ends": [_micros(end) for _, end in windows],
-    }
-    won = {(int(month), str(code)): Decimal(total) for month, code, total in rows(_WON, bounds)}
-    return KeptBacktest(orjson.loads(months), scored, won)
+    return KeptBacktest(orjson.loads(kept_text), changed)
 
 
 def keep(
-    target: str,
+    connection: psycopg.Connection[Any],
     key: str,
     read_up_to: int,
-    months: list[dict[str, Any]],
-    forecasts: Sequence[tuple[int, int, float, float, str]],
+    kept_values: dict[str, Any],
+    kept_rows: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Keep a run in a transaction of its own (the report's snapshot is read-only);
-    nothing when this role may not, or another reader keeps the same run meanwhile."""
+    """Keep a run on the report's own connection, once its snapshot is done with (a
+    second connection would be refused where a role may hold one, or a pool is full);
+    nothing when this role may not, the server is read-only, or another reader keeps
+    the same run meanwhile. Waits at most LOCK_WAIT for a lock."""
     try:
-        with connect(target) as connection, connection.cursor() as cursor:
+        connection.commit()  # the report's snapshot ends: the view is read no more
+        connection.read_only = False
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
             cursor.execute(
                 "DELETE FROM salespipe_backtests WHERE key = %(key)s OR run NOT IN ("
                 " SELECT run FROM salespipe_backtests ORDER BY run DESC LIMIT %(keep)s)",
                 {"key": key, "keep": KEEP - 1},
             )
             cursor.execute(
-                "INSERT INTO salespipe_backtests (key, position, months)"
+                "INSERT INTO salespipe_backtests (key, position, kept)"
                 " VALUES (%s, %s, %s::json) RETURNING run",
-                (key, read_up_to, orjson.dumps(months).decode()),
+                (key, read_up_to, orjson.dumps(kept_values).decode()),
             )
             (run,) = cursor.fetchone() or (None,)
             # In parts, as INSERTs: COPY FROM is refused on a table with row policies.
-            for first in range(0, len(forecasts), PART):
-                part = forecasts[first : first + PART]
-                cursor.execute(
-                    _INSERT_ROWS, [run, *(list(column) for column in zip(*part, strict=True))]
-                )
+            for first in range(0, len(kept_rows), PART):
+                part = kept_rows[first : first + PART]
+                columns = [list(column) for column in zip(*part, strict=True)]
+                cursor.execute(_INSERT_ROWS, [run, *columns])
     except psycopg.Error:
         return  # not allowed to, or the same run kept by another reader first
-
-
-def _micros(moment: datetime) -> int:
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond

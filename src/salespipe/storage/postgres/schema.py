@@ -1026,11 +1026,12 @@ def m014_reopen_entries(cursor: Cursor) -> None:
 
 
 def m015_kept_backtests(cursor: Cursor) -> None:
-    """What ``forecast --backtest`` forecast at each month start, kept by whoever
-    replayed it last (reports/backtest.py; docs/team.md): the months' totals, and a row
-    per deal open at a month start with the probability each method gave it. A kept run
-    names the last event it read; it is used while no event before its last month start
-    has been written or undone since, and the deals' outcomes are read afresh each time.
+    """What ``forecast --backtest`` worked out, kept by whoever replayed it last
+    (reports/backtest.py; docs/team.md): what each month start forecast, how those
+    forecasts had come out, and a row per deal open at a month start. A kept run names
+    the last event it read; it is used while no event before its last month start has
+    been written, nor a change with one undone, since, and the deals changed since it
+    was kept are counted again as they are now.
 
     The runs are the whole team's, like the slip totals: only a role that sees every
     deal reads them, and only a manager or an admin keeps them (a rep's run could
@@ -1041,18 +1042,25 @@ def m015_kept_backtests(cursor: Cursor) -> None:
             run bigserial PRIMARY KEY,
             key text NOT NULL UNIQUE,
             position bigint NOT NULL,
-            months json NOT NULL,
+            kept json NOT NULL,
             role text NOT NULL DEFAULT current_user
         );
+        -- A deal open at one of a run's month starts: the Brier terms of its forecast
+        -- if it is won and if it is lost, and its status and what it counted in the
+        -- month's won when the run was kept (a deal changed since is counted again).
         CREATE TABLE salespipe_backtest_rows (
             run bigint NOT NULL REFERENCES salespipe_backtests ON DELETE CASCADE,
             month smallint NOT NULL,
             deal_id bigint NOT NULL,
-            stage_chance float8 NOT NULL,
-            history_chance float8 NOT NULL,
-            currency text NOT NULL
+            currency text NOT NULL,
+            stage_won float8 NOT NULL,
+            history_won float8 NOT NULL,
+            stage_lost float8 NOT NULL,
+            history_lost float8 NOT NULL,
+            status text NOT NULL,
+            won numeric
         );
-        CREATE INDEX salespipe_backtest_rows_run ON salespipe_backtest_rows (run);
+        CREATE INDEX salespipe_backtest_rows_deal ON salespipe_backtest_rows (run, deal_id);
 
         CREATE FUNCTION salespipe_keeps_reports() RETURNS boolean
             LANGUAGE sql STABLE
@@ -1067,7 +1075,7 @@ def m015_kept_backtests(cursor: Cursor) -> None:
         CREATE POLICY salespipe_read_backtests ON salespipe_backtests FOR SELECT
             USING ((SELECT salespipe_sees_all()));
         CREATE POLICY salespipe_keep_backtests ON salespipe_backtests FOR INSERT
-            WITH CHECK ((SELECT salespipe_keeps_reports()));
+            WITH CHECK ((SELECT salespipe_keeps_reports()) AND role = current_user::text);
         CREATE POLICY salespipe_drop_backtests ON salespipe_backtests FOR DELETE
             USING ((SELECT salespipe_keeps_reports()));
         ALTER TABLE salespipe_backtest_rows ENABLE ROW LEVEL SECURITY;
