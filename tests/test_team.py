@@ -599,6 +599,23 @@ def test_a_reps_slips_are_their_own_and_count_for_the_team(cli, team: Team, own)
         team.sql(own["alice"], "UPDATE salespipe_slip_groups SET slipped = 0")
 
 
+def _no_session_of(team: Team, role: str) -> None:
+    """Wait (up to 5 s) until the server has no session of ``role``."""
+    import time
+
+    import psycopg
+
+    for _ in range(50):
+        with psycopg.connect(team.server) as connection:
+            sessions = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (role,)
+            ).fetchone()
+        if sessions == (0,):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{role} still has a session")
+
+
 def test_a_kept_backtest_is_the_teams_kept_by_a_manager_or_an_admin(cli, team: Team, own) -> None:
     """A backtest kept on the server (m015) is the whole team's: a rep who sees only
     their own deals neither reads it (the CLI replays what they see; SQL shows no row)
@@ -615,12 +632,15 @@ def test_a_kept_backtest_is_the_teams_kept_by_a_manager_or_an_admin(cli, team: T
             )  # fmt: skip
             assert added.exit_code == 0, added.stderr
     kept = "SELECT count(*) FROM salespipe_backtests"
-    # One connection is all a role may be allowed, or all a pool has: keeping a run must
-    # not need a second (it failed with exit 4 after working the report out).
-    pg_admin(team.server, f"ALTER ROLE {own['maria']} CONNECTION LIMIT 1")
     mine = cli.json("--db", alice, "forecast", "--backtest")
     assert team.sql(own["adam"], kept) == [(0,)]  # a rep keeps none
+    # One connection is all a role may be allowed, or all a pool has: keeping a run must
+    # not need a second (it failed with exit 4 after working the report out). The
+    # server ends a closed connection's session a moment later: waited for first.
+    _no_session_of(team, own["maria"])
+    pg_admin(team.server, f"ALTER ROLE {own['maria']} CONNECTION LIMIT 1")
     everyone = cli.json("--db", maria, "forecast", "--backtest")
+    pg_admin(team.server, f"ALTER ROLE {own['maria']} CONNECTION LIMIT -1")
     assert team.sql(own["adam"], kept) == [(1,)]
     assert (mine["by_month"][-1]["deals"], everyone["by_month"][-1]["deals"]) == (2, 4)
     assert cli.json("--db", alice, "forecast", "--backtest") == mine  # not the team's

@@ -36,34 +36,45 @@ LOCK_WAIT = "2s"
 # The rows of a run sent in one statement.
 PART = 50_000
 
-# The run of ``key``, if nothing it depends on was written since it was kept: an event
-# before the last month start, a change of the stages or pipelines (a stage made after
-# a month start that deals were in then is read as it is now), or the undo of a change
-# that held either.
-_RUN = """
-SELECT b.run, b.position, b.kept::text FROM salespipe_backtests b
-WHERE b.key = %(key)s AND NOT EXISTS (
-    SELECT 1 FROM salespipe_events e
-    WHERE e.position > b.position
-      AND (e.at < %(last)s
-           OR e.undid IS NULL AND e.deal_id IS NULL
-              AND (e.type LIKE 'stage-%%' OR e.type LIKE 'pipeline-%%')
-           OR e.undid IS NOT NULL AND EXISTS (
-               SELECT 1 FROM salespipe_events u
-               WHERE u.change = e.undid
-                 AND (u.at < %(last)s
-                      OR u.deal_id IS NULL
-                         AND (u.type LIKE 'stage-%%' OR u.type LIKE 'pipeline-%%')))))
+# The run kept under a key.
+_RUN = "SELECT run, position, kept::text FROM salespipe_backtests WHERE key = %(key)s"
+
+# Whether something the run depends on was written since it was kept: an event before
+# the last month start, or a change of the stages or pipelines (a stage made after a
+# month start that deals were in then is read as it is now); and the changes undone
+# since. Asked apart from the run, with its position as a value: in one statement the
+# planner may guess many runs and scan every event.
+_WRITTEN_SINCE = """
+SELECT EXISTS (
+    SELECT 1 FROM salespipe_events
+    WHERE position > %(position)s
+      AND (at < %(last)s
+           OR undid IS NULL AND deal_id IS NULL
+              AND (type LIKE 'stage-%%' OR type LIKE 'pipeline-%%'))),
+  coalesce((SELECT array_agg(undid) FROM salespipe_events
+            WHERE position > %(position)s AND undid IS NOT NULL), '{}')
 """
 
-# The kept rows of the deals changed since the run was kept, with each deal now.
+# Whether a change undone since held such an event. The changes come as an array: a
+# join on the undo's column is planned as a scan of every event where one change (a
+# demo, a copy) holds most of them.
+_UNDONE_HELD = """
+SELECT EXISTS (
+    SELECT 1 FROM salespipe_events
+    WHERE change = ANY(%(undone)s::bigint[])
+      AND (at < %(last)s
+           OR deal_id IS NULL AND (type LIKE 'stage-%%' OR type LIKE 'pipeline-%%')))
+"""
+
+# The kept rows of the deals changed since the run was kept (by its events, or by the
+# changes undone since), with each deal now.
 _CHANGED = """
 WITH touched AS (
     SELECT deal_id FROM salespipe_events
     WHERE position > %(position)s AND deal_id IS NOT NULL
     UNION
-    SELECT u.deal_id FROM salespipe_events e JOIN salespipe_events u ON u.change = e.undid
-    WHERE e.position > %(position)s AND e.undid IS NOT NULL AND u.deal_id IS NOT NULL)
+    SELECT deal_id FROM salespipe_events
+    WHERE change = ANY(%(undone)s::bigint[]) AND deal_id IS NOT NULL)
 SELECT r.month, r.deal_id, r.currency, r.stage_won, r.history_won, r.stage_lost,
        r.history_lost, r.status, r.won,
        CASE WHEN d.id IS NULL OR d.deleted THEN 'gone' ELSE d.status END,
@@ -84,14 +95,16 @@ _INSERT_ROWS = (
 def kept(rows: Rows, key: str, last_start: datetime) -> KeptBacktest | None:
     """The run of ``key`` and its rows of the deals changed since; None if there is no
     run that still holds."""
-    found = rows(_RUN, {"key": key, "last": last_start})
+    found = rows(_RUN, {"key": key})
     if not found:
         return None
     run, position, kept_text = found[0]
-    changed = [
-        (tuple(row[:9]), (str(row[9]), row[10], row[11]))
-        for row in rows(_CHANGED, {"run": run, "position": position})
-    ]
+    since = {"run": run, "position": position, "last": last_start}
+    ((written, undone),) = rows(_WRITTEN_SINCE, since)
+    since["undone"] = [int(change) for change in undone]
+    if written or (undone and rows(_UNDONE_HELD, since)[0][0]):
+        return None
+    changed = [(tuple(row[:9]), (str(row[9]), row[10], row[11])) for row in rows(_CHANGED, since)]
     return KeptBacktest(orjson.loads(kept_text), changed)
 
 
