@@ -203,6 +203,36 @@ def test_each_months_and_time_zone_is_a_run_of_its_own(
     assert any("+01:00" in key or "+02:00" in key for key in keys)
 
 
+def test_a_run_kept_in_another_time_zone_with_the_same_cutoffs_is_not_read(
+    both: tuple[str, str], cli: Any, monkeypatch
+) -> None:
+    """London and Lagos share every cutoff of these months (+01:00: summer time in
+    London) but October ends an hour apart (London is back on +00:00): a deal won at
+    00:30 on 1 November in Lagos was won in October in London. A review found Lagos
+    reading London's run, with London's October won."""
+    import time
+
+    def zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    file, server = both
+    zone("Africa/Lagos")
+    for database in both:
+        added = on(
+            cli, database, "add", "Midnight", "--value", "777", "--at", "2026-09-20 10:00", "-q"
+        )
+        deal = added.stdout.strip()
+        on(cli, database, "won", deal, "--at", "2026-11-01 00:30")
+    zone("Europe/London")
+    london = _same(cli, file, server)
+    zone("Africa/Lagos")
+    lagos = _same(cli, file, server)
+    october = [json.loads(text)["by_month"][-1] for text in (london, lagos)]
+    assert october[0]["won"] == october[1]["won"] + 777
+    assert len(_runs(server)) == 2
+
+
 def test_one_owner_and_one_pipeline_of_several_are_replayed(
     both: tuple[str, str], cli: Any
 ) -> None:

@@ -195,8 +195,8 @@ def backtest_in(
     from salespipe.reports.scope import pipeline_stages, rows_of_pipeline
 
     starts = month_starts(months, now)
-    key = _kept_key(starts) if owner is None and pipeline is None else None
     windows = [_month_window(start.month) for start in starts]
+    key = _kept_key(starts, windows) if owner is None and pipeline is None else None
     if key is not None:
         kept = view.kept_backtest(key, windows[-1][0])
         if kept is not None:
@@ -249,13 +249,15 @@ def month_starts(months: int, now: datetime) -> list[_MonthStart]:
     ]
 
 
-def _kept_key(starts: Sequence[_MonthStart]) -> str:
-    """What a kept run is found by: this way of forecasting, this release, and the month
-    starts' cutoffs (a reader in another time zone has other cutoffs)."""
+def _kept_key(starts: Sequence[_MonthStart], windows: Sequence[tuple[datetime, datetime]]) -> str:
+    """What a kept run is found by: this way of forecasting, this release, the month
+    starts' cutoffs and the months' bounds, where the reader is (two time zones can share
+    every cutoff and still end the last month an hour apart: London and Lagos)."""
     from salespipe import __version__
 
     cutoffs = ",".join(start.cutoff.isoformat() for start in starts)
-    return f"{KEPT_FORMAT} {__version__} {len(starts)} {cutoffs}"
+    bounds = ",".join(moment.isoformat() for window in windows for moment in window)
+    return f"{KEPT_FORMAT} {__version__} {len(starts)} {cutoffs} {bounds}"
 
 
 def _month_window(month: date) -> tuple[datetime, datetime]:
