@@ -270,3 +270,35 @@ def test_a_copy_over_the_database_drops_its_kept_runs(
     on(cli, other, "copy", other, server, "--replace")
     assert _runs(server) == []
     _same(cli, other, server)
+
+
+def test_a_month_whose_midnight_falls_in_a_clock_change(
+    cli: Any, pg_database: str, tmp_path, monkeypatch
+) -> None:
+    """Asunción moved its clocks at the midnight October 2023 began: Python places that
+    midnight at 23:00 the evening before, an hour before the cutoff. A review found a
+    deal added at 23:30 that evening left the kept run standing (it counts in the month
+    start), and a deal won at 23:30 counted in October by a kept run and in September by
+    the replay."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/Asuncion")
+    monkeypatch.setenv("SALESPIPE_NOW", "2023-11-10T10:00:00-03:00")
+    time.tzset()
+    file, server = str(tmp_path / "asuncion.json"), pg_database
+    on(cli, file, "demo", "--deals", "300", "--seed", "3")
+    on(cli, file, "copy", file, server)
+    _same(cli, file, server, "--months", "1")
+    for database in (file, server):
+        on(cli, database, "add", "Late deal", "--value", "5m", "--close", "2023-10-20",
+           "--at", "2023-09-30 23:30")  # fmt: skip
+    _same(cli, file, server, "--months", "1")
+    for database in (file, server):
+        on(cli, database, "reopen", "261", "--at", "2023-09-30 22:00")
+        on(cli, database, "won", "261", "--at", "2023-09-30 23:30")
+    _same(cli, file, server, "--months", "2")
+    for database in (file, server):
+        on(cli, database, "note", "261", "called")
+    kept = _runs(server)
+    assert _same(cli, file, server, "--months", "2")
+    assert _runs(server) == kept  # read, with deal 261 counted again

@@ -37,7 +37,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -198,12 +198,12 @@ def backtest_in(
     windows = [_month_window(start.month) for start in starts]
     key = _kept_key(starts, windows) if owner is None and pipeline is None else None
     if key is not None:
-        kept = view.kept_backtest(key, windows[-1][0])
+        kept = view.kept_backtest(key, _after_the_last_start(starts[-1], windows[-1]))
         if kept is not None:
             outcomes = _brought_up_to_date(
                 Outcomes.from_kept(kept.kept["outcomes"]),
                 kept.changed,
-                [(_micros(start), _micros(end)) for start, end in windows],
+                [start.month for start in starts],
             )
             return _result(Forecasts.from_kept(kept.kept["months"]), outcomes, now)
     rows = (
@@ -269,9 +269,20 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time()).astimezone()
 
 
-def _micros(moment: datetime) -> int:
-    """Microseconds since 1970, as a server keeps a deal's close (an exact integer)."""
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+def _after_the_last_start(start: _MonthStart, window: tuple[datetime, datetime]) -> datetime:
+    """The moment from which an event leaves what the month starts forecast as it was:
+    past the last cutoff (an event at it counts before the month start) and past the
+    month's first midnight (which Python places an hour before the cutoff where that
+    midnight falls in a clock change: Asunción, October 2023)."""
+    return max(start.cutoff + timedelta(seconds=1), window[0])
+
+
+def _local_day_of(micros: int) -> date:
+    """The day where the reader is of a moment kept as microseconds since 1970 (as
+    :func:`~salespipe.core.tally.local_day` reads a stored time)."""
+    seconds, rest = divmod(micros, 1_000_000)
+    moment = datetime.fromtimestamp(seconds, tz=UTC) + timedelta(microseconds=rest)
+    return moment.astimezone().date()
 
 
 class _Replay:
@@ -609,7 +620,7 @@ def _outcomes(
 def _brought_up_to_date(
     outcomes: Outcomes,
     changed: Iterable[tuple[KeptRow, Now]],
-    windows: Sequence[tuple[int, int]],
+    months: Sequence[date],
 ) -> Outcomes:
     """The kept outcomes with the deals changed since they were kept as they are now:
     each such deal's rows (month by month) with its state now."""
@@ -627,12 +638,12 @@ def _brought_up_to_date(
             index, code, won_then = row[0], row[2], row[8]
             if won_then is not None:
                 outcomes.add_won(index, code, -won_then)
-            start, end = windows[index]
+            month = months[index]
             if (
                 status == "won"
                 and closed is not None
                 and value is not None
-                and start <= closed < end
+                and month <= _local_day_of(closed) < add_months(month, 1)
             ):
                 outcomes.add_won(index, code, value)
     return outcomes
