@@ -35,7 +35,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -214,10 +214,12 @@ def backtest_in(
     forecasts, deals = _forecast(
         starts, rows, view.undone_changes(), pipeline_stages(view, pipeline), owner
     )
-    outcomes, kept_rows = _outcomes(forecasts, deals, starts)
+    outcomes = _outcomes(_settled(forecasts, deals, starts))
     if key is not None:
         view.keep_backtest(
-            key, {"months": forecasts.to_kept(), "outcomes": outcomes.to_kept()}, kept_rows
+            key,
+            {"months": forecasts.to_kept(), "outcomes": outcomes.to_kept()},
+            lambda: _kept_rows(_settled(forecasts, deals, starts)),
         )
     return _result(forecasts, outcomes, now)
 
@@ -236,7 +238,7 @@ def backtest(
     as they are now, and only the deals of ``owner`` if given."""
     starts = month_starts(months, now)
     forecasts, deals = _forecast(starts, rows, undone, stages, owner)
-    return _result(forecasts, _outcomes(forecasts, deals, starts)[0], now)
+    return _result(forecasts, _outcomes(_settled(forecasts, deals, starts)), now)
 
 
 def month_starts(months: int, now: datetime) -> list[_MonthStart]:
@@ -581,40 +583,58 @@ Now = tuple[str, int | None, Decimal | None]
 1970) and value."""
 
 
-def _outcomes(
+Settled = tuple[int, int, float, float, str, str, Decimal | None]
+"""A deal open at a month start, and how it came out: the month's index, the deal, the
+two probabilities, its currency then, its status now ("won", "lost" or "open", a deal
+deleted counting as open) and what it brought in that month if it was won within it."""
+
+
+def _settled(
     forecasts: Forecasts, deals: dict[int, Record], starts: Sequence[_MonthStart]
-) -> tuple[Outcomes, list[KeptRow]]:
-    """How the forecasts came out, from the deals as the replay left them (as they are
-    now), and the rows a backend keeps of them."""
-    outcomes = Outcomes()
-    kept: list[KeptRow] = []
-    combos: dict[int, list[Terms]] = {}
+) -> Iterator[Settled]:
+    """Each forecast with how it came out, from the deals as the replay left them (as
+    they are now)."""
     for index, deal_id, stage_chance, history_chance, code in forecasts.rows:
         final = deals.get(deal_id)
         status = final.get("status", "open") if final is not None else "open"
-        won_then = None
-        if final is not None and status in ("won", "lost"):
+        if final is None or status not in ("won", "lost"):
+            yield index, deal_id, stage_chance, history_chance, code, "open", None
+            continue
+        month = starts[index].month
+        won = status == "won" and _won_within(final, month, add_months(month, 1))
+        brought = value_of(final) if won else None
+        yield index, deal_id, stage_chance, history_chance, code, status, brought
+
+
+def _outcomes(settled: Iterable[Settled]) -> Outcomes:
+    outcomes = Outcomes()
+    combos: dict[int, list[Terms]] = {}
+    for index, deal_id, stage_chance, history_chance, code, status, brought in settled:
+        if status != "open":
             combos.setdefault(deal_id, []).append(
                 _terms(stage_chance, history_chance, status == "won")
             )
-            month = starts[index].month
-            if status == "won" and _won_within(final, month, add_months(month, 1)):
-                won_then = value_of(final)
-                outcomes.add_won(index, code, won_then)
-        kept.append(
-            (
-                index,
-                deal_id,
-                code,
-                *_terms(stage_chance, history_chance, True),
-                *_terms(stage_chance, history_chance, False),
-                status if status in ("won", "lost") else "open",
-                won_then,
-            )
-        )
+        if brought is not None:
+            outcomes.add_won(index, code, brought)
     for terms in combos.values():
         outcomes.add_closed(tuple(terms), 1)
-    return outcomes, kept
+    return outcomes
+
+
+def _kept_rows(settled: Iterable[Settled]) -> list[KeptRow]:
+    """The rows a backend keeps: made only when it keeps them (a data file does not)."""
+    return [
+        (
+            index,
+            deal_id,
+            code,
+            *_terms(stage_chance, history_chance, True),
+            *_terms(stage_chance, history_chance, False),
+            status,
+            brought,
+        )
+        for index, deal_id, stage_chance, history_chance, code, status, brought in settled
+    ]
 
 
 def _brought_up_to_date(

@@ -258,10 +258,11 @@ class ReadView(Protocol):
         return None
 
     def keep_backtest(
-        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
+        self, key: str, kept: dict[str, Any], rows: Callable[[], Sequence[tuple[Any, ...]]]
     ) -> None:
         """Keep what a backtest worked out (JSON values) and a row per deal open at one of
-        its month starts (reports/backtest.py ``KeptRow``), for :meth:`kept_backtest`. A
+        its month starts (``rows()``: reports/backtest.py ``KeptRow``, made only if they
+        are kept), for :meth:`kept_backtest`. A
         backend may keep nothing; a reader not allowed to keep it keeps nothing, silently.
         The last call on a view: a backend may end the view's snapshot to write it."""
         return None

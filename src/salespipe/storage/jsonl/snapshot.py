@@ -333,7 +333,7 @@ class Snapshot:
         return None
 
     def keep_backtest(
-        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
+        self, key: str, kept: dict[str, Any], rows: Callable[[], Sequence[tuple[Any, ...]]]
     ) -> None:
         """Nothing is kept: a file's backtest replays its change log (pipeline.changes.jsonl)."""
 

@@ -463,7 +463,7 @@ class PostgresView(ReadView):
         return backtests.kept(self._rows, key, last_start)
 
     def keep_backtest(
-        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
+        self, key: str, kept: dict[str, Any], rows: Callable[[], Sequence[tuple[Any, ...]]]
     ) -> None:
         if not self._migrated(schema.m015_kept_backtests) or not self.sees_every_deal():
             return
@@ -571,7 +571,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         return None
 
     def keep_backtest(
-        self, key: str, kept: dict[str, Any], rows: Sequence[tuple[Any, ...]]
+        self, key: str, kept: dict[str, Any], rows: Callable[[], Sequence[tuple[Any, ...]]]
     ) -> None:
         """Nothing: a run is kept from a report's snapshot, not from within a change."""
 

@@ -113,7 +113,7 @@ def keep(
     key: str,
     read_up_to: int,
     kept_values: dict[str, Any],
-    kept_rows: Sequence[tuple[Any, ...]],
+    kept_rows: Callable[[], Sequence[tuple[Any, ...]]],
 ) -> None:
     """Keep a run on the report's own connection, once its snapshot is done with (a
     second connection would be refused where a role may hold one, or a pool is full);
@@ -135,9 +135,10 @@ def keep(
                 (key, read_up_to, orjson.dumps(kept_values).decode()),
             )
             (run,) = cursor.fetchone() or (None,)
+            rows = kept_rows()  # once the run is allowed: a rep's is refused above
             # In parts, as INSERTs: COPY FROM is refused on a table with row policies.
-            for first in range(0, len(kept_rows), PART):
-                part = kept_rows[first : first + PART]
+            for first in range(0, len(rows), PART):
+                part = rows[first : first + PART]
                 columns = [list(column) for column in zip(*part, strict=True)]
                 cursor.execute(_INSERT_ROWS, [run, *columns])
     except psycopg.Error:
