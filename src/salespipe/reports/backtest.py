@@ -189,9 +189,9 @@ def backtest_in(
 
     What each month start forecast depends only on the events before it, so a backend
     may keep it (:meth:`~salespipe.storage.port.ReadView.kept_backtest`) until an event
-    before the last month start is written or undone; the deals' outcomes are read
-    afresh each time. Only the whole team's backtest is kept: ``owner`` and a pipeline
-    of several are replayed."""
+    before the last month start, or a change of the stages, is written or undone; the
+    deals changed since it was kept are counted again as they are now. Only the whole
+    team's backtest is kept: ``owner`` and a pipeline of several are replayed."""
     from salespipe.reports.scope import pipeline_stages, rows_of_pipeline
 
     starts = month_starts(months, now)
