@@ -181,6 +181,29 @@ def test_a_read_only_role_reads_but_may_not_change(cli, pg_database: str, reader
     assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
 
 
+def test_a_role_granted_the_tables_before_an_upgrade_still_gets_its_backtest(
+    cli, pg_database: str, reader_role: str
+) -> None:
+    """A role given SELECT on every table before m015 made the kept backtests' tables has
+    no right to read them: its backtest replays, as before the upgrade (a review found
+    exit 4, "may read but not change"), and keeps nothing."""
+    from tests.migrations_undone import m015_undone
+
+    assert (
+        cli(
+            "--db", pg_database, "add", "ERP", "--value", "1000", "--at", "2026-08-03 10:00"
+        ).exit_code
+        == 0
+    )
+    assert cli("--db", pg_database, "won", "1", "--at", "2026-09-10 10:00").exit_code == 0
+    m015_undone(pg_database)
+    pg_admin(pg_database, f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader_role}")
+    assert cli("--db", pg_database, "add", "After the upgrade", "--value", "5").exit_code == 0
+    owners = cli.json("--db", pg_database, "forecast", "--backtest", "--months", "3")
+    as_reader = _as(reader_role, pg_database)
+    assert cli.json("--db", as_reader, "forecast", "--backtest", "--months", "3") == owners
+
+
 def test_a_connection_lost_mid_write_changes_nothing(pg_server: str, pg_database: str) -> None:
     """The server ends the session inside a change: DatabaseUnreachable, and the
     pipeline is as the last commit left it."""

@@ -36,6 +36,12 @@ LOCK_WAIT = "2s"
 # The rows of a run sent in one statement.
 PART = 50_000
 
+# Whether this role may read the kept runs (the row policies say which rows).
+MAY_READ = (
+    "SELECT has_table_privilege('salespipe_backtests', 'SELECT')"
+    " AND has_table_privilege('salespipe_backtest_rows', 'SELECT')"
+)
+
 # The run kept under a key.
 _RUN = "SELECT run, position, kept::text FROM salespipe_backtests WHERE key = %(key)s"
 
