@@ -541,7 +541,7 @@ def _terms(stage_chance: float, history_chance: float, won: bool) -> Terms:
 class Outcomes:
     """How the month starts' forecasts came out, from the deals as they are now: the
     deals closed since, counted by the Brier terms of their forecasts (deals alike in
-    every term count as one entry: a million deals make a few thousand), and what the
+    every term count as one entry: 658k closed deals made 459 at 1M), and what the
     deals open at each month start, won within its month, brought, per currency they
     were in then."""
 
