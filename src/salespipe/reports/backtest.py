@@ -37,7 +37,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -277,14 +277,6 @@ def _after_the_last_start(start: _MonthStart, window: tuple[datetime, datetime])
     month's first midnight (which Python places an hour before the cutoff where that
     midnight falls in a clock change: Asunción, October 2023)."""
     return max(start.cutoff + timedelta(seconds=1), window[0])
-
-
-def _local_day_of(micros: int) -> date:
-    """The day where the reader is of a moment kept as microseconds since 1970 (as
-    :func:`~salespipe.core.tally.local_day` reads a stored time)."""
-    seconds, rest = divmod(micros, 1_000_000)
-    moment = datetime.fromtimestamp(seconds, tz=UTC) + timedelta(microseconds=rest)
-    return moment.astimezone().date()
 
 
 class _Replay:
@@ -578,9 +570,9 @@ KeptRow = tuple[int, int, str, float, float, float, float, str, Decimal | None]
 currency then, its terms if won and if lost, its status when kept ("won", "lost" or
 "open", a deal deleted counting as open) and what it counted in that month's won."""
 
-Now = tuple[str, int | None, Decimal | None]
-"""A deal as it is now: status ("gone" if deleted), when it closed (microseconds since
-1970) and value."""
+Now = tuple[str, str | None, Decimal | None]
+"""A deal as it is now: status ("gone" if deleted), when it closed (as stored) and
+value."""
 
 
 Settled = tuple[int, int, float, float, str, str, Decimal | None]
@@ -601,7 +593,7 @@ def _settled(
             yield index, deal_id, stage_chance, history_chance, code, "open", None
             continue
         month = starts[index].month
-        won = status == "won" and _won_within(final, month, add_months(month, 1))
+        won = status == "won" and _closed_within(final.get("closed_at"), month)
         brought = value_of(final) if won else None
         yield index, deal_id, stage_chance, history_chance, code, status, brought
 
@@ -659,12 +651,7 @@ def _brought_up_to_date(
             if won_then is not None:
                 outcomes.add_won(index, code, -won_then)
             month = months[index]
-            if (
-                status == "won"
-                and closed is not None
-                and value is not None
-                and month <= _local_day_of(closed) < add_months(month, 1)
-            ):
+            if status == "won" and value is not None and _closed_within(closed, month):
                 outcomes.add_won(index, code, value)
     return outcomes
 
@@ -709,9 +696,10 @@ def _result(forecasts: Forecasts, outcomes: Outcomes, now: datetime) -> Backtest
     )
 
 
-def _won_within(record: Record, month: date, following: date) -> bool:
-    closed_at = record.get("closed_at")
-    return closed_at is not None and month <= local_day(closed_at) < following
+def _closed_within(closed_at: str | None, month: date) -> bool:
+    """Whether a deal closed at ``closed_at`` (as stored) closed in ``month``, where the
+    reader is."""
+    return closed_at is not None and month <= local_day(closed_at) < add_months(month, 1)
 
 
 def _method_score(

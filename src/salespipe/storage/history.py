@@ -169,7 +169,7 @@ class KeptBacktest(NamedTuple):
     deal as it is now (reports/backtest.py ``KeptRow`` and ``Now``)."""
 
     kept: dict[str, Any]
-    changed: list[tuple[tuple[Any, ...], tuple[str, int | None, Decimal | None]]]
+    changed: list[tuple[tuple[Any, ...], tuple[str, str | None, Decimal | None]]]
 
 
 @dataclass

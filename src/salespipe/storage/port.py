@@ -250,11 +250,12 @@ class ReadView(Protocol):
         return None
 
     def kept_backtest(self, key: str, last_start: datetime) -> KeptBacktest | None:
-        """The backtest kept under ``key`` by :meth:`keep_backtest`, if no event before
-        ``last_start`` (its last month start) has been written, nor a change with one
-        undone, since it was kept; with the rows it kept of each deal changed since and
-        that deal as it is now. None when the backend keeps none, and the caller
-        replays (reports/backtest.py)."""
+        """The backtest kept under ``key`` by :meth:`keep_backtest`, if nothing it
+        depends on was written since it was kept (an event before ``last_start``, its
+        last month start; a change of the stages or pipelines; the undo of a change that
+        held either); with the rows it kept of each deal changed since and that deal as
+        it is now. None when the backend keeps none, and the caller replays
+        (reports/backtest.py)."""
         return None
 
     def keep_backtest(
@@ -262,9 +263,9 @@ class ReadView(Protocol):
     ) -> None:
         """Keep what a backtest worked out (JSON values) and a row per deal open at one of
         its month starts (``rows()``: reports/backtest.py ``KeptRow``, made only if they
-        are kept), for :meth:`kept_backtest`. A
-        backend may keep nothing; a reader not allowed to keep it keeps nothing, silently.
-        The last call on a view: a backend may end the view's snapshot to write it."""
+        are kept), for :meth:`kept_backtest`. A backend may keep nothing; a reader not
+        allowed to keep it keeps nothing, silently. The last call on a view: a backend
+        may end the view's snapshot to write it."""
         return None
 
     # -- events --------------------------------------------------------------------------

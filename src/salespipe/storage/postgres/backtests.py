@@ -84,7 +84,7 @@ WITH touched AS (
 SELECT r.month, r.deal_id, r.currency, r.stage_won, r.history_won, r.stage_lost,
        r.history_lost, r.status, r.won,
        CASE WHEN d.id IS NULL OR d.deleted THEN 'gone' ELSE d.status END,
-       d.closed_micros, d.value
+       d.record->>'closed_at', d.value
 FROM touched t
 JOIN salespipe_backtest_rows r ON r.run = %(run)s AND r.deal_id = t.deal_id
 LEFT JOIN salespipe_deals d ON d.id = r.deal_id
