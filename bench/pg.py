@@ -56,9 +56,8 @@ class PgDataset:
     def drop_kept(self) -> None:
         """Drop the backtests the server kept (m015), so the next one replays."""
         with psycopg.connect(self.target) as connection:
-            if connection.execute("SELECT to_regclass('salespipe_backtests')").fetchone() != (
-                None,
-            ):
+            made = "SELECT to_regclass('salespipe_backtests') IS NOT NULL"
+            if connection.execute(made).fetchone() == (True,):
                 connection.execute("DELETE FROM salespipe_backtests")
 
     def sizes(self) -> dict[str, int]:
