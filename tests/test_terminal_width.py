@@ -9,6 +9,7 @@ Every line must fit, and no amount, date or status may be cut or left out.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import platform
 import re
@@ -353,7 +354,7 @@ def test_ctrl_c_at_the_delete_question_keeps_the_deal_in_the_users_language(
     tmp_path: Path,
 ) -> None:
     """Ctrl-C at "Delete deal 1?" ends with exit 130 and says, in Thai, that nothing was
-    deleted (Click's own ending was an English "Aborted!" and exit 1)."""
+    changed (Click's own ending was an English "Aborted!" and exit 1)."""
     env = {**os.environ, "SALESPIPE_DB": str(tmp_path / "p.json"), "TERM": "xterm"}
     added = subprocess.run([*salespipe_command(), "add", "ERP"], env=env, capture_output=True)
     assert added.returncode == 0, added.stderr
@@ -371,7 +372,7 @@ def test_ctrl_c_at_the_delete_question_keeps_the_deal_in_the_users_language(
         os.kill(pid, signal.SIGINT)
         shown += _read_until(master, None, seconds=30)
     assert _ended(pid, seconds=30) == 130, shown
-    assert "ไม่ได้ลบอะไร" in shown
+    assert "ไม่ได้เปลี่ยนแปลงอะไร" in shown
     assert "Aborted" not in shown
     listed = subprocess.run([*salespipe_command(), "show", "1"], env=env, capture_output=True)
     assert listed.returncode == 0
@@ -410,6 +411,38 @@ def test_the_delete_question_takes_a_thai_answer(tmp_path: Path) -> None:
     assert "invalid input" not in shown
     gone = subprocess.run([*salespipe_command(), "show", "1"], env=env, capture_output=True)
     assert gone.returncode == 1
+
+
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_delete_json_asks_on_stderr_and_prints_only_json(tmp_path: Path, answer: str) -> None:
+    """`delete --json` asked at a terminal: the question was on stdout, and a "no" printed
+    a sentence there too, so a script's JSON parse failed."""
+    import pty
+
+    env = {**os.environ, "SALESPIPE_DB": str(tmp_path / "p.json"), "TERM": "xterm"}
+    added = subprocess.run([*salespipe_command(), "add", "ERP"], env=env, capture_output=True)
+    assert added.returncode == 0, added.stderr
+    master, terminal = pty.openpty()
+    os.write(master, f"{answer}\r".encode())
+    asked = subprocess.run(
+        [*salespipe_command(), "delete", "1", "--json"],
+        env=env,
+        stdin=terminal,
+        capture_output=True,
+        timeout=60,
+    )
+    os.close(terminal)
+    os.close(master)
+    assert asked.returncode == 0, asked.stderr
+    assert b'Delete deal 1 "ERP"? [y/N]' in asked.stderr
+    shown = json.loads(asked.stdout)
+    if answer == "n":
+        assert shown == {"deleted": None}
+        assert b"Nothing was deleted." in asked.stderr
+    else:
+        assert shown["deleted"]["title"] == "ERP"
+    kept = subprocess.run([*salespipe_command(), "show", "1"], env=env, capture_output=True)
+    assert kept.returncode == (0 if answer == "n" else 1)
 
 
 # The number of the read system call, as /proc/PID/syscall shows it.

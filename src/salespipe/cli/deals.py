@@ -588,9 +588,13 @@ def register(app: typer.Typer) -> None:
                 deal_id=deal_id, title=deal.title
             )
             answer = output.ask(question)
+            if answer is None:
+                raise KeyboardInterrupt  # said and ended (130) as any Ctrl-C is
             if not answer:
-                output.say(_("Nothing was deleted."))
-                raise typer.Exit(0 if answer is False else 130)
+                if as_json:
+                    output.json({"deleted": None})
+                output.note(_("Nothing was deleted."))
+                return
         change = pipeline.delete(deal_id)
         output.result(deal_results.DealDeleted(change, deal_id), as_json)
 

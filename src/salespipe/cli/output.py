@@ -230,19 +230,20 @@ NO = frozenset(("", "n", "no", "ไม่", "ม", "ไม่ใช่"))
 def ask(question: str) -> bool | None:
     """A yes-or-no question at the terminal (no by default), answered in English or Thai;
     None when it was not answered (Ctrl-C or Ctrl-D), which Click would otherwise end with
-    its own English "Aborted!"."""
+    its own English "Aborted!". The question is on stderr: stdout is the command's output
+    (with --json, only JSON)."""
     import typer
 
     while True:
         try:
-            answer = typer.prompt(f"{question} [y/N]", default="", show_default=False)
+            answer = typer.prompt(f"{question} [y/N]", default="", show_default=False, err=True)
         except typer.Abort:
-            sys.stdout.write("\n")
+            _write_stderr("")
             return None
         word = answer.strip().casefold()
         if word in YES or word in NO:
             return word in YES
-        sys.stdout.write(_("Answer y (yes) or n (no).") + "\n")
+        _write_stderr(_("Answer y (yes) or n (no)."))
 
 
 # The least room beside a hanging label; narrower, a line wraps as a sentence does.
