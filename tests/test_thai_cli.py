@@ -114,6 +114,14 @@ def test_errors_before_the_file_is_read_use_the_flag_or_locale(
     assert result.stderr == 'ข้อผิดพลาด: สถานะ "closed" ไม่ใช่ open, won, lost หรือ all\n'
 
 
+def test_a_bad_lang_with_json_is_a_json_error(cli: Any) -> None:
+    """--lang fr printed its own sentence and left stdout empty under --json."""
+    result = cli("--lang", "fr", "list", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["message"] == '--lang "fr" is not th or en.'
+    assert result.stderr == 'Error: --lang "fr" is not th or en.\n'
+
+
 @pytest.mark.file_only  # a server's settings are read when the command connects
 def test_a_bad_option_value_is_refused_in_the_data_file_s_language(cli: Any) -> None:
     """With `config set lang th`, a bad value, date or filter was refused in English:

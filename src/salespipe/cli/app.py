@@ -402,9 +402,9 @@ def root(
 ) -> None:
     if lang is not None and lang.strip().lower()[:2] not in settings.LANGS:
         choose_language(None)
-        message = _('{option} "{lang}" is not th or en.').format(option="--lang", lang=lang)
-        output.error(SalespipeError(message), False)
-        raise typer.Exit(1)
+        raise InvalidValue(
+            _('{option} "{lang}" is not th or en.').format(option="--lang", lang=lang)
+        )
     as_json = bool(ctx.meta.get("salespipe.json"))
     choose_language(lang, as_json=as_json)
     if not ctx.resilient_parsing:
