@@ -402,6 +402,27 @@ def test_an_empty_db_path_is_refused(cli: Any, monkeypatch: Any, how: str) -> No
     assert "empty" in result.stderr
 
 
+@pytest.mark.parametrize("environment", ["server", "file"])
+def test_an_empty_db_flag_is_refused_whatever_salespipe_db_names(
+    cli: Any, monkeypatch: Any, tmp_path: Path, environment: str
+) -> None:
+    """--db "" fell through to SALESPIPE_DB when that named a server (and to the demo's
+    default file for `demo`): an empty --db is refused the same way everywhere."""
+    named = "postgresql://127.0.0.1:1/nowhere" if environment == "server" else "other.json"
+    monkeypatch.setenv("SALESPIPE_DB", named)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "data"))
+    monkeypatch.chdir(tmp_path)
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    for args in (("--db", "", "list"), ("demo", "--db", ""), ("--db", "", "demo")):
+        result = cli(*args)
+        assert (result.exit_code, result.stderr) == (
+            2,
+            "Error: --db is empty; give the path of a data file.\n",
+        ), args
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
 @pytest.mark.parametrize("which", ["folder", "dot"])
 def test_a_folder_as_db_leaves_nothing_behind(
     cli: Any, tmp_path: Path, monkeypatch: Any, which: str

@@ -239,16 +239,22 @@ def display_era(config: dict[str, Any], language: str) -> str:
 def database_target(flag: str | None) -> str | Path:
     """--db, else SALESPIPE_DB, else the user data folder's file: a PostgreSQL URI as
     given (docs/team.md), or the path of a data file."""
-    chosen = flag or os.environ.get("SALESPIPE_DB")
-    if chosen and is_postgres_target(chosen):
+    chosen = _db_named(flag)
+    if chosen is not None and chosen.strip() and is_postgres_target(chosen):
         return chosen
     return database_path(flag)
+
+
+def _db_named(flag: str | None) -> str | None:
+    """--db as given, even empty (which is refused, not read as "not given"), else
+    SALESPIPE_DB."""
+    return flag if flag is not None else os.environ.get("SALESPIPE_DB")
 
 
 def database_path(flag: str | None) -> Path:
     """--db, else SALESPIPE_DB, else the user data folder; an empty path is refused
     (silently using the default pipeline instead would write to the wrong one)."""
-    chosen = flag if flag is not None else os.environ.get("SALESPIPE_DB")
+    chosen = _db_named(flag)
     if chosen is not None and not chosen.strip():
         where = "--db" if flag is not None else "SALESPIPE_DB"
         raise UsageError(_("{option} is empty; give the path of a data file.").format(option=where))
@@ -263,7 +269,7 @@ def data_file_named(flag: str | None) -> bool:
     """Whether a data file was named (--db or SALESPIPE_DB) rather than the default one
     used. (A PostgreSQL database is made by its administrator: one not set up yet is an
     empty pipeline, not a typo.)"""
-    chosen = flag or os.environ.get("SALESPIPE_DB")
+    chosen = _db_named(flag)
     if not chosen:
         return False
     return not is_postgres_target(chosen)

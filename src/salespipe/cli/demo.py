@@ -18,9 +18,9 @@ def _demo_path(option: str | None, global_db: str | None) -> tuple[str | Path, b
     """The demo's own --db, else the global --db or SALESPIPE_DB, else demo.json in the
     user data folder (beside the default pipeline, never in it), and whether it is that
     file of the demo's own. A PostgreSQL target stays as given (docs/team.md)."""
-    chosen = option or global_db or os.environ.get("SALESPIPE_DB")
-    if chosen:
-        return settings.database_target(chosen), False
+    named = option if option is not None else global_db  # (an empty one is refused)
+    if named is not None or os.environ.get("SALESPIPE_DB") is not None:
+        return settings.database_target(named), False
     return settings.database_path(None).with_name("demo.json"), True
 
 
