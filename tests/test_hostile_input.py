@@ -233,6 +233,30 @@ def test_tags_that_read_the_same_are_one_tag(cli: Any) -> None:
     assert cli.json("show", "1")["tags"] == ["ERP"]
 
 
+def test_a_tag_holding_the_export_separator_is_refused(cli: Any, db_path: Path) -> None:
+    """A tag "x;y" came back from an export and import as two tags, x and y."""
+    assert cli("add", "A", "--tag", "a,b").exit_code == 0
+    before = db_path.read_bytes()
+    for args in (("add", "B", "--tag", "x;y"), ("edit", "1", "--tag", "x;y")):
+        refused = cli(*args)
+        assert (refused.exit_code, refused.stderr) == (
+            1,
+            'Error: The tag "x;y" contains ";", which separates tags in exports.\n',
+        ), args
+    assert db_path.read_bytes() == before
+
+
+def test_a_tag_both_added_and_taken_off_is_refused(cli: Any) -> None:
+    """`edit 1 --tag q --untag Q` kept q without a word: the --untag was dropped."""
+    assert cli("add", "A", "--tag", "vip").exit_code == 0
+    refused = cli("edit", "1", "--tag", "q", "--untag", "Q")
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        'Error: The tag "q" is given to both --tag and --untag.\n',
+    )
+    assert cli.json("show", "1")["tags"] == ["vip"]
+
+
 def test_spaces_around_a_name_are_not_kept(cli: Any) -> None:
     """`add "  padded  "` and `config set owner " Bob "` kept the spaces: a title shown
     out of line, and " Bob " another owner than Bob in the log."""

@@ -116,9 +116,7 @@ class DealFields:
             if probability is None or clear_prob
             else parse.probability(probability),
             clear_probability=clear_prob,
-            add_tags=tuple(
-                parse.text(t, what=N_("tag"), required=True, max_length=50) for t in tags
-            ),
+            add_tags=_tags_added(tags, untags),
             remove_tags=tuple(untags),
         )
 
@@ -779,12 +777,31 @@ def _apply_fields(deal: Deal, fields: DealFields) -> Deal:
     return dataclasses.replace(deal, **changes)
 
 
+def _tags_added(tags: Iterable[str], untags: Iterable[str]) -> tuple[str, ...]:
+    """The tags to add, checked. A ";" is refused: exports and imports separate a deal's
+    tags by it, so "x;y" would come back as two tags. A tag both added and taken off in
+    one edit is refused too, rather than one of the two silently winning."""
+    added = tuple(parse.text(t, what=N_("tag"), required=True, max_length=50) for t in tags)
+    for tag in added:
+        if ";" in tag:
+            raise InvalidValue(
+                _('The tag "{tag}" contains ";", which separates tags in exports.').format(tag=tag)
+            )
+    removed = {parse.fold(t) for t in untags}
+    for tag in added:
+        if parse.fold(tag) in removed:
+            raise InvalidValue(
+                _('The tag "{tag}" is given to both --tag and --untag.').format(tag=tag)
+            )
+    return added
+
+
 def _tags_after(
     tags: Iterable[str], added: Iterable[str], removed: Iterable[str]
 ) -> tuple[str, ...]:
     """A deal's tags after some are added and some taken off. Tags that read the same
-    (Café typed precomposed or with a combining accent, ERP and erp) are one tag: both
-    were kept, and --untag took off only the one typed the same way."""
+    (Café typed precomposed or with a combining accent, ERP and erp) are one tag:
+    --untag takes off every tag that reads the same."""
     gone = {parse.fold(t) for t in removed}
     kept = [t for t in tags if parse.fold(t) not in gone]
     seen = {parse.fold(t) for t in kept}
