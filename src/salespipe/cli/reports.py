@@ -55,23 +55,30 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
         timeline.cutoff(day)  # a day in the future is told before the file is read
     view, pipeline = state(ctx).read_scoped()
     found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
+    _warn_of_an_owner_of_nothing(view, owner, [found], history=history)
+    return found
+
+
+def _warn_of_an_owner_of_nothing(
+    view: "ReadView", owner: str | None, found: "list[Scope]", *, history: bool
+) -> None:
+    """--owner that owns nothing the report counts is most often a typo: say so."""
     if owner is None:
-        return found
+        return
     if not history:
-        if not found.open.count(found.now):
+        if not any(each.open.count(each.now) for each in found):
             if not view.sees_every_deal():  # a rep of a team (visibility own)
                 said = _('no open deal you may see has the owner "{owner}".')
             else:
                 said = _('no open deal has the owner "{owner}".')
             output.warn(said.format(owner=owner))
-        return found
-    if not found.has_deals():
+        return
+    if not any(each.has_deals() for each in found):
         if not view.sees_every_deal():
             said = _('no deal you may see has the owner "{owner}".')
         else:
             said = _('no deal has the owner "{owner}".')
         output.warn(said.format(owner=owner))
-    return found
 
 
 def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterable["ChangeRow"]:
@@ -112,10 +119,13 @@ def _each(
 
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
     view = state(ctx).read()
-    sections = [
-        Section(p, make(scope(view, history=history, owner=owner, as_of=day, pipeline=p.key)))
+    scopes = [
+        (p, scope(view, history=history, owner=owner, as_of=day, pipeline=p.key))
         for p in sorted(view.pipelines(), key=lambda p: p.position)
     ]
+    every_scope = [found for _pipeline, found in scopes]
+    _warn_of_an_owner_of_nothing(view, owner, every_scope, history=history)
+    sections = [Section(p, make(found)) for p, found in scopes]
     if not total:
         return PerPipeline(sections, None)
     every = scope(view, history=history, owner=owner, as_of=day)
