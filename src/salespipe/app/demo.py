@@ -26,7 +26,6 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event, Record, Stage
 
 HISTORY_DAYS = 120
-DEFAULT_DEALS = 40
 SMALL_DEMO = 200
 OPEN_SHARE_SMALL, OPEN_SHARE_LARGE = 0.45, 0.10
 WON_SHARE_OF_CLOSED = 0.3

@@ -9,6 +9,7 @@ from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.core import i18n
+from salespipe.core.errors import EXIT_REFUSED
 from salespipe.core.i18n import _
 from salespipe.present import setup_results
 
@@ -141,6 +142,6 @@ def register(app: typer.Typer) -> None:
         report = setup_results.DoctorReport(pipeline.store.location, pipeline.doctor(fix))
         output.result(report, as_json)
         if not report.clean:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_REFUSED)  # (what differs is the output, not an error)
 
     app.add_typer(config_app, name="config", rich_help_panel="Data and setup")

@@ -12,7 +12,6 @@ from typing import Any
 
 from salespipe.core.i18n import _
 
-EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_ACTION_NEEDED = 3

@@ -22,7 +22,6 @@ from salespipe.core import i18n
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import money_from_json
 
-ERAS = ("ce", "be")
 BUDDHIST_ERA_OFFSET = 543
 SYMBOLS = {"THB": "฿"}
 # ISO 4217 currencies without a minor unit; every other one is shown with two decimals,

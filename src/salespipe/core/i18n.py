@@ -19,7 +19,6 @@ from typing import Protocol
 
 DOMAIN = "salespipe"
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
-LANGUAGES = ("en", "th")
 
 
 class _Catalogue(Protocol):

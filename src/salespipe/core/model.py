@@ -373,12 +373,9 @@ def weighted_json(value: int | float, probability: int) -> int | float:
     return money_to_json(weighted(money_from_json(value), probability))
 
 
-def days_between(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 86400
-
-
 def whole_days(start: datetime, end: datetime) -> int:
-    """The whole days of :func:`days_between` (0 if ``end`` is not later)."""
+    """The whole days (of 86,400 seconds) from ``start`` to ``end`` (0 if ``end`` is not
+    later)."""
     return max(0, int((end - start).total_seconds() / 86400))
 
 

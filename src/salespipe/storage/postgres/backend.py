@@ -76,7 +76,6 @@ TEAM_COMMANDS = ("team add", "team remove")
 # The columns of the pipeline row only an admin of the team may change (docs/team.md);
 # the others are bookkeeping every writer moves on.
 SETTINGS_COLUMNS = ("created_at", "config", "stages", "pipelines")
-_JSON_COLUMNS = ("config", "flags", "stages", "pipelines")
 
 
 class _Pipeline:
