@@ -255,7 +255,7 @@ def forecast_table(result: Forecast) -> Table:
         footer = _(
             "Expected = won + value x learned probability of the open deals placed in the "
             "month; past-due and undated deals are spread by how long their stage's won "
-            "deals took."
+            "deals took, so a month's Weighted can be more than its Value."
         )
     table = Table(
         columns=[
