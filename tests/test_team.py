@@ -145,6 +145,10 @@ def test_an_admin_adds_lists_and_removes_people(cli, team: Team) -> None:
     assert shut_out.exit_code == 4
     assert "may not read the pipeline at" in _one_sentence(shut_out.stderr)
     assert "it is not on its team" in shut_out.stderr
+    for write in (("add", "B"), ("move", "1", "quoted")):  # were "may read but not change"
+        refused = cli("--db", team.uri(bob), *write)
+        assert refused.exit_code == 4, write
+        assert "it is not on its team" in _one_sentence(refused.stderr), write
 
 
 def test_team_list_by_someone_off_the_team_says_they_are_not_on_it(cli, team: Team) -> None:

@@ -1051,6 +1051,20 @@ def _a_reader(location: str) -> Iterator[None]:
         raise
 
 
+def _may_read(connection: Connection) -> bool:
+    """Whether the role may read the pipeline, after a write the server refused: a role
+    that may not is not on the team, rather than one that may read but not change."""
+    try:
+        connection.rollback()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT has_table_privilege('salespipe_pipeline', 'SELECT')")
+            row = cursor.fetchone()
+        connection.rollback()
+    except psycopg.Error:
+        return True  # (the refusal as the server gave it stands)
+    return bool(row and row[0])
+
+
 def _opened(
     connection: Connection, cursor: schema.Cursor, where: str, settings: str = ""
 ) -> tuple[list[str] | None, _Pipeline | None]:
@@ -1140,6 +1154,10 @@ class PostgresStorage(Storage):
                 tx = self._begin(connection, lock_timeout)
             except DatabaseReadOnly:
                 if command not in TEAM_COMMANDS:
+                    if not _may_read(connection):  # removed from the team, say
+                        from salespipe.storage.postgres.team import not_on_the_team
+
+                        raise not_on_the_team(self.location) from None
                     raise
                 # Not on the team: the pipeline is not even theirs to lock.
                 from salespipe.storage.postgres.team import not_permitted
