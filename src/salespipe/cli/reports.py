@@ -7,7 +7,6 @@ change rows themselves, in one pass each. The report modules are imported inside
 commands, so other commands do not pay for them at start-up.
 """
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -115,32 +114,19 @@ def _each(
     if not _all_pipelines(ctx):
         return make(_scope(ctx, owner, as_of, history=history))
     from salespipe.present.pipeline_results import PerPipeline, Section
-    from salespipe.reports.scope import scope
+    from salespipe.reports.scope import each_pipeline, every_pipeline
 
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
     view = state(ctx).read()
-    scopes = [
-        (p, scope(view, history=history, owner=owner, as_of=day, pipeline=p.key))
-        for p in sorted(view.pipelines(), key=lambda p: p.position)
-    ]
+    scopes = each_pipeline(view, history=history, owner=owner, as_of=day)
     every_scope = [found for _pipeline, found in scopes]
     _warn_of_an_owner_of_nothing(view, owner, every_scope, history=history)
     sections = [Section(p, make(found)) for p, found in scopes]
     if not total:
         return PerPipeline(sections, None)
-    every = scope(view, history=history, owner=owner, as_of=day)
-    order = {s.pipeline.key: i for i, s in enumerate(sections)}
-    every.stages.sort(key=lambda s: (order.get(s.pipeline, len(order)), s.position))
-    # Each pipeline has a "Presented": in the total each stage says whose it is, and
-    # the stages run pipeline by pipeline (numbered on, as positions count per pipeline).
-    names = {s.pipeline.key: parse.pipeline_name(s.pipeline) for s in sections}
-    every.stages[:] = [
-        dataclasses.replace(
-            s, name=f"{names.get(s.pipeline, s.pipeline)}: {s.name}", position=number
-        )
-        for number, s in enumerate(every.stages, start=1)
-    ]
-    return PerPipeline(sections, make(every))
+    return PerPipeline(
+        sections, make(every_pipeline(view, history=history, owner=owner, as_of=day))
+    )
 
 
 HtmlOption = Annotated[
@@ -186,15 +172,12 @@ def _write_report_pages(
 ) -> None:
     """report --html FILE --pipeline all: each pipeline's report on one page."""
     from salespipe.cli import report_pages
-    from salespipe.reports.scope import scope
+    from salespipe.reports.scope import each_pipeline
 
     day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
     pipeline = state(ctx).pipeline()
     view = pipeline.read()
-    scopes = [
-        (p, scope(view, history=True, owner=owner, as_of=day, pipeline=p.key))
-        for p in sorted(view.pipelines(), key=lambda p: p.position)
-    ]
+    scopes = each_pipeline(view, history=True, owner=owner, as_of=day)
     page = report_pages.per_pipeline_report_page(
         ((parse.pipeline_name(p), s) for p, s in scopes), period=period
     )

@@ -219,6 +219,44 @@ def scope(
     )
 
 
+def each_pipeline(
+    source: Source,
+    *,
+    history: bool,
+    owner: str | None = None,
+    as_of: date | None = None,
+) -> list[tuple[PipelineDef, Scope]]:
+    """One scope per pipeline, in the pipelines' order (--pipeline all)."""
+    return [
+        (p, scope(source, history=history, owner=owner, as_of=as_of, pipeline=p.key))
+        for p in sorted(source.pipelines(), key=lambda p: p.position)
+    ]
+
+
+def every_pipeline(
+    source: Source,
+    *,
+    history: bool,
+    owner: str | None = None,
+    as_of: date | None = None,
+) -> Scope:
+    """One scope of every deal: each pipeline has a "Presented", so each stage is named
+    with its pipeline ("Sales: Presented"), and the stages run pipeline by pipeline,
+    numbered on (positions count per pipeline)."""
+    from salespipe.core import parse
+
+    pipelines = sorted(source.pipelines(), key=lambda p: p.position)
+    order = {p.key: i for i, p in enumerate(pipelines)}
+    names = {p.key: parse.pipeline_name(p) for p in pipelines}
+    every = scope(source, history=history, owner=owner, as_of=as_of)
+    every.stages.sort(key=lambda s: (order.get(s.pipeline, len(order)), s.position))
+    every.stages[:] = [
+        replace(s, name=f"{names.get(s.pipeline, s.pipeline)}: {s.name}", position=number)
+        for number, s in enumerate(every.stages, start=1)
+    ]
+    return every
+
+
 def _pipeline_name(pipelines: Sequence[PipelineDef], key: str) -> str:
     """The name of the pipeline read, when the database has several ("" otherwise: its
     reports are as they always were)."""
