@@ -31,8 +31,8 @@ def test_team_on_a_data_file_is_one_sentence_exit_2(cli) -> None:
         result = cli(*args)
         assert result.exit_code == 2, args
         assert "a team needs a pipeline on PostgreSQL" in _one_sentence(result.stderr)
-    result = cli("team", "list", "--json")
-    assert json.loads(result.stdout)["error"]["code"] == "usage"
+    result = cli("team", "list", "--json")  # (its own code, as watch's no_live_feed)
+    assert json.loads(result.stdout)["error"]["code"] == "no_team"
 
 
 def test_visibility_on_a_data_file_is_refused(cli) -> None:

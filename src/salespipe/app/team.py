@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from salespipe.core import parse
-from salespipe.core.errors import UsageError
-from salespipe.core.i18n import N_, _
+from salespipe.core.errors import NoTeam
+from salespipe.core.i18n import N_
 from salespipe.storage.port import TEAM_ROLES, Team, TeamMember, TeamTransaction
 
 if TYPE_CHECKING:
@@ -81,12 +81,7 @@ def _record(work: Work, kind: str, user: str, before: str | None, after: str | N
 def _team(pipeline: Pipeline) -> Team:
     store = pipeline.store
     if not isinstance(store, Team):
-        raise UsageError(
-            _(
-                "{path} is a data file, which has no users: a team needs a pipeline on "
-                "PostgreSQL (--db postgresql://…, docs/team.md)."
-            ).format(path=store.location)
-        )
+        raise NoTeam(store.location)
     return store
 
 

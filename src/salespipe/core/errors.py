@@ -234,6 +234,20 @@ class NoLiveFeed(UsageError):
         )
 
 
+class NoTeam(UsageError):
+    """``team`` on a database that has no users (a data file)."""
+
+    code = "no_team"
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            _(
+                "{path} is a data file, which has no users: a team needs a pipeline on "
+                "PostgreSQL (--db postgresql://…, docs/team.md)."
+            ).format(path=where)
+        )
+
+
 class UndoConflict(NotAllowed):
     """``undo`` of a change a colleague has built on since."""
 
