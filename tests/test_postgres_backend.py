@@ -55,13 +55,23 @@ def test_the_first_write_says_it_made_the_pipeline_in_the_database(cli, pg_datab
 
 
 def test_a_read_only_command_creates_nothing(cli, pg_database: str) -> None:
-    """`list` on an empty database shows an empty pipeline and leaves no table behind."""
-    assert cli.json("--db", pg_database, "list") == []
+    """A command that reads, on a database without the pipeline's tables, is refused with
+    exit 4 (it said all was well: a cron `check` on the wrong database never alerted), and
+    leaves no table behind; `init` makes the empty pipeline they then read."""
+    for args in (("list",), ("check",), ("log",), ("chart",)):
+        refused = cli("--db", pg_database, *args, "--json")
+        assert refused.exit_code == 4, args
+        assert json.loads(refused.stdout)["error"]["code"] == "no_data_file", args
+        assert "There is no pipeline in postgresql://" in refused.stderr
+        assert "yet; check --db or SALESPIPE_DB, or start one there with" in refused.stderr
     with _connection(pg_database) as connection:
         count = connection.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
         ).fetchone()
     assert count == (0,)
+    assert cli("--db", pg_database, "init").exit_code == 0
+    assert cli.json("--db", pg_database, "list") == []
+    assert cli("--db", pg_database, "check").exit_code == 0
 
 
 def test_a_database_of_another_program_is_refused(cli, pg_database: str) -> None:

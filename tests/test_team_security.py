@@ -4,6 +4,7 @@ back, write an event as someone else (docs/team.md, "What the database enforces"
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -105,7 +106,8 @@ def test_a_database_and_a_schema_whose_names_join_alike_have_separate_teams(
     # Without the schema's use, bob's salespipe finds no pipeline there: no deal.
     shut_out = _reads(cli, _as(bob, first, "north"))
     assert "North secret" not in shut_out.stdout + shut_out.stderr
-    assert shut_out.stdout.strip() in ("", "[]"), shut_out.stdout
+    assert shut_out.exit_code == 4
+    assert json.loads(shut_out.stdout)["error"]["code"] == "no_data_file"
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         team.sql(bob, "SELECT count(*) FROM north.salespipe_deals")
     assert {m["user"] for m in cli.json("--db", north, "team", "list")} == {

@@ -49,7 +49,9 @@ def test_a_setting_cannot_say_who_you_are(as_: Any, team: Team) -> None:
     refused = as_("alice", "config", "set", "owner", "somebody else")
     assert refused.exit_code == 2
     assert "every change is by the database role that makes it" in refused.stderr
-    assert _json(as_("alice", "log", "--json")) == []
+    nothing = as_("alice", "log", "--json")  # the refusal did not even make the pipeline
+    assert nothing.exit_code == 4
+    assert json.loads(nothing.stdout)["error"]["code"] == "no_data_file"
 
 
 def test_add_without_owner_makes_you_the_owner(as_: Any, team: Team) -> None:

@@ -266,13 +266,11 @@ def database_path(flag: str | None) -> Path:
 
 
 def data_file_named(flag: str | None) -> bool:
-    """Whether a data file was named (--db or SALESPIPE_DB) rather than the default one
-    used. (A PostgreSQL database is made by its administrator: one not set up yet is an
-    empty pipeline, not a typo.)"""
-    chosen = _db_named(flag)
-    if not chosen:
-        return False
-    return not is_postgres_target(chosen)
+    """Whether a database was named (--db or SALESPIPE_DB) rather than the default data
+    file used: one named must be there for a command that only reads it. (A PostgreSQL
+    database is always named: one without the pipeline's tables is most often the wrong
+    one, and a cron `check` on it must not say all is well.)"""
+    return bool(_db_named(flag))
 
 
 def config_dir() -> Path:
