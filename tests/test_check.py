@@ -46,6 +46,25 @@ def test_expiring_quote_exits_3_from_cron(cli, run) -> None:
     ]
 
 
+def test_in_a_pipe_each_alert_is_one_line_however_long(cli, run) -> None:
+    """Piped (cron mails what check prints), a long alert was wrapped at 80 columns and
+    reached the mail as two broken lines."""
+    title = "Warehouse racking and forklift fleet for the new Lat Krabang site"
+    ok(cli("add", title, "--stage", "quoted", "--next", "Call the buyer", "--due", "2026-11-20"))
+    ok(cli("add", "ระบบบัญชี ERP", "--next", "โทรหาลูกค้า", "--due", "2026-11-21"))
+    piped = run("check")
+    assert piped.returncode == 3, piped.stderr
+    lines = piped.stdout.splitlines()
+    assert lines[0].split() == ["Kind", "What"]
+    assert lines[-1] == "2 things to act on."
+    alerts = lines[1:-1]
+    assert len(alerts) == 2, lines
+    assert any(len(line) > 80 for line in alerts)
+    what = lines[0].index("What")
+    assert [line[:what].strip() for line in alerts] == ["next action overdue"] * 2
+    assert alerts[0][what:].startswith(f'Deal 1 "{title}": the next action "Call the buyer"')
+
+
 def test_every_kind_of_alert(cli, monkeypatch) -> None:
     """Stale, overdue next action, missed close date, expired and expiring quotes; most urgent
     kind first, and nothing about closed deals."""

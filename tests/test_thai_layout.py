@@ -297,10 +297,17 @@ def test_stale(thai: Any) -> None:
 
 
 def test_check(thai: Any) -> None:
-    """check: kind and message, the Thai message wrapped inside its column."""
-    out = _run(thai, "check")
-    assert_aligned(_table(out, "ประเภท", footer="ต้องจัดการ"), 2)
-    assert "ใบเสนอราคาจะหมดอายุในอีก 1 วัน (2569-11-28)" in " ".join(out.split())
+    """check: kind and message, each alert one line in a pipe (cron mails it), however
+    wide; the messages line up after the kinds, padded by display cells."""
+    result = thai("check")
+    assert result.exit_code == 3, result.stderr
+    out = result.stdout
+    alerts = _table(out, "ประเภท", footer="ต้องจัดการ")
+    assert_aligned(alerts, 2)
+    assert any(textwidth.width(line) > WIDTH for line in alerts)
+    assert any(line.endswith("ใบเสนอราคาจะหมดอายุในอีก 1 วัน (2569-11-28)") for line in alerts)
+    latin = set(re.findall(r"[A-Za-zÀ-ÿ]{3,}", out)) - LATIN_ALLOWED - STAGE_KEYS
+    assert latin <= {"date", "era", "lang"}, latin
 
 
 @pytest.mark.parametrize("by", ["count", "value", "weighted"])
