@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import typer
 
 from salespipe.cli import app as app_module
@@ -174,6 +175,36 @@ def test_ctrl_c_says_whether_the_change_was_made(cli, db_path, monkeypatch) -> N
             "changed": False,
         }
     }
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_interrupt_before_the_command_begins_says_nothing_changed(as_json: bool) -> None:
+    """SIGTERM while the command was still starting (a cron `timeout`) printed a bare
+    "Interrupted." and, with --json, nothing on stdout; a piped stderr also got a blank
+    line first (meant to end a terminal's ^C)."""
+    starting = (
+        "import sys; from salespipe.cli import app\n"
+        "def stopped(argv): raise KeyboardInterrupt\n"
+        "app._app_for = stopped\n"
+        "sys.argv = ['salespipe', 'add', 'A'] + sys.argv[1:]\n"
+        "app.main()\n"
+    )
+    ended = subprocess.run(
+        [sys.executable, "-c", starting, *(["--json"] if as_json else [])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ended.returncode == 130
+    assert ended.stderr == "Interrupted; nothing was changed.\n"
+    if as_json:
+        assert json.loads(ended.stdout)["error"] == {
+            "code": "interrupted",
+            "message": "Interrupted; nothing was changed.",
+            "changed": False,
+        }
+    else:
+        assert ended.stdout == ""
 
 
 def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:

@@ -57,6 +57,27 @@ def _payloads(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
 
 
+def test_a_hook_s_warning_comes_after_the_command_s_result(cli, hook_dir: Path) -> None:
+    """The hooks ran before the result was printed: a cron log merging stdout and stderr
+    read the hook's warning first, then "Deal 1 lost: …"."""
+    from conftest import salespipe_command
+
+    assert cli("add", "A").exit_code == 0
+    _hook(hook_dir, "on-lost", 'echo "curl: (7) Failed to connect" >&2; exit 7')
+    merged = subprocess.run(
+        [*salespipe_command(), "lost", "1", "--reason", "price"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
+    )
+    assert merged.returncode == 0
+    result, warning = merged.stdout.splitlines()
+    assert result.startswith("Deal 1 lost")
+    assert warning.startswith("Warning: hook on-lost (lost of deal 1) failed (exit 7)")
+    assert "the change stands" in warning
+
+
 def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path, author: str) -> None:
     """on-move gets move events only, on-change every event, with the deal before and after."""
     moves = _recorder(hook_dir, "on-move")

@@ -1,7 +1,6 @@
 """The root command: global options, error handling, and the groups joined together."""
 
 import contextlib
-import functools
 import gc
 import importlib
 import os
@@ -61,7 +60,7 @@ class _Commands(TyperGroup):
         if ctx.meta.get("salespipe.parsing"):  # Click's own second look, for a bad name
             return super().parse_args(ctx, args)  # (such as /a): its checks are done once
         ctx.meta["salespipe.parsing"] = True
-        as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+        as_json = _asks_for_json(args)
         ctx.meta["salespipe.json"] = as_json
         ctx.meta["salespipe.before_dashes"] = _option_before_dashes(args)
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
@@ -82,7 +81,16 @@ class _Commands(TyperGroup):
             with _usage_errors_as_json(
                 bool(ctx.meta.get("salespipe.json")), ctx.meta.get("salespipe.before_dashes")
             ):
-                return super().invoke(ctx)
+                try:
+                    shown = super().invoke(ctx)
+                except KeyboardInterrupt:
+                    raise  # (a change committed as Ctrl-C came runs no hook)
+                except BaseException:
+                    state(ctx).run_due_hooks()  # the change stands, whatever failed after it
+                    raise
+                state(ctx).result_shown = True
+                state(ctx).run_due_hooks()
+                return shown
         except OutputFailed as exc:
             made = state(ctx).committed
             failure = _made_but_not_shown(made, exc) if made else exc
@@ -96,18 +104,31 @@ class _Commands(TyperGroup):
         except KeyboardInterrupt as interrupt:
             # Ctrl-C: a change not yet committed is not made (each is one transaction).
             changed = bool(state(ctx).committed) or isinstance(interrupt, InterruptedAfterCommit)
-            if changed:
-                said = _("Interrupted after the change was made; `salespipe log` shows it.")
-            else:
-                said = _("Interrupted; nothing was changed.")
-            if state(ctx).as_json and not state(ctx).ends_by_interrupt:  # stdout says it too
-                with contextlib.suppress(OutputFailed):
-                    output.json(
-                        {"error": {"code": "interrupted", "message": said, "changed": changed}}
-                    )
-            with contextlib.suppress(OSError, ValueError):  # (a terminal closed: SIGHUP)
-                sys.stderr.write("\n" + said + "\n")
+            as_json = state(ctx).as_json or bool(ctx.meta.get("salespipe.json"))
+            # (once the result is on stdout, it is what a script reads: a hook was stopped)
+            said_already = state(ctx).ends_by_interrupt or state(ctx).result_shown
+            _say_interrupted(changed, as_json and not said_already)
             raise typer.Exit(130) from None
+
+
+def _say_interrupted(changed: bool, as_json: bool) -> None:
+    """Ctrl-C (or SIGTERM): whether the change was made, on stderr and, with --json, as
+    a JSON error object on stdout too."""
+    if changed:
+        said = _("Interrupted after the change was made; `salespipe log` shows it.")
+    else:
+        said = _("Interrupted; nothing was changed.")
+    if as_json:
+        with contextlib.suppress(OutputFailed):
+            output.json({"error": {"code": "interrupted", "message": said, "changed": changed}})
+    with contextlib.suppress(OSError, ValueError):  # (a terminal closed: SIGHUP)
+        # On a terminal the line starts after the ^C the terminal echoed.
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + said + "\n")
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """Whether --json is among the options (not after a ``--``)."""
+    return "--json" in args[: args.index("--")] if "--" in args else "--json" in args
 
 
 def _completion_shell_named(args: list[str]) -> tuple[list[str], str | None]:
@@ -174,6 +195,10 @@ class State:
     chosen_pipeline: str | None = None  # --pipeline: the pipeline the command acts on
     committed: "list[Change]" = field(default_factory=list)  # changes this run made
     ends_by_interrupt: bool = False  # Ctrl-C is how it stops (watch): no error to report
+    # Committed changes whose hooks run once the command has shown its result (and with
+    # it what the change did), so that a hook's warning comes after it, not before.
+    hooks_due: "list[tuple[Change, str | Path]]" = field(default_factory=list)
+    result_shown: bool = False
 
     def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
         """The pipeline of the database; its first change says on stderr that it created
@@ -189,9 +214,15 @@ class State:
         # Hooks learn the database: a data file's path, or a server's address without
         # its password.
         database = target if isinstance(target, Path) else pipeline.store.location
-        pipeline.listeners.append(functools.partial(_run_hooks, database=database))
+        pipeline.listeners.append(lambda change: self.hooks_due.append((change, database)))
         pipeline.config_readers.append(self.apply_config)
         return pipeline
+
+    def run_due_hooks(self) -> None:
+        """The hooks of the changes this command made, in order, each change once."""
+        while self.hooks_due:
+            change, database = self.hooks_due.pop(0)
+            _run_hooks(change, database)
 
     def reading_pipeline(self) -> "Pipeline":
         """:meth:`pipeline` for a command that only reads with it: one named by --db or
@@ -544,9 +575,8 @@ def main() -> Any:
         code = done.code
     except BrokenPipeError:
         code = 0  # the reader went away (e.g. `salespipe list | head`): not an error
-    except KeyboardInterrupt:
-        with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(_("Interrupted.") + "\n")
+    except KeyboardInterrupt:  # before the command began (its own are said in invoke)
+        _say_interrupted(False, _asks_for_json(sys.argv[1:]))
         code = 130
     if terminated():  # stopped as by Ctrl-C, and now ended by SIGTERM, as its sender expects
         _flush_standard_streams()

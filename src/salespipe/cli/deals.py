@@ -591,9 +591,7 @@ def register(app: typer.Typer) -> None:
             if answer is None:
                 raise KeyboardInterrupt  # said and ended (130) as any Ctrl-C is
             if not answer:
-                if as_json:
-                    output.json({"deleted": None})
-                output.note(_("Nothing was deleted."))
+                output.result(deal_results.NothingDeleted(deal_id), as_json)
                 return
         change = pipeline.delete(deal_id)
         output.result(deal_results.DealDeleted(change, deal_id), as_json)

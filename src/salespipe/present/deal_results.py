@@ -72,6 +72,16 @@ class DealDeleted:
 
 
 @dataclass(frozen=True)
+class NothingDeleted:
+    """``delete`` answered "no" at its question."""
+
+    deal_id: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"deleted": None}
+
+
+@dataclass(frozen=True)
 class Undone:
     """What ``undo`` took back."""
 
@@ -209,6 +219,10 @@ def deleted_view(result: DealDeleted) -> str:
     return _('Deleted deal {deal_id} "{title}".').format(
         deal_id=result.deal_id, title=result.deal.title
     )
+
+
+def nothing_deleted_view(result: NothingDeleted) -> str:
+    return _("Nothing was deleted.")
 
 
 def undone_view(result: Undone) -> str:

@@ -45,6 +45,7 @@ VIEWS = {
     "salespipe.reports.board.Board": "daily_views.board_blocks",
     "salespipe.present.deal_results.DealChanged": "deal_results.changed_view",
     "salespipe.present.deal_results.DealDeleted": "deal_results.deleted_view",
+    "salespipe.present.deal_results.NothingDeleted": "deal_results.nothing_deleted_view",
     "salespipe.present.deal_results.Undone": "deal_results.undone_view",
     "salespipe.present.deal_results.UndoList": "deal_results.undo_list_view",
     "salespipe.present.deal_results.DealList": "deal_results.list_view",
