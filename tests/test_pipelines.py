@@ -5,6 +5,7 @@ and reports per pipeline."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -123,6 +124,18 @@ def test_an_owner_of_nothing_is_warned_of_in_every_pipeline_too(two: Cli) -> Non
         assert every.stderr == one.stderr, command
         owned = two(command, "--owner", "ploy", "--pipeline", "all")
         assert "has the owner" not in owned.stderr, command
+
+
+def test_check_of_every_pipeline_keeps_each_pipeline_apart(two: Cli, run: Any) -> None:
+    """Each pipeline's alerts under its name, a blank line around it (a review: alerts
+    printed as lines ran the sections together, the name read as one more alert)."""
+    two("add", "Renewal A", "--pipeline", "renewals", "--next", "Call", "--due", "2026-11-01")
+    assert two("next", "1", "Call", "--due", "2026-11-02").exit_code == 0
+    piped = run("check", "--pipeline", "all")
+    assert piped.returncode == 3, piped.stderr
+    sections = piped.stdout.split("\n\n")
+    assert [s.splitlines()[0] for s in sections[::2]] == ["Sales", "Renewals"]
+    assert all(s.splitlines()[0].split() == ["Kind", "What"] for s in sections[1::2]), sections
 
 
 def test_a_deal_moved_to_another_pipeline_keeps_its_stays_in_the_first(two: Cli) -> None:

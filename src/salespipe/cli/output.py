@@ -140,7 +140,10 @@ def result_lines(shown: "Result", as_json: bool) -> None:
 
 def blocks(parts: Sequence[render.Block]) -> None:
     """Drawn with Rich in a terminal; plain text, the same layout, anywhere else."""
-    drawn = render.terminal(parts, width()) if for_terminal() else render.plain(parts, width())
+    if for_terminal():
+        drawn = render.terminal(parts, width())
+    else:
+        drawn = render.plain(parts, width(), pipe=not _is_terminal(sys.stdout))
     with reader_may_leave():
         sys.stdout.write(drawn)
         sys.stdout.flush()

@@ -70,6 +70,8 @@ class Table:
     styles: dict[tuple[int, int], str] = field(default_factory=dict)
     # column -> a line below the table saying what a mark in it means, while it is shown.
     notes: dict[int, str] = field(default_factory=dict)
+    # Laid out without a width limit when the output is no terminal: each row one line.
+    whole_rows_in_a_pipe: bool = False
 
 
 @dataclass
@@ -667,11 +669,28 @@ def _joined(blocks: Sequence[list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def plain(blocks: Sequence[Block], width: int | None = None, *, color: bool = False) -> str:
+def plain(
+    blocks: Sequence[Block], width: int | None = None, *, color: bool = False, pipe: bool = False
+) -> str:
     """Text laid out by display width, every line at most ``width`` cells (default:
-    :func:`plain_width`); with ``color``, ANSI colours that repeat what the text says."""
+    :func:`plain_width`); with ``color``, ANSI colours that repeat what the text says;
+    for a ``pipe``, a table that asks for it with its rows whole, however wide."""
     limit = width or plain_width()
-    return _joined([_plain_block(block, limit, color) for block in visible_blocks(blocks)])
+    return _joined(
+        [
+            _plain_block(block, _limit_of(block, limit, pipe), color)
+            for block in visible_blocks(blocks)
+        ]
+    )
+
+
+UNLIMITED = 1_000_000  # cells: a line as long as its text
+
+
+def _limit_of(block: Block, limit: int, pipe: bool) -> int:
+    if pipe and isinstance(block, Table) and block.whole_rows_in_a_pipe:
+        return UNLIMITED
+    return limit
 
 
 # -- a terminal: the same layout, drawn with Rich ----------------------------------------

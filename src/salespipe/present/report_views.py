@@ -581,32 +581,26 @@ def check_blocks(result: CheckResult) -> list[Part]:
                 )
             )
         ]
+    # In a pipe (a cron mail) each alert stays one line, however long: a mail reader
+    # wraps it; on a terminal its text wraps within its column.
+    table = Table(
+        columns=[Column(_("Kind"), max_width=24), Column(_("What"), wrap=True)],
+        whole_rows_in_a_pipe=True,
+    )
     kinds = {kind: _(label) for kind, label in ALERT_KINDS.items()}
-    rows: dict[str, list[tuple[str, str]]] = {kind: [] for kind in ALERT_KINDS}
+    rows: dict[str, list[list[str]]] = {kind: [] for kind in ALERT_KINDS}
     for alert in result.alerts:
-        rows.setdefault(alert.kind, []).append((kinds.get(alert.kind, alert.kind), alert.message))
+        rows.setdefault(alert.kind, []).append([kinds.get(alert.kind, alert.kind), alert.message])
     for kind, more in result.more.items():
-        rows[kind].append((kinds[kind], _("… and {count} more").format(count=more)))
+        rows[kind].append([kinds[kind], _("… and {count} more").format(count=more)])
+    table.rows = [row for of_kind in rows.values() for row in of_kind]
     count = result.count
-    footer = ngettext("{count} thing to act on.", "{count} things to act on.", count).format(
+    table.footer = ngettext("{count} thing to act on.", "{count} things to act on.", count).format(
         count=count
     )
-    lines = _alert_lines([row for of_kind in rows.values() for row in of_kind])
     shown = len(result.alerts)
     if result.by_default and count > shown:
         from salespipe.present.views import how_to_see_all
 
-        return [*lines, footer, Noted(how_to_see_all(shown, count))]
-    return [*lines, footer]
-
-
-def _alert_lines(rows: list[tuple[str, str]]) -> list[Part]:
-    """Each alert on a line of its own under a "Kind  What" heading, its kind padded to
-    one column: on a terminal its text wraps under the text (not the kind); in a pipe or
-    a cron mail it stays one line, whatever its length."""
-    from salespipe.present import textwidth
-    from salespipe.present.parts import Hanging
-
-    heading = (_("Kind"), _("What"))
-    hang = max(textwidth.width(kind) for kind, _what in [heading, *rows]) + 2
-    return [Hanging(textwidth.pad(kind, hang) + what, hang) for kind, what in [heading, *rows]]
+        return [table, Noted(how_to_see_all(shown, count))]
+    return [table]
