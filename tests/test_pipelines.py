@@ -112,17 +112,20 @@ def test_the_total_of_every_pipeline_names_each_stages_pipeline_in_order(two: Cl
     assert text.index("Sales: Approved") < text.index("Renewals: Presented")
 
 
-def test_an_owner_of_nothing_is_warned_of_in_every_pipeline_too(two: Cli) -> None:
-    """`stale --owner nobody` warns of a likely typo; with --pipeline all it said nothing.
-    An owner of deals in one pipeline only is not warned of."""
+def test_an_owner_of_nothing_is_warned_of_in_every_pipeline_too(two: Cli, tmp_path: Path) -> None:
+    """`stale --owner nobody` warns of a likely typo; with --pipeline all it said nothing
+    (nor did `report --html FILE --pipeline all`). An owner of deals in one pipeline only
+    is not warned of."""
     two("add", "Renewal A", "--owner", "ploy", "--pipeline", "renewals")
-    for command in ("stale", "report", "winrate"):
-        one = two(command, "--owner", "nobody")
-        every = two(command, "--owner", "nobody", "--pipeline", "all")
+    page = str(tmp_path / "page.html")
+    for command in ("stale", "report", "winrate", ("report", "--html", page)):
+        command = (command,) if isinstance(command, str) else command
+        one = two(*command, "--owner", "nobody")
+        every = two(*command, "--owner", "nobody", "--pipeline", "all")
         assert one.exit_code == every.exit_code == 0, every.stderr
         assert 'has the owner "nobody"' in one.stderr, command
         assert every.stderr == one.stderr, command
-        owned = two(command, "--owner", "ploy", "--pipeline", "all")
+        owned = two(*command, "--owner", "ploy", "--pipeline", "all")
         assert "has the owner" not in owned.stderr, command
 
 

@@ -58,7 +58,7 @@ def test_a_read_only_command_creates_nothing(cli, pg_database: str) -> None:
     """A command that reads, on a database without the pipeline's tables, is refused with
     exit 4 (it said all was well: a cron `check` on the wrong database never alerted), and
     leaves no table behind; `init` makes the empty pipeline they then read."""
-    for args in (("list",), ("check",), ("log",), ("chart",)):
+    for args in (("list",), ("check",), ("log",), ("chart",), ("team", "list")):
         refused = cli("--db", pg_database, *args, "--json")
         assert refused.exit_code == 4, args
         assert json.loads(refused.stdout)["error"]["code"] == "no_data_file", args
@@ -72,6 +72,7 @@ def test_a_read_only_command_creates_nothing(cli, pg_database: str) -> None:
     assert cli("--db", pg_database, "init").exit_code == 0
     assert cli.json("--db", pg_database, "list") == []
     assert cli("--db", pg_database, "check").exit_code == 0
+    assert cli.json("--db", pg_database, "team", "list") == []
 
 
 def test_a_database_of_another_program_is_refused(cli, pg_database: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from salespipe.core import parse
-from salespipe.core.errors import NoTeam
+from salespipe.core.errors import NoDataFile, NoTeam
 from salespipe.core.i18n import N_
 from salespipe.storage.port import TEAM_ROLES, Team, TeamMember, TeamTransaction
 
@@ -25,7 +25,12 @@ ADDED, REMOVED = "team-add", "team-remove"
 
 
 def members(pipeline: Pipeline) -> list[TeamMember]:
-    return _team(pipeline).team_members()
+    """Who is on the team; on a database without the pipeline, the refusal every command
+    that reads gives there (a script pointed at the wrong one is told so)."""
+    store = _team(pipeline)
+    if not pipeline.read().exists:
+        raise NoDataFile(pipeline.store.location, server=True)
+    return store.team_members()
 
 
 def spelling(store: object) -> dict[str, str]:

@@ -178,6 +178,8 @@ def _write_report_pages(
     pipeline = state(ctx).pipeline()
     view = pipeline.read()
     scopes = each_pipeline(view, history=True, owner=owner, as_of=day)
+    every_scope = [found for _pipeline, found in scopes]
+    _warn_of_an_owner_of_nothing(view, owner, every_scope, history=True)
     page = report_pages.per_pipeline_report_page(
         ((parse.pipeline_name(p), s) for p, s in scopes), period=period
     )
