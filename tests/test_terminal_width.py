@@ -435,6 +435,7 @@ def test_delete_json_asks_on_stderr_and_prints_only_json(tmp_path: Path, answer:
     os.close(master)
     assert asked.returncode == 0, asked.stderr
     assert b'Delete deal 1 "ERP"? [y/N]' in asked.stderr
+    assert asked.stdout[:1] == b"{"  # (Click's prompt left a space before it)
     shown = json.loads(asked.stdout)
     if answer == "n":
         assert shown == {"deleted": None}

@@ -588,8 +588,8 @@ def register(app: typer.Typer) -> None:
                 deal_id=deal_id, title=deal.title
             )
             answer = output.ask(question)
-            if answer is None:
-                raise KeyboardInterrupt  # said and ended (130) as any Ctrl-C is
+            if answer is None:  # Ctrl-D: not answered, so ended as Ctrl-C is (130)
+                raise KeyboardInterrupt
             if not answer:
                 output.result(deal_results.NothingDeleted(deal_id), as_json)
                 return

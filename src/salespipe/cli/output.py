@@ -232,16 +232,15 @@ NO = frozenset(("", "n", "no", "ไม่", "ม", "ไม่ใช่"))
 
 def ask(question: str) -> bool | None:
     """A yes-or-no question at the terminal (no by default), answered in English or Thai;
-    None when it was not answered (Ctrl-C or Ctrl-D), which Click would otherwise end with
-    its own English "Aborted!". The question is on stderr: stdout is the command's output
-    (with --json, only JSON)."""
-    import typer
-
+    None when it was not answered (Ctrl-D). The question is on stderr and nothing of it
+    on stdout, the command's output (with --json, only JSON): Click's prompt wrote a
+    space there. Ctrl-C is left to the one place that says what an interrupt did."""
     while True:
-        try:
-            answer = typer.prompt(f"{question} [y/N]", default="", show_default=False, err=True)
-        except typer.Abort:
-            _write_stderr("")
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"{question} [y/N]: ")
+            sys.stderr.flush()
+        answer = sys.stdin.readline()
+        if not answer:  # Ctrl-D (the line after it is the caller's to begin)
             return None
         word = answer.strip().casefold()
         if word in YES or word in NO:
