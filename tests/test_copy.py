@@ -164,6 +164,18 @@ def test_the_report_says_what_was_carried(cli: Any, tmp_path: Path) -> None:
     assert report["events"] == len(cli.json("--db", source, "log", "-n", "100000"))
 
 
+def test_an_empty_source_or_target_is_named_as_such(cli: Any, tmp_path: Path) -> None:
+    """`copy "" x.json` said "--db is empty", an option the user had not given."""
+    target = tmp_path / "x.json"
+    for args, named in ((("", str(target)), "SOURCE"), ((str(target), " "), "TARGET")):
+        refused = cli("copy", *args)
+        assert (refused.exit_code, refused.stderr) == (
+            2,
+            f"Error: {named} is empty; give the path of a data file.\n",
+        )
+    assert not target.exists()
+
+
 def test_an_initialised_target_counts_as_empty(cli: Any, tmp_path: Path) -> None:
     source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
     make_source(cli, source)

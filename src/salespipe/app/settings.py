@@ -236,13 +236,14 @@ def display_era(config: dict[str, Any], language: str) -> str:
     return "be" if language == "th" else "ce"
 
 
-def database_target(flag: str | None) -> str | Path:
+def database_target(flag: str | None, *, option: str = "--db") -> str | Path:
     """--db, else SALESPIPE_DB, else the user data folder's file: a PostgreSQL URI as
-    given (docs/team.md), or the path of a data file."""
+    given (docs/team.md), or the path of a data file. ``option`` names the flag in a
+    refusal (copy's SOURCE and TARGET are not --db)."""
     chosen = _db_named(flag)
     if chosen is not None and chosen.strip() and is_postgres_target(chosen):
         return chosen
-    return database_path(flag)
+    return database_path(flag, option=option)
 
 
 def _db_named(flag: str | None) -> str | None:
@@ -251,12 +252,12 @@ def _db_named(flag: str | None) -> str | None:
     return flag if flag is not None else os.environ.get("SALESPIPE_DB")
 
 
-def database_path(flag: str | None) -> Path:
+def database_path(flag: str | None, *, option: str = "--db") -> Path:
     """--db, else SALESPIPE_DB, else the user data folder; an empty path is refused
     (silently using the default pipeline instead would write to the wrong one)."""
     chosen = _db_named(flag)
     if chosen is not None and not chosen.strip():
-        where = "--db" if flag is not None else "SALESPIPE_DB"
+        where = option if flag is not None else "SALESPIPE_DB"
         raise UsageError(_("{option} is empty; give the path of a data file.").format(option=where))
     if chosen:
         return Path(chosen).expanduser()

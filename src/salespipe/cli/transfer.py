@@ -160,7 +160,8 @@ def register(app: typer.Typer) -> None:
 
         lang = settings.lang_from_environment(state(ctx).lang)
         pipelines = [
-            Pipeline.open(settings.database_target(name), lang) for name in (source, target)
+            Pipeline.open(settings.database_target(name, option=option), lang)
+            for name, option in ((source, "SOURCE"), (target, "TARGET"))
         ]
         progress = ProgressBar(N_("Copying"))
         try:
