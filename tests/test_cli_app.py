@@ -207,6 +207,33 @@ def test_an_interrupt_before_the_command_begins_says_nothing_changed(as_json: bo
         assert ended.stdout == ""
 
 
+@pytest.mark.parametrize("lang", ["en", "th"])
+def test_an_interrupt_while_the_cli_is_imported_says_nothing_changed(lang: str) -> None:
+    """Ctrl-C in the first tenth of a second, while Typer and Rich were imported, ended
+    in a Python traceback and, with --json, nothing on stdout (a review)."""
+    starting = (
+        "import sys\n"
+        "class Interrupted:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'salespipe.cli.app':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupted())\n"
+        "sys.argv = ['salespipe', '--lang', sys.argv[1], 'list', '--json']\n"
+        "from salespipe.cli.entry import main\n"
+        "main()\n"
+    )
+    ended = subprocess.run(
+        [sys.executable, "-c", starting, lang], capture_output=True, text=True, timeout=60
+    )
+    said = {"en": "Interrupted; nothing was changed.", "th": "ยกเลิกแล้ว ไม่ได้เปลี่ยนแปลงอะไร"}
+    assert (ended.returncode, ended.stderr) == (130, said[lang] + "\n")
+    assert json.loads(ended.stdout)["error"] == {
+        "code": "interrupted",
+        "message": said[lang],
+        "changed": False,
+    }
+
+
 def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
     """`list --tag erp --tag solar` listed the solar deals only (Click keeps the last
     value), and its total was theirs, without a word. Refused in one sentence, exit 2;

@@ -1,5 +1,5 @@
 """Allow ``python -m salespipe``."""
 
-from salespipe.cli.app import main
+from salespipe.cli.entry import main
 
 main()
