@@ -5,7 +5,6 @@ interrupt then ended in a Python traceback, with no word of what was changed (no
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
@@ -22,6 +21,8 @@ def main() -> Any:
 def _interrupted_while_starting() -> None:
     """What the CLI says of an interrupt before its command began, in the language the
     environment asks for (the data file's setting is not read yet)."""
+    import json
+
     from salespipe.app.settings import lang_from_environment
     from salespipe.core import i18n
     from salespipe.core.i18n import _
