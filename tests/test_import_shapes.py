@@ -81,6 +81,38 @@ def test_a_row_wider_than_the_header_is_refused_not_shifted(cli, tmp_path) -> No
     assert _values(cli) == {"Trailing": 100}
 
 
+def test_a_shifted_row_ending_in_an_empty_cell_is_refused_too(cli, tmp_path) -> None:
+    """A trial: "Deal B,1,200,Beta Co,Alice," under five headers has its sixth cell empty,
+    which passed the count of filled cells: value 1, customer "200", owner "Beta Co",
+    Alice gone, without a word. Where the file's rows have as many cells as the header,
+    such a row is refused; where every row ends with a separator, none is."""
+    shifted = _write(
+        tmp_path,
+        "pipedrive.csv",
+        "Title,Value,Organization,Owner,Lost reason\n"
+        "Deal A,500,Acme,Bob,\n"
+        "Deal B,1,200,Beta Co,Alice,\n"
+        "Deal C,700,Cobalt,Bob,\n",
+    )
+    refused = cli("import", shifted)
+    assert refused.exit_code == 1
+    assert (
+        "line 3, column 6: the row has 6 cells where the header has 5; a cell holding "
+        "the separator must be in quotes"
+    ) in " ".join(refused.stderr.split())
+    assert "line 2" not in refused.stderr
+    assert "line 4" not in refused.stderr
+    report = cli.json("import", shifted, "--skip-invalid")
+    assert (report["imported"], report["skipped"]) == (2, 1)
+    assert [p["line"] for p in report["problems"]] == [3]
+    assert _values(cli) == {"Deal A": 500, "Deal C": 700}
+    trailing = _write(
+        tmp_path, "trailing.csv", "Title,Value,Owner\nDeal D,800,Bob,\nDeal E,900,Alice,\n"
+    )
+    cli.json("import", trailing)
+    assert _values(cli) == {"Deal A": 500, "Deal C": 700, "Deal D": 800, "Deal E": 900}
+
+
 def test_a_header_naming_a_read_column_twice_must_be_told_which(cli, tmp_path) -> None:
     twice = _write(
         tmp_path,
