@@ -58,6 +58,38 @@ def test_an_amount_either_mark_reads_differently_is_refused_until_the_mark_is_na
     assert '--decimal-mark "x" is not , (comma) or . (dot).' in wrong.stderr
 
 
+def test_a_semicolon_file_s_1_500_is_not_taken_for_one_and_a_half(cli, tmp_path) -> None:
+    """A trial: in a ";" file whose numbers show no decimal mark, "1,500" and "$22,700"
+    (Zoho's form) were read as 1.50 and 22.70 by the decimal comma the separator implies,
+    without a word. Such an amount is refused with how to say the mark; a file whose
+    numbers show the comma still reads it so."""
+    zoho = _write(
+        tmp_path,
+        "zoho.csv",
+        "Deal Name;Stage;Amount;Closing Date\n"
+        "A;Qualification;1,500;2026-12-31\n"
+        "B;Qualification;$22,700;2026-12-31\n"
+        "C;Qualification;900;2026-12-31\n",
+    )
+    refused = cli("import", zoho, "--create-stages")
+    assert refused.exit_code == 1
+    said = " ".join(refused.stderr.split())
+    assert (
+        'line 2, column Amount "1,500": 1,500 may be 1.5 or 1500; name the file\'s decimal '
+        "mark with --decimal-mark , or --decimal-mark ."
+    ) in said
+    assert 'line 3, column Amount "$22,700": 22,700 may be 22.7 or 22700' in said
+    assert cli.json("import", zoho, "--create-stages", "--decimal-mark", ".")["imported"] == 3
+    assert _values(cli) == {"A": 1500, "B": 22700, "C": 900}
+    shown = _write(
+        tmp_path,
+        "shown.csv",
+        "Deal Name;Stage;Amount\nD;Qualification;12,50\nE;Qualification;1,500\n",
+    )
+    cli.json("import", shown, "--create-stages")
+    assert _values(cli) == {"A": 1500, "B": 22700, "C": 900, "D": 12.5, "E": 1.5}
+
+
 def test_a_row_wider_than_the_header_is_refused_not_shifted(cli, tmp_path) -> None:
     """An unquoted 1,200 in a comma file makes five cells under four headers: the row is
     refused by the cell count (its owner would have been "200"), and its other,

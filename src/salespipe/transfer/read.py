@@ -166,6 +166,7 @@ def _read_csv(
         nulls=frozenset(n.strip() for n in options.nulls),
         currency=options.currency,
         decimal_mark=options.decimal_mark or marks.mark,
+        comma_assumed=not options.decimal_mark and marks.comma_assumed,
     )
     layout = recognise(
         table.header,

@@ -90,6 +90,7 @@ class RowRules:
     nulls: frozenset[str] = frozenset()
     currency: str | None = None  # what "$" means (--currency), else USD
     decimal_mark: DecimalMark | None = "."  # the file's (--decimal-mark, else as it shows)
+    comma_assumed: bool = False  # the decimal comma only from a ";" separator
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ class RowReader:
         return default
 
     def _amount(self, raw: str) -> Amount:
-        return amount(raw, self.rules.decimal_mark)
+        return amount(raw, self.rules.decimal_mark, comma_assumed=self.rules.comma_assumed)
 
     def _problem(self, name: str, raw: str, reason: str) -> None:
         column = self.layout.column_name(name)

@@ -113,11 +113,14 @@ def _strip_currency(raw: str) -> tuple[str, str | None]:
 DecimalMark = Literal[",", "."]
 
 
-def _unify_separators(number: str, mark: DecimalMark | None) -> str:
+def _unify_separators(number: str, mark: DecimalMark | None, comma_assumed: bool = False) -> str:
     """Remove thousands separators and make the decimal separator a dot.
 
     ``12,500`` and ``12.500`` are read by the file's decimal ``mark``; when it is not
-    known they are refused, as either reading may be the wrong one by a thousand."""
+    known they are refused, as either reading may be the wrong one by a thousand. So is
+    ``1,500`` where the comma is only ``comma_assumed`` (a ``;`` file whose numbers do
+    not show their mark): an amount has two decimals, and ``$22,700`` is how Zoho and
+    others write twenty-two thousand seven hundred in such a file."""
     number = _THOUSANDS_SPACES.sub("", number)
     if "," in number and "." in number:
         decimal_mark = "," if number.rfind(",") > number.rfind(".") else "."
@@ -125,7 +128,7 @@ def _unify_separators(number: str, mark: DecimalMark | None) -> str:
         return number.replace(grouping, "").replace(decimal_mark, ".")
     if _ONE_GROUP.match(number):
         separator = "," if "," in number else "."
-        if mark is None:
+        if mark is None or (comma_assumed and separator == ","):
             raise BadValue(
                 _(
                     "{number} may be {decimals} or {thousands}; name the file's decimal mark "
@@ -248,6 +251,12 @@ class DecimalMarkClues:
             return ","
         return "." if self.delimiter == "," or self._thai.found else None
 
+    @property
+    def comma_assumed(self) -> bool:
+        """Whether the decimal comma is taken from the ``;`` separator, no number showing
+        the file's mark."""
+        return len(self.seen) != 1 and self.delimiter == ";"
+
 
 def decimal_mark_option(given: str | None) -> DecimalMark | None:
     """``--decimal-mark``: ``,`` or ``.`` (or ``comma``, ``dot``, ``point``)."""
@@ -267,10 +276,11 @@ def _trimmed(number: str) -> str:
     return number.rstrip("0").rstrip(".")
 
 
-def amount(raw: str, mark: DecimalMark | None = ".") -> Amount:
+def amount(raw: str, mark: DecimalMark | None = ".", *, comma_assumed: bool = False) -> Amount:
     """An amount and the currency written with it, if any; an empty cell is (None, None).
 
-    ``mark`` is the file's decimal mark (:class:`DecimalMarkClues`), None if unknown. A
+    ``mark`` is the file's decimal mark (:class:`DecimalMarkClues`), None if unknown;
+    ``comma_assumed``: the comma taken from the file's ``;`` separator. A
     number with a unit (``150k``, ``1.2m``, ``1.5ล้าน``) is read as ``add --value`` reads
     it, so a sheet people typed imports as they typed it."""
     if not raw.strip():
@@ -282,7 +292,7 @@ def amount(raw: str, mark: DecimalMark | None = ".") -> Amount:
         raise BadValue(_("the amount is negative"))
     if _WITH_UNIT.match(body.strip()):
         return Amount(_with_unit(body), found_currency, unit=True)
-    number = _unify_separators(body.strip(), mark)
+    number = _unify_separators(body.strip(), mark, comma_assumed)
     if not _PLAIN_NUMBER.match(number):
         raise BadValue(_("not an amount"))
     try:
