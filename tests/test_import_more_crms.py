@@ -165,7 +165,11 @@ def test_odoo_export_with_field_labels_is_odoo(cli, tmp_path: Path) -> None:
     assert report["format"] == "Odoo"
     assert (report["imported"], report["problems"]) == (3, [])
     assert report["by_status"] == {"open": 1, "won": 1, "lost": 1}
-    assert report["new_stages"] == ["Proposition"]  # Lamps is archived: lost
+    # Lamps is archived: lost, in the stage it was lost in (it was lost in the first
+    # stage, and Qualified was never made)
+    assert report["new_stages"] == ["Qualified", "Proposition"]
+    lamps = _deals(cli)["Lamps"]
+    assert (lamps["status"], lamps["stage_name"]) == ("lost", "Qualified")
     chairs = _deals(cli)["Office chairs"]
     assert (chairs["customer"], chairs["contact"], chairs["owner"]) == (
         "Deco Addict",

@@ -318,10 +318,12 @@ class RowReader:
                 won = closing_status(row.stage_name or row.stage_label) == "won"
             row.status = ("won" if won else "lost") if closed else "open"
             row.closing_label = closed
-        # An archived lead (Odoo) is a lost one, unless its stage won it.
+        # An archived lead (Odoo) is a lost one, unless its stage won it; its stage is the
+        # one it was lost in (a trial: with it taken for a closing label, the lead was
+        # lost in the first stage and "Qualified" never created).
         archived = self.layout.has("active") and not self._read("active", flag, True)
         if archived and closing_status(row.stage_name or row.stage_label) != "won":
-            row.status, row.closing_label = "lost", True
+            row.status = "lost"
         fractions = fmt.name == "hubspot"
         row.probability = self._read(
             "probability", lambda raw: probability(raw, fractions=fractions), None
