@@ -324,3 +324,21 @@ def test_real_salesforce_descriptions_become_notes(cli, db_path: Path) -> None:
     notes = [e.text or "" for e in Pipeline.open(db_path).read().events() if e.type == "note"]
     assert any('Requires "super users" to learn' in n for n in notes)
     assert "Next step: Closed Won.  Paperwork attached." in notes
+
+
+def test_a_row_a_stage_map_closes_is_closed_when_it_was_created(cli, tmp_path: Path) -> None:
+    """A trial: `-m Signed=won` on a Pipedrive row whose Status says Open closed it at the
+    moment of the import, and the summary counted only the other deal closed without a
+    date. Both are closed at their creation date, and both are counted."""
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        '"ID","Title","Value","Currency of Value","Stage","Status","Deal created"\n'
+        '"1","A","10","THB","Signed","Open","2026-03-01 10:00:00"\n'
+        '"2","B","20","THB","Signed","Won","2026-03-01 10:00:00"\n',
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(path), "--stage-map", "Signed=won")
+    assert report["by_status"] == {"open": 0, "won": 2, "lost": 0}
+    assert report["filled"]["closed_at"]["from_created"] == 2
+    closed = {title: deal["closed_at"] for title, deal in _deals(cli).items()}
+    assert closed == {"A": "2026-03-01T10:00:00+07:00", "B": "2026-03-01T10:00:00+07:00"}

@@ -358,8 +358,10 @@ class RowReader:
         row.closed_at = by_status or closed_at or won_at or lost_at
         if row.closed_at is None and close_day is not None:
             row.closed_at = self._moment("close_date", end_of_day=True)
-        if row.closed_at is None and row.status != "open":
-            row.filled |= Filled.NO_CLOSE_DATE  # settled if the row turns out closed
+        if row.closed_at is None:
+            # Settled if the row turns out closed, by its status or by --stage-map even
+            # where its Status says Open (it was closed at the moment of the import).
+            row.filled |= Filled.NO_CLOSE_DATE
         row.lost_reason = (
             self._read(
                 "lost_reason",
