@@ -339,7 +339,8 @@ def read_table(
         rows = _checked(itertools.chain([header_row], records), path)
         return Table(numbers, rows, used, delimiter, max(line_ends, 1), has_header=False)
     names = [cell.strip() for cell in header_row.cells]
-    return Table(names, _checked(records, path), used, delimiter, max(line_ends, 1))
+    # (the header's line is no row: a 50,000-row file's bar counted to 50,001)
+    return Table(names, _checked(records, path), used, delimiter, max(line_ends - 1, 1))
 
 
 # Excel's first line naming the file's separator ("sep=;"), which it writes and reads.
