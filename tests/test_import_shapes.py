@@ -116,33 +116,40 @@ def test_a_row_wider_than_the_header_is_refused_not_shifted(cli, tmp_path) -> No
 def test_a_shifted_row_ending_in_an_empty_cell_is_refused_too(cli, tmp_path) -> None:
     """A trial: "Deal B,1,200,Beta Co,Alice," under five headers has its sixth cell empty,
     which passed the count of filled cells: value 1, customer "200", owner "Beta Co",
-    Alice gone, without a word. Where the file's rows have as many cells as the header,
-    such a row is refused; where every row ends with a separator, none is."""
+    Alice gone, without a word. A row longer than the header whose cells hold a number
+    cut at its thousands comma is refused, however many rows are so (a review: a vote of
+    the rows' lengths let a file of mostly such rows, or of one, through), and before
+    its other problems; a row merely ending in a separator is read."""
     shifted = _write(
         tmp_path,
         "pipedrive.csv",
-        "Title,Value,Organization,Owner,Lost reason\n"
-        "Deal A,500,Acme,Bob,\n"
-        "Deal B,1,200,Beta Co,Alice,\n"
-        "Deal C,700,Cobalt,Bob,\n",
+        "Title,Value,Currency,Owner,Lost reason\n"
+        "Deal A,1,200,THB,Alice,\n"
+        "Deal B,2,500,EUR,Bob,\n"
+        "Deal C,300,THB,Bob,\n"
+        "Deal D,$1,200.00,USD,Bob,\n"
+        "Deal E,1200,THB,Bob,Price,\n",
     )
     refused = cli("import", shifted)
     assert refused.exit_code == 1
-    assert (
-        "line 3, column 6: the row has 6 cells where the header has 5; a cell holding "
-        "the separator must be in quotes"
-    ) in " ".join(refused.stderr.split())
-    assert "line 2" not in refused.stderr
-    assert "line 4" not in refused.stderr
+    said = " ".join(refused.stderr.split())
+    for line, cut in ((2, "1,200"), (3, "2,500"), (5, "$1,200.00")):
+        assert (
+            f'line {line}, column 2 "{cut}": the row has 6 cells where the header has 5; '
+            "a cell holding the separator must be in quotes"
+        ) in said
+    assert "line 4" not in said
+    assert "line 6" not in said  # (its currency "500" or "EUR" is not what is wrong)
     report = cli.json("import", shifted, "--skip-invalid")
-    assert (report["imported"], report["skipped"]) == (2, 1)
-    assert [p["line"] for p in report["problems"]] == [3]
-    assert _values(cli) == {"Deal A": 500, "Deal C": 700}
+    assert (report["imported"], report["skipped"]) == (2, 3)
+    assert _values(cli) == {"Deal C": 300, "Deal E": 1200}
+    alone = _write(tmp_path, "one.csv", "Title,Value,Customer,Owner\nDeal F,1,200,Acme,Alice,\n")
+    assert cli("import", alone).exit_code == 1
     trailing = _write(
-        tmp_path, "trailing.csv", "Title,Value,Owner\nDeal D,800,Bob,\nDeal E,900,Alice,\n"
+        tmp_path, "trailing.csv", "Title,Value,Owner\nDeal 5,200,Bob,\nDeal G,900,Alice\n"
     )
     cli.json("import", trailing)
-    assert _values(cli) == {"Deal A": 500, "Deal C": 700, "Deal D": 800, "Deal E": 900}
+    assert _values(cli) == {"Deal C": 300, "Deal E": 1200, "Deal 5": 200, "Deal G": 900}
 
 
 def test_a_header_naming_a_read_column_twice_must_be_told_which(cli, tmp_path) -> None:

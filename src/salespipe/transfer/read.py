@@ -182,10 +182,8 @@ def _read_csv(
     if layout.format is SALESPIPE:  # our own export: formula marks come off (formulas.py)
         rows = ((line, [from_spreadsheet(c) for c in cells]) for line, cells in rows)
     short: list[int] = []
-    shapes = _RowShapes(len(table.header))
-    rows = shapes.noted(_noting_short_rows(rows, len(table.header), short))
+    rows = _noting_short_rows(rows, len(table.header), short)
     good, problems, count, invalid = _read_rows(rows, reader, table.estimated_rows, progress)
-    good, problems = shapes.refusing_the_shifted(good, problems, invalid)
     return ParsedFile(
         layout.label,
         good,
@@ -210,55 +208,6 @@ def _noting_short_rows(
         if len(cells) < width:
             short.append(line)
         yield line, cells
-
-
-class _RowShapes:
-    """How many cells the file's rows have. A row with more than the header has columns,
-    the extra ones empty, is read as its header says when the file's rows are so (a
-    separator after every row's last cell); where the rows have as many cells as the
-    header, it is one an unquoted "1,200" shifted (its trailing empty cell passed the
-    reader's count of filled cells), and is refused with it."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.lengths: Counter[int] = Counter()
-        self.longer: dict[int, int] = {}  # line -> cells, of rows longer than the header
-
-    def noted(
-        self, rows: Iterable[tuple[int, Sequence[str]]]
-    ) -> Iterator[tuple[int, Sequence[str]]]:
-        for line, cells in rows:
-            self.lengths[len(cells)] += 1
-            if len(cells) > self.width:
-                self.longer[line] = len(cells)
-            yield line, cells
-
-    def refusing_the_shifted(
-        self, good: list[Pending], problems: list[Problem], invalid: Counter[StageLabel]
-    ) -> tuple[list[Pending], list[Problem]]:
-        if not self.longer:
-            return good, problems
-        usual = max(self.lengths, key=lambda cells: (self.lengths[cells], -cells))
-        most = max(self.width, usual)
-        shifted = {line: cells for line, cells in self.longer.items() if cells > most}
-        if not shifted:
-            return good, problems
-        kept = []
-        for pending in good:
-            if pending.line in shifted:
-                invalid[pending.label] += 1
-                problems.append(self._problem(pending.line, shifted[pending.line], most))
-            else:
-                kept.append(pending)
-        return kept, sorted(problems, key=lambda problem: problem.line)
-
-    @staticmethod
-    def _problem(line: int, cells: int, usual: int) -> Problem:
-        reason = _(
-            "the row has {cells} cells where the header has {header}; a cell holding "
-            "the separator must be in quotes"
-        ).format(cells=cells, header=usual)
-        return Problem(line, str(cells), "", reason)
 
 
 def _looker(

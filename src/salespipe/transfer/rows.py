@@ -52,6 +52,10 @@ _STATUS_WORDS: dict[str, Status | None] = {
     # And salespipe's own Thai words for them (fmt.status), as its exports show them.
     **{"เปิดอยู่": "open", "ปิดได้": "won", "หลุด": "lost"},
 }
+# A number cut in two by an unquoted thousands comma: "1" (perhaps "$1", "฿1") and "200"
+# (perhaps "200.00", "200 บาท").
+_THOUSANDS_HEAD = re.compile(r"\s*[^\w\s,]{0,2}\s*\d{1,3}\s*$")
+_THOUSANDS_TAIL = re.compile(r"\s*\d{3}(?:[.,]\d+)?\s*[^\d\s,]{0,4}\s*$")
 _DEACTIVATED = re.compile(r"\s*\((deactivated|inactive) user\)\s*$", re.IGNORECASE)
 
 
@@ -263,17 +267,28 @@ class RowReader:
         return row
 
     def _beyond_the_header(self) -> Problem | None:
-        """A row with filled cells past the header's last column, or None."""
+        """A row shifted by a separator in an unquoted cell, or None: one with filled cells
+        past the header's last column, or with more cells than the header where two
+        cells are a number cut at its thousands comma (``Deal B,1,200,Acme,Alice,``: its
+        extra cell is empty, and the others were read shifted, the owner lost). Other
+        rows ending in an empty cell are a separator after the last one, no harm."""
         width = len(self.layout.header)
+        if len(self._cells) <= width:
+            return None
+        reason = _(
+            "the row has {cells} cells where the header has {header}; a cell holding "
+            "the separator must be in quotes"
+        ).format(cells=len(self._cells), header=width)
         for index in range(width, len(self._cells)):
             if self._cells[index].strip():
-                reason = _(
-                    "the row has {cells} cells where the header has {header}; a cell holding "
-                    "the separator must be in quotes"
-                ).format(cells=len(self._cells), header=width)
                 return Problem(
                     self._line, str(index + 1), self._cells[index].strip(), reason, self.where
                 )
+        for index in range(len(self._cells) - 1):
+            first, then = self._cells[index], self._cells[index + 1]
+            if _THOUSANDS_HEAD.match(first) and _THOUSANDS_TAIL.match(then):
+                cut = f"{first.strip()},{then.strip()}"
+                return Problem(self._line, str(index + 1), cut, reason, self.where)
         return None
 
     def _people_and_money(self, row: Incoming) -> None:
