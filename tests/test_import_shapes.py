@@ -152,6 +152,20 @@ def test_a_shifted_row_ending_in_an_empty_cell_is_refused_too(cli, tmp_path) -> 
     assert _values(cli) == {"Deal C": 300, "Deal E": 1200, "Deal 5": 200, "Deal G": 900}
 
 
+def test_a_first_line_with_as_many_commas_as_semicolons_is_read_by_the_lines_after(
+    cli, tmp_path
+) -> None:
+    """A review: a headerless ";" file whose first line is "A;1,500" was taken for a
+    comma file (a tie went to the comma): "A;1" worth 500 and "B;300" worth 0."""
+    sheet = _write(tmp_path, "deals.csv", "A;1,500\nB;300\nC;1.250\n")
+    command = ("import", sheet, "--no-header", "--column", "title=1", "--column", "value=2")
+    refused = cli(*command)
+    assert refused.exit_code == 1
+    assert 'line 1, column 2 "1,500": 1,500 may be 1.5 or 1500' in " ".join(refused.stderr.split())
+    cli.json(*command, "--decimal-mark", ".")
+    assert _values(cli) == {"A": 1500, "B": 300, "C": 1.25}
+
+
 def test_a_header_naming_a_read_column_twice_must_be_told_which(cli, tmp_path) -> None:
     twice = _write(
         tmp_path,

@@ -176,11 +176,21 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter the header line uses most: comma, semicolon or tab."""
-    first_line = text.split("\n", 1)[0]
-    counts = {d: _count_outside_quotes(first_line, d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    """The delimiter the first line uses most: comma, semicolon or tab. Where two are
+    used as often (``A;1,500`` as the first line of a file without a header), the one
+    the next lines use as often as the first does: ``B;300`` is a ``;`` file's line."""
+    lines = text.split("\n", SNIFFED_LINES + 1)[: SNIFFED_LINES + 1]
+    counts = {d: _count_outside_quotes(lines[0], d) for d in DELIMITERS}
+    most = max(counts.values())
+    if not most:
+        return ","
+    tied = [d for d in DELIMITERS if counts[d] == most]
+    later = [line for line in lines[1:] if line.strip()]
+    alike = {d: sum(_count_outside_quotes(line, d) == most for line in later) for d in tied}
+    return max(tied, key=lambda d: alike[d])  # (the first of DELIMITERS on a tie)
+
+
+SNIFFED_LINES = 20  # the lines after the first that settle a tie
 
 
 def _records(lines: Iterator[str], delimiter: str) -> Iterator[Row]:
@@ -310,11 +320,12 @@ def read_table(
     _refuse_a_workbook(path, data)
     used = _checked_encoding(encoding) if encoding else _guess_encoding(data)
     first_line: str | None = None
+    first_chunk = ""
     blank = True
     line_ends = 0
     for chunk in _text_chunks(data, path, used, encoding):
         if first_line is None:
-            first_line = chunk.split("\n", 1)[0]
+            first_line, first_chunk = chunk.split("\n", 1)[0], chunk
         blank = blank and chunk.isspace()
         line_ends += chunk.count("\n")
         if look is not None:
@@ -322,7 +333,7 @@ def read_table(
     if blank or first_line is None:
         raise InvalidValue(_("{path} is empty; there is nothing to import.").format(path=path))
     declared = _SEPARATOR_LINE.fullmatch(first_line.rstrip("\r\n").strip(" "))
-    delimiter = declared[1] if declared else sniff_delimiter(first_line)
+    delimiter = declared[1] if declared else sniff_delimiter(first_chunk)
     records = _records(_lines(data, used), delimiter)
     if declared:
         next(records)  # the line that names the separator is no row
