@@ -60,7 +60,7 @@ def _payloads(log: Path) -> list[dict]:
 def test_a_hook_s_warning_comes_after_the_command_s_result(cli, hook_dir: Path) -> None:
     """The hooks ran before the result was printed: a cron log merging stdout and stderr
     read the hook's warning first, then "Deal 1 lost: …"."""
-    from conftest import salespipe_command
+    from tests.conftest import salespipe_command
 
     assert cli("add", "A").exit_code == 0
     _hook(hook_dir, "on-lost", 'echo "curl: (7) Failed to connect" >&2; exit 7')

@@ -52,9 +52,10 @@ _STATUS_WORDS: dict[str, Status | None] = {
     # And salespipe's own Thai words for them (fmt.status), as its exports show them.
     **{"เปิดอยู่": "open", "ปิดได้": "won", "หลุด": "lost"},
 }
-# A number cut in two by an unquoted thousands comma: "1" (perhaps "$1", "฿1") and "200"
-# (perhaps "200.00", "200 บาท").
-_THOUSANDS_HEAD = re.compile(r"\s*[^\w\s,]{0,2}\s*\d{1,3}\s*$")
+# A number cut in two by an unquoted thousands comma: "1" (perhaps "$1", "฿1", "EUR 1")
+# and "200" (perhaps "200.00", "200 บาท"), in a column read as an amount and the next.
+_AMOUNTS = ("value", "quote_amount")
+_THOUSANDS_HEAD = re.compile(r"\s*(?:[A-Za-z]{3}\s?)?[^\w\s,]{0,2}\s*\d{1,3}\s*$")
 _THOUSANDS_TAIL = re.compile(r"\s*\d{3}(?:[.,]\d+)?\s*[^\d\s,]{0,4}\s*$")
 _DEACTIVATED = re.compile(r"\s*\((deactivated|inactive) user\)\s*$", re.IGNORECASE)
 
@@ -268,10 +269,12 @@ class RowReader:
 
     def _beyond_the_header(self) -> Problem | None:
         """A row shifted by a separator in an unquoted cell, or None: one with filled cells
-        past the header's last column, or with more cells than the header where two
-        cells are a number cut at its thousands comma (``Deal B,1,200,Acme,Alice,``: its
-        extra cell is empty, and the others were read shifted, the owner lost). Other
-        rows ending in an empty cell are a separator after the last one, no harm."""
+        past the header's last column, or with more cells than the header whose amount
+        column and the cell after it are a number cut at its thousands comma (under
+        ``Title,Value,Customer,Owner``, ``Deal B,1,200,Acme,`` has its extra cell empty,
+        and was read as worth 1, for the customer "200", owned by Acme). Other rows
+        ending in an empty cell have a separator after their last cell: no harm, even
+        where two numbers stand side by side (a quantity, then the value)."""
         width = len(self.layout.header)
         if len(self._cells) <= width:
             return None
@@ -284,11 +287,14 @@ class RowReader:
                 return Problem(
                     self._line, str(index + 1), self._cells[index].strip(), reason, self.where
                 )
-        for index in range(len(self._cells) - 1):
-            first, then = self._cells[index], self._cells[index + 1]
+        for name in _AMOUNTS:
+            at = self.layout.columns.get(name)
+            if at is None or at + 1 >= len(self._cells):
+                continue
+            first, then = self._cells[at], self._cells[at + 1]
             if _THOUSANDS_HEAD.match(first) and _THOUSANDS_TAIL.match(then):
                 cut = f"{first.strip()},{then.strip()}"
-                return Problem(self._line, str(index + 1), cut, reason, self.where)
+                return Problem(self._line, str(at + 1), cut, reason, self.where)
         return None
 
     def _people_and_money(self, row: Incoming) -> None:
