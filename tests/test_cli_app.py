@@ -186,7 +186,7 @@ def test_an_interrupt_before_the_command_begins_says_nothing_changed(as_json: bo
         "import sys; from salespipe.cli import app\n"
         "def stopped(argv): raise KeyboardInterrupt\n"
         "app._app_for = stopped\n"
-        "sys.argv = ['salespipe', 'add', 'A'] + sys.argv[1:]\n"
+        "sys.argv = ['salespipe', '--lang', 'th', 'add', 'A'] + sys.argv[1:]\n"
         "app.main()\n"
     )
     ended = subprocess.run(
@@ -196,11 +196,11 @@ def test_an_interrupt_before_the_command_begins_says_nothing_changed(as_json: bo
         timeout=60,
     )
     assert ended.returncode == 130
-    assert ended.stderr == "Interrupted; nothing was changed.\n"
+    assert ended.stderr == "ยกเลิกแล้ว ไม่ได้เปลี่ยนแปลงอะไร\n"  # (--lang th was not heard)
     if as_json:
         assert json.loads(ended.stdout)["error"] == {
             "code": "interrupted",
-            "message": "Interrupted; nothing was changed.",
+            "message": "ยกเลิกแล้ว ไม่ได้เปลี่ยนแปลงอะไร",
             "changed": False,
         }
     else:
@@ -218,7 +218,7 @@ def test_an_interrupt_while_the_cli_is_imported_says_nothing_changed(lang: str) 
         "        if name == 'salespipe.cli.app':\n"
         "            raise KeyboardInterrupt\n"
         "sys.meta_path.insert(0, Interrupted())\n"
-        "sys.argv = ['salespipe', '--lang', sys.argv[1], 'list', '--json']\n"
+        "sys.argv = ['salespipe', f'--lang={sys.argv[1]}', 'list', '--json']\n"
         "from salespipe.cli.entry import main\n"
         "main()\n"
     )

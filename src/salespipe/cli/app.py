@@ -576,6 +576,9 @@ def main() -> Any:
     except BrokenPipeError:
         code = 0  # the reader went away (e.g. `salespipe list | head`): not an error
     except KeyboardInterrupt:  # before the command began (its own are said in invoke)
+        from salespipe.cli.entry import speak_as_the_arguments_ask
+
+        speak_as_the_arguments_ask(sys.argv[1:])
         _say_interrupted(False, _asks_for_json(sys.argv[1:]))
         code = 130
     if terminated():  # stopped as by Ctrl-C, and now ended by SIGTERM, as its sender expects

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 
 def main() -> Any:
@@ -18,18 +18,33 @@ def main() -> Any:
     return run()
 
 
-def _interrupted_while_starting() -> None:
-    """What the CLI says of an interrupt before its command began, in the language the
-    environment asks for (the data file's setting is not read yet)."""
-    import json
-
+def speak_as_the_arguments_ask(arguments: list[str]) -> None:
+    """The language of messages said before the command begins: --lang (``--lang th``
+    or ``--lang=th``), else SALESPIPE_LANG or the locale (the data file's setting is not
+    read yet)."""
     from salespipe.app.settings import lang_from_environment
     from salespipe.core import i18n
+
+    asked = None
+    for at, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == "--lang" and at + 1 < len(arguments):
+            asked = arguments[at + 1]
+        elif argument.startswith("--lang="):
+            asked = argument.partition("=")[2]
+    i18n.set_language(lang_from_environment(asked if asked in ("th", "en") else None))
+
+
+def _interrupted_while_starting() -> NoReturn:
+    """What cli.app's handler would say of an interrupt before the command began, said
+    here because the interrupt came while cli.app was being imported."""
+    import json
+
     from salespipe.core.i18n import _
 
     arguments = sys.argv[1:]
-    lang = arguments[arguments.index("--lang") + 1] if "--lang" in arguments[:-1] else None
-    i18n.set_language(lang_from_environment(lang) if lang in (None, "th", "en") else None)
+    speak_as_the_arguments_ask(arguments)
     said = _("Interrupted; nothing was changed.")
     options = arguments[: arguments.index("--")] if "--" in arguments else arguments
     try:
