@@ -76,6 +76,18 @@ def test_a_hook_s_warning_comes_after_the_command_s_result(cli, hook_dir: Path) 
     assert result.startswith("Deal 1 lost")
     assert warning.startswith("Warning: hook on-lost (lost of deal 1) failed (exit 7)")
     assert "the change stands" in warning
+    # A change whose output fails is said first too (a review: its hooks ran before).
+    _hook(hook_dir, "on-add", 'echo "curl: (7) Failed to connect" >&2; exit 7')
+    closed = subprocess.run(
+        ["sh", "-c", '"$@" add B >&-', "sh", *salespipe_command()],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    assert closed.returncode == 74
+    error, warning = closed.stderr.splitlines()
+    assert error.startswith("Error: The change was made (change 3, deal 2)")
+    assert warning.startswith("Warning: hook on-add (add of deal 2) failed (exit 7)")
 
 
 def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path, author: str) -> None:

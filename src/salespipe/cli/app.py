@@ -78,18 +78,18 @@ class _Commands(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
+            return self._answered(ctx)
+        finally:
+            _run_the_hooks_of_what_was_made(state(ctx))
+
+    def _answered(self, ctx: typer.Context) -> Any:
+        """The command run, its result or its error said."""
+        try:
             with _usage_errors_as_json(
                 bool(ctx.meta.get("salespipe.json")), ctx.meta.get("salespipe.before_dashes")
             ):
-                try:
-                    shown = super().invoke(ctx)
-                except KeyboardInterrupt:
-                    raise  # (a change committed as Ctrl-C came runs no hook)
-                except BaseException:
-                    state(ctx).run_due_hooks()  # the change stands, whatever failed after it
-                    raise
+                shown = super().invoke(ctx)
                 state(ctx).result_shown = True
-                state(ctx).run_due_hooks()
                 return shown
         except OutputFailed as exc:
             made = state(ctx).committed
@@ -103,12 +103,26 @@ class _Commands(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as interrupt:
             # Ctrl-C: a change not yet committed is not made (each is one transaction).
+            state(ctx).interrupted = True
             changed = bool(state(ctx).committed) or isinstance(interrupt, InterruptedAfterCommit)
             as_json = state(ctx).as_json or bool(ctx.meta.get("salespipe.json"))
-            # (once the result is on stdout, it is what a script reads: a hook was stopped)
+            # (once the result is on stdout, it is what a script reads)
             said_already = state(ctx).ends_by_interrupt or state(ctx).result_shown
             _say_interrupted(changed, as_json and not said_already)
             raise typer.Exit(130) from None
+
+
+def _run_the_hooks_of_what_was_made(ran: "State") -> None:
+    """After the command has said its result or its error: the hooks of the changes it
+    made (they stand, whatever failed after them), unless Ctrl-C ended it. Ctrl-C while
+    a hook runs stops it; stdout has already said what a script reads."""
+    if ran.interrupted:
+        return
+    try:
+        ran.run_due_hooks()
+    except KeyboardInterrupt:
+        _say_interrupted(True, False)
+        raise typer.Exit(130) from None
 
 
 def _say_interrupted(changed: bool, as_json: bool) -> None:
@@ -199,6 +213,7 @@ class State:
     # it what the change did), so that a hook's warning comes after it, not before.
     hooks_due: "list[tuple[Change, str | Path]]" = field(default_factory=list)
     result_shown: bool = False
+    interrupted: bool = False  # Ctrl-C ended the command: its changes run no hook
 
     def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
         """The pipeline of the database; its first change says on stderr that it created
