@@ -591,7 +591,7 @@ def main() -> Any:
     except BrokenPipeError:
         code = 0  # the reader went away (e.g. `salespipe list | head`): not an error
     except KeyboardInterrupt:  # before the command began (its own are said in invoke)
-        from salespipe.cli.entry import speak_as_the_arguments_ask
+        from salespipe.cli.early_language import speak_as_the_arguments_ask
 
         speak_as_the_arguments_ask(sys.argv[1:])
         _say_interrupted(False, _asks_for_json(sys.argv[1:]))

@@ -18,29 +18,12 @@ def main() -> Any:
     return run()
 
 
-def speak_as_the_arguments_ask(arguments: list[str]) -> None:
-    """The language of messages said before the command begins: --lang (``--lang th``
-    or ``--lang=th``), else SALESPIPE_LANG or the locale (the data file's setting is not
-    read yet)."""
-    from salespipe.app.settings import lang_from_environment
-    from salespipe.core import i18n
-
-    asked = None
-    for at, argument in enumerate(arguments):
-        if argument == "--":
-            break
-        if argument == "--lang" and at + 1 < len(arguments):
-            asked = arguments[at + 1]
-        elif argument.startswith("--lang="):
-            asked = argument.partition("=")[2]
-    i18n.set_language(lang_from_environment(asked if asked in ("th", "en") else None))
-
-
 def _interrupted_while_starting() -> NoReturn:
     """What cli.app's handler would say of an interrupt before the command began, said
     here because the interrupt came while cli.app was being imported."""
     import json
 
+    from salespipe.cli.early_language import speak_as_the_arguments_ask
     from salespipe.core.i18n import _
 
     arguments = sys.argv[1:]
