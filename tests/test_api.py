@@ -35,6 +35,17 @@ def test_the_issue_example_works(api: salespipe.Pipeline) -> None:
     assert [s["count"] for s in chart["stages"] if s["key"] == "quoted"] == [1]
 
 
+def test_a_decimal_in_exponent_form_is_the_amount_it_is(api: salespipe.Pipeline) -> None:
+    """Decimal("1.5E+6") was refused as "not an amount": its text has an exponent."""
+    deal = api.add("ERP", value=Decimal("1.5E+6"))
+    assert deal.value == Decimal("1500000")
+    assert api.edit(deal.id, value=Decimal("2.5E+3")).value == Decimal("2500")
+    quoted = api.quote(deal.id, valid_until="2026-12-31", amount=Decimal("1.2E+6"))
+    assert quoted.value == Decimal("1200000")
+    with pytest.raises(salespipe.InvalidValue):
+        api.add("NaN", value=Decimal("NaN"))
+
+
 def test_open_without_a_path_uses_the_command_lines_file(db_path: Path) -> None:
     """salespipe.open() finds the data file as the CLI does ($SALESPIPE_DB here)."""
     assert salespipe.open().path == db_path

@@ -662,7 +662,15 @@ def _at(value: Moment | None) -> datetime | None:
 
 
 def _money(value: Amount) -> Decimal:
-    return parse.money(value if isinstance(value, str) else str(value))
+    return parse.money(_amount_text(value))
+
+
+def _amount_text(value: Amount) -> str:
+    """An amount as the command line reads it: a Decimal in plain digits, as
+    ``Decimal("1.5E+6")`` is a million and a half, not text with an exponent."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")
+    return value if isinstance(value, str) else str(value)
 
 
 def _period(since: Day | None, until: Day | None, *, as_of: date | None = None) -> Period:
@@ -698,7 +706,7 @@ def _fields(
         title=title,
         customer=customer,
         contact=contact,
-        value=None if value is None else str(value),
+        value=None if value is None else _amount_text(value),
         currency=currency,
         owner=owner,
         close=close,
