@@ -60,7 +60,7 @@ class _Commands(TyperGroup):
         if ctx.meta.get("salespipe.parsing"):  # Click's own second look, for a bad name
             return super().parse_args(ctx, args)  # (such as /a): its checks are done once
         ctx.meta["salespipe.parsing"] = True
-        as_json = _asks_for_json(args)
+        as_json = output.json_asked(args)
         ctx.meta["salespipe.json"] = as_json
         ctx.meta["salespipe.before_dashes"] = _option_before_dashes(args)
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
@@ -88,9 +88,7 @@ class _Commands(TyperGroup):
             with _usage_errors_as_json(
                 bool(ctx.meta.get("salespipe.json")), ctx.meta.get("salespipe.before_dashes")
             ):
-                shown = super().invoke(ctx)
-                state(ctx).result_shown = True
-                return shown
+                return super().invoke(ctx)
         except OutputFailed as exc:
             made = state(ctx).committed
             failure = _made_but_not_shown(made, exc) if made else exc
@@ -106,9 +104,9 @@ class _Commands(TyperGroup):
             state(ctx).interrupted = True
             changed = bool(state(ctx).committed) or isinstance(interrupt, InterruptedAfterCommit)
             as_json = state(ctx).as_json or bool(ctx.meta.get("salespipe.json"))
-            # (once the result is on stdout, it is what a script reads)
-            said_already = state(ctx).ends_by_interrupt or state(ctx).result_shown
-            _say_interrupted(changed, as_json and not said_already)
+            from salespipe.cli import interrupted
+
+            interrupted.say(changed, as_json and not state(ctx).ends_by_interrupt)
             raise typer.Exit(130) from None
 
 
@@ -121,28 +119,10 @@ def _run_the_hooks_of_what_was_made(ran: "State") -> None:
     try:
         ran.run_due_hooks()
     except KeyboardInterrupt:
-        _say_interrupted(True, False)
+        from salespipe.cli import interrupted
+
+        interrupted.say(True, False)
         raise typer.Exit(130) from None
-
-
-def _say_interrupted(changed: bool, as_json: bool) -> None:
-    """Ctrl-C (or SIGTERM): whether the change was made, on stderr and, with --json, as
-    a JSON error object on stdout too."""
-    if changed:
-        said = _("Interrupted after the change was made; `salespipe log` shows it.")
-    else:
-        said = _("Interrupted; nothing was changed.")
-    if as_json:
-        with contextlib.suppress(OutputFailed):
-            output.json({"error": {"code": "interrupted", "message": said, "changed": changed}})
-    with contextlib.suppress(OSError, ValueError):  # (a terminal closed: SIGHUP)
-        # On a terminal the line starts after the ^C the terminal echoed.
-        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + said + "\n")
-
-
-def _asks_for_json(args: list[str]) -> bool:
-    """Whether --json is among the options (not after a ``--``)."""
-    return "--json" in args[: args.index("--")] if "--" in args else "--json" in args
 
 
 def _completion_shell_named(args: list[str]) -> tuple[list[str], str | None]:
@@ -212,7 +192,6 @@ class State:
     # Committed changes whose hooks run once the command has shown its result (and with
     # it what the change did), so that a hook's warning comes after it, not before.
     hooks_due: "list[tuple[Change, str | Path]]" = field(default_factory=list)
-    result_shown: bool = False
     interrupted: bool = False  # Ctrl-C ended the command: its changes run no hook
 
     def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
@@ -591,10 +570,10 @@ def main() -> Any:
     except BrokenPipeError:
         code = 0  # the reader went away (e.g. `salespipe list | head`): not an error
     except KeyboardInterrupt:  # before the command began (its own are said in invoke)
-        from salespipe.cli.early_language import speak_as_the_arguments_ask
+        from salespipe.cli import interrupted
 
-        speak_as_the_arguments_ask(sys.argv[1:])
-        _say_interrupted(False, _asks_for_json(sys.argv[1:]))
+        interrupted.speak_as_the_arguments_ask(sys.argv[1:])
+        interrupted.say(False, output.json_asked(sys.argv[1:]))
         code = 130
     if terminated():  # stopped as by Ctrl-C, and now ended by SIGTERM, as its sender expects
         _flush_standard_streams()

@@ -19,24 +19,11 @@ def main() -> Any:
 
 
 def _interrupted_while_starting() -> NoReturn:
-    """What cli.app's handler would say of an interrupt before the command began, said
-    here because the interrupt came while cli.app was being imported."""
-    import json
-
-    from salespipe.cli.early_language import speak_as_the_arguments_ask
-    from salespipe.core.i18n import _
+    """What the root command says of an interrupt before its command began, said here
+    because the interrupt came while the root command's module was being imported."""
+    from salespipe.cli import interrupted, output
 
     arguments = sys.argv[1:]
-    speak_as_the_arguments_ask(arguments)
-    said = _("Interrupted; nothing was changed.")
-    options = arguments[: arguments.index("--")] if "--" in arguments else arguments
-    try:
-        if "--json" in options:
-            error = {"code": "interrupted", "message": said, "changed": False}
-            sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False, indent=2) + "\n")
-            sys.stdout.flush()
-        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + said + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+    interrupted.speak_as_the_arguments_ask(arguments)
+    interrupted.say(False, output.json_asked(arguments))
     os._exit(130)

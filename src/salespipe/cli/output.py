@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from salespipe.present.results import Result
 
 
+def json_asked(args: list[str]) -> bool:
+    """Whether --json is among the command line's options (not after a ``--``)."""
+    return "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+
+
 def for_terminal(stream: Any = None) -> bool:
     """Rich tables and colour only for a real terminal, without NO_COLOR (an empty
     NO_COLOR= counts as unset, as no-color.org says) and not a dumb one."""

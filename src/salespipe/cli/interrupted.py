@@ -1,0 +1,45 @@
+"""What an interrupt (Ctrl-C, SIGTERM) says: whether the change was made, on stderr and,
+with --json, as a JSON error object on stdout. The root command says it of its command;
+the entry point says it when the interrupt came while the CLI's modules were loading,
+before the language or the output were set up, so this module stands apart from both."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+
+def speak_as_the_arguments_ask(arguments: list[str]) -> None:
+    """The language of messages said before the command begins: --lang (``--lang th``
+    or ``--lang=th``), else SALESPIPE_LANG or the locale (the data file's setting is not
+    read yet)."""
+    from salespipe.app.settings import lang_from_environment
+    from salespipe.core import i18n
+
+    asked = None
+    for at, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == "--lang" and at + 1 < len(arguments):
+            asked = arguments[at + 1]
+        elif argument.startswith("--lang="):
+            asked = argument.partition("=")[2]
+    i18n.set_language(lang_from_environment(asked if asked in ("th", "en") else None))
+
+
+def say(changed: bool, as_json: bool) -> None:
+    """Whether the change was made, on stderr and, with ``as_json``, on stdout too."""
+    from salespipe.cli import output
+    from salespipe.core.errors import OutputFailed
+    from salespipe.core.i18n import _
+
+    if changed:
+        said = _("Interrupted after the change was made; `salespipe log` shows it.")
+    else:
+        said = _("Interrupted; nothing was changed.")
+    if as_json:
+        with contextlib.suppress(OutputFailed):
+            output.json({"error": {"code": "interrupted", "message": said, "changed": changed}})
+    with contextlib.suppress(OSError, ValueError):  # (a terminal closed: SIGHUP)
+        # On a terminal the line starts after the ^C the terminal echoed.
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + said + "\n")
