@@ -214,6 +214,37 @@ def test_backup_into_a_database_with_deals_merges_the_deals(cli, tmp_path: Path)
     assert cli.json("--db", other, "import", str(backup))["duplicates"] == 2
 
 
+def test_a_backup_merged_keeps_each_deal_in_its_pipeline(cli, tmp_path: Path) -> None:
+    """A backup of two pipelines merged into a database with deals put every deal into
+    the pipeline imported into, its stages with them, without a word (a trial)."""
+    source = str(tmp_path / "two.json")
+    cli("--db", source, "add", "Main deal", "--value", "100k", "-q")
+    cli("--db", source, "pipeline", "add", "Side", "--stages", "empty")
+    cli("--db", source, "stage", "add", "Enquiry", "-P", "Side")
+    cli("--db", source, "add", "Coffee beans", "--value", "45k", "-P", "Side", "-q")
+    backup = tmp_path / "backup.json"
+    cli("--db", source, "export", "-o", str(backup))
+    other = str(tmp_path / "busy.json")
+    cli("--db", other, "add", "Theirs", "-q")
+    refused = cli("--db", other, "import", str(backup))
+    assert refused.exit_code == 1
+    assert 'the pipeline "Side", which is not here' in refused.stderr
+    report = cli.json("--db", other, "import", str(backup), "--create-stages")
+    assert (report["new_pipelines"], report["new_stages"]) == (["Side"], ["Enquiry"])
+    where = {
+        d["title"]: (d["pipeline"], d["stage_name"])
+        for key in ("sales", "side")
+        for d in cli.json("--db", other, "list", "-P", key)
+    }
+    assert where == {
+        "Theirs": ("sales", "Presented"),
+        "Main deal": ("sales", "Presented"),
+        "Coffee beans": ("side", "Enquiry"),
+    }
+    sales = [s["name"] for s in cli.json("--db", other, "stage", "list")]
+    assert "Enquiry" not in sales
+
+
 def test_backup_of_a_newer_version_is_refused(cli, tmp_path: Path, snapshot_files) -> None:
     """A backup from a newer salespipe is refused, naming the upgrade, nothing written."""
     cli("init")

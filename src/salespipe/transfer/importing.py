@@ -288,14 +288,21 @@ def _prepare(
             report.events = parsed.backup.counts["events"]
             return None
         # Into a database with deals of its own, the backup's deals are merged as new ones,
-        # and a stage created for them is made as the backup had it.
+        # each into its pipeline (as a CSV export's pipeline column places it), and a
+        # stage created for them is made as the backup had it.
         backup_stages = sorted(parsed.backup.stages(), key=lambda s: (s.pipeline, s.position))
         named = {stage.key: stage.name for stage in backup_stages}
+        pipeline_names = {p.key: parse.pipeline_name(p) for p in parsed.backup.pipelines()}
+        pipeline_of = {s.key: pipeline_names.get(s.pipeline, "") for s in backup_stages}
         deals = [
-            {**deal, "stage_name": named.get(str(deal.get("stage")), "")}
+            {
+                **deal,
+                "stage_name": named.get(str(deal.get("stage")), ""),
+                "pipeline": pipeline_of.get(str(deal.get("stage")), ""),
+            }
             for deal in parsed.backup.records("deals")
         ]
-        merged = read_deal_objects(deals, None)
+        merged = read_deal_objects(deals, None, pipelines=True)
         parsed.rows, parsed.problems = merged.rows, merged.problems
         crm_stages = tuple(DefaultStage(s.name, s.probability) for s in backup_stages)
     else:

@@ -30,7 +30,7 @@ from salespipe.transfer.crm_formats import (
 )
 from salespipe.transfer.csvfile import LeftOutKind, read_table
 from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
-from salespipe.transfer.exporting import TAG_SEPARATOR
+from salespipe.transfer.exporting import PIPELINE_COLUMN, TAG_SEPARATOR
 from salespipe.transfer.formulas import from_spreadsheet
 from salespipe.transfer.pending import Packer, Pending, StageLabel
 from salespipe.transfer.restore import (
@@ -225,9 +225,9 @@ def _looker(
     return look
 
 
-def _cells_of(item: Mapping[str, Any]) -> list[str]:
+def _cells_of(item: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
     """A deal object of our JSON (a backup record or ``list --json``) as CSV cells."""
-    cells = {column: item.get(column) for column in CSV_COLUMNS}
+    cells = {column: item.get(column) for column in columns}
     if "probability_override" in item:
         cells["probability"] = item["probability_override"]
     action = item.get("next_action") or {}
@@ -239,19 +239,25 @@ def _cells_of(item: Mapping[str, Any]) -> list[str]:
             cells[f"quote_{part}"] = quote.get(part)
     if isinstance(item.get("tags"), list):
         cells["tags"] = TAG_SEPARATOR.join(str(t) for t in item["tags"])
-    return ["" if cells[c] is None else str(cells[c]) for c in CSV_COLUMNS]
+    return ["" if cells[c] is None else str(cells[c]) for c in columns]
 
 
-def read_deal_objects(items: Sequence[Any], progress: Progress | None) -> ParsedFile:
-    layout = Layout(format=SALESPIPE, header=list(CSV_COLUMNS))
-    layout.columns = {column: i for i, column in enumerate(CSV_COLUMNS)}
+def read_deal_objects(
+    items: Sequence[Any], progress: Progress | None, *, pipelines: bool = False
+) -> ParsedFile:
+    """Deal objects read as rows of our CSV. With ``pipelines`` (a backup's deals merged
+    into a database of its own), each object's ``pipeline`` names its pipeline, as the
+    export's last column does; ``list --json``'s deals go where they are imported."""
+    columns = (*CSV_COLUMNS, PIPELINE_COLUMN) if pipelines else CSV_COLUMNS
+    layout = Layout(format=SALESPIPE, header=list(columns))
+    layout.columns = {column: i for i, column in enumerate(columns)}
     reader = RowReader(layout, DateReader(), where="item")
     problems: list[Problem] = []
 
     def rows() -> Iterator[tuple[int, Sequence[str]]]:
         for index, item in enumerate(items, start=1):
             if isinstance(item, Mapping):
-                yield index, _cells_of(item)
+                yield index, _cells_of(item, columns)
             else:
                 problem = Problem(index, "-", str(item)[:40], _("not a deal object"), "item")
                 problems.append(problem)

@@ -65,6 +65,10 @@ class Backup:
     def stages(self) -> list[Stage]:
         return list(self._read(section="stages", reader=Stage.from_record))
 
+    def pipelines(self) -> list[PipelineDef]:
+        """The backup's pipelines; none where it holds only the first (it names none)."""
+        return [PipelineDef.from_record(p) for p in self.head.get("pipelines") or ()]
+
     def deals(self) -> Iterator[Deal]:
         return self._read(section="deals", reader=Deal.from_record)
 
@@ -266,9 +270,9 @@ def check(backup: Backup) -> None:
 
 def restore(tx: WriteTransaction, backup: Backup) -> None:
     """Write the whole backup into the (empty) database of ``tx``."""
-    pipelines = backup.head.get("pipelines")
+    pipelines = backup.pipelines()
     if pipelines:
-        tx.save_pipelines(PipelineDef.from_record(p) for p in pipelines)
+        tx.save_pipelines(pipelines)
     tx.save_stages(sorted(backup.stages(), key=lambda s: s.position))
     highest_deal = _save_deals(tx, backup.deals())
     changes: set[int] = set()
