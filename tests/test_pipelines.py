@@ -281,6 +281,28 @@ def test_a_pipeline_is_removed_only_if_no_deal_ever_lived_in_it(two: Cli) -> Non
     assert [p["key"] for p in two.json("pipeline", "list")] == ["sales", "renewals", "test"]
 
 
+def test_archiving_the_current_pipeline_makes_the_first_one_current(two: Cli) -> None:
+    """Archiving the pipeline `use` chose left every command refused in it ("is
+    archived"), with no word of how to go on (a trial)."""
+    two("use", "renewals")
+    archived = two("pipeline", "archive", "renewals")
+    assert archived.stdout.strip() == (
+        'Archived pipeline "Renewals". Commands now act on the pipeline "Sales".'
+    )
+    added = two.json("add", "New lead")
+    assert two.json("show", str(added["id"]))["pipeline"] == "sales"
+    current = [p["key"] for p in two.json("pipeline", "list") if p["current"]]
+    assert current == ["sales"]
+    refused = two("use", "renewals")
+    assert refused.exit_code == 1
+    assert 'The pipeline "Renewals" is archived' in refused.stderr
+    back = two("pipeline", "unarchive", "renewals")
+    assert back.stdout.strip() == (
+        'Pipeline "Renewals" is back. Commands now act on the pipeline "Renewals".'
+    )
+    assert two("pipeline", "archive", "sales").stdout.strip() == 'Archived pipeline "Sales".'
+
+
 # -- reports per pipeline ----------------------------------------------------------------------
 def test_reports_read_one_pipeline_or_each_with_all(two: Cli) -> None:
     two("add", "Renewal A", "--value", "300k", "--pipeline", "renewals")

@@ -666,7 +666,9 @@ class Pipeline:
         self._check_setting_fits(key, value)
         with self.work("config") as work:
             if key == scope.SETTING:  # kept as the key, whatever name it was given by
-                value = parse.pipeline(work.pipelines, value).key
+                chosen = parse.pipeline(work.pipelines, value)
+                _refuse_archived(chosen)  # an archived one is never the current one
+                value = chosen.key
             if config_problem({key: value}) is not None:  # the file would not open again
                 raise InvalidValue(
                     _('The setting {key} cannot hold "{value}".').format(key=key, value=value)

@@ -1,7 +1,8 @@
 """Which pipeline a command acts on, and the stages that belong to it.
 
 A command names a pipeline with ``--pipeline P``; without it, the one ``use`` chose
-(the ``pipeline`` setting) while it exists; else the first pipeline not archived. A
+(the ``pipeline`` setting) while it exists and is not archived; else the first pipeline
+not archived. A
 deal's pipeline is its stage's (stage keys are unique in the whole database).
 """
 
@@ -29,7 +30,7 @@ def current(
     pipelines: Sequence[PipelineDef], config: dict[str, Any], chosen: str | None = None
 ) -> PipelineDef:
     """The pipeline named by ``chosen`` (key, name, number or unique prefix), else the
-    one the settings name, else the first one not archived."""
+    one the settings name unless it is archived, else the first one not archived."""
     ordered = sorted(pipelines, key=lambda p: p.position)
     if chosen is not None:
         try:
@@ -46,7 +47,7 @@ def current(
             raise
     by_key = {p.key: p for p in ordered}
     used = config.get(SETTING)
-    if isinstance(used, str) and used in by_key:
+    if isinstance(used, str) and used in by_key and not by_key[used].archived:
         return by_key[used]
     return next((p for p in ordered if not p.archived), ordered[0])
 

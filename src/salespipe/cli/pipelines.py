@@ -141,9 +141,21 @@ def archive_pipeline(ctx: typer.Context, name: PipelineArg, as_json: JsonOption 
     """
     pipeline = state(ctx).pipeline()
     found = _find(pipeline, name)
+    before = pipeline.current_pipeline(pipeline.read())
     pipeline.pipeline_archive(name)
     sentence = _('Archived pipeline "{name}".').format(name=parse.pipeline_name(found))
-    _changed(pipeline, found.key, sentence, as_json)
+    _changed(pipeline, found.key, sentence + _current_if_changed(pipeline, before), as_json)
+
+
+def _current_if_changed(pipeline: Pipeline, before: PipelineDef) -> str:
+    """A second sentence where archiving or bringing back a pipeline changed the current
+    one (an archived pipeline is never current; the one ``use`` chose is again once back)."""
+    after = pipeline.current_pipeline(pipeline.read())
+    if after.key == before.key:
+        return ""
+    return " " + _('Commands now act on the pipeline "{name}".').format(
+        name=parse.pipeline_name(after)
+    )
 
 
 @pipeline_app.command("unarchive")
@@ -154,9 +166,10 @@ def unarchive_pipeline(ctx: typer.Context, name: PipelineArg, as_json: JsonOptio
     """
     pipeline = state(ctx).pipeline()
     found = _find(pipeline, name)
+    before = pipeline.current_pipeline(pipeline.read())
     pipeline.pipeline_archive(name, archived=False)
     sentence = _('Pipeline "{name}" is back.').format(name=parse.pipeline_name(found))
-    _changed(pipeline, found.key, sentence, as_json)
+    _changed(pipeline, found.key, sentence + _current_if_changed(pipeline, before), as_json)
 
 
 @pipeline_app.command("remove")
