@@ -119,11 +119,28 @@ def test_export_refuses_to_overwrite_the_database(cli, db_path: Path) -> None:
     """-o naming a file of the database itself is refused and changes nothing."""
     cli("add", "A", "-q")
     before = db_path.read_bytes()
-    for target in (db_path, db_path.with_name("pipeline.events.jsonl")):
-        result = cli("export", "-o", str(target))
+    for name in ("pipeline.json", "pipeline.events.jsonl", "pipeline.lock"):
+        result = cli("export", "-o", str(db_path.with_name(name)))
         assert result.exit_code == 1
         assert "is a file of the database itself; choose another file with -o." in result.stderr
     assert db_path.read_bytes() == before
+
+
+def test_export_refuses_to_overwrite_another_database(cli, tmp_path: Path) -> None:
+    """-o naming the data file of another database replaced it with the export, and the
+    other database was refused from then on, its deals out of reach (an audit)."""
+    cli("add", "A", "-q")
+    other = tmp_path / "other.json"
+    cli("--db", str(other), "add", "Theirs", "-q")
+    before = other.read_bytes()
+    for option in (("export", "--format", "json", "-o"), ("report", "--html")):
+        result = cli(*option, str(other))
+        assert result.exit_code == 1
+        assert f"{other} is the data file of a salespipe database; choose another" in (
+            result.stderr
+        )
+    assert other.read_bytes() == before
+    assert [d["title"] for d in cli.json("--db", str(other), "list")] == ["Theirs"]
 
 
 def test_a_report_page_refuses_to_overwrite_the_database_naming_its_own_option(

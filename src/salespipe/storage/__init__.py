@@ -55,6 +55,14 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     return Store(Path(text), initial)
 
 
+def is_data_file(path: Path) -> bool:
+    """Whether ``path`` is the main file of a salespipe database (of any path: an export
+    written over another database's file would cut it from its journals)."""
+    from salespipe.storage.jsonl.database import is_main_file
+
+    return is_main_file(path)
+
+
 def settings_of_data_file(path: Path) -> dict[str, Any]:
     """The settings a data file keeps, read before a command opens it (for the language
     of a refusal found first); {} when there are none to read."""

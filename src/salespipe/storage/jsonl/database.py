@@ -319,6 +319,25 @@ def _index_file(path: Path, size: int, may_be_missing: bool) -> CommittedBytes:
         return CommittedBytes.missing(path, size)
 
 
+def is_main_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file that begins as a main file does (its first
+    bytes are enough: it may be anything, as large as any; a FIFO is not opened to wait
+    for a writer)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 4096)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return head.startswith(b'{"_meta":{"1":{') and b'"format":"%s"' % FORMAT.encode() in head
+
+
 def stored_settings(path: Path) -> dict[str, Any]:
     """The settings a data file keeps, read before a command opens the file (for the
     language of a refusal found first: a bad option value); {} when there are none to
@@ -412,7 +431,7 @@ class Store:
         return f"file:{self.path.resolve()}"
 
     def holds(self, path: str) -> bool:
-        for own in self.paths.all_data_files():
+        for own in self.paths.every_file():
             with contextlib.suppress(OSError):
                 if Path(path).resolve() == own.resolve():
                     return True
@@ -472,7 +491,7 @@ class Store:
 
         If the body raises, nothing is written.
         """
-        with hold_lock(self.paths, lock_timeout):
+        with hold_lock(self.paths, lock_timeout) as lock:
             document = _load_document(self.path)
             exists = document is not None
             if document is None:
@@ -500,6 +519,7 @@ class Store:
 
             def before_spill() -> None:
                 """Before a large change writes journal lines ahead of its commit."""
+                lock.check()
                 self._ensure_writable()
                 if not exists and not self.path.exists():
                     # A new database's journals must never exist without their main file.
@@ -509,6 +529,7 @@ class Store:
             try:
                 yield tx
                 if tx.changed:
+                    lock.check()
                     self._commit(tx, command, now_iso)
             except BaseException as exc:
                 if tx.committed:
@@ -579,7 +600,7 @@ class Store:
         the open-deals one as a generation no reader uses; the main file's rename is the
         commit; a failure before it leaves this database as it was."""
         safe_files.make_folder(self.path.parent)
-        with hold_lock(self.paths, lock_timeout):
+        with hold_lock(self.paths, lock_timeout) as lock:
             try:
                 aside = Path(
                     tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent)
@@ -590,6 +611,7 @@ class Store:
                 new = Store(aside / self.path.name, self.initial)
                 with new.transaction(lock_timeout, command, now_iso) as tx:
                     yield tx
+                lock.check()
                 self._move_in(new, aside)
             finally:
                 shutil.rmtree(aside, ignore_errors=True)

@@ -120,6 +120,17 @@ class DatabasePaths:
             *self.open_index_files(),
         )
 
+    def every_file(self) -> tuple[Path, ...]:
+        """The data files, the lock, and the copies ``doctor --fix`` and upgrades keep:
+        nothing else may write any of them (an export over the lock let two writers in)."""
+        suffix = re.escape(self.main.name.removeprefix(self._stem))
+        return (
+            *self.all_data_files(),
+            self.lock,
+            self.main.with_name(f"{self.main.name}.doctor.bak"),
+            *self._beside(suffix + r"\.(doctor|schema\d+)\.bak"),
+        )
+
 
 def real_data_file(path: Path) -> Path:
     """The file a data-file path names: a link is followed once (even a dangling one, so
@@ -234,8 +245,29 @@ def shortened(path: Path, size: int, expected: int) -> StoreError:
     )
 
 
+@dataclass(frozen=True)
+class HeldLock:
+    """The lock a change holds, to be checked before its first byte is written."""
+
+    fd: int
+    path: Path
+
+    def check(self) -> None:
+        """Refuse to write once the lock file at its path is no longer the one locked:
+        removed or replaced (by hand, a sync tool, a file written over it), it lets a
+        second writer in, and the two would write over each other."""
+        if not _is_at(self.fd, self.path):
+            raise WriteFailed(
+                _(
+                    "The lock file {path} was removed or replaced while this change was "
+                    "being made, so another program may be writing the data file too; "
+                    "nothing was changed."
+                ).format(path=self.path)
+            )
+
+
 @contextlib.contextmanager
-def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[None]:
+def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[HeldLock]:
     """Hold the database lock; ``timeout_of`` is asked only if the lock is busy. A lock
     file made for a data file that still does not exist afterwards (a first change that
     was refused) is removed, so that a refusal leaves nothing behind; so is one made now
@@ -244,7 +276,7 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
     fd, made = _locked(paths, _Deadline(paths, timeout_of))
     not_ours = False
     try:
-        yield
+        yield HeldLock(fd, paths.lock)
     except NotASalespipeFile:
         not_ours = True
         raise
