@@ -329,6 +329,20 @@ def test_database_path_reaches_the_hook(tmp_path: Path, hook_dir: Path) -> None:
     assert (tmp_path / "db.txt").read_text().strip() == str(tmp_path / "x.json")
 
 
+def test_a_relative_database_path_reaches_the_hook_whole(
+    cli, tmp_path: Path, hook_dir: Path, monkeypatch
+) -> None:
+    """`--db p.json` gave hooks SALESPIPE_DB=p.json: a hook that changed folder and ran
+    salespipe there worked on another file, or made a new one (an audit)."""
+    seen = tmp_path / "db.txt"
+    _hook(hook_dir, "on-add", f'cd / && echo "$SALESPIPE_DB" > "{seen}"')
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert cli("--db", "p.json", "add", "A", "-q").exit_code == 0
+    assert seen.read_text().strip() == str(work / "p.json")
+
+
 def _now():
     from salespipe.core import clock
 

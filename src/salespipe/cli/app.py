@@ -205,9 +205,9 @@ class State:
         pipeline.listeners.append(self.committed.append)
         if announce_new_file:
             pipeline.listeners.append(_announce_new_file)
-        # Hooks learn the database: a data file's path, or a server's address without
-        # its password.
-        database = target if isinstance(target, Path) else pipeline.store.location
+        # Hooks learn the database: a data file's whole path (a hook that changes folder
+        # must still find it), or a server's address without its password.
+        database = target.absolute() if isinstance(target, Path) else pipeline.store.location
         pipeline.listeners.append(lambda change: self.hooks_due.append((change, database)))
         pipeline.config_readers.append(self.apply_config)
         return pipeline
