@@ -3,6 +3,7 @@ difference one line (exit 1), and `--fix` rebuilding them under the lock with a 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -248,3 +249,22 @@ def test_a_backend_without_derived_data_has_nothing_to_check(cli: Cli) -> None:
     result = cli("--db", "memory:doctor", "doctor")
     assert result.exit_code == 0
     assert "nothing to check" in result.stdout
+
+
+def test_a_time_no_clock_shows_in_the_checkpoint_is_a_difference(db_path: Path, cli: Cli) -> None:
+    """An hour of 93 in the open index's checkpoint ended doctor, and doctor --fix, in a
+    traceback with exit 1, doctor's code for differences (an audit)."""
+    assert cli("--db", str(db_path), "demo", "--deals", "60").exit_code == 0
+    checkpoint = db_path.with_name("pipeline.open-index-1.json")
+    data = checkpoint.read_bytes()
+    hour = re.search(rb"T\d\d:", data)
+    assert hour is not None
+    checkpoint.write_bytes(data[: hour.start()] + b"T93:" + data[hour.end() :])
+    differences = _differences(cli)
+    assert differences, "the damaged time was not found"
+    assert all("its columns are not those of its record" in d["text"] for d in differences)
+    fixed = cli("doctor", "--fix")
+    assert fixed.exit_code == 0, fixed.stdout
+    assert _differences(cli) == []
+    rebuilt = db_path.parent.glob("pipeline.open-index-*.json")
+    assert all(b"T93:" not in made.read_bytes() for made in rebuilt)

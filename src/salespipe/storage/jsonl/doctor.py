@@ -414,7 +414,10 @@ def _facts_check() -> Check:
             return None  # likewise
         kept = _kept_probabilities(_stored_facts(snapshot))
         stages = snapshot.stages() if kept is None else _stages_of(kept)
-        facts = open_facts.build(entries, places, len(data), stages)
+        try:
+            facts = open_facts.build(entries, places, len(data), stages)
+        except (ValueError, TypeError, KeyError):
+            return None  # a damaged entry (an hour of 93): the open index's check names it
         return _FactsState(facts, current)
 
     def compare(fresh: _FactsState | None, stored: bytes | None) -> list[str]:
