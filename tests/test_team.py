@@ -242,6 +242,29 @@ def test_the_last_admin_may_not_step_down_or_leave(cli, team: Team) -> None:
     assert members == {alice: "rep", adam: "admin"}
 
 
+def test_an_admin_steps_down_or_leaves_while_another_admin_stays(cli, team: Team) -> None:
+    """An admin without CREATEROLE who made themself a manager, or took themself off the
+    team, was refused ("may read but not change", "Only an admin"): their rights were
+    revoked before the change's own event and the grant of the new role were written (a
+    trial). Each now goes through, recorded as theirs."""
+    db = team.database
+    adam, bea = team.login("adam"), team.login("bea")
+    assert cli("--db", db, "init").exit_code == 0
+    for user in (adam, bea):
+        assert cli("--db", db, "team", "add", user, "--role", "admin").exit_code == 0
+    stepped = cli("--db", team.uri(adam), "team", "add", adam, "--role", "manager")
+    assert stepped.exit_code == 0, stepped.stderr
+    left = cli("--db", team.uri(bea), "team", "remove", bea)
+    assert left.exit_code == 0, left.stderr
+    members = {m["user"]: m["role"] for m in cli.json("--db", db, "team", "list")}
+    assert (members.get(adam), members.get(bea)) == ("manager", None)
+    refused = cli("--db", team.uri(adam), "team", "add", adam, "--role", "admin")
+    assert refused.exit_code == 4
+    assert "Only an admin of the team may change the team" in _one_sentence(refused.stderr)
+    made = [(e["type"], e["who"]) for e in cli.json("--db", db, "log")][:2]
+    assert made == [("team-remove", bea), ("team-add", adam)]
+
+
 def test_a_user_the_server_does_not_have_needs_create_login(cli, team: Team) -> None:
     """team add does not make logins by accident: only with --create-login."""
     db, newcomer = team.database, f"sp_new_{team.tag}"

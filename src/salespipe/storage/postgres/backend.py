@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.sql import Composed
 
 from salespipe.core.change_rows import ChangeRow, change_row
 from salespipe.core.errors import (
@@ -563,6 +564,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         self._start_position = start_position
         self._pending_deals: list[Record] = []
         self._pending_events: list[Event] = []
+        self._last: list[Composed] = []  # run once the rest is written (team.py)
         self._numbers_checked = False
         self._written_ids: set[int] = set()
 
@@ -679,7 +681,12 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         self.changed = True
         with translated(self._target), self._connection.cursor() as cursor:
             return team.join(
-                cursor, user, role, create_login=create_login, where=redact(self._target)
+                cursor,
+                user,
+                role,
+                create_login=create_login,
+                where=redact(self._target),
+                last=self._last,
             )
 
     def leave_team(self, user: str) -> str:
@@ -688,7 +695,7 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         self.flush()
         self.changed = True
         with translated(self._target), self._connection.cursor() as cursor:
-            return team.leave(cursor, user, where=redact(self._target))
+            return team.leave(cursor, user, where=redact(self._target), last=self._last)
 
     def take_team_history(self) -> list[Event] | None:
         if self._value("SELECT EXISTS (SELECT 1 FROM salespipe_deals)") or self._value(
@@ -819,6 +826,8 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
             self._pipeline.update(cursor, redact(self._target))
             if not only_taken_away:
                 cursor.execute("SELECT salespipe_count_slips()")
+            for statement in self._last:
+                cursor.execute(statement)
 
 
 def _stays_findings(missing: int, extra: int, days: int) -> list[Finding]:

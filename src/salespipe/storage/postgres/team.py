@@ -64,10 +64,17 @@ def members(cursor: Cursor) -> list[TeamMember]:
 
 
 def join(
-    cursor: Cursor, user: str, role: str, *, create_login: bool, where: str
+    cursor: Cursor,
+    user: str,
+    role: str,
+    *,
+    create_login: bool,
+    where: str,
+    last: list[sql.Composed],
 ) -> tuple[str, ...]:
     """Put ``user`` on the team as ``role`` (one of TEAM_ROLES), the team's roles made
-    first if need be; the roles it had before (none: it was not on the team)."""
+    first if need be; the roles it had before (none: it was not on the team). A role
+    the user running this gives up is revoked by ``last`` (see :func:`_revoke`)."""
     made = _team_made(cursor)
     with _permitted(where, first=not made):
         if made:
@@ -89,19 +96,22 @@ def join(
             _create_login(cursor, user)
         if role != "admin":
             _keep_an_admin(cursor, user, where)
-        for kind, group in groups.items():
-            if kind != role and _is_member(cursor, user, group):
-                _revoke(cursor, group, user)
+        # Granted before the old role is taken: an admin who steps down grants the new
+        # role with the admin's rights.
         cursor.execute(
             sql.SQL("GRANT {} TO {}" + (" WITH ADMIN OPTION" if role == "admin" else "")).format(
                 sql.Identifier(groups[role]), sql.Identifier(user)
             )
         )
+        for kind, group in groups.items():
+            if kind != role and _is_member(cursor, user, group):
+                _revoke(cursor, group, user, last)
     return had
 
 
-def leave(cursor: Cursor, user: str, *, where: str) -> str:
-    """Take ``user`` off the team; the role it had. Its login role stays."""
+def leave(cursor: Cursor, user: str, *, where: str, last: list[sql.Composed]) -> str:
+    """Take ``user`` off the team; the role it had. Its login role stays. A user who
+    leaves the team themself is revoked by ``last`` (see :func:`_revoke`)."""
     with _permitted(where):
         if _team_made(cursor):  # (with no team yet, nobody is on it: said below)
             _require_an_admin(cursor, where)
@@ -115,7 +125,7 @@ def leave(cursor: Cursor, user: str, *, where: str) -> str:
         _keep_an_admin(cursor, user, where)
         groups = _groups(cursor)
         for kind in had:
-            _revoke(cursor, groups[kind], user)
+            _revoke(cursor, groups[kind], user, last)
     return had[0]
 
 
@@ -356,5 +366,15 @@ def _create_login(cursor: Cursor, user: str) -> None:
     cursor.execute("RELEASE SAVEPOINT salespipe_login")
 
 
-def _revoke(cursor: Cursor, group: str, user: str) -> None:
-    cursor.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), sql.Identifier(user)))
+def _revoke(cursor: Cursor, group: str, user: str, last: list[sql.Composed]) -> None:
+    """Take ``group`` from ``user``; from the user running the change, only once the
+    change has written everything else (added to ``last``): its event and the pipeline's
+    counters need the rights it gives up (an admin who left the team was told they may
+    only read, and stayed)."""
+    revoke = sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), sql.Identifier(user))
+    cursor.execute("SELECT current_user")
+    row = cursor.fetchone()
+    if row is not None and row[0] == user:
+        last.append(revoke)
+    else:
+        cursor.execute(revoke)
