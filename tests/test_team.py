@@ -498,18 +498,26 @@ def test_a_reps_dry_run_refuses_what_the_import_would_be_refused(
     """A rep's dry run said it "would import" a row owned by a colleague, which the
     real import was then refused whole for (exit 4)."""
     sheet = tmp_path / "deals.csv"
-    sheet.write_text(f"title,owner\nMine,\nBob's,{own['bob']}\n", encoding="utf-8")
+    sheet.write_text(
+        f"title,owner\nBob's,{own['bob']}\nMine,\nBob's too,{own['bob']}\nMine too,\n",
+        encoding="utf-8",
+    )
     alice = team.uri(own["alice"])
     for dry in (("--dry-run",), ()):
         refused = cli("--db", alice, "import", str(sheet), *dry, "--json")
         assert refused.exit_code == 1, refused.stderr
         problems = json.loads(refused.stdout)["error"]["problems"]
         assert [(p["line"], p["column"], p["value"]) for p in problems] == [
-            (3, "owner", own["bob"])
+            (2, "owner", own["bob"]),
+            (4, "owner", own["bob"]),
         ]
+    next_id = cli.json("--db", alice, "add", "Before")["id"] + 1
     report = cli.json("--db", alice, "import", str(sheet), "--skip-invalid")
-    assert report["imported"] == 1
-    assert "Mine" in _titles(cli, alice)
+    assert report["imported"] == 2
+    # The rows left out took no deal number and count in no total (they did both).
+    assert report["filled"]["owner"]["count"] == 2
+    ids = {d["title"]: d["id"] for d in cli.json("--db", alice, "list")}
+    assert (ids["Mine"], ids["Mine too"]) == (next_id, next_id + 1)
     assert "Bob's" not in _titles(cli, team.uri(own["maria"]))
 
 

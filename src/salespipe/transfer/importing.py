@@ -11,7 +11,6 @@ created), or for a dry run.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import marshal
 from collections import Counter
@@ -29,7 +28,7 @@ from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.csvfile import LeftOutKind
 from salespipe.transfer.dates import DateOrder
-from salespipe.transfer.pending import unpack
+from salespipe.transfer.pending import Pending, unpack
 from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
@@ -193,29 +192,29 @@ class ImportReport:
         }
 
 
-def _spell_owners(plan: Plan, spelled: Mapping[str, str]) -> None:
+def _spell_owners(rows: list[Pending], spelled: Mapping[str, str]) -> None:
     """Give each row's owner as the team member it names is spelled on the server."""
-    for index, entry in enumerate(plan.entries):
-        values = unpack(entry.row)
+    for index, row in enumerate(rows):
+        values = unpack(row)
         owner = spelled.get(parse.fold(values.owner)) if values.owner else None
         if owner is not None and owner != values.owner:
-            packed = marshal.dumps(tuple(values._replace(owner=owner)))
-            plan.entries[index] = dataclasses.replace(entry, row=entry.row._replace(packed=packed))
+            rows[index] = row._replace(packed=marshal.dumps(tuple(values._replace(owner=owner))))
 
 
-def _keep_own_deals(plan: Plan, you: str) -> None:
+def _own_rows(rows: list[Pending], you: str, problems: list[Problem]) -> list[Pending]:
     """Under ``visibility own`` a rep adds only deals it owns (the database refuses the
     others, the whole import with them): such rows are the rows' problems, so that the
-    dry run says so too and --skip-invalid imports the rest."""
+    dry run says so too and --skip-invalid imports the rest. Left out before the plan,
+    so that they take no deal number and count in no total (they did both)."""
     kept = []
-    for entry in plan.entries:
-        owner = unpack(entry.row).owner or you
+    for row in rows:
+        owner = unpack(row).owner or you
         if owner == you:
-            kept.append(entry)
+            kept.append(row)
             continue
-        plan.problems.append(
+        problems.append(
             Problem(
-                entry.row.line,
+                row.line,
                 "owner",
                 owner,
                 _(
@@ -224,7 +223,7 @@ def _keep_own_deals(plan: Plan, you: str) -> None:
                 ).format(owner=owner),
             )
         )
-    plan.entries = kept
+    return kept
 
 
 def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> InvalidRows:
@@ -309,6 +308,10 @@ def _prepare(
         crm_stages = parsed.crm.default_stages if parsed.crm else ()
     ours = parsed.ours
     defaults = _defaults(snapshot, options, now, ours)
+    if spelled:
+        _spell_owners(parsed.rows, spelled)
+    if not snapshot.sees_every_deal():
+        parsed.rows = _own_rows(parsed.rows, defaults.owner, parsed.problems)
     placing = Placing(
         stage_map=options.stage_map,
         pipeline_map=options.pipeline_map,
@@ -327,10 +330,6 @@ def _prepare(
         pipeline=pipeline,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
-    if spelled:
-        _spell_owners(plan, spelled)
-    if not snapshot.sees_every_deal():
-        _keep_own_deals(plan, defaults.owner)
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
     if problems and not options.skip_invalid:
         raise _refuse_invalid(Path(report.file), problems, len(plan.entries))
