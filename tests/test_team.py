@@ -265,6 +265,27 @@ def test_an_admin_steps_down_or_leaves_while_another_admin_stays(cli, team: Team
     assert made == [("team-remove", bea), ("team-add", adam)]
 
 
+def test_deals_no_rep_would_see_are_counted_when_they_are_hidden(cli, team: Team) -> None:
+    """`config set visibility own` hid every deal of an owner not on the team (a file
+    copied in says "Bao", not a login), and `team remove` a member's deals, without a
+    word: the reps' lists came up empty (a trial)."""
+    db = team.database
+    alice = team.login("alice")
+    assert cli("--db", db, "team", "add", alice, "--role", "rep").exit_code == 0
+    for title, owner in (("One", "Bao"), ("Two", "Bao"), ("Three", "Chai"), ("Hers", alice)):
+        assert cli("--db", db, "add", title, "--owner", owner).exit_code == 0
+    assert "own" not in cli("--db", db, "config", "set", "visibility", "all").stderr
+    told = cli("--db", db, "config", "set", "visibility", "own")
+    assert told.exit_code == 0
+    assert _one_sentence(told.stderr) == (
+        'Warning: 3 open deals are owned by people not on the team ("Bao" (2), "Chai" (1)), '
+        "so no rep sees them; hand them to members with `salespipe edit ID --owner USER`."
+    )
+    removed = cli("--db", db, "team", "remove", alice)
+    assert removed.exit_code == 0
+    assert f"{alice} owns 1 open deal, which no rep sees now" in _one_sentence(removed.stderr)
+
+
 def test_a_user_the_server_does_not_have_needs_create_login(cli, team: Team) -> None:
     """team add does not make logins by accident: only with --create-login."""
     db, newcomer = team.database, f"sp_new_{team.tag}"

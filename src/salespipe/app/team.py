@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from salespipe.app import settings
 from salespipe.core import parse
 from salespipe.core.errors import NoDataFile, NoTeam
 from salespipe.core.i18n import N_
@@ -31,6 +32,19 @@ def members(pipeline: Pipeline) -> list[TeamMember]:
     if not pipeline.read().exists:
         raise NoDataFile(pipeline.store.location, server=True)
     return store.team_members()
+
+
+def unseen_by_reps(pipeline: Pipeline, leaving: str | None = None) -> dict[str, int]:
+    """Under visibility own, the open deals no rep sees because their owner is on no one
+    of the team (a file copied in names "Alice", not the login alice; a member taken
+    off), counted by owner, as if ``leaving`` were off the team already; none on a data
+    file or while reps see every deal."""
+    store = pipeline.store
+    if not isinstance(store, Team):
+        return {}
+    if settings.effective_in(pipeline.read()).get("visibility") != "own":
+        return {}
+    return store.open_deals_of_no_member(leaving)
 
 
 def spelling(store: object) -> dict[str, str]:

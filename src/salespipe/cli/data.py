@@ -54,6 +54,10 @@ def set_(
     change = pipeline.set_config(key, value)
     stored = settings.effective(pipeline.read().config())[key]
     output.result(setup_results.SettingChanged(key, stored, not change.events), as_json)
+    if key == "visibility":
+        from salespipe.cli.team import warn_of_deals_no_rep_sees
+
+        warn_of_deals_no_rep_sees(pipeline)
 
 
 @config_app.command("list")

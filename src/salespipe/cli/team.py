@@ -1,6 +1,6 @@
 """Team commands, for a pipeline on PostgreSQL: team list/add/remove."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -9,6 +9,9 @@ from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
 from salespipe.present import team_results
+
+if TYPE_CHECKING:
+    from salespipe.app.pipeline import Pipeline
 
 team_app = typer.Typer(
     help="Who is on the team of a pipeline on PostgreSQL, as rep, manager or admin.",
@@ -68,8 +71,21 @@ def remove(ctx: typer.Context, user: UserArg, as_json: JsonOption = False) -> No
 
     Example: salespipe --db postgresql:///sales team remove bob
     """
-    member = team.remove(state(ctx).pipeline(), user)
+    pipeline = state(ctx).pipeline()
+    # Counted first: a user who leaves the team themself may read nothing after.
+    unseen = team.unseen_by_reps(pipeline, leaving=user)
+    member = team.remove(pipeline, user)
     output.result(team_results.TeamChanged(member, joined=False), as_json)
+    if unseen.get(member.user):
+        output.warn(team_results.left_unseen(member.user, unseen[member.user]))
+
+
+def warn_of_deals_no_rep_sees(pipeline: "Pipeline") -> None:
+    """Under visibility own, say how many open deals no rep sees (their owner is on no
+    one of the team): set without a word, the reps' lists came up empty (a trial)."""
+    unseen = team.unseen_by_reps(pipeline)
+    if unseen:
+        output.warn(team_results.unseen_by_reps(unseen))
 
 
 def register(app: typer.Typer) -> None:

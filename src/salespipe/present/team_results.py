@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from salespipe.core.i18n import _
+from salespipe.core.i18n import _, ngettext
 from salespipe.present.render import Block, Column, Table
 from salespipe.storage.port import TeamMember
 
@@ -52,3 +52,33 @@ def team_changed_view(result: TeamChanged) -> str:
     return _("{user} is no longer on the team (was {role}).").format(
         user=member.user, role=member.role
     )
+
+
+UNSEEN_NAMED = 3
+"""Owners named in the warning of deals no rep sees; the rest are counted."""
+
+
+def unseen_by_reps(unseen: dict[str, int]) -> str:
+    """How many open deals no rep sees under visibility own, and whose they are."""
+    count = sum(unseen.values())
+    named = ", ".join(f'"{owner}" ({n})' for owner, n in list(unseen.items())[:UNSEEN_NAMED])
+    if len(unseen) > UNSEEN_NAMED:
+        named += ", …"
+    return ngettext(
+        "{count} open deal is owned by someone not on the team ({owners}), so no rep "
+        "sees it; hand it to a member with `salespipe edit ID --owner USER`.",
+        "{count} open deals are owned by people not on the team ({owners}), so no rep "
+        "sees them; hand them to members with `salespipe edit ID --owner USER`.",
+        count,
+    ).format(count=count, owners=named)
+
+
+def left_unseen(user: str, count: int) -> str:
+    """The open deals of a user just taken off the team, which no rep sees now."""
+    return ngettext(
+        "{user} owns {count} open deal, which no rep sees now; hand it to a member with "
+        "`salespipe edit ID --owner USER`.",
+        "{user} owns {count} open deals, which no rep sees now; hand them to members with "
+        "`salespipe edit ID --owner USER`.",
+        count,
+    ).format(user=user, count=count)

@@ -438,6 +438,11 @@ class Team(Protocol):
     def team_members(self) -> list[TeamMember]:
         """Everyone on the team, by user name."""
 
+    def open_deals_of_no_member(self, leaving: str | None = None) -> dict[str, int]:
+        """The open deals whose owner is on no one of the team (no rep sees them under
+        visibility own), counted by owner, the most first; with ``leaving``, as if that
+        user were off the team already."""
+
 
 @runtime_checkable
 class TeamTransaction(Protocol):

@@ -1298,6 +1298,19 @@ class PostgresStorage(Storage):
         finally:
             connection.close()
 
+    def open_deals_of_no_member(self, leaving: str | None = None) -> dict[str, int]:
+        from salespipe.storage.postgres import team
+
+        connection = connect(self.target)
+        try:
+            with _a_reader(self.location), translated(self.target), connection.cursor() as cursor:
+                done = schema.applied(cursor, self.location)
+                if done is None or team.MIGRATION not in done:
+                    return {}
+                return team.open_deals_of_no_member(cursor, leaving)
+        finally:
+            connection.close()
+
     def destroy(self, lock_timeout: LockTimeout) -> None:
         connection = connect(self.target)
         try:

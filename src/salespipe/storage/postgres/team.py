@@ -63,6 +63,19 @@ def members(cursor: Cursor) -> list[TeamMember]:
     return [TeamMember(str(user), str(kind)) for user, kind in cursor.fetchall()]
 
 
+def open_deals_of_no_member(cursor: Cursor, leaving: str | None = None) -> dict[str, int]:
+    """The open deals whose owner is on no one of the team (``leaving`` counted as off
+    it), counted by owner (those the reader may see: all of them for a manager or an
+    admin)."""
+    cursor.execute(
+        "SELECT owner, count(*) FROM salespipe_deals"
+        " WHERE status = 'open' AND NOT deleted AND owner <> ALL(%s::text[])"
+        " GROUP BY owner ORDER BY count(*) DESC, owner",
+        ([m.user for m in members(cursor) if m.user != leaving],),
+    )
+    return {str(owner): int(count) for owner, count in cursor.fetchall()}
+
+
 def join(
     cursor: Cursor,
     user: str,
