@@ -227,6 +227,20 @@ def test_short_amounts_round_halves_up_as_people_do() -> None:
     assert short_money(Decimal("2500"), "USD") == "USD 3k"
 
 
+def test_short_amounts_of_billions_and_more_take_their_unit() -> None:
+    """Ten trillion read "฿10000001.8M" and 98.8 billion won "KRW 98765.4M" in the
+    forecast's range labels (a trial); 999,600 read "฿1000k"."""
+    from decimal import Decimal
+
+    from salespipe.present.report_views import short_money
+
+    assert short_money(Decimal("10000001800000"), "THB") == "฿10.0T"
+    assert short_money(Decimal("98765400000"), "KRW") == "KRW 98.8B"
+    assert short_money(Decimal("999600"), "THB") == "฿1.0M"
+    assert short_money(Decimal("999960000"), "THB") == "฿1.0B"
+    assert short_money(Decimal("-2500000"), "THB") == "฿-2.5M"
+
+
 def test_a_forecast_row_with_nothing_expected_shows_a_dash_in_the_chart_too(cli) -> None:
     """The forecast table showed "—" for a month with nothing expected (the demo's past
     due row) and its chart "฿0" for the same row."""

@@ -208,18 +208,32 @@ def period_label(row: ForecastRow) -> str:
     return _(FORECAST_ROWS[row.kind])
 
 
+_SHORT_UNITS = (
+    (10**3, "k", Decimal(1)),
+    (10**6, "M", Decimal("0.1")),
+    (10**9, "B", Decimal("0.1")),
+    (10**12, "T", Decimal("0.1")),
+)
+"""Each unit of a short amount and its step; the first under 1000 of them is used
+(``฿10000001.8M`` was ten trillion written in millions)."""
+
+
 def short_money(value: Decimal, currency: str) -> str:
-    """An amount in a few characters: ``฿1.2M``, ``฿350k``, ``USD 900``."""
-    # Halves up, as people round (Decimal's own format rounds 1.45M to half even: 1.4M).
-    magnitude = abs(value)
-    if magnitude >= 1_000_000:
-        number = f"{(value / 1_000_000).quantize(Decimal('0.1'), ROUND_HALF_UP)}M"
-    elif magnitude >= 1_000:
-        number = f"{(value / 1_000).quantize(Decimal(1), ROUND_HALF_UP)}k"
-    else:
-        number = f"{Decimal(value).quantize(Decimal(1), ROUND_HALF_UP)}"
+    """An amount in a few characters: ``฿1.2M``, ``฿350k``, ``USD 900``, ``KRW 98.8B``."""
     symbol = fmt.SYMBOLS.get(currency)
+    number = _short_number(Decimal(value))
     return f"{symbol}{number}" if symbol is not None else f"{currency} {number}".strip()
+
+
+def _short_number(value: Decimal) -> str:
+    # Halves up, as people round (Decimal's own format rounds 1.45M to half even: 1.4M).
+    if abs(value) < 1000:
+        return f"{value.quantize(Decimal(1), ROUND_HALF_UP)}"
+    for size, unit, step in _SHORT_UNITS:
+        shown = (value / size).quantize(step, ROUND_HALF_UP)
+        if abs(shown) < 1000 or unit == _SHORT_UNITS[-1][1]:
+            break
+    return f"{shown}{unit}"
 
 
 def range_text(row: ForecastRow, currency: str) -> str:
