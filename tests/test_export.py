@@ -186,6 +186,7 @@ def test_json_round_trip_is_identical(cli, tmp_path: Path) -> None:
     result = cli("--db", other, "import", str(backup))
     assert result.exit_code == 0, result.stderr
     assert "Restored the backup" in result.stdout
+    assert f"Created the data file {other}." in result.stderr  # as any first change says
     assert cli("--db", other, "export", "--format", "json").stdout == first
     assert cli("--db", other, "export").stdout == cli("export").stdout
 
