@@ -368,6 +368,21 @@ def test_a_value_and_currency_that_disagree_are_refused(cli) -> None:
     assert 'The value "$100" is in USD, but --currency says THB' in refused.stderr
 
 
+def test_a_new_currency_says_the_amounts_are_not_converted(cli) -> None:
+    """`edit --currency USD` on a deal worth ฿1.5m made it USD 1.5m without a word; it
+    mends a currency given wrong, so the amounts stay, and now it says so (a trial)."""
+    cli("add", "ERP", "--value", "1.5m", "-q")
+    cli("add", "Nothing yet", "-q")
+    relabelled = cli("edit", "1", "--currency", "USD")
+    assert relabelled.stdout.strip() == "Updated deal 1: currency THB → USD."
+    assert relabelled.stderr.strip() == (
+        "The amounts are not converted: deal 1 is worth USD 1,500,000.00 now; "
+        "`salespipe edit 1 --value AMOUNT` sets another."
+    )
+    assert "not converted" not in cli("edit", "1", "--currency", "EUR", "--value", "40k").stderr
+    assert "not converted" not in cli("edit", "2", "--currency", "USD").stderr
+
+
 def test_a_quote_in_another_currency_than_the_deals_is_refused(cli) -> None:
     """`quote --amount '$50'` on a baht deal set its value to ฿50."""
     cli("add", "A", "--value", "100k")

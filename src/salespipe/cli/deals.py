@@ -30,6 +30,7 @@ from salespipe.present import deal_results, views
 
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
     from salespipe.app.pipeline import Change, DealFields, Pipeline
+    from salespipe.core.model import Deal
 
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
 # decide about today (docs/daily-use.md, "How much a table shows").
@@ -43,6 +44,19 @@ IdArg = Annotated[
 
 def _report_change(change: "Change", as_json: bool, message: str) -> None:
     output.result(deal_results.DealChanged(change, message), as_json)
+
+
+def _say_the_amounts_kept(deal: "Deal") -> None:
+    """A new currency relabels the deal's value and its quote's amount (it mends a
+    currency given wrong): say so where there is an amount, lest it read as converted."""
+    if not deal.value and not (deal.quote and deal.quote.amount):
+        return
+    output.note(
+        _(
+            "The amounts are not converted: deal {deal_id} is worth {value} now; "
+            "`salespipe edit {deal_id} --value AMOUNT` sets another."
+        ).format(deal_id=deal.id, value=fmt.money(deal.value, deal.currency))
+    )
 
 
 def _stage_name(change: "Change", key: str) -> str:
@@ -307,7 +321,12 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--value", "-v", help="New value: 150000, 150k, 1.5m.")
         ] = None,
         currency: Annotated[
-            str | None, typer.Option("--currency", help="New ISO currency code, e.g. USD.")
+            str | None,
+            typer.Option(
+                "--currency",
+                help="New ISO currency code, e.g. USD; the amounts keep their numbers "
+                "(not converted).",
+            ),
         ] = None,
         owner: Annotated[
             str | None,
@@ -355,6 +374,8 @@ def register(app: typer.Typer) -> None:
                 deal_id=deal_id, changes=changes
             )
         _report_change(change, as_json, message)
+        if change.events and "currency" in (change.events[0].after or {}) and value is None:
+            _say_the_amounts_kept(change.deal)
 
     @app.command("move", rich_help_panel="Deals")
     def move(
