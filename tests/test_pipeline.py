@@ -93,6 +93,23 @@ def test_at_may_not_be_in_the_future_nor_before_the_previous_event(pipeline: Pip
         pipeline.move(deal_id, "quoted", at=at("2026-11-09 09:00"))
 
 
+def test_a_time_before_a_note_says_the_note_is_the_last_event(pipeline: Pipeline) -> None:
+    """A win dated yesterday after a note written today was refused without a word of
+    why the note counts or how to go on (a trial)."""
+    deal_id = add(pipeline, when=at("2026-11-10 09:00"))
+    pipeline.note(deal_id, "they signed yesterday", at=at("2026-11-20 10:00"))
+    with pytest.raises(InvalidValue) as refused:
+        pipeline.close(deal_id, "won", at=at("2026-11-19 17:00"))
+    assert refused.value.message.endswith(
+        "A deal's changes are dated in the order they are made (its last: `salespipe note`): "
+        "give a later time, or take that one back with `salespipe undo` and make the two in "
+        "order."
+    )
+    pipeline.undo()
+    pipeline.close(deal_id, "won", at=at("2026-11-19 17:00"))
+    assert pipeline.read().get_deal(deal_id).status == "won"
+
+
 def test_a_time_refused_in_the_same_minute_is_said_to_the_second(pipeline: Pipeline) -> None:
     """ "The time 10:00 is before deal 1 was created (10:00)" read as a contradiction."""
     deal_id = add(pipeline, when=datetime.fromisoformat("2026-11-10T09:00:30+07:00"))

@@ -262,8 +262,20 @@ class Work:
                 _("The time {time} is before deal {deal_id}'s previous event ({previous}).").format(
                     time=time, deal_id=deal.id, previous=previous
                 )
+                + " "
+                + _(
+                    "A deal's changes are dated in the order they are made (its last: "
+                    "`salespipe {command}`): give a later time, or take that one back with "
+                    "`salespipe undo` and make the two in order."
+                ).format(command=self._last_command(deal))
             )
         return at
+
+    def _last_command(self, deal: Deal) -> str:
+        """The command of the deal's latest event (a note written today, say, before a
+        win dated yesterday is recorded)."""
+        events = [e for e in self.tx.events(deal.id) if e.at == deal.updated_at]
+        return events[-1].command if events else "?"
 
     def require_reason(self, reason: str | None, what: str) -> str | None:
         """Check a reason; ``what`` (marked with ``N_``) is the action that needs one."""
