@@ -118,6 +118,7 @@ def test_undo_list_says_which_colleague_holds_the_next_undo_back(as_: Any, team:
 
     assert listed.exit_code == 0
     assert "Now `salespipe undo` would answer" in listed.stderr
+    assert "takes back the first one" not in listed.stdout  # it would not (a trial)
     assert team.roles["bob"] in listed.stderr
     assert "deal 1" in listed.stderr
     refused = entries[0]["refused"]
@@ -127,7 +128,9 @@ def test_undo_list_says_which_colleague_holds_the_next_undo_back(as_: Any, team:
     # once bob takes his move back, nothing holds hers
     assert as_("bob", "undo").exit_code == 0
     assert _json(as_("alice", "undo", "--list", "--json"))[0]["refused"] is None
-    assert "would answer" not in as_("alice", "undo", "--list").stderr
+    listed = as_("alice", "undo", "--list")
+    assert "would answer" not in listed.stderr
+    assert "takes back the first one" in listed.stdout
 
 
 def test_undo_refuses_a_setting_a_colleague_changed_since(as_: Any, team: Team) -> None:

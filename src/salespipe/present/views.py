@@ -606,15 +606,19 @@ def event_title(events: Iterable[Event]) -> str | None:
 
 
 def undo_table(changes: Sequence[Any], titles: dict[int, str], stages: Sequence[Stage]) -> Table:
-    """``undo --list``: the changes undo can take back, the next one first."""
+    """``undo --list``: the changes undo can take back, the next one first (the footer
+    says how, unless the first would be refused: that is said instead)."""
     by_key = {s.key: s for s in stages}
+    first_refused = bool(changes) and changes[0].refused is not None
     table = Table(
         columns=[
             Column(_("Change"), "right"),
             Column(_("When")),
             Column(_("What"), wrap=True),
         ],
-        footer=_("`salespipe undo` takes back the first one; repeat to go further back."),
+        footer=None
+        if first_refused
+        else _("`salespipe undo` takes back the first one; repeat to go further back."),
     )
     for item in changes:
         table.rows.append(
