@@ -523,6 +523,18 @@ def test_a_hook_named_from_the_current_folder_is_run_from_there(
     assert found.is_absolute()
 
 
+def test_a_hook_that_is_not_executable_is_refused_at_start(tmp_path: Path) -> None:
+    """`watch --exec deals.csv` started and would only have warned at every change that
+    the hook could not start (a trial)."""
+    from salespipe.cli.feed import _program
+    from salespipe.core.errors import InvalidValue
+
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title\n", encoding="utf-8")
+    with pytest.raises(InvalidValue, match=r"deals.csv is not executable; `chmod \+x"):
+        _program(str(sheet))
+
+
 @pytest.mark.postgres
 def test_watch_waits_on_a_database_without_a_pipeline_until_it_is_made(
     run: Any, pg_database: str, watching: Callable[..., Watcher]

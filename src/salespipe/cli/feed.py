@@ -1,5 +1,6 @@
 """The team feed: watch."""
 
+import os
 import shutil
 from pathlib import Path
 from typing import Annotated
@@ -82,5 +83,9 @@ def _program(name: str) -> Path:
     path = Path(found or name)
     if not path.is_file():
         raise InvalidValue(_("There is no program {name} to run.").format(name=name))
+    if not os.access(path, os.X_OK):  # else every change would only warn that it failed
+        raise InvalidValue(
+            _("{name} is not executable; `chmod +x {name}` makes it a program.").format(name=name)
+        )
     # Absolute: Path("./post-change") is "post-change", which would be looked for on PATH.
     return path.absolute()
