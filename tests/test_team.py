@@ -293,6 +293,13 @@ def test_a_user_the_server_does_not_have_needs_create_login(cli, team: Team) -> 
     assert result.exit_code == 1
     assert f"createuser {newcomer}" in _one_sentence(result.stderr)
     team.logins.append(newcomer)  # dropped after the test
+    alice = team.login("alice")
+    shouted = cli("--db", db, "team", "add", alice.upper())
+    assert shouted.exit_code == 1  # createuser would make a second login for her (a trial)
+    assert _one_sentence(shouted.stderr) == (
+        f'Error: The database server has no role "{alice.upper()}", but has "{alice}" '
+        "(role names are exact); nothing was changed."
+    )
     assert cli("--db", db, "team", "add", newcomer, "--create-login").exit_code == 0
     created = cli.json("--db", db, "team", "list")
     assert {"user": newcomer, "role": "rep"} in created

@@ -99,6 +99,14 @@ def join(
                 _("{user} is one of the team's own group roles, not a user.").format(user=user)
             )
         if not _exists(cursor, user):
+            spelled = _spelled_otherwise(cursor, user)
+            if spelled is not None:  # createuser would make a second login for one person
+                raise NotAllowed(
+                    _(
+                        'The database server has no role "{user}", but has "{spelled}" '
+                        "(role names are exact); nothing was changed."
+                    ).format(user=user, spelled=spelled)
+                )
             if not create_login:
                 raise NotAllowed(
                     _(
@@ -351,6 +359,17 @@ def _exists(cursor: Cursor, role: str) -> bool:
     cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", (role,))
     row = cursor.fetchone()
     return bool(row and row[0])
+
+
+def _spelled_otherwise(cursor: Cursor, user: str) -> str | None:
+    """A login role whose name differs from ``user`` only in case, if there is one."""
+    cursor.execute(
+        "SELECT rolname FROM pg_roles WHERE rolcanlogin AND lower(rolname) = lower(%s)"
+        " ORDER BY rolname LIMIT 1",
+        (user,),
+    )
+    row = cursor.fetchone()
+    return str(row[0]) if row else None
 
 
 def _is_member(cursor: Cursor, user: str, group: str) -> bool:
