@@ -46,8 +46,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--db",
-                metavar="PATH",
-                help="Where to write it (default: demo.json in your user data folder).",
+                metavar="PATH|URI",
+                help="Where to write it: a data file or a postgresql:// database "
+                "(default: demo.json in your user data folder).",
             ),
         ] = None,
         deals: Annotated[
@@ -61,8 +62,9 @@ def register(app: typer.Typer) -> None:
         """Write a demo pipeline to its own file and show it.
 
         A realistic pipeline with 120 days of history, in Thai with --lang th. It goes to
-        --db PATH (or the global --db / SALESPIPE_DB), else to demo.json in your user data
-        folder, and never over a file that is not a demo.
+        --db (a data file or a postgresql:// database; or the global --db / SALESPIPE_DB),
+        else to demo.json in your user data folder, and never over a pipeline that is not
+        a demo.
 
         Example: salespipe --lang th demo --deals 60 --seed 7
         """

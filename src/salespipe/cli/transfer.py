@@ -132,7 +132,8 @@ PostgreSQL into a data file, or a file into a file.
 
 Everything comes along exactly: settings, stages, every deal, every event (with its
 ids, times, author and reason), the counters and the undo list, so every report reads
-the same on both and `undo` on the copy takes back the source's last change. SOURCE
+the same on both and `undo` on the copy takes back the source's last change (on a
+server, each member's own last change, as there). SOURCE
 and TARGET are data-file paths or postgresql:// URIs (docs/team.md). The target must
 be empty (new, or only `init`ed) unless --replace. The copy is one transaction: if it
 fails, the target is left as it was.
