@@ -368,6 +368,18 @@ def test_a_value_and_currency_that_disagree_are_refused(cli) -> None:
     assert 'The value "$100" is in USD, but --currency says THB' in refused.stderr
 
 
+def test_list_of_an_owner_with_no_open_deal_says_so(cli) -> None:
+    """`list --owner alice` where the owner is tlead_alice printed "0 deals" and nothing
+    else, where the reports warn of such an owner (a trial)."""
+    cli("add", "A", "--owner", "somchai", "-q")
+    typo = cli("list", "--owner", "somchia")
+    assert typo.stderr.strip() == 'Warning: no open deal has the owner "somchia".'
+    filtered = cli("list", "--owner", "somchai", "--stage", "quoted")
+    assert filtered.exit_code == 0
+    assert filtered.stderr == ""  # her deal is only in another stage
+    assert cli("list", "--owner", "somchai").stderr == ""
+
+
 def test_a_new_currency_says_the_amounts_are_not_converted(cli) -> None:
     """`edit --currency USD` on a deal worth ฿1.5m made it USD 1.5m without a word; it
     mends a currency given wrong, so the amounts stay, and now it says so (a trial)."""

@@ -31,6 +31,7 @@ from salespipe.present import deal_results, views
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
     from salespipe.app.pipeline import Change, DealFields, Pipeline
     from salespipe.core.model import Deal
+    from salespipe.storage.port import ReadView
 
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
 # decide about today (docs/daily-use.md, "How much a table shows").
@@ -44,6 +45,18 @@ IdArg = Annotated[
 
 def _report_change(change: "Change", as_json: bool, message: str) -> None:
     output.result(deal_results.DealChanged(change, message), as_json)
+
+
+def _warn_if_the_owner_has_no_open_deal(
+    snapshot: "ReadView", owner: str, now: datetime, pipeline: str | None
+) -> None:
+    """`list --owner` that matched nothing: a typo most often (alice for tlead_alice), said
+    as the reports say it, unless the owner has open deals the other filters left out
+    (asked of the open deals alone: the database answers it from an index)."""
+    if not list_deals(snapshot, DealQuery(owner=owner, limit=1), now, pipeline=pipeline).matched:
+        from salespipe.cli.reports import warn_of_an_owner_of_no_open_deal
+
+        warn_of_an_owner_of_no_open_deal(snapshot, owner)
 
 
 def _say_the_amounts_kept(deal: "Deal") -> None:
@@ -288,6 +301,8 @@ def register(app: typer.Typer) -> None:
             per_status=query.status == "all",
         )
         output.result(shown_list, as_json)
+        if owner is not None and not listing.matched:
+            _warn_if_the_owner_has_no_open_deal(snapshot, owner, now, state(ctx).chosen_pipeline)
 
     @app.command("show", rich_help_panel="Deals")
     def show(ctx: typer.Context, deal_id: IdArg, as_json: JsonOption = False) -> None:

@@ -66,11 +66,7 @@ def _warn_of_an_owner_of_nothing(
         return
     if not history:
         if not any(each.open.count(each.now) for each in found):
-            if not view.sees_every_deal():  # a rep of a team (visibility own)
-                said = _('no open deal you may see has the owner "{owner}".')
-            else:
-                said = _('no open deal has the owner "{owner}".')
-            output.warn(said.format(owner=owner))
+            warn_of_an_owner_of_no_open_deal(view, owner)
         return
     if not any(each.has_deals() for each in found):
         if not view.sees_every_deal():
@@ -78,6 +74,14 @@ def _warn_of_an_owner_of_nothing(
         else:
             said = _('no deal has the owner "{owner}".')
         output.warn(said.format(owner=owner))
+
+
+def warn_of_an_owner_of_no_open_deal(view: "ReadView", owner: str) -> None:
+    if not view.sees_every_deal():  # a rep of a team (visibility own)
+        said = _('no open deal you may see has the owner "{owner}".')
+    else:
+        said = _('no open deal has the owner "{owner}".')
+    output.warn(said.format(owner=owner))
 
 
 def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterable["ChangeRow"]:
