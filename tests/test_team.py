@@ -462,6 +462,20 @@ def test_a_reps_report_of_a_colleague_says_it_sees_none_of_their_deals(
     assert 'no deal has the owner "nobody"' in managed.stderr
 
 
+def test_a_check_that_sees_no_deal_of_ones_own_says_why(cli, team: Team, own) -> None:
+    """A cron `check` as a role that owns no deal under visibility own said "Nothing to
+    act on" and exit 0, as if the pipeline were in order (a trial)."""
+    carol = team.login("carol")
+    assert cli("--db", team.database, "team", "add", carol, "--role", "rep").exit_code == 0
+    checked = cli("--db", team.uri(carol), "check")
+    assert checked.exit_code == 0
+    assert _one_sentence(checked.stderr) == (
+        "Warning: You see only the deals you own (visibility own), and own no open deal."
+    )
+    assert "visibility own" not in cli("--db", team.uri(own["alice"]), "check").stderr
+    assert "visibility own" not in cli("--db", team.uri(own["maria"]), "check").stderr
+
+
 def test_a_reps_backup_is_refused_and_their_csv_is_theirs(cli, team: Team, own, tmp_path) -> None:
     """A rep's `export --format json` wrote a "backup" of their own deals only and said it
     wrote it: a nightly backup by a rep was partial without a word."""

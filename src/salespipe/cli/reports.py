@@ -61,8 +61,13 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
 def _warn_of_an_owner_of_nothing(
     view: "ReadView", owner: str | None, found: "list[Scope]", *, history: bool
 ) -> None:
-    """--owner that owns nothing the report counts is most often a typo: say so."""
+    """--owner that owns nothing the report counts is most often a typo: say so. Without
+    --owner, a reader who sees only the deals it owns and owns no open one is told why the
+    report is empty (a cron `check` as a role off the team said "Nothing to act on")."""
     if owner is None:
+        sees_none = not history and not any(each.open.count(each.now) for each in found)
+        if sees_none and not view.sees_every_deal():
+            output.warn(_("You see only the deals you own (visibility own), and own no open deal."))
         return
     if not history:
         if not any(each.open.count(each.now) for each in found):
