@@ -263,6 +263,24 @@ def test_a_backup_merged_keeps_each_deal_in_its_pipeline(cli, tmp_path: Path) ->
     assert "Enquiry" not in sales
 
 
+def test_a_backup_of_one_renamed_pipeline_is_merged_where_it_is_imported(
+    cli, tmp_path: Path
+) -> None:
+    """A backup names its one pipeline once it is renamed: its deals were refused as of a
+    pipeline "Bangkok team" the target lacked, even with -P (a review)."""
+    source = str(tmp_path / "one.json")
+    cli("--db", source, "add", "Main deal", "-q")
+    cli("--db", source, "pipeline", "rename", "sales", "Bangkok team")
+    backup = tmp_path / "backup.json"
+    cli("--db", source, "export", "-o", str(backup))
+    other = str(tmp_path / "busy.json")
+    cli("--db", other, "add", "Theirs", "-q")
+    cli("--db", other, "pipeline", "add", "Renewals")
+    report = cli.json("--db", other, "import", str(backup), "-P", "renewals")
+    assert (report["imported"], report.get("new_pipelines")) == (1, None)
+    assert [d["title"] for d in cli.json("--db", other, "list", "-P", "renewals")] == ["Main deal"]
+
+
 def test_backup_of_a_newer_version_is_refused(cli, tmp_path: Path, snapshot_files) -> None:
     """A backup from a newer salespipe is refused, naming the upgrade, nothing written."""
     cli("init")

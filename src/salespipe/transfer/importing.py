@@ -291,7 +291,10 @@ def _prepare(
         # stage created for them is made as the backup had it.
         backup_stages = sorted(parsed.backup.stages(), key=lambda s: (s.pipeline, s.position))
         named = {stage.key: stage.name for stage in backup_stages}
-        pipeline_names = {p.key: parse.pipeline_name(p) for p in parsed.backup.pipelines()}
+        pipelines = parsed.backup.pipelines()
+        # A backup of one pipeline (named or not) goes where it is imported, as it did.
+        several = len(pipelines) > 1
+        pipeline_names = {p.key: parse.pipeline_name(p) for p in pipelines if several}
         pipeline_of = {s.key: pipeline_names.get(s.pipeline, "") for s in backup_stages}
         deals = [
             {
