@@ -128,18 +128,22 @@ def test_export_refuses_to_overwrite_the_database(cli, db_path: Path) -> None:
 
 def test_export_refuses_to_overwrite_another_database(cli, tmp_path: Path) -> None:
     """-o naming the data file of another database replaced it with the export, and the
-    other database was refused from then on, its deals out of reach (an audit)."""
+    other database was refused from then on, its deals out of reach (an audit); so did
+    one of its journals, its lock or a copy doctor kept (a review), and a main file
+    spaced by hand."""
     cli("add", "A", "-q")
     other = tmp_path / "other.json"
     cli("--db", str(other), "add", "Theirs", "-q")
-    before = other.read_bytes()
-    for option in (("export", "--format", "json", "-o"), ("report", "--html")):
-        result = cli(*option, str(other))
-        assert result.exit_code == 1
-        assert f"{other} is the data file of a salespipe database; choose another" in (
-            result.stderr
-        )
-    assert other.read_bytes() == before
+    spaced = tmp_path / "spaced.json"
+    spaced.write_text(json.dumps(json.loads(other.read_bytes()), indent=2), encoding="utf-8")
+    names = ["other.json", "other.events.jsonl", "other.changes.jsonl", "other.lock"]
+    before = {name: (tmp_path / name).read_bytes() for name in names}
+    for name in [*names, "spaced.json"]:
+        for option in (("export", "--format", "json", "-o"), ("report", "--html")):
+            result = cli(*option, str(tmp_path / name))
+            assert result.exit_code == 1, (name, option)
+            assert f"{name} belongs to a salespipe database; choose another" in result.stderr
+    assert {name: (tmp_path / name).read_bytes() for name in names} == before
     assert [d["title"] for d in cli.json("--db", str(other), "list")] == ["Theirs"]
 
 

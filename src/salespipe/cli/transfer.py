@@ -92,7 +92,7 @@ def _export_format(chosen: str | None, path: Path | None, as_json: bool) -> str:
 def refuse_database_target(target: Path, database: "Storage", option: str) -> None:
     """Refuse to write ``target`` (given by ``option``) when it is a file of the database,
     or the data file of another."""
-    from salespipe.storage import is_data_file
+    from salespipe.storage import is_database_file
 
     if database.holds(str(target)):
         raise InvalidValue(
@@ -100,12 +100,11 @@ def refuse_database_target(target: Path, database: "Storage", option: str) -> No
                 path=target, option=option
             )
         )
-    if is_data_file(target):
+    if is_database_file(target):
         raise InvalidValue(
-            _(
-                "{path} is the data file of a salespipe database; choose another file "
-                "with {option}."
-            ).format(path=target, option=option)
+            _("{path} belongs to a salespipe database; choose another file with {option}.").format(
+                path=target, option=option
+            )
         )
 
 

@@ -55,12 +55,12 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     return Store(Path(text), initial)
 
 
-def is_data_file(path: Path) -> bool:
-    """Whether ``path`` is the main file of a salespipe database (of any path: an export
-    written over another database's file would cut it from its journals)."""
-    from salespipe.storage.jsonl.database import is_main_file
+def is_database_file(path: Path) -> bool:
+    """Whether ``path`` is the main file of a salespipe database or one of its files (an
+    export written over either breaks that database)."""
+    from salespipe.storage.jsonl.database import is_file_of_a_database
 
-    return is_main_file(path)
+    return is_file_of_a_database(path)
 
 
 def settings_of_data_file(path: Path) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from salespipe.storage.jsonl.files import (
     check_journal,
     damaged,
     hold_lock,
+    main_files_named_by,
     missing,
     read_data_file,
     real_data_file,
@@ -319,10 +320,21 @@ def _index_file(path: Path, size: int, may_be_missing: bool) -> CommittedBytes:
         return CommittedBytes.missing(path, size)
 
 
+def is_file_of_a_database(path: Path) -> bool:
+    """Whether ``path`` (a link followed) is the main file of a salespipe database or
+    one of its files: its journals, indexes, lock, kept copies."""
+    real = Path(os.path.realpath(path))
+    return any(is_main_file(main) for main in (real, *main_files_named_by(real)))
+
+
+_MAIN_FILE_START = re.compile(rb'\s*\{\s*"_meta"\s*:\s*\{\s*"1"\s*:\s*\{')
+_OUR_FORMAT = re.compile(rb'"format"\s*:\s*"%s"' % FORMAT.encode())
+
+
 def is_main_file(path: Path) -> bool:
-    """Whether ``path`` is a regular file that begins as a main file does (its first
-    bytes are enough: it may be anything, as large as any; a FIFO is not opened to wait
-    for a writer)."""
+    """Whether ``path`` is a regular file that begins as a main file does, however it is
+    spaced (its first bytes are enough: it may be anything, as large as any; a FIFO is
+    not opened to wait for a writer)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -335,7 +347,7 @@ def is_main_file(path: Path) -> bool:
         return False
     finally:
         os.close(fd)
-    return head.startswith(b'{"_meta":{"1":{') and b'"format":"%s"' % FORMAT.encode() in head
+    return bool(_MAIN_FILE_START.match(head) and _OUR_FORMAT.search(head))
 
 
 def stored_settings(path: Path) -> dict[str, Any]:
