@@ -268,3 +268,29 @@ def test_a_time_no_clock_shows_in_the_checkpoint_is_a_difference(db_path: Path, 
     assert _differences(cli) == []
     rebuilt = db_path.parent.glob("pipeline.open-index-*.json")
     assert all(b"T93:" not in made.read_bytes() for made in rebuilt)
+
+
+def test_fix_writes_nothing_once_its_lock_file_was_replaced(
+    pipeline: Pipeline, db_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """doctor --fix rewrote the derived files and its copy of the main file, then said
+    "nothing was changed" when the lock it held had been replaced meanwhile (a review)."""
+    from salespipe.storage.jsonl import doctor
+
+    _filled(pipeline)
+    _damage_undone(db_path)
+    before = {f.name: f.read_bytes() for f in db_path.parent.iterdir() if f.suffix != ".lock"}
+    repair = doctor.repair
+
+    def replacing_the_lock_first(*args: Any) -> None:
+        lock = db_path.with_name("pipeline.lock")
+        lock.unlink()
+        lock.write_bytes(b"")
+        repair(*args)
+
+    monkeypatch.setattr(doctor, "repair", replacing_the_lock_first)
+    refused = cli("doctor", "--fix")
+    assert refused.exit_code == 4
+    assert "was removed or replaced" in refused.stderr
+    after = {f.name: f.read_bytes() for f in db_path.parent.iterdir() if f.suffix != ".lock"}
+    assert after == before

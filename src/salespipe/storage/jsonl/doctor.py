@@ -691,6 +691,7 @@ def repair(tx: Transaction, found: list[tuple[Check, Any, list[str]]], backup: P
     for check, fresh, differences in found:
         if differences and check.fixable:
             check.repair(fix, fresh)
+    tx.about_to_write()
     prefix = tx.paths.temp_prefix()
     with contextlib.suppress(FileNotFoundError):
         write_atomically(backup, read_data_file(tx.paths.main), prefix, like=tx.paths.main)

@@ -58,6 +58,7 @@ class Transaction(Snapshot):
         before_spill: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(paths, document, exists, open_journal, open_index)
+        self._before_writing = before_spill
         # New journal lines: kept in one buffer each (many small bytes objects would cost
         # several times their size on a large import); the events and closed deals of a
         # large change go to their journal before the commit (see Spool).
@@ -95,6 +96,12 @@ class Transaction(Snapshot):
         # Set once the main file's rename has committed the change: from then on,
         # nothing this transaction wrote may be taken back.
         self.committed = False
+
+    def about_to_write(self) -> None:
+        """Called before bytes of this change are written outside the commit (doctor's
+        rebuilt files): the lock is still the one held, the data file still writable."""
+        if self._before_writing is not None:
+            self._before_writing()
 
     @property
     def changed(self) -> bool:
