@@ -265,7 +265,7 @@ def test_an_admin_steps_down_or_leaves_while_another_admin_stays(cli, team: Team
     assert made == [("team-remove", bea), ("team-add", adam)]
 
 
-def test_deals_no_rep_would_see_are_counted_when_they_are_hidden(cli, team: Team) -> None:
+def test_deals_no_rep_would_see_are_counted_when_they_are_hidden(cli, team: Team, tmp_path) -> None:
     """`config set visibility own` hid every deal of an owner not on the team (a file
     copied in says "Bao", not a login), and `team remove` a member's deals, without a
     word: the reps' lists came up empty (a trial)."""
@@ -284,6 +284,11 @@ def test_deals_no_rep_would_see_are_counted_when_they_are_hidden(cli, team: Team
     removed = cli("--db", db, "team", "remove", alice)
     assert removed.exit_code == 0
     assert f"{alice} owns 1 open deal, which no rep sees now" in _one_sentence(removed.stderr)
+    sheet = tmp_path / "zed.csv"
+    sheet.write_text("title,owner\nZ1,Zed\n", encoding="utf-8")
+    imported = cli("--db", db, "import", str(sheet))  # as add --owner Zed would not be
+    assert imported.exit_code == 0
+    assert '"Zed" (1)' in _one_sentence(imported.stderr)
 
 
 def test_a_user_the_server_does_not_have_needs_create_login(cli, team: Team) -> None:

@@ -8,6 +8,7 @@ from salespipe.app import team
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
+from salespipe.core.errors import SalespipeError
 from salespipe.present import team_results
 
 if TYPE_CHECKING:
@@ -72,8 +73,12 @@ def remove(ctx: typer.Context, user: UserArg, as_json: JsonOption = False) -> No
     Example: salespipe --db postgresql:///sales team remove bob
     """
     pipeline = state(ctx).pipeline()
-    # Counted first: a user who leaves the team themself may read nothing after.
-    unseen = team.unseen_by_reps(pipeline, leaving=user)
+    # Counted first: a user who leaves the team themself may read nothing after. A reader
+    # that may not count them is told why it may not remove anyone by the removal itself.
+    try:
+        unseen = team.unseen_by_reps(pipeline, leaving=user)
+    except SalespipeError:
+        unseen = {}
     member = team.remove(pipeline, user)
     output.result(team_results.TeamChanged(member, joined=False), as_json)
     if unseen.get(member.user):

@@ -400,3 +400,7 @@ def register(app: typer.Typer) -> None:
         finally:
             progress.close()
         output.result(report, as_json)
+        if report.change is not None:  # deals of owners not on the team may have come in
+            from salespipe.cli.team import warn_of_deals_no_rep_sees
+
+            warn_of_deals_no_rep_sees(pipeline)
