@@ -225,7 +225,7 @@ class Pipeline:
             if not work.change.pipelines:
                 work.change.pipelines = list(work.pipelines)
             wrote = bool(work.change.events or work.unlisted_events)
-            if wrote and command != "demo" and tx.flags().get("demo"):
+            if wrote and command != "demo" and not work.restored and tx.flags().get("demo"):
                 tx.set_flag("demo", False)  # someone's work is in it: no demo replaces it
             if wrote and not tx.exists:
                 work.change.created = self.store.location

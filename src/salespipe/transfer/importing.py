@@ -390,6 +390,7 @@ def _import(
             assert parsed.backup is not None
             restore(work.tx, parsed.backup)
             work.unlisted_events += report.events  # a change all the same: a new file is said
+            work.restored = True
         elif plan.entries:
             report.events = write_plan(work, plan)
             report.change = work.tx.change_id()
