@@ -112,6 +112,29 @@ def test_outcomes_since_are_read_afresh(both: tuple[str, str], cli: Any, monkeyp
     assert _runs(server) == [run]
 
 
+def test_a_deal_won_in_a_month_and_deleted_since_still_counts_its_win(
+    both: tuple[str, str], cli: Any, monkeypatch
+) -> None:
+    """A deal open at a month start and won within the month, deleted since, was in the
+    month's forecast and in what the history method learned, but its win was not
+    counted (an audit): the month's won, MAE and Brier scores changed with a deletion
+    made weeks later. Deleting it now changes nothing, on the replay and on the kept run."""
+    file, server = both
+    before = _same(cli, file, server)
+    (run,) = _runs(server)
+    won_in_october = next(
+        str(d["id"])
+        for d in cli.json("--db", file, "list", "--status", "won")
+        if d["title"] == "Just before"
+    )
+    for database in both:
+        on(cli, database, "delete", won_in_october, "--yes")
+    with monkeypatch.context() as patched:
+        patched.setattr(PostgresView, "change_records", _refused)
+        assert _same(cli, file, server) == before
+    assert _runs(server) == [run]
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -303,6 +303,7 @@ class _Replay:
         self, rows: Iterable[ChangeRow], undone: Collection[int]
     ) -> tuple[dict[int, Record], list[Record]]:
         deals: dict[int, Record] = {}
+        gone: dict[int, Record] = {}  # the deals deleted, as they were when deleted
         slot_of: dict[int, int] = {}  # per deal: how many month starts precede its last event
         stage_events: list[Record] = []
         witness, slot = self.witness, _Slots(self.cutoffs)
@@ -323,7 +324,8 @@ class _Replay:
             if kind == ADDED:
                 deals[deal_id] = fields
             elif kind == REMOVED:
-                deals.pop(deal_id, None)
+                if record is not None:
+                    gone[deal_id] = deals.pop(deal_id)
             elif record is not None:
                 record.update(fields)
             slot_of[deal_id] = here
@@ -335,7 +337,9 @@ class _Replay:
         for start, change in zip(self.starts, self.changes, strict=False):
             running.add_counts(_counted(change))
             start.paths.add_counts(running)
-        return deals, stage_events
+        # A deal deleted since a month start came out as it stood when it was deleted: won
+        # within the month, its win counts (it was left out, though forecast and learned).
+        return {**gone, **deals}, stage_events
 
     def witness(self, record: Record, first: int, end: int) -> None:
         """``record`` is the deal as it stood at month starts ``first`` to ``end - 1``."""
@@ -465,7 +469,8 @@ def _forecast(
     stages_now: Sequence[Stage],
     owner: str | None,
 ) -> tuple[Forecasts, dict[int, Record]]:
-    """Each month start's forecasts, and every deal as it is now (replayed)."""
+    """Each month start's forecasts, and every deal as it is now (replayed; a deal deleted
+    as it was when deleted)."""
     deals, stage_events = _Replay(starts, owner).run(rows, undone)
     forecasts = Forecasts([], [])
     for index, start in enumerate(starts):
@@ -568,17 +573,19 @@ class Outcomes:
 KeptRow = tuple[int, int, str, float, float, float, float, str, Decimal | None]
 """A deal open at a month start, as a backend keeps it: the month's index, the deal, its
 currency then, its terms if won and if lost, its status when kept ("won", "lost" or
-"open", a deal deleted counting as open) and what it counted in that month's won."""
+"open"; a deal deleted, as it was when deleted) and what it counted in that month's
+won."""
 
 Now = tuple[str, str | None, Decimal | None]
-"""A deal as it is now: status ("gone" if deleted), when it closed (as stored) and
-value."""
+"""A deal as it is now (a deal deleted, as it was when deleted): status, when it closed
+(as stored) and value."""
 
 
 Settled = tuple[int, int, float, float, str, str, Decimal | None]
 """A deal open at a month start, and how it came out: the month's index, the deal, the
-two probabilities, its currency then, its status now ("won", "lost" or "open", a deal
-deleted counting as open) and what it brought in that month if it was won within it."""
+two probabilities, its currency then, its status now ("won", "lost" or "open"; a deal
+deleted, as it was when deleted) and what it brought in that month if it was won within
+it."""
 
 
 def _settled(

@@ -73,7 +73,8 @@ SELECT EXISTS (
 """
 
 # The kept rows of the deals changed since the run was kept (by its events, or by the
-# changes undone since), with each deal now.
+# changes undone since), with each deal now: a deal deleted as its latest delete event
+# says it was (the replay's outcome of it).
 _CHANGED = """
 WITH touched AS (
     SELECT deal_id FROM salespipe_events
@@ -83,11 +84,16 @@ WITH touched AS (
     WHERE change = ANY(%(undone)s::bigint[]) AND deal_id IS NOT NULL)
 SELECT r.month, r.deal_id, r.currency, r.stage_won, r.history_won, r.stage_lost,
        r.history_lost, r.status, r.won,
-       CASE WHEN d.id IS NULL OR d.deleted THEN 'gone' ELSE d.status END,
-       d.record->>'closed_at', d.value
+       CASE WHEN NOT d.deleted THEN d.status ELSE coalesce(was->>'status', 'open') END,
+       CASE WHEN NOT d.deleted THEN d.record->>'closed_at' ELSE was->>'closed_at' END,
+       CASE WHEN NOT d.deleted THEN d.value ELSE (was->>'value')::numeric END
 FROM touched t
 JOIN salespipe_backtest_rows r ON r.run = %(run)s AND r.deal_id = t.deal_id
 LEFT JOIN salespipe_deals d ON d.id = r.deal_id
+LEFT JOIN LATERAL (
+    SELECT e.record->'before' AS was FROM salespipe_events e
+    WHERE d.deleted AND e.deal_id = d.id AND e.type = 'delete'
+    ORDER BY e.position DESC LIMIT 1) deleted ON true
 """
 
 _INSERT_ROWS = (
