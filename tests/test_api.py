@@ -163,6 +163,11 @@ def test_list_and_log_match_the_commands(demo_db: Path, cli) -> None:
     assert [d.id for d in api.deals(status="all", sort="value")] == [d["id"] for d in listed]
     logged = cli.json("--db", str(demo_db), "log", "--limit", "7")
     assert [e.seq for e in api.log(limit=7)] == [e["seq"] for e in logged]
+    # 0 is all, as --limit 0 (it was none), and so is None (it was an error).
+    every = [e["seq"] for e in cli.json("--db", str(demo_db), "log", "--limit", "0")]
+    assert [e.seq for e in api.log(limit=0)] == every == [e.seq for e in api.log(limit=None)]
+    with pytest.raises(salespipe.DealNotFound):  # as `log 999` is (it gave [])
+        api.log(999)
 
 
 def test_deals_finds_a_deal_by_its_note_as_list_does(cli) -> None:
@@ -307,6 +312,16 @@ MISUSE = {
     "months none": lambda p: p.forecast(months=0),
     "status unknown": lambda p: p.deals(status="bogus"),
     "limit below 0": lambda p: p.deals(limit=-1),
+    # A trial: log's limit gave "the events journal holds data salespipe cannot read"
+    # (None, "5") or a TypeError; dates given as dates skipped the years 1900-2200.
+    "log limit None as text": lambda p: p.log(limit="5"),
+    "log limit below 0": lambda p: p.log(limit=-1),
+    "close in year 1": lambda p: p.add("Y", close=date(1, 1, 1)),
+    "quote valid until year 9999": lambda p: p.quote(1, valid_until=date.max),
+    "report since year 1": lambda p: p.report(since=date.min),
+    "report as of year 1": lambda p: p.report(as_of=date.min),
+    "funnel until year 9999": lambda p: p.funnel(until=date.max),
+    "log since year 1": lambda p: p.log(since=date.min),
 }
 
 

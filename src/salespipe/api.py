@@ -177,11 +177,19 @@ class Pipeline:
         return events
 
     def log(
-        self, deal_id: int | None = None, *, since: Day | None = None, limit: int = 50
+        self, deal_id: int | None = None, *, since: Day | None = None, limit: int | None = 50
     ) -> list[Event]:
-        """The newest events, newest first, of one deal or all (``log``)."""
+        """The newest events, newest first, of one deal or all (``log``); ``limit`` 0 or
+        None for all of them, as ``--limit 0``; a deal that never was is DealNotFound."""
+        if limit is not None and (type(limit) is not int or limit < 0):
+            raise InvalidValue(_("The limit is a whole number from 0 (0: all)."))
         start = _day(since, N_("--since date"))
-        return self._read().newest_events(limit, deal_id=deal_id, since=start)
+        snapshot = self._read()
+        every = max(snapshot.counters().next_seq - 1, 1)
+        newest = snapshot.newest_events(limit or every, deal_id=deal_id, since=start)
+        if deal_id is not None and not newest and not snapshot.events(deal_id):
+            raise DealNotFound(deal_id)
+        return newest
 
     def config(self) -> dict[str, Any]:
         """The settings in effect (``config list``)."""
@@ -645,9 +653,9 @@ def _day(value: Day | None, what: str) -> date | None:
 
 def _day_of(value: Day, what: str) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return parse.given_day(value.date(), what=what)
     if isinstance(value, date):
-        return value
+        return parse.given_day(value, what=what)
     return parse.day(value, what=what)
 
 

@@ -95,9 +95,9 @@ class DealFields:
         if close is None or clear_close:
             expected_close = None
         elif isinstance(close, datetime):
-            expected_close = close.date()
+            expected_close = parse.given_day(close.date(), what=N_("--close date"))
         elif isinstance(close, date):
-            expected_close = close
+            expected_close = parse.given_day(close, what=N_("--close date"))
         else:
             expected_close = parse.day(close, what=N_("--close date"))
         amount, currency_code = _value_and_currency(value, currency)

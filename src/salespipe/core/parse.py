@@ -307,6 +307,13 @@ def _relative_day(text: str, today: date) -> date | None:
         return date.min  # far outside the years allowed: refused as such
 
 
+def given_day(found: date, *, what: str = N_("date")) -> date:
+    """A date given as a date (the Python API's), checked as a typed one is: in the years
+    1900–2200 (a close date of year 1 was kept, and the CSV export then refused it)."""
+    _within_years(found, found.isoformat(), what)
+    return found
+
+
 def _within_years(found: date, text: str, what: str) -> None:
     _check_year(found.year, text, what)
 
