@@ -191,3 +191,15 @@ def test_a_stage_record_changed_by_hand_in_the_history_is_said_not_a_traceback()
     )
     with pytest.raises(StoreError, match="Change 4 holds a record of quoted"):
         revert.stages_before(event, [Stage("quoted", "Quoted", 3, 55)])
+
+
+def test_undo_json_names_the_deals_it_took_away(cli) -> None:
+    """`undo --json` of an add printed `"deals": []` and no word of which deal went, where
+    hooks get `removed` (a trial)."""
+    added = cli.json("add", "Gone soon")
+    cli("add", "Stays", "-q")
+    cli("note", "2", "called")
+    undone_note = cli.json("undo")
+    assert (undone_note["removed"], [d["id"] for d in undone_note["deals"]]) == ([], [2])
+    cli("undo")  # the second add
+    assert cli.json("undo")["removed"] == [added["id"]]

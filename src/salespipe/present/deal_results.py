@@ -109,6 +109,8 @@ class Undone:
                 "description": self.description,
             },
             "deals": [deal_json(d, stages) for d in self.change.deals],
+            # The deals it took away (an add's, an import's), as hooks are told them.
+            "removed": list(self.change.removed),
             "stages": [s.to_record() for s in stages],
         }
 
