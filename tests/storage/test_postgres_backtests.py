@@ -135,6 +135,27 @@ def test_a_deal_won_in_a_month_and_deleted_since_still_counts_its_win(
     assert _runs(server) == [run]
 
 
+def test_a_deletion_takes_nothing_back_in_a_pipeline_of_several(
+    both: tuple[str, str], cli: Any
+) -> None:
+    """With a second pipeline, a pipeline's backtest read only the deals now in it: a
+    deal won in October and deleted since left the forecast and the outcomes both (a
+    review of 64fa447). A pipeline's slips still leave it out, alike on both."""
+    file, server = both
+    for database in both:
+        on(cli, database, "pipeline", "add", "Renewals")
+    before = _same(cli, file, server)
+    won_in_october = next(
+        str(d["id"])
+        for d in cli.json("--db", file, "list", "--status", "won")
+        if d["title"] == "Just before"
+    )
+    for database in both:
+        on(cli, database, "delete", won_in_october, "--yes")
+    assert _same(cli, file, server) == before
+    assert on(cli, file, "slips", "--json").stdout == on(cli, server, "slips", "--json").stdout
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -89,16 +89,19 @@ def warn_of_an_owner_of_no_open_deal(view: "ReadView", owner: str) -> None:
     output.warn(said.format(owner=owner))
 
 
-def _changes_in(snapshot: "ReadView", pipeline: str | None) -> Iterable["ChangeRow"]:
-    """The change rows of the events of the deals now in ``pipeline`` (all events when
-    None): the history replayed by slips and the backtest, with a bar of how far the
-    replay has got on a terminal (a million deals' history takes a minute)."""
+def _changes_in(
+    snapshot: "ReadView", pipeline: str | None, *, deleted_too: bool = False
+) -> Iterable["ChangeRow"]:
+    """The change rows of the events of the deals in ``pipeline`` (all events when None;
+    see :func:`~salespipe.reports.scope.rows_of_pipeline`): the history replayed by slips
+    and the backtest, with a bar of how far the replay has got on a terminal (a million
+    deals' history takes a minute)."""
     from salespipe.cli.progress import counted
     from salespipe.reports.scope import rows_of_pipeline
 
     events = snapshot.counters().next_seq - 1
     rows = counted(snapshot.change_records(), events, N_("Replaying the history"))
-    return rows_of_pipeline(snapshot, rows, pipeline)
+    return rows_of_pipeline(snapshot, rows, pipeline, deleted_too=deleted_too)
 
 
 def _all_pipelines(ctx: typer.Context) -> bool:
@@ -163,7 +166,7 @@ def _backtest(
         now=clock.now(),
         owner=owner,
         pipeline=pipeline,
-        changes=lambda: _changes_in(snapshot, pipeline),
+        changes=lambda: _changes_in(snapshot, pipeline, deleted_too=True),
     )
     output.result(result, as_json)
 

@@ -209,7 +209,7 @@ def backtest_in(
     rows = (
         changes()
         if changes is not None
-        else rows_of_pipeline(view, view.change_records(), pipeline)
+        else rows_of_pipeline(view, view.change_records(), pipeline, deleted_too=True)
     )
     forecasts, deals = _forecast(
         starts, rows, view.undone_changes(), pipeline_stages(view, pipeline), owner

@@ -305,11 +305,48 @@ def stages_named_for(view: ReadView, pipeline: str | None) -> list[Stage]:
 
 
 def rows_of_pipeline(
-    view: ReadView, rows: Iterable[ChangeRow], pipeline: str | None
+    view: ReadView, rows: Iterable[ChangeRow], pipeline: str | None, *, deleted_too: bool = False
 ) -> Iterable[ChangeRow]:
-    """The change rows of the events of the deals now in ``pipeline`` (all when None)."""
+    """The change rows of the events of the deals now in ``pipeline`` (all when None);
+    with ``deleted_too``, of the deals deleted while in it as well: for the backtest, a
+    deletion made since takes back nothing the deal did before (with several pipelines
+    its win was left out). The slips of a pipeline leave them out, as a server's kept
+    totals do (a deal deleted is in no pipeline there)."""
     if pipeline is None:
         return rows
     keys = {s.key for s in pipeline_stages(view, pipeline)}
-    ids = {r["id"] for r in view.all_records() if r["stage"] in keys}
-    return (row for row in rows if row[2] in ids)
+    live: set[int] = set()
+    ids: set[int] = set()
+    for record in view.all_records():
+        live.add(record["id"])
+        if record["stage"] in keys:
+            ids.add(record["id"])
+    if not deleted_too:
+        return (row for row in rows if row[2] in ids)
+    return _with_the_deleted(rows, ids, live, keys, view.undone_changes())
+
+
+def _with_the_deleted(
+    rows: Iterable[ChangeRow],
+    ids: set[int],
+    live: set[int],
+    keys: set[str],
+    undone: set[int],
+) -> Iterator[ChangeRow]:
+    """The rows of ``ids`` in order, then those of each deleted deal (not ``live``) whose
+    stage was one of ``keys`` when it was deleted (a deal's rows stay in their order;
+    the replays read each deal apart)."""
+    deleted: dict[int, list[ChangeRow]] = {}
+    stage_of: dict[int, str] = {}
+    for row in rows:
+        deal_id = row[2]
+        if deal_id in ids:
+            yield row
+        elif deal_id is not None and deal_id not in live:
+            deleted.setdefault(deal_id, []).append(row)
+            stage = (row[5] or {}).get("stage")
+            if stage is not None and row[0] not in undone and row[1] != "undo":
+                stage_of[deal_id] = stage
+    for deal_id, held in deleted.items():
+        if stage_of.get(deal_id) in keys:
+            yield from held
