@@ -283,6 +283,13 @@ def test_a_backup_of_one_renamed_pipeline_is_merged_where_it_is_imported(
     report = cli.json("--db", other, "import", str(backup), "-P", "renewals")
     assert (report["imported"], report.get("new_pipelines")) == (1, None)
     assert [d["title"] for d in cli.json("--db", other, "list", "-P", "renewals")] == ["Main deal"]
+    # --pipeline-map still sends it elsewhere (a review: it was ignored without a word).
+    third = str(tmp_path / "third.json")
+    cli("--db", third, "add", "Theirs", "-q")
+    cli("--db", third, "pipeline", "add", "Renewals")
+    mapped = cli.json("--db", third, "import", str(backup), "--pipeline-map", "Bangkok team=2")
+    assert mapped["imported"] == 1
+    assert [d["title"] for d in cli.json("--db", third, "list", "-P", "renewals")] == ["Main deal"]
 
 
 def test_backup_of_a_newer_version_is_refused(cli, tmp_path: Path, snapshot_files) -> None:

@@ -291,11 +291,11 @@ def _prepare(
         # stage created for them is made as the backup had it.
         backup_stages = sorted(parsed.backup.stages(), key=lambda s: (s.pipeline, s.position))
         named = {stage.key: stage.name for stage in backup_stages}
-        pipelines = parsed.backup.pipelines()
-        # A backup of one pipeline (named or not) goes where it is imported, as it did.
-        several = len(pipelines) > 1
-        pipeline_names = {p.key: parse.pipeline_name(p) for p in pipelines if several}
+        pipeline_names = {p.key: parse.pipeline_name(p) for p in parsed.backup.pipelines()}
         pipeline_of = {s.key: pipeline_names.get(s.pipeline, "") for s in backup_stages}
+        # A backup of one pipeline (named or not) goes where it is imported, as it did,
+        # unless --pipeline-map sends it elsewhere or a pipeline here has its name.
+        only = tuple(pipeline_names.values()) if len(pipeline_names) == 1 else ()
         deals = [
             {
                 **deal,
@@ -307,8 +307,10 @@ def _prepare(
         merged = read_deal_objects(deals, None, pipelines=True)
         parsed.rows, parsed.problems = merged.rows, merged.problems
         crm_stages = tuple(DefaultStage(s.name, s.probability) for s in backup_stages)
+        crm_pipelines = tuple(parse.fold(name) for name in only)
     else:
         crm_stages = parsed.crm.default_stages if parsed.crm else ()
+        crm_pipelines = parsed.crm.default_pipelines if parsed.crm else ()
     ours = parsed.ours
     defaults = _defaults(snapshot, options, now, ours)
     if spelled:
@@ -321,7 +323,7 @@ def _prepare(
         create_stages=options.create_stages,
         max_new_stages=options.max_new_stages,
         crm_stages=crm_stages,
-        crm_pipelines=parsed.crm.default_pipelines if parsed.crm else (),
+        crm_pipelines=crm_pipelines,
     )
     plan = plan_import(
         parsed.rows,
