@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +109,22 @@ def test_a_time_before_a_note_says_the_note_is_the_last_event(pipeline: Pipeline
     pipeline.undo()
     pipeline.close(deal_id, "won", at=at("2026-11-19 17:00"))
     assert pipeline.read().get_deal(deal_id).status == "won"
+
+
+def test_undo_is_offered_only_where_it_would_take_back_the_deals_last_change(
+    pipeline: Pipeline,
+) -> None:
+    """Where another deal's change was newer, the refusal still said to undo the note:
+    undo took back that other deal instead (a review)."""
+    deal_id = add(pipeline, when=at("2026-11-10 09:00"))
+    pipeline.note(deal_id, "they signed yesterday", at=at("2026-11-20 10:00"))
+    add(pipeline, when=at("2026-11-20 11:00"))
+    with pytest.raises(InvalidValue) as refused:
+        pipeline.close(deal_id, "won", at=at("2026-11-19 17:00"))
+    assert refused.value.message.endswith(
+        "A deal's changes are dated in the order they are made (its last: `salespipe note`): "
+        "give a later time."
+    )
 
 
 def test_a_time_refused_in_the_same_minute_is_said_to_the_second(pipeline: Pipeline) -> None:
@@ -244,3 +261,16 @@ def test_events_are_complete_enough_to_replay_a_deal(pipeline: Pipeline) -> None
     current = pipeline.read().get_deal(deal_id)
     assert current is not None
     assert record == current.to_record()
+
+
+def test_a_last_change_no_event_records_is_not_named(cli, tmp_path: Path) -> None:
+    """An import dates a deal's last change by its updated_at, with no event then: the
+    refusal named it "`salespipe ?`" and offered an undo of the whole import (a review)."""
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,value,created_at,updated_at\nImp,5000,2026-06-01,2026-06-14\n")
+    cli("import", str(sheet))
+    refused = cli("won", "1", "--at", "2026-06-13")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip().endswith(
+        "A deal's changes are dated in the order they are made: give a later time."
+    )

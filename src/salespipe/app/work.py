@@ -265,19 +265,29 @@ class Work:
                     time=time, deal_id=deal.id, previous=previous
                 )
                 + " "
-                + _(
-                    "A deal's changes are dated in the order they are made (its last: "
-                    "`salespipe {command}`): give a later time, or take that one back with "
-                    "`salespipe undo` and make the two in order."
-                ).format(command=self._last_command(deal))
+                + self._how_to_go_on(deal)
             )
         return at
 
-    def _last_command(self, deal: Deal) -> str:
-        """The command of the deal's latest event (a note written today, say, before a
-        win dated yesterday is recorded)."""
-        events = [e for e in self.tx.events(deal.id) if e.at == deal.updated_at]
-        return events[-1].command if events else "?"
+    def _how_to_go_on(self, deal: Deal) -> str:
+        """Which event is the deal's last (a note written today, say, before a win dated
+        yesterday is recorded), and ``undo`` to take it back only where undo would take
+        back that change next (another deal's change may be newer)."""
+        latest = [e for e in self.tx.events(deal.id) if e.at == deal.updated_at]
+        if not latest:  # (an import can date a deal's last change without an event)
+            return _("A deal's changes are dated in the order they are made: give a later time.")
+        event = latest[-1]
+        undoable = self.tx.undo_list(by=self.tx.user())
+        if undoable and undoable[-1].change == event.change:
+            return _(
+                "A deal's changes are dated in the order they are made (its last: "
+                "`salespipe {command}`): give a later time, or take that one back with "
+                "`salespipe undo` and make the two in order."
+            ).format(command=event.command)
+        return _(
+            "A deal's changes are dated in the order they are made (its last: "
+            "`salespipe {command}`): give a later time."
+        ).format(command=event.command)
 
     def require_reason(self, reason: str | None, what: str) -> str | None:
         """Check a reason; ``what`` (marked with ``N_``) is the action that needs one."""
