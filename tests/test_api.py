@@ -322,6 +322,12 @@ MISUSE = {
     "report as of year 1": lambda p: p.report(as_of=date.min),
     "funnel until year 9999": lambda p: p.funnel(until=date.max),
     "log since year 1": lambda p: p.log(since=date.min),
+    # A review: a deal id as text was looked up as text, and the journal said damaged.
+    "log of a deal id as text": lambda p: p.log("1"),
+    "get a deal id as text": lambda p: p.get("1"),
+    "events of a deal id as text": lambda p: p.events("1"),
+    "move a deal id as text": lambda p: p.move("1", "quoted"),
+    "log of True": lambda p: p.log(True),
 }
 
 

@@ -239,6 +239,8 @@ def test_short_amounts_of_billions_and_more_take_their_unit() -> None:
     assert short_money(Decimal("999600"), "THB") == "฿1.0M"
     assert short_money(Decimal("999960000"), "THB") == "฿1.0B"
     assert short_money(Decimal("-2500000"), "THB") == "฿-2.5M"
+    assert short_money(Decimal("999.5"), "THB") == "฿1k"  # (a review: ฿1000)
+    assert short_money(Decimal("-0.4"), "THB") == "฿0"
 
 
 def test_a_forecast_row_with_nothing_expected_shows_a_dash_in_the_chart_too(cli) -> None:

@@ -378,6 +378,8 @@ def test_list_of_an_owner_with_no_open_deal_says_so(cli) -> None:
     assert filtered.exit_code == 0
     assert filtered.stderr == ""  # her deal is only in another stage
     assert cli("list", "--owner", "somchai").stderr == ""
+    # Of closed deals, "no open deal" is no typo warning (a review).
+    assert cli("list", "--owner", "somchai", "--status", "lost").stderr == ""
 
 
 def test_a_new_currency_says_the_amounts_are_not_converted(cli) -> None:

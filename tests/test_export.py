@@ -191,6 +191,12 @@ def test_json_round_trip_is_identical(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Restored the backup" in result.stdout
     assert f"Created the data file {other}." in result.stderr  # as any first change says
+    empty = tmp_path / "empty.json"
+    cli("--db", str(tmp_path / "nothing.json"), "init")
+    cli("--db", str(tmp_path / "nothing.json"), "export", "-o", str(empty))
+    fresh = tmp_path / "fresh.json"
+    restored = cli("--db", str(fresh), "import", str(empty))  # an empty one too (a review)
+    assert f"Created the data file {fresh}." in restored.stderr
     assert cli("--db", other, "export", "--format", "json").stdout == first
     assert cli("--db", other, "export").stdout == cli("export").stdout
 

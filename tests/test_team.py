@@ -475,7 +475,8 @@ def test_a_check_that_sees_no_deal_of_ones_own_says_why(cli, team: Team, own) ->
     checked = cli("--db", team.uri(carol), "check")
     assert checked.exit_code == 0
     assert _one_sentence(checked.stderr) == (
-        "Warning: You see only the deals you own (visibility own), and own no open deal."
+        "Warning: You see only the deals you own (visibility own), and own no open deal in "
+        "this pipeline."
     )
     assert "visibility own" not in cli("--db", team.uri(own["alice"]), "check").stderr
     assert "visibility own" not in cli("--db", team.uri(own["maria"]), "check").stderr

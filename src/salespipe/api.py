@@ -129,7 +129,7 @@ class Pipeline:
         """The deal with this id, open or closed (one deleted raises DealNotFound saying
         so, as ``show`` does)."""
         snapshot = self._read()
-        deal = snapshot.get_deal(deal_id)
+        deal = snapshot.get_deal(_id(deal_id))
         if deal is None:
             raise deal_not_found(snapshot, deal_id)
         return deal
@@ -171,7 +171,7 @@ class Pipeline:
     def events(self, deal_id: int) -> list[Event]:
         """One deal's history, oldest first (what ``show`` lists); a deleted deal's too,
         as ``log ID`` gives it."""
-        events = self._read().events(deal_id)
+        events = self._read().events(_id(deal_id))
         if not events:
             raise DealNotFound(deal_id)
         return events
@@ -184,6 +184,7 @@ class Pipeline:
         if limit is not None and (type(limit) is not int or limit < 0):
             raise InvalidValue(_("The limit is a whole number from 0 (0: all)."))
         start = _day(since, N_("--since date"))
+        deal_id = None if deal_id is None else _id(deal_id)
         snapshot = self._read()
         every = max(snapshot.counters().next_seq - 1, 1)
         newest = snapshot.newest_events(limit or every, deal_id=deal_id, since=start)
@@ -257,21 +258,21 @@ class Pipeline:
             tags=tags,
             untags=untags,
         )
-        return self._app.edit(deal_id, fields).deal
+        return self._app.edit(_id(deal_id), fields).deal
 
     def move(
         self, deal_id: int, stage: str, *, reason: str | None = None, at: Moment | None = None
     ) -> Deal:
         """Move an open deal to a stage (by key, name, number or unique prefix)."""
-        return self._app.move(deal_id, stage, reason=reason, at=_at(at)).deal
+        return self._app.move(_id(deal_id), stage, reason=reason, at=_at(at)).deal
 
     def won(self, deal_id: int, *, reason: str | None = None, at: Moment | None = None) -> Deal:
-        return self._app.close(deal_id, "won", reason=reason, at=_at(at)).deal
+        return self._app.close(_id(deal_id), "won", reason=reason, at=_at(at)).deal
 
     def lost(self, deal_id: int, reason: str, *, at: Moment | None = None) -> Deal:
         """Close a deal as lost; the reason is required."""
         parse.given_text(reason, N_("reason"))
-        return self._app.close(deal_id, "lost", reason=reason, at=_at(at)).deal
+        return self._app.close(_id(deal_id), "lost", reason=reason, at=_at(at)).deal
 
     def reopen(
         self,
@@ -281,16 +282,16 @@ class Pipeline:
         reason: str | None = None,
         at: Moment | None = None,
     ) -> Deal:
-        return self._app.reopen(deal_id, stage=stage, reason=reason, at=_at(at)).deal
+        return self._app.reopen(_id(deal_id), stage=stage, reason=reason, at=_at(at)).deal
 
     def note(self, deal_id: int, text: str, *, at: Moment | None = None) -> Deal:
         """Log a call, meeting or email with the deal."""
-        return self._app.note(deal_id, text, at=_at(at)).deal
+        return self._app.note(_id(deal_id), text, at=_at(at)).deal
 
     def next(self, deal_id: int, text: str | None, *, due: Day | None = None) -> Deal:
         """Set the deal's next action (text and due date), or clear it with ``None``."""
         action = _next_action(text, due) if text is not None else None
-        return self._app.set_next(deal_id, action).deal
+        return self._app.set_next(_id(deal_id), action).deal
 
     def quote(
         self,
@@ -304,10 +305,10 @@ class Pipeline:
         day = _day_of(valid_until, N_("--valid-until date"))
         parse.given_text(note, N_("quote note"))
         money = None if amount is None else _money(amount)
-        return self._app.quote(deal_id, valid_until=day, amount=money, note=note).deal
+        return self._app.quote(_id(deal_id), valid_until=day, amount=money, note=note).deal
 
     def delete(self, deal_id: int) -> None:
-        self._app.delete(deal_id)
+        self._app.delete(_id(deal_id))
 
     def undo(self) -> Change:
         """Take back the most recent change (on a team's database: your own latest, and
@@ -647,6 +648,14 @@ class Pipeline:
 
 
 # -- what a caller gives, read as the command line reads it ---------------------------
+def _id(deal_id: Any) -> int:
+    """A deal's id as the API takes it: a whole number ("3" was looked up as text, and the
+    events journal was then said to be damaged)."""
+    if type(deal_id) is not int:
+        raise InvalidValue(_("A deal's id is a whole number, as `salespipe list` shows it."))
+    return deal_id
+
+
 def _day(value: Day | None, what: str) -> date | None:
     return None if value is None else _day_of(value, what)
 

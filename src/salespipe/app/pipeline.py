@@ -224,7 +224,7 @@ class Pipeline:
                 work.change.stages = list(work.stages)
             if not work.change.pipelines:
                 work.change.pipelines = list(work.pipelines)
-            wrote = bool(work.change.events or work.unlisted_events)
+            wrote = bool(work.change.events or work.unlisted_events or work.restored)
             if wrote and command != "demo" and not work.restored and tx.flags().get("demo"):
                 tx.set_flag("demo", False)  # someone's work is in it: no demo replaces it
             if wrote and not tx.exists:

@@ -301,7 +301,7 @@ def register(app: typer.Typer) -> None:
             per_status=query.status == "all",
         )
         output.result(shown_list, as_json)
-        if owner is not None and not listing.matched:
+        if owner is not None and not listing.matched and query.status == "open":
             _warn_if_the_owner_has_no_open_deal(snapshot, owner, now, state(ctx).chosen_pipeline)
 
     @app.command("show", rich_help_panel="Deals")

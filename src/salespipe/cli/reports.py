@@ -67,7 +67,12 @@ def _warn_of_an_owner_of_nothing(
     if owner is None:
         sees_none = not history and not any(each.open.count(each.now) for each in found)
         if sees_none and not view.sees_every_deal():
-            output.warn(_("You see only the deals you own (visibility own), and own no open deal."))
+            output.warn(
+                _(
+                    "You see only the deals you own (visibility own), and own no open deal "
+                    "in this pipeline."
+                )
+            )
         return
     if not history:
         if not any(each.open.count(each.now) for each in found):

@@ -227,8 +227,9 @@ def short_money(value: Decimal, currency: str) -> str:
 
 def _short_number(value: Decimal) -> str:
     # Halves up, as people round (Decimal's own format rounds 1.45M to half even: 1.4M).
-    if abs(value) < 1000:
-        return f"{value.quantize(Decimal(1), ROUND_HALF_UP)}"
+    whole = value.quantize(Decimal(1), ROUND_HALF_UP)
+    if abs(whole) < 1000:  # (999.5 is 1k, not 1000; -0.4 is 0, not -0)
+        return f"{whole}" if whole else "0"
     for size, unit, step in _SHORT_UNITS:
         shown = (value / size).quantize(step, ROUND_HALF_UP)
         if abs(shown) < 1000 or unit == _SHORT_UNITS[-1][1]:
