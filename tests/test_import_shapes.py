@@ -164,6 +164,33 @@ def test_a_shifted_row_ending_in_an_empty_cell_is_refused_too(cli, tmp_path) -> 
     }
 
 
+def test_a_header_ending_in_a_separator_names_the_width_of_its_rows(cli, tmp_path) -> None:
+    """Under "Title,Value,Customer,Owner," (an empty last name) a row shifted by an
+    unquoted 1,200 put its owner under the nameless column: read as worth 1, customer
+    "200", owner "Acme", Ann lost; and a note typed into the nameless column was dropped
+    without a word (a trial). Both are refused; rows that merely end in a separator, as
+    the header does, are read."""
+    shifted = _write(
+        tmp_path,
+        "trailing-header.csv",
+        "Title,Value,Customer,Owner,\nDeal A,900,Beta,Ann\nDeal B,1,200,Acme,Ann\n"
+        "Deal C,300,Gamma,Bob,\nDeal D,450,Delta,Ann,call back Monday\n",
+    )
+    refused = cli("import", shifted)
+    assert refused.exit_code == 1
+    said = " ".join(refused.stderr.split())
+    for line, cell in ((3, "Ann"), (5, "call back Monday")):
+        assert (
+            f'line {line}, column 5 "{cell}": the row has 5 cells where the header names 4; '
+            "a cell holding the separator must be in quotes, and a column of data needs a name"
+        ) in said
+    assert "line 2," not in said
+    assert "line 4," not in said
+    report = cli.json("import", shifted, "--skip-invalid")
+    assert (report["imported"], report["skipped"]) == (2, 2)
+    assert _values(cli) == {"Deal A": 900, "Deal C": 300}
+
+
 def test_a_first_line_with_as_many_commas_as_semicolons_is_read_by_the_lines_after(
     cli, tmp_path
 ) -> None:

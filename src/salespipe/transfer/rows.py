@@ -189,6 +189,11 @@ class RowReader:
         self._problems: list[Problem] = []
         self._line = 0
         self._cells: Sequence[str] = ()
+        # The header's width up to its last named column: a header ending in a separator
+        # has an empty last name, under which a row shifted by an unquoted 1,200 put its
+        # owner (read shifted, the owner lost).
+        header = layout.header
+        self._named_width = max((i + 1 for i, name in enumerate(header) if name.strip()), default=0)
         # Rows without an id are told apart by what they hold and how many alike came
         # before them in the file: look-alike rows stay distinct deals, and the same file
         # read again gives the same keys.
@@ -275,13 +280,23 @@ class RowReader:
         and was read as worth 1, for the customer "200", owned by Acme). Other rows
         ending in an empty cell have a separator after their last cell: no harm, even
         where two numbers stand side by side (a quantity, then the value)."""
-        width = len(self.layout.header)
+        width = self._named_width
         if len(self._cells) <= width:
             return None
-        reason = _(
-            "the row has {cells} cells where the header has {header}; a cell holding "
-            "the separator must be in quotes"
-        ).format(cells=len(self._cells), header=width)
+        if len(self._cells) <= len(self.layout.header) and not any(
+            cell.strip() for cell in self._cells[width:]
+        ):  # a header ending in a separator: its rows may too
+            return None
+        if len(self.layout.header) > width:  # a column without a name: data dropped, or shifted
+            reason = _(
+                "the row has {cells} cells where the header names {header}; a cell holding "
+                "the separator must be in quotes, and a column of data needs a name"
+            ).format(cells=len(self._cells), header=width)
+        else:
+            reason = _(
+                "the row has {cells} cells where the header has {header}; a cell holding "
+                "the separator must be in quotes"
+            ).format(cells=len(self._cells), header=width)
         for index in range(width, len(self._cells)):
             if self._cells[index].strip():
                 return Problem(
