@@ -91,6 +91,12 @@ def test_a_crm_exports_unread_columns_are_counted_in_the_report(cli: Any, tmp_pa
             'ชื่อดีล,ลูกค้า,มูลค่า\n"Acme - 1,200 Widgets",Acme,"140,000"\n'
             'Global Media,GM,"40,000"\nรวม,,"180,000"\n',
         ),
+        (  # the sum's currency in a column of its own (a trial: it became a deal)
+            "pipedrive.csv",
+            "Title,Organization,Value,Currency,Stage,Owner\n"
+            '"Acme - 1,200 Widgets",Acme,140000,USD,Qualified,Ann\n'
+            "Global Media,GM,40000,USD,Qualified,Bob\nTotal,,180000,USD,,\n",
+        ),
     ],
 )
 def test_a_total_row_with_total_in_the_title_is_no_deal(

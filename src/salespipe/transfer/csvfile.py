@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from salespipe.core.currencies import ISO_4217
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 
@@ -223,13 +224,15 @@ def _is_footer(row: Row, title_column: int | None) -> bool:
 
 def _is_sum_row(row: Row) -> bool:
     """A report's total wherever its "Total" stands (the title's column or the first):
-    the first filled cell says so, and every other filled cell is a number. Such a row
+    the first filled cell says so, and every other filled cell is a number or a currency's
+    code (the sum's currency in a column of its own: "Total,,300,USD" was a deal). Such a row
     is no deal even in the middle of the file, as a report's group subtotals are."""
     filled = [cell.strip() for cell in row.cells if cell.strip()]
     return (
         len(filled) > 1
         and bool(_SUBTOTAL.fullmatch(filled[0]))
-        and all(_SUM.fullmatch(cell) for cell in filled[1:])
+        and all(_SUM.fullmatch(cell) or cell.upper() in ISO_4217 for cell in filled[1:])
+        and any(_SUM.fullmatch(cell) for cell in filled[1:])
     )
 
 
