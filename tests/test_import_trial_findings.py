@@ -112,6 +112,35 @@ def test_a_total_row_with_total_in_the_title_is_no_deal(
     assert 4 in report["left_out"]["footer"]
 
 
+def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_path: Path) -> None:
+    """ "฿1,000.00" beside a Currency of USD was kept as 1,000 USD, and "$1,000.00" beside
+    EUR as 1,000 EUR, without a word (a trial); a "$" beside CAD is how CAD is written."""
+    sheet = _write(
+        tmp_path,
+        "zoho.csv",
+        "Deal Name,Stage,Amount,Currency,Deal Owner\n"
+        'Conflict,Qualification,"$1,000.00",EUR,Ann\n'
+        'Conflict2,Qualification,"฿1,000.00",USD,Ann\n'
+        'Canada,Qualification,"$1,000.00",CAD,Ann\n'
+        'Same,Qualification,"฿2,000.00",THB,Ann\n',
+    )
+    refused = cli("import", sheet, "--create-stages")
+    said = " ".join(refused.stderr.split())
+    assert (
+        'line 2, column Amount "$1,000.00": the value is in $, but the currency column says EUR'
+        in said
+    )
+    assert (
+        'line 3, column Amount "฿1,000.00": the value is in THB, but the currency column says USD'
+        in said
+    )
+    cli.json("import", sheet, "--create-stages", "--skip-invalid")
+    assert {t: (d["value"], d["currency"]) for t, d in _deals(cli).items()} == {
+        "Canada": (1000, "CAD"),
+        "Same": (2000, "THB"),
+    }
+
+
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
     sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)

@@ -167,6 +167,21 @@ class Incoming:
     cells: int = 0  # a hash of the row's cells as written: the same for a repeated row
 
 
+# The currencies written with a bare "$" (dollars and pesos): a "$" amount in another's
+# column (EUR, THB) is a mistake, not a way of writing it.
+_DOLLAR_SIGN_CURRENCIES = frozenset(
+    "USD CAD AUD NZD SGD HKD TWD MXN ARS CLP COP UYU CUP DOP BSD BBD BZD BMD BND KYD FJD "  # noqa: SIM905
+    "GYD JMD LRD NAD SBD SRD TTD XCD BRL NIO".split()
+)
+
+
+def _disagree(written: str, named: str) -> bool:
+    """Whether an amount's own currency (``฿1,000``) is not its currency column's."""
+    if written == AMBIGUOUS_DOLLAR:
+        return named not in _DOLLAR_SIGN_CURRENCIES
+    return written != named
+
+
 class RowReader:
     """Reads the rows of one file of one format."""
 
@@ -325,7 +340,16 @@ class RowReader:
             row.filled |= Filled.NO_VALUE
         if unit:
             row.filled |= Filled.VALUE_UNIT
-        currency = self._read("currency", currency_code, None) or written_currency
+        named = self._read("currency", currency_code, None)
+        if named and written_currency and _disagree(written_currency, named):
+            self._problem(
+                "value",
+                self._raw("value"),
+                _("the value is in {written}, but the currency column says {named}").format(
+                    written=written_currency, named=named
+                ),
+            )
+        currency = named or written_currency
         if currency == AMBIGUOUS_DOLLAR:
             currency = self.rules.currency or "USD"
             row.filled |= Filled.DOLLAR
