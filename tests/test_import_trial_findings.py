@@ -214,6 +214,20 @@ def test_excels_separator_line_names_the_separator(cli: Any, tmp_path: Path) -> 
     }
 
 
+@pytest.mark.parametrize("start", [b"", b"\xef\xbb\xbf"])
+def test_a_separator_line_of_a_file_with_mac_line_ends_is_read(
+    cli: Any, tmp_path: Path, start: bytes
+) -> None:
+    """With CR alone ending its lines, a file's `sep=;` line was refused as a title
+    above the header (a trial)."""
+    sheet = tmp_path / "mac.csv"
+    sheet.write_bytes(start + b"sep=;\rtitle;customer;value\rRoof;Acme;1.234,56\r")
+    cli.json("import", str(sheet))
+    assert {t: (d["customer"], d["value"]) for t, d in _deals(cli).items()} == {
+        "Roof": ("Acme", 1234.56)
+    }
+
+
 @pytest.mark.parametrize("name", ["windows-874", "Windows874", "win-874"])
 def test_windows_names_of_code_pages_are_read(cli: Any, tmp_path: Path, name: str) -> None:
     sheet = tmp_path / "thai.csv"

@@ -336,7 +336,7 @@ def read_table(
     line_ends = 0
     for chunk in _text_chunks(data, path, used, encoding):
         if first_line is None:
-            first_line, first_chunk = chunk.split("\n", 1)[0], chunk
+            first_line, first_chunk = _LINE_END.split(chunk, maxsplit=1)[0], chunk
         blank = blank and chunk.isspace()
         line_ends += chunk.count("\n")
         if look is not None:
@@ -364,6 +364,9 @@ def read_table(
     # (the header's line is no row: a 50,000-row file's bar counted to 50,001)
     return Table(names, _checked(records, path), used, delimiter, max(line_ends - 1, 1))
 
+
+# Any line end: a Mac's CR alone too (its "sep=;" line was taken for a title).
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 # Excel's first line naming the file's separator ("sep=;"), which it writes and reads.
 _SEPARATOR_LINE = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
