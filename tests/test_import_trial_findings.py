@@ -141,6 +141,22 @@ def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_
     }
 
 
+def test_a_probability_written_as_a_share_is_refused(cli: Any, tmp_path: Path) -> None:
+    """0.5 and 0.9 in a sheet's Probability column were kept as 0 % and 1 % (a trial);
+    70, 70% and 70.0 are read."""
+    sheet = _write(
+        tmp_path,
+        "sheet.csv",
+        "Title,Customer,Value,Probability\nA,Acme,100,0.5\nB,Beta,100,70%\nC,Gamma,100,70.0\n",
+    )
+    refused = cli("import", sheet)
+    assert 'line 2, column Probability "0.5": a share of 1 or a percent below 1' in " ".join(
+        refused.stderr.split()
+    )
+    cli.json("import", sheet, "--skip-invalid")
+    assert {t: d["probability"] for t, d in _deals(cli).items()} == {"B": 70, "C": 70}
+
+
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
     sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)

@@ -371,6 +371,10 @@ def probability(raw: str, *, fractions: bool = False) -> int | None:
         raise BadValue(_("not a probability from 0 to 100")) from None
     if fractions and number <= 1 and "." in text:
         number *= 100
+    elif 0 < number < 1:  # a share (0.5), or half a percent: rounded, it read as 0 or 1
+        raise BadValue(
+            _("a share of 1 or a percent below 1; write the percent as 0 to 100 (50 for 0.5)")
+        )
     if not 0 <= number <= 100 or not number.is_finite():
         raise BadValue(_("not a probability from 0 to 100"))
     return int(number.to_integral_value())
