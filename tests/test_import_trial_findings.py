@@ -157,6 +157,28 @@ def test_a_probability_written_as_a_share_is_refused(cli: Any, tmp_path: Path) -
     assert {t: d["probability"] for t, d in _deals(cli).items()} == {"B": 70, "C": 70}
 
 
+def test_a_sheet_read_as_a_crms_still_reads_salespipes_own_column_names(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A sheet with "Expected close date" reads as Pipedrive's, whose customer column is
+    "Organization": its "Customer" column was dropped, said only in a count of columns
+    not read (a trial)."""
+    sheet = _write(
+        tmp_path,
+        "own.csv",
+        "Title,Customer,Value,Currency,Stage,Owner,Status,Probability,Expected close date,Source\n"
+        "A deal,Acme,100,USD,Qualified,Ann,Open,50,2024-05-01,Web\n"
+        "B deal,Beta,200,USD,Qualified,Ann,Open,50,2024-05-01,Web\n",
+    )
+    report = cli.json("import", sheet, "--create-stages")
+    assert report["format"] == "Pipedrive"
+    assert report["imported"] == 2  # (its Source is no key: both deals came in)
+    assert {t: d["customer"] for t, d in _deals(cli).items()} == {
+        "A deal": "Acme",
+        "B deal": "Beta",
+    }
+
+
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
     sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)

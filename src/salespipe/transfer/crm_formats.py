@@ -597,6 +597,23 @@ def _locate(aliases_of: Mapping[str, tuple[str, ...]], normalised: list[str]) ->
     return columns
 
 
+# Fields a sheet of a CRM's shape may still name as salespipe's CSV does ("Customer" in
+# what reads as a Pipedrive file, whose own name for it is "Organization"). Not "source"
+# nor "id": a CRM's Source ("Web") or ID would be taken for salespipe's own keys.
+_OUR_NAMES_TOO = ("title", "customer", "contact", "owner", "currency", "tags")
+
+
+def _add_our_own_names(layout: Layout, normalised: list[str]) -> None:
+    """Read a column the format does not read whose header is salespipe's own name for a
+    field the format found no column of: it was dropped, said only in a count."""
+    used = set(layout.columns.values())
+    ours = _locate({f: SALESPIPE.aliases[f] for f in _OUR_NAMES_TOO}, normalised)
+    for name, index in ours.items():
+        if name not in layout.columns and index not in used:
+            layout.columns[name] = index
+            used.add(index)
+
+
 def recognise(
     header: Sequence[str],
     *,
@@ -647,6 +664,8 @@ def recognise(
     layout.columns = {} if by_position else _locate(fmt.aliases, normalised)
     if by_hand and not by_position:
         layout.columns = {**_locate(THAI_HEADERS, normalised), **layout.columns}
+    if fmt is not SALESPIPE and not by_position:
+        _add_our_own_names(layout, normalised)
     for wanted in ignore:
         index = _find_column(layout, wanted, normalised, f"--ignore {wanted}", by_position)
         layout.columns = {k: v for k, v in layout.columns.items() if v != index}
