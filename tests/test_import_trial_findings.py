@@ -309,8 +309,8 @@ def test_importing_a_newer_export_says_it_does_not_change_the_deals(
     again = cli("import", newer, "--create-stages")
     assert again.exit_code == 0
     assert (
-        "Skipped 1 row already imported before (an import adds deals; it does not change "
-        "the deals it made)." in again.stdout.replace("\n", " ")
+        "Skipped 1 row already imported before (line 2; an import adds deals, it does not "
+        "change the deals it made)." in again.stdout.replace("\n", " ")
     )
     assert _deals(cli)["Roof"]["status"] == "open"
 

@@ -242,6 +242,10 @@ def _first_ten(names: list[str]) -> str:
     return ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
 
 
+def _lines_named(lines: list[str]) -> str:
+    return ngettext("line {lines}", "lines {lines}", len(lines)).format(lines=_first_ten(lines))
+
+
 def _short_rows_line(lines: list[int]) -> str:
     shown = _first_ten([str(line) for line in lines])
     return ngettext(
@@ -327,9 +331,12 @@ def import_view(report: ImportReport) -> list[Part]:
     if report.duplicates:
         shown.append(
             _(
-                "Skipped {rows} already imported before (an import adds deals; it does not "
-                "change the deals it made)."
-            ).format(rows=_rows(report.duplicates))
+                "Skipped {rows} already imported before ({where}; an import adds deals, it "
+                "does not change the deals it made)."
+            ).format(
+                rows=_rows(report.duplicates),
+                where=_lines_named([str(n) for n in report.duplicate_lines]),
+            )
         )
     shown.extend(_left_out_lines(report))
     if report.short_rows:

@@ -105,6 +105,7 @@ class ImportReport:
     dry_run: bool
     imported: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
+    duplicate_lines: list[int] = field(default_factory=list)
     line_items: LineItems = field(default_factory=LineItems)
     filled: Counter[str] = field(default_factory=Counter)
     currency: str = ""  # the currency that stood in where a row gave none
@@ -156,6 +157,7 @@ class ImportReport:
             "imported": sum(self.imported.values()),
             "by_status": {s: self.imported.get(s, 0) for s in ("open", "won", "lost")},
             "duplicates": self.duplicates,
+            "duplicate_lines": self.duplicate_lines,
             "line_items": {"rows": self.line_items.rows, "deals": self.line_items.deals},
             "filled": {
                 "currency": {
@@ -340,6 +342,7 @@ def _prepare(
         raise _refuse_invalid(Path(report.file), problems, len(plan.entries))
     report.problems = problems
     report.duplicates = plan.duplicates
+    report.duplicate_lines = plan.duplicate_lines
     report.line_items = plan.line_items
     report.filled = plan.filled
     report.events = plan.events

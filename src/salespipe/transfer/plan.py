@@ -101,6 +101,7 @@ class Plan:
     stages_after: dict[str, list[Stage]] = field(default_factory=dict)
     new_stages: list[Stage] = field(default_factory=list)
     duplicates: int = 0
+    duplicate_lines: list[int] = field(default_factory=list)  # the rows imported before
     line_items: LineItems = field(default_factory=LineItems)
     filled: Counter[str] = field(default_factory=Counter)
     events: int = 0
@@ -251,6 +252,7 @@ def _fresh_rows(
         same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
         if same_deal or (key is not None and key in sources):
             plan.duplicates += 1
+            plan.duplicate_lines.append(row.line)
             continue
         if key is None or key not in seen:
             if key is not None:
