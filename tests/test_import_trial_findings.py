@@ -179,6 +179,26 @@ def test_a_sheet_read_as_a_crms_still_reads_salespipes_own_column_names(
     }
 
 
+def test_round_thousands_with_a_dot_in_a_comma_file_are_asked_about(
+    cli: Any, tmp_path: Path
+) -> None:
+    """In a comma file whose numbers showed no decimal mark, EUR amounts of 12.500, 3.000
+    and 150.000 were read as 12.50, 3 and 150 without a word, where 12.345 was refused
+    (a trial). Where another number shows the dot, 12.500 is twelve and a half."""
+    sheet = _write(
+        tmp_path, "eur.csv", "Title,Value,Currency\nStand,12.500,EUR\nLicence,3.000,EUR\n"
+    )
+    refused = cli("import", sheet)
+    assert 'line 2, column Value "12.500": 12.500 may be 12.5 or 12500' in " ".join(
+        refused.stderr.split()
+    )
+    cli.json("import", sheet, "--decimal-mark", ",")
+    assert {t: d["value"] for t, d in _deals(cli).items()} == {"Stand": 12500, "Licence": 3000}
+    shown = _write(tmp_path, "shown.csv", "Title,Value\nHalf,12.500\nCents,3.25\n")
+    cli.json("import", shown)
+    assert _deals(cli)["Half"]["value"] == 12.5
+
+
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
     sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)

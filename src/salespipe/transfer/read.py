@@ -167,6 +167,7 @@ def _read_csv(
         currency=options.currency,
         decimal_mark=options.decimal_mark or marks.mark,
         comma_assumed=not options.decimal_mark and marks.comma_assumed,
+        dot_assumed=not options.decimal_mark and marks.dot_assumed,
     )
     layout = recognise(
         table.header,

@@ -96,6 +96,7 @@ class RowRules:
     currency: str | None = None  # what "$" means (--currency), else USD
     decimal_mark: DecimalMark | None = "."  # the file's (--decimal-mark, else as it shows)
     comma_assumed: bool = False  # the decimal comma only from a ";" separator
+    dot_assumed: bool = False  # the decimal dot only from a "," separator
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,12 @@ class RowReader:
         return default
 
     def _amount(self, raw: str) -> Amount:
-        return amount(raw, self.rules.decimal_mark, comma_assumed=self.rules.comma_assumed)
+        return amount(
+            raw,
+            self.rules.decimal_mark,
+            comma_assumed=self.rules.comma_assumed,
+            dot_assumed=self.rules.dot_assumed,
+        )
 
     def _problem(self, name: str, raw: str, reason: str) -> None:
         column = self.layout.column_name(name)

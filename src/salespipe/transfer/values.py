@@ -113,14 +113,19 @@ def _strip_currency(raw: str) -> tuple[str, str | None]:
 DecimalMark = Literal[",", "."]
 
 
-def _unify_separators(number: str, mark: DecimalMark | None, comma_assumed: bool = False) -> str:
+def _unify_separators(
+    number: str, mark: DecimalMark | None, comma_assumed: bool = False, dot_assumed: bool = False
+) -> str:
     """Remove thousands separators and make the decimal separator a dot.
 
     ``12,500`` and ``12.500`` are read by the file's decimal ``mark``; when it is not
     known they are refused, as either reading may be the wrong one by a thousand. So is
     ``1,500`` where the comma is only ``comma_assumed`` (a ``;`` file whose numbers do
     not show their mark): an amount has two decimals, and ``$22,700`` is how Zoho and
-    others write twenty-two thousand seven hundred in such a file."""
+    others write twenty-two thousand seven hundred in such a file. Likewise ``12.500``
+    where the dot is only ``dot_assumed`` (a ``,`` file whose numbers do not show their
+    mark): twelve and a half, or twelve thousand five hundred as a sheet of EUR amounts
+    writes it."""
     number = _THOUSANDS_SPACES.sub("", number)
     if "," in number and "." in number:
         decimal_mark = "," if number.rfind(",") > number.rfind(".") else "."
@@ -128,7 +133,8 @@ def _unify_separators(number: str, mark: DecimalMark | None, comma_assumed: bool
         return number.replace(grouping, "").replace(decimal_mark, ".")
     if _ONE_GROUP.match(number):
         separator = "," if "," in number else "."
-        if mark is None or (comma_assumed and separator == ","):
+        assumed = (comma_assumed and separator == ",") or (dot_assumed and separator == ".")
+        if mark is None or assumed:
             raise BadValue(
                 _(
                     "{number} may be {decimals} or {thousands}; name the file's decimal mark "
@@ -161,10 +167,12 @@ _COMMA_QUOTED = r'(?<=")\d+,\d{1,2}(?=")'  # a whole quoted cell: the comma is n
 _DOT_SHOWN = r"\d{1,3}(?:,\d{3})+\.\d{1,2}|\d+\.\d{1,2}"
 _DOT_GROUPS = r"[1-9]\d{0,2}(?:,\d{3}){2,}"
 _ALONE = r"(?<![\w.,])(?:{})(?![\w.,])"
+# In a file separated by commas a number stands between them: 3.25 in "Cents,3.25,x".
+_ALONE_IN_CELLS = r"(?<![\w.])(?:{})(?![\w.])"
 
 
-def _shown(numbers: str) -> re.Pattern[str]:
-    return re.compile(_ALONE.format(numbers))
+def _shown(numbers: str, alone: str = _ALONE) -> re.Pattern[str]:
+    return re.compile(alone.format(numbers))
 
 
 # Places a number may show its mark, looked at in a file at the most (per mark): a file
@@ -231,7 +239,11 @@ class DecimalMarkClues:
             near_comma = r'\.\d{3}[.,]\d|"\d+,\d' if cells else r"\d[.,]\d"
             self._looks = [
                 (",", re.compile(near_comma), _shown(comma)),
-                (".", re.compile(r"\d\.\d" if cells else r"\d[.,]\d"), _shown(dot)),
+                (
+                    ".",
+                    re.compile(r"\d\.\d" if cells else r"\d[.,]\d"),
+                    _shown(dot, _ALONE_IN_CELLS if cells else _ALONE),
+                ),
             ]
         for mark, near, shown in self._looks:
             left = MARK_PLACES - self._looked[mark]
@@ -257,6 +269,12 @@ class DecimalMarkClues:
         the file's mark."""
         return len(self.seen) != 1 and self.delimiter == ";"
 
+    @property
+    def dot_assumed(self) -> bool:
+        """Whether the decimal dot is taken from the ``,`` separator, no number showing
+        the file's mark."""
+        return len(self.seen) != 1 and self.delimiter == ","
+
 
 def decimal_mark_option(given: str | None) -> DecimalMark | None:
     """``--decimal-mark``: ``,`` or ``.`` (or ``comma``, ``dot``, ``point``)."""
@@ -276,7 +294,13 @@ def _trimmed(number: str) -> str:
     return number.rstrip("0").rstrip(".")
 
 
-def amount(raw: str, mark: DecimalMark | None = ".", *, comma_assumed: bool = False) -> Amount:
+def amount(
+    raw: str,
+    mark: DecimalMark | None = ".",
+    *,
+    comma_assumed: bool = False,
+    dot_assumed: bool = False,
+) -> Amount:
     """An amount and the currency written with it, if any; an empty cell is (None, None).
 
     ``mark`` is the file's decimal mark (:class:`DecimalMarkClues`), None if unknown;
@@ -292,7 +316,7 @@ def amount(raw: str, mark: DecimalMark | None = ".", *, comma_assumed: bool = Fa
         raise BadValue(_("the amount is negative"))
     if _WITH_UNIT.match(body.strip()):
         return Amount(_with_unit(body), found_currency, unit=True)
-    number = _unify_separators(body.strip(), mark, comma_assumed)
+    number = _unify_separators(body.strip(), mark, comma_assumed, dot_assumed)
     if not _PLAIN_NUMBER.match(number):
         raise BadValue(_("not an amount"))
     try:
