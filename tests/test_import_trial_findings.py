@@ -199,6 +199,24 @@ def test_round_thousands_with_a_dot_in_a_comma_file_are_asked_about(
     assert _deals(cli)["Half"]["value"] == 12.5
 
 
+def test_an_open_deals_lost_reason_is_kept_as_a_note(cli: Any, tmp_path: Path) -> None:
+    """A Pipedrive deal lost and reopened is Open with a Lost reason: the reason was
+    dropped, and its column counted as read (a trial)."""
+    sheet = _write(
+        tmp_path,
+        "pipedrive.csv",
+        'Title,Value,Status,Lost reason\nReopened,100,Open,"Lost to X, then came back"\n'
+        "Lost,200,Lost,Price\n",
+    )
+    cli.json("import", sheet)
+    deals = _deals(cli)
+    notes = [
+        e["text"] for e in cli.json("log", str(deals["Reopened"]["id"])) if e["type"] == "note"
+    ]
+    assert notes == ["Lost reason: Lost to X, then came back"]
+    assert deals["Lost"]["lost_reason"] == "Price"
+
+
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
     sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)

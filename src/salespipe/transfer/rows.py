@@ -453,6 +453,8 @@ class RowReader:
         next_step = self._read("next_step", lambda r: long_text(r, what=N_("next step")), "")
         if next_step:
             notes.append(f"Next step: {next_step}")
+        if row.status == "open" and row.lost_reason:  # lost once, then reopened: kept
+            notes.append(f"Lost reason: {row.lost_reason}")
         row.notes = tuple(notes)
         if self._has_next_action:
             row.next_action = self._next_action()
