@@ -217,6 +217,15 @@ def test_an_open_deals_lost_reason_is_kept_as_a_note(cli: Any, tmp_path: Path) -
     assert deals["Lost"]["lost_reason"] == "Price"
 
 
+def test_a_sheet_of_ours_with_a_label_column_is_read_as_ours(cli: Any, tmp_path: Path) -> None:
+    """ "Title,Customer,Value,Label" was refused as a header salespipe does not know, "at
+    least a title column" though it had one: Label is a Pipedrive name (a trial)."""
+    sheet = _write(tmp_path, "own.csv", "Title,Customer,Value,Label\nA,Acme,100,x\n")
+    report = cli.json("import", sheet)
+    assert (report["format"], report["unread_columns"]) == ("salespipe CSV", ["Label"])
+    assert _deals(cli)["A"]["customer"] == "Acme"
+
+
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
     sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)

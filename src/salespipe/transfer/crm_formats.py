@@ -771,7 +771,15 @@ def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
             return SALESPIPE
         if prefix or distinctive:
             return PIPEDRIVE
+        if _only_ours(present):  # nothing of Pipedrive's but a name both use, and a Label
+            return SALESPIPE
     return None
+
+
+def _only_ours(present: set[str]) -> set[str]:
+    """The columns of the header only salespipe's CSV names (``customer``)."""
+    pipedrives = {alias for aliases in PIPEDRIVE.aliases.values() for alias in aliases}
+    return (present & _KNOWN_OURS) - pipedrives - {"weighted value"}
 
 
 def _more_of_ours(present: set[str]) -> bool:
@@ -781,6 +789,5 @@ def _more_of_ours(present: set[str]) -> bool:
     that salespipe's has not. Names both write (id, title, value, stage, weighted value…)
     tell nothing."""
     pipedrives = {alias for aliases in PIPEDRIVE.aliases.values() for alias in aliases}
-    only_ours = (present & _KNOWN_OURS) - pipedrives - {"weighted value"}
     only_theirs = present & pipedrives - _KNOWN_OURS
-    return bool(only_ours) and not only_theirs
+    return bool(_only_ours(present)) and not only_theirs
