@@ -157,6 +157,27 @@ def test_a_probability_written_as_a_share_is_refused(cli: Any, tmp_path: Path) -
     assert {t: d["probability"] for t, d in _deals(cli).items()} == {"B": 70, "C": 70}
 
 
+def test_a_file_imported_before_its_customer_column_was_read_is_not_imported_twice(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a CRM-shaped sheet's Customer column changed the key of each row without an
+    id: the same file imported before that and again after brought every deal in twice
+    (a review)."""
+    from salespipe.transfer import crm_formats
+
+    sheet = _write(
+        tmp_path,
+        "own.csv",
+        "Title,Customer,Value,Currency,Stage,Owner,Status,Probability,Expected close date\n"
+        "A deal,Acme,100,USD,Qualified,Ann,Open,50,2024-05-01\n",
+    )
+    with monkeypatch.context() as before_the_upgrade:
+        before_the_upgrade.setattr(crm_formats, "_OUR_NAMES_TOO", ())
+        assert cli.json("import", sheet, "--create-stages")["imported"] == 1
+    assert cli.json("import", sheet, "--create-stages")["duplicates"] == 1
+    assert list(_deals(cli)) == ["A deal"]
+
+
 def test_a_sheet_read_as_a_crms_still_reads_salespipes_own_column_names(
     cli: Any, tmp_path: Path
 ) -> None:
@@ -173,6 +194,8 @@ def test_a_sheet_read_as_a_crms_still_reads_salespipes_own_column_names(
     report = cli.json("import", sheet, "--create-stages")
     assert report["format"] == "Pipedrive"
     assert report["imported"] == 2  # (its Source is no key: both deals came in)
+    again = cli.json("import", sheet, "--create-stages")
+    assert (again["imported"], again["duplicates"]) == (0, 2)
     assert {t: d["customer"] for t, d in _deals(cli).items()} == {
         "A deal": "Acme",
         "B deal": "Beta",

@@ -556,6 +556,9 @@ class Layout:
     ignored: set[int] = field(default_factory=set)  # by --ignore
     by_hand: bool = False  # a header no program writes, read as --column names it
     by_position: bool = False  # no header row: columns named by number
+    # Fields a CRM's file gives under salespipe's own name (_add_our_own_names): left out
+    # of a row's fingerprint, which they were not in before they were read.
+    by_our_names: set[str] = field(default_factory=set)
 
     @property
     def label(self) -> str:
@@ -611,6 +614,7 @@ def _add_our_own_names(layout: Layout, normalised: list[str]) -> None:
     for name, index in ours.items():
         if name not in layout.columns and index not in used:
             layout.columns[name] = index
+            layout.by_our_names.add(name)
             used.add(index)
 
 

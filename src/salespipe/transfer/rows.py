@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -509,7 +509,7 @@ class RowReader:
 
     def _occurrence(self, row: Incoming) -> str:
         """The row's fingerprint, numbered from its second look-alike in the file on."""
-        key = _fingerprint(row)
+        key = _fingerprint(row, self.layout.by_our_names)
         self._occurrences[key] += 1
         count = self._occurrences[key]
         return key if count == 1 else f"{key}-{count}"
@@ -546,8 +546,13 @@ def _stage_code(label: str) -> str:
     return re.sub(r"^C\d+:", "", label).casefold()
 
 
-def _fingerprint(row: Incoming) -> str:
-    """A stable key for a row without an id: its title, customer, contact and creation."""
+def _fingerprint(row: Incoming, left_out: Collection[str] = ()) -> str:
+    """A stable key for a row without an id: its title, customer, contact and creation
+    (but the fields ``left_out``: the same file imported again after an upgrade that
+    reads more of it must give the same keys, or its deals come in twice)."""
     created = row.created_at.isoformat() if row.created_at else ""
-    text = "\x1f".join((row.title, row.customer, row.contact, created))
+    kept = [
+        "" if name in left_out else getattr(row, name) for name in ("title", "customer", "contact")
+    ]
+    text = "\x1f".join((*kept, created))
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
