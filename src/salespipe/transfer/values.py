@@ -190,8 +190,11 @@ def _shows(
     for place in itertools.islice(near.finditer(text), places):
         looked += 1
         start, end = place.span()
-        if shown.search(text, max(start - 24, 0), end + 24):
-            return True, looked
+        window_end = min(end + 24, len(text))
+        for found in shown.finditer(text, max(start - 24, 0), window_end):
+            # One cut by the window's end looks whole to the pattern: 3.750 read as 3.7.
+            if found.end() < window_end or window_end == len(text):
+                return True, looked
     return False, looked
 
 
