@@ -296,6 +296,23 @@ def test_a_backup_of_one_renamed_pipeline_is_merged_where_it_is_imported(
     mapped = cli.json("--db", third, "import", str(backup), "--pipeline-map", "Bangkok team=2")
     assert mapped["imported"] == 1
     assert [d["title"] for d in cli.json("--db", third, "list", "-P", "renewals")] == ["Main deal"]
+    # -P wins over a pipeline of the same name here, and a backup whose one pipeline was
+    # never named is mapped by its default name (a review).
+    fourth = str(tmp_path / "fourth.json")
+    cli("--db", fourth, "add", "Theirs", "-q")
+    cli("--db", fourth, "pipeline", "add", "Bangkok team")
+    cli("--db", fourth, "pipeline", "add", "Other")
+    cli.json("--db", fourth, "import", str(backup), "-P", "other")
+    assert [d["title"] for d in cli.json("--db", fourth, "list", "-P", "other")] == ["Main deal"]
+    unnamed = str(tmp_path / "unnamed.json")
+    cli("--db", unnamed, "add", "Plain", "-q")
+    plain = tmp_path / "plain.json"
+    cli("--db", unnamed, "export", "-o", str(plain))
+    fifth = str(tmp_path / "fifth.json")
+    cli("--db", fifth, "add", "Theirs", "-q")
+    cli("--db", fifth, "pipeline", "add", "Other")
+    cli.json("--db", fifth, "import", str(plain), "--pipeline-map", "Sales=other")
+    assert [d["title"] for d in cli.json("--db", fifth, "list", "-P", "other")] == ["Plain"]
 
 
 def test_backup_of_a_newer_version_is_refused(cli, tmp_path: Path, snapshot_files) -> None:

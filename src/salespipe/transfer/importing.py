@@ -24,6 +24,7 @@ from salespipe.app import settings, team
 from salespipe.core import clock, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _, ngettext
+from salespipe.core.model import first_pipeline
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.csvfile import LeftOutKind
@@ -293,11 +294,11 @@ def _prepare(
         # stage created for them is made as the backup had it.
         backup_stages = sorted(parsed.backup.stages(), key=lambda s: (s.pipeline, s.position))
         named = {stage.key: stage.name for stage in backup_stages}
-        pipeline_names = {p.key: parse.pipeline_name(p) for p in parsed.backup.pipelines()}
+        pipelines = parsed.backup.pipelines() or [first_pipeline()]
+        pipeline_names = {p.key: parse.pipeline_name(p) for p in pipelines}
+        if len(pipelines) == 1 and not _mapped(pipeline_names, options.pipeline_map):
+            pipeline_names = {}  # one pipeline goes where it is imported (-P), as it did
         pipeline_of = {s.key: pipeline_names.get(s.pipeline, "") for s in backup_stages}
-        # A backup of one pipeline (named or not) goes where it is imported, as it did,
-        # unless --pipeline-map sends it elsewhere or a pipeline here has its name.
-        only = tuple(pipeline_names.values()) if len(pipeline_names) == 1 else ()
         deals = [
             {
                 **deal,
@@ -309,7 +310,7 @@ def _prepare(
         merged = read_deal_objects(deals, None, pipelines=True)
         parsed.rows, parsed.problems = merged.rows, merged.problems
         crm_stages = tuple(DefaultStage(s.name, s.probability) for s in backup_stages)
-        crm_pipelines = tuple(parse.fold(name) for name in only)
+        crm_pipelines: tuple[str, ...] = ()
     else:
         crm_stages = parsed.crm.default_stages if parsed.crm else ()
         crm_pipelines = parsed.crm.default_pipelines if parsed.crm else ()
@@ -353,6 +354,12 @@ def _prepare(
     report.unused_maps = plan.unused_maps
     report.imported = _count(plan)
     return plan
+
+
+def _mapped(names: Mapping[str, str], pipeline_map: Sequence[str]) -> bool:
+    """Whether ``--pipeline-map`` names one of these pipelines (by its LABEL side)."""
+    labels = {parse.fold(entry.rpartition("=")[0]) for entry in pipeline_map}
+    return any(parse.fold(name) in labels for name in names.values())
 
 
 def import_file(
