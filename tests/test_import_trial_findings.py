@@ -155,6 +155,18 @@ def test_a_probability_written_as_a_share_is_refused(cli: Any, tmp_path: Path) -
     )
     cli.json("import", sheet, "--skip-invalid")
     assert {t: d["probability"] for t, d in _deals(cli).items()} == {"B": 70, "C": 70}
+    # A CRM's column is a percent (Odoo's 0.53 is half a percent), and so is 0.5% (a
+    # review: both were refused).
+    odoo = _write(
+        tmp_path,
+        "crm.lead.csv",
+        "name,stage_id,expected_revenue,probability\nOdoo lead,New,100,0.53\n",
+    )
+    cli.json("import", odoo, "--create-stages")
+    percent = _write(tmp_path, "pct.csv", "Title,Customer,Value,Probability\nD,Delta,100,0.5%\n")
+    cli.json("import", percent)
+    deals = _deals(cli)
+    assert (deals["Odoo lead"]["probability"], deals["D"]["probability"]) == (1, 0)
 
 
 def test_a_file_imported_before_its_customer_column_was_read_is_not_imported_twice(

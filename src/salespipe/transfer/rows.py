@@ -391,8 +391,13 @@ class RowReader:
         if archived and closing_status(row.stage_name or row.stage_label) != "won":
             row.status = "lost"
         fractions = fmt.name == "hubspot"
+        # A sheet of one's own may write shares (0.5); a CRM's column is a percent (Odoo's
+        # 0.53 is half a percent), HubSpot's a share.
+        sheet = fmt.name == "salespipe"
         row.probability = self._read(
-            "probability", lambda raw: probability(raw, fractions=fractions), None
+            "probability",
+            lambda raw: probability(raw, fractions=fractions, shares_refused=sheet),
+            None,
         )
 
     def _status_word(self, raw: str) -> Status | None:

@@ -387,8 +387,11 @@ def currency_code(raw: str) -> str | None:
     return code
 
 
-def probability(raw: str, *, fractions: bool = False) -> int | None:
-    """``70``, ``70%``, ``70.0``; with ``fractions`` (HubSpot) ``0.7`` is 70 too."""
+def probability(raw: str, *, fractions: bool = False, shares_refused: bool = False) -> int | None:
+    """``70``, ``70%``, ``70.0``; with ``fractions`` (HubSpot) ``0.7`` is 70 too; with
+    ``shares_refused`` a number between 0 and 1 without ``%`` is refused (a share, or
+    half a percent: rounded, it read as 0 or 1)."""
+    percent = raw.strip().endswith("%")
     text = raw.strip().removesuffix("%").strip()
     if not text:
         return None
@@ -398,7 +401,7 @@ def probability(raw: str, *, fractions: bool = False) -> int | None:
         raise BadValue(_("not a probability from 0 to 100")) from None
     if fractions and number <= 1 and "." in text:
         number *= 100
-    elif 0 < number < 1:  # a share (0.5), or half a percent: rounded, it read as 0 or 1
+    elif shares_refused and not percent and 0 < number < 1:
         raise BadValue(
             _("a share of 1 or a percent below 1; write the percent as 0 to 100 (50 for 0.5)")
         )
