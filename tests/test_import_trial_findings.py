@@ -122,7 +122,11 @@ def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_
         'Conflict,Qualification,"$1,000.00",EUR,Ann\n'
         'Conflict2,Qualification,"฿1,000.00",USD,Ann\n'
         'Canada,Qualification,"$1,000.00",CAD,Ann\n'
-        'Same,Qualification,"฿2,000.00",THB,Ann\n',
+        'Same,Qualification,"฿2,000.00",THB,Ann\n'
+        # (a review: a column of "$", the yuan's ¥ and the córdoba's C$ were refused)
+        'Dollar column,Qualification,"US$1,000.00",$,Ann\n'
+        'Yuan,Qualification,"¥1,000.00",CNY,Ann\n'
+        'Cordoba,Qualification,"C$1,000.00",NIO,Ann\n',
     )
     refused = cli("import", sheet, "--create-stages")
     said = " ".join(refused.stderr.split())
@@ -138,6 +142,9 @@ def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_
     assert {t: (d["value"], d["currency"]) for t, d in _deals(cli).items()} == {
         "Canada": (1000, "CAD"),
         "Same": (2000, "THB"),
+        "Dollar column": (1000, "USD"),
+        "Yuan": (1000, "CNY"),
+        "Cordoba": (1000, "NIO"),
     }
 
 
@@ -274,6 +281,10 @@ def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Pat
     sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)
     assert _deals(cli)["Total"]["value"] == 500
+    # An owner Bob is no currency (BOB) beside a total (a review).
+    owned = _write(tmp_path, "o.csv", "Title,Value,Owner\nX,100,Ann\nTotal,600,Bob\n")
+    other = str(tmp_path / "other.json")
+    assert cli.json("--db", other, "import", owned)["imported"] == 2
 
 
 def test_a_row_repeated_whole_is_refused_not_added_up(cli: Any, tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def _is_sum_row(row: Row) -> bool:
     return (
         len(filled) > 1
         and bool(_SUBTOTAL.fullmatch(filled[0]))
-        and all(_SUM.fullmatch(cell) or cell.upper() in ISO_4217 for cell in filled[1:])
+        and all(_SUM.fullmatch(cell) or cell in ISO_4217 for cell in filled[1:])
         and any(_SUM.fullmatch(cell) for cell in filled[1:])
     )
 

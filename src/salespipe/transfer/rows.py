@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from salespipe.core import parse
+from salespipe.core.currencies import ISO_4217
 from salespipe.core.currency_names import AMBIGUOUS_DOLLAR
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
@@ -176,11 +177,19 @@ _DOLLAR_SIGN_CURRENCIES = frozenset(
 )
 
 
+# Symbols two currencies write alike, read as the first: ¥ (yen, yuan), C$ (Canadian
+# dollar, córdoba).
+_SHARED_SYMBOLS = (frozenset(("JPY", "CNY")), frozenset(("CAD", "NIO")))
+
+
 def _disagree(written: str, named: str) -> bool:
-    """Whether an amount's own currency (``฿1,000``) is not its currency column's."""
+    """Whether an amount's own currency (``฿1,000``) is not its currency column's (a
+    column of "$" names no currency of its own)."""
+    if written == named or named not in ISO_4217:
+        return False
     if written == AMBIGUOUS_DOLLAR:
         return named not in _DOLLAR_SIGN_CURRENCIES
-    return written != named
+    return frozenset((written, named)) not in _SHARED_SYMBOLS
 
 
 class RowReader:
