@@ -189,6 +189,11 @@ def test_a_header_ending_in_a_separator_names_the_width_of_its_rows(cli, tmp_pat
     report = cli.json("import", shifted, "--skip-invalid")
     assert (report["imported"], report["skipped"]) == (2, 2)
     assert _values(cli) == {"Deal A": 900, "Deal C": 300}
+    # The nameless column read or left out by number is no longer past the header (a
+    # review: no option got past the refusal).
+    noted = _write(tmp_path, "noted.csv", "Title,Value,Customer,Owner,\nDeal E,5,Eps,Ann,call\n")
+    assert cli.json("import", noted, "--column", "description=5")["imported"] == 1
+    assert cli.json("import", noted, "--ignore", "5")["duplicates"] == 1
 
 
 def test_a_first_line_with_as_many_commas_as_semicolons_is_read_by_the_lines_after(

@@ -274,3 +274,9 @@ def test_a_last_change_no_event_records_is_not_named(cli, tmp_path: Path) -> Non
     assert refused.stderr.strip().endswith(
         "A deal's changes are dated in the order they are made: give a later time."
     )
+    # Nor is undo offered where its change is an import of several deals (a review).
+    sheet.write_text("title,value\nOne,1\nTwo,2\n")
+    cli("import", str(sheet))
+    said = cli("won", "2", "--at", "2026-06-13").stderr
+    assert "`salespipe import`): give a later time." in said
+    assert "salespipe undo" not in said

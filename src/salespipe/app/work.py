@@ -278,7 +278,8 @@ class Work:
             return _("A deal's changes are dated in the order they are made: give a later time.")
         event = latest[-1]
         undoable = self.tx.undo_list(by=self.tx.user())
-        if undoable and undoable[-1].change == event.change:
+        next_undo = undoable[-1] if undoable else None
+        if next_undo and next_undo.change == event.change and event.command in _ONE_DEALS:
             return _(
                 "A deal's changes are dated in the order they are made (its last: "
                 "`salespipe {command}`): give a later time, or take that one back with "
@@ -300,6 +301,11 @@ class Work:
                 )
             )
         return reason
+
+
+# The commands whose change is of one deal: undo takes back that deal's change alone (not
+# an import of many, nor a stage's change that moved several).
+_ONE_DEALS = frozenset(("add", "edit", "move", "won", "lost", "reopen", "note", "next", "quote"))
 
 
 def close_stay(stays: tuple[Stay, ...], at: datetime) -> tuple[Stay, ...]:

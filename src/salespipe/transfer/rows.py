@@ -218,7 +218,14 @@ class RowReader:
         # has an empty last name, under which a row shifted by an unquoted 1,200 put its
         # owner (read shifted, the owner lost).
         header = layout.header
-        self._named_width = max((i + 1 for i, name in enumerate(header) if name.strip()), default=0)
+        self._named_width = max(
+            (
+                *(i + 1 for i, name in enumerate(header) if name.strip()),
+                *(i + 1 for i in layout.columns.values()),  # --column description=5
+                *(i + 1 for i in layout.ignored),  # --ignore 5
+            ),
+            default=0,
+        )
         # Rows without an id are told apart by what they hold and how many alike came
         # before them in the file: look-alike rows stay distinct deals, and the same file
         # read again gives the same keys.
