@@ -240,6 +240,15 @@ def test_backup_into_a_database_with_deals_merges_the_deals(cli, tmp_path: Path)
     titles = [d["title"] for d in cli.json("--db", other, "list", "--status", "all")]
     assert sorted(titles) == ["Cold room", "ERP ให้สยามฟู้ดส์", "Theirs"]
     assert cli.json("--db", other, "import", str(backup))["duplicates"] == 2
+    # Another database's backup, whose deals have the same ids, is no duplicate of it
+    # (a review: its deals were skipped as already imported).
+    second = str(tmp_path / "second.json")
+    cli("--db", second, "add", "Elsewhere one", "-q")
+    cli("--db", second, "add", "Elsewhere two", "-q")
+    theirs = tmp_path / "theirs.json"
+    cli("--db", second, "export", "-o", str(theirs))
+    assert cli.json("--db", other, "import", str(theirs))["imported"] == 2
+    assert cli.json("--db", other, "import", str(theirs))["duplicates"] == 2
 
 
 def test_a_backup_merged_keeps_each_deal_in_its_pipeline(cli, tmp_path: Path) -> None:

@@ -238,19 +238,20 @@ def _fresh_rows(
     is a further line item of that deal, added into it (another CRM's export), or a
     problem naming both lines (salespipe's own CSV, where an id is one deal).
     """
-    sources: set[str] = set()
+    sources: dict[str, tuple[str, datetime]] = {}
     known: dict[int, tuple[str, datetime]] = {}
     for record in snapshot.all_records():  # one at a time: a large database is big
+        deal = (record["title"], datetime.fromisoformat(record["created_at"]))
         if record.get("source"):
-            sources.add(record["source"])
-        known[record["id"]] = (record["title"], datetime.fromisoformat(record["created_at"]))
+            sources[record["source"]] = deal
+        known[record["id"]] = deal
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
     merged: set[str] = set()
     for row in rows:
         key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
         same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
-        if same_deal or (key is not None and key in sources):
+        if same_deal or _imported_before(key, row, sources):
             plan.duplicates += 1
             plan.duplicate_lines.append(row.line)
             continue
@@ -275,6 +276,20 @@ def _fresh_rows(
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
     return fresh
+
+
+def _imported_before(
+    key: str | None, row: Pending, sources: Mapping[str, tuple[str, datetime]]
+) -> bool:
+    """Whether a deal an earlier import made has the row's key. A key made of a
+    salespipe id alone (``salespipe:1``) is every database's first deal: it is the same
+    deal only with the same title and creation (two databases' backups merged one after
+    the other lost the second's deals with the ids of the first's)."""
+    if key is None or key not in sources:
+        return False
+    if row.source is None and key.startswith("salespipe:"):
+        return _same_deal(sources[key], row)
+    return True
 
 
 def _repeated_row(row: Pending, first: Pending, key: str) -> Problem:
