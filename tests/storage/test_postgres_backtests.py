@@ -112,6 +112,18 @@ def test_outcomes_since_are_read_afresh(both: tuple[str, str], cli: Any, monkeyp
     assert _runs(server) == [run]
 
 
+def _delete_the_deal_won_in_october(cli: Any, both: tuple[str, str]) -> None:
+    """Delete "Just before" (open on 1 October, won on the 20th) on the file and server."""
+    file, _server = both
+    won = next(
+        str(d["id"])
+        for d in cli.json("--db", file, "list", "--status", "won")
+        if d["title"] == "Just before"
+    )
+    for database in both:
+        on(cli, database, "delete", won, "--yes")
+
+
 def test_a_deal_won_in_a_month_and_deleted_since_still_counts_its_win(
     both: tuple[str, str], cli: Any, monkeypatch
 ) -> None:
@@ -122,13 +134,7 @@ def test_a_deal_won_in_a_month_and_deleted_since_still_counts_its_win(
     file, server = both
     before = _same(cli, file, server)
     (run,) = _runs(server)
-    won_in_october = next(
-        str(d["id"])
-        for d in cli.json("--db", file, "list", "--status", "won")
-        if d["title"] == "Just before"
-    )
-    for database in both:
-        on(cli, database, "delete", won_in_october, "--yes")
+    _delete_the_deal_won_in_october(cli, both)
     with monkeypatch.context() as patched:
         patched.setattr(PostgresView, "change_records", _refused)
         assert _same(cli, file, server) == before
@@ -145,13 +151,7 @@ def test_a_deletion_takes_nothing_back_in_a_pipeline_of_several(
     for database in both:
         on(cli, database, "pipeline", "add", "Renewals")
     before = _same(cli, file, server)
-    won_in_october = next(
-        str(d["id"])
-        for d in cli.json("--db", file, "list", "--status", "won")
-        if d["title"] == "Just before"
-    )
-    for database in both:
-        on(cli, database, "delete", won_in_october, "--yes")
+    _delete_the_deal_won_in_october(cli, both)
     assert _same(cli, file, server) == before
     assert on(cli, file, "slips", "--json").stdout == on(cli, server, "slips", "--json").stdout
 
