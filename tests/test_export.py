@@ -322,6 +322,11 @@ def test_a_backup_of_one_renamed_pipeline_is_merged_where_it_is_imported(
     cli("--db", fifth, "pipeline", "add", "Other")
     cli.json("--db", fifth, "import", str(plain), "--pipeline-map", "Sales=other")
     assert [d["title"] for d in cli.json("--db", fifth, "list", "-P", "other")] == ["Plain"]
+    sixth = str(tmp_path / "sixth.json")  # the default name in the other language too
+    cli("--db", sixth, "add", "Theirs", "-q")
+    cli("--db", sixth, "pipeline", "add", "Other")
+    cli.json("--db", sixth, "import", str(plain), "--pipeline-map", "ไปป์ไลน์ขาย=other")
+    assert [d["title"] for d in cli.json("--db", sixth, "list", "-P", "other")] == ["Plain"]
 
 
 def test_backup_of_a_newer_version_is_refused(cli, tmp_path: Path, snapshot_files) -> None:

@@ -193,6 +193,10 @@ def test_a_header_ending_in_a_separator_names_the_width_of_its_rows(cli, tmp_pat
     # review: no option got past the refusal).
     noted = _write(tmp_path, "noted.csv", "Title,Value,Customer,Owner,\nDeal E,5,Eps,Ann,call\n")
     assert cli.json("import", noted, "--column", "description=5")["imported"] == 1
+    # A shifted row is still refused when that column is read (a review).
+    shifted_too = _write(tmp_path, "s2.csv", "Title,Value,Customer,Owner,\nDeal F,1,200,Acme,Ann\n")
+    refused_too = cli("import", shifted_too, "--column", "description=5")
+    assert 'column 2 "1,200"' in " ".join(refused_too.stderr.split())
     assert cli.json("import", noted, "--ignore", "5")["duplicates"] == 1
 
 

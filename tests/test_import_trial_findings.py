@@ -126,7 +126,10 @@ def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_
         # (a review: a column of "$", the yuan's ¥ and the córdoba's C$ were refused)
         'Dollar column,Qualification,"US$1,000.00",$,Ann\n'
         'Yuan,Qualification,"¥1,000.00",CNY,Ann\n'
-        'Cordoba,Qualification,"C$1,000.00",NIO,Ann\n',
+        'Cordoba,Qualification,"C$1,000.00",NIO,Ann\n'
+        # (a review: a "$" column took euros and baht, and a code written out a shared one)
+        'Euro,Qualification,"€1,000.00",$,Ann\n'
+        "Written out,Qualification,CNY 1000,JPY,Ann\n",
     )
     refused = cli("import", sheet, "--create-stages")
     said = " ".join(refused.stderr.split())
@@ -138,6 +141,8 @@ def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_
         'line 3, column Amount "฿1,000.00": the value is in THB, but the currency column says USD'
         in said
     )
+    assert 'column Amount "€1,000.00": the value is in EUR, but the currency column says $' in said
+    assert 'column Amount "CNY 1000": the value is in CNY, but the currency column says JPY' in said
     cli.json("import", sheet, "--create-stages", "--skip-invalid")
     assert {t: (d["value"], d["currency"]) for t, d in _deals(cli).items()} == {
         "Canada": (1000, "CAD"),
@@ -172,6 +177,11 @@ def test_a_probability_written_as_a_share_is_refused(cli: Any, tmp_path: Path) -
     cli.json("import", odoo, "--create-stages")
     percent = _write(tmp_path, "pct.csv", "Title,Customer,Value,Probability\nD,Delta,100,0.5%\n")
     cli.json("import", percent)
+    # A sheet read as Pipedrive's (it has Created) is one's own too (a review).
+    piped = _write(
+        tmp_path, "p.csv", "Title,Customer,Value,Probability,Created\nE,Eps,1,0.5,2024-01-01\n"
+    )
+    assert "a share of 1 or a percent below 1" in cli("import", piped).stderr
     deals = _deals(cli)
     assert (deals["Odoo lead"]["probability"], deals["D"]["probability"]) == (1, 0)
 

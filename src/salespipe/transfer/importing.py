@@ -11,6 +11,7 @@ created), or for a dry run.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import marshal
 from collections import Counter
@@ -22,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from salespipe.app import settings, team
 from salespipe.core import clock, parse
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import InvalidValue, SalespipeError
 from salespipe.core.i18n import _, ngettext
-from salespipe.core.model import first_pipeline
+from salespipe.core.model import PipelineDef, first_pipeline
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.csvfile import LeftOutKind
@@ -296,8 +297,9 @@ def _prepare(
         named = {stage.key: stage.name for stage in backup_stages}
         pipelines = parsed.backup.pipelines() or [first_pipeline()]
         pipeline_names = {p.key: parse.pipeline_name(p) for p in pipelines}
-        if len(pipelines) == 1 and not _mapped(pipeline_names, options.pipeline_map):
-            pipeline_names = {}  # one pipeline goes where it is imported (-P), as it did
+        if len(pipelines) == 1:  # one goes where imported (-P), as it did, unless mapped
+            label = _mapped_label(pipelines[0], options.pipeline_map)
+            pipeline_names = {} if label is None else {pipelines[0].key: label}
         pipeline_of = {s.key: pipeline_names.get(s.pipeline, "") for s in backup_stages}
         deals = [
             {
@@ -356,10 +358,15 @@ def _prepare(
     return plan
 
 
-def _mapped(names: Mapping[str, str], pipeline_map: Sequence[str]) -> bool:
-    """Whether ``--pipeline-map`` names one of these pipelines (by its LABEL side)."""
-    labels = {parse.fold(entry.rpartition("=")[0]) for entry in pipeline_map}
-    return any(parse.fold(name) in labels for name in names.values())
+def _mapped_label(pipeline: PipelineDef, pipeline_map: Sequence[str]) -> str | None:
+    """The LABEL of the ``--pipeline-map`` entry that names ``pipeline`` as ``--pipeline``
+    would (the first pipeline by its default name in either language), if any."""
+    for entry in pipeline_map:
+        label = entry.rpartition("=")[0]
+        with contextlib.suppress(SalespipeError):
+            if parse.pipeline([pipeline], label).key == pipeline.key:
+                return label
+    return None
 
 
 def import_file(

@@ -182,14 +182,21 @@ _DOLLAR_SIGN_CURRENCIES = frozenset(
 _SHARED_SYMBOLS = (frozenset(("JPY", "CNY")), frozenset(("CAD", "NIO")))
 
 
-def _disagree(written: str, named: str) -> bool:
-    """Whether an amount's own currency (``฿1,000``) is not its currency column's (a
-    column of "$" names no currency of its own)."""
-    if written == named or named not in ISO_4217:
+def _disagree(raw: str, written: str, named: str) -> bool:
+    """Whether an amount's own currency (``฿1,000``, ``CNY 1000``) is not its currency
+    column's. A column of "$" takes the dollars and pesos; a symbol two currencies share
+    (``¥``) agrees with either, its code written out (``CNY``) only with itself."""
+    if written == named:
+        return False
+    dollar = written == AMBIGUOUS_DOLLAR or written in _DOLLAR_SIGN_CURRENCIES
+    if named == AMBIGUOUS_DOLLAR:
+        return not dollar
+    if named not in ISO_4217:
         return False
     if written == AMBIGUOUS_DOLLAR:
         return named not in _DOLLAR_SIGN_CURRENCIES
-    return frozenset((written, named)) not in _SHARED_SYMBOLS
+    by_symbol = written not in raw.upper()
+    return not (by_symbol and frozenset((written, named)) in _SHARED_SYMBOLS)
 
 
 class RowReader:
@@ -218,13 +225,15 @@ class RowReader:
         # has an empty last name, under which a row shifted by an unquoted 1,200 put its
         # owner (read shifted, the owner lost).
         header = layout.header
-        self._named_width = max(
+        self._named_width = max((i + 1 for i, name in enumerate(header) if name.strip()), default=0)
+        # ...and up to the last column read or left out, by a number if it has no name
+        # (--column description=5, --ignore 5): cells past it are data no field reads.
+        self._read_width = max(
             (
-                *(i + 1 for i, name in enumerate(header) if name.strip()),
-                *(i + 1 for i in layout.columns.values()),  # --column description=5
-                *(i + 1 for i in layout.ignored),  # --ignore 5
+                self._named_width,
+                *(i + 1 for i in layout.columns.values()),
+                *(i + 1 for i in layout.ignored),
             ),
-            default=0,
         )
         # Rows without an id are told apart by what they hold and how many alike came
         # before them in the file: look-alike rows stay distinct deals, and the same file
@@ -334,7 +343,7 @@ class RowReader:
                 "the row has {cells} cells where the header has {header}; a cell holding "
                 "the separator must be in quotes"
             ).format(cells=len(self._cells), header=width)
-        for index in range(width, len(self._cells)):
+        for index in range(self._read_width, len(self._cells)):
             if self._cells[index].strip():
                 return Problem(
                     self._line, str(index + 1), self._cells[index].strip(), reason, self.where
@@ -363,7 +372,7 @@ class RowReader:
         if unit:
             row.filled |= Filled.VALUE_UNIT
         named = self._read("currency", currency_code, None)
-        if named and written_currency and _disagree(written_currency, named):
+        if named and written_currency and _disagree(self._raw("value"), written_currency, named):
             self._problem(
                 "value",
                 self._raw("value"),
@@ -409,7 +418,7 @@ class RowReader:
         fractions = fmt.name == "hubspot"
         # A sheet of one's own may write shares (0.5); a CRM's column is a percent (Odoo's
         # 0.53 is half a percent), HubSpot's a share.
-        sheet = fmt.name == "salespipe"
+        sheet = fmt.name in ("salespipe", "pipedrive")  # (a sheet may read as Pipedrive's)
         row.probability = self._read(
             "probability",
             lambda raw: probability(raw, fractions=fractions, shares_refused=sheet),
