@@ -285,6 +285,8 @@ def test_a_sheet_of_ours_with_a_label_column_is_read_as_ours(cli: Any, tmp_path:
     report = cli.json("import", sheet)
     assert (report["format"], report["unread_columns"]) == ("salespipe CSV", ["Label"])
     assert _deals(cli)["A"]["customer"] == "Acme"
+    plain = _write(tmp_path, "plain.csv", "Title,Value,Label\nB,200,y\n")  # (a review)
+    assert cli.json("import", plain)["unread_columns"] == ["Label"]
 
 
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:

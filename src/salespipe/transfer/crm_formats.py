@@ -775,8 +775,9 @@ def _guess(present: set[str], prefix: str | None) -> CrmFormat | None:
             return SALESPIPE
         if prefix or distinctive:
             return PIPEDRIVE
-        if _only_ours(present):  # nothing of Pipedrive's but a name both use, and a Label
-            return SALESPIPE
+        # Nothing of Pipedrive's but names both use (title, value) and a Label: a sheet of
+        # one's own, whose other columns are named as not read.
+        return SALESPIPE
     return None
 
 
