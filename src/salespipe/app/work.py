@@ -68,7 +68,8 @@ class Work:
         # Events recorded straight to the transaction, not kept in ``change`` (an
         # import's hundreds of thousands): they count as a change all the same.
         self.unlisted_events = 0
-        # A backup restored whole: its flags stand as the backup had them (a demo's too).
+        # A backup restored whole: a change however many events it held, its flags as
+        # the backup had them (a demo's too).
         self.restored = False
 
     @property

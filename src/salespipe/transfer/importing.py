@@ -408,8 +408,7 @@ def _import(
         if plan is None:
             assert parsed.backup is not None
             restore(work.tx, parsed.backup)
-            work.unlisted_events += report.events  # a change all the same: a new file is said
-            work.restored = True
+            work.restored = True  # a change, even of an empty backup: a new file is said
         elif plan.entries:
             report.events = write_plan(work, plan)
             report.change = work.tx.change_id()
