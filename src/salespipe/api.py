@@ -183,14 +183,11 @@ class Pipeline:
         None for all of them, as ``--limit 0``; a deal that never was is DealNotFound."""
         if limit is not None and (type(limit) is not int or limit < 0):
             raise InvalidValue(_("The limit is a whole number from 0 (0: all)."))
+        from salespipe.app.queries import newest_events
+
         start = _day(since, N_("--since date"))
         deal_id = None if deal_id is None else _id(deal_id)
-        snapshot = self._read()
-        every = max(snapshot.counters().next_seq - 1, 1)
-        newest = snapshot.newest_events(limit or every, deal_id=deal_id, since=start)
-        if deal_id is not None and not newest and not snapshot.events(deal_id):
-            raise DealNotFound(deal_id)
-        return newest
+        return newest_events(self._read(), limit, deal_id=deal_id, since=start)
 
     def config(self) -> dict[str, Any]:
         """The settings in effect (``config list``)."""

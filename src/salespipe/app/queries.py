@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from salespipe.app import scope
 from salespipe.core import collation, parse
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import DealNotFound, InvalidValue
 from salespipe.core.i18n import _
 from salespipe.core.model import (
+    Event,
     Record,
     Stage,
     money_from_json,
@@ -103,6 +104,19 @@ def list_deals(
             records = (r for r in records if r["stage"] in keys)
         chosen = choose(records, stages, query, now, fields)
     return Listing(chosen.records, chosen.matched, stages, several_pipelines(every_stage))
+
+
+def newest_events(
+    view: ReadView, limit: int | None, *, deal_id: int | None = None, since: date | None = None
+) -> list[Event]:
+    """What ``log`` shows: the newest ``limit`` events (all for 0 or None), newest first,
+    of one deal or all; a deal that never was is DealNotFound (a deleted deal's history
+    stays: that one is found)."""
+    every = max(view.counters().next_seq - 1, 1)
+    newest = view.newest_events(limit or every, deal_id=deal_id, since=since)
+    if deal_id is not None and not newest and not view.events(deal_id):
+        raise DealNotFound(deal_id)
+    return newest
 
 
 def records_to_list(

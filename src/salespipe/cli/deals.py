@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salespipe.app.queries import SORT_FIELDS, STATUS_CHOICES, DealQuery, list_deals
+from salespipe.app.queries import (
+    SORT_FIELDS,
+    STATUS_CHOICES,
+    DealQuery,
+    list_deals,
+    newest_events,
+)
 from salespipe.app.reading import deal_not_found
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
@@ -23,7 +29,7 @@ from salespipe.cli.options import (
     shown_limit,
 )
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import DealNotFound, InvalidValue, NotAllowed
+from salespipe.core.errors import InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import NextAction
 from salespipe.present import deal_results, views
@@ -682,15 +688,12 @@ def register(app: typer.Typer) -> None:
         """
         start = parse.day(since, what=N_("--since date")) if since is not None else None
         snapshot = state(ctx).read()
-        every = max(snapshot.counters().next_seq - 1, 1)  # --limit 0, as list takes it
         # The newest LOG_LIMIT also with --json: a history holds far more events than deals
         # (every one of 300k took 1.9 GB), so a script asks for all with --limit 0.
         most = LOG_LIMIT if limit is None else limit
-        newest = snapshot.newest_events(most or every, deal_id=deal_id, since=start)
+        newest = newest_events(snapshot, most, deal_id=deal_id, since=start)
         if limit is None and len(newest) == LOG_LIMIT:
             output.note(_("the newest {count} events — --limit 0 for all").format(count=LOG_LIMIT))
-        if deal_id is not None and not newest and not snapshot.events(deal_id):
-            raise DealNotFound(deal_id)  # a deleted deal's history stays: that one is found
         feed = deal_results.EventFeed(
             newest,
             snapshot.stages(),
