@@ -132,28 +132,19 @@ class DatabasePaths:
         )
 
 
-# The names of a database's other files, after its main file's stem (``p`` of p.json),
-# and of the copies kept of its main file (after its whole name).
-_BESIDE_THE_MAIN_FILE = re.compile(
-    r"(?P<stem>.+?)\.(?:events\.jsonl|closed\.jsonl|changes\.jsonl|lock|events\.idx"
-    r"|events\.heads|closed\.idx|closed\.heads|open-\d+\.jsonl"
-    r"|open-index-\d+\.(?:json|tail)|open-facts-\d+\.json)"
-)
-_KEPT_COPY = re.compile(r"(?P<main>.+)\.(?:doctor|schema\d+)\.bak")
-
-
 def main_files_named_by(path: Path) -> list[Path]:
-    """The main files a file of this name would belong to (p.json for p.events.jsonl,
-    p.lock or p.json.doctor.bak), whether they exist or not."""
-    found = []
-    beside = _BESIDE_THE_MAIN_FILE.fullmatch(path.name)
-    if beside:
-        stem = beside["stem"]
-        found += [path.with_name(f"{stem}.json"), path.with_name(stem)]
-    kept = _KEPT_COPY.fullmatch(path.name)
-    if kept:
-        found.append(path.with_name(kept["main"]))
-    return found
+    """The main files whose database has a file at ``path`` (p.json for p.events.jsonl,
+    p.lock or p.json.doctor.bak), by the names :class:`DatabasePaths` gives its files."""
+    parts = path.name.split(".")
+    stems = [".".join(parts[:n]) for n in range(1, len(parts)) if parts[0]]
+    candidates = dict.fromkeys(
+        main for stem in stems for main in (path.with_name(f"{stem}.json"), path.with_name(stem))
+    )
+    return [
+        main
+        for main in candidates
+        if main != path and path in DatabasePaths.for_main(main).every_file()
+    ]
 
 
 def real_data_file(path: Path) -> Path:
