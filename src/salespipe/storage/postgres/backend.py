@@ -16,7 +16,7 @@ import itertools
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 import psycopg
@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     from salespipe.storage.history import Asks, KeptBacktest, SlipTallies, Totals
     from salespipe.storage.postgres.feed import PostgresFollower
     from salespipe.storage.queries import Dated, OpenWhere, Page, StageSum
+
+T = TypeVar("T")
 
 # Rows fetched per round trip when a listing is read one record at a time.
 ITER_SIZE = 2000
@@ -1288,17 +1290,17 @@ class PostgresStorage(Storage):
     def team_members(self) -> list[TeamMember]:
         from salespipe.storage.postgres import team
 
-        connection = connect(self.target)
-        try:
-            with _a_reader(self.location), translated(self.target), connection.cursor() as cursor:
-                done = schema.applied(cursor, self.location)
-                if done is None or team.MIGRATION not in done:
-                    return []
-                return team.members(cursor)
-        finally:
-            connection.close()
+        return self._of_the_team(team.members) or []
 
     def open_deals_of_no_member(self, leaving: str | None = None) -> dict[str, int]:
+        from salespipe.storage.postgres import team
+
+        found = self._of_the_team(lambda cursor: team.open_deals_of_no_member(cursor, leaving))
+        return found or {}
+
+    def _of_the_team(self, read: Callable[[schema.Cursor], T]) -> T | None:
+        """What ``read`` reads of the team on a connection of its own; None where the
+        team was never made (a database before m002)."""
         from salespipe.storage.postgres import team
 
         connection = connect(self.target)
@@ -1306,8 +1308,8 @@ class PostgresStorage(Storage):
             with _a_reader(self.location), translated(self.target), connection.cursor() as cursor:
                 done = schema.applied(cursor, self.location)
                 if done is None or team.MIGRATION not in done:
-                    return {}
-                return team.open_deals_of_no_member(cursor, leaving)
+                    return None
+                return read(cursor)
         finally:
             connection.close()
 
