@@ -147,6 +147,23 @@ def test_a_pipeline_map_must_name_a_pipeline(two: Cli) -> None:
     assert "LABEL=PIPELINE" in bad.stderr
 
 
+def test_a_pipeline_map_entry_no_row_has_is_named(two: Cli) -> None:
+    """A misspelt --pipeline-map label mapped nothing without a word (--stage-map's are
+    named): its rows went where their label alone sent them."""
+    maps = ["--pipeline-map", "Renewal=Sales", "--pipeline-map", "renewals=Renewals"]
+    would = two.json("import", str(TWO), *maps, "--dry-run")
+    assert would["unused_pipeline_maps"] == ["Renewal=Sales"]
+    said = two("import", str(TWO), "--pipeline-map", "Renewal=Sales", "--create-stages")
+    assert said.exit_code == 0
+    assert said.stderr.splitlines()[-1] == (
+        'Warning: --pipeline-map "Renewal=Sales": no row has the pipeline "Renewal", '
+        "so it mapped nothing."
+    )
+    two("undo")
+    used = two.json("import", str(TWO), "--pipeline-map", "RENEWALS=Sales", "--dry-run")
+    assert "unused_pipeline_maps" not in used
+
+
 def test_a_pipedrive_file_puts_rows_into_the_pipeline_its_column_names(
     two: Cli, tmp_path: Path
 ) -> None:

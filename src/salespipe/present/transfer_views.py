@@ -355,6 +355,16 @@ def import_view(report: ImportReport) -> list[Part]:
                 ).format(entry=entry, label=label)
             )
         )
+    for entry in report.unused_pipeline_maps:
+        label = entry.rpartition("=")[0]
+        shown.append(
+            Warned(
+                _(
+                    '--pipeline-map "{entry}": no row has the pipeline "{label}", so it '
+                    "mapped nothing."
+                ).format(entry=entry, label=label)
+            )
+        )
     for problem in report.problems:
         shown.append(Warned(_("skipped {problem}").format(problem=problem.describe())))
     if report.dry_run:

@@ -122,6 +122,7 @@ class ImportReport:
     unread: list[str] = field(default_factory=list)  # columns of the file no field reads
     unread_shown: bool = False  # listed for people too (a sheet of salespipe's columns)
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
+    unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
 
@@ -140,6 +141,8 @@ class ImportReport:
             data["unread_columns"] = self.unread
         if self.unused_maps:  # likewise: --stage-map entries whose label no row has
             data["unused_stage_maps"] = self.unused_maps
+        if self.unused_pipeline_maps:  # likewise: --pipeline-map entries no row has
+            data["unused_pipeline_maps"] = self.unused_pipeline_maps
         if self.short_rows:  # likewise: rows whose last cells the file did not have
             data["short_rows"] = self.short_rows
         if self.left_out:  # likewise: lines of the file that hold no deal
@@ -354,6 +357,7 @@ def _prepare(
     report.new_stages = [s.name for s in plan.new_stages]
     report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.unused_maps = plan.unused_maps
+    report.unused_pipeline_maps = plan.unused_pipeline_maps
     report.imported = _count(plan)
     return plan
 

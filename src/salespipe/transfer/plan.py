@@ -8,11 +8,12 @@ writes the plan in one transaction (or ``importing`` only reports it, for ``--dr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
-from salespipe.core import collation
+from salespipe.core import collation, parse
 from salespipe.core.errors import NotAllowed, StageNotFound, no_deal_numbers_left
 from salespipe.core.i18n import _
 from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, stages_in
@@ -108,6 +109,7 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     next_deal_id: int = 1
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
+    unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -143,7 +145,12 @@ def plan_import(
     its stage among that pipeline's (new pipelines and stages created as told)."""
     plan = Plan(defaults=defaults, pipeline=pipeline)
     invalid = invalid_labels or {}
-    plan.unused_maps = _maps_no_row_has(placing.stage_map, rows, invalid)
+    plan.unused_maps = _maps_no_row_has(
+        placing.stage_map, rows, invalid, attrgetter("stage_label"), collation.look
+    )
+    plan.unused_pipeline_maps = _maps_no_row_has(
+        placing.pipeline_map, rows, invalid, attrgetter("pipeline_label"), parse.fold
+    )
     fresh = _fresh_rows(rows, snapshot, plan, ours)
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
@@ -359,19 +366,21 @@ def _resolve_stages(
 
 
 def _maps_no_row_has(
-    entries: Sequence[str], rows: Sequence[Pending], invalid: Mapping[StageLabel, int]
+    entries: Sequence[str],
+    rows: Sequence[Pending],
+    invalid: Mapping[StageLabel, int],
+    label_of: Callable[[StageLabel], str],
+    same: Callable[[str], str],
 ) -> list[str]:
-    """The --stage-map entries whose label no row of the file has (already imported and
-    invalid rows included): a misspelt label maps nothing, and with --create-stages the
-    label it meant becomes a stage of its own."""
+    """The map entries whose label no row of the file has (already imported and invalid
+    rows included): a misspelt label maps nothing, and with --create-stages the label it
+    meant becomes a stage or pipeline of its own."""
     if not entries:
         return []  # (most imports: no label of 100k rows is looked at)
-    labels = {row.label.stage_label for row in rows} | {label.stage_label for label in invalid}
-    found = {collation.look(label) for label in labels}
+    labels = {label_of(row.label) for row in rows} | {label_of(label) for label in invalid}
+    found = {same(label) for label in labels}
     return [
-        entry
-        for entry in entries
-        if "=" in entry and collation.look(entry.rpartition("=")[0]) not in found
+        entry for entry in entries if "=" in entry and same(entry.rpartition("=")[0]) not in found
     ]
 
 
