@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 def _values(cli) -> dict[str, float]:
     return {d["title"]: d["value"] for d in cli.json("list", "--status", "all")}
@@ -432,6 +434,48 @@ def test_a_grouped_export_leaves_out_its_group_titles_and_repeated_headers(cli, 
         "Orbit renewal",
         "Vega expansion",
     ]
+
+
+def test_a_boards_name_and_first_group_above_the_header_are_left_out(cli, tmp_path) -> None:
+    """A monday.com board saved as CSV begins with the board's name and its first
+    group's title, a cell each: the import was refused at its first line."""
+    rows = _write(
+        tmp_path,
+        "board.csv",
+        "Deals pipeline,,,,,,\n"
+        + "Active deals\n"
+        + MONDAY_HEADER
+        + "Lighthouse rollout,,Maya,Proposal,12000,2027-01-20,1001\n"
+        + "\nClosed Won\n"
+        + MONDAY_HEADER
+        + "Orbit renewal,,Eli,Won,20000,2026-11-18,1003\n",
+    )
+    named = ["--column", "title=Name", "--column", "stage=Stage", "--column", "value=Deal Value"]
+    named += ["-m", "Won=won", "--create-stages"]
+    report = cli.json("import", rows, *named, "--dry-run")
+    assert report["left_out"] == {"title": [1, 2], "group_title": [6], "header": [7]}
+    assert (report["rows"], report["imported"]) == (2, 2)
+    said = cli("import", rows, *named)
+    assert said.exit_code == 0, said.stderr
+    assert "Left out 2 title lines above the header (lines 1, 2)." in " ".join(said.stdout.split())
+    deals = {d["title"]: d["value"] for d in cli.json("list", "--status", "all")}
+    assert deals == {"Lighthouse rollout": 12000, "Orbit renewal": 20000}
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("Title\nDeal A\nDeal B\n", []),  # a header salespipe knows
+        ("Project\nDeal A\nDeal B, Inc\n", ["--column", "title=Project"]),  # one named
+    ],
+)
+def test_a_file_of_one_column_keeps_its_first_line_as_its_header(
+    cli, tmp_path, text: str, column: list[str]
+) -> None:
+    rows = _write(tmp_path, "one.csv", text)
+    report = cli.json("import", rows, *column, "--skip-invalid", "--dry-run")
+    assert "title" not in report.get("left_out", {})
+    assert report["imported"] >= 1
 
 
 def test_a_deal_with_only_its_name_just_above_a_repeated_header_stays_a_deal(cli, tmp_path) -> None:

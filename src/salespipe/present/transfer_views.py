@@ -272,7 +272,7 @@ def _unread_count_line(count: int) -> str:
 def _left_out_lines(report: ImportReport) -> list[str]:
     """One line per kind of line of the file that holds no deal, with their numbers."""
     lines = []
-    for kind in ("group_title", "header", "footer"):
+    for kind in ("title", "group_title", "header", "footer"):
         numbers = [str(line) for line, of in report.left_out if of == kind]
         if numbers:
             shown = _first_ten(numbers)
@@ -286,6 +286,12 @@ def _left_out_message(kind: str, count: int) -> str:
         return ngettext(
             "Left out {count} total or footer row of a report (line {lines}).",
             "Left out {count} total or footer rows of a report (lines {lines}).",
+            count,
+        )
+    if kind == "title":
+        return ngettext(
+            "Left out {count} title line above the header (line {lines}).",
+            "Left out {count} title lines above the header (lines {lines}).",
             count,
         )
     if kind == "header":

@@ -50,9 +50,9 @@ class Row:
     cells: list[str]
 
 
-LeftOutKind = Literal["footer", "header", "group_title"]
+LeftOutKind = Literal["footer", "header", "group_title", "title"]
 """A line that holds no deal: a report's total or footer, the header repeated under a
-group, or that group's title above it."""
+group, that group's title above it, or a title above the header (a board's name)."""
 
 
 @dataclass
@@ -321,12 +321,16 @@ def read_table(
     encoding: str | None = None,
     look: Callable[[str], None] | None = None,
     header: bool = True,
+    names_columns: Callable[[list[str]], bool] | None = None,
 ) -> Table:
     """The header and a stream of data rows of a CSV file.
 
     The whole text is checked (and shown to ``look``, a chunk at a time, each ending at
     a line end) before this returns; the rows are decoded as they are read. A file
     without a header row (``header=False``) gets one of column numbers, ``1``, ``2``….
+    A first line of one cell that ``names_columns`` does not take for a header is a
+    title above it (a board export's name, its first group's), when a line of several
+    cells comes within a few lines: that line is the header, the titles are left out.
     """
     _refuse_a_workbook(path, data)
     used = _checked_encoding(encoding) if encoding else _guess_encoding(data)
@@ -360,9 +364,50 @@ def read_table(
         numbers = [str(n) for n in range(1, len(header_row.cells) + 1)]
         rows = _checked(itertools.chain([header_row], records), path)
         return Table(numbers, rows, used, delimiter, max(line_ends, 1), has_header=False)
+    titles: list[Row] = []
+    if (
+        names_columns is not None
+        and _one_cell(header_row)
+        and not names_columns([cell.strip() for cell in header_row.cells])
+    ):
+        header_row, titles, records = _header_below_titles(header_row, records, path)
     names = [cell.strip() for cell in header_row.cells]
     # (the header's line is no row: a 50,000-row file's bar counted to 50,001)
-    return Table(names, _checked(records, path), used, delimiter, max(line_ends - 1, 1))
+    table = Table(
+        names, _checked(records, path), used, delimiter, max(line_ends - 1 - len(titles), 1)
+    )
+    table.left_out.extend((title.line, "title") for title in titles)
+    return table
+
+
+# How many lines of one cell may stand above the header (a board's name, a group's).
+_MOST_TITLES = 3
+
+
+def _one_cell(row: Row) -> bool:
+    return sum(1 for cell in row.cells if cell.strip()) == 1
+
+
+def _header_below_titles(
+    first: Row, records: Iterator[Row], path: Path
+) -> tuple[Row, list[Row], Iterator[Row]]:
+    """The header under the titles above it, the titles, and the rows after it; or, with
+    no line of several cells close below, ``first`` as the header and every row."""
+    seen: list[Row] = []
+    titles = [first]
+    try:
+        for row in records:
+            seen.append(row)
+            if _is_blank(row):
+                continue
+            if not _one_cell(row):
+                return row, titles, records
+            titles.append(row)
+            if len(titles) > _MOST_TITLES:
+                break
+    except csv.Error as exc:
+        raise unreadable(path, exc) from None
+    return first, [], itertools.chain(seen, records)
 
 
 # Any line end: a Mac's CR alone too (its "sep=;" line was taken for a title).

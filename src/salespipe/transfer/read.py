@@ -160,6 +160,7 @@ def _read_csv(
             thai if options.decimal_mark else None,  # else the marks show it the text
         ),
         header=not options.no_header,
+        names_columns=lambda cells: _names_columns(cells, columns),
     )
     rules = RowRules(
         value_maps=maps,
@@ -196,6 +197,16 @@ def _read_csv(
         left_out=table.left_out,
         short_rows=short,
     )
+
+
+def _names_columns(cells: list[str], columns: Mapping[str, str]) -> bool:
+    """Whether a line of one cell is a header: a column's name salespipe knows, or one
+    named with --column."""
+    try:
+        recognise(cells, extra={k: v for k, v in columns.items() if v in cells})
+    except InvalidValue:
+        return False
+    return True
 
 
 def _noting_short_rows(
