@@ -194,6 +194,9 @@ def test_pipelines_are_listed_named_and_resolved_like_stages(two: Cli) -> None:
         (("pipeline", "add", "renewals"), 'There is already a pipeline "Renewals" (renewals).'),
         (("pipeline", "add", "sales"), 'There is already a pipeline "Sales" (sales).'),
         (("pipeline", "rename", "2", "Sales"), 'There is already a pipeline "Sales"'),
+        # Sales answers to its Thai name too: a second pipeline of that name took -P from it
+        (("pipeline", "add", "ไปป์ไลน์ขาย"), 'There is already a pipeline "ไปป์ไลน์ขาย" (sales).'),
+        (("pipeline", "rename", "2", "ไปป์ไลน์ขาย"), 'There is already a pipeline "ไปป์ไลน์ขาย"'),
         (("pipeline", "add", " "), "pipeline name"),
     ],
 )

@@ -30,8 +30,11 @@ PIPELINE_NAME = NameKind(
 def check_pipeline_name(
     name: str, pipelines: Sequence[PipelineDef], *, ignore: str | None = None
 ) -> str:
-    """``name`` if it can name a pipeline among ``pipelines`` (but the one keyed ``ignore``)."""
-    others = ((parse.pipeline_name(p), p.key) for p in pipelines if p.key != ignore)
+    """``name`` if it can name a pipeline among ``pipelines`` (but the one keyed ``ignore``):
+    not a name one of them answers to (the first's default name in either language too)."""
+    others = (
+        (other, p.key) for p in pipelines if p.key != ignore for other in parse.pipeline_names(p)
+    )
     return check_name(name, others, PIPELINE_NAME)
 
 

@@ -565,10 +565,16 @@ FIRST_PIPELINE_NAME = N_("Sales")
 _FIRST_PIPELINE_NAMES = ("Sales", "ไปป์ไลน์ขาย")
 
 
-def _pipeline_names(found: PipelineDef) -> tuple[str, ...]:
+def pipeline_names(found: PipelineDef) -> tuple[str, ...]:
+    """Every name a pipeline answers to: its own, or the first pipeline's default name in
+    either language."""
     if found.name:
-        return (fold(found.name),)
-    return tuple(dict.fromkeys(fold(n) for n in (*_FIRST_PIPELINE_NAMES, pipeline_name(found))))
+        return (found.name,)
+    return tuple(dict.fromkeys((*_FIRST_PIPELINE_NAMES, pipeline_name(found))))
+
+
+def _pipeline_names(found: PipelineDef) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(fold(n) for n in pipeline_names(found)))
 
 
 class _Named(Protocol):
