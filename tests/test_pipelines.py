@@ -299,11 +299,18 @@ def test_archiving_the_current_pipeline_makes_the_first_one_current(two: Cli) ->
     refused = two("use", "renewals")
     assert refused.exit_code == 1
     assert 'The pipeline "Renewals" is archived' in refused.stderr
+    # The setting names Sales from then on: bringing Renewals back made it current again,
+    # away from the pipeline everyone had worked in since (a trial).
+    assert two.json("config", "get", "pipeline")["pipeline"] == "sales"
     back = two("pipeline", "unarchive", "renewals")
-    assert back.stdout.strip() == (
-        'Pipeline "Renewals" is back. Commands now act on the pipeline "Renewals".'
-    )
-    assert two("pipeline", "archive", "sales").stdout.strip() == 'Archived pipeline "Sales".'
+    assert back.stdout.strip() == 'Pipeline "Renewals" is back.'
+    assert [p["key"] for p in two.json("pipeline", "list") if p["current"]] == ["sales"]
+    two("undo")
+    two("undo")
+    assert two.json("config", "get", "pipeline")["pipeline"] == "sales"
+    two("undo")  # the archive, with the setting it changed
+    assert two.json("config", "get", "pipeline")["pipeline"] == "renewals"
+    assert [p["key"] for p in two.json("pipeline", "list") if p["current"]] == ["renewals"]
 
 
 # -- reports per pipeline ----------------------------------------------------------------------

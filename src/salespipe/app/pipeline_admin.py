@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Container, Sequence
 
+from salespipe.app import scope
 from salespipe.app.naming import NameKind, check_name, unique_key
 from salespipe.app.work import Work
 from salespipe.core import i18n, parse
@@ -95,6 +96,20 @@ def archive(work: Work, name: str, *, archived: bool = True) -> None:
         raise NotAllowed(_("The last pipeline that is not archived cannot be archived."))
     kind = "pipeline-archive" if archived else "pipeline-unarchive"
     _replace(work, kind, dataclasses.replace(found, archived=archived))
+    if archived:
+        _choose_another_if_chosen(work, found)
+
+
+def _choose_another_if_chosen(work: Work, archived: PipelineDef) -> None:
+    """The ``pipeline`` setting that named the pipeline archived names the one now current,
+    in the same change: left as it was, bringing the pipeline back made it current again,
+    away from the one everyone had worked in since."""
+    chosen = work.config.get(scope.SETTING)
+    if chosen != archived.key:
+        return
+    now = scope.current(work.pipelines, work.config)
+    work.tx.set_config(scope.SETTING, now.key)
+    work.event("config", work.now, before={scope.SETTING: chosen}, after={scope.SETTING: now.key})
 
 
 def remove(work: Work, name: str) -> None:
