@@ -284,6 +284,24 @@ def test_a_pipeline_is_removed_only_if_no_deal_ever_lived_in_it(two: Cli) -> Non
     assert [p["key"] for p in two.json("pipeline", "list")] == ["sales", "renewals", "test"]
 
 
+def test_a_stage_that_cannot_be_removed_is_hidden_by_a_command_naming_its_pipeline(
+    two: Cli,
+) -> None:
+    """The hint left out --pipeline: pasted, it disabled the current pipeline's stage of
+    that name, not the one refused (a trial)."""
+    added = two.json("add", "Renewal", "--pipeline", "renewals", "--stage", "negotiating")
+    two("won", str(added["id"]))
+    refused = two("stage", "remove", "negotiating", "--pipeline", "renewals")
+    assert refused.exit_code == 1
+    hint = '`salespipe stage disable "Negotiating" --pipeline renewals` hides it instead.'
+    assert refused.stderr.strip().endswith(hint)
+    assert two("stage", "disable", "Negotiating", "--pipeline", "renewals").exit_code == 0
+    listed = {s["name"]: s["enabled"] for s in two.json("stage", "list", "--all")}
+    assert listed["Negotiating"] is True  # the current pipeline's (Sales) is untouched
+    renewals = two.json("stage", "list", "--all", "--pipeline", "renewals")
+    assert {s["name"]: s["enabled"] for s in renewals}["Negotiating"] is False
+
+
 def test_archiving_the_current_pipeline_makes_the_first_one_current(two: Cli) -> None:
     """Archiving the pipeline `use` chose left every command refused in it ("is
     archived"), with no word of how to go on (a trial)."""

@@ -173,11 +173,14 @@ def enable(work: Work, name: str) -> None:
 def remove(work: Work, name: str) -> None:
     stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
     if work.tx.stage_in_use(stage.key):
+        command = f'salespipe stage disable "{stage.name}"'
+        if len(work.pipelines) > 1:  # else it would act on the current pipeline's stage
+            command += f" --pipeline {work.pipeline.key}"
         raise NotAllowed(
             _(
                 'The stage "{name}" has been used by deals, so it cannot be removed; '
-                '`salespipe stage disable "{name}"` hides it instead.'
-            ).format(name=stage.name)
+                "`{command}` hides it instead."
+            ).format(name=stage.name, command=command)
         )
     kept = [s for s in work.pipeline_stages if s.key != stage.key]
     work.save_stages("stage-remove", kept, pipeline=work.pipeline.key)
