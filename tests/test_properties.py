@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -60,6 +61,28 @@ def test_text_fields_round_trip_exactly(
     shown = json.loads(invoke("show", str(deal_id), "--json").stdout)
     given = tuple(text.strip(" ") for text in (title, customer, contact))
     assert (shown["title"], shown["customer"], shown["contact"]) == given
+
+
+TEXTS_THAT_MUST_BE_KEPT = [
+    ("ระบบ ERP ของสยามฟู้ดส์", "บริษัท สยามฟู้ดส์ จำกัด", "คุณสมชาย ใจดี"),
+    ("Café racks, phase 2", "Ünïcødé & Co.", "O'Brien"),
+    ("日本語の案件 🚀", "a", "x" * 60),
+]
+
+
+@pytest.mark.parametrize(("title", "customer", "contact"), TEXTS_THAT_MUST_BE_KEPT)
+def test_ordinary_text_is_accepted_and_shown_back(
+    db_path: Path, title: str, customer: str, contact: str
+) -> None:
+    """The properties above let a refusal pass (it must only change nothing): text any
+    user types must also be accepted, or refusing everything would pass them."""
+    added = invoke("add", f"--customer={customer}", f"--contact={contact}", "--json", "--", title)
+    assert added.exit_code == 0, added.stderr
+    deal_id = json.loads(added.stdout)["id"]
+    assert invoke("note", str(deal_id), "--", title).exit_code == 0
+    shown = json.loads(invoke("show", str(deal_id), "--json").stdout)
+    assert (shown["title"], shown["customer"], shown["contact"]) == (title, customer, contact)
+    assert shown["events"][-1]["text"] == title
 
 
 @SETTINGS

@@ -177,7 +177,7 @@ def test_the_server_adds_them_up(
 def test_a_replayed_day_is_still_folded(both: tuple[str, str], cli: Any) -> None:
     """--as-of replays the history, on the server as on the file."""
     for args in (("report",), ("winrate", "--by", "owner"), ("durations",), ("funnel",)):
-        file, server = (cli("--db", d, *args, "--as-of", "2026-10-15", "--json") for d in both)
+        file, server = (on(cli, d, *args, "--as-of", "2026-10-15", "--json") for d in both)
         assert server.stdout == file.stdout
 
 

@@ -211,7 +211,7 @@ def test_calibrate_apply_sets_the_same_probabilities(both: tuple[str, str], cli:
 def test_a_replayed_day_is_still_folded(both: tuple[str, str], cli: Any) -> None:
     """--as-of replays the history, on the server as on the file."""
     for args in (("forecast", "--method", "history"), ("report", "--html", "-")):
-        file, server = (cli("--db", d, *args, "--as-of", "2026-10-15") for d in both)
+        file, server = (on(cli, d, *args, "--as-of", "2026-10-15") for d in both)
         assert server.stdout == file.stdout
 
 
