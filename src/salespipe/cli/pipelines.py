@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from salespipe.app.pipeline import Pipeline
+from salespipe.app.pipeline_admin import COPY_OF
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
@@ -84,7 +85,7 @@ def add_pipeline(
     kind, _sep, named = stages.strip().partition(" ")
     kind, _sep, named = (kind, "", named) if named else kind.partition("=")
     source = named.strip() or copy_of
-    if (kind == "copy-of") != (source is not None):
+    if (kind == COPY_OF) != (source is not None):
         raise UsageError(_("--stages copy-of takes the pipeline to copy: --stages copy-of P."))
     change = pipeline.pipeline_add(name, stages=kind, copy_of=source)
     added = change.pipelines[-1]

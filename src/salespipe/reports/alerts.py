@@ -168,7 +168,6 @@ class _Checks:
         self.stages = stages
         self.now = now
         self.today = now.date()
-        self.today_iso = self.today.isoformat()  # stored days compare as text
         self.named_template = _('Deal {deal_id} "{title}"')
 
     def named(self, record: Record) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from salespipe.core.model import Record, Stage
 from salespipe.core.tally import Totals, add_money, totals_json
-from salespipe.storage.queries import NO_DAY, urgency
+from salespipe.storage.queries import urgency
 
 if TYPE_CHECKING:
     from salespipe.reports.scope import OpenDeals
@@ -42,19 +42,6 @@ class Card:
     @property
     def stale(self) -> bool:
         return self.days_over > 0
-
-    def urgency(self) -> tuple[Any, ...]:
-        return (
-            -self.days_late,
-            -self.days_over,
-            self.due or NO_DAY,
-            -self.days_in_stage,
-            self.record["id"],
-        )
-
-    def by_value(self) -> tuple[Any, ...]:
-        # (per currency, as list --sort value: amounts of two are not compared)
-        return (self.record.get("currency", "THB"), -self.record["value"], self.record["id"])
 
     def to_dict(self) -> dict[str, Any]:
         record = self.record

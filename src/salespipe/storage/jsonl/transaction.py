@@ -91,7 +91,6 @@ class Transaction(Snapshot):
         # [offset of its first line, end of its last] (a restore rebuilds the undo list).
         self._spans: dict[int, list[int]] = {}
         self._change_id: int | None = None
-        self._change_entry: dict[str, Any] | None = None
         self._push_change = True
         # Set once the main file's rename has committed the change: from then on,
         # nothing this transaction wrote may be taken back.
