@@ -112,6 +112,23 @@ def test_the_total_of_every_pipeline_names_each_stages_pipeline_in_order(two: Cl
     assert text.index("Sales: Approved") < text.index("Renewals: Presented")
 
 
+def test_stage_names_are_cut_only_when_the_terminal_has_no_room(
+    two: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The total's "Renewals 2027: Negotiating" was cut to 24 cells at any width (a
+    trial: at 140 columns, in a table 64 wide); it is cut only where it does not fit."""
+    two("pipeline", "rename", "renewals", "Renewals 2027")
+    monkeypatch.setenv("COLUMNS", "100")
+    wide = two("report", "--pipeline", "all").stdout.split("All pipelines", 1)[1]
+    assert "Renewals 2027: Negotiating " in wide
+    two("add", "Big", "--value", "123,456,789.00", "--pipeline", "renewals")
+    monkeypatch.setenv("COLUMNS", "50")
+    narrow = two("report", "--pipeline", "all").stdout.split("All pipelines", 1)[1]
+    assert "Renewals 2027: Negotiating " not in narrow
+    assert "฿123,456,789.00" in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 50
+
+
 def test_an_owner_of_nothing_is_warned_of_in_every_pipeline_too(two: Cli, tmp_path: Path) -> None:
     """`stale --owner nobody` warns of a likely typo; with --pipeline all it said nothing
     (nor did `report --html FILE --pipeline all`). An owner of deals in one pipeline only

@@ -41,7 +41,7 @@ def calibrate_run_view(result: CalibrateRun) -> list[Part]:
 def calibration_blocks(result: Calibration) -> list[Block]:
     table = Table(
         columns=[
-            Column(_("Stage"), max_width=24),
+            Column(_("Stage"), shrink=True),
             Column(_("Configured"), "right"),
             Column(_("Observed"), "right"),
             Column(_("Deals"), "right"),

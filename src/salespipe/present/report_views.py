@@ -134,7 +134,7 @@ def pipeline_charts(result: PipelineChart, *, width: int, color: bool) -> list[s
 def open_table(rows: Sequence[StageTotals], title: str | None = None) -> Table:
     table = Table(
         columns=[
-            Column(_("Stage"), max_width=24),
+            Column(_("Stage"), shrink=True),
             Column(_("Deals"), "right"),
             Column(_("Value"), "right"),
             Column(_("Weighted"), "right"),
@@ -377,7 +377,7 @@ def funnel_blocks(result: Funnel) -> list[Block]:
     note = _('"{column}" of the last stage is the share won.').format(column=to_next)
     table = Table(
         columns=[
-            Column(_("Stage"), max_width=24),
+            Column(_("Stage"), shrink=True),
             Column(_("Reached"), "right"),
             Column(_("Of created"), "right"),
             Column(to_next, "right"),
@@ -403,7 +403,7 @@ def funnel_blocks(result: Funnel) -> list[Block]:
 def durations_blocks(result: Durations) -> list[Block]:
     table = Table(
         columns=[
-            Column(_("Stage"), max_width=24),
+            Column(_("Stage"), shrink=True),
             Column(_("Stays"), "right"),
             Column(_("Ongoing"), "right"),
             Column(_("Median"), "right"),
