@@ -443,3 +443,29 @@ def test_export_csv_with_json_on_stdout_is_refused(cli) -> None:
     assert "With --json only JSON goes to stdout" in refused.stderr
     backup = cli("export", "--json")
     assert json.loads(backup.stdout)["format"] == "salespipe-backup"
+
+
+def test_a_deal_whose_id_is_taken_here_is_said_to_get_a_new_one(cli, tmp_path: Path) -> None:
+    """Our CSV into a database with a deal 1 of its own: the file's deal 1 became deal 3
+    without a word (a trial), so a note that said "deal 1" pointed at another deal."""
+    source = str(tmp_path / "source.json")
+    cli("--db", source, "add", "Alpha", "-q")
+    cli("--db", source, "add", "Beta", "-q")
+    exported = str(tmp_path / "deals.csv")
+    cli("--db", source, "export", "-o", exported)
+    cli("add", "Ours", "-q")
+    would = cli.json("import", exported, "--dry-run")
+    rows = csv.DictReader(io.StringIO(Path(exported).read_text(encoding="utf-8-sig")))
+    lines = {row["title"]: n for n, row in enumerate(rows, start=2)}
+    assert would["renumbered"] == [{"line": lines["Alpha"], "id": 1, "new_id": 3}]
+    said = cli("import", exported)
+    assert said.exit_code == 0, said.stderr
+    assert "1 deal of the file is given a new number: its own is another deal's here (1 → 3)." in (
+        " ".join(said.stdout.split())
+    )
+    ids = {d["title"]: d["id"] for d in cli.json("list")}
+    assert ids == {"Ours": 1, "Beta": 2, "Alpha": 3}
+    fresh = str(tmp_path / "fresh.json")  # every id free there: nothing to say
+    into_fresh = cli.json("--db", fresh, "import", exported)
+    assert into_fresh["imported"] == 2
+    assert "renumbered" not in into_fresh

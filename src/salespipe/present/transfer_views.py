@@ -237,6 +237,16 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
+def _renumbered_line(renumbered: list[tuple[int, int, int]]) -> str:
+    """Our rows whose deal id is another deal's here: which number each got."""
+    moves = _first_ten([f"{old} → {new}" for _line, old, new in renumbered])
+    return ngettext(
+        "{count} deal of the file is given a new number: its own is another deal's here ({moves}).",
+        "{count} deals of the file are given new numbers: theirs are other deals' here ({moves}).",
+        len(renumbered),
+    ).format(count=len(renumbered), moves=moves)
+
+
 def _first_ten(names: list[str]) -> str:
     """A list of line numbers or ids as a report line names them: the first ten."""
     return ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
@@ -345,6 +355,8 @@ def import_view(report: ImportReport) -> list[Part]:
             )
         )
     shown.extend(_left_out_lines(report))
+    if report.renumbered:
+        shown.append(_renumbered_line(report.renumbered))
     if report.short_rows:
         shown.append(_short_rows_line(report.short_rows))
     shown.extend(_filled_lines(report))

@@ -123,6 +123,7 @@ class ImportReport:
     unread_shown: bool = False  # listed for people too (a sheet of salespipe's columns)
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
     unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
+    renumbered: list[tuple[int, int, int]] = field(default_factory=list)  # line, id, new id
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
 
@@ -143,6 +144,10 @@ class ImportReport:
             data["unused_stage_maps"] = self.unused_maps
         if self.unused_pipeline_maps:  # likewise: --pipeline-map entries no row has
             data["unused_pipeline_maps"] = self.unused_pipeline_maps
+        if self.renumbered:  # likewise: our rows whose id is another deal's here
+            data["renumbered"] = [
+                {"line": line, "id": old, "new_id": new} for line, old, new in self.renumbered
+            ]
         if self.short_rows:  # likewise: rows whose last cells the file did not have
             data["short_rows"] = self.short_rows
         if self.left_out:  # likewise: lines of the file that hold no deal
@@ -358,6 +363,7 @@ def _prepare(
     report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.unused_maps = plan.unused_maps
     report.unused_pipeline_maps = plan.unused_pipeline_maps
+    report.renumbered = plan.renumbered
     report.imported = _count(plan)
     return plan
 

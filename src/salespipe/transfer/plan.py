@@ -110,6 +110,8 @@ class Plan:
     next_deal_id: int = 1
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
     unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
+    # (line, the file's id, the id given) of our rows whose id is taken here
+    renumbered: list[tuple[int, int, int]] = field(default_factory=list)
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -213,6 +215,8 @@ def plan_import(
             deal_id = row.deal_id
         else:
             deal_id, new_id = new_id, new_id + 1
+            if row.deal_id is not None:
+                plan.renumbered.append((row.line, row.deal_id, deal_id))
             if row.deal_id is not None and source is None:
                 source = f"salespipe:{row.deal_id}"
         if status != "open" and row.filled & Filled.NO_CLOSE_DATE:
