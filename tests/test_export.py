@@ -469,3 +469,36 @@ def test_a_deal_whose_id_is_taken_here_is_said_to_get_a_new_one(cli, tmp_path: P
     into_fresh = cli.json("--db", fresh, "import", exported)
     assert into_fresh["imported"] == 2
     assert "renumbered" not in into_fresh
+
+
+def test_a_backup_merged_creates_each_pipelines_stages_as_the_backup_had_them(
+    cli, tmp_path: Path
+) -> None:
+    """The stages a merged backup's deals needed were made in another pipeline's order
+    (its stages of the same names) and without their target days or guides (a trial)."""
+    source = str(tmp_path / "source.json")
+    cli("--db", source, "pipeline", "add", "Renewals", "--stages", "copy-of", "Sales")
+    cli("--db", source, "stage", "order", "quoted", "presented", "-P", "Renewals")
+    cli("--db", source, "pipeline", "add", "ต่ออายุสัญญา", "--stages", "empty")
+    thai = ("-P", "ต่ออายุสัญญา")
+    cli("--db", source, "stage", "add", "ติดต่อลูกค้า", *thai, "--prob", "20", "--target-days", "5")
+    cli("--db", source, "stage", "add", "รอเซ็นสัญญา", *thai, "--prob", "85")
+    cli("--db", source, "stage", "set", "รอเซ็นสัญญา", *thai, "--guide", "โทรตาม")
+    for title, where in (("A", "Quoted"), ("B", "Presented")):
+        cli("--db", source, "add", title, "-P", "Renewals", "--stage", where, "-q")
+    for title, where in (("C", "รอเซ็นสัญญา"), ("D", "ติดต่อลูกค้า")):
+        cli("--db", source, "add", title, *thai, "--stage", where, "-q")
+    backup = str(tmp_path / "backup.json")
+    cli("--db", source, "export", "--format", "json", "-o", backup)
+    cli("add", "Ours", "-q")
+    assert cli.json("import", backup, "--create-stages")["imported"] == 4
+
+    def stages(pipeline: str) -> list[tuple[str, int, int | None, str]]:
+        listed = cli.json("stage", "list", "-P", pipeline)
+        return [(s["name"], s["probability"], s["target_days"], s["guide"][:6]) for s in listed]
+
+    assert stages("Renewals") == [("Quoted", 50, 14, "Send a"), ("Presented", 10, 7, "Book t")]
+    assert stages("ต่ออายุสัญญา") == [
+        ("ติดต่อลูกค้า", 20, 5, ""),
+        ("รอเซ็นสัญญา", 85, None, "โทรตาม"),
+    ]

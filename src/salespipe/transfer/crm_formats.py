@@ -124,6 +124,11 @@ def normalise(header: str) -> str:
 class DefaultStage:
     name: str
     probability: int | None
+    # A backup's stage, as it had it: the label of its pipeline (as its rows name it)
+    # and its settings; a CRM's default stages are of any pipeline (None).
+    pipeline: str | None = None
+    target_days: int | None = None
+    guide: str = ""
 
 
 @dataclass(frozen=True)

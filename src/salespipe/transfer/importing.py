@@ -319,7 +319,10 @@ def _prepare(
         ]
         merged = read_deal_objects(deals, None, pipelines=True)
         parsed.rows, parsed.problems = merged.rows, merged.problems
-        crm_stages = tuple(DefaultStage(s.name, s.probability) for s in backup_stages)
+        crm_stages = tuple(
+            DefaultStage(s.name, s.probability, pipeline_of[s.key], s.target_days, s.guide)
+            for s in backup_stages
+        )
         crm_pipelines: tuple[str, ...] = ()
     else:
         crm_stages = parsed.crm.default_stages if parsed.crm else ()

@@ -7,6 +7,7 @@ writes the plan in one transaction (or ``importing`` only reports it, for ``--dr
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -176,7 +177,7 @@ def plan_import(
         resolver, targets = _resolve_stages(
             group,
             stages_in(snapshot.stages(), key),
-            placing,
+            _placing_for(placing, placement.keys, key),
             plan,
             (key, key in new_keys, used_maps, taken),
             {
@@ -367,6 +368,18 @@ def _resolve_stages(
     elif new_pipeline:
         resolver = StageResolver(stages, mapped)  # refuses a pipeline with no stage
     return resolver, targets
+
+
+def _placing_for(placing: Placing, keys: Mapping[str, str], pipeline: str) -> Placing:
+    """What the rows of one pipeline are placed by: the default stages of that pipeline
+    only, where they are a backup's (each in its own pipeline's order, with its
+    settings); a CRM's are every pipeline's."""
+    if all(d.pipeline is None for d in placing.crm_stages):
+        return placing
+    mine = tuple(
+        d for d in placing.crm_stages if d.pipeline is None or keys.get(d.pipeline) == pipeline
+    )
+    return dataclasses.replace(placing, crm_stages=mine)
 
 
 def _maps_no_row_has(

@@ -268,7 +268,14 @@ def new_stages_for(
         if probability is None:
             probability = typical.get(label)
         rank[key] = len(defaults) + len(rank) if index is None else index
-        stage = Stage(key, name, position=0, probability=50 if probability is None else probability)
+        stage = Stage(
+            key,
+            name,
+            position=0,
+            probability=50 if probability is None else probability,
+            target_days=default.target_days if default is not None else None,
+            guide=default.guide if default is not None else "",
+        )
         created.append(stage)
         keys.setdefault(key, stage)
         names.setdefault(parse.fold(name), stage)
