@@ -502,3 +502,23 @@ def test_a_backup_merged_creates_each_pipelines_stages_as_the_backup_had_them(
         ("ติดต่อลูกค้า", 20, 5, ""),
         ("รอเซ็นสัญญา", 85, None, "โทรตาม"),
     ]
+
+
+def test_our_csvs_stages_are_named_and_mapped_by_their_names(cli, tmp_path: Path) -> None:
+    """Our export writes a stage's key and its name: the refusal named the keys
+    (rosensayya), and --stage-map took only them, not the names a person knows (a trial)."""
+    source = str(tmp_path / "source.json")
+    cli("--db", source, "stage", "add", "รอเซ็นสัญญา", "--prob", "85")
+    cli("--db", source, "add", "Waiting", "--stage", "รอเซ็นสัญญา", "-q")
+    exported = str(tmp_path / "deals.csv")
+    cli("--db", source, "export", "-o", exported)
+    assert "rosensayya" in Path(exported).read_text(encoding="utf-8-sig")
+    cli("add", "Ours", "-q")
+    refused = cli("import", exported)
+    assert refused.exit_code == 1
+    assert '"รอเซ็นสัญญา" (1 deal)' in refused.stderr
+    assert "rosensayya" not in refused.stderr
+    mapped = cli.json("import", exported, "--stage-map", "รอเซ็นสัญญา=negotiating")
+    assert mapped["imported"] == 1
+    assert "unused_stage_maps" not in mapped
+    assert {d["title"]: d["stage"] for d in cli.json("list")}["Waiting"] == "negotiating"

@@ -149,10 +149,10 @@ def plan_import(
     plan = Plan(defaults=defaults, pipeline=pipeline)
     invalid = invalid_labels or {}
     plan.unused_maps = _maps_no_row_has(
-        placing.stage_map, rows, invalid, attrgetter("stage_label"), collation.look
+        placing.stage_map, rows, invalid, attrgetter("stage_label", "stage_name"), collation.look
     )
     plan.unused_pipeline_maps = _maps_no_row_has(
-        placing.pipeline_map, rows, invalid, attrgetter("pipeline_label"), parse.fold
+        placing.pipeline_map, rows, invalid, lambda label: (label.pipeline_label,), parse.fold
     )
     fresh = _fresh_rows(rows, snapshot, plan, ours)
     placement = place_pipelines(
@@ -386,7 +386,7 @@ def _maps_no_row_has(
     entries: Sequence[str],
     rows: Sequence[Pending],
     invalid: Mapping[StageLabel, int],
-    label_of: Callable[[StageLabel], str],
+    labels_of: Callable[[StageLabel], tuple[str, ...]],
     same: Callable[[str], str],
 ) -> list[str]:
     """The map entries whose label no row of the file has (already imported and invalid
@@ -394,7 +394,8 @@ def _maps_no_row_has(
     meant becomes a stage or pipeline of its own."""
     if not entries:
         return []  # (most imports: no label of 100k rows is looked at)
-    labels = {label_of(row.label) for row in rows} | {label_of(label) for label in invalid}
+    labels = {text for row in rows for text in labels_of(row.label)}
+    labels |= {text for label in invalid for text in labels_of(label)}
     found = {same(label) for label in labels}
     return [
         entry for entry in entries if "=" in entry and same(entry.rpartition("=")[0]) not in found

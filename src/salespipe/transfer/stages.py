@@ -172,6 +172,8 @@ class StageResolver:
         folded = collation.look(row.stage_label)
         if folded in self.mapped:
             return self.mapped[folded]
+        if row.stage_name and collation.look(row.stage_name) in self.mapped:
+            return self.mapped[collation.look(row.stage_name)]  # (our export's stage_name)
         if row.closing_label:
             return Target(outcome=row.status)
         if not folded:
@@ -343,11 +345,14 @@ def unknown_stages_error(
     When stages are being created, only closing labels ("Closed: abandoned") are left:
     they say how a deal ended, so they must be mapped to won or lost.
     """
-    labels = [
-        (label, count)
-        for label, count in resolver.all_unknown().most_common()
-        if not creating or looks_closing(label)
-    ]
+    labels = _as_named(
+        [
+            (label, count)
+            for label, count in resolver.all_unknown().most_common()
+            if not creating or looks_closing(label)
+        ],
+        resolver,
+    )
     listed = ", ".join(
         ngettext('"{label}" ({count} deal)', '"{label}" ({count} deals)', count).format(
             label=label, count=count
@@ -398,6 +403,17 @@ def _closing_guess(folded: str) -> str | None:
     if words & _WON_WORDS:
         return "won"
     return None
+
+
+def _as_named(labels: list[tuple[str, int]], resolver: StageResolver) -> list[tuple[str, int]]:
+    """The labels as a person reads them: the stage's name where the file gives one
+    beside its key or id (our export's stage_name, Bitrix24's), which --stage-map takes
+    too; labels of one name counted together."""
+    counts: Counter[str] = Counter()
+    for label, count in labels:
+        seen = resolver.first_seen.get(label)
+        counts[seen.stage_name if seen is not None and seen.stage_name else label] += count
+    return counts.most_common()
 
 
 def _target_to_suggest(
