@@ -112,6 +112,27 @@ def test_the_total_of_every_pipeline_names_each_stages_pipeline_in_order(two: Cl
     assert text.index("Sales: Approved") < text.index("Renewals: Presented")
 
 
+def test_a_report_as_of_a_day_names_the_pipelines_as_they_were_then(
+    two: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--as-of showed the stages as they were but the pipelines as they are: renamed
+    since, and one made since in a section of its own (a trial)."""
+    two("add", "Renewal A", "--value", "300k", "--pipeline", "renewals")
+    monkeypatch.setenv("SALESPIPE_NOW", "2026-12-02T10:00:00+07:00")
+    two("pipeline", "rename", "renewals", "Renewals 2027")
+    two("pipeline", "add", "Later")
+    then = two.json("report", "--pipeline", "all", "--as-of", "2026-11-27")
+    assert [p["name"] for p in then["pipelines"]] == ["Sales", "Renewals"]
+    stages = [s["name"] for s in then["total"]["open"]["stages"]]
+    assert "Renewals: Presented" in stages
+    assert not any(name.startswith("Later") for name in stages)
+    page = two("report", "--html", "-", "--pipeline", "Renewals 2027", "--as-of", "2026-11-27")
+    assert "Renewals" in page.stdout
+    assert "Renewals 2027" not in page.stdout
+    now = two.json("report", "--pipeline", "all")
+    assert [p["name"] for p in now["pipelines"]] == ["Sales", "Renewals 2027", "Later"]
+
+
 def test_stage_names_are_cut_only_when_the_terminal_has_no_room(
     two: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

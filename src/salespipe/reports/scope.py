@@ -11,7 +11,7 @@ reads the event journal, replaying it to the end of that day (docs/reports.md,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -122,6 +122,8 @@ class Scope:
     # For a history report of one pipeline: the records whose stays count (every deal's
     # of the owner asked, wherever it is now: a deal moved on keeps its stays here).
     stays_records: Iterable[Record] | None = None
+    # The pipelines as they stood at ``now`` (named as then, for --as-of).
+    pipelines: list[PipelineDef] = field(default_factory=list)
 
     @property
     def open(self) -> OpenDeals:
@@ -180,6 +182,7 @@ def scope(
     from salespipe.storage.queries import OpenWhere, OverRecords
 
     stages = source.stages()
+    pipelines = source.pipelines()
     records: Iterable[Record]
     asked: Asked = source
     if as_of is None:
@@ -191,6 +194,8 @@ def scope(
         records = past.records()
         held = {record["stage"] for record in records}
         stages = timeline.roll_back_stages(stages, past.later_stage_events, held)
+        in_use = {s.pipeline for s in stages if s.key in held}
+        pipelines = timeline.roll_back_pipelines(pipelines, past.later_pipeline_events, in_use)
         if not history:
             records = tally.open_only(records)
             asked = OverRecords(records, stages)
@@ -198,7 +203,7 @@ def scope(
     stays_records: Iterable[Record] | None = None
     named = ""
     if pipeline is not None:
-        named = _pipeline_name(source.pipelines(), pipeline)
+        named = _pipeline_name(pipelines, pipeline)
         keys = frozenset(s.key for s in stages if s.pipeline == pipeline)
         if history:
             again = past.records() if as_of is not None else _when_read(source.all_records)
@@ -216,6 +221,7 @@ def scope(
         open_deals=deals,
         history=source if history and as_of is None else None,
         stays_records=stays_records,
+        pipelines=pipelines,
     )
 
 
@@ -226,11 +232,16 @@ def each_pipeline(
     owner: str | None = None,
     as_of: date | None = None,
 ) -> list[tuple[PipelineDef, Scope]]:
-    """One scope per pipeline, in the pipelines' order (--pipeline all)."""
-    return [
+    """One scope per pipeline, in the pipelines' order (--pipeline all); with ``as_of``,
+    each named and ordered as it was then (one made since, with no deal then, left out)."""
+    scopes = [
         (p, scope(source, history=history, owner=owner, as_of=as_of, pipeline=p.key))
-        for p in sorted(source.pipelines(), key=lambda p: p.position)
+        for p in source.pipelines()
     ]
+    if as_of is not None and scopes:
+        then = {p.key: p for p in scopes[0][1].pipelines}
+        scopes = [(then[p.key], found) for p, found in scopes if p.key in then]
+    return sorted(scopes, key=lambda pair: pair[0].position)
 
 
 def every_pipeline(
@@ -245,10 +256,10 @@ def every_pipeline(
     numbered on (positions count per pipeline)."""
     from salespipe.core import parse
 
-    pipelines = sorted(source.pipelines(), key=lambda p: p.position)
+    every = scope(source, history=history, owner=owner, as_of=as_of)
+    pipelines = sorted(every.pipelines, key=lambda p: p.position)  # (as then, for --as-of)
     order = {p.key: i for i, p in enumerate(pipelines)}
     names = {p.key: parse.pipeline_name(p) for p in pipelines}
-    every = scope(source, history=history, owner=owner, as_of=as_of)
     every.stages.sort(key=lambda s: (order.get(s.pipeline, len(order)), s.position))
     every.stages[:] = [
         replace(s, name=f"{names.get(s.pipeline, s.pipeline)}: {s.name}", position=number)

@@ -8,7 +8,7 @@ so are the ``undo`` events themselves. A deal's events are recorded in time orde
 (``--at`` may backdate a change, but never before the deal's previous event), so
 the events up to a moment are a prefix of each deal's history.
 
-Stages are rolled back the other way: from the stages as they are now, the stage
+Stages and pipelines are rolled back the other way: from them as they are now, their
 events after the moment are reverted, newest first.
 """
 
@@ -21,7 +21,7 @@ from datetime import date, datetime
 from salespipe.core import clock, fmt
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, Record, Stage, renumbered
+from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, renumbered
 from salespipe.core.tally import end_of_day
 
 
@@ -45,10 +45,12 @@ def cutoff(day: date) -> datetime:
 @dataclass
 class Past:
     """What one pass over the journal found for a moment: each deal's stored record as
-    it was then (deleted deals left out), and the stage events after it, oldest first."""
+    it was then (deleted deals left out), and the stage and pipeline events after it,
+    oldest first."""
 
     deals: dict[int, Record] = field(default_factory=dict)
     later_stage_events: list[Record] = field(default_factory=list)
+    later_pipeline_events: list[Record] = field(default_factory=list)
 
     def records(self) -> list[Record]:
         """Every deal's record (open and closed), in id order."""
@@ -69,6 +71,8 @@ def replay(events: Iterable[Record], undone: Collection[int], moment: datetime) 
         if deal_id is None:
             if at > moment and event["type"].startswith("stage-"):
                 past.later_stage_events.append(event)
+            elif at > moment and event["type"].startswith("pipeline-"):
+                past.later_pipeline_events.append(event)
             continue
         if at > moment:
             continue
@@ -156,6 +160,22 @@ def roll_back_stages(
                 stages[key] = made[key]
             waiting = []
     return renumbered(ordered)
+
+
+def roll_back_pipelines(
+    current: Sequence[PipelineDef], later: Sequence[Record], held: Collection[str] = ()
+) -> list[PipelineDef]:
+    """The pipelines as they were before the given pipeline events (oldest first): their
+    names, order and archiving then. One made since is left out, unless deals were in
+    it then (``held``: keys of such pipelines), as it is now."""
+    pipelines = {p.key: p for p in current}
+    for event in reversed(later):
+        for key, record in (event.get("before") or {}).items():
+            if record is not None:
+                pipelines[key] = PipelineDef.from_record(record)
+            elif key not in held:
+                pipelines.pop(key, None)
+    return sorted(pipelines.values(), key=lambda p: p.position)
 
 
 def _stage_before(stages: dict[str, Stage], key: str) -> str | None:
