@@ -133,6 +133,25 @@ def test_a_report_as_of_a_day_names_the_pipelines_as_they_were_then(
     assert [p["name"] for p in now["pipelines"]] == ["Sales", "Renewals 2027", "Later"]
 
 
+def test_a_stage_change_names_its_pipeline_in_the_log_and_the_undo_list(
+    two: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "stage rename: Quoted → Proposal" did not say which pipeline's Quoted, where both
+    have one (a trial)."""
+    two("stage", "rename", "quoted", "Proposal", "--pipeline", "renewals")
+    two("stage", "rename", "quoted", "Offer")
+    listed = [c["description"] for c in two.json("undo", "--list")][:2]
+    assert listed == [
+        "stage rename: Quoted → Offer (Sales)",
+        "stage rename: Quoted → Proposal (Renewals)",
+    ]
+    monkeypatch.setenv("COLUMNS", "140")
+    logged = two("log").stdout
+    assert "stage rename: Quoted → Offer (Sales)" in logged
+    assert "stage rename: Quoted → Proposal (Renewals)" in logged
+    assert two.json("undo")["undid"]["description"] == "stage rename: Quoted → Offer"
+
+
 def test_stage_names_are_cut_only_when_the_terminal_has_no_room(
     two: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -716,7 +716,8 @@ def _list_undoable(pipeline: "Pipeline", limit: int, as_json: bool) -> None:
         )
         if title is not None:  # a deleted deal's, from its history
             titles[deal_id] = title
-    output.result(deal_results.UndoList(changes, titles, snapshot.stages()), as_json)
+    names = deal_results.pipeline_names(snapshot.pipelines())
+    output.result(deal_results.UndoList(changes, titles, snapshot.stages(), names), as_json)
 
 
 def _day(text: str | None, what: str) -> date | None:

@@ -122,6 +122,7 @@ class UndoList:
     changes: list[UndoableChange]
     titles: dict[int, str]
     stages: list[Stage]
+    pipelines: dict[str, str] = field(default_factory=dict)  # names by key
 
     def to_dict(self) -> list[dict[str, object]]:
         by_key = {s.key: s for s in self.stages}
@@ -131,7 +132,9 @@ class UndoList:
                 "command": c.command,
                 "at": c.at.isoformat(timespec="seconds"),
                 "deals": c.deal_ids,
-                "description": views.describe_change(c.command, c.events, self.titles, by_key),
+                "description": views.describe_change(
+                    c.command, c.events, self.titles, by_key, self.pipelines
+                ),
                 "refused": c.refused,
             }
             for c in self.changes
@@ -236,7 +239,7 @@ def undone_view(result: Undone) -> str:
 def undo_list_view(result: UndoList) -> str | list[Part]:
     if not result.changes:
         return _("There is nothing to undo.")
-    table = views.undo_table(result.changes, result.titles, result.stages)
+    table = views.undo_table(result.changes, result.titles, result.stages, result.pipelines)
     refused = result.changes[0].refused
     if refused is None:
         return [table]

@@ -12,6 +12,7 @@ from salespipe.core import fmt, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import (
+    FIRST_PIPELINE,
     STATUSES,
     Deal,
     Event,
@@ -401,8 +402,9 @@ def _renumbered_only(old: Record | None, new: Record | None) -> bool:
     return {**old, "position": 0} == {**new, "position": 0}
 
 
-def _describe_stages(kind: str, before: Record, after: Record) -> str:
-    """``stage add: Demo``: the stages a change is about (not those only renumbered by it)."""
+def _describe_stages(kind: str, before: Record, after: Record, pipelines: Mapping[str, str]) -> str:
+    """``stage add: Demo``: the stages a change is about (not those only renumbered by it),
+    with their pipeline's name where there are several (``stage add: Demo (Renewals)``)."""
     # In the stages' order (after the change, for a new order), not by key.
     keys = sorted(
         {*before, *after},
@@ -414,6 +416,10 @@ def _describe_stages(kind: str, before: Record, after: Record) -> str:
         keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
         names = ", ".join(_stage_named(before.get(k), after.get(k), k) for k in keys)
     label = _(STAGE_CHANGES[kind]) if kind in STAGE_CHANGES else kind.replace("-", " ")
+    if len(pipelines) > 1 and keys:
+        first = after.get(keys[0]) or before.get(keys[0]) or {}
+        pipeline = first.get("pipeline", FIRST_PIPELINE)
+        return f"{label}: {names} ({pipelines.get(pipeline, pipeline)})"
     return f"{label}: {names}"
 
 
@@ -522,7 +528,7 @@ def describe(
             for k, v in after.items()
         )
     if kind.startswith("stage-"):
-        return _describe_stages(kind, before, after)
+        return _describe_stages(kind, before, after, pipelines or {})
     if kind.startswith("team-"):  # app/team.py: a user's role before and after, by name
         return "; ".join(
             _describe_member(user, before.get(user), after.get(user))
@@ -565,10 +571,15 @@ CHANGE_WORDS = {
 
 
 def describe_change(
-    command: str, events: Sequence[Event], titles: dict[int, str], stages: dict[str, Stage]
+    command: str,
+    events: Sequence[Event],
+    titles: dict[int, str],
+    stages: dict[str, Stage],
+    pipelines: Mapping[str, str] | None = None,
 ) -> str:
     """A change in words: ``note on deal 12 "Cloud migration"``, ``import of 40 deals``,
-    ``setting owner: somchai → malee``. ``titles``: the deals' titles by id."""
+    ``setting owner: somchai → malee``. ``titles``: the deals' titles by id;
+    ``pipelines``: the pipelines' names by key (a stage change names its pipeline)."""
     what = _(CHANGE_WORDS[command]) if command in CHANGE_WORDS else command
     deal_ids = sorted({e.deal_id for e in events if e.deal_id is not None})
     stage_change = next(
@@ -578,9 +589,10 @@ def describe_change(
     if stage_change is not None and command.startswith(("stage", "pipeline")) and moved_ids:
         # A stage switched off, its deals moved on (an import that made stages is an import).
         moved = ngettext("{count} deal moved", "{count} deals moved", len(moved_ids))
-        return f"{describe(stage_change, stages)} ({moved.format(count=len(moved_ids))})"
+        described = describe(stage_change, stages, pipelines)
+        return f"{described} ({moved.format(count=len(moved_ids))})"
     if not deal_ids:
-        return describe(events[0], stages) if events else what
+        return describe(events[0], stages, pipelines) if events else what
     if len(deal_ids) > 1:
         return ngettext("{what} of {count} deal", "{what} of {count} deals", len(deal_ids)).format(
             what=what, count=len(deal_ids)
@@ -605,7 +617,12 @@ def event_title(events: Iterable[Event]) -> str | None:
     return None
 
 
-def undo_table(changes: Sequence[Any], titles: dict[int, str], stages: Sequence[Stage]) -> Table:
+def undo_table(
+    changes: Sequence[Any],
+    titles: dict[int, str],
+    stages: Sequence[Stage],
+    pipelines: Mapping[str, str] | None = None,
+) -> Table:
     """``undo --list``: the changes undo can take back, the next one first (the footer
     says how, unless the first would be refused: that is said instead)."""
     by_key = {s.key: s for s in stages}
@@ -625,7 +642,7 @@ def undo_table(changes: Sequence[Any], titles: dict[int, str], stages: Sequence[
             [
                 str(item.change),
                 fmt.moment(item.at),
-                describe_change(item.command, item.events, titles, by_key),
+                describe_change(item.command, item.events, titles, by_key, pipelines),
             ]
         )
     return table
