@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -154,3 +155,38 @@ def test_a_second_stopping_signal_is_ignored(monkeypatch: pytest.MonkeyPatch) ->
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+# A finder that sends this process SIGTERM as the CLI's modules begin to be imported:
+# where `timeout 0.1 salespipe …` landed, the tenth of a second of imports.
+_SIGTERM_WHILE_IMPORTING = """
+import os, signal, sys
+
+class TermOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "salespipe.cli.app":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+
+sys.meta_path.insert(0, TermOnImport())
+sys.argv = ["salespipe", "--db", sys.argv[1], "add", "Early", "--json"]
+from salespipe.cli.entry import main
+main()
+"""
+
+
+def test_sigterm_while_the_command_is_starting_says_nothing_was_changed(tmp_path: Path) -> None:
+    """It ended the process where it stood, with nothing on stdout or stderr: a script
+    under --json had no error to read (a trial)."""
+    db = tmp_path / "p.json"
+    ended = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_WHILE_IMPORTING, str(db)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ended.returncode == -signal.SIGTERM
+    assert json.loads(ended.stdout)["error"]["code"] == "interrupted"
+    assert ended.stderr == "Interrupted; nothing was changed.\n"
+    assert not db.exists()
