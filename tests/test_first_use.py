@@ -168,6 +168,26 @@ def test_the_default_file_before_the_first_write_shows_how_to_start(
     assert ok(cli("check", "--quiet")).stdout == ""
 
 
+def test_check_of_a_default_file_that_is_not_there_says_so(cli, monkeypatch, tmp_path) -> None:
+    """A cron job without its user's HOME or XDG_DATA_HOME looked for the default data
+    file elsewhere, read an empty pipeline and said all was well, silent under --quiet:
+    an alert that never came (a trial). It says why it checked nothing."""
+    ok(cli("add", "Overdue", "--next", "Call", "--due", "yesterday"))
+    assert cli("check", "--quiet").exit_code == 3
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "cron-xdg"))
+    quiet = ok(cli("check", "--quiet"))
+    assert quiet.stdout == ""
+    default = tmp_path / "cron-xdg" / "salespipe" / "pipeline.json"
+    assert quiet.stderr == (
+        f"Warning: There is no data file at {default}, so nothing was checked. A cron job "
+        "(whose HOME or XDG_DATA_HOME may not be yours) names the file with --db or "
+        "SALESPIPE_DB.\n"
+    )
+    assert json.loads(ok(cli("check", "--json")).stdout)["checked"] == 0
+    assert not default.exists()
+
+
 def test_the_first_write_says_once_that_it_created_the_file(cli, db_path) -> None:
     first = ok(cli("add", "ERP"))
     assert str(db_path) in first.stderr

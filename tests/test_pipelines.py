@@ -152,6 +152,25 @@ def test_a_stage_change_names_its_pipeline_in_the_log_and_the_undo_list(
     assert two.json("undo")["undid"]["description"] == "stage rename: Quoted → Offer"
 
 
+def test_pipeline_changes_are_recorded_and_listed_by_their_own_names(two: Cli) -> None:
+    """An unarchive was recorded as the command "pipeline archive" (so told to hooks
+    and watch --exec), and undo --list called a pipeline's removal "stage remove:
+    Presented, …" (a trial)."""
+    two("pipeline", "archive", "renewals")
+    two("pipeline", "unarchive", "renewals")
+    two("pipeline", "add", "Spare")
+    two("pipeline", "remove", "Spare")
+    logged = [(e["type"], e["command"]) for e in two.json("log", "--limit", "0")]
+    assert ("pipeline-unarchive", "pipeline unarchive") in logged
+    assert ("pipeline-archive", "pipeline archive") in logged
+    listed = [(c["command"], c["description"]) for c in two.json("undo", "--list")][:3]
+    assert listed == [
+        ("pipeline remove", "pipeline remove: Spare"),
+        ("pipeline add", "pipeline add: Spare"),
+        ("pipeline unarchive", "pipeline unarchive: Renewals"),
+    ]
+
+
 def test_stage_names_are_cut_only_when_the_terminal_has_no_room(
     two: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

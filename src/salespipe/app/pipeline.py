@@ -261,7 +261,8 @@ class Pipeline:
 
     def pipeline_archive(self, name: str, *, archived: bool = True) -> Change:
         """Hide a pipeline from choices, or show it again; its deals and history stay."""
-        return self._run("pipeline archive", pipeline_admin.archive, name, archived=archived)
+        command = "pipeline archive" if archived else "pipeline unarchive"
+        return self._run(command, pipeline_admin.archive, name, archived=archived)
 
     def pipeline_remove(self, name: str) -> Change:
         """Remove a pipeline no deal ever lived in, with its stages."""

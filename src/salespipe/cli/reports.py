@@ -146,6 +146,22 @@ def _each(
     )
 
 
+def _warn_if_the_default_file_is_missing(ctx: typer.Context) -> None:
+    """``check`` of the default data file where there is none: a cron job without its
+    user's HOME or XDG_DATA_HOME looks elsewhere, read an empty pipeline there and said
+    all was well, every day. It still finds nothing to act on; it says why."""
+    from salespipe.app import settings
+
+    if settings.data_file_named(state(ctx).db) or state(ctx).read().exists:
+        return
+    output.warn(
+        _(
+            "There is no data file at {path}, so nothing was checked. A cron job (whose HOME "
+            "or XDG_DATA_HOME may not be yours) names the file with --db or SALESPIPE_DB."
+        ).format(path=settings.database_target(state(ctx).db))
+    )
+
+
 HtmlOption = Annotated[
     str | None,
     typer.Option(
@@ -644,12 +660,14 @@ def register(app: typer.Typer) -> None:
         act on, 0 when all is well.
 
         \b
-        Example: a crontab line that mails you only when there is something to do, in
-        any pipeline:
+        Example: crontab lines that mail you only when there is something to do, in
+        any pipeline (the data file named: cron may not have your HOME):
+          SALESPIPE_DB=/home/you/.local/share/salespipe/pipeline.json
           0 8 * * 1-5  salespipe check --quiet --pipeline all
         """
         from salespipe.reports import alerts
 
+        _warn_if_the_default_file_is_missing(ctx)
         most = shown_limit(limit, as_json, CHECK_LIMIT)
         result = _each(
             ctx,

@@ -592,7 +592,10 @@ def describe_change(
         described = describe(stage_change, stages, pipelines)
         return f"{described} ({moved.format(count=len(moved_ids))})"
     if not deal_ids:
-        return describe(events[0], stages, pipelines) if events else what
+        # A pipeline change is its pipeline's event (the stages it adds or removes with
+        # it are recorded first: "pipeline remove" read "stage remove: Presented, …").
+        told = [e for e in events if e.type.startswith("pipeline-")] or list(events)
+        return describe(told[0], stages, pipelines) if told else what
     if len(deal_ids) > 1:
         return ngettext("{what} of {count} deal", "{what} of {count} deals", len(deal_ids)).format(
             what=what, count=len(deal_ids)
