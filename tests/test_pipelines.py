@@ -4,6 +4,7 @@ and reports per pipeline."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,26 @@ def test_pipeline_changes_are_recorded_and_listed_by_their_own_names(two: Cli) -
         ("pipeline add", "pipeline add: Spare"),
         ("pipeline unarchive", "pipeline unarchive: Renewals"),
     ]
+
+
+def test_every_pipelines_json_is_wrapped_as_reports_md_says(two: Cli) -> None:
+    """A script following the cron docs (check --pipeline all) met a shape the docs did
+    not give (a trial): reports.md now does, and this holds it to it."""
+    two("add", "Late", "--next", "Call", "--due", "yesterday", "--pipeline", "renewals")
+    checked = two("check", "--pipeline", "all", "--json")
+    assert checked.exit_code == 3
+    wrapped = json.loads(checked.stdout)
+    assert set(wrapped) == {"pipelines", "total"}
+    assert wrapped["total"] is None
+    assert [(p["key"], p["name"]) for p in wrapped["pipelines"]] == [
+        ("sales", "Sales"),
+        ("renewals", "Renewals"),
+    ]
+    alerts = [a for p in wrapped["pipelines"] for a in p["report"]["alerts"]]
+    assert [a["kind"] for a in alerts] == ["next_action_overdue"]
+    report = two.json("report", "--pipeline", "all")
+    assert set(report) == {"pipelines", "total"}
+    assert set(report["total"]) == set(report["pipelines"][0]["report"])
 
 
 def test_stage_names_are_cut_only_when_the_terminal_has_no_room(

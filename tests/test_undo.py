@@ -203,3 +203,13 @@ def test_undo_json_names_the_deals_it_took_away(cli) -> None:
     assert (undone_note["removed"], [d["id"] for d in undone_note["deals"]]) == ([], [2])
     cli("undo")  # the second add
     assert cli.json("undo")["removed"] == [added["id"]]
+
+
+def test_undo_list_limit_0_lists_every_change_kept(cli) -> None:
+    """--limit 0 is "all" for list and log; undo --list refused it (a trial)."""
+    for n in range(12):
+        cli("add", f"Deal {n}", "-q")
+    assert len(cli.json("undo", "--list")) == 10
+    every = cli.json("undo", "--list", "--limit", "0")
+    assert [c["change"] for c in every] == list(range(12, 0, -1))
+    assert len(cli.json("undo", "--list", "-n", "3")) == 3

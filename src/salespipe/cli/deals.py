@@ -646,7 +646,10 @@ def register(app: typer.Typer) -> None:
             typer.Option("--list", help="Only show the last changes undo can take back."),
         ] = False,
         limit: Annotated[
-            int, typer.Option("--limit", "-n", min=1, help="With --list: at most N changes.")
+            int,
+            typer.Option(
+                "--limit", "-n", min=0, help="With --list: at most N changes (0: all kept)."
+            ),
         ] = 10,
         as_json: JsonOption = False,
     ) -> None:
