@@ -147,6 +147,33 @@ def test_a_pipeline_map_must_name_a_pipeline(two: Cli) -> None:
     assert "LABEL=PIPELINE" in bad.stderr
 
 
+def test_a_label_is_a_pipelines_key_or_name_not_a_part_or_a_number(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A file's "Renewals" went into "Renewals 2027" here, and a label "2" into the
+    second pipeline, without a word: found as --pipeline finds one, by a unique part of
+    the name or a number."""
+    assert cli("init").exit_code == 0
+    cli("pipeline", "add", "Renewals 2027", "--stages", "copy-of", "Sales")
+    rows = tmp_path / "labels.csv"
+    rows.write_text(
+        "Record ID,Deal Name,Deal Stage,Pipeline\n1,A,Quoted,Renewals\n2,B,Quoted,2\n",
+        encoding="utf-8",
+    )
+    refused = cli("import", str(rows))
+    assert refused.exit_code == 1
+    assert 'pipelines "Renewals", "2", which are not here' in refused.stderr
+    exact = tmp_path / "exact.csv"
+    exact.write_text(
+        "Record ID,Deal Name,Deal Stage,Pipeline\n1,A,Quoted,renewals  2027\n"
+        "2,B,Quoted,renewals-2027\n",
+        encoding="utf-8",
+    )
+    assert cli.json("import", str(exact))["imported"] == 2
+    placed = cli.json("list", "--pipeline", "Renewals 2027")
+    assert sorted(d["title"] for d in placed) == ["A", "B"]
+
+
 def test_a_pipeline_map_entry_no_row_has_is_named(two: Cli) -> None:
     """A misspelt --pipeline-map label mapped nothing without a word (--stage-map's are
     named): its rows went where their label alone sent them."""

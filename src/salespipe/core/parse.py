@@ -555,6 +555,23 @@ def pipeline(
     )
 
 
+def pipeline_named_exactly(pipelines: Iterable[PipelineDef], label: str) -> PipelineDef | None:
+    """The pipeline whose key or name (any it answers to) ``label`` is, spaces and case
+    aside; None when none is, or several are. Not by number or part of the name, as
+    ``--pipeline`` finds one: a file's "Renewals" is not the "Renewals 2027" here."""
+    wanted, key = fold(label), label.strip()
+    spaced = " ".join(wanted.split())
+    for rule in (
+        lambda p: p.key == key,
+        lambda p: fold(p.name) == wanted,
+        lambda p: spaced in (" ".join(n.split()) for n in _pipeline_names(p)),
+    ):
+        exact = [p for p in pipelines if rule(p)]
+        if exact:
+            return exact[0] if len(exact) == 1 else None
+    return None
+
+
 def pipeline_name(found: PipelineDef) -> str:
     """A pipeline's name as a person reads it: the first pipeline's default name is
     "Sales" in the reader's language."""

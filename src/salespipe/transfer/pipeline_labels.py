@@ -1,7 +1,8 @@
 """Which pipeline each row of an import goes into, from the file's Pipeline column.
 
-A label is found as ``--pipeline`` finds a pipeline (key, name, position or a unique
-part of the name); ``--pipeline-map LABEL=P`` sends a label to an existing pipeline;
+A label is the key or the name of a pipeline here (not a number or part of a name, as
+``--pipeline`` takes: a file's "Renewals" is not the "Renewals 2027" here);
+``--pipeline-map LABEL=P`` sends a label to an existing pipeline;
 ``--create-stages`` creates a pipeline for a label that is not here. A row without a
 label, or with the name the CRM gives its own first pipeline (HubSpot's "Sales
 Pipeline") when no pipeline here has that name, goes into the pipeline imported into.
@@ -93,10 +94,8 @@ def place_pipelines(
 
 
 def _existing(label: str, pipelines: Sequence[PipelineDef]) -> str | None:
-    try:
-        return parse.pipeline(pipelines, label).key
-    except PipelineNotFound:
-        return None
+    found = parse.pipeline_named_exactly(pipelines, label)
+    return None if found is None else found.key
 
 
 def _new_pipeline(label: str, pipelines: Sequence[PipelineDef], placement: Placement) -> str:
