@@ -355,15 +355,16 @@ def unknown_stages_error(
     )
     listed = ", ".join(
         ngettext('"{label}" ({count} deal)', '"{label}" ({count} deals)', count).format(
-            label=label, count=count
+            label=shown, count=count
         )
-        for label, count in labels
+        for shown, count, _label in labels
     )
     typical = _typical_probabilities(rows)
-    targets = [_target_to_suggest(label, typical, resolver, creating) for label, _n in labels]
+    # (the target is guessed from the label the rows carry: their probabilities are its)
+    targets = [_target_to_suggest(label, typical, resolver, creating) for *_n, label in labels]
     suggestion = " ".join(
-        f"--stage-map {shlex.quote(label + '=' + target)}"
-        for (label, _count), target in zip(labels, targets, strict=True)
+        f"--stage-map {shlex.quote(shown + '=' + target)}"
+        for (shown, _count, _label), target in zip(labels, targets, strict=True)
     )
     if creating:
         return UnknownStages(
@@ -405,15 +406,19 @@ def _closing_guess(folded: str) -> str | None:
     return None
 
 
-def _as_named(labels: list[tuple[str, int]], resolver: StageResolver) -> list[tuple[str, int]]:
-    """The labels as a person reads them: the stage's name where the file gives one
-    beside its key or id (our export's stage_name, Bitrix24's), which --stage-map takes
-    too; labels of one name counted together."""
+def _as_named(labels: list[tuple[str, int]], resolver: StageResolver) -> list[tuple[str, int, str]]:
+    """The labels as a person reads them, with their counts and the (first) label each
+    stands for: the stage's name where the file gives one beside its key or id (our
+    export's stage_name, HubSpot's, Odoo's, Bitrix24's), which --stage-map takes too;
+    labels of one name counted together."""
     counts: Counter[str] = Counter()
+    first: dict[str, str] = {}
     for label, count in labels:
         seen = resolver.first_seen.get(label)
-        counts[seen.stage_name if seen is not None and seen.stage_name else label] += count
-    return counts.most_common()
+        shown = seen.stage_name if seen is not None and seen.stage_name else label
+        counts[shown] += count
+        first.setdefault(shown, label)
+    return [(shown, count, first[shown]) for shown, count in counts.most_common()]
 
 
 def _target_to_suggest(
