@@ -381,6 +381,24 @@ def test_a_pipeline_is_removed_only_if_no_deal_ever_lived_in_it(two: Cli) -> Non
     assert [p["key"] for p in two.json("pipeline", "list")] == ["sales", "renewals", "test"]
 
 
+def test_archiving_the_first_pipeline_while_it_is_current_by_default_keeps_the_next(
+    two: Cli,
+) -> None:
+    """With no pipeline chosen (the first current by default), archiving it and bringing
+    it back made it current again, away from the one worked in since (a review)."""
+    assert two("pipeline", "archive", "sales").stdout.strip() == (
+        'Archived pipeline "Sales". Commands now act on the pipeline "Renewals".'
+    )
+    assert two.json("config", "get", "pipeline")["pipeline"] == "renewals"
+    assert two("pipeline", "unarchive", "sales").stdout.strip() == 'Pipeline "Sales" is back.'
+    added = two.json("add", "Since")
+    assert two.json("show", str(added["id"]))["pipeline"] == "renewals"
+    for _step in range(3):
+        two("undo")
+    assert two.json("config", "get", "pipeline")["pipeline"] is None
+    assert [p["key"] for p in two.json("pipeline", "list") if p["current"]] == ["sales"]
+
+
 def test_a_stage_that_cannot_be_removed_is_hidden_by_a_command_naming_its_pipeline(
     two: Cli,
 ) -> None:

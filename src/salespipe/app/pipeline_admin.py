@@ -94,19 +94,19 @@ def archive(work: Work, name: str, *, archived: bool = True) -> None:
         return
     if archived and all(p.archived for p in work.pipelines if p.key != found.key):
         raise NotAllowed(_("The last pipeline that is not archived cannot be archived."))
+    was_current = scope.current(work.pipelines, work.config).key == found.key
     kind = "pipeline-archive" if archived else "pipeline-unarchive"
     _replace(work, kind, dataclasses.replace(found, archived=archived))
-    if archived:
-        _choose_another_if_chosen(work, found)
+    if was_current and archived:
+        _choose_the_one_now_current(work)
 
 
-def _choose_another_if_chosen(work: Work, archived: PipelineDef) -> None:
-    """The ``pipeline`` setting that named the pipeline archived names the one now current,
-    in the same change: left as it was, bringing the pipeline back made it current again,
-    away from the one everyone had worked in since."""
+def _choose_the_one_now_current(work: Work) -> None:
+    """Archiving the current pipeline: the ``pipeline`` setting names the one now current,
+    in the same change. Left as it was (naming the archived one, or unset while the
+    first was current), bringing the archived one back made it current again, away from
+    the pipeline everyone had worked in since."""
     chosen = work.config.get(scope.SETTING)
-    if chosen != archived.key:
-        return
     now = scope.current(work.pipelines, work.config)
     work.tx.set_config(scope.SETTING, now.key)
     work.event("config", work.now, before={scope.SETTING: chosen}, after={scope.SETTING: now.key})
