@@ -467,6 +467,7 @@ def test_a_boards_name_and_first_group_above_the_header_are_left_out(cli, tmp_pa
     [
         ("Title\nDeal A\nDeal B\n", []),  # a header salespipe knows
         ("Project\nDeal A\nDeal B, Inc\n", ["--column", "title=Project"]),  # one named
+        ("Name,\nAcme,\nBeta,\n", ["--column", "title=Name"]),  # its one name, then a comma
     ],
 )
 def test_a_file_of_one_column_keeps_its_first_line_as_its_header(
@@ -476,6 +477,24 @@ def test_a_file_of_one_column_keeps_its_first_line_as_its_header(
     report = cli.json("import", rows, *column, "--skip-invalid", "--dry-run")
     assert "title" not in report.get("left_out", {})
     assert report["imported"] >= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme big deal\nBeta,5000\nGamma,300\n",  # headerless: --no-header forgotten
+        "Opportunity\nDeal A\nDeal B,5000\n",  # one column, a row cut at a comma
+        '"Title, Value"\nAcme,5000\n',  # a header quoted whole
+    ],
+)
+def test_a_row_under_a_first_line_of_one_cell_is_not_taken_for_the_header(
+    cli, tmp_path, text: str
+) -> None:
+    """Only a line salespipe reads as a header is one under titles: a data row was,
+    and the refusal then named it as "the file's header (Beta, 5000)" (a review)."""
+    refused = cli("import", _write(tmp_path, "one.csv", text), "--dry-run")
+    assert refused.exit_code == 1
+    assert "first line has a single cell" in refused.stderr
 
 
 def test_a_deal_with_only_its_name_just_above_a_repeated_header_stays_a_deal(cli, tmp_path) -> None:

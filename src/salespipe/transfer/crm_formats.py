@@ -652,8 +652,9 @@ def recognise(
         raise InvalidValue(
             _(
                 'The file\'s first line has a single cell ("{cell}"): if it is a title above '
-                "the header row (as board exports write), delete the lines above the header "
-                "and import it again; a file with one column names it with --column "
+                "the header row (as board exports write), name the header's columns with "
+                "--column (title=HEADER at least) and up to three such lines above it are left "
+                "out, or delete them; a file with one column names it with --column "
                 "title=HEADER."
             ).format(cell=next(h.strip() for h in header if h.strip()))
         )

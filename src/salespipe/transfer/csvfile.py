@@ -370,7 +370,7 @@ def read_table(
         and _one_cell(header_row)
         and not names_columns([cell.strip() for cell in header_row.cells])
     ):
-        header_row, titles, records = _header_below_titles(header_row, records, path)
+        header_row, titles, records = _header_below_titles(header_row, records, path, names_columns)
     names = [cell.strip() for cell in header_row.cells]
     # (the header's line is no row: a 50,000-row file's bar counted to 50,001)
     table = Table(
@@ -389,10 +389,11 @@ def _one_cell(row: Row) -> bool:
 
 
 def _header_below_titles(
-    first: Row, records: Iterator[Row], path: Path
+    first: Row, records: Iterator[Row], path: Path, names_columns: Callable[[list[str]], bool]
 ) -> tuple[Row, list[Row], Iterator[Row]]:
     """The header under the titles above it, the titles, and the rows after it; or, with
-    no line of several cells close below, ``first`` as the header and every row."""
+    no header close below (a line of several cells that ``names_columns`` takes for one),
+    ``first`` as the header and every row: a headerless file's second row is no header."""
     seen: list[Row] = []
     titles = [first]
     try:
@@ -401,7 +402,9 @@ def _header_below_titles(
             if _is_blank(row):
                 continue
             if not _one_cell(row):
-                return row, titles, records
+                if names_columns([cell.strip() for cell in row.cells]):
+                    return row, titles, records
+                break
             titles.append(row)
             if len(titles) > _MOST_TITLES:
                 break
