@@ -529,6 +529,36 @@ def test_a_reports_total_row_is_counted_as_left_out(cli, tmp_path) -> None:
     assert "ข้ามแถวยอดรวมหรือท้ายรายงาน 1 แถว (บรรทัด 4)" in said
 
 
+@pytest.mark.parametrize("total", ['"3,000 บาท"', "3000 บาท", "0.003ล้าน", "3k", '"฿3,000.00"'])
+def test_a_thai_total_written_as_an_amount_is_left_out(cli, tmp_path, total: str) -> None:
+    """A total whose sum was written with บาท or a unit, as its rows' amounts are, came
+    in as an open deal "รวม" of the sum, doubling the pipeline (a trial)."""
+    rows = _write(
+        tmp_path,
+        "thai.csv",
+        f'ชื่อดีล,ลูกค้า,มูลค่า\nเครื่องชั่ง,สหฟาร์ม,"1,000 บาท"\nเครื่องกรอง,ซีพี,"2,000 บาท"\nรวม,,{total}\n',
+    )
+    report = cli.json("import", rows, "--dry-run")
+    assert (report["rows"], report["imported"]) == (2, 2)
+    assert report["left_out"] == {"footer": [4]}
+
+
+def test_a_thai_close_date_is_an_open_deals_expected_close(cli, tmp_path) -> None:
+    """วันที่ปิด was read as the day a deal closed, so an open deal's date was dropped
+    without a word; a Thai sheet means its expected close (a trial)."""
+    rows = _write(
+        tmp_path,
+        "thai.csv",
+        "ชื่อดีล,ลูกค้า,มูลค่า,วันที่ปิด,สถานะ\n"
+        "เครื่องชั่ง,สหฟาร์ม,1000,25/12/2569,\n"
+        "เครื่องกรอง,ซีพี,2000,01/11/2569,won\n",
+    )
+    assert cli.json("import", rows)["imported"] == 2
+    deals = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert deals["เครื่องชั่ง"]["expected_close"] == "2026-12-25"
+    assert deals["เครื่องกรอง"]["closed_at"].startswith("2026-11-01T")
+
+
 def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:
     """Unquoted, Salesforce's copyright line is several cells, and its total line has
     its sums beside it: both came in as deals ("Grand Totals (2 records)")."""
