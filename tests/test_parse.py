@@ -48,6 +48,8 @@ def test_currency_is_an_upper_case_iso_code() -> None:
     """Currency codes are upper-cased and must have three letters."""
     assert parse.currency("thb") == "THB"
     assert parse.currency("฿") == "THB"
+    # as amounts are written ("250,000 บาท"): `config set currency บาท` was refused (a trial)
+    assert parse.currency(" บาท ") == "THB"
     with pytest.raises(InvalidValue):
         parse.currency("baht")
 

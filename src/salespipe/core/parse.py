@@ -135,9 +135,13 @@ def choice(value: str, allowed: Iterable[str], option: str) -> str:
     return value
 
 
+# A currency's name as amounts are written with it ("250,000 บาท" is read as THB).
+_CURRENCY_WORDS = {"บาท": "THB"}
+
+
 def currency(text: str) -> str:
     code = given_text(text, N_("currency")).strip().upper()
-    code = _CURRENCY_SYMBOLS.get(code, code)
+    code = _CURRENCY_SYMBOLS.get(code, _CURRENCY_WORDS.get(code, code))
     if code not in ISO_4217:
         raise InvalidValue(
             _('The currency "{text}" is not an ISO 4217 code like THB or USD.').format(text=text)
