@@ -308,3 +308,19 @@ def test_delimiters_are_sniffed_from_the_header() -> None:
     assert sniff_delimiter('"a;b",c,d\n') == ","
     assert sniff_delimiter("a;b;c\n1,5;2;3\n") == ";"
     assert sniff_delimiter("a\tb\tc\n") == "\t"
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "unit"),
+    [
+        ("๑๒๓,๔๕๖.๗๘", Decimal("123456.78"), False),  # Thai digits: no unit
+        ("๑๒๓๔๕๖", Decimal("123456"), False),
+        ("๑.๕ล้าน", Decimal("1500000"), True),
+        ("150k", Decimal("150000"), True),
+    ],
+)
+def test_thai_digits_are_digits_not_a_unit(raw: str, value: Decimal, unit: bool) -> None:
+    """The last Thai digit was taken for a unit, so a Thai-digit amount was counted among
+    the "values written like 150k" (a trial); its value was right."""
+    read = amount(raw)
+    assert (read.value, read.unit) == (value, unit)

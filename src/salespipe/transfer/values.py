@@ -92,7 +92,7 @@ _GROUPED_DOT = re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}$")
 _ONE_GROUP = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
 _PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
 # A number with a unit after it, as `add --value` takes it: 150k, 1.2m, 1.5ล้าน.
-_WITH_UNIT = re.compile(r"^[\d.,]*\d\s*[a-zA-Z\u0e00-\u0e7f]+$")
+_WITH_UNIT = re.compile(r"^[\d.,]*\d\s*[a-zA-Z\u0e01-\u0e4f]+$")  # (Thai letters, not its digits)
 
 
 class Amount(NamedTuple):
