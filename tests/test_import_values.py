@@ -315,6 +315,7 @@ def test_delimiters_are_sniffed_from_the_header() -> None:
     [
         ("๑๒๓,๔๕๖.๗๘", Decimal("123456.78"), False),  # Thai digits: no unit
         ("๑๒๓๔๕๖", Decimal("123456"), False),
+        ("๑,๒๐๐,๐๐๐", Decimal("1200000"), False),  # (a review: refused as misplaced)
         ("๑.๕ล้าน", Decimal("1500000"), True),
         ("150k", Decimal("150000"), True),
     ],
