@@ -56,21 +56,11 @@ from salespipe.reports.forecast import (
     timing_shares,
 )
 from salespipe.reports.timeline import roll_back_stages
+from salespipe.storage.history import FORECAST_FIELDS
 
 if TYPE_CHECKING:
     from salespipe.storage.port import ReadView
 
-_FORECAST_FIELDS = (
-    "id",
-    "stage",
-    "status",
-    "value",
-    "currency",
-    "probability",
-    "expected_close",
-    "stage_entered_at",
-)
-"""What a forecast reads of an open deal: all a month start keeps of it."""
 
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
@@ -356,7 +346,7 @@ class _Replay:
                 for stage, length in days:
                     start.paths.days_to_won.setdefault(stage, []).append(length)
         elif status == "open":
-            kept = {name: record.get(name) for name in _FORECAST_FIELDS}
+            kept = {name: record.get(name) for name in FORECAST_FIELDS}  # (all it keeps)
             for start in self.starts[first:end]:
                 start.pipeline.append(kept)
 
