@@ -445,6 +445,31 @@ def test_a_copy_over_a_team_database_keeps_reps_to_their_own_deals(
     assert _titles(cli, team.uri(own["maria"])) == ["alice's", "bob's"]
 
 
+def test_a_reps_deal_deleted_in_the_file_copied_in_is_still_theirs(
+    cli, team: Team, own, tmp_path
+) -> None:
+    """The copy brought no row for a deal deleted in the file, and a deal's events are
+    seen with its row: its rep could not read its history (`log ID`: no deal), the
+    undo list named it by no title, and undo refused the deletion as of a deal not
+    theirs (a trial). A deal deleted on the server keeps its row; a copied one now too."""
+    pipeline = str(tmp_path / "pipeline.json")
+    cli("--db", pipeline, "config", "set", "owner", own["alice"])
+    for title in ("Keep", "Gone"):
+        assert cli("--db", pipeline, "add", title, "--owner", own["alice"]).exit_code == 0
+    assert cli("--db", pipeline, "delete", "2", "--yes").exit_code == 0
+    copied = cli("copy", pipeline, team.database, "--replace")
+    assert copied.exit_code == 0, copied.stderr
+    alice = team.uri(own["alice"])
+    assert [e["type"] for e in cli.json("--db", alice, "log", "2")] == ["delete", "add"]
+    listed = cli.json("--db", alice, "undo", "--list")[0]
+    assert listed["description"] == 'deletion of deal 2 "Gone"'
+    assert listed["refused"] is None
+    undone = cli("--db", alice, "undo")
+    assert undone.exit_code == 0, undone.stderr
+    assert _titles(cli, alice) == ["Gone", "Keep"]
+    assert "Gone" not in _titles(cli, team.uri(own["bob"]))
+
+
 def test_a_copy_of_a_team_database_into_a_file_does_not_carry_visibility(
     cli, team: Team, own, tmp_path
 ) -> None:

@@ -458,6 +458,11 @@ class TeamTransaction(Protocol):
     def leave_team(self, user: str) -> str:
         """Take ``user`` off the team; the role it had."""
 
+    def keep_deleted_deals(self, owners: Mapping[int, str]) -> None:
+        """Rows for deals deleted before they came here (a copy), by id with the owner
+        each had: a deal's events are seen with its row, so a rep saw none of their own
+        deleted deal's history, nor could undo its deletion."""
+
     def take_team_history(self) -> list[Event] | None:
         """The events of a pipeline whose only history is its team being set up (no
         deal, only ``team-add`` and ``team-remove`` events), taken out of it to be

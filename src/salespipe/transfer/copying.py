@@ -144,18 +144,25 @@ def _copy(
     tx.save_pipelines(view.pipelines())
     tx.save_stages(stages)
     deals = 0
+    live: set[int] = set()
     for batch in _read_ahead(view.all_records, list):
         tx.save_records(batch)
+        live.update(record["id"] for record in batch)
         deals += len(batch)
         done += len(batch)
         progress(done, total)
     events = 0
+    deleted: dict[int, str] = {}  # the deals deleted, by id: the owner each had
     for batch in _read_ahead(view.event_records, _checked_events):
         for event in batch:
             tx.record(event)
+            if event.type == "delete" and event.deal_id is not None:
+                deleted[event.deal_id] = str((event.before or {}).get("owner", ""))
         events += len(batch)
         done += len(batch)
         progress(done, total)
+    if isinstance(tx, TeamTransaction):
+        tx.keep_deleted_deals({i: owner for i, owner in deleted.items() if i not in live})
     tx.set_created_at(view.created_at())
     for name, value in view.flags().items():
         tx.set_flag(name, value)

@@ -699,6 +699,18 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         with translated(self._target), self._connection.cursor() as cursor:
             return team.leave(cursor, user, where=redact(self._target), last=self._last)
 
+    def keep_deleted_deals(self, owners: Mapping[int, str]) -> None:
+        if not owners:
+            return
+        self.flush()
+        self.changed = True
+        with translated(self._target), self._connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO salespipe_deals (id, status, stage, owner, deleted, record)"
+                " VALUES (%s, 'deleted', '', %s, true, NULL) ON CONFLICT (id) DO NOTHING",
+                sorted(owners.items()),
+            )
+
     def take_team_history(self) -> list[Event] | None:
         if self._value("SELECT EXISTS (SELECT 1 FROM salespipe_deals)") or self._value(
             "SELECT EXISTS (SELECT 1 FROM salespipe_events WHERE type NOT LIKE 'team-%%')"
