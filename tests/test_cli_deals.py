@@ -431,3 +431,25 @@ def test_a_deleted_deal_is_said_to_be_deleted_not_missing(cli) -> None:
         assert "`salespipe log 2` shows its history." in refused.stderr
     assert json.loads(cli("show", "2", "--json").stdout)["error"]["code"] == "deal_not_found"
     assert "There is no deal 7;" in cli("show", "7").stderr
+
+
+def test_a_changed_value_is_shown_with_its_currency_then(cli, monkeypatch) -> None:
+    """`edit --value`, `show` and `log` said "value 12,500.00 → 13,000.00" without the
+    currency, where thai.md promises amounts with it (a trial); each with the currency
+    the deal had then, a deleted deal's too."""
+    monkeypatch.setenv("COLUMNS", "160")
+    cli("add", "Licences", "--value", "12,500", "--currency", "USD", "-q")
+    said = cli("edit", "1", "--value", "13000")
+    assert said.stdout.strip() == "Updated deal 1: value USD 12,500.00 → USD 13,000.00."
+    cli("edit", "1", "--currency", "EUR")
+    cli("edit", "1", "--value", "14000")
+    cli("add", "Gone", "--value", "1m", "-q")
+    cli("edit", "2", "--value", "2m")
+    cli("delete", "2", "--yes")
+    shown = cli("show", "1").stdout
+    assert "value USD 12,500.00 → USD 13,000.00" in shown
+    assert "value EUR 13,000.00 → EUR 14,000.00" in shown
+    logged = cli("log").stdout
+    assert "value ฿1,000,000.00 → ฿2,000,000.00" in logged
+    assert "value EUR 13,000.00 → EUR 14,000.00" in logged
+    assert "value USD 12,500.00 → USD 13,000.00" in logged

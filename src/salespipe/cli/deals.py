@@ -36,7 +36,7 @@ from salespipe.present import deal_results, views
 
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
     from salespipe.app.pipeline import Change, DealFields, Pipeline
-    from salespipe.core.model import Deal
+    from salespipe.core.model import Deal, Event
     from salespipe.storage.port import ReadView
 
 # A table of deals without --limit shows this many: a screen or two of rows, the deals to
@@ -390,7 +390,9 @@ def register(app: typer.Typer) -> None:
                 deal_id=deal_id
             )
         else:
-            changes = views.describe_edit(change.events[0], {s.key: s for s in change.stages})
+            changes = views.describe_edit(
+                change.events[0], {s.key: s for s in change.stages}, change.deal.currency
+            )
             message = _("Updated deal {deal_id}: {changes}.").format(
                 deal_id=deal_id, changes=changes
             )
@@ -702,8 +704,21 @@ def register(app: typer.Typer) -> None:
             snapshot.stages(),
             snapshot.undone_changes(),
             deal_results.pipeline_names(snapshot.pipelines()),
+            _currencies_of_amounts_changed(snapshot, newest),
         )
         output.result(feed, as_json)
+
+
+def _currencies_of_amounts_changed(snapshot: "ReadView", events: "list[Event]") -> dict[int, str]:
+    """The currency now of each deal whose value an event changed without naming it: the
+    log shows that value with it (only those deals are read)."""
+    ids = {
+        e.deal_id
+        for e in events
+        if e.deal_id is not None and "value" in (e.after or {}) and e.type != "add"
+    }
+    deals = (snapshot.get_deal(deal_id) for deal_id in sorted(ids))
+    return {deal.id: deal.currency for deal in deals if deal is not None}
 
 
 def _list_undoable(pipeline: "Pipeline", limit: int, as_json: bool) -> None:

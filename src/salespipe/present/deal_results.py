@@ -200,6 +200,7 @@ class EventFeed:
     stages: list[Stage]
     undone: set[int]
     pipelines: dict[str, str] = field(default_factory=dict)  # key -> name, when several
+    currencies: dict[int, str] = field(default_factory=dict)  # each deal's now, by id
 
     def to_dict(self) -> list[Any]:
         return _events_json(self.events, self.undone)
@@ -277,7 +278,11 @@ def detail_view(result: DealDetail) -> list[Block]:
 def feed_view(result: EventFeed) -> list[Block]:
     return [
         views.event_table(
-            result.events, result.stages, undone=result.undone, pipelines=result.pipelines
+            result.events,
+            result.stages,
+            undone=result.undone,
+            pipelines=result.pipelines,
+            currencies=result.currencies,
         )
     ]
 

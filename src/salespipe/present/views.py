@@ -363,18 +363,20 @@ def deal_detail(
             title=_("Timeline"),
             undone=undone,
             pipelines=names,
+            currencies={deal.id: deal.currency},
         )
     )
     return blocks
 
 
-def _value_text(key: str, value: Any, stages: dict[str, Stage]) -> str:
+def _value_text(key: str, value: Any, stages: dict[str, Stage], currency: str | None = None) -> str:
     if value is None:
         return NONE
     if key == "stage":
         return stage_name(stages, value)
-    if key == "value":
-        return fmt.amount(money_from_json(value))
+    if key == "value":  # with its currency where the event's deal tells it
+        amount = money_from_json(value)
+        return fmt.money(amount, currency) if currency else fmt.amount(amount)
     if key == "tags":
         return ", ".join(value) or NONE
     if key == "expected_close":
@@ -470,25 +472,31 @@ def _stage_across(
     return f"{name} ({pipelines.get(now.pipeline, now.pipeline)})"
 
 
-def _describe_quote(before: Record, after: Record, stages: dict[str, Stage]) -> str:
+def _describe_quote(
+    before: Record, after: Record, stages: dict[str, Stage], currency: str | None
+) -> str:
     quote = after.get("quote") or {}
     until = quote.get("valid_until")
     text = _("quote sent, valid until {date}").format(date=fmt.iso_day(until) if until else "")
     if "value" in after:
         value = _change(
             _("value"),
-            _value_text("value", before.get("value"), stages),
-            _value_text("value", after["value"], stages),
+            _value_text("value", before.get("value"), stages, currency),
+            _value_text("value", after["value"], stages, currency),
         )
         text = f"{text}; {value}"
     return text
 
 
 def describe(
-    event: Event, stages: dict[str, Stage], pipelines: Mapping[str, str] | None = None
+    event: Event,
+    stages: dict[str, Stage],
+    pipelines: Mapping[str, str] | None = None,
+    currency: str | None = None,
 ) -> str:
     """One line saying what an event did, in the current language; ``pipelines``: the
-    names of the pipelines by key (a move across names the one it went into)."""
+    names of the pipelines by key (a move across names the one it went into);
+    ``currency``: the one the deal's amounts were in then, if known."""
     before, after = event.before or {}, event.after or {}
     kind = event.type
     if kind == "add":
@@ -540,9 +548,9 @@ def describe(
         )
         return f"{_(PIPELINE_CHANGES[kind])}: {names}"
     if kind == "quote":
-        quoted = _describe_quote(before, after, stages)
+        quoted = _describe_quote(before, after, stages, currency)
         return f"{quoted} — {event.text}" if event.text else quoted
-    changes = describe_edit(event, stages)
+    changes = describe_edit(event, stages, currency)
     return _("edited: {changes}").format(changes=changes) if changes else _("edited")
 
 
@@ -656,14 +664,16 @@ def undo_refused(sentence: str) -> str:
     return _('Now `salespipe undo` would answer: "{sentence}"').format(sentence=sentence)
 
 
-def describe_edit(event: Event, stages: dict[str, Stage]) -> str:
-    """The fields an edit changed: ``value 100.00 → 250.00; owner somchai → malee``."""
+def describe_edit(event: Event, stages: dict[str, Stage], currency: str | None = None) -> str:
+    """The fields an edit changed: ``value ฿100.00 → ฿250.00; owner somchai → malee``
+    (amounts with ``currency``, or each side's own where the edit changed it)."""
     before, after = event.before or {}, event.after or {}
+    was, now = before.get("currency") or currency, after.get("currency") or currency
     return "; ".join(
         _change(
             _(FIELD_LABELS[k]),
-            _value_text(k, before.get(k), stages),
-            _value_text(k, after.get(k), stages),
+            _value_text(k, before.get(k), stages, was),
+            _value_text(k, after.get(k), stages, now),
         )
         for k in after
         if k in FIELD_LABELS
@@ -695,8 +705,13 @@ def event_table(
     title: str | None = None,
     undone: frozenset[int] | set[int] = frozenset(),
     pipelines: Mapping[str, str] | None = None,
+    currencies: Mapping[int, str] | None = None,
 ) -> Table:
+    """Events as ``log`` and ``show`` list them; ``currencies``: each deal's currency now,
+    from which each event's is found (:func:`currencies_then`)."""
     by_key = {s.key: s for s in stages}
+    events = list(events)
+    then = currencies_then(events, currencies or {})
     # Who did it is a name, never cut (a team's database roles are long): what and why
     # wrap narrower to make room for it, and when even that is too wide each change
     # becomes a card.
@@ -710,7 +725,7 @@ def event_table(
         columns.insert(1, Column(_("Deal"), "right"))
     table = Table(columns=columns, title=title)
     for event in events:
-        what = describe(event, by_key, pipelines)
+        what = describe(event, by_key, pipelines, then.get(event.seq))
         if event.change in undone:
             what = _("{what} (undone)").format(what=what)
         row = [fmt.moment(event.at), what, event.reason or "", event.who]
@@ -718,6 +733,27 @@ def event_table(
             row.insert(1, str(event.deal_id) if event.deal_id else "")
         table.rows.append(row)
     return table
+
+
+def currencies_then(events: Sequence[Event], now: Mapping[int, str]) -> dict[int, str]:
+    """The currency each deal event's amounts were in, by its seq: from the newest event
+    back, the deal's currency now (or as its deletion left it), changed back by each
+    edit of its currency. Exact wherever every later event of the deal is among
+    ``events``, as in ``show`` and ``log`` (the newest first)."""
+    current = dict(now)
+    then: dict[int, str] = {}
+    for event in sorted(events, key=lambda e: e.seq, reverse=True):
+        if event.deal_id is None:
+            continue
+        before, after = event.before or {}, event.after or {}
+        if event.type == "delete" and before.get("currency"):
+            current[event.deal_id] = before["currency"]
+        found = after.get("currency") or current.get(event.deal_id)
+        if found:
+            then[event.seq] = found
+        if after.get("currency") and before.get("currency"):  # changed here: before it, that
+            current[event.deal_id] = before["currency"]
+    return then
 
 
 def stage_table(stages: Sequence[Stage], open_counts: dict[str, int]) -> Table:
