@@ -453,3 +453,20 @@ def test_a_changed_value_is_shown_with_its_currency_then(cli, monkeypatch) -> No
     assert "value ฿1,000,000.00 → ฿2,000,000.00" in logged
     assert "value EUR 13,000.00 → EUR 14,000.00" in logged
     assert "value USD 12,500.00 → USD 13,000.00" in logged
+
+
+def test_watch_says_a_changed_value_as_log_does(cli, target) -> None:
+    """`watch` prints a change "in the same words as log": log now gives a value its
+    currency, so the feed's line does too (the feed passes each change's deals)."""
+    from salespipe.app.pipeline import Pipeline
+    from salespipe.present import deal_results
+
+    cli("add", "Licences", "--value", "12,500", "--currency", "USD", "-q")
+    cli("edit", "1", "--value", "13000")
+    view = Pipeline.open(target, "en").read()
+    [edit] = view.newest_events(1)
+    deal = view.get_deal(1)
+    assert deal is not None
+    shown = deal_results.WatchedChange([edit], view.stages(), {deal.id: deal.currency})
+    [line] = deal_results.watched_view(shown)
+    assert "deal 1: edited: value USD 12,500.00 → USD 13,000.00 (by " in line.text

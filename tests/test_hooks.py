@@ -125,6 +125,17 @@ def test_on_change_and_on_event_hooks_get_the_event(cli, hook_dir: Path, author:
     assert env_line == f"ENV move|1|{move['message']}|1"
 
 
+def test_a_changed_value_reaches_a_hook_with_its_currency(cli, hook_dir: Path, author: str) -> None:
+    """The hook's message says a value as log does: with the deal's currency (a trial)."""
+    edits = _recorder(hook_dir, "on-edit")
+    cli("add", "Licences", "-v", "12,500", "--currency", "USD")
+    cli("edit", "1", "--value", "13000")
+    [edit] = _payloads(edits)
+    assert edit["message"] == (
+        f'{author}: deal 1 "Licences": edited: value USD 12,500.00 → USD 13,000.00'
+    )
+
+
 def test_add_and_delete_have_one_side_empty(cli, hook_dir: Path) -> None:
     """An added deal has no before; a deleted one has no after."""
     log = _recorder(hook_dir, "on-change")

@@ -36,8 +36,9 @@ from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
 from salespipe.storage.interrupts import HeldInterrupts
 
-# One line saying what an event did, for a person (the CLI passes present.views.describe).
-Describe = Callable[[Event, dict[str, Stage]], str]
+# One line saying what an event did, for a person (the CLI passes present.views.describe):
+# the event, the stages by key, the pipelines' names (None) and the deal's currency then.
+Describe = Callable[[Event, dict[str, Stage], None, str | None], str]
 
 HOOK_TIMEOUT = 10.0
 SILENT_COMMANDS = frozenset({"import"})
@@ -200,8 +201,12 @@ def event_payload(
 
 
 def _what(event: Event, change: Change, stages: dict[str, Stage], describe: Describe) -> str:
-    """What the event did; a stage change says how many deals it moved."""
-    what = describe(event, stages)
+    """What the event did, a changed value in the deal's currency as ``log`` says it; a
+    stage change says how many deals it moved."""
+    deal = next((d for d in change.deals if d.id == event.deal_id), None)
+    if deal is None and event.deal_id is not None:
+        deal = change.deals_before.get(event.deal_id)
+    what = describe(event, stages, None, deal.currency if deal is not None else None)
     moved = {e.deal_id for e in change.events if e.deal_id is not None and e.type == "move"}
     if event.deal_id is None and event.type.startswith(("stage-", "pipeline-")) and moved:
         counted = ngettext("{count} deal moved", "{count} deals moved", len(moved))

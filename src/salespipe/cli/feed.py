@@ -71,7 +71,10 @@ def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None) -> 
             _("Connected to {where} again; changes made meanwhile follow.").format(where=where)
         )
     else:
-        output.result_lines(deal_results.WatchedChange(item.events, item.stages), as_json)
+        currencies = {deal.id: deal.currency for deal in item.deals}
+        output.result_lines(
+            deal_results.WatchedChange(item.events, item.stages, currencies), as_json
+        )
         if hook is not None:
             for warning in hooks.run_program(hook, item, describe=views.describe, database=where):
                 output.warn(warning)

@@ -212,6 +212,7 @@ class WatchedChange:
 
     events: list[Event]
     stages: list[Stage]
+    currencies: dict[int, str] = field(default_factory=dict)  # its deals' just after it
 
     def to_dict(self) -> list[Any]:
         return _events_json(self.events, frozenset())
@@ -289,7 +290,8 @@ def feed_view(result: EventFeed) -> list[Block]:
 
 def watched_view(result: WatchedChange) -> list[Part]:
     by_key = {s.key: s for s in result.stages}
-    return [views.event_line(event, by_key) for event in result.events]
+    then = views.currencies_then(result.events, result.currencies)
+    return [views.event_line(event, by_key, then.get(event.seq)) for event in result.events]
 
 
 def _handed_over(records: list[Record]) -> Iterator[Record]:

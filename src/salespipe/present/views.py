@@ -680,10 +680,10 @@ def describe_edit(event: Event, stages: dict[str, Stage], currency: str | None =
     )
 
 
-def event_line(event: Event, stages: dict[str, Stage]) -> Hanging:
+def event_line(event: Event, stages: dict[str, Stage], currency: str | None = None) -> Hanging:
     """One event on one line, in the words of :func:`event_table` (``watch``), its time
-    the label the rest wraps under."""
-    what = describe(event, stages)
+    the label the rest wraps under; ``currency``: its deal's then."""
+    what = describe(event, stages, None, currency)
     if event.deal_id is not None:
         what = _("deal {deal_id}: {what}").format(deal_id=event.deal_id, what=what)
     if event.reason:
