@@ -17,11 +17,15 @@ from salespipe.cli.deals import LIST_LIMIT
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo with more open deals than a table shows, and stages fuller than a board's."""
-    from tests.conftest import Cli
+    """A demo with more open deals than a table shows, and stages fuller than a board's,
+    made at the tests' clock: made at the real one (this fixture comes before the clock
+    is set for each test), its deals' days depended on the hour the suite ran."""
+    from tests.conftest import NOW, Cli
 
     path = tmp_path_factory.mktemp("big") / "demo.json"
-    result = Cli()("demo", "--db", str(path), "--deals", "1000", "--seed", "7", "--json")
+    with pytest.MonkeyPatch.context() as clock:
+        clock.setenv("SALESPIPE_NOW", NOW)
+        result = Cli()("demo", "--db", str(path), "--deals", "1000", "--seed", "7", "--json")
     assert result.exit_code == 0, result.stderr
     return path
 
