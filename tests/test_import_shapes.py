@@ -529,7 +529,10 @@ def test_a_reports_total_row_is_counted_as_left_out(cli, tmp_path) -> None:
     assert "ข้ามแถวยอดรวมหรือท้ายรายงาน 1 แถว (บรรทัด 4)" in said
 
 
-@pytest.mark.parametrize("total", ['"3,000 บาท"', "3000 บาท", "0.003ล้าน", "3k", '"฿3,000.00"'])
+@pytest.mark.parametrize(
+    "total",
+    ['"3,000 บาท"', "3000 บาท", "0.003ล้าน", "3k", '"฿3,000.00"', '"3,000 baht"', "3000 thb"],
+)
 def test_a_thai_total_written_as_an_amount_is_left_out(cli, tmp_path, total: str) -> None:
     """A total whose sum was written with บาท or a unit, as its rows' amounts are, came
     in as an open deal "รวม" of the sum, doubling the pipeline (a trial)."""
@@ -557,6 +560,19 @@ def test_a_thai_close_date_is_an_open_deals_expected_close(cli, tmp_path) -> Non
     deals = {d["title"]: d for d in cli.json("list", "--status", "all")}
     assert deals["เครื่องชั่ง"]["expected_close"] == "2026-12-25"
     assert deals["เครื่องกรอง"]["closed_at"].startswith("2026-11-01T")
+    # beside a column of the day a deal should close, it is the day it closed (a review)
+    both = _write(
+        tmp_path,
+        "both.csv",
+        "ชื่อดีล,มูลค่า,สถานะ,วันปิดการขาย,วันที่ปิด\n"
+        "เอ,1000,,31/03/2568,\n"
+        "บี,2000,won,31/03/2568,15/03/2568\n",
+    )
+    report = cli.json("import", both)
+    assert "unread_columns" not in report
+    deals = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert deals["เอ"]["expected_close"] == "2025-03-31"
+    assert deals["บี"]["closed_at"].startswith("2025-03-15T")
 
 
 def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:

@@ -200,9 +200,8 @@ THAI_HEADERS = _aliases(
     owner="ผู้รับผิดชอบ|เจ้าของ|เจ้าของดีล|พนักงานขาย|เซลส์|ผู้ดูแล",
     probability="โอกาสสำเร็จ|โอกาสสำเร็จ (%)|โอกาส (%)|โอกาส(%)|ความน่าจะเป็น|ความน่าจะเป็น (%)",
     expected_close="วันที่คาดว่าจะปิด|คาดว่าจะปิด|วันที่คาดว่าจะปิดการขาย",
-    # "วันที่ปิด" (close date) is what a Thai sheet calls an open deal's expected close too
-    close_date="วันปิดการขาย|วันที่ปิดการขาย|วันที่ปิด|กำหนดปิด|กำหนดปิดการขาย",
-    closed_at="ปิดเมื่อ",
+    close_date="วันปิดการขาย|วันที่ปิดการขาย|กำหนดปิด|กำหนดปิดการขาย",
+    closed_at="วันที่ปิด|ปิดเมื่อ",  # (วันที่ปิด alone: see _thai_close_date)
     created_at="วันที่สร้าง|วันที่เพิ่ม|วันที่เริ่ม",
     lost_reason="เหตุผลที่แพ้|เหตุผลที่ไม่ได้|สาเหตุที่แพ้|เหตุผลที่หลุด",
     tags="แท็ก|ป้ายกำกับ",
@@ -624,6 +623,22 @@ def _add_our_own_names(layout: Layout, normalised: list[str]) -> None:
             used.add(index)
 
 
+_THAI_CLOSE_DAY = normalise("วันที่ปิด")
+
+
+def _thai_close_date(columns: dict[str, int], normalised: list[str]) -> dict[str, int]:
+    """A Thai sheet's "วันที่ปิด" is the day a deal closed beside a column of the day it
+    should close; alone, it is that day too (an open deal's expected close), as a CRM's
+    Close Date is: read as the day closed only, an open deal's date was dropped."""
+    at = columns.get("closed_at")
+    if at is None or normalised[at] != _THAI_CLOSE_DAY:
+        return columns
+    if "close_date" in columns or "expected_close" in columns:
+        return columns
+    kept = {name: index for name, index in columns.items() if name != "closed_at"}
+    return {**kept, "close_date": at}
+
+
 def recognise(
     header: Sequence[str],
     *,
@@ -674,7 +689,9 @@ def recognise(
     )
     layout.columns = {} if by_position else _locate(fmt.aliases, normalised)
     if by_hand and not by_position:
-        layout.columns = {**_locate(THAI_HEADERS, normalised), **layout.columns}
+        layout.columns = _thai_close_date(
+            {**_locate(THAI_HEADERS, normalised), **layout.columns}, normalised
+        )
     if fmt is not SALESPIPE and not by_position:
         _add_our_own_names(layout, normalised)
     for wanted in ignore:

@@ -42,7 +42,8 @@ _SUBTOTAL = re.compile(r"((sub[- ]?)?totals?|sum|รวม|ยอดรวม|�
 # unit and currency written after it as amounts are ("3,000 บาท", "1.5ล้าน", "150k").
 _SUM = re.compile(
     r"(?:[A-Z]{3} ?)?[-+(]?[^\w\s]{0,2} ?\d[\d .,'\u00a0\u202f]*[^\w\s]{0,2}\)?%?"
-    r"(?: ?(?:[kKmM]|ล้าน|แสน|หมื่น|พัน))?(?: ?(?:[A-Z]{3}|บาท))?"
+    r"(?: ?(?:[kKmM]|ล้าน|แสน|หมื่น|พัน))?(?: ?(?:[A-Z]{3}|baht|บาท))?",
+    re.IGNORECASE,  # ("1,500 thb", "1,500 Baht", as amounts are read)
 )
 
 
