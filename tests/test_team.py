@@ -457,10 +457,15 @@ def test_a_reps_deal_deleted_in_the_file_copied_in_is_still_theirs(
     for title in ("Keep", "Gone"):
         assert cli("--db", pipeline, "add", title, "--owner", own["alice"]).exit_code == 0
     assert cli("--db", pipeline, "delete", "2", "--yes").exit_code == 0
+    # a deal whose creation was undone is gone too, its history kept (a review)
+    assert cli("--db", pipeline, "add", "Undone", "--owner", own["alice"]).exit_code == 0
+    assert cli("--db", pipeline, "undo").exit_code == 0
     copied = cli("copy", pipeline, team.database, "--replace")
     assert copied.exit_code == 0, copied.stderr
     alice = team.uri(own["alice"])
     assert [e["type"] for e in cli.json("--db", alice, "log", "2")] == ["delete", "add"]
+    logged = cli.json("--db", alice, "log", "--limit", "0")
+    assert [(e["type"], e["undone"]) for e in logged if e["deal_id"] == 3] == [("add", True)]
     listed = cli.json("--db", alice, "undo", "--list")[0]
     assert listed["description"] == 'deletion of deal 2 "Gone"'
     assert listed["refused"] is None

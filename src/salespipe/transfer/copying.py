@@ -152,17 +152,17 @@ def _copy(
         done += len(batch)
         progress(done, total)
     events = 0
-    deleted: dict[int, str] = {}  # the deals deleted, by id: the owner each had
+    owners: dict[int, str] = {}  # each deal's latest owner its events name
     for batch in _read_ahead(view.event_records, _checked_events):
         for event in batch:
             tx.record(event)
-            if event.type == "delete" and event.deal_id is not None:
-                deleted[event.deal_id] = str((event.before or {}).get("owner", ""))
+            if event.deal_id is not None:
+                _note_owner(owners, event)
         events += len(batch)
         done += len(batch)
         progress(done, total)
-    if isinstance(tx, TeamTransaction):
-        tx.keep_deleted_deals({i: owner for i, owner in deleted.items() if i not in live})
+    if isinstance(tx, TeamTransaction):  # deleted, or their creation undone: gone now
+        tx.keep_deleted_deals({i: owner for i, owner in owners.items() if i not in live})
     tx.set_created_at(view.created_at())
     for name, value in view.flags().items():
         tx.set_flag(name, value)
@@ -172,6 +172,15 @@ def _copy(
     tx.set_undo_list(undo)
     tx.not_undoable()
     return {"stages": len(stages), "deals": deals, "events": events, "undo": len(undo)}
+
+
+def _note_owner(owners: dict[int, str], event: Event) -> None:
+    """The owner a deal event names (an add's or a deletion's whole record, an edit's
+    new owner), kept as the deal's latest."""
+    for record in (event.after, event.before):
+        if record and record.get("owner") is not None:
+            owners[event.deal_id or 0] = str(record["owner"])
+            return
 
 
 def _config_for(tx: WriteTransaction, config: dict[str, Any], *, keep_own: bool) -> dict[str, Any]:
