@@ -242,3 +242,15 @@ def test_init_in_thai_says_how_to_keep_the_file_in_thai(cli, monkeypatch, tmp_pa
     thai = cli("--db", str(tmp_path / "thai.json"), "init", "--lang", "th")
     assert thai.exit_code == 0
     assert "config set lang" not in thai.stderr
+
+
+def test_an_edit_of_two_fields_is_said_in_thai_without_an_english_semicolon(cli) -> None:
+    """Thai parts clauses with a space; the catalogue did, but the clauses of an edit
+    were joined in code with "; " (a review)."""
+    cli("add", "ระบบบัญชี", "--value", "100", "-q")
+    said = cli("--lang", "th", "edit", "1", "--value", "200", "--owner", "bob").stdout.strip()
+    assert said.startswith("แก้ไขดีล 1 แล้ว: มูลค่า ฿100.00 → ฿200.00 ผู้ดูแล ")
+    assert said.endswith(" → bob")
+    assert ";" not in said
+    english = cli("edit", "1", "--value", "300", "--owner", "ann").stdout.strip()
+    assert english == "Updated deal 1: value ฿200.00 → ฿300.00; owner bob → ann."

@@ -267,7 +267,7 @@ def _list_footer(
     if len(amounts) <= 1 and not per_status:
         totals = fmt.money_by_currency(totals_by_currency(next(iter(amounts.values()), [])))
         return _("{deals}, {totals}").format(deals=counted, totals=totals)
-    each = "; ".join(
+    each = "; ".join(  # (the totals hold commas: a space would not part them in Thai)
         _("{status} {count}, {totals}").format(
             status=fmt.status(status),
             count=len(amounts[status]),
@@ -367,6 +367,10 @@ def deal_detail(
         )
     )
     return blocks
+
+
+# What parts one line's clauses ("value … ; owner …"): Thai parts them with a space.
+CLAUSES = N_("; ")
 
 
 def _value_text(key: str, value: Any, stages: dict[str, Stage], currency: str | None = None) -> str:
@@ -484,7 +488,7 @@ def _describe_quote(
             _value_text("value", before.get("value"), stages, currency),
             _value_text("value", after["value"], stages, currency),
         )
-        text = f"{text}; {value}"
+        text = _(CLAUSES).join((text, value))
     return text
 
 
@@ -529,7 +533,7 @@ def describe(
             change=after.get("undid"),
         )
     if kind == "config":
-        return "; ".join(
+        return _(CLAUSES).join(
             _("setting {key}: {before} → {after}").format(
                 key=k, before=_setting_text(before.get(k)), after=_setting_text(v)
             )
@@ -538,7 +542,7 @@ def describe(
     if kind.startswith("stage-"):
         return _describe_stages(kind, before, after, pipelines or {})
     if kind.startswith("team-"):  # app/team.py: a user's role before and after, by name
-        return "; ".join(
+        return _(CLAUSES).join(
             _describe_member(user, before.get(user), after.get(user))
             for user in {**before, **after}
         )
@@ -669,7 +673,7 @@ def describe_edit(event: Event, stages: dict[str, Stage], currency: str | None =
     (amounts with ``currency``, or each side's own where the edit changed it)."""
     before, after = event.before or {}, event.after or {}
     was, now = before.get("currency") or currency, after.get("currency") or currency
-    return "; ".join(
+    return _(CLAUSES).join(
         _change(
             _(FIELD_LABELS[k]),
             _value_text(k, before.get(k), stages, was),
