@@ -192,6 +192,16 @@ def test_every_pipelines_json_is_wrapped_as_reports_md_says(two: Cli) -> None:
     assert set(report["total"]) == set(report["pipelines"][0]["report"])
 
 
+def test_the_pipeline_setting_is_named_by_its_pipeline_in_the_log(two: Cli) -> None:
+    """undo --list and log said "setting pipeline: — → toayusayya", the key, where a
+    person knows the pipeline as ต่ออายุสัญญา (a trial)."""
+    two("pipeline", "add", "ต่ออายุสัญญา")
+    two("use", "ต่ออายุสัญญา")
+    [latest] = two.json("undo", "--list")[:1]
+    assert latest["description"] == "setting pipeline: — → ต่ออายุสัญญา"
+    assert "setting pipeline: — → ต่ออายุสัญญา" in two("log").stdout
+
+
 def test_stage_names_are_cut_only_when_the_terminal_has_no_room(
     two: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -392,6 +392,14 @@ def _value_text(key: str, value: Any, stages: dict[str, Stage], currency: str | 
     return str(value)
 
 
+def _setting_shown(key: str, value: Any, pipelines: Mapping[str, str]) -> str:
+    """A setting's value as a person reads it: the pipeline setting holds a key, shown by
+    its pipeline's name (where there are several, ``pipelines`` names them)."""
+    if key == "pipeline" and isinstance(value, str):
+        value = pipelines.get(value, value)
+    return _setting_text(value)
+
+
 def _setting_text(value: Any) -> str:
     if value is None:
         return NONE
@@ -533,9 +541,12 @@ def describe(
             change=after.get("undid"),
         )
     if kind == "config":
+        named = pipelines or {}
         return _(CLAUSES).join(
             _("setting {key}: {before} → {after}").format(
-                key=k, before=_setting_text(before.get(k)), after=_setting_text(v)
+                key=k,
+                before=_setting_shown(k, before.get(k), named),
+                after=_setting_shown(k, v, named),
             )
             for k, v in after.items()
         )
