@@ -23,7 +23,7 @@ TIE_BREAKERS = TONE_MARKS | frozenset("\u0e4c\u0e47\u0e4e\u0e3a")  # ์ ็ ๎
 # Vowels written above or below a consonant: typed after it, before any tone mark.
 _VOWELS_ON_TOP = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39")  # ั ิ ี ึ ื ุ ู
 NIKHAHIT, SARA_AA, SARA_AM = "\u0e4d", "\u0e32", "\u0e33"
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 def is_thai_consonant(char: str) -> bool:
@@ -84,7 +84,7 @@ def matches(needle: str, haystack: str) -> bool:
 def searched(text: str) -> str:
     """The form text is searched in: :func:`fold`, Thai digits as the digits they are
     ("พระราม ๙" is found by "พระราม 9")."""
-    return fold(text).translate(_THAI_DIGITS)
+    return fold(text).translate(THAI_DIGITS)
 
 
 def _dictionary_order(text: str) -> str:
@@ -102,7 +102,7 @@ def _dictionary_order(text: str) -> str:
 
 def sort_key(text: str) -> tuple[str, str, str]:
     """A key that puts text in dictionary order (Thai rules for Thai text)."""
-    folded = fold(text).translate(_THAI_DIGITS)
+    folded = fold(text).translate(THAI_DIGITS)
     if not _has_thai(folded):
         return folded, "", text
     ordered = _dictionary_order(folded)

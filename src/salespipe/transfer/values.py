@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, NamedTuple
 
 from salespipe.core import parse
+from salespipe.core.collation import THAI_DIGITS
 from salespipe.core.currencies import ISO_4217
 from salespipe.core.currency_names import (
     AMBIGUOUS_DOLLAR,
@@ -92,7 +93,6 @@ _GROUPED_DOT = re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}$")
 _ONE_GROUP = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
 _PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
 # A number with a unit after it, as `add --value` takes it: 150k, 1.2m, 1.5ล้าน.
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _WITH_UNIT = re.compile(r"^[\d.,]*\d\s*[a-zA-Z\u0e01-\u0e4f]+$")  # (Thai letters, not its digits)
 
 
@@ -314,7 +314,7 @@ def amount(
     if not raw.strip():
         return Amount(None, None)
     body, found_currency = _strip_currency(raw)
-    body = body.translate(_THAI_DIGITS)  # (๑,๒๐๐,๐๐๐ groups its thousands as 1,200,000)
+    body = body.translate(THAI_DIGITS)  # (๑,๒๐๐,๐๐๐ groups its thousands as 1,200,000)
     if not any(c.isdigit() for c in body):
         raise _not_an_amount(raw)
     if body.startswith("-") or (body.startswith("(") and body.endswith(")")):
