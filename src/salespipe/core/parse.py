@@ -563,17 +563,8 @@ def pipeline_named_exactly(pipelines: Iterable[PipelineDef], label: str) -> Pipe
     """The pipeline whose key or name (any it answers to) ``label`` is, spaces and case
     aside; None when none is, or several are. Not by number or part of the name, as
     ``--pipeline`` finds one: a file's "Renewals" is not the "Renewals 2027" here."""
-    wanted, key = fold(label), label.strip()
-    spaced = " ".join(wanted.split())
-    for rule in (
-        lambda p: p.key == key,
-        lambda p: fold(p.name) == wanted,
-        lambda p: spaced in (" ".join(n.split()) for n in _pipeline_names(p)),
-    ):
-        exact = [p for p in pipelines if rule(p)]
-        if exact:
-            return exact[0] if len(exact) == 1 else None
-    return None
+    exact = _named_exactly(list(pipelines), label, _pipeline_names)
+    return exact[0] if len(exact) == 1 else None
 
 
 def pipeline_name(found: PipelineDef) -> str:
@@ -609,6 +600,25 @@ class _Named(Protocol):
 _T = TypeVar("_T", bound=_Named)
 
 
+def _named_exactly(
+    ordered: Sequence[_T], name: str, names: Callable[[_T], tuple[str, ...]]
+) -> list[_T]:
+    """The items ``name`` is the key or a name of (case and spaces aside), by the first
+    rule that finds any: key, own name, another name it answers to."""
+    wanted, key = fold(name), name.strip()
+    spaced = " ".join(wanted.split())  # "Renewal  due" is "Renewal due", as when named
+    for rule in (
+        lambda item: item.key == key,
+        lambda item: fold(item.name) == wanted,
+        lambda item: wanted in names(item),
+        lambda item: spaced in (" ".join(n.split()) for n in names(item)),
+    ):
+        exact = [item for item in ordered if rule(item)]
+        if exact:
+            return exact
+    return []
+
+
 def _resolve(
     ordered: Sequence[_T],
     name: str,
@@ -623,19 +633,10 @@ def _resolve(
     language's default name another item answers to: a stage named "เจรจาต่อรอง" beside
     the default "Negotiating" is found by its name, and "negotiating" stays the default's
     key."""
-    wanted, key = fold(name), name.strip()
-    spaced = " ".join(wanted.split())  # "Renewal  due" is "Renewal due", as when named
-    for rule in (
-        lambda item: item.key == key,
-        lambda item: fold(item.name) == wanted,
-        lambda item: wanted in names(item),
-        lambda item: spaced in (" ".join(n.split()) for n in names(item)),
-    ):
-        exact = [item for item in ordered if rule(item)]
-        if len(exact) == 1:
-            return exact[0], []
-        if exact:
-            return None, exact
+    exact = _named_exactly(ordered, name, names)
+    if exact:
+        return (exact[0], []) if len(exact) == 1 else (None, exact)
+    wanted = fold(name)
     if wanted.isdecimal():
         numbered = [item for item in ordered if chosen_by_number(item)]
         index = int(wanted)
