@@ -24,9 +24,9 @@ import os
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -36,9 +36,15 @@ from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
 from salespipe.storage.interrupts import HeldInterrupts
 
-# One line saying what an event did, for a person (the CLI passes present.views.describe):
-# the event, the stages by key, the pipelines' names (None) and the deal's currency then.
-Describe = Callable[[Event, dict[str, Stage], None, str | None], str]
+
+class Describe(Protocol):
+    """One line saying what an event did, for a person (the CLI passes
+    present.views.describe); ``currency``: the deal's then."""
+
+    def __call__(
+        self, event: Event, stages: dict[str, Stage], *, currency: str | None = None
+    ) -> str: ...
+
 
 HOOK_TIMEOUT = 10.0
 SILENT_COMMANDS = frozenset({"import"})
@@ -206,7 +212,7 @@ def _what(event: Event, change: Change, stages: dict[str, Stage], describe: Desc
     deal = next((d for d in change.deals if d.id == event.deal_id), None)
     if deal is None and event.deal_id is not None:
         deal = change.deals_before.get(event.deal_id)
-    what = describe(event, stages, None, deal.currency if deal is not None else None)
+    what = describe(event, stages, currency=deal.currency if deal is not None else None)
     moved = {e.deal_id for e in change.events if e.deal_id is not None and e.type == "move"}
     if event.deal_id is None and event.type.startswith(("stage-", "pipeline-")) and moved:
         counted = ngettext("{count} deal moved", "{count} deals moved", len(moved))
