@@ -157,7 +157,7 @@ def _copy(
         for event in batch:
             tx.record(event)
             if event.deal_id is not None:
-                _note_owner(owners, event)
+                _note_owner(owners, event.deal_id, event)
         events += len(batch)
         done += len(batch)
         progress(done, total)
@@ -174,12 +174,12 @@ def _copy(
     return {"stages": len(stages), "deals": deals, "events": events, "undo": len(undo)}
 
 
-def _note_owner(owners: dict[int, str], event: Event) -> None:
-    """The owner a deal event names (an add's or a deletion's whole record, an edit's
-    new owner), kept as the deal's latest."""
+def _note_owner(owners: dict[int, str], deal_id: int, event: Event) -> None:
+    """The owner the event of deal ``deal_id`` names (an add's or a deletion's whole
+    record, an edit's new owner), kept as the deal's latest."""
     for record in (event.after, event.before):
         if record and record.get("owner") is not None:
-            owners[event.deal_id or 0] = str(record["owner"])
+            owners[deal_id] = str(record["owner"])
             return
 
 
