@@ -152,13 +152,17 @@ def _warn_if_the_default_file_is_missing(ctx: typer.Context) -> None:
     all was well, every day. It still finds nothing to act on; it says why."""
     from salespipe.app import settings
 
-    if settings.data_file_named(state(ctx).db) or state(ctx).read().exists:
+    db = state(ctx).db
+    if settings.data_file_named(db):
+        return
+    default = settings.database_path(db)  # (a file: a server is always named)
+    if default.exists():  # (looked at, not read: check reads it next)
         return
     output.warn(
         _(
             "There is no data file at {path}, so nothing was checked. A cron job (whose HOME "
             "or XDG_DATA_HOME may not be yours) names the file with --db or SALESPIPE_DB."
-        ).format(path=settings.database_target(state(ctx).db))
+        ).format(path=default)
     )
 
 
