@@ -59,6 +59,8 @@ def test_look_alike_thai_spellings_are_made_alike() -> None:
     assert collation.fold("ทํางาน") == collation.fold("ทำงาน")  # nikhahit + sara aa
     assert collation.fold("นํ้า") == collation.fold("น้ำ")
     assert collation.fold("ที่") == collation.fold("ท\u0e48\u0e35")  # tone, then vowel
+    assert collation.fold("น้ำ") == collation.fold("น\u0e33\u0e49")  # ำ, then the tone
+    assert collation.matches("ค่าน\u0e33\u0e49", "ค่าน้ำประปา")
     assert collation.fold("Café") == collation.fold(unicodedata.normalize("NFD", "CAFÉ"))
 
 

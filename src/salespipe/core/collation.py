@@ -1,8 +1,9 @@
 """Comparing and sorting text the way Thai (and English) readers expect, without ICU.
 
 - :func:`normalize`: Unicode NFC, plus the two spellings of Thai that look the same
-  on screen but differ in code points: ``ํ`` + ``า`` typed for ``ำ`` (SARA AM), and a
-  tone mark typed before the vowel above it (``ก่ี`` for ``กี่``).
+  on screen but differ in code points: ``ํ`` + ``า`` typed for ``ำ`` (SARA AM), a
+  tone mark typed before the vowel above it (``ก่ี`` for ``กี่``), and one typed after
+  ``ำ`` (``นำ้`` for ``น้ำ``).
 - :func:`fold`: normalized, case ignored (Latin, Greek, Cyrillic…), ends trimmed:
   the form names are matched in; :func:`look`, also without full-width forms and
   invisible characters: the form in which a new name must differ from the others.
@@ -42,6 +43,8 @@ def _repair_thai(text: str) -> str:
             out[-1] = SARA_AM  # ํ + า → ำ
         elif char == SARA_AA and len(out) > 1 and out[-2] == NIKHAHIT and out[-1] in TONE_MARKS:
             out[-2:] = [out[-1], SARA_AM]  # ํ + ่ + า → ่ + ำ
+        elif char in TONE_MARKS and out and out[-1] == SARA_AM:
+            out[-1:] = [char, SARA_AM]  # น + ำ + ้ typed for น้ำ: the tone goes first
         elif char in _VOWELS_ON_TOP and out and out[-1] in TONE_MARKS:
             out[-1:] = [char, out[-1]]  # tone typed before the vowel above: swap them
         elif out and char == out[-1] and unicodedata.category(char) == "Mn":
