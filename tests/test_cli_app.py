@@ -140,6 +140,7 @@ def test_an_error_deep_in_a_group_is_one_json_object_and_exit_1(cli) -> None:
 
 def test_an_error_without_json_prints_no_json(run) -> None:
     """The installed command: one sentence on stderr, nothing on stdout, exit 1."""
+    assert run("add", "First").returncode == 0
     done = run("move", "99", "quoted")
     assert done.returncode == 1
     assert done.stdout == ""

@@ -86,6 +86,7 @@ def test_add_with_bad_value_exits_1_and_writes_nothing(cli, db_path) -> None:
 
 def test_json_errors_are_also_printed_as_json(cli) -> None:
     """With --json an error prints {"error": {code, message}} on stdout too."""
+    assert cli("add", "First").exit_code == 0
     result = cli("move", "5", "quoted", "--json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {

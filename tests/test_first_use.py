@@ -140,6 +140,12 @@ def test_a_future_day_is_refused_like_a_future_time(cli, snapshot_files, args) -
         ("undo", "--list"),
         ("undo",),  # said "There is nothing to undo." (exit 1)
         ("pipeline", "list"),
+        # Changes to a deal said "There is no deal 1" (exit 1), as for a mistyped id.
+        ("edit", "1", "--value", "5"),
+        ("move", "1", "quoted"),
+        ("won", "1"),
+        ("note", "1", "called"),
+        ("delete", "1", "--yes"),
     ],
 )
 def test_a_missing_file_given_by_path_is_an_error_naming_it(cli, db_path, command) -> None:

@@ -483,7 +483,7 @@ def test_a_closed_stdout_after_a_commit_says_the_change_was_made(db_path: Path) 
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1  # no deal 1 yet: an ordinary refusal
+    assert result.returncode == 4  # no data file yet: an ordinary refusal
     command = " ".join(f"'{c}'" for c in salespipe_command())
     result = subprocess.run(
         ["sh", "-c", f"{command} add Alpha -q >&-"],

@@ -218,7 +218,7 @@ class Pipeline:
             # On a server the database role is who you are (the setting "owner" is the
             # whole team's); on a data file, that setting or the login name.
             who = settings.effective_in(tx)["owner"]
-            work = Work(tx, command, who, self.chosen_pipeline)
+            work = Work(tx, command, who, self.chosen_pipeline, self.store.location)
             yield work
             if not work.change.stages:
                 work.change.stages = list(work.stages)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from salespipe.app import scope, settings
 from salespipe.app.reading import deal_not_found
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import InvalidValue, NoDataFile
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import (
     Deal,
@@ -23,6 +23,7 @@ from salespipe.core.model import (
     renumbered,
     stages_in,
 )
+from salespipe.storage import is_postgres_target
 
 if TYPE_CHECKING:
     from salespipe.storage.port import WriteTransaction
@@ -55,9 +56,15 @@ class Work:
     """One open transaction with the bookkeeping every use case needs."""
 
     def __init__(
-        self, tx: WriteTransaction, command: str, who: str, chosen_pipeline: str | None = None
+        self,
+        tx: WriteTransaction,
+        command: str,
+        who: str,
+        chosen_pipeline: str | None = None,
+        location: str = "",
     ) -> None:
         self.tx = tx
+        self.location = location  # the database's, as errors name it
         self.command = command
         self.who = who
         self.now = clock.now()
@@ -105,6 +112,8 @@ class Work:
     def deal(self, deal_id: int) -> Deal:
         found = self.tx.get_deal(deal_id)
         if found is None:
+            if not self.tx.exists:  # a mistyped --db: the file, not the deal, is missing
+                raise NoDataFile(self.location, server=is_postgres_target(self.location))
             raise deal_not_found(self.tx, deal_id)
         return found
 

@@ -14,7 +14,7 @@ from salespipe.app.queries import (
     list_deals,
     newest_events,
 )
-from salespipe.app.reading import deal_not_found
+from salespipe.app.reading import deal_not_found, must_exist
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import (
@@ -620,6 +620,7 @@ def register(app: typer.Typer) -> None:
         view = pipeline.read()
         deal = view.get_deal(deal_id)
         if deal is None:
+            must_exist(view, pipeline.store)  # a mistyped --db: the file is what is missing
             raise deal_not_found(view, deal_id)
         if not yes:
             if not sys.stdin.isatty():
