@@ -345,6 +345,10 @@ def test_watch_prints_each_change_as_log_does_and_ctrl_c_ends_it(
     assert "moved: Presented → Quoted" in log_text
     assert as_json.interrupt() == 130
     assert as_text.interrupt() == 130
+    for watcher in (as_json, as_text):
+        # Ctrl-C is how a watch stops: it says so, not that a change was cut short
+        assert watcher.note_containing("Stopped") == "Stopped."
+        assert watcher.line() == ""  # stdout ended: no JSON error object after the changes
 
 
 @pytest.mark.postgres

@@ -106,7 +106,10 @@ class _Commands(TyperGroup):
             as_json = state(ctx).as_json or bool(ctx.meta.get("salespipe.json"))
             from salespipe.cli import interrupted
 
-            interrupted.say(changed, as_json and not state(ctx).ends_by_interrupt)
+            if state(ctx).ends_by_interrupt and not changed:
+                interrupted.say_stopped()
+            else:
+                interrupted.say(changed, as_json)
             raise typer.Exit(130) from None
 
 

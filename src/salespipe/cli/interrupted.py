@@ -27,6 +27,15 @@ def speak_as_the_arguments_ask(arguments: list[str]) -> None:
     i18n.set_language(lang_from_environment(asked if asked in ("th", "en") else None))
 
 
+def say_stopped() -> None:
+    """What Ctrl-C says to a command it is the way to stop (watch): only that it stopped,
+    on stderr; stdout ends with the last line it printed."""
+    from salespipe.core.i18n import _
+
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + _("Stopped.") + "\n")
+
+
 def say(changed: bool, as_json: bool) -> None:
     """Whether the change was made, on stderr and, with ``as_json``, on stdout too."""
     from salespipe.cli import output
