@@ -107,6 +107,20 @@ def test_undo_refuses_when_a_colleague_changed_the_deal_since(as_: Any, team: Te
     assert _json(as_("alice", "show", "1", "--json"))["value"] == 0
 
 
+def test_a_colleagues_value_change_is_named_with_its_currency(as_: Any, team: Team) -> None:
+    """The refusal said bob's change as "value 200,000.00 → 250,000.00", where log
+    says "฿200,000.00 → ฿250,000.00"; in a currency changed later, the one it had then."""
+    as_("alice", "add", "ERP", "--value", "200k")
+    assert as_("alice", "note", "1", "called").exit_code == 0
+    assert as_("bob", "edit", "1", "--value", "250k").exit_code == 0
+    assert as_("bob", "edit", "1", "--currency", "USD").exit_code == 0
+
+    refused = as_("alice", "undo")
+
+    assert refused.exit_code == 1
+    assert "฿200,000.00 → ฿250,000.00" in refused.stderr, refused.stderr
+
+
 def test_undo_list_says_which_colleague_holds_the_next_undo_back(as_: Any, team: Team) -> None:
     as_("alice", "add", "ERP")
     as_("alice", "edit", "1", "--value", "200k")

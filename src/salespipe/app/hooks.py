@@ -26,25 +26,16 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import orjson
 
+from salespipe.app.undo_check import Describe
 from salespipe.app.work import Change
 from salespipe.core import clock, fmt
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
 from salespipe.storage.interrupts import HeldInterrupts
-
-
-class Describe(Protocol):
-    """One line saying what an event did, for a person (the CLI passes
-    present.views.describe); ``currency``: the deal's then."""
-
-    def __call__(
-        self, event: Event, stages: dict[str, Stage], *, currency: str | None = None
-    ) -> str: ...
-
 
 HOOK_TIMEOUT = 10.0
 SILENT_COMMANDS = frozenset({"import"})

@@ -9,21 +9,28 @@ that was itself undone since no longer counts: what it did is gone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from salespipe.app import revert
 from salespipe.core import fmt
 from salespipe.core.errors import UndoConflict
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, PipelineDef, Stage
+from salespipe.core.model import Deal, Event, PipelineDef, Stage, currencies_then
 
 if TYPE_CHECKING:
     from salespipe.storage.port import ReadView
 
-# One line saying what an event did, for a person (the CLI passes present.views.describe).
-Describe = Callable[[Event, dict[str, Stage]], str]
+
+class Describe(Protocol):
+    """One line saying what an event did, for a person (the CLI passes
+    present.views.describe); ``currency``: the deal's then."""
+
+    def __call__(
+        self, event: Event, stages: dict[str, Stage], *, currency: str | None = None
+    ) -> str: ...
+
 
 # A change of the team is of no stage or setting (its keys are user names): it holds
 # back no one's undo, and no undo takes it back (docs/team.md).
@@ -47,8 +54,18 @@ def check_not_overtaken(
     if later is None:
         return
     by_key = {s.key: s for s in stages}
-    what = describe(later, by_key) if describe else later.type
+    what = describe(later, by_key, currency=_currency_then(tx, later)) if describe else later.type
     raise UndoConflict(_conflict_sentence(later, what, _at(later.recorded_at)))
+
+
+def _currency_then(tx: ReadView, event: Event) -> str | None:
+    """The currency of the deal's amounts when ``event`` was made (a changed value is
+    said in it, as ``log`` says it)."""
+    if event.deal_id is None:
+        return None
+    deal = tx.get_deal(event.deal_id)
+    now = {event.deal_id: deal.currency} if deal is not None else {}
+    return currencies_then(tx.events(event.deal_id), now).get(event.seq)
 
 
 def _first_later_change(tx: ReadView, undone: Sequence[Event], user: str) -> Event | None:

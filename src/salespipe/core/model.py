@@ -7,7 +7,7 @@ store keeps. Standard library only: no storage, no printing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -549,6 +549,27 @@ DEFAULT_GUIDES: dict[str, tuple[str, str]] = {
         "internal approvals and plan the delivery.",
     ),
 }
+
+
+def currencies_then(events: Sequence[Event], now: Mapping[int, str]) -> dict[int, str]:
+    """The currency each deal event's amounts were in, by its seq: from the newest event
+    back, the deal's currency now (or as its deletion left it), changed back by each
+    edit of its currency. Exact wherever every later event of the deal is among
+    ``events``, as in ``show`` and ``log`` (the newest first)."""
+    current = dict(now)
+    then: dict[int, str] = {}
+    for event in sorted(events, key=lambda e: e.seq, reverse=True):
+        if event.deal_id is None:
+            continue
+        before, after = event.before or {}, event.after or {}
+        if event.type == "delete" and before.get("currency"):
+            current[event.deal_id] = before["currency"]
+        found = after.get("currency") or current.get(event.deal_id)
+        if found:
+            then[event.seq] = found
+        if after.get("currency") and before.get("currency"):  # changed here: before it, that
+            current[event.deal_id] = before["currency"]
+    return then
 
 
 def default_stages(lang: str) -> list[Stage]:

@@ -20,6 +20,7 @@ from salespipe.core.model import (
     PipelineDef,
     Record,
     Stage,
+    currencies_then,
     deal_to_dict,
     record_to_dict,
     several_pipelines,
@@ -290,7 +291,7 @@ def feed_view(result: EventFeed) -> list[Block]:
 
 def watched_view(result: WatchedChange) -> list[Part]:
     by_key = {s.key: s for s in result.stages}
-    then = views.currencies_then(result.events, result.currencies)
+    then = currencies_then(result.events, result.currencies)
     return [views.event_line(event, by_key, then.get(event.seq)) for event in result.events]
 
 

@@ -19,6 +19,7 @@ from salespipe.core.model import (
     PipelineDef,
     Record,
     Stage,
+    currencies_then,
     days_in_stage,
     effective_probability,
     money_from_json,
@@ -723,7 +724,7 @@ def event_table(
     currencies: Mapping[int, str] | None = None,
 ) -> Table:
     """Events as ``log`` and ``show`` list them; ``currencies``: each deal's currency now,
-    from which each event's is found (:func:`currencies_then`)."""
+    from which each event's is found (:func:`salespipe.core.model.currencies_then`)."""
     by_key = {s.key: s for s in stages}
     events = list(events)
     then = currencies_then(events, currencies or {})
@@ -748,27 +749,6 @@ def event_table(
             row.insert(1, str(event.deal_id) if event.deal_id else "")
         table.rows.append(row)
     return table
-
-
-def currencies_then(events: Sequence[Event], now: Mapping[int, str]) -> dict[int, str]:
-    """The currency each deal event's amounts were in, by its seq: from the newest event
-    back, the deal's currency now (or as its deletion left it), changed back by each
-    edit of its currency. Exact wherever every later event of the deal is among
-    ``events``, as in ``show`` and ``log`` (the newest first)."""
-    current = dict(now)
-    then: dict[int, str] = {}
-    for event in sorted(events, key=lambda e: e.seq, reverse=True):
-        if event.deal_id is None:
-            continue
-        before, after = event.before or {}, event.after or {}
-        if event.type == "delete" and before.get("currency"):
-            current[event.deal_id] = before["currency"]
-        found = after.get("currency") or current.get(event.deal_id)
-        if found:
-            then[event.seq] = found
-        if after.get("currency") and before.get("currency"):  # changed here: before it, that
-            current[event.deal_id] = before["currency"]
-    return then
 
 
 def stage_table(stages: Sequence[Stage], open_counts: dict[str, int]) -> Table:
