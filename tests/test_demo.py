@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from tests import replayed
 
 from salespipe.app.pipeline import Pipeline
-from salespipe.reports import timeline
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
 
@@ -83,7 +83,7 @@ def test_replaying_the_demo_rebuilds_its_deals(cli, demo_path) -> None:
     make_demo(cli, demo_path, "--deals", "300", "--seed", "5")
     snapshot = Pipeline.open(demo_path).read()
     stored = sorted(snapshot.all_deals(), key=lambda d: d.id)
-    assert timeline.deals_as_of(snapshot.events(), NOW) == stored
+    assert replayed.deals_as_of(snapshot.events(), NOW) == stored
 
 
 def test_each_demo_deal_has_a_consistent_timeline(cli, demo_path) -> None:

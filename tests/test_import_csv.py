@@ -8,10 +8,10 @@ import shlex
 from pathlib import Path
 
 import pytest
+from tests import replayed
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.core import clock
-from salespipe.reports import timeline
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -134,9 +134,9 @@ def test_imported_history_replays_to_the_deals(cli, db_path: Path) -> None:
     assert cli("import", str(FIXTURES / "pipedrive-deals.csv"), "--create-stages").exit_code == 0
     snapshot = Pipeline.open(db_path).read()
     events = snapshot.events()
-    replayed = timeline.deal_records_as_of(events, clock.now())
+    rebuilt = replayed.deal_records_as_of(events, clock.now())
     for deal in snapshot.all_deals():
-        assert replayed[deal.id] == deal.to_record()
+        assert rebuilt[deal.id] == deal.to_record()
     won = next(d for d in snapshot.all_deals() if d.status == "won")
     kinds = [(e.type, e.at.isoformat()) for e in events if e.deal_id == won.id]
     assert kinds == [("add", "2026-06-10T08:00:00+07:00"), ("won", "2026-08-20T16:30:00+07:00")]

@@ -17,6 +17,7 @@ from salespipe.core.model import (
     NextAction,
     Quote,
     Record,
+    Stage,
     Stay,
     deal_to_dict,
     default_stages,
@@ -147,6 +148,18 @@ def test_weighted_json_examples() -> None:
     assert weighted_json(2000.5, 70) == 1400.35
 
 
+def _select(
+    records: list[Record], stages: list[Stage], query: DealQuery, now: datetime
+) -> list[Record]:
+    """The deal records the query asks for, in its order."""
+    return queries.choose(records, stages, query, now).records
+
+
+def _stale(deals: OpenDeals, stages: list[Stage], now: datetime) -> list[alerts.StaleDeal]:
+    """Open deals over their stage's target days, longest overdue first."""
+    return alerts.stale_deals_of(deals.stale(now, None).records, stages, now)
+
+
 # -- list: filters, order, totals ----------------------------------------------------------
 def test_times_sort_as_times_whatever_their_offset() -> None:
     """09:00 in Bangkok is before 03:00 UTC the same day: sorted by time, not by text."""
@@ -154,9 +167,7 @@ def test_times_sort_as_times_whatever_their_offset() -> None:
     utc = datetime.fromisoformat("2026-11-01T03:00:00+00:00")
     later_text = deal(1, created_at=bangkok)
     earlier_text = deal(2, created_at=utc)
-    chosen = queries.select(
-        records(earlier_text, later_text), STAGES, DealQuery(sort="created"), NOW
-    )
+    chosen = _select(records(earlier_text, later_text), STAGES, DealQuery(sort="created"), NOW)
     assert [r["id"] for r in chosen] == [1, 2]
 
 
@@ -167,8 +178,8 @@ def test_close_sort_puts_deals_without_a_day_last_and_value_sorts_by_amount() ->
         deal(2, expected_close=date(2026, 12, 1), value=Decimal(100)),
         deal(3, expected_close=date(2026, 11, 30), value=Decimal("99.75")),
     )
-    by_close = queries.select(found, STAGES, DealQuery(sort="close"), NOW)
-    by_value = queries.select(found, STAGES, DealQuery(sort="value"), NOW)
+    by_close = _select(found, STAGES, DealQuery(sort="close"), NOW)
+    by_value = _select(found, STAGES, DealQuery(sort="value"), NOW)
     assert [r["id"] for r in by_close] == [3, 2, 1]
     assert [r["id"] for r in by_value] == [2, 3, 1]
 
@@ -180,7 +191,7 @@ def test_filters_match_records_as_people_expect() -> None:
         deal(2, owner="malee", customer="Siam Foods", contact="Khun Dao"),
     )
     ids = [
-        [r["id"] for r in queries.select(found, STAGES, query, NOW)]
+        [r["id"] for r in _select(found, STAGES, query, NOW)]
         for query in (
             DealQuery(owner="SOMCHAI"),
             DealQuery(customer="น้ำตาล"),
@@ -208,7 +219,7 @@ def test_totals_are_exact_per_currency() -> None:
 def test_stale_deals_longest_overdue_first() -> None:
     """Quoted has a 14-day target: 26 days in it is 12 over; the record stays the record."""
     entered_later = datetime.fromisoformat("2026-11-10T09:00:00+07:00")
-    found = alerts.stale_records(
+    found = _stale(
         OpenDeals.of(
             records(deal(1, stage_entered_at=entered_later), deal(2), deal(3, status="won")),
             STAGES,

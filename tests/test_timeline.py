@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from tests import replayed
 
 from salespipe.core.errors import InvalidValue
 from salespipe.reports import timeline
@@ -108,10 +109,10 @@ def test_stage_renamed_later_shows_its_old_name(cli, moved_and_edited) -> None:
 def test_as_of_reads_the_journal_and_matches_the_present(cli, moved_and_edited, pipeline) -> None:
     """Replaying every event up to now rebuilds exactly the deals the store holds."""
     snapshot = pipeline.read()
-    replayed = timeline.deals_as_of(
+    rebuilt = replayed.deals_as_of(
         snapshot.events(), datetime.fromisoformat("2026-11-27T10:00:00+07:00")
     )
-    assert replayed == sorted(snapshot.all_deals(), key=lambda d: d.id)
+    assert rebuilt == sorted(snapshot.all_deals(), key=lambda d: d.id)
 
 
 def test_cutoff_is_the_end_of_the_day_but_never_after_now() -> None:

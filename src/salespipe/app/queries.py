@@ -347,17 +347,6 @@ def _check_sort(field: str) -> None:
         )
 
 
-def select(
-    records: Iterable[Record],
-    stages: list[Stage],
-    query: DealQuery,
-    now: datetime,
-    fields: Collection[str] = (),
-) -> list[Record]:
-    """The deal records the query asks for, in its order (see :func:`choose`)."""
-    return choose(records, stages, query, now, fields).records
-
-
 def _passes(tests: list[Callable[[Record], bool]]) -> Callable[[Record], bool]:
     """One test for all of ``tests`` (a single one as it is: it runs once a deal)."""
     if len(tests) == 1:

@@ -74,14 +74,6 @@ class StaleList:
         return [item.to_dict(self.as_of, pipeline=self.pipeline) for item in self.deals]
 
 
-def stale_records(
-    deals: OpenDeals, stages: Sequence[Stage], now: datetime, limit: int | None = None
-) -> list[StaleDeal]:
-    """Open deals over their stage's target days, longest overdue first (the first
-    ``limit``, or all with None)."""
-    return stale_deals_of(deals.stale(now, limit).records, stages, now)
-
-
 def stale_deals_of(
     records: Sequence[Record], stages: Sequence[Stage], now: datetime
 ) -> list[StaleDeal]:

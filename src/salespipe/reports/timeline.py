@@ -21,7 +21,7 @@ from datetime import date, datetime
 from salespipe.core import clock, fmt
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
-from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage, renumbered
+from salespipe.core.model import Event, PipelineDef, Record, Stage, renumbered
 from salespipe.core.tally import end_of_day
 
 
@@ -84,21 +84,6 @@ def replay(events: Iterable[Record], undone: Collection[int], moment: datetime) 
         elif (record := deals.get(deal_id)) is not None:
             record.update(after)
     return past
-
-
-def deal_records_as_of(events: Sequence[Event], moment: datetime) -> dict[int, Record]:
-    """Each deal's stored record as it was at ``moment``; deleted deals left out."""
-    return replay((e.to_record() for e in events), undone_changes(events), moment).deals
-
-
-def records_as_of(events: Sequence[Event], moment: datetime) -> list[Record]:
-    """Every deal's stored record (open and closed) as it was at ``moment``, in id order."""
-    return replay((e.to_record() for e in events), undone_changes(events), moment).records()
-
-
-def deals_as_of(events: Sequence[Event], moment: datetime) -> list[Deal]:
-    """Every deal (open and closed) as it was at ``moment``, in id order."""
-    return [Deal.from_record(record) for record in records_as_of(events, moment)]
 
 
 def roll_back_stages(
