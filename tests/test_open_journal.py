@@ -263,6 +263,47 @@ def test_a_change_that_fails_after_writing_ahead_leaves_the_files_as_they_were(
     assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before
 
 
+def test_a_change_refused_for_a_lost_lock_leaves_the_next_writers_change(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large import wrote ahead, its lock file was replaced, a second writer let in by
+    the new one committed a deal, and the import, refused at its commit, cut the journals
+    back to where it began: the acknowledged deal was lost and every command refused
+    the database after (the hostile trial)."""
+    for n in range(6):
+        pipeline.add(f"Deal {n}", DealFields())
+    monkeypatch.setattr(store_files, "SPOOL_LIMIT", 200)
+    events = db_path.with_name("pipeline.events.jsonl")
+    committed = events.stat().st_size
+    other = Pipeline.open(db_path)
+    real_save = store.Transaction.save_deals
+    let_in: list[int] = []
+    replaced: list[bool] = []
+
+    def meanwhile_another_writer(tx: store.Transaction, deals: Any) -> None:
+        real_save(tx, deals)
+        if not replaced and events.stat().st_size > committed:  # written ahead
+            replaced.append(True)
+            lock = db_path.with_name("pipeline.lock")
+            lock.unlink()
+            lock.write_bytes(b"")
+            let_in.append(other.add("Acknowledged", DealFields()).deals[0].id)
+
+    monkeypatch.setattr(store.Transaction, "save_deals", meanwhile_another_writer)
+    with pytest.raises(WriteFailed, match="was removed or replaced"):
+        _close_many(pipeline, [1, 2, 3, 4])
+    monkeypatch.setattr(store.Transaction, "save_deals", real_save)
+    assert let_in == [7]
+    after = Pipeline.open(db_path).read()
+    assert _titles(Pipeline.open(db_path))[7] == "Acknowledged"
+    assert [d.status for d in after.open_deals()].count("won") == 0
+    assert len(after.open_deals()) == 7
+    assert Pipeline.open(db_path).add("Next", DealFields()).deals[0].id == 8
+    checkup = Pipeline.open(db_path).doctor(False)
+    assert not checkup.findings
+    assert not checkup.cannot_fix
+
+
 def test_a_new_database_whose_first_change_fails_after_writing_ahead_leaves_nothing(
     pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -546,6 +546,11 @@ class Store:
             except BaseException as exc:
                 if tx.committed:
                     raise  # only tidying up after the commit was cut short: the change stands
+                if not lock.still_held():
+                    # Another writer may have committed meanwhile, where this change wrote
+                    # ahead: the files are its now, and cutting them back would undo it.
+                    tx._discard(take_back=False)
+                    raise
                 tx._discard()
                 if not exists:  # under the lock, only this change can have made it
                     with contextlib.suppress(OSError):

@@ -271,7 +271,7 @@ class HeldLock:
         """Refuse to write once the lock file at its path is no longer the one locked:
         removed or replaced (by hand, a sync tool, a file written over it), it lets a
         second writer in, and the two would write over each other."""
-        if not _is_at(self.fd, self.path):
+        if not self.still_held():
             raise WriteFailed(
                 _(
                     "The lock file {path} was removed or replaced while this change was "
@@ -279,6 +279,10 @@ class HeldLock:
                     "nothing was changed."
                 ).format(path=self.path)
             )
+
+    def still_held(self) -> bool:
+        """Whether the lock file at its path is still the one locked."""
+        return _is_at(self.fd, self.path)
 
 
 @contextlib.contextmanager
@@ -297,8 +301,9 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
         raise
     finally:
         try:
-            if not paths.main.exists() or (made and not_ours):
-                paths.lock.unlink(missing_ok=True)  # still ours: only a holder removes it
+            gone = not paths.main.exists() or (made and not_ours)
+            if gone and _is_at(fd, paths.lock):  # only its holder removes a lock file
+                paths.lock.unlink(missing_ok=True)
         finally:
             os.close(fd)  # closing releases the lock
 
@@ -578,9 +583,11 @@ class Spool:
             fsync_folder(self.path.parent)
         self._close()
 
-    def discard(self) -> None:
-        """Take back what was written: the journal as it was committed."""
-        if self._touched:
+    def discard(self, *, take_back: bool = True) -> None:
+        """Take back what was written: the journal as it was committed. Without
+        ``take_back`` (the lock was lost: another writer may have written since) the
+        journal is left as it is, for the writer holding the lock now to cut."""
+        if self._touched and take_back:
             with contextlib.suppress(OSError):
                 if self._created:
                     self.path.unlink()
@@ -594,6 +601,8 @@ class Spool:
         try:
             if self._fd is None:
                 self._open_for_spilling()
+            elif self.before_spill:
+                self.before_spill()  # each time: a writer let in meanwhile owns the bytes
             assert self._fd is not None
             write_all(self._fd, bytes(self._buffer), self.committed + self._spilled)
         except OSError as exc:

@@ -426,14 +426,15 @@ class Transaction(Snapshot):
         rows = [self._new_rows] if self._new_rows is not None else []
         return [self._new_events, self._new_closed, *indexes, *rows]
 
-    def _discard(self) -> None:
-        """Take back journal lines written ahead of a commit that will not happen."""
-        self._new_events.discard()
-        self._new_closed.discard()
+    def _discard(self, *, take_back: bool = True) -> None:
+        """Take back journal lines written ahead of a commit that will not happen; without
+        ``take_back``, only let go of the journals (see :meth:`Spool.discard`)."""
+        self._new_events.discard(take_back=take_back)
+        self._new_closed.discard(take_back=take_back)
         for writer in self._new_index.values():
-            writer.spool.discard()
+            writer.spool.discard(take_back=take_back)
         if self._new_rows is not None:
-            self._new_rows.discard()
+            self._new_rows.discard(take_back=take_back)
 
     def _document_bytes(self) -> bytes:
         return orjson.dumps(self._storage.data)
