@@ -304,6 +304,34 @@ def test_a_change_refused_for_a_lost_lock_leaves_the_next_writers_change(
     assert not checkup.cannot_fix
 
 
+def test_a_write_on_an_older_main_file_put_back_deletes_none_of_the_newer_files(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync tool put back the main file of before a compaction: the next write took the
+    live open-deals files for a killed writer's leftovers and deleted them, before it was
+    refused, so putting the right main file back no longer helped (the hostile trial)."""
+    for n in range(3):
+        pipeline.add(f"Deal {n}", DealFields())
+    older = db_path.read_bytes()
+    monkeypatch.setattr(store.database, "COMPACT_ABOVE", 0)
+    monkeypatch.setattr(store.database, "COMPACT_LIVE_SHARE", 1.1)
+    pipeline.note(1, "compacts: the open-deals files start a new generation")
+    newer = db_path.read_bytes()
+    files = sorted(p.name for p in db_path.parent.iterdir())
+    assert "pipeline.open-2.jsonl" in files
+    db_path.write_bytes(older)
+
+    with pytest.raises(StoreError, match="is missing"):
+        pipeline.add("Refused", DealFields())
+
+    assert sorted(p.name for p in db_path.parent.iterdir()) == files
+    db_path.write_bytes(newer)
+    assert _titles(pipeline) == {1: "Deal 0", 2: "Deal 1", 3: "Deal 2"}
+    checkup = pipeline.doctor(False)
+    assert not checkup.findings
+    assert not checkup.cannot_fix
+
+
 def test_a_new_database_whose_first_change_fails_after_writing_ahead_leaves_nothing(
     pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

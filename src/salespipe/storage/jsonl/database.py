@@ -813,15 +813,19 @@ class Store:
         """Remove the open-deals files of a generation the main file does not name yet:
         a writer killed before its commit wrote them (megabytes at 100k deals, left
         until a fold happened to write them again). Under the lock, before this change
-        writes any; readers read only the generations the main file names."""
+        writes any; readers read only the generations the main file names. Not when the
+        files of the generation it names are missing: then the main file is an older one
+        put back (a sync tool's restore), and the newer files are the database's own."""
         named = {"index": meta.get("open_index_generation"), "open": meta.get("open_generation")}
-        for kind, files in (
-            ("index", self.paths.open_index_files()),
-            ("open", self.paths.open_journals()),
+        for kind, files, named_file in (
+            ("index", self.paths.open_index_files(), self.paths.open_checkpoint),
+            ("open", self.paths.open_journals(), self.paths.open_journal),
         ):
             newest = named[kind]
             if not isinstance(newest, int):
                 continue  # (a file from before these generations: nothing of them yet)
+            if (kind == "open" or newest > 0) and not named_file(newest).exists():
+                continue
             for path in files:
                 generation = re.search(r"-(\d+)\.[a-z]+$", path.name)
                 if generation is not None and int(generation.group(1)) > newest:
