@@ -270,6 +270,34 @@ def test_a_time_no_clock_shows_in_the_checkpoint_is_a_difference(db_path: Path, 
     assert all(b"T93:" not in made.read_bytes() for made in rebuilt)
 
 
+def test_fix_on_a_full_disk_says_so_in_one_sentence(
+    pipeline: Pipeline, db_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """doctor --fix on a full disk (or past `ulimit -f`) ended in a traceback with exit 1
+    (the hostile trial)."""
+    import errno
+
+    from salespipe.storage.jsonl import doctor
+
+    _filled(pipeline)
+    _damage_undone(db_path)
+    before = {f.name: f.read_bytes() for f in db_path.parent.iterdir()}
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    writes = doctor.write_atomically
+    monkeypatch.setattr(doctor, "write_atomically", disk_full)
+    refused = cli("doctor", "--fix")
+    assert refused.exit_code == 4
+    assert refused.stderr == (
+        f"Error: Cannot write the data file {db_path}: the disk is full; nothing was changed.\n"
+    )
+    assert {f.name: f.read_bytes() for f in db_path.parent.iterdir()} == before
+    monkeypatch.setattr(doctor, "write_atomically", writes)
+    assert _differences(cli)  # still there for a later --fix
+
+
 def test_fix_writes_nothing_once_its_lock_file_was_replaced(
     pipeline: Pipeline, db_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

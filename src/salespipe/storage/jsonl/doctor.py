@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from salespipe.core.errors import StoreError
+from salespipe.core.errors import StoreError, WriteFailed
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Stage
 from salespipe.storage.jsonl import (
@@ -28,7 +28,12 @@ from salespipe.storage.jsonl import (
     open_facts,
     open_index,
 )
-from salespipe.storage.jsonl.files import damaged, read_data_file, write_atomically
+from salespipe.storage.jsonl.files import (
+    damaged,
+    read_data_file,
+    write_atomically,
+    write_failure,
+)
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
 from salespipe.storage.jsonl.snapshot import _DEAL_KEYS, Snapshot, _latest_lines
 
@@ -693,10 +698,15 @@ def repair(tx: Transaction, found: list[tuple[Check, Any, list[str]]], backup: P
             check.repair(fix, fresh)
     tx.about_to_write()
     prefix = tx.paths.temp_prefix()
-    with contextlib.suppress(FileNotFoundError):
-        write_atomically(backup, read_data_file(tx.paths.main), prefix, like=tx.paths.main)
-    for path, data in fix.files.items():
-        write_atomically(path, data, prefix, like=tx.paths.main)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            write_atomically(backup, read_data_file(tx.paths.main), prefix, like=tx.paths.main)
+        # (Each derived file is replaced whole; those replaced before a failure hold what
+        # the journals say, as the old ones should have: the next run replaces the rest.)
+        for path, data in fix.files.items():
+            write_atomically(path, data, prefix, like=tx.paths.main)
+    except OSError as exc:  # a full disk: one sentence, not a traceback
+        raise WriteFailed(write_failure(tx.paths.main, exc)) from None
     if fix.meta:
         tx.set_meta(**fix.meta)
     if fix.open_index is not None:
