@@ -346,6 +346,23 @@ def test_clearing_a_next_action_twice_says_nothing_changed(cli) -> None:
     assert "no next action" in second
 
 
+def test_a_next_action_on_a_closed_deal_says_agenda_will_not_list_it(cli) -> None:
+    """next on a won deal was taken without a word, and agenda and check never showed it:
+    a reminder set and silently never given (the docs trial)."""
+    ok(cli("add", "A"))
+    ok(cli("add", "B"))
+    ok(cli("won", "1"))
+    on_won = ok(cli("next", "1", "deliver", "--due", "tomorrow"))
+    assert on_won.stderr == (
+        "Warning: Deal 1 is won: agenda and check follow open deals only, so only `show` "
+        "lists this next action.\n"
+    )
+    assert "deliver" in ok(cli("show", "1")).stdout
+    assert "deliver" not in ok(cli("agenda")).stdout
+    assert ok(cli("next", "2", "call", "--due", "tomorrow")).stderr == ""  # an open deal
+    assert ok(cli("next", "1", "--done")).stderr == ""  # clearing one needs no warning
+
+
 def test_a_quotes_note_shows_in_the_timeline_and_the_log(cli) -> None:
     ok(cli("add", "A"))
     ok(cli("quote", "1", "--valid-until", "+30d", "--note", "10% off if signed in December"))

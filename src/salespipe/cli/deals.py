@@ -565,6 +565,13 @@ def register(app: typer.Typer) -> None:
                 deal_id=deal_id, action=action.text, date=fmt.day(action.due)
             )
         _report_change(change, as_json, message)
+        if action is not None and change.deals and change.deals[-1].status != "open":
+            output.warn(
+                _(
+                    "Deal {deal_id} is {status}: agenda and check follow open deals only, "
+                    "so only `show` lists this next action."
+                ).format(deal_id=deal_id, status=fmt.status(change.deals[-1].status))
+            )
 
     @app.command("quote", rich_help_panel="Deals")
     def quote(
