@@ -206,7 +206,8 @@ def test_cron_check_mails_only_when_check_exits_3(cli, fake_bin: Path, tmp_path:
     mailed = _script(cron, env=env)
     assert mailed.returncode == 0, mailed.stderr
     [mail] = _mails(tmp_path)
-    assert "Subject: salespipe: deals need action (" in mail
+    # salespipe's day, not the machine's: the docs' mail shows the day of their examples
+    assert "Subject: salespipe: deals need action (2026-11-27)" in mail
     assert 'Deal 2 "Forgotten" has been 57 days in Presented (target 7).' in mail
 
 
@@ -270,13 +271,13 @@ def test_weekly_report_prints_or_mails(cli, fake_bin: Path, tmp_path: Path) -> N
     script = str(EXAMPLES / "weekly-report")
     printed = _script(script)
     assert printed.returncode == 0, printed.stderr
-    assert "Week to " in printed.stdout
+    assert "Week to 2026-11-27" in printed.stdout
     assert "Win rate" in printed.stdout
     assert "Stale deals" in printed.stdout
     mailed = _script(script, env={"SALESPIPE_MAIL_TO": "team@example.com"})
     assert (mailed.returncode, mailed.stdout) == (0, "")
     [mail] = _mails(tmp_path)
-    assert "Subject: salespipe weekly report (" in mail
+    assert "Subject: salespipe weekly report (2026-11-27)" in mail
     assert "฿100,000.00" in mail
 
 
