@@ -182,11 +182,30 @@ def test_a_killed_writers_whole_change_past_the_end_is_cut_off(
     main file's next change) are past the end, not committed: the next write cuts them
     off and gives the same numbers again."""
     pipeline.add("A", DealFields())
-    before = db_path.read_bytes()
+    lock = db_path.with_name("pipeline.lock")
+    before, stamped = db_path.read_bytes(), lock.read_bytes()
     pipeline.add("B", DealFields())  # as if killed just before its main file was in place
     db_path.write_bytes(before)
+    lock.write_bytes(stamped)  # (a writer killed before its commit stamped nothing)
     assert pipeline.add("C", DealFields()).deals[0].id == 2
     assert [d.title for d in pipeline.read().all_deals()] == ["A", "C"]
+
+
+def test_a_main_file_one_change_older_is_refused_not_cut_off(
+    pipeline: Pipeline, db_path: Path, cli: Any
+) -> None:
+    """A main file put back one change older looked like a killed writer's: the next
+    write cut the acknowledged change off and gave its deal id again, and doctor said all
+    agreed (the hostile trial). The lock file's stamp of the last commit tells them apart."""
+    pipeline.add("A", DealFields())
+    previous = db_path.read_bytes()
+    pipeline.add("Acknowledged", DealFields())
+    db_path.write_bytes(previous)
+    before = files(db_path)
+    with pytest.raises(StoreError, match="older than its journals"):
+        pipeline.add("D", DealFields())
+    assert files(db_path) == before
+    assert cli("doctor").exit_code == 1
 
 
 def test_a_main_file_older_than_its_journals_is_refused(pipeline: Pipeline, db_path: Path) -> None:

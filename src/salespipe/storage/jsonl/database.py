@@ -511,7 +511,7 @@ class Store:
                 document, open_files = self.new_document(), self._no_open_files()
             else:
                 journal_end.refuse_an_older_main_file(
-                    self.path, self.paths.events, document[META]["1"]
+                    self.path, self.paths.events, document[META]["1"], lock.stamped()
                 )
                 self._remove_unborn_generations(document[META]["1"])
                 upgrade = self._migrated(document, write_backup=True)
@@ -543,6 +543,7 @@ class Store:
                 if tx.changed:
                     lock.check()
                     self._commit(tx, command, now_iso)
+                    lock.stamp(tx.meta)
             except BaseException as exc:
                 if tx.committed:
                     raise  # only tidying up after the commit was cut short: the change stands
@@ -629,18 +630,18 @@ class Store:
                 with new.transaction(lock_timeout, command, now_iso) as tx:
                     yield tx
                 lock.check()
-                self._move_in(new, aside)
+                lock.stamp(self._move_in(new, aside))
             finally:
                 shutil.rmtree(aside, ignore_errors=True)
 
-    def _move_in(self, new: Store, aside: Path) -> None:
+    def _move_in(self, new: Store, aside: Path) -> dict[str, Any]:
         """Put ``new``'s files in place of this database's (the lock is held). This
         database's files are moved into ``aside`` first and moved back if a step fails
         before the main file is replaced. (A crash in that window is not covered: the
         journals have fixed names, so the old main file would meet the new journals.)"""
         document = _load_document(new.path)
         assert document is not None
-        meta = document[META]["1"]
+        meta: dict[str, Any] = document[META]["1"]
         generations = [_generation(p) for p in self.paths.open_journals()]
         fresh = max(generations, default=-1) + 1
         indexes = [_generation(p) for p in self.paths.open_index_files()]
@@ -688,6 +689,7 @@ class Store:
                 target.unlink()
         self._remove_other_open_journals(self.paths.open_journal(fresh))
         self._remove_other_open_index_files(fresh_index)
+        return meta  # what the main file moved in records
 
     # -- the open-deals journal and index --------------------------------------------------
     def _no_open_files(self) -> tuple[CommittedBytes, OpenIndex]:

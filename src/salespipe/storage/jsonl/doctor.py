@@ -31,6 +31,7 @@ from salespipe.storage.jsonl import (
 from salespipe.storage.jsonl.files import (
     damaged,
     read_data_file,
+    read_stamp,
     write_atomically,
     write_failure,
 )
@@ -552,7 +553,8 @@ def _journal_end_check() -> Check:
     file no longer in place (journal_end.py). No repair: a write refuses such a file."""
 
     def fresh(snapshot: Snapshot) -> list[int]:
-        return journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta)
+        stamp = read_stamp(snapshot.paths)
+        return journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta, stamp)
 
     def compare(fresh: list[int], stored: None) -> list[str]:
         if not fresh:

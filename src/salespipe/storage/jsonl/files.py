@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import os
 import re
 import stat
@@ -18,6 +19,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from salespipe.core.errors import DatabaseBusy, NotASalespipeFile, StoreError, WriteFailed
 from salespipe.core.i18n import N_, _
@@ -283,6 +285,45 @@ class HeldLock:
     def still_held(self) -> bool:
         """Whether the lock file at its path is still the one locked."""
         return _is_at(self.fd, self.path)
+
+    def stamp(self, meta: dict[str, Any]) -> None:
+        """After a commit: where the main file now ends the events journal, kept in the
+        lock file (journal_end.py). A main file put back from a copy one change older
+        then cannot pass for one whose writer was killed before its commit."""
+        data = json.dumps({key: meta[key] for key in STAMPED}).encode()
+        with contextlib.suppress(OSError):  # (a stamp not written only checks less)
+            write_all(self.fd, data, 0)
+            os.ftruncate(self.fd, len(data))
+
+    def stamped(self) -> dict[str, Any] | None:
+        """What the last commit stamped (see :meth:`stamp`), if anything."""
+        with contextlib.suppress(OSError):
+            return parse_stamp(os.pread(self.fd, 256, 0))
+        return None
+
+
+# What a commit stamps in the lock file: the main file's change counter and events end.
+STAMPED = ("next_change", "events_size")
+
+
+def parse_stamp(data: bytes) -> dict[str, Any] | None:
+    """A lock file's stamp, or None (empty: before any stamp; unreadable: not trusted)."""
+    try:
+        found = json.loads(data)
+    except ValueError:
+        return None
+    if isinstance(found, dict) and all(type(found.get(key)) is int for key in STAMPED):
+        return found
+    return None
+
+
+def read_stamp(paths: DatabasePaths) -> dict[str, Any] | None:
+    """The stamp in the database's lock file, read without locking (doctor)."""
+    try:
+        with paths.lock.open("rb") as lock:
+            return parse_stamp(lock.read(256))
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager

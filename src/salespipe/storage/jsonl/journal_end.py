@@ -7,6 +7,11 @@ of any other change there were committed by a main file that is no longer in pla
 main file is older than its journals (put back alone from last night's copy, say), and
 cutting them off would silently drop changes that were made, so no write may.
 
+A main file one change older than the journals looks like a killed writer's, unless the
+lock file says otherwise: each commit stamps in it the change counter and events end it
+committed (``HeldLock.stamp``), so a main file put back from before that commit is told
+apart from a writer killed before it.
+
 A main file that records no events yet is the exception: a restore or a copy into an
 empty database appends the events of many changes in one transaction.
 """
@@ -49,18 +54,31 @@ def _change_of(line: bytes) -> int | None:
     return change if type(change) is int else None
 
 
-def unrecorded_changes(journal: Path, meta: dict[str, Any]) -> list[int]:
+def unrecorded_changes(
+    journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None = None
+) -> list[int]:
     """The changes past the recorded end of the events journal that no killed writer
-    can have left there (see the module's docstring), in order; none normally."""
+    can have left there (see the module's docstring), in order; none normally.
+    ``stamp``: what the last commit stamped in the lock file; if it committed past this
+    main file, even the change this main file would number next was committed."""
     if not meta["events_size"]:
         return []
     ours = meta["next_change"]
-    return sorted({c for c in changes_past_end(journal, meta["events_size"]) if c != ours})
+    committed_since = (
+        stamp is not None
+        and stamp["next_change"] > ours
+        and stamp["events_size"] > meta["events_size"]
+    )
+    return sorted(
+        {c for c in changes_past_end(journal, meta["events_size"]) if committed_since or c != ours}
+    )
 
 
-def refuse_an_older_main_file(main: Path, journal: Path, meta: dict[str, Any]) -> None:
+def refuse_an_older_main_file(
+    main: Path, journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None = None
+) -> None:
     """Raise when the main file is older than its events journal (nothing is written)."""
-    changes = unrecorded_changes(journal, meta)
+    changes = unrecorded_changes(journal, meta, stamp)
     if changes:
         raise StoreError(
             _(
