@@ -363,6 +363,23 @@ def test_a_next_action_on_a_closed_deal_says_agenda_will_not_list_it(cli) -> Non
     assert ok(cli("next", "1", "--done")).stderr == ""  # clearing one needs no warning
 
 
+def test_a_change_dated_after_a_future_one_says_so(cli, monkeypatch) -> None:
+    """One change made with the clock set to 2200: every later change of that deal was
+    dated 2200 too, without a word (the hostile trial)."""
+    ok(cli("add", "A"))
+    ok(cli("add", "B"))
+    monkeypatch.setenv("SALESPIPE_NOW", "2200-12-31T10:00:00+07:00")
+    assert ok(cli("move", "1", "quoted")).stderr == ""  # the clock itself is not known wrong
+    monkeypatch.setenv("SALESPIPE_NOW", "2026-11-27T10:05:00+07:00")
+    moved = ok(cli("move", "1", "negotiating"))
+    assert moved.stderr == (
+        "Warning: Deal 1's previous change is dated 2200-12-31 10:00, later than now "
+        "(2026-11-27 10:05), so this change is dated then too, to keep its history in "
+        "order; is the clock of the computer that made it right?\n"
+    )
+    assert ok(cli("move", "2", "quoted")).stderr == ""  # another deal: dated now
+
+
 def test_a_quotes_note_shows_in_the_timeline_and_the_log(cli) -> None:
     ok(cli("add", "A"))
     ok(cli("quote", "1", "--valid-until", "+30d", "--note", "10% off if signed in December"))

@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -208,6 +209,7 @@ class State:
         pipeline.listeners.append(self.committed.append)
         if announce_new_file:
             pipeline.listeners.append(_announce_new_file)
+        pipeline.listeners.append(_warn_of_a_history_ahead_of_the_clock)
         # Hooks learn the database: a data file's whole path (a hook that changes folder
         # must still find it), or a server's address without its password.
         database = target.absolute() if isinstance(target, Path) else pipeline.store.location
@@ -309,6 +311,28 @@ def _announce_new_file(change: "Change") -> None:
         output.note(_("Created the pipeline in {where}.").format(where=change.created))
     else:
         output.note(_("Created the data file {path}.").format(path=change.created))
+
+
+# How far ahead of the clock a change may be dated (a deal's previous change made in the
+# same second by a clock a little ahead) before it is said.
+CLOCK_AHEAD = timedelta(minutes=1)
+
+
+def _warn_of_a_history_ahead_of_the_clock(change: "Change") -> None:
+    """A deal's change is dated no earlier than its previous one; when that one lies in
+    the future (made once with a clock set wrong), every later change was dated then
+    without a word."""
+    for event in change.events:
+        if event.deal_id is not None and event.at - event.recorded_at > CLOCK_AHEAD:
+            now, dated = fmt.moments(event.recorded_at, event.at)
+            output.warn(
+                _(
+                    "Deal {deal_id}'s previous change is dated {dated}, later than now "
+                    "({now}), so this change is dated then too, to keep its history in "
+                    "order; is the clock of the computer that made it right?"
+                ).format(deal_id=event.deal_id, dated=dated, now=now)
+            )
+            return
 
 
 def _run_hooks(change: "Change", database: str | Path) -> None:
