@@ -473,6 +473,30 @@ def test_a_journal_cut_short_is_said_with_its_size(cli: Any, db_path: Path) -> N
         assert f"(0 of {size} bytes)" in said.stderr, command
 
 
+def test_older_journals_under_a_newer_main_file_are_said_alike_by_writes(
+    cli: Any, db_path: Path
+) -> None:
+    """Journals put back from an older copy under the newer main file: reads said they
+    were shorter than the data file records (restore from a backup), a write said its
+    indexes did not match and `doctor --fix` rebuilt them, which doctor then refused to
+    do (the hostile trial)."""
+    for title in ("A", "B"):
+        assert cli("add", title, "-q").exit_code == 0
+    journals = {
+        p: p.read_bytes() for p in db_path.parent.glob("pipeline.*.*") if p.suffix != ".lock"
+    }
+    assert cli("add", "C", "-q").exit_code == 0
+    for path, data in journals.items():
+        path.write_bytes(data)
+    before = {p.name: p.read_bytes() for p in db_path.parent.iterdir()}
+    events = db_path.with_name("pipeline.events.jsonl")
+    for command in (["list"], ["add", "D"], ["doctor"], ["doctor", "--fix"]):
+        said = cli(*command)
+        assert said.exit_code == 4, command
+        assert f"{events} is shorter than the data file records" in said.stderr, command
+    assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before
+
+
 def test_a_record_changed_by_hand_is_found_and_not_blessed_by_fix(cli: Any, db_path: Path) -> None:
     """A value changed by hand in the open-deals journal went unseen by every command
     and by doctor, and doctor --fix rebuilt the open deals' columns from it and then

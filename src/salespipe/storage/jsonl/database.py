@@ -522,6 +522,8 @@ class Store:
                     )
                 except FileNotFoundError as gone:
                     raise missing(Path(str(gone.filename))) from None
+                if upgrade.open_lines is None:  # (journals cut short: said as reads say it)
+                    self._refuse_cut_journals(upgrade.meta, open_files[0])
                 if not all(key in document[META]["1"] for key in DERIVED_SIZES):
                     self._derive_indexes(document, *open_files)
                 if document[META]["1"].pop(COLUMNS_PENDING, False):
