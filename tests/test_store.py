@@ -225,6 +225,88 @@ def test_a_main_file_older_than_its_journals_is_refused(pipeline: Pipeline, db_p
     assert files(db_path) == before
 
 
+def test_a_main_file_put_back_before_its_first_event_is_refused_too(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """The main file of a database that recorded no event yet, put back after its first
+    change: that change was cut off and its deal id given again (a review)."""
+    pipeline.init()
+    fresh = db_path.read_bytes()
+    assert orjson.loads(fresh)["_meta"]["1"]["events_size"] == 0
+    pipeline.add("Acknowledged", DealFields())
+    db_path.write_bytes(fresh)
+    with pytest.raises(StoreError, match="older than its journals"):
+        pipeline.add("Other", DealFields())
+
+
+def test_a_backup_with_a_killed_writers_leftovers_is_not_refused(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """All the files but the lock put back from a copy that caught a writer before its
+    commit: the lock file's stamp, from later commits of the files replaced, is no
+    evidence about that copy, whose leftovers are cut off as a killed writer's (a
+    review: the database was refused for good, and only removing the lock mended it)."""
+    pipeline.add("A", DealFields())
+    before_commit = db_path.read_bytes()
+    pipeline.add("In flight", DealFields())
+    committed = db_path.read_bytes()
+    db_path.write_bytes(before_commit)  # as the copy caught it: its journals ran ahead
+    copy = files(db_path)
+    db_path.write_bytes(committed)
+    pipeline.add("Later 1", DealFields())
+    pipeline.add("Later 2", DealFields())
+    for path in db_path.parent.iterdir():
+        if not path.name.endswith(".lock"):
+            path.unlink()
+    for name, data in copy.items():
+        (db_path.parent / name).write_bytes(data)
+    assert pipeline.add("After the restore", DealFields()).deals[0].id == 2
+    assert [d.title for d in pipeline.read().all_deals()] == ["A", "After the restore"]
+
+
+def test_doctor_reads_the_stamp_before_a_commit_can_make_it_newer(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit between doctor's reading the main file and the lock file's stamp made a
+    healthy database look one change old: a cron job's doctor raised false alarms while
+    people worked (a review)."""
+    pipeline.add("A", DealFields())
+    other = Pipeline.open(db_path)
+    real_read = store.Store.read
+    committed: list[int] = []
+
+    def a_commit_right_after(self: store.Store) -> Any:
+        snapshot = real_read(self)
+        if not committed:
+            committed.append(other.add("Meanwhile", DealFields()).deals[0].id)
+        return snapshot
+
+    monkeypatch.setattr(store.Store, "read", a_commit_right_after)
+    checkup = pipeline.doctor(False)
+    assert committed == [2]
+    assert checkup.findings == []
+
+
+def test_a_lock_path_that_cannot_be_looked_at_is_a_lost_lock(tmp_path: Path) -> None:
+    """A lock file replaced by a link to itself: checking whether it was still held
+    raised inside the refusal's own clean-up, and nothing was taken back (a review)."""
+    from salespipe.storage.jsonl.files import HeldLock
+
+    lock = tmp_path / "p.lock"
+    lock.write_bytes(b"")
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        held = HeldLock(fd, lock)
+        assert held.still_held()
+        lock.unlink()
+        lock.symlink_to(lock)
+        assert not held.still_held()
+        with pytest.raises(WriteFailed, match="was removed or replaced"):
+            held.check()
+    finally:
+        os.close(fd)
+
+
 @pytest.mark.parametrize("taken", ["open", "closed", "deleted"])
 def test_a_deal_counter_set_back_by_hand_never_gives_a_number_again(
     pipeline: Pipeline, db_path: Path, tmp_path: Path, cli: Any, taken: str

@@ -39,6 +39,7 @@ from salespipe.storage.jsonl.files import (
     main_files_named_by,
     missing,
     read_data_file,
+    read_stamp,
     real_data_file,
     shortened,
     write_atomically,
@@ -762,10 +763,11 @@ class Store:
         from salespipe.storage.jsonl import doctor
         from salespipe.storage.port import Checkup, Finding
 
+        stamp = read_stamp(self.paths)  # before the main file (doctor.examine)
         snapshot = self.read()
         if not snapshot.exists:
             return Checkup([], [], False)
-        found = doctor.examine(snapshot)
+        found = doctor.examine(snapshot, stamp)
         findings = [
             Finding(c.name, line) for c, _fresh, lines in found if c.fixable for line in lines
         ]
@@ -775,7 +777,7 @@ class Store:
         if repair and findings:
             backup = self.path.with_name(f"{self.path.name}.doctor.bak")
             with self.transaction(lock_timeout, "doctor", now_iso, index_may_be_missing=True) as tx:
-                doctor.repair(tx, doctor.examine(tx), backup)
+                doctor.repair(tx, doctor.examine(tx, read_stamp(self.paths)), backup)
         checks = [check.name for check, *_rest in found]
         return Checkup(checks, findings, repair and bool(findings), cannot_fix=kept)
 

@@ -31,7 +31,6 @@ from salespipe.storage.jsonl import (
 from salespipe.storage.jsonl.files import (
     damaged,
     read_data_file,
-    read_stamp,
     write_atomically,
     write_failure,
 )
@@ -547,13 +546,12 @@ def _deal_counter_check(recomputed: _Recomputed) -> Check:
 
 
 # -- the main file's age ----------------------------------------------------------------------
-def _journal_end_check() -> Check:
+def _journal_end_check(stamp: dict[str, Any] | None) -> Check:
     """Past the end of the events journal the main file records there may be the events
     of one killed writer's change, never those of changes committed since by a main
     file no longer in place (journal_end.py). No repair: a write refuses such a file."""
 
     def fresh(snapshot: Snapshot) -> list[int]:
-        stamp = read_stamp(snapshot.paths)
         return journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta, stamp)
 
     def compare(fresh: list[int], stored: None) -> list[str]:
@@ -666,8 +664,9 @@ def _compared(record: dict[str, Any]) -> list[Any]:
 
 
 # -- running them --------------------------------------------------------------------------------
-def checks(snapshot: Snapshot) -> list[Check]:
-    """Every derived structure of the data file, in the order they are reported."""
+def checks(snapshot: Snapshot, stamp: dict[str, Any] | None = None) -> list[Check]:
+    """Every derived structure of the data file, in the order they are reported;
+    ``stamp``: the lock file's, read before the snapshot (see :func:`examine`)."""
     recomputed = _Recomputed()
     return [
         *_open_checks(recomputed),
@@ -676,15 +675,20 @@ def checks(snapshot: Snapshot) -> list[Check]:
         _undone_check(recomputed),
         _change_log_check(snapshot.paths.change_log),
         _deal_counter_check(recomputed),
-        _journal_end_check(),
+        _journal_end_check(stamp),
         _history_check(recomputed),
     ]
 
 
-def examine(snapshot: Snapshot) -> list[tuple[Check, Any, list[str]]]:
-    """Each check with what the journals give and its differences (none: all agree)."""
+def examine(
+    snapshot: Snapshot, stamp: dict[str, Any] | None = None
+) -> list[tuple[Check, Any, list[str]]]:
+    """Each check with what the journals give and its differences (none: all agree).
+    ``stamp`` must be read before the snapshot's main file: a commit replaces the main
+    file before it stamps, so a stamp read first is never newer than the main file
+    (read after, a commit in between would make the main file look one change old)."""
     found = []
-    for check in checks(snapshot):
+    for check in checks(snapshot, stamp):
         fresh = check.recompute(snapshot)
         found.append((check, fresh, check.compare(fresh, check.stored(snapshot))))
     return found

@@ -283,8 +283,9 @@ class HeldLock:
             )
 
     def still_held(self) -> bool:
-        """Whether the lock file at its path is still the one locked."""
-        return _is_at(self.fd, self.path)
+        """Whether the lock file at its path is still the one locked (not when its path
+        cannot even be looked at: a link looping to itself)."""
+        return _still_at(self.fd, self.path)
 
     def stamp(self, meta: dict[str, Any]) -> None:
         """After a commit: where the main file now ends the events journal, kept in the
@@ -343,7 +344,7 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
     finally:
         try:
             gone = not paths.main.exists() or (made and not_ours)
-            if gone and _is_at(fd, paths.lock):  # only its holder removes a lock file
+            if gone and _still_at(fd, paths.lock):  # only its holder removes a lock file
                 paths.lock.unlink(missing_ok=True)
         finally:
             os.close(fd)  # closing releases the lock
@@ -393,6 +394,14 @@ def _is_at(fd: int, path: Path) -> bool:
         return False
     here = os.fstat(fd)
     return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _still_at(fd: int, path: Path) -> bool:
+    """:func:`_is_at`, False where ``path`` cannot be looked at."""
+    try:
+        return _is_at(fd, path)
+    except OSError:
+        return False
 
 
 class _Deadline:

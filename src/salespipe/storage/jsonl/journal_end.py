@@ -10,7 +10,8 @@ cutting them off would silently drop changes that were made, so no write may.
 A main file one change older than the journals looks like a killed writer's, unless the
 lock file says otherwise: each commit stamps in it the change counter and events end it
 committed (``HeldLock.stamp``), so a main file put back from before that commit is told
-apart from a writer killed before it.
+apart from a writer killed before it. Only a stamp of exactly that change counts: one
+further ahead is of another history (the files a backup was put back over).
 
 A main file that records no events yet is the exception: a restore or a copy into an
 empty database appends the events of many changes in one transaction.
@@ -61,17 +62,30 @@ def unrecorded_changes(
     can have left there (see the module's docstring), in order; none normally.
     ``stamp``: what the last commit stamped in the lock file; if it committed past this
     main file, even the change this main file would number next was committed."""
-    if not meta["events_size"]:
-        return []
     ours = meta["next_change"]
-    committed_since = (
-        stamp is not None
-        and stamp["next_change"] > ours
-        and stamp["events_size"] > meta["events_size"]
-    )
+    committed_since = _one_change_committed_since(journal, meta, stamp)
+    if not meta["events_size"] and not committed_since:
+        return []
     return sorted(
         {c for c in changes_past_end(journal, meta["events_size"]) if committed_since or c != ours}
     )
+
+
+def _one_change_committed_since(
+    journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None
+) -> bool:
+    """Whether the last commit stamped the change this main file numbers next, ending
+    the events journal where the journal's lines of it end: then that change was made,
+    and this main file is the one before it. (Only then: a stamp further ahead belongs
+    to another history, such as that of the files before a backup was put back, which
+    may hold a killed writer's leftovers of its own.)"""
+    if stamp is None or stamp["next_change"] != meta["next_change"] + 1:
+        return False
+    try:
+        size = journal.stat().st_size
+    except OSError:
+        return False
+    return bool(meta["events_size"] < stamp["events_size"] <= size)
 
 
 def refuse_an_older_main_file(
