@@ -287,6 +287,28 @@ def test_doctor_reads_the_stamp_before_a_commit_can_make_it_newer(
     assert checkup.findings == []
 
 
+def test_doctor_counts_changes_committed_while_it_ran_as_committed(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two commits while doctor ran left two changes past the end its snapshot records,
+    one of them not the next: it said the main file was older than its journals."""
+    pipeline.add("A", DealFields())
+    other = Pipeline.open(db_path)
+    real_read = store.Store.read
+    committed: list[int] = []
+
+    def two_commits_right_after(self: store.Store) -> Any:
+        snapshot = real_read(self)
+        while len(committed) < 2:
+            committed.append(other.add("Meanwhile", DealFields()).deals[0].id)
+        return snapshot
+
+    monkeypatch.setattr(store.Store, "read", two_commits_right_after)
+    checkup = pipeline.doctor(False)
+    assert committed == [2, 3]
+    assert checkup.findings == []
+
+
 def test_a_lock_path_that_cannot_be_looked_at_is_a_lost_lock(tmp_path: Path) -> None:
     """A lock file replaced by a link to itself: checking whether it was still held
     raised inside the refusal's own clean-up, and nothing was taken back (a review)."""

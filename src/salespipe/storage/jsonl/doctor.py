@@ -29,13 +29,15 @@ from salespipe.storage.jsonl import (
     open_index,
 )
 from salespipe.storage.jsonl.files import (
+    STAMPED,
     damaged,
     read_data_file,
+    read_stamp,
     write_atomically,
     write_failure,
 )
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
-from salespipe.storage.jsonl.snapshot import _DEAL_KEYS, Snapshot, _latest_lines
+from salespipe.storage.jsonl.snapshot import _DEAL_KEYS, META, Snapshot, _latest_lines
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.transaction import Transaction
@@ -552,7 +554,14 @@ def _journal_end_check(stamp: dict[str, Any] | None) -> Check:
     file no longer in place (journal_end.py). No repair: a write refuses such a file."""
 
     def fresh(snapshot: Snapshot) -> list[int]:
-        return journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta, stamp)
+        changes = journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta, stamp)
+        if changes:
+            # Changes committed while doctor ran lie past the end its snapshot records:
+            # they count only if the main file in place now does not record them either.
+            now = _main_file_now(snapshot.paths)
+            if now is not None and now[0]["events_size"] > snapshot.meta["events_size"]:
+                changes = journal_end.unrecorded_changes(snapshot.paths.events, *now)
+        return changes
 
     def compare(fresh: list[int], stored: None) -> list[str]:
         if not fresh:
@@ -569,6 +578,19 @@ def _journal_end_check(stamp: dict[str, Any] | None) -> Check:
         """Nothing doctor can rebuild: the write it makes refuses the file."""
 
     return Check("events journal end", fresh, lambda snapshot: None, compare, repair)
+
+
+def _main_file_now(paths: Any) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """The meta of the main file in place now and the stamp read just before it, or None
+    where it cannot be read as doctor's snapshot was."""
+    stamp = read_stamp(paths)
+    try:
+        meta = orjson.loads(read_data_file(paths.main))[META]["1"]
+    except (OSError, StoreError, *_UNREADABLE, orjson.JSONDecodeError):
+        return None
+    if not all(type(meta.get(key)) is int for key in STAMPED):
+        return None
+    return meta, stamp
 
 
 # -- the deals against their history ------------------------------------------------------------
