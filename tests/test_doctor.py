@@ -192,19 +192,29 @@ def test_a_closed_journal_the_commands_refuse_is_damage_to_doctor_too(
 def test_a_main_file_older_than_its_journals_is_a_difference(
     pipeline: Pipeline, db_path: Path, cli: Cli
 ) -> None:
-    """The main file put back from an older copy on its own: doctor says so (exit 1),
-    and --fix, which cannot put back what only the journals hold, refuses (exit 4)."""
+    """The main file put back from an older copy on its own: doctor says so (exit 1)
+    as a difference no rebuild mends, and --fix, which cannot put back what only the
+    journals hold, changes nothing and says so too (it had promised a rebuild)."""
     _filled(pipeline)
     nightly = db_path.read_bytes()
     pipeline.add("Delta", DealFields())
     pipeline.note(1, "after the copy")
     db_path.write_bytes(nightly)
-    differences = _differences(cli)
-    assert [d["check"] for d in differences] == ["events journal end"]
-    assert "older than its journals" in differences[0]["text"]
-    fixed = cli("doctor", "--fix")
-    assert fixed.exit_code == 4
-    assert "older than its journals" in fixed.stderr
+    before = {f.name: f.read_bytes() for f in db_path.parent.iterdir()}
+    for command in (["doctor"], ["doctor", "--fix"]):
+        found = cli(*command)
+        assert found.exit_code == 1, command
+        assert "events journal end: " in found.stdout
+        assert "older than its journals" in found.stdout
+        assert "doctor --fix rebuilds" not in found.stdout
+        assert "1 difference that no rebuild mends" in found.stdout
+    report = orjson.loads(cli("doctor", "--json").stdout)
+    assert report["differences"] == []
+    assert [d["check"] for d in report["cannot_fix"]] == ["events journal end"]
+    assert {f.name: f.read_bytes() for f in db_path.parent.iterdir()} == before
+    refused = cli("add", "Epsilon")
+    assert refused.exit_code == 4
+    assert "older than its journals" in refused.stderr
 
 
 def test_a_deal_counter_set_back_is_a_difference_and_fix_moves_it_on(

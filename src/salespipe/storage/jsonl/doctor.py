@@ -575,9 +575,9 @@ def _journal_end_check(stamp: dict[str, Any] | None) -> Check:
         ]
 
     def repair(fix: Repair, fresh: list[int]) -> None:
-        """Nothing doctor can rebuild: the write it makes refuses the file."""
+        """Nothing doctor can rebuild: what differs is the main file itself."""
 
-    return Check("events journal end", fresh, lambda snapshot: None, compare, repair)
+    return Check("events journal end", fresh, lambda snapshot: None, compare, repair, fixable=False)
 
 
 def _main_file_now(paths: Any) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
