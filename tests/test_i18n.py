@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +105,42 @@ def test_the_catalogue_has_no_obsolete_or_fuzzy_entries() -> None:
         catalogue = read_po(handle)
     assert [m.id for m in catalogue if m.id and m.fuzzy] == []
     assert list(catalogue.obsolete) == []
+
+
+def _quoted_lines() -> list[tuple[int, str]]:
+    """The .po's lines that hold a quoted string (msgid, msgstr, their continuations)."""
+    lines = CATALOGUE.read_text(encoding="utf-8").splitlines()
+    return [
+        (number, line)
+        for number, line in enumerate(lines, start=1)
+        if line.startswith(("msgid", "msgstr", '"'))
+    ]
+
+
+def test_the_catalogue_is_well_formed() -> None:
+    """A msgstr missing its closing quote was read by the build without a word and lost
+    its last letter (the copy refusal's Thai ended "อะไ"), and three messages were
+    defined twice: what `msgfmt --check` refuses (a review)."""
+    unclosed = [
+        number
+        for number, line in _quoted_lines()
+        if not re.fullmatch(r'[a-z_\[\]0-9]*\s*"(?:[^"\\]|\\.)*"', line)
+    ]
+    assert unclosed == []
+    msgids: list[str] = []
+    current: list[str] | None = None
+    for _number, line in _quoted_lines():
+        if line.startswith("msgid "):
+            current = [line.removeprefix("msgid ")]
+            msgids.append("")
+        elif line.startswith('"') and current is not None:
+            current.append(line)
+        else:
+            current = None
+        if current is not None:
+            msgids[-1] = "".join(current)
+    duplicated = sorted({m for m in msgids if msgids.count(m) > 1})
+    assert duplicated == []
 
 
 def test_translations_keep_every_placeholder() -> None:
