@@ -83,5 +83,11 @@ def test_the_import_examples_print_what_the_docs_show(
             text=True,
             timeout=60,
         )
-        printed = (ran.stdout + ran.stderr).replace(str(home), DOCS_HOME)
-        assert sorted(printed.splitlines()) == sorted(shown.splitlines()), command
+        out, err = (
+            text.replace(str(home), DOCS_HOME).splitlines() for text in (ran.stdout, ran.stderr)
+        )
+        lines = shown.splitlines()
+        assert sorted(out + err) == sorted(lines), command
+        # each stream in the docs' order (the two may interleave either way)
+        assert [line for line in lines if line in out] == out, command
+        assert [line for line in lines if line in err] == err, command

@@ -172,6 +172,13 @@ def test_the_default_file_before_the_first_write_shows_how_to_start(
     assert "salespipe add" in result.stdout
     assert "salespipe demo" in result.stdout
     assert ok(cli("check", "--quiet")).stdout == ""
+    # A change to a deal there has no deal to change, as show says: no --db to check (a
+    # review: it told a first-time user to check the --db they never typed).
+    no_deal = "Error: There is no deal 1; `salespipe list --status all` shows them.\n"
+    for command in (["show", "1"], ["move", "1", "quoted"], ["delete", "1", "--yes"]):
+        said = cli(*command)
+        assert (said.exit_code, said.stderr) == (1, no_deal), command
+    assert not (tmp_path / "xdg" / "salespipe" / "pipeline.json").exists()
 
 
 def test_check_of_a_default_file_that_is_not_there_says_so(cli, monkeypatch, tmp_path) -> None:
@@ -361,6 +368,10 @@ def test_a_next_action_on_a_closed_deal_says_agenda_will_not_list_it(cli) -> Non
     assert "deliver" not in ok(cli("agenda")).stdout
     assert ok(cli("next", "2", "call", "--due", "tomorrow")).stderr == ""  # an open deal
     assert ok(cli("next", "1", "--done")).stderr == ""  # clearing one needs no warning
+    ok(cli("next", "1", "deliver", "--due", "tomorrow"))
+    again = ok(cli("next", "1", "deliver", "--due", "tomorrow"))
+    assert "nothing changed" in again.stdout
+    assert again.stderr == ""  # nothing was set: nothing to warn of (a review)
 
 
 def test_a_change_dated_after_a_future_one_says_so(cli, monkeypatch) -> None:
@@ -378,6 +389,15 @@ def test_a_change_dated_after_a_future_one_says_so(cli, monkeypatch) -> None:
         "order; is the clock of the computer that made it right?\n"
     )
     assert ok(cli("move", "2", "quoted")).stderr == ""  # another deal: dated now
+    monkeypatch.setenv("SALESPIPE_NOW", "2200-12-31T10:00:00+07:00")
+    ok(cli("move", "2", "negotiating"))
+    monkeypatch.setenv("SALESPIPE_NOW", "2026-11-27T10:10:00+07:00")
+    disabled = ok(cli("stage", "disable", "negotiating", "--move-to", "approved"))
+    assert disabled.stderr == (  # one warning for the batch, counting its deals
+        "Warning: 2 deals' previous changes are dated later than now (2026-11-27 10:10), "
+        "deal 1's 2200-12-31 10:00, so their changes are dated then too, to keep their "
+        "histories in order; is the clock of the computer that made them right?\n"
+    )
 
 
 def test_a_quotes_note_shows_in_the_timeline_and_the_log(cli) -> None:

@@ -79,6 +79,7 @@ class Pipeline:
         # A data file named by its path must be there to be read: a typo is not an
         # empty pipeline that needs nothing done (as on the command line).
         self._must_exist = must_exist
+        app.named = must_exist  # (and a change to a deal there names the missing file)
 
     def _read(self) -> ReadView:
         view = self._app.read()

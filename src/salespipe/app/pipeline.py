@@ -173,6 +173,10 @@ class Pipeline:
         self.config_readers: list[Callable[[dict[str, Any]], None]] = []
         # The pipeline commands act on (--pipeline); None: the current one (see app/scope.py).
         self.chosen_pipeline: str | None = None
+        # Named by the user (--db, SALESPIPE_DB): a change to a deal where there is no file
+        # names the missing file (a typo), not the deal; the default one is empty until
+        # its first change.
+        self.named = False
 
     @classmethod
     def open(cls, target: Any, lang: str | None = None) -> Self:
@@ -218,7 +222,8 @@ class Pipeline:
             # On a server the database role is who you are (the setting "owner" is the
             # whole team's); on a data file, that setting or the login name.
             who = settings.effective_in(tx)["owner"]
-            work = Work(tx, command, who, self.chosen_pipeline, self.store.location)
+            named = self.store.location if self.named else None
+            work = Work(tx, command, who, self.chosen_pipeline, named)
             yield work
             if not work.change.stages:
                 work.change.stages = list(work.stages)

@@ -61,10 +61,10 @@ class Work:
         command: str,
         who: str,
         chosen_pipeline: str | None = None,
-        location: str = "",
+        named: str | None = None,
     ) -> None:
         self.tx = tx
-        self.location = location  # the database's, as errors name it
+        self.named = named  # the database's location, if the user named it (Pipeline.named)
         self.command = command
         self.who = who
         self.now = clock.now()
@@ -112,8 +112,8 @@ class Work:
     def deal(self, deal_id: int) -> Deal:
         found = self.tx.get_deal(deal_id)
         if found is None:
-            if not self.tx.exists:  # a mistyped --db: the file, not the deal, is missing
-                raise NoDataFile(self.location, server=is_postgres_target(self.location))
+            if not self.tx.exists and self.named:  # a mistyped --db: the file is missing
+                raise NoDataFile(self.named, server=is_postgres_target(self.named))
             raise deal_not_found(self.tx, deal_id)
         return found
 

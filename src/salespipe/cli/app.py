@@ -206,6 +206,7 @@ class State:
         target = settings.database_target(self.db)
         pipeline = Pipeline.open(target, settings.lang_from_environment(self.lang))
         pipeline.chosen_pipeline = self.chosen_pipeline
+        pipeline.named = settings.data_file_named(self.db)
         pipeline.listeners.append(self.committed.append)
         if announce_new_file:
             pipeline.listeners.append(_announce_new_file)
@@ -322,17 +323,27 @@ def _warn_of_a_history_ahead_of_the_clock(change: "Change") -> None:
     """A deal's change is dated no earlier than its previous one; when that one lies in
     the future (made once with a clock set wrong), every later change was dated then
     without a word."""
-    for event in change.events:
-        if event.deal_id is not None and event.at - event.recorded_at > CLOCK_AHEAD:
-            now, dated = fmt.moments(event.recorded_at, event.at)
-            output.warn(
-                _(
-                    "Deal {deal_id}'s previous change is dated {dated}, later than now "
-                    "({now}), so this change is dated then too, to keep its history in "
-                    "order; is the clock of the computer that made it right?"
-                ).format(deal_id=event.deal_id, dated=dated, now=now)
-            )
-            return
+    ahead = [
+        e for e in change.events if e.deal_id is not None and e.at - e.recorded_at > CLOCK_AHEAD
+    ]
+    if not ahead:
+        return
+    first = ahead[0]
+    now, dated = fmt.moments(first.recorded_at, first.at)
+    deals = sorted({e.deal_id for e in ahead if e.deal_id is not None})
+    if len(deals) == 1:
+        said = _(
+            "Deal {deal_id}'s previous change is dated {dated}, later than now ({now}), so "
+            "this change is dated then too, to keep its history in order; is the clock of "
+            "the computer that made it right?"
+        )
+    else:
+        said = _(
+            "{count} deals' previous changes are dated later than now ({now}), deal "
+            "{deal_id}'s {dated}, so their changes are dated then too, to keep their "
+            "histories in order; is the clock of the computer that made them right?"
+        )
+    output.warn(said.format(deal_id=deals[0], count=len(deals), dated=dated, now=now))
 
 
 def _run_hooks(change: "Change", database: str | Path) -> None:

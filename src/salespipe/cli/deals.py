@@ -565,7 +565,7 @@ def register(app: typer.Typer) -> None:
                 deal_id=deal_id, action=action.text, date=fmt.day(action.due)
             )
         _report_change(change, as_json, message)
-        if action is not None and change.deals and change.deals[-1].status != "open":
+        if action is not None and change.events and change.deals[-1].status != "open":
             output.warn(
                 _(
                     "Deal {deal_id} is {status}: agenda and check follow open deals only, "
@@ -627,7 +627,8 @@ def register(app: typer.Typer) -> None:
         view = pipeline.read()
         deal = view.get_deal(deal_id)
         if deal is None:
-            must_exist(view, pipeline.store)  # a mistyped --db: the file is what is missing
+            if pipeline.named:  # a mistyped --db: the file is what is missing
+                must_exist(view, pipeline.store)
             raise deal_not_found(view, deal_id)
         if not yes:
             if not sys.stdin.isatty():

@@ -1,7 +1,7 @@
 """Comparing and sorting text the way Thai (and English) readers expect, without ICU.
 
-- :func:`normalize`: Unicode NFC, plus the two spellings of Thai that look the same
-  on screen but differ in code points: ``ํ`` + ``า`` typed for ``ำ`` (SARA AM), a
+- :func:`normalize`: Unicode NFC, plus the spellings of Thai that look the same on
+  screen but differ in code points: ``ํ`` + ``า`` typed for ``ำ`` (SARA AM), a
   tone mark typed before the vowel above it (``ก่ี`` for ``กี่``), and one typed after
   ``ำ`` (``นำ้`` for ``น้ำ``).
 - :func:`fold`: normalized, case ignored (Latin, Greek, Cyrillic…), ends trimmed:
