@@ -147,6 +147,36 @@ def test_a_target_failing_stops_the_reading_ahead(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("b.")] in ([], ["b.lock"])
 
 
+def test_a_full_disk_under_copy_replace_names_the_target_not_its_scratch_folder(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error named the private folder the copy is built in before it is moved in
+    (".b.json.new-1ecppc2k/b.json"), not the file the user gave (the hostile trial)."""
+    import errno
+
+    from salespipe.storage.jsonl import database
+
+    source, target = tmp_path / "a.json", tmp_path / "b.json"
+    make_source(cli, str(source))
+    assert cli("--db", str(target), "add", "Kept").exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("b.")}
+    real_write = database.write_atomically
+
+    def disk_full_aside(path: Path, *args: Any, **kwargs: Any) -> None:
+        if ".new-" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, *args, **kwargs)
+
+    monkeypatch.setattr(database, "write_atomically", disk_full_aside)
+    refused = cli("copy", str(source), str(target), "--replace")
+    assert refused.exit_code == 4
+    assert refused.stderr == (
+        f"Error: Cannot write the data file {target}: the disk is full; nothing was changed.\n"
+    )
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("b.")}
+    assert after == before
+
+
 def test_the_report_says_what_was_carried(cli: Any, tmp_path: Path) -> None:
     source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
     make_source(cli, source)

@@ -630,8 +630,12 @@ class Store:
                 raise WriteFailed(write_failure(self.path, exc)) from None
             try:
                 new = Store(aside / self.path.name, self.initial)
-                with new.transaction(lock_timeout, command, now_iso) as tx:
-                    yield tx
+                try:
+                    with new.transaction(lock_timeout, command, now_iso) as tx:
+                        yield tx
+                except WriteFailed as failed:  # named by the file the user gave, not aside
+                    said = failed.message.replace(str(new.path), str(self.path))
+                    raise WriteFailed(said) from None
                 lock.check()
                 lock.stamp(self._move_in(new, aside))
             finally:
