@@ -181,7 +181,7 @@ def unreadable_record(record: Record) -> StoreError | None:
         return StoreError(
             _(
                 "The stored record of deal {deal_id} cannot be read: it was changed outside "
-                "salespipe. Restore the database from a backup."
+                "salespipe; restore the database from a backup."
             ).format(deal_id=record.get("id", "?"))
         )
     return None

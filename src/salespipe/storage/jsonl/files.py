@@ -231,34 +231,37 @@ _DERIVED = re.compile(
 
 def _remedy(path: Path) -> str:
     if _DERIVED.fullmatch(path.name):
-        return _("`salespipe doctor --fix` rebuilds it from the journals.")
-    return _("Restore the database from a backup.")  # (all its files: one would not match)
+        return _("`salespipe doctor --fix` rebuilds it from the journals")
+    return _("restore the database from a backup")  # (all its files: one would not match)
+
+
+def _with_remedy(problem: str, path: Path) -> StoreError:
+    """One sentence: what is wrong with a file of the database, then what mends it."""
+    return StoreError(_("{problem}; {remedy}.").format(problem=problem, remedy=_remedy(path)))
 
 
 def damaged(path: Path) -> StoreError:
-    return StoreError(
+    return _with_remedy(
         _(
             "The file {path} holds data salespipe cannot read; it was damaged outside "
-            "salespipe and was left untouched."
-        ).format(path=path)
-        + " "
-        + _remedy(path)
+            "salespipe and was left untouched"
+        ).format(path=path),
+        path,
     )
 
 
 def missing(path: Path) -> StoreError:
     """A file of the database that is gone (deleted by hand), with what brings it back."""
-    return StoreError(_("The file {path} is missing.").format(path=path) + " " + _remedy(path))
+    return _with_remedy(_("The file {path} is missing").format(path=path), path)
 
 
 def shortened(path: Path, size: int, expected: int) -> StoreError:
-    return StoreError(
+    return _with_remedy(
         _(
             "The file {path} is shorter than the data file records ({size} of {expected} "
-            "bytes); it was damaged outside salespipe."
-        ).format(path=path, size=size, expected=expected)
-        + " "
-        + _remedy(path)
+            "bytes); it was damaged outside salespipe"
+        ).format(path=path, size=size, expected=expected),
+        path,
     )
 
 
