@@ -102,7 +102,7 @@ def test_a_time_before_a_note_says_the_note_is_the_last_event(pipeline: Pipeline
     with pytest.raises(InvalidValue) as refused:
         pipeline.close(deal_id, "won", at=at("2026-11-19 17:00"))
     assert refused.value.message.endswith(
-        "A deal's changes are dated in the order they are made (its last: `salespipe note`): "
+        "; a deal's changes are dated in the order they are made (its last: `salespipe note`): "
         "give a later time, or take that one back with `salespipe undo` and make the two in "
         "order."
     )
@@ -122,7 +122,7 @@ def test_undo_is_offered_only_where_it_would_take_back_the_deals_last_change(
     with pytest.raises(InvalidValue) as refused:
         pipeline.close(deal_id, "won", at=at("2026-11-19 17:00"))
     assert refused.value.message.endswith(
-        "A deal's changes are dated in the order they are made (its last: `salespipe note`): "
+        "; a deal's changes are dated in the order they are made (its last: `salespipe note`): "
         "give a later time."
     )
 
@@ -135,7 +135,7 @@ def test_a_time_refused_in_the_same_minute_is_said_to_the_second(pipeline: Pipel
     ):
         pipeline.move(deal_id, "quoted", at=at("2026-11-10 09:00"))
     with pytest.raises(
-        InvalidValue, match=r"08:59 is before deal 1's previous event \(.*09:00\)\."
+        InvalidValue, match=r"08:59 is before deal 1's previous event \(.*09:00\);"
     ):
         pipeline.move(deal_id, "quoted", at=at("2026-11-10 08:59"))
 
@@ -272,7 +272,7 @@ def test_a_last_change_no_event_records_is_not_named(cli, tmp_path: Path) -> Non
     refused = cli("won", "1", "--at", "2026-06-13")
     assert refused.exit_code == 1
     assert refused.stderr.strip().endswith(
-        "A deal's changes are dated in the order they are made: give a later time."
+        "; a deal's changes are dated in the order they are made: give a later time."
     )
     # Nor is undo offered where its change is an import of several deals (a review).
     sheet.write_text("title,value\nOne,1\nTwo,2\n")

@@ -270,12 +270,12 @@ class Work:
             )
         if deal is not None and not anywhere and at < deal.updated_at:
             time, previous = fmt.moments(at, deal.updated_at)
+            problem = _("The time {time} is before deal {deal_id}'s previous event ({previous})")
             raise InvalidValue(
-                _("The time {time} is before deal {deal_id}'s previous event ({previous}).").format(
-                    time=time, deal_id=deal.id, previous=previous
+                _("{problem}; {remedy}.").format(
+                    problem=problem.format(time=time, deal_id=deal.id, previous=previous),
+                    remedy=self._how_to_go_on(deal),
                 )
-                + " "
-                + self._how_to_go_on(deal)
             )
         return at
 
@@ -285,19 +285,19 @@ class Work:
         back that change next (another deal's change may be newer)."""
         latest = [e for e in self.tx.events(deal.id) if e.at == deal.updated_at]
         if not latest:  # (an import can date a deal's last change without an event)
-            return _("A deal's changes are dated in the order they are made: give a later time.")
+            return _("a deal's changes are dated in the order they are made: give a later time")
         event = latest[-1]
         undoable = self.tx.undo_list(by=self.tx.user())
         next_undo = undoable[-1] if undoable else None
         if next_undo and next_undo.change == event.change and event.command in _ONE_DEALS:
             return _(
-                "A deal's changes are dated in the order they are made (its last: "
+                "a deal's changes are dated in the order they are made (its last: "
                 "`salespipe {command}`): give a later time, or take that one back with "
-                "`salespipe undo` and make the two in order."
+                "`salespipe undo` and make the two in order"
             ).format(command=event.command)
         return _(
-            "A deal's changes are dated in the order they are made (its last: "
-            "`salespipe {command}`): give a later time."
+            "a deal's changes are dated in the order they are made (its last: "
+            "`salespipe {command}`): give a later time"
         ).format(command=event.command)
 
     def require_reason(self, reason: str | None, what: str) -> str | None:

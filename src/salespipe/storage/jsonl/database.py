@@ -566,8 +566,8 @@ class Store:
     def _index_to_rebuild(self) -> StoreError:
         return StoreError(
             _(
-                "The indexes of the data file {path} do not match its journals; "
-                "`salespipe doctor --fix` rebuilds them. Nothing was changed."
+                "The indexes of the data file {path} do not match its journals, so nothing "
+                "was changed; `salespipe doctor --fix` rebuilds them."
             ).format(path=self.path)
         )
 
