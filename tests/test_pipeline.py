@@ -134,9 +134,7 @@ def test_a_time_refused_in_the_same_minute_is_said_to_the_second(pipeline: Pipel
         InvalidValue, match=r"09:00:00 is before deal 1's previous event \(.*09:00:30\)"
     ):
         pipeline.move(deal_id, "quoted", at=at("2026-11-10 09:00"))
-    with pytest.raises(
-        InvalidValue, match=r"08:59 is before deal 1's previous event \(.*09:00\);"
-    ):
+    with pytest.raises(InvalidValue, match=r"08:59 is before deal 1's previous event \(.*09:00\);"):
         pipeline.move(deal_id, "quoted", at=at("2026-11-10 08:59"))
 
 

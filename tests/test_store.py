@@ -264,6 +264,79 @@ def test_a_backup_with_a_killed_writers_leftovers_is_not_refused(
     assert [d.title for d in pipeline.read().all_deals()] == ["A", "After the restore"]
 
 
+def test_a_restore_then_a_killed_writer_is_not_taken_for_a_main_file_put_back(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """All the files but the lock put back from a copy one change old, then a writer
+    killed before its commit: its leftovers began where the stamped change had, and the
+    next write was refused for good (the second review). The stamp's fingerprint of the
+    change's events tells them apart."""
+    pipeline.add("A", DealFields())
+    copy = files(db_path)
+    pipeline.add("Deal 4", DealFields())
+    for name, data in copy.items():
+        (db_path.parent / name).write_bytes(data)
+    lock = db_path.with_name("pipeline.lock")
+    before_kill, stamp = db_path.read_bytes(), lock.read_bytes()
+    pipeline.add("Killed before its commit", DealFields(value=Decimal(7)))
+    db_path.write_bytes(before_kill)
+    lock.write_bytes(stamp)  # (a killed writer stamps nothing)
+    assert pipeline.add("Next", DealFields()).deals[0].id == 2
+    assert [d.title for d in pipeline.read().all_deals()] == ["A", "Next"]
+
+
+def test_a_main_file_put_back_from_before_a_copy_into_it_is_refused(
+    pipeline: Pipeline, db_path: Path, tmp_path: Path, cli: Any
+) -> None:
+    """A copy keeps its source's counters, so the change it made was no "next change" of
+    the main file before it: put back, that empty main file let the next write drop the
+    whole copied history (the second review)."""
+    source = tmp_path / "source.json"
+    for title in ("One", "Two"):
+        assert cli("--db", str(source), "add", title).exit_code == 0
+    pipeline.init()
+    empty = db_path.read_bytes()
+    assert cli("copy", str(source), str(db_path)).exit_code == 0
+    db_path.write_bytes(empty)
+    with pytest.raises(StoreError, match="older than its journals"):
+        pipeline.add("Other", DealFields())
+    assert cli("doctor").exit_code == 1
+
+
+def test_a_lock_lost_during_the_commit_leaves_the_next_writers_change(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock lost while the commit itself wrote (a slow disk): its own clean-up cut
+    the journals back over the change of a writer let in meanwhile (the second review)."""
+    from salespipe.storage.jsonl.files import Spool
+
+    pipeline.add("A", DealFields())
+    other = Pipeline.open(db_path)
+    real_finish = Spool.finish
+    let_in: list[int] = []
+
+    def meanwhile_another_writer(spool: Spool) -> None:
+        # (after this commit appended to the open-deals journal and its index, before
+        # its events reach their journal)
+        if not let_in:
+            let_in.append(0)
+            lock = db_path.with_name("pipeline.lock")
+            lock.unlink()
+            lock.write_bytes(b"")
+            let_in.append(other.add("Acknowledged", DealFields()).deals[0].id)
+        real_finish(spool)
+
+    monkeypatch.setattr(Spool, "finish", meanwhile_another_writer)
+    with pytest.raises(WriteFailed, match="was removed or replaced"):
+        pipeline.add("Refused", DealFields())
+    monkeypatch.setattr(Spool, "finish", real_finish)
+    assert let_in == [0, 2]
+    assert [d.title for d in pipeline.read().all_deals()] == ["A", "Acknowledged"]
+    checkup = pipeline.doctor(False)
+    assert checkup.findings == []
+    assert checkup.cannot_fix == ()
+
+
 def test_doctor_reads_the_stamp_before_a_commit_can_make_it_newer(
     pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,6 +31,7 @@ from salespipe.storage.jsonl import change_log, deal_columns, journal_end, line_
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
+    HeldLock,
     append_journal,
     check_data_file,
     check_journal,
@@ -512,7 +513,11 @@ class Store:
                 document, open_files = self.new_document(), self._no_open_files()
             else:
                 journal_end.refuse_an_older_main_file(
-                    self.path, self.paths.events, document[META]["1"], lock.stamped()
+                    self.path,
+                    self.paths.events,
+                    document[META]["1"],
+                    lock.stamped(),
+                    self.paths.lock,
                 )
                 self._remove_unborn_generations(document[META]["1"])
                 upgrade = self._migrated(document, write_backup=True)
@@ -545,8 +550,8 @@ class Store:
                 yield tx
                 if tx.changed:
                     lock.check()
-                    self._commit(tx, command, now_iso)
-                    lock.stamp(tx.meta)
+                    self._commit(tx, command, now_iso, lock)
+                    lock.stamp(tx.meta, tx._new_events.committed, tx._new_events.digest())
             except BaseException as exc:
                 if tx.committed:
                     raise  # only tidying up after the commit was cut short: the change stands
@@ -637,7 +642,7 @@ class Store:
                     said = failed.message.replace(str(new.path), str(self.path))
                     raise WriteFailed(said) from None
                 lock.check()
-                lock.stamp(self._move_in(new, aside))
+                lock.stamp(self._move_in(new, aside), 0, tx._new_events.digest())
             finally:
                 shutil.rmtree(aside, ignore_errors=True)
 
@@ -849,7 +854,7 @@ class Store:
                 if entry.name.startswith(prefix):
                     os.unlink(entry.path)
 
-    def _commit(self, tx: Transaction, command: str, now_iso: str) -> None:
+    def _commit(self, tx: Transaction, command: str, now_iso: str, lock: HeldLock) -> None:
         self._ensure_writable()
         self._remove_stale_temp_files()
         if not tx.exists:
@@ -892,11 +897,17 @@ class Store:
                 self._write_open_index(index_write, tail_size)
             for spool in spools:
                 spool.finish()
+            lock.check()  # (the main file of a writer let in meanwhile is not replaced)
             write_atomically(self.path, tx._document_bytes(), self.paths.temp_prefix())
             # The rename was the commit: from here on nothing written is taken back. (Its
             # folder's fsync, in between, raises nothing, and Ctrl-C is held meanwhile.)
             tx.committed = True
         except (OSError, WriteFailed) as exc:
+            if not lock.still_held():  # the files are another writer's now (see transaction)
+                tx._discard(take_back=False)
+                if isinstance(exc, WriteFailed):
+                    raise
+                raise WriteFailed(write_failure(self.path, exc)) from None
             tx._discard()
             with contextlib.suppress(OSError):
                 if compacted:

@@ -16,6 +16,7 @@ import re
 import stat
 import time
 import weakref
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,11 +291,18 @@ class HeldLock:
         cannot even be looked at: a link looping to itself)."""
         return _still_at(self.fd, self.path)
 
-    def stamp(self, meta: dict[str, Any]) -> None:
-        """After a commit: where the main file now ends the events journal, kept in the
-        lock file (journal_end.py). A main file put back from a copy one change older
-        then cannot pass for one whose writer was killed before its commit."""
-        data = json.dumps({key: meta[key] for key in STAMPED}).encode()
+    def stamp(self, meta: dict[str, Any], events_from: int, events_digest: str) -> None:
+        """After a commit: where the main file now ends the events journal, where it
+        ended it before, and a fingerprint of the events between (journal_end.py). A main
+        file put back from a copy one change older then cannot pass for one whose writer
+        was killed before its commit."""
+        stamp = {
+            "next_change": meta["next_change"],
+            "events_size": meta["events_size"],
+            "events_from": events_from,
+            "events_digest": events_digest,
+        }
+        data = json.dumps(stamp).encode()
         with contextlib.suppress(OSError):  # (a stamp not written only checks less)
             write_all(self.fd, data, 0)
             os.ftruncate(self.fd, len(data))
@@ -306,8 +314,28 @@ class HeldLock:
         return None
 
 
-# What a commit stamps in the lock file: the main file's change counter and events end.
+# What a commit stamps in the lock file (HeldLock.stamp) that a main file also records.
 STAMPED = ("next_change", "events_size")
+
+
+class Fingerprint:
+    """The digest a commit's events are fingerprinted with in the lock file's stamp: a
+    CRC-32, which tells a killed writer's leftovers from the committed change's events
+    of the same place and size (it need not resist forgery; zlib is loaded already, and
+    hashlib would add milliseconds to every write's start-up)."""
+
+    def __init__(self) -> None:
+        self._crc = 0
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        self._crc = zlib.crc32(data, self._crc)
+
+    def hexdigest(self) -> str:
+        return f"{self._crc:08x}"
+
+
+def fingerprint_hasher() -> Fingerprint:
+    return Fingerprint()
 
 
 def parse_stamp(data: bytes) -> dict[str, Any] | None:
@@ -316,7 +344,12 @@ def parse_stamp(data: bytes) -> dict[str, Any] | None:
         found = json.loads(data)
     except ValueError:
         return None
-    if isinstance(found, dict) and all(type(found.get(key)) is int for key in STAMPED):
+    if not isinstance(found, dict):
+        return None
+    sizes = (*STAMPED, "events_from")
+    if all(type(found.get(key)) is int for key in sizes) and isinstance(
+        found.get("events_digest"), str
+    ):
         return found
     return None
 
@@ -593,8 +626,12 @@ class Spool:
         before_spill: Callable[[], None] | None = None,
         database: Path | None = None,
         check: Callable[[Path, int], None] | None = None,
+        *,
+        fingerprinted: bool = False,
     ) -> None:
         self.path = path
+        # A digest of the bytes added (the events journal's, for the lock file's stamp).
+        self._fingerprint = fingerprint_hasher() if fingerprinted else None
         self.check = check or check_journal
         self.database = database or path  # the file errors name: the one the user chose
         self.committed = committed
@@ -613,6 +650,8 @@ class Spool:
         """Add ``data``; its offset among this transaction's bytes."""
         at = len(self)
         self._buffer += data
+        if self._fingerprint is not None:
+            self._fingerprint.update(data)
         if len(self._buffer) >= self.limit:
             self._spill()
         return at
@@ -623,6 +662,10 @@ class Spool:
             return bytes(self._buffer[at - self._spilled : at - self._spilled + size])
         assert self._fd is not None
         return os.pread(self._fd, size, self.committed + at)
+
+    def digest(self) -> str:
+        """The fingerprint of the bytes added (empty unless ``fingerprinted``)."""
+        return self._fingerprint.hexdigest() if self._fingerprint is not None else ""
 
     def finish(self) -> None:
         """Write what is left and make it durable (the main file commits it)."""

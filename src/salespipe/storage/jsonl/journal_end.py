@@ -28,6 +28,7 @@ import orjson
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
+from salespipe.storage.jsonl.files import fingerprint_hasher
 
 CHUNK = 4 << 20  # bytes read at a time, so that a large import's leftover is not held whole
 
@@ -74,30 +75,56 @@ def unrecorded_changes(
 def _one_change_committed_since(
     journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None
 ) -> bool:
-    """Whether the last commit stamped the change this main file numbers next, ending
-    the events journal where the journal's lines of it end: then that change was made,
-    and this main file is the one before it. (Only then: a stamp further ahead belongs
-    to another history, such as that of the files before a backup was put back, which
-    may hold a killed writer's leftovers of its own.)"""
-    if stamp is None or stamp["next_change"] != meta["next_change"] + 1:
+    """Whether the last commit began where this main file ends the events journal and
+    the bytes it added are there, as its fingerprint says: then that change was made,
+    and this main file is the one before it. (A killed writer's leftovers are other
+    bytes; a stamp of another start belongs to another history, such as that of the
+    files a backup was put back over.)"""
+    if stamp is None or stamp["events_from"] != meta["events_size"]:
         return False
+    start, end = stamp["events_from"], stamp["events_size"]
+    if end <= start:
+        return False
+    hasher = fingerprint_hasher()
     try:
-        size = journal.stat().st_size
+        with journal.open("rb") as handle:
+            handle.seek(start)
+            left = end - start
+            while left > 0 and (chunk := handle.read(min(CHUNK, left))):
+                hasher.update(chunk)
+                left -= len(chunk)
     except OSError:
         return False
-    return bool(meta["events_size"] < stamp["events_size"] <= size)
+    return left == 0 and bool(hasher.hexdigest() == stamp["events_digest"])
 
 
 def refuse_an_older_main_file(
-    main: Path, journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None = None
+    main: Path,
+    journal: Path,
+    meta: dict[str, Any],
+    stamp: dict[str, Any] | None = None,
+    lock: Path | None = None,
 ) -> None:
     """Raise when the main file is older than its events journal (nothing is written)."""
     changes = unrecorded_changes(journal, meta, stamp)
-    if changes:
+    if not changes:
+        return
+    if lock is not None and _one_change_committed_since(journal, meta, stamp):
+        # Told by the lock file alone: a copy taken in the middle of that very change and
+        # put back whole, without the lock file, reads the same; say the way out.
         raise StoreError(
             _(
-                "The data file {path} is older than its journals: {journal} holds changes "
-                "made after it (was it put back from a copy on its own?), so nothing was "
-                "changed; put back all the files of the database from the same copy together."
-            ).format(path=main, journal=journal)
+                "The data file {path} is older than its journals: {journal} holds a change "
+                "made after it, as {lock} records (was the data file put back from a copy on "
+                "its own?), so nothing was changed; put back all the files of the database "
+                "from the same copy together, or, if you did and the copy was taken while "
+                "that change was being made, remove {lock} while no salespipe runs."
+            ).format(path=main, journal=journal, lock=lock)
         )
+    raise StoreError(
+        _(
+            "The data file {path} is older than its journals: {journal} holds changes "
+            "made after it (was it put back from a copy on its own?), so nothing was "
+            "changed; put back all the files of the database from the same copy together."
+        ).format(path=main, journal=journal)
+    )

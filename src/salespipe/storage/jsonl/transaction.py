@@ -62,7 +62,9 @@ class Transaction(Snapshot):
         # New journal lines: kept in one buffer each (many small bytes objects would cost
         # several times their size on a large import); the events and closed deals of a
         # large change go to their journal before the commit (see Spool).
-        self._new_events = Spool(paths.events, self.meta["events_size"], before_spill, paths.main)
+        self._new_events = Spool(
+            paths.events, self.meta["events_size"], before_spill, paths.main, fingerprinted=True
+        )
         self._new_closed = Spool(paths.closed, self.meta["closed_size"], before_spill, paths.main)
         self._new_open = bytearray()  # open-deal records, at offsets past the committed size
         self._allocated: set[str] = set()  # ids of deals this change made: none is committed
