@@ -588,7 +588,7 @@ def _main_file_now(paths: Any) -> tuple[dict[str, Any], dict[str, Any] | None] |
         meta = orjson.loads(read_data_file(paths.main))[META]["1"]
     except (OSError, StoreError, *_UNREADABLE, orjson.JSONDecodeError):
         return None
-    if not all(type(meta.get(key)) is int for key in STAMPED):
+    if not isinstance(meta, dict) or not all(type(meta.get(key)) is int for key in STAMPED):
         return None
     return meta, stamp
 
