@@ -334,10 +334,6 @@ class Fingerprint:
         return f"{self._crc:08x}"
 
 
-def fingerprint_hasher() -> Fingerprint:
-    return Fingerprint()
-
-
 def parse_stamp(data: bytes) -> dict[str, Any] | None:
     """A lock file's stamp, or None (empty: before any stamp; unreadable: not trusted)."""
     try:
@@ -631,7 +627,7 @@ class Spool:
     ) -> None:
         self.path = path
         # A digest of the bytes added (the events journal's, for the lock file's stamp).
-        self._fingerprint = fingerprint_hasher() if fingerprinted else None
+        self._fingerprint = Fingerprint() if fingerprinted else None
         self.check = check or check_journal
         self.database = database or path  # the file errors name: the one the user chose
         self.committed = committed

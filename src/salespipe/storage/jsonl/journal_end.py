@@ -28,7 +28,7 @@ import orjson
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
-from salespipe.storage.jsonl.files import fingerprint_hasher
+from salespipe.storage.jsonl.files import Fingerprint
 
 CHUNK = 4 << 20  # bytes read at a time, so that a large import's leftover is not held whole
 
@@ -85,7 +85,7 @@ def _one_change_committed_since(
     start, end = stamp["events_from"], stamp["events_size"]
     if end <= start:
         return False
-    hasher = fingerprint_hasher()
+    hasher = Fingerprint()
     try:
         with journal.open("rb") as handle:
             handle.seek(start)
