@@ -337,6 +337,45 @@ def test_a_lock_lost_during_the_commit_leaves_the_next_writers_change(
     assert checkup.cannot_fix == ()
 
 
+def test_a_main_file_put_back_from_before_a_doctor_fix_is_still_refused(
+    pipeline: Pipeline, db_path: Path, cli: Any
+) -> None:
+    """doctor --fix commits no event: its stamp wrote over the last change's, and a main
+    file put back from before that change went unseen again (the third review)."""
+    pipeline.add("A", DealFields())
+    previous = db_path.read_bytes()
+    pipeline.add("Acknowledged", DealFields())
+    db_path.with_name("pipeline.changes.jsonl").unlink()
+    assert cli("doctor", "--fix").exit_code == 0
+    db_path.write_bytes(previous)
+    with pytest.raises(StoreError, match="older than its journals"):
+        pipeline.add("Other", DealFields())
+
+
+def test_a_lock_losers_leftovers_past_a_later_commit_are_cut_off(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """A writer that lost its lock left the lines it had written ahead past the end of
+    the change the writer let in made, numbered as that change was (both began from the
+    same main file): every later write took them for changes an older main file did not
+    record, and refused the database for good (the third review)."""
+    pipeline.add("A", DealFields())
+    before = db_path.read_bytes()
+    size = orjson.loads(before)["_meta"]["1"]["events_size"]
+    journal = db_path.with_name("pipeline.events.jsonl")
+    pipeline.add("The loser's", DealFields())
+    losers_lines = journal.read_bytes()[size:]
+    db_path.write_bytes(before)  # as if it never committed, the lock lost to another
+    db_path.with_name("pipeline.lock").write_bytes(b"")
+    with journal.open("r+b") as cut:
+        cut.truncate(size)
+    pipeline.add("The winner's", DealFields())  # numbered as the loser's change was
+    with journal.open("ab") as tail:
+        tail.write(losers_lines)  # left past the winner's end by the refused loser
+    assert pipeline.add("Next", DealFields()).deals[0].id == 3
+    assert [d.title for d in pipeline.read().all_deals()] == ["A", "The winner's", "Next"]
+
+
 def test_doctor_reads_the_stamp_before_a_commit_can_make_it_newer(
     pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -551,7 +551,9 @@ class Store:
                 if tx.changed:
                     lock.check()
                     self._commit(tx, command, now_iso, lock)
-                    lock.stamp(tx.meta, tx._new_events.committed, tx._new_events.digest())
+                    if tx.meta["events_size"] != tx._new_events.committed:
+                        # (a change of no event, doctor --fix's, keeps the last one's stamp)
+                        lock.stamp(tx.meta, tx._new_events.committed, tx._new_events.digest())
             except BaseException as exc:
                 if tx.committed:
                     raise  # only tidying up after the commit was cut short: the change stands

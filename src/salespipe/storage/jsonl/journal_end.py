@@ -3,15 +3,16 @@
 A writer appends its change's events, then commits by replacing the main file; one
 killed in between leaves the events of that one change past the recorded end, numbered
 with the change number the main file gives next. The next write cuts them off. Events
-of any other change there were committed by a main file that is no longer in place: the
+of a later change there were committed by a main file that is no longer in place: the
 main file is older than its journals (put back alone from last night's copy, say), and
-cutting them off would silently drop changes that were made, so no write may.
+cutting them off would silently drop changes that were made, so no write may. (Those of
+an earlier change are a refused writer's that lost its lock: cut off too.)
 
 A main file one change older than the journals looks like a killed writer's, unless the
-lock file says otherwise: each commit stamps in it the change counter and events end it
-committed (``HeldLock.stamp``), so a main file put back from before that commit is told
-apart from a writer killed before it. Only a stamp of exactly that change counts: one
-further ahead is of another history (the files a backup was put back over).
+lock file says otherwise: each commit that adds events stamps in it where it began and
+ended the events journal and a fingerprint of those events (``HeldLock.stamp``), so a
+main file put back from before that commit, ending the journal where it began, with
+those very bytes after it, is told apart from a writer killed before it.
 
 A main file that records no events yet is the exception: a restore or a copy into an
 empty database appends the events of many changes in one transaction.
@@ -67,8 +68,14 @@ def unrecorded_changes(
     committed_since = _one_change_committed_since(journal, meta, stamp)
     if not meta["events_size"] and not committed_since:
         return []
+    # (A change numbered before ours was made before this main file: its lines past the
+    # end are a refused writer's, which lost its lock to the writer that made it.)
     return sorted(
-        {c for c in changes_past_end(journal, meta["events_size"]) if committed_since or c != ours}
+        {
+            c
+            for c in changes_past_end(journal, meta["events_size"])
+            if c > ours or (c == ours and committed_since)
+        }
     )
 
 
