@@ -335,6 +335,25 @@ def test_a_write_on_an_older_main_file_put_back_deletes_none_of_the_newer_files(
     assert not checkup.cannot_fix
 
 
+def test_an_older_main_file_put_back_from_before_a_compaction_is_said_so_by_every_command(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
+) -> None:
+    """With the lock file's stamp there: a write said the main file was older than its
+    journals, while doctor and list said an open-deals file was missing and to restore
+    from a backup (the third review)."""
+    for n in range(3):
+        pipeline.add(f"Deal {n}", DealFields())
+    older = db_path.read_bytes()
+    monkeypatch.setattr(store.database, "COMPACT_ABOVE", 0)
+    monkeypatch.setattr(store.database, "COMPACT_LIVE_SHARE", 1.1)
+    pipeline.note(1, "compacts: the open-deals files start a new generation")
+    db_path.write_bytes(older)
+    for command in (["list"], ["doctor"], ["add", "Refused"]):
+        said = cli(*command)
+        assert said.exit_code == 4, command
+        assert "older than its journals" in said.stderr, command
+
+
 def test_a_new_database_whose_first_change_fails_after_writing_ahead_leaves_nothing(
     pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

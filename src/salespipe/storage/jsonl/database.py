@@ -487,6 +487,7 @@ class Store:
                     time.sleep(CUT_JOURNAL_PAUSE)
                     continue
             return Snapshot(self.paths, upgrade.document, True, *open_files)
+        self._refuse_an_older_main_file(read_stamp(self.paths))  # the cause, where it is that
         if isinstance(lost, StoreError):
             raise lost
         assert lost is not None
@@ -791,6 +792,20 @@ class Store:
                 doctor.repair(tx, doctor.examine(tx, read_stamp(self.paths)), backup)
         checks = [check.name for check, *_rest in found]
         return Checkup(checks, findings, repair and bool(findings), cannot_fix=kept)
+
+    def _refuse_an_older_main_file(self, stamp: dict[str, Any] | None) -> None:
+        """Raise as a write would if the main file is older than its journals: put back
+        from before a compaction, it names open-deals files that are gone, and a read
+        stopped there, saying a file was missing (a write said why)."""
+        try:
+            meta = _load_document(self.path)[META]["1"]  # type: ignore[index]
+            events_end = (meta["events_size"], meta["next_change"])
+        except (StoreError, TypeError, KeyError):
+            return
+        if all(type(value) is int for value in events_end):
+            journal_end.refuse_an_older_main_file(
+                self.path, self.paths.events, meta, stamp, self.paths.lock
+            )
 
     # -- checks ----------------------------------------------------------------------------
     def _refuse_orphan_journals(self) -> None:
