@@ -304,18 +304,27 @@ def test_a_change_refused_for_a_lost_lock_leaves_the_next_writers_change(
     assert not checkup.cannot_fix
 
 
-def test_a_write_on_an_older_main_file_put_back_deletes_none_of_the_newer_files(
+def _main_file_before_a_compaction(
     pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A sync tool put back the main file of before a compaction: the next write took the
-    live open-deals files for a killed writer's leftovers and deleted them, before it was
-    refused, so putting the right main file back no longer helped (the hostile trial)."""
+) -> bytes:
+    """Three deals, then a note whose commit starts a new open-deals generation; the main
+    file of before it."""
     for n in range(3):
         pipeline.add(f"Deal {n}", DealFields())
     older = db_path.read_bytes()
     monkeypatch.setattr(store.database, "COMPACT_ABOVE", 0)
     monkeypatch.setattr(store.database, "COMPACT_LIVE_SHARE", 1.1)
     pipeline.note(1, "compacts: the open-deals files start a new generation")
+    return older
+
+
+def test_a_write_on_an_older_main_file_put_back_deletes_none_of_the_newer_files(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync tool put back the main file of before a compaction: the next write took the
+    live open-deals files for a killed writer's leftovers and deleted them, before it was
+    refused, so putting the right main file back no longer helped (the hostile trial)."""
+    older = _main_file_before_a_compaction(pipeline, db_path, monkeypatch)
     newer = db_path.read_bytes()
     files = sorted(p.name for p in db_path.parent.iterdir())
     assert "pipeline.open-2.jsonl" in files
@@ -341,12 +350,7 @@ def test_an_older_main_file_put_back_from_before_a_compaction_is_said_so_by_ever
     """With the lock file's stamp there: a write said the main file was older than its
     journals, while doctor and list said an open-deals file was missing and to restore
     from a backup (the third review)."""
-    for n in range(3):
-        pipeline.add(f"Deal {n}", DealFields())
-    older = db_path.read_bytes()
-    monkeypatch.setattr(store.database, "COMPACT_ABOVE", 0)
-    monkeypatch.setattr(store.database, "COMPACT_LIVE_SHARE", 1.1)
-    pipeline.note(1, "compacts: the open-deals files start a new generation")
+    older = _main_file_before_a_compaction(pipeline, db_path, monkeypatch)
     db_path.write_bytes(older)
     for command in (["list"], ["doctor"], ["add", "Refused"]):
         said = cli(*command)
