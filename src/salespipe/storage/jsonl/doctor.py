@@ -29,7 +29,6 @@ from salespipe.storage.jsonl import (
     open_index,
 )
 from salespipe.storage.jsonl.files import (
-    STAMPED,
     damaged,
     read_data_file,
     read_stamp,
@@ -588,7 +587,8 @@ def _main_file_now(paths: Any) -> tuple[dict[str, Any], dict[str, Any] | None] |
         meta = orjson.loads(read_data_file(paths.main))[META]["1"]
     except (OSError, StoreError, *_UNREADABLE, orjson.JSONDecodeError):
         return None
-    if not isinstance(meta, dict) or not all(type(meta.get(key)) is int for key in STAMPED):
+    counted = ("next_change", "events_size")  # (what journal_end reads of it)
+    if not isinstance(meta, dict) or not all(type(meta.get(key)) is int for key in counted):
         return None
     return meta, stamp
 

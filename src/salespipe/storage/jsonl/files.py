@@ -297,9 +297,8 @@ class HeldLock:
         file put back from a copy one change older then cannot pass for one whose writer
         was killed before its commit."""
         stamp = {
-            "next_change": meta["next_change"],
-            "events_size": meta["events_size"],
             "events_from": events_from,
+            "events_size": meta["events_size"],
             "events_digest": events_digest,
         }
         data = json.dumps(stamp).encode()
@@ -312,10 +311,6 @@ class HeldLock:
         with contextlib.suppress(OSError):
             return parse_stamp(os.pread(self.fd, 256, 0))
         return None
-
-
-# What a commit stamps in the lock file (HeldLock.stamp) that a main file also records.
-STAMPED = ("next_change", "events_size")
 
 
 class Fingerprint:
@@ -342,7 +337,7 @@ def parse_stamp(data: bytes) -> dict[str, Any] | None:
         return None
     if not isinstance(found, dict):
         return None
-    sizes = (*STAMPED, "events_from")
+    sizes = ("events_from", "events_size")
     if all(type(found.get(key)) is int for key in sizes) and isinstance(
         found.get("events_digest"), str
     ):

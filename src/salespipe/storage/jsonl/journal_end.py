@@ -62,21 +62,27 @@ def unrecorded_changes(
 ) -> list[int]:
     """The changes past the recorded end of the events journal that no killed writer
     can have left there (see the module's docstring), in order; none normally.
-    ``stamp``: what the last commit stamped in the lock file; if it committed past this
-    main file, even the change this main file would number next was committed."""
+    ``stamp``: what the last commit stamped in the lock file (``HeldLock.stamp``)."""
+    return _unrecorded(journal, meta, stamp)[0]
+
+
+def _unrecorded(
+    journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None
+) -> tuple[list[int], bool]:
+    """:func:`unrecorded_changes`, and whether the stamp tells that the change this main
+    file numbers next was committed."""
     ours = meta["next_change"]
     committed_since = _one_change_committed_since(journal, meta, stamp)
     if not meta["events_size"] and not committed_since:
-        return []
+        return [], False
     # (A change numbered before ours was made before this main file: its lines past the
     # end are a refused writer's, which lost its lock to the writer that made it.)
-    return sorted(
-        {
-            c
-            for c in changes_past_end(journal, meta["events_size"])
-            if c > ours or (c == ours and committed_since)
-        }
-    )
+    changes = {
+        c
+        for c in changes_past_end(journal, meta["events_size"])
+        if c > ours or (c == ours and committed_since)
+    }
+    return sorted(changes), committed_since
 
 
 def _one_change_committed_since(
@@ -113,10 +119,10 @@ def refuse_an_older_main_file(
     lock: Path | None = None,
 ) -> None:
     """Raise when the main file is older than its events journal (nothing is written)."""
-    changes = unrecorded_changes(journal, meta, stamp)
+    changes, by_the_stamp = _unrecorded(journal, meta, stamp)
     if not changes:
         return
-    if lock is not None and _one_change_committed_since(journal, meta, stamp):
+    if lock is not None and by_the_stamp:
         # Told by the lock file alone: a copy taken in the middle of that very change and
         # put back whole, without the lock file, reads the same; say the way out.
         raise StoreError(
