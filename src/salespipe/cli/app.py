@@ -330,7 +330,7 @@ def _warn_of_a_history_ahead_of_the_clock(change: "Change") -> None:
         return
     first = ahead[0]
     now, dated = fmt.moments(first.recorded_at, first.at)
-    deals = sorted({e.deal_id for e in ahead if e.deal_id is not None})
+    deals = {e.deal_id for e in ahead}
     if len(deals) == 1:
         said = _(
             "Deal {deal_id}'s previous change is dated {dated}, later than now ({now}), so "
@@ -343,7 +343,7 @@ def _warn_of_a_history_ahead_of_the_clock(change: "Change") -> None:
             "{deal_id}'s {dated}, so their changes are dated then too, to keep their "
             "histories in order; is the clock of the computer that made them right?"
         )
-    output.warn(said.format(deal_id=deals[0], count=len(deals), dated=dated, now=now))
+    output.warn(said.format(deal_id=first.deal_id, count=len(deals), dated=dated, now=now))
 
 
 def _run_hooks(change: "Change", database: str | Path) -> None:
