@@ -292,6 +292,24 @@ def test_log_keeps_a_long_name_whole(
         assert sum(line.split() == ["Who", LONG_ROLE] for line in lines) == 2, lines
 
 
+@pytest.mark.parametrize("lang", ["en", "th"])
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_an_amount_in_the_history_is_never_broken_across_lines(
+    cli: Any, db_path: Path, columns: int, lang: str
+) -> None:
+    """`log` and `show`'s timeline wrap what happened, but never inside an amount: at 60
+    columns a ฿162.5m value change was broken as "฿162,500,000.0" over "0" while the
+    reason beside it kept its width."""
+    assert cli("add", "ERP", "-v", "150m").exit_code == 0
+    assert cli("edit", "1", "--value", "162.5m").exit_code == 0
+    assert cli("move", "1", "3", "--reason", "Customer asked for the quotation").exit_code == 0
+    for args in (("log",), ("show", "1")):
+        lines = ANSI.sub("", in_terminal(("--lang", lang, *args), columns)).splitlines()
+        assert all(textwidth.width(line) <= columns for line in lines), lines
+        for amount in ("฿150,000,000.00", "฿162,500,000.00"):
+            assert any(amount in line for line in lines), (amount, lines)
+
+
 @pytest.mark.parametrize("columns", [60, 80])
 def test_a_long_sentence_breaks_between_words(
     pipeline_file: str, run: Callable[..., Any], columns: int

@@ -189,6 +189,8 @@ DEFAULT_WIDTH = 80  # for output that is not a terminal, without $COLUMNS
 GAP = 2
 MIN_FLEXIBLE = 8  # a text column is never squeezed below this (or its natural width)
 MIN_WRAPPED = 20  # nor a column whose text wraps
+MAX_FIGURE = 24  # the longest word with a digit that wrapping keeps whole (฿98,765,432,109.12)
+_FIGURE = re.compile(r"\S*\d\S*")
 
 
 def plain_width() -> int:
@@ -213,7 +215,11 @@ def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int
         column.line_widths() if col.wrap else None
         for col, column in zip(table.columns, columns, strict=True)
     ]
-    return squeezed(widths, table.columns, limit, lines)
+    figures = [
+        column.widest_figure() if col.wrap else 0
+        for col, column in zip(table.columns, columns, strict=True)
+    ]
+    return squeezed(widths, table.columns, limit, lines, figures)
 
 
 def _floor(width: int, column: Column) -> int:
@@ -230,6 +236,7 @@ def squeezed(
     columns: Sequence[Column],
     limit: int,
     lines: Sequence[Counter[int] | None] = (),
+    figures: Sequence[int] = (),
 ) -> list[int]:
     """The widths with text columns narrowed until the table fits in ``limit`` cells (or
     they reach their floor): first the columns whose text wraps, down to MIN_WRAPPED (it
@@ -239,8 +246,11 @@ def squeezed(
     adds the fewest lines by it, as counted from ``lines`` (per column, how many of its
     lines are how wide): a column of long text in every row keeps its width before one
     with a single long cell (the log's "What" before its "Reason"), rather than both
-    being made equally narrow."""
+    being made equally narrow. A column is never made narrower than its widest figure
+    (``figures``, per column): an amount or a date is not broken across lines."""
     floors = [_floor(w, col) for w, col in zip(widths, columns, strict=True)]
+    for i, figure in enumerate(figures):
+        floors[i] = max(floors[i], min(widths[i], figure))
     widths = list(widths)
     excess = sum(widths) + GAP * (len(widths) - 1) - limit
     wrapping = [i for i, col in enumerate(columns) if col.wrap]
@@ -303,6 +313,16 @@ class _Column:
         """How many of its cells' lines are how wide (what wrapping them costs)."""
         measure = len if self.one_cell else textwidth.width
         return Counter(measure(line) for cell in self.cells for line in cell.split("\n"))
+
+    def widest_figure(self) -> int:
+        """The width of the widest figure in its cells (a word with a digit in it: an
+        amount, a date, a percentage), which wrapping must not break; 0 if none, or if
+        the widest is too long to be a figure (a reference or an address)."""
+        widest = max(
+            (textwidth.width(word) for cell in self.cells for word in _FIGURE.findall(cell)),
+            default=0,
+        )
+        return widest if widest <= MAX_FIGURE else 0
 
     def widest(self) -> int:
         """The width of the widest line of its cells, once cut to the limit."""
