@@ -42,6 +42,21 @@ def test_a_decimal_in_exponent_form_is_the_amount_it_is(api: salespipe.Pipeline)
     assert api.edit(deal.id, value=Decimal("2.5E+3")).value == Decimal("2500")
     quoted = api.quote(deal.id, valid_until="2026-12-31", amount=Decimal("1.2E+6"))
     assert quoted.value == Decimal("1200000")
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [("1.5m", "1500000"), ("3แสน", "300000"), (250_000, "250000"), ("1000.50", "1000.5")],
+)
+def test_a_deal_returned_by_a_change_prints_its_amount_as_a_read_does(
+    api: salespipe.Pipeline, given: str | int, shown: str
+) -> None:
+    """add() and quote() gave Decimal("1.5E+6"): equal, but print(deal.value) said 1.5E+6."""
+    deal = api.add("ERP", value=given)
+    assert str(deal.value) == shown == str(api.get(deal.id).value)
+    quoted = api.quote(deal.id, valid_until="2026-12-31", amount=given)
+    assert quoted.quote is not None
+    assert str(quoted.quote.amount) == shown == str(quoted.value)
     with pytest.raises(salespipe.InvalidValue):
         api.add("NaN", value=Decimal("NaN"))
 

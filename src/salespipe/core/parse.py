@@ -120,7 +120,10 @@ def _amount(raw: str, text: str, what: str) -> Decimal:
         raise InvalidValue(
             _('The {what} "{text}" has more than 2 decimal places.').format(what=_(what), text=text)
         )
-    return amount.normalize() if amount == amount.to_integral_value() else amount
+    # As a stored amount reads back: 1500000, not 1.5E+6 (what normalize() gives) nor
+    # 1500000.0; 1000.5, not 1000.50.
+    whole = amount.to_integral_value()
+    return whole if amount == whole else amount.normalize()
 
 
 def choice(value: str, allowed: Iterable[str], option: str) -> str:
