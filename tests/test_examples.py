@@ -238,6 +238,25 @@ def test_cron_check_reports_errors_on_stderr(fake_bin: Path, tmp_path: Path, db_
     assert _mails(tmp_path) == []
 
 
+@pytest.mark.file_only  # (the default data file)
+def test_cron_check_passes_on_a_warning_of_a_missing_data_file(
+    fake_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crontab without SALESPIPE_DB, for a user whose file is elsewhere: check warns
+    that the default file is not there and exits 0. The script kept the warning to
+    itself, so the misconfigured job stayed silent for ever."""
+    monkeypatch.delenv("SALESPIPE_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    result = _script(
+        str(EXAMPLES / "cron" / "salespipe-check"), env={"SALESPIPE_MAIL_TO": "me@example.com"}
+    )
+    assert result.returncode == 0
+    assert "There is no data file at" in result.stderr
+    assert "so nothing was checked" in result.stderr
+    assert _mails(tmp_path) == []
+    assert not (tmp_path / "data").exists()
+
+
 def test_cron_check_needs_an_address(fake_bin: Path) -> None:
     """Without SALESPIPE_MAIL_TO the script says what to set and fails."""
     result = _script(str(EXAMPLES / "cron" / "salespipe-check"))
