@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -267,6 +268,27 @@ def test_an_option_that_takes_one_value_given_twice_is_refused(cli) -> None:
     added = cli("add", "Once", "-qo", "alice")  # a bundled flag and value, given once
     assert added.exit_code == 0
     assert added.stdout.strip() == "2"
+
+
+def test_a_commands_option_given_before_it_says_where_it_goes(cli, db_path: Path) -> None:
+    """`salespipe --json list` said "No such option: --json (Possible options:
+    --version)", pointing at the wrong option; in Thai too, or with SALESPIPE_LANG=th,
+    it was said in English."""
+    before = cli("--json", "list")
+    assert before.exit_code == 2
+    hint = "No such option: --json (--json goes after the command: `salespipe list --json …`)"
+    assert hint in before.stderr
+    assert "Possible options" not in before.stderr
+    assert json.loads(before.stdout)["error"] == {"code": "usage", "message": hint}
+    assert "(-q goes after the command: `salespipe add -q …`)" in cli("-q", "add", "x").stderr
+    thai = cli("--lang", "th", "--owner", "bob", "list")
+    assert "ไม่มีตัวเลือก --owner (--owner ต้องใส่หลังชื่อคำสั่ง: `salespipe list --owner …`)" in (thai.stderr)
+    # An option no command takes is only unknown; Click's near misses are kept when near.
+    unknown = cli("--bogus", "list")
+    assert (unknown.exit_code, "goes after" in unknown.stderr) == (2, False)
+    assert "Possible options" not in cli("list", "--bogus").stderr  # (it said --columns)
+    assert "(Possible options: --json)" in cli("list", "--jsn").stderr
+    assert not db_path.exists()  # nothing was made by any of them
 
 
 def test_a_negative_number_read_as_an_option_says_where_it_goes(cli) -> None:

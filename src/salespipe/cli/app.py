@@ -6,7 +6,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -65,8 +65,8 @@ class _Commands(TyperGroup):
         ctx.meta["salespipe.json"] = as_json
         ctx.meta["salespipe.before_dashes"] = _option_before_dashes(args)
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
-        with _usage_errors_as_json(as_json):
-            given = list(args)  # (Click's parser takes its arguments off the list)
+        given = list(args)  # (Click's parser takes its arguments off the list)
+        with _usage_errors_as_json(as_json, command=self._command_in(given, ctx), given=given):
             rest = super().parse_args(ctx, args)  # the root's options: --lang is read
             # Not while completing a word (half typed), nor for --help, which answers
             # whatever else is given.
@@ -76,6 +76,15 @@ class _Commands(TyperGroup):
                 choose_language(ctx.params.get("lang"), as_json=as_json)  # the callback's
                 refuse_repeated_options(self, ctx, given)
             return rest
+
+    def _command_in(self, args: list[str], ctx: Any) -> tuple[str, set[str]] | None:
+        """The first of ``args`` that names a command, with the options it takes (one of
+        them given before it is misplaced, not unknown)."""
+        name = next((arg for arg in args if arg in self.commands), None)
+        if name is None:
+            return None
+        command = self.commands[name]
+        return name, {opt for param in command.get_params(ctx) for opt in param.opts}
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -147,23 +156,34 @@ def _option_before_dashes(args: list[str]) -> str | None:
     return before[-1] if before and before[-1].startswith("-") else None
 
 
+def _near_misses(option: str, possibilities: Sequence[str] | None) -> list[str] | None:
+    """Click's suggestions for an unknown option, as alike without their dashes (Click
+    compares them with, so that every option looked like --bogus: "--columns")."""
+    from difflib import SequenceMatcher
+
+    def alike(other: str) -> bool:
+        return SequenceMatcher(None, option.lstrip("-"), other.lstrip("-")).ratio() >= 0.6
+
+    return [other for other in possibilities or () if alike(other)] or None
+
+
 @contextlib.contextmanager
-def _usage_errors_as_json(as_json: bool, before_dashes: str | None = None) -> Iterator[None]:
+def _usage_errors_as_json(
+    as_json: bool,
+    before_dashes: str | None = None,
+    command: tuple[str, set[str]] | None = None,
+    given: list[str] | None = None,
+) -> Iterator[None]:
+    """Click's usage errors with salespipe's hints, in the user's language, and as a JSON
+    error object with --json. ``command``: the command named after the root's options,
+    with the options it takes; ``given``: the arguments, when the root's options are
+    not read yet (--lang among them)."""
     try:
         yield
     except UsageError as exc:
-        if isinstance(exc, NoSuchOption) and re.fullmatch(r"-\d[\d.,]*", exc.option_name):
-            # `config set lock_timeout -1`, `show -5`: a negative number read as an option.
-            if before_dashes is not None:  # it went after --, and an option took the --
-                hint = _("(an option's value goes right after it: `{option}={value}`)")
-            else:
-                hint = _("(a value that starts with a minus sign goes after --, e.g. `-- {value}`)")
-            exc.message += " " + hint.format(option=before_dashes, value=exc.option_name)
-            exc.possibilities = None  # (its near misses are other options)
-        root = exc.ctx.find_root() if exc.ctx is not None else None
-        if root is not None and root.obj is None:  # found before the root's turn (which
-            # reads the data file's language): an unknown command
-            _speak_as_the_data_file_says(root.params.get("db"), root.params.get("lang"), as_json)
+        _speak_as_the_user_asks(exc, given, as_json)
+        if isinstance(exc, NoSuchOption):
+            _hint_at_what_was_meant(exc, before_dashes, command)
         if i18n.language() != "en":  # Click has no catalogue of its own
             from salespipe.cli import usage_words
 
@@ -171,6 +191,39 @@ def _usage_errors_as_json(as_json: bool, before_dashes: str | None = None) -> It
         if as_json:
             output.json({"error": {"code": "usage", "message": exc.format_message()}})
         raise
+
+
+def _speak_as_the_user_asks(exc: UsageError, given: list[str] | None, as_json: bool) -> None:
+    """A usage error found before the root's turn (which reads --lang and the data file's
+    language): an unknown command, or an option the root does not take."""
+    root = exc.ctx.find_root() if exc.ctx is not None else None
+    if root is None or root.obj is not None:
+        return
+    flag = root.params.get("lang")
+    if given is not None and "lang" not in root.params:  # (the root's options unread)
+        from salespipe.cli import interrupted
+
+        flag = interrupted.speak_as_the_arguments_ask(given)
+    _speak_as_the_data_file_says(root.params.get("db"), flag, as_json)
+
+
+def _hint_at_what_was_meant(
+    exc: NoSuchOption, before_dashes: str | None, command: tuple[str, set[str]] | None
+) -> None:
+    exc.possibilities = _near_misses(exc.option_name, exc.possibilities)
+    if command and exc.option_name in command[1]:
+        # `salespipe --json list`: an option of the command, given before it.
+        hint = _("({option} goes after the command: `salespipe {command} {option} …`)")
+        exc.message += " " + hint.format(command=command[0], option=exc.option_name)
+        exc.possibilities = None
+    elif re.fullmatch(r"-\d[\d.,]*", exc.option_name):
+        # `config set lock_timeout -1`, `show -5`: a negative number read as an option.
+        if before_dashes is not None:  # it went after --, and an option took the --
+            hint = _("(an option's value goes right after it: `{option}={value}`)")
+        else:
+            hint = _("(a value that starts with a minus sign goes after --, e.g. `-- {value}`)")
+        exc.message += " " + hint.format(option=before_dashes, value=exc.option_name)
+        exc.possibilities = None  # (its near misses are other options)
 
 
 _root = typer.Typer(

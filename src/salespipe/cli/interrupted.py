@@ -9,10 +9,10 @@ import contextlib
 import sys
 
 
-def speak_as_the_arguments_ask(arguments: list[str]) -> None:
+def speak_as_the_arguments_ask(arguments: list[str]) -> str | None:
     """The language of messages said before the command begins: --lang (``--lang th``
     or ``--lang=th``), else SALESPIPE_LANG or the locale (the data file's setting is not
-    read yet)."""
+    read yet). The --lang given, if one of salespipe's."""
     from salespipe.app.settings import lang_from_environment
     from salespipe.core import i18n
 
@@ -24,7 +24,9 @@ def speak_as_the_arguments_ask(arguments: list[str]) -> None:
             asked = arguments[at + 1]
         elif argument.startswith("--lang="):
             asked = argument.partition("=")[2]
-    i18n.set_language(lang_from_environment(asked if asked in ("th", "en") else None))
+    flag = asked if asked in ("th", "en") else None
+    i18n.set_language(lang_from_environment(flag))
+    return flag
 
 
 def say_stopped() -> None:
