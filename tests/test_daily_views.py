@@ -118,6 +118,22 @@ def test_agenda_table_says_how_late_and_marks_in_words(day: Any) -> None:
     assert "\x1b[" not in out  # piped: no colour
 
 
+def test_agenda_cuts_a_long_stage_name_as_list_does_to_keep_the_customer(
+    day: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stage named in 34 cells was shown whole at 80 columns, and the Customer column
+    was left out for it; at 60 the overdue part turned into one field per line."""
+    assert day("stage", "rename", "quoted", "Quoted and waiting for their board").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = day("agenda", "--days", "14").stdout.splitlines()
+    overdue = lines[lines.index("Overdue (1)") + 1 : lines.index("Overdue (1)") + 3]
+    assert overdue[0].split() == ["Due", "ID", "Deal", "Customer", "Stage", "Next", "action"]
+    assert "Siam Foods" in overdue[1]
+    assert "Quoted and waiting" in overdue[1]
+    assert "their board" not in overdue[1]  # cut with …, as list cuts it
+    assert all(textwidth.width(line) <= 80 for line in lines)
+
+
 def test_agenda_when_nothing_is_due(cli: Any) -> None:
     cli("add", "Quiet deal", "--next", "Check in", "--due", "+30d")
     result = cli("agenda")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from salespipe.core import fmt
 from salespipe.core.i18n import _, ngettext
 from salespipe.present.parts import Noted, Part
-from salespipe.present.render import Block, Column, Lane, Lanes, Table, Text
+from salespipe.present.render import Block, Column, Lane, Lanes, Table, Text, stage_names
 
 if TYPE_CHECKING:
     from salespipe.core.tally import Totals
@@ -42,7 +42,7 @@ def _action_table(items: list[DueAction], title: str, style: str | None, more: i
             Column(_("ID"), "right"),
             Column(_("Deal"), shrink=True),
             Column(_("Customer"), shrink=True, drop=1),
-            Column(_("Stage")),
+            stage_names(_("Stage")),
             Column(_("Next action"), wrap=True, min_width=12),
         ],
         title=f"{title} ({len(items) + more})",
@@ -71,7 +71,7 @@ def _plan_table(items: list[StaleDeal], more: int) -> Table:
             Column(_("ID"), "right"),
             Column(_("Deal"), shrink=True),
             Column(_("Customer"), shrink=True, drop=1),
-            Column(_("Stage")),
+            stage_names(_("Stage")),
             Column(_("Days"), "right"),
             Column(_("Over"), "right"),
         ],

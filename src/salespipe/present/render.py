@@ -60,6 +60,12 @@ class Column:
         return self.max_width is not None or self.wrap or self.shrink
 
 
+def stage_names(header: str) -> Column:
+    """A column of stage names: a long name is cut (with …) to 24 cells, and squeezed
+    to 16 before the deals' titles give way."""
+    return Column(header, max_width=24, min_width=16)
+
+
 @dataclass
 class Table:
     columns: list[Column]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from salespipe.core import fmt
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.present.parts import Noted, Part
-from salespipe.present.render import Block, Column, Fields, Table, Text
+from salespipe.present.render import Block, Column, Fields, Table, Text, stage_names
 
 if TYPE_CHECKING:  # result types only: a command imports just the report it runs
     from salespipe.core.tally import Period, Totals
@@ -550,7 +550,7 @@ def stale_table(result: StaleList) -> list[Block]:
         columns=[
             Column(_("ID"), "right"),
             Column(_("Title"), shrink=True),
-            Column(_("Stage")),
+            stage_names(_("Stage")),
             Column(_("Days"), "right"),
             Column(_("Over"), "right"),
             Column(_("Due"), drop=1),

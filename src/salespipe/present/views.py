@@ -29,7 +29,7 @@ from salespipe.core.model import (
 )
 from salespipe.present import textwidth
 from salespipe.present.parts import Hanging
-from salespipe.present.render import Block, Column, Fields, Table, Text
+from salespipe.present.render import Block, Column, Fields, Table, Text, stage_names
 
 FIELD_LABELS = {
     "title": N_("title"),
@@ -102,7 +102,7 @@ LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "customer": (N_("Customer"), Column("", shrink=True, drop=3), ("customer",)),
     "contact": (N_("Contact"), Column("", shrink=True, drop=3), ("contact",)),
     "owner": (N_("Owner"), Column(""), ("owner",)),
-    "stage": (N_("Stage"), Column("", max_width=24, min_width=16), ("status", "stage")),
+    "stage": (N_("Stage"), stage_names(""), ("status", "stage")),
     "value": (N_("Value"), Column("", "right"), ("value", "currency")),
     "prob": (N_("Prob."), Column("", "right"), ("probability", "status", "stage")),
     "days": (N_("Days"), Column("", "right"), ("stage_entered_at", "closed_at", "status")),
