@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,23 @@ def test_board_by_value_and_owner(day: Any) -> None:
     assert sorted(c["deal_id"] for lane in alice["stages"] for c in lane["deals"]) == [1, 3, 5]
     bad = day("board", "--by", "colour")
     assert bad.exit_code == 1
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_board_lines_up_the_counts_under_a_stage_name_in_two_lines(
+    day: Any, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """A stage name wrapped to two lines pushed its count and value one line below the
+    other lanes' (the value of one beside the count of the next)."""
+    assert day("stage", "rename", "presented", "Presented and waiting for a reply").exit_code == 0
+    monkeypatch.setenv("COLUMNS", str(columns))
+    lines = day("board").stdout.splitlines()
+    first_row = lines[: next(i for i, line in enumerate(lines) if line.startswith("─"))]
+    counts = [line for line in first_row if re.search(r"\d+ deals?\b", line)]
+    assert len(counts) == 1, first_row  # every lane's count on the same line
+    values = [line for line in first_row if "฿" in line]  # (an empty lane's value is —)
+    assert len(values) == 1, first_row
+    assert len(re.findall(r"\d+ deals?\b", counts[0])) == len(re.findall("฿|—", values[0]))
 
 
 @pytest.mark.parametrize("columns", [60, 80, 140])

@@ -589,8 +589,19 @@ def _vertical(table: Table, limit: int, color: bool) -> list[str]:
 Styled = list[tuple[str, str | None]]  # lines of text, each with its style
 
 
-def _lane_heading(lane: Lane, size: int) -> Styled:
-    return [(line, "heading") for text in lane.heading for line in textwidth.wrap(text, size)]
+def _row_headings(row: list[Lane], size: int) -> list[Styled]:
+    """The headings of a row of lanes, each heading line level with the same line of
+    the others (a stage name in two lines pushes every lane's count and value down)."""
+    wrapped = [[textwidth.wrap(text, size) for text in lane.heading] for lane in row]
+    parts = max((len(heading) for heading in wrapped), default=0)
+    tallest = [
+        max((len(heading[j]) for heading in wrapped if j < len(heading)), default=0)
+        for j in range(parts)
+    ]
+    return [
+        [(line, "heading") for j, lines in enumerate(heading) for line in _lines(lines, tallest[j])]
+        for heading in wrapped
+    ]
 
 
 def _lane_body(lane: Lane, size: int) -> Styled:
@@ -637,7 +648,7 @@ def _plain_lanes(block: Lanes, limit: int, color: bool = False) -> list[str]:
     for row in rows:
         if lines:
             lines.append("")
-        headings = [_padded(_lane_heading(lane, size), size, color) for lane in row]
+        headings = [_padded(heading, size, color) for heading in _row_headings(row, size)]
         lines.extend(_side_by_side(headings, size))
         lines.append((" " * GAP).join("─" * size for _ in row))
         lines.extend(
@@ -866,7 +877,7 @@ def _rich_lanes(block: Lanes, limit: int) -> list[Part]:
     for row in rows:
         if parts:
             parts.append(_rich_text([""]))
-        headings = [_lane_heading(lane, size) for lane in row]
+        headings = _row_headings(row, size)
         bodies = [_lane_body(lane, size) for lane in row]
         grid = _rich_grid(*[size] * len(row))
         if any(headings):  # a row of cells takes a line even when all are empty
