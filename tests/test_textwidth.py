@@ -64,7 +64,7 @@ def slow_clip(text: str, size: int) -> str:
             break
         out.append(char)
         used += cells
-    return "".join(out) + "…"
+    return "".join(out).rstrip("เแโใไ") + "…"  # (not a vowel written before its consonant)
 
 
 def word_by_word(text: str, size: int) -> list[str]:
@@ -99,6 +99,14 @@ def test_punctuation_and_currency_are_measured_without_lookups() -> None:
     assert not textwidth.one_cell_each("ไก่")  # the tone mark takes no cell
     assert not textwidth.one_cell_each("株式")
     assert textwidth.width("ERP – Siam Foods…") == 17
+
+
+def test_a_cut_never_leaves_a_thai_vowel_before_the_ellipsis() -> None:
+    """เ, แ, โ, ใ and ไ are written before the consonant they follow: "ระบบ HR และเ…" left
+    one hanging; the cut goes before it, in every path that cuts."""
+    assert textwidth.clip("ระบบ HR และเงินเดือน", 13) == "ระบบ HR และ…"
+    assert textwidth.clip("ไม่มีใครโทรมา", 5) == "ไม่มี…"  # (marks: the measured path)
+    assert textwidth.fit("ระบบ HR และเงินเดือน", 13) == "ระบบ HR และ… "
 
 
 @settings(max_examples=400, deadline=None)

@@ -351,7 +351,9 @@ class _Column:
             return [textwidth.fit(line, size, right=right) for line in lines]
         most = size if self.limit is None else min(size, self.limit)
         if most >= 1 and max(map(len, lines), default=0) > most:
-            lines = [line if len(line) <= most else line[: most - 1] + "…" for line in lines]
+            lines = [
+                line if len(line) <= most else textwidth.cut(line[: most - 1]) for line in lines
+            ]
         elif most < 1:
             lines = [textwidth.clip(line, most) for line in lines]
         return (

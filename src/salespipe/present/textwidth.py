@@ -87,6 +87,16 @@ def _prefix_of(cells: int) -> re.Pattern[str]:
     return re.compile(f"{zero}(?:[^{_ZERO_WIDTH_RANGES}]{zero}){{0,{cells}}}")
 
 
+# Thai vowels written before the consonant they follow in speech (เ แ โ ใ ไ): a cut
+# right after one leaves it hanging before the ellipsis, so the cut goes before it.
+_LEADING_VOWELS = "\u0e40\u0e41\u0e42\u0e43\u0e44"
+
+
+def cut(kept: str) -> str:
+    """The start ``kept`` of a longer text, marked as cut with an ellipsis."""
+    return kept.rstrip(_LEADING_VOWELS) + "…"
+
+
 def clip(text: str, size: int) -> str:
     """Cut text to at most ``size`` cells, marking the cut with an ellipsis."""
     if text.isascii():
@@ -96,7 +106,7 @@ def clip(text: str, size: int) -> str:
     if size >= 1 and _MEASURABLE.fullmatch(text):
         kept = _prefix_of(size - 1).match(text)
         assert kept is not None  # the pattern matches at least the empty string
-        return kept.group() + "…"
+        return cut(kept.group())
     out, used = [], 0
     for char in text:
         cells = char_width(char)
@@ -104,7 +114,7 @@ def clip(text: str, size: int) -> str:
             break
         out.append(char)
         used += cells
-    return "".join(out) + "…"
+    return cut("".join(out))
 
 
 def _clusters(text: str) -> list[str]:
