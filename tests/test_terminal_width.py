@@ -292,6 +292,22 @@ def test_log_keeps_a_long_name_whole(
         assert sum(line.split() == ["Who", LONG_ROLE] for line in lines) == 2, lines
 
 
+def test_the_log_gives_the_room_to_what_happened_when_few_changes_have_a_reason(
+    cli: Any, db_path: Path
+) -> None:
+    """At 80 columns a log of notes with one reason kept 20 cells for the reason and
+    wrapped every note in 28: the reason now wraps narrower, as it adds fewer lines."""
+    assert cli("add", "ERP", "-v", "1m").exit_code == 0
+    for _ in range(4):
+        assert cli("note", "1", "Customer is comparing us with a competitor").exit_code == 0
+    assert cli("lost", "1", "--reason", "Competitor was cheaper").exit_code == 0
+    lines = ANSI.sub("", in_terminal(("log",), 80)).splitlines()
+    header = lines[0]
+    assert header.index("Reason") - header.index("What") >= 32, lines
+    notes = [line for line in lines if "note: Customer is comparing us" in line]
+    assert len(notes) == 4, lines  # (wrapped in 28 cells it was "note: Customer is comparing")
+
+
 @pytest.mark.parametrize("lang", ["en", "th"])
 @pytest.mark.parametrize("columns", WIDTHS)
 def test_an_amount_in_the_history_is_never_broken_across_lines(

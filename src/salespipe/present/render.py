@@ -54,6 +54,9 @@ class Column:
     drop: int = 0
     min_width: int | None = None  # how narrow it may be squeezed, if not the usual floor
     keep_empty: bool = False  # asked for: shown even with nothing in it (droppable for width)
+    # Wrapped text that gives way first down to its floor, not to MIN_WRAPPED: where the
+    # wrapping columns share the room (what and why of the log) by the lines they add.
+    wraps_to_floor: bool = False
 
     @property
     def flexible(self) -> bool:
@@ -246,7 +249,8 @@ def squeezed(
 ) -> list[int]:
     """The widths with text columns narrowed until the table fits in ``limit`` cells (or
     they reach their floor): first the columns whose text wraps, down to MIN_WRAPPED (it
-    loses nothing), then every text column, widest first.
+    loses nothing; to their floor if they ``wraps_to_floor``), then every text column,
+    widest first.
 
     Of the columns whose text wraps, the one narrowed a cell at a time is the one that
     adds the fewest lines by it, as counted from ``lines`` (per column, how many of its
@@ -273,8 +277,12 @@ def squeezed(
             if width > size - 1
         )
 
+    wrapped_to = [
+        f if col.wraps_to_floor else max(f, MIN_WRAPPED)
+        for f, col in zip(floors, columns, strict=True)
+    ]
     for stop, group, fewest_lines in (
-        ([max(f, MIN_WRAPPED) for f in floors], wrapping, True),
+        (wrapped_to, wrapping, True),
         (floors, range(len(widths)), False),
     ):
         while excess > 0 and group:

@@ -733,8 +733,8 @@ def event_table(
     # becomes a card.
     columns = [
         Column(_("When")),
-        Column(_("What"), wrap=True, min_width=EVENT_TEXT_MIN),
-        Column(_("Reason"), wrap=True, min_width=EVENT_TEXT_MIN),
+        Column(_("What"), wrap=True, min_width=EVENT_TEXT_MIN, wraps_to_floor=True),
+        Column(_("Reason"), wrap=True, min_width=EVENT_TEXT_MIN, wraps_to_floor=True),
         Column(_("Who")),
     ]
     if with_deal:
