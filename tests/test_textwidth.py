@@ -182,6 +182,18 @@ def test_wrap_keeps_a_currency_code_with_its_amount() -> None:
     assert textwidth.wrap("a\xa0b USD 1", 5) == ["a\xa0b", "USD 1"]  # a space of its own stays
 
 
+def test_wrap_keeps_a_count_with_the_word_after_it() -> None:
+    """A board card broke "0" / "days" and "(3" / "days late)", in Thai "(เลยกำหนด 3" /
+    "วัน)"; show at 40 columns "(24" / "days)". A time (14:24) is not a count."""
+    assert textwidth.wrap("฿98,765,432,109.12 · 0 days", 25) == ["฿98,765,432,109.12 ·", "0 days"]
+    assert textwidth.wrap("! Call (3 days late)", 14) == ["! Call (3 days", "late)"]
+    assert textwidth.wrap("! โทร (เลยกำหนด 3 วัน)", 15) == ["! โทร (เลยกำหนด", "3 วัน)"]
+    assert textwidth.wrap("since 2026-11-12 14:24 (24 days)", 26) == [
+        "since 2026-11-12 14:24",
+        "(24 days)",
+    ]
+
+
 def test_a_code_and_amount_wider_than_the_line_are_not_kept_together() -> None:
     """Glued when they could not fit one line, the amount was cut in its middle
     ("USD 123,456,789" / ".50") and whole-word lines ran past their width."""

@@ -261,9 +261,13 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
         start = cut + 1
 
 
-# A currency code and the amount after it ("USD 25,000.00") are not broken apart,
-# when the two fit on one line (else the amount would be cut instead).
-_CODE_THEN_AMOUNT = re.compile(r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9]\S*)")  # (250k, 1.2M)
+# A currency code and the amount after it ("USD 25,000.00"), and a count and the word
+# after it ("3 days late", "3 วัน") are not broken apart, when the two fit on one line
+# (else the amount would be cut instead).
+_CODE_THEN_AMOUNT = re.compile(
+    r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9]\S*)"  # (250k, 1.2M)
+    r"|(?<!\S)(\(?[0-9][0-9,.]*) (\S+)"
+)
 _GLUE = "\xa0"  # a space no line is broken at, put back as a space
 
 
@@ -275,9 +279,9 @@ def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
     if glued:
 
         def glue(found: re.Match[str]) -> str:
-            if len(found.group(0)) > room:
+            if width(found.group(0)) > room:
                 return found.group(0)
-            return f"{found.group(1)}{_GLUE}{found.group(2)}"
+            return found.group(0).replace(" ", _GLUE, 1)
 
         body = _CODE_THEN_AMOUNT.sub(glue, body)
     lines = None
