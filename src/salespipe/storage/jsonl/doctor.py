@@ -552,19 +552,33 @@ def _journal_end_check(stamp: dict[str, Any] | None) -> Check:
     of one killed writer's change, never those of changes committed since by a main
     file no longer in place (journal_end.py). No repair: a write refuses such a file."""
 
-    def fresh(snapshot: Snapshot) -> list[int]:
-        changes = journal_end.unrecorded_changes(snapshot.paths.events, snapshot.meta, stamp)
+    def fresh(snapshot: Snapshot) -> tuple[list[int], Path | None]:
+        """The changes the main file does not record, and the lock file if only its
+        stamp tells of them."""
+        paths = snapshot.paths
+        changes, by_stamp = journal_end.unrecorded(paths.events, snapshot.meta, stamp)
         if changes:
             # Changes committed while doctor ran lie past the end its snapshot records:
             # they count only if the main file in place now does not record them either.
-            now = _main_file_now(snapshot.paths)
+            now = _main_file_now(paths)
             if now is not None and now[0]["events_size"] > snapshot.meta["events_size"]:
-                changes = journal_end.unrecorded_changes(snapshot.paths.events, *now)
-        return changes
+                changes, by_stamp = journal_end.unrecorded(paths.events, *now)
+        return changes, paths.lock if changes and by_stamp else None
 
-    def compare(fresh: list[int], stored: None) -> list[str]:
-        if not fresh:
+    def compare(fresh: tuple[list[int], Path | None], stored: None) -> list[str]:
+        changes, lock = fresh
+        if not changes:
             return []
+        if lock is not None:  # as a write says it (journal_end.refuse_an_older_main_file)
+            return [
+                _(
+                    "the events journal holds a change the main file does not record, as "
+                    "{lock} records: the main file is older than its journals; put back all "
+                    "the files of the database from the same copy together, or, if you did "
+                    "and the copy was taken while that change was being made, remove {lock} "
+                    "while no salespipe runs"
+                ).format(lock=lock)
+            ]
         return [
             _(
                 "the events journal holds changes the main file does not record: the main "
@@ -573,7 +587,7 @@ def _journal_end_check(stamp: dict[str, Any] | None) -> Check:
             )
         ]
 
-    def repair(fix: Repair, fresh: list[int]) -> None:
+    def repair(fix: Repair, fresh: tuple[list[int], Path | None]) -> None:
         """Nothing doctor can rebuild: what differs is the main file itself."""
 
     return Check("events journal end", fresh, lambda snapshot: None, compare, repair, fixable=False)

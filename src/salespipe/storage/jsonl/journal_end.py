@@ -57,20 +57,13 @@ def _change_of(line: bytes) -> int | None:
     return change if type(change) is int else None
 
 
-def unrecorded_changes(
-    journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None = None
-) -> list[int]:
-    """The changes past the recorded end of the events journal that no killed writer
-    can have left there (see the module's docstring), in order; none normally.
-    ``stamp``: what the last commit stamped in the lock file (``HeldLock.stamp``)."""
-    return _unrecorded(journal, meta, stamp)[0]
-
-
-def _unrecorded(
+def unrecorded(
     journal: Path, meta: dict[str, Any], stamp: dict[str, Any] | None
 ) -> tuple[list[int], bool]:
-    """:func:`unrecorded_changes`, and whether the stamp tells that the change this main
-    file numbers next was committed."""
+    """The changes past the recorded end of the events journal that no killed writer
+    can have left there (see the module's docstring), in order, none normally; and
+    whether ``stamp`` (what the last commit stamped in the lock file, ``HeldLock.stamp``)
+    tells that the change this main file numbers next was committed."""
     ours = meta["next_change"]
     committed_since = _one_change_committed_since(journal, meta, stamp)
     if not meta["events_size"] and not committed_since:
@@ -119,7 +112,7 @@ def refuse_an_older_main_file(
     lock: Path | None = None,
 ) -> None:
     """Raise when the main file is older than its events journal (nothing is written)."""
-    changes, by_the_stamp = _unrecorded(journal, meta, stamp)
+    changes, by_the_stamp = unrecorded(journal, meta, stamp)
     if not changes:
         return
     if lock is not None and by_the_stamp:
