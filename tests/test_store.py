@@ -343,6 +343,26 @@ def test_a_lock_lost_during_the_commit_leaves_the_next_writers_change(
     assert checkup.cannot_fix == ()
 
 
+def test_a_main_file_put_back_one_change_older_after_a_write_without_it_is_refused(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    """A write refused because the main file was gone removed the lock file, and with it
+    the stamp of the last commit: the main file then put back one change older was taken
+    for a killed writer's, the acknowledged deal 2 cut off and its id given again."""
+    pipeline.add("A", DealFields())
+    previous = db_path.read_bytes()
+    pipeline.add("Acknowledged", DealFields())
+    db_path.unlink()
+    with pytest.raises(StoreError, match="does not"):
+        pipeline.add("While it was gone", DealFields())
+    assert db_path.with_name("pipeline.lock").read_bytes()  # the stamp is kept
+    db_path.write_bytes(previous)
+    before = files(db_path)
+    with pytest.raises(StoreError, match="older than its journals"):
+        pipeline.add("D", DealFields())
+    assert files(db_path) == before
+
+
 def test_a_main_file_put_back_from_before_a_doctor_fix_is_still_refused(
     pipeline: Pipeline, db_path: Path, cli: Any
 ) -> None:

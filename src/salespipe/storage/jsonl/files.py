@@ -357,9 +357,11 @@ def read_stamp(paths: DatabasePaths) -> dict[str, Any] | None:
 @contextlib.contextmanager
 def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator[HeldLock]:
     """Hold the database lock; ``timeout_of`` is asked only if the lock is busy. A lock
-    file made for a data file that still does not exist afterwards (a first change that
-    was refused) is removed, so that a refusal leaves nothing behind; so is one made now
-    beside a file that is not salespipe's (`--db package.json` left package.lock)."""
+    file made now for a data file that still does not exist afterwards (a first change
+    that was refused) is removed, so that a refusal leaves nothing behind; so is one made
+    now beside a file that is not salespipe's (`--db package.json` left package.lock). One
+    that was there before is kept, the main file gone or not: its stamp of the last commit
+    is what tells a main file put back one change older (journal_end.py)."""
     check_data_file(paths.main)
     fd, made = _locked(paths, _Deadline(paths, timeout_of))
     not_ours = False
@@ -370,7 +372,7 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
         raise
     finally:
         try:
-            gone = not paths.main.exists() or (made and not_ours)
+            gone = made and (not_ours or not paths.main.exists())
             if gone and _still_at(fd, paths.lock):  # only its holder removes a lock file
                 paths.lock.unlink(missing_ok=True)
         finally:
