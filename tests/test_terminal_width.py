@@ -292,6 +292,15 @@ def test_log_keeps_a_long_name_whole(
         assert sum(line.split() == ["Who", LONG_ROLE] for line in lines) == 2, lines
 
 
+def test_check_wraps_the_kind_of_an_alert_rather_than_cut_it(pipeline_file: str) -> None:
+    """At 40 columns check cut its kind to "next action overd…"; it wraps now."""
+    lines = ANSI.sub("", in_terminal(("check",), 40)).splitlines()
+    assert all(textwidth.width(line) <= 40 for line in lines), lines
+    kinds = [line[:18] for line in lines if line[:1].strip()]  # (the first column's lines)
+    assert not any("…" in kind for kind in kinds), lines
+    assert any(line.startswith(("next action", "งานถัดไป")) for line in lines), lines
+
+
 def test_the_log_gives_the_room_to_what_happened_when_few_changes_have_a_reason(
     cli: Any, db_path: Path
 ) -> None:

@@ -599,7 +599,7 @@ def check_blocks(result: CheckResult) -> list[Part]:
     # In a pipe (a cron mail) each alert stays one line, however long: a mail reader
     # wraps it; on a terminal its text wraps within its column.
     table = Table(
-        columns=[Column(_("Kind"), max_width=24), Column(_("What"), wrap=True)],
+        columns=[Column(_("Kind"), wrap=True, min_width=12), Column(_("What"), wrap=True)],
         whole_rows_in_a_pipe=True,
     )
     kinds = {kind: _(label) for kind, label in ALERT_KINDS.items()}
