@@ -42,6 +42,10 @@ BANGKOK = timezone(timedelta(hours=7))
         ("1,500,000 บาท", Decimal(1500000), "THB"),  # was "an unknown unit บาท"
         ("1,500,000บาท", Decimal(1500000), "THB"),
         ("2,000 baht", Decimal(2000), "THB"),
+        # Whole amounts as Thai quotations write them (a Thai trial), and as German ones do
+        ("1,250,000.-", Decimal(1250000), None),
+        ("1,250,000.- บาท", Decimal(1250000), "THB"),
+        ("1,250,000 บาทถ้วน", Decimal(1250000), "THB"),
         ("3 US Dollars", Decimal(3), "USD"),
         ("1475.3000000000002", Decimal("1475.30"), None),
         ("", None, None),
@@ -67,6 +71,8 @@ def test_amounts_in_the_forms_exports_use(
         ("150k USD", Decimal(150000), "USD"),
         ("1,500k", Decimal(1500000), None),
         ("1.5 ล้านบาท", Decimal(1500000), "THB"),
+        ("1.5 ลบ.", Decimal(1500000), "THB"),  # ลบ.: ล้านบาท
+        ("1,500ลบ.", Decimal(1500000000), "THB"),
     ],
 )
 def test_amounts_with_a_unit_read_as_add_value_reads_them(

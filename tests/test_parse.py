@@ -27,6 +27,8 @@ from salespipe.core.model import Stage, default_stages
         ("฿1,200", Decimal("1200")),
         ("0", Decimal("0")),
         ("9999999999999.99", Decimal("9999999999999.99")),
+        ("1,250,000.-", Decimal("1250000")),  # a whole amount, as Thai quotations write it
+        ("฿1,250,000.-", Decimal("1250000")),
     ],
 )
 def test_money_accepts_the_forms_people_write(text: str, expected: Decimal) -> None:
@@ -36,7 +38,10 @@ def test_money_accepts_the_forms_people_write(text: str, expected: Decimal) -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["-5", "abc", "1.234", "1,00", "NaN", "inf", "1e5", "", "10000000000000", "1.5x", "1.000005k"],
+    [
+        *("-5", "abc", "1.234", "1,00", "NaN", "inf", "1e5", "", "10000000000000", "1.5x"),
+        *("1.000005k", ".-", "1-", "1.5 ลบ"),
+    ],
 )
 def test_money_rejects_what_cannot_be_stored_exactly(text: str) -> None:
     """Negative, non-numbers, NaN/inf, over 2 decimals and too large amounts are refused."""

@@ -56,6 +56,7 @@ CURRENCY_NAMES = {
     "thai baht": "THB",
     "baht": "THB",
     "บาท": "THB",
+    "บาทถ้วน": "THB",  # (as a cheque or a quotation writes a whole amount)
     "euro": "EUR",
     "euros": "EUR",
     "british pound": "GBP",
@@ -111,8 +112,12 @@ def named_currency(text: str) -> tuple[str, str] | None:
     return None
 
 
+# ลบ. is ล้านบาท (million baht) in Thai reports and quotations: 1.5 ลบ.
+_MILLION_BAHT = re.compile(r"\s*ลบ\.$")
+
+
 def split_currency(raw: str) -> tuple[str, str | None]:
-    text = raw.strip()
+    text = _MILLION_BAHT.sub("ล้านบาท", raw.strip())
     if text[:1].isdigit() and text[-1:].isdigit():
         return text, None  # a bare number, as most exports write amounts
     named = named_currency(text)

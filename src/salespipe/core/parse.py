@@ -82,8 +82,18 @@ def money(text: str, *, what: str = N_("value")) -> Decimal:
     return _amount(raw, text, what)
 
 
+# "1,250,000.-": a whole amount as Thai quotations and invoices write it ("1.250,-" in
+# a file of decimal commas).
+_WHOLE_MARK = re.compile(r"(?<=\d)[.,]-$")
+
+
+def without_whole_mark(number: str) -> str:
+    """``1,250,000.-`` as ``1,250,000``."""
+    return _WHOLE_MARK.sub("", number.strip())
+
+
 def _amount(raw: str, text: str, what: str) -> Decimal:
-    match = _MONEY.match(raw)
+    match = _MONEY.match(without_whole_mark(raw))
     if not match:
         raise InvalidValue(
             _(

@@ -314,7 +314,7 @@ def amount(
     if not raw.strip():
         return Amount(None, None)
     body, found_currency = _strip_currency(raw)
-    body = body.translate(THAI_DIGITS)  # (๑,๒๐๐,๐๐๐ groups its thousands as 1,200,000)
+    body = parse.without_whole_mark(body.translate(THAI_DIGITS))  # (๑,๒๐๐ as 1,200)
     if not any(c.isdigit() for c in body):
         raise _not_an_amount(raw)
     if body.startswith("-") or (body.startswith("(") and body.endswith(")")):
