@@ -84,6 +84,35 @@ def test_day_reads_iso_buddhist_era_and_relative_forms() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15-01-2570", date(2027, 1, 15)),  # day first with dashes, as a sheet writes it
+        ("15-1-2027", date(2027, 1, 15)),
+        ("2570/01/15", date(2027, 1, 15)),
+        ("2027.01.15", date(2027, 1, 15)),
+        ("+7วัน", date(2026, 12, 4)),
+        ("อีก 7 วัน", date(2026, 12, 4)),
+        ("อีก 2 สัปดาห์", date(2026, 12, 11)),
+        ("+1เดือน", date(2026, 12, 27)),
+        ("3 วันก่อน", date(2026, 11, 24)),
+        ("-1 อาทิตย์", date(2026, 11, 20)),
+        ("มะรืนนี้", date(2026, 11, 29)),
+    ],
+)
+def test_day_reads_what_a_thai_user_types(text: str, expected: date) -> None:
+    """Refused before (a Thai trial): a day-first date with dashes (which the import read),
+    a year-first one with slashes, and Thai words for days ahead or ago."""
+    assert parse.day(text) == expected
+
+
+@pytest.mark.parametrize("text", ["15-01/2570", "7 วัน", "+3 วันก่อน", "15/1/70", "2027-01/15"])
+def test_day_refuses_what_could_mean_two_things(text: str) -> None:
+    """Mixed marks, a count without a direction, both directions, a two-digit year."""
+    with pytest.raises(InvalidValue, match="a year of four digits"):
+        parse.day(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "15 ม.ค. 2570",

@@ -200,7 +200,16 @@ def positive_int(text: str, *, what: str) -> int:
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a date may have (CE)
 
 _RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<count>\d{1,9})(?P<unit>[dwm])$")
-_DAY_FIRST = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+# The same in Thai words: +7วัน, อีก 2 สัปดาห์ (in 2 weeks), 3 วันก่อน (3 days ago).
+_THAI_RELATIVE = re.compile(
+    r"^(?:(?P<sign>[+-])|(?P<ahead>อีก)\s*)?(?P<count>\d{1,9})\s*"
+    r"(?P<unit>วัน|สัปดาห์|อาทิตย์|เดือน)(?:\s*(?P<ago>ก่อน|ที่แล้ว))?$"
+)
+_THAI_UNITS = {"วัน": "d", "สัปดาห์": "w", "อาทิตย์": "w", "เดือน": "m"}
+# Day first with the same mark twice (15/01/2570, 15.01.2570, 15-01-2570: its year of
+# four digits comes last, so a dash cannot be the ISO order), or year first with / or .
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+_YEAR_FIRST = re.compile(r"(\d{4})([/.])(\d{1,2})\2(\d{1,2})")
 # Words for days relative to today: (months, days) ahead.
 _NAMED_DAYS: dict[str, tuple[int, int]] = {
     "today": (0, 0),
@@ -212,6 +221,8 @@ _NAMED_DAYS: dict[str, tuple[int, int]] = {
     "เมื่อวาน": (0, -1),
     "เมื่อวานนี้": (0, -1),
     "พรุ่งนี้": (0, 1),
+    "มะรืน": (0, 2),
+    "มะรืนนี้": (0, 2),
     "สัปดาห์หน้า": (0, 7),
     "อาทิตย์หน้า": (0, 7),
     "เดือนหน้า": (1, 0),
@@ -230,7 +241,9 @@ def _calendar_parts(text: str) -> tuple[int, int, int] | None:
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         year, month, day_ = (int(part) for part in match.groups())
     elif match := _DAY_FIRST.fullmatch(text):
-        day_, month, year = (int(part) for part in match.groups())
+        day_, month, year = int(match[1]), int(match[3]), int(match[4])
+    elif match := _YEAR_FIRST.fullmatch(text):
+        year, month, day_ = int(match[1]), int(match[3]), int(match[4])
     elif (named := named_date(text)) and named.time is None and len(named.year) == 4:
         day_, month, year = named.day, named.month, int(named.year)
     else:
@@ -314,14 +327,34 @@ def _relative_day(text: str, today: date) -> date | None:
         months, days = named
     elif match := _RELATIVE.match(text.lower()):
         count = int(match["count"]) * (1 if match["sign"] == "+" else -1)
-        unit = match["unit"]
-        months, days = (count, 0) if unit == "m" else (0, count * (7 if unit == "w" else 1))
+        months, days = _months_and_days(count, match["unit"])
+    elif thai := _thai_relative(text):
+        months, days = thai
     else:
         return None
     try:
         return months_later(today, months) + timedelta(days=days)
     except (ValueError, OverflowError):
         return date.min  # far outside the years allowed: refused as such
+
+
+def _thai_relative(text: str) -> tuple[int, int] | None:
+    """(months, days) of ``+7วัน``, ``อีก 2 สัปดาห์``, ``3 วันก่อน``; None for other text,
+    or a count that says no direction (``7 วัน``) or both (``+3 วันก่อน``)."""
+    match = _THAI_RELATIVE.match(text)
+    if match is None:
+        return None
+    ahead = match["sign"] == "+" or match["ahead"] is not None
+    back = match["sign"] == "-" or match["ago"] is not None
+    if ahead == back:
+        return None
+    count = int(match["count"]) * (-1 if back else 1)
+    return _months_and_days(count, _THAI_UNITS[match["unit"]])
+
+
+def _months_and_days(count: int, unit: str) -> tuple[int, int]:
+    """``count`` of the unit ``d``, ``w`` or ``m`` as (months, days)."""
+    return (count, 0) if unit == "m" else (0, count * (7 if unit == "w" else 1))
 
 
 def given_day(found: date, *, what: str = N_("date")) -> date:
@@ -363,8 +396,8 @@ def day(text: str, *, what: str = N_("date")) -> date:
         raise InvalidValue(
             _(
                 'The {what} "{text}" is not a date; use YYYY-MM-DD, DD/MM/YYYY or 15 Jan 2027 '
-                "(a year from 2400 is read as Buddhist Era), today, tomorrow, next week, next "
-                "month, +3d, -2w or +1m."
+                "(a year of four digits; from 2400 it is read as Buddhist Era), today, "
+                "tomorrow, next week, next month, +3d, -2w or +1m."
             ).format(what=_(what), text=text)
         )
     _within_years(parsed, text, what)
