@@ -232,14 +232,30 @@ def test_ambiguous_slash_dates_need_an_order(cli) -> None:
 
 
 def test_not_utf8_names_the_encoding_option(cli, tmp_path: Path) -> None:
-    """A Windows-874 (Thai) file is refused with --encoding as the fix, then read with it."""
-    path = tmp_path / "thai.csv"
-    path.write_bytes("title,customer\nกล้อง,ร้านทอง\n".encode("cp874"))
+    """A Western Windows file (cp1252) is refused with --encoding as the fix, then read
+    with it; read as Thai Windows' code page, its José would have been "Jos้"."""
+    path = tmp_path / "western.csv"
+    path.write_bytes("title,customer\nCafé machine,José à la carte\n".encode("cp1252"))
     refused = cli("import", str(path))
     assert refused.exit_code == 1
     assert "--encoding" in refused.stderr
-    assert cli("import", str(path), "--encoding", "cp874").exit_code == 0
-    assert _deals(cli)["กล้อง"]["customer"] == "ร้านทอง"
+    assert cli("import", str(path), "--encoding", "cp1252").exit_code == 0
+    assert _deals(cli)["Café machine"]["customer"] == "José à la carte"
+
+
+def test_a_thai_windows_file_is_read_as_such_and_said(cli, tmp_path: Path) -> None:
+    """A sheet saved by Excel on Thai Windows (cp874) was refused until --encoding cp874
+    was given (a Thai trial); it is read as that, and the report says so."""
+    path = tmp_path / "thai.csv"
+    path.write_bytes("ชื่อดีล,ลูกค้า\nกล้อง,บริษัท น้ำใส จำกัด\n".encode("cp874"))
+    imported = cli("import", str(path))
+    assert imported.exit_code == 0, imported.stderr
+    assert "Read as Thai Windows text (cp874), as it is not UTF-8" in imported.stdout
+    assert _deals(cli)["กล้อง"]["customer"] == "บริษัท น้ำใส จำกัด"
+    again = cli.json("import", str(path), "--dry-run")
+    assert again["encoding"] == "cp874"
+    named = cli.json("import", str(path), "--dry-run", "--encoding", "cp874")
+    assert "encoding" not in named  # (given, not guessed)
 
 
 def test_salesforce_closed_stage_names_need_no_map(cli, tmp_path: Path) -> None:

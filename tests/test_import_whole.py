@@ -181,7 +181,7 @@ def test_values_with_a_unit_import_as_add_value_reads_them_and_are_counted(
     text = cli("import", path, *columns, "--skip-invalid", "--dry-run").stdout
     assert "4 deals with a value like 150k or 1.2m: read as add --value reads it." in text
     thai = cli("--lang", "th", "import", path, *columns, "--skip-invalid", "--dry-run").stdout
-    assert "4 ดีล มีมูลค่าแบบ 150k หรือ 1.2m: อ่านแบบเดียวกับ add --value" in thai
+    assert "4 ดีล มีมูลค่าแบบ 150k, 1.2m หรือ 1.2ล้าน: อ่านแบบเดียวกับ add --value" in thai
     report = cli.json("import", path, *columns, "--skip-invalid")
     assert (report["imported"], report["filled"]["value_unit"]) == (5, {"count": 4})
     values = {d["title"]: d["value"] for d in _deals(cli)}

@@ -354,6 +354,13 @@ def import_view(report: ImportReport) -> list[Part]:
                 where=_lines_named([str(n) for n in report.duplicate_lines]),
             )
         )
+    if report.guessed_encoding:
+        shown.append(
+            _(
+                "Read as Thai Windows text ({encoding}), as it is not UTF-8; if it is in "
+                "another encoding, name it with --encoding."
+            ).format(encoding=report.guessed_encoding)
+        )
     shown.extend(_left_out_lines(report))
     if report.renumbered:
         shown.append(_renumbered_line(report.renumbered))

@@ -90,7 +90,41 @@ def _guess_encoding(data: bytes) -> str:
         return "utf-16-le"
     if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
         return "utf-16-be"
+    if not data.isascii() and not _is_utf8(data) and _reads_as_thai_windows(data):
+        return THAI_WINDOWS
     return "utf-8"
+
+
+THAI_WINDOWS = "cp874"  # what Excel on Thai Windows saves a "CSV (Comma delimited)" in
+
+
+def _is_utf8(data: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), CHUNK_BYTES):
+            decoder.decode(view[start : start + CHUNK_BYTES])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_THAI = "\u0e01-\u0e5b"
+_THAI_MARK = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+# What a Western Windows file (cp1252) reads as in cp874: its accented letters become
+# Thai marks after a Latin letter (José: Jos้) or Thai signs inside a Latin word (España:
+# Espa๑a, Mädchen: Mไdchen). Thai text has neither.
+_NOT_THAI = re.compile(f"[^{_THAI}][{_THAI_MARK}]|^[{_THAI_MARK}]|[A-Za-z][{_THAI}]+[A-Za-z]")
+
+
+def _reads_as_thai_windows(data: bytes) -> bool:
+    """Whether bytes that are not UTF-8 read as Thai text in Thai Windows' code page."""
+    try:
+        text = data.decode(THAI_WINDOWS)
+    except UnicodeDecodeError:
+        return False
+    return re.search(f"[{_THAI}]", text) is not None and _NOT_THAI.search(text) is None
 
 
 def _not_decodable(data: bytes, path: Path, chosen: str, given: str | None) -> InvalidValue:

@@ -126,6 +126,7 @@ class ImportReport:
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)  # line, id, new id
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
+    guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
 
     @property
     def dollar(self) -> str:
@@ -150,6 +151,8 @@ class ImportReport:
             ]
         if self.short_rows:  # likewise: rows whose last cells the file did not have
             data["short_rows"] = self.short_rows
+        if self.guessed_encoding:  # likewise: a file of Thai Windows' code page
+            data["encoding"] = self.guessed_encoding
         if self.left_out:  # likewise: lines of the file that hold no deal
             data["left_out"] = {
                 kind: [line for line, of in self.left_out if of == kind]
@@ -410,6 +413,7 @@ def _import(
     report.unread, report.unread_shown = parsed.unread, parsed.ours
     report.left_out = sorted(parsed.left_out)
     report.short_rows = parsed.short_rows
+    report.guessed_encoding = parsed.guessed_encoding
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key

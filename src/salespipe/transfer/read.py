@@ -28,7 +28,7 @@ from salespipe.transfer.crm_formats import (
     Layout,
     recognise,
 )
-from salespipe.transfer.csvfile import LeftOutKind, read_table
+from salespipe.transfer.csvfile import THAI_WINDOWS, LeftOutKind, read_table
 from salespipe.transfer.dates import DateOrder, DateOrderClues, DateReader
 from salespipe.transfer.exporting import PIPELINE_COLUMN, TAG_SEPARATOR
 from salespipe.transfer.formulas import from_spreadsheet
@@ -75,6 +75,7 @@ class ParsedFile:
     unread: list[str] = field(default_factory=list)  # columns no field reads
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
+    guessed_encoding: str | None = None  # not UTF-8, and none given: the one it was read in
 
     @property
     def ours(self) -> bool:
@@ -150,6 +151,7 @@ def _read_csv(
     thai = ThaiText()  # the date reader asks it too
     clues, marks = DateOrderClues(), DecimalMarkClues(thai)
     settled = options.dates or options.date_format
+    guessed = options.encoding is None
     table = read_table(
         path,
         data,
@@ -196,6 +198,7 @@ def _read_csv(
         unread=layout.unread(),
         left_out=table.left_out,
         short_rows=short,
+        guessed_encoding=THAI_WINDOWS if guessed and table.encoding == THAI_WINDOWS else None,
     )
 
 
