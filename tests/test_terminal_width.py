@@ -292,6 +292,49 @@ def test_log_keeps_a_long_name_whole(
         assert sum(line.split() == ["Who", LONG_ROLE] for line in lines) == 2, lines
 
 
+@pytest.mark.parametrize(
+    "action",
+    [
+        "chase PO-2026-000123456789012 with procurement",
+        "send revised quote for ฿12,345,678.00 to Somchai",
+    ],
+)
+def test_a_number_in_a_next_action_leaves_every_column_in_list(
+    cli: Any, db_path: Path, action: str
+) -> None:
+    """Keeping every figure whole, list at 80 columns left out the customer and the next
+    action for a next action holding a long number (a review): free text that may be
+    left out gives way instead."""
+    assert (
+        cli(
+            "add",
+            "Enterprise resource planning",
+            "-c",
+            "Siam Foods Public Company",
+            "-v",
+            "1.5m",
+            "--next",
+            action,
+            "--due",
+            "+12d",
+        ).exit_code
+        == 0
+    )
+    lines = ANSI.sub("", in_terminal(("list",), 80)).splitlines()
+    assert lines[0].split() == [
+        "ID",
+        "Title",
+        "Customer",
+        "Stage",
+        "Value",
+        "Days",
+        "Due",
+        "Next",
+        "action",
+    ], lines
+    assert not any(line.startswith("Not shown") for line in lines), lines
+
+
 def test_check_wraps_the_kind_of_an_alert_rather_than_cut_it(pipeline_file: str) -> None:
     """At 40 columns check cut its kind to "next action overd…"; it wraps now."""
     lines = ANSI.sub("", in_terminal(("check",), 40)).splitlines()

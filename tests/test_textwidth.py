@@ -64,7 +64,7 @@ def slow_clip(text: str, size: int) -> str:
             break
         out.append(char)
         used += cells
-    return "".join(out).rstrip("เแโใไ") + "…"  # (not a vowel written before its consonant)
+    return "".join(out).rstrip("เแโใไ ") + "…"  # (nor a vowel written before its consonant)
 
 
 def word_by_word(text: str, size: int) -> list[str]:
@@ -105,6 +105,9 @@ def test_a_cut_never_leaves_a_thai_vowel_before_the_ellipsis() -> None:
     """เ, แ, โ, ใ and ไ are written before the consonant they follow: "ระบบ HR และเ…" left
     one hanging; the cut goes before it, in every path that cuts."""
     assert textwidth.clip("ระบบ HR และเงินเดือน", 13) == "ระบบ HR และ…"
+    assert textwidth.clip("ระบบ HR แและ", 10) == "ระบบ HR…"  # (nor a space: "ระบบ HR …")
+    assert textwidth.clip("Office air", 8) == "Office…"
+    assert textwidth.fit("Office air", 8) == "Office… "
     assert textwidth.clip("ไม่มีใครโทรมา", 5) == "ไม่มี…"  # (marks: the measured path)
     assert textwidth.fit("ระบบ HR และเงินเดือน", 13) == "ระบบ HR และ… "
 
@@ -191,6 +194,19 @@ def test_wrap_keeps_a_count_with_the_word_after_it() -> None:
     assert textwidth.wrap("since 2026-11-12 14:24 (24 days)", 26) == [
         "since 2026-11-12 14:24",
         "(24 days)",
+    ]
+    # Not a count (a review): a currency code keeps its amount, a reference number the
+    # word before it, a list's "1," is no count.
+    assert textwidth.wrap("price 2 USD 25,000.00 total", 14) == [
+        "price 2",
+        "USD 25,000.00",
+        "total",
+    ]
+    assert textwidth.wrap("lost 1, EUR 0.10", 8) == ["lost 1,", "EUR 0.10"]
+    assert textwidth.wrap("send PO 4500012345 (quote to 2026-12-10)", 18) == [
+        "send PO 4500012345",
+        "(quote to",
+        "2026-12-10)",
     ]
 
 

@@ -198,8 +198,12 @@ DEFAULT_WIDTH = 80  # for output that is not a terminal, without $COLUMNS
 GAP = 2
 MIN_FLEXIBLE = 8  # a text column is never squeezed below this (or its natural width)
 MIN_WRAPPED = 20  # nor a column whose text wraps
-MAX_FIGURE = 24  # the longest word with a digit that wrapping keeps whole (฿98,765,432,109.12)
-_FIGURE = re.compile(r"\S*\d\S*")
+# An amount (grouped by thousands or with decimals, its currency sign before it) or a
+# date, as salespipe writes them: what wrapping keeps whole. (A reference number or an
+# address with digits is broken as any long word is.)
+_FIGURE = re.compile(
+    r"(?<!\S)[(]?[^\s\d(]{0,3}(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{4}-\d{2}-\d{2})[)]?[,;.:]?(?!\S)"
+)
 
 
 def plain_width() -> int:
@@ -224,8 +228,8 @@ def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int
         column.line_widths() if col.wrap else None
         for col, column in zip(table.columns, columns, strict=True)
     ]
-    figures = [
-        column.widest_figure() if col.wrap else 0
+    figures = [  # (a column that may be left out gives way, its figures with it)
+        column.widest_figure() if col.wrap and not col.drop else 0
         for col, column in zip(table.columns, columns, strict=True)
     ]
     return squeezed(widths, table.columns, limit, lines, figures)
@@ -329,14 +333,12 @@ class _Column:
         return Counter(measure(line) for cell in self.cells for line in cell.split("\n"))
 
     def widest_figure(self) -> int:
-        """The width of the widest figure in its cells (a word with a digit in it: an
-        amount, a date, a percentage), which wrapping must not break; 0 if none, or if
-        the widest is too long to be a figure (a reference or an address)."""
-        widest = max(
+        """The width of the widest figure in its cells (an amount or a date, with the
+        marks around it), which wrapping must not break; 0 if none."""
+        return max(
             (textwidth.width(word) for cell in self.cells for word in _FIGURE.findall(cell)),
             default=0,
         )
-        return widest if widest <= MAX_FIGURE else 0
 
     def widest(self) -> int:
         """The width of the widest line of its cells, once cut to the limit."""

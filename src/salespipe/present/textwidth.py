@@ -69,7 +69,7 @@ def fit(text: str, size: int, *, right: bool = False) -> str:
     """``text`` cut to at most ``size`` cells (see :func:`clip`), then padded to fill them."""
     if text.isascii():
         if len(text) > size:
-            text = text[: max(0, size - 1)] + "…"
+            text = cut(text[: max(0, size - 1)])
         return text.rjust(size) if right else text.ljust(size)
     cells = width(text)
     if cells > size:
@@ -93,14 +93,15 @@ _LEADING_VOWELS = "\u0e40\u0e41\u0e42\u0e43\u0e44"
 
 
 def cut(kept: str) -> str:
-    """The start ``kept`` of a longer text, marked as cut with an ellipsis."""
-    return kept.rstrip(_LEADING_VOWELS) + "…"
+    """The start ``kept`` of a longer text, marked as cut with an ellipsis (after its last
+    letter: not after a space, nor after a vowel written before its consonant)."""
+    return kept.rstrip(_LEADING_VOWELS + " ") + "…"
 
 
 def clip(text: str, size: int) -> str:
     """Cut text to at most ``size`` cells, marking the cut with an ellipsis."""
     if text.isascii():
-        return text if len(text) <= size else text[: max(0, size - 1)] + "…"
+        return text if len(text) <= size else cut(text[: max(0, size - 1)])
     if width(text) <= size:
         return text
     if size >= 1 and _MEASURABLE.fullmatch(text):
@@ -266,7 +267,9 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
 # (else the amount would be cut instead).
 _CODE_THEN_AMOUNT = re.compile(
     r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9]\S*)"  # (250k, 1.2M)
-    r"|(?<!\S)(\(?[0-9][0-9,.]*) (\S+)"
+    # a count of up to four digits (not a reference number), then a word that is no
+    # currency's code ("2 USD 25,000.00" keeps the code with its amount)
+    r"|(?<!\S)\(?[0-9]{1,4} (?![A-Z]{3}\b)[A-Za-z\u0e01-\u0e2e\u0e40-\u0e44][^\s,;]*"
 )
 _GLUE = "\xa0"  # a space no line is broken at, put back as a space
 
