@@ -49,6 +49,28 @@ def test_a_usage_error_in_json_is_thai_too(cli: Any) -> None:
     assert json.loads(result.stdout)["error"]["message"] == "ไม่มีตัวเลือก --foo"
 
 
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("--lang", "th"), {}),
+        (("--db", "x.json"), {"SALESPIPE_LANG": "th"}),
+        (("--json", "list"), {"SALESPIPE_LANG": "th"}),
+    ],
+)
+def test_a_usage_error_before_the_command_follows_the_language_asked(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    """`salespipe --lang th` alone said "Error: Missing command." in English, as did every
+    root option error under SALESPIPE_LANG=th (a review)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "ข้อผิดพลาด: " in result.stderr, result.stderr
+    assert "Error" not in result.stderr
+    assert "Usage:" not in result.stderr
+
+
 def test_in_english_clicks_own_words_stay(cli: Any) -> None:
     result = cli("list", "--limit", "abc")
     assert result.exit_code == 2

@@ -204,6 +204,8 @@ def _speak_as_the_user_asks(exc: UsageError, given: list[str] | None, as_json: b
         from salespipe.cli import interrupted
 
         flag = interrupted.speak_as_the_arguments_ask(given)
+    else:  # (read, but a short command line is not spoken for yet: `--lang th` alone)
+        choose_language(flag, as_json=as_json)
     _speak_as_the_data_file_says(root.params.get("db"), flag, as_json)
 
 

@@ -29,6 +29,7 @@ _SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("No such command '{name}'. Did you mean {options}?"),
         ),
         (r"No such command '(?P<name>.*)'\.", N_("No such command '{name}'.")),
+        (r"Missing command\.", N_("Missing command.")),
         (r"Missing argument '(?P<name>.*)'\.", N_("Missing argument '{name}'.")),
         (r"Missing option '(?P<name>.*)'\.", N_("Missing option '{name}'.")),
         (
