@@ -115,6 +115,22 @@ def test_bom_option_for_excel(cli, tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"\xef\xbb\xbfid,title")
 
 
+def test_a_thai_export_file_opens_in_excel(cli, tmp_path: Path) -> None:
+    """In Thai, a CSV written with -o starts with the byte-order mark by default: without
+    it Excel on Thai Windows read it in its own code page (a Thai trial). --no-bom leaves it
+    out; stdout (a script's) and English files stay without it."""
+    cli("add", "ลูกค้าไทย", "-q")
+    cli("config", "set", "lang", "th")
+    thai, plain, english = (tmp_path / name for name in ("th.csv", "plain.csv", "en.csv"))
+    assert cli("export", "-o", str(thai)).exit_code == 0
+    assert thai.read_bytes().startswith(b"\xef\xbb\xbfid,title")
+    cli("export", "--no-bom", "-o", str(plain))
+    assert plain.read_bytes().startswith(b"id,title")
+    assert cli("export").stdout.startswith("id,title")
+    cli("--lang", "en", "export", "-o", str(english))
+    assert english.read_bytes().startswith(b"id,title")
+
+
 def test_export_refuses_to_overwrite_the_database(cli, db_path: Path) -> None:
     """-o naming a file of the database itself is refused and changes nothing."""
     cli("add", "A", "-q")

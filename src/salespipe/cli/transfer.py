@@ -11,7 +11,7 @@ from salespipe.cli import output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, PipelineOption
 from salespipe.cli.progress import ProgressBar
-from salespipe.core import clock
+from salespipe.core import clock, i18n
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
 
@@ -201,9 +201,15 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         bom: Annotated[
-            bool,
-            typer.Option("--bom", help="Start the CSV with a byte-order mark (for Excel)."),
-        ] = False,
+            bool | None,
+            typer.Option(
+                "--bom/--no-bom",
+                help="Start the CSV with a byte-order mark, for Excel to read it as UTF-8 "
+                "(default: a file written with -o in Thai, where Excel reads a CSV in Thai "
+                "Windows' code page otherwise).",
+                show_default=False,
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         pipeline = state(ctx).pipeline()
@@ -214,7 +220,7 @@ def register(app: typer.Typer) -> None:
         if output_file is None:
             try:
                 with output.reader_may_leave():
-                    _write_export(kind, snapshot, sys.stdout.buffer, bom)
+                    _write_export(kind, snapshot, sys.stdout.buffer, bool(bom))
                     sys.stdout.flush()
             except OSError as exc:
                 raise InvalidValue(
@@ -224,6 +230,8 @@ def register(app: typer.Typer) -> None:
         refuse_database_target(output_file, pipeline.store, "-o")
         from salespipe.transfer.target import export_target
 
+        if bom is None:
+            bom = i18n.language() == "th"
         with export_target(output_file) as handle:
             counts = _write_export(kind, snapshot, handle, bom)
         from salespipe.present.transfer_views import ExportWritten
