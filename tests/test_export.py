@@ -536,7 +536,7 @@ def test_our_csvs_stages_are_named_and_mapped_by_their_names(cli, tmp_path: Path
     assert "rosensayya" not in refused.stderr
     # the suggestion is still guessed from its deals' 85 %, as it was under the key (a
     # review: looked up by the name, it fell back to the first stage)
-    assert "--stage-map 'รอเซ็นสัญญา=approved'" in refused.stderr
+    assert "--stage-map 'รอเซ็นสัญญา=Approved'" in refused.stderr
     mapped = cli.json("import", exported, "--stage-map", "รอเซ็นสัญญา=negotiating")
     assert mapped["imported"] == 1
     assert "unused_stage_maps" not in mapped

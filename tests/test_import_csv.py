@@ -253,7 +253,7 @@ def test_the_suggested_map_closes_a_deal_only_where_the_label_plainly_says_so(
     assert refused.exit_code == 1
     pasted = shlex.split(refused.stderr.strip().splitlines()[-1])
     suggested = dict(mapping.rsplit("=", 1) for mapping in pasted[1::2])
-    assert [suggested[label] for label in labels] == ["presented"] * len(labels)
+    assert [suggested[label] for label in labels] == ["Presented"] * len(labels)  # (by name)
     assert suggested["Contract signed"] == "won"
 
 

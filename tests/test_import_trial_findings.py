@@ -5,6 +5,7 @@ file with deals of its own. Each is now read as the file means or named."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -468,3 +469,23 @@ def test_salespipes_own_csv_with_a_row_twice_names_the_id(cli: Any, tmp_path: Pa
     refused = cli("import", sheet)
     assert "the id is on line 2 too" in refused.stderr
     assert "line item" not in refused.stderr
+
+
+def test_a_thai_pipelines_stages_are_suggested_by_their_thai_names(
+    cli: Any, tmp_path: Path
+) -> None:
+    """The refusal listed the stages of a Thai pipeline by their keys (presented, …) and
+    suggested a contract-signing label go to the first stage (a Thai trial)."""
+    assert cli("--lang", "th", "init").exit_code == 0
+    sheet = _write(tmp_path, "thai.csv", "ชื่อดีล,ขั้นตอน\nก,รอเซ็นสัญญา\nข,ต่อรองราคา\n")
+    refused = cli("import", str(sheet))
+    assert refused.exit_code == 1
+    assert "(ติดต่อนำเสนอ, กำลังพิจารณา, เสนอราคา, เจรจาต่อรอง, อนุมัติซื้อ)" in refused.stderr
+    suggestion = refused.stderr.strip().splitlines()[-1].strip()
+    assert suggestion == ("--stage-map 'รอเซ็นสัญญา=อนุมัติซื้อ' --stage-map 'ต่อรองราคา=เจรจาต่อรอง'")
+    pasted = cli("import", str(sheet), *shlex.split(suggestion))
+    assert pasted.exit_code == 0, pasted.stderr
+    assert {t: d["stage"] for t, d in _deals(cli).items()} == {
+        "ก": "approved",
+        "ข": "negotiating",
+    }

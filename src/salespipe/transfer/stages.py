@@ -26,14 +26,20 @@ from salespipe.transfer.pending import Pending, StageLabel
 
 # Words CRMs use in stage names, and the default stage each most likely means.
 _STAGE_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("negotiat", "review", "เจรจา"), "negotiating"),
-    (("proposal", "quot", "price", "offer", "เสนอราคา"), "quoted"),
-    (("decision", "commit", "contract", "approv", "verbal", "อนุมัติ"), "approved"),
+    (("negotiat", "review", "เจรจา", "ต่อรอง"), "negotiating"),
+    (("proposal", "quot", "price", "offer", "เสนอราคา", "ใบเสนอ"), "quoted"),
+    (
+        ("decision", "commit", "contract", "approv", "verbal", "อนุมัติ", "สัญญา", "เซ็น"),
+        "approved",
+    ),
     (
         ("analysis", "discovery", "consider", "evaluat", "demo", "perception", "พิจารณา"),
         "considering",
     ),
-    (("lead", "contact", "prospect", "qualif", "new", "present", "นำเสนอ"), "presented"),
+    (
+        ("lead", "contact", "prospect", "qualif", "new", "present", "นำเสนอ", "ติดต่อ"),
+        "presented",
+    ),
 )
 # Words that make an unknown label's suggested target won or lost, as whole words; a
 # label that also negates or starts again ("Not won", "Won't proceed", "Won back",
@@ -360,8 +366,11 @@ def unknown_stages_error(
         for shown, count, _label in labels
     )
     typical = _typical_probabilities(rows)
-    # (the target is guessed from the label the rows carry: their probabilities are its)
+    # (the target is guessed from the label the rows carry: their probabilities are its;
+    # a stage is suggested by its name, as the user calls it, which --stage-map takes)
+    name_of = {s.key: s.name for s in resolver.enabled}
     targets = [_target_to_suggest(label, typical, resolver, creating) for *_n, label in labels]
+    targets = [name_of.get(target, target) for target in targets]
     suggestion = " ".join(
         f"--stage-map {shlex.quote(shown + '=' + target)}"
         for (shown, _count, _label), target in zip(labels, targets, strict=True)
@@ -374,7 +383,7 @@ def unknown_stages_error(
             ).format(labels=listed)
             + f"\n  {suggestion}"
         )
-    ours = ", ".join(s.key for s in resolver.enabled)
+    ours = ", ".join(s.name for s in resolver.enabled)
     return UnknownStages(
         _(
             "The file has stages this pipeline does not have: {labels}; nothing was imported. "
