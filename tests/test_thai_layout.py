@@ -251,7 +251,7 @@ def test_log(thai: Any) -> None:
     out = _run(thai, "log")
     table = _table(out, "เมื่อ")
     assert_aligned(table, 5)
-    assert "ค่าตั้ง date_era: — → be" in out
+    assert "การตั้งค่า date_era: — → be" in out
 
 
 def test_report(thai: Any) -> None:
