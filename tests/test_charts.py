@@ -314,3 +314,30 @@ def test_a_terminal_too_narrow_for_the_chart_prints_the_tables_and_says_so(
     assert "The chart is too narrow for its numbers; use --width" in shown.stderr
     asked = cli("forecast", "--width", "30")  # asked for: refused, as before
     assert asked.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("5000", "฿5พัน"),
+        ("25000", "฿2.5หมื่น"),
+        ("349500", "฿3.5แสน"),
+        ("999960", "฿1ล้าน"),
+        ("1450000", "฿1.5ล้าน"),
+        ("4000000", "฿4ล้าน"),
+        ("98765400000", "฿98.8พันล้าน"),
+    ],
+)
+def test_short_amounts_in_thai_count_in_thai_words(value: str, shown: str) -> None:
+    """In Thai the forecast's chart and range read ฿1.5M and USD 25k (a Thai trial): a
+    Thai reader counts in แสน and ล้าน."""
+    from decimal import Decimal
+
+    from salespipe.core import i18n
+    from salespipe.present.report_views import short_money
+
+    i18n.set_language("th")
+    try:
+        assert short_money(Decimal(value), "THB") == shown
+    finally:
+        i18n.set_language("en")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from salespipe.core import fmt
+from salespipe.core import fmt, i18n
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.present.parts import Noted, Part
 from salespipe.present.render import Block, Column, Fields, Table, Text, stage_names
@@ -209,13 +209,24 @@ def period_label(row: ForecastRow) -> str:
 
 
 _SHORT_UNITS = (
-    (10**3, "k", Decimal(1)),
-    (10**6, "M", Decimal("0.1")),
-    (10**9, "B", Decimal("0.1")),
-    (10**12, "T", Decimal("0.1")),
+    (10**3, "k", Decimal(1), 1000),
+    (10**6, "M", Decimal("0.1"), 1000),
+    (10**9, "B", Decimal("0.1"), 1000),
+    (10**12, "T", Decimal("0.1"), 1000),
 )
-"""Each unit of a short amount and its step; the first under 1000 of them is used
-(``฿10000001.8M`` was ten trillion written in millions)."""
+"""Each unit of a short amount, its step and the bound under which it is used: the first
+under 1000 of them (``฿10000001.8M`` was ten trillion written in millions)."""
+
+_THAI_SHORT_UNITS = (
+    (10**3, "พัน", Decimal("0.1"), 10),
+    (10**4, "หมื่น", Decimal("0.1"), 10),
+    (10**5, "แสน", Decimal("0.1"), 10),
+    (10**6, "ล้าน", Decimal("0.1"), 1000),
+    (10**9, "พันล้าน", Decimal("0.1"), 1000),
+    (10**12, "ล้านล้าน", Decimal("0.1"), 1000),
+)
+"""The same in Thai counting words (3.5แสน, 1.5ล้าน), each with the bound under which it
+is used: the words below a million each count ten of the one before."""
 
 
 def short_money(value: Decimal, currency: str) -> str:
@@ -230,11 +241,13 @@ def _short_number(value: Decimal) -> str:
     whole = value.quantize(Decimal(1), ROUND_HALF_UP)
     if abs(whole) < 1000:  # (999.5 is 1k, not 1000; -0.4 is 0, not -0)
         return f"{whole}" if whole else "0"
-    for size, unit, step in _SHORT_UNITS:
+    thai = i18n.language() == "th"
+    units = _THAI_SHORT_UNITS if thai else _SHORT_UNITS
+    for size, unit, step, bound in units:
         shown = (value / size).quantize(step, ROUND_HALF_UP)
-        if abs(shown) < 1000 or unit == _SHORT_UNITS[-1][1]:
+        if abs(shown) < bound or unit == units[-1][1]:
             break
-    return f"{shown}{unit}"
+    return f"{shown.normalize():f}{unit}" if thai else f"{shown}{unit}"  # (Thai: 4ล้าน)
 
 
 def range_text(row: ForecastRow, currency: str) -> str:
