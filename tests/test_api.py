@@ -512,3 +512,15 @@ def test_a_pipeline_given_by_its_number_is_read_as_pipeline_takes_it(cli: Any, t
     for odd in (True, 1.0, []):
         with pytest.raises(salespipe.InvalidValue):
             api.check(pipeline=odd)
+
+
+def test_a_quote_note_is_checked_as_the_command_line_checks_it(api: salespipe.Pipeline) -> None:
+    """The 2000-character limit and the control-character check of a quote's note ran
+    only in the command line: the API stored 5000 characters and a terminal escape (a
+    code review)."""
+    deal = api.add("ERP", value="1m")
+    for note, said in (("a" * 2001, "longer than 2000"), ("x\x1b[31m", "control character")):
+        with pytest.raises(salespipe.InvalidValue, match=said):
+            api.quote(deal.id, valid_until="+10d", note=note)
+    assert api.get(deal.id).quote is None
+    assert api.quote(deal.id, valid_until="+10d", note="5% off\nuntil month end").quote

@@ -301,7 +301,6 @@ class Pipeline:
     ) -> Deal:
         """Record a quotation sent; the deal's value follows ``amount``."""
         day = _day_of(valid_until, N_("--valid-until date"))
-        parse.given_text(note, N_("quote note"))
         money = None if amount is None else _money(amount)
         return self._app.quote(_id(deal_id), valid_until=day, amount=money, note=note).deal
 
@@ -695,12 +694,7 @@ def _period(since: Day | None, until: Day | None, *, as_of: date | None = None) 
 
 
 def _next_action(text: str | None, due: Day | None) -> NextAction | None:
-    if text is None and due is None:
-        return None
-    day = _day(due, N_("--due date"))
-    if text is None or day is None:
-        raise InvalidValue(_("A next action needs both its text (--next) and --due DATE."))
-    return NextAction(parse.text(text, what=N_("next action"), required=True, max_length=500), day)
+    return use_cases.next_action(text, _day(due, N_("--due date")))
 
 
 def _fields(

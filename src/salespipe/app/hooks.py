@@ -34,6 +34,7 @@ from salespipe.app.undo_check import Describe
 from salespipe.app.work import Change
 from salespipe.core import clock, fmt
 from salespipe.core.i18n import _, ngettext
+from salespipe.core.limits import MAX_SECONDS
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
 from salespipe.storage.interrupts import HeldInterrupts
 
@@ -141,7 +142,7 @@ def _seconds(raw: str) -> float | None:
         value = float(raw)
     except ValueError:
         return None
-    return value if 0 < value <= 3600 else None
+    return value if 0 < value <= MAX_SECONDS else None
 
 
 def _subject(event: Event) -> str:

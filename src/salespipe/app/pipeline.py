@@ -35,6 +35,7 @@ from salespipe.core.errors import (
     no_deal_numbers_left,
 )
 from salespipe.core.i18n import N_, _
+from salespipe.core.limits import MAX_NEXT_ACTION, MAX_NOTE, MAX_OWNER, MAX_QUOTE_NOTE
 from salespipe.core.model import (
     Deal,
     Event,
@@ -109,7 +110,7 @@ class DealFields:
             currency=currency_code,
             owner=None
             if owner is None
-            else parse.text(owner, what=N_("owner"), required=True, max_length=100),
+            else parse.text(owner, what=N_("owner"), required=True, max_length=MAX_OWNER),
             expected_close=expected_close,
             clear_expected_close=clear_close,
             probability=None
@@ -119,6 +120,16 @@ class DealFields:
             add_tags=_tags_added(tags, untags),
             remove_tags=tuple(untags),
         )
+
+
+def next_action(text: str | None, due: date | None) -> NextAction | None:
+    """The next action given as its text and due day: both, or neither (None)."""
+    if text is None and due is None:
+        return None
+    if text is None or due is None:
+        raise InvalidValue(_("A next action needs both its text (--next) and --due DATE."))
+    text = parse.text(text, what=N_("next action"), required=True, max_length=MAX_NEXT_ACTION)
+    return NextAction(text, due)
 
 
 @dataclass(frozen=True)
@@ -527,7 +538,7 @@ class Pipeline:
         return parse.stage(stages, deal.stage)
 
     def note(self, deal_id: int, text: str, *, at: datetime | None = None) -> Change:
-        text = parse.text(text, what=N_("note"), required=True, multiline=True, max_length=10_000)
+        text = parse.text(text, what=N_("note"), required=True, multiline=True, max_length=MAX_NOTE)
         with self.work("note") as work:
             before = work.deal(deal_id)
             when = work.when(at, before, anywhere=True)
@@ -557,6 +568,7 @@ class Pipeline:
     ) -> Change:
         """Record a quotation; ``currency``: the one its amount was written in, if it
         named one, which must be the deal's."""
+        parse.text(note, what=N_("quote note"), multiline=True, max_length=MAX_QUOTE_NOTE)
         with self.work("quote") as work:
             before = work.deal(deal_id)
             if currency is not None and currency != before.currency:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
+from salespipe.core.limits import MAX_OWNER, MAX_SECONDS
 from salespipe.storage import is_postgres_target
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not 0 <= value <= 3600:
+    if not 0 <= value <= MAX_SECONDS:
         raise InvalidValue(
             _('"{text}" is not a number of seconds from 0 to 3600.').format(text=text)
         )
@@ -69,7 +70,7 @@ def _seconds(text: str) -> float:
 def _owner(text: str) -> str:
     """A name as the data file keeps an owner (at most 100 characters, every one shown):
     a zero-width space was taken, and then the file refused to open as damaged."""
-    name = parse.text(text, what=N_("owner"), required=True, max_length=100)
+    name = parse.text(text, what=N_("owner"), required=True, max_length=MAX_OWNER)
     unseen = next((c for c in name if not c.isprintable() and c != " "), None)
     if unseen is not None:
         raise InvalidValue(

@@ -13,6 +13,7 @@ from salespipe.app.reading import deal_not_found
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue, NoDataFile
 from salespipe.core.i18n import N_, _
+from salespipe.core.limits import MAX_REASON
 from salespipe.core.model import (
     Deal,
     Event,
@@ -303,7 +304,7 @@ class Work:
     def require_reason(self, reason: str | None, what: str) -> str | None:
         """Check a reason; ``what`` (marked with ``N_``) is the action that needs one."""
         if reason is not None:
-            reason = parse.text(reason, what=N_("reason"), multiline=True, max_length=2000)
+            reason = parse.text(reason, what=N_("reason"), multiline=True, max_length=MAX_REASON)
         if self.config["require_reason"] and not (reason and reason.strip()):
             raise InvalidValue(
                 _("A reason is required to {action} (config require_reason); add --reason.").format(

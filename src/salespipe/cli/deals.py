@@ -598,7 +598,6 @@ def register(app: typer.Typer) -> None:
         money, named = (None, None)
         if amount is not None:
             money, named = parse.money_and_currency(amount, what=N_("quote amount"))
-        parse.text(note, what=N_("quote note"), multiline=True, max_length=2000)
         pipeline = state(ctx).pipeline()
         currency = None if named is None else parse.currency(named)
         change = pipeline.quote(
@@ -752,14 +751,9 @@ def _day(text: str | None, what: str) -> date | None:
 
 
 def _next_action(text: str | None, due: str | None) -> NextAction | None:
-    if text is None and due is None:
-        return None
-    if text is None or due is None:
-        raise InvalidValue(_("A next action needs both its text (--next) and --due DATE."))
-    return NextAction(
-        parse.text(text, what=N_("next action"), required=True, max_length=500),
-        parse.day(due, what=N_("--due date")),
-    )
+    from salespipe.app.pipeline import next_action
+
+    return next_action(text, _day(due, N_("--due date")))
 
 
 def _fields(

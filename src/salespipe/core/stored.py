@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from salespipe.core.limits import MAX_OWNER, MAX_SECONDS
+
 # A counter or size far beyond any real database, still exact as a JSON number and in
 # 64 bits.
 MAX_COUNTER = 2**53
@@ -22,11 +24,11 @@ def is_count(value: Any, minimum: int = 0) -> bool:
 
 
 def _short_text(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 100 and value.isprintable()
+    return isinstance(value, str) and 0 < len(value) <= MAX_OWNER and value.isprintable()
 
 
 def _seconds(value: Any) -> bool:
-    return type(value) in (int, float) and 0 <= value <= 3600
+    return type(value) in (int, float) and 0 <= value <= MAX_SECONDS
 
 
 _SETTINGS: dict[str, Any] = {

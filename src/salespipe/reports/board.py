@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from salespipe.core.limits import UNKNOWN_STAGE_POSITION
 from salespipe.core.model import Record, Stage
 from salespipe.core.tally import Totals, add_money, totals_json
 from salespipe.storage.queries import urgency
@@ -117,7 +118,9 @@ def board(
         lane = lanes.get(part.stage)
         if lane is None:  # a disabled (or unknown) stage still shows its deals
             key = part.stage
-            stage = by_key.get(key) or Stage(key=key, name=key, position=10_000, probability=0)
+            stage = by_key.get(key) or Stage(
+                key=key, name=key, position=UNKNOWN_STAGE_POSITION, probability=0
+            )
             lane = lanes[key] = Lane(stage)
         lane.count += part.deals
         add_money(lane.value, part.currency, part.value)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from salespipe.core import collation
+from salespipe.core.limits import UNKNOWN_STAGE_POSITION
 from salespipe.core.model import Record, Stage
 from salespipe.core.tally import Period, Totals, add_money, rate, totals_json, value_rates
 from salespipe.storage.history import Asks, ClosedSum, Cohort
@@ -201,7 +202,9 @@ def _ordered_groups(
         names = {s.key: s.name for s in stages}
         for key, group in groups.items():
             group.name = names.get(key, key)
-        return sorted(groups.values(), key=lambda g: (position.get(g.group, 10_000), g.group))
+        return sorted(
+            groups.values(), key=lambda g: (position.get(g.group, UNKNOWN_STAGE_POSITION), g.group)
+        )
     if by == "owner":
         return sorted(groups.values(), key=lambda g: collation.sort_key(g.group))
     if by == "reason":  # the most frequent reason first

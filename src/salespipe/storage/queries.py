@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 from salespipe.core import collation, parse
+from salespipe.core.limits import UNKNOWN_STAGE_POSITION
 from salespipe.core.model import Record, Stage, record_days_in_stage
 
 # What can fall due on a day: a next action, the expected close, a quote's validity.
@@ -257,7 +258,7 @@ def order_key(order: str, stages: Sequence[Stage], now: datetime) -> Callable[[R
     # offsets, so they are compared as times.
     moment = datetime.fromisoformat
     keys: dict[str, Callable[[Record], Any]] = {
-        "stage": lambda r: (positions.get(r["stage"], 10_000), r["id"]),
+        "stage": lambda r: (positions.get(r["stage"], UNKNOWN_STAGE_POSITION), r["id"]),
         "id": lambda r: r["id"],
         "title": lambda r: (collation.sort_key(r["title"]), r["id"]),
         "customer": lambda r: (collation.sort_key(r["customer"]), r["id"]),

@@ -21,6 +21,7 @@ from salespipe.core.currencies import ISO_4217
 from salespipe.core.currency_names import AMBIGUOUS_DOLLAR
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _
+from salespipe.core.limits import MAX_OWNER, MAX_QUOTE_NOTE, MAX_REASON
 from salespipe.core.model import NextAction, Quote, Status
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.transfer.crm_formats import Layout, closing_status
@@ -361,7 +362,7 @@ class RowReader:
     def _people_and_money(self, row: Incoming) -> None:
         row.customer = self._text("customer", N_("customer"))
         row.contact = self._text("contact", N_("contact"))
-        owner = self._text("owner", N_("owner"), max_length=100)
+        owner = self._text("owner", N_("owner"), max_length=MAX_OWNER)
         row.owner = _DEACTIVATED.sub("", owner) or None
         if row.owner is None:
             row.filled |= Filled.OWNER
@@ -462,9 +463,9 @@ class RowReader:
             self._read(
                 "lost_reason",
                 lambda raw: (
-                    parse.text(raw, what=N_("lost reason"), multiline=True, max_length=2000)
+                    parse.text(raw, what=N_("lost reason"), multiline=True, max_length=MAX_REASON)
                     if self.ours
-                    else long_text(raw, what=N_("lost reason"), max_length=2000)
+                    else long_text(raw, what=N_("lost reason"), max_length=MAX_REASON)
                 ),
                 "",
             )
@@ -508,7 +509,9 @@ class RowReader:
         quoted = self._read("quote_amount", self._amount, Amount(None, None)).value
         note = self._read(
             "quote_note",
-            lambda raw: parse.text(raw, what=N_("quote note"), multiline=True, max_length=2000),
+            lambda raw: parse.text(
+                raw, what=N_("quote note"), multiline=True, max_length=MAX_QUOTE_NOTE
+            ),
             "",
         )
         if valid_until is None and sent_at is None:

@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from salespipe.core import parse
+from salespipe.core.limits import UNKNOWN_STAGE_POSITION
 from salespipe.core.model import Record, Stage
 from salespipe.storage.jsonl.deal_columns import light_records
 
@@ -437,11 +438,11 @@ class Facts:
         groups = self._groups(where)
 
         def keyed(group: int) -> Iterator[tuple[int, int]]:
-            position = positions.get(names[group][0], 10_000 if by_stage else 0)
+            position = positions.get(names[group][0], UNKNOWN_STAGE_POSITION if by_stage else 0)
             return ((position, deal_id) for deal_id in ids[group])
 
         matched = sum(len(ids[group]) for group in groups)
-        unknown = 10_000 if by_stage else 0
+        unknown = UNKNOWN_STAGE_POSITION if by_stage else 0
         extra = [(positions.get(r["stage"], unknown), r["id"]) for r in self._chosen_current(where)]
         matched += len(extra) - self._replaced_matching(where)
         streams = [keyed(group) for group in groups]

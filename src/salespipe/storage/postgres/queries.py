@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from salespipe.core import parse
+from salespipe.core.limits import UNKNOWN_STAGE_POSITION
 from salespipe.core.model import Record, Stage
 from salespipe.core.tally import CENT
 from salespipe.storage import queries
@@ -76,7 +77,7 @@ def _micros(moment: datetime) -> int:
 # their offsets).
 _NO_DATE = f"'{queries.NO_DATE}'"
 _ORDERS: dict[str, str] = {
-    "stage": "coalesce(s.position, 10000), d.id",
+    "stage": f"coalesce(s.position, {UNKNOWN_STAGE_POSITION}), d.id",
     "id": "d.id",
     "value": "coalesce(d.currency, 'THB') COLLATE \"C\", d.value DESC, d.id",
     "close": f'coalesce(d.close_due, {_NO_DATE}) COLLATE "C", d.id',
@@ -364,5 +365,6 @@ def _first_by_stage(condition: str) -> str:
         " LEFT JOIN unnest(%(keys)s::text[], %(positions)s::int[]) AS s(key, position)"
         " ON s.key = u.stage CROSS JOIN LATERAL (SELECT d.id FROM salespipe_deals d"
         f" WHERE {condition} AND d.stage = u.stage ORDER BY d.id LIMIT %(limit)s) x"
-        " WHERE u.stage IS NOT NULL ORDER BY coalesce(s.position, 10000), x.id LIMIT %(limit)s"
+        " WHERE u.stage IS NOT NULL"
+        f" ORDER BY coalesce(s.position, {UNKNOWN_STAGE_POSITION}), x.id LIMIT %(limit)s"
     )
