@@ -206,6 +206,7 @@ def test_an_output_encoding_that_cannot_write_the_text_is_said_plainly(run: Any,
         ["list", "--search", ""],
         ["list", "--owner", ""],
         ["chart", "--owner", ""],
+        ["watch", "--owner", ""],  # (it followed no deal without a word: a code review)
     ],
 )
 def test_a_filter_given_empty_is_refused(cli: Any, command: list[str]) -> None:

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from salespipe.app import feed, hooks
-from salespipe.cli import output
+from salespipe.cli import complete, output
 from salespipe.cli.app import state
-from salespipe.cli.options import JsonOption
+from salespipe.cli.options import JsonOption, given
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 from salespipe.present import deal_results, views
@@ -22,7 +22,14 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         owner: Annotated[
             str | None,
-            typer.Option("--owner", "-o", metavar="O", help="Only changes of deals of this owner."),
+            typer.Option(
+                "--owner",
+                "-o",
+                metavar="O",
+                help="Only changes of deals of this owner.",
+                autocompletion=complete.owners,
+                callback=given,
+            ),
         ] = None,
         program: Annotated[
             str | None,

@@ -43,7 +43,6 @@ ORDERS = (
     "urgency",
 )
 NO_DATE = date.max.isoformat()  # a deal without the day sorts last
-NO_DAY = date.max
 ZERO = Decimal(0)
 
 

@@ -1,8 +1,8 @@
 """Importing deals: salespipe's CSV and JSON backup, and other CRMs' exports.
 
-``import_file`` reads and checks the whole file first (``import_read``, without the
-lock), keeping each row small (``import_pending``), then plans (``import_plan``) and
-writes the import (``import_write``) inside ONE transaction, so the import is one
+``import_file`` reads and checks the whole file first (``read.py``, without the
+lock), keeping each row small (``pending.py``), then plans (``plan.py``) and writes
+the import (``write.py``) inside ONE transaction, so the import is one
 change for ``undo``: every new deal gets an ``add`` event at its creation time and, if
 it is closed, a ``won``/``lost`` event at its closing time. Nothing is written when a
 row is invalid (unless ``skip_invalid``), when a stage is unknown (unless mapped or
