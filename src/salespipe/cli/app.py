@@ -20,7 +20,7 @@ from salespipe import __version__
 from salespipe.app import settings
 from salespipe.cli import output
 from salespipe.core import fmt, i18n
-from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
+from salespipe.core.errors import EXIT_INTERRUPTED, InvalidValue, OutputFailed, SalespipeError
 from salespipe.core.i18n import _
 from salespipe.storage.interrupts import (
     InterruptedAfterCommit,
@@ -120,7 +120,7 @@ class _Commands(TyperGroup):
                 interrupted.say_stopped()
             else:
                 interrupted.say(changed, as_json)
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _run_the_hooks_of_what_was_made(ran: "State") -> None:
@@ -135,7 +135,7 @@ def _run_the_hooks_of_what_was_made(ran: "State") -> None:
         from salespipe.cli import interrupted
 
         interrupted.say(True, False)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _completion_shell_named(args: list[str]) -> tuple[list[str], str | None]:
@@ -667,7 +667,7 @@ def main() -> Any:
 
         interrupted.speak_as_the_arguments_ask(sys.argv[1:])
         interrupted.say(False, output.json_asked(sys.argv[1:]))
-        code = 130
+        code = EXIT_INTERRUPTED
     if terminated():  # stopped as by Ctrl-C, and now ended by SIGTERM, as its sender expects
         _flush_standard_streams()
         end_by_the_stopping_signal()

@@ -11,6 +11,8 @@ from typing import Any
 import typer
 import typer.main
 
+from salespipe.core.errors import EXIT_INTERRUPTED, EXIT_USAGE
+
 HEADER = """\
 # Command reference
 
@@ -51,10 +53,10 @@ input on exit 1, alert on exit 4.
 
 # Errors that are no exception class: Click's own usage errors, and Ctrl-C.
 _OTHER_ERRORS = (
-    ("usage", 2, "The command line is malformed: an unknown option, a missing argument."),
+    ("usage", EXIT_USAGE, "The command line is malformed: an unknown option, a missing argument."),
     (
         "interrupted",
-        130,
+        EXIT_INTERRUPTED,
         "Ctrl-C (or SIGINT) ended the command; `changed` says whether its change was made.",
     ),
 )

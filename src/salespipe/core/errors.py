@@ -18,6 +18,7 @@ EXIT_ACTION_NEEDED = 3
 EXIT_DATA_FILE = 4
 EXIT_OUTPUT_FAILED = 74  # sysexits' EX_IOERR: the output could not be written
 EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: try again later
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 class SalespipeError(Exception):

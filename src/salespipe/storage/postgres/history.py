@@ -16,7 +16,7 @@ the totals of their own deals, as the fold over what they can read would.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -39,12 +39,10 @@ from salespipe.storage.history import (
 )
 from salespipe.storage.postgres import learning
 from salespipe.storage.postgres.learning import Rows
-from salespipe.storage.postgres.queries import chosen_deals
+from salespipe.storage.postgres.queries import EPOCH, chosen_deals, to_micros
 from salespipe.storage.queries import OpenWhere
 
 _LIVE = "NOT d.deleted"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 # The column a closed deal's group is, per --by (lost reasons are folded here).
 _GROUPS: dict[str, str] = {
     "owner": "d.owner",
@@ -76,20 +74,16 @@ def totals(
     return found
 
 
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
 def _in_period(column: str, period: Period, params: dict[str, Any]) -> str:
     """The condition that a time column (microseconds) falls in ``period``."""
     start, end = period.bounds()
     clauses = [f"{column} IS NOT NULL"]
     if start is not None:
         clauses.append(f"{column} >= %(start)s")
-        params["start"] = _micros(start)
+        params["start"] = to_micros(start)
     if end is not None:
         clauses.append(f"{column} < %(end)s")
-        params["end"] = _micros(end)
+        params["end"] = to_micros(end)
     return " AND ".join(clauses)
 
 
@@ -109,7 +103,7 @@ def _month_names(rows: Rows, condition: str, params: dict[str, Any]) -> list[str
 
 
 def _local(micros: int) -> datetime:
-    return (_EPOCH + timedelta(microseconds=micros)).astimezone()
+    return (EPOCH + timedelta(microseconds=micros)).astimezone()
 
 
 def _closed(
@@ -207,7 +201,7 @@ def _stays(
     unfinished one, the deal's status): the stays, the ongoing ones, the middle lengths
     (the two middle ones of an even count), the exact total and the stays of at least
     the target + 1 days, in microseconds, made into days as the fold makes them."""
-    params = {**params, "now": _micros(now)}
+    params = {**params, "now": to_micros(now)}
     over = _over_bounds(stages, params, "s.stage")
     # The lengths are sorted in memory, not in files on disk (for this transaction).
     rows("SELECT set_config('work_mem', '256MB', true)", {})
@@ -267,7 +261,7 @@ def _stays_of_everyone(rows: Rows, stages: Sequence[Stage], now: datetime) -> di
     finished it is between places ``k − u`` and ``k + 1``: those few finished lengths,
     merged with every unfinished length, hold it at place ``min(k, u)``. The day totals
     say from which day of length on the index is read to skip the first ``k − u``."""
-    params: dict[str, Any] = {"now": _micros(now)}
+    params: dict[str, Any] = {"now": to_micros(now)}
     finished = _finished_days(rows, stages)
     unfinished = _unfinished(rows, params, stages)
     keys, places, skips, takes, lows = [], [], [], [], []

@@ -16,12 +16,13 @@ Row-level security applies to every statement, as in postgres/history.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any, Protocol
 
 from salespipe.core.model import Record
 from salespipe.core.tally import local_month_starts, start_of_day
 from salespipe.storage.history import SECONDS_PER_DAY, Asks, Totals, Walk, WonSum
+from salespipe.storage.postgres.queries import to_micros
 
 
 class Rows(Protocol):
@@ -32,17 +33,10 @@ class Rows(Protocol):
     ) -> list[tuple[Any, ...]]: ...
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
 def made_since(condition: str, params: dict[str, Any], day: date) -> tuple[str, dict[str, Any]]:
     """``condition`` narrowed to the deals made on ``day`` or later where the reader is
     (from its local midnight on)."""
-    params = {**params, "made_from": _micros(start_of_day(day))}
+    params = {**params, "made_from": to_micros(start_of_day(day))}
     return f"{condition} AND d.created_micros >= %(made_from)s", params
 
 
@@ -51,7 +45,7 @@ def month_buckets(first: date, last: date) -> tuple[list[int], list[str]]:
     microseconds (``width_bucket``'s bounds), and the month each bucket is: a time's
     month is where the reader is (as :func:`salespipe.core.tally.local_month` says)."""
     starts = local_month_starts(first, last)
-    return [_micros(at) for _month, at in starts], [f"{m:%Y-%m}" for m, _at in starts]
+    return [to_micros(at) for _month, at in starts], [f"{m:%Y-%m}" for m, _at in starts]
 
 
 def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found: Totals) -> None:

@@ -67,7 +67,7 @@ _DAYS = (
 _INDEXED_DAYS = f"greatest(0, (%(now_us)s - salespipe_micros(d.entered)) / {DAY_US})::int"
 
 
-def _micros(moment: datetime) -> int:
+def to_micros(moment: datetime) -> int:
     """``moment`` in microseconds since 1970 (UTC), as salespipe_micros counts them."""
     return (moment - EPOCH) // timedelta(microseconds=1)
 
@@ -247,7 +247,7 @@ def stale_deals(
     timed = [s for s in stages if s.target_days]
     params |= {"keys": [s.key for s in timed], "targets": [s.target_days for s in timed]}
     if indexed:
-        now_us = _micros(now)
+        now_us = to_micros(now)
         picked = (
             f"SELECT d.id, s.target - {_INDEXED_DAYS} AS under FROM salespipe_deals d"
             " JOIN unnest(%(keys)s::text[], %(targets)s::int[], %(latest)s::bigint[])"
@@ -349,7 +349,7 @@ def open_page(
             **_stage_params(stages),
             "limit": limit,
             "now": now,
-            "now_us": _micros(now),
+            "now_us": to_micros(now),
             "today": now.date().isoformat(),
         },
     )
