@@ -1,4 +1,4 @@
-"""The default answer of the history seam (storage/history.py ``fold``) on awkward
+"""The default answer of the history seam (storage/history.py ``fold_records``) on awkward
 lengths: stays of microseconds, even and odd counts, lengths under zero. Its median is
 ``statistics.median`` of the days, its mean the exact one rounded once — what the
 PostgreSQL server's totals are made into from exact microseconds
@@ -15,7 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from salespipe.core.model import Stage
-from salespipe.storage.history import Asks, fold
+from salespipe.storage.history import Asks, fold_records
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
 START = datetime.fromisoformat("2026-01-01T00:00:00.000001+07:00")
@@ -43,7 +43,7 @@ def _record(deal_id: int, length: timedelta) -> dict[str, object]:
 def _stats(lengths: list[timedelta]) -> tuple[float | None, float | None, int]:
     stages = [Stage("presented", "Presented", 1, 10, target_days=7)]
     records = [_record(i, length) for i, length in enumerate(lengths, 1)]
-    found = fold(records, stages, Asks(NOW, stays=True)).stays["presented"]
+    found = fold_records(records, stages, Asks(NOW, stays=True)).stays["presented"]
     return found.median_days, found.mean_days, found.over_target
 
 

@@ -1,5 +1,5 @@
 """The history reports' totals added up by the PostgreSQL server
-(storage/postgres/history.py) are exactly the default ones (storage/history.py ``fold``)
+(storage/postgres/history.py) are exactly the default ones (storage/history.py ``fold_records``)
 over the same deals: several owners written in other cases and scripts, two pipelines,
 currencies, values with cents, lost reasons typed differently, a disabled stage with
 history in it, ongoing stays, periods cutting through the history; and the four
@@ -18,7 +18,7 @@ from tests.migrations_undone import m005_undone, m007_undone
 from conftest import NOW  # the tests' clock
 from salespipe.app.pipeline import Pipeline
 from salespipe.core.tally import Period
-from salespipe.storage.history import Asks, Totals, fold, stays_in
+from salespipe.storage.history import Asks, Totals, fold_records, stays_in
 from salespipe.storage.queries import OpenWhere
 
 pytestmark = pytest.mark.postgres
@@ -96,13 +96,13 @@ def test_the_servers_totals_are_the_folds(both: tuple[str, str], where: OpenWher
     owned = [r for r in every if not owners or owners(r)]  # the stays: wherever they are now
     ranks = tuple(s.key for s in stages if s.pipeline == stages[0].pipeline)
     for now in (datetime.fromisoformat(NOW), datetime.fromisoformat("2027-03-01T00:00:00+00:00")):
-        stays = stays_in(fold(owned, stages, Asks(now, stays=True)).stays, where.stages)
+        stays = stays_in(fold_records(owned, stages, Asks(now, stays=True)).stays, where.stages)
         for period in PERIODS:
             for by in (None, "owner", "month", "stage", "reason"):
                 asks = Asks(now, period, by, True, True, cohort=period, ranks=ranks)
                 got = server.history_totals(where, asks)
                 assert got is not None
-                expected = replace(fold(records, stages, asks), stays=stays)
+                expected = replace(fold_records(records, stages, asks), stays=stays)
                 assert _comparable(got) == _comparable(expected)
 
 
@@ -113,7 +113,7 @@ def test_the_median_and_mean_are_the_folds_floats(both: tuple[str, str]) -> None
     asks = Asks(datetime.fromisoformat(NOW), stays=True)
     got = server.history_totals(OpenWhere(), asks)
     assert got is not None
-    expected = fold(Pipeline.open(both[0]).read().all_records(), stages, asks).stays
+    expected = fold_records(Pipeline.open(both[0]).read().all_records(), stages, asks).stays
     assert {key: (s.median_days, s.mean_days) for key, s in got.stays.items()} == {
         key: (s.median_days, s.mean_days) for key, s in expected.items()
     }
@@ -224,7 +224,7 @@ def _stays_are_the_folds(database: str) -> None:
         asks = Asks(datetime.fromisoformat(NOW), stays=True)
         got = server.history_totals(where, asks)
         assert got is not None
-        expected = fold([r for r in records if not test or test(r)], stages, asks)
+        expected = fold_records([r for r in records if not test or test(r)], stages, asks)
         assert got.stays == stays_in(expected.stays, where.stages), where
 
 

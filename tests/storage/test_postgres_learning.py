@@ -1,6 +1,6 @@
 """The learning reports' totals added up by the PostgreSQL server
 (storage/postgres/learning.py) are exactly the default ones (storage/history.py
-``fold``) over the same deals: the deals won per month, the walks through the stages,
+``fold_records``) over the same deals: the deals won per month, the walks through the stages,
 the days from each stage to the win (bit for bit), the open deals a forecast reads;
 of several owners written in other cases and scripts, two pipelines, currencies,
 a disabled stage, moves back, a deal lost and then won, deals made around a day's
@@ -20,7 +20,7 @@ from conftest import NOW  # the tests' clock
 from salespipe.app.pipeline import Pipeline
 from salespipe.core.model import Record
 from salespipe.core.tally import value_of
-from salespipe.storage.history import FORECAST_FIELDS, Asks, Totals, fold
+from salespipe.storage.history import FORECAST_FIELDS, Asks, Totals, fold_records
 from salespipe.storage.queries import OpenWhere
 
 pytestmark = pytest.mark.postgres
@@ -119,7 +119,7 @@ def test_the_servers_learning_totals_are_the_folds(both: tuple[str, str], where:
         )
         got = server.history_totals(where, asks)
         assert got is not None
-        assert _comparable(got) == _comparable(fold(records, stages, asks)), since
+        assert _comparable(got) == _comparable(fold_records(records, stages, asks)), since
 
 
 def test_the_data_has_what_the_comparison_needs(both: tuple[str, str]) -> None:
@@ -127,7 +127,7 @@ def test_the_data_has_what_the_comparison_needs(both: tuple[str, str]) -> None:
     made on either side of the start of 2026-09-01 by the time as written."""
     file = Pipeline.open(both[0]).read()
     asks = Asks(datetime.fromisoformat(NOW), walks=True, days_to_won=True)
-    totals = fold(file.all_records(), file.stages(), asks)
+    totals = fold_records(file.all_records(), file.stages(), asks)
     assert any(len(set(path)) < len(path) for path, _status in totals.walks)
     assert any(days % 1 for lengths in totals.days_to_won.values() for days in lengths)
     made = {r["title"]: r["created_at"] for r in file.all_records()}

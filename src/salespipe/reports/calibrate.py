@@ -326,9 +326,9 @@ def calibrate(
 ) -> Calibration:
     """Observed beside configured probabilities from the stored records of the deals
     (those made on ``since`` or later), in one pass over them."""
-    from salespipe.storage.history import fold
+    from salespipe.storage.history import fold_records
 
-    totals = fold(records, stages, calibrate_asks(datetime.combine(as_of, time()), since))
+    totals = fold_records(records, stages, calibrate_asks(datetime.combine(as_of, time()), since))
     return counts_of(totals).result(stages, as_of)
 
 

@@ -118,9 +118,9 @@ def choose_bottleneck(stages: Sequence[StageDurations]) -> StageDurations | None
 def durations(records: Iterable[Record], stages: Sequence[Stage], now: datetime) -> Durations:
     """Median and mean days per stage over all stays of the deals of ``records``, in one
     pass over them, ongoing stays up to ``now``."""
-    from salespipe.storage.history import fold
+    from salespipe.storage.history import fold_records
 
-    return durations_of(fold(records, stages, durations_asks(now)).stays, stages, now)
+    return durations_of(fold_records(records, stages, durations_asks(now)).stays, stages, now)
 
 
 def durations_of(

@@ -220,9 +220,9 @@ def forecast(
     """The forecast from the stored records of every deal (see :mod:`salespipe.core.tally`),
     in one pass over them; the history method learns its probabilities from the same
     records."""
-    from salespipe.storage.history import fold
+    from salespipe.storage.history import fold_records
 
-    totals = fold(records, stages, forecast_asks(now, months, method))
+    totals = fold_records(records, stages, forecast_asks(now, months, method))
     return forecast_of(totals, stages, months=months, now=now, method=method)
 
 

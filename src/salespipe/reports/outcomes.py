@@ -92,10 +92,10 @@ def funnel_asks(now: datetime, period: Period, stages: Sequence[Stage]) -> Asks:
 def funnel(records: Iterable[Record], stages: Sequence[Stage], period: Period) -> Funnel:
     """The funnel of the deals created in ``period``, in one pass over their records."""
     from salespipe.core import clock
-    from salespipe.storage.history import fold
+    from salespipe.storage.history import fold_records
 
     asks = funnel_asks(clock.now(), period, stages)
-    return funnel_of(fold(records, stages, asks).cohort, stages, period)
+    return funnel_of(fold_records(records, stages, asks).cohort, stages, period)
 
 
 def funnel_of(cohort: Cohort, stages: Sequence[Stage], period: Period) -> Funnel:
@@ -225,9 +225,9 @@ def winrate(
 ) -> WinRate:
     """Won and lost among the deals closed in ``period``, in one pass over their records."""
     from salespipe.core import clock
-    from salespipe.storage.history import fold
+    from salespipe.storage.history import fold_records
 
-    totals = fold(records, stages, winrate_asks(clock.now(), period, by))
+    totals = fold_records(records, stages, winrate_asks(clock.now(), period, by))
     return winrate_of(totals.closed, stages, period, by)
 
 

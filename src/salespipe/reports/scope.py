@@ -142,11 +142,12 @@ class Scope:
             if found is not None:
                 return found
         if not (asks.stays and self.stays_records is not None):
-            return history.fold(self.records, self.stages, asks, keep_open=keep_open)
-        found = history.fold(
+            return history.fold_records(self.records, self.stages, asks, keep_open=keep_open)
+        found = history.fold_records(
             self.records, self.stages, asks._replace(stays=False), keep_open=keep_open
         )
-        stays = history.fold(self.stays_records, self.stages, history.Asks(asks.now, stays=True))
+        asks_stays = history.Asks(asks.now, stays=True)
+        stays = history.fold_records(self.stays_records, self.stages, asks_stays)
         return replace(found, stays=history.stays_in(stays.stays, {s.key for s in self.stages}))
 
     def has_deals(self) -> bool:

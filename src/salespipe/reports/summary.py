@@ -239,9 +239,9 @@ def summary(
     """The open pipeline now, and what was won and lost in ``period``, in one pass over
     the stored records of every deal (see :mod:`salespipe.core.tally`)."""
     from salespipe.reports.scope import OpenDeals
-    from salespipe.storage.history import fold
+    from salespipe.storage.history import fold_records
 
-    totals = fold(records, stages, summary_asks(now, period), keep_open=True)
+    totals = fold_records(records, stages, summary_asks(now, period), keep_open=True)
     deals = OpenDeals.of(totals.open_records or (), stages)
     return summary_of(totals, deals, stages, period=period, now=now)
 

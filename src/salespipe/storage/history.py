@@ -9,7 +9,7 @@ close, how many deals walked each path through the stages, how long the won deal
 took from each stage to the win, and the open deals. A read
 view answers them (the storage port's history seam, docs/storage.md) when it can do
 so faster than by reading every record (a server adding them up, see
-storage/postgres/history.py), with exactly these answers; otherwise :func:`fold`
+storage/postgres/history.py), with exactly these answers; otherwise :func:`fold_records`
 goes through the records once for every question a report asks, so a report of a
 data file still reads each record once.
 """
@@ -475,7 +475,7 @@ class _Paths:
         totals.days_to_won = {stage: sorted(d) for stage, d in (self.days or {}).items()}
 
 
-def fold(
+def fold_records(
     records: Iterable[Record], stages: Sequence[Stage], asks: Asks, *, keep_open: bool = False
 ) -> Totals:
     """Every answer ``asks`` wants, in one pass over the records; with ``keep_open``,

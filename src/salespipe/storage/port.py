@@ -236,7 +236,7 @@ class ReadView(Protocol):
     def history_totals(self, where: OpenWhere, asks: Asks) -> Totals | None:
         """What ``asks`` asks of every deal ``where`` picks (by owner and current stage),
         added up by the backend; None when it has no faster way than going through the
-        records once (storage/history.py ``fold``), which the caller then does. The
+        records once (storage/history.py ``fold_records``), which the caller then does. The
         stays are the exception: every stay in ``where``'s stages, of the owner's deals
         wherever they are now (a deal moved to another pipeline keeps its stays in the
         first)."""
