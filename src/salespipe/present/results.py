@@ -21,7 +21,9 @@ from salespipe.present.parts import View
 
 
 class Result(Protocol):
-    """What every report result offers: its JSON form (an object, or a list for stale)."""
+    """What every command's result offers (a report's, a change's, a listing's): the
+    form ``--json`` prints (an object, or a list or an iterator of objects for a
+    listing, written out as they come)."""
 
     def to_dict(self) -> Any: ...
 

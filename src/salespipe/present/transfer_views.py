@@ -1,7 +1,9 @@
-"""The text of the transfer commands: what an import did and what an export wrote.
+"""The text of the commands that write or read files: what an import did, what an
+export or a copy wrote, and where the report page (`report --html`) went.
 
 The import's result is :class:`salespipe.transfer.importing.ImportReport`; the export's
-is :class:`ExportWritten` below. Both are registered in :mod:`salespipe.present.results`.
+is :class:`ExportWritten` below, the page's :class:`PageWritten` and :class:`PageShown`.
+All are registered in :mod:`salespipe.present.results`.
 """
 
 from __future__ import annotations
