@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.checks import ok
 
 from salespipe.core.errors import InvalidValue
 from salespipe.present import textwidth
@@ -14,10 +15,6 @@ from test_reports import built_once
 pytestmark = pytest.mark.usefixtures("each_backend")
 
 THAI_STAGES = ["ติดต่อนำเสนอ", "กำลังพิจารณา", "เสนอราคา", "เจรจาต่อรอง", "อนุมัติซื้อ"]
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, result.stderr + result.stdout
 
 
 def chart_lines(text: str) -> list[str]:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.checks import ok
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
 
 NOW = "2026-11-27T10:00:00+07:00"
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, result.stderr + result.stdout
 
 
 def test_clean_pipeline_exits_0_and_quiet_prints_nothing(cli, run) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.checks import ok
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -45,10 +46,6 @@ def test_stage_commands_round(cli) -> None:
     assert [s["key"] for s in order][:2] == ["approved", "presented"]
     assert cli("stage", "remove", "ทดลองใช้ฟรี").exit_code == 0
     assert "ทดลองใช้ฟรี" not in cli("stage", "list", "--all").stdout
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, result.stdout + result.stderr
 
 
 def test_order_leaves_a_switched_off_stage_in_its_place(cli) -> None:

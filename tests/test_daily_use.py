@@ -9,15 +9,10 @@ from datetime import date
 
 import pytest
 import typer.main
+from tests.checks import ok
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from salespipe.cli.app import app
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr + result.stdout
-    return result
-
 
 # -- undo in words -------------------------------------------------------------------------
 

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import pytest
 from tests import replayed
+from tests.checks import ok
 
 from salespipe.app.pipeline import Pipeline
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+07:00")
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, result.stderr + result.stdout
 
 
 @pytest.fixture

@@ -8,12 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr + result.stdout
-    return result
-
+from tests.checks import ok
 
 # -- 1. demo never destroys real work ----------------------------------------------------
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.checks import ok
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.core import tally
@@ -19,7 +20,7 @@ from salespipe.core.errors import StoreError
 from salespipe.core.model import default_stages
 from salespipe.reports import durations, forecast, outcomes
 from salespipe.reports import summary as reports
-from test_reports import build_funnel_history, built_once, ok
+from test_reports import build_funnel_history, built_once
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 

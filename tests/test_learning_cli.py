@@ -6,10 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, result.stderr + result.stdout
+from tests.checks import ok
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.checks import ok
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -36,10 +37,6 @@ def built_once(name: str, db_path: Path, build: Callable[[], None]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for file_name, data in _BUILT[name].items():
         (folder / file_name).write_bytes(data)
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, result.stderr + result.stdout
 
 
 def add(cli, title: str, at: str, *extra: str) -> str:

@@ -6,16 +6,13 @@ from datetime import datetime
 
 import pytest
 from tests import replayed
+from tests.checks import ok
 
 from salespipe.core.errors import InvalidValue
 from salespipe.reports import timeline
 from test_reports import built_once
 
 pytestmark = pytest.mark.usefixtures("each_backend")
-
-
-def ok(result) -> None:
-    assert result.exit_code == 0, result.stderr + result.stdout
 
 
 @pytest.fixture
