@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.checks import deals_by_title
 
 from salespipe.app.pipeline import Pipeline
 
@@ -19,16 +20,12 @@ REAL_EXPORTS = Path(os.environ.get("SALESPIPE_REAL_EXPORTS") or "/nonexistent")
 NO_REAL_EXPORTS = "SALESPIPE_REAL_EXPORTS names no folder of real exports"
 
 
-def _deals(cli) -> dict[str, dict]:
-    return {d["title"]: d for d in cli.json("list", "--status", "all")}
-
-
 def test_pipedrive_export_with_quoting_currencies_and_statuses(cli) -> None:
     """Every field quoted, "" inside a lost reason, Currency of Value, Open/Won/Lost."""
     report = cli.json("import", str(FIXTURES / "pipedrive-deals.csv"), "--create-stages")
     assert report["format"] == "Pipedrive"
     assert report["by_status"] == {"open": 2, "won": 1, "lost": 1}
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     racking = deals["Warehouse racking"]
     assert racking["customer"] == "Chao Phraya Logistics"
     assert racking["contact"] == "Somchai Deemak"
@@ -57,7 +54,7 @@ def test_pipedrive_prefixed_headers(cli) -> None:
     """ "Deal - Title" headers are read; other entities' columns are ignored."""
     report = cli.json("import", str(FIXTURES / "pipedrive-prefixed.csv"), "--create-stages")
     assert report["format"] == "Pipedrive"
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     assert deals["Backup generator"]["status"] == "won"
     assert deals["Backup generator"]["closed_at"] == "2026-10-30T17:00:00+07:00"
     assert deals["Solar rooftop"]["contact"] == "Pim Chai"
@@ -67,7 +64,7 @@ def test_pipedrive_prefixed_headers(cli) -> None:
 def test_pipedrive_in_french_with_semicolons_and_decimal_commas(cli) -> None:
     """ "Affaire - " prefix, ';' delimiter, "12 500,50", day-first dates, Ouvert/Perdu."""
     cli("import", str(FIXTURES / "pipedrive-french.csv"), "--create-stages")
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     bread = deals["Pains pour la cantine"]
     assert (bread["value"], bread["currency"]) == (12500.5, "EUR")
     assert bread["created_at"] == "2026-09-03T09:30:00+07:00"
@@ -98,7 +95,7 @@ def test_hubspot_closing_comes_from_stage_labels(cli) -> None:
         "Closed: abandoned=lost",
     )
     assert report["format"] == "HubSpot"
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     assert "Website redesign – phase 2" in deals  # trailing spaces gone, en dash kept
     helpdesk = deals["Helpdesk, 20 seats"]
     assert (helpdesk["status"], helpdesk["owner"]) == ("won", "bob@example.com")
@@ -123,7 +120,7 @@ def test_salesforce_report_with_footer_and_dollar_amounts(cli) -> None:
     """Report exports: "$48,000.00", month-first dates, footer lines ignored."""
     report = cli.json("import", str(FIXTURES / "salesforce-report.csv"), "--create-stages")
     assert (report["format"], report["rows"]) == ("Salesforce report", 3)
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     dock = deals["Dock scheduling"]
     assert (dock["value"], dock["currency"], dock["status"]) == (48000, "USD", "won")
     assert dock["closed_at"] == "2026-09-30T23:59:59+07:00"
@@ -149,7 +146,7 @@ def test_a_reports_total_row_goes_with_its_footer(cli, tmp_path: Path) -> None:
     )
     report = cli.json("import", str(path), "--create-stages")
     assert (report["rows"], report["imported"], report["problems"]) == (2, 2, [])
-    assert sorted(_deals(cli)) == ["Acme widgets", "Initech pilot"]
+    assert sorted(deals_by_title(cli)) == ["Acme widgets", "Initech pilot"]
 
 
 def test_a_total_row_among_deals_is_left_out_and_a_row_without_title_refused(
@@ -170,7 +167,7 @@ def test_a_total_row_among_deals_is_left_out_and_a_row_without_title_refused(
     assert "line 5, column Opportunity Name: the title is empty" in result.stderr
     report = cli.json("import", str(path), "--create-stages", "--skip-invalid")
     assert report["left_out"] == {"footer": [3]}
-    assert sorted(_deals(cli)) == ["A", "B"]
+    assert sorted(deals_by_title(cli)) == ["A", "B"]
 
 
 def test_utf16_tab_separated_spreadsheet_with_thai(cli, thai_pipeline) -> None:
@@ -178,7 +175,7 @@ def test_utf16_tab_separated_spreadsheet_with_thai(cli, thai_pipeline) -> None:
     cli("init", "--lang", "th")
     report = cli.json("import", str(FIXTURES / "spreadsheet-utf16.csv"))
     assert report["imported"] == 2
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     erp = deals["ระบบบัญชี ERP"]
     assert (erp["customer"], erp["value"], erp["stage"]) == ("บริษัท สยามฟู้ดส์ จำกัด", 1500000, "quoted")
     assert erp["owner"] == "สมศรี"
@@ -189,7 +186,7 @@ def test_utf16_tab_separated_spreadsheet_with_thai(cli, thai_pipeline) -> None:
 def test_spreadsheet_symbols_separators_serial_dates_and_buddhist_years(cli) -> None:
     """฿ and "USD"/"EUR" codes, "3 400.50", Excel serial 46387, year 2569 = 2026."""
     cli("import", str(FIXTURES / "spreadsheet-values.csv"))
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     fleet = deals["Printer fleet"]
     assert (fleet["value"], fleet["currency"], fleet["expected_close"]) == (
         1250000,
@@ -228,7 +225,7 @@ def test_ambiguous_slash_dates_need_an_order(cli) -> None:
     assert refused.exit_code == 1
     assert "add --dates dmy or --dates mdy" in refused.stderr
     assert cli("import", str(FIXTURES / "ambiguous-dates.csv"), "--dates", "dmy").exit_code == 0
-    assert _deals(cli)["First"]["expected_close"] == "2026-04-03"
+    assert deals_by_title(cli)["First"]["expected_close"] == "2026-04-03"
 
 
 def test_not_utf8_names_the_encoding_option(cli, tmp_path: Path) -> None:
@@ -240,7 +237,7 @@ def test_not_utf8_names_the_encoding_option(cli, tmp_path: Path) -> None:
     assert refused.exit_code == 1
     assert "--encoding" in refused.stderr
     assert cli("import", str(path), "--encoding", "cp1252").exit_code == 0
-    assert _deals(cli)["Café machine"]["customer"] == "José à la carte"
+    assert deals_by_title(cli)["Café machine"]["customer"] == "José à la carte"
 
 
 def test_a_thai_windows_file_is_read_as_such_and_said(cli, tmp_path: Path) -> None:
@@ -251,7 +248,7 @@ def test_a_thai_windows_file_is_read_as_such_and_said(cli, tmp_path: Path) -> No
     imported = cli("import", str(path))
     assert imported.exit_code == 0, imported.stderr
     assert "Read as Thai Windows text (cp874), as it is not UTF-8" in imported.stdout
-    assert _deals(cli)["กล้อง"]["customer"] == "บริษัท น้ำใส จำกัด"
+    assert deals_by_title(cli)["กล้อง"]["customer"] == "บริษัท น้ำใส จำกัด"
     again = cli.json("import", str(path), "--dry-run")
     assert again["encoding"] == "cp874"
     named = cli.json("import", str(path), "--dry-run", "--encoding", "cp874")
@@ -356,5 +353,5 @@ def test_a_row_a_stage_map_closes_is_closed_when_it_was_created(cli, tmp_path: P
     report = cli.json("import", str(path), "--stage-map", "Signed=won")
     assert report["by_status"] == {"open": 0, "won": 2, "lost": 0}
     assert report["filled"]["closed_at"]["from_created"] == 2
-    closed = {title: deal["closed_at"] for title, deal in _deals(cli).items()}
+    closed = {title: deal["closed_at"] for title, deal in deals_by_title(cli).items()}
     assert closed == {"A": "2026-03-01T10:00:00+07:00", "B": "2026-03-01T10:00:00+07:00"}

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.checks import deals_by_title
+
 from salespipe.app.pipeline import Pipeline
 
 CRM = Path(__file__).parent / "fixtures" / "crm"
-
-
-def _deals(cli) -> dict[str, dict]:
-    return {d["title"]: d for d in cli.json("list", "--status", "all")}
 
 
 def _new_stages(cli, before: list[str]) -> list[tuple[str, int]]:
@@ -25,7 +23,7 @@ def test_zoho_deals_with_dollar_amounts_and_named_month_times(cli) -> None:
     assert report["format"] == "Zoho CRM"
     assert (report["rows"], report["imported"], report["problems"]) == (9, 9, [])
     assert report["by_status"] == {"open": 6, "won": 1, "lost": 2}
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     fit_out = deals["Benton Office Fit-out"]
     assert (fit_out["value"], fit_out["currency"]) == (22700, "USD")
     assert (fit_out["owner"], fit_out["customer"], fit_out["contact"]) == (
@@ -124,7 +122,7 @@ def test_odoo_leads_with_xml_ids_notes_and_archived_lost(cli, db_path: Path) -> 
     report = cli.json("import", str(CRM / "odoo-crm-lead.csv"), "--create-stages")
     assert report["format"] == "Odoo"
     assert report["by_status"] == {"open": 2, "won": 1, "lost": 1}
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     chairs = deals["Office chairs for Deco Addict"]
     assert chairs["source"] == "odoo:__export__.crm_lead_17_5f1e2a3b"
     assert chairs["id"] == 1  # a source id, never taken as ours
@@ -168,9 +166,9 @@ def test_odoo_export_with_field_labels_is_odoo(cli, tmp_path: Path) -> None:
     # Lamps is archived: lost, in the stage it was lost in (it was lost in the first
     # stage, and Qualified was never made)
     assert report["new_stages"] == ["Qualified", "Proposition"]
-    lamps = _deals(cli)["Lamps"]
+    lamps = deals_by_title(cli)["Lamps"]
     assert (lamps["status"], lamps["stage_name"]) == ("lost", "Qualified")
-    chairs = _deals(cli)["Office chairs"]
+    chairs = deals_by_title(cli)["Office chairs"]
     assert (chairs["customer"], chairs["contact"], chairs["owner"]) == (
         "Deco Addict",
         "Douglas Fletcher",
@@ -183,7 +181,7 @@ def test_odoo_export_with_field_labels_is_odoo(cli, tmp_path: Path) -> None:
     )
     assert (chairs["expected_close"], chairs["tags"]) == ("2026-12-20", ["Product", "Services"])
     assert chairs["created_at"] == "2026-10-01T09:00:00+07:00"
-    assert _deals(cli)["Lamps"]["lost_reason"] == "Too expensive"
+    assert deals_by_title(cli)["Lamps"]["lost_reason"] == "Too expensive"
 
 
 def test_a_sheet_headed_opportunity_and_stage_alone_is_not_taken_for_odoo(
@@ -213,7 +211,7 @@ def test_bitrix24_deals_with_stage_ids_closed_flag_and_offsets(cli) -> None:
     assert report["format"] == "Bitrix24"
     assert (report["imported"], report["problems"]) == (6, [])
     assert report["by_status"] == {"open": 4, "won": 1, "lost": 1}
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     conditioners = deals["Поставка кондиционеров"]
     assert (conditioners["value"], conditioners["currency"]) == (250000, "RUB")
     assert conditioners["created_at"] == "2021-04-15T14:20:30+07:00"  # +03:00 read
@@ -265,6 +263,6 @@ def test_dynamics_hidden_guid_column_is_the_source(cli, tmp_path: Path) -> None:
     )
     report = cli.json("import", str(path))
     assert report["format"] == "Dynamics 365"
-    deal = _deals(cli)["Lease"]
+    deal = deals_by_title(cli)["Lease"]
     assert deal["source"] == "dynamics:9f2c1e4a-0b5d-eb11-a812-000d3a8b2c1f"
     assert (deal["value"], deal["currency"]) == (1000, "THB")

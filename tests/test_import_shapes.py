@@ -4,31 +4,24 @@ workbook given for CSV. Each is read right or refused, never guessed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from tests.checks import written
 
 
 def _values(cli) -> dict[str, float]:
     return {d["title"]: d["value"] for d in cli.json("list", "--status", "all")}
 
 
-def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> str:
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return str(path)
-
-
 def test_a_semicolon_file_reads_dot_grouped_amounts_as_thousands(cli, tmp_path) -> None:
     """12.500 in a file of decimal commas is twelve thousand five hundred, whether a
     number shows the comma or not (it was twelve and a half, silently)."""
-    shown = _write(tmp_path, "de.csv", "Deal;Betrag\nA;1.234,56\nB;12.500\nC;2.000.000\nE;1.234\n")
+    shown = written(tmp_path, "de.csv", "Deal;Betrag\nA;1.234,56\nB;12.500\nC;2.000.000\nE;1.234\n")
     cli.json("import", shown, "--column", "title=Deal", "--column", "value=Betrag")
     assert _values(cli) == {"A": 1234.56, "B": 12500, "C": 2000000, "E": 1234}
 
 
 def test_a_pipedrive_export_in_french_keeps_its_thousands(cli, tmp_path) -> None:
-    french = _write(
+    french = written(
         tmp_path,
         "affaires.csv",
         "Affaire - Titre;Affaire - Valeur;Affaire - Devise de la valeur;Affaire - Statut\n"
@@ -44,7 +37,7 @@ def test_an_amount_either_mark_reads_differently_is_refused_until_the_mark_is_na
     """A tab-separated file shows no decimal mark of its own: 12.500 is refused, naming
     the option that settles it, and nothing is imported until then."""
     cli("init")
-    tabbed = _write(tmp_path, "sheet.tsv", "Deal\tAmount\nRoof\t12.500\nDoor\t300\n")
+    tabbed = written(tmp_path, "sheet.tsv", "Deal\tAmount\nRoof\t12.500\nDoor\t300\n")
     refused = cli("import", tabbed, "--column", "title=Deal", "--column", "value=Amount")
     assert refused.exit_code == 1
     assert '"12.500": 12.500 may be 12.5 or 12500' in refused.stderr
@@ -65,7 +58,7 @@ def test_a_semicolon_file_s_1_500_is_not_taken_for_one_and_a_half(cli, tmp_path)
     (Zoho's form) were read as 1.50 and 22.70 by the decimal comma the separator implies,
     without a word. Such an amount is refused with how to say the mark; a file whose
     numbers show the comma still reads it so."""
-    zoho = _write(
+    zoho = written(
         tmp_path,
         "zoho.csv",
         "Deal Name;Stage;Amount;Closing Date\n"
@@ -83,7 +76,7 @@ def test_a_semicolon_file_s_1_500_is_not_taken_for_one_and_a_half(cli, tmp_path)
     assert 'line 3, column Amount "$22,700": 22,700 may be 22.7 or 22700' in said
     assert cli.json("import", zoho, "--create-stages", "--decimal-mark", ".")["imported"] == 3
     assert _values(cli) == {"A": 1500, "B": 22700, "C": 900}
-    shown = _write(
+    shown = written(
         tmp_path,
         "shown.csv",
         "Deal Name;Stage;Amount\nD;Qualification;12,50\nE;Qualification;1,500\n",
@@ -96,7 +89,7 @@ def test_a_row_wider_than_the_header_is_refused_not_shifted(cli, tmp_path) -> No
     """An unquoted 1,200 in a comma file makes five cells under four headers: the row is
     refused by the cell count (its owner would have been "200"), and its other,
     misleading problems are left out."""
-    shifted = _write(
+    shifted = written(
         tmp_path,
         "hubspot.csv",
         "Deal Name,Deal Stage,Amount,Deal owner\n"
@@ -122,7 +115,7 @@ def test_a_shifted_row_ending_in_an_empty_cell_is_refused_too(cli, tmp_path) -> 
     cut at its thousands comma is refused, however many rows are so (a review: a vote of
     the rows' lengths let a file of mostly such rows, or of one, through), and before
     its other problems; a row merely ending in a separator is read."""
-    shifted = _write(
+    shifted = written(
         tmp_path,
         "pipedrive.csv",
         "Title,Value,Currency,Owner,Lost reason\n"
@@ -145,11 +138,11 @@ def test_a_shifted_row_ending_in_an_empty_cell_is_refused_too(cli, tmp_path) -> 
     report = cli.json("import", shifted, "--skip-invalid")
     assert (report["imported"], report["skipped"]) == (2, 3)
     assert _values(cli) == {"Deal C": 300, "Deal E": 1200}
-    alone = _write(tmp_path, "one.csv", "Title,Value,Customer,Owner\nDeal F,EUR 1,200,Acme,\n")
+    alone = written(tmp_path, "one.csv", "Title,Value,Customer,Owner\nDeal F,EUR 1,200,Acme,\n")
     assert 'column 2 "EUR 1,200"' in " ".join(cli("import", alone).stderr.split())
     # A separator after the last cell is no harm, numbers side by side included (a review:
     # a quantity 3 before a value 450 was taken for a cut 3,450).
-    trailing = _write(
+    trailing = written(
         tmp_path,
         "trailing.csv",
         "Title,Qty,Value,Owner\nDeal 5,3,450,Bob,\n#1,12,900,Alice,\nDeal G,900,200,Alice\n",
@@ -172,7 +165,7 @@ def test_a_header_ending_in_a_separator_names_the_width_of_its_rows(cli, tmp_pat
     "200", owner "Acme", Ann lost; and a note typed into the nameless column was dropped
     without a word (a trial). Both are refused; rows that merely end in a separator, as
     the header does, are read."""
-    shifted = _write(
+    shifted = written(
         tmp_path,
         "trailing-header.csv",
         "Title,Value,Customer,Owner,\nDeal A,900,Beta,Ann\nDeal B,1,200,Acme,Ann\n"
@@ -193,10 +186,12 @@ def test_a_header_ending_in_a_separator_names_the_width_of_its_rows(cli, tmp_pat
     assert _values(cli) == {"Deal A": 900, "Deal C": 300}
     # The nameless column read or left out by number is no longer past the header (a
     # review: no option got past the refusal).
-    noted = _write(tmp_path, "noted.csv", "Title,Value,Customer,Owner,\nDeal E,5,Eps,Ann,call\n")
+    noted = written(tmp_path, "noted.csv", "Title,Value,Customer,Owner,\nDeal E,5,Eps,Ann,call\n")
     assert cli.json("import", noted, "--column", "description=5")["imported"] == 1
     # A shifted row is still refused when that column is read (a review).
-    shifted_too = _write(tmp_path, "s2.csv", "Title,Value,Customer,Owner,\nDeal F,1,200,Acme,Ann\n")
+    shifted_too = written(
+        tmp_path, "s2.csv", "Title,Value,Customer,Owner,\nDeal F,1,200,Acme,Ann\n"
+    )
     refused_too = cli("import", shifted_too, "--column", "description=5")
     assert 'column 2 "1,200"' in " ".join(refused_too.stderr.split())
     assert cli.json("import", noted, "--ignore", "5")["duplicates"] == 1
@@ -207,7 +202,7 @@ def test_a_first_line_with_as_many_commas_as_semicolons_is_read_by_the_lines_aft
 ) -> None:
     """A review: a headerless ";" file whose first line is "A;1,500" was taken for a
     comma file (a tie went to the comma): "A;1" worth 500 and "B;300" worth 0."""
-    sheet = _write(tmp_path, "deals.csv", "A;1,500\nB;300\nC;1.250\n")
+    sheet = written(tmp_path, "deals.csv", "A;1,500\nB;300\nC;1.250\n")
     command = ("import", sheet, "--no-header", "--column", "title=1", "--column", "value=2")
     refused = cli(*command)
     assert refused.exit_code == 1
@@ -215,14 +210,14 @@ def test_a_first_line_with_as_many_commas_as_semicolons_is_read_by_the_lines_aft
     cli.json(*command, "--decimal-mark", ".")
     assert _values(cli) == {"A": 1500, "B": 300, "C": 1.25}
     # Tied on every line, the comma loses: numbers hold commas (a review: "D;1" worth 500)
-    tied = _write(tmp_path, "tied.csv", "D;1,500\nE;2,300\n")
+    tied = written(tmp_path, "tied.csv", "D;1,500\nE;2,300\n")
     command = ("import", tied, "--no-header", "--column", "title=1", "--column", "value=2")
     cli.json(*command, "--decimal-mark", ".")
     assert {k: v for k, v in _values(cli).items() if k in "DE"} == {"D": 1500, "E": 2300}
 
 
 def test_a_header_naming_a_read_column_twice_must_be_told_which(cli, tmp_path) -> None:
-    twice = _write(
+    twice = written(
         tmp_path,
         "hubspot.csv",
         "Deal Name,Deal Stage,Amount,Close Date,Amount\nDup,closedwon,100,2025-01-01,200\n",
@@ -239,7 +234,7 @@ def test_a_header_naming_a_read_column_twice_must_be_told_which(cli, tmp_path) -
 def test_a_products_report_adds_up_its_lines_not_the_repeated_amount(cli, tmp_path) -> None:
     """Salesforce's Opportunities with Products repeats the deal's Amount on each line;
     the lines' Total Price add up to it (the deal was worth twice its amount)."""
-    products = _write(
+    products = written(
         tmp_path,
         "products.csv",
         "Opportunity ID,Opportunity Name,Stage,Amount,Product Name,Total Price\n"
@@ -265,7 +260,7 @@ def test_a_workbook_is_refused_as_one_saying_how_to_make_csv(cli, tmp_path) -> N
 def test_times_the_import_moves_are_reported(cli, tmp_path) -> None:
     """A won deal created after it closed was created at its close, and a close date
     still to come became the time of the import, without a word (filled was all 0)."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "sf.csv",
         "Opportunity Name,Stage,Amount,Close Date,Created Date\n"
@@ -283,7 +278,7 @@ def test_times_the_import_moves_are_reported(cli, tmp_path) -> None:
 
 
 def test_the_report_says_which_times_were_moved(cli, tmp_path) -> None:
-    rows = _write(
+    rows = written(
         tmp_path,
         "sf.csv",
         "Opportunity Name,Stage,Amount,Close Date,Created Date\n"
@@ -299,7 +294,7 @@ def test_rows_without_a_creation_date_are_said_to_be_created_at_the_import(cli, 
     """A file without a creation column gave every deal the time of the import as its
     creation (a won one its close), without a word: the report then showed sales cycles
     of 0 days. Counted and said, as the other times that stand in for the file's."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "hubspot.csv",
         "Deal Name,Deal Stage,Amount,Close Date\n"
@@ -344,14 +339,14 @@ def test_an_import_that_brings_nothing_says_why(cli, tmp_path) -> None:
     """A file with only its header, and one whose every row was skipped, were both
     reported as "nothing new", which reads as if they had been imported before."""
     header = "Deal Name,Deal Stage,Amount,Close Date\n"
-    empty = _write(tmp_path, "empty.csv", header)
+    empty = written(tmp_path, "empty.csv", header)
     said = cli("import", empty)
     assert said.exit_code == 0
     assert (
         said.stdout.strip()
         == "The HubSpot file has no rows under its header: nothing was imported."
     )
-    bad = _write(
+    bad = written(
         tmp_path, "bad.csv", header + "A,Closed Won,-5,2026-10-02\nB,Closed Won,x,2026-10-02\n"
     )
     skipped = cli("import", bad, "--skip-invalid")
@@ -360,7 +355,7 @@ def test_an_import_that_brings_nothing_says_why(cli, tmp_path) -> None:
         "Read 2 rows of the HubSpot file: every one was skipped (see below), so nothing was"
     )
     assert skipped.stderr.count("skipped line") == 2
-    good = _write(tmp_path, "good.csv", header + "C,Closed Won,5,2026-10-02\n")
+    good = written(tmp_path, "good.csv", header + "C,Closed Won,5,2026-10-02\n")
     assert cli("import", good, "--create-stages").exit_code == 0
     again = cli("import", good, "--create-stages")
     assert again.stdout.startswith("Read 1 row of the HubSpot file: nothing new.")
@@ -369,7 +364,7 @@ def test_an_import_that_brings_nothing_says_why(cli, tmp_path) -> None:
 def test_a_stage_map_entry_no_row_has_is_named(cli, tmp_path) -> None:
     """A misspelt --stage-map label mapped nothing without a word; with --create-stages
     the label it meant quietly became a stage of its own."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "hubspot.csv",
         "Deal Name,Deal Stage,Amount,Close Date\n"
@@ -400,7 +395,7 @@ def test_a_grouped_export_leaves_out_its_group_titles_and_repeated_headers(cli, 
     titles ("Closed Won") came in as open deals of no value, and the repeated headers
     were refused cell by cell. Both are left out and said, with their lines; a row with
     only its name elsewhere (at the end too) is still a deal."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "monday.csv",
         MONDAY_HEADER
@@ -439,7 +434,7 @@ def test_a_grouped_export_leaves_out_its_group_titles_and_repeated_headers(cli, 
 def test_a_boards_name_and_first_group_above_the_header_are_left_out(cli, tmp_path) -> None:
     """A monday.com board saved as CSV begins with the board's name and its first
     group's title, a cell each: the import was refused at its first line."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "board.csv",
         "Deals pipeline,,,,,,\n"
@@ -473,7 +468,7 @@ def test_a_boards_name_and_first_group_above_the_header_are_left_out(cli, tmp_pa
 def test_a_file_of_one_column_keeps_its_first_line_as_its_header(
     cli, tmp_path, text: str, column: list[str]
 ) -> None:
-    rows = _write(tmp_path, "one.csv", text)
+    rows = written(tmp_path, "one.csv", text)
     report = cli.json("import", rows, *column, "--skip-invalid", "--dry-run")
     assert "title" not in report.get("left_out", {})
     assert report["imported"] >= 1
@@ -492,7 +487,7 @@ def test_a_row_under_a_first_line_of_one_cell_is_not_taken_for_the_header(
 ) -> None:
     """Only a line salespipe reads as a header is one under titles: a data row was,
     and the refusal then named it as "the file's header (Beta, 5000)" (a review)."""
-    refused = cli("import", _write(tmp_path, "one.csv", text), "--dry-run")
+    refused = cli("import", written(tmp_path, "one.csv", text), "--dry-run")
     assert refused.exit_code == 1
     assert "first line has a single cell" in refused.stderr
 
@@ -501,7 +496,7 @@ def test_a_deal_with_only_its_name_just_above_a_repeated_header_stays_a_deal(cli
     """Two exports joined with `cat`: the last row of the first, with only its name,
     came right before the second's header and was dropped as a group title (a group's
     title stands after a blank line)."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "joined.csv",
         "title,stage,value\nDeal A,Presented,100\nDeal B,,\ntitle,stage,value\nDeal C,Quoted,300\n",
@@ -514,7 +509,7 @@ def test_a_deal_with_only_its_name_just_above_a_repeated_header_stays_a_deal(cli
 def test_a_reports_total_row_is_counted_as_left_out(cli, tmp_path) -> None:
     """A Thai sheet's total row (รวม) was left out without a word, so the rows read did
     not add up to the lines a user counts."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "thai.csv",
         "\ufeffลำดับ,ชื่อดีล,ลูกค้า,มูลค่า,ขั้นตอน\n"
@@ -536,7 +531,7 @@ def test_a_reports_total_row_is_counted_as_left_out(cli, tmp_path) -> None:
 def test_a_thai_total_written_as_an_amount_is_left_out(cli, tmp_path, total: str) -> None:
     """A total whose sum was written with บาท or a unit, as its rows' amounts are, came
     in as an open deal "รวม" of the sum, doubling the pipeline (a trial)."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "thai.csv",
         f'ชื่อดีล,ลูกค้า,มูลค่า\nเครื่องชั่ง,สหฟาร์ม,"1,000 บาท"\nเครื่องกรอง,ซีพี,"2,000 บาท"\nรวม,,{total}\n',
@@ -549,7 +544,7 @@ def test_a_thai_total_written_as_an_amount_is_left_out(cli, tmp_path, total: str
 def test_a_thai_close_date_is_an_open_deals_expected_close(cli, tmp_path) -> None:
     """วันที่ปิด was read as the day a deal closed, so an open deal's date was dropped
     without a word; a Thai sheet means its expected close (a trial)."""
-    rows = _write(
+    rows = written(
         tmp_path,
         "thai.csv",
         "ชื่อดีล,ลูกค้า,มูลค่า,วันที่ปิด,สถานะ\n"
@@ -561,7 +556,7 @@ def test_a_thai_close_date_is_an_open_deals_expected_close(cli, tmp_path) -> Non
     assert deals["เครื่องชั่ง"]["expected_close"] == "2026-12-25"
     assert deals["เครื่องกรอง"]["closed_at"].startswith("2026-11-01T")
     # beside a column of the day a deal should close, it is the day it closed (a review)
-    both = _write(
+    both = written(
         tmp_path,
         "both.csv",
         "ชื่อดีล,มูลค่า,สถานะ,วันปิดการขาย,วันที่ปิด\n"
@@ -578,7 +573,7 @@ def test_a_thai_close_date_is_an_open_deals_expected_close(cli, tmp_path) -> Non
 def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None:
     """Unquoted, Salesforce's copyright line is several cells, and its total line has
     its sums beside it: both came in as deals ("Grand Totals (2 records)")."""
-    report = _write(
+    report = written(
         tmp_path,
         "report.csv",
         "Opportunity Name,Stage,Amount\n"
@@ -597,7 +592,7 @@ def test_a_report_footer_cut_into_cells_is_still_a_footer(cli, tmp_path) -> None
 def test_a_report_s_generated_by_line_and_the_lines_after_it_are_its_footer(cli, tmp_path) -> None:
     """A review: a report ending with "Generated By: …" and its company's name imported
     both lines as deals. They are left out and named; a one-cell deal before them stays."""
-    report = _write(
+    report = written(
         tmp_path,
         "report.csv",
         "Opportunity Name,Stage,Amount\n"
@@ -613,7 +608,7 @@ def test_a_report_s_generated_by_line_and_the_lines_after_it_are_its_footer(cli,
     assert done["imported"] == 2
     assert sorted(_values(cli)) == ["Door", "Roof"]
     # (a review: a last deal "Generated by referral" with a value was left out)
-    referred = _write(
+    referred = written(
         tmp_path, "referred.csv", "Opportunity Name,Stage,Amount\nGenerated by referral,Won,900\n"
     )
     assert cli.json("import", referred)["imported"] == 1

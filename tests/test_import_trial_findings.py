@@ -10,16 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-
-def _write(tmp_path: Path, name: str, text: str) -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def _deals(cli: Any) -> dict[str, dict[str, Any]]:
-    return {d["title"]: d for d in cli.json("list", "--status", "all")}
+from tests.checks import deals_by_title, written
 
 
 @pytest.mark.parametrize(
@@ -39,26 +30,26 @@ def test_a_sheet_in_salespipes_words_keeps_its_customer_and_notes(
     note = '"call back, Monday"'
     cells = {"title": "Roof", "customer": "Acme", "value": "100", "stage": "quoted"}
     row = ",".join(cells.get(column, note) for column in header.split(","))
-    sheet = _write(tmp_path, "mine.csv", header + "\n" + row + "\n")
+    sheet = written(tmp_path, "mine.csv", header + "\n" + row + "\n")
     report = cli.json("import", sheet)
     assert report["format"] == "salespipe CSV"
     assert "unread_columns" not in report
-    deal = _deals(cli)["Roof"]
+    deal = deals_by_title(cli)["Roof"]
     assert deal["customer"] == "Acme"
     history = cli.json("show", str(deal["id"]))["events"]
     assert [e["text"] for e in history if e["type"] == "note"] == ["call back, Monday"]
 
 
 def test_a_column_of_a_sheet_nothing_reads_is_named(cli: Any, tmp_path: Path) -> None:
-    sheet = _write(tmp_path, "mine.csv", "title,customer,stage,region\nRoof,Acme,quoted,North\n")
+    sheet = written(tmp_path, "mine.csv", "title,customer,stage,region\nRoof,Acme,quoted,North\n")
     result = cli("import", sheet)
     assert result.exit_code == 0
     assert 'Not read: the column "region"' in result.stdout
-    assert _deals(cli)["Roof"]["customer"] == "Acme"
+    assert deals_by_title(cli)["Roof"]["customer"] == "Acme"
 
 
 def test_a_crm_exports_unread_columns_are_counted_in_the_report(cli: Any, tmp_path: Path) -> None:
-    export = _write(
+    export = written(
         tmp_path,
         "hubspot.csv",
         "Record ID,Deal Name,Deal Stage,Amount,Deal Grund,Region\n"
@@ -109,14 +100,14 @@ def test_a_total_row_with_total_in_the_title_is_no_deal(
     path.write_text(text, "utf-8")
     report = cli.json("import", str(path), "--create-stages")
     assert report["imported"] == 2
-    assert sorted(_deals(cli)) == ["Acme - 1,200 Widgets", "Global Media"]
+    assert sorted(deals_by_title(cli)) == ["Acme - 1,200 Widgets", "Global Media"]
     assert 4 in report["left_out"]["footer"]
 
 
 def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_path: Path) -> None:
     """ "฿1,000.00" beside a Currency of USD was kept as 1,000 USD, and "$1,000.00" beside
     EUR as 1,000 EUR, without a word (a trial); a "$" beside CAD is how CAD is written."""
-    sheet = _write(
+    sheet = written(
         tmp_path,
         "zoho.csv",
         "Deal Name,Stage,Amount,Currency,Deal Owner\n"
@@ -145,7 +136,7 @@ def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_
     assert 'column Amount "€1,000.00": the value is in EUR, but the currency column says $' in said
     assert 'column Amount "CNY 1000": the value is in CNY, but the currency column says JPY' in said
     cli.json("import", sheet, "--create-stages", "--skip-invalid")
-    assert {t: (d["value"], d["currency"]) for t, d in _deals(cli).items()} == {
+    assert {t: (d["value"], d["currency"]) for t, d in deals_by_title(cli).items()} == {
         "Canada": (1000, "CAD"),
         "Same": (2000, "THB"),
         "Dollar column": (1000, "USD"),
@@ -157,7 +148,7 @@ def test_an_amount_in_another_currency_than_its_column_is_refused(cli: Any, tmp_
 def test_a_probability_written_as_a_share_is_refused(cli: Any, tmp_path: Path) -> None:
     """0.5 and 0.9 in a sheet's Probability column were kept as 0 % and 1 % (a trial);
     70, 70% and 70.0 are read."""
-    sheet = _write(
+    sheet = written(
         tmp_path,
         "sheet.csv",
         "Title,Customer,Value,Probability\nA,Acme,100,0.5\nB,Beta,100,70%\nC,Gamma,100,70.0\n",
@@ -167,23 +158,23 @@ def test_a_probability_written_as_a_share_is_refused(cli: Any, tmp_path: Path) -
         refused.stderr.split()
     )
     cli.json("import", sheet, "--skip-invalid")
-    assert {t: d["probability"] for t, d in _deals(cli).items()} == {"B": 70, "C": 70}
+    assert {t: d["probability"] for t, d in deals_by_title(cli).items()} == {"B": 70, "C": 70}
     # A CRM's column is a percent (Odoo's 0.53 is half a percent), and so is 0.5% (a
     # review: both were refused).
-    odoo = _write(
+    odoo = written(
         tmp_path,
         "crm.lead.csv",
         "name,stage_id,expected_revenue,probability\nOdoo lead,New,100,0.53\n",
     )
     cli.json("import", odoo, "--create-stages")
-    percent = _write(tmp_path, "pct.csv", "Title,Customer,Value,Probability\nD,Delta,100,0.5%\n")
+    percent = written(tmp_path, "pct.csv", "Title,Customer,Value,Probability\nD,Delta,100,0.5%\n")
     cli.json("import", percent)
     # A sheet read as Pipedrive's (it has Created) is one's own too (a review).
-    piped = _write(
+    piped = written(
         tmp_path, "p.csv", "Title,Customer,Value,Probability,Created\nE,Eps,1,0.5,2024-01-01\n"
     )
     assert "a share of 1 or a percent below 1" in cli("import", piped).stderr
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     assert (deals["Odoo lead"]["probability"], deals["D"]["probability"]) == (1, 0)
 
 
@@ -195,7 +186,7 @@ def test_a_file_imported_before_its_customer_column_was_read_is_not_imported_twi
     (a review)."""
     from salespipe.transfer import crm_formats
 
-    sheet = _write(
+    sheet = written(
         tmp_path,
         "own.csv",
         "Title,Customer,Value,Currency,Stage,Owner,Status,Probability,Expected close date\n"
@@ -205,7 +196,7 @@ def test_a_file_imported_before_its_customer_column_was_read_is_not_imported_twi
         before_the_upgrade.setattr(crm_formats, "_OUR_NAMES_TOO", ())
         assert cli.json("import", sheet, "--create-stages")["imported"] == 1
     assert cli.json("import", sheet, "--create-stages")["duplicates"] == 1
-    assert list(_deals(cli)) == ["A deal"]
+    assert list(deals_by_title(cli)) == ["A deal"]
 
 
 def test_a_sheet_read_as_a_crms_still_reads_salespipes_own_column_names(
@@ -214,7 +205,7 @@ def test_a_sheet_read_as_a_crms_still_reads_salespipes_own_column_names(
     """A sheet with "Expected close date" reads as Pipedrive's, whose customer column is
     "Organization": its "Customer" column was dropped, said only in a count of columns
     not read (a trial)."""
-    sheet = _write(
+    sheet = written(
         tmp_path,
         "own.csv",
         "Title,Customer,Value,Currency,Stage,Owner,Status,Probability,Expected close date,Source\n"
@@ -226,7 +217,7 @@ def test_a_sheet_read_as_a_crms_still_reads_salespipes_own_column_names(
     assert report["imported"] == 2  # (its Source is no key: both deals came in)
     again = cli.json("import", sheet, "--create-stages")
     assert (again["imported"], again["duplicates"]) == (0, 2)
-    assert {t: d["customer"] for t, d in _deals(cli).items()} == {
+    assert {t: d["customer"] for t, d in deals_by_title(cli).items()} == {
         "A deal": "Acme",
         "B deal": "Beta",
     }
@@ -238,7 +229,7 @@ def test_round_thousands_with_a_dot_in_a_comma_file_are_asked_about(
     """In a comma file whose numbers showed no decimal mark, EUR amounts of 12.500, 3.000
     and 150.000 were read as 12.50, 3 and 150 without a word, where 12.345 was refused
     (a trial). Where another number shows the dot, 12.500 is twelve and a half."""
-    sheet = _write(
+    sheet = written(
         tmp_path, "eur.csv", "Title,Value,Currency\nStand,12.500,EUR\nLicence,3.000,EUR\n"
     )
     refused = cli("import", sheet)
@@ -246,32 +237,35 @@ def test_round_thousands_with_a_dot_in_a_comma_file_are_asked_about(
         refused.stderr.split()
     )
     cli.json("import", sheet, "--decimal-mark", ",")
-    assert {t: d["value"] for t, d in _deals(cli).items()} == {"Stand": 12500, "Licence": 3000}
+    assert {t: d["value"] for t, d in deals_by_title(cli).items()} == {
+        "Stand": 12500,
+        "Licence": 3000,
+    }
     # A number cut by the window looked at around another showed the dot (a review):
     # 3.750 read as 3.7.
-    cut = _write(
+    cut = written(
         tmp_path,
         "cut.csv",
         "Title,Value,Customer,Weighted value,Currency\n"
         "Messe Stand,12.500,Müller Anlagenbau,3.750,EUR\n",
     )
     assert "12.500 may be 12.5 or 12500" in " ".join(cli("import", cut).stderr.split())
-    shown = _write(tmp_path, "shown.csv", "Title,Value\nHalf,12.500\nCents,3.25\n")
+    shown = written(tmp_path, "shown.csv", "Title,Value\nHalf,12.500\nCents,3.25\n")
     cli.json("import", shown)
-    assert _deals(cli)["Half"]["value"] == 12.5
+    assert deals_by_title(cli)["Half"]["value"] == 12.5
 
 
 def test_an_open_deals_lost_reason_is_kept_as_a_note(cli: Any, tmp_path: Path) -> None:
     """A Pipedrive deal lost and reopened is Open with a Lost reason: the reason was
     dropped, and its column counted as read (a trial)."""
-    sheet = _write(
+    sheet = written(
         tmp_path,
         "pipedrive.csv",
         'Title,Value,Status,Lost reason\nReopened,100,Open,"Lost to X, then came back"\n'
         "Lost,200,Lost,Price\n",
     )
     cli.json("import", sheet)
-    deals = _deals(cli)
+    deals = deals_by_title(cli)
     notes = [
         e["text"] for e in cli.json("log", str(deals["Reopened"]["id"])) if e["type"] == "note"
     ]
@@ -282,27 +276,27 @@ def test_an_open_deals_lost_reason_is_kept_as_a_note(cli: Any, tmp_path: Path) -
 def test_a_sheet_of_ours_with_a_label_column_is_read_as_ours(cli: Any, tmp_path: Path) -> None:
     """ "Title,Customer,Value,Label" was refused as a header salespipe does not know, "at
     least a title column" though it had one: Label is a Pipedrive name (a trial)."""
-    sheet = _write(tmp_path, "own.csv", "Title,Customer,Value,Label\nA,Acme,100,x\n")
+    sheet = written(tmp_path, "own.csv", "Title,Customer,Value,Label\nA,Acme,100,x\n")
     report = cli.json("import", sheet)
     assert (report["format"], report["unread_columns"]) == ("salespipe CSV", ["Label"])
-    assert _deals(cli)["A"]["customer"] == "Acme"
-    plain = _write(tmp_path, "plain.csv", "Title,Value,Label\nB,200,y\n")  # (a review)
+    assert deals_by_title(cli)["A"]["customer"] == "Acme"
+    plain = written(tmp_path, "plain.csv", "Title,Value,Label\nB,200,y\n")  # (a review)
     assert cli.json("import", plain)["unread_columns"] == ["Label"]
 
 
 def test_a_deal_named_total_with_a_stage_is_still_a_deal(cli: Any, tmp_path: Path) -> None:
-    sheet = _write(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
+    sheet = written(tmp_path, "s.csv", "title,stage,value\nTotal,quoted,500\n")
     cli.json("import", sheet)
-    assert _deals(cli)["Total"]["value"] == 500
+    assert deals_by_title(cli)["Total"]["value"] == 500
     # An owner Bob is no currency (BOB) beside a total (a review).
-    owned = _write(tmp_path, "o.csv", "Title,Value,Owner\nX,100,Ann\nTotal,600,Bob\n")
+    owned = written(tmp_path, "o.csv", "Title,Value,Owner\nX,100,Ann\nTotal,600,Bob\n")
     other = str(tmp_path / "other.json")
     assert cli.json("--db", other, "import", owned)["imported"] == 2
 
 
 def test_a_row_repeated_whole_is_refused_not_added_up(cli: Any, tmp_path: Path) -> None:
     """A HubSpot export with one row twice doubled the deal's value as a "line item"."""
-    export = _write(
+    export = written(
         tmp_path,
         "hubspot.csv",
         "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
@@ -317,11 +311,11 @@ def test_a_row_repeated_whole_is_refused_not_added_up(cli: Any, tmp_path: Path) 
     assert "the row repeats line 2 exactly" in refused.stderr
     assert cli.json("list", "--status", "all") == []
     cli.json("import", export, "--skip-invalid")
-    assert {t: d["value"] for t, d in _deals(cli).items()} == {"Acme": 1000, "Beta": 2000}
+    assert {t: d["value"] for t, d in deals_by_title(cli).items()} == {"Acme": 1000, "Beta": 2000}
 
 
 def test_line_items_that_differ_in_amount_are_still_added_up(cli: Any, tmp_path: Path) -> None:
-    export = _write(
+    export = written(
         tmp_path,
         "hubspot.csv",
         "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
@@ -329,7 +323,7 @@ def test_line_items_that_differ_in_amount_are_still_added_up(cli: Any, tmp_path:
         "1,Acme,Closed: won,2024-03-15 10:22,Jane,500\n",
     )
     cli.json("import", export)
-    assert _deals(cli)["Acme"]["value"] == 1500
+    assert deals_by_title(cli)["Acme"]["value"] == 1500
 
 
 def test_a_backup_merged_into_a_file_with_deals_makes_its_stages_as_they_were(
@@ -350,7 +344,7 @@ def test_a_backup_merged_into_a_file_with_deals_makes_its_stages_as_they_were(
     assert report["new_stages"] == ["Negotiation/Review"]
     stage = next(s for s in cli.json("stage", "list") if s["name"] == "Negotiation/Review")
     assert stage["probability"] == 90
-    assert _deals(cli)["Deal X"]["stage_name"] == "Negotiation/Review"
+    assert deals_by_title(cli)["Deal X"]["stage_name"] == "Negotiation/Review"
 
 
 def test_excels_separator_line_names_the_separator(cli: Any, tmp_path: Path) -> None:
@@ -362,7 +356,7 @@ def test_excels_separator_line_names_the_separator(cli: Any, tmp_path: Path) -> 
     refused = cli("import", str(sheet))
     assert 'line 4, column value "x"' in refused.stderr  # the lines are the file's
     cli.json("import", str(sheet), "--skip-invalid")
-    assert {t: (d["customer"], d["value"]) for t, d in _deals(cli).items()} == {
+    assert {t: (d["customer"], d["value"]) for t, d in deals_by_title(cli).items()} == {
         "Roof": ("Acme", 1234.5)
     }
 
@@ -376,7 +370,7 @@ def test_a_separator_line_of_a_file_with_mac_line_ends_is_read(
     sheet = tmp_path / "mac.csv"
     sheet.write_bytes(start + b"sep=;\rtitle;customer;value\rRoof;Acme;1.234,56\r")
     cli.json("import", str(sheet))
-    assert {t: (d["customer"], d["value"]) for t, d in _deals(cli).items()} == {
+    assert {t: (d["customer"], d["value"]) for t, d in deals_by_title(cli).items()} == {
         "Roof": ("Acme", 1234.56)
     }
 
@@ -386,7 +380,7 @@ def test_windows_names_of_code_pages_are_read(cli: Any, tmp_path: Path, name: st
     sheet = tmp_path / "thai.csv"
     sheet.write_bytes("ชื่อดีล,มูลค่า\nหลังคา,100\n".encode("cp874"))
     cli.json("import", str(sheet), "--encoding", name)
-    assert list(_deals(cli)) == ["หลังคา"]
+    assert list(deals_by_title(cli)) == ["หลังคา"]
     refused = cli("import", str(sheet), "--encoding", "windows-9999")
     assert 'The encoding "windows-9999" is not one Python knows.' in refused.stderr
 
@@ -394,7 +388,7 @@ def test_windows_names_of_code_pages_are_read(cli: Any, tmp_path: Path, name: st
 def test_rows_with_fewer_cells_than_the_header_are_named(cli: Any, tmp_path: Path) -> None:
     """A note broken over two lines without quotes made its second line a deal of its
     own, and a short row was read with its last cells empty; nothing said so."""
-    sheet = _write(
+    sheet = written(
         tmp_path,
         "sheet.csv",
         "title,customer,value,notes\nRoof,Acme,100,first part of note\nsecond part of note\n"
@@ -404,7 +398,7 @@ def test_rows_with_fewer_cells_than_the_header_are_named(cli: Any, tmp_path: Pat
     assert result.exit_code == 0
     assert "2 rows have fewer cells than the header (lines 3, 4)" in result.stdout
     assert cli.json("import", sheet, "--dry-run")["short_rows"] == [3, 4]
-    whole = _write(tmp_path, "whole.csv", "title,customer\nRoof,Acme\n")
+    whole = written(tmp_path, "whole.csv", "title,customer\nRoof,Acme\n")
     assert "short_rows" not in cli.json("import", whole)
 
 
@@ -414,9 +408,9 @@ def test_importing_a_newer_export_says_it_does_not_change_the_deals(
     """A newer export with a deal won since was "imported" with its row skipped as
     already imported, and the deal stayed open without a word of why."""
     header = "Record ID,Deal Name,Deal Stage,Amount\n"
-    first = _write(tmp_path, "v1.csv", header + "1001,Roof,Appointment scheduled,12000\n")
+    first = written(tmp_path, "v1.csv", header + "1001,Roof,Appointment scheduled,12000\n")
     cli.json("import", first, "--create-stages")
-    newer = _write(
+    newer = written(
         tmp_path,
         "v2.csv",
         header + "1001,Roof,Closed: won,99000\n1002,Door,Appointment scheduled,5000\n",
@@ -427,7 +421,7 @@ def test_importing_a_newer_export_says_it_does_not_change_the_deals(
         "Skipped 1 row already imported before (line 2; an import adds deals, it does not "
         "change the deals it made)." in again.stdout.replace("\n", " ")
     )
-    assert _deals(cli)["Roof"]["status"] == "open"
+    assert deals_by_title(cli)["Roof"]["status"] == "open"
 
 
 @pytest.mark.parametrize(
@@ -446,7 +440,7 @@ def test_a_pipedrive_export_without_its_prefix_stays_pipedrives(
     link to Pipedrive was lost."""
     cells = {"ID": "4501", "Title": "Roof", "Value": "100", "Currency": "EUR", "Stage": "Lead"}
     row = ",".join(cells.get(name, "") for name in header.split(","))
-    export = _write(tmp_path, "deals.csv", f"{header}\n{row}\n")
+    export = written(tmp_path, "deals.csv", f"{header}\n{row}\n")
     report = cli.json("import", export, "--create-stages")
     assert report["format"] == "Pipedrive"
 
@@ -456,15 +450,15 @@ def test_a_separator_line_of_a_tab_or_in_quotes_is_read(
     cli: Any, tmp_path: Path, first: str
 ) -> None:
     separator = first.strip('"')[-1]
-    sheet = _write(tmp_path, "s.csv", f"{first}\ntitle{separator}value\nRoof{separator}5\n")
+    sheet = written(tmp_path, "s.csv", f"{first}\ntitle{separator}value\nRoof{separator}5\n")
     cli.json("import", sheet)
-    assert _deals(cli)["Roof"]["value"] == 5
+    assert deals_by_title(cli)["Roof"]["value"] == 5
 
 
 def test_salespipes_own_csv_with_a_row_twice_names_the_id(cli: Any, tmp_path: Path) -> None:
     """In salespipe's own CSV an id is one deal: a row there twice is said so, not as a
     possible line item of a report."""
-    sheet = _write(tmp_path, "ours.csv", "id,title,value\n7,Roof,5\n7,Roof,5\n")
+    sheet = written(tmp_path, "ours.csv", "id,title,value\n7,Roof,5\n7,Roof,5\n")
     cli("init")
     refused = cli("import", sheet)
     assert "the id is on line 2 too" in refused.stderr
@@ -477,7 +471,7 @@ def test_a_thai_pipelines_stages_are_suggested_by_their_thai_names(
     """The refusal listed the stages of a Thai pipeline by their keys (presented, …) and
     suggested a contract-signing label go to the first stage (a Thai trial)."""
     assert cli("--lang", "th", "init").exit_code == 0
-    sheet = _write(tmp_path, "thai.csv", "ชื่อดีล,ขั้นตอน\nก,รอเซ็นสัญญา\nข,ต่อรองราคา\n")
+    sheet = written(tmp_path, "thai.csv", "ชื่อดีล,ขั้นตอน\nก,รอเซ็นสัญญา\nข,ต่อรองราคา\n")
     refused = cli("import", str(sheet))
     assert refused.exit_code == 1
     assert "(ติดต่อนำเสนอ, กำลังพิจารณา, เสนอราคา, เจรจาต่อรอง, อนุมัติซื้อ)" in refused.stderr
@@ -485,7 +479,7 @@ def test_a_thai_pipelines_stages_are_suggested_by_their_thai_names(
     assert suggestion == ("--stage-map 'รอเซ็นสัญญา=อนุมัติซื้อ' --stage-map 'ต่อรองราคา=เจรจาต่อรอง'")
     pasted = cli("import", str(sheet), *shlex.split(suggestion))
     assert pasted.exit_code == 0, pasted.stderr
-    assert {t: d["stage"] for t, d in _deals(cli).items()} == {
+    assert {t: d["stage"] for t, d in deals_by_title(cli).items()} == {
         "ก": "approved",
         "ข": "negotiating",
     }

@@ -10,16 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.checks import written
 
 from salespipe.app.pipeline import Pipeline
 
 CRM = Path(__file__).parent / "fixtures" / "crm"
-
-
-def _write(tmp_path: Path, name: str, text: str) -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def _deals(cli) -> list[dict]:
@@ -30,7 +25,7 @@ def test_three_look_alike_rows_are_three_deals_and_a_second_import_adds_none(
     cli, tmp_path: Path
 ) -> None:
     """The issue's own file: title, customer and value, twice the same row."""
-    path = _write(
+    path = written(
         tmp_path,
         "printers.csv",
         "title,customer,value\nPrinter lease,Acme,12000\nPrinter lease,Acme,15000\n"
@@ -47,8 +42,8 @@ def test_three_look_alike_rows_are_three_deals_and_a_second_import_adds_none(
 def test_a_longer_file_with_one_more_look_alike_adds_only_that_row(cli, tmp_path: Path) -> None:
     """The keys are occurrence numbers: the same rows again are known, the new one is not."""
     rows = "title,customer\nVisit,Acme\nVisit,Acme\n"
-    cli.json("import", _write(tmp_path, "a.csv", rows))
-    report = cli.json("import", _write(tmp_path, "b.csv", rows + "Visit,Acme\n"))
+    cli.json("import", written(tmp_path, "a.csv", rows))
+    report = cli.json("import", written(tmp_path, "b.csv", rows + "Visit,Acme\n"))
     assert (report["imported"], report["duplicates"]) == (1, 2)
 
 
@@ -83,7 +78,7 @@ def test_the_line_item_report_line_names_the_ids(cli) -> None:
 
 
 def test_line_items_in_different_currencies_are_refused_by_line(cli, tmp_path: Path) -> None:
-    path = _write(
+    path = written(
         tmp_path,
         "items.csv",
         "Record ID,Deal Name,Deal Stage,Amount,Currency\n"
@@ -103,7 +98,7 @@ def test_rows_of_one_id_that_differ_in_more_than_the_amount_are_refused_not_adde
     """Two HubSpot rows of one Record ID at other stages and dates are two versions of
     the deal (files put together), not line items: adding 1000 and 1200 and keeping the
     first row's stage and date would drop the second without a word."""
-    path = _write(
+    path = written(
         tmp_path,
         "repeated.csv",
         "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
@@ -126,7 +121,7 @@ def test_rows_of_one_id_that_differ_in_more_than_the_amount_are_refused_not_adde
 
 def test_our_own_csv_with_one_id_twice_is_refused_naming_both_lines(cli, tmp_path: Path) -> None:
     """In salespipe's CSV an id is one deal: two rows with it are a mistake, not items."""
-    path = _write(tmp_path, "ours.csv", "id,title,value\n40,Alpha,10\n40,Beta,20\n")
+    path = written(tmp_path, "ours.csv", "id,title,value\n40,Alpha,10\n40,Beta,20\n")
     result = cli("import", path)
     assert result.exit_code != 0
     assert "line 3" in result.stderr
@@ -137,7 +132,7 @@ def test_our_own_csv_with_one_id_twice_is_refused_naming_both_lines(cli, tmp_pat
 
 
 def test_defaults_that_stand_in_are_reported_with_their_counts(cli, tmp_path: Path) -> None:
-    path = _write(
+    path = written(
         tmp_path,
         "bare.csv",
         "title,value,currency,owner\nA,10,,\nB,20,USD,\nC,30,,Nok\n",
@@ -153,7 +148,7 @@ def test_defaults_that_stand_in_are_reported_with_their_counts(cli, tmp_path: Pa
 
 
 def test_a_dollar_sign_is_usd_unless_currency_says_otherwise(cli, tmp_path: Path) -> None:
-    path = _write(tmp_path, "dollars.csv", 'title,value\nA,"$1,000.00"\nB,"S$2,000"\n')
+    path = written(tmp_path, "dollars.csv", 'title,value\nA,"$1,000.00"\nB,"S$2,000"\n')
     text = cli("import", path, "--dry-run").stdout
     assert '1 deal in "$": read as USD; say otherwise with --currency.' in text
     report = cli.json("import", path, "--currency", "SGD")
@@ -166,7 +161,7 @@ def test_values_with_a_unit_import_as_add_value_reads_them_and_are_counted(
 ) -> None:
     """A sheet people typed: 1k, 150k, 1.2m, 2.5ล้าน are the amounts `add --value` makes
     of them, the report counts those deals, and a unit nobody knows is refused by line."""
-    path = _write(
+    path = written(
         tmp_path,
         "typed.csv",
         'Deal,Baht\nA,1k\nB,150k\nC,1.2m\nD,2.5ล้าน\nE,"12,000"\nF,1.5x\n',
@@ -192,7 +187,7 @@ def test_values_with_a_unit_import_as_add_value_reads_them_and_are_counted(
 
 def test_an_import_without_units_reports_none(cli, tmp_path: Path) -> None:
     """The count is in the JSON only when some value had a unit: reports stay as they were."""
-    path = _write(tmp_path, "plain.csv", "title,value\nA,1000\nB,1.2\n")
+    path = written(tmp_path, "plain.csv", "title,value\nA,1000\nB,1.2\n")
     text = cli("import", path, "--dry-run").stdout
     assert "imported 2 deals" in text or "would import 2 deals" in text, text
     assert "like 150k" not in text
@@ -202,7 +197,7 @@ def test_an_import_without_units_reports_none(cli, tmp_path: Path) -> None:
 
 
 def test_a_line_item_with_a_unit_counts_its_deal(cli, tmp_path: Path) -> None:
-    path = _write(
+    path = written(
         tmp_path,
         "items.csv",
         "Record ID,Deal Name,Deal Stage,Amount\n"
@@ -215,7 +210,7 @@ def test_a_line_item_with_a_unit_counts_its_deal(cli, tmp_path: Path) -> None:
 
 def test_a_closed_row_without_a_close_date_closes_at_its_latest_date(cli, tmp_path: Path) -> None:
     """Modified, expected close or created (the latest not in the future), never now."""
-    path = _write(
+    path = written(
         tmp_path,
         "closed.csv",
         "title,status,created_at,updated_at,expected_close\n"
@@ -242,7 +237,7 @@ def test_a_closed_row_without_a_close_date_closes_at_its_latest_date(cli, tmp_pa
 
 
 def test_a_closed_row_with_no_date_at_all_says_it_closes_at_the_import(cli, tmp_path: Path) -> None:
-    path = _write(tmp_path, "bare.csv", "title,status\nNo dates,won\n")
+    path = written(tmp_path, "bare.csv", "title,status\nNo dates,won\n")
     result = cli("import", path)
     assert "1 deal closed without a close date: closed at the time of the import" in (result.stdout)
 
@@ -267,7 +262,7 @@ def test_the_events_a_real_import_reports_are_the_ones_it_wrote(cli, db_path: Pa
 def test_the_stage_refusal_counts_labels_of_rows_invalid_for_other_reasons(
     cli, tmp_path: Path
 ) -> None:
-    path = _write(
+    path = written(
         tmp_path,
         "stages.csv",
         "title,stage,value\nA,Pitch,10\nB,Pitch,oops\nC,Demo,oops\nD,Pitch,5\n",
@@ -295,6 +290,6 @@ def test_every_row_of_a_file_is_accounted_for(cli, name: str) -> None:
 
 
 def test_skipped_rows_are_accounted_for_too(cli, tmp_path: Path) -> None:
-    path = _write(tmp_path, "mixed.csv", "title,value\nA,1\nB,oops\nA,1\n")
+    path = written(tmp_path, "mixed.csv", "title,value\nA,1\nB,oops\nA,1\n")
     report = cli.json("import", path, "--skip-invalid")
     assert (report["imported"], report["skipped"], _accounted(report)) == (2, 1, 3)
