@@ -168,6 +168,11 @@ def test_a_failing_hook_is_reported_by_its_error_not_its_last_output(cli, hook_d
     assert "failed (exit 7): curl: (7) Failed to connect; the change stands." in result.stderr
     _hook(hook_dir, "on-add", "echo 'only this'; exit 3")  # nothing on stderr: stdout's
     assert "failed (exit 3): only this;" in cli("add", "B", "-q").stderr
+    # A hook's sentence loses its full stop ("…or the service.; the change stands": a trial).
+    _hook(hook_dir, "on-add", "echo 'Error: The login was refused.' >&2; exit 4")
+    assert "failed (exit 4): Error: The login was refused; the change stands." in (
+        cli("add", "C", "-q").stderr
+    )
 
 
 @pytest.mark.file_only

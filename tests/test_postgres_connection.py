@@ -58,6 +58,10 @@ def test_a_target_is_postgres_by_its_scheme(target: str, expected: bool) -> None
             f"postgresql:///sales?password={SECRET}&application_name=x",
             "postgresql:///sales?password=***&application_name=x",
         ),
+        # libpq takes these as the password too; they were shown as typed (a team trial)
+        (f"postgresql://a@db/sales?pass%77ord={SECRET}", "postgresql://a@db/sales?pass%77ord=***"),
+        (f"postgresql://a@db/sales?PASSWORD={SECRET}", "postgresql://a@db/sales?PASSWORD=***"),
+        (f"postgresql+psycopg://a:{SECRET}@db/sales", "postgresql+psycopg://a:***@db/sales"),
     ],
 )
 def test_redact_hides_the_password_and_keeps_the_rest(target: str, shown: str) -> None:
@@ -346,3 +350,55 @@ def test_a_service_no_file_defines_is_named_as_the_address(
         in (error["message"])
     )
     assert "cannot be reached" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        f"postgresl://alice:{SECRET}@127.0.0.1/team_sales",
+        f"postgresql+psycopg://alice:{SECRET}@127.0.0.1/team_sales",
+        "https://crm.example/sales",
+    ],
+)
+def test_an_address_of_another_scheme_is_refused_not_made_a_file(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str
+) -> None:
+    """A mistyped scheme was taken for a data file's path: `init` and `add` made a private
+    file in folders named after the password and said so, and the rep's deal never
+    reached the team's server (a team trial)."""
+    monkeypatch.chdir(tmp_path)
+    for args in (("init",), ("add", "Typo target"), ("list",)):
+        refused = cli("--db", typed, *args)
+        assert refused.exit_code == EXIT_DATA_FILE, refused.stderr
+        assert "is neither a PostgreSQL address nor a data file" in refused.stderr
+        assert SECRET not in refused.stderr + refused.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_with_an_unencoded_at_is_refused_before_it_is_sent(cli: Any) -> None:
+    """libpq reads what follows the first "@" as the host, and its error showed the rest
+    of the password ("failed to resolve host '2026@127.0.0.1'")."""
+    refused = cli("--db", "postgresql://alice:Winter@2026@127.0.0.1/team_sales", "list")
+    assert refused.exit_code == EXIT_DATA_FILE
+    assert 'more than one "@" before its host' in refused.stderr
+    assert "Winter" not in refused.stderr
+    assert "2026" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "given"),
+    [
+        (f"postgresql://alice:{SECRET}@db/sales", "postgresql://alice@db/sales"),
+        (
+            f"postgresql://a@db/sales?password={SECRET}&sslmode=require",
+            "postgresql://a@db/sales?sslmode=require",
+        ),
+        ("postgresql:///sales", "postgresql:///sales"),
+    ],
+)
+def test_a_hook_is_given_the_address_without_its_password(typed: str, given: str) -> None:
+    """Hooks were given the shown address, postgresql://alice:***@…, and a salespipe a
+    hook ran sent *** as the password, whatever PGPASSFILE held (a team trial)."""
+    from salespipe.cli.app import hook_database
+
+    assert hook_database(typed) == given

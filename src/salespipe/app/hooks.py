@@ -285,7 +285,8 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
             # Why it failed is on stderr (curl's error), whatever it printed after.
             tail = _last_words(errors) or _last_words(output)
             failed = _("failed (exit {code})").format(code=process.returncode)
-            return f"{failed}: {tail.splitlines()[-1]}" if tail else failed
+            # (its sentence's full stop goes: "…the service.; the change stands" read badly)
+            return f"{failed}: {tail.splitlines()[-1].rstrip('.')}" if tail else failed
     return None
 
 

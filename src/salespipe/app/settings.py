@@ -12,7 +12,7 @@ from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 from salespipe.core.limits import MAX_OWNER, MAX_SECONDS
-from salespipe.storage import is_postgres_target
+from salespipe.storage import is_postgres_target, refuse_an_address_of_no_database
 
 if TYPE_CHECKING:
     from salespipe.storage.port import LockTimeout, ReadView, Storage
@@ -261,6 +261,7 @@ def database_path(flag: str | None, *, option: str = "--db") -> Path:
         where = option if flag is not None else "SALESPIPE_DB"
         raise UsageError(_("{option} is empty; give the path of a data file.").format(option=where))
     if chosen:
+        refuse_an_address_of_no_database(chosen)
         return Path(chosen).expanduser()
     from platformdirs import user_data_dir
 

@@ -252,6 +252,7 @@ class State:
     # it what the change did), so that a hook's warning comes after it, not before.
     hooks_due: "list[tuple[Change, str | Path]]" = field(default_factory=list)
     interrupted: bool = False  # Ctrl-C ended the command: its changes run no hook
+    hook_database: "str | Path | None" = None  # SALESPIPE_DB for a hook (hook_database())
 
     def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
         """The pipeline of the database; its first change says on stderr that it created
@@ -266,9 +267,7 @@ class State:
         if announce_new_file:
             pipeline.listeners.append(_announce_new_file)
         pipeline.listeners.append(_warn_of_a_history_ahead_of_the_clock)
-        # Hooks learn the database: a data file's whole path (a hook that changes folder
-        # must still find it), or a server's address without its password.
-        database = target.absolute() if isinstance(target, Path) else pipeline.store.location
+        database = self.hook_database = hook_database(target)
         pipeline.listeners.append(lambda change: self.hooks_due.append((change, database)))
         pipeline.config_readers.append(self.apply_config)
         return pipeline
@@ -356,6 +355,15 @@ def choose_language(flag: str | None, *, as_json: bool = False) -> None:
         language = settings.lang_of_locale() or "en"
     i18n.set_language(language)
     fmt.set_era("ce" if as_json else settings.display_era({}, language))
+
+
+def hook_database(target: "str | Path") -> "str | Path":
+    """The database a hook learns (SALESPIPE_DB): a data file's whole path (a hook that
+    changes folder must still find it), or a server's address without its password, so
+    that a salespipe it runs logs in as libpq would without one (PGPASSFILE)."""
+    from salespipe.storage import without_password
+
+    return target.absolute() if isinstance(target, Path) else without_password(target)
 
 
 def _announce_new_file(change: "Change") -> None:

@@ -3,7 +3,7 @@
 import os
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -52,10 +52,10 @@ def register(app: typer.Typer) -> None:
         store = pipeline.store
         pipeline.read()  # the language and era of the pipeline's settings
         for item in feed.follow(store.follow, owner=owner):
-            _show(item, store.location, as_json, hook)
+            _show(item, store.location, as_json, hook, state(ctx).hook_database)
 
 
-def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None) -> None:
+def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None, database: Any) -> None:
     """One item of the feed: a change on stdout (and its hook run), news of the
     connection on stderr."""
     if isinstance(item, feed.Listening):
@@ -83,7 +83,9 @@ def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None) -> 
             deal_results.WatchedChange(item.events, item.stages, currencies), as_json
         )
         if hook is not None:
-            for warning in hooks.run_program(hook, item, describe=views.describe, database=where):
+            for warning in hooks.run_program(
+                hook, item, describe=views.describe, database=str(database)
+            ):
                 output.warn(warning)
 
 

@@ -12,12 +12,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salespipe.storage.postgres.target import is_connection_string, is_postgres_target, redact
+from salespipe.storage.postgres.target import (
+    is_connection_string,
+    is_other_address,
+    is_postgres_target,
+    more_than_one_at,
+    redact,
+    without_password,
+)
 
 if TYPE_CHECKING:
     from salespipe.storage.port import Initial, Storage
 
-__all__ = ["MEMORY_PREFIX", "is_postgres_target", "open_storage"]
+__all__ = [
+    "MEMORY_PREFIX",
+    "is_postgres_target",
+    "open_storage",
+    "refuse_an_address_of_no_database",
+    "without_password",
+]
 
 MEMORY_PREFIX = "memory:"
 
@@ -32,6 +45,18 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     must not slow down the file commands)."""
     text = os.fspath(target)
     if is_postgres_target(text):
+        if more_than_one_at(text):
+            from salespipe.core.errors import StoreError
+            from salespipe.core.i18n import _
+
+            # libpq reads what follows the first "@" as the host, and its error then
+            # showed the rest of the password.
+            raise StoreError(
+                _(
+                    'The address {target} has more than one "@" before its host; write an '
+                    '"@" in the password as %40, or keep the password in PGPASSFILE.'
+                ).format(target=redact(text))
+            )
         return _postgres(text, initial)
     if is_connection_string(text):
         from salespipe.core.errors import StoreError
@@ -53,6 +78,23 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     from salespipe.storage.jsonl import Store
 
     return Store(Path(text), initial)
+
+
+def refuse_an_address_of_no_database(target: str) -> None:
+    """Refuse ``postgresl://…``, ``postgresql+psycopg://…`` or any other address that is
+    not PostgreSQL's: taken as a data file's path, a mistyped scheme made a private file
+    in folders named after the password, and the team's deals never reached the server."""
+    if is_other_address(target):
+        from salespipe.core.errors import StoreError
+        from salespipe.core.i18n import _
+
+        raise StoreError(
+            _(
+                'The database "{target}" is neither a PostgreSQL address nor a data file; '
+                "name a server as postgresql://USER@HOST/DATABASE (or postgres://…), or give "
+                "the path of a data file."
+            ).format(target=redact(target))
+        )
 
 
 def is_database_file(path: Path) -> bool:

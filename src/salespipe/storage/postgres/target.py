@@ -11,12 +11,18 @@ from __future__ import annotations
 import re
 
 SCHEMES = ("postgresql://", "postgres://")
+_SCHEME = r"[a-z][a-z0-9+.\-]*://"  # any address's, as RFC 3986 spells a scheme
 
 # user:password@ in the authority of a URI; up to the last "@", as a password typed
 # without percent-encoding may hold "/", "#" or "?" (hiding too much is the safe side)
-USERINFO_PASSWORD = re.compile(r"(?P<head>^[a-z]+://[^:/?#@]*):(?P<password>.*)@", re.IGNORECASE)
-# password=… among the query parameters of a URI, or in a key=value connection string
-_PASSWORD_PARAMETER = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^&\s]*)")
+USERINFO_PASSWORD = re.compile(rf"(?P<head>^{_SCHEME}[^:/?#@]*):(?P<password>.*)@", re.IGNORECASE)
+# password=… in a key=value connection string
+_PASSWORD_PARAMETER = re.compile(
+    r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE
+)
+# key=value among the query parameters of a URI (a key may be percent-encoded:
+# pass%77ord is password to libpq)
+_QUERY_PARAMETER = re.compile(r"(?P<head>[?&](?P<key>[^=&]+)=)(?P<value>[^&\s]*)")
 
 HIDDEN = "***"
 
@@ -38,14 +44,52 @@ def is_connection_string(target: str) -> bool:
     return bool(_KEYWORDS.match(target))
 
 
+def is_other_address(target: str) -> bool:
+    """Whether ``target`` is written as an address of some scheme other than PostgreSQL's
+    (``postgresl://``, ``postgresql+psycopg://``, ``https://``): no data file's path."""
+    return re.match(_SCHEME, target, re.IGNORECASE) is not None and not is_postgres_target(target)
+
+
+def more_than_one_at(target: str) -> bool:
+    """Whether the user and host part of a URI holds more than one "@": a password with
+    an "@" not written %40, which libpq reads as the start of the host."""
+    authority = re.split(r"[/?#]", target.split("://", 1)[-1], maxsplit=1)[0]
+    return authority.count("@") > 1
+
+
 def redact(target: str) -> str:
     """``target`` with every password replaced by ``***``: what messages may show."""
     shown = USERINFO_PASSWORD.sub(lambda m: f"{m['head']}:{HIDDEN}@", target, count=1)
+    if "://" in shown:
+        shown = _QUERY_PARAMETER.sub(_hidden_if_password, shown)
     return _PASSWORD_PARAMETER.sub(lambda m: f"{m['head']}{HIDDEN}", shown)
 
 
+def without_password(target: str) -> str:
+    """``target`` with its password left out (not hidden): the address a hook is given,
+    with which a salespipe it runs logs in as libpq would without one (PGPASSFILE, a
+    service file, peer authentication). A hidden ``***`` there was sent as the password."""
+    if not is_postgres_target(target):
+        return target
+    kept = USERINFO_PASSWORD.sub(lambda m: f"{m['head']}@", target, count=1)
+    kept = _QUERY_PARAMETER.sub(lambda m: "" if _is_password(m["key"]) else m.group(0), kept)
+    if "?" not in kept and "&" in kept:  # (the password was the first parameter)
+        kept = kept.replace("&", "?", 1)
+    return kept
+
+
+def _is_password(key: str) -> bool:
+    from urllib.parse import unquote
+
+    return unquote(key).strip().lower() == "password"
+
+
+def _hidden_if_password(found: re.Match[str]) -> str:
+    return f"{found['head']}{HIDDEN}" if _is_password(found["key"]) else found.group(0)
+
+
 # user:password@ of a URI anywhere in a message
-_USERINFO_IN_TEXT = re.compile(r"(?P<head>\b[a-z]+://[^:/?#@\s]*):[^@\s]*@", re.IGNORECASE)
+_USERINFO_IN_TEXT = re.compile(rf"(?P<head>\b{_SCHEME}[^:/?#@\s]*):[^@\s]*@", re.IGNORECASE)
 
 
 def scrub(text: str, secrets: list[str]) -> str:
