@@ -132,3 +132,18 @@ def m015_undone(database: str) -> None:
         "DROP TABLE salespipe_backtest_rows, salespipe_backtests;"
         " DROP FUNCTION salespipe_keeps_reports()",
     )
+
+
+def m016_undone(database: str) -> None:
+    """m012's and m013's functions as they were: they answered of any role asked."""
+    _undo(
+        database,
+        "m016_ask_of_oneself",
+        "CREATE OR REPLACE FUNCTION salespipe_change_by(change bigint, who text)"
+        " RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT NOT EXISTS (SELECT 1 FROM"
+        " salespipe_events e WHERE e.change = $1 AND e.role <> $2) $$;"
+        " CREATE OR REPLACE FUNCTION salespipe_change_seen(change bigint, who text)"
+        " RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM"
+        " salespipe_events e LEFT JOIN salespipe_deals d ON d.id = e.deal_id"
+        " WHERE e.change = $1 AND (e.deal_id IS NULL OR d.owner = $2)) $$",
+    )

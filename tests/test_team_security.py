@@ -217,14 +217,14 @@ def test_a_rep_cannot_set_the_counters_back(cli, team: Team, own) -> None:
 
 
 def test_the_migrations_are_applied_by_an_admins_write(cli, team: Team, own) -> None:
-    """On a database made before m011 (the counters), m012 (events as oneself) and m013
-    (undos): a rep reads as before, a rep's change is told that an admin's next change
-    applies the upgrade (it needs the tables' owner), and after an admin's change all
-    three hold."""
+    """On a database made before m011 (the counters), m012 (events as oneself), m013
+    (undos) and m016 (asked of oneself): a rep reads as before, a rep's change is told
+    that an admin's next change applies the upgrade (it needs the tables' owner), and
+    after an admin's change all four hold."""
     import psycopg
-    from tests.migrations_undone import m011_undone, m012_undone, m013_undone
+    from tests.migrations_undone import m011_undone, m012_undone, m013_undone, m016_undone
 
-    for undone in (m013_undone, m012_undone, m011_undone):
+    for undone in (m016_undone, m013_undone, m012_undone, m011_undone):
         undone(team.database)
     alice = team.uri(own["alice"])
     assert len(cli.json("--db", alice, "list")) == 2
@@ -245,6 +245,12 @@ def test_the_migrations_are_applied_by_an_admins_write(cli, team: Team, own) -> 
     assert owners == [(groups["admin"],)]
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="events_as_self"):
         _forge(team, own["alice"], role=own["bob"], who=own["bob"])
+    [(bobs,)] = team.sql(
+        own["bob"], "SELECT min(change) FROM salespipe_events WHERE role = current_user"
+    )
+    asked = f"SELECT salespipe_change_seen({bobs}, '{own['bob']}')"
+    assert team.sql(own["bob"], asked) == [(True,)]
+    assert team.sql(own["alice"], asked) == [(False,)]
     policy = team.sql(
         own["adam"],
         "SELECT qual FROM pg_policies WHERE policyname = 'salespipe_own_events'",
@@ -418,3 +424,25 @@ def test_a_rep_does_not_see_a_colleagues_undo(cli, team: Team, own) -> None:
     assert cli("--db", alice, "undo").exit_code == 0
     assert _undos(cli, alice)[0][0] == own["alice"]
     assert len(_undos(cli, maria)) == 4
+
+
+def test_a_rep_cannot_ask_the_server_whose_changes_are_whose(cli, team: Team, own) -> None:
+    """salespipe_change_by(c, 'bob') and salespipe_change_seen(c, 'bob') run as the
+    tables' owner for the row policies: a rep with a SQL client called them for every
+    change number and learnt which changes a colleague made and which touched their
+    deals (a team trial). Asked of another role, they say false; of oneself, as before."""
+    alice, bob = own["alice"], own["bob"]
+    changes = [c for (c,) in team.sql(bob, "SELECT DISTINCT change FROM salespipe_events")]
+    bobs = [c for c in changes if team.sql(bob, f"SELECT salespipe_change_by({c}, '{bob}')")[0][0]]
+    assert bobs  # bob may ask of himself
+    for function in ("salespipe_change_by", "salespipe_change_seen"):
+        asked = team.sql(
+            alice, f"SELECT {function}(c, '{bob}') FROM unnest(%s::bigint[]) c", changes
+        )
+        assert {found for (found,) in asked} == {False}, function
+        asked = team.sql(
+            alice, f"SELECT {function}(c, 'no_such_role') FROM unnest(%s::bigint[]) c", changes
+        )
+        assert {found for (found,) in asked} == {False}, function
+    # Her own undo still goes, as the policies ask of her (m012: an undo of her change).
+    assert cli("--db", team.uri(alice), "undo").exit_code == 0
