@@ -194,13 +194,14 @@ def feed_url() -> Iterator[tuple[str, queue.Queue[Any]]]:
         server.server_close()
 
 
-def _post_change(payload: dict[str, Any], url: str | None) -> subprocess.CompletedProcess[str]:
+def _post_change(payload: Any, url: str | None, **more: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SALESPIPE_FEED_URL"}
     if url is not None:
         env["SALESPIPE_FEED_URL"] = url
+    env.update(more)
     return subprocess.run(
         [str(EXAMPLE / "post-change")],
-        input=json.dumps(payload),
+        input=payload if isinstance(payload, str) else json.dumps(payload),
         capture_output=True,
         text=True,
         env=env,
@@ -228,6 +229,17 @@ def test_the_example_hook_fails_in_one_line_without_a_url_or_a_server() -> None:
     assert (missing.returncode, missing.stderr.count("\n")) == (2, 1)
     assert (unreachable.returncode, unreachable.stderr.count("\n")) == (1, 1)
     assert "could not post" in unreachable.stderr
+    # A URL without a scheme, an event that is not JSON, a timeout that is no number:
+    # each gave a traceback, the first with the secret URL in it (a team trial).
+    secret = "hooks.example.com/services/T000/SECRET"
+    for done in (
+        _post_change({"message": "x"}, secret),
+        _post_change("not json", "http://127.0.0.1:9/nothing"),
+        _post_change({"message": "x"}, "http://127.0.0.1:9/x", SALESPIPE_FEED_TIMEOUT="abc"),
+    ):
+        assert (done.returncode, done.stderr.count("\n")) == (2, 1), done.stderr
+        assert "Traceback" not in done.stderr
+        assert "SECRET" not in done.stderr
 
 
 def test_the_examples_run_watch_with_the_hook() -> None:
