@@ -317,6 +317,25 @@ def test_an_address_libpq_cannot_parse_is_named_as_the_address(cli: Any) -> None
             'entry for host "10.0.0.9", user "bob", database "sales", SSL encryption',
             "refused the login to",
         ),
+        # A team trial: the login refused named no user, and peer authentication sent the
+        # rep to a password file that cannot help over the socket.
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  password '
+            'authentication failed for user "team_alice"',
+            "refused the login to postgresql://alice:***@127.0.0.1/sales (FATAL: password "
+            'authentication failed for user "team_alice"); check the user, the password',
+        ),
+        (
+            'connection to server on socket "/run/postgresql/.s.PGSQL.5432" failed: FATAL:  '
+            'Peer authentication failed for user "team_alice"',
+            "over its local socket it takes only the role of your system user's name",
+        ),
+        (  # reached: the server refused a setting of the address
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  unrecognized '
+            'configuration parameter "foo"',
+            'refused the connection (FATAL: unrecognized configuration parameter "foo"); '
+            "check the address's ?key=value settings",
+        ),
     ],
 )
 def test_a_connection_not_made_says_what_to_look_at(said: str, expected: str) -> None:

@@ -61,6 +61,8 @@ _SECURE = re.compile(
     r"|could not (?:load|read|open) .*(?:ssl|cert|key)",
     re.IGNORECASE,
 )
+_PEER = re.compile(r"peer authentication failed", re.IGNORECASE)
+_ANSWERED = re.compile(r"\b(?:FATAL|ERROR):")
 _NOT_READY = re.compile(
     r"the database system is (?:shutting down|starting up|in recovery mode|not yet accepting)",
     re.IGNORECASE,
@@ -166,12 +168,7 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
     if isinstance(exc, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification) or (
         _LOGIN_REFUSED.search(said)
     ):
-        return DatabaseLoginFailed(
-            _(
-                "The database server refused the login to {where} "
-                "(wrong password or unknown user); check the user, PGPASSFILE or the service."
-            ).format(where=where)
-        )
+        return _login_refused(said, where, _reason(detail))
     if _lost(exc, said):
         return DatabaseUnreachable(
             _(
@@ -182,6 +179,26 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
     if isinstance(exc, psycopg.OperationalError):
         return _not_connected(said, where, _reason(detail))
     return StoreError(_("The database {where} failed: {detail}").format(where=where, detail=detail))
+
+
+def _login_refused(said: str, where: str, reason: str) -> StoreError:
+    """The login refused, with the server's reason (which names the user it tried); peer
+    authentication, a server's local socket checking the system user, is said as such:
+    no password file helps there."""
+    if _PEER.search(said):
+        return DatabaseLoginFailed(
+            _(
+                "The database server refused the login to {where} ({detail}): over its "
+                "local socket it takes only the role of your system user's name; connect "
+                "as that user, or over TCP with a password (postgresql://USER@localhost/…)."
+            ).format(where=where, detail=reason)
+        )
+    return DatabaseLoginFailed(
+        _(
+            "The database server refused the login to {where} ({detail}); check the user, "
+            "the password (PGPASSFILE) or the service."
+        ).format(where=where, detail=reason)
+    )
 
 
 def _not_connected(said: str, where: str, reason: str) -> StoreError:
@@ -208,6 +225,13 @@ def _not_connected(said: str, where: str, reason: str) -> StoreError:
                 "The database server of {where} could not make the secure connection asked "
                 "for ({detail}); check sslmode and sslrootcert in the address, and the "
                 "server's SSL settings."
+            ).format(where=where, detail=reason)
+        )
+    if _ANSWERED.search(said):  # the server was reached, and refused what it was asked
+        return DatabaseAddressInvalid(
+            _(
+                "The database server of {where} refused the connection ({detail}); check "
+                "the address's ?key=value settings."
             ).format(where=where, detail=reason)
         )
     return DatabaseUnreachable(
