@@ -255,3 +255,20 @@ def test_a_rename_to_the_same_name_and_a_guide_set_say_what_happened(cli) -> Non
     cleared = cli("stage", "set", "presented", "--guide", "")
     assert cleared.stdout.strip().endswith("It has no guide now.")
     assert "guide" not in cli("stage", "set", "presented", "--prob", "15").stdout
+
+
+def test_the_log_says_what_a_stage_or_setting_change_set(cli, monkeypatch) -> None:
+    """`stage set quoted --target-days 10` was logged as "stage set: Quoted" without
+    what changed, and a setting set for the first time as "— → own", though it had been
+    all (a team trial)."""
+    ok(cli("stage", "set", "quoted", "--target-days", "10"))
+    ok(cli("stage", "set", "quoted", "--prob", "55", "--guide", "Call within a day"))
+    ok(cli("config", "set", "require_reason", "true"))
+    monkeypatch.setenv("COLUMNS", "200")
+    said = cli("log").stdout
+    for what in (
+        "setting require_reason: false → true",
+        "stage set: Quoted (probability 50% → 55%; guide changed)",
+        "stage set: Quoted (target days 14 → 10)",
+    ):
+        assert what in said, said

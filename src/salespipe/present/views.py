@@ -395,7 +395,12 @@ def _value_text(key: str, value: Any, stages: dict[str, Stage], currency: str | 
 
 def _setting_shown(key: str, value: Any, pipelines: Mapping[str, str]) -> str:
     """A setting's value as a person reads it: the pipeline setting holds a key, shown by
-    its pipeline's name (where there are several, ``pipelines`` names them)."""
+    its pipeline's name (where there are several, ``pipelines`` names them); one not set
+    is its default ("visibility: all → own", not "— → own")."""
+    from salespipe.app.settings import DEFAULTS
+
+    if value is None:
+        value = DEFAULTS.get(key)
     if key == "pipeline" and isinstance(value, str):
         value = pipelines.get(value, value)
     return _setting_text(value)
@@ -427,6 +432,9 @@ def _describe_stages(kind: str, before: Record, after: Record, pipelines: Mappin
     )
     if kind == "stage-order":  # where each moved: "Quoted 3 → 2" (it named them only)
         names = ", ".join(_stage_moved(before.get(k), after.get(k), k) for k in keys)
+    elif kind == "stage-set":  # what was set: "Quoted (target days 14 → 10)" (it named it only)
+        keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
+        names = ", ".join(_stage_set(before.get(k), after.get(k), k) for k in keys)
     else:
         keys = [k for k in keys if not _renumbered_only(before.get(k), after.get(k))] or keys
         names = ", ".join(_stage_named(before.get(k), after.get(k), k) for k in keys)
@@ -446,6 +454,37 @@ def _describe_member(user: str, was: str | None, now: str | None) -> str:
     if was is None:
         return _("team add: {user} as {role}").format(user=user, role=now)
     return _("team add: {user}, {before} → {after}").format(user=user, before=was, after=now)
+
+
+# A stage's settings `stage set` changes, in the order they are said.
+STAGE_SETTINGS = {
+    "probability": N_("probability"),
+    "target_days": N_("target days"),
+    "guide": N_("guide"),
+}
+
+
+def _stage_set(before: Record | None, after: Record | None, key: str) -> str:
+    """A stage `stage set` changed, with what it changed: ``Quoted (target days 14 →
+    10)``; a guide, too long for a line, is only said to have changed."""
+    was, now = before or {}, after or {}
+    changed = [
+        _("{setting} changed").format(setting=_(label))
+        if name == "guide"
+        else _change(
+            _(label), _stage_setting(name, was.get(name)), _stage_setting(name, now.get(name))
+        )
+        for name, label in STAGE_SETTINGS.items()
+        if was.get(name) != now.get(name)
+    ]
+    name = _stage_named(before, after, key)
+    return f"{name} ({_(CLAUSES).join(changed)})" if changed else name
+
+
+def _stage_setting(name: str, value: Any) -> str:
+    if value is None:
+        return NONE
+    return f"{value}%" if name == "probability" else str(value)
 
 
 def _stage_moved(before: Record | None, after: Record | None, key: str) -> str:
