@@ -10,7 +10,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from tests.conftest import pg_admin, release_roles
+from tests.conftest import pg_admin, pg_role, release_roles
 
 SECRET = "S3cret-pw!"
 
@@ -121,8 +121,13 @@ def test_an_admin_adds_lists_and_removes_people(cli, team: Team) -> None:
     db = team.database
     assert cli("--db", db, "init").exit_code == 0
     added = cli.json("--db", db, "team", "add", alice, "--role", "rep")
-    assert added == {"user": alice, "role": "rep", "on_team": True}
-    assert cli("--db", db, "team", "add", bob, "--role", "manager").exit_code == 0
+    # The first makes the team, and whoever runs it its admin: said (a team trial).
+    maker = pg_role(db)
+    assert added == {"user": alice, "role": "rep", "on_team": True, "made_admin": maker}
+    members = {m["user"]: m["role"] for m in cli.json("--db", db, "team", "list")}
+    assert members == {alice: "rep", maker: "admin"}
+    said = cli("--db", db, "team", "add", bob, "--role", "manager")
+    assert said.stdout == f"{bob} is on the team as manager.\n"  # (only the first says it)
     again = cli("--db", db, "team", "add", alice, "--role", "rep")
     assert again.stdout.strip() == f"{alice} is on the team as rep already; nothing changed."
     assert cli("--db", db, "team", "add", alice, "--role", "manager").exit_code == 0  # promoted
@@ -1070,3 +1075,18 @@ def test_a_file_left_with_visibility_own_can_be_set_back_to_all(cli, db_path) ->
     assert cli("config", "set", "visibility", "all").exit_code == 0
     assert cli.json("config", "get", "visibility") == {"visibility": "all"}
     assert cli("config", "set", "visibility", "own").exit_code == 2
+
+
+def test_the_first_team_add_says_who_it_made_the_admin() -> None:
+    """The first `team add` makes the team, and whoever runs it its admin, without a word
+    of it (a team trial)."""
+    from salespipe.present.team_results import TeamChanged, team_changed_view
+    from salespipe.storage.port import TeamMember
+
+    first = TeamChanged(TeamMember("alice", "rep"), joined=True, made_admin="somsri")
+    assert team_changed_view(first) == (
+        "alice is on the team as rep; somsri, who made the team, is its admin."
+    )
+    later = TeamChanged(TeamMember("bob", "rep"), joined=True)
+    assert team_changed_view(later) == "bob is on the team as rep."
+    assert "made_admin" not in later.to_dict()

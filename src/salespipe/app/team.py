@@ -8,11 +8,12 @@ here is a usage error. What each role may do is enforced by the database itself
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from salespipe.app import settings
 from salespipe.core import parse
-from salespipe.core.errors import NoDataFile, NoTeam
+from salespipe.core.errors import NoDataFile, NoTeam, NotPermitted
 from salespipe.core.i18n import N_
 from salespipe.storage.port import TEAM_ROLES, Team, TeamMember, TeamTransaction
 
@@ -56,21 +57,36 @@ def spelling(store: object) -> dict[str, str]:
     return {parse.fold(member.user): member.user for member in store.team_members()}
 
 
-def add(
-    pipeline: Pipeline, user: str, role: str, *, create_login: bool = False
-) -> tuple[TeamMember, bool]:
-    """Put ``user`` on the team as ``role`` (a TEAM_ROLES), in place of a role it had;
-    whether that changed anything. Recorded as a ``team-add`` event in the same
-    transaction as the grants, unless it had that role already."""
+@dataclass(frozen=True)
+class Joined:
+    """What ``team add`` did: who is on the team as what, whether that changed anything,
+    and who the first ``team add`` made an admin by making the team (whoever runs it)."""
+
+    member: TeamMember
+    changed: bool
+    made_admin: str | None = None
+
+
+def add(pipeline: Pipeline, user: str, role: str, *, create_login: bool = False) -> Joined:
+    """Put ``user`` on the team as ``role`` (a TEAM_ROLES), in place of a role it had.
+    Recorded as a ``team-add`` event in the same transaction as the grants, unless it
+    had that role already; the team's first also says who it made an admin."""
     name = _user(user)
     role = parse.choice(role, TEAM_ROLES, "--role")
-    _team(pipeline)
+    try:
+        first = not _team(pipeline).team_members()
+    except NotPermitted:  # not on the team: the change says who may make it or change it
+        first = False
+    made_admin = None
     with pipeline.work("team add") as work:
         had = _changing(work).join_team(name, role, create_login=create_login)
         changed = had != (role,)
         if changed:
             _record(work, ADDED, name, had[0] if had else None, role)
-    return TeamMember(name, role), changed
+        maker = work.tx.user()
+        if first and maker is not None and maker != name:
+            made_admin = maker  # (said; the team's roles being made is no event of its own)
+    return Joined(TeamMember(name, role), changed, made_admin)
 
 
 def remove(pipeline: Pipeline, user: str) -> TeamMember:

@@ -62,8 +62,11 @@ def add(
 
     Example: salespipe --db postgresql:///sales team add alice --role manager
     """
-    member, changed = team.add(state(ctx).pipeline(), user, role, create_login=create_login)
-    output.result(team_results.TeamChanged(member, joined=True, changed=changed), as_json)
+    joined = team.add(state(ctx).pipeline(), user, role, create_login=create_login)
+    changed = team_results.TeamChanged(
+        joined.member, joined=True, changed=joined.changed, made_admin=joined.made_admin
+    )
+    output.result(changed, as_json)
 
 
 @team_app.command("remove")

@@ -28,9 +28,11 @@ class TeamChanged:
     member: TeamMember
     joined: bool
     changed: bool = True  # False: the user had that role already
+    made_admin: str | None = None  # who the team's first add made its admin
 
     def to_dict(self) -> dict[str, object]:
-        return {**self.member._asdict(), "on_team": self.joined}
+        made = {"made_admin": self.made_admin} if self.made_admin else {}  # (only then)
+        return {**self.member._asdict(), "on_team": self.joined, **made}
 
 
 def team_list_view(result: TeamList) -> list[Block] | str:
@@ -47,6 +49,10 @@ def team_changed_view(result: TeamChanged) -> str:
         return _("{user} is on the team as {role} already; nothing changed.").format(
             user=member.user, role=member.role
         )
+    if result.joined and result.made_admin:
+        return _(
+            "{user} is on the team as {role}; {admin}, who made the team, is its admin."
+        ).format(user=member.user, role=member.role, admin=result.made_admin)
     if result.joined:
         return _("{user} is on the team as {role}.").format(user=member.user, role=member.role)
     return _("{user} is no longer on the team (was {role}).").format(
