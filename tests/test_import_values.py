@@ -105,6 +105,9 @@ def test_amounts_with_a_unit_read_as_add_value_reads_them(
         ("-", "not an amount; if it stands for no amount, add --null -"),
         ("N/A", "not an amount; if it stands for no amount, add --null N/A"),
         ("n. a.", "not an amount; if it stands for no amount, add --null 'n. a.'"),
+        # Words after the number, not separators out of place (a Thai trial)
+        ("96,000 บาท/ปี", "not an amount"),
+        ("1,000 per month", "not an amount"),
     ],
 )
 def test_bad_amounts_say_why(raw: str, reason: str) -> None:

@@ -321,6 +321,8 @@ def amount(
         raise BadValue(_("the amount is negative"))
     if _WITH_UNIT.match(body.strip()):
         return Amount(_with_unit(body), found_currency, unit=True)
+    if _NOT_A_NUMBER.search(body.strip()):  # "96,000 บาท/ปี": words, not separators
+        raise BadValue(_("not an amount"))
     number = _unify_separators(body.strip(), mark, comma_assumed, dot_assumed)
     if not _PLAIN_NUMBER.match(number):
         raise BadValue(_("not an amount"))
@@ -351,6 +353,8 @@ def amount(
 
 
 _THOUSANDS_BY_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+# What no written number holds besides its digits, marks and grouping spaces.
+_NOT_A_NUMBER = re.compile(r"[^\d.,'\s\u00a0\u202f]")
 
 
 def _not_an_amount(raw: str) -> BadValue:
