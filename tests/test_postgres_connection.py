@@ -118,6 +118,15 @@ def test_a_missing_database_is_named(pg_server: str) -> None:
     assert "salespipe_no_such_db" in error.message
 
 
+def test_a_missing_database_not_in_the_address_is_named_as_tried(login_role: str) -> None:
+    """An address that names no database: libpq tries the user's own, and the error named
+    only the address, "postgresql://…/" (a team trial)."""
+    error = _connect_error(f"postgresql://{login_role}:{SECRET}@127.0.0.1/")
+    assert isinstance(error, DatabaseMissing)
+    assert f'(database "{login_role}" does not exist)' in error.message
+    assert SECRET not in error.message
+
+
 def test_a_wrong_password_is_refused_without_showing_it(pg_database: str, login_role: str) -> None:
     """The server refuses the login; neither the typed nor the right password is shown."""
     wrong = "Wr0ng-" + SECRET

@@ -61,6 +61,7 @@ _SECURE = re.compile(
     r"|could not (?:load|read|open) .*(?:ssl|cert|key)",
     re.IGNORECASE,
 )
+_NAMED_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _PEER = re.compile(r"peer authentication failed", re.IGNORECASE)
 _ANSWERED = re.compile(r"\b(?:FATAL|ERROR):")
 _NOT_READY = re.compile(
@@ -159,11 +160,12 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
             ).format(where=where)
         )
     if isinstance(exc, pg_errors.InvalidCatalogName) or _MISSING_DATABASE.search(said):
+        named = _NAMED_DATABASE.search(said)  # (the one tried: libpq's default is the user's)
         return DatabaseMissing(
             _(
-                "The database {where} does not exist on its server; "
+                "The database {where} does not exist on its server ({database}); "
                 "create it (createdb) or correct the name."
-            ).format(where=where)
+            ).format(where=where, database=named.group(0) if named else _reason(detail))
         )
     if isinstance(exc, pg_errors.InvalidPassword | pg_errors.InvalidAuthorizationSpecification) or (
         _LOGIN_REFUSED.search(said)
