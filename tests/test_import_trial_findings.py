@@ -483,3 +483,25 @@ def test_a_thai_pipelines_stages_are_suggested_by_their_thai_names(
         "ก": "approved",
         "ข": "negotiating",
     }
+
+
+def test_a_thai_closing_label_is_suggested_as_won_or_lost(cli: Any, tmp_path: Path) -> None:
+    """เซ็นสัญญาแล้ว ("contract signed") was suggested the open stage อนุมัติซื้อ, where
+    Pipedrive's "Contract Signed" is won (a review)."""
+    assert cli("--lang", "th", "init").exit_code == 0
+    sheet = written(tmp_path, "thai.csv", "ชื่อดีล,ขั้นตอน\nก,เซ็นสัญญาแล้ว\nข,ลูกค้ายกเลิก\n")
+    suggestion = cli("import", str(sheet)).stderr.strip().splitlines()[-1].strip()
+    assert suggestion == "--stage-map 'เซ็นสัญญาแล้ว=won' --stage-map 'ลูกค้ายกเลิก=lost'"
+
+
+def test_a_stage_named_with_an_equals_sign_is_suggested_by_its_key(
+    cli: Any, tmp_path: Path
+) -> None:
+    """--stage-map splits at its last "=": a suggestion naming "Talks = price" did not
+    map when pasted (a review); such a stage is suggested by its key."""
+    assert cli("stage", "rename", "negotiating", "Talks = price").exit_code == 0
+    sheet = written(tmp_path, "sheet.csv", "title,stage\nA,Negotiation/Review\n")
+    suggestion = cli("import", sheet).stderr.strip().splitlines()[-1].strip()
+    assert suggestion == "--stage-map Negotiation/Review=negotiating"
+    pasted = cli("import", sheet, *shlex.split(suggestion))
+    assert pasted.exit_code == 0, pasted.stderr

@@ -345,6 +345,23 @@ def test_an_address_libpq_cannot_parse_is_named_as_the_address(cli: Any) -> None
             'refused the connection (FATAL: unrecognized configuration parameter "foo"); '
             "check the address's ?key=value settings",
         ),
+        # Not the address's settings (a review): the server's other refusals as they are.
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  too many '
+            'connections for role "rev2_limited"',
+            "is not taking connections right now",
+        ),
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "bob" is '
+            "not permitted to log in",
+            'refused the login to postgresql://alice:***@127.0.0.1/sales (FATAL: role "bob" '
+            "is not permitted to log in)",
+        ),
+        (
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  permission '
+            'denied for database "sales"',
+            "refused the login to",
+        ),
     ],
 )
 def test_a_connection_not_made_says_what_to_look_at(said: str, expected: str) -> None:
@@ -386,6 +403,7 @@ def test_a_service_no_file_defines_is_named_as_the_address(
         f"postgresl://alice:{SECRET}@127.0.0.1/team_sales",
         f"postgresql+psycopg://alice:{SECRET}@127.0.0.1/team_sales",
         "https://crm.example/sales",
+        f"\tpostgresl://alice:{SECRET}@127.0.0.1/team_sales",  # (pasted, a review)
     ],
 )
 def test_an_address_of_another_scheme_is_refused_not_made_a_file(
@@ -403,14 +421,37 @@ def test_an_address_of_another_scheme_is_refused_not_made_a_file(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_password_with_an_unencoded_at_is_refused_before_it_is_sent(cli: Any) -> None:
-    """libpq reads what follows the first "@" as the host, and its error showed the rest
-    of the password ("failed to resolve host '2026@127.0.0.1'")."""
-    refused = cli("--db", "postgresql://alice:Winter@2026@127.0.0.1/team_sales", "list")
+@pytest.mark.parametrize("mark", ["@", "/"])
+def test_a_password_with_a_mark_not_encoded_is_refused_before_it_is_sent(
+    cli: Any, mark: str
+) -> None:
+    """libpq reads what follows an "@" in a password as the host, and a "/" as the end of
+    the port, and its error showed the rest of the password ("failed to resolve host
+    '2026@127.0.0.1'": a team trial; "/", a review). ("?" and "#" it reads as written.)"""
+    refused = cli("--db", f"postgresql://alice:Winter{mark}Zz2026@127.0.0.1/team_sales", "list")
     assert refused.exit_code == EXIT_DATA_FILE
-    assert 'more than one "@" before its host' in refused.stderr
+    assert 'holds "@" or "/"; write them as %40 and %2F' in refused.stderr
     assert "Winter" not in refused.stderr
-    assert "2026" not in refused.stderr
+    assert "Zz2026" not in refused.stderr
+    assert (
+        json.loads(cli("--db", f"postgresql://a:b{mark}c@h/d", "list", "--json").stdout)["error"][
+            "code"
+        ]
+        == "database_address_invalid"
+    )
+
+
+@pytest.mark.parametrize("wrapped", [" {uri}", '"{uri}"', "'{uri} '"])
+def test_an_address_pasted_with_spaces_or_quotes_is_read_as_the_address(
+    cli: Any, pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrapped: str
+) -> None:
+    """ " postgresql://…" (a paste) or quotes a .env file kept were taken for a data file's
+    path: the deal went into a folder named after the password (a review)."""
+    monkeypatch.chdir(tmp_path)
+    added = cli("--db", wrapped.format(uri=pg_database), "add", "To the server")
+    assert added.exit_code == 0, added.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["To the server"]
 
 
 @pytest.mark.parametrize(

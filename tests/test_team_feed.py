@@ -235,10 +235,17 @@ def test_the_example_hook_fails_in_one_line_without_a_url_or_a_server() -> None:
     for done in (
         _post_change({"message": "x"}, secret),
         _post_change("not json", "http://127.0.0.1:9/nothing"),
+        _post_change([1, 2], "http://127.0.0.1:9/nothing"),  # JSON, not an event (a review)
         _post_change({"message": "x"}, "http://127.0.0.1:9/x", SALESPIPE_FEED_TIMEOUT="abc"),
+        _post_change({"message": "x"}, "http://127.0.0.1:9/x", SALESPIPE_FEED_TIMEOUT="inf"),
     ):
         assert (done.returncode, done.stderr.count("\n")) == (2, 1), done.stderr
         assert "Traceback" not in done.stderr
+        assert "SECRET" not in done.stderr
+    # Addresses urllib refuses (a space, a port that is no number): one line, no secret.
+    for url in ("https://127.0.0.1:9/services/T0/SECRET TOKEN", "https://h.example:SECRET/x"):
+        done = _post_change({"message": "x"}, url)
+        assert (done.returncode, done.stderr.count("\n")) == (1, 1), done.stderr
         assert "SECRET" not in done.stderr
 
 

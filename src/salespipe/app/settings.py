@@ -12,7 +12,7 @@ from salespipe.core import parse
 from salespipe.core.errors import InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 from salespipe.core.limits import MAX_OWNER, MAX_SECONDS
-from salespipe.storage import is_postgres_target, refuse_an_address_of_no_database
+from salespipe.storage import as_typed, is_postgres_target, refuse_an_address_of_no_database
 
 if TYPE_CHECKING:
     from salespipe.storage.port import LockTimeout, ReadView, Storage
@@ -242,8 +242,8 @@ def database_target(flag: str | None, *, option: str = "--db") -> str | Path:
     given (docs/team.md), or the path of a data file. ``option`` names the flag in a
     refusal (copy's SOURCE and TARGET are not --db)."""
     chosen = _db_named(flag)
-    if chosen is not None and chosen.strip() and is_postgres_target(chosen):
-        return chosen
+    if chosen is not None and is_postgres_target(as_typed(chosen)):
+        return as_typed(chosen)
     return database_path(flag, option=option)
 
 

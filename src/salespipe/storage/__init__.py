@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salespipe.storage.postgres.target import (
+    as_typed,
     is_connection_string,
     is_other_address,
     is_postgres_target,
-    more_than_one_at,
+    password_unencoded,
     redact,
     without_password,
 )
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MEMORY_PREFIX",
+    "as_typed",
     "is_postgres_target",
     "open_storage",
     "refuse_an_address_of_no_database",
@@ -45,16 +47,14 @@ def open_storage(target: str | os.PathLike[str], initial: Callable[[], Initial])
     must not slow down the file commands)."""
     text = os.fspath(target)
     if is_postgres_target(text):
-        if more_than_one_at(text):
-            from salespipe.core.errors import StoreError
+        if password_unencoded(text):
+            from salespipe.core.errors import DatabaseAddressInvalid
             from salespipe.core.i18n import _
 
-            # libpq reads what follows the first "@" as the host, and its error then
-            # showed the rest of the password.
-            raise StoreError(
+            raise DatabaseAddressInvalid(
                 _(
-                    'The address {target} has more than one "@" before its host; write an '
-                    '"@" in the password as %40, or keep the password in PGPASSFILE.'
+                    'The password in the address {target} holds "@" or "/"; write them as '
+                    "%40 and %2F, or keep the password in PGPASSFILE."
                 ).format(target=redact(text))
             )
         return _postgres(text, initial)
@@ -84,16 +84,16 @@ def refuse_an_address_of_no_database(target: str) -> None:
     """Refuse ``postgresl://…``, ``postgresql+psycopg://…`` or any other address that is
     not PostgreSQL's: taken as a data file's path, a mistyped scheme made a private file
     in folders named after the password, and the team's deals never reached the server."""
-    if is_other_address(target):
-        from salespipe.core.errors import StoreError
+    if is_other_address(as_typed(target)):
+        from salespipe.core.errors import DatabaseAddressInvalid
         from salespipe.core.i18n import _
 
-        raise StoreError(
+        raise DatabaseAddressInvalid(
             _(
                 'The database "{target}" is neither a PostgreSQL address nor a data file; '
                 "name a server as postgresql://USER@HOST/DATABASE (or postgres://…), or give "
                 "the path of a data file."
-            ).format(target=redact(target))
+            ).format(target=redact(as_typed(target)))
         )
 
 

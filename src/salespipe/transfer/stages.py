@@ -48,7 +48,9 @@ _WON_WORDS = frozenset({"won", "signed", "closedwon"})
 _LOST_WORDS = frozenset(
     {"lost", "lose", "abandoned", "dead", "cancelled", "canceled", "rejected", "closedlost"}
 )
-_LOST_PHRASES = ("no deal", "no budget", "not interested")
+_LOST_PHRASES = ("no deal", "no budget", "not interested", *("ไม่ได้งาน", "ไม่สนใจ", "ยกเลิก", "แพ้"))
+# Thai, written without spaces, says a deal closed in phrases, not words of its own.
+_WON_PHRASES = ("เซ็นสัญญาแล้ว", "ปิดการขายได้", "ปิดได้", "ได้งาน", "ชนะ")
 _NOT_CLOSING = frozenset(
     {"not", "no", "never", "won't", "wont", "don't", "didn't", "isn't"}
     | {"back", "again", "re", "winback", "reactivation", "reactivated", "maybe", "pending"}
@@ -368,7 +370,8 @@ def unknown_stages_error(
     typical = _typical_probabilities(rows)
     # (the target is guessed from the label the rows carry: their probabilities are its;
     # a stage is suggested by its name, as the user calls it, which --stage-map takes)
-    name_of = {s.key: s.name for s in resolver.enabled}
+    # (a name --stage-map would split at its "=" is given by its key)
+    name_of = {s.key: s.name for s in resolver.enabled if "=" not in s.name}
     targets = [_target_to_suggest(label, typical, resolver, creating) for *_n, label in labels]
     targets = [name_of.get(target, target) for target in targets]
     suggestion = " ".join(
@@ -405,6 +408,8 @@ def _closing_guess(folded: str) -> str | None:
     also negates or reopens it."""
     if any(phrase in folded for phrase in _LOST_PHRASES):
         return "lost"
+    if any(phrase in folded for phrase in _WON_PHRASES):
+        return "won"
     words = set(re.findall(r"[\w']+", folded.replace("\u2019", "'")))
     if "?" in folded or words & _NOT_CLOSING:
         return None

@@ -44,7 +44,8 @@ DEFAULT_CONNECT_TIMEOUT = 10
 _MISSING_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _LOGIN_REFUSED = re.compile(
     r"authentication failed|no password supplied|role \"[^\"]*\" does not exist"
-    r"|password is required|pg_hba\.conf rejects|no pg_hba\.conf entry",
+    r"|password is required|pg_hba\.conf rejects|no pg_hba\.conf entry"
+    r"|is not permitted to log in|permission denied for database|password has expired",
     re.IGNORECASE,
 )
 # libpq's own words for an address it does not accept (it says them before it connects).
@@ -63,9 +64,16 @@ _SECURE = re.compile(
 )
 _NAMED_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _PEER = re.compile(r"peer authentication failed", re.IGNORECASE)
-_ANSWERED = re.compile(r"\b(?:FATAL|ERROR):")
+# The server refused a setting the address passes it (?options=-c…): reached, so not
+# "cannot be reached"; its other refusals are said by what they are (below).
+_SETTING_REFUSED = re.compile(
+    r"unrecognized configuration parameter|invalid value for parameter"
+    r"|parameter \"[^\"]*\" cannot be (?:changed|set)",
+    re.IGNORECASE,
+)
 _NOT_READY = re.compile(
-    r"the database system is (?:shutting down|starting up|in recovery mode|not yet accepting)",
+    r"the database system is (?:shutting down|starting up|in recovery mode|not yet accepting)"
+    r"|too many (?:connections|clients)|remaining connection slots are reserved",
     re.IGNORECASE,
 )
 _LOST = re.compile(
@@ -229,7 +237,7 @@ def _not_connected(said: str, where: str, reason: str) -> StoreError:
                 "server's SSL settings."
             ).format(where=where, detail=reason)
         )
-    if _ANSWERED.search(said):  # the server was reached, and refused what it was asked
+    if _SETTING_REFUSED.search(said):
         return DatabaseAddressInvalid(
             _(
                 "The database server of {where} refused the connection ({detail}); check "

@@ -50,11 +50,19 @@ def is_other_address(target: str) -> bool:
     return re.match(_SCHEME, target, re.IGNORECASE) is not None and not is_postgres_target(target)
 
 
-def more_than_one_at(target: str) -> bool:
-    """Whether the user and host part of a URI holds more than one "@": a password with
-    an "@" not written %40, which libpq reads as the start of the host."""
-    authority = re.split(r"[/?#]", target.split("://", 1)[-1], maxsplit=1)[0]
-    return authority.count("@") > 1
+def password_unencoded(target: str) -> bool:
+    """Whether the password of a URI holds an "@" or a "/" not percent-encoded: libpq
+    reads the first "@" as the start of the host and a "/" as the end of the port, and
+    its error then shows the rest of the password ("?" and "#" it reads as written)."""
+    found = USERINFO_PASSWORD.match(target)
+    return found is not None and any(mark in found["password"] for mark in "@/")
+
+
+def as_typed(target: str) -> str:
+    """``target`` without the spaces and quotes pasting or a .env file leaves around it
+    (" postgresql://…", "'postgresql://…'"): an address so wrapped was taken for a data
+    file's path, and its password made a folder's name."""
+    return target.strip().strip("'\"").strip()
 
 
 def redact(target: str) -> str:
