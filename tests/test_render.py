@@ -32,7 +32,8 @@ def cell_by_cell(table: Table, limit: int) -> list[str]:
         else None
         for i, col in enumerate(table.columns)
     ]
-    widths = squeezed(widths, table.columns, limit, lines)  # how wide each line is, counted
+    # how wide each line is, counted; and each wrapped column's widest figure
+    widths = squeezed(widths, table.columns, limit, lines, figures(table))
 
     def line(values: Sequence[str]) -> str:
         parts = [
@@ -109,8 +110,22 @@ def fits(table: Table, limit: int) -> bool:
             if col.max_width and not col.wrap:
                 cell = textwidth.clip(cell, col.max_width)
             widths[i] = max(widths[i], textwidth.block_width(cell))
-    widths = squeezed(widths, table.columns, limit)
+    widths = squeezed(widths, table.columns, limit, figures=figures(table))
     return sum(widths) + GAP * (len(widths) - 1) <= limit
+
+
+def figures(table: Table) -> list[int]:
+    """Per column, the widest amount or date a wrapped column that must stay keeps whole
+    (render's rule, counted cell by cell)."""
+    return [
+        max(
+            (textwidth.width(w) for row in table.rows for w in render._FIGURE.findall(row[i])),
+            default=0,
+        )
+        if col.wrap and not col.drop
+        else 0
+        for i, col in enumerate(table.columns)
+    ]
 
 
 def test_a_header_wider_than_the_column_limit_still_cuts_its_cells() -> None:
@@ -171,3 +186,11 @@ def test_the_column_with_more_to_wrap_keeps_its_width() -> None:
     below = [line[at:].strip() for line in lines[7:]]
     assert " ".join(below) == reason
     assert len(lines) == 1 + 6 + len(below)
+
+
+def test_a_cut_that_drops_a_space_sizes_its_column_by_what_is_left() -> None:
+    """A cell cut to max_width before a space loses the space too ("00…", not "00 …"):
+    its column was still as wide as the limit, one cell more than the cell (the suite's
+    layout property found it)."""
+    table = Table(columns=[Column("", "right", max_width=4)], rows=[["00 00"]])
+    assert render.plain([table], width=20) == "\n00…\n"

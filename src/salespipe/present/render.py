@@ -346,7 +346,13 @@ class _Column:
             return 0
         if self.one_cell and not self.multiline:
             widest = max(map(len, self.cells))
-            return widest if self.limit is None else min(widest, self.limit)
+            if self.limit is None or widest <= self.limit:
+                return widest
+            # (a cut drops a space or a vowel before its ellipsis: it may come out narrower)
+            return max(
+                len(c) if len(c) <= self.limit else len(textwidth.cut(c[: self.limit - 1]))
+                for c in self.cells
+            )
         return max(map(textwidth.block_width, self.cells))
 
     def lines(self, size: int, wrap: bool) -> list[list[str]]:
