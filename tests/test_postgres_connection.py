@@ -34,6 +34,7 @@ SECRET = "s3cr#t-Pa55"
         ("POSTGRESQL:///sales", True),
         ("pipeline.json", False),
         ("./postgresql/pipeline.json", False),
+        ("postgres/pipeline.json", False),  # (a folder so named is no mistyped address)
         ("/home/a/postgres://x", False),
     ],
 )
@@ -404,6 +405,10 @@ def test_a_service_no_file_defines_is_named_as_the_address(
         f"postgresql+psycopg://alice:{SECRET}@127.0.0.1/team_sales",
         "https://crm.example/sales",
         f"\tpostgresl://alice:{SECRET}@127.0.0.1/team_sales",  # (pasted, a review)
+        # Its slashes mistyped (a docs trial)
+        f"postgresql:/alice:{SECRET}@127.0.0.1/team_sales",
+        f"postgresql:alice:{SECRET}@127.0.0.1/team_sales",
+        f"postgresql//alice:{SECRET}@127.0.0.1/team_sales",
     ],
 )
 def test_an_address_of_another_scheme_is_refused_not_made_a_file(

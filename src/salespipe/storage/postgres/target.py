@@ -46,8 +46,15 @@ def is_connection_string(target: str) -> bool:
 
 def is_other_address(target: str) -> bool:
     """Whether ``target`` is written as an address of some scheme other than PostgreSQL's
-    (``postgresl://``, ``postgresql+psycopg://``, ``https://``): no data file's path."""
-    return re.match(_SCHEME, target, re.IGNORECASE) is not None and not is_postgres_target(target)
+    (``postgresl://``, ``postgresql+psycopg://``, ``https://``), or as PostgreSQL's with
+    its slashes mistyped (``postgresql:/…``, ``postgresql:alice@…``, ``postgresql//…``):
+    no data file's path."""
+    if is_postgres_target(target):
+        return False
+    return bool(re.match(_SCHEME, target, re.IGNORECASE) or _MISTYPED_POSTGRES.match(target))
+
+
+_MISTYPED_POSTGRES = re.compile(r"postgres(?:ql)?(?::|//)", re.IGNORECASE)
 
 
 def password_unencoded(target: str) -> bool:
@@ -65,8 +72,14 @@ def as_typed(target: str) -> str:
     return target.strip().strip("'\"").strip()
 
 
+# name:password@ anywhere: in an address whose slashes were mistyped (postgresql:/…)
+_ANY_USERINFO = re.compile(r"(?P<head>[\w.+-]+):[^@\s]*@")
+
+
 def redact(target: str) -> str:
     """``target`` with every password replaced by ``***``: what messages may show."""
+    if not is_postgres_target(target) and _MISTYPED_POSTGRES.match(target):
+        target = _ANY_USERINFO.sub(lambda m: f"{m['head']}:{HIDDEN}@", target, count=1)
     shown = USERINFO_PASSWORD.sub(lambda m: f"{m['head']}:{HIDDEN}@", target, count=1)
     if "://" in shown:
         shown = _QUERY_PARAMETER.sub(_hidden_if_password, shown)
