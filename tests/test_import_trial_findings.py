@@ -505,3 +505,24 @@ def test_a_stage_named_with_an_equals_sign_is_suggested_by_its_key(
     assert suggestion == "--stage-map Negotiation/Review=negotiating"
     pasted = cli("import", sheet, *shlex.split(suggestion))
     assert pasted.exit_code == 0, pasted.stderr
+
+
+@pytest.mark.parametrize(
+    ("label", "guess"),
+    [
+        ("ไม่ชนะ", "lost"),  # "did not win"
+        ("ไม่แพ้", None),  # "did not lose": no closing said
+        ("โอกาสชนะสูง", None),  # "a high chance to win": open
+        ("ยังไม่ได้งาน", None),  # "not got the job yet": open
+        ("ปิดการขายไม่ได้", "lost"),  # "could not close the sale"
+    ],
+)
+def test_a_thai_label_that_negates_or_hedges_is_not_taken_for_a_win(
+    label: str, guess: str | None
+) -> None:
+    """Matched by its phrases alone, ไม่ชนะ ("did not win") was suggested won, and
+    โอกาสชนะสูง ("a high chance to win") closed (a review)."""
+    from salespipe.core import parse
+    from salespipe.transfer.stages import _closing_guess
+
+    assert _closing_guess(parse.fold(label)) == guess

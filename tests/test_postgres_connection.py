@@ -35,6 +35,8 @@ SECRET = "s3cr#t-Pa55"
         ("pipeline.json", False),
         ("./postgresql/pipeline.json", False),
         ("postgres/pipeline.json", False),  # (a folder so named is no mistyped address)
+        ("postgres//pipeline.json", False),
+        ("postgres:/x.json", False),  # (a folder named "postgres:": a review)
         ("/home/a/postgres://x", False),
     ],
 )
@@ -347,10 +349,15 @@ def test_an_address_libpq_cannot_parse_is_named_as_the_address(cli: Any) -> None
             "check the address's ?key=value settings",
         ),
         # Not the address's settings (a review): the server's other refusals as they are.
-        (
+        (  # (a role's CONNECTION LIMIT 0 says so too: no "try again", a review)
             'connection to server at "127.0.0.1", port 5432 failed: FATAL:  too many '
             'connections for role "rev2_limited"',
-            "is not taking connections right now",
+            'refused the connection (FATAL: too many connections for role "rev2_limited").',
+        ),
+        (  # reached, and refused: not "cannot be reached … is it running?" (a review)
+            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  permission '
+            'denied to set parameter "log_statement"',
+            'refused the connection (FATAL: permission denied to set parameter "log_statement").',
         ),
         (
             'connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "bob" is '
@@ -409,6 +416,9 @@ def test_a_service_no_file_defines_is_named_as_the_address(
         f"postgresql:/alice:{SECRET}@127.0.0.1/team_sales",
         f"postgresql:alice:{SECRET}@127.0.0.1/team_sales",
         f"postgresql//alice:{SECRET}@127.0.0.1/team_sales",
+        f"postgresql:/alice:zz {SECRET}@127.0.0.1/team_sales",  # (a space in it: a review)
+        f"postgresql:/alice:zz@{SECRET}@127.0.0.1/team_sales",
+        f"postgresql:/127.0.0.1/team_sales?pass%77ord={SECRET}",
     ],
 )
 def test_an_address_of_another_scheme_is_refused_not_made_a_file(
@@ -424,6 +434,19 @@ def test_an_address_of_another_scheme_is_refused_not_made_a_file(
         assert "is neither a PostgreSQL address nor a data file" in refused.stderr
         assert SECRET not in refused.stderr + refused.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", ["postgres:/x.json", "postgres//pipeline.json"])
+def test_a_folder_named_like_a_scheme_is_still_a_folder(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """A path under a folder named "postgres:" or "postgres" holds no user and host: it
+    is a data file, as it was before mistyped addresses were refused (a review)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / path.split("/")[0]).mkdir()
+    added = cli("--db", path, "add", "Kept")
+    assert added.exit_code == 0, added.stderr
+    assert [d["title"] for d in cli.json("--db", path, "list")] == ["Kept"]
 
 
 @pytest.mark.parametrize("mark", ["@", "/"])

@@ -243,7 +243,11 @@ def test_the_example_hook_fails_in_one_line_without_a_url_or_a_server() -> None:
         assert "Traceback" not in done.stderr
         assert "SECRET" not in done.stderr
     # Addresses urllib refuses (a space, a port that is no number): one line, no secret.
-    for url in ("https://127.0.0.1:9/services/T0/SECRET TOKEN", "https://h.example:SECRET/x"):
+    for url in (
+        "https://127.0.0.1:9/services/T0/SECRET TOKEN",
+        "https://h.example:SECRET/x",
+        "http://[::1/SECRETPATH",  # (an unparseable host: the request was made outside try)
+    ):
         done = _post_change({"message": "x"}, url)
         assert (done.returncode, done.stderr.count("\n")) == (1, 1), done.stderr
         assert "SECRET" not in done.stderr

@@ -48,9 +48,12 @@ _WON_WORDS = frozenset({"won", "signed", "closedwon"})
 _LOST_WORDS = frozenset(
     {"lost", "lose", "abandoned", "dead", "cancelled", "canceled", "rejected", "closedlost"}
 )
-_LOST_PHRASES = ("no deal", "no budget", "not interested", *("ไม่ได้งาน", "ไม่สนใจ", "ยกเลิก", "แพ้"))
-# Thai, written without spaces, says a deal closed in phrases, not words of its own.
-_WON_PHRASES = ("เซ็นสัญญาแล้ว", "ปิดการขายได้", "ปิดได้", "ได้งาน", "ชนะ")
+_LOST_PHRASES = ("no deal", "no budget", "not interested")
+# Thai, written without spaces, says a deal closed in phrases, not words of its own; a
+# label that hedges (ยัง "not yet", โอกาส "a chance of", รอ "waiting for") says none.
+_THAI_LOST = ("ไม่ได้งาน", "ไม่สนใจ", "ยกเลิก", "ปิดการขายไม่ได้", "ปิดไม่ได้", "ไม่ชนะ")
+_THAI_WON = ("เซ็นสัญญาแล้ว", "ปิดการขายได้", "ปิดได้", "ได้งาน", "ชนะ")
+_THAI_HEDGES = ("ยัง", "โอกาส", "รอ", "อาจ")
 _NOT_CLOSING = frozenset(
     {"not", "no", "never", "won't", "wont", "don't", "didn't", "isn't"}
     | {"back", "again", "re", "winback", "reactivation", "reactivated", "maybe", "pending"}
@@ -408,14 +411,26 @@ def _closing_guess(folded: str) -> str | None:
     also negates or reopens it."""
     if any(phrase in folded for phrase in _LOST_PHRASES):
         return "lost"
-    if any(phrase in folded for phrase in _WON_PHRASES):
-        return "won"
+    if re.search("[\u0e01-\u0e5b]", folded):
+        return _thai_closing_guess(folded)
     words = set(re.findall(r"[\w']+", folded.replace("\u2019", "'")))
     if "?" in folded or words & _NOT_CLOSING:
         return None
     if words & _LOST_WORDS:
         return "lost"
     if words & _WON_WORDS:
+        return "won"
+    return None
+
+
+def _thai_closing_guess(folded: str) -> str | None:
+    """ "won" or "lost" for a Thai label that plainly says so: ไม่ ("not") turns a win
+    into none (ไม่แพ้, "did not lose") and is part of the losses it names (ไม่ได้งาน)."""
+    if any(hedge in folded for hedge in _THAI_HEDGES):
+        return None
+    if any(phrase in folded for phrase in _THAI_LOST) or ("แพ้" in folded and "ไม่แพ้" not in folded):
+        return "lost"
+    if "ไม่" not in folded and any(phrase in folded for phrase in _THAI_WON):
         return "won"
     return None
 

@@ -64,6 +64,7 @@ _SECURE = re.compile(
 )
 _NAMED_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _PEER = re.compile(r"peer authentication failed", re.IGNORECASE)
+_ANSWERED = re.compile(r"\b(?:FATAL|ERROR):")
 # The server refused a setting the address passes it (?options=-c…): reached, so not
 # "cannot be reached"; its other refusals are said by what they are (below).
 _SETTING_REFUSED = re.compile(
@@ -72,8 +73,7 @@ _SETTING_REFUSED = re.compile(
     re.IGNORECASE,
 )
 _NOT_READY = re.compile(
-    r"the database system is (?:shutting down|starting up|in recovery mode|not yet accepting)"
-    r"|too many (?:connections|clients)|remaining connection slots are reserved",
+    r"the database system is (?:shutting down|starting up|in recovery mode|not yet accepting)",
     re.IGNORECASE,
 )
 _LOST = re.compile(
@@ -243,6 +243,12 @@ def _not_connected(said: str, where: str, reason: str) -> StoreError:
                 "The database server of {where} refused the connection ({detail}); check "
                 "the address's ?key=value settings."
             ).format(where=where, detail=reason)
+        )
+    if _ANSWERED.search(said):  # reached: it refused (too many connections, a right…)
+        return DatabaseUnreachable(
+            _("The database server of {where} refused the connection ({detail}).").format(
+                where=where, detail=reason
+            )
         )
     return DatabaseUnreachable(
         _(

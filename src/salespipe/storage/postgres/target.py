@@ -51,7 +51,14 @@ def is_other_address(target: str) -> bool:
     no data file's path."""
     if is_postgres_target(target):
         return False
-    return bool(re.match(_SCHEME, target, re.IGNORECASE) or _MISTYPED_POSTGRES.match(target))
+    return bool(re.match(_SCHEME, target, re.IGNORECASE) or _mistyped_postgres(target))
+
+
+def _mistyped_postgres(target: str) -> bool:
+    """``postgresql:/alice:pw@host/db`` and the like: a user and a host, or settings,
+    after a PostgreSQL scheme whose slashes are wrong (a folder named ``postgres:`` holds
+    no "@" nor "?" in its path, and stays a path)."""
+    return _MISTYPED_POSTGRES.match(target) is not None and ("@" in target or "?" in target)
 
 
 _MISTYPED_POSTGRES = re.compile(r"postgres(?:ql)?(?::|//)", re.IGNORECASE)
@@ -72,16 +79,18 @@ def as_typed(target: str) -> str:
     return target.strip().strip("'\"").strip()
 
 
-# name:password@ anywhere: in an address whose slashes were mistyped (postgresql:/…)
-_ANY_USERINFO = re.compile(r"(?P<head>[\w.+-]+):[^@\s]*@")
+# An address whose slashes were mistyped (postgresql:/…): all from its first ":" to its
+# last "@" may be the user and password.
+_ANY_USERINFO = re.compile(r"(?P<head>[^:]*:).*@", re.DOTALL)
 
 
 def redact(target: str) -> str:
     """``target`` with every password replaced by ``***``: what messages may show."""
-    if not is_postgres_target(target) and _MISTYPED_POSTGRES.match(target):
-        target = _ANY_USERINFO.sub(lambda m: f"{m['head']}:{HIDDEN}@", target, count=1)
+    mistyped = not is_postgres_target(target) and _mistyped_postgres(target)
+    if mistyped:
+        target = _ANY_USERINFO.sub(lambda m: f"{m['head']}{HIDDEN}@", target, count=1)
     shown = USERINFO_PASSWORD.sub(lambda m: f"{m['head']}:{HIDDEN}@", target, count=1)
-    if "://" in shown:
+    if "://" in shown or mistyped:
         shown = _QUERY_PARAMETER.sub(_hidden_if_password, shown)
     return _PASSWORD_PARAMETER.sub(lambda m: f"{m['head']}{HIDDEN}", shown)
 
