@@ -3,7 +3,9 @@
 A target is a libpq connection URI (``postgresql://…`` or ``postgres://…``). Everything
 in it (host, port, ``sslmode``, ``service``, ``passfile``…) and the libpq environment
 (``PGPASSFILE``, ``PGSERVICEFILE``, ``PGHOST``…) is left to libpq: salespipe never parses
-a target to connect, only to recognise it and to redact it in messages.
+a target to connect, only to recognise it (and refuse an address that is no PostgreSQL
+one, or whose password libpq would misread), to redact it in messages, and to give a
+hook the address without its password.
 """
 
 from __future__ import annotations
