@@ -265,7 +265,7 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
 # A currency code and the amount after it ("USD 25,000.00"), and a count and the word
 # after it ("3 days late", "3 วัน") are not broken apart, when the two fit on one line
 # (else the amount would be cut instead).
-_CODE_THEN_AMOUNT = re.compile(
+_KEPT_TOGETHER = re.compile(
     r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9]\S*)"  # (250k, 1.2M)
     # a count of up to four digits (not a reference number), then a word that is no
     # currency's code ("2 USD 25,000.00" keeps the code with its amount)
@@ -278,7 +278,7 @@ def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
     body = paragraph.lstrip(" ")
     indent = paragraph[: len(paragraph) - len(body)]
     room = max(1, size - len(indent))
-    glued = _GLUE not in body and _CODE_THEN_AMOUNT.search(body) is not None
+    glued = _GLUE not in body and _KEPT_TOGETHER.search(body) is not None
     if glued:
 
         def glue(found: re.Match[str]) -> str:
@@ -286,7 +286,7 @@ def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
                 return found.group(0)
             return found.group(0).replace(" ", _GLUE, 1)
 
-        body = _CODE_THEN_AMOUNT.sub(glue, body)
+        body = _KEPT_TOGETHER.sub(glue, body)
     lines = None
     if "  " not in body and not body.endswith(" "):
         lines = _wrap_measured(body, room)

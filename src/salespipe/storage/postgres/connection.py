@@ -62,7 +62,6 @@ _SECURE = re.compile(
     r"|could not (?:load|read|open) .*(?:ssl|cert|key)",
     re.IGNORECASE,
 )
-_NAMED_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _PEER = re.compile(r"peer authentication failed", re.IGNORECASE)
 _ANSWERED = re.compile(r"\b(?:FATAL|ERROR):")
 # The server refused a setting the address passes it (?options=-c…): reached, so not
@@ -168,7 +167,7 @@ def database_error(exc: psycopg.Error, target: str) -> StoreError:
             ).format(where=where)
         )
     if isinstance(exc, pg_errors.InvalidCatalogName) or _MISSING_DATABASE.search(said):
-        named = _NAMED_DATABASE.search(said)  # (the one tried: libpq's default is the user's)
+        named = _MISSING_DATABASE.search(said)  # (the one tried: libpq's default is the user's)
         return DatabaseMissing(
             _(
                 "The database {where} does not exist on its server ({database}); "
