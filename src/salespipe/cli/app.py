@@ -66,7 +66,7 @@ class _Commands(TyperGroup):
         ctx.meta["salespipe.before_dashes"] = _option_before_dashes(args)
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
         given = list(args)  # (Click's parser takes its arguments off the list)
-        with _usage_errors_as_json(as_json, command=self._command_in(given, ctx), given=given):
+        with _usage_errors_as_json(as_json, given=given):
             rest = super().parse_args(ctx, args)  # the root's options: --lang is read
             # Not while completing a word (half typed), nor for --help, which answers
             # whatever else is given.
@@ -76,15 +76,6 @@ class _Commands(TyperGroup):
                 choose_language(ctx.params.get("lang"), as_json=as_json)  # the callback's
                 refuse_repeated_options(self, ctx, given)
             return rest
-
-    def _command_in(self, args: list[str], ctx: Any) -> tuple[str, set[str]] | None:
-        """The first of ``args`` that names a command, with the options it takes (one of
-        them given before it is misplaced, not unknown)."""
-        name = next((arg for arg in args if arg in self.commands), None)
-        if name is None:
-            return None
-        command = self.commands[name]
-        return name, {opt for param in command.get_params(ctx) for opt in param.opts}
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -156,6 +147,22 @@ def _option_before_dashes(args: list[str]) -> str | None:
     return before[-1] if before and before[-1].startswith("-") else None
 
 
+def _command_taking(exc: NoSuchOption, given: list[str] | None) -> str | None:
+    """The command named after the root's options (the first of ``given`` that names
+    one) if it takes the option the root did not: misplaced, not unknown."""
+    ctx = exc.ctx
+    if given is None or ctx is None or ctx.parent is not None:
+        return None
+    group = ctx.command
+    if not isinstance(group, TyperGroup):
+        return None
+    name = next((arg for arg in given if arg in group.commands), None)
+    if name is None:
+        return None
+    params = group.commands[name].get_params(ctx)
+    return name if any(exc.option_name in param.opts for param in params) else None
+
+
 def _near_misses(option: str, possibilities: Sequence[str] | None) -> list[str] | None:
     """Click's suggestions for an unknown option, as alike without their dashes (Click
     compares them with, so that every option looked like --bogus: "--columns")."""
@@ -171,19 +178,17 @@ def _near_misses(option: str, possibilities: Sequence[str] | None) -> list[str] 
 def _usage_errors_as_json(
     as_json: bool,
     before_dashes: str | None = None,
-    command: tuple[str, set[str]] | None = None,
     given: list[str] | None = None,
 ) -> Iterator[None]:
     """Click's usage errors with salespipe's hints, in the user's language, and as a JSON
-    error object with --json. ``command``: the command named after the root's options,
-    with the options it takes; ``given``: the arguments, when the root's options are
-    not read yet (--lang among them)."""
+    error object with --json. ``given``: the arguments, when the root's options are not
+    read yet (--lang among them, and the command an option given before it belongs to)."""
     try:
         yield
     except UsageError as exc:
         _speak_as_the_user_asks(exc, given, as_json)
         if isinstance(exc, NoSuchOption):
-            _hint_at_what_was_meant(exc, before_dashes, command)
+            _hint_at_what_was_meant(exc, before_dashes, given)
         if i18n.language() != "en":  # Click has no catalogue of its own
             from salespipe.cli import usage_words
 
@@ -210,13 +215,14 @@ def _speak_as_the_user_asks(exc: UsageError, given: list[str] | None, as_json: b
 
 
 def _hint_at_what_was_meant(
-    exc: NoSuchOption, before_dashes: str | None, command: tuple[str, set[str]] | None
+    exc: NoSuchOption, before_dashes: str | None, given: list[str] | None
 ) -> None:
     exc.possibilities = _near_misses(exc.option_name, exc.possibilities)
-    if command and exc.option_name in command[1]:
+    command = _command_taking(exc, given)
+    if command is not None:
         # `salespipe --json list`: an option of the command, given before it.
         hint = _("({option} goes after the command: `salespipe {command} {option} …`)")
-        exc.message += " " + hint.format(command=command[0], option=exc.option_name)
+        exc.message += " " + hint.format(command=command, option=exc.option_name)
         exc.possibilities = None
     elif re.fullmatch(r"-\d[\d.,]*", exc.option_name):
         # `config set lock_timeout -1`, `show -5`: a negative number read as an option.
