@@ -90,7 +90,7 @@ def _guess_encoding(data: bytes) -> str:
         return "utf-16-le"
     if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
         return "utf-16-be"
-    if not data.isascii() and not _is_utf8(data) and _reads_as_thai_windows(data):
+    if not data.isascii() and not _looks_utf8(data) and _reads_as_thai_windows(data):
         return THAI_WINDOWS
     return "utf-8"
 
@@ -98,16 +98,22 @@ def _guess_encoding(data: bytes) -> str:
 THAI_WINDOWS = "cp874"  # what Excel on Thai Windows saves a "CSV (Comma delimited)" in
 
 
-def _is_utf8(data: bytes) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
+def _looks_utf8(data: bytes) -> bool:
+    """Whether the text from the first byte that is not ASCII on reads as UTF-8: another
+    code page's letters fail there at once (a later fault is said by the reading itself,
+    which decodes the file anyway; decoding it all here too cost every Thai import a
+    second pass)."""
+    first = _NOT_ASCII.search(data)
+    if first is None:
+        return True
     try:
-        for start in range(0, len(data), CHUNK_BYTES):
-            decoder.decode(view[start : start + CHUNK_BYTES])
-        decoder.decode(b"", final=True)
+        codecs.getincrementaldecoder("utf-8")().decode(data[first.start() : first.start() + 4096])
     except UnicodeDecodeError:
         return False
     return True
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 _THAI = "\u0e01-\u0e5b"
