@@ -526,3 +526,53 @@ def test_a_thai_label_that_negates_or_hedges_is_not_taken_for_a_win(
     from salespipe.transfer.stages import _closing_guess
 
     assert _closing_guess(parse.fold(label)) == guess
+
+
+@pytest.mark.parametrize(
+    ("header", "separator"),
+    [
+        ("Deal - Title,Deal - Value,Deal - Stage,Organization - Name,Person - Name", ","),
+        ("Affaire - Titre;Affaire - Valeur;Affaire - Étape;Organisation - Nom;Personne - Nom", ";"),
+        ("Deal - Titel,Deal - Wert,Deal - Phase,Organisation - Name,Person - Name", ","),
+    ],
+)
+def test_a_pipedrive_export_with_the_organizations_own_columns_keeps_the_customer(
+    cli: Any, tmp_path: Path, header: str, separator: str
+) -> None:
+    """A Pipedrive export with the organization's and person's fields beside the deal's
+    names them "Organization - Name" and "Person - Name": only the deals' prefix was taken
+    off, so every deal came in without its customer and contact, said in a count."""
+    row = separator.join(["Roof", "100", "Lead", "Acme", "Pim Chai"])
+    export = written(tmp_path, "deals.csv", f"{header}\n{row}\n")
+    report = cli.json("import", export, "--create-stages")
+    assert report["format"] == "Pipedrive"
+    assert "unread_columns" not in report
+    deal = deals_by_title(cli)["Roof"]
+    assert (deal["customer"], deal["contact"]) == ("Acme", "Pim Chai")
+
+
+def test_a_deal_organization_column_comes_before_the_organizations_own(
+    cli: Any, tmp_path: Path
+) -> None:
+    export = written(
+        tmp_path,
+        "deals.csv",
+        "Deal - Title,Deal - Organization,Deal - Stage,Organization - Name\n"
+        "Roof,Acme Ltd,Lead,Acme\n",
+    )
+    cli.json("import", export, "--create-stages")
+    assert deals_by_title(cli)["Roof"]["customer"] == "Acme Ltd"
+
+
+@pytest.mark.parametrize("notes", ["Notes", "Comments", "Description"])
+def test_a_column_of_notes_in_what_reads_as_a_crms_file_becomes_a_note(
+    cli: Any, tmp_path: Path, notes: str
+) -> None:
+    """A sheet of `Title,Value,Stage,Notes` reads as Pipedrive's (its Title and Stage),
+    which has no column of notes: the notes were dropped, said only in a count."""
+    sheet = written(tmp_path, "mine.csv", f"Title,Value,Stage,{notes}\nRoof,100,Lead,call Monday\n")
+    report = cli.json("import", sheet, "--create-stages")
+    assert "unread_columns" not in report
+    deal = deals_by_title(cli)["Roof"]
+    history = cli.json("show", str(deal["id"]))["events"]
+    assert [e["text"] for e in history if e["type"] == "note"] == ["call Monday"]

@@ -220,10 +220,14 @@ PIPEDRIVE = CrmFormat(
         value="value|deal value|hodnota|valeur|wert|valor|valore",
         currency="currency of value|currency|value currency|měna hodnoty|devise de la valeur"
         "|devise|währung des werts|währung|moeda de valor|moeda do valor|moneda del valor",
+        # The deal's own column first; then the organization's and person's name, which an
+        # export with their fields writes under their own prefix ("Organization - Name").
         customer="organization|organisation|organization name|organizace|organisation nom"
-        "|organização|organización",
+        "|organização|organización|organization - name|organisation - name"
+        "|organisation - nom|organizace - název|organização - nome|organización - nombre",
         contact="contact person|person|contact|kontaktní osoba|personne à contacter"
-        "|kontaktperson|pessoa de contato|persona de contacto",
+        "|kontaktperson|pessoa de contato|persona de contacto|person - name|personne - nom"
+        "|osoba - jméno|pessoa - nome|persona - nombre",
         owner="owner|owner name|deal owner|user|vlastník|propriétaire|besitzer|proprietário"
         "|propietario",
         stage="stage|stage (pipeline)|fáze|étape|phase|etapa|fase",
@@ -606,9 +610,10 @@ def _locate(aliases_of: Mapping[str, tuple[str, ...]], normalised: list[str]) ->
 
 
 # Fields a sheet of a CRM's shape may still name as salespipe's CSV does ("Customer" in
-# what reads as a Pipedrive file, whose own name for it is "Organization"). Not "source"
-# nor "id": a CRM's Source ("Web") or ID would be taken for salespipe's own keys.
-_OUR_NAMES_TOO = ("title", "customer", "contact", "owner", "currency", "tags")
+# what reads as a Pipedrive file, whose own name for it is "Organization"; "Notes" in one
+# of a CRM that exports none). Not "source" nor "id": a CRM's Source ("Web") or ID would
+# be taken for salespipe's own keys.
+_OUR_NAMES_TOO = ("title", "customer", "contact", "owner", "currency", "tags", "description")
 
 
 def _add_our_own_names(layout: Layout, normalised: list[str]) -> None:
