@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.checks import deals_by_title, written
+from tests.checks import deals_by_title, ok, written
 
 
 @pytest.mark.parametrize(
@@ -576,3 +576,25 @@ def test_a_column_of_notes_in_what_reads_as_a_crms_file_becomes_a_note(
     deal = deals_by_title(cli)["Roof"]
     history = cli.json("show", str(deal["id"]))["events"]
     assert [e["text"] for e in history if e["type"] == "note"] == ["call Monday"]
+
+
+def test_the_probabilities_of_the_stages_an_import_creates_are_said(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A CSV export imported into a new file with --create-stages made its stages at 50%
+    (a CSV carries deals, not the stages' settings): every forecast weighed the deals
+    differently, and nothing said so."""
+    sheet = written(
+        tmp_path, "deals.csv", "title,value,stage,probability\nRoof,100,Survey,\nDoor,5,Pitch,30\n"
+    )
+    planned = cli.json("import", sheet, "--create-stages", "--dry-run")
+    assert planned["new_stage_probabilities"] == [
+        {"stage": "Survey", "probability": 50},
+        {"stage": "Pitch", "probability": 30},
+    ]
+    result = ok(cli("import", sheet, "--create-stages"))
+    said = " ".join(result.stdout.split())
+    assert (
+        'The new stages\' probabilities (50% where the file gives none): "Survey" 50%, '
+        '"Pitch" 30%; `salespipe stage set STAGE --prob N` changes one.'
+    ) in said

@@ -113,6 +113,19 @@ def _imported_line(report: ImportReport, data: dict[str, Any]) -> str:
     )
 
 
+def _new_stage_probabilities_line(report: ImportReport) -> str:
+    """The probabilities the new stages got, which every forecast weighs their deals by:
+    the CRM's own, else the one the file's rows give most, else a guess of 50%."""
+    stages = ", ".join(
+        f'"{name}" {probability}%'
+        for name, probability in zip(report.new_stages, report.new_stage_probabilities, strict=True)
+    )
+    return _(
+        "The new stages' probabilities (50% where the file gives none): {stages}; "
+        "`salespipe stage set STAGE --prob N` changes one."
+    ).format(stages=stages)
+
+
 def _counted(name: str, count: int) -> str:
     """``3 stages``, ``12 events``: what an export holds."""
     if name == "stages":
@@ -346,6 +359,8 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_nothing_imported_line(report, data["skipped"]))
     if data["imported"] or report.new_stages:
         shown.append(_imported_line(report, data))
+    if report.new_stages:
+        shown.append(_new_stage_probabilities_line(report))
     if report.duplicates:
         shown.append(
             _(

@@ -115,6 +115,7 @@ class ImportReport:
     owner: str = ""  # the owner that stood in where a row gave none
     problems: list[Problem] = field(default_factory=list)
     new_stages: list[str] = field(default_factory=list)
+    new_stage_probabilities: list[int] = field(default_factory=list)  # new_stages', in order
     new_pipelines: list[str] = field(default_factory=list)
     restored: bool = False
     events: int = 0
@@ -202,6 +203,12 @@ class ImportReport:
             "skipped": len({p.line for p in self.problems}),
             "problems": [p.to_dict() for p in self.problems],
             "new_stages": self.new_stages,
+            "new_stage_probabilities": [
+                {"stage": name, "probability": probability}
+                for name, probability in zip(
+                    self.new_stages, self.new_stage_probabilities, strict=True
+                )
+            ],
             "events": self.events,
             "change": self.change,
         }
@@ -366,6 +373,7 @@ def _prepare(
     report.currency, report.owner = defaults.currency, defaults.owner
     report.currency_from = "option" if options.currency else "config"
     report.new_stages = [s.name for s in plan.new_stages]
+    report.new_stage_probabilities = [s.probability for s in plan.new_stages]
     report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.unused_maps = plan.unused_maps
     report.unused_pipeline_maps = plan.unused_pipeline_maps
