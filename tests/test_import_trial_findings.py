@@ -598,3 +598,18 @@ def test_the_probabilities_of_the_stages_an_import_creates_are_said(
         'The new stages\' probabilities (50% where the file gives none): "Survey" 50%, '
         '"Pitch" 30%; `salespipe stage set STAGE --prob N` changes one.'
     ) in said
+
+
+def test_a_refused_cell_with_a_line_break_is_quoted_on_its_one_line(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A quoted cell with a line break (Excel's Alt+Enter) was printed as it is in the
+    list of refused cells: one problem took two lines, its carriage return half escaped."""
+    sheet = written(tmp_path, "mine.csv", 'title,customer\r\n"Line\r\nbreak",Acme\r\n')
+    refused = cli("import", sheet)
+    assert refused.exit_code == 1
+    listed = [line for line in refused.stderr.splitlines() if line.startswith("  line 2")]
+    assert listed == [
+        '  line 2, column title "Line\\r\\nbreak": The title contains a control character '
+        "or line break"
+    ]

@@ -101,6 +101,10 @@ class RowRules:
     dot_assumed: bool = False  # the decimal dot only from a "," separator
 
 
+# A cell is quoted in a problem's one line: its line breaks and tabs are shown as escapes.
+_ON_ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 @dataclass(frozen=True)
 class Problem:
     """A cell (or row) that cannot be imported."""
@@ -121,7 +125,8 @@ class Problem:
 
     def describe(self) -> str:
         """``line 3, column Amount "12,5x": not an amount`` (``item 3`` in a JSON list)."""
-        shown = self.value if len(self.value) <= 40 else self.value[:39] + "…"
+        one_line = self.value.translate(_ON_ONE_LINE)
+        shown = one_line if len(one_line) <= 40 else one_line[:39] + "…"
         if self.where == "item":
             place = _("item {line}, column {column}").format(line=self.line, column=self.column)
         else:
