@@ -317,10 +317,10 @@ def test_a_row_repeated_whole_is_refused_not_added_up(cli: Any, tmp_path: Path) 
 def test_line_items_that_differ_in_amount_are_still_added_up(cli: Any, tmp_path: Path) -> None:
     export = written(
         tmp_path,
-        "hubspot.csv",
-        "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount\n"
-        "1,Acme,Closed: won,2024-03-15 10:22,Jane,1000\n"
-        "1,Acme,Closed: won,2024-03-15 10:22,Jane,500\n",
+        "products.csv",
+        "Opportunity ID,Opportunity Name,Stage,Close Date,Product Name,Total Price\n"
+        "1,Acme,Closed Won,2024-03-15,Widget,1000\n"
+        "1,Acme,Closed Won,2024-03-15,Gadget,500\n",
     )
     cli.json("import", export)
     assert deals_by_title(cli)["Acme"]["value"] == 1500
@@ -613,3 +613,45 @@ def test_a_refused_cell_with_a_line_break_is_quoted_on_its_one_line(
         '  line 2, column title "Line\\r\\nbreak": The title contains a control character '
         "or line break"
     ]
+
+
+def test_a_deals_whole_amount_repeated_on_each_product_line_is_counted_once(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A products report without Total Price repeats the deal's Amount on every line:
+    the lines were added up, and a deal of 300 came in worth 600."""
+    products = written(
+        tmp_path,
+        "products.csv",
+        "Opportunity ID,Opportunity Name,Stage,Amount,Product Name\n"
+        "0065g00000AbCdE,Big,Closed Won,300,Widget\n"
+        "0065g00000AbCdE,Big,Closed Won,300,Gadget\n",
+    )
+    report = cli.json("import", products, "--create-stages")
+    assert report["line_items"] == {"rows": 1, "deals": ["0065g00000AbCdE"]}
+    assert deals_by_title(cli)["Big"]["value"] == 300
+
+
+def test_two_rows_of_one_deal_with_different_whole_amounts_are_refused(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Two Pipedrive exports pasted together gave a deal twice, at 100 and then 250: the
+    two were added up as line items, a deal of 350 no export had."""
+    pasted = written(
+        tmp_path,
+        "deals.csv",
+        '"Deal - ID","Deal - Title","Deal - Value","Deal - Stage"\n'
+        '"7","Widget","100","Lead In"\n'
+        '"7","Widget","250","Lead In"\n',
+    )
+    refused = cli("import", pasted, "--create-stages")
+    assert refused.exit_code == 1
+    said = " ".join(refused.stderr.split())
+    assert (
+        'line 3, column id "7": the id is on line 2 too, with another amount; the amount is '
+        "the whole deal's (not a line item's), so two rows of one id with different amounts "
+        "are two versions of the deal"
+    ) in said
+    kept = cli.json("import", pasted, "--create-stages", "--skip-invalid")
+    assert kept["imported"] == 1
+    assert deals_by_title(cli)["Widget"]["value"] == 100

@@ -200,8 +200,8 @@ def test_a_line_item_with_a_unit_counts_its_deal(cli, tmp_path: Path) -> None:
     path = written(
         tmp_path,
         "items.csv",
-        "Record ID,Deal Name,Deal Stage,Amount\n"
-        "7,Fit-out,qualifiedtobuy,1000\n7,Fit-out,qualifiedtobuy,1.5k\n",
+        "Opportunity ID,Opportunity Name,Stage,Product Name,Total Price\n"
+        "7,Fit-out,Qualification,Desks,1000\n7,Fit-out,Qualification,Chairs,1.5k\n",
     )
     report = cli.json("import", path, "--create-stages")
     assert report["filled"]["value_unit"] == {"count": 1}

@@ -537,6 +537,7 @@ _KNOWN_OURS = {normalise(c) for c in CSV_COLUMNS} | {
     "probability override",
 }
 _OUR_PIPELINE = {"pipeline"}
+_LINE_AMOUNTS = {"total price"}
 _PREFIX = re.compile(r"^(?P<prefix>[^-]{2,30}?) - (?P<rest>.+)$")
 
 
@@ -583,6 +584,14 @@ class Layout:
             for index, header in enumerate(self.header)
             if index not in read and (header.strip() or self.by_position)
         ]
+
+    @property
+    def values_per_line(self) -> bool:
+        """Whether the value column holds each line item's own amount (a products
+        report's Total Price), which add up to the deal's, rather than the deal's whole
+        value, which such a report repeats on every line."""
+        index = self.columns.get("value")
+        return index is not None and normalise(self.header[index]) in _LINE_AMOUNTS
 
     def cell(self, cells: Sequence[str], name: str) -> str:
         index = self.columns.get(name)

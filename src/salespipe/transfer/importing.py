@@ -358,6 +358,7 @@ def _prepare(
         placing,
         invalid_labels=parsed.invalid_labels,
         ours=ours,
+        values_per_line=parsed.values_per_line,
         pipeline=pipeline,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go

@@ -117,9 +117,11 @@ def unpack(pending: Pending) -> RowValues:
     return RowValues(*marshal.loads(pending.packed))
 
 
-def with_value_added(pending: Pending, other: Pending) -> Pending | str:
-    """The row with the value of ``other`` (a further line item of its deal) added, or
-    why the two cannot be added up."""
+def with_value_added(pending: Pending, other: Pending, values_per_line: bool) -> Pending | str:
+    """The row with ``other`` (a further line item of its deal) taken into it, or why the
+    two cannot be one deal. Where the file's value is each line's own (``values_per_line``)
+    the values are added; where it is the deal's whole value, repeated on every line, it
+    is counted once, and lines that give two different ones are two versions of the deal."""
     first, second = unpack(pending), unpack(other)
     if (first.currency or "") != (second.currency or ""):
         return _("its currency differs from the deal's first line")
@@ -129,6 +131,14 @@ def with_value_added(pending: Pending, other: Pending) -> Pending | str:
             "the id is on line {line} too, with another {fields}; rows of one id are added "
             "up as line items only when they differ in nothing but the amount and product"
         ).format(line=pending.line, fields=", ".join(_(name) for name in differing))
+    if not values_per_line:
+        if Decimal(str(first.value)) != Decimal(str(second.value)):
+            return _(
+                "the id is on line {line} too, with another amount; the amount is the whole "
+                "deal's (not a line item's), so two rows of one id with different amounts "
+                "are two versions of the deal"
+            ).format(line=pending.line)
+        return pending
     total = Decimal(str(first.value)) + Decimal(str(second.value))
     if total > MAX_MONEY:
         return _("the deal's lines add up to more than 9,999,999,999,999.99")

@@ -142,6 +142,7 @@ def plan_import(
     *,
     invalid_labels: Mapping[StageLabel, int] | None = None,
     ours: bool = False,
+    values_per_line: bool = False,
     pipeline: str = FIRST_PIPELINE,
 ) -> Plan:
     """The deals to write: each row in the pipeline its label names (else ``pipeline``),
@@ -154,7 +155,7 @@ def plan_import(
     plan.unused_pipeline_maps = _maps_no_row_has(
         placing.pipeline_map, rows, invalid, lambda label: (label.pipeline_label,), parse.fold
     )
-    fresh = _fresh_rows(rows, snapshot, plan, ours)
+    fresh = _fresh_rows(rows, snapshot, plan, ours, values_per_line)
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
         snapshot.pipelines(),
@@ -242,13 +243,18 @@ def _count_filled(plan: Plan, row: Pending, status: Status) -> None:
 
 
 def _fresh_rows(
-    rows: Sequence[Pending], snapshot: ReadView, plan: Plan, ours: bool
+    rows: Sequence[Pending],
+    snapshot: ReadView,
+    plan: Plan,
+    ours: bool,
+    values_per_line: bool,
 ) -> list[Pending]:
     """The rows not imported before (by source key, or by id for our own CSV).
 
     Rows of one file never drop each other: a row that repeats the id of an earlier one
-    is a further line item of that deal, added into it (another CRM's export), or a
-    problem naming both lines (salespipe's own CSV, where an id is one deal).
+    is a further line item of that deal (another CRM's export), its value added into the
+    deal's where the file's values are the lines' own, or a problem naming both lines
+    (salespipe's own CSV, where an id is one deal).
     """
     sources: dict[str, tuple[str, datetime]] = {}
     known: dict[int, tuple[str, datetime]] = {}
@@ -276,7 +282,7 @@ def _fresh_rows(
         if row.cells == first.cells and not ours:  # (in ours an id is one deal: said below)
             plan.problems.append(_repeated_row(row, first, key))
             continue
-        added = None if ours else with_value_added(first, row)
+        added = None if ours else with_value_added(first, row, values_per_line)
         if isinstance(added, Pending):
             fresh[seen[key]] = added
             plan.line_items.rows += 1

@@ -76,6 +76,7 @@ class ParsedFile:
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # not UTF-8, and none given: the one it was read in
+    values_per_line: bool = False  # rows of one deal are line items whose values add up
 
     @property
     def ours(self) -> bool:
@@ -199,6 +200,7 @@ def _read_csv(
         left_out=table.left_out,
         short_rows=short,
         guessed_encoding=THAI_WINDOWS if guessed and table.encoding == THAI_WINDOWS else None,
+        values_per_line=layout.values_per_line,
     )
 
 
