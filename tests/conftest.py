@@ -417,9 +417,33 @@ def pg_databases(pg_server: str) -> Iterator[PgDatabases]:
 
 
 @pytest.fixture
-def pg_database(pg_server: str, pg_databases: PgDatabases) -> Iterator[str]:
+def pg_empty_database(pg_server: str, pg_databases: PgDatabases) -> Iterator[str]:
     """A fresh, empty database of its own for this test (dropped after it): its URI."""
     name = pg_databases.fresh()
+    try:
+        yield pg_target(pg_server, name)
+    finally:
+        pg_databases.dispose(name)
+
+
+def _schema_made(target: str) -> None:
+    """Make salespipe's tables in the database at ``target``, and nothing in them: what
+    the first command there does before it makes the pipeline."""
+    import psycopg
+
+    from salespipe.storage.postgres import schema
+
+    with psycopg.connect(target) as connection, connection.cursor() as cursor:
+        schema.migrate(cursor, target, lambda: None)
+
+
+@pytest.fixture
+def pg_database(pg_server: str, pg_databases: PgDatabases) -> Iterator[str]:
+    """A database of its own for this test with salespipe's tables made and empty, as
+    the first command leaves them before it makes the pipeline (dropped after it): its
+    URI. Making the tables takes most of a short test's time, so they are made once per
+    process, in a template each such database is copied from."""
+    name = pg_databases.copy_of("schema", _schema_made)
     try:
         yield pg_target(pg_server, name)
     finally:

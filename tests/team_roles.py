@@ -34,10 +34,10 @@ def _in_database(server: str, database: str) -> str:
 
 
 @pytest.fixture
-def team(pg_server: str, pg_database: str) -> Iterator[Team]:
-    """alice and bob, who may both change the pipeline in ``pg_database``."""
+def team(pg_server: str, pg_empty_database: str) -> Iterator[Team]:
+    """alice and bob, who may both change the pipeline in ``pg_empty_database``."""
     suffix = uuid4().hex[:8]
-    database = pg_database.rsplit("/", 1)[1].split("?")[0]
+    database = pg_empty_database.rsplit("/", 1)[1].split("?")[0]
     roles = {person: f"{person}_{suffix}" for person in ("alice", "bob")}
     group = f"sales_{suffix}"
     pg_admin(pg_server, f'CREATE ROLE "{group}" NOLOGIN')

@@ -636,7 +636,7 @@ def test_the_html_forecast_of_all_pipelines_has_a_section_each_then_every_deal(
 
 @pytest.mark.postgres
 def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_write(
-    pg_database: str,
+    pg_empty_database: str,
 ) -> None:
     """A database set up by m001 alone reads as one pipeline; the first write applies
     m003_pipelines, and its stages and deals are all still there."""
@@ -646,7 +646,7 @@ def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_writ
     from salespipe.storage.postgres import schema
 
     stages = orjson.dumps([s.to_record() for s in default_stages("en")]).decode()
-    with psycopg.connect(pg_database) as connection, connection.cursor() as cursor:
+    with psycopg.connect(pg_empty_database) as connection, connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE salespipe_migrations (applied_order serial PRIMARY KEY,"
             " name text NOT NULL UNIQUE, applied_at timestamptz NOT NULL DEFAULT now(),"
@@ -660,13 +660,13 @@ def test_a_postgres_database_from_before_pipelines_is_migrated_by_its_first_writ
             " 1, 1, 1)",
             (stages,),
         )
-    pipeline = Pipeline.open(pg_database)
+    pipeline = Pipeline.open(pg_empty_database)
     assert pipeline.read().pipelines() == [first_pipeline()]
     pipeline.add("After the upgrade", DealFields())
     assert pipeline.read().pipelines() == [first_pipeline()]
     assert [d.title for d in pipeline.read().open_deals()] == ["After the upgrade"]
     assert len(pipeline.read().stages()) == 5
-    with psycopg.connect(pg_database) as connection, connection.cursor() as cursor:
+    with psycopg.connect(pg_empty_database) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT name FROM salespipe_migrations ORDER BY applied_order")
         assert [name for (name,) in cursor.fetchall()] == list(schema.KNOWN)
 

@@ -33,56 +33,58 @@ def _one_sentence(stderr: str) -> str:
     return lines[0]
 
 
-def test_init_creates_the_schema_on_an_empty_database(cli, pg_database: str) -> None:
+def test_init_creates_the_schema_on_an_empty_database(cli, pg_empty_database: str) -> None:
     """init on an empty database makes the pipeline; a second init changes nothing."""
-    first = cli("--db", pg_database, "init")
+    first = cli("--db", pg_empty_database, "init")
     assert first.exit_code == 0, first.stderr
-    assert cli("--db", pg_database, "add", "ERP", "--value", "1m").exit_code == 0
-    again = cli("--db", pg_database, "init")
+    assert cli("--db", pg_empty_database, "add", "ERP", "--value", "1m").exit_code == 0
+    again = cli("--db", pg_empty_database, "init")
     assert again.exit_code == 1
     assert "already exists" in again.stderr
-    assert [d["title"] for d in cli.json("--db", pg_database, "list")] == ["ERP"]
+    assert [d["title"] for d in cli.json("--db", pg_empty_database, "list")] == ["ERP"]
 
 
-def test_the_first_write_says_it_made_the_pipeline_in_the_database(cli, pg_database: str) -> None:
+def test_the_first_write_says_it_made_the_pipeline_in_the_database(
+    cli, pg_empty_database: str
+) -> None:
     """The note of the first write names the database, not a "data file"; the next
     write says nothing."""
-    first = cli("--db", pg_database, "add", "ERP")
+    first = cli("--db", pg_empty_database, "add", "ERP")
     assert first.exit_code == 0, first.stderr
-    assert f"Created the pipeline in {pg_database}." in first.stderr
+    assert f"Created the pipeline in {pg_empty_database}." in first.stderr
     assert "data file" not in first.stderr
-    assert cli("--db", pg_database, "add", "CRM").stderr == ""
+    assert cli("--db", pg_empty_database, "add", "CRM").stderr == ""
 
 
-def test_a_read_only_command_creates_nothing(cli, pg_database: str) -> None:
+def test_a_read_only_command_creates_nothing(cli, pg_empty_database: str) -> None:
     """A command that reads, on a database without the pipeline's tables, is refused with
     exit 4 (it said all was well: a cron `check` on the wrong database never alerted), and
     leaves no table behind; `init` makes the empty pipeline they then read."""
     for args in (("list",), ("check",), ("log",), ("chart",), ("team", "list")):
-        refused = cli("--db", pg_database, *args, "--json")
+        refused = cli("--db", pg_empty_database, *args, "--json")
         assert refused.exit_code == 4, args
         assert json.loads(refused.stdout)["error"]["code"] == "no_data_file", args
         assert "There is no pipeline in postgresql://" in refused.stderr
         assert "yet; check --db or SALESPIPE_DB, or start one there with" in refused.stderr
-    with _connection(pg_database) as connection:
+    with _connection(pg_empty_database) as connection:
         count = connection.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
         ).fetchone()
     assert count == (0,)
-    assert cli("--db", pg_database, "init").exit_code == 0
-    assert cli.json("--db", pg_database, "list") == []
-    assert cli("--db", pg_database, "check").exit_code == 0
-    assert cli.json("--db", pg_database, "team", "list") == []
+    assert cli("--db", pg_empty_database, "init").exit_code == 0
+    assert cli.json("--db", pg_empty_database, "list") == []
+    assert cli("--db", pg_empty_database, "check").exit_code == 0
+    assert cli.json("--db", pg_empty_database, "team", "list") == []
 
 
-def test_a_database_of_another_program_is_refused(cli, pg_database: str) -> None:
+def test_a_database_of_another_program_is_refused(cli, pg_empty_database: str) -> None:
     """Tables of another program: refused with exit 4, and nothing is added to it."""
-    pg_admin(pg_database, "CREATE TABLE invoices (id int)")
+    pg_admin(pg_empty_database, "CREATE TABLE invoices (id int)")
     for args in (("list",), ("add", "ERP"), ("init",)):
-        result = cli("--db", pg_database, *args)
+        result = cli("--db", pg_empty_database, *args)
         assert result.exit_code == 4, args
         assert "another program" in _one_sentence(result.stderr)
-    with _connection(pg_database) as connection:
+    with _connection(pg_empty_database) as connection:
         tables = connection.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
         ).fetchall()

@@ -107,8 +107,8 @@ class Team:
 
 
 @pytest.fixture
-def team(pg_server: str, pg_database: str) -> Iterator[Team]:
-    made = Team(pg_server, pg_database)
+def team(pg_server: str, pg_empty_database: str) -> Iterator[Team]:
+    made = Team(pg_server, pg_empty_database)
     try:
         yield made
     finally:

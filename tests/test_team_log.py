@@ -232,8 +232,8 @@ def test_watch_prints_team_changes_as_log_does_and_runs_its_hook(
     hook = tmp_path / "hook"
     hook.write_text(f"#!/bin/sh\ncat >> {saved}\n", encoding="utf-8")
     hook.chmod(0o755)
-    as_text = watching()
-    as_json = watching("--json", "--exec", str(hook))
+    as_text = watching(SALESPIPE_DB=db)  # the team's database, not the fixture's own
+    as_json = watching("--json", "--exec", str(hook), SALESPIPE_DB=db)
 
     for args in (("add", bob, "--role", "rep"), ("remove", bob)):
         done = run("--db", db, "team", *args)

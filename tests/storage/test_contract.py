@@ -59,7 +59,7 @@ BACKENDS: dict[str, Callable[[Path], str]] = {
 @pytest.fixture(params=[*sorted(BACKENDS), pytest.param("postgres", marks=pytest.mark.postgres)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "postgres":  # a fresh database of its own (tests/conftest.py)
-        yield request.getfixturevalue("pg_database")
+        yield request.getfixturevalue("pg_empty_database")
         return
     made = BACKENDS[request.param](tmp_path)
     yield made
