@@ -67,7 +67,8 @@ class Team:
 
     def own_database(self, role: str) -> str:
         """Make ``role`` the database's owner with CREATEROLE, as docs/team.md sets a
-        server up; the pipeline as it sees it."""
+        server up; the pipeline as it sees it (the test is marked ``empty_database``,
+        so that ``role`` makes the tables)."""
         name = self.database.rsplit("/", 1)[1].split("?")[0]
         pg_admin(self.server, f"ALTER ROLE {role} CREATEROLE")
         pg_admin(self.server, f"ALTER DATABASE {name} OWNER TO {role}")
@@ -107,8 +108,12 @@ class Team:
 
 
 @pytest.fixture
-def team(pg_server: str, pg_empty_database: str) -> Iterator[Team]:
-    made = Team(pg_server, pg_empty_database)
+def team(pg_server: str, request: pytest.FixtureRequest) -> Iterator[Team]:
+    """The team's database: with salespipe's tables made by the tests' superuser, or,
+    for a test marked ``empty_database`` (whose owner makes them), without any."""
+    empty = request.node.get_closest_marker("empty_database") is not None
+    database = request.getfixturevalue("pg_empty_database" if empty else "pg_database")
+    made = Team(pg_server, database)
     try:
         yield made
     finally:
@@ -171,6 +176,7 @@ def test_team_list_by_someone_off_the_team_says_they_are_not_on_it(cli, team: Te
         assert "it is not on its team" in sentence
 
 
+@pytest.mark.empty_database
 def test_team_remove_before_there_is_a_team_says_the_user_is_not_on_it(cli, team: Team) -> None:
     """With no team made yet, the owner's `team remove bob` must say bob is not on the
     team, not that only an admin may change it (there is no admin yet)."""
@@ -182,6 +188,7 @@ def test_team_remove_before_there_is_a_team_says_the_user_is_not_on_it(cli, team
     assert f"{bob} is not on the team" in _one_sentence(refused.stderr)
 
 
+@pytest.mark.empty_database
 def test_the_databases_owner_with_createrole_sets_the_team_up(cli, team: Team) -> None:
     """As docs/team.md sets a server up: a login with CREATEROLE owns the database (so
     its `public` schema, where PostgreSQL 15 lets nobody else create), makes the
@@ -214,6 +221,7 @@ def test_the_first_team_add_by_someone_else_says_who_may_make_the_team(cli, team
     )
 
 
+@pytest.mark.empty_database
 def test_the_last_admin_may_not_step_down_or_leave(cli, team: Team) -> None:
     """The owner who set the team up is its only admin: adding themself as a rep, or
     removing themself, would leave nobody able to change the team, the stages or the
@@ -799,6 +807,7 @@ def test_reps_share_the_counters(cli, team: Team, own) -> None:
     assert seqs == [(True,)]
 
 
+@pytest.mark.empty_database
 def test_init_by_a_role_that_may_not_create_tables_says_so(cli, team: Team) -> None:
     """It said the role "may read but not change the pipeline" of a database that had
     none yet."""

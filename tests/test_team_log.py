@@ -46,6 +46,7 @@ def _ok(result: Any) -> Any:
     return result
 
 
+@pytest.mark.empty_database
 def test_team_add_and_remove_are_in_the_log_with_who_when_and_what(cli, team: Team) -> None:
     """The owner puts bob on the team as admin; bob puts carol on as a rep and takes her
     off again: each is one event of no deal, by the role that made it, saying whose role
