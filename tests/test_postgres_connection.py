@@ -65,6 +65,12 @@ def test_a_target_is_postgres_by_its_scheme(target: str, expected: bool) -> None
         (f"postgresql://a@db/sales?pass%77ord={SECRET}", "postgresql://a@db/sales?pass%77ord=***"),
         (f"postgresql://a@db/sales?PASSWORD={SECRET}", "postgresql://a@db/sales?PASSWORD=***"),
         (f"postgresql+psycopg://a:{SECRET}@db/sales", "postgresql+psycopg://a:***@db/sales"),
+        # the password of the client certificate's key is a password too
+        (
+            f"postgresql://a@db/sales?sslcert=a.crt&sslpassword={SECRET}",
+            "postgresql://a@db/sales?sslcert=a.crt&sslpassword=***",
+        ),
+        (f"host=db sslpassword={SECRET} dbname=sales", "host=db sslpassword=*** dbname=sales"),
     ],
 )
 def test_redact_hides_the_password_and_keeps_the_rest(target: str, shown: str) -> None:
@@ -82,6 +88,7 @@ def test_scrub_removes_a_password_a_driver_message_repeats() -> None:
     """Whatever a driver says, the password it was given does not reach the user."""
     text = f"invalid dsn: password={SECRET} host=x; also {SECRET}"
     assert SECRET not in scrub(text, [SECRET])
+    assert SECRET not in scrub(f"invalid dsn: sslpassword={SECRET} host=x", [])
 
 
 # -- against a real server ------------------------------------------------------------------

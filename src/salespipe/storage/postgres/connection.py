@@ -271,7 +271,8 @@ def _secrets(target: str) -> list[str]:
     """Every spelling of the password in ``target`` (as typed and as decoded)."""
     found = [os.environ.get("PGPASSWORD", "")]
     with suppress(psycopg.Error):
-        found.append(str(conninfo_to_dict(target).get("password") or ""))
+        given = conninfo_to_dict(target)
+        found += [str(given.get("password") or ""), str(given.get("sslpassword") or "")]
     typed = USERINFO_PASSWORD.match(target)
     if typed:
         found.append(typed["password"])

@@ -18,9 +18,9 @@ _SCHEME = r"[a-z][a-z0-9+.\-]*://"  # any address's, as RFC 3986 spells a scheme
 # user:password@ in the authority of a URI; up to the last "@", as a password typed
 # without percent-encoding may hold "/", "#" or "?" (hiding too much is the safe side)
 USERINFO_PASSWORD = re.compile(rf"(?P<head>^{_SCHEME}[^:/?#@]*):(?P<password>.*)@", re.IGNORECASE)
-# password=… in a key=value connection string
+# password=… (or sslpassword=…, the client key's) in a key=value connection string
 _PASSWORD_PARAMETER = re.compile(
-    r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE
+    r"(?P<head>\b(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE
 )
 # key=value among the query parameters of a URI (a key may be percent-encoded:
 # pass%77ord is password to libpq)
@@ -117,7 +117,10 @@ def _is_password(key: str) -> bool:
 
 
 def _hidden_if_password(found: re.Match[str]) -> str:
-    return f"{found['head']}{HIDDEN}" if _is_password(found["key"]) else found.group(0)
+    """A query parameter as shown: a password's value (the login's, or the client
+    key's ``sslpassword``) hidden."""
+    secret = _is_password(found["key"]) or _is_password(found["key"].lower().removeprefix("ssl"))
+    return f"{found['head']}{HIDDEN}" if secret else found.group(0)
 
 
 # user:password@ of a URI anywhere in a message
