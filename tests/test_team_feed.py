@@ -49,6 +49,9 @@ class ScriptedFollower:
     def last_change(self) -> int:
         return self.pipeline.read().counters().next_change - 1
 
+    def pipeline_made(self) -> bool:
+        return self.pipeline.read().exists
+
     def changes_after(self, change: int) -> FeedBatch:
         view = self.pipeline.read()
         events = [e for e in view.events() if e.change > change]
@@ -291,7 +294,7 @@ class Watcher:
         ]
         for pump in self.pumps:
             pump.start()
-        self.note_containing("Watching")
+        self.said = self.note_containing("Watching")  # the note it starts with
 
     def line(self) -> str:
         return self.out.get(timeout=LINE_WAIT)
@@ -372,6 +375,22 @@ def test_watch_prints_each_change_as_log_does_and_ctrl_c_ends_it(
         # Ctrl-C is how a watch stops: it says so, not that a change was cut short
         assert watcher.note_containing("Stopped") == "Stopped."
         assert watcher.line() == ""  # stdout ended: no JSON error object after the changes
+
+
+@pytest.mark.postgres
+def test_watch_on_a_database_without_a_pipeline_says_so_and_follows_its_init(
+    run: Any, pg_empty_database: str
+) -> None:
+    """A watch on a database with no pipeline (a mistyped name) said only "Watching …",
+    and waited for ever; it still waits, for a team machine started before the pipeline
+    is made, but it warns."""
+    watcher = Watcher(env={"SALESPIPE_DB": pg_empty_database})
+    try:
+        assert "though it has no pipeline yet: check --db or SALESPIPE_DB" in watcher.said
+        _change(run, pg_empty_database, "add", "ERP")
+        assert "deal 1: created in Presented" in watcher.line()
+    finally:
+        watcher.stop()
 
 
 @pytest.mark.postgres

@@ -30,7 +30,11 @@ LONGEST_PAUSE = 30.0
 
 @dataclass(frozen=True)
 class Listening:
-    """Connected and listening: every change committed from now on follows."""
+    """Connected and listening: every change committed from now on follows.
+    ``before_init``: the database has no pipeline yet (a mistyped name, or a team
+    machine started before the pipeline was made): its first change will make it."""
+
+    before_init: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def follow(
     follower = open_follower()
     try:
         last = follower.last_change()
-        yield Listening()
+        yield Listening(before_init=not follower.pipeline_made())
         while True:
             try:
                 batch = follower.changes_after(last)

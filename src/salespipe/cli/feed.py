@@ -58,7 +58,15 @@ def register(app: typer.Typer) -> None:
 def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None, database: Any) -> None:
     """One item of the feed: a change on stdout (and its hook run), news of the
     connection on stderr."""
-    if isinstance(item, feed.Listening):
+    if isinstance(item, feed.Listening) and item.before_init:
+        output.warn(
+            _(
+                "Watching {where} for changes, though it has no pipeline yet: check --db or "
+                "SALESPIPE_DB; the first change there will be its `salespipe init` (Ctrl-C "
+                "stops)."
+            ).format(where=where)
+        )
+    elif isinstance(item, feed.Listening):
         output.note(_("Watching {where} for changes (Ctrl-C stops).").format(where=where))
     elif isinstance(item, feed.ConnectionLost):
         output.warn(

@@ -108,6 +108,9 @@ class Follower(Protocol):
     def last_change(self) -> int:
         """The id of the latest committed change (0 before the first)."""
 
+    def pipeline_made(self) -> bool:
+        """Whether the pipeline has been made (by ``init`` or a first change) yet."""
+
     def changes_after(self, change: int) -> FeedBatch:
         """The changes committed after ``change`` (none if the database was replaced by a
         copy since: then ``replaced``)."""

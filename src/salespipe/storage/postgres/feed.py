@@ -69,6 +69,14 @@ class PostgresFollower(Follower):
         assert row is not None
         return int(row[0])
 
+    def pipeline_made(self) -> bool:
+        with translated(self._target):
+            made = self._connection.execute("SELECT to_regclass('salespipe_pipeline')")
+            if made.fetchone() == (None,):
+                return False
+            row = self._connection.execute("SELECT count(*) FROM salespipe_pipeline").fetchone()
+        return row is not None and int(row[0]) > 0
+
     def _heard(self, notice: psycopg.Notify) -> None:
         kind, _sep, last = notice.payload.partition(":")
         if kind == schema.COPY_NOTICE and last.isdecimal():
