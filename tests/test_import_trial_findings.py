@@ -589,8 +589,8 @@ def test_the_probabilities_of_the_stages_an_import_creates_are_said(
     )
     planned = cli.json("import", sheet, "--create-stages", "--dry-run")
     assert planned["new_stage_probabilities"] == [
-        {"stage": "Survey", "probability": 50},
-        {"stage": "Pitch", "probability": 30},
+        {"stage": "Survey", "pipeline": "Sales", "probability": 50},
+        {"stage": "Pitch", "pipeline": "Sales", "probability": 30},
     ]
     result = ok(cli("import", sheet, "--create-stages"))
     said = " ".join(result.stdout.split())
@@ -655,3 +655,96 @@ def test_two_rows_of_one_deal_with_different_whole_amounts_are_refused(
     kept = cli.json("import", pasted, "--create-stages", "--skip-invalid")
     assert kept["imported"] == 1
     assert deals_by_title(cli)["Widget"]["value"] == 100
+
+
+def test_a_pipedrive_export_with_more_organization_columns_than_deal_ones_is_read(
+    cli: Any, tmp_path: Path
+) -> None:
+    export = written(
+        tmp_path,
+        "deals.csv",
+        "Deal - Title,Deal - Value,Deal - Stage,Organization - Name,Organization - Address,"
+        "Organization - Owner,Organization - City\n"
+        "Roof,100,Lead In,Acme,1 Main Rd,Jane,Bangkok\n",
+    )
+    cli.json("import", export, "--create-stages")
+    deal = deals_by_title(cli)["Roof"]
+    assert (deal["customer"], deal["value"]) == ("Acme", 100)
+    assert deal["owner"] != "Jane"
+
+
+@pytest.mark.parametrize(
+    ("header", "option"),
+    [
+        ("Id,Name,StageName,CloseDate,TotalPrice", ("--column", "value=TotalPrice")),
+        (
+            "Opportunity ID,Opportunity Name,Stage,Close Date,Total Price (converted)",
+            ("--column", "value=Total Price (converted)"),
+        ),
+        ("Opportunity ID,Opportunity Name,Stage,Close Date,Line Total", ("--column", "value=5")),
+    ],
+)
+def test_line_amounts_headed_otherwise_are_still_added_up(
+    cli: Any, tmp_path: Path, header: str, option: tuple[str, str]
+) -> None:
+    """Only "Total Price" was taken for a line's own amount: an API dump's TotalPrice, a
+    report's converted one, were refused as two versions of the deal (a review)."""
+    lines = "0061,Big,Closed Won,2024-03-15,1000\n0061,Big,Closed Won,2024-03-15,500\n"
+    export = written(tmp_path, "lines.csv", f"{header}\n{lines}")
+    cli.json("import", export, "--create-stages", "--currency", "USD", *option)
+    assert deals_by_title(cli)["Big"]["value"] == 1500
+
+
+def test_each_line_items_comment_is_a_note_of_the_deal(cli: Any, tmp_path: Path) -> None:
+    """A Comment column read as notes made lines with different comments two versions of
+    the deal: a products report was refused that was read before (a review)."""
+    export = written(
+        tmp_path,
+        "products.csv",
+        "Opportunity ID,Opportunity Name,Stage,Close Date,Product Name,Total Price,Comment\n"
+        "1,Acme,Closed Won,2024-03-15,Widget,1000,blue ones\n"
+        "1,Acme,Closed Won,2024-03-15,Gadget,500,\n"
+        "1,Acme,Closed Won,2024-03-15,Cable,5,short\n",
+    )
+    cli.json("import", export, "--create-stages")
+    deal = deals_by_title(cli)["Acme"]
+    assert deal["value"] == 1505
+    history = cli.json("show", str(deal["id"]))["events"]
+    assert [e["text"] for e in history if e["type"] == "note"] == ["blue ones", "short"]
+
+
+@pytest.mark.parametrize("amounts", [("", "300"), ("300", "")])
+def test_a_line_without_the_deals_amount_takes_the_others(
+    cli: Any, tmp_path: Path, amounts: tuple[str, str]
+) -> None:
+    """A blank amount on one line was "another amount": refused, and --skip-invalid then
+    kept a deal worth 0 (a review)."""
+    first, second = amounts
+    export = written(
+        tmp_path,
+        "products.csv",
+        "Opportunity ID,Opportunity Name,Stage,Amount,Product Name\n"
+        f"1,Big,Closed Won,{first},Widget\n1,Big,Closed Won,{second},Gadget\n",
+    )
+    report = cli.json("import", export, "--create-stages")
+    assert report["problems"] == []
+    assert deals_by_title(cli)["Big"]["value"] == 300
+
+
+def test_new_stages_of_several_pipelines_are_named_with_their_pipeline(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Stages of one name made in two pipelines read "Survey" 20%, "Survey" 70%, and the
+    `stage set` the line suggested found no stage of the other pipeline (a review)."""
+    export = written(
+        tmp_path,
+        "hubspot.csv",
+        "Deal Name,Deal Stage,Pipeline,Amount,Deal probability\n"
+        "A,Survey,Sales,100,0.2\nB,Survey,Service,100,0.7\nC,Pitch,Service,5,\n",
+    )
+    said = " ".join(ok(cli("import", export, "--create-stages")).stdout.split())
+    assert (
+        '"Survey" (Sales) 20%, "Survey" (Service) 70%, "Pitch" (Service) 50%; '
+        "`salespipe stage set STAGE --prob N --pipeline P` changes one."
+    ) in said
+    ok(cli("stage", "set", "Pitch", "--prob", "40", "--pipeline", "Service"))

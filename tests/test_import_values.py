@@ -334,3 +334,33 @@ def test_thai_digits_are_digits_not_a_unit(raw: str, value: Decimal, unit: bool)
     the "values written like 150k" (a trial); its value was right."""
     read = amount(raw)
     assert (read.value, read.unit) == (value, unit)
+
+
+def test_the_deals_prefix_is_the_one_with_the_title_under_it() -> None:
+    """An export with more of the organization's fields than the deal's took
+    "Organization - " for the deals' prefix: the file was refused, or a plain export's
+    "Organization - Owner" became the deal's owner (a review)."""
+    deals_and_more = [
+        "Deal - Title",
+        "Deal - Value",
+        "Organization - Name",
+        "Organization - Address",
+        "Organization - Owner",
+    ]
+    headers, prefix = strip_dominant_prefix(deals_and_more)
+    assert prefix == "Deal"
+    assert headers[:3] == ["Title", "Value", "Organization - Name"]
+    plain = ["Title", "Value", "Organization - Name", "Organization - Owner", "Organization - City"]
+    assert strip_dominant_prefix(plain) == (plain, None)
+
+
+def test_the_organizations_own_name_is_read_as_a_column_read_later() -> None:
+    """Read through Pipedrive's own names, a file imported before they were read would
+    not be known again: its rows' fingerprints would now hold the customer."""
+    layout = recognise(["Deal - Title", "Deal - Stage", "Organization - Name", "Person - Name"])
+    assert layout.format.name == "pipedrive"
+    assert (layout.columns["customer"], layout.columns["contact"]) == (2, 3)
+    assert layout.by_our_names == {"customer", "contact"}
+    plain = recognise(["Title", "Value", "Stage", "Organization - Name", "Organization - Owner"])
+    assert plain.columns["customer"] == 3
+    assert "owner" not in plain.columns

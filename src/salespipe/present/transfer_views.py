@@ -115,11 +115,23 @@ def _imported_line(report: ImportReport, data: dict[str, Any]) -> str:
 
 def _new_stage_probabilities_line(report: ImportReport) -> str:
     """The probabilities the new stages got, which every forecast weighs their deals by:
-    the CRM's own, else the one the file's rows give most, else a guess of 50%."""
+    the CRM's own, else the one the file's rows give most, else a guess of 50%. Stages
+    made in several pipelines are named with theirs (one name may be in each)."""
+    several = len(set(report.new_stage_pipelines)) > 1
     stages = ", ".join(
-        f'"{name}" {probability}%'
-        for name, probability in zip(report.new_stages, report.new_stage_probabilities, strict=True)
+        f'"{name}" ({pipeline}) {probability}%' if several else f'"{name}" {probability}%'
+        for name, pipeline, probability in zip(
+            report.new_stages,
+            report.new_stage_pipelines,
+            report.new_stage_probabilities,
+            strict=True,
+        )
     )
+    if several:
+        return _(
+            "The new stages' probabilities (50% where the file gives none): {stages}; "
+            "`salespipe stage set STAGE --prob N --pipeline P` changes one."
+        ).format(stages=stages)
     return _(
         "The new stages' probabilities (50% where the file gives none): {stages}; "
         "`salespipe stage set STAGE --prob N` changes one."

@@ -220,14 +220,10 @@ PIPEDRIVE = CrmFormat(
         value="value|deal value|hodnota|valeur|wert|valor|valore",
         currency="currency of value|currency|value currency|měna hodnoty|devise de la valeur"
         "|devise|währung des werts|währung|moeda de valor|moeda do valor|moneda del valor",
-        # The deal's own column first; then the organization's and person's name, which an
-        # export with their fields writes under their own prefix ("Organization - Name").
         customer="organization|organisation|organization name|organizace|organisation nom"
-        "|organização|organización|organization - name|organisation - name"
-        "|organisation - nom|organizace - název|organização - nome|organización - nombre",
+        "|organização|organización",
         contact="contact person|person|contact|kontaktní osoba|personne à contacter"
-        "|kontaktperson|pessoa de contato|persona de contacto|person - name|personne - nom"
-        "|osoba - jméno|pessoa - nome|persona - nombre",
+        "|kontaktperson|pessoa de contato|persona de contacto",
         owner="owner|owner name|deal owner|user|vlastník|propriétaire|besitzer|proprietário"
         "|propietario",
         stage="stage|stage (pipeline)|fáze|étape|phase|etapa|fase",
@@ -537,22 +533,30 @@ _KNOWN_OURS = {normalise(c) for c in CSV_COLUMNS} | {
     "probability override",
 }
 _OUR_PIPELINE = {"pipeline"}
-_LINE_AMOUNTS = {"total price"}
+# How a line item's own amount is headed, spaces left out: Salesforce's "Total Price"
+# (``TotalPrice`` in an API dump, "Total Price (converted)" in a report), a "Line Total".
+_LINE_AMOUNTS = ("totalprice", "linetotal", "lineamount", "lineitemamount")
 _PREFIX = re.compile(r"^(?P<prefix>[^-]{2,30}?) - (?P<rest>.+)$")
 
 
 def strip_dominant_prefix(headers: Sequence[str]) -> tuple[list[str], str | None]:
-    """Take off a prefix that most headers share, as Pipedrive writes ``Deal - Title``."""
+    """Take off the prefix Pipedrive writes before the deal's fields (``Deal - Title``):
+    the commonest one of at least two headers that has the deal's title under it. An
+    export with the organization's fields too may have more of theirs
+    (``Organization - Address``), which are no deal's; one whose deal's fields have no
+    prefix keeps all."""
     prefixes = Counter(
         m["prefix"].strip() for h in headers if (m := _PREFIX.match(h.strip())) is not None
     )
-    if not prefixes:
-        return list(headers), None
-    prefix, count = prefixes.most_common(1)[0]
-    if count < 2 or count * 2 < len(headers):
-        return list(headers), None
-    marker = f"{prefix} - "
-    return [h.strip().removeprefix(marker) for h in headers], prefix
+    for prefix, count in prefixes.most_common():
+        if count < 2:
+            break
+        marker = f"{prefix} - "
+        stripped = [h.strip().removeprefix(marker) for h in headers]
+        titled = (normalise(s) for h, s in zip(headers, stripped, strict=True) if h.strip() != s)
+        if any(t in PIPEDRIVE.aliases["title"] for t in titled):
+            return stripped, prefix
+    return list(headers), None
 
 
 @dataclass
@@ -591,7 +595,10 @@ class Layout:
         report's Total Price), which add up to the deal's, rather than the deal's whole
         value, which such a report repeats on every line."""
         index = self.columns.get("value")
-        return index is not None and normalise(self.header[index]) in _LINE_AMOUNTS
+        if index is None:
+            return False
+        compact = normalise(self.header[index]).replace(" ", "")
+        return compact.startswith(_LINE_AMOUNTS)
 
     def cell(self, cells: Sequence[str], name: str) -> str:
         index = self.columns.get(name)
@@ -625,11 +632,25 @@ def _locate(aliases_of: Mapping[str, tuple[str, ...]], normalised: list[str]) ->
 _OUR_NAMES_TOO = ("title", "customer", "contact", "owner", "currency", "tags", "description")
 
 
+# The organization's and the person's name in a Pipedrive export with their fields, each
+# under its own prefix ("Organization - Name" beside "Deal - Title"), in the languages of
+# PIPEDRIVE's aliases.
+_PIPEDRIVE_RELATED = _aliases(
+    customer="organization - name|organisation - name|organisation - nom|organizace - název"
+    "|organização - nome|organización - nombre|organizzazione - nome",
+    contact="person - name|personne - nom|osoba - jméno|pessoa - nome|persona - nombre",
+)
+
+
 def _add_our_own_names(layout: Layout, normalised: list[str]) -> None:
     """Read a column the format does not read whose header is salespipe's own name for a
-    field the format found no column of: it was dropped, said only in a count."""
+    field the format found no column of (or, in a Pipedrive export, the organization's or
+    person's name): it was dropped, said only in a count. Such a column is left out of a
+    row's fingerprint, so that a file imported before it was read is still known."""
     used = set(layout.columns.values())
     ours = _locate({f: SALESPIPE.aliases[f] for f in _OUR_NAMES_TOO}, normalised)
+    if layout.format is PIPEDRIVE:
+        ours = {**_locate(_PIPEDRIVE_RELATED, normalised), **ours}
     for name, index in ours.items():
         if name not in layout.columns and index not in used:
             layout.columns[name] = index

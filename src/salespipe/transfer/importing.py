@@ -116,6 +116,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     new_stages: list[str] = field(default_factory=list)
     new_stage_probabilities: list[int] = field(default_factory=list)  # new_stages', in order
+    new_stage_pipelines: list[str] = field(default_factory=list)  # their pipelines' names
     new_pipelines: list[str] = field(default_factory=list)
     restored: bool = False
     events: int = 0
@@ -204,9 +205,12 @@ class ImportReport:
             "problems": [p.to_dict() for p in self.problems],
             "new_stages": self.new_stages,
             "new_stage_probabilities": [
-                {"stage": name, "probability": probability}
-                for name, probability in zip(
-                    self.new_stages, self.new_stage_probabilities, strict=True
+                {"stage": name, "pipeline": pipeline, "probability": probability}
+                for name, pipeline, probability in zip(
+                    self.new_stages,
+                    self.new_stage_pipelines,
+                    self.new_stage_probabilities,
+                    strict=True,
                 )
             ],
             "events": self.events,
@@ -375,6 +379,9 @@ def _prepare(
     report.currency_from = "option" if options.currency else "config"
     report.new_stages = [s.name for s in plan.new_stages]
     report.new_stage_probabilities = [s.probability for s in plan.new_stages]
+    known = [first_pipeline(), *snapshot.pipelines(), *plan.new_pipelines]
+    named = {p.key: parse.pipeline_name(p) for p in known}
+    report.new_stage_pipelines = [named[s.pipeline] for s in plan.new_stages]
     report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.unused_maps = plan.unused_maps
     report.unused_pipeline_maps = plan.unused_pipeline_maps

@@ -131,22 +131,27 @@ def with_value_added(pending: Pending, other: Pending, values_per_line: bool) ->
             "the id is on line {line} too, with another {fields}; rows of one id are added "
             "up as line items only when they differ in nothing but the amount and product"
         ).format(line=pending.line, fields=", ".join(_(name) for name in differing))
-    if not values_per_line:
-        if Decimal(str(first.value)) != Decimal(str(second.value)):
-            return _(
-                "the id is on line {line} too, with another amount; the amount is the whole "
-                "deal's (not a line item's), so two rows of one id with different amounts "
-                "are two versions of the deal"
-            ).format(line=pending.line)
-        return pending
-    total = Decimal(str(first.value)) + Decimal(str(second.value))
-    if total > MAX_MONEY:
-        return _("the deal's lines add up to more than 9,999,999,999,999.99")
-    values = first._replace(value=money_to_json(total))
+    # Each line's notes (a products report's comment on its line) are the deal's.
+    notes = first.notes + tuple(n for n in second.notes if n not in first.notes)
+    values = first._replace(notes=notes)
+    mine, theirs = Decimal(str(first.value)), Decimal(str(second.value))
+    if values_per_line:
+        total = mine + theirs
+        if total > MAX_MONEY:
+            return _("the deal's lines add up to more than 9,999,999,999,999.99")
+    elif other.filled & Filled.NO_VALUE or pending.filled & Filled.NO_VALUE or mine == theirs:
+        total = theirs if pending.filled & Filled.NO_VALUE else mine  # a line without one
+    else:
+        return _(
+            "the id is on line {line} too, with another amount; the amount is the whole "
+            "deal's (not a line item's), so two rows of one id with different amounts "
+            "are two versions of the deal"
+        ).format(line=pending.line)
+    values = values._replace(value=money_to_json(total))
     unit = other.filled & Filled.VALUE_UNIT  # the deal's value was read from that line too
     no_value = pending.filled & other.filled & Filled.NO_VALUE  # only if no line had one
     filled = (pending.filled & ~Filled.NO_VALUE) | no_value | unit
-    return pending._replace(packed=marshal.dumps(tuple(values)), filled=filled)
+    return pending._replace(packed=marshal.dumps(tuple(values)), filled=filled, notes=len(notes))
 
 
 # What describes a deal in a row, by the name a refusal gives it: two rows that differ in
@@ -167,7 +172,6 @@ _DEAL_FIELDS: tuple[tuple[str, str], ...] = (
     ("closed_at", N_("close date")),
     ("lost_reason", N_("lost reason")),
     ("quote", N_("quote")),
-    ("notes", N_("notes")),
 )
 
 

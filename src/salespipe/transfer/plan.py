@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import attrgetter
 
@@ -366,7 +366,7 @@ def _resolve_stages(
             new_pipeline=pipeline if new_pipeline else None,
         )
         taken.update(s.key for s in created)
-        plan.new_stages.extend(created)
+        plan.new_stages.extend(replace(s, pipeline=pipeline) for s in created)
         after = with_new_stages(stages, created)
         plan.stages_after[pipeline] = after
         resolver = StageResolver(after, mapped, fallback_stages=stages)
