@@ -748,3 +748,53 @@ def test_new_stages_of_several_pipelines_are_named_with_their_pipeline(
         "`salespipe stage set STAGE --prob N --pipeline P` changes one."
     ) in said
     ok(cli("stage", "set", "Pitch", "--prob", "40", "--pipeline", "Service"))
+
+
+@pytest.mark.parametrize(
+    ("header", "lines"),
+    [
+        (
+            "Record Id,Deal Name,Stage,Amount,Product",
+            'zcrm_1,Big,Closed Won,"$22,700.00",A\nzcrm_1,Big,Closed Won,,B\n',
+        ),
+        (
+            "Opportunity ID,Opportunity Name,Stage,Amount,Opportunity Currency,Product Name",
+            "1,Big,Closed Won,,,A\n1,Big,Closed Won,22700,USD,B\n",
+        ),
+    ],
+)
+def test_a_line_without_an_amount_takes_the_others_currency_too(
+    cli: Any, tmp_path: Path, header: str, lines: str
+) -> None:
+    """A line left blank has no currency either: its "other currency" refused the deal,
+    or, first, made it 0 in the file's default currency (a second review)."""
+    export = written(tmp_path, "lines.csv", f"{header}\n{lines}")
+    report = cli.json("import", export, "--create-stages", "--currency", "USD")
+    assert report["problems"] == []
+    deal = deals_by_title(cli)["Big"]
+    assert (deal["value"], deal["currency"]) == (22700, "USD")
+
+
+def test_a_reason_that_quotes_the_cell_stays_on_the_problems_line(cli: Any, tmp_path: Path) -> None:
+    sheet = written(tmp_path, "s.csv", 'title,value\nRoof,"5\n\tqq"\n')
+    refused = cli("import", sheet)
+    assert refused.exit_code == 1
+    listed = [line for line in refused.stderr.splitlines() if line.startswith("  line ")]
+    assert len(listed) == 1
+    assert '"5\\n\\tqq"' in listed[0].split(": ", 1)[1]
+
+
+def test_new_stages_of_a_pipeline_not_the_current_one_are_named_with_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Imported with --pipeline into another pipeline, the suggested `stage set` changed
+    the current pipeline's stage of that name (a second review)."""
+    ok(cli("stage", "add", "Survey", "--prob", "10"))
+    ok(cli("pipeline", "add", "Renewals"))
+    export = written(
+        tmp_path, "hubspot.csv", "Deal Name,Deal Stage,Amount,Deal probability\nA,Survey,100,0.2\n"
+    )
+    said = " ".join(
+        ok(cli("import", export, "--create-stages", "--pipeline", "Renewals")).stdout.split()
+    )
+    assert '"Survey" (Renewals) 20%; `salespipe stage set STAGE --prob N --pipeline P`' in said

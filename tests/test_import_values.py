@@ -364,3 +364,21 @@ def test_the_organizations_own_name_is_read_as_a_column_read_later() -> None:
     plain = recognise(["Title", "Value", "Stage", "Organization - Name", "Organization - Owner"])
     assert plain.columns["customer"] == 3
     assert "owner" not in plain.columns
+
+
+@pytest.mark.parametrize(
+    ("headers", "prefix"),
+    [
+        # two columns of one prefix in a sheet of one's own: no deal's (a second review)
+        (["Title", "Customer", "Value", "Stage", "Contact - Name", "Contact - Title"], None),
+        (["Id", "Name", "StageName", "Amount", "Contact - Name", "Contact - Title"], None),
+        (["Title", "Value", "Stage", "Person - Name", "Person - Title"], None),
+        # the deal's fields but its title under a prefix
+        (["Title", "Deal - Value", "Deal - Stage", "Deal - Status", "Organization - Name"], "Deal"),
+        (["Deal - Title", "Deal - Owner"], "Deal"),
+    ],
+)
+def test_a_prefix_is_the_deals_by_the_deals_own_fields_under_it(
+    headers: list[str], prefix: str | None
+) -> None:
+    assert strip_dominant_prefix(headers)[1] == prefix

@@ -116,8 +116,9 @@ def _imported_line(report: ImportReport, data: dict[str, Any]) -> str:
 def _new_stage_probabilities_line(report: ImportReport) -> str:
     """The probabilities the new stages got, which every forecast weighs their deals by:
     the CRM's own, else the one the file's rows give most, else a guess of 50%. Stages
-    made in several pipelines are named with theirs (one name may be in each)."""
-    several = len(set(report.new_stage_pipelines)) > 1
+    of a database with several pipelines are named with theirs (one name may be in each,
+    and `stage set` looks in the current one)."""
+    several = report.several_pipelines
     stages = ", ".join(
         f'"{name}" ({pipeline}) {probability}%' if several else f'"{name}" {probability}%'
         for name, pipeline, probability in zip(

@@ -540,23 +540,50 @@ _PREFIX = re.compile(r"^(?P<prefix>[^-]{2,30}?) - (?P<rest>.+)$")
 
 
 def strip_dominant_prefix(headers: Sequence[str]) -> tuple[list[str], str | None]:
-    """Take off the prefix Pipedrive writes before the deal's fields (``Deal - Title``):
-    the commonest one of at least two headers that has the deal's title under it. An
-    export with the organization's fields too may have more of theirs
-    (``Organization - Address``), which are no deal's; one whose deal's fields have no
-    prefix keeps all."""
+    """Take off the prefix Pipedrive writes before the deal's fields (``Deal - Title``).
+
+    It is the prefix of at least two headers under which most of the deal's own fields
+    are (title, value, stage, status…): an export with the organization's or person's
+    fields too may have more of theirs (``Organization - Address``), and a sheet of one's
+    own may have two columns of one prefix (``Contact - Name``, ``Contact - Title``),
+    which are no deal's. Failing that, a prefix most headers share with the deal's title
+    under it (``Deal - Title``, ``Deal - Owner``)."""
     prefixes = Counter(
         m["prefix"].strip() for h in headers if (m := _PREFIX.match(h.strip())) is not None
     )
-    for prefix, count in prefixes.most_common():
+    best: tuple[int, int, str, list[str]] | None = None
+    for prefix, count in prefixes.items():
         if count < 2:
-            break
+            continue
         marker = f"{prefix} - "
         stripped = [h.strip().removeprefix(marker) for h in headers]
-        titled = (normalise(s) for h, s in zip(headers, stripped, strict=True) if h.strip() != s)
-        if any(t in PIPEDRIVE.aliases["title"] for t in titled):
-            return stripped, prefix
-    return list(headers), None
+        under = {normalise(s) for h, s in zip(headers, stripped, strict=True) if h.strip() != s}
+        deals = sum(1 for aliases in _DEAL_OWN.values() if under & aliases)
+        titled = bool(under & _DEAL_OWN["title"])
+        the_deals = deals >= 2 or (titled and count * 2 >= len(headers))
+        if the_deals and (best is None or (deals, count) > best[:2]):
+            best = (deals, count, prefix, stripped)
+    if best is None:
+        return list(headers), None
+    return best[3], best[2]
+
+
+# Pipedrive's names of the fields only a deal has (an organization or a person has an
+# owner and a name too), by field.
+_DEAL_OWN_FIELDS = (
+    "title",
+    "value",
+    "currency",
+    "stage",
+    "status",
+    "probability",
+    "won_at",
+    "lost_at",
+    "lost_reason",
+    "expected_close",
+    "stage_entered_at",
+)
+_DEAL_OWN = {name: set(PIPEDRIVE.aliases[name]) for name in _DEAL_OWN_FIELDS}
 
 
 @dataclass
@@ -638,7 +665,8 @@ _OUR_NAMES_TOO = ("title", "customer", "contact", "owner", "currency", "tags", "
 _PIPEDRIVE_RELATED = _aliases(
     customer="organization - name|organisation - name|organisation - nom|organizace - název"
     "|organização - nome|organización - nombre|organizzazione - nome",
-    contact="person - name|personne - nom|osoba - jméno|pessoa - nome|persona - nombre",
+    contact="person - name|personne - nom|osoba - jméno|pessoa - nome|persona - nombre"
+    "|persona - nome",
 )
 
 

@@ -117,6 +117,7 @@ class ImportReport:
     new_stages: list[str] = field(default_factory=list)
     new_stage_probabilities: list[int] = field(default_factory=list)  # new_stages', in order
     new_stage_pipelines: list[str] = field(default_factory=list)  # their pipelines' names
+    several_pipelines: bool = False  # the database has more than one after the import
     new_pipelines: list[str] = field(default_factory=list)
     restored: bool = False
     events: int = 0
@@ -382,6 +383,7 @@ def _prepare(
     known = [first_pipeline(), *snapshot.pipelines(), *plan.new_pipelines]
     named = {p.key: parse.pipeline_name(p) for p in known}
     report.new_stage_pipelines = [named[s.pipeline] for s in plan.new_stages]
+    report.several_pipelines = len(named) > 1
     report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.unused_maps = plan.unused_maps
     report.unused_pipeline_maps = plan.unused_pipeline_maps

@@ -123,7 +123,8 @@ def with_value_added(pending: Pending, other: Pending, values_per_line: bool) ->
     the values are added; where it is the deal's whole value, repeated on every line, it
     is counted once, and lines that give two different ones are two versions of the deal."""
     first, second = unpack(pending), unpack(other)
-    if (first.currency or "") != (second.currency or ""):
+    blank = (pending.filled | other.filled) & Filled.NO_VALUE  # a line without an amount
+    if not blank and (first.currency or "") != (second.currency or ""):
         return _("its currency differs from the deal's first line")
     differing = _what_differs(pending, first, other, second)
     if differing:
@@ -139,14 +140,16 @@ def with_value_added(pending: Pending, other: Pending, values_per_line: bool) ->
         total = mine + theirs
         if total > MAX_MONEY:
             return _("the deal's lines add up to more than 9,999,999,999,999.99")
-    elif other.filled & Filled.NO_VALUE or pending.filled & Filled.NO_VALUE or mine == theirs:
-        total = theirs if pending.filled & Filled.NO_VALUE else mine  # a line without one
+    elif blank or mine == theirs:
+        total = theirs if pending.filled & Filled.NO_VALUE else mine
     else:
         return _(
             "the id is on line {line} too, with another amount; the amount is the whole "
             "deal's (not a line item's), so two rows of one id with different amounts "
             "are two versions of the deal"
         ).format(line=pending.line)
+    if pending.filled & Filled.NO_VALUE:  # the amount, and so its currency, is the other's
+        values = values._replace(currency=second.currency)
     values = values._replace(value=money_to_json(total))
     unit = other.filled & Filled.VALUE_UNIT  # the deal's value was read from that line too
     no_value = pending.filled & other.filled & Filled.NO_VALUE  # only if no line had one

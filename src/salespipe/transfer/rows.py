@@ -132,7 +132,7 @@ class Problem:
         else:
             place = _("line {line}, column {column}").format(line=self.line, column=self.column)
         value = f' "{shown}"' if shown else ""
-        return f"{place}{value}: {self.reason}"
+        return f"{place}{value}: {self.reason.translate(_ON_ONE_LINE)}"
 
 
 class RowInvalid(Exception):
