@@ -347,3 +347,19 @@ def test_a_backtest_where_both_score_like_a_coin_says_so() -> None:
     assert "no better than always saying 50 %" in verdict(_backtest_of(0.264, 0.259, 1225))
     assert "no better than always saying 50 %" not in verdict(_backtest_of(0.21, 0.18, 1225))
     assert "no better than always saying 50 %" not in verdict(_backtest_of(0.3, 0.3, 3))
+
+
+def test_a_backtest_where_history_scored_worse_says_so() -> None:
+    """The stage method exact and history worse by 1.7 standard errors read "the history
+    method was not clearly better", as if it might have been (a forecasting trial)."""
+    from salespipe.present import learning_views
+    from salespipe.present.render import Text
+
+    def verdict(result: backtest.Backtest) -> str:
+        text = learning_views.backtest_blocks(result)[-1]
+        assert isinstance(text, Text)
+        return " ".join(text.text.split())
+
+    worse = verdict(_backtest_of(0.25, 0.378, 24))
+    assert worse.startswith("On this pipeline the history method scored worse than the stage")
+    assert "not clearly better" in verdict(_backtest_of(0.2, 0.19, 100))

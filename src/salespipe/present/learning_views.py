@@ -139,6 +139,11 @@ def backtest_blocks(result: Backtest) -> list[Block]:
             "On this pipeline the history method was better: use `forecast --method history` "
             "(and consider `calibrate --apply`)."
         )
+    elif result.brier_gain is not None and result.brier_gain < 0:
+        verdict = _(
+            "On this pipeline the history method scored worse than the stage "
+            "probabilities, which stand."
+        )
     else:
         verdict = _(
             "On this pipeline the history method was not clearly better; the stage "
