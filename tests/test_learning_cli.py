@@ -417,3 +417,21 @@ def test_report_of_a_period_says_which_lines_are_not_of_it(cli, history) -> None
     assert "(all history)" not in whole.stdout.split("Results")[1].split("\n", 1)[1]
     thai = cli("--lang", "th", "report", "--since", "2026-10-01")
     assert "คอขวด (ทั้งหมดที่ผ่านมา)" in thai.stdout
+
+
+def test_after_apply_the_guess_calibrate_leans_on_is_shown(cli, history) -> None:
+    """After --apply the table showed the applied probability as "Configured" while the
+    observed figure leaned on the one set by hand, which nothing showed: a rep who won 3
+    of 3 read below the stage (a forecasting trial)."""
+    before = {s["key"]: s["configured"] for s in cli.json("calibrate")["stages"]}
+    assert all(s["set_by_hand"] is None for s in cli.json("calibrate")["stages"])
+    ok(cli("calibrate", "--apply"))
+    after = cli.json("calibrate")["stages"]
+    moved = [s for s in after if s["configured"] != before[s["key"]]]
+    assert moved
+    assert all(s["set_by_hand"] == before[s["key"]] for s in moved)
+    table = " ".join(ok(cli("calibrate")).stdout.split())
+    first = moved[0]
+    configured = f"{round(first['configured'] * 100)}% ({round(before[first['key']] * 100)}%)"
+    assert f"{first['name']} {configured}" in table
+    assert "In brackets: the probability set by hand before `calibrate --apply`" in table

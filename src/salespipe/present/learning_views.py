@@ -39,6 +39,12 @@ def calibrate_run_view(result: CalibrateRun) -> list[Part]:
 
 
 def calibration_blocks(result: Calibration) -> list[Block]:
+    by_hand = ""
+    if any(stage.set_by_hand is not None for stage in result.stages):
+        by_hand = " " + _(
+            "(In brackets: the probability set by hand before `calibrate --apply`, which "
+            "it leans on.)"
+        )
     table = Table(
         columns=[
             Column(_("Stage"), shrink=True),
@@ -56,16 +62,20 @@ def calibration_blocks(result: Calibration) -> list[Block]:
             "Observed: the chance a deal that reached the stage is won, from every move "
             "recorded (open deals count for the moves they made). * rests on fewer than "
             "{count} closed deals, so it leans on the configured value."
-        ).format(count=PRIOR_DEALS),
+        ).format(count=PRIOR_DEALS)
+        + by_hand,
     )
     for stage in result.stages:
         observed = percent(stage.observed)
         if stage.observed is not None and stage.leans_on_prior:
             observed += " *"
+        configured = percent(stage.configured)
+        if stage.set_by_hand is not None:
+            configured += f" ({percent(stage.set_by_hand)})"
         table.rows.append(
             [
                 stage.name,
-                percent(stage.configured),
+                configured,
                 observed,
                 str(stage.deals),
                 str(stage.closed),

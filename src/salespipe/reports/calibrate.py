@@ -56,6 +56,9 @@ class StageOdds:
     closed: int  # of those, won or lost since
     won: int  # of those, won
     days_to_won: tuple[float, ...]  # per won deal: days from its last entry here to the win
+    # What the estimate leans on: the probability a person set, which differs from the
+    # configured one after `calibrate --apply` (None: the same).
+    set_by_hand: float | None = None
 
     @property
     def leans_on_prior(self) -> bool:
@@ -83,6 +86,7 @@ class StageOdds:
             "won": self.won,
             "median_days_to_won": rounded(self.median_days_to_won),
             "leans_on_prior": self.leans_on_prior,
+            "set_by_hand": self.set_by_hand,
         }
 
 
@@ -228,6 +232,7 @@ class PathCounts:
                     closed=closed,
                     won=self.won.get(key, 0),
                     days_to_won=tuple(sorted(self.days_to_won.get(key, ()))),
+                    set_by_hand=None if guessed[key] == configured[key] else guessed[key],
                 )
             )
         return Calibration(as_of=as_of, stages=rows)
