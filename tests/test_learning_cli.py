@@ -435,3 +435,17 @@ def test_after_apply_the_guess_calibrate_leans_on_is_shown(cli, history) -> None
     configured = f"{round(first['configured'] * 100)}% ({round(before[first['key']] * 100)}%)"
     assert f"{first['name']} {configured}" in table
     assert "In brackets: the probability set by hand before `calibrate --apply`" in table
+
+
+def test_apply_says_when_there_is_nothing_to_apply_or_little_behind_it(cli) -> None:
+    """On an empty pipeline --apply said the probabilities were "the observed ones
+    already", under "No deal has reached a stage yet"; on one closed deal it set them
+    with no word of how little stood behind them (a forecasting trial)."""
+    ok(cli("init"))
+    empty = " ".join(ok(cli("calibrate", "--apply")).stdout.split())
+    assert "Nothing was applied: no stage has an observed probability yet." in empty
+    assert "observed ones already" not in empty
+    ok(cli("add", "A", "--at", "2026-10-01"))
+    ok(cli("won", "1", "--at", "2026-10-10"))
+    thin = " ".join(ok(cli("calibrate", "--apply")).stdout.split())
+    assert "1 of them rests on fewer than 10 closed deals (*), so it leans on" in thin

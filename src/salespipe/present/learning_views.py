@@ -29,10 +29,24 @@ def calibrate_run_view(result: CalibrateRun) -> list[Part]:
                 "closes of your deals as they happen."
             )
         )
+    observed = [s for s in result.calibration.stages if s.observed is not None]
     if result.applied:
         shown.append(
             _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
         )
+        thin = sum(1 for s in observed if s.leans_on_prior)
+        if thin:
+            shown.append(
+                ngettext(
+                    "{count} of them rests on fewer than {least} closed deals (*), so it leans "
+                    "on the probability set before and will move as deals close.",
+                    "{count} of them rest on fewer than {least} closed deals (*), so they lean "
+                    "on the probabilities set before and will move as deals close.",
+                    thin,
+                ).format(count=thin, least=PRIOR_DEALS)
+            )
+    elif result.asked_to_apply and not observed:
+        shown.append(_("Nothing was applied: no stage has an observed probability yet."))
     elif result.asked_to_apply:
         shown.append(_("The stage probabilities are the observed ones already; nothing changed."))
     return shown
