@@ -233,7 +233,7 @@ def test_calibrate_on_a_new_file_says_what_it_learns_from(cli) -> None:
     ok(cli("init"))
     said = " ".join(cli("calibrate", "--apply").stdout.split())
     assert "No deal has reached a stage yet" in said
-    assert "nothing changed" in said
+    assert "Nothing was applied" in said
     assert "now the observed ones" not in said
 
 
