@@ -449,3 +449,15 @@ def test_apply_says_when_there_is_nothing_to_apply_or_little_behind_it(cli) -> N
     ok(cli("won", "1", "--at", "2026-10-10"))
     thin = " ".join(ok(cli("calibrate", "--apply")).stdout.split())
     assert "1 of them rests on fewer than 10 closed deals (*), so it leans on" in thin
+
+
+def test_a_history_forecast_with_nothing_closed_says_it_learned_nothing(cli) -> None:
+    """With no deal closed, "Forecast from history" printed the stages' own
+    probabilities as if learned, and nothing said so (a forecasting trial)."""
+    ok(cli("add", "Big one", "--value", "400k", "--close", "2026-12-15", "--prob", "50"))
+    said = " ".join(ok(cli("forecast", "--method", "history")).stdout.split())
+    assert "No deal has closed yet, so nothing is learned" in said
+    ok(cli("won", "1"))
+    ok(cli("add", "Next", "--value", "1k"))
+    said = " ".join(ok(cli("forecast", "--method", "history")).stdout.split())
+    assert "nothing is learned" not in said

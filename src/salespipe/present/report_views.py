@@ -285,6 +285,12 @@ def forecast_table(result: Forecast) -> Table:
             "month; past-due and undated deals are spread by how long their stage's won "
             "deals took, so a month's Weighted can be more than its Value."
         )
+        calibration = result.calibration
+        if calibration is not None and not any(s.closed for s in calibration.stages):
+            footer += " " + _(
+                "No deal has closed yet, so nothing is learned: these are the stages' own "
+                "probabilities (a deal's own is not used by this method)."
+            )
     table = Table(
         columns=[
             Column(_("Period"), max_width=12),
