@@ -363,3 +363,13 @@ def test_a_backtest_where_history_scored_worse_says_so() -> None:
     worse = verdict(_backtest_of(0.25, 0.378, 24))
     assert worse.startswith("On this pipeline the history method scored worse than the stage")
     assert "not clearly better" in verdict(_backtest_of(0.2, 0.19, 100))
+
+
+def test_one_scored_forecast_is_said_in_the_singular() -> None:
+    """ "over 1 forecasts of 1 deals" (a forecasting trial)."""
+    from salespipe.present import learning_views
+    from salespipe.present.render import Table
+
+    scores = learning_views.backtest_blocks(_backtest_of(0.2, 0.3, 1))[1]
+    assert isinstance(scores, Table)
+    assert "over 1 forecast of 1 deal since closed." in " ".join((scores.footer or "").split())

@@ -201,8 +201,16 @@ def test_backtest_html_and_method_are_refused_not_ignored(cli, history, tmp_path
     for extra in (["--html", str(page)], ["--method", "history"]):
         refused = cli("forecast", "--backtest", *extra)
         assert refused.exit_code == 2
-        assert "--backtest tests both methods" in refused.stderr
+        option = extra[0]
+        assert f"leave out {option}." in refused.stderr
     assert not page.exists()
+    # Each said it "has no page", --method too, and --pipeline all named forecast among
+    # the reports that take it (a forecasting trial).
+    method = cli("forecast", "--backtest", "--method", "history")
+    assert "no page" not in method.stderr
+    everywhere = cli("forecast", "--backtest", "--pipeline", "all")
+    assert everywhere.exit_code == 2
+    assert "--backtest tests one pipeline at a time" in everywhere.stderr
 
 
 def test_calibrate_apply_again_changes_nothing_and_says_so(cli, history) -> None:

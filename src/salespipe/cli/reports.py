@@ -386,11 +386,16 @@ def register(app: typer.Typer) -> None:
 
         chosen = parse.choice(method, forecasting.METHODS, "--method")
         if backtest:
-            if html_file is not None or chosen != "stage":
-                # Each was taken and left unused: no page written, one method not tested.
+            # Each was taken and left unused: no page written, one method not tested.
+            if html_file is not None:
+                raise UsageError(_("--backtest has no page; leave out --html."))
+            if chosen != "stage":
+                raise UsageError(_("--backtest tests both methods; leave out --method."))
+            if in_pipeline is not None and in_pipeline.strip().casefold() == "all":
                 raise UsageError(
-                    _("--backtest tests both methods and has no page; leave out {option}.").format(
-                        option="--html" if html_file is not None else "--method"
+                    _(
+                        "--backtest tests one pipeline at a time: name it with --pipeline, "
+                        "or leave the option out for the current one."
                     )
                 )
             _backtest(ctx, months or 6, owner, as_of, as_json)

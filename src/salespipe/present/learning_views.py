@@ -143,8 +143,15 @@ def backtest_blocks(result: Backtest) -> list[Block]:
         footer=_(
             "MAE: mean monthly error over the months with open deals; MAPE: mean error as "
             "a share of the won value; Brier: mean (probability - outcome)^2 over "
-            "{forecasts} forecasts of {deals} deals since closed."
-        ).format(forecasts=result.scored_forecasts, deals=result.scored_deals),
+            "{forecasts} of {deals} since closed."
+        ).format(
+            forecasts=ngettext(
+                "{count} forecast", "{count} forecasts", result.scored_forecasts
+            ).format(count=result.scored_forecasts),
+            deals=ngettext("{count} deal", "{count} deals", result.scored_deals).format(
+                count=result.scored_deals
+            ),
+        ),
     )
     for method in ("stage", "history"):
         scores.rows.append([method, *_score_cells(result.scores[method], result.currency)])
