@@ -798,3 +798,19 @@ def test_new_stages_of_a_pipeline_not_the_current_one_are_named_with_it(
         ok(cli("import", export, "--create-stages", "--pipeline", "Renewals")).stdout.split()
     )
     assert '"Survey" (Renewals) 20%; `salespipe stage set STAGE --prob N --pipeline P`' in said
+
+
+def test_a_line_repeating_any_earlier_line_of_its_deal_is_refused(cli: Any, tmp_path: Path) -> None:
+    """Only a repeat of a deal's first line was refused: 100/Widget, 50/Gadget, 50/Gadget
+    added up to 200 (a second review)."""
+    export = written(
+        tmp_path,
+        "products.csv",
+        "Opportunity ID,Opportunity Name,Stage,Product Name,Total Price\n"
+        "1,Big,Closed Won,Widget,100\n1,Big,Closed Won,Gadget,50\n1,Big,Closed Won,Gadget,50\n",
+    )
+    refused = cli("import", export, "--create-stages")
+    assert refused.exit_code == 1
+    assert 'line 4, column id "1": the row repeats line 3 exactly' in refused.stderr
+    cli.json("import", export, "--create-stages", "--skip-invalid")
+    assert deals_by_title(cli)["Big"]["value"] == 150

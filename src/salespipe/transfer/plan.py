@@ -266,6 +266,7 @@ def _fresh_rows(
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
     merged: set[str] = set()
+    lines_of: dict[str, dict[int, int]] = {}  # key -> the line of each row's cells (a hash)
     for row in rows:
         key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
         same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
@@ -276,11 +277,13 @@ def _fresh_rows(
         if key is None or key not in seen:
             if key is not None:
                 seen[key] = len(fresh)
+                lines_of[key] = {row.cells: row.line}
             fresh.append(row)
             continue
         first = fresh[seen[key]]
-        if row.cells == first.cells and not ours:  # (in ours an id is one deal: said below)
-            plan.problems.append(_repeated_row(row, first, key))
+        repeated = lines_of[key].setdefault(row.cells, row.line)
+        if repeated != row.line and not ours:  # (in ours an id is one deal: said below)
+            plan.problems.append(_repeated_row(row, repeated, key))
             continue
         added = None if ours else with_value_added(first, row, values_per_line)
         if isinstance(added, Pending):
@@ -310,14 +313,14 @@ def _imported_before(
     return True
 
 
-def _repeated_row(row: Pending, first: Pending, key: str) -> Problem:
-    """A row that repeats an earlier one cell for cell: a duplicate (a file put together
-    twice), added up it would double the deal; or a line item of a report that shows no
-    product column. The user says which."""
+def _repeated_row(row: Pending, earlier: int, key: str) -> Problem:
+    """A row that repeats an earlier one (on line ``earlier``) cell for cell: a duplicate
+    (a file put together twice), added up it would double the deal; or a line item of a
+    report that shows no product column. The user says which."""
     reason = _(
         "the row repeats line {line} exactly: a duplicate (leave it out with "
         "--skip-invalid), or a line item of the deal in a report without its product column"
-    ).format(line=first.line)
+    ).format(line=earlier)
     return Problem(row.line, "id", key.partition(":")[2], reason)
 
 
