@@ -442,7 +442,8 @@ def test_after_apply_the_guess_calibrate_leans_on_is_shown(cli, history) -> None
     first = moved[0]
     configured = f"{round(first['configured'] * 100)}% ({round(before[first['key']] * 100)}%)"
     assert f"{first['name']} {configured}" in table
-    assert "In brackets: the probability set by hand before `calibrate --apply`" in table
+    assert "leans on the probability set before `calibrate --apply`, in brackets" in table
+    assert "leans on the configured value" not in table
 
 
 def test_apply_says_when_there_is_nothing_to_apply_or_little_behind_it(cli) -> None:
@@ -451,11 +452,15 @@ def test_apply_says_when_there_is_nothing_to_apply_or_little_behind_it(cli) -> N
     with no word of how little stood behind them (a forecasting trial)."""
     ok(cli("init"))
     empty = " ".join(ok(cli("calibrate", "--apply")).stdout.split())
-    assert "Nothing was applied: no stage has an observed probability yet." in empty
+    assert "Nothing was applied: no deal has closed yet, so nothing is observed." in empty
     assert "observed ones already" not in empty
     ok(cli("add", "A", "--at", "2026-10-01"))
+    ok(cli("add", "B", "--at", "2026-10-01", "--stage", "quoted"))
+    open_only = " ".join(ok(cli("calibrate", "--apply")).stdout.split())
+    assert "Nothing was applied: no deal has closed yet" in open_only  # (a review)
     ok(cli("won", "1", "--at", "2026-10-10"))
     thin = " ".join(ok(cli("calibrate", "--apply")).stdout.split())
+    # Presented is the stage it changed; Quoted, which no closed deal passed, kept its 50 %
     assert "1 of them rests on fewer than 10 closed deals (*), so it leans on" in thin
 
 
@@ -464,7 +469,7 @@ def test_a_history_forecast_with_nothing_closed_says_it_learned_nothing(cli) -> 
     probabilities as if learned, and nothing said so (a forecasting trial)."""
     ok(cli("add", "Big one", "--value", "400k", "--close", "2026-12-15", "--prob", "50"))
     said = " ".join(ok(cli("forecast", "--method", "history")).stdout.split())
-    assert "No deal has closed yet, so nothing is learned" in said
+    assert "None of the deals it learns from has closed yet, so nothing is learned" in said
     ok(cli("won", "1"))
     ok(cli("add", "Next", "--value", "1k"))
     said = " ".join(ok(cli("forecast", "--method", "history")).stdout.split())

@@ -29,12 +29,17 @@ def calibrate_run_view(result: CalibrateRun) -> list[Part]:
                 "closes of your deals as they happen."
             )
         )
-    observed = [s for s in result.calibration.stages if s.observed is not None]
+    stages = result.calibration.stages
     if result.applied:
         shown.append(
             _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
         )
-        thin = sum(1 for s in observed if s.leans_on_prior)
+        changed = [
+            s
+            for s in stages
+            if s.observed is not None and round(s.observed * 100) != round(s.configured * 100)
+        ]
+        thin = sum(1 for s in changed if s.leans_on_prior)
         if thin:
             shown.append(
                 ngettext(
@@ -45,19 +50,25 @@ def calibrate_run_view(result: CalibrateRun) -> list[Part]:
                     thin,
                 ).format(count=thin, least=PRIOR_DEALS)
             )
-    elif result.asked_to_apply and not observed:
-        shown.append(_("Nothing was applied: no stage has an observed probability yet."))
+    elif result.asked_to_apply and not any(s.closed for s in stages):
+        shown.append(_("Nothing was applied: no deal has closed yet, so nothing is observed."))
     elif result.asked_to_apply:
         shown.append(_("The stage probabilities are the observed ones already; nothing changed."))
     return shown
 
 
 def calibration_blocks(result: Calibration) -> list[Block]:
-    by_hand = ""
+    leans = _(
+        "Observed: the chance a deal that reached the stage is won, from every move "
+        "recorded (open deals count for the moves they made). * rests on fewer than "
+        "{count} closed deals, so it leans on the configured value."
+    )
     if any(stage.set_by_hand is not None for stage in result.stages):
-        by_hand = " " + _(
-            "(In brackets: the probability set by hand before `calibrate --apply`, which "
-            "it leans on.)"
+        leans = _(
+            "Observed: the chance a deal that reached the stage is won, from every move "
+            "recorded (open deals count for the moves they made). * rests on fewer than "
+            "{count} closed deals, so it leans on the probability set before `calibrate "
+            "--apply`, in brackets where it differs from the configured one."
         )
     table = Table(
         columns=[
@@ -72,12 +83,7 @@ def calibration_blocks(result: Calibration) -> list[Block]:
         title=_("Stage probabilities learned from history (as of {date})").format(
             date=fmt.long_day(result.as_of)
         ),
-        footer=_(
-            "Observed: the chance a deal that reached the stage is won, from every move "
-            "recorded (open deals count for the moves they made). * rests on fewer than "
-            "{count} closed deals, so it leans on the configured value."
-        ).format(count=PRIOR_DEALS)
-        + by_hand,
+        footer=leans.format(count=PRIOR_DEALS),
     )
     for stage in result.stages:
         observed = percent(stage.observed)
@@ -170,16 +176,16 @@ def backtest_blocks(result: Backtest) -> list[Block]:
             "On this pipeline the history method was better: use `forecast --method history` "
             "(and consider `calibrate --apply`)."
         )
-    elif result.brier_gain is not None and result.brier_gain < 0:
-        verdict = _(
-            "On this pipeline the history method scored worse than the stage "
-            "probabilities, which stand."
-        )
     else:
         verdict = _(
             "On this pipeline the history method was not clearly better; the stage "
             "probabilities stand."
         )
+        if result.worse:
+            verdict = _(
+                "On this pipeline the history method was clearly worse; the stage "
+                "probabilities stand."
+            )
         if result.lower_mae == "history":
             verdict += " " + _(
                 "Its monthly totals were closer, but a few months' totals swing too much "

@@ -288,8 +288,9 @@ def forecast_table(result: Forecast) -> Table:
         calibration = result.calibration
         if calibration is not None and not any(s.closed for s in calibration.stages):
             footer += " " + _(
-                "No deal has closed yet, so nothing is learned: these are the stages' own "
-                "probabilities (a deal's own is not used by this method)."
+                "None of the deals it learns from has closed yet, so nothing is learned: "
+                "each deal counts with its stage's probability as set before any "
+                "`calibrate --apply` (not its own)."
             )
     table = Table(
         columns=[

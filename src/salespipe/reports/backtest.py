@@ -126,6 +126,14 @@ class Backtest:
         return "history" if clear else "stage"
 
     @property
+    def worse(self) -> bool:
+        """Whether the history method's Brier score was clearly higher: by as much as
+        :attr:`better` asks of a lower one."""
+        if self.too_few or self.brier_gain is None or self.brier_gain_error is None:
+            return False
+        return -self.brier_gain > max(Z_BETTER * self.brier_gain_error, 0.0)
+
+    @property
     def too_few(self) -> bool:
         """Too few deals were scored to compare the methods."""
         return self.brier_gain is None or self.scored_deals < LEAST_SCORED
