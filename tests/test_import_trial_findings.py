@@ -814,3 +814,24 @@ def test_a_line_repeating_any_earlier_line_of_its_deal_is_refused(cli: Any, tmp_
     assert 'line 4, column id "1": the row repeats line 3 exactly' in refused.stderr
     cli.json("import", export, "--create-stages", "--skip-invalid")
     assert deals_by_title(cli)["Big"]["value"] == 150
+
+
+def test_rows_without_an_id_are_told_apart_by_the_customer_read_by_its_own_name(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Keys left the organization's name out (so that files imported before it was read
+    stay known): a newer export with a new "Roof" first took it for the first import's
+    "Roof", said it was imported before, and brought the last "Roof" in twice (a second
+    review)."""
+    header = "Deal - Title,Deal - Value,Deal - Stage,Organization - Name\n"
+    first = written(tmp_path, "a.csv", header + "Roof,100,Lead In,Acme\nRoof,200,Lead In,Beta\n")
+    newer = written(
+        tmp_path,
+        "b.csv",
+        header + "Roof,300,Lead In,Gamma\nRoof,100,Lead In,Acme\nRoof,200,Lead In,Beta\n",
+    )
+    assert cli.json("import", first, "--create-stages")["imported"] == 2
+    again = cli.json("import", newer, "--create-stages")
+    assert (again["imported"], again["duplicates"]) == (1, 2)
+    customers = sorted(d["customer"] for d in cli.json("list", "--status", "all"))
+    assert customers == ["Acme", "Beta", "Gamma"]
