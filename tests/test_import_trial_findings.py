@@ -835,3 +835,29 @@ def test_rows_without_an_id_are_told_apart_by_the_customer_read_by_its_own_name(
     assert (again["imported"], again["duplicates"]) == (1, 2)
     customers = sorted(d["customer"] for d in cli.json("list", "--status", "all"))
     assert customers == ["Acme", "Beta", "Gamma"]
+
+
+def test_a_deal_an_older_import_keyed_without_its_customer_is_matched_by_it(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deal an older salespipe imported with its customer read but left out of its key
+    is known by that key, and only where its customer is the row's."""
+    from salespipe.transfer import rows
+
+    def as_before(self: Any, row: Any) -> str:  # the key the older salespipe gave
+        return rows._numbered(rows._fingerprint(row, self.layout.by_our_names), self._occurrences)
+
+    header = "Deal - Title,Deal - Value,Deal - Stage,Organization - Name\n"
+    first = written(tmp_path, "a.csv", header + "Roof,100,Lead In,Acme\nRoof,200,Lead In,Beta\n")
+    newer = written(
+        tmp_path,
+        "b.csv",
+        header + "Roof,300,Lead In,Gamma\nRoof,100,Lead In,Acme\nRoof,200,Lead In,Beta\n",
+    )
+    with monkeypatch.context() as older:
+        older.setattr(rows.RowReader, "_occurrence", as_before)
+        assert cli.json("import", first, "--create-stages")["imported"] == 2
+    again = cli.json("import", newer, "--create-stages")
+    customers = sorted(d["customer"] for d in cli.json("list", "--status", "all"))
+    assert customers == ["Acme", "Beta", "Gamma"]
+    assert (again["imported"], again["duplicates"]) == (1, 2)
