@@ -45,7 +45,6 @@ class Pending(NamedTuple):
     notes: int  # how many notes the row brings (each an event)
     packed: bytes  # the other fields: :class:`RowValues`, marshalled
     cells: int = 0  # a hash of the row's cells as written (:attr:`Incoming.cells`)
-    earlier_source: str | None = None  # :attr:`Incoming.earlier_source`
 
 
 class RowValues(NamedTuple):
@@ -105,7 +104,6 @@ class Packer:
             len(row.notes),
             marshal.dumps(values),
             row.cells,
-            row.earlier_source,
         )
 
     def label_of(self, row: Incoming) -> StageLabel:

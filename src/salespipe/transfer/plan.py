@@ -8,7 +8,6 @@ writes the plan in one transaction (or ``importing`` only reports it, for ``--dr
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from operator import attrgetter
 from salespipe.core import collation, parse
 from salespipe.core.errors import NotAllowed, StageNotFound, no_deal_numbers_left
 from salespipe.core.i18n import _
-from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Record, Stage, Status, stages_in
+from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, stages_in
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
@@ -259,14 +258,10 @@ def _fresh_rows(
     """
     sources: dict[str, tuple[str, datetime]] = {}
     known: dict[int, tuple[str, datetime]] = {}
-    earlier = _Earlier()
-    keyed_before = any(row.earlier_source is not None for row in rows)
     for record in snapshot.all_records():  # one at a time: a large database is big
         deal = (record["title"], datetime.fromisoformat(record["created_at"]))
         if record.get("source"):
             sources[record["source"]] = deal
-            if keyed_before:
-                earlier.add(record)
         known[record["id"]] = deal
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
@@ -275,7 +270,7 @@ def _fresh_rows(
     for row in rows:
         key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
         same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
-        if same_deal or _imported_before(key, row, sources, earlier):
+        if same_deal or _imported_before(key, row, sources):
             plan.duplicates += 1
             plan.duplicate_lines.append(row.line)
             continue
@@ -305,58 +300,17 @@ def _fresh_rows(
 
 
 def _imported_before(
-    key: str | None, row: Pending, sources: Mapping[str, tuple[str, datetime]], earlier: _Earlier
+    key: str | None, row: Pending, sources: Mapping[str, tuple[str, datetime]]
 ) -> bool:
     """Whether a deal an earlier import made has the row's key. A key made of a
     salespipe id alone (``salespipe:1``) is every database's first deal: it is the same
     deal only with the same title and creation (two databases' backups merged one after
     the other lost the second's deals with the ids of the first's)."""
-    if row.earlier_source is not None and earlier.known(row):
-        return True
     if key is None or key not in sources:
         return False
     if row.source is None and key.startswith("salespipe:"):
         return _same_deal(sources[key], row)
     return True
-
-
-class _Earlier:
-    """The deals an import made before a row's key read its customer and contact (a
-    ``Customer`` or ``Organization - Name`` column of a CRM's file), found by the key
-    a row had then: its title and creation, numbered among look-alikes. A deal given a
-    customer or contact then is the row only with the same ones (the look-alikes may
-    stand in another order in a newer file); one given none, by its number."""
-
-    def __init__(self) -> None:
-        self._deals: dict[str, list[tuple[str, tuple[str, str]]]] = {}
-        self._taken: set[str] = set()
-
-    def add(self, record: Record) -> None:
-        source = str(record["source"])
-        if ":row-" in source:
-            base = _BY_NUMBER.sub("", source)
-            named = (str(record.get("customer", "")), str(record.get("contact", "")))
-            self._deals.setdefault(base, []).append((source, named))
-
-    def known(self, row: Pending) -> bool:
-        assert row.earlier_source is not None
-        deals = self._deals.get(_BY_NUMBER.sub("", row.earlier_source), [])
-        values = unpack(row)
-        mine = (values.customer, values.contact)
-        for source, named in deals:
-            if source in self._taken:
-                continue
-            if any(named):
-                same = all(had == now for had, now in zip(named, mine, strict=True) if had)
-            else:
-                same = source == row.earlier_source
-            if same:
-                self._taken.add(source)
-                return True
-        return False
-
-
-_BY_NUMBER = re.compile(r"(?<=row-[0-9a-f]{12})-\d+$")  # a look-alike's number after its key
 
 
 def _repeated_row(row: Pending, earlier: int, key: str) -> Problem:

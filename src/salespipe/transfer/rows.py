@@ -173,9 +173,6 @@ class Incoming:
     quote: Quote | None = None
     filled: int = 0  # :class:`Filled` bits
     cells: int = 0  # a hash of the row's cells as written: the same for a repeated row
-    # The key a row without an id had before the columns read by salespipe's own names
-    # (Layout.by_our_names) were read: a deal an older import made has it.
-    earlier_source: str | None = None
 
 
 # The currencies written with a bare "$" (dollars and pesos): a "$" amount in another's
@@ -248,7 +245,6 @@ class RowReader:
         # before them in the file: look-alike rows stay distinct deals, and the same file
         # read again gives the same keys.
         self._occurrences: Counter[str] = Counter()
-        self._earlier_occurrences: Counter[str] = Counter()
 
     # -- cells ----------------------------------------------------------------------------
     def _raw(self, name: str) -> str:
@@ -547,20 +543,14 @@ class RowReader:
         prefix = self.layout.format.source_prefix
         if raw_id:
             return f"{prefix}:{raw_id}", None
-        if self.layout.by_our_names:
-            earlier = _fingerprint(row, self.layout.by_our_names)
-            row.earlier_source = f"{prefix}:row-{_numbered(earlier, self._earlier_occurrences)}"
         return f"{prefix}:row-{self._occurrence(row)}", None
 
     def _occurrence(self, row: Incoming) -> str:
         """The row's fingerprint, numbered from its second look-alike in the file on."""
-        return _numbered(_fingerprint(row), self._occurrences)
-
-
-def _numbered(key: str, seen: Counter[str]) -> str:
-    """``key`` as it stands the n-th time in a file: ``key``, then ``key-2``, ``key-3``…"""
-    seen[key] += 1
-    return key if seen[key] == 1 else f"{key}-{seen[key]}"
+        key = _fingerprint(row, self.layout.by_our_names)
+        self._occurrences[key] += 1
+        count = self._occurrences[key]
+        return key if count == 1 else f"{key}-{count}"
 
 
 def _deal_id(raw: str) -> int | None:
@@ -596,8 +586,8 @@ def _stage_code(label: str) -> str:
 
 def _fingerprint(row: Incoming, left_out: Collection[str] = ()) -> str:
     """A stable key for a row without an id: its title, customer, contact and creation
-    (but the fields ``left_out``: the key a row had before salespipe read them, which
-    an older import of the same file gave its deals)."""
+    (but the fields ``left_out``: the same file imported again after an upgrade that
+    reads more of it must give the same keys, or its deals come in twice)."""
     created = row.created_at.isoformat() if row.created_at else ""
     kept = [
         "" if name in left_out else getattr(row, name) for name in ("title", "customer", "contact")
