@@ -8,6 +8,7 @@ import queue
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -251,11 +252,23 @@ def pg_target(server: str, database: str) -> str:
     return re.sub(r"^([a-z]+://[^/?]*)(/[^?]*)?", lambda m: f"{m[1]}/{database}", server)
 
 
-def pg_admin(server: str, sql: str, *params: Any) -> None:
-    """Run one statement on the server as the tests' superuser, outside a transaction."""
+# Connections are opened one at a time by the threads that make and drop the tests'
+# databases: a run once ended in a segmentation fault inside libpq's connect while
+# three of them connected at once (the statements still run side by side).
+_CONNECTING = threading.Lock()
+
+
+def pg_connect(target: str, **options: Any) -> Any:
+    """A connection to ``target`` as psycopg.connect makes it, opened under the lock."""
     import psycopg
 
-    with psycopg.connect(server, autocommit=True) as connection:
+    with _CONNECTING:
+        return psycopg.connect(target, **options)
+
+
+def pg_admin(server: str, sql: str, *params: Any) -> None:
+    """Run one statement on the server as the tests' superuser, outside a transaction."""
+    with pg_connect(server, autocommit=True) as connection:
         connection.execute(sql, params or None)
 
 
@@ -429,11 +442,10 @@ def pg_empty_database(pg_server: str, pg_databases: PgDatabases) -> Iterator[str
 def _schema_made(target: str) -> None:
     """Make salespipe's tables in the database at ``target``, and nothing in them: what
     the first command there does before it makes the pipeline."""
-    import psycopg
 
     from salespipe.storage.postgres import schema
 
-    with psycopg.connect(target) as connection, connection.cursor() as cursor:
+    with pg_connect(target) as connection, connection.cursor() as cursor:
         schema.migrate(cursor, target, lambda: None)
 
 
