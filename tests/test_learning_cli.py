@@ -474,3 +474,11 @@ def test_a_history_forecast_with_nothing_closed_says_it_learned_nothing(cli) -> 
     ok(cli("add", "Next", "--value", "1k"))
     said = " ".join(ok(cli("forecast", "--method", "history")).stdout.split())
     assert "nothing is learned" not in said
+
+
+def test_calibrate_since_a_day_no_deal_was_created_on_says_so(cli, history) -> None:
+    """With --since after every deal's creation it said "No deal has reached a stage
+    yet" of a pipeline whose deals had (a review)."""
+    said = " ".join(ok(cli("calibrate", "--since", "2026-11-26")).stdout.split())
+    assert "No deal created since 26 Nov 2026 has reached a stage." in said
+    assert "No deal has reached a stage yet" not in said

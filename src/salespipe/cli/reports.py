@@ -464,7 +464,7 @@ def register(app: typer.Typer) -> None:
             if apply:
                 change = state(ctx).pipeline().stage_probabilities(result.percentages())
                 changed = bool(change.events)
-            return calibration.CalibrateRun(result, changed, asked_to_apply=apply)
+            return calibration.CalibrateRun(result, changed, asked_to_apply=apply, since=day)
 
         output.result(_each(ctx, owner, None, calibrated, history=True), as_json)
 

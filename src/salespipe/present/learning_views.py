@@ -22,7 +22,13 @@ if TYPE_CHECKING:
 
 def calibrate_run_view(result: CalibrateRun) -> list[Part]:
     shown: list[Part] = [*calibration_blocks(result.calibration)]
-    if not any(stage.deals for stage in result.calibration.stages):
+    if not any(stage.deals for stage in result.calibration.stages) and result.since:
+        shown.append(
+            _("No deal created since {date} has reached a stage.").format(
+                date=fmt.long_day(result.since)
+            )
+        )
+    elif not any(stage.deals for stage in result.calibration.stages):
         shown.append(
             _(
                 "No deal has reached a stage yet: calibrate learns from the moves and "

@@ -119,6 +119,7 @@ class CalibrateRun:
     calibration: Calibration
     applied: bool  # the stages' probabilities were changed to the observed ones
     asked_to_apply: bool = False
+    since: date | None = None  # --since: it learned from the deals created from then on
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.calibration.to_dict(), "applied": self.applied}
