@@ -120,23 +120,16 @@ def _new_stage_probabilities_line(report: ImportReport) -> str:
     and `stage set` looks in the current one)."""
     several = report.several_pipelines
     stages = ", ".join(
-        f'"{name}" ({pipeline}) {probability}%' if several else f'"{name}" {probability}%'
-        for name, pipeline, probability in zip(
-            report.new_stages,
-            report.new_stage_pipelines,
-            report.new_stage_probabilities,
-            strict=True,
-        )
+        f'"{stage.name}" ({stage.pipeline}) {stage.probability}%'
+        if several
+        else f'"{stage.name}" {stage.probability}%'
+        for stage in report.created_stages
     )
-    if several:
-        return _(
-            "The new stages' probabilities (50% where the file gives none): {stages}; "
-            "`salespipe stage set STAGE --prob N --pipeline P` changes one."
-        ).format(stages=stages)
+    command = "salespipe stage set STAGE --prob N" + (" --pipeline P" if several else "")
     return _(
         "The new stages' probabilities (50% where the file gives none): {stages}; "
-        "`salespipe stage set STAGE --prob N` changes one."
-    ).format(stages=stages)
+        "`{command}` changes one."
+    ).format(stages=stages, command=command)
 
 
 def _counted(name: str, count: int) -> str:

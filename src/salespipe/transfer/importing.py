@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from salespipe.app import settings, team
 from salespipe.core import clock, parse
@@ -97,6 +97,14 @@ class ImportOptions:
         )
 
 
+class CreatedStage(NamedTuple):
+    """A stage the import made: its name, its pipeline's name, and its probability."""
+
+    name: str
+    pipeline: str
+    probability: int
+
+
 @dataclass
 class ImportReport:
     """What an import did (or, for a dry run, would do)."""
@@ -114,9 +122,7 @@ class ImportReport:
     currency_from: str = "config"  # or "option" (--currency)
     owner: str = ""  # the owner that stood in where a row gave none
     problems: list[Problem] = field(default_factory=list)
-    new_stages: list[str] = field(default_factory=list)
-    new_stage_probabilities: list[int] = field(default_factory=list)  # new_stages', in order
-    new_stage_pipelines: list[str] = field(default_factory=list)  # their pipelines' names
+    created_stages: list[CreatedStage] = field(default_factory=list)
     several_pipelines: bool = False  # the database has more than one after the import
     new_pipelines: list[str] = field(default_factory=list)
     restored: bool = False
@@ -130,6 +136,11 @@ class ImportReport:
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
+
+    @property
+    def new_stages(self) -> list[str]:
+        """The names of the stages the import made, in order."""
+        return [stage.name for stage in self.created_stages]
 
     @property
     def dollar(self) -> str:
@@ -206,13 +217,8 @@ class ImportReport:
             "problems": [p.to_dict() for p in self.problems],
             "new_stages": self.new_stages,
             "new_stage_probabilities": [
-                {"stage": name, "pipeline": pipeline, "probability": probability}
-                for name, pipeline, probability in zip(
-                    self.new_stages,
-                    self.new_stage_pipelines,
-                    self.new_stage_probabilities,
-                    strict=True,
-                )
+                {"stage": s.name, "pipeline": s.pipeline, "probability": s.probability}
+                for s in self.created_stages
             ],
             "events": self.events,
             "change": self.change,
@@ -378,11 +384,11 @@ def _prepare(
     report.events = plan.events
     report.currency, report.owner = defaults.currency, defaults.owner
     report.currency_from = "option" if options.currency else "config"
-    report.new_stages = [s.name for s in plan.new_stages]
-    report.new_stage_probabilities = [s.probability for s in plan.new_stages]
     known = [first_pipeline(), *snapshot.pipelines(), *plan.new_pipelines]
     named = {p.key: parse.pipeline_name(p) for p in known}
-    report.new_stage_pipelines = [named[s.pipeline] for s in plan.new_stages]
+    report.created_stages = [
+        CreatedStage(s.name, named[s.pipeline], s.probability) for s in plan.new_stages
+    ]
     report.several_pipelines = len(named) > 1
     report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.unused_maps = plan.unused_maps
