@@ -22,30 +22,26 @@ if TYPE_CHECKING:
 
 def calibrate_run_view(result: CalibrateRun) -> list[Part]:
     shown: list[Part] = [*calibration_blocks(result.calibration)]
-    if not any(stage.deals for stage in result.calibration.stages) and result.since:
+    stages = result.calibration.stages
+    reached = any(stage.deals for stage in stages)
+    if not reached and result.since:
         shown.append(
             _("No deal created since {date} has reached a stage.").format(
                 date=fmt.long_day(result.since)
             )
         )
-    elif not any(stage.deals for stage in result.calibration.stages):
+    elif not reached:
         shown.append(
             _(
                 "No deal has reached a stage yet: calibrate learns from the moves and "
                 "closes of your deals as they happen."
             )
         )
-    stages = result.calibration.stages
     if result.applied:
         shown.append(
             _("The stage probabilities are now the observed ones (`salespipe undo` undoes it).")
         )
-        changed = [
-            s
-            for s in stages
-            if s.observed is not None and round(s.observed * 100) != round(s.configured * 100)
-        ]
-        thin = sum(1 for s in changed if s.leans_on_prior)
+        thin = sum(1 for s in result.calibration.changing() if s.leans_on_prior)
         if thin:
             shown.append(
                 ngettext(
@@ -64,18 +60,16 @@ def calibrate_run_view(result: CalibrateRun) -> list[Part]:
 
 
 def calibration_blocks(result: Calibration) -> list[Block]:
-    leans = _(
-        "Observed: the chance a deal that reached the stage is won, from every move "
-        "recorded (open deals count for the moves they made). * rests on fewer than "
-        "{count} closed deals, so it leans on the configured value."
-    )
+    leans = _("* rests on fewer than {count} closed deals, so it leans on the configured value.")
     if any(stage.set_by_hand is not None for stage in result.stages):
         leans = _(
-            "Observed: the chance a deal that reached the stage is won, from every move "
-            "recorded (open deals count for the moves they made). * rests on fewer than "
-            "{count} closed deals, so it leans on the probability set before `calibrate "
-            "--apply`, in brackets where it differs from the configured one."
+            "* rests on fewer than {count} closed deals, so it leans on the probability set "
+            "before `calibrate --apply`, in brackets where it differs from the configured one."
         )
+    observed = _(
+        "Observed: the chance a deal that reached the stage is won, from every move "
+        "recorded (open deals count for the moves they made)."
+    )
     table = Table(
         columns=[
             Column(_("Stage"), shrink=True),
@@ -89,7 +83,7 @@ def calibration_blocks(result: Calibration) -> list[Block]:
         title=_("Stage probabilities learned from history (as of {date})").format(
             date=fmt.long_day(result.as_of)
         ),
-        footer=leans.format(count=PRIOR_DEALS),
+        footer=f"{observed} {leans.format(count=PRIOR_DEALS)}",
     )
     for stage in result.stages:
         observed = percent(stage.observed)

@@ -120,18 +120,19 @@ class Backtest:
 
     @property
     def better(self) -> Method:
-        if self.too_few or self.brier_gain is None or self.brier_gain_error is None:
-            return "stage"
-        clear = self.brier_gain > max(Z_BETTER * self.brier_gain_error, 0.0)
-        return "history" if clear else "stage"
+        return "history" if self._clear(1) else "stage"
 
     @property
     def worse(self) -> bool:
         """Whether the history method's Brier score was clearly higher: by as much as
         :attr:`better` asks of a lower one."""
+        return self._clear(-1)
+
+    def _clear(self, sign: int) -> bool:
+        """Whether the Brier gain, taken with ``sign``, is beyond twice its error."""
         if self.too_few or self.brier_gain is None or self.brier_gain_error is None:
             return False
-        return -self.brier_gain > max(Z_BETTER * self.brier_gain_error, 0.0)
+        return sign * self.brier_gain > max(Z_BETTER * self.brier_gain_error, 0.0)
 
     @property
     def too_few(self) -> bool:

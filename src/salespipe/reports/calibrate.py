@@ -102,6 +102,15 @@ class Calibration:
         """The observed probabilities as whole percents, for the stages that have one."""
         return {s.key: round(s.observed * 100) for s in self.stages if s.observed is not None}
 
+    def changing(self) -> list[StageOdds]:
+        """The stages whose probability :meth:`percentages` would change."""
+        percents = self.percentages()
+        return [
+            s
+            for s in self.stages
+            if percents.get(s.key, round(s.configured * 100)) != round(s.configured * 100)
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
