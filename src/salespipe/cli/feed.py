@@ -3,7 +3,7 @@
 import os
 import shutil
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -55,7 +55,9 @@ def register(app: typer.Typer) -> None:
             _show(item, store.location, as_json, hook, state(ctx).hook_database)
 
 
-def _show(item: feed.FeedItem, where: str, as_json: bool, hook: Path | None, database: Any) -> None:
+def _show(
+    item: feed.FeedItem, where: str, as_json: bool, hook: Path | None, database: str | Path | None
+) -> None:
     """One item of the feed: a change on stdout (and its hook run), news of the
     connection on stderr."""
     if isinstance(item, feed.Listening) and item.before_init:

@@ -57,25 +57,22 @@ class PostgresFollower(Follower):
             raise
 
     def last_change(self) -> int:
-        # Two statements: in one, the server looks the table up before any CASE could
-        # keep it from being read (a database not made yet is followed too, until init).
+        return self._of_the_pipeline("SELECT coalesce(max(next_change), 1) - 1")
+
+    def pipeline_made(self) -> bool:
+        return self._of_the_pipeline("SELECT count(*)") > 0
+
+    def _of_the_pipeline(self, select: str) -> int:
+        """The number ``select`` reads from the pipeline's table; 0 while there is none (a
+        database not made yet is followed too, until init). Two statements: in one, the
+        server looks the table up before any CASE could keep it from being read."""
         with translated(self._target):
             made = self._connection.execute("SELECT to_regclass('salespipe_pipeline')")
             if made.fetchone() == (None,):
                 return 0
-            row = self._connection.execute(
-                "SELECT coalesce(max(next_change), 1) - 1 FROM salespipe_pipeline"
-            ).fetchone()
+            row = self._connection.execute(f"{select} FROM salespipe_pipeline").fetchone()
         assert row is not None
         return int(row[0])
-
-    def pipeline_made(self) -> bool:
-        with translated(self._target):
-            made = self._connection.execute("SELECT to_regclass('salespipe_pipeline')")
-            if made.fetchone() == (None,):
-                return False
-            row = self._connection.execute("SELECT count(*) FROM salespipe_pipeline").fetchone()
-        return row is not None and int(row[0]) > 0
 
     def _heard(self, notice: psycopg.Notify) -> None:
         kind, _sep, last = notice.payload.partition(":")

@@ -104,22 +104,25 @@ def without_password(target: str) -> str:
     if not is_postgres_target(target):
         return target
     kept = USERINFO_PASSWORD.sub(lambda m: f"{m['head']}@", target, count=1)
-    kept = _QUERY_PARAMETER.sub(lambda m: "" if _is_password(m["key"]) else m.group(0), kept)
+    kept = _QUERY_PARAMETER.sub(
+        lambda m: "" if _parameter(m["key"]) == "password" else m.group(0), kept
+    )
     if "?" not in kept and "&" in kept:  # (the password was the first parameter)
         kept = kept.replace("&", "?", 1)
     return kept
 
 
-def _is_password(key: str) -> bool:
+def _parameter(key: str) -> str:
+    """A query parameter's name as libpq reads it (``pass%77ord`` is ``password``)."""
     from urllib.parse import unquote
 
-    return unquote(key).strip().lower() == "password"
+    return unquote(key).strip().lower()
 
 
 def _hidden_if_password(found: re.Match[str]) -> str:
     """A query parameter as shown: a password's value (the login's, or the client
     key's ``sslpassword``) hidden."""
-    secret = _is_password(found["key"]) or _is_password(found["key"].lower().removeprefix("ssl"))
+    secret = _parameter(found["key"]) in ("password", "sslpassword")
     return f"{found['head']}{HIDDEN}" if secret else found.group(0)
 
 
