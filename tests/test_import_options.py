@@ -308,3 +308,32 @@ def test_a_rows_problem_is_said_in_the_pipelines_language(cli, tmp_path: Path) -
     refused = cli("import", written(tmp_path, "file.csv", "title,value\nA,1x\n"))
     assert refused.exit_code == 1
     assert 'จำนวนเงิน "1x" มีหน่วย "x" ที่ไม่รู้จัก' in refused.stderr
+
+
+def test_a_too_long_note_names_the_ignore_that_imports_every_row(
+    cli, tmp_path: Path, snapshot_files
+) -> None:
+    """A CRM's Notes cell over a note's limit refuses its row; since a deal can do without
+    the column, the refusal names the --ignore that imports every row, not only
+    --skip-invalid (which would leave the deal out)."""
+    path = tmp_path / "notes.csv"
+    path.write_text(f"Title,Value,Notes\nLong,100,{'x' * 10_001}\nShort,200,ok\n")
+    before = snapshot_files()
+    refused = cli("import", str(path))
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1] == (
+        "Every refused cell is in a column a deal can do without: "
+        "--ignore Notes imports every row without it."
+    )
+    assert snapshot_files() == before
+    assert cli("import", str(path), "--ignore", "Notes").exit_code == 0
+    assert sorted(deals_by_title(cli)) == ["Long", "Short"]
+
+
+def test_a_refused_amount_gives_no_ignore(cli, tmp_path: Path) -> None:
+    """A deal cannot do without its value: a bad one beside a long note names no --ignore."""
+    path = tmp_path / "notes.csv"
+    path.write_text(f"Title,Value,Notes\nLong,100,{'x' * 10_001}\nShort,lots,ok\n")
+    refused = cli("import", str(path))
+    assert refused.exit_code == 1
+    assert "--ignore" not in refused.stderr

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
+import shlex
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -280,8 +281,25 @@ def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> Inval
             rows,
         )
     return InvalidRows(
-        message.format(rows=rows, file=path.name, good=good) + "\n" + listed, problems
+        message.format(rows=rows, file=path.name, good=good) + "\n" + listed + _leave_out(problems),
+        problems,
     )
+
+
+def _leave_out(problems: Sequence[Problem]) -> str:
+    """Where every refused cell is of a column a deal can do without, the --ignore that
+    imports every row without it (a long note in a CRM's export, say)."""
+    if not all(problem.optional for problem in problems):
+        return ""
+    columns = list(dict.fromkeys(problem.column for problem in problems))
+    options = " ".join(f"--ignore {shlex.quote(column)}" for column in columns)
+    return "\n" + ngettext(
+        "Every refused cell is in a column a deal can do without: {options} imports every "
+        "row without it.",
+        "Every refused cell is in a column a deal can do without: {options} imports every "
+        "row without those columns.",
+        len(columns),
+    ).format(options=options)
 
 
 def _defaults(snapshot: ReadView, options: ImportOptions, now: datetime, ours: bool) -> Defaults:

@@ -101,6 +101,8 @@ class RowRules:
     dot_assumed: bool = False  # the decimal dot only from a "," separator
 
 
+_OPTIONAL_FIELDS = frozenset({"contact", "tags", "description", "next_step"})
+
 # A cell is quoted in a problem's one line: its line breaks and tabs are shown as escapes.
 _ON_ONE_LINE = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
@@ -114,6 +116,9 @@ class Problem:
     value: str
     reason: str
     where: str = "line"
+    # The cell is of a column a deal can do without (a note, the next step, tags), so
+    # --ignore can leave the column out rather than the row.
+    optional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -289,7 +294,10 @@ class RowReader:
 
     def _problem(self, name: str, raw: str, reason: str) -> None:
         column = self.layout.column_name(name)
-        self._problems.append(Problem(self._line, column, raw.strip(), reason, self.where))
+        optional = name in _OPTIONAL_FIELDS
+        self._problems.append(
+            Problem(self._line, column, raw.strip(), reason, self.where, optional)
+        )
 
     def _text(self, name: str, what: str, max_length: int = 500) -> str:
         if self.ours:
