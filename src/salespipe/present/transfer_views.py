@@ -268,6 +268,26 @@ def _renumbered_line(renumbered: list[tuple[int, int, int]]) -> str:
     ).format(count=len(renumbered), moves=moves)
 
 
+def _look_alikes_line(look_alikes: list[tuple[int, int]]) -> str:
+    """New deals whose title and customer are a deal's here: the same deals under a key
+    the file changed (a renamed or added column, a customer written otherwise), or new."""
+    pairs = _first_ten(
+        [
+            _("line {line} like deal {deal}").format(line=line, deal=deal)
+            for line, deal in look_alikes
+        ]
+    )
+    return ngettext(
+        "{count} new deal has the title and customer of a deal here ({pairs}): if it is "
+        "that deal under a key the file changed (a renamed or added column, a customer "
+        "written otherwise), it comes in a second time.",
+        "{count} new deals have the titles and customers of deals here ({pairs}): if they "
+        "are those deals under keys the file changed (a renamed or added column, a customer "
+        "written otherwise), they come in a second time.",
+        len(look_alikes),
+    ).format(count=len(look_alikes), pairs=pairs)
+
+
 def _first_ten(names: list[str]) -> str:
     """A list of line numbers or ids as a report line names them: the first ten."""
     return ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
@@ -387,6 +407,8 @@ def import_view(report: ImportReport) -> list[Part]:
     shown.extend(_left_out_lines(report))
     if report.renumbered:
         shown.append(_renumbered_line(report.renumbered))
+    if report.look_alikes:
+        shown.append(Warned(_look_alikes_line(report.look_alikes)))
     if report.short_rows:
         shown.append(_short_rows_line(report.short_rows))
     shown.extend(_filled_lines(report))

@@ -134,6 +134,7 @@ class ImportReport:
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
     unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)  # line, id, new id
+    look_alikes: list[tuple[int, int]] = field(default_factory=list)  # line, the deal here
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
@@ -164,6 +165,8 @@ class ImportReport:
             data["renumbered"] = [
                 {"line": line, "id": old, "new_id": new} for line, old, new in self.renumbered
             ]
+        if self.look_alikes:  # likewise: new deals whose title and customer are one's here
+            data["look_alikes"] = [{"line": line, "deal": deal} for line, deal in self.look_alikes]
         if self.short_rows:  # likewise: rows whose last cells the file did not have
             data["short_rows"] = self.short_rows
         if self.guessed_encoding:  # likewise: a file of Thai Windows' code page
@@ -412,6 +415,7 @@ def _prepare(
     report.unused_maps = plan.unused_maps
     report.unused_pipeline_maps = plan.unused_pipeline_maps
     report.renumbered = plan.renumbered
+    report.look_alikes = plan.look_alikes
     report.imported = _count(plan)
     return plan
 

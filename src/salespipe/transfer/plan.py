@@ -21,6 +21,7 @@ from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, sta
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
+from salespipe.transfer.look_alikes import deals_here, resembling, settle_row_keys
 from salespipe.transfer.pending import (
     Pending,
     StageLabel,
@@ -113,6 +114,8 @@ class Plan:
     unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
     # (line, the file's id, the id given) of our rows whose id is taken here
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)
+    # (line, deal) of new deals whose title and customer are a deal's here
+    look_alikes: list[tuple[int, int]] = field(default_factory=list)
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -155,7 +158,7 @@ def plan_import(
     plan.unused_pipeline_maps = _maps_no_row_has(
         placing.pipeline_map, rows, invalid, lambda label: (label.pipeline_label,), parse.fold
     )
-    fresh = _fresh_rows(rows, snapshot, plan, ours, values_per_line)
+    fresh = _fresh_rows(rows, snapshot, plan, ours, values_per_line, defaults.currency)
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
         snapshot.pipelines(),
@@ -248,6 +251,7 @@ def _fresh_rows(
     plan: Plan,
     ours: bool,
     values_per_line: bool,
+    currency: str,
 ) -> list[Pending]:
     """The rows not imported before (by source key, or by id for our own CSV).
 
@@ -256,23 +260,20 @@ def _fresh_rows(
     deal's where the file's values are the lines' own, or a problem naming both lines
     (salespipe's own CSV, where an id is one deal).
     """
-    sources: dict[str, tuple[str, datetime]] = {}
-    known: dict[int, tuple[str, datetime]] = {}
-    for record in snapshot.all_records():  # one at a time: a large database is big
-        deal = (record["title"], datetime.fromisoformat(record["created_at"]))
-        if record.get("source"):
-            sources[record["source"]] = deal
-        known[record["id"]] = deal
+    here = deals_here(snapshot.all_records(), rows)
+    rows = settle_row_keys(rows, here, currency)
+    matched: set[str | int] = set()
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
     merged: set[str] = set()
     lines_of: dict[str, dict[int, int]] = {}  # key -> the line of each row's cells (a hash)
     for row in rows:
         key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
-        same_deal = row.deal_id is not None and _same_deal(known.get(row.deal_id), row)
-        if same_deal or _imported_before(key, row, sources):
+        same_deal = row.deal_id is not None and _same_deal(here.ids.get(row.deal_id), row)
+        if same_deal or _imported_before(key, row, here.sources):
             plan.duplicates += 1
             plan.duplicate_lines.append(row.line)
+            matched.add(row.deal_id if same_deal and row.deal_id else key or "")
             continue
         if key is None or key not in seen:
             if key is not None:
@@ -296,6 +297,7 @@ def _fresh_rows(
         reason = added or _("the id is on line {line} too").format(line=first.line)
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
+    plan.look_alikes = resembling(fresh, here, matched)
     return fresh
 
 

@@ -101,6 +101,9 @@ class RowRules:
     dot_assumed: bool = False  # the decimal dot only from a "," separator
 
 
+# A whole number as a spreadsheet writes one too long for its cell: 1.23457E+10.
+_SHORTENED_NUMBER = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
+
 _OPTIONAL_FIELDS = frozenset({"contact", "tags", "description", "next_step"})
 
 # A cell is quoted in a problem's one line: its line breaks and tabs are shown as escapes.
@@ -546,9 +549,21 @@ class RowReader:
             if source is None and deal_id is None:
                 source = f"csv:row-{self._occurrence(row)}"
             return source, deal_id
+        named = "source_id"
         for other in ("id", "source"):
-            raw_id = raw_id or line_text(self._raw(other), what=N_("id"), max_length=100)
+            if not raw_id:
+                named, raw_id = other, line_text(self._raw(other), what=N_("id"), max_length=100)
         prefix = self.layout.format.source_prefix
+        if _SHORTENED_NUMBER.fullmatch(raw_id):
+            self._problem(
+                named,
+                raw_id,
+                _(
+                    "the id is a long number a spreadsheet shortened (Excel shows 12345678901 "
+                    "as 1.23457E+10), so it no longer names its deal: export the file again, "
+                    "or format the id column as text before saving it"
+                ),
+            )
         if raw_id:
             return f"{prefix}:{raw_id}", None
         return f"{prefix}:row-{self._occurrence(row)}", None

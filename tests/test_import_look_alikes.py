@@ -1,0 +1,142 @@
+"""A team imports a new export every week (a re-import trial): rows without an id are
+the deals imported before by what they hold, a new look-alike among them included; a
+file whose columns changed keeps its deals, or the new deals that look like deals here
+are named; a spreadsheet's shortened id is refused, not taken for a new deal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.checks import written
+
+HEADER = "Title,Customer,Value,Stage\n"
+
+
+def _deals(cli: Any) -> list[tuple[str, str, float]]:
+    return sorted(
+        (d["title"], d["customer"], d["value"]) for d in cli.json("list", "--status", "all")
+    )
+
+
+def test_a_new_look_alike_before_an_old_one_is_added_and_the_old_one_kept(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Keyed by place alone, the new 33,000 row took the old deal's key (skipped, so never
+    imported) and the old row a new one (the deal twice), both without a word."""
+    week1 = written(tmp_path, "w1.csv", HEADER + "Renewal 2027,Siam Foods,110500,Negotiation\n")
+    week2 = written(
+        tmp_path,
+        "w2.csv",
+        HEADER
+        + "Renewal 2027,Siam Foods,33000,Qualification\n"
+        + "Renewal 2027,Siam Foods,110500,Negotiation\n",
+    )
+    cli.json("import", week1, "--create-stages")
+    report = cli.json("import", week2, "--create-stages")
+    assert (report["imported"], report["duplicate_lines"]) == (1, [3])
+    assert "look_alikes" not in report  # the deal it looks like is line 3's
+    assert _deals(cli) == [
+        ("Renewal 2027", "Siam Foods", 33000),
+        ("Renewal 2027", "Siam Foods", 110500),
+    ]
+    again = cli.json("import", week2, "--create-stages")
+    assert (again["imported"], again["duplicates"]) == (0, 2)
+
+
+def test_look_alike_rows_are_paired_with_their_deals_by_value_then_in_order(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Three identical rows are three deals, a fourth adds one; reordered look-alikes
+    with different values add nothing."""
+    rows = ["Support,Acme,1000,Proposal\n", "Support,Acme,2000,Proposal\n"]
+    cli.json("import", written(tmp_path, "a.csv", HEADER + "".join(rows)), "--create-stages")
+    reordered = written(tmp_path, "b.csv", HEADER + "".join(reversed(rows)))
+    assert cli.json("import", reordered)["imported"] == 0
+    same = "Same,Acme,5,Proposal\n"
+    assert cli.json("import", written(tmp_path, "c.csv", HEADER + same * 3))["imported"] == 3
+    assert cli.json("import", written(tmp_path, "d.csv", HEADER + same * 4))["imported"] == 1
+    assert [t for t, _c, _v in _deals(cli)].count("Same") == 4
+
+
+def test_a_column_that_makes_the_sheet_another_crms_keeps_its_deals(
+    cli: Any, tmp_path: Path
+) -> None:
+    """An "Organization" column added makes the sheet read as Pipedrive's: its rows' keys
+    named another CRM, and every deal came in again."""
+    week1 = written(tmp_path, "w1.csv", HEADER + "ERP rollout,Siam Foods,100000,Proposal\n")
+    week2 = written(
+        tmp_path,
+        "w2.csv",
+        "Title,Customer,Value,Stage,Organization\n"
+        "ERP rollout,Siam Foods,100000,Proposal,Siam Foods\n",
+    )
+    cli.json("import", week1, "--create-stages")
+    report = cli.json("import", week2, "--create-stages")
+    assert (report["format"], report["imported"], report["duplicates"]) == ("Pipedrive", 0, 1)
+    assert len(_deals(cli)) == 1
+
+
+def test_new_deals_with_the_title_and_customer_of_deals_here_are_named(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A renamed customer column (or a contact column added, a customer in capitals)
+    changes a row's key: the deal comes in again, and the import says which."""
+    week1 = written(
+        tmp_path,
+        "w1.csv",
+        HEADER + "ERP rollout,Siam Foods,100000,Proposal\nCCTV,Acme,5000,Proposal\n",
+    )
+    week2 = written(
+        tmp_path,
+        "w2.csv",
+        "Title,Customer,Value,Stage,Contact\n"
+        "ERP rollout,SIAM FOODS,100000,Proposal,Somchai\n"
+        "CCTV,Globex,5000,Proposal,Nok\n"
+        "Website,Acme,100,Proposal,Nok\n",
+    )
+    cli.json("import", week1, "--create-stages")
+    report = cli.json("import", week2, "--create-stages")
+    assert report["imported"] == 3
+    assert report["look_alikes"] == [{"line": 2, "deal": 1}]  # Globex's CCTV is another deal
+    undone = cli("undo")
+    assert undone.exit_code == 0
+    printed = cli("import", week2, "--create-stages")
+    assert printed.exit_code == 0
+    assert (
+        "Warning: 1 new deal has the title and customer of a deal here (line 2 like deal 1): "
+        "if it is that deal under a key the file changed" in printed.stderr
+    )
+
+
+def test_a_new_id_of_the_same_crm_is_no_look_alike(cli: Any, tmp_path: Path) -> None:
+    """Two ids of one CRM are two deals by that CRM's word, however alike."""
+    header = "Record ID,Deal Name,Deal Stage,Amount,Associated Company\n"
+    week1 = written(tmp_path, "w1.csv", header + "1001,Renewal,Proposal,100,Acme\n")
+    week2 = written(tmp_path, "w2.csv", header + "1002,Renewal,Proposal,100,Acme\n")
+    cli.json("import", week1, "--create-stages")
+    report = cli.json("import", week2, "--create-stages")
+    assert report["imported"] == 1
+    assert "look_alikes" not in report
+
+
+def test_an_id_a_spreadsheet_shortened_is_refused_not_taken_for_a_new_deal(
+    cli: Any, tmp_path: Path, snapshot_files: Any
+) -> None:
+    """Excel writes 12345678901 as 1.23457E+10: read as an id, it named no deal here,
+    and the deal came in a second time."""
+    header = "Record ID,Deal Name,Deal Stage,Amount,Associated Company\n"
+    cli.json(
+        "import",
+        written(tmp_path, "h1.csv", header + "12345678901,ERP,Proposal,100,Acme\n"),
+        "--create-stages",
+    )
+    before = snapshot_files()
+    shortened = written(tmp_path, "h2.csv", header + "1.23457E+10,ERP,Proposal,100,Acme\n")
+    refused = cli("import", shortened, "--create-stages")
+    assert refused.exit_code == 1
+    assert (
+        'line 2, column Record ID "1.23457E+10": the id is a long number a spreadsheet shortened'
+        in (refused.stderr)
+    )
+    assert snapshot_files() == before
