@@ -150,6 +150,19 @@ def test_a_missing_file_given_by_path_is_an_error_naming_it(cli, db_path, comman
     assert not db_path.exists()
 
 
+@pytest.mark.parametrize("command", [("move", "1", "quoted"), ("note", "1", "x"), ("undo",)])
+def test_a_change_refused_in_a_mistyped_folder_leaves_no_folder(cli, tmp_path, command) -> None:
+    """The lock file of a first change is made with its folders; a change refused as
+    there is no data file removed the lock file and left the folders, empty."""
+    (tmp_path / "kept").mkdir()
+    path = tmp_path / "kept" / "sales" / "q4" / "pipeline.json"
+    result = cli("--db", str(path), *command)
+    assert result.exit_code == 4
+    assert list((tmp_path / "kept").iterdir()) == []
+    assert cli("--db", str(path), "add", "First").exit_code == 0
+    assert path.exists()
+
+
 def test_a_missing_file_given_by_db_is_an_error_too(cli, tmp_path) -> None:
     path = tmp_path / "typo.json"
     result = cli("--db", str(path), "check", "--quiet")

@@ -26,16 +26,29 @@ FILE_MODE = 0o600
 FOLDER_MODE = 0o700
 
 
-def make_folder(folder: Path) -> None:
-    """Create ``folder`` and its missing parents, each 0700."""
+def make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents, each 0700; the folders made, the
+    outermost first."""
     missing: list[Path] = []
     current = folder
     while not os.path.lexists(current) and current != current.parent:
         missing.append(current)
         current = current.parent
+    made = []
     for path in reversed(missing):
         with contextlib.suppress(FileExistsError):
             os.mkdir(path, FOLDER_MODE)
+            made.append(path)
+    return made
+
+
+def remove_folders(made: list[Path]) -> None:
+    """Remove the folders :func:`make_folder` made, innermost first, where still empty."""
+    for path in reversed(made):
+        try:
+            os.rmdir(path)
+        except OSError:  # something else is in it now: it stays, and so do its parents
+            return
 
 
 def open_new(path: Path, *, readable: bool = False) -> tuple[int, bool]:

@@ -25,7 +25,7 @@ from typing import Any
 from salespipe.core.errors import DatabaseBusy, NotASalespipeFile, StoreError, WriteFailed
 from salespipe.core.i18n import N_, _
 from salespipe.storage import safe_files
-from salespipe.storage.safe_files import fsync_folder, make_folder, write_all
+from salespipe.storage.safe_files import fsync_folder, make_folder, remove_folders, write_all
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,7 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
     that was there before is kept, the main file gone or not: its stamp of the last commit
     is what tells a main file put back one change older (journal_end.py)."""
     check_data_file(paths.main)
-    fd, made = _locked(paths, _Deadline(paths, timeout_of))
+    fd, made, folders = _locked(paths, _Deadline(paths, timeout_of))
     not_ours = False
     try:
         yield HeldLock(fd, paths.lock)
@@ -375,17 +375,19 @@ def hold_lock(paths: DatabasePaths, timeout_of: Callable[[], float]) -> Iterator
             gone = made and (not_ours or not paths.main.exists())
             if gone and _still_at(fd, paths.lock):  # only its holder removes a lock file
                 paths.lock.unlink(missing_ok=True)
+                remove_folders(folders)  # a mistyped --db leaves no folders either
         finally:
             os.close(fd)  # closing releases the lock
 
 
-def _locked(paths: DatabasePaths, deadline: _Deadline) -> tuple[int, bool]:
-    """The descriptor of the lock file, locked, and whether this call made the file. A
-    holder that made no data file removes the lock file before it lets go, so a process
-    that was waiting on it then holds a lock nobody else can see: it locks the file now
-    at that path instead."""
+def _locked(paths: DatabasePaths, deadline: _Deadline) -> tuple[int, bool, list[Path]]:
+    """The descriptor of the lock file, locked, whether this call made the file, and the
+    folders it made for it. A holder that made no data file removes the lock file (and
+    the folders it made) before it lets go, so a process that was waiting on it then
+    holds a lock nobody else can see: it locks the file now at that path instead."""
+    folders: list[Path] = []
     while True:
-        fd, made = _open_lock(paths)
+        fd, made = _open_lock(paths, folders)
         try:
             while True:
                 try:
@@ -395,24 +397,29 @@ def _locked(paths: DatabasePaths, deadline: _Deadline) -> tuple[int, bool]:
                     deadline.check()
                     time.sleep(0.02)
             if _is_at(fd, paths.lock):
-                return fd, made
+                return fd, made, folders
         except BaseException:
             os.close(fd)
             raise
         os.close(fd)
 
 
-def _open_lock(paths: DatabasePaths) -> tuple[int, bool]:
+def _open_lock(paths: DatabasePaths, folders: list[Path]) -> tuple[int, bool]:
+    """The lock file opened (made if missing, with its folder); the folders made are
+    added to ``folders``."""
     try:
-        make_folder(paths.lock.parent)
-        fd, created = open_journal_for_writing(paths.lock, paths.main, readable=True)
+        folders.extend(make_folder(paths.lock.parent))
+        try:
+            return open_journal_for_writing(paths.lock, paths.main, readable=True)
+        except FileNotFoundError:  # the folder, made by a first change that was refused
+            folders.extend(make_folder(paths.lock.parent))
+            return open_journal_for_writing(paths.lock, paths.main, readable=True)
     except OSError as exc:
         raise WriteFailed(
             _("Cannot open the lock file {path}: {problem}; the data file was not changed.").format(
                 path=paths.lock, problem=exc.strerror
             )
         ) from None
-    return fd, created
 
 
 def _is_at(fd: int, path: Path) -> bool:
