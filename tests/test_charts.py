@@ -161,6 +161,21 @@ def test_bar_chart_lines_have_equal_width_and_numbers_fit() -> None:
             assert re.fullmatch(rf"█* {re.escape(bar.text)} +│", after_axis), row
 
 
+def test_a_number_with_thai_marks_beside_its_bar_keeps_the_frame_straight() -> None:
+    """The forecast's range beside a bar (`฿2.9ล้าน`) has tone marks that take no cell;
+    written over the line by code point it pulled the right frame in by one a mark."""
+    bars = [
+        Bar("2569-12", 2_703_950, "฿2,703,950 (฿0 / ฿2.9ล้าน / ฿4.5ล้าน)"),
+        Bar("หลังจากนั้น", 1_842_600, "฿1,842,600 (฿7.4หมื่น / ฿1.7ล้าน / ฿3.5ล้าน)"),
+        Bar("ไม่ระบุวัน", 81_600, "฿81,600"),
+    ]
+    for width in (60, 80, 140):
+        text = bar_chart(bars, width=width)
+        assert widths(text) == {width}
+        row = bar_row(text, "หลังจากนั้น")
+        assert re.fullmatch(rf"█+ {re.escape(bars[1].text)} +│", row.split("┤", 1)[1]), row
+
+
 def test_colour_only_paints_the_bars() -> None:
     """With colour the bars are wrapped in ANSI codes; removing them gives the plain chart."""
     bars = [Bar("A", 3, "3"), Bar("B", 1, "1")]

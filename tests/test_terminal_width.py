@@ -594,3 +594,22 @@ def _delete_in_thai(env: dict[str, str]) -> tuple[int, int]:
         command = [*salespipe_command(), "--lang", "th", "delete", "1"]
         os.execve(command[0], command, env)
     return pid, master
+
+
+def test_a_closed_deals_status_and_stage_are_not_cut_sooner_than_an_open_ones(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `won (` and `)` around a stage name counted against the 16 cells a stage
+    name keeps: `won (Negotiatin…` at 80 columns, the status's bracket lost."""
+    assert cli("init").exit_code == 0  # its fourth stage: "Negotiating"
+    for title in ("CCTV, 32 cameras for the warehouse", "ERP for Siam Foods Public Co"):
+        added = cli(
+            "add", title, "-c", "Siam Foods", "-v", "480k", "--stage", "4",
+            "--next", "Site visit with the plant manager", "--due", "+3d",
+        )  # fmt: skip
+        assert added.exit_code == 0
+    assert cli("won", "1").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")  # a pipe: the layout of an 80-column terminal
+    shown = cli("list", "--status", "all").stdout
+    assert "won (Negotiating)" in shown, shown
+    assert max(textwidth.width(line) for line in shown.splitlines()) <= 80

@@ -59,10 +59,10 @@ def _fitting(bars: Sequence[Bar], width: int) -> list[Bar] | None:
     """The bars with texts that fit beside them at ``width`` (each its short text where
     one does not), or None."""
     inner = width - _label_cells(bars, width) - 2
-    if all(len(bar.text) + _AROUND_NUMBER <= inner for bar in bars):
+    if all(textwidth.width(bar.text) + _AROUND_NUMBER <= inner for bar in bars):
         return list(bars)
     shortened = [Bar(b.label, b.amount, b.short or b.text) for b in bars]
-    if all(len(bar.text) + _AROUND_NUMBER <= inner for bar in shortened):
+    if all(textwidth.width(bar.text) + _AROUND_NUMBER <= inner for bar in shortened):
         return shortened
     return None
 
@@ -89,7 +89,7 @@ def _x_limit(bars: Sequence[Bar], inner: int) -> float:
     """An x range wide enough that every bar's number fits after it, inside the frame."""
     limit = max((bar.amount for bar in bars), default=0.0)
     for bar in bars:
-        room = inner - (_AROUND_NUMBER - 1) - len(bar.text)
+        room = inner - (_AROUND_NUMBER - 1) - textwidth.width(bar.text)
         limit = max(limit, bar.amount * inner / room)
     return limit or 1.0
 
@@ -121,11 +121,14 @@ def _draw(placeholders: list[str], amounts: list[float], width: int, limit: floa
 
 
 def _write_number(line: str, start: int, end: int, text: str) -> str:
-    """Put ``text`` one space after the bar that runs from ``start`` in ``line[start:end]``."""
+    """Put ``text`` one space after the bar that runs from ``start`` in ``line[start:end]``,
+    in as many of the line's one-cell characters as it takes cells (a Thai tone mark
+    takes none: counted by code point, it pulled the frame in)."""
+    cells = textwidth.width(text)
     bar_end = line.rfind(BAR, start, end)
     at = (bar_end if bar_end >= 0 else start - 1) + 2
-    at = min(at, end - len(text))
-    return line[:at] + text + line[at + len(text) :]
+    at = min(at, end - cells)
+    return line[:at] + text + line[at + cells :]
 
 
 def _line(text: str, width: int) -> str:

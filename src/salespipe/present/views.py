@@ -156,12 +156,19 @@ class _ListCells:
         self.today = now.date().isoformat()  # stored days compare as text
         self.quote_to = _("(quote to {date})")
         self.overdue = self.stale = False  # whether a mark was used: then a legend says it
+        self.around_stage = 0  # the cells "won (…)" adds around a closed deal's stage
 
     def cell(self, name: str, record: Record) -> tuple[str, str | None]:
         status = record["status"]
         if name == "stage":
             text = _status_cell(status, record["stage"], self.by_key)
-            return text, None if status == "open" else status
+            if status == "open":
+                return text, None
+            around = textwidth.width(text) - textwidth.width(
+                stage_name(self.by_key, record["stage"])
+            )
+            self.around_stage = max(self.around_stage, around)
+            return text, status
         if name == "value":
             return fmt.stored_money(record["value"], record["currency"]), None
         if name == "days":
@@ -244,6 +251,14 @@ def deal_table(
                 table.styles[number, index] = style
         table.rows.append(row)
     table.footer = _list_footer(amounts, len(table.rows), matched, per_status)
+    if cells.around_stage and "stage" in columns:  # a status is never cut, nor its stage sooner
+        at = list(columns).index("stage")
+        stage = table.columns[at]
+        table.columns[at] = replace(
+            stage,
+            max_width=(stage.max_width or 0) + cells.around_stage,
+            min_width=(stage.min_width or 0) + cells.around_stage,
+        )
     notes = cells.notes()
     table.notes = {i: notes[name] for i, name in enumerate(columns) if name in notes}
     return table
