@@ -140,3 +140,62 @@ def test_an_id_a_spreadsheet_shortened_is_refused_not_taken_for_a_new_deal(
         in (refused.stderr)
     )
     assert snapshot_files() == before
+
+
+PIPEDRIVE = (
+    "Deal - ID,Deal - Title,Deal - Organization,Deal - Value,Deal - Currency,Deal - Stage,"
+    "Deal - Status,Deal - Expected close date\n"
+)
+
+
+def test_rows_imported_before_that_say_otherwise_now_are_named_not_applied(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Week 2's export has a deal won and another's value and close date changed: they
+    were skipped as imported before under one count, and the pipeline drifted from the
+    CRM without a word. Each is named with what differs; nothing is changed."""
+    week1 = written(
+        tmp_path,
+        "w1.csv",
+        PIPEDRIVE
+        + "1001,ERP,Siam Foods,100000,THB,Proposal Made,open,2026-12-31\n"
+        + "1002,CCTV,Acme,5000,THB,Proposal Made,open,\n"
+        + "1003,POS,Globex,7000,THB,Qualified,open,\n",
+    )
+    week2 = written(
+        tmp_path,
+        "w2.csv",
+        PIPEDRIVE
+        + "1001,ERP,Siam Foods,120000,THB,Qualified,open,2027-01-31\n"
+        + "1002,CCTV,Acme,5000,THB,Proposal Made,won,\n"
+        + "1003,POS,Globex,7000,THB,Qualified,open,\n",
+    )
+    cli.json("import", week1, "--create-stages")
+    assert "differing" not in cli.json("import", week1)  # the same file: nothing to say
+    before = cli.json("list", "--status", "all")
+    report = cli.json("import", week2)
+    assert report["differing"] == [
+        {"line": 2, "deal": 1, "fields": ["value", "expected_close", "stage"]},
+        {"line": 3, "deal": 2, "fields": ["status"]},
+    ]
+    assert cli.json("list", "--status", "all") == before
+    printed = cli("import", week2)
+    assert (
+        "2 of them say otherwise than their deals here now (line 2 (deal 1): value, close "
+        "date, stage; line 3 (deal 2): status): change those with edit, move, won or lost."
+    ) in printed.stdout
+
+
+def test_a_line_item_report_imported_again_says_no_value_differs(cli: Any, tmp_path: Path) -> None:
+    """Each line's Total Price is not the deal's value (their sum is): compared with the
+    deal, every line of a product report imported again would have said it differs."""
+    report = written(
+        tmp_path,
+        "lines.csv",
+        "Opportunity ID,Opportunity Name,Account Name,Stage,Close Date,Product Name,Total Price\n"
+        "006A,ERP,Siam Foods,Proposal/Price Quote,2026-12-31,Licence,100\n"
+        "006A,ERP,Siam Foods,Proposal/Price Quote,2026-12-31,Support,200\n",
+    )
+    cli.json("import", report, "--create-stages")
+    again = cli.json("import", report)
+    assert (again["duplicates"], "differing" in again) == (2, False)

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from salespipe.core.i18n import _, ngettext
+from salespipe.core.i18n import N_, _, ngettext
 from salespipe.present.parts import Part, Verbatim, Warned
 
 if TYPE_CHECKING:
     from salespipe.transfer.copying import CopyReport
+    from salespipe.transfer.differing import Differing
     from salespipe.transfer.importing import ImportReport
 
 
@@ -268,6 +269,39 @@ def _renumbered_line(renumbered: list[tuple[int, int, int]]) -> str:
     ).format(count=len(renumbered), moves=moves)
 
 
+# The fields a row imported before may say otherwise than its deal (differing.py).
+_FIELD_NAMES = {
+    "value": N_("value"),
+    "currency": N_("currency"),
+    "expected_close": N_("close date"),
+    "status": N_("status"),
+    "stage": N_("stage"),
+}
+
+
+def _field_names(fields: tuple[str, ...]) -> str:
+    return ", ".join(_(_FIELD_NAMES[name]) for name in fields)
+
+
+def _differing_line(differing: list[Differing]) -> str:
+    """Rows skipped as imported before whose deal here now holds otherwise: where the
+    other CRM moved on (won there, open here), said, never applied."""
+    each = _("line {line} (deal {deal}): {fields}")
+    named = "; ".join(
+        each.format(
+            line=d.line, deal=d.deal, fields=", ".join(_(_FIELD_NAMES[f]) for f in d.fields)
+        )
+        for d in differing[:10]
+    ) + ("; …" if len(differing) > 10 else "")
+    return ngettext(
+        "{count} of them says otherwise than its deal here now ({named}): change it with "
+        "edit, move, won or lost.",
+        "{count} of them say otherwise than their deals here now ({named}): change those "
+        "with edit, move, won or lost.",
+        len(differing),
+    ).format(count=len(differing), named=named)
+
+
 def _look_alikes_line(look_alikes: list[tuple[int, int]]) -> str:
     """New deals whose title and customer are a deal's here: the same deals under a key
     the file changed (a renamed or added column, a customer written otherwise), or new."""
@@ -397,6 +431,8 @@ def import_view(report: ImportReport) -> list[Part]:
                 where=_lines_named([str(n) for n in report.duplicate_lines]),
             )
         )
+    if report.differing:
+        shown.append(_differing_line(report.differing))
     if report.guessed_encoding:
         shown.append(
             _(

@@ -31,6 +31,7 @@ from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.csvfile import LeftOutKind
 from salespipe.transfer.dates import DateOrder
+from salespipe.transfer.differing import Differing
 from salespipe.transfer.pending import Pending, unpack
 from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
@@ -135,6 +136,7 @@ class ImportReport:
     unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)  # line, id, new id
     look_alikes: list[tuple[int, int]] = field(default_factory=list)  # line, the deal here
+    differing: list[Differing] = field(default_factory=list)  # skipped rows saying otherwise
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
@@ -164,6 +166,10 @@ class ImportReport:
         if self.renumbered:  # likewise: our rows whose id is another deal's here
             data["renumbered"] = [
                 {"line": line, "id": old, "new_id": new} for line, old, new in self.renumbered
+            ]
+        if self.differing:  # likewise: rows imported before that say otherwise now
+            data["differing"] = [
+                {"line": d.line, "deal": d.deal, "fields": list(d.fields)} for d in self.differing
             ]
         if self.look_alikes:  # likewise: new deals whose title and customer are one's here
             data["look_alikes"] = [{"line": line, "deal": deal} for line, deal in self.look_alikes]
@@ -416,6 +422,7 @@ def _prepare(
     report.unused_pipeline_maps = plan.unused_pipeline_maps
     report.renumbered = plan.renumbered
     report.look_alikes = plan.look_alikes
+    report.differing = plan.differing
     report.imported = _count(plan)
     return plan
 

@@ -27,6 +27,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from salespipe.core.model import Record
+from salespipe.transfer.differing import DealNow
 from salespipe.transfer.pending import Pending, unpack
 
 Content = tuple[object, object, object]  # value, currency, close date, as records keep them
@@ -93,6 +94,7 @@ class DealsHere:
     ids: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     by_fingerprint: dict[str, list[Earlier]] = field(default_factory=dict)
     by_title: dict[str, list[Resembled]] = field(default_factory=dict)  # the file's titles
+    now: dict[str, DealNow] = field(default_factory=dict)  # by key, the keys the file may have
 
 
 def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
@@ -103,6 +105,7 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
         return here
     titles = {unpack(row).title.casefold().strip() for row in rows}  # kept NFC, as rows
     fingerprints = {_fingerprint(row.source) for row in rows} - {None}
+    keys = {row.source for row in rows}
     for record in itertools.chain((first,), records):  # one at a time: a database is big
         deal = (record["title"], datetime.fromisoformat(record["created_at"]))
         source = record.get("source")
@@ -112,6 +115,9 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
             if fingerprint is not None and fingerprint in fingerprints:
                 earlier = Earlier(source, _record_content(record))
                 here.by_fingerprint.setdefault(fingerprint, []).append(earlier)
+                here.now[source] = DealNow.of(record)
+            elif source in keys:
+                here.now[source] = DealNow.of(record)
         here.ids[record["id"]] = deal
         title = record["title"].casefold().strip()
         if title in titles:

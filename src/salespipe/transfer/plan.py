@@ -21,6 +21,7 @@ from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, sta
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
+from salespipe.transfer.differing import Differing, differences
 from salespipe.transfer.look_alikes import deals_here, resembling, settle_row_keys
 from salespipe.transfer.pending import (
     Pending,
@@ -116,6 +117,8 @@ class Plan:
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)
     # (line, deal) of new deals whose title and customer are a deal's here
     look_alikes: list[tuple[int, int]] = field(default_factory=list)
+    # rows imported before that say otherwise than their deal now
+    differing: list[Differing] = field(default_factory=list)
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -263,6 +266,9 @@ def _fresh_rows(
     here = deals_here(snapshot.all_records(), rows)
     rows = settle_row_keys(rows, here, currency)
     matched: set[str | int] = set()
+    stage_keys = {collation.fold(n): s.key for s in snapshot.stages() for n in (s.name, s.key)}
+    compared: set[str | None] = set()
+    line_items = {key for key, count in Counter(r.source for r in rows).items() if count > 1}
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
     merged: set[str] = set()
@@ -274,6 +280,12 @@ def _fresh_rows(
             plan.duplicates += 1
             plan.duplicate_lines.append(row.line)
             matched.add(row.deal_id if same_deal and row.deal_id else key or "")
+            now = here.now.get(key or "")
+            if now and not same_deal and key not in compared:
+                compared.add(key)  # a deal's first line: the others are its line items
+                fields = differences(row, now, stage_keys, whole=key not in line_items)
+                if fields:
+                    plan.differing.append(Differing(row.line, now.id, fields))
             continue
         if key is None or key not in seen:
             if key is not None:
