@@ -24,7 +24,7 @@ def _demo_refused_keeping(cli, snapshot_files, title: str) -> None:
     before = snapshot_files()
     result = cli("demo", "--deals", "3")
     assert result.exit_code == 1
-    assert "not a demo" in result.stderr
+    assert "or a demo changed since it was made (which makes it real work)" in result.stderr
     assert snapshot_files() == before
     assert title in [d["title"] for d in cli.json("list")]
 

@@ -397,8 +397,9 @@ def write_demo(
     if there == "pipeline":
         raise NotAllowed(
             _(
-                "{path} holds a pipeline that is not a demo, so the demo will not write over "
-                "it; choose another file with --db."
+                "{path} holds a pipeline that is not a demo, or a demo changed since it was "
+                "made (which makes it real work), so the demo will not write over it; "
+                "choose another file with --db."
             ).format(path=path)
         )
     if there != "none":  # an earlier demo, or the demo's own file left empty
