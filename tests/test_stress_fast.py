@@ -518,7 +518,7 @@ def test_writers_on_shared_deals_with_every_kind_of_write(
     assert figures["reads"] > 0
 
 
-@pytest.mark.parametrize("scenario", ["add", "import", "compaction", "fold"])
+@pytest.mark.parametrize("scenario", ["add", "import", "compaction", "fold", "copy-replace"])
 def test_a_writer_killed_at_every_file_call_leaves_before_or_after(
     tmp_path: Path, stress_modules: Any, scenario: str
 ) -> None:

@@ -1,6 +1,6 @@
 """Deterministic crash pass: a writer stopped at EVERY write, fsync, rename and ftruncate.
 
-    python bench/stress/crash_points.py          # add, move, undo, import, compaction, fold
+    python bench/stress/crash_points.py   # add, move, undo, import, compaction, fold, copy-replace
     python bench/stress/crash_points.py --only import
     python bench/stress/crash_points.py --installed   # each command the installed one
 
@@ -130,6 +130,9 @@ def _fill_base(db: Path, runs: Runs) -> None:
         ["note", "1", "first note"],
     ):
         assert runs.run(db, args) == 0, args
+    other = folder / "other.json"  # what copy --replace puts in the database's place
+    for args in (["add", "Other one", "-v", "7"], ["add", "Other two"], ["lost", "2", "-r", "x"]):
+        assert runs.run(other, args) == 0, args
     source = folder / "rows.csv"
     source.write_text(
         "title,value,stage\n" + "".join(f"Row {n},{n}00,quoted\n" for n in range(40)),
@@ -144,6 +147,16 @@ SCENARIOS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "import": (lambda folder: ["import", str(folder / "rows.csv")], ""),
     "compaction": (lambda folder: ["move", "3", "negotiating"], "compact"),
     "fold": (lambda folder: ["move", "3", "negotiating"], "fold"),
+    # (the database crashed into is the work folder's, beside the base folder)
+    "copy-replace": (
+        lambda folder: [
+            "copy",
+            str(folder / "other.json"),
+            str(folder.parent / "work" / "pipeline.json"),
+            "--replace",
+        ],
+        "",
+    ),
 }
 
 
@@ -158,7 +171,8 @@ def _leftovers(db: Path) -> list[str]:
     meta = Pipeline.open(db).read().meta
     current = paths.open_journal(meta["open_generation"])
     index = meta["open_index_generation"]
-    names = [p.name for p in db.parent.iterdir() if ".tmp" in p.name]
+    names = [p.name for p in db.parent.iterdir() if ".tmp" in p.name or ".new-" in p.name]
+    names += [p.name for p in db.parent.iterdir() if p.name.endswith(".moving")]
     names += [p.name for p in paths.open_journals() if p != current]
     in_use = (paths.open_checkpoint(index), paths.open_tail(index), paths.open_facts(index))
     names += [p.name for p in paths.open_index_files() if p not in in_use]

@@ -27,7 +27,7 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
 from salespipe.core.stored import config_problem, is_count
 from salespipe.storage import safe_files
-from salespipe.storage.jsonl import change_log, deal_columns, journal_end, line_index
+from salespipe.storage.jsonl import change_log, deal_columns, journal_end, line_index, moving
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
@@ -73,6 +73,7 @@ COMPACT_LIVE_SHARE = 0.5
 # open-deals journal between its reading the main file and opening the journal.
 READ_ATTEMPTS = 20
 CUT_JOURNAL_PAUSE = 0.02  # seconds between reads that found a journal cut short
+MOVE_WAIT = 10.0  # seconds a reader waits on a move of a whole database (moving.py)
 
 
 @dataclass
@@ -460,6 +461,9 @@ class Store:
         (deleted by hand) is read as missing: what needs it says so, and ``doctor
         --fix`` can rebuild it (the read that ``doctor`` starts with had refused)."""
         check_data_file(self.path)
+        if moving.pending(self.paths):
+            with contextlib.suppress(WriteFailed), hold_lock(self.paths, lambda: MOVE_WAIT):
+                self._finish_a_cut_move()
         document: dict[str, Any] | None = None
         lost: FileNotFoundError | StoreError | None = None
         for attempt in range(READ_ATTEMPTS):
@@ -507,6 +511,7 @@ class Store:
         If the body raises, nothing is written.
         """
         with hold_lock(self.paths, lock_timeout) as lock:
+            self._finish_a_cut_move()
             document = _load_document(self.path)
             exists = document is not None
             if document is None:
@@ -630,6 +635,7 @@ class Store:
         commit; a failure before it leaves this database as it was."""
         safe_files.make_folder(self.path.parent)
         with hold_lock(self.paths, lock_timeout) as lock:
+            self._finish_a_cut_move()
             try:
                 aside = Path(
                     tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent)
@@ -648,6 +654,19 @@ class Store:
                 lock.stamp(self._move_in(new, aside), 0, tx._new_events.digest())
             finally:
                 shutil.rmtree(aside, ignore_errors=True)
+
+    def _finish_a_cut_move(self) -> None:
+        """Under the lock, before anything is read: a move of a whole database killed
+        half-way (``copy --replace``) is finished, forward or back (moving.py)."""
+        finished = moving.finish(self.paths)
+        moving.remove_abandoned(self.paths)
+        if finished is not moving.Finished.FORWARD:
+            return
+        document = _load_document(self.path)
+        if document is not None:  # what the killed move would have removed after its commit
+            meta = document[META]["1"]
+            self._remove_other_open_journals(self.paths.open_journal(meta["open_generation"]))
+            self._remove_other_open_index_files(meta["open_index_generation"])
 
     def _move_in(self, new: Store, aside: Path) -> dict[str, Any]:
         """Put ``new``'s files in place of this database's (the lock is held). This
@@ -680,8 +699,10 @@ class Store:
         absent = [target for source, target in moves if not source.exists()]
         kept = aside / "replaced"
         put: list[tuple[Path, Path | None]] = []  # (moved in, the old file it replaced)
+        main = orjson.dumps(document)
         try:
             kept.mkdir()
+            moving.write(self.paths, aside, main, [t for s, t in moves if t not in absent], absent)
             for source, target in moves:
                 if target not in absent:
                     old = kept / target.name if target.exists() else None
@@ -689,11 +710,10 @@ class Store:
                         safe_files.rename(target, old)
                     put.append((target, old))
                     safe_files.rename(source, target)
-            write_atomically(
-                self.path, orjson.dumps(document), self.paths.temp_prefix(), like=new.path
-            )
+            write_atomically(self.path, main, self.paths.temp_prefix(), like=new.path)
         except BaseException as exc:
             _put_back(put)
+            moving.done(self.paths)
             if isinstance(exc, OSError):
                 raise WriteFailed(write_failure(self.path, exc)) from None
             raise
@@ -704,6 +724,7 @@ class Store:
                 target.unlink()
         self._remove_other_open_journals(self.paths.open_journal(fresh))
         self._remove_other_open_index_files(fresh_index)
+        moving.done(self.paths)
         return meta  # what the main file moved in records
 
     # -- the open-deals journal and index --------------------------------------------------
@@ -764,6 +785,7 @@ class Store:
         journals are missing, which the next ``demo`` run removes again.
         """
         with hold_lock(self.paths, lock_timeout):
+            self._finish_a_cut_move()
             journals = (self.paths.events, self.paths.closed, *self.paths.open_journals())
             index = self.paths.open_index_files()
             for path in (*self.paths.derived_files(), *index, *journals, self.paths.main):
