@@ -199,3 +199,44 @@ def test_a_line_item_report_imported_again_says_no_value_differs(cli: Any, tmp_p
     cli.json("import", report, "--create-stages")
     again = cli.json("import", report)
     assert (again["duplicates"], "differing" in again) == (2, False)
+
+
+def test_a_key_salespipes_own_csv_gives_is_kept_whatever_its_place(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Two exports pasted together repeat each deal's `source`: read as a look-alike
+    pairing, the repeats were given new keys and doubled the deals without a word."""
+    cli.json(
+        "import",
+        written(tmp_path, "a.csv", HEADER + "Support,Acme,1000,Proposal\n"),
+        "--create-stages",
+    )
+    exported = tmp_path / "export.csv"
+    assert cli("export", "-o", str(exported)).exit_code == 0
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("id,")
+    lines = [line.partition(",")[2] for line in lines]  # without the id: by source alone
+    twice = written(tmp_path, "twice.csv", "\n".join([*lines, *lines[1:]]) + "\n")
+    report = cli.json("import", twice)
+    assert (report["imported"], report["duplicates"]) == (0, 2)
+
+
+def test_a_look_alike_is_named_only_for_the_same_customer_or_a_row_without_one(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A deal typed without a customer, or a customer's name beginning another's ("S",
+    "Siam"), is no reason to warn on a first import."""
+    assert cli("add", "Website", "--value", "100").exit_code == 0
+    assert cli("add", "Renewal", "--customer", "Siam").exit_code == 0
+    sheet = written(
+        tmp_path,
+        "n.csv",
+        HEADER
+        + "Website,Acme,500,Proposal\n"
+        + "Renewal,Siam Cement,1,Proposal\n"
+        + "Renewal,S,3,Proposal\n"
+        + "renewal, SIAM ,4,Proposal\n"
+        + "Renewal,,5,Proposal\n",
+    )
+    report = cli.json("import", sheet, "--create-stages")
+    assert report["look_alikes"] == [{"line": 5, "deal": 2}, {"line": 6, "deal": 2}]

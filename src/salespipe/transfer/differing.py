@@ -14,13 +14,13 @@ compared without placing the row, which is done for new rows only).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from salespipe.core import collation
-from salespipe.core.model import Record
+from salespipe.core.model import Record, Stage
 from salespipe.transfer.crm_formats import closing_status
-from salespipe.transfer.pending import Pending, unpack
+from salespipe.transfer.pending import Pending, StageLabel, unpack
 from salespipe.transfer.rows import Filled
 
 
@@ -54,26 +54,39 @@ class Differing(NamedTuple):
     fields: tuple[str, ...]
 
 
-def differences(
-    row: Pending, deal: DealNow, by_name: Mapping[str, str], *, whole: bool = True
-) -> tuple[str, ...]:
-    """The fields (``value``, ``currency``, ``expected_close``, ``status``, ``stage``) in
-    which ``row`` says otherwise than ``deal``; ``by_name``: each stage's folded name and
-    key -> its key. Not ``whole``: the row is one line item of the deal, whose value is
-    not the deal's."""
-    values = unpack(row)
-    found = []
-    if whole and not row.filled & Filled.NO_VALUE and values.value != deal.value:
-        found.append("value")
-    if values.currency and values.currency != deal.currency:
-        found.append("currency")
-    if values.expected_close and values.expected_close != deal.expected_close:
-        found.append("expected_close")
-    label = row.label.stage_name or row.label.stage_label
-    status = row.label.status or closing_status(label)
-    if status and status != deal.status:
-        found.append("status")
-    stage = by_name.get(collation.fold(label)) if label else None
-    if stage is not None and stage != deal.stage:
-        found.append("stage")
-    return tuple(found)
+class Comparer:
+    """Tells the fields in which a row says otherwise than its deal; a stage label is
+    read once for all the rows that share it."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        # each stage's folded name and key -> its key
+        self.by_name = {collation.fold(n): s.key for s in stages for n in (s.name, s.key)}
+        self.labels: dict[StageLabel, tuple[str | None, str | None]] = {}
+
+    def differences(self, row: Pending, deal: DealNow, *, whole: bool = True) -> tuple[str, ...]:
+        """The fields (``value``, ``currency``, ``expected_close``, ``status``, ``stage``)
+        in which ``row`` says otherwise than ``deal``. Not ``whole``: the row is one line
+        item of the deal, whose value is not the deal's."""
+        values = unpack(row)
+        found = []
+        if whole and not row.filled & Filled.NO_VALUE and values.value != deal.value:
+            found.append("value")
+        if values.currency and values.currency != deal.currency:
+            found.append("currency")
+        if values.expected_close and values.expected_close != deal.expected_close:
+            found.append("expected_close")
+        status, stage = self._read(row.label)
+        if status and status != deal.status:
+            found.append("status")
+        if stage is not None and stage != deal.stage:
+            found.append("stage")
+        return tuple(found)
+
+    def _read(self, label: StageLabel) -> tuple[str | None, str | None]:
+        """The status a label says (if it says one) and the stage here it names (if any)."""
+        known = self.labels.get(label)
+        if known is None:
+            text = label.stage_name or label.stage_label
+            stage = self.by_name.get(collation.fold(text)) if text else None
+            known = self.labels[label] = (label.status or closing_status(text), stage)
+        return known

@@ -19,7 +19,9 @@ deal's here (:func:`resembling`), and the user decides (``undo`` takes the impor
 
 from __future__ import annotations
 
+import collections
 import itertools
+import re
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +31,7 @@ from typing import NamedTuple
 from salespipe.core.model import Record
 from salespipe.transfer.differing import DealNow
 from salespipe.transfer.pending import Pending, unpack
+from salespipe.transfer.rows import Filled
 
 Content = tuple[object, object, object]  # value, currency, close date, as records keep them
 
@@ -45,16 +48,15 @@ class RowKey(NamedTuple):
         return f"{self.prefix}:row-{self.fingerprint}{suffix}"
 
 
+_ROW_KEY = re.compile(r"([^:]*):row-([0-9a-f]{12})(?:-([0-9]+))?")
+
+
 def row_key(source: str | None) -> RowKey | None:
     """The parts of a key made for a row without an id; None for any other key."""
-    if source is None:
+    found = _ROW_KEY.fullmatch(source) if source is not None else None
+    if found is None:
         return None
-    prefix, _colon, rest = source.partition(":")
-    if not rest.startswith("row-"):
-        return None
-    fingerprint, _dash, number = rest[4:].partition("-")
-    if len(fingerprint) != 12 or (not number.isdecimal() and number):
-        return None
+    prefix, fingerprint, number = found.groups()
     return RowKey(prefix, fingerprint, int(number) if number else 1)
 
 
@@ -79,11 +81,10 @@ class Earlier(NamedTuple):
 
 
 class Resembled(NamedTuple):
-    """A deal here, found by its title: its id, source key and customer (folded)."""
+    """A deal here, found by its title and customer: its id and source key."""
 
     deal: int
     source: str | None
-    customer: str
 
 
 @dataclass
@@ -93,7 +94,8 @@ class DealsHere:
     sources: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     ids: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     by_fingerprint: dict[str, list[Earlier]] = field(default_factory=dict)
-    by_title: dict[str, list[Resembled]] = field(default_factory=dict)  # the file's titles
+    # the file's titles (compared as :func:`_compared`) -> customer -> the deals here
+    by_title: dict[str, dict[str, list[Resembled]]] = field(default_factory=dict)
     now: dict[str, DealNow] = field(default_factory=dict)  # by key, the keys the file may have
 
 
@@ -103,7 +105,7 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
     first = next(records, None)
     if first is None:  # a new database: no row's title need be read for this
         return here
-    titles = {unpack(row).title.casefold().strip() for row in rows}  # kept NFC, as rows
+    titles = {_compared(unpack(row).title) for row in rows}
     fingerprints = {_fingerprint(row.source) for row in rows} - {None}
     keys = {row.source for row in rows}
     for record in itertools.chain((first,), records):  # one at a time: a database is big
@@ -119,11 +121,18 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
             elif source in keys:
                 here.now[source] = DealNow.of(record)
         here.ids[record["id"]] = deal
-        title = record["title"].casefold().strip()
+        title = _compared(record["title"])
         if title in titles:
-            customer = (record.get("customer") or "").casefold().strip()
-            here.by_title.setdefault(title, []).append(Resembled(record["id"], source, customer))
+            customers = here.by_title.setdefault(title, {})
+            customer = _compared(record.get("customer") or "")
+            customers.setdefault(customer, []).append(Resembled(record["id"], source))
     return here
+
+
+def _compared(name: str) -> str:
+    """A title or customer as look-alikes are found: case and runs of spaces aside
+    (kept NFC, as rows are: no normalising needed)."""
+    return " ".join(name.casefold().split())
 
 
 def _record_content(record: Record) -> Content:
@@ -140,19 +149,21 @@ def settle_row_keys(rows: Sequence[Pending], here: DealsHere, currency: str) -> 
     skipped as imported before) or as a new one numbered after those there."""
     groups: dict[str, list[int]] = {}
     for index, row in enumerate(rows):
+        if not row.filled & Filled.KEY_BY_PLACE:
+            continue  # a key the file gives (salespipe's own CSV's source) is the deal's
         fingerprint = _fingerprint(row.source)
         if fingerprint is not None and fingerprint in here.by_fingerprint:
             groups.setdefault(fingerprint, []).append(index)
     settled = list(rows)
     for fingerprint, indexes in groups.items():
-        earlier = sorted(here.by_fingerprint[fingerprint], key=attrgetter("number"))
+        earlier = here.by_fingerprint[fingerprint]
         if len(indexes) == len(earlier) == 1:  # the common case: nothing to pair by
             if rows[indexes[0]].source != earlier[0].source:  # the key of another CRM's
                 settled[indexes[0]] = rows[indexes[0]]._replace(source=earlier[0].source)
             continue
         keys = _paired(
             [_row_content(rows[i], currency) for i in indexes],
-            earlier,
+            sorted(earlier, key=attrgetter("number")),
             [row_key(rows[i].source) for i in indexes],
         )
         for index, source in zip(indexes, keys, strict=True):
@@ -163,19 +174,17 @@ def settle_row_keys(rows: Sequence[Pending], here: DealsHere, currency: str) -> 
 def _paired(
     contents: Sequence[Content], earlier: Sequence[Earlier], keys: Sequence[RowKey | None]
 ) -> list[str]:
-    """The key of each row of one fingerprint: an earlier deal's, paired by the most of
-    value, currency and close date they share (in the file's order), then in order; or,
-    for the rows left over, a new number."""
-    taken = [False] * len(earlier)
+    """The key of each row of one fingerprint: an earlier deal's (in order of number),
+    paired in the file's order first with one that has all of its value, currency and
+    close date, then two of them, then one, then any; or, for the rows left over, a new
+    number. Each level looks its deals up by the fields it asks to agree, so a group of
+    thousands of look-alikes pairs in linear time."""
+    waiting = _Waiting(earlier)
     paired: list[str | None] = [None] * len(contents)
-    for agreeing in (3, 2, 1, 0):
+    for fields in _AGREEING:
         for row, content in enumerate(contents):
-            if paired[row] is not None:
-                continue
-            for at, deal in enumerate(earlier):
-                if not taken[at] and _agreement(content, deal.content) >= agreeing:
-                    taken[at], paired[row] = True, deal.source
-                    break
+            if paired[row] is None:
+                paired[row] = waiting.take(content, fields)
     numbers = {deal.number for deal in earlier}
     number = 0
     settled = []
@@ -191,36 +200,85 @@ def _paired(
     return settled
 
 
-def _agreement(row: Content, deal: Content) -> int:
-    return sum(a == b for a, b in zip(row, deal, strict=True))
+# The levels of pairing: at each, the sets of fields of which one must agree (all three;
+# any two; any one; none, that is any deal).
+_AGREEING: tuple[tuple[tuple[int, ...], ...], ...] = (
+    ((0, 1, 2),),
+    ((0, 1), (0, 2), (1, 2)),
+    ((0,), (1,), (2,)),
+    ((),),
+)
+
+
+class _Waiting:
+    """The earlier deals not paired yet, looked up by any set of their fields: for each,
+    a queue in order of number, a deal taken from one left in the others and passed
+    over there."""
+
+    def __init__(self, earlier: Sequence[Earlier]) -> None:
+        self.taken = [False] * len(earlier)
+        self.earlier = earlier
+        self.queues: dict[tuple[object, ...], collections.deque[int]] = {}
+        for at, deal in enumerate(earlier):
+            for level in _AGREEING:
+                for fields in level:
+                    key = (fields, *(deal.content[i] for i in fields))
+                    self.queues.setdefault(key, collections.deque()).append(at)
+
+    def take(self, content: Content, levels: tuple[tuple[int, ...], ...]) -> str | None:
+        """The source of the first deal by number agreeing with ``content`` in one of
+        the sets of fields ``levels`` names, taken; None if there is none."""
+        best: int | None = None
+        for fields in levels:
+            queue = self.queues.get((fields, *(content[i] for i in fields)))
+            while queue and self.taken[queue[0]]:
+                queue.popleft()
+            if queue and (best is None or queue[0] < best):
+                best = queue[0]
+        if best is None:
+            return None
+        self.taken[best] = True
+        return self.earlier[best].source
+
+
+# How many deals of one title and customer a new deal is compared with: enough for the
+# ones a row was matched to or that are the same CRM's other ids, and a bound where a
+# title recurs for thousands of customers (a yearly "Annual renewal").
+_LOOKED_AT = 20
 
 
 def resembling(
     fresh: Sequence[Pending], here: DealsHere, matched: Container[str | int]
 ) -> list[tuple[int, int]]:
     """(line, deal) for each new deal whose title is a deal's here and whose customer is
-    that deal's too (or one of the two gives none, or one begins the other's name): a row
-    whose key changed with the file (a renamed or added column, a customer written
-    otherwise) would otherwise come in again without a word. Left out: a deal another row
-    of the file was found to be (``matched``: their keys and ids), and two ids of one CRM
-    (two deals by the CRM's own word)."""
+    that deal's too, or that gives no customer: a row whose key changed with the file
+    (a renamed or added column, a customer in other capitals) would otherwise come in
+    again without a word. Left out: a deal another row of the file was found to be
+    (``matched``: their keys and ids), and two ids of one CRM (two deals by the CRM's
+    own word)."""
     found: list[tuple[int, int]] = []
     if not here.by_title:
         return found
     for row in fresh:
         values = unpack(row)
-        title = values.title.casefold().strip()
-        customer = values.customer.casefold().strip()
-        for deal in here.by_title.get(title, ()):
+        customers = here.by_title.get(_compared(values.title))
+        if not customers:
+            continue
+        customer = _compared(values.customer)
+        candidates = (
+            customers.get(customer, ())
+            if customer
+            else itertools.chain.from_iterable(customers.values())
+        )
+        for deal in itertools.islice(candidates, _LOOKED_AT):
             if (
                 deal.deal in matched
                 or deal.source in matched
                 or _two_ids_of_one_crm(row.source, deal.source)
             ):
                 continue
-            if _same_customer(customer, deal.customer):
-                found.append((row.line, deal.deal))
-                break
+            found.append((row.line, deal.deal))
+            break
     return found
 
 
@@ -228,7 +286,3 @@ def _two_ids_of_one_crm(source: str | None, other: str | None) -> bool:
     if source is None or other is None or row_key(source) or row_key(other):
         return False
     return source.partition(":")[0] == other.partition(":")[0]
-
-
-def _same_customer(one: str, other: str) -> bool:
-    return not one or not other or one.startswith(other) or other.startswith(one)

@@ -21,7 +21,7 @@ from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, sta
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
-from salespipe.transfer.differing import Differing, differences
+from salespipe.transfer.differing import Comparer, Differing
 from salespipe.transfer.look_alikes import deals_here, resembling, settle_row_keys
 from salespipe.transfer.pending import (
     Pending,
@@ -266,7 +266,7 @@ def _fresh_rows(
     here = deals_here(snapshot.all_records(), rows)
     rows = settle_row_keys(rows, here, currency)
     matched: set[str | int] = set()
-    stage_keys = {collation.fold(n): s.key for s in snapshot.stages() for n in (s.name, s.key)}
+    comparer = Comparer(snapshot.stages())
     compared: set[str | None] = set()
     line_items = {key for key, count in Counter(r.source for r in rows).items() if count > 1}
     fresh: list[Pending] = []
@@ -283,7 +283,7 @@ def _fresh_rows(
             now = here.now.get(key or "")
             if now and not same_deal and key not in compared:
                 compared.add(key)  # a deal's first line: the others are its line items
-                fields = differences(row, now, stage_keys, whole=key not in line_items)
+                fields = comparer.differences(row, now, whole=key not in line_items)
                 if fields:
                     plan.differing.append(Differing(row.line, now.id, fields))
             continue

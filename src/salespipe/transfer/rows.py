@@ -87,6 +87,9 @@ class Filled:
     ENTERED_AT_CREATION = 16384
     # No creation time: created when imported (a closed deal: when it closed).
     NO_CREATION = 32768
+    # No id: the row's key made of what it holds and its place among its look-alikes
+    # (look_alikes.py pairs such keys with the deals here; a key the file gives is kept).
+    KEY_BY_PLACE = 65536
 
 
 @dataclass(frozen=True)
@@ -570,6 +573,7 @@ class RowReader:
 
     def _occurrence(self, row: Incoming) -> str:
         """The row's fingerprint, numbered from its second look-alike in the file on."""
+        row.filled |= Filled.KEY_BY_PLACE
         key = _fingerprint(row, self.layout.by_our_names)
         self._occurrences[key] += 1
         count = self._occurrences[key]
