@@ -328,6 +328,19 @@ def test_a_terminal_too_narrow_for_the_chart_prints_the_tables_and_says_so(
     assert asked.exit_code == 1
 
 
+def test_chart_alone_too_wide_for_the_terminal_fails_rather_than_print_nothing(
+    cli, monkeypatch
+) -> None:
+    """`chart` is only its chart: at 30 columns it printed nothing, said why on stderr
+    and exited 0, which a script took for a chart drawn (a scripting trial)."""
+    ok(cli("add", "Small", "--value", "USD 9,999,999,999,999.99"))
+    monkeypatch.setenv("COLUMNS", "30")
+    shown = cli("chart", "--by", "value")
+    assert shown.exit_code == 1
+    assert shown.stdout == ""
+    assert "The chart is too narrow for its numbers; use --width" in shown.stderr
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [

@@ -195,6 +195,9 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
         return
     laid_out: list[render.Block] = []  # blocks in a row are laid out together
     said = str | parts.Drawing | parts.Warned | parts.Noted | parts.Hanging | parts.Verbatim
+    # A chart that is the whole answer (`chart`) and cannot be drawn is the command's
+    # failure, not a note beside tables that say it all.
+    only_charts = all(isinstance(part, parts.Drawing) for part in seen)
     for part in seen:
         if isinstance(part, said) and laid_out:
             blocks(laid_out)
@@ -209,7 +212,7 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
             try:
                 drawn = part.draw(chart_width(chart_width_asked), for_terminal())
             except InvalidValue as narrow:
-                if chart_width_asked is not None:  # --width asked for what cannot be drawn
+                if chart_width_asked is not None or only_charts:  # (--width: asked for it)
                     raise
                 note(narrow.message)  # a narrow terminal: the tables above say it all
                 continue
