@@ -402,3 +402,29 @@ def test_a_full_disk_while_writing_ahead_changes_nothing(
         _close_many(pipeline, [1, 2, 3, 4])
     monkeypatch.setattr(os, "pwrite", real_pwrite)
     assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before
+
+
+def test_a_write_refused_on_a_journal_names_the_journal(
+    pipeline: Pipeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal made read-only (chattr +i) refused the append; the error named the
+    main file, which was writable (a scripting trial)."""
+    pipeline.add("Deal", DealFields())
+    before = {p.name: p.read_bytes() for p in db_path.parent.iterdir()}
+    events = store_files.DatabasePaths.for_main(db_path).events
+    real_open = os.open
+
+    def refused(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if str(path) == str(events) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(errno.EACCES, "Permission denied", str(events))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(WriteFailed) as failed:
+        pipeline.add("Another", DealFields())
+    monkeypatch.setattr(os, "open", real_open)
+    assert failed.value.message == (
+        f"Cannot write {events}, of the data file {db_path}: permission was denied; "
+        "nothing was changed."
+    )
+    assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before

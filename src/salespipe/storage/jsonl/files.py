@@ -471,9 +471,27 @@ def write_failure(path: Path, exc: OSError) -> str:
         errno.EPERM: N_("permission was denied"),
     }.get(exc.errno or 0)
     reason = _(known) if known else exc.strerror or _("the write failed")
+    failed = _failed_at(path, exc)
+    if failed is not None:  # a journal, or the folder (a temp file): said, not the main file
+        return _(
+            "Cannot write {failed}, of the data file {path}: {reason}; nothing was changed."
+        ).format(failed=failed, path=path, reason=reason)
     return _("Cannot write the data file {path}: {reason}; nothing was changed.").format(
         path=path, reason=reason
     )
+
+
+def _failed_at(path: Path, exc: OSError) -> Path | None:
+    """The file or folder a write of the database at ``path`` failed on, where it is
+    not the main file (a permission taken from one journal, or from the folder)."""
+    if not isinstance(exc.filename, str) or not exc.filename:
+        return None
+    failed = Path(exc.filename)
+    if failed == path:
+        return None
+    if failed.name.startswith("." + path.name + ".tmp-"):  # a temp file: made in the folder
+        return failed.parent
+    return failed
 
 
 def check_journal(journal: Path, committed_size: int) -> None:
