@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.checks import written
 
 HEADER = "Title,Customer,Value,Stage\n"
@@ -104,8 +105,8 @@ def test_new_deals_with_the_title_and_customer_of_deals_here_are_named(
     printed = cli("import", week2, "--create-stages")
     assert printed.exit_code == 0
     assert (
-        "Warning: 1 new deal has the title and customer of a deal here (line 2 like deal 1): "
-        "if it is that deal under a key the file changed" in printed.stderr
+        "Warning: 1 new deal has the title of a deal here, and its customer or none (line 2 "
+        "like deal 1): if it is that deal under a key the file changed" in printed.stderr
     )
 
 
@@ -181,8 +182,9 @@ def test_rows_imported_before_that_say_otherwise_now_are_named_not_applied(
     assert cli.json("list", "--status", "all") == before
     printed = cli("import", week2)
     assert (
-        "2 of them say otherwise than their deals here now (line 2 (deal 1): value, close "
-        "date, stage; line 3 (deal 2): status): change those with edit, move, won or lost."
+        "2 of them differ from their deals here now (line 2 (deal 1): value, close date, "
+        "stage; line 3 (deal 2): status); where the file is right, change those with edit, "
+        "move, won, lost or reopen."
     ) in printed.stdout
 
 
@@ -240,3 +242,36 @@ def test_a_look_alike_is_named_only_for_the_same_customer_or_a_row_without_one(
     )
     report = cli.json("import", sheet, "--create-stages")
     assert report["look_alikes"] == [{"line": 5, "deal": 2}, {"line": 6, "deal": 2}]
+
+
+@pytest.mark.parametrize(
+    ("before", "options"),
+    [
+        (["pipeline", "add", "Renewals"], []),  # its stages have the same names
+        ([], ["--stage-map", "Presented=quoted", "--stage-map", "Quoted=won"]),
+        (["stage", "add", "Closed Won"], []),  # an open stage named as a CRM closes
+    ],
+    ids=["second-pipeline", "stage-map", "open-stage-named-closed-won"],
+)
+def test_a_file_imported_again_unchanged_differs_in_nothing(
+    cli: Any, tmp_path: Path, before: list[str], options: list[str]
+) -> None:
+    """A stage name found in another pipeline, a label --stage-map maps, and an open
+    stage named "Closed Won" each reported every deal of an unchanged file as differing
+    (a review)."""
+    assert cli("add", "Seed", "--customer", "X").exit_code == 0
+    if before:
+        assert cli(*before).exit_code == 0
+    sheet = written(
+        tmp_path,
+        "p.csv",
+        "title,customer,value,stage\n"
+        "New A,A Co,1000,Quoted\n"
+        "New B,B Co,2000,Presented\n"
+        "New C,C Co,3000,Closed Won\n",
+    )
+    first = cli("import", sheet, "--create-stages", *options, "--json")
+    assert first.exit_code == 0, first.stderr
+    again = cli.json("import", sheet, *options)
+    assert again["duplicates"] == 3
+    assert "differing" not in again

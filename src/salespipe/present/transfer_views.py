@@ -294,10 +294,10 @@ def _differing_line(differing: list[Differing]) -> str:
         for d in differing[:10]
     ) + ("; …" if len(differing) > 10 else "")
     return ngettext(
-        "{count} of them says otherwise than its deal here now ({named}): change it with "
-        "edit, move, won or lost.",
-        "{count} of them say otherwise than their deals here now ({named}): change those "
-        "with edit, move, won or lost.",
+        "{count} of them differs from its deal here now ({named}); where the file is "
+        "right, change it with edit, move, won, lost or reopen.",
+        "{count} of them differ from their deals here now ({named}); where the file is "
+        "right, change those with edit, move, won, lost or reopen.",
         len(differing),
     ).format(count=len(differing), named=named)
 
@@ -312,12 +312,12 @@ def _look_alikes_line(look_alikes: list[tuple[int, int]]) -> str:
         ]
     )
     return ngettext(
-        "{count} new deal has the title and customer of a deal here ({pairs}): if it is "
-        "that deal under a key the file changed (a renamed or added column, a customer "
-        "written otherwise), it comes in a second time.",
-        "{count} new deals have the titles and customers of deals here ({pairs}): if they "
-        "are those deals under keys the file changed (a renamed or added column, a customer "
-        "written otherwise), they come in a second time.",
+        "{count} new deal has the title of a deal here, and its customer or none "
+        "({pairs}): if it is that deal under a key the file changed (a renamed or added "
+        "column, a customer in other capitals), it comes in a second time.",
+        "{count} new deals have the titles of deals here, and their customers or none "
+        "({pairs}): if they are those deals under keys the file changed (a renamed or "
+        "added column, a customer in other capitals), they come in a second time.",
         len(look_alikes),
     ).format(count=len(look_alikes), pairs=pairs)
 

@@ -56,12 +56,20 @@ class Differing(NamedTuple):
 
 class Comparer:
     """Tells the fields in which a row says otherwise than its deal; a stage label is
-    read once for all the rows that share it."""
+    read once for all the rows of a pipeline that share it. ``stage_map``: the
+    ``--stage-map`` entries, whose labels are not compared (a mapped label says what the
+    map says, not what the stage here is called)."""
 
-    def __init__(self, stages: Sequence[Stage]) -> None:
-        # each stage's folded name and key -> its key
-        self.by_name = {collation.fold(n): s.key for s in stages for n in (s.name, s.key)}
-        self.labels: dict[StageLabel, tuple[str | None, str | None]] = {}
+    def __init__(self, stages: Sequence[Stage], stage_map: Sequence[str] = ()) -> None:
+        self.pipeline_of = {s.key: s.pipeline for s in stages}
+        # each pipeline's stages by folded name and key -> the stage's key
+        self.by_name: dict[str, dict[str, str]] = {}
+        for stage in stages:
+            named = self.by_name.setdefault(stage.pipeline, {})
+            for name in (stage.name, stage.key):
+                named.setdefault(collation.fold(name), stage.key)
+        self.mapped = {collation.look(entry.rpartition("=")[0]) for entry in stage_map}
+        self.labels: dict[tuple[StageLabel, str | None], tuple[str | None, str | None]] = {}
 
     def differences(self, row: Pending, deal: DealNow, *, whole: bool = True) -> tuple[str, ...]:
         """The fields (``value``, ``currency``, ``expected_close``, ``status``, ``stage``)
@@ -75,18 +83,27 @@ class Comparer:
             found.append("currency")
         if values.expected_close and values.expected_close != deal.expected_close:
             found.append("expected_close")
-        status, stage = self._read(row.label)
+        status, stage = self._read(row.label, self.pipeline_of.get(deal.stage))
         if status and status != deal.status:
             found.append("status")
         if stage is not None and stage != deal.stage:
             found.append("stage")
         return tuple(found)
 
-    def _read(self, label: StageLabel) -> tuple[str | None, str | None]:
-        """The status a label says (if it says one) and the stage here it names (if any)."""
-        known = self.labels.get(label)
-        if known is None:
-            text = label.stage_name or label.stage_label
-            stage = self.by_name.get(collation.fold(text)) if text else None
-            known = self.labels[label] = (label.status or closing_status(text), stage)
+    def _read(self, label: StageLabel, pipeline: str | None) -> tuple[str | None, str | None]:
+        """The status a label says (if it says one) and the stage of the deal's pipeline
+        it names (if any). A label that is a stage here is that stage, whatever a CRM
+        would mean by it (an open stage "Closed Won")."""
+        known = self.labels.get((label, pipeline))
+        if known is not None:
+            return known
+        text = label.stage_name or label.stage_label
+        if not text or {collation.look(label.stage_label), collation.look(label.stage_name)} & (
+            self.mapped
+        ):
+            known = (label.status, None)
+        else:
+            stage = self.by_name.get(pipeline or "", {}).get(collation.fold(text))
+            known = (label.status or (closing_status(text) if stage is None else None), stage)
+        self.labels[label, pipeline] = known
         return known

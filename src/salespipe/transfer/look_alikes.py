@@ -22,7 +22,7 @@ from __future__ import annotations
 import collections
 import itertools
 import re
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -94,21 +94,16 @@ class DealsHere:
     sources: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     ids: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     by_fingerprint: dict[str, list[Earlier]] = field(default_factory=dict)
-    # the file's titles (compared as :func:`_compared`) -> customer -> the deals here
-    by_title: dict[str, dict[str, list[Resembled]]] = field(default_factory=dict)
     now: dict[str, DealNow] = field(default_factory=dict)  # by key, the keys the file may have
 
 
 def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
-    """The deals' keys, ids and look-alike index, for the titles the file's rows have."""
+    """The deals' keys and ids, the deals imported under the fingerprints of the file's
+    rows without an id, and what each deal a row may be holds now."""
     here = DealsHere()
-    first = next(records, None)
-    if first is None:  # a new database: no row's title need be read for this
-        return here
-    titles = {_compared(unpack(row).title) for row in rows}
     fingerprints = {_fingerprint(row.source) for row in rows} - {None}
     keys = {row.source for row in rows}
-    for record in itertools.chain((first,), records):  # one at a time: a database is big
+    for record in records:  # one at a time: a database is big
         deal = (record["title"], datetime.fromisoformat(record["created_at"]))
         source = record.get("source")
         if source:
@@ -121,11 +116,6 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
             elif source in keys:
                 here.now[source] = DealNow.of(record)
         here.ids[record["id"]] = deal
-        title = _compared(record["title"])
-        if title in titles:
-            customers = here.by_title.setdefault(title, {})
-            customer = _compared(record.get("customer") or "")
-            customers.setdefault(customer, []).append(Resembled(record["id"], source))
     return here
 
 
@@ -179,7 +169,9 @@ def _paired(
     close date, then two of them, then one, then any; or, for the rows left over, a new
     number. Each level looks its deals up by the fields it asks to agree, so a group of
     thousands of look-alikes pairs in linear time."""
-    waiting = _Waiting(earlier)
+    waiting: _Waiting | _Few = (
+        _Few(earlier) if len(contents) * len(earlier) <= _FEW else _Waiting(earlier)
+    )
     paired: list[str | None] = [None] * len(contents)
     for fields in _AGREEING:
         for row, content in enumerate(contents):
@@ -208,6 +200,22 @@ _AGREEING: tuple[tuple[tuple[int, ...], ...], ...] = (
     ((0,), (1,), (2,)),
     ((),),
 )
+
+
+_FEW = 64  # rows times deals up to which a group is paired by comparing each with each
+
+
+class _Few:
+    """The earlier deals not paired yet, of a small group: each compared in turn."""
+
+    def __init__(self, earlier: Sequence[Earlier]) -> None:
+        self.earlier = list(earlier)
+
+    def take(self, content: Content, levels: tuple[tuple[int, ...], ...]) -> str | None:
+        for at, deal in enumerate(self.earlier):
+            if any(all(content[i] == deal.content[i] for i in fields) for fields in levels):
+                return self.earlier.pop(at).source
+        return None
 
 
 class _Waiting:
@@ -248,20 +256,24 @@ _LOOKED_AT = 20
 
 
 def resembling(
-    fresh: Sequence[Pending], here: DealsHere, matched: Container[str | int]
+    fresh: Sequence[Pending], records: Callable[[], Iterator[Record]], matched: Container[str | int]
 ) -> list[tuple[int, int]]:
     """(line, deal) for each new deal whose title is a deal's here and whose customer is
     that deal's too, or that gives no customer: a row whose key changed with the file
     (a renamed or added column, a customer in other capitals) would otherwise come in
     again without a word. Left out: a deal another row of the file was found to be
     (``matched``: their keys and ids), and two ids of one CRM (two deals by the CRM's
-    own word)."""
+    own word). The deals are read (``records``) only where the file has new rows, for
+    their titles: a file imported again reads them once."""
     found: list[tuple[int, int]] = []
-    if not here.by_title:
+    if not fresh:
+        return found
+    by_title = _by_title(records(), {_compared(unpack(row).title) for row in fresh})
+    if not by_title:
         return found
     for row in fresh:
         values = unpack(row)
-        customers = here.by_title.get(_compared(values.title))
+        customers = by_title.get(_compared(values.title))
         if not customers:
             continue
         customer = _compared(values.customer)
@@ -280,6 +292,20 @@ def resembling(
             found.append((row.line, deal.deal))
             break
     return found
+
+
+def _by_title(
+    records: Iterator[Record], titles: Container[str]
+) -> dict[str, dict[str, list[Resembled]]]:
+    """The deals whose titles are among ``titles``, by title and customer (as compared)."""
+    by_title: dict[str, dict[str, list[Resembled]]] = {}
+    for record in records:
+        title = _compared(record["title"])
+        if title in titles:
+            customer = _compared(record.get("customer") or "")
+            deals = by_title.setdefault(title, {}).setdefault(customer, [])
+            deals.append(Resembled(record["id"], record.get("source")))
+    return by_title
 
 
 def _two_ids_of_one_crm(source: str | None, other: str | None) -> bool:

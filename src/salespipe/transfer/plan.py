@@ -161,7 +161,9 @@ def plan_import(
     plan.unused_pipeline_maps = _maps_no_row_has(
         placing.pipeline_map, rows, invalid, lambda label: (label.pipeline_label,), parse.fold
     )
-    fresh = _fresh_rows(rows, snapshot, plan, ours, values_per_line, defaults.currency)
+    fresh = _fresh_rows(
+        rows, snapshot, plan, ours, values_per_line, defaults.currency, placing.stage_map
+    )
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
         snapshot.pipelines(),
@@ -255,6 +257,7 @@ def _fresh_rows(
     ours: bool,
     values_per_line: bool,
     currency: str,
+    stage_map: Sequence[str],
 ) -> list[Pending]:
     """The rows not imported before (by source key, or by id for our own CSV).
 
@@ -266,7 +269,7 @@ def _fresh_rows(
     here = deals_here(snapshot.all_records(), rows)
     rows = settle_row_keys(rows, here, currency)
     matched: set[str | int] = set()
-    comparer = Comparer(snapshot.stages())
+    comparer = Comparer(snapshot.stages(), stage_map)
     compared: set[str | None] = set()
     line_items = {key for key, count in Counter(r.source for r in rows).items() if count > 1}
     fresh: list[Pending] = []
@@ -309,7 +312,7 @@ def _fresh_rows(
         reason = added or _("the id is on line {line} too").format(line=first.line)
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
-    plan.look_alikes = resembling(fresh, here, matched)
+    plan.look_alikes = resembling(fresh, snapshot.all_records, matched)
     return fresh
 
 
