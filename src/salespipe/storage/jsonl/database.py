@@ -462,8 +462,7 @@ class Store:
         --fix`` can rebuild it (the read that ``doctor`` starts with had refused)."""
         check_data_file(self.path)
         if moving.pending(self.paths):
-            with contextlib.suppress(WriteFailed), hold_lock(self.paths, lambda: MOVE_WAIT):
-                self._finish_a_cut_move()
+            self._finish_a_cut_move_to_read()
         document: dict[str, Any] | None = None
         lost: FileNotFoundError | StoreError | None = None
         for attempt in range(READ_ATTEMPTS):
@@ -653,20 +652,40 @@ class Store:
                 lock.check()
                 lock.stamp(self._move_in(new, aside), 0, tx._new_events.digest())
             finally:
-                shutil.rmtree(aside, ignore_errors=True)
+                if not moving.pending(self.paths):  # (else it holds what did not go back)
+                    shutil.rmtree(aside, ignore_errors=True)
 
     def _finish_a_cut_move(self) -> None:
         """Under the lock, before anything is read: a move of a whole database killed
         half-way (``copy --replace``) is finished, forward or back (moving.py)."""
-        finished = moving.finish(self.paths)
+        move = moving.cut_off(self.paths)
+        if move is not None:
+            if move.finish() is moving.Finished.FORWARD:
+                document = _load_document(self.path)
+                if document is not None:  # what the killed move removed after its commit
+                    meta = document[META]["1"]
+                    current = self.paths.open_journal(meta["open_generation"])
+                    self._remove_other_open_journals(current)
+                    self._remove_other_open_index_files(meta["open_index_generation"])
+            move.close()
         moving.remove_abandoned(self.paths)
-        if finished is not moving.Finished.FORWARD:
-            return
-        document = _load_document(self.path)
-        if document is not None:  # what the killed move would have removed after its commit
-            meta = document[META]["1"]
-            self._remove_other_open_journals(self.paths.open_journal(meta["open_generation"]))
-            self._remove_other_open_index_files(meta["open_index_generation"])
+
+    def _finish_a_cut_move_to_read(self) -> None:
+        """A reader that finds a cut-off move finishes it (it takes the lock for that);
+        one that may not write there says who can, rather than read half of it."""
+        try:
+            with hold_lock(self.paths, lambda: MOVE_WAIT):
+                self._finish_a_cut_move()
+        except (WriteFailed, PermissionError, OSError) as exc:
+            if not moving.pending(self.paths):
+                return  # finished meanwhile by another process
+            raise StoreError(
+                _(
+                    "A copy --replace into {path} was cut off and cannot be finished from "
+                    "here ({problem}); the next change by a user who may write there "
+                    "finishes it."
+                ).format(path=self.path, problem=getattr(exc, "strerror", None) or exc)
+            ) from None
 
     def _move_in(self, new: Store, aside: Path) -> dict[str, Any]:
         """Put ``new``'s files in place of this database's (the lock is held). This
@@ -712,8 +731,8 @@ class Store:
                     safe_files.rename(source, target)
             write_atomically(self.path, main, self.paths.temp_prefix(), like=new.path)
         except BaseException as exc:
-            _put_back(put)
-            moving.done(self.paths)
+            if _put_back(put):  # (else the record stays: the next change finishes it)
+                moving.done(self.paths)
             if isinstance(exc, OSError):
                 raise WriteFailed(write_failure(self.path, exc)) from None
             raise
@@ -724,6 +743,7 @@ class Store:
                 target.unlink()
         self._remove_other_open_journals(self.paths.open_journal(fresh))
         self._remove_other_open_index_files(fresh_index)
+        shutil.rmtree(kept, ignore_errors=True)  # (before the record: then nothing is lost)
         moving.done(self.paths)
         return meta  # what the main file moved in records
 
@@ -1054,12 +1074,16 @@ def _derive_columns(open_journal: CommittedBytes, open_index: OpenIndex) -> None
     open_index.replace_all(entries)
 
 
-def _put_back(put: list[tuple[Path, Path | None]]) -> None:
+def _put_back(put: list[tuple[Path, Path | None]]) -> bool:
     """Undo :meth:`Store._move_in`'s moves, newest first: each old file back in its place
-    (a file that had none is removed)."""
+    (a file that had none is removed); whether every one went back."""
+    back = True
     for target, old in reversed(put):
-        with contextlib.suppress(OSError):
+        try:
             if old is None:
-                target.unlink()
+                target.unlink(missing_ok=True)
             else:
                 os.replace(old, target)
+        except OSError:
+            back = False
+    return back

@@ -6,13 +6,20 @@ one moved into the folder aside first), and its main file, written last, is the 
 Most journals have fixed names, so a kill between the first move and the main file left
 the old main file among new journals: a database no command could read, its old
 journals in a hidden folder. Before the first move, the moves are written down beside
-the main file (``.NAME.json.moving``) with the digest of the main file to come. Whoever
-takes the lock next (a change, or a reader that finds the record) finishes the move:
-with that main file in place, the old files the new database has no use for are
-removed; without it, every old file is put back and every new one removed. The record
-is removed after that and the folder aside last, so a kill while finishing leaves it
-to be finished again. A move killed before its first move left only its folder aside,
-which the next one to take the lock removes.
+the main file (``.NAME.json.moving``) with the digests of the main file there and of
+the one to come. Whoever takes the lock next (a change, or a reader that finds the
+record) finishes the move: with the new main file in place, the old files the new
+database has no use for are removed; with the old one, every old file is put back and
+every new one removed; with any other (a main file put back from elsewhere since), the
+record and the folder aside are kept and the database is refused, naming them. The
+record is removed last, so a kill while finishing leaves the move to be finished again;
+a move that committed removes the files it replaced before its record. A move killed
+before its first move left only its folder aside, which the next one to take the lock
+removes, unless it holds replaced files.
+
+The record is read as salespipe wrote it or not at all: names of this database's files
+and of its folder aside, nothing else (a record planted in a synced folder cannot point
+the finishing at other files).
 """
 
 from __future__ import annotations
@@ -20,13 +27,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from salespipe.core.errors import StoreError
+from salespipe.core.i18n import _
 from salespipe.storage import safe_files
 
 if TYPE_CHECKING:
@@ -42,14 +53,21 @@ def record_path(paths: DatabasePaths) -> Path:
     return paths.main.with_name(f".{paths.main.name}.moving")
 
 
+def _aside_name(paths: DatabasePaths) -> re.Pattern[str]:
+    """The names of the folders aside (``tempfile.mkdtemp``'s eight characters)."""
+    return re.compile(re.escape(f".{paths.main.name}.new-") + r"[a-z0-9_]{8}")
+
+
 def write(
     paths: DatabasePaths, aside: Path, main: bytes, moved: list[Path], absent: list[Path]
 ) -> None:
     """Write down, before the first move, the moves about to be made: each target and
     whether a file was there (it is moved into ``aside``/replaced), the files the new
-    database has none of, and the digest of the main file that commits them."""
+    database has none of, and the digests of the main file there and of ``main``, the
+    one that commits them."""
     record = {
         "aside": aside.name,
+        "old": _digest(paths.main),
         "main": hashlib.sha256(main).hexdigest(),
         "moved": [[target.name, target.exists()] for target in moved],
         "absent": [target.name for target in absent],
@@ -64,51 +82,123 @@ def done(paths: DatabasePaths) -> None:
     """The move ended (committed, or put back by the process that made it)."""
     with contextlib.suppress(FileNotFoundError):
         record_path(paths).unlink()
+    with contextlib.suppress(OSError):
+        safe_files.fsync_folder(paths.main.parent)
 
 
 def pending(paths: DatabasePaths) -> bool:
     return os.path.lexists(record_path(paths))
 
 
-def finish(paths: DatabasePaths) -> Finished | None:
-    """Finish a move its process did not (under the lock): forward where its main file
-    is in place, else back. None where there is none to finish."""
-    try:
-        record = orjson.loads(record_path(paths).read_bytes())
-    except FileNotFoundError:
-        return None
-    folder = paths.main.parent
-    aside = folder / record["aside"]
-    if _digest(paths.main) == record["main"]:
-        for name in record["absent"]:
-            with contextlib.suppress(FileNotFoundError):
-                (folder / name).unlink()
-        finished = Finished.FORWARD
-    else:
-        for name, was_there in reversed(record["moved"]):
-            old = aside / "replaced" / name
-            if os.path.lexists(old):
-                os.replace(old, folder / name)
-            elif not was_there:  # a new file, where there was none
+@dataclass(frozen=True)
+class Move:
+    """A move a killed process did not finish, as its record says."""
+
+    paths: DatabasePaths
+    aside: Path
+    old: str | None
+    main: str
+    moved: list[tuple[str, bool]]
+    absent: list[str]
+
+    def finish(self) -> Finished:
+        """Forward where the new main file is in place, back where the old one still is
+        (under the lock); the record stays until :meth:`close`."""
+        folder = self.paths.main.parent
+        there = _digest(self.paths.main)
+        if there == self.main:
+            for name in self.absent:
                 with contextlib.suppress(FileNotFoundError):
                     (folder / name).unlink()
-            # (else the old file was not moved yet: it is in its place)
-        finished = Finished.BACK
-    safe_files.fsync_folder(folder)
-    done(paths)
-    safe_files.fsync_folder(folder)
-    shutil.rmtree(aside, ignore_errors=True)
-    return finished
+            finished = Finished.FORWARD
+        elif there == self.old:
+            for name, was_there in reversed(self.moved):
+                old = self.aside / "replaced" / name
+                if os.path.lexists(old):
+                    os.replace(old, folder / name)
+                elif not was_there:  # a new file, where there was none
+                    with contextlib.suppress(FileNotFoundError):
+                        (folder / name).unlink()
+                # (else the old file was not moved yet: it is in its place)
+            finished = Finished.BACK
+        else:
+            raise StoreError(
+                _(
+                    "A copy --replace into {path} was cut off, and the data file is neither "
+                    "the one before it nor the one it was writing, so nothing was changed; "
+                    "the files it replaced are in {aside}, and {record} lists them."
+                ).format(path=self.paths.main, aside=self.aside, record=record_path(self.paths))
+            )
+        safe_files.fsync_folder(folder)
+        return finished
+
+    def close(self) -> None:
+        """Remove the folder aside (what it replaced is back, or no longer of use), then
+        the record: killed in between, finishing again does nothing more."""
+        shutil.rmtree(self.aside, ignore_errors=True)
+        done(self.paths)
+
+
+def cut_off(paths: DatabasePaths) -> Move | None:
+    """The move a killed process left, if any; a record salespipe did not write is
+    refused, naming it."""
+    path = record_path(paths)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return _move(paths, orjson.loads(data))
+    except (ValueError, TypeError, KeyError):
+        raise StoreError(
+            _(
+                "{record} is not a record salespipe wrote of a copy --replace into {path}, "
+                "so nothing was changed; if no copy is running, move it away."
+            ).format(record=path, path=paths.main)
+        ) from None
+
+
+def _move(paths: DatabasePaths, record: Any) -> Move:
+    """The record's move, each name checked to be one of this database's files or its
+    folder aside (ValueError, TypeError or KeyError otherwise)."""
+    if not isinstance(record, dict) or not _aside_name(paths).fullmatch(record["aside"]):
+        raise ValueError("not a folder aside")
+    stem = paths.main.name.removesuffix(".json") + "."
+    names = [name for name, _there in record["moved"]] + list(record["absent"])
+    for name in names:
+        if not isinstance(name, str) or not name.startswith(stem) or "/" in name or "\0" in name:
+            raise ValueError("not a file of the database")
+    for digest in (record["main"], record["old"]):
+        if digest is not None and not isinstance(digest, str):
+            raise TypeError("not a digest")
+    return Move(
+        paths,
+        paths.main.parent / record["aside"],
+        record["old"],
+        record["main"],
+        [(name, bool(there)) for name, there in record["moved"]],
+        list(record["absent"]),
+    )
 
 
 def remove_abandoned(paths: DatabasePaths) -> None:
-    """Remove the folders a killed move was building its database in (under the lock,
-    with no move left to finish: nothing else builds one then)."""
-    prefix = f".{paths.main.name}.new-"
+    """Remove the folders a killed copy was building its database in (under the lock,
+    with no move left to finish: nothing else builds one then), but never one holding
+    files it replaced: those may be a database's only copy."""
+    folder = paths.main.parent
+    aside = _aside_name(paths)
     with contextlib.suppress(OSError):
-        for name in os.listdir(paths.main.parent):
-            if name.startswith(prefix):
-                shutil.rmtree(paths.main.parent / name, ignore_errors=True)
+        for name in os.listdir(folder):
+            if aside.fullmatch(name) and not _holds_files(folder / name / "replaced"):
+                shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def _holds_files(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return any(entries)
+    except OSError:
+        return False
 
 
 def _digest(path: Path) -> str | None:
