@@ -25,7 +25,6 @@ the finishing at other files).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -68,7 +67,7 @@ def write(
     record = {
         "aside": aside.name,
         "old": _digest(paths.main),
-        "main": hashlib.sha256(main).hexdigest(),
+        "main": _sha256(main),
         "moved": [[target.name, target.exists()] for target in moved],
         "absent": [target.name for target in absent],
     }
@@ -203,6 +202,12 @@ def _holds_files(folder: Path) -> bool:
 
 def _digest(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return _sha256(path.read_bytes())
     except FileNotFoundError:
         return None
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # here: only a copy --replace, or a cut-off one, needs it (start-up)
+
+    return hashlib.sha256(data).hexdigest()
