@@ -5,13 +5,17 @@ touched. (bench/stress/crash_points.py kills the copy at each of its file calls.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from conftest import salespipe_command
 from salespipe.storage import safe_files
 from salespipe.storage.jsonl import database
 from salespipe.storage.jsonl.files import DatabasePaths
@@ -105,3 +109,54 @@ def test_replaced_files_without_their_record_are_never_removed(cli: Any, cut_off
     aside = [p for p in cut_off.parent.iterdir() if ".new-" in p.name]
     assert len(aside) == 1
     assert any((aside[0] / "replaced").iterdir())
+
+
+@pytest.mark.parametrize("route", ["forward", "back"])
+def test_a_record_naming_the_main_file_or_another_databases_is_refused(
+    cli: Any, cut_off: Path, route: str, snapshot_files: Any
+) -> None:
+    """The names a record may hold are the files a move puts in place: a planted one
+    listing the main file and a neighbouring database's files deleted them all (a
+    review)."""
+    neighbour = cut_off.with_name("pipeline.2025.json")
+    assert cli("--db", str(neighbour), "add", "Archived").exit_code == 0
+    here = hashlib.sha256(cut_off.read_bytes()).hexdigest()
+    record = orjson.loads(_record(cut_off).read_bytes())
+    names = ["pipeline.json", "pipeline.2025.json", "pipeline.2025.events.jsonl"]
+    if route == "forward":
+        record.update(main=here, absent=names)
+    else:
+        record.update(old=here, moved=[[name, False] for name in names])
+    _record(cut_off).write_bytes(orjson.dumps(record))
+    before = snapshot_files()
+    refused = cli("list")
+    assert refused.exit_code == 4
+    assert "is not a record salespipe wrote" in refused.stderr
+    assert snapshot_files() == before
+
+
+def test_a_record_that_is_a_folder_is_refused_by_a_change_too(cli: Any, db_path: Path) -> None:
+    assert cli("add", "Alpha").exit_code == 0
+    _record(db_path).mkdir()
+    for command in (("add", "Bravo"), ("list",)):
+        refused = cli(*command)
+        assert refused.exit_code == 4, command
+        assert "is not a record salespipe wrote" in refused.stderr
+        assert "Traceback" not in refused.stderr
+
+
+def test_copy_replace_onto_a_file_name_that_is_not_utf8(cli: Any, run: Any, tmp_path: Path) -> None:
+    """The record keeps the names as the file system has them (orjson refused one that
+    is not UTF-8, and the copy ended in a traceback)."""
+    target = tmp_path / "latin" / os.fsdecode(b"caf\xe9.json")
+    source = tmp_path / "other" / "pipeline.json"
+    assert cli("--db", str(target), "add", "Old").exit_code == 0
+    assert cli("--db", str(source), "add", "New").exit_code == 0
+    copied = subprocess.run(  # (its output names the file: bytes, as a terminal takes them)
+        [*salespipe_command(), "copy", str(source), str(target), "--replace"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert copied.returncode == 0, copied.stderr
+    assert [d["title"] for d in cli.json("--db", str(target), "list")] == ["New"]

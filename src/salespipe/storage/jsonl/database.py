@@ -660,7 +660,11 @@ class Store:
         half-way (``copy --replace``) is finished, forward or back (moving.py)."""
         move = moving.cut_off(self.paths)
         if move is not None:
-            if move.finish() is moving.Finished.FORWARD:
+            try:
+                finished = move.finish()
+            except OSError as exc:
+                raise self._cut_off_here(exc) from None
+            if finished is moving.Finished.FORWARD:
                 document = _load_document(self.path)
                 if document is not None:  # what the killed move removed after its commit
                     meta = document[META]["1"]
@@ -676,16 +680,20 @@ class Store:
         try:
             with hold_lock(self.paths, lambda: MOVE_WAIT):
                 self._finish_a_cut_move()
-        except (WriteFailed, PermissionError, OSError) as exc:
+        except (WriteFailed, OSError) as exc:
             if not moving.pending(self.paths):
                 return  # finished meanwhile by another process
-            raise StoreError(
-                _(
-                    "A copy --replace into {path} was cut off and cannot be finished from "
-                    "here ({problem}); the next change by a user who may write there "
-                    "finishes it."
-                ).format(path=self.path, problem=getattr(exc, "strerror", None) or exc)
-            ) from None
+            raise self._cut_off_here(exc) from None
+
+    def _cut_off_here(self, exc: Exception) -> StoreError:
+        problem = getattr(exc, "strerror", None) or getattr(exc, "message", None) or exc
+        return StoreError(
+            _(
+                "A copy --replace into {path} was cut off and cannot be finished from "
+                "here ({problem}); the next change by a user who may write there "
+                "finishes it."
+            ).format(path=self.path, problem=problem)
+        )
 
     def _move_in(self, new: Store, aside: Path) -> dict[str, Any]:
         """Put ``new``'s files in place of this database's (the lock is held). This

@@ -25,6 +25,7 @@ the finishing at other files).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -32,8 +33,6 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import orjson
 
 from salespipe.core.errors import StoreError
 from salespipe.core.i18n import _
@@ -71,8 +70,9 @@ def write(
         "moved": [[target.name, target.exists()] for target in moved],
         "absent": [target.name for target in absent],
     }
+    # (json, not orjson: a file name that is not UTF-8 is kept, escaped, as Path has it)
     safe_files.replace_atomically(
-        record_path(paths), orjson.dumps(record), paths.temp_prefix(), like=paths.main
+        record_path(paths), json.dumps(record).encode(), paths.temp_prefix(), like=paths.main
     )
     safe_files.fsync_folder(paths.main.parent)
 
@@ -146,9 +146,11 @@ def cut_off(paths: DatabasePaths) -> Move | None:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError:  # a folder, say: no record salespipe wrote
+        data = b""
     try:
-        return _move(paths, orjson.loads(data))
-    except (ValueError, TypeError, KeyError):
+        return _move(paths, json.loads(data))
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise StoreError(
             _(
                 "{record} is not a record salespipe wrote of a copy --replace into {path}, "
@@ -158,26 +160,48 @@ def cut_off(paths: DatabasePaths) -> Move | None:
 
 
 def _move(paths: DatabasePaths, record: Any) -> Move:
-    """The record's move, each name checked to be one of this database's files or its
-    folder aside (ValueError, TypeError or KeyError otherwise)."""
+    """The record's move, each name checked to be one of the files a move puts in place
+    (never the main file, a backup or another database's file) and the folder aside its
+    own (ValueError, TypeError, KeyError or AttributeError otherwise)."""
     if not isinstance(record, dict) or not _aside_name(paths).fullmatch(record["aside"]):
         raise ValueError("not a folder aside")
-    stem = paths.main.name.removesuffix(".json") + "."
-    names = [name for name, _there in record["moved"]] + list(record["absent"])
-    for name in names:
-        if not isinstance(name, str) or not name.startswith(stem) or "/" in name or "\0" in name:
-            raise ValueError("not a file of the database")
-    for digest in (record["main"], record["old"]):
-        if digest is not None and not isinstance(digest, str):
-            raise TypeError("not a digest")
+    moved = [(name, bool(there)) for name, there in record["moved"]]
+    absent = list(record["absent"])
+    ours = _journal_names(paths)
+    if not all(
+        isinstance(n, str) and ours.fullmatch(n) for n in [*(n for n, _t in moved), *absent]
+    ):
+        raise ValueError("not a journal of the database")
+    if not _DIGEST.fullmatch(record["main"]) or not (
+        record["old"] is None or _DIGEST.fullmatch(record["old"])
+    ):
+        raise ValueError("not a digest")
     return Move(
-        paths,
-        paths.main.parent / record["aside"],
-        record["old"],
-        record["main"],
-        [(name, bool(there)) for name, there in record["moved"]],
-        list(record["absent"]),
+        paths, paths.main.parent / record["aside"], record["old"], record["main"], moved, absent
     )
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _journal_names(paths: DatabasePaths) -> re.Pattern[str]:
+    """The names of the files a move puts in place: the journals, their indexes and the
+    change log, and the open deals' files of any generation."""
+    fixed = [
+        p.name
+        for p in (
+            paths.events,
+            paths.closed,
+            paths.event_index,
+            paths.event_heads,
+            paths.closed_index,
+            paths.closed_heads,
+            paths.change_log,
+        )
+    ]
+    stem = re.escape(paths.main.name.removesuffix(".json"))
+    generations = stem + r"\.open-(?:[0-9]+\.jsonl|index-[0-9]+\.(?:json|tail)|facts-[0-9]+\.json)"
+    return re.compile("|".join([*map(re.escape, fixed), generations]))
 
 
 def remove_abandoned(paths: DatabasePaths) -> None:
