@@ -275,3 +275,16 @@ def test_a_file_imported_again_unchanged_differs_in_nothing(
     again = cli.json("import", sheet, *options)
     assert again["duplicates"] == 3
     assert "differing" not in again
+
+
+def test_a_stage_named_in_the_other_language_is_compared_as_the_import_reads_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A Thai sheet's เสนอราคา is the English pipeline's Quoted on import; compared by
+    name alone, a deal moved on since was not named (a code reading)."""
+    assert cli("add", "Seed").exit_code == 0
+    sheet = written(tmp_path, "th.csv", "title,customer,value,stage\nERP,Siam,100,เสนอราคา\n")
+    cli.json("import", sheet)
+    assert "differing" not in cli.json("import", sheet)
+    assert cli("move", "2", "negotiating").exit_code == 0
+    assert cli.json("import", sheet)["differing"] == [{"line": 2, "deal": 2, "fields": ["stage"]}]

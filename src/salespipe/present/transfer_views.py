@@ -284,15 +284,13 @@ def _field_names(fields: tuple[str, ...]) -> str:
 
 
 def _differing_line(differing: list[Differing]) -> str:
-    """Rows skipped as imported before whose deal here now holds otherwise: where the
+    """Rows skipped as imported before that differ from their deal here now: where the
     other CRM moved on (won there, open here), said, never applied."""
     each = _("line {line} (deal {deal}): {fields}")
-    named = "; ".join(
-        each.format(
-            line=d.line, deal=d.deal, fields=", ".join(_(_FIELD_NAMES[f]) for f in d.fields)
-        )
-        for d in differing[:10]
-    ) + ("; …" if len(differing) > 10 else "")
+    listed = [
+        each.format(line=d.line, deal=d.deal, fields=_field_names(d.fields)) for d in differing
+    ]
+    named = _first_ten(listed, separator="; ")
     return ngettext(
         "{count} of them differs from its deal here now ({named}); where the file is "
         "right, change it with edit, move, won, lost or reopen.",
@@ -322,9 +320,9 @@ def _look_alikes_line(look_alikes: list[tuple[int, int]]) -> str:
     ).format(count=len(look_alikes), pairs=pairs)
 
 
-def _first_ten(names: list[str]) -> str:
+def _first_ten(names: list[str], separator: str = ", ") -> str:
     """A list of line numbers or ids as a report line names them: the first ten."""
-    return ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+    return separator.join(names[:10]) + (separator + "…" if len(names) > 10 else "")
 
 
 def _lines_named(lines: list[str]) -> str:

@@ -7,9 +7,8 @@ close date changed. Each such row is named with the deal and the fields that dif
 nothing is changed.
 
 Only what a row says for itself is compared: a blank value, currency or close date says
-nothing, and a stage is compared only where the row's label is a stage's name or key
-here (a label mapped with ``--stage-map`` or read by a CRM's stage id could not be
-compared without placing the row, which is done for new rows only).
+nothing, and a stage label the deal's pipeline does not know (one the import would have
+to create) says nothing either.
 """
 
 from __future__ import annotations
@@ -17,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from salespipe.core import collation
-from salespipe.core.model import Record, Stage
-from salespipe.transfer.crm_formats import closing_status
+from salespipe.core.errors import SalespipeError
+from salespipe.core.model import Record, Stage, stages_in
 from salespipe.transfer.pending import Pending, StageLabel, unpack
 from salespipe.transfer.rows import Filled
+from salespipe.transfer.stages import StageResolver, Target, parse_stage_map
 
 
 class DealNow(NamedTuple):
@@ -55,26 +54,21 @@ class Differing(NamedTuple):
 
 
 class Comparer:
-    """Tells the fields in which a row says otherwise than its deal; a stage label is
-    read once for all the rows of a pipeline that share it. ``stage_map``: the
-    ``--stage-map`` entries, whose labels are not compared (a mapped label says what the
-    map says, not what the stage here is called)."""
+    """Tells the fields in which a row differs from its deal. A row's stage label is
+    read as the import reads it (the deal's pipeline's stages, their names in either
+    language, ``--stage-map``, a CRM's closing labels), once for all the rows of a
+    pipeline that share it."""
 
     def __init__(self, stages: Sequence[Stage], stage_map: Sequence[str] = ()) -> None:
+        self.stages = list(stages)
         self.pipeline_of = {s.key: s.pipeline for s in stages}
-        # each pipeline's stages by folded name and key -> the stage's key
-        self.by_name: dict[str, dict[str, str]] = {}
-        for stage in stages:
-            named = self.by_name.setdefault(stage.pipeline, {})
-            for name in (stage.name, stage.key):
-                named.setdefault(collation.fold(name), stage.key)
-        self.mapped = {collation.look(entry.rpartition("=")[0]) for entry in stage_map}
-        self.labels: dict[tuple[StageLabel, str | None], tuple[str | None, str | None]] = {}
+        self.stage_map = stage_map
+        self.resolvers: dict[str | None, StageResolver | None] = {}
 
     def differences(self, row: Pending, deal: DealNow, *, whole: bool = True) -> tuple[str, ...]:
         """The fields (``value``, ``currency``, ``expected_close``, ``status``, ``stage``)
-        in which ``row`` says otherwise than ``deal``. Not ``whole``: the row is one line
-        item of the deal, whose value is not the deal's."""
+        in which ``row`` differs from ``deal``. Not ``whole``: the row is one line item of
+        the deal, whose value is not the deal's."""
         values = unpack(row)
         found = []
         if whole and not row.filled & Filled.NO_VALUE and values.value != deal.value:
@@ -83,27 +77,27 @@ class Comparer:
             found.append("currency")
         if values.expected_close and values.expected_close != deal.expected_close:
             found.append("expected_close")
-        status, stage = self._read(row.label, self.pipeline_of.get(deal.stage))
+        target = self._target(row.label, self.pipeline_of.get(deal.stage))
+        status = row.label.status or (target.outcome if target else None)
         if status and status != deal.status:
             found.append("status")
-        if stage is not None and stage != deal.stage:
+        if target is not None and target.stage is not None and target.stage != deal.stage:
             found.append("stage")
         return tuple(found)
 
-    def _read(self, label: StageLabel, pipeline: str | None) -> tuple[str | None, str | None]:
-        """The status a label says (if it says one) and the stage of the deal's pipeline
-        it names (if any). A label that is a stage here is that stage, whatever a CRM
-        would mean by it (an open stage "Closed Won")."""
-        known = self.labels.get((label, pipeline))
-        if known is not None:
-            return known
-        text = label.stage_name or label.stage_label
-        if not text or {collation.look(label.stage_label), collation.look(label.stage_name)} & (
-            self.mapped
-        ):
-            known = (label.status, None)
-        else:
-            stage = self.by_name.get(pipeline or "", {}).get(collation.fold(text))
-            known = (label.status or (closing_status(text) if stage is None else None), stage)
-        self.labels[label, pipeline] = known
-        return known
+    def _target(self, label: StageLabel, pipeline: str | None) -> Target | None:
+        resolver = self._resolver(pipeline)
+        return resolver.target(label) if resolver is not None else None
+
+    def _resolver(self, pipeline: str | None) -> StageResolver | None:
+        """The import's reading of stage labels in one pipeline; None where its
+        ``--stage-map`` does not read (the import says why)."""
+        if pipeline not in self.resolvers:
+            stages = stages_in(self.stages, pipeline) if pipeline else []
+            try:
+                mapped = parse_stage_map(self.stage_map, stages, found_in=set())
+            except SalespipeError:
+                self.resolvers[pipeline] = None
+            else:
+                self.resolvers[pipeline] = StageResolver(stages, mapped, new_pipeline=True)
+        return self.resolvers[pipeline]

@@ -60,7 +60,7 @@ def row_key(source: str | None) -> RowKey | None:
     return RowKey(prefix, fingerprint, int(number) if number else 1)
 
 
-def _fingerprint(source: str | None) -> str | None:
+def _fingerprint_in_key(source: str | None) -> str | None:
     """The fingerprint in a row's key (every deal's key is asked: most are no row's)."""
     if source is None or ":row-" not in source:
         return None
@@ -77,7 +77,8 @@ class Earlier(NamedTuple):
     @property
     def number(self) -> int:
         key = row_key(self.source)
-        return key.number if key else 1
+        assert key is not None  # (made only of row keys)
+        return key.number
 
 
 class Resembled(NamedTuple):
@@ -101,14 +102,14 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
     """The deals' keys and ids, the deals imported under the fingerprints of the file's
     rows without an id, and what each deal a row may be holds now."""
     here = DealsHere()
-    fingerprints = {_fingerprint(row.source) for row in rows} - {None}
+    fingerprints = {_fingerprint_in_key(row.source) for row in rows} - {None}
     keys = {row.source for row in rows}
     for record in records:  # one at a time: a database is big
         deal = (record["title"], datetime.fromisoformat(record["created_at"]))
         source = record.get("source")
         if source:
             here.sources[source] = deal
-            fingerprint = _fingerprint(source)
+            fingerprint = _fingerprint_in_key(source)
             if fingerprint is not None and fingerprint in fingerprints:
                 earlier = Earlier(source, _record_content(record))
                 here.by_fingerprint.setdefault(fingerprint, []).append(earlier)
@@ -141,7 +142,7 @@ def settle_row_keys(rows: Sequence[Pending], here: DealsHere, currency: str) -> 
     for index, row in enumerate(rows):
         if not row.filled & Filled.KEY_BY_PLACE:
             continue  # a key the file gives (salespipe's own CSV's source) is the deal's
-        fingerprint = _fingerprint(row.source)
+        fingerprint = _fingerprint_in_key(row.source)
         if fingerprint is not None and fingerprint in here.by_fingerprint:
             groups.setdefault(fingerprint, []).append(index)
     settled = list(rows)
@@ -173,18 +174,15 @@ def _paired(
         _Few(earlier) if len(contents) * len(earlier) <= _FEW else _Waiting(earlier)
     )
     paired: list[str | None] = [None] * len(contents)
-    for fields in _AGREEING:
+    for level in _AGREEING:
         for row, content in enumerate(contents):
             if paired[row] is None:
-                paired[row] = waiting.take(content, fields)
-    numbers = {deal.number for deal in earlier}
-    number = 0
+                paired[row] = waiting.take(content, level)
+    number = max((deal.number for deal in earlier), default=0)
     settled = []
     for row, source in enumerate(paired):
         if source is None:
             number += 1
-            while number in numbers:
-                number += 1
             key = keys[row]
             assert key is not None
             source = str(key._replace(number=number))

@@ -271,7 +271,7 @@ def _fresh_rows(
     matched: set[str | int] = set()
     comparer = Comparer(snapshot.stages(), stage_map)
     compared: set[str | None] = set()
-    line_items = {key for key, count in Counter(r.source for r in rows).items() if count > 1}
+    repeated_sources = {s for s, count in Counter(r.source for r in rows).items() if count > 1}
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
     merged: set[str] = set()
@@ -286,7 +286,7 @@ def _fresh_rows(
             now = here.now.get(key or "")
             if now and not same_deal and key not in compared:
                 compared.add(key)  # a deal's first line: the others are its line items
-                fields = comparer.differences(row, now, whole=key not in line_items)
+                fields = comparer.differences(row, now, whole=key not in repeated_sources)
                 if fields:
                     plan.differing.append(Differing(row.line, now.id, fields))
             continue

@@ -20,10 +20,14 @@ One database is a set of files sharing a name stem, e.g. for ``pipeline.json``:
     deal changes (a later line for the same id wins; a tombstone marks deletion).
 ``pipeline.lock``
     Held with ``flock`` over each whole read-modify-write.
+``.pipeline.json.moving``
+    Only while ``copy --replace`` moves a new database's files in (or after it was
+    killed doing so): the moves, for the next command to finish (moving.py).
 
 The main file records how many bytes of each journal are committed. A writer
 appends to the journals (after cutting off any tail a killed writer left), fsyncs
-them, then atomically replaces the main file; readers take no lock and read each
+them, then atomically replaces the main file; readers take no lock (but to finish a
+cut-off move, moving.py) and read each
 journal only up to the size their copy of the main file names. So a reader always
 sees one consistent state, a crash at any moment leaves the last committed state,
 everyday commands never parse or rewrite the closed history, and a change writes

@@ -457,9 +457,11 @@ class Store:
         return new_document({}, initial.stages, initial.created_at)
 
     def read(self) -> Snapshot:
-        """A consistent snapshot. An open-deals index file still gone after every retry
-        (deleted by hand) is read as missing: what needs it says so, and ``doctor
-        --fix`` can rebuild it (the read that ``doctor`` starts with had refused)."""
+        """A consistent snapshot, read without the lock (but where a ``copy --replace``
+        was cut off: it is finished first, under the lock). An open-deals index file
+        still gone after every retry (deleted by hand) is read as missing: what needs it
+        says so, and ``doctor --fix`` can rebuild it (the read that ``doctor`` starts with
+        had refused)."""
         check_data_file(self.path)
         if moving.pending(self.paths):
             self._finish_a_cut_move_to_read()
@@ -657,13 +659,14 @@ class Store:
 
     def _finish_a_cut_move(self) -> None:
         """Under the lock, before anything is read: a move of a whole database killed
-        half-way (``copy --replace``) is finished, forward or back (moving.py)."""
-        move = moving.cut_off(self.paths)
+        half-way (``copy --replace``) is finished, forward or back, and a folder a killed
+        copy was building is removed (moving.py)."""
+        try:
+            move = moving.cut_off(self.paths)
+            finished = move.finish() if move is not None else None
+        except OSError as exc:
+            raise self._cut_off_here(exc) from None
         if move is not None:
-            try:
-                finished = move.finish()
-            except OSError as exc:
-                raise self._cut_off_here(exc) from None
             if finished is moving.Finished.FORWARD:
                 document = _load_document(self.path)
                 if document is not None:  # what the killed move removed after its commit
@@ -680,13 +683,17 @@ class Store:
         try:
             with hold_lock(self.paths, lambda: MOVE_WAIT):
                 self._finish_a_cut_move()
-        except (WriteFailed, OSError) as exc:
+        except WriteFailed:
             if not moving.pending(self.paths):
                 return  # finished meanwhile by another process
+            raise  # (the lock file cannot be opened: said as any change says it)
+        except OSError as exc:
+            if not moving.pending(self.paths):
+                return
             raise self._cut_off_here(exc) from None
 
-    def _cut_off_here(self, exc: Exception) -> StoreError:
-        problem = getattr(exc, "strerror", None) or getattr(exc, "message", None) or exc
+    def _cut_off_here(self, exc: OSError) -> StoreError:
+        problem = exc.strerror or str(exc)
         return StoreError(
             _(
                 "A copy --replace into {path} was cut off and cannot be finished from "
@@ -698,8 +705,8 @@ class Store:
     def _move_in(self, new: Store, aside: Path) -> dict[str, Any]:
         """Put ``new``'s files in place of this database's (the lock is held). This
         database's files are moved into ``aside`` first and moved back if a step fails
-        before the main file is replaced. (A crash in that window is not covered: the
-        journals have fixed names, so the old main file would meet the new journals.)"""
+        before the main file is replaced; the moves are written down first, so that a
+        crash in between is finished by the next command (moving.py)."""
         document = _load_document(new.path)
         assert document is not None
         meta: dict[str, Any] = document[META]["1"]

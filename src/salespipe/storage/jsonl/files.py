@@ -411,7 +411,7 @@ def _open_lock(paths: DatabasePaths, folders: list[Path]) -> tuple[int, bool]:
         folders.extend(make_folder(paths.lock.parent))
         try:
             return open_journal_for_writing(paths.lock, paths.main, readable=True)
-        except FileNotFoundError:  # the folder, made by a first change that was refused
+        except FileNotFoundError:  # its folder: another process's refused change removed it
             folders.extend(make_folder(paths.lock.parent))
             return open_journal_for_writing(paths.lock, paths.main, readable=True)
     except OSError as exc:
@@ -489,8 +489,11 @@ def _failed_at(path: Path, exc: OSError) -> Path | None:
     failed = Path(exc.filename)
     if failed == path:
         return None
-    if failed.name.startswith("." + path.name + ".tmp-"):  # a temp file: made in the folder
-        return failed.parent
+    # A temp file, or the folder a copy --replace builds in: what failed is the folder.
+    if failed.name.startswith((DatabasePaths.for_main(path).temp_prefix(), f".{path.name}.new-")):
+        return path.parent
+    if any(part.startswith(f".{path.name}.new-") for part in failed.parts):
+        return path.parent
     return failed
 
 

@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, auto
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 
 
 class Finished(Enum):
-    FORWARD = "the new database is in"
-    BACK = "the old database is back"
+    FORWARD = auto()  # the new database is in
+    BACK = auto()  # the old database is back
 
 
 def record_path(paths: DatabasePaths) -> Path:
@@ -78,7 +78,7 @@ def write(
 
 
 def done(paths: DatabasePaths) -> None:
-    """The move ended (committed, or put back by the process that made it)."""
+    """The move ended: its record goes."""
     with contextlib.suppress(FileNotFoundError):
         record_path(paths).unlink()
     with contextlib.suppress(OSError):
@@ -146,11 +146,11 @@ def cut_off(paths: DatabasePaths) -> Move | None:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except OSError:  # a folder, say: no record salespipe wrote
+    except IsADirectoryError:  # no record salespipe wrote
         data = b""
     try:
         return _move(paths, json.loads(data))
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError):
         raise StoreError(
             _(
                 "{record} is not a record salespipe wrote of a copy --replace into {path}, "
@@ -162,7 +162,7 @@ def cut_off(paths: DatabasePaths) -> Move | None:
 def _move(paths: DatabasePaths, record: Any) -> Move:
     """The record's move, each name checked to be one of the files a move puts in place
     (never the main file, a backup or another database's file) and the folder aside its
-    own (ValueError, TypeError, KeyError or AttributeError otherwise)."""
+    own (ValueError, TypeError or KeyError otherwise)."""
     if not isinstance(record, dict) or not _aside_name(paths).fullmatch(record["aside"]):
         raise ValueError("not a folder aside")
     moved = [(name, bool(there)) for name, there in record["moved"]]
