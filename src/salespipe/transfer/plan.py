@@ -22,7 +22,7 @@ from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.differing import Comparer, Differing
-from salespipe.transfer.look_alikes import deals_here, resembling, settle_row_keys
+from salespipe.transfer.look_alikes import DealsHere, deals_here, resembling, settle_row_keys
 from salespipe.transfer.pending import (
     Pending,
     StageLabel,
@@ -259,7 +259,10 @@ def _fresh_rows(
     currency: str,
     stage_map: Sequence[str],
 ) -> list[Pending]:
-    """The rows not imported before (by source key, or by id for our own CSV).
+    """The rows not imported before (by source key, or by id for our own CSV): each
+    row without an id keyed as the deal it is first (look_alikes.py); the others are
+    counted and compared with their deals (:class:`_Before`), and the new deals that
+    look like deals here named.
 
     Rows of one file never drop each other: a row that repeats the id of an earlier one
     is a further line item of that deal (another CRM's export), its value added into the
@@ -268,27 +271,14 @@ def _fresh_rows(
     """
     here = deals_here(snapshot.all_records(), rows)
     rows = settle_row_keys(rows, here, currency)
-    matched: set[str | int] = set()
-    comparer = Comparer(snapshot.stages(), stage_map)
-    compared: set[str | None] = set()
-    repeated_sources = {s for s, count in Counter(r.source for r in rows).items() if count > 1}
+    before = _Before(plan, here, Comparer(snapshot.stages(), stage_map), rows)
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
     merged: set[str] = set()
     lines_of: dict[str, dict[int, int]] = {}  # key -> the line of each row's cells (a hash)
     for row in rows:
         key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
-        same_deal = row.deal_id is not None and _same_deal(here.ids.get(row.deal_id), row)
-        if same_deal or _imported_before(key, row, here.sources):
-            plan.duplicates += 1
-            plan.duplicate_lines.append(row.line)
-            matched.add(row.deal_id if same_deal and row.deal_id else key or "")
-            now = here.now.get(key or "")
-            if now and not same_deal and key not in compared:
-                compared.add(key)  # a deal's first line: the others are its line items
-                fields = comparer.differences(row, now, whole=key not in repeated_sources)
-                if fields:
-                    plan.differing.append(Differing(row.line, now.id, fields))
+        if before.found(row, key):
             continue
         if key is None or key not in seen:
             if key is not None:
@@ -312,8 +302,46 @@ def _fresh_rows(
         reason = added or _("the id is on line {line} too").format(line=first.line)
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
-    plan.look_alikes = resembling(fresh, snapshot.all_records, matched)
+    plan.look_alikes = resembling(fresh, snapshot.all_records, before.matched)
     return fresh
+
+
+class _Before:
+    """The rows of deals imported before: counted and named in the plan, their deals
+    remembered (``matched``: no look-alike of theirs is new), and each deal's first row
+    compared with the deal now (the others are its line items, whose value is not the
+    deal's)."""
+
+    def __init__(
+        self, plan: Plan, here: DealsHere, comparer: Comparer, rows: Sequence[Pending]
+    ) -> None:
+        self.plan, self.here, self.comparer = plan, here, comparer
+        self.matched: set[str | int] = set()
+        self._compared: set[str] = set()
+        self._repeated = {s for s, count in Counter(r.source for r in rows).items() if count > 1}
+
+    def found(self, row: Pending, key: str | None) -> bool:
+        """Whether ``row`` is a deal's here (by its id for our own CSV, else its key)."""
+        if row.deal_id is not None and _same_deal(self.here.ids.get(row.deal_id), row):
+            self._count(row)  # (a backup's deal: the deal here is the newer one, not compared)
+            self.matched.add(row.deal_id)
+            return True
+        if not _imported_before(key, row, self.here.sources):
+            return False
+        self._count(row)
+        assert key is not None
+        self.matched.add(key)
+        now = self.here.now.get(key)
+        if now is not None and key not in self._compared:
+            self._compared.add(key)
+            fields = self.comparer.differences(row, now, whole=key not in self._repeated)
+            if fields:
+                self.plan.differing.append(Differing(row.line, now.id, fields))
+        return True
+
+    def _count(self, row: Pending) -> None:
+        self.plan.duplicates += 1
+        self.plan.duplicate_lines.append(row.line)
 
 
 def _imported_before(
