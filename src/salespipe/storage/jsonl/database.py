@@ -639,7 +639,7 @@ class Store:
             self._finish_a_cut_move()
             try:
                 aside = Path(
-                    tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent)
+                    tempfile.mkdtemp(prefix=self.paths.aside_prefix(), dir=self.path.parent)
                 )
             except OSError as exc:
                 raise WriteFailed(write_failure(self.path, exc)) from None

@@ -57,6 +57,10 @@ class DatabasePaths:
     def temp_prefix(self) -> str:
         return f".{self.main.name}.tmp-"
 
+    def aside_prefix(self) -> str:
+        """The start of the name of a folder ``copy --replace`` builds a database in."""
+        return f".{self.main.name}.new-"
+
     def open_journal(self, generation: int) -> Path:
         """The open-deals journal of one generation (a compaction starts the next one)."""
         return self.main.with_name(f"{self._stem}.open-{generation}.jsonl")
@@ -490,9 +494,10 @@ def _failed_at(path: Path, exc: OSError) -> Path | None:
     if failed == path:
         return None
     # A temp file, or the folder a copy --replace builds in: what failed is the folder.
-    if failed.name.startswith((DatabasePaths.for_main(path).temp_prefix(), f".{path.name}.new-")):
-        return path.parent
-    if any(part.startswith(f".{path.name}.new-") for part in failed.parts):
+    paths = DatabasePaths.for_main(path)
+    if failed.name.startswith(paths.temp_prefix()) or any(
+        part.startswith(paths.aside_prefix()) for part in failed.parts
+    ):
         return path.parent
     return failed
 

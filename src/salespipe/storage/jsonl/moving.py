@@ -53,7 +53,7 @@ def record_path(paths: DatabasePaths) -> Path:
 
 def _aside_name(paths: DatabasePaths) -> re.Pattern[str]:
     """The names of the folders aside (``tempfile.mkdtemp``'s eight characters)."""
-    return re.compile(re.escape(f".{paths.main.name}.new-") + r"[a-z0-9_]{8}")
+    return re.compile(re.escape(paths.aside_prefix()) + r"[a-z0-9_]{8}")
 
 
 def write(
