@@ -123,6 +123,9 @@ def test_history_titles_say_the_day_they_are_seen_as_of(cli, funnel_history) -> 
     ok(thai)
     assert "(ทั้งหมดที่มี ณ 6 ต.ค. 2569)" in thai.stdout
     assert "as of" not in cli("funnel").stdout
+    report = cli("report", "--as-of", "2026-10-06")  # its results too (a manager's trial)
+    ok(report)
+    assert "Results (all history, as of 6 Oct 2026)" in report.stdout
 
 
 @pytest.fixture

@@ -319,7 +319,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.core import tally
         from salespipe.reports import summary as reports
 
-        period = tally.Period.parse(since, until)
+        period = tally.Period.parse(since, until, as_of)
         if html_file is not None and _all_pipelines(ctx):
             _write_report_pages(ctx, html_file, owner, as_of, period=period)
             return
