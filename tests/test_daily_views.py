@@ -107,6 +107,15 @@ def test_agenda_days_and_owner(day: Any) -> None:
     assert [item["deal_id"] for item in alice["needs_plan"]] == [5]
 
 
+@pytest.mark.parametrize("command", ["agenda", "board"])
+def test_an_owner_of_no_open_deal_is_said_as_the_reports_say_it(day: Any, command: str) -> None:
+    """A mistyped --owner printed an empty agenda or board without a word."""
+    typo = day(command, "--owner", "alcie")
+    assert typo.exit_code == 0
+    assert typo.stderr.strip() == 'Warning: no open deal has the owner "alcie".'
+    assert day(command, "--owner", "alice").stderr == ""
+
+
 def test_agenda_table_says_how_late_and_marks_in_words(day: Any) -> None:
     out = day("agenda").stdout
     assert "Overdue (1)" in out

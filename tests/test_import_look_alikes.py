@@ -102,11 +102,15 @@ def test_new_deals_with_the_title_and_customer_of_deals_here_are_named(
     assert report["look_alikes"] == [{"line": 2, "deal": 1}]  # Globex's CCTV is another deal
     undone = cli("undo")
     assert undone.exit_code == 0
+    dry = cli("import", week2, "--create-stages", "--dry-run")
+    assert "it would come in a second time." in dry.stderr
     printed = cli("import", week2, "--create-stages")
     assert printed.exit_code == 0
     assert (
         "Warning: 1 new deal has the title of a deal here, and its customer or none (line 2 "
-        "like deal 1): if it is that deal under a key the file changed" in printed.stderr
+        "like deal 1): if it is that deal under a key the file changed (a renamed or added "
+        "column, a customer in other capitals), it came in a second time, and `salespipe "
+        "undo` takes the import back." in printed.stderr
     )
 
 

@@ -1,6 +1,6 @@
 """The daily views: agenda (what to do today) and board (the pipeline as a kanban)."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,10 @@ from salespipe.cli.options import (
 )
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
+
+if TYPE_CHECKING:
+    from salespipe.reports.scope import Scope
+    from salespipe.storage.port import ReadView
 
 PANEL = "Daily"
 # Without --limit a board shows this many cards a stage, the most urgent (or largest):
@@ -53,6 +57,7 @@ def register(app: typer.Typer) -> None:
 
         view, pipeline = state(ctx).read_scoped()
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
+        _warn_of_an_owner_of_nothing(view, owner, chosen)
         most = shown_limit(limit, as_json, AGENDA_LIMIT)
         result = planning.agenda(
             chosen.open, chosen.stages, chosen.now, days, most, by_default=limit is None
@@ -98,6 +103,16 @@ def register(app: typer.Typer) -> None:
             )
         view, pipeline = state(ctx).read_scoped()
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
+        _warn_of_an_owner_of_nothing(view, owner, chosen)
         most = shown_limit(limit, as_json, BOARD_LIMIT)
         result = kanban.board(chosen.open, chosen.stages, chosen.now, by, most)
         output.result(result, as_json)
+
+
+def _warn_of_an_owner_of_nothing(view: "ReadView", owner: str | None, chosen: "Scope") -> None:
+    """--owner that owns no open deal is most often a typo: said, as the reports say it
+    (board and agenda printed an empty view without a word, a manager's trial)."""
+    if owner is not None and not chosen.open.count(chosen.now):
+        from salespipe.cli.reports import warn_of_an_owner_of_no_open_deal
+
+        warn_of_an_owner_of_no_open_deal(view, owner)

@@ -300,24 +300,34 @@ def _differing_line(differing: list[Differing]) -> str:
     ).format(count=len(differing), named=named)
 
 
-def _look_alikes_line(look_alikes: list[tuple[int, int]]) -> str:
+def _look_alikes_line(look_alikes: list[tuple[int, int]], dry_run: bool) -> str:
     """New deals whose title and customer are a deal's here: the same deals under a key
-    the file changed (a renamed or added column, a customer written otherwise), or new."""
-    pairs = _first_ten(
-        [
-            _("line {line} like deal {deal}").format(line=line, deal=deal)
-            for line, deal in look_alikes
-        ]
-    )
-    return ngettext(
-        "{count} new deal has the title of a deal here, and its customer or none "
-        "({pairs}): if it is that deal under a key the file changed (a renamed or added "
-        "column, a customer in other capitals), it comes in a second time.",
-        "{count} new deals have the titles of deals here, and their customers or none "
-        "({pairs}): if they are those deals under keys the file changed (a renamed or "
-        "added column, a customer in other capitals), they come in a second time.",
-        len(look_alikes),
-    ).format(count=len(look_alikes), pairs=pairs)
+    the file changed (a renamed or added column, a customer in other capitals), or new."""
+    like = _("line {line} like deal {deal}")
+    pairs = _first_ten([like.format(line=line, deal=deal) for line, deal in look_alikes])
+    if dry_run:
+        message = ngettext(
+            "{count} new deal has the title of a deal here, and its customer or none "
+            "({pairs}): if it is that deal under a key the file changed (a renamed or "
+            "added column, a customer in other capitals), it would come in a second time.",
+            "{count} new deals have the titles of deals here, and their customers or none "
+            "({pairs}): if they are those deals under keys the file changed (a renamed or "
+            "added column, a customer in other capitals), they would come in a second time.",
+            len(look_alikes),
+        )
+    else:
+        message = ngettext(
+            "{count} new deal has the title of a deal here, and its customer or none "
+            "({pairs}): if it is that deal under a key the file changed (a renamed or "
+            "added column, a customer in other capitals), it came in a second time, and "
+            "`salespipe undo` takes the import back.",
+            "{count} new deals have the titles of deals here, and their customers or none "
+            "({pairs}): if they are those deals under keys the file changed (a renamed or "
+            "added column, a customer in other capitals), they came in a second time, and "
+            "`salespipe undo` takes the import back.",
+            len(look_alikes),
+        )
+    return message.format(count=len(look_alikes), pairs=pairs)
 
 
 def _first_ten(names: list[str], separator: str = ", ") -> str:
@@ -442,7 +452,7 @@ def import_view(report: ImportReport) -> list[Part]:
     if report.renumbered:
         shown.append(_renumbered_line(report.renumbered))
     if report.look_alikes:
-        shown.append(Warned(_look_alikes_line(report.look_alikes)))
+        shown.append(Warned(_look_alikes_line(report.look_alikes, report.dry_run)))
     if report.short_rows:
         shown.append(_short_rows_line(report.short_rows))
     shown.extend(_filled_lines(report))
