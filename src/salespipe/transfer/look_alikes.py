@@ -72,7 +72,11 @@ class Earlier(NamedTuple):
     """A deal imported from a row without an id: its key and what it holds now."""
 
     source: str
-    content: Content
+    now: DealNow
+
+    @property
+    def content(self) -> Content:
+        return (self.now.value, self.now.currency, self.now.expected_close)
 
     @property
     def number(self) -> int:
@@ -110,12 +114,11 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
         if source:
             here.sources[source] = deal
             fingerprint = _fingerprint_in_key(source)
-            if fingerprint is not None and fingerprint in fingerprints:
-                earlier = Earlier(source, _record_content(record))
-                here.by_fingerprint.setdefault(fingerprint, []).append(earlier)
-                here.now[source] = DealNow.of(record)
-            elif source in keys:
-                here.now[source] = DealNow.of(record)
+            grouped = fingerprint if fingerprint in fingerprints else None
+            if grouped is not None or source in keys:
+                now = here.now[source] = DealNow.of(record)
+                if grouped is not None:
+                    here.by_fingerprint.setdefault(grouped, []).append(Earlier(source, now))
         here.ids[record["id"]] = deal
     return here
 
@@ -124,10 +127,6 @@ def _compared(name: str) -> str:
     """A title or customer as look-alikes are found: case and runs of spaces aside
     (kept NFC, as rows are: no normalising needed)."""
     return " ".join(name.casefold().split())
-
-
-def _record_content(record: Record) -> Content:
-    return (record["value"], record["currency"], record.get("expected_close"))
 
 
 def _row_content(row: Pending, currency: str) -> Content:
