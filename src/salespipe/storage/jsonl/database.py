@@ -670,10 +670,7 @@ class Store:
             if finished is moving.Finished.FORWARD:
                 document = _load_document(self.path)
                 if document is not None:  # what the killed move removed after its commit
-                    meta = document[META]["1"]
-                    current = self.paths.open_journal(meta["open_generation"])
-                    self._remove_other_open_journals(current)
-                    self._remove_other_open_index_files(meta["open_index_generation"])
+                    self._remove_other_generations(document[META]["1"])
             move.close()
         moving.remove_abandoned(self.paths)
 
@@ -683,13 +680,11 @@ class Store:
         try:
             with hold_lock(self.paths, lambda: MOVE_WAIT):
                 self._finish_a_cut_move()
-        except WriteFailed:
+        except (WriteFailed, OSError) as exc:
             if not moving.pending(self.paths):
                 return  # finished meanwhile by another process
-            raise  # (the lock file cannot be opened: said as any change says it)
-        except OSError as exc:
-            if not moving.pending(self.paths):
-                return
+            if isinstance(exc, WriteFailed):
+                raise  # (the lock file cannot be opened: said as any change says it)
             raise self._cut_off_here(exc) from None
 
     def _cut_off_here(self, exc: OSError) -> StoreError:
@@ -756,8 +751,7 @@ class Store:
         for target in absent:
             with contextlib.suppress(OSError):
                 target.unlink()
-        self._remove_other_open_journals(self.paths.open_journal(fresh))
-        self._remove_other_open_index_files(fresh_index)
+        self._remove_other_generations(meta)
         shutil.rmtree(kept, ignore_errors=True)  # (before the record: then nothing is lost)
         moving.done(self.paths)
         return meta  # what the main file moved in records
@@ -1035,6 +1029,12 @@ class Store:
                 os.truncate(self.paths.open_tail(write.generation), tail_size)
             else:
                 self.paths.open_tail(write.generation).unlink()
+
+    def _remove_other_generations(self, meta: dict[str, Any]) -> None:
+        """The open deals' journals and index files of the generations ``meta`` (a main
+        file's, once committed) does not name."""
+        self._remove_other_open_journals(self.paths.open_journal(meta["open_generation"]))
+        self._remove_other_open_index_files(meta["open_index_generation"])
 
     def _remove_other_open_index_files(self, generation: int) -> None:
         """The open index's files of other generations (see _remove_other_open_journals)."""
