@@ -391,6 +391,32 @@ def test_stale_lists_overdue_deals_longest_first(cli, pipeline) -> None:
     assert "Call them" in cli("stale").stdout
 
 
+@pytest.mark.parametrize("columns", [60, 80, 140])
+def test_stale_names_each_deals_owner_and_value_at_any_width(
+    cli, pipeline, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """A manager sees whose deal it is and what it is worth, the value whole with its
+    currency, at 60, 80 and 140 columns; what does not fit is said below the table."""
+    add(cli, "Warehouse racking", "2026-11-10 10:00", "--owner", "malee", "--value", "1.5m")
+    add(cli, "Fleet telematics", "2026-10-31 10:00", "--owner", "chai", "--value", "25000")
+    ok(cli("edit", "2", "--currency", "USD"))
+    monkeypatch.setenv("COLUMNS", str(columns))
+    shown = cli("stale")
+    ok(shown)
+    lines = shown.stdout.splitlines()
+    assert all(len(line) <= columns for line in lines), shown.stdout
+    assert [word for word in lines[1].split() if word in ("Owner", "Value")] == ["Owner", "Value"]
+    fleet, racking = lines[2].split(), lines[3].split()
+    assert "chai" in fleet, shown.stdout
+    assert "USD 25,000.00" in lines[2], shown.stdout
+    assert {"malee", "฿1,500,000.00"} <= set(racking), shown.stdout
+    thai = cli("--lang", "th", "stale")
+    ok(thai)
+    header = thai.stdout.splitlines()[1]
+    assert [word for word in header.split() if word in ("ผู้ดูแล", "มูลค่า")] == ["ผู้ดูแล", "มูลค่า"]
+    assert {"malee", "฿1,500,000.00"} <= set(thai.stdout.splitlines()[3].split())
+
+
 def test_owner_filter_applies_to_reports(cli, pipeline) -> None:
     """--owner keeps only that owner's deals (case ignored)."""
     add(cli, "Mine", "2026-11-20 09:00", "--owner", "Ann")

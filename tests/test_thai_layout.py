@@ -290,10 +290,13 @@ def test_winrate(thai: Any) -> None:
 
 
 def test_stale(thai: Any) -> None:
-    """stale: seven columns (the next action's due day apart from its text), longest
-    overdue first."""
+    """stale: at 80 columns eight (the owner and the value, the next action's due day;
+    its text is left out, said below the table), longest overdue first."""
     out = _run(thai, "stale")
-    assert_aligned(_table(out, "เลขที่", footer="ดีลค้างนาน"), 7)
+    table = _table(out, "เลขที่", footer="ดีลค้างนาน")
+    assert_aligned(table, 8)
+    assert {"ผู้ดูแล", "มูลค่า"} <= set(table[0].split())
+    assert out.splitlines()[-1] == "ไม่แสดงเพราะจอแคบ: งานถัดไป"
 
 
 def test_check(thai: Any) -> None:

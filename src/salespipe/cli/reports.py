@@ -625,7 +625,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Open deals over their stage's target days.
 
-        Longest overdue first, with each deal's next action.
+        Longest overdue first, with each deal's owner, value and next action.
 
         Example: salespipe stale --owner malee
         """

@@ -570,7 +570,9 @@ def stale_table(result: StaleList) -> list[Block]:
         columns=[
             Column(_("ID"), "right"),
             Column(_("Title"), shrink=True),
+            Column(_("Owner"), shrink=True),
             stage_names(_("Stage")),
+            Column(_("Value"), "right"),
             Column(_("Days"), "right"),
             Column(_("Over"), "right"),
             Column(_("Due"), drop=1),
@@ -588,14 +590,16 @@ def stale_table(result: StaleList) -> list[Block]:
         due = fmt.iso_day(action["due"]) if action else NONE
         if action and action["due"] < today:
             due += OVERDUE_MARK
-            table.styles[number, 5] = "overdue"
-            table.notes[5] = _("{mark} next action overdue").format(mark=OVERDUE_MARK)
-        table.styles[number, 4] = "stale"
+            table.styles[number, 7] = "overdue"
+            table.notes[7] = _("{mark} next action overdue").format(mark=OVERDUE_MARK)
+        table.styles[number, 6] = "stale"
         table.rows.append(
             [
                 str(record["id"]),
                 record["title"],
+                record["owner"],
                 item.stage.name,
+                fmt.stored_money(record["value"], record["currency"]),
                 str(item.days_in_stage),
                 str(item.days_over),
                 due,
