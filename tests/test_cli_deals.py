@@ -227,9 +227,13 @@ def test_move_with_at_and_no_op(cli) -> None:
     moved = cli.json("move", "1", "quoted", "--at", "2026-11-20 09:00")
     assert moved["stage_entered_at"] == "2026-11-20T09:00:00+07:00"
     assert moved["days_in_stage"] == 7
+    assert moved["changed"] is True
     again = cli("move", "1", "Quoted")
     assert again.exit_code == 0
     assert "already in Quoted" in again.stdout
+    unchanged = cli.json("move", "1", "Quoted")
+    assert unchanged["changed"] is False  # --json says it too, as the sentence does
+    assert unchanged["stage_entered_at"] == "2026-11-20T09:00:00+07:00"
     future = cli("move", "1", "negotiating", "--at", "tomorrow")
     assert future.exit_code == 1
     assert "in the future" in future.stderr

@@ -49,8 +49,10 @@ IdArg = Annotated[
 ]
 
 
-def _report_change(change: "Change", as_json: bool, message: str) -> None:
-    output.result(deal_results.DealChanged(change, message), as_json)
+def _report_change(
+    change: "Change", as_json: bool, message: str, *, says_if_changed: bool = False
+) -> None:
+    output.result(deal_results.DealChanged(change, message, says_if_changed), as_json)
 
 
 def _warn_if_the_owner_has_no_open_deal(
@@ -441,7 +443,7 @@ def register(app: typer.Typer) -> None:
         else:
             message = _("Deal {deal_id} is already in {stage}; nothing changed.")
         message = message.format(deal_id=deal_id, stage=name, pipeline=entered)
-        _report_change(change, as_json, message)
+        _report_change(change, as_json, message, says_if_changed=True)
 
     @app.command("won", rich_help_panel="Deals")
     def won(

@@ -52,9 +52,15 @@ class DealChanged:
 
     change: Change
     sentence: str
+    # The JSON says whether the command changed the deal (``"changed": true/false``), as
+    # move's does: asked for the stage the deal is in, it changes nothing.
+    says_if_changed: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        return deal_json(self.change.deal, self.change.stages)
+        data = deal_json(self.change.deal, self.change.stages)
+        if self.says_if_changed:
+            data["changed"] = bool(self.change.events)
+        return data
 
 
 @dataclass(frozen=True)
