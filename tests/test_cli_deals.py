@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.checks import ok
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -411,6 +412,34 @@ def test_a_quote_in_another_currency_than_the_deals_is_refused(cli) -> None:
     assert cli.json("show", "1")["value"] == 100000
     assert cli("quote", "1", "--valid-until", "+10d", "--amount", "฿90k").exit_code == 0
     assert cli.json("show", "1")["value"] == 90000
+
+
+def test_a_quote_ten_times_off_the_deals_value_is_said_on_stderr(cli) -> None:
+    """`quote --amount 5555` on a deal of 1,500,000 changed its value 270-fold without a
+    word: now a warning names both figures, on stderr (stdout stays JSON), and the
+    quote is recorded all the same (exit 0)."""
+    cli("add", "ERP", "--value", "1.5m")
+    low = cli("quote", "1", "--valid-until", "+10d", "--amount", "5555", "--json")
+    assert low.exit_code == 0
+    assert json.loads(low.stdout)["value"] == 5555
+    assert low.stderr.strip() == (
+        "Warning: Deal 1 was worth ฿1,500,000.00; this quote made it ฿5,555.00, a change "
+        "of 10 times or more. If the amount was mistyped, `salespipe undo` takes the "
+        "quote back."
+    )
+    ok(cli("undo"))
+    high = cli("quote", "1", "--valid-until", "+10d", "--amount", "405m")
+    assert "worth ฿1,500,000.00; this quote made it ฿405,000,000.00" in high.stderr
+    ok(cli("undo"))
+    thai = cli("--lang", "th", "quote", "1", "--valid-until", "+10d", "--amount", "150k")
+    assert "ดีล 1 เคยมีมูลค่า ฿1,500,000.00 ใบเสนอราคานี้ทำให้เป็น ฿150,000.00" in thai.stderr
+    ok(cli("undo"))
+    for near in ("150,001", "14,999,999", "1.4m"):  # under 10 times either way: a price
+        assert cli("quote", "1", "--valid-until", "+10d", "--amount", near).stderr == ""
+        ok(cli("quote", "1", "--valid-until", "+10d", "--amount", "1.5m"))
+    assert cli("quote", "1", "--valid-until", "+10d").stderr == ""  # no amount: no change
+    cli("add", "No value yet")
+    assert cli("quote", "2", "--valid-until", "+10d", "--amount", "2m").stderr == ""
 
 
 def test_show_says_how_late_an_overdue_next_action_is(cli) -> None:

@@ -31,7 +31,7 @@ from salespipe.cli.options import (
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue, NotAllowed
 from salespipe.core.i18n import N_, _
-from salespipe.core.model import NextAction
+from salespipe.core.model import VALUE_JUMP, NextAction, value_jumped
 from salespipe.present import deal_results, views
 
 if TYPE_CHECKING:  # the use cases are loaded by the commands that change deals
@@ -77,6 +77,26 @@ def _say_the_amounts_kept(deal: "Deal") -> None:
             "The amounts are not converted: deal {deal_id} is worth {value} now; "
             "`salespipe edit {deal_id} --value AMOUNT` sets another."
         ).format(deal_id=deal.id, value=fmt.money(deal.value, deal.currency))
+    )
+
+
+def _warn_if_the_value_jumped(change: "Change") -> None:
+    """A quote that made the deal's value 10 times more or less (a slip of the finger,
+    most often): said on stderr, the change kept, so --json's stdout stays JSON."""
+    before = change.deals_before.get(change.deal.id)
+    if before is None or not value_jumped(before.value, change.deal.value):
+        return
+    output.warn(
+        _(
+            "Deal {deal_id} was worth {before}; this quote made it {after}, a change of "
+            "{factor} times or more. If the amount was mistyped, `salespipe undo` takes "
+            "the quote back."
+        ).format(
+            deal_id=change.deal.id,
+            before=fmt.money(before.value, before.currency),
+            after=fmt.money(change.deal.value, change.deal.currency),
+            factor=VALUE_JUMP,
+        )
     )
 
 
@@ -587,7 +607,11 @@ def register(app: typer.Typer) -> None:
         ],
         amount: Annotated[
             str | None,
-            typer.Option("--amount", help="The quoted amount; the deal's value follows it."),
+            typer.Option(
+                "--amount",
+                help="The quoted amount; the deal's value follows it (with a warning when "
+                f"that is {VALUE_JUMP} times more or less).",
+            ),
         ] = None,
         note: Annotated[str, typer.Option("--note", help="Anything to remember about it.")] = "",
         as_json: JsonOption = False,
@@ -612,6 +636,7 @@ def register(app: typer.Typer) -> None:
                 deal_id=deal_id, date=fmt.day(until)
             ),
         )
+        _warn_if_the_value_jumped(change)
 
     @app.command("delete", rich_help_panel="Deals")
     def delete(

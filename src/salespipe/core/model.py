@@ -364,6 +364,19 @@ def weighted_value(deal: Deal, stage: Stage | None) -> Decimal:
     return weighted(deal.value, effective_probability(deal, stage))
 
 
+# A deal's value changed this many times over or more, either way, is most often a slip
+# of the finger (5,555 or 405,000,000 typed for 1,500,000), so it is said back.
+VALUE_JUMP = 10
+
+
+def value_jumped(before: Decimal, after: Decimal) -> bool:
+    """Whether a value went from ``before`` to ``after`` by VALUE_JUMP times or more,
+    up or down; a deal without a value yet (0) has none to compare with."""
+    if not before or after == before:
+        return False
+    return after >= before * VALUE_JUMP or after * VALUE_JUMP <= before
+
+
 def weighted_json(value: int | float, probability: int) -> int | float:
     """:func:`weighted` of a stored (JSON) amount, as the JSON number it prints as."""
     if type(value) is int:
