@@ -482,3 +482,24 @@ def test_calibrate_since_a_day_no_deal_was_created_on_says_so(cli, history) -> N
     said = " ".join(ok(cli("calibrate", "--since", "2026-11-26")).stdout.split())
     assert "No deal created since 26 Nov 2026 has reached a stage." in said
     assert "No deal has reached a stage yet" not in said
+
+
+def test_setting_the_applied_probability_again_keeps_the_guess(cli, history, monkeypatch) -> None:
+    """`stage set --prob` with the probability a stage already had dropped the guess
+    `calibrate --apply` keeps, so calibrate leaned on its own result from then on, and
+    neither the command nor the log said anything had changed (a forecasting trial)."""
+    ok(cli("calibrate", "--apply"))
+    applied = next(s for s in cli.json("stage", "list") if s.get("prior") is not None)
+    key, percent = applied["key"], applied["probability"]
+    assert applied["prior"] != percent
+    events = len(cli.json("log", "--limit", "0"))
+    said = ok(cli("stage", "set", key, "--prob", str(percent)))
+    assert "It was so already; nothing changed." in " ".join(said.stdout.split())
+    assert next(s for s in cli.json("stage", "list") if s["key"] == key) == applied
+    assert len(cli.json("log", "--limit", "0")) == events
+    # Another probability is a new guess, and the log shows the change.
+    ok(cli("stage", "set", key, "--prob", str(percent - 1)))
+    assert "prior" not in next(s for s in cli.json("stage", "list") if s["key"] == key)
+    monkeypatch.setenv("COLUMNS", "200")
+    newest = " ".join(ok(cli("log", "--limit", "1")).stdout.split())
+    assert f"(probability {percent}% → {percent - 1}%)" in newest

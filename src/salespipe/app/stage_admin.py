@@ -80,7 +80,10 @@ def set_fields(
 ) -> None:
     stage = parse.stage(work.pipeline_stages, name, enabled_only=False)
     changed = stage
-    if probability is not None:
+    if probability is not None and probability != stage.probability:
+        # A new guess: calibrate leans on it from now on. The same one again changes
+        # nothing, not even the guess kept by `calibrate --apply` (clearing that would
+        # make calibrate lean on its own result, and the log would show no change).
         changed = dataclasses.replace(changed, probability=probability, prior=None)
     if target_days is not UNSET:
         assert target_days is None or isinstance(target_days, int)
