@@ -503,3 +503,20 @@ def test_setting_the_applied_probability_again_keeps_the_guess(cli, history, mon
     monkeypatch.setenv("COLUMNS", "200")
     newest = " ".join(ok(cli("log", "--limit", "1")).stdout.split())
     assert f"(probability {percent}% → {percent - 1}%)" in newest
+
+
+def test_a_thai_backtest_names_its_methods_in_thai(cli, history) -> None:
+    """The error table of a Thai backtest named its methods "stage" and "history", and
+    its verdict "วิธี history" (a forecasting trial); the JSON keeps the words --method
+    takes."""
+    thai = ok(cli("--lang", "th", "forecast", "--backtest")).stdout
+    rows = [line.split()[0] for line in thai.split("ความคลาดเคลื่อนของแต่ละวิธี")[1].splitlines()[2:4]]
+    assert rows == ["ขั้น", "ประวัติ"]
+    assert "วิธี history" not in thai
+    english = ok(cli("forecast", "--backtest")).stdout
+    rows = [line.split()[0] for line in english.split("Errors per method")[1].splitlines()[2:4]]
+    assert rows == ["stage", "history"]
+    assert list(cli.json("--lang", "th", "forecast", "--backtest")["methods"]) == [
+        "stage",
+        "history",
+    ]

@@ -6,17 +6,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from salespipe.core import fmt
-from salespipe.core.i18n import _, ngettext
+from salespipe.core.i18n import N_, _, ngettext
 from salespipe.present.render import Block, Column, Fields, Table, Text
 from salespipe.present.report_views import NONE, percent
 from salespipe.reports.calibrate import PRIOR_DEALS
 
 COIN_BRIER = 0.25  # the Brier score of saying 50 % of every deal
+# The forecast methods as a person reads them (the JSON keeps the words --method takes).
+METHOD_NAMES: dict[Method, str] = {"stage": N_("stage"), "history": N_("history")}
 
 if TYPE_CHECKING:
     from salespipe.present.parts import Part
     from salespipe.reports.backtest import Backtest, Score
     from salespipe.reports.calibrate import CalibrateRun, Calibration
+    from salespipe.reports.forecast import Method
     from salespipe.reports.slips import SlipGroup, Slips
 
 
@@ -159,8 +162,8 @@ def backtest_blocks(result: Backtest) -> list[Block]:
             ),
         ),
     )
-    for method in ("stage", "history"):
-        scores.rows.append([method, *_score_cells(result.scores[method], result.currency)])
+    for method, name in METHOD_NAMES.items():
+        scores.rows.append([_(name), *_score_cells(result.scores[method], result.currency)])
     if result.too_few:
         from salespipe.reports.backtest import LEAST_SCORED
 
