@@ -252,7 +252,20 @@ def test_short_amounts_of_billions_and_more_take_their_unit() -> None:
     assert short_money(Decimal("999960000"), "THB") == "฿1.0B"
     assert short_money(Decimal("-2500000"), "THB") == "฿-2.5M"
     assert short_money(Decimal("999.5"), "THB") == "฿1k"  # (a review: ฿1000)
-    assert short_money(Decimal("-0.4"), "THB") == "฿0"
+    assert short_money(Decimal("-0"), "THB") == "฿0"
+
+
+def test_short_amounts_under_one_keep_their_fraction() -> None:
+    """A forecast range of 40 satang read ฿0, and of 70 satang ฿1 (a forecasting trial)."""
+    from decimal import Decimal
+
+    from salespipe.present.report_views import short_money
+
+    assert short_money(Decimal("0.4"), "THB") == "฿0.40"
+    assert short_money(Decimal("0.7"), "USD") == "USD 0.70"
+    assert short_money(Decimal("-0.4"), "THB") == "฿-0.40"
+    assert short_money(Decimal("0"), "THB") == "฿0"
+    assert short_money(Decimal("1.4"), "THB") == "฿1"
 
 
 def test_a_forecast_row_with_nothing_expected_shows_a_dash_in_the_chart_too(cli) -> None:

@@ -35,3 +35,15 @@ def test_the_range_table_leaves_out_a_currency_whose_range_is_one_value(cli: Any
     ranges = shown.split("Range of the won value", 1)[1].split("one time in 10", 1)[0]
     assert "฿100,000" in ranges
     assert "USD" not in ranges
+
+
+def test_a_range_under_one_baht_shows_its_satang(cli: Any) -> None:
+    """The range row of deals worth 70 satang read "฿0 ฿0 ฿1", and the chart "฿0 (฿0 /
+    ฿0 / ฿1)": an amount under one baht was rounded to nothing (a forecasting trial)."""
+    assert cli("add", "A", "-v", "0.40", "--close", "2027-01-10", "--prob", "50").exit_code == 0
+    assert cli("add", "B", "-v", "0.30", "--close", "2027-01-12", "--prob", "50").exit_code == 0
+    for lang, title in (("en", "Range of the won value"), ("th", "ช่วงของยอดที่ปิดได้")):
+        shown = cli("--lang", lang, "forecast", "--width", "100").stdout
+        ranges = shown.split(title, 1)[1].split("\n")[2]
+        assert ranges.split()[1:] == ["฿0", "฿0.30", "฿0.70"], shown
+        assert "฿0.35 (฿0 / ฿0.30 / ฿0.70)" in shown

@@ -32,6 +32,11 @@ def test_money_has_its_sign_or_code_and_grouping(value: str, currency: str, show
 def test_whole_amounts_and_totals_per_currency() -> None:
     """Chart numbers may be whole; totals list each currency, never one sum."""
     assert fmt.money(Decimal("1250000.75"), "THB", whole=True) == "฿1,250,001"
+    # ...but an amount under one keeps its fraction: 40 satang are not ฿0 (a trial)
+    assert fmt.money(Decimal("0.4"), "THB", whole=True) == "฿0.40"
+    assert fmt.money(Decimal("0.7"), "THB", whole=True) == "฿0.70"
+    assert fmt.money(Decimal("0.5"), "JPY", whole=True) == "JPY 0.50"
+    assert fmt.money(Decimal("0"), "THB", whole=True) == "฿0"
     totals = {"USD": Decimal("20"), "THB": Decimal("1500.5")}
     assert fmt.money_by_currency(totals) == "฿1,500.50, USD 20.00"
     assert fmt.money_by_currency({}) == "0"

@@ -152,9 +152,17 @@ def _decimals(value: Decimal, currency: str) -> int:
 
 
 def amount(value: Decimal, currency: str = "", *, whole: bool = False) -> str:
-    """The number alone, grouped by thousands: ``1,500,000.00``."""
-    places = 0 if whole else _decimals(value, currency)
+    """The number alone, grouped by thousands: ``1,500,000.00``. ``whole`` rounds it to
+    a whole number, but for an amount under one, which keeps its fraction (``0.40``: a
+    forecast of 40 satang is not nothing, as a fraction of a yen is never hidden)."""
+    places = 0 if whole and not under_one(value) else _decimals(value, currency)
     return f"{value:,.{places}f}"
+
+
+def under_one(value: Decimal) -> bool:
+    """True for an amount that is not zero but less than one (baht, dollar...) either
+    way: rounded to a whole number, it would read as nothing, or as a whole one."""
+    return 0 < abs(value) < 1
 
 
 def money(value: Decimal, currency: str, *, whole: bool = False) -> str:

@@ -230,16 +230,18 @@ is used: the words below a million each count ten of the one before."""
 
 
 def short_money(value: Decimal, currency: str) -> str:
-    """An amount in a few characters: ``฿1.2M``, ``฿350k``, ``USD 900``, ``KRW 98.8B``."""
+    """An amount in a few characters: ``฿1.2M``, ``฿350k``, ``USD 900``, ``KRW 98.8B``
+    (under one, with its fraction: ``฿0.40``)."""
     symbol = fmt.SYMBOLS.get(currency)
-    number = _short_number(Decimal(value))
+    value = Decimal(value)
+    number = fmt.amount(value, currency) if fmt.under_one(value) else _short_number(value)
     return f"{symbol}{number}" if symbol is not None else f"{currency} {number}".strip()
 
 
 def _short_number(value: Decimal) -> str:
     # Halves up, as people round (Decimal's own format rounds 1.45M to half even: 1.4M).
     whole = value.quantize(Decimal(1), ROUND_HALF_UP)
-    if abs(whole) < 1000:  # (999.5 is 1k, not 1000; -0.4 is 0, not -0)
+    if abs(whole) < 1000:  # (999.5 is 1k, not 1000; -0 is 0)
         return f"{whole}" if whole else "0"
     thai = i18n.language() == "th"
     units = _THAI_SHORT_UNITS if thai else _SHORT_UNITS
