@@ -47,3 +47,21 @@ def test_a_range_under_one_baht_shows_its_satang(cli: Any) -> None:
         ranges = shown.split(title, 1)[1].split("\n")[2]
         assert ranges.split()[1:] == ["฿0", "฿0.30", "฿0.70"], shown
         assert "฿0.35 (฿0 / ฿0.30 / ฿0.70)" in shown
+
+
+def test_the_backtest_counts_the_open_deals_its_money_columns_count(cli: Any) -> None:
+    """Under "Backtest: …, THB" the Open deals column counted the deals of every
+    currency, the money columns only the baht ones (a forecasting trial)."""
+    for title, value, currency in [("A", "100000", "THB"), ("B", "200000", "THB"),
+                                   ("C", "5000", "USD")]:  # fmt: skip
+        added = ["--value", value, "--currency", currency, "--close", "2026-10-20"]
+        assert cli("add", title, *added, "--at", "2026-09-10 10:00", "-q").exit_code == 0
+    assert cli("won", "1", "--at", "2026-10-15 10:00").exit_code == 0
+    result = cli.json("forecast", "--backtest", "--months", "2")
+    assert result["currency"] == "THB"
+    assert [(m["month"], m["deals"]) for m in result["by_month"]] == [
+        ("2026-09", 0),
+        ("2026-10", 2),
+    ]
+    shown = cli("forecast", "--backtest", "--months", "2").stdout
+    assert "2026-10           2  " in shown, shown

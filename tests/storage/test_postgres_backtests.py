@@ -277,6 +277,37 @@ def test_a_run_kept_in_another_time_zone_with_the_same_cutoffs_is_not_read(
     assert len(_runs(server)) == 2
 
 
+def test_a_run_kept_when_open_deals_counted_every_currency_is_not_read(
+    both: tuple[str, str], cli: Any
+) -> None:
+    """ "Open deals" counted the deals of every currency open at a month start, where
+    the money columns count the main currency's (a forecasting trial). A run kept by
+    that release (backtest-1) is not read: here its months count every currency's deals
+    as the main one's, as its table showed them, and the backtest still gives the
+    replay's and keeps a run of its own."""
+    from salespipe.reports import backtest
+
+    file, server = both
+    for database in both:
+        on(cli, database, "add", "Dollars", "--value", "5000", "--currency", "USD",
+           "--at", "2026-09-10 10:00", "-q")  # fmt: skip
+    replayed = _same(cli, file, server)
+    [(run, key)] = _runs(server)
+    assert key.startswith(f"{backtest.KEPT_FORMAT} ")
+    with psycopg.connect(server) as connection:
+        (kept,) = connection.execute(
+            "SELECT kept FROM salespipe_backtests WHERE run = %s", (run,)
+        ).fetchone() or (None,)
+        for month in kept["months"]:
+            month["counts"] = {"THB": sum(month["counts"].values())}
+        connection.execute(
+            "UPDATE salespipe_backtests SET key = %s, kept = %s::json WHERE run = %s",
+            ("backtest-1" + key.removeprefix(backtest.KEPT_FORMAT), json.dumps(kept), run),
+        )
+    assert _backtest(cli, server) == replayed
+    assert [key for _, key in _runs(server)][1:] == [key]  # replayed and kept again
+
+
 def test_one_owner_and_one_pipeline_of_several_are_replayed(
     both: tuple[str, str], cli: Any
 ) -> None:

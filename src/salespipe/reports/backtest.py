@@ -16,7 +16,8 @@ are now. A backend may keep the first step and answer the second itself
 Per method:
 
 - MAE: the mean, over the months some deal was open at the start of, of
-  |forecast - won| (in the main currency: the one most of those deals are in);
+  |forecast - won| (in the main currency: the one most of those deals are in; the
+  months, their open deals and what they brought are counted in it alone);
 - MAPE: the mean of |forecast - won| / won over the months something was won;
 - Brier score: the mean of (probability - outcome)^2 over every deal open at a month
   start that has since closed, at each such month start (outcome 1 won, 0 lost); 0 is
@@ -65,10 +66,12 @@ if TYPE_CHECKING:
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
 
-KEPT_FORMAT = "backtest-1"
+KEPT_FORMAT = "backtest-2"
 """Names how a kept run was worked out. Change it with anything that changes what a month
 start forecasts: the release's version is in the key too, but a build between two
-releases carries the last one's, and must not read a run an older build kept."""
+releases carries the last one's, and must not read a run an older build kept
+(backtest-2: a month's open deals are counted in the main currency, from the counts per
+currency; backtest-1 kept a count of every currency beside them)."""
 
 LEAST_SCORED = 20
 """Deals scored before there is a verdict: a standard error from a handful of deals
@@ -92,7 +95,7 @@ class Score:
 @dataclass(frozen=True)
 class BacktestMonth:
     month: date
-    deals: int  # open at its start
+    deals: int  # open at its start, in the main currency (as its money columns count)
     forecast: dict[Method, Decimal]  # in the main currency
     won: Decimal  # what the deals open at its start brought in during it
     learned: dict[str, float]  # the history method's probability per stage, learned by then
@@ -405,7 +408,6 @@ class MonthForecast:
     """What both methods forecast at one month start, from the deals open then."""
 
     month: date
-    deals: int  # open at its start
     sums: dict[str, tuple[Decimal, Decimal]]  # per currency: stage, history (unrounded)
     counts: dict[str, int]  # the deals open at its start per currency
     learned: dict[str, float]  # the history method's probability per stage, by then
@@ -433,7 +435,6 @@ class Forecasts:
         return [
             {
                 "month": m.month.isoformat(),
-                "deals": m.deals,
                 "sums": {
                     code: [str(stage), str(history)] for code, (stage, history) in m.sums.items()
                 },
@@ -448,7 +449,6 @@ class Forecasts:
         months = [
             MonthForecast(
                 date.fromisoformat(m["month"]),
-                int(m["deals"]),
                 {
                     code: (Decimal(stage), Decimal(history))
                     for code, (stage, history) in m["sums"].items()
@@ -515,7 +515,6 @@ def _forecast_month(
             pair[1] += value_of(record) * Decimal(history_chance * history_share)
     return MonthForecast(
         month,
-        len(start.pipeline),
         {code: (stage, history) for code, (stage, history) in sums.items()},
         counts,
         history_chances,
@@ -676,7 +675,8 @@ def _result(forecasts: Forecasts, outcomes: Outcomes, now: datetime) -> Backtest
             "history": history.quantize(Decimal("0.01")),
         }
         brought = outcomes.won.get((index, currency), Decimal(0))
-        months.append(BacktestMonth(month.month, month.deals, forecast, brought, month.learned))
+        deals = month.counts.get(currency, 0)  # as the forecasts and the won: not all
+        months.append(BacktestMonth(month.month, deals, forecast, brought, month.learned))
     stage_terms: list[tuple[float, int]] = []
     history_terms: list[tuple[float, int]] = []
     # Per deal, its mean gain over the month starts it was open at: a deal open at three
