@@ -112,3 +112,20 @@ def test_by_value_the_largest_come_first_within_each_currency(cli: Any) -> None:
     assert listed == ["Baht big", "Baht small", "Dollars", "Dollars small"]
     cards = cli.json("board", "--by", "value")["stages"][0]["deals"]
     assert [c["title"] for c in cards] == listed
+
+
+def test_the_customer_is_cut_before_the_title(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 140 columns list cut titles while the customer beside them stayed whole (a tmux
+    trial of the demo: titles cut at 35 cells): the customer, a column list may leave
+    out, now gives way first; the title is cut only when nothing else can give."""
+    title = "Yearly maintenance contract – Nonthaburi City Hospital"
+    customer = "Khon Kaen Teachers' Cooperative"
+    action = "Meet their management about the discount"
+    added = cli("add", title, "-c", customer, "-v", "1m", "--next", action, "--due", "+2d")
+    assert added.exit_code == 0
+    monkeypatch.setenv("COLUMNS", "140")
+    lines = cli("list").stdout.splitlines()
+    assert title in lines[1], lines
+    assert "Khon Kaen Teache…" in lines[1], lines
+    assert customer not in lines[1], lines
+    assert all(len(line) <= 140 for line in lines)

@@ -57,6 +57,9 @@ class Column:
     # Wrapped text that gives way first down to its floor, not to MIN_WRAPPED: where the
     # wrapping columns share the room (what and why of the log) by the lines they add.
     wraps_to_floor: bool = False
+    # The text a row is known by (a deal's title): cut only once the other text columns
+    # are at their floor, not as soon as it is the widest.
+    cut_last: bool = False
 
     @property
     def flexible(self) -> bool:
@@ -254,7 +257,8 @@ def squeezed(
     """The widths with text columns narrowed until the table fits in ``limit`` cells (or
     they reach their floor): first the columns whose text wraps, down to MIN_WRAPPED (it
     loses nothing; to their floor if they ``wraps_to_floor``), then every text column,
-    widest first.
+    widest first, a column that is ``cut_last`` (a deal's title) once the others are at
+    their floor.
 
     Of the columns whose text wraps, the one narrowed a cell at a time is the one that
     adds the fewest lines by it, as counted from ``lines`` (per column, how many of its
@@ -294,7 +298,7 @@ def squeezed(
                 group,
                 key=lambda i: (
                     widths[i] <= stop[i],
-                    added_lines(i) if fewest_lines else 0,
+                    added_lines(i) if fewest_lines else columns[i].cut_last,
                     -widths[i],
                 ),
             )

@@ -93,12 +93,12 @@ def _days(count: int) -> str:
 
 
 # The columns ``list`` can show (``--columns``): header, how it is laid out, the stored
-# fields it reads. Free text gives way first when the table is too wide: titles and names
-# are cut (with …), the next action wraps and, like the customer and the due day, is left
-# out (saying so) before the table turns into one field per line.
+# fields it reads. Free text gives way first when the table is too wide: names are cut
+# (with …), then titles, the next action wraps and, like the customer and the due day, is
+# left out (saying so) before the table turns into one field per line.
 LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "id": (N_("ID"), Column("", "right"), ("id",)),
-    "title": (N_("Title"), Column("", shrink=True), ("title",)),
+    "title": (N_("Title"), Column("", shrink=True, cut_last=True), ("title",)),
     "customer": (N_("Customer"), Column("", shrink=True, drop=3), ("customer",)),
     "contact": (N_("Contact"), Column("", shrink=True, drop=3), ("contact",)),
     "owner": (N_("Owner"), Column(""), ("owner",)),
