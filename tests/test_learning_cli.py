@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from tests.checks import ok
 
+from salespipe.present import textwidth
+
 
 @pytest.fixture
 def history(cli) -> None:
@@ -520,3 +522,23 @@ def test_a_thai_backtest_names_its_methods_in_thai(cli, history) -> None:
         "stage",
         "history",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "owner"),
+    [("en", "Wipawee Srisuwan (BKK)"), ("th", "สมชาย วงศ์สวัสดิ์ทองดี")],
+)
+def test_slips_keeps_a_long_owner_name_whole_at_60_columns(
+    cli, monkeypatch, lang: str, owner: str
+) -> None:
+    """At 60 columns slips cut owners' names ("Somchai Wo…") beside counts whose headers
+    were wider than the counts (a tmux trial): those headers now break between words
+    first; every count stays whole and every line fits."""
+    ok(cli("add", "ERP", "-o", owner, "-v", "1m", "--close", "2026-12-20", "-q"))
+    ok(cli("edit", "1", "--close", "2027-01-31"))
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = cli("--lang", lang, "slips").stdout.splitlines()
+    row = next(line for line in lines if line.startswith(owner[:7]))
+    assert row.startswith(owner + " "), lines
+    assert row.split()[-5:] == ["1", "1", "100%", "1", "42.0"], lines
+    assert all(textwidth.width(line) <= 60 for line in lines), lines

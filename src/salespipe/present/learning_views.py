@@ -230,11 +230,12 @@ def slips_blocks(result: Slips) -> list[Block]:
         return Table(
             columns=[
                 Column(heading, max_width=24),
-                Column(_("Dated deals"), "right"),
-                Column(_("Slipped"), "right"),
-                Column(_("Share"), "right"),
-                Column(_("Slips"), "right"),
-                Column(_("Median days"), "right"),
+                # the counts' headers break between words before a name is cut
+                Column(_("Dated deals"), "right", header_wraps=True),
+                Column(_("Slipped"), "right", header_wraps=True),
+                Column(_("Share"), "right", header_wraps=True),
+                Column(_("Slips"), "right", header_wraps=True),
+                Column(_("Median days"), "right", header_wraps=True),
             ],
             title=title,
         )

@@ -60,6 +60,9 @@ class Column:
     # The text a row is known by (a deal's title): cut only once the other text columns
     # are at their floor, not as soon as it is the widest.
     cut_last: bool = False
+    # A column of figures whose header of several words may be broken onto more lines
+    # (between words) before any text of the table is cut.
+    header_wraps: bool = False
 
     @property
     def flexible(self) -> bool:
@@ -235,7 +238,34 @@ def _column_widths(table: Table, columns: list[_Column], limit: int) -> list[int
         column.widest_figure() if col.wrap and not col.drop else 0
         for col, column in zip(table.columns, columns, strict=True)
     ]
-    return squeezed(widths, table.columns, limit, lines, figures)
+    headed = [
+        max(_widest_word(col.header), column.widest()) if col.header_wraps else widths[i]
+        for i, (col, column) in enumerate(zip(table.columns, columns, strict=True))
+    ]
+    return squeezed(widths, table.columns, limit, lines, figures, headed)
+
+
+def _widest_word(header: str) -> int:
+    """How narrow a header may be made by breaking it between words (Thai, written
+    without spaces, where the system's word breaker finds them)."""
+    from salespipe.present import thaibreak
+
+    return max(
+        (
+            textwidth.width(part)
+            for word in header.split(" ")
+            for part in (thaibreak.words(word) if textwidth.is_thai(word) else (word,))
+        ),
+        default=0,
+    )
+
+
+def _header_lines(column: Column, size: int) -> list[str]:
+    """A header on as many lines as it needs to fit ``size`` cells: a column of figures
+    breaks its header between words rather than cut the text of another column."""
+    if not column.header_wraps or textwidth.width(column.header) <= size:
+        return [column.header]
+    return textwidth.wrap(column.header, size)
 
 
 def _floor(width: int, column: Column) -> int:
@@ -253,6 +283,7 @@ def squeezed(
     limit: int,
     lines: Sequence[Counter[int] | None] = (),
     figures: Sequence[int] = (),
+    headed: Sequence[int] = (),
 ) -> list[int]:
     """The widths with text columns narrowed until the table fits in ``limit`` cells (or
     they reach their floor): first the columns whose text wraps, down to MIN_WRAPPED (it
@@ -265,7 +296,11 @@ def squeezed(
     lines are how wide): a column of long text in every row keeps its width before one
     with a single long cell (the log's "What" before its "Reason"), rather than both
     being made equally narrow. A column is never made narrower than its widest figure
-    (``figures``, per column): an amount or a date is not broken across lines."""
+    (``figures``, per column): an amount or a date is not broken across lines.
+
+    Before any text is cut, a column whose header wraps (``header_wraps``, not a text
+    column) is narrowed to ``headed`` (per column: its widest cell or header word), its
+    header broken between words: a long name beside "Dated deals" keeps its end."""
     floors = [_floor(w, col) for w, col in zip(widths, columns, strict=True)]
     for i, figure in enumerate(figures):
         floors[i] = max(floors[i], min(widths[i], figure))
@@ -289,8 +324,11 @@ def squeezed(
         f if col.wraps_to_floor else max(f, MIN_WRAPPED)
         for f, col in zip(floors, columns, strict=True)
     ]
+    fixed = [i for i, col in enumerate(columns) if col.header_wraps and i < len(headed)]
+    header_floors = [min(w, headed[i]) if i in fixed else w for i, w in enumerate(widths)]
     for stop, group, fewest_lines in (
         (wrapped_to, wrapping, True),
+        (header_floors, fixed, False),
         (floors, range(len(widths)), False),
     ):
         while excess > 0 and group:
@@ -405,7 +443,7 @@ class _Grid:
     """A table as laid out: its header cells and each column's lines, every one cut and
     padded to its column's width; a row takes as many lines as its tallest cell."""
 
-    header: list[str]
+    header: list[list[str]]  # each column's header lines, as many for every column
     columns: list[list[str]]
     heights: list[int]
     widths: list[int]
@@ -430,8 +468,11 @@ def _grid(table: Table, columns: list[_Column], widths: list[int]) -> _Grid:
             ]
             for cell_lines in pieces
         ]
+    headers = [_header_lines(col, size) for col, _, size in layout]
+    tallest = max(map(len, headers), default=1)
     header = [
-        textwidth.fit(col.header, size, right=col.align == "right") for col, _, size in layout
+        [textwidth.fit(line, size, right=col.align == "right") for line in _lines(lines, tallest)]
+        for (col, _, size), lines in zip(layout, headers, strict=True)
     ]
     fitted = [
         column.fitted(cells, size, col.align == "right")
@@ -451,7 +492,10 @@ def _table_lines(table: Table, grid: _Grid, color: bool) -> list[str]:
                 cells[number] = paint(cells[number], style, color)
     gap = " " * GAP
     return [
-        paint(gap.join(grid.header).rstrip(), "heading", color),
+        *(
+            paint(gap.join(parts).rstrip(), "heading", color)
+            for parts in zip(*grid.header, strict=True)
+        ),
         *(gap.join(parts).rstrip() for parts in zip(*fitted, strict=True)),
     ]
 
@@ -815,7 +859,7 @@ def _rich_table(table: Table, grid: _Grid) -> list[Part]:
     from rich.table import Table as RichTable
 
     if not all(grid.widths):
-        raise _Unlike(grid.header)  # Rich shows nothing, not even marks, in no width
+        raise _Unlike(grid.widths)  # Rich shows nothing, not even marks, in no width
     drawn = RichTable(
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -825,9 +869,9 @@ def _rich_table(table: Table, grid: _Grid) -> list[Part]:
         header_style=RICH_STYLES["heading"],
     )
     for header, size in zip(grid.header, grid.widths, strict=True):
-        drawn.add_column(_rich_text([header]), width=size, no_wrap=True, overflow="crop")
+        drawn.add_column(_rich_text(header), width=size, no_wrap=True, overflow="crop")
     if len(grid.heights) > RICH_ROWS:
-        return [drawn, _table_lines(table, grid, color=True)[1:]]
+        return [drawn, _table_lines(table, grid, color=True)[len(grid.header[0]) :]]
     starts = grid.starts()
     for row, (first, end) in enumerate(itertools.pairwise(starts)):
         drawn.add_row(

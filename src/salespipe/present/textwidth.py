@@ -145,6 +145,11 @@ def _break_at(clusters: list[str]) -> int:
 _THAI = re.compile("[\u0e01-\u0e5b]")
 
 
+def is_thai(text: str) -> bool:
+    """Whether ``text`` holds Thai letters (written without spaces between words)."""
+    return _THAI.search(text) is not None
+
+
 def _split_word(word: str, size: int) -> list[str]:
     """A word wider than ``size`` cut into pieces that fit: Thai between its words where
     the system's word breaker finds them, else never inside a cluster."""
