@@ -126,6 +126,26 @@ def test_the_customer_is_cut_before_the_title(cli: Any, monkeypatch: pytest.Monk
     monkeypatch.setenv("COLUMNS", "140")
     lines = cli("list").stdout.splitlines()
     assert title in lines[1], lines
-    assert "Khon Kaen Teache…" in lines[1], lines
+    assert "Khon Kaen Tea…" in lines[1], lines  # (the next action keeps its 20 cells)
     assert customer not in lines[1], lines
+    assert all(len(line) <= 140 for line in lines)
+
+
+def test_the_title_is_cut_before_the_next_action_wraps_narrower(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cut_last kept each title whole by narrowing the next action below the width it
+    wraps at (20 cells) first: at 140 columns the demo's rows took two or three lines
+    where they had taken one (a review). The customer gives way first, then the title
+    and the next action share what is left, as before."""
+    title = "Office air conditioning – Khon Kaen Teachers' Cooperative, second building"
+    customer = "Khon Kaen Teachers' Cooperative"
+    action = "Call to follow up"
+    added = cli("add", title, "-c", customer, "-v", "1m", "--next", action, "--due", "+2d")
+    assert added.exit_code == 0
+    monkeypatch.setenv("COLUMNS", "140")
+    lines = cli("list").stdout.splitlines()
+    assert lines[1].rstrip().endswith(action), lines  # on one line, as it was
+    assert f"  {customer}" not in lines[1], lines  # the customer gave way first
+    assert "Office air conditioning – Khon Kaen Teachers' Cooperative" in lines[1], lines
     assert all(len(line) <= 140 for line in lines)

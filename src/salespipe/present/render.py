@@ -324,6 +324,10 @@ def squeezed(
         f if col.wraps_to_floor else max(f, MIN_WRAPPED)
         for f, col in zip(floors, columns, strict=True)
     ]
+    # A column cut last gives way before a wrapping column goes below MIN_WRAPPED: one
+    # more line per row (a list's next action) costs more than a title's last words.
+    cut_last = any(col.cut_last for col in columns)
+    last = [col.cut_last or (cut_last and col.wrap) for col in columns]
     fixed = [i for i, col in enumerate(columns) if col.header_wraps and i < len(headed)]
     header_floors = [min(w, headed[i]) if i in fixed else w for i, w in enumerate(widths)]
     for stop, group, fewest_lines in (
@@ -336,7 +340,7 @@ def squeezed(
                 group,
                 key=lambda i: (
                     widths[i] <= stop[i],
-                    added_lines(i) if fewest_lines else columns[i].cut_last,
+                    added_lines(i) if fewest_lines else last[i],
                     -widths[i],
                 ),
             )
