@@ -240,6 +240,18 @@ def test_move_with_at_and_no_op(cli) -> None:
     assert "in the future" in future.stderr
 
 
+def test_edit_and_next_json_say_whether_they_changed_the_deal(cli) -> None:
+    """edit and next, asked for what the deal already has, say "nothing changed" in words;
+    their --json said nothing of it, as move's had not (a scripting trial)."""
+    cli("add", "ERP", "--value", "1m")
+    assert cli.json("edit", "1", "--value", "2m")["changed"] is True
+    assert cli.json("edit", "1", "--value", "2m")["changed"] is False
+    assert cli.json("next", "1", "Call", "--due", "2026-12-01")["changed"] is True
+    assert cli.json("next", "1", "Call", "--due", "2026-12-01")["changed"] is False
+    assert cli.json("next", "1", "--done")["changed"] is True
+    assert cli.json("next", "1", "--done")["changed"] is False
+
+
 def test_note_next_and_quote(cli) -> None:
     """note, next (set and --done) and quote work and show in JSON."""
     cli("add", "ERP", "-v", "100")

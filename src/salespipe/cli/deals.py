@@ -418,7 +418,7 @@ def register(app: typer.Typer) -> None:
             message = _("Updated deal {deal_id}: {changes}.").format(
                 deal_id=deal_id, changes=changes
             )
-        _report_change(change, as_json, message)
+        _report_change(change, as_json, message, says_if_changed=True)
         if change.events and "currency" in (change.events[0].after or {}) and value is None:
             _say_the_amounts_kept(change.deal)
 
@@ -586,7 +586,7 @@ def register(app: typer.Typer) -> None:
             message = _('Deal {deal_id}: next action "{action}" due {date}.').format(
                 deal_id=deal_id, action=action.text, date=fmt.day(action.due)
             )
-        _report_change(change, as_json, message)
+        _report_change(change, as_json, message, says_if_changed=True)
         if action is not None and change.events and change.deals[-1].status != "open":
             output.warn(
                 _(

@@ -52,8 +52,8 @@ class DealChanged:
 
     change: Change
     sentence: str
-    # The JSON says whether the command changed the deal (``"changed": true/false``), as
-    # move's does: asked for the stage the deal is in, it changes nothing.
+    # The JSON says whether the command changed the deal (``"changed": true/false``):
+    # move, edit and next can be asked for what the deal already has.
     says_if_changed: bool = False
 
     def to_dict(self) -> dict[str, object]:
