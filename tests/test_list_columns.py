@@ -114,17 +114,23 @@ def test_by_value_the_largest_come_first_within_each_currency(cli: Any) -> None:
     assert [c["title"] for c in cards] == listed
 
 
+def _listed_at_140(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, title: str, customer: str, action: str
+) -> list[str]:
+    """``list`` at 140 columns after adding one deal with a next action."""
+    added = cli("add", title, "-c", customer, "-v", "1m", "--next", action, "--due", "+2d")
+    assert added.exit_code == 0
+    monkeypatch.setenv("COLUMNS", "140")
+    return list(cli("list").stdout.splitlines())
+
+
 def test_the_customer_is_cut_before_the_title(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """At 140 columns list cut titles while the customer beside them stayed whole (a tmux
     trial of the demo: titles cut at 35 cells): the customer, a column list may leave
     out, now gives way first; the title is cut only when nothing else can give."""
     title = "Yearly maintenance contract – Nonthaburi City Hospital"
     customer = "Khon Kaen Teachers' Cooperative"
-    action = "Meet their management about the discount"
-    added = cli("add", title, "-c", customer, "-v", "1m", "--next", action, "--due", "+2d")
-    assert added.exit_code == 0
-    monkeypatch.setenv("COLUMNS", "140")
-    lines = cli("list").stdout.splitlines()
+    lines = _listed_at_140(cli, monkeypatch, title, customer, "Meet their management")
     assert title in lines[1], lines
     assert "Khon Kaen Tea…" in lines[1], lines  # (the next action keeps its 20 cells)
     assert customer not in lines[1], lines
@@ -141,10 +147,7 @@ def test_the_title_is_cut_before_the_next_action_wraps_narrower(
     title = "Office air conditioning – Khon Kaen Teachers' Cooperative, second building"
     customer = "Khon Kaen Teachers' Cooperative"
     action = "Call to follow up"
-    added = cli("add", title, "-c", customer, "-v", "1m", "--next", action, "--due", "+2d")
-    assert added.exit_code == 0
-    monkeypatch.setenv("COLUMNS", "140")
-    lines = cli("list").stdout.splitlines()
+    lines = _listed_at_140(cli, monkeypatch, title, customer, action)
     assert lines[1].rstrip().endswith(action), lines  # on one line, as it was
     assert f"  {customer}" not in lines[1], lines  # the customer gave way first
     assert "Office air conditioning – Khon Kaen Teachers' Cooperative" in lines[1], lines
