@@ -240,7 +240,7 @@ def test_timing_shares_are_conditional_on_the_age() -> None:
     # A deal 15 days in: only the won deals that took longer than 15 days count.
     assert forecast.timing_shares(days, 15.0, [0, 10, 30]) == [1 / 3, 1 / 3, 1 / 3]
     assert forecast.timing_shares(days, 0.0, [0, 30]) == [3 / 5, 2 / 5]
-    assert forecast.timing_shares(days, 100.0, [0, 30]) == [0.0, 1.0]  # waited past every win
+    assert forecast.timing_shares(days, 100.0, [0, 30]) == [1.0, 0.0]
     assert forecast.timing_shares([], 0.0, [0, 30, 60]) == [1.0, 0.0, 0.0]
 
 

@@ -542,29 +542,3 @@ def test_slips_keeps_a_long_owner_name_whole_at_60_columns(
     assert row.startswith(owner + " "), lines
     assert row.split()[-5:] == ["1", "1", "100%", "1", "42.0"], lines
     assert all(textwidth.width(line) <= 60 for line in lines), lines
-
-
-def test_a_deal_stuck_longer_than_any_win_took_is_not_placed_in_a_month(cli) -> None:
-    """The history method spreads a past-due deal by how long the won deals of its stage
-    took; when every one of them was won sooner than the deal has already waited, it had
-    put the whole chance into this month, so a deal stuck for months made the month look
-    sure (a manager's trial). It now goes after the months shown ("later")."""
-    for deal_id, (added, quoted, won) in enumerate(
-        [("2026-08-01", "2026-08-03", "2026-08-13"), ("2026-09-01", "2026-09-02", "2026-09-12")],
-        start=1,
-    ):
-        ok(cli("add", f"Won {deal_id}", "-v", "100000", "--at", added, "-q"))
-        ok(cli("move", str(deal_id), "quoted", "--at", quoted))
-        ok(cli("won", str(deal_id), "--at", won))
-    ok(cli("add", "Stuck", "-v", "500000", "--close", "2026-08-31", "--at", "2026-08-01", "-q"))
-    ok(cli("move", "3", "quoted", "--at", "2026-08-05"))  # 114 days in Quoted by now
-    ok(cli("add", "Fresh", "-v", "70000", "--close", "2026-11-25", "--at", "2026-11-20", "-q"))
-    ok(cli("move", "4", "quoted", "--at", "2026-11-24"))  # 3 days: the wins took 10
-    data = cli.json("forecast", "--method", "history", "--months", "3")
-    rows = {row["kind"]: row for row in data["rows"] if row["kind"] != "month"}
-    chance = data["probabilities"]["quoted"]
-    assert rows["past_due"]["count"] == 2
-    shown = [row for row in data["rows"] if row["kind"] == "month" and row["period"] >= "2026-11"]
-    placed = sum(row["weighted_value"].get("THB", 0) for row in shown)
-    assert placed == pytest.approx(70000 * chance, rel=1e-3)  # Fresh alone
-    assert rows["later"]["weighted_value"]["THB"] == pytest.approx(500000 * chance, rel=1e-3)

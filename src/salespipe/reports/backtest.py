@@ -66,14 +66,12 @@ if TYPE_CHECKING:
 Z_BETTER = 2.0
 """Standard errors by which the history method's Brier score must beat the stage one."""
 
-KEPT_FORMAT = "backtest-3"
+KEPT_FORMAT = "backtest-2"
 """Names how a kept run was worked out. Change it with anything that changes what a month
 start forecasts: the release's version is in the key too, but a build between two
 releases carries the last one's, and must not read a run an older build kept
 (backtest-2: a month's open deals are counted in the main currency, from the counts per
-currency; backtest-1 kept a count of every currency beside them; backtest-3: a deal
-that has waited longer than every won deal of its stage took is not placed in the month
-by history)."""
+currency; backtest-1 kept a count of every currency beside them)."""
 
 LEAST_SCORED = 20
 """Deals scored before there is a verdict: a standard error from a handful of deals

@@ -158,17 +158,13 @@ def timing_shares(days_to_won: Sequence[float], age: float, edges: Sequence[floa
     took: of those that took longer than the ``age`` the deal already has, the share
     won within each span ``edges[i]`` to ``edges[i + 1]`` days from now, then the share
     after the last edge. ``days_to_won`` is in ascending order; ``edges`` starts at 0.
-    With no won deal at all, history has nothing to spread by, and the whole chance
-    falls in the first period. When every won deal took less time than the deal has
-    already waited, history has no period for its win: the whole chance falls after the
-    last edge (a deal stuck for months is not this month's)."""
+    When no won deal took that long, history has nothing to spread by, and the whole
+    chance falls in the first period."""
     spans = len(edges) - 1
-    if not days_to_won:
-        return [1.0] + [0.0] * spans
     first = bisect.bisect_right(days_to_won, age)
     alive = len(days_to_won) - first
     if alive == 0:
-        return [0.0] * spans + [1.0]
+        return [1.0] + [0.0] * spans
     shares, previous = [], first
     for edge in edges[1:]:
         upto = bisect.bisect_left(days_to_won, age + edge, lo=previous)
