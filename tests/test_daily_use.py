@@ -311,3 +311,24 @@ def test_winrate_by_reason_groups_lost_deals(cli) -> None:
     assert "price" in out
     assert "timing" in out
     assert json.loads(cli("winrate", "--by", "reason", "--json").stdout)["lost"] == 3
+
+
+# -- who makes a change on a shared file ----------------------------------------------------
+
+
+def test_salespipe_user_comes_before_the_files_owner_setting(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team sharing one data file: the manager's `config set owner malee` made every
+    later change malee's, a rep's with SALESPIPE_USER=wipa too (a trial), though the
+    docs say SALESPIPE_USER is who you are. The setting now stands in only where the
+    variable is not set."""
+    monkeypatch.setenv("SALESPIPE_USER", "malee")
+    ok(cli("config", "set", "owner", "malee"))
+    monkeypatch.setenv("SALESPIPE_USER", "wipa")
+    ok(cli("add", "ERP", "-q"))
+    assert cli.json("show", "1")["owner"] == "wipa"
+    assert [e["who"] for e in cli.json("log", "--limit", "1")] == ["wipa"]
+    monkeypatch.delenv("SALESPIPE_USER")
+    ok(cli("note", "1", "called"))
+    assert [e["who"] for e in cli.json("log", "--limit", "1")] == ["malee"]

@@ -258,9 +258,10 @@ def test_a_tag_both_added_and_taken_off_is_refused(cli: Any) -> None:
     assert cli.json("show", "1")["tags"] == ["vip"]
 
 
-def test_spaces_around_a_name_are_not_kept(cli: Any) -> None:
+def test_spaces_around_a_name_are_not_kept(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """`add "  padded  "` and `config set owner " Bob "` kept the spaces: a title shown
     out of line, and " Bob " another owner than Bob in the log."""
+    monkeypatch.delenv("SALESPIPE_USER")  # (which comes before the setting)
     assert cli("add", "  padded  ", "--customer", "  Siam  ", "-o", " Bob ", "-q").exit_code == 0
     shown = cli.json("show", "1")
     assert (shown["title"], shown["customer"], shown["owner"]) == ("padded", "Siam", "Bob")

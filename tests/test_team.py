@@ -459,14 +459,14 @@ def test_a_copy_over_a_team_database_keeps_reps_to_their_own_deals(
 
 
 def test_a_reps_deal_deleted_in_the_file_copied_in_is_still_theirs(
-    cli, team: Team, own, tmp_path
+    cli, team: Team, own, tmp_path, monkeypatch
 ) -> None:
     """The copy brought no row for a deal deleted in the file, and a deal's events are
     seen with its row: its rep could not read its history (`log ID`: no deal), the
     undo list named it by no title, and undo refused the deletion as of a deal not
     theirs (a trial). A deal deleted on the server keeps its row; a copied one now too."""
     pipeline = str(tmp_path / "pipeline.json")
-    cli("--db", pipeline, "config", "set", "owner", own["alice"])
+    monkeypatch.setenv("SALESPIPE_USER", own["alice"])  # who makes the file's changes
     for title in ("Keep", "Gone"):
         assert cli("--db", pipeline, "add", title, "--owner", own["alice"]).exit_code == 0
     assert cli("--db", pipeline, "delete", "2", "--yes").exit_code == 0

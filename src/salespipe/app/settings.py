@@ -21,8 +21,8 @@ LANGS = ("th", "en")
 
 
 def login_name() -> str:
-    """Who makes the changes when the setting ``owner`` is not set: the first of these
-    variables that is, else the account's name."""
+    """Who makes the changes when neither SALESPIPE_USER nor the setting ``owner`` says:
+    the first of these variables that is set, else the account's name."""
     for variable in ("SALESPIPE_USER", "LOGNAME", "USER", "USERNAME"):
         if given := os.environ.get(variable):
             return _login_from(variable, given)
@@ -162,8 +162,15 @@ def unknown_setting(key: str) -> InvalidValue:
 
 
 def effective(config: dict[str, Any]) -> dict[str, Any]:
+    """The settings as they apply: the stored ones over the defaults, and as the owner
+    (who owns new deals and makes the changes) SALESPIPE_USER where it is set. A data
+    file is shared by everyone who writes to it, so the person at the keyboard comes
+    before the file's setting: with ``owner`` set, a whole team's changes were one
+    person's."""
     merged = {**DEFAULTS, **config}
-    if not merged.get("owner"):
+    if given := os.environ.get("SALESPIPE_USER"):
+        merged["owner"] = _login_from("SALESPIPE_USER", given)
+    elif not merged.get("owner"):
         merged["owner"] = login_name()
     return merged
 

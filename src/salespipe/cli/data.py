@@ -52,7 +52,8 @@ def set_(
     _check_key(key)
     pipeline = state(ctx).pipeline()
     change = pipeline.set_config(key, value)
-    stored = settings.effective(pipeline.read().config())[key]
+    config = pipeline.read().config()
+    stored = config[key] if key in config else settings.effective(config)[key]
     output.result(setup_results.SettingChanged(key, stored, not change.events), as_json)
     if key == "visibility":
         from salespipe.cli.team import warn_of_deals_no_rep_sees
