@@ -249,6 +249,22 @@ def test_deals_move_between_open_and_closed_and_deleted_ones_are_gone(storage: S
     assert view.get_deal(2) is None
 
 
+def test_deleted_deal_ids_are_the_deals_deleted_and_not_brought_back(target: str) -> None:
+    """What an import leaves out as deleted here: a deal deleted, not one whose deletion
+    was undone, nor one deleted while closed and then brought back."""
+    pipeline = Pipeline.open(target)
+    for title in ("One", "Two", "Three", "Four"):
+        pipeline.add(title, DealFields())
+    pipeline.close(3, "won")
+    assert pipeline.read().deleted_deal_ids() == []
+    for deal_id in (1, 2, 3, 4):
+        pipeline.delete(deal_id)
+    pipeline.undo()  # deal 4 is back, open
+    pipeline.undo()  # deal 3 is back, won
+    assert pipeline.read().deleted_deal_ids() == [1, 2]
+    assert sorted(d.id for d in pipeline.read().all_deals()) == [3, 4]
+
+
 def test_records_and_deals_are_the_same_and_copies(storage: Storage) -> None:
     add(storage, deal(1, tags=("vip",)))
     view = storage.read()

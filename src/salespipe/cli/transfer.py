@@ -43,7 +43,8 @@ with --create-stages. Any other file: name its columns with --column.
 If any row is invalid, nothing is imported and every bad row is listed with its line
 and column; --skip-invalid imports the others. No row is dropped quietly: rows that
 repeat a deal's id are added into it, and the report says what stood in for missing
-data. Importing the same file again skips the deals it already imported.
+data. Importing the same file again skips the deals it already imported, and
+leaves out the deals deleted here since.
 All options, with examples: docs/import.md.
 
 \b
@@ -259,6 +260,13 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--skip-invalid", help="Import the good rows; report and skip the rest."),
         ] = False,
+        restore_deleted: Annotated[
+            bool,
+            typer.Option(
+                "--restore-deleted",
+                help="Import the rows of deals deleted here too (left out by default).",
+            ),
+        ] = False,
         stage_map: Annotated[
             list[str] | None,
             typer.Option(
@@ -382,6 +390,7 @@ def register(app: typer.Typer) -> None:
             format=format_.strip().lower() if format_ else None,
             dry_run=dry_run,
             skip_invalid=skip_invalid,
+            restore_deleted=restore_deleted,
             stage_map=tuple(stage_map or ()),
             pipeline_map=tuple(pipeline_map or ()),
             create_stages=create_stages,

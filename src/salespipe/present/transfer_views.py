@@ -300,6 +300,19 @@ def _differing_line(differing: list[Differing]) -> str:
     ).format(count=len(differing), named=named)
 
 
+def _deleted_here_line(deleted: list[tuple[int, int]]) -> str:
+    """Rows of deals deleted here, which the import left out."""
+    each = _("line {line}: deal {deal}")
+    pairs = _first_ten([each.format(line=line, deal=deal) for line, deal in deleted])
+    return ngettext(
+        "{count} row is of a deal deleted here ({pairs}), so it is left out; "
+        "--restore-deleted brings it back.",
+        "{count} rows are of deals deleted here ({pairs}), so they are left out; "
+        "--restore-deleted brings them back.",
+        len(deleted),
+    ).format(count=len(deleted), pairs=pairs)
+
+
 def _look_alikes_line(look_alikes: list[tuple[int, int]], dry_run: bool) -> str:
     """New deals whose title and customer are a deal's here: the same deals under a key
     the file changed (a renamed or added column, a customer in other capitals), or new."""
@@ -441,6 +454,8 @@ def import_view(report: ImportReport) -> list[Part]:
         )
     if report.differing:
         shown.append(_differing_line(report.differing))
+    if report.deleted_here:
+        shown.append(Warned(_deleted_here_line(report.deleted_here)))
     if report.guessed_encoding:
         shown.append(
             _(

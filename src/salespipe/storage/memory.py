@@ -175,6 +175,10 @@ class MemoryView(ReadView):
         yield from self.open_records()
         yield from self.closed_records()
 
+    def deleted_deal_ids(self) -> list[int]:
+        state = self._state
+        return sorted(i for i, line in state.closed.items() if line is None and i not in state.open)
+
     # -- events ------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
         events = (Event.from_record(r) for r in self.event_records())

@@ -194,6 +194,9 @@ class ReadView(Protocol):
     def all_records(self) -> Iterator[Record]:
         """Every undeleted deal's record, one at a time: open first, then closed."""
 
+    def deleted_deal_ids(self) -> list[int]:
+        """The deals deleted here and not brought back by an undo, by id, in order."""
+
     # -- the everyday questions (the query seam, docs/storage.md) -------------------------
     # Each is answered by default by going through open_records() (storage/queries.py);
     # a backend that can answer faster overrides it, with the same answer.

@@ -81,6 +81,7 @@ class ImportOptions:
     nulls: tuple[str, ...] = ()
     no_header: bool = False
     decimal_mark: DecimalMark | None = None
+    restore_deleted: bool = False
 
     @property
     def reading(self) -> ReadOptions:
@@ -137,6 +138,7 @@ class ImportReport:
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)  # line, id, new id
     look_alikes: list[tuple[int, int]] = field(default_factory=list)  # line, the deal here
     differing: list[Differing] = field(default_factory=list)  # skipped rows saying otherwise
+    deleted_here: list[tuple[int, int]] = field(default_factory=list)  # line, the deleted deal
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
@@ -170,6 +172,10 @@ class ImportReport:
         if self.differing:  # likewise: rows imported before that say otherwise now
             data["differing"] = [
                 {"line": d.line, "deal": d.deal, "fields": list(d.fields)} for d in self.differing
+            ]
+        if self.deleted_here:  # likewise: rows of deals deleted here, left out
+            data["deleted_here"] = [
+                {"line": line, "deal": deal} for line, deal in self.deleted_here
             ]
         if self.look_alikes:  # likewise: new deals whose title and customer are one's here
             data["look_alikes"] = [{"line": line, "deal": deal} for line, deal in self.look_alikes]
@@ -398,6 +404,7 @@ def _prepare(
         ours=ours,
         values_per_line=parsed.values_per_line,
         pipeline=pipeline,
+        restore_deleted=options.restore_deleted,
     )
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
@@ -423,6 +430,7 @@ def _prepare(
     report.renumbered = plan.renumbered
     report.look_alikes = plan.look_alikes
     report.differing = plan.differing
+    report.deleted_here = plan.deleted_here
     report.imported = _count(plan)
     return plan
 

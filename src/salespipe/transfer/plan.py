@@ -21,6 +21,7 @@ from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, sta
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
+from salespipe.transfer.deleted_here import deleted_sources
 from salespipe.transfer.differing import Comparer, Differing
 from salespipe.transfer.look_alikes import DealsHere, deals_here, resembling, settle_row_keys
 from salespipe.transfer.pending import (
@@ -119,6 +120,8 @@ class Plan:
     look_alikes: list[tuple[int, int]] = field(default_factory=list)
     # rows imported before that say otherwise than their deal now
     differing: list[Differing] = field(default_factory=list)
+    # (line, deal) of rows left out as deals deleted here (unless restoring them)
+    deleted_here: list[tuple[int, int]] = field(default_factory=list)
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -150,6 +153,7 @@ def plan_import(
     ours: bool = False,
     values_per_line: bool = False,
     pipeline: str = FIRST_PIPELINE,
+    restore_deleted: bool = False,
 ) -> Plan:
     """The deals to write: each row in the pipeline its label names (else ``pipeline``),
     its stage among that pipeline's (new pipelines and stages created as told)."""
@@ -162,7 +166,14 @@ def plan_import(
         placing.pipeline_map, rows, invalid, lambda label: (label.pipeline_label,), parse.fold
     )
     fresh = _fresh_rows(
-        rows, snapshot, plan, ours, values_per_line, defaults.currency, placing.stage_map
+        rows,
+        snapshot,
+        plan,
+        ours,
+        values_per_line,
+        defaults.currency,
+        placing.stage_map,
+        restore_deleted=restore_deleted,
     )
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
@@ -258,11 +269,14 @@ def _fresh_rows(
     values_per_line: bool,
     currency: str,
     stage_map: Sequence[str],
+    *,
+    restore_deleted: bool,
 ) -> list[Pending]:
     """The rows not imported before (by source key, or by id for our own CSV): each
     row without an id keyed as the deal it is first (look_alikes.py); the others are
-    counted and compared with their deals (:class:`_Before`), and the new deals that
-    look like deals here named.
+    counted and compared with their deals (:class:`_Before`), the rows of deals deleted
+    here left out (unless ``restore_deleted``), and the new deals that look like deals
+    here named.
 
     Rows of one file never drop each other: a row that repeats the id of an earlier one
     is a further line item of that deal (another CRM's export), its value added into the
@@ -302,8 +316,26 @@ def _fresh_rows(
         reason = added or _("the id is on line {line} too").format(line=first.line)
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
+    if fresh and not restore_deleted:
+        fresh = _without_deleted(fresh, snapshot, plan)
     plan.look_alikes = resembling(fresh, snapshot.all_records, before.matched)
     return fresh
+
+
+def _without_deleted(fresh: list[Pending], snapshot: ReadView, plan: Plan) -> list[Pending]:
+    """The new rows but those of deals deleted here (by their import key), which are
+    named in the plan: a deal a user deleted does not come back with the next export."""
+    gone = deleted_sources(snapshot)
+    if not gone:
+        return fresh
+    kept = []
+    for row in fresh:
+        deal = gone.get(row.source) if row.source else None
+        if deal is None:
+            kept.append(row)
+        else:
+            plan.deleted_here.append((row.line, deal))
+    return kept
 
 
 class _Before:

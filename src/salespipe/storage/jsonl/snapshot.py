@@ -141,6 +141,9 @@ def _latest_lines(journal: bytes) -> dict[int, int]:
     return latest
 
 
+_TOMBSTONE = b'"deleted":true'  # a deleted deal's line in the closed journal
+
+
 def _lines_containing(data: bytes, marker: bytes) -> Iterator[bytes]:
     """The lines of ``data`` (whole lines, each ending with a newline) that contain
     ``marker``, found by searching the bytes rather than looking at each line."""
@@ -486,6 +489,16 @@ class Snapshot:
         """Every deal's stored record, one at a time: the open deals first, then the closed."""
         yield from self.open_records()
         yield from self.closed_records()
+
+    @_reports_damage("closed")
+    def deleted_deal_ids(self) -> list[int]:
+        """The deals whose latest line in the closed journal is a tombstone (an undo that
+        brings one back writes its record after it), found by searching the bytes."""
+        open_ids = self.open_deal_ids()
+        marked = {
+            orjson.loads(line)["id"] for line in _lines_containing(self._closed(), _TOMBSTONE)
+        }
+        return sorted(i for i in marked if i not in open_ids and self._closed_record(i) is None)
 
     def _closed(self) -> bytes:
         if self._closed_bytes is None:

@@ -378,6 +378,12 @@ class PostgresView(ReadView):
     def closed_deals(self) -> list[Deal]:
         return [Deal.from_record(r) for r in self.closed_records()]
 
+    def deleted_deal_ids(self) -> list[int]:
+        return [
+            int(i)
+            for (i,) in self._rows("SELECT id FROM salespipe_deals WHERE deleted ORDER BY id")
+        ]
+
     def closed_records(self) -> Iterator[Record]:
         return map(
             orjson.loads,

@@ -1,0 +1,59 @@
+"""A deal deleted here does not come back with the next export that still holds it (a
+re-import trial: it came back as a plain new deal, without a word); the import names
+its rows, and --restore-deleted brings them back (docs/import.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.checks import ok, written
+
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+PIPEDRIVE = "Deal - ID,Deal - Title,Deal - Value,Organization - Name\n"
+SHEET = "Title,Customer,Value\n"
+
+
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        (PIPEDRIVE, "101,ERP,1000,Siam\n102,CRM,2000,Thai Co\n"),
+        (SHEET, "ERP,Siam,1000\nCRM,Thai Co,2000\n"),  # keyed by what they hold
+    ],
+    ids=["pipedrive-ids", "sheet-without-ids"],
+)
+def test_a_deleted_deal_is_left_out_and_named(
+    cli: Any, tmp_path: Path, header: str, rows: str
+) -> None:
+    export = written(tmp_path, "export.csv", header + rows)
+    ok(cli("import", export))
+    ok(cli("delete", "1", "--yes"))
+    dry = cli.json("import", export, "--dry-run")
+    assert (dry["imported"], dry["deleted_here"]) == (0, [{"line": 2, "deal": 1}])
+    again = cli("import", export)
+    assert again.exit_code == 0
+    assert "1 row is of a deal deleted here (line 2: deal 1)" in again.stderr
+    assert "--restore-deleted" in again.stderr
+    assert [d["title"] for d in cli.json("list", "--status", "all")] == ["CRM"]
+    restored = cli.json("import", export, "--restore-deleted")
+    assert (restored["imported"], restored.get("deleted_here")) == (1, None)
+    assert sorted(d["title"] for d in cli.json("list", "--status", "all")) == ["CRM", "ERP"]
+
+
+def test_an_undone_deletion_is_a_deal_here_again(cli: Any, tmp_path: Path) -> None:
+    export = written(tmp_path, "export.csv", PIPEDRIVE + "101,ERP,1000,Siam\n")
+    ok(cli("import", export))
+    ok(cli("delete", "1", "--yes"))
+    ok(cli("undo"))
+    report = cli.json("import", export)
+    assert (report["imported"], report["duplicates"], report.get("deleted_here")) == (0, 1, None)
+
+
+def test_a_thai_import_names_the_deleted_deals_rows_in_thai(cli: Any, tmp_path: Path) -> None:
+    export = written(tmp_path, "export.csv", PIPEDRIVE + "101,ระบบ ERP,1000,สยาม\n")
+    ok(cli("import", export))
+    ok(cli("delete", "1", "--yes"))
+    thai = cli("--lang", "th", "import", export)
+    assert "แถวเป็นของดีลที่ถูกลบไปแล้วที่นี่ (บรรทัด 2: ดีล 1)" in thai.stderr
