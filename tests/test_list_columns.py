@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.checks import ok
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -152,3 +153,35 @@ def test_the_title_is_cut_before_the_next_action_wraps_narrower(
     assert f"  {customer}" not in lines[1], lines  # the customer gave way first
     assert "Office air conditioning – Khon Kaen Teachers' Cooperative" in lines[1], lines
     assert all(len(line) <= 140 for line in lines)
+
+
+def test_the_customer_gives_way_before_a_title_is_cut_unreadably(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every column fitted at its narrowest, so list at 80 columns cut titles to 8 cells
+    ("Cloud m…") beside a cut customer and a wrapped next action (two trials): the
+    customer is left out, and named, where that gives the title 12 cells or more."""
+    ok(
+        cli(
+            "add",
+            "Cloud migration project for HQ",
+            "-c",
+            "Siam Cement Group",
+            "-v",
+            "2.5m",
+            "--next",
+            "Follow up the quote with the IT director",
+            "--due",
+            "+5d",
+            "-q",
+        )
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("list").stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "Title", "Stage"], lines
+    assert "Cloud migratio…" in lines[1], lines
+    assert "Next action" in lines[0], lines
+    assert lines[-1] == "Not shown at this width: Customer.", lines
+    monkeypatch.setenv("COLUMNS", "100")
+    wider = cli("list").stdout.splitlines()
+    assert "Customer" in wider[0], wider

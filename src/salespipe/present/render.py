@@ -204,6 +204,9 @@ DEFAULT_WIDTH = 80  # for output that is not a terminal, without $COLUMNS
 GAP = 2
 MIN_FLEXIBLE = 8  # a text column is never squeezed below this (or its natural width)
 MIN_WRAPPED = 20  # nor a column whose text wraps
+# A row's name (``cut_last``) cut narrower than this is hard to read ("Cloud m…"): a
+# column the table may do without is left out first, where that gives it the room.
+READABLE_NAME = 12
 # An amount (grouped by thousands or with decimals, its currency sign before it) or a
 # date, as salespipe writes them: what wrapping keeps whole. (A reference number or an
 # address with digits is broken as any long word is.)
@@ -529,7 +532,9 @@ def _only(table: Table, keep: list[int]) -> Table:
 def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
     """The table with the columns it shows, and their grid, once it fits in ``limit``
     cells: its text columns squeezed, then those it may do without left out; None if it
-    cannot fit."""
+    cannot fit. A column of cut text it may do without (a customer) is also left out
+    where its name column (a title) would be cut below READABLE_NAME, if that gives the
+    name the room; else the fullest table that fits."""
     droppable = sorted(
         (i for i, col in enumerate(table.columns) if col.drop),
         key=lambda i: (-table.columns[i].drop, -i),
@@ -543,15 +548,30 @@ def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
     droppable = [i for i in droppable if i not in empty]
     keep = [i for i in range(len(table.columns)) if i not in empty]
     shown = _only(table, keep) if empty else table
+    fullest: tuple[Table, _Grid] | None = None
     while True:
         columns = _columns(shown)
         widths = _column_widths(shown, columns, limit)
         if _fits(widths, limit):
-            return shown, _grid(shown, columns, widths)
-        if not droppable:
+            laid = shown, _grid(shown, columns, widths)
+            if not _name_cut_short(shown, columns, widths):
+                return laid
+            fullest = fullest or laid
+            if not droppable or not table.columns[droppable[0]].shrink:
+                return fullest  # only a text that is cut anyway (a customer) gives way
+        elif not droppable:
             return None
         keep.remove(droppable.pop(0))
         shown = _only(table, keep)
+
+
+def _name_cut_short(table: Table, columns: list[_Column], widths: list[int]) -> bool:
+    """Whether the column a row is known by is cut below what reads (READABLE_NAME, or
+    its whole text where that is shorter)."""
+    return any(
+        col.cut_last and width < min(column.widest(), READABLE_NAME)
+        for col, column, width in zip(table.columns, columns, widths, strict=True)
+    )
 
 
 def _columns(table: Table) -> list[_Column]:
