@@ -294,6 +294,19 @@ def test_report_html_is_one_self_contained_page(cli, history, tmp_path: Path) ->
     assert "฿" in page
 
 
+def test_report_html_cards_never_break_inside_an_amount(cli, tmp_path: Path) -> None:
+    """A card's amounts in two currencies wrapped anywhere: "฿17,880,00" / "0, USD" /
+    "221,500" (a trial, in a browser). Each amount is kept on one line; the line breaks
+    between them."""
+    ok(cli("add", "Big", "-v", "17880000", "-q"))
+    ok(cli("add", "Dollars", "-v", "USD 221500", "-q"))
+    target = tmp_path / "week.html"
+    ok(cli("report", "--html", str(target)))
+    page = target.read_text(encoding="utf-8")
+    assert "<b><bdi>฿17,880,000</bdi>, <bdi>USD 221,500</bdi></b>" in page
+    assert ".card b bdi{white-space:nowrap}" in page
+
+
 def test_report_html_in_thai(cli, history, tmp_path: Path) -> None:
     target = tmp_path / "th.html"
     ok(cli("--lang", "th", "report", "--html", str(target)))

@@ -60,6 +60,7 @@ section{{background:#fff;border-radius:10px;padding:14px 16px;margin:0 0 16px;
 .card{{background:#fff;border-radius:10px;padding:10px 12px;
   box-shadow:0 1px 2px rgba(0,0,0,.08)}}
 .card b{{display:block;font-size:1.2rem;overflow-wrap:anywhere}}
+.card b bdi{{white-space:nowrap}}
 .card span{{color:#5b6475;font-size:.85rem}}
 .scroll{{overflow-x:auto;-webkit-overflow-scrolling:touch}}
 table{{border-collapse:collapse;width:100%;font-size:.9rem}}
@@ -147,10 +148,13 @@ def bar_chart_svg(bars: Sequence[ChartBar], title: str) -> str:
 
 
 def _whole_money(totals: Totals) -> str:
-    """Per-currency totals without the satang: what fits a card on a phone."""
+    """Per-currency totals without the satang, what fits a card on a phone, as HTML: a
+    line breaks between two amounts, never inside one (it broke "฿17,880,00" / "0")."""
     if not totals:
         return "0"
-    return ", ".join(fmt.money(v, c, whole=True) for c, v in sorted(totals.items()))
+    return ", ".join(
+        f"<bdi>{escape(fmt.money(v, c, whole=True))}</bdi>" for c, v in sorted(totals.items())
+    )
 
 
 def _short(value: Decimal, currency: str) -> str:
@@ -194,12 +198,12 @@ def _forecast_bar(row: ForecastRow, currency: str) -> ChartBar:
 def _cards(summary: Summary, forecast: Forecast) -> str:
     this_month = forecast.ahead()[0] if forecast.ahead() else None
     bottleneck = summary.bottleneck
-    cards = [
+    cards = [  # (label, the value as HTML)
         (_("Open deals"), str(summary.open_count)),
         (_("Open value"), _whole_money(summary.open_value)),
         (_("Weighted"), _whole_money(summary.open_weighted_value)),
-        (_("Win rate"), report_views.percent(summary.win_rate)),
-        (_("Bottleneck"), bottleneck.name if bottleneck else _("none")),
+        (_("Win rate"), escape(report_views.percent(summary.win_rate))),
+        (_("Bottleneck"), escape(bottleneck.name if bottleneck else _("none"))),
         (_("Stale deals"), str(summary.stale)),
     ]
     if this_month is not None:
@@ -207,7 +211,7 @@ def _cards(summary: Summary, forecast: Forecast) -> str:
     return (
         '<div class="cards">\n'
         + "\n".join(
-            f'<div class="card"><span>{escape(label)}</span><b>{escape(value)}</b></div>'
+            f'<div class="card"><span>{escape(label)}</span><b>{value}</b></div>'
             for label, value in cards
         )
         + "\n</div>"
