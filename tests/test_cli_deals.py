@@ -240,6 +240,16 @@ def test_move_with_at_and_no_op(cli) -> None:
     assert "in the future" in future.stderr
 
 
+def test_edit_without_a_field_to_change_is_a_usage_error(cli) -> None:
+    """`edit 1` with no option said "nothing changed" and exited 0, so a script that lost
+    its --value went on as if the deal were changed (a trial)."""
+    cli("add", "ERP", "--value", "1m")
+    bare = cli("edit", "1")
+    assert bare.exit_code == 2
+    assert "Name what to change" in bare.stderr
+    assert cli.json("show", "1")["value"] == 1000000
+
+
 def test_edit_and_next_json_say_whether_they_changed_the_deal(cli) -> None:
     """edit and next, asked for what the deal already has, say "nothing changed" in words;
     their --json said nothing of it, as move's had not (a scripting trial)."""

@@ -29,7 +29,7 @@ from salespipe.cli.options import (
     shown_limit,
 )
 from salespipe.core import clock, fmt, parse
-from salespipe.core.errors import InvalidValue, NotAllowed
+from salespipe.core.errors import InvalidValue, NotAllowed, UsageError
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import VALUE_JUMP, NextAction, value_jumped
 from salespipe.present import deal_results, views
@@ -393,6 +393,10 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe edit 12 --value 1.8m --close 2027-01-31 --tag urgent
         """
+        given = (title, customer, contact, value, currency, owner, close, prob)
+        if all(option is None for option in given) and not tag and not untag:
+            # (a script that lost its option went on as if the deal had been changed)
+            raise UsageError(_("Name what to change, e.g. --value 2m or --close 2026-12-31."))
         fields = _fields(
             title=title,
             customer=customer,
