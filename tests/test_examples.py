@@ -290,14 +290,35 @@ def test_weekly_report_prints_or_mails(cli, fake_bin: Path, tmp_path: Path) -> N
     script = str(EXAMPLES / "weekly-report")
     printed = _script(script)
     assert printed.returncode == 0, printed.stderr
-    assert "Week to 2026-11-27" in printed.stdout
+    assert "Results (since 2026-11-20)" in printed.stdout
     assert "Win rate" in printed.stdout
-    assert "Stale deals" in printed.stdout
+    assert "No stale deals" in printed.stdout
     mailed = _script(script, env={"SALESPIPE_MAIL_TO": "team@example.com"})
     assert (mailed.returncode, mailed.stdout) == (0, "")
     [mail] = _mails(tmp_path)
     assert "Subject: salespipe weekly report (2026-11-27)" in mail
     assert "฿100,000.00" in mail
+
+
+def test_a_thai_pipelines_weekly_mail_is_all_thai(cli, fake_bin: Path, tmp_path: Path) -> None:
+    """A pipeline in Thai got a mail with an English subject and English headings ("Week
+    to", "Stale deals") around its Thai tables (a trial); the subject is sent encoded."""
+    import email
+    from email.header import decode_header, make_header
+    from email.message import Message
+
+    cli("config", "set", "lang", "th")
+    cli("add", "ระบบ ERP", "-v", "100000", "--at", "2026-11-20 09:00", "-q")
+    mailed = _script(str(EXAMPLES / "weekly-report"), env={"SALESPIPE_MAIL_TO": "t@example.com"})
+    assert mailed.returncode == 0, mailed.stderr
+    [mail] = _mails(tmp_path)
+    message = email.message_from_string(mail.split("\n", 1)[1])
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject == "รายงานประจำสัปดาห์ของ salespipe (2026-11-27)"
+    parts: list[Message] = message.get_payload()  # type: ignore[assignment]
+    text = str(parts[0].get_payload())  # (8bit text: as it is in the mail)
+    assert "ผลการขาย (ตั้งแต่ 2569-11-20)" in text, text  # the report, in Thai
+    assert not re.search(r"Week to|Stale deals|Results", text), text
 
 
 def test_weekly_report_mails_the_html_page(cli, fake_bin: Path, tmp_path: Path) -> None:
