@@ -57,3 +57,17 @@ def test_a_thai_import_names_the_deleted_deals_rows_in_thai(cli: Any, tmp_path: 
     ok(cli("delete", "1", "--yes"))
     thai = cli("--lang", "th", "import", export)
     assert "แถวเป็นของดีลที่ถูกลบไปแล้วที่นี่ (บรรทัด 2: ดีล 1)" in thai.stderr
+
+
+def test_a_deal_whose_deletion_and_import_were_undone_comes_with_the_next_import(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Import, delete, undo the deletion, undo the import: nobody deleted the deal in
+    the end, yet the next import left its row out as "deleted here" (a review)."""
+    export = written(tmp_path, "export.csv", PIPEDRIVE + "101,ERP,1000,Siam\n102,CRM,2000,X\n")
+    ok(cli("import", export))
+    ok(cli("delete", "1", "--yes"))
+    ok(cli("undo"))
+    ok(cli("undo"))
+    report = cli.json("import", export)
+    assert (report["imported"], report.get("deleted_here")) == (2, None)

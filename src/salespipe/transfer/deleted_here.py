@@ -14,10 +14,23 @@ if TYPE_CHECKING:
 
 
 def deleted_sources(view: ReadView) -> dict[str, int]:
-    """The import key of each deal deleted here that had one, with the deal's id."""
+    """The import key of each deal deleted here that had one, with the deal's id.
+
+    Only a deletion still in effect counts: a deal whose deletion was undone and whose
+    import was then undone too is gone, but not deleted by anyone (its import key is
+    free for the next import)."""
     found: dict[str, int] = {}
-    for deal_id in view.deleted_deal_ids():
-        deletion = next((e for e in reversed(view.events(deal_id)) if e.type == "delete"), None)
+    deleted = view.deleted_deal_ids()
+    undone = view.undone_changes() if deleted else set()
+    for deal_id in deleted:
+        deletion = next(
+            (
+                e
+                for e in reversed(view.events(deal_id))
+                if e.type == "delete" and e.change not in undone
+            ),
+            None,
+        )
         source = (deletion.before or {}).get("source") if deletion is not None else None
         if source:
             found[source] = deal_id
