@@ -71,3 +71,23 @@ def test_a_deal_whose_deletion_and_import_were_undone_comes_with_the_next_import
     ok(cli("undo"))
     report = cli.json("import", export)
     assert (report["imported"], report.get("deleted_here")) == (2, None)
+
+
+@pytest.mark.parametrize("how", ["copy", "restore"])
+def test_a_deal_deleted_before_a_copy_or_restore_stays_deleted(
+    cli: Any, tmp_path: Path, target: str, how: str
+) -> None:
+    """A file written by `copy` or by restoring a JSON backup holds the deletions in
+    its history only: the next import brought the deleted deal back (a review)."""
+    export = written(tmp_path, "export.csv", PIPEDRIVE + "101,ERP,1000,Siam\n102,CRM,2000,X\n")
+    ok(cli("import", export))
+    ok(cli("delete", "1", "--yes"))
+    copied = str(tmp_path / "copied.json")
+    if how == "copy":
+        ok(cli("copy", target, copied))
+    else:
+        backup = str(tmp_path / "backup.json")
+        ok(cli("export", "-o", backup))
+        ok(cli("--db", copied, "import", backup))
+    report = cli.json("--db", copied, "import", export)
+    assert (report["imported"], report.get("deleted_here")) == (0, [{"line": 2, "deal": 1}])

@@ -142,6 +142,7 @@ def _latest_lines(journal: bytes) -> dict[int, int]:
 
 
 _TOMBSTONE = b'"deleted":true'  # a deleted deal's line in the closed journal
+_DELETE_EVENT = b'"type":"delete",'  # a deletion's line in the events journal
 
 
 def _lines_containing(data: bytes, marker: bytes) -> Iterator[bytes]:
@@ -493,12 +494,24 @@ class Snapshot:
     @_reports_damage("closed")
     def deleted_deal_ids(self) -> list[int]:
         """The deals whose latest line in the closed journal is a tombstone (an undo that
-        brings one back writes its record after it), found by searching the bytes."""
+        brings one back writes its record after it), and those of a delete event that
+        are no deal now: a file that ``copy`` or a restored backup wrote holds no
+        tombstones, only the history. Both found by searching the bytes."""
         open_ids = self.open_deal_ids()
         marked = {
             orjson.loads(line)["id"] for line in _lines_containing(self._closed(), _TOMBSTONE)
         }
+        marked.update(self._deleted_in_events())
         return sorted(i for i in marked if i not in open_ids and self._closed_record(i) is None)
+
+    @_reports_damage("events")
+    def _deleted_in_events(self) -> set[int]:
+        found = set()
+        for line in self._event_lines_with(_DELETE_EVENT):
+            record = orjson.loads(line)
+            if record["type"] == "delete" and record["deal_id"] is not None:
+                found.add(int(record["deal_id"]))
+        return found
 
     def _closed(self) -> bytes:
         if self._closed_bytes is None:
