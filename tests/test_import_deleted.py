@@ -91,3 +91,28 @@ def test_a_deal_deleted_before_a_copy_or_restore_stays_deleted(
         ok(cli("--db", copied, "import", backup))
     report = cli.json("--db", copied, "import", export)
     assert (report["imported"], report.get("deleted_here")) == (0, [{"line": 2, "deal": 1}])
+
+
+def test_the_line_items_of_a_deleted_deal_are_left_out_with_it(cli: Any, tmp_path: Path) -> None:
+    """An "Opportunities with Products" export: the deleted deal's three rows were left
+    out, but the report named one of them and said two line items were added into the
+    deal, which was not there (a review)."""
+    export = written(
+        tmp_path,
+        "export.csv",
+        "Opportunity ID,Opportunity Name,Account Name,Stage,Product Name,Total Price\n"
+        "006A,ERP,Siam,Prospecting,Licence,1000\n"
+        "006A,ERP,Siam,Prospecting,Support,500\n"
+        "006A,ERP,Siam,Prospecting,Training,250\n"
+        "006B,CRM,Thai Co,Prospecting,Licence,2000\n",
+    )
+    ok(cli("import", export, "--create-stages"))
+    ok(cli("delete", "1", "--yes"))
+    report = cli.json("import", export)
+    assert report["imported"] == 0
+    assert report["deleted_here"] == [{"line": n, "deal": 1} for n in (2, 3, 4)]
+    assert report.get("line_items", {"rows": 0})["rows"] == 0
+    again = cli("import", export)
+    words = again.stdout + again.stderr
+    assert "line-item" not in words
+    assert "3 rows are of deals deleted here" in words

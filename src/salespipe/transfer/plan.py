@@ -289,6 +289,7 @@ def _fresh_rows(
     fresh: list[Pending] = []
     seen: dict[str, int] = {}  # key -> index in fresh
     merged: set[str] = set()
+    merged_lines: dict[str, list[int]] = {}  # key -> the lines added into its first row
     lines_of: dict[str, dict[int, int]] = {}  # key -> the line of each row's cells (a hash)
     for row in rows:
         key = row.source or (f"salespipe:{row.deal_id}" if row.deal_id else None)
@@ -309,6 +310,7 @@ def _fresh_rows(
         if isinstance(added, Pending):
             fresh[seen[key]] = added
             plan.line_items.rows += 1
+            merged_lines.setdefault(key, []).append(row.line)
             if key not in merged:
                 merged.add(key)
                 plan.line_items.deals.append(key.partition(":")[2])
@@ -317,24 +319,32 @@ def _fresh_rows(
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
     if fresh and not restore_deleted:
-        fresh = _without_deleted(fresh, snapshot, plan)
+        fresh = _without_deleted(fresh, snapshot, plan, merged_lines)
     plan.look_alikes = resembling(fresh, snapshot.all_records, before.matched)
     return fresh
 
 
-def _without_deleted(fresh: list[Pending], snapshot: ReadView, plan: Plan) -> list[Pending]:
+def _without_deleted(
+    fresh: list[Pending], snapshot: ReadView, plan: Plan, merged_lines: dict[str, list[int]]
+) -> list[Pending]:
     """The new rows but those of deals deleted here (by their import key), which are
-    named in the plan: a deal a user deleted does not come back with the next export."""
+    named in the plan, each line of one (its line items too, no longer counted as added
+    into a deal): a deal a user deleted does not come back with the next export."""
     gone = deleted_sources(snapshot)
     if not gone:
         return fresh
     kept = []
     for row in fresh:
-        deal = gone.get(row.source) if row.source else None
-        if deal is None:
+        key = row.source
+        deal = gone.get(key) if key else None
+        if key is None or deal is None:
             kept.append(row)
         else:
-            plan.deleted_here.append((row.line, deal))
+            items = merged_lines.get(key, [])
+            plan.deleted_here.extend((line, deal) for line in [row.line, *items])
+            if items:
+                plan.line_items.rows -= len(items)
+                plan.line_items.deals.remove(key.partition(":")[2])
     return kept
 
 
