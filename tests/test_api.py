@@ -524,3 +524,12 @@ def test_a_quote_note_is_checked_as_the_command_line_checks_it(api: salespipe.Pi
             api.quote(deal.id, valid_until="+10d", note=note)
     assert api.get(deal.id).quote is None
     assert api.quote(deal.id, valid_until="+10d", note="5% off\nuntil month end").quote
+
+
+def test_config_names_the_owner_new_deals_get(target: str, author: str) -> None:
+    """`config()` is `config list`: on PostgreSQL the owner is the database role, as
+    `config get owner` says there; it gave SALESPIPE_USER (or the login name), whom
+    the server ignores (a review)."""
+    api = salespipe.open(target)
+    deal = api.add("ERP")
+    assert api.config()["owner"] == deal.owner == author

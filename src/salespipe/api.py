@@ -192,7 +192,7 @@ class Pipeline:
 
     def config(self) -> dict[str, Any]:
         """The settings in effect (``config list``)."""
-        return settings.effective(self._read().config())
+        return settings.effective_in(self._read())
 
     # -- deals -------------------------------------------------------------------------
     def add(
