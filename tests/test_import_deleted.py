@@ -116,3 +116,18 @@ def test_the_line_items_of_a_deleted_deal_are_left_out_with_it(cli: Any, tmp_pat
     words = again.stdout + again.stderr
     assert "line-item" not in words
     assert "3 rows are of deals deleted here" in words
+
+
+def test_a_deleted_look_alike_is_paired_and_left_out(cli: Any, tmp_path: Path) -> None:
+    """Rows without an id that hold the same are paired with the deals imported from such
+    rows; a deleted one was not among them, so the spare row took a new key and came in
+    again without a word (a review). It takes the deleted deal's key, and is named."""
+    sheet = written(tmp_path, "sheet.csv", SHEET + "ERP,Siam,1000\n" * 3 + "CRM,Thai Co,2000\n")
+    ok(cli("import", sheet))
+    ok(cli("delete", "2", "--yes"))
+    report = cli.json("import", sheet)
+    assert (report["imported"], report["deleted_here"]) == (0, [{"line": 3, "deal": 2}])
+    assert len(cli.json("list", "--status", "all")) == 3
+    restored = cli.json("import", sheet, "--restore-deleted")
+    assert restored["imported"] == 1
+    assert len(cli.json("list", "--status", "all")) == 4

@@ -7,19 +7,21 @@ unless told to restore them (docs/import.md, "Deals deleted here stay deleted").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from salespipe.core.model import Record
     from salespipe.storage.port import ReadView
 
 
-def deleted_sources(view: ReadView) -> dict[str, int]:
-    """The import key of each deal deleted here that had one, with the deal's id.
+def deleted_records(view: ReadView) -> dict[int, Record]:
+    """Each deal deleted here, as it was when it was deleted, by id.
 
     Only a deletion still in effect counts: a deal whose deletion was undone and whose
     import was then undone too is gone, but not deleted by anyone (its import key is
     free for the next import)."""
-    found: dict[str, int] = {}
+    found: dict[int, Record] = {}
     deleted = view.deleted_deal_ids()
     undone = view.undone_changes() if deleted else set()
     for deal_id in deleted:
@@ -31,7 +33,11 @@ def deleted_sources(view: ReadView) -> dict[str, int]:
             ),
             None,
         )
-        source = (deletion.before or {}).get("source") if deletion is not None else None
-        if source:
-            found[source] = deal_id
+        if deletion is not None and deletion.before:
+            found[deal_id] = deletion.before
     return found
+
+
+def deleted_sources(records: Mapping[int, Record]) -> dict[str, int]:
+    """The import key of each deal of :func:`deleted_records` that had one, with its id."""
+    return {r["source"]: deal_id for deal_id, r in records.items() if r.get("source")}

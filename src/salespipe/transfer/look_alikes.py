@@ -22,7 +22,7 @@ from __future__ import annotations
 import collections
 import itertools
 import re
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -102,9 +102,14 @@ class DealsHere:
     now: dict[str, DealNow] = field(default_factory=dict)  # by key, the keys the file may have
 
 
-def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
+def deals_here(
+    records: Iterator[Record], rows: Sequence[Pending], gone: Iterable[Record] = ()
+) -> DealsHere:
     """The deals' keys and ids, the deals imported under the fingerprints of the file's
-    rows without an id, and what each deal a row may be holds now."""
+    rows without an id, and what each deal a row may be holds now. The deals deleted
+    here (``gone``, as they were) are paired with rows too, so that a row that is one of
+    them takes its key (and is left out as deleted), not a new one; they are no deals
+    here."""
     here = DealsHere()
     fingerprints = {_fingerprint_in_key(row.source) for row in rows} - {None}
     keys = {row.source for row in rows}
@@ -120,6 +125,12 @@ def deals_here(records: Iterator[Record], rows: Sequence[Pending]) -> DealsHere:
                 if grouped is not None:
                     here.by_fingerprint.setdefault(grouped, []).append(Earlier(source, now))
         here.ids[record["id"]] = deal
+    for record in gone:
+        source = record.get("source")
+        fingerprint = _fingerprint_in_key(source) if source else None
+        if source and fingerprint is not None and fingerprint in fingerprints:
+            earlier = Earlier(source, DealNow.of(record))
+            here.by_fingerprint.setdefault(fingerprint, []).append(earlier)
     return here
 
 

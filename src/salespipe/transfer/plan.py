@@ -21,7 +21,7 @@ from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, sta
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
-from salespipe.transfer.deleted_here import deleted_sources
+from salespipe.transfer.deleted_here import deleted_records, deleted_sources
 from salespipe.transfer.differing import Comparer, Differing
 from salespipe.transfer.look_alikes import DealsHere, deals_here, resembling, settle_row_keys
 from salespipe.transfer.pending import (
@@ -283,7 +283,10 @@ def _fresh_rows(
     deal's where the file's values are the lines' own, or a problem naming both lines
     (salespipe's own CSV, where an id is one deal).
     """
-    here = deals_here(snapshot.all_records(), rows)
+    # Rows without an id are paired with the deals deleted here too (look_alikes.py).
+    by_place = not restore_deleted and any(r.filled & Filled.KEY_BY_PLACE for r in rows)
+    gone = deleted_records(snapshot) if by_place else None
+    here = deals_here(snapshot.all_records(), rows, gone.values() if gone else ())
     rows = settle_row_keys(rows, here, currency)
     before = _Before(plan, here, Comparer(snapshot.stages(), stage_map), rows)
     fresh: list[Pending] = []
@@ -319,18 +322,18 @@ def _fresh_rows(
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
     if fresh and not restore_deleted:
-        fresh = _without_deleted(fresh, snapshot, plan, merged_lines)
+        gone = deleted_records(snapshot) if gone is None else gone
+        fresh = _without_deleted(fresh, deleted_sources(gone), plan, merged_lines)
     plan.look_alikes = resembling(fresh, snapshot.all_records, before.matched)
     return fresh
 
 
 def _without_deleted(
-    fresh: list[Pending], snapshot: ReadView, plan: Plan, merged_lines: dict[str, list[int]]
+    fresh: list[Pending], gone: Mapping[str, int], plan: Plan, merged_lines: dict[str, list[int]]
 ) -> list[Pending]:
     """The new rows but those of deals deleted here (by their import key), which are
     named in the plan, each line of one (its line items too, no longer counted as added
     into a deal): a deal a user deleted does not come back with the next export."""
-    gone = deleted_sources(snapshot)
     if not gone:
         return fresh
     kept = []
