@@ -240,6 +240,19 @@ def test_move_with_at_and_no_op(cli) -> None:
     assert "in the future" in future.stderr
 
 
+def test_quote_says_the_value_its_amount_gave_the_deal(cli) -> None:
+    """The deal's value follows a quoted amount; quote said only "quote recorded", and the
+    new value was seen only in the log (a trial)."""
+    cli("add", "ERP", "--value", "1.5m")
+    changed = cli("quote", "1", "--valid-until", "2026-12-31", "--amount", "1.45m")
+    assert changed.stdout.strip() == (
+        "Deal 1: quote recorded, valid until 2026-12-31; its value is now ฿1,450,000.00 "
+        "(was ฿1,500,000.00)."
+    )
+    same = cli("quote", "1", "--valid-until", "2027-01-15", "--amount", "1.45m")
+    assert same.stdout.strip() == "Deal 1: quote recorded, valid until 2027-01-15."
+
+
 def test_edit_without_a_field_to_change_is_a_usage_error(cli) -> None:
     """`edit 1` with no option said "nothing changed" and exited 0, so a script that lost
     its --value went on as if the deal were changed (a trial)."""

@@ -100,6 +100,25 @@ def _warn_if_the_value_jumped(change: "Change") -> None:
     )
 
 
+def _quote_sentence(change: "Change", until: date) -> str:
+    """What quote did: the quote, and the deal's value where the amount changed it (the
+    deal's value follows a quoted amount, which the sentence did not say)."""
+    deal, before = change.deal, change.deals_before.get(change.deal.id)
+    if before is None or (before.value, before.currency) == (deal.value, deal.currency):
+        return _("Deal {deal_id}: quote recorded, valid until {date}.").format(
+            deal_id=deal.id, date=fmt.day(until)
+        )
+    return _(
+        "Deal {deal_id}: quote recorded, valid until {date}; its value is now {after} "
+        "(was {before})."
+    ).format(
+        deal_id=deal.id,
+        date=fmt.day(until),
+        after=fmt.money(deal.value, deal.currency),
+        before=fmt.money(before.value, before.currency),
+    )
+
+
 def _stage_name(change: "Change", key: str) -> str:
     return views.stage_name({s.key: s for s in change.stages}, key)
 
@@ -633,13 +652,7 @@ def register(app: typer.Typer) -> None:
         change = pipeline.quote(
             deal_id, valid_until=until, amount=money, note=note, currency=currency
         )
-        _report_change(
-            change,
-            as_json,
-            _("Deal {deal_id}: quote recorded, valid until {date}.").format(
-                deal_id=deal_id, date=fmt.day(until)
-            ),
-        )
+        _report_change(change, as_json, _quote_sentence(change, until))
         _warn_if_the_value_jumped(change)
 
     @app.command("delete", rich_help_panel="Deals")
