@@ -150,7 +150,7 @@ def test_stage_errors(cli) -> None:
     assert full.exit_code == 1
     assert "--move-to" in full.stderr
     moved = cli("stage", "disable", "presented", "--move-to", "quoted")
-    assert "moved 1 open deal" in moved.stdout
+    assert 'moved 1 open deal to "Quoted".' in moved.stdout  # (where to: a trial)
     assert cli.json("show", "1")["stage"] == "quoted"
 
 

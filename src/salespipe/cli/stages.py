@@ -12,8 +12,8 @@ from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, PipelineOption
 from salespipe.core import fmt, parse
 from salespipe.core.i18n import _, ngettext
-from salespipe.core.model import Stage, stages_in
-from salespipe.present import setup_results
+from salespipe.core.model import Event, Stage, stages_in
+from salespipe.present import setup_results, views
 
 stage_app = typer.Typer(
     help="Name, add, reorder and switch off the stages of your pipeline (the current one, "
@@ -261,15 +261,17 @@ def disable_stage(
     pipeline = state(ctx).pipeline()
     found = parse.stage(_current(pipeline), stage, enabled_only=False)
     change = pipeline.stage_disable(stage, move_to=move_to, reason=reason)
-    moved = sum(1 for e in change.events if e.type == "move")
+    moves = [e for e in change.events if e.type == "move"]
+    target = ""
     if not found.enabled:
         message = _('The stage "{name}" is switched off already; nothing changed.')
-    elif moved:
+    elif moves:
         message = ngettext(
-            'Disabled stage "{name}"; moved {count} open deal.',
-            'Disabled stage "{name}"; moved {count} open deals.',
-            moved,
+            'Disabled stage "{name}"; moved {count} open deal to "{target}".',
+            'Disabled stage "{name}"; moved {count} open deals to "{target}".',
+            len(moves),
         )
+        target = views.stage_name({s.key: s for s in change.stages}, _moved_to(moves[0]))
     else:
         message = _('Disabled stage "{name}".')
     _report(
@@ -277,9 +279,14 @@ def disable_stage(
         change,
         found.key,
         as_json,
-        message.format(name=found.name, count=moved),
+        message.format(name=found.name, count=len(moves), target=target),
         said_unchanged=not found.enabled,
     )
+
+
+def _moved_to(move: Event) -> str:
+    """The stage a move event put its deal in."""
+    return str((move.after or {}).get("stage", ""))
 
 
 @stage_app.command("enable")
