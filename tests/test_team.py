@@ -974,7 +974,7 @@ def test_a_reps_learning_reports_add_up_only_their_own_deals(cli, team: Team, ow
     for uri, shown in ((alice, "฿100,000"), (maria, "฿200,000")):
         page = cli("--db", uri, "report", "--html", "-")
         assert page.exit_code == 0, page.stderr
-        assert f"<span>Open value</span><b>{shown}</b>" in page.stdout
+        assert f"<span>Open value</span><b><bdi>{shown}</bdi></b>" in page.stdout
 
 
 def test_a_reps_history_reports_add_up_only_their_own_deals(cli, team: Team, own) -> None:
