@@ -1,5 +1,6 @@
 """Setup commands: init and config."""
 
+import os
 from typing import Annotated
 
 import typer
@@ -55,10 +56,25 @@ def set_(
     config = pipeline.read().config()
     stored = config[key] if key in config else settings.effective(config)[key]
     output.result(setup_results.SettingChanged(key, stored, not change.events), as_json)
+    if key == "owner":
+        _warn_if_you_are_someone_else(stored)
     if key == "visibility":
         from salespipe.cli.team import warn_of_deals_no_rep_sees
 
         warn_of_deals_no_rep_sees(pipeline)
+
+
+def _warn_if_you_are_someone_else(owner: str) -> None:
+    """SALESPIPE_USER comes before the owner setting: whoever sets it stays who they are
+    here, and `config get owner` shows them, not the setting just stored."""
+    you = settings.effective({})["owner"] if os.environ.get("SALESPIPE_USER") else None
+    if you is not None and you != owner:
+        output.warn(
+            _(
+                "SALESPIPE_USER is set to {you}: your changes and new deals stay yours; "
+                "the setting is for whoever has no SALESPIPE_USER."
+            ).format(you=you)
+        )
 
 
 @config_app.command("list")
