@@ -60,7 +60,7 @@ section{{background:#fff;border-radius:10px;padding:14px 16px;margin:0 0 16px;
 .card{{background:#fff;border-radius:10px;padding:10px 12px;
   box-shadow:0 1px 2px rgba(0,0,0,.08)}}
 .card b{{display:block;font-size:1.2rem;overflow-wrap:anywhere}}
-.card b bdi{{white-space:nowrap}}
+.card b bdi{{display:inline-block;overflow-wrap:normal}}
 .card span{{color:#5b6475;font-size:.85rem}}
 .scroll{{overflow-x:auto;-webkit-overflow-scrolling:touch}}
 table{{border-collapse:collapse;width:100%;font-size:.9rem}}
@@ -149,11 +149,16 @@ def bar_chart_svg(bars: Sequence[ChartBar], title: str) -> str:
 
 def _whole_money(totals: Totals) -> str:
     """Per-currency totals without the satang, what fits a card on a phone, as HTML: a
-    line breaks between two amounts, never inside one (it broke "฿17,880,00" / "0")."""
+    line breaks between two amounts, never inside one (it broke "฿17,880,00" / "0"). Each
+    amount holds its comma (on a line of its own else) and is a block of its own that
+    breaks only at its space ("EUR" / "12,345,678"), where it is wider than its card: kept
+    on one line, it ran over the next card at 1000 pixels and out of the page at 360."""
     if not totals:
         return "0"
-    return ", ".join(
-        f"<bdi>{escape(fmt.money(v, c, whole=True))}</bdi>" for c, v in sorted(totals.items())
+    amounts = [escape(fmt.money(v, c, whole=True)) for c, v in sorted(totals.items())]
+    return " ".join(
+        f"<bdi>{amount}{',' if i < len(amounts) - 1 else ''}</bdi>"
+        for i, amount in enumerate(amounts)
     )
 
 
