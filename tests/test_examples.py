@@ -321,6 +321,40 @@ def test_a_thai_pipelines_weekly_mail_is_all_thai(cli, fake_bin: Path, tmp_path:
     assert not re.search(r"Week to|Stale deals|Results", text), text
 
 
+@pytest.mark.parametrize(
+    ("setting", "env", "thai"),
+    [("th", {"SALESPIPE_LANG": "en"}, False), (None, {"SALESPIPE_LANG": "th"}, True)],
+)
+def test_the_weekly_mails_subject_is_in_the_language_of_its_report(
+    cli, fake_bin: Path, tmp_path: Path, setting: str | None, env: dict[str, str], thai: bool
+) -> None:
+    """The subject followed `config get lang` alone: with SALESPIPE_LANG=en the report
+    came in English under a Thai subject, and with SALESPIPE_LANG=th (or a Thai locale) in
+    Thai under an English one (a review). It follows the report."""
+    import email
+    from email.header import decode_header, make_header
+    from email.message import Message
+
+    if setting:
+        cli("config", "set", "lang", setting)
+    cli("add", "ERP", "-v", "100000", "--at", "2026-11-20 09:00", "-q")
+    mailed = _script(
+        str(EXAMPLES / "weekly-report"), env={"SALESPIPE_MAIL_TO": "t@example.com", **env}
+    )
+    assert mailed.returncode == 0, mailed.stderr
+    [mail] = _mails(tmp_path)
+    message = email.message_from_string(mail.split("\n", 1)[1])
+    subject = str(make_header(decode_header(message["Subject"])))
+    parts: list[Message] = message.get_payload()  # type: ignore[assignment]
+    text = str(parts[0].get_payload())
+    if thai:
+        assert subject == "รายงานประจำสัปดาห์ของ salespipe (2026-11-27)"
+        assert "ผลการขาย (ตั้งแต่ 2569-11-20)" in text, text
+    else:
+        assert subject == "salespipe weekly report (2026-11-27)"
+        assert "Results (since 2026-11-20)" in text, text
+
+
 def test_weekly_report_mails_the_html_page(cli, fake_bin: Path, tmp_path: Path) -> None:
     """The mail holds the text week and, as its HTML alternative, the report page."""
     import email
