@@ -319,6 +319,12 @@ def test_a_thai_pipelines_weekly_mail_is_all_thai(cli, fake_bin: Path, tmp_path:
     text = str(parts[0].get_payload())  # (8bit text: as it is in the mail)
     assert "ผลการขาย (ตั้งแต่ 2569-11-20)" in text, text  # the report, in Thai
     assert not re.search(r"Week to|Stale deals|Results", text), text
+    # An encoded word is at most 75 characters (RFC 2047): the subject was one of 128.
+    header = mail.split("\nSubject: ", 1)[1].split("\nMIME-Version", 1)[0]
+    words = re.findall(r"=\?UTF-8\?B\?[^?]*\?=", header)
+    assert len(words) > 1, header
+    assert all(len(word) <= 75 for word in words), header
+    assert all(len(line) <= 78 for line in f"Subject: {header}".splitlines()), header
 
 
 @pytest.mark.parametrize(
