@@ -131,3 +131,17 @@ def test_a_deleted_look_alike_is_paired_and_left_out(cli: Any, tmp_path: Path) -
     restored = cli.json("import", sheet, "--restore-deleted")
     assert restored["imported"] == 1
     assert len(cli.json("list", "--status", "all")) == 4
+
+
+def test_a_look_alike_brought_back_is_no_longer_named_as_deleted(cli: Any, tmp_path: Path) -> None:
+    """Of three identical rows whose second deal was deleted and then brought back with
+    --restore-deleted, the next import paired a row with the deleted deal before the deal
+    that came back, and said on every import that it was of a deal deleted here (a
+    review). The deals here are paired first."""
+    sheet = written(tmp_path, "sheet.csv", SHEET + "ERP,Siam,1000\n" * 3 + "CRM,Thai Co,2000\n")
+    ok(cli("import", sheet))
+    ok(cli("delete", "2", "--yes"))
+    assert cli.json("import", sheet, "--restore-deleted")["imported"] == 1
+    again = cli.json("import", sheet)
+    assert (again["imported"], again.get("deleted_here")) == (0, None)
+    assert len(cli.json("list", "--status", "all")) == 4

@@ -73,6 +73,7 @@ class Earlier(NamedTuple):
 
     source: str
     now: DealNow
+    gone: bool = False  # deleted here (deals_here's ``gone``)
 
     @property
     def content(self) -> Content:
@@ -129,7 +130,7 @@ def deals_here(
         source = record.get("source")
         fingerprint = _fingerprint_in_key(source) if source else None
         if source and fingerprint is not None and fingerprint in fingerprints:
-            earlier = Earlier(source, DealNow.of(record))
+            earlier = Earlier(source, DealNow.of(record), gone=True)
             here.by_fingerprint.setdefault(fingerprint, []).append(earlier)
     return here
 
@@ -157,7 +158,7 @@ def settle_row_keys(rows: Sequence[Pending], here: DealsHere, currency: str) -> 
             groups.setdefault(fingerprint, []).append(index)
     settled = list(rows)
     for fingerprint, indexes in groups.items():
-        earlier = here.by_fingerprint[fingerprint]
+        earlier = _taking_the_deleted_last(here.by_fingerprint[fingerprint], len(indexes))
         if len(indexes) == len(earlier) == 1:  # the common case: nothing to pair by
             if rows[indexes[0]].source != earlier[0].source:  # the key of another CRM's
                 settled[indexes[0]] = rows[indexes[0]]._replace(source=earlier[0].source)
@@ -170,6 +171,18 @@ def settle_row_keys(rows: Sequence[Pending], here: DealsHere, currency: str) -> 
         for index, source in zip(indexes, keys, strict=True):
             settled[index] = rows[index]._replace(source=source)
     return settled
+
+
+def _taking_the_deleted_last(earlier: list[Earlier], rows: int) -> list[Earlier]:
+    """The deals ``rows`` rows of one fingerprint are paired with: every deal here, and
+    as many of the deals deleted here (the first by number) as there are rows left over.
+    A row brought back by --restore-deleted was paired in order of number with the deal
+    deleted, not the deal that came back, and named on every import as deleted here."""
+    here = [deal for deal in earlier if not deal.gone]
+    if len(here) == len(earlier):
+        return earlier
+    gone = sorted((deal for deal in earlier if deal.gone), key=attrgetter("number"))
+    return here + gone[: max(0, rows - len(here))]
 
 
 def _paired(
