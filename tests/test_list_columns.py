@@ -185,3 +185,15 @@ def test_the_customer_gives_way_before_a_title_is_cut_unreadably(
     monkeypatch.setenv("COLUMNS", "100")
     wider = cli("list").stdout.splitlines()
     assert "Customer" in wider[0], wider
+
+
+def test_a_customer_asked_for_with_columns_is_kept_beside_a_short_title(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The customer gives way to a title cut short only where list chose it: named with
+    --columns, it was left out at 48-51 columns though it fitted (a review)."""
+    ok(cli("add", "Cloud migration project for HQ", "-c", "Siam Cement Group", "-v", "2.5m", "-q"))
+    monkeypatch.setenv("COLUMNS", "50")
+    lines = cli("list", "--columns", "id,title,customer,stage,value").stdout.splitlines()
+    assert lines[0].split() == ["ID", "Title", "Customer", "Stage", "Value"], lines
+    assert not any(line.startswith("Not shown") for line in lines), lines

@@ -557,8 +557,10 @@ def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
             if not _name_cut_short(shown, columns, widths):
                 return laid
             fullest = fullest or laid
-            if not droppable or not table.columns[droppable[0]].shrink:
-                return fullest  # only a text that is cut anyway (a customer) gives way
+            next_out = table.columns[droppable[0]] if droppable else None
+            if next_out is None or not next_out.shrink or next_out.keep_empty:
+                # only a text that is cut anyway (a customer) gives way, not one asked for
+                return fullest
         elif not droppable:
             return None
         keep.remove(droppable.pop(0))
