@@ -313,6 +313,19 @@ def _deleted_here_line(deleted: list[tuple[int, int]]) -> str:
     ).format(count=len(deleted), pairs=pairs)
 
 
+def _brought_back_line(rows: list[tuple[int, int]]) -> str:
+    """Rows of deals deleted here that --restore-deleted imports as new deals."""
+    each = _("line {line}: deal {deal}")
+    pairs = _first_ten([each.format(line=line, deal=deal) for line, deal in rows])
+    return ngettext(
+        "{count} row is of a deal deleted here ({pairs}): --restore-deleted brings it "
+        "back as a new deal.",
+        "{count} rows are of deals deleted here ({pairs}): --restore-deleted brings them "
+        "back as new deals.",
+        len(rows),
+    ).format(count=len(rows), pairs=pairs)
+
+
 def _look_alikes_line(look_alikes: list[tuple[int, int]], dry_run: bool) -> str:
     """New deals whose title and customer are a deal's here: the same deals under a key
     the file changed (a renamed or added column, a customer in other capitals), or new."""
@@ -456,6 +469,8 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_differing_line(report.differing))
     if report.deleted_here:
         shown.append(Warned(_deleted_here_line(report.deleted_here)))
+    if report.brought_back:
+        shown.append(_brought_back_line(report.brought_back))
     if report.guessed_encoding:
         shown.append(
             _(

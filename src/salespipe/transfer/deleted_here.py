@@ -39,5 +39,6 @@ def deleted_records(view: ReadView) -> dict[int, Record]:
 
 
 def deleted_sources(records: Mapping[int, Record]) -> dict[str, int]:
-    """The import key of each deal of :func:`deleted_records` that had one, with its id."""
-    return {r["source"]: deal_id for deal_id, r in records.items() if r.get("source")}
+    """The import key of each deal of :func:`deleted_records` that had one, with its id
+    (of a key deleted more than once, the deal deleted last: the highest id)."""
+    return {r["source"]: deal_id for deal_id, r in sorted(records.items()) if r.get("source")}

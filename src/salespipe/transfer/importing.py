@@ -139,6 +139,7 @@ class ImportReport:
     look_alikes: list[tuple[int, int]] = field(default_factory=list)  # line, the deal here
     differing: list[Differing] = field(default_factory=list)  # skipped rows saying otherwise
     deleted_here: list[tuple[int, int]] = field(default_factory=list)  # line, the deleted deal
+    brought_back: list[tuple[int, int]] = field(default_factory=list)  # likewise, restored
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
@@ -176,6 +177,10 @@ class ImportReport:
         if self.deleted_here:  # likewise: rows of deals deleted here, left out
             data["deleted_here"] = [
                 {"line": line, "deal": deal} for line, deal in self.deleted_here
+            ]
+        if self.brought_back:  # likewise: rows of deals deleted here, imported again
+            data["brought_back"] = [
+                {"line": line, "deal": deal} for line, deal in self.brought_back
             ]
         if self.look_alikes:  # likewise: new deals whose title and customer are one's here
             data["look_alikes"] = [{"line": line, "deal": deal} for line, deal in self.look_alikes]
@@ -431,6 +436,7 @@ def _prepare(
     report.look_alikes = plan.look_alikes
     report.differing = plan.differing
     report.deleted_here = plan.deleted_here
+    report.brought_back = plan.brought_back
     report.imported = _count(plan)
     return plan
 

@@ -126,10 +126,14 @@ def deals_here(
                 if grouped is not None:
                     here.by_fingerprint.setdefault(grouped, []).append(Earlier(source, now))
         here.ids[record["id"]] = deal
+    paired_gone: set[str] = set()  # a key deleted, brought back and deleted again: once
     for record in gone:
         source = record.get("source")
-        fingerprint = _fingerprint_in_key(source) if source else None
-        if source and fingerprint is not None and fingerprint in fingerprints:
+        if not source or source in here.sources or source in paired_gone:
+            continue  # (a deal here has the key again: brought back under it)
+        paired_gone.add(source)
+        fingerprint = _fingerprint_in_key(source)
+        if fingerprint is not None and fingerprint in fingerprints:
             earlier = Earlier(source, DealNow.of(record), gone=True)
             here.by_fingerprint.setdefault(fingerprint, []).append(earlier)
     return here

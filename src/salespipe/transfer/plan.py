@@ -122,6 +122,8 @@ class Plan:
     differing: list[Differing] = field(default_factory=list)
     # (line, deal) of rows left out as deals deleted here (unless restoring them)
     deleted_here: list[tuple[int, int]] = field(default_factory=list)
+    # (line, deal) of rows of deals deleted here brought back as new deals (restoring)
+    brought_back: list[tuple[int, int]] = field(default_factory=list)
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -283,8 +285,9 @@ def _fresh_rows(
     deal's where the file's values are the lines' own, or a problem naming both lines
     (salespipe's own CSV, where an id is one deal).
     """
-    # Rows without an id are paired with the deals deleted here too (look_alikes.py).
-    by_place = not restore_deleted and any(r.filled & Filled.KEY_BY_PLACE for r in rows)
+    # Rows without an id are paired with the deals deleted here too (look_alikes.py):
+    # left out, or brought back under the deleted deal's key, not a new one.
+    by_place = any(r.filled & Filled.KEY_BY_PLACE for r in rows)
     gone = deleted_records(snapshot) if by_place else None
     here = deals_here(snapshot.all_records(), rows, gone.values() if gone else ())
     rows = settle_row_keys(rows, here, currency)
@@ -321,19 +324,27 @@ def _fresh_rows(
         reason = added or _("the id is on line {line} too").format(line=first.line)
         column = "source" if ours and row.source else "id"
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
-    if fresh and not restore_deleted:
+    if fresh:
         gone = deleted_records(snapshot) if gone is None else gone
-        fresh = _without_deleted(fresh, deleted_sources(gone), plan, merged_lines)
+        fresh = _without_deleted(
+            fresh, deleted_sources(gone), plan, merged_lines, restore=restore_deleted
+        )
     plan.look_alikes = resembling(fresh, snapshot.all_records, before.matched)
     return fresh
 
 
 def _without_deleted(
-    fresh: list[Pending], gone: Mapping[str, int], plan: Plan, merged_lines: dict[str, list[int]]
+    fresh: list[Pending],
+    gone: Mapping[str, int],
+    plan: Plan,
+    merged_lines: dict[str, list[int]],
+    *,
+    restore: bool,
 ) -> list[Pending]:
     """The new rows but those of deals deleted here (by their import key), which are
     named in the plan, each line of one (its line items too, no longer counted as added
-    into a deal): a deal a user deleted does not come back with the next export."""
+    into a deal): a deal a user deleted does not come back with the next export. With
+    ``restore`` they are kept, and named as brought back."""
     if not gone:
         return fresh
     kept = []
@@ -342,6 +353,9 @@ def _without_deleted(
         deal = gone.get(key) if key else None
         if key is None or deal is None:
             kept.append(row)
+        elif restore:
+            kept.append(row)
+            plan.brought_back.append((row.line, deal))
         else:
             items = merged_lines.get(key, [])
             plan.deleted_here.extend((line, deal) for line in [row.line, *items])
