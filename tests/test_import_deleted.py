@@ -170,3 +170,25 @@ def test_a_look_alike_deleted_restored_and_deleted_again_holds_back_one_row(
     assert "1 row is of a deal deleted here (line 3: deal 5): --restore-deleted brings it" in (
         shown.stdout
     )
+
+
+def test_a_key_deleted_twice_is_paired_as_the_deal_deleted_last(cli: Any, tmp_path: Path) -> None:
+    """A look-alike deleted, brought back with a new value and deleted again was paired
+    as the first deal deleted (its old value), so its row came back as a new deal and a
+    new row of that old value was held back in its place (a review of weekly imports)."""
+    ok(
+        cli(
+            "import",
+            written(tmp_path, "w1.csv", SHEET + "ERP,Siam,100\nERP,Siam,200\nERP,Siam,300\n"),
+        )
+    )
+    ok(cli("delete", "2", "--yes"))
+    changed = SHEET + "ERP,Siam,100\nERP,Siam,250\nERP,Siam,300\n"
+    restored = cli.json("import", written(tmp_path, "w2.csv", changed), "--restore-deleted")
+    assert restored["brought_back"] == [{"line": 3, "deal": 2}]
+    ok(cli("delete", "4", "--yes"))
+    grown = written(tmp_path, "w3.csv", changed + "ERP,Siam,200\n")  # a new deal of 200
+    report = cli.json("import", grown)
+    assert (report["imported"], report["deleted_here"]) == (1, [{"line": 3, "deal": 4}])
+    values = sorted(d["value"] for d in cli.json("list", "--status", "all"))
+    assert values == [100, 200, 300]

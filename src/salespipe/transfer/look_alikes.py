@@ -126,8 +126,10 @@ def deals_here(
                 if grouped is not None:
                     here.by_fingerprint.setdefault(grouped, []).append(Earlier(source, now))
         here.ids[record["id"]] = deal
-    paired_gone: set[str] = set()  # a key deleted, brought back and deleted again: once
-    for record in gone:
+    # A key deleted, brought back and deleted again is paired once, as the deal deleted
+    # last (the highest id, as deleted_sources names it): what it held when deleted.
+    paired_gone: set[str] = set()
+    for record in sorted(gone, key=lambda r: r["id"], reverse=True):
         source = record.get("source")
         if not source or source in here.sources or source in paired_gone:
             continue  # (a deal here has the key again: brought back under it)
