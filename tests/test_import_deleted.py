@@ -167,7 +167,7 @@ def test_a_look_alike_deleted_restored_and_deleted_again_holds_back_one_row(
     report = cli.json("import", grown)
     assert (report["imported"], report["deleted_here"]) == (1, [{"line": 3, "deal": 5}])
     shown = cli("import", grown, "--restore-deleted", "--dry-run")
-    assert "1 row is of a deal deleted here (line 3: deal 5): --restore-deleted brings it" in (
+    assert "1 row is of a deal deleted here (line 3: deal 5); with --restore-deleted it is" in (
         shown.stdout
     )
 

@@ -318,10 +318,10 @@ def _brought_back_line(rows: list[tuple[int, int]]) -> str:
     each = _("line {line}: deal {deal}")
     pairs = _first_ten([each.format(line=line, deal=deal) for line, deal in rows])
     return ngettext(
-        "{count} row is of a deal deleted here ({pairs}): --restore-deleted brings it "
-        "back as a new deal.",
-        "{count} rows are of deals deleted here ({pairs}): --restore-deleted brings them "
-        "back as new deals.",
+        "{count} row is of a deal deleted here ({pairs}); with --restore-deleted it is "
+        "imported as a new deal.",
+        "{count} rows are of deals deleted here ({pairs}); with --restore-deleted they are "
+        "imported as new deals.",
         len(rows),
     ).format(count=len(rows), pairs=pairs)
 
