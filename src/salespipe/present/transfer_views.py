@@ -300,10 +300,15 @@ def _differing_line(differing: list[Differing]) -> str:
     ).format(count=len(differing), named=named)
 
 
+def _lines_of_deals(rows: list[tuple[int, int]]) -> str:
+    """The first ten rows named by their line and deal: "line 2: deal 1, line 5: deal 4"."""
+    each = _("line {line}: deal {deal}")
+    return _first_ten([each.format(line=line, deal=deal) for line, deal in rows])
+
+
 def _deleted_here_line(deleted: list[tuple[int, int]]) -> str:
     """Rows of deals deleted here, which the import left out."""
-    each = _("line {line}: deal {deal}")
-    pairs = _first_ten([each.format(line=line, deal=deal) for line, deal in deleted])
+    pairs = _lines_of_deals(deleted)
     return ngettext(
         "{count} row is of a deal deleted here ({pairs}), so it is left out; "
         "--restore-deleted brings it back.",
@@ -315,8 +320,7 @@ def _deleted_here_line(deleted: list[tuple[int, int]]) -> str:
 
 def _brought_back_line(rows: list[tuple[int, int]]) -> str:
     """Rows of deals deleted here that --restore-deleted imports as new deals."""
-    each = _("line {line}: deal {deal}")
-    pairs = _first_ten([each.format(line=line, deal=deal) for line, deal in rows])
+    pairs = _lines_of_deals(rows)
     return ngettext(
         "{count} row is of a deal deleted here ({pairs}); with --restore-deleted it is "
         "imported as a new deal.",
