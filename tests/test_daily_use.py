@@ -24,6 +24,15 @@ def test_undo_says_what_it_undid_in_words(cli) -> None:
     assert out.strip() == 'Undid: note on deal 1 "Cloud migration" (change 2).'
 
 
+def test_an_import_of_one_deal_is_said_as_an_import(cli, tmp_path) -> None:
+    """`undo --list` said "import on deal 113" for an import that brought one deal (a
+    trial): it is "import of 1 deal", as an import of several is."""
+    sheet = tmp_path / "one.csv"
+    sheet.write_text("Title,Value\nERP,1000\n", encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    assert cli.json("undo", "--list")[-1]["description"] == "import of 1 deal"
+
+
 def test_undo_of_an_add_names_the_deal_it_removed(cli) -> None:
     ok(cli("add", "Cloud migration"))
     assert 'deal 1 "Cloud migration"' in ok(cli("undo")).stdout

@@ -675,7 +675,7 @@ def describe_change(
         # it are recorded first: "pipeline remove" read "stage remove: Presented, …").
         told = [e for e in events if e.type.startswith("pipeline-")] or list(events)
         return describe(told[0], stages, pipelines) if told else what
-    if len(deal_ids) > 1:
+    if len(deal_ids) > 1 or command == "import":  # (an import of one deal is an import)
         return ngettext("{what} of {count} deal", "{what} of {count} deals", len(deal_ids)).format(
             what=what, count=len(deal_ids)
         )
