@@ -195,7 +195,9 @@ class ReadView(Protocol):
         """Every undeleted deal's record, one at a time: open first, then closed."""
 
     def deleted_deal_ids(self) -> list[int]:
-        """The deals deleted here and not brought back by an undo, by id, in order."""
+        """The deals a deletion took that are no deals now, by id, in order. A backend
+        may name more (a deal whose creation was undone): transfer/deleted_here.py keeps
+        those whose delete event still stands."""
 
     # -- the everyday questions (the query seam, docs/storage.md) -------------------------
     # Each is answered by default by going through open_records() (storage/queries.py);

@@ -141,7 +141,6 @@ def _latest_lines(journal: bytes) -> dict[int, int]:
     return latest
 
 
-_TOMBSTONE = b'"deleted":true'  # a deleted deal's line in the closed journal
 _DELETE_EVENT = b'"type":"delete",'  # a deletion's line in the events journal
 
 
@@ -491,27 +490,19 @@ class Snapshot:
         yield from self.open_records()
         yield from self.closed_records()
 
-    @_reports_damage("closed")
-    def deleted_deal_ids(self) -> list[int]:
-        """The deals whose latest line in the closed journal is a tombstone (an undo that
-        brings one back writes its record after it), and those of a delete event that
-        are no deal now: a file that ``copy`` or a restored backup wrote holds no
-        tombstones, only the history. Both found by searching the bytes."""
-        open_ids = self.open_deal_ids()
-        marked = {
-            orjson.loads(line)["id"] for line in _lines_containing(self._closed(), _TOMBSTONE)
-        }
-        marked.update(self._deleted_in_events())
-        return sorted(i for i in marked if i not in open_ids and self._closed_record(i) is None)
-
     @_reports_damage("events")
-    def _deleted_in_events(self) -> set[int]:
-        found = set()
+    def deleted_deal_ids(self) -> list[int]:
+        """The deals of the delete events (found by searching the bytes) that are no
+        deals now: the history, not the closed journal's tombstones, which a file that
+        ``copy`` or a restored backup wrote does not hold (an undo that brings a deal
+        back writes its record again)."""
+        open_ids = self.open_deal_ids()
+        deleted = set()
         for line in self._event_lines_with(_DELETE_EVENT):
             record = orjson.loads(line)
             if record["type"] == "delete" and record["deal_id"] is not None:
-                found.add(int(record["deal_id"]))
-        return found
+                deleted.add(int(record["deal_id"]))
+        return sorted(i for i in deleted if i not in open_ids and self._closed_record(i) is None)
 
     def _closed(self) -> bytes:
         if self._closed_bytes is None:
