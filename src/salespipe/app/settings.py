@@ -20,10 +20,17 @@ if TYPE_CHECKING:
 LANGS = ("th", "en")
 
 
+def named_user() -> str | None:
+    """Who SALESPIPE_USER says you are, if it is set: it comes before the setting
+    ``owner`` (see :func:`effective`)."""
+    given = os.environ.get("SALESPIPE_USER")
+    return _login_from("SALESPIPE_USER", given) if given else None
+
+
 def login_name() -> str:
     """Who makes the changes when neither SALESPIPE_USER nor the setting ``owner`` says:
     the first of these variables that is set, else the account's name."""
-    for variable in ("SALESPIPE_USER", "LOGNAME", "USER", "USERNAME"):
+    for variable in ("LOGNAME", "USER", "USERNAME"):
         if given := os.environ.get(variable):
             return _login_from(variable, given)
     try:
@@ -168,8 +175,8 @@ def effective(config: dict[str, Any]) -> dict[str, Any]:
     before the file's setting: with ``owner`` set, a whole team's changes were one
     person's."""
     merged = {**DEFAULTS, **config}
-    if given := os.environ.get("SALESPIPE_USER"):
-        merged["owner"] = _login_from("SALESPIPE_USER", given)
+    if (you := named_user()) is not None:
+        merged["owner"] = you
     elif not merged.get("owner"):
         merged["owner"] = login_name()
     return merged

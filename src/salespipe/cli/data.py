@@ -1,6 +1,5 @@
 """Setup commands: init and config."""
 
-import os
 from typing import Annotated
 
 import typer
@@ -67,7 +66,7 @@ def set_(
 def _warn_if_you_are_someone_else(owner: str) -> None:
     """SALESPIPE_USER comes before the owner setting: whoever sets it stays who they are
     here, and `config get owner` shows them, not the setting just stored."""
-    you = settings.effective({})["owner"] if os.environ.get("SALESPIPE_USER") else None
+    you = settings.named_user()
     if you is not None and you != owner:
         output.warn(
             _(
