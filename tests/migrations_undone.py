@@ -67,6 +67,8 @@ def m008_undone(database: str) -> None:
 
 
 def m009_undone(database: str) -> None:
+    """Before m009, and so before m017, which replaces its counting function."""
+    m017_undone(database)
     _undo(
         database,
         "m009_slips",
@@ -147,3 +149,16 @@ def m016_undone(database: str) -> None:
         " salespipe_events e LEFT JOIN salespipe_deals d ON d.id = e.deal_id"
         " WHERE e.change = $1 AND (e.deal_id IS NULL OR d.owner = $2)) $$",
     )
+
+
+def m017_undone(database: str) -> None:
+    """m009's counting function back, and the slips counted afresh by it: the pushes of
+    deals already won or lost counted too."""
+    import psycopg
+
+    from salespipe.storage.postgres import schema
+
+    with psycopg.connect(database) as connection, connection.cursor() as cursor:
+        schema.count_slips_by(cursor, schema.EVERY_CHANGE)
+        schema.fill_slips(cursor)
+    _undo(database, "m017_slips_while_open", "SELECT")

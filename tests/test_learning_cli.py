@@ -261,6 +261,40 @@ def test_slips_count_a_pushed_close_date(cli, history) -> None:
     assert "Slipped" in table.stdout
 
 
+def test_slips_count_only_the_pushes_of_an_open_deal(cli, history) -> None:
+    """A Thai team's trial: 60 of 127 slipped days were close dates tidied on deals
+    already lost. A change after which the deal is won or lost counts nowhere (no slip,
+    no dated deal of a new owner); once reopened, a push counts again, from the date
+    the deal had."""
+    ok(cli("edit", "6", "--close", "2027-01-20"))  # open: 36 days
+    before = cli.json("slips")
+    assert (before["total"]["slips"], before["total"]["total_days"]) == (1, 36)
+    ok(cli("edit", "4", "--close", "2027-03-15"))  # lost: tidied, no slip
+    ok(cli("edit", "4", "--owner", "somchai"))  # lost: no dated deal of somchai's
+    ok(cli("edit", "1", "--close", "2027-02-01"))  # won: no slip either
+    assert cli.json("slips") == before
+    ok(cli("reopen", "4"))
+    ok(cli("edit", "4", "--close", "2027-04-14"))  # open again: 30 days after the tidied date
+    data = cli.json("slips")
+    assert (data["total"]["slips"], data["total"]["total_days"]) == (2, 66)
+    [somchai] = [o for o in data["owners"] if o["key"] == "somchai"]
+    assert (somchai["deals"], somchai["slipped_deals"], somchai["total_days"]) == (1, 1, 30)
+    ok(cli("undo"))  # the push
+    ok(cli("undo"))  # the reopen: deal 4 is lost again
+    assert cli.json("slips") == before
+
+
+def test_slips_count_a_push_once_the_loss_before_it_is_undone(cli, history) -> None:
+    """The loss undone, the deal was open all along: its next push counts."""
+    ok(cli("lost", "6", "--reason", "budget"))
+    ok(cli("edit", "6", "--close", "2027-01-20"))  # lost: no slip
+    assert cli.json("slips")["total"]["slips"] == 0
+    ok(cli("undo"))  # the date
+    ok(cli("undo"))  # the loss
+    ok(cli("edit", "6", "--close", "2027-01-20"))
+    assert cli.json("slips")["total"]["slips"] == 1
+
+
 def test_slips_without_a_push_have_no_median_in_days(cli) -> None:
     """ "Median push  — days" stood under a table with no slip."""
     ok(cli("add", "A", "--close", "2027-01-01"))

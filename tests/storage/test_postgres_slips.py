@@ -2,10 +2,10 @@
 trigger of schema.py) are exactly what replaying the events gives
 (reports/slips.py): of every deal and of each owner (written in other cases and
 scripts too), after every kind of write (pushes later and earlier, a date cleared and
-set again, a push undone, a new owner, a move, a deletion, a copy over it all);
-``slips`` prints the same on a file and on its copy in a server; a database made
-before m009 reads the same and its first write counts them; ``doctor`` finds totals
-that differ and counts them afresh."""
+set again, a push undone, a new owner, a move, a deletion, a copy over it all; a date
+tidied on a deal already lost counts nowhere); ``slips`` prints the same on a file and
+on its copy in a server; a database made before m009 (or m017) reads the same and its
+first write counts them; ``doctor`` finds totals that differ and counts them afresh."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from tests.file_and_server import all_agree, doctor, on, pair_made_once
-from tests.migrations_undone import m009_undone
+from tests.migrations_undone import m009_undone, m017_undone
 
 from salespipe.app.pipeline import Pipeline
 from salespipe.core.model import stages_in
@@ -163,6 +163,77 @@ def test_the_slips_follow_every_kind_of_write(both: tuple[str, str], cli: Any) -
         _kept_is_replayed(server, [None, "someone new"])
     _kept_is_replayed(server)
     on(cli, server, "copy", file, server, "--replace")
+    assert doctor(cli, server) == all_agree(server)
+    _kept_is_replayed(server)
+    _same_slips(cli, file, server)
+
+
+def _deal_of(cli: Any, database: str, status: str) -> str:
+    """The id of a deal of the demo that is ``status``."""
+    found = cli.json("--db", database, "list", "--status", status, "--limit", "1")
+    return str(found[0]["id"])
+
+
+def _total_slips(cli: Any, database: str) -> int:
+    return int(cli.json("--db", database, "slips")["total"]["slips"])
+
+
+def test_only_the_pushes_of_open_deals_count_on_both(both: tuple[str, str], cli: Any) -> None:
+    """A date pushed while the deal is open counts; pushed after it is lost or won (a
+    date tidied) it does not, nor does a closed deal's new owner; after a reopen it
+    counts again; the undo of the loss and of the reopen put the totals back. The
+    server's totals follow each write, and print what the file does."""
+    file, server = both
+    lost, won = _deal_of(cli, file, "lost"), _deal_of(cli, file, "won")
+    first = _total_slips(cli, file)
+    for *args, slips_since in [
+        ("edit", lost, "--close", "2029-03-15", 0),  # lost: tidied
+        ("edit", lost, "--owner", "tidier", 0),  # lost: no dated deal of the tidier's
+        ("edit", won, "--close", "2029-04-01", 0),  # won: tidied
+        ("reopen", lost, 0),
+        ("edit", lost, "--close", "2029-04-14", 1),  # open again: a slip
+        ("undo", 0),
+        ("undo", 0),  # lost again
+        ("reopen", won, 0),
+        ("lost", won, "--reason", "gone", 0),
+        ("edit", won, "--close", "2029-05-01", 0),  # lost: tidied
+        ("undo", 0),
+        ("undo", 0),  # the loss undone: open
+        ("edit", won, "--close", "2029-05-01", 1),  # open: a slip
+    ]:
+        for database in both:
+            on(cli, database, *args)
+        assert _total_slips(cli, file) == first + slips_since, args
+        assert doctor(cli, server)["differences"] == [], args
+        _kept_is_replayed(server, [None, "tidier"])
+        _same_slips(cli, file, server)
+    owners = cli.json("--db", server, "slips")["owners"]
+    assert "tidier" not in [o["key"] for o in owners]
+
+
+def test_a_database_before_m017_reads_the_same_and_a_write_counts_again(
+    both: tuple[str, str], cli: Any
+) -> None:
+    """m009's totals counted the dates tidied on lost deals: until a write applies m017
+    the report replays, and m017 counts the totals afresh by the rule of open deals."""
+    import psycopg
+
+    file, server = both
+    lost = _deal_of(cli, file, "lost")
+    for database in both:
+        on(cli, database, "edit", lost, "--close", "2029-03-15")
+    kept = "SELECT sum(slips) FROM salespipe_slip_days WHERE kind = 't'"
+    with psycopg.connect(server) as connection:
+        [(now,)] = connection.execute(kept).fetchall()
+    m017_undone(server)
+    with psycopg.connect(server) as connection:
+        [(before_m017,)] = connection.execute(kept).fetchall()
+    assert before_m017 == now + 1  # the tidied date counted as a slip
+    assert Pipeline.open(server).read().slip_tallies(None) is None  # replayed meanwhile
+    _same_slips(cli, file, server)
+    for database in both:
+        on(cli, database, "note", lost, "after the upgrade")
+    assert Pipeline.open(server).read().slip_tallies(None) is not None
     assert doctor(cli, server) == all_agree(server)
     _kept_is_replayed(server)
     _same_slips(cli, file, server)

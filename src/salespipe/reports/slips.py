@@ -2,11 +2,16 @@
 
 Every change of a deal's expected close is an event holding the date before and
 after. A *slip* is a change to a later date (from one date to another; setting a
-first date or clearing it is not a slip). Slips are counted against the deal's owner
-and stage at the time of the change, both read from the same pass over the events'
-change rows. For each owner and each stage: the deals that had an expected close
-there, how many of them slipped at least once, the slips, and the median and total
-days pushed.
+first date or clearing it is not a slip) of a deal open after the change. Slips are
+counted against the deal's owner and stage at the time of the change, both read from
+the same pass over the events' change rows. For each owner and each stage: the deals
+that had an expected close there while open, how many of them slipped at least once,
+the slips, and the median and total days pushed.
+
+A change after which the deal is won or lost counts nowhere: a date tidied on a lost
+deal is no slip of the forecast, and a closed deal's new owner or date makes it no
+dated deal of that owner. Its date is still the one the next push is measured from,
+once the deal is reopened.
 
 A backend may keep these totals as the changes are made (PostgreSQL does, by the same
 rules: storage/postgres/slips.py); :func:`slips_in` then reads them instead of
@@ -30,9 +35,12 @@ if TYPE_CHECKING:
     from salespipe.storage.history import SlipTallies, SlipTally
     from salespipe.storage.port import ReadView
 
-_FOLLOWED = ("owner", "stage", "expected_close")
+_FOLLOWED = ("owner", "stage", "expected_close", "status")
 """The fields of a deal a slip is counted by; an event that changes none of them
 changes nothing here."""
+
+CLOSED = ("won", "lost")
+"""The statuses of a deal whose changes count nowhere in the slips."""
 
 
 @dataclass
@@ -162,11 +170,18 @@ def slips(
         if deal is not None and after.keys().isdisjoint(_FOLLOWED):
             continue  # the deal stays in the groups its last change put it in
         if deal is None:
-            deal = state[deal_id] = {"owner": "", "stage": "", "expected_close": None}
+            deal = state[deal_id] = {
+                "owner": "",
+                "stage": "",
+                "expected_close": None,
+                "status": "open",
+            }
         previous = deal["expected_close"]
         for name in _FOLLOWED:
             if name in after:
                 deal[name] = after[name]
+        if deal["status"] in CLOSED:
+            continue  # a closed deal's date is not the forecast's
         who, where = deal["owner"], deal["stage"]
         if wanted is not None:
             if who not in owner_wanted:

@@ -457,7 +457,8 @@ class PostgresView(ReadView):
         )
 
     def slip_tallies(self, owner: str | None, pipeline: str | None = None) -> SlipTallies | None:
-        if not self._migrated(schema.m009_slips):
+        # m009's totals counted pushes on closed deals too: replayed until m017 recounts.
+        if not self._migrated(schema.m009_slips, schema.m017_slips_while_open):
             return None
         from salespipe.storage.postgres import slips
 
@@ -1368,7 +1369,8 @@ class PostgresStorage(Storage):
                     checks.append("stays")
                     team.append("stay days")
                     findings += _stays_findings(*schema.stays_differences(cursor))
-                if schema.m009_slips.__name__ in done:
+                # Before m017 the totals are counted by m009's rule, and read by no one.
+                if schema.m017_slips_while_open.__name__ in done:
                     team += ["slips", "slip days"]
                     findings += _slips_findings(*schema.slips_differences(cursor))
         finally:

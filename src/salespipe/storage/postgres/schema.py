@@ -604,7 +604,7 @@ def m009_slips(cursor: Cursor) -> None:
         );
         INSERT INTO salespipe_slips_counted (position) VALUES (0);
         {_SETTERS}
-        {count_slips(definer)}
+        {count_slips(definer, EVERY_CHANGE)}
         ALTER TABLE salespipe_slip_groups ENABLE ROW LEVEL SECURITY;
         CREATE POLICY salespipe_all_slip_groups ON salespipe_slip_groups
             USING ((SELECT salespipe_sees_all())) WITH CHECK ((SELECT salespipe_sees_all()));
@@ -624,10 +624,20 @@ def m009_slips(cursor: Cursor) -> None:
         )
 
 
-def count_slips(definer: str) -> str:
-    """The function every change calls to bring the slips up to date (m009)."""
+def count_slips(definer: str, counted: str) -> str:
+    """The function every change calls to bring the slips up to date (m009), counting
+    the changes ``counted`` keeps (:data:`WHILE_OPEN` since m017)."""
+    every, before, since = (
+        _slip_marks(events, upto, counted)
+        for events, upto in (
+            ("e.deal_id IS NOT NULL", _ALL),
+            ("e.deal_id = ANY(ids)", "first"),
+            ("e.deal_id = ANY(ids)", _ALL),
+        )
+    )
+    changes = f"SELECT -1 AS sign, * FROM ({before}) was UNION ALL SELECT 1, * FROM ({since}) now"
     return f"""
-CREATE FUNCTION salespipe_count_slips() RETURNS void
+CREATE OR REPLACE FUNCTION salespipe_count_slips() RETURNS void
     LANGUAGE plpgsql {definer}
     -- No JIT: a guess of millions of rows for a few would compile for 0.1 s.
     SET work_mem = '256MB' SET jit = off AS $$
@@ -644,7 +654,7 @@ BEGIN
         RETURN;
     END IF;
     IF first = 1 THEN  -- nothing counted yet (a new pipeline, a copy, a demo): every deal
-        {_COUNT_SLIPS.format(marks=_SLIP_EVERY)};
+        {_COUNT_SLIPS.format(marks=f"SELECT 1 AS sign, * FROM ({every}) m")};
         UPDATE salespipe_slips_counted SET position = top;
         RETURN;
     END IF;
@@ -658,7 +668,7 @@ BEGIN
         SELECT deal_id FROM salespipe_events
         WHERE change = ANY(undone) AND deal_id IS NOT NULL) t;
     IF ids IS NOT NULL THEN
-        {_COUNT_SLIPS.format(marks=_SLIP_CHANGES)};
+        {_COUNT_SLIPS.format(marks=changes)};
     END IF;
     UPDATE salespipe_slips_counted SET position = top;
 END $$;
@@ -700,9 +710,10 @@ def slips_differences(cursor: Cursor) -> tuple[int, int]:
     days = (
         "SELECT pipeline, kind, owner, stage, days, slips FROM salespipe_slip_days WHERE slips <> 0"
     )
+    every = _slip_marks("e.deal_id IS NOT NULL", _ALL, WHILE_OPEN)
     cursor.execute("SET LOCAL work_mem = '256MB'")  # one sort of every event, in memory
     cursor.execute(
-        f"WITH marks AS MATERIALIZED ({_SLIP_EVERY}),"
+        f"WITH marks AS MATERIALIZED (SELECT 1 AS sign, * FROM ({every}) m),"
         f" counted AS MATERIALIZED ({_GROUPS_OF}), counted_days AS MATERIALIZED ({_DAYS_OF})"
         " SELECT (SELECT count(*) FROM ("
         f"  (SELECT * FROM counted EXCEPT ALL {groups})"
@@ -719,16 +730,17 @@ def slips_differences(cursor: Cursor) -> tuple[int, int]:
 
 # The slips of deals, replayed as reports/slips.py replays their change rows: each
 # deal's events in recorded order, without the undone changes and the undos, reading
-# only those that make the deal or set its owner, stage or expected close. A field's
-# value after an event is the one the latest event setting it gave: the greatest of
-# the setters' "position, then the value" texts so far (one sort of the events, by deal
-# and position, serves every field; "n" marks a JSON null). A row per deal, owner and
-# stage the deal came to: whether it had an expected close there, and the days of each
-# push later while there; and the pipeline the deal is in now, by the stage its events
-# left it in ('' once it is deleted), as ``--pipeline`` picks the deals whose history
-# it replays. ``{events}`` picks the deals; ``{upto}`` keeps the events and undos
-# recorded before a position. (Unlike the replay, a removal does not start a deal
-# afresh: no event follows a deal's removal that is not undone.)
+# only those that make the deal or set its owner, stage, expected close or status. A
+# field's value after an event is the one the latest event setting it gave: the
+# greatest of the setters' "position, then the value" texts so far (one sort of the
+# events, by deal and position, serves every field; "n" marks a JSON null). A row per
+# deal, owner and stage the deal came to by the changes ``{counted}`` keeps: whether it
+# had an expected close there, and the days of each push later while there; and the
+# pipeline the deal is in now, by the stage its events left it in ('' once it is
+# deleted), as ``--pipeline`` picks the deals whose history it replays. ``{events}``
+# picks the deals; ``{upto}`` keeps the events and undos recorded before a position.
+# (Unlike the replay, a removal does not start a deal afresh: no event follows a deal's
+# removal that is not undone.)
 _SLIP_MARKS = """
     SELECT m.deal_id, CASE WHEN m.gone OR k.key IS NULL THEN '' ELSE k.pipeline END
         AS pipeline, m.owner, m.stage, m.dated, m.slips
@@ -744,6 +756,7 @@ _SLIP_MARKS = """
                 coalesce(salespipe_set_value(max(set_owner COLLATE "C") OVER w), '') AS owner,
                 coalesce(salespipe_set_value(max(set_stage COLLATE "C") OVER w), '') AS stage,
                 salespipe_set_value(max(set_close COLLATE "C") OVER w) AS close,
+                salespipe_set_value(max(set_status COLLATE "C") OVER w) AS status,
                 salespipe_set_value(max(set_close COLLATE "C") OVER (
                     w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS previous,
                 salespipe_set_value(max(set_stage COLLATE "C") OVER whole) AS now_in,
@@ -752,7 +765,8 @@ _SLIP_MARKS = """
                 SELECT deal_id, position, added, removed, a ? 'expected_close' AS has_close,
                     salespipe_setter(position, a, 'owner') AS set_owner,
                     salespipe_setter(position, a, 'stage') AS set_stage,
-                    salespipe_setter(position, a, 'expected_close') AS set_close
+                    salespipe_setter(position, a, 'expected_close') AS set_close,
+                    salespipe_setter(position, a, 'status') AS set_status
                 FROM (
                     SELECT deal_id, position, r->'after' AS a,
                         coalesce(jsonb_typeof(r->'before'), 'null') = 'null' AS added,
@@ -767,13 +781,13 @@ _SLIP_MARKS = """
                     ) effective
                 ) changed
                 WHERE removed OR jsonb_typeof(a) = 'object'
-                    AND (added OR a ?| ARRAY['owner', 'stage', 'expected_close'])
+                    AND (added OR a ?| ARRAY['owner', 'stage', 'expected_close', 'status'])
                 OFFSET 0  -- the sort below carries the setters, not the records
             ) followed
             WINDOW w AS (PARTITION BY deal_id ORDER BY position),
                 whole AS (PARTITION BY deal_id)
         ) valued
-        WHERE NOT removed
+        WHERE NOT removed AND {counted}
     ) replayed
     GROUP BY deal_id, now_in, gone, owner, stage
     ) m
@@ -794,19 +808,20 @@ _SETTERS = """
         RETURN CASE WHEN substr(setter, 20, 1) = 'v' THEN substr(setter, 21) END;
 """
 _ALL = "9223372036854775807"
-# Every deal's, to count afresh; the deals of a statement before and after it, signed.
-_SLIP_EVERY = (
-    "SELECT 1 AS sign, * FROM ("
-    + _SLIP_MARKS.format(events="e.deal_id IS NOT NULL", upto=_ALL, first_pipeline=FIRST_PIPELINE)
-    + ") m"
-)
-_SLIP_CHANGES = (
-    "SELECT -1 AS sign, * FROM ("
-    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto="first", first_pipeline=FIRST_PIPELINE)
-    + ") was UNION ALL SELECT 1, * FROM ("
-    + _SLIP_MARKS.format(events="e.deal_id = ANY(ids)", upto=_ALL, first_pipeline=FIRST_PIPELINE)
-    + ") now"
-)
+# Which changes count: m009 counted every one; since m017 only those after which the
+# deal is open (reports/slips.py CLOSED: a date tidied on a lost deal is no slip).
+EVERY_CHANGE = "true"
+WHILE_OPEN = "coalesce(status, 'open') NOT IN ('won', 'lost')"
+
+
+def _slip_marks(events: str, upto: str, counted: str) -> str:
+    """The marks of the deals ``events`` picks, by the events recorded before ``upto``,
+    of the changes ``counted`` keeps."""
+    return _SLIP_MARKS.format(
+        events=events, upto=upto, counted=counted, first_pipeline=FIRST_PIPELINE
+    )
+
+
 # The totals of marks (signed) per group: a deal counts once in each group it came to.
 _GROUPS_OF = """
     SELECT pipeline, kind, owner, stage, sum(sign) AS deals,
@@ -1130,6 +1145,21 @@ def m016_ask_of_oneself(cursor: Cursor) -> None:
     )
 
 
+def m017_slips_while_open(cursor: Cursor) -> None:
+    """``slips`` counts only the changes after which the deal is open (reports/slips.py):
+    a Thai team's trial found 60 of 127 slipped days were close dates tidied on deals
+    already lost. m009's counting function is replaced and the slips are counted afresh
+    from every event (docs/team.md: as long as m009's first count)."""
+    count_slips_by(cursor, WHILE_OPEN)
+    fill_slips(cursor)
+
+
+def count_slips_by(cursor: Cursor, counted: str) -> None:
+    """Make (or replace) the function that counts the slips, counting the changes
+    ``counted`` keeps (m009, m017)."""
+    cursor.execute(count_slips(_definer(cursor), counted))
+
+
 # What every group of a team is granted on the kept backtests (the policies above say
 # who may read and keep them).
 KEEPER_GRANTS = (
@@ -1154,6 +1184,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m014_reopen_entries,
     m015_kept_backtests,
     m016_ask_of_oneself,
+    m017_slips_while_open,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 

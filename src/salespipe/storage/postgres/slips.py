@@ -9,8 +9,9 @@ two owners written differently fold to the one asked for, the totals of their de
 together are not kept, and the caller replays the events.
 
 Only a role that sees every deal reads the totals (they are the whole team's); for
-any other, as for a database before m009 or totals behind the events (events written
-by a SQL client, not by a change), the caller replays the events it sees.
+any other, as for a database before m009, or before m017 (whose totals count the dates
+of closed deals too), or totals behind the events (events written by a SQL client, not
+by a change), the caller replays the events it sees.
 """
 
 from __future__ import annotations
