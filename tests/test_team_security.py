@@ -218,13 +218,19 @@ def test_a_rep_cannot_set_the_counters_back(cli, team: Team, own) -> None:
 
 def test_the_migrations_are_applied_by_an_admins_write(cli, team: Team, own) -> None:
     """On a database made before m011 (the counters), m012 (events as oneself), m013
-    (undos) and m016 (asked of oneself): a rep reads as before, a rep's change is told
-    that an admin's next change applies the upgrade (it needs the tables' owner), and
-    after an admin's change all four hold."""
+    (undos), m016 (asked of oneself) and m017 (slips of open deals): a rep reads as
+    before, a rep's change is told that an admin's next change applies the upgrade (it
+    needs the tables' owner), and after an admin's change all five hold."""
     import psycopg
-    from tests.migrations_undone import m011_undone, m012_undone, m013_undone, m016_undone
+    from tests.migrations_undone import (
+        m011_undone,
+        m012_undone,
+        m013_undone,
+        m016_undone,
+        m017_undone,
+    )
 
-    for undone in (m016_undone, m013_undone, m012_undone, m011_undone):
+    for undone in (m017_undone, m016_undone, m013_undone, m012_undone, m011_undone):
         undone(team.database)
     alice = team.uri(own["alice"])
     assert len(cli.json("--db", alice, "list")) == 2
@@ -256,6 +262,8 @@ def test_the_migrations_are_applied_by_an_admins_write(cli, team: Team, own) -> 
         "SELECT qual FROM pg_policies WHERE policyname = 'salespipe_own_events'",
     )
     assert "salespipe_change_seen" in policy[0][0]
+    migrated = "SELECT count(*) FROM salespipe_migrations WHERE name = 'm017_slips_while_open'"
+    assert team.sql(own["adam"], migrated) == [(1,)]
 
 
 # -- finding 3a: nobody but the owner writes an event as someone else ----------------------
