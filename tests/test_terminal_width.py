@@ -184,8 +184,15 @@ def figures(lang: str, columns: int) -> dict[tuple[str, ...], list[str]]:
     # day gives way, named below the table.
     not_shown = "ไม่แสดงเพราะจอแคบ: " if lang == "th" else "Not shown at this width: "
     stale_due = f"{year}-11-20" if columns >= 80 else not_shown + _headers(lang)["due"]
+    # At 60 columns list leaves the due day out too rather than cut titles to 8 cells.
+    names = _headers(lang)
+    list_due = (
+        [f"{year}-11-20", f"{year}-11-29"]
+        if columns >= 80
+        else [not_shown + ", ".join((names["customer"], names["due"], names["next"]))]
+    )
     return {
-        ("list",): ["฿12,500,000.50", "USD 25,000.00", f"{year}-11-20", f"{year}-11-29"],
+        ("list",): ["฿12,500,000.50", "USD 25,000.00", *list_due],
         ("list", "--status", "all"): ["฿12,500,000.50", "฿4,200,000.00", lost],
         ("forecast",): ["฿12,500,000.50", "฿8,750,000.35"],
         ("report",): ["฿14,290,000.50", "฿9,645,000.35", "USD 25,000.00"],
@@ -216,7 +223,8 @@ def test_nothing_is_cut_in_a_real_terminal(pipeline_file: str, columns: int) -> 
         assert_whole(plain, columns, figures(pipeline_file, columns)[args])
         if args == ("list",):
             assert "\x1b[" in shown  # a terminal gets colour...
-            assert "!" in plain  # ...and the overdue next action is marked in the text
+            # ...and the overdue next action is marked in the text (where its due day is)
+            assert "!" in plain or columns < 80, plain
 
 
 def _headers(lang: str) -> dict[str, str]:

@@ -532,9 +532,10 @@ def _only(table: Table, keep: list[int]) -> Table:
 def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
     """The table with the columns it shows, and their grid, once it fits in ``limit``
     cells: its text columns squeezed, then those it may do without left out; None if it
-    cannot fit. A column of cut text it may do without (a customer) is also left out
-    where its name column (a title) would be cut below READABLE_NAME, if that gives the
-    name the room; else the fullest table that fits."""
+    cannot fit. A column it may do without (a customer, then a next action, then a due
+    day) is also left out where its name column (a title) would be cut below
+    READABLE_NAME, if that gives the name the room; else the fullest table that fits.
+    A column asked for (``keep_empty``) never gives way to a name."""
     droppable = sorted(
         (i for i, col in enumerate(table.columns) if col.drop),
         key=lambda i: (-table.columns[i].drop, -i),
@@ -557,9 +558,7 @@ def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
             if not _name_cut_short(shown, columns, widths):
                 return laid
             fullest = fullest or laid
-            next_out = table.columns[droppable[0]] if droppable else None
-            if next_out is None or not next_out.shrink or next_out.keep_empty:
-                # only a text that is cut anyway (a customer) gives way, not one asked for
+            if not droppable or table.columns[droppable[0]].keep_empty:
                 return fullest
         elif not droppable:
             return None

@@ -95,8 +95,9 @@ def _days(count: int) -> str:
 # The columns ``list`` can show (``--columns``): header, how it is laid out, the stored
 # fields it reads. Free text gives way first when the table is too wide: names are cut
 # (with …), then titles, the next action wraps and, like the customer and the due day, is
-# left out (saying so) before the table turns into one field per line; the customer also
-# where a title would be cut unreadably short (render.READABLE_NAME).
+# left out (saying so) before the table turns into one field per line; each of these three
+# also, in that order, where a title would be cut unreadably short (render.READABLE_NAME):
+# titles are what a reader of the list looks for first.
 LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "id": (N_("ID"), Column("", "right"), ("id",)),
     "title": (N_("Title"), Column("", shrink=True, cut_last=True), ("title",)),
