@@ -175,7 +175,7 @@ def test_init_creates_the_file_once(cli, db_path) -> None:
     assert created["stages"][2]["name"] == "เสนอราคา"
     assert db_path.exists()
     assert cli.json("config", "get", "currency") == {"currency": "USD"}
-    again = cli("init")
+    again = cli("--lang", "en", "init")  # (the file speaks Thai: init --lang th)
     assert again.exit_code == 1
     assert "already exists" in again.stderr
 

@@ -401,9 +401,9 @@ def test_walkthrough_runs_a_day(tmp_path: Path, fake_bin: Path) -> None:
     result = _script(str(EXAMPLES / "walkthrough.sh"), env={"SALESPIPE_DB": str(db)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert '$ salespipe move 1 เจรจา --reason "They asked for a 5% discount"' in result.stdout
-    assert "Deal 5 won." in result.stdout
-    assert "Undid: stage move on deal 3 " in result.stdout
-    assert "(change 9)." in result.stdout
+    assert "ดีล 5 ปิดการขายได้แล้ว" in result.stdout  # init --lang th: the file speaks Thai
+    assert "ย้อนกลับแล้ว: การย้ายขั้นของดีล 3 " in result.stdout
+    assert "(การเปลี่ยนแปลงที่ 9)" in result.stdout
     backup = json.loads((db.parent / "backup.json").read_text(encoding="utf-8"))
     assert len(backup["deals"]) == 6
 

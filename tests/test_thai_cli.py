@@ -228,18 +228,35 @@ def test_thai_json_output_never_opens_the_catalogue(
     assert opened == ["th"]
 
 
-def test_init_in_thai_says_how_to_keep_the_file_in_thai(cli, monkeypatch, tmp_path) -> None:
+def test_init_in_thai_keeps_the_file_in_thai(cli, monkeypatch, tmp_path) -> None:
     """`init --lang th` answered in Thai with Thai stages, and the next command in
-    English without a word why."""
+    English: it now sets the file's language as `config set lang th` does. --lang before
+    a command and SALESPIPE_LANG still come before the setting."""
     made = cli("init", "--lang", "th")
+    assert made.exit_code == 0
+    assert "config set lang" not in made.stderr
+    assert cli.json("config", "get", "lang") == {"lang": "th"}
+    assert "ไม่มีดีล 1 " in cli("move", "1", "x").stderr
+    assert "There is no deal 1" in cli("--lang", "en", "move", "1", "x").stderr
+    monkeypatch.setenv("SALESPIPE_LANG", "en")
+    assert "There is no deal 1" in cli("move", "1", "x").stderr
+    monkeypatch.delenv("SALESPIPE_LANG")
+    monkeypatch.setenv("LANG", "th_TH.UTF-8")  # a Thai system, an English file
+    english = tmp_path / "english.json"
+    assert cli("--db", str(english), "init", "--lang", "EN").exit_code == 0
+    assert "There is no deal 1" in cli("--db", str(english), "move", "1", "x").stderr
+
+
+def test_lang_before_init_says_how_to_keep_the_file_in_thai(cli, monkeypatch, tmp_path) -> None:
+    """`salespipe --lang th init` speaks Thai for that command alone, and says how to
+    keep the file in Thai; on a Thai system there is nothing to tell."""
+    made = cli("--lang", "th", "init")
     assert made.exit_code == 0
     assert "`salespipe config set lang th`" in made.stderr
     assert "There is no deal 1" in cli("move", "1", "x").stderr  # as it said
-    for argv in (["--lang", "th", "init"], ["init", "--lang", "TH"]):  # as it is taken
-        other = cli("--db", str(tmp_path / f"{len(argv[0])}.json"), *argv)
-        assert "`salespipe config set lang th`" in other.stderr, argv
-    monkeypatch.setenv("LANG", "th_TH.UTF-8")  # a Thai system: nothing to tell
-    thai = cli("--db", str(tmp_path / "thai.json"), "init", "--lang", "th")
+    assert cli.json("config", "get", "lang") == {"lang": None}
+    monkeypatch.setenv("LANG", "th_TH.UTF-8")
+    thai = cli("--db", str(tmp_path / "thai.json"), "--lang", "th", "init")
     assert thai.exit_code == 0
     assert "config set lang" not in thai.stderr
 

@@ -751,7 +751,9 @@ class Pipeline:
                 ).format(key=key)
             )
 
-    def init(self, *, currency: str | None = None) -> ReadView:
+    def init(self, *, currency: str | None = None, lang: str | None = None) -> ReadView:
+        """Create the pipeline; ``lang``, when given, is also its setting ``lang`` (the
+        language of messages, as ``config set lang`` keeps it)."""
         with self.work("init") as work:
             if work.tx.exists:
                 raise NotAllowed(
@@ -760,6 +762,8 @@ class Pipeline:
                     )
                 )
             work.tx.set_config("currency", currency or "THB")
+            if lang is not None:
+                work.tx.set_config("lang", settings.parse_setting("lang", lang))
             return work.tx
 
 

@@ -93,6 +93,20 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     output.result(setup_results.Settings(values), as_json)
 
 
+def _say_the_next_commands_speak_as_before(flag: str | None, config: dict[str, object]) -> None:
+    """`salespipe --lang th init` named the stages and answered in Thai, but --lang before
+    a command is that command's alone: on a system that is not Thai, the next ones answer
+    in its language, and the user is told how to keep the file in the one they chose."""
+    chosen = settings.lang_asked(flag)
+    if chosen is not None and settings.display_language(None, config) != chosen:
+        output.note(
+            _(
+                "The next commands answer in your system's language; "
+                "`salespipe config set lang {lang}` keeps this file in the one you chose."
+            ).format(lang=chosen)
+        )
+
+
 def register(app: typer.Typer) -> None:
     @app.command("init", rich_help_panel="Data and setup")
     def init(
@@ -103,7 +117,8 @@ def register(app: typer.Typer) -> None:
                 "--lang",
                 metavar="th|en",
                 autocompletion=complete.choices("th", "en"),
-                help="Language of the default stage names.",
+                help="Language of the default stage names and, from now on, of the messages "
+                "(the setting lang).",
             ),
         ] = None,
         currency: Annotated[
@@ -123,18 +138,15 @@ def register(app: typer.Typer) -> None:
             current.lang = lang
             i18n.set_language(settings.display_language(lang))
         pipeline = current.pipeline(announce_new_file=False)  # it says so itself
-        snapshot = pipeline.init(currency=parse.currency(currency) if currency else None)
+        snapshot = pipeline.init(
+            currency=parse.currency(currency) if currency else None,
+            # init --lang is the file's language from now on, as `config set lang` keeps it
+            lang=settings.lang_asked(lang) if lang else None,
+        )
         initialized = setup_results.Initialized(pipeline.store.location, snapshot.stages())
         output.result(initialized, as_json)
-        chosen = settings.lang_asked(current.lang)  # init --lang, or --lang before it
-        if chosen is not None and settings.display_language(None, snapshot.config()) != chosen:
-            # --lang named the stages and this answer; the next commands speak as before.
-            output.note(
-                _(
-                    "The next commands answer in your system's language; "
-                    "`salespipe config set lang {lang}` keeps this file in the one you chose."
-                ).format(lang=chosen)
-            )
+        if lang is None:
+            _say_the_next_commands_speak_as_before(current.lang, snapshot.config())
 
     @app.command("doctor", rich_help_panel="Data and setup")
     def doctor(
