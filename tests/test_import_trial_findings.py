@@ -32,7 +32,7 @@ def test_a_sheet_in_salespipes_words_keeps_its_customer_and_notes(
     row = ",".join(cells.get(column, note) for column in header.split(","))
     sheet = written(tmp_path, "mine.csv", header + "\n" + row + "\n")
     report = cli.json("import", sheet)
-    assert report["format"] == "salespipe CSV"
+    assert report["format"] == "CSV"  # a sheet of the user's own, not an export of ours
     assert "unread_columns" not in report
     deal = deals_by_title(cli)["Roof"]
     assert deal["customer"] == "Acme"
@@ -278,7 +278,7 @@ def test_a_sheet_of_ours_with_a_label_column_is_read_as_ours(cli: Any, tmp_path:
     least a title column" though it had one: Label is a Pipedrive name (a trial)."""
     sheet = written(tmp_path, "own.csv", "Title,Customer,Value,Label\nA,Acme,100,x\n")
     report = cli.json("import", sheet)
-    assert (report["format"], report["unread_columns"]) == ("salespipe CSV", ["Label"])
+    assert (report["format"], report["unread_columns"]) == ("CSV", ["Label"])
     assert deals_by_title(cli)["A"]["customer"] == "Acme"
     plain = written(tmp_path, "plain.csv", "Title,Value,Label\nB,200,y\n")  # (a review)
     assert cli.json("import", plain)["unread_columns"] == ["Label"]
@@ -814,3 +814,21 @@ def test_a_line_repeating_any_earlier_line_of_its_deal_is_refused(cli: Any, tmp_
     assert 'line 4, column id "1": the row repeats line 3 exactly' in refused.stderr
     cli.json("import", export, "--create-stages", "--skip-invalid")
     assert deals_by_title(cli)["Big"]["value"] == 150
+
+
+def test_a_sheet_in_salespipes_words_is_not_called_salespipes_export(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A hand-made "Title,Customer,Value,Stage" was "the salespipe CSV file", dry run and
+    real, as though salespipe had written it; an export of salespipe's (its ids and its
+    stages' keys beside their names) still is."""
+    sheet = written(tmp_path, "mine.csv", "Title,Customer,Value,Stage\nERP,Acme,100k,Quoted\n")
+    for dry_run in (["--dry-run"], []):
+        said = ok(cli("import", sheet, *dry_run)).stdout
+        assert said.startswith("Read 1 row of the CSV file: "), said
+        assert "salespipe" not in said.splitlines()[0]
+    assert cli.json("import", sheet, "--dry-run")["format"] == "CSV"
+    assert cli("--lang", "th", "import", sheet, "--dry-run").stdout.startswith("อ่านไฟล์ CSV ")
+    export = written(tmp_path, "export.csv", cli("export").stdout)
+    again = ok(cli("--db", str(tmp_path / "other.json"), "import", export)).stdout
+    assert again.startswith("Read 1 row of the salespipe CSV file: imported 1 deal")

@@ -603,8 +603,17 @@ class Layout:
 
     @property
     def label(self) -> str:
-        """What the file is called in the report: a sheet read by hand is "CSV"."""
-        return "CSV" if self.by_hand else self.format.label
+        """What the file is called in the report: a sheet read by hand is "CSV", and so
+        is one headed in salespipe's words that salespipe's export did not write (a
+        hand-made "Title,Customer,Value,Stage" was called "the salespipe CSV file")."""
+        if self.by_hand or (self.format is SALESPIPE and not self._exported_by_salespipe()):
+            return "CSV"
+        return self.format.label
+
+    def _exported_by_salespipe(self) -> bool:
+        """Whether the file has the columns only salespipe's export writes: each deal's
+        id, and its stage's key beside the stage's name."""
+        return {"id", "stage", "stage_name"} <= self.columns.keys()
 
     def unread(self) -> list[str]:
         """The headers of the columns no field reads and no --ignore names, in file order
