@@ -184,6 +184,28 @@ def test_one_bad_row_refuses_the_whole_file(cli, snapshot_files) -> None:
     assert snapshot_files() == before
 
 
+def test_the_refusal_says_what_skip_invalid_would_import_of_a_file_imported_before(
+    cli, tmp_path
+) -> None:
+    """Imported again with one new row and one bad row, the refusal offered "to import
+    the other 1" of four valid rows (three imported before, skipped again): it says the
+    new deals and the rows they come from, and --skip-invalid does that. Where every
+    other row is a new deal it still says "the other N"."""
+    before = "title,customer,value\nA,Acme,1\nB,Beta,2\nC,Gamma,3\n"
+    first, again = tmp_path / "first.csv", tmp_path / "again.csv"
+    first.write_text(before, encoding="utf-8")
+    again.write_text(before + "D,Delta,4\nE,Eps,lots\n", encoding="utf-8")
+    assert cli.json("import", str(first))["imported"] == 3
+    refused = cli("import", str(again))
+    assert refused.exit_code == 1
+    said = " ".join(refused.stderr.split())
+    assert "add --skip-invalid to import 1 new deal from the other 4 rows:" in said
+    thai = " ".join(cli("--lang", "th", "import", str(again)).stderr.split())
+    assert "--skip-invalid เพื่อนำเข้าดีลใหม่ 1 ดีลจาก 4 แถวที่เหลือ:" in thai
+    skipped = cli.json("import", str(again), "--skip-invalid")
+    assert (skipped["imported"], skipped["duplicates"], skipped["skipped"]) == (1, 3, 1)
+
+
 def test_skip_invalid_imports_the_good_rows_and_reports_the_rest(cli) -> None:
     """--skip-invalid writes the 2 good rows and lists the 4 skipped ones."""
     result = cli("import", str(FIXTURES / "bad-rows.csv"), "--skip-invalid")

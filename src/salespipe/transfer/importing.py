@@ -280,7 +280,9 @@ def _own_rows(rows: list[Pending], you: str, problems: list[Problem]) -> list[Pe
     return kept
 
 
-def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> InvalidRows:
+def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int, read: int) -> InvalidRows:
+    """The refusal of an import with invalid rows; ``good`` new deals would come of the
+    other rows of the ``read`` (what --skip-invalid imports)."""
     rows = len({p.line for p in problems})
     listed = "\n".join(f"  {p.describe()}" for p in problems[:MAX_LISTED_PROBLEMS])
     more = len(problems) - MAX_LISTED_PROBLEMS
@@ -289,9 +291,9 @@ def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> Inval
     if good:
         message = ngettext(
             "{rows} row of {file} cannot be imported, so nothing was imported; fix it, "
-            "or add --skip-invalid to import the other {good}:",
+            "or add --skip-invalid to {skipping}:",
             "{rows} rows of {file} cannot be imported, so nothing was imported; fix them, "
-            "or add --skip-invalid to import the other {good}:",
+            "or add --skip-invalid to {skipping}:",
             rows,
         )
     else:
@@ -300,10 +302,29 @@ def _refuse_invalid(path: Path, problems: Sequence[Problem], good: int) -> Inval
             "{rows} rows of {file} cannot be imported, so nothing was imported; fix them:",
             rows,
         )
+    skipping = _what_skipping_imports(good, read - rows)
     return InvalidRows(
-        message.format(rows=rows, file=path.name, good=good) + "\n" + listed + _leave_out(problems),
+        message.format(rows=rows, file=path.name, skipping=skipping)
+        + "\n"
+        + listed
+        + _leave_out(problems),
         problems,
     )
+
+
+def _what_skipping_imports(deals: int, others: int) -> str:
+    """What --skip-invalid would import, for the refusal: "import the other 3" where each
+    other row is a new deal; else the new deals and the rows they are among. A re-import
+    said "the other 1" of four valid rows, three of them imported before (and skipped
+    again), and a deal of several line items counted once for its rows."""
+    if deals == others:
+        return _("import the other {count}").format(count=deals)
+    new_deals = ngettext("{count} new deal", "{count} new deals", deals).format(count=deals)
+    return ngettext(
+        "import {deals} from the other {count} row",
+        "import {deals} from the other {count} rows",
+        others,
+    ).format(deals=new_deals, count=others)
 
 
 def _leave_out(problems: Sequence[Problem]) -> str:
@@ -414,7 +435,7 @@ def _prepare(
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
     if problems and not options.skip_invalid:
-        raise _refuse_invalid(Path(report.file), problems, len(plan.entries))
+        raise _refuse_invalid(Path(report.file), problems, len(plan.entries), report.rows)
     report.problems = problems
     report.duplicates = plan.duplicates
     report.duplicate_lines = plan.duplicate_lines
