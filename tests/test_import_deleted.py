@@ -167,7 +167,7 @@ def test_a_look_alike_deleted_restored_and_deleted_again_holds_back_one_row(
     report = cli.json("import", grown)
     assert (report["imported"], report["deleted_here"]) == (1, [{"line": 3, "deal": 5}])
     shown = cli("import", grown, "--restore-deleted", "--dry-run")
-    assert "1 row is of a deal deleted here (line 3: deal 5); with --restore-deleted it is" in (
+    assert "1 row is of a deal deleted here (line 3: deal 5); it is imported again" in (
         shown.stdout
     )
 
@@ -192,3 +192,51 @@ def test_a_key_deleted_twice_is_paired_as_the_deal_deleted_last(cli: Any, tmp_pa
     assert (report["imported"], report["deleted_here"]) == (1, [{"line": 3, "deal": 4}])
     values = sorted(d["value"] for d in cli.json("list", "--status", "all"))
     assert values == [100, 200, 300]
+
+
+def test_restore_deal_brings_back_only_the_deals_it_names(cli: Any, tmp_path: Path) -> None:
+    """--restore-deleted brought back every row of a deal deleted here, all or nothing;
+    --restore-deal ID brings back the deal the left-out rows name, and leaves the others
+    out (and says so)."""
+    export = written(tmp_path, "export.csv", PIPEDRIVE + "101,ERP,1000,Siam\n102,CRM,2000,T\n")
+    ok(cli("import", export))
+    ok(cli("delete", "1", "--yes"))
+    ok(cli("delete", "2", "--yes"))
+    told = cli("import", export, "--dry-run").stderr
+    assert "--restore-deal ID one of them" in " ".join(told.split())
+    report = cli.json("import", export, "--restore-deal", "2")
+    assert report["imported"] == 1
+    assert (report["brought_back"], report["deleted_here"]) == (
+        [{"line": 3, "deal": 2}],
+        [{"line": 2, "deal": 1}],
+    )
+    assert [d["title"] for d in cli.json("list", "--status", "all")] == ["CRM"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--restore-deal", "2"],
+            "--restore-deal 2: no row of export.csv is of deal 2 deleted "
+            "here; the rows left out are of deals 1.",
+        ),
+        (["--restore-deal", "3"], "--restore-deal 3: no row of export.csv is of deal 3 deleted"),
+        (["--restore-deal", "1", "--restore-deleted"], "give one of the two."),
+        (["--restore-deal", "one"], "Invalid value for '--restore-deal'"),
+    ],
+)
+def test_a_restore_deal_of_no_deleted_row_is_a_usage_error(
+    cli: Any, tmp_path: Path, args: list[str], said: str
+) -> None:
+    """A deal that is not one of the file's rows deleted here (deal 2 is imported before,
+    a line number for a deal's), or the option with --restore-deleted: exit 2, one
+    sentence, nothing written."""
+    export = written(tmp_path, "export.csv", PIPEDRIVE + "101,ERP,1000,Siam\n102,CRM,2000,T\n")
+    ok(cli("import", export))
+    ok(cli("delete", "1", "--yes"))
+    refused = cli("import", export, *args)
+    assert refused.exit_code == 2
+    assert said in " ".join(refused.stderr.split())
+    assert [d["title"] for d in cli.json("list", "--status", "all")] == ["CRM"]
+    assert cli.json("undo", "--list")[0]["command"] == "delete"

@@ -267,6 +267,15 @@ def register(app: typer.Typer) -> None:
                 help="Import the rows of deals deleted here too (left out by default).",
             ),
         ] = False,
+        restore_deal: Annotated[
+            list[int] | None,
+            typer.Option(
+                "--restore-deal",
+                metavar="ID",
+                help="Import the rows of this deal deleted here (as the import names it), "
+                "not the other deleted ones; repeatable.",
+            ),
+        ] = None,
         stage_map: Annotated[
             list[str] | None,
             typer.Option(
@@ -391,6 +400,7 @@ def register(app: typer.Typer) -> None:
             dry_run=dry_run,
             skip_invalid=skip_invalid,
             restore_deleted=restore_deleted,
+            restore_deals=tuple(restore_deal or ()),
             stage_map=tuple(stage_map or ()),
             pipeline_map=tuple(pipeline_map or ()),
             create_stages=create_stages,

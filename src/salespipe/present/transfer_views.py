@@ -313,19 +313,18 @@ def _deleted_here_line(deleted: list[tuple[int, int]]) -> str:
         "{count} row is of a deal deleted here ({pairs}), so it is left out; "
         "--restore-deleted brings it back.",
         "{count} rows are of deals deleted here ({pairs}), so they are left out; "
-        "--restore-deleted brings them back.",
+        "--restore-deleted brings them back, --restore-deal ID one of them.",
         len(deleted),
     ).format(count=len(deleted), pairs=pairs)
 
 
 def _brought_back_line(rows: list[tuple[int, int]]) -> str:
-    """Rows of deals deleted here that --restore-deleted imports as new deals."""
+    """Rows of deals deleted here that --restore-deleted (or --restore-deal) imports as
+    new deals."""
     pairs = _lines_of_deals(rows)
     return ngettext(
-        "{count} row is of a deal deleted here ({pairs}); with --restore-deleted it is "
-        "imported as a new deal.",
-        "{count} rows are of deals deleted here ({pairs}); with --restore-deleted they are "
-        "imported as new deals.",
+        "{count} row is of a deal deleted here ({pairs}); it is imported again, as a new deal.",
+        "{count} rows are of deals deleted here ({pairs}); they are imported again, as new deals.",
         len(rows),
     ).format(count=len(rows), pairs=pairs)
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from salespipe.app import settings, team
 from salespipe.core import clock, parse
-from salespipe.core.errors import InvalidValue, SalespipeError
+from salespipe.core.errors import InvalidValue, SalespipeError, UsageError
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import PipelineDef, first_pipeline
 from salespipe.storage.port import ReadView
@@ -82,6 +82,7 @@ class ImportOptions:
     no_header: bool = False
     decimal_mark: DecimalMark | None = None
     restore_deleted: bool = False
+    restore_deals: tuple[int, ...] = ()  # --restore-deal: these deleted deals only
 
     @property
     def reading(self) -> ReadOptions:
@@ -327,6 +328,38 @@ def _what_skipping_imports(deals: int, others: int) -> str:
     ).format(deals=new_deals, count=others)
 
 
+def _refuse_restoring_both_ways(options: ImportOptions) -> None:
+    if options.restore_deleted and options.restore_deals:
+        raise UsageError(
+            _(
+                "--restore-deleted brings back every deal deleted here and --restore-deal "
+                "only those it names: give one of the two."
+            )
+        )
+
+
+def _refuse_deals_not_brought_back(path: Path, named: Sequence[int], plan: Plan) -> None:
+    """A --restore-deal that names no deal deleted here of a row of the file is a
+    mistake (a line number for a deal's, say): refused, nothing written."""
+    brought_back = {deal for _line, deal in plan.brought_back}
+    missing = next((deal for deal in named if deal not in brought_back), None)
+    if missing is None:
+        return
+    left_out = sorted({deal for _line, deal in plan.deleted_here})
+    if left_out:
+        raise UsageError(
+            _(
+                "--restore-deal {deal}: no row of {file} is of deal {deal} deleted here; "
+                "the rows left out are of deals {deals}."
+            ).format(deal=missing, file=path.name, deals=", ".join(map(str, left_out)))
+        )
+    raise UsageError(
+        _("--restore-deal {deal}: no row of {file} is of a deal deleted here.").format(
+            deal=missing, file=path.name
+        )
+    )
+
+
 def _leave_out(problems: Sequence[Problem]) -> str:
     """Where every refused cell is of a column a deal can do without, the --ignore that
     imports every row without it (a long note in a CRM's export, say)."""
@@ -372,6 +405,7 @@ def _prepare(
     is a backup to restore whole."""
     if parsed.backup is not None:
         if database_is_empty(snapshot):
+            _refuse_deals_not_brought_back(Path(report.file), options.restore_deals, Plan())
             report.restored = True
             report.imported = Counter(
                 r.get("status", "open") for r in parsed.backup.records("deals")
@@ -431,7 +465,9 @@ def _prepare(
         values_per_line=parsed.values_per_line,
         pipeline=pipeline,
         restore_deleted=options.restore_deleted,
+        restore_deals=frozenset(options.restore_deals),
     )
+    _refuse_deals_not_brought_back(Path(report.file), options.restore_deals, plan)
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
     if problems and not options.skip_invalid:
@@ -494,6 +530,7 @@ def import_file(
 def _import(
     pipeline: Pipeline, path: Path, options: ImportOptions, progress: Progress | None
 ) -> ImportReport:
+    _refuse_restoring_both_ways(options)
     parsed = read_file(path, options.reading, progress)
     if parsed.backup is not None:
         check(parsed.backup)  # a backup is input: all of it is checked before any write

@@ -156,6 +156,7 @@ def plan_import(
     values_per_line: bool = False,
     pipeline: str = FIRST_PIPELINE,
     restore_deleted: bool = False,
+    restore_deals: frozenset[int] = frozenset(),
 ) -> Plan:
     """The deals to write: each row in the pipeline its label names (else ``pipeline``),
     its stage among that pipeline's (new pipelines and stages created as told)."""
@@ -175,7 +176,7 @@ def plan_import(
         values_per_line,
         defaults.currency,
         placing.stage_map,
-        restore_deleted=restore_deleted,
+        restore=_Restoring(restore_deleted, restore_deals),
     )
     placement = place_pipelines(
         dict.fromkeys(r.label.pipeline_label for r in fresh),
@@ -272,12 +273,12 @@ def _fresh_rows(
     currency: str,
     stage_map: Sequence[str],
     *,
-    restore_deleted: bool,
+    restore: _Restoring,
 ) -> list[Pending]:
     """The rows not imported before (by source key, or by id for our own CSV): each
     row without an id keyed as the deal it is first (look_alikes.py); the others are
     counted and compared with their deals (:class:`_Before`), the rows of deals deleted
-    here left out (unless ``restore_deleted``), and the new deals that look like deals
+    here left out (unless ``restore`` brings them back), and the new deals that look like deals
     here named.
 
     Rows of one file never drop each other: a row that repeats the id of an earlier one
@@ -326,9 +327,7 @@ def _fresh_rows(
         plan.problems.append(Problem(row.line, column, key.partition(":")[2], reason))
     if fresh:
         gone = deleted_records(snapshot) if gone is None else gone
-        fresh = _without_deleted(
-            fresh, deleted_sources(gone), plan, merged_lines, restore=restore_deleted
-        )
+        fresh = _without_deleted(fresh, deleted_sources(gone), plan, merged_lines, restore=restore)
     plan.look_alikes = resembling(fresh, snapshot.all_records, before.matched)
     return fresh
 
@@ -339,12 +338,12 @@ def _without_deleted(
     plan: Plan,
     merged_lines: dict[str, list[int]],
     *,
-    restore: bool,
+    restore: _Restoring,
 ) -> list[Pending]:
     """The new rows but those of deals deleted here (by their import key), which are
     named in the plan, each line of one (its line items too, no longer counted as added
-    into a deal): a deal a user deleted does not come back with the next export. With
-    ``restore`` they are kept, and named as brought back."""
+    into a deal): a deal a user deleted does not come back with the next export. Those
+    ``restore`` brings back are kept, and named as brought back."""
     if not gone:
         return fresh
     kept = []
@@ -353,7 +352,7 @@ def _without_deleted(
         deal = gone.get(key) if key else None
         if key is None or deal is None:
             kept.append(row)
-        elif restore:
+        elif restore.brings_back(deal):
             kept.append(row)
             plan.brought_back.append((row.line, deal))
         else:
@@ -363,6 +362,18 @@ def _without_deleted(
                 plan.line_items.rows -= len(items)
                 plan.line_items.deals.remove(key.partition(":")[2])
     return kept
+
+
+@dataclass(frozen=True)
+class _Restoring:
+    """Which deals deleted here an import brings back: all (--restore-deleted), or
+    those named (--restore-deal ID)."""
+
+    every: bool = False
+    deals: frozenset[int] = frozenset()
+
+    def brings_back(self, deal: int) -> bool:
+        return self.every or deal in self.deals
 
 
 class _Before:
