@@ -589,14 +589,15 @@ def test_the_probabilities_of_the_stages_an_import_creates_are_said(
     )
     planned = cli.json("import", sheet, "--create-stages", "--dry-run")
     assert planned["new_stage_probabilities"] == [
-        {"stage": "Survey", "pipeline": "Sales", "probability": 50},
-        {"stage": "Pitch", "pipeline": "Sales", "probability": 30},
+        {"stage": "Survey", "pipeline": "Sales", "probability": 50, "from": "none"},
+        {"stage": "Pitch", "pipeline": "Sales", "probability": 30, "from": "file"},
     ]
     result = ok(cli("import", sheet, "--create-stages"))
     said = " ".join(result.stdout.split())
     assert (
-        'The new stages\' probabilities (50% where the file gives none): "Survey" 50%, '
-        '"Pitch" 30%; `salespipe stage set STAGE --prob N` changes one.'
+        "The new stages' probabilities, as most of each stage's rows in the file give it: "
+        '"Survey" 50% (none in the file), "Pitch" 30%; `salespipe stage set STAGE --prob N` '
+        "changes one."
     ) in said
 
 
@@ -744,7 +745,8 @@ def test_new_stages_of_several_pipelines_are_named_with_their_pipeline(
     )
     said = " ".join(ok(cli("import", export, "--create-stages")).stdout.split())
     assert (
-        '"Survey" (Sales) 20%, "Survey" (Service) 70%, "Pitch" (Service) 50%; '
+        '"Survey" (Sales) 20%, "Survey" (Service) 70%, "Pitch" (Service) 50% (none in the '
+        "file); "
         "`salespipe stage set STAGE --prob N --pipeline P` changes one."
     ) in said
     ok(cli("stage", "set", "Pitch", "--prob", "40", "--pipeline", "Service"))

@@ -80,6 +80,26 @@ def _say_the_amounts_kept(deal: "Deal") -> None:
     )
 
 
+def _say_the_own_probability_kept(change: "Change") -> None:
+    """A deal with a probability of its own keeps it in the stage it moved to (an
+    imported deal often has one from its CRM's stage): say so, and how to drop it."""
+    deal = change.deal
+    stage = next((s for s in change.stages if s.key == deal.stage), None)
+    if deal.probability is None or stage is None:
+        return
+    output.note(
+        _(
+            "It keeps its own probability {own}% ({stage}'s is {probability}%); "
+            "`salespipe edit {deal_id} --prob none` gives it the stage's."
+        ).format(
+            own=deal.probability,
+            stage=views.stage_name({stage.key: stage}, stage.key),
+            probability=stage.probability,
+            deal_id=deal.id,
+        )
+    )
+
+
 def _warn_if_the_value_jumped(change: "Change") -> None:
     """A quote that made the deal's value 10 times more or less (a slip of the finger,
     most often): said on stderr, the change kept, so --json's stdout stays JSON."""
@@ -487,6 +507,8 @@ def register(app: typer.Typer) -> None:
             message = _("Deal {deal_id} is already in {stage}; nothing changed.")
         message = message.format(deal_id=deal_id, stage=name, pipeline=entered)
         _report_change(change, as_json, message, says_if_changed=True)
+        if change.events:
+            _say_the_own_probability_kept(change)
 
     @app.command("won", rich_help_panel="Deals")
     def won(

@@ -116,21 +116,45 @@ def _imported_line(report: ImportReport, data: dict[str, Any]) -> str:
 
 def _new_stage_probabilities_line(report: ImportReport) -> str:
     """The probabilities the new stages got, which every forecast weighs their deals by:
-    the CRM's own, else the one the file's rows give most, else a guess of 50%. Stages
-    of a database with several pipelines are named with theirs (one name may be in each,
-    and `stage set` looks in the current one)."""
+    the one most of the stage's rows in the file give, else the CRM's default stage's,
+    else a guess of 50%, each of the last two said. Stages of a database with several
+    pipelines are named with theirs (one name may be in each, and `stage set` looks in
+    the current one)."""
     several = report.several_pipelines
     stages = ", ".join(
-        f'"{stage.name}" ({stage.pipeline}) {stage.probability}%'
-        if several
-        else f'"{stage.name}" {stage.probability}%'
+        (f'"{stage.name}" ({stage.pipeline})' if several else f'"{stage.name}"')
+        + f" {stage.probability}%"
+        + _probability_origin(stage.origin, report.format)
         for stage in report.created_stages
     )
     command = "salespipe stage set STAGE --prob N" + (" --pipeline P" if several else "")
     return _(
-        "The new stages' probabilities (50% where the file gives none): {stages}; "
-        "`{command}` changes one."
+        "The new stages' probabilities, as most of each stage's rows in the file give it: "
+        "{stages}; `{command}` changes one."
     ).format(stages=stages, command=command)
+
+
+def _probability_origin(origin: str, crm: str) -> str:
+    """What a new stage's probability is where the file gives none."""
+    if origin == "crm":
+        return " " + _("(none in the file: {crm}'s default)").format(crm=crm)
+    if origin == "none":
+        return " " + _("(none in the file)")
+    return ""
+
+
+def _own_probabilities_line(count: int) -> str:
+    """The deals whose row gives a probability other than most rows of its stage: kept
+    as the deal's own, which stays with it from stage to stage."""
+    return ngettext(
+        "{count} deal with a probability of its own (its row's differs from most rows of "
+        "its stage): it keeps it in every stage; `salespipe edit ID --prob none` gives it "
+        "its stage's.",
+        "{count} deals with a probability of their own (their row's differs from most rows "
+        "of their stage): each keeps it in every stage; `salespipe edit ID --prob none` "
+        "gives one its stage's.",
+        count,
+    ).format(count=count)
 
 
 def _counted(name: str, count: int) -> str:
@@ -458,6 +482,8 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_imported_line(report, data))
     if report.new_stages:
         shown.append(_new_stage_probabilities_line(report))
+    if report.own_probabilities:
+        shown.append(_own_probabilities_line(report.own_probabilities))
     if report.duplicates:
         shown.append(
             _(

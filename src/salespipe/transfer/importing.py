@@ -37,7 +37,7 @@ from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_imp
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
 from salespipe.transfer.rows import Problem
-from salespipe.transfer.stages import MAX_NEW_STAGES
+from salespipe.transfer.stages import MAX_NEW_STAGES, ProbabilityOrigin
 from salespipe.transfer.values import DecimalMark
 from salespipe.transfer.write import write_plan
 
@@ -102,11 +102,13 @@ class ImportOptions:
 
 
 class CreatedStage(NamedTuple):
-    """A stage the import made: its name, its pipeline's name, and its probability."""
+    """A stage the import made: its name, its pipeline's name, its probability and where
+    that came from (the file's rows, the CRM's default stage, or neither: 50%)."""
 
     name: str
     pipeline: str
     probability: int
+    origin: ProbabilityOrigin = "file"
 
 
 @dataclass
@@ -127,6 +129,7 @@ class ImportReport:
     owner: str = ""  # the owner that stood in where a row gave none
     problems: list[Problem] = field(default_factory=list)
     created_stages: list[CreatedStage] = field(default_factory=list)
+    own_probabilities: int = 0  # open deals whose row's probability is their own
     several_pipelines: bool = False  # the database has more than one after the import
     new_pipelines: list[str] = field(default_factory=list)
     restored: bool = False
@@ -161,6 +164,8 @@ class ImportReport:
             data["new_pipelines"] = self.new_pipelines
         if self.filled["value_unit"]:  # only then, likewise: values written like 150k
             data["filled"]["value_unit"] = {"count": self.filled["value_unit"]}
+        if self.own_probabilities:  # likewise: deals whose row's probability is their own
+            data["own_probabilities"] = self.own_probabilities
         if self.unread:  # likewise: a file with columns no field reads
             data["unread_columns"] = self.unread
         if self.unused_maps:  # likewise: --stage-map entries whose label no row has
@@ -239,7 +244,12 @@ class ImportReport:
             "problems": [p.to_dict() for p in self.problems],
             "new_stages": self.new_stages,
             "new_stage_probabilities": [
-                {"stage": s.name, "pipeline": s.pipeline, "probability": s.probability}
+                {
+                    "stage": s.name,
+                    "pipeline": s.pipeline,
+                    "probability": s.probability,
+                    "from": s.origin,
+                }
                 for s in self.created_stages
             ],
             "events": self.events,
@@ -483,8 +493,10 @@ def _prepare(
     known = [first_pipeline(), *snapshot.pipelines(), *plan.new_pipelines]
     named = {p.key: parse.pipeline_name(p) for p in known}
     report.created_stages = [
-        CreatedStage(s.name, named[s.pipeline], s.probability) for s in plan.new_stages
+        CreatedStage(s.name, named[s.pipeline], s.probability, plan.new_stage_origins[s.key])
+        for s in plan.new_stages
     ]
+    report.own_probabilities = plan.own_probabilities
     report.several_pipelines = len(named) > 1
     report.new_pipelines = [p.name for p in plan.new_pipelines]
     report.unused_maps = plan.unused_maps

@@ -36,8 +36,11 @@ from salespipe.transfer.row_times import with_times_kept_in_order
 from salespipe.transfer.rows import Filled, Problem
 from salespipe.transfer.stages import (
     MAX_NEW_STAGES,
+    ProbabilityOrigin,
     StageResolver,
     Target,
+    file_probabilities,
+    file_stage,
     looks_closing,
     new_stages_for,
     parse_stage_map,
@@ -105,6 +108,9 @@ class Plan:
     # The stages of each pipeline that gains some, new ones included.
     stages_after: dict[str, list[Stage]] = field(default_factory=dict)
     new_stages: list[Stage] = field(default_factory=list)
+    # where each new stage's probability came from, by its key
+    new_stage_origins: dict[str, ProbabilityOrigin] = field(default_factory=dict)
+    own_probabilities: int = 0  # open deals whose row's probability is their own
     duplicates: int = 0
     duplicate_lines: list[int] = field(default_factory=list)  # the rows imported before
     line_items: LineItems = field(default_factory=LineItems)
@@ -192,6 +198,7 @@ def plan_import(
         groups.setdefault(placement.keys[row.label.pipeline_label], []).append(index)
     used_maps: set[str] | None = set() if len(groups) > 1 else None
     taken = {s.key for s in snapshot.stages()}
+    in_file = file_probabilities(rows)
     new_keys = {p.key for p in placement.new}
     placed: list[tuple[StageResolver, Target | None] | None] = [None] * len(fresh)
     by_key = {s.key: s for s in snapshot.stages()}
@@ -203,6 +210,7 @@ def plan_import(
             _placing_for(placing, placement.keys, key),
             plan,
             (key, key in new_keys, used_maps, taken),
+            in_file,
             {
                 label: count
                 for label, count in invalid.items()
@@ -248,12 +256,28 @@ def plan_import(
         row = with_times_kept_in_order(
             row, defaults.now, status, stage_named=target.stage is not None
         )
+        if not defaults.exact:
+            row = row._replace(probability=_own_probability(row, status, stage, in_file))
+        plan.own_probabilities += status == "open" and row.probability is not None
         plan.entries.append(Entry(row, deal_id, stage, status, source))
         _count_filled(plan, row, status)
     if new_id > MAX_DEAL_ID + 1:
         raise NotAllowed(no_deal_numbers_left())
     plan.next_deal_id = new_id
     return plan
+
+
+def _own_probability(
+    row: Pending, status: Status, stage: Stage, in_file: Mapping[tuple[str, str], int]
+) -> int | None:
+    """The row's probability where it is the deal's own: an open deal's that differs
+    from its stage's here and from its stage's in the file. A CRM writes its stage's
+    default on most rows, which is not the deal's own: kept as its own, it would stay
+    with the deal in every stage it moves to."""
+    given = row.probability
+    if given is None or status != "open" or given == stage.probability:
+        return None
+    return None if given == in_file.get(file_stage(row.label)) else given
 
 
 def _count_filled(plan: Plan, row: Pending, status: Status) -> None:
@@ -456,12 +480,14 @@ def _resolve_stages(
     placing: Placing,
     plan: Plan,
     where: tuple[str, bool, set[str] | None, set[str]],
+    in_file: dict[tuple[str, str], int],
     invalid_labels: Mapping[StageLabel, int],
 ) -> tuple[StageResolver, list[Target | None]]:
     """The stage of each row among one pipeline's ``stages``, new ones made if told.
 
     ``where``: the pipeline's key, whether the import creates it, the --stage-map entries
-    used so far (None when the rows go into one pipeline) and the stage keys taken."""
+    used so far (None when the rows go into one pipeline) and the stage keys taken;
+    ``in_file``: the probability of each stage of the file (a created stage's)."""
     pipeline, new_pipeline, used_maps, taken = where
     mapped = parse_stage_map(placing.stage_map, stages, found_in=used_maps)
     resolver = StageResolver(stages, mapped, new_pipeline=new_pipeline)
@@ -475,16 +501,18 @@ def _resolve_stages(
             raise unknown_stages_error(resolver, rows)
         if any(looks_closing(label) for label in resolver.unknown):
             raise unknown_stages_error(resolver, rows, creating=True)
-        created = new_stages_for(
+        new = new_stages_for(
             list(resolver.unknown),
-            rows,
+            in_file,
             resolver,
             placing.crm_stages,
             taken,
             new_pipeline=pipeline if new_pipeline else None,
         )
+        created = new.stages
         taken.update(s.key for s in created)
         plan.new_stages.extend(replace(s, pipeline=pipeline) for s in created)
+        plan.new_stage_origins.update(new.origins)
         after = with_new_stages(stages, created)
         plan.stages_after[pipeline] = after
         resolver = StageResolver(after, mapped, fallback_stages=stages)

@@ -13,6 +13,7 @@ import shlex
 from collections import Counter
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from salespipe.app.naming import unique_key
 from salespipe.app.pipeline_admin import new_pipeline_stage_key
@@ -216,29 +217,59 @@ def looks_closing(label: str) -> bool:
     return parse.fold(label).startswith("closed")
 
 
-def _typical_probabilities(rows: Sequence[Pending]) -> dict[str, int]:
-    """The probability most open rows of each stage label give (0 counts as not given),
-    in one pass over the rows."""
-    found: dict[str, Counter[int]] = {}
+def file_stage(label: StageLabel) -> tuple[str, str]:
+    """A stage of the file, as its rows name it (before any --stage-map): the pipeline
+    label and the stage label."""
+    return label.pipeline_label, label.stage_label
+
+
+def file_probabilities(rows: Sequence[Pending]) -> dict[tuple[str, str], int]:
+    """Each stage of the file's probability: the one most of its open rows give (ties:
+    the lower), in one pass over the rows. A CRM writes its stage's default on most
+    rows; a deal whose row says otherwise has a probability of its own."""
+    found: dict[tuple[str, str], Counter[int]] = {}
     for row in rows:
-        if row.label.status != "won" and row.probability:
-            found.setdefault(row.label.stage_label, Counter())[row.probability] += 1
-    return {label: counts.most_common(1)[0][0] for label, counts in found.items()}
+        if row.label.status in (None, "open") and row.probability is not None:
+            found.setdefault(file_stage(row.label), Counter())[row.probability] += 1
+    return {stage: min(counts, key=lambda p: (-counts[p], p)) for stage, counts in found.items()}
+
+
+def _by_label(in_file: dict[tuple[str, str], int]) -> dict[str, int]:
+    """The file's probability of each stage label that is not 0 (a file that writes 0
+    on every row of a stage, as some exports do where none was set, gives none)."""
+    return {label: p for (_pipeline, label), p in in_file.items() if p}
+
+
+# Where a created stage's probability came from: the file's rows, the CRM's default
+# stage of that name, or neither (50%).
+ProbabilityOrigin = Literal["file", "crm", "none"]
+
+
+@dataclass(frozen=True)
+class NewStages:
+    """The stages to create, in order, with where each one's probability came from and
+    the probability the file gives each (the stages it gives none are not in it)."""
+
+    stages: list[Stage]
+    origins: dict[str, ProbabilityOrigin]
+    in_file: dict[str, int]
 
 
 def new_stages_for(
     labels: Sequence[str],
-    rows: Sequence[Pending],
+    in_file: dict[tuple[str, str], int],
     resolver: StageResolver,
     defaults: Sequence[DefaultStage] = (),
     taken: Container[str] = (),
     new_pipeline: str | None = None,
-) -> list[Stage]:
+) -> NewStages:
     """Stages to create for unknown labels (given in the order they first appear).
 
-    The default stages of the CRM that wrote the file come first, in that CRM's order with
-    its probabilities (a file's first rows are often its latest deals, far down the
-    funnel); the others after them, in the order of the file. ``taken``:
+    Each takes the probability the file gives it (:func:`file_probabilities`), else that
+    of the CRM's default stage of its name, else 50%; a backup's stage takes its own. The
+    default stages of the CRM that wrote the file come first, in that CRM's order (a
+    file's first rows are often its latest deals, far down the funnel); the others after
+    them, in the order of the file (:func:`with_new_stages` places them). ``taken``:
     the keys of other pipelines' stages (a key is unique in the whole database). A label
     that is a free key (a CRM's stage id, salespipe's own) is kept as the key; else the
     key is made as ``stage add`` makes it, or in ``new_pipeline`` (the key of a pipeline
@@ -247,7 +278,8 @@ def new_stages_for(
     known = {parse.fold(d.name): (index, d) for index, d in enumerate(defaults)}
     created: list[Stage] = []
     rank: dict[str, int] = {}
-    typical = _typical_probabilities(rows)
+    origins: dict[str, ProbabilityOrigin] = {}
+    given: dict[str, int] = {}
     keys = {s.key: s for s in reversed(resolver.stages)}
     names = {parse.fold(s.name): s for s in reversed(resolver.stages)}
     created_names: set[str] = set()
@@ -277,15 +309,16 @@ def new_stages_for(
         else:
             key = unique_key(name, used)
         index, default = known.get(parse.fold(name), (None, None))
-        probability = default.probability if default is not None else None
-        if probability is None:
-            probability = typical.get(label)
+        from_file = in_file.get(file_stage(sample))
+        if from_file:
+            given[key] = from_file
+        probability, origins[key] = _created_probability(from_file, default)
         rank[key] = len(defaults) + len(rank) if index is None else index
         stage = Stage(
             key,
             name,
             position=0,
-            probability=50 if probability is None else probability,
+            probability=probability,
             target_days=default.target_days if default is not None else None,
             guide=default.guide if default is not None else "",
         )
@@ -294,7 +327,22 @@ def new_stages_for(
         names.setdefault(parse.fold(name), stage)
         created_names.add(parse.fold(name))
     created.sort(key=lambda s: rank[s.key])
-    return created
+    return NewStages(created, origins, given)
+
+
+def _created_probability(
+    from_file: int | None, default: DefaultStage | None
+) -> tuple[int, ProbabilityOrigin]:
+    """A created stage's probability and where it came from: a backup's stage as it was;
+    else the file's (0, where some exports leave it unset, is none); else the CRM's
+    default stage's; else 50."""
+    if default is not None and default.pipeline is not None and default.probability is not None:
+        return default.probability, "file"
+    if from_file:
+        return from_file, "file"
+    if default is not None and default.probability is not None:
+        return default.probability, "crm"
+    return 50, "none"
 
 
 class _Either:
@@ -370,7 +418,7 @@ def unknown_stages_error(
         )
         for shown, count, _label in labels
     )
-    typical = _typical_probabilities(rows)
+    typical = _by_label(file_probabilities(rows))
     # (the target is guessed from the label the rows carry: their probabilities are its;
     # a stage is suggested by its name, as the user calls it, which --stage-map takes)
     # (a name --stage-map would split at its "=" is given by its key)
