@@ -17,7 +17,14 @@ from operator import attrgetter
 from salespipe.core import collation, parse
 from salespipe.core.errors import NotAllowed, StageNotFound, no_deal_numbers_left
 from salespipe.core.i18n import _
-from salespipe.core.model import FIRST_PIPELINE, PipelineDef, Stage, Status, stages_in
+from salespipe.core.model import (
+    FIRST_PIPELINE,
+    PipelineDef,
+    Stage,
+    Status,
+    first_pipeline,
+    stages_in,
+)
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
 from salespipe.transfer.crm_formats import DefaultStage
@@ -198,6 +205,8 @@ def plan_import(
         groups.setdefault(placement.keys[row.label.pipeline_label], []).append(index)
     used_maps: set[str] | None = set() if len(groups) > 1 else None
     taken = {s.key for s in snapshot.stages()}
+    known = [first_pipeline(), *snapshot.pipelines(), *placement.new]
+    named = {p.key: parse.pipeline_name(p) for p in known}
     in_file = file_probabilities(rows)
     new_keys = {p.key for p in placement.new}
     placed: list[tuple[StageResolver, Target | None] | None] = [None] * len(fresh)
@@ -209,7 +218,7 @@ def plan_import(
             stages_in(snapshot.stages(), key),
             _placing_for(placing, placement.keys, key),
             plan,
-            (key, key in new_keys, used_maps, taken),
+            (key, named.get(key, key), key in new_keys, used_maps, taken),
             in_file,
             {
                 label: count
@@ -479,18 +488,23 @@ def _resolve_stages(
     stages: list[Stage],
     placing: Placing,
     plan: Plan,
-    where: tuple[str, bool, set[str] | None, set[str]],
+    where: tuple[str, str, bool, set[str] | None, set[str]],
     in_file: dict[tuple[str, str], int],
     invalid_labels: Mapping[StageLabel, int],
 ) -> tuple[StageResolver, list[Target | None]]:
-    """The stage of each row among one pipeline's ``stages``, new ones made if told.
+    """The stage of each row among one pipeline's ``stages``, new ones made if told
+    (into a pipeline without a stage too).
 
-    ``where``: the pipeline's key, whether the import creates it, the --stage-map entries
-    used so far (None when the rows go into one pipeline) and the stage keys taken;
-    ``in_file``: the probability of each stage of the file (a created stage's)."""
-    pipeline, new_pipeline, used_maps, taken = where
+    ``where``: the pipeline's key and name, whether the import creates it, the
+    --stage-map entries used so far (None when the rows go into one pipeline) and the
+    stage keys taken; ``in_file``: the probability of each stage of the file (a created
+    stage's)."""
+    pipeline, name, new_pipeline, used_maps, taken = where
+    creating = placing.create_stages
     mapped = parse_stage_map(placing.stage_map, stages, found_in=used_maps)
-    resolver = StageResolver(stages, mapped, new_pipeline=new_pipeline)
+    resolver = StageResolver(
+        stages, mapped, new_pipeline=new_pipeline or creating, pipeline_name=name
+    )
     targets = [resolver.target(r.label) for r in rows]
     for label, count in invalid_labels.items():
         resolver.count_invalid(label, count)
@@ -515,10 +529,15 @@ def _resolve_stages(
         plan.new_stage_origins.update(new.origins)
         after = with_new_stages(stages, created)
         plan.stages_after[pipeline] = after
-        resolver = StageResolver(after, mapped, fallback_stages=stages)
+        # (closed deals of no known stage go to the pipeline's own first/last stage,
+        # or to the created ones where it had none)
+        fallback = stages if any(s.enabled for s in stages) else after
+        resolver = StageResolver(
+            after, mapped, fallback_stages=fallback, pipeline_name=name, creating=True
+        )
         targets = [resolver.target(r.label) for r in rows]
-    elif new_pipeline:
-        resolver = StageResolver(stages, mapped)  # refuses a pipeline with no stage
+    elif new_pipeline or creating:  # refuses a pipeline with no stage
+        resolver = StageResolver(stages, mapped, pipeline_name=name, creating=creating)
     return resolver, targets
 
 

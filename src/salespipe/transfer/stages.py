@@ -123,6 +123,8 @@ class StageResolver:
         fallback_stages: Sequence[Stage] | None = None,
         *,
         new_pipeline: bool = False,  # no stages yet: every label is to be created
+        pipeline_name: str = "",
+        creating: bool = False,  # --create-stages
     ) -> None:
         self.stages = list(stages)
         self.mapped = mapped
@@ -130,9 +132,7 @@ class StageResolver:
         # Closed deals whose stage is unknown go to the pipeline's own first/last stage.
         self.fallback_enabled = [s for s in (fallback_stages or stages) if s.enabled]
         if not new_pipeline and (not self.enabled or not self.fallback_enabled):
-            raise NotAllowed(
-                _("There is no enabled stage to import deals into; `salespipe stage enable` one.")
-            )
+            raise no_stage_to_import_into(pipeline_name, stages, creating=creating)
         self.unknown: Counter[str] = Counter()
         self.unknown_in_invalid: Counter[str] = Counter()  # of rows that are invalid anyway
         self.first_seen: dict[str, StageLabel] = {}
@@ -210,6 +210,38 @@ class StageResolver:
         if target.outcome in ("won", "lost") and status == "open":
             status = target.outcome
         return target.stage or self.fallback(status), status
+
+
+def no_stage_to_import_into(
+    pipeline: str, stages: Sequence[Stage], *, creating: bool
+) -> NotAllowed:
+    """The refusal of an import into a pipeline without an enabled stage, with the
+    command that gives it one (in that pipeline), and --create-stages where it would."""
+    where = f"--pipeline {shlex.quote(pipeline)}"
+    if stages:
+        command = f"salespipe stage enable STAGE {where}"
+        message = (
+            _(
+                'The pipeline "{pipeline}" has no enabled stage to import deals into; '
+                "`{command}` enables one."
+            )
+            if creating
+            else _(
+                'The pipeline "{pipeline}" has no enabled stage to import deals into; '
+                "`{command}` enables one, or --create-stages creates the file's."
+            )
+        )
+    else:
+        command = f"salespipe stage add NAME {where}"
+        message = (
+            _('The pipeline "{pipeline}" has no stages to import deals into; `{command}` adds one.')
+            if creating
+            else _(
+                'The pipeline "{pipeline}" has no stages to import deals into; '
+                "`{command}` adds one, or --create-stages creates the file's."
+            )
+        )
+    return NotAllowed(message.format(pipeline=pipeline, command=command))
 
 
 def looks_closing(label: str) -> bool:
