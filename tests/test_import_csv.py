@@ -303,12 +303,13 @@ def test_stage_map_to_an_unknown_stage_is_refused(cli) -> None:
     assert '--stage-map "X=nowhere": There is no stage "nowhere"' in result.stderr
 
 
-def test_create_stages_adds_them_after_the_enabled_stages(cli) -> None:
-    """--create-stages appends new stages, lowest typical probability first."""
+def test_create_stages_places_them_by_the_files_probability(cli) -> None:
+    """--create-stages puts a new stage among the others by the probability the file
+    gives it: Prospecting (10) after Presented (10), before Considering (25)."""
     cli("import", str(FIXTURES / "salesforce-report.csv"), "--create-stages")
     names = [s["name"] for s in cli.json("stage", "list")]
-    assert names == ["Presented", "Considering", "Quoted", "Negotiating", "Approved", "Prospecting"]
-    prospecting = cli.json("stage", "list")[-1]
+    assert names == ["Presented", "Prospecting", "Considering", "Quoted", "Negotiating", "Approved"]
+    prospecting = cli.json("stage", "list")[1]
     assert prospecting["probability"] == 10
 
 

@@ -68,13 +68,14 @@ def test_stages_that_are_not_a_crms_defaults_come_in_file_order_not_by_count(
 
 
 def test_a_crms_own_stages_come_in_its_order_before_the_files_others(cli, tmp_path: Path) -> None:
-    """A Salesforce file whose first rows are its latest deals: Qualification and Needs
+    """A Salesforce file whose first rows are its latest deals, without probabilities
+    (with them, each goes where its probability puts it): Qualification and Needs
     Analysis (Salesforce's own) come first in Salesforce's order, then Negotiation and
     Proposal (this org's) as the file first shows them, not the funnel backwards."""
     path = tmp_path / "sf.csv"
     path.write_text(
-        "Id,Name,StageName,Probability\n006A,A,Negotiation,90\n006B,B,Needs Analysis,20\n"
-        "006C,C,Proposal,75\n006D,D,Qualification,10\n006E,E,Negotiation,90\n",
+        "Id,Name,StageName\n006A,A,Negotiation\n006B,B,Needs Analysis\n"
+        "006C,C,Proposal\n006D,D,Qualification\n006E,E,Negotiation\n",
         encoding="utf-8",
     )
     cli("init")  # a named data file must exist before it is read
@@ -83,8 +84,8 @@ def test_a_crms_own_stages_come_in_its_order_before_the_files_others(cli, tmp_pa
     expected = [
         ("Qualification", 10),
         ("Needs Analysis", 20),
-        ("Negotiation", 90),
-        ("Proposal", 75),
+        ("Negotiation", 50),
+        ("Proposal", 50),
     ]
     assert _new_stages(cli, before) == expected
     assert report["new_stages"] == [name for name, _p in expected]

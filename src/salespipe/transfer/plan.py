@@ -527,14 +527,11 @@ def _resolve_stages(
         taken.update(s.key for s in created)
         plan.new_stages.extend(replace(s, pipeline=pipeline) for s in created)
         plan.new_stage_origins.update(new.origins)
-        after = with_new_stages(stages, created)
+        after = with_new_stages(stages, new)
         plan.stages_after[pipeline] = after
-        # (closed deals of no known stage go to the pipeline's own first/last stage,
-        # or to the created ones where it had none)
-        fallback = stages if any(s.enabled for s in stages) else after
-        resolver = StageResolver(
-            after, mapped, fallback_stages=fallback, pipeline_name=name, creating=True
-        )
+        # (closed deals of no known stage go to the first/last stage of the pipeline as
+        # it is with the created ones)
+        resolver = StageResolver(after, mapped, pipeline_name=name, creating=True)
         targets = [resolver.target(r.label) for r in rows]
     elif new_pipeline or creating:  # refuses a pipeline with no stage
         resolver = StageResolver(stages, mapped, pipeline_name=name, creating=creating)

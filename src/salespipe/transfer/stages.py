@@ -120,7 +120,6 @@ class StageResolver:
         self,
         stages: Sequence[Stage],
         mapped: dict[str, Target],
-        fallback_stages: Sequence[Stage] | None = None,
         *,
         new_pipeline: bool = False,  # no stages yet: every label is to be created
         pipeline_name: str = "",
@@ -129,9 +128,7 @@ class StageResolver:
         self.stages = list(stages)
         self.mapped = mapped
         self.enabled = [s for s in stages if s.enabled]
-        # Closed deals whose stage is unknown go to the pipeline's own first/last stage.
-        self.fallback_enabled = [s for s in (fallback_stages or stages) if s.enabled]
-        if not new_pipeline and (not self.enabled or not self.fallback_enabled):
+        if not new_pipeline and not self.enabled:
             raise no_stage_to_import_into(pipeline_name, stages, creating=creating)
         self.unknown: Counter[str] = Counter()
         self.unknown_in_invalid: Counter[str] = Counter()  # of rows that are invalid anyway
@@ -203,7 +200,10 @@ class StageResolver:
         return None
 
     def fallback(self, status: Status) -> str:
-        return (self.fallback_enabled[-1] if status == "won" else self.fallback_enabled[0]).key
+        """Where a closed deal whose stage is unknown goes (Salesforce's "Closed Won"):
+        the pipeline's last enabled stage if won, else its first (stages the import
+        creates included)."""
+        return (self.enabled[-1] if status == "won" else self.enabled[0]).key
 
     def place(self, row: StageLabel, target: Target) -> tuple[str, Status]:
         status: Status = row.status or "open"
@@ -406,11 +406,22 @@ def _usable_key(label: str, keys: Container[str]) -> bool:
     )
 
 
-def with_new_stages(stages: Sequence[Stage], created: Sequence[Stage]) -> list[Stage]:
-    """The pipeline's stages with new ones after the last enabled stage."""
-    enabled = [s for s in stages if s.enabled]
+def with_new_stages(stages: Sequence[Stage], new: NewStages) -> list[Stage]:
+    """The pipeline's stages with the new ones among its enabled stages: each that the
+    file gives a probability just before the first stage of a higher one (a created 20%
+    stage before an existing 30% one), the others after the last enabled stage, in
+    their order."""
+    placed = [s for s in stages if s.enabled]
     disabled = [s for s in stages if not s.enabled]
-    return [*enabled, *created, *disabled]
+    last: list[Stage] = []
+    for stage in new.stages:
+        given = new.in_file.get(stage.key)
+        if given is None:
+            last.append(stage)
+            continue
+        higher = (i for i, s in enumerate(placed) if s.probability > given)
+        placed.insert(next(higher, len(placed)), stage)
+    return [*placed, *last, *disabled]
 
 
 # More new stage names than this in one file usually means a wrong column was read as
