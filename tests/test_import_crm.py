@@ -100,9 +100,9 @@ def test_hubspot_closing_comes_from_stage_labels(cli) -> None:
     helpdesk = deals["Helpdesk, 20 seats"]
     assert (helpdesk["status"], helpdesk["owner"]) == ("won", "bob@example.com")
     assert helpdesk["closed_at"] == "2026-09-30T15:00:00+07:00"
-    # the pipeline's last stage, the created ones included ("Presentation scheduled":
-    # the file gives it no probability, so it goes after the others)
-    assert helpdesk["stage"] == "presentation-scheduled"
+    # the pipeline's last stage of a known probability: not "Presentation scheduled",
+    # put after the others as the file gives it none
+    assert helpdesk["stage"] == "approved"
     migration = deals["Data migration"]
     assert (migration["status"], migration["value"]) == ("lost", 0)
     assert migration["lost_reason"] == "Budget moved to next year"

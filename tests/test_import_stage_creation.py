@@ -26,7 +26,9 @@ def test_create_stages_fills_a_pipeline_without_stages(cli: Any) -> None:
     stages = _stage_names(cli, "--pipeline", "Projects")
     assert "Needs Analysis" in stages
     deals = {d["title"]: d for d in cli.json("list", "--status", "all", "-P", "Projects")}
-    assert deals["Acme - 1,200 Widgets"]["stage_name"] == stages[-1]  # won
+    # won: the last stage of a known probability ("Discovery", of none, is put last)
+    assert stages[-2:] == ["Negotiation", "Discovery"]
+    assert deals["Acme - 1,200 Widgets"]["stage_name"] == "Negotiation"
     assert deals["Dock Doors"]["stage_name"] == stages[0]  # lost
 
 
@@ -74,8 +76,37 @@ def test_closed_deals_of_no_known_stage_go_to_the_ends_of_the_stages_as_created(
     cli: Any,
 ) -> None:
     """A won deal of Salesforce's "Closed Won" went to "Approved", the last stage before
-    the import created others after it."""
+    the import created others after it. It goes to the last stage placed by its
+    probability: a stage of no known probability ("Discovery") is put last for want of
+    a better place, and is no stage deals are won from."""
     ok(cli("import", SALESFORCE, "--create-stages"))
     deals = deals_by_title(cli)
-    assert deals["Acme - 1,200 Widgets"]["stage_name"] == _stage_names(cli)[-1]
+    assert deals["Acme - 1,200 Widgets"]["stage_name"] == "Negotiation"
     assert deals["Dock Doors"]["stage_name"] == _stage_names(cli)[0]
+
+
+def test_a_created_stage_of_its_crms_default_probability_goes_by_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A Salesforce file without a Probability column: "Value Proposition" is 50% by
+    Salesforce's default stages, so it goes among the stages by that, not last; a won
+    deal goes to the last stage of a known probability, not to "Site visit" (none)."""
+    sheet = tmp_path / "opportunities.csv"
+    sheet.write_text(
+        "Id,Name,StageName,Amount,CloseDate,IsClosed,IsWon\n"
+        "006A,Fleet Refresh,Value Proposition,20000,2027-01-10,,\n"
+        "006B,Dock Doors,Site visit,5000,2027-01-12,,\n"
+        "006C,Warehouse Racks,Closed Won,9000,2026-11-02,1,1\n",
+        encoding="utf-8",
+    )
+    ok(cli("import", str(sheet), "--create-stages"))
+    assert _stage_names(cli) == [
+        "Presented",  # 10
+        "Considering",  # 25
+        "Quoted",  # 50
+        "Value Proposition",  # 50, Salesforce's default: after an equal one
+        "Negotiating",  # 70
+        "Approved",  # 90
+        "Site visit",  # no known probability
+    ]
+    assert deals_by_title(cli)["Warehouse Racks"]["stage_name"] == "Approved"

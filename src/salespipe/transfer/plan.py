@@ -53,6 +53,7 @@ from salespipe.transfer.stages import (
     parse_stage_map,
     too_many_new_stages,
     unknown_stages_error,
+    unplaced_stages,
     with_new_stages,
 )
 
@@ -531,7 +532,9 @@ def _resolve_stages(
         plan.stages_after[pipeline] = after
         # (closed deals of no known stage go to the first/last stage of the pipeline as
         # it is with the created ones)
-        resolver = StageResolver(after, mapped, pipeline_name=name, creating=True)
+        resolver = StageResolver(
+            after, mapped, pipeline_name=name, creating=True, unplaced=unplaced_stages(new)
+        )
         targets = [resolver.target(r.label) for r in rows]
     elif new_pipeline or creating:  # refuses a pipeline with no stage
         resolver = StageResolver(stages, mapped, pipeline_name=name, creating=creating)

@@ -124,8 +124,10 @@ class StageResolver:
         new_pipeline: bool = False,  # no stages yet: every label is to be created
         pipeline_name: str = "",
         creating: bool = False,  # --create-stages
+        unplaced: Container[str] = (),  # created stages of no known probability
     ) -> None:
         self.stages = list(stages)
+        self.unplaced = unplaced
         self.mapped = mapped
         self.enabled = [s for s in stages if s.enabled]
         if not new_pipeline and not self.enabled:
@@ -202,8 +204,13 @@ class StageResolver:
     def fallback(self, status: Status) -> str:
         """Where a closed deal whose stage is unknown goes (Salesforce's "Closed Won"):
         the pipeline's last enabled stage if won, else its first (stages the import
-        creates included)."""
-        return (self.enabled[-1] if status == "won" else self.enabled[0]).key
+        creates included). A created stage of no known probability is appended last
+        only for want of a better place, so a won deal goes to the last stage before
+        such stages where there is one."""
+        if status != "won":
+            return self.enabled[0].key
+        placed = [s for s in self.enabled if s.key not in self.unplaced]
+        return (placed or self.enabled)[-1].key
 
     def place(self, row: StageLabel, target: Target) -> tuple[str, Status]:
         status: Status = row.status or "open"
@@ -407,21 +414,25 @@ def _usable_key(label: str, keys: Container[str]) -> bool:
 
 
 def with_new_stages(stages: Sequence[Stage], new: NewStages) -> list[Stage]:
-    """The pipeline's stages with the new ones among its enabled stages: each that the
-    file gives a probability just before the first stage of a higher one (a created 20%
-    stage before an existing 30% one), the others after the last enabled stage, in
-    their order."""
+    """The pipeline's stages with the new ones among its enabled stages: each of a
+    known probability (the file's, else its CRM's default) just before the first stage
+    of a higher one (a created 20% stage before an existing 30% one), the others after
+    the last enabled stage, in their order."""
     placed = [s for s in stages if s.enabled]
     disabled = [s for s in stages if not s.enabled]
-    last: list[Stage] = []
+    unplaced = unplaced_stages(new)
     for stage in new.stages:
-        given = new.in_file.get(stage.key)
-        if given is None:
-            last.append(stage)
-            continue
-        higher = (i for i, s in enumerate(placed) if s.probability > given)
-        placed.insert(next(higher, len(placed)), stage)
-    return [*placed, *last, *disabled]
+        if stage.key not in unplaced:
+            higher = (i for i, s in enumerate(placed) if s.probability > stage.probability)
+            placed.insert(next(higher, len(placed)), stage)
+    return [*placed, *(s for s in new.stages if s.key in unplaced), *disabled]
+
+
+def unplaced_stages(new: NewStages) -> set[str]:
+    """The keys of the created stages whose probability neither the file's rows nor its
+    CRM give (a backup's stages keep their order): they go after the pipeline's stages,
+    in the order the file names them."""
+    return {s.key for s in new.stages if s.key not in new.in_file and new.origins[s.key] != "crm"}
 
 
 # More new stage names than this in one file usually means a wrong column was read as
