@@ -265,3 +265,14 @@ def test_a_customer_asked_for_with_columns_is_kept_beside_a_short_title(
     lines = cli("list", "--columns", "id,title,customer,stage,value").stdout.splitlines()
     assert lines[0].split() == ["ID", "Title", "Customer", "Stage", "Value"], lines
     assert not any(line.startswith("Not shown") for line in lines), lines
+
+
+def test_the_default_columns_named_with_columns_are_kept_as_asked(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Naming exactly the default columns counted as naming none, so they gave way to a
+    title as list's own choice does (a review): named, none of them gives way."""
+    _one_deal_listed(cli, monkeypatch, 73)
+    named = "id,title,customer,stage,value,days,due,next"
+    lines = cli("list", "--columns", named).stdout.splitlines()
+    assert lines[0].split()[-3:] == ["Due", "Next", "action"], lines

@@ -366,6 +366,7 @@ def register(app: typer.Typer) -> None:
             by_default=limit is None,
             several=listing.several_pipelines,
             per_status=query.status == "all",
+            columns_asked=columns is not None,
         )
         output.result(shown_list, as_json)
         if owner is not None and not listing.matched and query.status == "open":

@@ -163,6 +163,7 @@ class DealList:
     by_default: bool = False
     several: bool = False  # the database has several pipelines: each deal names its own
     per_status: bool = False  # every status was asked for: the total names each one found
+    columns_asked: bool = False  # --columns named them: none gives way to a title
 
     def to_dict(self) -> Iterator[dict[str, object]]:
         by_key = {s.key: s for s in self.stages}
@@ -266,6 +267,7 @@ def list_view(result: DealList) -> str | list[Part]:
         result.columns,
         result.matched,
         per_status=result.per_status,
+        columns_asked=result.columns_asked,
     )
     if result.by_default and result.matched > shown:
         return [table, Noted(views.how_to_see_all(shown, result.matched))]

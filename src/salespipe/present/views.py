@@ -227,17 +227,20 @@ def deal_table(
     matched: int | None = None,
     *,
     per_status: bool = False,
+    columns_asked: bool = False,
 ) -> Table:
     """The deals of ``list``, from their stored records (see :mod:`salespipe.app.queries`),
     gone through once: each record can be freed as soon as its row is made. ``matched``:
     how many deals the listing was cut down from (by --limit); ``per_status``: the total
-    names the status of the deals even when they share one (``--status all``)."""
+    names the status of the deals even when they share one (``--status all``);
+    ``columns_asked``: ``--columns`` named the columns, the default ones too."""
     # Columns named with --columns are shown even when no row has anything in them
     # (`--columns id,tags` printed only ID); the default ones without anything are not.
-    asked = tuple(columns) != DEFAULT_LIST_COLUMNS
     table = Table(
         columns=[
-            replace(LIST_COLUMNS[name][1], header=_(LIST_COLUMNS[name][0]), keep_empty=asked)
+            replace(
+                LIST_COLUMNS[name][1], header=_(LIST_COLUMNS[name][0]), keep_empty=columns_asked
+            )
             for name in columns
         ]
     )
