@@ -383,6 +383,32 @@ def _look_alikes_line(look_alikes: list[tuple[int, int]], dry_run: bool) -> str:
     return message.format(count=len(look_alikes), pairs=pairs)
 
 
+def _same_but_id_line(same: list[tuple[int, int]], dry_run: bool) -> str:
+    """Rows the same as an earlier row of the file but for their id: records the file
+    (or the other CRM) holds twice, imported as different deals."""
+    like = _("line {line} like line {like}")
+    pairs = _first_ten([like.format(line=line, like=earlier) for line, earlier in same])
+    if dry_run:
+        message = ngettext(
+            "{count} row is the same as another row of the file but for its id ({pairs}): "
+            "if the file holds its records twice, the import would bring them in twice.",
+            "{count} rows are the same as other rows of the file but for their ids "
+            "({pairs}): if the file holds its records twice, the import would bring them "
+            "in twice.",
+            len(same),
+        )
+    else:
+        message = ngettext(
+            "{count} row is the same as another row of the file but for its id ({pairs}): "
+            "if the file holds its records twice, `salespipe undo` takes the import back.",
+            "{count} rows are the same as other rows of the file but for their ids "
+            "({pairs}): if the file holds its records twice, `salespipe undo` takes the "
+            "import back.",
+            len(same),
+        )
+    return message.format(count=len(same), pairs=pairs)
+
+
 def _first_ten(names: list[str], separator: str = ", ") -> str:
     """A list of line numbers or ids as a report line names them: the first ten."""
     return separator.join(names[:10]) + (separator + "…" if len(names) > 10 else "")
@@ -512,6 +538,8 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_renumbered_line(report.renumbered))
     if report.look_alikes:
         shown.append(Warned(_look_alikes_line(report.look_alikes, report.dry_run)))
+    if report.same_but_id:
+        shown.append(Warned(_same_but_id_line(report.same_but_id, report.dry_run)))
     if report.short_rows:
         shown.append(_short_rows_line(report.short_rows))
     shown.extend(_filled_lines(report))

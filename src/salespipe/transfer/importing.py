@@ -37,6 +37,7 @@ from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_imp
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
 from salespipe.transfer.rows import Problem
+from salespipe.transfer.same_rows import same_but_for_id
 from salespipe.transfer.stages import MAX_NEW_STAGES, ProbabilityOrigin
 from salespipe.transfer.values import DecimalMark
 from salespipe.transfer.write import write_plan
@@ -141,6 +142,7 @@ class ImportReport:
     unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)  # line, id, new id
     look_alikes: list[tuple[int, int]] = field(default_factory=list)  # line, the deal here
+    same_but_id: list[tuple[int, int]] = field(default_factory=list)  # line, the line it is like
     differing: list[Differing] = field(default_factory=list)  # skipped rows saying otherwise
     deleted_here: list[tuple[int, int]] = field(default_factory=list)  # line, the deleted deal
     brought_back: list[tuple[int, int]] = field(default_factory=list)  # likewise, restored
@@ -190,6 +192,8 @@ class ImportReport:
             ]
         if self.look_alikes:  # likewise: new deals whose title and customer are one's here
             data["look_alikes"] = [{"line": line, "deal": deal} for line, deal in self.look_alikes]
+        if self.same_but_id:  # likewise: rows the same as an earlier row but for their id
+            data["same_but_id"] = [{"line": line, "like": like} for line, like in self.same_but_id]
         if self.short_rows:  # likewise: rows whose last cells the file did not have
             data["short_rows"] = self.short_rows
         if self.guessed_encoding:  # likewise: a file of Thai Windows' code page
@@ -479,6 +483,7 @@ def _prepare(
     )
     _refuse_deals_not_brought_back(Path(report.file), options.restore_deals, plan)
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
+    report.same_but_id = same_but_for_id(plan.entries, parsed.id_fields)
     problems = sorted(parsed.problems + plan.problems, key=lambda p: p.line)
     if problems and not options.skip_invalid:
         raise _refuse_invalid(Path(report.file), problems, len(plan.entries), report.rows)

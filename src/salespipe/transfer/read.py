@@ -40,6 +40,7 @@ from salespipe.transfer.restore import (
     is_backup,
 )
 from salespipe.transfer.rows import Problem, RowInvalid, RowReader, RowRules
+from salespipe.transfer.same_rows import holds_ids
 from salespipe.transfer.values import DecimalMark, DecimalMarkClues, ThaiText
 
 Progress = Callable[[int, int], None]
@@ -77,6 +78,7 @@ class ParsedFile:
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # not UTF-8, and none given: the one it was read in
     values_per_line: bool = False  # rows of one deal are line items whose values add up
+    id_fields: frozenset[str] = frozenset()  # fields read from a column of record ids
 
     @property
     def ours(self) -> bool:
@@ -201,6 +203,7 @@ def _read_csv(
         short_rows=short,
         guessed_encoding=THAI_WINDOWS if guessed and table.encoding == THAI_WINDOWS else None,
         values_per_line=layout.values_per_line,
+        id_fields=frozenset(f for f in layout.columns if holds_ids(layout.column_name(f))),
     )
 
 
