@@ -211,6 +211,18 @@ def test_cron_check_mails_only_when_check_exits_3(cli, fake_bin: Path, tmp_path:
     assert 'Deal 2 "Forgotten" has been 57 days in Presented (target 7).' in mail
 
 
+def test_cron_check_mails_the_whole_list_in_one_mail(cli, fake_bin: Path, tmp_path: Path) -> None:
+    """A Salesforce user's trial: with more alerts than check shows by default, its
+    "showing 20 of 21 — --limit 0 for all" went to stderr, which cron mails apart: two
+    mails every morning, the first with part of the list."""
+    for number in range(1, 22):
+        cli("add", f"Forgotten {number}", "--at", "2026-10-01 09:00", "-q")
+    mailed = _script(str(EXAMPLES / "cron" / "salespipe-check"), env={"SALESPIPE_MAIL_TO": "a@b"})
+    assert (mailed.returncode, mailed.stderr) == (0, "")
+    [mail] = _mails(tmp_path)
+    assert 'Deal 21 "Forgotten 21" has been 57 days in Presented (target 7).' in mail
+
+
 def test_cron_check_mails_a_stale_deal_of_a_pipeline_not_in_use(
     cli, fake_bin: Path, tmp_path: Path
 ) -> None:

@@ -669,10 +669,11 @@ def register(app: typer.Typer) -> None:
         act on, 0 when all is well.
 
         \b
-        Example: crontab lines that mail you only when there is something to do, in
-        any pipeline (the data file named: cron may not have your HOME):
+        Example: crontab lines that mail you the whole list only when there is
+        something to do, in any pipeline (the data file named: cron may not have your
+        HOME):
           SALESPIPE_DB=/home/you/.local/share/salespipe/pipeline.json
-          0 8 * * 1-5  salespipe check --quiet --pipeline all
+          0 8 * * 1-5  salespipe check --quiet --limit 0 --pipeline all
         """
         from salespipe.reports import alerts
 
