@@ -4,6 +4,7 @@ with the quirks of real files (encodings, delimiters, prefixes, dates, footers).
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -357,3 +358,25 @@ def test_a_row_a_stage_map_closes_is_closed_when_it_was_created(cli, tmp_path: P
     assert report["filled"]["closed_at"]["from_created"] == 2
     closed = {title: deal["closed_at"] for title, deal in deals_by_title(cli).items()}
     assert closed == {"A": "2026-03-01T10:00:00+07:00", "B": "2026-03-01T10:00:00+07:00"}
+
+
+@pytest.mark.skipif(not REAL_EXPORTS.is_dir(), reason=NO_REAL_EXPORTS)
+def test_real_salesforce_stages_are_suggested_in_the_funnels_order(cli) -> None:
+    """The suggestion for each real dump: its labels in Salesforce's order (the file's
+    own where Salesforce has no such default) go to stages in the pipeline's order."""
+    funnel = ["Presented", "Considering", "Quoted", "Negotiating", "Approved"]
+    salesforce = [
+        "Prospecting|Qualification|Needs Analysis|Value Proposition|Id. Decision Makers",
+        "Perception Analysis|Proposal/Price Quote|Negotiation/Review",
+    ]
+    expected = {
+        REAL_FILES[0][0]: "Qualification|Needs Analysis|Proposal|Negotiation",
+        REAL_FILES[1][0]: "Qualification|Discovery|Proposal/Quote|Negotiation",
+        REAL_FILES[2][0]: "|".join(salesforce),
+    }
+    for name, order in expected.items():
+        refused = cli("import", str(REAL_EXPORTS / name))
+        suggestion = refused.stderr.strip().splitlines()[-1].strip()
+        suggested = dict(e.rpartition("=")[::2] for e in shlex.split(suggestion)[1::2])
+        places = [funnel.index(suggested[label]) for label in order.split("|")]
+        assert places == sorted(places), (name, suggested)

@@ -494,6 +494,35 @@ def test_a_thai_closing_label_is_suggested_as_won_or_lost(cli: Any, tmp_path: Pa
     assert suggestion == "--stage-map 'เซ็นสัญญาแล้ว=won' --stage-map 'ลูกค้ายกเลิก=lost'"
 
 
+SALESFORCE_STAGES = [
+    # as a Salesforce dump gives them, the most deals first (not the funnel's order)
+    ("Prospecting", 10, "Presented"),
+    ("Perception Analysis", 70, "Considering"),
+    ("Proposal/Price Quote", 75, "Quoted"),
+    ("Negotiation/Review", 90, "Negotiating"),
+    ("Qualification", 10, "Presented"),
+    ("Value Proposition", 50, "Considering"),
+    ("Needs Analysis", 20, "Considering"),
+    ("Id. Decision Makers", 60, "Considering"),
+]
+
+
+def test_salesforce_stages_are_suggested_in_salesforce_order(cli: Any, tmp_path: Path) -> None:
+    """A Salesforce user's trial: "Id. Decision Makers" (60%, before Perception Analysis,
+    Proposal/Price Quote and Negotiation/Review) was suggested Approved, the last stage,
+    by its word "decision"; the suggestion keeps Salesforce's order."""
+    rows = "".join(
+        f"006A{n},Deal {n},{stage},1000,{probability}\n"
+        for n, (stage, probability, _target) in enumerate(SALESFORCE_STAGES)
+    )
+    sheet = written(tmp_path, "opportunities.csv", "Id,Name,StageName,Amount,Probability\n" + rows)
+    suggestion = cli("import", sheet).stderr.strip().splitlines()[-1].strip()
+    suggested = dict(entry.rpartition("=")[::2] for entry in shlex.split(suggestion)[1::2])
+    assert suggested == {stage: target for stage, _p, target in SALESFORCE_STAGES}
+    pasted = cli("import", sheet, *shlex.split(suggestion))
+    assert pasted.exit_code == 0, pasted.stderr
+
+
 def test_a_stage_named_with_an_equals_sign_is_suggested_by_its_key(
     cli: Any, tmp_path: Path
 ) -> None:

@@ -513,7 +513,7 @@ def _resolve_stages(
         if len(resolver.unknown) > placing.max_new_stages:
             raise too_many_new_stages(len(resolver.unknown), placing.max_new_stages)
         if not placing.create_stages:
-            raise unknown_stages_error(resolver, rows)
+            raise unknown_stages_error(resolver, rows, defaults=placing.crm_stages)
         if any(looks_closing(label) for label in resolver.unknown):
             raise unknown_stages_error(resolver, rows, creating=True)
         new = new_stages_for(

@@ -451,12 +451,17 @@ def too_many_new_stages(count: int, limit: int) -> UnknownStages:
 
 
 def unknown_stages_error(
-    resolver: StageResolver, rows: Sequence[Pending], *, creating: bool = False
+    resolver: StageResolver,
+    rows: Sequence[Pending],
+    *,
+    creating: bool = False,
+    defaults: Sequence[DefaultStage] = (),
 ) -> UnknownStages:
     """The refusal that lists unknown stages with a ready-to-paste --stage-map line.
 
     When stages are being created, only closing labels ("Closed: abandoned") are left:
-    they say how a deal ended, so they must be mapped to won or lost.
+    they say how a deal ended, so they must be mapped to won or lost. ``defaults``: the
+    default stages of the CRM that wrote the file, whose order the suggestion keeps.
     """
     labels = _as_named(
         [
@@ -478,6 +483,8 @@ def unknown_stages_error(
     # (a name --stage-map would split at its "=" is given by its key)
     name_of = {s.key: s.name for s in resolver.enabled if "=" not in s.name}
     targets = [_target_to_suggest(label, typical, resolver, creating) for *_n, label in labels]
+    if not creating:
+        targets = _in_crm_order([label for *_n, label in labels], targets, resolver, defaults)
     targets = [name_of.get(target, target) for target in targets]
     suggestion = " ".join(
         f"--stage-map {shlex.quote(shown + '=' + target)}"
@@ -563,10 +570,22 @@ def _target_to_suggest(
 
 
 def _guess_target(label: str, typical_of: dict[str, int], resolver: StageResolver) -> str:
-    folded = parse.fold(label)
-    closing = _closing_guess(folded)
+    closing = _closing_guess(parse.fold(label))
     if closing is not None:
         return closing
+    by_name = _guess_by_name(label, resolver)
+    if by_name is not None:
+        return by_name
+    typical = typical_of.get(label)
+    if typical is not None:
+        return min(resolver.enabled, key=lambda s: abs(s.probability - typical)).key
+    return resolver.enabled[0].key
+
+
+def _guess_by_name(label: str, resolver: StageResolver) -> str | None:
+    """The stage a label's words name (a CRM's word for one of the default stages), or
+    the stage whose name is most like it; None when no name says."""
+    folded = parse.fold(label)
     enabled = {s.key for s in resolver.enabled}
     tokens = re.split(r"\W+", folded)
     for words, key in _STAGE_WORDS:
@@ -575,9 +594,56 @@ def _guess_target(label: str, typical_of: dict[str, int], resolver: StageResolve
     names = {parse.fold(s.name): s.key for s in resolver.enabled}
     names.update({s.key: s.key for s in resolver.enabled})
     close = difflib.get_close_matches(folded, list(names), n=1, cutoff=0.6)
-    if close:
-        return names[close[0]]
-    typical = typical_of.get(label)
-    if typical is not None:
-        return min(resolver.enabled, key=lambda s: abs(s.probability - typical)).key
-    return resolver.enabled[0].key
+    return names[close[0]] if close else None
+
+
+def _in_crm_order(
+    labels: Sequence[str],
+    targets: Sequence[str],
+    resolver: StageResolver,
+    defaults: Sequence[DefaultStage],
+) -> list[str]:
+    """The suggested targets with the CRM's default stages kept in the CRM's order.
+
+    Guessed one by one, Salesforce's "Id. Decision Makers" (60%, before Perception
+    Analysis, Proposal/Price Quote and Negotiation/Review) went to Approved by its word
+    "decision", after them all. The labels that are the CRM's default stages, in its
+    order, keep the stages their names gave as long as these follow the pipeline's order
+    (the most of them that do); each of the others gets a stage between the ones before
+    and after it: its own guess, moved up or down to fit."""
+    order = {parse.fold(d.name): index for index, d in enumerate(defaults)}
+    position = {s.key: index for index, s in enumerate(resolver.enabled)}
+    in_order = sorted(
+        (order[parse.fold(label)], index)
+        for index, (label, target) in enumerate(zip(labels, targets, strict=True))
+        if parse.fold(label) in order and target in position
+    )
+    places = [index for _rank, index in in_order]
+    named = [_guess_by_name(labels[i], resolver) == targets[i] for i in places]
+    kept = _longest_rising(
+        [position[targets[i]] if named[n] else None for n, i in enumerate(places)]
+    )
+    fitted = list(targets)
+    stages = [s.key for s in resolver.enabled]
+    for n, index in enumerate(places):
+        if n in kept:
+            continue
+        low = max((position[targets[places[k]]] for k in kept if k < n), default=0)
+        high = min((position[targets[places[k]]] for k in kept if k > n), default=len(stages) - 1)
+        fitted[index] = stages[min(max(position[targets[index]], low), high)]
+    return fitted
+
+
+def _longest_rising(positions: Sequence[int | None]) -> set[int]:
+    """The indexes of the longest run (not necessarily adjacent) of the given positions
+    that never goes down; None is never in it. The earliest such run, of several."""
+    given = [(index, here) for index, here in enumerate(positions) if here is not None]
+    runs: list[list[int]] = []  # the longest run ending at each given position
+    for n, (index, here) in enumerate(given):
+        longest: list[int] = []
+        for k in range(n):
+            if given[k][1] <= here and len(runs[k]) > len(longest):
+                longest = runs[k]
+        runs.append([*longest, index])
+    best: list[int] = max(runs, key=len) if runs else []
+    return set(best)
