@@ -402,6 +402,20 @@ def test_rows_with_fewer_cells_than_the_header_are_named(cli: Any, tmp_path: Pat
     assert "short_rows" not in cli.json("import", whole)
 
 
+def test_importing_our_own_export_again_says_its_deals_are_here(cli: Any, tmp_path: Path) -> None:
+    """A Salesforce user's trial: salespipe's own export imported again said "Skipped 314
+    rows already imported before", of deals added by hand, never imported."""
+    cli("add", "Roof", "-q")
+    export = tmp_path / "deals.csv"
+    assert cli("export", "-o", str(export)).exit_code == 0
+    again = cli("import", str(export))
+    assert again.exit_code == 0, again.stderr
+    assert (
+        "Skipped 1 row of a deal already here (line 2; an import adds deals, it does not "
+        "change the deals here)." in again.stdout.replace("\n", " ")
+    )
+
+
 def test_importing_a_newer_export_says_it_does_not_change_the_deals(
     cli: Any, tmp_path: Path
 ) -> None:
@@ -418,8 +432,8 @@ def test_importing_a_newer_export_says_it_does_not_change_the_deals(
     again = cli("import", newer, "--create-stages")
     assert again.exit_code == 0
     assert (
-        "Skipped 1 row already imported before (line 2; an import adds deals, it does not "
-        "change the deals it made)." in again.stdout.replace("\n", " ")
+        "Skipped 1 row of a deal already here (line 2; an import adds deals, it does not "
+        "change the deals here)." in again.stdout.replace("\n", " ")
     )
     assert deals_by_title(cli)["Roof"]["status"] == "open"
 

@@ -330,6 +330,18 @@ def _lines_of_deals(rows: list[tuple[int, int]]) -> str:
     return _first_ten([each.format(line=line, deal=deal) for line, deal in rows])
 
 
+def _already_here_line(count: int, lines: list[int]) -> str:
+    """Rows skipped as deals here: imported before, or (salespipe's own export) the
+    deals the file was exported from, however they were added."""
+    return ngettext(
+        "Skipped {count} row of a deal already here ({where}; an import adds deals, it "
+        "does not change the deals here).",
+        "Skipped {count} rows of deals already here ({where}; an import adds deals, it "
+        "does not change the deals here).",
+        count,
+    ).format(count=count, where=_lines_named([str(n) for n in lines]))
+
+
 def _deleted_here_line(deleted: list[tuple[int, int]]) -> str:
     """Rows of deals deleted here, which the import left out."""
     pairs = _lines_of_deals(deleted)
@@ -511,15 +523,7 @@ def import_view(report: ImportReport) -> list[Part]:
     if report.own_probabilities:
         shown.append(_own_probabilities_line(report.own_probabilities))
     if report.duplicates:
-        shown.append(
-            _(
-                "Skipped {rows} already imported before ({where}; an import adds deals, it "
-                "does not change the deals it made)."
-            ).format(
-                rows=_rows(report.duplicates),
-                where=_lines_named([str(n) for n in report.duplicate_lines]),
-            )
-        )
+        shown.append(_already_here_line(report.duplicates, report.duplicate_lines))
     if report.differing:
         shown.append(_differing_line(report.differing))
     if report.deleted_here:
