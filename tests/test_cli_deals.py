@@ -539,3 +539,15 @@ def test_watch_says_a_changed_value_as_log_does(cli, target) -> None:
     shown = deal_results.WatchedChange([edit], view.stages(), {deal.id: deal.currency})
     [line] = deal_results.watched_view(shown)
     assert "deal 1: edited: value USD 12,500.00 → USD 13,000.00 (by " in line.text
+
+
+def test_a_next_action_done_is_named_in_log_and_show(cli) -> None:
+    """A Salesforce user's trial: `next 1 --done` was logged as "next action: —", which
+    did not say which action was done."""
+    cli("add", "Roof", "-q")
+    cli("next", "1", "Call", "--due", "2026-12-10")
+    cli("next", "1", "--done")
+    done = "next action done: 2026-12-10 Call"
+    assert done in cli("log").stdout
+    assert done in cli("show", "1").stdout
+    assert "next action: —" not in cli("show", "1").stdout

@@ -592,6 +592,9 @@ def describe(
     if kind == "note":
         return _("note: {text}").format(text=event.text)
     if kind == "next":
+        if after.get("next_action") is None and before.get("next_action"):  # next --done
+            done = _value_text("next_action", before["next_action"], stages)
+            return _("next action done: {action}").format(action=done)
         action = _value_text("next_action", after.get("next_action"), stages)
         return _("next action: {action}").format(action=action)
     if kind == "undo":
