@@ -402,6 +402,26 @@ def test_a_long_sentence_breaks_between_words(
     assert words == sentence.split()
 
 
+@pytest.mark.parametrize("lang", ["en", "th"])
+def test_a_usage_error_breaks_between_words(run: Callable[..., Any], lang: str) -> None:
+    """Click's usage errors were left to the terminal, which cut them mid-word at 60
+    columns ("…'winrate', 'in / it'?", a Salesforce user's trial); they break between
+    words now, as salespipe's own errors do; piped, the error is still one line."""
+    args = ("--lang", lang, "winrat")
+    piped = run(*args)
+    assert piped.returncode == 2
+    sentence = piped.stderr.splitlines()[-1]
+    assert "winrate" in sentence
+    assert textwidth.width(sentence) > 40
+    shown = ANSI.sub("", in_terminal(args, 40, codes=(2,))).strip().splitlines()
+    lines = shown[shown.index("") + 1 :]  # (after the usage and the hint)
+    assert len(lines) > 1
+    assert all(textwidth.width(line) <= 40 for line in lines), lines
+    assert "".join("".join(lines).split()) == "".join(sentence.split())
+    if lang == "en":  # (Thai breaks between words written without spaces too)
+        assert [word for line in lines for word in line.split()] == sentence.split()
+
+
 def test_a_page_to_a_terminal_is_written_as_it_is(
     pipeline_file: str, run: Callable[..., Any]
 ) -> None:

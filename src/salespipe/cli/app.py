@@ -189,10 +189,11 @@ def _usage_errors_as_json(
         _speak_as_the_user_asks(exc, given, as_json)
         if isinstance(exc, NoSuchOption):
             _hint_at_what_was_meant(exc, before_dashes, given)
-        if i18n.language() != "en":  # Click has no catalogue of its own
-            from salespipe.cli import usage_words
+        from salespipe.cli import usage_words
 
-            usage_words.speak(exc)
+        # In the user's language (Click has no catalogue of its own), and wrapped to a
+        # terminal between words as salespipe's own errors are.
+        usage_words.speak(exc, translate=i18n.language() != "en")
         if as_json:
             output.json({"error": {"code": "usage", "message": exc.format_message()}})
         raise

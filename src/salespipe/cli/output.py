@@ -228,9 +228,9 @@ def result(shown: "Result", as_json: bool, *, chart_width_asked: int | None = No
 
 
 def say(message: str, hang: int = 0) -> None:
-    """A sentence on stdout (``hang``: its first cells label it, see :func:`_wrapped_for`)."""
+    """A sentence on stdout (``hang``: its first cells label it, see :func:`wrapped_for`)."""
     with reader_may_leave():
-        sys.stdout.write(_wrapped_for(sys.stdout, visible(message), hang) + "\n")
+        sys.stdout.write(wrapped_for(sys.stdout, visible(message), hang) + "\n")
         sys.stdout.flush()
 
 
@@ -267,7 +267,7 @@ def verbatim(text: str) -> None:
         sys.stdout.flush()
 
 
-def _wrapped_for(stream: Any, text: str, hang: int = 0) -> str:
+def wrapped_for(stream: Any, text: str, hang: int = 0) -> str:
     """``text`` broken between words to a terminal's width (its own wrapping would cut
     words, Thai ones between letter and mark), a path or address too long for a line
     left whole, and with ``hang`` the lines after the first under the text after its
@@ -289,7 +289,7 @@ def note(message: str) -> None:
 
 def _to_stderr(line: str) -> None:
     """One line on stderr; if even stderr is gone, the exit code is all that is left."""
-    _write_stderr(_wrapped_for(sys.stderr, line))
+    _write_stderr(wrapped_for(sys.stderr, line))
 
 
 def _write_stderr(text: str) -> None:
@@ -308,7 +308,7 @@ def error(exc: SalespipeError, as_json: bool) -> None:
         with contextlib.suppress(OutputFailed):  # the sentence on stderr still says it
             json({"error": {"code": exc.code, "message": exc.message, **exc.details()}})
     prefix = _("Error:")
-    shown = _wrapped_for(sys.stderr, f"{prefix} {visible(_valid_text(exc.message))}")
+    shown = wrapped_for(sys.stderr, f"{prefix} {visible(_valid_text(exc.message))}")
     if for_terminal(sys.stderr) and shown.startswith(prefix):  # red, once laid out
         shown = f"\x1b[31m{prefix}\x1b[0m{shown[len(prefix) :]}"
     _write_stderr(shown)

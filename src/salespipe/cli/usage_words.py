@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import IO, Any
 
+from salespipe.cli import output
 from salespipe.core.i18n import N_, _
 
 # Click's sentence -> the same sentence as a message of the catalogue, filled in with the
@@ -92,14 +93,15 @@ def show(usage: str | None, help_hint: str | None, message: str, file: IO[str]) 
         if help_hint is not None:
             lines.append(_("Try '{command}' for help.").format(command=help_hint))
         lines.append("")
-    lines.append(f"{_('Error:')} {message}")
+    lines.append(output.wrapped_for(file, f"{_('Error:')} {message}"))
     file.write("\n".join(lines) + "\n")
 
 
-def speak(exc: Any) -> None:
-    """Make the Click usage error ``exc`` say its sentence, and show itself, in the
-    current language."""
-    sentence = said(exc.format_message())
+def speak(exc: Any, translate: bool = True) -> None:
+    """Make the Click usage error ``exc`` say its sentence (in the current language, or
+    with ``translate`` false as Click wrote it) and show itself, its error wrapped to a
+    terminal between words (Click's lines are cut by the terminal, mid-word)."""
+    sentence = said(exc.format_message()) if translate else exc.format_message()
     exc.format_message = lambda: sentence
     context = exc.ctx
 
