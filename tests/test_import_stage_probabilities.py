@@ -76,3 +76,47 @@ def test_move_says_a_deal_keeps_its_own_probability(cli: Any) -> None:
     )
     assert deals_by_title(cli)["Cold Store"]["probability"] == 60
     assert "own probability" not in ok(cli("move", follows, "Proposal")).stderr
+
+
+def test_salespipes_own_csv_gives_its_created_stages_no_probability(
+    cli: Any, tmp_path: Path
+) -> None:
+    """The probability column of salespipe's own CSV is each deal's own (most often
+    empty), not its stage's: one deal's 30 made "Beta" a 30% stage for the other deals
+    of it, placed before Quoted (a review); like a stage the file gives none, it is 50%."""
+    sheet = tmp_path / "ours.csv"
+    sheet.write_text(
+        "id,title,value,stage,stage_name,status,probability\n"
+        "1,Deal one,100,beta,Beta,open,\n"
+        "2,Deal two,100,beta,Beta,open,\n"
+        "3,Deal three,100,beta,Beta,open,30\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(sheet), "--create-stages")
+    assert report["new_stage_probabilities"][0]["probability"] == 50
+    assert report["new_stage_probabilities"][0]["from"] == "none"
+    deals = deals_by_title(cli)
+    assert deals["Deal one"]["probability"] == 50
+    assert deals["Deal three"]["probability_override"] == 30
+
+
+def test_a_rows_0_is_no_probability(cli: Any, tmp_path: Path) -> None:
+    """Some exports write 0 where none was set: a row's 0 neither outvotes the others
+    of its stage (two 0s made "Beta" a stage of none, and its 30 the deal's own) nor is
+    its deal's own (the deal was weighed at 0%) (a review)."""
+    sheet = tmp_path / "opportunities.csv"
+    sheet.write_text(
+        "Id,Name,StageName,Amount,Probability,CloseDate\n"
+        "006A,Alpha one,Alpha,100,20,2027-01-10\n"
+        "006B,Alpha two,Alpha,100,20,2027-01-10\n"
+        "006C,Alpha three,Alpha,100,0,2027-01-10\n"
+        "006D,Beta one,Beta,100,0,2027-01-10\n"
+        "006E,Beta two,Beta,100,0,2027-01-10\n"
+        "006F,Beta three,Beta,100,30,2027-01-10\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(sheet), "--create-stages")
+    assert _stages(cli)["Alpha"] == 20
+    assert _stages(cli)["Beta"] == 30
+    assert "own_probabilities" not in report
+    assert {d["probability_override"] for d in deals_by_title(cli).values()} == {None}

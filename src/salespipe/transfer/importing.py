@@ -476,6 +476,7 @@ def _prepare(
         placing,
         invalid_labels=parsed.invalid_labels,
         ours=ours,
+        stage_probabilities=not parsed.written_by_salespipe,
         values_per_line=parsed.values_per_line,
         pipeline=pipeline,
         restore_deleted=options.restore_deleted,

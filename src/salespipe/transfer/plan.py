@@ -167,13 +167,16 @@ def plan_import(
     *,
     invalid_labels: Mapping[StageLabel, int] | None = None,
     ours: bool = False,
+    stage_probabilities: bool = True,
     values_per_line: bool = False,
     pipeline: str = FIRST_PIPELINE,
     restore_deleted: bool = False,
     restore_deals: frozenset[int] = frozenset(),
 ) -> Plan:
     """The deals to write: each row in the pipeline its label names (else ``pipeline``),
-    its stage among that pipeline's (new pipelines and stages created as told)."""
+    its stage among that pipeline's (new pipelines and stages created as told).
+    ``stage_probabilities``: the rows' probabilities tell their stages' (a CRM's file),
+    not only each deal's own (salespipe's export and backup)."""
     plan = Plan(defaults=defaults, pipeline=pipeline)
     invalid = invalid_labels or {}
     plan.unused_maps = _maps_no_row_has(
@@ -208,7 +211,7 @@ def plan_import(
     taken = {s.key for s in snapshot.stages()}
     known = [first_pipeline(), *snapshot.pipelines(), *placement.new]
     named = {p.key: parse.pipeline_name(p) for p in known}
-    in_file = file_probabilities(rows)
+    in_file = file_probabilities(rows) if stage_probabilities else {}
     new_keys = {p.key for p in placement.new}
     placed: list[tuple[StageResolver, Target | None] | None] = [None] * len(fresh)
     by_key = {s.key: s for s in snapshot.stages()}
@@ -285,8 +288,8 @@ def _own_probability(
     default on most rows, which is not the deal's own: kept as its own, it would stay
     with the deal in every stage it moves to."""
     given = row.probability
-    if given is None or status != "open" or given == stage.probability:
-        return None
+    if not given or status != "open" or given == stage.probability:
+        return None  # (0, where some exports leave it unset, is none)
     return None if given == in_file.get(file_stage(row.label)) else given
 
 

@@ -87,6 +87,12 @@ class ParsedFile:
             return self.crm.name == "salespipe"
         return self.format.startswith("salespipe")
 
+    @property
+    def written_by_salespipe(self) -> bool:
+        """Whether salespipe's export or backup wrote the file: its probabilities are
+        each deal's own, and say nothing of its stage's."""
+        return self.format.startswith("salespipe")
+
 
 def _pairs(entries: Sequence[str], option: str) -> dict[str, str]:
     """``FIELD=HEADER`` entries; ``FIELD=`` (nothing) means "do not read FIELD"."""

@@ -265,18 +265,18 @@ def file_stage(label: StageLabel) -> tuple[str, str]:
 def file_probabilities(rows: Sequence[Pending]) -> dict[tuple[str, str], int]:
     """Each stage of the file's probability: the one most of its open rows give (ties:
     the lower), in one pass over the rows. A CRM writes its stage's default on most
-    rows; a deal whose row says otherwise has a probability of its own."""
+    rows; a deal whose row says otherwise has a probability of its own. A row's 0, which
+    some exports write where none was set, is none."""
     found: dict[tuple[str, str], Counter[int]] = {}
     for row in rows:
-        if row.label.status in (None, "open") and row.probability is not None:
+        if row.label.status in (None, "open") and row.probability:
             found.setdefault(file_stage(row.label), Counter())[row.probability] += 1
     return {stage: min(counts, key=lambda p: (-counts[p], p)) for stage, counts in found.items()}
 
 
 def _by_label(in_file: dict[tuple[str, str], int]) -> dict[str, int]:
-    """The file's probability of each stage label that is not 0 (a file that writes 0
-    on every row of a stage, as some exports do where none was set, gives none)."""
-    return {label: p for (_pipeline, label), p in in_file.items() if p}
+    """The file's probability of each stage label."""
+    return {label: p for (_pipeline, label), p in in_file.items()}
 
 
 # Where a created stage's probability came from: the file's rows, the CRM's default
