@@ -570,16 +570,27 @@ def _target_to_suggest(
 
 
 def _guess_target(label: str, typical_of: dict[str, int], resolver: StageResolver) -> str:
+    """The stage a label's name says, unless the file's probability of it is far from
+    that stage's (Salesforce's "Perception Analysis", 70%, is no "considering", 25%, for
+    its word "perception"); else the stage of the nearest probability; else the first."""
     closing = _closing_guess(parse.fold(label))
     if closing is not None:
         return closing
     by_name = _guess_by_name(label, resolver)
-    if by_name is not None:
-        return by_name
     typical = typical_of.get(label)
+    if by_name is not None and (typical is None or _near(resolver, by_name, typical)):
+        return by_name
     if typical is not None:
         return min(resolver.enabled, key=lambda s: abs(s.probability - typical)).key
     return resolver.enabled[0].key
+
+
+_NAME_TRUSTED_WITHIN = 25  # points of probability between a label and the stage it names
+
+
+def _near(resolver: StageResolver, key: str, probability: int) -> bool:
+    stage = next(s for s in resolver.enabled if s.key == key)
+    return abs(stage.probability - probability) <= _NAME_TRUSTED_WITHIN
 
 
 def _guess_by_name(label: str, resolver: StageResolver) -> str | None:
