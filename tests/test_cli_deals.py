@@ -551,3 +551,12 @@ def test_a_next_action_done_is_named_in_log_and_show(cli) -> None:
     assert done in cli("log").stdout
     assert done in cli("show", "1").stdout
     assert "next action: —" not in cli("show", "1").stdout
+
+
+def test_next_done_says_which_action_was_done(cli) -> None:
+    """`next 1 --done` said "next action cleared" while log said which action was done
+    (a review): it says the action, as log does."""
+    cli("add", "Roof", "-q")
+    cli("next", "1", "Call Ann", "--due", "2026-12-10")
+    said = ok(cli("next", "1", "--done")).stdout.strip()
+    assert said == 'Deal 1: next action "Call Ann" (due 2026-12-10) done.'

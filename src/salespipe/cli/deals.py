@@ -55,6 +55,16 @@ def _report_change(
     output.result(deal_results.DealChanged(change, message, says_if_changed), as_json)
 
 
+def _done_message(deal_id: int, before: "Deal | None") -> str:
+    """What ``next --done`` says: the action done, as ``log`` names it."""
+    done = before.next_action if before is not None else None
+    if done is None:
+        return _("Deal {deal_id}: next action cleared.").format(deal_id=deal_id)
+    return _('Deal {deal_id}: next action "{action}" (due {date}) done.').format(
+        deal_id=deal_id, action=done.text, date=fmt.day(done.due)
+    )
+
+
 def _warn_if_the_owner_has_no_open_deal(
     snapshot: "ReadView", owner: str, now: datetime, pipeline: str | None
 ) -> None:
@@ -627,7 +637,7 @@ def register(app: typer.Typer) -> None:
                 message = _("Deal {deal_id} already has that next action; nothing changed.")
             message = message.format(deal_id=deal_id)
         elif action is None:
-            message = _("Deal {deal_id}: next action cleared.").format(deal_id=deal_id)
+            message = _done_message(deal_id, change.deals_before.get(deal_id))
         else:
             message = _('Deal {deal_id}: next action "{action}" due {date}.').format(
                 deal_id=deal_id, action=action.text, date=fmt.day(action.due)
