@@ -593,3 +593,68 @@ def test_slips_keeps_a_long_owner_name_whole_at_60_columns(
     assert row.startswith(owner + " "), lines
     assert row.split()[-5:] == ["1", "1", "100%", "1", "42.0"], lines
     assert all(textwidth.width(line) <= 60 for line in lines), lines
+
+
+# Closed deals whose file names only the outcome (as Salesforce writes "Closed Won"),
+# one closed in a stage it names, and one open.
+CLOSED_WITHOUT_STAGE = (
+    "title,stage,status,created_at,stage_entered_at,closed_at\n"
+    "W1,Closed Won,,2026-01-05T09:00:00+07:00,,2026-03-01T09:00:00+07:00\n"
+    "W2,Closed Won,,2026-01-06T09:00:00+07:00,,2026-04-01T09:00:00+07:00\n"
+    "L1,Closed Lost,,2026-01-07T09:00:00+07:00,,2026-02-01T09:00:00+07:00\n"
+    "L2,Closed Lost,,2026-01-08T09:00:00+07:00,,2026-02-02T09:00:00+07:00\n"
+    "Q,Quoted,lost,2026-01-09T09:00:00+07:00,2026-01-20T09:00:00+07:00,"
+    "2026-02-20T09:00:00+07:00\n"
+    "O,Quoted,open,2026-01-10T09:00:00+07:00,2026-01-21T09:00:00+07:00,\n"
+)
+
+
+def test_deals_closed_from_a_stage_not_known_teach_no_stage(cli, tmp_path: Path) -> None:
+    """On a Salesforce export `calibrate` learnt "Presented 3% from 22 lost deals" and
+    "Negotiation/Review 99% from 106 won, 1,403.6 days to won": the deals closed as
+    "Closed Lost"/"Closed Won" were counted as lost in the first stage and won from the
+    last, where the import only put them. They now count in no stage, and calibrate says
+    how many it left out; they still count as won and lost where stages do not matter."""
+    sheet = tmp_path / "closed.csv"
+    sheet.write_text(CLOSED_WITHOUT_STAGE, encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    shown = {d["title"]: d for d in cli.json("list", "--status", "all")}
+    assert shown["W1"].get("stage_unknown") is True
+    assert "stage_unknown" not in shown["Q"]
+    odds = cli.json("calibrate")
+    assert odds["left_out"] == {"stage_unknown": 4}
+    by_key = {s["key"]: s for s in odds["stages"]}
+    assert (by_key["presented"]["deals"], by_key["approved"]["deals"]) == (0, 0)
+    assert by_key["approved"]["median_days_to_won"] is None
+    assert (by_key["quoted"]["closed"], by_key["quoted"]["won"]) == (1, 0)
+    text = cli("calibrate").stdout
+    assert "4 closed deals are left out: they were imported without the stage they" in text
+    rates = cli.json("winrate", "--by", "stage", "--since", "2026-01-01")
+    assert (rates["won"], rates["lost"]) == (2, 3)
+    groups = {g["group"]: (g["won"], g["lost"]) for g in rates["groups"]}
+    assert groups == {"": (2, 2), "quoted": (0, 1)}
+    assert "(stage not known)" in cli("winrate", "--by", "stage", "--since", "2026-01-01").stdout
+    funnel = cli.json("funnel", "--since", "2026-01-01")
+    assert {s["key"]: s["lost"] for s in funnel["stages"] if s["lost"]} == {"quoted": 1}
+    backup = tmp_path / "backup.json"
+    ok(cli("export", "--format", "json", "-o", str(backup)))
+    again = tmp_path / "again.json"
+    ok(cli("--db", str(again), "import", str(backup)))
+    assert cli.json("--db", str(again), "calibrate")["left_out"] == {"stage_unknown": 4}
+
+
+def test_a_reopened_deal_of_no_known_stage_counts_from_its_reopen(cli, tmp_path: Path) -> None:
+    """Reopened, such a deal is in a stage someone chose: its moves from then on count
+    as any deal's (it keeps the mark, which speaks of where it was closed from)."""
+    sheet = tmp_path / "closed.csv"
+    sheet.write_text(CLOSED_WITHOUT_STAGE, encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    ids = {d["title"]: str(d["id"]) for d in cli.json("list", "--status", "all")}
+    ok(cli("reopen", ids["L1"], "--stage", "quoted", "--reason", "back", "--at", "2026-05-01"))
+    ok(cli("move", ids["L1"], "approved", "--at", "2026-05-10"))
+    ok(cli("won", ids["L1"], "--at", "2026-05-20"))
+    odds = cli.json("calibrate")
+    assert odds["left_out"] == {"stage_unknown": 3}
+    by_key = {s["key"]: s for s in odds["stages"]}
+    assert (by_key["quoted"]["closed"], by_key["quoted"]["won"]) == (2, 1)
+    assert (by_key["approved"]["won"], by_key["approved"]["median_days_to_won"]) == (1, 10.0)

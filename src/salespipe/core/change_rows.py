@@ -41,6 +41,7 @@ FOLLOWED = (
     "owner",
     "created_at",
     "closed_at",
+    "stage_unknown",  # only where true, as in the record
 )
 """The fields of a deal its change rows carry (besides its stays)."""
 

@@ -271,14 +271,21 @@ class Deal:
     stays: tuple[Stay, ...] = field(default=())
     quote: Quote | None = None
     source: str | None = None
+    # Imported closed from a CRM that names only the outcome ("Closed Won"): the stage
+    # it closed from is not known, and ``stage`` is where the import put it. Such a deal
+    # teaches nothing about any stage (storage/history.py ``path_of``); a reopen, which
+    # puts it in a stage, clears it.
+    stage_unknown: bool = False
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
 
     def to_record(self) -> Record:
-        """The JSON record the store keeps (the storage port's "record" of a deal)."""
-        return {
+        """The JSON record the store keeps (the storage port's "record" of a deal); a
+        deal of a known stage has no ``stage_unknown`` (the records written before it
+        was kept read as such)."""
+        record: Record = {
             "id": self.id,
             "title": self.title,
             "customer": self.customer,
@@ -301,6 +308,9 @@ class Deal:
             "quote": self.quote.to_record() if self.quote else None,
             "source": self.source,
         }
+        if self.stage_unknown:
+            record["stage_unknown"] = True
+        return record
 
     @classmethod
     def from_record(cls, raw: Record) -> Deal:
@@ -334,6 +344,7 @@ class Deal:
             tuple([Stay.from_record(s) for s in get("stays", ())]),
             Quote.from_record(quote) if quote else None,
             get("source"),
+            get("stage_unknown") is True,
         )
 
 
@@ -397,6 +408,13 @@ def days_in_stage(deal: Deal, now: datetime) -> int:
     return whole_days(deal.stage_entered_at, deal.closed_at or now)
 
 
+def pathless(record: Record) -> bool:
+    """Whether a deal's stored record says nothing of the stages it went through: one
+    imported closed without the stage it closed from (``stage_unknown``), and no stay
+    since (a reopen gives it one, in a stage someone chose)."""
+    return record.get("stage_unknown") is True and not record.get("stays")
+
+
 # -- stored records ----------------------------------------------------------------------
 # Read-only commands over thousands of deals work on the stored records (the
 # ``Deal.to_record()`` form) instead of building a Deal for each: the record already holds
@@ -452,6 +470,8 @@ def record_to_dict(
         "quote": record["quote"],
         "source": record["source"],
     }
+    if record.get("stage_unknown") is True:
+        shown["stage_unknown"] = True
     if pipeline:
         shown["pipeline"] = stage.pipeline if stage else FIRST_PIPELINE
     return shown

@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 def calibrate_run_view(result: CalibrateRun) -> list[Part]:
     shown: list[Part] = [*calibration_blocks(result.calibration)]
     stages = result.calibration.stages
+    if unknown := result.calibration.stage_unknown:
+        shown.append(
+            ngettext(
+                "{count} closed deal is left out: it was imported without the stage it "
+                "closed from, so it says nothing about any stage.",
+                "{count} closed deals are left out: they were imported without the stage "
+                "they closed from, so they say nothing about any stage.",
+                unknown,
+            ).format(count=unknown)
+        )
     reached = any(stage.deals for stage in stages)
     if not reached and result.since:
         shown.append(

@@ -501,6 +501,8 @@ def _win_row(group: WinGroup, label: str) -> list[str]:
 def _group_label(group: WinGroup, by: str | None) -> str:
     if by == "month" and group.group:
         return fmt.iso_month(group.group)
+    if by == "stage" and not group.group:  # closed from a stage not known (imported)
+        return _("(stage not known)")
     return group.name or group.group or NONE
 
 

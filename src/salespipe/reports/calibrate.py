@@ -6,7 +6,10 @@ in order; a move back and a reopen are steps like any other, a skipped stage is 
 step over it) gives the chain its transitions: how many times deals went from each
 stage to each other stage, to won or to lost. A deal still open has walked part of
 its path; the steps it took count and its end is simply not known yet (censored, not
-a loss). A deal lost and then reopened counts by where it ended.
+a loss). A deal lost and then reopened counts by where it ended. A deal imported
+closed without the stage it closed from ("Closed Won" is all Salesforce says) went
+through no stage that is known: it counts nowhere, and the calibration says how many
+were left out so (``stage_unknown``).
 
 From the counts, the share of the deals leaving stage *s* that went to *t* is the
 chance of that step, and the chance of winning from *s* is the chance of winning
@@ -94,6 +97,8 @@ class StageOdds:
 class Calibration:
     as_of: date
     stages: list[StageOdds]
+    # The closed deals left out: imported without the stage they closed from.
+    stage_unknown: int = 0
 
     def by_key(self) -> dict[str, StageOdds]:
         return {stage.key: stage for stage in self.stages}
@@ -116,6 +121,7 @@ class Calibration:
             "as_of": self.as_of.isoformat(),
             "prior_deals": PRIOR_DEALS,
             "stages": [stage.to_dict() for stage in self.stages],
+            "left_out": {"stage_unknown": self.stage_unknown},
             "applied": False,  # a calibration alone sets nothing (CalibrateRun: --apply)
         }
 
@@ -156,7 +162,7 @@ def walk_path(walk: Walk) -> DealPath:
     """The :class:`DealPath` of every deal with this walk, but for its days."""
     stages, status = walk
     steps = list(itertools.pairwise(stages))
-    if status != "open":
+    if status != "open" and stages:
         steps.append((stages[-1], status))
     return DealPath(tuple(steps), tuple(dict.fromkeys(stages)), status, ())
 
@@ -178,6 +184,7 @@ class PathCounts:
         self.closed: dict[str, int] = {}
         self.won: dict[str, int] = {}
         self.days_to_won: dict[str, list[float]] = {}
+        self.stage_unknown = 0  # closed deals of no known stage, left out
 
     def add(self, record: Record) -> None:
         self.count(deal_path(record))
@@ -185,6 +192,8 @@ class PathCounts:
     def count(self, deal: DealPath, times: int = 1, *, days: bool = True) -> None:
         """Count a deal ``times`` times (-1 takes it back out; its days only with
         ``days``, which cannot be taken back)."""
+        if not deal.reached and deal.status != "open":
+            self.stage_unknown += times
         steps = self.steps
         for here, there in deal.steps:
             row = steps.setdefault(here, {})
@@ -214,6 +223,7 @@ class PathCounts:
         ):
             for stage, count in more.items():
                 tally[stage] = tally.get(stage, 0) + count
+        self.stage_unknown += other.stage_unknown
 
     def result(self, stages: Sequence[Stage], as_of: date) -> Calibration:
         """The odds of every enabled stage, in pipeline order."""
@@ -245,7 +255,7 @@ class PathCounts:
                     set_by_hand=None if guessed[key] == configured[key] else guessed[key],
                 )
             )
-        return Calibration(as_of=as_of, stages=rows)
+        return Calibration(as_of=as_of, stages=rows, stage_unknown=self.stage_unknown)
 
 
 def win_chances(

@@ -26,7 +26,7 @@ from itertools import repeat
 from typing import Any, Literal, NamedTuple
 
 from salespipe.core import collation
-from salespipe.core.model import Record, Stage, unreadable_record
+from salespipe.core.model import Record, Stage, pathless, unreadable_record
 from salespipe.core.tally import (
     Period,
     currency_of,
@@ -127,7 +127,9 @@ class WonSum(NamedTuple):
 Walk = tuple[tuple[str, ...], str]
 """What a deal adds to the learned chain's counts (reports/calibrate.py): the stages of
 its path in order (:func:`path_of`) and its status. Many deals share one, so the deals
-are counted per walk."""
+are counted per walk. A walk of no stages is that of the deals whose stages are not
+known (:func:`~salespipe.core.model.pathless`): they add nothing to the chain, and
+``calibrate`` says how many it left out."""
 
 FORECAST_FIELDS = (
     "id",
@@ -194,14 +196,15 @@ class Totals:
 
 def group_key(by: GroupBy, record: Record) -> str:
     """The group of a closed deal's record: reasons typed by people are one reason
-    however they are capitalised or spaced ("Price" and "price ")."""
+    however they are capitalised or spaced ("Price" and "price "); the stage it closed
+    in is "" when it is not known (core/model.py ``pathless``)."""
     if by == "reason":
         return collation.fold(reason_shown(record.get("lost_reason")))
     if by == "owner":
         return str(record.get("owner", ""))
     if by == "month":
         return local_month(record["closed_at"])
-    return str(record["stage"])
+    return "" if pathless(record) else str(record["stage"])
 
 
 def reason_shown(reason: str | None) -> str:
@@ -356,7 +359,8 @@ def mean_days(micros: int, stays: int) -> float | None:
 
 class CohortTally:
     """Tallies the deals of a cohort, one kind at a time: its outcome, its stage and the
-    stages it was ever in (those of its stays, and its stage last)."""
+    stages it was ever in (those of its stays, and its stage last; none when they are
+    not known)."""
 
     def __init__(self, ranks: Sequence[str]) -> None:
         self.rank = {key: i for i, key in enumerate(ranks)}
@@ -370,10 +374,11 @@ class CohortTally:
             cohort.won += deals
             return
         if outcome == "lost":
-            stage = keys[-1]
             cohort.lost += deals
-            cohort.lost_in[stage] = cohort.lost_in.get(stage, 0) + deals
-        furthest = max(map(self.rank.get, keys, repeat(-1)))  # -1: no stage of the pipeline
+            if keys:  # none: lost from a stage not known (core/model.py ``pathless``)
+                stage = keys[-1]
+                cohort.lost_in[stage] = cohort.lost_in.get(stage, 0) + deals
+        furthest = max(map(self.rank.get, keys, repeat(-1)), default=-1)  # -1: none of ours
         if furthest >= 0:
             cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + deals
 
@@ -393,7 +398,8 @@ class _Cohort(CohortTally):
     def add_record(self, record: Record, outcome: str) -> None:
         if self.created_in(record["created_at"]):
             keys = [stay[0] for stay in record.get("stays", ())]
-            keys.append(record["stage"])
+            if not pathless(record):
+                keys.append(record["stage"])
             self.add(outcome, keys)
 
 
@@ -401,14 +407,15 @@ def path_of(record: Record) -> list[tuple[str, str]]:
     """The stages a deal went through, in order, each with when it entered it in that
     visit; a stay in the same stage as the one before (a reopen where it closed)
     continues that visit. A deal without stays is in its stage since it entered
-    it (or was made)."""
+    it (or was made), unless that stage is not known (:func:`pathless`): then it went
+    through none that is known, and its path is empty."""
     path: list[tuple[str, str]] = []
     for stay in record.get("stays") or ():  # [stage, entered, left], or without left
         stage = stay[0]
         if path and path[-1][0] == stage:
             continue
         path.append((stage, stay[1]))
-    if not path:
+    if not path and not pathless(record):
         path.append((record["stage"], record.get("stage_entered_at") or record["created_at"]))
     return path
 

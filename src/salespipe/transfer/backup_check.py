@@ -263,6 +263,8 @@ def _check_deal(deal: Mapping[str, Any], where: str, stages: set[str]) -> None:
         _day(quote.get("valid_until"), f"{where}.quote.valid_until")
         _moment(quote.get("sent_at"), f"{where}.quote.sent_at")
         _text(quote.get("note", ""), f"{where}.quote.note")
+    if deal.get("stage_unknown", True) is not True:
+        raise BadPlace(f"{where}.stage_unknown", N_("not true (left out when false)"))
     for number, stay in enumerate(_list(deal.get("stays", []), f"{where}.stays")):
         place = f"{where}.stays[{number}]"
         if not isinstance(stay, list) or len(stay) != 3 or not isinstance(stay[0], str):

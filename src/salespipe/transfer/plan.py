@@ -75,6 +75,8 @@ class Entry:
     stage: Stage
     status: Status
     source: str | None
+    # Closed, and the file does not say from which stage (``stage`` stands in for it).
+    stage_unknown: bool = False
 
 
 # What the report says stood in for missing data (and how values were read), by the bits
@@ -272,7 +274,8 @@ def plan_import(
         if not defaults.exact:
             row = row._replace(probability=_own_probability(row, status, stage, in_file))
         plan.own_probabilities += status == "open" and row.probability is not None
-        plan.entries.append(Entry(row, deal_id, stage, status, source))
+        unknown = target.stage is None and status != "open"
+        plan.entries.append(Entry(row, deal_id, stage, status, source, unknown))
         _count_filled(plan, row, status)
     if new_id > MAX_DEAL_ID + 1:
         raise NotAllowed(no_deal_numbers_left())

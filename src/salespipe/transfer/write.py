@@ -58,9 +58,13 @@ def deal_records(
     }
     if status == "open" or times.closed is None:
         return opened, opened
+    if entry.stage_unknown:
+        # Where the import put it is no stage it was in, open or closed: no stay there.
+        opened["stays"] = []
+        opened["stage_unknown"] = True
     closed = times.closed[1]
     # A stay the file does not give would invent its days (from creation to the close).
-    known = not entry.row.filled & Filled.NO_STAY
+    known = not entry.row.filled & Filled.NO_STAY and not entry.stage_unknown
     final = {
         **opened,
         "status": status,
