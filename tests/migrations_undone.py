@@ -19,6 +19,7 @@ def m005_undone(database: str) -> None:
     """Before m005, and so before m006, m007 and m010 too, which stand on it (m006's index
     by entry moment uses m005's salespipe_micros; m007's stays come from its columns;
     m010's indexes are on them)."""
+    m018_undone(database)
     m010_undone(database)
     m007_undone(database)
     m006_undone(database)
@@ -117,9 +118,11 @@ def m013_undone(database: str) -> None:
 
 
 def m014_undone(database: str) -> None:
-    """m008's function back, and the won deals' columns made by it again."""
+    """m008's function back, and the won deals' columns made by it again (before m018
+    too, which replaces it again)."""
     from salespipe.storage.postgres.schema import LAST_ENTRIES_OF_VISITS, REDO_WON_PATHS
 
+    m018_undone(database)
     _undo(
         database,
         "m014_reopen_entries",
@@ -162,3 +165,17 @@ def m017_undone(database: str) -> None:
         schema.count_slips_by(cursor, schema.EVERY_CHANGE)
         schema.fill_slips(cursor)
     _undo(database, "m017_slips_while_open", "SELECT")
+
+
+def m018_undone(database: str) -> None:
+    """m014's function back (a won deal of no known stage has its stage as its path),
+    the won deals it gives another path written again, and no index of those deals."""
+    from salespipe.storage.postgres.schema import LAST_ENTRIES_OF_STAYS, REDO_PATHLESS_WON
+
+    _undo(
+        database,
+        "m018_stage_unknown",
+        # (braces doubled: _undo's statements are a format of psycopg's)
+        f"CREATE OR REPLACE FUNCTION {LAST_ENTRIES_OF_STAYS}; {REDO_PATHLESS_WON};"
+        " DROP INDEX IF EXISTS salespipe_deals_pathless".replace("{", "{{").replace("}", "}}"),
+    )

@@ -453,7 +453,12 @@ class PostgresView(ReadView):
         from salespipe.storage.postgres import history as pg_history
 
         return pg_history.totals(
-            self._rows, self.stages(), where, asks, stays_table=self._migrated(schema.m007_stays)
+            self._rows,
+            self.stages(),
+            where,
+            asks,
+            stays_table=self._migrated(schema.m007_stays),
+            pathless=self._migrated(schema.m018_stage_unknown),
         )
 
     def slip_tallies(self, owner: str | None, pipeline: str | None = None) -> SlipTallies | None:

@@ -40,6 +40,7 @@ from salespipe.storage.history import (
 from salespipe.storage.postgres import learning
 from salespipe.storage.postgres.learning import Rows
 from salespipe.storage.postgres.queries import EPOCH, chosen_deals, to_micros
+from salespipe.storage.postgres.schema import PATHLESS
 from salespipe.storage.queries import OpenWhere
 
 _LIVE = "NOT d.deleted"
@@ -53,15 +54,22 @@ _GROUPS: dict[str, str] = {
 
 
 def totals(
-    rows: Rows, stages: Sequence[Stage], where: OpenWhere, asks: Asks, *, stays_table: bool
+    rows: Rows,
+    stages: Sequence[Stage],
+    where: OpenWhere,
+    asks: Asks,
+    *,
+    stays_table: bool,
+    pathless: bool = True,
 ) -> Totals:
     """Every answer ``asks`` wants of the deals ``where`` picks (by owner and current
     stage; ``unplanned`` is not a question of the history). ``stays_table``: the
-    database has the stays of m007 (a database before it has only m005's columns)."""
+    database has the stays of m007 (a database before it has only m005's columns);
+    ``pathless``: it may hold deals of no known stage (m018)."""
     condition, params = chosen_deals(rows, where, _LIVE)
     found = Totals()
     if asks.closed is not None:
-        found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles)
+        found.closed = _closed(rows, condition, params, asks.closed, asks.by, asks.cycles, pathless)
     if asks.stays:
         # A pipeline's stays are every stay in its stages, of the deals there now and of
         # those moved on since: its stages pick them, not the deals' current stage.
@@ -69,8 +77,8 @@ def totals(
         stays = _stays_of(rows, anywhere, anywhere_params, stages, asks.now, stays_table)
         found.stays = stays_in(stays, where.stages)
     if asks.cohort is not None:
-        found.cohort = _cohort(rows, condition, params, asks.cohort, asks.ranks)
-    learning.answer(rows, condition, params, asks, found)
+        found.cohort = _cohort(rows, condition, params, asks.cohort, asks.ranks, pathless)
+    learning.answer(rows, condition, params, asks, found, pathless=pathless)
     return found
 
 
@@ -85,6 +93,27 @@ def _in_period(column: str, period: Period, params: dict[str, Any]) -> str:
         clauses.append(f"{column} < %(end)s")
         params["end"] = to_micros(end)
     return " AND ".join(clauses)
+
+
+def _regroup_pathless(
+    rows: Rows, closed: str, params: dict[str, Any], cycle_sum: str, sums: dict[Any, list[Any]]
+) -> None:
+    """Move the deals ``closed`` picks whose stage is not known from their stage's
+    groups in ``sums`` to the group "" (counted apart, from m018's index)."""
+    found = rows(
+        f"SELECT d.status = 'won', d.stage, coalesce(d.currency, 'THB'), count(*),"
+        f" coalesce(sum(coalesce(d.value, 0)), 0), {cycle_sum}"
+        f" FROM salespipe_deals d WHERE {closed} AND {PATHLESS} GROUP BY 1, 2, 3",
+        params,
+    )
+    for won, stage, currency, deals, value, cycle in found:
+        wrong = sums[won, stage, currency]
+        right = sums.setdefault((won, "", currency), [0, Decimal(0), 0])
+        for place, amount in enumerate((deals, value, int(cycle))):
+            wrong[place] -= amount
+            right[place] += amount
+        if not wrong[0]:
+            del sums[won, stage, currency]
 
 
 def _month_names(rows: Rows, condition: str, params: dict[str, Any]) -> list[str]:
@@ -113,16 +142,19 @@ def _closed(
     period: Period,
     by: str | None,
     cycles: bool,
+    pathless: bool = False,
 ) -> list[ClosedSum]:
     """The deals closed in ``period`` per outcome, group and currency. A lost reason's
-    group is its folded words, shown as the first deal closed with it had it typed."""
+    group is its folded words, shown as the first deal closed with it had it typed;
+    the stage of a deal closed from a stage not known is "" (``pathless``: the
+    database may hold such deals, m018)."""
     params = dict(params)
     closed_in = _in_period("d.closed_micros", period, params)
     group = _GROUPS[by] if by is not None else "NULL::text"
     months: list[str] = []
     if by == "month":
         months = _month_names(rows, f"{condition} AND d.status <> 'open' AND {closed_in}", params)
-    cycle = (
+    cycle_sum = (
         "coalesce(sum(d.closed_micros - d.created_micros) FILTER (WHERE d.status = 'won'), 0)"
         if cycles
         else "0"
@@ -130,7 +162,7 @@ def _closed(
     found = rows(
         f"SELECT d.status = 'won', {group}, coalesce(d.currency, 'THB'), count(*),"
         " coalesce(sum(coalesce(d.value, 0)), 0),"
-        f" {cycle},"
+        f" {cycle_sum},"
         " min(d.closed_order)"
         f" FROM salespipe_deals d WHERE {condition} AND d.status <> 'open' AND {closed_in}"
         " GROUP BY 1, 2, 3 ORDER BY 7",
@@ -148,6 +180,9 @@ def _closed(
         row[0] += deals
         row[1] += value
         row[2] += int(cycle)
+    if by == "stage" and pathless:
+        closed = f"{condition} AND d.status <> 'open' AND {closed_in}"
+        _regroup_pathless(rows, closed, params, cycle_sum, sums)
     return [
         ClosedSum(
             won,
@@ -375,18 +410,27 @@ def _cohort(
     params: dict[str, Any],
     period: Period,
     ranks: Sequence[str],
+    pathless: bool,
 ) -> Cohort:
     """The deals made in ``period``, counted per outcome, stage and the stages they
     stayed in: a pipeline's deals take few paths through it, so few rows come back,
-    and the furthest stage of each is found here as the fold finds it."""
+    and the furthest stage of each is found here as the fold finds it (those of no
+    known stage, counted apart, in none)."""
     params = dict(params)
     made_in = _in_period("d.created_micros", period, params)
+    chosen = f"{condition} AND {made_in}"
     found = rows(
         "SELECT d.status, d.stage, d.stay_stages, count(*) FROM salespipe_deals d"
-        f" WHERE {condition} AND {made_in} GROUP BY 1, 2, 3",
+        f" WHERE {chosen} GROUP BY 1, 2, 3",
         params,
     )
+    unknown = learning.pathless_deals(rows, chosen, params) if pathless else {}
     tally = CohortTally(ranks)
     for status, stage, stays, count in found:
-        tally.add(status, [*stays, stage], count)
+        if not stays:
+            count -= unknown.get((status, stage), 0)
+        if count:
+            tally.add(status, [*stays, stage], count)
+    for (status, _stage), count in unknown.items():
+        tally.add(status, [], count)
     return tally.result()

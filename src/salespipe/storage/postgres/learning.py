@@ -23,6 +23,7 @@ from salespipe.core.model import Record
 from salespipe.core.tally import local_month_starts, start_of_day
 from salespipe.storage.history import SECONDS_PER_DAY, Asks, Totals, Walk, WonSum
 from salespipe.storage.postgres.queries import to_micros
+from salespipe.storage.postgres.schema import PATHLESS
 
 
 class Rows(Protocol):
@@ -48,10 +49,19 @@ def month_buckets(first: date, last: date) -> tuple[list[int], list[str]]:
     return [to_micros(at) for _month, at in starts], [f"{m:%Y-%m}" for m, _at in starts]
 
 
-def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found: Totals) -> None:
+def answer(
+    rows: Rows,
+    condition: str,
+    params: dict[str, Any],
+    asks: Asks,
+    found: Totals,
+    *,
+    pathless: bool = True,
+) -> None:
     """Add to ``found`` the learning reports' answers ``asks`` wants of the deals
     ``condition`` picks (made on ``asks.made_since`` or later, when given: only these
-    answers are narrowed so, see the backend's ``history_totals``)."""
+    answers are narrowed so, see the backend's ``history_totals``). ``pathless``: the
+    database may hold deals of no known stage (m018: none before it)."""
     if asks.made_since is not None:
         condition, params = made_since(condition, params, asks.made_since)
     if asks.won_months is not None or asks.walks or asks.days_to_won or asks.open_deals:
@@ -59,7 +69,7 @@ def answer(rows: Rows, condition: str, params: dict[str, Any], asks: Asks, found
     if asks.won_months is not None:
         found.won = _won(rows, condition, params, asks.won_months)
     if asks.walks or asks.days_to_won:
-        walks = _walks(rows, condition, params)
+        walks = _walks(rows, condition, params, pathless=pathless)
         found.walks = walks if asks.walks else {}
         if asks.days_to_won:
             # The stages of the won deals' paths are those of their walks.
@@ -104,10 +114,13 @@ def _won(
     ]
 
 
-def _walks(rows: Rows, condition: str, params: dict[str, Any]) -> dict[Walk, int]:
+def _walks(
+    rows: Rows, condition: str, params: dict[str, Any], *, pathless: bool
+) -> dict[Walk, int]:
     """The deals per walk: grouped by status, stays' stages and stage on the server, in
     the order of m010's index, the stays of one visit made one stage here (a deal
-    without stays: its stage)."""
+    without stays: its stage, unless it is not known: those deals, counted apart from
+    m018's index, walk no stage)."""
     found = rows(
         "SELECT d.status, d.stay_stages, d.stage, count(*)"
         f" FROM salespipe_deals d WHERE {condition} GROUP BY 1, 2, 3",
@@ -121,7 +134,33 @@ def _walks(rows: Rows, condition: str, params: dict[str, Any]) -> dict[Walk, int
                 path.append(key)
         walk = (tuple(path), status)
         walks[walk] = walks.get(walk, 0) + deals
+    if pathless:
+        for (status, stage), deals in pathless_deals(rows, condition, params).items():
+            _move(walks, ((stage,), status), ((), status), deals)
     return walks
+
+
+def pathless_deals(
+    rows: Rows, condition: str, params: dict[str, Any]
+) -> dict[tuple[str, str], int]:
+    """The deals ``condition`` picks whose stages are not known (core/model.py
+    ``pathless``), per status and stage (where the import put them)."""
+    found = rows(
+        "SELECT d.status, d.stage, count(*) FROM salespipe_deals d"
+        f" WHERE {condition} AND {PATHLESS} GROUP BY 1, 2",
+        params,
+    )
+    return {(status, stage): deals for status, stage, deals in found}
+
+
+def _move(walks: dict[Walk, int], wrong: Walk, right: Walk, deals: int) -> None:
+    """Count ``deals`` deals of the walk ``wrong`` under ``right`` instead."""
+    left = walks[wrong] - deals
+    if left:
+        walks[wrong] = left
+    else:
+        del walks[wrong]
+    walks[right] = walks.get(right, 0) + deals
 
 
 def _days_to_won(

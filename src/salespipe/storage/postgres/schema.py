@@ -477,6 +477,23 @@ _WITHOUT_STAYS = """                UNION ALL
                 WHERE coalesce(json_typeof(record->'stays') <> 'array'
                     OR json_array_length(record->'stays') = 0, true)"""
 
+# The won deals of no known stage whose m008 columns an older function made, written
+# again (from m018's index).
+REDO_PATHLESS_WON = """UPDATE salespipe_deals d SET record = record
+        WHERE status = 'won' AND NOT deleted
+            AND stay_stages = '{}' AND (record->>'stage_unknown') = 'true'"""
+
+# m018's: a deal without stays whose stage is not known went through no stage.
+_WITHOUT_STAYS_KNOWN = (
+    _WITHOUT_STAYS
+    + """
+                    AND (record->>'stage_unknown') IS DISTINCT FROM 'true'"""
+)
+
+# The deals without stays whose stage is not known (core/model.py ``pathless``), as
+# m018's index picks them: the learning reports count them apart (postgres/learning.py).
+PATHLESS = "d.stay_stages = '{}' AND (d.record->>'stage_unknown') = 'true'"
+
 # Per stage of a deal's path, when it entered it: m008's version took the first stay of
 # the stage's last visit (a reopen into the stage it closed in continued the visit),
 # m014's takes the stage's last stay. The name and signature, then the body.
@@ -508,6 +525,8 @@ LAST_ENTRIES_OF_STAYS = f"""salespipe_last_entries(record json)
                     ORDER BY x.s->>0, x.n DESC) stays  -- of each stage, its last stay
 {_WITHOUT_STAYS}
             $$"""
+
+LAST_ENTRIES_OF_KNOWN_STAYS = LAST_ENTRIES_OF_STAYS.replace(_WITHOUT_STAYS, _WITHOUT_STAYS_KNOWN)
 
 # The won deals whose days to the win the other salespipe_last_entries gives otherwise,
 # written again (a write recomputes a generated column): only a deal with two stays in a
@@ -1160,6 +1179,29 @@ def count_slips_by(cursor: Cursor, counted: str) -> None:
     cursor.execute(count_slips(_definer(cursor), counted))
 
 
+def m018_stage_unknown(cursor: Cursor) -> None:
+    """A deal imported closed without the stage it closed from (``stage_unknown`` in its
+    record, and no stay: core/model.py ``pathless``) teaches the learning reports
+    nothing about any stage (docs/forecasting.md). m014's function gave such a won deal
+    its stage as its path; it now gives none. And an index of those deals, by what the
+    walks are grouped by, so the learning reports count them apart from the index alone
+    (postgres/learning.py).
+
+    No record written before this release holds ``stage_unknown``: the index, of no
+    deal yet, is built by one read of the table (readers go on meanwhile), and the won
+    deals' columns are written again only for such deals (none, but where m008 was
+    applied again after them, as a test does)."""
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION {LAST_ENTRIES_OF_KNOWN_STAYS};
+        CREATE INDEX salespipe_deals_pathless ON salespipe_deals (status, stage)
+            INCLUDE (owner, created_micros, closed_micros, currency, value)
+            WHERE NOT deleted AND {PATHLESS.replace("d.", "")};
+        {REDO_PATHLESS_WON}
+        """
+    )
+
+
 # What every group of a team is granted on the kept backtests (the policies above say
 # who may read and keep them).
 KEEPER_GRANTS = (
@@ -1185,6 +1227,7 @@ MIGRATIONS: tuple[Callable[[Cursor], None], ...] = (
     m015_kept_backtests,
     m016_ask_of_oneself,
     m017_slips_while_open,
+    m018_stage_unknown,
 )
 KNOWN = tuple(migration.__name__ for migration in MIGRATIONS)
 
