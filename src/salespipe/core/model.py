@@ -273,8 +273,8 @@ class Deal:
     source: str | None = None
     # Imported closed from a CRM that names only the outcome ("Closed Won"): the stage
     # it closed from is not known, and ``stage`` is where the import put it. Such a deal
-    # teaches nothing about any stage (storage/history.py ``path_of``); a reopen, which
-    # puts it in a stage, clears it.
+    # teaches nothing about any stage (storage/history.py ``path_of``) until a reopen
+    # gives it a stay in a stage someone chose (:func:`pathless`); the mark is kept.
     stage_unknown: bool = False
 
     @property
