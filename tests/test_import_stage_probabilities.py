@@ -120,3 +120,19 @@ def test_a_rows_0_is_no_probability(cli: Any, tmp_path: Path) -> None:
     assert _stages(cli)["Beta"] == 30
     assert "own_probabilities" not in report
     assert {d["probability_override"] for d in deals_by_title(cli).values()} == {None}
+
+
+def test_salespipes_own_csv_names_no_probability_of_its_own(cli: Any, tmp_path: Path) -> None:
+    """The summary said "1 deal with a probability of its own (its row's differs from
+    most rows of its stage)" of salespipe's own export, which gives each deal its own as
+    it was, not because of its stage's: nothing new, and not said."""
+    sheet = tmp_path / "ours.csv"
+    sheet.write_text(
+        "id,title,value,stage,stage_name,status,probability\n"
+        "1,Deal one,100,quoted,Quoted,open,\n"
+        "2,Deal two,100,quoted,Quoted,open,80\n",
+        encoding="utf-8",
+    )
+    report = cli.json("import", str(sheet))
+    assert "own_probabilities" not in report
+    assert deals_by_title(cli)["Deal two"]["probability_override"] == 80

@@ -271,9 +271,9 @@ def plan_import(
         row = with_times_kept_in_order(
             row, defaults.now, status, stage_named=target.stage is not None
         )
-        if not defaults.exact:
+        if not defaults.exact:  # (salespipe's own file gives each deal its own, as it was)
             row = row._replace(probability=_own_probability(row, status, stage, in_file))
-        plan.own_probabilities += status == "open" and row.probability is not None
+            plan.own_probabilities += status == "open" and row.probability is not None
         unknown = target.stage is None and status != "open"
         plan.entries.append(Entry(row, deal_id, stage, status, source, unknown))
         _count_filled(plan, row, status)
