@@ -172,23 +172,7 @@ def test_the_customer_gives_way_before_a_title_is_cut_unreadably(
     """Every column fitted at its narrowest, so list at 80 columns cut titles to 8 cells
     ("Cloud m…") beside a cut customer and a wrapped next action (two trials): the
     customer is left out, and named, where that gives the title 12 cells or more."""
-    ok(
-        cli(
-            "add",
-            "Cloud migration project for HQ",
-            "-c",
-            "Siam Cement Group",
-            "-v",
-            "2.5m",
-            "--next",
-            "Follow up the quote with the IT director",
-            "--due",
-            "+5d",
-            "-q",
-        )
-    )
-    monkeypatch.setenv("COLUMNS", "80")
-    lines = cli("list").stdout.splitlines()
+    lines = _one_deal_listed(cli, monkeypatch, 80)
     assert lines[0].split()[:3] == ["ID", "Title", "Stage"], lines
     assert "Cloud migratio…" in lines[1], lines
     assert "Next action" in lines[0], lines
