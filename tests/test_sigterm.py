@@ -190,3 +190,51 @@ def test_sigterm_while_the_command_is_starting_says_nothing_was_changed(tmp_path
     assert json.loads(ended.stdout)["error"]["code"] == "interrupted"
     assert ended.stderr == "Interrupted; nothing was changed.\n"
     assert not db.exists()
+
+
+# The command's result is about to be printed when the shell sends this process two
+# stopping signals, 50 ms apart. os.system waits for the shell in C, where Python acts on
+# no signal: both have arrived when it does (as while `watch` waits on the server, or
+# any command in a long C call), and Python then runs their handlers by number, SIGHUP
+# first, whichever came first.
+_TWO_SIGNALS_WHILE_RUNNING = """
+import os, sys
+from salespipe.cli import output
+
+shown = output.result
+first, second = sys.argv[2:]
+
+def result(*args, **kwargs):
+    os.system(f"kill -{first} {os.getpid()}; sleep 0.05; kill -{second} {os.getpid()}")
+    return shown(*args, **kwargs)
+
+output.result = result
+sys.argv = ["salespipe", "--db", sys.argv[1], "list"]
+from salespipe.cli.entry import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [(signal.SIGTERM, signal.SIGHUP), (signal.SIGHUP, signal.SIGTERM)]
+)
+def test_two_stopping_signals_at_once_stop_the_command_by_the_first(
+    tmp_path: Path, first: signal.Signals, second: signal.Signals
+) -> None:
+    """A tmux pane killed with `watch --exec` in it: SIGTERM, then SIGHUP as its shell
+    died. The second, already there when the first was acted on, was 'ignored due to
+    race condition' with a traceback on stderr, and the process ended by SIGHUP, the
+    lower number, not by the SIGTERM that stopped it (a trial)."""
+    db = tmp_path / "p.json"
+    _run(db, "add", "Roof")
+    signals = [str(int(first)), str(int(second))]
+    ended = subprocess.run(
+        [sys.executable, "-c", _TWO_SIGNALS_WHILE_RUNNING, str(db), *signals],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ended.stderr == "Interrupted; nothing was changed.\n"
+    assert ended.returncode == -first
+    assert ended.stdout == ""

@@ -11,6 +11,7 @@ is committed and told of; the user's Ctrl-C still stops the command, just after 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -31,7 +32,11 @@ class Terminated(KeyboardInterrupt):
 # Signals that end a process by default and are sent to stop a command: by `timeout`,
 # `kill` and systemd (SIGTERM), and by a closed terminal or tmux session (SIGHUP).
 STOPPING = (signal.SIGTERM, signal.SIGHUP)
-_stopped_by: int | None = None  # the one that arrived: the process ends by it at last
+_stopped_by: int | None = None  # the one that arrived first: the process ends by it at last
+# The reading end of a pipe the signals' numbers are written to as they arrive
+# (signal.set_wakeup_fd): two that arrive while the main thread is in C (waiting on a
+# server, or for a child) are acted on by number, SIGHUP first, whichever came first.
+_arrivals: int | None = None
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
@@ -40,12 +45,28 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 
 def _stopping(signum: int) -> None:
-    """Note the stopping signal; a second one (a shell sends SIGHUP to each of its jobs
-    as it goes) is ignored: the command is stopping already, and ends by the first."""
+    """Note the stopping signal that arrived first; a second one (a shell sends SIGHUP
+    to each of its jobs as it goes) is harmless: the command is stopping already, and
+    ends by the first."""
     global _stopped_by
-    _stopped_by = signum
+    _stopped_by = _first_to_arrive() or signum
     for other in STOPPING:
-        signal.signal(other, signal.SIG_IGN)
+        # Not SIG_IGN: a second signal already arrived, its handler not yet run, would
+        # then be "ignored due to race condition", with a traceback on stderr.
+        signal.signal(other, _already_stopping)
+
+
+def _already_stopping(signum: int, frame: FrameType | None) -> None:
+    """A stopping signal once the command is stopping: nothing more to do."""
+
+
+def _first_to_arrive() -> int | None:
+    """The first stopping signal among those arrived since this was last asked."""
+    arrived = b""
+    with contextlib.suppress(OSError):  # (none waiting: the pipe does not block)
+        while _arrivals is not None and (chunk := os.read(_arrivals, 4096)):
+            arrived += chunk
+    return next((number for number in arrived if number in STOPPING), None)
 
 
 def terminated() -> bool:
@@ -55,9 +76,30 @@ def terminated() -> bool:
 def stop_on_term_and_hangup() -> None:
     """Make SIGTERM and SIGHUP raise :class:`Terminated` in this process (unless they
     are ignored)."""
-    for signum in STOPPING:
-        if signal.getsignal(signum) == signal.SIG_DFL:
-            signal.signal(signum, _raise_terminated)
+    stopping = [signum for signum in STOPPING if signal.getsignal(signum) == signal.SIG_DFL]
+    if not stopping:
+        return
+    _note_the_order_of_arrival()
+    for signum in stopping:
+        signal.signal(signum, _raise_terminated)
+
+
+def _note_the_order_of_arrival() -> None:
+    """Have each signal's number written to a pipe as it arrives (unless something else
+    of this process has the signals' wakeup already), and forget those noted before."""
+    global _arrivals
+    if _arrivals is None:
+        reading, writing = os.pipe()
+        os.set_blocking(reading, False)
+        os.set_blocking(writing, False)
+        previous = signal.set_wakeup_fd(writing, warn_on_full_buffer=False)
+        if previous != -1:
+            signal.set_wakeup_fd(previous)
+            os.close(reading)
+            os.close(writing)
+            return
+        _arrivals = reading
+    _first_to_arrive()
 
 
 def end_by_the_stopping_signal() -> None:
