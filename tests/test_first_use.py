@@ -209,6 +209,25 @@ def test_check_of_a_default_file_that_is_not_there_says_so(cli, monkeypatch, tmp
     assert not default.exists()
 
 
+def test_check_of_a_default_file_that_is_not_there_prints_no_all_clear(
+    cli, monkeypatch, tmp_path
+) -> None:
+    """Without --quiet it also said "Nothing to act on (0 open deals checked)." on
+    stdout: a cron job mailing stdout mailed an all-clear of a file it never read (a
+    trial). Only the warning is said, and --json still prints a report of nothing
+    checked, so a script reads JSON."""
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "cron-xdg"))
+    default = tmp_path / "cron-xdg" / "salespipe" / "pipeline.json"
+    for options in ([], ["--pipeline", "all"], ["--limit", "0"]):
+        said = ok(cli("check", *options))
+        assert said.stdout == "", options
+        assert said.stderr.startswith(f"Warning: There is no data file at {default}, "), options
+    report = json.loads(ok(cli("check", "--json")).stdout)
+    assert (report["checked"], report["alerts"]) == (0, [])
+    assert not default.exists()
+
+
 def test_the_first_write_says_once_that_it_created_the_file(cli, db_path) -> None:
     first = ok(cli("add", "ERP"))
     assert str(db_path) in first.stderr

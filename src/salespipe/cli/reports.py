@@ -146,24 +146,26 @@ def _each(
     )
 
 
-def _warn_if_the_default_file_is_missing(ctx: typer.Context) -> None:
+def _warned_that_the_default_file_is_missing(ctx: typer.Context) -> bool:
     """``check`` of the default data file where there is none: a cron job without its
     user's HOME or XDG_DATA_HOME looks elsewhere, read an empty pipeline there and said
-    all was well, every day. It still finds nothing to act on; it says why."""
+    all was well, every day. It still finds nothing to act on; it says why, and whether
+    it did."""
     from salespipe.app import settings
 
     db = state(ctx).db
     if settings.data_file_named(db):
-        return
+        return False
     default = settings.database_path(db)  # (a file: a server is always named)
     if default.exists():  # (looked at, not read: check reads it next)
-        return
+        return False
     output.warn(
         _(
             "There is no data file at {path}, so nothing was checked. A cron job (whose HOME "
             "or XDG_DATA_HOME may not be yours) names the file with --db or SALESPIPE_DB."
         ).format(path=default)
     )
+    return True
 
 
 HtmlOption = Annotated[
@@ -677,7 +679,8 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
-        _warn_if_the_default_file_is_missing(ctx)
+        if _warned_that_the_default_file_is_missing(ctx) and not as_json:
+            return  # nothing else: "Nothing to act on" would be an all-clear cron mails
         most = shown_limit(limit, as_json, CHECK_LIMIT)
         result = _each(
             ctx,
