@@ -411,8 +411,8 @@ def test_importing_our_own_export_again_says_its_deals_are_here(cli: Any, tmp_pa
     again = cli("import", str(export))
     assert again.exit_code == 0, again.stderr
     assert (
-        "Skipped 1 row of a deal already here (line 2; an import adds deals, it does not "
-        "change the deals here)." in again.stdout.replace("\n", " ")
+        "1 row is of a deal already here (line 2): not imported, as an import adds deals and "
+        "does not change the deals here." in again.stdout.replace("\n", " ")
     )
 
 
@@ -432,10 +432,26 @@ def test_importing_a_newer_export_says_it_does_not_change_the_deals(
     again = cli("import", newer, "--create-stages")
     assert again.exit_code == 0
     assert (
-        "Skipped 1 row of a deal already here (line 2; an import adds deals, it does not "
-        "change the deals here)." in again.stdout.replace("\n", " ")
+        "1 row is of a deal already here (line 2): not imported, as an import adds deals and "
+        "does not change the deals here." in again.stdout.replace("\n", " ")
     )
     assert deals_by_title(cli)["Roof"]["status"] == "open"
+
+
+def test_the_text_says_skipped_only_of_the_rows_json_counts_as_skipped(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A trial: the text said "Skipped 30050 rows of deals already here" where --json had
+    "skipped": 0 (it counts invalid rows --skip-invalid left out; those rows are
+    "duplicates"), and a script read the wrong key. The text's "skipped" is the key's."""
+    path = written(tmp_path, "deals.csv", "title,value\nRoof,1\nDoor,oops\n")
+    cli.json("import", path, "--skip-invalid")
+    again = cli("import", path, "--skip-invalid")
+    report = cli.json("import", path, "--skip-invalid", "--dry-run")
+    assert (report["duplicates"], report["skipped"]) == (1, 1)
+    said = (again.stdout + again.stderr).replace("\n", " ")
+    assert "1 row is of a deal already here (line 2): not imported" in said
+    assert said.lower().count("skipped") == report["skipped"]
 
 
 @pytest.mark.parametrize(

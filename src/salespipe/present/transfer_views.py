@@ -331,13 +331,14 @@ def _lines_of_deals(rows: list[tuple[int, int]]) -> str:
 
 
 def _already_here_line(count: int, lines: list[int]) -> str:
-    """Rows skipped as deals here: imported before, or (salespipe's own export) the
-    deals the file was exported from, however they were added."""
+    """Rows of deals here (``duplicates``): imported before, or (salespipe's own export)
+    the deals the file was exported from, however they were added. Not "skipped": that
+    word, and the key, are the invalid rows --skip-invalid leaves out."""
     return ngettext(
-        "Skipped {count} row of a deal already here ({where}; an import adds deals, it "
-        "does not change the deals here).",
-        "Skipped {count} rows of deals already here ({where}; an import adds deals, it "
-        "does not change the deals here).",
+        "{count} row is of a deal already here ({where}): not imported, as an import adds "
+        "deals and does not change the deals here.",
+        "{count} rows are of deals already here ({where}): not imported, as an import adds "
+        "deals and does not change the deals here.",
         count,
     ).format(count=count, where=_lines_named([str(n) for n in lines]))
 
