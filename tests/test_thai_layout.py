@@ -193,17 +193,23 @@ def _table(output: str, header: str, footer: str | None = None) -> list[str]:
     return table
 
 
-def _fits(output: str) -> None:
-    too_wide = [line for line in output.splitlines() if textwidth.width(line) > WIDTH]
+def _fits(output: str, sentences: tuple[str, ...] = ()) -> None:
+    """Every line fits, but the lines under a table starting with one of ``sentences``:
+    in a pipe each stays one line, as a sentence does."""
+    too_wide = [
+        line
+        for line in output.splitlines()
+        if textwidth.width(line) > WIDTH and not line.startswith(sentences or ("\0",))
+    ]
     assert too_wide == []
     latin = set(re.findall(r"[A-Za-zÀ-ÿ]{3,}", output)) - LATIN_ALLOWED - STAGE_KEYS
     assert latin <= {"date", "era", "lang"}, latin  # data only: no English message left
 
 
-def _run(cli: Any, *args: str) -> str:
+def _run(cli: Any, *args: str, sentences: tuple[str, ...] = ()) -> str:
     result = cli(*args)
     assert result.exit_code in (0, 3), result.stderr
-    _fits(result.stdout)
+    _fits(result.stdout, sentences)
     return str(result.stdout)
 
 
@@ -272,7 +278,7 @@ def test_forecast(thai: Any) -> None:
 
 def test_funnel(thai: Any) -> None:
     """funnel: five columns per stage."""
-    out = _run(thai, "funnel")
+    out = _run(thai, "funnel", sentences=("สร้าง",))
     assert_aligned(_table(out, "ขั้น", footer="สร้าง"), 5)
 
 

@@ -603,14 +603,17 @@ def _below(table: Table, shown: Table, limit: int) -> list[str]:
     return lines
 
 
-def _plain_table(table: Table, limit: int, color: bool = False) -> list[str]:
+def _plain_table(
+    table: Table, limit: int, color: bool = False, below: int | None = None
+) -> list[str]:
+    """The table laid out for ``limit`` cells, the lines under it for ``below``."""
     laid_out = _laid_out(table, limit)
     if laid_out is None:
-        return _vertical(table, limit, color)
+        return _vertical(table, limit, color, below)
     shown, grid = laid_out
     lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
     lines.extend(_table_lines(shown, grid, color))
-    lines.extend(_below(table, shown, limit))
+    lines.extend(_below(table, shown, below or limit))
     return lines
 
 
@@ -654,7 +657,7 @@ def _vertical_below(table: Table, limit: int) -> list[str]:
     return lines
 
 
-def _vertical(table: Table, limit: int, color: bool) -> list[str]:
+def _vertical(table: Table, limit: int, color: bool, below: int | None = None) -> list[str]:
     """Each row of a table too wide for ``limit`` as one field per line (label, value),
     the rows apart by a blank line; values wrap, nothing is cut."""
     record = _Record.of(table, limit)
@@ -673,7 +676,7 @@ def _vertical(table: Table, limit: int, color: bool) -> list[str]:
             elif label:
                 lines.append(paint(label, "heading", color))
             lines.extend(f"{indent}{value}".rstrip() for value in values)
-    lines.extend(_vertical_below(table, limit))
+    lines.extend(_vertical_below(table, below or limit))
     return lines
 
 
@@ -731,7 +734,9 @@ def _lanes_below(block: Lanes, limit: int) -> list[str]:
     return ["", *textwidth.wrap(block.footer, limit)] if block.footer else []
 
 
-def _plain_lanes(block: Lanes, limit: int, color: bool = False) -> list[str]:
+def _plain_lanes(
+    block: Lanes, limit: int, color: bool = False, below: int | None = None
+) -> list[str]:
     """Lanes side by side, as many to a row as fit; in a row, the headings line up above
     one rule and the cards start on the same line."""
     rows, size = _lane_rows(block, limit)
@@ -745,7 +750,7 @@ def _plain_lanes(block: Lanes, limit: int, color: bool = False) -> list[str]:
         lines.extend(
             _side_by_side([_padded(_lane_body(lane, size), size, color) for lane in row], size)
         )
-    lines.extend(_lanes_below(block, limit))
+    lines.extend(_lanes_below(block, below or limit))
     return lines
 
 
@@ -777,13 +782,15 @@ def _plain_fields(block: Fields, limit: int, color: bool = False) -> list[str]:
     return lines
 
 
-def _plain_block(block: Block, limit: int, color: bool) -> list[str]:
+def _plain_block(block: Block, limit: int, color: bool, below: int | None = None) -> list[str]:
+    """A block laid out for ``limit`` cells; the lines under a table or lanes (a total,
+    what the marks mean) for ``below`` (default: ``limit``)."""
     if isinstance(block, Table):
-        return _plain_table(block, limit, color)
+        return _plain_table(block, limit, color, below)
     if isinstance(block, Fields):
         return _plain_fields(block, limit, color)
     if isinstance(block, Lanes):
-        return _plain_lanes(block, limit, color)
+        return _plain_lanes(block, limit, color, below)
     return [paint(line, block.style or None, color) for line in textwidth.wrap(block.text, limit)]
 
 
@@ -802,11 +809,14 @@ def plain(
 ) -> str:
     """Text laid out by display width, every line at most ``width`` cells (default:
     :func:`plain_width`); with ``color``, ANSI colours that repeat what the text says;
-    for a ``pipe``, a table that asks for it with its rows whole, however wide."""
+    for a ``pipe``, a table that asks for it with its rows whole, however wide, and the
+    lines under a table each one line, as every sentence is there: a script greps the
+    total of `list` whole, a pager or a mail reader wraps it."""
     limit = width or plain_width()
+    below = UNLIMITED if pipe else None
     return _joined(
         [
-            _plain_block(block, _limit_of(block, limit, pipe), color)
+            _plain_block(block, _limit_of(block, limit, pipe), color, below)
             for block in visible_blocks(blocks)
         ]
     )
