@@ -265,6 +265,30 @@ def test_deleted_deal_ids_are_the_deals_deleted_and_not_brought_back(target: str
     assert sorted(d.id for d in pipeline.read().all_deals()) == [3, 4]
 
 
+def test_a_deal_deleted_and_saved_in_one_change_is_as_the_last_of_them_left_it(
+    storage: Storage,
+) -> None:
+    """Deletions may be held back and sent together (PostgreSQL does): a deal deleted and
+    then saved again is there, one saved and then deleted is not, and a deal never
+    stored can be deleted; as the change sees it and once it is committed."""
+    add(storage, deal(1), deal(2))
+    with change(storage) as tx:
+        tx.delete_deal(1)
+        tx.save_deals([deal(1, "negotiating")])
+        tx.save_deals([closed(2)])
+        tx.delete_deal(2)
+        tx.delete_deal(7)
+        assert (tx.get_deal(1), tx.get_deal(2), tx.get_deal(7)) == (
+            deal(1, "negotiating"),
+            None,
+            None,
+        )
+    view = storage.read()
+    assert [d.id for d in view.all_deals()] == [1]
+    assert view.get_deal(1) == deal(1, "negotiating")
+    assert view.get_deal(2) is None
+
+
 def test_records_and_deals_are_the_same_and_copies(storage: Storage) -> None:
     add(storage, deal(1, tags=("vip",)))
     view = storage.read()

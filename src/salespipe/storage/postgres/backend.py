@@ -577,6 +577,8 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         self.undoable = True
         self._start_position = start_position
         self._pending_deals: list[Record] = []
+        # The deals deleted, held back like the deals saved (a dict: in order, once each).
+        self._pending_deletions: dict[int, None] = {}
         self._pending_events: list[Event] = []
         self._last: list[Composed] = []  # run once the rest is written (team.py)
         self._numbers_checked = False
@@ -624,13 +626,17 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         self.flush()
 
     def flush(self) -> None:
-        """Send the deals and events held back."""
+        """Send the deals, deletions and events held back (the deletions after the
+        deals: a deal saved and then deleted is deleted)."""
         with translated(self._target), self._connection.cursor() as cursor:
             if self._pending_deals:
                 _write_deals(cursor, self._pending_deals)
                 if not self._numbers_checked:  # what this change wrote is no conflict
                     self._written_ids.update(r["id"] for r in self._pending_deals)
                 self._pending_deals = []
+            if self._pending_deletions:
+                _delete_deals(cursor, list(self._pending_deletions))
+                self._pending_deletions = {}
             if self._pending_events:
                 _write_events(cursor, self._pending_events, self._change_id, self.user())
                 self._pending_events = []
@@ -652,28 +658,20 @@ class PostgresTransaction(HeldBookkeeping, PostgresView, WriteTransaction):
         # that records events as it goes (``demo``), and a flush those cause starts a
         # new list (extending the old one would lose every deal after that flush).
         for record in records:
+            if record["id"] in self._pending_deletions:  # deleted first, saved after
+                self.flush()
             # A copy: what the caller does with its records later changes nothing here.
             self._pending_deals.append(orjson.loads(orjson.dumps(record)))
             if len(self._pending_deals) >= ITER_SIZE:
                 self.flush()
 
     def delete_deal(self, deal_id: int) -> None:
-        self.flush()
+        """Held back and sent with the others (an undone import deletes every deal it
+        made: one statement, not one each)."""
         self.changed = True
-        # Not INSERT … ON CONFLICT: row-level security would check the row it proposes,
-        # whose owner is nobody, even when the deal is there (docs/team.md).
-        with translated(self._target):
-            deleted = self._connection.execute(
-                "UPDATE salespipe_deals SET deleted = true, record = NULL, open_order = NULL"
-                " WHERE id = %s",
-                (deal_id,),
-            )
-            if not deleted.rowcount:
-                self._connection.execute(
-                    "INSERT INTO salespipe_deals (id, status, stage, owner, deleted, record)"
-                    " VALUES (%s, 'deleted', '', '', true, NULL)",
-                    (deal_id,),
-                )
+        self._pending_deletions[deal_id] = None
+        if len(self._pending_deletions) >= ITER_SIZE:
+            self.flush()
 
     # -- events and undo -------------------------------------------------------------------
     def record(self, event: Event) -> None:
@@ -948,6 +946,25 @@ def _write_events(
     record names (``user``, the one carrying them, if it names none)."""
     for carried, run in itertools.groupby(events, key=lambda e: e.change != change):
         _write_event_rows(cursor, list(run), user if carried else None)
+
+
+def _delete_deals(cursor: schema.Cursor, deal_ids: list[int]) -> None:
+    """Mark the deals deleted; a deal without a row gets a deleted one. (Not INSERT …
+    ON CONFLICT: row-level security would check the row it proposes, whose owner is
+    nobody, even when the deal is there: docs/team.md.)"""
+    cursor.execute(
+        "UPDATE salespipe_deals SET deleted = true, record = NULL, open_order = NULL"
+        " WHERE id = ANY(%s) RETURNING id",
+        (deal_ids,),
+    )
+    marked = {int(row[0]) for row in cursor.fetchall()}
+    missing = [deal_id for deal_id in deal_ids if deal_id not in marked]
+    if missing:
+        cursor.execute(
+            "INSERT INTO salespipe_deals (id, status, stage, owner, deleted, record)"
+            " SELECT id, 'deleted', '', '', true, NULL FROM unnest(%s::bigint[]) AS id",
+            (missing,),
+        )
 
 
 def _write_event_rows(cursor: schema.Cursor, events: list[Event], carrier: str | None) -> None:
