@@ -289,6 +289,32 @@ def test_a_deal_deleted_and_saved_in_one_change_is_as_the_last_of_them_left_it(
     assert view.get_deal(2) is None
 
 
+def test_many_deals_are_read_at_once_as_one_at_a_time(storage: Storage) -> None:
+    """``get_deals``: the live deals among the ids (as ``get_deal`` finds each), in a
+    view and in a change that deleted and saved some."""
+    add(storage, deal(1), deal(2), deal(3))
+    with change(storage) as tx:
+        tx.save_deals([closed(2)])
+        tx.delete_deal(3)
+        assert tx.get_deals({1, 2, 3, 99}) == {1: deal(1), 2: closed(2)}
+    assert storage.read().get_deals([3, 2, 1]) == {1: deal(1), 2: closed(2)}
+    assert storage.read().get_deals(()) == {}
+
+
+def test_the_events_of_some_deals_after_a_number(storage: Storage) -> None:
+    """``events_after``: what undo asks of a change's deals (anything since?), by deal,
+    each deal's in recorded order."""
+    add(storage, deal(1), deal(2), deal(3))
+    with change(storage, "note") as tx:
+        for deal_id in (3, 1, 2, 1):
+            event(tx, "note", deal_id, after={"text": str(deal_id)})
+    first_note = min(e.seq for e in storage.read().events(3) if e.type == "note")
+    after = storage.read().events_after(first_note - 1, {1, 3, 99})
+    assert [(e.deal_id, e.type) for e in after] == [(1, "note"), (1, "note"), (3, "note")]
+    assert [e.seq for e in after][:2] == sorted(e.seq for e in after[:2])
+    assert storage.read().events_after(first_note, {3}) == []
+
+
 def test_records_and_deals_are_the_same_and_copies(storage: Storage) -> None:
     add(storage, deal(1, tags=("vip",)))
     view = storage.read()

@@ -625,8 +625,9 @@ class Pipeline:
             if user is not None:
                 undo_check.check_not_overtaken(work.tx, undone, user, work.stages, describe)
             stages_before = work.stages
+            deals = _deals_of(work, undone)
             for event in reversed(undone):
-                _revert(work, event)
+                _revert(work, event, deals)
             undo_check.check_stages_hold(
                 work.tx, undone, stages_before, work.stages, work.pipelines, work.change.deals
             )
@@ -836,11 +837,21 @@ def _tags_after(
     return tuple(kept)
 
 
-def _revert(work: Work, event: Event) -> None:
-    """Put back what one event changed; the state is the one the event left."""
+def _deals_of(work: Work, events: Sequence[Event]) -> dict[int, Deal | None]:
+    """The deals the events are of, as they are now (None: deleted or never made), read
+    in one go: an undone import of 30,000 deals asks once, not 30,000 times."""
+    deal_ids = {e.deal_id for e in events if e.deal_id is not None}
+    found = work.tx.get_deals(deal_ids)
+    return {deal_id: found.get(deal_id) for deal_id in deal_ids}
+
+
+def _revert(work: Work, event: Event, deals: dict[int, Deal | None]) -> None:
+    """Put back what one event changed; the state is the one the event left (``deals``:
+    the deals as the events after it left them, updated with what this one puts back)."""
     if event.deal_id is not None:
-        current = work.tx.get_deal(event.deal_id)
+        current = deals[event.deal_id]
         restored = revert.deal_before(event, current)
+        deals[event.deal_id] = restored
         if restored is None:
             if current is not None:
                 work.tx.delete_deal(current.id)

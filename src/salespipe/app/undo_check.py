@@ -79,10 +79,10 @@ def _first_later_change(tx: ReadView, undone: Sequence[Event], user: str) -> Eve
     def counts(event: Event) -> bool:
         return event.seq > last_seq and event.who != user and event.change not in taken_back
 
-    for deal_id in sorted({e.deal_id for e in undone if e.deal_id is not None}):
-        later = [e for e in tx.events(deal_id) if counts(e)]
-        if later:
-            return min(later, key=lambda e: e.seq)
+    deal_ids = {e.deal_id for e in undone if e.deal_id is not None}
+    later = [e for e in tx.events_after(last_seq, deal_ids) if counts(e)]
+    if later:  # of the first deal (by id), its first later change
+        return min(later, key=lambda e: (e.deal_id or 0, e.seq))
     keys = {
         (e.type.startswith("stage"), key)
         for e in undone
@@ -196,6 +196,8 @@ def refusal(
             check_not_overtaken(view, undone, user, stages, describe)
         after_stages, after_pipelines = list(stages), list(pipelines)
         restored: dict[int, Deal | None] = {}
+        changed = {e.deal_id for e in undone if e.deal_id is not None and e.before is not None}
+        now = view.get_deals(changed)  # as they are, read in one go
         for event in reversed(undone):
             if event.deal_id is not None:
                 if event.before is None:  # made by the change: gone once it is undone
@@ -204,7 +206,7 @@ def refusal(
                 if event.deal_id in restored:
                     current = restored[event.deal_id]
                 else:
-                    current = view.get_deal(event.deal_id)
+                    current = now.get(event.deal_id)
                 restored[event.deal_id] = revert.deal_before(event, current)
             elif event.type.startswith("stage"):
                 after_stages = revert.stages_before(event, after_stages)

@@ -20,7 +20,7 @@ checking, and import it at run time only where they make one of its values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from types import MappingProxyType
@@ -176,6 +176,12 @@ class ReadView(Protocol):
     def get_deal(self, deal_id: int) -> Deal | None:
         """The deal as it is now (open or closed); None if it never was or is deleted."""
 
+    def get_deals(self, deal_ids: Collection[int]) -> dict[int, Deal]:
+        """The deals of these ids as they are now, by id; those that never were or are
+        deleted are left out. One :meth:`get_deal` each by default; a backend that can
+        read them in one go overrides it."""
+        return {i: deal for i in deal_ids if (deal := self.get_deal(i)) is not None}
+
     def open_deals(self) -> list[Deal]: ...
 
     def open_records(self) -> list[Record]:
@@ -279,6 +285,13 @@ class ReadView(Protocol):
     # -- events --------------------------------------------------------------------------
     def events(self, deal_id: int | None = None) -> list[Event]:
         """Every event in recorded order, or those of one deal."""
+
+    def events_after(self, seq: int, deal_ids: Collection[int]) -> list[Event]:
+        """The events of these deals numbered after ``seq``, by deal, each deal's in
+        recorded order (what undo asks: has anyone changed them since). One
+        :meth:`events` each by default; a backend that can read them in one go
+        overrides it."""
+        return [e for i in sorted(deal_ids) for e in self.events(i) if e.seq > seq]
 
     def event_records(self) -> Iterator[Record]:
         """Every event's record in recorded order, one at a time."""

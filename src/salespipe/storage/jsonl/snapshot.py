@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -259,6 +259,10 @@ class Snapshot:
         if entry:
             return self._open_deal(entry)
         return self._closed_deal(deal_id)
+
+    def get_deals(self, deal_ids: Collection[int]) -> dict[int, Deal]:
+        """One :meth:`get_deal` each: each is a look-up in the index and a read in place."""
+        return {i: deal for i in deal_ids if (deal := self.get_deal(i)) is not None}
 
     @_reports_damage("open")
     def _open_deal(self, entry: dict[str, Any]) -> Deal:
@@ -545,6 +549,10 @@ class Snapshot:
         else:
             lines = read_committed(self.paths.events, self.meta["events_size"]).splitlines()
         return [Event.from_record(orjson.loads(line)) for line in lines]
+
+    def events_after(self, seq: int, deal_ids: Collection[int]) -> list[Event]:
+        """One :meth:`events` each: each deal's lines are found by the line index."""
+        return [e for i in sorted(deal_ids) for e in self.events(i) if e.seq > seq]
 
     def line_index(self, journal: str) -> LineIndex | None:
         """The per-deal index of the ``events`` or ``closed`` journal, None when this

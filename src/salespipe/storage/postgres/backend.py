@@ -364,6 +364,13 @@ class PostgresView(ReadView):
         )
         return Deal.from_record(found[0]) if found else None
 
+    def get_deals(self, deal_ids: Collection[int]) -> dict[int, Deal]:
+        found = self._records(
+            f"SELECT record::text FROM salespipe_deals WHERE id = ANY(%s) AND {_LIVE}",
+            (sorted(deal_ids),),
+        )
+        return {deal.id: deal for deal in map(Deal.from_record, found)}
+
     def open_deals(self) -> list[Deal]:
         return [Deal.from_record(r) for r in self.open_records()]
 
@@ -501,6 +508,16 @@ class PostgresView(ReadView):
             for r in self._records(
                 "SELECT record::text FROM salespipe_events WHERE deal_id = %s ORDER BY position",
                 (deal_id,),
+            )
+        ]
+
+    def events_after(self, seq: int, deal_ids: Collection[int]) -> list[Event]:
+        return [
+            Event.from_record(r)
+            for r in self._records(
+                "SELECT record::text FROM salespipe_events"
+                " WHERE deal_id = ANY(%s) AND seq > %s ORDER BY deal_id, position",
+                (sorted(deal_ids), seq),
             )
         ]
 
