@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.checks import ok
 
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import NothingToUndo
@@ -213,3 +214,11 @@ def test_undo_list_limit_0_lists_every_change_kept(cli) -> None:
     every = cli.json("undo", "--list", "--limit", "0")
     assert [c["change"] for c in every] == list(range(12, 0, -1))
     assert len(cli.json("undo", "--list", "-n", "3")) == 3
+
+
+def test_the_log_names_an_undone_stage_disable_as_a_change(cli) -> None:
+    """The log said "undo of stage disabled (change 3)" beside "undo of stage order" (a
+    team's trial): what was undone is named as a change, "stage disabling"."""
+    ok(cli("stage", "disable", "quoted"))
+    ok(cli("undo"))
+    assert "undo of stage disabling (change " in cli("log", "--limit", "1").stdout

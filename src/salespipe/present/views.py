@@ -650,8 +650,8 @@ CHANGE_WORDS = {
     "stage rename": N_("stage rename"),
     "stage set": N_("stage change"),
     "stage order": N_("stage order"),
-    "stage disable": N_("stage disabled"),
-    "stage enable": N_("stage enabled"),
+    "stage disable": N_("stage disabling"),
+    "stage enable": N_("stage enabling"),
     "stage remove": N_("stage removal"),
 }
 
