@@ -476,7 +476,7 @@ def test_a_deal_whose_id_is_taken_here_is_said_to_get_a_new_one(cli, tmp_path: P
     assert would["renumbered"] == [{"line": lines["Alpha"], "id": 1, "new_id": 3}]
     said = cli("import", exported)
     assert said.exit_code == 0, said.stderr
-    assert "1 deal of the file is given a new number: its own is another deal's here (1 → 3)." in (
+    assert "1 deal of the file is given a new number: its own is taken here (1 → 3)." in (
         " ".join(said.stdout.split())
     )
     ids = {d["title"]: d["id"] for d in cli.json("list")}

@@ -284,11 +284,13 @@ def _unread_line(headers: list[str]) -> str:
 
 
 def _renumbered_line(renumbered: list[tuple[int, int, int]]) -> str:
-    """Our rows whose deal id is another deal's here: which number each got."""
+    """Our rows whose deal id is taken here (by a deal, or one deleted: a rep under
+    visibility own may not see it, so it is not said to be a deal's): which number each
+    got."""
     moves = _first_ten([f"{old} → {new}" for _line, old, new in renumbered])
     return ngettext(
-        "{count} deal of the file is given a new number: its own is another deal's here ({moves}).",
-        "{count} deals of the file are given new numbers: theirs are other deals' here ({moves}).",
+        "{count} deal of the file is given a new number: its own is taken here ({moves}).",
+        "{count} deals of the file are given new numbers: theirs are taken here ({moves}).",
         len(renumbered),
     ).format(count=len(renumbered), moves=moves)
 
