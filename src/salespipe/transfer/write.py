@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from salespipe.app.work import Work, record_diff
-from salespipe.core.model import Record
+from salespipe.core.model import Event, Record
 from salespipe.transfer.pending import RowValues, unpack
 from salespipe.transfer.plan import Defaults, Entry, Plan
 from salespipe.transfer.row_times import Times, deal_times, latest, moment_of
@@ -77,11 +77,20 @@ def deal_records(
 
 
 class _Recorder:
-    """Numbers and records the events of one import."""
+    """Numbers the events of one import, and records them once their deals are saved
+    (:meth:`release`): a store may send what it holds back at any point, and on
+    PostgreSQL under visibility own the row policy refuses an event of a deal that is
+    not there yet."""
 
     def __init__(self, work: Work) -> None:
         self.work = work
         self.seq = work.tx.counters().next_seq
+        self.held: list[Event] = []
+
+    def release(self) -> None:
+        for event in self.held:
+            self.work.tx.record(event)
+        self.held.clear()
 
     def __call__(
         self,
@@ -97,7 +106,7 @@ class _Recorder:
         event = self.work.new_event(
             self.seq, kind, at, deal_id, reason=reason, text=text, before=before, after=after
         )
-        self.work.tx.record(event)
+        self.held.append(event)
         self.work.unlisted_events += 1
         self.seq += 1
 
@@ -132,6 +141,8 @@ def write_plan(work: Work, plan: Plan) -> int:
         if len(batch) >= WRITE_BATCH:
             tx.save_records(batch)
             batch.clear()
+            record.release()
     tx.save_records(batch)
+    record.release()
     tx.advance_counters(next_seq=record.seq, next_deal_id=plan.next_deal_id)
     return record.seq - first
