@@ -480,3 +480,21 @@ def failing_half_way() -> Any:
             return real.from_record(record)
 
     return mock.patch.object(copying, "Event", Failing)
+
+
+@pytest.mark.postgres
+def test_a_copy_speaks_the_language_its_source_is_set_to(
+    cli: Any, tmp_path: Path, pg_database: str
+) -> None:
+    """Every command on a pipeline set to Thai answers in Thai; copy answered in English
+    (a team's trial), from a file and from a server alike."""
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    _on(cli, source, "init", "--lang", "th")
+    _on(cli, source, "add", "งานแรก", "-q")
+    copied = cli("--db", source, "copy", source, target)
+    assert copied.exit_code == 0, copied.stderr
+    assert copied.stdout.startswith("คัดลอก"), copied.stdout
+    assert cli("copy", source, pg_database).exit_code == 0
+    again = cli("copy", pg_database, target)
+    assert again.exit_code == 1
+    assert again.stderr.startswith("ข้อผิดพลาด:"), again.stderr

@@ -12,10 +12,11 @@ from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, PipelineOption
 from salespipe.cli.progress import ProgressBar
 from salespipe.core import clock, i18n
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import InvalidValue, SalespipeError
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
+    from salespipe.app.pipeline import Pipeline
     from salespipe.storage.port import Storage
 
 EXPORT_HELP = """Write all deals as CSV, or the whole database as a JSON backup.
@@ -145,6 +146,20 @@ Examples:
 """
 
 
+def _settings_of(where: "Path | str", source: "Pipeline") -> dict[str, Any]:
+    """The source's settings, for copy to speak as its other commands do (a Thai
+    pipeline's copy answered in English); {} where they cannot be read, which
+    the copy then says in its own words."""
+    from salespipe.storage import settings_of_data_file
+
+    try:
+        if isinstance(where, Path):
+            return settings_of_data_file(where)
+        return source.read().config()
+    except SalespipeError:
+        return {}
+
+
 def register(app: typer.Typer) -> None:
     @app.command("copy", help=COPY_HELP, rich_help_panel="Data and setup")
     def copy(
@@ -170,10 +185,12 @@ def register(app: typer.Typer) -> None:
         from salespipe.transfer.copying import copy_pipeline
 
         lang = settings.lang_from_environment(state(ctx).lang)
-        pipelines = [
-            Pipeline.open(settings.database_target(name, option=option), lang)
+        targets = [
+            settings.database_target(name, option=option)
             for name, option in ((source, "SOURCE"), (target, "TARGET"))
         ]
+        pipelines = [Pipeline.open(where, lang) for where in targets]
+        state(ctx).apply_config(_settings_of(targets[0], pipelines[0]))
         progress = ProgressBar(N_("Copying"))
         try:
             report = copy_pipeline(*pipelines, replace=replace, progress=progress)
