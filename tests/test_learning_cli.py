@@ -658,3 +658,20 @@ def test_a_reopened_deal_of_no_known_stage_counts_from_its_reopen(cli, tmp_path:
     by_key = {s["key"]: s for s in odds["stages"]}
     assert (by_key["quoted"]["closed"], by_key["quoted"]["won"]) == (2, 1)
     assert (by_key["approved"]["won"], by_key["approved"]["median_days_to_won"]) == (1, 10.0)
+
+
+def test_a_deal_of_no_known_stage_is_reopened_into_a_stage_named(cli, tmp_path: Path) -> None:
+    """reopen without --stage put such a deal back in the stage the import had put it in
+    (the first, or the last), so that stage learnt from it what the mark keeps out (a
+    review): the user is asked to name one, nothing changed."""
+    sheet = tmp_path / "closed.csv"
+    sheet.write_text(CLOSED_WITHOUT_STAGE, encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    ids = {d["title"]: str(d["id"]) for d in cli.json("list", "--status", "all")}
+    before = cli.json("show", ids["L1"])
+    refused = cli("reopen", ids["L1"], "--reason", "back")
+    assert refused.exit_code != 0
+    assert "imported closed without the stage it closed in" in refused.stderr
+    assert "--stage" in refused.stderr
+    assert cli.json("show", ids["L1"]) == before
+    ok(cli("reopen", ids["Q"], "--reason", "back"))  # its stage is known: reopened there

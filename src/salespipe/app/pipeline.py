@@ -521,13 +521,20 @@ class Pipeline:
     @staticmethod
     def _reopened_into(stages: list[Stage], deal: Deal, stage: str | None) -> Stage:
         """The stage a deal is reopened into: ``stage``, else the one it closed in, which
-        may have been switched off since (then say how to name another)."""
+        may have been switched off since, or not be known (then say how to name one)."""
         if stage is not None:
             return parse.stage(stages, stage)
+        ordered = sorted((s for s in stages if s.enabled), key=lambda s: s.position)
+        choices = ", ".join(f'"{s.name}"' for s in ordered)
+        if deal.stage_unknown and not deal.stays:  # its stage is where the import put it
+            raise StageNotFound(
+                _(
+                    "Deal {deal_id} was imported closed without the stage it closed in; "
+                    "reopen it into a stage with --stage ({stages})."
+                ).format(deal_id=deal.id, stages=choices)
+            )
         closed_in = next((s for s in stages if s.key == deal.stage), None)
         if closed_in is not None and not closed_in.enabled:
-            ordered = sorted((s for s in stages if s.enabled), key=lambda s: s.position)
-            choices = ", ".join(f'"{s.name}"' for s in ordered)
             raise StageNotFound(
                 _(
                     'Deal {deal_id} closed in "{stage}", which is switched off; reopen it into '
