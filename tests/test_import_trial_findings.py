@@ -896,3 +896,34 @@ def test_a_sheet_in_salespipes_words_is_not_called_salespipes_export(
     export = written(tmp_path, "export.csv", cli("export").stdout)
     again = ok(cli("--db", str(tmp_path / "other.json"), "import", export)).stdout
     assert again.startswith("Read 1 row of the salespipe CSV file: imported 1 deal")
+
+
+def _suggested(cli: Any, sheet: str) -> dict[str, str]:
+    suggestion = cli("import", sheet).stderr.strip().splitlines()[-1].strip()
+    return dict(entry.rpartition("=")[::2] for entry in shlex.split(suggestion)[1::2])
+
+
+def test_a_suggested_map_follows_the_crms_order_with_no_stage_named(cli: Any) -> None:
+    """Dynamics' Develop (40% in the file) was suggested Quoted, then Propose and Close,
+    of no probability and no stage's word, the first stage: out of Dynamics' order (a
+    review). None goes before the one before it."""
+    sheet = str(Path(__file__).parent / "fixtures" / "crm" / "dynamics-opportunities.csv")
+    suggested = _suggested(cli, sheet)
+    order = ["Presented", "Considering", "Quoted", "Negotiating", "Approved"]
+    places = [order.index(suggested[label]) for label in ("Develop", "Propose", "Close")]
+    assert places == sorted(places), suggested
+
+
+def test_a_suggested_map_takes_the_crms_probability_where_the_file_gives_none(
+    cli: Any, tmp_path: Path
+) -> None:
+    """HubSpot's "Presentation scheduled" (60% by HubSpot's default stages; the file
+    gives no probability) was suggested the first stage, 10%, for its word "present" (a
+    Thai user's trial)."""
+    sheet = written(
+        tmp_path,
+        "hubspot.csv",
+        "Deal Name,Deal Stage,Amount,Close Date,Deal owner\n"
+        "Website,Presentation scheduled,1000,2027-01-10,\n",
+    )
+    assert _suggested(cli, sheet)["Presentation scheduled"] == "Quoted"

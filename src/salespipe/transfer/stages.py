@@ -477,7 +477,7 @@ def unknown_stages_error(
         )
         for shown, count, _label in labels
     )
-    typical = _by_label(file_probabilities(rows))
+    typical = {**_crm_probabilities(labels, defaults), **_by_label(file_probabilities(rows))}
     # (the target is guessed from the label the rows carry: their probabilities are its;
     # a stage is suggested by its name, as the user calls it, which --stage-map takes)
     # (a name --stage-map would split at its "=" is given by its key)
@@ -506,6 +506,20 @@ def unknown_stages_error(
         ).format(labels=listed, stages=ours)
         + f"\n  {suggestion}"
     )
+
+
+def _crm_probabilities(
+    labels: Sequence[tuple[str, int, str]], defaults: Sequence[DefaultStage]
+) -> dict[str, int]:
+    """The probability of each label that is one of the CRM's default stages, where the
+    file gives none: HubSpot's "Presentation scheduled" (60%) was suggested the first
+    stage (10%) for its word "present"."""
+    known = {parse.fold(d.name): d.probability for d in defaults if d.probability}
+    return {
+        label: known[parse.fold(shown)]
+        for shown, _count, label in labels
+        if parse.fold(shown) in known
+    }
 
 
 def _mentions(tokens: Sequence[str], folded: str, word: str) -> bool:
@@ -642,6 +656,12 @@ def _in_crm_order(
         low = max((position[targets[places[k]]] for k in kept if k < n), default=0)
         high = min((position[targets[places[k]]] for k in kept if k > n), default=len(stages) - 1)
         fitted[index] = stages[min(max(position[targets[index]], low), high)]
+    # With nothing kept by its name (Dynamics' Develop by its 40%, Propose and Close by
+    # nothing), the guesses still follow the CRM's order: none before the one before it.
+    furthest = 0
+    for index in places:
+        furthest = max(furthest, position[fitted[index]])
+        fitted[index] = stages[furthest]
     return fitted
 
 
