@@ -927,3 +927,22 @@ def test_a_suggested_map_takes_the_crms_probability_where_the_file_gives_none(
         "Website,Presentation scheduled,1000,2027-01-10,\n",
     )
     assert _suggested(cli, sheet)["Presentation scheduled"] == "Quoted"
+
+
+def test_a_deal_closed_here_is_named_as_differing_from_a_file_of_no_status_column(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A HubSpot file says a deal's status by its stage alone: a deal won here whose row
+    is still in an open stage was not named as differing (a Thai user's trial), as it
+    was from a file with a status column."""
+    sheet = written(
+        tmp_path,
+        "hubspot.csv",
+        "Deal Name,Deal Stage,Amount,Close Date,Record ID\n"
+        "Website,Presentation scheduled,1000,2027-01-10,5044\n",
+    )
+    mapped = ("--stage-map", "Presentation scheduled=Quoted")
+    ok(cli("import", sheet, *mapped))
+    ok(cli("won", "1", "--reason", "PO received"))
+    report = cli.json("import", sheet, *mapped, "--dry-run")
+    assert [(d["line"], d["fields"]) for d in report["differing"]] == [(2, ["status"])]

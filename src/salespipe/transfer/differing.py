@@ -78,7 +78,7 @@ class Comparer:
         if values.expected_close and values.expected_close != deal.expected_close:
             found.append("expected_close")
         target = self._target(row.label, self.pipeline_of.get(deal.stage))
-        status = row.label.status or (target.outcome if target else None)
+        status = row.label.status or (_said_by(target) if target else None)
         if status and status != deal.status:
             found.append("status")
         if target is not None and target.stage is not None and target.stage != deal.stage:
@@ -101,3 +101,12 @@ class Comparer:
             else:
                 self.resolvers[pipeline] = StageResolver(stages, mapped, new_pipeline=True)
         return self.resolvers[pipeline]
+
+
+def _said_by(target: Target) -> str | None:
+    """The status a row's stage label says where the file has no status column (HubSpot:
+    "Closed won", or an open stage): a deal won here whose row is still in an open stage
+    was not named as differing (a Thai user's trial), as it was from a file with one."""
+    if target.outcome is not None:
+        return target.outcome
+    return "open" if target.stage is not None else None
