@@ -675,3 +675,16 @@ def test_a_deal_of_no_known_stage_is_reopened_into_a_stage_named(cli, tmp_path: 
     assert "--stage" in refused.stderr
     assert cli.json("show", ids["L1"]) == before
     ok(cli("reopen", ids["Q"], "--reason", "back"))  # its stage is known: reopened there
+
+
+def test_the_funnel_says_how_many_lost_deals_are_lost_in_no_stage(cli, tmp_path: Path) -> None:
+    """The funnel's "lost here" added up to fewer than its lost deals, without a word (a
+    Thai user's trial): those imported without the stage they were lost in are named."""
+    sheet = tmp_path / "closed.csv"
+    sheet.write_text(CLOSED_WITHOUT_STAGE, encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    funnel = cli.json("funnel", "--since", "2026-01-01")
+    assert (funnel["lost"], funnel["lost_in_no_stage"]) == (3, 2)
+    assert sum(stage["lost"] for stage in funnel["stages"]) == 1
+    said = ok(cli("funnel", "--since", "2026-01-01")).stdout
+    assert "2 lost deals were imported without the stage they were lost in" in said

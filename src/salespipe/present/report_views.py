@@ -397,6 +397,14 @@ def funnel_blocks(result: Funnel) -> list[Block]:
         rate=percent(result.win_rate),
     )
     note = _('"{column}" of the last stage is the share won.').format(column=to_next)
+    if result.lost_in_no_stage:
+        note += " " + ngettext(
+            "{count} lost deal was imported without the stage it was lost in: it is lost "
+            "in no stage's row.",
+            "{count} lost deals were imported without the stage they were lost in: they "
+            "are lost in no stage's row.",
+            result.lost_in_no_stage,
+        ).format(count=result.lost_in_no_stage)
     table = Table(
         columns=[
             Column(_("Stage"), shrink=True),

@@ -61,6 +61,7 @@ class Funnel:
     won: int
     lost: int
     steps: list[FunnelStep]
+    lost_in_no_stage: int = 0  # imported lost without the stage it was lost in
 
     @property
     def open(self) -> int:
@@ -79,6 +80,7 @@ class Funnel:
             "lost": self.lost,
             "win_rate": self.win_rate,
             "stages": [step.to_dict() for step in self.steps],
+            **({"lost_in_no_stage": self.lost_in_no_stage} if self.lost_in_no_stage else {}),
         }
 
 
@@ -128,7 +130,7 @@ def funnel_of(cohort: Cohort, stages: Sequence[Stage], period: Period) -> Funnel
         )
         for i, stage in enumerate(shown)
     ]
-    return Funnel(period, cohort.created, cohort.won, cohort.lost, steps)
+    return Funnel(period, cohort.created, cohort.won, cohort.lost, steps, cohort.lost_in_no_stage)
 
 
 @dataclass

@@ -113,6 +113,7 @@ class Cohort:
     furthest: dict[int, int] = field(default_factory=dict)
     lost_in: dict[str, int] = field(default_factory=dict)
     visited: set[str] = field(default_factory=set)
+    lost_in_no_stage: int = 0  # lost from a stage not known (core/model.py ``pathless``)
 
 
 class WonSum(NamedTuple):
@@ -375,9 +376,11 @@ class CohortTally:
             return
         if outcome == "lost":
             cohort.lost += deals
-            if keys:  # none: lost from a stage not known (core/model.py ``pathless``)
+            if keys:
                 stage = keys[-1]
                 cohort.lost_in[stage] = cohort.lost_in.get(stage, 0) + deals
+            else:  # lost from a stage not known (core/model.py ``pathless``)
+                cohort.lost_in_no_stage += deals
         furthest = max(map(self.rank.get, keys, repeat(-1)), default=-1)  # -1: none of ours
         if furthest >= 0:
             cohort.furthest[furthest] = cohort.furthest.get(furthest, 0) + deals
