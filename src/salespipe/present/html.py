@@ -14,6 +14,7 @@ largest value times the chart's height (docs/forecasting.md).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -237,7 +238,13 @@ def _block(block: Block) -> str:
         )
         return f"{title}<dl>\n{pairs}\n</dl>"
     assert isinstance(block, Text)
-    return f"<p>{escape(block.text)}</p>"
+    return f"<p>{_prose(block.text)}</p>"
+
+
+def _prose(text: str) -> str:
+    """A sentence of the text views as HTML: escaped, a command it names in backticks
+    set as code (the page showed the backticks)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
 
 
 def _cell(text: str, tag: str, right: bool) -> str:
@@ -257,7 +264,7 @@ def _table(table: Table) -> str:
         for row in table.rows
     )
     caption = f"<caption>{escape(table.title)}</caption>" if table.title else ""
-    note = f'\n<p class="note">{escape(table.footer)}</p>' if table.footer else ""
+    note = f'\n<p class="note">{_prose(table.footer)}</p>' if table.footer else ""
     return (
         f'<div class="scroll"><table>{caption}\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{rows}\n</tbody></table></div>{note}"
