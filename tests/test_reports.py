@@ -417,6 +417,20 @@ def test_stale_names_each_deals_owner_and_value_at_any_width(
     assert {"malee", "฿1,500,000.00"} <= set(thai.stdout.splitlines()[3].split())
 
 
+def test_stale_has_no_due_column_when_no_deal_has_a_next_action(
+    cli, pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column of dashes took 11 cells at 80 columns while titles were cut (a Thai
+    user's trial): a deal without a next action has no due day, as in list, and a
+    column with none is left out."""
+    add(cli, "Warehouse racking", "2026-11-10 10:00")
+    add(cli, "Fleet telematics", "2026-10-31 10:00")
+    monkeypatch.setenv("COLUMNS", "80")
+    header = cli("stale").stdout.splitlines()[1].split()
+    assert "Due" not in header
+    assert "—" not in cli("stale").stdout
+
+
 def test_owner_filter_applies_to_reports(cli, pipeline) -> None:
     """--owner keeps only that owner's deals (case ignored)."""
     add(cli, "Mine", "2026-11-20 09:00", "--owner", "Ann")

@@ -599,7 +599,7 @@ def stale_table(result: StaleList) -> list[Block]:
     for number, item in enumerate(result.deals):
         record = item.record
         action = record["next_action"]
-        due = fmt.iso_day(action["due"]) if action else NONE
+        due = fmt.iso_day(action["due"]) if action else ""  # as list: none, no column
         if action and action["due"] < today:
             due += OVERDUE_MARK
             table.styles[number, 7] = "overdue"
