@@ -946,3 +946,30 @@ def test_a_deal_closed_here_is_named_as_differing_from_a_file_of_no_status_colum
     ok(cli("won", "1", "--reason", "PO received"))
     report = cli.json("import", sheet, *mapped, "--dry-run")
     assert [(d["line"], d["fields"]) for d in report["differing"]] == [(2, ["status"])]
+
+
+def test_a_suggested_map_is_not_dragged_to_one_stage_of_a_pipeline_of_its_own(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Keeping the CRM's order by pushing each label to at least the stage of the one
+    before it sent all five HubSpot stages to "Contract" in a pipeline whose chances do
+    not rise stage by stage (a review)."""
+    ok(cli("pipeline", "add", "Own", "--stages", "empty"))
+    stages = (("Intro", 60), ("Demo", 15), ("Proposal", 40), ("Contract", 85), ("Signature", 20))
+    for name, chance in stages:
+        ok(cli("stage", "add", name, "-P", "Own"))
+        ok(cli("stage", "set", name, "--prob", str(chance), "-P", "Own"))
+    sheet = written(
+        tmp_path,
+        "hub.csv",
+        "Record ID,Deal Name,Deal Stage,Amount,Close Date\n"
+        "1,A,Appointment scheduled,100,2027-01-10\n"
+        "2,B,Qualified to buy,100,2027-01-10\n"
+        "3,C,Presentation scheduled,100,2027-01-10\n"
+        "4,D,Decision maker bought-in,100,2027-01-10\n"
+        "5,E,Contract sent,100,2027-01-10\n",
+    )
+    suggestion = cli("import", sheet, "-P", "Own").stderr.strip().splitlines()[-1].strip()
+    suggested = dict(entry.rpartition("=")[::2] for entry in shlex.split(suggestion)[1::2])
+    assert len(set(suggested.values())) > 1, suggested
+    assert suggested["Appointment scheduled"] != "Contract", suggested

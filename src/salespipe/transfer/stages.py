@@ -8,6 +8,7 @@ ready-to-paste map, or ``--create-stages`` creates open stages for the unknown l
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import shlex
 from collections import Counter
@@ -484,7 +485,9 @@ def unknown_stages_error(
     name_of = {s.key: s.name for s in resolver.enabled if "=" not in s.name}
     targets = [_target_to_suggest(label, typical, resolver, creating) for *_n, label in labels]
     if not creating:
-        targets = _in_crm_order([label for *_n, label in labels], targets, resolver, defaults)
+        targets = _in_crm_order(
+            [label for *_n, label in labels], targets, resolver, defaults, typical
+        )
     targets = [name_of.get(target, target) for target in targets]
     suggestion = " ".join(
         f"--stage-map {shlex.quote(shown + '=' + target)}"
@@ -627,6 +630,7 @@ def _in_crm_order(
     targets: Sequence[str],
     resolver: StageResolver,
     defaults: Sequence[DefaultStage],
+    typical: dict[str, int] | None = None,
 ) -> list[str]:
     """The suggested targets with the CRM's default stages kept in the CRM's order.
 
@@ -655,14 +659,37 @@ def _in_crm_order(
             continue
         low = max((position[targets[places[k]]] for k in kept if k < n), default=0)
         high = min((position[targets[places[k]]] for k in kept if k > n), default=len(stages) - 1)
-        fitted[index] = stages[min(max(position[targets[index]], low), high)]
-    # With nothing kept by its name (Dynamics' Develop by its 40%, Propose and Close by
-    # nothing), the guesses still follow the CRM's order: none before the one before it.
-    furthest = 0
-    for index in places:
-        furthest = max(furthest, position[fitted[index]])
-        fitted[index] = stages[furthest]
+        here = position[targets[index]]
+        if not low <= here <= high:
+            here = _nearest_between(resolver, low, high, (typical or {}).get(labels[index]), here)
+        fitted[index] = stages[here]
+    if not kept and _rising(resolver.enabled):
+        # With nothing kept by its name (Dynamics' Develop by its 40%, Propose and Close
+        # by nothing), the guesses still follow the CRM's order: none before the one
+        # before it. (Not in a pipeline whose chances do not rise stage by stage: one
+        # late guess would take every label after it there, a review.)
+        furthest = 0
+        for index in places:
+            furthest = max(furthest, position[fitted[index]])
+            fitted[index] = stages[furthest]
     return fitted
+
+
+def _nearest_between(
+    resolver: StageResolver, low: int, high: int, probability: int | None, guess: int
+) -> int:
+    """The place, from ``low`` to ``high``, of the stage nearest ``probability`` (of a
+    label whose guess fell outside them; without one, the end nearest the guess): the
+    end itself sent HubSpot's "Appointment scheduled" (20%) to an 85% stage of a
+    pipeline whose chances do not rise stage by stage (a review)."""
+    if probability is None or low > high:
+        return min(max(guess, low), high)
+    between = range(low, high + 1)
+    return min(between, key=lambda at: abs(resolver.enabled[at].probability - probability))
+
+
+def _rising(stages: Sequence[Stage]) -> bool:
+    return all(a.probability <= b.probability for a, b in itertools.pairwise(stages))
 
 
 def _longest_rising(positions: Sequence[int | None]) -> set[int]:
