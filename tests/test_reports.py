@@ -431,6 +431,18 @@ def test_stale_has_no_due_column_when_no_deal_has_a_next_action(
     assert "—" not in cli("stale").stdout
 
 
+def test_the_html_stale_table_says_what_its_overdue_mark_means(cli, pipeline) -> None:
+    """The page showed "2026-11-20!" with no legend and no colour (a review): the cell
+    is set as overdue and the legend is under the table, as in the terminal."""
+    first = add(cli, "Warehouse racking", "2026-11-10 10:00")
+    ok(cli("next", first, "Call them", "--due", "2026-11-20"))
+    page = cli("report", "--html", "-").stdout
+    stale = page[page.index("Deals over their stage") :]
+    stale = stale[: stale.index("</section>")]
+    assert '<td class="overdue">2026-11-20!</td>' in stale
+    assert '<p class="note">! next action overdue</p>' in stale
+
+
 def test_owner_filter_applies_to_reports(cli, pipeline) -> None:
     """--owner keeps only that owner's deals (case ignored)."""
     add(cli, "Mine", "2026-11-20 09:00", "--owner", "Ann")

@@ -247,8 +247,9 @@ def _prose(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
 
 
-def _cell(text: str, tag: str, right: bool) -> str:
-    klass = ' class="r"' if right else ""
+def _cell(text: str, tag: str, right: bool, style: str | None = None) -> str:
+    classes = " ".join(c for c in ("r" if right else "", style or "") if c)
+    klass = f' class="{classes}"' if classes else ""
     body = "<br>".join(escape(line) for line in text.split("\n"))
     return f"<{tag}{klass}>{body}</{tag}>"
 
@@ -260,15 +261,26 @@ def _table(table: Table) -> str:
         for column, right in zip(table.columns, rights, strict=True)
     )
     rows = "\n".join(
-        "<tr>" + "".join(_cell(c, "td", r) for c, r in zip(row, rights, strict=True)) + "</tr>"
-        for row in table.rows
+        "<tr>"
+        + "".join(
+            _cell(cell, "td", right, _HTML_STYLES.get(table.styles.get((number, at), "")))
+            for at, (cell, right) in enumerate(zip(row, rights, strict=True))
+        )
+        + "</tr>"
+        for number, row in enumerate(table.rows)
     )
     caption = f"<caption>{escape(table.title)}</caption>" if table.title else ""
-    note = f'\n<p class="note">{_prose(table.footer)}</p>' if table.footer else ""
+    # What a mark in a column means ("! next action overdue"), as the text view says it.
+    lines = [table.footer or "", *(text for _at, text in sorted(table.notes.items()))]
+    note = "".join(f'\n<p class="note">{_prose(line)}</p>' for line in lines if line)
     return (
         f'<div class="scroll"><table>{caption}\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{rows}\n</tbody></table></div>{note}"
     )
+
+
+# The styles of the text views a page colours (the mark says it in the text too).
+_HTML_STYLES = {"overdue": "overdue"}
 
 
 def _forecast_tables(forecast: Forecast) -> str:
