@@ -898,8 +898,9 @@ def test_a_sheet_in_salespipes_words_is_not_called_salespipes_export(
     assert again.startswith("Read 1 row of the salespipe CSV file: imported 1 deal")
 
 
-def _suggested(cli: Any, sheet: str) -> dict[str, str]:
-    suggestion = cli("import", sheet).stderr.strip().splitlines()[-1].strip()
+def _suggested(cli: Any, sheet: str, *args: str) -> dict[str, str]:
+    """The --stage-map the refusal of an import of ``sheet`` suggests, label by label."""
+    suggestion = cli("import", sheet, *args).stderr.strip().splitlines()[-1].strip()
     return dict(entry.rpartition("=")[::2] for entry in shlex.split(suggestion)[1::2])
 
 
@@ -969,7 +970,6 @@ def test_a_suggested_map_is_not_dragged_to_one_stage_of_a_pipeline_of_its_own(
         "4,D,Decision maker bought-in,100,2027-01-10\n"
         "5,E,Contract sent,100,2027-01-10\n",
     )
-    suggestion = cli("import", sheet, "-P", "Own").stderr.strip().splitlines()[-1].strip()
-    suggested = dict(entry.rpartition("=")[::2] for entry in shlex.split(suggestion)[1::2])
+    suggested = _suggested(cli, sheet, "-P", "Own")
     assert len(set(suggested.values())) > 1, suggested
     assert suggested["Appointment scheduled"] != "Contract", suggested
