@@ -85,7 +85,7 @@ class ParsedFile:
         """Whether the rows are read as salespipe's own (a sheet named by --column is)."""
         if self.crm is not None:
             return self.crm.name == "salespipe"
-        return self.format.startswith("salespipe")
+        return self.written_by_salespipe
 
     @property
     def written_by_salespipe(self) -> bool:

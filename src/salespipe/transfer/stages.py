@@ -275,11 +275,6 @@ def file_probabilities(rows: Sequence[Pending]) -> dict[tuple[str, str], int]:
     return {stage: min(counts, key=lambda p: (-counts[p], p)) for stage, counts in found.items()}
 
 
-def _by_label(in_file: dict[tuple[str, str], int]) -> dict[str, int]:
-    """The file's probability of each stage label."""
-    return {label: p for (_pipeline, label), p in in_file.items()}
-
-
 # Where a created stage's probability came from: the file's rows, the CRM's default
 # stage of that name, or neither (50%).
 ProbabilityOrigin = Literal["file", "crm", "none"]
@@ -478,7 +473,8 @@ def unknown_stages_error(
         )
         for shown, count, _label in labels
     )
-    typical = {**_crm_probabilities(labels, defaults), **_by_label(file_probabilities(rows))}
+    in_file = {label: p for (_pipeline, label), p in file_probabilities(rows).items()}
+    typical = {**_crm_probabilities(labels, defaults), **in_file}
     # (the target is guessed from the label the rows carry: their probabilities are its;
     # a stage is suggested by its name, as the user calls it, which --stage-map takes)
     # (a name --stage-map would split at its "=" is given by its key)
@@ -630,7 +626,7 @@ def _in_crm_order(
     targets: Sequence[str],
     resolver: StageResolver,
     defaults: Sequence[DefaultStage],
-    typical: dict[str, int] | None = None,
+    typical: dict[str, int],
 ) -> list[str]:
     """The suggested targets with the CRM's default stages kept in the CRM's order.
 
@@ -661,7 +657,7 @@ def _in_crm_order(
         high = min((position[targets[places[k]]] for k in kept if k > n), default=len(stages) - 1)
         here = position[targets[index]]
         if not low <= here <= high:
-            here = _nearest_between(resolver, low, high, (typical or {}).get(labels[index]), here)
+            here = _nearest_between(resolver, low, high, typical.get(labels[index]), here)
         fitted[index] = stages[here]
     if not kept and _rising(resolver.enabled):
         # With nothing kept by its name (Dynamics' Develop by its 40%, Propose and Close
