@@ -1029,18 +1029,29 @@ def _copy_events_through_a_scratch_table(
     refused on a table with row-level security ("COPY FROM not supported"), so a rep
     under visibility own could not import 100 rows. They are copied into a scratch table
     and inserted from it, each row checked by the policies, in the order given."""
-    cursor.execute(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS salespipe_incoming_events ("
-        " n serial, seq bigint, change bigint, deal_id bigint, type text, at timestamptz,"
-        " at_date date, undid bigint, record json, role text) ON COMMIT DROP"
-    )
-    with cursor.copy(f"COPY salespipe_incoming_events ({columns}) FROM STDIN") as copy:
-        copy.write(_copy_text(rows))
-    cursor.execute(
+    _through_a_scratch_table(
+        cursor,
+        rows,
+        "salespipe_incoming_events (n serial, seq bigint, change bigint, deal_id bigint,"
+        " type text, at timestamptz, at_date date, undid bigint, record json, role text)",
+        columns,
         f"INSERT INTO salespipe_events ({columns})"
-        f" SELECT {columns} FROM salespipe_incoming_events ORDER BY n"
+        f" SELECT {columns} FROM salespipe_incoming_events ORDER BY n",
     )
-    cursor.execute("TRUNCATE salespipe_incoming_events")
+
+
+def _through_a_scratch_table(
+    cursor: schema.Cursor, rows: list[tuple[Any, ...]], table: str, columns: str, insert: str
+) -> None:
+    """COPY ``rows`` (their ``columns``) into the scratch ``table`` (its name, then its
+    columns, ``n`` numbering the rows in order), then run ``insert``, which takes them
+    from it; the table is emptied for the next batch and dropped at the commit."""
+    name = table.split(" ", 1)[0]
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ON COMMIT DROP")
+    with cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+        copy.write(_copy_text(rows))
+    cursor.execute(insert)
+    cursor.execute(f"TRUNCATE {name}")
 
 
 def _copy_text(rows: list[tuple[Any, ...]]) -> str:
@@ -1063,23 +1074,19 @@ def _copy_field(value: Any) -> str:
 def _copy_deals(cursor: schema.Cursor, rows: list[tuple[Any, ...]]) -> None:
     """Many deals at once: COPY them into a scratch table, then upsert them all with one
     statement, in the order given (the listing order numbers follow it)."""
-    cursor.execute(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS salespipe_incoming ("
-        " n serial, id bigint, status text, stage text, owner text, record json)"
-        " ON COMMIT DROP"
-    )
-    incoming = "COPY salespipe_incoming (id, status, stage, owner, record) FROM STDIN"
-    with cursor.copy(incoming) as copy:
-        copy.write(_copy_text(rows))
     # nextval() in the select list runs after the sort, so the numbers follow n.
-    cursor.execute(
+    _through_a_scratch_table(
+        cursor,
+        rows,
+        "salespipe_incoming (n serial, id bigint, status text, stage text, owner text,"
+        " record json)",
+        "id, status, stage, owner, record",
         "INSERT INTO salespipe_deals AS d"
         " (id, status, stage, owner, open_order, closed_order, record)"
         " SELECT id, status, stage, owner, nextval('salespipe_listing_order'),"
         "  nextval('salespipe_listing_order'), record FROM salespipe_incoming ORDER BY n"
-        + _UPSERT_DEALS
+        + _UPSERT_DEALS,
     )
-    cursor.execute("TRUNCATE salespipe_incoming")
 
 
 class _Turn:
