@@ -78,7 +78,10 @@ def test_undoing_a_larger_import_sends_no_more_statements(
         sent[count] = counted()
         monkeypatch.undo()
     assert cli.json("--db", pg_database, "list", "--status", "all") == []
-    assert sent[200] == sent[20], sent
+    # An undo that finds the pipeline row held for an instant waits for it, in three more
+    # statements (the savepoint rolled back, the lock timeout set, the locked read): seen
+    # once in a full run. A statement per deal would be 180 more.
+    assert abs(sent[200] - sent[20]) <= 3, sent
 
 
 def _derived(cli: Any, database: str) -> dict[str, Any]:
