@@ -11,6 +11,7 @@ harder than separate commands would. A smaller race uses the installed command i
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -18,6 +19,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -517,3 +519,36 @@ def test_a_digit_like_stage_name_is_refused_without_a_traceback(
     assert result.returncode == 1, result.stderr[-300:]
     _assert_one_sentence(result.stderr)
     assert snapshot_files() == before
+
+
+def test_a_refusal_of_the_system_is_said_in_the_user_s_language(
+    cli: Any, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock file or an export folder the system refused was said in a Thai sentence
+    ending in English ("Permission denied") (a trial of an office manager in Thai)."""
+    cli("init", "--lang", "th")
+    cli("add", "ระบบบัญชี")
+    lock = db_path.with_suffix(".lock")
+    real_open = os.open
+
+    def refused(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if str(path) == str(lock):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    added = cli("add", "กล้องวงจรปิด")
+    monkeypatch.setattr(os, "open", real_open)
+    assert added.exit_code == 4
+    assert added.stderr == (
+        f"ข้อผิดพลาด: เปิดไฟล์ล็อก {lock} ไม่ได้: ไม่มีสิทธิ์เข้าถึง ไฟล์ข้อมูลไม่ได้ถูกเปลี่ยนแปลง\n"
+    )
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    target = tmp_path / "deals.csv"
+    exported = cli("export", "-o", str(target))
+    assert exported.exit_code == 1
+    assert exported.stderr == f"ข้อผิดพลาด: เขียน {target} ไม่ได้: ดิสก์เต็ม\n"

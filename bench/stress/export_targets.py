@@ -98,7 +98,7 @@ def check_devices(folder: Path, db: Path) -> list[str]:
             problems.append(f"exporting to {name}: traceback")
         if name == "null" and done.returncode:
             problems.append(f"exporting to null failed: {done.stderr[:200]!r}")
-        if name == "full" and (done.returncode != 1 or b"No space" not in done.stderr):
+        if name == "full" and (done.returncode != 1 or b"the disk is full" not in done.stderr):
             problems.append(f"exporting to full: exit {done.returncode} {done.stderr[:200]!r}")
     leftovers = [p.name for p in folder.iterdir() if ".tmp" in p.name]
     if leftovers:

@@ -33,6 +33,7 @@ import orjson
 from salespipe.app.undo_check import Describe
 from salespipe.app.work import Change
 from salespipe.core import clock, fmt
+from salespipe.core.errors import os_problem
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.limits import MAX_SECONDS
 from salespipe.core.model import Deal, Event, Stage, deal_to_dict, several_pipelines
@@ -268,7 +269,7 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
                     start_new_session=True,
                 )
         except OSError as exc:
-            return _("could not start: {problem}").format(problem=exc.strerror)
+            return _("could not start: {problem}").format(problem=os_problem(exc))
         except BaseException:
             if process is not None:
                 _stop(process)

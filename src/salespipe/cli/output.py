@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError
+from salespipe.core.errors import InvalidValue, OutputFailed, SalespipeError, os_problem
 from salespipe.core.i18n import _
 from salespipe.present import render
 from salespipe.present.render import visible
@@ -72,7 +72,7 @@ def reader_may_leave() -> Iterator[None]:
             ).format(encoding=exc.encoding, text=exc.object[exc.start : exc.end])
         ) from None
     except OSError as exc:
-        raise OutputFailed(exc.strerror or str(exc)) from None
+        raise OutputFailed(os_problem(exc)) from None
     except ValueError as exc:
         if not getattr(sys.stdout, "closed", False):
             raise  # not the stream's: a value the command read (a damaged date, say)

@@ -12,7 +12,7 @@ from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, PipelineOption
 from salespipe.cli.progress import ProgressBar
 from salespipe.core import clock, i18n
-from salespipe.core.errors import InvalidValue, SalespipeError
+from salespipe.core.errors import InvalidValue, SalespipeError, os_problem
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -242,7 +242,9 @@ def register(app: typer.Typer) -> None:
                     sys.stdout.flush()
             except OSError as exc:
                 raise InvalidValue(
-                    _("Cannot write the export to stdout: {problem}.").format(problem=exc.strerror)
+                    _("Cannot write the export to stdout: {problem}.").format(
+                        problem=os_problem(exc)
+                    )
                 ) from None
             return
         refuse_database_target(output_file, pipeline.store, "-o")

@@ -8,9 +8,10 @@ turns them into messages and exit codes.
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
-from salespipe.core.i18n import _
+from salespipe.core.i18n import N_, _
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -19,6 +20,16 @@ EXIT_DATA_FILE = 4
 EXIT_OUTPUT_FAILED = 74  # sysexits' EX_IOERR: the output could not be written
 EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: try again later
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
+
+# The operating system's refusals a person meets most, in words of their language (the
+# system's own text, `exc.strerror`, is always English).
+_OS_PROBLEMS = {
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is exceeded"),
+    errno.EROFS: N_("the file system is read-only"),
+    errno.EACCES: N_("permission was denied"),
+    errno.EPERM: N_("permission was denied"),
+}
 
 
 class SalespipeError(Exception):
@@ -276,3 +287,13 @@ def no_deal_numbers_left() -> str:
         "Deal numbers have run out: the next would pass {highest}, the highest a deal may "
         "have; nothing was changed."
     ).format(highest=MAX_DEAL_ID)
+
+
+def os_problem(exc: OSError, unexplained: str | None = None) -> str:
+    """Why the operating system refused, in the user's language where it is a common
+    refusal (a full disk, no permission), else in the system's own words, else
+    ``unexplained`` (or the exception's text)."""
+    known = _OS_PROBLEMS.get(exc.errno or 0)
+    if known is not None:
+        return _(known)
+    return exc.strerror or unexplained or str(exc)

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import InvalidValue, os_problem
 from salespipe.core.i18n import _
 from salespipe.transfer.crm_formats import (
     CSV_COLUMNS,
@@ -366,5 +366,5 @@ def _read(path: Path, limit: int = -1) -> bytes:
 
 def _unreadable(path: Path, exc: OSError) -> InvalidValue:
     return InvalidValue(
-        _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
+        _("The file {path} cannot be read: {problem}.").format(path=path, problem=os_problem(exc))
     )

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import InvalidValue, os_problem
 from salespipe.core.i18n import _
 from salespipe.storage import safe_files
 
@@ -84,5 +84,5 @@ def _replacing(real: Path, target: Path) -> Iterator[IO[bytes]]:
 
 def _cannot_write(target: Path, exc: OSError) -> InvalidValue:
     return InvalidValue(
-        _("Cannot write {path}: {problem}.").format(path=target, problem=exc.strerror)
+        _("Cannot write {path}: {problem}.").format(path=target, problem=os_problem(exc))
     )

@@ -22,6 +22,7 @@ from salespipe.core.errors import (
     NotASalespipeFile,
     StoreError,
     WriteFailed,
+    os_problem,
 )
 from salespipe.core.i18n import _
 from salespipe.core.model import Stage, first_pipeline
@@ -222,7 +223,7 @@ def _load_document(path: Path) -> dict[str, Any] | None:
     except OSError as exc:
         raise StoreError(
             _("The data file {path} cannot be read: {problem}.").format(
-                path=path, problem=exc.strerror
+                path=path, problem=os_problem(exc)
             )
         ) from None
     if not raw.strip():
@@ -688,7 +689,7 @@ class Store:
             raise self._cut_off_here(exc) from None
 
     def _cut_off_here(self, exc: OSError) -> StoreError:
-        problem = exc.strerror or str(exc)
+        problem = os_problem(exc)
         return StoreError(
             _(
                 "A copy --replace into {path} was cut off and cannot be finished from "

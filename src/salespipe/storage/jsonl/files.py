@@ -8,7 +8,6 @@ to write, :mod:`salespipe.storage.jsonl.snapshot` what it means and
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import os
@@ -22,8 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from salespipe.core.errors import DatabaseBusy, NotASalespipeFile, StoreError, WriteFailed
-from salespipe.core.i18n import N_, _
+from salespipe.core.errors import (
+    DatabaseBusy,
+    NotASalespipeFile,
+    StoreError,
+    WriteFailed,
+    os_problem,
+)
+from salespipe.core.i18n import _
 from salespipe.storage import safe_files
 from salespipe.storage.safe_files import fsync_folder, make_folder, remove_folders, write_all
 
@@ -171,7 +176,7 @@ def check_data_file(path: Path) -> None:
     except OSError as exc:
         raise StoreError(
             _("The data file {path} cannot be read: {problem}.").format(
-                path=path, problem=exc.strerror
+                path=path, problem=os_problem(exc)
             )
         ) from None
     refuse_unless_regular(path, mode)
@@ -213,7 +218,9 @@ def read_committed(path: Path, size: int) -> bytes:
         raise missing(path) from None
     except OSError as exc:
         raise StoreError(
-            _("The file {path} cannot be read: {problem}.").format(path=path, problem=exc.strerror)
+            _("The file {path} cannot be read: {problem}.").format(
+                path=path, problem=os_problem(exc)
+            )
         ) from None
     if len(data) < size:
         raise shortened(path, len(data), size)
@@ -421,7 +428,7 @@ def _open_lock(paths: DatabasePaths, folders: list[Path]) -> tuple[int, bool]:
     except OSError as exc:
         raise WriteFailed(
             _("Cannot open the lock file {path}: {problem}; the data file was not changed.").format(
-                path=paths.lock, problem=exc.strerror
+                path=paths.lock, problem=os_problem(exc)
             )
         ) from None
 
@@ -467,14 +474,7 @@ class _Deadline:
 
 
 def write_failure(path: Path, exc: OSError) -> str:
-    known = {
-        errno.ENOSPC: N_("the disk is full"),
-        errno.EDQUOT: N_("the disk quota is exceeded"),
-        errno.EROFS: N_("the file system is read-only"),
-        errno.EACCES: N_("permission was denied"),
-        errno.EPERM: N_("permission was denied"),
-    }.get(exc.errno or 0)
-    reason = _(known) if known else exc.strerror or _("the write failed")
+    reason = os_problem(exc, _("the write failed"))
     failed = _failed_at(path, exc)
     if failed is not None:  # a journal, or the folder (a temp file): said, not the main file
         return _(
@@ -585,7 +585,7 @@ class CommittedBytes:
         except OSError as exc:
             raise StoreError(
                 _("The file {path} cannot be read: {problem}.").format(
-                    path=path, problem=exc.strerror
+                    path=path, problem=os_problem(exc)
                 )
             ) from None
         return cls(path, size, fd=fd)

@@ -14,7 +14,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from salespipe.core.errors import StoreError
+from salespipe.core.errors import StoreError, os_problem
 from salespipe.core.i18n import _
 from salespipe.core.model import (
     EVENT_KEYS,
@@ -651,7 +651,7 @@ class Snapshot:
         except OSError as exc:
             raise StoreError(
                 _("The file {path} cannot be read: {problem}.").format(
-                    path=path, problem=exc.strerror
+                    path=path, problem=os_problem(exc)
                 )
             ) from None
         with handle:
