@@ -248,6 +248,19 @@ def test_doctor_in_thai(pipeline: Pipeline, db_path: Path, cli: Cli) -> None:
     assert lines[-1] == "ต่างกัน 2 จุด คำสั่ง salespipe doctor --fix สร้างใหม่จากบันทึกได้"
 
 
+def test_doctor_names_the_data_file_by_its_whole_path(
+    pipeline: Pipeline, db_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crontab example says to copy the data file's whole path from doctor's line;
+    with a relative --db doctor printed it relative, useless to cron (a trial)."""
+    pipeline.add("ERP", DealFields())
+    monkeypatch.chdir(db_path.parent)
+    result = cli("--db", db_path.name, "doctor")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{db_path}: ")
+    assert cli.json("--db", db_path.name, "doctor")["database"] == str(db_path)
+
+
 def test_a_missing_data_file_is_an_error(cli: Cli) -> None:
     assert cli("doctor").exit_code == 4
 

@@ -1,5 +1,6 @@
 """Setup commands: init and config."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -169,11 +170,20 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe doctor --fix
         """
-        pipeline = state(ctx).pipeline()
+        run = state(ctx)
+        pipeline = run.pipeline()
         pipeline.read_existing()
-        report = setup_results.DoctorReport(pipeline.store.location, pipeline.doctor(fix))
+        report = setup_results.DoctorReport(
+            _named_whole(run.hook_database, pipeline.store.location), pipeline.doctor(fix)
+        )
         output.result(report, as_json)
         if not report.clean:
             raise typer.Exit(EXIT_REFUSED)  # (what differs is the output, not an error)
 
     app.add_typer(config_app, name="config", rich_help_panel="Data and setup")
+
+
+def _named_whole(target: "str | Path | None", location: str) -> str:
+    """A data file by its whole path, to be copied into a crontab or a hook (cron runs
+    elsewhere); a server as the store names it."""
+    return str(target) if isinstance(target, Path) else location
