@@ -106,6 +106,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("TZ", "Asia/Bangkok")
         (path.parent / "no-hooks").mkdir()
         patch.setenv("SALESPIPE_HOOKS", str(path.parent / "no-hooks"))
+        # demo speaks the language of "your pipeline": without this, the tester's own
+        # (a Thai one in ~/.local/share) made the pages' demo Thai.
+        patch.setenv("SALESPIPE_DB", str(path.parent / "no-pipeline.json"))
         time.tzset()
         made = Cli()("demo", "--db", str(path))
     time.tzset()
