@@ -139,6 +139,33 @@ def test_a_bad_option_value_is_refused_in_the_data_file_s_language(cli: Any) -> 
     assert cli("--lang", "en", "list", "--status", "closed").stderr.startswith("Error:")
 
 
+@pytest.mark.file_only  # a server's settings are read when the command connects
+def test_an_option_before_the_command_is_refused_in_the_language_of_the_db_named(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`salespipe --db office.json --json add …` (the mistake the hint is for) was said in
+    English although office.json is Thai: the language came from SALESPIPE_DB's file,
+    not the one --db named (a trial of an office manager in Thai)."""
+    office = tmp_path / "office.json"
+    assert cli("--db", str(office), "init", "--lang", "th").exit_code == 0
+    for args in (
+        ["--db", str(office), "--json", "add", "X"],
+        [f"--db={office}", "--json", "add", "X"],
+    ):
+        refused = cli(*args)
+        assert refused.exit_code == 2
+        assert json.loads(refused.stdout)["error"]["message"] == (
+            "ไม่มีตัวเลือก --json (--json ต้องใส่หลังชื่อคำสั่ง: `salespipe add --json …`)"
+        )
+    refused = cli("--db", str(office), "--foo", "list")
+    assert refused.stderr.splitlines()[-1] == "ข้อผิดพลาด: ไม่มีตัวเลือก --foo"
+    assert (
+        cli("--db", str(office), "--lang", "en", "--foo", "list")
+        .stderr.splitlines()[-1]
+        .startswith("Error:")
+    )
+
+
 def test_a_bad_salespipe_lang_is_an_error_naming_it(
     cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

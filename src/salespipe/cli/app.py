@@ -206,13 +206,28 @@ def _speak_as_the_user_asks(exc: UsageError, given: list[str] | None, as_json: b
     if root is None or root.obj is not None:
         return
     flag = root.params.get("lang")
+    db = root.params.get("db")
     if given is not None and "lang" not in root.params:  # (the root's options unread)
         from salespipe.cli import interrupted
 
         flag = interrupted.speak_as_the_arguments_ask(given)
+        db = _db_given(given)
     else:  # (read, but a short command line is not spoken for yet: `--lang th` alone)
         choose_language(flag, as_json=as_json)
-    _speak_as_the_data_file_says(root.params.get("db"), flag, as_json)
+    _speak_as_the_data_file_says(db, flag, as_json)
+
+
+def _db_given(arguments: list[str]) -> str | None:
+    """The --db of arguments the root has not read yet (``--db PATH`` or ``--db=PATH``),
+    whose file's language an error found before then is said in."""
+    for at, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == "--db" and at + 1 < len(arguments):
+            return arguments[at + 1]
+        if argument.startswith("--db="):
+            return argument.partition("=")[2]
+    return None
 
 
 def _hint_at_what_was_meant(
