@@ -831,6 +831,31 @@ def test_a_kept_backtest_is_the_teams_kept_by_a_manager_or_an_admin(cli, team: T
     assert team.sql(own["maria"], rows) == [new_run]
 
 
+def test_a_reps_backtest_follows_the_deals_they_own_now(cli, team: Team, own) -> None:
+    """A deal handed to a rep counts in the rep's backtest at the month starts before,
+    when a colleague owned it (the rep sees it, with its whole history); a manager's
+    `--owner` of the rep counts it only where the rep owned it (docs/team.md)."""
+    bob = team.uri(own["bob"])
+    added = cli(
+        "--db", bob, "add", "Handed over", "--owner", own["bob"], "--value", "1000",
+        "--at", "2026-09-10 10:00", "-q",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    handed = cli(
+        "--db", team.uri(own["adam"]), "edit", added.stdout.strip(), "--owner", own["alice"]
+    )
+    assert handed.exit_code == 0, handed.stderr
+
+    def tested(uri: str, *owner: str) -> int:
+        months = cli.json("--db", uri, "forecast", "--backtest", *owner)["by_month"]
+        return sum(month["deals"] for month in months)
+
+    maria = team.uri(own["maria"])
+    assert tested(team.uri(own["alice"])) == 1  # open at the start of October
+    assert tested(maria, "--owner", own["alice"]) == 0
+    assert tested(maria, "--owner", own["bob"]) == 1
+
+
 def test_reps_share_the_counters(cli, team: Team, own) -> None:
     """Deal ids and event numbers stay unique and consecutive whoever writes."""
     for _ in range(3):
