@@ -316,10 +316,16 @@ def test_slips_ignore_changes_that_touch_no_owner_stage_or_close_date() -> None:
     assert result.to_dict() == expected.to_dict()
 
 
-def _backtest_of(stage_brier: float, history_brier: float, deals: int) -> backtest.Backtest:
+def _backtest_of(
+    stage_brier: float,
+    history_brier: float,
+    deals: int,
+    maes: tuple[float, float] | tuple[None, None] = (None, None),
+) -> backtest.Backtest:
+    stage_mae, history_mae = maes
     scores = {
-        "stage": backtest.Score(mae=None, mape=None, brier=stage_brier),
-        "history": backtest.Score(mae=None, mape=None, brier=history_brier),
+        "stage": backtest.Score(mae=stage_mae, mape=None, brier=stage_brier),
+        "history": backtest.Score(mae=history_mae, mape=None, brier=history_brier),
     }
     return backtest.Backtest(
         as_of=date(2026, 11, 27),
@@ -365,6 +371,26 @@ def test_a_backtest_where_history_scored_worse_says_so() -> None:
     assert "not clearly better" in verdict(_backtest_of(0.2, 0.19, 100))
     # worse on average, but within twice its error: not said to be worse (a review)
     assert "not clearly better" in verdict(_backtest_of(0.2, 0.21, 100))
+
+
+def test_a_backtest_that_prefers_history_says_when_its_monthly_totals_were_further_off() -> None:
+    """The verdict said "the history method was better: use forecast --method history"
+    where its monthly totals were further off (MAE ฿4.0M against ฿3.5M), with no word
+    of it, though the opposite case says the stage method's totals were closer (a
+    trial by a sales director committing a monthly number)."""
+    from salespipe.present import learning_views
+    from salespipe.present.render import Text
+
+    def verdict(stage_mae: float, history_mae: float) -> str:
+        result = _backtest_of(0.328, 0.240, 68, (stage_mae, history_mae))
+        text = learning_views.backtest_blocks(result)[-1]
+        assert isinstance(text, Text)
+        return " ".join(text.text.split())
+
+    further = verdict(3_534_683.0, 4_002_453.0)
+    assert further.startswith("On this pipeline the history method was better")
+    assert "Its monthly totals were further off" in further
+    assert "further off" not in verdict(4_002_453.0, 3_534_683.0)
 
 
 def test_one_scored_forecast_is_said_in_the_singular() -> None:

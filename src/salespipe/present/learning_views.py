@@ -189,6 +189,11 @@ def backtest_blocks(result: Backtest) -> list[Block]:
             "On this pipeline the history method was better: use `forecast --method history` "
             "(and consider `calibrate --apply`)."
         )
+        if result.lower_mae == "stage":
+            verdict += " " + _(
+                "Its monthly totals were further off, but a few months' totals swing too "
+                "much to tell the methods apart; the score of each deal decides."
+            )
     else:
         verdict = _(
             "On this pipeline the history method was not clearly better; the stage "
