@@ -534,8 +534,10 @@ def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
     cells: its text columns squeezed, then those it may do without left out; None if it
     cannot fit. A column it may do without (a customer, then a next action, then a due
     day) is also left out where its name column (a title) would be cut below
-    READABLE_NAME, if that gives the name the room; else the fullest table that fits.
-    A column asked for (``keep_empty``) never gives way to a name."""
+    READABLE_NAME, whether or not that gives the name the room, so that a wider output
+    never shows fewer columns. Two are kept beside a name cut short, left out only where
+    the table does not fit: a column asked for (``keep_empty``), and one whose marks a
+    line below explains (an overdue due day: a warning is not lost where it fits)."""
     droppable = sorted(
         (i for i, col in enumerate(table.columns) if col.drop),
         key=lambda i: (-table.columns[i].drop, -i),
@@ -547,22 +549,26 @@ def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
         if table.rows and not table.columns[i].keep_empty and not any(row[i] for row in table.rows)
     }
     droppable = [i for i in droppable if i not in empty]
+    for_the_name = [
+        i for i in droppable if not table.columns[i].keep_empty and i not in table.notes
+    ]
     keep = [i for i in range(len(table.columns)) if i not in empty]
     shown = _only(table, keep) if empty else table
-    fullest: tuple[Table, _Grid] | None = None
     while True:
         columns = _columns(shown)
         widths = _column_widths(shown, columns, limit)
         if _fits(widths, limit):
-            laid = shown, _grid(shown, columns, widths)
-            if not _name_cut_short(shown, columns, widths):
-                return laid
-            fullest = fullest or laid
-            if not droppable or table.columns[droppable[0]].keep_empty:
-                return fullest
+            if not for_the_name or not _name_cut_short(shown, columns, widths):
+                return shown, _grid(shown, columns, widths)
+            left_out = for_the_name.pop(0)
         elif not droppable:
             return None
-        keep.remove(droppable.pop(0))
+        else:
+            left_out = droppable[0]
+        droppable.remove(left_out)
+        if left_out in for_the_name:
+            for_the_name.remove(left_out)
+        keep.remove(left_out)
         shown = _only(table, keep)
 
 

@@ -97,7 +97,8 @@ def _days(count: int) -> str:
 # (with …), then titles, the next action wraps and, like the customer and the due day, is
 # left out (saying so) before the table turns into one field per line; each of these three
 # also, in that order, where a title would be cut unreadably short (render.READABLE_NAME):
-# titles are what a reader of the list looks for first.
+# titles are what a reader of the list looks for first. A due day marked overdue is the
+# exception: its warning is kept wherever it fits.
 LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "id": (N_("ID"), Column("", "right"), ("id",)),
     "title": (N_("Title"), Column("", shrink=True, cut_last=True), ("title",)),
