@@ -258,3 +258,23 @@ def _cells(line: str) -> list[str]:
         else:
             cells.append(char)
     return cells
+
+
+@pytest.mark.parametrize("lang", ["en", "th"])
+def test_board_keeps_the_overdue_mark_with_its_action_in_a_terminal(
+    cli: Any, db_path: Path, lang: str
+) -> None:
+    """At 80 columns the board showed a late action's "!" alone on its line, the action
+    on the line under it, where the action's first word fitted a lane (25 cells) but not
+    beside the mark (a trial in tmux, Thai): the mark stays with its action."""
+    from test_terminal_width import ANSI, in_terminal
+
+    assert cli("--lang", lang, "init").exit_code == 0
+    action = "ส่งใบเสนอราคาฉบับแก้ไขให้ลูกค้า"  # 25 cells: a lane's width at 80 columns
+    added = cli("add", "ระบบบัญชี", "-v", "1m", "--next", action, "--due", "2026-11-20")
+    assert added.exit_code == 0, added.stderr
+    lines = ANSI.sub("", in_terminal(("--lang", lang, "board"), 80)).splitlines()
+    marked = [line for line in lines if line.startswith("!")]
+    assert marked, lines
+    assert marked[0].startswith("! ส่ง"), lines
+    assert all(textwidth.width(line) <= 80 for line in lines), lines

@@ -132,8 +132,28 @@ def test_a_thai_run_wider_than_a_line_starts_on_the_line_it_follows() -> None:
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     words = thaibreak.words("โทรติดตามใบเสนอราคากับฝ่ายจัดซื้อ")
     assert lines[0].removeprefix("! ") == "".join(words[: len(words) - 2])
-    # a run that fits on a line of its own still goes there whole
-    assert textwidth.wrap("! เสนอราคา", 9) == ["!", "เสนอราคา"]
+    # a run that fits on a line of its own still goes there whole, unless that would
+    # leave a mark alone on its line: then the mark keeps its first words
+    assert textwidth.wrap("ราคา เสนอราคา", 9) == ["ราคา", "เสนอราคา"]
+    assert textwidth.wrap("! เสนอราคา", 9) == ["! เสนอ", "ราคา"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "! ส่งใบเสนอราคาฉบับแก้ไขให้ลูกค้า (เลยกำหนด 6 วัน)",
+        "! https://siamfoods.example/q (6 days late)",
+        "! Call https://siamfoods.example/q (6 days late)",
+    ],
+)
+def test_a_mark_is_never_left_alone_on_its_line(text: str) -> None:
+    """The board's "!" stood alone on its line at 80 columns, its action under it, where
+    the action's first word (a Thai run, a link) fitted a line but not beside the mark (a
+    trial in tmux): the mark keeps the first part of the word with it."""
+    lines = textwidth.wrap(text, 25)
+    assert all(line.strip() not in ("!", "") for line in lines), lines
+    assert all(textwidth.width(line) <= 25 for line in lines), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
 
 
 def test_thai_interface_shows_the_buddhist_era_unless_configured(cli: Any) -> None:

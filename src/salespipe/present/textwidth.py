@@ -197,6 +197,26 @@ def _split_clusters(word: str, size: int) -> list[str]:
     return [*pieces, "".join(current)]
 
 
+def _alone(line: str) -> bool:
+    """Whether a line would hold only a mark ("!" of an overdue next action), which reads
+    as nothing away from the text it marks."""
+    return len(line) == 1 and _MARK.fullmatch(line) is not None
+
+
+_MARK = re.compile(r"[^\w\s]")
+
+
+def _leading_part(word: str, space: int, whole: bool) -> tuple[str, str]:
+    """What of ``word`` fits in ``space`` cells beside a mark, and the rest: Thai between
+    its words, other text between its characters (unless ``whole``: none of it)."""
+    if _THAI.search(word):
+        return _leading_words(word, space)
+    if whole or space < 1:
+        return "", word
+    head = _split_clusters(word, space)[0]
+    return head, word[len(head) :]
+
+
 def _wrap_words(body: str, room: int, whole: bool = False) -> list[str]:
     """Lines of at most ``room`` cells, as many words on each as fit (``whole``: a word
     wider than a line and not Thai, such as a path, on a line of its own, uncut)."""
@@ -209,10 +229,10 @@ def _wrap_words(body: str, room: int, whole: bool = False) -> list[str]:
             current = f"{current} {word}" if current else word
             used += gap + cells
             continue
-        if current and cells > room and _THAI.search(word):
+        if current and ((cells > room and _THAI.search(word)) or _alone(current)):
             # Cut anyway: its first words go on this line rather than leave it short
-            # ("!" alone, the Thai action on the lines under it).
-            head, word = _leading_words(word, room - used - 1)
+            # ("!" alone, the action on the lines under it).
+            head, word = _leading_part(word, room - used - 1, whole)
             if head:
                 current = f"{current} {head}"
                 cells = width(word)
@@ -261,7 +281,7 @@ def _wrap_measured(body: str, room: int) -> list[str] | None:
             lines.append(body[start:])
             return lines
         cut = end if body[end] == " " else body.rfind(" ", start, end)
-        if cut <= start:
+        if cut <= start or _alone(body[start:cut]):
             return None
         lines.append(body[start:cut])
         start = cut + 1
