@@ -168,3 +168,37 @@ def test_thai_interface_shows_the_buddhist_era_unless_configured(cli: Any) -> No
     assert "2026-12-04" in cli("--lang", "en", "list").stdout  # English: CE by default
     cli("config", "set", "date_era", "ce")
     assert "2026-12-04" in cli("list").stdout
+
+
+@pytest.mark.parametrize(
+    ("title", "size"),
+    [
+        ("Forecast by expected close month (as of 7 Dec 2026)", 45),
+        ("Deals over their stage's target days (as of 7 Dec 2026)", 49),
+        ("จำนวนวันในแต่ละขั้น (ทั้งที่ผ่านไปแล้วและยังอยู่ ณ 7 ธ.ค. 2569)", 44),
+    ],
+)
+def test_a_date_in_a_title_is_never_broken_across_lines(title: str, size: int) -> None:
+    """At 45 columns forecast's title ended "(as of 7 Dec" above "2026)" (a trial in
+    tmux; stale's at 49, durations' in Thai at 44): a date is kept on one line."""
+    lines = textwidth.wrap(title, size)
+    date = re.search(r"7 \S+ \d{4}", title)
+    assert date is not None
+    assert any(date.group(0) in line for line in lines), lines
+    assert all(textwidth.width(line) <= size for line in lines), lines
+
+
+@pytest.mark.parametrize(("lang", "args"), [("en", ("forecast",)), ("th", ("durations",))])
+def test_a_report_title_keeps_its_date_whole_in_a_terminal(
+    cli: Any, lang: str, args: tuple[str, ...]
+) -> None:
+    """The same, as a user sees it: the report on a pseudo-terminal 46 columns wide,
+    where its title ended "(as of 27 Nov" above "2026)"."""
+    from test_terminal_width import ANSI, in_terminal
+
+    assert cli("--lang", lang, "init").exit_code == 0
+    assert cli("add", "Cloud migration", "-v", "1m", "--close", "2026-12-31").exit_code == 0
+    shown = ANSI.sub("", in_terminal(("--lang", lang, *args), 46)).splitlines()
+    day = "27 Nov 2026" if lang == "en" else "27 พ.ย. 2569"
+    assert day in " ".join(shown[:2]), shown
+    assert any(day in line for line in shown[:2]), shown

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from salespipe.core.fmt import MONTHS
+
 _ZERO_WIDTH_CATEGORIES = {"Mn", "Me", "Cf"}
 
 
@@ -296,22 +298,35 @@ _KEPT_TOGETHER = re.compile(
     # currency's code ("2 USD 25,000.00" keeps the code with its amount)
     r"|(?<!\S)\(?[0-9]{1,4} (?![A-Z]{3}\b)[A-Za-z\u0e01-\u0e2e\u0e40-\u0e44][^\s,;]*"
 )
+# A date as titles write it ("7 Dec 2026", "7 ธ.ค. 2569") is not broken either, when it
+# fits on a line: "(as of 7 Dec" above "2026)" read as two things.
+_MONTH_NAMES = "|".join(re.escape(name) for names in MONTHS.values() for name in names)
+_LONG_DATE = re.compile(rf"(?<!\S)\(?[0-9]{{1,2}} (?:{_MONTH_NAMES}) [0-9]{{4}}(?![0-9])")
 _GLUE = "\xa0"  # a space no line is broken at, put back as a space
+
+
+def _glued(body: str, room: int) -> str:
+    """``body`` with the spaces it must not be broken at (see _KEPT_TOGETHER and
+    _LONG_DATE) made _GLUE, where what they hold together fits in ``room`` cells."""
+
+    def glue(found: re.Match[str], count: int) -> str:
+        if width(found.group(0)) > room:
+            return found.group(0)
+        return found.group(0).replace(" ", _GLUE, count)
+
+    body = _LONG_DATE.sub(lambda found: glue(found, -1), body)
+    return _KEPT_TOGETHER.sub(lambda found: glue(found, 1), body)
 
 
 def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
     body = paragraph.lstrip(" ")
     indent = paragraph[: len(paragraph) - len(body)]
     room = max(1, size - len(indent))
-    glued = _GLUE not in body and _KEPT_TOGETHER.search(body) is not None
+    glued = _GLUE not in body and (
+        _KEPT_TOGETHER.search(body) is not None or _LONG_DATE.search(body) is not None
+    )
     if glued:
-
-        def glue(found: re.Match[str]) -> str:
-            if width(found.group(0)) > room:
-                return found.group(0)
-            return found.group(0).replace(" ", _GLUE, 1)
-
-        body = _KEPT_TOGETHER.sub(glue, body)
+        body = _glued(body, room)
     lines = None
     if "  " not in body and not body.endswith(" "):
         lines = _wrap_measured(body, room)
