@@ -688,3 +688,25 @@ def test_the_funnel_says_how_many_lost_deals_are_lost_in_no_stage(cli, tmp_path:
     assert sum(stage["lost"] for stage in funnel["stages"]) == 1
     said = ok(cli("funnel", "--since", "2026-01-01")).stdout
     assert "2 lost deals were imported without the stage they were lost in" in said
+
+
+@pytest.mark.parametrize(("lang", "columns"), [("en", 140), ("th", 100)])
+def test_what_the_calibrate_mark_means_is_a_line_of_its_own(cli, history, lang, columns) -> None:
+    """calibrate ran what its "*" means on after the sentence on what "Observed" is, in
+    one footer: on a terminal the mark ended a line, its meaning on the next ("...made).
+    * rests on" / "fewer than 10 closed deals", a trial in tmux). It is a line of its own
+    under the footer, as list's marks are: wrapped on a terminal, one line in a pipe,
+    and only where a figure is marked."""
+    from test_terminal_width import ANSI, in_terminal
+
+    shown = ANSI.sub("", in_terminal(("--lang", lang, "calibrate"), columns)).splitlines()
+    assert all(textwidth.width(line) <= columns for line in shown), shown
+    assert not any(line.rstrip().endswith("*") for line in shown if "%" not in line), shown
+    legend = [line for line in shown if line.startswith("* ")]
+    assert len(legend) == 1, shown
+    piped = ok(cli("--lang", lang, "calibrate")).stdout.splitlines()
+    assert [line for line in piped if line.startswith("* ")] == [
+        " ".join(shown[shown.index(legend[0]) :])
+    ], piped
+    unmarked = ok(cli("--lang", lang, "calibrate", "--since", "2026-11-01")).stdout
+    assert "*" not in unmarked, unmarked  # no deal to learn from: no figure marked

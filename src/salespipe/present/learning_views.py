@@ -96,12 +96,14 @@ def calibration_blocks(result: Calibration) -> list[Block]:
         title=_("Stage probabilities learned from history (as of {date})").format(
             date=fmt.long_day(result.as_of)
         ),
-        footer=f"{observed} {leans.format(count=PRIOR_DEALS)}",
+        footer=observed,
     )
     for stage in result.stages:
         observed = percent(stage.observed)
         if stage.observed is not None and stage.leans_on_prior:
             observed += " *"
+            # What the mark means: a line of its own under the footer, as list's marks.
+            table.notes[2] = leans.format(count=PRIOR_DEALS)
         configured = percent(stage.configured)
         if stage.set_by_hand is not None:
             configured += f" ({percent(stage.set_by_hand)})"
