@@ -480,3 +480,39 @@ def test_reports_on_an_empty_pipeline(cli, pipeline) -> None:
     assert cli.json("stale") == []
     for command in ("report", "funnel", "durations", "winrate", "stale", "forecast", "chart"):
         ok(cli(command))
+
+
+@pytest.mark.parametrize("lang", ["en", "th"])
+def test_stale_too_wide_for_the_terminal_is_a_short_card_a_deal(cli, lang: str) -> None:
+    """Where its table did not fit (60 columns, a trial in tmux) stale showed each deal
+    one field per line, every label again on every deal: 461 lines for 51 deals. Each
+    deal is now a card of two lines (three with a next action) that keeps its title,
+    stage, days in the stage and over the target, owner, value, and next action with
+    its due day, marked "!" when overdue."""
+    from salespipe.present import textwidth
+    from test_terminal_width import ANSI, in_terminal
+
+    ok(cli("--lang", lang, "init"))
+    for number in range(1, 13):
+        action = ["--next", "Chase the purchase order", "--due", "2026-11-20"]
+        owner = ["-o", "somchai.k", "-v", "12500000.50"]
+        add(
+            cli,
+            f"Warehouse racking {number}",
+            "2026-10-01 10:00",
+            *owner,
+            *action[: number % 2 * 4],
+        )
+    shown = ANSI.sub("", in_terminal(("--lang", lang, "stale"), 60)).splitlines()
+    assert all(textwidth.width(line) <= 60 for line in shown), shown
+    cards = [line for line in shown if line.startswith("  ") or "  Warehouse" in line]
+    assert len(cards) == 12 * 2 + 6, shown  # (the title, the rest: each on one line here)
+    stage, days = (
+        ("Presented", "57 days, 50 over") if lang == "en" else ("ติดต่อนำเสนอ", "57 วัน เกิน 50")
+    )
+    first = shown.index("1  Warehouse racking 1")
+    assert shown[first + 1] == f"  {stage} · {days} · somchai.k · ฿12,500,000.50", shown
+    year = "2026" if lang == "en" else "2569"
+    assert shown[first + 2] == f"  {year}-11-20! Chase the purchase order", shown
+    assert shown[first + 3] == "2  Warehouse racking 2", shown
+    assert len(shown) < 12 * 3 + 8, shown

@@ -268,3 +268,21 @@ def test_a_report_per_pipeline_draws_on_a_terminal(cli: Any, db_path: Path) -> N
             lines = _lines(shown)
             assert "Sales" in lines, shown
             assert "ต่ออายุสัญญา" in lines, shown
+
+
+@pytest.mark.parametrize("limit", [20, 30, 60])
+def test_cards_of_a_table_too_wide_draw_as_they_are_laid_out(limit: int) -> None:
+    """A table that shows its rows as cards where it does not fit (stale) draws them
+    with Rich as in a pipe: the same lines, the colour only on the marked one."""
+    card = [("12  Office air conditioning, 3 buildings", None), ("2026-11-20! Call", "overdue")]
+    table = Table(
+        columns=[Column("ID"), Column("Title"), Column("Value", "right"), Column("Owner")],
+        rows=[["12", "Office air conditioning, 3 buildings", "฿12,500,000.50", "somchai.k"]] * 2,
+        title="Deals (as of 27 Nov 2026)",
+        footer="2 deals.",
+        cards=[card, card],
+    )
+    plain = render.plain([table], limit)
+    assert _without_rules(render.terminal([table], limit)) == plain
+    assert "ID" not in plain.split()
+    assert all(textwidth.width(line) <= limit for line in plain.splitlines())

@@ -87,6 +87,9 @@ class Table:
     notes: dict[int, str] = field(default_factory=dict)
     # Laid out without a width limit when the output is no terminal: each row one line.
     whole_rows_in_a_pipe: bool = False
+    # Each row as a card of a few styled lines, shown where the table does not fit
+    # instead of one field per line, which repeats every label on every row.
+    cards: list[list[tuple[str, str | None]]] = field(default_factory=list)
 
 
 @dataclass
@@ -614,6 +617,10 @@ def _plain_table(
 ) -> list[str]:
     """The table laid out for ``limit`` cells, the lines under it for ``below``."""
     laid_out = _laid_out(table, limit)
+    if laid_out is None and table.cards:
+        lines = [paint(line, "heading", color) for line in _wrapped(table.title, limit)]
+        lines.extend(paint(text, style, color) for text, style in _card_lines(table, limit))
+        return [*lines, *_vertical_below(table, below or limit)]
     if laid_out is None:
         return _vertical(table, limit, color, below)
     shown, grid = laid_out
@@ -653,6 +660,35 @@ class _Record:
             for index, (col, cell) in enumerate(zip(table.columns, table.rows[number], strict=True))
             if cell
         ]
+
+
+CARD_INDENT = GAP  # cells: a card's lines after its first, under its first
+
+
+def _card_lines(table: Table, limit: int) -> Styled:
+    """The rows as their cards, after a blank line: the first line of a card flush left
+    (what wraps of it under its text after the id that begins it), the others indented
+    CARD_INDENT cells, which parts the cards."""
+    lines: Styled = [("", None)] if table.title else []
+    for card in table.cards:
+        (head, head_style), *others = card
+        first, *rest = textwidth.wrap(head, limit)
+        lines.append((first, head_style))
+        if rest:
+            label = _CARD_LABEL.match(head)
+            lines.extend(_hung(head[len(first) :].lstrip(" "), head_style, limit, label))
+        for text, style in others:
+            lines.extend(_hung(text, style, limit))
+    return lines
+
+
+def _hung(text: str, style: str | None, limit: int, label: re.Match[str] | None = None) -> Styled:
+    """``text`` wrapped under a card's first line: after its ``label``, else CARD_INDENT."""
+    hang = textwidth.width(label.group(0)) if label else CARD_INDENT
+    return [(" " * hang + line, style) for line in textwidth.wrap(text, max(1, limit - hang))]
+
+
+_CARD_LABEL = re.compile(r"[0-9]+  ")  # the id a card begins with, and the GAP after it
 
 
 def _vertical_below(table: Table, limit: int) -> list[str]:
@@ -967,6 +1003,12 @@ def _rich_vertical(table: Table, limit: int) -> list[Part]:
 
 def _rich_tabular(table: Table, limit: int) -> list[Part]:
     laid_out = _laid_out(table, limit)
+    if laid_out is None and table.cards:
+        parts = _rich_heading(table.title, limit)
+        parts.append(_rich_lines(_card_lines(table, limit)))
+        if below := _vertical_below(table, limit):
+            parts.append(_rich_text(below))
+        return parts
     if laid_out is None:
         return _rich_vertical(table, limit)
     shown, grid = laid_out

@@ -18,7 +18,7 @@ from salespipe.present.render import Block, Column, Fields, Table, Text, stage_n
 if TYPE_CHECKING:  # result types only: a command imports just the report it runs
     from salespipe.core.tally import Period, Totals
     from salespipe.present.parts import Part
-    from salespipe.reports.alerts import CheckResult, StaleList
+    from salespipe.reports.alerts import CheckResult, StaleDeal, StaleList
     from salespipe.reports.durations import Durations
     from salespipe.reports.forecast import Forecast, ForecastRow
     from salespipe.reports.outcomes import Funnel, WinGroup, WinRate
@@ -605,20 +605,37 @@ def stale_table(result: StaleList) -> list[Block]:
             table.styles[number, 7] = "overdue"
             table.notes[7] = _("{mark} next action overdue").format(mark=OVERDUE_MARK)
         table.styles[number, 6] = "stale"
-        table.rows.append(
-            [
-                str(record["id"]),
-                record["title"],
-                record["owner"],
-                item.stage.name,
-                fmt.stored_money(record["value"], record["currency"]),
-                str(item.days_in_stage),
-                str(item.days_over),
-                due,
-                action["text"] if action else "",
-            ]
-        )
+        row = [
+            str(record["id"]),
+            record["title"],
+            record["owner"],
+            item.stage.name,
+            fmt.stored_money(record["value"], record["currency"]),
+            str(item.days_in_stage),
+            str(item.days_over),
+            due,
+            action["text"] if action else "",
+        ]
+        table.rows.append(row)
+        table.cards.append(_stale_card(item, row, table.styles.get((number, 7))))
     return [table]
+
+
+def _stale_card(
+    item: StaleDeal, row: list[str], due_style: str | None
+) -> list[tuple[str, str | None]]:
+    """A stale deal in two lines (three with a next action), where the table does not
+    fit: its id and title; its stage, days (and how many over), owner and value."""
+    days = ngettext("{count} day", "{count} days", item.days_in_stage).format(
+        count=item.days_in_stage
+    )
+    where = _("{stage} · {days}, {over} over · {owner} · {value}").format(
+        stage=row[3], days=days, over=row[6], owner=row[2], value=row[4]
+    )
+    card: list[tuple[str, str | None]] = [(f"{row[0]}  {row[1]}", None), (where, None)]
+    if row[7]:
+        card.append((f"{row[7]} {row[8]}", due_style))
+    return card
 
 
 def check_blocks(result: CheckResult) -> list[Part]:
