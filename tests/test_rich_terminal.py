@@ -113,6 +113,10 @@ def test_every_style_has_its_rich_style() -> None:
     ),
     limit=20,
 )
+@example(  # a blank line in a column of no greatest width: nothing shows, so no rule
+    table=Table(columns=[Column(""), Column("")], rows=[["\n", "0"]]),
+    limit=20,
+)
 def test_any_table_draws_as_it_is_laid_out(table: Table, limit: int) -> None:
     """Whatever the cells (Thai marks, wide characters, several lines, wrapped text), Rich
     draws the plain layout: the same text, a rule under the header when it is a table."""
@@ -127,12 +131,15 @@ def test_any_table_draws_as_it_is_laid_out(table: Table, limit: int) -> None:
 
 
 def _takes_a_cell(table: Table, column: Column, index: int) -> bool:
-    """Whether the column shows anything: a visible cell, or a cell of several lines
-    that is not wrapped, whose first line stands for the rest ("…" for blank ones; a
-    case hypothesis found)."""
-    cells = [column.header, *(row[index] for row in table.rows)]
-    cut = not column.wrap and any("\n" in row[index] for row in table.rows)
-    return cut or any(textwidth.block_width(cell) for cell in cells)
+    """Whether the column shows anything: a visible cell as the layout cuts it (a cell of
+    several lines cut to its column's greatest width is "…", even when they are blank;
+    uncut, blank lines show nothing: cases hypothesis found)."""
+    cells = [column.header, *(_as_cut(row[index], column) for row in table.rows)]
+    return any(textwidth.block_width(cell) for cell in cells)
+
+
+def _as_cut(cell: str, column: Column) -> str:
+    return textwidth.clip(cell, column.max_width) if column.max_width and not column.wrap else cell
 
 
 def test_fields_lanes_and_text_draw_as_they_are_laid_out() -> None:
