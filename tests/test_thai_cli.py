@@ -288,6 +288,28 @@ def test_lang_before_init_says_how_to_keep_the_file_in_thai(cli, monkeypatch, tm
     assert "config set lang" not in thai.stderr
 
 
+def test_a_thai_backup_restored_into_a_new_file_is_said_in_thai(cli, tmp_path) -> None:
+    """Restoring a Thai pipeline's backup into a new file said "Created the data file" and
+    "Restored the backup" in English (a trial): the backup holds its language, and the
+    restore says what it did in it, as the next command will; --lang still comes first."""
+    cli("init", "--lang", "th")
+    cli("add", "ระบบบัญชี", "-q")
+    backup = tmp_path / "bk" / "backup.json"
+    backup.parent.mkdir()
+    assert cli("export", "--format", "json", "-o", str(backup)).exit_code == 0
+    new = tmp_path / "r1" / "restored.json"
+    tried = cli("--db", str(new), "import", str(backup), "--dry-run")
+    assert tried.stdout.startswith("จะกู้คืนข้อมูลสำรอง "), tried.stdout
+    restored = cli("--db", str(new), "import", str(backup))
+    assert restored.exit_code == 0, restored.stderr
+    assert restored.stdout.startswith("กู้คืนข้อมูลสำรอง "), restored.stdout
+    assert restored.stderr == f"สร้างไฟล์ข้อมูล {new} แล้ว\n"
+    english = tmp_path / "english.json"
+    asked = cli("--lang", "en", "--db", str(english), "import", str(backup))
+    assert asked.stdout.startswith("Restored the backup ")
+    assert asked.stderr == f"Created the data file {english}.\n"
+
+
 def test_an_edit_of_two_fields_is_said_in_thai_without_an_english_semicolon(cli) -> None:
     """Thai parts clauses with a space; the catalogue did, but the clauses of an edit
     were joined in code with "; " (a review)."""

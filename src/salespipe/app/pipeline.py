@@ -207,9 +207,14 @@ class Pipeline:
 
     def _config_read(self, snapshot: ReadView) -> None:
         if self.config_readers:
-            config = snapshot.config()
-            for reader in self.config_readers:
-                reader(config)
+            self.settings_taken_in(snapshot.config())
+
+    def settings_taken_in(self, config: dict[str, Any]) -> None:
+        """Tell the config readers of settings that become this database's (a backup's,
+        restored or about to be): what is said of it from then on is said in their
+        language, as the next command's will be."""
+        for reader in self.config_readers:
+            reader(config)
 
     def doctor(self, fix: bool) -> Checkup:
         """Recompute what the database keeps derived from its history and compare; with
@@ -236,6 +241,8 @@ class Pipeline:
             named = self.store.location if self.named else None
             work = Work(tx, command, who, self.chosen_pipeline, named)
             yield work
+            if work.restored:  # the backup's settings are the database's now
+                self._config_read(tx)
             if not work.change.stages:
                 work.change.stages = list(work.stages)
             if not work.change.pipelines:

@@ -561,6 +561,9 @@ def _import(
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key
         _prepare(view, parsed, options, report, clock.now(), into, team.spelling(pipeline.store))
+        if report.restored:  # it would be this database: its settings are heard as such
+            assert parsed.backup is not None
+            pipeline.settings_taken_in(parsed.backup.config)
         return report
     spelled = team.spelling(pipeline.store)
     with pipeline.work("import") as work:
