@@ -352,6 +352,32 @@ def test_a_copy_between_files_does_not_load_the_database_driver(cli: Any, tmp_pa
     assert not {"psycopg", "salespipe.storage.postgres.connection"} & loaded
 
 
+def test_a_thai_copy_into_a_server_without_the_driver_is_refused_in_thai(
+    cli: Any, tmp_path: Path
+) -> None:
+    """copy speaks its Thai source's language, but said that the PostgreSQL driver is
+    missing in English: the target was opened, and refused, before the source's settings
+    were read."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "a.json"
+    _on(cli, str(source), "init", "--lang", "th")
+    script = (
+        "import sys\n"
+        "sys.modules['psycopg'] = None  # as if it were not installed\n"
+        f"sys.argv = ['salespipe', 'copy', {str(source)!r}, 'postgresql:///sales']\n"
+        "from salespipe.cli.app import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 4
+    assert done.stderr.startswith("ข้อผิดพลาด: ฐานข้อมูล PostgreSQL ต้องใช้ไดรเวอร์"), done.stderr
+    assert "pip install 'salespipe[postgres]'" in done.stderr
+
+
 def test_a_long_copy_shows_its_progress_on_a_terminal(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -185,15 +185,15 @@ def register(app: typer.Typer) -> None:
         from salespipe.transfer.copying import copy_pipeline
 
         lang = settings.lang_from_environment(state(ctx).lang)
-        targets = [
-            settings.database_target(name, option=option)
-            for name, option in ((source, "SOURCE"), (target, "TARGET"))
-        ]
-        pipelines = [Pipeline.open(where, lang) for where in targets]
-        state(ctx).apply_config(_settings_of(targets[0], pipelines[0]))
+        source_at = settings.database_target(source, option="SOURCE")
+        origin = Pipeline.open(source_at, lang)
+        # The source's language before the target is opened: a refusal of the target (a
+        # bad address, no PostgreSQL driver) is said in it too.
+        state(ctx).apply_config(_settings_of(source_at, origin))
+        destination = Pipeline.open(settings.database_target(target, option="TARGET"), lang)
         progress = ProgressBar(N_("Copying"))
         try:
-            report = copy_pipeline(*pipelines, replace=replace, progress=progress)
+            report = copy_pipeline(origin, destination, replace=replace, progress=progress)
         finally:
             progress.close()
         output.result(report, as_json)
