@@ -541,3 +541,43 @@ def test_our_csvs_stages_are_named_and_mapped_by_their_names(cli, tmp_path: Path
     assert mapped["imported"] == 1
     assert "unused_stage_maps" not in mapped
     assert {d["title"]: d["stage"] for d in cli.json("list")}["Waiting"] == "negotiating"
+
+
+def test_a_stage_our_csv_names_otherwise_is_said_where_its_deals_go(cli, tmp_path: Path) -> None:
+    """A row of our CSV whose stage key is a stage here of another name (renamed here or
+    where the file came from) went into that stage without a word (a trial: the rows of
+    "นำเสนอครั้งแรก" landed in "ติดต่อนำเสนอ"). The summary names each such name and the
+    stage its deals went into; --stage-map by the file's name puts them elsewhere. A
+    default stage's name in the other language is that stage: nothing to say."""
+    source = str(tmp_path / "source.json")
+    cli("--db", source, "init", "--lang", "th")
+    for title in ("ดีล 1", "ดีล 2"):
+        cli("--db", source, "add", title, "-q")
+    cli("--db", source, "stage", "rename", "presented", "นำเสนอครั้งแรก")
+    renamed = tmp_path / "renamed.csv"
+    cli("--db", source, "export", "-o", str(renamed))
+    assert cli("init", "--lang", "th").exit_code == 0
+    tried = cli("--lang", "en", "import", str(renamed), "--dry-run")
+    assert (
+        'Stages the file names otherwise than here, placed by their keys: "นำเสนอครั้งแรก" '
+        '→ "ติดต่อนำเสนอ" (2 deals); --stage-map "NAME=STAGE"'
+    ) in tried.stdout
+    imported = cli.json("import", str(renamed))
+    assert imported["stage_names_taken_as"] == [
+        {
+            "file_name": "นำเสนอครั้งแรก",
+            "stage": "presented",
+            "name": "ติดต่อนำเสนอ",
+            "pipeline": "ไปป์ไลน์ขาย",  # (the first pipeline, named in the file's language)
+            "deals": 2,
+        }
+    ]
+    assert cli("undo").exit_code == 0
+    mapped = cli.json("import", str(renamed), "--stage-map", "นำเสนอครั้งแรก=considering")
+    assert "stage_names_taken_as" not in mapped
+    assert {d["stage"] for d in cli.json("list")} == {"considering"}
+    english = str(tmp_path / "english.json")
+    cli("--db", english, "add", "English deal", "-q")
+    in_english = tmp_path / "english.csv"
+    cli("--db", english, "export", "-o", str(in_english))
+    assert "stage_names_taken_as" not in cli.json("import", str(in_english))

@@ -134,6 +134,30 @@ def _new_stage_probabilities_line(report: ImportReport) -> str:
     ).format(stages=stages, command=command)
 
 
+def _named_otherwise_line(report: ImportReport) -> str:
+    """The file's stage names that this database's stage of the same key does not answer
+    to (renamed here, or where the file came from): each deal went into the stage of its
+    key, which is said, not done quietly. Stages are named with their pipelines where the
+    database has several."""
+    pairs = [
+        (
+            _('"{file_name}" → "{name}" ({pipeline}, {deals})')
+            if report.several_pipelines
+            else _('"{file_name}" → "{name}" ({deals})')
+        ).format(
+            file_name=stage.file_name,
+            name=stage.name,
+            pipeline=stage.pipeline,
+            deals=_deals(stage.deals),
+        )
+        for stage in report.named_otherwise
+    ]
+    return _(
+        "Stages the file names otherwise than here, placed by their keys: {pairs}; "
+        '--stage-map "NAME=STAGE" places a name\'s deals in another stage.'
+    ).format(pairs=_first_ten(pairs))
+
+
 def _probability_origin(origin: str, crm: str) -> str:
     """What a new stage's probability is where the file gives none."""
     if origin == "crm":
@@ -523,6 +547,8 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_imported_line(report, data))
     if report.new_stages:
         shown.append(_new_stage_probabilities_line(report))
+    if report.named_otherwise:
+        shown.append(_named_otherwise_line(report))
     if report.own_probabilities:
         shown.append(_own_probabilities_line(report.own_probabilities))
     if report.duplicates:

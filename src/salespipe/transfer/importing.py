@@ -112,6 +112,18 @@ class CreatedStage(NamedTuple):
     origin: ProbabilityOrigin = "file"
 
 
+class StageNamedOtherwise(NamedTuple):
+    """A stage the file names otherwise than this database (renamed on either side),
+    whose deals were placed by its key: the file's name, the stage's key, name and
+    pipeline's name here, and how many deals."""
+
+    file_name: str
+    key: str
+    name: str
+    pipeline: str
+    deals: int
+
+
 @dataclass
 class ImportReport:
     """What an import did (or, for a dry run, would do)."""
@@ -146,6 +158,7 @@ class ImportReport:
     differing: list[Differing] = field(default_factory=list)  # skipped rows saying otherwise
     deleted_here: list[tuple[int, int]] = field(default_factory=list)  # line, the deleted deal
     brought_back: list[tuple[int, int]] = field(default_factory=list)  # likewise, restored
+    named_otherwise: list[StageNamedOtherwise] = field(default_factory=list)
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
@@ -189,6 +202,17 @@ class ImportReport:
         if self.brought_back:  # likewise: rows of deals deleted here, imported again
             data["brought_back"] = [
                 {"line": line, "deal": deal} for line, deal in self.brought_back
+            ]
+        if self.named_otherwise:  # likewise: stages the file names otherwise, by their key
+            data["stage_names_taken_as"] = [
+                {
+                    "file_name": stage.file_name,
+                    "stage": stage.key,
+                    "name": stage.name,
+                    "pipeline": stage.pipeline,
+                    "deals": stage.deals,
+                }
+                for stage in self.named_otherwise
             ]
         if self.look_alikes:  # likewise: new deals whose title and customer are one's here
             data["look_alikes"] = [{"line": line, "deal": deal} for line, deal in self.look_alikes]
@@ -502,6 +526,7 @@ def _prepare(
         CreatedStage(s.name, named[s.pipeline], s.probability, plan.new_stage_origins[s.key])
         for s in plan.new_stages
     ]
+    report.named_otherwise = _named_otherwise(plan, snapshot, named)
     report.own_probabilities = plan.own_probabilities
     report.several_pipelines = len(named) > 1
     report.new_pipelines = [p.name for p in plan.new_pipelines]
@@ -514,6 +539,23 @@ def _prepare(
     report.brought_back = plan.brought_back
     report.imported = _count(plan)
     return plan
+
+
+def _named_otherwise(
+    plan: Plan, snapshot: ReadView, pipeline_names: Mapping[str, str]
+) -> list[StageNamedOtherwise]:
+    """The stages the file names otherwise than this database, with their deals."""
+    stages = {stage.key: stage for stage in snapshot.stages()}
+    return [
+        StageNamedOtherwise(
+            file_name,
+            key,
+            stages[key].name,
+            pipeline_names.get(stages[key].pipeline, stages[key].pipeline),
+            deals,
+        )
+        for (file_name, key), deals in plan.named_otherwise.items()
+    ]
 
 
 def _mapped_label(pipeline: PipelineDef, pipeline_map: Sequence[str]) -> str | None:

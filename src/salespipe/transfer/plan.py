@@ -140,6 +140,9 @@ class Plan:
     deleted_here: list[tuple[int, int]] = field(default_factory=list)
     # (line, deal) of rows of deals deleted here brought back as new deals (restoring)
     brought_back: list[tuple[int, int]] = field(default_factory=list)
+    # deals placed by their stage's key whose file names that stage otherwise, by (the
+    # file's name, the stage's key here)
+    named_otherwise: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -276,6 +279,8 @@ def plan_import(
             plan.own_probabilities += status == "open" and row.probability is not None
         unknown = target.stage is None and status != "open"
         plan.entries.append(Entry(row, deal_id, stage, status, source, unknown))
+        if target.file_name:
+            plan.named_otherwise[target.file_name, stage.key] += 1
         _count_filled(plan, row, status)
     if new_id > MAX_DEAL_ID + 1:
         raise NotAllowed(no_deal_numbers_left())

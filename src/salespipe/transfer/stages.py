@@ -74,6 +74,9 @@ class Target:
 
     stage: str | None = None
     outcome: Status | None = None
+    # The name the file gives the stage beside its key, where the stage of that key here
+    # answers to another (renamed here or where the file came from): the import says so.
+    file_name: str = ""
 
 
 def parse_stage_map(
@@ -194,7 +197,7 @@ class StageResolver:
             self._existing(row.stage_name) if row.stage_name else None
         )
         if found is not None:
-            return Target(stage=found.key)
+            return Target(stage=found.key, file_name=_named_otherwise(found, row.stage_name))
         closing = closing_status(row.stage_label) or closing_status(row.stage_name)
         if closing == "won":
             return Target(outcome="won")
@@ -218,6 +221,15 @@ class StageResolver:
         if target.outcome in ("won", "lost") and status == "open":
             status = target.outcome
         return target.stage or self.fallback(status), status
+
+
+def _named_otherwise(stage: Stage, file_name: str) -> str:
+    """``file_name`` where ``stage`` does not answer to it (the file's stage of that key
+    is named otherwise), else ""."""
+    if not file_name:
+        return ""
+    names = {collation.look(name) for name in parse.stage_names(stage)}
+    return "" if collation.look(file_name) in names else file_name
 
 
 def no_stage_to_import_into(
