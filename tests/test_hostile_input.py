@@ -460,6 +460,34 @@ def test_a_deleted_file_is_said_to_be_missing(
     assert "shorter than" not in said
 
 
+def test_a_main_file_copied_alone_says_its_files_go_together(
+    cli: Any, db_path: Path, tmp_path: Path
+) -> None:
+    """Only pipeline.json copied to another machine: every command said the open-deals
+    journal was missing and to restore from a backup (a trial). Now one sentence says
+    the journals are missing and that the pipeline.* files go together, in the file's
+    language, by reads and writes alike; once they are all there, it reads."""
+    assert cli("init", "--lang", "th").exit_code == 0
+    assert cli("add", "ดีล", "-q").exit_code == 0
+    moved = tmp_path / "mv1" / "pipeline.json"
+    moved.parent.mkdir()
+    moved.write_bytes(db_path.read_bytes())
+    for command in (["list"], ["add", "x"], ["report"], ["log"]):
+        said = cli("--lang", "en", "--db", str(moved), *command)
+        assert said.exit_code == 4, command
+        assert said.stderr == (
+            f"Error: The data file {moved} is here without its journals "
+            "(pipeline.open-1.jsonl is missing): all its pipeline.* files belong together, "
+            "so copy or move them together, or move the pipeline with `salespipe copy` or "
+            "`salespipe export --format json`.\n"
+        ), command
+    thai = cli("--db", str(moved), "list", "--json")
+    assert "ไฟล์ pipeline.* ทั้งหมดต้องอยู่ด้วยกัน" in json.loads(thai.stdout)["error"]["message"]
+    for path in db_path.parent.glob("pipeline.*"):
+        moved.with_name(path.name).write_bytes(path.read_bytes())
+    assert cli("--db", str(moved), "list", "--json").exit_code == 0
+
+
 def test_a_journal_cut_short_is_said_with_its_size(cli: Any, db_path: Path) -> None:
     """An open-deals journal emptied by hand was said to hold 12483 of its 52803 bytes
     (where the read stopped), by one command, and 0 by another."""

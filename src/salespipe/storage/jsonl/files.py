@@ -32,6 +32,10 @@ from salespipe.core.i18n import _
 from salespipe.storage import safe_files
 from salespipe.storage.safe_files import fsync_folder, make_folder, remove_folders, write_all
 
+# The names of the files of which a database has one per generation, after its stem.
+_OPEN_JOURNALS = r"\.open-\d+\.jsonl"
+_OPEN_INDEX_FILES = r"\.open-(index-\d+\.(json|tail)|facts-\d+\.json)"
+
 
 @dataclass(frozen=True)
 class DatabasePaths:
@@ -72,7 +76,7 @@ class DatabasePaths:
 
     def open_journals(self) -> list[Path]:
         """Every open-deals journal on disk, of any generation."""
-        return self._beside(r"\.open-\d+\.jsonl")
+        return self._beside(_OPEN_JOURNALS)
 
     def open_checkpoint(self, generation: int) -> Path:
         """The open index's checkpoint of one generation (storage/jsonl/open_index.py)."""
@@ -88,7 +92,15 @@ class DatabasePaths:
 
     def open_index_files(self) -> list[Path]:
         """Every file of the open index on disk, of any generation (its facts too)."""
-        return self._beside(r"\.open-(index-\d+\.(json|tail)|facts-\d+\.json)")
+        return self._beside(_OPEN_INDEX_FILES)
+
+    def names(self, path: Path) -> bool:
+        """Whether ``path`` is the name of one of this database's data files but the
+        main file, there or not (an open-deals journal or index file of any generation)."""
+        if path in (self.events, self.closed, *self.derived_files()):
+            return True
+        generations = re.escape(self._stem) + f"(?:{_OPEN_JOURNALS}|{_OPEN_INDEX_FILES})"
+        return path.parent == self.main.parent and re.fullmatch(generations, path.name) is not None
 
     def _beside(self, suffix: str) -> list[Path]:
         """The files in this database's folder named its stem and then ``suffix`` (a
@@ -263,8 +275,37 @@ def damaged(path: Path) -> StoreError:
 
 
 def missing(path: Path) -> StoreError:
-    """A file of the database that is gone (deleted by hand), with what brings it back."""
+    """A file of the database that is gone (deleted by hand), with what brings it back;
+    a main file with none of its other files beside it was copied or moved alone."""
+    alone = _main_file_alone(path)
+    if alone is not None:
+        return StoreError(
+            _(
+                "The data file {path} is here without its journals ({missing} is missing): "
+                "all its {files} files belong together, so copy or move them together, or "
+                "move the pipeline with `salespipe copy` or `salespipe export --format json`."
+            ).format(path=alone, missing=path.name, files=_files_of(alone))
+        )
     return _with_remedy(_("The file {path} is missing").format(path=path), path)
+
+
+def _main_file_alone(path: Path) -> Path | None:
+    """The main file of the database ``path`` is a file of, where it is there without
+    any of its journals and derived files (copied or moved to another folder alone)."""
+    parts = path.name.split(".")
+    stems = [".".join(parts[:n]) for n in range(1, len(parts)) if parts[0]]
+    for main in (path.with_name(name) for stem in stems for name in (f"{stem}.json", stem)):
+        paths = DatabasePaths.for_main(main)
+        if not paths.names(path) or not main.is_file():
+            continue
+        if not any(other.exists() for other in paths.all_data_files() if other != main):
+            return main
+    return None
+
+
+def _files_of(main: Path) -> str:
+    """The name pattern of a database's files: ``pipeline.*`` for ``pipeline.json``."""
+    return main.name.removesuffix(".json") + ".*"
 
 
 def shortened(path: Path, size: int, expected: int) -> StoreError:
