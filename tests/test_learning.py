@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -242,6 +243,23 @@ def test_timing_shares_are_conditional_on_the_age() -> None:
     assert forecast.timing_shares(days, 0.0, [0, 30]) == [3 / 5, 2 / 5]
     assert forecast.timing_shares(days, 100.0, [0, 30]) == [1.0, 0.0]
     assert forecast.timing_shares([], 0.0, [0, 30, 60]) == [1.0, 0.0, 0.0]
+
+
+def test_a_deal_spread_over_the_months_ahead_counts_once_in_their_total() -> None:
+    """A deal placed with 25 % in each of three months is won in one of them at most:
+    75 % in the three together, ฿0 or its value, never twice it (as three independent
+    deals of 25 % would be, one time in six)."""
+    total = forecast.ahead_total([date(2026, 11, 1), date(2027, 1, 1)])
+    for _month in range(3):
+        total.join(7, "THB", Decimal(1000), 0.25)
+    total.settle()
+    assert (total.p10, total.p50, total.p90) == (
+        {"THB": Decimal(0)},
+        {"THB": Decimal(1000)},
+        {"THB": Decimal(1000)},
+    )
+    apart = ranges.percentiles([(1000_00, 0.25)] * 3, seed=total.period)
+    assert apart.p90 == 2000_00
 
 
 def test_slips_count_pushed_dates_per_owner_and_stage() -> None:

@@ -17,6 +17,10 @@ Two methods weigh the open deals (docs/forecasting.md):
 *Expected* = won value of the month + weighted value of the open deals placed in it;
 every row also has the P10/P50/P90 of its won value (:mod:`.ranges`). Each figure is
 per currency.
+
+Beside the rows, the months ahead together (:class:`AheadTotal`): their Expected is the
+sum of theirs, but their range is worked out anew, from each open deal's chance to be
+won within any of them (percentiles do not add).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ if TYPE_CHECKING:
     from salespipe.reports.scope import Scope
     from salespipe.storage.history import Totals as HistoryTotals
 
-RowKind = Literal["month", "past_due", "later", "undated"]
+RowKind = Literal["month", "past_due", "later", "undated", "ahead"]
 Method = Literal["stage", "history"]
 METHODS: tuple[Method, ...] = ("stage", "history")
 PAST_DUE, LATER, UNDATED = "past due", "later", "no date"
@@ -124,12 +128,66 @@ class ForecastRow:
 
 
 @dataclass
+class AheadTotal(ForecastRow):
+    """This month and the next ones shown, together: the figure a quarter is committed
+    by. Its counts and sums are those of the month rows; its range is of their sum, from
+    each open deal's chance to be won in any of the months (the sum of the chances it
+    was placed with in them: a deal is won in one month at most, so they add). Its
+    ``period`` (the seed of its range) is its first month alone when it covers one, so
+    it then has that month's range."""
+
+    first: str = ""
+    last: str = ""
+    deals: dict[int, tuple[str, int, float]] = field(default_factory=dict, repr=False)
+
+    def join(self, deal: int, code: str, value: Decimal, chance: float) -> None:
+        """Deal number ``deal``, of ``value`` in ``code``, placed in one of the months
+        with ``chance``."""
+        if chance <= 0:
+            return
+        _code, cents, before = self.deals.get(deal, (code, int(value * 100), 0.0))
+        self.deals[deal] = (code, cents, min(1.0, before + chance))
+
+    def add(self, row: ForecastRow) -> None:
+        """Count one month row's deals and sums in."""
+        self.count += row.count
+        self.won_count += row.won_count
+        for mine, theirs in (
+            (self.value, row.value),
+            (self.weighted_value, row.weighted_value),
+            (self.won_value, row.won_value),
+        ):
+            for code, amount in theirs.items():
+                add_money(mine, code, amount)
+
+    def settle(self) -> None:
+        self.chances = {}
+        for code, cents, chance in self.deals.values():
+            self.chances.setdefault(code, []).append((cents, chance))
+        self.deals = {}
+        super().settle()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        del data["period"], data["kind"]
+        return {"first": self.first, "last": self.last, **data}
+
+
+def ahead_total(months: Sequence[date]) -> AheadTotal:
+    """The (empty) total of the month rows starting on ``months``."""
+    first, last = (m.strftime("%Y-%m") for m in (months[0], months[-1]))
+    period = first if first == last else f"{first}..{last}"
+    return AheadTotal(period, "ahead", first=first, last=last)
+
+
+@dataclass
 class Forecast:
     as_of: date
     months: int
     rows: list[ForecastRow]
     method: Method = "stage"
     calibration: Calibration | None = None
+    total: AheadTotal | None = None
 
     def currencies(self) -> list[str]:
         return sorted({c for row in self.rows for c in (*row.value, *row.won_value)})
@@ -146,6 +204,8 @@ class Forecast:
             "method": self.method,
             "rows": [row.to_dict() for row in self.rows],
         }
+        if self.total is not None:
+            data["ahead"] = self.total.to_dict()
         if self.calibration is not None:
             data["probabilities"] = {
                 s.key: round(s.win_probability, 4) for s in self.calibration.stages
@@ -250,6 +310,20 @@ def forecast_of(
     undated = ForecastRow(UNDATED, "undated")
     horizon = add_months(month_start(today), months)
     by_key = {s.key: s for s in stages}
+    total = ahead_total(ahead)
+    ahead_periods = {m.strftime("%Y-%m") for m in ahead}
+
+    def place(
+        row: ForecastRow,
+        deal: int,
+        code: str,
+        value: Decimal,
+        chance: float,
+        weighted: Decimal | None = None,
+    ) -> None:
+        row.place(code, value, chance, weighted)
+        if row.kind == "month" and row.period in ahead_periods:
+            total.join(deal, code, value, chance)
 
     def expected_in(close: str | None) -> ForecastRow:
         day = date.fromisoformat(close) if close else None
@@ -272,14 +346,15 @@ def forecast_of(
     learned = calibration.by_key() if calibration is not None else {}
     spread_rows = [by_month[m] for m in ahead] + [later]
     edges = [0.0] + [(m - today).days for m in (*ahead[1:], horizon)]
-    for record in totals.pipeline:
+    for deal, record in enumerate(totals.pipeline):
         row = expected_in(record.get("expected_close"))
         row.count += 1
         code, value = currency_of(record), value_of(record)
         add_money(row.value, code, value)
         stage = by_key.get(record["stage"])
         if method == "stage":
-            row.place(code, value, win_chance(record, stage, None), weighted_of(record, stage))
+            chance = win_chance(record, stage, None)
+            place(row, deal, code, value, chance, weighted_of(record, stage))
             continue
         odds = learned.get(record["stage"])
         chance = win_chance(record, stage, odds)
@@ -287,9 +362,9 @@ def forecast_of(
             days = odds.days_to_won if odds is not None else ()
             shares = timing_shares(days, age_in_stage(record, now), edges)
             for target, share in zip(spread_rows, shares, strict=True):
-                target.place(code, value, chance * share)
+                place(target, deal, code, value, chance * share)
         else:
-            row.place(code, value, chance)
+            place(row, deal, code, value, chance)
 
     rows = [
         *(by_month[m] for m in history),
@@ -298,6 +373,8 @@ def forecast_of(
         later,
         undated,
     ]
-    for row in rows:
+    for month in ahead:
+        total.add(by_month[month])
+    for row in (*rows, total):
         row.settle()
-    return Forecast(today, months, rows, method, calibration)
+    return Forecast(today, months, rows, method, calibration, total)

@@ -1,0 +1,166 @@
+"""forecast: the months ahead together (the number a quarter is committed by), with a
+range of its own, on a data file and on PostgreSQL alike.
+
+The clock is the tests' (27 Nov 2026): with the default --months 3, the months ahead
+are 2026-11, 2026-12 and 2027-01.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from tests.checks import ok
+
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+AHEAD = ("2026-11", "2026-12", "2027-01")
+MONEY = ("value", "weighted_value", "won_value", "expected")
+
+
+def forecast(cli, *args: str) -> dict[str, Any]:
+    """forecast --json, its amounts as Decimals (to compare to the cent)."""
+    result = cli("forecast", *args, "--json")
+    ok(result)
+    return json.loads(result.stdout, parse_float=Decimal)
+
+
+def months_ahead(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [row for row in data["rows"] if row["kind"] == "month" and row["period"] in AHEAD]
+
+
+def summed(rows: list[dict[str, Any]], key: str) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        for currency, amount in row[key].items():
+            totals[currency] = totals.get(currency, Decimal(0)) + Decimal(amount)
+    return totals
+
+
+def as_decimals(totals: dict[str, Any]) -> dict[str, Decimal]:
+    return {currency: Decimal(amount) for currency, amount in totals.items()}
+
+
+def add(cli, title: str, value: str, *options: str) -> None:
+    ok(cli("add", title, "-v", value, "-q", *options))
+
+
+@pytest.fixture
+def mixed(cli) -> None:
+    """Won deals to learn from (two of them won this month, in two currencies), and open
+    deals in baht and dollars: one dated in each month ahead, one past due, one without
+    a date and one later."""
+    history = [
+        ("Won fast", "100000", "THB", "2026-08-03", ("won", "2026-08-20")),
+        ("Won slow", "200000", "THB", "2026-08-05", ("won", "2026-10-05")),
+        ("Won this month", "300000.10", "THB", "2026-09-01", ("won", "2026-11-02")),
+        ("Won in dollars", "1234.56", "USD", "2026-09-10", ("won", "2026-11-05")),
+        ("Lost", "50000", "THB", "2026-08-10", ("lost", "2026-08-25")),
+    ]
+    for deal_id, (title, value, currency, added, (outcome, when)) in enumerate(history, start=1):
+        add(cli, title, value, "--currency", currency, "--close", "2026-12-15", "--at", added)
+        reason = ["--reason", "price"] if outcome == "lost" else []
+        ok(cli(outcome, str(deal_id), "--at", when, *reason))
+    add(cli, "This month", "333333.33", "--close", "2026-11-30", "-s", "quoted")
+    add(cli, "Next month", "20000.05", "--currency", "USD", "--close", "2026-12-15", "--prob", "37")
+    add(cli, "Third month", "150000", "--close", "2027-01-20", "-s", "negotiating")
+    add(cli, "Past due", "90000.03", "--close", "2026-11-20", "--at", "2026-11-10")
+    add(cli, "No date", "5000.01", "--currency", "USD", "-s", "quoted", "--at", "2026-11-01")
+    add(cli, "Later", "70000", "--close", "2027-04-01")
+
+
+@pytest.mark.parametrize("method", ["stage", "history"])
+def test_the_total_ahead_adds_up_the_months_ahead_to_the_cent(cli, mixed, method: str) -> None:
+    data = forecast(cli, "--method", method)
+    months = months_ahead(data)
+    total = data["ahead"]
+    assert (total["first"], total["last"]) == ("2026-11", "2027-01")
+    for key in MONEY:
+        assert as_decimals(total[key]) == summed(months, key), key
+    assert set(total["expected"]) == {"THB", "USD"}
+    assert total["count"] == sum(row["count"] for row in months) == 3
+    assert total["won_count"] == sum(row["won_count"] for row in months) == 2
+    for currency in ("THB", "USD"):
+        won = Decimal(total["won_value"][currency])
+        low, middle, high = (Decimal(total[p][currency]) for p in ("p10", "p50", "p90"))
+        assert won <= low <= middle <= high  # what is won is sure
+    if method == "history":  # the past-due and undated deals' weight is in the months
+        rows = {row["period"]: row for row in data["rows"]}
+        for kind in ("past due", "no date"):
+            assert (rows[kind]["count"], rows[kind]["weighted_value"]) == (1, {})
+    # Not a row: scripts that add up the rows count nothing twice.
+    assert all(row["kind"] != "ahead" for row in data["rows"])
+    assert forecast(cli, "--method", method) == data  # the same figures every run
+
+
+@pytest.fixture
+def two_halves(cli) -> None:
+    """฿1,000 at 50 % this month and ฿1,000 at 50 % next month."""
+    add(cli, "First", "1000", "--close", "2026-11-30", "--prob", "50")
+    add(cli, "Second", "1000", "--close", "2026-12-15", "--prob", "50")
+
+
+def test_the_range_ahead_is_of_the_sum_of_the_months(cli, two_halves) -> None:
+    """Two independent deals at 50 %: the sum is ฿0 a quarter of the time, ฿1,000 half
+    the time and ฿2,000 a quarter: P10 ฿0, P50 ฿1,000, P90 ฿2,000 (2,000 simulated
+    quarters: the 200th smallest is among the ~500 of ฿0, the 1000th among the ~1000 of
+    ฿1,000 after them, the 1800th among the ~500 of ฿2,000 above ~1500)."""
+    data = forecast(cli)
+    total = data["ahead"]
+    assert (total["p10"], total["p50"], total["p90"]) == (
+        {"THB": 0},
+        {"THB": 1000},
+        {"THB": 2000},
+    )
+    assert total["expected"] == {"THB": 1000}
+    for row in months_ahead(data)[:2]:  # each month alone: won or not
+        assert (row["p10"], row["p90"]) == ({"THB": 0}, {"THB": 1000})
+
+
+def test_the_low_end_ahead_is_not_the_months_low_ends_added(cli) -> None:
+    """Two deals at 80 %: each month's P10 is ฿0 (nothing won one time in five), but
+    both are lost together one time in 25, so the two months' P10 is ฿1,000."""
+    add(cli, "First", "1000", "--close", "2026-11-30", "--prob", "80")
+    add(cli, "Second", "1000", "--close", "2026-12-15", "--prob", "80")
+    data = forecast(cli)
+    assert [row["p10"] for row in months_ahead(data)[:2]] == [{"THB": 0}] * 2
+    assert data["ahead"]["p10"] == {"THB": 1000}
+    assert data["ahead"]["p90"] == {"THB": 2000}
+
+
+def test_a_deal_spread_over_the_months_counts_once_with_its_shares_added(cli) -> None:
+    """History learns 25 % for Presented (4 won, 6 lost, and the prior of 10 deals at
+    10 %), the wins 2, 20, 50 and 100 days after entering it: a new undated deal is
+    placed a quarter of that in each month ahead and in "later" (6.25 %, so each month
+    alone stays at ฿0 nine times in ten), and 18.75 % in the three months together
+    (above one in ten: P90 is the whole deal)."""
+    for deal_id, days in enumerate((2, 20, 50, 100), start=1):
+        add(cli, f"Won {deal_id}", "1000", "--at", "2026-06-01")
+        won = date(2026, 6, 1) + timedelta(days=days)
+        ok(cli("won", str(deal_id), "--at", won.isoformat()))
+    for deal_id in range(5, 11):
+        add(cli, f"Lost {deal_id}", "1000", "--at", "2026-06-01")
+        ok(cli("lost", str(deal_id), "--at", "2026-06-05", "--reason", "price"))
+    add(cli, "Undated", "100000")
+    data = forecast(cli, "--method", "history")
+    assert data["probabilities"]["presented"] == pytest.approx(0.25)
+    for row in months_ahead(data):
+        assert row["weighted_value"] == {"THB": 6250}
+        assert row["p90"] == {"THB": 0}
+    total = data["ahead"]
+    assert total["weighted_value"] == {"THB": 18750}
+    assert (total["p10"], total["p90"]) == ({"THB": 0}, {"THB": 100000})
+
+
+def test_on_the_demo_the_low_end_ahead_is_not_the_months_added(cli) -> None:
+    ok(cli("demo"))  # (to the tests' database, as SALESPIPE_DB names it)
+    data = forecast(cli)
+    months = months_ahead(data)
+    total = data["ahead"]
+    assert as_decimals(total["expected"]) == summed(months, "expected")
+    # Every month short at once is rarer than one of them: the low end is higher.
+    assert Decimal(total["p10"]["THB"]) > summed(months, "p10")["THB"]
+    assert Decimal(total["p90"]["THB"]) < summed(months, "p90")["THB"]
