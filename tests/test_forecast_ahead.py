@@ -164,3 +164,61 @@ def test_on_the_demo_the_low_end_ahead_is_not_the_months_added(cli) -> None:
     # Every month short at once is rarer than one of them: the low end is higher.
     assert Decimal(total["p10"]["THB"]) > summed(months, "p10")["THB"]
     assert Decimal(total["p90"]["THB"]) < summed(months, "p90")["THB"]
+
+
+def table_lines(text: str, title: str) -> list[str]:
+    """The lines of the table under ``title`` (up to the blank line after it)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    return lines[start:end]
+
+
+def test_both_tables_show_the_total_after_the_months_ahead(cli, two_halves) -> None:
+    shown = cli("forecast", "--width", "80")
+    ok(shown)
+    for title, around in (
+        ("Forecast by expected close month", ["2027-01", "later"]),
+        # (2027-01 has no range, nor "later": nothing in them)
+        ("Range of the won value", ["2026-12", "The won value is below P10"]),
+    ):
+        periods = [line.split("  ")[0] for line in table_lines(shown.stdout, title)]
+        at = periods.index("2026-11 – 2027-01")
+        assert [periods[at - 1], periods[at + 1][: len(around[1])]] == around
+    forecast_lines = table_lines(shown.stdout, "Forecast by expected close month")
+    total_line = next(line for line in forecast_lines if line.startswith("2026-11 – 2027-01"))
+    assert total_line.split()[-1] == "฿1,000.00"  # its Expected
+    range_lines = table_lines(shown.stdout, "Range of the won value")
+    total_line = next(line for line in range_lines if line.startswith("2026-11 – 2027-01"))
+    assert total_line.split()[-3:] == ["฿0", "฿1,000", "฿2,000"]
+    assert "the months ahead together" in " ".join(shown.stdout.split())
+
+
+def test_the_total_is_named_by_its_months_in_thai(cli, two_halves) -> None:
+    shown = cli("--lang", "th", "forecast")
+    ok(shown)
+    assert shown.stdout.count("2569-11 – 2570-01") == 3  # both tables, and the footer
+    assert "เดือนข้างหน้ารวมกัน" in shown.stdout
+
+
+def test_one_month_ahead_is_its_own_total(cli, two_halves) -> None:
+    """With --months 1 the total is that month's row: the tables do not repeat it, and
+    the JSON's is the month's, range and all."""
+    shown = cli("forecast", "--months", "1")
+    ok(shown)
+    assert "–" not in shown.stdout
+    data = forecast(cli, "--months", "1")
+    month = months_ahead(data)[0]
+    total = data["ahead"]
+    assert (total["first"], total["last"]) == ("2026-11", "2026-11")
+    assert {key: month[key] for key in month if key not in ("period", "kind")} == {
+        key: total[key] for key in total if key not in ("first", "last")
+    }
+
+
+def test_the_page_shows_the_total_in_its_tables(cli, two_halves, tmp_path) -> None:
+    page = tmp_path / "forecast.html"
+    ok(cli("forecast", "--html", str(page)))
+    text = page.read_text(encoding="utf-8")
+    assert text.count("2026-11 – 2027-01</td>") == 2
+    assert '<p class="note">2026-11 – 2027-01 is the months ahead together' in text

@@ -269,11 +269,13 @@ def test_report(thai: Any) -> None:
 
 
 def test_forecast(thai: Any) -> None:
-    """forecast: the table by month (2569-11…) and its charts, each line within 80."""
-    out = _run(thai, "forecast")
+    """forecast: the table by month (2569-11…) and its charts, each line within 80 (but
+    the sentence saying what the months ahead together are, one line in a pipe)."""
+    out = _run(thai, "forecast", sentences=("2569-11 – 2570-01 คือ",))
     assert_aligned(_table(out, "ช่วงเวลา", footer="คาดการณ์ ="), 6)
     assert "2569-12" in out
     assert "เลยกำหนด" in out
+    assert "2569-11 – 2570-01" in out  # the months ahead together, in Thai years
 
 
 def test_funnel(thai: Any) -> None:

@@ -380,7 +380,8 @@ def register(app: typer.Typer) -> None:
 
         Open deals by expected-close month, weighted and not (past-due and undated deals in
         their own rows), beside the value won per month, with P10/P50/P90 of each month's
-        won value; as a table and a chart.
+        won value; then the months ahead together, with a range of its own (not the
+        months' added up); as a table and a chart.
 
         Example: salespipe forecast --method history --months 6
         """

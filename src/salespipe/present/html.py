@@ -270,8 +270,10 @@ def _table(table: Table) -> str:
         for number, row in enumerate(table.rows)
     )
     caption = f"<caption>{escape(table.title)}</caption>" if table.title else ""
-    # What a mark in a column means ("! next action overdue"), as the text view says it.
-    lines = [table.footer or "", *(text for _at, text in sorted(table.notes.items()))]
+    # What a mark in a column means ("! next action overdue"), as the text view says it;
+    # each paragraph of the footer its own, as the text view puts it on a line of its own.
+    footer = (table.footer or "").split("\n")
+    lines = [*footer, *(text for _at, text in sorted(table.notes.items()))]
     note = "".join(f'\n<p class="note">{_prose(line)}</p>' for line in lines if line)
     return (
         f'<div class="scroll"><table>{caption}\n<thead><tr>{head}</tr></thead>\n'

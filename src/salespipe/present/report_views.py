@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from salespipe.core import fmt, i18n
 from salespipe.core.i18n import N_, _, ngettext
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # result types only: a command imports just the report it run
     from salespipe.present.parts import Part
     from salespipe.reports.alerts import CheckResult, StaleDeal, StaleList
     from salespipe.reports.durations import Durations
-    from salespipe.reports.forecast import Forecast, ForecastRow
+    from salespipe.reports.forecast import AheadTotal, Forecast, ForecastRow
     from salespipe.reports.outcomes import Funnel, WinGroup, WinRate
     from salespipe.reports.summary import PipelineChart, StageTotals, Summary
 
@@ -205,7 +205,34 @@ def summary_blocks(result: Summary) -> list[Block]:
 def period_label(row: ForecastRow) -> str:
     if row.kind == "month":
         return fmt.iso_month(row.period)
+    if row.kind == "ahead":
+        return span_label(cast("AheadTotal", row))
     return _(FORECAST_ROWS[row.kind])
+
+
+def span_label(total: AheadTotal) -> str:
+    """The months a total covers: ``2026-12 – 2027-02`` (in Thai, in Thai years)."""
+    return _("{first} – {last}").format(
+        first=fmt.iso_month(total.first), last=fmt.iso_month(total.last)
+    )
+
+
+def shown_total(result: Forecast) -> AheadTotal | None:
+    """The months ahead together, when the tables show them: when there are more than
+    one (one month's total is that month's row)."""
+    total = result.total
+    return total if total is not None and total.first != total.last else None
+
+
+def table_rows(result: Forecast) -> list[ForecastRow]:
+    """The rows of a forecast's tables: its rows, with the months ahead together after
+    the last of them."""
+    rows = list(result.rows)
+    total = shown_total(result)
+    if total is None:
+        return rows
+    last = max(i for i, row in enumerate(rows) if row.period == total.last)
+    return [*rows[: last + 1], total, *rows[last + 1 :]]
 
 
 _SHORT_UNITS = (
@@ -296,7 +323,7 @@ def forecast_table(result: Forecast) -> Table:
             )
     table = Table(
         columns=[
-            Column(_("Period"), max_width=12),
+            Column(_("Period"), max_width=17, wrap=True, min_width=9),
             Column(_("Deals"), "right"),
             Column(_("Value"), "right"),
             Column(_("Weighted"), "right"),
@@ -306,7 +333,7 @@ def forecast_table(result: Forecast) -> Table:
         title=title,
         footer=footer,
     )
-    for row in result.rows:
+    for row in table_rows(result):
         table.rows.append(
             [
                 period_label(row),
@@ -324,7 +351,7 @@ def forecast_range_table(result: Forecast) -> Table:
     """P10 / P50 / P90 of the won value of every row whose range is not one value."""
     table = Table(
         columns=[
-            Column(_("Period"), max_width=12),
+            Column(_("Period"), max_width=17, wrap=True, min_width=9),
             Column("P10", "right"),
             Column("P50", "right"),
             Column("P90", "right"),
@@ -332,7 +359,13 @@ def forecast_range_table(result: Forecast) -> Table:
         title=_("Range of the won value (P10 / P50 / P90)"),
         footer=_("The won value is below P10 one time in 10, and above P90 one time in 10."),
     )
-    for row in result.rows:
+    total = shown_total(result)
+    if total is not None:
+        table.footer = f"{table.footer}\n" + _(
+            "{span} is the months ahead together: the range of their sum, not their "
+            "ranges added up (all of them falling short at once is rarer than one)."
+        ).format(span=span_label(total))
+    for row in table_rows(result):
         # Each currency whose range is more than one value (a "USD 0 / 0 / 0" line stood
         # under a month whose baht range differed).
         doubtful = sorted(c for c in row.p90 if row.p10.get(c) != row.p90.get(c))
