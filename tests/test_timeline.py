@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -41,6 +42,19 @@ def test_before_the_move_the_deal_is_in_its_first_stage(cli, moved_and_edited) -
     assert counts(data) == {"presented": 1}
     assert data["stages"][0]["value"] == {"THB": 100000}
     assert data["stages"][0]["weighted_value"] == {"THB": 10000}
+
+
+@pytest.mark.parametrize(
+    "report", ["chart", "report", "forecast", "funnel", "durations", "winrate", "check"]
+)
+def test_every_report_of_a_past_day_names_the_day_in_its_json(cli, moved_and_edited, report):
+    """winrate and funnel --json said no day while their titles said "as of 5 Nov 2026" (a
+    trial): a script reading them could not tell a past day's figures from today's. Every
+    report that takes --as-of says it as the others do (stale prints a list of deals)."""
+    for asked, day in ((["--as-of", "2026-11-05"], "2026-11-05"), ([], "2026-11-27")):
+        said = cli(report, *asked, "--json")  # (check exits 3 with something to do)
+        assert said.exit_code in (0, 3), said.stderr
+        assert json.loads(said.stdout)["as_of"] == day, (report, asked)
 
 
 def test_on_the_day_of_the_move_the_deal_has_moved(cli, moved_and_edited) -> None:

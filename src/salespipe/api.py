@@ -567,6 +567,7 @@ class Pipeline:
             scope.records,
             scope.stages,
             _period(since, until, as_of=_day(as_of, N_("--as-of date"))),
+            scope.now,
         )
 
     def durations(
@@ -600,6 +601,7 @@ class Pipeline:
             scope.stages,
             _period(since, until, as_of=_day(as_of, N_("--as-of date"))),
             grouping,  # type: ignore[arg-type]
+            scope.now,
         )
 
     def stale(

@@ -537,6 +537,7 @@ def register(app: typer.Typer) -> None:
                 scope.totals(outcomes.funnel_asks(scope.now, period, scope.stages)).cohort,
                 scope.stages,
                 period,
+                scope.now.date(),
             ),
             history=True,
         )
@@ -610,6 +611,7 @@ def register(app: typer.Typer) -> None:
                 scope.totals(outcomes.winrate_asks(scope.now, period, grouping)).closed,  # type: ignore[arg-type]
                 scope.stages,
                 period,
+                scope.now.date(),
                 grouping,  # type: ignore[arg-type]
             ),
             history=True,

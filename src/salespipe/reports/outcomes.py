@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -61,6 +61,7 @@ class Funnel:
     won: int
     lost: int
     steps: list[FunnelStep]
+    as_of: date  # the day the deals are seen as of: today, or --as-of
     lost_in_no_stage: int = 0  # imported lost without the stage it was lost in
 
     @property
@@ -73,6 +74,7 @@ class Funnel:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "as_of": self.as_of.isoformat(),
             **self.period.to_dict(),
             "created": self.created,
             "open": self.open,
@@ -91,18 +93,25 @@ def funnel_asks(now: datetime, period: Period, stages: Sequence[Stage]) -> Asks:
     return Asks(now, cohort=period, ranks=tuple(s.key for s in ordered))
 
 
-def funnel(records: Iterable[Record], stages: Sequence[Stage], period: Period) -> Funnel:
-    """The funnel of the deals created in ``period``, in one pass over their records."""
+def funnel(
+    records: Iterable[Record],
+    stages: Sequence[Stage],
+    period: Period,
+    now: datetime | None = None,
+) -> Funnel:
+    """The funnel of the deals created in ``period``, in one pass over their records (seen
+    as of ``now``, by default the present)."""
     from salespipe.core import clock
     from salespipe.storage.history import fold_records
 
-    asks = funnel_asks(clock.now(), period, stages)
-    return funnel_of(fold_records(records, stages, asks).cohort, stages, period)
+    now = now or clock.now()
+    asks = funnel_asks(now, period, stages)
+    return funnel_of(fold_records(records, stages, asks).cohort, stages, period, now.date())
 
 
-def funnel_of(cohort: Cohort, stages: Sequence[Stage], period: Period) -> Funnel:
+def funnel_of(cohort: Cohort, stages: Sequence[Stage], period: Period, as_of: date) -> Funnel:
     """The funnel of the deals created in ``period`` (tallied as :func:`funnel_asks`
-    asks).
+    asks), seen as of the end of the day ``as_of``.
 
     The stages shown are the enabled ones and the disabled ones a deal of the cohort was
     in, in pipeline order.
@@ -130,7 +139,9 @@ def funnel_of(cohort: Cohort, stages: Sequence[Stage], period: Period) -> Funnel
         )
         for i, stage in enumerate(shown)
     ]
-    return Funnel(period, cohort.created, cohort.won, cohort.lost, steps, cohort.lost_in_no_stage)
+    return Funnel(
+        period, cohort.created, cohort.won, cohort.lost, steps, as_of, cohort.lost_in_no_stage
+    )
 
 
 @dataclass
@@ -180,10 +191,12 @@ class WinRate:
     by: WinRateBy | None
     total: WinGroup
     groups: list[WinGroup]
+    as_of: date  # the day the deals are seen as of: today, or --as-of
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total.to_dict()
         return {
+            "as_of": self.as_of.isoformat(),
             **self.period.to_dict(),
             "by": self.by,
             "won": total["won"],
@@ -224,23 +237,28 @@ def winrate(
     stages: Sequence[Stage],
     period: Period,
     by: WinRateBy | None = None,
+    now: datetime | None = None,
 ) -> WinRate:
-    """Won and lost among the deals closed in ``period``, in one pass over their records."""
+    """Won and lost among the deals closed in ``period``, in one pass over their records
+    (seen as of ``now``, by default the present)."""
     from salespipe.core import clock
     from salespipe.storage.history import fold_records
 
-    totals = fold_records(records, stages, winrate_asks(clock.now(), period, by))
-    return winrate_of(totals.closed, stages, period, by)
+    now = now or clock.now()
+    totals = fold_records(records, stages, winrate_asks(now, period, by))
+    return winrate_of(totals.closed, stages, period, now.date(), by)
 
 
 def winrate_of(
     closed: Iterable[ClosedSum],
     stages: Sequence[Stage],
     period: Period,
+    as_of: date,
     by: WinRateBy | None = None,
 ) -> WinRate:
     """Won and lost among the deals closed in ``period`` (tallied per outcome, group and
-    currency: :func:`winrate_asks`), in total and per group."""
+    currency: :func:`winrate_asks`), in total and per group, seen as of the end of the
+    day ``as_of``."""
     total = WinGroup("all")
     groups: dict[str, WinGroup] = {}
     for part in closed:
@@ -251,4 +269,4 @@ def winrate_of(
                 group = groups[part.group] = WinGroup(part.group, part.name)
             group.add(part.won, part.currency, part.value, part.deals)
     ordered = _ordered_groups(groups, by, stages) if by else []
-    return WinRate(period, by, total, ordered)
+    return WinRate(period, by, total, ordered, as_of)
