@@ -269,6 +269,22 @@ def test_cron_check_passes_on_a_warning_of_a_missing_data_file(
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.file_only  # (the default data file)
+def test_weekly_report_mails_nothing_without_a_data_file(
+    fake_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crontab without SALESPIPE_DB: the reports warn that the default file is not there
+    and print nothing. The script mailed the team an empty week; it mails nothing, and
+    the warnings reach cron's mail to its owner."""
+    monkeypatch.delenv("SALESPIPE_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    result = _script(str(EXAMPLES / "weekly-report"), env={"SALESPIPE_MAIL_TO": "team@example.com"})
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "There is no data file at" in result.stderr
+    assert _mails(tmp_path) == []
+    assert not (tmp_path / "data").exists()
+
+
 def test_cron_check_needs_an_address(fake_bin: Path) -> None:
     """Without SALESPIPE_MAIL_TO the script says what to set and fails."""
     result = _script(str(EXAMPLES / "cron" / "salespipe-check"))

@@ -228,6 +228,52 @@ def test_check_of_a_default_file_that_is_not_there_prints_no_all_clear(
     assert not default.exists()
 
 
+READ_ONLY_REPORTS = [
+    ["chart"],
+    ["report"],
+    ["report", "--html", "-"],
+    ["forecast"],
+    ["forecast", "--backtest"],
+    ["forecast", "--html", "-"],
+    ["calibrate"],
+    ["calibrate", "--apply"],
+    ["slips"],
+    ["funnel"],
+    ["durations"],
+    ["winrate"],
+    ["stale"],
+    ["agenda"],
+    ["board"],
+]
+
+
+@pytest.mark.parametrize("report", READ_ONLY_REPORTS, ids=" ".join)
+def test_a_report_of_a_default_file_that_is_not_there_says_so(
+    cli, monkeypatch, tmp_path, report
+) -> None:
+    """Under cron (another HOME, no XDG_DATA_HOME) forecast, report, winrate… read an empty
+    pipeline and printed it, exit 0 and not a word on stderr, while check said there was no
+    file (a trial): a weekly report mailed zeros. Each says so as check does: the warning
+    naming the path, nothing on stdout, exit 0; with --json the report of nothing. The
+    file is not made."""
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "cron-xdg"))
+    default = tmp_path / "cron-xdg" / "salespipe" / "pipeline.json"
+    said = ok(cli(*report))
+    assert said.stdout == ""
+    assert said.stderr == (
+        f"Warning: There is no data file at {default}, so there is nothing to report; a cron "
+        "job (whose HOME or XDG_DATA_HOME may not be yours) names the file with --db or "
+        "SALESPIPE_DB.\n"
+    )
+    if "--html" not in report:
+        scripted = ok(cli(*report, "--json"))
+        json.loads(scripted.stdout)
+        assert scripted.stderr == said.stderr
+    assert not default.exists()
+    assert not (tmp_path / "cron-xdg").exists()
+
+
 def test_the_first_write_says_once_that_it_created_the_file(cli, db_path) -> None:
     first = ok(cli("add", "ERP"))
     assert str(db_path) in first.stderr

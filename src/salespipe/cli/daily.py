@@ -52,9 +52,12 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe agenda --owner somchai --days 14
         """
+        from salespipe.cli.reports import nothing_to_report
         from salespipe.reports import agenda as planning
         from salespipe.reports.scope import scope
 
+        if nothing_to_report(ctx, as_json):
+            return
         view, pipeline = state(ctx).read_scoped()
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         _warn_of_an_owner_of_nothing(view, owner, chosen)
@@ -92,6 +95,7 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe board --owner somchai --by value
         """
+        from salespipe.cli.reports import nothing_to_report
         from salespipe.reports import board as kanban
         from salespipe.reports.scope import scope
 
@@ -101,6 +105,8 @@ def register(app: typer.Typer) -> None:
                     option="--by", value=by, choices=", ".join(kanban.BOARD_BY)
                 )
             )
+        if nothing_to_report(ctx, as_json):
+            return
         view, pipeline = state(ctx).read_scoped()
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         _warn_of_an_owner_of_nothing(view, owner, chosen)

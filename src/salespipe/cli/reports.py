@@ -30,6 +30,8 @@ from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from salespipe.core.change_rows import ChangeRow
     from salespipe.reports.forecast import Forecast
     from salespipe.reports.scope import Scope
@@ -146,26 +148,48 @@ def _each(
     )
 
 
-def _warned_that_the_default_file_is_missing(ctx: typer.Context) -> bool:
-    """``check`` of the default data file where there is none: a cron job without its
-    user's HOME or XDG_DATA_HOME looks elsewhere, read an empty pipeline there and said
-    all was well, every day. It still finds nothing to act on; it says why, and whether
-    it did."""
+def _missing_default_file(ctx: typer.Context) -> "Path | None":
+    """The default data file's path when the command reads it and it is not there (None
+    when a database is named, by --db or SALESPIPE_DB, or the default one is there). It is
+    looked at, not read, nor made."""
     from salespipe.app import settings
 
     db = state(ctx).db
-    if settings.data_file_named(db):
-        return False
+    if settings.data_file_named(db):  # (one named must be there: read() says so)
+        return None
     default = settings.database_path(db)  # (a file: a server is always named)
-    if default.exists():  # (looked at, not read: check reads it next)
+    return None if default.exists() else default
+
+
+def warned_that_the_default_file_is_missing(ctx: typer.Context, *, checked: bool = False) -> bool:
+    """A report of the default data file where there is none: a cron job without its
+    user's HOME or XDG_DATA_HOME looks elsewhere, read an empty pipeline there and
+    reported it, every day, without a word (``check`` said all was well). It says why
+    there is nothing, and whether it did; the report then prints nothing, but with
+    --json the report of nothing, so that a script still reads JSON."""
+    default = _missing_default_file(ctx)
+    if default is None:
         return False
-    output.warn(
-        _(
+    if checked:
+        said = _(
             "There is no data file at {path}, so nothing was checked. A cron job (whose HOME "
             "or XDG_DATA_HOME may not be yours) names the file with --db or SALESPIPE_DB."
-        ).format(path=default)
-    )
+        )
+    else:
+        said = _(
+            "There is no data file at {path}, so there is nothing to report; a cron job "
+            "(whose HOME or XDG_DATA_HOME may not be yours) names the file with --db or "
+            "SALESPIPE_DB."
+        )
+    output.warn(said.format(path=default))
     return True
+
+
+def nothing_to_report(ctx: typer.Context, as_json: bool) -> bool:
+    """Whether the report stops here, having warned that the default data file is not
+    there: it prints nothing for a person (no empty report for cron to mail), and the
+    report of nothing with --json."""
+    return warned_that_the_default_file_is_missing(ctx) and not as_json
 
 
 HtmlOption = Annotated[
@@ -281,6 +305,8 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import summary as reports
 
         chosen = parse.choice(by, reports.CHART_BY, "--by")
+        if nothing_to_report(ctx, as_json):
+            return
         result = _each(
             ctx,
             owner,
@@ -322,6 +348,8 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import summary as reports
 
         period = tally.Period.parse(since, until, as_of)
+        if nothing_to_report(ctx, as_json):
+            return
         if html_file is not None and _all_pipelines(ctx):
             _write_report_pages(ctx, html_file, owner, as_of, period=period)
             return
@@ -401,7 +429,12 @@ def register(app: typer.Typer) -> None:
                         "or leave the option out for the current one."
                     )
                 )
+            if nothing_to_report(ctx, as_json):
+                return
             _backtest(ctx, months or 6, owner, as_of, as_json)
+            return
+
+        if nothing_to_report(ctx, as_json):
             return
 
         def make(scope: "Scope") -> "Forecast":
@@ -461,6 +494,9 @@ def register(app: typer.Typer) -> None:
                 )
             )
 
+        if nothing_to_report(ctx, as_json):
+            return
+
         def calibrated(scope: "Scope") -> calibration.CalibrateRun:
             result = calibration.calibrate_in(scope, day)
             changed = False
@@ -486,6 +522,9 @@ def register(app: typer.Typer) -> None:
         Example: salespipe slips --owner somchai
         """
         from salespipe.reports import slips as slipping
+
+        if nothing_to_report(ctx, as_json):
+            return
 
         def slipped(snapshot: "ReadView", pipeline: str | None) -> slipping.Slips:
             return slipping.slips_in(
@@ -529,6 +568,8 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import outcomes
 
         period = tally.Period.parse(since, until, as_of)
+        if nothing_to_report(ctx, as_json):
+            return
         result = _each(
             ctx,
             owner,
@@ -561,6 +602,8 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import durations as timing
 
+        if nothing_to_report(ctx, as_json):
+            return
         result = _each(
             ctx,
             owner,
@@ -603,6 +646,8 @@ def register(app: typer.Typer) -> None:
 
         grouping = parse.choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
         period = tally.Period.parse(since, until, as_of)
+        if nothing_to_report(ctx, as_json):
+            return
         result = _each(
             ctx,
             owner,
@@ -636,6 +681,8 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
+        if nothing_to_report(ctx, as_json):
+            return
         most = shown_limit(limit, as_json, STALE_LIMIT)
         result = _each(
             ctx,
@@ -682,7 +729,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
-        if _warned_that_the_default_file_is_missing(ctx) and not as_json:
+        if warned_that_the_default_file_is_missing(ctx, checked=True) and not as_json:
             return  # nothing else: "Nothing to act on" would be an all-clear cron mails
         most = shown_limit(limit, as_json, CHECK_LIMIT)
         result = _each(
