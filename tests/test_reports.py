@@ -443,6 +443,31 @@ def test_the_html_stale_table_says_what_its_overdue_mark_means(cli, pipeline) ->
     assert '<p class="note">! next action overdue</p>' in stale
 
 
+def test_winrate_without_by_heads_its_all_row_with_no_word(cli, pipeline) -> None:
+    """Without --by the first column said "Deals" above its one row, "All" (a trial): it
+    read as a count. It has no heading; with --by it names the grouping."""
+    add(cli, "Printer fleet", "2026-11-10 10:00", "--value", "100k")
+    ok(cli("won", "1"))
+    header, row = cli("winrate").stdout.splitlines()[1:3]
+    assert header.split()[0] == "Won"
+    assert row.split()[:3] == ["All", "1", "0"]
+    assert cli("winrate", "--by", "owner").stdout.splitlines()[1].split()[0] == "Owner"
+    thai = cli("--lang", "th", "winrate").stdout.splitlines()[1]
+    assert "ดีล" not in thai
+
+
+def test_the_html_forecast_chart_shows_nothing_expected_as_the_table_does(cli, pipeline) -> None:
+    """The page's chart said "past due: ฿0" (and "no date: ฿0" from history) where the
+    table says "—" (a trial): a bar of nothing reads "—" there too."""
+    add(cli, "Printer fleet", "2026-11-10 10:00", "--value", "100k", "--close", "2027-01-15")
+    for method in ("stage", "history"):
+        page = cli("forecast", "--method", method, "--html", "-").stdout
+        assert "<title>past due: —</title>" in page, method
+        assert "<title>no date: —</title>" in page, method
+        assert ": ฿0</title>" not in page, method
+        assert ">฿0</text>" not in page, method
+
+
 def test_owner_filter_applies_to_reports(cli, pipeline) -> None:
     """--owner keeps only that owner's deals (case ignored)."""
     add(cli, "Mine", "2026-11-20 09:00", "--owner", "Ann")

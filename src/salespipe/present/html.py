@@ -190,12 +190,13 @@ def forecast_charts(forecast: Forecast) -> str:
 
 
 def _forecast_bar(row: ForecastRow, currency: str) -> ChartBar:
+    """A row's bar; nothing expected then reads "—" as in the table (not "฿0", a trial)."""
     expected = row.expected.get(currency, Decimal(0))
     low, high = row.p10.get(currency), row.p90.get(currency)
     return ChartBar(
         report_views.period_label(row),
         float(expected),
-        _short(expected, currency),
+        _short(expected, currency) if currency in row.expected else report_views.NONE,
         float(low) if low is not None else None,
         float(high) if high is not None else None,
     )

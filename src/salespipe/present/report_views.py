@@ -519,8 +519,9 @@ def _bottleneck_line(result: Durations) -> str:
 
 
 # -- win rate ----------------------------------------------------------------------------------
+# The first column's heading by --by; without --by its one row, "All", needs none ("Deals"
+# above "All" read as a count of deals, a trial).
 WINRATE_HEADINGS = {
-    None: N_("Deals"),
     "owner": N_("Owner"),
     "month": N_("Month"),
     "stage": N_("Closed in stage"),
@@ -578,7 +579,7 @@ def winrate_blocks(result: WinRate) -> list[Block]:
         return [lost_reasons_table(result)]
     table = Table(
         columns=[
-            Column(_(WINRATE_HEADINGS[result.by]), max_width=24),
+            Column(_(WINRATE_HEADINGS[result.by]) if result.by else "", max_width=24),
             Column(_("Won"), "right"),
             Column(_("Lost"), "right"),
             Column(_("Rate"), "right"),
