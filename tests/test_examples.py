@@ -300,7 +300,10 @@ def test_crontab_names_scripts_that_exist() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert lines[0].startswith("SALESPIPE_DB=/")  # a whole path: cron expands no variable
-    lines = lines[1:]
+    # Cron runs in the machine's time zone (often UTC): the backtest's months and what is
+    # due today came out otherwise than at the user's desk (a trial).
+    assert lines[1].startswith("TZ=")
+    lines = lines[2:]
     assert len(lines) == 3
     for line in lines:
         fields = line.split()
@@ -308,6 +311,26 @@ def test_crontab_names_scripts_that_exist() -> None:
         for word in fields[5:]:
             if "/examples/" in word:
                 assert (EXAMPLES / word.split("/examples/", 1)[1]).is_file()
+
+
+def _cron_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_cron_docs_set_the_time_zone_as_the_crontab_does() -> None:
+    """docs/hooks-and-cron.md shows examples/cron/crontab's lines, TZ= among them; every
+    cron line the docs show for a report names the time zone it counts days in."""
+    doc = (EXAMPLES.parent / "docs" / "hooks-and-cron.md").read_text(encoding="utf-8")
+    block = doc[doc.index("```\nSALESPIPE_DB=") + 4 :]
+    block = block[: block.index("```")]
+    crontab = (EXAMPLES / "cron" / "crontab").read_text(encoding="utf-8")
+    assert _cron_lines(block) == _cron_lines(crontab)
+    forecasting = (EXAMPLES.parent / "docs" / "forecasting.md").read_text(encoding="utf-8")
+    [backtest] = [line for line in forecasting.splitlines() if line.startswith("5 0 1 * *")]
+    assert " TZ=" in backtest
+    reports = (EXAMPLES.parent / "docs" / "reports.md").read_text(encoding="utf-8")
+    assert "# crontab -e\nTZ=" in reports
+    assert "@reboot TZ=" in (EXAMPLES / "team-feed" / "crontab").read_text(encoding="utf-8")
 
 
 def test_weekly_report_prints_or_mails(cli, fake_bin: Path, tmp_path: Path) -> None:
