@@ -141,13 +141,15 @@ def test_the_catalogue_is_well_formed() -> None:
             msgids[-1] = "".join(current)
     duplicated = sorted({m for m in msgids if msgids.count(m) > 1})
     assert duplicated == []
-    # Entries appended by two branches at once met without the blank line between them:
-    # read alike by msgfmt, but the next merge there may join two entries' lines.
+    # Entries appended by two branches at once met without the blank line between them,
+    # or a merge dropped an entry's comments (and with them its python-brace-format).
     lines = CATALOGUE.read_text(encoding="utf-8").splitlines()
     joined = [
         number
         for number, line in enumerate(lines, start=1)
-        if line.startswith("#: ") and number > 1 and lines[number - 2].startswith(("msg", '"'))
+        if line.startswith(("#: ", "msgid "))
+        and number > 1
+        and lines[number - 2].startswith(("msgstr", '"'))
     ]
     assert joined == []
 
