@@ -274,6 +274,35 @@ def test_a_report_of_a_default_file_that_is_not_there_says_so(
     assert not (tmp_path / "cron-xdg").exists()
 
 
+@pytest.mark.parametrize(
+    ("report", "error"),
+    [
+        (["chart", "--as-of", "someday"], 'The --as-of date "someday" is not a date'),
+        (["forecast", "--as-of", "someday"], 'The --as-of date "someday" is not a date'),
+        (["durations", "--as-of", "someday"], 'The --as-of date "someday" is not a date'),
+        (["stale", "--as-of", "someday"], 'The --as-of date "someday" is not a date'),
+        (["report", "--as-of", "2099-01-01"], "The --as-of date 2099-01-01 is in the future"),
+        (["winrate", "--as-of", "2099-01-01"], "The --as-of date 2099-01-01 is in the future"),
+        (["forecast", "--backtest", "--as-of", "2026-11-01"], "leave out --as-of"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_a_wrong_as_of_is_refused_whether_or_not_the_default_file_is_there(
+    cli, monkeypatch, tmp_path, report, error
+) -> None:
+    """Where the default data file was missing, forecast --as-of someday warned of the
+    file and exited 0, while with the file (or with --json) it refused the date, exit 1
+    (a trial): the mistake is told first, the same with or without the file."""
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "cron-xdg"))
+    for args in (report, [*report, "--json"]):
+        said = cli(*args)
+        assert said.exit_code == 1, (args, said.stderr)
+        assert error in said.stderr, said.stderr
+        assert "There is no data file" not in said.stderr
+    assert not (tmp_path / "cron-xdg").exists()
+
+
 def test_the_first_write_says_once_that_it_created_the_file(cli, db_path) -> None:
     first = ok(cli("add", "ERP"))
     assert str(db_path) in first.stderr

@@ -30,6 +30,7 @@ from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
+    from datetime import date
     from pathlib import Path
 
     from salespipe.core.change_rows import ChangeRow
@@ -48,16 +49,24 @@ CHECK_LIMIT = 20
 
 def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history: bool) -> "Scope":
     """Open deals (or, with ``history``, all deals) now or as of the end of a day."""
-    from salespipe.reports import timeline
     from salespipe.reports.scope import scope
 
-    day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
-    if day is not None:
-        timeline.cutoff(day)  # a day in the future is told before the file is read
+    day = _as_of_day(as_of)
     view, pipeline = state(ctx).read_scoped()
     found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
     _warn_of_an_owner_of_nothing(view, owner, [found], history=history)
     return found
+
+
+def _as_of_day(as_of: str | None) -> "date | None":
+    """The day --as-of names, refused when it is no date or in the future: told before
+    the file is read (or found missing)."""
+    from salespipe.reports import timeline
+
+    day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
+    if day is not None:
+        timeline.cutoff(day)
+    return day
 
 
 def _warn_of_an_owner_of_nothing(
@@ -185,10 +194,12 @@ def warned_that_the_default_file_is_missing(ctx: typer.Context, *, checked: bool
     return True
 
 
-def nothing_to_report(ctx: typer.Context, as_json: bool) -> bool:
+def nothing_to_report(ctx: typer.Context, as_json: bool, as_of: str | None = None) -> bool:
     """Whether the report stops here, having warned that the default data file is not
     there: it prints nothing for a person (no empty report for cron to mail), and the
-    report of nothing with --json."""
+    report of nothing with --json. A wrong --as-of is refused first, as it is where the
+    file is there (it had exit code 0 without the file, 1 with it or with --json)."""
+    _as_of_day(as_of)
     return warned_that_the_default_file_is_missing(ctx) and not as_json
 
 
@@ -202,14 +213,10 @@ HtmlOption = Annotated[
 ]
 
 
-def _backtest(
-    ctx: typer.Context, months: int, owner: str | None, as_of: str | None, as_json: bool
-) -> None:
+def _backtest(ctx: typer.Context, months: int, owner: str | None, as_json: bool) -> None:
     """forecast --backtest: both methods on the last ``months`` whole months."""
     from salespipe.reports import backtest
 
-    if as_of is not None:
-        raise InvalidValue(_("--backtest tests the months before today; leave out --as-of."))
     snapshot, pipeline = state(ctx).read_scoped()
     result = backtest.backtest_in(
         snapshot,
@@ -305,7 +312,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import summary as reports
 
         chosen = parse.choice(by, reports.CHART_BY, "--by")
-        if nothing_to_report(ctx, as_json):
+        if nothing_to_report(ctx, as_json, as_of):
             return
         result = _each(
             ctx,
@@ -348,7 +355,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import summary as reports
 
         period = tally.Period.parse(since, until, as_of)
-        if nothing_to_report(ctx, as_json):
+        if nothing_to_report(ctx, as_json, as_of):
             return
         if html_file is not None and _all_pipelines(ctx):
             _write_report_pages(ctx, html_file, owner, as_of, period=period)
@@ -429,12 +436,16 @@ def register(app: typer.Typer) -> None:
                         "or leave the option out for the current one."
                     )
                 )
+            if as_of is not None:
+                raise InvalidValue(
+                    _("--backtest tests the months before today; leave out --as-of.")
+                )
             if nothing_to_report(ctx, as_json):
                 return
-            _backtest(ctx, months or 6, owner, as_of, as_json)
+            _backtest(ctx, months or 6, owner, as_json)
             return
 
-        if nothing_to_report(ctx, as_json):
+        if nothing_to_report(ctx, as_json, as_of):
             return
 
         def make(scope: "Scope") -> "Forecast":
@@ -568,7 +579,7 @@ def register(app: typer.Typer) -> None:
         from salespipe.reports import outcomes
 
         period = tally.Period.parse(since, until, as_of)
-        if nothing_to_report(ctx, as_json):
+        if nothing_to_report(ctx, as_json, as_of):
             return
         result = _each(
             ctx,
@@ -602,7 +613,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import durations as timing
 
-        if nothing_to_report(ctx, as_json):
+        if nothing_to_report(ctx, as_json, as_of):
             return
         result = _each(
             ctx,
@@ -646,7 +657,7 @@ def register(app: typer.Typer) -> None:
 
         grouping = parse.choice(by, outcomes.WINRATE_BY, "--by") if by is not None else None
         period = tally.Period.parse(since, until, as_of)
-        if nothing_to_report(ctx, as_json):
+        if nothing_to_report(ctx, as_json, as_of):
             return
         result = _each(
             ctx,
@@ -681,7 +692,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
-        if nothing_to_report(ctx, as_json):
+        if nothing_to_report(ctx, as_json, as_of):
             return
         most = shown_limit(limit, as_json, STALE_LIMIT)
         result = _each(
