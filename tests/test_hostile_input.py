@@ -488,6 +488,26 @@ def test_a_main_file_copied_alone_says_its_files_go_together(
     assert cli("--db", str(moved), "list", "--json").exit_code == 0
 
 
+@pytest.mark.parametrize("name", ["deals", ".deals.json", "team.deals.json"])
+def test_a_main_file_copied_alone_is_known_by_any_name(cli: Any, tmp_path: Path, name: str) -> None:
+    """A data file named without .json, or hidden (a dot first: ~/.deals.json), copied
+    alone is said to be without its journals as pipeline.json is; the hidden one was
+    told to be restored from a backup (a trial). Nothing is written beside it."""
+    made = tmp_path / "made" / name
+    assert cli("--db", str(made), "add", "A", "-q").exit_code == 0
+    moved = tmp_path / "moved" / name
+    moved.parent.mkdir()
+    moved.write_bytes(made.read_bytes())
+    said = cli("--db", str(moved), "list")
+    assert said.exit_code == 4
+    stem = name.removesuffix(".json")
+    assert said.stderr.startswith(
+        f"Error: The data file {moved} is here without its journals "
+        f"({stem}.open-1.jsonl is missing): all its {stem}.* files belong together"
+    ), said.stderr
+    assert [path.name for path in moved.parent.iterdir()] == [name]
+
+
 def test_a_journal_cut_short_is_said_with_its_size(cli: Any, db_path: Path) -> None:
     """An open-deals journal emptied by hand was said to hold 12483 of its 52803 bytes
     (where the read stopped), by one command, and 0 by another."""

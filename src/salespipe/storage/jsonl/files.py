@@ -160,7 +160,8 @@ def main_files_named_by(path: Path) -> list[Path]:
     """The main files whose database has a file at ``path`` (p.json for p.events.jsonl,
     p.lock or p.json.doctor.bak), by the names :class:`DatabasePaths` gives its files."""
     parts = path.name.split(".")
-    stems = [".".join(parts[:n]) for n in range(1, len(parts)) if parts[0]]
+    # (a hidden file's name starts with its dot: ".deals.json" is of stem ".deals")
+    stems = [stem for n in range(1, len(parts)) if (stem := ".".join(parts[:n])).strip(".")]
     candidates = dict.fromkeys(
         main for stem in stems for main in (path.with_name(f"{stem}.json"), path.with_name(stem))
     )
@@ -293,7 +294,8 @@ def _main_file_alone(path: Path) -> Path | None:
     """The main file of the database ``path`` is a file of, where it is there without
     any of its journals and derived files (copied or moved to another folder alone)."""
     parts = path.name.split(".")
-    stems = [".".join(parts[:n]) for n in range(1, len(parts)) if parts[0]]
+    # (a hidden file's name starts with its dot: ".deals.json" is of stem ".deals")
+    stems = [stem for n in range(1, len(parts)) if (stem := ".".join(parts[:n])).strip(".")]
     for main in (path.with_name(name) for stem in stems for name in (f"{stem}.json", stem)):
         paths = DatabasePaths.for_main(main)
         if not paths.names(path) or not main.is_file():
