@@ -284,8 +284,9 @@ def test_a_report_of_a_default_file_that_is_not_there_says_so(
         (["report", "--as-of", "2099-01-01"], "The --as-of date 2099-01-01 is in the future"),
         (["winrate", "--as-of", "2099-01-01"], "The --as-of date 2099-01-01 is in the future"),
         (["forecast", "--backtest", "--as-of", "2026-11-01"], "leave out --as-of"),
+        (["check", "--as-of", "someday"], 'The --as-of date "someday" is not a date'),
     ],
-    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
 )
 def test_a_wrong_as_of_is_refused_whether_or_not_the_default_file_is_there(
     cli, monkeypatch, tmp_path, report, error

@@ -740,6 +740,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
+        _as_of_day(as_of)  # a wrong day is refused, whether or not the file is there
         if warned_that_the_default_file_is_missing(ctx, checked=True) and not as_json:
             return  # nothing else: "Nothing to act on" would be an all-clear cron mails
         most = shown_limit(limit, as_json, CHECK_LIMIT)
