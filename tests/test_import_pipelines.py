@@ -209,3 +209,44 @@ def test_a_pipedrive_file_puts_rows_into_the_pipeline_its_column_names(
         "Service renewal": ("renewals", "renewals-quoted", "open"),
         "New rollout": ("sales", "quoted", "open"),
     }
+
+
+RENAMED = (
+    "Record ID,Deal Name,Deal Stage,Pipeline\n"
+    "1,A,Contract sent,Sales Pipeline\n"
+    "2,B,Contract sent (legal),Sales Pipeline\n"
+    "3,C,Renewal due,{second}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("second", "refusal", "pipeline"),
+    [
+        (
+            "Renewals",
+            'none of the pipelines the rows go into ("Sales", "Renewals") has the stage '
+            '"Contract sent". ',
+            "PIPELINE",
+        ),
+        ("Sales Pipeline", 'There is no stage "Contract sent"; the stages are ', "sales"),
+    ],
+)
+def test_a_map_into_a_label_of_the_file_says_to_add_that_stage_first(
+    cli: Cli, tmp_path: Path, second: str, refusal: str, pipeline: str
+) -> None:
+    """A stage renamed in the CRM midway ("Contract sent (legal)") cannot be mapped into
+    the file's other name of it, a stage --create-stages would make: the refusal named no
+    way past it (and with rows going into several pipelines, not even the stage)."""
+    assert cli("init").exit_code == 0
+    rows = tmp_path / "renamed.csv"
+    rows.write_text(RENAMED.format(second=second), encoding="utf-8")
+    mapped = ("--create-stages", "-m", "Contract sent (legal)=Contract sent")
+    refused = cli("import", str(rows), *mapped, "--dry-run")
+    assert refused.exit_code == 1
+    assert refusal in refused.stderr
+    command = f"salespipe stage add 'Contract sent' --pipeline {pipeline}"
+    assert f"add it first with `{command}`." in refused.stderr
+    assert cli("stage", "add", "Contract sent", "--pipeline", "sales").exit_code == 0
+    assert cli.json("import", str(rows), *mapped)["imported"] == 3
+    placed = {d["title"]: d["stage"] for d in cli.json("list", "--pipeline", "sales")}
+    assert placed["A"] == placed["B"] == "contract-sent"

@@ -15,7 +15,7 @@ from datetime import datetime
 from operator import attrgetter
 
 from salespipe.core import collation, parse
-from salespipe.core.errors import NotAllowed, StageNotFound, no_deal_numbers_left
+from salespipe.core.errors import NotAllowed, no_deal_numbers_left
 from salespipe.core.i18n import _
 from salespipe.core.model import (
     FIRST_PIPELINE,
@@ -49,6 +49,7 @@ from salespipe.transfer.stages import (
     file_probabilities,
     file_stage,
     looks_closing,
+    map_into_no_stage,
     new_stages_for,
     parse_stage_map,
     too_many_new_stages,
@@ -240,7 +241,7 @@ def plan_import(
     for stages in plan.stages_after.values():
         by_key.update((s.key, s) for s in stages)
     if used_maps is not None:
-        _check_maps_used(placing.stage_map, used_maps)
+        _check_maps_used(placing.stage_map, used_maps, [named.get(k, k) for k in groups])
     next_id = snapshot.counters().next_deal_id
     kept = _kept_ids(fresh, next_id)
     new_id = max([next_id, *(i + 1 for i in kept)])
@@ -513,7 +514,7 @@ def _resolve_stages(
     stage's)."""
     pipeline, name, new_pipeline, used_maps, taken = where
     creating = placing.create_stages
-    mapped = parse_stage_map(placing.stage_map, stages, found_in=used_maps)
+    mapped = parse_stage_map(placing.stage_map, stages, found_in=used_maps, pipeline=pipeline)
     resolver = StageResolver(
         stages, mapped, new_pipeline=new_pipeline or creating, pipeline_name=name
     )
@@ -584,15 +585,12 @@ def _maps_no_row_has(
     ]
 
 
-def _check_maps_used(entries: Sequence[str], used: set[str]) -> None:
-    """Each --stage-map entry must name a stage of a pipeline the rows go into."""
+def _check_maps_used(entries: Sequence[str], used: set[str], pipelines: Sequence[str]) -> None:
+    """Each --stage-map entry must name a stage of a pipeline the rows go into (their
+    names: ``pipelines``)."""
     for entry in entries:
         if entry not in used:
-            raise StageNotFound(
-                _(
-                    '--stage-map "{entry}": none of the pipelines the rows go into has that stage.'
-                ).format(entry=entry)
-            )
+            raise map_into_no_stage(entry, pipelines)
 
 
 def _kept_ids(rows: Sequence[Pending], next_id: int) -> dict[int, int]:

@@ -80,13 +80,18 @@ class Target:
 
 
 def parse_stage_map(
-    entries: Sequence[str], stages: Sequence[Stage], *, found_in: set[str] | None = None
+    entries: Sequence[str],
+    stages: Sequence[Stage],
+    *,
+    found_in: set[str] | None = None,
+    pipeline: str = "",
 ) -> dict[str, Target]:
     """``--stage-map "Proposal Made=quoted"`` entries, by label as it looks
     (:func:`~salespipe.core.collation.look`).
 
     With ``found_in`` (a file whose rows go into several pipelines), an entry whose stage
-    is not among ``stages`` is left out, and the entries used are added to ``found_in``."""
+    is not among ``stages`` is left out, and the entries used are added to ``found_in``.
+    ``pipeline``: the key of the pipeline of ``stages``, for the command that adds one."""
     mapped: dict[str, Target] = {}
     for entry in entries:
         label, sep, target = entry.rpartition("=")
@@ -108,13 +113,39 @@ def parse_stage_map(
         except (StageNotFound, AmbiguousStage) as exc:
             if found_in is not None and isinstance(exc, StageNotFound):
                 continue
-            raise type(exc)(
-                _('--stage-map "{entry}": {problem}').format(entry=entry, problem=exc.message)
-            ) from None
+            problem = _('--stage-map "{entry}": {problem}').format(entry=entry, problem=exc.message)
+            if isinstance(exc, StageNotFound):
+                problem += " " + _add_it_first(target.strip(), pipeline)
+            raise type(exc)(problem) from None
         mapped[collation.look(label)] = Target(stage=found.key)
         if found_in is not None:
             found_in.add(entry)
     return mapped
+
+
+def map_into_no_stage(entry: str, pipelines: Sequence[str]) -> StageNotFound:
+    """The refusal of a --stage-map entry whose stage none of the ``pipelines`` the
+    rows go into has (their names), with how to get past it."""
+    stage = entry.rpartition("=")[2].strip()
+    names = ", ".join(f'"{name}"' for name in pipelines)
+    problem = _(
+        '--stage-map "{entry}": none of the pipelines the rows go into ({pipelines}) '
+        'has the stage "{stage}".'
+    ).format(entry=entry, pipelines=names, stage=stage)
+    return StageNotFound(problem + " " + _add_it_first(stage, "PIPELINE"))
+
+
+def _add_it_first(stage: str, pipeline: str) -> str:
+    """How to map a label into a stage that is not here yet, such as another label of
+    the file (a stage renamed in the CRM): the map names a stage here, so add it first
+    (to ``pipeline``, where one is named)."""
+    command = f"salespipe stage add {shlex.quote(stage)}"
+    if pipeline:
+        command += f" --pipeline {shlex.quote(pipeline)}"
+    return _(
+        "A map puts a label into a stage that is here, not one --create-stages would "
+        "make: add it first with `{command}`."
+    ).format(command=command)
 
 
 class StageResolver:
