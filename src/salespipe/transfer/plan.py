@@ -479,8 +479,8 @@ def _repeated_row(row: Pending, earlier: int, key: str) -> Problem:
     (a file put together twice), added up it would double the deal; or a line item of a
     report that shows no product column. The user says which."""
     reason = _(
-        "the row repeats line {line} exactly: a duplicate (leave it out with "
-        "--skip-invalid), or a line item of the deal in a report without its product column"
+        "the row repeats line {line} exactly: a duplicate (which --skip-invalid leaves "
+        "out), or a line item of the deal in a report without its product column"
     ).format(line=earlier)
     return Problem(row.line, "id", key.partition(":")[2], reason)
 
