@@ -330,6 +330,14 @@ def test_the_cron_docs_set_the_time_zone_as_the_crontab_does() -> None:
     assert " TZ=" in backtest
     reports = (EXAMPLES.parent / "docs" / "reports.md").read_text(encoding="utf-8")
     assert "# crontab -e\nTZ=" in reports
+    # Cron's PATH is short: "salespipe check" alone was "salespipe: not found" (exit 127
+    # under env -i and /bin/sh -c, as cron runs it); the data file is named as the
+    # crontab names it.
+    block = reports[reports.index("# crontab -e\n") :]
+    lines = _cron_lines(block[: block.index("```")])
+    assert lines[1].startswith("SALESPIPE_DB=/")
+    [check] = lines[2:]
+    assert check.split()[5] == "$HOME/.local/bin/salespipe", check
     assert "@reboot TZ=" in (EXAMPLES / "team-feed" / "crontab").read_text(encoding="utf-8")
 
 
