@@ -155,6 +155,27 @@ def test_a_deal_spread_over_the_months_counts_once_with_its_shares_added(cli) ->
     assert (total["p10"], total["p90"]) == ({"THB": 0}, {"THB": 100000})
 
 
+def test_a_likely_deal_spread_over_the_months_is_won_in_one_of_them_at_most(cli) -> None:
+    """The test above holds even where each month's share is a deal apart (three 6.25 %
+    deals are also won at least once more than one time in ten): here Approved learns
+    12/13 (3 won, and the prior of 10 deals at 90 %), the wins 2, 20 and 50 days after
+    entering it, so a new undated deal is placed a third of that in each month ahead. As
+    one deal it is lost 1 time in 13: P10 and P90 are its value. As three deals apart it
+    would be won twice or more one time in five (P90 twice its value) and never one time
+    in three (P10 ฿0)."""
+    for deal_id, days in enumerate((2, 20, 50), start=1):
+        add(cli, f"Won {deal_id}", "1000", "-s", "approved", "--at", "2026-06-01")
+        won = date(2026, 6, 1) + timedelta(days=days)
+        ok(cli("won", str(deal_id), "--at", won.isoformat()))
+    add(cli, "Undated", "100000", "-s", "approved")
+    data = forecast(cli, "--method", "history")
+    assert float(data["probabilities"]["approved"]) == pytest.approx(12 / 13, abs=1e-4)
+    for row in months_ahead(data):
+        assert float(row["weighted_value"]["THB"]) == pytest.approx(100000 * 4 / 13, abs=1)
+    total = data["ahead"]
+    assert (total["p10"], total["p50"], total["p90"]) == ({"THB": 100000},) * 3
+
+
 def test_on_the_demo_the_low_end_ahead_is_not_the_months_added(cli) -> None:
     ok(cli("demo"))  # (to the tests' database, as SALESPIPE_DB names it)
     data = forecast(cli)
