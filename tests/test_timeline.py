@@ -230,3 +230,91 @@ def test_the_backtest_keeps_such_a_stage_as_the_past_view_does(cli) -> None:
     tested = cli.json("forecast", "--backtest", "--months", "2")
     by_month = {row["month"]: row["forecast"]["stage"] for row in tested["by_month"]}
     assert by_month["2026-10"] == 120000
+
+
+# -- deals closed from a stage not known, seen as of a day before they closed -------------
+# Salesforce's "Closed Lost" and "Closed Won" name no stage: the import puts the lost
+# deal in the first stage, the won one in the last (docs/forecasting.md).
+CLOSED_WITHOUT_STAGE = (
+    "Opportunity Name,Account Name,Amount,Stage,Close Date,Created Date,Probability (%)\n"
+    "Big deal,Acme,1000000,Closed Lost,2026-10-15,2026-06-01,0\n"
+    "Won deal,Beta,500000,Closed Won,2026-10-20,2026-06-05,100\n"
+    "Open deal,Gamma,200000,Quoted,2026-12-20,2026-06-10,40\n"
+)
+PLACED = {"presented": 1, "approved": 1}
+PLACED_LINE = (
+    "2 of these deals were imported closed without the stage they closed from; they are "
+    "counted in Presented (1) and Approved (1), where the import put them."
+)
+
+
+def answer(cli, *args: str) -> dict:
+    """The JSON of a report, whatever its exit code (``check`` exits 3 with alerts)."""
+    return json.loads(cli(*args, "--json").stdout)
+
+
+@pytest.fixture
+def closed_without_stage(cli, tmp_path) -> None:
+    sheet = tmp_path / "salesforce.csv"
+    sheet.write_text(CLOSED_WITHOUT_STAGE, encoding="utf-8")
+    ok(cli("import", str(sheet)))
+
+
+def test_a_past_view_says_which_deals_sit_in_a_stage_only_where_the_import_put_them(
+    cli, closed_without_stage
+) -> None:
+    """`chart --as-of 2025-06-30 --by value` showed "Presented ฿1,295,160,000", all of it
+    deals lost later whose stage nobody knows, and nothing said so: a board compared it
+    with the old CRM's Presented. The figures stay; a line under them, and a key of the
+    JSON, say how many are there only because the import put them there."""
+    chart = cli.json("chart", "--as-of", "2026-08-01", "--by", "value")
+    assert counts(chart) == {"presented": 1, "quoted": 1, "approved": 1}  # (unchanged)
+    assert chart["stage_unknown"] == PLACED
+    assert cli.json("report", "--as-of", "2026-08-01")["stage_unknown"] == PLACED
+    assert cli.json("forecast", "--as-of", "2026-08-01")["stage_unknown"] == PLACED
+    assert answer(cli, "check", "--as-of", "2026-08-01")["stage_unknown"] == PLACED
+    for command in ("chart", "report", "stale"):
+        shown = ok(cli(command, "--as-of", "2026-08-01")).stdout
+        assert PLACED_LINE in shown.splitlines() or PLACED_LINE in shown, (command, shown)
+    forecast = ok(cli("forecast", "--as-of", "2026-08-01")).stdout
+    assert "they are weighed as deals of Presented (1) and Approved (1)" in forecast
+    check = cli("check", "--as-of", "2026-08-01").stdout
+    assert "they are stale in Presented (1) and Approved (1)" in check
+    thai = ok(cli("--lang", "th", "chart", "--as-of", "2026-08-01")).stdout
+    assert "Presented (1) และ Approved (1)" in thai
+
+
+def test_one_such_deal_is_named_alone_and_the_owner_narrows_them(cli, closed_without_stage) -> None:
+    """As of the day after the lost deal closed, only the won one is still open."""
+    chart = cli.json("chart", "--as-of", "2026-10-16")
+    assert chart["stage_unknown"] == {"approved": 1}
+    shown = ok(cli("chart", "--as-of", "2026-10-16")).stdout
+    assert "1 of these deals was imported closed without the stage it closed from; it is" in (
+        " ".join(shown.split())
+    )
+    assert "stage_unknown" not in cli.json("chart", "--as-of", "2026-08-01", "--owner", "x")
+
+
+def test_a_past_view_after_they_closed_says_nothing_of_them(cli, closed_without_stage) -> None:
+    """Closed, they are in no stage's figures: no line, and the JSON as it always was."""
+    for command in ("chart", "report", "forecast", "stale", "check"):
+        assert "stage_unknown" not in answer(cli, command, "--as-of", "2026-10-31"), command
+        assert "where the import put" not in cli(command, "--as-of", "2026-10-31").stdout
+        assert "stage_unknown" not in json.dumps(answer(cli, command)), command  # today
+
+
+def test_a_pipeline_without_such_deals_says_nothing_of_them(cli, closed_without_stage) -> None:
+    """Another pipeline's past view (and its section of --pipeline all) counts none."""
+    ok(cli("pipeline", "add", "Renewals", "--stages", "copy-of", "Sales"))
+    ok(cli("add", "MA 2027", "--value", "60k", "-P", "Renewals", "--at", "2026-07-01"))
+    for command in ("chart", "report", "forecast", "check"):
+        alone = answer(cli, command, "-P", "Renewals", "--as-of", "2026-08-01")
+        assert "stage_unknown" not in alone, command
+        assert (
+            "where the import put"
+            not in cli(command, "-P", "Renewals", "--as-of", "2026-08-01").stdout
+        )
+    every = cli.json("report", "--pipeline", "all", "--as-of", "2026-08-01")
+    placed = [section["report"].get("stage_unknown") for section in every["pipelines"]]
+    assert placed == [PLACED, None]
+    assert every["total"]["stage_unknown"] == PLACED

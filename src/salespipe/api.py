@@ -476,6 +476,7 @@ class Pipeline:
             by=chosen,  # type: ignore[arg-type]
             as_of=scope.now.date(),
             all_stages=all_stages,
+            placed=scope.placed(),
         )
 
     def report(
@@ -614,7 +615,13 @@ class Pipeline:
         from salespipe.reports import alerts
 
         scope = self._scope(history=False, owner=owner, as_of=as_of, pipeline=pipeline)
-        return alerts.stale(scope.open, scope.stages, scope.now, pipeline=bool(scope.pipeline_name))
+        return alerts.stale(
+            scope.open,
+            scope.stages,
+            scope.now,
+            pipeline=bool(scope.pipeline_name),
+            placed=scope.placed(),
+        )
 
     def check(
         self,
@@ -627,7 +634,7 @@ class Pipeline:
         from salespipe.reports import alerts
 
         scope = self._scope(history=False, owner=owner, as_of=as_of, pipeline=pipeline)
-        return alerts.check(scope.open, scope.stages, scope.now)
+        return alerts.check(scope.open, scope.stages, scope.now, placed=scope.placed())
 
     def _scope(
         self,

@@ -50,10 +50,15 @@ def _parts(
     asks = summary.summary_asks(now, period).merged(forecasting.forecast_asks(now, months, chosen))
     totals = scope.totals(asks, keep_open=True)
     deals = scope.open if totals.open_records is None else OpenDeals.of(totals.open_records, stages)
+    placed = scope.placed()  # (--as-of: deals in a stage only because the import put them)
+    shown = summary.summary_of(totals, deals, stages, period=period, now=now)
+    shown.placed = placed
+    forecast = forecasting.forecast_of(totals, stages, months=months, now=now, method=chosen)
+    forecast.placed = placed
     return html.ReportPage(
-        summary=summary.summary_of(totals, deals, stages, period=period, now=now),
-        forecast=forecasting.forecast_of(totals, stages, months=months, now=now, method=chosen),
-        stale=alerts.stale(deals, stages, now, html.STALE_SHOWN),
+        summary=shown,
+        forecast=forecast,
+        stale=alerts.stale(deals, stages, now, html.STALE_SHOWN, placed=placed),
         agenda=agenda.agenda(deals, stages, now, limit=html.AGENDA_SHOWN),
         pipeline=name or scope.pipeline_name,
     )

@@ -324,6 +324,7 @@ def register(app: typer.Typer) -> None:
                 by=chosen,  # type: ignore[arg-type]
                 as_of=scope.now.date(),
                 all_stages=all_stages,
+                placed=scope.placed(),
             ),
             history=False,
         )
@@ -706,6 +707,7 @@ def register(app: typer.Typer) -> None:
                 most,
                 by_default=limit is None,
                 pipeline=bool(scope.pipeline_name),
+                placed=scope.placed(),
             ),
             history=False,
         )
@@ -749,7 +751,12 @@ def register(app: typer.Typer) -> None:
             owner,
             as_of,
             lambda scope: alerts.check(
-                scope.open, scope.stages, scope.now, most, by_default=limit is None
+                scope.open,
+                scope.stages,
+                scope.now,
+                most,
+                by_default=limit is None,
+                placed=scope.placed(),
             ),
             history=False,
         )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # result types only: a command imports just the report it run
     from salespipe.reports.durations import Durations
     from salespipe.reports.forecast import AheadTotal, Forecast, ForecastRow
     from salespipe.reports.outcomes import Funnel, WinGroup, WinRate
+    from salespipe.reports.scope import Placed
     from salespipe.reports.summary import PipelineChart, StageTotals, Summary
 
 BY_TITLES = {
@@ -88,11 +89,71 @@ def _open_deals(count: int) -> str:
     return ngettext("{count} open deal", "{count} open deals", count).format(count=count)
 
 
+def _placed_stages(placed: Sequence[Placed]) -> str:
+    """Each stage with its deals: 'Presented (1) and Approved (1)'."""
+    named = [_("{stage} ({count})").format(stage=p.name, count=p.deals) for p in placed]
+    if len(named) == 1:
+        return named[0]
+    return _("{earlier} and {last}").format(earlier=", ".join(named[:-1]), last=named[-1])
+
+
+def placed_line(placed: Sequence[Placed]) -> str:
+    """Which of the deals a view counts in a stage as of a past day are there only
+    because the import put them there ("" when none)."""
+    if not placed:
+        return ""
+    count = sum(p.deals for p in placed)
+    return ngettext(
+        "{count} of these deals was imported closed without the stage it closed from; it "
+        "is counted in {stages}, where the import put it.",
+        "{count} of these deals were imported closed without the stage they closed from; "
+        "they are counted in {stages}, where the import put them.",
+        count,
+    ).format(count=count, stages=_placed_stages(placed))
+
+
+def _weighed_placed_line(placed: Sequence[Placed]) -> str:
+    """:func:`placed_line` for the forecast, which weighs deals by their stage."""
+    if not placed:
+        return ""
+    count = sum(p.deals for p in placed)
+    return ngettext(
+        "{count} of these deals was imported closed without the stage it closed from; it "
+        "is weighed as a deal of {stages}, where the import put it.",
+        "{count} of these deals were imported closed without the stage they closed from; "
+        "they are weighed as deals of {stages}, where the import put them.",
+        count,
+    ).format(count=count, stages=_placed_stages(placed))
+
+
+def _stale_placed_line(placed: Sequence[Placed]) -> str:
+    """:func:`placed_line` for ``check``, whose alerts are not all of stale deals."""
+    if not placed:
+        return ""
+    count = sum(p.deals for p in placed)
+    return ngettext(
+        "{count} of the stale deals was imported closed without the stage it closed from; "
+        "it is stale in {stages}, where the import put it.",
+        "{count} of the stale deals were imported closed without the stage they closed "
+        "from; they are stale in {stages}, where the import put them.",
+        count,
+    ).format(count=count, stages=_placed_stages(placed))
+
+
+def _with_line(footer: str | None, line: str) -> str | None:
+    """A table's footer with one more sentence (when there is one)."""
+    if not line:
+        return footer
+    return f"{footer} {line}" if footer else line
+
+
 # -- chart -------------------------------------------------------------------------------------
 def chart_view(result: PipelineChart) -> list[Part]:
     from salespipe.present.parts import Drawing
 
-    return [Drawing(lambda width, color: pipeline_charts(result, width=width, color=color))]
+    drawn = Drawing(lambda width, color: pipeline_charts(result, width=width, color=color))
+    line = placed_line(result.placed)
+    return [drawn, line] if line else [drawn]
 
 
 def pipeline_charts(result: PipelineChart, *, width: int, color: bool) -> list[str]:
@@ -197,6 +258,7 @@ def summary_blocks(result: Summary) -> list[Block]:
                 str(result.stale),
             ),
         ]
+    table.footer = _with_line(table.footer, placed_line(result.placed))
     results = _("Results ({period})").format(period=period_text(result.period))
     return [table, Fields(pairs, title=results)]
 
@@ -321,6 +383,8 @@ def forecast_table(result: Forecast) -> Table:
                 "each deal counts with its stage's probability as set before any "
                 "`calibrate --apply` (not its own)."
             )
+    if placed := _weighed_placed_line(result.placed):
+        footer += " " + placed
     table = Table(
         columns=[
             Column(_("Period"), max_width=17, wrap=True, min_width=9),
@@ -627,7 +691,10 @@ def stale_table(result: StaleList) -> list[Block]:
         title=_("Deals over their stage's target days (as of {date})").format(
             date=fmt.long_day(result.as_of)
         ),
-        footer=ngettext("{count} stale deal.", "{count} stale deals.", count).format(count=count),
+        footer=_with_line(
+            ngettext("{count} stale deal.", "{count} stale deals.", count).format(count=count),
+            placed_line(result.placed),
+        ),
     )
     today = result.as_of.date().isoformat()
     for number, item in enumerate(result.deals):
@@ -700,6 +767,7 @@ def check_blocks(result: CheckResult) -> list[Part]:
     table.footer = ngettext("{count} thing to act on.", "{count} things to act on.", count).format(
         count=count
     )
+    table.footer = _with_line(table.footer, _stale_placed_line(result.placed))
     shown = len(result.alerts)
     if result.by_default and count > shown:
         from salespipe.present.views import how_to_see_all

@@ -22,9 +22,11 @@ from salespipe.core import fmt
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Record, Stage, record_days_in_stage, record_to_dict
 from salespipe.reports.due import due_actions
+from salespipe.reports.scope import Placed, placed_in, with_placed
 
 if TYPE_CHECKING:
     from salespipe.reports.scope import OpenDeals
+    from salespipe.storage.queries import Page
 
 QUOTE_WARNING_DAYS = 3
 
@@ -65,6 +67,9 @@ class StaleList:
     matched: int | None = None
     by_default: bool = False
     pipeline: bool = False  # each deal names its pipeline (the database has several)
+    # Stale deals in a stage only because the import put them there (--as-of): each
+    # one's JSON says so already (``stage_unknown``), the text view in one line.
+    placed: list[Placed] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -95,12 +100,34 @@ def stale(
     *,
     by_default: bool = False,
     pipeline: bool = False,
+    placed: Sequence[Placed] = (),
 ) -> StaleList:
     """The first ``limit`` stale deals (all with None) and how many there are; with
-    ``pipeline``, each deal's JSON names its pipeline, as ``show``'s does."""
+    ``pipeline``, each deal's JSON names its pipeline, as ``show``'s does. ``placed``:
+    the open deals in a stage only because the import put them there (--as-of), of
+    which those stale are counted, shown or not."""
     page = deals.stale(now, limit)
     found = stale_deals_of(page.records, stages, now)
-    return StaleList(now, found, page.matched, by_default, pipeline)
+    stale_placed = _stale_placed(deals, stages, now, placed, page if limit is None else None)
+    return StaleList(now, found, page.matched, by_default, pipeline, stale_placed)
+
+
+def _stale_placed(
+    deals: OpenDeals,
+    stages: Sequence[Stage],
+    now: datetime,
+    placed: Sequence[Placed],
+    every: Page | None = None,
+) -> list[Placed]:
+    """Of the open deals in a stage only because the import put them there (``placed``),
+    those stale, shown or not (``every``: the page of all stale deals, when at hand). A
+    day's replayed deals are at hand: every stale one is read again only when some are
+    so placed."""
+    if not placed:
+        return []
+    if every is None:
+        every = deals.stale(now, None)
+    return placed_in(every.records, stages)
 
 
 @dataclass(frozen=True)
@@ -127,6 +154,8 @@ class CheckResult:
     alerts: list[Alert]
     more: dict[str, int] = field(default_factory=dict)
     by_default: bool = False
+    # The stale deals in a stage only because the import put them there (--as-of).
+    placed: list[Placed] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -145,7 +174,7 @@ class CheckResult:
         }
         if self.more:
             data["more"] = self.more
-        return data
+        return with_placed(data, self.placed)
 
 
 def _days(count: int) -> str:
@@ -256,10 +285,13 @@ def check(
     limit: int | None = None,
     *,
     by_default: bool = False,
+    placed: Sequence[Placed] = (),
 ) -> CheckResult:
     """Everything in the open pipeline that needs action, most urgent kind first
     (``ALERT_KINDS``), then by deal; of each kind the ``limit`` most urgent (all with
-    None: the longest overdue, the earliest due), and how many more there are."""
+    None: the longest overdue, the earliest due), and how many more there are. Of the
+    open deals in a stage only because the import put them there (``placed``, --as-of),
+    those stale are counted."""
     checks = _Checks(deals, stages, now)
     expired, expiring = checks.quotes(limit)
     overdue, due_today = checks.next_actions(limit)
@@ -278,4 +310,5 @@ def check(
         for kind, (shown, matched) in found.items()
         if matched > len(shown)
     }
-    return CheckResult(now.date(), deals.count(now), alerts, more, by_default)
+    stale_placed = _stale_placed(deals, stages, now, placed)
+    return CheckResult(now.date(), deals.count(now), alerts, more, by_default, stale_placed)

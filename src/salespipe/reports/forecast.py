@@ -45,6 +45,7 @@ from salespipe.core.tally import (
 )
 from salespipe.reports.calibrate import Calibration, StageOdds, counts_of
 from salespipe.reports.ranges import Chance, percentiles
+from salespipe.reports.scope import Placed, with_placed
 from salespipe.storage.history import Asks
 
 if TYPE_CHECKING:
@@ -188,6 +189,9 @@ class Forecast:
     method: Method = "stage"
     calibration: Calibration | None = None
     total: AheadTotal | None = None
+    # Open deals weighed as deals of a stage only because the import put them there
+    # (--as-of a day before they closed).
+    placed: list[Placed] = field(default_factory=list)
 
     def currencies(self) -> list[str]:
         return sorted({c for row in self.rows for c in (*row.value, *row.won_value)})
@@ -210,7 +214,7 @@ class Forecast:
             data["probabilities"] = {
                 s.key: round(s.win_probability, 4) for s in self.calibration.stages
             }
-        return data
+        return with_placed(data, self.placed)
 
 
 def timing_shares(days_to_won: Sequence[float], age: float, edges: Sequence[float]) -> list[float]:
@@ -290,7 +294,9 @@ def forecast_in(scope: Scope, *, months: int, method: Method = "stage") -> Forec
     """The forecast of a report's deals: its totals asked of the database when it adds
     them up, else from one pass over the records."""
     totals = scope.totals(forecast_asks(scope.now, months, method))
-    return forecast_of(totals, scope.stages, months=months, now=scope.now, method=method)
+    found = forecast_of(totals, scope.stages, months=months, now=scope.now, method=method)
+    found.placed = scope.placed()
+    return found
 
 
 def forecast_of(

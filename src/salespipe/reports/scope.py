@@ -10,13 +10,14 @@ reads the event journal, replaying it to the end of that day (docs/reports.md,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from salespipe.core import clock, tally
-from salespipe.core.model import PipelineDef, Record, Stage, stages_in
+from salespipe.core.model import PipelineDef, Record, Stage, pathless, stages_in
 
 if TYPE_CHECKING:
     from salespipe.core.change_rows import ChangeRow
@@ -107,6 +108,39 @@ class Source(Asked, HistoryAsked, Protocol):
     def undone_changes(self) -> set[int]: ...
 
 
+class Placed(NamedTuple):
+    """Open deals that sit in a stage only because the import put them there: deals
+    imported closed without the stage they closed from (core/model.py ``pathless``),
+    seen as of a day before they closed. How many in the stage ``key`` (named ``name``)."""
+
+    key: str
+    name: str
+    deals: int
+
+
+def placed_of(counts: Mapping[str, int], stages: Sequence[Stage]) -> list[Placed]:
+    """The deals counted per stage key, as a :class:`Placed` per stage of ``stages``
+    that holds some, in pipeline order (a stage not among them is not counted: nor are
+    its deals in the report)."""
+    ordered = sorted(stages, key=lambda s: s.position)
+    return [Placed(s.key, s.name, counts[s.key]) for s in ordered if counts.get(s.key)]
+
+
+def with_placed(data: dict[str, Any], placed: Sequence[Placed]) -> dict[str, Any]:
+    """A report's JSON with ``"stage_unknown"``, the deals counted in a stage only
+    because the import put them there, per stage key, when there are some (a key only
+    then, so the JSON of every other report stays as it was)."""
+    if placed:
+        data["stage_unknown"] = {p.key: p.deals for p in placed}
+    return data
+
+
+def placed_in(records: Iterable[Record], stages: Sequence[Stage]) -> list[Placed]:
+    """Of these open deals' records, those in a stage only because the import put them
+    there, per stage of ``stages``."""
+    return placed_of(Counter(r["stage"] for r in records if pathless(r)), stages)
+
+
 @dataclass
 class Scope:
     """What a report runs on: deal records, the stages, and the moment it is computed for;
@@ -124,6 +158,9 @@ class Scope:
     stays_records: Iterable[Record] | None = None
     # The pipelines as they stood at ``now`` (named as then, for --as-of).
     pipelines: list[PipelineDef] = field(default_factory=list)
+    # For --as-of: the open deals then that were imported closed without the stage they
+    # closed from, per stage key the import put them in (none now: they are closed).
+    unknown_stage_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def open(self) -> OpenDeals:
@@ -149,6 +186,12 @@ class Scope:
         asks_stays = history.Asks(asks.now, stays=True)
         stays = history.fold_records(self.stays_records, self.stages, asks_stays)
         return replace(found, stays=history.stays_in(stays.stays, {s.key for s in self.stages}))
+
+    def placed(self) -> list[Placed]:
+        """The open deals counted in a stage only because the import put them there,
+        per stage as the report names them (none but ``--as-of`` a day before they
+        closed)."""
+        return placed_of(self.unknown_stage_counts, self.stages)
 
     def has_deals(self) -> bool:
         """Whether a history report's scope holds any deal (its records are kept if
@@ -186,13 +229,14 @@ def scope(
     pipelines = source.pipelines()
     records: Iterable[Record]
     asked: Asked = source
+    then: list[Record] = []  # every deal as of the day (--as-of)
     if as_of is None:
         now = clock.now()
         records = _when_read(source.all_records if history else source.open_records)
     else:
         now = timeline.cutoff(as_of)
         past = timeline.replay(source.event_records(), source.undone_changes(), now)
-        records = past.records()
+        records = then = past.records()
         held = {record["stage"] for record in records}
         stages = timeline.roll_back_stages(stages, past.later_stage_events, held)
         in_use = {s.pipeline for s in stages if s.key in held}
@@ -207,13 +251,14 @@ def scope(
         named = _pipeline_name(pipelines, pipeline)
         keys = frozenset(s.key for s in stages if s.pipeline == pipeline)
         if history:
-            again = past.records() if as_of is not None else _when_read(source.all_records)
+            again = then if as_of is not None else _when_read(source.all_records)
             stays_records = tally.owned_by(again, owner)
         records = in_stages(records, set(keys))
         stages = stages_in(stages, pipeline)
     deals: OpenDeals | None = OpenDeals(asked, OpenWhere(owner, keys))
     if history and as_of is not None:
         deals = None  # a replayed history is folded, and its open deals with it
+    counts = _unknown_stage_counts(then, owner, keys)
     return Scope(
         tally.owned_by(records, owner),
         stages,
@@ -223,7 +268,18 @@ def scope(
         history=source if history and as_of is None else None,
         stays_records=stays_records,
         pipelines=pipelines,
+        unknown_stage_counts=counts,
     )
+
+
+def _unknown_stage_counts(
+    records: list[Record], owner: str | None, keys: frozenset[str] | None
+) -> dict[str, int]:
+    """Of the deals replayed (none now), the open ones of ``owner`` (or everyone's) in
+    the stages ``keys`` (or any) that sit in a stage only because the import put them
+    there, per stage key: read from the records the replay holds, on every backend."""
+    found = tally.open_only(tally.owned_by((r for r in records if pathless(r)), owner))
+    return dict(Counter(r["stage"] for r in found if keys is None or r["stage"] in keys))
 
 
 def each_pipeline(

@@ -34,6 +34,7 @@ from salespipe.core.tally import (
     value_rates,
     weighted_of,
 )
+from salespipe.reports.scope import Placed, with_placed
 
 if TYPE_CHECKING:
     from salespipe.reports.durations import StageDurations
@@ -110,16 +111,19 @@ class PipelineChart:
     by: ChartBy
     as_of: date
     stages: list[StageTotals]
+    # Open deals counted in a stage only because the import put them there (--as-of).
+    placed: list[Placed] = field(default_factory=list)
 
     def currencies(self) -> list[str]:
         return sorted({c for row in self.stages for c in row.value})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "by": self.by,
             "as_of": self.as_of.isoformat(),
             "stages": [row.to_dict() for row in self.stages],
         }
+        return with_placed(data, self.placed)
 
 
 def chart(
@@ -129,9 +133,12 @@ def chart(
     by: ChartBy,
     as_of: date,
     all_stages: bool = False,
+    placed: Sequence[Placed] = (),
 ) -> PipelineChart:
+    """The open deals per stage; ``placed``: those of them in a stage only because the
+    import put them there (:meth:`~salespipe.reports.scope.Scope.placed`)."""
     rows = stage_rows(deals.stage_totals(), stages, all_stages=all_stages)
-    return PipelineChart(by, as_of, rows)
+    return PipelineChart(by, as_of, rows, list(placed))
 
 
 @dataclass
@@ -171,6 +178,8 @@ class Summary:
     average_sales_cycle_days: float | None
     bottleneck: StageDurations | None
     stale: int
+    # Open deals counted in a stage only because the import put them there (--as-of).
+    placed: list[Placed] = field(default_factory=list)
 
     @property
     def open_count(self) -> int:
@@ -199,7 +208,7 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         bottleneck = self.bottleneck
-        return {
+        data = {
             "as_of": self.as_of.isoformat(),
             **self.period.to_dict(),
             "open": {
@@ -224,6 +233,7 @@ class Summary:
             },
             "stale": self.stale,
         }
+        return with_placed(data, self.placed)
 
 
 def summary_asks(now: datetime, period: Period) -> Asks:
@@ -268,7 +278,9 @@ def summary_in(scope: Scope, period: Period) -> Summary:
         if totals.open_records is None
         else OpenDeals.of(totals.open_records, scope.stages)
     )
-    return summary_of(totals, deals, scope.stages, period=period, now=scope.now)
+    found = summary_of(totals, deals, scope.stages, period=period, now=scope.now)
+    found.placed = scope.placed()
+    return found
 
 
 def summary_of(
