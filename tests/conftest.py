@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -342,7 +343,7 @@ class PgDatabases:
     def _name() -> str:
         from uuid import uuid4
 
-        return f"salespipe_test_{uuid4().hex[:16]}"
+        return f"salespipe_test_{os.getpid()}_{uuid4().hex[:12]}"
 
     def _take(self, template: str) -> str:
         """A database made from ``template`` for the caller alone; another is made ahead."""
@@ -418,6 +419,51 @@ class PgDatabases:
         with ThreadPoolExecutor(4) as threads:
             list(threads.map(self._drop, self._templates.values()))
         assert not self._failures, "\n".join(self._failures)
+
+
+_MADE_BY = re.compile(r"salespipe_test_([0-9]+)_[0-9a-f]{12}")
+
+
+def _orphans(names: Iterable[str]) -> list[str]:
+    """The test databases (named by :meth:`PgDatabases._name`) whose process is gone: a
+    run killed before its end (a timeout, a crashed worker) could not drop them, and each
+    such run left dozens on the machine's server."""
+    orphans = []
+    for name in names:
+        made = _MADE_BY.fullmatch(name)
+        if made is None:
+            continue
+        try:
+            os.kill(int(made[1]), 0)
+        except ProcessLookupError:
+            orphans.append(name)
+        except OSError:  # alive, another user's
+            continue
+    return orphans
+
+
+def _server_is_this_machine(server: str) -> bool:
+    """Whether ``server`` is reached by a local socket or the loopback address, where the
+    process ids in its test databases' names are this machine's."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(server).hostname or ""
+    return host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before the run (in the process that starts the workers), drop the test databases
+    of earlier runs on this machine that were killed before they could."""
+    if hasattr(session.config, "workerinput") or _postgres_unavailable() is not None:
+        return
+    if not _server_is_this_machine(PG_ADMIN_TARGET):
+        return
+    with pg_connect(PG_ADMIN_TARGET, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'salespipe\\_test\\_%'"
+        ).fetchall()
+    for name in _orphans(str(row[0]) for row in rows):
+        pg_admin(PG_ADMIN_TARGET, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
