@@ -87,3 +87,15 @@ def test_a_sentence_not_known_stays_as_click_wrote_it() -> None:
         assert usage_words.said("No such option: --foo") == "ไม่มีตัวเลือก --foo"
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("args", [(), ("stage",), ("config",)])
+def test_a_command_typed_alone_shows_its_help_not_an_error(cli: Any, args: tuple[str, ...]) -> None:
+    """`salespipe` typed alone, as a new user starts, printed its usage, "Try 'salespipe
+    -h' for help." and then the whole help again after "Error: Usage:" (a trial)."""
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "Error" not in result.stderr, result.stderr
+    assert "Try '" not in result.stderr
+    assert result.stderr.count("Usage:") == 1
+    assert "Commands:" in result.stderr

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer._click.exceptions import NoSuchOption, UsageError  # Typer's own Click: no other
+from typer._click.exceptions import (  # Typer's own Click: no other
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
 from typer.core import TyperGroup
 
 from salespipe import __version__
@@ -185,6 +189,10 @@ def _usage_errors_as_json(
     read yet (--lang among them, and the command an option given before it belongs to)."""
     try:
         yield
+    except NoArgsIsHelpError:
+        # A command typed alone (`salespipe`, `salespipe stage`): its help, as Click shows
+        # it, not the help again as an error after its usage.
+        raise
     except UsageError as exc:
         _speak_as_the_user_asks(exc, given, as_json)
         if isinstance(exc, NoSuchOption):
