@@ -99,8 +99,16 @@ def test_amounts_with_a_unit_read_as_add_value_reads_them(
         ("182.31500000000003", "the amount has more than 2 decimal places"),
         ("$5 EUR", "the amount names two currencies ($ and EUR)"),
         ("99999999999999", "the amount is too large (at most 9,999,999,999,999.99)"),
-        ("1.5x", 'The amount "1.5x" has an unknown unit "x"'),
-        ("1,5k", 'The amount "1,5k" has misplaced thousands separators'),
+        (
+            "1.5x",
+            'The amount "1.5x" has an unknown unit "x"; the units are k, m, พัน, หมื่น, แสน '
+            "and ล้าน (150k, 1.5m, 1.5 ล้าน)",
+        ),
+        (
+            "1,5k",
+            'The amount "1,5k" has misplaced thousands separators; a comma goes before each '
+            "three digits (150,000) and a dot before decimals (1.5m)",
+        ),
         ("-1k", "the amount is negative"),
         ("-", "not an amount; if it stands for no amount, add --null -"),
         ("N/A", "not an amount; if it stands for no amount, add --null N/A"),

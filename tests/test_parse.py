@@ -49,6 +49,30 @@ def test_money_rejects_what_cannot_be_stored_exactly(text: str) -> None:
         parse.money(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("1.5 million", "million"), ("1.5 lakh", "lakh"), ("5 grand", "grand"), ("1.5x", "x")],
+)
+def test_an_unknown_unit_is_named_as_typed_with_the_units_there_are(text: str, unit: str) -> None:
+    """ "1.5 million" was refused for an unknown unit "mill" (its last three letters read
+    as a currency code), with no word of the units that work (a trial)."""
+    with pytest.raises(InvalidValue) as refused:
+        parse.money_and_currency(text)
+    assert f'unknown unit "{unit}"; the units are k, m, พัน, หมื่น, แสน and ล้าน' in str(refused.value)
+
+
+def test_a_code_after_a_unit_is_still_a_currency() -> None:
+    assert parse.money_and_currency("150kUSD") == (Decimal(150000), "USD")
+    assert parse.money_and_currency("100EUR") == (Decimal(100), "EUR")
+    assert parse.money_and_currency("USD1,200") == (Decimal(1200), "USD")
+
+
+def test_misplaced_separators_say_where_they_go() -> None:
+    """ "1,5m" (a decimal comma) was refused with no word of how to write it."""
+    with pytest.raises(InvalidValue, match=r"before each three digits \(150,000\) and a dot"):
+        parse.money("1,5m")
+
+
 def test_currency_is_an_upper_case_iso_code() -> None:
     """Currency codes are upper-cased and must have three letters."""
     assert parse.currency("thb") == "THB"

@@ -42,8 +42,11 @@ SYMBOLS = {
     "S$": "SGD",
 }
 SYMBOLS_LONGEST_FIRST = sorted(SYMBOLS, key=len, reverse=True)
+# A code is a word of its own (or follows a unit: "150kUSD"): the last three letters of
+# "1.5 million" are no currency "ION", which left an unknown unit "mill" to be refused.
 _CODE_AROUND = re.compile(
-    r"^(?:(?P<pre>[A-Za-z]{3})\s*)?(?P<body>.*?)(?:\s*(?P<post>[A-Za-z]{3}))?$"
+    r"^(?:(?P<pre>[A-Za-z]{3})(?![A-Za-z])\s*)?(?P<body>.*?)"
+    r"(?:\s*(?:(?<![A-Za-z])|(?<=\d[kKmM]))(?P<post>[A-Za-z]{3}))?$"
 )
 
 

@@ -104,15 +104,17 @@ def _amount(raw: str, text: str, what: str) -> Decimal:
     number, unit = match["number"], match["unit"].lower()
     if "," in number and not _GROUPED.match(number):
         raise InvalidValue(
-            _('The {what} "{text}" has misplaced thousands separators.').format(
-                what=_(what), text=text
-            )
+            _(
+                'The {what} "{text}" has misplaced thousands separators; a comma goes before '
+                "each three digits (150,000) and a dot before decimals (1.5m)."
+            ).format(what=_(what), text=text)
         )
     if unit and unit not in _MULTIPLIERS:
         raise InvalidValue(
-            _('The {what} "{text}" has an unknown unit "{unit}".').format(
-                what=_(what), text=text, unit=match["unit"]
-            )
+            _(
+                'The {what} "{text}" has an unknown unit "{unit}"; the units are k, m, พัน, '
+                "หมื่น, แสน and ล้าน (150k, 1.5m, 1.5 ล้าน)."
+            ).format(what=_(what), text=text, unit=match["unit"])
         )
     try:
         amount = Decimal(number.replace(",", "")) * _MULTIPLIERS.get(unit, Decimal(1))
