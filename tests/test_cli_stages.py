@@ -272,3 +272,37 @@ def test_the_log_says_what_a_stage_or_setting_change_set(cli, monkeypatch) -> No
         "stage set: Quoted (target days 14 → 10)",
     ):
         assert what in said, said
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("negotiatng", "Negotiating"), ("qouted", "Quoted"), ("Considring", "Considering")],
+)
+def test_a_stage_typed_wrong_is_named_as_the_one_meant(cli, typed: str, meant: str) -> None:
+    """A typo of a stage listed every stage and suggested none, where a typo of a command
+    or an option is answered with the one meant (a trial learning from the messages)."""
+    assert cli("add", "ERP").exit_code == 0
+    moved = cli("move", "1", typed)
+    assert moved.exit_code == 1
+    assert f'There is no stage "{typed}"; did you mean "{meant}"? The stages are ' in moved.stderr
+    assert cli.json("show", "1")["stage"] == "presented"
+
+
+def test_a_thai_stage_typed_wrong_is_named_as_the_one_meant(cli) -> None:
+    assert cli("init", "--lang", "th").exit_code == 0
+    assert cli("add", "ระบบบัญชี").exit_code == 0
+    moved = cli("move", "1", "เจรจาต่อรง")
+    assert moved.exit_code == 1
+    assert 'ไม่มีขั้น "เจรจาต่อรง" หมายถึง "เจรจาต่อรอง" หรือเปล่า' in moved.stderr
+
+
+def test_a_stage_nothing_like_any_is_not_guessed(cli) -> None:
+    assert cli("add", "ERP").exit_code == 0
+    moved = cli("move", "1", "zzz")
+    assert 'There is no stage "zzz"; the stages are ' in moved.stderr
+
+
+def test_a_stage_named_twice_in_an_order_is_named(cli) -> None:
+    refused = cli("stage", "order", "quoted", "presented", "Quoted")
+    assert refused.exit_code == 1
+    assert 'The stage "Quoted" is named more than once in the order' in refused.stderr

@@ -126,8 +126,13 @@ def order(work: Work, names: Sequence[str]) -> None:
     reached every stage before the furthest it got to, and a stage switched on again
     must come back where it was)."""
     chosen = [parse.stage(work.pipeline_stages, n) for n in names]
-    if len({s.key for s in chosen}) != len(chosen):
-        raise InvalidValue(_("A stage is named more than once in the order."))
+    twice = next((s for at, s in enumerate(chosen) if s in chosen[:at]), None)
+    if twice is not None:
+        raise InvalidValue(
+            _('The stage "{name}" is named more than once in the order; name each once.').format(
+                name=twice.name
+            )
+        )
     ordered = [*chosen, *(s for s in work.pipeline_stages if s not in chosen)]
     if [s.key for s in ordered] == [s.key for s in work.pipeline_stages]:
         work.change.stages = work.stages

@@ -573,11 +573,28 @@ def stage(stages: Iterable[Stage], name: str | int, *, enabled_only: bool = True
                 name=switched_off[0].name, key=switched_off[0].key, stages=_quoted_names(ordered)
             )
         )
+    meant = _stage_meant(ordered, name)
+    if meant is not None:
+        raise StageNotFound(
+            _(
+                'There is no stage "{name}"; did you mean "{meant}"? The stages are {stages}.'
+            ).format(name=name, meant=meant.name, stages=_quoted_names(ordered))
+        )
     raise StageNotFound(
         _('There is no stage "{name}"; the stages are {stages}.').format(
             name=name, stages=_quoted_names(ordered) or _("none")
         )
     )
+
+
+def _stage_meant(stages: Sequence[Stage], typed: str) -> Stage | None:
+    """The stage whose key or a name ``typed`` is most like, as a typo of it ("negotiatng",
+    "เจรจาต่อรง"), or None where none is near enough to say so."""
+    import difflib
+
+    by_spelling = {key: s for s in reversed(stages) for key in (s.key, *_names(s))}
+    near = difflib.get_close_matches(fold(typed), list(by_spelling), n=1, cutoff=0.75)
+    return by_spelling[near[0]] if near else None
 
 
 def pipeline(
