@@ -735,10 +735,12 @@ def register(app: typer.Typer) -> None:
 
         \b
         Example: crontab lines that mail you the whole list only when there is
-        something to do, in any pipeline (the data file named: cron may not have your
-        HOME):
+        something to do, in any pipeline (cron has neither your HOME nor your PATH nor
+        your time zone: name the data file, salespipe as `command -v salespipe` prints
+        it, and your zone):
           SALESPIPE_DB=/home/you/.local/share/salespipe/pipeline.json
-          0 8 * * 1-5  salespipe check --quiet --limit 0 --pipeline all
+          TZ=Asia/Bangkok
+          0 8 * * 1-5  $HOME/.local/bin/salespipe check -q -n 0 -P all
         """
         from salespipe.reports import alerts
 
