@@ -734,10 +734,11 @@ def register(app: typer.Typer) -> None:
         act on, 0 when all is well.
 
         \b
-        Example: crontab lines that mail you the whole list only when there is
-        something to do, in any pipeline (cron has neither your HOME nor your PATH nor
-        your time zone: name the data file, salespipe as `command -v salespipe` prints
-        it, and your zone):
+        Example: crontab lines that mail you the whole list
+        only when there is something to do, in any pipeline
+        (cron has neither your HOME, nor your PATH, nor your
+        time zone: name the data file, salespipe as
+        `command -v salespipe` prints it, and your zone):
           SALESPIPE_DB=/home/you/.local/share/salespipe/pipeline.json
           TZ=Asia/Bangkok
           0 8 * * 1-5  $HOME/.local/bin/salespipe check -q -n 0 -P all
