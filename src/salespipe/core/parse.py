@@ -27,6 +27,7 @@ from salespipe.core.errors import (
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import DEFAULT_STAGES, PipelineDef, Stage
 from salespipe.core.month_names import named_date
+from salespipe.core.weekday_names import named_weekday
 
 MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact as a JSON number
 BUDDHIST_ERA_OFFSET = 543
@@ -299,12 +300,17 @@ _DAY_AND_CLOCK = re.compile(
 
 def _day_and_clock(text: str) -> datetime | None:
     """A day as :func:`_calendar_day` reads it, or a relative one (``yesterday``,
-    ``เมื่อวาน``, ``-2d``), then a time of day (``14:30``, or ``14.30 น.`` as Thai write
-    it): local time. None when the text is not that."""
+    ``เมื่อวาน``, ``-2d``, ``friday``: the last one), then a time of day (``14:30``, or
+    ``14.30 น.`` as Thai write it): local time. None when the text is not that."""
     match = _DAY_AND_CLOCK.fullmatch(text)
     if match is None or re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", match["day"]):
         return None  # an ISO day with a time is read with its offset, below
-    found = _calendar_day(match["day"]) or _relative_day(match["day"], clock.today())
+    today = clock.today()
+    found = (
+        _calendar_day(match["day"])
+        or _relative_day(match["day"], today)
+        or named_weekday(match["day"], today, looking_back=True)
+    )
     if found is None:
         return None
     try:
@@ -389,9 +395,11 @@ def _check_year(year: int, text: str, what: str) -> None:
 
 def day(text: str, *, what: str = N_("date")) -> date:
     """Parse a DATE: YYYY-MM-DD or DD/MM/YYYY (CE or Buddhist Era year), today, tomorrow,
-    next week, next month (and in Thai), +3d, -2w, +1m; in the years 1900–2200."""
+    next week, next month, a weekday (friday, next friday; and all in Thai), +3d, -2w,
+    +1m; in the years 1900–2200."""
     raw = given_text(text, what).strip()
-    parsed = _relative_day(raw, clock.today()) or _calendar_day(raw)
+    today = clock.today()
+    parsed = _relative_day(raw, today) or named_weekday(raw, today) or _calendar_day(raw)
     if parsed is None and (no_such_day := _no_such_day(raw, what)) is not None:
         raise no_such_day
     if parsed is None:
@@ -399,7 +407,7 @@ def day(text: str, *, what: str = N_("date")) -> date:
             _(
                 'The {what} "{text}" is not a date; use YYYY-MM-DD, DD/MM/YYYY or 15 Jan 2027 '
                 "(a year of four digits; from 2400 it is read as Buddhist Era), today, "
-                "tomorrow, next week, next month, +3d, -2w or +1m."
+                "tomorrow, next week, next month, friday, next friday, +3d, -2w or +1m."
             ).format(what=_(what), text=text)
         )
     _within_years(parsed, text, what)
@@ -408,13 +416,18 @@ def day(text: str, *, what: str = N_("date")) -> date:
 
 def moment(text: str, *, what: str = N_("time")) -> datetime:
     """Parse a WHEN, which is never later than now: a day (meaning the end of that day, or
-    now for today), written as a date or relative to today (``yesterday``, ``-3d``), or a
-    day and a time. A time without an offset is local time."""
+    now for today), written as a date or relative to today (``yesterday``, ``-3d``,
+    ``friday``: the last Friday, today included), or a day and a time. A time without an
+    offset is local time."""
     raw = given_text(text, what).strip()
     now = clock.now()
     # (A relative day kept the clock time: `--at yesterday` after `--at 2026-12-05` on
     # the 6th was refused as before the deal's previous event, 23:59:59.)
-    as_date = _relative_day(raw, now.date()) or _calendar_day(raw)
+    as_date = (
+        _relative_day(raw, now.date())
+        or named_weekday(raw, now.date(), looking_back=True)
+        or _calendar_day(raw)
+    )
     if as_date is not None:
         _within_years(as_date, text, what)
         if as_date > now.date():
@@ -441,7 +454,7 @@ def moment(text: str, *, what: str = N_("time")) -> datetime:
     raise InvalidValue(
         _(
             'The {what} "{text}" is not a date or time; use YYYY-MM-DD, DD/MM/YYYY, '
-            '"YYYY-MM-DD HH:MM", "DD/MM/YYYY HH:MM", today, yesterday, -3d or -2w.'
+            '"YYYY-MM-DD HH:MM", "DD/MM/YYYY HH:MM", today, yesterday, friday, -3d or -2w.'
         ).format(what=_(what), text=text)
     )
 
