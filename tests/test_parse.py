@@ -178,6 +178,37 @@ def test_day_rejects_what_is_not_a_date(text: str, said: str) -> None:
             parse.moment(f"{text} 10:00")
 
 
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [
+        ("15/12", "15/12/2026"),
+        ("27/11", "27/11/2026"),  # today counts
+        ("26/11", "26/11/2027"),  # passed this year: the next one
+        ("1.3", "1.3.2027"),
+        ("29/02", "29/02/2028"),  # the next year that has it
+        ("15 ธ.ค.", "15 ธ.ค. 2569"),  # a Thai month's name: its year in the Buddhist Era
+        ("15 ธันวาคม", "15 ธันวาคม 2569"),
+        ("15 Dec", "15 Dec 2026"),
+        ("Dec 15", "Dec 15 2026"),
+    ],
+)
+def test_a_day_and_month_without_a_year_is_told_to_add_it(text: str, example: str) -> None:
+    """`--due 15/12` got the long list of date forms (a Thai trial); the year is not
+    guessed (--as-of looks back, --due ahead) but shown added: the next such day's."""
+    with pytest.raises(InvalidValue) as refused:
+        parse.day(text)
+    assert str(refused.value) == f'The date "{text}" has no year; add it: "{example}".'
+
+
+def test_a_when_without_a_year_is_told_the_last_such_day() -> None:
+    """`--at` looks back: the year shown is that of the last such day, today counting."""
+    for text, example in (("15/12", "15/12/2025"), ("27/11", "27/11/2026")):
+        with pytest.raises(InvalidValue, match=re.escape(f'add it: "{example}".')):
+            parse.moment(text)
+    with pytest.raises(InvalidValue, match="not a date; use"):  # no such day: the forms
+        parse.day("31/02")
+
+
 def test_a_year_outside_the_calendar_is_said_to_be_the_year() -> None:
     """0000-01-15 was said to have "no day 15": the year is what is wrong."""
     for read in (parse.day, parse.moment):

@@ -38,6 +38,9 @@ _DAY_FIRST = re.compile(
 _MONTH_FIRST = re.compile(
     rf"^(?P<month>[A-Za-z]{{3,9}})\.?\s(?P<day>\d{{1,2}}),?\s(?P<year>\d{{4}}){_TIME}$"
 )
+# The same without a year (15 Dec, 15 ธ.ค., Dec 15): read only to say the year is missing.
+_DAY_FIRST_NO_YEAR = re.compile(rf"^(?P<day>\d{{1,2}})[\s-]*(?P<month>{_MONTH})$")
+_MONTH_FIRST_NO_YEAR = re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?\s(?P<day>\d{1,2})$")
 
 
 class NamedDate(NamedTuple):
@@ -63,3 +66,13 @@ def named_date(text: str) -> NamedDate | None:
         return None
     clock = match["time"].replace(".", ":") if match["time"] else None
     return NamedDate(int(match["day"]), month, match["year"], clock, match["ampm"])
+
+
+def day_and_month(text: str) -> tuple[int, int] | None:
+    """The day and month of a date written with its month's name and no year (``15 Dec``,
+    ``Dec 15``, ``15 ธ.ค.``); None if ``text`` is not one."""
+    match = _DAY_FIRST_NO_YEAR.match(text) or _MONTH_FIRST_NO_YEAR.match(text)
+    if match is None:
+        return None
+    month = month_number(match["month"])
+    return None if month is None else (int(match["day"]), month)

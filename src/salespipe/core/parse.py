@@ -26,7 +26,7 @@ from salespipe.core.errors import (
 )
 from salespipe.core.i18n import N_, _
 from salespipe.core.model import DEFAULT_STAGES, PipelineDef, Stage
-from salespipe.core.month_names import named_date
+from salespipe.core.month_names import day_and_month, named_date
 from salespipe.core.weekday_names import named_weekday
 
 MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact as a JSON number
@@ -293,6 +293,47 @@ def _no_such_day(text: str, what: str) -> InvalidValue | None:
     )
 
 
+# A day and a month without the year (15/12, 15.12).
+_DAY_MONTH = re.compile(r"(\d{1,2})([/.])(\d{1,2})")
+
+
+def _year_missing(text: str, what: str, today: date, *, ahead: bool) -> InvalidValue | None:
+    """The error for a day and month without a year (``15/12``, ``15 ธ.ค.``): which year
+    is not guessed (a due date looks ahead, ``--as-of`` back), but the one of the next
+    such day from ``today`` (today counts; with ``ahead`` false the last) is shown added,
+    in the era a Thai month name is written with. None for other text."""
+    if match := _DAY_MONTH.fullmatch(text):
+        day_, month, mark = int(match[1]), int(match[3]), match[2]
+    elif named := day_and_month(text):
+        (day_, month), mark = named, " "
+    else:
+        return None
+    year = _year_of_the_day(day_, month, today, ahead=ahead)
+    if year is None:
+        return None  # (31/02: no such day in any year)
+    if mark == " " and re.search(r"[\u0e00-\u0e7f]", text):
+        year += BUDDHIST_ERA_OFFSET
+    return InvalidValue(
+        _('The {what} "{text}" has no year; add it: "{example}".').format(
+            what=_(what), text=text, example=f"{text}{mark}{year}"
+        )
+    )
+
+
+def _year_of_the_day(day_: int, month: int, today: date, *, ahead: bool) -> int | None:
+    """The year of the next (or with ``ahead`` false, the last) day ``day_``/``month``
+    from ``today``, today counting; None when no year has that day."""
+    step = 1 if ahead else -1
+    for year in range(today.year, today.year + 9 * step, step):  # (29/02: a leap year)
+        try:
+            found = date(year, month, day_)
+        except ValueError:
+            continue
+        if (found >= today) if ahead else (found <= today):
+            return year
+    return None
+
+
 _DAY_AND_CLOCK = re.compile(
     r"(?P<day>.+?)[\s,]+(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?(?:\s*น\.)?"
 )
@@ -402,6 +443,8 @@ def day(text: str, *, what: str = N_("date")) -> date:
     parsed = _relative_day(raw, today) or named_weekday(raw, today) or _calendar_day(raw)
     if parsed is None and (no_such_day := _no_such_day(raw, what)) is not None:
         raise no_such_day
+    if parsed is None and (no_year := _year_missing(raw, what, today, ahead=True)):
+        raise no_year
     if parsed is None:
         raise InvalidValue(
             _(
@@ -451,6 +494,8 @@ def moment(text: str, *, what: str = N_("time")) -> datetime:
             return parsed.astimezone().replace(microsecond=0)
     if (no_such_day := _no_such_day(raw, what)) is not None:
         raise no_such_day
+    if (no_year := _year_missing(raw, what, now.date(), ahead=False)) is not None:
+        raise no_year
     raise InvalidValue(
         _(
             'The {what} "{text}" is not a date or time; use YYYY-MM-DD, DD/MM/YYYY, '
