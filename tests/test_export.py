@@ -116,19 +116,54 @@ def test_bom_option_for_excel(cli, tmp_path: Path) -> None:
 
 
 def test_a_thai_export_file_opens_in_excel(cli, tmp_path: Path) -> None:
-    """In Thai, a CSV written with -o starts with the byte-order mark by default: without
-    it Excel on Thai Windows read it in its own code page (a Thai trial). --no-bom leaves it
-    out; stdout (a script's) and English files stay without it."""
+    """A CSV written with -o that holds Thai starts with the byte-order mark by default:
+    without it Excel on Thai Windows read it in its own code page (a Thai trial), and it
+    follows the file's text, not the language salespipe speaks (``--lang en`` wrote none
+    for Thai titles). --no-bom leaves it out; stdout (a script's) stays without it."""
     cli("add", "ลูกค้าไทย", "-q")
-    cli("config", "set", "lang", "th")
     thai, plain, english = (tmp_path / name for name in ("th.csv", "plain.csv", "en.csv"))
-    assert cli("export", "-o", str(thai)).exit_code == 0
+    assert cli("--lang", "th", "export", "-o", str(thai)).exit_code == 0
     assert thai.read_bytes().startswith(b"\xef\xbb\xbfid,title")
+    cli("--lang", "en", "export", "-o", str(english))
+    assert english.read_bytes().startswith(b"\xef\xbb\xbfid,title")
     cli("export", "--no-bom", "-o", str(plain))
     assert plain.read_bytes().startswith(b"id,title")
     assert cli("export").stdout.startswith("id,title")
-    cli("--lang", "en", "export", "-o", str(english))
-    assert english.read_bytes().startswith(b"id,title")
+
+
+def test_an_ascii_export_file_has_no_bom_in_any_language(cli, tmp_path: Path) -> None:
+    """A CSV of ASCII text only is the same in any code page: no mark for a program to
+    trip on, even in Thai; --bom still adds one."""
+    cli("init", "--lang", "en")
+    cli("add", "Printers", "-c", "Acme", "-q")
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+    assert cli("--lang", "th", "export", "-o", str(plain)).exit_code == 0
+    assert plain.read_bytes().startswith(b"id,title")
+    cli("--lang", "th", "export", "--bom", "-o", str(marked))
+    assert marked.read_bytes().startswith(b"\xef\xbb\xbfid,title")
+    assert cli("import", str(marked), "--dry-run").exit_code == 0  # read with the mark
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        ("edit", "1", "--customer", "สยามฟู้ดส์"),
+        ("edit", "1", "--owner", "สมศรี"),
+        ("edit", "1", "--tag", "ลูกค้าใหม่"),
+        ("next", "1", "โทรหา", "--due", "2026-12-01"),
+        ("lost", "1", "-r", "ราคาสูง"),
+        ("stage", "rename", "presented", "นำเสนอ"),
+    ],
+)
+def test_thai_in_any_cell_gives_the_mark(cli, tmp_path: Path, step: tuple[str, ...]) -> None:
+    """The mark follows the text of every column people type, not only the title."""
+    cli("init", "--lang", "en")
+    cli("add", "Printers", "-q")
+    result = cli(*step)
+    assert result.exit_code == 0, result.stderr
+    target = tmp_path / "deals.csv"
+    cli("export", "-o", str(target))
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfid,title")
 
 
 def test_export_refuses_to_overwrite_the_database(cli, db_path: Path) -> None:

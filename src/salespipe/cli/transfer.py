@@ -11,7 +11,7 @@ from salespipe.cli import output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, PipelineOption
 from salespipe.cli.progress import ProgressBar
-from salespipe.core import clock, i18n
+from salespipe.core import clock
 from salespipe.core.errors import InvalidValue, SalespipeError, os_problem
 from salespipe.core.i18n import N_, _
 
@@ -110,17 +110,17 @@ def refuse_database_target(target: Path, database: "Storage", option: str) -> No
         )
 
 
-def _write_export(kind: str, snapshot: Any, binary: IO[bytes], bom: bool) -> dict[str, int]:
+def _write_export(kind: str, snapshot: Any, binary: IO[bytes], bom: bool | None) -> dict[str, int]:
+    """Write the export; ``bom`` None: a CSV has a byte-order mark if it holds other
+    than ASCII."""
     from salespipe.transfer import exporting
 
     if kind == "json":
         return exporting.write_backup(snapshot, binary, clock.now())
     text = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=True)
     try:
-        if bom:
-            text.write("\ufeff")
         deals = exporting.write_csv(
-            snapshot.all_deals(), snapshot.stages(), text, snapshot.pipelines()
+            snapshot.all_deals(), snapshot.stages(), text, snapshot.pipelines(), bom=bom
         )
         text.flush()
     finally:
@@ -223,8 +223,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--bom/--no-bom",
                 help="Start the CSV with a byte-order mark, for Excel to read it as UTF-8 "
-                "(default: a file written with -o in Thai, where Excel reads a CSV in Thai "
-                "Windows' code page otherwise).",
+                "(default: a file written with -o that holds other than ASCII, such as Thai, "
+                "which Excel reads in Windows' code page otherwise; stdout has none).",
                 show_default=False,
             ),
         ] = None,
@@ -250,8 +250,6 @@ def register(app: typer.Typer) -> None:
         refuse_database_target(output_file, pipeline.store, "-o")
         from salespipe.transfer.target import export_target
 
-        if bom is None:
-            bom = i18n.language() == "th"
         with export_target(output_file) as handle:
             counts = _write_export(kind, snapshot, handle, bom)
         from salespipe.present.transfer_views import ExportWritten

@@ -94,25 +94,65 @@ def deal_row(deal: Deal, stage_names: Mapping[str, str]) -> list[str]:
     return [for_spreadsheet(cells[column]) for column in CSV_COLUMNS]
 
 
+def _typed_text(deal: Deal, stage_name: str, pipeline: str) -> str:
+    """All the text of a deal's row that people typed (its other cells are numbers,
+    dates, codes and words of salespipe's own, in ASCII), run together."""
+    return "".join(
+        (
+            deal.title,
+            deal.customer,
+            deal.contact,
+            deal.currency,
+            deal.stage,
+            stage_name,
+            deal.owner,
+            deal.next_action.text if deal.next_action else "",
+            *deal.tags,
+            deal.lost_reason or "",
+            deal.quote.note if deal.quote else "",
+            deal.source or "",
+            pipeline,
+        )
+    )
+
+
 def write_csv(
     deals: Iterable[Deal],
     stages: Iterable[Stage],
     out: IO[str],
     pipelines: Iterable[PipelineDef] = (),
+    *,
+    bom: bool | None = False,
 ) -> int:
     """Write the header and one row per deal (in id order); returns the number of deals.
 
     When the stages belong to several pipelines, a last column, ``pipeline``, names each
-    deal's pipeline (as ``import`` reads a CRM's Pipeline column)."""
+    deal's pipeline (as ``import`` reads a CRM's Pipeline column). ``bom``: start with a
+    byte-order mark (for Excel, which reads a CSV without one in the system's code
+    page); None: when a row holds text other than ASCII, decided from the deals before
+    the first byte is written (a look at their text, stopping at the first such deal,
+    not the file written twice nor held)."""
     stages = list(stages)
     names = {s.key: s.name for s in stages}
     pipeline_names = {p.key: pipeline_name(p) for p in pipelines}
     pipeline_of = {s.key: pipeline_names.get(s.pipeline, s.pipeline) for s in stages}
     several = several_pipelines(stages)
+    ordered = sorted(deals, key=lambda d: d.id)
+    if bom is None:
+        bom = any(
+            not _typed_text(
+                deal,
+                names.get(deal.stage, deal.stage),
+                pipeline_of.get(deal.stage, "") if several else "",
+            ).isascii()
+            for deal in ordered
+        )
+    if bom:
+        out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, PIPELINE_COLUMN] if several else CSV_COLUMNS)
     count = 0
-    for deal in sorted(deals, key=lambda d: d.id):
+    for deal in ordered:
         row = deal_row(deal, names)
         if several:
             row.append(for_spreadsheet(pipeline_of.get(deal.stage, "")))
