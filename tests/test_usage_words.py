@@ -99,3 +99,74 @@ def test_a_command_typed_alone_shows_its_help_not_an_error(cli: Any, args: tuple
     assert "Try '" not in result.stderr
     assert result.stderr.count("Usage:") == 1
     assert "Commands:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("export", "deals.csv"),
+            "Error: Got unexpected extra argument(s) (deals.csv); to write to a file, give it "
+            "with -o: `salespipe export -o deals.csv`",
+        ),
+        (
+            ("export", "out/my deals.csv"),
+            "(out/my deals.csv); to write to a file, give it with -o: "
+            "`salespipe export -o 'out/my deals.csv'`",
+        ),
+        (
+            ("move", "1", "นัด", "เดโม"),
+            "Error: Got unexpected extra argument(s) (เดโม); put a name of several words in "
+            'quotes: "นัด เดโม"',
+        ),
+        (
+            ("note", "1", "called", "them"),
+            '(them); put a text of several words in quotes: "called them"',
+        ),
+    ],
+)
+def test_an_extra_argument_is_told_what_was_meant(
+    cli: Any, args: tuple[str, ...], said: str
+) -> None:
+    """`export deals.csv` and `move 5 นัด เดโม` (a Thai trial) were refused without a word
+    of -o or of quotes: the refusal says how to give it."""
+    cli("add", "A", "-q")
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert said in result.stderr
+
+
+@pytest.mark.usefixtures("thai_file")
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("export", "deals.csv"),
+            "ข้อผิดพลาด: มีอาร์กิวเมนต์เกินมา (deals.csv) ถ้าจะเขียนลงไฟล์ ให้ใส่ชื่อไฟล์หลัง -o: "
+            "`salespipe export -o deals.csv`",
+        ),
+        (
+            ("move", "1", "นัด", "เดโม"),
+            'ข้อผิดพลาด: มีอาร์กิวเมนต์เกินมา (เดโม) ชื่อที่มีหลายคำต้องอยู่ในเครื่องหมายคำพูด: "นัด เดโม"',
+        ),
+    ],
+)
+def test_what_an_extra_argument_meant_is_said_in_thai(
+    cli: Any, args: tuple[str, ...], said: str
+) -> None:
+    """The hint appended to Click's sentence left its Thai rewording no room: the
+    sentence came out in English (a pattern must take the text after it)."""
+    cli("add", "A", "-q")
+    result = cli(*args)
+    assert said in result.stderr
+    assert "Error" not in result.stderr
+    message = json.loads(cli(*args, "--json").stdout)["error"]["message"]
+    assert message == said.removeprefix("ข้อผิดพลาด: ")
+
+
+@pytest.mark.parametrize("args", [("export", "csv"), ("show", "1", "2")])
+def test_an_extra_argument_that_is_neither_gets_no_hint(cli: Any, args: tuple[str, ...]) -> None:
+    """Not a file's name, or after a deal's number: nothing to say but Click's sentence."""
+    cli("add", "A", "-q")
+    result = cli(*args)
+    assert result.stderr.rstrip().endswith(f"extra argument(s) ({args[-1]})")

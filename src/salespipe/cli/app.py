@@ -195,9 +195,12 @@ def _usage_errors_as_json(
         raise
     except UsageError as exc:
         _speak_as_the_user_asks(exc, given, as_json)
+        from salespipe.cli import usage_words
+
         if isinstance(exc, NoSuchOption):
             _hint_at_what_was_meant(exc, before_dashes, given)
-        from salespipe.cli import usage_words
+        else:
+            usage_words.hint_at_extra_arguments(exc)
 
         # In the user's language (Click has no catalogue of its own), and wrapped to a
         # terminal between words as salespipe's own errors are.

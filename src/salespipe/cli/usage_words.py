@@ -4,12 +4,15 @@ Typer's Click writes its usage errors in English and has no catalogue to transla
 so under ``lang th`` a mistyped option was the one English sentence a Thai user met. The
 few that users make (an unknown option or command, a missing argument, an option without
 its value, a number that is not one, an extra argument) are recognised here by their
-words and said again through the catalogue; any other stays as Click wrote it.
+words and said again through the catalogue; any other stays as Click wrote it. An
+extra argument is answered with what was meant: a file to export given with -o, a name
+of several words in quotes.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from typing import IO, Any
 
 from salespipe.cli import output
@@ -37,9 +40,9 @@ _SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"Option '(?P<name>.*)' requires an argument\.",
             N_("Option '{name}' requires an argument."),
         ),
-        (
-            r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
-            N_("Got unexpected extra argument ({args})"),
+        (  # (rest: the hint salespipe adds, already in the language)
+            r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*?)\)(?P<rest>.*)",
+            N_("Got unexpected extra argument ({args}){rest}"),
         ),
         (
             r"Invalid value for (?P<name>.*?): (?P<problem>.*)",
@@ -62,6 +65,57 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
+
+
+_EXTRA = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)", re.DOTALL)
+# Characters a shell reads inside double quotes.
+_NOT_IN_DOUBLE_QUOTES = re.compile(r'["\\$`!]')
+# A name with a suffix (deals.csv, backup.json) or a folder (out/deals).
+_FILE_NAME = re.compile(r".*(?:\.[A-Za-z0-9]{1,5}|[/\\][^/\\]+)", re.DOTALL)
+
+
+def hint_at_extra_arguments(exc: Any) -> None:
+    """Add to Click's "Got unexpected extra argument(s) (…)" what was meant: for a
+    command that writes to -o, the file to give with it (`export deals.csv`); for one
+    whose last argument is text, the words in quotes (`move 5 นัด เดโม`: the stage
+    "นัด เดโม")."""
+    found = _EXTRA.fullmatch(exc.message)
+    context = exc.ctx
+    if found is None or context is None:
+        return
+    extra = found["args"]
+    hint = _file_for_output(context, extra) or _words_in_quotes(context, extra)
+    if hint is not None:
+        exc.message += hint
+
+
+def _file_for_output(context: Any, extra: str) -> str | None:
+    takes_output = any("--output" in getattr(p, "opts", ()) for p in context.command.params)
+    if not takes_output or not _FILE_NAME.fullmatch(extra):
+        return None
+    return _("; to write to a file, give it with -o: `{command} -o {file}`").format(
+        command=context.command_path, file=shlex.quote(extra)
+    )
+
+
+def _words_in_quotes(context: Any, extra: str) -> str | None:
+    arguments = [p for p in context.command.params if p.param_type_name == "argument"]
+    if not arguments or arguments[-1].nargs != 1:
+        return None
+    last = arguments[-1]
+    given = context.params.get(last.name)
+    if not isinstance(given, str):  # (a deal's number, a file)
+        return None
+    words = _in_double_quotes(f"{given} {extra}")
+    if last.name == "text":  # (note, next)
+        return _("; put a text of several words in quotes: {words}").format(words=words)
+    return _("; put a name of several words in quotes: {words}").format(words=words)
+
+
+def _in_double_quotes(text: str) -> str:
+    """``text`` as a shell reads it back, in double quotes as people write it where they
+    can be."""
+    return shlex.quote(text) if _NOT_IN_DOUBLE_QUOTES.search(text) else f'"{text}"'
 
 
 def said(sentence: str) -> str:
