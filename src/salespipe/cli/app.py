@@ -222,23 +222,10 @@ def _speak_as_the_user_asks(exc: UsageError, given: list[str] | None, as_json: b
         from salespipe.cli import interrupted
 
         flag = interrupted.speak_as_the_arguments_ask(given)
-        db = _db_given(given)
+        db = interrupted.given_value(given, "--db")
     else:  # (read, but a short command line is not spoken for yet: `--lang th` alone)
         choose_language(flag, as_json=as_json)
     _speak_as_the_data_file_says(db, flag, as_json)
-
-
-def _db_given(arguments: list[str]) -> str | None:
-    """The --db of arguments the root has not read yet (``--db PATH`` or ``--db=PATH``),
-    whose file's language an error found before then is said in."""
-    for at, argument in enumerate(arguments):
-        if argument == "--":
-            break
-        if argument == "--db" and at + 1 < len(arguments):
-            return arguments[at + 1]
-        if argument.startswith("--db="):
-            return argument.partition("=")[2]
-    return None
 
 
 def _hint_at_what_was_meant(

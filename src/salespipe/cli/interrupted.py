@@ -16,17 +16,24 @@ def speak_as_the_arguments_ask(arguments: list[str]) -> str | None:
     from salespipe.app.settings import lang_from_environment
     from salespipe.core import i18n
 
-    asked = None
-    for at, argument in enumerate(arguments):
-        if argument == "--":
-            break
-        if argument == "--lang" and at + 1 < len(arguments):
-            asked = arguments[at + 1]
-        elif argument.startswith("--lang="):
-            asked = argument.partition("=")[2]
+    asked = given_value(arguments, "--lang")
     flag = asked if asked in ("th", "en") else None
     i18n.set_language(lang_from_environment(flag))
     return flag
+
+
+def given_value(arguments: list[str], option: str) -> str | None:
+    """The value of a global ``option`` (``--db PATH`` or ``--db=PATH``) in arguments
+    Click has not read yet: the last given before ``--``, as Click takes it."""
+    value = None
+    for at, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == option and at + 1 < len(arguments):
+            value = arguments[at + 1]
+        elif argument.startswith(f"{option}="):
+            value = argument.partition("=")[2]
+    return value
 
 
 def say_stopped() -> None:
