@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe agenda --owner somchai --days 14
         """
-        from salespipe.cli.reports import nothing_to_report
+        from salespipe.cli.report_start import nothing_to_report
         from salespipe.reports import agenda as planning
         from salespipe.reports.scope import scope
 
@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe board --owner somchai --by value
         """
-        from salespipe.cli.reports import nothing_to_report
+        from salespipe.cli.report_start import nothing_to_report
         from salespipe.reports import board as kanban
         from salespipe.reports.scope import scope
 

@@ -25,14 +25,16 @@ from salespipe.cli.options import (
     limit_option,
     shown_limit,
 )
+from salespipe.cli.report_start import (
+    as_of_day,
+    nothing_to_report,
+    warned_that_the_default_file_is_missing,
+)
 from salespipe.core import clock, parse
 from salespipe.core.errors import EXIT_ACTION_NEEDED, InvalidValue, UsageError
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
-    from datetime import date
-    from pathlib import Path
-
     from salespipe.core.change_rows import ChangeRow
     from salespipe.reports.forecast import Forecast
     from salespipe.reports.scope import Scope
@@ -51,22 +53,11 @@ def _scope(ctx: typer.Context, owner: str | None, as_of: str | None, *, history:
     """Open deals (or, with ``history``, all deals) now or as of the end of a day."""
     from salespipe.reports.scope import scope
 
-    day = _as_of_day(as_of)
+    day = as_of_day(as_of)
     view, pipeline = state(ctx).read_scoped()
     found = scope(view, history=history, owner=owner, as_of=day, pipeline=pipeline)
     _warn_of_an_owner_of_nothing(view, owner, [found], history=history)
     return found
-
-
-def _as_of_day(as_of: str | None) -> "date | None":
-    """The day --as-of names, refused when it is no date or in the future: told before
-    the file is read (or found missing)."""
-    from salespipe.reports import timeline
-
-    day = parse.day(as_of, what=N_("--as-of date")) if as_of is not None else None
-    if day is not None:
-        timeline.cutoff(day)
-    return day
 
 
 def _warn_of_an_owner_of_nothing(
@@ -155,52 +146,6 @@ def _each(
     return PerPipeline(
         sections, make(every_pipeline(view, history=history, owner=owner, as_of=day))
     )
-
-
-def _missing_default_file(ctx: typer.Context) -> "Path | None":
-    """The default data file's path when the command reads it and it is not there (None
-    when a database is named, by --db or SALESPIPE_DB, or the default one is there). It is
-    looked at, not read, nor made."""
-    from salespipe.app import settings
-
-    db = state(ctx).db
-    if settings.data_file_named(db):  # (one named must be there: read() says so)
-        return None
-    default = settings.database_path(db)  # (a file: a server is always named)
-    return None if default.exists() else default
-
-
-def warned_that_the_default_file_is_missing(ctx: typer.Context, *, checked: bool = False) -> bool:
-    """A report of the default data file where there is none: a cron job without its
-    user's HOME or XDG_DATA_HOME looks elsewhere, read an empty pipeline there and
-    reported it, every day, without a word (``check`` said all was well). It says why
-    there is nothing, and whether it did; the report then prints nothing, but with
-    --json the report of nothing, so that a script still reads JSON."""
-    default = _missing_default_file(ctx)
-    if default is None:
-        return False
-    if checked:
-        said = _(
-            "There is no data file at {path}, so nothing was checked. A cron job (whose HOME "
-            "or XDG_DATA_HOME may not be yours) names the file with --db or SALESPIPE_DB."
-        )
-    else:
-        said = _(
-            "There is no data file at {path}, so there is nothing to report; a cron job "
-            "(whose HOME or XDG_DATA_HOME may not be yours) names the file with --db or "
-            "SALESPIPE_DB."
-        )
-    output.warn(said.format(path=default))
-    return True
-
-
-def nothing_to_report(ctx: typer.Context, as_json: bool, as_of: str | None = None) -> bool:
-    """Whether the report stops here, having warned that the default data file is not
-    there: it prints nothing for a person (no empty report for cron to mail), and the
-    report of nothing with --json. A wrong --as-of is refused first, as it is where the
-    file is there (it had exit code 0 without the file, 1 with it or with --json)."""
-    _as_of_day(as_of)
-    return warned_that_the_default_file_is_missing(ctx) and not as_json
 
 
 HtmlOption = Annotated[
@@ -745,7 +690,7 @@ def register(app: typer.Typer) -> None:
         """
         from salespipe.reports import alerts
 
-        _as_of_day(as_of)  # a wrong day is refused, whether or not the file is there
+        as_of_day(as_of)  # a wrong day is refused, whether or not the file is there
         if warned_that_the_default_file_is_missing(ctx, checked=True) and not as_json:
             return  # nothing else: "Nothing to act on" would be an all-clear cron mails
         most = shown_limit(limit, as_json, CHECK_LIMIT)
