@@ -497,6 +497,66 @@ def test_a_closed_stdout_after_a_commit_says_the_change_was_made(db_path: Path) 
     assert "deal 1" in result.stderr
 
 
+def _in_a_shell(arguments: str, closing: str) -> subprocess.CompletedProcess[str]:
+    """salespipe run by sh with ``closing`` (``<&-``, ``2>&-``): the descriptor is closed,
+    not /dev/null, so Python starts with sys.stdin (or sys.stderr) None."""
+    import shlex
+
+    from tests.conftest import salespipe_command
+
+    command = " ".join(shlex.quote(word) for word in salespipe_command())
+    return subprocess.run(
+        ["sh", "-c", f"{command} {arguments} {closing}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_delete_with_stdin_closed_is_refused_as_without_a_terminal(
+    cli: Any, run: Run, as_json: bool
+) -> None:
+    """`delete 1 <&-` crashed with a traceback (sys.stdin is None, and None has no
+    isatty), and with --json printed nothing on stdout (a trial). It is refused as with
+    stdin /dev/null: the same sentence, exit code and JSON error; the deal stays."""
+    assert cli("add", "ERP").exit_code == 0
+    arguments = "delete 1 --json" if as_json else "delete 1"
+    closed = _in_a_shell(arguments, "<&-")
+    not_a_terminal = run(*arguments.split())  # stdin /dev/null
+    assert closed.stderr == "Error: Deleting deal 1 needs --yes when not run from a terminal.\n"
+    assert (closed.returncode, closed.stdout, closed.stderr) == (
+        not_a_terminal.returncode,
+        not_a_terminal.stdout,
+        not_a_terminal.stderr,
+    )
+    assert closed.returncode == 1
+    if as_json:
+        assert json.loads(closed.stdout)["error"]["code"] == "not_allowed"
+    assert cli("show", "1").exit_code == 0
+
+
+def test_a_usage_error_with_stderr_closed_keeps_its_exit_code(cli: Any) -> None:
+    """With stderr closed (sys.stderr None) the usage error's sentence has nowhere to go,
+    but writing it raised AttributeError, and the exit code was 1, not a usage error's 2."""
+    assert _in_a_shell("lst", "2>&-").returncode == 2
+    assert _in_a_shell("lst", "").returncode == 2
+
+
+def test_an_interrupt_with_stderr_closed_is_said_nowhere_without_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What an interrupt says goes to stderr; started with stderr closed (None), it raised
+    AttributeError in the middle of ending the command."""
+    import sys
+
+    from salespipe.cli import interrupted
+
+    monkeypatch.setattr(sys, "stderr", None)
+    interrupted.say(False, False)
+    interrupted.say_stopped()
+
+
 def test_a_failed_output_without_a_change_is_reported_plainly(cli: Any) -> None:
     from tests.conftest import salespipe_command
 

@@ -473,7 +473,7 @@ def test_a_watch_line_wraps_under_its_text_not_its_time(
     output.say(line, len(time) + 2)
     assert capsys.readouterr().out == line + "\n"
 
-    monkeypatch.setattr(output, "_is_terminal", lambda stream: True)
+    monkeypatch.setattr(output, "is_terminal", lambda stream: True)
     monkeypatch.setattr(output, "width", lambda stream=None: columns)
     output.say(line, len(time) + 2)
     first, *rest = capsys.readouterr().out.splitlines()

@@ -707,7 +707,7 @@ def register(app: typer.Typer) -> None:
                 must_exist(view, pipeline.store)
             raise deal_not_found(view, deal_id)
         if not yes:
-            if not sys.stdin.isatty():
+            if not output.is_terminal(sys.stdin):  # (None: started with stdin closed)
                 raise NotAllowed(
                     _("Deleting deal {deal_id} needs --yes when not run from a terminal.").format(
                         deal_id=deal_id

@@ -41,8 +41,7 @@ def say_stopped() -> None:
     on stderr; stdout ends with the last line it printed."""
     from salespipe.core.i18n import _
 
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + _("Stopped.") + "\n")
+    _on_stderr(_("Stopped."))
 
 
 def say(changed: bool, as_json: bool) -> None:
@@ -58,6 +57,13 @@ def say(changed: bool, as_json: bool) -> None:
     if as_json:
         with contextlib.suppress(OutputFailed):
             output.json({"error": {"code": "interrupted", "message": said, "changed": changed}})
-    with contextlib.suppress(OSError, ValueError):  # (a terminal closed: SIGHUP)
-        # On a terminal the line starts after the ^C the terminal echoed.
-        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + said + "\n")
+    _on_stderr(said)
+
+
+def _on_stderr(said: str) -> None:
+    """One line on stderr, on a terminal after the ^C it echoed; nothing, and no error,
+    when stderr is gone (a terminal closed: SIGHUP; started with it closed: None)."""
+    from salespipe.cli import output
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(("\n" if output.is_terminal(sys.stderr) else "") + said + "\n")

@@ -28,10 +28,13 @@ def for_terminal(stream: Any = None) -> bool:
     stream = stream or sys.stdout
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return _is_terminal(stream)
+    return is_terminal(stream)
 
 
-def _is_terminal(stream: Any) -> bool:
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal: not one that is None (the process was started
+    with it closed, as ``<&-`` does), closed, or no file. The one way salespipe asks it
+    of stdin, stdout or stderr."""
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
@@ -42,7 +45,7 @@ def width(stream: Any = None) -> int:
     """The width to lay output out for: a terminal's real width (with NO_COLOR too),
     else $COLUMNS, else 80."""
     stream = stream or sys.stdout
-    if _is_terminal(stream):
+    if is_terminal(stream):
         try:
             columns = os.get_terminal_size(stream.fileno()).columns
         except (AttributeError, ValueError, OSError):
@@ -148,7 +151,7 @@ def blocks(parts: Sequence[render.Block]) -> None:
     if for_terminal():
         drawn = render.terminal(parts, width())
     else:
-        drawn = render.plain(parts, width(), pipe=not _is_terminal(sys.stdout))
+        drawn = render.plain(parts, width(), pipe=not is_terminal(sys.stdout))
     with reader_may_leave():
         sys.stdout.write(drawn)
         sys.stdout.flush()
@@ -247,7 +250,7 @@ def ask(question: str) -> bool | None:
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.write(f"{question} [y/N]: ")
             sys.stderr.flush()
-        answer = sys.stdin.readline()
+        answer = sys.stdin.readline() if sys.stdin is not None else ""
         if not answer:  # Ctrl-D (the line after it is the caller's to begin)
             return None
         word = answer.strip().casefold()
@@ -272,7 +275,7 @@ def wrapped_for(stream: Any, text: str, hang: int = 0) -> str:
     words, Thai ones between letter and mark), a path or address too long for a line
     left whole, and with ``hang`` the lines after the first under the text after its
     first ``hang`` cells (a label); as it is anywhere else, for scripts."""
-    if not _is_terminal(stream):
+    if not is_terminal(stream):
         return text
     from salespipe.present import textwidth
 

@@ -138,7 +138,7 @@ def _problem(problem: str) -> str:
     return problem  # (salespipe's own checks say theirs in the language already)
 
 
-def show(usage: str | None, help_hint: str | None, message: str, file: IO[str]) -> None:
+def show(usage: str | None, help_hint: str | None, message: str, file: IO[str] | None) -> None:
     """A usage error as Click shows it (the command's usage, where to find help, the
     error), in the current language."""
     lines: list[str] = []
@@ -148,7 +148,8 @@ def show(usage: str | None, help_hint: str | None, message: str, file: IO[str]) 
             lines.append(_("Try '{command}' for help.").format(command=help_hint))
         lines.append("")
     lines.append(output.wrapped_for(file, f"{_('Error:')} {message}"))
-    file.write("\n".join(lines) + "\n")
+    if file is not None:  # (None: started with stderr closed; the exit code still says it)
+        file.write("\n".join(lines) + "\n")
 
 
 def speak(exc: Any, translate: bool = True) -> None:
