@@ -183,9 +183,14 @@ def test_the_default_file_before_the_first_write_shows_how_to_start(
     # A change to a deal there has no deal to change, as show says: no --db to check (a
     # review: it told a first-time user to check the --db they never typed).
     no_deal = "Error: There is no deal 1; `salespipe list --status all` shows them.\n"
-    for command in (["show", "1"], ["move", "1", "quoted"], ["delete", "1", "--yes"]):
+    for command in (["move", "1", "quoted"], ["delete", "1", "--yes"]):
         said = cli(*command)
         assert (said.exit_code, said.stderr) == (1, no_deal), command
+    # show only reads: the warning that the file is not there comes first.
+    said = cli("show", "1")
+    assert said.exit_code == 1
+    assert said.stderr.startswith("Warning: There is no data file at ")
+    assert said.stderr.endswith(no_deal)
     assert not (tmp_path / "xdg" / "salespipe" / "pipeline.json").exists()
 
 
@@ -272,6 +277,115 @@ def test_a_report_of_a_default_file_that_is_not_there_says_so(
         assert scripted.stderr == said.stderr
     assert not default.exists()
     assert not (tmp_path / "cron-xdg").exists()
+
+
+READ_ONLY_COMMANDS = [
+    ["list"],
+    ["list", "--json"],
+    ["list", "--status", "all", "--json"],
+    ["log"],
+    ["log", "--json"],
+    ["stage", "list"],
+    ["stage", "list", "--json"],
+    ["pipeline", "list"],
+    ["pipeline", "list", "--json"],
+    ["undo", "--list"],
+    ["undo", "--list", "--json"],
+    ["config", "get", "currency"],
+    ["config", "get", "currency", "--json"],
+    ["config", "list"],
+    ["config", "list", "--json"],
+]
+
+
+def _read_of_nothing(path: Path) -> str:
+    return (
+        f"Warning: There is no data file at {path}, so an empty pipeline was read; a cron "
+        "job (whose HOME or XDG_DATA_HOME may not be yours) names the file with --db or "
+        "SALESPIPE_DB.\n"
+    )
+
+
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=" ".join)
+def test_a_command_that_reads_a_default_file_that_is_not_there_says_so(
+    cli, monkeypatch, tmp_path, command
+) -> None:
+    """Under cron (another HOME) `list --json` printed [] and `log --json`, `stage list`,
+    `config list`… an empty pipeline's, exit 0 and not a word on stderr, while the reports
+    said the file was not there (a trial). Each says so on stderr, once; stdout is what it
+    was (JSON stays JSON, parseable), exit 0 as the reports'; the file is not made."""
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "cron-xdg"))
+    default = tmp_path / "cron-xdg" / "salespipe" / "pipeline.json"
+    said = ok(cli(*command))
+    assert said.stderr == _read_of_nothing(default)
+    assert said.stdout != ""
+    if "--json" in command:
+        json.loads(said.stdout)
+    assert not (tmp_path / "cron-xdg").exists()
+
+
+@pytest.mark.parametrize("command", [["list"], ["log", "--json"], ["config", "list"]], ids=" ".join)
+def test_a_read_of_the_default_file_there_says_nothing_of_it(
+    cli, monkeypatch, tmp_path, command
+) -> None:
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    ok(cli("add", "First"))
+    assert ok(cli(*command)).stderr == ""
+
+
+def test_show_of_a_default_file_that_is_not_there_says_so_before_its_error(
+    cli, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "cron-xdg"))
+    default = tmp_path / "cron-xdg" / "salespipe" / "pipeline.json"
+    for command in (["show", "1"], ["show", "1", "--json"]):
+        said = cli(*command)
+        assert said.exit_code == 1
+        assert said.stderr == _read_of_nothing(default) + (
+            "Error: There is no deal 1; `salespipe list --status all` shows them.\n"
+        )
+    assert json.loads(said.stdout)["error"]["code"] == "deal_not_found"
+    assert not (tmp_path / "cron-xdg").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export"],
+        ["export", "--format", "json"],
+        ["export", "--json"],
+        ["export", "--format", "json", "-o", "backup.json"],
+        ["export", "-o", "deals.csv"],
+        ["export", "-o", "deals.csv", "--json"],
+    ],
+    ids=" ".join,
+)
+def test_an_export_of_a_default_file_that_is_not_there_writes_nothing(
+    cli, monkeypatch, tmp_path, command
+) -> None:
+    """A nightly `export --format json -o backup.json` under cron wrote an empty backup
+    (next_deal_id 1, no changes), exit 0, and the `find -delete` after it removed the real
+    ones (a trial). A backup of a file that is not there is no backup: refused as one named
+    by --db that is not there (exit 4, as doctor is), and no file is written, so that
+    `export … && find … -delete` stops."""
+    monkeypatch.delenv("SALESPIPE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "cron-xdg"))
+    monkeypatch.chdir(tmp_path)
+    default = tmp_path / "cron-xdg" / "salespipe" / "pipeline.json"
+    said = cli(*command)
+    assert said.exit_code == 4
+    assert said.stderr == (
+        f"Error: There is no data file at {default}; check --db or SALESPIPE_DB, or start "
+        "one there with `salespipe add` or `salespipe init`.\n"
+    )
+    if "--json" in command:
+        assert json.loads(said.stdout)["error"]["code"] == "no_data_file"
+    else:
+        assert said.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

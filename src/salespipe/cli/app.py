@@ -273,6 +273,7 @@ class State:
     hooks_due: "list[tuple[Change, str | Path]]" = field(default_factory=list)
     interrupted: bool = False  # Ctrl-C ended the command: its changes run no hook
     hook_database: "str | Path | None" = None  # SALESPIPE_DB for a hook (hook_database())
+    said_the_default_file_is_missing: bool = False  # (once a command, however often it reads)
 
     def pipeline(self, *, announce_new_file: bool = True) -> "Pipeline":
         """The pipeline of the database; its first change says on stderr that it created
@@ -300,28 +301,65 @@ class State:
 
     def reading_pipeline(self) -> "Pipeline":
         """:meth:`pipeline` for a command that only reads with it: one named by --db or
-        SALESPIPE_DB must be there, as for :meth:`read`."""
+        SALESPIPE_DB must be there, and a default one that is not is said, as for
+        :meth:`read`."""
         from salespipe.app import reading
 
         pipeline = self.pipeline()
         if settings.data_file_named(self.db):
             reading.must_exist(pipeline.read(), pipeline.store)
+        else:
+            self.warned_that_the_default_file_is_missing()
         return pipeline
 
-    def read(self, *, missing_ok: bool = False) -> "ReadView":
+    def read(self, *, missing_ok: bool = False, whole: bool = False) -> "ReadView":
         """The data file, for a command that only reads it (without loading the use
         cases). One named by --db or SALESPIPE_DB must be there (a typo must not pass for
         an empty pipeline) unless ``missing_ok``; the default one reads as empty until the
-        first change creates it."""
+        first change creates it, with a warning (see
+        :meth:`warned_that_the_default_file_is_missing`), or with ``whole`` (a backup: one
+        of a file that is not there would be no backup) must be there too."""
         from salespipe.app import reading
 
         target = settings.database_target(self.db)
         store = reading.open_target(target, settings.lang_from_environment(self.lang))
         snapshot = store.read()
         self.apply_config(snapshot.config())
-        if settings.data_file_named(self.db) and not missing_ok:
+        if snapshot.exists or (missing_ok and settings.data_file_named(self.db)):
+            return snapshot
+        if whole or settings.data_file_named(self.db):
             return reading.must_exist(snapshot, store)
+        self.warned_that_the_default_file_is_missing()
         return snapshot
+
+    def missing_default_file(self) -> Path | None:
+        """The default data file's path when the command reads it and it is not there (None
+        when a database is named, by --db or SALESPIPE_DB, or the default one is there).
+        It is looked at, not read, nor made."""
+        if settings.data_file_named(self.db):  # (one named must be there: read() says so)
+            return None
+        default = settings.database_path(self.db)  # (a file: a server is always named)
+        return None if default.exists() else default
+
+    def warned_that_the_default_file_is_missing(self, said: str | None = None) -> bool:
+        """Whether the command reads the default data file and it is not there, said on
+        stderr once: a cron job without its user's HOME or XDG_DATA_HOME looks elsewhere,
+        and read an empty pipeline there without a word (an empty `list --json`, a backup
+        of nothing). ``said`` is the sentence (with {path}), a report's own; by default,
+        that an empty pipeline is read. stdout is the command's, as with the file there."""
+        default = self.missing_default_file()
+        if default is None:
+            return False
+        if not self.said_the_default_file_is_missing:
+            self.said_the_default_file_is_missing = True
+            if said is None:
+                said = _(
+                    "There is no data file at {path}, so an empty pipeline was read; a cron "
+                    "job (whose HOME or XDG_DATA_HOME may not be yours) names the file with "
+                    "--db or SALESPIPE_DB."
+                )
+            output.warn(said.format(path=default))
+        return True
 
     def read_scoped(self, *, missing_ok: bool = False) -> tuple["ReadView", str | None]:
         """:meth:`read`, and the key of the pipeline the command reads (--pipeline, else

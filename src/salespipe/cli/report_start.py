@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from salespipe.cli import output
 from salespipe.cli.app import state
 from salespipe.core import parse
 from salespipe.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from datetime import date
-    from pathlib import Path
 
 
 def as_of_day(as_of: str | None) -> date | None:
@@ -30,28 +28,12 @@ def as_of_day(as_of: str | None) -> date | None:
     return day
 
 
-def missing_default_file(ctx: typer.Context) -> Path | None:
-    """The default data file's path when the command reads it and it is not there (None
-    when a database is named, by --db or SALESPIPE_DB, or the default one is there). It is
-    looked at, not read, nor made."""
-    from salespipe.app import settings
-
-    db = state(ctx).db
-    if settings.data_file_named(db):  # (one named must be there: read() says so)
-        return None
-    default = settings.database_path(db)  # (a file: a server is always named)
-    return None if default.exists() else default
-
-
 def warned_that_the_default_file_is_missing(ctx: typer.Context, *, checked: bool = False) -> bool:
     """A report of the default data file where there is none: a cron job without its
     user's HOME or XDG_DATA_HOME looks elsewhere, read an empty pipeline there and
     reported it, every day, without a word (``check`` said all was well). It says why
     there is nothing, and whether it did; the report then prints nothing, but with
     --json the report of nothing, so that a script still reads JSON."""
-    default = missing_default_file(ctx)
-    if default is None:
-        return False
     if checked:
         said = _(
             "There is no data file at {path}, so nothing was checked. A cron job (whose HOME "
@@ -63,8 +45,7 @@ def warned_that_the_default_file_is_missing(ctx: typer.Context, *, checked: bool
             "(whose HOME or XDG_DATA_HOME may not be yours) names the file with --db or "
             "SALESPIPE_DB."
         )
-    output.warn(said.format(path=default))
-    return True
+    return state(ctx).warned_that_the_default_file_is_missing(said)
 
 
 def nothing_to_report(ctx: typer.Context, as_json: bool, as_of: str | None = None) -> bool:

@@ -26,7 +26,8 @@ deals, every event and the counters: importing it into an empty database restore
 exactly. Output goes to stdout unless -o FILE: a regular file is replaced atomically
 (keeping its mode; a new one is private, 0600), a link is followed, a FIFO or device
 is written in place; -o - is stdout. CSV cells a spreadsheet would run as a formula
-(=, +, -, @) start with ' (importing salespipe's CSV takes it off again).
+(=, +, -, @) start with ' (importing salespipe's CSV takes it off again). A data file
+that is not there, the default one too, is an error (exit 4): no file is written.
 
 \b
 Examples:
@@ -234,7 +235,7 @@ def register(app: typer.Typer) -> None:
         if output_file is not None and str(output_file) == "-":
             output_file = None
         kind = _export_format(format_, output_file, as_json)
-        snapshot = state(ctx).read()
+        snapshot = state(ctx).read(whole=True)  # (no default file: no export, not an empty one)
         if output_file is None:
             try:
                 with output.reader_may_leave():
