@@ -1,0 +1,73 @@
+"""A pipeline brought into a team's database that keeps `visibility own`, with real login
+roles over TCP (docs/team.md, "Moving a pipeline in or out"): whether a rep's backup is
+a restore is decided on the whole pipeline, a copy refused says what the target holds,
+and a copy says which deals no rep sees (a team lead's trial)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.test_team import Team, own, team
+
+pytestmark = pytest.mark.postgres
+__all__ = ["own", "team"]
+
+
+def _one_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def _titles(cli: Any, uri: str) -> list[str]:
+    return sorted(d["title"] for d in cli.json("--db", uri, "list", "--status", "all"))
+
+
+def _file_of_others(cli: Any, path: Path, *owned: tuple[str, str]) -> str:
+    """A data file of deals (title, owner): the pipeline a team brings in."""
+    for title, owner in owned:
+        assert cli("--db", str(path), "add", title, "--owner", owner).exit_code == 0
+    return str(path)
+
+
+def test_a_reps_backup_is_imported_as_new_deals_where_the_others_are_hidden(
+    cli, team: Team, own, tmp_path, monkeypatch
+) -> None:
+    """After an admin's `copy --replace`, a rep sees no deal nor event of the pipeline:
+    the rep's `import backup.json --dry-run` promised a restore "with their ids", and
+    the run was refused as changing deals not theirs. Whether the pipeline is empty is
+    the whole pipeline's, whoever asks: both say the deals are given new numbers, and
+    the run imports them."""
+    alice = team.uri(own["alice"])
+    others = _file_of_others(
+        cli, tmp_path / "team.json", ("Server room", "สมชาย"), ("Printers", own["bob"])
+    )
+    copied = cli("copy", others, team.uri(own["adam"]), "--replace")
+    assert copied.exit_code == 0, copied.stderr
+    assert _titles(cli, alice) == []
+    assert cli.json("--db", alice, "log") == []  # nothing of the pipeline shows to her
+
+    monkeypatch.setenv("SALESPIPE_USER", own["alice"])
+    mine = _file_of_others(
+        cli, tmp_path / "alice.json", ("Alice A", own["alice"]), ("Alice B", own["alice"])
+    )
+    backup = str(tmp_path / "backup.json")
+    assert cli("--db", mine, "export", "--format", "json", "-o", backup).exit_code == 0
+    monkeypatch.delenv("SALESPIPE_USER")
+
+    planned = cli.json("--db", alice, "import", backup, "--dry-run")
+    assert (planned["restored"], planned["imported"]) == (False, 2)
+    said = cli("--db", alice, "import", backup, "--dry-run").stdout
+    assert "given new numbers" in said
+    assert "Would restore" not in said
+    done = cli("--db", alice, "import", backup, "--json")
+    assert done.exit_code == 0, done.stderr
+    assert _titles(cli, alice) == ["Alice A", "Alice B"]
+    assert _titles(cli, team.uri(own["maria"])) == [
+        "Alice A", "Alice B", "Printers", "Server room"
+    ]  # fmt: skip
+    ids = sorted(d["id"] for d in cli.json("--db", alice, "list"))
+    assert ids == [3, 4]  # after the copy's 1 and 2, which she cannot see
