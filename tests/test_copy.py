@@ -222,7 +222,7 @@ def test_a_target_with_deals_is_refused_and_left_alone(cli: Any, tmp_path: Path)
     files = _files(Path(target))
     result = cli("copy", source, target)
     assert result.exit_code == 1
-    assert "already holds deals or history" in result.stderr
+    assert "already holds deals and their history" in result.stderr
     assert "--replace" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert _files(Path(target)) == files

@@ -71,3 +71,35 @@ def test_a_reps_backup_is_imported_as_new_deals_where_the_others_are_hidden(
     ]  # fmt: skip
     ids = sorted(d["id"] for d in cli.json("--db", alice, "list"))
     assert ids == [3, 4]  # after the copy's 1 and 2, which she cannot see
+
+
+def test_a_copy_refused_by_a_team_pipeline_of_no_deal_says_what_it_holds(
+    cli, team: Team, tmp_path
+) -> None:
+    """`copy FILE DB` after `config set visibility own` was refused as the target
+    "already holds deals or history", though it held no deal: its team's `team add`
+    and the setting are the history. The refusal now says so."""
+    db = team.database
+    alice = team.login("alice")
+    assert cli("--db", db, "team", "add", alice, "--role", "rep").exit_code == 0
+    assert cli("--db", db, "config", "set", "visibility", "own").exit_code == 0
+    source = _file_of_others(cli, tmp_path / "rep.json", ("Server room", alice))
+    refused = cli("copy", source, db)
+    assert refused.exit_code == 1
+    said = _one_line(refused.stderr)
+    assert said.endswith(
+        " holds no deals, but holds the history of 2 changes (team add (1), config (1)); "
+        "nothing was copied (--replace puts the copy in place of everything it holds, "
+        "that history too)."
+    ), said
+    thai = cli("--lang", "th", "copy", source, db)
+    assert thai.exit_code == 1
+    assert "ไม่มีดีล แต่มีประวัติการเปลี่ยนแปลง 2 ครั้ง (team add (1), config (1))" in (_one_line(thai.stderr))
+    assert cli.json("--db", db, "list", "--status", "all") == []
+    # A rep who sees none of the deals there is not told it holds none.
+    bob = team.login("bob")
+    assert cli("--db", db, "team", "add", bob, "--role", "rep").exit_code == 0
+    assert cli("--db", db, "add", "Bob's", "--owner", bob).exit_code == 0
+    as_alice = cli("copy", source, team.uri(alice))
+    assert as_alice.exit_code == 1
+    assert " already holds deals and their history; " in _one_line(as_alice.stderr)

@@ -19,6 +19,7 @@ import dataclasses
 import gc
 import queue
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from salespipe.app import settings
 from salespipe.core import clock
 from salespipe.core.errors import InvalidValue, NotAllowed, NotPermitted, StoreError
-from salespipe.core.i18n import _
+from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Event
 from salespipe.storage.interrupts import HeldInterrupts
 from salespipe.storage.port import TeamTransaction
@@ -104,12 +105,7 @@ def copy_pipeline(
             if not replace and not tx.is_empty():
                 taken = tx.take_team_history() if isinstance(tx, TeamTransaction) else None
                 if taken is None:
-                    raise NotAllowed(
-                        _(
-                            "{target} already holds deals or history; nothing was copied "
-                            "(--replace puts the copy in place of everything it holds)."
-                        ).format(target=store.location)
-                    )
+                    raise _holds_something(tx, store.location)
                 team_history = taken
             report = _copy(view, tx, progress or _silent, keep_own=own)
             _record_again(tx, team_history)
@@ -119,6 +115,40 @@ def copy_pipeline(
             gc.enable()
     return CopyReport(
         source=source.store.location, target=store.location, replaced=replace, **report
+    )
+
+
+def _holds_something(tx: WriteTransaction, target: str) -> NotAllowed:
+    """The refusal of a copy into ``target``, which holds deals or history, saying which:
+    a team's pipeline of no deal was refused as holding "deals or history", and its
+    admin could not tell what (its ``team add`` and ``config set`` were; a trial)."""
+    hidden = not tx.sees_every_deal() and tx.counters().next_deal_id > 1  # a rep's
+    if hidden or tx.open_deal_ids() or next(iter(tx.closed_records()), None) is not None:
+        return NotAllowed(
+            _(
+                "{target} already holds deals and their history; nothing was copied "
+                "(--replace puts the copy in place of everything it holds)."
+            ).format(target=target)
+        )
+    # The commands of its changes, each with how many: few where there is no deal.
+    changes: dict[int, str] = {}
+    for event in tx.event_records():
+        changes.setdefault(event["change"], str(event.get("command") or event["type"]))
+    made = Counter(changes.values())
+    return NotAllowed(
+        ngettext(
+            "{target} holds no deals, but holds the history of {count} change "
+            "({commands}); nothing was copied (--replace puts the copy in place of "
+            "everything it holds, that history too).",
+            "{target} holds no deals, but holds the history of {count} changes "
+            "({commands}); nothing was copied (--replace puts the copy in place of "
+            "everything it holds, that history too).",
+            len(changes),
+        ).format(
+            target=target,
+            count=len(changes),
+            commands=", ".join(f"{command} ({n})" for command, n in made.items()),
+        )
     )
 
 
