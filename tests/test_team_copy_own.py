@@ -103,3 +103,29 @@ def test_a_copy_refused_by_a_team_pipeline_of_no_deal_says_what_it_holds(
     as_alice = cli("copy", source, team.uri(alice))
     assert as_alice.exit_code == 1
     assert " already holds deals and their history; " in _one_line(as_alice.stderr)
+
+
+def test_a_copy_into_a_team_that_keeps_visibility_own_says_which_deals_no_rep_sees(
+    cli, team: Team, own, tmp_path
+) -> None:
+    """`copy … --replace` keeps `visibility own`, and the demo's owners are no logins of
+    the team: every rep's list came up short without a word, which only `config set
+    visibility own` said. The copy says it, in the same words."""
+    source = _file_of_others(
+        cli,
+        tmp_path / "demo.json",
+        ("Server room", "สมชาย"),
+        ("Printers", "สมชาย"),
+        ("Laptops", "วิภาวี"),
+        ("Hers", own["alice"]),
+    )
+    copied = cli("copy", source, team.uri(own["adam"]), "--replace")
+    assert copied.exit_code == 0, copied.stderr
+    assert _one_line(copied.stderr) == (
+        'Warning: 3 open deals are owned by people not on the team ("สมชาย" (2), '
+        '"วิภาวี" (1)), so no rep sees them; hand them to members with '
+        "`salespipe edit ID --owner USER`."
+    )
+    assert _titles(cli, team.uri(own["alice"])) == ["Hers"]
+    told = cli("--db", team.database, "config", "set", "visibility", "own")
+    assert _one_line(told.stderr) == _one_line(copied.stderr)

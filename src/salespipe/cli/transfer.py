@@ -198,6 +198,11 @@ def register(app: typer.Typer) -> None:
         finally:
             progress.close()
         output.result(report, as_json)
+        # Into a team's database that keeps visibility own, the copy's owners are its
+        # file's names ("Alice", not the login alice): their deals no rep sees.
+        from salespipe.cli.team import warn_of_deals_no_rep_sees
+
+        warn_of_deals_no_rep_sees(destination)
 
     @app.command("export", help=EXPORT_HELP, rich_help_panel="Data and setup")
     def export(
