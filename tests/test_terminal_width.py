@@ -185,12 +185,14 @@ def figures(lang: str, columns: int) -> dict[tuple[str, ...], list[str]]:
     not_shown = "ไม่แสดงเพราะจอแคบ: " if lang == "th" else "Not shown at this width: "
     stale_due = f"{year}-11-20" if columns >= 80 else not_shown + _headers(lang)["due"]
     # At 60 columns list keeps the overdue due day (its "!" warns) beside titles cut to
-    # 8 cells, and leaves out the customer and the next action.
+    # 8 cells, and leaves out the customer, the owner (the deals have three) and the next
+    # action.
     names = _headers(lang)
+    left_out = (names["customer"], names["owner"], names["next"])
     list_due = (
         [f"{year}-11-20!", f"{year}-11-29"]
         if columns >= 80
-        else [f"{year}-11-20!", not_shown + ", ".join((names["customer"], names["next"]))]
+        else [f"{year}-11-20!", not_shown + ", ".join(left_out)]
     )
     return {
         ("list",): ["฿12,500,000.50", "USD 25,000.00", *list_due],
@@ -230,8 +232,20 @@ def test_nothing_is_cut_in_a_real_terminal(pipeline_file: str, columns: int) -> 
 
 def _headers(lang: str) -> dict[str, str]:
     if lang == "th":
-        return {"customer": "ลูกค้า", "next": "งานถัดไป", "due": "กำหนด", "title": "ชื่อดีล"}
-    return {"customer": "Customer", "next": "Next action", "due": "Due", "title": "Title"}
+        return {
+            "customer": "ลูกค้า",
+            "owner": "ผู้ดูแล",
+            "next": "งานถัดไป",
+            "due": "กำหนด",
+            "title": "ชื่อดีล",
+        }
+    return {
+        "customer": "Customer",
+        "owner": "Owner",
+        "next": "Next action",
+        "due": "Due",
+        "title": "Title",
+    }
 
 
 @pytest.mark.parametrize("columns", WIDTHS)
@@ -245,16 +259,23 @@ def test_list_never_drops_a_column_silently(pipeline_file: str, columns: int) ->
 
 
 def test_list_grows_with_the_terminal(pipeline_file: str) -> None:
-    """At 80 columns list shows the next action's due day and text; at 140 the whole of a
-    long title and the customer."""
+    """At 80 columns list shows the next action's due day and text (the deals of one
+    owner), or whose deal each is and the due day (of three owners: the owner stays
+    longer than the next action); at 140 the whole of a long title, the customer, the
+    owner and the next action."""
     names = _headers(pipeline_file)
-    at_80 = ANSI.sub("", in_terminal(("list",), 80))
-    assert names["next"] in at_80.splitlines()[0]
-    assert names["due"] in at_80.splitlines()[0]
+    alone = ANSI.sub("", in_terminal(("list", "--owner", "alice"), 80)).splitlines()[0]
+    assert names["next"] in alone, alone
+    assert names["due"] in alone, alone
+    assert names["owner"] not in alone, alone
+    at_80 = ANSI.sub("", in_terminal(("list",), 80)).splitlines()[0]
+    assert names["owner"] in at_80, at_80
+    assert names["due"] in at_80, at_80
     at_140 = ANSI.sub("", in_terminal(("list",), 140))
     title = "ระบบปรับอากาศสำหรับอาคารสำนักงานสามอาคาร" if pipeline_file == "th" else LONG_TITLE
     assert title in at_140
-    assert names["customer"] in at_140.splitlines()[0]
+    header = at_140.splitlines()[0]
+    assert all(names[name] in header for name in ("customer", "owner", "next")), at_140
 
 
 def test_no_color_keeps_the_terminal_width(pipeline_file: str) -> None:

@@ -361,7 +361,9 @@ def register(app: typer.Typer) -> None:
         snapshot = state(ctx).read()
         now = clock.now()
         shown = views.list_columns(columns)
-        fields = () if as_json else views.list_fields(shown)
+        # (without --columns the owner is read too: with several, its column is shown)
+        read = shown if columns is not None else views.TEAM_LIST_COLUMNS
+        fields = () if as_json else views.list_fields(read)
         listing = list_deals(
             snapshot, query, now, pipeline=state(ctx).chosen_pipeline, fields=fields
         )

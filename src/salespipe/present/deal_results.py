@@ -260,11 +260,14 @@ def list_view(result: DealList) -> str | list[Part]:
     if not result.records and result.pipeline_is_new:
         return views.how_to_start()
     shown = len(result.records)
+    columns = result.columns
+    if not result.columns_asked:
+        columns = views.default_columns(result.records)
     table = views.deal_table(
         _handed_over(result.records),
         result.stages,
         result.now,
-        result.columns,
+        columns,
         result.matched,
         per_status=result.per_status,
         columns_asked=result.columns_asked,

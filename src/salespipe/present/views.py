@@ -98,13 +98,15 @@ def _days(count: int) -> str:
 # left out (saying so) before the table turns into one field per line; each of these three
 # also, in that order, where a title would be cut unreadably short (render.READABLE_NAME):
 # titles are what a reader of the list looks for first. A due day marked overdue is the
-# exception: its warning is kept wherever it fits.
+# exception: its warning is kept wherever it fits. The owner, a short name, is the last of
+# them to go (after the due day, which is to its right): in a team's list it says whose
+# deal each row is.
 LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "id": (N_("ID"), Column("", "right"), ("id",)),
     "title": (N_("Title"), Column("", shrink=True, cut_last=True), ("title",)),
     "customer": (N_("Customer"), Column("", shrink=True, drop=3), ("customer",)),
     "contact": (N_("Contact"), Column("", shrink=True, drop=3), ("contact",)),
-    "owner": (N_("Owner"), Column(""), ("owner",)),
+    "owner": (N_("Owner"), Column("", drop=2), ("owner",)),
     "stage": (N_("Stage"), stage_names(""), ("status", "stage")),
     "value": (N_("Value"), Column("", "right"), ("value", "currency")),
     "prob": (N_("Prob."), Column("", "right"), ("probability", "status", "stage")),
@@ -122,6 +124,9 @@ LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "updated": (N_("Updated"), Column(""), ("updated_at",)),
 }
 DEFAULT_LIST_COLUMNS = ("id", "title", "customer", "stage", "value", "days", "due", "next")
+# The default columns when the deals listed have more than one owner (a team's pipeline,
+# or a file a small team shares): whose deal it is, beside the customer.
+TEAM_LIST_COLUMNS = ("id", "title", "customer", "owner", "stage", "value", "days", "due", "next")
 OVERDUE_MARK = "!"
 STALE_MARK = "*"
 
@@ -139,6 +144,18 @@ def list_columns(text: str | None) -> tuple[str, ...]:
             )
         )
     return names
+
+
+def default_columns(records: Iterable[Record]) -> tuple[str, ...]:
+    """The columns ``list`` shows without ``--columns``: the owner's too when the deals
+    have more than one (a deal without an owner is none of them)."""
+    owners: set[str] = set()
+    for record in records:
+        if record["owner"]:
+            owners.add(record["owner"])
+            if len(owners) > 1:
+                return TEAM_LIST_COLUMNS
+    return DEFAULT_LIST_COLUMNS
 
 
 def list_fields(columns: Sequence[str]) -> tuple[str, ...]:
@@ -599,11 +616,7 @@ def describe(
         action = _value_text("next_action", after.get("next_action"), stages)
         return _("next action: {action}").format(action=action)
     if kind == "undo":
-        command = after.get("command") or ""
-        return _("undo of {command} (change {change})").format(
-            command=_(CHANGE_WORDS[command]) if command in CHANGE_WORDS else command,
-            change=after.get("undid"),
-        )
+        return _describe_undo(after)
     if kind == "config":
         named = pipelines or {}
         return _(CLAUSES).join(
