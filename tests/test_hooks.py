@@ -302,9 +302,26 @@ def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path, autho
     cli("move", "1", "quoted")
     cli("undo")
     [undo] = _payloads(log)
-    assert undo["changed"]["after"] == {"undid": 2, "command": "move"}
+    assert undo["changed"]["after"] == {
+        "undid": 2,
+        "command": "move",
+        "deal_id": 1,
+        "deal_count": 1,
+    }
     assert [d["stage"] for d in undo["deals"]] == ["presented"]
-    assert undo["message"] == f"{author}: undo of stage move (change 2)"
+    assert undo["message"] == f"{author}: undo of stage move of deal 1 (change 2)"
+
+
+def test_an_undo_s_message_names_its_deal_in_thai(cli, hook_dir: Path, author: str) -> None:
+    """The hook's Thai message of an undo said which change but not which deal (a team
+    lead's trial): it names the deal, in Thai."""
+    log = _recorder(hook_dir, "on-undo")
+    cli("add", "A", "-q")
+    cli("add", "B", "-q")
+    cli("move", "2", "quoted")
+    cli("--lang", "th", "undo")
+    [undo] = _payloads(log)
+    assert undo["message"] == f"{author}: ย้อนกลับ การย้ายขั้น ของดีล 2 (การเปลี่ยนแปลงที่ 3)"
 
 
 def test_an_undo_of_an_import_names_the_deals_it_took_out(

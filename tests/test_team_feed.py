@@ -638,3 +638,21 @@ def _payloads(folder: Path) -> list[dict[str, Any]]:
         with contextlib.suppress(ValueError):
             found.append(json.loads(path.read_text(encoding="utf-8")))
     return found
+
+
+@pytest.mark.postgres
+def test_watch_says_which_deal_an_undo_took_back(
+    run: Any, pg_database: str, watching: Callable[..., Watcher]
+) -> None:
+    """watch printed "undo of stage move (change 24) (by trial17_somchai)" (a team lead's
+    trial): the undo of one deal's change names the deal, as log does."""
+    _change(run, pg_database, "init")
+    as_text = watching()
+    _change(run, pg_database, "add", "ERP", "--owner", "bob")
+    _change(run, pg_database, "add", "CRM", "--owner", "bob")
+    _change(run, pg_database, "move", "2", "quoted")
+    _change(run, pg_database, "undo")
+    lines = [as_text.line() for _ in range(4)]
+    assert "undo of stage move of deal 2 (change 3)" in lines[3], lines
+    log = run("--db", pg_database, "log", "-n", "1").stdout.splitlines()[1]
+    assert log.split()[2:3] == ["2"], log

@@ -93,7 +93,7 @@ def test_undo_is_recorded_and_is_not_itself_undone(pipeline: Pipeline) -> None:
     change = pipeline.undo()
     undo_event = change.events[-1]
     assert undo_event.type == "undo"
-    assert undo_event.after == {"undid": 2, "command": "add"}
+    assert undo_event.after == {"undid": 2, "command": "add", "deal_id": 2, "deal_count": 1}
     pipeline.undo()
     assert pipeline.read().all_deals() == []
     with pytest.raises(NothingToUndo):
@@ -222,3 +222,27 @@ def test_the_log_names_an_undone_stage_disable_as_a_change(cli) -> None:
     ok(cli("stage", "disable", "quoted"))
     ok(cli("undo"))
     assert "undo of stage disabling (change " in cli("log", "--limit", "1").stdout
+
+
+def test_an_undo_in_the_log_names_the_deal_it_took_back(cli, tmp_path) -> None:
+    """`log` showed "undo of stage move (change 24)" with its Deal column empty (a team
+    lead's trial): an undo of one deal's change names that deal, in the Deal column, in
+    its words and in --json (the undo event's "after"); of several deals, how many."""
+    ok(cli("add", "A", "-q"))
+    ok(cli("add", "B", "-q"))
+    ok(cli("move", "2", "quoted"))
+    ok(cli("undo"))
+    line = cli("log", "--limit", "1").stdout.splitlines()[1]
+    assert line.split()[2:3] == ["2"], line  # When (day, time), then the Deal column
+    assert "undo of stage move of deal 2 (change 3)" in line, line
+    [undo] = cli.json("log", "--limit", "1")
+    assert undo["deal_id"] is None  # an undo is an event of no deal, as before
+    assert undo["after"] == {"undid": 3, "command": "move", "deal_id": 2, "deal_count": 1}
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("title,value\nX,1\nY,2\n", encoding="utf-8")
+    ok(cli("import", str(sheet)))
+    ok(cli("undo"))
+    line = cli("log", "--limit", "1").stdout.splitlines()[1]
+    assert "undo of import of 2 deals (change 5)" in line, line
+    assert cli.json("log", "--limit", "1")[0]["after"]["deal_count"] == 2
+    assert "ย้อนกลับ การนำเข้า 2 ดีล (การเปลี่ยนแปลงที่ 5)" in cli("--lang", "th", "log", "-n", "1").stdout

@@ -42,6 +42,7 @@ from salespipe.core.model import (
     NextAction,
     PipelineDef,
     Quote,
+    Record,
     Stage,
     Stay,
     stages_in,
@@ -652,7 +653,7 @@ class Pipeline:
                 reason=None,
                 text=entry.command,
                 before=None,
-                after={"undid": entry.change, "command": entry.command},
+                after=_undo_record(entry.change, entry.command, undone),
             )
             work.change.deals_before = {e.deal_id: None for e in undone if e.deal_id}
             work.change.undone = undone
@@ -849,6 +850,20 @@ def _tags_after(
             kept.append(tag)
             seen.add(parse.fold(tag))
     return tuple(kept)
+
+
+def _undo_record(change: int, command: str, undone: Sequence[Event]) -> Record:
+    """What an undo event stores: the change it took back and its command, and the deals
+    that change touched: how many (``deal_count``) and, of one, which (``deal_id``), so
+    that ``log``, ``watch`` and a hook can say which deal an undo was of (an undo is an
+    event of no deal: its own ``deal_id`` stays null)."""
+    record: Record = {"undid": change, "command": command}
+    touched = list(dict.fromkeys(e.deal_id for e in undone if e.deal_id is not None))
+    if len(touched) == 1:
+        record["deal_id"] = touched[0]
+    if touched:
+        record["deal_count"] = len(touched)
+    return record
 
 
 def _deals_of(work: Work, events: Sequence[Event]) -> dict[int, Deal | None]:

@@ -646,6 +646,32 @@ def describe(
     return _("edited: {changes}").format(changes=changes) if changes else _("edited")
 
 
+def _describe_undo(after: Record) -> str:
+    """``undo of stage move of deal 22 (change 24)``; of a change of several deals, how
+    many; of one of no deal (or recorded before undo events named their deals), neither."""
+    command = after.get("command") or ""
+    what = _(CHANGE_WORDS[command]) if command in CHANGE_WORDS else command
+    change = after.get("undid")
+    deal_id, count = undone_deal(after), after.get("deal_count") or 0
+    if deal_id is not None:
+        return _("undo of {command} of deal {deal_id} (change {change})").format(
+            command=what, deal_id=deal_id, change=change
+        )
+    if count > 1:
+        return ngettext(
+            "undo of {command} of {count} deal (change {change})",
+            "undo of {command} of {count} deals (change {change})",
+            count,
+        ).format(command=what, count=count, change=change)
+    return _("undo of {command} (change {change})").format(command=what, change=change)
+
+
+def undone_deal(after: Record | None) -> int | None:
+    """The one deal the change an undo event took back touched, if it touched one."""
+    deal_id = (after or {}).get("deal_id")
+    return deal_id if isinstance(deal_id, int) else None
+
+
 # What each command's change is called, to say what an undo takes back.
 CHANGE_WORDS = {
     "add": N_("new deal"),
@@ -822,7 +848,10 @@ def event_table(
             what = _("{what} (undone)").format(what=what)
         row = [fmt.moment(event.at), what, event.reason or "", event.who]
         if with_deal:
-            row.insert(1, str(event.deal_id) if event.deal_id else "")
+            deal_id = event.deal_id
+            if deal_id is None and event.type == "undo":
+                deal_id = undone_deal(event.after)  # (an undo of one deal's change: that one)
+            row.insert(1, str(deal_id) if deal_id else "")
         table.rows.append(row)
     return table
 
