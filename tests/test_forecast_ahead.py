@@ -199,8 +199,8 @@ def test_both_tables_show_the_total_after_the_months_ahead(cli, two_halves) -> N
     shown = cli("forecast", "--width", "80")
     ok(shown)
     for title, around in (
-        ("Forecast by expected close month", ["2027-01", "later"]),
-        # (2027-01 has no range, nor "later": nothing in them)
+        ("Forecast by expected close month", ["2027-01", "Expected = won"]),
+        # (2027-01 has no range; no deal is later, past due or undated: no such rows)
         ("Range of the won value", ["2026-12", "The won value is below P10"]),
     ):
         periods = [line.split("  ")[0] for line in table_lines(shown.stdout, title)]
@@ -243,3 +243,25 @@ def test_the_page_shows_the_total_in_its_tables(cli, two_halves, tmp_path) -> No
     text = page.read_text(encoding="utf-8")
     assert text.count("2026-11 – 2027-01</td>") == 2
     assert '<p class="note">2026-11 – 2027-01 is the months ahead together' in text
+
+
+def test_a_row_of_no_deals_past_due_later_or_undated_is_not_shown(cli, two_halves) -> None:
+    """forecast showed "past due —" when nothing was past due (a team lead's trial), and
+    "later" and "no date" rows of nothing: such a row is left out of the tables and the
+    chart. A month of the range asked for is shown with nothing in it (nothing won in
+    it is worth knowing), and --json keeps every row for scripts."""
+    shown = cli("forecast", "--width", "80")
+    ok(shown)
+    lines = table_lines(shown.stdout, "Forecast by expected close month")[2:-1]
+    periods = [line.split("  ")[0] for line in lines]  # (under the title and the header)
+    assert periods == ["2026-08", "2026-09", "2026-10", *AHEAD, "2026-11 – 2027-01"], periods
+    chart = shown.stdout.split("Expected by month")[1]
+    for label in ("past due", "later", "no date"):
+        assert label not in chart, chart
+    assert "2026-08┤" in chart, chart
+    kinds = [row["kind"] for row in forecast(cli)["rows"]]
+    assert kinds.count("past_due") == kinds.count("later") == kinds.count("undated") == 1
+    add(cli, "Overdue", "1000", "--close", "2026-11-20")
+    overdue = cli("forecast", "--width", "80").stdout
+    assert "past due" in "\n".join(table_lines(overdue, "Forecast by expected close month"))
+    assert "past due┤" in overdue

@@ -685,3 +685,33 @@ def test_a_closed_deals_status_and_stage_are_not_cut_sooner_than_an_open_ones(
     shown = cli("list", "--status", "all").stdout
     assert "won (Negotiating)" in shown, shown
     assert max(textwidth.width(line) for line in shown.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("lang", ["en", "th"])
+def test_the_forecasts_span_of_months_is_never_broken_across_lines(
+    cli: Any, db_path: Path, lang: str
+) -> None:
+    """At 80 columns the demo's forecast broke "2026-11 – 2027-01" onto two lines (a team
+    lead's trial, in tmux): where the table fits only with it narrower, the span is said
+    by its months' names (Nov – Jan, beside the month rows with the years); where it fits
+    whole, whole; at 60 the table is one field per line, the span whole beside its label."""
+    assert cli("demo", "--db", str(db_path)).exit_code == 0
+    span, short = (
+        ("2569-11 – 2570-01", "พ.ย. – ม.ค.")
+        if lang == "th"
+        else (
+            "2026-11 – 2027-01",
+            "Nov – Jan",
+        )
+    )
+    for columns in (60, 80, 100, 140):
+        plain = ANSI.sub("", in_terminal(("--lang", lang, "forecast"), columns))
+        table = plain.split("\n\n" + ("ช่วงของ" if lang == "th" else "Range of"))[0]
+        table = [line.rstrip() for line in table.splitlines()]
+        assert not any(line.rstrip().endswith("–") for line in table), plain
+        totals = [line for line in table if span in line or line.startswith(short)]
+        assert totals, plain
+        if columns == 80:
+            assert totals[0].startswith(short), plain
+        if columns == 140:
+            assert totals[0].startswith(span), plain

@@ -179,7 +179,7 @@ def forecast_charts(forecast: Forecast) -> str:
     as the terminal's chart and the table have them) with its P10-P90 range."""
     charts = []
     for currency in forecast.currencies():
-        bars = [_forecast_bar(row, currency) for row in forecast.rows]
+        bars = [_forecast_bar(row, currency) for row in report_views.shown_rows(forecast.rows)]
         title = _("Expected by month: won + weighted open, {currency}").format(currency=currency)
         charts.append(bar_chart_svg(bars, title))
     note = _(

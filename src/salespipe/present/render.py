@@ -90,6 +90,9 @@ class Table:
     # Each row as a card of a few styled lines, shown where the table does not fit
     # instead of one field per line, which repeats every label on every row.
     cards: list[list[tuple[str, str | None]]] = field(default_factory=list)
+    # (row, column) -> a shorter text of a cell, shown in its place where the table's
+    # layout would otherwise break the cell onto more lines (a forecast's span of months).
+    shorter: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -533,6 +536,27 @@ def _only(table: Table, keep: list[int]) -> Table:
 
 
 def _laid_out(table: Table, limit: int) -> tuple[Table, _Grid] | None:
+    """:func:`_laid_out_as_given`, with the shorter texts of its cells (``shorter``) in
+    place of those the layout would break onto more lines."""
+    found = _laid_out_as_given(table, limit)
+    if found is None or not table.shorter or not _breaks_a_cell(table, *found):
+        return found
+    rows = [list(row) for row in table.rows]
+    for (row, column), text in table.shorter.items():
+        rows[row][column] = text
+    return _laid_out_as_given(replace(table, rows=rows, shorter={}), limit) or found
+
+
+def _breaks_a_cell(table: Table, shown: Table, grid: _Grid) -> bool:
+    """Whether a cell that has a shorter text is wider than its column is laid out."""
+    for (row, column), _text in table.shorter.items():
+        at = next((i for i, col in enumerate(shown.columns) if col is table.columns[column]), None)
+        if at is not None and textwidth.block_width(table.rows[row][column]) > grid.widths[at]:
+            return True
+    return False
+
+
+def _laid_out_as_given(table: Table, limit: int) -> tuple[Table, _Grid] | None:
     """The table with the columns it shows, and their grid, once it fits in ``limit``
     cells: its text columns squeezed, then those it may do without left out; None if it
     cannot fit. A column it may do without (a customer, then a next action, then a due

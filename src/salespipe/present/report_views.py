@@ -7,6 +7,7 @@ is drawn); tables and fields as :mod:`salespipe.present.render` blocks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, cast
 
@@ -279,6 +280,31 @@ def span_label(total: AheadTotal) -> str:
     )
 
 
+def short_span_label(total: AheadTotal) -> str | None:
+    """The months a total covers by their names alone, ``Dec – Feb`` (in Thai, Thai
+    names): where the full span would be broken onto two lines, beside the month rows
+    that give the years. None when it covers a year or more (Dec – Dec)."""
+    first, last = (date.fromisoformat(f"{m}-01") for m in (total.first, total.last))
+    if (last.year - first.year) * 12 + last.month - first.month >= 12:
+        return None
+    names = fmt.MONTHS["th" if i18n.language() == "th" else "en"]
+    return _("{first} – {last}").format(first=names[first.month - 1], last=names[last.month - 1])
+
+
+def shown_rows(rows: Sequence[ForecastRow]) -> list[ForecastRow]:
+    """The rows a forecast's tables and charts show: every month (one with nothing won
+    or expected is a month of the range asked for), the past-due, later and no-date
+    rows only when they hold deals (empty, they said nothing: "past due —")."""
+    return [row for row in rows if row.kind in ("month", "ahead") or row.count]
+
+
+def _shorten_span(table: Table, rows: Sequence[ForecastRow]) -> None:
+    """Let the total's span give way to its short label rather than wrap."""
+    for index, row in enumerate(rows):
+        if row.kind == "ahead" and (short := short_span_label(cast("AheadTotal", row))):
+            table.shorter[index, 0] = short
+
+
 def shown_total(result: Forecast) -> AheadTotal | None:
     """The months ahead together, when the tables show them: when there are more than
     one (one month's total is that month's row)."""
@@ -289,7 +315,7 @@ def shown_total(result: Forecast) -> AheadTotal | None:
 def table_rows(result: Forecast) -> list[ForecastRow]:
     """The rows of a forecast's tables: its rows, with the months ahead together after
     the last of them."""
-    rows = list(result.rows)
+    rows = shown_rows(result.rows)
     total = shown_total(result)
     if total is None:
         return rows
@@ -397,7 +423,9 @@ def forecast_table(result: Forecast) -> Table:
         title=title,
         footer=footer,
     )
-    for row in table_rows(result):
+    rows = table_rows(result)
+    _shorten_span(table, rows)
+    for row in rows:
         table.rows.append(
             [
                 period_label(row),
@@ -435,6 +463,8 @@ def forecast_range_table(result: Forecast) -> Table:
         doubtful = sorted(c for c in row.p90 if row.p10.get(c) != row.p90.get(c))
         if not doubtful:
             continue
+        if row.kind == "ahead" and (short := short_span_label(cast("AheadTotal", row))):
+            table.shorter[len(table.rows), 0] = short
         table.rows.append(
             [
                 period_label(row),
@@ -471,7 +501,7 @@ def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
 
         bars = [
             Bar(period_label(row), float(amount(row)), text(row), _shown(row, currency))
-            for row in result.rows
+            for row in shown_rows(result.rows)
         ]
         if currency:
             title = _("Expected by month: won + weighted open, {currency}").format(
