@@ -12,7 +12,7 @@ from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption, given
 from salespipe.core.errors import InvalidValue
-from salespipe.core.i18n import _
+from salespipe.core.i18n import _, ngettext
 from salespipe.present import deal_results, views
 
 
@@ -39,20 +39,61 @@ def register(app: typer.Typer) -> None:
                 help="Run PROGRAM for each event, with the event as JSON on stdin (as a hook).",
             ),
         ] = None,
+        since: Annotated[
+            int | None,
+            typer.Option(
+                "--since",
+                metavar="CHANGE",
+                min=0,
+                help="First show the changes made after change CHANGE (its number in log "
+                "--json), oldest first; then follow.",
+            ),
+        ] = None,
+        resume: Annotated[
+            Path | None,
+            typer.Option(
+                "--resume",
+                metavar="FILE",
+                help="Keep the place in FILE after each change, and start where it was: "
+                "the changes made while watch was off are shown first. A FILE not there "
+                "yet starts from now.",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Print each change anyone makes to a team's PostgreSQL database, as it commits
         (until Ctrl-C).
 
-        Example: salespipe watch --json --exec ./post-to-chat
+        Example: salespipe watch --json --exec ./post-to-chat --resume ~/.local/state/salespipe/feed
         """
         hook = _program(program) if program is not None else None
         state(ctx).ends_by_interrupt = True  # its JSON lines end as they are, no error object
         pipeline = state(ctx).pipeline()
         store = pipeline.store
         pipeline.read()  # the language and era of the pipeline's settings
-        for item in feed.follow(store.follow, owner=owner):
-            _show(item, store.location, as_json, hook, state(ctx).hook_database)
+        for item in feed.watch(pipeline, owner=owner, since=since, resume=resume):
+            if isinstance(item, feed.CaughtUp):
+                output.note(_caught_up(item.changes, since))
+            else:
+                _show(item, store.location, as_json, hook, state(ctx).hook_database)
+
+
+def _caught_up(changes: int, since: int | None) -> str:
+    if since is None and not changes:
+        return _("No change was made while the feed was off.")
+    if since is None:
+        return ngettext(
+            "Caught up on {count} change made while the feed was off.",
+            "Caught up on {count} changes made while the feed was off.",
+            changes,
+        ).format(count=changes)
+    if not changes:
+        return _("No change was made after change {change}.").format(change=since)
+    return ngettext(
+        "Caught up on {count} change made after change {change}.",
+        "Caught up on {count} changes made after change {change}.",
+        changes,
+    ).format(count=changes, change=since)
 
 
 def _show(
@@ -60,6 +101,8 @@ def _show(
 ) -> None:
     """One item of the feed: a change on stdout (and its hook run), news of the
     connection on stderr."""
+    if isinstance(item, feed.CaughtUp):
+        return
     if isinstance(item, feed.Listening) and item.before_init:
         output.warn(
             _(
