@@ -264,6 +264,10 @@ def test_the_examples_run_watch_with_the_hook() -> None:
     assert "@reboot " in cron
     assert "salespipe watch --exec" in cron
     assert os.access(EXAMPLE / "post-change", os.X_OK)
+    # Each keeps its place, so a watch killed or rebooted posts what it missed (a trial);
+    # in one file, so moving from cron to systemd goes on where it was.
+    assert "--resume %h/.local/state/salespipe/feed-place" in unit
+    assert "--resume $HOME/.local/state/salespipe/feed-place" in cron
 
 
 # -- watch end to end, on PostgreSQL ---------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -255,6 +256,50 @@ def test_resume_on_a_data_file_is_refused_before_any_place_is_kept(
     assert result.exit_code == 2
     assert "only a PostgreSQL database announces its changes" in result.stderr
     assert not place.exists()
+
+
+def _example_arguments(home: Path) -> dict[str, list[str]]:
+    """What the systemd unit and the @reboot line run watch with, in ``home``."""
+    unit = (EXAMPLE / "salespipe-feed.service").read_text(encoding="utf-8")
+    [start] = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    cron = (EXAMPLE / "crontab").read_text(encoding="utf-8")
+    [reboot] = [line for line in cron.splitlines() if line.startswith("@reboot ")]
+    return {
+        "unit": start.replace("%h", str(home)).split(" watch ", 1)[1].split(),
+        "crontab": reboot.replace("$HOME", str(home))
+        .split(" watch ", 1)[1]
+        .split(" >> ")[0]
+        .split(),
+    }
+
+
+@pytest.mark.postgres
+def test_the_examples_post_the_changes_made_while_the_feed_was_down(
+    run: Any, pg_database: str, feed_url: tuple[str, queue.Queue[Any]], tmp_path: Path
+) -> None:
+    """The unit and the @reboot line, as installed: killed and started again (Restart=,
+    a reboot), each posts the change made meanwhile."""
+    url, received = feed_url
+    _change(run, pg_database, "init")
+    for example in ("unit", "crontab"):
+        home = tmp_path / example
+        hook = home / ".local" / "share" / "salespipe" / "post-change"
+        hook.parent.mkdir(parents=True)
+        shutil.copy(EXAMPLE / "post-change", hook)
+        arguments = _example_arguments(home)[example]
+        env = {"SALESPIPE_DB": pg_database, "SALESPIPE_FEED_URL": url, "HOME": str(home)}
+        first = Watcher(*arguments, env=env)
+        _killed(first)
+        first.stop()
+        _change(run, pg_database, "add", f"Made while the {example}'s feed was down")
+        again = Watcher(*arguments, env=env)
+        try:
+            posted = _posted(received)
+            assert posted["event"]["after"]["title"] == f"Made while the {example}'s feed was down"
+            assert "Caught up on 1 change" in again.note_containing("Caught up")
+        finally:
+            again.stop()
+    assert received.empty()
 
 
 # -- the loop, on a pipeline in memory ----------------------------------------------------
