@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         """Print each change anyone makes to a team's PostgreSQL database, as it commits
         (until Ctrl-C).
 
-        Example: salespipe watch --json --exec ./post-to-chat --resume ~/.local/state/salespipe/feed
+        Example: salespipe watch --exec ./post-to-chat --resume ~/.local/state/salespipe/feed-place
         """
         hook = _program(program) if program is not None else None
         state(ctx).ends_by_interrupt = True  # its JSON lines end as they are, no error object
