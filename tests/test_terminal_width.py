@@ -296,6 +296,43 @@ def test_piped_output_uses_columns_or_80(pipeline_file: str, run: Callable[..., 
         assert max(textwidth.width(line) for line in table) <= columns
 
 
+def _piped_at_a_terminal(args: tuple[str, ...], columns: int, env: dict[str, str]) -> str:
+    """salespipe's stdout into a pipe (``salespipe list | less``) while its stderr is the
+    terminal, ``columns`` wide, of the person who typed it; what it wrote to the pipe."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    try:
+        result = subprocess.run(
+            [*salespipe_command(), *args],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            env={**environment, **env},
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert result.returncode == 0
+    return result.stdout
+
+
+@pytest.mark.parametrize("args", [("list",), ("chart",)])
+def test_piped_into_a_pager_it_is_laid_out_for_the_terminal_at_hand(
+    pipeline_file: str, args: tuple[str, ...]
+) -> None:
+    """`salespipe list | less` on a 45-column phone was laid out for 80 columns, which the
+    phone then broke inside money figures: piped, the layout follows the terminal on
+    stderr when COLUMNS does not say; COLUMNS still decides when set."""
+    at_45 = _piped_at_a_terminal(args, 45, {})
+    assert "\x1b[" not in at_45
+    assert max(textwidth.width(line) for line in at_45.split("\n\n")[0].splitlines()) <= 45
+    told = _piped_at_a_terminal(args, 45, {"COLUMNS": "100"})
+    assert max(textwidth.width(line) for line in told.split("\n\n")[0].splitlines()) > 45
+
+
 def test_the_total_under_a_table_stays_one_line_in_a_pipe(
     pipeline_file: str, run: Callable[..., Any]
 ) -> None:

@@ -42,17 +42,29 @@ def is_terminal(stream: Any) -> bool:
 
 
 def width(stream: Any = None) -> int:
-    """The width to lay output out for: a terminal's real width (with NO_COLOR too),
-    else $COLUMNS, else 80."""
+    """The width to lay output out for: a terminal's real width (with NO_COLOR too);
+    piped or redirected, $COLUMNS, else the width of the terminal the person who piped
+    it sits at (stderr's: ``salespipe list | less`` on a 45-column phone was laid out for
+    80 columns, which the phone then broke inside money figures), else 80 (cron)."""
     stream = stream or sys.stdout
-    if is_terminal(stream):
-        try:
-            columns = os.get_terminal_size(stream.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-        if columns > 0:
+    columns = _terminal_columns(stream)
+    if columns:
+        return columns
+    if "COLUMNS" not in os.environ and stream is sys.stdout:
+        columns = _terminal_columns(sys.stderr)
+        if columns:
             return columns
     return render.plain_width()
+
+
+def _terminal_columns(stream: Any) -> int:
+    """The columns of the terminal ``stream`` is, or 0."""
+    if not is_terminal(stream):
+        return 0
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 0)
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 @contextlib.contextmanager
@@ -160,14 +172,12 @@ def blocks(parts: Sequence[render.Block]) -> None:
 DEFAULT_CHART_WIDTH = 80
 
 
-def chart_width(width: int | None) -> int:
-    """``--width``, else the terminal's width, at most 80 columns."""
-    if width is not None:
-        return width
-    import shutil
-
-    columns = shutil.get_terminal_size((DEFAULT_CHART_WIDTH, 24)).columns
-    return max(30, min(DEFAULT_CHART_WIDTH, columns))
+def chart_width(asked: int | None) -> int:
+    """``--width``, else the width tables are laid out for (:func:`width`), at most 80
+    columns."""
+    if asked is not None:
+        return asked
+    return max(30, min(DEFAULT_CHART_WIDTH, width()))
 
 
 def charts(drawn: list[str]) -> None:
