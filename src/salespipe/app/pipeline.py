@@ -24,7 +24,7 @@ from salespipe.app import (
     stage_admin,
     undo_check,
 )
-from salespipe.app.work import Change, Work, close_stay, moved
+from salespipe.app.work import Change, Work, closed, moved, reopened
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import (
     InvalidValue,
@@ -487,14 +487,7 @@ class Pipeline:
                 reason, N_("mark a deal won") if outcome == "won" else N_("mark a deal lost")
             )
             when = work.when(at, before)
-            after = dataclasses.replace(
-                before,
-                status="won" if outcome == "won" else "lost",
-                closed_at=when,
-                updated_at=when,
-                lost_reason=reason if outcome == "lost" else None,
-                stays=close_stay(before.stays, when),
-            )
+            after = closed(before, outcome, when, reason)
             work.save(outcome, before, after, when, reason=reason)
             return work.change
 
@@ -513,16 +506,7 @@ class Pipeline:
             target = self._reopened_into(work.deal_stages(before), before, stage)
             reason = work.require_reason(reason, N_("reopen a deal"))
             when = work.when(at, before)
-            after = dataclasses.replace(
-                before,
-                status="open",
-                stage=target.key,
-                closed_at=None,
-                lost_reason=None,
-                updated_at=when,
-                stage_entered_at=when,
-                stays=(*before.stays, Stay(target.key, when)),
-            )
+            after = reopened(before, target.key, when)
             work.save("reopen", before, after, when, reason=reason)
             return work.change
 
@@ -791,6 +775,12 @@ def _refuse_archived(pipeline: PipelineDef) -> None:
                 "brings it back."
             ).format(name=parse.pipeline_name(pipeline))
         )
+
+
+def edited(deal: Deal, fields: DealFields) -> Deal:
+    """The deal as ``edit`` makes it with ``fields`` (what else writes an edit: an
+    import's update)."""
+    return _apply_fields(deal, fields)
 
 
 def _apply_fields(deal: Deal, fields: DealFields) -> Deal:

@@ -334,3 +334,29 @@ def moved(deal: Deal, stage_key: str, when: datetime) -> Deal:
         updated_at=when,
         stays=(*close_stay(deal.stays, when), Stay(stage_key, when)),
     )
+
+
+def closed(deal: Deal, outcome: str, when: datetime, reason: str | None) -> Deal:
+    """The open deal won or lost at ``when`` (a lost one for ``reason``): its stay ends."""
+    return dataclasses.replace(
+        deal,
+        status="won" if outcome == "won" else "lost",
+        closed_at=when,
+        updated_at=when,
+        lost_reason=reason if outcome == "lost" else None,
+        stays=close_stay(deal.stays, when),
+    )
+
+
+def reopened(deal: Deal, stage_key: str, when: datetime) -> Deal:
+    """The closed deal open again in ``stage_key`` from ``when`` on."""
+    return dataclasses.replace(
+        deal,
+        status="open",
+        stage=stage_key,
+        closed_at=None,
+        lost_reason=None,
+        updated_at=when,
+        stage_entered_at=when,
+        stays=(*deal.stays, Stay(stage_key, when)),
+    )
