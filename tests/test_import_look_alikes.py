@@ -188,7 +188,7 @@ def test_rows_imported_before_that_say_otherwise_now_are_named_not_applied(
     assert (
         "2 of them differ from their deals here now (line 2 (deal 1): value, close date, "
         "stage; line 3 (deal 2): status); where the file is right, change those with edit, "
-        "move, won, lost or reopen."
+        "move, won, lost or reopen, or import again with --update."
     ) in printed.stdout
 
 

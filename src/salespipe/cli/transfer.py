@@ -299,6 +299,14 @@ def register(app: typer.Typer) -> None:
                 "not the other deleted ones; repeatable.",
             ),
         ] = None,
+        update: Annotated[
+            bool,
+            typer.Option(
+                "--update",
+                help="Change the deals already here that a row says otherwise of (value, "
+                "currency, close date, stage, status) as the row says, in the same change.",
+            ),
+        ] = False,
         stage_map: Annotated[
             list[str] | None,
             typer.Option(
@@ -424,6 +432,7 @@ def register(app: typer.Typer) -> None:
             skip_invalid=skip_invalid,
             restore_deleted=restore_deleted,
             restore_deals=tuple(restore_deal or ()),
+            update=update,
             stage_map=tuple(stage_map or ()),
             pipeline_map=tuple(pipeline_map or ()),
             create_stages=create_stages,

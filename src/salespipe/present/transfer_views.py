@@ -15,9 +15,12 @@ from salespipe.core.i18n import N_, _, ngettext
 from salespipe.present.parts import Part, Verbatim, Warned
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from salespipe.transfer.copying import CopyReport
     from salespipe.transfer.differing import Differing
     from salespipe.transfer.importing import ImportReport
+    from salespipe.transfer.updating import Update
 
 
 @dataclass(frozen=True)
@@ -333,14 +336,28 @@ def _field_names(fields: tuple[str, ...]) -> str:
     return ", ".join(_(_FIELD_NAMES[name]) for name in fields)
 
 
-def _differing_line(differing: list[Differing]) -> str:
-    """Rows skipped as imported before that differ from their deal here now: where the
-    other CRM moved on (won there, open here), said, never applied."""
+def _rows_of_deals(rows: Sequence[Differing | Update]) -> str:
+    """The first ten rows named by their line, deal and fields."""
     each = _("line {line} (deal {deal}): {fields}")
-    listed = [
-        each.format(line=d.line, deal=d.deal, fields=_field_names(d.fields)) for d in differing
-    ]
-    named = _first_ten(listed, separator="; ")
+    listed = [each.format(line=d.line, deal=d.deal, fields=_field_names(d.fields)) for d in rows]
+    return _first_ten(listed, separator="; ")
+
+
+def _differing_line(differing: list[Differing], update: bool) -> str:
+    """Rows skipped as imported before that differ from their deal here now: where the
+    other CRM moved on (won there, open here), said; applied with --update (``update``:
+    given, and these are what it could not change)."""
+    named = _rows_of_deals(differing)
+    if not update:
+        return ngettext(
+            "{count} of them differs from its deal here now ({named}); where the file is "
+            "right, change it with edit, move, won, lost or reopen, or import again with "
+            "--update.",
+            "{count} of them differ from their deals here now ({named}); where the file is "
+            "right, change those with edit, move, won, lost or reopen, or import again with "
+            "--update.",
+            len(differing),
+        ).format(count=len(differing), named=named)
     return ngettext(
         "{count} of them differs from its deal here now ({named}); where the file is "
         "right, change it with edit, move, won, lost or reopen.",
@@ -350,16 +367,41 @@ def _differing_line(differing: list[Differing]) -> str:
     ).format(count=len(differing), named=named)
 
 
+def _updated_line(updates: list[Update], dry_run: bool) -> str:
+    """The deals here ``--update`` changed (or would) as their rows say."""
+    named = _rows_of_deals(updates)
+    if dry_run:
+        message = ngettext(
+            "Would update {count} deal here as its row says ({named}).",
+            "Would update {count} deals here as their rows say ({named}).",
+            len(updates),
+        )
+    else:
+        message = ngettext(
+            "Updated {count} deal here as its row says ({named}).",
+            "Updated {count} deals here as their rows say ({named}).",
+            len(updates),
+        )
+    return message.format(count=len(updates), named=named)
+
+
 def _lines_of_deals(rows: list[tuple[int, int]]) -> str:
     """The first ten rows named by their line and deal: "line 2: deal 1, line 5: deal 4"."""
     each = _("line {line}: deal {deal}")
     return _first_ten([each.format(line=line, deal=deal) for line, deal in rows])
 
 
-def _already_here_line(count: int, lines: list[int]) -> str:
+def _already_here_line(count: int, lines: list[int], update: bool = False) -> str:
     """Rows of deals here (``duplicates``): imported before, or (salespipe's own export)
     the deals the file was exported from, however they were added. Not "skipped": that
-    word, and the key, are the invalid rows --skip-invalid leaves out."""
+    word, and the key, are the invalid rows --skip-invalid leaves out. With --update
+    (``update``) they are not new deals, but what differs of them is changed."""
+    if update:
+        return ngettext(
+            "{count} row is of a deal already here ({where}): not imported as a new deal.",
+            "{count} rows are of deals already here ({where}): not imported as new deals.",
+            count,
+        ).format(count=count, where=_lines_named([str(n) for n in lines]))
     return ngettext(
         "{count} row is of a deal already here ({where}): not imported, as an import adds "
         "deals and does not change the deals here.",
@@ -552,9 +594,11 @@ def import_view(report: ImportReport) -> list[Part]:
     if report.own_probabilities:
         shown.append(_own_probabilities_line(report.own_probabilities))
     if report.duplicates:
-        shown.append(_already_here_line(report.duplicates, report.duplicate_lines))
+        shown.append(_already_here_line(report.duplicates, report.duplicate_lines, report.update))
+    if report.updates:
+        shown.append(_updated_line(report.updates, report.dry_run))
     if report.differing:
-        shown.append(_differing_line(report.differing))
+        shown.append(_differing_line(report.differing, report.update))
     if report.deleted_here:
         shown.append(Warned(_deleted_here_line(report.deleted_here)))
     if report.brought_back:

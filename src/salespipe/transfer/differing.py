@@ -3,8 +3,9 @@
 An import adds deals; it does not change the deals it made (salespipe is where they are
 worked from then on). A team importing a new export every week would still want to know
 where the other CRM has moved on: the deal won there and still open here, its value or
-close date changed. Each such row is named with the deal and the fields that differ;
-nothing is changed.
+close date changed. Each such row is named with the deal and the fields that differ,
+with what it says of them (:class:`Said`); nothing is changed but with ``--update``
+(:mod:`updating`).
 
 Only what a row says for itself is compared: a blank value, currency or close date says
 nothing, and a stage label the deal's pipeline does not know (one the import would have
@@ -45,12 +46,27 @@ class DealNow(NamedTuple):
         )
 
 
+class Said(NamedTuple):
+    """What a row says of the fields it is compared in, for ``import --update``: its
+    value (as a record keeps it), currency, close date, status and stage (a key of the
+    deal's pipeline), each None where it says nothing, and its lost reason."""
+
+    value: int | float | None = None
+    currency: str | None = None
+    expected_close: str | None = None
+    status: str | None = None
+    stage: str | None = None
+    lost_reason: str | None = None
+
+
 class Differing(NamedTuple):
-    """A skipped row, its deal, and the fields in which the row says otherwise."""
+    """A skipped row, its deal, and the fields in which the row says otherwise (and what
+    it says of them)."""
 
     line: int
     deal: int
     fields: tuple[str, ...]
+    said: Said = Said()
 
 
 class Comparer:
@@ -77,13 +93,31 @@ class Comparer:
             found.append("currency")
         if values.expected_close and values.expected_close != deal.expected_close:
             found.append("expected_close")
-        target = self._target(row.label, self.pipeline_of.get(deal.stage))
-        status = row.label.status or (_said_by(target) if target else None)
+        status, stage = self._status_and_stage(row, deal)
         if status and status != deal.status:
             found.append("status")
-        if target is not None and target.stage is not None and target.stage != deal.stage:
+        if stage is not None and stage != deal.stage:
             found.append("stage")
         return tuple(found)
+
+    def said(self, row: Pending, deal: DealNow) -> Said:
+        """What ``row`` says of the compared fields, as :meth:`differences` reads it."""
+        values = unpack(row)
+        status, stage = self._status_and_stage(row, deal)
+        return Said(
+            None if row.filled & Filled.NO_VALUE else values.value,
+            values.currency or None,
+            values.expected_close or None,
+            status,
+            stage,
+            values.lost_reason or None,
+        )
+
+    def _status_and_stage(self, row: Pending, deal: DealNow) -> tuple[str | None, str | None]:
+        """The status and the stage (of the deal's pipeline) ``row`` says, if any."""
+        target = self._target(row.label, self.pipeline_of.get(deal.stage))
+        status = row.label.status or (_said_by(target) if target else None)
+        return status, target.stage if target is not None else None
 
     def _target(self, label: StageLabel, pipeline: str | None) -> Target | None:
         resolver = self._resolver(pipeline)

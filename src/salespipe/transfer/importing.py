@@ -39,6 +39,7 @@ from salespipe.transfer.restore import check, database_is_empty, restore
 from salespipe.transfer.rows import Problem
 from salespipe.transfer.same_rows import same_but_for_id
 from salespipe.transfer.stages import MAX_NEW_STAGES, ProbabilityOrigin
+from salespipe.transfer.updating import Update, plan_updates, write_updates
 from salespipe.transfer.values import DecimalMark
 from salespipe.transfer.write import write_plan
 
@@ -84,6 +85,7 @@ class ImportOptions:
     decimal_mark: DecimalMark | None = None
     restore_deleted: bool = False
     restore_deals: tuple[int, ...] = ()  # --restore-deal: these deleted deals only
+    update: bool = False  # --update: change the deals here as the rows that differ say
 
     @property
     def reading(self) -> ReadOptions:
@@ -162,6 +164,8 @@ class ImportReport:
     left_out: list[tuple[int, LeftOutKind]] = field(default_factory=list)  # lines of no deal
     short_rows: list[int] = field(default_factory=list)  # lines with fewer cells than the header
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
+    update: bool = False  # --update was given: ``differing`` is what it could not change
+    updates: list[Update] = field(default_factory=list)  # deals here changed (--update)
 
     @property
     def new_stages(self) -> list[str]:
@@ -194,6 +198,10 @@ class ImportReport:
         if self.differing:  # likewise: rows imported before that say otherwise now
             data["differing"] = [
                 {"line": d.line, "deal": d.deal, "fields": list(d.fields)} for d in self.differing
+            ]
+        if self.updates:  # likewise: deals here changed as their rows say (--update)
+            data["updated"] = [
+                {"line": u.line, "deal": u.deal, "fields": list(u.fields)} for u in self.updates
             ]
         if self.deleted_here:  # likewise: rows of deals deleted here, left out
             data["deleted_here"] = [
@@ -535,6 +543,9 @@ def _prepare(
     report.renumbered = plan.renumbered
     report.look_alikes = plan.look_alikes
     report.differing = plan.differing
+    if options.update and plan.differing:
+        report.updates, report.differing = plan_updates(snapshot, plan.differing)
+        report.events += sum(len(update.steps) for update in report.updates)
     report.deleted_here = plan.deleted_here
     report.brought_back = plan.brought_back
     report.imported = _count(plan)
@@ -595,6 +606,7 @@ def _import(
     if parsed.backup is not None:
         check(parsed.backup)  # a backup is input: all of it is checked before any write
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
+    report.update = options.update
     report.unread, report.unread_shown = parsed.unread, parsed.ours
     report.left_out = sorted(parsed.left_out)
     report.short_rows = parsed.short_rows
@@ -614,7 +626,8 @@ def _import(
             assert parsed.backup is not None
             restore(work.tx, parsed.backup)
             work.restored = True  # a change, even of an empty backup: a new file is said
-        elif plan.entries:
-            report.events = write_plan(work, plan)
+        elif plan.entries or report.updates:
+            report.events = write_plan(work, plan) if plan.entries else 0
+            report.events += write_updates(work, report.updates, path.name)
             report.change = work.tx.change_id()
     return report

@@ -452,7 +452,8 @@ class _Before:
             self._compared.add(key)
             fields = self.comparer.differences(row, now, whole=key not in self._repeated)
             if fields:
-                self.plan.differing.append(Differing(row.line, now.id, fields))
+                said = self.comparer.said(row, now)
+                self.plan.differing.append(Differing(row.line, now.id, fields, said))
         return True
 
     def _count(self, row: Pending) -> None:

@@ -1,0 +1,153 @@
+"""``import --update``: the deals here that a newer export says otherwise of, changed
+as it says, inside the import's one change.
+
+The rows compared are those :mod:`differing` names (a deal imported before, not
+deleted here, not of salespipe's own backup of this database), and only in the fields it
+names: a blank cell says nothing. Each change is the event the command a person would
+have typed writes: ``edit`` (value, currency, close date), ``move``, ``won``, ``lost``,
+``reopen``, each with the import's reason ("import of weekly.csv, line 7"; a lost
+deal's reason is the row's where the file gives one). What those commands refuse is not
+done, and stays named as differing: a closed deal is not moved (a row closed in another
+stage than its deal here changes nothing of it), a deal is not moved or reopened into a
+switched-off stage, nor reopened where no stage is known for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date
+from typing import NamedTuple
+
+from salespipe.app.pipeline import DealFields, edited
+from salespipe.app.work import Work, closed, moved, reopened
+from salespipe.core.i18n import _
+from salespipe.core.model import Deal, Stage, money_from_json
+from salespipe.storage.port import ReadView
+from salespipe.transfer.differing import Differing
+
+# The fields an edit changes, as the comparison names them.
+_EDITED = ("value", "currency", "expected_close")
+
+
+class Step(NamedTuple):
+    """One command's worth of an update: its event type, and what it needs."""
+
+    kind: str  # edit, move, reopen, won, lost
+    fields: DealFields | None = None  # edit
+    stage: str | None = None  # move, reopen: the stage's key
+
+
+class Update(NamedTuple):
+    """A deal the import changes: the row's line, the deal, the fields changed and the
+    steps that change them."""
+
+    line: int
+    deal: int
+    fields: tuple[str, ...]
+    steps: tuple[Step, ...]
+    lost_reason: str | None = None  # the row's, for a lost step
+
+
+def plan_updates(
+    snapshot: ReadView, differing: Sequence[Differing]
+) -> tuple[list[Update], list[Differing]]:
+    """The updates the rows that differ make, and what still differs after them (what
+    the commands would refuse)."""
+    deals = snapshot.get_deals([d.deal for d in differing])
+    stages = snapshot.stages()
+    updates: list[Update] = []
+    left: list[Differing] = []
+    for row in differing:
+        deal = deals.get(row.deal)
+        steps, fields = _steps(deal, row, stages) if deal is not None else ((), ())
+        if steps:
+            updates.append(Update(row.line, row.deal, fields, steps, row.said.lost_reason))
+        rest = tuple(name for name in row.fields if name not in fields)
+        if rest:
+            left.append(row._replace(fields=rest))
+    return updates, left
+
+
+def _steps(
+    deal: Deal, row: Differing, stages: Sequence[Stage]
+) -> tuple[tuple[Step, ...], tuple[str, ...]]:
+    """The steps that make ``deal`` what ``row`` says, and the fields they change."""
+    said, named = row.said, row.fields
+    steps: list[Step] = []
+    done: list[str] = []
+    value = said.value if "value" in named else None
+    currency = said.currency if "currency" in named else None
+    close = said.expected_close if "expected_close" in named else None
+    if value is not None or currency or close:
+        fields = DealFields(
+            value=None if value is None else money_from_json(value),
+            currency=currency or None,
+            expected_close=date.fromisoformat(close[:10]) if close else None,
+        )
+        steps.append(Step("edit", fields=fields))
+        given = {
+            "value": value is not None,
+            "currency": bool(currency),
+            "expected_close": bool(close),
+        }
+        done.extend(name for name in _EDITED if given[name])
+    enabled = {s.key for s in stages if s.enabled and s.pipeline == _pipeline_of(deal, stages)}
+    into = said.stage if said.stage in enabled else None
+    status = said.status if "status" in named else None
+    if deal.status == "open":
+        if "stage" in named and into is not None:
+            steps.append(Step("move", stage=into))
+            done.append("stage")
+        if status in ("won", "lost"):
+            steps.append(Step(status))
+            done.append("status")
+        return tuple(steps), _in_order(named, done)
+    if status is None:  # a closed deal stays in the stage it closed in, as move keeps it
+        return tuple(steps), _in_order(named, done)
+    placed = not (deal.stage_unknown and not deal.stays)  # (else reopen asks for a stage)
+    if into is None and said.stage is None and deal.stage in enabled and placed:
+        into = deal.stage
+    if into is None:
+        return tuple(steps), _in_order(named, done)
+    steps.append(Step("reopen", stage=into))
+    done.append("status")
+    if "stage" in named:
+        done.append("stage")
+    if status != "open":
+        steps.append(Step(status))
+    return tuple(steps), _in_order(named, done)
+
+
+def _pipeline_of(deal: Deal, stages: Sequence[Stage]) -> str | None:
+    return next((s.pipeline for s in stages if s.key == deal.stage), None)
+
+
+def _in_order(named: tuple[str, ...], done: list[str]) -> tuple[str, ...]:
+    return tuple(name for name in named if name in done)
+
+
+def write_updates(work: Work, updates: Sequence[Update], file: str) -> int:
+    """Make the updates in the import's transaction, each step as its command makes it;
+    returns how many events were recorded."""
+    count = 0
+    for update in updates:
+        deal = work.deal(update.deal)
+        reason = _("import of {file}, line {line}").format(file=file, line=update.line)
+        for step in update.steps:
+            when = work.when(None, deal)
+            given = reason
+            if step.kind == "edit":
+                assert step.fields is not None
+                after = dataclasses.replace(edited(deal, step.fields), updated_at=when)
+            elif step.kind in ("move", "reopen"):
+                assert step.stage is not None
+                after = (moved if step.kind == "move" else reopened)(deal, step.stage, when)
+            else:
+                if step.kind == "lost" and update.lost_reason:
+                    given = update.lost_reason
+                after = closed(deal, step.kind, when, given)
+            work.save(step.kind, deal, after, when, reason=given)
+            deal = after
+            count += 1
+    return count

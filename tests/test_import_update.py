@@ -1,0 +1,191 @@
+"""``import --update``: a newer export of the same deals changes the deals here as it
+says (docs/import.md), in the import's one change, on both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.checks import deals_by_title, written
+
+pytestmark = pytest.mark.usefixtures("each_backend")
+
+HUBSPOT = (
+    "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Pipeline,Create Date,"
+    "Closed Lost Reason,Last Modified Date\n"
+)
+
+
+def _row(record: int, title: str, stage: str, amount: int, reason: str = "") -> str:
+    return (
+        f"{record},{title},{stage},2026-12-20 00:00,ann,{amount},Sales Pipeline,"
+        f"2026-10-01 09:30,{reason},2026-11-02 10:00\n"
+    )
+
+
+def _weeks(tmp_path: Path) -> tuple[str, str]:
+    """A first HubSpot export, and the next week's: one value changed, one deal moved on
+    a stage, one won and one lost (with the CRM's reason); one row as it was."""
+    week1 = written(
+        tmp_path,
+        "week1.csv",
+        HUBSPOT
+        + _row(9001, "Website", "Presentation scheduled", 45000)
+        + _row(9002, "Helpdesk", "Presentation scheduled", 120000)
+        + _row(9003, "Migration", "Presentation scheduled", 30000)
+        + _row(9004, "Training", "Presentation scheduled", 10000)
+        + _row(9005, "Audit", "Presentation scheduled", 5000)
+        + _row(9006, "Seed", "Decision maker bought-in", 1),
+    )
+    week2 = written(
+        tmp_path,
+        "weekly.csv",
+        HUBSPOT
+        + _row(9001, "Website", "Presentation scheduled", 50000)
+        + _row(9002, "Helpdesk", "Decision maker bought-in", 120000)
+        + _row(9003, "Migration", "Closed won", 30000)
+        + _row(9004, "Training", "Closed lost", 10000, "Went with a rival")
+        + _row(9005, "Audit", "Presentation scheduled", 5000)
+        + _row(9006, "Seed", "Decision maker bought-in", 1),
+    )
+    return week1, week2
+
+
+def _state(cli: Any) -> dict[str, tuple[Any, ...]]:
+    return {
+        title: (deal["value"], deal["stage"], deal["status"], deal["lost_reason"])
+        for title, deal in deals_by_title(cli).items()
+    }
+
+
+def test_update_applies_what_the_newer_export_says_and_undo_takes_it_all_back(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A weekly export's changes were named but never applied: 40 changed deals were 40
+    commands by hand, and the pipeline drifted from the CRM."""
+    week1, week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    before = _state(cli)
+
+    report = cli.json("import", week2, "--update")
+
+    assert report["updated"] == [
+        {"line": 2, "deal": 1, "fields": ["value"]},
+        {"line": 3, "deal": 2, "fields": ["stage"]},
+        {"line": 4, "deal": 3, "fields": ["status"]},
+        {"line": 5, "deal": 4, "fields": ["status"]},
+    ]
+    assert "differing" not in report  # all of it was changed
+    assert (report["imported"], report["events"]) == (0, 4)
+    after = _state(cli)
+    assert after["Website"][0] == 50000
+    assert after["Helpdesk"][1] == "decision-maker-bought-in"
+    assert after["Migration"][2] == "won"
+    assert after["Training"][2:] == ("lost", "Went with a rival")
+    assert after["Audit"] == before["Audit"]
+    assert after["Seed"] == before["Seed"]
+
+    # The events the commands write, each with the import's reason and time.
+    events = [e for e in cli.json("log") if e["change"] == report["change"]]
+    assert [(e["type"], e["deal_id"], e["reason"]) for e in events] == [
+        ("lost", 4, "Went with a rival"),
+        ("won", 3, "import of weekly.csv, line 4"),
+        ("move", 2, "import of weekly.csv, line 3"),
+        ("edit", 1, "import of weekly.csv, line 2"),
+    ]
+    assert {e["command"] for e in events} == {"import"}
+    assert all(e["at"] == e["recorded_at"] for e in events)
+
+    # Imported again, the file says nothing new of them.
+    assert "updated" not in cli.json("import", week2, "--update")
+
+    assert cli("undo").exit_code == 0
+    assert _state(cli) == before
+
+
+def test_without_update_the_deals_stay_and_the_summary_suggests_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    week1, week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    before = _state(cli)
+    report = cli.json("import", week2)
+    assert "updated" not in report
+    assert [d["deal"] for d in report["differing"]] == [1, 2, 3, 4]
+    assert report["change"] is None
+    assert _state(cli) == before
+    printed = cli("import", week2).stdout
+    assert "change those with edit, move, won, lost or reopen, or import again with --update" in (
+        " ".join(printed.split())
+    )
+
+
+def test_a_dry_run_says_what_would_change_and_writes_nothing(cli: Any, tmp_path: Path) -> None:
+    week1, week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    before = _state(cli)
+    log = cli.json("log")
+    report = cli.json("import", week2, "--update", "--dry-run")
+    assert [u["deal"] for u in report["updated"]] == [1, 2, 3, 4]
+    assert (report["events"], report["change"]) == (4, None)
+    printed = " ".join(cli("import", week2, "--update", "-n").stdout.split())
+    assert (
+        "Would update 4 deals here as their rows say (line 2 (deal 1): value; line 3 (deal 2): "
+        "stage; line 4 (deal 3): status; line 5 (deal 4): status)."
+    ) in printed
+    assert _state(cli) == before
+    assert cli.json("log") == log
+
+
+def test_a_deal_closed_here_is_reopened_or_closed_otherwise_as_its_row_says(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Won here and open in the file: reopened into the row's stage; won here and lost in
+    the file: reopened and lost, as `reopen` then `lost` would."""
+    week1, _week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    assert cli("won", "1").exit_code == 0
+    assert cli("won", "2").exit_code == 0
+    sheet = written(
+        tmp_path,
+        "again.csv",
+        HUBSPOT
+        + _row(9001, "Website", "Decision maker bought-in", 45000)
+        + _row(9002, "Helpdesk", "Closed lost", 120000),
+    )
+    report = cli.json("import", sheet, "--update")
+    assert report["updated"] == [
+        {"line": 2, "deal": 1, "fields": ["status", "stage"]},
+        {"line": 3, "deal": 2, "fields": ["status"]},
+    ]
+    after = _state(cli)
+    assert after["Website"][1:3] == ("decision-maker-bought-in", "open")
+    assert after["Helpdesk"][2:] == ("lost", "import of again.csv, line 3")
+    events = [e for e in cli.json("log") if e["change"] == report["change"]]
+    assert [(e["type"], e["deal_id"]) for e in events] == [
+        ("lost", 2),
+        ("reopen", 2),
+        ("reopen", 1),
+    ]
+
+
+def test_a_deal_deleted_here_stays_deleted_with_update(cli: Any, tmp_path: Path) -> None:
+    week1, week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    assert cli("delete", "1", "--yes").exit_code == 0
+    report = cli.json("import", week2, "--update")
+    assert [u["deal"] for u in report["updated"]] == [2, 3, 4]
+    assert report["deleted_here"] == [{"line": 2, "deal": 1}]
+    assert "Website" not in deals_by_title(cli)
+
+
+def test_the_keys_of_an_update_are_on_the_import_page(cli: Any, tmp_path: Path) -> None:
+    """docs/import.md's table of keys names what `--json` of an update holds."""
+    week1, week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    report = cli.json("import", week2, "--update", "--dry-run")
+    page = (Path(__file__).parent.parent / "docs" / "import.md").read_text(encoding="utf-8")
+    assert "| `updated` |" in page
+    assert set(report["updated"][0]) == {"line", "deal", "fields"}
+    assert '`{"line", "deal", "fields"}`' in page
