@@ -189,3 +189,23 @@ def test_the_keys_of_an_update_are_on_the_import_page(cli: Any, tmp_path: Path) 
     assert "| `updated` |" in page
     assert set(report["updated"][0]) == {"line", "deal", "fields"}
     assert '`{"line", "deal", "fields"}`' in page
+
+
+def test_an_update_runs_no_hooks_as_an_import_runs_none(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/hooks-and-cron.md: an import runs no hooks (a bulk load would flood the
+    channel); the deals --update changes are of the import's change, so neither."""
+    week1, week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    ran = tmp_path / "ran.log"
+    hook = hooks / "on-change"
+    hook.write_text(f'#!/bin/sh\necho "$SALESPIPE_EVENT" >> "{ran}"\n', encoding="utf-8")
+    hook.chmod(0o755)
+    monkeypatch.setenv("SALESPIPE_HOOKS", str(hooks))
+    assert cli.json("import", week2, "--update")["updated"]
+    assert not ran.exists()
+    assert cli("reopen", "3").exit_code == 0  # a command's change runs it
+    assert ran.read_text().split() == ["reopen"]
