@@ -324,12 +324,12 @@ def test_one_owner_and_deals_of_no_owner_show_no_owner_column(
     ]
 
 
-def test_the_owner_gives_way_before_the_next_action_and_wider_never_shows_less(
+def test_the_owner_gives_way_first_and_wider_never_shows_less(
     cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Of a team's deals, the customer is left out first, then the owner, then the next
-    action and an overdue due day: the owner column must not take away what a list of one
-    owner showed at 80 columns. From the narrowest table to 140 columns each width shows
+    """Of a team's deals, the owner is left out first, then the customer, the next action
+    and an overdue due day: the owner column must not take away what a list of one owner
+    showed at the same width. From the narrowest table to 140 columns each width shows
     every column a narrower one shows, the next action from 80 columns."""
     ok(cli("add", "Cloud migration project for HQ", "-c", "Siam Cement Group", "-v", "2.5m"))
     ok(cli("edit", "1", "--owner", "somchai_the_rep"))
@@ -350,4 +350,24 @@ def test_the_owner_gives_way_before_the_next_action_and_wider_never_shows_less(
             assert "Next action" in shown, lines
         if "Owner" in shown:
             assert "somchai_the_rep" in "\n".join(lines), lines
-    assert order == ["Due", "Next action", "Owner", "Customer"], order
+    assert order == ["Due", "Next action", "Customer", "Owner"], order
+
+
+def test_the_owner_is_left_out_rather_than_cut_titles_short(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of two owners' deals at 80 columns, an Owner column would have cut "Forklift fleet
+    lease" to "Forklift fl…" (the user guide's import example): the titles stay whole and
+    the owner is named as not shown; wide enough, it is shown beside them."""
+    ok(cli("add", "Forklift fleet lease", "-c", "Isan Agro Co.", "-v", "1.2m", "-o", "Nok Saelim"))
+    ok(cli("add", "Annual service plan", "-c", "Chao Phraya Logistics", "-v", "90k"))
+    ok(cli("edit", "2", "--owner", "Arthit Wongsawat"))
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = cli("list").stdout
+    assert "Forklift fleet lease" in shown, shown
+    assert "Annual service plan" in shown, shown
+    assert "Not shown at this width: Owner." in shown, shown
+    monkeypatch.setenv("COLUMNS", "140")
+    wide = cli("list").stdout
+    assert "Owner" in wide.splitlines()[0], wide
+    assert "Arthit Wongsawat" in wide, wide

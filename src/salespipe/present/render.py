@@ -63,6 +63,9 @@ class Column:
     # A column of figures whose header of several words may be broken onto more lines
     # (between words) before any text of the table is cut.
     header_wraps: bool = False
+    # Good to have where there is room (a team's owners): left out, as soon as the table
+    # is squeezed, where the name column would be cut below SPARE_ROOM_NAME.
+    spare: bool = False
 
     @property
     def flexible(self) -> bool:
@@ -213,6 +216,7 @@ MIN_WRAPPED = 20  # nor a column whose text wraps
 # A row's name (``cut_last``) cut narrower than this is hard to read ("Cloud m…"): a
 # column the table may do without is left out first, where that gives it the room.
 READABLE_NAME = 12
+SPARE_ROOM_NAME = 2 * READABLE_NAME  # what a name keeps before a spare column is shown
 # An amount (grouped by thousands or with decimals, its currency sign before it) or a
 # date, as salespipe writes them: what wrapping keeps whole. (A reference number or an
 # address with digits is broken as any long word is.)
@@ -564,7 +568,9 @@ def _laid_out_as_given(table: Table, limit: int) -> tuple[Table, _Grid] | None:
     READABLE_NAME, whether or not that gives the name the room, so that a wider output
     never shows fewer columns. Two are kept beside a name cut short, left out only where
     the table does not fit: a column asked for (``keep_empty``), and one whose marks a
-    line below explains (an overdue due day: a warning is not lost where it fits)."""
+    line below explains (an overdue due day: a warning is not lost where it fits). A
+    spare column goes, for the same reason, where the name would be cut below
+    SPARE_ROOM_NAME."""
     droppable = sorted(
         (i for i, col in enumerate(table.columns) if col.drop),
         key=lambda i: (-table.columns[i].drop, -i),
@@ -585,9 +591,13 @@ def _laid_out_as_given(table: Table, limit: int) -> tuple[Table, _Grid] | None:
         columns = _columns(shown)
         widths = _column_widths(shown, columns, limit)
         if _fits(widths, limit):
-            if not for_the_name or not _name_cut_short(shown, columns, widths):
+            spare = [i for i in for_the_name if table.columns[i].spare]
+            if spare and _name_cut_short(shown, columns, widths, SPARE_ROOM_NAME):
+                left_out = spare[0]
+            elif for_the_name and _name_cut_short(shown, columns, widths):
+                left_out = for_the_name[0]
+            else:
                 return shown, _grid(shown, columns, widths)
-            left_out = for_the_name.pop(0)
         elif not droppable:
             return None
         else:
@@ -599,11 +609,13 @@ def _laid_out_as_given(table: Table, limit: int) -> tuple[Table, _Grid] | None:
         shown = _only(table, keep)
 
 
-def _name_cut_short(table: Table, columns: list[_Column], widths: list[int]) -> bool:
-    """Whether the column a row is known by is cut below what reads (READABLE_NAME, or
-    its whole text where that is shorter)."""
+def _name_cut_short(
+    table: Table, columns: list[_Column], widths: list[int], room: int = READABLE_NAME
+) -> bool:
+    """Whether the column a row is known by is cut below what reads (``room``, or its
+    whole text where that is shorter)."""
     return any(
-        col.cut_last and width < min(column.widest(), READABLE_NAME)
+        col.cut_last and width < min(column.widest(), room)
         for col, column, width in zip(table.columns, columns, widths, strict=True)
     )
 

@@ -99,15 +99,15 @@ def _days(count: int) -> str:
 # also, in that order, where a title would be cut unreadably short (render.READABLE_NAME):
 # titles are what a reader of the list looks for first. A due day marked overdue is the
 # exception: its warning is kept wherever it fits. The owner (shown when the deals listed
-# have several) goes after the customer and before the next action: a team's list says
-# whose deal each row is where it fits, but never at the cost of what is to be done next,
-# which a single user's list at 80 columns showed before there was an owner column.
+# have several) goes first, and where titles would be cut below render.SPARE_ROOM_NAME: a
+# team's list says whose deal each row is where there is room for it, not at the cost of
+# the titles, customers and next actions one person's list shows at the same width.
 LIST_COLUMNS: dict[str, tuple[str, Column, tuple[str, ...]]] = {
     "id": (N_("ID"), Column("", "right"), ("id",)),
     "title": (N_("Title"), Column("", shrink=True, cut_last=True), ("title",)),
-    "customer": (N_("Customer"), Column("", shrink=True, drop=4), ("customer",)),
-    "contact": (N_("Contact"), Column("", shrink=True, drop=4), ("contact",)),
-    "owner": (N_("Owner"), Column("", drop=3), ("owner",)),
+    "customer": (N_("Customer"), Column("", shrink=True, drop=3), ("customer",)),
+    "contact": (N_("Contact"), Column("", shrink=True, drop=3), ("contact",)),
+    "owner": (N_("Owner"), Column("", drop=4, spare=True), ("owner",)),
     "stage": (N_("Stage"), stage_names(""), ("status", "stage")),
     "value": (N_("Value"), Column("", "right"), ("value", "currency")),
     "prob": (N_("Prob."), Column("", "right"), ("probability", "status", "stage")),
