@@ -133,6 +133,32 @@ def test_salesforce_report_with_footer_and_dollar_amounts(cli) -> None:
     assert deals["Fleet telematics"]["expected_close"] == "2026-12-31"
 
 
+def test_misplaced_thousands_separators_are_refused_and_skipped_with_their_cell(cli) -> None:
+    """ "1,2,00.00", "5,00.00" and "12,34.50" were imported as 1,200, 500 and 1,234.50
+    with no word (a trial): a typo became a smaller amount. They are refused as
+    `add --value` refuses them, nothing imported; --skip-invalid skips and names them."""
+    path = str(FIXTURES / "salesforce-misgrouped-amounts.csv")
+    cli("init")
+    refused = cli("import", path, "-m", "Proposal=Quoted")
+    assert refused.exit_code == 1
+    assert "4 rows of salesforce-misgrouped-amounts.csv cannot be imported" in refused.stderr
+    for line, cell in [(2, "1,2,00.00"), (3, "5,00.00"), (4, "12,34.50"), (5, "1,2,00")]:
+        assert (
+            f'line {line}, column Amount "{cell}": The amount "{cell}" has misplaced '
+            "thousands separators; a comma goes before each three digits (150,000)"
+        ) in refused.stderr
+    assert cli.json("list", "--status", "all") == []
+    skipped = cli("import", path, "-m", "Proposal=Quoted", "--skip-invalid")
+    assert skipped.exit_code == 0, skipped.stderr
+    assert skipped.stderr.count("Warning: skipped line") == 4
+    assert 'skipped line 3, column Amount "5,00.00": The amount "5,00.00" has misplaced' in (
+        skipped.stderr
+    )
+    deals = deals_by_title(cli)
+    assert list(deals) == ["Lobby furniture"]
+    assert deals["Lobby furniture"]["value"] == 1234567.89
+
+
 def test_a_reports_total_row_goes_with_its_footer(cli, tmp_path: Path) -> None:
     """A report's "Total" row (the sum, no Opportunity Name) is no deal: dropped with
     the footer after it, not refused as a row without a title."""

@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from salespipe.core import parse
+from salespipe.core.errors import InvalidValue
+from salespipe.core.i18n import N_
 from salespipe.transfer.crm_formats import normalise, recognise, strip_dominant_prefix
 from salespipe.transfer.csvfile import sniff_delimiter
 from salespipe.transfer.dates import DateOrderClues, DateReader
@@ -48,6 +51,10 @@ BANGKOK = timezone(timedelta(hours=7))
         ("1,250,000 บาทถ้วน", Decimal(1250000), "THB"),
         ("3 US Dollars", Decimal(3), "USD"),
         ("1475.3000000000002", Decimal("1475.30"), None),
+        ("500", Decimal(500), None),
+        ("500.5", Decimal("500.5"), None),
+        ("1,234", Decimal(1234), None),
+        ("THB 1,234,567.89", Decimal("1234567.89"), "THB"),
         ("", None, None),
     ],
 )
@@ -89,7 +96,11 @@ def test_amounts_with_a_unit_read_as_add_value_reads_them(
         ("-50", "the amount is negative"),
         ("(1,000)", "the amount is negative"),
         ("lots", "not an amount; if it stands for no amount, add --null lots"),
-        ("1,23,4", "the amount has misplaced separators"),
+        (
+            "1,23,4",
+            'The amount "1,23,4" has misplaced thousands separators; a comma goes before each '
+            "three digits (150,000) and a dot before decimals (1.5m)",
+        ),
         ("12.3456", "the amount has more than 2 decimal places"),
         (
             "12.345",
@@ -123,6 +134,57 @@ def test_bad_amounts_say_why(raw: str, reason: str) -> None:
     with pytest.raises(BadValue) as caught:
         amount(raw)
     assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "raw", ["5,00.00", "12,34.50", "1,2,00", "1,2,00.00", "12,00,000", "฿1,2,00", "USD 5,00.00"]
+)
+def test_misplaced_thousands_separators_are_refused_as_add_value_refuses_them(raw: str) -> None:
+    """5,00.00 and 12,34.50 were imported as 500 and 1,234.50, 1,2,00.00 as 1,200 (a
+    trial): typos read as smaller amounts, with no word. They are refused, in the
+    words `add --value` refuses them with, naming the cell as written."""
+    with pytest.raises(InvalidValue) as typed:
+        parse.money_and_currency(raw, what=N_("amount"))
+    with pytest.raises(BadValue) as imported:
+        amount(raw, ".")
+    assert imported.value.reason == typed.value.message.rstrip(".")
+    assert f'"{raw}" has misplaced thousands separators' in imported.value.reason
+
+
+@pytest.mark.parametrize("raw", ["5.00,00", "12.34,50", "1.2.00", "1.2.00,00", "12.00.000"])
+def test_misplaced_separators_in_a_file_of_decimal_commas_are_refused_its_way(raw: str) -> None:
+    """Where the comma is the decimal mark the dot groups thousands, by threes too; the
+    refusal says so, as the file writes its numbers."""
+    with pytest.raises(BadValue) as imported:
+        amount(raw, ",", comma_assumed=True)
+    assert imported.value.reason == (
+        f'The amount "{raw}" has misplaced thousands separators; a dot goes before each '
+        "three digits (150.000) and a comma before decimals (1.234,50)"
+    )
+    assert amount("1.234,56", ",", comma_assumed=True).value == Decimal("1234.56")
+    assert amount("1.234.567,89", ",").value == Decimal("1234567.89")
+
+
+@given(st.text(alphabet="0123456789,.", min_size=1, max_size=18))
+def test_a_comma_that_can_only_group_thousands_is_read_as_add_value_reads_it(raw: str) -> None:
+    """Numbers whose comma cannot be a decimal one (two commas, or a dot after it) are
+    read by the import, in a file of decimal dots, exactly when `add --value` reads
+    them, as the same amount; refused for their grouping in the same words."""
+    assume(raw.count(",") > 1 or ("," in raw and raw.rfind(".") > raw.rfind(",")))
+    try:
+        typed: Decimal | str = parse.money(raw, what=N_("amount"))
+    except InvalidValue as refused:
+        typed = refused.message.rstrip(".")
+    try:
+        imported: Decimal | str | None = amount(raw, ".").value
+    except BadValue as refused:
+        imported = refused.reason
+    if isinstance(typed, Decimal):
+        assert imported == typed
+    else:
+        assert isinstance(imported, str), (raw, imported)
+        if "misplaced thousands separators" in typed:
+            assert imported == typed
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,6 @@ _MULTIPLIERS = {
     "ล้าน": Decimal(1_000_000),
 }
 _MONEY = re.compile(r"^(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>[a-zA-Z\u0e00-\u0e7f]*)$")
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY_SYMBOLS = {"฿": "THB", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 
 
@@ -93,6 +92,34 @@ def without_whole_mark(number: str) -> str:
     return _WHOLE_MARK.sub("", number.strip())
 
 
+def well_grouped(number: str, grouping: str = ",") -> bool:
+    """Whether ``number`` groups its thousands as amounts are written: one to three
+    digits, then a ``grouping`` mark before each three digits, then perhaps decimals
+    after the other mark (``150,000``, ``1,234,567.89``; with ``grouping`` ``.``:
+    ``1.234.567,89``). Not ``1,2,00``, ``12,34.50`` nor ``12,00,000``: the one reading
+    of grouped digits, for `add --value` and the import alike."""
+    decimal = "," if grouping == "." else "."
+    grouped = rf"\d{{1,3}}(?:{re.escape(grouping)}\d{{3}})+(?:{re.escape(decimal)}\d+)?"
+    return re.fullmatch(grouped, number) is not None
+
+
+def misplaced_separators(text: str, *, what: str, grouping: str = ",") -> InvalidValue:
+    """The refusal of an amount ``text`` whose digits are not :func:`well_grouped`;
+    ``grouping`` is the thousands mark of where it was written (``.`` in a file of
+    decimal commas)."""
+    if grouping == ".":
+        sentence = _(
+            'The {what} "{text}" has misplaced thousands separators; a dot goes before '
+            "each three digits (150.000) and a comma before decimals (1.234,50)."
+        )
+    else:
+        sentence = _(
+            'The {what} "{text}" has misplaced thousands separators; a comma goes before '
+            "each three digits (150,000) and a dot before decimals (1.5m)."
+        )
+    return InvalidValue(sentence.format(what=_(what), text=text))
+
+
 def _amount(raw: str, text: str, what: str) -> Decimal:
     match = _MONEY.match(without_whole_mark(raw))
     if not match:
@@ -103,13 +130,8 @@ def _amount(raw: str, text: str, what: str) -> Decimal:
             ).format(what=_(what), text=text)
         )
     number, unit = match["number"], match["unit"].lower()
-    if "," in number and not _GROUPED.match(number):
-        raise InvalidValue(
-            _(
-                'The {what} "{text}" has misplaced thousands separators; a comma goes before '
-                "each three digits (150,000) and a dot before decimals (1.5m)."
-            ).format(what=_(what), text=text)
-        )
+    if "," in number and not well_grouped(number):
+        raise misplaced_separators(text, what=what)
     if unit and unit not in _MULTIPLIERS:
         raise InvalidValue(
             _(

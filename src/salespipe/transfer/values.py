@@ -87,8 +87,6 @@ def html_text(raw: str) -> str:
 
 # -- amounts ---------------------------------------------------------------------------------
 _THOUSANDS_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
-_GROUPED_COMMA = re.compile(r"^[1-9]\d{0,2}(,\d{3}){2,}$")
-_GROUPED_DOT = re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}$")
 # One separator before three digits: 12,500 or 12.500, a thousands group or three decimals.
 _ONE_GROUP = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
 _PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
@@ -115,7 +113,12 @@ DecimalMark = Literal[",", "."]
 
 
 def _unify_separators(
-    number: str, mark: DecimalMark | None, comma_assumed: bool = False, dot_assumed: bool = False
+    number: str,
+    mark: DecimalMark | None,
+    comma_assumed: bool = False,
+    dot_assumed: bool = False,
+    *,
+    written: str = "",
 ) -> str:
     """Remove thousands separators and make the decimal separator a dot.
 
@@ -126,11 +129,17 @@ def _unify_separators(
     others write twenty-two thousand seven hundred in such a file. Likewise ``12.500``
     where the dot is only ``dot_assumed`` (a ``,`` file whose numbers do not show their
     mark): twelve and a half, or twelve thousand five hundred as a sheet of EUR amounts
-    writes it."""
+    writes it.
+
+    Thousands separators are where ``add --value`` wants them (:func:`parse.well_grouped`):
+    ``5,00.00`` and ``1,2,00.00`` were read as 500 and 1,200, typos taken for smaller
+    amounts (a trial); ``written`` is the cell as the refusal names it."""
     number = _THOUSANDS_SPACES.sub("", number)
     if "," in number and "." in number:
         decimal_mark = "," if number.rfind(",") > number.rfind(".") else "."
         grouping = "." if decimal_mark == "," else ","
+        if not parse.well_grouped(number, grouping):
+            raise _misplaced(written or number, mark)
         return number.replace(grouping, "").replace(decimal_mark, ".")
     if _ONE_GROUP.match(number):
         separator = "," if "," in number else "."
@@ -148,16 +157,25 @@ def _unify_separators(
             )
         return number.replace(separator, "." if separator == mark else "")
     if "," in number:
-        if _GROUPED_COMMA.match(number):
+        if number.count(",") > 1 and parse.well_grouped(number, ","):
             return number.replace(",", "")
         if number.count(",") == 1 and re.search(r"^0,\d+$|,\d{1,2}$", number):
             return number.replace(",", ".")
-        raise BadValue(_("the amount has misplaced separators"))
+        raise _misplaced(written or number, mark)
     if number.count(".") > 1:
-        if not _GROUPED_DOT.match(number):
-            raise BadValue(_("the amount has misplaced separators"))
+        if not parse.well_grouped(number, "."):
+            raise _misplaced(written or number, mark)
         return number.replace(".", "")
     return number
+
+
+def _misplaced(written: str, mark: DecimalMark | None) -> BadValue:
+    """``add --value``'s refusal of misplaced thousands separators, told as the file
+    writes its numbers: a dot before each three digits where the comma is decimal."""
+    refused = parse.misplaced_separators(
+        written, what=N_("amount"), grouping="." if mark == "," else ","
+    )
+    return BadValue(refused.message.rstrip("."))
 
 
 # Numbers that show their decimal mark: one or two decimals, perhaps after grouping, or
@@ -323,7 +341,7 @@ def amount(
         return Amount(_with_unit(body), found_currency, unit=True)
     if _NOT_A_NUMBER.search(body.strip()):  # "96,000 บาท/ปี": words, not separators
         raise BadValue(_("not an amount"))
-    number = _unify_separators(body.strip(), mark, comma_assumed, dot_assumed)
+    number = _unify_separators(body.strip(), mark, comma_assumed, dot_assumed, written=raw.strip())
     if not _PLAIN_NUMBER.match(number):
         raise BadValue(_("not an amount"))
     try:
