@@ -309,6 +309,64 @@ def test_salesforce_deleted_records_are_invalid_rows(cli, tmp_path: Path) -> Non
     assert report["problems"][0]["reason"] == "the record is deleted"
 
 
+def test_salesforce_record_ids_are_not_read_as_customer_and_owner(cli) -> None:
+    """A raw Opportunity export gives the account and owner only as record ids (AccountId,
+    OwnerId): they were read as the customer and owner without a word (a trial), so
+    `list --owner NAME` left out a rep's imported deals and `winrate --by owner` listed
+    ids. They are left unread and named, with how to give names."""
+    path = str(FIXTURES / "crm" / "salesforce-opportunity-ids.csv")
+    printed = cli("import", path, "--create-stages", "--dry-run")
+    assert printed.exit_code == 0, printed.stderr
+    assert (
+        'Not read: the columns "AccountId" (customer), "OwnerId" (owner), which hold '
+        "Salesforce record ids, not names; a Salesforce report gives the names (Account Name, "
+        'Opportunity Owner), or --column owner=OwnerId --map "owner:ID=NAME" reads each id '
+        "as the name given." in printed.stdout
+    )
+    assert "3 deals without an owner: " in printed.stdout
+    report = cli.json("import", path, "--create-stages")
+    assert report["ids_not_read"] == {"customer": "AccountId", "owner": "OwnerId"}
+    assert {"AccountId", "OwnerId"} <= set(report["unread_columns"])
+    importer = report["filled"]["owner"]
+    assert importer["count"] == 3
+    deals = deals_by_title(cli).values()
+    assert {(d["customer"], d["owner"]) for d in deals} == {("", importer["value"])}
+
+
+def test_the_keys_of_the_import_json_are_in_import_md(cli) -> None:
+    """A script reads the report by its keys: each is named in docs/import.md, the one
+    naming the columns of ids in its key table."""
+    path = str(FIXTURES / "crm" / "salesforce-opportunity-ids.csv")
+    report = cli.json("import", path, "--create-stages", "--dry-run")
+    docs = (Path(__file__).parents[1] / "docs" / "import.md").read_text(encoding="utf-8")
+    table = docs.partition("## The report as JSON")[2].partition("\n## ")[0]
+    assert "| `ids_not_read` |" in table
+    plain = {"file", "format", "dry_run", "restored"}  # said by their names
+    assert {key for key in report if f"`{key}`" not in docs} - plain == set()
+
+
+def test_salesforce_owner_ids_read_by_hand_take_the_names_mapped_to_them(cli) -> None:
+    """--column owner=OwnerId with --map, as the import's line says: each id a name."""
+    path = str(FIXTURES / "crm" / "salesforce-opportunity-ids.csv")
+    report = cli.json(
+        "import",
+        path,
+        "--create-stages",
+        "--column",
+        "owner=OwnerId",
+        "--map",
+        "owner:005Tq00000BX3pLIAT=Pim Srisuk",
+        "--map",
+        "owner:005Tq00000BX3pMIAT=Somchai Jaidee",
+    )
+    assert report["ids_not_read"] == {"customer": "AccountId"}
+    mine = cli.json("list", "--owner", "Pim Srisuk", "--status", "all")
+    assert sorted(d["title"] for d in mine) == [
+        "Doi Chang Cafe - chairs",
+        "Riverside Hotel - 40 teak beds",
+    ]
+
+
 REAL_FILES = [
     # file, rows, (open, won, lost), a title, its amount
     (
@@ -354,6 +412,9 @@ def test_real_salesforce_exports_import(
     found = [d for d in cli.json("list", "--status", "all") if d["title"] == title]
     assert amount in {d["value"] for d in found}
     assert found[0]["source"].startswith("salesforce:006")
+    # AccountId and OwnerId hold record ids, no names: neither became a customer or owner
+    assert report["ids_not_read"] == {"customer": "AccountId", "owner": "OwnerId"}
+    assert not {d["customer"] for d in found} - {""}
     assert cli.json("import", str(path), "--create-stages")["duplicates"] == rows
     events = Pipeline.open(db_path).read().events()
     assert sum(1 for e in events if e.type == "add") == rows

@@ -392,6 +392,22 @@ def test_formats_are_recognised_by_their_headers() -> None:
     assert recognise(["title", "value", "stage_name"]).format.name == "salespipe"
 
 
+def test_a_salesforce_dumps_columns_of_record_ids_are_named_not_read() -> None:
+    """AccountId and OwnerId hold ids, not names: not read as customer and owner (nor
+    ContactId as the contact); a column of names beside them is read."""
+    dump = ["Id", "Name", "StageName", "AccountId", "OwnerId", "ContactId"]
+    layout = recognise(dump)
+    assert not {"customer", "owner", "contact"} & layout.columns.keys()
+    assert layout.ids_not_read == {
+        "customer": "AccountId",
+        "owner": "OwnerId",
+        "contact": "ContactId",
+    }
+    named = recognise([*dump, "Account.Name"], extra={"owner": "OwnerId"}, ignore=["ContactId"])
+    assert (named.columns["customer"], named.columns["owner"]) == (6, 4)
+    assert named.ids_not_read == {}
+
+
 def test_delimiters_are_sniffed_from_the_header() -> None:
     """Comma, semicolon and tab, ignoring delimiters inside quotes."""
     assert sniff_delimiter('"a;b",c,d\n') == ","

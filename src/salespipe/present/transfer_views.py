@@ -310,6 +310,22 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
+def _ids_not_read_line(ids: dict[str, str]) -> str:
+    """The columns of record ids not read as the names they stand for (Salesforce's
+    AccountId, OwnerId), and how to give names (the owner's, an example, if named)."""
+    names = ", ".join(f'"{header}" ({name})' for name, header in ids.items())
+    name = "owner" if "owner" in ids else next(iter(ids))
+    return ngettext(
+        "Not read: the column {names}, which holds Salesforce record ids, not names; a "
+        "Salesforce report gives the names (Account Name, Opportunity Owner), or --column "
+        '{field}={header} --map "{field}:ID=NAME" reads each id as the name given.',
+        "Not read: the columns {names}, which hold Salesforce record ids, not names; a "
+        "Salesforce report gives the names (Account Name, Opportunity Owner), or --column "
+        '{field}={header} --map "{field}:ID=NAME" reads each id as the name given.',
+        len(ids),
+    ).format(names=names, field=name, header=ids[name])
+
+
 def _renumbered_line(renumbered: list[tuple[int, int, int]]) -> str:
     """Our rows whose deal id is taken here (by a deal, or one deleted: a rep under
     visibility own may not see it, so it is not said to be a deal's): which number each
@@ -624,6 +640,8 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_unread_line(report.unread))
     elif report.unread:  # another CRM's export: many columns salespipe has no field for
         shown.append(_unread_count_line(len(report.unread)))
+    if report.ids_not_read:
+        shown.append(_ids_not_read_line(report.ids_not_read))
     for entry in report.unused_maps:
         label = entry.rpartition("=")[0]
         shown.append(

@@ -150,6 +150,10 @@ class CrmFormat:
     telling: tuple[str, ...] = ()
     # The CRM writes descriptions as HTML (Odoo's editor): they are read as their text.
     html_descriptions: bool = False
+    # Columns of record ids, by the field whose name they stand for (Salesforce's
+    # OwnerId): not read as that field, but named (Layout.ids_not_read). Read as the
+    # owner, a rep's deals were an id's, out of `list --owner NAME` and reports by owner.
+    id_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def recognises(self, headers: set[str]) -> bool:
         return all(self._has(headers, f) for f in self.required) and (
@@ -319,15 +323,16 @@ SALESFORCE = CrmFormat(
         created_at="createddate",
         updated_at="lastmodifieddate",
         stage_entered_at="laststagechangedate",
-        owner="owner.name|ownername|ownerid",
-        customer="account.name|accountname|accountid",
-        contact="contact.name|contactid",
+        owner="owner.name|ownername",
+        customer="account.name|accountname",
+        contact="contact.name",
         currency="currencyisocode",
         description="description",
         next_step="nextstep",
     ),
     required=("title", "stage"),
     default_stages=_SALESFORCE_STAGES,
+    id_columns=_aliases(customer="accountid", owner="ownerid", contact="contactid"),
 )
 
 SALESFORCE_REPORT = CrmFormat(
@@ -600,6 +605,9 @@ class Layout:
     # Fields a CRM's file gives under salespipe's own name (_add_our_own_names): left out
     # of a row's fingerprint, which they were not in before they were read.
     by_our_names: set[str] = field(default_factory=set)
+    # Fields left unread whose column holds only record ids (CrmFormat.id_columns), by
+    # field: the header of that column.
+    ids_not_read: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -791,7 +799,18 @@ def recognise(
                 format=fmt.label
             )
         )
+    if not by_position:
+        _note_ids_not_read(layout, normalised)
     return layout
+
+
+def _note_ids_not_read(layout: Layout, normalised: list[str]) -> None:
+    """Name the columns of record ids of fields no column is read for (nor --column
+    reads, nor --ignore leaves out): the report says how to read them."""
+    taken = set(layout.columns.values()) | layout.ignored
+    for name, index in _locate(layout.format.id_columns, normalised).items():
+        if name not in layout.columns and index not in taken:
+            layout.ids_not_read[name] = layout.header[index].strip()
 
 
 def _is_thai_sheet(normalised: list[str]) -> bool:

@@ -152,6 +152,7 @@ class ImportReport:
     change: int | None = None
     unread: list[str] = field(default_factory=list)  # columns of the file no field reads
     unread_shown: bool = False  # listed for people too (a sheet of salespipe's columns)
+    ids_not_read: dict[str, str] = field(default_factory=dict)  # field -> its column of ids
     unused_maps: list[str] = field(default_factory=list)  # --stage-map entries no row has
     unused_pipeline_maps: list[str] = field(default_factory=list)  # --pipeline-map's, likewise
     renumbered: list[tuple[int, int, int]] = field(default_factory=list)  # line, id, new id
@@ -187,6 +188,8 @@ class ImportReport:
             data["own_probabilities"] = self.own_probabilities
         if self.unread:  # likewise: a file with columns no field reads
             data["unread_columns"] = self.unread
+        if self.ids_not_read:  # likewise: Salesforce's AccountId, OwnerId, left unread
+            data["ids_not_read"] = self.ids_not_read
         if self.unused_maps:  # likewise: --stage-map entries whose label no row has
             data["unused_stage_maps"] = self.unused_maps
         if self.unused_pipeline_maps:  # likewise: --pipeline-map entries no row has
@@ -608,6 +611,7 @@ def _import(
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
     report.update = options.update
     report.unread, report.unread_shown = parsed.unread, parsed.ours
+    report.ids_not_read = parsed.ids_not_read
     report.left_out = sorted(parsed.left_out)
     report.short_rows = parsed.short_rows
     report.guessed_encoding = parsed.guessed_encoding

@@ -79,6 +79,7 @@ class ParsedFile:
     guessed_encoding: str | None = None  # not UTF-8, and none given: the one it was read in
     values_per_line: bool = False  # rows of one deal are line items whose values add up
     id_fields: frozenset[str] = frozenset()  # fields read from a column of record ids
+    ids_not_read: dict[str, str] = field(default_factory=dict)  # field -> its column of ids
 
     @property
     def ours(self) -> bool:
@@ -210,6 +211,7 @@ def _read_csv(
         guessed_encoding=THAI_WINDOWS if guessed and table.encoding == THAI_WINDOWS else None,
         values_per_line=layout.values_per_line,
         id_fields=frozenset(f for f in layout.columns if holds_ids(layout.column_name(f))),
+        ids_not_read=layout.ids_not_read,
     )
 
 
