@@ -30,7 +30,7 @@ def thai_file(cli: Any) -> None:
         (("list", "--limit", "-3"), "ไม่ถูกต้อง: -3 ไม่อยู่ในช่วง x>=0"),
         (("list", "--sort"), "ข้อผิดพลาด: ตัวเลือก '--sort' ต้องมีค่าตามหลัง"),
         (("show", "1", "2"), "ข้อผิดพลาด: มีอาร์กิวเมนต์เกินมา (2)"),
-        (("lst",), "ข้อผิดพลาด: ไม่มีคำสั่ง 'lst' หมายถึง 'lost', 'list' หรือไม่?"),
+        (("lst",), "ข้อผิดพลาด: ไม่มีคำสั่ง 'lst' หมายถึง 'list', 'lost' หรือไม่?"),
     ],
 )
 def test_a_usage_error_is_said_in_thai_under_lang_th(
@@ -78,6 +78,42 @@ def test_in_english_clicks_own_words_stay(cli: Any) -> None:
     assert "Error: Invalid value for '--limit' / '-n': 'abc' is not a valid int range." in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "word", "count"),
+    [
+        ("lsit", "list", 1),  # two neighbours swapped: one edit
+        ("lsit", "lost", 2),
+        ("lst", "list", 1),
+        ("list", "list", 0),
+        ("", "add", 3),
+        ("ab", "ba", 1),
+        ("ca", "abc", 3),  # (each letter edited once: not 2)
+        ("เสนอ", "เนสอ", 1),
+    ],
+)
+def test_edits_count_a_swap_of_neighbours_as_one(typed: str, word: str, count: int) -> None:
+    assert usage_words.edits(typed, word) == count
+    assert usage_words.edits(word, typed) == count
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # difflib liked lost as much as list and put it first: a rep could mark a deal lost
+        (("lsit",), "Error: No such command 'lsit'. Did you mean 'list', 'lost'?"),
+        (("lst",), "Error: No such command 'lst'. Did you mean 'list', 'lost'?"),  # ties: order
+        (("stage", "lsit"), "Error: No such command 'lsit'. Did you mean 'list'?"),
+        (("zzzz",), "Error: No such command 'zzzz'.\n"),
+    ],
+)
+def test_a_mistyped_command_is_told_the_nearest_first(
+    cli: Any, args: tuple[str, ...], said: str
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert said in result.stderr
 
 
 def test_a_sentence_not_known_stays_as_click_wrote_it() -> None:

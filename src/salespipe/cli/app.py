@@ -200,6 +200,7 @@ def _usage_errors_as_json(
         if isinstance(exc, NoSuchOption):
             _hint_at_what_was_meant(exc, before_dashes, given)
         else:
+            usage_words.suggest_commands(exc)
             usage_words.hint_at_extra_arguments(exc)
 
         # In the user's language (Click has no catalogue of its own), and wrapped to a

@@ -74,6 +74,56 @@ _NOT_IN_DOUBLE_QUOTES = re.compile(r'["\\$`!]')
 _FILE_NAME = re.compile(r".*(?:\.[A-Za-z0-9]{1,5}|[/\\][^/\\]+)", re.DOTALL)
 
 
+# (the name as Python writes a string: in quotes, its backslashes doubled)
+_NO_SUCH_COMMAND = re.compile(
+    r"No such command (?P<name>'.*'|\".*\")\.(?: Did you mean .*\?)?", re.DOTALL
+)
+
+
+def edits(typed: str, word: str) -> int:
+    """How many edits make ``typed`` into ``word``: a letter put in, left out or changed,
+    or two neighbouring letters swapped, each one edit (Damerau-Levenshtein, each letter
+    edited once). A swap is the commonest slip of the fingers: `lsit` is one edit from
+    `list`, two from `lost`."""
+    before: list[int] = []  # the row of the distances two letters back
+    row = list(range(len(word) + 1))
+    for i, letter in enumerate(typed, 1):
+        current = [i]
+        for j, other in enumerate(word, 1):
+            best = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (letter != other))
+            if i > 1 and j > 1 and letter == word[j - 2] and typed[i - 2] == other:
+                best = min(best, before[j - 2] + 1)
+            current.append(best)
+        before, row = row, current
+    return row[-1]
+
+
+def suggest_commands(exc: Any) -> None:
+    """Order what Typer suggests for an unknown command by :func:`edits`, the nearest
+    first, commands as near in the order the group lists them: Typer orders them by
+    difflib's likeness, under which `lsit` put `lost` before `list` (one keystroke from
+    marking a deal lost). A command one edit away is suggested even where difflib finds
+    it unlike."""
+    import difflib
+
+    found = _NO_SUCH_COMMAND.fullmatch(exc.message)
+    commands = getattr(getattr(exc.ctx, "command", None), "commands", None)
+    if found is None or not commands:
+        return
+    import ast
+
+    typed = ast.literal_eval(found["name"])
+    names = list(commands)
+    near = set(difflib.get_close_matches(typed, names))  # (Typer's choice of them)
+    distance = {name: edits(typed, name) for name in names}
+    near.update(name for name in names if distance[name] <= 1)
+    if not near:
+        return
+    ordered = sorted(near, key=lambda name: (distance[name], names.index(name)))[:3]
+    suggestions = ", ".join(f"{name!r}" for name in ordered)
+    exc.message = f"No such command {typed!r}. Did you mean {suggestions}?"
+
+
 def hint_at_extra_arguments(exc: Any) -> None:
     """Add to Click's "Got unexpected extra argument(s) (…)" what was meant: for a
     command that writes to -o, the file to give with it (`export deals.csv`); for one
