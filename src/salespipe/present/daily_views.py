@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from salespipe.core import fmt
-from salespipe.core.i18n import _, ngettext
+from salespipe.core.i18n import N_, _, ngettext
 from salespipe.present.parts import Noted, Part
 from salespipe.present.render import Block, Column, Lane, Lanes, Table, Text, stage_names
 
@@ -106,10 +106,35 @@ SECTIONS: tuple[tuple[When, str | None], ...] = (
 def agenda_blocks(result: Agenda) -> list[Part]:
     """The agenda's tables; on stderr how to see all when the default left some out."""
     if result.by_default and result.more:
-        from salespipe.present.views import how_to_see_all
-
-        return [*agenda_tables(result), Noted(how_to_see_all(result.shown, result.count))]
+        return [*agenda_tables(result), Noted(_how_to_see_all(result))]
     return [*agenda_tables(result)]
+
+
+# What each part is called where the line under the agenda counts them.
+PART_NAMES = {
+    "overdue": N_("overdue"),
+    "today": N_("due today"),
+    "coming": N_("coming"),
+    "needs_plan": N_("needs a plan"),
+}
+
+
+def _how_to_see_all(result: Agenda) -> str:
+    """What the default length left out, part by part as the tables count them, so that
+    the parts add up to the whole ("showing 22 of 140" alone, under a part titled 138
+    that shows 20, read as counts that disagree)."""
+    counts: list[tuple[str, int]] = [(when, len(result.part(when))) for when, _style in SECTIONS]
+    counts.append(("needs_plan", len(result.needs_plan)))
+    parts = _("; ").join(
+        _("{part} {shown} of {count}").format(
+            part=_(PART_NAMES[part]), shown=shown, count=shown + result.more.get(part, 0)
+        )
+        for part, shown in counts
+        if shown
+    )
+    return _("showing {shown} of {count} deals: {parts} — --limit 0 for all").format(
+        shown=result.shown, count=result.count, parts=parts
+    )
 
 
 def agenda_tables(result: Agenda) -> list[Block]:
