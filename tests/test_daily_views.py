@@ -278,3 +278,38 @@ def test_board_keeps_the_overdue_mark_with_its_action_in_a_terminal(
     assert marked, lines
     assert marked[0].startswith("! ส่ง"), lines
     assert all(textwidth.width(line) <= 80 for line in lines), lines
+
+
+def test_board_puts_every_more_line_on_one_line_and_hangs_a_wrapped_title(
+    cli: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80 columns one lane's "+N more" was a line below the others' (each sat under its
+    own lane's cards), and a title wrapped to a second line started under the card's id
+    (a Thai trial in tmux): the "+N more" lines are level, under the longest lane's cards,
+    and a title goes on under its first word, in a terminal and in a pipe."""
+    from test_terminal_width import ANSI, in_terminal
+
+    assert cli("init").exit_code == 0
+    title = "Office air conditioning for the whole Lampang Ceramics factory"
+    for stage, titles in (
+        ("presented", [title, "Call", "Call"]),
+        ("considering", ["Demo", "Demo", "Demo", "Demo"]),
+        ("quoted", ["Quote", "Quote"]),
+    ):
+        for one in titles:
+            assert cli("add", one, "-v", "1k", "-s", stage).exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    piped = cli("board", "--limit", "1").stdout.splitlines()
+    shown = ANSI.sub("", in_terminal(("board", "--limit", "1"), 80)).splitlines()
+    for lines in (piped, shown):
+        more = [line for line in lines if "more" in line]
+        assert len(more) == 1, lines
+        assert re.findall(r"\+\d+ more", more[0]) == ["+2 more", "+3 more", "+1 more"], lines
+        lane = [line[:25].rstrip() for line in lines]
+        first = next(i for i, line in enumerate(lane) if line.startswith("1  Office"))
+        money = next(i for i in range(first, len(lane)) if lane[i].startswith("฿"))
+        assert money > first + 1, lines  # (the title wraps)
+        for line in lane[first + 1 : money]:
+            assert line.startswith("   "), lines
+            assert line[3] != " ", lines
+        assert " ".join(line.strip() for line in lane[first:money]) == f"1  {title}", lines

@@ -202,9 +202,8 @@ def board_blocks(result: Board) -> list[Block]:
         count = ngettext("{count} deal", "{count} deals", lane.count).format(count=lane.count)
         heading = [lane.stage.name, count, *_value_lines(lane.value)]
         cards = [_card(card) for card in lane.cards]
-        if lane.more:
-            cards.append([(_("+{count} more").format(count=lane.more), None)])
-        lanes.append(Lane(heading=heading, cards=cards))
+        more = _("+{count} more").format(count=lane.more) if lane.more else None
+        lanes.append(Lane(heading=heading, cards=cards, more=more))
     notes = [
         _("{mark} over the stage's target days").format(mark=STALE_MARK),
         _("{mark} next action overdue").format(mark=OVERDUE_MARK),

@@ -118,6 +118,7 @@ class Lane:
 
     heading: list[str]
     cards: list[list[tuple[str, str | None]]] = field(default_factory=list)
+    more: str | None = None  # under the cards ("+3 more"), level with the other lanes'
 
 
 @dataclass
@@ -178,6 +179,7 @@ def _visible_block(block: Block) -> Block:
                 Lane(
                     [visible(line) for line in lane.heading],
                     [[(visible(text), style) for text, style in card] for card in lane.cards],
+                    lane.more,  # (salespipe's own words and a number)
                 )
                 for lane in block.lanes
             ],
@@ -777,14 +779,35 @@ def _row_headings(row: list[Lane], size: int) -> list[Styled]:
 
 
 def _lane_body(lane: Lane, size: int) -> Styled:
-    """A lane's cards, a blank line apart."""
+    """A lane's cards, a blank line apart; what wraps of a card's first line under its
+    text after the id that begins it."""
     lines: Styled = []
     for number, card in enumerate(lane.cards):
         if number:
             lines.append(("", None))
-        for text, style in card:
-            lines.extend((line, style) for line in textwidth.wrap(text, size))
+        for place, (text, style) in enumerate(card):
+            first, *rest = textwidth.wrap(text, size)
+            label = _CARD_LABEL.match(text) if place == 0 and rest else None
+            if label is None:
+                lines.extend((line, style) for line in [first, *rest])
+                continue
+            lines.append((first, style))
+            lines.extend(_hung(text[len(first) :].lstrip(" "), style, size, label))
     return lines
+
+
+def _row_bodies(row: list[Lane], size: int) -> list[Styled]:
+    """The cards of a row of lanes, and under them each lane's ``more``, all on the same
+    line: below the longest lane's cards."""
+    bodies = [_lane_body(lane, size) for lane in row]
+    if not any(lane.more for lane in row):
+        return bodies
+    height = max(map(len, bodies))
+    for lane, body in zip(row, bodies, strict=True):
+        if lane.more:
+            body.extend([("", None)] * (height - len(body) + (1 if height else 0)))
+            body.extend((line, None) for line in textwidth.wrap(lane.more, size))
+    return bodies
 
 
 def _lane_rows(block: Lanes, limit: int) -> tuple[list[list[Lane]], int]:
@@ -826,7 +849,7 @@ def _plain_lanes(
         lines.extend(_side_by_side(headings, size))
         lines.append((" " * GAP).join("─" * size for _ in row))
         lines.extend(
-            _side_by_side([_padded(_lane_body(lane, size), size, color) for lane in row], size)
+            _side_by_side([_padded(body, size, color) for body in _row_bodies(row, size)], size)
         )
     lines.extend(_lanes_below(block, below or limit))
     return lines
@@ -1063,7 +1086,7 @@ def _rich_lanes(block: Lanes, limit: int) -> list[Part]:
         if parts:
             parts.append(_rich_text([""]))
         headings = _row_headings(row, size)
-        bodies = [_lane_body(lane, size) for lane in row]
+        bodies = _row_bodies(row, size)
         grid = _rich_grid(*[size] * len(row))
         if any(headings):  # a row of cells takes a line even when all are empty
             grid.add_row(*map(_rich_lines, headings))
