@@ -133,8 +133,28 @@ def test_fit_is_clip_then_pad(text: str, size: int, right: bool) -> None:
 @given(text=SPACED_WORDS, size=st.integers(min_value=1, max_value=30))
 def test_wrap_equals_wrapping_word_by_word(text: str, size: int) -> None:
     """Breaking at the last space that fits gives the lines measuring every word gives,
-    double spaces, leading spaces and words wider than a line included."""
-    assert textwidth.wrap(text, size) == word_by_word(text, size)
+    double spaces, leading spaces and words wider than a line included. (Text with Thai
+    letters has lines of its own, between Thai words too: see the next test.)"""
+    if textwidth._THAI_LETTERS.search(text) is None:
+        assert textwidth.wrap(text, size) == word_by_word(text, size)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=SPACED_WORDS, size=st.integers(min_value=2, max_value=30))
+def test_wrapped_thai_fits_and_loses_nothing(text: str, size: int) -> None:
+    """Each line of wrapped Thai fits, begins with no mark that sits on a letter before
+    it (the first line excepted: the text may begin with one), and the lines hold the
+    text: its spaces go only where a line breaks."""
+    text = text.replace("\n", " ").lstrip(" ")  # (one paragraph, not indented)
+    lines = textwidth.wrap(text, size)
+    assert all(textwidth.width(line) <= size for line in lines), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    at = 0  # where each line begins in the text
+    for line in lines:
+        at = text.index(line, at) if line else at
+        if line and at and text[at - 1] != " ":  # (broken between words)
+            assert textwidth.char_width(line[0]), lines
+        at += len(line)
 
 
 def test_fit_examples() -> None:
@@ -187,10 +207,12 @@ def test_wrap_keeps_a_currency_code_with_its_amount() -> None:
 
 def test_wrap_keeps_a_count_with_the_word_after_it() -> None:
     """A board card broke "0" / "days" and "(3" / "days late)", in Thai "(เลยกำหนด 3" /
-    "วัน)"; show at 40 columns "(24" / "days)". A time (14:24) is not a count."""
+    "วัน)"; show at 40 columns "(24" / "days)". A time (14:24) is not a count. In Thai
+    the count stays with its label before it too: "(เลยกำหนด" / "3 วัน)" was still
+    parted (see test_thai_wrap_keeps_a_number_with_its_label)."""
     assert textwidth.wrap("฿98,765,432,109.12 · 0 days", 25) == ["฿98,765,432,109.12 ·", "0 days"]
     assert textwidth.wrap("! Call (3 days late)", 14) == ["! Call (3 days", "late)"]
-    assert textwidth.wrap("! โทร (เลยกำหนด 3 วัน)", 15) == ["! โทร (เลยกำหนด", "3 วัน)"]
+    assert textwidth.wrap("! โทร (เลยกำหนด 3 วัน)", 15) == ["! โทร", "(เลยกำหนด 3 วัน)"]
     assert textwidth.wrap("since 2026-11-12 14:24 (24 days)", 26) == [
         "since 2026-11-12 14:24",
         "(24 days)",
@@ -208,6 +230,47 @@ def test_wrap_keeps_a_count_with_the_word_after_it() -> None:
         "(quote to",
         "2026-12-10)",
     ]
+
+
+FUNNEL = (
+    'สร้าง 318 ดีล: ปิดได้ 154 หลุด 27 เปิดอยู่ 137 อัตราปิดการขาย 85% "ไปขั้นถัดไป" '
+    "ของขั้นสุดท้ายคือสัดส่วนที่ปิดได้ ดีลที่หลุด 26 ดีลถูกนำเข้ามาโดยไม่ทราบขั้นที่หลุด "
+    "จึงไม่นับในแถวของขั้นใด"
+)
+
+
+def test_thai_wrap_keeps_a_number_with_its_label() -> None:
+    """funnel at 45 columns (a Thai trial on a phone) put "สร้าง 318 ดีล: ปิดได้ 154 หลุด
+    27 เปิดอยู่" (34 cells) above "137 อัตราปิดการขาย 85% …" (31): a Thai run was broken
+    only at its spaces and a count kept with the word after it, which in Thai is the next
+    label. Now a count stays with its label before it and with the word it counts
+    ("26 ดีล"), a short run ("อัตราปิดการขาย", a term) whole, and a long one (a clause)
+    between its words to fill the line."""
+    assert textwidth.wrap(FUNNEL, 45) == [
+        "สร้าง 318 ดีล: ปิดได้ 154 หลุด 27 เปิดอยู่ 137",
+        'อัตราปิดการขาย 85% "ไปขั้นถัดไป" ของขั้นสุดท้ายคือสัดส่วน',
+        "ที่ปิดได้ ดีลที่หลุด 26 ดีลถูกนำเข้ามาโดยไม่ทราบขั้นที่หลุด จึง",
+        "ไม่นับในแถวของขั้นใด",
+    ]
+    assert textwidth.wrap(FUNNEL, 60) == [
+        "สร้าง 318 ดีล: ปิดได้ 154 หลุด 27 เปิดอยู่ 137 อัตราปิดการขาย 85%",
+        '"ไปขั้นถัดไป" ของขั้นสุดท้ายคือสัดส่วนที่ปิดได้ ดีลที่หลุด 26 ดีลถูกนำเข้ามาโดยไม่',
+        "ทราบขั้นที่หลุด จึงไม่นับในแถวของขั้นใด",
+    ]
+    # durations' title: "…และยังอยู่ ณ" above "8 ธ.ค. 2569)"; ณ (as of) goes with its date
+    title = "จำนวนวันในแต่ละขั้น (ทั้งที่ผ่านไปแล้วและยังอยู่ ณ 8 ธ.ค. 2569)"
+    assert textwidth.wrap(title, 45) == [
+        "จำนวนวันในแต่ละขั้น (ทั้งที่ผ่านไปแล้วและยังอยู่",
+        "ณ 8 ธ.ค. 2569)",
+    ]
+    # a count beside a word it does not count is kept with its label only
+    assert textwidth.wrap("ปิดได้ 86 หลุด 200 เปิดอยู่ 32", 20) == [
+        "ปิดได้ 86 หลุด 200",
+        "เปิดอยู่ 32",
+    ]
+    # text of Latin letters and baht amounts only is wrapped as before, however Thai
+    # the sign: "฿" is no Thai letter
+    assert textwidth.wrap("฿1,000.00 · 3 days late", 12) == ["฿1,000.00 ·", "3 days late"]
 
 
 def test_a_code_and_amount_wider_than_the_line_are_not_kept_together() -> None:

@@ -370,3 +370,28 @@ def test_plain_tables_squeeze_text_columns_and_keep_numbers() -> None:
     assert "…" in lines[1]
     assert len(lines) > 2  # the description wrapped onto more lines
     assert_aligned(lines, 3)
+
+
+@pytest.mark.parametrize("columns", [45, 60])
+def test_a_thai_sentence_under_a_report_fills_its_lines_in_a_terminal(
+    cli: Any, db_path: Path, columns: int
+) -> None:
+    """A Thai trial on a phone (45 and 60 columns, tmux): funnel's sentence broke
+    "…หลุด 27 เปิดอยู่" / "137 อัตราปิดการขาย…", lines of 34 and 31 cells on 45, and
+    durations' title "…และยังอยู่ ณ" / "8 ธ.ค. 2569)": no line now ends with a Thai word
+    whose number starts the next, and the first line of funnel's sentence holds every
+    count of it."""
+    from test_terminal_width import ANSI, in_terminal
+
+    made = cli("--lang", "th", "demo", "--deals", "120", "--db", str(db_path))
+    assert made.exit_code == 0, made.stderr
+    for command in ("funnel", "durations"):
+        shown = in_terminal(("--db", str(db_path), "--lang", "th", command), columns)
+        lines = [line.rstrip() for line in ANSI.sub("", shown).splitlines()]
+        assert all(textwidth.width(line) <= columns for line in lines), lines
+        for line, after in itertools.pairwise(lines):
+            parted = re.search("[\u0e01-\u0e4e]$", line) and re.match(r"\(?[0-9]", after)
+            assert not parted, f"{line!r} / {after!r}"
+        if command == "funnel":
+            sentence = next(line for line in lines if line.startswith("สร้าง "))
+            assert re.fullmatch(r"สร้าง \d+ ดีล: ปิดได้ \d+ หลุด \d+ เปิดอยู่ \d+.*", sentence)

@@ -305,7 +305,7 @@ _LONG_DATE = re.compile(rf"(?<!\S)\(?[0-9]{{1,2}} (?:{_MONTH_NAMES}) [0-9]{{4}}(
 _GLUE = "\xa0"  # a space no line is broken at, put back as a space
 
 
-def _glued(body: str, room: int) -> str:
+def _glued(body: str, room: int, kept: re.Pattern[str] = _KEPT_TOGETHER) -> str:
     """``body`` with the spaces it must not be broken at (see _KEPT_TOGETHER and
     _LONG_DATE) made _GLUE, where what they hold together fits in ``room`` cells."""
 
@@ -315,20 +315,149 @@ def _glued(body: str, room: int) -> str:
         return found.group(0).replace(" ", _GLUE, count)
 
     body = _LONG_DATE.sub(lambda found: glue(found, -1), body)
-    return _KEPT_TOGETHER.sub(lambda found: glue(found, 1), body)
+    return kept.sub(lambda found: glue(found, 1), body)
+
+
+# Thai text is kept apart by these rules instead of _KEPT_TOGETHER's (its counts stand
+# after what they count, "ปิดได้ 86 หลุด 200", so the word after one is often another's
+# label): a currency code and its amount, a count and the Latin word after it.
+_KEPT_TOGETHER_IN_THAI = re.compile(
+    r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9]\S*)|(?<!\S)\(?[0-9]{1,4} (?![A-Z]{3}\b)[A-Za-z][^\s,;]*"
+)
+# Thai words a count is written before ("318 ดีล", "3 วัน"): the count is not parted from
+# them. Other Thai words after a count begin what comes next ("เปิดอยู่ 32 อัตรา…").
+_COUNTED = frozenset(
+    [
+        "ดีล",
+        "รายการ",
+        "วัน",
+        "แถว",
+        "ครั้ง",
+        "จุด",
+        "ตัวอักษร",
+        "เหตุการณ์",
+        "เรื่อง",
+        "บรรทัด",
+        "ขั้น",
+        "คน",
+        "เดือน",
+        "ปี",
+        "สัปดาห์",
+        "ชั่วโมง",
+        "นาที",
+        "ไฟล์",
+        "ช่อง",
+        "ข้อ",
+        "ฉบับ",
+        "ตัว",
+        "ไปป์ไลน์",
+    ]
+)
+_COUNT = re.compile(r"\(?[0-9]{1,4}")
+_THAI_LETTERS = re.compile("[\u0e01-\u0e3a\u0e40-\u0e5b]")  # (not the baht sign, ฿)
+_STARTS_WITH_NUMBER = re.compile(r"\(?[0-9]")
+_ENDS_THAI = re.compile("[\u0e01-\u0e4e]$")
+_WORDLIKE = re.compile(r"\w")
+
+
+def _thai_words(token: str) -> tuple[str, ...]:
+    """The words of a piece of text between spaces, where a Thai line may break (see
+    :mod:`salespipe.present.thaibreak`); a piece held together (_GLUE) is one word."""
+    if _GLUE in token or not _THAI.search(token):
+        return (token,)
+    from salespipe.present import thaibreak
+
+    return thaibreak.words(token)
+
+
+def _kept_after(before: str, token: str, word: str, first: bool) -> bool:
+    """Whether no line may break at the space between ``before`` and ``token`` (whose
+    first word is ``word``): after a mark that begins the text (``first``: "!" of an
+    overdue action), between a Thai word and a number after it (its label: "เปิดอยู่ 32",
+    "ณ 8 ธ.ค. 2569"), and between a count and the Thai word it counts ("318 ดีล")."""
+    if first and _alone(before):
+        return True
+    if _STARTS_WITH_NUMBER.match(token) and _ENDS_THAI.search(before):
+        return True
+    return _COUNT.fullmatch(before) is not None and word.strip("():,;.") in _COUNTED
+
+
+def _thai_units(body: str, room: int) -> list[tuple[str, str]]:
+    """``body`` as the pieces a line may break between, each with the gap before it (a
+    space, or none between Thai words): broken at spaces and between Thai words, except
+    where :func:`_kept_after` keeps two together, and inside a term (a run of Thai
+    between spaces at most ``TERM`` of ``room`` or ``TERM_CELLS`` wide: "อัตราปิดการขาย",
+    "เลยกำหนด"), when what is kept together fits in ``room``. A longer run (a clause) is
+    broken between its words to fill a line."""
+    term = max(room * TERM, TERM_CELLS)
+    pieces: list[tuple[str, str, bool]] = []  # gap before it, text, may break before it
+    before = ""
+    for number, token in enumerate(body.split(" ")):
+        words = _thai_words(token)
+        whole = width(token) <= term
+        for place, word in enumerate(words):
+            if place:
+                after = words[place - 1]
+                apart = not whole and bool(_WORDLIKE.search(after) and _WORDLIKE.search(word))
+                pieces.append(("", word, apart))
+            else:
+                apart = number > 0 and not _kept_after(before, token, word, number == 1)
+                pieces.append((" " if number else "", word, apart))
+        before = token
+    units: list[tuple[str, str]] = []
+    group: list[tuple[str, str, bool]] = []
+    for piece in [*pieces, ("", "", True)]:
+        if piece[2] and group:
+            text = "".join(gap + text for gap, text, _apart in group)[len(group[0][0]) :]
+            if len(group) == 1 or width(text) <= room:
+                units.append((group[0][0], text))
+            else:  # too wide to keep together: broken as anywhere else
+                units.extend((gap, text) for gap, text, _apart in group)
+            group = []
+        group.append(piece)
+    return units
+
+
+TERM, TERM_CELLS = 1 / 3, 12
+
+
+def _wrap_thai(body: str, room: int, whole: bool) -> list[str]:
+    """Lines of at most ``room`` cells of text with Thai in it, as many of its pieces
+    (:func:`_thai_units`) on each as fit; a piece wider than a line is cut as
+    :func:`_split_word` cuts it (``whole``: one not Thai is left whole)."""
+    lines: list[str] = []
+    current: str | None = None  # (the line being filled)
+    used = 0
+    for gap, text in _thai_units(body, room):
+        cells = width(text)
+        if current is not None and used + len(gap) + cells <= room:
+            current, used = current + gap + text, used + len(gap) + cells
+            continue
+        if current is not None:
+            lines.append(current)
+        long = cells > room and not (whole and not _THAI.search(text))
+        *full, current = _split_word(text, room) if long else [text]
+        lines.extend(full)
+        used = width(current)
+    lines.append(current or "")
+    return lines
 
 
 def _wrap_paragraph(paragraph: str, size: int, whole: bool) -> list[str]:
     body = paragraph.lstrip(" ")
     indent = paragraph[: len(paragraph) - len(body)]
     room = max(1, size - len(indent))
+    thai = _THAI_LETTERS.search(body) is not None
+    kept = _KEPT_TOGETHER_IN_THAI if thai else _KEPT_TOGETHER
     glued = _GLUE not in body and (
-        _KEPT_TOGETHER.search(body) is not None or _LONG_DATE.search(body) is not None
+        kept.search(body) is not None or _LONG_DATE.search(body) is not None
     )
     if glued:
-        body = _glued(body, room)
+        body = _glued(body, room, kept)
     lines = None
-    if "  " not in body and not body.endswith(" "):
+    if thai:
+        lines = _wrap_thai(body, room, whole)
+    elif "  " not in body and not body.endswith(" "):
         lines = _wrap_measured(body, room)
     if lines is None:
         lines = _wrap_words(body, room, whole)

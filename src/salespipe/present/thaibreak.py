@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -51,6 +52,11 @@ def words(text: str) -> tuple[str, ...]:
         return (text,)
     positions = (ctypes.c_int * len(text))()
     count = find_breaks(None, text, positions, len(text))
-    cuts = [p for p in positions[: max(0, count)] if 0 < p < len(text)]
+    # (never before a mark, which sits on the letter before it: libthai parts "aิก" so)
+    cuts = [
+        p
+        for p in positions[: max(0, count)]
+        if 0 < p < len(text) and unicodedata.category(text[p]) not in ("Mn", "Me")
+    ]
     bounds = [0, *cuts, len(text)]
     return tuple(text[start:end] for start, end in itertools.pairwise(bounds))
