@@ -305,7 +305,7 @@ def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path, autho
     assert undo["changed"]["after"] == {
         "undid": 2,
         "command": "move",
-        "deal_id": 1,
+        "deal": 1,
         "deal_count": 1,
     }
     assert [d["stage"] for d in undo["deals"]] == ["presented"]

@@ -844,13 +844,15 @@ def _tags_after(
 
 def _undo_record(change: int, command: str, undone: Sequence[Event]) -> Record:
     """What an undo event stores: the change it took back and its command, and the deals
-    that change touched: how many (``deal_count``) and, of one, which (``deal_id``), so
-    that ``log``, ``watch`` and a hook can say which deal an undo was of (an undo is an
-    event of no deal: its own ``deal_id`` stays null)."""
+    that change touched: how many (``deal_count``) and, of one, which (``deal``), so that
+    ``log``, ``watch`` and a hook can say which deal an undo was of (an undo is an event
+    of no deal: its own ``deal_id`` stays null; and no key of ``after`` is "deal_id",
+    which a search of the journal for a deal's lines (an older file without its index)
+    would take for the deal's own)."""
     record: Record = {"undid": change, "command": command}
     touched = list(dict.fromkeys(e.deal_id for e in undone if e.deal_id is not None))
     if len(touched) == 1:
-        record["deal_id"] = touched[0]
+        record["deal"] = touched[0]
     if touched:
         record["deal_count"] = len(touched)
     return record

@@ -669,7 +669,7 @@ def _describe_undo(after: Record) -> str:
 
 def undone_deal(after: Record | None) -> int | None:
     """The one deal the change an undo event took back touched, if it touched one."""
-    deal_id = (after or {}).get("deal_id")
+    deal_id = (after or {}).get("deal")
     return deal_id if isinstance(deal_id, int) else None
 
 
