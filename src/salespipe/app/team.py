@@ -57,6 +57,14 @@ def spelling(store: object) -> dict[str, str]:
     return {parse.fold(member.user): member.user for member in store.team_members()}
 
 
+def roles(store: object) -> dict[str, str]:
+    """On a server, each team member's role (a TEAM_ROLES) by its name; on a data file,
+    none."""
+    if not isinstance(store, Team):
+        return {}
+    return {member.user: member.role for member in store.team_members()}
+
+
 @dataclass(frozen=True)
 class Joined:
     """What ``team add`` did: who is on the team as what, whether that changed anything,

@@ -96,6 +96,17 @@ def _imported_line(report: ImportReport, data: dict[str, Any]) -> str:
     else:
         line = _("Read {rows} of the {format} file: imported {deals} ({breakdown}){stages}.")
     stages = ""
+    if report.with_history:
+        stages = ngettext(
+            ", {count} with its history ({events})",
+            ", {count} with their history ({events})",
+            report.with_history,
+        ).format(
+            count=report.with_history,
+            events=ngettext("{count} event", "{count} events", report.events).format(
+                count=report.events
+            ),
+        )
     if report.new_pipelines:
         names = ", ".join(f'"{n}"' for n in report.new_pipelines)
         if report.dry_run:
@@ -450,6 +461,38 @@ def _brought_back_line(rows: list[tuple[int, int]]) -> str:
     ).format(count=len(rows), pairs=pairs)
 
 
+def _without_history_line(deals: list[int], dry_run: bool) -> str:
+    """Deals of a merged backup whose events do not replay to the deal placed here (a
+    stage of their history mapped to won or lost, say): made in their stage at their
+    creation, as a CSV's deals are."""
+    count = len(deals)
+    if dry_run:
+        message = ngettext(
+            "{count} deal of the backup would come without its history (its deal {where}): "
+            "its events do not lead to the deal as it would be here (a stage it was in "
+            "mapped to won or lost, say), so it would be made in its stage at its creation, "
+            "as a CSV's deals are.",
+            "{count} deals of the backup would come without their history (its deals {where}): "
+            "their events do not lead to the deals as they would be here (a stage they were "
+            "in mapped to won or lost, say), so they would be made in their stage at their "
+            "creation, as a CSV's deals are.",
+            count,
+        )
+    else:
+        message = ngettext(
+            "{count} deal of the backup came without its history (its deal {where}): its "
+            "events do not lead to the deal as it is here (a stage it was in mapped to won "
+            "or lost, say), so it was made in its stage at its creation, as a CSV's deals "
+            "are.",
+            "{count} deals of the backup came without their history (its deals {where}): their "
+            "events do not lead to the deals as they are here (a stage they were in mapped "
+            "to won or lost, say), so they were made in their stage at their creation, as "
+            "a CSV's deals are.",
+            count,
+        )
+    return message.format(count=count, where=_first_ten([str(deal) for deal in deals]))
+
+
 def _look_alikes_line(look_alikes: list[tuple[int, int]], dry_run: bool) -> str:
     """New deals whose title and customer are a deal's here: the same deals under a key
     the file changed (a renamed or added column, a customer in other capitals), or new."""
@@ -619,6 +662,17 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(Warned(_deleted_here_line(report.deleted_here)))
     if report.brought_back:
         shown.append(_brought_back_line(report.brought_back))
+    if report.without_history:
+        shown.append(Warned(_without_history_line(report.without_history, report.dry_run)))
+    if report.others_history:
+        shown.append(
+            Warned(
+                _(
+                    "Some of those hold changes made by others, which only an admin of the "
+                    "team brings in: every other role records changes only as itself."
+                )
+            )
+        )
     if report.guessed_encoding:
         shown.append(
             _(

@@ -28,11 +28,12 @@ from salespipe.core.errors import InvalidValue, SalespipeError, UsageError
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import PipelineDef, first_pipeline
 from salespipe.storage.port import ReadView
+from salespipe.transfer.carried import BackupHistory, CarriedDeal, Here, carry, read_history
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.csvfile import LeftOutKind
 from salespipe.transfer.dates import DateOrder
 from salespipe.transfer.differing import Differing
-from salespipe.transfer.pending import Pending, unpack
+from salespipe.transfer.pending import Pending, StageLabel, unpack
 from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
 from salespipe.transfer.restore import check, database_is_empty, restore
@@ -167,6 +168,9 @@ class ImportReport:
     guessed_encoding: str | None = None  # read in, not being UTF-8 and none given
     update: bool = False  # --update was given: ``differing`` is what it could not change
     updates: list[Update] = field(default_factory=list)  # deals here changed (--update)
+    with_history: int = 0  # a backup merged: the deals that came with their history
+    without_history: list[int] = field(default_factory=list)  # its deals that did not (ids)
+    others_history: bool = False  # some of them for changes by others (an admin's to bring)
 
     @property
     def new_stages(self) -> list[str]:
@@ -233,6 +237,12 @@ class ImportReport:
             data["short_rows"] = self.short_rows
         if self.guessed_encoding:  # likewise: a file of Thai Windows' code page
             data["encoding"] = self.guessed_encoding
+        if self.with_history:  # likewise: a backup merged, its deals with their events
+            data["with_history"] = self.with_history
+        if self.without_history:  # likewise: its deals whose events did not come
+            data["without_history"] = self.without_history
+        if self.others_history:  # likewise: some for changes by others (not an admin)
+            data["history_needs_admin"] = True
         if self.left_out:  # likewise: lines of the file that hold no deal
             data["left_out"] = {
                 kind: [line for line, of in self.left_out if of == kind]
@@ -449,9 +459,12 @@ def _prepare(
     now: datetime,
     pipeline: str,
     spelled: Mapping[str, str],
+    roles: Mapping[str, str],
 ) -> Plan | None:
     """Plan the import into the report (its deals into ``pipeline``); None when the file
     is a backup to restore whole."""
+    history: BackupHistory | None = None  # a backup merged: its deals' events
+    history_labels: Counter[StageLabel] | None = None
     if parsed.backup is not None:
         if database_is_empty(snapshot):
             _refuse_deals_not_brought_back(Path(report.file), options.restore_deals, Plan())
@@ -482,6 +495,8 @@ def _prepare(
         ]
         merged = read_deal_objects(deals, None, pipelines=True)
         parsed.rows, parsed.problems = merged.rows, merged.problems
+        history = read_history(parsed.backup.records("events"), parsed.backup.records("deals"))
+        history_labels = history.labels(named, pipeline_of)
         crm_stages = tuple(
             DefaultStage(s.name, s.probability, pipeline_of[s.key], s.target_days, s.guide)
             for s in backup_stages
@@ -516,7 +531,10 @@ def _prepare(
         pipeline=pipeline,
         restore_deleted=options.restore_deleted,
         restore_deals=frozenset(options.restore_deals),
+        history_labels=history_labels,
     )
+    if history is not None:
+        _carry_history(plan, history, defaults.owner, spelled, _only_as(snapshot, roles))
     _refuse_deals_not_brought_back(Path(report.file), options.restore_deals, plan)
     parsed.rows = []  # the plan's entries hold the rows to write; let the rest go
     report.same_but_id = same_but_for_id(plan.entries, parsed.id_fields)
@@ -552,7 +570,53 @@ def _prepare(
     report.deleted_here = plan.deleted_here
     report.brought_back = plan.brought_back
     report.imported = _count(plan)
+    report.with_history = len(plan.carried)
+    report.without_history = plan.without_history
+    report.others_history = plan.others_history
     return plan
+
+
+def _by_others(carried: CarriedDeal, only_as: str) -> bool:
+    return any(event.get("who") not in ("", None, only_as) for event in carried.events)
+
+
+def _only_as(snapshot: ReadView, roles: Mapping[str, str]) -> str | None:
+    """The only author whose changes this session may record, or None for anyone's: on
+    a server a manager or a rep records changes only as itself (the m012 row policy);
+    an admin of the team, and the tables' owner, carries others' (as ``copy`` does)."""
+    user = snapshot.user()
+    if user is None or roles.get(user, "admin") == "admin":
+        return None
+    return user
+
+
+def _carry_history(
+    plan: Plan,
+    history: BackupHistory,
+    owner: str,
+    spelled: Mapping[str, str],
+    only_as: str | None,
+) -> None:
+    """Each new deal of a merged backup with its events, where they replay to it
+    (carried.py) and, ``only_as`` a role, are all that role's; the others named by
+    their number in the backup. The plan's count of events becomes the count of those
+    written."""
+
+    def owner_of(name: str) -> str:
+        return spelled.get(parse.fold(name), name) if name else owner
+
+    for entry in plan.entries:
+        row = entry.row
+        here = Here(entry.deal_id, entry.source, entry.stage.key, entry.status)
+        assert row.deal_id is not None  # (a backup's deals have their ids)
+        carried = carry(history, row.deal_id, here, plan.history_stages, owner_of)
+        if carried is not None and only_as is not None and _by_others(carried, only_as):
+            plan.others_history, carried = True, None
+        if carried is None:
+            plan.without_history.append(row.deal_id)
+            continue
+        plan.carried[entry.deal_id] = carried
+        plan.events += len(carried.events) - (1 + row.notes + (entry.status != "open"))
 
 
 def _named_otherwise(
@@ -618,14 +682,16 @@ def _import(
     if options.dry_run:
         view = pipeline.read()
         into = pipeline.current_pipeline(view).key
-        _prepare(view, parsed, options, report, clock.now(), into, team.spelling(pipeline.store))
+        spelled, roles = team.spelling(pipeline.store), team.roles(pipeline.store)
+        _prepare(view, parsed, options, report, clock.now(), into, spelled, roles)
         if report.restored:  # it would be this database: its settings are heard as such
             assert parsed.backup is not None
             pipeline.settings_taken_in(parsed.backup.config)
         return report
-    spelled = team.spelling(pipeline.store)
+    spelled, roles = team.spelling(pipeline.store), team.roles(pipeline.store)
     with pipeline.work("import") as work:
-        plan = _prepare(work.tx, parsed, options, report, work.now, work.pipeline.key, spelled)
+        into = work.pipeline.key
+        plan = _prepare(work.tx, parsed, options, report, work.now, into, spelled, roles)
         if plan is None:
             assert parsed.backup is not None
             restore(work.tx, parsed.backup)

@@ -27,6 +27,7 @@ from salespipe.core.model import (
 )
 from salespipe.core.stored import MAX_DEAL_ID
 from salespipe.storage.port import ReadView
+from salespipe.transfer.carried import CarriedDeal
 from salespipe.transfer.crm_formats import DefaultStage
 from salespipe.transfer.deleted_here import deleted_records, deleted_sources
 from salespipe.transfer.differing import Comparer, Differing
@@ -144,6 +145,12 @@ class Plan:
     # deals placed by their stage's key whose file names that stage otherwise, by (the
     # file's name, the stage's key here)
     named_otherwise: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # A backup merged: the stage here of each stage its deals' history names (by the
+    # backup's key), and the history of each deal that comes with it, by its id here
+    history_stages: dict[str, str] = field(default_factory=dict)
+    carried: dict[int, CarriedDeal] = field(default_factory=dict)
+    without_history: list[int] = field(default_factory=list)  # the backup's ids of those without
+    others_history: bool = False  # some of them hold changes by others, not to be carried
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
@@ -178,15 +185,23 @@ def plan_import(
     pipeline: str = FIRST_PIPELINE,
     restore_deleted: bool = False,
     restore_deals: frozenset[int] = frozenset(),
+    history_labels: Mapping[StageLabel, int] | None = None,
 ) -> Plan:
     """The deals to write: each row in the pipeline its label names (else ``pipeline``),
     its stage among that pipeline's (new pipelines and stages created as told).
     ``stage_probabilities``: the rows' probabilities tell their stages' (a CRM's file),
-    not only each deal's own (salespipe's export and backup)."""
+    not only each deal's own (salespipe's export and backup). ``history_labels``: the
+    stages a merged backup's deals were in before, with how many deals: placed as the
+    rows' stages are (mapped, matched or created), into ``history_stages``."""
     plan = Plan(defaults=defaults, pipeline=pipeline)
     invalid = invalid_labels or {}
+    history = history_labels or {}
     plan.unused_maps = _maps_no_row_has(
-        placing.stage_map, rows, invalid, attrgetter("stage_label", "stage_name"), collation.look
+        placing.stage_map,
+        rows,
+        {**invalid, **history},
+        attrgetter("stage_label", "stage_name"),
+        collation.look,
     )
     plan.unused_pipeline_maps = _maps_no_row_has(
         placing.pipeline_map, rows, invalid, lambda label: (label.pipeline_label,), parse.fold
@@ -223,6 +238,11 @@ def plan_import(
     by_key = {s.key: s for s in snapshot.stages()}
     for key, indexes in groups.items():
         group = [fresh[i] for i in indexes]
+        passed = {
+            label: count
+            for label, count in history.items()
+            if placement.keys.get(label.pipeline_label) == key
+        }
         resolver, targets = _resolve_stages(
             group,
             stages_in(snapshot.stages(), key),
@@ -235,7 +255,12 @@ def plan_import(
                 for label, count in invalid.items()
                 if placement.keys.get(label.pipeline_label) == key
             },
+            passed,
         )
+        for label in passed:
+            found = resolver.target(label)
+            if found is not None and found.stage is not None:
+                plan.history_stages[label.stage_label] = found.stage
         for index, target in zip(indexes, targets, strict=True):
             placed[index] = (resolver, target)
     for stages in plan.stages_after.values():
@@ -279,6 +304,8 @@ def plan_import(
             row = row._replace(probability=_own_probability(row, status, stage, in_file))
             plan.own_probabilities += status == "open" and row.probability is not None
         unknown = target.stage is None and status != "open"
+        if history_labels is not None and target.stage is not None:  # (a backup merged)
+            plan.history_stages[row.label.stage_label] = target.stage
         plan.entries.append(Entry(row, deal_id, stage, status, source, unknown))
         if target.file_name:
             plan.named_otherwise[target.file_name, stage.key] += 1
@@ -505,6 +532,7 @@ def _resolve_stages(
     where: tuple[str, str, bool, set[str] | None, set[str]],
     in_file: dict[tuple[str, str], int],
     invalid_labels: Mapping[StageLabel, int],
+    passed: Mapping[StageLabel, int],
 ) -> tuple[StageResolver, list[Target | None]]:
     """The stage of each row among one pipeline's ``stages``, new ones made if told
     (into a pipeline without a stage too).
@@ -512,7 +540,8 @@ def _resolve_stages(
     ``where``: the pipeline's key and name, whether the import creates it, the
     --stage-map entries used so far (None when the rows go into one pipeline) and the
     stage keys taken; ``in_file``: the probability of each stage of the file (a created
-    stage's)."""
+    stage's); ``passed``: stages a merged backup's deals were in before, with their deals
+    (placed, and created, as the rows' are)."""
     pipeline, name, new_pipeline, used_maps, taken = where
     creating = placing.create_stages
     mapped = parse_stage_map(placing.stage_map, stages, found_in=used_maps, pipeline=pipeline)
@@ -522,6 +551,9 @@ def _resolve_stages(
     targets = [resolver.target(r.label) for r in rows]
     for label, count in invalid_labels.items():
         resolver.count_invalid(label, count)
+    for label, count in passed.items():
+        if resolver.target(label) is None:
+            resolver.unknown[label.stage_label] += count - 1
     if resolver.unknown:
         if len(resolver.unknown) > placing.max_new_stages:
             raise too_many_new_stages(len(resolver.unknown), placing.max_new_stages)

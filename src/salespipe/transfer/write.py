@@ -2,17 +2,21 @@
 
 Each row becomes its deal as it was created (open) and as it is now (maybe closed),
 and the events that replay that history: ``add`` at creation, a ``note`` per note,
-then ``won``/``lost`` at closing. The records are built in ``Deal.to_record()`` form
+then ``won``/``lost`` at closing; a merged backup's deal, with its events carried
+(carried.py): each as it was, with its time and author, under the deal's number here.
+The records are built in ``Deal.to_record()`` form
 straight from the row's packed values (:mod:`import_pending`); only the deal handed to
 the store is a :class:`~salespipe.core.model.Deal`. Nothing is kept once a row is written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from salespipe.app.work import Work, record_diff
 from salespipe.core.model import Event, Record
+from salespipe.transfer.carried import CarriedDeal
 from salespipe.transfer.pending import RowValues, unpack
 from salespipe.transfer.plan import Defaults, Entry, Plan
 from salespipe.transfer.row_times import Times, deal_times, latest, moment_of
@@ -110,6 +114,32 @@ class _Recorder:
         self.work.unlisted_events += 1
         self.seq += 1
 
+    def carry(self, deal_id: int, carried: CarriedDeal) -> None:
+        """A merged backup's deal's events, each in this change under its number here,
+        with the time, author and command it had."""
+        for raw in carried.events:
+            event = self.work.new_event(
+                self.seq,
+                raw["type"],
+                datetime.fromisoformat(raw["at"]),
+                deal_id,
+                reason=raw.get("reason"),
+                text=raw.get("text"),
+                before=raw.get("before"),
+                after=raw.get("after"),
+            )
+            recorded = raw.get("recorded_at")
+            self.held.append(
+                dataclasses.replace(
+                    event,
+                    recorded_at=datetime.fromisoformat(recorded) if recorded else event.at,
+                    who=raw.get("who") or "",
+                    command=raw.get("command") or "",
+                )
+            )
+            self.work.unlisted_events += 1
+            self.seq += 1
+
 
 def write_plan(work: Work, plan: Plan) -> int:
     """Store the planned deals and their events; returns how many events were recorded."""
@@ -125,6 +155,15 @@ def write_plan(work: Work, plan: Plan) -> int:
     now = moment_of(defaults.now)
     batch: list[Record] = []
     for entry in plan.take_entries():
+        carried = plan.carried.pop(entry.deal_id, None)
+        if carried is not None:
+            record.carry(entry.deal_id, carried)
+            batch.append(carried.record)
+            if len(batch) >= WRITE_BATCH:
+                tx.save_records(batch)
+                batch.clear()
+                record.release()
+            continue
         values = unpack(entry.row)
         times = deal_times(values, entry.status, now)
         opened, final = deal_records(entry, values, times, defaults)
