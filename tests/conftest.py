@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -464,6 +465,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         ).fetchall()
     for name in _orphans(str(row[0]) for row in rows):
         pg_admin(PG_ADMIN_TARGET, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_orphan_team_roles()
+
+
+_TEAM_ROLE_OF = re.compile(r"salespipe_(salespipe_test_[0-9]+_[0-9a-f]{12})_\w+")
+
+
+def _drop_orphan_team_roles() -> None:
+    """The group roles `team add` made in test databases of runs that are gone: roles
+    belong to the server, not to a database, so dropping the database left them (six
+    teams' roles had piled up here over a day of interrupted runs)."""
+    import psycopg
+
+    with pg_connect(PG_ADMIN_TARGET, autocommit=True) as connection:
+        roles = [str(r[0]) for r in connection.execute("SELECT rolname FROM pg_roles")]
+        databases = {str(r[0]) for r in connection.execute("SELECT datname FROM pg_database")}
+    for role in roles:
+        made = _TEAM_ROLE_OF.fullmatch(role)
+        if made is None or made[1] in databases or not _orphans([made[1]]):
+            continue
+        with contextlib.suppress(psycopg.Error):  # (still owning something: left alone)
+            pg_admin(PG_ADMIN_TARGET, f'DROP ROLE IF EXISTS "{role}"')
 
 
 @pytest.fixture(scope="session")
