@@ -334,3 +334,45 @@ def test_a_change_is_passed_only_once_the_consumer_is_done_with_it(
         3,
         ("passed", 3, False),
     ]
+
+
+def _made_earlier(run: Any, path: Path) -> Path:
+    """A data file of one change whose pipeline was made before the tests' clock: a
+    pipeline of its own, as a copy of it into a database is."""
+    done = run("--db", str(path), "add", "Small one", env={"SALESPIPE_NOW": "2026-11-20T09:00"})
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+@pytest.mark.postgres
+def test_a_place_kept_through_a_copy_resumes_on_the_copy(
+    run: Any, pg_database: str, watching: Callable[..., Watcher], tmp_path: Path
+) -> None:
+    """A running `watch --resume` that a `copy --replace` reaches keeps the copy's
+    pipeline and last change as its place: killed and started again, it posts the change
+    made meanwhile, where a place left on the old pipeline would be refused as another's."""
+    small = _made_earlier(run, tmp_path / "small.json")
+    _change(run, pg_database, "add", "First")
+    _change(run, pg_database, "add", "Second")
+    place = tmp_path / "feed-place"
+    first = watching("--json", "--resume", str(place))
+    before = json.loads(place.read_text(encoding="utf-8"))
+    assert before["change"] == 2
+    _change(run, pg_database, "copy", str(small), pg_database, "--replace")
+    first.note_containing("was replaced by a copy")
+    _change(run, pg_database, "note", "1", "seen live after the copy")
+    assert "seen live after the copy" in first.line()
+    deadline = time.monotonic() + LINE_WAIT
+    while (kept := json.loads(place.read_text(encoding="utf-8")))["pipeline"] == before[
+        "pipeline"
+    ] or kept["change"] != 2:  # (the copy's one change, then the note after it)
+        assert time.monotonic() < deadline, kept
+        time.sleep(0.02)
+    _killed(first)
+
+    _change(run, pg_database, "note", "1", "made while off")
+    again = watching("--json", "--resume", str(place))
+    assert json.loads(again.line())["text"] == "made while off"
+    assert again.note_containing("Caught up") == (
+        "Caught up on 1 change made while the feed was off."
+    )
