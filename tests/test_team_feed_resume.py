@@ -376,3 +376,27 @@ def test_a_place_kept_through_a_copy_resumes_on_the_copy(
     assert again.note_containing("Caught up") == (
         "Caught up on 1 change made while the feed was off."
     )
+
+
+@pytest.mark.postgres
+def test_a_copy_made_while_the_watch_was_off_is_named_in_its_refusal(
+    run: Any, pg_database: str, tmp_path: Path
+) -> None:
+    """`copy --replace` into the database while its watch was off: the refusal said the
+    file kept "the place of a watch on another pipeline (postgresql:///sales), not the one
+    in postgresql:///sales: give each database a file of its own", of one database (a
+    trial). It says the database was replaced by a copy, and what to do."""
+    _change(run, pg_database, "add", "First")
+    place = tmp_path / "place"
+    Watcher("--resume", str(place), env={"SALESPIPE_DB": pg_database}).stop()
+    kept = place.read_text(encoding="utf-8")
+    small = _made_earlier(run, tmp_path / "small.json")
+    _change(run, pg_database, "copy", str(small), pg_database, "--replace")
+
+    said = _refused(run, pg_database, "--resume", str(place))
+    assert "was replaced by a copy" in said, said
+    assert "another pipeline" not in said, said
+    assert "a file of its own" not in said, said
+    assert "--since CHANGE" in said, said
+    assert "ถูกแทนที่ด้วยสำเนา" in _refused(run, pg_database, "--resume", str(place), lang="th")
+    assert place.read_text(encoding="utf-8") == kept

@@ -197,6 +197,14 @@ class Place:
             return None
         change, pipeline, database = kept
         if pipeline is not None and self._pipeline is not None and pipeline != self._pipeline:
+            if database == self._where:  # (the same database: a copy came in meanwhile)
+                raise InvalidValue(
+                    _(
+                        "{where} was replaced by a copy (salespipe copy) since {file} kept "
+                        "its place: delete {file} to follow from now, or start with --since "
+                        "CHANGE."
+                    ).format(where=self._where, file=self.path)
+                )
             raise InvalidValue(
                 _(
                     "{file} keeps the place of a watch on another pipeline ({database}), "
