@@ -400,3 +400,33 @@ def test_a_copy_made_while_the_watch_was_off_is_named_in_its_refusal(
     assert "--since CHANGE" in said, said
     assert "ถูกแทนที่ด้วยสำเนา" in _refused(run, pg_database, "--resume", str(place), lang="th")
     assert place.read_text(encoding="utf-8") == kept
+
+
+def test_a_place_that_cannot_be_kept_at_the_first_start_says_none_was_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FILE that cannot be written at the first start (a full disk) said "started again
+    it resumes from the place kept there before": there was none. Once a place is kept,
+    that is what it says."""
+    import errno
+
+    from salespipe.core.errors import InvalidValue
+    from salespipe.storage import safe_files
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    first = feed.Place(tmp_path / "place", "postgresql:///sales", lambda: None)
+    with monkeypatch.context() as patched:
+        patched.setattr(safe_files, "replace_atomically", full)
+        with pytest.raises(InvalidValue) as refused:
+            first.start(5)
+    said = refused.value.message
+    assert said.startswith(f"Could not keep the feed's place in {first.path} ("), said
+    assert "kept there before" not in said, said
+
+    assert first.start(5) is None  # (kept: 5)
+    monkeypatch.setattr(safe_files, "replace_atomically", full)
+    with pytest.raises(InvalidValue) as stopped:
+        first.passed(6, False)
+    assert "resumes from the place kept there before" in stopped.value.message

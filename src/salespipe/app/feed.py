@@ -182,12 +182,14 @@ class Place:
         self._where = where
         self._made = made
         self._pipeline: str | None = None
+        self._kept = False  # (a place is in the file: read there, or written since)
 
     def start(self, latest: int, since: int | None = None) -> int | None:
         """The change to show the changes after (``since`` if given, whatever the file
         keeps); None, for a file not made yet, which is then made: from now
         (``latest``) on, nothing before is news."""
         kept = self._read() if since is None else None
+        self._kept = kept is not None
         self._pipeline = self._made()
         if since is not None:
             self.keep(since)
@@ -238,12 +240,17 @@ class Place:
             )
             safe_files.fsync_folder(self.path.parent)
         except OSError as exc:
-            raise InvalidValue(
-                _(
+            if not self._kept:  # (the first start: no place was kept there to resume from)
+                said = _(
+                    "Could not keep the feed's place in {file} ({problem}); nothing was shown."
+                )
+            else:
+                said = _(
                     "Could not keep the feed's place in {file} ({problem}); the watch "
                     "stopped, and started again it resumes from the place kept there before."
-                ).format(file=self.path, problem=os_problem(exc))
-            ) from None
+                )
+            raise InvalidValue(said.format(file=self.path, problem=os_problem(exc))) from None
+        self._kept = True
 
     def _read(self) -> tuple[int, str | None, str] | None:
         """The change, pipeline and database the file keeps; None if it is not there."""
