@@ -751,3 +751,26 @@ def test_the_forecasts_span_of_months_is_never_broken_across_lines(
             assert totals[0].startswith(short), plain
         if columns == 140:
             assert totals[0].startswith(span), plain
+
+
+@pytest.mark.parametrize("lang", ["en", "th"])
+def test_the_range_tables_span_of_months_is_never_broken_across_lines(
+    cli: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """The range table shows the months ahead together too: at 50 columns it fits only
+    with that row's span narrower, which broke "2026-11 –" from "2027-01" onto two lines
+    when its short label was not given (no test saw that). Its months' names take the
+    place there, as in the forecast's table; where it fits whole, whole."""
+    assert cli("demo", "--db", str(db_path)).exit_code == 0
+    th = lang == "th"
+    span = "2569-11 – 2570-01" if th else "2026-11 – 2027-01"
+    short = "พ.ย. – ม.ค." if th else "Nov – Jan"
+    title = "ช่วงของ" if th else "Range of"
+    for columns in (50, 56):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        shown = cli("--db", str(db_path), "--lang", lang, "forecast")
+        assert shown.exit_code == 0, shown.stderr
+        table = shown.stdout.split("\n" + title)[1].split("\n\n")[0].splitlines()
+        assert not any(line.rstrip().endswith("–") for line in table), table
+        [total] = [line for line in table if line.startswith((span, short)) and "฿" in line]
+        assert total.startswith(short if columns == 50 else span), table
