@@ -407,10 +407,11 @@ def test_a_place_that_cannot_be_kept_at_the_first_start_says_none_was_kept(
 ) -> None:
     """A FILE that cannot be written at the first start (a full disk) said "started again
     it resumes from the place kept there before": there was none. Once a place is kept,
-    that is what it says."""
+    that is what it says; either way it is a write that failed (exit 4, which the
+    shipped unit restarts), not a refusal (exit 1, which it leaves stopped)."""
     import errno
 
-    from salespipe.core.errors import InvalidValue
+    from salespipe.core.errors import WriteFailed
     from salespipe.storage import safe_files
 
     def full(*args: Any, **kwargs: Any) -> None:
@@ -419,7 +420,7 @@ def test_a_place_that_cannot_be_kept_at_the_first_start_says_none_was_kept(
     first = feed.Place(tmp_path / "place", "postgresql:///sales", lambda: None)
     with monkeypatch.context() as patched:
         patched.setattr(safe_files, "replace_atomically", full)
-        with pytest.raises(InvalidValue) as refused:
+        with pytest.raises(WriteFailed) as refused:
             first.start(5)
     said = refused.value.message
     assert said.startswith(f"Could not keep the feed's place in {first.path} ("), said
@@ -427,6 +428,6 @@ def test_a_place_that_cannot_be_kept_at_the_first_start_says_none_was_kept(
 
     assert first.start(5) is None  # (kept: 5)
     monkeypatch.setattr(safe_files, "replace_atomically", full)
-    with pytest.raises(InvalidValue) as stopped:
+    with pytest.raises(WriteFailed) as stopped:
         first.passed(6, False)
     assert "resumes from the place kept there before" in stopped.value.message

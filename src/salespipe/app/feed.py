@@ -24,7 +24,7 @@ import orjson
 
 from salespipe.app.work import Change
 from salespipe.core import parse
-from salespipe.core.errors import DatabaseUnreachable, InvalidValue, os_problem
+from salespipe.core.errors import DatabaseUnreachable, InvalidValue, WriteFailed, os_problem
 from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Event
 from salespipe.storage import safe_files
@@ -249,7 +249,9 @@ class Place:
                     "Could not keep the feed's place in {file} ({problem}); the watch "
                     "stopped, and started again it resumes from the place kept there before."
                 )
-            raise InvalidValue(said.format(file=self.path, problem=os_problem(exc))) from None
+            # exit 4, as a write salespipe could not make: the unit restarts it (a full
+            # disk passes); a refusal (exit 1) it leaves stopped
+            raise WriteFailed(said.format(file=self.path, problem=os_problem(exc))) from None
         self._kept = True
 
     def _read(self) -> tuple[int, str | None, str] | None:
