@@ -524,3 +524,20 @@ def test_a_copy_speaks_the_language_its_source_is_set_to(
     again = cli("copy", pg_database, target)
     assert again.exit_code == 1
     assert again.stderr.startswith("ข้อผิดพลาด:"), again.stderr
+
+
+def test_a_copy_done_stays_done_when_the_warning_after_it_cannot_be_read(
+    cli: Any, tmp_path: Path
+) -> None:
+    """After a copy, salespipe asks the target which deals no rep sees; a target that
+    cannot answer then (a connection lost) left a copy that was made and printed with
+    exit 4, and with --json a second JSON object: the warning is left unsaid."""
+    from salespipe.core.errors import DatabaseUnreachable
+
+    source, target = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    make_source(cli, source)
+    lost = DatabaseUnreachable("The connection to the server was lost.")
+    with mock.patch("salespipe.app.team.unseen_by_reps", side_effect=lost):
+        copied = cli("copy", source, target, "--json")
+    assert copied.exit_code == 0, copied.stdout
+    assert orjson.loads(copied.stdout)["deals"] == 31

@@ -8,7 +8,7 @@ from salespipe.app import team
 from salespipe.cli import complete, output
 from salespipe.cli.app import state
 from salespipe.cli.options import JsonOption
-from salespipe.core.errors import SalespipeError
+from salespipe.core.errors import SalespipeError, StoreError
 from salespipe.present import team_results
 
 if TYPE_CHECKING:
@@ -90,8 +90,13 @@ def remove(ctx: typer.Context, user: UserArg, as_json: JsonOption = False) -> No
 
 def warn_of_deals_no_rep_sees(pipeline: "Pipeline") -> None:
     """Under visibility own, say how many open deals no rep sees (their owner is on no
-    one of the team): set without a word, the reps' lists came up empty (a trial)."""
-    unseen = team.unseen_by_reps(pipeline)
+    one of the team): set without a word, the reps' lists came up empty (a trial). It
+    is said after the change was made and its result printed: a database that cannot
+    answer it then (the connection lost) leaves it unsaid, not the change failed."""
+    try:
+        unseen = team.unseen_by_reps(pipeline)
+    except StoreError:
+        return
     if unseen:
         output.warn(team_results.unseen_by_reps(unseen))
 
