@@ -265,3 +265,18 @@ def test_a_row_of_no_deals_past_due_later_or_undated_is_not_shown(cli, two_halve
     overdue = cli("forecast", "--width", "80").stdout
     assert "past due" in "\n".join(table_lines(overdue, "Forecast by expected close month"))
     assert "past due┤" in overdue
+
+
+def test_a_forecast_of_nothing_open_shows_no_range_table(cli, tmp_path) -> None:
+    """An empty pipeline's forecast showed the range table's title and header with no
+    row, and under it two notes about rows that were not there: it is left out, on the
+    page too; with an open deal it is back."""
+    ok(cli("init"))
+    shown = cli("forecast", "--width", "80").stdout
+    assert "Range of the won value" not in shown, shown
+    assert "months ahead together" not in shown, shown
+    page = tmp_path / "forecast.html"
+    ok(cli("forecast", "--html", str(page)))
+    assert "Range of the won value" not in page.read_text(encoding="utf-8")
+    add(cli, "Open", "250000", "--close", "2026-12-20", "--prob", "50")
+    assert "Range of the won value" in cli("forecast", "--width", "80").stdout

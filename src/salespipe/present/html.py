@@ -287,7 +287,7 @@ _HTML_STYLES = {"overdue": "overdue"}
 
 
 def _forecast_tables(forecast: Forecast) -> str:
-    tables = (report_views.forecast_table(forecast), report_views.forecast_range_table(forecast))
+    tables = (report_views.forecast_table(forecast), *report_views.ranges_of(forecast))
     return "\n".join(_table(table) for table in tables)
 
 

@@ -376,12 +376,12 @@ def range_text(row: ForecastRow, currency: str) -> str:
 
 
 def forecast_view(result: Forecast) -> list[Part]:
-    """The forecast's tables, then its charts."""
+    """The forecast's tables (the ranges where any row has one), then its charts."""
     from salespipe.present.parts import Drawing
 
     return [
         forecast_table(result),
-        forecast_range_table(result),
+        *ranges_of(result),
         "",
         Drawing(lambda width, color: forecast_charts(result, width=width, color=color)),
     ]
@@ -437,6 +437,13 @@ def forecast_table(result: Forecast) -> Table:
             ]
         )
     return table
+
+
+def ranges_of(result: Forecast) -> list[Table]:
+    """The range table, or nothing where no row's range is more than one value (an empty
+    pipeline, or nothing open): a header and two notes about rows not there."""
+    table = forecast_range_table(result)
+    return [table] if table.rows else []
 
 
 def forecast_range_table(result: Forecast) -> Table:
