@@ -431,3 +431,25 @@ def test_a_place_that_cannot_be_kept_at_the_first_start_says_none_was_kept(
     with pytest.raises(WriteFailed) as stopped:
         first.passed(6, False)
     assert "resumes from the place kept there before" in stopped.value.message
+
+
+@pytest.mark.postgres
+def test_the_place_of_one_copy_is_refused_on_another(
+    run: Any, pg_database: str, pg_empty_database: str, tmp_path: Path
+) -> None:
+    """Two databases copied from one file hold the same pipeline (a copy keeps the
+    moment it was made): the place of a watch on one was taken on the other, which then
+    showed its whole history after that number as news (a trial). It is refused, and
+    the sentence says how to go on if it is one database named otherwise."""
+    source = _made_earlier(run, tmp_path / "team.json")
+    for database in (pg_database, pg_empty_database):
+        _change(run, database, "copy", str(source), database, "--replace")
+    _change(run, pg_empty_database, "add", "Only in the second")
+    place = tmp_path / "place"
+    Watcher("--resume", str(place), env={"SALESPIPE_DB": pg_database}).stop()
+    kept = place.read_text(encoding="utf-8")
+
+    said = _refused(run, pg_empty_database, "--resume", str(place))
+    assert f"keeps the place of a watch on {json.loads(kept)['database']}, not on" in said
+    assert "start once with --since 1" in said, said
+    assert place.read_text(encoding="utf-8") == kept

@@ -214,6 +214,16 @@ class Place:
                     "delete it to follow from now."
                 ).format(file=self.path, database=database, where=self._where)
             )
+        if database is not None and database != self._where:
+            # The same pipeline in another database: a copy of it (copy keeps the moment a
+            # pipeline was made), whose changes after this number are others' news.
+            raise InvalidValue(
+                _(
+                    "{file} keeps the place of a watch on {database}, not on {where}: give "
+                    "each database a file of its own; if it is the same database named "
+                    "otherwise, start once with --since {change}."
+                ).format(file=self.path, database=database, where=self._where, change=change)
+            )
         if change > latest:
             raise InvalidValue(
                 _(
