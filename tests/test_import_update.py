@@ -209,3 +209,34 @@ def test_an_update_runs_no_hooks_as_an_import_runs_none(
     assert not ran.exists()
     assert cli("reopen", "3").exit_code == 0  # a command's change runs it
     assert ran.read_text().split() == ["reopen"]
+
+
+def test_a_row_mapped_into_a_switched_off_stage_is_named_as_differing(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A row whose stage --stage-map puts into a switched-off stage was neither moved nor
+    named (a trial): the comparison read the map as the import does, which leaves out a
+    stage switched off, so the row said no stage at all. The move is not made (`move`
+    refuses it), and the row stays named, with --update and without."""
+    week1, _week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    assert cli("stage", "disable", "negotiating").exit_code == 0
+    sheet = written(
+        tmp_path,
+        "week3.csv",
+        HUBSPOT
+        + _row(9001, "Website", "Contract sent", 45000)
+        + _row(9002, "Helpdesk", "Presentation scheduled", 130000),
+    )
+    mapped = ("--stage-map", "Contract sent=Negotiating")
+    before = _state(cli)
+
+    report = cli.json("import", sheet, "--update", *mapped)
+    assert report["updated"] == [{"line": 3, "deal": 2, "fields": ["value"]}]
+    assert report["differing"] == [{"line": 2, "deal": 1, "fields": ["stage"]}]
+    assert _state(cli)["Website"] == before["Website"]
+    printed = " ".join(cli("import", sheet, "--update", "-n", *mapped).stdout.split())
+    assert "1 of them differs from its deal here now (line 2 (deal 1): stage)" in printed
+
+    without = cli.json("import", sheet, *mapped)
+    assert without["differing"] == [{"line": 2, "deal": 1, "fields": ["stage"]}]

@@ -9,7 +9,8 @@ with what it says of them (:class:`Said`); nothing is changed but with ``--updat
 
 Only what a row says for itself is compared: a blank value, currency or close date says
 nothing, and a stage label the deal's pipeline does not know (one the import would have
-to create) says nothing either.
+to create) says nothing either. A stage switched off is one it knows: a row mapped into it
+differs from a deal in another stage (``--update`` does not move it there).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ class Comparer:
         if pipeline not in self.resolvers:
             stages = stages_in(self.stages, pipeline) if pipeline else []
             try:
-                mapped = parse_stage_map(self.stage_map, stages, found_in=set())
+                mapped = parse_stage_map(self.stage_map, stages, found_in=set(), switched_off=True)
             except SalespipeError:
                 self.resolvers[pipeline] = None
             else:

@@ -85,13 +85,16 @@ def parse_stage_map(
     *,
     found_in: set[str] | None = None,
     pipeline: str = "",
+    switched_off: bool = False,
 ) -> dict[str, Target]:
     """``--stage-map "Proposal Made=quoted"`` entries, by label as it looks
     (:func:`~salespipe.core.collation.look`).
 
     With ``found_in`` (a file whose rows go into several pipelines), an entry whose stage
     is not among ``stages`` is left out, and the entries used are added to ``found_in``.
-    ``pipeline``: the key of the pipeline of ``stages``, for the command that adds one."""
+    ``pipeline``: the key of the pipeline of ``stages``, for the command that adds one.
+    ``switched_off``: an entry whose stage is switched off maps into it (the comparison
+    of rows with their deals: a row that says a stage its deal is not in differs)."""
     mapped: dict[str, Target] = {}
     for entry in entries:
         label, sep, target = entry.rpartition("=")
@@ -109,7 +112,7 @@ def parse_stage_map(
                 found_in.add(entry)
             continue
         try:
-            found = parse.stage(stages, target)
+            found = _map_stage(stages, target, switched_off=switched_off)
         except (StageNotFound, AmbiguousStage) as exc:
             if found_in is not None and isinstance(exc, StageNotFound):
                 continue
@@ -121,6 +124,22 @@ def parse_stage_map(
         if found_in is not None:
             found_in.add(entry)
     return mapped
+
+
+def _map_stage(stages: Sequence[Stage], target: str, *, switched_off: bool) -> Stage:
+    """The stage a --stage-map entry names; ``switched_off``: a switched-off one too,
+    where no stage switched on answers to it."""
+    try:
+        return parse.stage(stages, target)
+    except StageNotFound:
+        if not switched_off:
+            raise
+        off = [s for s in stages if not s.enabled]
+        try:
+            return parse.stage(off, target, enabled_only=False)
+        except (StageNotFound, AmbiguousStage):
+            pass
+        raise
 
 
 def map_into_no_stage(entry: str, pipelines: Sequence[str]) -> StageNotFound:
