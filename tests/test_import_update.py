@@ -240,3 +240,41 @@ def test_a_row_mapped_into_a_switched_off_stage_is_named_as_differing(
 
     without = cli.json("import", sheet, *mapped)
     assert without["differing"] == [{"line": 2, "deal": 1, "fields": ["stage"]}]
+
+
+def test_an_import_that_updated_deals_is_worded_as_what_it_did(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`undo --list` and `undo` called an import that added 1 deal and updated 4 "import
+    of 5 deals" (a trial): its undo read as taking 5 deals away, 4 of which were here
+    before it and stay. Each place an import is worded says how many it added and how
+    many it updated, in either language; `log` says it of the undo too."""
+    monkeypatch.setenv("COLUMNS", "200")  # (each sentence on one line of its table)
+    week1, week2 = _weeks(tmp_path)
+    cli.json("import", week1, "--create-stages")
+    sheet = written(
+        tmp_path,
+        "week2.csv",
+        Path(week2).read_text(encoding="utf-8") + _row(9007, "Backup", "Closed won", 8000),
+    )
+    change = cli.json("import", sheet, "--update")["change"]
+    worded = "import of 1 new deal and 4 updates"
+    [listed] = [c for c in cli.json("undo", "--list") if c["change"] == change]
+    assert listed["description"] == worded
+    assert worded in " ".join(cli("undo", "--list").stdout.split())
+    thai = "การนำเข้าดีลใหม่ 1 ดีล และอัปเดต 4 ดีล"
+    assert thai in " ".join(cli("--lang", "th", "undo", "--list").stdout.split())
+
+    undone = cli.json("undo")
+    assert undone["undid"]["description"] == worded
+    [event] = cli.json("log", "--limit", "1")
+    assert event["after"]["new_deal_count"] == 1
+    said = f"undo of {worded} (change {change})"
+    assert said in " ".join(cli("log", "--limit", "1").stdout.split())
+    assert thai in " ".join(cli("--lang", "th", "log", "--limit", "1").stdout.split())
+
+    # Updates alone: how many, not "deals" it would take away.
+    again = written(tmp_path, "week2b.csv", Path(week2).read_text(encoding="utf-8"))
+    cli.json("import", again, "--update")
+    assert cli.json("undo", "--list")[0]["description"] == "import of 4 updates"
+    assert cli.json("undo")["undid"]["description"] == "import of 4 updates"

@@ -848,13 +848,18 @@ def _undo_record(change: int, command: str, undone: Sequence[Event]) -> Record:
     ``log``, ``watch`` and a hook can say which deal an undo was of (an undo is an event
     of no deal: its own ``deal_id`` stays null; and no key of ``after`` is "deal_id",
     which a search of the journal for a deal's lines (an older file without its index)
-    would take for the deal's own)."""
+    would take for the deal's own). Of an import that changed deals here too
+    (``--update``), how many of them it added (``new_deal_count``): the rest were here
+    before it, and its undo does not take them away."""
     record: Record = {"undid": change, "command": command}
     touched = list(dict.fromkeys(e.deal_id for e in undone if e.deal_id is not None))
     if len(touched) == 1:
         record["deal"] = touched[0]
     if touched:
         record["deal_count"] = len(touched)
+    added = {e.deal_id for e in undone if e.deal_id is not None and e.type == "add"}
+    if command == "import" and len(added) < len(touched):  # (--update changed deals here)
+        record["new_deal_count"] = len(added)
     return record
 
 

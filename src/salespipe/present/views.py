@@ -654,6 +654,10 @@ def _describe_undo(after: Record) -> str:
     what = _(CHANGE_WORDS[command]) if command in CHANGE_WORDS else command
     change = after.get("undid")
     deal_id, count = undone_deal(after), after.get("deal_count") or 0
+    added = after.get("new_deal_count")
+    if command == "import" and isinstance(added, int):  # (an import that updated deals)
+        what = _import_words(added, count - added)
+        return _("undo of {command} (change {change})").format(command=what, change=change)
     if deal_id is not None:
         return _("undo of {command} of deal {deal_id} (change {change})").format(
             command=what, deal_id=deal_id, change=change
@@ -723,7 +727,9 @@ def describe_change(
         # it are recorded first: "pipeline remove" read "stage remove: Presented, …").
         told = [e for e in events if e.type.startswith("pipeline-")] or list(events)
         return describe(told[0], stages, pipelines) if told else what
-    if len(deal_ids) > 1 or command == "import":  # (an import of one deal is an import)
+    if command == "import":
+        return _describe_import(events, len(deal_ids))
+    if len(deal_ids) > 1:
         return ngettext("{what} of {count} deal", "{what} of {count} deals", len(deal_ids)).format(
             what=what, count=len(deal_ids)
         )
@@ -736,6 +742,28 @@ def describe_change(
     else:
         template = _('{what} on deal {deal_id} "{title}"')
     return template.format(what=what, deal_id=deal_id, title=title)
+
+
+def _describe_import(events: Sequence[Event], deal_count: int) -> str:
+    """``import of 40 deals``; of one with ``--update`` that changed deals here, how many
+    it added and how many it changed: "import of 6 deals" said of 1 added and 5 updated
+    had the undo of an update read as taking away 5 deals that were here before it (a
+    trial). A deal it added has its ``add`` event in the change."""
+    added = len({e.deal_id for e in events if e.deal_id is not None and e.type == "add"})
+    return _import_words(added, deal_count - added)
+
+
+def _import_words(added: int, updated: int) -> str:
+    """An import that added ``added`` deals and updated ``updated`` deals here."""
+    if not updated:  # (an import of one deal is an import)
+        return ngettext("{what} of {count} deal", "{what} of {count} deals", added).format(
+            what=_(CHANGE_WORDS["import"]), count=added
+        )
+    updates = ngettext("{count} update", "{count} updates", updated).format(count=updated)
+    if not added:
+        return _("import of {updated}").format(updated=updates)
+    new = ngettext("{count} new deal", "{count} new deals", added).format(count=added)
+    return _("import of {new} and {updated}").format(new=new, updated=updates)
 
 
 def event_title(events: Iterable[Event]) -> str | None:
