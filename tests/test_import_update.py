@@ -278,3 +278,22 @@ def test_an_import_that_updated_deals_is_worded_as_what_it_did(
     cli.json("import", again, "--update")
     assert cli.json("undo", "--list")[0]["description"] == "import of 4 updates"
     assert cli.json("undo")["undid"]["description"] == "import of 4 updates"
+
+
+def test_the_undone_edits_of_a_deal_taken_away_keep_its_currency_in_the_log(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`log` showed an undone edit of a deal an undone import had taken away as
+    "edited: value 1,200,000.00 → 1,100,000.00 (undone)" (a trial), where it had shown the
+    deal's currency: the currency was read from the deal, which is no longer here; it is
+    the one the deal's events left it in, its add listed or not."""
+    monkeypatch.setenv("COLUMNS", "200")
+    sheet = written(tmp_path, "deals.csv", "title,value,currency\nServers,1200000,USD\n")
+    cli.json("import", sheet)
+    assert cli("edit", "1", "--value", "1.1m").exit_code == 0
+    edited = "edited: value USD 1,200,000.00 → USD 1,100,000.00"
+    assert edited in cli("log", "--limit", "1").stdout
+    assert cli("undo").exit_code == 0
+    assert cli("undo").exit_code == 0
+    assert f"{edited} (undone)" in cli("log").stdout
+    assert f"{edited} (undone)" in cli("log", "--limit", "3").stdout  # (not its add)

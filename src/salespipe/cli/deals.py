@@ -798,14 +798,29 @@ def register(app: typer.Typer) -> None:
 
 def _currencies_of_amounts_changed(snapshot: "ReadView", events: "list[Event]") -> dict[int, str]:
     """The currency now of each deal whose value an event changed without naming it: the
-    log shows that value with it (only those deals are read)."""
+    log shows that value with it (only those deals are read). Of a deal no longer here
+    (an undone add or import took it away), the currency its events left it in: its
+    undone edits showed their amounts without one (a trial)."""
+    from salespipe.core.model import currencies_left
+
     ids = {
         e.deal_id
         for e in events
         if e.deal_id is not None and "value" in (e.after or {}) and e.type != "add"
     }
-    deals = (snapshot.get_deal(deal_id) for deal_id in sorted(ids))
-    return {deal.id: deal.currency for deal in deals if deal is not None}
+    found: dict[int, str] = {}
+    listed: dict[int, str] | None = None
+    for deal_id in sorted(ids):
+        deal = snapshot.get_deal(deal_id)
+        if deal is not None:
+            found[deal_id] = deal.currency
+            continue
+        if listed is None:
+            listed = currencies_left(events)
+        currency = listed.get(deal_id) or currencies_left(snapshot.events(deal_id)).get(deal_id)
+        if currency:
+            found[deal_id] = currency
+    return found
 
 
 def _list_undoable(pipeline: "Pipeline", limit: int, as_json: bool) -> None:

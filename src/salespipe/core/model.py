@@ -605,6 +605,24 @@ def currencies_then(events: Sequence[Event], now: Mapping[int, str]) -> dict[int
     return then
 
 
+def currencies_left(events: Sequence[Event]) -> dict[int, str]:
+    """The currency each deal's events leave it in, of the deals one of them names a
+    currency of (an add, an edit of it, a deletion's record of the deal): of a deal no
+    longer here (an undone add or import), the currency its amounts were in. Exact where
+    ``events`` hold every event of the deal after the first that names one, as the newest
+    events do."""
+    left: dict[int, str] = {}
+    for event in sorted(events, key=lambda e: e.seq):
+        if event.deal_id is None:
+            continue
+        named = (event.after or {}).get("currency") or (
+            (event.before or {}).get("currency") if event.type == "delete" else None
+        )
+        if named:
+            left[event.deal_id] = named
+    return left
+
+
 def default_stages(lang: str) -> list[Stage]:
     thai = lang == "th"
     return [
