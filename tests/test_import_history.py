@@ -213,3 +213,34 @@ def test_a_deal_whose_stage_is_mapped_to_an_outcome_comes_without_its_history_an
     assert deals["Cold store"]["status"] == "won"
     moves = cli.json("show", str(deals["Forklifts"]["id"]))["events"]
     assert [e["reason"] for e in moves if e["type"] == "move"] == ["sent"]
+
+
+def test_two_backups_with_the_same_ids_each_imported_again_add_nothing(
+    cli, tmp_path: Path, target: str
+) -> None:
+    """Two people's backups both number their deals from 1: merged one after the other,
+    the merged deals of both carry the keys ``salespipe:1``, ``salespipe:2``. Each
+    backup imported again is found as its own deals (id, title and creation), not
+    only the backup whose deal came last under a key (a trial added a deal again)."""
+    _make(cli, target, FIRST)
+    _, ploy = _second_backup(cli, tmp_path)
+    nok_db = str(tmp_path / "nok.json")
+    nok_steps = [
+        ("add", "Office licences", "-v", "300k", "--at", "2026-09-20 09:00"),
+        ("add", "IP phones", "-v", "1.2m", "--at", "2026-09-25 10:00"),
+        ("lost", "2", "-r", "postponed", "--at", "2026-11-15 10:00"),
+        ("reopen", "2", "-r", "back again", "--at", "2026-11-25 10:00"),
+        ("won", "1", "-r", "PO", "--at", "2026-11-01 10:00"),
+    ]
+    _make(cli, nok_db, nok_steps)
+    nok = tmp_path / "nok-backup.json"
+    assert cli("--db", nok_db, "export", "--format", "json", "-o", str(nok)).exit_code == 0
+    assert cli.json("import", str(ploy))["imported"] == 3
+    assert cli.json("import", str(nok))["imported"] == 2
+    count = len(cli.json("list", "--status", "all"))
+
+    for backup, deals in ((nok, 2), (ploy, 3)):
+        report = cli.json("import", str(backup))
+        assert (report["imported"], report["duplicates"]) == (0, deals)
+        assert "renumbered" not in report or not report["renumbered"]
+    assert len(cli.json("list", "--status", "all")) == count

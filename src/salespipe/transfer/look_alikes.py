@@ -98,6 +98,10 @@ class DealsHere:
     """What an import needs of the deals here, read in one pass over their records."""
 
     sources: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    # Every deal under a key made of a salespipe id alone (``salespipe:1``): each merged
+    # backup's first deal has it, so one key is several deals, told apart by title and
+    # creation (``sources`` keeps only the last one read).
+    by_salespipe_id: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)
     ids: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     by_fingerprint: dict[str, list[Earlier]] = field(default_factory=dict)
     now: dict[str, DealNow] = field(default_factory=dict)  # by key, the keys the file may have
@@ -119,6 +123,8 @@ def deals_here(
         source = record.get("source")
         if source:
             here.sources[source] = deal
+            if source.startswith("salespipe:"):
+                here.by_salespipe_id.setdefault(source, []).append(deal)
             fingerprint = _fingerprint_in_key(source)
             grouped = fingerprint if fingerprint in fingerprints else None
             if grouped is not None or source in keys:

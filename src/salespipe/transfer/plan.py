@@ -469,7 +469,7 @@ class _Before:
             self._count(row)  # (a backup's deal: the deal here is the newer one, not compared)
             self.matched.add(row.deal_id)
             return True
-        if not _imported_before(key, row, self.here.sources):
+        if not _imported_before(key, row, self.here):
             return False
         self._count(row)
         assert key is not None
@@ -488,17 +488,17 @@ class _Before:
         self.plan.duplicate_lines.append(row.line)
 
 
-def _imported_before(
-    key: str | None, row: Pending, sources: Mapping[str, tuple[str, datetime]]
-) -> bool:
+def _imported_before(key: str | None, row: Pending, here: DealsHere) -> bool:
     """Whether a deal an earlier import made has the row's key. A key made of a
     salespipe id alone (``salespipe:1``) is every database's first deal: it is the same
     deal only with the same title and creation (two databases' backups merged one after
-    the other lost the second's deals with the ids of the first's)."""
-    if key is None or key not in sources:
+    the other lost the second's deals with the ids of the first's), and any of the deals
+    merged under it may be the row's (each backup's deal 1 is under ``salespipe:1``: one
+    backup imported again added its deals again, compared with the other's)."""
+    if key is None or key not in here.sources:
         return False
     if row.source is None and key.startswith("salespipe:"):
-        return _same_deal(sources[key], row)
+        return any(_same_deal(deal, row) for deal in here.by_salespipe_id.get(key, ()))
     return True
 
 
