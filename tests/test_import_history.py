@@ -244,3 +244,29 @@ def test_two_backups_with_the_same_ids_each_imported_again_add_nothing(
         assert (report["imported"], report["duplicates"]) == (0, deals)
         assert "renumbered" not in report or not report["renumbered"]
     assert len(cli.json("list", "--status", "all")) == count
+
+
+def test_a_stage_a_backup_creates_goes_before_the_first_stage_of_a_higher_probability(
+    cli, tmp_path: Path
+) -> None:
+    """docs/import.md: a created stage goes just before the first stage of a higher
+    probability. A backup's own stage (35%, after Considering there) went after the
+    last stage here, Approved (90%), and funnel counted the deals in it as past
+    Negotiating and Approved (a trial)."""
+    cli("add", "Here first", "-q")
+    second = str(tmp_path / "ploy.json")
+    steps = [
+        ("stage", "add", "Site survey", "--after", "considering", "--prob", "35"),
+        ("add", "Cold store", "-v", "300k", "--at", "2026-08-05 09:00"),
+        ("move", "1", "Site survey", "--at", "2026-08-10 09:00"),
+    ]
+    _make(cli, second, steps)
+    backup = tmp_path / "ploy-backup.json"
+    cli("--db", second, "export", "--format", "json", "-o", str(backup))
+    assert cli("import", str(backup), "--create-stages").exit_code == 0
+    keys = [s["key"] for s in cli.json("stage", "list")]
+    assert keys == [s["key"] for s in cli.json("--db", second, "stage", "list")]
+    assert keys.index("site-survey") == keys.index("considering") + 1
+    funnel = {s["key"]: s for s in cli.json("funnel")["stages"]}
+    ours = {s["key"]: s for s in cli.json("--db", second, "funnel")["stages"]}
+    assert funnel["approved"] == ours["approved"]
