@@ -664,15 +664,6 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_brought_back_line(report.brought_back))
     if report.without_history:
         shown.append(Warned(_without_history_line(report.without_history, report.dry_run)))
-    if report.others_history:
-        shown.append(
-            Warned(
-                _(
-                    "Some of those hold changes made by others, which only an admin of the "
-                    "team brings in: every other role records changes only as itself."
-                )
-            )
-        )
     if report.guessed_encoding:
         shown.append(
             _(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from salespipe.app import settings, team
 from salespipe.core import clock, parse
-from salespipe.core.errors import InvalidValue, SalespipeError, UsageError
+from salespipe.core.errors import InvalidValue, NotPermitted, SalespipeError, UsageError
 from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import PipelineDef, first_pipeline
 from salespipe.storage.port import ReadView
@@ -170,7 +170,6 @@ class ImportReport:
     updates: list[Update] = field(default_factory=list)  # deals here changed (--update)
     with_history: int = 0  # a backup merged: the deals that came with their history
     without_history: list[int] = field(default_factory=list)  # its deals that did not (ids)
-    others_history: bool = False  # some of them for changes by others (an admin's to bring)
 
     @property
     def new_stages(self) -> list[str]:
@@ -241,8 +240,6 @@ class ImportReport:
             data["with_history"] = self.with_history
         if self.without_history:  # likewise: its deals whose events did not come
             data["without_history"] = self.without_history
-        if self.others_history:  # likewise: some for changes by others (not an admin)
-            data["history_needs_admin"] = True
         if self.left_out:  # likewise: lines of the file that hold no deal
             data["left_out"] = {
                 kind: [line for line, of in self.left_out if of == kind]
@@ -572,7 +569,6 @@ def _prepare(
     report.imported = _count(plan)
     report.with_history = len(plan.carried)
     report.without_history = plan.without_history
-    report.others_history = plan.others_history
     return plan
 
 
@@ -598,25 +594,49 @@ def _carry_history(
     only_as: str | None,
 ) -> None:
     """Each new deal of a merged backup with its events, where they replay to it
-    (carried.py) and, ``only_as`` a role, are all that role's; the others named by
-    their number in the backup. The plan's count of events becomes the count of those
-    written."""
+    (carried.py); the others named by their number in the backup. ``only_as`` a role,
+    a deal whose events are not all that role's refuses the import. The plan's count
+    of events becomes the count of those written."""
 
     def owner_of(name: str) -> str:
         return spelled.get(parse.fold(name), name) if name else owner
 
+    by_others: list[int] = []
     for entry in plan.entries:
         row = entry.row
         here = Here(entry.deal_id, entry.source, entry.stage.key, entry.status)
         assert row.deal_id is not None  # (a backup's deals have their ids)
         carried = carry(history, row.deal_id, here, plan.history_stages, owner_of)
         if carried is not None and only_as is not None and _by_others(carried, only_as):
-            plan.others_history, carried = True, None
+            by_others.append(row.deal_id)
         if carried is None:
             plan.without_history.append(row.deal_id)
             continue
         plan.carried[entry.deal_id] = carried
         plan.events += len(carried.events) - (1 + row.notes + (entry.status != "open"))
+    if by_others:
+        raise _refuse_others_history(by_others)
+
+
+def _refuse_others_history(deals: Sequence[int]) -> NotPermitted:
+    """A manager's or a rep's merge of a backup whose history holds changes made by
+    others: the server records their changes only as theirs (m012), so those deals
+    would come without their history. Refused whole, as ``copy`` of such changes is
+    (data is not dropped for want of a role; docs/team.md has admins bring files in)."""
+    shown = ", ".join(str(deal) for deal in deals[:10]) + (", …" if len(deals) > 10 else "")
+    return NotPermitted(
+        ngettext(
+            "Only an admin of the team may import this backup here, as its deal {deals} "
+            "holds changes made by others, which every other role may not record (the deal "
+            "would come without its history): run it as an admin of the team; nothing was "
+            "changed.",
+            "Only an admin of the team may import this backup here, as its deals {deals} "
+            "hold changes made by others, which every other role may not record (the deals "
+            "would come without their history): run it as an admin of the team; nothing was "
+            "changed.",
+            len(deals),
+        ).format(deals=shown)
+    )
 
 
 def _named_otherwise(

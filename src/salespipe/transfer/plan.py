@@ -150,7 +150,6 @@ class Plan:
     history_stages: dict[str, str] = field(default_factory=dict)
     carried: dict[int, CarriedDeal] = field(default_factory=dict)
     without_history: list[int] = field(default_factory=list)  # the backup's ids of those without
-    others_history: bool = False  # some of them hold changes by others, not to be carried
 
     def take_entries(self) -> Iterator[Entry]:
         """The entries in order, each let go of as it is taken, so that a large import
