@@ -572,12 +572,13 @@ def _resolve_stages(
         taken.update(s.key for s in created)
         plan.new_stages.extend(replace(s, pipeline=pipeline) for s in created)
         plan.new_stage_origins.update(new.origins)
-        after = with_new_stages(stages, new)
+        after = with_new_stages(stages, new, new_pipeline=bool(new_pipeline))
         plan.stages_after[pipeline] = after
         # (closed deals of no known stage go to the first/last stage of the pipeline as
         # it is with the created ones)
+        unplaced = unplaced_stages(new, new_pipeline=bool(new_pipeline))
         resolver = StageResolver(
-            after, mapped, pipeline_name=name, creating=True, unplaced=unplaced_stages(new)
+            after, mapped, pipeline_name=name, creating=True, unplaced=unplaced
         )
         targets = [resolver.target(r.label) for r in rows]
     elif new_pipeline or creating:  # refuses a pipeline with no stage

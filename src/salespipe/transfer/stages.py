@@ -471,14 +471,17 @@ def _usable_key(label: str, keys: Container[str]) -> bool:
     )
 
 
-def with_new_stages(stages: Sequence[Stage], new: NewStages) -> list[Stage]:
+def with_new_stages(
+    stages: Sequence[Stage], new: NewStages, *, new_pipeline: bool = False
+) -> list[Stage]:
     """The pipeline's stages with the new ones among its enabled stages: each of a
     known probability (the file's, else its CRM's default) just before the first stage
     of a higher one (a created 20% stage before an existing 30% one), the others after
-    the last enabled stage, in their order."""
+    the last enabled stage, in their order. Of a ``new_pipeline`` (one the import
+    makes), a backup's stages keep the backup's order."""
     placed = [s for s in stages if s.enabled]
     disabled = [s for s in stages if not s.enabled]
-    unplaced = unplaced_stages(new)
+    unplaced = unplaced_stages(new, new_pipeline=new_pipeline)
     for stage in new.stages:
         if stage.key not in unplaced:
             higher = (i for i, s in enumerate(placed) if s.probability > stage.probability)
@@ -486,13 +489,20 @@ def with_new_stages(stages: Sequence[Stage], new: NewStages) -> list[Stage]:
     return [*placed, *(s for s in new.stages if s.key in unplaced), *disabled]
 
 
-def unplaced_stages(new: NewStages) -> set[str]:
-    """The keys of the created stages whose probability neither the file (its rows, a
-    backup's stage) nor its CRM gives: they go after the pipeline's stages, in the order
-    the file names them. A backup's stage has its own probability, which places it (it
-    went after the last stage here, a 35% one after Approved's 90%, and ``funnel``
-    counted its deals as past every stage before it)."""
-    return {s.key for s in new.stages if s.key not in new.in_file and new.origins[s.key] == "none"}
+def unplaced_stages(new: NewStages, *, new_pipeline: bool = False) -> set[str]:
+    """The keys of the created stages that go after the pipeline's stages, in the order
+    the file names them: those whose probability neither the file (its rows, a
+    backup's stage) nor its CRM gives, and, in a pipeline the import makes, a backup's
+    too (its stages as the person had ordered them, whatever their probabilities). Into
+    a pipeline here, a backup's stage is placed by its probability (it went after the
+    last stage here, a 35% one after Approved's 90%, and ``funnel`` counted its deals as
+    past every stage before it)."""
+    kept_in_order = ("none", "file") if new_pipeline else ("none",)
+    return {
+        s.key
+        for s in new.stages
+        if s.key not in new.in_file and new.origins[s.key] in kept_in_order
+    }
 
 
 # More new stage names than this in one file usually means a wrong column was read as
