@@ -75,7 +75,9 @@ class CaughtUp:
     changes: int
 
 
-FeedItem = Change | Listening | ConnectionLost | ConnectionBack | Replaced | CaughtUp
+# What a watch shows as it comes; and what it yields, with the count of a catch-up.
+Shown = Change | Listening | ConnectionLost | ConnectionBack | Replaced
+FeedItem = Shown | CaughtUp
 
 # Told each change the consumer is done with (its line printed, its hook run), and the
 # last change of each batch read (changes not shown, an owner's filter left out, are

@@ -97,12 +97,10 @@ def _caught_up(changes: int, since: int | None) -> str:
 
 
 def _show(
-    item: feed.FeedItem, where: str, as_json: bool, hook: Path | None, database: str | Path | None
+    item: feed.Shown, where: str, as_json: bool, hook: Path | None, database: str | Path | None
 ) -> None:
     """One item of the feed: a change on stdout (and its hook run), news of the
-    connection on stderr."""
-    if isinstance(item, feed.CaughtUp):
-        return
+    connection on stderr (the catch-up's count is :func:`_caught_up`'s)."""
     if isinstance(item, feed.Listening) and item.before_init:
         output.warn(
             _(
