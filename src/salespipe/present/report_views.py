@@ -298,11 +298,11 @@ def shown_rows(rows: Sequence[ForecastRow]) -> list[ForecastRow]:
     return [row for row in rows if row.kind in ("month", "ahead") or row.count]
 
 
-def _shorten_span(table: Table, rows: Sequence[ForecastRow]) -> None:
-    """Let the total's span give way to its short label rather than wrap."""
-    for index, row in enumerate(rows):
-        if row.kind == "ahead" and (short := short_span_label(cast("AheadTotal", row))):
-            table.shorter[index, 0] = short
+def _may_shorten(table: Table, index: int, row: ForecastRow) -> None:
+    """Let the total's span, the ``index``-th row's period, give way to its short label
+    rather than wrap."""
+    if row.kind == "ahead" and (short := short_span_label(cast("AheadTotal", row))):
+        table.shorter[index, 0] = short
 
 
 def shown_total(result: Forecast) -> AheadTotal | None:
@@ -424,7 +424,8 @@ def forecast_table(result: Forecast) -> Table:
         footer=footer,
     )
     rows = table_rows(result)
-    _shorten_span(table, rows)
+    for index, row in enumerate(rows):
+        _may_shorten(table, index, row)
     for row in rows:
         table.rows.append(
             [
@@ -470,8 +471,7 @@ def forecast_range_table(result: Forecast) -> Table:
         doubtful = sorted(c for c in row.p90 if row.p10.get(c) != row.p90.get(c))
         if not doubtful:
             continue
-        if row.kind == "ahead" and (short := short_span_label(cast("AheadTotal", row))):
-            table.shorter[len(table.rows), 0] = short
+        _may_shorten(table, len(table.rows), row)
         table.rows.append(
             [
                 period_label(row),
