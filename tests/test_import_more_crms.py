@@ -3,9 +3,11 @@ each CRM's default stages created in its own order (issue 10)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from tests.checks import deals_by_title
+import pytest
+from tests.checks import deals_by_title, written
 
 from salespipe.app.pipeline import Pipeline
 
@@ -267,3 +269,78 @@ def test_dynamics_hidden_guid_column_is_the_source(cli, tmp_path: Path) -> None:
     deal = deals_by_title(cli)["Lease"]
     assert deal["source"] == "dynamics:9f2c1e4a-0b5d-eb11-a812-000d3a8b2c1f"
     assert (deal["value"], deal["currency"]) == (1000, "THB")
+
+
+# Each CRM's file with rows whose status flag and stage say otherwise (a won or lost stage
+# with the deal open, and an open stage with the deal closed), as exports do write them:
+# by title, the status the import gives each.
+_CONTRADICTING: dict[str, tuple[str, dict[str, str]]] = {
+    "salespipe": (
+        "title,customer,stage,status\n"
+        "Won stage open,c,Won,open\nLost stage open,c,Lost,open\nOpen stage won,c,presented,won\n",
+        {"Won stage open": "won", "Lost stage open": "lost", "Open stage won": "won"},
+    ),
+    "pipedrive": (
+        "Deal - ID,Deal - Title,Deal - Stage,Deal - Status,Deal - Value\n"
+        "1,Won stage open,Won,open,10\n2,Lost stage open,Lost,open,20\n"
+        "3,Open stage won,Qualified,won,30\n",
+        {"Won stage open": "won", "Lost stage open": "lost", "Open stage won": "won"},
+    ),
+    "salesforce": (
+        "Id,Name,StageName,IsClosed,IsWon,Amount\n"
+        "006A,Won stage open,Closed Won,false,false,10\n"
+        "006B,Lost stage open,Closed Lost,false,false,20\n"
+        "006C,Open stage won,Prospecting,true,true,30\n"
+        "006D,Open stage lost,Prospecting,true,false,40\n",
+        {
+            "Won stage open": "won",
+            "Lost stage open": "lost",
+            "Open stage won": "won",
+            "Open stage lost": "lost",
+        },
+    ),
+    "salesforce-report": (
+        "Opportunity ID,Opportunity Name,Stage,Closed,Won,Amount\n"
+        "006A,Won stage open,Closed Won,0,0,10\n006B,Lost stage open,Closed Lost,0,0,20\n"
+        "006C,Open stage won,Prospecting,1,1,30\n",
+        {"Won stage open": "won", "Lost stage open": "lost", "Open stage won": "won"},
+    ),
+    "dynamics": (
+        "Opportunity ID,Topic,Status,Sales Stage,Est. Revenue\n"
+        "a1,Won stage open,Open,Won,10\na2,Lost stage open,Open,Lost,20\n"
+        "a3,Open stage won,Won,Develop,30\n",
+        {"Won stage open": "won", "Lost stage open": "lost", "Open stage won": "won"},
+    ),
+    "odoo": (
+        "id,name,stage_id,active,expected_revenue\n"
+        "x.1,Won stage archived,Won,False,10\nx.2,Open stage archived,Qualified,False,20\n",
+        {"Won stage archived": "won", "Open stage archived": "lost"},
+    ),
+    "bitrix24": (
+        "ID,TITLE,STAGE_ID,CLOSED,OPPORTUNITY,CURRENCY_ID\n"
+        "1,Won stage open,WON,N,10,THB\n2,Lost stage open,LOSE,N,20,THB\n"
+        "3,Open stage closed,EXECUTING,Y,30,THB\n",
+        {"Won stage open": "won", "Lost stage open": "lost", "Open stage closed": "lost"},
+    ),
+}
+
+
+@pytest.mark.parametrize("crm", sorted(_CONTRADICTING))
+def test_a_row_whose_flag_and_stage_disagree_has_one_status_on_every_import(
+    cli, tmp_path: Path, crm: str
+) -> None:
+    """A Bitrix24 row with STAGE_ID=WON and CLOSED=N (a trial) was imported won, then
+    named on each import of the same file as differing from its deal in its status, and
+    --update left it so: the import and the comparison each decided the row's status.
+    The same row now says the same status to both, in every CRM's file."""
+    text, statuses = _CONTRADICTING[crm]
+    path = written(tmp_path, f"{crm}.csv", text)
+    first = cli.json("import", path, "--create-stages")
+    assert first["problems"] == []
+    assert {t: d["status"] for t, d in deals_by_title(cli).items()} == statuses
+    for again in ((), ("--update",)):
+        printed = cli("import", path, "--create-stages", *again)
+        assert printed.exit_code == 0, printed.stderr
+        assert ": nothing new." in printed.stdout
+        assert not re.search(r"differs? from", printed.stdout), printed.stdout
+        assert {t: d["status"] for t, d in deals_by_title(cli).items()} == statuses

@@ -22,7 +22,7 @@ from salespipe.core.errors import SalespipeError
 from salespipe.core.model import Record, Stage, stages_in
 from salespipe.transfer.pending import Pending, StageLabel, unpack
 from salespipe.transfer.rows import Filled
-from salespipe.transfer.stages import StageResolver, Target, parse_stage_map
+from salespipe.transfer.stages import StageResolver, Target, parse_stage_map, row_status
 
 
 class DealNow(NamedTuple):
@@ -117,8 +117,7 @@ class Comparer:
     def _status_and_stage(self, row: Pending, deal: DealNow) -> tuple[str | None, str | None]:
         """The status and the stage (of the deal's pipeline) ``row`` says, if any."""
         target = self._target(row.label, self.pipeline_of.get(deal.stage))
-        status = row.label.status or (_said_by(target) if target else None)
-        return status, target.stage if target is not None else None
+        return row_status(row.label, target), target.stage if target is not None else None
 
     def _target(self, label: StageLabel, pipeline: str | None) -> Target | None:
         resolver = self._resolver(pipeline)
@@ -136,12 +135,3 @@ class Comparer:
             else:
                 self.resolvers[pipeline] = StageResolver(stages, mapped, new_pipeline=True)
         return self.resolvers[pipeline]
-
-
-def _said_by(target: Target) -> str | None:
-    """The status a row's stage label says where the file has no status column (HubSpot:
-    "Closed won", or an open stage): a deal won here whose row is still in an open stage
-    was not named as differing (a Thai user's trial), as it was from a file with one."""
-    if target.outcome is not None:
-        return target.outcome
-    return "open" if target.stage is not None else None

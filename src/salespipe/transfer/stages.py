@@ -267,10 +267,27 @@ class StageResolver:
         return (placed or self.enabled)[-1].key
 
     def place(self, row: StageLabel, target: Target) -> tuple[str, Status]:
-        status: Status = row.status or "open"
-        if target.outcome in ("won", "lost") and status == "open":
-            status = target.outcome
+        status: Status = row_status(row, target) or "open"
         return target.stage or self.fallback(status), status
+
+
+def row_status(row: StageLabel, target: Target | None) -> Status | None:
+    """The status a row says, the one place it is decided: the import gives it to the
+    deal, and the comparison of a row imported before with its deal (``differing``, and
+    so ``import --update``) reads it, so the same row always says the same status.
+
+    A stage that closes the deal (``Target.outcome``, a CRM's "WON" or a --stage-map to
+    won or lost) closes it whatever an open flag beside it says (Bitrix24's
+    ``STAGE_ID=WON`` with ``CLOSED=N``); a closed flag beside an open stage is kept. A row
+    with no status of its own is open in a stage it names (HubSpot's: a deal won here
+    whose row is still in an open stage differs from it), and says none where its stage
+    is blank or unknown (None; the import makes such a row open)."""
+    status = row.status
+    if target is not None and target.outcome in ("won", "lost") and status in (None, "open"):
+        return target.outcome
+    if status is None and target is not None and target.stage is not None:
+        return "open"
+    return status
 
 
 def _named_otherwise(stage: Stage, file_name: str) -> str:
