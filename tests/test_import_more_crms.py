@@ -344,3 +344,71 @@ def test_a_row_whose_flag_and_stage_disagree_has_one_status_on_every_import(
         assert ": nothing new." in printed.stdout
         assert not re.search(r"differs? from", printed.stdout), printed.stdout
         assert {t: d["status"] for t, d in deals_by_title(cli).items()} == statuses
+
+
+def test_bitrix24_bi_builder_deals_keep_their_company_and_contact(cli) -> None:
+    """BI Builder's crm_deal dataset names the company and contact (COMPANY_NAME,
+    CONTACT_NAME) beside their ids: a trial's 16 deals came in without either, said only
+    in a count of columns not read. The names are read; the responsible's id is named as
+    not read, as Salesforce's OwnerId is, with how to give names."""
+    path = str(CRM / "bitrix24-bi-deals.csv")
+    printed = cli("import", path, "--create-stages", "--dry-run")
+    assert printed.exit_code == 0, printed.stderr
+    assert (
+        'Not read: the column "ASSIGNED_BY_ID" (owner), which holds Bitrix24 record ids, '
+        "not names; BI Builder's crm_deal dataset gives the names (COMPANY_NAME, "
+        'CONTACT_NAME), or --column owner=ASSIGNED_BY_ID --map "owner:ID=NAME" reads each '
+        "id as the name given." in printed.stdout
+    )
+    report = cli.json("import", path, "--create-stages")
+    assert (report["imported"], report["problems"]) == (4, [])
+    assert report["ids_not_read"] == {"owner": "ASSIGNED_BY_ID"}
+    assert {"ASSIGNED_BY_ID", "COMPANY_ID", "CONTACT_ID"} <= set(report["unread_columns"])
+    deals = deals_by_title(cli)
+    assert {t: (d["customer"], d["contact"]) for t, d in deals.items()} == {
+        "ERP for Phuket Resort": ("Phuket Resort Co., Ltd.", "Khun Dao"),
+        "Hotel Wi-Fi": ("โรงแรมเซ็นทารา", ""),
+        "POS for 5 shops": ("Lotus's", "Khun Anan"),
+        "Walk-in enquiry": ("", ""),
+    }
+    importer = report["filled"]["owner"]["value"]
+    assert {d["owner"] for d in deals.values()} == {importer}  # not "1" and "7"
+
+
+def test_bitrix24_rest_ids_are_named_not_read(cli) -> None:
+    """A REST dump gives the company and the responsible only as ids (COMPANY_ID,
+    ASSIGNED_BY_ID): they became customers "12" and owners "7"."""
+    report = cli.json("import", str(CRM / "bitrix24-deals.csv"), "--create-stages")
+    assert report["ids_not_read"] == {"customer": "COMPANY_ID", "owner": "ASSIGNED_BY_ID"}
+    deals = deals_by_title(cli).values()
+    assert {(d["customer"], d["owner"]) for d in deals} == {
+        ("", report["filled"]["owner"]["value"])
+    }
+
+
+def test_odoo_owner_external_ids_are_named_not_read(cli) -> None:
+    """An import-compatible Odoo export's ``user_id/id`` holds external ids
+    (``base.user_admin``): they were read as the owners."""
+    path = str(CRM / "odoo-crm-lead.csv")
+    printed = cli("import", path, "--create-stages", "--dry-run")
+    assert printed.exit_code == 0, printed.stderr
+    assert (
+        'Not read: the column "user_id/id" (owner), which holds Odoo external ids, not '
+        "names; the fields themselves (user_id, partner_id) give the names, or --column "
+        'owner=user_id/id --map "owner:ID=NAME" reads each id as the name given.' in printed.stdout
+    )
+    report = cli.json(
+        "import",
+        path,
+        "--create-stages",
+        "--column",
+        "owner=user_id/id",
+        "--map",
+        "owner:base.user_admin=Mitchell Admin",
+        "--map",
+        "owner:base.user_demo=Marc Demo",
+    )
+    assert "ids_not_read" not in report
+    owners = {t: d["owner"] for t, d in deals_by_title(cli).items()}
+    assert owners["Office chairs for Deco Addict"] == "Mitchell Admin"
+    assert owners["Quote for 150 carpets"] == "Marc Demo"

@@ -408,6 +408,68 @@ def test_a_salesforce_dumps_columns_of_record_ids_are_named_not_read() -> None:
     assert named.ids_not_read == {}
 
 
+def _read_as(layout, field: str) -> str | None:
+    index = layout.columns.get(field)
+    return None if index is None else layout.header[index]
+
+
+@pytest.mark.parametrize(
+    ("company", "contact"),
+    [("COMPANY_NAME", "CONTACT_NAME"), ("COMPANY_TITLE", "CONTACT_FULL_NAME")],
+)
+def test_bitrix24_reads_the_company_and_contact_by_name_not_by_id(
+    company: str, contact: str
+) -> None:
+    """BI Builder's crm_deal names the company and contact (COMPANY_NAME, CONTACT_NAME)
+    beside their ids: every deal of a trial's file lost both, as only COMPANY_TITLE and
+    CONTACT_FULL_NAME were read (else the ids). The names are read, in any order of the
+    columns; the ids never, and are named only where no name is read for their field."""
+    ids = ["ASSIGNED_BY_ID", "COMPANY_ID", "CONTACT_ID"]
+    header = ["ID", "TITLE", "STAGE_ID", "CLOSED", *ids, company, contact]
+    for shown in (header, list(reversed(header))):
+        layout = recognise(shown)
+        assert layout.format.name == "bitrix24"
+        assert (_read_as(layout, "customer"), _read_as(layout, "contact")) == (company, contact)
+        assert _read_as(layout, "owner") is None
+        assert layout.ids_not_read == {"owner": "ASSIGNED_BY_ID"}
+    rest = recognise(["ID", "TITLE", "STAGE_ID", "CLOSED", *ids, "CONTACT_IDS"])
+    assert not {"customer", "contact", "owner"} & rest.columns.keys()
+    assert rest.ids_not_read == {
+        "owner": "ASSIGNED_BY_ID",
+        "customer": "COMPANY_ID",
+        "contact": "CONTACT_ID",
+    }
+    named = recognise([*header, "ASSIGNED_BY_NAME"])
+    assert (_read_as(named, "owner"), named.ids_not_read) == ("ASSIGNED_BY_NAME", {})
+
+
+def test_odoo_external_ids_are_named_not_read_and_never_win_over_names() -> None:
+    """An import-compatible Odoo export gives a many2one's external id under ``/id``
+    (``user_id/id``: ``base.user_admin``): it was read as the owner. A column of the
+    names beside it (``user_id``, ``partner_id``) is read, wherever it stands."""
+    ids = recognise(["id", "name", "stage_id", "user_id/id", "partner_id/id"])
+    assert ids.format.name == "odoo"
+    assert not {"customer", "owner"} & ids.columns.keys()
+    assert ids.ids_not_read == {"owner": "user_id/id", "customer": "partner_id/id"}
+    both = ["id", "user_id/id", "partner_id/id", "name", "stage_id", "user_id", "partner_id"]
+    named = recognise(both)
+    assert (_read_as(named, "owner"), _read_as(named, "customer")) == ("user_id", "partner_id")
+    assert named.ids_not_read == {}
+
+
+def test_a_company_column_is_read_as_the_customer_only_where_an_export_means_it() -> None:
+    """Odoo's "Company" is the seller's own company (company_id), not the customer; BI
+    Builder's COMPANY holds a company's id and name in one: neither is the customer."""
+    odoo = ["Opportunity", "Stage", "Salesperson", "Company"]
+    assert "customer" not in recognise(odoo).columns
+    assert _read_as(recognise([*odoo, "Customer"]), "customer") == "Customer"
+    bitrix = ["ID", "TITLE", "STAGE_ID", "CLOSED", "COMPANY", "COMPANY_ID"]
+    assert "customer" not in recognise(bitrix).columns
+    assert _read_as(recognise([*bitrix, "COMPANY_NAME"]), "customer") == "COMPANY_NAME"
+    hubspot = ["Record ID", "Deal Name", "Deal Stage", "Company"]
+    assert _read_as(recognise(hubspot), "customer") == "Company"
+
+
 def test_delimiters_are_sniffed_from_the_header() -> None:
     """Comma, semicolon and tab, ignoring delimiters inside quotes."""
     assert sniff_delimiter('"a;b",c,d\n') == ","

@@ -321,11 +321,38 @@ def _unread_line(headers: list[str]) -> str:
     ).format(names=names)
 
 
-def _ids_not_read_line(ids: dict[str, str]) -> str:
+# The CRMs other than Salesforce whose exports have columns of ids (their formats'
+# id_columns), by the label the report gives the format: what the ids are, and where
+# the names are.
+_IDS_OF = {
+    "Bitrix24": (
+        N_("Bitrix24 record ids"),
+        N_("BI Builder's crm_deal dataset gives the names (COMPANY_NAME, CONTACT_NAME)"),
+    ),
+    "Odoo": (
+        N_("Odoo external ids"),
+        N_("the fields themselves (user_id, partner_id) give the names"),
+    ),
+}
+
+
+def _ids_not_read_line(ids: dict[str, str], file_format: str) -> str:
     """The columns of record ids not read as the names they stand for (Salesforce's
-    AccountId, OwnerId), and how to give names (the owner's, an example, if named)."""
+    AccountId, OwnerId; Bitrix24's ASSIGNED_BY_ID; Odoo's user_id/id), and how to give
+    names (the owner's, an example, if named)."""
     names = ", ".join(f'"{header}" ({name})' for name, header in ids.items())
     name = "owner" if "owner" in ids else next(iter(ids))
+    if file_format in _IDS_OF:
+        what, names_from = _IDS_OF[file_format]
+        return ngettext(
+            "Not read: the column {names}, which holds {ids}, not names; {names_from}, or "
+            '--column {field}={header} --map "{field}:ID=NAME" reads each id as the name '
+            "given.",
+            "Not read: the columns {names}, which hold {ids}, not names; {names_from}, or "
+            '--column {field}={header} --map "{field}:ID=NAME" reads each id as the name '
+            "given.",
+            len(ids),
+        ).format(names=names, ids=_(what), names_from=_(names_from), field=name, header=ids[name])
     return ngettext(
         "Not read: the column {names}, which holds Salesforce record ids, not names; a "
         "Salesforce report gives the names (Account Name, Opportunity Owner), or --column "
@@ -686,7 +713,7 @@ def import_view(report: ImportReport) -> list[Part]:
     elif report.unread:  # another CRM's export: many columns salespipe has no field for
         shown.append(_unread_count_line(len(report.unread)))
     if report.ids_not_read:
-        shown.append(_ids_not_read_line(report.ids_not_read))
+        shown.append(_ids_not_read_line(report.ids_not_read, report.format))
     for entry in report.unused_maps:
         label = entry.rpartition("=")[0]
         shown.append(

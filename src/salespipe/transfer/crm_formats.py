@@ -429,7 +429,7 @@ ODOO = CrmFormat(
         title="name",
         customer="partner_name|partner_id|partner_id/name|customer",
         contact="contact_name|partner_id/display_name",
-        owner="user_id|user_id/name|user_id/id",
+        owner="user_id|user_id/name",
         stage="stage_id|stage_id/name|stage_id/id",
         value="expected_revenue|planned_revenue",
         currency="company_currency|currency_id",
@@ -445,6 +445,9 @@ ODOO = CrmFormat(
     ),
     required=("title", "stage"),
     default_stages=_stages("New:10|Qualified:30|Proposition:70"),
+    # A many2one's external id (``base.user_admin``), which the import-compatible export
+    # writes under ``/id`` where that sub-field is chosen: the field itself is the name.
+    id_columns=_aliases(owner="user_id/id", customer="partner_id/id"),
     stage_names={
         "crm.stage_lead1": "New",
         "crm.stage_lead2": "Qualified",
@@ -492,7 +495,7 @@ BITRIX24 = CrmFormat(
         source_id="id",
         title="title",
         stage="stage_id|stage",
-        owner="assigned_by|responsible|assigned_by_name|assigned_by_id",
+        owner="assigned_by_name|responsible|assigned_by",
         value="opportunity",
         currency="currency_id",
         probability="probability",
@@ -500,11 +503,17 @@ BITRIX24 = CrmFormat(
         created_at="date_create|begindate",
         updated_at="date_modify",
         is_closed="closed",
-        customer="company_title|company_id",
-        contact="contact_full_name|contact_id",
+        # BI Builder's crm_deal names them so beside their ids (its COMPANY and CONTACT
+        # hold the id and the name together, and are not read).
+        customer="company_name|company_title",
+        contact="contact_name|contact_full_name",
         description="comments",
     ),
     required=("title", "stage", "is_closed"),
+    # The REST field list's and BI Builder's ids of the company, contact and responsible.
+    id_columns=_aliases(
+        owner="assigned_by_id", customer="company_id", contact="contact_id|contact_ids"
+    ),
     default_stages=_stages("New|Preparing documents|Prepayment invoice|In progress|Final invoice"),
     stage_names={
         "new": "New",
