@@ -297,3 +297,181 @@ def test_the_undone_edits_of_a_deal_taken_away_keep_its_currency_in_the_log(
     assert cli("undo").exit_code == 0
     assert f"{edited} (undone)" in cli("log").stdout
     assert f"{edited} (undone)" in cli("log", "--limit", "3").stdout  # (not its add)
+
+
+# A Thai sheet of one's own: day-first dates in Buddhist Era years.
+THAI = "ชื่อดีล,ลูกค้า,มูลค่า,ขั้นตอน,สถานะ,วันปิดการขาย,วันที่สร้าง\n"
+
+
+def _thai(status: str, close: str) -> str:
+    return THAI + f"Servers,Acme,3300000,Quoted,{status},{close},15/1/2569\n"
+
+
+def _fresh(cli: Any, tmp_path: Path, sheet: str) -> dict[str, Any]:
+    """The deal a fresh import of ``sheet`` (into a data file of its own) makes."""
+    fresh = str(tmp_path / "fresh.json")
+    cli.json("--db", fresh, "import", sheet)
+    [deal] = cli.json("--db", fresh, "list", "--status", "all")
+    return dict(deal)
+
+
+def _closing_events(cli: Any, change: int) -> list[tuple[str, str]]:
+    """The update's events, oldest first, by type and time."""
+    events = [e for e in cli.json("log") if e["change"] == change]
+    return [(e["type"], e["at"]) for e in reversed(events)]
+
+
+def test_a_win_update_makes_is_dated_at_its_rows_close_date_as_a_fresh_import_dates_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A Thai sheet's row changed to won with close date 1/2/2569 (2026-02-01) closed the
+    deal at the time of the import (a trial): `winrate --by month` counted the win in
+    the import's month, and the same file gave another history than a fresh import of
+    it. The win is dated as the fresh import dates it; the edit of the close date that
+    comes with it keeps the import's time, after the win, so the deal's events stay in
+    time order."""
+    cli.json("import", written(tmp_path, "week1.csv", _thai("เปิดอยู่", "28/2/2569")))
+    week2 = written(tmp_path, "week2.csv", _thai("ปิดได้", "1/2/2569"))
+
+    report = cli.json("import", week2, "--update")
+
+    assert report["updated"] == [{"line": 2, "deal": 1, "fields": ["expected_close", "status"]}]
+    assert "dated_at_import" not in report
+    [deal] = cli.json("list", "--status", "all")
+    assert (deal["status"], deal["closed_at"]) == ("won", "2026-02-01T23:59:59+07:00")
+    assert deal["closed_at"] == _fresh(cli, tmp_path, week2)["closed_at"]
+    assert _closing_events(cli, report["change"]) == [
+        ("won", "2026-02-01T23:59:59+07:00"),
+        ("edit", "2026-11-27T10:00:00+07:00"),
+    ]
+    [month] = cli.json("winrate", "--by", "month")["groups"]
+    assert (month["group"], month["won"]) == ("2026-02", 1)
+    before = cli.json("report", "--as-of", "2026-01-31")
+    assert (before["open"]["count"], before["won"]["count"]) == (1, 0)
+    on_the_day = cli.json("report", "--as-of", "2026-02-01")
+    assert (on_the_day["open"]["count"], on_the_day["won"]["count"]) == (0, 1)
+
+    assert cli("undo").exit_code == 0
+    [deal] = cli.json("list", "--status", "all")
+    assert (deal["status"], deal["closed_at"], deal["expected_close"]) == (
+        "open",
+        None,
+        "2026-02-28",
+    )
+
+
+def test_a_close_date_before_the_deals_last_change_dates_the_win_at_the_import(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A win dated before the deal's last change here would put its events out of time
+    order (`--at` refuses it so): it is dated at the import's time, and the summary says
+    so, in `--json` too, a dry run as well."""
+    cli.json("import", written(tmp_path, "week1.csv", _thai("เปิดอยู่", "28/2/2569")))
+    assert cli("note", "1", "Called them", "--at", "2026-03-01 09:00").exit_code == 0
+    week2 = written(tmp_path, "week2.csv", _thai("ปิดได้", "1/2/2569"))
+
+    printed = " ".join(cli("import", week2, "--update", "-n").stdout.split())
+    assert (
+        "1 of them would close its deal at the time of the import, not at its row's close "
+        "date, which comes before the deal's last change or is in the future (line 2: "
+        "deal 1)."
+    ) in printed
+    report = cli.json("import", week2, "--update")
+
+    assert report["dated_at_import"] == [{"line": 2, "deal": 1}]
+    [deal] = cli.json("list", "--status", "all")
+    assert (deal["status"], deal["closed_at"]) == ("won", "2026-11-27T10:00:00+07:00")
+    assert _closing_events(cli, report["change"]) == [
+        ("edit", "2026-11-27T10:00:00+07:00"),
+        ("won", "2026-11-27T10:00:00+07:00"),
+    ]
+
+
+def test_a_close_date_in_the_future_dates_the_win_at_the_import(cli: Any, tmp_path: Path) -> None:
+    """As a fresh import closes such a deal now ("closed at the time of the import")."""
+    cli.json("import", written(tmp_path, "week1.csv", _thai("เปิดอยู่", "28/2/2569")))
+    week2 = written(tmp_path, "week2.csv", _thai("ปิดได้", "15/12/2569"))
+    report = cli.json("import", week2, "--update")
+    assert report["dated_at_import"] == [{"line": 2, "deal": 1}]
+    [deal] = cli.json("list", "--status", "all")
+    assert (deal["status"], deal["closed_at"]) == ("won", "2026-11-27T10:00:00+07:00")
+    assert deal["closed_at"] == _fresh(cli, tmp_path, week2)["closed_at"]
+    printed = " ".join(cli("import", week2, "--update").stdout.split())
+    assert "closed its deal at the time of the import" not in printed  # (nothing new now)
+
+
+BITRIX = "ID,TITLE,STAGE_ID,OPPORTUNITY,CURRENCY_ID,CLOSEDATE,DATE_CREATE,DATE_MODIFY,CLOSED\n"
+
+
+def test_a_row_without_a_close_date_closes_its_deal_as_a_fresh_import_would(
+    cli: Any, tmp_path: Path
+) -> None:
+    """docs/import.md: a closed row without a close date closes at the latest date it
+    gives that is not in the future (here its last-modified time), and at the time of
+    the import only when it gives none; the latter is no row's date passed over."""
+    week1 = written(
+        tmp_path,
+        "week1.csv",
+        BITRIX
+        + "101,Servers,EXECUTING,3300000,THB,,2026-01-05,2026-01-10,N\n"
+        + "102,Racks,EXECUTING,500000,THB,,2026-01-05,2026-01-10,N\n",
+    )
+    cli.json("import", week1, "--create-stages")
+    week2 = written(
+        tmp_path,
+        "week2.csv",
+        BITRIX
+        + "101,Servers,WON,3300000,THB,,2026-01-05,2026-03-10 14:30,Y\n"
+        + "102,Racks,LOSE,500000,THB,,,,Y\n",
+    )
+    report = cli.json("import", week2, "--update")
+    assert [u["fields"] for u in report["updated"]] == [["status"], ["status"]]
+    assert "dated_at_import" not in report
+    closed = {d["title"]: (d["status"], d["closed_at"]) for d in deals_by_title(cli).values()}
+    assert closed == {
+        "Servers": ("won", "2026-03-10T14:30:00+07:00"),
+        "Racks": ("lost", "2026-11-27T10:00:00+07:00"),
+    }
+    fresh = str(tmp_path / "fresh.json")
+    cli.json("--db", fresh, "import", week2, "--create-stages")
+    made = {d["title"]: d["closed_at"] for d in cli.json("--db", fresh, "list", "--status", "all")}
+    assert made == {title: at for title, (_status, at) in closed.items()}
+
+
+def test_a_win_after_a_move_or_a_reopen_of_the_update_is_dated_at_the_import(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A move and a reopen keep the import's time, so the win or loss after them cannot
+    be dated earlier (the deal's events stay in time order): it is at the import's time,
+    and said so."""
+    cli.json(
+        "import",
+        written(
+            tmp_path,
+            "week1.csv",
+            THAI
+            + "Servers,Acme,3300000,Quoted,เปิดอยู่,1/2/2569,15/1/2569\n"
+            + "Racks,Acme,500000,Quoted,เปิดอยู่,1/2/2569,15/1/2569\n",
+        ),
+    )
+    assert cli("won", "2", "--at", "2026-01-20 10:00").exit_code == 0
+    week2 = written(
+        tmp_path,
+        "week2.csv",
+        THAI
+        + "Servers,Acme,3300000,Negotiating,ปิดได้,1/2/2569,15/1/2569\n"
+        + "Racks,Acme,500000,Quoted,หลุด,1/2/2569,15/1/2569\n",
+    )
+    report = cli.json("import", week2, "--update")
+    assert report["updated"] == [
+        {"line": 2, "deal": 1, "fields": ["status", "stage"]},
+        {"line": 3, "deal": 2, "fields": ["status"]},
+    ]
+    assert report["dated_at_import"] == [{"line": 2, "deal": 1}, {"line": 3, "deal": 2}]
+    now = "2026-11-27T10:00:00+07:00"
+    assert _closing_events(cli, report["change"]) == [
+        ("move", now),
+        ("won", now),
+        ("reopen", now),
+        ("lost", now),
+    ]

@@ -439,6 +439,34 @@ def _updated_line(updates: list[Update], dry_run: bool) -> str:
     return message.format(count=len(updates), named=named)
 
 
+def _dated_at_import_line(updates: list[Update], dry_run: bool) -> str:
+    """The wins and losses ``--update`` dated at the import's time, not at the row's close
+    date as a fresh import of the row would: that came before the deal's last change, or
+    is in the future."""
+    named = _lines_of_deals([(update.line, update.deal) for update in updates])
+    if dry_run:
+        message = ngettext(
+            "{count} of them would close its deal at the time of the import, not at its "
+            "row's close date, which comes before the deal's last change or is in the "
+            "future ({named}).",
+            "{count} of them would close their deals at the time of the import, not at "
+            "their rows' close dates, which come before the deals' last changes or are in "
+            "the future ({named}).",
+            len(updates),
+        )
+    else:
+        message = ngettext(
+            "{count} of them closed its deal at the time of the import, not at its row's "
+            "close date, which comes before the deal's last change or is in the future "
+            "({named}).",
+            "{count} of them closed their deals at the time of the import, not at their "
+            "rows' close dates, which come before the deals' last changes or are in the "
+            "future ({named}).",
+            len(updates),
+        )
+    return message.format(count=len(updates), named=named)
+
+
 def _lines_of_deals(rows: list[tuple[int, int]]) -> str:
     """The first ten rows named by their line and deal: "line 2: deal 1, line 5: deal 4"."""
     each = _("line {line}: deal {deal}")
@@ -683,6 +711,8 @@ def import_view(report: ImportReport) -> list[Part]:
         shown.append(_already_here_line(report.duplicates, report.duplicate_lines, report.update))
     if report.updates:
         shown.append(_updated_line(report.updates, report.dry_run))
+    if report.dated_at_import:
+        shown.append(_dated_at_import_line(report.dated_at_import, report.dry_run))
     if report.differing:
         shown.append(_differing_line(report.differing, report.update))
     if report.deleted_here:

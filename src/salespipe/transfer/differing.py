@@ -16,13 +16,18 @@ differs from a deal in another stage (``--update`` does not move it there).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NamedTuple
 
 from salespipe.core.errors import SalespipeError
-from salespipe.core.model import Record, Stage, stages_in
+from salespipe.core.model import Record, Stage, Status, stages_in
 from salespipe.transfer.pending import Pending, StageLabel, unpack
+from salespipe.transfer.row_times import Closing, closing
 from salespipe.transfer.rows import Filled
 from salespipe.transfer.stages import StageResolver, Target, parse_stage_map, row_status
+
+# The statuses a row closes its deal with.
+_OUTCOMES: dict[str, Status] = {"won": "won", "lost": "lost"}
 
 
 class DealNow(NamedTuple):
@@ -50,7 +55,8 @@ class DealNow(NamedTuple):
 class Said(NamedTuple):
     """What a row says of the fields it is compared in, for ``import --update``: its
     value (as a record keeps it), currency, close date, status and stage (a key of the
-    deal's pipeline), each None where it says nothing, and its lost reason."""
+    deal's pipeline), each None where it says nothing, and its lost reason; of a row
+    that says won or lost, when a fresh import of it would close its deal."""
 
     value: int | float | None = None
     currency: str | None = None
@@ -58,6 +64,7 @@ class Said(NamedTuple):
     status: str | None = None
     stage: str | None = None
     lost_reason: str | None = None
+    closing: Closing | None = None
 
 
 class Differing(NamedTuple):
@@ -101,10 +108,12 @@ class Comparer:
             found.append("stage")
         return tuple(found)
 
-    def said(self, row: Pending, deal: DealNow) -> Said:
-        """What ``row`` says of the compared fields, as :meth:`differences` reads it."""
+    def said(self, row: Pending, deal: DealNow, now: datetime) -> Said:
+        """What ``row`` says of the compared fields, as :meth:`differences` reads it; a
+        won or lost row's close as the import at ``now`` would make it of a new deal."""
         values = unpack(row)
         status, stage = self._status_and_stage(row, deal)
+        outcome = _OUTCOMES.get(status or "")
         return Said(
             None if row.filled & Filled.NO_VALUE else values.value,
             values.currency or None,
@@ -112,6 +121,7 @@ class Comparer:
             status,
             stage,
             values.lost_reason or None,
+            closing(row, outcome, now) if outcome is not None else None,
         )
 
     def _status_and_stage(self, row: Pending, deal: DealNow) -> tuple[str | None, str | None]:

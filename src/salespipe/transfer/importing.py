@@ -177,6 +177,12 @@ class ImportReport:
         return [stage.name for stage in self.created_stages]
 
     @property
+    def dated_at_import(self) -> list[Update]:
+        """The updates whose win or loss is dated at the import's time, not at their row's
+        close date: it came before the deal's last change, or is in the future."""
+        return [update for update in self.updates if update.dated_at_import]
+
+    @property
     def dollar(self) -> str:
         """What "$" was read as."""
         return self.currency if self.currency_from == "option" else "USD"
@@ -208,6 +214,10 @@ class ImportReport:
         if self.updates:  # likewise: deals here changed as their rows say (--update)
             data["updated"] = [
                 {"line": u.line, "deal": u.deal, "fields": list(u.fields)} for u in self.updates
+            ]
+        if self.dated_at_import:  # likewise: their wins and losses the rows could not date
+            data["dated_at_import"] = [
+                {"line": u.line, "deal": u.deal} for u in self.dated_at_import
             ]
         if self.deleted_here:  # likewise: rows of deals deleted here, left out
             data["deleted_here"] = [
@@ -562,7 +572,7 @@ def _prepare(
     report.look_alikes = plan.look_alikes
     report.differing = plan.differing
     if options.update and plan.differing:
-        report.updates, report.differing = plan_updates(snapshot, plan.differing)
+        report.updates, report.differing = plan_updates(snapshot, plan.differing, now)
         report.events += sum(len(update.steps) for update in report.updates)
     report.deleted_here = plan.deleted_here
     report.brought_back = plan.brought_back

@@ -36,11 +36,10 @@ from salespipe.transfer.pending import (
     Pending,
     StageLabel,
     unpack,
-    with_closing_time,
     with_value_added,
 )
 from salespipe.transfer.pipeline_labels import parse_pipeline_map, place_pipelines
-from salespipe.transfer.row_times import with_times_kept_in_order
+from salespipe.transfer.row_times import with_close_filled, with_times_kept_in_order
 from salespipe.transfer.rows import Filled, Problem
 from salespipe.transfer.stages import (
     MAX_NEW_STAGES,
@@ -294,8 +293,7 @@ def plan_import(
                 plan.renumbered.append((row.line, row.deal_id, deal_id))
             if row.deal_id is not None and source is None:
                 source = f"salespipe:{row.deal_id}"
-        if status != "open" and row.filled & Filled.NO_CLOSE_DATE:
-            row = with_closing_time(row, defaults.now)
+        row = with_close_filled(row, status, defaults.now)
         row = with_times_kept_in_order(
             row, defaults.now, status, stage_named=target.stage is not None
         )
@@ -458,6 +456,8 @@ class _Before:
         self, plan: Plan, here: DealsHere, comparer: Comparer, rows: Sequence[Pending]
     ) -> None:
         self.plan, self.here, self.comparer = plan, here, comparer
+        assert plan.defaults is not None
+        self.now = plan.defaults.now  # (a row's close, as the import would make it)
         self.matched: set[str | int] = set()
         self._compared: set[str] = set()
         self._repeated = {s for s, count in Counter(r.source for r in rows).items() if count > 1}
@@ -478,7 +478,7 @@ class _Before:
             self._compared.add(key)
             fields = self.comparer.differences(row, now, whole=key not in self._repeated)
             if fields:
-                said = self.comparer.said(row, now)
+                said = self.comparer.said(row, now, self.now)
                 self.plan.differing.append(Differing(row.line, now.id, fields, said))
         return True
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from salespipe.core.model import Status
-from salespipe.transfer.pending import Pending, RowValues, unpack
+from salespipe.transfer.pending import Pending, RowValues, unpack, with_closing_time
 from salespipe.transfer.rows import Filled
 
 # A time and its ISO form in records: the row's times come packed as ISO text, so most
@@ -64,6 +64,43 @@ def deal_times(values: RowValues, status: Status, now: Moment) -> Times:
     return Times(created, entered, closed, last)
 
 
+def with_close_filled(pending: Pending, status: Status, now: datetime) -> Pending:
+    """The row as the import closes it: a closed row that gives no closing time is
+    given one as :func:`with_closing_time` finds it (an open one is left as it is)."""
+    if status != "open" and pending.filled & Filled.NO_CLOSE_DATE:
+        return with_closing_time(pending, now)
+    return pending
+
+
+class Closing(NamedTuple):
+    """When an import closes a closed row's deal made new (``at``, as
+    :func:`deal_times` has it), and why that is ``now`` where it is: the row gives no
+    time at all (``undated``), or the one it gives is after ``now`` (``later``)."""
+
+    at: datetime
+    undated: bool
+    later: bool
+
+
+def closing(pending: Pending, status: Status, now: datetime) -> Closing:
+    """When a new deal made of ``pending``, ``status`` won or lost, closes: the one rule
+    of a fresh import, for ``import --update`` to close a deal here as that would."""
+    row = with_close_filled(pending, status, now)
+    values = unpack(row)
+    times = deal_times(values, status, moment_of(now))
+    assert times.closed is not None  # (a closed status)
+    return Closing(
+        times.closed[0], bool(row.filled & Filled.CLOSED_UNKNOWN), _closed_later(values, times)
+    )
+
+
+def _closed_later(values: RowValues, times: Times) -> bool:
+    """Whether :func:`deal_times` closed the row's deal at ``now`` as the time the row
+    gives is after it."""
+    given = _packed(values.closed_at) or _packed(values.updated_at)
+    return times.closed is not None and given is not None and times.closed[0] < given[0]
+
+
 def with_times_kept_in_order(
     pending: Pending, now: datetime, status: Status, *, stage_named: bool = True
 ) -> Pending:
@@ -75,10 +112,9 @@ def with_times_kept_in_order(
     it is taken to be in its stage since it was created, for want of that time."""
     values = unpack(pending)
     times = deal_times(values, status, moment_of(now))
-    given_close = _packed(values.closed_at) or _packed(values.updated_at)
     given_creation = _packed(values.created_at)
     bits = 0
-    if times.closed is not None and given_close is not None and times.closed[0] < given_close[0]:
+    if _closed_later(values, times):
         bits |= Filled.CLOSED_LATER
     if given_creation is None:
         bits |= Filled.NO_CREATION

@@ -10,13 +10,20 @@ deal's reason is the row's where the file gives one). What those commands refuse
 done, and stays named as differing: a closed deal is not moved (a row closed in another
 stage than its deal here changes nothing of it), a deal is not moved or reopened into a
 switched-off stage, nor reopened where no stage is known for it.
+
+A win or a loss is dated as a fresh import of the row would close its deal
+(:func:`row_times.closing`: its close date, else the latest date it gives), where that
+is not before the deal's last change (``work.when`` holds a back-dated ``--at`` to the
+same) nor in the future; an edit of the same row then follows it, at the import's time.
+Else it is at the import's time, as every other step is, and the import says so: a
+deal's events stay in time order, which the replay of its history (``--as-of``) needs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from salespipe.app.pipeline import DealFields, edited
@@ -25,9 +32,13 @@ from salespipe.core.i18n import _
 from salespipe.core.model import Deal, Stage, money_from_json
 from salespipe.storage.port import ReadView
 from salespipe.transfer.differing import Differing
+from salespipe.transfer.row_times import Closing
 
 # The fields an edit changes, as the comparison names them.
 _EDITED = ("value", "currency", "expected_close")
+
+# The steps that close a deal.
+_CLOSING = ("won", "lost")
 
 
 class Step(NamedTuple):
@@ -47,13 +58,18 @@ class Update(NamedTuple):
     fields: tuple[str, ...]
     steps: tuple[Step, ...]
     lost_reason: str | None = None  # the row's, for a lost step
+    # The time of its won or lost step, as the row dates it; None: the import's time.
+    closed_at: datetime | None = None
+    # Dated at the import's time, the row's date being before the deal's last change (or
+    # a move or reopen of the update) or in the future.
+    dated_at_import: bool = False
 
 
 def plan_updates(
-    snapshot: ReadView, differing: Sequence[Differing]
+    snapshot: ReadView, differing: Sequence[Differing], now: datetime
 ) -> tuple[list[Update], list[Differing]]:
-    """The updates the rows that differ make, and what still differs after them (what
-    the commands would refuse)."""
+    """The updates the rows that differ make (an import at ``now``), and what still
+    differs after them (what the commands would refuse)."""
     deals = snapshot.get_deals([d.deal for d in differing])
     stages = snapshot.stages()
     updates: list[Update] = []
@@ -62,7 +78,19 @@ def plan_updates(
         deal = deals.get(row.deal)
         steps, fields = _steps(deal, row, stages) if deal is not None else ((), ())
         if steps:
-            updates.append(Update(row.line, row.deal, fields, steps, row.said.lost_reason))
+            assert deal is not None
+            steps, closed_at, at_import = _dated(deal, steps, row.said.closing, now)
+            updates.append(
+                Update(
+                    row.line,
+                    row.deal,
+                    fields,
+                    steps,
+                    row.said.lost_reason,
+                    closed_at,
+                    at_import,
+                )
+            )
         rest = tuple(name for name in row.fields if name not in fields)
         if rest:
             left.append(row._replace(fields=rest))
@@ -119,6 +147,25 @@ def _steps(
     return tuple(steps), _in_order(named, done)
 
 
+def _dated(
+    deal: Deal, steps: tuple[Step, ...], close: Closing | None, now: datetime
+) -> tuple[tuple[Step, ...], datetime | None, bool]:
+    """The steps in the order they are made, the time of their won or lost step where
+    the row dates it (None: the import's time), and whether the row's date was passed
+    over for being before the deal's last change (or the update's move or reopen, made
+    at the import's time) or in the future."""
+    if close is None or not any(step.kind in _CLOSING for step in steps) or close.undated:
+        return steps, None, False  # (undated: a fresh import closes it now, too)
+    after_a_change = any(step.kind in ("move", "reopen") for step in steps)
+    if close.later or after_a_change or close.at < deal.updated_at:
+        return steps, None, True
+    if close.at >= now:
+        return steps, None, False
+    # An edit changes nothing a close does: made after it, it keeps the import's time.
+    edits = tuple(step for step in steps if step.kind == "edit")
+    return (*(step for step in steps if step.kind != "edit"), *edits), close.at, False
+
+
 def _pipeline_of(deal: Deal, stages: Sequence[Stage]) -> str | None:
     return next((s.pipeline for s in stages if s.key == deal.stage), None)
 
@@ -135,7 +182,8 @@ def write_updates(work: Work, updates: Sequence[Update], file: str) -> int:
         deal = work.deal(update.deal)
         reason = _("import of {file}, line {line}").format(file=file, line=update.line)
         for step in update.steps:
-            when = work.when(None, deal)
+            dated = update.closed_at if step.kind in _CLOSING else None
+            when = work.when(dated, deal)  # (back-dated as --at is: checked against history)
             given = reason
             if step.kind == "edit":
                 assert step.fields is not None
