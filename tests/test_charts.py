@@ -379,3 +379,32 @@ def test_short_amounts_in_thai_count_in_thai_words(value: str, shown: str) -> No
         assert short_money(Decimal(value), "THB") == shown
     finally:
         i18n.set_language("en")
+
+
+def test_the_main_currencys_chart_comes_first_then_the_others_as_the_table_lists_them(
+    cli, tmp_path
+) -> None:
+    """In a pipeline mostly in baht with one euro deal, `forecast` drew the EUR chart
+    before the THB one (a trial): the charts went in the alphabet's order, whatever the
+    currency of the config. The config's currency is drawn first, then the others in
+    the table's order (the alphabet's), in `forecast`, `chart --by value` and the page
+    `report --html` writes."""
+    for title, value in (("Servers", "1,250,000"), ("Racks", "500,000")):
+        ok(cli("add", title, "--value", value, "--close", "+20d"))
+    ok(cli("add", "Lyon office", "--value", "EUR 8,000", "--close", "+20d"))
+    ok(cli("add", "Boston office", "--value", "USD 9,000", "--close", "+20d"))
+
+    def order(text: str, marker: str) -> list[str]:
+        return re.findall(marker + r"(EUR|THB|USD)", " ".join(text.split()))
+
+    forecast = cli("forecast").stdout
+    assert order(forecast, "won \\+ weighted open, ") == ["THB", "EUR", "USD"]
+    assert order(cli("chart", "--by", "value").stdout, "value, ") == ["THB", "EUR", "USD"]
+    page = tmp_path / "report.html"
+    ok(cli("report", "--html", str(page)))
+    shown = page.read_text(encoding="utf-8")
+    drawn = order(shown, "won \\+ weighted open, ")  # (each chart's title, and its label)
+    assert list(dict.fromkeys(drawn)) == ["THB", "EUR", "USD"]
+
+    ok(cli("config", "set", "currency", "USD"))
+    assert order(cli("forecast").stdout, "won \\+ weighted open, ") == ["USD", "EUR", "THB"]

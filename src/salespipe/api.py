@@ -477,6 +477,7 @@ class Pipeline:
             as_of=scope.now.date(),
             all_stages=all_stages,
             placed=scope.placed(),
+            currency=scope.currency,
         )
 
     def report(

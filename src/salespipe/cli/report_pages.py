@@ -55,6 +55,7 @@ def _parts(
     shown.placed = placed
     forecast = forecasting.forecast_of(totals, stages, months=months, now=now, method=chosen)
     forecast.placed = placed
+    forecast.currency = scope.currency  # (the config's: its chart first)
     return html.ReportPage(
         summary=shown,
         forecast=forecast,

@@ -250,7 +250,8 @@ def register(app: typer.Typer) -> None:
         """Bar chart of the open deals per stage.
 
         One bar per enabled stage, in pipeline order, with its number beside it. Value and
-        weighted charts are drawn per currency.
+        weighted charts are drawn per currency: the config's currency first, then the
+        others in the alphabet's order.
 
         Example: salespipe chart --by weighted --owner somchai
         """
@@ -270,6 +271,7 @@ def register(app: typer.Typer) -> None:
                 as_of=scope.now.date(),
                 all_stages=all_stages,
                 placed=scope.placed(),
+                currency=scope.currency,
             ),
             history=False,
         )
@@ -362,7 +364,8 @@ def register(app: typer.Typer) -> None:
         Open deals by expected-close month, weighted and not (past-due and undated deals in
         their own rows), beside the value won per month, with P10/P50/P90 of each month's
         won value; then the months ahead together, with a range of its own (not the
-        months' added up); as a table and a chart.
+        months' added up); as a table and a chart per currency (the config's currency
+        first, then the others as the table lists them).
 
         Example: salespipe forecast --method history --months 6
         """

@@ -195,6 +195,13 @@ def weighted_of(record: Record, stage: Stage | None) -> Decimal:
     return (value_of(record) * record_probability(record, stage) / 100).quantize(CENT)
 
 
+def main_first(codes: Iterable[str], main: str) -> list[str]:
+    """The currencies in the order a report draws one chart of each: the main one (the
+    config's) first, then the others as a table's cell lists them (the alphabet's)."""
+    found = set(codes)
+    return [*([main] if main in found else []), *sorted(found - {main})]
+
+
 def currency_of(record: Record) -> str:
     code: str = record.get("currency", "THB")
     return code

@@ -38,6 +38,7 @@ from salespipe.core.tally import (
     Totals,
     add_money,
     currency_of,
+    main_first,
     moment,
     totals_json,
     value_of,
@@ -192,9 +193,13 @@ class Forecast:
     # Open deals weighed as deals of a stage only because the import put them there
     # (--as-of a day before they closed).
     placed: list[Placed] = field(default_factory=list)
+    currency: str = ""  # the config's: its chart is drawn first
 
     def currencies(self) -> list[str]:
-        return sorted({c for row in self.rows for c in (*row.value, *row.won_value)})
+        """Its currencies, in the order of its charts: the main one first."""
+        return main_first(
+            (c for row in self.rows for c in (*row.value, *row.won_value)), self.currency
+        )
 
     def ahead(self) -> list[ForecastRow]:
         """This month and the months after it."""
@@ -296,6 +301,7 @@ def forecast_in(scope: Scope, *, months: int, method: Method = "stage") -> Forec
     totals = scope.totals(forecast_asks(scope.now, months, method))
     found = forecast_of(totals, scope.stages, months=months, now=scope.now, method=method)
     found.placed = scope.placed()
+    found.currency = scope.currency
     return found
 
 

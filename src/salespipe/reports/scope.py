@@ -100,6 +100,7 @@ class HistoryAsked(Protocol):
 class Source(Asked, HistoryAsked, Protocol):
     """What a report needs of a consistent read of the database."""
 
+    def config(self) -> dict[str, Any]: ...
     def stages(self) -> list[Stage]: ...
     def pipelines(self) -> list[PipelineDef]: ...
     def open_records(self) -> list[Record]: ...
@@ -161,6 +162,8 @@ class Scope:
     # For --as-of: the open deals then that were imported closed without the stage they
     # closed from, per stage key the import put them in (none now: they are closed).
     unknown_stage_counts: dict[str, int] = field(default_factory=dict)
+    # The config's currency: a report that draws one chart per currency draws its first.
+    currency: str = ""
 
     @property
     def open(self) -> OpenDeals:
@@ -222,6 +225,7 @@ def scope(
     """The open deals (or, with ``history``, all deals) of ``owner`` (or everyone's), as
     they are now or, with ``as_of``, as they stood at the end of that day; with
     ``pipeline`` (a key), only the deals then in that pipeline, and its stages."""
+    from salespipe.app import settings
     from salespipe.reports import timeline
     from salespipe.storage.queries import OpenWhere, OverRecords
 
@@ -269,6 +273,7 @@ def scope(
         stays_records=stays_records,
         pipelines=pipelines,
         unknown_stage_counts=counts,
+        currency=source.config().get("currency") or settings.DEFAULTS["currency"],
     )
 
 

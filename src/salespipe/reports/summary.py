@@ -27,6 +27,7 @@ from salespipe.core.tally import (
     Totals,
     add_money,
     currency_of,
+    main_first,
     rate,
     rounded,
     totals_json,
@@ -113,9 +114,11 @@ class PipelineChart:
     stages: list[StageTotals]
     # Open deals counted in a stage only because the import put them there (--as-of).
     placed: list[Placed] = field(default_factory=list)
+    currency: str = ""  # the config's: its chart is drawn first
 
     def currencies(self) -> list[str]:
-        return sorted({c for row in self.stages for c in row.value})
+        """Its currencies, in the order of its charts: the main one first."""
+        return main_first((c for row in self.stages for c in row.value), self.currency)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -134,11 +137,13 @@ def chart(
     as_of: date,
     all_stages: bool = False,
     placed: Sequence[Placed] = (),
+    currency: str = "",
 ) -> PipelineChart:
     """The open deals per stage; ``placed``: those of them in a stage only because the
-    import put them there (:meth:`~salespipe.reports.scope.Scope.placed`)."""
+    import put them there (:meth:`~salespipe.reports.scope.Scope.placed`); ``currency``:
+    the config's, whose chart is drawn first."""
     rows = stage_rows(deals.stage_totals(), stages, all_stages=all_stages)
-    return PipelineChart(by, as_of, rows, list(placed))
+    return PipelineChart(by, as_of, rows, list(placed), currency)
 
 
 @dataclass
