@@ -82,8 +82,9 @@ class StageOdds:
             "key": self.key,
             "name": self.name,
             "configured": self.configured,
-            "observed": rounded(self.observed, 4),
-            "chain": rounded(self.chain, 4),
+            # Unrounded, as the forecast weighs by them: the table rounds them for display.
+            "observed": self.observed,
+            "chain": self.chain,
             "deals": self.deals,
             "closed": self.closed,
             "won": self.won,
@@ -284,7 +285,7 @@ def win_chances(
         row = steps[state]
         total = sum(row.values())
         matrix[i][i] += 1.0
-        for target, count in row.items():
+        for target, count in sorted(row.items()):  # the same sums on every backend
             share = count / total
             if target == WON:
                 right[i] += share

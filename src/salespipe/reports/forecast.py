@@ -216,9 +216,8 @@ class Forecast:
         if self.total is not None:
             data["ahead"] = self.total.to_dict()
         if self.calibration is not None:
-            data["probabilities"] = {
-                s.key: round(s.win_probability, 4) for s in self.calibration.stages
-            }
+            # Unrounded: the weighted values are worked out with them (the table rounds).
+            data["probabilities"] = {s.key: s.win_probability for s in self.calibration.stages}
         return with_placed(data, self.placed)
 
 
