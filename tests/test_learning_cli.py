@@ -162,9 +162,24 @@ def test_backtest_scores_the_months_with_open_deals_and_counts_each_deal_once(cl
     # Deals since closed that were open at the start of September (2) and of October
     # (2, 3 and 5): deal 2 twice.
     assert (data["scored_deals"], data["scored_forecasts"]) == (3, 4)
-    assert "over 4 forecasts of 3 deals since closed" in " ".join(
-        cli("forecast", "--backtest").stdout.split()
-    )
+    said = " ".join(cli("forecast", "--backtest").stdout.split())
+    assert "over 4 forecasts of 3 deals since closed." in said
+    assert "of every currency" not in said  # all of them in the table's
+
+
+def test_backtest_footer_says_the_brier_counts_every_currency(cli, history) -> None:
+    """The table and MAE are of the main currency alone; the Brier score counted a USD
+    deal too, under a footer that read as of the table's THB deals."""
+    months = {m["month"]: m["deals"] for m in cli.json("forecast", "--backtest")["by_month"]}
+    ok(cli("add", "Kiosks", "-v", "18000", "--currency", "USD", "--at", "2026-09-05", "-q"))
+    ok(cli("lost", "7", "--at", "2026-10-20", "--reason", "price"))
+    data = cli.json("forecast", "--backtest")
+    assert data["currency"] == "THB"
+    assert {m["month"]: m["deals"] for m in data["by_month"]} == months  # THB alone
+    assert (data["scored_deals"], data["scored_forecasts"]) == (4, 5)  # the USD deal too
+    said = " ".join(cli("forecast", "--backtest").stdout.split())
+    assert "(both of the THB deals alone, as the table above)" in said
+    assert "over 5 forecasts of 4 deals since closed, of every currency." in said
 
 
 def test_backtest_defaults_to_six_months_and_refuses_as_of(cli, history) -> None:

@@ -161,11 +161,21 @@ def backtest_blocks(result: Backtest) -> list[Block]:
             Column(_("Brier"), "right"),
         ],
         title=_("Errors per method (lower is better)"),
-        footer=_(
-            "MAE: mean monthly error over the months with open deals; MAPE: mean error as "
-            "a share of the won value; Brier: mean (probability - outcome)^2 over "
-            "{forecasts} of {deals} since closed."
+        footer=(
+            _(
+                "MAE: mean monthly error over the months with open deals; MAPE: mean error "
+                "as a share of the won value (both of the {currency} deals alone, as the "
+                "table above); Brier: mean (probability - outcome)^2 over {forecasts} of "
+                "{deals} since closed, of every currency."
+            )
+            if result.other_currencies
+            else _(
+                "MAE: mean monthly error over the months with open deals; MAPE: mean error as "
+                "a share of the won value; Brier: mean (probability - outcome)^2 over "
+                "{forecasts} of {deals} since closed."
+            )
         ).format(
+            currency=result.currency,
             forecasts=ngettext(
                 "{count} forecast", "{count} forecasts", result.scored_forecasts
             ).format(count=result.scored_forecasts),

@@ -120,6 +120,9 @@ class Backtest:
     brier_gain_error: float | None  # its standard error
     scored_deals: int  # the deals scored, each at one or more month starts
     scored_forecasts: int  # their forecasts: one per deal and month start
+    # Deals in another currency than `currency` were open at a month start: the months'
+    # table and MAE leave them out, the Brier score (and the verdict) counts them.
+    other_currencies: bool = False
 
     @property
     def better(self) -> Method:
@@ -699,6 +702,7 @@ def _result(forecasts: Forecasts, outcomes: Outcomes, now: datetime) -> Backtest
         error,
         deals_scored,
         forecasts_scored,
+        any(code != currency for m in forecasts.months for code, n in m.counts.items() if n),
     )
 
 
