@@ -151,6 +151,9 @@ def test_stage_errors(cli) -> None:
     assert "--move-to" in full.stderr
     moved = cli("stage", "disable", "presented", "--move-to", "quoted")
     assert 'moved 1 open deal to "Quoted".' in moved.stdout  # (where to: a trial)
+    # The move starts a new stay: a deal long over its target showed 0 days, unsaid.
+    said = " ".join(moved.stdout.split())
+    assert "Its days in a stage start again from today; `stale` counts from now." in said
     assert cli.json("show", "1")["stage"] == "quoted"
 
 
@@ -306,3 +309,16 @@ def test_a_stage_named_twice_in_an_order_is_named(cli) -> None:
     refused = cli("stage", "order", "quoted", "presented", "Quoted")
     assert refused.exit_code == 1
     assert 'The stage "Quoted" is named more than once in the order' in refused.stderr
+
+
+def test_disable_says_the_moved_deals_days_start_again(cli) -> None:
+    """`stage disable --move-to` starts each moved deal's stay anew: `stale` no longer
+    named a deal 20 days in Quoted, and nothing said why (in Thai too)."""
+    for title in ("A", "B"):
+        ok(cli("add", title, "--stage", "quoted", "--at", "2026-10-01", "-q"))
+    assert [d["id"] for d in cli.json("stale")] == [1, 2]
+    moved = cli("--lang", "th", "stage", "disable", "quoted", "--move-to", "negotiating")
+    ok(moved)
+    assert "จำนวนวันในขั้นของดีลที่ย้ายเริ่มนับใหม่ตั้งแต่วันนี้ `stale` นับจากตอนนี้" in moved.stdout
+    assert cli.json("stale") == []
+    assert cli.json("show", "1")["stage"] == "negotiating"

@@ -266,10 +266,20 @@ def disable_stage(
     if not found.enabled:
         message = _('The stage "{name}" is switched off already; nothing changed.')
     elif moves:
-        message = ngettext(
-            'Disabled stage "{name}"; moved {count} open deal to "{target}".',
-            'Disabled stage "{name}"; moved {count} open deals to "{target}".',
-            len(moves),
+        message = " ".join(
+            (
+                ngettext(
+                    'Disabled stage "{name}"; moved {count} open deal to "{target}".',
+                    'Disabled stage "{name}"; moved {count} open deals to "{target}".',
+                    len(moves),
+                ),
+                # A move starts a new stay: a deal 20 days over its target is stale no more.
+                ngettext(
+                    "Its days in a stage start again from today; `stale` counts from now.",
+                    "Their days in a stage start again from today; `stale` counts from now.",
+                    len(moves),
+                ),
+            )
         )
         target = views.stage_name({s.key: s for s in change.stages}, _moved_to(moves[0]))
     else:
