@@ -191,6 +191,20 @@ def test_board_by_value_and_owner(day: Any) -> None:
     assert bad.exit_code == 1
 
 
+def test_board_by_value_orders_by_currency_the_configured_one_first(cli: Any) -> None:
+    """Amounts of two currencies are not compared: the configured currency's deals come
+    first, largest first, then each other currency's, in code order (EUR sorted above
+    THB, and USD 15,000 was read as less than ฿60,000); with --limit too."""
+    deals = [("60k", "THB"), ("15000", "USD"), ("900k", "THB"), ("20000", "EUR"), ("500", "EUR")]
+    for value, code in deals:
+        assert cli("add", "D", "-v", value, "--currency", code, "-q").exit_code == 0
+    lanes = cli.json("board", "--by", "value")["stages"]
+    cards = [(c["currency"], c["value"]) for c in lanes[0]["deals"]]
+    assert cards == [("THB", 900000), ("THB", 60000), ("EUR", 20000), ("EUR", 500), ("USD", 15000)]
+    first = cli.json("board", "--by", "value", "--limit", "3")["stages"][0]["deals"]
+    assert [c["deal_id"] for c in first] == [3, 1, 4]
+
+
 @pytest.mark.parametrize("columns", [60, 80])
 def test_board_lines_up_the_counts_under_a_stage_name_in_two_lines(
     day: Any, monkeypatch: pytest.MonkeyPatch, columns: int

@@ -4,7 +4,9 @@ One column per enabled stage in pipeline order (an open deal in a disabled stage
 that stage's column after them), each with its number of deals and value per currency.
 Deals are ordered most urgent first: next action overdue (the longest first), then
 stale (the most days over target first), then by next action due day, then the longest
-in the stage; with ``by="value"``, the largest value first. With a ``limit``, each
+in the stage; with ``by="value"``, by currency (the configured one first, then the
+others in code order: amounts of two currencies are not compared), the largest value
+first in each. With a ``limit``, each
 stage keeps only its first cards (chosen on their order, without making a card of every
 deal), while its count and value still take in all its deals.
 """
@@ -109,12 +111,19 @@ def board(
     now: datetime,
     by: BoardBy = "urgency",
     limit: int | None = None,
+    currency: str = "THB",
 ) -> Board:
     """The open deals by stage, each stage's in the order ``by``; with ``limit``, at most
-    that many cards a stage (only those are read)."""
+    that many cards a stage (only those are read, and by value those of the currencies
+    whose codes sort before ``currency``, the configured one)."""
     lanes = {s.key: Lane(s) for s in stages if s.enabled}
     by_key = {s.key: s for s in stages}
+    # By value, a page comes by currency code: the deals of codes before the configured
+    # currency are read too, and put after its deals.
+    ahead: dict[str, int] = {}
     for part in deals.stage_totals():
+        if part.currency < currency:
+            ahead[part.stage] = ahead.get(part.stage, 0) + part.deals
         lane = lanes.get(part.stage)
         if lane is None:  # a disabled (or unknown) stage still shows its deals
             key = part.stage
@@ -125,7 +134,13 @@ def board(
         lane.count += part.deals
         add_money(lane.value, part.currency, part.value)
     for key, lane in lanes.items():
-        if lane.count:
-            page = deals.in_stage(key).first(by, limit, now)
-            lane.cards = [_card(record, lane.stage, now) for record in page.records]
+        if not lane.count:
+            continue
+        if by == "value" and ahead.get(key):
+            read = None if limit is None else limit + ahead[key]
+            page = deals.in_stage(key).first(by, read, now).records
+            records = sorted(page, key=lambda r: r.get("currency", "THB") != currency)[:limit]
+        else:
+            records = deals.in_stage(key).first(by, limit, now).records
+        lane.cards = [_card(record, lane.stage, now) for record in records]
     return Board(now, by, list(lanes.values()))
