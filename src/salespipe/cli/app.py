@@ -6,7 +6,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -53,6 +53,19 @@ Examples:
 """
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+# Help texts with a value in them (a default, the choices), as Click shows them in
+# English, and how to say each in the language of the help (cli/help_pages.py).
+HELP_SAID_OTHERWISE: dict[str, Callable[[], str]] = {}
+
+
+def filled(msgid: str, **fields: Any) -> str:
+    """The help text ``msgid`` with its named placeholders filled in: the English text,
+    and in Thai help the Thai one filled in the same way (an f-string would have made a
+    text of its own for each value, with no entry in the catalogue)."""
+    text = msgid.format(**fields)
+    HELP_SAID_OTHERWISE[text] = lambda: _(msgid).format(**fields)
+    return text
 
 
 class _Commands(TyperGroup):

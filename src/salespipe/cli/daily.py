@@ -42,7 +42,14 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 7,
         in_pipeline: PipelineOption = None,
-        limit: Annotated[int | None, limit_option("deals in each part", AGENDA_LIMIT)] = None,
+        limit: Annotated[
+            int | None,
+            limit_option(
+                help="At most N deals in each part; 0 for all (default: {default} in a table, all "
+                "with --json).",
+                default=AGENDA_LIMIT,
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """What to do today: next actions overdue, due today and coming.
@@ -81,7 +88,12 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "urgency",
         limit: Annotated[
-            int | None, limit_option("deals a stage", BOARD_LIMIT, "on the board")
+            int | None,
+            limit_option(
+                help="At most N deals a stage; 0 for all (default: {default} on the board, all "
+                "with --json).",
+                default=BOARD_LIMIT,
+            ),
         ] = None,
         in_pipeline: PipelineOption = None,
         as_json: JsonOption = False,

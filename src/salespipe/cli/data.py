@@ -7,7 +7,7 @@ import typer
 
 from salespipe.app import settings
 from salespipe.cli import complete, output
-from salespipe.cli.app import state
+from salespipe.cli.app import HELP_SAID_OTHERWISE, state
 from salespipe.cli.options import JsonOption
 from salespipe.core import i18n
 from salespipe.core.errors import EXIT_REFUSED
@@ -17,6 +17,10 @@ from salespipe.present import setup_results
 config_app = typer.Typer(help="Read and change the pipeline's settings.", no_args_is_help=True)
 
 KEYS_HELP = ", ".join(f"{s.key} ({s.help})" for s in settings.SETTINGS.values())
+# (in Thai help, each setting's words in Thai)
+HELP_SAID_OTHERWISE[KEYS_HELP] = lambda: ", ".join(
+    f"{s.key} ({_(s.help)})" for s in settings.SETTINGS.values()
+)
 
 
 def _check_key(key: str) -> None:

@@ -16,7 +16,7 @@ from salespipe.app.queries import (
 )
 from salespipe.app.reading import deal_not_found, must_exist
 from salespipe.cli import complete, output
-from salespipe.cli.app import state
+from salespipe.cli.app import filled, state
 from salespipe.cli.options import (
     AtOption,
     JsonOption,
@@ -322,17 +322,25 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--sort",
-                help=f"Order by {', '.join(SORT_FIELDS)}.",
+                help=filled("Order by {fields}.", fields=", ".join(SORT_FIELDS)),
                 autocompletion=complete.choices(*SORT_FIELDS),
             ),
         ] = "stage",
-        limit: Annotated[int | None, limit_option("deals", LIST_LIMIT)] = None,
+        limit: Annotated[
+            int | None,
+            limit_option(
+                help="At most N deals; 0 for all (default: {default} in a table, all with --json).",
+                default=LIST_LIMIT,
+            ),
+        ] = None,
         columns: Annotated[
             str | None,
             typer.Option(
                 "--columns",
                 metavar="A,B,…",
-                help=f"Columns to show, in order: {', '.join(views.LIST_COLUMNS)}.",
+                help=filled(
+                    "Columns to show, in order: {columns}.", columns=", ".join(views.LIST_COLUMNS)
+                ),
             ),
         ] = None,
         in_pipeline: PipelineOption = None,
@@ -667,8 +675,11 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--amount",
-                help="The quoted amount; the deal's value follows it (with a warning when "
-                f"that is {VALUE_JUMP} times more or less).",
+                help=filled(
+                    "The quoted amount; the deal's value follows it (with a warning when "
+                    "that is {factor} times more or less).",
+                    factor=VALUE_JUMP,
+                ),
             ),
         ] = None,
         note: Annotated[str, typer.Option("--note", help="Anything to remember about it.")] = "",
@@ -768,7 +779,7 @@ def register(app: typer.Typer) -> None:
                 "--limit",
                 "-n",
                 min=0,
-                help=f"At most N events (0 for all; default {LOG_LIMIT}).",
+                help=filled("At most N events (0 for all; default {limit}).", limit=LOG_LIMIT),
                 show_default=False,
             ),
         ] = None,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from salespipe.cli import complete
-from salespipe.cli.app import state
+from salespipe.cli.app import filled, state
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import _
 
@@ -104,15 +104,10 @@ WidthOption = Annotated[
 ]
 
 
-def limit_option(at_most: str, default: int, shown: str = "in a table") -> Any:
+def limit_option(help: str, default: int) -> Any:
     """The ``--limit N`` of a listing that shows ``default`` items where a person reads it
-    (see :func:`shown_limit`); ``at_most`` says what N counts."""
-    return typer.Option(
-        "--limit",
-        "-n",
-        min=0,
-        help=f"At most N {at_most}; 0 for all (default: {default} {shown}, all with --json).",
-    )
+    (see :func:`shown_limit`); ``help`` says what N counts, and where ``{default}`` goes."""
+    return typer.Option("--limit", "-n", min=0, help=filled(help, default=default))
 
 
 def shown_limit(given: int | None, as_json: bool, default: int) -> int | None:

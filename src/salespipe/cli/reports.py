@@ -630,7 +630,13 @@ def register(app: typer.Typer) -> None:
         owner: OwnerOption = None,
         as_of: AsOfOption = None,
         in_pipeline: PipelineOption = None,
-        limit: Annotated[int | None, limit_option("deals", STALE_LIMIT)] = None,
+        limit: Annotated[
+            int | None,
+            limit_option(
+                help="At most N deals; 0 for all (default: {default} in a table, all with --json).",
+                default=STALE_LIMIT,
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Open deals over their stage's target days.
@@ -671,7 +677,12 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOption = None,
         in_pipeline: PipelineOption = None,
         limit: Annotated[
-            int | None, limit_option("alerts of each kind, the most urgent", CHECK_LIMIT)
+            int | None,
+            limit_option(
+                help="At most N alerts of each kind, the most urgent; 0 for all (default: "
+                "{default} in a table, all with --json).",
+                default=CHECK_LIMIT,
+            ),
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
