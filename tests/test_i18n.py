@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
+import io
 import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
@@ -86,6 +89,161 @@ def _fields(text: str) -> set[str | None]:
     return {field for _text, field, _spec, _conv in string.Formatter().parse(text) if field}
 
 
+CLI = PACKAGE / "cli"
+HELP_KEYWORDS = {"help", "rich_help_panel"}
+
+
+@dataclass(frozen=True)
+class HelpText:
+    """A help text of the command line, a msgid of the catalogue: a ``help=`` or
+    ``rich_help_panel=`` of a command, group, option or argument, or the docstring of a
+    function registered as a command."""
+
+    path: Path
+    line: int
+    text: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line}"
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """The module's constants that are a string literal (``PANEL = "Reports"``)."""
+    return {
+        target.id: text
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and (text := _literal(node.value)) is not None
+    }
+
+
+def _help_value(value: ast.expr, constants: dict[str, str]) -> str | None:
+    """The msgid a ``help=`` gives: a literal, a constant of the module, or the text
+    ``filled()`` fills in."""
+    if isinstance(value, ast.Name):
+        return constants.get(value.id)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.args:
+        return _literal(value.args[0]) if value.func.id == "filled" else None
+    return _literal(value)
+
+
+def _registers_a_command(function: ast.FunctionDef) -> bool:
+    """``@app.command(…)``, ``@stage_app.command(…)``, ``@app.callback(…)`` without a
+    help= of its own (which Typer shows instead of the docstring)."""
+    return any(
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and decorator.func.attr in {"command", "callback"}
+        and not any(keyword.arg == "help" for keyword in decorator.keywords)
+        for decorator in function.decorator_list
+    )
+
+
+def _help_texts_in(path: Path, source: str) -> Iterator[HelpText | int]:
+    """The help texts of one module; the line of a help built otherwise (an f-string, a
+    concatenation), which has no one msgid."""
+    tree = ast.parse(source)
+    constants = _constants(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in HELP_KEYWORDS:
+            text = _help_value(node.value, constants)
+            if text is not None:
+                yield HelpText(path, node.value.lineno, inspect.cleandoc(text))
+            elif any(isinstance(n, ast.JoinedStr | ast.BinOp) for n in ast.walk(node.value)):
+                yield node.value.lineno
+        elif isinstance(node, ast.FunctionDef) and _registers_a_command(node):
+            doc = ast.get_docstring(node)
+            if doc:
+                yield HelpText(path, node.lineno, doc)
+
+
+def _cli_modules() -> Iterator[tuple[Path, str]]:
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        yield path, path.read_text(encoding="utf-8")
+
+
+def _help_texts() -> dict[str, HelpText]:
+    """Every help text of src/salespipe/cli/, by msgid."""
+    found: dict[str, HelpText] = {}
+    for path, source in _cli_modules():
+        for text in _help_texts_in(path, source):
+            if isinstance(text, HelpText):
+                found.setdefault(text.text, text)
+    return found
+
+
+def extract(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
+    """Babel's extraction method for salespipe (docs/thai.md, "For translators"): what
+    _(), ngettext() and N_() look up, and the help texts of src/salespipe/cli/, which
+    are msgids too but no call of a lookup function."""
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
+    path = Path(fileobj.name).resolve()
+    if path.parent == PACKAGE / "cli":
+        for text in _help_texts_in(path, source.decode("utf-8")):
+            if isinstance(text, HelpText):
+                yield text.line, None, text.text, []
+
+
+def test_every_help_text_has_a_thai_entry() -> None:
+    """`--help` in Thai: every help text and command docstring of the command line has a
+    Thai translation, with the placeholders of its English."""
+    entries = _catalogue()
+    texts = _help_texts()
+    assert len(texts) > 150  # (the pass finds them: options, arguments, docstrings)
+    missing = [f"{t.where}: {msgid!r}" for msgid, t in texts.items() if not entries.get(msgid)]
+    assert missing == []
+    wrong = [
+        f"{t.where}: {msgid!r}"
+        for msgid, t in texts.items()
+        if any(_fields(thai) != _fields(msgid) for thai in entries.get(msgid, []))
+    ]
+    assert wrong == []
+
+
+def test_help_texts_are_fixed_msgids() -> None:
+    """A help with a value in it is a fixed text with a named placeholder, filled in by
+    filled() after the lookup: an f-string's text would have no entry in the catalogue."""
+    built = [
+        f"{path.relative_to(ROOT)}:{found}"
+        for path, source in _cli_modules()
+        for found in _help_texts_in(path, source)
+        if isinstance(found, int)
+    ]
+    assert built == []
+
+
+HELP_SAMPLE = '''
+PANEL = "Daily"
+
+
+@app.command("a", rich_help_panel=PANEL)
+def a(x: Annotated[int, typer.Option(help="X.")], y=typer.Option(help=filled("Y {n}.", n=1))):
+    """Do A.
+
+    Example: salespipe a
+    """
+
+
+@app.command("b", help=B_HELP)
+def b(z=typer.Option(help=f"Z {N}.")) -> None:
+    """Not shown: the help= is."""
+'''
+
+
+def test_the_help_pass_finds_help_texts_docstrings_and_f_strings() -> None:
+    """The pass above reads help=, rich_help_panel=, filled() and command docstrings, and
+    reports an f-string help."""
+    found = list(_help_texts_in(PACKAGE / "sample.py", HELP_SAMPLE))
+    texts = sorted(t.text for t in found if isinstance(t, HelpText))
+    assert texts == ["Daily", "Do A.\n\nExample: salespipe a", "X.", "Y {n}."]
+    assert [line for line in found if isinstance(line, int)] == [14]
+
+
 def test_every_message_has_a_thai_entry() -> None:
     """Each message the source looks up has a non-empty Thai translation in the .po."""
     entries = _catalogue()
@@ -99,7 +257,7 @@ def test_every_message_has_a_thai_entry() -> None:
 
 def test_the_catalogue_has_no_obsolete_or_fuzzy_entries() -> None:
     """Every entry of the .po is still used by the source, none is marked fuzzy or obsolete."""
-    used = _source_messages()
+    used = {**_source_messages(), **_help_texts()}
     assert sorted(set(_catalogue()) - set(used)) == []
     with CATALOGUE.open("rb") as handle:
         catalogue = read_po(handle)

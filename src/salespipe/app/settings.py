@@ -111,25 +111,27 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
-        Setting("currency", parse.currency, "currency of new deals (ISO 4217, default THB)"),
-        Setting("owner", _owner, "owner of new deals and author of changes (default: login name)"),
-        Setting("lang", _choice(*LANGS), "language of output: th or en"),
-        Setting("require_reason", _boolean, "moves, wins and reopenings need --reason"),
-        Setting("lock_timeout", _seconds, "seconds to wait for a busy data file (default 10)"),
+        Setting("currency", parse.currency, N_("currency of new deals (ISO 4217, default THB)")),
+        Setting(
+            "owner", _owner, N_("owner of new deals and author of changes (default: login name)")
+        ),
+        Setting("lang", _choice(*LANGS), N_("language of output: th or en")),
+        Setting("require_reason", _boolean, N_("moves, wins and reopenings need --reason")),
+        Setting("lock_timeout", _seconds, N_("seconds to wait for a busy data file (default 10)")),
         Setting(
             "date_era",
             _choice("ce", "be"),
-            "show years as CE or Buddhist Era (display only; default: BE in Thai, else CE)",
+            N_("show years as CE or Buddhist Era (display only; default: BE in Thai, else CE)"),
         ),
         Setting(
             "visibility",
             _choice("all", "own"),
-            "on PostgreSQL, whether reps see every deal or only their own (default all)",
+            N_("on PostgreSQL, whether reps see every deal or only their own (default all)"),
         ),
         Setting(
             "pipeline",
             lambda text: parse.text(text, what=N_("pipeline"), required=True, max_length=60),
-            "the pipeline commands act on unless --pipeline names one (also: salespipe use)",
+            N_("the pipeline commands act on unless --pipeline names one (also: salespipe use)"),
         ),
     )
 }

@@ -83,7 +83,9 @@ class _Commands(TyperGroup):
         ctx.meta["salespipe.before_dashes"] = _option_before_dashes(args)
         args, ctx.meta["salespipe.shell"] = _completion_shell_named(args)
         given = list(args)  # (Click's parser takes its arguments off the list)
-        with _usage_errors_as_json(as_json, given=given):
+        if not ctx.resilient_parsing and self._shows_help(given):
+            ctx.meta["salespipe.help"] = help_language(_lang_before_the_command(given))
+        with _usage_errors_as_json(as_json, given=given), _help_spoken(ctx):
             rest = super().parse_args(ctx, args)  # the root's options: --lang is read
             # Not while completing a word (half typed), nor for --help, which answers
             # whatever else is given.
@@ -94,6 +96,15 @@ class _Commands(TyperGroup):
                 refuse_repeated_options(self, ctx, given)
             return rest
 
+    def _shows_help(self, given: list[str]) -> bool:
+        """Whether the command line asks for a help page: -h or --help (not after --),
+        nothing at all, or a group named alone (`salespipe stage`)."""
+        before = given[: given.index("--")] if "--" in given else given
+        if not given or not _HELP_OPTIONS.isdisjoint(before):
+            return True
+        words = _words_after_the_global_options(before)
+        return len(words) == 1 and isinstance(self.commands.get(words[0]), TyperGroup)
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return self._answered(ctx)
@@ -103,8 +114,11 @@ class _Commands(TyperGroup):
     def _answered(self, ctx: typer.Context) -> Any:
         """The command run, its result or its error said."""
         try:
-            with _usage_errors_as_json(
-                bool(ctx.meta.get("salespipe.json")), ctx.meta.get("salespipe.before_dashes")
+            with (
+                _usage_errors_as_json(
+                    bool(ctx.meta.get("salespipe.json")), ctx.meta.get("salespipe.before_dashes")
+                ),
+                _help_spoken(ctx),
             ):
                 return super().invoke(ctx)
         except OutputFailed as exc:
@@ -129,6 +143,58 @@ class _Commands(TyperGroup):
             else:
                 interrupted.say(changed, as_json)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+_HELP_OPTIONS = frozenset({"-h", "--help"})
+
+
+def _lang_before_the_command(args: list[str]) -> str | None:
+    """The value of the --lang given before the command (``--lang th``, ``--lang=th``)."""
+    flag = None
+    words = iter(args)
+    for arg in words:
+        if arg in _GLOBAL_OPTIONS_WITH_VALUE:
+            value = next(words, None)
+            flag = value if arg == "--lang" else flag
+        elif arg.startswith("--lang="):
+            flag = arg.partition("=")[2]
+        elif arg == "--" or not arg.startswith("-"):
+            break
+    return flag
+
+
+def _words_after_the_global_options(args: list[str]) -> list[str]:
+    """The command and what follows it."""
+    at = 0
+    while at < len(args):
+        if args[at] in _GLOBAL_OPTIONS_WITH_VALUE:
+            at += 1
+        elif not args[at].startswith("-"):
+            return args[at:]
+        at += 1
+    return []
+
+
+def help_language(flag: str | None) -> str:
+    """The language of a help page: --lang, SALESPIPE_LANG, the locale, else English. Not
+    the data file's setting: help opens no file (it must show without one, at once)."""
+    try:
+        return settings.lang_from_environment(flag) or "en"
+    except InvalidValue:  # (refused when a command is run, not when its help is read)
+        return settings.lang_of_locale() or "en"
+
+
+@contextlib.contextmanager
+def _help_spoken(ctx: Any) -> Iterator[None]:
+    """While the command line is read and run: a help page it shows in the language of
+    the help (nothing is loaded when no help is asked for, or in English)."""
+    if ctx.meta.get("salespipe.help") != "th":
+        yield
+        return
+    from salespipe.cli import help_pages
+
+    with help_pages.in_thai():
+        yield
 
 
 def _run_the_hooks_of_what_was_made(ran: "State") -> None:
@@ -605,7 +671,7 @@ def root(
         )
     as_json = bool(ctx.meta.get("salespipe.json"))
     choose_language(lang, as_json=as_json)
-    if not ctx.resilient_parsing:
+    if not ctx.resilient_parsing and "salespipe.help" not in ctx.meta:  # (help opens no file)
         _speak_as_the_data_file_says(db, lang, as_json)
     ctx.obj = State(db=db, lang=lang)
 

@@ -1,0 +1,217 @@
+"""`--help` in Thai for a user who asked for Thai (--lang th before the command,
+SALESPIPE_LANG=th, a Thai locale): the help texts, Click's own words on the page, and
+its lines wrapped between Thai words; English otherwise, and never from the data file,
+which help does not open."""
+
+from __future__ import annotations
+
+import gettext
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.core
+from typer._click import core as click_core
+from typer._click import formatting
+
+from salespipe.core import i18n
+
+
+def _flat(text: str) -> str:
+    """The text without its spaces and line breaks: Thai is wrapped between words
+    written without spaces, so a phrase may be broken where the source had no space."""
+    return "".join(text.split())
+
+
+def _shows(page: str, *phrases: str) -> None:
+    flat = _flat(page)
+    missing = [phrase for phrase in phrases if _flat(phrase) not in flat]
+    assert missing == [], page
+
+
+def _has_thai(text: str) -> bool:
+    return any("\u0e01" <= char <= "\u0e5b" for char in text)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "phrases"),
+    [
+        (
+            ("--lang", "th", "--help"),
+            {},
+            (
+                "วิธีใช้: salespipe [OPTIONS] COMMAND [ARGS]...",
+                "ติดตามดีลผ่านขั้นต่าง ๆ ในไปป์ไลน์การขายของคุณ",
+                "ตัวเลือก:",
+                "คำสั่ง:",
+                "ไฟล์ข้อมูล หรือฐานข้อมูล PostgreSQL",  # --db
+                "แสดงเวอร์ชันแล้วจบ",  # --version
+                "แสดงวิธีใช้นี้แล้วจบ",  # -h, --help (Click's own)
+                "add        เพิ่มดีลที่เปิดอยู่",  # a command's summary
+            ),
+        ),
+        (
+            ("add", "--help"),
+            {"SALESPIPE_LANG": "th"},
+            (
+                "อาร์กิวเมนต์:",
+                "ตัวเลือก:",
+                "title  ดีลนี้คืออะไร เช่น 'ERP for Siam Foods' [ต้องระบุ]",
+                "-c, --customer <str>  บริษัทลูกค้า",
+                "-v, --value <str>     มูลค่าดีล: 150000, 150,000, 150k, 1.5m",
+                'ตัวอย่าง: salespipe add "ERP for Siam Foods" -c "Siam Foods"',
+            ),
+        ),
+        (
+            ("stage", "add", "--help"),
+            {"LANG": "th_TH.UTF-8"},
+            (
+                "วิธีใช้: salespipe stage add [OPTIONS] {name}",
+                "อาร์กิวเมนต์:",
+                "ตัวเลือก:",
+                "เพิ่มขั้น (ต่อท้าย เว้นแต่ระบุ --before/--after)",
+                "--before STAGE    วางไว้ก่อนขั้นนี้",
+                "--prob P          โอกาสปิด 0-100 (ค่าเริ่มต้น 50)",
+            ),
+        ),
+    ],
+)
+def test_help_is_in_thai_when_thai_is_asked_for(
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    phrases: tuple[str, ...],
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    shown = cli(*args)
+    assert shown.exit_code == 0, shown.stderr
+    _shows(shown.stdout, *phrases)
+    for english in ("Usage:", "Options:", "Show this message and exit."):
+        assert english not in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "phrases"),
+    [
+        (("--help",), ("Usage: salespipe", "Options:", "Commands:", "Show the version and exit.")),
+        (("add", "--help"), ("Arguments:", "Options:", "Customer company.", "[required]")),
+        (("stage", "add", "--help"), ("Put it just before this stage.", "Options:")),
+    ],
+)
+def test_help_is_in_english_otherwise_and_after_a_thai_one(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], phrases: tuple[str, ...]
+) -> None:
+    """Without a Thai setting the page is English; a Thai page before it in the same
+    process left nothing of it behind (Click's words, its wrapper, the language)."""
+    monkeypatch.setenv("SALESPIPE_LANG", "th")
+    assert _has_thai(cli(*args).stdout)
+    monkeypatch.delenv("SALESPIPE_LANG")
+    shown = cli(*args)
+    assert shown.exit_code == 0
+    _shows(shown.stdout, *phrases)
+    assert not _has_thai(shown.stdout.replace("เสนอราคา", ""))  # (the root's example)
+    assert typer.core._ is gettext.gettext
+    assert formatting.wrap_text.__module__ == formatting.__name__
+    assert click_core.Context.get_help.__module__ == click_core.__name__
+    assert i18n.language() == "en"
+
+
+def test_help_with_values_fills_them_into_the_thai(cli: Any) -> None:
+    """A help with a value in it (a default, the choices) is a fixed msgid filled in
+    after the lookup, in Thai too."""
+    listed = cli("--lang", "th", "list", "--help").stdout
+    _shows(
+        listed,
+        "เรียงตาม stage, id, title",
+        "แสดงไม่เกิน N ดีล ใส่ 0 เพื่อแสดงทั้งหมด (ค่าเริ่มต้น: 50 ดีลในตาราง",
+        "[ค่าเริ่มต้น: stage]",
+    )
+    _shows(cli("--lang", "th", "log", "--help").stdout, "(0 คือทั้งหมด ค่าเริ่มต้น 50)")
+    _shows(
+        cli("--lang", "th", "config", "get", "--help").stdout,
+        "currency (สกุลเงินของดีลใหม่ (ISO 4217 ค่าเริ่มต้น THB))",
+    )
+
+
+def test_a_group_named_alone_shows_its_help_in_thai(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`salespipe stage` shows the group's help, as --help does, in Thai too."""
+    monkeypatch.setenv("SALESPIPE_LANG", "th")
+    shown = cli("stage")
+    page = shown.stdout + shown.stderr
+    _shows(page, "คำสั่ง:", "ขั้นทั้งหมดตามลำดับ พร้อมโอกาสปิด")
+    assert "Commands:" not in page
+
+
+# salespipe run with an audit hook that says on stderr each file it opens in a folder.
+WATCHED = """\
+import sys
+
+folder = sys.argv[1]
+
+
+def opened(event, args):
+    if event == "open" and str(args[0]).startswith(folder):
+        sys.__stderr__.write(f"opened {args[0]}\\n")
+
+
+sys.addaudithook(opened)
+sys.argv = ["salespipe", *sys.argv[2:]]
+from salespipe.cli.entry import main
+
+main()
+"""
+
+
+def test_help_opens_no_data_file(cli: Any, db_path: Path) -> None:
+    """Help reads neither the data file's language nor anything else of it, in any
+    language (it was read for its language unless --lang or SALESPIPE_LANG chose one)."""
+    assert cli("add", "ERP").exit_code == 0
+    assert cli("config", "set", "lang", "th").exit_code == 0
+    for lang in ("C.UTF-8", "th_TH.UTF-8"):
+        for args in (("--help",), ("add", "--help"), ("stage", "add", "--help"), ("stage",)):
+            shown = subprocess.run(
+                [sys.executable, "-c", WATCHED, str(db_path.parent), *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={**os.environ, "LANG": lang},
+            )
+            assert "opened" not in shown.stderr, (args, shown.stderr)
+            assert ("Options:" if lang == "C.UTF-8" else "ตัวเลือก:") in shown.stdout + shown.stderr
+
+
+@pytest.mark.parametrize("damaged", [None, b"{not json", b"\x00\xff" * 64])
+def test_help_works_without_a_good_data_file_and_creates_nothing(
+    run: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path, damaged: bytes | None
+) -> None:
+    folder = tmp_path / "data"
+    path = folder / "pipeline.json"
+    if damaged is not None:
+        folder.mkdir()
+        path.write_bytes(damaged)
+    for lang in ("th", "en"):
+        shown = run("--lang", lang, "add", "--help", env={"SALESPIPE_DB": str(path)})
+        assert shown.returncode == 0, shown.stderr
+        assert ("ตัวเลือก:" if lang == "th" else "Options:") in shown.stdout
+        assert shown.stderr == ""
+    if damaged is None:
+        assert not folder.exists()
+    else:
+        assert sorted(folder.iterdir()) == [path]
+        assert path.read_bytes() == damaged
+
+
+def test_help_does_not_follow_the_data_files_language(cli: Any) -> None:
+    """`config set lang th` makes commands Thai, not the help, which opens no file (it
+    follows --lang, SALESPIPE_LANG and the locale: docs/thai.md)."""
+    assert cli("config", "set", "lang", "th").exit_code == 0
+    assert "Options:" in cli("add", "--help").stdout
+    assert "ตัวเลือก:" in cli("--lang", "th", "add", "--help").stdout
