@@ -108,6 +108,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_hooks: Path) ->
     db = tmp_path / "data" / "pipeline.json"
     monkeypatch.setenv("SALESPIPE_DB", str(db))
     monkeypatch.setenv("SALESPIPE_CONFIG_DIR", str(tmp_path / "config"))
+    # The user data folder (the default data file's, and the copies `copy --replace`
+    # keeps): the test's own, never that of whoever runs the suite.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
     monkeypatch.setenv("SALESPIPE_HOOKS", str(no_hooks))
     monkeypatch.setenv("SALESPIPE_NOW", NOW)
     monkeypatch.setenv("SALESPIPE_USER", "tester")
