@@ -279,9 +279,20 @@ def database_path(flag: str | None, *, option: str = "--db") -> Path:
     if chosen:
         refuse_an_address_of_no_database(chosen)
         return Path(chosen).expanduser()
+    return data_dir() / "pipeline.json"
+
+
+def data_dir() -> Path:
+    """The user data folder: where the default data file is (platformdirs)."""
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("salespipe", appauthor=False)) / "pipeline.json"
+    return Path(user_data_dir("salespipe", appauthor=False))
+
+
+def replaced_dir() -> Path:
+    """Where ``copy --replace`` keeps what it replaced: ``replaced/`` in the user data
+    folder, whatever the database replaced (docs/storage.md)."""
+    return data_dir() / "replaced"
 
 
 def data_file_named(flag: str | None) -> bool:

@@ -140,10 +140,18 @@ and TARGET are data-file paths or postgresql:// URIs (docs/team.md). The target 
 be empty (new, or only `init`ed) unless --replace. The copy is one transaction: if it
 fails, the target is left as it was.
 
+--replace first keeps what the target holds as a JSON backup (the one `export --format
+json` writes) in the folder `replaced` of your user data folder (on Linux
+~/.local/share/salespipe/replaced), named after the target and the time; if it cannot
+be written, nothing is replaced. Restore one into a new file with `salespipe --db
+NEW.json import FILE`. They are never removed by salespipe: delete the old ones when
+you no longer need them. At a terminal, --replace asks first (--yes does not ask).
+
 \b
 Examples:
   salespipe copy ~/.local/share/salespipe/pipeline.json postgresql:///sales
   salespipe copy postgresql://alice@db.example/sales sales-copy.json
+  salespipe copy sales-copy.json postgresql:///sales --replace
 """
 
 
@@ -161,6 +169,22 @@ def _settings_of(where: "Path | str", source: "Pipeline") -> dict[str, Any]:
         return {}
 
 
+def _replace_agreed(source: "Pipeline", target: "Pipeline") -> bool:
+    """At a terminal, before --replace: the question naming both sides, as `delete`
+    asks (no by default; Ctrl-D ends as Ctrl-C does, nothing changed). A target that
+    holds nothing is not asked about: nothing of it is lost."""
+    from salespipe.present.transfer_views import replace_question
+    from salespipe.transfer.copying import sides
+
+    source_held, target_held = sides(source, target)
+    if target_held.nothing:
+        return True
+    answer = output.ask(replace_question(source_held, target_held))
+    if answer is None:
+        raise KeyboardInterrupt
+    return answer
+
+
 def register(app: typer.Typer) -> None:
     @app.command("copy", help=COPY_HELP, rich_help_panel="Data and setup")
     def copy(
@@ -175,9 +199,12 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--replace",
-                help="Put the copy in place of everything TARGET holds (its deals and "
-                "history are gone afterwards).",
+                help="Put the copy in place of everything TARGET holds (what it held is "
+                "kept as a backup in your data folder's replaced/ first).",
             ),
+        ] = False,
+        yes: Annotated[
+            bool, typer.Option("--yes", "-y", help="With --replace: do not ask.")
         ] = False,
         as_json: JsonOption = False,
     ) -> None:
@@ -192,6 +219,16 @@ def register(app: typer.Typer) -> None:
         # bad address, no PostgreSQL driver) is said in it too.
         state(ctx).apply_config(_settings_of(source_at, origin))
         destination = Pipeline.open(settings.database_target(target, option="TARGET"), lang)
+        if (
+            replace
+            and not yes
+            and output.is_terminal(sys.stdin)
+            and not _replace_agreed(origin, destination)
+        ):
+            from salespipe.present.transfer_views import NothingCopied
+
+            output.result(NothingCopied(destination.store.location), as_json)
+            return
         progress = ProgressBar(N_("Copying"))
         try:
             report = copy_pipeline(origin, destination, replace=replace, progress=progress)

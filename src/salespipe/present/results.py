@@ -74,6 +74,7 @@ VIEWS = {
     "salespipe.present.transfer_views.PageShown": "transfer_views.page_shown_view",
     "salespipe.transfer.importing.ImportReport": "transfer_views.import_view",
     "salespipe.transfer.copying.CopyReport": "transfer_views.copy_view",
+    "salespipe.present.transfer_views.NothingCopied": "transfer_views.nothing_copied_view",
 }
 
 

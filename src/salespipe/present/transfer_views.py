@@ -17,7 +17,7 @@ from salespipe.present.parts import Part, Verbatim, Warned
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from salespipe.transfer.copying import CopyReport
+    from salespipe.transfer.copying import CopyReport, Held
     from salespipe.transfer.differing import Differing
     from salespipe.transfer.importing import ImportReport
     from salespipe.transfer.updating import Update
@@ -772,8 +772,52 @@ def import_view(report: ImportReport) -> list[Part]:
     return shown
 
 
-def copy_view(report: CopyReport) -> str:
-    """One sentence: what was copied where."""
+@dataclass(frozen=True)
+class NothingCopied:
+    """``copy --replace`` answered "no" at its question."""
+
+    target: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"copied": None}
+
+
+def nothing_copied_view(result: NothingCopied) -> str:
+    return _("Nothing was copied; {target} is as it was.").format(target=result.target)
+
+
+def replace_question(source: Held, target: Held) -> str:
+    """The question before ``copy --replace`` puts ``source`` in place of ``target``."""
+    return _("Replace {target} ({target_deals}, {target_events}) with {source} ({deals})?").format(
+        target=target.location,
+        target_deals=_counted("deals", target.deals),
+        target_events=_counted("events", target.events),
+        source=source.location,
+        deals=_counted("deals", source.deals),
+    )
+
+
+def copy_view(report: CopyReport) -> str | list[Part]:
+    """One sentence: what was copied where; and where what it replaced is kept."""
+    copied = _copied(report)
+    if report.kept is None:
+        return copied
+    return [
+        copied,
+        _(
+            "What {target} held ({deals}, {events}) is kept in {file}; to put it back, "
+            "restore that into a new file (salespipe --db NEW.json import {file}), then "
+            "salespipe copy NEW.json {target} --replace."
+        ).format(
+            target=report.target,
+            deals=_counted("deals", report.kept.deals),
+            events=_counted("events", report.kept.events),
+            file=report.kept.file,
+        ),
+    ]
+
+
+def _copied(report: CopyReport) -> str:
     if report.replaced:
         message = _(
             "Copied {source} into {target} in place of what it held: {deals}, {events}, "

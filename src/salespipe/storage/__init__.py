@@ -97,6 +97,21 @@ def refuse_an_address_of_no_database(target: str) -> None:
         )
 
 
+def short_name(location: str) -> str:
+    """A short name of the database at ``location`` for a file named after it: a data
+    file's name without its suffix, a PostgreSQL database's name (never its password),
+    with no character a file name cannot hold."""
+    import re
+
+    if is_postgres_target(location):
+        from salespipe.storage.postgres.target import database_name
+
+        name = database_name(location)
+    else:
+        name = Path(location).stem
+    return re.sub(r"[^\w.-]+", "-", name).strip(".-") or "pipeline"
+
+
 def is_database_file(path: Path) -> bool:
     """Whether ``path`` is the main file of a salespipe database or one of its files (an
     export written over either breaks that database)."""

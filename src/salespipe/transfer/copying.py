@@ -7,7 +7,8 @@ every report and ``show`` reads the same on both, and ``undo`` on the target tak
 what it would have taken back on the source. It is one transaction on the target: into
 an empty database (one that ``init`` made, or none yet), or with ``replace`` in place of
 everything the target held; a failure leaves the target as it was. The copy itself is
-not a change to undo.
+not a change to undo, so what a replacement puts aside is kept first, as a backup in the
+user data folder (:mod:`salespipe.transfer.keeping`).
 
 It reads the source through one read view and writes through the storage port, so it
 works between any two backends (a data file and PostgreSQL, either way, or two files).
@@ -32,6 +33,7 @@ from salespipe.core.i18n import _, ngettext
 from salespipe.core.model import Event
 from salespipe.storage.interrupts import HeldInterrupts
 from salespipe.storage.port import TeamTransaction
+from salespipe.transfer.keeping import Kept, keep_what_is_replaced
 
 if TYPE_CHECKING:
     from salespipe.app.pipeline import Pipeline
@@ -57,6 +59,7 @@ class CopyReport:
     deals: int
     events: int
     undo: int
+    kept: Kept | None = None  # what a replacement put aside, where the target held any
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,19 +70,45 @@ class CopyReport:
             "deals": self.deals,
             "events": self.events,
             "undo": self.undo,
+            "kept": None if self.kept is None else self.kept.to_dict(),
         }
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a database holds, as a question about replacing it names it."""
+
+    location: str
+    deals: int
+    events: int
+
+    @property
+    def nothing(self) -> bool:
+        return self.deals == 0 and self.events == 0
+
+
+def sides(source: Pipeline, target: Pipeline) -> tuple[Held, Held]:
+    """What ``source`` and ``target`` hold, for the question before a replacement: asked
+    only of a copy that can be made (not of a database onto itself, nor of a source that
+    is not there)."""
+    _refuse_the_same(source, target)
+    return _held(source, source.read_existing()), _held(target, target.read())
+
+
+def _held(pipeline: Pipeline, view: ReadView) -> Held:
+    """How many deals and events ``view`` holds (a database not there yet: none)."""
+    if view.is_empty():
+        return Held(pipeline.store.location, 0, 0)
+    deals = len(view.open_deal_ids()) + sum(1 for _record in view.closed_records())
+    events = sum(1 for _line in view.event_lines())
+    return Held(pipeline.store.location, deals, events)
 
 
 def copy_pipeline(
     source: Pipeline, target: Pipeline, *, replace: bool, progress: Progress | None = None
 ) -> CopyReport:
     """Copy the whole pipeline of ``source`` into ``target`` as one transaction."""
-    if _same_database(source, target):
-        raise InvalidValue(
-            _("{source} and {target} are the same database; copy it to another one.").format(
-                source=source.store.location, target=target.store.location
-            )
-        )
+    _refuse_the_same(source, target)
     view = source.read_existing()
     if not view.sees_every_deal():
         raise NotPermitted(
@@ -91,31 +120,48 @@ def copy_pipeline(
         )
     store = target.store
     own = replace and _keeps_deals_apart(target)
+    now = clock.now()
+    kept: Kept | None = None
 
     opened = (store.replacing if replace else store.transaction)(
-        settings.lock_timeout_of(store), "copy", clock.now().isoformat()
+        settings.lock_timeout_of(store), "copy", now.isoformat()
     )
     # Hundreds of thousands of records, none of them cyclic: the cyclic collector would
     # only scan them again and again.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with HeldInterrupts() as held, opened as tx:
+        with HeldInterrupts() as interrupts, opened as tx:
             team_history: list[Event] = []
-            if not replace and not tx.is_empty():
+            if replace:  # under the target's lock: nothing changes it before the commit
+                kept = keep_what_is_replaced(store, settings.replaced_dir(), now)
+            elif not tx.is_empty():
                 taken = tx.take_team_history() if isinstance(tx, TeamTransaction) else None
                 if taken is None:
                     raise _holds_something(tx, store.location)
                 team_history = taken
             report = _copy(view, tx, progress or _silent, keep_own=own)
             _record_again(tx, team_history)
-            held.hold()  # from here on the copy is committed: Ctrl-C waits for it
+            interrupts.hold()  # from here on the copy is committed: Ctrl-C waits for it
     finally:
         if collecting:
             gc.enable()
     return CopyReport(
-        source=source.store.location, target=store.location, replaced=replace, **report
+        source=source.store.location,
+        target=store.location,
+        replaced=replace,
+        kept=kept,
+        **report,
     )
+
+
+def _refuse_the_same(source: Pipeline, target: Pipeline) -> None:
+    if _same_database(source, target):
+        raise InvalidValue(
+            _("{source} and {target} are the same database; copy it to another one.").format(
+                source=source.store.location, target=target.store.location
+            )
+        )
 
 
 def _holds_something(tx: WriteTransaction, target: str) -> NotAllowed:

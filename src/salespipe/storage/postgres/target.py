@@ -112,6 +112,21 @@ def without_password(target: str) -> str:
     return kept
 
 
+def database_name(target: str) -> str:
+    """The name of the database ``target`` names (its path, else its ``dbname``
+    parameter), never its password; "" when it names none (libpq's default then)."""
+    from urllib.parse import unquote
+
+    password = USERINFO_PASSWORD.match(target)  # (which may hold "?" or "#")
+    rest = target[password.end() :] if password else target.split("://", 1)[-1]
+    path, _mark, query = rest.partition("?")
+    named = path.split("/", 1)[1] if "/" in path else ""
+    for found in _QUERY_PARAMETER.finditer(f"?{query}"):
+        if _parameter(found["key"]) == "dbname":
+            named = found["value"]
+    return unquote(named.split("#", 1)[0])
+
+
 def _parameter(key: str) -> str:
     """A query parameter's name as libpq reads it (``pass%77ord`` is ``password``)."""
     from urllib.parse import unquote
