@@ -697,6 +697,8 @@ def import_view(report: ImportReport) -> list[Part]:
     if report.restored:
         return [_restore_line(report, data["imported"])]
     shown: list[Part] = []
+    if report.not_restored is not None:
+        shown.append(report.not_restored.said(report.database))
     if not data["imported"] and not report.new_stages:
         shown.append(_nothing_imported_line(report, data["skipped"]))
     if data["imported"] or report.new_stages:

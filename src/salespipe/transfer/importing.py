@@ -36,7 +36,7 @@ from salespipe.transfer.differing import Differing
 from salespipe.transfer.pending import Pending, StageLabel, unpack
 from salespipe.transfer.plan import Defaults, LineItems, Placing, Plan, plan_import
 from salespipe.transfer.read import ParsedFile, Progress, ReadOptions, read_deal_objects, read_file
-from salespipe.transfer.restore import check, database_is_empty, restore
+from salespipe.transfer.restore import HeldHere, check, database_is_empty, held_here, restore
 from salespipe.transfer.rows import Problem
 from salespipe.transfer.same_rows import same_but_for_id
 from salespipe.transfer.stages import MAX_NEW_STAGES, ProbabilityOrigin
@@ -149,6 +149,8 @@ class ImportReport:
     several_pipelines: bool = False  # the database has more than one after the import
     new_pipelines: list[str] = field(default_factory=list)
     restored: bool = False
+    not_restored: HeldHere | None = None  # a backup into a database with deals or history
+    database: str = ""  # where it was imported into, as the user named it
     events: int = 0
     change: int | None = None
     unread: list[str] = field(default_factory=list)  # columns of the file no field reads
@@ -189,6 +191,8 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = self._to_dict()
+        if self.not_restored is not None:  # only then: a backup merged, not restored
+            data["not_restored"] = self.not_restored.to_dict()
         if self.new_pipelines:  # only then: an import into one pipeline prints as it did
             data["new_pipelines"] = self.new_pipelines
         if self.filled["value_unit"]:  # only then, likewise: values written like 150k
@@ -481,6 +485,7 @@ def _prepare(
             )
             report.events = parsed.backup.counts["events"]
             return None
+        report.not_restored = held_here(snapshot)
         # Into a database with deals of its own, the backup's deals are merged as new ones,
         # each into its pipeline (as a CSV export's pipeline column places it), and a
         # stage created for them is made as the backup had it.
@@ -526,20 +531,25 @@ def _prepare(
         crm_stages=crm_stages,
         crm_pipelines=crm_pipelines,
     )
-    plan = plan_import(
-        parsed.rows,
-        snapshot,
-        defaults,
-        placing,
-        invalid_labels=parsed.invalid_labels,
-        ours=ours,
-        stage_probabilities=not parsed.written_by_salespipe,
-        values_per_line=parsed.values_per_line,
-        pipeline=pipeline,
-        restore_deleted=options.restore_deleted,
-        restore_deals=frozenset(options.restore_deals),
-        history_labels=history_labels,
-    )
+    try:
+        plan = plan_import(
+            parsed.rows,
+            snapshot,
+            defaults,
+            placing,
+            invalid_labels=parsed.invalid_labels,
+            ours=ours,
+            stage_probabilities=not parsed.written_by_salespipe,
+            values_per_line=parsed.values_per_line,
+            pipeline=pipeline,
+            restore_deleted=options.restore_deleted,
+            restore_deals=frozenset(options.restore_deals),
+            history_labels=history_labels,
+        )
+    except SalespipeError as refused:  # (its stages or pipelines, most often)
+        if report.not_restored is not None:  # one who meant a restore learns why not
+            refused.message = f"{report.not_restored.said(report.database)} {refused.message}"
+        raise
     if history is not None:
         _carry_history(plan, history, defaults.owner, spelled, _only_as(snapshot, roles))
     _refuse_deals_not_brought_back(Path(report.file), options.restore_deals, plan)
@@ -703,6 +713,7 @@ def _import(
     if parsed.backup is not None:
         check(parsed.backup)  # a backup is input: all of it is checked before any write
     report = ImportReport(str(path), parsed.format, parsed.total, options.dry_run)
+    report.database = pipeline.store.location
     report.update = options.update
     report.unread, report.unread_shown = parsed.unread, parsed.ours
     report.ids_not_read = parsed.ids_not_read

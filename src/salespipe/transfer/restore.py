@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 import orjson
 
 from salespipe.app import settings
 from salespipe.core.errors import InvalidValue
-from salespipe.core.i18n import N_, _
+from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 from salespipe.storage.port import ReadView, UndoEntry, WriteTransaction
 from salespipe.transfer.backup_check import check_backup
@@ -93,6 +93,53 @@ def is_backup(document: Any) -> bool:
 def database_is_empty(snapshot: ReadView) -> bool:
     """No deal and no event yet: only then can a backup be restored as it was."""
     return snapshot.is_empty()
+
+
+class HeldHere(NamedTuple):
+    """Why a backup is imported rather than restored: the deals the database holds (that
+    the reader sees) and the changes of its history (undone ones and undos too)."""
+
+    deals: int
+    changes: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"deals": self.deals, "changes": self.changes}
+
+    def said(self, database: str) -> str:
+        """The sentence saying that a backup imported into ``database`` is merged, not
+        restored, and what does not come (docs/import.md, a backup into a pipeline with
+        deals)."""
+        if self.deals:
+            text = ngettext(
+                "{database} already holds {count} deal, so importing the backup there is not a "
+                "restore: its deals come with their history, but not its settings nor its undo "
+                "list, and the stages here keep their own setup; restore it into an empty "
+                "database (a new file) to have everything.",
+                "{database} already holds {count} deals, so importing the backup there is not a "
+                "restore: its deals come with their history, but not its settings nor its undo "
+                "list, and the stages here keep their own setup; restore it into an empty "
+                "database (a new file) to have everything.",
+                self.deals,
+            )
+            return text.format(database=database, count=self.deals)
+        text = ngettext(
+            "{database} already holds the history of {count} change, so importing the backup "
+            "there is not a restore: its deals come with their history, but not its settings "
+            "nor its undo list, and the stages here keep their own setup; restore it into an "
+            "empty database (a new file) to have everything.",
+            "{database} already holds the history of {count} changes, so importing the backup "
+            "there is not a restore: its deals come with their history, but not its settings "
+            "nor its undo list, and the stages here keep their own setup; restore it into an "
+            "empty database (a new file) to have everything.",
+            self.changes,
+        )
+        return text.format(database=database, count=self.changes)
+
+
+def held_here(snapshot: ReadView) -> HeldHere:
+    """What a database that is not empty holds, as the import of a backup names it."""
+    deals = len(snapshot.open_deal_ids()) + sum(1 for _record in snapshot.closed_records())
+    return HeldHere(deals, snapshot.counters().next_change - 1)
 
 
 def _check_head(head: Mapping[str, Any], path: Path) -> dict[str, Any]:
