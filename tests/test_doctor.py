@@ -163,9 +163,13 @@ def test_an_older_file_is_reported_and_fixed_by_building_its_indexes(
 
 
 CLOSED_DAMAGE = {  # each the same size: the journal is not shorter than recorded
-    "not JSON": (b'"status":"won",', b'"status":"won"#'),
-    "not a deal": (b'"title":"Bravo",', b'"titlx":"Bravo",'),
-    "a value that is no amount": (b'"value":500,', b'"value":"x",'),
+    "not JSON": (b'"status":"won",', b'"status":"won"#', "holds data salespipe cannot read"),
+    "not a deal": (b'"title":"Bravo",', b'"titlx":"Bravo",', "deal 2 has no field title"),
+    "a value that is no amount": (
+        b'"value":500,',
+        b'"value":"x",',
+        "deal 2 holds a value of the wrong type in its field value",
+    ),
 }
 
 
@@ -178,15 +182,14 @@ def test_a_closed_journal_the_commands_refuse_is_damage_to_doctor_too(
     _filled(pipeline)
     journal = db_path.with_name("pipeline.closed.jsonl")
     data = journal.read_bytes()
-    old, new = CLOSED_DAMAGE[damage]
+    old, new, said = CLOSED_DAMAGE[damage]
     assert old in data
     journal.write_bytes(data.replace(old, new))
-    if damage != "a value that is no amount":  # what list itself refuses
-        assert cli("list", "--status", "all").exit_code == 4
+    assert cli("list", "--status", "all").exit_code == 4  # as list refuses it
     found = cli("doctor")
     assert found.exit_code == 4
-    assert str(journal) in found.stderr
-    assert "cannot read" in found.stderr
+    assert f"The file {journal} " in found.stderr
+    assert said in found.stderr
 
 
 def test_a_main_file_older_than_its_journals_is_a_difference(

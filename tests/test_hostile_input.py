@@ -674,3 +674,100 @@ def test_a_journal_moved_in_by_a_copy_before_its_main_file_is_read_again(
     finally:
         mover.join()
     assert snapshot.counters().next_deal_id == 2
+
+
+def _two_deals(cli: Any) -> None:
+    """Deal 1 open in Quoted (Siam Foods), deal 2 won (Chai Co), a sixth stage."""
+    assert cli("add", "POS rollout", "-c", "Siam Foods", "-q").exit_code == 0
+    assert cli("add", "Big win", "-c", "Chai Co", "-v", "250000", "-q").exit_code == 0
+    assert cli("won", "2").exit_code == 0
+    assert cli("stage", "add", "Demo done").exit_code == 0
+    assert cli("move", "1", "quoted").exit_code == 0
+
+
+_WRONG_TYPE = "holds a value of the wrong type in its field {}"
+
+
+@pytest.mark.parametrize(
+    ("journal", "deal", "old", "new", "said"),
+    [
+        ("open-1", 1, b'"customer"', b'"cxstomer"', "has no field customer"),
+        ("open-1", 1, b'"Siam Foods"', b"123456789012", _WRONG_TYPE.format("customer")),
+        ("closed", 2, b'"customer"', b'"cxstomer"', "has no field customer"),
+        ("closed", 2, b'"tags":[]', b'"tags":{}', _WRONG_TYPE.format("tags")),
+    ],
+)
+def test_a_deal_record_lacking_a_field_is_a_damaged_file_to_every_command_that_reads_it(
+    cli: Any,
+    db_path: Path,
+    snapshot_files: Snap,
+    journal: str,
+    deal: int,
+    old: bytes,
+    new: bytes,
+    said: str,
+) -> None:
+    """ "customer" renamed by hand in a journal: list ended in a KeyError traceback, show
+    and export wrote the customer as "", and a move wrote the deal back with "customer":
+    "" for good (the name survived only in the history)."""
+    _two_deals(cli)
+    path = db_path.with_name(f"pipeline.{journal}.jsonl")
+    data = path.read_bytes()
+    at = data.rfind(b'{"id":%d,' % deal)
+    path.write_bytes(data[:at] + data[at:].replace(old, new, 1))
+    before = snapshot_files()
+    sentence = f"The file {path} is damaged: the record of deal {deal} {said};"
+    commands = [
+        ["list", "--status", "all"],
+        ["list", "--status", "all", "--json"],
+        ["show", str(deal)],
+        ["export"],
+        ["export", "--format", "json"],
+        ["report"],
+        ["note", str(deal), "called"],
+        ["edit", str(deal), "--value", "5"],
+        ["doctor"],
+        ["doctor", "--fix"],
+    ]
+    if deal == 1:
+        commands += [["list"], ["list", "--json"], ["move", "1", "considering"]]
+    else:
+        commands += [["reopen", "2"], ["list", "--status", "won"]]
+    for command in commands:
+        refused = cli(*command)
+        assert refused.exit_code == 4, (command, refused.stdout, refused.stderr)
+        assert sentence in refused.stderr, (command, refused.stderr)
+        assert "Traceback" not in refused.stderr
+    assert snapshot_files() == before
+
+
+def _refused_backup(cli: Any, db_path: Path, said: str, *, doctor: bool = True) -> None:
+    """export --format json over an older backup: refused, the older one kept."""
+    backup = db_path.parent.parent / "backup.json"
+    backup.write_bytes(b"the good backup of last night")
+    refused = cli("export", "--format", "json", "-o", str(backup))
+    assert refused.exit_code == 4, refused.stdout
+    assert said in refused.stderr, refused.stderr
+    assert ("`salespipe doctor`" in refused.stderr) is doctor
+    assert backup.read_bytes() == b"the good backup of last night"
+    assert [p.name for p in backup.parent.iterdir() if p.is_file()] == ["backup.json"]
+
+
+def test_two_stages_of_one_key_are_a_damaged_file(
+    cli: Any, db_path: Path, snapshot_files: Snap
+) -> None:
+    """A stage's key changed by hand into another's: doctor said all agreed, deal 1 (in
+    Quoted) was listed in "Demo done", and export wrote a backup its restore refused."""
+    _two_deals(cli)
+    main = json.loads(db_path.read_text())
+    for record in main["stages"].values():
+        if record["key"] == "demo-done":
+            record["key"] = "quoted"
+    db_path.write_text(json.dumps(main))
+    before = snapshot_files()
+    for command in (["list"], ["doctor"], ["add", "X"], ["chart"]):
+        refused = cli(*command)
+        assert refused.exit_code == 4, command
+        assert f"The file {db_path} is damaged: two stages have the key quoted;" in refused.stderr
+    assert snapshot_files() == before
+    _refused_backup(cli, db_path, "two stages have the key quoted", doctor=False)

@@ -7,10 +7,12 @@ store keeps. Standard library only: no storage, no printing.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 from salespipe.core.errors import StoreError
@@ -346,6 +348,62 @@ class Deal:
             get("source"),
             get("stage_unknown") is True,
         )
+
+
+# The fields of a stored deal record (``Deal.to_record()``; ``stage_unknown`` is left
+# out when false) and the JSON types each may hold. Every record salespipe ever wrote has
+# them all; a record without one, or with another type, was changed outside salespipe.
+_NONE = type(None)
+DEAL_FIELDS: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("id", (int,)),
+    ("title", (str,)),
+    ("customer", (str,)),
+    ("contact", (str,)),
+    ("value", (int, float)),
+    ("currency", (str,)),
+    ("owner", (str,)),
+    ("stage", (str,)),
+    ("status", (str,)),
+    ("probability", (_NONE, int)),
+    ("expected_close", (_NONE, str)),
+    ("next_action", (_NONE, dict)),
+    ("tags", (list,)),
+    ("created_at", (str,)),
+    ("updated_at", (str,)),
+    ("stage_entered_at", (str,)),
+    ("closed_at", (_NONE, str)),
+    ("lost_reason", (_NONE, str)),
+    ("stays", (list,)),
+    ("quote", (_NONE, dict)),
+    ("source", (_NONE, str)),
+)
+_deal_fields = itemgetter(*(name for name, _types in DEAL_FIELDS))
+# Every combination of the fields' types (256): a record's types looked up at once, as
+# fast as a look at its keys, so that checking is part of reading every record.
+_DEAL_SHAPES = frozenset(itertools.product(*(types for _name, types in DEAL_FIELDS)))
+
+
+def is_deal_record(record: object) -> bool:
+    """Whether a stored record holds every field of a deal, each of its type (a bool
+    is not a number here: ``type``, not ``isinstance``)."""
+    try:
+        return tuple(map(type, _deal_fields(record))) in _DEAL_SHAPES  # type: ignore[arg-type]
+    except (KeyError, TypeError, IndexError):
+        return False
+
+
+def deal_record_flaw(record: object) -> tuple[str, bool] | None:
+    """What keeps a stored record from being a deal's (:func:`is_deal_record`): the
+    first field that is missing (``True``) or holds another type (``False``); None when
+    there is none, or when it is not a JSON object at all."""
+    if not isinstance(record, dict):
+        return None
+    for name, types in DEAL_FIELDS:
+        if name not in record:
+            return name, True
+        if type(record[name]) not in types:
+            return name, False
+    return None
 
 
 def _probability(status: str, override: int | None, stage: Stage | None) -> int:

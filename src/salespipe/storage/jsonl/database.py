@@ -48,7 +48,14 @@ from salespipe.storage.jsonl.files import (
     write_failure,
 )
 from salespipe.storage.jsonl.open_index import OpenIndex
-from salespipe.storage.jsonl.snapshot import COLUMNS_PENDING, DEALS, META, STAGES, Snapshot
+from salespipe.storage.jsonl.snapshot import (
+    COLUMNS_PENDING,
+    DEALS,
+    META,
+    STAGES,
+    Snapshot,
+    deal_record,
+)
 from salespipe.storage.jsonl.transaction import IndexWrite, Transaction
 
 if TYPE_CHECKING:
@@ -1083,7 +1090,8 @@ def _derive_columns(open_journal: CommittedBytes, open_index: OpenIndex) -> None
     entries = {}
     for key, entry in open_index.items():
         try:
-            record = orjson.loads(lines[entry["at"] : entry["at"] + entry["size"]])
+            line = lines[entry["at"] : entry["at"] + entry["size"]]
+            record = deal_record(line, open_journal.path)
             entries[key] = {**entry, deal_columns.KEY: deal_columns.columns(record)}
         except (ValueError, KeyError, TypeError):
             raise damaged(open_journal.path) from None

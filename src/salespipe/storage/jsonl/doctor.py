@@ -36,7 +36,7 @@ from salespipe.storage.jsonl.files import (
     write_failure,
 )
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
-from salespipe.storage.jsonl.snapshot import _DEAL_KEYS, META, Snapshot, _latest_lines
+from salespipe.storage.jsonl.snapshot import META, Snapshot, _latest_lines, closed_line, deal_record
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.transaction import Transaction
@@ -97,31 +97,25 @@ class _Recomputed:
             data = snapshot._closed()
             try:
                 self._closed = line_index.derive_closed(data)
-                _read_closed_records(data)
+                _read_closed_records(data, snapshot.paths.closed)
             except _UNREADABLE:
                 raise damaged(snapshot.paths.closed) from None
         return self._closed
 
 
-def _read_closed_records(journal: bytes) -> None:
+def _read_closed_records(journal: bytes, path: Path) -> None:
     """Read every line of the closed-deals journal as the commands read it (raising
     one of _UNREADABLE when they could not): each a deal's record or its tombstone,
     and the latest record of each deal a whole deal."""
-    latest: dict[int, dict[str, Any]] = {}
+    latest: dict[int, bytes] = {}
     for line in journal.splitlines():
         record = orjson.loads(line)
         if not isinstance(record, dict) or type(record.get("id")) is not int:
             raise ValueError("not a closed deal's line")
-        latest[record["id"]] = record
-    for record in latest.values():
-        if not record.get("deleted"):
-            Deal.from_record(_checked_deal(record))
-
-
-def _checked_deal(record: dict[str, Any]) -> dict[str, Any]:
-    if not record.keys() >= _DEAL_KEYS:
-        raise KeyError("not a deal's record")
-    return record
+        latest[record["id"]] = line
+    for line in latest.values():
+        if (record := closed_line(line, path)) is not None:
+            Deal.from_record(record)
 
 
 def _chains(index: bytes) -> dict[int, list[tuple[int, int, int]]]:
@@ -304,7 +298,7 @@ def _open_checks(recomputed: _Recomputed) -> list[Check]:
                 start = latest.get(entry["id"])
                 if start is not None:
                     end = lines.find(b"\n", start)
-                    record = _checked_deal(orjson.loads(lines[start:end]))
+                    record = deal_record(lines[start:end], snapshot._open_journal.path)
                     Deal.from_record(record)  # as the commands read it
                     row = deal_columns.columns(record)
                     where = {"id": entry["id"], "at": start, "size": end - start}
@@ -723,6 +717,7 @@ def examine(
     ``stamp`` must be read before the snapshot's main file: a commit replaces the main
     file before it stamps, so a stamp read first is never newer than the main file
     (read after, a commit in between would make the main file look one change old)."""
+    snapshot.stages()  # what every command reads first (two stages of one key: damaged)
     found = []
     for check in checks(snapshot, stamp):
         fresh = check.recompute(snapshot)

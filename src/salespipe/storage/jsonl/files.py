@@ -29,6 +29,7 @@ from salespipe.core.errors import (
     os_problem,
 )
 from salespipe.core.i18n import _
+from salespipe.core.model import deal_record_flaw
 from salespipe.storage import safe_files
 from salespipe.storage.safe_files import fsync_folder, make_folder, remove_folders, write_all
 
@@ -271,6 +272,34 @@ def damaged(path: Path) -> StoreError:
             "The file {path} holds data salespipe cannot read; it was damaged outside "
             "salespipe and was left untouched"
         ).format(path=path),
+        path,
+    )
+
+
+def damaged_record(path: Path, record: object) -> StoreError:
+    """A deal's record in a journal that lacks a field of a deal or holds one of another
+    type (changed outside salespipe), named with its deal and field; :func:`damaged`
+    when it is not a deal's record at all."""
+    flaw = deal_record_flaw(record)
+    deal_id = record.get("id") if isinstance(record, dict) else None
+    if flaw is None or type(deal_id) is not int:
+        return damaged(path)
+    field, absent = flaw
+    if absent:
+        problem = _("The file {path} is damaged: the record of deal {deal_id} has no field {field}")
+    else:
+        problem = _(
+            "The file {path} is damaged: the record of deal {deal_id} holds a value of the "
+            "wrong type in its field {field}"
+        )
+    return _with_remedy(problem.format(path=path, deal_id=deal_id, field=field), path)
+
+
+def same_stage_keys(path: Path, key: str) -> StoreError:
+    """Two stages of the main file with one key (a key changed by hand): a deal of that
+    stage would be shown in either, and a backup of it would not restore."""
+    return _with_remedy(
+        _("The file {path} is damaged: two stages have the key {key}").format(path=path, key=key),
         path,
     )
 

@@ -24,14 +24,17 @@ from salespipe.core.model import (
     Record,
     Stage,
     first_pipeline,
+    is_deal_record,
 )
 from salespipe.storage.jsonl import deal_columns
 from salespipe.storage.jsonl.files import (
     CommittedBytes,
     DatabasePaths,
     damaged,
+    damaged_record,
     missing,
     read_committed,
+    same_stage_keys,
     shortened,
 )
 from salespipe.storage.jsonl.line_index import IndexDamaged, LineIndex, indexed_journals
@@ -116,13 +119,39 @@ def _reports_damage(which: str) -> Callable[[F], F]:
     return decorate
 
 
-_DEAL_KEYS = frozenset(("id", "title", "stage", "created_at", "updated_at", "stage_entered_at"))
+# -- reading a deal's record: the one place ------------------------------------------
+# Every deal record read from a journal goes through these: parsed, then checked to hold
+# every field of a deal with its type (model.is_deal_record, about as fast as looking at
+# its keys), so that a record changed by hand is said as a damaged file naming the deal
+# and its field by every command that reads it, before anything shows, totals or writes
+# it again. (Its nested values, dates and amounts are read where they are used: those
+# errors are StoreErrors too, through _reports_damage and model.unreadable_record.)
 
 
-def _checked_deal(record: Record, path: Path) -> Record:
-    """A deal record with the fields every deal has, else the file is damaged."""
-    if not record.keys() >= _DEAL_KEYS:
-        raise damaged(path)
+def deal_record(line: bytes | bytearray, path: Path) -> Record:
+    """The deal's record a journal line holds (a JSONDecodeError for one that is not
+    JSON, which the callers report as damage of ``path``)."""
+    record: Record = orjson.loads(line)
+    if not is_deal_record(record):
+        raise damaged_record(path, record)
+    return record
+
+
+def deal_records(records: list[Any], path: Path) -> list[Record]:
+    """Records parsed in one go (``orjson.loads`` of many lines joined), each checked as
+    :func:`deal_record` checks one."""
+    if not all(map(is_deal_record, records)):
+        raise damaged_record(path, next(r for r in records if not is_deal_record(r)))
+    return records
+
+
+def closed_line(line: bytes, path: Path) -> Record | None:
+    """A line of the closed-deals journal: a deal's record, or None for a tombstone."""
+    record: Record = orjson.loads(line)
+    if type(record) is dict and record.get("deleted"):
+        return None
+    if not is_deal_record(record):
+        raise damaged_record(path, record)
     return record
 
 
@@ -227,8 +256,14 @@ class Snapshot:
 
     @_reports_damage("main")
     def stages(self) -> list[Stage]:
-        records = self._storage.data[STAGES].values()
-        return sorted((Stage.from_record(r) for r in records), key=lambda s: s.position)
+        stages = [Stage.from_record(r) for r in self._storage.data[STAGES].values()]
+        if len({s.key for s in stages}) < len(stages):  # a key changed by hand to another's
+            seen: set[str] = set()
+            for stage in stages:
+                if stage.key in seen:
+                    raise same_stage_keys(self.paths.main, stage.key)
+                seen.add(stage.key)
+        return sorted(stages, key=lambda s: s.position)
 
     # -- deals ---------------------------------------------------------------------
     # ``_open_index`` (open_index.py) maps each open deal's id (as text) to where its
@@ -247,9 +282,7 @@ class Snapshot:
         lines = self._open_lines()
         loads = orjson.loads
         records = [loads(lines[e["at"] : e["at"] + e["size"]]) for e in self._open_index.values()]
-        if records and not all(r.keys() >= _DEAL_KEYS for r in records):
-            raise damaged(self._open_journal.path)
-        return records
+        return deal_records(records, self._open_journal.path)
 
     def open_deal_ids(self) -> set[int]:
         return {int(key) for key in self._open_index}
@@ -285,8 +318,7 @@ class Snapshot:
         return self._open_journal.read_all()
 
     def _open_record(self, entry: dict[str, Any]) -> Record:
-        record: Record = orjson.loads(self._open_journal.read(entry["at"], entry["size"]))
-        return record
+        return deal_record(self._open_journal.read(entry["at"], entry["size"]), self._file("open"))
 
     # -- the everyday questions (storage/queries.py) -------------------------------
     # Asked of light records made from the columns each open deal's index entry keeps
@@ -318,11 +350,9 @@ class Snapshot:
             if len(entries) > 64:  # many: out of the journal read once, parsed in one go
                 lines = self._open_lines()
                 joined = b",".join(lines[e["at"] : e["at"] + e["size"]] for e in entries)
-                found = orjson.loads(b"[" + joined + b"]")
+                found = deal_records(orjson.loads(b"[" + joined + b"]"), self._file("open"))
             else:
                 found = [self._open_record(e) for e in entries]
-            if not all(type(r) is dict and r.keys() >= _DEAL_KEYS for r in found):
-                raise damaged(self._open_journal.path)
             parsed.update(zip(missing, found, strict=True))
         return [parsed[r["id"]] for r in records]
 
@@ -389,10 +419,7 @@ class Snapshot:
                 entry = facts.entry(deal_id)
                 if entry is None:
                     raise damaged(self._open_journal.path)
-                record = self._open_record(entry)
-                if type(record) is not dict or not record.keys() >= _DEAL_KEYS:
-                    raise damaged(self._open_journal.path)
-                parsed[deal_id] = record
+                parsed[deal_id] = self._open_record(entry)
         return [parsed[deal_id] for deal_id in ids]
 
     def _page_of(self, facts: Facts, found: tuple[list[int], int]) -> Page:
@@ -483,9 +510,9 @@ class Snapshot:
             for deal_id, start in _latest_lines(data).items():
                 if deal_id in open_ids:
                     continue
-                record: Record = orjson.loads(data[start : data.find(b"\n", start)])
-                if not record.get("deleted"):
-                    yield _checked_deal(record, path)
+                record = closed_line(data[start : data.find(b"\n", start)], path)
+                if record is not None:
+                    yield record
         except _DAMAGE:
             raise damaged(path) from None
 
@@ -518,8 +545,7 @@ class Snapshot:
         """The latest closed record of a deal, found without parsing the whole journal."""
         lines = self._indexed_lines("closed", self.meta["closed_size"], deal_id, every=False)
         if lines is not None:
-            record: Record | None = orjson.loads(lines[0]) if lines else None
-            return None if record is None or record.get("deleted") else record
+            return closed_line(lines[0], self.paths.closed) if lines else None
         data = self._closed()
         self._closed_lookups += 1
         if self._closed_index is None and self._closed_lookups > 8:
@@ -534,8 +560,7 @@ class Snapshot:
         if position < 0:
             return None
         end = data.find(b"\n", position)
-        record = orjson.loads(data[position : end if end >= 0 else None])
-        return None if record is None or record.get("deleted") else record
+        return closed_line(data[position : end if end >= 0 else None], self.paths.closed)
 
     # -- events --------------------------------------------------------------------
     @_reports_damage("events")

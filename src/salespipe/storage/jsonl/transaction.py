@@ -22,7 +22,7 @@ from salespipe.storage.jsonl.open_index import (
     fold_due,
     tail_lines,
 )
-from salespipe.storage.jsonl.snapshot import BOOKKEEPING, META, STAGES, Snapshot
+from salespipe.storage.jsonl.snapshot import BOOKKEEPING, META, STAGES, Snapshot, deal_record
 
 if TYPE_CHECKING:
     from salespipe.storage.port import UndoEntry
@@ -219,7 +219,7 @@ class Transaction(Snapshot):
             pending = self._pending_closed[deal_id]
             if pending is None:
                 return None
-            return Deal.from_record(orjson.loads(self._new_closed.read(*pending)))
+            return Deal.from_record(deal_record(self._new_closed.read(*pending), self.paths.closed))
         return super().get_deal(deal_id)
 
     def closed_records(self) -> Iterator[Record]:
@@ -234,8 +234,7 @@ class Transaction(Snapshot):
         open_ids = self.open_deal_ids()
         for deal_id, place in pending.items():
             if place is not None and deal_id not in open_ids:
-                closed: Record = orjson.loads(self._new_closed.read(*place))
-                yield closed
+                yield deal_record(self._new_closed.read(*place), self.paths.closed)
 
     def _asked_records(self) -> list[Record]:
         self._asked_whole = True
@@ -251,8 +250,7 @@ class Transaction(Snapshot):
         at = entry["at"] - self._open_journal.size
         if at < 0:
             return super()._open_record(entry)
-        record: Record = orjson.loads(self._new_open[at : at + entry["size"]])
-        return record
+        return deal_record(self._new_open[at : at + entry["size"]], self._file("open"))
 
     # -- events --------------------------------------------------------------------
     def record(self, event: Event) -> None:
