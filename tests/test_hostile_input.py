@@ -753,6 +753,19 @@ def _refused_backup(cli: Any, db_path: Path, said: str, *, doctor: bool = True) 
     assert [p.name for p in backup.parent.iterdir() if p.is_file()] == ["backup.json"]
 
 
+def test_a_backup_of_a_deal_in_no_stage_is_not_written(cli: Any, db_path: Path) -> None:
+    """A deal's stage changed by hand into one that does not exist: export said it wrote
+    the backup (exit 0), and its own restore refused it."""
+    _two_deals(cli)
+    journal = db_path.with_name("pipeline.open-1.jsonl")
+    data = journal.read_bytes()
+    at = data.rfind(b'{"id":1,')
+    journal.write_bytes(data[:at] + data[at:].replace(b'"stage":"quoted"', b'"stage":"qxoted"', 1))
+    _refused_backup(
+        cli, db_path, "its restore would refuse it (deals[0].stage is wrong: not a stage of"
+    )
+
+
 def test_two_stages_of_one_key_are_a_damaged_file(
     cli: Any, db_path: Path, snapshot_files: Snap
 ) -> None:

@@ -1,5 +1,6 @@
 """Import and export commands."""
 
+import functools
 import io
 import sys
 from pathlib import Path
@@ -293,7 +294,12 @@ def register(app: typer.Typer) -> None:
         refuse_database_target(output_file, pipeline.store, "-o")
         from salespipe.transfer.target import export_target
 
-        with export_target(output_file) as handle:
+        check = None
+        if kind == "json":  # the restore's own check, before the backup takes its name
+            from salespipe.transfer.restore import check_written
+
+            check = functools.partial(check_written, target=output_file)
+        with export_target(output_file, check) as handle:
             counts = _write_export(kind, snapshot, handle, bom)
         from salespipe.present.transfer_views import ExportWritten
 

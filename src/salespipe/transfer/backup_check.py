@@ -70,6 +70,16 @@ class BadPlace(Exception):
         self.problem = problem
 
 
+class BackupRefused(InvalidValue):
+    """A backup a restore refuses, said as the restore says it; ``where`` and
+    ``problem`` name the wrong place, for ``export`` to say why it wrote none."""
+
+    def __init__(self, message: str, where: str, problem: str) -> None:
+        super().__init__(message)
+        self.where = where
+        self.problem = problem
+
+
 # -- single values ----------------------------------------------------------------------
 
 
@@ -336,11 +346,14 @@ def check_backup(
         deals = check_deals(records("deals"), stages)
         check_events(records("events"), deals)
     except BadPlace as bad:
-        raise InvalidValue(
+        problem = _(bad.problem)
+        raise BackupRefused(
             _("{path}: {where} in the backup is wrong ({problem}); nothing was restored.").format(
-                path=path, where=bad.where, problem=_(bad.problem)
-            )
+                path=path, where=bad.where, problem=problem
+            ),
+            bad.where,
+            problem,
         ) from None
 
 
-__all__ = ["EVENT_TYPES", "MAX_COUNTER", "check_backup"]
+__all__ = ["EVENT_TYPES", "MAX_COUNTER", "BackupRefused", "check_backup"]

@@ -21,11 +21,11 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 import orjson
 
 from salespipe.app import settings
-from salespipe.core.errors import InvalidValue
+from salespipe.core.errors import InvalidValue, StoreError
 from salespipe.core.i18n import N_, _, ngettext
 from salespipe.core.model import Deal, Event, PipelineDef, Record, Stage
 from salespipe.storage.port import ReadView, UndoEntry, WriteTransaction
-from salespipe.transfer.backup_check import check_backup
+from salespipe.transfer.backup_check import BackupRefused, check_backup
 from salespipe.transfer.exporting import BACKUP_FORMAT, BACKUP_VERSION
 
 T = TypeVar("T")
@@ -81,8 +81,10 @@ class Backup:
                 yield reader(record)
             except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
-                raise InvalidValue(
-                    _(DAMAGED[section]).format(path=self.path, index=index, problem=problem)
+                raise BackupRefused(
+                    _(DAMAGED[section]).format(path=self.path, index=index, problem=problem),
+                    f"{section}[{index - 1}]",
+                    problem,
                 ) from None
 
 
@@ -313,6 +315,27 @@ def check(backup: Backup) -> None:
         pass
     for _event in backup.events():
         pass
+
+
+def check_written(written: Path, target: Path) -> None:
+    """Check a backup ``export`` has just written (to ``written``, before it takes the
+    name ``target``) with the restore's own :func:`check`: a backup its restore would
+    refuse is a database damaged outside salespipe, and must not take the place of a
+    good one (nightly backups rotated by age would otherwise lose the last good one)."""
+    try:
+        backup = backup_from_file(written)
+        if backup is None:  # (export's own layout: always read back)
+            layout = _("not export's own layout")
+            raise BackupRefused(layout, "format", layout)
+        check(backup)
+    except BackupRefused as refused:
+        raise StoreError(
+            _(
+                "No backup was written to {path}: its restore would refuse it ({where} is "
+                "wrong: {problem}), as the database holds data changed outside salespipe; "
+                "run `salespipe doctor` to find it, and keep the backups you have."
+            ).format(path=target, where=refused.where, problem=refused.problem)
+        ) from None
 
 
 def restore(tx: WriteTransaction, backup: Backup) -> None:

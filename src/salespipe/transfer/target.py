@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -23,9 +23,11 @@ from salespipe.storage import safe_files
 
 
 @contextlib.contextmanager
-def export_target(target: Path) -> Iterator[IO[bytes]]:
+def export_target(target: Path, check: Callable[[Path], None] | None = None) -> Iterator[IO[bytes]]:
     """A binary stream to ``target`` following the rules above; an OSError becomes an
-    InvalidValue naming the file, and a failed export leaves a regular file as it was."""
+    InvalidValue naming the file, and a failed export leaves a regular file as it was.
+    ``check``: called with the temp file, written and fsynced, before it replaces the
+    file (what it raises leaves the old file); a stream is written as it goes, unchecked."""
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -39,7 +41,7 @@ def export_target(target: Path) -> Iterator[IO[bytes]]:
             yield stream
         return
     real = Path(os.path.realpath(target)) if target.is_symlink() else target
-    with _replacing(real, target) as stream:
+    with _replacing(real, target, check) as stream:
         yield stream
 
 
@@ -57,7 +59,9 @@ def _in_place(target: Path) -> Iterator[IO[bytes]]:
 
 
 @contextlib.contextmanager
-def _replacing(real: Path, target: Path) -> Iterator[IO[bytes]]:
+def _replacing(
+    real: Path, target: Path, check: Callable[[Path], None] | None
+) -> Iterator[IO[bytes]]:
     folder = real.parent
     try:
         fd, temp = safe_files.temp_file(folder, f".{real.name}.tmp-")
@@ -69,6 +73,8 @@ def _replacing(real: Path, target: Path) -> Iterator[IO[bytes]]:
             yield handle
             handle.flush()
             safe_files.fsync(handle.fileno())
+        if check is not None:
+            check(temp)
         safe_files.rename(temp, real)
     except OSError as exc:
         with contextlib.suppress(OSError):
