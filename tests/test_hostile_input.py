@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -784,3 +786,57 @@ def test_two_stages_of_one_key_are_a_damaged_file(
         assert f"The file {db_path} is damaged: two stages have the key quoted;" in refused.stderr
     assert snapshot_files() == before
     _refused_backup(cli, db_path, "two stages have the key quoted", doctor=False)
+
+
+_HALF_EXPORT = """
+import os, sys
+from pathlib import Path
+from salespipe.transfer.target import export_target
+with export_target(Path(sys.argv[1])) as out:
+    out.write(b"half a backup")
+    out.flush()
+    print("writing", flush=True)
+    if sys.argv[2] == "kill":
+        os.kill(os.getpid(), 9)
+    sys.stdin.read()
+"""
+
+
+def test_a_killed_export_s_temporary_file_is_removed_by_the_next_one(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Each `kill -9` of an export left its .bk.json.tmp-XXXX beside the backup for ever
+    (0 B, 1.2 MB, 20.8 MB): later exports did not remove them, nor did cron's `find`."""
+    assert cli("add", "A", "-q").exit_code == 0
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    backup = folder / "bk.json"
+
+    def temporaries() -> set[Path]:
+        return set(folder.glob(".bk.json.tmp-*"))
+
+    with subprocess.Popen(
+        [sys.executable, "-c", _HALF_EXPORT, str(backup), "wait"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as live:
+        assert live.stdout is not None
+        assert live.stdin is not None
+        assert live.stdout.readline() == b"writing\n"
+        running = temporaries()
+        assert len(running) == 1
+        killed = subprocess.run(
+            [sys.executable, "-c", _HALF_EXPORT, str(backup), "kill"],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+        assert killed.returncode == -9
+        assert len(temporaries()) == 2  # the running export's is left
+        assert cli("export", "--format", "json", "-o", str(backup)).exit_code == 0
+        assert temporaries() == running  # the killed one's is gone, the running one's left
+        assert json.loads(backup.read_bytes())["format"] == "salespipe-backup"
+        live.stdin.close()
+        assert live.wait(timeout=60) == 0
+    assert temporaries() == set()
+    assert backup.read_bytes() == b"half a backup"  # the running export finished

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -63,11 +64,13 @@ def _replacing(
     real: Path, target: Path, check: Callable[[Path], None] | None
 ) -> Iterator[IO[bytes]]:
     folder = real.parent
+    _remove_left_behind(folder, real.name)
     try:
-        fd, temp = safe_files.temp_file(folder, f".{real.name}.tmp-")
+        fd, temp = safe_files.temp_file(folder, f"{_temp_prefix(real.name)}{os.getpid()}-")
     except OSError as exc:
         raise _cannot_write(target, exc) from None
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held while it is written: see _remove_left_behind
         safe_files.adopt(fd, real)
         with open(fd, "wb") as handle:
             yield handle
@@ -86,6 +89,54 @@ def _replacing(
         raise
     with contextlib.suppress(OSError):
         safe_files.fsync_folder(folder)
+
+
+def _temp_prefix(name: str) -> str:
+    """The start of the temp files' names of exports to the file ``name``; the writing
+    process's id and a random part follow (``.bk.json.tmp-4242-k3j9x0qa``)."""
+    return f".{name}.tmp-"
+
+
+def _remove_left_behind(folder: Path, name: str) -> None:
+    """Remove the temp files exports to ``name`` left when they were killed (kill -9, a
+    power loss: nothing of theirs could remove them), so that they do not pile up beside
+    a nightly backup. One of an export still running is never removed: its process is
+    alive (or the id is another's now), or it holds the lock on its file (a process of
+    another machine, on a shared folder). Names without a process id (an older
+    salespipe's) are left, as their writer cannot be known to be gone."""
+    prefix = _temp_prefix(name)
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(prefix)]
+    except OSError:
+        return  # a folder it cannot list: the export's own write says what is wrong
+    for found in names:
+        pid, dash, rest = found[len(prefix) :].partition("-")
+        if not (dash and pid.isdigit() and len(rest) == _RANDOM_PART) or _running(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            fd = os.open(folder / found, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: held
+                    os.unlink(folder / found)
+            finally:
+                os.close(fd)
+
+
+_RANDOM_PART = 8  # the characters tempfile.mkstemp puts after the prefix
+
+
+def _running(pid: int) -> bool:
+    """Whether a process of that id is running (this one included)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process (EPERM): running
+    return True
 
 
 def _cannot_write(target: Path, exc: OSError) -> InvalidValue:
