@@ -424,7 +424,7 @@ def test_a_write_refused_on_a_journal_names_the_journal(
         pipeline.add("Another", DealFields())
     monkeypatch.setattr(os, "open", real_open)
     assert failed.value.message == (
-        f"Cannot write {events}, of the data file {db_path}: permission was denied; "
-        "nothing was changed."
+        f"Cannot write the file {events}, part of the data file {db_path}: permission was "
+        "denied; nothing was changed."
     )
     assert {p.name: p.read_bytes() for p in db_path.parent.iterdir()} == before

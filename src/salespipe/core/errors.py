@@ -28,7 +28,11 @@ _OS_PROBLEMS = {
     errno.EDQUOT: N_("the disk quota is exceeded"),
     errno.EROFS: N_("the file system is read-only"),
     errno.EACCES: N_("permission was denied"),
-    errno.EPERM: N_("permission was denied"),
+    # Not a missing permission (root meets it too): a file marked immutable or
+    # append-only (chattr +i, +a) is the common cause of a write refused so.
+    errno.EPERM: N_(
+        "the system does not permit it (is it marked immutable or append-only? see lsattr)"
+    ),
 }
 
 

@@ -546,23 +546,34 @@ class _Deadline:
 
 
 def write_failure(path: Path, exc: OSError) -> str:
+    """The sentence of a write of the database at ``path`` that the system refused:
+    the file (or folder) that refused, and why."""
     reason = os_problem(exc, _("the write failed"))
     failed = _failed_at(path, exc)
-    if failed is not None:  # a journal, or the folder (a temp file): said, not the main file
+    if failed is None:
+        return _("Cannot write the data file {path}: {reason}; nothing was changed.").format(
+            path=path, reason=reason
+        )
+    if failed == path.parent:  # a new file could not be made there
         return _(
-            "Cannot write {failed}, of the data file {path}: {reason}; nothing was changed."
-        ).format(failed=failed, path=path, reason=reason)
-    return _("Cannot write the data file {path}: {reason}; nothing was changed.").format(
-        path=path, reason=reason
-    )
+            "Cannot write in the folder {folder} of the data file {path}: {reason}; nothing "
+            "was changed."
+        ).format(folder=failed, path=path, reason=reason)
+    return _(
+        "Cannot write the file {failed}, part of the data file {path}: {reason}; nothing was "
+        "changed."
+    ).format(failed=failed, path=path, reason=reason)
 
 
 def _failed_at(path: Path, exc: OSError) -> Path | None:
     """The file or folder a write of the database at ``path`` failed on, where it is
     not the main file (a permission taken from one journal, or from the folder)."""
-    if not isinstance(exc.filename, str) or not exc.filename:
+    # A rename refused (os.replace names the temp file, then the target): the target
+    # refused being replaced (immutable, append-only); its folder took the temp file.
+    named = exc.filename2 if isinstance(exc.filename2, str) and exc.filename2 else exc.filename
+    if not isinstance(named, str) or not named:
         return None
-    failed = Path(exc.filename)
+    failed = Path(named)
     if failed == path:
         return None
     # A temp file, or the folder a copy --replace builds in: what failed is the folder.
