@@ -159,6 +159,25 @@ def test_a_failing_hook_is_a_warning_and_the_change_stands(cli, hook_dir: Path) 
     assert cli.json("show", "1")["status"] == "won"
 
 
+def test_a_hook_killed_by_a_signal_is_said_so_with_the_signal_s_name(cli, hook_dir: Path) -> None:
+    """A hook killed by SIGKILL was reported as "failed (exit -9)", the negative number
+    Python gives a process a signal ended."""
+    _hook(hook_dir, "on-won", "kill -9 $$")
+    cli("add", "A", "-q")
+    result = cli("won", "1")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "Warning: hook on-won (won of deal 1) was killed by signal 9 (SIGKILL); "
+        "the change stands.\n"
+    )
+    _hook(hook_dir, "on-add", "echo 'posting' >&2; kill -TERM $$")  # its last words too
+    assert "was killed by signal 15 (SIGTERM): posting; the change stands." in (
+        cli("add", "B", "-q").stderr
+    )
+    _hook(hook_dir, "on-add", "kill -40 $$")  # a real-time signal: no name to give
+    assert "was killed by signal 40; the change stands." in cli("add", "C", "-q").stderr
+
+
 def test_a_failing_hook_is_reported_by_its_error_not_its_last_output(cli, hook_dir: Path) -> None:
     """curl's error on stderr, then "posting done" on stdout: the warning gave the
     stdout line, and the reason it failed was lost."""

@@ -285,10 +285,23 @@ def _run_one(path: Path, payload: dict[str, Any], seconds: float) -> str | None:
         if process.returncode != 0:
             # Why it failed is on stderr (curl's error), whatever it printed after.
             tail = _last_words(errors) or _last_words(output)
-            failed = _("failed (exit {code})").format(code=process.returncode)
+            failed = _failure(process.returncode)
             # (its sentence's full stop goes: "…the service.; the change stands" read badly)
             return f"{failed}: {tail.splitlines()[-1].rstrip('.')}" if tail else failed
     return None
+
+
+def _failure(returncode: int) -> str:
+    """How a hook ended that did not succeed: its exit code, or the signal that killed it
+    (Python gives that as a negative return code, which read as a puzzle)."""
+    if returncode >= 0:
+        return _("failed (exit {code})").format(code=returncode)
+    number = -returncode
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return _("was killed by signal {number}").format(number=number)
+    return _("was killed by signal {number} ({name})").format(number=number, name=name)
 
 
 def _last_words(output: IO[bytes]) -> str:
