@@ -13,6 +13,7 @@ import pytest
 from salespipe.app.pipeline import DealFields, Pipeline
 from salespipe.core.errors import NewerSchema, NotASalespipeFile, StoreError, WriteFailed
 from salespipe.storage import jsonl as store
+from salespipe.storage.jsonl.files import DatabasePaths
 
 
 def files(db_path: Path) -> dict[str, bytes]:
@@ -510,6 +511,32 @@ def test_journals_without_their_main_file_are_refused(db_path: Path, pipeline: P
     with pytest.raises(NotASalespipeFile, match="exists but its data file"):
         pipeline.add("A", DealFields())
     assert journal.read_bytes() == b'{"seq":1}\n'
+
+
+def test_journals_without_their_main_file_are_named_all_at_once(
+    db_path: Path, pipeline: Pipeline, cli: Any
+) -> None:
+    """A main file moved away with three journals left: the error named one journal,
+    then, once that was moved, the next; one sentence names them all, so one round of
+    work mends it."""
+    pipeline.add("A", DealFields())
+    pipeline.add("B", DealFields())
+    cli("won", "1")
+    paths = DatabasePaths.for_main(db_path)
+    journals = [paths.events, paths.closed, *paths.open_journals()]
+    assert len(journals) == 3
+    assert all(journal.stat().st_size > 0 for journal in journals)
+    db_path.unlink()
+    before = files(db_path)
+    for command in (["add", "C"], ["list"]):
+        refused = cli(*command)
+        assert refused.exit_code == 4
+        assert refused.stderr == (
+            f"Error: The journals {paths.events}, {paths.closed}, {paths.open_journals()[0]} "
+            f"exist but their data file {db_path} does not; restore the data file or move "
+            "the journals away.\n"
+        )
+    assert files(db_path) == before
 
 
 def test_read_only_data_file_is_refused(pipeline: Pipeline, db_path: Path) -> None:

@@ -868,15 +868,27 @@ class Store:
 
     # -- checks ----------------------------------------------------------------------------
     def _refuse_orphan_journals(self) -> None:
+        """Refuse a data file whose main file is gone but whose journals are not, naming
+        every journal left (one at a time took a round of the user's work each)."""
+        found = []
         for journal in (self.paths.events, self.paths.closed, *self.paths.open_journals()):
             with contextlib.suppress(OSError):
                 if journal.stat().st_size > 0:
-                    raise NotASalespipeFile(
-                        _(
-                            "{journal} exists but its data file {path} does not; "
-                            "restore the data file or move the journal away."
-                        ).format(journal=journal, path=self.path)
-                    )
+                    found.append(journal)
+        if len(found) == 1:
+            raise NotASalespipeFile(
+                _(
+                    "{journal} exists but its data file {path} does not; "
+                    "restore the data file or move the journal away."
+                ).format(journal=found[0], path=self.path)
+            )
+        if found:
+            raise NotASalespipeFile(
+                _(
+                    "The journals {journals} exist but their data file {path} does not; "
+                    "restore the data file or move the journals away."
+                ).format(journals=", ".join(map(str, found)), path=self.path)
+            )
 
     def _migrated(self, document: dict[str, Any], write_backup: bool) -> Upgrade:
         """The document at the current schema, with the open deals' journal lines and
