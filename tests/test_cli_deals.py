@@ -323,8 +323,9 @@ def test_delete_needs_yes_without_a_terminal(cli) -> None:
     assert cli("show", "1").exit_code == 1
 
 
-def test_undo_reports_what_it_undid(cli) -> None:
-    """undo names the command it reverted; with nothing left it exits 1."""
+def test_undo_reports_what_it_undid(cli, author: str) -> None:
+    """undo names the command it reverted, and who made it when; with nothing left it
+    exits 1."""
     cli("add", "ERP")
     cli("move", "1", "quoted")
     assert cli("undo").stdout == 'Undid: stage move on deal 1 "ERP" (change 2).\n'
@@ -333,6 +334,8 @@ def test_undo_reports_what_it_undid(cli) -> None:
         "change": 1,
         "command": "add",
         "description": 'new deal 1 "ERP"',
+        "by": author,
+        "at": "2026-11-27T10:00:00+07:00",
     }
     nothing = cli("undo")
     assert nothing.exit_code == 1

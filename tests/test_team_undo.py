@@ -82,6 +82,18 @@ def test_undo_list_shows_only_yours(as_: Any, team: Team) -> None:
 
     assert [c["change"] for c in mine] == [3, 2]
     assert [c["change"] for c in theirs] == [1]
+    assert [c["who"] for c in mine + theirs] == [team.roles["bob"]] * 2 + [team.roles["alice"]]
+
+
+def test_undo_on_a_server_takes_back_your_own_so_names_no_author(as_: Any, team: Team) -> None:
+    """Undo on a server takes back only your own changes: "made by" (said where a data
+    file's undo takes back a colleague's change) never appears."""
+    as_("alice", "add", "Alice's deal")
+    as_("bob", "add", "Bob's deal")
+    as_("alice", "note", "1", "called")
+    assert as_("bob", "undo").stdout == 'Undid: new deal 2 "Bob\'s deal" (change 2).\n'
+    undid = _json(as_("alice", "undo", "--json"))["undid"]
+    assert (undid["change"], undid["by"]) == (3, team.roles["alice"])
 
 
 def test_undo_refuses_when_a_colleague_changed_the_deal_since(as_: Any, team: Team) -> None:

@@ -149,6 +149,11 @@ class UndoableChange:
     def deal_ids(self) -> list[int]:
         return sorted({e.deal_id for e in self.events if e.deal_id is not None})
 
+    @property
+    def who(self) -> str | None:
+        """Who made the change (on a shared data file, undo takes back anyone's)."""
+        return self.events[0].who if self.events else None
+
 
 def _value_and_currency(
     value: str | None, currency: str | None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from salespipe.core import clock, parse
+from salespipe.core import clock, fmt, parse
 from salespipe.core.i18n import _
 from salespipe.core.model import (
     Deal,
@@ -99,6 +99,18 @@ class Undone:
         return (self.change.events[-1].after or {}).get("undid")
 
     @property
+    def made(self) -> Event | None:
+        """An event of the change taken back: who made it, and when it was recorded."""
+        return self.change.undone[0] if self.change.undone else None
+
+    @property
+    def by_someone_else(self) -> bool:
+        """Whether the change taken back was not the undoer's (a shared data file's undo
+        takes back the latest change whoever made it; a server's, only your own)."""
+        made = self.made
+        return made is not None and made.who != self.change.events[-1].who
+
+    @property
     def description(self) -> str:
         """The change taken back, in words."""
         after = self.change.events[-1].after or {}
@@ -114,6 +126,10 @@ class Undone:
                 "change": after.get("undid"),
                 "command": after.get("command"),
                 "description": self.description,
+                "by": None if self.made is None else self.made.who,
+                "at": None
+                if self.made is None
+                else self.made.recorded_at.isoformat(timespec="seconds"),
             },
             "deals": [deal_json(d, stages) for d in self.change.deals],
             # The deals it took away (an add's, an import's), as hooks are told them.
@@ -138,6 +154,7 @@ class UndoList:
                 "change": c.change,
                 "command": c.command,
                 "at": c.at.isoformat(timespec="seconds"),
+                "who": c.who,
                 "deals": c.deal_ids,
                 "description": views.describe_change(
                     c.command, c.events, self.titles, by_key, self.pipelines
@@ -241,6 +258,14 @@ def nothing_deleted_view(result: NothingDeleted) -> str:
 
 
 def undone_view(result: Undone) -> str:
+    made = result.made
+    if made is not None and result.by_someone_else:
+        return _("Undid: {what} (change {change}, made by {who} at {when}).").format(
+            what=result.description,
+            change=result.undid,
+            who=made.who,
+            when=fmt.moment(made.recorded_at),
+        )
     return _("Undid: {what} (change {change}).").format(
         what=result.description, change=result.undid
     )

@@ -790,6 +790,7 @@ def undo_table(
             Column(_("Change"), "right"),
             Column(_("When")),
             Column(_("What"), wrap=True),
+            Column(_("Who")),  # on a shared data file, undo takes back anyone's change
         ],
         footer=None
         if first_refused
@@ -801,6 +802,7 @@ def undo_table(
                 str(item.change),
                 fmt.moment(item.at),
                 describe_change(item.command, item.events, titles, by_key, pipelines),
+                item.who or "",
             ]
         )
     return table
