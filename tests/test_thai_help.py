@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -62,7 +63,7 @@ def _has_thai(text: str) -> bool:
                 "ตัวเลือก:",
                 "title  ดีลนี้คืออะไร เช่น 'ERP for Siam Foods' [ต้องระบุ]",
                 "-c, --customer <str>  บริษัทลูกค้า",
-                "-v, --value <str>     มูลค่าดีล: 150000, 150,000, 150k, 1.5m",
+                "-v, --value <str>     มูลค่าดีล: '1.5 ล้าน', 3แสน, 150,000, 150k, 1.5m",
                 'ตัวอย่าง: salespipe add "ERP for Siam Foods" -c "Siam Foods"',
             ),
         ),
@@ -74,7 +75,7 @@ def _has_thai(text: str) -> bool:
                 "อาร์กิวเมนต์:",
                 "ตัวเลือก:",
                 "เพิ่มขั้น (ต่อท้าย เว้นแต่ระบุ --before/--after)",
-                "--before STAGE    วางไว้ก่อนขั้นนี้",
+                "--before STAGE    วางไว้ก่อนขั้นที่ระบุ",
                 "--prob P          โอกาสปิด 0-100 (ค่าเริ่มต้น 50)",
             ),
         ),
@@ -115,7 +116,9 @@ def test_help_is_in_english_otherwise_and_after_a_thai_one(
     shown = cli(*args)
     assert shown.exit_code == 0
     _shows(shown.stdout, *phrases)
-    assert not _has_thai(shown.stdout.replace("เสนอราคา", ""))  # (the root's example)
+    # (the root's example, and the Thai forms of a DATE the English help names too)
+    thai_words = ("เสนอราคา", "ศุกร์หน้า", "เมื่อวาน", "สัปดาห์ก่อน")
+    assert not _has_thai(re.sub("|".join(thai_words), "", shown.stdout))
     assert typer.core._ is gettext.gettext
     assert formatting.wrap_text.__module__ == formatting.__name__
     assert click_core.Context.get_help.__module__ == click_core.__name__
@@ -215,3 +218,86 @@ def test_help_does_not_follow_the_data_files_language(cli: Any) -> None:
     assert cli("config", "set", "lang", "th").exit_code == 0
     assert "Options:" in cli("add", "--help").stdout
     assert "ตัวเลือก:" in cli("--lang", "th", "add", "--help").stdout
+
+
+def _options_taking(metavar: str) -> list[tuple[str, Any]]:
+    """(command path, option) of every option whose value is a ``metavar`` (DATE…)."""
+    from typer.main import get_command
+
+    from salespipe.cli.app import register_modules
+
+    found: list[tuple[str, Any]] = []
+
+    def walk(command: Any, path: str) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+        for param in command.params:
+            if param.param_type_name == "option" and (param.metavar or "").startswith(metavar):
+                found.append((path, param))
+
+    walk(get_command(register_modules()), "salespipe")
+    return found
+
+
+def test_an_option_taking_a_day_says_the_day_given_not_today() -> None:
+    """A trial: `--since DATE  ตั้งแต่วันนี้` read "since today" (วันนี้), and `--closed-since`
+    "closed today or after now"; the day an option takes is the day given (วันที่ระบุ), and
+    its help names the forms it may be typed in, Thai ones first."""
+    from salespipe.cli.help_pages import said
+
+    options = _options_taking("DATE")
+    assert len(options) >= 12  # (close, due, since, until, as-of, the list filters…)
+    i18n.set_language("th")
+    try:
+        helps = {f"{path} {param.opts[0]}": said(param.help) or "" for path, param in options}
+    finally:
+        i18n.set_language("en")
+    today = {name: text for name, text in helps.items() if re.search("วันนี้|จากนี้|หน้านี้", text)}
+    assert today == {}
+    without_forms = {name: text for name, text in helps.items() if "2 สัปดาห์" not in text}
+    assert without_forms == {}
+    # Thai forms first: a Buddhist Era year before the CE one.
+    thai_first = {
+        name: text
+        for name, text in helps.items()
+        if not re.search(r"/25\d\d.*\b20\d\d-", text, re.DOTALL)
+    }
+    assert thai_first == {}
+
+
+def _forms(text: str) -> list[str]:
+    """The forms a help lists after its colon: "a, b, 'c d' หรือ e; in Thai f" as a, b,
+    c d, e, f (without the quotes a shell takes off)."""
+    listed = text.split(": ", 1)[-1].rstrip(".")
+    parts = re.split(r", | หรือ |; in Thai ", listed)
+    return [part.strip().strip("'") for part in parts if part.strip()]
+
+
+def test_every_form_of_a_day_the_help_names_is_read() -> None:
+    """Each form of a DATE or a WHEN the help shows, in English and in Thai, is one the
+    date parser reads, and so is each amount --value shows."""
+    from salespipe.cli import options
+    from salespipe.core import parse
+
+    for phrase in (options.DAYS_AHEAD, options.DAYS_BACK):
+        for language in ("en", "th"):
+            i18n.set_language(language)
+            try:
+                forms = _forms(i18n._(phrase))
+            finally:
+                i18n.set_language("en")
+            assert len(forms) >= 5, forms
+            for form in forms:
+                parse.day(form)  # raises InvalidValue for a form it does not read
+    i18n.set_language("th")
+    try:
+        when = _forms(i18n._(options.AtOption.__metadata__[0].help))
+        amounts = _forms(i18n._("Deal value: 150000, 150,000, 150k, 1.5m."))
+    finally:
+        i18n.set_language("en")
+    assert "3 วันก่อน" in when
+    assert "1.5 ล้าน" in amounts
+    for form in when:
+        parse.moment(form)
+    for amount in amounts:
+        parse.money(amount)

@@ -59,12 +59,25 @@ SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 HELP_SAID_OTHERWISE: dict[str, Callable[[], str]] = {}
 
 
+class Phrase(str):
+    """A part of a help text that is a msgid of its own (marked with ``N_``), such as
+    the forms a DATE may take: :func:`filled` puts it in as it is in English, and its
+    translation in the help of another language."""
+
+
 def filled(msgid: str, **fields: Any) -> str:
     """The help text ``msgid`` with its named placeholders filled in: the English text,
     and in Thai help the Thai one filled in the same way (an f-string would have made a
-    text of its own for each value, with no entry in the catalogue)."""
+    text of its own for each value, with no entry in the catalogue); a :class:`Phrase`
+    is filled in translated."""
     text = msgid.format(**fields)
-    HELP_SAID_OTHERWISE[text] = lambda: _(msgid).format(**fields)
+
+    def said() -> str:
+        return _(msgid).format(
+            **{name: _(v) if isinstance(v, Phrase) else v for name, v in fields.items()}
+        )
+
+    HELP_SAID_OTHERWISE[text] = said
     return text
 
 

@@ -18,6 +18,8 @@ from salespipe.app.reading import deal_not_found, must_exist
 from salespipe.cli import complete, output
 from salespipe.cli.app import filled, state
 from salespipe.cli.options import (
+    DAYS_AHEAD,
+    DAYS_BACK,
     AtOption,
     JsonOption,
     OwnerOption,
@@ -195,7 +197,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         owner: Annotated[str | None, typer.Option("--owner", "-o", help="Who owns it.")] = None,
         close: Annotated[
-            str | None, typer.Option("--close", metavar="DATE", help="Expected close date.")
+            str | None,
+            typer.Option(
+                "--close",
+                metavar="DATE",
+                help=filled("Expected close date: {forms}.", forms=DAYS_AHEAD),
+            ),
         ] = None,
         prob: Annotated[
             str | None,
@@ -209,7 +216,12 @@ def register(app: typer.Typer) -> None:
             typer.Option("--next", metavar="TEXT", help="The next action to take (with --due)."),
         ] = None,
         due: Annotated[
-            str | None, typer.Option("--due", metavar="DATE", help="When the next action is due.")
+            str | None,
+            typer.Option(
+                "--due",
+                metavar="DATE",
+                help=filled("When the next action is due: {forms}.", forms=DAYS_AHEAD),
+            ),
         ] = None,
         in_pipeline: PipelineOption = None,
         at: AtOption = None,
@@ -298,16 +310,28 @@ def register(app: typer.Typer) -> None:
         ] = False,
         closed_since: Annotated[
             str | None,
-            typer.Option("--closed-since", metavar="DATE", help="Only deals closed on or after."),
+            typer.Option(
+                "--closed-since",
+                metavar="DATE",
+                help=filled("Only deals closed on or after DATE: {forms}.", forms=DAYS_BACK),
+            ),
         ] = None,
         closed_until: Annotated[
             str | None,
-            typer.Option("--closed-until", metavar="DATE", help="Only deals closed on or before."),
+            typer.Option(
+                "--closed-until",
+                metavar="DATE",
+                help=filled("Only deals closed on or before DATE: {forms}.", forms=DAYS_BACK),
+            ),
         ] = None,
         close_after: Annotated[
             str | None,
             typer.Option(
-                "--close-after", metavar="DATE", help="Only deals expected to close on or after."
+                "--close-after",
+                metavar="DATE",
+                help=filled(
+                    "Only deals expected to close on or after DATE: {forms}.", forms=DAYS_AHEAD
+                ),
             ),
         ] = None,
         close_before: Annotated[
@@ -315,7 +339,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--close-before",
                 metavar="DATE",
-                help="Only deals expected to close on or before.",
+                help=filled(
+                    "Only deals expected to close on or before DATE: {forms}.", forms=DAYS_AHEAD
+                ),
             ),
         ] = None,
         sort: Annotated[
@@ -437,7 +463,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         close: Annotated[
             str | None,
-            typer.Option("--close", metavar="DATE|none", help="Expected close date, or none."),
+            typer.Option(
+                "--close",
+                metavar="DATE|none",
+                help=filled("Expected close date ({forms}), or none.", forms=DAYS_AHEAD),
+            ),
         ] = None,
         prob: Annotated[
             str | None,
@@ -624,7 +654,10 @@ def register(app: typer.Typer) -> None:
         deal_id: IdArg,
         text: Annotated[str | None, typer.Argument(help="The next action to take.")] = None,
         due: Annotated[
-            str | None, typer.Option("--due", metavar="DATE", help="When it is due.")
+            str | None,
+            typer.Option(
+                "--due", metavar="DATE", help=filled("When it is due: {forms}.", forms=DAYS_AHEAD)
+            ),
         ] = None,
         done: Annotated[bool, typer.Option("--done", help="Clear the next action.")] = False,
         as_json: JsonOption = False,
@@ -668,7 +701,9 @@ def register(app: typer.Typer) -> None:
         valid_until: Annotated[
             str,
             typer.Option(
-                "--valid-until", metavar="DATE", help="Until when the quoted price holds."
+                "--valid-until",
+                metavar="DATE",
+                help=filled("Until when the quoted price holds: {forms}.", forms=DAYS_AHEAD),
             ),
         ],
         amount: Annotated[

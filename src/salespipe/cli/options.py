@@ -6,9 +6,17 @@ from typing import Annotated, Any
 import typer
 
 from salespipe.cli import complete
-from salespipe.cli.app import filled, state
+from salespipe.cli.app import Phrase, filled, state
 from salespipe.core.errors import InvalidValue
-from salespipe.core.i18n import _
+from salespipe.core.i18n import N_, _
+
+# The forms a DATE may take, named in the help of each option that takes one (a day
+# ahead: a close or due date; a day back: where a period starts or ends). Each form
+# is one core/parse.py reads (tests/test_thai_help.py checks it, in both languages).
+DAYS_AHEAD = Phrase(N_("2027-01-31, 31/1/2027, 'next friday', +2w; in Thai 31/1/2570, ศุกร์หน้า"))
+DAYS_BACK = Phrase(
+    N_("2026-10-01, 1/10/2026, yesterday, -2w; in Thai 1/10/2569, เมื่อวาน, '2 สัปดาห์ก่อน'")
+)
 
 
 def _json_mode(ctx: typer.Context, value: bool) -> bool:
@@ -72,14 +80,23 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         metavar="DATE",
-        help="As the pipeline stood at the end of DATE, replayed from its history.",
+        help=filled(
+            "As the pipeline stood at the end of DATE, replayed from its history: {forms}.",
+            forms=DAYS_BACK,
+        ),
     ),
 ]
 SinceOption = Annotated[
-    str | None, typer.Option("--since", metavar="DATE", help="From this day (included).")
+    str | None,
+    typer.Option(
+        "--since", metavar="DATE", help=filled("From DATE on (included): {forms}.", forms=DAYS_BACK)
+    ),
 ]
 UntilOption = Annotated[
-    str | None, typer.Option("--until", metavar="DATE", help="To this day (included).")
+    str | None,
+    typer.Option(
+        "--until", metavar="DATE", help=filled("Up to DATE (included): {forms}.", forms=DAYS_BACK)
+    ),
 ]
 ReasonOption = Annotated[
     str | None, typer.Option("--reason", "-r", help="Why it happened; kept in the deal's history.")

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salespipe.cli import complete, output
-from salespipe.cli.app import state
+from salespipe.cli.app import filled, state
 from salespipe.cli.options import (
+    DAYS_BACK,
     AsOfOption,
     JsonOption,
     OwnerOption,
@@ -415,7 +416,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         since: Annotated[
             str | None,
-            typer.Option("--since", metavar="DATE", help="Only deals created from this day."),
+            typer.Option(
+                "--since",
+                metavar="DATE",
+                help=filled(
+                    "Only deals created from DATE on (included): {forms}.", forms=DAYS_BACK
+                ),
+            ),
         ] = None,
         owner: OwnerOption = None,
         apply: Annotated[
