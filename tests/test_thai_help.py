@@ -61,10 +61,10 @@ def _has_thai(text: str) -> bool:
             (
                 "อาร์กิวเมนต์:",
                 "ตัวเลือก:",
-                "title  ดีลนี้คืออะไร เช่น 'ERP for Siam Foods' [ต้องระบุ]",
+                "title  ดีลนี้คืออะไร เช่น 'ระบบ ERP บริษัท สยามฟู้ดส์' [ต้องระบุ]",
                 "-c, --customer <str>  บริษัทลูกค้า",
                 "-v, --value <str>     มูลค่าดีล: '1.5 ล้าน', 3แสน, 150,000, 150k, 1.5m",
-                'ตัวอย่าง: salespipe add "ERP for Siam Foods" -c "Siam Foods"',
+                'ตัวอย่าง: salespipe add "ระบบ ERP บริษัท สยามฟู้ดส์" -c "สยามฟู้ดส์"',
             ),
         ),
         (
@@ -301,3 +301,77 @@ def test_every_form_of_a_day_the_help_names_is_read() -> None:
         parse.moment(form)
     for amount in amounts:
         parse.money(amount)
+
+
+# What an example needs before it runs (beside a Thai file with twelve open deals).
+_BEFORE_THE_EXAMPLE = {
+    "reopen": [("lost", "12", "--reason", "ราคา")],
+    "stage remove": [("stage", "add", "เยี่ยมชมหน้างาน")],
+    "stage enable": [("stage", "disable", "อนุมัติซื้อ")],
+    "pipeline rename": [("pipeline", "add", "ต่อสัญญา")],
+    "pipeline use": [("pipeline", "add", "ต่อสัญญา")],
+    "use": [("pipeline", "add", "ต่อสัญญา")],
+    "pipeline archive": [("pipeline", "add", "เชียงใหม่")],
+    "pipeline unarchive": [("pipeline", "add", "เชียงใหม่"), ("pipeline", "archive", "เชียงใหม่")],
+    "pipeline remove": [("pipeline", "add", "ทดสอบ")],
+}
+# Examples that need what a test file has not: a server, a file to read, a pipe, cron.
+_NOT_RUN_HERE = re.compile(r"postgresql|\||\b(?:import|export|copy|demo|init|watch)\b")
+
+
+def _thai_examples() -> list[tuple[str, list[str]]]:
+    """(command, its words) of each example command line of the Thai help."""
+    import shlex
+
+    from typer.main import get_command
+
+    from salespipe.cli.app import register_modules
+    from salespipe.cli.help_pages import said
+
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, (*path, name))
+        text = said(command.help) or ""
+        for line in text.splitlines():
+            example = re.fullmatch(r"\s*(?:ตัวอย่าง:\s*)?salespipe (.*)", line)
+            if example and not _NOT_RUN_HERE.search(example[1]):
+                found.append((" ".join(path), shlex.split(example[1])))
+
+    i18n.set_language("th")
+    try:
+        walk(get_command(register_modules()), ())
+    finally:
+        i18n.set_language("en")
+    return found
+
+
+def test_the_thai_examples_have_thai_text_and_run_on_a_thai_file(cli: Any, tmp_path: Path) -> None:
+    """The example lines of the Thai help give free text in Thai (a title, a reason, a
+    stage's name) and each runs as it is on a file made with `init --lang th`."""
+    import shutil
+
+    examples = _thai_examples()
+    assert len(examples) >= 30
+    english = [words for _command, words in examples if "sent the quotation" in " ".join(words)]
+    assert english == []
+    assert any("ส่งใบเสนอราคาแล้ว" in words for _command, words in examples)
+    base = tmp_path / "base"
+    base.mkdir()
+    made = ("--db", str(base / "th.json"))
+    assert cli(*made, "init", "--lang", "th").exit_code == 0
+    for number in range(12):
+        assert cli(*made, "add", f"ดีล {number}", "-q", "--at", "-30d").exit_code == 0
+    failed = []
+    for at, (command, words) in enumerate(examples):
+        folder = tmp_path / str(at)
+        shutil.copytree(base, folder)
+        db = ("--db", str(folder / "th.json"))
+        for before in _BEFORE_THE_EXAMPLE.get(command, []):
+            assert cli(*db, *before).exit_code == 0, before
+        shown = cli(*db, *words)
+        if shown.exit_code not in (0, 3):  # (3: check found something to do)
+            failed.append((words, shown.stderr))
+
+    assert failed == [], "\n".join(f"{words}: {error}" for words, error in failed)
