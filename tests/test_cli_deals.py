@@ -286,8 +286,11 @@ def test_note_next_and_quote(cli) -> None:
     assert cli.json("next", "1", "--done")["next_action"] is None
     bad = cli("next", "1", "Call")
     assert bad.exit_code == 1
-    # next takes its text as an argument: the message named add's --next option
-    assert bad.stderr.strip() == "Error: Give the next action's TEXT and --due DATE, or --done."
+    # next takes its text as an argument: the message named add's --next option; then it
+    # asked for the TEXT given, the due date being what was missing
+    assert bad.stderr.strip() == (
+        'Error: The next action "Call" needs its due date: add --due DATE, e.g. --due "next week".'
+    )
     quoted = cli.json(
         "quote", "1", "--amount", "90k", "--valid-until", "+14d", "--note", "VAT incl."
     )

@@ -116,7 +116,7 @@ class DealFields:
             clear_expected_close=clear_close,
             probability=None
             if probability is None or clear_prob
-            else parse.probability(probability),
+            else parse.probability(probability, none_too=True),
             clear_probability=clear_prob,
             add_tags=_tags_added(tags, untags),
             remove_tags=tuple(untags),

@@ -294,6 +294,7 @@ def _usage_errors_as_json(
         else:
             usage_words.suggest_commands(exc)
             usage_words.hint_at_extra_arguments(exc)
+            usage_words.explain_missing_argument(exc)
 
         # In the user's language (Click has no catalogue of its own), and wrapped to a
         # terminal between words as salespipe's own errors are.

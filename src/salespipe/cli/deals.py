@@ -30,6 +30,7 @@ from salespipe.cli.options import (
     limit_option,
     shown_limit,
 )
+from salespipe.cli.usage_words import shell_word
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue, NotAllowed, UsageError
 from salespipe.core.i18n import N_, _
@@ -668,6 +669,20 @@ def register(app: typer.Typer) -> None:
         """
         if done and (text or due):
             raise InvalidValue(_("Give either TEXT --due DATE or --done, not both."))
+        if not done and text is not None and due is None:
+            # (It said "Give the next action's TEXT and --due DATE" of a TEXT given.)
+            raise InvalidValue(
+                _(
+                    'The next action "{text}" needs its due date: add --due DATE, '
+                    'e.g. --due "next week".'
+                ).format(text=text)
+            )
+        if not done and text is None and due is not None:
+            raise InvalidValue(
+                _("--due {due} needs the next action's text: `{command}`.").format(
+                    due=due, command=f"salespipe next {deal_id} TEXT --due {shell_word(due)}"
+                )
+            )
         if not done and (text is None or due is None):
             raise InvalidValue(_("Give the next action's TEXT and --due DATE, or --done."))
         action = None if done else _next_action(text, due)

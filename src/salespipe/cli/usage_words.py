@@ -139,6 +139,92 @@ def hint_at_extra_arguments(exc: Any) -> None:
         exc.message += hint
 
 
+def explain_missing_argument(exc: Any) -> None:
+    """Say of a missing argument what it is and where it goes, in words a user reads:
+    Click's "Missing argument 'STAGE'." was programmer's jargon (in Thai too,
+    "อาร์กิวเมนต์"). The argument's own help says what it is; the command line typed so
+    far, with the rest from the command's example, says where it goes
+    (`salespipe move 2 เสนอราคา`)."""
+    param, context = getattr(exc, "param", None), exc.ctx
+    if param is None or context is None or param.param_type_name != "argument":
+        return
+    from salespipe.cli.help_pages import said
+
+    what = (said(param.help) or "").rstrip(".")
+    first = what.split(" ", 1)[0]
+    if not (len(first) > 1 and first.isupper()):  # (inside a sentence; "CSV" stays)
+        what = what[:1].lower() + what[1:]
+    name = param.human_readable_name
+    example = _example_with(context, param)
+    if example is None:
+        sentence = _("Missing {name}: {what}.").format(name=name, what=what)
+    else:
+        sentence = _("Missing {name}: {what}; e.g. `{example}`.").format(
+            name=name, what=what, example=example
+        )
+    exc.format_message = lambda: sentence
+
+
+def _example_with(context: Any, missing: Any) -> str | None:
+    """The command line of the command's example (its help in the current language),
+    with the arguments given before ``missing`` as they were given; None when its help
+    has no example that gives ``missing``."""
+    from salespipe.cli.help_pages import said
+
+    arguments = [p for p in context.command.params if p.param_type_name == "argument"]
+    for line in (said(context.command.help) or "").splitlines():
+        _before, found, rest = line.partition(f"{context.command_path} ")
+        if not found:
+            continue
+        try:
+            words = shlex.split(rest)
+        except ValueError:
+            continue
+        given = _positionals(context.command, words)
+        example: list[str] = []
+        for at, argument in enumerate(arguments):
+            if argument is missing or at >= arguments.index(missing):
+                taken = given[at:] if argument.nargs == -1 else given[at : at + 1]
+                if not taken and argument.required:
+                    break
+                example += taken
+            elif context.params.get(argument.name) is not None:
+                value = context.params[argument.name]
+                example += [str(v) for v in value] if argument.nargs == -1 else [str(value)]
+        else:
+            if example:
+                return f"{context.command_path} {' '.join(map(shell_word, example))}"
+    return None
+
+
+def _positionals(command: Any, words: list[str]) -> list[str]:
+    """The words of a command line that are its arguments, not options or their values."""
+    takes_value = {
+        opt
+        for p in command.params
+        if p.param_type_name == "option" and not p.is_flag
+        for opt in p.opts
+    }
+    positionals: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-") and len(word) > 1 and not word[1].isdigit():
+            skip = word in takes_value
+        else:
+            positionals.append(word)
+    return positionals
+
+
+def shell_word(word: str) -> str:
+    """``word`` as typed at a shell: as it is (Thai too), or in quotes where it has a
+    space or a character the shell reads."""
+    if word and not any(c.isspace() or c in "\"'$`!&|;<>()*?#\\" for c in word):
+        return word
+    return _in_double_quotes(word)
+
+
 def _file_for_output(context: Any, extra: str) -> str | None:
     takes_output = any("--output" in getattr(p, "opts", ()) for p in context.command.params)
     if not takes_output or not _FILE_NAME.fullmatch(extra):

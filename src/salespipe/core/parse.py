@@ -187,12 +187,19 @@ def currency(text: str) -> str:
     return code
 
 
-def probability(text: str) -> int:
+def probability(text: str, *, none_too: bool = False) -> int:
+    """A probability 0–100 (``70``, ``70%``); ``none_too``: the caller also takes
+    "none" (a deal's own probability, cleared), which the refusal then names."""
     raw = given_text(text, N_("probability")).strip().removesuffix("%").strip()
     if not raw.isdecimal() or not 0 <= int(raw) <= 100:
-        raise InvalidValue(
-            _('The probability "{text}" must be a whole number from 0 to 100.').format(text=text)
-        )
+        if none_too:
+            message = _(
+                'The probability "{text}" must be a whole number from 0 to 100, or none '
+                "for the stage's."
+            )
+        else:
+            message = _('The probability "{text}" must be a whole number from 0 to 100.')
+        raise InvalidValue(message.format(text=text))
     return int(raw)
 
 
