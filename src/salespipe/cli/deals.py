@@ -122,8 +122,9 @@ def _warn_if_the_value_jumped(change: "Change") -> None:
     output.warn(
         _(
             "Deal {deal_id} was worth {before}; this quote made it {after}, a change of "
-            "{factor} times or more. If the amount was mistyped, `salespipe undo` takes "
-            "the quote back."
+            "{factor} times or more. If the amount was mistyped, `salespipe undo` right "
+            "away, before another change, takes the quote back (`salespipe undo --list` "
+            "shows what undo takes back)."
         ).format(
             deal_id=change.deal.id,
             before=fmt.money(before.value, before.currency),
