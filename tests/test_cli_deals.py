@@ -465,8 +465,9 @@ def test_a_quote_ten_times_off_the_deals_value_is_said_on_stderr(cli) -> None:
     assert json.loads(low.stdout)["value"] == 5555
     assert low.stderr.strip() == (
         "Warning: Deal 1 was worth ฿1,500,000.00; this quote made it ฿5,555.00, a change "
-        "of 10 times or more. If the amount was mistyped, `salespipe undo` takes the "
-        "quote back."
+        "of 10 times or more. If the amount was mistyped, `salespipe undo` right away, "
+        "before another change, takes the quote back (`salespipe undo --list` shows what "
+        "undo takes back)."
     )
     ok(cli("undo"))
     high = cli("quote", "1", "--valid-until", "+10d", "--amount", "405m")
