@@ -77,3 +77,65 @@ def test_a_deal_s_probability_refused_names_none_too(cli: Any) -> None:
     assert "from 0 to 100, or none for the stage's." in shown.stderr
     assert "none" in cli("add", "B", "--prob", "120").stderr
     assert "none" not in cli("stage", "set", "quoted", "--prob", "nix").stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "There is no command 'help'; `salespipe --help` lists the commands"),
+        ("th", "ไม่มีคำสั่ง 'help' ดูรายการคำสั่งด้วย `salespipe --help`"),
+    ],
+)
+def test_help_typed_as_a_command_points_to_help(cli: Any, lang: str, said: str) -> None:
+    """`salespipe help` answered only "no command 'help'"."""
+    shown = cli("--lang", lang, "help")
+    assert shown.exit_code == 2
+    assert said in shown.stderr
+
+
+def test_the_yes_or_no_question_names_the_thai_answers_it_takes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Thai question shows `[y/N] (ใช่/ไม่)`, and ใช่ answers it; English as it was."""
+    import io
+
+    from salespipe.cli import output
+    from salespipe.core import i18n
+
+    i18n.set_language("th")
+    try:
+        monkeypatch.setattr("sys.stdin", io.StringIO("ใช่\n"))
+        assert output.ask("ลบดีล 1 ใช่ไหม?") is True
+        assert capsys.readouterr().err == "ลบดีล 1 ใช่ไหม? [y/N] (ใช่/ไม่): "
+    finally:
+        i18n.set_language("en")
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert output.ask("Delete deal 1?") is False
+    assert capsys.readouterr().err == "Delete deal 1? [y/N]: "
+
+
+def test_won_lost_and_reopen_read_naturally_in_undo_and_log(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`undo --list` read `การปิดได้ของดีล 3` and `การบันทึกว่าหลุดของดีล 8` ("the
+    marking won of deal 3"); Thai says `ปิดการขายดีล 3`, `ดีล 8 หลุด`, in undo, undo --list
+    and log alike. English reads as before."""
+    assert cli("add", "ERP").exit_code == 0
+    assert cli("add", "CCTV").exit_code == 0
+    assert cli("won", "1").exit_code == 0
+    assert cli("lost", "2", "--reason", "price").exit_code == 0
+    assert cli("reopen", "2").exit_code == 0
+    listed = cli("--lang", "en", "undo", "--list").stdout
+    assert 'marking won on deal 1 "ERP"' in listed
+    assert 'marking lost on deal 2 "CCTV"' in listed
+    assert 'reopening on deal 2 "CCTV"' in listed
+    listed = cli("--lang", "th", "undo", "--list").stdout
+    assert 'ปิดการขายดีล 1 "ERP"' in listed
+    assert 'ดีล 2 "CCTV" หลุด' in listed
+    assert 'เปิดดีล 2 "CCTV" ใหม่' in listed
+    assert "การบันทึกว่าหลุด" not in listed
+    assert 'ย้อนกลับแล้ว: เปิดดีล 2 "CCTV" ใหม่' in cli("--lang", "th", "undo").stdout
+    assert 'ย้อนกลับแล้ว: ดีล 2 "CCTV" หลุด' in cli("--lang", "th", "undo").stdout
+    monkeypatch.setenv("COLUMNS", "200")  # (a line of the log each)
+    assert "ย้อนกลับ: ดีล 2 หลุด (การเปลี่ยนแปลงที่ 4)" in cli("--lang", "th", "log").stdout
+    assert "undo of marking lost of deal 2 (change 4)" in cli("--lang", "en", "log").stdout

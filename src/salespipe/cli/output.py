@@ -258,7 +258,7 @@ def ask(question: str) -> bool | None:
     space there. Ctrl-C is left to the one place that says what an interrupt did."""
     while True:
         with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"{question} [y/N]: ")
+            sys.stderr.write(f"{question} {_('[y/N]')}: ")
             sys.stderr.flush()
         answer = sys.stdin.readline() if sys.stdin is not None else ""
         if not answer:  # Ctrl-D (the line after it is the caller's to begin)

@@ -113,6 +113,12 @@ def suggest_commands(exc: Any) -> None:
     import ast
 
     typed = ast.literal_eval(found["name"])
+    if typed == "help":  # (as git and many tools take it)
+        exc.message = _(
+            "There is no command 'help'; `{command} --help` lists the commands, and "
+            "`{command} COMMAND --help` shows a command's help."
+        ).format(command=exc.ctx.command_path)
+        return
     names = list(commands)
     near = set(difflib.get_close_matches(typed, names))  # (Typer's choice of them)
     distance = {name: edits(typed, name) for name in names}

@@ -659,9 +659,10 @@ def _describe_undo(after: Record) -> str:
         what = _import_words(added, count - added)
         return _("undo of {command} (change {change})").format(command=what, change=change)
     if deal_id is not None:
-        return _("undo of {command} of deal {deal_id} (change {change})").format(
-            command=what, deal_id=deal_id, change=change
+        template = UNDO_SAID.get(
+            command, N_("undo of {command} of deal {deal_id} (change {change})")
         )
+        return _(template).format(command=what, deal_id=deal_id, change=change)
     if count > 1:
         return ngettext(
             "undo of {command} of {count} deal (change {change})",
@@ -698,6 +699,21 @@ CHANGE_WORDS = {
     "stage disable": N_("stage disabling"),
     "stage enable": N_("stage enabling"),
     "stage remove": N_("stage removal"),
+}
+
+# A change of one deal, said in words of its own where a language puts them around the
+# deal (Thai: "ปิดการขายดีล 3", "ดีล 8 หลุด", not "the marking lost of deal 8"); in
+# English each reads as the others do.
+DEAL_CHANGE_SAID = {
+    "won": N_('marking won on deal {deal_id} "{title}"'),
+    "lost": N_('marking lost on deal {deal_id} "{title}"'),
+    "reopen": N_('reopening on deal {deal_id} "{title}"'),
+}
+UNDO_OF_A_DEAL = N_("undo of {command} of deal {deal_id} (change {change})")
+UNDO_SAID = {
+    "won": N_("undo of marking won of deal {deal_id} (change {change})"),
+    "lost": N_("undo of marking lost of deal {deal_id} (change {change})"),
+    "reopen": N_("undo of reopening of deal {deal_id} (change {change})"),
 }
 
 
@@ -740,7 +756,7 @@ def describe_change(
     elif command == "delete":
         template = _('deletion of deal {deal_id} "{title}"')
     else:
-        template = _('{what} on deal {deal_id} "{title}"')
+        template = _(DEAL_CHANGE_SAID.get(command, N_('{what} on deal {deal_id} "{title}"')))
     return template.format(what=what, deal_id=deal_id, title=title)
 
 
