@@ -243,15 +243,13 @@ def test_an_option_taking_a_day_says_the_day_given_not_today() -> None:
     """A trial: `--since DATE  ตั้งแต่วันนี้` read "since today" (วันนี้), and `--closed-since`
     "closed today or after now"; the day an option takes is the day given (วันที่ระบุ), and
     its help names the forms it may be typed in, Thai ones first."""
-    from salespipe.cli.help_pages import said
+    from salespipe.cli.app import HELP_SAID_OTHERWISE
+    from salespipe.cli.help_pages import in_thai, said
 
     options = _options_taking("DATE")
     assert len(options) >= 12  # (close, due, since, until, as-of, the list filters…)
-    i18n.set_language("th")
-    try:
+    with in_thai(HELP_SAID_OTHERWISE):
         helps = {f"{path} {param.opts[0]}": said(param.help) or "" for path, param in options}
-    finally:
-        i18n.set_language("en")
     today = {name: text for name, text in helps.items() if re.search("วันนี้|จากนี้|หน้านี้", text)}
     assert today == {}
     without_forms = {name: text for name, text in helps.items() if "2 สัปดาห์" not in text}

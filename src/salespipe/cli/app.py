@@ -206,7 +206,7 @@ def _help_spoken(ctx: Any) -> Iterator[None]:
         return
     from salespipe.cli import help_pages
 
-    with help_pages.in_thai():
+    with help_pages.in_thai(HELP_SAID_OTHERWISE):
         yield
 
 

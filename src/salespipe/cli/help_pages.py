@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from typer import core as typer_core
 from typer._click import core as click_core
 from typer._click import formatting
 
-from salespipe.cli.app import HELP_SAID_OTHERWISE
 from salespipe.core import i18n
 from salespipe.core.i18n import N_, _
 from salespipe.present import textwidth
@@ -38,13 +37,18 @@ CLICK_WORDS = frozenset(
 )
 
 
+# While a page is shown: how to say each help text with values filled in (the root's
+# table, given to :func:`in_thai`; this module is loaded by the root, not the reverse).
+_said_otherwise: Mapping[str, Callable[[], str]] = {}
+
+
 def said(text: str | None) -> str | None:
     """A help text of the source in the current language: its translation, or for one
     with values filled in (:func:`salespipe.cli.app.filled`) the translation filled in
     the same way; a text the catalogue does not have stays as it is."""
     if not text:
         return text
-    build = HELP_SAID_OTHERWISE.get(text)
+    build = _said_otherwise.get(text)
     return build() if build is not None else _(inspect.cleandoc(text))
 
 
@@ -69,10 +73,13 @@ class _Swaps:
 
 
 @contextlib.contextmanager
-def in_thai() -> Iterator[None]:
-    """Every help page shown meanwhile is in Thai; all is as it was afterwards."""
-    previous = i18n.language()
+def in_thai(said_otherwise: Mapping[str, Callable[[], str]]) -> Iterator[None]:
+    """Every help page shown meanwhile is in Thai, the texts with values filled in said
+    as ``said_otherwise`` builds them; all is as it was afterwards."""
+    global _said_otherwise
+    previous, kept = i18n.language(), _said_otherwise
     i18n.set_language("th")
+    _said_otherwise = said_otherwise
     swaps = _Swaps()
     swaps.set(click_core.Context, "get_help", _help_of(click_core.Context.get_help))
     swaps.set(typer_core, "_", _click_word)
@@ -86,6 +93,7 @@ def in_thai() -> Iterator[None]:
     finally:
         swaps.undo()
         i18n.set_language(previous)
+        _said_otherwise = kept
 
 
 def _help_of(get_help: Any) -> Any:
