@@ -80,6 +80,10 @@ def test_amounts_in_the_forms_exports_use(
         ("1.5 ล้านบาท", Decimal(1500000), "THB"),
         ("1.5 ลบ.", Decimal(1500000), "THB"),  # ลบ.: ล้านบาท
         ("1,500ลบ.", Decimal(1500000000), "THB"),
+        # a sum in Thai units, as Thais say an amount (a Thai trial)
+        ("1 ล้าน 5 แสน", Decimal(1500000), None),
+        ("1ล้าน2แสน5หมื่น", Decimal(1250000), None),
+        ("2 แสน 5 หมื่น บาท", Decimal(250000), "THB"),
     ],
 )
 def test_amounts_with_a_unit_read_as_add_value_reads_them(
@@ -127,6 +131,11 @@ def test_amounts_with_a_unit_read_as_add_value_reads_them(
         # Words after the number, not separators out of place (a Thai trial)
         ("96,000 บาท/ปี", "not an amount"),
         ("1,000 per month", "not an amount"),
+        (
+            "5 แสน 1 ล้าน",
+            'The amount "5 แสน 1 ล้าน" repeats a Thai unit or has a smaller one before a '
+            "larger; write each unit once, from the largest down (1 ล้าน 5 แสน)",
+        ),
     ],
 )
 def test_bad_amounts_say_why(raw: str, reason: str) -> None:

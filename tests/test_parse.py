@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from salespipe.core import parse
 from salespipe.core.errors import AmbiguousStage, InvalidValue, StageNotFound
@@ -59,6 +61,64 @@ def test_an_unknown_unit_is_named_as_typed_with_the_units_there_are(text: str, u
     with pytest.raises(InvalidValue) as refused:
         parse.money_and_currency(text)
     assert f'unknown unit "{unit}"; the units are k, m, พัน, หมื่น, แสน and ล้าน' in str(refused.value)
+
+
+_THAI_UNITS = [("ล้าน", 1_000_000), ("แสน", 100_000), ("หมื่น", 10_000), ("พัน", 1_000)]
+
+
+@given(
+    st.lists(st.integers(1, 9), min_size=4, max_size=4),
+    st.lists(st.booleans(), min_size=4, max_size=4),
+    st.integers(1, 9999),
+    st.sampled_from(["", " "]),
+)
+def test_a_sum_of_thai_units_from_the_largest_down_is_its_total(
+    digits: list[int], kept: list[bool], millions: int, gap: str
+) -> None:
+    """ "1 ล้าน 5 แสน" (1,500,000), as Thais say an amount, was refused while "1.5 ล้าน"
+    was taken (a Thai trial): units from the largest down add up, spaced or not."""
+    parts = [
+        (millions if unit == "ล้าน" else digit, unit, size)
+        for digit, keep, (unit, size) in zip(digits, kept, _THAI_UNITS, strict=True)
+        if keep
+    ]
+    assume(len(parts) >= 2)
+    text = gap.join(f"{number}{gap}{unit}" for number, unit, _size in parts)
+    assert parse.money(text) == sum(number * size for number, _unit, size in parts)
+    assert parse.money_and_currency(f"{text} บาท") == (parse.money(text), "THB")
+
+
+@given(st.permutations(_THAI_UNITS), st.integers(2, 4), st.integers(1, 9))
+def test_thai_units_out_of_order_or_repeated_are_refused_saying_how(
+    units: list[tuple[str, int]], count: int, digit: int
+) -> None:
+    """Units not from the largest down (or one twice) are refused in one sentence that
+    says how to write them, never added up as something else."""
+    chosen = [unit for unit, _size in units[:count]]
+    assume(chosen != sorted(chosen, key=lambda unit: -dict(_THAI_UNITS)[unit]))
+    with pytest.raises(InvalidValue, match=r"write each unit once, from the largest down"):
+        parse.money(" ".join(f"{digit} {unit}" for unit in chosen))
+    with pytest.raises(InvalidValue, match=r"write each unit once, from the largest down"):
+        parse.money(f"{digit} {chosen[0]} {digit} {chosen[0]}")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 ล้าน 5 แสน", Decimal(1_500_000)),
+        ("2 แสน 5 หมื่น", Decimal(250_000)),
+        ("1ล้าน2แสน5หมื่น", Decimal(1_250_000)),
+        ("฿1 ล้าน 5 แสน", Decimal(1_500_000)),
+    ],
+)
+def test_thai_unit_sums_people_say(text: str, expected: Decimal) -> None:
+    assert parse.money(text) == expected
+
+
+def test_a_part_as_large_as_the_unit_before_it_is_refused() -> None:
+    """ "1 ล้าน 15 แสน" may mean 2.5m or be a slip for 1.5m: it is not guessed."""
+    with pytest.raises(InvalidValue, match=r"as large as the unit before it"):
+        parse.money("1 ล้าน 15 แสน")
 
 
 def test_a_code_after_a_unit_is_still_a_currency() -> None:

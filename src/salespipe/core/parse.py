@@ -120,7 +120,58 @@ def misplaced_separators(text: str, *, what: str, grouping: str = ",") -> Invali
     return InvalidValue(sentence.format(what=_(what), text=text))
 
 
+# A sum of amounts in Thai units, as Thais say one: "1 ล้าน 5 แสน" (1,500,000),
+# "1ล้าน2แสน5หมื่น"; each unit once, from the largest down.
+_THAI_UNIT_PART = re.compile(r"\s*(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>ล้าน|แสน|หมื่น|พัน)")
+
+
+def _thai_parts(raw: str) -> list[tuple[str, str]] | None:
+    """The (number, unit) parts of a sum of two or more Thai unit amounts; None when
+    ``raw`` is not one."""
+    parts: list[tuple[str, str]] = []
+    at, end = 0, len(raw.rstrip())
+    while at < end:
+        found = _THAI_UNIT_PART.match(raw, at)
+        if found is None:
+            return None
+        parts.append((found["number"], found["unit"]))
+        at = found.end()
+    return parts if len(parts) > 1 else None
+
+
+def _thai_sum(parts: list[tuple[str, str]], text: str, what: str) -> Decimal:
+    """The amount of a sum of Thai unit amounts: each unit smaller than the one before
+    it, and each part less than the unit before it ("1 ล้าน 15 แสน" reads two ways)."""
+    total = Decimal(0)
+    above: Decimal | None = None
+    for number, unit in parts:
+        size = _MULTIPLIERS[unit]
+        if "," in number and not well_grouped(number):
+            raise misplaced_separators(text, what=what)
+        if above is not None and size >= above:
+            raise InvalidValue(
+                _(
+                    'The {what} "{text}" repeats a Thai unit or has a smaller one before a '
+                    "larger; write each unit once, from the largest down (1 ล้าน 5 แสน)."
+                ).format(what=_(what), text=text)
+            )
+        part = Decimal(number.replace(",", "")) * size
+        if above is not None and part >= above:
+            raise InvalidValue(
+                _(
+                    'The {what} "{text}" has a part as large as the unit before it; '
+                    "write it with that unit (1 ล้าน 5 แสน, not 1 ล้าน 15 แสน)."
+                ).format(what=_(what), text=text)
+            )
+        total += part
+        above = size
+    return total
+
+
 def _amount(raw: str, text: str, what: str) -> Decimal:
+    parts = _thai_parts(without_whole_mark(raw))
+    if parts is not None:
+        return _checked(_thai_sum(parts, text, what), text, what)
     match = _MONEY.match(without_whole_mark(raw))
     if not match:
         raise InvalidValue(
@@ -145,6 +196,12 @@ def _amount(raw: str, text: str, what: str) -> Decimal:
         raise InvalidValue(
             _('The {what} "{text}" is not an amount.').format(what=_(what), text=text)
         ) from None
+    return _checked(amount, text, what)
+
+
+def _checked(amount: Decimal, text: str, what: str) -> Decimal:
+    """``amount`` as it is stored, once it is no larger than MAX_MONEY and has at most
+    two decimals."""
     if amount > MAX_MONEY:  # before quantize, which fails past Decimal's precision
         raise InvalidValue(
             _('The {what} "{text}" is too large (at most 9,999,999,999,999.99).').format(

@@ -91,7 +91,8 @@ _THOUSANDS_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
 _ONE_GROUP = re.compile(r"^[1-9]\d{0,2}[.,]\d{3}$")
 _PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
 # A number with a unit after it, as `add --value` takes it: 150k, 1.2m, 1.5ล้าน.
-_WITH_UNIT = re.compile(r"^[\d.,]*\d\s*[a-zA-Z\u0e01-\u0e4f]+$")  # (Thai letters, not its digits)
+# (Thai letters, not its digits; "1 ล้าน 5 แสน": a sum of amounts in Thai units)
+_WITH_UNIT = re.compile(r"^[\d.,]*\d\s*[a-zA-Z\u0e01-\u0e4f]+(?:\s*[\d.,]*\d\s*[\u0e01-\u0e4f]+)*$")
 
 
 class Amount(NamedTuple):
