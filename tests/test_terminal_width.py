@@ -781,10 +781,19 @@ _THAI_RUN_AT_END = re.compile("[\u0e01-\u0e5b]+$")
 _THAI_RUN_AT_START = re.compile("^[\u0e01-\u0e5b]+")
 
 
+_NUMBER_AT_END = re.compile(r"[0-9]$")
+
+
 def _cut_thai_words(lines: list[str]) -> list[tuple[str, str]]:
-    """Pairs of lines whose break falls inside a Thai word (libthai's words)."""
+    """Pairs of lines whose break falls inside a Thai word (libthai's words, with the
+    compounds salespipe keeps whole), or between a number and its Thai unit ("10" /
+    "เท่า")."""
     cut = []
     for line, below in itertools.pairwise(lines):
+        first = below.split(" ", 1)[0] if below.strip() else ""
+        if _NUMBER_AT_END.search(line) and first.strip("():,;.") in textwidth._COUNTED:
+            cut.append((line, below))
+            continue
         left = _THAI_RUN_AT_END.search(line)
         right = _THAI_RUN_AT_START.search(below.lstrip())
         if left is None or right is None:
@@ -804,6 +813,13 @@ def _cut_thai_words(lines: list[str]) -> list[tuple[str, str]]:
         ("--lang", "th", "add", "--help"),
         ("--lang", "th", "list", "--help"),
         ("--lang", "th", "stage", "add", "--help"),
+        # a Thai trial at 80 and 60 columns: "ผู้ / ใช้", "ครั้ง / แรก", "ที่ปิด / ได้",
+        # "คำขึ้น / ต้น", "เรียง / กัน", "ไม่ / ซ้ำ", "10 / เท่า"
+        ("--lang", "th", "init", "--help"),
+        ("--lang", "th", "forecast", "--help"),
+        ("--lang", "th", "board", "--help"),
+        ("--lang", "th", "report", "--help"),
+        ("--lang", "th", "quote", "--help"),
     ],
 )
 def test_thai_help_breaks_between_words(args: tuple[str, ...], columns: int) -> None:
@@ -814,3 +830,21 @@ def test_thai_help_breaks_between_words(args: tuple[str, ...], columns: int) -> 
     assert "ตัวเลือก:" in lines
     assert all(textwidth.width(line) <= columns for line in lines), lines
     assert _cut_thai_words(lines) == []
+    assert _trial_breaks(lines) == []
+
+
+# Where a Thai trial saw lines of --help and forecast broken (a word, or a number and its
+# unit, parted), whatever libthai's dictionary says.
+TRIAL_BREAKS = (
+    *(("ผู้", "ใช้"), ("ครั้ง", "แรก"), ("เหล่า", "นั้น"), ("ปิด", "ได้"), ("ขึ้น", "ต้น")),
+    *(("เรียง", "กัน"), ("ไม่", "ซ้ำ"), ("10", "เท่า"), ("น้อย", "กว่า"), ("มาก", "กว่า")),
+)
+
+
+def _trial_breaks(lines: list[str]) -> list[tuple[str, str]]:
+    return [
+        (line, below)
+        for line, below in itertools.pairwise(lines)
+        for left, right in TRIAL_BREAKS
+        if line.rstrip().endswith(left) and below.lstrip().startswith(right)
+    ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salespipe.present import textwidth
+from salespipe.present import textwidth, thaibreak
 
 LATIN_AND_THAI = st.text(
     alphabet=st.one_of(
@@ -271,6 +272,32 @@ def test_thai_wrap_keeps_a_number_with_its_label() -> None:
     # text of Latin letters and baht amounts only is wrapped as before, however Thai
     # the sign: "฿" is no Thai letter
     assert textwidth.wrap("฿1,000.00 · 3 days late", 12) == ["฿1,000.00 ·", "3 days late"]
+
+
+@pytest.mark.skipif(not thaibreak.available(), reason="the system has no libthai")
+def test_compounds_libthai_splits_are_kept_whole() -> None:
+    """A Thai trial saw lines broken "ผู้" / "ใช้", "ครั้ง" / "แรก", "เหล่า" / "นั้น",
+    "คำขึ้น" / "ต้น": libthai's dictionary splits these, each into a piece that is no
+    word on its own. They are one word where libthai's pieces make them up exactly,
+    and beside punctuation; a word that merely holds one ("เปิดได้") is not joined."""
+    assert thaibreak.words("ข้อมูลของผู้ใช้") == ("ข้อมูล", "ของ", "ผู้ใช้")
+    assert thaibreak.words("ของผู้ใช้)") == ("ของ", "ผู้ใช้)")
+    assert thaibreak.words("ยอดที่ปิดได้") == ("ยอด", "ที่", "ปิดได้")
+    assert thaibreak.words("เปิดได้") == ("เปิด", "ได้")
+    assert thaibreak.words("คำขึ้นต้นที่ไม่ซ้ำ") == ("คำ", "ขึ้นต้น", "ที่", "ไม่ซ้ำ")
+    init = "ในฐานข้อมูล PostgreSQL (ถ้าไม่สั่ง จะสร้างเมื่อมีการเปลี่ยนแปลงครั้งแรก)"
+    for size in range(30, 60):
+        assert not any(line.endswith("ครั้ง") for line in textwidth.wrap(init, size)), size
+    assert "".join(thaibreak.words("ช่วงของยอดรวมของเดือนเหล่านั้น")).endswith("เหล่านั้น")
+    assert thaibreak.words("เดือนเหล่านั้น")[-1] == "เหล่านั้น"
+
+
+def test_thai_wrap_keeps_a_number_with_its_unit() -> None:
+    """quote --help at 60 columns broke "10" / "เท่า)" (ten times): a number stays with
+    the Thai unit after it, as a count does with what it counts."""
+    text = "ยอดในใบเสนอราคา มูลค่าดีลจะเปลี่ยนตาม (มีคำเตือนเมื่อต่างจากเดิมมากกว่าหรือน้อยกว่า 10 เท่า)"
+    for size in range(30, 42):
+        assert not any(line.endswith("10") for line in textwidth.wrap(text, size)), size
 
 
 def test_a_code_and_amount_wider_than_the_line_are_not_kept_together() -> None:

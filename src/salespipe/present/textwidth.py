@@ -324,8 +324,9 @@ def _glued(body: str, room: int, kept: re.Pattern[str] = _KEPT_TOGETHER) -> str:
 _KEPT_TOGETHER_IN_THAI = re.compile(
     r"(?<![A-Za-z])([A-Z]{3}) (-?[0-9]\S*)|(?<!\S)\(?[0-9]{1,4} (?![A-Z]{3}\b)[A-Za-z][^\s,;]*"
 )
-# Thai words a count is written before ("318 ดีล", "3 วัน"): the count is not parted from
-# them. Other Thai words after a count begin what comes next ("เปิดอยู่ 32 อัตรา…").
+# Thai words a count is written before ("318 ดีล", "3 วัน"), and units of a number
+# ("10 เท่า", "1.5 ล้าน"): the number is not parted from them. Other Thai words after a
+# count begin what comes next ("เปิดอยู่ 32 อัตรา…").
 _COUNTED = frozenset(
     [
         "ดีล",
@@ -351,9 +352,21 @@ _COUNTED = frozenset(
         "ฉบับ",
         "ตัว",
         "ไปป์ไลน์",
+        "คอลัมน์",
+        "วินาที",
+        "ไบต์",
+        "หลัก",
+        # units of a number ("10 เท่า", "1.5 ล้าน", "5 %")
+        "เท่า",
+        "บาท",
+        "พัน",
+        "หมื่น",
+        "แสน",
+        "ล้าน",
+        "%",
     ]
 )
-_COUNT = re.compile(r"\(?[0-9]{1,4}")
+_COUNT = re.compile(r"\(?[0-9]{1,4}(?:\.[0-9]+)?")
 _THAI_LETTERS = re.compile("[\u0e01-\u0e3a\u0e40-\u0e5b]")  # (not the baht sign, ฿)
 _STARTS_WITH_NUMBER = re.compile(r"\(?[0-9]")
 _ENDS_THAI = re.compile("[\u0e01-\u0e4e]$")
