@@ -65,7 +65,9 @@ def slow_clip(text: str, size: int) -> str:
             break
         out.append(char)
         used += cells
-    return "".join(out).rstrip("เแโใไ ") + "…"  # (nor a vowel written before its consonant)
+    # at the end of a word where that loses little (see test_a_cut_ends_at_a_word)
+    kept = textwidth._at_word_end("".join(out), text)
+    return kept.rstrip("เแโใไ ") + "…"  # (nor a vowel written before its consonant)
 
 
 def word_by_word(text: str, size: int) -> list[str]:
@@ -105,12 +107,33 @@ def test_punctuation_and_currency_are_measured_without_lookups() -> None:
 def test_a_cut_never_leaves_a_thai_vowel_before_the_ellipsis() -> None:
     """เ, แ, โ, ใ and ไ are written before the consonant they follow: "ระบบ HR และเ…" left
     one hanging; the cut goes before it, in every path that cuts."""
-    assert textwidth.clip("ระบบ HR และเงินเดือน", 13) == "ระบบ HR และ…"
+    assert textwidth.clip("ระบบ HR และเงินเดือน", 13) == "ระบบ HR และ…"  # (a word's end)
     assert textwidth.clip("ระบบ HR แและ", 10) == "ระบบ HR…"  # (nor a space: "ระบบ HR …")
     assert textwidth.clip("Office air", 8) == "Office…"
     assert textwidth.fit("Office air", 8) == "Office… "
     assert textwidth.clip("ไม่มีใครโทรมา", 5) == "ไม่มี…"  # (marks: the measured path)
     assert textwidth.fit("ระบบ HR และเงินเดือน", 13) == "ระบบ HR และ… "
+
+
+@pytest.mark.skipif(not thaibreak.available(), reason="the system has no libthai")
+def test_a_cut_ends_at_a_word() -> None:
+    """A Thai trial read titles cut inside a word ("เครื่องถ่ายเอกสา…", "ระบบโทรศัพท์สำนั…",
+    "โต๊ะทำงานพร้อมเก้…"): a cut ends where a word does (Thai: libthai's words; other text:
+    at a space) when that loses at most WORD_ROOM cells and no more than it keeps; else
+    it is cut as before."""
+    assert textwidth.clip("เครื่องถ่ายเอกสาร A3", 12) == "เครื่องถ่าย…"
+    assert textwidth.clip("ระบบโทรศัพท์สำนักงาน", 13) == "ระบบโทรศัพท์…"
+    assert textwidth.clip("โต๊ะทำงานพร้อมเก้าอี้", 14) == "โต๊ะทำงานพร้อม…"
+    assert textwidth.clip("บริษัท ล้านนาคอนสตรัคชั่น", 14) == "บริษัท ล้านนา…"
+    assert textwidth.clip("Office air conditioning", 14) == "Office air…"
+    assert textwidth.fit("Office air conditioning", 14) == "Office air…   "
+    assert textwidth.clip("Solar rooftop – Bangkok Plastics", 18) == "Solar rooftop…"
+    assert textwidth.clip("กล้องวงจรปิด – ห้างพระราม 9", 14) == "กล้องวงจรปิด…"
+    # too much lost (a long word, or more than what is kept): cut inside the word
+    assert textwidth.clip("โปรเจกเตอร์ห้องประชุม", 10) == "โปรเจกเตอ…"
+    assert textwidth.clip("Supercalifragilistic", 10) == "Supercali…"
+    assert textwidth.clip("อบรมพนักงานขาย", 10) == "อบรมพนักงา…"
+    assert textwidth.clip("Office conditioning", 14) == "Office condit…"
 
 
 @settings(max_examples=400, deadline=None)

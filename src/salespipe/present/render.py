@@ -411,7 +411,7 @@ class _Column:
                 return widest
             # (a cut drops a space or a vowel before its ellipsis: it may come out narrower)
             return max(
-                len(c) if len(c) <= self.limit else len(textwidth.cut(c[: self.limit - 1]))
+                len(c) if len(c) <= self.limit else len(textwidth.shortened(c, self.limit))
                 for c in self.cells
             )
         return max(map(textwidth.block_width, self.cells))
@@ -429,7 +429,7 @@ class _Column:
         most = size if self.limit is None else min(size, self.limit)
         if most >= 1 and max(map(len, lines), default=0) > most:
             lines = [
-                line if len(line) <= most else textwidth.cut(line[: most - 1]) for line in lines
+                line if len(line) <= most else textwidth.shortened(line, most) for line in lines
             ]
         elif most < 1:
             lines = [textwidth.clip(line, most) for line in lines]

@@ -71,7 +71,7 @@ def fit(text: str, size: int, *, right: bool = False) -> str:
     """``text`` cut to at most ``size`` cells (see :func:`clip`), then padded to fill them."""
     if text.isascii():
         if len(text) > size:
-            text = cut(text[: max(0, size - 1)])
+            text = shortened(text, size)
         return text.rjust(size) if right else text.ljust(size)
     cells = width(text)
     if cells > size:
@@ -100,16 +100,56 @@ def cut(kept: str) -> str:
     return kept.rstrip(_LEADING_VOWELS + " ") + "…"
 
 
-def clip(text: str, size: int) -> str:
-    """Cut text to at most ``size`` cells, marking the cut with an ellipsis."""
+# A cut inside a word ends at the end of the word before, where that gives up at most
+# this many cells (and no more than it keeps): "เครื่องถ่าย…" reads, where
+# "เครื่องถ่ายเอกสา…" is a word the reader has to guess; a long word is cut as it is.
+WORD_ROOM = 5
+_THAI_RUN = "\u0e01-\u0e4e"
+_THAI_RUN_END = re.compile(f"[{_THAI_RUN}]+$")
+_NOT_THAI = re.compile(f"[^{_THAI_RUN}]")
+
+
+def _at_word_end(kept: str, text: str) -> str:
+    """The start ``kept`` of ``text``, or its start to the end of the word ``kept`` cuts
+    (Thai: libthai's words; other text: at a space) where that loses at most WORD_ROOM
+    cells."""
+    rest = text[len(kept) :]
+    if not kept or not rest:
+        return kept
+    if rest[0] == " " or kept[-1] == " ":
+        end = len(kept)
+    elif (thai := _THAI_RUN_END.search(kept)) and "\u0e01" <= rest[0] <= "\u0e4e":
+        from salespipe.present import thaibreak
+
+        start = thai.start()
+        more = _NOT_THAI.search(rest)
+        run = text[start : len(kept) + (more.start() if more else len(rest))]
+        ends = [start]
+        for word in thaibreak.words(run):
+            if ends[-1] + len(word) > len(kept):
+                break
+            ends.append(ends[-1] + len(word))
+        end = ends[-1]
+    else:
+        end = kept.rfind(" ") + 1
+    # (nor a dash or a comma that joined it to the next word: "Solar rooftop…")
+    word_end = kept[:end].rstrip(" –—-,;:/·")
+    if not word_end:
+        return kept
+    lost = width(kept[len(word_end) :])
+    return word_end if lost <= min(WORD_ROOM, width(word_end)) else kept
+
+
+def shortened(text: str, size: int) -> str:
+    """``text``, wider than ``size`` cells, cut to at most ``size`` with an ellipsis."""
+    if size < 1:
+        return "…"
     if text.isascii():
-        return text if len(text) <= size else cut(text[: max(0, size - 1)])
-    if width(text) <= size:
-        return text
-    if size >= 1 and _MEASURABLE.fullmatch(text):
-        kept = _prefix_of(size - 1).match(text)
-        assert kept is not None  # the pattern matches at least the empty string
-        return cut(kept.group())
+        return cut(_at_word_end(text[: size - 1], text))
+    if _MEASURABLE.fullmatch(text):
+        found = _prefix_of(size - 1).match(text)
+        assert found is not None  # the pattern matches at least the empty string
+        return cut(_at_word_end(found.group(), text))
     out, used = [], 0
     for char in text:
         cells = char_width(char)
@@ -117,7 +157,17 @@ def clip(text: str, size: int) -> str:
             break
         out.append(char)
         used += cells
-    return cut("".join(out))
+    return cut(_at_word_end("".join(out), text))
+
+
+def clip(text: str, size: int) -> str:
+    """Cut text to at most ``size`` cells, marking the cut with an ellipsis (at the end
+    of a word where that loses little: see WORD_ROOM)."""
+    if text.isascii():
+        return text if len(text) <= size else shortened(text, size)
+    if width(text) <= size:
+        return text
+    return shortened(text, size)
 
 
 def _clusters(text: str) -> list[str]:
