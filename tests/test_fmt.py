@@ -99,3 +99,27 @@ def test_figures_round_halves_up_as_a_person_does(shown: Any, expected: object) 
     """A manager checking 7.25 days by hand writes 7.3; salespipe printed 7.2 (Python
     rounds halves to the even digit), in the text and in the JSON."""
     assert shown() == expected
+
+
+def test_months_in_thai_read_as_thai_dates_do() -> None:
+    """forecast, winrate --by month and the backtest labelled months 2569-12 (a Buddhist
+    year in ISO layout) under a title dated 8 ธ.ค. 2569 (a Thai trial): in Thai a month
+    reads ธ.ค. 2569; in English it stays 2026-12 (2569-12 with date_era be)."""
+    december = date(2026, 12, 1)
+    assert fmt.month(december) == "2026-12"
+    assert fmt.iso_month("2026-12") == "2026-12"
+    fmt.set_era("be")
+    assert fmt.month(december) == "2569-12"
+    i18n.set_language("th")
+    assert fmt.month(december) == "ธ.ค. 2569"
+    assert fmt.iso_month("2027-01") == "ม.ค. 2570"
+    fmt.set_era("ce")  # (as `date_era ce` asks: Thai month names, CE years)
+    assert fmt.month(december) == "ธ.ค. 2026"
+
+
+def test_chart_titles_name_baht_as_thai_tables_show_it() -> None:
+    """Chart titles in Thai said THB where Thai tables show ฿ (a Thai trial)."""
+    assert fmt.currency_title("THB") == "THB"
+    i18n.set_language("th")
+    assert fmt.currency_title("THB") == "฿"
+    assert fmt.currency_title("USD") == "USD"

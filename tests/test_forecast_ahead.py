@@ -218,8 +218,13 @@ def test_both_tables_show_the_total_after_the_months_ahead(cli, two_halves) -> N
 def test_the_total_is_named_by_its_months_in_thai(cli, two_halves) -> None:
     shown = cli("--lang", "th", "forecast")
     ok(shown)
-    assert shown.stdout.count("2569-11 – 2570-01") == 3  # both tables, and the footer
+    # both tables, and the footer; months named as Thai dates name them (a Thai trial)
+    assert shown.stdout.count("พ.ย. 2569 – ม.ค. 2570") == 3, shown.stdout
     assert "เดือนข้างหน้ารวมกัน" in shown.stdout
+    assert "2569-11" not in shown.stdout
+    # --json keeps ISO months (CE) in both languages
+    periods = [row["period"] for row in cli.json("--lang", "th", "forecast")["rows"]]
+    assert "2026-11" in periods, periods
 
 
 def test_one_month_ahead_is_its_own_total(cli, two_halves) -> None:

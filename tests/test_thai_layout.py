@@ -269,13 +269,19 @@ def test_report(thai: Any) -> None:
 
 
 def test_forecast(thai: Any) -> None:
-    """forecast: the table by month (2569-11…) and its charts, each line within 80 (but
-    the sentence saying what the months ahead together are, one line in a pipe)."""
-    out = _run(thai, "forecast", sentences=("2569-11 – 2570-01 คือ",))
+    """forecast: the table by month (พ.ย. 2569…) and its charts, each line within 80 (but
+    the sentences under the range table, each one line in a pipe)."""
+    out = _run(thai, "forecast", sentences=("พ.ย. 2569 – ม.ค. 2570 คือ", "ยอดที่ปิดได้จะต่ำกว่า"))
     assert_aligned(_table(out, "ช่วงเวลา", footer="คาดการณ์ ="), 6)
-    assert "2569-12" in out
+    # months as the header writes its date (8 ธ.ค. 2569), not 2569-12 (a Thai trial)
+    assert "ธ.ค. 2569" in out
+    assert "2569-12" not in out
     assert "เลยกำหนด" in out
-    assert "2569-11 – 2570-01" in out  # the months ahead together, in Thai years
+    assert "พ.ย. 2569 – ม.ค. 2570" in out  # the months ahead together, in Thai years
+    # what P10 / P50 / P90 are, and the chart's title names baht as the tables do
+    assert "P50 คือค่ากลาง" in out
+    assert "ถ่วงน้ำหนัก (฿)" in out
+    assert "THB" not in out
 
 
 def test_funnel(thai: Any) -> None:

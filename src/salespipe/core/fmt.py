@@ -124,7 +124,10 @@ def moments(earlier: datetime, later: datetime) -> tuple[str, str]:
 
 
 def month(value: date) -> str:
-    """``2026-12`` (or ``2569-12``): a month in tables."""
+    """``2026-12`` (``2569-12`` with ``date_era be``): a month in tables; with Thai
+    messages ``ธ.ค. 2569``, as Thai titles write a date (``8 ธ.ค. 2569``)."""
+    if i18n.language() == "th":
+        return f"{MONTHS['th'][value.month - 1]} {year(value.year)}"
     return f"{year(value.year):04d}-{value.month:02d}"
 
 
@@ -172,6 +175,14 @@ def money(value: Decimal, currency: str, *, whole: bool = False) -> str:
     if symbol is not None:
         return symbol + number
     return f"{currency} {number}" if currency else number
+
+
+def currency_title(currency: str) -> str:
+    """A currency as a chart's title names it: its code (``THB``); with Thai messages as
+    Thai tables show its amounts, ``฿`` for baht (``THB`` meant nothing to a Thai rep)."""
+    if i18n.language() == "th":
+        return SYMBOLS.get(currency, currency)
+    return currency
 
 
 @lru_cache(maxsize=4096)  # a list shows thousands of amounts, many of them alike

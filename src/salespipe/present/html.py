@@ -180,7 +180,9 @@ def forecast_charts(forecast: Forecast) -> str:
     charts = []
     for currency in forecast.currencies():
         bars = [_forecast_bar(row, currency) for row in report_views.shown_rows(forecast.rows)]
-        title = _("Expected by month: won + weighted open, {currency}").format(currency=currency)
+        title = _("Expected by month: won + weighted open, {currency}").format(
+            currency=fmt.currency_title(currency)
+        )
         charts.append(bar_chart_svg(bars, title))
     note = _(
         "The line over a bar runs from P10 to P90: the month's won value lies in it 8 times in 10."

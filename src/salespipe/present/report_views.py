@@ -180,7 +180,7 @@ def pipeline_charts(result: PipelineChart, *, width: int, color: bool) -> list[s
         ]
         if currency:
             title = _("Open deals by stage: {measure}, {currency} (as of {date})").format(
-                measure=measure, currency=currency, date=when
+                measure=measure, currency=fmt.currency_title(currency), date=when
             )
         else:
             title = _("Open deals by stage: {measure} (as of {date})").format(
@@ -457,7 +457,10 @@ def forecast_range_table(result: Forecast) -> Table:
             Column("P90", "right"),
         ],
         title=_("Range of the won value (P10 / P50 / P90)"),
-        footer=_("The won value is below P10 one time in 10, and above P90 one time in 10."),
+        footer=_(
+            "The won value is below P10 one time in 10, and above P90 one time in 10; P50 "
+            "is the middle. The chart shows the three in brackets."
+        ),
     )
     total = shown_total(result)
     if total is not None:
@@ -512,7 +515,7 @@ def forecast_charts(result: Forecast, *, width: int, color: bool) -> list[str]:
         ]
         if currency:
             title = _("Expected by month: won + weighted open, {currency}").format(
-                currency=currency
+                currency=fmt.currency_title(currency)
             )
         else:
             title = _("Expected by month: won + weighted open")
