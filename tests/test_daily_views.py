@@ -327,3 +327,24 @@ def test_board_puts_every_more_line_on_one_line_and_hangs_a_wrapped_title(
             assert line.startswith("   "), lines
             assert line[3] != " ", lines
         assert " ".join(line.strip() for line in lane[first:money]) == f"1  {title}", lines
+
+
+def test_agenda_parts_show_the_same_columns_at_one_width(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 60 columns a Thai rep's agenda left the customer out of its parts of next
+    actions and showed it in "needs a plan" (each table gave way on its own): the parts
+    of one agenda show the same columns at one width, each saying what it left out."""
+    demo = tmp_path / "demo.json"
+    assert cli("--lang", "th", "demo", "--db", str(demo)).exit_code == 0
+    for columns, customer_shown in ((60, False), (80, True)):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        shown = cli("--db", str(demo), "--lang", "th", "agenda")
+        assert shown.exit_code == 0, shown.stderr
+        lines = shown.stdout.splitlines()
+        headers = [line for line in lines if re.match(r"(กำหนด|เลขที่)  ", line)]
+        assert len(headers) == 4, lines  # overdue, today, coming, needs a plan
+        assert [("ลูกค้า" in header) for header in headers] == [customer_shown] * 4, lines
+        left_out = lines.count("ไม่แสดงเพราะจอแคบ: ลูกค้า")
+        assert left_out == (0 if customer_shown else 4), lines
+        assert all(textwidth.width(line) <= columns for line in lines)

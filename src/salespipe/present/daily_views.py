@@ -46,6 +46,7 @@ def _action_table(items: list[DueAction], title: str, style: str | None, more: i
             Column(_("Next action"), wrap=True, min_width=12),
         ],
         title=f"{title} ({len(items) + more})",
+        same_columns="agenda",
     )
     _left_out(table, more)
     for number, item in enumerate(items):
@@ -78,6 +79,7 @@ def _plan_table(items: list[StaleDeal], more: int) -> Table:
         title=_("Needs a plan: stale, with no next action ({count})").format(
             count=len(items) + more
         ),
+        same_columns="agenda",
     )
     _left_out(table, more)
     for number, item in enumerate(items):

@@ -96,6 +96,10 @@ class Table:
     # (row, column) -> a shorter text of a cell, shown in its place where the table's
     # layout would otherwise break the cell onto more lines (a forecast's span of months).
     shorter: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Tables of one view that show the same columns at one width (the agenda's parts): a
+    # column one of them leaves out for the width, the others leave out too.
+    same_columns: str | None = None
+    left_out: frozenset[str] = frozenset()  # headers of columns it may do without, left out
 
 
 @dataclass
@@ -584,6 +588,9 @@ def _laid_out_as_given(table: Table, limit: int) -> tuple[Table, _Grid] | None:
         if table.rows and not table.columns[i].keep_empty and not any(row[i] for row in table.rows)
     }
     droppable = [i for i in droppable if i not in empty]
+    agreed = {i for i in droppable if table.columns[i].header in table.left_out}
+    empty |= agreed  # (left out as in the other tables of its view: said below it)
+    droppable = [i for i in droppable if i not in agreed]
     for_the_name = [
         i for i in droppable if not table.columns[i].keep_empty and i not in table.notes
     ]
@@ -918,12 +925,45 @@ def plain(
     return _joined(
         [
             _plain_block(block, _limit_of(block, limit, pipe), color, below)
-            for block in visible_blocks(blocks)
+            for block in _agreed(visible_blocks(blocks), limit, pipe)
         ]
     )
 
 
 UNLIMITED = 1_000_000  # cells: a line as long as its text
+
+
+def _agreed(blocks: Sequence[Block], limit: int, pipe: bool = False) -> Sequence[Block]:
+    """The blocks, each table of a view whose tables show the same columns
+    (``same_columns``) leaving out every column it may do without that one of them
+    leaves out at this width (a column that is empty in it does not count)."""
+    groups: dict[str, list[int]] = {}
+    for index, block in enumerate(blocks):
+        if isinstance(block, Table) and block.same_columns:
+            groups.setdefault(block.same_columns, []).append(index)
+    if not any(len(indices) > 1 for indices in groups.values()):
+        return blocks
+    agreed = list(blocks)
+    for indices in groups.values():
+        out: set[str] = set()
+        for index in indices:
+            table = blocks[index]
+            assert isinstance(table, Table)
+            found = _laid_out(table, _limit_of(table, limit, pipe))
+            if found is None:
+                continue
+            out.update(
+                col.header
+                for i, col in enumerate(table.columns)
+                if col.drop
+                and all(col is not s for s in found[0].columns)
+                and any(row[i] for row in table.rows)
+            )
+        for index in indices:
+            table = blocks[index]
+            assert isinstance(table, Table)
+            agreed[index] = replace(table, left_out=frozenset(out))
+    return agreed
 
 
 def _limit_of(block: Block, limit: int, pipe: bool) -> int:
@@ -1144,7 +1184,7 @@ def terminal(blocks: Sequence[Block], width: int) -> str:
         emoji=False,
     )
     drawn: list[list[str]] = []
-    for block in visible_blocks(blocks):
+    for block in _agreed(visible_blocks(blocks), width):
         try:
             parts = _rich_block(block, width)
         except _Unlike:
