@@ -30,7 +30,6 @@ from salespipe.cli.options import (
     limit_option,
     shown_limit,
 )
-from salespipe.cli.usage_words import shell_word
 from salespipe.core import clock, fmt, parse
 from salespipe.core.errors import InvalidValue, NotAllowed, UsageError
 from salespipe.core.i18n import N_, _
@@ -679,6 +678,8 @@ def register(app: typer.Typer) -> None:
                 ).format(text=text)
             )
         if not done and text is None and due is not None:
+            from salespipe.cli.usage_words import shell_word  # (only to say this refusal)
+
             raise InvalidValue(
                 _("--due {due} needs the next action's text: `{command}`.").format(
                     due=due, command=f"salespipe next {deal_id} TEXT --due {shell_word(due)}"
