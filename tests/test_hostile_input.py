@@ -840,3 +840,25 @@ def test_a_killed_export_s_temporary_file_is_removed_by_the_next_one(
         assert live.wait(timeout=60) == 0
     assert temporaries() == set()
     assert backup.read_bytes() == b"half a backup"  # the running export finished
+
+
+def test_an_export_of_another_machine_is_left_while_its_backup_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a shared folder a running export of another machine is known only by the lock
+    it holds on its temp file (its process id means nothing here): that lock was let go
+    when the file was closed, before the restore's check and the rename, so another
+    machine's export removed the temp file under it, and the running one failed."""
+    from salespipe.transfer import target
+
+    monkeypatch.setattr(target, "_running", lambda pid: False)  # as another machine sees it
+    backup = tmp_path / "bk.json"
+
+    def check(written: Path) -> None:
+        target._remove_left_behind(tmp_path, backup.name)  # the other machine's export
+        assert written.exists()
+
+    with target.export_target(backup, check) as out:
+        out.write(b"the backup")
+    assert backup.read_bytes() == b"the backup"
+    assert not list(tmp_path.glob(".bk.json.tmp-*"))

@@ -69,8 +69,13 @@ def _replacing(
         fd, temp = safe_files.temp_file(folder, f"{_temp_prefix(real.name)}{os.getpid()}-")
     except OSError as exc:
         raise _cannot_write(target, exc) from None
+    locked = -1
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # held while it is written: see _remove_left_behind
+        # Held until the file has its name, through the check too (see
+        # _remove_left_behind): on a duplicate descriptor, which the file's closing
+        # leaves open (a lock belongs to the open file, not to one descriptor).
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        locked = os.dup(fd)
         safe_files.adopt(fd, real)
         with open(fd, "wb") as handle:
             yield handle
@@ -87,6 +92,9 @@ def _replacing(
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+    finally:
+        if locked >= 0:
+            os.close(locked)
     with contextlib.suppress(OSError):
         safe_files.fsync_folder(folder)
 
