@@ -261,6 +261,8 @@ def test_an_undo_on_a_file_says_whose_change_it_took_back(
     monkeypatch.setenv("SALESPIPE_USER", "w1")
     listed = cli("undo", "--list")
     assert "Who" in listed.stdout
+    rows = [line.split() for line in listed.stdout.splitlines() if '"w2-3' in line]
+    assert [row[-1] for row in rows] == ["w2", "w2"], listed.stdout  # each row's author
     assert [c["who"] for c in cli.json("undo", "--list")] == ["w2", "w2"]
     undone = cli("undo")
     assert undone.exit_code == 0
