@@ -107,7 +107,6 @@ def register(app: typer.Typer) -> None:
 
         Example: salespipe board --owner somchai --by value
         """
-        from salespipe.app import settings
         from salespipe.cli.report_start import nothing_to_report
         from salespipe.reports import board as kanban
         from salespipe.reports.scope import scope
@@ -124,8 +123,8 @@ def register(app: typer.Typer) -> None:
         chosen = scope(view, history=False, owner=owner, pipeline=pipeline)
         _warn_of_an_owner_of_nothing(view, owner, chosen)
         most = shown_limit(limit, as_json, BOARD_LIMIT)
-        currency = settings.effective(view.config())["currency"]  # its deals come first
-        result = kanban.board(chosen.open, chosen.stages, chosen.now, by, most, currency)
+        # (the config's currency: its deals come first)
+        result = kanban.board(chosen.open, chosen.stages, chosen.now, by, most, chosen.currency)
         output.result(result, as_json)
 
 
