@@ -120,14 +120,18 @@ def test_a_cut_ends_at_a_word() -> None:
     """A Thai trial read titles cut inside a word ("เครื่องถ่ายเอกสา…", "ระบบโทรศัพท์สำนั…",
     "โต๊ะทำงานพร้อมเก้…"): a cut ends where a word does (Thai: libthai's words; other text:
     at a space) when that loses at most WORD_ROOM cells and no more than it keeps; else
-    it is cut as before."""
+    it is cut as before. Latin words are cut where they fall (a Thai-less cut keeps the
+    start of the word, which tells titles apart)."""
     assert textwidth.clip("เครื่องถ่ายเอกสาร A3", 12) == "เครื่องถ่าย…"
     assert textwidth.clip("ระบบโทรศัพท์สำนักงาน", 13) == "ระบบโทรศัพท์…"
     assert textwidth.clip("โต๊ะทำงานพร้อมเก้าอี้", 14) == "โต๊ะทำงานพร้อม…"
     assert textwidth.clip("บริษัท ล้านนาคอนสตรัคชั่น", 14) == "บริษัท ล้านนา…"
-    assert textwidth.clip("Office air conditioning", 14) == "Office air…"
-    assert textwidth.fit("Office air conditioning", 14) == "Office air…   "
-    assert textwidth.clip("Solar rooftop – Bangkok Plastics", 18) == "Solar rooftop…"
+    # A Latin word is cut where it falls: its start tells "Sales team…" and "Sales
+    # training…" apart at 60 columns, where both read "Sales…" cut at the space.
+    assert textwidth.clip("Office air conditioning", 14) == "Office air co…"
+    assert textwidth.fit("Office air conditioning", 14) == "Office air co…"
+    assert textwidth.clip("Sales training for 20 reps", 9) == "Sales tr…"
+    assert textwidth.clip("Solar rooftop – Bangkok Plastics", 17) == "Solar rooftop…"
     assert textwidth.clip("กล้องวงจรปิด – ห้างพระราม 9", 14) == "กล้องวงจรปิด…"
     # too much lost (a long word, or more than what is kept): cut inside the word
     assert textwidth.clip("โปรเจกเตอร์ห้องประชุม", 10) == "โปรเจกเตอ…"

@@ -100,9 +100,10 @@ def cut(kept: str) -> str:
     return kept.rstrip(_LEADING_VOWELS + " ") + "…"
 
 
-# A cut inside a word ends at the end of the word before, where that gives up at most
-# this many cells (and no more than it keeps): "เครื่องถ่าย…" reads, where
+# A cut inside a Thai word ends at the end of the word before, where that gives up at
+# most this many cells (and no more than it keeps): "เครื่องถ่าย…" reads, where
 # "เครื่องถ่ายเอกสา…" is a word the reader has to guess; a long word is cut as it is.
+# A cut inside a Latin word is left where it falls: its start still reads.
 WORD_ROOM = 5
 _THAI_RUN = "\u0e01-\u0e4e"
 _THAI_RUN_END = re.compile(f"[{_THAI_RUN}]+$")
@@ -111,8 +112,8 @@ _NOT_THAI = re.compile(f"[^{_THAI_RUN}]")
 
 def _at_word_end(kept: str, text: str) -> str:
     """The start ``kept`` of ``text``, or its start to the end of the word ``kept`` cuts
-    (Thai: libthai's words; other text: at a space) where that loses at most WORD_ROOM
-    cells."""
+    (libthai's words) where that loses at most WORD_ROOM cells; a cut at a space drops
+    the space and a dash or comma before it."""
     rest = text[len(kept) :]
     if not kept or not rest:
         return kept
@@ -130,8 +131,8 @@ def _at_word_end(kept: str, text: str) -> str:
                 break
             ends.append(ends[-1] + len(word))
         end = ends[-1]
-    else:
-        end = kept.rfind(" ") + 1
+    else:  # a Latin word cut keeps its start, which tells titles apart at narrow widths
+        return kept  # ("Sales te…", "Sales tr…": cut at the space, both read "Sales…")
     # (nor a dash or a comma that joined it to the next word: "Solar rooftop…")
     word_end = kept[:end].rstrip(" –—-,;:/·")
     if not word_end:
