@@ -862,3 +862,92 @@ def test_an_export_of_another_machine_is_left_while_its_backup_is_checked(
         out.write(b"the backup")
     assert backup.read_bytes() == b"the backup"
     assert not list(tmp_path.glob(".bk.json.tmp-*"))
+
+
+def _misplaced(deal: int, other: int, path: Path) -> str:
+    return f"The file {path} is damaged: the record at deal {deal}'s place in it is deal {other}'s;"
+
+
+@pytest.mark.parametrize("both_closed", [False, True])
+def test_a_record_given_another_deal_s_id_is_a_damaged_file_not_a_deal_gone(
+    cli: Any, db_path: Path, snapshot_files: Snap, both_closed: bool
+) -> None:
+    """`{"id":2,` changed by hand to `{"id":1,` in the closed journal: list --status all
+    showed 1 deal (the won 250,000 deal 2 gone, exit 0), show 2 printed "Deal 1: Big
+    win", and export wrote a backup without deal 2 that restored cleanly."""
+    _two_deals(cli)
+    if both_closed:
+        assert cli("lost", "1", "--reason", "price").exit_code == 0
+    path = db_path.with_name("pipeline.closed.jsonl")
+    data = path.read_bytes()
+    assert data.count(b'{"id":2,') == 1
+    path.write_bytes(data.replace(b'{"id":2,', b'{"id":1,'))
+    before = snapshot_files()
+    sentence = _misplaced(2, 1, path)
+    commands = [
+        ["list", "--status", "all"],
+        ["list", "--status", "all", "--json"],
+        ["list", "--status", "won"],
+        ["show", "2"],
+        ["show", "2", "--json"],
+        ["export"],
+        ["export", "--format", "json"],
+        ["report"],
+        ["note", "2", "called"],
+        ["edit", "2", "--value", "5"],
+        ["reopen", "2"],
+    ]
+    for command in commands:
+        refused = cli(*command)
+        assert refused.exit_code == 4, (command, refused.stdout, refused.stderr)
+        assert sentence in refused.stderr, (command, refused.stderr)
+        assert "put 2 back as that record's id by hand" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert snapshot_files() == before
+    _refused_backup(cli, db_path, sentence, doctor=False)
+    path.write_bytes(data)  # the id put back by hand: all is well again
+    assert cli("list", "--status", "all").stdout.count("Big win") == 1
+    assert cli("doctor").exit_code == 0
+
+
+def test_an_open_record_given_another_deal_s_id_is_a_damaged_file(
+    cli: Any, db_path: Path, snapshot_files: Snap
+) -> None:
+    """The same in the open deals' journal: list showed deal 1 twice, and show 2 said
+    "Deal 1"."""
+    assert cli("add", "POS rollout", "-c", "Siam Foods", "-q").exit_code == 0
+    assert cli("add", "Big deal", "-c", "Chai Co", "-v", "250000", "-q").exit_code == 0
+    path = db_path.with_name("pipeline.open-1.jsonl")
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b'{"id":2,', b'{"id":1,'))
+    before = snapshot_files()
+    for command in (
+        ["list"],
+        ["list", "--json"],
+        ["list", "--status", "all"],
+        ["show", "2"],
+        ["export", "--format", "json"],
+        ["move", "2", "quoted"],
+        ["won", "2"],
+    ):
+        refused = cli(*command)
+        assert refused.exit_code == 4, (command, refused.stdout, refused.stderr)
+        assert _misplaced(2, 1, path) in refused.stderr, (command, refused.stderr)
+    assert snapshot_files() == before
+
+
+def test_a_closed_index_damaged_by_hand_still_lists_every_deal(cli: Any, db_path: Path) -> None:
+    """The closed journal is right and its index wrong (a deal id in it changed to one no
+    deal has): the commands read the journal, and doctor --fix rebuilds the index."""
+    _two_deals(cli)
+    index = db_path.with_name("pipeline.closed.idx")
+    data = bytearray(index.read_bytes())
+    assert int.from_bytes(data[0:8], "little") == 2
+    data[0:8] = (9999).to_bytes(8, "little")
+    index.write_bytes(bytes(data))
+    shown = cli("list", "--status", "all")
+    assert shown.exit_code == 0, shown.stderr
+    assert "Big win" in shown.stdout
+    assert cli("doctor").exit_code == 1
+    assert cli("doctor", "--fix").exit_code == 0
+    assert cli("doctor").exit_code == 0

@@ -1103,7 +1103,7 @@ def _derive_columns(open_journal: CommittedBytes, open_index: OpenIndex) -> None
     for key, entry in open_index.items():
         try:
             line = lines[entry["at"] : entry["at"] + entry["size"]]
-            record = deal_record(line, open_journal.path)
+            record = deal_record(line, open_journal.path, entry["id"])
             entries[key] = {**entry, deal_columns.KEY: deal_columns.columns(record)}
         except (ValueError, KeyError, TypeError):
             raise damaged(open_journal.path) from None

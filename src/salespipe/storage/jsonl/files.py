@@ -295,6 +295,32 @@ def damaged_record(path: Path, record: object) -> StoreError:
     return _with_remedy(problem.format(path=path, deal_id=deal_id, field=field), path)
 
 
+def misplaced_record(path: Path, deal_id: int, other: object) -> StoreError:
+    """The record at a deal's place in a journal (where its index puts it) that holds
+    another deal's id: an id changed by hand. Read as it says, deal ``deal_id`` would be
+    gone and ``other`` shown with its record."""
+    return StoreError(
+        _(
+            "The file {path} is damaged: the record at deal {deal_id}'s place in it is deal "
+            "{other}'s; restore the database from a backup, or put {deal_id} back as that "
+            "record's id by hand."
+        ).format(path=path, deal_id=deal_id, other=other)
+    )
+
+
+def two_records_claim(path: Path, deal_id: int, other: int) -> StoreError:
+    """:func:`misplaced_record` as ``doctor`` says it, knowing from the history that
+    deal ``deal_id`` exists and that ``other`` has a record of its own too."""
+    return StoreError(
+        _(
+            "The file {path} is damaged: two records claim deal {other}, and deal "
+            "{deal_id}'s record is gone (the record at deal {deal_id}'s place in it is deal "
+            "{other}'s); restore the database from a backup, or put {deal_id} back as that "
+            "record's id by hand."
+        ).format(path=path, deal_id=deal_id, other=other)
+    )
+
+
 def same_stage_keys(path: Path, key: str) -> StoreError:
     """Two stages of the main file with one key (a key changed by hand): a deal of that
     stage would be shown in either, and a backup of it would not restore."""

@@ -32,6 +32,7 @@ from salespipe.storage.jsonl.files import (
     DatabasePaths,
     damaged,
     damaged_record,
+    misplaced_record,
     missing,
     read_committed,
     same_stage_keys,
@@ -126,32 +127,46 @@ def _reports_damage(which: str) -> Callable[[F], F]:
 # and its field by every command that reads it, before anything shows, totals or writes
 # it again. (Its nested values, dates and amounts are read where they are used: those
 # errors are StoreErrors too, through _reports_damage and model.unreadable_record.)
+# A record fetched for a deal (at the place an index gives that deal) must also be that
+# deal's: one whose id was changed by hand to another's is refused (misplaced_record),
+# never shown as the other deal while the deal asked for is gone.
 
 
-def deal_record(line: bytes | bytearray, path: Path) -> Record:
+def deal_record(line: bytes | bytearray, path: Path, deal_id: int | None = None) -> Record:
     """The deal's record a journal line holds (a JSONDecodeError for one that is not
-    JSON, which the callers report as damage of ``path``)."""
+    JSON, which the callers report as damage of ``path``); ``deal_id``: the deal it was
+    read for, whose record it must be."""
     record: Record = orjson.loads(line)
     if not is_deal_record(record):
         raise damaged_record(path, record)
+    if deal_id is not None and record["id"] != deal_id:
+        raise misplaced_record(path, deal_id, record["id"])
     return record
 
 
-def deal_records(records: list[Any], path: Path) -> list[Record]:
+def deal_records(records: list[Any], path: Path, deal_ids: list[int]) -> list[Record]:
     """Records parsed in one go (``orjson.loads`` of many lines joined), each checked as
-    :func:`deal_record` checks one."""
+    :func:`deal_record` checks one, the n-th the record of ``deal_ids[n]``."""
     if not all(map(is_deal_record, records)):
         raise damaged_record(path, next(r for r in records if not is_deal_record(r)))
+    if [r["id"] for r in records] != deal_ids:
+        found = next(r for r, i in zip(records, deal_ids, strict=True) if r["id"] != i)
+        raise misplaced_record(path, deal_ids[records.index(found)], found["id"])
     return records
 
 
-def closed_line(line: bytes, path: Path) -> Record | None:
-    """A line of the closed-deals journal: a deal's record, or None for a tombstone."""
+def closed_line(line: bytes, path: Path, deal_id: int | None = None) -> Record | None:
+    """A line of the closed-deals journal: a deal's record, or None for a tombstone;
+    ``deal_id`` as for :func:`deal_record`."""
     record: Record = orjson.loads(line)
     if type(record) is dict and record.get("deleted"):
+        if deal_id is not None and record.get("id") != deal_id:
+            raise misplaced_record(path, deal_id, record.get("id"))
         return None
     if not is_deal_record(record):
         raise damaged_record(path, record)
+    if deal_id is not None and record["id"] != deal_id:
+        raise misplaced_record(path, deal_id, record["id"])
     return record
 
 
@@ -168,6 +183,18 @@ def _latest_lines(journal: bytes) -> dict[int, int]:
         latest[int(journal[start + 6 : comma])] = start
         start, end = end + 1, journal.find(b"\n", end + 1)
     return latest
+
+
+def _claimed_id(data: bytes, start: int) -> int | None:
+    """The deal id the journal line starting at ``start`` begins with, None where no
+    line of a deal starts there."""
+    if not data.startswith(b'{"id":', start):
+        return None
+    comma = data.find(b",", start, start + 32)
+    try:
+        return int(data[start + 6 : comma]) if comma > 0 else None
+    except ValueError:
+        return None
 
 
 _DELETE_EVENT = b'"type":"delete",'  # a deletion's line in the events journal
@@ -281,8 +308,9 @@ class Snapshot:
         for read-only commands that need a few fields of thousands of deals."""
         lines = self._open_lines()
         loads = orjson.loads
-        records = [loads(lines[e["at"] : e["at"] + e["size"]]) for e in self._open_index.values()]
-        return deal_records(records, self._open_journal.path)
+        entries = self._open_index.values()
+        records = [loads(lines[e["at"] : e["at"] + e["size"]]) for e in entries]
+        return deal_records(records, self._open_journal.path, [e["id"] for e in entries])
 
     def open_deal_ids(self) -> set[int]:
         return {int(key) for key in self._open_index}
@@ -318,7 +346,8 @@ class Snapshot:
         return self._open_journal.read_all()
 
     def _open_record(self, entry: dict[str, Any]) -> Record:
-        return deal_record(self._open_journal.read(entry["at"], entry["size"]), self._file("open"))
+        line = self._open_journal.read(entry["at"], entry["size"])
+        return deal_record(line, self._file("open"), entry["id"])
 
     # -- the everyday questions (storage/queries.py) -------------------------------
     # Asked of light records made from the columns each open deal's index entry keeps
@@ -350,7 +379,9 @@ class Snapshot:
             if len(entries) > 64:  # many: out of the journal read once, parsed in one go
                 lines = self._open_lines()
                 joined = b",".join(lines[e["at"] : e["at"] + e["size"]] for e in entries)
-                found = deal_records(orjson.loads(b"[" + joined + b"]"), self._file("open"))
+                found = deal_records(
+                    orjson.loads(b"[" + joined + b"]"), self._file("open"), missing
+                )
             else:
                 found = [self._open_record(e) for e in entries]
             parsed.update(zip(missing, found, strict=True))
@@ -507,7 +538,9 @@ class Snapshot:
         path, data = self.paths.closed, self._closed()
         open_ids = self.open_deal_ids()
         try:
-            for deal_id, start in _latest_lines(data).items():
+            latest = _latest_lines(data)
+            self._refuse_misplaced(latest, data)
+            for deal_id, start in latest.items():
                 if deal_id in open_ids:
                     continue
                 record = closed_line(data[start : data.find(b"\n", start)], path)
@@ -515,6 +548,37 @@ class Snapshot:
                     yield record
         except _DAMAGE:
             raise damaged(path) from None
+
+    def _refuse_misplaced(self, latest: dict[int, int], data: bytes) -> None:
+        """Refuse a closed journal where a deal's newest line, as its index places it,
+        says it is another deal's (an id changed by hand): read by the ids the lines
+        say, that deal would be gone and the other shown with its record. One read of
+        the index (a few bytes a line) and one comparison of the newest line of each
+        deal; a line the index places wrongly, for a deal that has no history, is the
+        index's damage (doctor --fix rebuilds it), and the journal is read as it is."""
+        index = self.line_index("closed")
+        if index is None:
+            return
+        try:
+            placed = index.newest_places()
+        except IndexDamaged:
+            return
+        if placed == latest:
+            return
+        for deal_id, start in placed.items():
+            if latest.get(deal_id) == start:
+                continue
+            other = _claimed_id(data, start)
+            if other is not None and other != deal_id and self._has_history(deal_id):
+                raise misplaced_record(self.paths.closed, deal_id, other)
+
+    def _has_history(self, deal_id: int) -> bool:
+        """Whether the events journal holds an event of the deal (found by its index)."""
+        lines = self._indexed_lines("events", self.meta["events_size"], deal_id, every=False)
+        if lines is None:
+            found = self._event_lines_with(b'"deal_id":%d,' % deal_id)
+            return next(found, None) is not None
+        return bool(lines)
 
     def all_records(self) -> Iterator[Record]:
         """Every deal's stored record, one at a time: the open deals first, then the closed."""
@@ -545,7 +609,12 @@ class Snapshot:
         """The latest closed record of a deal, found without parsing the whole journal."""
         lines = self._indexed_lines("closed", self.meta["closed_size"], deal_id, every=False)
         if lines is not None:
-            return closed_line(lines[0], self.paths.closed) if lines else None
+            if not lines:
+                return None
+            if _claimed_id(lines[0], 0) == deal_id or self._has_history(deal_id):
+                return closed_line(lines[0], self.paths.closed, deal_id)
+            # (another deal's line at the place of a deal without history: the index
+            # is wrong, not the journal; the journal is searched)
         data = self._closed()
         self._closed_lookups += 1
         if self._closed_index is None and self._closed_lookups > 8:
@@ -560,7 +629,7 @@ class Snapshot:
         if position < 0:
             return None
         end = data.find(b"\n", position)
-        return closed_line(data[position : end if end >= 0 else None], self.paths.closed)
+        return closed_line(data[position : end if end >= 0 else None], self.paths.closed, deal_id)
 
     # -- events --------------------------------------------------------------------
     @_reports_damage("events")

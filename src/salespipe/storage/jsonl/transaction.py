@@ -219,7 +219,8 @@ class Transaction(Snapshot):
             pending = self._pending_closed[deal_id]
             if pending is None:
                 return None
-            return Deal.from_record(deal_record(self._new_closed.read(*pending), self.paths.closed))
+            line = self._new_closed.read(*pending)
+            return Deal.from_record(deal_record(line, self.paths.closed, deal_id))
         return super().get_deal(deal_id)
 
     def closed_records(self) -> Iterator[Record]:
@@ -234,7 +235,7 @@ class Transaction(Snapshot):
         open_ids = self.open_deal_ids()
         for deal_id, place in pending.items():
             if place is not None and deal_id not in open_ids:
-                yield deal_record(self._new_closed.read(*place), self.paths.closed)
+                yield deal_record(self._new_closed.read(*place), self.paths.closed, deal_id)
 
     def _asked_records(self) -> list[Record]:
         self._asked_whole = True
@@ -250,7 +251,7 @@ class Transaction(Snapshot):
         at = entry["at"] - self._open_journal.size
         if at < 0:
             return super()._open_record(entry)
-        return deal_record(self._new_open[at : at + entry["size"]], self._file("open"))
+        return deal_record(self._new_open[at : at + entry["size"]], self._file("open"), entry["id"])
 
     # -- events --------------------------------------------------------------------
     def record(self, event: Event) -> None:
