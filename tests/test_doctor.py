@@ -348,3 +348,45 @@ def test_fix_writes_nothing_once_its_lock_file_was_replaced(
     assert "was removed or replaced" in refused.stderr
     after = {f.name: f.read_bytes() for f in db_path.parent.iterdir() if f.suffix != ".lock"}
     assert after == before
+
+
+def test_a_record_given_another_deal_s_id_is_named_with_its_mend(
+    pipeline: Pipeline, db_path: Path, cli: Cli
+) -> None:
+    """Deal 2's closed record edited by hand to say deal 1: doctor said the closed index
+    was "indexed wrongly" and --fix would have rebuilt it from the journal, losing deal 2
+    for good. It says two records claim deal 1, deal 2's record is gone, and how to mend
+    it; --fix changes nothing."""
+    _filled(pipeline)
+    journal = db_path.with_name("pipeline.closed.jsonl")
+    data = journal.read_bytes()
+    journal.write_bytes(data.replace(b'{"id":2,', b'{"id":1,'))
+    before = {f.name: f.read_bytes() for f in db_path.parent.iterdir()}
+    for command in (["doctor"], ["doctor", "--fix"]):
+        found = cli(*command)
+        assert found.exit_code == 4, (command, found.stdout)
+        assert (
+            f"The file {journal} is damaged: two records claim deal 1, and deal 2's record "
+            "is gone (the record at deal 2's place in it is deal 1's); restore the database "
+            "from a backup, or put 2 back as that record's id by hand." in found.stderr
+        ), found.stderr
+    assert {f.name: f.read_bytes() for f in db_path.parent.iterdir()} == before
+
+
+def test_an_open_record_given_another_deal_s_id_is_named_and_not_fixed_away(
+    pipeline: Pipeline, db_path: Path, cli: Cli
+) -> None:
+    """The same in the open deals' journal: --fix rebuilt the open index without deal 2."""
+    _filled(pipeline)
+    journal = db_path.with_name("pipeline.open-1.jsonl")
+    data = journal.read_bytes()
+    at = data.rfind(b'{"id":3,')
+    journal.write_bytes(data[:at] + data[at:].replace(b'{"id":3,', b'{"id":1,', 1))
+    before = {f.name: f.read_bytes() for f in db_path.parent.iterdir()}
+    for command in (["doctor"], ["doctor", "--fix"]):
+        found = cli(*command)
+        assert found.exit_code == 4, (command, found.stdout)
+        assert f"The file {journal} is damaged: two records claim deal 1, and deal 3's" in (
+            found.stderr
+        )
+    assert {f.name: f.read_bytes() for f in db_path.parent.iterdir()} == before

@@ -30,13 +30,22 @@ from salespipe.storage.jsonl import (
 )
 from salespipe.storage.jsonl.files import (
     damaged,
+    misplaced_record,
     read_data_file,
     read_stamp,
+    two_records_claim,
     write_atomically,
     write_failure,
 )
 from salespipe.storage.jsonl.line_index import RECORD, Indexed
-from salespipe.storage.jsonl.snapshot import META, Snapshot, _latest_lines, closed_line, deal_record
+from salespipe.storage.jsonl.snapshot import (
+    META,
+    Snapshot,
+    _claimed_id,
+    _latest_lines,
+    closed_line,
+    deal_record,
+)
 
 if TYPE_CHECKING:
     from salespipe.storage.jsonl.transaction import Transaction
@@ -100,7 +109,27 @@ class _Recomputed:
                 _read_closed_records(data, snapshot.paths.closed)
             except _UNREADABLE:
                 raise damaged(snapshot.paths.closed) from None
+            files = line_index.indexed_journals(snapshot.paths)["closed"]
+            stored = _stored_index(files, snapshot) or b""
+            for (deal, offset, *_r), (claimed, at, *_s) in zip(
+                RECORD.iter_unpack(_whole_records(stored)),
+                RECORD.iter_unpack(self._closed),
+                strict=False,
+            ):
+                if offset == at and deal != claimed:
+                    self.refuse_misplaced(snapshot, snapshot.paths.closed, deal, claimed)
         return self._closed
+
+    def refuse_misplaced(self, snapshot: Snapshot, path: Path, deal: int, claimed: int) -> None:
+        """A line at deal ``deal``'s place (by its index) that says it is ``claimed``'s:
+        the journal changed by hand where the history knows ``deal`` (a rebuild of the
+        index from the journal would lose it for good), else the index is wrong."""
+        history = self.history(snapshot)
+        if deal not in history:
+            return  # the index's damage: its check reports it, and --fix rebuilds it
+        if history.get(claimed) is not None:
+            raise two_records_claim(path, deal, claimed)
+        raise misplaced_record(path, deal, claimed)
 
 
 def _read_closed_records(journal: bytes, path: Path) -> None:
@@ -295,6 +324,9 @@ def _open_checks(recomputed: _Recomputed) -> list[Check]:
         try:
             latest = _latest_lines(lines)
             for key, entry in _open_deals(snapshot, recomputed).items():
+                if _misplaced_in_journal(lines, entry, latest.get(entry["id"])):
+                    path, claimed = snapshot._open_journal.path, _claimed_id(lines, entry["at"])
+                    recomputed.refuse_misplaced(snapshot, path, entry["id"], claimed or 0)
                 start = latest.get(entry["id"])
                 if start is not None:
                     end = lines.find(b"\n", start)
@@ -360,6 +392,20 @@ def _open_checks(recomputed: _Recomputed) -> list[Check]:
         Check("open index", fresh, stored, compare_places, repair),
         Check("open deal columns", fresh, stored, compare_columns, repair),
     ]
+
+
+def _misplaced_in_journal(lines: bytes, entry: dict[str, Any], newest: int | None) -> bool:
+    """Whether the line an open deal's entry points at is a whole line of the size it
+    records, newer than any line of that deal, that says it is another deal's: the
+    deal's record with its id changed by hand (an entry pointed elsewhere by hand
+    is the index's damage, which --fix mends)."""
+    placed, size = entry.get("at"), entry.get("size")
+    if type(placed) is not int or type(size) is not int:
+        return False
+    if newest is not None and newest >= placed:
+        return False
+    claimed = _claimed_id(lines, placed)
+    return claimed not in (None, entry["id"]) and lines[placed + size : placed + size + 1] == b"\n"
 
 
 def _open_deals(snapshot: Snapshot, recomputed: _Recomputed) -> dict[str, Any]:
