@@ -139,3 +139,21 @@ def test_won_lost_and_reopen_read_naturally_in_undo_and_log(
     monkeypatch.setenv("COLUMNS", "200")  # (a line of the log each)
     assert "ย้อนกลับ: ดีล 2 หลุด (การเปลี่ยนแปลงที่ 4)" in cli("--lang", "th", "log").stdout
     assert "undo of marking lost of deal 2 (change 4)" in cli("--lang", "en", "log").stdout
+
+
+def test_a_close_date_refused_names_none_too(cli: Any) -> None:
+    """`edit 9 --close ไม่มี` listed every form of a date but not the none its help
+    offers (`--close DATE|none`), as --prob's refusal now names it; nothing changes."""
+    assert cli("add", "ERP", "--close", "2027-01-31").exit_code == 0
+    shown = cli("--lang", "th", "edit", "1", "--close", "ไม่มี")
+    assert shown.exit_code != 0
+    error = " ".join(shown.stderr.split())
+    assert 'วันที่ของ --close "ไม่มี" ไม่ใช่วันที่' in error
+    assert "หรือ none เพื่อลบวันคาดว่าจะปิด" in error, shown.stderr
+    shown = cli("edit", "1", "--close", "nix")
+    assert shown.exit_code != 0
+    assert "or none to clear the close date." in " ".join(shown.stderr.split())
+    assert cli.json("show", "1")["expected_close"] == "2027-01-31"
+    # An option whose help offers no none is not told of one.
+    assert "none" not in cli("list", "--close-after", "nix").stderr
+    assert "none" not in cli("next", "1", "Call", "--due", "nix").stderr

@@ -101,7 +101,7 @@ class DealFields:
         elif isinstance(close, date):
             expected_close = parse.given_day(close, what=N_("--close date"))
         else:
-            expected_close = parse.day(close, what=N_("--close date"))
+            expected_close = parse.day(close, what=N_("--close date"), none_clears=True)
         amount, currency_code = _value_and_currency(value, currency)
         return cls(
             title=None if title is None else parse.text(title, what=N_("title"), required=True),

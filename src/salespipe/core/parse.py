@@ -520,10 +520,11 @@ def _check_year(year: int, text: str, what: str) -> None:
         )
 
 
-def day(text: str, *, what: str = N_("date")) -> date:
+def day(text: str, *, what: str = N_("date"), none_clears: bool = False) -> date:
     """Parse a DATE: YYYY-MM-DD or DD/MM/YYYY (CE or Buddhist Era year), today, tomorrow,
     next week, next month, a weekday (friday, next friday; and all in Thai), +3d, -2w,
-    +1m; in the years 1900–2200."""
+    +1m; in the years 1900–2200. ``none_clears``: the caller (a deal's close date) also
+    takes "none", which clears it; the refusal of a text that is no date then names it."""
     raw = given_text(text, what).strip()
     today = clock.today()
     parsed = _relative_day(raw, today) or named_weekday(raw, today) or _calendar_day(raw)
@@ -531,6 +532,15 @@ def day(text: str, *, what: str = N_("date")) -> date:
         raise no_such_day
     if parsed is None and (no_year := _year_missing(raw, what, today, ahead=True)):
         raise no_year
+    if parsed is None and none_clears:
+        raise InvalidValue(
+            _(
+                'The {what} "{text}" is not a date; use YYYY-MM-DD, DD/MM/YYYY or 15 Jan 2027 '
+                "(a year of four digits; from 2400 it is read as Buddhist Era), today, "
+                "tomorrow, next week, next month, friday, next friday, +3d, -2w or +1m; "
+                "or none to clear the close date."
+            ).format(what=_(what), text=text)
+        )
     if parsed is None:
         raise InvalidValue(
             _(
