@@ -284,3 +284,32 @@ def test_an_undo_of_your_own_change_names_no_author(cli: Any) -> None:
     me = cli.json("undo", "--list")[0]["who"]
     assert cli("undo").stdout == 'Undid: new deal 2 "Mine too" (change 2).\n'
     assert cli.json("undo")["undid"]["by"] == me
+
+
+def test_setting_a_next_action_and_finishing_it_read_differently(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`undo --list` read `งานถัดไปของดีล 3` of `next 3 … --due …` and of `next 3 --done`
+    alike (English "next action on deal 3" too): a Thai rep could not tell which undo
+    would take back. Each says which, in undo --list, undo and the log's undo line."""
+    monkeypatch.setenv("COLUMNS", "140")  # (the log's lines unwrapped)
+    ok(cli("add", "ERP", "-q"))
+    ok(cli("next", "1", "Call", "--due", "tomorrow"))
+    ok(cli("next", "1", "--done"))
+    listed = [c["description"] for c in cli.json("undo", "--list")[:2]]
+    assert listed == [
+        'finishing the next action on deal 1 "ERP"',
+        'setting the next action on deal 1 "ERP"',
+    ]
+    thai = cli("--lang", "th", "undo", "--list").stdout
+    assert 'ทำงานถัดไปของดีล 1 "ERP" เสร็จ' in thai, thai
+    assert 'ตั้งงานถัดไปของดีล 1 "ERP"' in thai, thai
+    undone = cli("--lang", "th", "undo")
+    assert 'ย้อนกลับแล้ว: ทำงานถัดไปของดีล 1 "ERP" เสร็จ (การเปลี่ยนแปลงที่ 3)' in undone.stdout
+    logged = cli("log", "-n", "1").stdout
+    assert "undo of finishing the next action of deal 1 (change 3)" in logged, logged
+    undone = cli("undo")
+    assert undone.stdout == 'Undid: setting the next action on deal 1 "ERP" (change 2).\n'
+    thai_log = cli("--lang", "th", "log", "-n", "2").stdout
+    assert "ย้อนกลับ: ตั้งงานถัดไปของดีล 1 (การเปลี่ยนแปลงที่ 2)" in thai_log, thai_log
+    assert "ย้อนกลับ: ทำงานถัดไปของดีล 1 เสร็จ (การเปลี่ยนแปลงที่ 3)" in thai_log, thai_log

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from salespipe.app import (
     pipeline_admin,
+    queries,
     reading,
     revert,
     scope,
@@ -855,7 +856,8 @@ def _undo_record(change: int, command: str, undone: Sequence[Event]) -> Record:
     which a search of the journal for a deal's lines (an older file without its index)
     would take for the deal's own). Of an import that changed deals here too
     (``--update``), how many of them it added (``new_deal_count``): the rest were here
-    before it, and its undo does not take them away."""
+    before it, and its undo does not take them away. Of a ``next``, whether it finished
+    the next action (``next_done``) or set one, which ``log`` says."""
     record: Record = {"undid": change, "command": command}
     touched = list(dict.fromkeys(e.deal_id for e in undone if e.deal_id is not None))
     if len(touched) == 1:
@@ -865,6 +867,8 @@ def _undo_record(change: int, command: str, undone: Sequence[Event]) -> Record:
     added = {e.deal_id for e in undone if e.deal_id is not None and e.type == "add"}
     if command == "import" and len(added) < len(touched):  # (--update changed deals here)
         record["new_deal_count"] = len(added)
+    if command == "next":
+        record["next_done"] = queries.next_action_done(undone)
     return record
 
 

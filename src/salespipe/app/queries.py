@@ -50,6 +50,12 @@ SORT_FIELDS = (
 )
 
 
+def next_action_done(events: Iterable[Event]) -> bool:
+    """Whether a ``next`` change finished the deal's next action (``next --done``) rather
+    than set one."""
+    return any(e.type == "next" and (e.after or {}).get("next_action") is None for e in events)
+
+
 def is_stale(record: Record, stage: Stage | None, now: datetime) -> bool:
     """Whether an open deal (its stored record) is over its stage's target days."""
     from salespipe.storage.queries import over_target  # off the path of the writes

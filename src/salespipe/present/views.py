@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from salespipe.app.queries import is_stale, totals_by_currency
+from salespipe.app.queries import is_stale, next_action_done, totals_by_currency
 from salespipe.core import fmt, parse
 from salespipe.core.errors import InvalidValue
 from salespipe.core.i18n import N_, _, ngettext
@@ -662,6 +662,8 @@ def _describe_undo(after: Record) -> str:
         template = UNDO_SAID.get(
             command, N_("undo of {command} of deal {deal_id} (change {change})")
         )
+        if command == "next" and isinstance(after.get("next_done"), bool):
+            template = UNDO_OF_NEXT_ACTION[after["next_done"]]  # (recorded since 2026-12)
         return _(template).format(command=what, deal_id=deal_id, change=change)
     if count > 1:
         return ngettext(
@@ -715,6 +717,16 @@ UNDO_SAID = {
     "lost": N_("undo of marking lost of deal {deal_id} (change {change})"),
     "reopen": N_("undo of reopening of deal {deal_id} (change {change})"),
 }
+# A next action set and one finished (`next --done`) are one command: each said as what
+# it did ("งานถัดไปของดีล 3" read the same of both in undo --list).
+NEXT_ACTION_SAID = {
+    False: N_('setting the next action on deal {deal_id} "{title}"'),
+    True: N_('finishing the next action on deal {deal_id} "{title}"'),
+}
+UNDO_OF_NEXT_ACTION = {
+    False: N_("undo of setting the next action of deal {deal_id} (change {change})"),
+    True: N_("undo of finishing the next action of deal {deal_id} (change {change})"),
+}
 
 
 def describe_change(
@@ -755,6 +767,8 @@ def describe_change(
         template = _('new deal {deal_id} "{title}"')
     elif command == "delete":
         template = _('deletion of deal {deal_id} "{title}"')
+    elif command == "next":
+        template = _(NEXT_ACTION_SAID[next_action_done(events)])
     else:
         template = _(DEAL_CHANGE_SAID.get(command, N_('{what} on deal {deal_id} "{title}"')))
     return template.format(what=what, deal_id=deal_id, title=title)
