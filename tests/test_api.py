@@ -97,8 +97,15 @@ def test_edit_reopen_delete_and_undo(api: salespipe.Pipeline) -> None:
     assert [e.type for e in api.events(deal.id)][-1] == "delete"  # as `log ID` gives it
     with pytest.raises(salespipe.DealNotFound, match="There is no deal 999;"):
         api.events(999)
-    api.undo()
+    deleted = api.events(deal.id)[-1]
+    undone = api.undo()
     assert api.get(deal.id).status == "open"
+    # Whose change it took back and when, as `undo --json` gives them (undid.by, .at).
+    made = undone.events[-1].after or {}
+    assert (made["by"], made["made_at"]) == (
+        deleted.who,
+        deleted.recorded_at.isoformat(timespec="seconds"),
+    )
 
 
 def test_the_documented_errors_are_raised(api: salespipe.Pipeline) -> None:

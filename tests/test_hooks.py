@@ -326,6 +326,8 @@ def test_undo_runs_on_undo_with_the_deals_it_restored(cli, hook_dir: Path, autho
         "command": "move",
         "deal": 1,
         "deal_count": 1,
+        "by": author,
+        "made_at": "2026-11-27T10:00:00+07:00",
     }
     assert [d["stage"] for d in undo["deals"]] == ["presented"]
     assert undo["message"] == f"{author}: undo of stage move of deal 1 (change 2)"
@@ -495,3 +497,24 @@ def test_a_hooks_message_has_its_dates_in_the_common_era(cli, hook_dir: Path) ->
     env = [line for line in log.read_text().splitlines() if line.startswith("ENV ")]
     assert "2027-01-20" in env[-1]
     assert "2570-01-20" in cli("log").stdout  # a person's view keeps the Thai era
+
+
+def test_an_undo_s_hook_is_told_whose_change_it_took_back(
+    cli, hook_dir: Path, author: str, monkeypatch: pytest.MonkeyPatch, each_backend: str
+) -> None:
+    """`undo` said whose change it took back ("made by w2 at …") and `undo --json` gave
+    `undid.by`, but the hook's JSON had only the undoer's `who`: a channel read "w1: undo
+    of new deal 3" without the w2 whose deal it took away. The undo event's `after`
+    holds `by` and `made_at`, so `watch --exec` on PostgreSQL reads them the same."""
+    log = _recorder(hook_dir, "on-undo")
+    if not each_backend.startswith(("postgresql://", "postgres://")):
+        monkeypatch.setenv("SALESPIPE_USER", "w2")  # (on a server: one's own change only)
+    cli("add", "w2-30", "-q")
+    if not each_backend.startswith(("postgresql://", "postgres://")):
+        monkeypatch.setenv("SALESPIPE_USER", "w1")
+    cli("undo")
+    [undo] = _payloads(log)
+    made_by = "w2" if not each_backend.startswith(("postgresql://", "postgres://")) else author
+    assert undo["changed"]["after"]["by"] == made_by
+    assert undo["changed"]["after"]["made_at"] == "2026-11-27T10:00:00+07:00"
+    assert undo["who"] == (author if made_by == author else "w1")

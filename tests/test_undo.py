@@ -93,7 +93,16 @@ def test_undo_is_recorded_and_is_not_itself_undone(pipeline: Pipeline) -> None:
     change = pipeline.undo()
     undo_event = change.events[-1]
     assert undo_event.type == "undo"
-    assert undo_event.after == {"undid": 2, "command": "add", "deal": 2, "deal_count": 1}
+    made = change.undone[0]
+    assert undo_event.after == {
+        "undid": 2,
+        "command": "add",
+        "deal": 2,
+        "deal_count": 1,
+        # whose change it took back, and when (a hook and watch --exec are told)
+        "by": made.who,
+        "made_at": made.recorded_at.isoformat(timespec="seconds"),
+    }
     pipeline.undo()
     assert pipeline.read().all_deals() == []
     with pytest.raises(NothingToUndo):
@@ -237,7 +246,14 @@ def test_an_undo_in_the_log_names_the_deal_it_took_back(cli, tmp_path) -> None:
     assert "undo of stage move of deal 2 (change 3)" in line, line
     [undo] = cli.json("log", "--limit", "1")
     assert undo["deal_id"] is None  # an undo is an event of no deal, as before
-    assert undo["after"] == {"undid": 3, "command": "move", "deal": 2, "deal_count": 1}
+    assert undo["after"] | {"by": None, "made_at": None} == {
+        "undid": 3,
+        "command": "move",
+        "deal": 2,
+        "deal_count": 1,
+        "by": None,
+        "made_at": None,
+    }
     sheet = tmp_path / "deals.csv"
     sheet.write_text("title,value\nX,1\nY,2\n", encoding="utf-8")
     ok(cli("import", str(sheet)))

@@ -857,7 +857,9 @@ def _undo_record(change: int, command: str, undone: Sequence[Event]) -> Record:
     would take for the deal's own). Of an import that changed deals here too
     (``--update``), how many of them it added (``new_deal_count``): the rest were here
     before it, and its undo does not take them away. Of a ``next``, whether it finished
-    the next action (``next_done``) or set one, which ``log`` says."""
+    the next action (``next_done``) or set one, which ``log`` says. Who made the change
+    and when it was recorded (``by``, ``made_at``), which a hook and ``watch --exec`` are
+    told: on a shared data file an undo takes back anyone's change."""
     record: Record = {"undid": change, "command": command}
     touched = list(dict.fromkeys(e.deal_id for e in undone if e.deal_id is not None))
     if len(touched) == 1:
@@ -869,6 +871,9 @@ def _undo_record(change: int, command: str, undone: Sequence[Event]) -> Record:
         record["new_deal_count"] = len(added)
     if command == "next":
         record["next_done"] = queries.next_action_done(undone)
+    if undone:
+        record["by"] = undone[0].who
+        record["made_at"] = undone[0].recorded_at.isoformat(timespec="seconds")
     return record
 
 
