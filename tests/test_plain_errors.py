@@ -32,6 +32,9 @@ import pytest
         ),
         ("en", ("stage", "rename", "quoted"), "e.g. `salespipe stage rename quoted"),
         ("en", ("team", "add"), "Missing USER: a login role of the database server."),
+        # one example, not the help's and the command line's ("e.g. 'ERP…'; e.g. `add …`")
+        ("en", ("add",), 'Missing title: what the deal is; e.g. `salespipe add "ERP for'),
+        ("th", ("add",), 'ยังไม่ได้ระบุ title: ดีลนี้คืออะไร เช่น `salespipe add "ระบบ ERP'),
     ],
 )
 def test_a_missing_argument_says_what_it_is_and_where_it_goes(

@@ -145,6 +145,11 @@ def hint_at_extra_arguments(exc: Any) -> None:
         exc.message += hint
 
 
+# An example the argument's own help gives ("What the deal is, e.g. 'ERP…'", Thai "เช่น"):
+# left out where the sentence gives the command line with it.
+_OWN_EXAMPLE = re.compile(r",?\s+(?:e\.g\.|เช่น)\s.*$")
+
+
 def explain_missing_argument(exc: Any) -> None:
     """Say of a missing argument what it is and where it goes, in words a user reads:
     Click's "Missing argument 'STAGE'." was programmer's jargon (in Thai too,
@@ -165,6 +170,7 @@ def explain_missing_argument(exc: Any) -> None:
     if example is None:
         sentence = _("Missing {name}: {what}.").format(name=name, what=what)
     else:
+        what = _OWN_EXAMPLE.sub("", what)  # (one example: "e.g. 'ERP…'; e.g. `add …`")
         sentence = _("Missing {name}: {what}; e.g. `{example}`.").format(
             name=name, what=what, example=example
         )
