@@ -160,3 +160,14 @@ def test_a_close_date_refused_names_none_too(cli: Any) -> None:
     # An option whose help offers no none is not told of one.
     assert "none" not in cli("list", "--close-after", "nix").stderr
     assert "none" not in cli("next", "1", "Call", "--due", "nix").stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "th"])
+def test_an_argument_given_a_bad_value_is_not_said_to_be_missing(cli: Any, lang: str) -> None:
+    """`show abc` was told "Missing ID: the deal's number" (a trial): the ID was given,
+    not a number; a bad value is said as Click says it, in the user's language."""
+    shown = cli("--lang", lang, "show", "abc")
+    assert shown.exit_code == 2
+    assert "abc" in shown.stderr, shown.stderr
+    assert "Missing" not in shown.stderr, shown.stderr
+    assert "ยังไม่ได้ระบุ" not in shown.stderr, shown.stderr

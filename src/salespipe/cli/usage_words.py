@@ -156,6 +156,10 @@ def explain_missing_argument(exc: Any) -> None:
     "อาร์กิวเมนต์"). The argument's own help says what it is; the command line typed so
     far, with the rest from the command's example, says where it goes
     (`salespipe move 2 เสนอราคา`)."""
+    from typer._click.exceptions import MissingParameter  # (Typer's own Click: no other)
+
+    if not isinstance(exc, MissingParameter):  # (a bad value names its argument too)
+        return
     param, context = getattr(exc, "param", None), exc.ctx
     if param is None or context is None or param.param_type_name != "argument":
         return
@@ -174,7 +178,7 @@ def explain_missing_argument(exc: Any) -> None:
         sentence = _("Missing {name}: {what}; e.g. `{example}`.").format(
             name=name, what=what, example=example
         )
-    exc.format_message = lambda: sentence
+    exc.format_message = lambda: sentence  # type: ignore[method-assign]
 
 
 def _example_with(context: Any, missing: Any) -> str | None:
