@@ -99,16 +99,22 @@ class Undone:
         return (self.change.events[-1].after or {}).get("undid")
 
     @property
-    def made(self) -> Event | None:
-        """An event of the change taken back: who made it, and when it was recorded."""
-        return self.change.undone[0] if self.change.undone else None
+    def by(self) -> str | None:
+        """Who made the change taken back, as the undo event records it (``by``)."""
+        by = (self.change.events[-1].after or {}).get("by")
+        return by if isinstance(by, str) else None
+
+    @property
+    def made_at(self) -> str | None:
+        """When the change taken back was recorded, as the undo event records it."""
+        made_at = (self.change.events[-1].after or {}).get("made_at")
+        return made_at if isinstance(made_at, str) else None
 
     @property
     def by_someone_else(self) -> bool:
         """Whether the change taken back was not the undoer's (a shared data file's undo
         takes back the latest change whoever made it; a server's, only your own)."""
-        made = self.made
-        return made is not None and made.who != self.change.events[-1].who
+        return self.by is not None and self.by != self.change.events[-1].who
 
     @property
     def description(self) -> str:
@@ -126,10 +132,8 @@ class Undone:
                 "change": after.get("undid"),
                 "command": after.get("command"),
                 "description": self.description,
-                "by": None if self.made is None else self.made.who,
-                "at": None
-                if self.made is None
-                else self.made.recorded_at.isoformat(timespec="seconds"),
+                "by": self.by,
+                "at": self.made_at,
             },
             "deals": [deal_json(d, stages) for d in self.change.deals],
             # The deals it took away (an add's, an import's), as hooks are told them.
@@ -258,13 +262,12 @@ def nothing_deleted_view(result: NothingDeleted) -> str:
 
 
 def undone_view(result: Undone) -> str:
-    made = result.made
-    if made is not None and result.by_someone_else:
+    if result.by_someone_else and result.made_at is not None:
         return _("Undid: {what} (change {change}, made by {who} at {when}).").format(
             what=result.description,
             change=result.undid,
-            who=made.who,
-            when=fmt.moment(made.recorded_at),
+            who=result.by,
+            when=fmt.moment(datetime.fromisoformat(result.made_at)),
         )
     return _("Undid: {what} (change {change}).").format(
         what=result.description, change=result.undid
